@@ -1,0 +1,104 @@
+package dev.mds.bench.suites;
+
+import dev.mds.bench.BenchContext;
+import dev.mds.bench.BenchData;
+import dev.mds.bench.BenchSuite;
+import dev.mds.bench.Series;
+import dev.mds.core.Record;
+import dev.mds.testing.TestDatabase;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * The reference rates every load figure is read against: raw {@code COPY FROM STDIN} and a batched JDBC
+ * {@code INSERT} (prepared, {@code reWriteBatchedInserts}, one transaction) of the same rows into a logged
+ * table with a primary key.
+ */
+public final class BaselineSuite implements BenchSuite {
+    @Override
+    public void run(BenchContext ctx) throws Exception {
+        int rows = ctx.scale(1_000_000, 100_000);
+        List<Record> data = BenchData.records8(1, rows + 1, 0);
+        StringBuilder text = new StringBuilder(rows * 100);
+        for (Record r : data) {
+            BenchData.appendCopyText(text, r);
+        }
+        String copyText = text.toString();
+        TestDatabase db = ctx.database("bench_baseline");
+        DataSource ds = db.newDataSource(2, java.util.Map.of("reWriteBatchedInserts", "true"));
+        Series copy = ctx.series("raw COPY (text)");
+        Series insert = ctx.series("batched INSERT (rewrite, 1000/batch)");
+        String checksum = null;
+        for (int round = 0; round <= ctx.rounds(); round++) {
+            reset(ds);
+            copy.time(round, () -> {
+                try (Connection c = ds.getConnection()) {
+                    c.setAutoCommit(false);
+                    long n = c.unwrap(PGConnection.class).getCopyAPI()
+                            .copyIn("copy bench.t from stdin", new StringReader(copyText));
+                    c.commit();
+                    return n;
+                }
+            });
+            String afterCopy = verify(ds, rows);
+            reset(ds);
+            insert.time(round, () -> {
+                try (Connection c = ds.getConnection();
+                     PreparedStatement ps = c.prepareStatement("insert into bench.t values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    c.setAutoCommit(false);
+                    int inBatch = 0;
+                    for (Record r : data) {
+                        for (int i = 0; i < r.size(); i++) {
+                            ps.setObject(i + 1, r.get(i));
+                        }
+                        ps.addBatch();
+                        if (++inBatch == 1000) {
+                            ps.executeBatch();
+                            inBatch = 0;
+                        }
+                    }
+                    ps.executeBatch();
+                    c.commit();
+                    return null;
+                }
+            });
+            String afterInsert = verify(ds, rows);
+            if (!afterCopy.equals(afterInsert) || (checksum != null && !checksum.equals(afterCopy))) {
+                throw new AssertionError("COPY and INSERT loaded different data: " + afterCopy + " vs " + afterInsert);
+            }
+            checksum = afterCopy;
+        }
+        ctx.detail("checksum of the loaded table: %s", checksum);
+        ctx.detail("%s -> %.0f rows/s", copy.summary(), rows / copy.medianSeconds());
+        ctx.detail("%s -> %.0f rows/s", insert.summary(), rows / insert.medianSeconds());
+        ctx.ratio("copy_vs_batched_insert", insert.medianSeconds() / copy.medianSeconds(), ">=", 1.00);
+    }
+
+    private static void reset(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists bench");
+            st.execute("drop table if exists bench.t");
+            st.execute(BenchData.ddl8("bench.t"));
+            st.execute("checkpoint");
+        }
+    }
+
+    /** Row count and a checksum of the contents; fails on a wrong count. */
+    static String verify(DataSource ds, long expectedRows) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*), sum(hashtext(t::text)::bigint) from bench.t t")) {
+            rs.next();
+            long n = rs.getLong(1);
+            if (n != expectedRows) {
+                throw new AssertionError("expected " + expectedRows + " rows, found " + n);
+            }
+            return n + " rows, checksum " + rs.getLong(2);
+        }
+    }
+}

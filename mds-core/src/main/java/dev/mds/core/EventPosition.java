@@ -1,0 +1,30 @@
+package dev.mds.core;
+
+/**
+ * The order of a change event in its source: the position of the transaction's commit, then the position of
+ * the change inside the transaction. For PostgreSQL these are the commit LSN and the change's LSN. A loader
+ * applies an event only when it is newer than what the target row already reflects, so replayed or
+ * reordered events change nothing.
+ *
+ * @param commit the position of the commit of the event's transaction (all events of a transaction share it)
+ * @param change the position of the change within the log (increases within a transaction)
+ */
+public record EventPosition(long commit, long change) implements Comparable<EventPosition> {
+    /** Before every real position. */
+    public static final EventPosition ZERO = new EventPosition(0, 0);
+
+    @Override
+    public int compareTo(EventPosition o) {
+        int c = Long.compareUnsigned(commit, o.commit);
+        return c != 0 ? c : Long.compareUnsigned(change, o.change);
+    }
+
+    public boolean isAfter(EventPosition o) {
+        return compareTo(o) > 0;
+    }
+
+    @Override
+    public String toString() {
+        return Long.toUnsignedString(commit) + "/" + Long.toUnsignedString(change);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.mds.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.StringJoiner;
+
+/**
+ * The one place where mds turns names and literals into SQL text. Every generated statement quotes
+ * identifiers with {@link #quote(String)} and, where a literal cannot be a {@code ?} parameter (DDL, for
+ * example), literals with {@link #literal(String)}, so no user-supplied name can inject SQL.
+ *
+ * <pre>{@code
+ * Identifiers.quote("order")        // "order"
+ * Identifiers.quote("a\"b; drop")   // "a""b; drop"
+ * Identifiers.literal("it's")       // 'it''s'
+ * }</pre>
+ *
+ * Identifiers are always quoted, so they are case-sensitive and kept exactly as given. PostgreSQL silently
+ * truncates identifiers longer than 63 bytes; mds refuses them instead, with the name in the message.
+ */
+public final class Identifiers {
+    /** PostgreSQL's NAMEDATALEN - 1. */
+    public static final int MAX_IDENTIFIER_BYTES = 63;
+
+    private Identifiers() {
+    }
+
+    /**
+     * The identifier in double quotes, embedded double quotes doubled.
+     *
+     * @throws IllegalArgumentException when the name is empty, contains a NUL character or is longer than
+     *     63 bytes in UTF-8
+     */
+    public static String quote(String identifier) {
+        check(identifier);
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    /** {@code "schema"."name"}. */
+    public static String quote(String schema, String name) {
+        return quote(schema) + '.' + quote(name);
+    }
+
+    /** The identifiers quoted and joined with {@code ", "}. */
+    public static String quoteAll(Collection<String> identifiers) {
+        StringJoiner joined = new StringJoiner(", ");
+        for (String identifier : identifiers) {
+            joined.add(quote(identifier));
+        }
+        return joined.toString();
+    }
+
+    /** Each identifier quoted, prefixed with {@code alias.}, joined with {@code ", "}. */
+    public static String quoteAll(String alias, Collection<String> identifiers) {
+        StringJoiner joined = new StringJoiner(", ");
+        for (String identifier : identifiers) {
+            joined.add(alias + '.' + quote(identifier));
+        }
+        return joined.toString();
+    }
+
+    /**
+     * A string literal: {@code 'it''s'}. A value containing a backslash is written as an escape string
+     * ({@code E'a\\b'}) so it means the same whatever {@code standard_conforming_strings} is.
+     *
+     * @throws IllegalArgumentException when the value contains a NUL character, which PostgreSQL text cannot hold
+     */
+    public static String literal(String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("a PostgreSQL string cannot contain a NUL character: " + visible(value));
+        }
+        String quoted = value.replace("'", "''");
+        if (quoted.indexOf('\\') >= 0) {
+            return "E'" + quoted.replace("\\", "\\\\") + '\'';
+        }
+        return '\'' + quoted + '\'';
+    }
+
+    /**
+     * Checks that a name can be an identifier without change.
+     *
+     * @throws IllegalArgumentException naming the identifier and what is wrong
+     */
+    public static String check(String identifier) {
+        if (identifier == null || identifier.isEmpty()) {
+            throw new IllegalArgumentException("an identifier cannot be empty");
+        }
+        if (identifier.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("identifier " + visible(identifier) + " contains a NUL character");
+        }
+        int bytes = identifier.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_IDENTIFIER_BYTES) {
+            throw new IllegalArgumentException("identifier " + visible(identifier) + " is " + bytes
+                    + " bytes long; PostgreSQL would silently truncate it to " + MAX_IDENTIFIER_BYTES
+                    + " bytes, so mds refuses it (choose a shorter name)");
+        }
+        return identifier;
+    }
+
+    private static String visible(String s) {
+        String shown = s.replace("\0", "\\0");
+        return '\'' + (shown.length() > 80 ? shown.substring(0, 80) + "…" : shown) + '\'';
+    }
+}

@@ -1,0 +1,165 @@
+package dev.mds.core;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * PostgreSQL 15 and later. Thread-safe and stateless; use {@link #INSTANCE}.
+ *
+ * <pre>{@code
+ * PostgresDialect.INSTANCE.typeName(FieldType.JSON);     // jsonb
+ * PostgresDialect.INSTANCE.features(connection);         // throws on PostgreSQL 14 and older
+ * }</pre>
+ *
+ * JSON columns are {@code jsonb}: it has equality, which NULL-safe change detection needs.
+ */
+public final class PostgresDialect implements Dialect {
+    /** The one instance. */
+    public static final PostgresDialect INSTANCE = new PostgresDialect();
+
+    /** The oldest major version mds supports ({@code MERGE} arrived in 15). */
+    public static final int MINIMUM_MAJOR = 15;
+
+    private PostgresDialect() {
+    }
+
+    @Override
+    public String typeName(FieldType type) {
+        return switch (type.kind()) {
+            case STRING -> "text";
+            case INT -> "integer";
+            case LONG -> "bigint";
+            case DECIMAL -> type.precision() == 0 ? "numeric" : "numeric(" + type.precision() + "," + type.scale() + ")";
+            case DOUBLE -> "double precision";
+            case BOOLEAN -> "boolean";
+            case DATE -> "date";
+            case TIME -> "time";
+            case TIMESTAMP -> "timestamp";
+            case TIMESTAMPTZ -> "timestamptz";
+            case JSON -> "jsonb";
+            case BYTES -> "bytea";
+            case UUID -> "uuid";
+            case ARRAY -> typeName(type.elementType()) + "[]";
+        };
+    }
+
+    @Override
+    public FieldType fieldType(int jdbcType, String typeName, int precision, int scale) {
+        String name = typeName == null ? "" : typeName.toLowerCase(Locale.ROOT).replace("\"", "");
+        if (name.startsWith("_")) {
+            return FieldType.arrayOf(fieldType(Types.OTHER, name.substring(1), 0, 0));
+        }
+        if (name.endsWith("[]")) {
+            return FieldType.arrayOf(fieldType(Types.OTHER, name.substring(0, name.length() - 2), 0, 0));
+        }
+        switch (name) {
+            case "text", "varchar", "character varying", "bpchar", "character", "char", "name", "citext":
+                return FieldType.STRING;
+            case "int2", "smallint", "int4", "integer", "int", "serial", "smallserial":
+                return FieldType.INT;
+            case "int8", "bigint", "bigserial", "oid":
+                return FieldType.LONG;
+            case "numeric", "decimal":
+                // pgjdbc reports precision 131089 (or 0) for a numeric without declared precision
+                return precision > 0 && precision <= 1000 ? FieldType.decimal(precision, Math.max(0, scale)) : FieldType.DECIMAL;
+            case "float4", "real", "float8", "double precision", "float":
+                return FieldType.DOUBLE;
+            case "bool", "boolean":
+                return FieldType.BOOLEAN;
+            case "date":
+                return FieldType.DATE;
+            case "time", "time without time zone":
+                return FieldType.TIME;
+            case "timestamp", "timestamp without time zone":
+                return FieldType.TIMESTAMP;
+            case "timestamptz", "timestamp with time zone":
+                return FieldType.TIMESTAMPTZ;
+            case "json", "jsonb":
+                return FieldType.JSON;
+            case "bytea":
+                return FieldType.BYTES;
+            case "uuid":
+                return FieldType.UUID;
+            default:
+                break;
+        }
+        return switch (jdbcType) {
+            case Types.VARCHAR, Types.CHAR, Types.LONGVARCHAR, Types.NVARCHAR, Types.NCHAR, Types.CLOB -> FieldType.STRING;
+            case Types.SMALLINT, Types.INTEGER, Types.TINYINT -> FieldType.INT;
+            case Types.BIGINT -> FieldType.LONG;
+            case Types.NUMERIC, Types.DECIMAL -> FieldType.DECIMAL;
+            case Types.REAL, Types.FLOAT, Types.DOUBLE -> FieldType.DOUBLE;
+            case Types.BOOLEAN, Types.BIT -> FieldType.BOOLEAN;
+            case Types.DATE -> FieldType.DATE;
+            case Types.TIME -> FieldType.TIME;
+            case Types.TIMESTAMP -> FieldType.TIMESTAMP;
+            case Types.TIMESTAMP_WITH_TIMEZONE -> FieldType.TIMESTAMPTZ;
+            case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB -> FieldType.BYTES;
+            default -> throw new MdsException("mds has no logical type for database type '" + typeName
+                    + "' (JDBC type " + jdbcType + "); cast the column to text, numeric or another supported type");
+        };
+    }
+
+    @Override
+    public ServerVersion serverVersion(Connection connection) {
+        try {
+            DatabaseMetaData meta = connection.getMetaData();
+            return new ServerVersion(meta.getDatabaseMajorVersion(), meta.getDatabaseMinorVersion());
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the server version: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Features features(Connection connection) {
+        ServerVersion v = serverVersion(connection);
+        return features(v);
+    }
+
+    /**
+     * The features of a given version.
+     *
+     * @throws MdsException for versions before 15
+     */
+    public Features features(ServerVersion v) {
+        if (!v.atLeast(MINIMUM_MAJOR)) {
+            throw new MdsException("PostgreSQL " + v + " is too old for mds: it needs PostgreSQL " + MINIMUM_MAJOR
+                    + " or later (MERGE arrived in 15; MERGE ... RETURNING merge_action() in 17)");
+        }
+        return new Features(v, true, v.atLeast(17));
+    }
+
+    @Override
+    public Optional<Schema> readSchema(Connection connection, TableName table) {
+        List<Field> fields = new ArrayList<>();
+        try {
+            DatabaseMetaData meta = connection.getMetaData();
+            try (ResultSet rs = meta.getColumns(null, escape(table.schema(), meta), escape(table.name(), meta), null)) {
+                while (rs.next()) {
+                    String column = rs.getString("COLUMN_NAME");
+                    int jdbcType = rs.getInt("DATA_TYPE");
+                    String typeName = rs.getString("TYPE_NAME");
+                    int precision = rs.getInt("COLUMN_SIZE");
+                    int scale = rs.getInt("DECIMAL_DIGITS");
+                    boolean nullable = rs.getInt("NULLABLE") != DatabaseMetaData.columnNoNulls;
+                    fields.add(new Field(column, fieldType(jdbcType, typeName, precision, scale), nullable));
+                }
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
+        }
+        return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+    }
+
+    private static String escape(String pattern, DatabaseMetaData meta) throws SQLException {
+        String esc = meta.getSearchStringEscape();
+        return pattern.replace(esc, esc + esc).replace("_", esc + "_").replace("%", esc + "%");
+    }
+}

@@ -1,0 +1,77 @@
+package dev.mds.core;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One row: values by column position, interpreted by the {@link Schema} of the batch that holds it. A value
+ * is {@code null} for SQL NULL, {@link Unchanged#VALUE} for a column a change event did not send, or an
+ * object of the column type's Java class (see {@link FieldType}). Immutable.
+ *
+ * <pre>{@code
+ * Record r = Record.of(42L, "Zürich", new BigDecimal("12.50"));
+ * Object city = r.get(1);
+ * }</pre>
+ */
+public final class Record {
+    private final Object[] values;
+
+    private Record(Object[] values) {
+        this.values = values;
+    }
+
+    /** A record of these values (the array is copied). */
+    public static Record of(Object... values) {
+        return new Record(values.clone());
+    }
+
+    /** A record of these values. */
+    public static Record of(List<?> values) {
+        return new Record(values.toArray());
+    }
+
+    public Object get(int position) {
+        return values[position];
+    }
+
+    /** The value at {@code position}, cast to {@code type}. */
+    public <T> T get(int position, Class<T> type) {
+        return type.cast(values[position]);
+    }
+
+    public boolean isNull(int position) {
+        return values[position] == null;
+    }
+
+    public int size() {
+        return values.length;
+    }
+
+    /** The values, as an unmodifiable list (it may contain nulls). */
+    public List<Object> values() {
+        return Collections.unmodifiableList(Arrays.asList(values));
+    }
+
+    /** This record with the value at {@code position} replaced. */
+    public Record with(int position, Object value) {
+        Object[] copy = values.clone();
+        copy[position] = value;
+        return new Record(copy);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Record r && Arrays.deepEquals(values, r.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.deepHashCode(values);
+    }
+
+    @Override
+    public String toString() {
+        return Arrays.deepToString(values);
+    }
+}

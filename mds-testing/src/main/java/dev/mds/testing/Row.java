@@ -1,0 +1,48 @@
+package dev.mds.testing;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * An expected (or actual) row in a table assertion: values by column position. Values compare leniently by
+ * meaning: numbers by numeric value ({@code 1}, {@code 1L} and {@code 1.0} are equal), dates and times with
+ * their {@code java.time} counterparts, timestamps with time zone by instant.
+ */
+public final class Row {
+    private final Object[] values;
+
+    private Row(Object[] values) {
+        this.values = values;
+    }
+
+    /** A row of these values. */
+    public static Row row(Object... values) {
+        return new Row(values.clone());
+    }
+
+    public List<Object> values() {
+        return Collections.unmodifiableList(Arrays.asList(values));
+    }
+
+    public int size() {
+        return values.length;
+    }
+
+    Object get(int i) {
+        return values[i];
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("(");
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                s.append(", ");
+            }
+            Object v = values[i];
+            s.append(v instanceof String str ? "'" + str + "'" : v instanceof byte[] b ? "bytes[" + b.length + "]" : String.valueOf(v));
+        }
+        return s.append(')').toString();
+    }
+}

@@ -1,0 +1,201 @@
+package dev.mds.testing;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.testing.internal.Values;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.sql.DataSource;
+import org.assertj.core.api.AbstractAssert;
+
+/**
+ * AssertJ assertions on the contents of a database table, read when an assertion runs.
+ *
+ * <pre>{@code
+ * assertThatTable(ds, "raw.users").hasRowCount(3);
+ * assertThatTable(ds, "raw.users").columns("user_id", "name")
+ *     .containsExactlyInAnyOrder(row(1, "John Doe"), row(2, "Jane Doe"), row(3, "Jonathan Foo"));
+ * assertThatTable(ds, "raw.subscriptions").column("subscription").containsOnly("starter", "medium", "enterprise");
+ * }</pre>
+ *
+ * A failed row comparison shows the rows that are missing and the rows that are unexpected.
+ */
+public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
+    private final DataSource dataSource;
+    private final List<String> columns;
+
+    TableAssert(DataSource dataSource, TableName table, List<String> columns) {
+        super(table, TableAssert.class);
+        this.dataSource = dataSource;
+        this.columns = List.copyOf(columns);
+    }
+
+    /** Assertions on {@code table} ({@code schema.name}, read as {@link TableName#parse(String)} does). */
+    public static TableAssert assertThatTable(DataSource dataSource, String table) {
+        return new TableAssert(dataSource, TableName.parse(table), List.of());
+    }
+
+    public static TableAssert assertThatTable(DataSource dataSource, TableName table) {
+        return new TableAssert(dataSource, table, List.of());
+    }
+
+    /** Restricts row comparisons to these columns, in this order (all columns in table order otherwise). */
+    public TableAssert columns(String... names) {
+        return new TableAssert(dataSource, actual, Arrays.asList(names));
+    }
+
+    /** Fails unless the table exists. */
+    public TableAssert exists() {
+        if (!tableExists()) {
+            failWithMessage("Expected table %s to exist, but it does not", actual);
+        }
+        return this;
+    }
+
+    /** Fails if the table exists. */
+    public TableAssert doesNotExist() {
+        if (tableExists()) {
+            failWithMessage("Expected table %s not to exist, but it does", actual);
+        }
+        return this;
+    }
+
+    public TableAssert hasRowCount(long expected) {
+        long count = count();
+        if (count != expected) {
+            failWithMessage("Expected table %s to have %s rows but it has %s", actual, expected, count);
+        }
+        return this;
+    }
+
+    public TableAssert isEmpty() {
+        long count = count();
+        if (count != 0) {
+            failWithMessage("Expected table %s to be empty but it has %s rows:%n%s", actual, count, render(rows(20)));
+        }
+        return this;
+    }
+
+    /** Fails unless the table's rows (in the chosen columns) are exactly these, in any order, duplicates counted. */
+    public TableAssert containsExactlyInAnyOrder(Row... expected) {
+        List<Row> actualRows = rows(Integer.MAX_VALUE);
+        List<Row> missing = new ArrayList<>(Arrays.asList(expected));
+        List<Row> unexpected = new ArrayList<>();
+        for (Row a : actualRows) {
+            int match = -1;
+            for (int i = 0; i < missing.size(); i++) {
+                if (sameRow(a, missing.get(i))) {
+                    match = i;
+                    break;
+                }
+            }
+            if (match >= 0) {
+                missing.remove(match);
+            } else {
+                unexpected.add(a);
+            }
+        }
+        if (!missing.isEmpty() || !unexpected.isEmpty()) {
+            failWithMessage("Table %s%s does not hold exactly the expected %s rows (it holds %s).%n"
+                            + "Missing (expected, not found) %s:%n%s%nUnexpected (found, not expected) %s:%n%s",
+                    actual, columns.isEmpty() ? "" : " " + columns, expected.length, actualRows.size(),
+                    missing.size(), render(missing), unexpected.size(), render(unexpected));
+        }
+        return this;
+    }
+
+    /** Fails unless each of these rows is in the table. */
+    public TableAssert contains(Row... expected) {
+        List<Row> actualRows = rows(Integer.MAX_VALUE);
+        List<Row> missing = new ArrayList<>();
+        for (Row e : expected) {
+            if (actualRows.stream().noneMatch(a -> sameRow(a, e))) {
+                missing.add(e);
+            }
+        }
+        if (!missing.isEmpty()) {
+            failWithMessage("Table %s%s lacks %s expected rows:%n%s", actual, columns.isEmpty() ? "" : " " + columns,
+                    missing.size(), render(missing));
+        }
+        return this;
+    }
+
+    /** Assertions on the values of one column. */
+    public ColumnAssert column(String name) {
+        List<Object> values = new ArrayList<>();
+        for (Row r : columns(name).rows(Integer.MAX_VALUE)) {
+            values.add(r.get(0));
+        }
+        return new ColumnAssert(actual + "." + name, values);
+    }
+
+    private static boolean sameRow(Row a, Row e) {
+        if (a.size() != e.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!Values.same(a.get(i), e.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String render(List<Row> rows) {
+        StringBuilder s = new StringBuilder();
+        for (Row r : rows) {
+            s.append("  ").append(r).append(System.lineSeparator());
+        }
+        return s.length() == 0 ? "  (none)" : s.toString().stripTrailing();
+    }
+
+    private boolean tableExists() {
+        return query("select to_regclass(" + Identifiers.literal(actual.quoted()) + ") is not null", rs -> {
+            rs.next();
+            return rs.getBoolean(1);
+        });
+    }
+
+    private long count() {
+        return query("select count(*) from " + actual.quoted(), rs -> {
+            rs.next();
+            return rs.getLong(1);
+        });
+    }
+
+    List<Row> rows(int limit) {
+        String select = columns.isEmpty() ? "*" : Identifiers.quoteAll(columns);
+        String sql = "select " + select + " from " + actual.quoted() + (limit == Integer.MAX_VALUE ? "" : " limit " + limit);
+        return query(sql, rs -> {
+            ResultSetMetaData md = rs.getMetaData();
+            int n = md.getColumnCount();
+            List<Row> out = new ArrayList<>();
+            while (rs.next()) {
+                Object[] values = new Object[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = rs.getObject(i + 1);
+                }
+                out.add(Row.row(values));
+            }
+            return out;
+        });
+    }
+
+    private interface Reader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private <T> T query(String sql, Reader<T> reader) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return reader.read(rs);
+        } catch (SQLException e) {
+            throw new AssertionError("cannot read table " + actual + ": " + e.getMessage() + " (in: " + sql + ")", e);
+        }
+    }
+}

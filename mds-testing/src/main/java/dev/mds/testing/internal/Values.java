@@ -1,0 +1,97 @@
+package dev.mds.testing.internal;
+
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Date;
+import java.sql.SQLException;
+import java.sql.Time;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.postgresql.util.PGobject;
+
+/** Normalises JDBC and Java values so that equal meanings compare equal in table assertions. */
+public final class Values {
+    private Values() {
+    }
+
+    /** A canonical form: numbers as stripped BigDecimal, SQL dates as java.time, instants for zoned times. */
+    public static Object normalize(Object v) {
+        if (v == null) {
+            return null;
+        }
+        if (v instanceof Number n && !(v instanceof BigDecimal)) {
+            if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
+                return d;
+            }
+            if (v instanceof Float f && (f.isNaN() || f.isInfinite())) {
+                return f.doubleValue();
+            }
+            return new BigDecimal(n.toString()).stripTrailingZeros();
+        }
+        if (v instanceof BigDecimal d) {
+            return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+        }
+        if (v instanceof Date d) {
+            return d.toLocalDate();
+        }
+        if (v instanceof Time t) {
+            return t.toLocalTime();
+        }
+        if (v instanceof Timestamp t) {
+            return t.toLocalDateTime();
+        }
+        if (v instanceof OffsetDateTime o) {
+            return o.toInstant();
+        }
+        if (v instanceof ZonedDateTime z) {
+            return z.toInstant();
+        }
+        if (v instanceof PGobject p) {
+            return p.getValue();
+        }
+        if (v instanceof Array a) {
+            try {
+                return normalize(a.getArray());
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (v instanceof Object[] arr) {
+            List<Object> out = new ArrayList<>(arr.length);
+            for (Object o : arr) {
+                out.add(normalize(o));
+            }
+            return out;
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object o : list) {
+                out.add(normalize(o));
+            }
+            return out;
+        }
+        if (v instanceof Character c) {
+            return c.toString();
+        }
+        return v;
+    }
+
+    /** Whether two values mean the same. */
+    public static boolean same(Object a, Object b) {
+        Object x = normalize(a);
+        Object y = normalize(b);
+        if (x instanceof byte[] p && y instanceof byte[] q) {
+            return Arrays.equals(p, q);
+        }
+        if (x instanceof Instant && y instanceof java.time.LocalDateTime || y instanceof Instant && x instanceof java.time.LocalDateTime) {
+            return false;
+        }
+        return Objects.equals(x, y);
+    }
+}

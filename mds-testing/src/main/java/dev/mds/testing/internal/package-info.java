@@ -1,0 +1,2 @@
+/** Implementation details of mds-testing; not API. */
+package dev.mds.testing.internal;
