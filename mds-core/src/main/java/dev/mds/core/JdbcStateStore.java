@@ -72,26 +72,31 @@ public final class JdbcStateStore implements StateStore {
                 + " version bigint not null, updated_at timestamptz not null default now())";
     }
 
-    private void ensureTable(Connection c) throws SQLException {
+    /**
+     * Creates the table once, on a connection of its own that commits at once: created inside a caller's
+     * transaction, the table would vanish with a rollback of that transaction.
+     */
+    private void ensureTable() throws SQLException {
         if (created) {
             return;
         }
-        boolean auto = c.getAutoCommit();
-        try (var st = c.createStatement()) {
-            // DDL inside the caller's transaction is fine in PostgreSQL; IF NOT EXISTS keeps it idempotent.
-            st.execute("create schema if not exists " + Identifiers.quote(table.schema()));
-            st.execute(createTableSql());
-        } catch (SQLException e) {
-            // a concurrent creator may have won the race on the catalog; the table exists either way
-            if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
-                throw e;
+        synchronized (this) {
+            if (created) {
+                return;
             }
-            if (!auto) {
-                throw e;
+            try (Connection own = dataSource.getConnection(); var st = own.createStatement()) {
+                own.setAutoCommit(true);
+                st.execute("create schema if not exists " + Identifiers.quote(table.schema()));
+                st.execute(createTableSql());
+            } catch (SQLException e) {
+                // 23505/42P07: a concurrent creator (another process) won the race on the catalog; the table exists
+                if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+                    throw e;
+                }
             }
+            created = true;
+            LOG.debug("state table {} ready", table);
         }
-        created = true;
-        LOG.debug("state table {} ready", table);
     }
 
     @Override
@@ -207,7 +212,7 @@ public final class JdbcStateStore implements StateStore {
 
     private <T> T run(Connection c, SqlWork<T> work) {
         try {
-            ensureTable(c);
+            ensureTable();
             return work.run();
         } catch (SQLException e) {
             throw new MdsException("state store " + table + ": " + e.getMessage(), e);

@@ -1,0 +1,101 @@
+package dev.mds.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class SchemaAndRecordTest {
+    private final Schema schema = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.decimal(12, 2))
+            .add("tags", FieldType.arrayOf(FieldType.STRING)).build();
+
+    @Test
+    void schemaFindsColumnsByExactName() {
+        assertThat(schema.indexOf("amount")).isEqualTo(1);
+        assertThat(schema.indexOf("Amount")).isEqualTo(-1);
+        assertThat(schema.field("id")).contains(Field.required("id", FieldType.LONG));
+        assertThat(schema.names()).containsExactly("id", "amount", "tags");
+        assertThat(schema.select(List.of("tags", "id")).names()).containsExactly("tags", "id");
+        assertThatThrownBy(() -> schema.require("nope")).hasMessageContaining("nope").hasMessageContaining("[id, amount, tags]");
+    }
+
+    @Test
+    void schemaRejectsDuplicateColumns() {
+        assertThatThrownBy(() -> Schema.of(Field.of("a", FieldType.INT), Field.of("a", FieldType.STRING)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' appears twice");
+    }
+
+    @Test
+    void fieldTypesDescribeThemselves() {
+        assertThat(FieldType.decimal(12, 2)).hasToString("decimal(12,2)").isEqualTo(FieldType.decimal(12, 2));
+        assertThat(FieldType.arrayOf(FieldType.LONG)).hasToString("array<long>");
+        assertThat(FieldType.TIMESTAMPTZ.javaType()).isEqualTo(java.time.OffsetDateTime.class);
+        assertThatThrownBy(() -> FieldType.decimal(2, 3)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FieldType.arrayOf(FieldType.arrayOf(FieldType.INT))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void recordsAreImmutableCopies() {
+        Object[] values = {1L, new BigDecimal("1.50"), null};
+        Record r = Record.of(values);
+        values[0] = 2L;
+        assertThat(r.get(0)).isEqualTo(1L);
+        assertThat(r.isNull(2)).isTrue();
+        assertThat(r.with(2, Unchanged.VALUE).get(2)).isSameAs(Unchanged.VALUE);
+        assertThat(r.get(2)).isNull();
+        assertThat(Record.of(new byte[] {1, 2})).isEqualTo(Record.of(new byte[] {1, 2}));
+    }
+
+    @Test
+    void batchRejectsRecordsOfTheWrongWidth() {
+        assertThatThrownBy(() -> RecordBatch.of(schema, List.of(Record.of(1L, BigDecimal.ONE, null), Record.of(2L))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("record 2 has 1 values");
+    }
+
+    @Test
+    void sourcePositionRoundTripsThroughJson() {
+        SourcePosition p = SourcePosition.of("in \"dir\"/t.csv", Map.of("offset", 1_048_576L, "done", true));
+        SourcePosition back = SourcePosition.fromJson(p.toJson());
+        assertThat(back).isEqualTo(p);
+        assertThat(back.getLong("offset")).contains(1_048_576L);
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"offset\":1}")).hasMessageContaining("no \"source\"");
+        assertThatThrownBy(() -> SourcePosition.fromJson("[1]")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void changeEventsOrderByCommitThenChange() {
+        EventPosition a = new EventPosition(100, 90);
+        EventPosition b = new EventPosition(100, 95);
+        EventPosition c = new EventPosition(200, 10);
+        assertThat(List.of(c, b, a).stream().sorted().toList()).containsExactly(a, b, c);
+        assertThat(new EventPosition(-1L, 0).isAfter(new EventPosition(Long.MAX_VALUE, 0))).as("unsigned LSNs").isTrue();
+    }
+
+    @Test
+    void changeEventsCheckTheirImages() {
+        TableName t = TableName.parse("product.users");
+        Instant now = Instant.parse("2024-01-01T00:00:00Z");
+        ChangeEvent delete = ChangeEvent.delete(t, Record.of(1), EventPosition.ZERO, now);
+        assertThat(delete.isDelete()).isTrue();
+        assertThat(delete.after()).isEmpty();
+        assertThatThrownBy(() -> new ChangeEvent(ChangeEvent.Operation.CREATE, t, Record.of(1), Optional.empty(),
+                Optional.empty(), EventPosition.ZERO, now)).hasMessageContaining("needs an after image");
+        assertThatThrownBy(() -> new ChangeBatch(t, Schema.of(Field.of("user_id", FieldType.INT)), List.of("id"),
+                List.of(), Optional.empty())).hasMessageContaining("no column 'id'");
+    }
+
+    @Test
+    void badInputNamesWhere() {
+        BadInputException e = new BadInputException(InputLocation.of("transactions.csv").withLine(1042)
+                .withColumn("price").withExcerpt("Two Hundred"), "expected decimal");
+        assertThat(e).hasMessage("transactions.csv line 1042, column 'price', near \"Two Hundred\": expected decimal");
+        assertThat(e.location().line()).hasValue(1042);
+        assertThat(InputLocation.of("raw.users").withRecordNumber(17).withKey("id=5").describe())
+                .isEqualTo("raw.users record 17 (key id=5)");
+    }
+}

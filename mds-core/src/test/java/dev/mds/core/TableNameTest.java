@@ -1,0 +1,53 @@
+package dev.mds.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class TableNameTest {
+    @Test
+    void parsesSchemaAndNameLikePostgres() {
+        TableName t = TableName.parse("raw.users");
+        assertThat(t.schema()).isEqualTo("raw");
+        assertThat(t.name()).isEqualTo("users");
+        assertThat(t).isEqualTo(TableName.of("raw", "users")).hasSameHashCodeAs(TableName.of("raw", "users"));
+        assertThat(TableName.parse("Raw.Users")).isEqualTo(TableName.of("raw", "users"));
+        assertThat(TableName.parse("users")).isEqualTo(TableName.of("public", "users"));
+    }
+
+    @Test
+    void keepsQuotedPartsExactly() {
+        TableName t = TableName.parse("\"My Schema\".\"a.b\"\"c\"");
+        assertThat(t.schema()).isEqualTo("My Schema");
+        assertThat(t.name()).isEqualTo("a.b\"c");
+        assertThat(t.quoted()).isEqualTo("\"My Schema\".\"a.b\"\"c\"");
+    }
+
+    @Test
+    void toStringRoundTripsThroughParse() {
+        for (TableName t : new TableName[] {TableName.of("raw", "users"), TableName.of("Raw", "My Table"),
+                TableName.of("s", "a\"; drop"), TableName.of("ünï", "cödé"), TableName.of("s", "order"),
+                TableName.of("s", "1abc")}) {
+            assertThat(TableName.parse(t.toString())).as(t.toString()).isEqualTo(t);
+        }
+        assertThat(TableName.of("raw", "users")).hasToString("raw.users");
+        assertThat(TableName.of("raw", "Users")).hasToString("raw.\"Users\"");
+    }
+
+    @Test
+    void rejectsMalformedNames() {
+        assertThatThrownBy(() -> TableName.parse("a.b.c")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 parts");
+        assertThatThrownBy(() -> TableName.parse("\"open")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unterminated");
+        assertThatThrownBy(() -> TableName.parse("a.")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TableName.parse("")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TableName.parse("raw." + "x".repeat(64))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("63");
+    }
+
+    @Test
+    void withNameKeepsSchema() {
+        assertThat(TableName.parse("data_lake.transactions").withName("transactions_rejected"))
+                .isEqualTo(TableName.of("data_lake", "transactions_rejected"));
+    }
+}

@@ -1,0 +1,87 @@
+package dev.mds.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.testing.MdsPostgres;
+import java.sql.Connection;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** mds-core's JDBC parts, tested here because they need a real PostgreSQL (mds-testing depends on mds-core). */
+@MdsPostgres
+class PostgresDialectTest {
+    private final PostgresDialect dialect = PostgresDialect.INSTANCE;
+
+    @Test
+    void detectsServerVersionAndFeatures(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Dialect.Features f = dialect.features(c);
+            assertThat(f.version().major()).isGreaterThanOrEqualTo(17);
+            assertThat(f.merge()).isTrue();
+            assertThat(f.mergeReturningAction()).isTrue();
+        }
+    }
+
+    @Test
+    void refusesServersOlderThan15WithAClearMessage() {
+        assertThatThrownBy(() -> dialect.features(new Dialect.ServerVersion(14, 11)))
+                .isInstanceOf(MdsException.class).hasMessageContaining("PostgreSQL 14.11 is too old")
+                .hasMessageContaining("15 or later");
+        Dialect.Features v15 = dialect.features(new Dialect.ServerVersion(15, 0));
+        assertThat(v15.merge()).isTrue();
+        assertThat(v15.mergeReturningAction()).isFalse();
+    }
+
+    @Test
+    void everyFieldTypeRoundTripsThroughATable(DataSource ds) throws Exception {
+        List<FieldType> types = List.of(FieldType.STRING, FieldType.INT, FieldType.LONG, FieldType.decimal(12, 2),
+                FieldType.DECIMAL, FieldType.DOUBLE, FieldType.BOOLEAN, FieldType.DATE, FieldType.TIME,
+                FieldType.TIMESTAMP, FieldType.TIMESTAMPTZ, FieldType.JSON, FieldType.BYTES, FieldType.UUID,
+                FieldType.arrayOf(FieldType.STRING), FieldType.arrayOf(FieldType.LONG));
+        Schema.Builder b = Schema.builder();
+        StringBuilder ddl = new StringBuilder();
+        for (int i = 0; i < types.size(); i++) {
+            String name = "c" + i + " " + types.get(i);   // hostile-ish: spaces, parentheses, commas
+            b.add(name, types.get(i));
+            ddl.append(i == 0 ? "" : ", ").append(Identifiers.quote(name)).append(' ').append(dialect.typeName(types.get(i)));
+        }
+        TableName t = TableName.of("Types Schema", "all types");
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create schema " + Identifiers.quote(t.schema()));
+            Sql.execute(c, "create table " + t.quoted() + " (" + ddl + ", " + Identifiers.quote("req") + " bigint not null)");
+            Schema read = dialect.readSchema(c, t).orElseThrow();
+            assertThat(read.fields().subList(0, types.size())).isEqualTo(b.build().fields());
+            assertThat(read.field("req")).contains(Field.required("req", FieldType.LONG));
+            assertThat(dialect.readSchema(c, TableName.of("Types Schema", "missing"))).isEmpty();
+            // the LIKE pattern characters in names are escaped: "all_types" must not match "all types"
+            assertThat(dialect.readSchema(c, TableName.of("Types Schema", "all_types"))).isEmpty();
+        }
+    }
+
+    @Test
+    void mapsCommonPostgresTypeNames() {
+        assertThat(dialect.fieldType(java.sql.Types.VARCHAR, "varchar", 20, 0)).isEqualTo(FieldType.STRING);
+        assertThat(dialect.fieldType(java.sql.Types.SMALLINT, "int2", 5, 0)).isEqualTo(FieldType.INT);
+        assertThat(dialect.fieldType(java.sql.Types.NUMERIC, "numeric", 131089, 0)).isEqualTo(FieldType.DECIMAL);
+        assertThat(dialect.fieldType(java.sql.Types.ARRAY, "_int4", 0, 0)).isEqualTo(FieldType.arrayOf(FieldType.INT));
+        assertThatThrownBy(() -> dialect.fieldType(java.sql.Types.OTHER, "tsvector", 0, 0))
+                .isInstanceOf(MdsException.class).hasMessageContaining("tsvector");
+    }
+
+    @Test
+    void hostileNamesCreateExactlyTheNamedTable(DataSource ds) throws Exception {
+        String[] names = {"x\"; drop table victim; --", "Upper Case", "select", "naïve ☃", "semi;colon", "a".repeat(63)};
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table victim (id int)");
+            for (String n : names) {
+                TableName t = TableName.of("public", n);
+                Sql.execute(c, "create table " + t.quoted() + " (" + Identifiers.quote(n) + " text)");
+                Sql.execute(c, "insert into " + t.quoted() + " values (" + Identifiers.literal(n) + ")");
+                assertThat(dialect.readSchema(c, t).orElseThrow().names()).containsExactly(n);
+            }
+            assertThat(dialect.readSchema(c, TableName.of("public", "victim"))).isPresent();
+        }
+    }
+}
