@@ -7,6 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -20,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The JUnit 5 extension behind {@link MdsPostgres}: one fresh database per test class, dropped after it, on a
  * server shared by the whole JVM. Resolves parameters of type {@link DataSource} and {@link TestDatabase}.
  */
-public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+public final class PostgresExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback, ParameterResolver {
     /** Names an existing server instead of the embedded one. */
     public static final String URL_VARIABLE = "MDS_TEST_JDBC_URL";
     public static final String USER_VARIABLE = "MDS_TEST_JDBC_USER";
@@ -70,10 +72,26 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
     }
 
+    /** Skips (disables, with the reason) a Testcontainers class on a machine without Docker. */
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+        if (context.getTestClass().map(PostgresExtension::source).orElse(MdsPostgres.Source.DEFAULT)
+                != MdsPostgres.Source.TESTCONTAINERS) {
+            return ConditionEvaluationResult.enabled("no container needed");
+        }
+        return ContainerServer.unavailableReason()
+                .map(why -> ConditionEvaluationResult.disabled("asks for a Testcontainers PostgreSQL, but " + why))
+                .orElseGet(() -> ConditionEvaluationResult.enabled("Docker is available"));
+    }
+
+    private static MdsPostgres.Source source(Class<?> testClass) {
+        return AnnotationSupport.findAnnotation(testClass, MdsPostgres.class).map(MdsPostgres::value)
+                .orElse(MdsPostgres.Source.DEFAULT);
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
-        MdsPostgres.Source source = AnnotationSupport.findAnnotation(context.getRequiredTestClass(), MdsPostgres.class)
-                .map(MdsPostgres::value).orElse(MdsPostgres.Source.DEFAULT);
+        MdsPostgres.Source source = source(context.getRequiredTestClass());
         PostgresServer server = switch (source) {
             case DEFAULT -> sharedServer();
             case EMBEDDED -> embeddedServer();

@@ -179,7 +179,9 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             while (rs.next()) {
                 Object[] values = new Object[n];
                 for (int i = 0; i < n; i++) {
-                    values[i] = rs.getObject(i + 1);
+                    // pgjdbc returns timestamptz as java.sql.Timestamp in the JVM's zone; read it as an instant instead
+                    values[i] = "timestamptz".equals(md.getColumnTypeName(i + 1))
+                            ? rs.getObject(i + 1, java.time.OffsetDateTime.class) : rs.getObject(i + 1);
                 }
                 out.add(Row.row(values));
             }

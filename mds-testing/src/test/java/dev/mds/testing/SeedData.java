@@ -1,0 +1,21 @@
+package dev.mds.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Finds ../shared/seed-data beside the checkout, wherever the test runs from. */
+final class SeedData {
+    private SeedData() {
+    }
+
+    static Path file(String relative) {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("cannot find the project root (the directory holding mvnw)");
+        }
+        return dir.resolveSibling("shared").resolve("seed-data").resolve(relative);
+    }
+}
