@@ -9,6 +9,10 @@ final class SeedData {
     }
 
     static Path file(String relative) {
+        String configured = System.getenv("MDS_SEED_DATA");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured).resolve(relative);
+        }
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
             dir = dir.getParent();

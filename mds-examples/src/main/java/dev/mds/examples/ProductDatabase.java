@@ -1,0 +1,44 @@
+package dev.mds.examples;
+
+import dev.mds.core.Sql;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * The SaaS product database the main pipeline replays (berrei02/modern-data-stack): {@code product.users} and
+ * {@code product.subscriptions}, with the rows of its README, read from {@code 000-saas-product} in the seed data.
+ */
+public final class ProductDatabase {
+    private ProductDatabase() {
+    }
+
+    /** Creates the schema as the source project's DDL has it, and fills it. */
+    public static void create(DataSource ds) throws SQLException, IOException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            Sql.execute(c, "create schema if not exists product");
+            Sql.execute(c, "create table product.users (user_id serial primary key, name varchar)");
+            Sql.execute(c, "create table product.subscriptions (id serial primary key, start_date date, end_date date,"
+                    + " user_id int, subscription varchar, paid boolean)");
+            copy(c, "product.users (user_id, name)", "000-saas-product/users.csv");
+            copy(c, "product.subscriptions (id, start_date, end_date, user_id, subscription, paid)",
+                    "000-saas-product/subscriptions.csv");
+            // the serial columns continue after the loaded ids, as if the rows had been inserted one by one
+            Sql.execute(c, "select setval(pg_get_serial_sequence('product.users', 'user_id'), (select max(user_id) from product.users))");
+            Sql.execute(c, "select setval(pg_get_serial_sequence('product.subscriptions', 'id'), (select max(id) from product.subscriptions))");
+            c.commit();
+        }
+    }
+
+    private static void copy(Connection c, String target, String seedFile) throws SQLException, IOException {
+        try (Reader in = Files.newBufferedReader(SeedData.file(seedFile), StandardCharsets.UTF_8)) {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + target + " from stdin (format csv, header true)", in);
+        }
+    }
+}
