@@ -1,0 +1,54 @@
+package dev.mds.quality;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one check found.
+ *
+ * <pre>{@code
+ * CheckResult r = report.check("raw.transactions", "not_null_quantity").orElseThrow();
+ * r.status();            // FAIL
+ * r.failingRows();       // 16
+ * r.samples().get(0);    // {transaction_id=1006, quantity=null}
+ * }</pre>
+ *
+ * @param table the table checked, as {@code schema.name}
+ * @param id the check's id, unique within its table ({@code not_null_quantity}, {@code unique_a_b}, or the id given)
+ * @param kind what kind of check ({@code not_null}, {@code unique}, {@code accepted_values}, {@code relationships},
+ *     {@code range}, {@code matches}, {@code row_count}, {@code freshness}, {@code expression},
+ *     {@code row_count_anomaly})
+ * @param columns the columns the check is about (empty for table-level checks)
+ * @param severity how much a failure matters
+ * @param status the outcome
+ * @param observed the measured value in words, e.g. {@code 16 of 100 rows are NULL} or {@code 1203 rows}
+ * @param failingRows rows that failed (for unique: rows whose key is shared with another row); 0 for table-level checks
+ * @param checkedRows rows the check looked at (after the table's {@code where}); -1 when unknown
+ * @param failingPercent {@code failingRows} as a percentage of {@code checkedRows}
+ * @param samples up to N failing rows (key columns and offending values), only for checks that did not pass
+ * @param sql the statement that computed the check (shared by all row-level checks of one scan)
+ * @param duration the time of that statement
+ * @param message why the check failed or could not run; empty when it passed
+ */
+public record CheckResult(String table, String id, String kind, List<String> columns, Severity severity, Status status,
+        String observed, long failingRows, long checkedRows, double failingPercent, List<Map<String, Object>> samples,
+        String sql, Duration duration, String message) {
+    public CheckResult {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(status, "status");
+        columns = List.copyOf(columns);
+        samples = List.copyOf(samples);
+        observed = observed == null ? "" : observed;
+        sql = sql == null ? "" : sql;
+        message = message == null ? "" : message;
+        duration = duration == null ? Duration.ZERO : duration;
+    }
+
+    /** Whether the check passed or only warned. */
+    public boolean ok() {
+        return status == Status.PASS || status == Status.WARN;
+    }
+}

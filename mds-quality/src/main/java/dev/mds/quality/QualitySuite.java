@@ -1,0 +1,171 @@
+package dev.mds.quality;
+
+import dev.mds.core.MdsException;
+import dev.mds.core.TableName;
+import dev.mds.quality.internal.Runner;
+import dev.mds.quality.internal.TableSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+
+/**
+ * Data-quality checks pushed down to PostgreSQL: all row-level checks of a table run as one scan, unique and
+ * relationships checks add one query each, and failing rows are sampled only for checks that failed.
+ *
+ * <pre>{@code
+ * QualityReport report = QualitySuite.on(dataSource)
+ *     .table("silver.transactions", t -> t
+ *         .notNull("transaction_id", "customer_id")
+ *         .unique("transaction_id")
+ *         .acceptedValues("currency", "EUR", "USD", "GBP")
+ *         .range("quantity", 1, null)
+ *         .rowCount(Bounds.atLeast(1)))
+ *     .run();
+ * report.assertPassed();
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe: each method returns a new suite. Defaults: 5 samples per failed check, no
+ * history. {@link #run()} takes a connection from the data source and reads all tables in one REPEATABLE READ
+ * transaction (one consistent snapshot); {@link #run(Connection)} runs inside the caller's transaction instead
+ * (write-audit-publish: check the data a loader just wrote, roll back if the report did not pass). A check that
+ * cannot run (missing table or column, bad expression) is reported as {@link Status#ERROR} and the other checks
+ * still run.
+ */
+public final class QualitySuite {
+    private final DataSource dataSource;
+    private final List<TableSpec> tables;
+    private final int samples;
+    private final Optional<TableName> history;
+    private final Clock clock;
+
+    private QualitySuite(DataSource dataSource, List<TableSpec> tables, int samples, Optional<TableName> history,
+            Clock clock) {
+        this.dataSource = dataSource;
+        this.tables = List.copyOf(tables);
+        this.samples = samples;
+        this.history = history;
+        this.clock = clock;
+    }
+
+    /** A suite that runs on connections from {@code dataSource}. */
+    public static QualitySuite on(DataSource dataSource) {
+        return new QualitySuite(Objects.requireNonNull(dataSource, "dataSource"), List.of(), 5, Optional.empty(),
+                Clock.systemUTC());
+    }
+
+    /** A suite without a data source, to be run with {@link #run(Connection)}. */
+    public static QualitySuite create() {
+        return new QualitySuite(null, List.of(), 5, Optional.empty(), Clock.systemUTC());
+    }
+
+    /**
+     * Adds checks on a table or view ({@code schema.name}, read as {@link TableName#parse(String)}).
+     *
+     * @throws IllegalArgumentException for a bad name, no checks, or a check declared wrongly (naming it)
+     */
+    public QualitySuite table(String table, Consumer<TableChecks> checks) {
+        TableChecks t = new TableChecks(TableName.parse(Objects.requireNonNull(table, "table")));
+        Objects.requireNonNull(checks, "checks").accept(t);
+        TableSpec spec = t.spec();
+        if (spec.checks().isEmpty()) {
+            throw new IllegalArgumentException("table " + table + ": no checks declared");
+        }
+        List<TableSpec> all = new ArrayList<>(tables);
+        all.add(spec);
+        return new QualitySuite(dataSource, all, samples, history, clock);
+    }
+
+    /** How many failing rows to fetch per failed check (0 for none; default 5). */
+    public QualitySuite samples(int rowsPerCheck) {
+        if (rowsPerCheck < 0 || rowsPerCheck > 10_000) {
+            throw new IllegalArgumentException("samples must be between 0 and 10000, was " + rowsPerCheck);
+        }
+        return new QualitySuite(dataSource, tables, rowsPerCheck, history, clock);
+    }
+
+    /**
+     * Stores each run's results in {@code table} (created when missing), one row per check, in the same
+     * transaction as the checks; {@link TableChecks#rowCountAnomaly} reads earlier runs from it.
+     */
+    public QualitySuite history(String table) {
+        return new QualitySuite(dataSource, tables, samples, Optional.of(TableName.parse(table)), clock);
+    }
+
+    /** The clock that stamps runs (default: system UTC). */
+    public QualitySuite clock(Clock runClock) {
+        return new QualitySuite(dataSource, tables, samples, history, Objects.requireNonNull(runClock, "clock"));
+    }
+
+    /**
+     * The statements a run would execute, assuming every table and column exists (samples and history not
+     * included): per table, the single scan, then one statement per unique and relationships check.
+     */
+    public List<String> sql() {
+        return Runner.plan(tables);
+    }
+
+    /**
+     * Runs every check in one transaction on a connection from the data source, and commits (only history rows
+     * are written).
+     *
+     * @throws IllegalStateException when the suite was made with {@link #create()} or has no tables
+     * @throws MdsException when the database cannot be reached at all
+     */
+    public QualityReport run() {
+        if (dataSource == null) {
+            throw new IllegalStateException("this suite has no DataSource: use QualitySuite.on(dataSource), or run(connection)");
+        }
+        validate();
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            int isolation = c.getTransactionIsolation();
+            try {
+                c.setAutoCommit(false);
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                QualityReport report = new Runner(c, samples, history, clock).run(tables);
+                c.commit();
+                return report;
+            } catch (RuntimeException | SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setTransactionIsolation(isolation);
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new MdsException("quality run failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs every check on the caller's connection, inside the caller's transaction when one is open; neither
+     * commits nor rolls back (statements that fail are undone to a savepoint so the transaction stays usable).
+     * History rows, when configured, are part of the caller's transaction.
+     */
+    public QualityReport run(Connection connection) {
+        Objects.requireNonNull(connection, "connection");
+        validate();
+        return new Runner(connection, samples, history, clock).run(tables);
+    }
+
+    private void validate() {
+        if (tables.isEmpty()) {
+            throw new IllegalStateException("no tables to check: add one with table(name, t -> t.notNull(...))");
+        }
+        if (history.isEmpty()) {
+            for (TableSpec t : tables) {
+                for (var c : t.checks()) {
+                    if (c.kind() == dev.mds.quality.internal.CheckSpec.Kind.ROW_COUNT_ANOMALY) {
+                        throw new IllegalStateException(t.table() + ": rowCountAnomaly needs a history table; add .history(\"schema.table\") to the suite");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.mds.quality;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.quality.internal.CheckSpec;
+import dev.mds.quality.internal.CheckSpec.Kind;
+import dev.mds.quality.internal.TableSpec;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The checks on one table, declared inside {@link QualitySuite#table(String, java.util.function.Consumer)}.
+ *
+ * <pre>{@code
+ * suite.table("silver.transactions", t -> t
+ *     .key("transaction_id")                                   // identifies rows in samples
+ *     .notNull("transaction_id", "customer_id")
+ *     .unique("customer_id", "transaction_date", "product_id")
+ *     .acceptedValues("currency", "EUR", "USD", "GBP").severity(Severity.WARN)
+ *     .range("quantity", 1, null).threshold(Threshold.percent(1))
+ *     .where("load_timestamp > now() - interval '1 day'"));
+ * }</pre>
+ *
+ * <p>{@link #id(String)}, {@link #severity(Severity)} and {@link #threshold(Threshold)} change the checks added by
+ * the call just before them ({@code notNull("a", "b").severity(WARN)} makes both warnings). Defaults: severity
+ * {@link Severity#ERROR}, threshold {@link Threshold#NONE}, ids {@code <kind>_<columns>}.
+ *
+ * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, range,
+ * matches and relationships ignore rows whose column is NULL; unique ignores rows where any key column is NULL
+ * (as a PostgreSQL unique constraint does); an expression that yields NULL passes (as dbt's expression_is_true).
+ *
+ * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
+ * to {@link #expression} and {@link #where} is the caller's own SQL, used as written: never build it from
+ * untrusted input.
+ */
+public final class TableChecks {
+    private final TableName table;
+    private final List<CheckSpec> checks = new ArrayList<>();
+    private final List<String> keyColumns = new ArrayList<>();
+    private String where;
+    private int lastFrom = -1;
+
+    TableChecks(TableName table) {
+        this.table = table;
+    }
+
+    /** Fails for each row where a column is NULL; one check per column ({@code not_null_<column>}). */
+    public TableChecks notNull(String... columns) {
+        requireColumns(columns);
+        int from = checks.size();
+        for (String c : columns) {
+            add(CheckSpec.of(Kind.NOT_NULL, "not_null_" + c, List.of(c)));
+        }
+        lastFrom = from;
+        return this;
+    }
+
+    /**
+     * Fails for each row whose value (of one column, or the combination of several) appears in more than one
+     * row. Rows where any of the columns is NULL are ignored, as a PostgreSQL unique constraint ignores them;
+     * add {@link #notNull} to forbid NULLs. Runs one query of its own (a grouping).
+     */
+    public TableChecks unique(String... columns) {
+        requireColumns(columns);
+        return added(CheckSpec.of(Kind.UNIQUE, "unique_" + String.join("_", columns), Arrays.asList(columns)));
+    }
+
+    /**
+     * Fails for each row whose value is not one of {@code values}. NULLs are ignored (as dbt's accepted_values
+     * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type.
+     */
+    public TableChecks acceptedValues(String column, Object... values) {
+        requireColumns(column);
+        if (values.length == 0) {
+            throw new IllegalArgumentException("acceptedValues(" + column + "): give at least one value");
+        }
+        List<Object> list = new ArrayList<>();
+        for (Object v : values) {
+            list.add(Objects.requireNonNull(v, "acceptedValues(" + column + "): a value is null; use notNull instead"));
+        }
+        return added(CheckSpec.of(Kind.ACCEPTED_VALUES, "accepted_values_" + column, List.of(column)).withValues(list));
+    }
+
+    /**
+     * Fails for each row whose {@code column} has no matching {@code toColumn} in {@code toTable} (a foreign key
+     * that does not resolve). Rows whose column is NULL are ignored, as in dbt's relationships test. Runs one
+     * query of its own (an anti-join).
+     */
+    public TableChecks relationships(String column, String toTable, String toColumn) {
+        requireColumns(column, toColumn);
+        TableName parent = TableName.parse(Objects.requireNonNull(toTable, "toTable"));
+        return added(CheckSpec.of(Kind.RELATIONSHIPS, "relationships_" + column, List.of(column)).withRef(parent, toColumn));
+    }
+
+    /**
+     * Fails for each row whose value is below {@code min} or above {@code max} (both inclusive; null for no
+     * bound). Numbers are written as numbers; other values (a {@code LocalDate}, a string) as literals that
+     * PostgreSQL reads in the column's type. NULLs are ignored.
+     */
+    public TableChecks range(String column, Object min, Object max) {
+        requireColumns(column);
+        if (min == null && max == null) {
+            throw new IllegalArgumentException("range(" + column + "): give a minimum, a maximum or both");
+        }
+        checkBound(column, min);
+        checkBound(column, max);
+        return added(CheckSpec.of(Kind.RANGE, "range_" + column, List.of(column)).withRange(min, max));
+    }
+
+    /**
+     * Fails for each row whose value does not match the POSIX regular expression {@code regex} (PostgreSQL's
+     * {@code ~}: unanchored unless the pattern says {@code ^…$}). NULLs are ignored.
+     */
+    public TableChecks matches(String column, String regex) {
+        requireColumns(column);
+        if (regex == null || regex.isEmpty()) {
+            throw new IllegalArgumentException("matches(" + column + "): the regular expression is empty");
+        }
+        return added(CheckSpec.of(Kind.MATCHES, "matches_" + column, List.of(column)).withText(regex));
+    }
+
+    /** Fails when the number of rows (after {@link #where}) is outside {@code bounds}. */
+    public TableChecks rowCount(Bounds bounds) {
+        Objects.requireNonNull(bounds, "bounds");
+        return added(CheckSpec.of(Kind.ROW_COUNT, "row_count", List.of()).withBounds(bounds));
+    }
+
+    /**
+     * Fails when the newest value of the timestamp (or date) {@code column} is older than {@code maxAge}
+     * compared with the database's {@code now()}, or when there are no rows.
+     */
+    public TableChecks freshness(String column, Duration maxAge) {
+        requireColumns(column);
+        if (maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("freshness(" + column + "): maxAge must be positive, was " + maxAge);
+        }
+        return added(CheckSpec.of(Kind.FRESHNESS, "freshness_" + column, List.of(column)).withMaxAge(maxAge));
+    }
+
+    /**
+     * Fails for each row where the SQL condition {@code condition} is false (a NULL result passes, as in
+     * dbt-utils' expression_is_true). The condition is the caller's SQL, used as written.
+     *
+     * @param id the check's id in the report
+     */
+    public TableChecks expression(String id, String condition) {
+        requireId(id);
+        if (condition == null || condition.isBlank()) {
+            throw new IllegalArgumentException("expression(" + id + "): the condition is empty");
+        }
+        return added(CheckSpec.of(Kind.EXPRESSION, id, List.of()).withText(condition));
+    }
+
+    /**
+     * Fails when this run's row count lies more than {@code k} standard deviations from the mean of the last
+     * {@code lastRuns} runs recorded in the suite's {@link QualitySuite#history(String) history} (which it
+     * needs). Passes, saying so, while fewer than two earlier runs are recorded. With a standard deviation of 0,
+     * any change of the count is an anomaly.
+     */
+    public TableChecks rowCountAnomaly(double k, int lastRuns) {
+        if (!(k > 0) || Double.isInfinite(k)) {
+            throw new IllegalArgumentException("rowCountAnomaly: k must be a positive number, was " + k);
+        }
+        if (lastRuns < 2) {
+            throw new IllegalArgumentException("rowCountAnomaly: lastRuns must be >= 2, was " + lastRuns);
+        }
+        return added(CheckSpec.of(Kind.ROW_COUNT_ANOMALY, "row_count_anomaly", List.of()).withAnomaly(k, lastRuns));
+    }
+
+    /**
+     * Restricts every check of this table to the rows meeting {@code condition} (the caller's SQL, used as
+     * written), e.g. only the rows loaded today.
+     */
+    public TableChecks where(String condition) {
+        if (condition == null || condition.isBlank()) {
+            throw new IllegalArgumentException("where: the condition is empty");
+        }
+        this.where = condition;
+        return this;
+    }
+
+    /** The columns that identify a row in failing samples (default: the table's primary key, if it has one). */
+    public TableChecks key(String... columns) {
+        requireColumns(columns);
+        keyColumns.clear();
+        keyColumns.addAll(Arrays.asList(columns));
+        return this;
+    }
+
+    /** Renames the check added just before (which must have added exactly one). */
+    public TableChecks id(String id) {
+        requireId(id);
+        requireLast("id");
+        if (checks.size() - lastFrom != 1) {
+            throw new IllegalStateException("id(" + id + "): the previous call added " + (checks.size() - lastFrom)
+                    + " checks; give each its own call to name them");
+        }
+        CheckSpec renamed = checks.get(lastFrom).withId(id);
+        checks.remove(lastFrom);
+        lastFrom = checks.size();
+        add(renamed);
+        return this;
+    }
+
+    /** Sets the severity of the checks added by the call just before. */
+    public TableChecks severity(Severity severity) {
+        Objects.requireNonNull(severity, "severity");
+        requireLast("severity");
+        for (int i = lastFrom; i < checks.size(); i++) {
+            checks.set(i, checks.get(i).withSeverity(severity));
+        }
+        return this;
+    }
+
+    /** Shorthand for {@code severity(Severity.WARN)}. */
+    public TableChecks warn() {
+        return severity(Severity.WARN);
+    }
+
+    /** Sets the threshold of the checks added by the call just before. */
+    public TableChecks threshold(Threshold threshold) {
+        Objects.requireNonNull(threshold, "threshold");
+        requireLast("threshold");
+        for (int i = lastFrom; i < checks.size(); i++) {
+            checks.set(i, checks.get(i).withThreshold(threshold));
+        }
+        return this;
+    }
+
+    TableSpec spec() {
+        return new TableSpec(table, Optional.ofNullable(where), keyColumns, checks);
+    }
+
+    private TableChecks added(CheckSpec spec) {
+        lastFrom = checks.size();
+        add(spec);
+        return this;
+    }
+
+    private void add(CheckSpec spec) {
+        Set<String> ids = new HashSet<>();
+        for (CheckSpec c : checks) {
+            ids.add(c.id());
+        }
+        if (ids.contains(spec.id())) {
+            throw new IllegalArgumentException(table + ": two checks with id '" + spec.id()
+                    + "'; rename one with .id(\"...\")");
+        }
+        checks.add(spec);
+    }
+
+    private void requireLast(String what) {
+        if (lastFrom < 0 || lastFrom >= checks.size()) {
+            throw new IllegalStateException(what + "(...) must follow a check, e.g. notNull(\"a\")." + what + "(...)");
+        }
+    }
+
+    private static void requireId(String id) {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("a check id cannot be empty");
+        }
+    }
+
+    private static void requireColumns(String... columns) {
+        if (columns == null || columns.length == 0) {
+            throw new IllegalArgumentException("give at least one column");
+        }
+        for (String c : columns) {
+            Identifiers.check(c);
+        }
+    }
+
+    private static void checkBound(String column, Object bound) {
+        if (bound instanceof Double d && (d.isNaN() || d.isInfinite())
+                || bound instanceof Float f && (f.isNaN() || f.isInfinite())) {
+            throw new IllegalArgumentException("range(" + column + "): bound " + bound + " is not a finite number");
+        }
+        if (bound instanceof Number n && !(n instanceof BigDecimal) && !(n instanceof Integer) && !(n instanceof Long)
+                && !(n instanceof Short) && !(n instanceof Byte) && !(n instanceof Double) && !(n instanceof Float)
+                && !(n instanceof java.math.BigInteger)) {
+            throw new IllegalArgumentException("range(" + column + "): unsupported number type " + n.getClass().getName());
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.mds.quality.internal;
+
+import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
+import dev.mds.core.Schema;
+import dev.mds.core.TableName;
+import dev.mds.quality.internal.CheckSpec.Kind;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+
+/** Renders checks as SQL. Every identifier and literal goes through {@link Identifiers}. */
+public final class Render {
+    private Render() {
+    }
+
+    /** The single scan of one table: {@code count(*)} and one aggregate per distinct expression. */
+    public static final class Scan {
+        private final Map<String, String> aggregates = new LinkedHashMap<>();
+        private final Map<String, List<String>> aliasesByCheck = new LinkedHashMap<>();
+        private final String sql;
+
+        public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema) {
+            for (CheckSpec c : checks) {
+                List<String> aliases = new ArrayList<>();
+                for (String expr : aggregatesOf(c, schema)) {
+                    aliases.add(aggregates.computeIfAbsent(expr, e -> "a" + (aggregates.size() + 1)));
+                }
+                aliasesByCheck.put(c.id(), aliases);
+            }
+            StringBuilder s = new StringBuilder("select count(*) as n");
+            aggregates.forEach((expr, alias) -> s.append(",\n  ").append(expr).append(" as ").append(alias));
+            s.append("\nfrom ").append(table.quoted());
+            where.ifPresent(w -> s.append("\nwhere (").append(w).append(')'));
+            this.sql = s.toString();
+        }
+
+        public String sql() {
+            return sql;
+        }
+
+        /** The aliases of the check's aggregates, in the order {@link #aggregatesOf} gives them. */
+        public List<String> aliases(CheckSpec check) {
+            return aliasesByCheck.get(check.id());
+        }
+    }
+
+    /**
+     * The aggregates a scan check needs. NULLs are counted as {@code count(*) - count(col)} (a count is cheaper
+     * than a FILTER); other row checks count rows meeting their failing condition with one FILTER each.
+     */
+    static List<String> aggregatesOf(CheckSpec c, Schema schema) {
+        return switch (c.kind()) {
+            case NOT_NULL -> List.of("count(" + col(c) + ")");
+            case ACCEPTED_VALUES, RANGE, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema) + ")");
+            case FRESHNESS -> List.of("max(" + col(c) + ")::text",
+                    "extract(epoch from (now() - max(" + col(c) + ")))::float8");
+            case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
+            case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
+        };
+    }
+
+    /** The condition true for a failing row of a row-level check (never true for a NULL the check ignores). */
+    public static String failing(CheckSpec c, Schema schema) {
+        String q = col(c);
+        return switch (c.kind()) {
+            case NOT_NULL -> q + " is null";
+            // <> all(array) is NOT (= any(array)): NULL for a NULL value, so NULLs are not counted; the untyped
+            // array literal takes the column's type, so one hashed comparison per row, no per-row casts.
+            case ACCEPTED_VALUES -> q + " <> all(" + arrayLiteral(c.values()) + ")";
+            case RANGE -> {
+                StringJoiner or = new StringJoiner(" or ");
+                if (c.min() != null) {
+                    or.add(q + " < " + value(c.min()));
+                }
+                if (c.max() != null) {
+                    or.add(q + " > " + value(c.max()));
+                }
+                yield or.toString();
+            }
+            case MATCHES -> (isText(c.columns().get(0), schema) ? q : q + "::text") + " !~ " + Identifiers.literal(c.text());
+            case EXPRESSION -> "not (" + c.text() + ")";
+            case UNIQUE -> throw new IllegalArgumentException("unique has no per-row condition");
+            case RELATIONSHIPS -> q + " is not null and not exists (select 1 from " + c.refTable().quoted()
+                    + " p where p." + Identifiers.quote(c.refColumn()) + " = c." + q + ")";
+            case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY -> throw new IllegalArgumentException(c.kind() + " is not row-level");
+        };
+    }
+
+    /**
+     * The unique check: one grouping by the key; returns {@code n} (rows), {@code keys} (duplicated keys) and
+     * {@code failing} (rows whose key is duplicated); groups with a NULL in the key are not duplicates.
+     */
+    public static String unique(TableName table, Optional<String> where, CheckSpec c) {
+        String cols = Identifiers.quoteAll(c.columns());
+        StringJoiner partial = new StringJoiner(" or ");
+        for (String col : c.columns()) {
+            partial.add(Identifiers.quote(col) + " is null");
+        }
+        return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
+                + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing\nfrom (select count(*) as c, ("
+                + partial + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
+    }
+
+    /** The relationships check: one anti-join; returns {@code n} (rows) and {@code failing} (orphans). */
+    public static String relationships(TableName table, Optional<String> where, CheckSpec c) {
+        String q = col(c);
+        return "select count(*) as n, count(*) filter (where c.v is not null and p.k is null) as failing\nfrom (select "
+                + q + " as v from " + table.quoted() + whereClause(where) + ") c\nleft join (select distinct "
+                + Identifiers.quote(c.refColumn()) + " as k from " + c.refTable().quoted() + ") p on p.k = c.v";
+    }
+
+    /** Failing rows of a check: key columns and the offending values. */
+    public static String samples(TableName table, Optional<String> where, CheckSpec c, List<String> keys, Schema schema,
+            int limit) {
+        List<String> shown = new ArrayList<>(keys);
+        for (String col : c.columns()) {
+            if (!shown.contains(col)) {
+                shown.add(col);
+            }
+        }
+        String order = keys.isEmpty() ? "" : " order by " + Identifiers.quoteAll(keys);
+        if (c.kind() == Kind.UNIQUE) {
+            String cols = Identifiers.quoteAll(c.columns());
+            StringJoiner notNull = new StringJoiner(" and ");
+            for (String col : c.columns()) {
+                notNull.add(Identifiers.quote(col) + " is not null");
+            }
+            return "select " + cols + ", count(*) as duplicates from " + table.quoted() + " where " + notNull
+                    + where.map(w -> " and (" + w + ")").orElse("") + " group by " + cols
+                    + " having count(*) > 1 order by count(*) desc, " + cols + " limit " + limit;
+        }
+        String select = shown.isEmpty() ? "c.*" : Identifiers.quoteAll("c", shown);
+        return "select " + select + " from (select * from " + table.quoted() + whereClause(where) + ") c where "
+                + failing(c, schema) + order + " limit " + limit;
+    }
+
+    private static String whereClause(Optional<String> where) {
+        return where.map(w -> " where (" + w + ")").orElse("");
+    }
+
+    private static String col(CheckSpec c) {
+        return Identifiers.quote(c.columns().get(0));
+    }
+
+    private static boolean isText(String column, Schema schema) {
+        return schema == null || schema.field(column).map(f -> f.type().equals(FieldType.STRING)).orElse(true);
+    }
+
+    /** A number as a numeric literal, anything else as a string literal PostgreSQL reads in the column's type. */
+    static String value(Object v) {
+        if (v instanceof BigDecimal d) {
+            return d.toPlainString();
+        }
+        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
+                || v instanceof BigInteger) {
+            return v.toString();
+        }
+        if (v instanceof Double || v instanceof Float) {
+            return new BigDecimal(v.toString()).toPlainString();
+        }
+        return Identifiers.literal(String.valueOf(v));
+    }
+
+    /** {@code '{"EUR","USD"}'}: an untyped array literal, elements double-quoted and escaped. */
+    static String arrayLiteral(List<Object> values) {
+        StringJoiner a = new StringJoiner(",", "{", "}");
+        for (Object v : values) {
+            String s = v instanceof BigDecimal d ? d.toPlainString() : String.valueOf(v);
+            a.add('"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"');
+        }
+        return Identifiers.literal(a.toString());
+    }
+}

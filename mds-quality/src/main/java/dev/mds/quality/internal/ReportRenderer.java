@@ -1,0 +1,242 @@
+package dev.mds.quality.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mds.core.MdsException;
+import dev.mds.quality.CheckResult;
+import dev.mds.quality.QualityReport;
+import dev.mds.quality.Status;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Renders a {@link QualityReport} as a console table, JSON and XHTML. */
+public final class ReportRenderer {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final int MAX_CELL = 70;
+
+    private ReportRenderer() {
+    }
+
+    /** A summary line, a table of {@code checks}, then the samples of those that did not pass. */
+    public static String console(QualityReport report, List<CheckResult> checks) {
+        String[] head = {"TABLE", "CHECK", "STATUS", "FAILING", "%", "OBSERVED", "MESSAGE"};
+        List<String[]> rows = new ArrayList<>();
+        for (CheckResult c : checks) {
+            rows.add(new String[] {c.table(), c.id(), c.status().name(),
+                c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows()),
+                c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent()),
+                cell(c.observed()), cell(c.message())});
+        }
+        int[] w = new int[head.length];
+        for (int i = 0; i < head.length; i++) {
+            w[i] = head[i].length();
+            for (String[] r : rows) {
+                w[i] = Math.max(w[i], r[i].length());
+            }
+        }
+        StringBuilder s = new StringBuilder();
+        s.append(summary(report)).append('\n');
+        line(s, head, w);
+        StringBuilder rule = new StringBuilder();
+        for (int i = 0; i < w.length; i++) {
+            rule.append(i == 0 ? "" : "-+-").append("-".repeat(w[i]));
+        }
+        s.append(rule.toString().stripTrailing()).append('\n');
+        for (String[] r : rows) {
+            line(s, r, w);
+        }
+        for (CheckResult c : checks) {
+            if (!c.samples().isEmpty()) {
+                s.append('\n').append("samples of ").append(c.table()).append(' ').append(c.id()).append(":\n");
+                for (Map<String, Object> m : c.samples()) {
+                    s.append("  ").append(m).append('\n');
+                }
+            }
+        }
+        return s.toString();
+    }
+
+    private static String summary(QualityReport r) {
+        return String.format(Locale.ROOT, "quality run %s: %d checks, %d passed, %d warned, %d failed, %d errors; %d queries in %d ms",
+                r.runId(), r.checks().size(), r.withStatus(Status.PASS).size(), r.withStatus(Status.WARN).size(),
+                r.withStatus(Status.FAIL).size(), r.withStatus(Status.ERROR).size(), r.queries(), r.duration().toMillis());
+    }
+
+    private static void line(StringBuilder s, String[] cells, int[] w) {
+        StringBuilder l = new StringBuilder();
+        for (int i = 0; i < cells.length; i++) {
+            boolean right = i == 3 || i == 4;
+            String cell = cells[i];
+            String pad = " ".repeat(w[i] - cell.length());
+            l.append(i == 0 ? "" : " | ").append(right ? pad + cell : cell + pad);
+        }
+        s.append(l.toString().stripTrailing()).append('\n');
+    }
+
+    private static String cell(String v) {
+        String one = v.replace('\n', ' ').replace('\r', ' ');
+        return one.length() <= MAX_CELL ? one : one.substring(0, MAX_CELL - 1) + "…";
+    }
+
+    /** The report as an indented JSON document. */
+    public static String json(QualityReport r) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("runId", r.runId());
+        root.put("startedAt", r.startedAt().toString());
+        root.put("passed", r.passed());
+        root.put("queries", r.queries());
+        root.put("durationMs", r.duration().toMillis());
+        ArrayNode checks = root.putArray("checks");
+        for (CheckResult c : r.checks()) {
+            ObjectNode n = checks.addObject();
+            n.put("table", c.table());
+            n.put("id", c.id());
+            n.put("kind", c.kind());
+            ArrayNode cols = n.putArray("columns");
+            c.columns().forEach(cols::add);
+            n.put("severity", c.severity().name());
+            n.put("status", c.status().name());
+            n.put("observed", c.observed());
+            n.put("failingRows", c.failingRows());
+            n.put("checkedRows", c.checkedRows());
+            n.put("failingPercent", c.failingPercent());
+            n.put("message", c.message());
+            n.put("sql", c.sql());
+            n.put("durationMs", c.duration().toMillis());
+            ArrayNode samples = n.putArray("samples");
+            for (Map<String, Object> m : c.samples()) {
+                ObjectNode o = samples.addObject();
+                m.forEach((k, v) -> putValue(o, k, v));
+            }
+        }
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new MdsException("cannot write the quality report as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static void putValue(ObjectNode o, String k, Object v) {
+        if (v == null) {
+            o.putNull(k);
+        } else if (v instanceof Integer i) {
+            o.put(k, i);
+        } else if (v instanceof Long l) {
+            o.put(k, l);
+        } else if (v instanceof BigDecimal d) {
+            o.put(k, d);
+        } else if (v instanceof BigInteger b) {
+            o.put(k, b);
+        } else if (v instanceof Short s) {
+            o.put(k, s);
+        } else if (v instanceof Double d) {
+            o.put(k, d);
+        } else if (v instanceof Float f) {
+            o.put(k, f);
+        } else if (v instanceof Boolean b) {
+            o.put(k, b);
+        } else {
+            o.put(k, v.toString());
+        }
+    }
+
+    /** The report as one self-contained, well-formed XHTML page. */
+    public static String html(QualityReport r) {
+        StringBuilder h = new StringBuilder(8192);
+        h.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n")
+                .append("<meta charset=\"utf-8\" />\n<title>mds quality report ").append(esc(r.runId())).append("</title>\n")
+                .append("<style>\n")
+                .append("body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#222}\n")
+                .append("table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n")
+                .append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}\n")
+                .append("th{background:#f3f3f3}\n")
+                .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
+                .append(".PASS{background:#dff3df}.WARN{background:#fff3cd}.FAIL{background:#f8d7da}.ERROR{background:#e2d4f0}\n")
+                .append("pre{white-space:pre-wrap;margin:0;font-size:12px}\n")
+                .append("details{margin:2px 0}\n.summary{font-size:16px;margin-bottom:1em}\n")
+                .append("</style>\n</head>\n<body>\n<h1>Data quality report</h1>\n");
+        h.append("<p class=\"summary\">").append(esc(summary(r))).append("</p>\n");
+        h.append("<p class=\"summary\">Result: <strong class=\"").append(r.passed() ? "PASS" : "FAIL").append("\">")
+                .append(r.passed() ? "passed" : "did not pass").append("</strong></p>\n");
+        h.append("<table>\n<thead><tr><th>Table</th><th>Check</th><th>Kind</th><th>Columns</th><th>Severity</th>")
+                .append("<th>Status</th><th>Failing</th><th>%</th><th>Observed</th><th>Message</th><th>ms</th></tr></thead>\n<tbody>\n");
+        for (CheckResult c : r.checks()) {
+            h.append("<tr class=\"").append(c.status().name()).append("\">")
+                    .append(td(c.table())).append(td(c.id())).append(td(c.kind()))
+                    .append(td(String.join(", ", c.columns()))).append(td(c.severity().name()))
+                    .append("<td><strong>").append(c.status().name()).append("</strong></td>")
+                    .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows())).append("</td>")
+                    .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent())).append("</td>")
+                    .append(td(c.observed()))
+                    .append("<td>").append(esc(c.message()));
+            if (!c.samples().isEmpty()) {
+                h.append("<details><summary>").append(c.samples().size()).append(" sample row(s)</summary>")
+                        .append(samplesTable(c.samples())).append("</details>");
+            }
+            if (!c.sql().isEmpty()) {
+                h.append("<details><summary>SQL</summary><pre>").append(esc(c.sql())).append("</pre></details>");
+            }
+            h.append("</td><td class=\"num\">").append(c.duration().toMillis()).append("</td></tr>\n");
+        }
+        h.append("</tbody>\n</table>\n<p>Generated by mds-quality at ").append(esc(r.startedAt().toString()))
+                .append(".</p>\n</body>\n</html>\n");
+        return h.toString();
+    }
+
+    private static String samplesTable(List<Map<String, Object>> samples) {
+        Set<String> cols = new LinkedHashSet<>();
+        samples.forEach(m -> cols.addAll(m.keySet()));
+        StringBuilder t = new StringBuilder("<table><thead><tr>");
+        for (String c : cols) {
+            t.append("<th>").append(esc(c)).append("</th>");
+        }
+        t.append("</tr></thead><tbody>");
+        for (Map<String, Object> m : samples) {
+            t.append("<tr>");
+            for (String c : cols) {
+                Object v = m.get(c);
+                t.append("<td>").append(v == null ? "<em>NULL</em>" : esc(v.toString())).append("</td>");
+            }
+            t.append("</tr>");
+        }
+        return t.append("</tbody></table>").toString();
+    }
+
+    private static String td(String v) {
+        return "<td>" + esc(v) + "</td>";
+    }
+
+    /** Escapes text for XHTML content and attributes; characters XML cannot hold become U+FFFD. */
+    public static String esc(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '&' -> b.append("&amp;");
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&#39;");
+                default -> {
+                    boolean allowed = ch == '\t' || ch == '\n' || ch == '\r' || (ch >= 0x20 && ch <= 0xD7FF)
+                            || (ch >= 0xE000 && ch <= 0xFFFD) || Character.isSurrogate(ch);
+                    if (Character.isHighSurrogate(ch) && (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1)))
+                            || Character.isLowSurrogate(ch) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)))) {
+                        allowed = false;
+                    }
+                    b.append(allowed ? ch : '\uFFFD');
+                }
+            }
+        }
+        return b.toString();
+    }
+}

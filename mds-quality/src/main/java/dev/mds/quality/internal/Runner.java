@@ -1,0 +1,501 @@
+package dev.mds.quality.internal;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
+import dev.mds.core.Schema;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import dev.mds.quality.CheckResult;
+import dev.mds.quality.QualityReport;
+import dev.mds.quality.Severity;
+import dev.mds.quality.Status;
+import dev.mds.quality.internal.CheckSpec.Kind;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs the checks of a suite on one connection. Not thread-safe: one per run. */
+public final class Runner {
+    private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+
+    private final Connection c;
+    private final int samples;
+    private final Optional<TableName> history;
+    private final Clock clock;
+    private final Map<TableName, Optional<Schema>> schemas = new HashMap<>();
+    private int queries;
+
+    public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
+        this.c = connection;
+        this.samples = samples;
+        this.history = history;
+        this.clock = clock;
+    }
+
+    /** The statements of a run, assuming every table and column exists. */
+    public static List<String> plan(List<TableSpec> tables) {
+        List<String> out = new ArrayList<>();
+        for (TableSpec t : tables) {
+            List<CheckSpec> scan = t.checks().stream().filter(x -> x.kind().inScan()).toList();
+            if (!scan.isEmpty()) {
+                out.add(new Render.Scan(t.table(), t.where(), scan, null).sql());
+            }
+            for (CheckSpec x : t.checks()) {
+                if (x.kind() == Kind.UNIQUE) {
+                    out.add(Render.unique(t.table(), t.where(), x));
+                } else if (x.kind() == Kind.RELATIONSHIPS) {
+                    out.add(Render.relationships(t.table(), t.where(), x));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Runs every table's checks and, when configured, records them in the history table. */
+    public QualityReport run(List<TableSpec> tables) {
+        Instant startedAt = clock.instant();
+        long t0 = System.nanoTime();
+        String runId = UUID.randomUUID().toString();
+        history.ifPresent(this::createHistory);
+        List<CheckResult> results = new ArrayList<>();
+        for (TableSpec t : tables) {
+            results.addAll(runTable(t));
+        }
+        history.ifPresent(h -> writeHistory(h, runId, startedAt, results));
+        QualityReport report = new QualityReport(runId, startedAt, results, queries, Duration.ofNanos(System.nanoTime() - t0));
+        LOG.info("quality run {}: {} checks, {} failed, {} errors, {} warnings, {} queries in {} ms", runId,
+                results.size(), report.withStatus(Status.FAIL).size(), report.withStatus(Status.ERROR).size(),
+                report.withStatus(Status.WARN).size(), queries, report.duration().toMillis());
+        return report;
+    }
+
+    private List<CheckResult> runTable(TableSpec t) {
+        List<CheckSpec> checks = t.checks();
+        CheckResult[] out = new CheckResult[checks.size()];
+        String name = t.table().toString();
+        Optional<Schema> found = schema(t.table());
+        if (found.isEmpty()) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = error(name, checks.get(i), "", "table " + name + " does not exist (or is not visible to this user)", Duration.ZERO);
+            }
+            return List.of(out);
+        }
+        Schema schema = found.get();
+        List<Integer> scan = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            CheckSpec check = checks.get(i);
+            String problem = problem(t.table(), check, schema);
+            if (problem != null) {
+                out[i] = error(name, check, "", problem, Duration.ZERO);
+            } else if (check.kind().inScan()) {
+                scan.add(i);
+            }
+        }
+        if (!scan.isEmpty()) {
+            runScan(t, schema, scan, out);
+        }
+        for (int i = 0; i < out.length; i++) {
+            CheckSpec check = checks.get(i);
+            if (out[i] == null && check.kind() == Kind.UNIQUE) {
+                out[i] = runOwnQuery(name, check, Render.unique(t.table(), t.where(), check), true);
+            } else if (out[i] == null && check.kind() == Kind.RELATIONSHIPS) {
+                out[i] = runOwnQuery(name, check, Render.relationships(t.table(), t.where(), check), false);
+            }
+        }
+        if (samples > 0) {
+            List<String> keys = null;
+            for (int i = 0; i < out.length; i++) {
+                CheckSpec check = checks.get(i);
+                if ((out[i].status() == Status.FAIL || out[i].status() == Status.WARN) && check.kind().rowLevel()
+                        && out[i].failingRows() > 0) {
+                    if (keys == null) {
+                        keys = keys(t, schema);
+                    }
+                    out[i] = withSamples(out[i], Render.samples(t.table(), t.where(), check, keys, schema, samples));
+                }
+            }
+        }
+        return List.of(out);
+    }
+
+    /** Runs the row-level checks in one query; if it fails, runs each alone to find the one(s) that cannot run. */
+    private void runScan(TableSpec t, Schema schema, List<Integer> indexes, CheckResult[] out) {
+        String name = t.table().toString();
+        List<CheckSpec> checks = indexes.stream().map(i -> t.checks().get(i)).toList();
+        Render.Scan scan = new Render.Scan(t.table(), t.where(), checks, schema);
+        long t0 = System.nanoTime();
+        try {
+            Map<String, Object> row = queryRow(scan.sql());
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            for (int k = 0; k < checks.size(); k++) {
+                out[indexes.get(k)] = evaluate(name, checks.get(k), scan, row, took);
+            }
+        } catch (SQLException combined) {
+            LOG.debug("scan of {} failed ({}); running its checks one by one", name, combined.getMessage());
+            for (int k = 0; k < checks.size(); k++) {
+                CheckSpec check = checks.get(k);
+                Render.Scan single = new Render.Scan(t.table(), t.where(), List.of(check), schema);
+                long t1 = System.nanoTime();
+                try {
+                    Map<String, Object> row = queryRow(single.sql());
+                    out[indexes.get(k)] = evaluate(name, check, single, row, Duration.ofNanos(System.nanoTime() - t1));
+                } catch (SQLException e) {
+                    out[indexes.get(k)] = error(name, check, single.sql(), "could not run: " + oneLine(e),
+                            Duration.ofNanos(System.nanoTime() - t1));
+                }
+            }
+        }
+    }
+
+    private CheckResult evaluate(String table, CheckSpec check, Render.Scan scan, Map<String, Object> row, Duration took) {
+        long n = number(row.get("n")).longValue();
+        List<String> a = scan.aliases(check);
+        String sql = scan.sql();
+        switch (check.kind()) {
+            case NOT_NULL -> {
+                long failing = n - number(row.get(a.get(0))).longValue();
+                return rows(table, check, failing, n, failing + " of " + n + " rows are NULL", sql, took);
+            }
+            case ACCEPTED_VALUES -> {
+                long failing = number(row.get(a.get(0))).longValue();
+                return rows(table, check, failing, n, failing + " of " + n + " rows not in " + check.values(), sql, took);
+            }
+            case RANGE -> {
+                long failing = number(row.get(a.get(0))).longValue();
+                String range = "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
+                return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, sql, took);
+            }
+            case MATCHES -> {
+                long failing = number(row.get(a.get(0))).longValue();
+                return rows(table, check, failing, n, failing + " of " + n + " rows do not match " + check.text(), sql, took);
+            }
+            case EXPRESSION -> {
+                long failing = number(row.get(a.get(0))).longValue();
+                return rows(table, check, failing, n, failing + " of " + n + " rows where not (" + check.text() + ")", sql, took);
+            }
+            case ROW_COUNT -> {
+                boolean ok = check.bounds().contains(n);
+                return result(table, check, ok, n + " rows", 0, n, sql, took,
+                        ok ? "" : n + " rows, expected " + check.bounds());
+            }
+            case FRESHNESS -> {
+                Object newest = row.get(a.get(0));
+                Object age = row.get(a.get(1));
+                if (newest == null) {
+                    return result(table, check, false, "no rows", 0, n, sql, took,
+                            "no rows with a " + check.columns().get(0) + ": cannot tell freshness");
+                }
+                Duration ageD = Duration.ofMillis(Math.round(number(age).doubleValue() * 1000));
+                boolean ok = ageD.compareTo(check.maxAge()) <= 0;
+                return result(table, check, ok, "newest " + newest + " (age " + human(ageD) + ")", 0, n, sql, took,
+                        ok ? "" : "newest " + check.columns().get(0) + " is " + human(ageD) + " old, more than "
+                                + human(check.maxAge()));
+            }
+            case ROW_COUNT_ANOMALY -> {
+                return anomaly(table, check, n, sql, took);
+            }
+            default -> throw new IllegalStateException(check.kind() + " is not part of a scan");
+        }
+    }
+
+    private CheckResult anomaly(String table, CheckSpec check, long n, String scanSql, Duration took) {
+        TableName h = history.orElseThrow();
+        String sql = "select checked_rows from " + h.quoted() + " where table_name = ? and check_id = ?"
+                + " and status <> 'ERROR' and checked_rows >= 0 order by run_at desc, run_id desc limit ?";
+        List<Long> earlier = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            queries++;
+            Savepoint sp = savepoint();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, table);
+                ps.setString(2, check.id());
+                ps.setInt(3, check.lastRuns());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        earlier.add(rs.getLong(1));
+                    }
+                }
+                release(sp);
+            } catch (SQLException e) {
+                rollback(sp);
+                throw e;
+            }
+        } catch (SQLException e) {
+            return error(table, check, sql, "cannot read history " + h + ": " + oneLine(e), took);
+        }
+        Duration total = took.plusNanos(System.nanoTime() - t0);
+        if (earlier.size() < 2) {
+            return result(table, check, true, n + " rows; " + earlier.size() + " earlier run(s), needs 2 to judge", 0, n,
+                    scanSql + ";\n" + sql, total, "");
+        }
+        double mean = earlier.stream().mapToLong(Long::longValue).average().orElse(0);
+        double var = earlier.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (earlier.size() - 1);
+        double sd = Math.sqrt(var);
+        double dev = Math.abs(n - mean);
+        boolean ok = sd == 0 ? dev == 0 : dev <= check.k() * sd;
+        String observed = String.format(Locale.ROOT, "%d rows; last %d runs mean %.1f, stddev %.1f (%s)", n,
+                earlier.size(), mean, sd, sd == 0 ? "no spread" : String.format(Locale.ROOT, "%.2f sd away", dev / sd));
+        return result(table, check, ok, observed, 0, n, scanSql + ";\n" + sql, total,
+                ok ? "" : String.format(Locale.ROOT, "row count %d is more than %s standard deviations from the mean %.1f of the last %d runs",
+                        n, fmt(check.k()), mean, earlier.size()));
+    }
+
+    private CheckResult runOwnQuery(String table, CheckSpec check, String sql, boolean unique) {
+        long t0 = System.nanoTime();
+        try {
+            Map<String, Object> row = queryRow(sql);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            long n = number(row.get("n")).longValue();
+            long failing = number(row.get("failing")).longValue();
+            String observed = unique
+                    ? number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows"
+                    : failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
+            return rows(table, check, failing, n, observed, sql, took);
+        } catch (SQLException e) {
+            return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    private CheckResult rows(String table, CheckSpec check, long failing, long n, String observed, String sql, Duration took) {
+        boolean ok = !check.threshold().exceededBy(failing, n);
+        String message = "";
+        if (!ok) {
+            message = String.format(Locale.ROOT, "%d failing rows (%.2f%%), more than the threshold %s", failing,
+                    percent(failing, n), check.threshold().maxRows() == 0 ? "of 0 rows" : check.threshold().toString());
+        } else if (failing > 0) {
+            message = String.format(Locale.ROOT, "%d failing rows (%.2f%%), within the threshold %s", failing,
+                    percent(failing, n), check.threshold());
+        }
+        return result(table, check, ok, observed, failing, n, sql, took, message);
+    }
+
+    private static CheckResult result(String table, CheckSpec check, boolean ok, String observed, long failing, long n,
+            String sql, Duration took, String message) {
+        Status status = ok ? Status.PASS : check.severity() == Severity.WARN ? Status.WARN : Status.FAIL;
+        return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), status,
+                observed, failing, n, percent(failing, n), List.of(), sql, took, message);
+    }
+
+    private static CheckResult error(String table, CheckSpec check, String sql, String message, Duration took) {
+        return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), Status.ERROR,
+                "", 0, -1, 0, List.of(), sql, took, message);
+    }
+
+    private CheckResult withSamples(CheckResult r, String sql) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try {
+            queries++;
+            Savepoint sp = savepoint();
+            long t0 = System.nanoTime();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                ResultSetMetaData md = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        m.put(md.getColumnLabel(i), plain(rs.getObject(i)));
+                    }
+                    rows.add(Collections.unmodifiableMap(m));
+                }
+                release(sp);
+                Sql.logged(sql, t0);
+            } catch (SQLException e) {
+                rollback(sp);
+                throw e;
+            }
+        } catch (SQLException e) {
+            LOG.warn("cannot fetch samples of {} {}: {}", r.table(), r.id(), e.getMessage());
+            return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
+                    r.failingRows(), r.checkedRows(), r.failingPercent(), List.of(), r.sql(), r.duration(),
+                    r.message() + " (samples unavailable: " + oneLine(e) + ")");
+        }
+        return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
+                r.failingRows(), r.checkedRows(), r.failingPercent(), rows, r.sql(), r.duration(), r.message());
+    }
+
+    /** Why a check cannot run against this schema, or null. */
+    private String problem(TableName table, CheckSpec check, Schema schema) {
+        for (String col : check.columns()) {
+            if (!schema.contains(col)) {
+                return "column " + Identifiers.quote(col) + " does not exist in " + table + " (columns: "
+                        + String.join(", ", schema.names()) + ")";
+            }
+        }
+        if (check.kind() == Kind.RELATIONSHIPS) {
+            Optional<Schema> parent = schema(check.refTable());
+            if (parent.isEmpty()) {
+                return "referenced table " + check.refTable() + " does not exist";
+            }
+            if (!parent.get().contains(check.refColumn())) {
+                return "column " + Identifiers.quote(check.refColumn()) + " does not exist in referenced table " + check.refTable();
+            }
+        }
+        return null;
+    }
+
+    private Optional<Schema> schema(TableName table) {
+        return schemas.computeIfAbsent(table, name -> {
+            Savepoint sp = null;
+            try {
+                sp = savepoint();
+                Optional<Schema> s = PostgresDialect.INSTANCE.readSchema(c, name);
+                release(sp);
+                return s;
+            } catch (SQLException | MdsException e) {
+                try {
+                    rollback(sp);
+                } catch (SQLException ignored) {
+                    // the original failure is the one to report
+                }
+                throw e instanceof MdsException m ? m : new MdsException("cannot read the columns of " + name + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private List<String> keys(TableSpec t, Schema schema) {
+        if (!t.keyColumns().isEmpty()) {
+            return t.keyColumns().stream().filter(schema::contains).toList();
+        }
+        TreeMap<Integer, String> pk = new TreeMap<>();
+        try {
+            DatabaseMetaData md = c.getMetaData();
+            try (ResultSet rs = md.getPrimaryKeys(null, t.table().schema(), t.table().name())) {
+                while (rs.next()) {
+                    pk.put(rs.getInt("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+                }
+            }
+        } catch (SQLException e) {
+            LOG.debug("no primary key of {}: {}", t.table(), e.getMessage());
+        }
+        return List.copyOf(pk.values());
+    }
+
+    private Map<String, Object> queryRow(String sql) throws SQLException {
+        queries++;
+        Savepoint sp = savepoint();
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            Map<String, Object> row = new HashMap<>();
+            if (rs.next()) {
+                ResultSetMetaData md = rs.getMetaData();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    row.put(md.getColumnLabel(i), rs.getObject(i));
+                }
+            }
+            release(sp);
+            Sql.logged(sql, t0);
+            return row;
+        } catch (SQLException e) {
+            rollback(sp);
+            throw e;
+        }
+    }
+
+    private Savepoint savepoint() throws SQLException {
+        return c.getAutoCommit() ? null : c.setSavepoint();
+    }
+
+    private void release(Savepoint sp) throws SQLException {
+        if (sp != null) {
+            c.releaseSavepoint(sp);
+        }
+    }
+
+    private void rollback(Savepoint sp) throws SQLException {
+        if (sp != null) {
+            c.rollback(sp);
+        }
+    }
+
+    private void createHistory(TableName h) {
+        Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
+        Sql.execute(c, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz not null,"
+                + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
+                + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
+                + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
+    }
+
+    private void writeHistory(TableName h, String runId, Instant at, List<CheckResult> results) {
+        String sql = "insert into " + h.quoted() + " (run_id, run_at, table_name, check_id, kind, severity, status,"
+                + " failing_rows, checked_rows, observed, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (CheckResult r : results) {
+                ps.setString(1, runId);
+                ps.setObject(2, java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
+                ps.setString(3, r.table());
+                ps.setString(4, r.id());
+                ps.setString(5, r.kind());
+                ps.setString(6, r.severity().name());
+                ps.setString(7, r.status().name());
+                ps.setLong(8, r.failingRows());
+                ps.setLong(9, r.checkedRows());
+                ps.setString(10, r.observed());
+                ps.setString(11, r.message());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    private static Object plain(Object v) {
+        if (v == null || v instanceof Number || v instanceof Boolean || v instanceof String) {
+            return v;
+        }
+        return v.toString();
+    }
+
+    private static Number number(Object v) {
+        return v == null ? 0 : (Number) v;
+    }
+
+    private static double percent(long failing, long n) {
+        return n <= 0 ? 0 : failing * 100.0 / n;
+    }
+
+    private static String oneLine(SQLException e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    static String human(Duration d) {
+        long s = d.getSeconds();
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return (s / 60) + "m " + (s % 60) + "s";
+        }
+        if (s < 86_400) {
+            return (s / 3600) + "h " + (s % 3600 / 60) + "m";
+        }
+        return (s / 86_400) + "d " + (s % 86_400 / 3600) + "h";
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * Data-quality checks pushed down to PostgreSQL; the entry point is {@link dev.mds.quality.QualitySuite}.
+ *
+ * <pre>{@code
+ * QualityReport report = QualitySuite.on(dataSource)
+ *     .table("silver.transactions", t -> t.notNull("transaction_id").unique("transaction_id")
+ *         .acceptedValues("currency", "EUR", "USD").rowCount(Bounds.atLeast(1)))
+ *     .run();
+ * System.out.println(report.toConsoleTable());
+ * }</pre>
+ *
+ * <p>All row-level checks of a table (not null, accepted values, range, matches, expression, row count,
+ * freshness) compile into one {@code SELECT} of aggregates; unique and relationships checks add one query each;
+ * failing rows are sampled only for checks that did not pass. Results are a {@link dev.mds.quality.QualityReport}
+ * of {@link dev.mds.quality.CheckResult}s.
+ */
+package dev.mds.quality;
