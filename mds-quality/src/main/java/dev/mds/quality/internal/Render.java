@@ -67,7 +67,7 @@ public final class Render {
 
     /** The condition true for a failing row of a row-level check (never true for a NULL the check ignores). */
     public static String failing(CheckSpec c, Schema schema) {
-        String q = col(c);
+        String q = c.columns().isEmpty() ? "" : col(c);
         return switch (c.kind()) {
             case NOT_NULL -> q + " is null";
             // <> all(array) is NOT (= any(array)): NULL for a NULL value, so NULLs are not counted; the untyped

@@ -1,0 +1,292 @@
+package dev.mds.quality;
+
+import static dev.mds.quality.Bounds.atLeast;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import dev.mds.testing.MdsPostgres;
+
+@MdsPostgres
+class QualitySuiteTest {
+
+    static void sql(DataSource ds, String... statements) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    /** 10 clean rows in {@code schema.t}, plus a parent table {@code schema.customers}. */
+    static void cleanTables(DataSource ds, String schema) throws Exception {
+        sql(ds, "create schema " + schema,
+                "create table " + schema + ".customers (customer_id int primary key)",
+                "insert into " + schema + ".customers select g from generate_series(1, 5) g",
+                "create table " + schema + ".t (id int primary key, customer_id int, currency text, quantity int,"
+                        + " email text, start_date date, end_date date, loaded_at timestamptz)",
+                "insert into " + schema + ".t select g, 1 + g % 5, (array['EUR','USD','GBP'])[1 + g % 3], g,"
+                        + " 'u' || g || '@x.org', date '2024-01-01', date '2024-01-02', now() - interval '1 minute'"
+                        + " from generate_series(1, 10) g");
+    }
+
+    @Test
+    void rowLevelChecksOfOneTableRunAsOneQueryAndUniqueAndRelationshipsAddOneEach(DataSource ds) throws Exception {
+        cleanTables(ds, "one");
+        QualityReport scanOnly = QualitySuite.on(ds).table("one.t", t -> t
+                .notNull("id", "customer_id")
+                .acceptedValues("currency", "EUR", "USD", "GBP")
+                .range("quantity", 1, null)
+                .matches("email", "^[^@]+@[^@]+$")
+                .rowCount(atLeast(1))
+                .freshness("loaded_at", Duration.ofHours(2))
+                .expression("valid_dates", "end_date >= start_date"))
+                .run();
+        assertThat(scanOnly.checks()).hasSize(8).allMatch(c -> c.status() == Status.PASS);
+        assertThat(scanOnly.queries()).isEqualTo(1);
+        assertThat(scanOnly.checks().get(0).sql()).startsWith("select count(*) as n");
+        assertThat(scanOnly.passed()).isTrue();
+
+        QualityReport all = QualitySuite.on(ds).table("one.t", t -> t
+                .notNull("id").unique("id").unique("customer_id", "currency", "quantity")
+                .relationships("customer_id", "one.customers", "customer_id"))
+                .run();
+        assertThat(all.checks()).allMatch(c -> c.status() == Status.PASS, "all pass");
+        assertThat(all.queries()).isEqualTo(4);
+        assertThat(all.checks()).extracting(CheckResult::id)
+                .containsExactly("not_null_id", "unique_id", "unique_customer_id_currency_quantity", "relationships_customer_id");
+        assertThat(all.checks()).allMatch(c -> c.checkedRows() == 10);
+    }
+
+    @Test
+    void eachCheckCountsItsFailingRowsAndIgnoresNullsLikeDbt(DataSource ds) throws Exception {
+        sql(ds, "create schema bad",
+                "create table bad.customers (customer_id int)",
+                "insert into bad.customers values (1), (2), (null)",
+                "create table bad.t (id int, customer_id int, currency text, quantity numeric, email text, a int, b int)",
+                "insert into bad.t values"
+                        + " (1, 1, 'EUR', 1, 'a@x', 1, 1),"
+                        + " (2, 9, 'XXX', 0, 'nope', 1, 1),"       // orphan, bad currency, out of range, bad email, dup (a,b)
+                        + " (3, null, null, null, null, 1, null)," // NULLs everywhere: only notNull counts them
+                        + " (3, 2, 'usd', 99, 'b@x', 2, null),"    // duplicate id, bad currency (case), above max
+                        + " (null, 1, 'USD', 5, 'c@x', 3, 3),"     // NULL id: not a duplicate
+                        + " (null, 1, 'USD', 5, 'c@x', 3, 3)");    // NULL id again
+        QualityReport r = QualitySuite.on(ds).samples(0).table("bad.t", t -> t
+                .notNull("id", "customer_id", "currency")
+                .unique("id")
+                .unique("a", "b")
+                .acceptedValues("currency", "EUR", "USD")
+                .relationships("customer_id", "bad.customers", "customer_id")
+                .range("quantity", 1, 10)
+                .matches("email", "^[^@]+@[^@]+$")
+                .expression("b_le_a", "b <= a"))
+                .run();
+        Map<String, Long> failing = new java.util.LinkedHashMap<>();
+        r.checks().forEach(c -> failing.put(c.id(), c.failingRows()));
+        assertThat(failing).containsExactly(
+                Map.entry("not_null_id", 2L),
+                Map.entry("not_null_customer_id", 1L),
+                Map.entry("not_null_currency", 1L),
+                Map.entry("unique_id", 2L),          // id 3 twice; the two NULL ids are not duplicates
+                Map.entry("unique_a_b", 4L),         // (1,1) twice and (3,3) twice; (1,null), (2,null) ignored
+                Map.entry("accepted_values_currency", 2L),
+                Map.entry("relationships_customer_id", 1L),
+                Map.entry("range_quantity", 2L),
+                Map.entry("matches_email", 1L),
+                Map.entry("b_le_a", 0L));            // NULL b passes, as dbt's expression_is_true
+        assertThat(r.checks()).allMatch(c -> c.checkedRows() == 6);
+        assertThat(r.check("bad.t", "unique_a_b").orElseThrow().observed()).startsWith("2 duplicated key(s)");
+        assertThat(r.check("bad.t", "not_null_id").orElseThrow().failingPercent()).isCloseTo(33.33, org.assertj.core.data.Offset.offset(0.01));
+        assertThat(r.withStatus(Status.FAIL)).hasSize(9);
+        assertThat(r.passed()).isFalse();
+    }
+
+    @Test
+    void thresholdsToleratePartOfTheRowsByCountOrByPercent(DataSource ds) throws Exception {
+        sql(ds, "create table th (id int primary key, v int)",
+                "insert into th select g, case when g <= 5 then null else g end from generate_series(1, 100) g");
+        QualityReport r = QualitySuite.on(ds).table("th", t -> t
+                .notNull("v").id("rows_5").threshold(Threshold.rows(5))
+                .expression("rows_4", "v is not null").threshold(Threshold.rows(4))
+                .expression("pct_5", "v is not null").threshold(Threshold.percent(5))
+                .expression("pct_4_9", "v is not null").threshold(Threshold.percent(4.9)))
+                .run();
+        assertThat(r.check("public.th", "rows_5").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("public.th", "rows_5").orElseThrow().message()).contains("within the threshold");
+        assertThat(r.check("public.th", "rows_4").orElseThrow().status()).isEqualTo(Status.FAIL);
+        assertThat(r.check("public.th", "pct_5").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("public.th", "pct_4_9").orElseThrow().status()).isEqualTo(Status.FAIL);
+        assertThat(r.check("public.th", "pct_4_9").orElseThrow().message()).contains("5 failing rows (5.00%)", "> 4.9%");
+        assertThat(r.queries()).isEqualTo(1 + 2); // one scan, samples for the two failed checks
+    }
+
+    @Test
+    void warnSeverityReportsWarnAndDoesNotFailTheReport(DataSource ds) throws Exception {
+        sql(ds, "create table w (id int, email text)", "insert into w values (1, 'a@b'), (2, 'broken')");
+        QualityReport r = QualitySuite.on(ds).table("w", t -> t
+                .notNull("id")
+                .matches("email", "@").severity(Severity.WARN))
+                .run();
+        CheckResult email = r.check("public.w", "matches_email").orElseThrow();
+        assertThat(email.status()).isEqualTo(Status.WARN);
+        assertThat(email.samples()).containsExactly(Map.of("email", "broken"));
+        assertThat(r.passed()).isTrue();
+        r.assertPassed();
+    }
+
+    @Test
+    void missingTableColumnOrBadExpressionIsAnErrorNamingItWhileOtherChecksRun(DataSource ds) throws Exception {
+        sql(ds, "create table e (id int, v text)", "insert into e values (1, 'a'), (null, 'b')");
+        QualityReport r = QualitySuite.on(ds)
+                .table("e", t -> t
+                        .notNull("id", "no_such_column")
+                        .acceptedValues("v", "a", "b")
+                        .expression("broken_sql", "v >>> 1")
+                        .expression("bad_cast", "v::int > 0")
+                        .unique("missing_too")
+                        .relationships("id", "public.nowhere", "id"))
+                .table("public.no_such_table", t -> t.notNull("id").rowCount(atLeast(1)))
+                .run();
+        assertThat(r.check("public.e", "not_null_id").orElseThrow().status()).isEqualTo(Status.FAIL);
+        assertThat(r.check("public.e", "not_null_id").orElseThrow().failingRows()).isEqualTo(1);
+        assertThat(r.check("public.e", "accepted_values_v").orElseThrow().status()).isEqualTo(Status.PASS);
+        CheckResult missing = r.check("public.e", "not_null_no_such_column").orElseThrow();
+        assertThat(missing.status()).isEqualTo(Status.ERROR);
+        assertThat(missing.message()).contains("\"no_such_column\"", "does not exist in public.e");
+        assertThat(r.check("public.e", "broken_sql").orElseThrow().status()).isEqualTo(Status.ERROR);
+        assertThat(r.check("public.e", "broken_sql").orElseThrow().message()).contains("could not run", ">>>");
+        assertThat(r.check("public.e", "bad_cast").orElseThrow().message()).contains("invalid input syntax");
+        assertThat(r.check("public.e", "unique_missing_too").orElseThrow().message()).contains("\"missing_too\"");
+        assertThat(r.check("public.e", "relationships_id").orElseThrow().message()).contains("public.nowhere does not exist");
+        assertThat(r.withStatus(Status.ERROR).stream().filter(c -> c.table().equals("public.no_such_table")))
+                .hasSize(2).allMatch(c -> c.message().contains("table public.no_such_table does not exist"));
+        assertThat(r.toConsoleTable()).contains("ERROR", "no_such_column");
+        assertThatThrownBy(r::assertPassed).isInstanceOf(QualityException.class)
+                .hasMessageContaining("did not pass").hasMessageContaining("broken_sql").hasMessageContaining("not_null_id");
+    }
+
+    @Test
+    void samplesCarryKeyColumnsAndOffendingValuesOnlyForFailedChecks(DataSource ds) throws Exception {
+        sql(ds, "create table s (k1 text, k2 int, qty int, code text, primary key (k1, k2))",
+                "insert into s select 'k' || (g % 3), g, case when g % 10 = 0 then null else g end,"
+                        + " case when g = 7 then 'BAD' else 'OK' end from generate_series(1, 30) g",
+                "create table s2 (code text, n int)", "insert into s2 values ('a', 1), ('a', 2), ('b', 3), ('a', 4), ('b', 5), ('c', 6)");
+        QualityReport r = QualitySuite.on(ds).samples(2)
+                .table("s", t -> t.notNull("qty").acceptedValues("code", "OK").range("k2", 1, 30))
+                .table("s2", t -> t.key("n").unique("code").notNull("n"))
+                .run();
+        CheckResult qty = r.check("public.s", "not_null_qty").orElseThrow();
+        assertThat(qty.failingRows()).isEqualTo(3);
+        assertThat(qty.samples()).hasSize(2);
+        assertThat(qty.samples().get(0)).containsOnlyKeys("k1", "k2", "qty");
+        assertThat(qty.samples().get(0)).containsEntry("k1", "k0").containsEntry("k2", 30).containsEntry("qty", null);
+        CheckResult code = r.check("public.s", "accepted_values_code").orElseThrow();
+        assertThat(code.samples()).containsExactly(Map.of("k1", "k1", "k2", 7, "code", "BAD"));
+        assertThat(r.check("public.s", "range_k2").orElseThrow().samples()).isEmpty();
+        CheckResult unique = r.check("public.s2", "unique_code").orElseThrow();
+        assertThat(unique.samples()).containsExactly(Map.of("code", "a", "duplicates", 3L), Map.of("code", "b", "duplicates", 2L));
+        assertThat(unique.failingRows()).isEqualTo(5);
+        // s: 1 scan + 2 samples; s2: 1 scan + 1 unique + 1 sample
+        assertThat(r.queries()).isEqualTo(6);
+    }
+
+    @Test
+    void rowCountBoundsAndFreshnessFailWhenDataIsMissingOrStale(DataSource ds) throws Exception {
+        sql(ds, "create table f (ts timestamptz, d date)", "create table f_empty (ts timestamptz)",
+                "insert into f values (now() - interval '3 hours', current_date - 2), (now() - interval '5 hours', current_date - 3)");
+        QualityReport r = QualitySuite.on(ds)
+                .table("f", t -> t.rowCount(Bounds.between(3, 10)).freshness("ts", Duration.ofHours(2))
+                        .freshness("d", Duration.ofDays(3)))
+                .table("f_empty", t -> t.rowCount(atLeast(1)).freshness("ts", Duration.ofHours(1)))
+                .table("f", t -> t.where("ts > now() - interval '4 hours'").rowCount(Bounds.exactly(1))
+                        .freshness("ts", Duration.ofHours(4)))
+                .run();
+        List<CheckResult> c = r.checks();
+        assertThat(c.get(0).status()).isEqualTo(Status.FAIL);
+        assertThat(c.get(0).message()).isEqualTo("2 rows, expected 3..10");
+        assertThat(c.get(1).status()).isEqualTo(Status.FAIL);
+        assertThat(c.get(1).message()).contains("3h 0m old, more than 2h 0m");
+        assertThat(c.get(2).status()).isEqualTo(Status.PASS);
+        assertThat(c.get(3).status()).isEqualTo(Status.FAIL);
+        assertThat(c.get(3).message()).isEqualTo("0 rows, expected >= 1");
+        assertThat(c.get(4).status()).isEqualTo(Status.FAIL);
+        assertThat(c.get(4).message()).contains("no rows");
+        assertThat(c.get(5).status()).isEqualTo(Status.PASS);
+        assertThat(c.get(6).status()).isEqualTo(Status.PASS);
+        assertThat(r.queries()).isEqualTo(3);
+    }
+
+    @Test
+    void identifiersAreQuotedAndValuesEscaped(DataSource ds) throws Exception {
+        sql(ds, "create schema \"My Schema\"", "create table \"My Schema\".\"we\"\"ird\" (\"Col\"\"1\" text, \"select\" int)",
+                "insert into \"My Schema\".\"we\"\"ird\" values ('it''s', 1), ('a\\b\"c', 2), ('x', 3), (null, null)");
+        QualitySuite suite = QualitySuite.on(ds).table("\"My Schema\".\"we\"\"ird\"", t -> t
+                .acceptedValues("Col\"1", "it's", "a\\b\"c")
+                .range("select", 1, 2)
+                .unique("Col\"1", "select"));
+        assertThat(suite.sql()).hasSize(2);
+        assertThat(suite.sql().get(0)).contains("\"Col\"\"1\" <> all(E'{\"it''s\",\"a\\\\\\\\b\\\\\"c\"}')",
+                "from \"My Schema\".\"we\"\"ird\"");
+        QualityReport r = suite.run();
+        assertThat(r.checks()).extracting(CheckResult::failingRows).containsExactly(1L, 1L, 0L);
+        assertThat(r.check("\"My Schema\".\"we\"\"ird\"", "accepted_values_Col\"1").orElseThrow().samples())
+                .containsExactly(Map.of("Col\"1", "x"));
+    }
+
+    @Test
+    void runInsideTheCallersTransactionSeesItsRowsAndLeavesItUsable(DataSource ds) throws Exception {
+        sql(ds, "create table wap (id int primary key, amount numeric)", "insert into wap values (1, 10)");
+        QualitySuite audit = QualitySuite.create().table("wap", t -> t.range("amount", 0, null).notNull("no_col"));
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("insert into wap values (2, -5), (3, 7)");
+            }
+            QualityReport r = audit.run(c);
+            assertThat(r.check("public.wap", "range_amount").orElseThrow().failingRows()).isEqualTo(1);
+            assertThat(r.check("public.wap", "range_amount").orElseThrow().samples())
+                    .containsExactly(Map.of("id", 2, "amount", new java.math.BigDecimal("-5")));
+            assertThat(r.check("public.wap", "not_null_no_col").orElseThrow().status()).isEqualTo(Status.ERROR);
+            // the transaction is still usable after the checks (failed statements were rolled back to a savepoint)
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from wap")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(3);
+            }
+            assertThat(r.passed()).isFalse();
+            c.rollback();
+        }
+        dev.mds.testing.MdsAssertions.assertThatTable(ds, "public.wap").hasRowCount(1);
+        assertThatThrownBy(() -> audit.run()).isInstanceOf(IllegalStateException.class).hasMessageContaining("DataSource");
+    }
+
+    @Test
+    void declaringChecksWronglyFailsAtOnceNamingTheProblem(DataSource ds) {
+        QualitySuite s = QualitySuite.on(ds);
+        assertThatThrownBy(() -> s.table("x", t -> t.notNull("a").notNull("a")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two checks with id 'not_null_a'");
+        assertThatThrownBy(() -> s.table("x", t -> t.acceptedValues("a")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acceptedValues(a)");
+        assertThatThrownBy(() -> s.table("x", t -> t.notNull("a", "b").id("both")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("added 2 checks");
+        assertThatThrownBy(() -> s.table("x", t -> t.severity(Severity.WARN)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("must follow a check");
+        assertThatThrownBy(() -> s.table("x", t -> t.range("a", null, null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("range(a)");
+        assertThatThrownBy(() -> s.table("x", t -> t.range("a", Double.NaN, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("finite");
+        assertThatThrownBy(() -> s.table("x", t -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no checks");
+        assertThatThrownBy(() -> s.table("x", t -> t.rowCountAnomaly(3, 10)).run())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("history");
+        assertThatThrownBy(() -> s.run()).isInstanceOf(IllegalStateException.class).hasMessageContaining("no tables");
+        assertThatThrownBy(() -> Threshold.percent(120)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Bounds.between(5, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
