@@ -1,0 +1,339 @@
+package dev.mds.connector.csv;
+
+import dev.mds.connector.csv.internal.CsvReading;
+import dev.mds.connector.csv.internal.CsvSplitter;
+import dev.mds.connector.csv.internal.Format;
+import dev.mds.connector.csv.internal.Settings;
+import dev.mds.core.FieldType;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Reads a CSV file as a stream of typed {@link RecordBatch}es in file order, each carrying the position to
+ * resume right after it. Record boundaries are exact even with newlines inside quoted fields, so the file can
+ * be parsed by several threads with the same result as one; memory stays bounded by chunk size × parallelism.
+ *
+ * <pre>{@code
+ * try (CsvSource csv = CsvSource.builder()
+ *         .path(Path.of("transactions.csv"))
+ *         .chunkRows(50_000)
+ *         .parallelism(2)
+ *         .build()) {
+ *     csv.batches().forEach(loader::load);
+ * }
+ * }</pre>
+ *
+ * <p>Values are typed by the declared {@link Schema} or, without one, by types inferred from the first rows
+ * (see {@link Builder#sampleRows}). Rows that cannot be read are handled as {@link OnBadRow} says.
+ */
+public final class CsvSource implements AutoCloseable {
+    private final CsvReading reading;
+
+    private CsvSource(Settings settings) {
+        this.reading = new CsvReading(settings);
+    }
+
+    /** A builder; see {@link Builder} for the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The columns of the batches: the declared schema, or the header's names with inferred types (overrides
+     * applied). Opens the file on first use.
+     *
+     * @throws dev.mds.core.BadInputException when the header is malformed or does not match the declared schema
+     */
+    public Schema schema() {
+        return reading.schema();
+    }
+
+    /**
+     * The batches, in file order; can be called once. Closing the stream (or this source) stops the reading
+     * threads.
+     *
+     * @throws dev.mds.core.BadInputException (from the stream) on the first bad row under {@link OnBadRow#FAIL};
+     *     batches before it have been handed out, none after
+     * @throws UncheckedIOException (from the stream) when the file cannot be read
+     */
+    public Stream<RecordBatch> batches() {
+        var it = reading.batches();
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it,
+                Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(reading::close);
+    }
+
+    /** The rows skipped or dead-lettered so far. */
+    public long badRows() {
+        return reading.badRows();
+    }
+
+    @Override
+    public void close() {
+        reading.close();
+    }
+
+    /**
+     * Splits an RFC 4180 CSV file with a header line into files of {@code chunkRows} records each, named
+     * {@code <name>_00001.csv}, … in {@code directory} (created if needed), each starting with the header.
+     * Records are copied byte for byte, so quoted newlines stay intact; a UTF-8 byte-order mark is dropped.
+     *
+     * @return the chunk files, in order (none for a file without records)
+     */
+    public static List<Path> split(Path path, Path directory, int chunkRows) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(directory, "directory");
+        if (chunkRows < 1) {
+            throw new IllegalArgumentException("chunkRows must be at least 1, not " + chunkRows);
+        }
+        try {
+            return CsvSplitter.split(Format.rfc4180(), path, directory, chunkRows);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot split " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Collects the input, format and reading options. Defaults: {@link Header#FIRST_LINE}, types inferred from
+     * 1,000 sample rows, chunks of 10,000 rows (no byte limit), parallelism 1 (no threads started),
+     * {@link OnBadRow#FAIL}, delimiter {@code ,}, quote {@code "} (doubled inside quoted fields), no escape
+     * character, no comments, an empty unquoted field is NULL, no trimming, UTF-8 with its byte-order mark
+     * dropped, strict quotes.
+     *
+     * <p>Types: long, int, decimal (with a declared precision, values that do not fit are bad rows), double,
+     * boolean ({@code true/false/t/f/yes/no/y/n/1/0}), date ({@code yyyy-MM-dd}), timestamp and timestamptz
+     * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm} or
+     * {@code ±HH:mm}; without an offset it is read as UTC), time, uuid, json (text), bytes (hex, optionally
+     * after {@code \x}), string. An empty field of a non-text type is NULL.
+     */
+    public static final class Builder {
+        private Path path;
+        private InputStream stream;
+        private String name;
+        private Header header = Header.FIRST_LINE;
+        private Schema schema;
+        private final Map<String, FieldType> types = new LinkedHashMap<>();
+        private int sampleRows = 1_000;
+        private int chunkRows = 10_000;
+        private long chunkBytes = Long.MAX_VALUE;
+        private int parallelism = 1;
+        private OnBadRow onBadRow = OnBadRow.FAIL;
+        private BadRowSink sink;
+        private char delimiter = ',';
+        private char quote = '"';
+        private int escape = -1;
+        private int comment = -1;
+        private String nullString = "";
+        private boolean trim;
+        private Charset encoding = StandardCharsets.UTF_8;
+        private boolean keepByteOrderMark;
+        private boolean lenientQuotes;
+        private SourcePosition resumeFrom;
+
+        private Builder() {
+        }
+
+        /** The file to read. */
+        public Builder path(Path path) {
+            this.path = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /**
+         * A stream to read instead of a file, named {@code name} in messages and positions. The source does not
+         * close it. Resuming skips bytes up to the position.
+         */
+        public Builder stream(InputStream stream, String name) {
+            this.stream = Objects.requireNonNull(stream, "stream");
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Where the column names come from (default {@link Header#FIRST_LINE}). */
+        public Builder header(Header header) {
+            this.header = Objects.requireNonNull(header, "header");
+            return this;
+        }
+
+        /** The columns and their types; matched to the header by name (any order), or by position without one. */
+        public Builder schema(Schema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+            return this;
+        }
+
+        /** The type of one column, over the inferred one. */
+        public Builder type(String column, FieldType type) {
+            types.put(Objects.requireNonNull(column, "column"), Objects.requireNonNull(type, "type"));
+            return this;
+        }
+
+        /** How many rows type inference looks at (default 1,000). */
+        public Builder sampleRows(int rows) {
+            if (rows < 1) {
+                throw new IllegalArgumentException("sampleRows must be at least 1, not " + rows);
+            }
+            this.sampleRows = rows;
+            return this;
+        }
+
+        /** Records per batch (default 10,000); bad rows left out make a batch smaller. */
+        public Builder chunkRows(int rows) {
+            if (rows < 1) {
+                throw new IllegalArgumentException("chunkRows must be at least 1, not " + rows);
+            }
+            this.chunkRows = rows;
+            return this;
+        }
+
+        /** Ends a batch at the first record boundary after about this many bytes (no limit by default). */
+        public Builder chunkBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("chunkBytes must be at least 1, not " + bytes);
+            }
+            this.chunkBytes = bytes;
+            return this;
+        }
+
+        /** Threads parsing chunks ahead of the consumer (default 1: the consumer's thread, no thread started). */
+        public Builder parallelism(int threads) {
+            if (threads < 1 || threads > 256) {
+                throw new IllegalArgumentException("parallelism must be between 1 and 256, not " + threads);
+            }
+            this.parallelism = threads;
+            return this;
+        }
+
+        /** {@link OnBadRow#FAIL} or {@link OnBadRow#SKIP}; use {@link #onBadRow(OnBadRow, BadRowSink)} for DEAD_LETTER. */
+        public Builder onBadRow(OnBadRow policy) {
+            this.onBadRow = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** A policy with the sink that receives bad rows (required for {@link OnBadRow#DEAD_LETTER}). */
+        public Builder onBadRow(OnBadRow policy, BadRowSink sink) {
+            this.onBadRow = Objects.requireNonNull(policy, "policy");
+            this.sink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        public Builder delimiter(char delimiter) {
+            this.delimiter = ascii(delimiter, "delimiter");
+            return this;
+        }
+
+        public Builder quote(char quote) {
+            this.quote = ascii(quote, "quote");
+            return this;
+        }
+
+        /** An escape character such as {@code \} (none by default: RFC 4180 doubles quotes). */
+        public Builder escape(char escape) {
+            this.escape = ascii(escape, "escape");
+            return this;
+        }
+
+        /** Lines starting with this character are comments and skipped (none by default). */
+        public Builder commentMarker(char marker) {
+            this.comment = ascii(marker, "commentMarker");
+            return this;
+        }
+
+        /** An unquoted field equal to this is NULL (default: the empty string). */
+        public Builder nullString(String nullString) {
+            this.nullString = Objects.requireNonNull(nullString, "nullString");
+            return this;
+        }
+
+        /** Drop spaces and tabs around fields (default false). */
+        public Builder trim(boolean trim) {
+            this.trim = trim;
+            return this;
+        }
+
+        /** The file's encoding (default UTF-8); it must keep ASCII characters as single bytes. */
+        public Builder encoding(Charset encoding) {
+            this.encoding = Objects.requireNonNull(encoding, "encoding");
+            return this;
+        }
+
+        /** Keep a leading UTF-8 byte-order mark as data (default false: it is dropped). */
+        public Builder keepByteOrderMark(boolean keep) {
+            this.keepByteOrderMark = keep;
+            return this;
+        }
+
+        /** Read a quote inside an unquoted field as data ({@code 5'10"}) instead of a bad row (default false). */
+        public Builder lenientQuotes(boolean lenient) {
+            this.lenientQuotes = lenient;
+            return this;
+        }
+
+        /** Start right after the batch that carried {@code position}. */
+        public Builder resumeFrom(SourcePosition position) {
+            this.resumeFrom = Objects.requireNonNull(position, "position");
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException naming the fields when the combination is not valid
+         */
+        public CsvSource build() {
+            if ((path == null) == (stream == null)) {
+                throw new IllegalArgumentException("set exactly one of path and stream");
+            }
+            if (onBadRow == OnBadRow.DEAD_LETTER && sink == null) {
+                throw new IllegalArgumentException("onBadRow DEAD_LETTER needs a sink: onBadRow(DEAD_LETTER, sink)");
+            }
+            if (delimiter == quote || delimiter == escape || delimiter == comment) {
+                throw new IllegalArgumentException("delimiter '" + delimiter + "' must differ from quote, escape and"
+                        + " commentMarker");
+            }
+            if (quote == comment || (escape >= 0 && escape == comment)) {
+                throw new IllegalArgumentException("commentMarker must differ from quote and escape");
+            }
+            if (!Format.asciiCompatible(encoding)) {
+                throw new IllegalArgumentException("encoding " + encoding + " is not supported: the reader needs an"
+                        + " encoding that keeps ASCII as single bytes (UTF-8, ISO-8859-1, windows-1252, ...)");
+            }
+            if (schema != null && !types.isEmpty()) {
+                throw new IllegalArgumentException("type overrides apply to inferred types; with a declared schema,"
+                        + " declare the types there");
+            }
+            if (resumeFrom != null && stream != null && schema == null) {
+                throw new IllegalArgumentException("resuming a stream needs a declared schema (inference would see"
+                        + " only the rows after the position)");
+            }
+            if (schema != null && !header.names().isEmpty() && !schema.names().containsAll(header.names())) {
+                throw new IllegalArgumentException("header names " + header.names() + " are not all in the schema "
+                        + schema.names());
+            }
+            int esc = escape == quote ? -1 : escape;
+            Format format = new Format((byte) delimiter, (byte) quote, esc, comment, nullString, trim, encoding,
+                    keepByteOrderMark, lenientQuotes);
+            return new CsvSource(new Settings(path, stream, name, format, header, schema, Map.copyOf(types),
+                    sampleRows, chunkRows, chunkBytes, parallelism, onBadRow, sink, resumeFrom));
+        }
+
+        private static char ascii(char c, String what) {
+            if (c >= 128 || c == '\n' || c == '\r') {
+                throw new IllegalArgumentException(what + " must be an ASCII character other than CR and LF, not '"
+                        + c + "'");
+            }
+            return c;
+        }
+    }
+}

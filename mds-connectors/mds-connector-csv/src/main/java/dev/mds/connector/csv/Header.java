@@ -1,0 +1,60 @@
+package dev.mds.connector.csv;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where a CSV file's column names come from: its first line ({@link #FIRST_LINE}, the default), nowhere
+ * ({@link #NONE}: {@code column_1}, {@code column_2}, … or the declared schema's names) or the caller
+ * ({@link #names}, for a file without a header line).
+ *
+ * <pre>{@code
+ * CsvSource.builder().path(file).header(Header.names("id", "name", "amount")).build();
+ * }</pre>
+ *
+ * <p>Names read from the file are made unique and non-empty predictably: an empty name at position 5 becomes
+ * {@code column_5}, the second {@code name} becomes {@code name_2}.
+ */
+public final class Header {
+    /** The first record holds the column names. */
+    public static final Header FIRST_LINE = new Header(true, List.of());
+    /** No header line; columns are named {@code column_1}, … (or by the declared schema). */
+    public static final Header NONE = new Header(false, List.of());
+
+    private final boolean firstLine;
+    private final List<String> names;
+
+    private Header(boolean firstLine, List<String> names) {
+        this.firstLine = firstLine;
+        this.names = names;
+    }
+
+    /** No header line in the file; these are the column names, in file order. */
+    public static Header names(String... names) {
+        return names(List.of(names));
+    }
+
+    /** No header line in the file; these are the column names, in file order. */
+    public static Header names(List<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("Header.names needs at least one name");
+        }
+        names.forEach(n -> Objects.requireNonNull(n, "name"));
+        return new Header(false, List.copyOf(names));
+    }
+
+    /** Whether the file's first record is the header. */
+    public boolean firstLine() {
+        return firstLine;
+    }
+
+    /** The caller's names; empty unless made with {@link #names}. */
+    public List<String> names() {
+        return names;
+    }
+
+    @Override
+    public String toString() {
+        return firstLine ? "FIRST_LINE" : names.isEmpty() ? "NONE" : "names" + names;
+    }
+}

@@ -1,0 +1,425 @@
+package dev.mds.connector.csv.internal;
+
+import dev.mds.connector.csv.BadRow;
+import dev.mds.core.FieldType;
+import dev.mds.core.InputLocation;
+import dev.mds.core.Record;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Parses the records of one {@link Chunk} into typed {@link Record}s (RFC 4180, plus the options of
+ * {@link Format}). One instance per thread: it keeps scratch buffers.
+ */
+public final class ChunkParser {
+    private static final Object BAD_ENCODING = new Object();
+
+    private final Format format;
+    private final String source;
+    private final String[] names;
+    private final FieldType[] types;
+    private final int[] target;
+    private final int width;
+    private final boolean stopAtFirstBadRow;
+    private final Boundaries boundaries;
+    private final CharsetDecoder decoder;
+    private final byte quote;
+    private final byte delimiter;
+    private final int escape;
+    private final byte[] nullBytes;
+
+    private int[] fOff = new int[16];
+    private int[] fLen = new int[16];
+    private boolean[] fQuoted = new boolean[16];
+    private boolean[] fScratch = new boolean[16];
+    private int nFields;
+    private byte[] scratch = new byte[1024];
+    private int scratchLen;
+    private int quotedLfs;
+    private String error;
+    private int errorField;
+
+    /**
+     * @param names the file's column names, for messages (may be shorter than a ragged row)
+     * @param types the type of each file column, or null to return every field as a String (any width)
+     * @param target for each file column, its position in the output record
+     * @param width the output record's width
+     */
+    ChunkParser(Format format, String source, String[] names, FieldType[] types, int[] target, int width,
+            boolean stopAtFirstBadRow) {
+        this.format = format;
+        this.source = source;
+        this.names = names;
+        this.types = types;
+        this.target = target;
+        this.width = width;
+        this.stopAtFirstBadRow = stopAtFirstBadRow;
+        this.boundaries = new Boundaries(format);
+        this.decoder = format.utf8() ? StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT) : null;
+        this.quote = format.quote();
+        this.delimiter = format.delimiter();
+        this.escape = format.escape();
+        this.nullBytes = format.nullString().getBytes(format.charset());
+    }
+
+    /** A parser that returns each record's fields as Strings (nulls per the null string), for headers and samples. */
+    static ChunkParser raw(Format format, String source) {
+        return new ChunkParser(format, source, new String[0], null, null, 0, false);
+    }
+
+    /** What one chunk gave. */
+    record Result(Chunk chunk, List<Record> records, List<BadRow> badRows, boolean failed) {
+    }
+
+    Result parse(Chunk c) {
+        byte[] b = c.bytes();
+        int p = c.from();
+        int end = c.to();
+        long line = c.firstLine();
+        long rec = c.firstRecord();
+        List<Record> out = new ArrayList<>(c.records());
+        List<BadRow> bad = new ArrayList<>(0);
+        int comment = format.comment();
+        while (p < end) {
+            byte first = b[p];
+            if (first == Format.LF) {
+                line++;
+                p++;
+                continue;
+            }
+            if (first == Format.CR && (p + 1 == end || b[p + 1] == Format.LF)) {
+                p++;
+                continue;
+            }
+            if (comment >= 0 && first == (byte) comment) {
+                int e = boundaries.find(b, p, end);
+                line += boundaries.newlines;
+                p = e < 0 ? end : e + 1;
+                continue;
+            }
+            int recStart = p;
+            int term = split(b, p, end);
+            BadRow badRow = null;
+            if (term < 0) {
+                int e = boundaries.find(b, recStart, end);
+                int recEnd = e < 0 ? end : e;
+                String text = lenient(b, recStart, recEnd);
+                String column = errorField < names.length ? names[errorField] : null;
+                badRow = bad(line, rec, column, error, text, text);
+                line += boundaries.newlines;
+                p = e < 0 ? end : e + 1;
+            } else {
+                long recordLine = line;
+                line += quotedLfs + (term < end ? 1 : 0);
+                p = term < end ? term + 1 : end;
+                if (types == null) {
+                    out.add(rawRecord(b));
+                } else if (nFields != width) {
+                    String text = lenient(b, recStart, term);
+                    badRow = bad(recordLine, rec, null, "expected " + width + " fields but found " + nFields,
+                            text, text);
+                } else {
+                    Object[] values = new Object[width];
+                    for (int i = 0; i < nFields; i++) {
+                        Object v = value(b, i);
+                        if (v == Values.BAD || v == BAD_ENCODING) {
+                            String text = lenient(b, recStart, term);
+                            String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fLen[i]);
+                            String reason = v == BAD_ENCODING ? "invalid " + format.charset().name() + " bytes"
+                                    : '"' + shown + "\" is not " + Values.describe(types[i]);
+                            badRow = bad(recordLine, rec, names[i], reason, shown, text);
+                            break;
+                        }
+                        values[target[i]] = v;
+                    }
+                    if (badRow == null) {
+                        out.add(Record.of(values));
+                    }
+                }
+            }
+            rec++;
+            if (badRow != null) {
+                bad.add(badRow);
+                if (stopAtFirstBadRow) {
+                    return new Result(c, out, bad, true);
+                }
+            }
+        }
+        return new Result(c, out, bad, false);
+    }
+
+    private BadRow bad(long line, long rec, String column, String reason, String excerpt, String text) {
+        InputLocation at = InputLocation.of(source).withLine(line).withRecordNumber(rec).withExcerpt(excerpt);
+        if (column != null) {
+            at = at.withColumn(column);
+        }
+        return new BadRow(at, reason, text);
+    }
+
+    private Record rawRecord(byte[] b) {
+        Object[] values = new Object[nFields];
+        for (int i = 0; i < nFields; i++) {
+            byte[] src = fScratch[i] ? scratch : b;
+            if (!fQuoted[i] && isNull(src, fOff[i], fLen[i])) {
+                values[i] = null;
+            } else {
+                Object s = decode(src, fOff[i], fLen[i]);
+                values[i] = s == BAD_ENCODING ? lenient(src, fOff[i], fLen[i]) : s;
+            }
+        }
+        return Record.of(values);
+    }
+
+    private Object value(byte[] b, int i) {
+        byte[] src = fScratch[i] ? scratch : b;
+        int off = fOff[i];
+        int len = fLen[i];
+        FieldType type = types[i];
+        if (!fQuoted[i] && isNull(src, off, len)) {
+            return null;
+        }
+        FieldType.Kind kind = type.kind();
+        if (kind == FieldType.Kind.STRING || kind == FieldType.Kind.JSON) {
+            return decode(src, off, len);
+        }
+        if (len == 0) {
+            return null;
+        }
+        return Values.convert(type, src, off, len, () -> decode(src, off, len));
+    }
+
+    private boolean isNull(byte[] src, int off, int len) {
+        if (len != nullBytes.length) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            if (src[off + i] != nullBytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Object decode(byte[] src, int off, int len) {
+        boolean ascii = true;
+        for (int i = off, e = off + len; i < e; i++) {
+            if (src[i] < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(src, off, len, StandardCharsets.ISO_8859_1);
+        }
+        if (decoder == null) {
+            return new String(src, off, len, format.charset());
+        }
+        try {
+            CharBuffer chars = decoder.decode(ByteBuffer.wrap(src, off, len));
+            return chars.toString();
+        } catch (CharacterCodingException e) {
+            return BAD_ENCODING;
+        }
+    }
+
+    private String lenient(byte[] src, int off, int end) {
+        int to = end;
+        if (to > off && src[to - 1] == Format.CR) {
+            to--;
+        }
+        return new String(src, off, Math.max(0, to - off), format.charset());
+    }
+
+    /**
+     * Splits the record at {@code p} into fields. Returns the index of its ending line feed, or {@code end} when
+     * it ends with the data; -1 when it is malformed ({@link #error} says how, {@link #errorField} where).
+     */
+    private int split(byte[] b, int p, int end) {
+        nFields = 0;
+        scratchLen = 0;
+        quotedLfs = 0;
+        final boolean trim = format.trim();
+        while (true) {
+            if (trim) {
+                p = skipSpaces(b, p, end);
+            }
+            if (p < end && b[p] == quote) {
+                p++;
+                int start = p;
+                int sStart = -1;
+                while (true) {
+                    if (p >= end) {
+                        error = "unbalanced quote: the quoted field is not closed before the end of the input";
+                        errorField = nFields;
+                        return -1;
+                    }
+                    byte c = b[p];
+                    if (c == quote) {
+                        if (p + 1 < end && b[p + 1] == quote) {
+                            if (sStart < 0) {
+                                sStart = toScratch(b, start, p);
+                            }
+                            append(quote);
+                            p += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    if (escape >= 0 && c == (byte) escape && p + 1 < end) {
+                        if (sStart < 0) {
+                            sStart = toScratch(b, start, p);
+                        }
+                        if (b[p + 1] == Format.LF) {
+                            quotedLfs++;
+                        }
+                        append(unescape(b[p + 1]));
+                        p += 2;
+                        continue;
+                    }
+                    if (c == Format.LF) {
+                        quotedLfs++;
+                    }
+                    if (sStart >= 0) {
+                        append(c);
+                    }
+                    p++;
+                }
+                if (sStart >= 0) {
+                    addField(sStart, scratchLen - sStart, true, true);
+                } else {
+                    addField(start, p - start, true, false);
+                }
+                p++;
+                if (trim) {
+                    p = skipSpaces(b, p, end);
+                }
+                if (p >= end) {
+                    return end;
+                }
+                byte c = b[p];
+                if (c == delimiter) {
+                    p++;
+                    continue;
+                }
+                if (c == Format.LF) {
+                    return p;
+                }
+                if (c == Format.CR && (p + 1 == end || b[p + 1] == Format.LF)) {
+                    return p + 1 == end ? end : p + 1;
+                }
+                error = "unexpected character after the closing quote (a quoted field must end at a delimiter or"
+                        + " the end of the line)";
+                errorField = nFields - 1;
+                return -1;
+            }
+            int start = p;
+            int sStart = -1;
+            while (p < end) {
+                byte c = b[p];
+                if (c == delimiter || c == Format.LF) {
+                    break;
+                }
+                if (c == quote && !format.lenientQuotes()) {
+                    error = "quote character inside an unquoted field (quote the whole field and double the quote)";
+                    errorField = nFields;
+                    return -1;
+                }
+                if (escape >= 0 && c == (byte) escape && p + 1 < end) {
+                    if (sStart < 0) {
+                        sStart = toScratch(b, start, p);
+                    }
+                    append(unescape(b[p + 1]));
+                    if (b[p + 1] == Format.LF) {
+                        quotedLfs++;
+                    }
+                    p += 2;
+                    continue;
+                }
+                if (sStart >= 0) {
+                    append(c);
+                }
+                p++;
+            }
+            boolean last = p >= end || b[p] == Format.LF;
+            byte[] src = sStart >= 0 ? scratch : b;
+            int fStart = sStart >= 0 ? sStart : start;
+            int fEnd = sStart >= 0 ? scratchLen : p;
+            if (last && fEnd > fStart && src[fEnd - 1] == Format.CR) {
+                fEnd--;
+            }
+            if (trim) {
+                while (fEnd > fStart && isSpace(src[fEnd - 1])) {
+                    fEnd--;
+                }
+            }
+            addField(fStart, fEnd - fStart, false, sStart >= 0);
+            if (p >= end) {
+                return end;
+            }
+            if (b[p] == Format.LF) {
+                return p;
+            }
+            p++;
+        }
+    }
+
+    private boolean isSpace(byte c) {
+        return c == ' ' || (c == '\t' && delimiter != '\t');
+    }
+
+    private int skipSpaces(byte[] b, int p, int end) {
+        while (p < end && isSpace(b[p])) {
+            p++;
+        }
+        return p;
+    }
+
+    private static byte unescape(byte c) {
+        return switch (c) {
+            case 'n' -> Format.LF;
+            case 'r' -> Format.CR;
+            case 't' -> '\t';
+            case 'b' -> '\b';
+            case 'f' -> '\f';
+            default -> c;
+        };
+    }
+
+    private int toScratch(byte[] b, int from, int to) {
+        int at = scratchLen;
+        for (int i = from; i < to; i++) {
+            append(b[i]);
+        }
+        return at;
+    }
+
+    private void append(byte c) {
+        if (scratchLen == scratch.length) {
+            scratch = Arrays.copyOf(scratch, scratch.length * 2);
+        }
+        scratch[scratchLen++] = c;
+    }
+
+    private void addField(int off, int len, boolean quoted, boolean inScratch) {
+        if (nFields == fOff.length) {
+            int n = nFields * 2;
+            fOff = Arrays.copyOf(fOff, n);
+            fLen = Arrays.copyOf(fLen, n);
+            fQuoted = Arrays.copyOf(fQuoted, n);
+            fScratch = Arrays.copyOf(fScratch, n);
+        }
+        fOff[nFields] = off;
+        fLen[nFields] = len;
+        fQuoted[nFields] = quoted;
+        fScratch[nFields] = inScratch;
+        nFields++;
+    }
+}

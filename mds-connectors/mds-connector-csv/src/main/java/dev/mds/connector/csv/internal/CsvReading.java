@@ -1,0 +1,431 @@
+package dev.mds.connector.csv.internal;
+
+import dev.mds.connector.csv.BadRow;
+import dev.mds.connector.csv.OnBadRow;
+import dev.mds.core.BadInputException;
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
+import dev.mds.core.InputLocation;
+import dev.mds.core.MdsException;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One read of a CSV input: opens it, reads the header, settles the schema (declared or inferred), then hands
+ * out batches in file order while up to {@code parallelism} threads parse the chunks ahead.
+ */
+public final class CsvReading implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(CsvReading.class);
+    private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    private final Settings settings;
+    private final Format format;
+    private final String display;
+    private final String positionSource;
+    private final AtomicLong badRows = new AtomicLong();
+    private RecordScanner scanner;
+    private Schema schema;
+    private String[] fileNames;
+    private FieldType[] fileTypes;
+    private int[] target;
+    private ExecutorService executor;
+    private boolean started;
+    private boolean closed;
+
+    public CsvReading(Settings settings) {
+        this.settings = settings;
+        this.format = settings.format();
+        if (settings.path() != null) {
+            Path file = settings.path().getFileName();
+            this.display = settings.name() != null ? settings.name() : file == null ? settings.path().toString()
+                    : file.toString();
+            this.positionSource = settings.path().toString();
+        } else {
+            this.display = settings.name();
+            this.positionSource = settings.name();
+        }
+    }
+
+    /** The schema of the batches; opens the input on first use. */
+    public synchronized Schema schema() {
+        open();
+        return schema;
+    }
+
+    public long badRows() {
+        return badRows.get();
+    }
+
+    /** The batches, once. */
+    public synchronized Iterator<RecordBatch> batches() {
+        if (started) {
+            throw new IllegalStateException("batches() can be read only once per CsvSource; build another one");
+        }
+        started = true;
+        open();
+        return new Pipeline();
+    }
+
+    private void open() {
+        if (schema != null) {
+            return;
+        }
+        if (closed) {
+            throw new IllegalStateException("this CsvSource is closed");
+        }
+        try {
+            scanner = scanner(0);
+            List<String> names = readHeader(scanner);
+            long dataStart = scanner.offset();
+            long firstLine = scanner.nextLine();
+            if (names == null) {
+                names = new ArrayList<>();
+                if (!settings.header().names().isEmpty()) {
+                    names.addAll(settings.header().names());
+                } else if (settings.schema() != null) {
+                    names.addAll(settings.schema().names());
+                } else {
+                    Chunk first = scanner.peek(1);
+                    int n = first == null ? 0 : ChunkParser.raw(format, display).parse(first).records().stream()
+                            .mapToInt(Record::size).max().orElse(0);
+                    for (int i = 1; i <= n; i++) {
+                        names.add("column_" + i);
+                    }
+                }
+            }
+            fileNames = names.toArray(String[]::new);
+            settleSchema(dataStart, firstLine);
+            SourcePosition resume = settings.resumeFrom();
+            if (resume != null) {
+                long offset = resume.getLong("offset").orElseThrow(() -> new IllegalArgumentException(
+                        "position " + resume + " has no byte offset; it is not a CSV position"));
+                long record = resume.getLong("record").orElse(0L);
+                long line = resume.getLong("line").orElse(0L);
+                if (offset < dataStart) {
+                    throw new IllegalArgumentException("position " + resume + " is before the first record of "
+                            + display + " (byte " + dataStart + ")");
+                }
+                if (settings.path() != null) {
+                    scanner.close();
+                    scanner = scanner(offset);
+                    scanner.skipTo(offset, record + 1, line);
+                } else {
+                    scanner.skipTo(offset, record + 1, line);
+                }
+                LOG.info("{}: resuming after record {} at byte {}", display, record, offset);
+            }
+            LOG.info("{}: {} columns {}, chunks of {} rows, {} thread(s)", display, schema.size(), schema,
+                    settings.chunkRows(), settings.parallelism());
+            if (!format.parityExact()) {
+                LOG.debug("{}: escape character, comments or lenient quotes: record boundaries come from the quote"
+                        + " state machine instead of quote parity (still one exact sequential pass)", display);
+            }
+        } catch (IOException e) {
+            closeQuietly();
+            throw new UncheckedIOException("cannot read " + display + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+    }
+
+    private RecordScanner scanner(long offset) throws IOException {
+        ReadableByteChannel channel;
+        if (settings.path() != null) {
+            FileChannel fc = FileChannel.open(settings.path(), StandardOpenOption.READ);
+            if (offset > 0) {
+                if (offset > fc.size()) {
+                    fc.close();
+                    throw new IllegalArgumentException("position offset " + offset + " is past the end of "
+                            + display + " (" + fc.size() + " bytes)");
+                }
+                fc.position(offset);
+            }
+            channel = fc;
+        } else {
+            channel = Channels.newChannel(settings.stream());
+        }
+        int capacity = (int) Math.min(8 << 20, Math.max(64 << 10, Math.min(settings.chunkBytes(),
+                (long) settings.chunkRows() * 128L)));
+        return new RecordScanner(format, channel, offset, 1, 1, capacity);
+    }
+
+    /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none. */
+    private List<String> readHeader(RecordScanner s) throws IOException {
+        if (format.utf8() && !format.keepByteOrderMark()) {
+            s.dropPrefix(UTF8_BOM);
+        }
+        if (!settings.header().firstLine()) {
+            return null;
+        }
+        Chunk h = s.next(1, Long.MAX_VALUE);
+        s.skipTo(s.offset(), 1, s.nextLine());
+        List<String> names = new ArrayList<>();
+        if (h == null || h.records() == 0) {
+            return names;
+        }
+        ChunkParser.Result r = ChunkParser.raw(format, display).parse(h);
+        if (!r.badRows().isEmpty()) {
+            BadRow bad = r.badRows().get(0);
+            throw new BadInputException(bad.location(), "header: " + bad.reason());
+        }
+        Record header = r.records().get(0);
+        Set<String> used = new HashSet<>();
+        for (int i = 0; i < header.size(); i++) {
+            String raw = (String) header.get(i);
+            String base = raw == null || raw.isEmpty() ? "column_" + (i + 1) : raw;
+            String name = base;
+            for (int k = 2; used.contains(name); k++) {
+                name = base + "_" + k;
+            }
+            try {
+                Identifiers.check(name);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(InputLocation.of(display).withLine(h.firstLine()).withExcerpt(name),
+                        "header column " + (i + 1) + ": " + e.getMessage());
+            }
+            used.add(name);
+            names.add(name);
+        }
+        return names;
+    }
+
+    private void settleSchema(long dataStart, long firstLine) throws IOException {
+        int n = fileNames.length;
+        target = new int[n];
+        fileTypes = new FieldType[n];
+        Schema declared = settings.schema();
+        if (declared != null) {
+            List<String> mismatch = new ArrayList<>();
+            if (declared.size() != n) {
+                mismatch.add("the file has " + n + " columns, the schema " + declared.size());
+            }
+            for (int i = 0; i < n; i++) {
+                int at = declared.indexOf(fileNames[i]);
+                if (at < 0) {
+                    mismatch.add("no column '" + fileNames[i] + "' in the schema");
+                } else {
+                    target[i] = at;
+                    fileTypes[i] = declared.field(at).type();
+                }
+            }
+            if (!mismatch.isEmpty()) {
+                throw new BadInputException(InputLocation.of(display).withLine(1),
+                        "columns " + List.of(fileNames) + " do not match the declared schema " + declared.names()
+                                + ": " + String.join("; ", mismatch));
+            }
+            schema = declared;
+        } else {
+            List<Record> sample = sample(dataStart, firstLine);
+            FieldType[] inferred = TypeInference.infer(sample, n);
+            List<Field> fields = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                target[i] = i;
+                FieldType t = settings.types().getOrDefault(fileNames[i], inferred[i]);
+                fileTypes[i] = t;
+                fields.add(Field.of(fileNames[i], t));
+            }
+            for (String overridden : settings.types().keySet()) {
+                if (!List.of(fileNames).contains(overridden)) {
+                    throw new IllegalArgumentException("type override for '" + overridden + "' but " + display
+                            + " has no such column; its columns are " + List.of(fileNames));
+                }
+            }
+            schema = Schema.of(fields);
+        }
+        for (FieldType t : fileTypes) {
+            if (t.isArray()) {
+                throw new IllegalArgumentException("CSV columns cannot be arrays: " + schema);
+            }
+        }
+    }
+
+    private List<Record> sample(long dataStart, long firstLine) throws IOException {
+        Chunk chunk;
+        if (settings.resumeFrom() != null && settings.path() != null) {
+            try (RecordScanner fromStart = scanner(dataStart)) {
+                fromStart.skipTo(dataStart, 1, firstLine);
+                chunk = fromStart.peek(settings.sampleRows());
+            }
+        } else {
+            chunk = scanner.peek(settings.sampleRows());
+        }
+        return chunk == null ? List.of() : ChunkParser.raw(format, display).parse(chunk).records();
+    }
+
+    private ChunkParser newParser() {
+        return new ChunkParser(format, display, fileNames, fileTypes, target, schema.size(),
+                settings.onBadRow() == OnBadRow.FAIL);
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (executor != null) {
+            executor.shutdownNow();
+            executor = null;
+        }
+        if (scanner != null) {
+            try {
+                scanner.close();
+            } catch (IOException e) {
+                LOG.debug("{}: closing failed: {}", display, e.toString());
+            }
+        }
+    }
+
+    /** Cuts chunks on the consumer's thread, parses up to 2 × parallelism of them ahead, hands them in order. */
+    private final class Pipeline implements Iterator<RecordBatch> {
+        private final ArrayDeque<Future<ChunkParser.Result>> inFlight = new ArrayDeque<>();
+        private final int maxInFlight;
+        private final ThreadLocal<ChunkParser> parsers = ThreadLocal.withInitial(CsvReading.this::newParser);
+        private final ChunkParser own = newParser();
+        private boolean scanned;
+        private boolean done;
+        private RecordBatch next;
+        private long batches;
+
+        Pipeline() {
+            int p = settings.parallelism();
+            if (p > 1) {
+                executor = Executors.newFixedThreadPool(p, r -> {
+                    Thread t = new Thread(r, "mds-csv-" + THREADS.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            this.maxInFlight = p > 1 ? 2 * p : 1;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (next == null && !done) {
+                advance();
+            }
+            return next != null;
+        }
+
+        @Override
+        public RecordBatch next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            RecordBatch b = next;
+            next = null;
+            return b;
+        }
+
+        private void advance() {
+            try {
+                fill();
+                Future<ChunkParser.Result> head = inFlight.poll();
+                if (head == null) {
+                    done = true;
+                    closeQuietly();
+                    return;
+                }
+                ChunkParser.Result r = take(head);
+                handleBadRows(r);
+                if (r.records().isEmpty()) {
+                    return;
+                }
+                Chunk c = r.chunk();
+                Map<String, Object> at = new LinkedHashMap<>();
+                at.put("offset", c.endOffset());
+                at.put("record", c.firstRecord() + c.records() - 1);
+                at.put("line", c.firstLine() + c.lines());
+                next = RecordBatch.of(schema, r.records(), SourcePosition.of(positionSource, at));
+                batches++;
+                LOG.debug("{}: batch {} of {} rows, {}", display, batches, r.records().size(), at);
+            } catch (RuntimeException | Error e) {
+                done = true;
+                closeQuietly();
+                throw e;
+            }
+        }
+
+        private void fill() {
+            while (!scanned && inFlight.size() < maxInFlight) {
+                Chunk c;
+                try {
+                    c = scanner.next(settings.chunkRows(), settings.chunkBytes());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + display + ": " + e.getMessage(), e);
+                }
+                if (c == null) {
+                    scanned = true;
+                    break;
+                }
+                if (executor == null) {
+                    inFlight.add(CompletableFuture.completedFuture(own.parse(c)));
+                } else {
+                    inFlight.add(executor.submit(() -> parsers.get().parse(c)));
+                }
+            }
+        }
+
+        private ChunkParser.Result take(Future<ChunkParser.Result> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MdsException("interrupted while reading " + display, e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new MdsException("reading " + display + " failed: " + cause, cause);
+            }
+        }
+
+        private void handleBadRows(ChunkParser.Result r) {
+            for (BadRow bad : r.badRows()) {
+                switch (settings.onBadRow()) {
+                    case FAIL -> throw bad.toException();
+                    case SKIP -> LOG.debug("{}: skipped bad row: {}: {}", display, bad.location().describe(),
+                            bad.reason());
+                    case DEAD_LETTER -> settings.sink().accept(bad);
+                }
+                badRows.incrementAndGet();
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.mds.connector.csv.internal;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+
+/**
+ * Reads bytes and cuts them into {@link Chunk}s of whole records, in one sequential pass that only looks at
+ * quotes and line feeds (see {@link Boundaries}). Keeps only the current chunk's bytes in memory.
+ */
+final class RecordScanner implements Closeable {
+    private static final int MIN_CAPACITY = 64 * 1024;
+
+    private final ReadableByteChannel in;
+    private final Boundaries boundaries;
+    private byte[] buf;
+    private int start;
+    private int end;
+    private long bufOffset;
+    private boolean eof;
+    private long nextRecord;
+    private long nextLine;
+
+    private int scanEnd;
+    private int scanRecords;
+    private long scanLines;
+
+    RecordScanner(Format format, ReadableByteChannel in, long offset, long firstRecord, long firstLine,
+            int capacity) {
+        this.in = in;
+        this.boundaries = new Boundaries(format);
+        this.buf = new byte[Math.max(MIN_CAPACITY, capacity)];
+        this.bufOffset = offset;
+        this.nextRecord = firstRecord;
+        this.nextLine = firstLine;
+    }
+
+    /** File offset of the next unread record. */
+    long offset() {
+        return bufOffset + start;
+    }
+
+    long nextRecord() {
+        return nextRecord;
+    }
+
+    long nextLine() {
+        return nextLine;
+    }
+
+    /** Drops {@code n} bytes at the current position if they are there (a byte-order mark); true if dropped. */
+    boolean dropPrefix(byte[] prefix) throws IOException {
+        while (end - start < prefix.length && !eof) {
+            fill(0);
+        }
+        if (end - start < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (buf[start + i] != prefix[i]) {
+                return false;
+            }
+        }
+        start += prefix.length;
+        return true;
+    }
+
+    /** Moves forward to {@code offset} (a record boundary found earlier), with the given counters. */
+    void skipTo(long offset, long record, long line) throws IOException {
+        while (bufOffset + end < offset && !eof) {
+            start = end;
+            fill(0);
+        }
+        if (bufOffset + end < offset) {
+            throw new IOException("position " + offset + " is past the end of the input (" + (bufOffset + end)
+                    + " bytes)");
+        }
+        start = (int) (offset - bufOffset);
+        nextRecord = record;
+        nextLine = line;
+    }
+
+    /** The next chunk of up to {@code maxRecords} records or about {@code maxBytes} bytes; null at the end. */
+    Chunk next(int maxRecords, long maxBytes) throws IOException {
+        if (!scan(maxRecords, maxBytes)) {
+            return null;
+        }
+        Chunk chunk = new Chunk(buf, start, scanEnd, bufOffset + start, nextRecord, nextLine, scanRecords,
+                scanLines);
+        int rest = end - scanEnd;
+        byte[] fresh = new byte[Math.max(buf.length, rest * 2)];
+        System.arraycopy(buf, scanEnd, fresh, 0, rest);
+        bufOffset += scanEnd;
+        buf = fresh;
+        start = 0;
+        end = rest;
+        nextRecord += scanRecords;
+        nextLine += scanLines;
+        return chunk;
+    }
+
+    /** Like {@link #next} but leaves the records to be read again; the chunk holds a copy. */
+    Chunk peek(int maxRecords) throws IOException {
+        if (!scan(maxRecords, Long.MAX_VALUE)) {
+            return null;
+        }
+        byte[] copy = java.util.Arrays.copyOfRange(buf, start, scanEnd);
+        return new Chunk(copy, 0, copy.length, bufOffset + start, nextRecord, nextLine, scanRecords, scanLines);
+    }
+
+    private boolean scan(int maxRecords, long maxBytes) throws IOException {
+        int p = start;
+        int records = 0;
+        long lines = 0;
+        while (true) {
+            if (p >= end) {
+                if (eof) {
+                    break;
+                }
+                p = fill(p);
+                continue;
+            }
+            int e = boundaries.find(buf, p, end);
+            if (e < 0) {
+                if (!eof) {
+                    p = fill(p);
+                    continue;
+                }
+                if (!boundaries.skipped(buf, p, end)) {
+                    records++;
+                }
+                lines += boundaries.newlines;
+                p = end;
+                break;
+            }
+            if (!boundaries.skipped(buf, p, e)) {
+                records++;
+            }
+            lines += boundaries.newlines;
+            p = e + 1;
+            if (records >= maxRecords || p - start >= maxBytes) {
+                break;
+            }
+        }
+        if (p == start) {
+            return false;
+        }
+        scanEnd = p;
+        scanRecords = records;
+        scanLines = lines;
+        return true;
+    }
+
+    /** Reads more bytes, compacting or growing the buffer; returns {@code p} adjusted to the moved buffer. */
+    private int fill(int p) throws IOException {
+        if (end == buf.length) {
+            int live = end - start;
+            byte[] target = live > buf.length / 2 ? new byte[buf.length * 2] : buf;
+            System.arraycopy(buf, start, target, 0, live);
+            bufOffset += start;
+            p -= start;
+            buf = target;
+            start = 0;
+            end = live;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(buf, end, buf.length - end);
+        int n = in.read(bb);
+        while (n == 0) {
+            n = in.read(bb);
+        }
+        if (n < 0) {
+            eof = true;
+        } else {
+            end += n;
+        }
+        return p;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}

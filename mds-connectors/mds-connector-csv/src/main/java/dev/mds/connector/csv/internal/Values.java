@@ -1,0 +1,366 @@
+package dev.mds.connector.csv.internal;
+
+import dev.mds.core.FieldType;
+import java.math.BigDecimal;
+import java.time.DateTimeException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Text to typed values, straight from bytes for the common types (no intermediate String). Every method
+ * returns {@link #BAD} when the text is not a value of the type.
+ */
+public final class Values {
+    /** Marks text that does not parse as the wanted type. */
+    public static final Object BAD = new Object();
+
+    private static final long[] POW10 = new long[19];
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) {
+            POW10[i] = POW10[i - 1] * 10;
+        }
+    }
+
+    private Values() {
+    }
+
+    /** Converts ASCII-compatible text; {@code text} is used for the types parsed from a String. */
+    static Object convert(FieldType type, byte[] b, int off, int len, StringSupplier text) {
+        return switch (type.kind()) {
+            case LONG -> parseLong(b, off, len);
+            case INT -> {
+                Object v = parseLong(b, off, len);
+                yield v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE ? (Object) l.intValue()
+                        : BAD;
+            }
+            case DECIMAL -> checkPrecision(parseDecimal(b, off, len, text), type);
+            case DOUBLE -> parseDouble(text.get());
+            case BOOLEAN -> parseBoolean(b, off, len, false);
+            case DATE -> parseDate(b, off, len, text);
+            case TIMESTAMP -> parseDateTime(b, off, len, false);
+            case TIMESTAMPTZ -> parseDateTime(b, off, len, true);
+            case TIME -> parseTime(text.get());
+            case UUID -> parseUuid(text.get());
+            case BYTES -> parseHex(text.get());
+            case STRING, JSON -> text.get();
+            case ARRAY -> throw new IllegalStateException("arrays are rejected when the source is built");
+        };
+    }
+
+    /** Supplies the field as a String, decoded on demand. */
+    @FunctionalInterface
+    interface StringSupplier {
+        Object get();
+    }
+
+    static Object parseLong(byte[] b, int off, int len) {
+        if (len == 0 || len > 20) {
+            return BAD;
+        }
+        int i = off;
+        int end = off + len;
+        boolean negative = false;
+        if (b[i] == '-' || b[i] == '+') {
+            negative = b[i] == '-';
+            i++;
+            if (i == end) {
+                return BAD;
+            }
+        }
+        long v = 0;
+        for (; i < end; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return BAD;
+            }
+            if (v < (Long.MIN_VALUE + d) / 10) {
+                return BAD;
+            }
+            v = v * 10 - d;
+        }
+        if (!negative) {
+            if (v == Long.MIN_VALUE) {
+                return BAD;
+            }
+            v = -v;
+        }
+        return v;
+    }
+
+    static Object parseDecimal(byte[] b, int off, int len, StringSupplier text) {
+        int end = off + len;
+        int i = off;
+        if (len == 0) {
+            return BAD;
+        }
+        boolean negative = false;
+        if (b[i] == '-' || b[i] == '+') {
+            negative = b[i] == '-';
+            i++;
+        }
+        long unscaled = 0;
+        int digits = 0;
+        int scale = -1;
+        boolean simple = true;
+        for (; i < end; i++) {
+            byte c = b[i];
+            if (c >= '0' && c <= '9') {
+                if (digits == 18) {
+                    simple = false;
+                    break;
+                }
+                unscaled = unscaled * 10 + (c - '0');
+                digits++;
+                if (scale >= 0) {
+                    scale++;
+                }
+            } else if (c == '.' && scale < 0) {
+                scale = 0;
+            } else {
+                simple = false;
+                break;
+            }
+        }
+        if (simple) {
+            if (digits == 0) {
+                return BAD;
+            }
+            return BigDecimal.valueOf(negative ? -unscaled : unscaled, Math.max(scale, 0));
+        }
+        try {
+            return new BigDecimal((String) text.get());
+        } catch (NumberFormatException e) {
+            return BAD;
+        }
+    }
+
+    private static Object checkPrecision(Object v, FieldType type) {
+        if (v instanceof BigDecimal d && type.precision() > 0) {
+            int integerDigits = d.precision() - d.scale();
+            if (integerDigits > type.precision() - type.scale()) {
+                return BAD;
+            }
+        }
+        return v;
+    }
+
+    static Object parseDouble(Object s) {
+        try {
+            return Double.parseDouble((String) s);
+        } catch (NumberFormatException e) {
+            return BAD;
+        }
+    }
+
+    /** true/false, t/f, yes/no, y/n, 1/0 in any case; only true/false when {@code strictWords}. */
+    static Object parseBoolean(byte[] b, int off, int len, boolean strictWords) {
+        if (len == 0 || len > 5) {
+            return BAD;
+        }
+        String s = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        switch (s) {
+            case "true":
+                return Boolean.TRUE;
+            case "false":
+                return Boolean.FALSE;
+            case "t", "yes", "y", "1":
+                return strictWords ? BAD : Boolean.TRUE;
+            case "f", "no", "n", "0":
+                return strictWords ? BAD : Boolean.FALSE;
+            default:
+                return BAD;
+        }
+    }
+
+    static Object parseDate(byte[] b, int off, int len, StringSupplier text) {
+        if (len == 10 && b[off + 4] == '-' && b[off + 7] == '-') {
+            int y = digits(b, off, 4);
+            int m = digits(b, off + 5, 2);
+            int d = digits(b, off + 8, 2);
+            if (y < 0 || m < 0 || d < 0) {
+                return BAD;
+            }
+            try {
+                return LocalDate.of(y, m, d);
+            } catch (DateTimeException e) {
+                return BAD;
+            }
+        }
+        return BAD;
+    }
+
+    /**
+     * {@code yyyy-MM-dd[T| ]HH:mm[:ss[.fraction]]} then, for a timestamp with time zone, {@code Z}, {@code ±HH},
+     * {@code ±HHmm} or {@code ±HH:mm}; a timestamptz without an offset is read as UTC.
+     */
+    static Object parseDateTime(byte[] b, int off, int len, boolean withZone) {
+        int end = off + len;
+        if (len < 16 || b[off + 4] != '-' || b[off + 7] != '-' || (b[off + 10] != 'T' && b[off + 10] != ' '
+                && b[off + 10] != 't') || b[off + 13] != ':') {
+            return BAD;
+        }
+        int y = digits(b, off, 4);
+        int mo = digits(b, off + 5, 2);
+        int d = digits(b, off + 8, 2);
+        int h = digits(b, off + 11, 2);
+        int mi = digits(b, off + 14, 2);
+        if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0) {
+            return BAD;
+        }
+        int i = off + 16;
+        int s = 0;
+        int nanos = 0;
+        if (i < end && b[i] == ':') {
+            s = digits(b, i + 1, 2);
+            if (s < 0 || i + 3 > end) {
+                return BAD;
+            }
+            i += 3;
+            if (i < end && (b[i] == '.' || b[i] == ',')) {
+                i++;
+                int n = 0;
+                int count = 0;
+                while (i < end && b[i] >= '0' && b[i] <= '9') {
+                    if (count < 9) {
+                        n = n * 10 + (b[i] - '0');
+                        count++;
+                    } else {
+                        return BAD;
+                    }
+                    i++;
+                }
+                if (count == 0) {
+                    return BAD;
+                }
+                nanos = n * (int) POW10[9 - count];
+            }
+        }
+        ZoneOffset offset = null;
+        if (i < end) {
+            if (!withZone) {
+                return BAD;
+            }
+            int rest = end - i;
+            if (rest == 1 && (b[i] == 'Z' || b[i] == 'z')) {
+                offset = ZoneOffset.UTC;
+            } else if (b[i] == '+' || b[i] == '-') {
+                int sign = b[i] == '-' ? -1 : 1;
+                int oh;
+                int om = 0;
+                if (rest == 3) {
+                    oh = digits(b, i + 1, 2);
+                } else if (rest == 5) {
+                    oh = digits(b, i + 1, 2);
+                    om = digits(b, i + 3, 2);
+                } else if (rest == 6 && b[i + 3] == ':') {
+                    oh = digits(b, i + 1, 2);
+                    om = digits(b, i + 4, 2);
+                } else {
+                    return BAD;
+                }
+                if (oh < 0 || om < 0) {
+                    return BAD;
+                }
+                try {
+                    offset = ZoneOffset.ofHoursMinutes(sign * oh, sign * om);
+                } catch (DateTimeException e) {
+                    return BAD;
+                }
+            } else {
+                return BAD;
+            }
+        }
+        try {
+            LocalDateTime t = LocalDateTime.of(y, mo, d, h, mi, s, nanos);
+            if (!withZone) {
+                return t;
+            }
+            return OffsetDateTime.of(t, offset == null ? ZoneOffset.UTC : offset);
+        } catch (DateTimeException e) {
+            return BAD;
+        }
+    }
+
+    /** Whether the text ends with a zone offset (used by inference to tell timestamp from timestamptz). */
+    static boolean hasOffset(byte[] b, int off, int len) {
+        return parseDateTime(b, off, len, false) == BAD && parseDateTime(b, off, len, true) != BAD;
+    }
+
+    static Object parseTime(Object s) {
+        try {
+            return LocalTime.parse((String) s);
+        } catch (DateTimeException e) {
+            return BAD;
+        }
+    }
+
+    static Object parseUuid(Object s) {
+        String t = (String) s;
+        if (t.length() != 36) {
+            return BAD;
+        }
+        try {
+            return UUID.fromString(t);
+        } catch (IllegalArgumentException e) {
+            return BAD;
+        }
+    }
+
+    /** Hex digits, optionally after PostgreSQL's {@code \x}. */
+    static Object parseHex(Object s) {
+        String t = (String) s;
+        if (t.startsWith("\\x")) {
+            t = t.substring(2);
+        }
+        if (t.length() % 2 != 0) {
+            return BAD;
+        }
+        byte[] out = new byte[t.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            int hi = Character.digit(t.charAt(2 * i), 16);
+            int lo = Character.digit(t.charAt(2 * i + 1), 16);
+            if (hi < 0 || lo < 0) {
+                return BAD;
+            }
+            out[i] = (byte) (hi * 16 + lo);
+        }
+        return out;
+    }
+
+    private static int digits(byte[] b, int off, int n) {
+        int v = 0;
+        for (int i = off; i < off + n; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            v = v * 10 + d;
+        }
+        return v;
+    }
+
+    /** A readable name of the type for messages: "a decimal", "a date". */
+    static String describe(FieldType type) {
+        return switch (type.kind()) {
+            case LONG -> "a long integer";
+            case INT -> "an integer";
+            case DECIMAL -> type.precision() > 0 ? "a " + type : "a decimal";
+            case DOUBLE -> "a double";
+            case BOOLEAN -> "a boolean";
+            case DATE -> "a date (yyyy-MM-dd)";
+            case TIMESTAMP -> "a timestamp (yyyy-MM-dd HH:mm:ss)";
+            case TIMESTAMPTZ -> "a timestamp with time zone";
+            case TIME -> "a time";
+            case UUID -> "a uuid";
+            case BYTES -> "hex bytes";
+            default -> "a " + type;
+        };
+    }
+}
