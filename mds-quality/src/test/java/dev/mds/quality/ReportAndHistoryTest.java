@@ -1,0 +1,124 @@
+package dev.mds.quality;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.NodeList;
+import dev.mds.testing.MdsPostgres;
+
+@MdsPostgres
+class ReportAndHistoryTest {
+
+    @Test
+    void htmlReportIsWellFormedXhtmlWithEveryValueEscaped(DataSource ds, @TempDir Path dir) throws Exception {
+        QualitySuiteTest.sql(ds, "create table h (id text primary key, v text)",
+                "insert into h values ('<script>alert(1)</script>', 'a & b \"q\" ''s'''), ('k2', 'ctl\u0001char'), ('k3', 'ok')");
+        QualityReport r = QualitySuite.on(ds).table("h", t -> t
+                .acceptedValues("v", "ok")
+                .expression("no_lt", "id not like '<%'").severity(Severity.WARN)
+                .notNull("missing_col"))
+                .run();
+        Path file = r.writeHtml(dir.resolve("report/quality.html"));
+        String html = Files.readString(file);
+        assertThat(html).doesNotContain("<script>").contains("&lt;script&gt;alert(1)&lt;/script&gt;");
+
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", false);
+        Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(html.getBytes(StandardCharsets.UTF_8)));
+        assertThat(doc.getDocumentElement().getLocalName()).isEqualTo("html");
+        NodeList rows = doc.getElementsByTagNameNS("http://www.w3.org/1999/xhtml", "tr");
+        assertThat(rows.getLength()).isGreaterThanOrEqualTo(4); // header + 3 checks (+ sample rows)
+        assertThat(doc.getDocumentElement().getTextContent())
+                .contains("<script>alert(1)</script>", "a & b \"q\" 's'", "FAIL", "WARN", "ERROR", "missing_col");
+        assertThat(doc.getElementsByTagNameNS("http://www.w3.org/1999/xhtml", "style").getLength()).isEqualTo(1);
+    }
+
+    @Test
+    void jsonAndConsoleReportsCarryEveryCheck(DataSource ds) throws Exception {
+        QualitySuiteTest.sql(ds, "create table j (id int primary key, v int)", "insert into j values (1, 1), (2, null)");
+        QualityReport r = QualitySuite.on(ds).table("j", t -> t.notNull("v").range("v", 0, 10)).run();
+        JsonNode json = new ObjectMapper().readTree(r.toJson());
+        assertThat(json.get("passed").asBoolean()).isFalse();
+        assertThat(json.get("queries").asInt()).isEqualTo(2);
+        JsonNode first = json.get("checks").get(0);
+        assertThat(first.get("id").asText()).isEqualTo("not_null_v");
+        assertThat(first.get("status").asText()).isEqualTo("FAIL");
+        assertThat(first.get("failingRows").asLong()).isEqualTo(1);
+        assertThat(first.get("failingPercent").asDouble()).isEqualTo(50.0);
+        assertThat(first.get("samples").get(0).get("id").asInt()).isEqualTo(2);
+        assertThat(first.get("samples").get(0).get("v").isNull()).isTrue();
+        assertThat(first.get("sql").asText()).contains("count(\"v\")");
+        assertThat(json.get("checks").get(1).get("status").asText()).isEqualTo("PASS");
+
+        String console = r.toConsoleTable();
+        assertThat(console.lines().filter(l -> l.startsWith("public.j"))).hasSize(2);
+        assertThat(console).contains("not_null_v", "FAIL", "50.00", "samples of public.j not_null_v", "{id=2, v=null}");
+    }
+
+    @Test
+    void historyRecordsEachRunAndAnomalyFlagsARowCountFarFromRecentRuns(DataSource ds) throws Exception {
+        QualitySuiteTest.sql(ds, "create table a (id int)");
+        QualitySuite suite = QualitySuite.on(ds).history("audit.quality_runs")
+                .table("a", t -> t.rowCountAnomaly(3, 5).notNull("id"));
+        int[] counts = {100, 102, 98, 101, 99};
+        for (int i = 0; i < counts.length; i++) {
+            reload(ds, counts[i]);
+            QualityReport r = suite.run();
+            CheckResult anomaly = r.check("public.a", "row_count_anomaly").orElseThrow();
+            assertThat(anomaly.status()).as("run %d", i).isEqualTo(Status.PASS);
+            if (i < 2) {
+                assertThat(anomaly.observed()).contains("needs 2 to judge");
+            }
+        }
+        reload(ds, 103);
+        assertThat(suite.run().check("public.a", "row_count_anomaly").orElseThrow().status()).isEqualTo(Status.PASS);
+        reload(ds, 200);
+        CheckResult jump = suite.run().check("public.a", "row_count_anomaly").orElseThrow();
+        assertThat(jump.status()).isEqualTo(Status.FAIL);
+        assertThat(jump.message()).contains("row count 200 is more than 3 standard deviations", "last 5 runs");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(distinct run_id), count(*), max(checked_rows)"
+                     + " from audit.quality_runs where table_name = 'public.a'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(7);
+            assertThat(rs.getInt(2)).isEqualTo(14);
+            assertThat(rs.getLong(3)).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anomalyWithNoSpreadFlagsAnyChange(DataSource ds) throws Exception {
+        QualitySuiteTest.sql(ds, "create table b (id int)");
+        QualitySuite suite = QualitySuite.on(ds).history("public.qh").table("b", t -> t.rowCountAnomaly(2, 3));
+        reload(ds, "b", 10);
+        suite.run();
+        suite.run();
+        assertThat(suite.run().checks().get(0).status()).isEqualTo(Status.PASS);
+        reload(ds, "b", 11);
+        CheckResult r = suite.run().checks().get(0);
+        assertThat(r.status()).isEqualTo(Status.FAIL);
+        assertThat(r.observed()).contains("no spread");
+    }
+
+    private static void reload(DataSource ds, int rows) throws Exception {
+        reload(ds, "a", rows);
+    }
+
+    private static void reload(DataSource ds, String table, int rows) throws Exception {
+        QualitySuiteTest.sql(ds, "truncate " + table, "insert into " + table + " select g from generate_series(1, " + rows + ") g");
+    }
+}
