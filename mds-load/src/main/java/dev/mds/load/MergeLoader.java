@@ -1,0 +1,385 @@
+package dev.mds.load;
+
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.Progress;
+import dev.mds.core.ProgressListener;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.TableName;
+import dev.mds.load.internal.LoadEngine;
+import dev.mds.load.internal.LoadSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+
+/**
+ * Loads batches into one PostgreSQL table: COPY into a temporary staging table, then generated set-based SQL
+ * ({@code MERGE}) moves the rows into the target, in one transaction per batch.
+ *
+ * <pre>{@code
+ * MergeLoader loader = MergeLoader.into(dataSource, "data_lake.transactions")
+ *     .mode(SyncMode.MERGE)
+ *     .key("customer_id", "transaction_date", "product_id")
+ *     .cursor("updated_at")
+ *     .loadTimestamp("load_timestamp")
+ *     .build();
+ * LoadResult r = loader.load(batch);          // r.inserted(), r.updated(), r.unchanged() ...
+ * List<String> sql = loader.sql(batch.schema());
+ * }</pre>
+ *
+ * <p>What each mode does is described on {@link SyncMode}. The target table is created from the batch's schema
+ * when missing, with the key as primary key. Identifiers are always quoted; values never enter SQL text.
+ *
+ * <p><b>CDC bookkeeping.</b> In {@link SyncMode#CDC} the target gets two {@code bigint} columns,
+ * {@code _mds_commit} and {@code _mds_change}, holding the {@link dev.mds.core.EventPosition} of the event the
+ * row reflects (positions are compared as signed 64-bit numbers: PostgreSQL LSNs fit). Deleted keys are
+ * remembered with their delete position in a tombstone table beside the target,
+ * {@code <table>_mds_tombstones} (key columns, {@code _mds_commit}, {@code _mds_change}, {@code _deleted_at}),
+ * so a replayed older insert of a deleted key stays deleted; a newer insert of the key removes its tombstone.
+ * With {@link DeleteMode#SOFT} a delete sets {@code _deleted_at} on the row instead of removing it. Column names
+ * starting with {@code _mds_} are reserved.
+ *
+ * <p>Thread-safe and immutable; one loader may be used from many threads. Concurrent loads into one target
+ * (from any loader) are serialised around their write step by a transaction-level advisory lock on the target's
+ * name; staging runs in parallel.
+ */
+public final class MergeLoader {
+    private final DataSource dataSource;
+    private final LoadSpec spec;
+    private final LoadEngine engine;
+
+    private MergeLoader(DataSource dataSource, LoadSpec spec) {
+        this.dataSource = dataSource;
+        this.spec = spec;
+        this.engine = new LoadEngine(spec);
+    }
+
+    /** A builder of a loader into {@code table}. */
+    public static Builder into(DataSource dataSource, TableName table) {
+        return new Builder(Objects.requireNonNull(dataSource, "dataSource"), Objects.requireNonNull(table, "table"));
+    }
+
+    /** A builder of a loader into {@code table}, read as {@link TableName#parse(String)} reads it. */
+    public static Builder into(DataSource dataSource, String table) {
+        return into(dataSource, TableName.parse(table));
+    }
+
+    /** The target table. */
+    public TableName table() {
+        return spec.target();
+    }
+
+    /** The sync mode. */
+    public SyncMode mode() {
+        return spec.mode();
+    }
+
+    /**
+     * Loads a batch of records in its own transaction (any mode but {@link SyncMode#CDC}).
+     *
+     * @throws dev.mds.core.BadInputException for a bad record (with {@link OnBadRow#FAIL}); nothing is committed
+     * @throws dev.mds.core.SchemaMismatchException for new columns with {@link SchemaChange#FAIL} or an
+     *     incompatible column type; nothing is committed
+     */
+    public LoadResult load(RecordBatch batch) {
+        Objects.requireNonNull(batch, "batch");
+        return inTransaction(c -> engine.load(c, batch));
+    }
+
+    /**
+     * Loads a batch of records inside the caller's transaction: nothing is committed or rolled back here. When
+     * the load throws, the caller's transaction is unusable and must be rolled back. A connection in auto-commit
+     * mode gets its own transaction, committed before this returns.
+     */
+    public LoadResult load(RecordBatch batch, Connection connection) {
+        Objects.requireNonNull(batch, "batch");
+        return joined(connection, c -> engine.load(c, batch));
+    }
+
+    /**
+     * Applies change events in its own transaction ({@link SyncMode#CDC} only).
+     *
+     * @throws dev.mds.core.BadInputException for an event with a NULL key or a value that does not fit; nothing is
+     *     committed
+     */
+    public LoadResult load(ChangeBatch batch) {
+        Objects.requireNonNull(batch, "batch");
+        return inTransaction(c -> engine.load(c, batch));
+    }
+
+    /**
+     * Applies change events inside the caller's transaction, so the caller can commit source offsets with them.
+     * Nothing is committed or rolled back here; see {@link #load(RecordBatch, Connection)}.
+     */
+    public LoadResult load(ChangeBatch batch, Connection connection) {
+        Objects.requireNonNull(batch, "batch");
+        return joined(connection, c -> engine.load(c, batch));
+    }
+
+    /**
+     * Loads many batches into the target, up to {@code parallelism} at once, each in its own transaction:
+     * staging runs in parallel, the write step is serialised per target. Reports progress after each batch.
+     * On the first failure no new batch is started and the failure is thrown; batches already loaded stay
+     * committed. Starts {@code parallelism} threads, stopped before this returns.
+     *
+     * @return the sum of the batches' results
+     */
+    public LoadResult loadAll(Stream<RecordBatch> batches, int parallelism, ProgressListener listener) {
+        Objects.requireNonNull(batches, "batches");
+        Objects.requireNonNull(listener, "listener");
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+        }
+        long t0 = System.nanoTime();
+        LoadResult total = new LoadResult(spec.target(), spec.mode(), 0, 0, 0, 0, 0, Duration.ZERO);
+        long rows = 0;
+        long done = 0;
+        String task = "load " + spec.target();
+        ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "mds-load-" + spec.target());
+            t.setDaemon(true);
+            return t;
+        });
+        try (Stream<RecordBatch> closing = batches) {
+            ExecutorCompletionService<Object[]> completion = new ExecutorCompletionService<>(pool);
+            Iterator<RecordBatch> it = closing.iterator();
+            int running = 0;
+            while (it.hasNext() || running > 0) {
+                while (running < parallelism && it.hasNext()) {
+                    RecordBatch b = it.next();
+                    completion.submit(() -> new Object[] {load(b), (long) b.size()});
+                    running++;
+                }
+                Future<Object[]> f = completion.take();
+                running--;
+                Object[] r = get(f);
+                total = total.plus((LoadResult) r[0]);
+                rows += (Long) r[1];
+                done++;
+                listener.onProgress(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MdsException(task + " was interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        listener.onDone(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        return new LoadResult(total.table(), total.mode(), total.inserted(), total.updated(), total.deleted(),
+                total.unchanged(), total.rejected(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static Object[] get(Future<Object[]> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new MdsException(String.valueOf(e.getCause()), e.getCause());
+        }
+    }
+
+    /**
+     * The statements a load of a batch with this schema would run now, in order, given the target's current
+     * state (read from the database). {@code COPY} statements stand for the streamed rows.
+     */
+    public List<String> sql(Schema schema) {
+        Objects.requireNonNull(schema, "schema");
+        try (Connection c = dataSource.getConnection()) {
+            return engine.sql(c, schema);
+        } catch (SQLException e) {
+            throw new MdsException("cannot connect to plan a load into " + spec.target() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MergeLoader[" + spec.target() + ", " + spec.mode() + ", key " + spec.key() + "]";
+    }
+
+    private LoadResult inTransaction(Function<Connection, LoadResult> work) {
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                LoadResult r = work.apply(c);
+                long t0 = System.nanoTime();
+                c.commit();
+                return withCommit(r, System.nanoTime() - t0);
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            } finally {
+                try {
+                    c.setAutoCommit(auto);
+                } catch (SQLException ignored) {
+                    // the pool resets or discards a connection it cannot restore
+                }
+            }
+        } catch (SQLException e) {
+            throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private LoadResult joined(Connection connection, Function<Connection, LoadResult> work) {
+        Objects.requireNonNull(connection, "connection");
+        try {
+            if (!connection.getAutoCommit()) {
+                return work.apply(connection);
+            }
+            connection.setAutoCommit(false);
+            try {
+                LoadResult r = work.apply(connection);
+                long t0 = System.nanoTime();
+                connection.commit();
+                return withCommit(r, System.nanoTime() - t0);
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static LoadResult withCommit(LoadResult r, long commitNanos) {
+        return new LoadResult(r.table(), r.mode(), r.inserted(), r.updated(), r.deleted(), r.unchanged(),
+                r.rejected(), r.duration().plusNanos(commitNanos));
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Settings of a {@link MergeLoader}. Defaults: mode {@link SyncMode#MERGE}, no key (required for MERGE; in
+     * CDC the change batch's key columns), no cursor, no load timestamp column, {@link SchemaChange#FAIL},
+     * {@link DeleteMode#HARD}, {@link OnBadRow#FAIL}.
+     */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private final TableName table;
+        private SyncMode mode = SyncMode.MERGE;
+        private List<String> key = List.of();
+        private String cursor;
+        private String loadTimestamp;
+        private SchemaChange schemaChange = SchemaChange.FAIL;
+        private DeleteMode deleteMode = DeleteMode.HARD;
+        private OnBadRow onBadRow = OnBadRow.FAIL;
+
+        private Builder(DataSource dataSource, TableName table) {
+            this.dataSource = dataSource;
+            this.table = table;
+        }
+
+        /** The sync mode (default {@link SyncMode#MERGE}). */
+        public Builder mode(SyncMode syncMode) {
+            this.mode = Objects.requireNonNull(syncMode, "mode");
+            return this;
+        }
+
+        /** The key columns (natural, possibly composite); the primary key of a table the loader creates. */
+        public Builder key(String... columns) {
+            return key(Arrays.asList(columns));
+        }
+
+        /** The key columns. */
+        public Builder key(List<String> columns) {
+            List<String> copy = List.copyOf(columns);
+            for (String c : copy) {
+                Identifiers.check(c);
+            }
+            if (new LinkedHashSet<>(copy).size() != copy.size()) {
+                throw new IllegalArgumentException("key columns repeat: " + copy);
+            }
+            this.key = copy;
+            return this;
+        }
+
+        /** The column whose newest value wins (MERGE only): among duplicates of a key and against the target. */
+        public Builder cursor(String column) {
+            this.cursor = Identifiers.check(column);
+            return this;
+        }
+
+        /** A {@code timestamptz} column the database sets to {@code now()} on insert and on real change. */
+        public Builder loadTimestamp(String column) {
+            this.loadTimestamp = Identifiers.check(column);
+            return this;
+        }
+
+        /** What to do with batch columns the target lacks (default {@link SchemaChange#FAIL}). */
+        public Builder onSchemaChange(SchemaChange policy) {
+            this.schemaChange = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** What a CDC delete does (default {@link DeleteMode#HARD}). */
+        public Builder deleteMode(DeleteMode delete) {
+            this.deleteMode = Objects.requireNonNull(delete, "deleteMode");
+            return this;
+        }
+
+        /** What to do with a bad record (default {@link OnBadRow#FAIL}). */
+        public Builder onBadRow(OnBadRow policy) {
+            this.onBadRow = Objects.requireNonNull(policy, "onBadRow");
+            return this;
+        }
+
+        /**
+         * The loader.
+         *
+         * @throws IllegalArgumentException naming the settings that do not go together
+         */
+        public MergeLoader build() {
+            List<String> problems = new ArrayList<>();
+            if (mode == SyncMode.MERGE && key.isEmpty()) {
+                problems.add("mode MERGE needs key(...)");
+            }
+            if (cursor != null && mode != SyncMode.MERGE) {
+                problems.add("cursor(\"" + cursor + "\") only applies to mode MERGE, not " + mode);
+            }
+            if (cursor != null && key.contains(cursor)) {
+                problems.add("cursor \"" + cursor + "\" is a key column");
+            }
+            if (loadTimestamp != null && key.contains(loadTimestamp)) {
+                problems.add("loadTimestamp \"" + loadTimestamp + "\" is a key column");
+            }
+            if (deleteMode == DeleteMode.SOFT && mode != SyncMode.CDC) {
+                problems.add("deleteMode SOFT only applies to mode CDC, not " + mode);
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("MergeLoader into " + table + ": " + String.join("; ", problems));
+            }
+            return new MergeLoader(dataSource, new LoadSpec(table, mode, key, Optional.ofNullable(cursor),
+                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow));
+        }
+    }
+}

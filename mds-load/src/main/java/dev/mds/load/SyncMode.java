@@ -1,0 +1,22 @@
+package dev.mds.load;
+
+/** How a {@link MergeLoader} writes a batch into its target table. */
+public enum SyncMode {
+    /** Inserts every record as it comes; no key, no dedupe (a duplicate key fails on a primary key). */
+    APPEND,
+    /**
+     * Replaces the whole table: builds a new table and swaps it in atomically, so readers see the old rows or
+     * the new rows, never an empty or half-loaded table.
+     */
+    OVERWRITE,
+    /**
+     * Upserts by key: duplicates in a batch are collapsed (newest by cursor, then last arrival), new keys are
+     * inserted, changed rows updated, equal rows left untouched.
+     */
+    MERGE,
+    /**
+     * Applies change events ({@link dev.mds.core.ChangeBatch}): creates, reads and updates upsert, deletes
+     * remove (or mark) the row; an event not newer than what the target row reflects changes nothing.
+     */
+    CDC
+}

@@ -1,0 +1,211 @@
+package dev.mds.load.internal;
+
+import dev.mds.core.Unchanged;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.List;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Writes rows in PostgreSQL's COPY text format straight into a {@link CopyIn}, in 64 KB chunks, without building
+ * strings per row. A value is written by its Java class (see {@link dev.mds.core.FieldType}); the database
+ * parses it into the column's type, so a value that does not fit is reported by COPY with its line.
+ */
+final class CopyText {
+    private static final int CHUNK = 1 << 16;
+    private static final byte[] NULL = {'\\', 'N'};
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final CopyIn copy;
+    private byte[] buf = new byte[CHUNK + 1024];
+    private int len;
+    private boolean first = true;
+
+    CopyText(CopyIn copy) {
+        this.copy = copy;
+    }
+
+    /** Writes one value (a column separator first unless it is the row's first). */
+    void value(Object v) throws SQLException {
+        sep();
+        if (v == null || v instanceof Unchanged) {
+            bytes(NULL);
+        } else if (v instanceof String s) {
+            string(s);
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            number(((Number) v).longValue());
+        } else if (v instanceof BigDecimal d) {
+            ascii(d.toPlainString());
+        } else if (v instanceof Boolean b) {
+            ensure(1);
+            buf[len++] = (byte) (b ? 't' : 'f');
+        } else if (v instanceof byte[] bytes) {
+            ensure(3 + bytes.length * 2);
+            buf[len++] = '\\';
+            buf[len++] = '\\';
+            buf[len++] = 'x';
+            for (byte b : bytes) {
+                buf[len++] = (byte) HEX[(b >> 4) & 0xF];
+                buf[len++] = (byte) HEX[b & 0xF];
+            }
+        } else if (v instanceof List<?> list) {
+            string(arrayLiteral(list));
+        } else {
+            string(v.toString());
+        }
+        flushIfFull();
+    }
+
+    /** A literal already in COPY-safe text (no tab, newline or backslash), e.g. a timestamp. */
+    void raw(String text) throws SQLException {
+        sep();
+        ascii(text);
+    }
+
+    /** Ends the row. */
+    void endRow() throws SQLException {
+        ensure(1);
+        buf[len++] = '\n';
+        first = true;
+        flushIfFull();
+    }
+
+    /** Sends what is buffered. */
+    void flush() throws SQLException {
+        if (len > 0) {
+            copy.writeToCopy(buf, 0, len);
+            len = 0;
+        }
+    }
+
+    private void sep() {
+        if (first) {
+            first = false;
+        } else {
+            ensure(1);
+            buf[len++] = '\t';
+        }
+    }
+
+    private void flushIfFull() throws SQLException {
+        if (len >= CHUNK) {
+            flush();
+        }
+    }
+
+    private void ensure(int more) {
+        if (len + more > buf.length) {
+            byte[] bigger = new byte[Math.max(buf.length * 2, len + more)];
+            System.arraycopy(buf, 0, bigger, 0, len);
+            buf = bigger;
+        }
+    }
+
+    private void bytes(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
+    }
+
+    private void ascii(String s) {
+        int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            buf[len++] = (byte) s.charAt(i);
+        }
+    }
+
+    private void number(long v) {
+        if (v == Long.MIN_VALUE) {
+            ascii(Long.toString(v));
+            return;
+        }
+        ensure(20);
+        if (v < 0) {
+            buf[len++] = '-';
+            v = -v;
+        }
+        int start = len;
+        do {
+            buf[len++] = (byte) ('0' + (v % 10));
+            v /= 10;
+        } while (v != 0);
+        for (int i = start, j = len - 1; i < j; i++, j--) {
+            byte t = buf[i];
+            buf[i] = buf[j];
+            buf[j] = t;
+        }
+    }
+
+    private void string(String s) {
+        int n = s.length();
+        ensure(n * 3 + 2);
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                switch (c) {
+                    case '\\' -> {
+                        ensure(2 + (n - i) * 3);
+                        buf[len++] = '\\';
+                        buf[len++] = '\\';
+                    }
+                    case '\t' -> {
+                        ensure(2 + (n - i) * 3);
+                        buf[len++] = '\\';
+                        buf[len++] = 't';
+                    }
+                    case '\n' -> {
+                        ensure(2 + (n - i) * 3);
+                        buf[len++] = '\\';
+                        buf[len++] = 'n';
+                    }
+                    case '\r' -> {
+                        ensure(2 + (n - i) * 3);
+                        buf[len++] = '\\';
+                        buf[len++] = 'r';
+                    }
+                    default -> buf[len++] = (byte) c;
+                }
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                byte[] b = s.substring(i, i + 2).getBytes(StandardCharsets.UTF_8);
+                ensure(b.length + (n - i) * 3);
+                bytes(b);
+                i++;
+            } else if (c < 0x800) {
+                buf[len++] = (byte) (0xC0 | (c >> 6));
+                buf[len++] = (byte) (0x80 | (c & 0x3F));
+            } else {
+                buf[len++] = (byte) (0xE0 | (c >> 12));
+                buf[len++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                buf[len++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+    }
+
+    /** A PostgreSQL array literal: {@code {"a","b c",NULL}}. */
+    static String arrayLiteral(List<?> list) {
+        StringBuilder s = new StringBuilder("{");
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0) {
+                s.append(',');
+            }
+            Object e = list.get(i);
+            if (e == null) {
+                s.append("NULL");
+            } else {
+                String text = e instanceof byte[] b ? hex(b) : e instanceof BigDecimal d ? d.toPlainString() : e.toString();
+                s.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+        return s.append('}').toString();
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder s = new StringBuilder("\\x");
+        for (byte b : bytes) {
+            s.append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,1005 @@
+package dev.mds.load.internal;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.Identifiers;
+import dev.mds.core.InputLocation;
+import dev.mds.core.PostgresDialect;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import dev.mds.core.Unchanged;
+import dev.mds.load.DeleteMode;
+import dev.mds.load.LoadResult;
+import dev.mds.load.OnBadRow;
+import dev.mds.load.SyncMode;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs loads for a {@link dev.mds.load.MergeLoader}: prepares rows in Java (NULL keys, collapsing duplicates,
+ * folding change events per key), COPYs them into a temporary stage and moves them into the target with
+ * generated SQL. Works on a caller's connection inside the caller's transaction; never commits.
+ */
+public final class LoadEngine {
+    static final String STAGE = "_mds_stage";
+    static final String COMMIT = "_mds_commit";
+    static final String CHANGE = "_mds_change";
+    static final String DELETED_AT = "_deleted_at";
+    static final String S_DELETE = "_mds_delete";
+    static final String S_AT = "_mds_at";
+    static final String UNCHANGED_PREFIX = "_mds_u";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoadEngine.class);
+    private static final Pattern COPY_LINE = Pattern.compile(", line (\\d+)(?:, column (.*?)(?:: |$))?");
+
+    private final LoadSpec spec;
+    private final TableName target;
+    private final String stage = Identifiers.quote("pg_temp", STAGE);
+    private volatile Boolean mergeReturning;
+
+    public LoadEngine(LoadSpec spec) {
+        this.spec = spec;
+        this.target = spec.target();
+    }
+
+    // ------------------------------------------------------------------------------------------ record batches
+
+    /** Loads a record batch on {@code c}, inside its current transaction. */
+    public LoadResult load(Connection c, RecordBatch batch) {
+        if (spec.mode() == SyncMode.CDC) {
+            throw new IllegalStateException("loader into " + target + " is in mode CDC: it applies ChangeBatches;"
+                    + " load a RecordBatch with mode APPEND, OVERWRITE or MERGE");
+        }
+        long t0 = System.nanoTime();
+        Rejects rejects = new Rejects();
+        List<String> key = spec.key();
+        Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet());
+        List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
+                ? checked(batch, plan, rejects)
+                : collapsed(batch, plan, rejects);
+        long[] counts = switch (spec.mode()) {
+            case APPEND -> append(c, plan, rows, rejects);
+            case OVERWRITE -> overwrite(c, plan, rows, rejects);
+            default -> merge(c, plan, rows, rejects);
+        };
+        writeRejects(c, rejects);
+        return result(counts, rows.size(), rejects, t0);
+    }
+
+    private long[] append(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
+        lock(c);
+        ensureTarget(c, plan);
+        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+        return new long[] {n, 0, 0};
+    }
+
+    private long[] overwrite(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
+        lock(c);
+        if (TargetColumn.read(c, target).isEmpty()) {
+            ensureTarget(c, plan);
+            long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+            return new long[] {n, 0, 0};
+        }
+        TableName fresh = suffixed(target, "_mds_new");
+        for (String s : overwriteBuild(plan, fresh)) {
+            Sql.execute(c, s);
+        }
+        long n = copy(c, plan, directCopySql(fresh, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+        long old = queryLong(c, "select count(*) from " + target.quoted());
+        for (String s : overwriteSwap(fresh)) {
+            Sql.execute(c, s);
+        }
+        return new long[] {n, 0, old};
+    }
+
+    private List<String> overwriteBuild(Plan plan, TableName fresh) {
+        List<String> out = new ArrayList<>();
+        out.add("drop table if exists " + fresh.quoted());
+        out.add("create table " + fresh.quoted() + " (like " + target.quoted() + " including all)");
+        List<String> adds = new ArrayList<>();
+        for (String col : plan.newColumns) {
+            adds.add("add column " + Identifiers.quote(col) + " " + plan.types.get(col));
+        }
+        if (!adds.isEmpty()) {
+            out.add("alter table " + fresh.quoted() + " " + String.join(", ", adds));
+        }
+        return out;
+    }
+
+    private List<String> overwriteSwap(TableName fresh) {
+        return List.of("lock table " + target.quoted() + " in access exclusive mode",
+                "drop table " + target.quoted(),
+                "alter table " + fresh.quoted() + " rename to " + Identifiers.quote(target.name()));
+    }
+
+    private long[] merge(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
+        boolean locked = tryLock(c);
+        if (locked) {
+            ensureTarget(c, plan);
+            if (isEmpty(c, target)) {
+                long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+                return new long[] {n, 0, 0};
+            }
+        }
+        Sql.execute(c, dropStage());
+        Sql.execute(c, createStage(plan));
+        long staged = copy(c, plan, stageCopySql(), rows, recordWriter(plan, null), rejects);
+        if (!locked) {
+            lock(c);
+            ensureTarget(c, plan);
+        }
+        Sql.execute(c, "analyze " + stage);
+        long[] counts = mergeCounts(c, plan, mergeSql(plan), stage);
+        Sql.execute(c, dropStage());
+        LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
+        return new long[] {counts[0], counts[1], 0};
+    }
+
+    /** Rows of the batch as they come, NULL keys rejected. */
+    private List<Row> checked(RecordBatch batch, Plan plan, Rejects rejects) {
+        List<Row> rows = new ArrayList<>(batch.size());
+        List<Record> records = batch.records();
+        for (int i = 0; i < records.size(); i++) {
+            Record r = records.get(i);
+            if (plan.keyIndex.length > 0 && nullKeyColumn(r, plan) != null) {
+                reject(rejects, r, i + 1, keyText(r, plan), nullKeyColumn(r, plan), "key column '" + nullKeyColumn(r, plan) + "' is NULL", null);
+                continue;
+            }
+            rows.add(new Row(r, i + 1));
+        }
+        return rows;
+    }
+
+    /** One row per key: the newest by cursor (NULL loses to any value), ties to the later record. */
+    private List<Row> collapsed(RecordBatch batch, Plan plan, Rejects rejects) {
+        List<Record> records = batch.records();
+        int cursor = spec.cursor().map(plan.schema::indexOf).orElse(-1);
+        HashMap<Object, Integer> seen = new HashMap<>(Math.max(16, records.size() * 4 / 3 + 1));
+        List<Row> rows = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            Record r = records.get(i);
+            String nullKey = nullKeyColumn(r, plan);
+            if (nullKey != null) {
+                reject(rejects, r, i + 1, keyText(r, plan), nullKey, "key column '" + nullKey + "' is NULL", null);
+                continue;
+            }
+            Object k = keyOf(r, plan.keyIndex);
+            Integer prev = seen.putIfAbsent(k, rows.size());
+            if (prev == null) {
+                rows.add(new Row(r, i + 1));
+            } else if (cursor < 0 || wins(r.get(cursor), rows.get(prev).values.get(cursor), i + 1, r, plan)) {
+                rows.set(prev, new Row(r, i + 1));
+            }
+        }
+        return rows;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private boolean wins(Object newer, Object older, long recordNumber, Record r, Plan plan) {
+        if (newer == null) {
+            return older == null;
+        }
+        if (older == null) {
+            return true;
+        }
+        try {
+            return ((Comparable) normalize(newer)).compareTo(normalize(older)) >= 0;
+        } catch (ClassCastException e) {
+            throw bad(recordNumber, keyText(r, plan), spec.cursor().orElse(null),
+                    "cursor values " + newer + " and " + older + " cannot be compared", e);
+        }
+    }
+
+    private static String nullKeyColumn(Record r, Plan plan) {
+        for (int i = 0; i < plan.keyIndex.length; i++) {
+            if (r.get(plan.keyIndex[i]) == null) {
+                return plan.key.get(i);
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------------------------------ change batches
+
+    /** Applies a change batch on {@code c}, inside its current transaction. */
+    public LoadResult load(Connection c, ChangeBatch batch) {
+        if (spec.mode() != SyncMode.CDC) {
+            throw new IllegalStateException("loader into " + target + " is in mode " + spec.mode()
+                    + ": a ChangeBatch needs mode CDC");
+        }
+        long t0 = System.nanoTime();
+        Rejects rejects = new Rejects();
+        List<String> key = spec.key().isEmpty() ? batch.keyColumns() : spec.key();
+        Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet());
+        List<Row> rows = folded(batch, probe, rejects);
+        BitSet unchanged = new BitSet();
+        for (Row r : rows) {
+            if (!r.delete) {
+                for (int i = 0; i < r.values.size(); i++) {
+                    if (Unchanged.is(r.values.get(i))) {
+                        unchanged.set(i);
+                    }
+                }
+            }
+        }
+        Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged);
+        Sql.execute(c, dropStage());
+        Sql.execute(c, createStage(plan));
+        long staged = copy(c, plan, stageCopySql(), rows, changeWriter(plan), rejects);
+        lock(c);
+        ensureTarget(c, plan);
+        TableName tombstones = tombstones();
+        Sql.execute(c, createTombstones(plan, tombstones));
+        Sql.execute(c, "analyze " + stage);
+        long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones), cdcUpsertSource(plan, tombstones));
+        Sql.update(c, cdcForgetTombstonesSql(plan, tombstones));
+        long deleted = Sql.update(c, cdcDeleteSql(plan));
+        Sql.update(c, cdcTombstoneSql(plan, tombstones));
+        Sql.execute(c, dropStage());
+        LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
+        writeRejects(c, rejects);
+        return result(new long[] {counts[0], counts[1], deleted}, staged, rejects, t0);
+    }
+
+    /** One row per key: the events of a key folded in position order; unchanged markers filled from earlier events. */
+    private List<Row> folded(ChangeBatch batch, Plan plan, Rejects rejects) {
+        List<ChangeEvent> events = batch.events();
+        Integer[] order = new Integer[events.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparing(i -> events.get(i).position()));   // stable
+        boolean keyFromEvent = plan.key.equals(batch.keyColumns());
+        int width = batch.schema().size();
+        LinkedHashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, events.size() * 4 / 3 + 1));
+        for (int i : order) {
+            ChangeEvent e = events.get(i);
+            long number = i + 1L;
+            Object[] keyValues = new Object[plan.keyIndex.length];
+            Record image = e.after().or(e::before).orElse(null);
+            for (int k = 0; k < keyValues.length; k++) {
+                if (keyFromEvent && e.key().size() == keyValues.length) {
+                    keyValues[k] = e.key().get(k);
+                } else if (image != null) {
+                    keyValues[k] = image.get(plan.keyIndex[k]);
+                } else {
+                    throw new IllegalArgumentException(target + " event " + number + ": a " + e.operation()
+                            + " event without a before image cannot give key column '" + plan.key.get(k) + "'");
+                }
+            }
+            Record keyRecord = Record.of(keyValues);
+            String keyText = keyText(keyValues, plan);
+            String nullKey = null;
+            for (int k = 0; k < keyValues.length && nullKey == null; k++) {
+                if (keyValues[k] == null || Unchanged.is(keyValues[k])) {
+                    nullKey = plan.key.get(k);
+                }
+            }
+            Record shown = e.after().orElse(keyRecord);
+            if (nullKey != null) {
+                reject(rejects, shown, number, keyText, nullKey, "key column '" + nullKey + "' is NULL", null);
+                continue;
+            }
+            if (e.position().commit() < 0 || e.position().change() < 0) {
+                reject(rejects, shown, number, keyText, null, "event position " + e.position()
+                        + " is beyond 2^63, which the loader cannot store", null);
+                continue;
+            }
+            if (!e.isDelete() && e.after().get().size() != width) {
+                reject(rejects, shown, number, keyText, null, "after image has " + e.after().get().size()
+                        + " values but the schema has " + width + " columns", null);
+                continue;
+            }
+            Object k = keyOf(keyRecord, identity(keyValues.length));
+            Row prev = byKey.get(k);
+            Object[] values;
+            if (e.isDelete()) {
+                values = new Object[width];
+            } else {
+                values = e.after().get().values().toArray();
+                if (prev != null && !prev.delete) {
+                    for (int j = 0; j < width; j++) {
+                        if (Unchanged.is(values[j]) && !Unchanged.is(prev.values.get(j))) {
+                            values[j] = prev.values.get(j);
+                        }
+                    }
+                }
+            }
+            for (int j = 0; j < keyValues.length; j++) {
+                values[plan.keyIndex[j]] = keyValues[j];
+            }
+            byKey.put(k, new Row(Record.of(values), number, e.isDelete(), e.position().commit(), e.position().change(),
+                    e.commitTime()));
+        }
+        return new ArrayList<>(byKey.values());
+    }
+
+    private static int[] identity(int n) {
+        int[] idx = new int[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        return idx;
+    }
+
+    private TableName tombstones() {
+        return suffixed(target, "_mds_tombstones");
+    }
+
+    // ------------------------------------------------------------------------------------------ plan (sql())
+
+    /** The statements a load of a batch of {@code schema} would run now, given the target's state. */
+    public List<String> sql(Connection c, Schema schema) {
+        Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        List<String> key = spec.key();
+        if (spec.mode() == SyncMode.CDC && key.isEmpty()) {
+            throw new IllegalStateException("loader into " + target + " takes its key from each ChangeBatch;"
+                    + " set key(...) to plan without a batch");
+        }
+        Plan plan = Plan.of(spec, schema, key, existing, spec.mode() == SyncMode.CDC, new BitSet());
+        List<String> out = new ArrayList<>();
+        switch (spec.mode()) {
+            case APPEND -> {
+                out.addAll(targetDdl(plan, existing));
+                out.add(directCopySql(target, plan));
+            }
+            case OVERWRITE -> {
+                if (existing.isEmpty()) {
+                    out.addAll(targetDdl(plan, existing));
+                    out.add(directCopySql(target, plan));
+                } else {
+                    TableName fresh = suffixed(target, "_mds_new");
+                    out.addAll(overwriteBuild(plan, fresh));
+                    out.add(directCopySql(fresh, plan));
+                    out.addAll(overwriteSwap(fresh));
+                }
+            }
+            case MERGE -> {
+                out.add(createStage(plan));
+                out.add(stageCopySql());
+                out.addAll(targetDdl(plan, existing));
+                out.add("analyze " + stage);
+                out.add(mergeSql(plan));
+                out.add(dropStage());
+            }
+            case CDC -> {
+                TableName tombstones = tombstones();
+                out.add(createStage(plan));
+                out.add(stageCopySql());
+                out.addAll(targetDdl(plan, existing));
+                out.add(createTombstones(plan, tombstones));
+                out.add("analyze " + stage);
+                out.add(cdcUpsertSql(plan, tombstones));
+                out.add(cdcForgetTombstonesSql(plan, tombstones));
+                out.add(cdcDeleteSql(plan));
+                out.add(cdcTombstoneSql(plan, tombstones));
+                out.add(dropStage());
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------------------ DDL
+
+    /** Creates the target or adds what it lacks (new columns, load timestamp, CDC bookkeeping), under the lock. */
+    private void ensureTarget(Connection c, Plan plan) {
+        for (String s : targetDdl(plan, TargetColumn.read(c, target))) {
+            Sql.execute(c, s);
+        }
+    }
+
+    private List<String> targetDdl(Plan plan, Optional<Map<String, TargetColumn>> existing) {
+        List<String> out = new ArrayList<>();
+        if (existing.isEmpty()) {
+            out.add("create schema if not exists " + Identifiers.quote(target.schema()));
+            StringJoiner cols = new StringJoiner(", ");
+            for (String col : plan.columns) {
+                boolean notNull = plan.notNull.get(col) && !plan.key.contains(col);
+                cols.add(Identifiers.quote(col) + " " + plan.types.get(col) + (notNull ? " not null" : ""));
+            }
+            spec.loadTimestamp().ifPresent(ts -> cols.add(Identifiers.quote(ts) + " timestamptz not null default now()"));
+            if (plan.cdc) {
+                cols.add(Identifiers.quote(COMMIT) + " bigint");
+                cols.add(Identifiers.quote(CHANGE) + " bigint");
+                if (spec.deleteMode() == DeleteMode.SOFT) {
+                    cols.add(Identifiers.quote(DELETED_AT) + " timestamptz");
+                }
+            }
+            if (!plan.key.isEmpty()) {
+                cols.add("primary key (" + Identifiers.quoteAll(plan.key) + ")");
+            }
+            out.add("create table " + target.quoted() + " (" + cols + ")");
+            return out;
+        }
+        Map<String, TargetColumn> have = existing.get();
+        List<String> newColumns = new ArrayList<>();
+        for (String col : plan.columns) {
+            if (!have.containsKey(col)) {
+                newColumns.add(col);
+            }
+        }
+        if (!newColumns.isEmpty() && spec.schemaChange() == dev.mds.load.SchemaChange.FAIL) {
+            throw new dev.mds.core.SchemaMismatchException(target, newColumns, "the batch has column(s) " + newColumns
+                    + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
+        }
+        List<String> adds = new ArrayList<>();
+        for (String col : newColumns) {
+            adds.add("add column " + Identifiers.quote(col) + " " + plan.types.get(col));
+        }
+        spec.loadTimestamp().filter(ts -> !have.containsKey(ts))
+                .ifPresent(ts -> adds.add("add column " + Identifiers.quote(ts) + " timestamptz"));
+        if (plan.cdc) {
+            for (String col : List.of(COMMIT, CHANGE)) {
+                if (!have.containsKey(col)) {
+                    adds.add("add column " + Identifiers.quote(col) + " bigint");
+                }
+            }
+            if (spec.deleteMode() == DeleteMode.SOFT && !have.containsKey(DELETED_AT)) {
+                adds.add("add column " + Identifiers.quote(DELETED_AT) + " timestamptz");
+            }
+        }
+        if (!adds.isEmpty()) {
+            out.add("alter table " + target.quoted() + " " + String.join(", ", adds));
+        }
+        return out;
+    }
+
+    private String createStage(Plan plan) {
+        StringJoiner cols = new StringJoiner(", ");
+        for (String col : plan.columns) {
+            cols.add(Identifiers.quote(col) + " " + plan.types.get(col) + (plan.notNull.get(col) ? " not null" : ""));
+        }
+        if (plan.cdc) {
+            cols.add(Identifiers.quote(S_DELETE) + " boolean not null");
+            cols.add(Identifiers.quote(COMMIT) + " bigint not null");
+            cols.add(Identifiers.quote(CHANGE) + " bigint not null");
+            cols.add(Identifiers.quote(S_AT) + " timestamptz");
+            for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
+                cols.add(Identifiers.quote(UNCHANGED_PREFIX + i) + " boolean not null");
+            }
+        }
+        return "create temp table " + Identifiers.quote(STAGE) + " (" + cols + ") on commit drop";
+    }
+
+    private String dropStage() {
+        return "drop table if exists " + stage;
+    }
+
+    private String stageCopySql() {
+        return "copy " + stage + " from stdin";
+    }
+
+    private String directCopySql(TableName table, Plan plan) {
+        List<String> cols = new ArrayList<>(plan.columns);
+        spec.loadTimestamp().ifPresent(cols::add);
+        return "copy " + table.quoted() + " (" + Identifiers.quoteAll(cols) + ") from stdin";
+    }
+
+    private String createTombstones(Plan plan, TableName tombstones) {
+        StringJoiner cols = new StringJoiner(", ");
+        for (String k : plan.key) {
+            cols.add(Identifiers.quote(k) + " " + plan.types.get(k));
+        }
+        cols.add(Identifiers.quote(COMMIT) + " bigint not null");
+        cols.add(Identifiers.quote(CHANGE) + " bigint not null");
+        cols.add(Identifiers.quote(DELETED_AT) + " timestamptz");
+        cols.add("primary key (" + Identifiers.quoteAll(plan.key) + ")");
+        return "create table if not exists " + tombstones.quoted() + " (" + cols + ")";
+    }
+
+    // ------------------------------------------------------------------------------------------ DML
+
+    private String keyJoin(Plan plan, String left, String right) {
+        StringJoiner on = new StringJoiner(" and ");
+        for (String k : plan.key) {
+            on.add(left + "." + Identifiers.quote(k) + " = " + right + "." + Identifiers.quote(k));
+        }
+        return on.toString();
+    }
+
+    private static String position(String alias) {
+        return "(" + alias + "." + Identifiers.quote(COMMIT) + ", " + alias + "." + Identifiers.quote(CHANGE) + ")";
+    }
+
+    private String mergeSql(Plan plan) {
+        StringBuilder s = new StringBuilder("merge into ").append(target.quoted()).append(" as t using ").append(stage)
+                .append(" as s on ").append(keyJoin(plan, "t", "s"));
+        List<String> update = new ArrayList<>(plan.nonKey);
+        if (!update.isEmpty()) {
+            s.append(" when matched and ");
+            spec.cursor().ifPresent(cur -> s.append("(t.").append(Identifiers.quote(cur)).append(" is null or s.")
+                    .append(Identifiers.quote(cur)).append(" >= t.").append(Identifiers.quote(cur)).append(") and "));
+            s.append("(").append(Identifiers.quoteAll("t", update)).append(") is distinct from (")
+                    .append(Identifiers.quoteAll("s", update)).append(") then update set ");
+            StringJoiner set = new StringJoiner(", ");
+            for (String col : update) {
+                set.add(Identifiers.quote(col) + " = s." + Identifiers.quote(col));
+            }
+            spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+            s.append(set);
+        }
+        s.append(" when not matched then insert (");
+        List<String> cols = new ArrayList<>(plan.columns);
+        StringJoiner values = new StringJoiner(", ");
+        for (String col : plan.columns) {
+            values.add("s." + Identifiers.quote(col));
+        }
+        spec.loadTimestamp().ifPresent(ts -> {
+            cols.add(ts);
+            values.add("now()");
+        });
+        s.append(Identifiers.quoteAll(cols)).append(") values (").append(values).append(")");
+        return s.toString();
+    }
+
+    private String cdcUpsertSource(Plan plan, TableName tombstones) {
+        return "(select s.* from " + stage + " s where not s." + Identifiers.quote(S_DELETE)
+                + " and not exists (select 1 from " + tombstones.quoted() + " d where " + keyJoin(plan, "d", "s")
+                + " and " + position("d") + " >= " + position("s") + "))";
+    }
+
+    private String cdcUpsertSql(Plan plan, TableName tombstones) {
+        StringBuilder s = new StringBuilder("merge into ").append(target.quoted()).append(" as t using ")
+                .append(cdcUpsertSource(plan, tombstones)).append(" as s on ").append(keyJoin(plan, "t", "s"));
+        s.append(" when matched and (t.").append(Identifiers.quote(COMMIT)).append(" is null or ")
+                .append(position("t")).append(" < ").append(position("s")).append(") then update set ");
+        StringJoiner set = new StringJoiner(", ");
+        for (String col : plan.nonKey) {
+            int i = plan.schema.indexOf(col);
+            String q = Identifiers.quote(col);
+            if (plan.unchanged.get(i)) {
+                set.add(q + " = case when s." + Identifiers.quote(UNCHANGED_PREFIX + i) + " then t." + q + " else s." + q + " end");
+            } else {
+                set.add(q + " = s." + q);
+            }
+        }
+        set.add(Identifiers.quote(COMMIT) + " = s." + Identifiers.quote(COMMIT));
+        set.add(Identifiers.quote(CHANGE) + " = s." + Identifiers.quote(CHANGE));
+        if (spec.deleteMode() == DeleteMode.SOFT) {
+            set.add(Identifiers.quote(DELETED_AT) + " = null");
+        }
+        spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+        s.append(set);
+        List<String> cols = new ArrayList<>(plan.columns);
+        cols.add(COMMIT);
+        cols.add(CHANGE);
+        StringJoiner values = new StringJoiner(", ");
+        for (String col : cols) {
+            values.add("s." + Identifiers.quote(col));
+        }
+        spec.loadTimestamp().ifPresent(ts -> {
+            cols.add(ts);
+            values.add("now()");
+        });
+        s.append(" when not matched then insert (").append(Identifiers.quoteAll(cols)).append(") values (")
+                .append(values).append(")");
+        return s.toString();
+    }
+
+    private String cdcForgetTombstonesSql(Plan plan, TableName tombstones) {
+        return "delete from " + tombstones.quoted() + " d using " + stage + " s where not s." + Identifiers.quote(S_DELETE)
+                + " and " + keyJoin(plan, "d", "s") + " and " + position("d") + " < " + position("s");
+    }
+
+    private String cdcDeleteSql(Plan plan) {
+        String newer = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + position("s") + ")";
+        if (spec.deleteMode() == DeleteMode.HARD) {
+            return "delete from " + target.quoted() + " t using " + stage + " s where s." + Identifiers.quote(S_DELETE)
+                    + " and " + keyJoin(plan, "t", "s") + " and " + newer;
+        }
+        StringJoiner set = new StringJoiner(", ");
+        set.add(Identifiers.quote(DELETED_AT) + " = s." + Identifiers.quote(S_AT));
+        set.add(Identifiers.quote(COMMIT) + " = s." + Identifiers.quote(COMMIT));
+        set.add(Identifiers.quote(CHANGE) + " = s." + Identifiers.quote(CHANGE));
+        spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+        return "update " + target.quoted() + " t set " + set + " from " + stage + " s where s." + Identifiers.quote(S_DELETE)
+                + " and " + keyJoin(plan, "t", "s") + " and " + newer;
+    }
+
+    private String cdcTombstoneSql(Plan plan, TableName tombstones) {
+        List<String> cols = new ArrayList<>(plan.key);
+        cols.add(COMMIT);
+        cols.add(CHANGE);
+        String q = Identifiers.quoteAll(cols) + ", " + Identifiers.quote(DELETED_AT);
+        return "insert into " + tombstones.quoted() + " as d (" + q + ") select " + Identifiers.quoteAll("s", cols)
+                + ", s." + Identifiers.quote(S_AT) + " from " + stage + " s where s." + Identifiers.quote(S_DELETE)
+                + " on conflict (" + Identifiers.quoteAll(plan.key) + ") do update set "
+                + Identifiers.quote(COMMIT) + " = excluded." + Identifiers.quote(COMMIT) + ", "
+                + Identifiers.quote(CHANGE) + " = excluded." + Identifiers.quote(CHANGE) + ", "
+                + Identifiers.quote(DELETED_AT) + " = excluded." + Identifiers.quote(DELETED_AT)
+                + " where " + position("d") + " < " + position("excluded");
+    }
+
+    /**
+     * Runs a MERGE and returns {inserted, updated}: exact from {@code RETURNING merge_action()} on PostgreSQL 17,
+     * else from counting the source rows without a target row first (exact, as the target is locked).
+     */
+    private long[] mergeCounts(Connection c, Plan plan, String merge, String source) {
+        if (mergeReturning == null) {
+            mergeReturning = PostgresDialect.INSTANCE.features(c).mergeReturningAction();
+        }
+        if (mergeReturning) {
+            String sql = "with m as (" + merge + " returning merge_action() as a) select count(*) filter (where a = 'INSERT'),"
+                    + " count(*) filter (where a = 'UPDATE') from m";
+            long t0 = System.nanoTime();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                long[] counts = {rs.getLong(1), rs.getLong(2)};
+                Sql.logged(sql, t0);
+                return counts;
+            } catch (SQLException e) {
+                throw Sql.failed(sql, e);
+            }
+        }
+        long inserted = queryLong(c, "select count(*) from " + source + " s where not exists (select 1 from "
+                + target.quoted() + " t where " + keyJoin(plan, "t", "s") + ")");
+        long total = Sql.update(c, merge);
+        return new long[] {inserted, total - inserted};
+    }
+
+    // ------------------------------------------------------------------------------------------ COPY
+
+    /** Writes one row in the column order of a COPY statement. */
+    @FunctionalInterface
+    interface RowWriter {
+        void write(CopyText out, Row row) throws SQLException;
+    }
+
+    private RowWriter recordWriter(Plan plan, String loadTimestamp) {
+        int n = plan.columns.size();
+        boolean ts = loadTimestamp != null && spec.loadTimestamp().isPresent();
+        return (out, row) -> {
+            Record r = row.values;
+            for (int i = 0; i < n; i++) {
+                out.value(r.get(i));
+            }
+            if (ts) {
+                out.raw(loadTimestamp);
+            }
+            out.endRow();
+        };
+    }
+
+    private RowWriter changeWriter(Plan plan) {
+        int n = plan.columns.size();
+        int[] flags = plan.unchanged.stream().toArray();
+        return (out, row) -> {
+            Record r = row.values;
+            for (int i = 0; i < n; i++) {
+                out.value(r.get(i));
+            }
+            out.value(row.delete);
+            out.value(row.commit);
+            out.value(row.change);
+            out.value(row.at);
+            for (int i : flags) {
+                out.value(!row.delete && Unchanged.is(r.get(i)));
+            }
+            out.endRow();
+        };
+    }
+
+    /** The transaction's {@code now()} as COPY text, for the load timestamp of rows COPYed straight into a table. */
+    private String loadTimestampText(Connection c) {
+        if (spec.loadTimestamp().isEmpty()) {
+            return null;
+        }
+        String sql = "select now()::text";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    /**
+     * COPYs the rows; a row the database refuses becomes a {@link BadInputException} naming its record and key,
+     * or with {@link OnBadRow#DEAD_LETTER} a rejected row, after which the COPY is repeated without it.
+     *
+     * @return rows copied
+     */
+    private long copy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, Rejects rejects) {
+        List<Row> pending = rows;
+        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        while (true) {
+            Savepoint sp = null;
+            long t0 = System.nanoTime();
+            CopyIn in = null;
+            try {
+                if (deadLetter) {
+                    sp = c.setSavepoint();
+                }
+                in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+                CopyText out = new CopyText(in);
+                for (Row r : pending) {
+                    writer.write(out, r);
+                }
+                out.flush();
+                long n = in.endCopy();
+                in = null;
+                Sql.logged(sql + " [" + n + " rows]", t0);
+                if (sp != null) {
+                    c.releaseSavepoint(sp);
+                }
+                if (pending != rows) {
+                    rows.clear();
+                    rows.addAll(pending);
+                }
+                return n;
+            } catch (SQLException e) {
+                cancel(in, e);
+                Row bad = badRow(e, pending);
+                if (bad == null) {
+                    throw Sql.failed(sql, e);
+                }
+                String reason = reason(e);
+                String column = copyColumn(e);
+                if (!deadLetter) {
+                    throw bad(bad.recordNumber, keyText(bad.values, plan), column, reason, e);
+                }
+                try {
+                    c.rollback(sp);
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                    throw Sql.failed(sql, e);
+                }
+                rejects.add(bad.recordNumber, keyText(bad.values, plan), reason, bad.values);
+                List<Row> without = new ArrayList<>(pending.size() - 1);
+                for (Row r : pending) {
+                    if (r != bad) {
+                        without.add(r);
+                    }
+                }
+                pending = without;
+            }
+        }
+    }
+
+    private static void cancel(CopyIn in, SQLException e) {
+        if (in != null && in.isActive()) {
+            try {
+                in.cancelCopy();
+            } catch (SQLException c) {
+                // the COPY already failed; the server's message is what matters
+            }
+        }
+    }
+
+    private static Row badRow(SQLException e, List<Row> rows) {
+        Matcher m = copyWhere(e);
+        if (m == null) {
+            return null;
+        }
+        int line = Integer.parseInt(m.group(1));
+        return line >= 1 && line <= rows.size() ? rows.get(line - 1) : null;
+    }
+
+    private static String copyColumn(SQLException e) {
+        Matcher m = copyWhere(e);
+        return m == null ? null : m.group(2);
+    }
+
+    private static Matcher copyWhere(SQLException e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getWhere() != null) {
+            Matcher m = COPY_LINE.matcher(p.getServerErrorMessage().getWhere());
+            if (m.find()) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static String reason(SQLException e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+            ServerErrorMessage m = p.getServerErrorMessage();
+            return m.getMessage() + (m.getDetail() == null ? "" : " (" + m.getDetail() + ")");
+        }
+        return e.getMessage();
+    }
+
+    // ------------------------------------------------------------------------------------------ bad rows
+
+    /** Bad rows set aside for the dead-letter table. */
+    static final class Rejects {
+        final List<Object[]> rows = new ArrayList<>();
+
+        void add(long recordNumber, String key, String reason, Record record) {
+            rows.add(new Object[] {recordNumber, key, reason, String.valueOf(record)});
+        }
+
+        int size() {
+            return rows.size();
+        }
+    }
+
+    private void reject(Rejects rejects, Record r, long number, String key, String column, String reason, Throwable cause) {
+        if (spec.onBadRow() == OnBadRow.FAIL) {
+            throw bad(number, key, column, reason, cause);
+        }
+        rejects.add(number, key, reason, r);
+    }
+
+    private BadInputException bad(long recordNumber, String key, String column, String reason, Throwable cause) {
+        InputLocation where = InputLocation.of(target.toString()).withRecordNumber(recordNumber);
+        if (key != null) {
+            where = where.withKey(key);
+        }
+        if (column != null) {
+            where = where.withColumn(column);
+        }
+        return new BadInputException(where, reason + "; nothing of this batch was loaded", cause);
+    }
+
+    private void writeRejects(Connection c, Rejects rejects) {
+        if (rejects.size() == 0) {
+            return;
+        }
+        TableName rejected = suffixed(target, "_rejected");
+        Sql.execute(c, "create table if not exists " + rejected.quoted() + " (rejected_at timestamptz not null default now(),"
+                + " record_number bigint, key text, reason text, record text)");
+        String sql = "insert into " + rejected.quoted() + " (record_number, key, reason, record) values (?, ?, ?, ?)";
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Object[] r : rejects.rows) {
+                ps.setLong(1, (Long) r[0]);
+                ps.setString(2, (String) r[1]);
+                ps.setString(3, ((String) r[2]).replace("\0", "\\0"));
+                ps.setString(4, ((String) r[3]).replace("\0", "\\0"));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        Sql.logged(sql + " [" + rejects.size() + " rows]", t0);
+        LOG.warn("{}: {} bad record(s) written to {}", target, rejects.size(), rejected);
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    private LoadResult result(long[] counts, long rows, Rejects rejects, long t0) {
+        long unchanged = Math.max(0, rows - counts[0] - counts[1] - counts[2]);
+        if (spec.mode() == SyncMode.OVERWRITE) {
+            unchanged = 0;
+        }
+        return new LoadResult(target, spec.mode(), counts[0], counts[1], counts[2], unchanged, rejects.size(),
+                Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private void lock(Connection c) {
+        lockQuery(c, "select pg_advisory_xact_lock(hashtextextended(?, 0))");
+    }
+
+    private boolean tryLock(Connection c) {
+        return lockQuery(c, "select pg_try_advisory_xact_lock(hashtextextended(?, 0))");
+    }
+
+    private boolean lockQuery(Connection c, String sql) {
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, "mds.load " + target.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Object v = rs.getObject(1);
+                Sql.logged(sql, t0);
+                return !(v instanceof Boolean b) || b;
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    private static boolean isEmpty(Connection c, TableName table) {
+        return queryLong(c, "select count(*) from (select 1 from " + table.quoted() + " limit 1) x") == 0;
+    }
+
+    private static long queryLong(Connection c, String sql) {
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            long v = rs.getLong(1);
+            Sql.logged(sql, t0);
+            return v;
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    /** The key as a value with Java equality matching the database's for the key types. */
+    private static Object keyOf(Record r, int[] keyIndex) {
+        if (keyIndex.length == 1) {
+            return normalize(r.get(keyIndex[0]));
+        }
+        Object[] k = new Object[keyIndex.length];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = normalize(r.get(keyIndex[i]));
+        }
+        return Arrays.asList(k);
+    }
+
+    private static Object normalize(Object v) {
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof BigDecimal d) {
+            return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+        }
+        if (v instanceof byte[] b) {
+            return ByteBuffer.wrap(b);
+        }
+        return v;
+    }
+
+    private static String keyText(Record r, Plan plan) {
+        Object[] values = new Object[plan.keyIndex.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = r.get(plan.keyIndex[i]);
+        }
+        return keyText(values, plan);
+    }
+
+    private static String keyText(Object[] keyValues, Plan plan) {
+        if (plan.key.isEmpty()) {
+            return null;
+        }
+        StringJoiner s = new StringJoiner(", ");
+        for (int i = 0; i < keyValues.length; i++) {
+            s.add(plan.key.get(i) + "=" + (keyValues[i] == null ? "NULL" : keyValues[i]));
+        }
+        return s.toString();
+    }
+
+    /** {@code table + suffix} in the same schema, shortened with a hash when longer than 63 bytes. */
+    static TableName suffixed(TableName table, String suffix) {
+        String name = table.name() + suffix;
+        if (name.getBytes(StandardCharsets.UTF_8).length <= Identifiers.MAX_IDENTIFIER_BYTES) {
+            return table.withName(name);
+        }
+        String hash;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(table.name().getBytes(StandardCharsets.UTF_8));
+            hash = String.format("%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String base = table.name();
+        while ((base + "_" + hash + suffix).getBytes(StandardCharsets.UTF_8).length > Identifiers.MAX_IDENTIFIER_BYTES) {
+            base = base.substring(0, base.length() - 1);
+        }
+        return table.withName(base + "_" + hash + suffix);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.mds.load.internal;
+
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.FieldType.Kind;
+import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
+import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.TableName;
+import dev.mds.load.SchemaChange;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The columns of one load: the batch's columns with the SQL type each gets in the stage (the target's type when
+ * the target has the column, so COPY checks values against it), the key, and which columns are new.
+ */
+final class Plan {
+    static final String RESERVED_PREFIX = "_mds_";
+
+    final TableName target;
+    final Schema schema;
+    final List<String> columns;
+    final List<String> key;
+    final int[] keyIndex;
+    final List<String> nonKey;
+    final Map<String, String> types;
+    final Map<String, Boolean> notNull;
+    final List<String> newColumns;
+    final boolean targetExists;
+    final boolean cdc;
+    /** CDC: batch column positions some event leaves unchanged (staged with a flag column). */
+    final BitSet unchanged;
+
+    private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
+            Map<String, Boolean> notNull, List<String> newColumns, boolean targetExists, boolean cdc, BitSet unchanged) {
+        this.target = target;
+        this.schema = schema;
+        this.columns = schema.names();
+        this.key = List.copyOf(key);
+        this.keyIndex = new int[key.size()];
+        for (int i = 0; i < key.size(); i++) {
+            keyIndex[i] = schema.indexOf(key.get(i));
+        }
+        List<String> rest = new ArrayList<>(columns);
+        rest.removeAll(key);
+        this.nonKey = List.copyOf(rest);
+        this.types = types;
+        this.notNull = notNull;
+        this.newColumns = List.copyOf(newColumns);
+        this.targetExists = targetExists;
+        this.cdc = cdc;
+        this.unchanged = unchanged;
+    }
+
+    /**
+     * The plan of loading a batch of {@code schema} into {@code target}.
+     *
+     * @throws SchemaMismatchException for key or cursor columns missing from the batch, reserved or loader-set
+     *     columns in it, incompatible types, or new columns with {@link SchemaChange#FAIL}
+     */
+    static Plan of(LoadSpec spec, Schema schema, List<String> key, Optional<Map<String, TargetColumn>> target,
+            boolean cdc, BitSet unchanged) {
+        TableName table = spec.target();
+        List<String> missing = new ArrayList<>();
+        for (String k : key) {
+            if (!schema.contains(k)) {
+                missing.add(k);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new SchemaMismatchException(table, missing, "key column(s) " + missing + " missing from the batch's columns "
+                    + schema.names());
+        }
+        spec.cursor().ifPresent(cur -> {
+            if (!schema.contains(cur)) {
+                throw new SchemaMismatchException(table, List.of(cur), "cursor column '" + cur
+                        + "' missing from the batch's columns " + schema.names());
+            }
+        });
+        spec.loadTimestamp().ifPresent(ts -> {
+            if (schema.contains(ts)) {
+                throw new SchemaMismatchException(table, List.of(ts), "the batch carries column '" + ts
+                        + "', which the loader sets itself (loadTimestamp)");
+            }
+        });
+        List<String> reserved = new ArrayList<>();
+        for (String name : schema.names()) {
+            if (name.startsWith(RESERVED_PREFIX) || (cdc && name.equals(LoadEngine.DELETED_AT))) {
+                reserved.add(name);
+            }
+        }
+        if (!reserved.isEmpty()) {
+            throw new SchemaMismatchException(table, reserved, "column names starting with " + RESERVED_PREFIX
+                    + " (and _deleted_at in CDC mode) are reserved for the loader's bookkeeping: " + reserved);
+        }
+        Map<String, String> types = new LinkedHashMap<>();
+        Map<String, Boolean> notNull = new LinkedHashMap<>();
+        List<String> newColumns = new ArrayList<>();
+        List<String> incompatible = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        for (Field f : schema.fields()) {
+            TargetColumn tc = target.map(m -> m.get(f.name())).orElse(null);
+            if (tc == null) {
+                types.put(f.name(), PostgresDialect.INSTANCE.typeName(f.type()));
+                notNull.put(f.name(), !cdc && !f.nullable());
+                if (target.isPresent()) {
+                    newColumns.add(f.name());
+                }
+            } else {
+                if (!compatible(f.type(), tc.typeName())) {
+                    incompatible.add(f.name());
+                    why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType() + " in the table");
+                }
+                types.put(f.name(), tc.sqlType());
+                notNull.put(f.name(), !cdc && tc.notNull());
+            }
+        }
+        if (!incompatible.isEmpty()) {
+            throw new SchemaMismatchException(table, incompatible, "incompatible column type(s): " + String.join("; ", why));
+        }
+        if (!newColumns.isEmpty() && spec.schemaChange() == SchemaChange.FAIL) {
+            throw new SchemaMismatchException(table, newColumns, "the batch has column(s) " + newColumns
+                    + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
+        }
+        return new Plan(table, schema, key, types, notNull, newColumns, target.isPresent(), cdc, unchanged);
+    }
+
+    /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */
+    static boolean compatible(FieldType batch, String typeName) {
+        FieldType column;
+        try {
+            column = PostgresDialect.INSTANCE.fieldType(Types.OTHER, typeName, 0, 0);
+        } catch (MdsException | IllegalArgumentException e) {
+            return batch.kind() == Kind.STRING;   // an enum or domain: the database parses the text
+        }
+        Kind b = batch.kind();
+        Kind t = column.kind();
+        if (b == t) {
+            return b != Kind.ARRAY || compatible(batch.elementType(), elementName(typeName));
+        }
+        if (b == Kind.STRING) {
+            return true;   // text from CSV-shaped sources: the database parses it and COPY reports what does not fit
+        }
+        if (numeric(b) && numeric(t)) {
+            return true;   // range and scale are checked by COPY against the column's type
+        }
+        return b == Kind.JSON && t == Kind.STRING;
+    }
+
+    private static String elementName(String arrayTypeName) {
+        return arrayTypeName.startsWith("_") ? arrayTypeName.substring(1) : arrayTypeName;
+    }
+
+    private static boolean numeric(Kind k) {
+        return k == Kind.INT || k == Kind.LONG || k == Kind.DECIMAL || k == Kind.DOUBLE;
+    }
+}

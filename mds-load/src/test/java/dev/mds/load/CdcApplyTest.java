@@ -1,0 +1,116 @@
+package dev.mds.load;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.Schema;
+import dev.mds.core.TableName;
+import dev.mds.core.Unchanged;
+import dev.mds.testing.MdsPostgres;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class CdcApplyTest {
+    static final TableName SRC = TableName.of("product", "users");
+    static final Schema SCHEMA = Schema.builder().required("user_id", FieldType.INT).add("name", FieldType.STRING)
+            .add("bio", FieldType.STRING).build();
+    static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+    static ChangeEvent create(int id, String name, String bio, long lsn) {
+        return ChangeEvent.create(SRC, Record.of(id), Record.of(id, name, bio), new EventPosition(lsn, lsn), T);
+    }
+
+    static ChangeEvent update(int id, Object name, Object bio, long lsn) {
+        return ChangeEvent.update(SRC, Record.of(id), Record.of(id, name, bio), new EventPosition(lsn, lsn), T);
+    }
+
+    static ChangeEvent delete(int id, long lsn) {
+        return ChangeEvent.delete(SRC, Record.of(id), new EventPosition(lsn, lsn), T.plusSeconds(lsn));
+    }
+
+    static ChangeBatch batch(ChangeEvent... events) {
+        return new ChangeBatch(SRC, SCHEMA, List.of("user_id"), List.of(events), Optional.empty());
+    }
+
+    static MergeLoader loader(DataSource ds, String table) {
+        return MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC).build();
+    }
+
+    @Test
+    void appliesCreatesUpdatesAndDeletes(DataSource ds) {
+        MergeLoader loader = loader(ds, "basic");
+        LoadResult r = loader.load(batch(create(1, "John", "a", 10), create(2, "Jane", "b", 20), create(3, "Jo", "c", 30)));
+        assertThat(r.inserted()).isEqualTo(3);
+        r = loader.load(batch(update(1, "John Doe", "a", 40), delete(2, 50)));
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.deleted()).isEqualTo(1);
+        assertThatTable(ds, "raw.basic").columns("user_id", "name", "bio")
+                .containsExactlyInAnyOrder(row(1, "John Doe", "a"), row(3, "Jo", "c"));
+    }
+
+    @Test
+    void deleteThenOlderReplayedInsertStaysDeleted(DataSource ds) {
+        MergeLoader loader = loader(ds, "replay");
+        loader.load(batch(create(1, "John", "a", 10)));
+        loader.load(batch(delete(1, 20)));
+        LoadResult r = loader.load(batch(create(1, "John", "a", 10)));
+        assertThat(r.inserted()).isZero();
+        assertThat(r.unchanged()).isEqualTo(1);
+        assertThatTable(ds, "raw.replay").isEmpty();
+        loader.load(batch(create(1, "John again", "z", 30)));
+        assertThatTable(ds, "raw.replay").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "John again"));
+    }
+
+    @Test
+    void staleDeleteDoesNotRemoveNewerRow(DataSource ds) {
+        MergeLoader loader = loader(ds, "stale");
+        loader.load(batch(create(1, "John", "a", 10), update(1, "John v2", "a", 30)));
+        LoadResult r = loader.load(batch(delete(1, 20)));
+        assertThat(r.deleted()).isZero();
+        assertThatTable(ds, "raw.stale").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "John v2"));
+    }
+
+    @Test
+    void unchangedMarkerKeepsTargetValue(DataSource ds) {
+        MergeLoader loader = loader(ds, "toast");
+        loader.load(batch(create(1, "John", "long bio", 10)));
+        loader.load(batch(update(1, "John Doe", Unchanged.VALUE, 20)));
+        assertThatTable(ds, "raw.toast").columns("user_id", "name", "bio").containsExactlyInAnyOrder(row(1, "John Doe", "long bio"));
+    }
+
+    @Test
+    void unchangedMarkerAfterInsertInSameBatchTakesInsertedValue(DataSource ds) {
+        MergeLoader loader = loader(ds, "toast2");
+        loader.load(batch(create(1, "John", "bio one", 10), update(1, "John Doe", Unchanged.VALUE, 20)));
+        assertThatTable(ds, "raw.toast2").columns("user_id", "name", "bio").containsExactlyInAnyOrder(row(1, "John Doe", "bio one"));
+    }
+
+    @Test
+    void joinsCallersTransaction(DataSource ds) throws Exception {
+        MergeLoader loader = loader(ds, "joined");
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            loader.load(batch(create(1, "John", "a", 10)), c);
+            c.rollback();
+        }
+        assertThatTable(ds, "raw.joined").doesNotExist();
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            loader.load(batch(create(1, "John", "a", 10)), c);
+            loader.load(batch(update(1, "John 2", "a", 20)), c);
+            c.commit();
+        }
+        assertThatTable(ds, "raw.joined").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "John 2"));
+    }
+}
