@@ -1,0 +1,550 @@
+package dev.mds.connector.postgres;
+
+import dev.mds.connector.postgres.SetupReport.Item;
+import dev.mds.connector.postgres.SetupReport.Severity;
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * Checks that a PostgreSQL server and database are ready for {@link PostgresCdcSource}, and prepares them the way
+ * an operator would by hand. {@link #check} changes nothing and returns a {@link SetupReport} with the exact fix
+ * of each problem; {@link #apply} runs the fixes that need no restart, idempotently.
+ *
+ * <pre>{@code
+ * CdcSetup.Spec spec = CdcSetup.spec().user("mds_cdc").password(secret)
+ *     .tables("product.users", "product.subscriptions").publication("mds_product").slot("mds_product").build();
+ * System.out.println(CdcSetup.check(sourceDataSource, spec));  // what is missing, with the SQL that fixes it
+ * List<String> ran = CdcSetup.apply(adminDataSource, spec);    // role, grants, replica identity, publication, slot
+ * }</pre>
+ */
+public final class CdcSetup {
+    private CdcSetup() {
+    }
+
+    /** A new specification of what the CDC pipeline needs. */
+    public static Spec.Builder spec() {
+        return new Spec.Builder();
+    }
+
+    /**
+     * Checks the server and database behind {@code dataSource} against {@code spec}; changes nothing. The user of
+     * the check is {@code spec.user()}, or the data source's user when none is given.
+     *
+     * @throws MdsException when the database cannot be reached
+     */
+    public static SetupReport check(DataSource dataSource, Spec spec) {
+        try (Connection c = dataSource.getConnection()) {
+            return check(c, spec);
+        } catch (SQLException e) {
+            throw new MdsException("cannot connect to check the CDC setup: " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #check(DataSource, Spec)}, on a connection the caller owns. */
+    public static SetupReport check(Connection c, Spec spec) {
+        try {
+            return new Checker(c, spec).run();
+        } catch (SQLException e) {
+            throw new MdsException("cannot check the CDC setup: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs, as the (privileged) user of {@code adminDataSource}, the steps that prepare the database for CDC, each
+     * only when needed: create the CDC role (with {@code LOGIN REPLICATION}, when {@code spec.password()} is given)
+     * or give it {@code REPLICATION}; grant {@code USAGE} on the schemas, {@code SELECT} on the tables and by default
+     * on future tables; {@code REPLICA IDENTITY FULL} where asked or where a table has no primary key; create the
+     * publication or add the missing tables; create the logical slot with {@code pgoutput}. Settings that need a
+     * restart ({@code wal_level}, slot and sender limits) are not changed: {@link #check} reports them.
+     *
+     * @return the statements that were run, in order (empty when everything was in place)
+     * @throws MdsException when a statement fails (the statement quoted)
+     */
+    public static List<String> apply(DataSource adminDataSource, Spec spec) {
+        List<String> ran = new ArrayList<>();
+        try (Connection c = adminDataSource.getConnection()) {
+            c.setAutoCommit(true);
+            String user = spec.user().orElse(null);
+            if (user != null) {
+                Optional<boolean[]> role = role(c, user);
+                if (role.isEmpty()) {
+                    if (spec.password().isEmpty()) {
+                        throw new MdsException("role " + user + " does not exist; give CdcSetup.spec().password(...)"
+                                + " to create it");
+                    }
+                    run(c, ran, "create role " + Identifiers.quote(user) + " with login replication password "
+                            + Identifiers.literal(spec.password().get()), "create role " + Identifiers.quote(user)
+                            + " with login replication password '********'");
+                } else if (!role.get()[0] && !role.get()[1]) {
+                    run(c, ran, "alter role " + Identifiers.quote(user) + " with replication", null);
+                }
+                Set<String> schemas = new LinkedHashSet<>();
+                for (TableName t : spec.tables()) {
+                    schemas.add(t.schema());
+                }
+                for (String s : schemas) {
+                    if (!bool(c, "select has_schema_privilege(?, ?, 'USAGE')", user, s)) {
+                        run(c, ran, "grant usage on schema " + Identifiers.quote(s) + " to " + Identifiers.quote(user), null);
+                    }
+                    if (!defaultSelectGranted(c, s, user)) {
+                        run(c, ran, "alter default privileges in schema " + Identifiers.quote(s)
+                                + " grant select on tables to " + Identifiers.quote(user), null);
+                    }
+                }
+                for (TableName t : spec.tables()) {
+                    if (!bool(c, "select has_table_privilege(?, ?, 'SELECT')", user, t.quoted())) {
+                        run(c, ran, "grant select on " + t.quoted() + " to " + Identifiers.quote(user), null);
+                    }
+                }
+            }
+            for (TableName t : spec.tables()) {
+                Optional<TableInfo> info = table(c, t);
+                if (info.isEmpty()) {
+                    throw new MdsException("table " + t + " does not exist");
+                }
+                boolean wantFull = spec.replicaIdentityFull() || !info.get().hasPrimaryKey;
+                if (wantFull && info.get().replicaIdentity != 'f') {
+                    run(c, ran, "alter table " + t.quoted() + " replica identity full", null);
+                }
+            }
+            if (spec.publication().isPresent()) {
+                String pub = spec.publication().get();
+                Optional<Boolean> allTables = publication(c, pub);
+                if (allTables.isEmpty()) {
+                    run(c, ran, "create publication " + Identifiers.quote(pub) + " for table " + tableList(spec.tables()), null);
+                } else if (!allTables.get()) {
+                    for (TableName t : spec.tables()) {
+                        if (!inPublication(c, pub, t)) {
+                            run(c, ran, "alter publication " + Identifiers.quote(pub) + " add table " + t.quoted(), null);
+                        }
+                    }
+                }
+            }
+            if (spec.slot().isPresent()) {
+                String slot = spec.slot().get();
+                if (!exists(c, "select 1 from pg_replication_slots where slot_name = ?", slot)) {
+                    run(c, ran, "select pg_create_logical_replication_slot(" + Identifiers.literal(slot) + ", 'pgoutput')", null);
+                }
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot apply the CDC setup: " + e.getMessage(), e);
+        }
+        return List.copyOf(ran);
+    }
+
+    private static void run(Connection c, List<String> ran, String sql, String shown) {
+        Sql.execute(c, sql);
+        ran.add(shown != null ? shown : sql);
+    }
+
+    private static String tableList(Collection<TableName> tables) {
+        List<String> q = new ArrayList<>();
+        for (TableName t : tables) {
+            q.add(t.quoted());
+        }
+        return String.join(", ", q);
+    }
+
+    private static boolean defaultSelectGranted(Connection c, String schema, String user) throws SQLException {
+        return exists(c, "select 1 from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace,"
+                + " aclexplode(d.defaclacl) a where n.nspname = ? and d.defaclobjtype = 'r'"
+                + " and a.grantee = (select oid from pg_roles where rolname = ?) and a.privilege_type = 'SELECT'",
+                schema, user);
+    }
+
+    /** [rolreplication, rolsuper] of a role. */
+    private static Optional<boolean[]> role(Connection c, String user) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select rolreplication, rolsuper from pg_roles where rolname = ?")) {
+            ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new boolean[] {rs.getBoolean(1), rs.getBoolean(2)}) : Optional.empty();
+            }
+        }
+    }
+
+    private record TableInfo(boolean hasPrimaryKey, char replicaIdentity, String owner) {
+    }
+
+    private static Optional<TableInfo> table(Connection c, TableName t) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select exists (select 1 from pg_constraint k where k.conrelid = c.oid"
+                + " and k.contype = 'p'), c.relreplident, pg_get_userbyid(c.relowner) from pg_class c join pg_namespace n"
+                + " on n.oid = c.relnamespace where n.nspname = ? and c.relname = ? and c.relkind in ('r', 'p')")) {
+            ps.setString(1, t.schema());
+            ps.setString(2, t.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new TableInfo(rs.getBoolean(1), rs.getString(2).charAt(0), rs.getString(3)))
+                        : Optional.empty();
+            }
+        }
+    }
+
+    /** Empty when the publication does not exist, else whether it is FOR ALL TABLES. */
+    private static Optional<Boolean> publication(Connection c, String pub) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select puballtables from pg_publication where pubname = ?")) {
+            ps.setString(1, pub);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBoolean(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static boolean inPublication(Connection c, String pub, TableName t) throws SQLException {
+        return exists(c, "select 1 from pg_publication_tables where pubname = ? and schemaname = ? and tablename = ?",
+                pub, t.schema(), t.name());
+    }
+
+    private static boolean exists(Connection c, String sql, String... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setString(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static boolean bool(Connection c, String sql, String... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setString(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static String text(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static String bytes(long n) {
+        if (n < 1024) {
+            return n + " bytes";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%d bytes (%.1f %s)", n, v, units[u]);
+    }
+
+    private static final class Checker {
+        private final Connection c;
+        private final Spec spec;
+        private final List<Item> items = new ArrayList<>();
+
+        Checker(Connection c, Spec spec) {
+            this.c = c;
+            this.spec = spec;
+        }
+
+        SetupReport run() throws SQLException {
+            String user = spec.user().orElse(text(c, "select current_user"));
+            String database = text(c, "select current_database()");
+            String q = Identifiers.quote(user);
+
+            String walLevel = text(c, "show wal_level");
+            if (!"logical".equals(walLevel)) {
+                error("wal_level is '" + walLevel + "'; logical decoding needs 'logical'",
+                        "ALTER SYSTEM SET wal_level = logical;  -- restart needed (then restart PostgreSQL)");
+            }
+            int maxSlots = Integer.parseInt(text(c, "show max_replication_slots"));
+            int usedSlots = Integer.parseInt(text(c, "select count(*) from pg_replication_slots"));
+            boolean slotExists = spec.slot().isPresent()
+                    && exists(c, "select 1 from pg_replication_slots where slot_name = ?", spec.slot().get());
+            if (!slotExists && usedSlots >= maxSlots) {
+                error("max_replication_slots is " + maxSlots + " and " + usedSlots + " slots exist; no room for one more",
+                        "ALTER SYSTEM SET max_replication_slots = " + (usedSlots + 4) + ";  -- restart needed");
+            }
+            int maxSenders = Integer.parseInt(text(c, "show max_wal_senders"));
+            int usedSenders = Integer.parseInt(text(c, "select count(*) from pg_stat_replication"));
+            if (usedSenders >= maxSenders) {
+                error("max_wal_senders is " + maxSenders + " and " + usedSenders + " WAL senders are running;"
+                        + " no room for one more", "ALTER SYSTEM SET max_wal_senders = " + (usedSenders + 4)
+                        + ";  -- restart needed");
+            }
+            Optional<boolean[]> role = role(c, user);
+            if (role.isEmpty()) {
+                error("role " + user + " does not exist", "CREATE ROLE " + q + " WITH LOGIN REPLICATION PASSWORD '...';");
+            } else if (!role.get()[0] && !role.get()[1]) {
+                error("role " + user + " lacks the REPLICATION attribute", "ALTER ROLE " + q + " WITH REPLICATION;");
+            }
+            boolean superuser = role.isPresent() && role.get()[1];
+
+            List<TableName> existing = new ArrayList<>();
+            Set<String> schemasChecked = new LinkedHashSet<>();
+            boolean ownsAll = true;
+            for (TableName t : spec.tables()) {
+                Optional<TableInfo> info = table(c, t);
+                if (info.isEmpty()) {
+                    error("table " + t + " does not exist in database " + database, "create it, or fix the name in tables(...)");
+                    continue;
+                }
+                existing.add(t);
+                TableInfo ti = info.get();
+                ownsAll &= ti.owner.equals(user);
+                if (role.isPresent() && schemasChecked.add(t.schema())
+                        && !bool(c, "select has_schema_privilege(?, ?, 'USAGE')", user, t.schema())) {
+                    error("role " + user + " lacks USAGE on schema " + t.schema(), "GRANT USAGE ON SCHEMA "
+                            + Identifiers.quote(t.schema()) + " TO " + q + ";\nALTER DEFAULT PRIVILEGES IN SCHEMA "
+                            + Identifiers.quote(t.schema()) + " GRANT SELECT ON TABLES TO " + q + ";");
+                }
+                if (role.isPresent() && !bool(c, "select has_table_privilege(?, ?, 'SELECT')", user, t.quoted())) {
+                    error("role " + user + " lacks SELECT on " + t + " (needed for the snapshot)",
+                            "GRANT SELECT ON " + t.quoted() + " TO " + q + ";");
+                }
+                boolean keyGiven = spec.keyedTables().contains(t);
+                if (!ti.hasPrimaryKey) {
+                    if (keyGiven) {
+                        note("table " + t + " has no primary key; the key columns given to the source are used",
+                                ti.replicaIdentity == 'f' ? "" : "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;");
+                    } else {
+                        error("table " + t + " has no primary key, so its change events carry no key",
+                                "ALTER TABLE " + t.quoted() + " ADD PRIMARY KEY (...);  -- or name the key with"
+                                        + " PostgresCdcSource.Builder.key(...) and set REPLICA IDENTITY FULL");
+                    }
+                }
+                switch (ti.replicaIdentity) {
+                    case 'n' -> error("table " + t + " has REPLICA IDENTITY NOTHING: updates and deletes on it fail"
+                            + " once it is published", "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;");
+                    case 'd' -> {
+                        if (!ti.hasPrimaryKey) {
+                            error("table " + t + " has REPLICA IDENTITY DEFAULT and no primary key: updates and deletes"
+                                    + " on it fail once it is published", "ALTER TABLE " + t.quoted()
+                                    + " REPLICA IDENTITY FULL;");
+                        } else if (spec.replicaIdentityFull()) {
+                            warning("table " + t + " has REPLICA IDENTITY DEFAULT: deletes carry only the key and updates"
+                                    + " no before image", "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;");
+                        } else {
+                            note("table " + t + " has REPLICA IDENTITY DEFAULT: deletes carry only the primary key and"
+                                    + " updates no before image (enough for mds-load); FULL logs the whole old row"
+                                    + " (complete before images, more WAL)",
+                                    "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;  -- optional");
+                        }
+                    }
+                    default -> {
+                    }
+                }
+            }
+
+            if (spec.publication().isPresent()) {
+                String pub = spec.publication().get();
+                Optional<Boolean> allTables = publication(c, pub);
+                boolean canCreate = superuser || ownsAll;
+                if (allTables.isEmpty()) {
+                    String fix = "CREATE PUBLICATION " + Identifiers.quote(pub) + " FOR TABLE " + tableList(existing) + ";";
+                    if (canCreate) {
+                        note("publication " + pub + " does not exist; the source creates it for its tables", fix);
+                    } else {
+                        error("publication " + pub + " does not exist and role " + user + " may not create it", fix);
+                    }
+                } else if (!allTables.get()) {
+                    for (TableName t : existing) {
+                        if (!inPublication(c, pub, t)) {
+                            error("publication " + pub + " does not cover " + t + ": its changes would never arrive",
+                                    "ALTER PUBLICATION " + Identifiers.quote(pub) + " ADD TABLE " + t.quoted() + ";");
+                        }
+                    }
+                }
+            }
+
+            if (spec.slot().isPresent()) {
+                String slot = spec.slot().get();
+                try (PreparedStatement ps = c.prepareStatement("select plugin, database, active,"
+                        + " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint, wal_status, slot_type"
+                        + " from pg_replication_slots where slot_name = ?")) {
+                    ps.setString(1, slot);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (!rs.next()) {
+                            note("replication slot " + slot + " does not exist; the source creates it (it retains WAL"
+                                    + " from then on)", "SELECT pg_create_logical_replication_slot("
+                                    + Identifiers.literal(slot) + ", 'pgoutput');");
+                        } else {
+                            String drop = "SELECT pg_drop_replication_slot(" + Identifiers.literal(slot) + ");";
+                            if (!"logical".equals(rs.getString(6)) || !"pgoutput".equals(rs.getString(1))) {
+                                error("replication slot " + slot + " uses plugin " + rs.getString(1) + "; mds needs pgoutput",
+                                        drop + "  -- then let the source create it again");
+                            } else if (!database.equals(rs.getString(2))) {
+                                error("replication slot " + slot + " belongs to database " + rs.getString(2),
+                                        "choose another slot name");
+                            }
+                            if ("lost".equals(rs.getString(5))) {
+                                error("replication slot " + slot + " has lost WAL it needed (wal_status lost);"
+                                        + " it cannot resume", drop + "  -- then start with a new snapshot");
+                            }
+                            long retained = rs.getLong(4);
+                            boolean active = rs.getBoolean(3);
+                            if (retained > spec.walWarningBytes()) {
+                                warning("replication slot " + slot + (active ? " (active)" : " (inactive)") + " retains "
+                                        + bytes(retained) + " of WAL", active ? "the consumer is behind; check its lag"
+                                        : "start the pipeline, or if it is retired: " + drop);
+                            } else if (!active) {
+                                note("replication slot " + slot + " is inactive and retains " + bytes(retained) + " of WAL",
+                                        "");
+                            }
+                        }
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("select slot_name, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(),"
+                    + " restart_lsn), 0)::bigint from pg_replication_slots where not active and slot_name <> ?"
+                    + " and coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0) > ?")) {
+                ps.setString(1, spec.slot().orElse(""));
+                ps.setLong(2, spec.walWarningBytes());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        warning("another replication slot, " + rs.getString(1) + ", is inactive and retains "
+                                + bytes(rs.getLong(2)) + " of WAL", "if it is unused: SELECT pg_drop_replication_slot("
+                                + Identifiers.literal(rs.getString(1)) + ");");
+                    }
+                }
+            }
+            List<Item> sorted = new ArrayList<>(items);
+            sorted.sort((a, b) -> a.severity().compareTo(b.severity()));
+            return new SetupReport(sorted);
+        }
+
+        private void error(String problem, String fix) {
+            items.add(new Item(Severity.ERROR, problem, fix));
+        }
+
+        private void warning(String problem, String fix) {
+            items.add(new Item(Severity.WARNING, problem, fix));
+        }
+
+        private void note(String problem, String fix) {
+            items.add(new Item(Severity.NOTE, problem, fix));
+        }
+    }
+
+    /**
+     * What a CDC pipeline needs from its source: the tables, the publication and slot names, the CDC user (and,
+     * for {@link #apply}, its password when the role is to be created), whether full before images are wanted.
+     * Defaults: no user (the connection's user), no publication or slot check, REPLICA IDENTITY DEFAULT accepted,
+     * a warning above 1 GiB of retained WAL.
+     *
+     * @param tables the captured tables
+     * @param publication the publication name, if it should be checked
+     * @param slot the replication slot name, if it should be checked
+     * @param user the CDC role
+     * @param password the CDC role's password, for creating it
+     * @param replicaIdentityFull whether every table should have REPLICA IDENTITY FULL
+     * @param keyedTables tables without primary key whose key columns the source is given
+     * @param walWarningBytes retained WAL above which a slot is reported
+     */
+    public record Spec(List<TableName> tables, Optional<String> publication, Optional<String> slot, Optional<String> user,
+            Optional<String> password, boolean replicaIdentityFull, Set<TableName> keyedTables, long walWarningBytes) {
+        public Spec {
+            tables = List.copyOf(tables);
+            keyedTables = Set.copyOf(keyedTables);
+            Objects.requireNonNull(publication, "publication");
+            Objects.requireNonNull(slot, "slot");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+        }
+
+        @Override
+        public String toString() {
+            return "Spec[tables=" + tables + ", publication=" + publication + ", slot=" + slot + ", user=" + user
+                    + ", password=" + password.map(p -> "********") + ", replicaIdentityFull=" + replicaIdentityFull + "]";
+        }
+
+        /** Builds a {@link Spec}; at least one table is required. */
+        public static final class Builder {
+            private final List<TableName> tables = new ArrayList<>();
+            private String publication;
+            private String slot;
+            private String user;
+            private String password;
+            private boolean replicaIdentityFull;
+            private final Set<TableName> keyedTables = new LinkedHashSet<>();
+            private long walWarningBytes = 1L << 30;
+
+            private Builder() {
+            }
+
+            public Builder tables(String... qualifiedNames) {
+                for (String t : qualifiedNames) {
+                    tables.add(TableName.parse(t));
+                }
+                return this;
+            }
+
+            public Builder tables(Collection<TableName> tableNames) {
+                tables.addAll(tableNames);
+                return this;
+            }
+
+            public Builder publication(String name) {
+                this.publication = Identifiers.check(name);
+                return this;
+            }
+
+            public Builder slot(String name) {
+                this.slot = Identifiers.check(name);
+                return this;
+            }
+
+            /** The role the source connects as. */
+            public Builder user(String role) {
+                this.user = Identifiers.check(role);
+                return this;
+            }
+
+            /** The password {@link CdcSetup#apply} creates the role with, when it does not exist. */
+            public Builder password(String secret) {
+                this.password = Objects.requireNonNull(secret, "secret");
+                return this;
+            }
+
+            /** Whether each table should log whole old rows (complete before images in updates and deletes). */
+            public Builder replicaIdentityFull(boolean full) {
+                this.replicaIdentityFull = full;
+                return this;
+            }
+
+            /** Tables without a primary key whose key the source is given with {@code key(...)}. */
+            public Builder keyColumns(Collection<TableName> tablesWithKey) {
+                keyedTables.addAll(tablesWithKey);
+                return this;
+            }
+
+            public Builder walWarningBytes(long bytes) {
+                this.walWarningBytes = bytes;
+                return this;
+            }
+
+            /** @throws IllegalArgumentException when no table is given */
+            public Spec build() {
+                if (tables.isEmpty()) {
+                    throw new IllegalArgumentException("CdcSetup.spec() needs tables(...)");
+                }
+                return new Spec(tables, Optional.ofNullable(publication), Optional.ofNullable(slot),
+                        Optional.ofNullable(user), Optional.ofNullable(password), replicaIdentityFull, keyedTables,
+                        walWarningBytes);
+            }
+        }
+    }
+}

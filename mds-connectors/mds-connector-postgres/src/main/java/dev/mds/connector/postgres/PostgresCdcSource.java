@@ -1,0 +1,678 @@
+package dev.mds.connector.postgres;
+
+import dev.mds.connector.postgres.internal.RecordMapper;
+import dev.mds.connector.postgres.internal.StateStoreOffsetBackingStore;
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.JdbcStateStore;
+import dev.mds.core.MdsException;
+import dev.mds.core.SourcePosition;
+import dev.mds.core.StateStore;
+import dev.mds.core.TableName;
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.StringJoiner;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams the changes of PostgreSQL tables into a warehouse through the embedded Debezium engine (logical
+ * decoding with {@code pgoutput}), with exactly-once effect: each batch is handed to a {@link Handler} inside a
+ * warehouse transaction, the source position is written to the {@link StateStore} in that same transaction, and
+ * only after the commit is the LSN confirmed to the replication slot. A restart resumes from the position in the
+ * warehouse; events replayed after a crash carry their original {@link dev.mds.core.EventPosition}, so a loader
+ * that ignores events not newer than the target (mds-load CDC mode) changes nothing twice.
+ *
+ * <pre>{@code
+ * try (PostgresCdcSource source = PostgresCdcSource.builder()
+ *         .connect("db.internal", 5432, "product").credentials("mds_cdc", secret)
+ *         .tables("product.users", "product.subscriptions")
+ *         .slot("mds_product").publication("mds_product")
+ *         .warehouse(warehouseDataSource)            // offsets go to mds.state there
+ *         .build()) {
+ *     source.run((batch, tx) -> loaders.get(batch.table()).load(batch, tx.connection()));   // blocks until close()
+ * }
+ * }</pre>
+ *
+ * Defaults: port 5432, slot and publication {@code mds_<database>}, {@link SnapshotMode#INITIAL}, heartbeat every
+ * 10 s, batches of at most 10,000 events or 500 ms, offsets in {@code JdbcStateStore.create(warehouse)} under
+ * {@code postgres-cdc:<database>:<slot>}, the slot kept on {@link #close()}, a lag warning above 1 GiB of retained
+ * WAL. The handler runs on the thread that called {@link #run}; {@code close()} may be called from any thread.
+ */
+public final class PostgresCdcSource implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
+    private static final Duration LAG_CHECK_EVERY = Duration.ofSeconds(30);
+
+    /** Receives each batch of one table inside the open warehouse transaction; must not commit it. */
+    @FunctionalInterface
+    public interface Handler {
+        /**
+         * Applies {@code batch} using {@code tx.connection()}. Throwing rolls back the transaction and stops the
+         * source; the batch's position is then not stored and the events come again on the next run.
+         */
+        void handle(ChangeBatch batch, Transaction tx) throws Exception;
+    }
+
+    /** The warehouse transaction a batch is applied in; the source commits it together with the position. */
+    public interface Transaction {
+        /** The warehouse connection, auto-commit off. */
+        Connection connection();
+    }
+
+    private record Tx(Connection connection) implements Transaction {
+    }
+
+    private final Builder config;
+    private final StateStore offsets;
+    private final String offsetKey;
+    private final Object lock = new Object();
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private boolean closed;
+    private boolean running;
+    private final AtomicLong eventsCommitted = new AtomicLong();
+    private final AtomicLong batchesCommitted = new AtomicLong();
+
+    private PostgresCdcSource(Builder b) {
+        this.config = b.copy();
+        this.offsets = b.offsets != null ? b.offsets : JdbcStateStore.create(b.warehouse);
+        this.offsetKey = b.offsetKey != null ? b.offsetKey : "postgres-cdc:" + b.database + ":" + b.slot;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The key the position is stored under in the {@link StateStore}. */
+    public String offsetKey() {
+        return offsetKey;
+    }
+
+    /** The position stored in the warehouse, if any (Debezium's offset entries). */
+    public Optional<SourcePosition> storedPosition() {
+        return offsets.get(offsetKey).map(s -> SourcePosition.fromJson(s.json()));
+    }
+
+    /** Change events committed to the warehouse by this source object so far. */
+    public long eventsCommitted() {
+        return eventsCommitted.get();
+    }
+
+    /** The Debezium engine properties this source runs with (the password masked). */
+    public Properties engineProperties() {
+        Properties p = properties("<registry-id>");
+        p.setProperty("database.password", "********");
+        return p;
+    }
+
+    /**
+     * Streams changes into {@code handler} until {@link #close()} is called (from another thread) or a failure
+     * occurs. Checks first that the source is reachable, set up for logical decoding and that the slot is free.
+     *
+     * @throws MdsException when the source is unreachable, its setup check fails, the slot is in use by another
+     *     consumer, or the engine or the handler fails (the cause attached)
+     */
+    public void run(Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        preflight();
+        String registryId = UUID.randomUUID().toString();
+        StateStoreOffsetBackingStore.register(registryId, offsets);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<String> failureMessage = new AtomicReference<>();
+        BatchConsumer consumer = new BatchConsumer(handler, failure);
+        try {
+            DebeziumEngine<RecordChangeEvent<SourceRecord>> e;
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                if (running) {
+                    throw new IllegalStateException("this source is already running");
+                }
+                e = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                        .using(properties(registryId))
+                        .notifying(consumer)
+                        .using((success, message, error) -> {
+                            if (!success) {
+                                failureMessage.set(message);
+                                if (error != null) {
+                                    failure.compareAndSet(null, error);
+                                }
+                            }
+                        })
+                        .build();
+                engine = e;
+                running = true;
+            }
+            LOG.info("CDC from {}:{}/{} slot {} started for {}", config.host, config.port, config.database, config.slot,
+                    config.tables);
+            e.run();
+        } finally {
+            consumer.closeLagConnection();
+            StateStoreOffsetBackingStore.unregister(registryId);
+            synchronized (lock) {
+                running = false;
+                engine = null;
+            }
+        }
+        Throwable t = failure.get();
+        if (t != null || failureMessage.get() != null) {
+            Throwable root = t;
+            while (root != null && root.getCause() != null && !(root instanceof MdsException)) {
+                root = root.getCause();
+            }
+            if (root instanceof MdsException m && t != m) {
+                throw new MdsException(m.getMessage(), t);
+            }
+            String why = failureMessage.get() != null ? failureMessage.get() : String.valueOf(t);
+            if (t != null && t.getMessage() != null && !why.contains(t.getMessage())) {
+                why = why + ": " + t.getMessage();
+            }
+            throw new MdsException("CDC from " + config.host + ":" + config.port + "/" + config.database + " slot "
+                    + config.slot + " failed: " + why, t);
+        }
+        LOG.info("CDC from {}:{}/{} slot {} stopped after {} events", config.host, config.port, config.database,
+                config.slot, eventsCommitted.get());
+    }
+
+    /** Stops the engine (the current batch finishes or rolls back); the slot is kept unless asked otherwise. */
+    @Override
+    public void close() {
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> e;
+        synchronized (lock) {
+            closed = true;
+            e = engine;
+        }
+        if (e != null) {
+            try {
+                e.close();
+            } catch (IOException ex) {
+                throw new MdsException("cannot stop the CDC engine: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /**
+     * Drops the replication slot on the source (when no one uses it), so it no longer retains WAL. Call after
+     * {@link #close()} when the pipeline is retired.
+     *
+     * @return whether a slot was dropped
+     */
+    public boolean dropSlot() {
+        try (Connection c = sourceConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = ? and not active")) {
+            ps.setString(1, config.slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot drop replication slot " + config.slot + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Connection sourceConnection() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://" + config.host + ":" + config.port + "/" + config.database,
+                config.user, config.password);
+    }
+
+    private void preflight() {
+        String where = config.host + ":" + config.port + "/" + config.database;
+        try (Connection c = sourceConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select active, active_pid, database from pg_replication_slots where slot_name = ?")) {
+                ps.setString(1, config.slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        if (rs.getBoolean(1)) {
+                            throw new MdsException("replication slot " + config.slot + " on " + where
+                                    + " is in use by another consumer (backend pid " + rs.getInt(2)
+                                    + "); stop that consumer or choose another slot");
+                        }
+                        if (!config.database.equals(rs.getString(3))) {
+                            throw new MdsException("replication slot " + config.slot + " on " + where
+                                    + " belongs to database " + rs.getString(3) + "; choose another slot name");
+                        }
+                    }
+                }
+            }
+            SetupReport report = CdcSetup.check(c, CdcSetup.spec().tables(config.tables).slot(config.slot)
+                    .publication(config.publication).keyColumns(config.keys.keySet()).build());
+            if (!report.ok()) {
+                throw new MdsException("source " + where + " is not ready for CDC:\n" + report);
+            }
+            for (SetupReport.Item item : report.items()) {
+                if (item.severity() == SetupReport.Severity.WARNING) {
+                    LOG.warn("CDC setup of {}: {} (fix: {})", where, item.problem(), item.fix());
+                }
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot connect to the CDC source " + where + " as " + config.user + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private Properties properties(String registryId) {
+        Properties p = new Properties();
+        p.setProperty("name", "mds-" + config.slot);
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("topic.prefix", "mds_" + config.slot);
+        p.setProperty("database.hostname", config.host);
+        p.setProperty("database.port", Integer.toString(config.port));
+        p.setProperty("database.user", config.user);
+        p.setProperty("database.password", config.password);
+        p.setProperty("database.dbname", config.database);
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", config.slot);
+        p.setProperty("publication.name", config.publication);
+        p.setProperty("publication.autocreate.mode", "filtered");
+        StringJoiner include = new StringJoiner(",");
+        for (TableName t : config.tables) {
+            include.add(regex(t.schema() + "." + t.name()));
+        }
+        p.setProperty("table.include.list", include.toString());
+        if (!config.keys.isEmpty()) {
+            StringJoiner keys = new StringJoiner(";");
+            config.keys.forEach((t, cols) -> keys.add(regex(t.schema() + "." + t.name()) + ":" + String.join(",", cols)));
+            p.setProperty("message.key.columns", keys.toString());
+        }
+        p.setProperty("snapshot.mode", config.snapshot.debeziumValue());
+        p.setProperty("decimal.handling.mode", "precise");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("hstore.handling.mode", "json");
+        p.setProperty("unavailable.value.placeholder", RecordMapper.PLACEHOLDER);
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat.toMillis()));
+        p.setProperty("max.batch.size", Integer.toString(config.maxBatchEvents));
+        p.setProperty("max.queue.size", Integer.toString(Math.max(config.maxBatchEvents * 4, 8192)));
+        p.setProperty("poll.interval.ms", Long.toString(Math.max(1, config.maxBatchWait.toMillis())));
+        p.setProperty("slot.drop.on.stop", Boolean.toString(config.dropSlotOnClose));
+        p.setProperty("slot.max.retries", "3");
+        p.setProperty("slot.retry.delay.ms", "2000");
+        p.setProperty("status.update.interval.ms", "1000");
+        p.setProperty("offset.storage", StateStoreOffsetBackingStore.class.getName());
+        p.setProperty(StateStoreOffsetBackingStore.REGISTRY_ID, registryId);
+        p.setProperty(StateStoreOffsetBackingStore.STATE_KEY, offsetKey);
+        // The offset is durable when the batch's transaction commits; flush (and confirm the LSN) after every batch.
+        p.setProperty("offset.flush.interval.ms", "0");
+        p.setProperty("offset.flush.timeout.ms", "60000");
+        p.setProperty("errors.max.retries", "0");
+        config.engineProperties.forEach(p::setProperty);
+        return p;
+    }
+
+    private static String regex(String literal) {
+        StringBuilder sb = new StringBuilder();
+        for (char ch : literal.toCharArray()) {
+            if ("\\.[]{}()<>*+-=!?^$|,;:".indexOf(ch) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(ch);
+        }
+        return sb.toString();
+    }
+
+    /** Receives Debezium batches, applies them with the handler and commits rows and offset together. */
+    private final class BatchConsumer implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+        private final Handler handler;
+        private final AtomicReference<Throwable> failure;
+        private final RecordMapper mapper = new RecordMapper();
+        private Connection lagConnection;
+        private long nextLagCheck = System.nanoTime();
+
+        BatchConsumer(Handler handler, AtomicReference<Throwable> failure) {
+            this.handler = handler;
+            this.failure = failure;
+        }
+
+        @Override
+        public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+            if (records.isEmpty()) {
+                committer.markBatchFinished();
+                return;
+            }
+            try {
+                apply(records);
+            } catch (RuntimeException | Error e) {
+                failure.compareAndSet(null, e);
+                throw e;
+            }
+            for (RecordChangeEvent<SourceRecord> r : records) {
+                committer.markProcessed(r);
+            }
+            committer.markBatchFinished();
+            maybeCheckLag();
+        }
+
+        private void apply(List<RecordChangeEvent<SourceRecord>> records) {
+            Map<RecordMapper.Shape, Group> groups = new LinkedHashMap<>();
+            Map<String, ?> lastOffset = null;
+            int events = 0;
+            for (RecordChangeEvent<SourceRecord> rce : records) {
+                SourceRecord r = rce.record();
+                if (r.sourceOffset() != null) {
+                    lastOffset = r.sourceOffset();
+                }
+                if (!RecordMapper.isDataChange(r)) {
+                    continue;
+                }
+                Optional<RecordMapper.Mapped> mapped = mapper.map(r);
+                if (mapped.isEmpty()) {
+                    continue;
+                }
+                Group g = groups.computeIfAbsent(mapped.get().shape(), s -> new Group());
+                g.events.add(mapped.get().event());
+                g.offset = r.sourceOffset();
+                events++;
+            }
+            if (lastOffset == null) {
+                return;
+            }
+            SourcePosition position = SourcePosition.of(offsetKey, lastOffset);
+            try (Connection c = config.warehouse.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    Tx tx = new Tx(c);
+                    for (Map.Entry<RecordMapper.Shape, Group> e : groups.entrySet()) {
+                        RecordMapper.Shape shape = e.getKey();
+                        Group g = e.getValue();
+                        ChangeBatch batch = new ChangeBatch(shape.table(), shape.schema(), shape.keyColumns(), g.events,
+                                Optional.of(SourcePosition.of(offsetKey, g.offset)));
+                        handler.handle(batch, tx);
+                    }
+                    offsets.put(c, offsetKey, position.toJson());
+                    c.commit();
+                } catch (Exception e) {
+                    try {
+                        c.rollback();
+                    } catch (SQLException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
+            } catch (MdsException e) {
+                throw e;
+            } catch (SQLException e) {
+                throw new MdsException("cannot commit a CDC batch of " + events + " events to the warehouse: "
+                        + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new MdsException("the CDC handler failed on a batch of " + events + " events: " + e.getMessage(), e);
+            }
+            eventsCommitted.addAndGet(events);
+            batchesCommitted.incrementAndGet();
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("committed {} events in {} table batches, position {}", events, groups.size(), position);
+            }
+        }
+
+        private void maybeCheckLag() {
+            if (config.lagWarningBytes <= 0 || System.nanoTime() - nextLagCheck < 0) {
+                return;
+            }
+            nextLagCheck = System.nanoTime() + LAG_CHECK_EVERY.toNanos();
+            try {
+                if (lagConnection == null || lagConnection.isClosed()) {
+                    lagConnection = sourceConnection();
+                }
+                try (PreparedStatement ps = lagConnection.prepareStatement(
+                        "select pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
+                                + " from pg_replication_slots where slot_name = ?")) {
+                    ps.setString(1, config.slot);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next() && rs.getLong(1) > config.lagWarningBytes) {
+                            LOG.warn("replication slot {} is {} bytes behind the current WAL position (warning above {})",
+                                    config.slot, rs.getLong(1), config.lagWarningBytes);
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                LOG.debug("cannot check the lag of slot {}: {}", config.slot, e.getMessage());
+            }
+        }
+
+        void closeLagConnection() {
+            if (lagConnection != null) {
+                try {
+                    lagConnection.close();
+                } catch (SQLException e) {
+                    LOG.debug("closing the lag connection: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static final class Group {
+        final List<ChangeEvent> events = new ArrayList<>();
+        Map<String, ?> offset;
+    }
+
+    /**
+     * Configures a {@link PostgresCdcSource}; see its class documentation for the defaults. {@link #build()}
+     * requires {@link #connect}, {@link #credentials}, at least one table and a warehouse {@link DataSource}.
+     */
+    public static final class Builder {
+        private String host;
+        private int port = 5432;
+        private String database;
+        private String user;
+        private String password;
+        private final List<TableName> tables = new ArrayList<>();
+        private final Map<TableName, List<String>> keys = new LinkedHashMap<>();
+        private String slot;
+        private String publication;
+        private SnapshotMode snapshot = SnapshotMode.INITIAL;
+        private Duration heartbeat = Duration.ofSeconds(10);
+        private int maxBatchEvents = 10_000;
+        private Duration maxBatchWait = Duration.ofMillis(500);
+        private DataSource warehouse;
+        private StateStore offsets;
+        private String offsetKey;
+        private boolean dropSlotOnClose;
+        private long lagWarningBytes = 1L << 30;
+        private final Map<String, String> engineProperties = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        private Builder copy() {
+            Builder b = new Builder();
+            b.host = host;
+            b.port = port;
+            b.database = database;
+            b.user = user;
+            b.password = password;
+            b.tables.addAll(tables);
+            keys.forEach((k, v) -> b.keys.put(k, List.copyOf(v)));
+            b.slot = slot != null ? slot : "mds_" + database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+            b.publication = publication != null ? publication : b.slot;
+            b.snapshot = snapshot;
+            b.heartbeat = heartbeat;
+            b.maxBatchEvents = maxBatchEvents;
+            b.maxBatchWait = maxBatchWait;
+            b.warehouse = warehouse;
+            b.offsets = offsets;
+            b.offsetKey = offsetKey;
+            b.dropSlotOnClose = dropSlotOnClose;
+            b.lagWarningBytes = lagWarningBytes;
+            b.engineProperties.putAll(engineProperties);
+            return b;
+        }
+
+        /** The source server and database. */
+        public Builder connect(String host, int port, String database) {
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port must be 1..65535, not " + port);
+            }
+            this.host = Objects.requireNonNull(host, "host");
+            this.port = port;
+            this.database = Objects.requireNonNull(database, "database");
+            return this;
+        }
+
+        /** A user with the REPLICATION attribute and SELECT on the tables (see {@link CdcSetup}). */
+        public Builder credentials(String user, String password) {
+            this.user = Objects.requireNonNull(user, "user");
+            this.password = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /** The tables to capture, as {@code schema.table} ({@link TableName#parse} rules). */
+        public Builder tables(String... qualifiedNames) {
+            for (String t : qualifiedNames) {
+                tables.add(TableName.parse(t));
+            }
+            return this;
+        }
+
+        /** The tables to capture. */
+        public Builder tables(List<TableName> tableNames) {
+            tables.addAll(tableNames);
+            return this;
+        }
+
+        /**
+         * The key columns of a table without a primary key (Debezium's {@code message.key.columns}). Such a table
+         * needs {@code REPLICA IDENTITY FULL} so updates and deletes carry the old row.
+         */
+        public Builder key(String qualifiedTable, String... columns) {
+            if (columns.length == 0) {
+                throw new IllegalArgumentException("key(" + qualifiedTable + "): name at least one column");
+            }
+            keys.put(TableName.parse(qualifiedTable), List.of(columns));
+            return this;
+        }
+
+        /** The logical replication slot (created with {@code pgoutput} when missing). */
+        public Builder slot(String slotName) {
+            if (!slotName.matches("[a-z0-9_]{1,63}")) {
+                throw new IllegalArgumentException("slot name '" + slotName
+                        + "': PostgreSQL allows only lower-case letters, digits and '_' (at most 63)");
+            }
+            this.slot = slotName;
+            return this;
+        }
+
+        /** The publication (created for the tables when missing and the user may). */
+        public Builder publication(String publicationName) {
+            this.publication = dev.mds.core.Identifiers.check(publicationName);
+            return this;
+        }
+
+        public Builder snapshot(SnapshotMode mode) {
+            this.snapshot = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** How often to advance the slot when the captured tables are idle. */
+        public Builder heartbeat(Duration interval) {
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("heartbeat must not be negative");
+            }
+            this.heartbeat = interval;
+            return this;
+        }
+
+        /** At most {@code events} per batch; a batch is handed over at the latest after {@code wait}. */
+        public Builder maxBatch(int events, Duration wait) {
+            if (events < 1) {
+                throw new IllegalArgumentException("maxBatch events must be at least 1, not " + events);
+            }
+            if (wait.isNegative() || wait.isZero()) {
+                throw new IllegalArgumentException("maxBatch wait must be positive");
+            }
+            this.maxBatchEvents = events;
+            this.maxBatchWait = wait;
+            return this;
+        }
+
+        /** The warehouse the handler writes to and the offsets are stored in. */
+        public Builder warehouse(DataSource dataSource) {
+            this.warehouse = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /** Where the position is stored (default {@code JdbcStateStore.create(warehouse)}); must be in the warehouse. */
+        public Builder offsets(StateStore stateStore) {
+            this.offsets = Objects.requireNonNull(stateStore, "stateStore");
+            return this;
+        }
+
+        /** The state store key of the position (default {@code postgres-cdc:<database>:<slot>}). */
+        public Builder offsetKey(String key) {
+            this.offsetKey = Objects.requireNonNull(key, "key");
+            return this;
+        }
+
+        /** Drops the slot when the source stops (default: keep it, so changes made meanwhile are not lost). */
+        public Builder dropSlotOnClose(boolean drop) {
+            this.dropSlotOnClose = drop;
+            return this;
+        }
+
+        /** Logs a warning when the slot retains more than this much WAL (0: never). */
+        public Builder lagWarningBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("lagWarningBytes must not be negative");
+            }
+            this.lagWarningBytes = bytes;
+            return this;
+        }
+
+        /** A Debezium connector or engine property, applied last (for tuning; mds's own settings can be overridden). */
+        public Builder engineProperty(String name, String value) {
+            engineProperties.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the missing settings */
+        public PostgresCdcSource build() {
+            List<String> missing = new ArrayList<>();
+            if (host == null) {
+                missing.add("connect(host, port, database)");
+            }
+            if (user == null) {
+                missing.add("credentials(user, password)");
+            }
+            if (tables.isEmpty()) {
+                missing.add("tables(...)");
+            }
+            if (warehouse == null) {
+                missing.add("warehouse(dataSource)");
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException("PostgresCdcSource needs " + String.join(", ", missing));
+            }
+            for (TableName t : keys.keySet()) {
+                if (!tables.contains(t)) {
+                    throw new IllegalArgumentException("key(" + t + ", ...) names a table that is not in tables(...)");
+                }
+            }
+            return new PostgresCdcSource(this);
+        }
+    }
+}

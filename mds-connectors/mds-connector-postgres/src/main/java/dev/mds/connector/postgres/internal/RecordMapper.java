@@ -1,0 +1,364 @@
+package dev.mds.connector.postgres.internal;
+
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.MdsException;
+import dev.mds.core.Record;
+import dev.mds.core.Schema;
+import dev.mds.core.TableName;
+import dev.mds.core.Unchanged;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Turns Debezium's PostgreSQL change records (Connect {@link SourceRecord}s with the Debezium envelope) into mds
+ * {@link ChangeEvent}s with typed values. Expects the connector settings {@code decimal.handling.mode=precise},
+ * {@code time.precision.mode=adaptive_time_microseconds}, {@code binary.handling.mode=bytes},
+ * {@code interval.handling.mode=string} and the placeholder {@link #PLACEHOLDER} for unsent TOAST values. Not
+ * thread-safe (one per engine).
+ */
+public final class RecordMapper {
+    /** The value Debezium puts in place of an unchanged TOASTed column; mapped to {@link Unchanged#VALUE}. */
+    public static final String PLACEHOLDER = "__mds_unchanged_toast__";
+    private static final byte[] PLACEHOLDER_BYTES = PLACEHOLDER.getBytes(StandardCharsets.UTF_8);
+    private static final long NANOS_PER_MICRO = 1_000L;
+
+    private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
+
+    /** A mapped event and the shape (table, schema, key) of its table at that moment. */
+    public record Mapped(Shape shape, ChangeEvent event) {
+    }
+
+    /** The mds view of one version of a table's Connect schema. */
+    public static final class Shape {
+        private final TableName table;
+        private final Schema schema;
+        private final List<String> keyColumns;
+        private final List<Function<Object, Object>> converters;
+
+        Shape(TableName table, Schema schema, List<String> keyColumns, List<Function<Object, Object>> converters) {
+            this.table = table;
+            this.schema = schema;
+            this.keyColumns = keyColumns;
+            this.converters = converters;
+        }
+
+        public TableName table() {
+            return table;
+        }
+
+        public Schema schema() {
+            return schema;
+        }
+
+        public List<String> keyColumns() {
+            return keyColumns;
+        }
+    }
+
+    /** True for records that carry a row change (not heartbeats, not transaction or schema messages). */
+    public static boolean isDataChange(SourceRecord r) {
+        if (!(r.value() instanceof Struct v)) {
+            return false;
+        }
+        org.apache.kafka.connect.data.Schema s = v.schema();
+        return s.field("op") != null && s.field("source") != null && s.field("after") != null;
+    }
+
+    /**
+     * Maps one data change record.
+     *
+     * @return empty for operations mds does not carry (truncate, logical messages)
+     */
+    public Optional<Mapped> map(SourceRecord r) {
+        Struct value = (Struct) r.value();
+        String op = value.getString("op");
+        Struct source = value.getStruct("source");
+        Shape shape = shape(r, value, source);
+        ChangeEvent.Operation operation;
+        switch (op) {
+            case "c" -> operation = ChangeEvent.Operation.CREATE;
+            case "u" -> operation = ChangeEvent.Operation.UPDATE;
+            case "d" -> operation = ChangeEvent.Operation.DELETE;
+            case "r" -> operation = ChangeEvent.Operation.READ;
+            default -> {
+                return Optional.empty();
+            }
+        }
+        Record key = key(shape, r);
+        EventPosition position = position(source, operation);
+        Instant commitTime = commitTime(source);
+        Struct after = value.getStruct("after");
+        Struct before = value.getStruct("before");
+        ChangeEvent event = new ChangeEvent(operation, shape.table, key,
+                before == null ? Optional.empty() : Optional.of(row(shape, before)),
+                after == null || operation == ChangeEvent.Operation.DELETE ? Optional.empty() : Optional.of(row(shape, after)),
+                position, commitTime);
+        return Optional.of(new Mapped(shape, event));
+    }
+
+    private Shape shape(SourceRecord r, Struct value, Struct source) {
+        org.apache.kafka.connect.data.Schema rowSchema = value.schema().field("after").schema();
+        Shape shape = shapes.get(rowSchema);
+        if (shape != null) {
+            return shape;
+        }
+        TableName table = TableName.of(source.getString("schema"), source.getString("table"));
+        if (r.keySchema() == null || r.keySchema().fields().isEmpty()) {
+            throw new MdsException("table " + table + " has no primary key, so its change events carry no key:"
+                    + " add a primary key, or name the key columns with PostgresCdcSource.Builder.key(\"" + table
+                    + "\", ...) and set REPLICA IDENTITY FULL on the table");
+        }
+        Schema.Builder sb = Schema.builder();
+        List<Function<Object, Object>> converters = new ArrayList<>();
+        for (org.apache.kafka.connect.data.Field f : rowSchema.fields()) {
+            FieldType type = fieldType(table, f.name(), f.schema());
+            sb.add(new Field(f.name(), type, f.schema().isOptional()));
+            converters.add(converter(f.schema()));
+        }
+        List<String> keys = new ArrayList<>();
+        for (org.apache.kafka.connect.data.Field f : r.keySchema().fields()) {
+            keys.add(f.name());
+        }
+        shape = new Shape(table, sb.build(), List.copyOf(keys), List.copyOf(converters));
+        shapes.put(rowSchema, shape);
+        return shape;
+    }
+
+    private static Record key(Shape shape, SourceRecord r) {
+        Struct k = (Struct) r.key();
+        Object[] values = new Object[shape.keyColumns.size()];
+        for (int i = 0; i < values.length; i++) {
+            String name = shape.keyColumns.get(i);
+            values[i] = shape.converters.get(shape.schema.require(name)).apply(k.get(name));
+        }
+        return Record.of(values);
+    }
+
+    private static Record row(Shape shape, Struct row) {
+        List<org.apache.kafka.connect.data.Field> fields = row.schema().fields();
+        Object[] values = new Object[fields.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = shape.converters.get(i).apply(row.get(fields.get(i)));
+        }
+        return Record.of(values);
+    }
+
+    /**
+     * The event's order. For streamed changes, Debezium's {@code sequence} holds the LSN of the last commit it saw
+     * and the change's own LSN; the first never decreases along the stream and, for one row, the second follows
+     * the commit order (row locks serialise writers of a row), so the pair orders the changes of each row.
+     * Snapshot reads get {@link EventPosition#ZERO}: they are the oldest version of a row, because the slot streams
+     * every change committed since it was created (at or before the snapshot), and replaying those over the
+     * snapshot converges to the source. A row read by a snapshot therefore never overwrites one the stream wrote.
+     */
+    static EventPosition position(Struct source, ChangeEvent.Operation operation) {
+        if (operation == ChangeEvent.Operation.READ) {
+            return EventPosition.ZERO;
+        }
+        Long lsn = source.getInt64("lsn");
+        long change = lsn == null ? 0 : lsn;
+        long commit = change;
+        String sequence = source.schema().field("sequence") == null ? null : source.getString("sequence");
+        if (sequence != null) {
+            String first = sequence.replace("[", "").replace("]", "").split(",")[0].replace("\"", "").strip();
+            if (!first.isEmpty() && !first.equals("null")) {
+                commit = Long.parseLong(first);
+            }
+        }
+        return new EventPosition(commit, change);
+    }
+
+    private static Instant commitTime(Struct source) {
+        if (source.schema().field("ts_us") != null && source.get("ts_us") != null) {
+            long us = source.getInt64("ts_us");
+            return Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * NANOS_PER_MICRO);
+        }
+        Long ms = source.getInt64("ts_ms");
+        return ms == null ? Instant.EPOCH : Instant.ofEpochMilli(ms);
+    }
+
+    /** The mds type of a Connect field, as the connector settings above produce it. */
+    static FieldType fieldType(TableName table, String column, org.apache.kafka.connect.data.Schema s) {
+        String logical = s.name();
+        if (logical != null) {
+            switch (logical) {
+                case "org.apache.kafka.connect.data.Decimal": {
+                    Map<String, String> p = s.parameters() == null ? Map.of() : s.parameters();
+                    String precision = p.get("connect.decimal.precision");
+                    String scale = p.get("scale");
+                    if (precision != null && scale != null) {
+                        int pr = Integer.parseInt(precision);
+                        int sc = Integer.parseInt(scale);
+                        if (pr >= 1 && sc >= 0 && sc <= pr) {
+                            return FieldType.decimal(pr, sc);
+                        }
+                    }
+                    return FieldType.DECIMAL;
+                }
+                case "io.debezium.data.VariableScaleDecimal":
+                    return FieldType.DECIMAL;
+                case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date":
+                    return FieldType.DATE;
+                case "io.debezium.time.Time", "io.debezium.time.MicroTime", "io.debezium.time.NanoTime",
+                        "org.apache.kafka.connect.data.Time":
+                    return FieldType.TIME;
+                case "io.debezium.time.Timestamp", "io.debezium.time.MicroTimestamp", "io.debezium.time.NanoTimestamp",
+                        "org.apache.kafka.connect.data.Timestamp":
+                    return FieldType.TIMESTAMP;
+                case "io.debezium.time.ZonedTimestamp":
+                    return FieldType.TIMESTAMPTZ;
+                case "io.debezium.data.Json":
+                    return FieldType.JSON;
+                case "io.debezium.data.Uuid":
+                    return FieldType.UUID;
+                case "io.debezium.data.Bits":
+                    return FieldType.BYTES;
+                default:
+                    break;
+            }
+        }
+        return switch (s.type()) {
+            case INT8, INT16, INT32 -> FieldType.INT;
+            case INT64 -> FieldType.LONG;
+            case FLOAT32, FLOAT64 -> FieldType.DOUBLE;
+            case BOOLEAN -> FieldType.BOOLEAN;
+            case BYTES -> FieldType.BYTES;
+            case ARRAY -> {
+                FieldType element = fieldType(table, column, s.valueSchema());
+                if (element.isArray()) {
+                    throw new MdsException(table + " column " + column + ": arrays of arrays are not supported");
+                }
+                yield FieldType.arrayOf(element);
+            }
+            case STRUCT, MAP -> FieldType.JSON;
+            default -> FieldType.STRING;
+        };
+    }
+
+    /** Converts a Connect value of that schema to the Java value of its mds type. */
+    static Function<Object, Object> converter(org.apache.kafka.connect.data.Schema s) {
+        Function<Object, Object> typed = typedConverter(s);
+        return v -> {
+            if (v == null) {
+                return null;
+            }
+            if (isPlaceholder(v)) {
+                return Unchanged.VALUE;
+            }
+            return typed.apply(v);
+        };
+    }
+
+    private static boolean isPlaceholder(Object v) {
+        if (v instanceof String str) {
+            return str.equals(PLACEHOLDER);
+        }
+        if (v instanceof byte[] b) {
+            return Arrays.equals(b, PLACEHOLDER_BYTES);
+        }
+        if (v instanceof ByteBuffer bb) {
+            return bb.remaining() == PLACEHOLDER_BYTES.length && bb.equals(ByteBuffer.wrap(PLACEHOLDER_BYTES));
+        }
+        if (v instanceof List<?> l) {
+            return l.size() == 1 && l.get(0) != null && isPlaceholder(l.get(0));
+        }
+        return false;
+    }
+
+    private static Function<Object, Object> typedConverter(org.apache.kafka.connect.data.Schema s) {
+        String logical = s.name();
+        if (logical != null) {
+            switch (logical) {
+                case "org.apache.kafka.connect.data.Decimal":
+                    return v -> v;
+                case "io.debezium.data.VariableScaleDecimal":
+                    return v -> {
+                        Struct d = (Struct) v;
+                        byte[] bytes = d.getBytes("value");
+                        return new BigDecimal(new BigInteger(bytes), d.getInt32("scale"));
+                    };
+                case "io.debezium.time.Date":
+                    return v -> LocalDate.ofEpochDay(((Number) v).longValue());
+                case "org.apache.kafka.connect.data.Date":
+                    return v -> LocalDate.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
+                case "io.debezium.time.Time":
+                    return v -> LocalTime.ofNanoOfDay(((Number) v).longValue() * 1_000_000L);
+                case "io.debezium.time.MicroTime":
+                    return v -> LocalTime.ofNanoOfDay(((Number) v).longValue() * NANOS_PER_MICRO);
+                case "io.debezium.time.NanoTime":
+                    return v -> LocalTime.ofNanoOfDay(((Number) v).longValue());
+                case "org.apache.kafka.connect.data.Time":
+                    return v -> LocalTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
+                case "io.debezium.time.Timestamp":
+                    return v -> fromMicros(((Number) v).longValue() * 1_000L);
+                case "io.debezium.time.MicroTimestamp":
+                    return v -> fromMicros(((Number) v).longValue());
+                case "io.debezium.time.NanoTimestamp":
+                    return v -> {
+                        long n = ((Number) v).longValue();
+                        return LocalDateTime.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L),
+                                (int) Math.floorMod(n, 1_000_000_000L), ZoneOffset.UTC);
+                    };
+                case "org.apache.kafka.connect.data.Timestamp":
+                    return v -> LocalDateTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
+                case "io.debezium.time.ZonedTimestamp":
+                    return v -> OffsetDateTime.parse((String) v);
+                case "io.debezium.data.Uuid":
+                    return v -> UUID.fromString((String) v);
+                default:
+                    break;
+            }
+        }
+        return switch (s.type()) {
+            case INT8, INT16, INT32 -> v -> ((Number) v).intValue();
+            case FLOAT32, FLOAT64 -> v -> ((Number) v).doubleValue();
+            case BYTES -> v -> {
+                if (v instanceof ByteBuffer bb) {
+                    byte[] b = new byte[bb.remaining()];
+                    bb.duplicate().get(b);
+                    return b;
+                }
+                return v;
+            };
+            case ARRAY -> {
+                Function<Object, Object> element = typedConverter(s.valueSchema());
+                yield v -> {
+                    List<?> in = (List<?>) v;
+                    List<Object> out = new ArrayList<>(in.size());
+                    for (Object e : in) {
+                        out.add(e == null ? null : element.apply(e));
+                    }
+                    return java.util.Collections.unmodifiableList(out);
+                };
+            }
+            case STRUCT, MAP -> Object::toString;
+            case INT64, BOOLEAN, STRING -> v -> v;
+        };
+    }
+
+    private static LocalDateTime fromMicros(long micros) {
+        return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                (int) (Math.floorMod(micros, 1_000_000L) * NANOS_PER_MICRO), ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,251 @@
+package dev.mds.connector.postgres;
+
+import static dev.mds.connector.postgres.Cdc.awaitSame;
+import static dev.mds.connector.postgres.Cdc.count;
+import static dev.mds.connector.postgres.Cdc.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
+import dev.mds.core.FieldType;
+import dev.mds.core.MdsException;
+import dev.mds.core.Record;
+import dev.mds.core.Schema;
+import dev.mds.core.Unchanged;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class PostgresCdcSourceTest {
+
+    @Test
+    void snapshotThenStreamingAppliesInsertsUpdatesDeletesWithReplicaIdentityDefaultAndFull(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s1", "create table s1.plain (id int primary key, name text, amount numeric(12,2))",
+                "create table s1.full_ri (id int primary key, name text)", "alter table s1.full_ri replica identity full",
+                "insert into s1.plain select g, 'p' || g, g * 1.25 from generate_series(1, 50) g",
+                "insert into s1.full_ri select g, 'f' || g from generate_series(1, 20) g");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_basic", "s1.plain", "s1.full_ri").build(), Cdc.loadInto(ds, "w1"))) {
+            awaitSame(ds, "s1.plain", "w1.plain", "id, name, amount");
+            awaitSame(ds, "s1.full_ri", "w1.full_ri", "id, name");
+            assertThat(run.events()).filteredOn(e -> e.operation() == ChangeEvent.Operation.READ).hasSize(70);
+            sql(ds, "insert into s1.plain values (51, 'new', 0.01)", "update s1.plain set name = 'changed' where id <= 10",
+                    "delete from s1.plain where id between 20 and 24", "update s1.full_ri set name = 'F' where id = 3",
+                    "delete from s1.full_ri where id = 4",
+                    "begin; update s1.plain set amount = 99.99 where id = 1; delete from s1.plain where id = 2;"
+                            + " insert into s1.plain values (2, 'reborn', 2.00); commit");
+            awaitSame(ds, "s1.plain", "w1.plain", "id, name, amount");
+            awaitSame(ds, "s1.full_ri", "w1.full_ri", "id, name");
+            ChangeEvent fullDelete = run.events().stream()
+                    .filter(e -> e.isDelete() && e.source().name().equals("full_ri")).findFirst().orElseThrow();
+            assertThat(fullDelete.before()).contains(Record.of(4, "f4"));
+            ChangeEvent plainDelete = run.events().stream()
+                    .filter(e -> e.isDelete() && e.source().name().equals("plain")).findFirst().orElseThrow();
+            assertThat(plainDelete.key()).isEqualTo(Record.of(20));
+            assertThat(plainDelete.before().orElseThrow().get(1)).as("DEFAULT identity sends only the key").isNull();
+            for (String table : List.of("plain", "full_ri")) {
+                List<EventPosition> streamed = run.events().stream()
+                        .filter(e -> e.operation() != ChangeEvent.Operation.READ && e.source().name().equals(table))
+                        .map(ChangeEvent::position).toList();
+                assertThat(streamed).as("events of one table arrive in increasing position").isSorted();
+                assertThat(streamed).doesNotHaveDuplicates();
+            }
+        }
+        assertThat(count(ds, "select count(*) from w1.plain")).isEqualTo(46);
+        Cdc.dropSlot(ds, "t_basic");
+    }
+
+    @Test
+    void unchangedToastedColumnKeepsItsValueInTheTarget(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s2", "create table s2.docs (id int primary key, title text, body text, tags text[])",
+                "insert into s2.docs select g, 't' || g, (select string_agg(md5(random()::text || x), '')"
+                        + " from generate_series(1, 3000) x), array['a', 'b'] from generate_series(1, 3) g");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_toast", "s2.docs").build(), Cdc.loadInto(ds, "w2"))) {
+            awaitSame(ds, "s2.docs", "w2.docs", "id, title, body, tags");
+            sql(ds, "update s2.docs set title = 'renamed' where id = 2");
+            awaitSame(ds, "s2.docs", "w2.docs", "id, title, body, tags");
+            ChangeEvent update = run.events().stream().filter(e -> e.operation() == ChangeEvent.Operation.UPDATE)
+                    .findFirst().orElseThrow();
+            Record after = update.after().orElseThrow();
+            assertThat(after.get(1)).isEqualTo("renamed");
+            assertThat(after.get(2)).as("the unsent TOAST value").isSameAs(Unchanged.VALUE);
+        }
+        assertThat(count(ds, "select count(*) from w2.docs where length(body) = 96000")).isEqualTo(3);
+        Cdc.dropSlot(ds, "t_toast");
+    }
+
+    @Test
+    void valuesAreTypedExactly(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s3", "create table s3.types (id bigint primary key, n numeric(20,6), free numeric,"
+                + " small smallint, d double precision, flag boolean, ts timestamp, tstz timestamptz, day date,"
+                + " tod time, doc jsonb, raw json, ints int[], words text[], u uuid, bin bytea, v varchar(10))",
+                "insert into s3.types values (1, 12345678901234.123456, 3.14159265358979323846264338327950288, 7, 0.5,"
+                        + " true, '2024-05-01 10:11:12.123456', '2024-05-01 10:11:12.654321+02', '2024-02-29',"
+                        + " '23:59:58.5', '{\"k\": [1, 2]}', '{\"a\":1}', '{1,null,3}', '{x,\"y z\"}',"
+                        + " 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 'ten chars!')",
+                "insert into s3.types (id) values (2)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_types", "s3.types").build(), (b, tx) -> { })) {
+            Cdc.await("snapshot rows", Duration.ofSeconds(60), () -> run.events().size() >= 2);
+            sql(ds, "update s3.types set n = -0.000001, free = 1e-30 where id = 1");
+            Cdc.await("update", Duration.ofSeconds(30), () -> run.events().size() >= 3);
+            Schema schema = run.batches.get(0).schema();
+            assertThat(schema.field("n").orElseThrow().type()).isEqualTo(FieldType.decimal(20, 6));
+            assertThat(schema.field("free").orElseThrow().type()).isEqualTo(FieldType.DECIMAL);
+            assertThat(schema.field("tstz").orElseThrow().type()).isEqualTo(FieldType.TIMESTAMPTZ);
+            assertThat(schema.field("doc").orElseThrow().type()).isEqualTo(FieldType.JSON);
+            assertThat(schema.field("ints").orElseThrow().type()).isEqualTo(FieldType.arrayOf(FieldType.INT));
+            assertThat(schema.field("u").orElseThrow().type()).isEqualTo(FieldType.UUID);
+            assertThat(schema.field("id").orElseThrow().nullable()).isFalse();
+            Record one = run.events().stream().filter(e -> e.key().equals(Record.of(1L))).findFirst().orElseThrow()
+                    .after().orElseThrow();
+            assertThat(one.get(1)).isEqualTo(new BigDecimal("12345678901234.123456"));
+            assertThat(one.get(2)).isEqualTo(new BigDecimal("3.14159265358979323846264338327950288"));
+            assertThat(one.get(3)).isEqualTo(7);
+            assertThat(one.get(4)).isEqualTo(0.5);
+            assertThat(one.get(5)).isEqualTo(true);
+            assertThat(one.get(6)).isEqualTo(LocalDateTime.of(2024, 5, 1, 10, 11, 12, 123_456_000));
+            assertThat(((OffsetDateTime) one.get(7)).toInstant())
+                    .isEqualTo(OffsetDateTime.of(2024, 5, 1, 10, 11, 12, 654_321_000, ZoneOffset.ofHours(2)).toInstant());
+            assertThat(one.get(8)).isEqualTo(LocalDate.of(2024, 2, 29));
+            assertThat(one.get(9)).isEqualTo(LocalTime.of(23, 59, 58, 500_000_000));
+            assertThat((String) one.get(10)).isEqualTo("{\"k\": [1, 2]}");
+            assertThat((String) one.get(11)).isEqualTo("{\"a\":1}");
+            assertThat(one.get(12)).isEqualTo(Arrays.asList(1, null, 3));
+            assertThat(one.get(13)).isEqualTo(List.of("x", "y z"));
+            assertThat(one.get(14)).isEqualTo(UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
+            assertThat((byte[]) one.get(15)).containsExactly(0, 0xff);
+            assertThat(one.get(16)).isEqualTo("ten chars!");
+            Record two = run.events().stream().filter(e -> e.key().equals(Record.of(2L))).findFirst().orElseThrow()
+                    .after().orElseThrow();
+            for (int i = 1; i < two.size(); i++) {
+                assertThat(two.get(i)).as("column %d of an all-NULL row", i).isNull();
+            }
+            Record updated = run.events().get(2).after().orElseThrow();
+            assertThat(updated.get(1)).isEqualTo(new BigDecimal("-0.000001"));
+            assertThat(((BigDecimal) updated.get(2)).compareTo(new BigDecimal("1e-30"))).isZero();
+        }
+        Cdc.dropSlot(ds, "t_types");
+    }
+
+    @Test
+    void tableWithoutPrimaryKeyIsRefusedUnlessItsKeyIsNamed(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s4", "create table s4.nokey (user_id int, name varchar)",
+                "insert into s4.nokey values (1, 'John Doe'), (2, 'Jane Doe')");
+        PostgresCdcSource refused = Cdc.source(db, ds, "t_nokey", "s4.nokey").build();
+        assertThatThrownBy(() -> refused.run((b, tx) -> { }))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("s4.nokey has no primary key")
+                .hasMessageContaining("REPLICA IDENTITY FULL");
+        sql(ds, "alter table s4.nokey replica identity full");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_nokey", "s4.nokey").key("s4.nokey", "user_id").build(),
+                Cdc.loadInto(ds, "w4"))) {
+            awaitSame(ds, "s4.nokey", "w4.nokey", "user_id, name");
+            sql(ds, "update s4.nokey set name = 'J. Doe' where user_id = 2", "delete from s4.nokey where user_id = 1");
+            awaitSame(ds, "s4.nokey", "w4.nokey", "user_id, name");
+            assertThat(run.batches.get(0).keyColumns()).containsExactly("user_id");
+        }
+        Cdc.dropSlot(ds, "t_nokey");
+    }
+
+    @Test
+    void restartResumesFromTheWarehousePositionWithoutGapOrRepeatedEffect(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s5", "create table s5.t (id int primary key, v int)",
+                "insert into s5.t select g, 0 from generate_series(1, 100) g");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "w5");
+        String storedAfterFirst;
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_restart", "s5.t").build(), load)) {
+            awaitSame(ds, "s5.t", "w5.t", "id, v");
+            sql(ds, "update s5.t set v = 1 where id <= 10");
+            awaitSame(ds, "s5.t", "w5.t", "id, v");
+            storedAfterFirst = Cdc.text(ds, "select value->>'lsn' from mds.state where key like '%t_restart'");
+        }
+        assertThat(count(ds, "select count(*) from pg_replication_slots where slot_name = 't_restart'"))
+                .as("the slot is kept on close").isEqualTo(1);
+        sql(ds, "update s5.t set v = v + 10 where id between 5 and 15", "delete from s5.t where id > 90",
+                "insert into s5.t select g, 2 from generate_series(101, 120) g");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_restart", "s5.t").build(), load)) {
+            awaitSame(ds, "s5.t", "w5.t", "id, v");
+            assertThat(run.events()).as("no snapshot again").noneMatch(e -> e.operation() == ChangeEvent.Operation.READ);
+            assertThat(run.events()).as("nothing committed before is delivered again")
+                    .allMatch(e -> e.position().change() > Long.parseLong(storedAfterFirst));
+            assertThat(run.events()).hasSize(11 + 10 + 20);
+        }
+        Cdc.dropSlot(ds, "t_restart");
+    }
+
+    @Test
+    void aColumnAddedAtTheSourceShowsUpInLaterEvents(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s6", "create table s6.t (id int primary key, a text)", "insert into s6.t values (1, 'x')");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_addcol", "s6.t").build(), Cdc.loadInto(ds, "w6"))) {
+            awaitSame(ds, "s6.t", "w6.t", "id, a");
+            sql(ds, "alter table s6.t add column b numeric(5,1)", "insert into s6.t values (2, 'y', 2.5)",
+                    "update s6.t set b = 1.0 where id = 1");
+            Cdc.await("column b in the target", Duration.ofSeconds(30), () -> Cdc.text(ds,
+                    "select 1 from information_schema.columns where table_schema = 'w6' and column_name = 'b'") != null);
+            awaitSame(ds, "s6.t", "w6.t", "id, a, b");
+            assertThat(run.batches.get(run.batches.size() - 1).schema().names()).containsExactly("id", "a", "b");
+        }
+        Cdc.dropSlot(ds, "t_addcol");
+    }
+
+    @Test
+    void slotInUseAndUnreachableSourceFailWithClearErrors(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s7", "create table s7.t (id int primary key)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_busy", "s7.t").build(), (b, tx) -> { })) {
+            Cdc.await("slot active", Duration.ofSeconds(60),
+                    () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_busy' and active") == 1);
+            PostgresCdcSource second = Cdc.source(db, ds, "t_busy", "s7.t").build();
+            assertThatThrownBy(() -> second.run((b, tx) -> { })).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("replication slot t_busy").hasMessageContaining("in use by another consumer");
+        }
+        PostgresCdcSource nowhere = PostgresCdcSource.builder().connect("localhost", 1, db.name())
+                .credentials("postgres", "x").tables("s7.t").warehouse(ds).build();
+        assertThatThrownBy(() -> nowhere.run((b, tx) -> { })).isInstanceOf(MdsException.class)
+                .hasMessageContaining("cannot connect to the CDC source localhost:1/" + db.name());
+        assertThatThrownBy(() -> PostgresCdcSource.builder().tables("a.b").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("connect(host, port, database)").hasMessageContaining("warehouse(dataSource)");
+        Cdc.dropSlot(ds, "t_busy");
+    }
+
+    @Test
+    void handlerFailureRollsBackAndTheBatchComesAgain(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s8", "create table s8.t (id int primary key, v text)");
+        PostgresCdcSource source = Cdc.source(db, ds, "t_fail", "s8.t").snapshot(SnapshotMode.NEVER).build();
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "w8");
+        var failing = Cdc.start(source, (b, tx) -> {
+            load.handle(b, tx);
+            throw new IllegalStateException("boom in handler");
+        });
+        Cdc.await("slot active", Duration.ofSeconds(60),
+                () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_fail' and active") == 1);
+        sql(ds, "insert into s8.t values (1, 'a')");
+        assertThatThrownBy(() -> failing.done.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                .hasRootCauseMessage("boom in handler");
+        assertThat(Cdc.tableExists(ds, "w8.t") ? count(ds, "select count(*) from w8.t") : 0).isZero();
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_fail", "s8.t").snapshot(SnapshotMode.NEVER).build(), load)) {
+            awaitSame(ds, "s8.t", "w8.t", "id, v");
+        }
+        Cdc.dropSlot(ds, "t_fail");
+    }
+}
