@@ -1,0 +1,186 @@
+package dev.mds.bench.suites;
+
+import dev.mds.bench.BenchContext;
+import dev.mds.bench.BenchData;
+import dev.mds.bench.BenchSuite;
+import dev.mds.bench.Series;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.TableName;
+import dev.mds.load.LoadResult;
+import dev.mds.load.MergeLoader;
+import dev.mds.load.SyncMode;
+import dev.mds.testing.TestDatabase;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+
+/**
+ * mds-load against raw COPY and a batched JDBC upsert, on the 8-column shape of {@link BenchData}, into a logged
+ * table with a primary key:
+ * <ul>
+ * <li>{@code insert_vs_copy}: N rows into an empty table; MergeLoader (MERGE mode) vs raw COPY.</li>
+ * <li>{@code upsert50_vs_copy}: the table holds N rows (settled: VACUUM ANALYZE); a batch of N rows, half of them
+ *     changed versions of existing keys, half new keys; MergeLoader vs raw COPY of N rows into an empty table.</li>
+ * <li>{@code upsert50_vs_jdbc_upsert}: the same batch by batched {@code INSERT … ON CONFLICT DO UPDATE}
+ *     ({@code reWriteBatchedInserts}, 1000 per batch, one transaction) vs MergeLoader.</li>
+ * <li>{@code unchanged_vs_copy}: the same N rows again into the settled table; MergeLoader must update nothing.</li>
+ * </ul>
+ * Raw COPY sends text prepared before the clock starts (the strictest baseline); MergeLoader is timed from
+ * {@code load(batch)} with the records in memory to the returned result, commit included.
+ */
+public final class LoadSuite implements BenchSuite {
+    private static final String TABLE = "bench.t";
+
+    @Override
+    public void run(BenchContext ctx) throws Exception {
+        int n = ctx.scale(1_000_000, 100_000);
+        List<Record> base = BenchData.records8(1, n + 1, 0);
+        List<Record> upsert = new ArrayList<>(BenchData.records8(n / 2 + 1, n + 1, 1));
+        upsert.addAll(BenchData.records8(n + 1, n + n / 2 + 1, 0));
+        RecordBatch baseBatch = RecordBatch.of(BenchData.schema8(), base);
+        RecordBatch upsertBatch = RecordBatch.of(BenchData.schema8(), upsert);
+        String baseText = copyText(base);
+
+        TestDatabase db = ctx.database("bench_load");
+        DataSource ds = db.newDataSource(2, Map.of("reWriteBatchedInserts", "true"));
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("bench", "t")).mode(SyncMode.MERGE).key("id").build();
+
+        Series copy = ctx.series("raw COPY (text, N rows, empty table)");
+        Series insert = ctx.series("MergeLoader, empty table");
+        Series upsertMds = ctx.series("MergeLoader, upsert 50/50");
+        Series upsertJdbc = ctx.series("JDBC INSERT ON CONFLICT, upsert 50/50");
+        Series unchanged = ctx.series("MergeLoader, same rows again");
+
+        String baseSum = null;
+        String upsertSum = null;
+        for (int round = 0; round <= ctx.rounds(); round++) {
+            recreate(ds);
+            copy.time(round, () -> copyIn(ds, baseText));
+            String afterCopy = verify(ds, n);
+            baseSum = check("raw COPY", baseSum, afterCopy);
+
+            recreate(ds);
+            LoadResult ins = insert.time(round, () -> loader.load(baseBatch));
+            expect(ins.inserted() == n, "insert: " + ins);
+            check("MergeLoader insert", baseSum, verify(ds, n));
+
+            settle(ds, baseText);
+            LoadResult up = upsertMds.time(round, () -> loader.load(upsertBatch));
+            expect(up.inserted() == n / 2 && up.updated() == n / 2, "upsert: " + up);
+            String afterMds = verify(ds, n + n / 2);
+
+            settle(ds, baseText);
+            upsertJdbc.time(round, () -> jdbcUpsert(ds, upsert));
+            String afterJdbc = verify(ds, n + n / 2);
+            upsertSum = check("JDBC upsert", upsertSum, afterJdbc);
+            check("MergeLoader upsert vs JDBC upsert", afterJdbc, afterMds);
+
+            settle(ds, baseText);
+            LoadResult same = unchanged.time(round, () -> loader.load(baseBatch));
+            expect(same.updated() == 0 && same.inserted() == 0 && same.unchanged() == n, "unchanged: " + same);
+            check("MergeLoader unchanged", baseSum, verify(ds, n));
+            if (round == 0) {
+                ctx.detail("results: %s | %s | %s", ins, up, same);
+            }
+        }
+        ctx.detail("checksums: base %s, after upsert %s", baseSum, upsertSum);
+        for (Series s : List.of(copy, insert, upsertMds, upsertJdbc, unchanged)) {
+            ctx.detail("%s -> %.0f rows/s", s.summary(), n / s.medianSeconds());
+        }
+        ctx.ratio("upsert50_vs_copy", copy.medianSeconds() / upsertMds.medianSeconds(), ">=", 0.50);
+        ctx.ratio("insert_vs_copy", copy.medianSeconds() / insert.medianSeconds(), ">=", 0.80);
+        ctx.ratio("unchanged_vs_copy", copy.medianSeconds() / unchanged.medianSeconds(), ">=", 1.00);
+        ctx.ratio("upsert50_vs_jdbc_upsert", upsertJdbc.medianSeconds() / upsertMds.medianSeconds(), ">=", 1.50);
+    }
+
+    private static String copyText(List<Record> records) {
+        StringBuilder s = new StringBuilder(records.size() * 110);
+        for (Record r : records) {
+            BenchData.appendCopyText(s, r);
+        }
+        return s.toString();
+    }
+
+    private static long copyIn(DataSource ds, String text) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            long rows = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + TABLE + " from stdin", new StringReader(text));
+            c.commit();
+            return rows;
+        }
+    }
+
+    private static Void jdbcUpsert(DataSource ds, List<Record> rows) throws Exception {
+        String sql = "insert into " + TABLE + " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set"
+                + " name = excluded.name, amount = excluded.amount, booked_at = excluded.booked_at, paid = excluded.paid,"
+                + " quantity = excluded.quantity, score = excluded.score, booked_on = excluded.booked_on";
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            c.setAutoCommit(false);
+            int inBatch = 0;
+            for (Record r : rows) {
+                for (int i = 0; i < r.size(); i++) {
+                    ps.setObject(i + 1, r.get(i));
+                }
+                ps.addBatch();
+                if (++inBatch == 1000) {
+                    ps.executeBatch();
+                    inBatch = 0;
+                }
+            }
+            ps.executeBatch();
+            c.commit();
+        }
+        return null;
+    }
+
+    /** An empty table with the primary key, after a checkpoint so no round pays for an earlier one's writes. */
+    private static void recreate(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists bench");
+            st.execute("drop table if exists " + TABLE);
+            st.execute(BenchData.ddl8(TABLE));
+            st.execute("checkpoint");
+        }
+    }
+
+    /** The table holding the N base rows, vacuumed and analysed, checkpointed. */
+    private static void settle(DataSource ds, String baseText) throws Exception {
+        recreate(ds);
+        copyIn(ds, baseText);
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("vacuum analyze " + TABLE);
+            st.execute("checkpoint");
+        }
+    }
+
+    private static String verify(DataSource ds, long expectedRows) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*), sum(hashtext(t::text)::bigint) from " + TABLE + " t")) {
+            rs.next();
+            long count = rs.getLong(1);
+            expect(count == expectedRows, "expected " + expectedRows + " rows, found " + count);
+            return count + " rows, checksum " + rs.getLong(2);
+        }
+    }
+
+    private static String check(String what, String expected, String actual) {
+        if (expected != null && !expected.equals(actual)) {
+            throw new AssertionError(what + ": expected " + expected + " but found " + actual);
+        }
+        return actual;
+    }
+
+    private static void expect(boolean ok, String message) {
+        if (!ok) {
+            throw new AssertionError(message);
+        }
+    }
+}
