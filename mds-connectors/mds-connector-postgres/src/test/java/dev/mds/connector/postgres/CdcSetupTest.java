@@ -1,0 +1,96 @@
+package dev.mds.connector.postgres;
+
+import static dev.mds.connector.postgres.Cdc.count;
+import static dev.mds.connector.postgres.Cdc.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.connector.postgres.SetupReport.Item;
+import dev.mds.connector.postgres.SetupReport.Severity;
+import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class CdcSetupTest {
+
+    @Test
+    void checkReportsEveryMissingItemOnABadlyConfiguredServer() {
+        try (EmbeddedPostgresServer bad = EmbeddedPostgresServer.builder().setting("wal_level", "replica")
+                .setting("max_replication_slots", "1").setting("max_wal_senders", "0").setting("fsync", "off").start()) {
+            TestDatabase db = bad.createDatabase("badsetup");
+            DataSource ds = db.dataSource();
+            sql(ds, "create role cdc_bad login password 'x'",
+                    "create table t_ok (id int primary key, v text)", "create table t_nopk (id int, v text)",
+                    "create table t_nothing (id int primary key)", "alter table t_nothing replica identity nothing",
+                    "create publication pub for table t_ok",
+                    "select pg_create_physical_replication_slot('old_slot', true)",
+                    "create table filler as select g, md5(g::text) from generate_series(1, 20000) g");
+            SetupReport report = CdcSetup.check(ds, CdcSetup.spec().user("cdc_bad").publication("pub").slot("mds_slot")
+                    .tables("public.t_ok", "public.t_nopk", "public.t_nothing", "public.ghost").walWarningBytes(1000).build());
+            System.out.println(report);
+            assertThat(report.ok()).isFalse();
+            List<String> errors = report.items(Severity.ERROR).stream().map(Item::toString).toList();
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("wal_level is 'replica'")
+                    .contains("ALTER SYSTEM SET wal_level = logical").contains("restart needed"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("max_replication_slots is 1")
+                    .contains("ALTER SYSTEM SET max_replication_slots"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("max_wal_senders is 0")
+                    .contains("ALTER SYSTEM SET max_wal_senders"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("role cdc_bad lacks the REPLICATION attribute")
+                    .contains("ALTER ROLE \"cdc_bad\" WITH REPLICATION;"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("lacks SELECT on public.t_ok")
+                    .contains("GRANT SELECT ON \"public\".\"t_ok\" TO \"cdc_bad\";"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("public.ghost does not exist"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("public.t_nopk has no primary key"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("t_nopk has REPLICA IDENTITY DEFAULT and no primary key")
+                    .contains("REPLICA IDENTITY FULL"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("REPLICA IDENTITY NOTHING"));
+            assertThat(errors).anySatisfy(e -> assertThat(e).contains("publication pub does not cover public.t_nopk")
+                    .contains("ALTER PUBLICATION \"pub\" ADD TABLE \"public\".\"t_nopk\";"));
+            assertThat(report.items(Severity.WARNING)).anySatisfy(w -> assertThat(w.toString())
+                    .contains("old_slot, is inactive and retains").contains("pg_drop_replication_slot('old_slot')"));
+            assertThat(report.items(Severity.NOTE)).anySatisfy(n -> assertThat(n.toString())
+                    .contains("public.t_ok has REPLICA IDENTITY DEFAULT: deletes carry only the primary key"));
+            assertThat(report.items(Severity.NOTE)).anySatisfy(n -> assertThat(n.toString())
+                    .contains("slot mds_slot does not exist").contains("pg_create_logical_replication_slot('mds_slot', 'pgoutput')"));
+            sql(ds, "select pg_drop_replication_slot('old_slot')");
+            db.close();
+        }
+    }
+
+    @Test
+    void applyPreparesTheDatabaseIdempotentlyAndTheCheckThenPasses(DataSource ds) {
+        sql(ds, "create schema product", "create table product.users (user_id serial, name varchar)",
+                "create table product.subscriptions (id serial primary key, user_id int, paid boolean)");
+        CdcSetup.Spec spec = CdcSetup.spec().user("cdc_apply").password("s3cret'pw").publication("mds_apply")
+                .slot("mds_apply").tables("product.users", "product.subscriptions")
+                .keyColumns(List.of(dev.mds.core.TableName.parse("product.users"))).build();
+        try {
+            SetupReport before = CdcSetup.check(ds, spec);
+            assertThat(before.ok()).isFalse();
+            assertThat(before.toString()).contains("role cdc_apply does not exist");
+
+            List<String> ran = CdcSetup.apply(ds, spec);
+            assertThat(ran).containsExactly(
+                    "create role \"cdc_apply\" with login replication password '********'",
+                    "grant usage on schema \"product\" to \"cdc_apply\"",
+                    "alter default privileges in schema \"product\" grant select on tables to \"cdc_apply\"",
+                    "grant select on \"product\".\"users\" to \"cdc_apply\"",
+                    "grant select on \"product\".\"subscriptions\" to \"cdc_apply\"",
+                    "alter table \"product\".\"users\" replica identity full",
+                    "create publication \"mds_apply\" for table \"product\".\"users\", \"product\".\"subscriptions\"",
+                    "select pg_create_logical_replication_slot('mds_apply', 'pgoutput')");
+            SetupReport after = CdcSetup.check(ds, spec);
+            assertThat(after.ok()).as(after.toString()).isTrue();
+            assertThat(after.items(Severity.WARNING)).isEmpty();
+            assertThat(CdcSetup.apply(ds, spec)).as("a second apply has nothing to do").isEmpty();
+            assertThat(count(ds, "select count(*) from pg_roles where rolname = 'cdc_apply' and rolreplication")).isEqualTo(1);
+        } finally {
+            sql(ds, "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = 'mds_apply'",
+                    "drop publication if exists mds_apply", "drop owned by cdc_apply", "drop role if exists cdc_apply");
+        }
+    }
+}
