@@ -132,7 +132,7 @@ public final class ChunkParser {
                         Object v = value(b, i);
                         if (v == Values.BAD || v == BAD_ENCODING) {
                             String text = lenient(b, recStart, term);
-                            String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fLen[i]);
+                            String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fOff[i] + fLen[i]);
                             String reason = v == BAD_ENCODING ? "invalid " + format.charset().name() + " bytes"
                                     : '"' + shown + "\" is not " + Values.describe(types[i]);
                             badRow = bad(recordLine, rec, names[i], reason, shown, text);
@@ -172,7 +172,7 @@ public final class ChunkParser {
                 values[i] = null;
             } else {
                 Object s = decode(src, fOff[i], fLen[i]);
-                values[i] = s == BAD_ENCODING ? lenient(src, fOff[i], fLen[i]) : s;
+                values[i] = s == BAD_ENCODING ? lenient(src, fOff[i], fOff[i] + fLen[i]) : s;
             }
         }
         return Record.of(values);
@@ -328,7 +328,8 @@ public final class ChunkParser {
                     break;
                 }
                 if (c == quote && !format.lenientQuotes()) {
-                    error = "quote character inside an unquoted field (quote the whole field and double the quote)";
+                    error = "quote character inside an unquoted field (quote the whole field and double the quote; as"
+                            + " quotes pair up, the row runs on to the next quote)";
                     errorField = nFields;
                     return -1;
                 }

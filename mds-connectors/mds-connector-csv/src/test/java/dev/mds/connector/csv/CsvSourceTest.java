@@ -1,0 +1,353 @@
+package dev.mds.connector.csv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CsvSourceTest {
+    private static final Path TRANSACTIONS = SeedData.file("002-forex-transactions/customer_transactions.csv");
+    private static final Path STREAMS = SeedData.file("004-streaming-app/streams.csv");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void readsTheForexSeedFileWithInferredTypesAndUtf8Cities() {
+        try (CsvSource csv = CsvSource.builder().path(TRANSACTIONS).chunkRows(30).build()) {
+            Schema schema = csv.schema();
+            assertThat(schema.names()).startsWith("transaction_id", "customer_id", "transaction_date");
+            // the seed file is dirty on purpose (T1010, 18-07-2023, P100, Two Hundred): those columns stay text
+            assertThat(schema.toString()).isEqualTo("[transaction_id string, customer_id decimal,"
+                    + " transaction_date string, product_id string, product_name string, quantity decimal,"
+                    + " price string, tax string, customer_first_name string, customer_last_name string,"
+                    + " customer_email string, customer_phone string, customer_country string, customer_city string]");
+            List<RecordBatch> batches = csv.batches().toList();
+            assertThat(batches).extracting(RecordBatch::size).containsExactly(30, 30, 30, 10);
+            List<Record> all = batches.stream().flatMap(b -> b.records().stream()).toList();
+            int city = schema.indexOf("customer_city");
+            assertThat(all).extracting(r -> r.get(city)).contains("Zürich", "Bogotá");
+            Record first = all.get(0);
+            assertThat(first.get(0)).isEqualTo("1001");
+            assertThat(first.get(1)).isEqualTo(new BigDecimal("501.0"));
+            assertThat(first.get(2)).isEqualTo("2023-07-11");
+            // the file has no final newline: its last record is still read, and the last position is the file's end
+            assertThat(all.get(99).get(city)).isEqualTo("Los Angeles");
+            SourcePosition end = batches.get(3).position().orElseThrow();
+            assertThat(end.getLong("offset")).contains(size(TRANSACTIONS));
+            assertThat(end.getLong("record")).contains(100L);
+        }
+    }
+
+    @Test
+    void streamsSeedFileReadsTheSameWithOneOrTwoThreadsAndParsesOffsetsWithoutColon() {
+        List<RecordBatch> one = Read.batches(CsvSource.builder().path(STREAMS).chunkRows(500));
+        List<RecordBatch> two = Read.batches(CsvSource.builder().path(STREAMS).chunkRows(500).parallelism(2));
+        assertThat(two).isEqualTo(one);
+        assertThat(one.stream().mapToInt(RecordBatch::size).sum()).isEqualTo(9652);
+        Schema schema = one.get(0).schema();
+        assertThat(schema.field("start_at").orElseThrow().type()).isEqualTo(FieldType.TIMESTAMPTZ);
+        assertThat(schema.field("size_mb").orElseThrow().type()).isEqualTo(FieldType.DECIMAL);
+        assertThat(one.get(0).records().get(0).get(schema.indexOf("start_at")))
+                .isEqualTo(OffsetDateTime.of(2021, 12, 6, 19, 30, 19, 99_000_000, ZoneOffset.ofHours(1)));
+        List<RecordBatch> byBytes = Read.batches(CsvSource.builder().path(STREAMS).chunkBytes(100_000).parallelism(2));
+        assertThat(byBytes.stream().flatMap(b -> b.records().stream()).toList())
+                .isEqualTo(one.stream().flatMap(b -> b.records().stream()).toList());
+        assertThat(byBytes).hasSizeBetween(11, 13);
+    }
+
+    @Test
+    void resumesRightAfterTheCommittedBatchFromItsJsonPosition() {
+        List<RecordBatch> all = Read.batches(CsvSource.builder().path(STREAMS).chunkRows(1000).parallelism(2));
+        SourcePosition committed = SourcePosition.fromJson(all.get(3).position().orElseThrow().toJson());
+        for (int threads : new int[] {1, 2}) {
+            List<RecordBatch> rest = Read.batches(CsvSource.builder().path(STREAMS).chunkRows(1000)
+                    .parallelism(threads).resumeFrom(committed));
+            assertThat(rest).isEqualTo(all.subList(4, all.size()));
+        }
+        // resuming after the last batch gives nothing more
+        SourcePosition last = all.get(all.size() - 1).position().orElseThrow();
+        assertThat(Read.batches(CsvSource.builder().path(STREAMS).resumeFrom(last))).isEmpty();
+    }
+
+    @Test
+    void resumesAStreamBySkippingToThePosition() throws IOException {
+        byte[] bytes = Files.readAllBytes(TRANSACTIONS);
+        Schema schema;
+        List<RecordBatch> all;
+        try (CsvSource csv = CsvSource.builder().stream(new ByteArrayInputStream(bytes), "tx").chunkRows(40).build()) {
+            schema = csv.schema();
+            all = csv.batches().toList();
+        }
+        List<RecordBatch> rest = Read.batches(CsvSource.builder().stream(new ByteArrayInputStream(bytes), "tx")
+                .schema(schema).chunkRows(40).resumeFrom(all.get(0).position().orElseThrow()));
+        assertThat(rest).isEqualTo(all.subList(1, all.size()));
+    }
+
+    @Test
+    void typeOverridesOnTheDirtySeedFileSendEveryUnparsableRowToTheDeadLetterSink() {
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(TRANSACTIONS).type("price", FieldType.decimal(10, 2))
+                .type("transaction_date", FieldType.DATE).onBadRow(OnBadRow.DEAD_LETTER, rejected::add)
+                .chunkRows(16).parallelism(2));
+        assertThat(good.size() + rejected.size()).isEqualTo(100);
+        assertThat(rejected).isNotEmpty().allSatisfy(b -> assertThat(b.location().column()).isPresent());
+        BadRow first = rejected.get(0);
+        assertThat(first.location().describe())
+                .isEqualTo("customer_transactions.csv line 9 record 8, column 'transaction_date', near \"18-07-2023\"");
+        assertThat(first.reason()).isEqualTo("\"18-07-2023\" is not a date (yyyy-MM-dd)");
+        assertThat(rejected.get(1).location().describe()).startsWith("customer_transactions.csv line 10 record 9,"
+                + " column 'price', near \"Two Hundred\"");
+        assertThat(rejected.get(1).text()).startsWith("1009,");
+    }
+
+    @Test
+    void failNamesFileLineColumnAndExcerptAndHandsOutOnlyTheBatchesBeforeTheBadRow() throws IOException {
+        Path file = write("prices.csv", "id,price\n1,1.50\n2,2.50\n3,3.50\n4,4.50\n5,Two Hundred\n6,6.50\n");
+        try (CsvSource csv = CsvSource.builder().path(file).chunkRows(2).sampleRows(3).parallelism(2).build()) {
+            Iterator<RecordBatch> it = csv.batches().iterator();
+            assertThat(it.next().size()).isEqualTo(2);
+            assertThat(it.next().size()).isEqualTo(2);
+            assertThatThrownBy(it::next).isInstanceOfSatisfying(BadInputException.class, e -> {
+                assertThat(e.location().source()).isEqualTo("prices.csv");
+                assertThat(e.location().line()).hasValue(6);
+                assertThat(e.location().recordNumber()).hasValue(5);
+                assertThat(e.location().column()).contains("price");
+                assertThat(e.location().excerpt()).contains("Two Hundred");
+                assertThat(e.getMessage()).startsWith("prices.csv line 6 record 5, column 'price', near \"Two Hundred\": ")
+                        .contains("is not a decimal");
+            });
+        }
+    }
+
+    @Test
+    void skipCountsBadRowsOfEveryKindAndKeepsTheGoodOnes() throws IOException {
+        Path file = dir.resolve("bad.csv");
+        byte[] invalidUtf8 = {'4', ',', (byte) 0xC3, (byte) 0x28, ',', '7', '\n'};
+        try (var out = Files.newOutputStream(file)) {
+            out.write("id,name,n\n1,ok,1\n2,ragged\n3,\"x\"y,3\n".getBytes(StandardCharsets.UTF_8));
+            out.write(invalidUtf8);
+            out.write("5,\"a\"b,5\n6,fine,six\n7,last,7\n8,\"never closed,8\n9,x,9\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("n", FieldType.LONG).build();
+        for (int threads : new int[] {1, 2}) {
+            try (CsvSource csv = CsvSource.builder().path(file).schema(schema).onBadRow(OnBadRow.SKIP)
+                    .parallelism(threads).chunkRows(2).build()) {
+                List<Record> good = csv.batches().flatMap(b -> b.records().stream()).toList();
+                assertThat(good).containsExactly(Record.of(1L, "ok", 1L), Record.of(7L, "last", 7L));
+                assertThat(csv.badRows()).isEqualTo(6);
+            }
+        }
+    }
+
+    @Test
+    void deadLetterHandsEachBadRowWithLineAndReasonInFileOrder() throws IOException {
+        Path file = write("dl.csv", "id,qty\n1,1\n2,\"two\nlines\"\n3,3\n4,4,4\n5,\"5\n");
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).type("qty", FieldType.LONG).sampleRows(1)
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add).parallelism(2).chunkRows(1));
+        assertThat(good).containsExactly(Record.of(1L, 1L), Record.of(3L, 3L));
+        assertThat(rejected).extracting(b -> b.location().line().orElseThrow()).containsExactly(3L, 6L, 7L);
+        assertThat(rejected.get(0).reason()).isEqualTo("\"two\nlines\" is not a long integer");
+        assertThat(rejected.get(0).text()).isEqualTo("2,\"two\nlines\"");
+        assertThat(rejected.get(1).reason()).isEqualTo("expected 2 fields but found 3");
+        assertThat(rejected.get(2).reason()).startsWith("unbalanced quote");
+        assertThat(rejected.get(2).location().column()).contains("qty");
+    }
+
+    @Test
+    void aTwoMegabyteQuotedFieldWithNewlinesAndMultibyteCharsReadsTheSameInParallel() throws IOException {
+        StringBuilder big = new StringBuilder();
+        while (big.length() < 2_000_000) {
+            big.append("Zürich \"東京\", line\nnext 😀 ");
+        }
+        String value = big.toString();
+        Path file = write("big.csv", "id,text\n1,small\n2,\"" + value.replace("\"", "\"\"") + "\"\n3,after\n");
+        List<RecordBatch> one = Read.batches(CsvSource.builder().path(file).chunkRows(1));
+        List<RecordBatch> two = Read.batches(CsvSource.builder().path(file).chunkBytes(1000).parallelism(2));
+        assertThat(one.get(1).records().get(0).get(1)).isEqualTo(value);
+        assertThat(two.stream().flatMap(b -> b.records().stream()).toList())
+                .isEqualTo(one.stream().flatMap(b -> b.records().stream()).toList());
+        assertThat(one.get(2).records().get(0)).isEqualTo(Record.of(3L, "after"));
+        assertThat(one.get(2).position().orElseThrow().getLong("line"))
+                .contains(5L + value.chars().filter(c -> c == '\n').count());
+    }
+
+    @Test
+    void declaredSchemaIsMatchedToTheHeaderByNameAndTypesEveryValue() throws IOException {
+        Path file = write("typed.csv", "paid,amount,at,id,on,tz,n\n"
+                + "yes,12.50,2024-03-01 10:15:30.5,7,2024-03-01,2024-03-01T10:15:30+02:00,3\n"
+                + "F,,2024-03-01T10:15,8,,2024-03-01T10:15:30Z,\n");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.decimal(5, 2))
+                .add("paid", FieldType.BOOLEAN).add("at", FieldType.TIMESTAMP).add("on", FieldType.DATE)
+                .add("tz", FieldType.TIMESTAMPTZ).add("n", FieldType.INT).build();
+        try (CsvSource csv = CsvSource.builder().path(file).schema(schema).build()) {
+            assertThat(csv.schema()).isEqualTo(schema);
+            List<Record> records = csv.batches().flatMap(b -> b.records().stream()).toList();
+            assertThat(records).containsExactly(
+                    Record.of(7L, new BigDecimal("12.50"), true, LocalDateTime.of(2024, 3, 1, 10, 15, 30, 500_000_000),
+                            LocalDate.of(2024, 3, 1), OffsetDateTime.of(2024, 3, 1, 10, 15, 30, 0, ZoneOffset.ofHours(2)), 3),
+                    Record.of(8L, null, false, LocalDateTime.of(2024, 3, 1, 10, 15), null,
+                            OffsetDateTime.of(2024, 3, 1, 10, 15, 30, 0, ZoneOffset.UTC), null));
+        }
+        Path tooBig = write("big.csv", "id,amount\n1,1234.5\n");
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(tooBig).schema(Schema.builder()
+                .add("id", FieldType.LONG).add("amount", FieldType.decimal(5, 2)).build())))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("\"1234.5\" is not a decimal(5,2)");
+        Schema other = Schema.builder().add("id", FieldType.LONG).add("price", FieldType.DECIMAL).build();
+        assertThatThrownBy(() -> CsvSource.builder().path(tooBig).schema(other).build().schema())
+                .isInstanceOf(BadInputException.class).hasMessageContaining("no column 'amount' in the schema");
+    }
+
+    @Test
+    void headerOptionsNameColumnsAndOverridesChangeInferredTypes() throws IOException {
+        Path file = write("noheader.csv", "007,true,2024-01-01\n010,false,2024-01-02\n");
+        try (CsvSource csv = CsvSource.builder().path(file).header(Header.NONE).build()) {
+            assertThat(csv.schema().toString()).isEqualTo("[column_1 string, column_2 boolean, column_3 date]");
+            assertThat(csv.batches().flatMap(b -> b.records().stream()).toList().get(0).get(0)).isEqualTo("007");
+        }
+        try (CsvSource csv = CsvSource.builder().path(file).header(Header.names("code", "ok", "day"))
+                .type("code", FieldType.LONG).build()) {
+            assertThat(csv.schema().toString()).isEqualTo("[code long, ok boolean, day date]");
+            assertThat(csv.batches().flatMap(b -> b.records().stream()).toList())
+                    .containsExactly(Record.of(7L, true, LocalDate.of(2024, 1, 1)), Record.of(10L, false,
+                            LocalDate.of(2024, 1, 2)));
+        }
+        assertThatThrownBy(() -> CsvSource.builder().path(file).header(Header.NONE).type("nope", FieldType.LONG)
+                .build().schema()).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nope'");
+    }
+
+    @Test
+    void formatOptionsDelimiterNullStringTrimCommentsAndLatin1() throws IOException {
+        Path file = write("semi.csv", "# exported\nid; name ;city\n1; \"Ann\" ;NULL\n2;  Bob;  Bern  \n");
+        List<Record> records = Read.records(CsvSource.builder().path(file).delimiter(';').trim(true)
+                .nullString("NULL").commentMarker('#').parallelism(2).chunkRows(1));
+        assertThat(records).containsExactly(Record.of(1L, "Ann", null), Record.of(2L, "Bob", "Bern"));
+        Path latin1 = dir.resolve("latin1.csv");
+        Files.write(latin1, "id,city\n1,Zürich\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(Read.records(CsvSource.builder().path(latin1).encoding(StandardCharsets.ISO_8859_1)))
+                .containsExactly(Record.of(1L, "Zürich"));
+        assertThatThrownBy(() -> CsvSource.builder().path(latin1).encoding(StandardCharsets.UTF_16).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-16");
+        Path quotes = write("height.csv", "name,height\nAnn,5'10\"\n");
+        assertThat(Read.records(CsvSource.builder().path(quotes).lenientQuotes(true)))
+                .containsExactly(Record.of("Ann", "5'10\""));
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(quotes)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("quote character inside an unquoted field");
+    }
+
+    @Test
+    void byteOrderMarkIsDroppedUnlessKept() throws IOException {
+        Path file = dir.resolve("bom.csv");
+        Files.write(file, new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, 'i', 'd', '\n', '1', '\n'});
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            assertThat(csv.schema().names()).containsExactly("id");
+        }
+        try (CsvSource csv = CsvSource.builder().path(file).keepByteOrderMark(true).build()) {
+            assertThat(csv.schema().names()).containsExactly("\uFEFFid");
+        }
+    }
+
+    @Test
+    void emptyFileAndHeaderOnlyGiveNoBatches() throws IOException {
+        try (CsvSource csv = CsvSource.builder().path(write("empty.csv", "")).build()) {
+            assertThat(csv.schema().size()).isZero();
+            assertThat(csv.batches()).isEmpty();
+        }
+        try (CsvSource csv = CsvSource.builder().path(write("header.csv", "a,b\n")).parallelism(2).build()) {
+            assertThat(csv.schema().toString()).isEqualTo("[a string, b string]");
+            assertThat(csv.batches()).isEmpty();
+        }
+    }
+
+    @Test
+    void splitWritesValidChunkFilesWithTheHeaderRepeated() throws IOException {
+        List<Path> chunks = CsvSource.split(TRANSACTIONS, dir.resolve("chunks"), 30);
+        assertThat(chunks).extracting(p -> p.getFileName().toString()).containsExactly(
+                "customer_transactions_00001.csv", "customer_transactions_00002.csv",
+                "customer_transactions_00003.csv", "customer_transactions_00004.csv");
+        String header = Files.readAllLines(TRANSACTIONS).get(0);
+        List<Record> fromChunks = new ArrayList<>();
+        Schema schema;
+        try (CsvSource whole = CsvSource.builder().path(TRANSACTIONS).build()) {
+            schema = whole.schema();
+        }
+        for (Path chunk : chunks) {
+            assertThat(Files.readAllLines(chunk).get(0)).isEqualTo(header);
+            fromChunks.addAll(Read.records(CsvSource.builder().path(chunk).schema(schema)));
+        }
+        assertThat(fromChunks).isEqualTo(Read.records(CsvSource.builder().path(TRANSACTIONS)));
+
+        Path quoted = write("quoted.csv", "a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n3,\"\"\"\"");
+        List<Path> parts = CsvSource.split(quoted, dir.resolve("q"), 2);
+        assertThat(parts).hasSize(2);
+        assertThat(Files.readString(parts.get(0))).isEqualTo("a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n");
+        assertThat(Files.readString(parts.get(1))).isEqualTo("a,b\r\n3,\"\"\"\"\r\n");
+    }
+
+    @Test
+    void closingTheStreamEarlyStopsTheParsingThreads() throws Exception {
+        try (CsvSource csv = CsvSource.builder().path(STREAMS).chunkRows(100).parallelism(2).build();
+             var batches = csv.batches()) {
+            assertThat(batches.limit(2).count()).isEqualTo(2);
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (liveParseThreads() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(liveParseThreads()).isZero();
+    }
+
+    @Test
+    void builderRejectsInvalidCombinations() {
+        assertThatThrownBy(() -> CsvSource.builder().build()).hasMessageContaining("path and stream");
+        assertThatThrownBy(() -> CsvSource.builder().path(TRANSACTIONS).onBadRow(OnBadRow.DEAD_LETTER).build())
+                .hasMessageContaining("DEAD_LETTER needs a sink");
+        assertThatThrownBy(() -> CsvSource.builder().path(TRANSACTIONS).delimiter('"').build())
+                .hasMessageContaining("delimiter");
+        assertThatThrownBy(() -> CsvSource.builder().chunkRows(0)).hasMessageContaining("chunkRows");
+        CsvSource csv = CsvSource.builder().path(TRANSACTIONS).build();
+        csv.batches().close();
+        assertThatThrownBy(csv::batches).isInstanceOf(IllegalStateException.class);
+    }
+
+    private static long liveParseThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("mds-csv-") && t.isAlive()).count();
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private static long size(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
