@@ -1,0 +1,174 @@
+package dev.mds.vault;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
+import dev.mds.vault.internal.Relation;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * An effectivity satellite over a link with a driving key: when each link of a driving key (say a user) starts
+ * and ends. Insert-only: opening a link inserts a row with the end of time as {@code end_date}; when the
+ * driving key moves to another link, a row closing the old link is inserted. A definition; not thread-safe.
+ *
+ * <pre>{@code
+ * vault.effectivitySatellite("dds.eff_user_product").link("purchase_hk").drivingKey("user_hk")
+ *     .effectiveFrom("purchased_at").from(purchases).load();
+ * }</pre>
+ *
+ * Per load, the stage's latest row per driving key (by effective-from, then load date) is the driving key's
+ * active link; intermediate changes inside one stage are collapsed. Re-loading a stage inserts nothing.
+ */
+public final class EffectivitySatellite {
+    /** Stored columns. */
+    public static final String START_DATE = "start_date";
+    public static final String END_DATE = "end_date";
+
+    private final Vault vault;
+    private final TableName table;
+    private String link;
+    private String drivingKey;
+    private String effectiveFrom;
+    private Stage stage;
+
+    EffectivitySatellite(Vault vault, TableName table) {
+        this.vault = vault;
+        this.table = table;
+    }
+
+    /** The link's hash key column. */
+    public EffectivitySatellite link(String column) {
+        this.link = Identifiers.check(column);
+        return this;
+    }
+
+    /** The hash key of the driving hub (one of the link's references). */
+    public EffectivitySatellite drivingKey(String column) {
+        this.drivingKey = Identifiers.check(column);
+        return this;
+    }
+
+    /** The stage column saying when the link became effective. */
+    public EffectivitySatellite effectiveFrom(String column) {
+        this.effectiveFrom = Identifiers.check(column);
+        return this;
+    }
+
+    public EffectivitySatellite from(Stage stage) {
+        this.stage = stage;
+        return this;
+    }
+
+    private String name() {
+        return "effectivity satellite " + table;
+    }
+
+    private void validate() {
+        List<String> missing = new ArrayList<>();
+        if (link == null) {
+            missing.add("link");
+        }
+        if (drivingKey == null) {
+            missing.add("drivingKey");
+        }
+        if (effectiveFrom == null) {
+            missing.add("effectiveFrom");
+        }
+        if (stage == null) {
+            missing.add("from");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
+        }
+    }
+
+    private static String endOfTime(String sqlType) {
+        return "date".equals(sqlType) ? "DATE '9999-12-31'" : "'9999-12-31 00:00:00+00'::" + sqlType;
+    }
+
+    /** The DDL: primary key (link, load date), an index on the driving key. */
+    public List<String> createTableSql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), c -> {
+            Relation s = Vault.relation(c, name(), stage.target());
+            String effType = s.require(name(), effectiveFrom).sqlType();
+            StringJoiner cols = new StringJoiner(",\n    ");
+            int w = vault.algorithm().bytes();
+            cols.add(Identifiers.quote(link) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(link) + ") = " + w + ")");
+            cols.add(Identifiers.quote(drivingKey) + " bytea NOT NULL");
+            cols.add(Identifiers.quote(START_DATE) + " " + effType);
+            cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");
+            cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+            cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+            cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
+            String idx = (table.name() + "_" + drivingKey + "_idx");
+            return List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()),
+                    "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)",
+                    "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(idx.length() > 60 ? idx.substring(0, 60) : idx)
+                            + " ON " + table.quoted() + " (" + Identifiers.quote(drivingKey) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
+        });
+    }
+
+    public void createTable() {
+        vault.run(name(), createTableSql(), -1);
+    }
+
+    public List<String> sql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), this::statements);
+    }
+
+    /** Opens and closes links in one transaction. */
+    public LoadResult load() {
+        validate();
+        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
+        return vault.run(table.toString(), st, 0);
+    }
+
+    private List<String> statements(Connection c) {
+        String where = name() + " from " + stage;
+        Relation target = Vault.relation(c, name(), table);
+        Relation s = Vault.relation(c, name(), stage.target());
+        Vault.checkBytea(where, s, link);
+        Vault.checkBytea(where, s, drivingKey);
+        vault.checkWidth(c, where, stage.target(), link);
+        vault.checkWidth(c, name(), table, link);
+        s.require(where, effectiveFrom);
+        s.require(where, Stage.LOAD_DATE);
+        String end = endOfTime(target.require(name(), END_DATE).sqlType());
+        String lk = Identifiers.quote(link);
+        String dk = Identifiers.quote(drivingKey);
+        String ef = Identifiers.quote(effectiveFrom);
+        String ld = Identifiers.quote(Stage.LOAD_DATE);
+        String rs = Identifiers.quote(Stage.RECORD_SOURCE);
+        String sd = Identifiers.quote(START_DATE);
+        String ed = Identifiers.quote(END_DATE);
+        String eff = table.quoted();
+        String sql = "WITH active AS (\n"
+                + "    SELECT DISTINCT ON (s." + dk + ") s." + lk + ", s." + dk + ", s." + ef + " AS start_date, s." + ld + ", s." + rs + "\n"
+                + "    FROM " + stage.target().quoted() + " AS s\n"
+                + "    WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND s." + ef + " IS NOT NULL\n"
+                + "    ORDER BY s." + dk + ", s." + ef + " DESC, s." + ld + " DESC, s." + lk + "\n"
+                + "),\n"
+                + "latest AS (\n"
+                + "    SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"
+                + "    WHERE e." + dk + " IN (SELECT a." + dk + " FROM active AS a)\n"
+                + "    ORDER BY e." + lk + ", e." + ld + " DESC\n"
+                + "),\n"
+                + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
+                + "changes AS (\n"
+                + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
+                + "    FROM active AS a WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
+                + "    UNION ALL\n"
+                + "    SELECT o." + lk + ", o." + dk + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
+                + "    FROM open AS o JOIN active AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
+                + ")\n"
+                + "INSERT INTO " + eff + " (" + lk + ", " + dk + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
+                + "SELECT * FROM changes\n"
+                + "ON CONFLICT (" + lk + ", " + ld + ") DO NOTHING";
+        return List.of(sql);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.mds.vault;
+
+/**
+ * How values become the bytes that are hashed into hash keys and hashdiffs. Chosen per {@link Vault}.
+ *
+ * <pre>{@code
+ * Vault.on(dataSource).standard(HashStandard.AUTOMATEDV);   // sits beside an AutomateDV vault
+ * Vault.on(dataSource);                                      // CANONICAL, the default
+ * }</pre>
+ */
+public enum HashStandard {
+    /**
+     * Byte-for-byte what AutomateDV renders for PostgreSQL: each column {@code NULLIF(UPPER(TRIM(CAST(c AS
+     * VARCHAR))), '')}; NULL parts become {@code ^^}; parts joined with {@code ||}; a single-column key that is
+     * NULL or empty hashes to NULL, a composite key is NULL when every part is; hashdiff columns sorted by name.
+     * Inherits AutomateDV's weaknesses: the text of dates, timestamps and floats depends on session settings,
+     * {@code ('A||B','C')} equals {@code ('A','B||C')}, a real {@code '^^'} equals NULL, and SHA-256 input goes
+     * through a text-to-bytea cast that breaks on backslashes.
+     */
+    AUTOMATEDV,
+    /**
+     * Session-independent and unambiguous: each part is {@code <characters>:<text>} or {@code ~} for NULL, the
+     * text being a type-specific canonical form (numbers without trailing zeros, times as UTC epoch
+     * microseconds, dates as epoch days, floats as their IEEE bits, bytes as hex); the concatenation is hashed
+     * as UTF-8. No case folding or trimming (both depend on the database's collation). The Java {@link Hasher}
+     * gives the same bytes as the SQL.
+     */
+    CANONICAL
+}

@@ -1,0 +1,220 @@
+package dev.mds.vault;
+
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.Schema;
+import dev.mds.vault.internal.Canonical;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Computes hash keys and hashdiffs in Java, with the same bytes as the SQL that {@link Vault} generates, for
+ * hashing records on their way in (streams, CDC) without a round trip. Immutable and thread-safe.
+ *
+ * <pre>{@code
+ * Hasher users = Hasher.builder(Schema.of(Field.of("email", FieldType.STRING))).build();   // CANONICAL, MD5
+ * Optional<byte[]> userHk = users.hashKey("ann@example.com");
+ * Hasher diff = Hasher.builder(payloadSchema).standard(HashStandard.AUTOMATEDV).build();
+ * byte[] hashdiff = diff.hashDiff(record);
+ * }</pre>
+ *
+ * Under {@link HashStandard#CANONICAL} every {@link FieldType} kind can be hashed except JSON (jsonb's
+ * normalisation is not reproduced in Java: cast JSON to text in the stage if it must be hashed in Java). Under
+ * {@link HashStandard#AUTOMATEDV} only types whose PostgreSQL text form is independent of session settings
+ * (string, int, long, decimal, boolean, uuid) can be hashed in Java; the others are refused at {@code build()}.
+ */
+public final class Hasher {
+    private final HashStandard standard;
+    private final HashAlgorithm algorithm;
+    private final boolean emptyStringAsNull;
+    private final List<Field> fields;
+    private final int[] diffOrder;
+    private final MessageDigest prototype;
+    private final ThreadLocal<Work> work;
+
+    private Hasher(Builder b) {
+        this.standard = b.standard;
+        this.algorithm = b.algorithm;
+        this.emptyStringAsNull = b.emptyStringAsNull;
+        this.fields = b.schema.fields();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i++) {
+            order.add(i);
+        }
+        if (standard == HashStandard.AUTOMATEDV) {
+            order.sort(Comparator.comparing(i -> fields.get(i).name()));
+        }
+        this.diffOrder = order.stream().mapToInt(Integer::intValue).toArray();
+        try {
+            this.prototype = MessageDigest.getInstance(algorithm.javaName());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no " + algorithm.javaName(), e);
+        }
+        this.work = ThreadLocal.withInitial(this::newWork);
+    }
+
+    /** A builder for a hasher of values in the order of {@code parts}. */
+    public static Builder builder(Schema parts) {
+        return new Builder(parts);
+    }
+
+    /**
+     * The hash key of these values (in schema order), or empty when the key is NULL: every part NULL (or
+     * empty, where empty strings count as NULL).
+     *
+     * @throws IllegalArgumentException when the number of values or a value's Java type does not fit the schema
+     */
+    public Optional<byte[]> hashKey(Object... values) {
+        check(values.length);
+        Work w = work.get();
+        boolean present = standard == HashStandard.AUTOMATEDV
+                ? Canonical.automateDv(w.buffer, fields, values, null, true)
+                : Canonical.canonical(w.buffer, fields, values, emptyStringAsNull, true);
+        return present ? Optional.of(digest(w)) : Optional.empty();
+    }
+
+    /** As {@link #hashKey(Object...)} for the values of a record (same order as the schema). */
+    public Optional<byte[]> hashKey(Record record) {
+        return hashKey(record.values().toArray());
+    }
+
+    /**
+     * The hashdiff of these values (in schema order). An all-NULL hashdiff is hashed as is, never NULL.
+     *
+     * @throws IllegalArgumentException when the number of values or a value's Java type does not fit the schema
+     */
+    public byte[] hashDiff(Object... values) {
+        check(values.length);
+        Work w = work.get();
+        if (standard == HashStandard.AUTOMATEDV) {
+            Canonical.automateDv(w.buffer, fields, values, diffOrder, false);
+        } else {
+            Canonical.canonical(w.buffer, fields, values, emptyStringAsNull, false);
+        }
+        return digest(w);
+    }
+
+    /** As {@link #hashDiff(Object...)} for the values of a record. */
+    public byte[] hashDiff(Record record) {
+        return hashDiff(record.values().toArray());
+    }
+
+    /** The ghost key: all zero bytes of the algorithm's width. */
+    public byte[] ghostKey() {
+        return new byte[algorithm.bytes()];
+    }
+
+    public HashStandard standard() {
+        return standard;
+    }
+
+    public HashAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    private byte[] digest(Work w) {
+        if (standard == HashStandard.AUTOMATEDV && algorithm == HashAlgorithm.SHA256) {
+            byte[] b = w.buffer.bytes();
+            for (int i = 0; i < w.buffer.length(); i++) {
+                if (b[i] == '\\') {
+                    throw new IllegalArgumentException("AUTOMATEDV with SHA256 casts the text to bytea, which reads"
+                            + " backslashes as escapes; a value with a backslash cannot be hashed the same way in Java"
+                            + " (use HashStandard.CANONICAL)");
+                }
+            }
+        }
+        return w.digest();
+    }
+
+    private void check(int n) {
+        if (n != fields.size()) {
+            throw new IllegalArgumentException("the hasher is for " + fields.size() + " values " + names() + ", got " + n);
+        }
+    }
+
+    private List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (Field f : fields) {
+            names.add(f.name());
+        }
+        return names;
+    }
+
+    private Work newWork() {
+        try {
+            return new Work((MessageDigest) prototype.clone());
+        } catch (CloneNotSupportedException e) {
+            try {
+                return new Work(MessageDigest.getInstance(algorithm.javaName()));
+            } catch (NoSuchAlgorithmException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+    }
+
+    private static final class Work {
+        final MessageDigest md;
+        final Canonical.Buffer buffer = new Canonical.Buffer();
+
+        Work(MessageDigest md) {
+            this.md = md;
+        }
+
+        byte[] digest() {
+            md.update(buffer.bytes(), 0, buffer.length());
+            return md.digest();
+        }
+    }
+
+    /**
+     * Settings of a {@link Hasher}. Defaults: {@link HashStandard#CANONICAL}, {@link HashAlgorithm#MD5}, empty
+     * strings are values (not NULL) under CANONICAL.
+     */
+    public static final class Builder {
+        private final Schema schema;
+        private HashStandard standard = HashStandard.CANONICAL;
+        private HashAlgorithm algorithm = HashAlgorithm.MD5;
+        private boolean emptyStringAsNull;
+
+        private Builder(Schema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+            if (schema.size() == 0) {
+                throw new IllegalArgumentException("a hasher needs at least one column");
+            }
+        }
+
+        public Builder standard(HashStandard standard) {
+            this.standard = Objects.requireNonNull(standard, "standard");
+            return this;
+        }
+
+        public Builder algorithm(HashAlgorithm algorithm) {
+            this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+            return this;
+        }
+
+        /** Under CANONICAL: whether an empty string counts as NULL (AUTOMATEDV always treats it so). */
+        public Builder emptyStringAsNull(boolean emptyStringAsNull) {
+            this.emptyStringAsNull = emptyStringAsNull;
+            return this;
+        }
+
+        /**
+         * The hasher.
+         *
+         * @throws IllegalArgumentException naming a column whose type cannot be hashed in Java under the standard
+         */
+        public Hasher build() {
+            for (Field f : schema.fields()) {
+                Canonical.checkHashable(standard, f);
+            }
+            return new Hasher(this);
+        }
+    }
+}

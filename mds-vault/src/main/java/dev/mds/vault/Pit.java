@@ -1,0 +1,163 @@
+package dev.mds.vault;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
+import dev.mds.vault.internal.Relation;
+import java.sql.Connection;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * A point-in-time table over a hub and its satellites: for each hub key and each as-of date, the key and load
+ * date of each satellite's row in effect then (the ghost key and 1900-01-01 when there is none). Rebuilt in
+ * full by each {@link #load()}. A definition; not thread-safe.
+ *
+ * <pre>{@code
+ * vault.pit("dds.pit_users").hub("dds.hub_users", "user_hk").satellites("dds.sat_users")
+ *     .asOf(List.of(LocalDate.of(2024, 1, 31), LocalDate.of(2024, 2, 29))).load();
+ * }</pre>
+ *
+ * Columns: the hash key, {@code as_of_date}, and per satellite {@code <sat>_pk} and {@code <sat>_ldts}.
+ */
+public final class Pit {
+    /** The as-of column. */
+    public static final String AS_OF_DATE = "as_of_date";
+
+    private final Vault vault;
+    private final TableName table;
+    private TableName hub;
+    private String hashKey;
+    private final List<TableName> satellites = new ArrayList<>();
+    private final List<Object> asOf = new ArrayList<>();
+
+    Pit(Vault vault, TableName table) {
+        this.vault = vault;
+        this.table = table;
+    }
+
+    /** The hub and its hash key column (the satellites' parent column has the same name). */
+    public Pit hub(String hubTable, String hashKeyColumn) {
+        this.hub = TableName.parse(hubTable);
+        this.hashKey = Identifiers.check(hashKeyColumn);
+        return this;
+    }
+
+    public Pit satellites(String... tables) {
+        for (String t : tables) {
+            satellites.add(TableName.parse(t));
+        }
+        return this;
+    }
+
+    /** The as-of dates: {@link LocalDate}, {@link LocalDateTime}, {@link OffsetDateTime}, {@link ZonedDateTime} or {@link Instant}. */
+    public Pit asOf(List<?> dates) {
+        for (Object d : dates) {
+            if (!(d instanceof LocalDate || d instanceof LocalDateTime || d instanceof OffsetDateTime
+                    || d instanceof ZonedDateTime || d instanceof Instant)) {
+                throw new IllegalArgumentException(name() + ": as-of date " + d + " is not a java.time date or timestamp");
+            }
+            asOf.add(d instanceof ZonedDateTime z ? z.toOffsetDateTime() : d);
+        }
+        return this;
+    }
+
+    private String name() {
+        return "pit " + table;
+    }
+
+    private void validate() {
+        List<String> missing = new ArrayList<>();
+        if (hub == null) {
+            missing.add("hub");
+        }
+        if (satellites.isEmpty()) {
+            missing.add("satellites");
+        }
+        if (asOf.isEmpty()) {
+            missing.add("asOf");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
+        }
+    }
+
+    private static String prefix(TableName sat) {
+        return sat.name();
+    }
+
+    public List<String> createTableSql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), c -> {
+            Relation h = Vault.relation(c, name(), hub);
+            String ldType = h.require(name(), Stage.LOAD_DATE).sqlType();
+            StringJoiner cols = new StringJoiner(",\n    ");
+            cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL");
+            cols.add(Identifiers.quote(AS_OF_DATE) + " " + ldType + " NOT NULL");
+            for (TableName s : satellites) {
+                Relation sr = Vault.relation(c, name(), s);
+                cols.add(Identifiers.quote(prefix(s) + "_pk") + " bytea NOT NULL");
+                cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + sr.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+            }
+            cols.add("PRIMARY KEY (" + Identifiers.quote(hashKey) + ", " + Identifiers.quote(AS_OF_DATE) + ")");
+            return List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()),
+                    "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)");
+        });
+    }
+
+    public void createTable() {
+        vault.run(name(), createTableSql(), -1);
+    }
+
+    public List<String> sql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), this::statements);
+    }
+
+    /** Rebuilds the table in one transaction. */
+    public LoadResult load() {
+        validate();
+        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
+        return vault.run(table.toString(), st, 1);
+    }
+
+    private List<String> statements(Connection c) {
+        Relation h = Vault.relation(c, name(), hub);
+        Vault.checkBytea(name(), h, hashKey);
+        Vault.relation(c, name(), table);
+        String ldType = h.require(name(), Stage.LOAD_DATE).sqlType();
+        String hk = Identifiers.quote(hashKey);
+        String ld = Identifiers.quote(Stage.LOAD_DATE);
+        String ghost = vault.hashSql().ghostLiteral();
+        StringJoiner dates = new StringJoiner(", ");
+        for (Object d : asOf) {
+            dates.add("(" + Identifiers.literal(d.toString()) + "::" + ldType + ")");
+        }
+        StringJoiner sel = new StringJoiner(", ");
+        StringJoiner cols = new StringJoiner(", ");
+        StringJoiner joins = new StringJoiner("\n");
+        sel.add("h." + hk).add("a.d");
+        cols.add(hk).add(Identifiers.quote(AS_OF_DATE));
+        int i = 0;
+        for (TableName s : satellites) {
+            Relation sr = Vault.relation(c, name(), s);
+            sr.require(name(), hashKey);
+            String satLd = sr.require(name(), Stage.LOAD_DATE).sqlType();
+            String alias = "s" + (i++);
+            sel.add("COALESCE(" + alias + "." + hk + ", " + ghost + ")");
+            sel.add("COALESCE(" + alias + "." + ld + ", '1900-01-01 00:00:00+00'::" + satLd + ")");
+            cols.add(Identifiers.quote(prefix(s) + "_pk")).add(Identifiers.quote(prefix(s) + "_ldts"));
+            joins.add("LEFT JOIN LATERAL (SELECT t." + hk + ", t." + ld + " FROM " + s.quoted() + " AS t WHERE t." + hk
+                    + " = h." + hk + " AND t." + ld + " <= a.d ORDER BY t." + ld + " DESC LIMIT 1) AS " + alias + " ON true");
+        }
+        return List.of("DELETE FROM " + table.quoted(),
+                "INSERT INTO " + table.quoted() + " (" + cols + ")\nSELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"
+                        + "CROSS JOIN (VALUES " + dates + ") AS a(d)\n" + joins);
+    }
+}

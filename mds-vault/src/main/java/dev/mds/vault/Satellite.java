@@ -1,0 +1,217 @@
+package dev.mds.vault;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
+import dev.mds.vault.internal.Relation;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * A satellite: the history of a parent's descriptive columns, one row per change. A definition: configure it,
+ * then {@link #createTable()}, {@link #sql()} or {@link #load()}. Not thread-safe.
+ *
+ * <pre>{@code
+ * vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff")
+ *     .payload("name", "age", "title", "occupation").effectiveFrom("updated_at").from(users).load();
+ * }</pre>
+ *
+ * A stage row is inserted only when its hashdiff differs from the row before it in time for that key: the
+ * latest stored row for new data, the preceding stored or staged row for late-arriving data. Several changes
+ * of one key in one stage are all kept, in load-date order. A stage row whose (key, load date) is already
+ * stored is skipped, so re-loading a stage inserts nothing; the primary key (hash key, load date) backs this
+ * and makes "latest row per key" an index lookup. Two stage rows with the same key and load date but different
+ * hashdiffs are ambiguous: the one with the smallest hashdiff is kept.
+ */
+public final class Satellite {
+    private final Vault vault;
+    private final TableName table;
+    private String parent;
+    private String hashDiff;
+    private final List<String> payload = new ArrayList<>();
+    private String effectiveFrom;
+    private Stage stage;
+
+    Satellite(Vault vault, TableName table) {
+        this.vault = vault;
+        this.table = table;
+    }
+
+    /** The parent's hash key column (a hub's or a link's). */
+    public Satellite parent(String hashKeyColumn) {
+        this.parent = Identifiers.check(hashKeyColumn);
+        return this;
+    }
+
+    public Satellite hashDiff(String column) {
+        this.hashDiff = Identifiers.check(column);
+        return this;
+    }
+
+    public Satellite payload(String... columns) {
+        for (String c : columns) {
+            payload.add(Identifiers.check(c));
+        }
+        return this;
+    }
+
+    /** A stage column stored as {@code effective_from}. */
+    public Satellite effectiveFrom(String column) {
+        this.effectiveFrom = Identifiers.check(column);
+        return this;
+    }
+
+    public Satellite from(Stage stage) {
+        this.stage = stage;
+        return this;
+    }
+
+    /** The name of the stored effective-from column. */
+    public static final String EFFECTIVE_FROM = "effective_from";
+
+    private String name() {
+        return "satellite " + table;
+    }
+
+    private void validate() {
+        List<String> missing = new ArrayList<>();
+        if (parent == null) {
+            missing.add("parent");
+        }
+        if (hashDiff == null) {
+            missing.add("hashDiff");
+        }
+        if (stage == null) {
+            missing.add("from");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
+        }
+    }
+
+    /** The DDL: primary key (hash key, load date), whose index serves "latest row per key". */
+    public List<String> createTableSql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), c -> {
+            Relation s = Vault.relation(c, name(), stage.target());
+            int w = vault.algorithm().bytes();
+            StringJoiner cols = new StringJoiner(",\n    ");
+            cols.add(Identifiers.quote(parent) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(parent) + ") = " + w + ")");
+            cols.add(Identifiers.quote(hashDiff) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(hashDiff) + ") = " + w + ")");
+            for (String p : payload) {
+                cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
+            }
+            if (effectiveFrom != null) {
+                cols.add(Identifiers.quote(EFFECTIVE_FROM) + " " + s.require(name(), effectiveFrom).sqlType());
+            }
+            cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+            cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+            cols.add("PRIMARY KEY (" + Identifiers.quote(parent) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
+            return List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()),
+                    "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)");
+        });
+    }
+
+    public void createTable() {
+        vault.run(name(), createTableSql(), -1);
+    }
+
+    /** The statements {@link #load()} runs. */
+    public List<String> sql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), this::statements);
+    }
+
+    /** Loads the changes in one transaction. */
+    public LoadResult load() {
+        validate();
+        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
+        return vault.run(table.toString(), st, 0);
+    }
+
+    /**
+     * Inserts the ghost record (ghost key, all-zero hashdiff, NULL payload, load date 1900-01-01, record source
+     * {@code SYSTEM}) if it is missing.
+     */
+    public LoadResult insertGhostRecord() {
+        validate();
+        String ghost = vault.hashSql().ghostLiteral();
+        String sql = "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
+                + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE) + ") VALUES ("
+                + ghost + ", " + ghost + ", '1900-01-01', 'SYSTEM') ON CONFLICT DO NOTHING";
+        return vault.run(table.toString(), List.of(sql), 0);
+    }
+
+    private List<String> statements(Connection c) {
+        String where = name() + " from " + stage;
+        Relation target = Vault.relation(c, name(), table);
+        Relation s = Vault.relation(c, name(), stage.target());
+        Vault.checkBytea(name(), target, parent);
+        Vault.checkBytea(where, s, parent);
+        Vault.checkBytea(where, s, hashDiff);
+        vault.checkWidth(c, name(), table, parent);
+        vault.checkWidth(c, where, stage.target(), parent);
+        vault.checkWidth(c, where, stage.target(), hashDiff);
+        for (String p : payload) {
+            s.require(where, p);
+            target.require(name(), p);
+        }
+        if (effectiveFrom != null) {
+            s.require(where, effectiveFrom);
+        }
+        s.require(where, Stage.LOAD_DATE);
+        s.require(where, Stage.RECORD_SOURCE);
+        String hk = Identifiers.quote(parent);
+        String hd = Identifiers.quote(hashDiff);
+        String ld = Identifiers.quote(Stage.LOAD_DATE);
+        String rs = Identifiers.quote(Stage.RECORD_SOURCE);
+        List<String> extra = new ArrayList<>(payload);
+        if (effectiveFrom != null) {
+            extra.add(EFFECTIVE_FROM);
+        }
+        StringJoiner candExtra = new StringJoiner("");
+        StringJoiner nulls = new StringJoiner("");
+        StringJoiner seqExtra = new StringJoiner("");
+        for (String p : payload) {
+            candExtra.add(", s." + Identifiers.quote(p));
+            nulls.add(", NULL::" + target.require(name(), p).sqlType());
+            seqExtra.add(", c." + Identifiers.quote(p));
+        }
+        if (effectiveFrom != null) {
+            candExtra.add(", s." + Identifiers.quote(effectiveFrom) + " AS " + Identifiers.quote(EFFECTIVE_FROM));
+            nulls.add(", NULL::" + target.require(name(), EFFECTIVE_FROM).sqlType());
+            seqExtra.add(", c." + Identifiers.quote(EFFECTIVE_FROM));
+        }
+        String sat = table.quoted();
+        String insertCols = hk + ", " + hd + (extra.isEmpty() ? "" : ", " + Identifiers.quoteAll(extra)) + ", " + ld + ", " + rs;
+        String sql = "WITH cand AS MATERIALIZED (\n"
+                + "    SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
+                + "    FROM " + stage.target().quoted() + " AS s\n"
+                + "    WHERE s." + hk + " IS NOT NULL\n"
+                + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")\n"
+                + "    ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
+                + "),\n"
+                + "keys AS (SELECT " + hk + ", min(" + ld + ") AS min_ld FROM cand GROUP BY " + hk + "),\n"
+                + "prior AS (\n"
+                + "    SELECT p.* FROM keys AS k CROSS JOIN LATERAL (\n"
+                + "        SELECT t." + hk + ", t." + hd + ", t." + ld + " FROM " + sat + " AS t\n"
+                + "        WHERE t." + hk + " = k." + hk + " AND t." + ld + " < k.min_ld ORDER BY t." + ld + " DESC LIMIT 1) AS p\n"
+                + "    UNION ALL\n"
+                + "    SELECT t." + hk + ", t." + hd + ", t." + ld + " FROM " + sat + " AS t JOIN keys AS k ON t." + hk + " = k." + hk
+                + " AND t." + ld + " > k.min_ld\n"
+                + "),\n"
+                + "seq AS (\n"
+                + "    SELECT c." + hk + ", c." + hd + seqExtra + ", c." + ld + ", c." + rs + ", true AS is_new FROM cand AS c\n"
+                + "    UNION ALL\n"
+                + "    SELECT p." + hk + ", p." + hd + nulls + ", p." + ld + ", NULL::text, false FROM prior AS p\n"
+                + "),\n"
+                + "w AS (SELECT seq.*, lag(seq." + hd + ") OVER (PARTITION BY seq." + hk + " ORDER BY seq." + ld + ") AS prev_hashdiff FROM seq)\n"
+                + "INSERT INTO " + sat + " (" + insertCols + ")\n"
+                + "SELECT " + insertCols + " FROM w\n"
+                + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd + "\n"
+                + "ON CONFLICT (" + hk + ", " + ld + ") DO NOTHING";
+        return List.of(sql);
+    }
+}

@@ -1,0 +1,190 @@
+package dev.mds.vault;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A stage: a source relation plus hash keys, hashdiffs, a load date and a record source, materialised in SQL
+ * by {@link Vault#createStage(Stage)}. Immutable: each call returns a new stage.
+ *
+ * <pre>{@code
+ * Stage users = Stage.of("raw.users").into("stg.users")
+ *     .hashKey("user_hk", "email")
+ *     .hashDiff("user_hashdiff", "name", "age", "title", "occupation")
+ *     .recordSource("faker").loadDate("_extracted_at");
+ * vault.createStage(users);
+ * }</pre>
+ *
+ * The stage has every source column, the derived columns, {@code load_date} (from the {@link #loadDate}
+ * column), {@code record_source} and the hash columns. Defaults: a view ({@link Materialization#VIEW}), record
+ * source {@code 'unknown'}; a load date column is required.
+ */
+public final class Stage {
+    /** The stage's load date column. */
+    public static final String LOAD_DATE = "load_date";
+    /** The stage's record source column. */
+    public static final String RECORD_SOURCE = "record_source";
+
+    /** How a stage is kept in the database. */
+    public enum Materialization {
+        /** A view: hashes are computed by every reader (as AutomateDV stages usually are). */
+        VIEW,
+        /** A table: hashes are computed once when the stage is created. */
+        TABLE,
+        /** An unlogged table: as TABLE, without WAL (lost on a crash; the stage can be recreated). */
+        UNLOGGED_TABLE
+    }
+
+    /** A column computed by a SQL expression over the source's columns (written by the program, not data). */
+    public record Derived(String name, String sql) {
+    }
+
+    /** A hash column: a key over {@code columns} in order, or a hashdiff. */
+    public record Hash(String name, List<String> columns, boolean diff) {
+    }
+
+    private final TableName source;
+    private final TableName target;
+    private final List<Derived> derived;
+    private final List<Hash> hashes;
+    private final String recordSource;
+    private final boolean recordSourceIsColumn;
+    private final String loadDate;
+    private final Materialization materialization;
+
+    private Stage(TableName source, TableName target, List<Derived> derived, List<Hash> hashes, String recordSource,
+            boolean recordSourceIsColumn, String loadDate, Materialization materialization) {
+        this.source = source;
+        this.target = target;
+        this.derived = List.copyOf(derived);
+        this.hashes = List.copyOf(hashes);
+        this.recordSource = recordSource;
+        this.recordSourceIsColumn = recordSourceIsColumn;
+        this.loadDate = loadDate;
+        this.materialization = materialization;
+    }
+
+    /** A stage over the source relation ({@link TableName#parse(String)}); its target defaults to {@code <schema>.stg_<name>}. */
+    public static Stage of(String source) {
+        TableName s = TableName.parse(source);
+        return new Stage(s, s.withName("stg_" + s.name()), List.of(), List.of(), "unknown", false, null,
+                Materialization.VIEW);
+    }
+
+    /** The relation the stage is created as. */
+    public Stage into(String target) {
+        return new Stage(source, TableName.parse(target), derived, hashes, recordSource, recordSourceIsColumn, loadDate,
+                materialization);
+    }
+
+    /**
+     * A column computed by a SQL expression over the source's columns, e.g. {@code derived("brand_model",
+     * "make || model")}. The expression is trusted program text, used as written.
+     */
+    public Stage derived(String name, String sqlExpression) {
+        Identifiers.check(name);
+        Objects.requireNonNull(sqlExpression, "sqlExpression");
+        if (sqlExpression.isBlank()) {
+            throw new IllegalArgumentException("derived column '" + name + "' has an empty expression");
+        }
+        List<Derived> more = new ArrayList<>(derived);
+        more.add(new Derived(name, sqlExpression));
+        return new Stage(source, target, more, hashes, recordSource, recordSourceIsColumn, loadDate, materialization);
+    }
+
+    /** A hash key over the columns, in the given order. */
+    public Stage hashKey(String name, String... columns) {
+        return withHash(new Hash(name, List.of(columns), false));
+    }
+
+    /** A hashdiff over the columns (sorted by name under AUTOMATEDV). */
+    public Stage hashDiff(String name, String... columns) {
+        return withHash(new Hash(name, List.of(columns), true));
+    }
+
+    private Stage withHash(Hash h) {
+        Identifiers.check(h.name());
+        if (h.columns().isEmpty()) {
+            throw new IllegalArgumentException("hash column '" + h.name() + "' needs at least one column");
+        }
+        h.columns().forEach(Identifiers::check);
+        for (Hash other : hashes) {
+            if (other.name().equals(h.name())) {
+                throw new IllegalArgumentException("hash column '" + h.name() + "' is defined twice");
+            }
+        }
+        List<Hash> more = new ArrayList<>(hashes);
+        more.add(h);
+        return new Stage(source, target, derived, more, recordSource, recordSourceIsColumn, loadDate, materialization);
+    }
+
+    /** A constant record source, e.g. {@code "faker"}. */
+    public Stage recordSource(String literal) {
+        Objects.requireNonNull(literal, "recordSource");
+        return new Stage(source, target, derived, hashes, literal, false, loadDate, materialization);
+    }
+
+    /** The record source read from a source column. */
+    public Stage recordSourceColumn(String column) {
+        Identifiers.check(column);
+        return new Stage(source, target, derived, hashes, column, true, loadDate, materialization);
+    }
+
+    /** The source column that holds the load date (timestamp, timestamptz or date). */
+    public Stage loadDate(String column) {
+        Identifiers.check(column);
+        return new Stage(source, target, derived, hashes, recordSource, recordSourceIsColumn, column, materialization);
+    }
+
+    public Stage materialized(Materialization m) {
+        return new Stage(source, target, derived, hashes, recordSource, recordSourceIsColumn, loadDate,
+                Objects.requireNonNull(m, "materialization"));
+    }
+
+    public TableName source() {
+        return source;
+    }
+
+    public TableName target() {
+        return target;
+    }
+
+    public List<Derived> derivedColumns() {
+        return derived;
+    }
+
+    public List<Hash> hashes() {
+        return hashes;
+    }
+
+    /** The hash column of that name, if the stage defines one. */
+    public Optional<Hash> hash(String name) {
+        return hashes.stream().filter(h -> h.name().equals(name)).findFirst();
+    }
+
+    public String recordSource() {
+        return recordSource;
+    }
+
+    public boolean recordSourceIsColumn() {
+        return recordSourceIsColumn;
+    }
+
+    /** The source column of the load date; empty until {@link #loadDate(String)}. */
+    public Optional<String> loadDateColumn() {
+        return Optional.ofNullable(loadDate);
+    }
+
+    public Materialization materialization() {
+        return materialization;
+    }
+
+    @Override
+    public String toString() {
+        return "stage " + target + " (from " + source + ")";
+    }
+}

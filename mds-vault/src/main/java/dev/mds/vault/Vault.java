@@ -1,0 +1,316 @@
+package dev.mds.vault;
+
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
+import dev.mds.core.Schema;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import dev.mds.vault.internal.HashSql;
+import dev.mds.vault.internal.Jdbc;
+import dev.mds.vault.internal.Relation;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.StringJoiner;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Data Vault 2.0 in a PostgreSQL database: the entry point for stages, hubs, links, satellites,
+ * effectivity satellites and PIT tables, all sharing one hash standard. Immutable; each setting returns a new
+ * vault.
+ *
+ * <pre>{@code
+ * Vault vault = Vault.on(dataSource).standard(HashStandard.CANONICAL);
+ * vault.createStage(users);
+ * vault.hub("dds.hub_users").hashKey("user_hk").businessKey("email").from(users).load();
+ * vault.link("dds.link_purchases").hashKey("purchase_hk").refs("user_hk", "product_hk").from(purchases).load();
+ * vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff").payload("name", "age").from(users).load();
+ * }</pre>
+ *
+ * Defaults: {@link HashStandard#CANONICAL}, {@link HashAlgorithm#MD5}, empty strings are values (not NULL)
+ * under CANONICAL. Every builder shows its statements with {@code sql()} before running them.
+ */
+public final class Vault {
+    private static final Logger LOG = LoggerFactory.getLogger(Vault.class);
+
+    private final DataSource dataSource;
+    private final HashStandard standard;
+    private final HashAlgorithm algorithm;
+    private final boolean emptyStringAsNull;
+
+    private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.standard = Objects.requireNonNull(standard, "standard");
+        this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+        this.emptyStringAsNull = emptyStringAsNull;
+    }
+
+    /** A vault in the database behind {@code dataSource}. */
+    public static Vault on(DataSource dataSource) {
+        return new Vault(dataSource, HashStandard.CANONICAL, HashAlgorithm.MD5, false);
+    }
+
+    public Vault standard(HashStandard standard) {
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull);
+    }
+
+    public Vault algorithm(HashAlgorithm algorithm) {
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull);
+    }
+
+    /** Under CANONICAL, whether empty strings hash as NULL (AUTOMATEDV always does so). */
+    public Vault emptyStringAsNull(boolean emptyStringAsNull) {
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull);
+    }
+
+    public HashStandard standard() {
+        return standard;
+    }
+
+    public HashAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    /** A Java hasher with this vault's settings, for values in the order of {@code parts}. */
+    public Hasher hasher(Schema parts) {
+        return Hasher.builder(parts).standard(standard).algorithm(algorithm).emptyStringAsNull(emptyStringAsNull).build();
+    }
+
+    /** A hub definition for the table ({@link TableName#parse(String)}). */
+    public Hub hub(String table) {
+        return new Hub(this, TableName.parse(table));
+    }
+
+    /** A link definition for the table. */
+    public Link link(String table) {
+        return new Link(this, TableName.parse(table));
+    }
+
+    /** A satellite definition for the table. */
+    public Satellite satellite(String table) {
+        return new Satellite(this, TableName.parse(table));
+    }
+
+    /** An effectivity satellite definition (driving key) for the table. */
+    public EffectivitySatellite effectivitySatellite(String table) {
+        return new EffectivitySatellite(this, TableName.parse(table));
+    }
+
+    /** A point-in-time table definition for the table. */
+    public Pit pit(String table) {
+        return new Pit(this, TableName.parse(table));
+    }
+
+    /**
+     * The statements that create the stage (read-only: it reads the source's columns).
+     *
+     * @throws MdsException naming the stage and the column when a named column is missing or cannot be hashed
+     */
+    public List<String> stageSql(Stage stage) {
+        return Jdbc.withConnection(dataSource, c -> stageStatements(c, stage));
+    }
+
+    /** Creates (or replaces) the stage in one transaction. */
+    public LoadResult createStage(Stage stage) {
+        long t0 = System.nanoTime();
+        long rows = Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, stageStatements(c, stage), 2));
+        LOG.info("{} created ({} rows)", stage, rows);
+        return new LoadResult(stage.target().toString(), rows, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private List<String> stageStatements(Connection c, Stage stage) {
+        String what = "stage " + stage.target();
+        Relation src = Relation.read(c, stage.source())
+                .orElseThrow(() -> new MdsException(what + ": source " + stage.source() + " does not exist"));
+        Map<String, Optional<FieldType>> types = new LinkedHashMap<>();
+        for (String n : src.names()) {
+            types.put(n, src.require(what, n).type());
+        }
+        for (Stage.Derived d : stage.derivedColumns()) {
+            if (types.containsKey(d.name())) {
+                throw new MdsException(what + ": derived column '" + d.name() + "' is already a column of " + stage.source());
+            }
+        }
+        types.putAll(derivedTypes(c, stage, what));
+        String ld = stage.loadDateColumn().orElseThrow(
+                () -> new IllegalArgumentException(what + ": loadDate(column) is required"));
+        Optional<FieldType> ldType = types.get(ld);
+        if (ldType == null) {
+            throw new MdsException(what + ": load date column '" + ld + "' is not in " + stage.source() + " (it has "
+                    + types.keySet() + ")");
+        }
+        FieldType.Kind k = ldType.map(FieldType::kind).orElse(FieldType.Kind.STRING);
+        if (k != FieldType.Kind.DATE && k != FieldType.Kind.TIMESTAMP && k != FieldType.Kind.TIMESTAMPTZ) {
+            throw new MdsException(what + ": load date column '" + ld + "' is " + ldType.map(Object::toString).orElse("of an unknown type")
+                    + "; it must be a date, timestamp or timestamptz (cast it in a derived column)");
+        }
+        if (stage.recordSourceIsColumn() && !types.containsKey(stage.recordSource())) {
+            throw new MdsException(what + ": record source column '" + stage.recordSource() + "' is not in "
+                    + stage.source() + " (it has " + types.keySet() + ")");
+        }
+        checkFree(what, types, Stage.LOAD_DATE, ld);
+        checkFree(what, types, Stage.RECORD_SOURCE, stage.recordSourceIsColumn() ? stage.recordSource() : null);
+        HashSql hs = hashSql();
+        StringJoiner select = new StringJoiner(",\n    ", "SELECT b.*,\n    ", "");
+        if (!ld.equals(Stage.LOAD_DATE)) {
+            select.add("b." + Identifiers.quote(ld) + " AS " + Identifiers.quote(Stage.LOAD_DATE));
+        }
+        if (!(stage.recordSourceIsColumn() && stage.recordSource().equals(Stage.RECORD_SOURCE))) {
+            select.add((stage.recordSourceIsColumn() ? "b." + Identifiers.quote(stage.recordSource()) + "::text"
+                    : Identifiers.literal(stage.recordSource()) + "::text") + " AS " + Identifiers.quote(Stage.RECORD_SOURCE));
+        }
+        for (Stage.Hash h : stage.hashes()) {
+            if (types.containsKey(h.name())) {
+                throw new MdsException(what + ": hash column '" + h.name() + "' is already a column of " + stage.source());
+            }
+            List<Field> parts = new ArrayList<>();
+            for (String col : h.columns()) {
+                Optional<FieldType> t = types.get(col);
+                if (t == null) {
+                    throw new MdsException(what + ": hash column '" + h.name() + "' names column '" + col + "', which is not in "
+                            + stage.source() + " (it has " + types.keySet() + ")");
+                }
+                if (t.isEmpty() || (standard == HashStandard.CANONICAL && t.get().isArray()
+                        && t.get().elementType().isArray())) {
+                    String sqlType = src.has(col) ? src.require(what, col).sqlType() : "its type";
+                    throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is " + sqlType
+                            + ", which cannot be hashed; cast it to text or another supported type in a derived column");
+                }
+                parts.add(Field.of(col, t.get()));
+            }
+            select.add((h.diff() ? hs.hashDiff("b", parts) : hs.hashKey("b", parts)) + " AS " + Identifiers.quote(h.name()));
+        }
+        String from;
+        if (stage.derivedColumns().isEmpty()) {
+            from = "\nFROM " + stage.source().quoted() + " AS b";
+        } else {
+            StringJoiner d = new StringJoiner(", ", "\nFROM (SELECT s.*, ", " FROM " + stage.source().quoted() + " AS s) AS b");
+            for (Stage.Derived dc : stage.derivedColumns()) {
+                d.add("(" + dc.sql() + ") AS " + Identifiers.quote(dc.name()));
+            }
+            from = d.toString();
+        }
+        String body = select + from;
+        TableName t = stage.target();
+        List<String> out = new ArrayList<>();
+        out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(t.schema()));
+        out.add(dropStatement(c, t));
+        out.add(switch (stage.materialization()) {
+            case VIEW -> "CREATE VIEW " + t.quoted() + " AS\n" + body;
+            case TABLE -> "CREATE TABLE " + t.quoted() + " AS\n" + body;
+            case UNLOGGED_TABLE -> "CREATE UNLOGGED TABLE " + t.quoted() + " AS\n" + body;
+        });
+        if (stage.materialization() != Stage.Materialization.VIEW) {
+            out.add("ANALYZE " + t.quoted());
+        }
+        return out;
+    }
+
+    private static void checkFree(String what, Map<String, Optional<FieldType>> types, String name, String allowedSource) {
+        if (types.containsKey(name) && !name.equals(allowedSource)) {
+            throw new MdsException(what + ": the source already has a column '" + name
+                    + "', which the stage adds; rename it in the source or use it as the stage's " + name);
+        }
+    }
+
+    private static String dropStatement(Connection c, TableName t) {
+        String sql = "SELECT relkind::text FROM pg_class WHERE oid = to_regclass(" + Identifiers.literal(t.quoted()) + ")";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (rs.next()) {
+                String kind = rs.getString(1);
+                return ("v".equals(kind) ? "DROP VIEW " : "DROP TABLE ") + t.quoted();
+            }
+            return "SELECT 1";
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    private static Map<String, Optional<FieldType>> derivedTypes(Connection c, Stage stage, String what) {
+        Map<String, Optional<FieldType>> out = new LinkedHashMap<>();
+        if (stage.derivedColumns().isEmpty()) {
+            return out;
+        }
+        StringJoiner d = new StringJoiner(", ", "SELECT ", " FROM " + stage.source().quoted() + " AS s LIMIT 0");
+        for (Stage.Derived dc : stage.derivedColumns()) {
+            d.add("(" + dc.sql() + ") AS " + Identifiers.quote(dc.name()));
+        }
+        String sql = d.toString();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                Optional<FieldType> t;
+                try {
+                    t = Optional.of(PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), md.getColumnTypeName(i),
+                            md.getPrecision(i), md.getScale(i)));
+                } catch (MdsException | IllegalArgumentException e) {
+                    t = Optional.empty();
+                }
+                out.put(md.getColumnLabel(i), t);
+            }
+        } catch (SQLException e) {
+            throw new MdsException(what + ": a derived column does not compile: " + e.getMessage() + "\n  in: " + sql, e);
+        }
+        return out;
+    }
+
+    HashSql hashSql() {
+        return new HashSql(standard, algorithm, emptyStringAsNull);
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** The relation, or an error naming the structure. */
+    static Relation relation(Connection c, String structure, TableName table) {
+        return Relation.read(c, table).orElseThrow(() -> new MdsException(structure + ": " + table + " does not exist"));
+    }
+
+    /**
+     * Checks that the hash column holds hashes of this vault's width.
+     *
+     * @throws MdsException naming the structure, the relation and the column
+     */
+    void checkWidth(Connection c, String structure, TableName table, String column) {
+        String sql = "SELECT octet_length(" + Identifiers.quote(column) + ") FROM " + table.quoted() + " WHERE "
+                + Identifiers.quote(column) + " IS NOT NULL LIMIT 1";
+        long width = Jdbc.queryLong(c, sql);
+        if (width >= 0 && width != algorithm.bytes()) {
+            throw new MdsException(structure + ": column '" + column + "' of " + table + " holds " + width
+                    + "-byte hashes, but the vault uses " + algorithm + " (" + algorithm.bytes() + " bytes)");
+        }
+    }
+
+    /** Checks that a column is a hash column (bytea). */
+    static void checkBytea(String structure, Relation r, String column) {
+        Relation.Column col = r.require(structure, column);
+        if (!"bytea".equals(col.sqlType())) {
+            throw new MdsException(structure + ": column '" + column + "' of " + r.name() + " is " + col.sqlType()
+                    + ", expected bytea (a hash)");
+        }
+    }
+
+    /** Runs statements in one transaction, returning the rows of the statement at {@code countIndex}. */
+    LoadResult run(String structure, List<String> statements, int countIndex) {
+        long t0 = System.nanoTime();
+        long rows = Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, countIndex));
+        Duration d = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("{}: {} rows inserted in {} ms", structure, rows, d.toMillis());
+        return new LoadResult(structure, rows, d);
+    }
+}

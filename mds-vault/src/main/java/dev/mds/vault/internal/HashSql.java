@@ -1,0 +1,135 @@
+package dev.mds.vault.internal;
+
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
+import dev.mds.vault.HashAlgorithm;
+import dev.mds.vault.HashStandard;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * Renders hash-key and hashdiff expressions in PostgreSQL for a standard and an algorithm. The column
+ * references are {@code alias."name"}; every name goes through {@link Identifiers}.
+ */
+public final class HashSql {
+    private final HashStandard standard;
+    private final HashAlgorithm algorithm;
+    private final boolean emptyStringAsNull;
+
+    public HashSql(HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull) {
+        this.standard = standard;
+        this.algorithm = algorithm;
+        this.emptyStringAsNull = emptyStringAsNull;
+    }
+
+    /** The expression of a hash key over {@code parts} (in the given order). */
+    public String hashKey(String alias, List<Field> parts) {
+        return standard == HashStandard.AUTOMATEDV ? automateKey(alias, parts) : canonical(alias, parts, true);
+    }
+
+    /** The expression of a hashdiff over {@code parts} (sorted by name under AUTOMATEDV). */
+    public String hashDiff(String alias, List<Field> parts) {
+        if (standard == HashStandard.AUTOMATEDV) {
+            List<Field> sorted = new ArrayList<>(parts);
+            sorted.sort(Comparator.comparing(Field::name));
+            return automateDiff(alias, sorted);
+        }
+        return canonical(alias, parts, false);
+    }
+
+    /** A literal of the all-zero ghost key of the algorithm's width. */
+    public String ghostLiteral() {
+        return ghostLiteral(algorithm);
+    }
+
+    public static String ghostLiteral(HashAlgorithm algorithm) {
+        return "'\\x" + "00".repeat(algorithm.bytes()) + "'::bytea";
+    }
+
+    // ---- AutomateDV (macros/supporting/hash.sql, standard_column_wrapper, null_expression, select_hash_alg)
+
+    private String automateStd(String alias, Field f) {
+        return "NULLIF(UPPER(TRIM(CAST(" + ref(alias, f) + " AS VARCHAR))), '')";
+    }
+
+    private String automateAlg(String input) {
+        return algorithm == HashAlgorithm.MD5 ? "DECODE(MD5(" + input + "), 'hex')" : "SHA256(CAST(" + input + " AS BYTEA))";
+    }
+
+    private String automateKey(String alias, List<Field> parts) {
+        if (parts.size() == 1) {
+            return automateAlg(automateStd(alias, parts.get(0)));
+        }
+        StringJoiner allNull = new StringJoiner("||");
+        for (int i = 0; i < parts.size(); i++) {
+            allNull.add("^^");
+        }
+        return automateAlg("NULLIF(" + concatWs(alias, parts) + ", '" + allNull + "')");
+    }
+
+    private String automateDiff(String alias, List<Field> parts) {
+        if (parts.size() == 1) {
+            return automateAlg("COALESCE(" + automateStd(alias, parts.get(0)) + ", '^^')");
+        }
+        return automateAlg(concatWs(alias, parts));
+    }
+
+    private String concatWs(String alias, List<Field> parts) {
+        StringJoiner j = new StringJoiner(",\n        ", "CONCAT_WS('||',\n        ", ")");
+        for (Field f : parts) {
+            j.add("COALESCE(" + automateStd(alias, f) + ", '^^')");
+        }
+        return j.toString();
+    }
+
+    // ---- canonical
+
+    private String canonical(String alias, List<Field> parts, boolean key) {
+        StringJoiner concat = new StringJoiner(" || ");
+        StringJoiner allNull = new StringJoiner(" AND ");
+        for (Field f : parts) {
+            String v = canonicalText(ref(alias, f), f.type(), true);
+            concat.add(part(v));
+            allNull.add(v + " IS NULL");
+        }
+        String bytes = "convert_to(" + concat + ", 'UTF8')";
+        String hash = algorithm == HashAlgorithm.MD5 ? "decode(md5(" + bytes + "), 'hex')" : "sha256(" + bytes + ")";
+        return key ? "CASE WHEN " + allNull + " THEN NULL ELSE " + hash + " END" : hash;
+    }
+
+    /** {@code <characters>:<text>} or {@code ~} for NULL. */
+    private static String part(String text) {
+        return "COALESCE(length(" + text + ")::text || ':' || " + text + ", '~')";
+    }
+
+    /**
+     * The canonical text of a value of {@code type}; NULL for NULL. Mirrors {@code Canonical#text} in Java.
+     */
+    String canonicalText(String v, FieldType type, boolean top) {
+        return switch (type.kind()) {
+            case STRING -> emptyStringAsNull ? "NULLIF(" + v + "::text, '')" : v + "::text";
+            case JSON -> v + "::jsonb::text";
+            case INT, LONG, BOOLEAN, UUID -> v + "::text";
+            case DECIMAL -> "trim_scale(" + v + "::numeric)::text";
+            case DOUBLE -> "encode(float8send(" + v + "::float8 + 0::float8), 'hex')";
+            case DATE -> "(" + v + " - make_date(1970, 1, 1))::text";
+            case TIME, TIMESTAMP, TIMESTAMPTZ -> "(extract(epoch from " + v + ") * 1000000)::bigint::text";
+            case BYTES -> "encode(" + v + ", 'hex')";
+            case ARRAY -> {
+                if (!top) {
+                    throw new IllegalArgumentException("arrays of arrays cannot be hashed");
+                }
+                String e = canonicalText("e.v", type.elementType(), false);
+                yield "CASE WHEN " + v + " IS NULL THEN NULL ELSE COALESCE((SELECT string_agg(" + part(e)
+                        + ", '' ORDER BY e.o) FROM unnest(" + v + ") WITH ORDINALITY AS e(v, o)), '') END";
+            }
+        };
+    }
+
+    private static String ref(String alias, Field f) {
+        return alias == null ? Identifiers.quote(f.name()) : alias + '.' + Identifiers.quote(f.name());
+    }
+}

@@ -1,0 +1,68 @@
+package dev.mds.vault.internal;
+
+import dev.mds.core.MdsException;
+import dev.mds.core.Sql;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/** Connections and transactions for the vault's builders. */
+public final class Jdbc {
+    private Jdbc() {
+    }
+
+    /** Runs {@code work} on a connection. */
+    public static <T> T withConnection(DataSource ds, Function<Connection, T> work) {
+        try (Connection c = ds.getConnection()) {
+            return work.apply(c);
+        } catch (SQLException e) {
+            throw new MdsException("cannot get a connection: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs the statements in one transaction and returns the rows changed by the statement at
+     * {@code countIndex} (or the sum of all when it is -1).
+     */
+    public static long inTransaction(Connection c, List<String> statements, int countIndex) {
+        try {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                long total = 0;
+                for (int i = 0; i < statements.size(); i++) {
+                    long n = Sql.update(c, statements.get(i));
+                    if (countIndex < 0 || countIndex == i) {
+                        total += n;
+                    }
+                }
+                c.commit();
+                return total;
+            } catch (RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new MdsException("transaction failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The first column of the first row as a long, or -1 when there is no row or it is NULL. */
+    public static long queryLong(Connection c, String sql) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (!rs.next()) {
+                return -1;
+            }
+            long v = rs.getLong(1);
+            return rs.wasNull() ? -1 : v;
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.mds.vault.internal;
+
+import dev.mds.core.FieldType;
+import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The columns of a table or view as PostgreSQL spells their types, with the logical type where mds has one
+ * (a column of a type mds cannot hash, such as {@code point}, has none).
+ */
+public final class Relation {
+    /** One column: its name, its SQL type ({@code format_type}) and its logical type if any. */
+    public record Column(String name, String sqlType, Optional<FieldType> type) {
+    }
+
+    private final TableName name;
+    private final Map<String, Column> columns;
+
+    private Relation(TableName name, Map<String, Column> columns) {
+        this.name = name;
+        this.columns = columns;
+    }
+
+    /** The relation's columns, or empty when it does not exist. */
+    public static Optional<Relation> read(Connection c, TableName table) {
+        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod,"
+                + " et.typname from pg_attribute a join pg_type t on t.oid = a.atttypid"
+                + " left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'"
+                + " where a.attrelid = to_regclass(?) and a.attnum > 0 and not a.attisdropped order by a.attnum";
+        Map<String, Column> cols = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String col = rs.getString(1);
+                    String typname = rs.getString(3);
+                    int typmod = rs.getInt(4);
+                    String element = rs.getString(5);
+                    cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element)));
+                }
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        return cols.isEmpty() ? Optional.empty() : Optional.of(new Relation(table, cols));
+    }
+
+    private static Optional<FieldType> logical(String typname, int typmod, String element) {
+        try {
+            if (element != null) {
+                Optional<FieldType> e = logical(element, -1, null);
+                return e.map(FieldType::arrayOf);
+            }
+            if ("numeric".equals(typname) && typmod >= 4) {
+                int precision = ((typmod - 4) >> 16) & 0xffff;
+                int scale = (typmod - 4) & 0xffff;
+                return Optional.of(PostgresDialect.INSTANCE.fieldType(Types.NUMERIC, typname, precision, scale));
+            }
+            if ("timetz".equals(typname)) {
+                return Optional.of(FieldType.TIME);
+            }
+            return Optional.of(PostgresDialect.INSTANCE.fieldType(Types.OTHER, typname, 0, 0));
+        } catch (MdsException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    public TableName name() {
+        return name;
+    }
+
+    public boolean has(String column) {
+        return columns.containsKey(column);
+    }
+
+    public List<String> names() {
+        return new ArrayList<>(columns.keySet());
+    }
+
+    /**
+     * The named column.
+     *
+     * @throws MdsException naming the structure, the relation, the column and the columns it has
+     */
+    public Column require(String structure, String column) {
+        Column col = columns.get(column);
+        if (col == null) {
+            throw new MdsException(structure + ": " + name + " has no column '" + column + "' (it has " + names() + ")");
+        }
+        return col;
+    }
+}

@@ -1,0 +1,324 @@
+package dev.mds.vault;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.MdsException;
+import dev.mds.core.Schema;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TableFixture;
+import dev.mds.testing.Row;
+import java.math.BigDecimal;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class HashStandardTest {
+    private static final HexFormat HEX = HexFormat.of().withUpperCase();
+
+    private static String hex(byte[] b) {
+        return b == null ? null : HEX.formatHex(b);
+    }
+
+    @Test
+    void automateDvStandardGivesTheKnownAutomateDvValuesInSqlAndJava(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.keys").columns("id int", "k text", "a text", "b text", "c text", "d text", "ld timestamptz")
+                .rows(Row.row(1, "1001", null, null, null, null, OffsetDateTime.parse("2024-01-01T00:00:00Z")),
+                        Row.row(2, " 1000 ", "", "  ", null, null, OffsetDateTime.parse("2024-01-01T00:00:00Z")),
+                        Row.row(3, "", "x", null, null, null, OffsetDateTime.parse("2024-01-01T00:00:00Z")));
+        Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        vault.createStage(Stage.of("raw.keys").into("stg.keys").loadDate("ld")
+                .hashKey("hk", "k").hashKey("ck", "c", "d").hashDiff("hd", "d", "c", "b", "a"));
+        List<String[]> rows = query(ds, "select hk, ck, hd from stg.keys order by id", 3);
+        assertThat(rows.get(0)[0]).isEqualTo("B8C37E33DEFDE51CF91E1E03E51657DA");
+        assertThat(rows.get(1)[0]).isEqualTo("A9B7BA70783B617E9998DC4DD82EB3C5");      // trimmed
+        assertThat(rows.get(2)[0]).isNull();                                            // empty single key
+        assertThat(rows.get(0)[1]).isNull();                                            // composite all NULL
+        assertThat(rows.get(0)[2]).isEqualTo("889D3256EAF8CEC0209F1FB105142881");      // ^^||^^||^^||^^
+        assertThat(rows.get(1)[2]).isEqualTo("889D3256EAF8CEC0209F1FB105142881");      // '' and '  ' count as NULL
+
+        Hasher key = vault.hasher(Schema.of(Field.of("k", FieldType.STRING)));
+        assertThat(hex(key.hashKey("1001").orElseThrow())).isEqualTo("B8C37E33DEFDE51CF91E1E03E51657DA");
+        assertThat(hex(key.hashKey(1000L == 1000L ? " 1000" : "").orElseThrow())).isEqualTo("A9B7BA70783B617E9998DC4DD82EB3C5");
+        assertThat(key.hashKey("")).isEmpty();
+        Schema four = Schema.of(Field.of("a", FieldType.STRING), Field.of("b", FieldType.STRING),
+                Field.of("c", FieldType.STRING), Field.of("d", FieldType.STRING));
+        assertThat(hex(vault.hasher(four).hashDiff(null, null, null, null))).isEqualTo("889D3256EAF8CEC0209F1FB105142881");
+        assertThat(vault.hasher(four).hashKey(null, "", null, null)).isEmpty();
+    }
+
+    @Test
+    void automateDvJavaHasherMatchesSqlForSessionIndependentTypes(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().add("s", FieldType.STRING).add("i", FieldType.LONG)
+                .add("m", FieldType.decimal(12, 2)).add("f", FieldType.BOOLEAN).add("u", FieldType.UUID).build();
+        SplittableRandom r = new SplittableRandom(7);
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            // no backslashes: AutomateDV's SHA-256 input is CAST(text AS BYTEA), which fails on them
+            rows.add(new Object[] {r.nextInt(5) == 0 ? null : randomString(r).replace('\\', '/'), r.nextInt(5) == 0 ? null : r.nextLong(),
+                    r.nextInt(5) == 0 ? null : BigDecimal.valueOf(r.nextLong(-10_000_000, 10_000_000), r.nextInt(0, 3)),
+                    r.nextInt(5) == 0 ? null : r.nextBoolean(), r.nextInt(5) == 0 ? null : new UUID(r.nextLong(), r.nextLong())});
+        }
+        insert(ds, "raw.adv", "s text, i bigint, m numeric(12,2), f boolean, u uuid", rows);
+        for (HashAlgorithm alg : HashAlgorithm.values()) {
+            Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV).algorithm(alg);
+            vault.createStage(Stage.of("raw.adv").into("stg.adv").loadDate("ld")
+                    .hashKey("hk", "s", "i").hashDiff("hd", "u", "s", "i", "m", "f"));
+            Hasher key = vault.hasher(schema.select(List.of("s", "i")));
+            Hasher diff = vault.hasher(schema);
+            List<String[]> sql = query(ds, "select hk, hd from stg.adv order by id", 2);
+            for (int i = 0; i < rows.size(); i++) {
+                Object[] v = rows.get(i);
+                assertThat(sql.get(i)[0]).as("key row %d", i).isEqualTo(key.hashKey(v[0], v[1]).map(HashStandardTest::hex).orElse(null));
+                assertThat(sql.get(i)[1]).as("diff row %d", i).isEqualTo(hex(diff.hashDiff(v)));
+            }
+        }
+    }
+
+    @Test
+    void canonicalJavaHasherMatchesSqlOnTenThousandRowsUnderAnySessionSettings(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().add("s", FieldType.STRING).add("n", FieldType.INT).add("l", FieldType.LONG)
+                .add("m", FieldType.DECIMAL).add("x", FieldType.DOUBLE).add("b", FieldType.BOOLEAN)
+                .add("d", FieldType.DATE).add("t", FieldType.TIME).add("ts", FieldType.TIMESTAMP)
+                .add("tz", FieldType.TIMESTAMPTZ).add("by", FieldType.BYTES).add("u", FieldType.UUID)
+                .add("sa", FieldType.arrayOf(FieldType.STRING)).add("la", FieldType.arrayOf(FieldType.LONG)).build();
+        SplittableRandom r = new SplittableRandom(42);
+        List<Object[]> rows = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            rows.add(randomRow(r));
+        }
+        insert(ds, "raw.all_types", "s text, n int, l bigint, m numeric, x double precision, b boolean, d date,"
+                + " t time, ts timestamp, tz timestamptz, by bytea, u uuid, sa text[], la bigint[]", rows);
+        for (HashAlgorithm alg : HashAlgorithm.values()) {
+            for (boolean emptyAsNull : new boolean[] {false, true}) {
+                Vault vault = Vault.on(ds).algorithm(alg).emptyStringAsNull(emptyAsNull);
+                vault.createStage(Stage.of("raw.all_types").into("stg.all_types").loadDate("ld")
+                        .hashKey("hk", "s", "n").hashDiff("hd", schema.names().toArray(String[]::new)));
+                Hasher key = vault.hasher(schema.select(List.of("s", "n")));
+                Hasher diff = vault.hasher(schema);
+                List<String> expectedKeys = new ArrayList<>();
+                List<String> expectedDiffs = new ArrayList<>();
+                for (Object[] v : rows) {
+                    expectedKeys.add(key.hashKey(v[0], v[1]).map(HashStandardTest::hex).orElse(null));
+                    expectedDiffs.add(hex(diff.hashDiff(v)));
+                }
+                String[][] sessions = {
+                    {"UTC", "ISO, MDY", "1"}, {"Pacific/Chatham", "SQL, DMY", "0"}, {"America/St_Johns", "German", "-3"},
+                    {"Asia/Kathmandu", "Postgres, YMD", "3"}};
+                for (String[] s : sessions) {
+                    List<String[]> sql;
+                    // pgjdbc refuses a session DateStyle other than ISO, so the settings apply inside a function
+                    try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                        st.execute("create or replace function pg_temp.hashes() returns table(id int, hk bytea, hd bytea)"
+                                + " language sql set timezone = '" + s[0] + "' set datestyle = '" + s[1] + "'"
+                                + " set extra_float_digits = " + s[2] + " set bytea_output = 'escape'"
+                                + " as $$ select id, hk, hd from stg.all_types $$");
+                        sql = query(c, "select hk, hd, current_setting('timezone') from pg_temp.hashes() order by id", 2);
+                        assertThat(query(c, "select current_setting('datestyle') from pg_temp.hashes() limit 1", 1)).isNotEmpty();
+                    }
+                    for (int i = 0; i < rows.size(); i++) {
+                        assertThat(sql.get(i)[0]).as("%s key of row %d under %s", alg, i, String.join("/", s)).isEqualTo(expectedKeys.get(i));
+                        assertThat(sql.get(i)[1]).as("%s hashdiff of row %d under %s", alg, i, String.join("/", s)).isEqualTo(expectedDiffs.get(i));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void canonicalEncodingIsUnambiguousAndNormalisesNumbers() {
+        Schema two = Schema.of(Field.of("a", FieldType.STRING), Field.of("b", FieldType.STRING));
+        Hasher h = Hasher.builder(two).build();
+        assertThat(h.hashDiff("A||B", "C")).isNotEqualTo(h.hashDiff("A", "B||C"));
+        assertThat(h.hashDiff("^^", "C")).isNotEqualTo(h.hashDiff(null, "C"));
+        assertThat(h.hashDiff("", "C")).isNotEqualTo(h.hashDiff(null, "C"));
+        assertThat(h.hashDiff("1:a", null)).isNotEqualTo(h.hashDiff("1", "a"));
+        assertThat(Hasher.builder(two).emptyStringAsNull(true).build().hashDiff("", "C"))
+                .isEqualTo(Hasher.builder(two).emptyStringAsNull(true).build().hashDiff(null, "C"));
+        assertThat(h.hashKey(null, null)).isEmpty();
+        assertThat(h.hashKey(null, "x")).isPresent();
+        Hasher dec = Hasher.builder(Schema.of(Field.of("m", FieldType.DECIMAL))).build();
+        assertThat(dec.hashDiff(new BigDecimal("1.50"))).isEqualTo(dec.hashDiff(new BigDecimal("1.5")));
+        assertThat(dec.hashDiff(new BigDecimal("0.000"))).isEqualTo(dec.hashDiff(BigDecimal.ZERO));
+        assertThat(h.ghostKey()).hasSize(16).containsOnly(0);
+        assertThat(Hasher.builder(two).algorithm(HashAlgorithm.SHA256).build().ghostKey()).hasSize(32).containsOnly(0);
+    }
+
+    @Test
+    void canonicalSqlTreatsNumericScaleAndEncodingLikeJava(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.edge").columns("id int", "a text", "b text", "m numeric(12,4)", "ld date")
+                .rows(Row.row(1, "A||B", "C", new BigDecimal("1.5000"), LocalDate.of(2024, 1, 1)),
+                        Row.row(2, "A", "B||C", new BigDecimal("1.5"), LocalDate.of(2024, 1, 1)),
+                        Row.row(3, "back\\slash", null, null, LocalDate.of(2024, 1, 1)));
+        Vault vault = Vault.on(ds);
+        vault.createStage(Stage.of("raw.edge").into("stg.edge").loadDate("ld").hashDiff("hd", "a", "b").hashDiff("md", "m"));
+        List<String[]> rows = query(ds, "select hd, md from stg.edge order by id", 2);
+        assertThat(rows.get(0)[0]).isNotEqualTo(rows.get(1)[0]);
+        assertThat(rows.get(0)[1]).isEqualTo(rows.get(1)[1]);
+        Hasher h = vault.hasher(Schema.of(Field.of("a", FieldType.STRING), Field.of("b", FieldType.STRING)));
+        assertThat(rows.get(2)[0]).isEqualTo(hex(h.hashDiff("back\\slash", null)));
+    }
+
+    @Test
+    void hasherRefusesWhatItCannotReproduce() {
+        Schema date = Schema.of(Field.of("booked_on", FieldType.DATE));
+        assertThatThrownBy(() -> Hasher.builder(date).standard(HashStandard.AUTOMATEDV).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("booked_on").hasMessageContaining("DateStyle");
+        assertThatThrownBy(() -> Hasher.builder(Schema.of(Field.of("doc", FieldType.JSON))).build())
+                .hasMessageContaining("doc").hasMessageContaining("jsonb");
+        Hasher s = Hasher.builder(Schema.of(Field.of("s", FieldType.STRING))).build();
+        assertThatThrownBy(() -> s.hashDiff(42)).hasMessageContaining("'s'").hasMessageContaining("Integer");
+        assertThatThrownBy(() -> s.hashDiff("a", "b")).hasMessageContaining("1 values");
+        Hasher sha = Hasher.builder(Schema.of(Field.of("s", FieldType.STRING))).standard(HashStandard.AUTOMATEDV)
+                .algorithm(HashAlgorithm.SHA256).build();
+        assertThatThrownBy(() -> sha.hashDiff("a\\b")).hasMessageContaining("backslash");
+    }
+
+    @Test
+    void stageNamesTheMissingColumnAndTheUnhashableType(DataSource ds) {
+        TableFixture.on(ds, "raw.places").columns("id int", "name text", "loc point", "ld timestamptz").rows();
+        Vault vault = Vault.on(ds);
+        assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("ld").hashKey("hk", "nmae")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("stage stg.places").hasMessageContaining("'nmae'");
+        assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("ld").hashDiff("hd", "name", "loc")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("'loc'").hasMessageContaining("point")
+                .hasMessageContaining("cannot be hashed");
+        assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("name").hashKey("hk", "id")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("load date column 'name'");
+        assertThatThrownBy(() -> vault.createStage(Stage.of("raw.nowhere").loadDate("ld").hashKey("hk", "id")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("raw.nowhere does not exist");
+        assertThatTable(ds, "raw.places").isEmpty();
+    }
+
+    // ---- data
+
+    private static final String[] TRICKY = {"", " ", "^^", "||", "a||b", "\\", "\\x00", "O'Brien", "Zürich", "日本語",
+        "emoji 😀", "~", "1:a", "NULL", "  padded  ", "tab\there", "new\nline"};
+
+    private static String randomString(SplittableRandom r) {
+        if (r.nextInt(3) == 0) {
+            return TRICKY[r.nextInt(TRICKY.length)];
+        }
+        StringBuilder s = new StringBuilder();
+        int n = r.nextInt(0, 20);
+        for (int i = 0; i < n; i++) {
+            int kind = r.nextInt(10);
+            s.appendCodePoint(kind < 7 ? r.nextInt(32, 127) : kind < 9 ? r.nextInt(0xA0, 0x3000) : r.nextInt(0x1F600, 0x1F650));
+        }
+        return s.toString();
+    }
+
+    private static Object[] randomRow(SplittableRandom r) {
+        Object[] v = new Object[14];
+        v[0] = randomString(r);
+        v[1] = r.nextInt();
+        v[2] = r.nextLong();
+        v[3] = BigDecimal.valueOf(r.nextLong(-1_000_000_000_000L, 1_000_000_000_000L), r.nextInt(-3, 8));
+        double[] specials = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-300, 0.1};
+        v[4] = r.nextInt(10) == 0 ? specials[r.nextInt(specials.length)] : (r.nextDouble() - 0.5) * Math.pow(10, r.nextInt(-20, 20));
+        v[5] = r.nextBoolean();
+        v[6] = LocalDate.ofEpochDay(r.nextLong(-100_000, 100_000));
+        v[7] = LocalTime.ofNanoOfDay(r.nextLong(0, 86_400_000_000L) * 1000);
+        long micros = r.nextLong(-3_000_000_000_000_000L, 7_000_000_000_000_000L);
+        v[8] = LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000), (int) Math.floorMod(micros, 1_000_000) * 1000, ZoneOffset.UTC);
+        Instant i = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000);
+        v[9] = i.atOffset(ZoneOffset.ofHours(r.nextInt(-12, 14)));
+        byte[] b = new byte[r.nextInt(0, 12)];
+        r.nextBytes(b);
+        v[10] = b;
+        v[11] = new UUID(r.nextLong(), r.nextLong());
+        List<String> sa = new ArrayList<>();
+        for (int k = r.nextInt(0, 4); k > 0; k--) {
+            sa.add(r.nextInt(4) == 0 ? null : randomString(r));
+        }
+        v[12] = sa;
+        List<Long> la = new ArrayList<>();
+        for (int k = r.nextInt(0, 4); k > 0; k--) {
+            la.add(r.nextInt(4) == 0 ? null : r.nextLong());
+        }
+        v[13] = la;
+        for (int k = 0; k < v.length; k++) {
+            if (r.nextInt(8) == 0) {
+                v[k] = null;
+            }
+        }
+        return v;
+    }
+
+    static void insert(DataSource ds, String table, String columns, List<Object[]> rows) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("create schema if not exists " + table.substring(0, table.indexOf('.')));
+            st.execute("drop table if exists " + table + " cascade");
+            st.execute("create table " + table + " (id int primary key, " + columns + ", ld timestamptz default '2024-01-01T00:00:00Z')");
+            int n = rows.get(0).length;
+            StringBuilder marks = new StringBuilder("?");
+            for (int i = 0; i < n; i++) {
+                marks.append(", ?");
+            }
+            String[] names = columns.split(",(?![^()]*\\))");
+            try (PreparedStatement ps = c.prepareStatement("insert into " + table + " (id, "
+                    + String.join(",", java.util.Arrays.stream(names).map(s -> s.trim().split(" ")[0]).toList()) + ") values (" + marks + ")")) {
+                for (int i = 0; i < rows.size(); i++) {
+                    ps.setInt(1, i);
+                    Object[] v = rows.get(i);
+                    for (int k = 0; k < n; k++) {
+                        Object x = v[k];
+                        if (x instanceof List<?> list) {
+                            String type = names[k].trim().split(" ")[1].replace("[]", "");
+                            Array a = c.createArrayOf(type, list.toArray());
+                            ps.setArray(k + 2, a);
+                        } else if (x == null && names[k].contains("[]")) {
+                            ps.setNull(k + 2, java.sql.Types.ARRAY);
+                        } else {
+                            ps.setObject(k + 2, x);
+                        }
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        }
+    }
+
+    static List<String[]> query(DataSource ds, String sql, int columns) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            return query(c, sql, columns);
+        }
+    }
+
+    static List<String[]> query(Connection c, String sql, int columns) throws Exception {
+        List<String[]> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String[] row = new String[columns];
+                for (int i = 0; i < columns; i++) {
+                    Object o = rs.getObject(i + 1);
+                    row[i] = o instanceof byte[] b ? hex(b) : o == null ? null : o.toString();
+                }
+                out.add(row);
+            }
+        }
+        return out;
+    }
+}
