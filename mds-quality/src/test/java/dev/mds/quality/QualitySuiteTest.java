@@ -109,6 +109,29 @@ class QualitySuiteTest {
     }
 
     @Test
+    void uniqueOnTextAndCompositeKeysPassesInOneQueryAndNotNullConstraintNeedsNoPerRowWork(DataSource ds) throws Exception {
+        sql(ds, "create table u (id text not null, a int, b text)",
+                "insert into u select 'k' || g, g % 7, 'x' || (g / 7) from generate_series(1, 1000) g",
+                "insert into u values ('k1001', null, null), ('k1002', null, null)");
+        QualityReport r = QualitySuite.on(ds).table("u", t -> t.notNull("id").unique("id").unique("a", "b")).run();
+        assertThat(r.checks()).allMatch(c -> c.status() == Status.PASS && c.failingRows() == 0 && c.checkedRows() == 1002);
+        assertThat(r.queries()).isEqualTo(3); // scan (count only) + one fingerprint pass per unique check
+        assertThat(r.checks().get(0).observed()).contains("NOT NULL constraint");
+        assertThat(r.checks().get(0).sql()).doesNotContain("count(\"id\")");
+        assertThat(r.checks().get(1).sql()).contains("count(distinct fp)", "hashtextextended");
+        sql(ds, "insert into u values ('k5', 5, 'x0')");
+        QualityReport dup = QualitySuite.on(ds).samples(0).table("u", t -> t.unique("id").unique("a", "b")).run();
+        assertThat(dup.checks()).extracting(CheckResult::failingRows).containsExactly(2L, 2L);
+        assertThat(dup.checks().get(0).observed()).isEqualTo("1 duplicated key(s) in 2 of 1003 rows");
+        // the planner setting changed for the fingerprint pass is put back
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("show enable_presorted_aggregate")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("on");
+        }
+    }
+
+    @Test
     void thresholdsToleratePartOfTheRowsByCountOrByPercent(DataSource ds) throws Exception {
         sql(ds, "create table th (id int primary key, v int)",
                 "insert into th select g, case when g <= 5 then null else g end from generate_series(1, 100) g");
@@ -193,8 +216,8 @@ class QualitySuiteTest {
         CheckResult unique = r.check("public.s2", "unique_code").orElseThrow();
         assertThat(unique.samples()).containsExactly(Map.of("code", "a", "duplicates", 3L), Map.of("code", "b", "duplicates", 2L));
         assertThat(unique.failingRows()).isEqualTo(5);
-        // s: 1 scan + 2 samples; s2: 1 scan + 1 unique + 1 sample
-        assertThat(r.queries()).isEqualTo(6);
+        // s: 1 scan + 2 samples; s2: 1 scan + unique (fingerprint pass finds a duplicate, then exact grouping) + 1 sample
+        assertThat(r.queries()).isEqualTo(7);
     }
 
     @Test
