@@ -305,6 +305,11 @@ public final class PostgresCdcSource implements AutoCloseable {
         p.setProperty("unavailable.value.placeholder", RecordMapper.PLACEHOLDER);
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat.toMillis()));
+        if (!config.heartbeat.isZero()) {
+            // A heartbeat alone cannot move the slot when only uncaptured tables change (pgoutput sends nothing for
+            // them); a tiny transactional logical message gives the stream a position to confirm.
+            p.setProperty("heartbeat.action.query", "select pg_logical_emit_message(true, 'mds_heartbeat', '')");
+        }
         p.setProperty("max.batch.size", Integer.toString(config.maxBatchEvents));
         p.setProperty("max.queue.size", Integer.toString(Math.max(config.maxBatchEvents * 4, 8192)));
         p.setProperty("poll.interval.ms", Long.toString(Math.max(1, config.maxBatchWait.toMillis())));

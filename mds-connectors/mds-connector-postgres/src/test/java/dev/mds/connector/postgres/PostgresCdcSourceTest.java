@@ -248,4 +248,33 @@ class PostgresCdcSourceTest {
         }
         Cdc.dropSlot(ds, "t_fail");
     }
+
+    @Test
+    void heartbeatsAdvanceTheSlotWhileTheCapturedTablesAreIdle(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s9", "create table s9.t (id int primary key)", "create table s9.busy (id int, v text)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_idle", "s9.t").snapshot(SnapshotMode.NEVER).build(), (b, tx) -> { })) {
+            Cdc.await("slot active", Duration.ofSeconds(60),
+                    () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_idle' and active") == 1);
+            sql(ds, "insert into s9.busy select g, md5(g::text) from generate_series(1, 20000) g");
+            String walAfterWrites = Cdc.text(ds, "select pg_current_wal_lsn()::text");
+            Cdc.await("the slot confirmed past the other table's writes", Duration.ofSeconds(30), () -> count(ds,
+                    "select count(*) from pg_replication_slots where slot_name = 't_idle' and confirmed_flush_lsn >= '"
+                            + walAfterWrites + "'") == 1);
+            assertThat(run.events()).isEmpty();
+        }
+        Cdc.dropSlot(ds, "t_idle");
+    }
+
+    @Test
+    void dropSlotOnCloseRemovesTheSlot(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s10", "create table s10.t (id int primary key)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_drop", "s10.t").dropSlotOnClose(true).build(), (b, tx) -> { })) {
+            Cdc.await("slot active", Duration.ofSeconds(60),
+                    () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_drop' and active") == 1);
+        }
+        Cdc.await("slot dropped", Duration.ofSeconds(30),
+                () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_drop'") == 0);
+    }
 }
