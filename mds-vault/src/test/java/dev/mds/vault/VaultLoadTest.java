@@ -1,0 +1,223 @@
+package dev.mds.vault;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.Row.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.MdsException;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.Row;
+import dev.mds.testing.TableFixture;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class VaultLoadTest {
+    private static OffsetDateTime day(int d) {
+        return OffsetDateTime.of(2024, 1, d, 0, 0, 0, 0, ZoneOffset.UTC);
+    }
+
+    private static void raw(DataSource ds, String table, Row... rows) {
+        TableFixture.on(ds, table).columns("id text", "email text", "name text", "age int", "ld timestamptz").rows(rows);
+    }
+
+    /** The next batch: the raw table's rows replaced (the stage view over it stays). */
+    private static void batch(DataSource ds, String table, Row... rows) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("truncate " + table);
+            try (java.sql.PreparedStatement ps = c.prepareStatement("insert into " + table + " values ("
+                    + String.join(", ", java.util.Collections.nCopies(rows[0].size(), "?")) + ")")) {
+                for (Row r : rows) {
+                    for (int i = 0; i < r.size(); i++) {
+                        ps.setObject(i + 1, r.values().get(i));
+                    }
+                    ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    private static Stage customers(String raw, String source) {
+        return Stage.of(raw).into("stg." + raw.substring(4)).loadDate("ld").recordSource(source)
+                .hashKey("customer_hk", "id").hashDiff("customer_hashdiff", "email", "name", "age");
+    }
+
+    private static List<String> strings(DataSource ds, String sql) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void hubLoadsEachBusinessKeyOnceWithItsEarliestLoadDateOverThreeBatches(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_hub", "crm");
+        raw(ds, "raw.c_hub", row("1001", "a@x", "Ann", 30, day(2)), row("1001", "a@x", "Ann", 30, day(1)),
+                row("1001", "a@x", "Ann", 30, day(1)), row(null, "n@x", "Null", 1, day(1)), row("", "e@x", "Empty", 1, day(1)),
+                row("1002", "b@x", "Bob", 40, day(1)));
+        vault.createStage(stage);
+        Hub hub = vault.hub("dds.hub_customer").hashKey("customer_hk").businessKey("id").from(stage);
+        hub.createTable();
+        assertThat(hub.sql().get(0)).contains("DISTINCT ON").contains("NOT EXISTS");
+        assertThat(hub.load().rowsInserted()).isEqualTo(3);      // 1001, 1002 and '' (an empty string is a value under CANONICAL)
+        assertThat(hub.load().rowsInserted()).isZero();
+        assertThatTable(ds, "dds.hub_customer").columns("id", "load_date", "record_source")
+                .containsExactlyInAnyOrder(row("1001", day(1), "crm"), row("1002", day(1), "crm"), row("", day(1), "crm"));
+        batch(ds, "raw.c_hub", row("1002", "b@x", "Bob", 40, day(2)), row("1003", "c@x", "Cy", 50, day(2)));
+        assertThat(hub.load().rowsInserted()).isEqualTo(1);
+        batch(ds, "raw.c_hub", row("1004", "d@x", "Di", 50, day(3)), row("1001", "a@x", "Ann", 30, day(3)));
+        assertThat(hub.load().rowsInserted()).isEqualTo(1);
+        assertThatTable(ds, "dds.hub_customer").hasRowCount(5);
+        assertThat(strings(ds, "select count(*) from dds.hub_customer where id = '1001' and load_date = '2024-01-01T00:00:00Z'"))
+                .containsExactly("1");
+    }
+
+    @Test
+    void hubFromSeveralStagesBreaksLoadDateTiesByRecordSourceAndCanMapNullKeysToGhost(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        raw(ds, "raw.c_web", row("7", "w@x", "W", 1, day(5)), row("8", "w@x", "W", 1, day(5)), row(null, "z", "Z", 1, day(5)));
+        raw(ds, "raw.c_app", row("7", "a@x", "A", 1, day(5)), row("8", "a@x", "A", 1, day(4)), row("  ", "z", "Z", 1, day(5)));
+        Stage web = customers("raw.c_web", "web");
+        Stage app = customers("raw.c_app", "app");
+        vault.createStage(web);
+        vault.createStage(app);
+        Hub hub = vault.hub("dds.hub_multi").hashKey("customer_hk").businessKey("id").from(web, app).nullKeys(NullKeys.GHOST);
+        hub.createTable();
+        assertThat(hub.load().rowsInserted()).isEqualTo(3);
+        assertThatTable(ds, "dds.hub_multi").columns("id", "load_date", "record_source").contains(
+                row("7", day(5), "app"), row("8", day(4), "app"));
+        assertThat(strings(ds, "select encode(customer_hk, 'hex') from dds.hub_multi where id is null or trim(id) = ''"))
+                .containsExactly("00".repeat(16));
+    }
+
+    @Test
+    void linkDropsRowsWithNullReferencesAndLoadsEachCombinationOnce(DataSource ds) {
+        TableFixture.on(ds, "raw.orders").columns("order_id int", "customer text", "product text", "ld timestamptz")
+                .rows(row(1, "c1", "p1", day(1)), row(2, "c1", "p1", day(2)), row(3, "c1", null, day(1)),
+                        row(4, null, "p2", day(1)), row(5, "c2", "p2", day(1)));
+        Vault vault = Vault.on(ds);
+        Stage orders = Stage.of("raw.orders").into("stg.orders").loadDate("ld").recordSource("shop")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("order_link_hk", "customer", "product");
+        vault.createStage(orders);
+        Link link = vault.link("dds.link_order").hashKey("order_link_hk").refs("customer_hk", "product_hk").from(orders);
+        link.createTable();
+        assertThat(link.load().rowsInserted()).isEqualTo(2);
+        assertThat(link.load().rowsInserted()).isZero();
+        Link ghosts = vault.link("dds.link_order_ghost").hashKey("order_link_hk").refs("customer_hk", "product_hk")
+                .from(orders).nullKeys(NullKeys.GHOST);
+        ghosts.createTable();
+        assertThat(ghosts.load().rowsInserted()).isEqualTo(4);
+        assertThatTable(ds, "dds.link_order").columns("load_date").containsExactlyInAnyOrder(row(day(1)), row(day(1)));
+    }
+
+    @Test
+    void satelliteKeepsEveryChangeInOrderHandlesLateRowsAndReloadsIdempotently(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_sat", "crm");
+        raw(ds, "raw.c_sat",
+                row("1", "a@x", "Ann", 30, day(1)), row("1", "a@x", "Ann", 30, day(1)),        // duplicate
+                row("1", "a@x", "Anna", 30, day(2)), row("1", "a@x", "Ann", 30, day(3)),       // changed, changed back
+                row("2", null, null, null, day(1)), row("2", null, null, null, day(2)),         // NULL payload, no change
+                row(null, "x", "x", 1, day(1)));
+        vault.createStage(stage);
+        Satellite sat = vault.satellite("dds.sat_customer").parent("customer_hk").hashDiff("customer_hashdiff")
+                .payload("email", "name", "age").from(stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(4);
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThatTable(ds, "dds.sat_customer").columns("name", "load_date").containsExactlyInAnyOrder(
+                row("Ann", day(1)), row("Anna", day(2)), row("Ann", day(3)), row(null, day(1)));
+
+        batch(ds, "raw.c_sat", row("1", "a@x", "Ann", 30, day(4)), row("1", "a@x", "Cy", 30, day(6)), row("2", "b@x", "Bo", 2, day(3)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(2);        // day 4 equals the latest stored row (day 3)
+
+        batch(ds, "raw.c_sat", row("1", "a@x", "Late", 30, day(5)), row("1", "a@x", "Ann", 30, day(4)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);        // day 5 differs from day 3 (its predecessor); day 4 does not
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select s.name from dds.sat_customer s join stg.c_sat g using (customer_hk)"
+                + " where g.load_date = '2024-01-05T00:00:00Z' and s.load_date = g.load_date")).containsExactly("Late");
+        assertThatTable(ds, "dds.sat_customer").hasRowCount(7);
+        assertThat(sat.createTableSql().get(1)).contains("PRIMARY KEY (\"customer_hk\", \"load_date\")");
+    }
+
+    @Test
+    void effectivitySatelliteOpensAndClosesLinksOfTheDrivingKey(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", day(1), day(1)), row("c2", "p1", day(1), day(1)));
+        Stage stage = Stage.of("raw.assign").into("stg.assign").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
+        vault.createStage(stage);
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_assign").link("assign_hk").drivingKey("customer_hk")
+                .effectiveFrom("since").from(stage);
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        batch(ds, "raw.assign", row("c1", "p2", day(3), day(3)), row("c2", "p1", day(1), day(3)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);        // c1: close p1, open p2; c2 unchanged
+        assertThat(eff.load().rowsInserted()).isZero();
+        OffsetDateTime endOfTime = OffsetDateTime.of(9999, 12, 31, 0, 0, 0, 0, ZoneOffset.UTC);
+        assertThatTable(ds, "dds.eff_assign").columns("start_date", "end_date", "load_date").containsExactlyInAnyOrder(
+                row(day(1), endOfTime, day(1)), row(day(1), endOfTime, day(1)),
+                row(day(1), day(3), day(3)), row(day(3), endOfTime, day(3)));
+    }
+
+    @Test
+    void pitPointsAtTheSatelliteRowInEffectOrAtTheGhost(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_pit", "crm");
+        raw(ds, "raw.c_pit", row("1", "a", "A", 1, day(1)), row("1", "a", "B", 1, day(3)), row("2", "b", "B", 1, day(4)));
+        vault.createStage(stage);
+        Hub hub = vault.hub("dds.hub_pit").hashKey("customer_hk").businessKey("id").from(stage);
+        hub.createTable();
+        hub.load();
+        Satellite sat = vault.satellite("dds.sat_pit").parent("customer_hk").hashDiff("customer_hashdiff").payload("name").from(stage);
+        sat.createTable();
+        sat.load();
+        assertThat(sat.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+        Pit pit = vault.pit("dds.pit_customer").hub("dds.hub_pit", "customer_hk").satellites("dds.sat_pit")
+                .asOf(List.of(day(2), day(5)));
+        pit.createTable();
+        assertThat(pit.load().rowsInserted()).isEqualTo(4);
+        assertThat(pit.load().rowsInserted()).isEqualTo(4);
+        assertThat(strings(ds, "select (p.sat_pit_ldts at time zone 'UTC')::date::text || ' ' || (encode(p.sat_pit_pk, 'hex') = repeat('0', 32))::text from dds.pit_customer p"
+                + " join dds.hub_pit h using (customer_hk) order by h.id, p.as_of_date"))
+                .containsExactly("2024-01-01 false", "2024-01-03 false", "1900-01-01 true", "2024-01-04 false");
+    }
+
+    @Test
+    void badInputNamesTheStructureAndTheColumnAndWritesNothing(DataSource ds) {
+        raw(ds, "raw.c_bad", row("1", "a", "A", 1, day(1)));
+        Stage md5 = customers("raw.c_bad", "crm");
+        Vault vault = Vault.on(ds);
+        vault.createStage(md5);
+        Satellite sat = vault.satellite("dds.sat_bad").parent("customer_hk").hashDiff("customer_hashdiff").payload("name").from(md5);
+        sat.createTable();
+        assertThatThrownBy(() -> vault.satellite("dds.sat_bad").parent("customer_hk").hashDiff("customer_hashdiff")
+                .payload("nmae").from(md5).load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("satellite dds.sat_bad").hasMessageContaining("'nmae'");
+        Vault sha = vault.algorithm(HashAlgorithm.SHA256);
+        sha.createStage(md5);
+        assertThatThrownBy(() -> vault.satellite("dds.sat_bad").parent("customer_hk").hashDiff("customer_hashdiff")
+                .payload("name").from(md5).load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("satellite dds.sat_bad").hasMessageContaining("'customer_hk'")
+                .hasMessageContaining("32-byte");
+        assertThatThrownBy(() -> vault.hub("dds.hub_bad").hashKey("customer_hk").from(md5).load())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("hub dds.hub_bad").hasMessageContaining("businessKey");
+        assertThatThrownBy(() -> vault.hub("dds.hub_missing").hashKey("customer_hk").businessKey("id").from(md5).load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("dds.hub_missing does not exist");
+        assertThatTable(ds, "dds.sat_bad").isEmpty();
+    }
+}
