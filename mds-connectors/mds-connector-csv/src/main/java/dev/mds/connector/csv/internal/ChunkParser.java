@@ -75,8 +75,21 @@ public final class ChunkParser {
         return new ChunkParser(format, source, new String[0], null, null, 0, false);
     }
 
-    /** What one chunk gave. */
-    record Result(Chunk chunk, List<Record> records, List<BadRow> badRows, boolean failed) {
+    /**
+     * What one chunk gave; keeps the chunk's counters, not its bytes, so a parsed chunk waiting for the consumer
+     * holds only its records.
+     */
+    record Result(Span span, List<Record> records, List<BadRow> badRows, boolean failed) {
+        Result(Chunk chunk, List<Record> records, List<BadRow> badRows, boolean failed) {
+            this(new Span(chunk.endOffset(), chunk.firstRecord(), chunk.records(), chunk.firstLine() + chunk.lines()),
+                    records, badRows, failed);
+        }
+    }
+
+    /**
+     * Where a chunk ends: the byte offset after it, its first record number, its record count, the line after it.
+     */
+    record Span(long endOffset, long firstRecord, int records, long nextLine) {
     }
 
     Result parse(Chunk c) {

@@ -308,7 +308,7 @@ public final class CsvReading implements Closeable {
         }
     }
 
-    /** Cuts chunks on the consumer's thread, parses up to 2 × parallelism of them ahead, hands them in order. */
+    /** Cuts chunks on the consumer's thread, parses up to parallelism + 1 of them ahead, hands them in order. */
     private final class Pipeline implements Iterator<RecordBatch> {
         private final ArrayDeque<Future<ChunkParser.Result>> inFlight = new ArrayDeque<>();
         private final int maxInFlight;
@@ -328,7 +328,7 @@ public final class CsvReading implements Closeable {
                     return t;
                 });
             }
-            this.maxInFlight = p > 1 ? 2 * p : 1;
+            this.maxInFlight = p > 1 ? p + 1 : 1;
         }
 
         @Override
@@ -363,11 +363,11 @@ public final class CsvReading implements Closeable {
                 if (r.records().isEmpty()) {
                     return;
                 }
-                Chunk c = r.chunk();
+                ChunkParser.Span c = r.span();
                 Map<String, Object> at = new LinkedHashMap<>();
                 at.put("offset", c.endOffset());
                 at.put("record", c.firstRecord() + c.records() - 1);
-                at.put("line", c.firstLine() + c.lines());
+                at.put("line", c.nextLine());
                 next = RecordBatch.of(schema, r.records(), SourcePosition.of(positionSource, at));
                 batches++;
                 LOG.debug("{}: batch {} of {} rows, {}", display, batches, r.records().size(), at);

@@ -81,20 +81,17 @@ final class RecordScanner implements Closeable {
         nextLine = line;
     }
 
-    /** The next chunk of up to {@code maxRecords} records or about {@code maxBytes} bytes; null at the end. */
+    /**
+     * The next chunk of up to {@code maxRecords} records or about {@code maxBytes} bytes; null at the end. The
+     * chunk holds a copy of exactly its bytes, so memory held by chunks in flight is their size, not the buffer's.
+     */
     Chunk next(int maxRecords, long maxBytes) throws IOException {
         if (!scan(maxRecords, maxBytes)) {
             return null;
         }
-        Chunk chunk = new Chunk(buf, start, scanEnd, bufOffset + start, nextRecord, nextLine, scanRecords,
-                scanLines);
-        int rest = end - scanEnd;
-        byte[] fresh = new byte[Math.max(buf.length, rest * 2)];
-        System.arraycopy(buf, scanEnd, fresh, 0, rest);
-        bufOffset += scanEnd;
-        buf = fresh;
-        start = 0;
-        end = rest;
+        byte[] copy = java.util.Arrays.copyOfRange(buf, start, scanEnd);
+        Chunk chunk = new Chunk(copy, 0, copy.length, bufOffset + start, nextRecord, nextLine, scanRecords, scanLines);
+        start = scanEnd;
         nextRecord += scanRecords;
         nextLine += scanLines;
         return chunk;
@@ -155,8 +152,9 @@ final class RecordScanner implements Closeable {
     /** Reads more bytes, compacting or growing the buffer; returns {@code p} adjusted to the moved buffer. */
     private int fill(int p) throws IOException {
         if (end == buf.length) {
+            // compact; grow only when one chunk fills the whole buffer
             int live = end - start;
-            byte[] target = live > buf.length / 2 ? new byte[buf.length * 2] : buf;
+            byte[] target = start == 0 ? new byte[buf.length * 2] : buf;
             System.arraycopy(buf, start, target, 0, live);
             bufOffset += start;
             p -= start;
