@@ -16,6 +16,7 @@ import dev.mds.load.DeleteMode;
 import dev.mds.load.LoadResult;
 import dev.mds.load.OnBadRow;
 import dev.mds.load.SyncMode;
+import dev.mds.load.internal.CopyBinary.Encoding;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -160,7 +162,6 @@ public final class LoadEngine {
             lock(c);
             ensureTarget(c, plan);
         }
-        Sql.execute(c, "analyze " + stage);
         long[] counts = mergeCounts(c, plan, mergeSql(plan), stage);
         Sql.execute(c, dropStage());
         LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
@@ -263,7 +264,6 @@ public final class LoadEngine {
         ensureTarget(c, plan);
         TableName tombstones = tombstones();
         Sql.execute(c, createTombstones(plan, tombstones));
-        Sql.execute(c, "analyze " + stage);
         long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones), cdcUpsertSource(plan, tombstones));
         Sql.update(c, cdcForgetTombstonesSql(plan, tombstones));
         long deleted = Sql.update(c, cdcDeleteSql(plan));
@@ -391,7 +391,6 @@ public final class LoadEngine {
                 out.add(createStage(plan));
                 out.add(stageCopySql());
                 out.addAll(targetDdl(plan, existing));
-                out.add("analyze " + stage);
                 out.add(mergeSql(plan));
                 out.add(dropStage());
             }
@@ -401,7 +400,6 @@ public final class LoadEngine {
                 out.add(stageCopySql());
                 out.addAll(targetDdl(plan, existing));
                 out.add(createTombstones(plan, tombstones));
-                out.add("analyze " + stage);
                 out.add(cdcUpsertSql(plan, tombstones));
                 out.add(cdcForgetTombstonesSql(plan, tombstones));
                 out.add(cdcDeleteSql(plan));
@@ -674,29 +672,63 @@ public final class LoadEngine {
 
     /** Writes one row in the column order of a COPY statement. */
     @FunctionalInterface
-    interface RowWriter {
-        void write(CopyText out, Row row) throws SQLException;
+    interface RowBody {
+        void write(CopySink out, Row row) throws SQLException;
     }
 
-    private RowWriter recordWriter(Plan plan, String loadTimestamp) {
+    /** How rows are written into one COPY: the binary encoding of each COPY column and the row body. */
+    record RowWriter(Encoding[] encodings, RowBody body) {
+        /** Whether every value of {@code rows} fits its column's binary encoding. */
+        boolean binaryFits(List<Row> rows) {
+            CopySink.Checker check = new CopySink.Checker(encodings);
+            try {
+                for (Row r : rows) {
+                    body.write(check, r);
+                    if (!check.fits()) {
+                        return false;
+                    }
+                }
+            } catch (SQLException e) {
+                return false;
+            }
+            return true;
+        }
+    }
+
+    private static Encoding[] encodings(Plan plan, Encoding... extra) {
+        Encoding[] e = new Encoding[plan.columns.size() + extra.length];
+        for (int i = 0; i < plan.columns.size(); i++) {
+            e[i] = Encoding.forType(plan.typeNames.get(plan.columns.get(i)));
+        }
+        System.arraycopy(extra, 0, e, plan.columns.size(), extra.length);
+        return e;
+    }
+
+    private RowWriter recordWriter(Plan plan, OffsetDateTime loadTimestamp) {
         int n = plan.columns.size();
         boolean ts = loadTimestamp != null && spec.loadTimestamp().isPresent();
-        return (out, row) -> {
+        Encoding[] enc = ts ? encodings(plan, Encoding.TIMESTAMPTZ) : encodings(plan);
+        return new RowWriter(enc, (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
                 out.value(r.get(i));
             }
             if (ts) {
-                out.raw(loadTimestamp);
+                out.value(loadTimestamp);
             }
             out.endRow();
-        };
+        });
     }
 
     private RowWriter changeWriter(Plan plan) {
         int n = plan.columns.size();
         int[] flags = plan.unchanged.stream().toArray();
-        return (out, row) -> {
+        Encoding[] extra = new Encoding[4 + flags.length];
+        Arrays.fill(extra, Encoding.BOOL);
+        extra[1] = Encoding.INT8;
+        extra[2] = Encoding.INT8;
+        extra[3] = Encoding.TIMESTAMPTZ;
+        return new RowWriter(encodings(plan, extra), (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
                 out.value(r.get(i));
@@ -709,18 +741,18 @@ public final class LoadEngine {
                 out.value(!row.delete && Unchanged.is(r.get(i)));
             }
             out.endRow();
-        };
+        });
     }
 
-    /** The transaction's {@code now()} as COPY text, for the load timestamp of rows COPYed straight into a table. */
-    private String loadTimestampText(Connection c) {
+    /** The transaction's {@code now()}, for the load timestamp of rows COPYed straight into a table. */
+    private OffsetDateTime loadTimestampText(Connection c) {
         if (spec.loadTimestamp().isEmpty()) {
             return null;
         }
-        String sql = "select now()::text";
+        String sql = "select now()";
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
-            return rs.getString(1);
+            return rs.getObject(1, OffsetDateTime.class);
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
@@ -739,19 +771,21 @@ public final class LoadEngine {
             Savepoint sp = null;
             long t0 = System.nanoTime();
             CopyIn in = null;
+            boolean binary = writer.binaryFits(pending);
+            String copySql = binary ? sql + " (format binary)" : sql;
             try {
                 if (deadLetter) {
                     sp = c.setSavepoint();
                 }
-                in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-                CopyText out = new CopyText(in);
+                in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+                CopySink out = binary ? CopySink.binary(in, writer.encodings()) : CopySink.text(in);
                 for (Row r : pending) {
-                    writer.write(out, r);
+                    writer.body().write(out, r);
                 }
-                out.flush();
+                out.finish();
                 long n = in.endCopy();
                 in = null;
-                Sql.logged(sql + " [" + n + " rows]", t0);
+                Sql.logged(copySql + " [" + n + " rows]", t0);
                 if (sp != null) {
                     c.releaseSavepoint(sp);
                 }

@@ -31,6 +31,8 @@ final class Plan {
     final int[] keyIndex;
     final List<String> nonKey;
     final Map<String, String> types;
+    /** Catalog type name per batch column ({@code int8}, {@code numeric}, {@code _text}), for binary COPY. */
+    final Map<String, String> typeNames;
     final Map<String, Boolean> notNull;
     final List<String> newColumns;
     final boolean targetExists;
@@ -39,7 +41,7 @@ final class Plan {
     final BitSet unchanged;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
-            Map<String, Boolean> notNull, List<String> newColumns, boolean targetExists, boolean cdc, BitSet unchanged) {
+            Map<String, String> typeNames, Map<String, Boolean> notNull, List<String> newColumns, boolean targetExists, boolean cdc, BitSet unchanged) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -52,6 +54,7 @@ final class Plan {
         rest.removeAll(key);
         this.nonKey = List.copyOf(rest);
         this.types = types;
+        this.typeNames = typeNames;
         this.notNull = notNull;
         this.newColumns = List.copyOf(newColumns);
         this.targetExists = targetExists;
@@ -101,6 +104,7 @@ final class Plan {
                     + " (and _deleted_at in CDC mode) are reserved for the loader's bookkeeping: " + reserved);
         }
         Map<String, String> types = new LinkedHashMap<>();
+        Map<String, String> typeNames = new LinkedHashMap<>();
         Map<String, Boolean> notNull = new LinkedHashMap<>();
         List<String> newColumns = new ArrayList<>();
         List<String> incompatible = new ArrayList<>();
@@ -109,6 +113,7 @@ final class Plan {
             TargetColumn tc = target.map(m -> m.get(f.name())).orElse(null);
             if (tc == null) {
                 types.put(f.name(), PostgresDialect.INSTANCE.typeName(f.type()));
+                typeNames.put(f.name(), catalogName(f.type()));
                 notNull.put(f.name(), !cdc && !f.nullable());
                 if (target.isPresent()) {
                     newColumns.add(f.name());
@@ -119,6 +124,7 @@ final class Plan {
                     why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType() + " in the table");
                 }
                 types.put(f.name(), tc.sqlType());
+                typeNames.put(f.name(), tc.typeName());
                 notNull.put(f.name(), !cdc && tc.notNull());
             }
         }
@@ -129,7 +135,7 @@ final class Plan {
             throw new SchemaMismatchException(table, newColumns, "the batch has column(s) " + newColumns
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
-        return new Plan(table, schema, key, types, notNull, newColumns, target.isPresent(), cdc, unchanged);
+        return new Plan(table, schema, key, types, typeNames, notNull, newColumns, target.isPresent(), cdc, unchanged);
     }
 
     /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */
@@ -152,6 +158,26 @@ final class Plan {
             return true;   // range and scale are checked by COPY against the column's type
         }
         return b == Kind.JSON && t == Kind.STRING;
+    }
+
+    /** The catalog name of the type mds creates for a field type. */
+    static String catalogName(FieldType type) {
+        return switch (type.kind()) {
+            case STRING -> "text";
+            case INT -> "int4";
+            case LONG -> "int8";
+            case DECIMAL -> "numeric";
+            case DOUBLE -> "float8";
+            case BOOLEAN -> "bool";
+            case DATE -> "date";
+            case TIME -> "time";
+            case TIMESTAMP -> "timestamp";
+            case TIMESTAMPTZ -> "timestamptz";
+            case JSON -> "jsonb";
+            case BYTES -> "bytea";
+            case UUID -> "uuid";
+            case ARRAY -> "_" + catalogName(type.elementType());
+        };
     }
 
     private static String elementName(String arrayTypeName) {
