@@ -1,0 +1,4 @@
+/**
+ * Reading CSV in chunks; start with {@link dev.mds.examples.csv.CsvChunksExample}.
+ */
+package dev.mds.examples.csv;
