@@ -85,6 +85,8 @@ class CsvSourceTest {
                     .parallelism(threads).resumeFrom(committed));
             assertThat(rest).isEqualTo(all.subList(4, all.size()));
         }
+        assertThatThrownBy(() -> CsvSource.builder().path(TRANSACTIONS).resumeFrom(committed).build().schema())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("another input");
         // resuming after the last batch gives nothing more
         SourcePosition last = all.get(all.size() - 1).position().orElseThrow();
         assertThat(Read.batches(CsvSource.builder().path(STREAMS).resumeFrom(last))).isEmpty();

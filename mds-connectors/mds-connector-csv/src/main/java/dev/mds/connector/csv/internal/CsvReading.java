@@ -127,6 +127,10 @@ public final class CsvReading implements Closeable {
             settleSchema(dataStart, firstLine);
             SourcePosition resume = settings.resumeFrom();
             if (resume != null) {
+                if (!sameSource(resume.source())) {
+                    throw new IllegalArgumentException("position " + resume + " belongs to another input than "
+                            + positionSource);
+                }
                 long offset = resume.getLong("offset").orElseThrow(() -> new IllegalArgumentException(
                         "position " + resume + " has no byte offset; it is not a CSV position"));
                 long record = resume.getLong("record").orElse(0L);
@@ -157,6 +161,16 @@ public final class CsvReading implements Closeable {
             closeQuietly();
             throw e;
         }
+    }
+
+    /** Same file name (a file may move between runs), or the same stream name. */
+    private boolean sameSource(String source) {
+        if (settings.path() == null) {
+            return source.equals(positionSource);
+        }
+        Path other = Path.of(source).getFileName();
+        Path mine = settings.path().getFileName();
+        return other != null && other.equals(mine);
     }
 
     private RecordScanner scanner(long offset) throws IOException {
