@@ -3,12 +3,23 @@ package dev.mds.load;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.FieldType;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.TableName;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TableFixture;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -18,16 +29,210 @@ class MergeModeTest {
     static final Schema USERS = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
             .add("updated_at", FieldType.LONG).build();
 
+    static RecordBatch users(Record... records) {
+        return RecordBatch.of(USERS, List.of(records));
+    }
+
     @Test
     void insertsThenUpdatesOnlyChangedRows(DataSource ds) {
         MergeLoader loader = MergeLoader.into(ds, "raw.users").key("id").build();
-        LoadResult first = loader.load(RecordBatch.of(USERS, List.of(Record.of(1L, "a", 1L), Record.of(2L, "b", 1L))));
+        LoadResult first = loader.load(users(Record.of(1L, "a", 1L), Record.of(2L, "b", 1L)));
         assertThat(first.inserted()).isEqualTo(2);
-        LoadResult second = loader.load(RecordBatch.of(USERS, List.of(Record.of(1L, "a", 1L), Record.of(2L, "B", 2L),
-                Record.of(3L, "c", 1L))));
+        LoadResult second = loader.load(users(Record.of(1L, "a", 1L), Record.of(2L, "B", 2L), Record.of(3L, "c", 1L)));
         assertThat(second.inserted()).isEqualTo(1);
         assertThat(second.updated()).isEqualTo(1);
         assertThat(second.unchanged()).isEqualTo(1);
         assertThatTable(ds, "raw.users").columns("id", "name").containsExactlyInAnyOrder(row(1, "a"), row(2, "B"), row(3, "c"));
+    }
+
+    @Test
+    void collapsesDuplicatesByCursorNullCursorLosesAndTiesGoToLaterRecord(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.dedupe").key("id").cursor("updated_at").build();
+        LoadResult r = loader.load(users(
+                Record.of(1L, "newest", 5L), Record.of(1L, "older", 3L), Record.of(1L, "null cursor", null),
+                Record.of(2L, "null first", null), Record.of(2L, "any value wins", 1L),
+                Record.of(3L, "tie first", 7L), Record.of(3L, "tie later", 7L),
+                Record.of(4L, "both null first", null), Record.of(4L, "both null later", null)));
+        assertThat(r.inserted()).isEqualTo(4);
+        assertThatTable(ds, "raw.dedupe").columns("id", "name").containsExactlyInAnyOrder(row(1, "newest"),
+                row(2, "any value wins"), row(3, "tie later"), row(4, "both null later"));
+        // against the target: an older cursor does not overwrite, a newer or equal one does
+        r = loader.load(users(Record.of(1L, "stale", 4L), Record.of(3L, "same cursor", 7L), Record.of(2L, "null vs value", null)));
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.unchanged()).isEqualTo(2);
+        assertThatTable(ds, "raw.dedupe").columns("id", "name").containsExactlyInAnyOrder(row(1, "newest"),
+                row(2, "any value wins"), row(3, "same cursor"), row(4, "both null later"));
+    }
+
+    @Test
+    void rerunningTheSameBatchChangesNothingAndKeepsLoadTimestamp(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.rerun").key("id").loadTimestamp("load_timestamp").build();
+        List<Record> records = new ArrayList<>();
+        for (long i = 1; i <= 500; i++) {
+            records.add(Record.of(i, i % 7 == 0 ? null : "name " + i, i));
+        }
+        RecordBatch batch = RecordBatch.of(USERS, records);
+        assertThat(loader.load(batch).inserted()).isEqualTo(500);
+        String before = snapshot(ds, "raw.rerun");
+        LoadResult again = loader.load(batch);
+        assertThat(again.inserted()).isZero();
+        assertThat(again.updated()).isZero();
+        assertThat(again.unchanged()).isEqualTo(500);
+        assertThat(snapshot(ds, "raw.rerun")).isEqualTo(before);   // same values, same load_timestamp, same row versions
+        // a real change moves load_timestamp of that row only
+        records.set(0, Record.of(1L, "changed", 1L));
+        LoadResult changed = loader.load(RecordBatch.of(USERS, records));
+        assertThat(changed.updated()).isEqualTo(1);
+        assertThat(changed.unchanged()).isEqualTo(499);
+        assertThat(count(ds, "select count(distinct load_timestamp) from raw.rerun")).isEqualTo(2);
+    }
+
+    @Test
+    void addsNewColumnsWithAddColumnsAndLeavesColumnsMissingFromTheBatch(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.evolve").key("id").onSchemaChange(SchemaChange.ADD_COLUMNS).build();
+        loader.load(users(Record.of(1L, "a", 1L)));
+        Schema wider = Schema.builder().required("id", FieldType.LONG).add("email", FieldType.STRING).build();
+        LoadResult r = loader.load(RecordBatch.of(wider, List.of(Record.of(1L, "a@x"), Record.of(2L, "b@x"))));
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.evolve").columns("id", "name", "updated_at", "email")
+                .containsExactlyInAnyOrder(row(1, "a", 1, "a@x"), row(2, null, null, "b@x"));
+    }
+
+    @Test
+    void newColumnsFailByDefaultNamingThemAndLoadNothing(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.strict").key("id").build();
+        loader.load(users(Record.of(1L, "a", 1L)));
+        Schema wider = USERS.with(dev.mds.core.Field.of("email", FieldType.STRING));
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(wider, List.of(Record.of(1L, "changed", 1L, "a@x")))))
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("raw.strict").hasMessageContaining("email")
+                .satisfies(e -> assertThat(((SchemaMismatchException) e).columns()).containsExactly("email"));
+        assertThatTable(ds, "raw.strict").columns("id", "name").containsExactlyInAnyOrder(row(1, "a"));
+    }
+
+    @Test
+    void incompatibleTypeIsAClearError(DataSource ds) {
+        TableFixture.on(ds, "raw.typed").columns("id bigint primary key", "booked date").rows();
+        Schema bad = Schema.builder().required("id", FieldType.LONG).add("booked", FieldType.BOOLEAN).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.typed").key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(bad, List.of(Record.of(1L, true)))))
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("'booked' is boolean in the batch but date in the table");
+    }
+
+    @Test
+    void compositeTextKeysWithOddCharactersAndHostileNames(DataSource ds) {
+        TableName table = TableName.of("we\"ird schema", "Tab; drop table x; --");
+        Schema schema = Schema.builder().required("Key \"A\"", FieldType.STRING).required("k;b", FieldType.INT)
+                .add("select", FieldType.STRING).add("a\tb\\c", FieldType.decimal(10, 3)).build();
+        MergeLoader loader = MergeLoader.into(ds, table).key("Key \"A\"", "k;b").build();
+        String[] keys = {"", " ", "ä\u00a0ö", "tab\there", "new\nline", "back\\slash", "quote'\"", "😀 emoji", "\\N"};
+        List<Record> records = new ArrayList<>();
+        for (int i = 0; i < keys.length; i++) {
+            records.add(Record.of(keys[i], i % 2, "v" + i, new BigDecimal("1.5")));
+            records.add(Record.of(keys[i], 7, "w" + i, null));
+        }
+        LoadResult r = loader.load(RecordBatch.of(schema, records));
+        assertThat(r.inserted()).isEqualTo(2L * keys.length);
+        List<Record> changed = new ArrayList<>(records);
+        changed.set(0, Record.of(keys[0], 0, "changed", new BigDecimal("2.000")));
+        r = loader.load(RecordBatch.of(schema, changed));
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.unchanged()).isEqualTo(2L * keys.length - 1);
+        assertThatTable(ds, table).hasRowCount(2L * keys.length);
+        assertThatTable(ds, table).columns("Key \"A\"", "k;b", "select").contains(row("", 0, "changed"), row("new\nline", 7, "w4"),
+                row("\\N", 0, "v8"), row("😀 emoji", 1, "v7"));
+        assertThat(loader.sql(schema)).filteredOn(sql -> sql.startsWith("merge")).singleElement().asString()
+                .contains("merge into \"we\"\"ird schema\".\"Tab; drop table x; --\" as t", "t.\"Key \"\"A\"\"\" = s.\"Key \"\"A\"\"\"");
+    }
+
+    @Test
+    void valuesOfEveryTypeRoundTrip(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.INT).add("n", FieldType.DECIMAL).add("d", FieldType.DOUBLE)
+                .add("ts", FieldType.TIMESTAMPTZ).add("day", FieldType.DATE).add("ok", FieldType.BOOLEAN)
+                .add("j", FieldType.JSON).add("b", FieldType.BYTES).add("u", FieldType.UUID)
+                .add("t", FieldType.TIMESTAMP).add("tags", FieldType.arrayOf(FieldType.STRING)).build();
+        String[] numbers = {"0", "-0.5", "12345678.90", "0.0001", "0.00001", "1E+3", "-99999999999999999999999.123456789", "10000"};
+        List<Record> records = new ArrayList<>();
+        for (int i = 0; i < numbers.length; i++) {
+            records.add(Record.of(i, new BigDecimal(numbers[i]), i * 1.25, OffsetDateTime.parse("2024-02-29T23:59:59.123456+02:00"),
+                    LocalDate.of(1999, 12, 31).plusDays(i), i % 2 == 0, "{\"a\": " + i + "}", new byte[] {0, (byte) 255, (byte) i},
+                    java.util.UUID.nameUUIDFromBytes(new byte[] {(byte) i}), java.time.LocalDateTime.of(2000, 1, 1, 0, 0).minusSeconds(i),
+                    i == 0 ? null : List.of("x" + i, "a,b")));
+        }
+        for (boolean binary : new boolean[] {true, false}) {
+            String table = binary ? "raw.types_binary" : "raw.types_text";
+            MergeLoader loader = MergeLoader.into(ds, table).key("id").build();
+            List<Record> batch = records;
+            if (!binary) {   // a String for an int column makes the load use text COPY
+                loader.load(RecordBatch.of(schema, records));   // creates the table with the same types
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("truncate " + table);
+                }
+                batch = new ArrayList<>();
+                for (Record r : records) {
+                    batch.add(r.with(0, String.valueOf(r.get(0))));
+                }
+            }
+            Schema s = binary ? schema : Schema.of(schemaWithStringId(schema));
+            loader.load(RecordBatch.of(s, batch));
+            for (int i = 0; i < numbers.length; i++) {
+                Record r = records.get(i);
+                assertThatTable(ds, table).columns("id", "n", "d", "ts", "day", "ok", "j", "u", "t").contains(row(i, r.get(1), r.get(2),
+                        r.get(3), r.get(4), r.get(5), "{\"a\": " + i + "}", r.get(8), r.get(9)));
+            }
+            assertThat(count(ds, "select count(*) from " + table + " where b = '\\x00ff'::bytea || int2send(id::int2)::bytea"
+                    + " or b = '\\x00ff'::bytea || set_byte('\\x00'::bytea, 0, id)")).isEqualTo(numbers.length);
+            assertThat(count(ds, "select count(*) from " + table + " where tags[2] = 'a,b'")).isEqualTo(numbers.length - 1);
+            // loading the same values again finds every row equal
+            assertThat(loader.load(RecordBatch.of(s, batch)).unchanged()).isEqualTo(numbers.length);
+        }
+    }
+
+    private static List<dev.mds.core.Field> schemaWithStringId(Schema schema) {
+        List<dev.mds.core.Field> fields = new ArrayList<>(schema.fields());
+        fields.set(0, dev.mds.core.Field.required("id", FieldType.STRING));
+        return fields;
+    }
+
+    @Test
+    void joinsTheCallersTransactionForRecords(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.joined_records").key("id").build();
+        loader.load(users(Record.of(1L, "a", 1L)));
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            loader.load(users(Record.of(2L, "b", 1L)), c);
+            loader.load(users(Record.of(2L, "b2", 2L)), c);
+            c.rollback();
+        }
+        assertThatTable(ds, "raw.joined_records").columns("id", "name").containsExactlyInAnyOrder(row(1, "a"));
+    }
+
+    @Test
+    void sqlShowsTheStatementsWithoutRunningThem(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.planned").key("id").loadTimestamp("load_timestamp").build();
+        List<String> sql = loader.sql(USERS);
+        assertThat(String.join("\n", sql)).contains("create table \"raw\".\"planned\"", "merge into \"raw\".\"planned\"",
+                "is distinct from", "\"load_timestamp\" = now()");
+        assertThatTable(ds, "raw.planned").doesNotExist();
+    }
+
+    static String snapshot(DataSource ds, String table) throws Exception {
+        StringBuilder s = new StringBuilder();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select t.ctid, t.xmin, t::text from " + table + " t order by 3")) {
+            while (rs.next()) {
+                s.append(rs.getString(1)).append(rs.getString(2)).append(rs.getString(3)).append('\n');
+            }
+        }
+        return s.toString();
+    }
+
+    static long count(DataSource ds, String sql) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 }
