@@ -1,0 +1,144 @@
+package dev.mds.load;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.TableName;
+import dev.mds.testing.MdsPostgres;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** Every bad input names the table, the record number and the key, and nothing of its batch is committed. */
+@MdsPostgres
+class BadInputTest {
+    static final Schema SCHEMA = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+            .add("amount", FieldType.decimal(6, 2)).build();
+
+    static MergeLoader seeded(DataSource ds, String table, OnBadRow onBadRow) {
+        MergeLoader loader = MergeLoader.into(ds, "raw." + table).key("id").onBadRow(onBadRow).build();
+        loader.load(RecordBatch.of(SCHEMA, List.of(Record.of(1L, "one", new BigDecimal("1.00")))));
+        return loader;
+    }
+
+    static RecordBatch batchWith(Record bad) {
+        return RecordBatch.of(SCHEMA, List.of(Record.of(1L, "changed", new BigDecimal("9.99")), Record.of(2L, "two", null), bad,
+                Record.of(4L, "four", BigDecimal.ONE)));
+    }
+
+    static void assertUntouched(DataSource ds, String table) {
+        assertThatTable(ds, "raw." + table).columns("id", "name", "amount").containsExactlyInAnyOrder(row(1, "one", 1));
+    }
+
+    @Test
+    void nullKeyNamesTableRecordAndKeyAndCommitsNothing(DataSource ds) {
+        MergeLoader loader = seeded(ds, "null_key", OnBadRow.FAIL);
+        assertThatThrownBy(() -> loader.load(batchWith(Record.of(null, "three", null))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().source()).isEqualTo("raw.null_key");
+                    assertThat(e.location().recordNumber()).hasValue(3);
+                    assertThat(e.location().key()).hasValue("id=NULL");
+                    assertThat(e.getMessage()).contains("raw.null_key record 3 (key id=NULL)", "key column 'id' is NULL");
+                });
+        assertUntouched(ds, "null_key");
+    }
+
+    @Test
+    void valueThatDoesNotFitItsColumnNamesRecordKeyAndColumn(DataSource ds) {
+        MergeLoader loader = seeded(ds, "overflow", OnBadRow.FAIL);
+        assertThatThrownBy(() -> loader.load(batchWith(Record.of(3L, "three", new BigDecimal("123456.78")))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).hasValue(3);
+                    assertThat(e.location().key()).hasValue("id=3");
+                    assertThat(e.location().column()).hasValue("amount");
+                    assertThat(e.getMessage()).contains("raw.overflow record 3 (key id=3)", "numeric field overflow");
+                });
+        assertUntouched(ds, "overflow");
+    }
+
+    @Test
+    void textThatIsNotANumberIsReportedThroughTextCopy(DataSource ds) {
+        MergeLoader loader = seeded(ds, "not_a_number", OnBadRow.FAIL);
+        Schema texty = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("amount", FieldType.STRING).build();
+        RecordBatch batch = RecordBatch.of(texty, List.of(Record.of(1L, "changed", "2.50"), Record.of(5L, "five", "Two Hundred")));
+        assertThatThrownBy(() -> loader.load(batch))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).hasValue(2);
+                    assertThat(e.location().key()).hasValue("id=5");
+                    assertThat(e.getMessage()).contains("Two Hundred");
+                });
+        assertUntouched(ds, "not_a_number");
+    }
+
+    @Test
+    void duplicateRecordNumbersPointAtTheSurvivingRecord(DataSource ds) {
+        MergeLoader loader = seeded(ds, "dup_bad", OnBadRow.FAIL);
+        RecordBatch batch = RecordBatch.of(SCHEMA, List.of(Record.of(7L, "ok", BigDecimal.ONE), Record.of(8L, "x", BigDecimal.ONE),
+                Record.of(7L, "too big", new BigDecimal("99999"))));
+        assertThatThrownBy(() -> loader.load(batch)).isInstanceOfSatisfying(BadInputException.class,
+                e -> assertThat(e.location().recordNumber()).hasValue(3));
+        assertUntouched(ds, "dup_bad");
+    }
+
+    @Test
+    void schemaThatDisagreesWithTheTableCommitsNothing(DataSource ds) {
+        MergeLoader loader = seeded(ds, "disagree", OnBadRow.FAIL);
+        Schema other = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.DATE).build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(other, List.of(Record.of(1L, java.time.LocalDate.EPOCH)))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("raw.disagree").hasMessageContaining("amount");
+        Schema noKey = Schema.builder().add("name", FieldType.STRING).build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(noKey, List.of(Record.of("x")))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("key column(s) [id] missing");
+        assertUntouched(ds, "disagree");
+    }
+
+    @Test
+    void deadLetterWritesBadRowsWithReasonAndLoadsTheGoodOnes(DataSource ds) {
+        MergeLoader loader = seeded(ds, "dead", OnBadRow.DEAD_LETTER);
+        RecordBatch batch = RecordBatch.of(SCHEMA, List.of(Record.of(1L, "changed", new BigDecimal("9.99")),
+                Record.of(null, "no key", null), Record.of(3L, "too big", new BigDecimal("123456")),
+                Record.of(4L, "four", BigDecimal.ONE), Record.of(5L, "also too big", new BigDecimal("-1000000"))));
+        LoadResult r = loader.load(batch);
+        assertThat(r.rejected()).isEqualTo(3);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThatTable(ds, "raw.dead").columns("id", "name").containsExactlyInAnyOrder(row(1, "changed"), row(4, "four"));
+        assertThatTable(ds, "raw.dead_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "id=NULL"),
+                row(3, "id=3"), row(5, "id=5"));
+        assertThatTable(ds, "raw.dead_rejected").column("reason").containsOnly("key column 'id' is NULL", "numeric field overflow"
+                + " (A field with precision 6, scale 2 must round to an absolute value less than 10^4.)");
+    }
+
+    @Test
+    void badChangeEventCommitsNothing(DataSource ds) {
+        TableName src = TableName.of("app", "users");
+        MergeLoader loader = MergeLoader.into(ds, "raw.cdc_bad").mode(SyncMode.CDC).build();
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        loader.load(new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "one", BigDecimal.ONE), new EventPosition(1, 1), t)), Optional.empty()));
+        ChangeBatch bad = new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "changed", BigDecimal.TEN), new EventPosition(2, 2), t),
+                ChangeEvent.create(src, Record.of(2L), Record.of(2L, "two", new BigDecimal("100000")), new EventPosition(3, 3), t)),
+                Optional.empty());
+        assertThatThrownBy(() -> loader.load(bad)).isInstanceOfSatisfying(BadInputException.class, e -> {
+            assertThat(e.location().recordNumber()).hasValue(2);
+            assertThat(e.location().key()).hasValue("id=2");
+        });
+        assertThatTable(ds, "raw.cdc_bad").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"));
+    }
+}
