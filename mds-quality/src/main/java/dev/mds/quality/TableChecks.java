@@ -235,6 +235,13 @@ public final class TableChecks {
     }
 
     TableSpec spec() {
+        Set<String> ids = new HashSet<>();
+        for (CheckSpec c : checks) {
+            if (!ids.add(c.id())) {
+                throw new IllegalArgumentException(table + ": two checks with id '" + c.id()
+                        + "'; rename one with .id(\"...\")");
+            }
+        }
         return new TableSpec(table, Optional.ofNullable(where), keyColumns, checks);
     }
 
@@ -245,14 +252,6 @@ public final class TableChecks {
     }
 
     private void add(CheckSpec spec) {
-        Set<String> ids = new HashSet<>();
-        for (CheckSpec c : checks) {
-            ids.add(c.id());
-        }
-        if (ids.contains(spec.id())) {
-            throw new IllegalArgumentException(table + ": two checks with id '" + spec.id()
-                    + "'; rename one with .id(\"...\")");
-        }
         checks.add(spec);
     }
 

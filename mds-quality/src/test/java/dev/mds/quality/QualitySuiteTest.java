@@ -155,8 +155,11 @@ class QualitySuiteTest {
         sql(ds, "create table w (id int, email text)", "insert into w values (1, 'a@b'), (2, 'broken')");
         QualityReport r = QualitySuite.on(ds).table("w", t -> t
                 .notNull("id")
-                .matches("email", "@").severity(Severity.WARN))
+                .matches("email", "@").severity(Severity.WARN)
+                .acceptedValues("id", 1, 2, 3).acceptedValues("id", 1).id("only_one").warn())
                 .run();
+        assertThat(r.check("public.w", "accepted_values_id").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("public.w", "only_one").orElseThrow().failingRows()).isEqualTo(1);
         CheckResult email = r.check("public.w", "matches_email").orElseThrow();
         assertThat(email.status()).isEqualTo(Status.WARN);
         assertThat(email.samples()).containsExactly(Map.of("email", "broken"));
@@ -255,7 +258,7 @@ class QualitySuiteTest {
                 .range("select", 1, 2)
                 .unique("Col\"1", "select"));
         assertThat(suite.sql()).hasSize(2);
-        assertThat(suite.sql().get(0)).contains("\"Col\"\"1\" <> all(E'{\"it''s\",\"a\\\\\\\\b\\\\\"c\"}')",
+        assertThat(suite.sql().get(0)).contains("\"Col\"\"1\" <> all(E'{\"it''s\",\"a\\\\\\\\b\\\\\"c\",\"a\\\\\\\\b\\\\\"c\",",
                 "from \"My Schema\".\"we\"\"ird\"");
         QualityReport r = suite.run();
         assertThat(r.checks()).extracting(CheckResult::failingRows).containsExactly(1L, 1L, 0L);
