@@ -1,0 +1,132 @@
+package dev.mds.load;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.core.FieldType;
+import dev.mds.core.Progress;
+import dev.mds.core.ProgressListener;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.testing.MdsPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class ConcurrencyTest {
+    static final Schema SCHEMA = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+
+    static RecordBatch batch(long from, long to, String value) {
+        List<Record> records = new ArrayList<>();
+        for (long i = from; i < to; i++) {
+            records.add(Record.of(i, value));
+        }
+        return RecordBatch.of(SCHEMA, records);
+    }
+
+    @Test
+    void twoLoadersOnOneTableInParallel(DataSource ds) throws Exception {
+        MergeLoader a = MergeLoader.into(ds, "raw.shared").key("id").build();
+        MergeLoader b = MergeLoader.into(ds, "raw.shared").key("id").build();
+        CompletableFuture<Long> fa = CompletableFuture.supplyAsync(() -> {
+            long n = 0;
+            for (int i = 0; i < 15; i++) {
+                n += a.load(batch(i * 100L, i * 100L + 300, "a" + i)).changed();
+            }
+            return n;
+        });
+        CompletableFuture<Long> fb = CompletableFuture.supplyAsync(() -> {
+            long n = 0;
+            for (int i = 0; i < 15; i++) {
+                n += b.load(batch(i * 100L + 50, i * 100L + 350, "b" + i)).changed();
+            }
+            return n;
+        });
+        assertThat(fa.get() + fb.get()).isPositive();
+        assertThatTable(ds, "raw.shared").hasRowCount(1750);
+        assertThatTable(ds, "raw.shared").column("id").hasNoDuplicates();
+    }
+
+    @Test
+    void overwriteIsNeverSeenEmptyOrHalfLoadedByAConcurrentReader(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.snapshot").mode(SyncMode.OVERWRITE).key("id").build();
+        loader.load(batch(0, 2000, "first"));
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Long> seen = new CopyOnWriteArrayList<>();
+        List<Throwable> errors = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                while (!stop.get()) {
+                    try (ResultSet rs = st.executeQuery("select count(*) from raw.snapshot")) {
+                        rs.next();
+                        seen.add(rs.getLong(1));
+                    }
+                }
+            } catch (Exception e) {
+                errors.add(e);
+            }
+        });
+        reader.start();
+        for (int i = 0; i < 12; i++) {
+            LoadResult r = loader.load(i % 2 == 0 ? batch(0, 3000, "even " + i) : batch(0, 2000, "odd " + i));
+            assertThat(r.inserted()).isEqualTo(i % 2 == 0 ? 3000 : 2000);
+        }
+        stop.set(true);
+        reader.join();
+        assertThat(errors).isEmpty();
+        assertThat(seen).isNotEmpty().containsOnly(2000L, 3000L);
+        assertThatTable(ds, "raw.snapshot").column("v").containsOnly("odd 11");
+        assertThatTable(ds, "raw.snapshot").column("id").hasNoDuplicates();
+    }
+
+    @Test
+    void loadAllLoadsBatchesInParallelAndReportsProgress(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.chunks").key("id").build();
+        AtomicLong calls = new AtomicLong();
+        List<Progress> last = new CopyOnWriteArrayList<>();
+        ProgressListener listener = new ProgressListener() {
+            @Override
+            public void onProgress(Progress p) {
+                calls.incrementAndGet();
+            }
+
+            @Override
+            public void onDone(Progress p) {
+                last.add(p);
+            }
+        };
+        // 12 chunks of 500 keys, each overlapping the next by 100 keys
+        LoadResult r = loader.loadAll(IntStream.range(0, 12).mapToObj(i -> batch(i * 400L, i * 400L + 500, "v")), 3, listener);
+        assertThat(r.inserted()).isEqualTo(11 * 400 + 500);
+        assertThat(r.unchanged()).isEqualTo(11 * 100);
+        assertThat(calls.get()).isEqualTo(12);
+        assertThat(last).singleElement().satisfies(p -> {
+            assertThat(p.batches()).isEqualTo(12);
+            assertThat(p.rows()).isEqualTo(12 * 500);
+        });
+        assertThatTable(ds, "raw.chunks").hasRowCount(11 * 400 + 500);
+    }
+
+    @Test
+    void appendInsertsEveryRecord(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.events").mode(SyncMode.APPEND).loadTimestamp("loaded_at").build();
+        loader.load(batch(0, 3, "x"));
+        LoadResult r = loader.load(batch(0, 3, "y"));
+        assertThat(r.inserted()).isEqualTo(3);
+        assertThatTable(ds, "raw.events").columns("id", "v").containsExactlyInAnyOrder(row(0, "x"), row(1, "x"), row(2, "x"),
+                row(0, "y"), row(1, "y"), row(2, "y"));
+        assertThatTable(ds, "raw.events").column("loaded_at").hasNoNulls();
+    }
+}
