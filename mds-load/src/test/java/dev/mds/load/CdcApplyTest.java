@@ -113,4 +113,71 @@ class CdcApplyTest {
         }
         assertThatTable(ds, "raw.joined").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "John 2"));
     }
+
+    @Test
+    void olderDeleteAfterNewerUpdateInOneBatchKeepsTheRow(DataSource ds) {
+        MergeLoader loader = loader(ds, "reordered");
+        // events arrive out of order: the newest by position wins
+        LoadResult r = loader.load(batch(update(1, "v3", "c", 30), create(1, "v1", "a", 10), delete(1, 20)));
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.reordered").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "v3"));
+    }
+
+    @Test
+    void replayingAWholeBatchChangesNothing(DataSource ds) {
+        MergeLoader loader = loader(ds, "replay_all");
+        ChangeBatch b = batch(create(1, "a", "x", 10), create(2, "b", "y", 11), update(1, "a2", "x", 12), delete(2, 13),
+                create(3, "c", "z", 14));
+        LoadResult first = loader.load(b);
+        assertThat(first.inserted()).isEqualTo(2);
+        LoadResult again = loader.load(b);
+        assertThat(again.changed()).isZero();
+        assertThat(again.unchanged()).isEqualTo(3);
+        assertThatTable(ds, "raw.replay_all").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "a2"), row(3, "c"));
+    }
+
+    @Test
+    void deleteAndReinsertInOneBatchEndsWithTheReinsertedRow(DataSource ds) {
+        MergeLoader loader = loader(ds, "reinsert");
+        loader.load(batch(create(1, "a", "x", 10)));
+        loader.load(batch(delete(1, 20), create(1, "again", Unchanged.VALUE, 30)));
+        assertThatTable(ds, "raw.reinsert").columns("user_id", "name", "bio").containsExactlyInAnyOrder(row(1, "again", null));
+    }
+
+    @Test
+    void softDeleteMarksTheRowAndKeepsReplaysOut(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "soft")).mode(SyncMode.CDC).deleteMode(DeleteMode.SOFT).build();
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        LoadResult r = loader.load(batch(delete(1, 20), delete(9, 21)));
+        assertThat(r.deleted()).isEqualTo(1);
+        loader.load(batch(create(1, "a", "x", 10), create(9, "never", "seen", 5)));
+        assertThatTable(ds, "raw.soft").columns("user_id", "name", "_deleted_at").containsExactlyInAnyOrder(
+                row(1, "a", T.plusSeconds(20)), row(2, "b", null));
+        loader.load(batch(create(1, "back", "x", 40)));
+        assertThatTable(ds, "raw.soft").columns("user_id", "name", "_deleted_at").contains(row(1, "back", null));
+    }
+
+    @Test
+    void compositeKeyFromTheChangeBatchAndPositionsAreKept(DataSource ds) {
+        Schema schema = Schema.builder().required("tenant", FieldType.STRING).required("id", FieldType.LONG)
+                .add("v", FieldType.STRING).build();
+        TableName src = TableName.of("app", "items");
+        MergeLoader loader = MergeLoader.into(ds, "raw.items").mode(SyncMode.CDC).build();
+        ChangeBatch b = new ChangeBatch(src, schema, List.of("tenant", "id"), List.of(
+                ChangeEvent.create(src, Record.of("t 1", 1L), Record.of("t 1", 1L, "a"), new EventPosition(100, 90), T),
+                ChangeEvent.create(src, Record.of("t'2", 1L), Record.of("t'2", 1L, "b"), new EventPosition(100, 95), T),
+                ChangeEvent.delete(src, Record.of("t 1", 1L), new EventPosition(200, 150), T)), Optional.empty());
+        loader.load(b);
+        assertThatTable(ds, "raw.items").columns("tenant", "id", "v", "_mds_commit", "_mds_change")
+                .containsExactlyInAnyOrder(row("t'2", 1, "b", 100, 95));
+        assertThatTable(ds, "raw.items_mds_tombstones").columns("tenant", "id", "_mds_commit", "_mds_change")
+                .containsExactlyInAnyOrder(row("t 1", 1, 200, 150));
+    }
+
+    @Test
+    void recordBatchOnACdcLoaderIsAProgrammerError(DataSource ds) {
+        MergeLoader loader = loader(ds, "wrong_kind");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> loader.load(dev.mds.core.RecordBatch.of(SCHEMA, List.of())))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("CDC");
+    }
 }
