@@ -125,7 +125,7 @@ public final class EffectivitySatellite {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.run(table.toString(), st, 0);
+        return vault.run(table.toString(), st, 1);
     }
 
     private List<String> statements(Connection c) {
@@ -168,7 +168,9 @@ public final class EffectivitySatellite {
                 + ")\n"
                 + "INSERT INTO " + eff + " (" + lk + ", " + dk + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
                 + "SELECT * FROM changes\n"
-                + "ON CONFLICT (" + lk + ", " + ld + ") DO NOTHING";
-        return List.of(sql);
+                ;
+        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
+        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
+        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", sql);
     }
 }

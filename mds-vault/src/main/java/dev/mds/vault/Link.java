@@ -134,7 +134,7 @@ public final class Link {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.run(table.toString(), st, 0);
+        return vault.run(table.toString(), st, 1);
     }
 
     private List<String> statements(Connection c) {
@@ -184,8 +184,9 @@ public final class Link {
                 + "SELECT DISTINCT ON (u." + hk + ") " + Identifiers.quoteAll("u", all) + "\n"
                 + "FROM (\n    " + union + "\n) AS u\n"
                 + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS l WHERE l." + hk + " = u." + hk + ")\n"
-                + "ORDER BY u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u." + Identifiers.quote(Stage.RECORD_SOURCE) + "\n"
-                + "ON CONFLICT (" + hk + ") DO NOTHING";
-        return List.of(insert);
+                + "ORDER BY u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u." + Identifiers.quote(Stage.RECORD_SOURCE) ;
+        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
+        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
+        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", insert);
     }
 }

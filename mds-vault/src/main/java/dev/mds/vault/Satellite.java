@@ -128,7 +128,7 @@ public final class Satellite {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.run(table.toString(), st, 0);
+        return vault.run(table.toString(), st, 1);
     }
 
     /**
@@ -210,8 +210,9 @@ public final class Satellite {
                 + "w AS (SELECT seq.*, lag(seq." + hd + ") OVER (PARTITION BY seq." + hk + " ORDER BY seq." + ld + ") AS prev_hashdiff FROM seq)\n"
                 + "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM w\n"
-                + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd + "\n"
-                + "ON CONFLICT (" + hk + ", " + ld + ") DO NOTHING";
-        return List.of(sql);
+                + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd ;
+        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
+        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
+        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", sql);
     }
 }

@@ -65,6 +65,10 @@ public final class Canonical {
         }
 
         void putDecimal(long n) {
+            if (n == Long.MIN_VALUE) {
+                put("-9223372036854775808".getBytes(StandardCharsets.US_ASCII));
+                return;
+            }
             if (n < 0) {
                 put((byte) '-');
                 n = -n;
@@ -167,7 +171,15 @@ public final class Canonical {
                 out.putPart(s.toString());
                 continue;
             }
-            String text = v == null ? null : canonicalText(f, t, v, emptyAsNull);
+            if (v == null) {
+                out.put((byte) '~');
+                continue;
+            }
+            if (fast(out, t, v)) {
+                anyValue = true;
+                continue;
+            }
+            String text = canonicalText(f, t, v, emptyAsNull);
             if (text == null) {
                 out.put((byte) '~');
             } else {
@@ -176,6 +188,131 @@ public final class Canonical {
             }
         }
         return anyValue || !key;
+    }
+
+    private static final byte[] TRUE = "4:true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "5:false".getBytes(StandardCharsets.US_ASCII);
+
+    /** Writes common values straight into the buffer, without an intermediate string; false when not handled. */
+    private static boolean fast(Buffer out, FieldType t, Object v) {
+        switch (t.kind()) {
+            case INT, LONG -> {
+                if (v instanceof Long || v instanceof Integer) {
+                    long n = ((Number) v).longValue();
+                    out.putDecimal(digits(n));
+                    out.put((byte) ':');
+                    out.putDecimal(n);
+                    return true;
+                }
+                return false;
+            }
+            case BOOLEAN -> {
+                if (v instanceof Boolean b) {
+                    out.put(b ? TRUE : FALSE);
+                    return true;
+                }
+                return false;
+            }
+            case DOUBLE -> {
+                if (v instanceof Double d) {
+                    long bits = Double.doubleToLongBits(d + 0.0);
+                    out.ensure(19);
+                    out.put((byte) '1');
+                    out.put((byte) '6');
+                    out.put((byte) ':');
+                    for (int i = 60; i >= 0; i -= 4) {
+                        out.put((byte) HEX[(int) ((bits >>> i) & 0xF)]);
+                    }
+                    return true;
+                }
+                return false;
+            }
+            case DATE -> {
+                if (v instanceof LocalDate d) {
+                    long n = d.toEpochDay();
+                    out.putDecimal(digits(n));
+                    out.put((byte) ':');
+                    out.putDecimal(n);
+                    return true;
+                }
+                return false;
+            }
+            case DECIMAL -> {
+                if (v instanceof BigDecimal d && d.precision() <= 18) {
+                    long u = d.unscaledValue().longValue();
+                    int scale = d.scale();
+                    if (u == 0) {
+                        out.put((byte) '1');
+                        out.put((byte) ':');
+                        out.put((byte) '0');
+                        return true;
+                    }
+                    while (scale > 0 && u % 10 == 0) {
+                        u /= 10;
+                        scale--;
+                    }
+                    if (scale <= 0) {
+                        if (scale < -18) {
+                            return false;
+                        }
+                        out.putDecimal(digits(u) + (-scale));
+                        out.put((byte) ':');
+                        out.putDecimal(u);
+                        for (int i = 0; i < -scale; i++) {
+                            out.put((byte) '0');
+                        }
+                        return true;
+                    }
+                    // u has at least one digit after the point: sign, integer part (at least "0"), ".", fraction
+                    long abs = Math.abs(u);
+                    int digits = digits(abs);
+                    int intDigits = Math.max(1, digits - scale);
+                    int len = (u < 0 ? 1 : 0) + intDigits + 1 + scale;
+                    out.putDecimal(len);
+                    out.put((byte) ':');
+                    if (u < 0) {
+                        out.put((byte) '-');
+                    }
+                    String ds = Long.toString(abs);
+                    if (digits <= scale) {
+                        out.put((byte) '0');
+                        out.put((byte) '.');
+                        for (int i = digits; i < scale; i++) {
+                            out.put((byte) '0');
+                        }
+                        for (int i = 0; i < digits; i++) {
+                            out.put((byte) ds.charAt(i));
+                        }
+                    } else {
+                        for (int i = 0; i < digits; i++) {
+                            if (i == digits - scale) {
+                                out.put((byte) '.');
+                            }
+                            out.put((byte) ds.charAt(i));
+                        }
+                    }
+                    return true;
+                }
+                return false;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    /** The number of characters of {@code n} in decimal, sign included. */
+    private static int digits(long n) {
+        if (n == Long.MIN_VALUE) {
+            return 20;
+        }
+        int d = n < 0 ? 2 : 1;
+        long a = Math.abs(n);
+        while (a >= 10) {
+            a /= 10;
+            d++;
+        }
+        return d;
     }
 
     static String canonicalText(Field f, FieldType t, Object v, boolean emptyAsNull) {
