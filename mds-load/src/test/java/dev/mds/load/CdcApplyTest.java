@@ -27,7 +27,7 @@ class CdcApplyTest {
             .add("bio", FieldType.STRING).build();
     static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
-    static ChangeEvent create(int id, String name, String bio, long lsn) {
+    static ChangeEvent create(int id, String name, Object bio, long lsn) {
         return ChangeEvent.create(SRC, Record.of(id), Record.of(id, name, bio), new EventPosition(lsn, lsn), T);
     }
 

@@ -330,10 +330,11 @@ public final class LoadEngine {
                 values = new Object[width];
             } else {
                 values = e.after().get().values().toArray();
-                if (prev != null && !prev.delete) {
+                if (prev != null) {
+                    // after an earlier event of this batch the value is known: the earlier one, or none after a delete
                     for (int j = 0; j < width; j++) {
-                        if (Unchanged.is(values[j]) && !Unchanged.is(prev.values.get(j))) {
-                            values[j] = prev.values.get(j);
+                        if (Unchanged.is(values[j]) && (prev.delete || !Unchanged.is(prev.values.get(j)))) {
+                            values[j] = prev.delete ? null : prev.values.get(j);
                         }
                     }
                 }
