@@ -29,7 +29,8 @@ import java.util.Set;
  * }</pre>
  *
  * <p>{@link #id(String)}, {@link #severity(Severity)} and {@link #threshold(Threshold)} change the checks added by
- * the call just before them ({@code notNull("a", "b").severity(WARN)} makes both warnings). Defaults: severity
+ * the call just before them ({@code notNull("a", "b").severity(WARN)} makes both warnings); severity and threshold
+ * called before the table's first check set the table's defaults instead. Defaults: severity
  * {@link Severity#ERROR}, threshold {@link Threshold#NONE}, ids {@code <kind>_<columns>}.
  *
  * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, range,
@@ -46,6 +47,8 @@ public final class TableChecks {
     private final List<String> keyColumns = new ArrayList<>();
     private String where;
     private int lastFrom = -1;
+    private Severity defaultSeverity = Severity.ERROR;
+    private Threshold defaultThreshold = Threshold.NONE;
 
     TableChecks(TableName table) {
         this.table = table;
@@ -209,10 +212,16 @@ public final class TableChecks {
         return this;
     }
 
-    /** Sets the severity of the checks added by the call just before. */
+    /**
+     * Sets the severity of the checks added by the call just before; called before any check of this table,
+     * sets the default severity of the checks that follow ({@code t.warn().expression("paid", "paid")}).
+     */
     public TableChecks severity(Severity severity) {
         Objects.requireNonNull(severity, "severity");
-        requireLast("severity");
+        if (lastFrom < 0) {
+            defaultSeverity = severity;
+            return this;
+        }
         for (int i = lastFrom; i < checks.size(); i++) {
             checks.set(i, checks.get(i).withSeverity(severity));
         }
@@ -224,10 +233,16 @@ public final class TableChecks {
         return severity(Severity.WARN);
     }
 
-    /** Sets the threshold of the checks added by the call just before. */
+    /**
+     * Sets the threshold of the checks added by the call just before; called before any check of this table,
+     * sets the default threshold of the checks that follow.
+     */
     public TableChecks threshold(Threshold threshold) {
         Objects.requireNonNull(threshold, "threshold");
-        requireLast("threshold");
+        if (lastFrom < 0) {
+            defaultThreshold = threshold;
+            return this;
+        }
         for (int i = lastFrom; i < checks.size(); i++) {
             checks.set(i, checks.get(i).withThreshold(threshold));
         }
@@ -252,7 +267,8 @@ public final class TableChecks {
     }
 
     private void add(CheckSpec spec) {
-        checks.add(spec);
+        checks.add(spec.severity() == Severity.ERROR && spec.threshold().equals(Threshold.NONE)
+                ? spec.withSeverity(defaultSeverity).withThreshold(defaultThreshold) : spec);
     }
 
     private void requireLast(String what) {

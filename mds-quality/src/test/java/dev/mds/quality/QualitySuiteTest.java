@@ -159,6 +159,9 @@ class QualitySuiteTest {
                 .acceptedValues("id", 1, 2, 3).acceptedValues("id", 1).id("only_one").warn())
                 .run();
         assertThat(r.check("public.w", "accepted_values_id").orElseThrow().status()).isEqualTo(Status.PASS);
+        QualityReport defaults = QualitySuite.on(ds).table("w", t -> t.warn().matches("email", "@")
+                .expression("id_small", "id < 2").severity(Severity.ERROR)).run();
+        assertThat(defaults.checks()).extracting(CheckResult::status).containsExactly(Status.WARN, Status.FAIL);
         assertThat(r.check("public.w", "only_one").orElseThrow().failingRows()).isEqualTo(1);
         CheckResult email = r.check("public.w", "matches_email").orElseThrow();
         assertThat(email.status()).isEqualTo(Status.WARN);
@@ -301,7 +304,7 @@ class QualitySuiteTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acceptedValues(a)");
         assertThatThrownBy(() -> s.table("x", t -> t.notNull("a", "b").id("both")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("added 2 checks");
-        assertThatThrownBy(() -> s.table("x", t -> t.severity(Severity.WARN)))
+        assertThatThrownBy(() -> s.table("x", t -> t.key("a").id("b")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("must follow a check");
         assertThatThrownBy(() -> s.table("x", t -> t.range("a", null, null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("range(a)");
