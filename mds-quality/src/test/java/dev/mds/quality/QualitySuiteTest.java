@@ -132,6 +132,32 @@ class QualitySuiteTest {
     }
 
     @Test
+    void literalPatternsAreMatchedWithoutRegexAndCountTheSameAsTheRegex(DataSource ds) throws Exception {
+        sql(ds, "create table m (v text)", "insert into m values ('abc'), ('xabc'), ('abcx'), ('ab'), ('a.c'), (null), ('ABC')");
+        String[] patterns = {"abc", "^abc", "abc$", "^abc$", "a.c", "^a\\.c$", "b"};
+        QualitySuite suite = QualitySuite.on(ds).samples(0).table("m", t -> {
+            for (int i = 0; i < patterns.length; i++) {
+                t.matches("v", patterns[i]).id("p" + i);
+            }
+        });
+        assertThat(suite.sql().get(0)).contains("strpos(\"v\", 'abc') = 0", "not starts_with(\"v\", 'abc')",
+                "right(\"v\", 3) <> 'abc'", "\"v\" <> 'abc'", "\"v\" !~ 'a.c'");
+        QualityReport r = suite.run();
+        for (int i = 0; i < patterns.length; i++) {
+            long expected;
+            try (Connection c = ds.getConnection(); java.sql.PreparedStatement ps =
+                    c.prepareStatement("select count(*) from m where v !~ ?")) {
+                ps.setString(1, patterns[i]);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    expected = rs.getLong(1);
+                }
+            }
+            assertThat(r.checks().get(i).failingRows()).as(patterns[i]).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void thresholdsToleratePartOfTheRowsByCountOrByPercent(DataSource ds) throws Exception {
         sql(ds, "create table th (id int primary key, v int)",
                 "insert into th select g, case when g <= 5 then null else g end from generate_series(1, 100) g");

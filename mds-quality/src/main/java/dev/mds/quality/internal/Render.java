@@ -87,7 +87,7 @@ public final class Render {
                 }
                 yield or.toString();
             }
-            case MATCHES -> (isText(c.columns().get(0), schema) ? q : q + "::text") + " !~ " + Identifiers.literal(c.text());
+            case MATCHES -> notMatching(isText(c.columns().get(0), schema) ? q : q + "::text", c.text());
             case EXPRESSION -> "not (" + c.text() + ")";
             case UNIQUE -> throw new IllegalArgumentException("unique has no per-row condition");
             case RELATIONSHIPS -> q + " is not null and not exists (select 1 from " + c.refTable().quoted()
@@ -109,6 +109,41 @@ public final class Render {
         return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
                 + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing\nfrom (select count(*) as c, ("
                 + partial + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
+    }
+
+    /**
+     * {@code value !~ regex}, or a cheaper equivalent when the pattern is a plain literal: a substring test for
+     * {@code abc}, a prefix test for {@code ^abc}, a suffix test for {@code abc$}, equality for {@code ^abc$}. A
+     * regular expression costs a match per row; these cost a memory comparison.
+     */
+    static String notMatching(String value, String regex) {
+        boolean start = regex.startsWith("^");
+        boolean end = regex.endsWith("$") && !regex.endsWith("\\$") && regex.length() > (start ? 1 : 0);
+        String body = regex.substring(start ? 1 : 0, end ? regex.length() - 1 : regex.length());
+        if (body.isEmpty() || !isLiteral(body)) {
+            return value + " !~ " + Identifiers.literal(regex);
+        }
+        String lit = Identifiers.literal(body);
+        if (start && end) {
+            return value + " <> " + lit;
+        }
+        if (start) {
+            return "not starts_with(" + value + ", " + lit + ")";
+        }
+        if (end) {
+            return "right(" + value + ", " + body.length() + ") <> " + lit;
+        }
+        return "strpos(" + value + ", " + lit + ") = 0";
+    }
+
+    private static boolean isLiteral(String body) {
+        for (int i = 0; i < body.length(); i++) {
+            char ch = body.charAt(i);
+            if ("\\^$.|?*+()[]{}".indexOf(ch) >= 0 || Character.isSurrogate(ch)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
