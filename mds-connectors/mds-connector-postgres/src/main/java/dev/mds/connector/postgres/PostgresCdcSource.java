@@ -92,6 +92,10 @@ public final class PostgresCdcSource implements AutoCloseable {
     private boolean running;
     private final AtomicLong eventsCommitted = new AtomicLong();
     private final AtomicLong batchesCommitted = new AtomicLong();
+    private final AtomicLong applyNanos = new AtomicLong();
+    private final AtomicLong confirmNanos = new AtomicLong();
+    private final AtomicLong handlerNanos = new AtomicLong();
+    private final AtomicLong commitNanos = new AtomicLong();
 
     private PostgresCdcSource(Builder b) {
         this.config = b.copy();
@@ -191,8 +195,11 @@ public final class PostgresCdcSource implements AutoCloseable {
             throw new MdsException("CDC from " + config.host + ":" + config.port + "/" + config.database + " slot "
                     + config.slot + " failed: " + why, t);
         }
-        LOG.info("CDC from {}:{}/{} slot {} stopped after {} events", config.host, config.port, config.database,
-                config.slot, eventsCommitted.get());
+        LOG.info("CDC from {}:{}/{} slot {} stopped after {} events in {} batches ({} ms applying and committing,"
+                + " {} ms confirming to the slot; {} ms in the handler, {} ms storing the position and committing)",
+                config.host, config.port, config.database, config.slot, eventsCommitted.get(), batchesCommitted.get(),
+                applyNanos.get() / 1_000_000, confirmNanos.get() / 1_000_000, handlerNanos.get() / 1_000_000,
+                commitNanos.get() / 1_000_000);
     }
 
     /** Stops the engine (the current batch finishes or rolls back); the slot is kept unless asked otherwise. */
@@ -359,16 +366,21 @@ public final class PostgresCdcSource implements AutoCloseable {
                 committer.markBatchFinished();
                 return;
             }
+            long t0 = System.nanoTime();
             try {
                 apply(records);
             } catch (RuntimeException | Error e) {
                 failure.compareAndSet(null, e);
                 throw e;
             }
+            long t1 = System.nanoTime();
             for (RecordChangeEvent<SourceRecord> r : records) {
                 committer.markProcessed(r);
             }
             committer.markBatchFinished();
+            long t2 = System.nanoTime();
+            applyNanos.addAndGet(t1 - t0);
+            confirmNanos.addAndGet(t2 - t1);
             maybeCheckLag();
         }
 
@@ -397,6 +409,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 return;
             }
             SourcePosition position = SourcePosition.of(offsetKey, lastOffset);
+            long mapped = System.nanoTime();
             try (Connection c = config.warehouse.getConnection()) {
                 c.setAutoCommit(false);
                 try {
@@ -408,8 +421,11 @@ public final class PostgresCdcSource implements AutoCloseable {
                                 Optional.of(SourcePosition.of(offsetKey, g.offset)));
                         handler.handle(batch, tx);
                     }
+                    long handled = System.nanoTime();
                     offsets.put(c, offsetKey, position.toJson());
                     c.commit();
+                    handlerNanos.addAndGet(handled - mapped);
+                    commitNanos.addAndGet(System.nanoTime() - handled);
                 } catch (Exception e) {
                     try {
                         c.rollback();
