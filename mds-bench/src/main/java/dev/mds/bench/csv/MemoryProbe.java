@@ -18,10 +18,24 @@ public final class MemoryProbe {
     private MemoryProbe() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         Path file = Path.of(args[0]);
         int chunkRows = Integer.parseInt(args[1]);
         int parallelism = Integer.parseInt(args[2]);
+        long[] maxUsed = new long[1];
+        long[] maxAfterGc = new long[1];
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                sample(maxUsed, maxAfterGc);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "heap-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
         long t0 = System.nanoTime();
         long rows = 0;
         long batches = 0;
@@ -34,19 +48,25 @@ public final class MemoryProbe {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        long peak = 0;
-        long peakAfterGc = 0;
+        sampler.interrupt();
+        sampler.join();
+        sample(maxUsed, maxAfterGc);
+        long max = Runtime.getRuntime().maxMemory();
+        System.out.printf("PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakLiveAfterGcMB=%.1f"
+                + " maxHeapMB=%.1f%n", rows, batches, seconds, maxUsed[0] / 1048576.0, maxAfterGc[0] / 1048576.0,
+                max / 1048576.0);
+    }
+
+    /** Heap in use now (live and garbage) and the heap left after the last collection of each pool. */
+    private static synchronized void sample(long[] maxUsed, long[] maxAfterGc) {
+        maxUsed[0] = Math.max(maxUsed[0], ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        long afterGc = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-                MemoryUsage afterGc = pool.getCollectionUsage();
-                if (afterGc != null) {
-                    peakAfterGc += afterGc.getUsed();
-                }
+            MemoryUsage u = pool.getCollectionUsage();
+            if (pool.getType() == MemoryType.HEAP && u != null) {
+                afterGc += u.getUsed();
             }
         }
-        long max = Runtime.getRuntime().maxMemory();
-        System.out.printf("PROBE rows=%d batches=%d seconds=%.2f peakHeapMB=%.1f lastAfterGcMB=%.1f maxHeapMB=%.1f%n",
-                rows, batches, seconds, peak / 1048576.0, peakAfterGc / 1048576.0, max / 1048576.0);
+        maxAfterGc[0] = Math.max(maxAfterGc[0], afterGc);
     }
 }

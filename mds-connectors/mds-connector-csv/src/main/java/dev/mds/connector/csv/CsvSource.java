@@ -65,7 +65,7 @@ public final class CsvSource implements AutoCloseable {
 
     /**
      * The batches, in file order; can be called once. Closing the stream (or this source) stops the reading
-     * threads.
+     * threads. A chunk whose rows were all bad gives no batch (the next batch's position covers it).
      *
      * @throws dev.mds.core.BadInputException (from the stream) on the first bad row under {@link OnBadRow#FAIL};
      *     batches before it have been handed out, none after

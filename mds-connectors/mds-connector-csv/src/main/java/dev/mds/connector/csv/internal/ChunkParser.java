@@ -18,7 +18,7 @@ import java.util.List;
  * Parses the records of one {@link Chunk} into typed {@link Record}s (RFC 4180, plus the options of
  * {@link Format}). One instance per thread: it keeps scratch buffers.
  */
-public final class ChunkParser {
+public final class ChunkParser implements Values.TextDecoder {
     private static final Object BAD_ENCODING = new Object();
 
     private final Format format;
@@ -206,7 +206,7 @@ public final class ChunkParser {
         if (len == 0) {
             return null;
         }
-        return Values.convert(type, src, off, len, () -> decode(src, off, len));
+        return Values.convert(type, src, off, len, this);
     }
 
     private boolean isNull(byte[] src, int off, int len) {
@@ -221,7 +221,8 @@ public final class ChunkParser {
         return true;
     }
 
-    private Object decode(byte[] src, int off, int len) {
+    @Override
+    public Object decode(byte[] src, int off, int len) {
         boolean ascii = true;
         for (int i = off, e = off + len; i < e; i++) {
             if (src[i] < 0) {

@@ -194,7 +194,7 @@ public final class CsvReading implements Closeable {
         return new RecordScanner(format, channel, offset, 1, 1, capacity);
     }
 
-    /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none. */
+    /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none or is empty. */
     private List<String> readHeader(RecordScanner s) throws IOException {
         if (format.utf8() && !format.keepByteOrderMark()) {
             s.dropPrefix(UTF8_BOM);
@@ -204,10 +204,10 @@ public final class CsvReading implements Closeable {
         }
         Chunk h = s.next(1, Long.MAX_VALUE);
         s.skipTo(s.offset(), 1, s.nextLine());
-        List<String> names = new ArrayList<>();
         if (h == null || h.records() == 0) {
-            return names;
+            return null;
         }
+        List<String> names = new ArrayList<>();
         ChunkParser.Result r = ChunkParser.raw(format, display).parse(h);
         if (!r.badRows().isEmpty()) {
             BadRow bad = r.badRows().get(0);

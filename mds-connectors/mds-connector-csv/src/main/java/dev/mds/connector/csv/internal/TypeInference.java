@@ -48,7 +48,7 @@ final class TypeInference {
             isLong = isLong && !leadingZero && Values.parseLong(b, 0, b.length) != Values.BAD;
             isDecimal = isDecimal && !leadingZero && PLAIN_DECIMAL.matcher(v).matches();
             isBoolean = isBoolean && Values.parseBoolean(b, 0, b.length, true) != Values.BAD;
-            isDate = isDate && Values.parseDate(b, 0, b.length, null) != Values.BAD;
+            isDate = isDate && Values.parseDate(b, 0, b.length) != Values.BAD;
             isTimestamp = isTimestamp && Values.parseDateTime(b, 0, b.length, false) != Values.BAD;
             isTimestamptz = isTimestamptz && Values.hasOffset(b, 0, b.length);
             if (!(isLong || isDecimal || isBoolean || isDate || isTimestamp || isTimestamptz)) {

@@ -31,8 +31,8 @@ public final class Values {
     private Values() {
     }
 
-    /** Converts ASCII-compatible text; {@code text} is used for the types parsed from a String. */
-    static Object convert(FieldType type, byte[] b, int off, int len, StringSupplier text) {
+    /** Converts ASCII-compatible text; {@code text} decodes it for the types parsed from a String. */
+    static Object convert(FieldType type, byte[] b, int off, int len, TextDecoder text) {
         return switch (type.kind()) {
             case LONG -> parseLong(b, off, len);
             case INT -> {
@@ -41,23 +41,22 @@ public final class Values {
                         : BAD;
             }
             case DECIMAL -> checkPrecision(parseDecimal(b, off, len, text), type);
-            case DOUBLE -> parseDouble(text.get());
+            case DOUBLE -> parseDouble(text.decode(b, off, len));
             case BOOLEAN -> parseBoolean(b, off, len, false);
-            case DATE -> parseDate(b, off, len, text);
+            case DATE -> parseDate(b, off, len);
             case TIMESTAMP -> parseDateTime(b, off, len, false);
             case TIMESTAMPTZ -> parseDateTime(b, off, len, true);
-            case TIME -> parseTime(text.get());
-            case UUID -> parseUuid(text.get());
-            case BYTES -> parseHex(text.get());
-            case STRING, JSON -> text.get();
+            case TIME -> parseTime(text.decode(b, off, len));
+            case UUID -> parseUuid(text.decode(b, off, len));
+            case BYTES -> parseHex(text.decode(b, off, len));
+            case STRING, JSON -> text.decode(b, off, len);
             case ARRAY -> throw new IllegalStateException("arrays are rejected when the source is built");
         };
     }
 
-    /** Supplies the field as a String, decoded on demand. */
-    @FunctionalInterface
-    interface StringSupplier {
-        Object get();
+    /** Decodes a field to a String, or to a marker object when its bytes are not valid text. */
+    interface TextDecoder {
+        Object decode(byte[] b, int off, int len);
     }
 
     static Object parseLong(byte[] b, int off, int len) {
@@ -94,7 +93,7 @@ public final class Values {
         return v;
     }
 
-    static Object parseDecimal(byte[] b, int off, int len, StringSupplier text) {
+    static Object parseDecimal(byte[] b, int off, int len, TextDecoder text) {
         int end = off + len;
         int i = off;
         if (len == 0) {
@@ -135,7 +134,8 @@ public final class Values {
             return BigDecimal.valueOf(negative ? -unscaled : unscaled, Math.max(scale, 0));
         }
         try {
-            return new BigDecimal((String) text.get());
+            Object t = text.decode(b, off, len);
+            return t instanceof String str ? new BigDecimal(str) : BAD;
         } catch (NumberFormatException e) {
             return BAD;
         }
@@ -152,6 +152,9 @@ public final class Values {
     }
 
     static Object parseDouble(Object s) {
+        if (!(s instanceof String)) {
+            return BAD;
+        }
         try {
             return Double.parseDouble((String) s);
         } catch (NumberFormatException e) {
@@ -161,25 +164,30 @@ public final class Values {
 
     /** true/false, t/f, yes/no, y/n, 1/0 in any case; only true/false when {@code strictWords}. */
     static Object parseBoolean(byte[] b, int off, int len, boolean strictWords) {
-        if (len == 0 || len > 5) {
+        if (len == 4 && lower(b[off]) == 't' && lower(b[off + 1]) == 'r' && lower(b[off + 2]) == 'u'
+                && lower(b[off + 3]) == 'e') {
+            return Boolean.TRUE;
+        }
+        if (len == 5 && lower(b[off]) == 'f' && lower(b[off + 1]) == 'a' && lower(b[off + 2]) == 'l'
+                && lower(b[off + 3]) == 's' && lower(b[off + 4]) == 'e') {
+            return Boolean.FALSE;
+        }
+        if (strictWords || len == 0 || len > 3) {
             return BAD;
         }
         String s = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-        switch (s) {
-            case "true":
-                return Boolean.TRUE;
-            case "false":
-                return Boolean.FALSE;
-            case "t", "yes", "y", "1":
-                return strictWords ? BAD : Boolean.TRUE;
-            case "f", "no", "n", "0":
-                return strictWords ? BAD : Boolean.FALSE;
-            default:
-                return BAD;
-        }
+        return switch (s) {
+            case "t", "yes", "y", "1" -> Boolean.TRUE;
+            case "f", "no", "n", "0" -> Boolean.FALSE;
+            default -> BAD;
+        };
     }
 
-    static Object parseDate(byte[] b, int off, int len, StringSupplier text) {
+    private static int lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    static Object parseDate(byte[] b, int off, int len) {
         if (len == 10 && b[off + 4] == '-' && b[off + 7] == '-') {
             int y = digits(b, off, 4);
             int m = digits(b, off + 5, 2);
@@ -294,6 +302,9 @@ public final class Values {
     }
 
     static Object parseTime(Object s) {
+        if (!(s instanceof String)) {
+            return BAD;
+        }
         try {
             return LocalTime.parse((String) s);
         } catch (DateTimeException e) {
@@ -302,7 +313,9 @@ public final class Values {
     }
 
     static Object parseUuid(Object s) {
-        String t = (String) s;
+        if (!(s instanceof String t)) {
+            return BAD;
+        }
         if (t.length() != 36) {
             return BAD;
         }
@@ -315,6 +328,9 @@ public final class Values {
 
     /** Hex digits, optionally after PostgreSQL's {@code \x}. */
     static Object parseHex(Object s) {
+        if (!(s instanceof String)) {
+            return BAD;
+        }
         String t = (String) s;
         if (t.startsWith("\\x")) {
             t = t.substring(2);

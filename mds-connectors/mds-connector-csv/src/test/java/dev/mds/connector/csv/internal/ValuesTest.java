@@ -1,0 +1,73 @@
+package dev.mds.connector.csv.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.core.FieldType;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ValuesTest {
+    private static final Values.TextDecoder TEXT = (b, off, len) -> new String(b, off, len, StandardCharsets.UTF_8);
+
+    private static Object convert(FieldType type, String text) {
+        byte[] b = ("xx" + text + "yy").getBytes(StandardCharsets.UTF_8);
+        return Values.convert(type, b, 2, b.length - 4, TEXT);
+    }
+
+    @Test
+    void longsParseExactlyAndRejectOverflowAndJunk() {
+        assertThat(convert(FieldType.LONG, "9223372036854775807")).isEqualTo(Long.MAX_VALUE);
+        assertThat(convert(FieldType.LONG, "-9223372036854775808")).isEqualTo(Long.MIN_VALUE);
+        assertThat(convert(FieldType.LONG, "+42")).isEqualTo(42L);
+        assertThat(convert(FieldType.LONG, "9223372036854775808")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.LONG, "1.0")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.LONG, "-")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.INT, "2147483648")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.INT, "-7")).isEqualTo(-7);
+    }
+
+    @Test
+    void decimalsKeepTheirScaleAndLongOnesFallBackToBigDecimal() {
+        assertThat(convert(FieldType.DECIMAL, "12.50")).isEqualTo(new BigDecimal("12.50"));
+        assertThat(convert(FieldType.DECIMAL, "-.5")).isEqualTo(new BigDecimal("-0.5"));
+        assertThat(convert(FieldType.DECIMAL, "123456789012345678901234.5"))
+                .isEqualTo(new BigDecimal("123456789012345678901234.5"));
+        assertThat(convert(FieldType.DECIMAL, "1e3")).isEqualTo(new BigDecimal("1e3"));
+        assertThat(convert(FieldType.DECIMAL, "Two Hundred")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.decimal(4, 2), "99.999")).isEqualTo(new BigDecimal("99.999"));
+        assertThat(convert(FieldType.decimal(4, 2), "100.1")).isSameAs(Values.BAD);
+    }
+
+    @Test
+    void booleansDatesTimesAndOthers() {
+        assertThat(convert(FieldType.BOOLEAN, "TRUE")).isEqualTo(true);
+        assertThat(convert(FieldType.BOOLEAN, "n")).isEqualTo(false);
+        assertThat(convert(FieldType.BOOLEAN, "maybe")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.DATE, "2024-02-29")).isEqualTo(LocalDate.of(2024, 2, 29));
+        assertThat(convert(FieldType.DATE, "2023-02-29")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.DATE, "18-07-2023")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.TIMESTAMP, "2024-01-02T03:04:05.123456789"))
+                .isEqualTo(LocalDateTime.of(2024, 1, 2, 3, 4, 5, 123_456_789));
+        assertThat(convert(FieldType.TIMESTAMP, "2024-01-02 03:04+01:00")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.TIMESTAMPTZ, "2024-01-02 03:04-0530"))
+                .isEqualTo(OffsetDateTime.of(2024, 1, 2, 3, 4, 0, 0, ZoneOffset.ofHoursMinutes(-5, -30)));
+        assertThat(convert(FieldType.TIMESTAMPTZ, "2024-01-02T03:04:05+09"))
+                .isEqualTo(OffsetDateTime.of(2024, 1, 2, 3, 4, 5, 0, ZoneOffset.ofHours(9)));
+        assertThat(convert(FieldType.TIMESTAMPTZ, "2024-01-02T03:04:05"))
+                .isEqualTo(OffsetDateTime.of(2024, 1, 2, 3, 4, 5, 0, ZoneOffset.UTC));
+        assertThat(convert(FieldType.TIMESTAMPTZ, "2024-01-02T25:04:05Z")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.TIME, "10:15:30")).isEqualTo(LocalTime.of(10, 15, 30));
+        assertThat(convert(FieldType.DOUBLE, "1.5E-4")).isEqualTo(1.5e-4);
+        assertThat(convert(FieldType.UUID, "123e4567-e89b-12d3-a456-426614174000"))
+                .isEqualTo(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"));
+        assertThat((byte[]) convert(FieldType.BYTES, "\\x0aff")).containsExactly(0x0a, 0xff);
+        assertThat(convert(FieldType.JSON, "{\"a\":1}")).isEqualTo("{\"a\":1}");
+    }
+}
