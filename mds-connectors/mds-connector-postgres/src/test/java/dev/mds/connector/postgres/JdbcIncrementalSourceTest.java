@@ -1,0 +1,85 @@
+package dev.mds.connector.postgres;
+
+import static dev.mds.connector.postgres.Cdc.count;
+import static dev.mds.connector.postgres.Cdc.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.JdbcStateStore;
+import dev.mds.core.MdsException;
+import dev.mds.core.StateStore;
+import dev.mds.load.MergeLoader;
+import dev.mds.load.SyncMode;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import dev.mds.testing.MdsPostgres;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class JdbcIncrementalSourceTest {
+    private static final String COLUMNS = "id, updated_at, amount, tags";
+
+    @Test
+    void readsInBatchesStoresTheCursorWithEachLoadAndRereadsTiesAtTheLastCursor(DataSource ds) {
+        sql(ds, "create schema shop", "create table shop.orders (id int primary key, updated_at timestamptz not null,"
+                + " amount numeric(10,2), tags text[])",
+                // 25 rows, five per timestamp, so ties straddle the batch boundaries
+                "insert into shop.orders select g, timestamptz '2024-01-01 00:00:00+00' + ((g - 1) / 5) * interval '1 hour',"
+                        + " g * 1.5, array['t' || g] from generate_series(1, 25) g");
+        StateStore state = JdbcStateStore.create(ds);
+        MergeLoader loader = MergeLoader.into(ds, "raw.orders").mode(SyncMode.MERGE).key("id").build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "shop.orders").cursor("updated_at").key("id")
+                .batchRows(7).offsets(state).build();
+        List<Integer> batchSizes = new ArrayList<>();
+        long read = source.run(ds, (batch, c) -> {
+            batchSizes.add(batch.size());
+            loader.load(batch, c);
+        });
+        assertThat(read).isEqualTo(25);
+        assertThat(batchSizes).containsExactly(7, 7, 7, 4);
+        assertThat(Cdc.difference(ds, "shop.orders", "raw.orders", COLUMNS)).isZero();
+        assertThat(source.storedCursor()).contains("2024-01-01 04:00:00+00");
+
+        // a late row sharing the last cursor value, with a smaller key, and a newer row
+        sql(ds, "insert into shop.orders values (0, '2024-01-01 04:00:00+00', 0.5, null), (26, '2024-01-02 00:00:00+00', 1, '{}')");
+        long second = source.run(ds, (batch, c) -> loader.load(batch, c));
+        assertThat(second).as("the five rows at the last cursor again, the late tie and the newer row").isEqualTo(7);
+        assertThat(Cdc.difference(ds, "shop.orders", "raw.orders", COLUMNS)).isZero();
+        assertThat(source.storedCursor()).contains("2024-01-02 00:00:00+00");
+    }
+
+    @Test
+    void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
+        sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
+                "insert into s2.events select g, 'p' || g from generate_series(1, 30) g");
+        StateStore state = JdbcStateStore.create(ds);
+        MergeLoader loader = MergeLoader.into(ds, "raw2.events").mode(SyncMode.MERGE).key("seq").build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s2.events").cursor("seq").key("seq")
+                .batchRows(10).offsets(state).build();
+        int[] calls = {0};
+        assertThatThrownBy(() -> source.run(ds, (batch, c) -> {
+            loader.load(batch, c);
+            if (++calls[0] == 2) {
+                throw new IllegalStateException("warehouse full");
+            }
+        })).hasMessageContaining("warehouse full");
+        assertThat(count(ds, "select count(*) from raw2.events")).isEqualTo(10);
+        assertThat(source.storedCursor()).contains("10");
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(21);
+        assertThat(Cdc.difference(ds, "s2.events", "raw2.events", "seq, payload")).isZero();
+    }
+
+    @Test
+    void missingSettingsAndUnknownColumnsAreClearErrors(DataSource ds) {
+        sql(ds, "create schema s3", "create table s3.t (id int primary key, v text)");
+        assertThatThrownBy(() -> JdbcIncrementalSource.builder(ds, "s3.t").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cursor(column)").hasMessageContaining("key(columns...)")
+                .hasMessageContaining("offsets(stateStore)");
+        JdbcIncrementalSource bad = JdbcIncrementalSource.builder(ds, "s3.t").cursor("updated_at").key("id")
+                .offsets(JdbcStateStore.create(ds)).build();
+        assertThatThrownBy(() -> bad.run(ds, (batch, c) -> { })).isInstanceOf(MdsException.class)
+                .hasMessageContaining("s3.t has no column 'updated_at'").hasMessageContaining("[id, v]");
+    }
+}
