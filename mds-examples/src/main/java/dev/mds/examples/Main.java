@@ -1,26 +1,223 @@
 package dev.mds.examples;
 
+import dev.mds.connector.csv.CsvSource;
+import dev.mds.connector.postgres.CdcSetup;
+import dev.mds.connector.postgres.PostgresCdcSource;
+import dev.mds.core.FieldType;
+import dev.mds.core.Schema;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import dev.mds.load.LoadResult;
+import dev.mds.load.MergeLoader;
+import dev.mds.load.SchemaChange;
+import dev.mds.load.SyncMode;
+import dev.mds.quality.Bounds;
+import dev.mds.quality.QualityReport;
+import dev.mds.quality.QualitySuite;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
 /**
- * The main example: starts an embedded PostgreSQL 17, creates the SaaS product database the pipeline replays
- * and prints its tables. Run it with
- * {@code ./mvnw -q -DskipTests package && java -jar mds-examples/target/mds-examples.jar}.
+ * The main example: the SaaS product pipeline of berrei02/modern-data-stack (Airbyte CDC + Google Sheets →
+ * Postgres warehouse → dbt models → dashboard), replayed with mds inside one Java process on an embedded
+ * PostgreSQL 17:
+ *
+ * <ol>
+ * <li>the product database ({@code product.users}, {@code product.subscriptions}) with the project's rows;</li>
+ * <li>the CDC setup check, then {@link CdcSetup#apply} (publication, slot, replica identity);</li>
+ * <li>change data capture into the warehouse schema {@code raw} ({@link PostgresCdcSource} → {@link MergeLoader}
+ *     in CDC mode, offsets committed with the rows);</li>
+ * <li>the pricing sheet (all cells text, as Airbyte's Sheets source lands them) from CSV into {@code raw.pricing};</li>
+ * <li>the project's dbt models as SQL: staging views and the {@code mart.users} table;</li>
+ * <li>quality checks on the raw tables, in one scan per table;</li>
+ * <li>changes in the product database (an update, an insert, a delete) flow through, and the mart is rebuilt.</li>
+ * </ol>
+ *
+ * Run: {@code ./mvnw -q -DskipTests package && java -jar mds-examples/target/mds-examples.jar}.
  */
 public final class Main {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
-        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start()) {
-            TestDatabase product = server.createDatabase("product");
-            DataSource ds = product.dataSource();
-            ProductDatabase.create(ds);
-            Tables.print(ds, "product.users", System.out);
-            Tables.print(ds, "product.subscriptions", System.out);
-            product.close();
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
+             TestDatabase product = server.createDatabase("product");
+             TestDatabase warehouse = server.createDatabase("warehouse")) {
+            DataSource source = product.dataSource();
+            DataSource dwh = warehouse.dataSource();
+
+            step("1. the product database");
+            ProductDatabase.create(source);
+            Tables.print(source, "product.users", System.out);
+
+            step("2. CDC setup: check, then apply");
+            CdcSetup.Spec spec = CdcSetup.spec().tables("product.users", "product.subscriptions")
+                    .publication("mds_product").slot("mds_product").build();
+            System.out.println(CdcSetup.check(source, spec));
+            CdcSetup.apply(source, spec).forEach(sql -> System.out.println("  ran: " + sql));
+
+            step("3. change data capture into raw.*");
+            Map<TableName, MergeLoader> loaders = Map.of(
+                    TableName.parse("product.users"), cdcLoader(dwh, "raw.users"),
+                    TableName.parse("product.subscriptions"), cdcLoader(dwh, "raw.subscriptions"));
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            try (PostgresCdcSource cdc = PostgresCdcSource.builder()
+                    .connect(product.host(), product.port(), product.name())
+                    .credentials(product.user(), product.password())
+                    .tables("product.users", "product.subscriptions")
+                    .slot("mds_product").publication("mds_product")
+                    .maxBatch(10_000, Duration.ofMillis(200))
+                    .warehouse(dwh)
+                    .build()) {
+                Thread runner = new Thread(() -> {
+                    try {
+                        cdc.run((batch, tx) -> {
+                            LoadResult r = loaders.get(batch.table()).load(batch, tx.connection());
+                            System.out.println("  cdc: " + r);
+                        });
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                }, "mds-cdc");
+                runner.start();
+                awaitRows(dwh, "select count(*) from raw.users", 3, failure);
+                awaitRows(dwh, "select count(*) from raw.subscriptions", 15, failure);
+                Tables.query(dwh, "raw.users (with the CDC bookkeeping columns)", "select * from raw.users order by user_id", System.out);
+
+                step("4. the pricing sheet into raw.pricing");
+                loadPricing(dwh);
+                Tables.print(dwh, "raw.pricing", System.out);
+
+                step("5. models: staging views and mart.users");
+                Models.build(dwh);
+                Tables.print(dwh, "mart.users", System.out);
+
+                step("6. quality checks");
+                QualityReport report = checks(dwh);
+                System.out.println(report.toConsoleTable());
+
+                step("7. changes in the product database flow through");
+                try (Connection c = source.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("update product.subscriptions set paid = true where id = 10");            // Jane pays May
+                    st.execute("insert into product.users (name) values ('Ada Lovelace')");
+                    st.execute("insert into product.subscriptions (start_date, end_date, user_id, subscription, paid)"
+                            + " values ('2023-06-01', '2023-06-30', 4, 'medium', true)");
+                    st.execute("delete from product.subscriptions where id = 15");                       // Jonathan's May
+                }
+                awaitRows(dwh, "select count(*) from raw.subscriptions where (id = 10 and paid) or id = 16", 2, failure);
+                awaitRows(dwh, "select count(*) from raw.subscriptions where id = 15", 0, failure);
+                Models.build(dwh);
+                Tables.print(dwh, "mart.users", System.out);
+                System.out.println("\n  stored CDC position: " + cdc.storedPosition().map(Object::toString).orElse("none"));
+            }
+            if (failure.get() != null) {
+                throw new IllegalStateException("the CDC pipeline failed", failure.get());
+            }
+            step("done");
+        }
+    }
+
+    private static MergeLoader cdcLoader(DataSource dwh, String table) {
+        return MergeLoader.into(dwh, table).mode(SyncMode.CDC).onSchemaChange(SchemaChange.ADD_COLUMNS).build();
+    }
+
+    private static void loadPricing(DataSource dwh) {
+        Schema text = Schema.builder().add("package", FieldType.STRING).add("valid_from", FieldType.STRING)
+                .add("valid_until", FieldType.STRING).add("currency", FieldType.STRING)
+                .add("monthly_seat_price", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(dwh, "raw.pricing").mode(SyncMode.MERGE).key("package", "valid_from")
+                .loadTimestamp("load_timestamp").build();
+        try (CsvSource csv = CsvSource.builder().path(SeedData.file("000-saas-product/pricing.reconstructed.csv"))
+                .schema(text).build()) {
+            csv.batches().forEach(batch -> System.out.println("  sheet: " + loader.load(batch)));
+        }
+    }
+
+    private static QualityReport checks(DataSource dwh) {
+        return QualitySuite.on(dwh)
+                .table("raw.users", t -> t.key("user_id").notNull("user_id", "name").unique("user_id")
+                        .rowCount(Bounds.atLeast(1)))
+                .table("raw.subscriptions", t -> t.key("id")
+                        .notNull("id", "user_id", "start_date", "end_date")
+                        .unique("id")
+                        .acceptedValues("subscription", "starter", "medium", "enterprise")
+                        .relationships("user_id", "raw.users", "user_id")
+                        .expression("ends_after_start", "end_date >= start_date")
+                        .expression("paid", "paid").warn())
+                .table("raw.pricing", t -> t.key("package").notNull("package", "valid_from", "monthly_seat_price")
+                        .acceptedValues("currency", "eur"))
+                .run();
+    }
+
+    private static void awaitRows(DataSource ds, String countSql, long expected, AtomicReference<Throwable> failure)
+            throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        long seen = -1;
+        while (System.nanoTime() < deadline) {
+            if (failure.get() != null) {
+                throw new IllegalStateException("the CDC pipeline failed", failure.get());
+            }
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(countSql)) {
+                rs.next();
+                seen = rs.getLong(1);
+                if (seen == expected) {
+                    return;
+                }
+            } catch (java.sql.SQLException e) {
+                // the target table does not exist until the first batch arrives
+                if (!"42P01".equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("waited " + WAIT.toSeconds() + " s for " + countSql + " = " + expected + ", last saw " + seen);
+    }
+
+    private static void step(String title) {
+        System.out.println();
+        System.out.println("== " + title);
+    }
+
+    /** The dbt models of the source project's {@code product_stats}, as plain SQL run in dependency order. */
+    static final class Models {
+        private Models() {
+        }
+
+        static void build(DataSource dwh) throws Exception {
+            try (Connection c = dwh.getConnection()) {
+                c.setAutoCommit(false);
+                Sql.execute(c, "create schema if not exists staging");
+                Sql.execute(c, "create schema if not exists mart");
+                Sql.execute(c, "create or replace view staging.stg_users as select user_id, name as user_name from raw.users");
+                Sql.execute(c, "create or replace view staging.stg_subscriptions as select id as subscription_id, subscription,"
+                        + " user_id, start_date, end_date, paid as is_paid, end_date < now()::date and not paid as is_overdue"
+                        + " from raw.subscriptions");
+                Sql.execute(c, "create or replace view staging.stg_subscription_pricing as select package,"
+                        + " valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,"
+                        + " case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end as monthly_seat_price_eur"
+                        + " from raw.pricing");
+                Sql.execute(c, "drop table if exists mart.users");
+                Sql.execute(c, "create table mart.users as select u.user_id, u.user_name,"
+                        + " count(1) as subscription_months_cnt,"
+                        + " count(1) filter (where not is_paid and is_overdue) as unpaid_subscriptions_cnt,"
+                        + " sum(monthly_seat_price_eur) as lifetime_revenue"
+                        + " from staging.stg_users u join staging.stg_subscriptions sub on u.user_id = sub.user_id"
+                        + " join staging.stg_subscription_pricing p on sub.subscription = p.package"
+                        + " and ((sub.start_date between p.valid_from and p.valid_until)"
+                        + " or (p.valid_until is null and sub.start_date > p.valid_from))"
+                        + " group by 1, 2");
+                c.commit();
+            }
         }
     }
 }
