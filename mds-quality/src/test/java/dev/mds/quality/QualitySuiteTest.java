@@ -123,11 +123,15 @@ class QualitySuiteTest {
         QualityReport dup = QualitySuite.on(ds).samples(0).table("u", t -> t.unique("id").unique("a", "b")).run();
         assertThat(dup.checks()).extracting(CheckResult::failingRows).containsExactly(2L, 2L);
         assertThat(dup.checks().get(0).observed()).isEqualTo("1 duplicated key(s) in 2 of 1003 rows");
-        // the planner setting changed for the fingerprint pass is put back
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("show enable_presorted_aggregate")) {
-            rs.next();
-            assertThat(rs.getString(1)).isEqualTo("on");
+        // the planner setting changed for the fingerprint pass is put back in the caller's transaction
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            QualitySuite.create().table("u", t -> t.unique("id")).run(c);
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("show enable_presorted_aggregate")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("on");
+            }
+            c.rollback();
         }
     }
 
@@ -233,10 +237,16 @@ class QualitySuiteTest {
                 "insert into s select 'k' || (g % 3), g, case when g % 10 = 0 then null else g end,"
                         + " case when g = 7 then 'BAD' else 'OK' end from generate_series(1, 30) g",
                 "create table s2 (code text, n int)", "insert into s2 values ('a', 1), ('a', 2), ('b', 3), ('a', 4), ('b', 5), ('c', 6)");
+        sql(ds, "create table s_codes (code text primary key)", "insert into s_codes values ('OK')");
         QualityReport r = QualitySuite.on(ds).samples(2)
                 .table("s", t -> t.notNull("qty").acceptedValues("code", "OK").range("k2", 1, 30))
                 .table("s2", t -> t.key("n").unique("code").notNull("n"))
+                .table("s", t -> t.relationships("code", "s_codes", "code").where("k2 > 1"))
                 .run();
+        CheckResult orphan = r.check("public.s", "relationships_code").orElseThrow();
+        assertThat(orphan.failingRows()).isEqualTo(1);
+        assertThat(orphan.checkedRows()).isEqualTo(29);
+        assertThat(orphan.samples()).containsExactly(Map.of("k1", "k1", "k2", 7, "code", "BAD"));
         CheckResult qty = r.check("public.s", "not_null_qty").orElseThrow();
         assertThat(qty.failingRows()).isEqualTo(3);
         assertThat(qty.samples()).hasSize(2);
@@ -248,8 +258,9 @@ class QualitySuiteTest {
         CheckResult unique = r.check("public.s2", "unique_code").orElseThrow();
         assertThat(unique.samples()).containsExactly(Map.of("code", "a", "duplicates", 3L), Map.of("code", "b", "duplicates", 2L));
         assertThat(unique.failingRows()).isEqualTo(5);
-        // s: 1 scan + 2 samples; s2: 1 scan + unique (fingerprint pass finds a duplicate, then exact grouping) + 1 sample
-        assertThat(r.queries()).isEqualTo(7);
+        // s: 1 scan + 2 samples; s2: 1 scan + unique (fingerprint pass finds a duplicate, then exact grouping)
+        // + 1 sample; s again: relationships + 1 sample
+        assertThat(r.queries()).isEqualTo(9);
     }
 
     @Test
