@@ -40,6 +40,18 @@ import java.util.stream.StreamSupport;
  *
  * <p>Values are typed by the declared {@link Schema} or, without one, by types inferred from the first rows
  * (see {@link Builder#sampleRows}). Rows that cannot be read are handled as {@link OnBadRow} says.
+ *
+ * <p>A batch's {@link SourcePosition} has the file as its source and three entries: {@code offset} (the byte
+ * after the batch's last record), {@code record} (the number of that record, bad rows counted) and {@code line}
+ * (the line where the next record starts). Commit it with the load, then {@link Builder#resumeFrom} it.
+ *
+ * <p>How records are found: one sequential pass over the bytes cuts whole records into chunks. With RFC 4180
+ * quoting a line feed ends a record exactly when an even number of quotes precede it in the record (every quote,
+ * doubled ones included, toggles "inside quotes"), so the cut is exact without parsing; with an escape
+ * character, comments or lenient quotes a small quote state machine does the same. The chunks are then parsed
+ * on {@code parallelism} threads and handed out in file order, so 1 and N threads give identical batches.
+ * Strict quoting means a stray quote inside an unquoted field pairs with the next quote: the row is bad and
+ * runs on to it (use {@link Builder#lenientQuotes} for files with such quotes).
  */
 public final class CsvSource implements AutoCloseable {
     private final CsvReading reading;

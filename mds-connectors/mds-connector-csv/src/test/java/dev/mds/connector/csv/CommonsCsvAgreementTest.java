@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.core.FieldType;
 import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -64,12 +65,17 @@ class CommonsCsvAgreementTest {
             Files.writeString(path, csv, StandardCharsets.UTF_8);
             List<List<String>> expected = commons(CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
                     .get(), csv.toString());
+            long chunkBytes = 1 + random.nextInt(2000);
+            List<List<RecordBatch>> readings = new ArrayList<>();
             for (int threads : new int[] {1, 3}) {
-                CsvSource.Builder b = CsvSource.builder().path(path).parallelism(threads).chunkRows(1 + random.nextInt(50));
+                CsvSource.Builder b = CsvSource.builder().path(path).parallelism(threads).chunkBytes(chunkBytes);
                 header.forEach(h -> b.type(h, FieldType.STRING));
-                assertThat(strings(Read.records(b))).as("file " + file + " with " + threads + " threads")
-                        .isEqualTo(expected);
+                List<RecordBatch> batches = Read.batches(b);
+                readings.add(batches);
+                assertThat(strings(batches.stream().flatMap(x -> x.records().stream()).toList()))
+                        .as("file " + file + " with " + threads + " threads").isEqualTo(expected);
             }
+            assertThat(readings.get(1)).as("batches and positions with 3 threads").isEqualTo(readings.get(0));
         }
     }
 

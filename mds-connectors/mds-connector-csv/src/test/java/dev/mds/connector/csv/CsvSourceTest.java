@@ -197,6 +197,32 @@ class CsvSourceTest {
     }
 
     @Test
+    void multibyteCharactersSplitByTheReadBlockBoundaryDecodeIntact() throws IOException {
+        // the scanner reads 64 KB blocks: put a 4-byte emoji and a 3-byte char across offset 65,536
+        StringBuilder csv = new StringBuilder("id,text\n");
+        int id = 0;
+        while (csv.toString().getBytes(StandardCharsets.UTF_8).length < 65_536 - 40) {
+            csv.append(++id).append(",filler text ").append(id).append('\n');
+        }
+        int used = csv.toString().getBytes(StandardCharsets.UTF_8).length;
+        String start = (++id) + ",\"";
+        String prefix = start + "x".repeat(65_536 - used - start.length() - 2);
+        csv.append(prefix).append("😀東京\nZürich\"\n").append(++id).append(",after\n");
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        assertThat(bytes[65_536] & 0xC0).as("offset 65,536 is inside a multibyte character").isEqualTo(0x80);
+        Path file = dir.resolve("boundary.csv");
+        Files.write(file, bytes);
+        List<RecordBatch> one = Read.batches(CsvSource.builder().path(file).type("text", FieldType.STRING).chunkRows(5));
+        List<RecordBatch> two = Read.batches(CsvSource.builder().path(file).type("text", FieldType.STRING).chunkRows(5)
+                .parallelism(2));
+        assertThat(two).isEqualTo(one);
+        List<Record> records = one.stream().flatMap(b -> b.records().stream()).toList();
+        assertThat(records.get(records.size() - 2).get(1)).isEqualTo(prefix.substring(prefix.indexOf('"') + 1)
+                + "😀東京\nZürich");
+        assertThat(records.get(records.size() - 1)).isEqualTo(Record.of((long) id, "after"));
+    }
+
+    @Test
     void declaredSchemaIsMatchedToTheHeaderByNameAndTypesEveryValue() throws IOException {
         Path file = write("typed.csv", "paid,amount,at,id,on,tz,n\n"
                 + "yes,12.50,2024-03-01 10:15:30.5,7,2024-03-01,2024-03-01T10:15:30+02:00,3\n"
