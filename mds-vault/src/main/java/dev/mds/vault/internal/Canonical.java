@@ -90,28 +90,27 @@ public final class Canonical {
             }
         }
 
-        /** {@code <code points>:<utf-8>}. */
+        /** {@code <code points>:<utf-8>}: one pass for ASCII text, which is the common case. */
         void putPart(String text) {
             int n = text.length();
-            boolean ascii = true;
+            int start = length;
+            putDecimal(n);
+            put((byte) ':');
+            ensure(n);
+            byte[] b = bytes;
+            int at = length;
             for (int i = 0; i < n; i++) {
-                if (text.charAt(i) >= 0x80) {
-                    ascii = false;
-                    break;
+                char c = text.charAt(i);
+                if (c >= 0x80) {
+                    length = start;
+                    putDecimal(text.codePointCount(0, n));
+                    put((byte) ':');
+                    put(text.getBytes(StandardCharsets.UTF_8));
+                    return;
                 }
+                b[at++] = (byte) c;
             }
-            if (ascii) {
-                putDecimal(n);
-                put((byte) ':');
-                ensure(n);
-                for (int i = 0; i < n; i++) {
-                    bytes[length++] = (byte) text.charAt(i);
-                }
-            } else {
-                putDecimal(text.codePointCount(0, n));
-                put((byte) ':');
-                put(text.getBytes(StandardCharsets.UTF_8));
-            }
+            length = at;
         }
     }
 

@@ -1,0 +1,109 @@
+package dev.mds.examples.vault;
+
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Schema;
+import dev.mds.examples.SeedData;
+import dev.mds.examples.Tables;
+import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.TableFixture;
+import dev.mds.testing.TestDatabase;
+import dev.mds.vault.Hub;
+import dev.mds.vault.Link;
+import dev.mds.vault.LoadResult;
+import dev.mds.vault.Satellite;
+import dev.mds.vault.Stage;
+import dev.mds.vault.Vault;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Replays the e-commerce Data Vault of {@code Katrindenek/Cloud-Data-Vault-with-dbt-and-Airbyte} (built there
+ * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from make || model),
+ * link_purchases, sat_users and sat_products. Run it with
+ * {@code java -cp mds-examples/target/mds-examples.jar dev.mds.examples.vault.FakerVault}.
+ */
+public final class FakerVault {
+    private FakerVault() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start()) {
+            TestDatabase db = server.createDatabase("vault");
+            build(db.dataSource(), System.out);
+            db.close();
+        }
+    }
+
+    /** Loads the seed CSVs into {@code raw}, builds the vault in {@code dds}, loads it twice and prints it. */
+    public static void build(DataSource ds, PrintStream out) throws SQLException {
+        TableFixture.on(ds, "raw.faker_users").csv(SeedData.file("001-faker-vault/faker_users.csv"));
+        TableFixture.on(ds, "raw.faker_products").csv(SeedData.file("001-faker-vault/faker_products.csv"));
+        TableFixture.on(ds, "raw.faker_purchases").csv(SeedData.file("001-faker-vault/faker_purchases.csv"));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            // Airbyte stamps each record with its extraction time; the fixture's is 1669682107441 ms
+            for (String t : List.of("faker_users", "faker_products", "faker_purchases")) {
+                st.execute("alter table raw." + t + " add column _extracted_at timestamptz not null default to_timestamp(1669682107.441)");
+            }
+            st.execute("create view raw.faker_purchases_enriched as select p.*, u.email, pr.make || pr.model as brand_model"
+                    + " from raw.faker_purchases p join raw.faker_users u on u.id = p.user_id"
+                    + " join raw.faker_products pr on pr.id = p.product_id");
+        }
+
+        Vault vault = Vault.on(ds);   // HashStandard.CANONICAL, MD5
+        Stage users = Stage.of("raw.faker_users").into("stg.users").recordSource("faker").loadDate("_extracted_at")
+                .derived("updated", "updated_at::timestamptz").derived("age_years", "age::int")
+                .hashKey("user_hk", "email").hashDiff("user_hashdiff", "name", "age_years", "title", "occupation");
+        Stage products = Stage.of("raw.faker_products").into("stg.products").recordSource("faker").loadDate("_extracted_at")
+                .derived("brand_model", "make || model").derived("created", "created_at::timestamptz")
+                .hashKey("product_hk", "brand_model").hashDiff("product_hashdiff", "year", "price");
+        Stage purchases = Stage.of("raw.faker_purchases_enriched").into("stg.purchases").recordSource("faker")
+                .loadDate("_extracted_at").derived("purchased", "nullif(purchased_at, '')::timestamptz")
+                .derived("added_to_cart", "nullif(added_to_cart_at, '')::timestamptz")
+                .derived("returned", "nullif(returned_at, '')::timestamptz")
+                .hashKey("user_hk", "email").hashKey("product_hk", "brand_model")
+                .hashKey("purchase_hk", "id", "email", "brand_model");
+        for (Stage s : List.of(users, products, purchases)) {
+            vault.createStage(s);
+        }
+        out.println("-- the stage view stg.users, as mds creates it:");
+        out.println(vault.stageSql(users).get(2));
+
+        Hub hubUsers = vault.hub("dds.hub_users").hashKey("user_hk").businessKey("email").from(users);
+        Hub hubProducts = vault.hub("dds.hub_products").hashKey("product_hk").businessKey("brand_model").from(products);
+        Link link = vault.link("dds.link_purchases").hashKey("purchase_hk").refs("product_hk", "user_hk")
+                .payload("purchased", "added_to_cart", "returned").from(purchases);
+        Satellite satUsers = vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff")
+                .payload("name", "age_years", "title", "occupation").effectiveFrom("updated").from(users);
+        Satellite satProducts = vault.satellite("dds.sat_products").parent("product_hk").hashDiff("product_hashdiff")
+                .payload("year", "price").effectiveFrom("created").from(products);
+        hubUsers.createTable();
+        hubProducts.createTable();
+        link.createTable();
+        satUsers.createTable();
+        satProducts.createTable();
+        out.println("\n-- the satellite load, as mds runs it:");
+        out.println(String.join(";\n", satUsers.sql()));
+
+        for (int pass = 1; pass <= 2; pass++) {
+            out.println();
+            out.println("load " + pass + (pass == 2 ? " (the same data again: nothing to insert)" : ""));
+            for (LoadResult r : List.of(hubUsers.load(), hubProducts.load(), link.load(), satUsers.load(), satProducts.load())) {
+                out.printf("  %-22s %3d rows inserted in %d ms%n", r.structure(), r.rowsInserted(), r.elapsed().toMillis());
+            }
+        }
+        for (String t : List.of("dds.hub_users", "dds.hub_products", "dds.link_purchases", "dds.sat_users")) {
+            Tables.print(ds, t, out);
+        }
+        Tables.query(ds, "dds.sat_products (first 10)", "select * from dds.sat_products order by product_hk limit 10", out);
+
+        byte[] hk = vault.hasher(Schema.of(Field.of("email", FieldType.STRING))).hashKey("locations1983@protonmail.com").orElseThrow();
+        out.println("\nthe Java Hasher gives user_hk of locations1983@protonmail.com as \\x" + HexFormat.of().formatHex(hk)
+                + ", the same bytes as the SQL in dds.hub_users");
+    }
+}
