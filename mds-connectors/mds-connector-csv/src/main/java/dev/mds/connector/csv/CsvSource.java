@@ -166,8 +166,8 @@ public final class CsvSource implements AutoCloseable {
         }
 
         /**
-         * A stream to read instead of a file, named {@code name} in messages and positions. The source does not
-         * close it. Resuming skips bytes up to the position.
+         * A stream to read instead of a file, named {@code name} in messages and positions; closing the source
+         * closes it. Resuming skips bytes up to the position.
          */
         public Builder stream(InputStream stream, String name) {
             this.stream = Objects.requireNonNull(stream, "stream");
@@ -276,7 +276,11 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** The file's encoding (default UTF-8); it must keep ASCII characters as single bytes. */
+        /**
+         * The file's encoding (default UTF-8). Encodings that do not keep ASCII as single bytes (UTF-16, UTF-32)
+         * are transcoded to UTF-8 while reading; positions then count bytes of that UTF-8 and resuming re-reads
+         * the file up to the position.
+         */
         public Builder encoding(Charset encoding) {
             this.encoding = Objects.requireNonNull(encoding, "encoding");
             return this;
@@ -316,10 +320,6 @@ public final class CsvSource implements AutoCloseable {
             }
             if (quote == comment || (escape >= 0 && escape == comment)) {
                 throw new IllegalArgumentException("commentMarker must differ from quote and escape");
-            }
-            if (!Format.asciiCompatible(encoding)) {
-                throw new IllegalArgumentException("encoding " + encoding + " is not supported: the reader needs an"
-                        + " encoding that keeps ASCII as single bytes (UTF-8, ISO-8859-1, windows-1252, ...)");
             }
             if (schema != null && !types.isEmpty()) {
                 throw new IllegalArgumentException("type overrides apply to inferred types; with a declared schema,"

@@ -276,8 +276,17 @@ class CsvSourceTest {
         Files.write(latin1, "id,city\n1,Zürich\n".getBytes(StandardCharsets.ISO_8859_1));
         assertThat(Read.records(CsvSource.builder().path(latin1).encoding(StandardCharsets.ISO_8859_1)))
                 .containsExactly(Record.of(1L, "Zürich"));
-        assertThatThrownBy(() -> CsvSource.builder().path(latin1).encoding(StandardCharsets.UTF_16).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-16");
+        // Excel's "Unicode text": UTF-16LE with a byte-order mark, tab-separated
+        Path utf16 = dir.resolve("excel.txt");
+        Files.write(utf16, "\uFEFFid\tcity\n1\tZürich\n2\t\"東京\n😀\"\n".getBytes(StandardCharsets.UTF_16LE));
+        List<RecordBatch> sequential = Read.batches(CsvSource.builder().path(utf16).delimiter('\t')
+                .encoding(StandardCharsets.UTF_16LE).chunkRows(1));
+        assertThat(sequential.stream().flatMap(b -> b.records().stream()).toList())
+                .containsExactly(Record.of(1L, "Zürich"), Record.of(2L, "東京\n😀"));
+        assertThat(Read.batches(CsvSource.builder().path(utf16).delimiter('\t').encoding(StandardCharsets.UTF_16LE)
+                .chunkRows(1).parallelism(2))).isEqualTo(sequential);
+        assertThat(Read.batches(CsvSource.builder().path(utf16).delimiter('\t').encoding(StandardCharsets.UTF_16LE)
+                .chunkRows(1).resumeFrom(sequential.get(0).position().orElseThrow()))).isEqualTo(sequential.subList(1, 2));
         Path quotes = write("height.csv", "name,height\nAnn,5'10\"\n");
         assertThat(Read.records(CsvSource.builder().path(quotes).lenientQuotes(true)))
                 .containsExactly(Record.of("Ann", "5'10\""));

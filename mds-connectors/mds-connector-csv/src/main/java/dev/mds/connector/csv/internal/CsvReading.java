@@ -14,10 +14,13 @@ import dev.mds.core.Schema;
 import dev.mds.core.SourcePosition;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -50,6 +53,7 @@ public final class CsvReading implements Closeable {
 
     private final Settings settings;
     private final Format format;
+    private final boolean transcode;
     private final String display;
     private final String positionSource;
     private final AtomicLong badRows = new AtomicLong();
@@ -64,7 +68,10 @@ public final class CsvReading implements Closeable {
 
     public CsvReading(Settings settings) {
         this.settings = settings;
-        this.format = settings.format();
+        Format f = settings.format();
+        this.transcode = !Format.asciiCompatible(f.charset());
+        this.format = transcode ? new Format(f.delimiter(), f.quote(), f.escape(), f.comment(), f.nullString(),
+                f.trim(), StandardCharsets.UTF_8, f.keepByteOrderMark(), f.lenientQuotes()) : f;
         if (settings.path() != null) {
             Path file = settings.path().getFileName();
             this.display = settings.name() != null ? settings.name() : file == null ? settings.path().toString()
@@ -150,6 +157,10 @@ public final class CsvReading implements Closeable {
             }
             LOG.info("{}: {} columns {}, chunks of {} rows, {} thread(s)", display, schema.size(), schema,
                     settings.chunkRows(), settings.parallelism());
+            if (transcode) {
+                LOG.debug("{}: {} is not ASCII-compatible: the text is read as UTF-8 transcoded on the fly, positions"
+                        + " count bytes of that UTF-8", display, settings.format().charset());
+            }
             if (!format.parityExact()) {
                 LOG.debug("{}: escape character, comments or lenient quotes: record boundaries come from the quote"
                         + " state machine instead of quote parity (still one exact sequential pass)", display);
@@ -175,6 +186,15 @@ public final class CsvReading implements Closeable {
 
     private RecordScanner scanner(long offset) throws IOException {
         ReadableByteChannel channel;
+        if (transcode) {
+            InputStream in = settings.path() != null ? Files.newInputStream(settings.path()) : settings.stream();
+            RecordScanner s = new RecordScanner(format, Channels.newChannel(new Utf8Transcoder(in,
+                    settings.format().charset())), 0, 1, 1, capacity());
+            if (offset > 0) {
+                s.skipTo(offset, 1, 1);
+            }
+            return s;
+        }
         if (settings.path() != null) {
             FileChannel fc = FileChannel.open(settings.path(), StandardOpenOption.READ);
             if (offset > 0) {
@@ -189,9 +209,12 @@ public final class CsvReading implements Closeable {
         } else {
             channel = Channels.newChannel(settings.stream());
         }
-        int capacity = (int) Math.min(8 << 20, Math.max(64 << 10, Math.min(settings.chunkBytes(),
+        return new RecordScanner(format, channel, offset, 1, 1, capacity());
+    }
+
+    private int capacity() {
+        return (int) Math.min(8 << 20, Math.max(64 << 10, Math.min(settings.chunkBytes(),
                 (long) settings.chunkRows() * 128L)));
-        return new RecordScanner(format, channel, offset, 1, 1, capacity);
     }
 
     /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none or is empty. */
