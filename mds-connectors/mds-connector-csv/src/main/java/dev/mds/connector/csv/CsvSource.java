@@ -220,7 +220,11 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** Threads parsing chunks ahead of the consumer (default 1: the consumer's thread, no thread started). */
+        /**
+         * Threads parsing chunks ahead of the consumer (default 1: the consumer's thread, no thread started). At
+         * most {@code parallelism + 1} chunks are read ahead, so memory holds about {@code parallelism + 2}
+         * chunks (their bytes and records) whatever the file's size.
+         */
         public Builder parallelism(int threads) {
             if (threads < 1 || threads > 256) {
                 throw new IllegalArgumentException("parallelism must be between 1 and 256, not " + threads);

@@ -153,6 +153,18 @@ class CsvSourceTest {
         }
         Schema schema = Schema.builder().add("id", FieldType.LONG).add("name", FieldType.STRING)
                 .add("n", FieldType.LONG).build();
+        List<BadRow> rejected = new ArrayList<>();
+        Read.records(CsvSource.builder().path(file).schema(schema).onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(rejected).extracting(BadRow::reason).containsExactly(
+                "expected 3 fields but found 2",
+                "unexpected character after the closing quote (a quoted field must end at a delimiter or the end of"
+                        + " the line)",
+                "invalid UTF-8 bytes",
+                "unexpected character after the closing quote (a quoted field must end at a delimiter or the end of"
+                        + " the line)",
+                "\"six\" is not a long integer",
+                "unbalanced quote: the quoted field is not closed before the end of the input");
+        assertThat(rejected.get(2).location().column()).contains("name");
         for (int threads : new int[] {1, 2}) {
             try (CsvSource csv = CsvSource.builder().path(file).schema(schema).onBadRow(OnBadRow.SKIP)
                     .parallelism(threads).chunkRows(2).build()) {
