@@ -141,4 +141,17 @@ class BadInputTest {
         });
         assertThatTable(ds, "raw.cdc_bad").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"));
     }
+
+    @Test
+    void aLongTooBigForAnIntegerColumnIsReportedNotWrapped(DataSource ds) {
+        dev.mds.testing.TableFixture.on(ds, "raw.small_ints").columns("id bigint primary key", "n integer").rows();
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("n", FieldType.LONG).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.small_ints").key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, 5L), Record.of(2L, 5_000_000_000L)))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).hasValue(2);
+                    assertThat(e.getMessage()).contains("out of range");
+                });
+        assertThatTable(ds, "raw.small_ints").isEmpty();
+    }
 }

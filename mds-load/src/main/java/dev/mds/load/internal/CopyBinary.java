@@ -60,7 +60,12 @@ final class CopyBinary {
                 return true;
             }
             return switch (this) {
-                case INT2, INT4, INT8 -> v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte;
+                case INT8 -> v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte;
+                // a value out of the column's range goes as text, so the server reports it instead of a silent wrap
+                case INT4 -> v instanceof Integer || v instanceof Short || v instanceof Byte
+                        || v instanceof Long l && l == (int) (long) l;
+                case INT2 -> (v instanceof Number n && !(v instanceof Double || v instanceof Float || v instanceof BigDecimal
+                        || v instanceof BigInteger)) && n.longValue() == (short) n.longValue();
                 case FLOAT4, FLOAT8 -> v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer;
                 case BOOL -> v instanceof Boolean;
                 case TEXT, JSONB -> v instanceof String;
