@@ -124,7 +124,7 @@ public final class PostgresCdcSource implements AutoCloseable {
 
     /** The Debezium engine properties this source runs with (the password masked). */
     public Properties engineProperties() {
-        Properties p = properties("<registry-id>");
+        Properties p = properties("<registry-id>", false);
         p.setProperty("database.password", "********");
         return p;
     }
@@ -138,7 +138,7 @@ public final class PostgresCdcSource implements AutoCloseable {
      */
     public void run(Handler handler) {
         Objects.requireNonNull(handler, "handler");
-        preflight();
+        boolean publicationExists = preflight();
         String registryId = UUID.randomUUID().toString();
         StateStoreOffsetBackingStore.register(registryId, offsets);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -154,7 +154,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                     throw new IllegalStateException("this source is already running");
                 }
                 e = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                        .using(properties(registryId))
+                        .using(properties(registryId, publicationExists))
                         .notifying(consumer)
                         .using((success, message, error) -> {
                             if (!success) {
@@ -191,6 +191,9 @@ public final class PostgresCdcSource implements AutoCloseable {
             String why = failureMessage.get() != null ? failureMessage.get() : String.valueOf(t);
             if (t != null && t.getMessage() != null && !why.contains(t.getMessage())) {
                 why = why + ": " + t.getMessage();
+            }
+            if (root != null && root != t && root.getMessage() != null && !why.contains(root.getMessage())) {
+                why = why + "; cause: " + root.getMessage();
             }
             throw new MdsException("CDC from " + config.host + ":" + config.port + "/" + config.database + " slot "
                     + config.slot + " failed: " + why, t);
@@ -243,7 +246,8 @@ public final class PostgresCdcSource implements AutoCloseable {
                 config.user, config.password);
     }
 
-    private void preflight() {
+    /** Checks the source; returns whether the publication exists already. */
+    private boolean preflight() {
         String where = config.host + ":" + config.port + "/" + config.database;
         try (Connection c = sourceConnection()) {
             try (PreparedStatement ps = c.prepareStatement(
@@ -273,13 +277,19 @@ public final class PostgresCdcSource implements AutoCloseable {
                     LOG.warn("CDC setup of {}: {} (fix: {})", where, item.problem(), item.fix());
                 }
             }
+            try (PreparedStatement ps = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
+                ps.setString(1, config.publication);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
         } catch (SQLException e) {
             throw new MdsException("cannot connect to the CDC source " + where + " as " + config.user + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private Properties properties(String registryId) {
+    private Properties properties(String registryId, boolean publicationExists) {
         Properties p = new Properties();
         p.setProperty("name", "mds-" + config.slot);
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -292,7 +302,9 @@ public final class PostgresCdcSource implements AutoCloseable {
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("slot.name", config.slot);
         p.setProperty("publication.name", config.publication);
-        p.setProperty("publication.autocreate.mode", "filtered");
+        // An existing publication is used as it is (the setup check made sure it covers the tables; altering it
+        // needs ownership); a missing one is created for exactly these tables.
+        p.setProperty("publication.autocreate.mode", publicationExists ? "disabled" : "filtered");
         StringJoiner include = new StringJoiner(",");
         for (TableName t : config.tables) {
             include.add(regex(t.schema() + "." + t.name()));
