@@ -271,6 +271,11 @@ public final class Runner {
      */
     private CheckResult runUnique(TableSpec t, CheckSpec check, Schema schema) {
         String name = t.table().toString();
+        Optional<String> index = uniqueIndex(t.table(), check.columns());
+        if (index.isPresent()) {
+            return new CheckResult(name, check.id(), check.kind().label(), check.columns(), check.severity(), Status.PASS,
+                    "guaranteed by unique index " + index.get(), 0, -1, 0, List.of(), "", Duration.ZERO, "");
+        }
         String sql = Render.uniqueFingerprints(t.table(), t.where(), check, schema);
         long t0 = System.nanoTime();
         try {
@@ -286,6 +291,43 @@ public final class Runner {
             LOG.debug("fingerprint pass of {} {} failed ({}); grouping instead", name, check.id(), e.getMessage());
         }
         return runOwnQuery(name, check, Render.unique(t.table(), t.where(), check), true);
+    }
+
+    /**
+     * A valid, immediate (not deferrable), non-partial unique index whose key columns are all among
+     * {@code columns}: it already guarantees the check (a superset of a unique key is unique), so no scan is
+     * needed. Deferrable constraints are not trusted: inside a transaction they may be violated until commit.
+     */
+    private Optional<String> uniqueIndex(TableName table, List<String> columns) {
+        String sql = "select i.indexrelid::regclass::text, array(select a.attname::text from generate_series(0, i.indnkeyatts - 1) k"
+                + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]) from pg_index i"
+                + " where i.indrelid = to_regclass(?) and i.indisunique and i.indimmediate and i.indisvalid"
+                + " and i.indpred is null and i.indexprs is null and 0 <> all(i.indkey::int2[])";
+        Savepoint sp = null;
+        try {
+            sp = savepoint();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, table.quoted());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String[] keys = (String[]) rs.getArray(2).getArray();
+                        if (keys.length > 0 && columns.containsAll(List.of(keys))) {
+                            release(sp);
+                            return Optional.of(rs.getString(1));
+                        }
+                    }
+                }
+            }
+            release(sp);
+        } catch (SQLException e) {
+            LOG.debug("cannot read the unique indexes of {}: {}", table, e.getMessage());
+            try {
+                rollback(sp);
+            } catch (SQLException ignored) {
+                // scanning instead is always correct
+            }
+        }
+        return Optional.empty();
     }
 
     /**
