@@ -135,9 +135,10 @@ public final class Hub {
             s.require(name(), Stage.RECORD_SOURCE);
             vault.checkWidth(c, name() + " from " + st, st.target(), hashKey);
             String key = nullKeys == NullKeys.GHOST ? "COALESCE(s." + hk + ", " + vault.hashSql().ghostLiteral() + ")" : "s." + hk;
-            union.add("SELECT " + key + " AS " + hk + ", " + Identifiers.quoteAll("s", businessKeys) + ", s."
+            // OFFSET 0 keeps the subquery whole, so a stage view's hash is computed once per row, not once per use
+            union.add("SELECT * FROM (SELECT " + key + " AS " + hk + ", " + Identifiers.quoteAll("s", businessKeys) + ", s."
                     + Identifiers.quote(Stage.LOAD_DATE) + ", s." + Identifiers.quote(Stage.RECORD_SOURCE)
-                    + " FROM " + st.target().quoted() + " AS s"
+                    + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }
         String cols = hk + ", " + Identifiers.quoteAll(businessKeys) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", "

@@ -124,11 +124,16 @@ public final class Satellite {
         return Jdbc.withConnection(vault.dataSource(), this::statements);
     }
 
-    /** Loads the changes in one transaction. */
+    /**
+     * Loads the changes in one transaction. The statements are those of {@link #sql()}: the lock; a count of
+     * the stage's (key, load date) pairs not yet stored, which reads only the hash keys (on a re-load it is 0
+     * and the load stops there, without computing a hashdiff; skipped when the satellite is empty, as the
+     * last statement checks); the insert.
+     */
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.run(table.toString(), st, 1);
+        return vault.runSatellite(table.toString(), st);
     }
 
     /**
@@ -185,10 +190,20 @@ public final class Satellite {
             seqExtra.add(", c." + Identifiers.quote(EFFECTIVE_FROM));
         }
         String sat = table.quoted();
+        StringJoiner sc = new StringJoiner(", ");
+        sc.add("s." + hk).add("s." + hd);
+        for (String p : payload) {
+            sc.add("s." + Identifiers.quote(p));
+        }
+        if (effectiveFrom != null && !payload.contains(effectiveFrom)) {
+            sc.add("s." + Identifiers.quote(effectiveFrom));
+        }
+        sc.add("s." + ld).add("s." + rs);
+        String stageCols = sc.toString();
         String insertCols = hk + ", " + hd + (extra.isEmpty() ? "" : ", " + Identifiers.quoteAll(extra)) + ", " + ld + ", " + rs;
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
-                + "    FROM " + stage.target().quoted() + " AS s\n"
+                + "    FROM (SELECT " + stageCols + " FROM " + stage.target().quoted() + " AS s OFFSET 0) AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")\n"
                 + "    ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
@@ -213,6 +228,10 @@ public final class Satellite {
                 + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd ;
         // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
         // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
-        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", sql);
+        String newRows = "SELECT count(*) FROM (SELECT s." + hk + ", s." + ld + " FROM " + stage.target().quoted()
+                + " AS s OFFSET 0) AS s WHERE s." + hk + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t."
+                + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")";
+        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", newRows, sql,
+                "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row");
     }
 }
