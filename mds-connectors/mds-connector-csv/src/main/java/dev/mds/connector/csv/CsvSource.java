@@ -246,11 +246,13 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
+        /** The field separator, an ASCII character (default {@code ,}). */
         public Builder delimiter(char delimiter) {
             this.delimiter = ascii(delimiter, "delimiter");
             return this;
         }
 
+        /** The quote character, an ASCII character (default {@code "}); doubled inside a quoted field. */
         public Builder quote(char quote) {
             this.quote = ascii(quote, "quote");
             return this;
@@ -309,6 +311,9 @@ public final class CsvSource implements AutoCloseable {
         }
 
         /**
+         * A source with these settings; the file is opened on the first call of {@link CsvSource#schema()} or
+         * {@link CsvSource#batches()}.
+         *
          * @throws IllegalArgumentException naming the fields when the combination is not valid
          */
         public CsvSource build() {
