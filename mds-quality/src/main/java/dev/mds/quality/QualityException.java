@@ -15,6 +15,7 @@ public class QualityException extends MdsException {
 
     private final transient QualityReport report;
 
+    /** An exception with a readable message about {@code report}'s failed checks. */
     public QualityException(String message, QualityReport report) {
         super(message);
         this.report = report;

@@ -161,6 +161,19 @@ class QualitySuiteTest {
     }
 
     @Test
+    void columnsOfTypesMdsCannotMapDoNotStopTheChecks(DataSource ds) throws Exception {
+        sql(ds, "create table odd (id int not null, span interval, addr inet)",
+                "insert into odd values (1, interval '1 day', '10.0.0.1'), (2, null, '10.0.0.1'), (3, interval '2 days', null)");
+        QualityReport r = QualitySuite.on(ds).samples(0).table("odd", t -> t
+                .notNull("id", "span").unique("addr").matches("addr", "^10\\.").range("span", "1 hour", "1 day")).run();
+        assertThat(r.checks()).extracting(CheckResult::id, CheckResult::failingRows).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("not_null_id", 0L), org.assertj.core.groups.Tuple.tuple("not_null_span", 1L),
+                org.assertj.core.groups.Tuple.tuple("unique_addr", 2L), org.assertj.core.groups.Tuple.tuple("matches_addr", 0L),
+                org.assertj.core.groups.Tuple.tuple("range_span", 1L));
+        assertThat(r.checks().get(0).observed()).contains("NOT NULL constraint");
+    }
+
+    @Test
     void literalPatternsAreMatchedWithoutRegexAndCountTheSameAsTheRegex(DataSource ds) throws Exception {
         sql(ds, "create table m (v text)", "insert into m values ('abc'), ('xabc'), ('abcx'), ('ab'), ('a.c'), (null), ('ABC')");
         String[] patterns = {"abc", "^abc", "abc$", "^abc$", "a.c", "^a\\.c$", "b"};

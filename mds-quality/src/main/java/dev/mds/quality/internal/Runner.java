@@ -469,7 +469,13 @@ public final class Runner {
             Savepoint sp = null;
             try {
                 sp = savepoint();
-                Optional<Schema> s = PostgresDialect.INSTANCE.readSchema(c, name);
+                Optional<Schema> s;
+                try {
+                    s = PostgresDialect.INSTANCE.readSchema(c, name);
+                } catch (MdsException unsupported) {
+                    // a column of a type mds has no logical type for (interval, inet, point…) must not stop the checks
+                    s = catalogColumns(name);
+                }
                 release(sp);
                 return s;
             } catch (SQLException | MdsException e) {
@@ -481,6 +487,31 @@ public final class Runner {
                 throw e instanceof MdsException m ? m : new MdsException("cannot read the columns of " + name + ": " + e.getMessage(), e);
             }
         });
+    }
+
+    /**
+     * The columns of a table from pg_attribute, for tables {@link PostgresDialect#readSchema} refuses: types mds
+     * cannot map are treated as opaque (not text, compared through hashes), which is all the checks need.
+     */
+    private Optional<Schema> catalogColumns(TableName table) throws SQLException {
+        String sql = "select a.attname, a.attnotnull, t.typname, a.atttypmod from pg_attribute a join pg_type t on t.oid = a.atttypid"
+                + " where a.attrelid = to_regclass(?) and a.attnum > 0 and not a.attisdropped order by a.attnum";
+        List<dev.mds.core.Field> fields = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    dev.mds.core.FieldType type;
+                    try {
+                        type = PostgresDialect.INSTANCE.fieldType(java.sql.Types.OTHER, rs.getString(3), 0, 0);
+                    } catch (MdsException e) {
+                        type = dev.mds.core.FieldType.JSON;
+                    }
+                    fields.add(new dev.mds.core.Field(rs.getString(1), type, !rs.getBoolean(2)));
+                }
+            }
+        }
+        return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
     }
 
     private List<String> keys(TableSpec t, Schema schema) {
