@@ -180,4 +180,20 @@ class CdcApplyTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> loader.load(dev.mds.core.RecordBatch.of(SCHEMA, List.of())))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("CDC");
     }
+
+    @Test
+    void snapshotIntoAnEmptyTableKeepsPositionsAndLaterReplaysChangeNothing(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "snap")).mode(SyncMode.CDC).loadTimestamp("loaded_at").build();
+        ChangeBatch snapshot = batch(
+                ChangeEvent.read(SRC, Record.of(1), Record.of(1, "a", "x"), new EventPosition(50, 0), T),
+                ChangeEvent.read(SRC, Record.of(2), Record.of(2, "b", "y"), new EventPosition(50, 0), T),
+                ChangeEvent.read(SRC, Record.of(1), Record.of(1, "a2", "x"), new EventPosition(50, 1), T));
+        LoadResult r = loader.load(snapshot);
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThatTable(ds, "raw.snap").columns("user_id", "name", "_mds_commit", "_mds_change")
+                .containsExactlyInAnyOrder(row(1, "a2", 50, 1), row(2, "b", 50, 0));
+        assertThatTable(ds, "raw.snap").column("loaded_at").hasNoNulls();
+        assertThat(loader.load(snapshot).changed()).isZero();
+        assertThat(loader.load(batch(update(2, "b2", "y", 60))).updated()).isEqualTo(1);
+    }
 }

@@ -257,12 +257,24 @@ public final class LoadEngine {
             }
         }
         Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged);
+        TableName tombstones = tombstones();
+        boolean locked = tryLock(c);
+        if (locked && unchanged.isEmpty() && rows.stream().noneMatch(r -> r.delete)) {
+            // a snapshot into an empty table (and no remembered deletes): COPY straight into it
+            ensureTarget(c, plan);
+            if (isEmpty(c, target) && (TargetColumn.read(c, tombstones).isEmpty() || isEmpty(c, tombstones))) {
+                long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestampText(c)), rejects);
+                writeRejects(c, rejects);
+                return result(new long[] {n, 0, 0}, n, rejects, t0);
+            }
+        }
         Sql.execute(c, dropStage());
         Sql.execute(c, createStage(plan));
         long staged = copy(c, plan, stageCopySql(), rows, changeWriter(plan), rejects);
-        lock(c);
+        if (!locked) {
+            lock(c);
+        }
         ensureTarget(c, plan);
-        TableName tombstones = tombstones();
         Sql.execute(c, createTombstones(plan, tombstones));
         long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones), cdcUpsertSource(plan, tombstones));
         Sql.update(c, cdcForgetTombstonesSql(plan, tombstones));
@@ -507,6 +519,14 @@ public final class LoadEngine {
         return "copy " + table.quoted() + " (" + Identifiers.quoteAll(cols) + ") from stdin";
     }
 
+    private String directCdcCopySql(Plan plan) {
+        List<String> cols = new ArrayList<>(plan.columns);
+        cols.add(COMMIT);
+        cols.add(CHANGE);
+        spec.loadTimestamp().ifPresent(cols::add);
+        return "copy " + target.quoted() + " (" + Identifiers.quoteAll(cols) + ") from stdin";
+    }
+
     private String createTombstones(Plan plan, TableName tombstones) {
         StringJoiner cols = new StringJoiner(", ");
         for (String k : plan.key) {
@@ -731,6 +751,26 @@ public final class LoadEngine {
             for (int i = 0; i < n; i++) {
                 out.value(r.get(i));
             }
+            if (ts) {
+                out.value(loadTimestamp);
+            }
+            out.endRow();
+        });
+    }
+
+    /** Upserts of a snapshot COPYed straight into the target: values, position, load timestamp. */
+    private RowWriter directChangeWriter(Plan plan, OffsetDateTime loadTimestamp) {
+        int n = plan.columns.size();
+        boolean ts = loadTimestamp != null;
+        Encoding[] enc = ts ? encodings(plan, Encoding.INT8, Encoding.INT8, Encoding.TIMESTAMPTZ)
+                : encodings(plan, Encoding.INT8, Encoding.INT8);
+        return new RowWriter(enc, (out, row) -> {
+            Record r = row.values;
+            for (int i = 0; i < n; i++) {
+                out.value(r.get(i));
+            }
+            out.value(row.commit);
+            out.value(row.change);
             if (ts) {
                 out.value(loadTimestamp);
             }
