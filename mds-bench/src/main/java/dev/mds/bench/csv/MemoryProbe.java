@@ -12,7 +12,9 @@ import java.util.Iterator;
 
 /**
  * Reads a CSV file with {@link CsvSource} and prints rows, seconds and heap figures; the {@code csv} suite runs
- * it in a child JVM with {@code -Xmx256m}: {@code MemoryProbe <file> <chunkRows> <parallelism>}.
+ * it in a child JVM with {@code -Xmx256m}: {@code MemoryProbe <file> <chunkRows> <parallelism>}. A sampler
+ * records heap in use every 20 ms and, every ~2 s, the heap still in use right after a full collection (the live
+ * set: chunks in flight and the batch being consumed).
  */
 public final class MemoryProbe {
     private MemoryProbe() {
@@ -24,9 +26,16 @@ public final class MemoryProbe {
         int parallelism = Integer.parseInt(args[2]);
         long[] maxUsed = new long[1];
         long[] maxAfterGc = new long[1];
+        long[] maxLive = new long[1];
         Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            for (int i = 1; !Thread.currentThread().isInterrupted(); i++) {
                 sample(maxUsed, maxAfterGc);
+                if (i % 100 == 0) {
+                    // every ~2 s: a full collection, then what is still in use is what the reader holds live
+                    System.gc();
+                    maxLive[0] = Math.max(maxLive[0], ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
+                            .getUsed());
+                }
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -52,9 +61,9 @@ public final class MemoryProbe {
         sampler.join();
         sample(maxUsed, maxAfterGc);
         long max = Runtime.getRuntime().maxMemory();
-        System.out.printf("PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakLiveAfterGcMB=%.1f"
-                + " maxHeapMB=%.1f%n", rows, batches, seconds, maxUsed[0] / 1048576.0, maxAfterGc[0] / 1048576.0,
-                max / 1048576.0);
+        System.out.printf("PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakAfterYoungGcMB=%.1f"
+                + " peakLiveAfterFullGcMB=%.1f maxHeapMB=%.1f%n", rows, batches, seconds, maxUsed[0] / 1048576.0,
+                maxAfterGc[0] / 1048576.0, maxLive[0] / 1048576.0, max / 1048576.0);
     }
 
     /** Heap in use now (live and garbage) and the heap left after the last collection of each pool. */
