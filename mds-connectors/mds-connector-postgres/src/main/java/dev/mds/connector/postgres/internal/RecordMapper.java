@@ -178,15 +178,26 @@ public final class RecordMapper {
         }
         Long lsn = source.getInt64("lsn");
         long change = lsn == null ? 0 : lsn;
-        long commit = change;
         String sequence = source.schema().field("sequence") == null ? null : source.getString("sequence");
-        if (sequence != null) {
-            String first = sequence.replace("[", "").replace("]", "").split(",")[0].replace("\"", "").strip();
-            if (!first.isEmpty() && !first.equals("null")) {
-                commit = Long.parseLong(first);
+        long commit = sequence == null ? -1 : firstNumber(sequence);
+        return new EventPosition(commit < 0 ? change : commit, change);
+    }
+
+    /** The first element of {@code ["123","456"]} as a number; -1 when it is null or absent. */
+    static long firstNumber(String sequence) {
+        int i = sequence.indexOf('[') + 1;
+        long value = 0;
+        boolean digits = false;
+        for (; i < sequence.length(); i++) {
+            char ch = sequence.charAt(i);
+            if (ch >= '0' && ch <= '9') {
+                value = value * 10 + (ch - '0');
+                digits = true;
+            } else if (ch == ',' || ch == ']') {
+                break;
             }
         }
-        return new EventPosition(commit, change);
+        return digits ? value : -1;
     }
 
     private static Instant commitTime(Struct source) {

@@ -46,7 +46,6 @@ public final class StateStoreOffsetBackingStore implements OffsetBackingStore {
 
     private StateStore store;
     private String key;
-    private final Map<ByteBuffer, ByteBuffer> acknowledged = new HashMap<>();
 
     /** Used by the engine. */
     public StateStoreOffsetBackingStore() {
@@ -94,7 +93,6 @@ public final class StateStoreOffsetBackingStore implements OffsetBackingStore {
     @Override
     public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
         // Already committed with the rows by the source; only acknowledge, so the engine confirms the LSN.
-        acknowledged.putAll(values);
         if (callback != null) {
             callback.onCompletion(null, null);
         }
