@@ -128,7 +128,8 @@ public final class Satellite {
      * Loads the changes in one transaction. The statements are those of {@link #sql()}: the lock; a count of
      * the stage's (key, load date) pairs not yet stored, which reads only the hash keys (on a re-load it is 0
      * and the load stops there, without computing a hashdiff; skipped when the satellite is empty, as the
-     * last statement checks); the insert.
+     * fourth statement checks); the insert, or, into an empty satellite, the last statement (no anti-join and
+     * no stored predecessors to merge).
      */
     public LoadResult load() {
         validate();
@@ -231,7 +232,19 @@ public final class Satellite {
         String newRows = "SELECT count(*) FROM (SELECT s." + hk + ", s." + ld + " FROM " + stage.target().quoted()
                 + " AS s OFFSET 0) AS s WHERE s." + hk + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t."
                 + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")";
+        // into an empty satellite every row is new and has no stored predecessor: one sort, one window
+        String empty = "INSERT INTO " + sat + " (" + insertCols + ")\n"
+                + "SELECT " + insertCols + " FROM (\n"
+                + "    SELECT c.*, lag(c." + hd + ") OVER (PARTITION BY c." + hk + " ORDER BY c." + ld + ") AS prev_hashdiff\n"
+                + "    FROM (\n"
+                + "        SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
+                + "        FROM (SELECT " + stageCols + " FROM " + stage.target().quoted() + " AS s OFFSET 0) AS s\n"
+                + "        WHERE s." + hk + " IS NOT NULL\n"
+                + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
+                + "    ) AS c\n"
+                + ") AS w\n"
+                + "WHERE w.prev_hashdiff IS DISTINCT FROM w." + hd;
         return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", newRows, sql,
-                "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row");
+                "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", empty);
     }
 }

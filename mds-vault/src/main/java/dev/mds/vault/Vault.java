@@ -313,14 +313,16 @@ public final class Vault {
                 c.setAutoCommit(false);
                 try {
                     Sql.execute(c, statements.get(0));
-                    long fresh = 1;
-                    // an empty satellite needs no count (every row is new); the count pays off on re-loads
+                    long n;
+                    // an empty satellite needs no count (every row is new) and no merge with stored rows
                     if (Jdbc.queryLong(c, statements.get(3)) > 0) {
                         long start = System.nanoTime();
-                        fresh = Jdbc.queryLong(c, statements.get(1));
+                        long fresh = Jdbc.queryLong(c, statements.get(1));
                         Sql.logged(statements.get(1), start);
+                        n = fresh > 0 ? Sql.update(c, statements.get(2)) : 0;
+                    } else {
+                        n = Sql.update(c, statements.get(4));
                     }
-                    long n = fresh > 0 ? Sql.update(c, statements.get(2)) : 0;
                     c.commit();
                     return n;
                 } catch (RuntimeException e) {

@@ -109,7 +109,7 @@ class HashStandardTest {
         insert(ds, "raw.all_types", "s text, n int, l bigint, m numeric, x double precision, b boolean, d date,"
                 + " t time, ts timestamp, tz timestamptz, by bytea, u uuid, sa text[], la bigint[]", rows);
         for (HashAlgorithm alg : HashAlgorithm.values()) {
-            for (boolean emptyAsNull : new boolean[] {false, true}) {
+            for (boolean emptyAsNull : alg == HashAlgorithm.MD5 ? new boolean[] {false, true} : new boolean[] {false}) {
                 Vault vault = Vault.on(ds).algorithm(alg).emptyStringAsNull(emptyAsNull);
                 vault.createStage(Stage.of("raw.all_types").into("stg.all_types").loadDate("ld")
                         .hashKey("hk", "s", "n").hashDiff("hd", schema.names().toArray(String[]::new)));

@@ -73,22 +73,33 @@ public final class HashSql {
         return algorithm == HashAlgorithm.MD5 ? "DECODE(MD5(" + input + "), 'hex')" : "SHA256(CAST(" + input + " AS BYTEA))";
     }
 
+    /** Integers print as digits and a sign, which UPPER leaves as they are. */
+    private static String upper(List<Field> parts, String text) {
+        for (Field f : parts) {
+            FieldType.Kind k = f.type().kind();
+            if (k != FieldType.Kind.INT && k != FieldType.Kind.LONG) {
+                return "UPPER(" + text + ")";
+            }
+        }
+        return text;
+    }
+
     private String automateKey(String alias, List<Field> parts) {
         if (parts.size() == 1) {
-            return automateAlg("UPPER(" + automateText(alias, parts.get(0)) + ")");
+            return automateAlg(upper(parts, automateText(alias, parts.get(0))));
         }
         StringJoiner allNull = new StringJoiner("||");
         for (int i = 0; i < parts.size(); i++) {
             allNull.add("^^");
         }
-        return automateAlg("NULLIF(UPPER(" + concatWs(alias, parts) + "), '" + allNull + "')");
+        return automateAlg("NULLIF(" + upper(parts, concatWs(alias, parts)) + ", '" + allNull + "')");
     }
 
     private String automateDiff(String alias, List<Field> parts) {
         if (parts.size() == 1) {
-            return automateAlg("UPPER(COALESCE(" + automateText(alias, parts.get(0)) + ", '^^'))");
+            return automateAlg(upper(parts, "COALESCE(" + automateText(alias, parts.get(0)) + ", '^^')"));
         }
-        return automateAlg("UPPER(" + concatWs(alias, parts) + ")");
+        return automateAlg(upper(parts, concatWs(alias, parts)));
     }
 
     private String concatWs(String alias, List<Field> parts) {
