@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
@@ -58,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * Defaults: port 5432, slot and publication {@code mds_<database>}, {@link SnapshotMode#INITIAL}, heartbeat every
  * 10 s, batches of at most 10,000 events or 500 ms, offsets in {@code JdbcStateStore.create(warehouse)} under
  * {@code postgres-cdc:<database>:<slot>}, the slot kept on {@link #close()}, a lag warning above 1 GiB of retained
- * WAL. The handler runs on the thread that called {@link #run}; {@code close()} may be called from any thread.
+ * WAL, pipelining on. The handler runs on one loader thread per running source (or, with {@code pipeline(false)},
+ * on Debezium's thread); {@code close()} may be called from any thread.
  */
 public final class PostgresCdcSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
@@ -95,6 +97,7 @@ public final class PostgresCdcSource implements AutoCloseable {
     private final AtomicLong applyNanos = new AtomicLong();
     private final AtomicLong confirmNanos = new AtomicLong();
     private final AtomicLong handlerNanos = new AtomicLong();
+    private final AtomicLong mapNanos = new AtomicLong();
     private final AtomicLong commitNanos = new AtomicLong();
 
     private PostgresCdcSource(Builder b) {
@@ -143,7 +146,12 @@ public final class PostgresCdcSource implements AutoCloseable {
         StateStoreOffsetBackingStore.register(registryId, offsets);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<String> failureMessage = new AtomicReference<>();
-        BatchConsumer consumer = new BatchConsumer(handler, failure);
+        java.util.concurrent.ExecutorService loader = config.pipeline ? java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "mds-cdc-load-" + config.slot);
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        BatchConsumer consumer = new BatchConsumer(handler, failure, loader);
         try {
             DebeziumEngine<RecordChangeEvent<SourceRecord>> e;
             synchronized (lock) {
@@ -172,6 +180,10 @@ public final class PostgresCdcSource implements AutoCloseable {
                     config.tables);
             e.run();
         } finally {
+            consumer.drain();
+            if (loader != null) {
+                loader.shutdown();
+            }
             consumer.closeLagConnection();
             StateStoreOffsetBackingStore.unregister(registryId);
             synchronized (lock) {
@@ -198,11 +210,11 @@ public final class PostgresCdcSource implements AutoCloseable {
             throw new MdsException("CDC from " + config.host + ":" + config.port + "/" + config.database + " slot "
                     + config.slot + " failed: " + why, t);
         }
-        LOG.info("CDC from {}:{}/{} slot {} stopped after {} events in {} batches ({} ms applying and committing,"
-                + " {} ms confirming to the slot; {} ms in the handler, {} ms storing the position and committing)",
-                config.host, config.port, config.database, config.slot, eventsCommitted.get(), batchesCommitted.get(),
-                applyNanos.get() / 1_000_000, confirmNanos.get() / 1_000_000, handlerNanos.get() / 1_000_000,
-                commitNanos.get() / 1_000_000);
+        LOG.info("CDC from {}:{}/{} slot {} stopped after {} events in {} batches ({} ms mapping, {} ms applying and"
+                + " committing: {} ms in the handler, {} ms storing the position and committing; {} ms confirming to"
+                + " the slot)", config.host, config.port, config.database, config.slot, eventsCommitted.get(),
+                batchesCommitted.get(), mapNanos.get() / 1_000_000, applyNanos.get() / 1_000_000,
+                handlerNanos.get() / 1_000_000, commitNanos.get() / 1_000_000, confirmNanos.get() / 1_000_000);
     }
 
     /** Stops the engine (the current batch finishes or rolls back); the slot is kept unless asked otherwise. */
@@ -363,40 +375,91 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
         private final RecordMapper mapper = new RecordMapper();
+        private final java.util.concurrent.ExecutorService loader;
+        private Pending pending;
         private Connection lagConnection;
         private long nextLagCheck = System.nanoTime();
 
-        BatchConsumer(Handler handler, AtomicReference<Throwable> failure) {
+        BatchConsumer(Handler handler, AtomicReference<Throwable> failure, java.util.concurrent.ExecutorService loader) {
             this.handler = handler;
             this.failure = failure;
+            this.loader = loader;
         }
 
         @Override
         public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                 DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-            if (records.isEmpty()) {
-                committer.markBatchFinished();
-                return;
-            }
-            long t0 = System.nanoTime();
+            Prepared prepared;
             try {
-                apply(records);
+                prepared = records.isEmpty() ? null : prepare(records);
             } catch (RuntimeException | Error e) {
                 failure.compareAndSet(null, e);
                 throw e;
             }
+            if (loader == null) {
+                if (prepared != null) {
+                    commitBatch(prepared);
+                }
+                confirm(records, committer);
+                maybeCheckLag();
+                return;
+            }
+            // Pipelined: this batch was mapped while the previous one was loading. Confirm the previous batch only
+            // once its transaction has committed, then hand this one to the loader thread.
+            finishPending();
+            CompletableFuture<Void> done = prepared == null ? CompletableFuture.completedFuture(null)
+                    : CompletableFuture.runAsync(() -> commitBatch(prepared), loader);
+            pending = new Pending(records, committer, done);
+            maybeCheckLag();
+        }
+
+        /** Waits for the batch being loaded and confirms it; rethrows its failure. */
+        void finishPending() throws InterruptedException {
+            Pending p = pending;
+            if (p == null) {
+                return;
+            }
+            pending = null;
+            try {
+                p.done.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                failure.compareAndSet(null, cause);
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new MdsException("a CDC batch failed: " + cause.getMessage(), cause);
+            }
+            confirm(p.records, p.committer);
+        }
+
+        /** After the engine stopped: lets the last batch's transaction finish (it cannot be confirmed any more). */
+        void drain() {
+            Pending p = pending;
+            pending = null;
+            if (p != null) {
+                try {
+                    p.done.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure.compareAndSet(null, e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        private void confirm(List<RecordChangeEvent<SourceRecord>> records,
+                DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
             long t1 = System.nanoTime();
             for (RecordChangeEvent<SourceRecord> r : records) {
                 committer.markProcessed(r);
             }
             committer.markBatchFinished();
-            long t2 = System.nanoTime();
-            applyNanos.addAndGet(t1 - t0);
-            confirmNanos.addAndGet(t2 - t1);
-            maybeCheckLag();
+            confirmNanos.addAndGet(System.nanoTime() - t1);
         }
 
-        private void apply(List<RecordChangeEvent<SourceRecord>> records) {
+        private Prepared prepare(List<RecordChangeEvent<SourceRecord>> records) {
+            long t0 = System.nanoTime();
             Map<RecordMapper.Shape, Group> groups = new LinkedHashMap<>();
             Map<String, ?> lastOffset = null;
             int events = 0;
@@ -417,16 +480,20 @@ public final class PostgresCdcSource implements AutoCloseable {
                 g.offset = r.sourceOffset();
                 events++;
             }
+            mapNanos.addAndGet(System.nanoTime() - t0);
             if (lastOffset == null) {
-                return;
+                return null;
             }
-            SourcePosition position = SourcePosition.of(offsetKey, lastOffset);
-            long mapped = System.nanoTime();
+            return new Prepared(groups, SourcePosition.of(offsetKey, lastOffset), events);
+        }
+
+        private void commitBatch(Prepared p) {
+            long t0 = System.nanoTime();
             try (Connection c = config.warehouse.getConnection()) {
                 c.setAutoCommit(false);
                 try {
                     Tx tx = new Tx(c);
-                    for (Map.Entry<RecordMapper.Shape, Group> e : groups.entrySet()) {
+                    for (Map.Entry<RecordMapper.Shape, Group> e : p.groups.entrySet()) {
                         RecordMapper.Shape shape = e.getKey();
                         Group g = e.getValue();
                         ChangeBatch batch = new ChangeBatch(shape.table(), shape.schema(), shape.keyColumns(), g.events,
@@ -434,9 +501,9 @@ public final class PostgresCdcSource implements AutoCloseable {
                         handler.handle(batch, tx);
                     }
                     long handled = System.nanoTime();
-                    offsets.put(c, offsetKey, position.toJson());
+                    offsets.put(c, offsetKey, p.position.toJson());
                     c.commit();
-                    handlerNanos.addAndGet(handled - mapped);
+                    handlerNanos.addAndGet(handled - t0);
                     commitNanos.addAndGet(System.nanoTime() - handled);
                 } catch (Exception e) {
                     try {
@@ -449,17 +516,18 @@ public final class PostgresCdcSource implements AutoCloseable {
             } catch (MdsException e) {
                 throw e;
             } catch (SQLException e) {
-                throw new MdsException("cannot commit a CDC batch of " + events + " events to the warehouse: "
+                throw new MdsException("cannot commit a CDC batch of " + p.events + " events to the warehouse: "
                         + e.getMessage(), e);
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
-                throw new MdsException("the CDC handler failed on a batch of " + events + " events: " + e.getMessage(), e);
+                throw new MdsException("the CDC handler failed on a batch of " + p.events + " events: " + e.getMessage(), e);
             }
-            eventsCommitted.addAndGet(events);
+            eventsCommitted.addAndGet(p.events);
             batchesCommitted.incrementAndGet();
+            applyNanos.addAndGet(System.nanoTime() - t0);
             if (LOG.isDebugEnabled()) {
-                LOG.debug("committed {} events in {} table batches, position {}", events, groups.size(), position);
+                LOG.debug("committed {} events in {} table batches, position {}", p.events, p.groups.size(), p.position);
             }
         }
 
@@ -499,6 +567,13 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
     }
 
+    private record Prepared(Map<RecordMapper.Shape, Group> groups, SourcePosition position, int events) {
+    }
+
+    private record Pending(List<RecordChangeEvent<SourceRecord>> records,
+            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer, CompletableFuture<Void> done) {
+    }
+
     private static final class Group {
         final List<ChangeEvent> events = new ArrayList<>();
         Map<String, ?> offset;
@@ -527,6 +602,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         private String offsetKey;
         private boolean dropSlotOnClose;
         private long lagWarningBytes = 1L << 30;
+        private boolean pipeline = true;
         private final Map<String, String> engineProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -552,6 +628,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             b.offsetKey = offsetKey;
             b.dropSlotOnClose = dropSlotOnClose;
             b.lagWarningBytes = lagWarningBytes;
+            b.pipeline = pipeline;
             b.engineProperties.putAll(engineProperties);
             return b;
         }
@@ -673,6 +750,16 @@ public final class PostgresCdcSource implements AutoCloseable {
                 throw new IllegalArgumentException("lagWarningBytes must not be negative");
             }
             this.lagWarningBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Whether the next batch is mapped while the previous one loads (default true): one extra thread per running
+         * source; each batch is still confirmed to the slot only after its own commit, batches still commit in order.
+         * With {@code false}, the handler runs on Debezium's thread and nothing overlaps.
+         */
+        public Builder pipeline(boolean overlap) {
+            this.pipeline = overlap;
             return this;
         }
 
