@@ -22,7 +22,8 @@ import java.util.StringJoiner;
  *
  * A load inserts the business keys not yet present, each with its earliest load date in the stages; on equal
  * load dates the smallest record source wins. NULL keys are skipped ({@link NullKeys#SKIP}, the default) or
- * mapped to the ghost key. Re-running a load inserts nothing.
+ * mapped to the ghost key. Re-running a load inserts nothing. Concurrent loads of one hub take turns (a
+ * {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
 public final class Hub {
     private final Vault vault;
