@@ -192,6 +192,16 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
         }
         Throwable t = failure.get();
+        boolean closeRequested;
+        synchronized (lock) {
+            closeRequested = closed;
+        }
+        if (closeRequested && t != null && causedByShutdown(t)) {
+            // Debezium rejects work that is in flight while close() shuts its executors down: a clean stop
+            LOG.debug("CDC engine stopped by close() with: {}", t.toString());
+            t = null;
+            failureMessage.set(null);
+        }
         if (t != null || failureMessage.get() != null) {
             Throwable root = t;
             while (root != null && root.getCause() != null && !(root instanceof MdsException)) {
@@ -215,6 +225,15 @@ public final class PostgresCdcSource implements AutoCloseable {
                 + " the slot)", config.host, config.port, config.database, config.slot, eventsCommitted.get(),
                 batchesCommitted.get(), mapNanos.get() / 1_000_000, applyNanos.get() / 1_000_000,
                 handlerNanos.get() / 1_000_000, commitNanos.get() / 1_000_000, confirmNanos.get() / 1_000_000);
+    }
+
+    private static boolean causedByShutdown(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.util.concurrent.RejectedExecutionException || c instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Stops the engine (the current batch finishes or rolls back); the slot is kept unless asked otherwise. */

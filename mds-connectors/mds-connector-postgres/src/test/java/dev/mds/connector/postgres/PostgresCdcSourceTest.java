@@ -194,7 +194,8 @@ class PostgresCdcSourceTest {
     void aColumnAddedAtTheSourceShowsUpInLaterEvents(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
         sql(ds, "create schema s6", "create table s6.t (id int primary key, a text)", "insert into s6.t values (1, 'x')");
-        try (var run = Cdc.start(Cdc.source(db, ds, "t_addcol", "s6.t").build(), Cdc.loadInto(ds, "w6"))) {
+        // also covers the unpipelined path: the handler runs on Debezium's thread
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_addcol", "s6.t").pipeline(false).build(), Cdc.loadInto(ds, "w6"))) {
             awaitSame(ds, "s6.t", "w6.t", "id, a");
             sql(ds, "alter table s6.t add column b numeric(5,1)", "insert into s6.t values (2, 'y', 2.5)",
                     "update s6.t set b = 1.0 where id = 1");
