@@ -1,0 +1,84 @@
+package dev.mds.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.examples.csv.CsvChunksExample;
+import dev.mds.examples.load.LoadTwiceExample;
+import dev.mds.examples.quality.ForexQualityExample;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs every example program as a user would (each starts its own embedded PostgreSQL) and checks what it
+ * prints. The main example runs in {@code .ci/run} through the README's command.
+ */
+class ExamplesTest {
+    interface Program {
+        void run() throws Exception;
+    }
+
+    /** Runs a program with standard output captured (and still shown). */
+    static String output(Program program) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (PrintStream tee = new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8)) {
+            System.setOut(tee);
+            program.run();
+        } finally {
+            System.setOut(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void loadTwiceChangesOnlyWhatChanged() throws Exception {
+        String out = output(() -> LoadTwiceExample.main(new String[0]));
+        assertThat(out).contains("first load:  data_lake.transactions MERGE: 65 inserted, 0 updated")
+                .contains("second load: data_lake.transactions MERGE: 0 inserted, 1 updated, 0 deleted, 64 unchanged")
+                .contains("1001           | Brooklyn");
+    }
+
+    @Test
+    void csvChunksCarryPositionsAndResume() throws Exception {
+        String out = output(() -> CsvChunksExample.main(new String[0]));
+        assertThat(out).contains("batch 4: 25 rows").contains("\"offset\":12465,\"record\":100")
+                .contains("89 rows read, 11 rows dead-lettered").contains("50 more rows");
+    }
+
+    @Test
+    void forexQualityFindsTheMissingQuantities() throws Exception {
+        String out = output(() -> ForexQualityExample.main(new String[0]));
+        assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 16)");
+    }
+
+    /** Writes to two streams. */
+    static final class TeeStream extends java.io.OutputStream {
+        private final java.io.OutputStream a;
+        private final java.io.OutputStream b;
+
+        TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws java.io.IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws java.io.IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            a.flush();
+            b.flush();
+        }
+    }
+}
