@@ -2,6 +2,7 @@ package dev.mds.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mds.examples.cdc.CdcExample;
 import dev.mds.examples.csv.CsvChunksExample;
 import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
@@ -51,6 +52,16 @@ class ExamplesTest {
     void forexQualityFindsTheMissingQuantities() throws Exception {
         String out = output(() -> ForexQualityExample.main(new String[0]));
         assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 16)");
+    }
+
+    @Test
+    void cdcCapturesInsertsAnUpdateAndADelete() throws Exception {
+        String out = output(() -> CdcExample.main(new String[0]));
+        assertThat(out).contains("CDC setup: NOT ready").contains("fix: CREATE ROLE \"mds_cdc\"")
+                .contains("2       | Jane Roe").contains("4       | Ada Lovelace")
+                .contains("== warehouse after deleting subscription 16");
+        assertThat(out.substring(out.indexOf("== warehouse after deleting subscription 16"))).contains("raw.subscriptions (15 rows)")
+                .doesNotContain("16 | 2023-05-01");
     }
 
     /** Writes to two streams. */
