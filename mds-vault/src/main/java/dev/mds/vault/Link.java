@@ -134,7 +134,7 @@ public final class Link {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.run(table.toString(), st, 1);
+        return vault.load(table, st, 1);
     }
 
     private List<String> statements(Connection c) {

@@ -323,6 +323,7 @@ public final class Vault {
                     } else {
                         n = Sql.update(c, statements.get(4));
                     }
+                    analyzeIfGrown(c, TableName.parse(structure), n);
                     c.commit();
                     return n;
                 } catch (RuntimeException e) {
@@ -338,6 +339,34 @@ public final class Vault {
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("{}: {} rows inserted in {} ms", structure, rows, d.toMillis());
         return new LoadResult(structure, rows, d);
+    }
+
+    /**
+     * Refreshes the planner's statistics of a table that grew by a tenth or more (or 1000 rows into an empty
+     * one), so the next load's anti-joins are planned on its real size rather than on an empty table's.
+     */
+    static void analyzeIfGrown(Connection c, TableName table, long inserted) {
+        if (inserted < 1000) {
+            return;
+        }
+        long before = Jdbc.queryLong(c, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass("
+                + Identifiers.literal(table.quoted()) + ")");
+        if (inserted * 10 >= before) {
+            Sql.execute(c, "ANALYZE " + table.quoted());
+        }
+    }
+
+    /** Loads a structure: the statements in one transaction, then statistics refreshed if it grew. */
+    LoadResult load(TableName table, List<String> statements, int countIndex) {
+        long t0 = System.nanoTime();
+        long rows = Jdbc.withConnection(dataSource, c -> {
+            long n = Jdbc.inTransaction(c, statements, countIndex);
+            analyzeIfGrown(c, table, n);
+            return n;
+        });
+        Duration d = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("{}: {} rows inserted in {} ms", table, rows, d.toMillis());
+        return new LoadResult(table.toString(), rows, d);
     }
 
     /** Runs statements in one transaction, returning the rows of the statement at {@code countIndex}. */
