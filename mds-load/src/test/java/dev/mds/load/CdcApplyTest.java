@@ -196,4 +196,64 @@ class CdcApplyTest {
         assertThat(loader.load(snapshot).changed()).isZero();
         assertThat(loader.load(batch(update(2, "b2", "y", 60))).updated()).isEqualTo(1);
     }
+
+    @Test
+    void tombstoneTableAppearsWithTheFirstDeleteAndThenProtectsAgainstReplays(DataSource ds) {
+        MergeLoader loader = loader(ds, "lazy");
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        loader.load(batch(update(1, "a2", "x", 12)));
+        assertThat(queryLong(ds, "select count(to_regclass('raw.lazy_mds_tombstones'))")).isZero();
+        loader.load(batch(delete(2, 20), update(1, "a3", "x", 21)));
+        assertThatTable(ds, "raw.lazy_mds_tombstones").columns("user_id", "_mds_commit").containsExactlyInAnyOrder(row(2, 20));
+        LoadResult replay = loader.load(batch(create(2, "b", "y", 11), update(1, "a2", "x", 12)));
+        assertThat(replay.changed()).isZero();
+        assertThatTable(ds, "raw.lazy").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "a3"));
+    }
+
+    @Test
+    void smallBatchIntoALargeTableLeavesTheCallersJoinSettingsAsTheyWere(DataSource ds) throws Exception {
+        MergeLoader loader = loader(ds, "large");
+        ChangeEvent[] snapshot = new ChangeEvent[3000];
+        for (int i = 0; i < snapshot.length; i++) {
+            snapshot[i] = create(i + 1, "n" + i, "padding padding padding padding " + i, 10);
+        }
+        loader.load(batch(snapshot));
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                st.execute("set local enable_mergejoin = off");
+            }
+            LoadResult r = loader.load(batch(update(5, "five", "b", 20), create(4000, "new", "c", 21), update(7, "seven", "b", 22)), c);
+            assertThat(r.updated()).isEqualTo(2);
+            assertThat(r.inserted()).isEqualTo(1);
+            try (var st = c.createStatement();
+                    var rs = st.executeQuery("select current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("on");
+                assertThat(rs.getString(2)).isEqualTo("off");
+            }
+            c.commit();
+        }
+        assertThatTable(ds, "raw.large").hasRowCount(3001);
+        assertThatTable(ds, "raw.large").columns("user_id", "name").contains(row(5, "five"), row(7, "seven"), row(4000, "new"));
+    }
+
+    @Test
+    void eventsOutOfPositionOrderAreFoldedInPositionOrder(DataSource ds) {
+        MergeLoader loader = loader(ds, "unordered");
+        loader.load(batch(create(1, "a", "x", 10)));
+        LoadResult r = loader.load(batch(update(1, "newest", Unchanged.VALUE, 30), update(1, "older", "y", 20)));
+        assertThat(r.updated()).isEqualTo(1);
+        assertThatTable(ds, "raw.unordered").columns("user_id", "name", "bio", "_mds_commit")
+                .containsExactlyInAnyOrder(row(1, "newest", "y", 30));
+    }
+
+    private static long queryLong(DataSource ds, String sql) {
+        try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
