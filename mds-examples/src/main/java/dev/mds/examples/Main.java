@@ -1,5 +1,7 @@
 package dev.mds.examples;
 
+import dev.mds.testing.SeedData;
+
 import dev.mds.connector.csv.CsvSource;
 import dev.mds.connector.postgres.CdcSetup;
 import dev.mds.connector.postgres.PostgresCdcSource;

@@ -1,5 +1,7 @@
 package dev.mds.examples;
 
+import dev.mds.testing.SeedData;
+
 import dev.mds.core.Sql;
 import java.io.IOException;
 import java.io.Reader;

@@ -6,6 +6,7 @@ import dev.mds.examples.cdc.CdcExample;
 import dev.mds.examples.csv.CsvChunksExample;
 import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
+import dev.mds.examples.vault.FakerVault;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,18 @@ class ExamplesTest {
                 .contains("== warehouse after deleting subscription 16");
         assertThat(out.substring(out.indexOf("== warehouse after deleting subscription 16"))).contains("raw.subscriptions (15 rows)")
                 .doesNotContain("16 | 2023-05-01");
+    }
+
+    @Test
+    void fakerVaultLoadsOnceAndReloadsNothing() throws Exception {
+        String out = output(() -> FakerVault.main(new String[0]));
+        String first = out.substring(out.indexOf("load 1"), out.indexOf("load 2"));
+        String second = out.substring(out.indexOf("load 2"));
+        assertThat(first).contains("dds.hub_users           10 rows inserted").contains("dds.hub_products        93 rows inserted")
+                .contains("dds.link_purchases      14 rows inserted");
+        assertThat(second).contains("dds.hub_users            0 rows inserted").contains("dds.sat_users            0 rows inserted")
+                .contains("dds.sat_products         0 rows inserted");
+        assertThat(out).contains("the same bytes as the SQL in dds.hub_users");
     }
 
     /** Writes to two streams. */

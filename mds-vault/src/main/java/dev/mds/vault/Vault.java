@@ -128,8 +128,9 @@ public final class Vault {
     public LoadResult createStage(Stage stage) {
         long t0 = System.nanoTime();
         long rows = Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, stageStatements(c, stage), 2));
-        LOG.info("{} created ({} rows)", stage, rows);
-        return new LoadResult(stage.target().toString(), rows, Duration.ofNanos(System.nanoTime() - t0));
+        Duration d = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("{} created in {} ms", stage, d.toMillis());
+        return new LoadResult(stage.target().toString(), rows, d);
     }
 
     private List<String> stageStatements(Connection c, Stage stage) {
@@ -374,7 +375,11 @@ public final class Vault {
         long t0 = System.nanoTime();
         long rows = Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, countIndex));
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
-        LOG.info("{}: {} rows inserted in {} ms", structure, rows, d.toMillis());
+        if (countIndex < 0) {
+            LOG.info("{}: {} statements run in {} ms", structure, statements.size(), d.toMillis());
+        } else {
+            LOG.info("{}: {} rows inserted in {} ms", structure, rows, d.toMillis());
+        }
         return new LoadResult(structure, rows, d);
     }
 }

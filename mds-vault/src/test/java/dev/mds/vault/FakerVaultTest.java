@@ -7,8 +7,8 @@ import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.Schema;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.SeedData;
 import dev.mds.testing.TableFixture;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,12 +22,7 @@ import org.junit.jupiter.api.Test;
 @MdsPostgres
 class FakerVaultTest {
     static Path seed(String file) {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.exists(d.resolve("mvnw"))) {
-                return d.resolveSibling("shared").resolve("seed-data").resolve("001-faker-vault").resolve(file);
-            }
-        }
-        throw new IllegalStateException("no mvnw above " + Path.of("").toAbsolutePath());
+        return SeedData.file("001-faker-vault/" + file);
     }
 
     private static long count(DataSource ds, String sql) throws Exception {

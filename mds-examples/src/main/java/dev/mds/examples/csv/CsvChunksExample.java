@@ -7,7 +7,7 @@ import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.SourcePosition;
-import dev.mds.examples.SeedData;
+import dev.mds.testing.SeedData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

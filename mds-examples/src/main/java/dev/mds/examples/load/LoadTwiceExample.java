@@ -5,7 +5,7 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.core.Sql;
-import dev.mds.examples.SeedData;
+import dev.mds.testing.SeedData;
 import dev.mds.examples.Tables;
 import dev.mds.load.LoadResult;
 import dev.mds.load.MergeLoader;

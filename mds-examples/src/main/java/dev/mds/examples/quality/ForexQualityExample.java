@@ -1,7 +1,7 @@
 package dev.mds.examples.quality;
 
 import dev.mds.core.Sql;
-import dev.mds.examples.SeedData;
+import dev.mds.testing.SeedData;
 import dev.mds.quality.Bounds;
 import dev.mds.quality.CheckResult;
 import dev.mds.quality.QualityReport;

@@ -3,7 +3,7 @@ package dev.mds.examples.vault;
 import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.Schema;
-import dev.mds.examples.SeedData;
+import dev.mds.testing.SeedData;
 import dev.mds.examples.Tables;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TableFixture;

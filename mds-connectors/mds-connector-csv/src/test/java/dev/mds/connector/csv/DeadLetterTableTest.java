@@ -7,6 +7,7 @@ import dev.mds.core.FieldType;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.SeedData;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
