@@ -248,6 +248,26 @@ class CdcApplyTest {
                 .containsExactlyInAnyOrder(row(1, "newest", "y", 30));
     }
 
+    @Test
+    void insertsOnlyBatchWithKeysAlreadyThereIsMergedAsUsual(DataSource ds) throws Exception {
+        MergeLoader loader = loader(ds, "optimistic");
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        LoadResult fresh = loader.load(batch(create(3, "c", "z", 12), create(4, "d", "w", 13)));
+        assertThat(fresh.inserted()).isEqualTo(2);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            LoadResult replay = loader.load(batch(create(5, "e", "v", 14), create(2, "b old", "y", 5),
+                    create(1, "a newer", "x", 20)), c);
+            assertThat(replay.inserted()).isEqualTo(1);
+            assertThat(replay.updated()).isEqualTo(1);
+            assertThat(replay.unchanged()).isEqualTo(1);
+            c.commit();
+        }
+        assertThatTable(ds, "raw.optimistic").columns("user_id", "name", "_mds_commit").containsExactlyInAnyOrder(
+                row(1, "a newer", 20), row(2, "b", 11), row(3, "c", 12), row(4, "d", 13), row(5, "e", 14));
+        assertThat(loader.load(batch(create(3, "c", "z", 12), create(4, "d", "w", 13))).changed()).isZero();
+    }
+
     private static long queryLong(DataSource ds, String sql) {
         try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();

@@ -153,7 +153,8 @@ class MergeModeTest {
                 .add("ts", FieldType.TIMESTAMPTZ).add("day", FieldType.DATE).add("ok", FieldType.BOOLEAN)
                 .add("j", FieldType.JSON).add("b", FieldType.BYTES).add("u", FieldType.UUID)
                 .add("t", FieldType.TIMESTAMP).add("tags", FieldType.arrayOf(FieldType.STRING)).build();
-        String[] numbers = {"0", "-0.5", "12345678.90", "0.0001", "0.00001", "1E+3", "-99999999999999999999999.123456789", "10000"};
+        String[] numbers = {"0", "-0.5", "12345678.90", "0.0001", "0.00001", "1E+3", "-99999999999999999999999.123456789", "10000",
+            "-123.45", "562949953421311", "5629499534213.11", "11258999068426239.5", "0.000000001"};
         List<Record> records = new ArrayList<>();
         for (int i = 0; i < numbers.length; i++) {
             records.add(Record.of(i, new BigDecimal(numbers[i]), i * 1.25, OffsetDateTime.parse("2024-02-29T23:59:59.123456+02:00"),

@@ -28,6 +28,7 @@ final class CopyBinary {
     private static final long PG_EPOCH_SECONDS = 946_684_800L;
     private static final long PG_EPOCH_DAYS = 10_957L;
     private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
+    private static final long[] POW10 = {1, 10, 100, 1000};
 
     /** How one column's values are written. */
     enum Encoding {
@@ -181,14 +182,15 @@ final class CopyBinary {
         }
         // align the fraction on base-10000 groups
         int fracPad = (4 - scale % 4) % 4;
-        if (fracPad > 0) {
+        boolean small = unscaled.bitLength() < 50;   // times 10^3 still fits a long: no BigInteger arithmetic
+        if (fracPad > 0 && !small) {
             unscaled = unscaled.multiply(BigInteger.TEN.pow(fracPad));
         }
         int fracGroups = (scale + fracPad) / 4;
         short[] groups = new short[8];
         int n = 0;
-        if (unscaled.bitLength() < 63) {
-            long u = unscaled.longValue();
+        if (small || unscaled.bitLength() < 63) {
+            long u = small ? unscaled.longValue() * POW10[fracPad] : unscaled.longValue();
             while (u != 0) {
                 if (n == groups.length) {
                     groups = java.util.Arrays.copyOf(groups, n * 2);

@@ -310,6 +310,15 @@ public final class LoadEngine {
                 writeRejects(c, rejects);
                 return result(new long[] {n, 0, 0}, n, rejects, t0);
             }
+            if (unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && !rows.isEmpty() && onlyCreates(batch)) {
+                // inserts of new keys (a stream of INSERTs): COPY straight into the target inside a savepoint; a key
+                // that is there already (a replay) or a bad value undoes it and the batch goes the usual way
+                long n = tryInsertOnly(c, plan, rows);
+                if (n >= 0) {
+                    writeRejects(c, rejects);
+                    return result(new long[] {n, 0, 0}, n, rejects, t0);
+                }
+            }
         }
         Sql.execute(c, dropStage() + "; " + createStage(plan));
         long staged = copy(c, plan, stageCopySql(), rows, changeWriter(plan), rejects);
@@ -337,6 +346,60 @@ public final class LoadEngine {
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
         writeRejects(c, rejects);
         return result(new long[] {counts[0], counts[1], deleted}, staged, rejects, t0);
+    }
+
+    private static boolean onlyCreates(ChangeBatch batch) {
+        for (ChangeEvent e : batch.events()) {
+            if (e.operation() != ChangeEvent.Operation.CREATE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * COPYs the upserts straight into the target inside a savepoint, for a batch of inserts only.
+     *
+     * @return rows inserted, or -1 when the COPY failed (a key already there, a bad value) and was undone
+     */
+    private long tryInsertOnly(Connection c, Plan plan, List<Row> rows) {
+        RowWriter writer = directChangeWriter(plan, loadTimestampText(c));
+        if (!writer.binaryFits(rows)) {
+            return -1;
+        }
+        String sql = directCdcCopySql(plan) + " (format binary)";
+        Savepoint sp;
+        try {
+            sp = c.setSavepoint();
+        } catch (SQLException e) {
+            throw Sql.failed("savepoint", e);
+        }
+        long t0 = System.nanoTime();
+        CopyIn in = null;
+        try {
+            in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+            CopySink out = CopySink.binary(in, writer.encodings());
+            for (Row r : rows) {
+                writer.body().write(out, r);
+            }
+            out.finish();
+            long n = in.endCopy();
+            in = null;
+            Sql.logged(sql + " [" + n + " rows, inserts only]", t0);
+            c.releaseSavepoint(sp);
+            return n;
+        } catch (SQLException e) {
+            cancel(in, e);
+            try {
+                c.rollback(sp);
+                c.releaseSavepoint(sp);
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+                throw Sql.failed(sql, e);
+            }
+            LOG.debug("{}: inserts-only COPY undone ({}), merging instead", target, reason(e));
+            return -1;
+        }
     }
 
     /** What the tombstone table of a target holds. */
