@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.UUID;
@@ -96,6 +97,8 @@ public final class PostgresCdcSource implements AutoCloseable {
     private final AtomicLong batchesCommitted = new AtomicLong();
     private final AtomicLong applyNanos = new AtomicLong();
     private final AtomicLong confirmNanos = new AtomicLong();
+    private final AtomicLong slotLagBytes = new AtomicLong(-1);
+    private final AtomicLong lagWarnings = new AtomicLong();
     private final AtomicLong handlerNanos = new AtomicLong();
     private final AtomicLong mapNanos = new AtomicLong();
     private final AtomicLong commitNanos = new AtomicLong();
@@ -123,6 +126,21 @@ public final class PostgresCdcSource implements AutoCloseable {
     /** Change events committed to the warehouse by this source object so far. */
     public long eventsCommitted() {
         return eventsCommitted.get();
+    }
+
+    /**
+     * How far the slot was behind the source's current WAL position (bytes of WAL it retains) when last measured;
+     * measured on the first batch and then at most every 30 s while the source runs, when
+     * {@code lagWarningBytes} is above 0. Empty before the first measurement.
+     */
+    public OptionalLong slotLagBytes() {
+        long lag = slotLagBytes.get();
+        return lag < 0 ? OptionalLong.empty() : OptionalLong.of(lag);
+    }
+
+    /** How many times the slot's lag was above {@code lagWarningBytes} (each time logged as a warning). */
+    public long lagWarnings() {
+        return lagWarnings.get();
     }
 
     /** The Debezium engine properties this source runs with (the password masked). */
@@ -564,9 +582,13 @@ public final class PostgresCdcSource implements AutoCloseable {
                                 + " from pg_replication_slots where slot_name = ?")) {
                     ps.setString(1, config.slot);
                     try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next() && rs.getLong(1) > config.lagWarningBytes) {
+                        if (rs.next()) {
+                            slotLagBytes.set(rs.getLong(1));
+                        }
+                        if (slotLagBytes.get() > config.lagWarningBytes) {
+                            lagWarnings.incrementAndGet();
                             LOG.warn("replication slot {} is {} bytes behind the current WAL position (warning above {})",
-                                    config.slot, rs.getLong(1), config.lagWarningBytes);
+                                    config.slot, slotLagBytes.get(), config.lagWarningBytes);
                         }
                     }
                 }

@@ -278,4 +278,32 @@ class PostgresCdcSourceTest {
         Cdc.await("slot dropped", Duration.ofSeconds(30),
                 () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_drop'") == 0);
     }
+
+    @Test
+    void lagAboveTheThresholdIsMeasuredAndWarned(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        // the slot exists while nobody consumes it and 5 MB of WAL are written: the source starts behind
+        sql(ds, "create schema s11", "create table s11.t (id int primary key, v text)", "create table s11.busy (v text)",
+                "insert into s11.t values (1, 'a')", "select pg_create_logical_replication_slot('t_lag', 'pgoutput')",
+                "insert into s11.busy select repeat('x', 1000) from generate_series(1, 5000)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_lag", "s11.t").lagWarningBytes(1_000_000).build(), (b, tx) -> { })) {
+            Cdc.await("the lag measured", Duration.ofSeconds(60), () -> run.source.slotLagBytes().isPresent());
+            assertThat(run.source.slotLagBytes().getAsLong()).isGreaterThan(1_000_000);
+            assertThat(run.source.lagWarnings()).isEqualTo(1);
+        }
+        Cdc.dropSlot(ds, "t_lag");
+    }
+
+    @Test
+    void noLagIsMeasuredWhenTheWarningIsOff(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s12", "create table s12.t (id int primary key)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_nolag", "s12.t").lagWarningBytes(0).build(), (b, tx) -> { })) {
+            sql(ds, "insert into s12.t select g from generate_series(1, 10) g");
+            Cdc.await("events arrive", Duration.ofSeconds(60), () -> run.events().size() == 10);
+            assertThat(run.source.slotLagBytes()).isEmpty();
+            assertThat(run.source.lagWarnings()).isZero();
+        }
+        Cdc.dropSlot(ds, "t_nolag");
+    }
 }
