@@ -263,10 +263,32 @@ public final class PostgresCdcSource implements AutoCloseable {
             e = engine;
         }
         if (e != null) {
+            closeEngine(e);
+        }
+    }
+
+    /**
+     * Closes the engine. Debezium refuses to stop while its task is still starting ("Cannot stop engine while
+     * tasks are starting"), so a close that comes right after {@link #run} began waits for the start, up to a minute.
+     */
+    private static void closeEngine(DebeziumEngine<RecordChangeEvent<SourceRecord>> e) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
             try {
                 e.close();
+                return;
             } catch (IOException ex) {
                 throw new MdsException("cannot stop the CDC engine: " + ex.getMessage(), ex);
+            } catch (IllegalStateException starting) {
+                if (System.nanoTime() > deadline) {
+                    throw new MdsException("cannot stop the CDC engine: " + starting.getMessage(), starting);
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new MdsException("interrupted while stopping the CDC engine", interrupted);
+                }
             }
         }
     }
