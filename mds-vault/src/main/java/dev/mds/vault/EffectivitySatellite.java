@@ -104,11 +104,7 @@ public final class EffectivitySatellite {
             cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
             cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
             cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
-            String idx = (table.name() + "_" + drivingKey + "_idx");
-            return List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()),
-                    "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)",
-                    "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(idx.length() > 60 ? idx.substring(0, 60) : idx)
-                            + " ON " + table.quoted() + " (" + Identifiers.quote(drivingKey) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
+            return Vault.tableDdl(table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
         });
     }
 

@@ -96,8 +96,7 @@ public final class Hub {
             }
             cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
             cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-            return List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()),
-                    "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)");
+            return Vault.tableDdl(table, cols);
         });
     }
 

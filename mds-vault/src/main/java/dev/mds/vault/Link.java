@@ -105,19 +105,12 @@ public final class Link {
             }
             cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
             cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-            List<String> out = new ArrayList<>();
-            out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()));
-            out.add("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)");
+            List<String> indexes = new ArrayList<>();
             for (String r : refs) {
-                out.add("CREATE INDEX IF NOT EXISTS " + Identifiers.quote(indexName(r)) + " ON " + table.quoted() + " (" + Identifiers.quote(r) + ")");
+                indexes.add(Vault.indexDdl(table, r));
             }
-            return out;
+            return Vault.tableDdl(table, cols, indexes.toArray(String[]::new));
         });
-    }
-
-    private String indexName(String ref) {
-        String n = table.name() + "_" + ref + "_idx";
-        return n.length() > 60 ? n.substring(0, 60) : n;
     }
 
     public void createTable() {

@@ -106,8 +106,7 @@ public final class Pit {
                 cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + sr.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
             }
             cols.add("PRIMARY KEY (" + Identifiers.quote(hashKey) + ", " + Identifiers.quote(AS_OF_DATE) + ")");
-            return List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()),
-                    "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + cols + "\n)");
+            return Vault.tableDdl(table, cols);
         });
     }
 

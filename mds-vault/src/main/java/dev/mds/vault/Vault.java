@@ -278,6 +278,28 @@ public final class Vault {
     }
 
     /** The relation, or an error naming the structure. */
+    /** The DDL of a structure's table: its schema, then the table with these column definitions, then {@code extra}. */
+    static List<String> tableDdl(TableName table, StringJoiner columns, String... extra) {
+        List<String> out = new ArrayList<>();
+        out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()));
+        out.add("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + columns + "\n)");
+        out.addAll(List.of(extra));
+        return out;
+    }
+
+    /**
+     * {@code CREATE INDEX IF NOT EXISTS <table>_<first column>_idx ON table (columns)}; the name is cut to 60 bytes
+     * (at a character boundary) so that it stays a valid identifier.
+     */
+    static String indexDdl(TableName table, String... columns) {
+        String name = table.name() + "_" + columns[0] + "_idx";
+        while (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 60) {
+            name = name.substring(0, name.offsetByCodePoints(name.length(), -1));
+        }
+        return "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(name) + " ON " + table.quoted() + " ("
+                + Identifiers.quoteAll(List.of(columns)) + ")";
+    }
+
     static Relation relation(Connection c, String structure, TableName table) {
         return Relation.read(c, table).orElseThrow(() -> new MdsException(structure + ": " + table + " does not exist"));
     }
