@@ -45,18 +45,41 @@ public final class BenchContext implements AutoCloseable {
         return quick ? quickValue : full;
     }
 
-    /** The embedded PostgreSQL of this run, started on first use with PostgreSQL's durable defaults. */
+    /**
+     * The embedded PostgreSQL of this run, started on first use with PostgreSQL's durable defaults. The embedded
+     * server's launcher passes {@code -F} (fsync off) and {@code synchronous_commit=off} unless told otherwise, so
+     * both are set back explicitly, and checked: a bench on a non-durable server would measure what users never get.
+     */
     public synchronized PostgresServer server() {
         if (server == null) {
             server = EmbeddedPostgresServer.builder()
+                    .setting("fsync", "on")
+                    .setting("synchronous_commit", "on")
+                    .setting("full_page_writes", "on")
                     .setting("shared_buffers", "512MB")
                     .setting("max_wal_size", "4GB")
                     .setting("checkpoint_timeout", "30min")
                     .setting("work_mem", "64MB")
                     .setting("maintenance_work_mem", "256MB")
                     .start();
+            requireDurable(server);
         }
         return server;
+    }
+
+    private static void requireDurable(PostgresServer server) {
+        try (var ds = server.dataSource("postgres", 1); var c = ds.getConnection(); var st = c.createStatement();
+             var rs = st.executeQuery("select current_setting('fsync'), current_setting('synchronous_commit'),"
+                     + " current_setting('full_page_writes')")) {
+            rs.next();
+            String settings = "fsync=" + rs.getString(1) + " synchronous_commit=" + rs.getString(2) + " full_page_writes=" + rs.getString(3);
+            if (!settings.equals("fsync=on synchronous_commit=on full_page_writes=on")) {
+                throw new IllegalStateException("the bench server is not durable: " + settings);
+            }
+            System.out.println("  server: PostgreSQL " + c.getMetaData().getDatabaseProductVersion() + ", " + settings);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read the bench server's settings: " + e.getMessage(), e);
+        }
     }
 
     /** A fresh database on the run's server; dropped at the end of the run. */

@@ -121,7 +121,7 @@ public final class EffectivitySatellite {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.load(table, st, 1);
+        return vault.load(table, st, 1, List.of());
     }
 
     private List<String> statements(Connection c) {

@@ -116,7 +116,7 @@ public final class Hub {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.load(table, st, 1);
+        return vault.load(table, st, 1, List.of(hashKey));
     }
 
     private List<String> statements(Connection c) {

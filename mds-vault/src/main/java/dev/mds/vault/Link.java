@@ -127,7 +127,7 @@ public final class Link {
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.load(table, st, 1);
+        return vault.load(table, st, 1, List.of(hashKey));
     }
 
     private List<String> statements(Connection c) {

@@ -125,16 +125,16 @@ public final class Satellite {
     }
 
     /**
-     * Loads the changes in one transaction. The statements are those of {@link #sql()}: the lock; a count of
-     * the stage's (key, load date) pairs not yet stored, which reads only the hash keys (on a re-load it is 0
-     * and the load stops there, without computing a hashdiff; skipped when the satellite is empty, as the
-     * fourth statement checks); the insert, or, into an empty satellite, the last statement (no anti-join and
-     * no stored predecessors to merge).
+     * Loads the changes in one transaction. The statements are those of {@link #sql()}: the lock; a check whether
+     * the satellite holds any row; the insert into a satellite holding rows (only stage rows whose (key, load
+     * date) is not stored yet, merged in time with their stored neighbours; from a view stage the hashdiff is
+     * computed only for those rows, so a re-load computes almost none); or, into an empty satellite, the last
+     * statement (no anti-join and no stored predecessors to merge).
      */
     public LoadResult load() {
         validate();
         List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.runSatellite(table.toString(), st);
+        return vault.runSatellite(table.toString(), st, List.of(parent, Stage.LOAD_DATE));
     }
 
     /**
@@ -152,6 +152,7 @@ public final class Satellite {
 
     private List<String> statements(Connection c) {
         String where = name() + " from " + stage;
+        String rel = vault.stageRelation(c, stage);
         Relation target = Vault.relation(c, name(), table);
         Relation s = Vault.relation(c, name(), stage.target());
         Vault.checkBytea(name(), target, parent);
@@ -204,7 +205,7 @@ public final class Satellite {
         String insertCols = hk + ", " + hd + (extra.isEmpty() ? "" : ", " + Identifiers.quoteAll(extra)) + ", " + ld + ", " + rs;
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
-                + "    FROM (SELECT " + stageCols + " FROM " + stage.target().quoted() + " AS s OFFSET 0) AS s\n"
+                + "    FROM " + rel + " AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")\n"
                 + "    ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
@@ -229,22 +230,19 @@ public final class Satellite {
                 + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd ;
         // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
         // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
-        String newRows = "SELECT count(*) FROM (SELECT s." + hk + ", s." + ld + " FROM " + stage.target().quoted()
-                + " AS s OFFSET 0) AS s WHERE s." + hk + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t."
-                + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")";
         // into an empty satellite every row is new and has no stored predecessor: one sort, one window
         String empty = "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM (\n"
                 + "    SELECT c.*, lag(c." + hd + ") OVER (PARTITION BY c." + hk + " ORDER BY c." + ld + ") AS prev_hashdiff\n"
                 + "    FROM (\n"
                 + "        SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
-                + "        FROM (SELECT " + stageCols + " FROM " + stage.target().quoted() + " AS s OFFSET 0) AS s\n"
+                + "        FROM (SELECT " + stageCols + " FROM " + rel + " AS s OFFSET 0) AS s\n"
                 + "        WHERE s." + hk + " IS NOT NULL\n"
                 + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
                 + "    ) AS c\n"
                 + ") AS w\n"
                 + "WHERE w.prev_hashdiff IS DISTINCT FROM w." + hd;
-        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", newRows, sql,
-                "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", empty);
+        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE",
+                "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", sql, empty);
     }
 }

@@ -134,6 +134,39 @@ public final class Vault {
     }
 
     private List<String> stageStatements(Connection c, Stage stage) {
+        String body = stageBody(c, stage, false);
+        TableName t = stage.target();
+        List<String> out = new ArrayList<>();
+        out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(t.schema()));
+        out.add(dropStatement(c, t));
+        out.add(switch (stage.materialization()) {
+            case VIEW -> "CREATE VIEW " + t.quoted() + " AS\n" + body;
+            case TABLE -> "CREATE TABLE " + t.quoted() + " AS\n" + body;
+            case UNLOGGED_TABLE -> "CREATE UNLOGGED TABLE " + t.quoted() + " AS\n" + body;
+        });
+        if (stage.materialization() != Stage.Materialization.VIEW) {
+            out.add("ANALYZE " + t.quoted());
+        }
+        return out;
+    }
+
+    /**
+     * The stage's rows as a relation a load reads: the stage table itself, or, for a view, the view's query
+     * with the hashdiffs computed above the hash keys, so that a load filtering on (hash key, load date) first
+     * computes the expensive hashdiff only for the rows that pass (on a re-load: almost none).
+     */
+    String stageRelation(Connection c, Stage stage) {
+        if (stage.materialization() != Stage.Materialization.VIEW) {
+            return stage.target().quoted();
+        }
+        return "(\n" + stageBody(c, stage, true) + "\n)";
+    }
+
+    /**
+     * The stage's query. With {@code lazyDiffs} the hash keys are computed once in an inner query (kept apart by
+     * {@code OFFSET 0}) and the hashdiffs in the outer one, over the inner query's columns.
+     */
+    private String stageBody(Connection c, Stage stage, boolean lazyDiffs) {
         String what = "stage " + stage.target();
         Relation src = Relation.read(c, stage.source())
                 .orElseThrow(() -> new MdsException(what + ": source " + stage.source() + " does not exist"));
@@ -174,6 +207,8 @@ public final class Vault {
             select.add((stage.recordSourceIsColumn() ? "b." + Identifiers.quote(stage.recordSource()) + "::text"
                     : Identifiers.literal(stage.recordSource()) + "::text") + " AS " + Identifiers.quote(Stage.RECORD_SOURCE));
         }
+        StringJoiner diffs = new StringJoiner(",\n    ", "SELECT k.*,\n    ", "");
+        boolean anyLazy = false;
         for (Stage.Hash h : stage.hashes()) {
             if (types.containsKey(h.name())) {
                 throw new MdsException(what + ": hash column '" + h.name() + "' is already a column of " + stage.source());
@@ -193,7 +228,12 @@ public final class Vault {
                 }
                 parts.add(Field.of(col, t.get()));
             }
-            select.add((h.diff() ? hs.hashDiff("b", parts) : hs.hashKey("b", parts)) + " AS " + Identifiers.quote(h.name()));
+            if (lazyDiffs && h.diff()) {
+                diffs.add(hs.hashDiff("k", parts) + " AS " + Identifiers.quote(h.name()));
+                anyLazy = true;
+            } else {
+                select.add((h.diff() ? hs.hashDiff("b", parts) : hs.hashKey("b", parts)) + " AS " + Identifiers.quote(h.name()));
+            }
         }
         String from;
         if (stage.derivedColumns().isEmpty()) {
@@ -206,19 +246,10 @@ public final class Vault {
             from = d.toString();
         }
         String body = select + from;
-        TableName t = stage.target();
-        List<String> out = new ArrayList<>();
-        out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(t.schema()));
-        out.add(dropStatement(c, t));
-        out.add(switch (stage.materialization()) {
-            case VIEW -> "CREATE VIEW " + t.quoted() + " AS\n" + body;
-            case TABLE -> "CREATE TABLE " + t.quoted() + " AS\n" + body;
-            case UNLOGGED_TABLE -> "CREATE UNLOGGED TABLE " + t.quoted() + " AS\n" + body;
-        });
-        if (stage.materialization() != Stage.Materialization.VIEW) {
-            out.add("ANALYZE " + t.quoted());
+        if (!anyLazy) {
+            return body;
         }
-        return out;
+        return diffs + "\nFROM (" + body + "\nOFFSET 0) AS k";
     }
 
     private static void checkFree(String what, Map<String, Optional<FieldType>> types, String name, String allowedSource) {
@@ -328,25 +359,17 @@ public final class Vault {
         }
     }
 
-    /** Runs a satellite load: lock, count of new rows, insert only when the count is not 0. */
-    LoadResult runSatellite(String structure, List<String> statements) {
+    /** Runs a satellite load: the lock, then the insert into a satellite holding rows, or the one into an empty one. */
+    LoadResult runSatellite(String structure, List<String> statements, List<String> joinColumns) {
         long t0 = System.nanoTime();
         long rows = Jdbc.withConnection(dataSource, c -> {
             try {
                 c.setAutoCommit(false);
                 try {
                     Sql.execute(c, statements.get(0));
-                    long n;
-                    // an empty satellite needs no count (every row is new) and no merge with stored rows
-                    if (Jdbc.queryLong(c, statements.get(3)) > 0) {
-                        long start = System.nanoTime();
-                        long fresh = Jdbc.queryLong(c, statements.get(1));
-                        Sql.logged(statements.get(1), start);
-                        n = fresh > 0 ? Sql.update(c, statements.get(2)) : 0;
-                    } else {
-                        n = Sql.update(c, statements.get(4));
-                    }
-                    analyzeIfGrown(c, TableName.parse(structure), n);
+                    // an empty satellite needs no anti-join and no merge with stored rows
+                    long n = Sql.update(c, statements.get(Jdbc.queryLong(c, statements.get(1)) > 0 ? 2 : 3));
+                    analyzeIfGrown(c, TableName.parse(structure), n, joinColumns);
                     c.commit();
                     return n;
                 } catch (RuntimeException e) {
@@ -366,25 +389,27 @@ public final class Vault {
 
     /**
      * Refreshes the planner's statistics of a table that grew by a tenth or more (or 1000 rows into an empty
-     * one), so the next load's anti-joins are planned on its real size rather than on an empty table's.
+     * one), so the next load's anti-joins are planned on its real size rather than on an empty table's. Only the
+     * {@code joinColumns} the loads join on are analyzed (all columns when empty): that is what the next load's
+     * plan needs, at under half the cost of a full ANALYZE; autovacuum keeps the other columns' statistics.
      */
-    static void analyzeIfGrown(Connection c, TableName table, long inserted) {
+    static void analyzeIfGrown(Connection c, TableName table, long inserted, List<String> joinColumns) {
         if (inserted < 1000) {
             return;
         }
         long before = Jdbc.queryLong(c, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass("
                 + Identifiers.literal(table.quoted()) + ")");
         if (inserted * 10 >= before) {
-            Sql.execute(c, "ANALYZE " + table.quoted());
+            Sql.execute(c, "ANALYZE " + table.quoted() + (joinColumns.isEmpty() ? "" : " (" + Identifiers.quoteAll(joinColumns) + ")"));
         }
     }
 
     /** Loads a structure: the statements in one transaction, then statistics refreshed if it grew. */
-    LoadResult load(TableName table, List<String> statements, int countIndex) {
+    LoadResult load(TableName table, List<String> statements, int countIndex, List<String> joinColumns) {
         long t0 = System.nanoTime();
         long rows = Jdbc.withConnection(dataSource, c -> {
             long n = Jdbc.inTransaction(c, statements, countIndex);
-            analyzeIfGrown(c, table, n);
+            analyzeIfGrown(c, table, n, joinColumns);
             return n;
         });
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
