@@ -174,6 +174,55 @@ class QualitySuiteTest {
     }
 
     @Test
+    void acceptedValuesCompareBytesUnderDeterministicCollationsAndKeepANondeterministicOne(DataSource ds) throws Exception {
+        sql(ds, "create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create table av (t text, v varchar(5), b char(4), ci text collate ci, tc text collate \"C\")",
+                "insert into av values ('EUR', 'EUR', 'EUR', 'EUR', 'EUR'), ('eur', 'eur', 'eur ', 'eur', 'eur'),"
+                        + " ('USD', 'USD', 'USD', 'usd', 'USD'), ('XXX', 'XXX', 'XXX', 'XXX', 'XXX'), (null, null, null, null, null)");
+        String[] columns = {"t", "v", "b", "ci", "tc"};
+        QualitySuite suite = QualitySuite.on(ds).samples(0).table("av", t -> {
+            for (String c : columns) {
+                t.acceptedValues(c, "EUR", "USD");
+            }
+        });
+        QualityReport r = suite.run();
+        String scan = r.checks().get(0).sql();
+        assertThat(scan).contains("\"t\" collate \"C\" <> all(", "\"v\" collate \"C\" <> all(",
+                "\"b\" collate \"C\" <> all(", "\"tc\" collate \"C\" <> all(", "\"ci\" <> all(");
+        // the same counts as PostgreSQL's own comparison under each column's collation
+        for (int i = 0; i < columns.length; i++) {
+            long expected;
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select count(*) from av where " + columns[i] + " not in ('EUR', 'USD')")) {
+                rs.next();
+                expected = rs.getLong(1);
+            }
+            assertThat(r.checks().get(i).failingRows()).as(columns[i]).isEqualTo(expected);
+        }
+        assertThat(r.checks()).extracting(CheckResult::failingRows).containsExactly(2L, 2L, 2L, 1L, 2L);
+    }
+
+    @Test
+    void rangeWithBothBoundsCountsEachFailingRowOnceEvenWhenTheBoundsAreReversed(DataSource ds) throws Exception {
+        sql(ds, "create table rg (n int, d date)",
+                "insert into rg select g, date '2024-01-01' + g from generate_series(-2, 12) g union all select null, null");
+        QualityReport r = QualitySuite.on(ds).samples(0).table("rg", t -> t
+                .range("n", 1, 10).id("in_order")
+                .range("n", 10, 1).id("reversed")
+                .range("n", new java.math.BigDecimal("0.5"), 10.5).id("decimals")
+                .range("d", java.time.LocalDate.of(2024, 1, 2), java.time.LocalDate.of(2024, 1, 11)).id("dates")
+                .range("n", "1", "10").id("strings"))
+                .run();
+        Map<String, Long> failing = new java.util.LinkedHashMap<>();
+        r.checks().forEach(c -> failing.put(c.id(), c.failingRows()));
+        // -2..0 below, 11..12 above; reversed: every non-NULL row is below 10 or above 1, counted once
+        assertThat(failing).containsExactly(Map.entry("in_order", 5L), Map.entry("reversed", 15L),
+                Map.entry("decimals", 5L), Map.entry("dates", 5L), Map.entry("strings", 5L));
+        assertThat(r.checks().get(0).sql()).contains("count(*) filter (where \"n\" < 1)", "count(*) filter (where \"n\" > 10)",
+                "\"n\" < 10 or \"n\" > 1", "\"n\" < '1' or \"n\" > '10'");
+    }
+
+    @Test
     void literalPatternsAreMatchedWithoutRegexAndCountTheSameAsTheRegex(DataSource ds) throws Exception {
         sql(ds, "create table m (v text)", "insert into m values ('abc'), ('xabc'), ('abcx'), ('ab'), ('a.c'), (null), ('ABC')");
         String[] patterns = {"abc", "^abc", "abc$", "^abc$", "a.c", "^a\\.c$", "b"};

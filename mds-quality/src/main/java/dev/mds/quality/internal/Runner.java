@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,8 @@ public final class Runner {
     private final Optional<TableName> history;
     private final Clock clock;
     private final Map<TableName, Optional<Schema>> schemas = new HashMap<>();
+    /** Per table: text columns whose equality is byte equality (see {@link Render#failing(CheckSpec, Schema, Set)}). */
+    private final Map<TableName, Set<String>> bytewise = new HashMap<>();
     private int queries;
 
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
@@ -130,7 +133,8 @@ public final class Runner {
                     if (keys == null) {
                         keys = keys(t, schema);
                     }
-                    out[i] = withSamples(out[i], Render.samples(t.table(), t.where(), check, keys, schema, samples));
+                    out[i] = withSamples(out[i], Render.samples(t.table(), t.where(), check, keys, schema,
+                            bytewise(t.table()), samples));
                 }
             }
         }
@@ -141,7 +145,7 @@ public final class Runner {
     private void runScan(TableSpec t, Schema schema, List<Integer> indexes, CheckResult[] out) {
         String name = t.table().toString();
         List<CheckSpec> checks = indexes.stream().map(i -> t.checks().get(i)).toList();
-        Render.Scan scan = new Render.Scan(t.table(), t.where(), checks, schema);
+        Render.Scan scan = new Render.Scan(t.table(), t.where(), checks, schema, bytewise(t.table()));
         long t0 = System.nanoTime();
         try {
             Map<String, Object> row = queryRow(scan.sql());
@@ -153,7 +157,7 @@ public final class Runner {
             LOG.debug("scan of {} failed ({}); running its checks one by one", name, combined.getMessage());
             for (int k = 0; k < checks.size(); k++) {
                 CheckSpec check = checks.get(k);
-                Render.Scan single = new Render.Scan(t.table(), t.where(), List.of(check), schema);
+                Render.Scan single = new Render.Scan(t.table(), t.where(), List.of(check), schema, bytewise(t.table()));
                 long t1 = System.nanoTime();
                 try {
                     Map<String, Object> row = queryRow(single.sql());
@@ -183,7 +187,10 @@ public final class Runner {
                 return rows(table, check, failing, n, failing + " of " + n + " rows not in " + check.values(), sql, took);
             }
             case RANGE -> {
-                long failing = number(row.get(a.get(0))).longValue();
+                long failing = 0;
+                for (String alias : a) {
+                    failing += number(row.get(alias)).longValue(); // below min + above max, or one OR
+                }
                 String range = "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
                 return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, sql, took);
             }
@@ -488,9 +495,12 @@ public final class Runner {
      * cannot map are treated as opaque (not text, compared through hashes), which is all the checks need.
      */
     private Optional<Schema> catalogColumns(TableName table) throws SQLException {
-        String sql = "select a.attname, a.attnotnull, t.typname, a.atttypmod from pg_attribute a join pg_type t on t.oid = a.atttypid"
+        String sql = "select a.attname, a.attnotnull, t.typname, t.typname in ('text', 'varchar', 'bpchar')"
+                + " and coalesce(co.collisdeterministic, false) from pg_attribute a join pg_type t on t.oid = a.atttypid"
+                + " left join pg_collation co on co.oid = a.attcollation"
                 + " where a.attrelid = to_regclass(?) and a.attnum > 0 and not a.attisdropped order by a.attnum";
         List<dev.mds.core.Field> fields = new ArrayList<>();
+        Set<String> bytewiseColumns = new java.util.HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
@@ -502,10 +512,18 @@ public final class Runner {
                         type = dev.mds.core.FieldType.JSON;
                     }
                     fields.add(new dev.mds.core.Field(rs.getString(1), type, !rs.getBoolean(2)));
+                    if (rs.getBoolean(4)) {
+                        bytewiseColumns.add(rs.getString(1));
+                    }
                 }
             }
         }
+        bytewise.put(table, Set.copyOf(bytewiseColumns));
         return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+    }
+
+    private Set<String> bytewise(TableName table) {
+        return bytewise.getOrDefault(table, Set.of());
     }
 
     private List<String> keys(TableSpec t, Schema schema) {
