@@ -125,6 +125,31 @@ class BadInputTest {
     }
 
     @Test
+    void deadLetterWithManyBadRowsKeepsEveryGoodRowAndNamesEveryBadOne(DataSource ds) throws Exception {
+        MergeLoader loader = seeded(ds, "many_bad", OnBadRow.DEAD_LETTER);
+        List<Record> records = new java.util.ArrayList<>();
+        long expectedBad = 0;
+        for (long id = 2; id <= 3001; id++) {
+            // every 7th too big for numeric(6,2), adjacent bad rows at the end, a bad last row
+            boolean bad = id % 7 == 0 || id >= 2998;
+            records.add(Record.of(id, "n" + id, new BigDecimal(bad ? "100000" : "1.25")));
+            expectedBad += bad ? 1 : 0;
+        }
+        LoadResult r = loader.load(RecordBatch.of(SCHEMA, records));
+        assertThat(r.rejected()).isEqualTo(expectedBad);
+        assertThat(r.inserted()).isEqualTo(3000 - expectedBad);
+        assertThatTable(ds, "raw.many_bad").hasRowCount(1 + 3000 - expectedBad);
+        assertThatTable(ds, "raw.many_bad_rejected").hasRowCount(expectedBad);
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select count(*) from raw.many_bad_rejected j join raw.many_bad t"
+                     + " on j.key = 'id=' || t.id")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("a rejected key was also loaded").isZero();
+        }
+        assertThatTable(ds, "raw.many_bad_rejected").columns("record_number", "key").contains(row(6, "id=7"), row(3000, "id=3001"));
+    }
+
+    @Test
     void badChangeEventCommitsNothing(DataSource ds) {
         TableName src = TableName.of("app", "users");
         MergeLoader loader = MergeLoader.into(ds, "raw.cdc_bad").mode(SyncMode.CDC).build();

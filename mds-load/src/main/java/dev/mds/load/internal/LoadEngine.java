@@ -1029,66 +1029,88 @@ public final class LoadEngine {
 
     /**
      * COPYs the rows; a row the database refuses becomes a {@link BadInputException} naming its record and key,
-     * or with {@link OnBadRow#DEAD_LETTER} a rejected row, after which the COPY is repeated without it.
+     * or with {@link OnBadRow#DEAD_LETTER} a rejected row. The COPY stops at the refused row, so the rows before
+     * it are known to fit: they are sent again on their own, and the COPY goes on after the refused row. Each
+     * row is thus sent at most twice, however many rows are refused (not once per refused row).
      *
-     * @return rows copied
+     * @return rows copied; with DEAD_LETTER, {@code rows} is left holding the rows that were copied
      */
     private long copy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, Rejects rejects) {
-        List<Row> pending = rows;
         boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
-        while (true) {
-            Savepoint sp = null;
-            long t0 = System.nanoTime();
-            CopyIn in = null;
-            boolean binary = writer.binaryFits(pending);
-            String copySql = binary ? sql + " (format binary)" : sql;
+        List<Row> copied = new ArrayList<>(rows.size());
+        long n = 0;
+        int start = 0;
+        while (start < rows.size()) {
+            List<Row> rest = rows.subList(start, rows.size());
             try {
-                if (deadLetter) {
-                    sp = c.setSavepoint();
-                }
-                in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
-                CopySink out = binary ? CopySink.binary(in, writer.encodings()) : CopySink.text(in);
-                for (Row r : pending) {
-                    writer.body().write(out, r);
-                }
-                out.finish();
-                long n = in.endCopy();
-                in = null;
-                Sql.logged(copySql + " [" + n + " rows]", t0);
-                if (sp != null) {
-                    c.releaseSavepoint(sp);
-                }
-                if (pending != rows) {
-                    rows.clear();
-                    rows.addAll(pending);
-                }
-                return n;
+                n += copyPart(c, sql, rest, writer, deadLetter);
+                copied.addAll(rest);
+                break;
             } catch (SQLException e) {
-                cancel(in, e);
-                Row bad = badRow(e, pending);
-                if (bad == null) {
+                int at = badIndex(e, rest.size());
+                if (at < 0) {
                     throw Sql.failed(sql, e);
                 }
+                Row bad = rest.get(at);
                 String reason = reason(e);
-                String column = copyColumn(e);
                 if (!deadLetter) {
-                    throw bad(bad.recordNumber, keyText(bad.values, plan), column, reason, e);
+                    throw bad(bad.recordNumber, keyText(bad.values, plan), copyColumn(e), reason, e);
                 }
+                List<Row> before = rest.subList(0, at);
+                if (!before.isEmpty()) {
+                    try {
+                        n += copyPart(c, sql, before, writer, true);
+                    } catch (SQLException again) {
+                        again.addSuppressed(e);
+                        throw Sql.failed(sql, again);   // rows that fitted a moment ago: not a bad row
+                    }
+                    copied.addAll(before);
+                }
+                rejects.add(bad.recordNumber, keyText(bad.values, plan), reason, bad.values);
+                start += at + 1;
+            }
+        }
+        if (copied.size() != rows.size()) {
+            rows.clear();
+            rows.addAll(copied);
+        }
+        return n;
+    }
+
+    /**
+     * One COPY of {@code part}, inside a savepoint when {@code undoable} (so a refused row leaves the transaction
+     * usable); throws the server's error with the COPY cancelled and the savepoint rolled back.
+     */
+    private static long copyPart(Connection c, String sql, List<Row> part, RowWriter writer, boolean undoable) throws SQLException {
+        Savepoint sp = undoable ? c.setSavepoint() : null;
+        long t0 = System.nanoTime();
+        CopyIn in = null;
+        boolean binary = writer.binaryFits(part);
+        String copySql = binary ? sql + " (format binary)" : sql;
+        try {
+            in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+            CopySink out = binary ? CopySink.binary(in, writer.encodings()) : CopySink.text(in);
+            for (Row r : part) {
+                writer.body().write(out, r);
+            }
+            out.finish();
+            long n = in.endCopy();
+            in = null;
+            Sql.logged(copySql + " [" + n + " rows]", t0);
+            if (sp != null) {
+                c.releaseSavepoint(sp);
+            }
+            return n;
+        } catch (SQLException e) {
+            cancel(in, e);
+            if (sp != null) {
                 try {
                     c.rollback(sp);
                 } catch (SQLException r) {
                     e.addSuppressed(r);
-                    throw Sql.failed(sql, e);
                 }
-                rejects.add(bad.recordNumber, keyText(bad.values, plan), reason, bad.values);
-                List<Row> without = new ArrayList<>(pending.size() - 1);
-                for (Row r : pending) {
-                    if (r != bad) {
-                        without.add(r);
-                    }
-                }
-                pending = without;
             }
+            throw e;
         }
     }
 
@@ -1102,13 +1124,14 @@ public final class LoadEngine {
         }
     }
 
-    private static Row badRow(SQLException e, List<Row> rows) {
+    /** The index of the row the COPY refused (its line minus one), or -1 when the error names no line of it. */
+    private static int badIndex(SQLException e, int rows) {
         Matcher m = copyWhere(e);
         if (m == null) {
-            return null;
+            return -1;
         }
         int line = Integer.parseInt(m.group(1));
-        return line >= 1 && line <= rows.size() ? rows.get(line - 1) : null;
+        return line >= 1 && line <= rows ? line - 1 : -1;
     }
 
     private static String copyColumn(SQLException e) {
