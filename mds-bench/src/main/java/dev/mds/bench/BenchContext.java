@@ -18,6 +18,7 @@ public final class BenchContext implements AutoCloseable {
     private final List<String> ratios = new ArrayList<>();
     private EmbeddedPostgresServer server;
     private final List<TestDatabase> databases = new ArrayList<>();
+    private final List<AutoCloseable> pools = new ArrayList<>();
 
     BenchContext(String suite, boolean quick, int rounds) {
         this.suite = suite;
@@ -123,8 +124,27 @@ public final class BenchContext implements AutoCloseable {
         return ratios;
     }
 
+    /** A connection pool on a database of this run, closed with the run (before its database is dropped). */
+    public synchronized javax.sql.DataSource dataSource(TestDatabase db, int maxPoolSize) {
+        return dataSource(db, maxPoolSize, java.util.Map.of());
+    }
+
+    /** As {@link #dataSource(TestDatabase, int)}, with pgjdbc connection properties. */
+    public synchronized javax.sql.DataSource dataSource(TestDatabase db, int maxPoolSize, java.util.Map<String, String> properties) {
+        var pool = db.newDataSource(maxPoolSize, properties);
+        pools.add(pool);
+        return pool;
+    }
+
     @Override
     public synchronized void close() {
+        for (AutoCloseable pool : pools) {
+            try {
+                pool.close();
+            } catch (Exception e) {
+                System.err.println("could not close a pool: " + e.getMessage());
+            }
+        }
         for (TestDatabase db : databases) {
             try {
                 db.drop();

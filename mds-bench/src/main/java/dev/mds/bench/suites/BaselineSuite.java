@@ -31,7 +31,7 @@ public final class BaselineSuite implements BenchSuite {
         }
         String copyText = text.toString();
         TestDatabase db = ctx.database("bench_baseline");
-        DataSource ds = db.newDataSource(2, java.util.Map.of("reWriteBatchedInserts", "true"));
+        DataSource ds = ctx.dataSource(db, 2, java.util.Map.of("reWriteBatchedInserts", "true"));
         Series copy = ctx.series("raw COPY (text)");
         Series insert = ctx.series("batched INSERT (rewrite, 1000/batch)");
         String checksum = null;

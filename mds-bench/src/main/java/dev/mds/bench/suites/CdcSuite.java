@@ -59,8 +59,8 @@ public final class CdcSuite implements BenchSuite {
         long expected = inserts + updates;
         TestDatabase source = ctx.database("bench_cdc_src");
         TestDatabase warehouse = ctx.database("bench_cdc_wh");
-        DataSource src = source.newDataSource(4);
-        DataSource wh = warehouse.newDataSource(4);
+        DataSource src = ctx.dataSource(source, 4);
+        DataSource wh = ctx.dataSource(warehouse, 4);
         exec(src, "create schema bench", BenchData.ddl8("bench.t"), "create publication mds_bench for table bench.t");
         int rounds = ctx.rounds();
         for (int round = 0; round <= rounds; round++) {
@@ -237,7 +237,7 @@ public final class CdcSuite implements BenchSuite {
 
     /** Commit-to-visible latency of the mds path at a steady 1,000 events/s: {p50, p99, max, n} in ms. */
     private static double[] latency(BenchContext ctx, TestDatabase source, DataSource wh) throws Exception {
-        DataSource src = source.newDataSource(2);
+        DataSource src = ctx.dataSource(source, 2);
         resetWarehouse(wh);
         exec(src, "create table bench.lat (like bench.t including all)", "alter publication mds_bench add table bench.lat",
                 "select pg_create_logical_replication_slot('mds_latency', 'pgoutput')");

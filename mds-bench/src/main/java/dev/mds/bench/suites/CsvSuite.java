@@ -147,7 +147,7 @@ public final class CsvSuite implements BenchSuite {
 
     private static void load(BenchContext ctx, Path file, Schema schema, int rows) throws Exception {
         TestDatabase db = ctx.database("bench_csv");
-        DataSource ds = db.newDataSource(4);
+        DataSource ds = ctx.dataSource(db, 4);
         Series copy = ctx.series("COPY FROM STDIN (FORMAT csv)");
         Series mds = ctx.series("CsvSource + MergeLoader APPEND");
         MergeLoader loader = MergeLoader.into(ds, "bench.t").mode(SyncMode.APPEND).build();

@@ -50,7 +50,7 @@ public final class LoadSuite implements BenchSuite {
         String baseText = copyText(base);
 
         TestDatabase db = ctx.database("bench_load");
-        DataSource ds = db.newDataSource(2, Map.of("reWriteBatchedInserts", "true"));
+        DataSource ds = ctx.dataSource(db, 2, Map.of("reWriteBatchedInserts", "true"));
         MergeLoader loader = MergeLoader.into(ds, TableName.of("bench", "t")).mode(SyncMode.MERGE).key("id").build();
 
         Series copy = ctx.series("raw COPY (text, N rows, empty table)");

@@ -42,7 +42,7 @@ public final class QualitySuite implements BenchSuite {
     public void run(BenchContext ctx) throws Exception {
         int rows = ctx.scale(1_000_000, 100_000);
         TestDatabase db = ctx.database("bench_quality");
-        DataSource ds = db.newDataSource(2);
+        DataSource ds = ctx.dataSource(db, 2);
         create(ds, rows);
 
         List<String> separate = SEPARATE;

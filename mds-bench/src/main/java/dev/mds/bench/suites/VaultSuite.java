@@ -49,7 +49,7 @@ public final class VaultSuite implements BenchSuite {
         int keys = ctx.scale(200_000, 40_000);
         int rows = keys * 5;
         TestDatabase db = ctx.database("bench_vault");
-        DataSource ds = db.newDataSource(2);
+        DataSource ds = ctx.dataSource(db, 2);
         generate(ds, keys);
         ctx.detail("raw table: %d rows, %d keys x 5 load dates", rows, keys);
 

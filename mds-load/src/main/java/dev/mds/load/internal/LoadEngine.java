@@ -367,36 +367,9 @@ public final class LoadEngine {
         if (!writer.binaryFits(rows)) {
             return -1;
         }
-        String sql = directCdcCopySql(plan) + " (format binary)";
-        Savepoint sp;
         try {
-            sp = c.setSavepoint();
+            return copyPart(c, directCdcCopySql(plan), rows, writer, true);
         } catch (SQLException e) {
-            throw Sql.failed("savepoint", e);
-        }
-        long t0 = System.nanoTime();
-        CopyIn in = null;
-        try {
-            in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-            CopySink out = CopySink.binary(in, writer.encodings());
-            for (Row r : rows) {
-                writer.body().write(out, r);
-            }
-            out.finish();
-            long n = in.endCopy();
-            in = null;
-            Sql.logged(sql + " [" + n + " rows, inserts only]", t0);
-            c.releaseSavepoint(sp);
-            return n;
-        } catch (SQLException e) {
-            cancel(in, e);
-            try {
-                c.rollback(sp);
-                c.releaseSavepoint(sp);
-            } catch (SQLException r) {
-                e.addSuppressed(r);
-                throw Sql.failed(sql, e);
-            }
             LOG.debug("{}: inserts-only COPY undone ({}), merging instead", target, reason(e));
             return -1;
         }
@@ -1079,7 +1052,7 @@ public final class LoadEngine {
 
     /**
      * One COPY of {@code part}, inside a savepoint when {@code undoable} (so a refused row leaves the transaction
-     * usable); throws the server's error with the COPY cancelled and the savepoint rolled back.
+     * usable); throws the server's error with the COPY cancelled and the savepoint rolled back and released.
      */
     private static long copyPart(Connection c, String sql, List<Row> part, RowWriter writer, boolean undoable) throws SQLException {
         Savepoint sp = undoable ? c.setSavepoint() : null;
@@ -1106,8 +1079,10 @@ public final class LoadEngine {
             if (sp != null) {
                 try {
                     c.rollback(sp);
+                    c.releaseSavepoint(sp);   // so that many refused rows do not nest many subtransactions
                 } catch (SQLException r) {
                     e.addSuppressed(r);
+                    throw Sql.failed(copySql, e);   // the transaction is lost: not a refused row
                 }
             }
             throw e;
