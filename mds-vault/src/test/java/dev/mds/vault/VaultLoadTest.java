@@ -167,6 +167,9 @@ class VaultLoadTest {
         assertThat(strings(ds, "select s.name from dds.sat_customer s join stg.c_sat g using (customer_hk)"
                 + " where g.load_date = '2024-01-05T00:00:00Z' and s.load_date = g.load_date")).containsExactly("Late");
         assertThatTable(ds, "dds.sat_customer").hasRowCount(7);
+        // the hashdiffs the loads computed (lazily, for a view) are the stage's own
+        assertThat(strings(ds, "select count(*) from dds.sat_customer s join stg.c_sat g using (customer_hk, load_date)"
+                + " where s.customer_hashdiff = g.customer_hashdiff")).containsExactly("1");
         assertThat(sat.createTableSql().get(1)).contains("PRIMARY KEY (\"customer_hk\", \"load_date\")");
     }
 
