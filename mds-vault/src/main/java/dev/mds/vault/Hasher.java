@@ -33,6 +33,7 @@ public final class Hasher {
     private final HashStandard standard;
     private final HashAlgorithm algorithm;
     private final boolean emptyStringAsNull;
+    private final boolean asciiUpperCase;
     private final List<Field> fields;
     private final int[] diffOrder;
     private final MessageDigest prototype;
@@ -42,6 +43,7 @@ public final class Hasher {
         this.standard = b.standard;
         this.algorithm = b.algorithm;
         this.emptyStringAsNull = b.emptyStringAsNull;
+        this.asciiUpperCase = b.asciiUpperCase;
         this.fields = b.schema.fields();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -74,7 +76,7 @@ public final class Hasher {
         check(values.length);
         Work w = work.get();
         boolean present = standard == HashStandard.AUTOMATEDV
-                ? Canonical.automateDv(w.buffer, fields, values, null, true)
+                ? Canonical.automateDv(w.buffer, fields, values, null, true, asciiUpperCase)
                 : Canonical.canonical(w.buffer, fields, values, emptyStringAsNull, true);
         return present ? Optional.of(digest(w)) : Optional.empty();
     }
@@ -93,7 +95,7 @@ public final class Hasher {
         check(values.length);
         Work w = work.get();
         if (standard == HashStandard.AUTOMATEDV) {
-            Canonical.automateDv(w.buffer, fields, values, diffOrder, false);
+            Canonical.automateDv(w.buffer, fields, values, diffOrder, false, asciiUpperCase);
         } else {
             Canonical.canonical(w.buffer, fields, values, emptyStringAsNull, false);
         }
@@ -181,6 +183,7 @@ public final class Hasher {
         private HashStandard standard = HashStandard.CANONICAL;
         private HashAlgorithm algorithm = HashAlgorithm.MD5;
         private boolean emptyStringAsNull;
+        private boolean asciiUpperCase;
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -202,6 +205,16 @@ public final class Hasher {
         /** Under CANONICAL: whether an empty string counts as NULL (AUTOMATEDV always treats it so). */
         public Builder emptyStringAsNull(boolean emptyStringAsNull) {
             this.emptyStringAsNull = emptyStringAsNull;
+            return this;
+        }
+
+        /**
+         * Under AUTOMATEDV: upper-case only ASCII letters, as PostgreSQL's {@code upper()} does in a database whose
+         * {@code LC_CTYPE} is C or POSIX (false, the default: every letter by its simple Unicode mapping, as under
+         * a UTF-8 locale or ICU). {@link Vault#hasher(Schema)} sets it from the database it works on.
+         */
+        public Builder asciiUpperCase(boolean asciiOnly) {
+            this.asciiUpperCase = asciiOnly;
             return this;
         }
 

@@ -51,6 +51,7 @@ public final class Vault {
     private final HashStandard standard;
     private final HashAlgorithm algorithm;
     private final boolean emptyStringAsNull;
+    private volatile Boolean asciiUpperCache;
 
     private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -87,7 +88,28 @@ public final class Vault {
 
     /** A Java hasher with this vault's settings, for values in the order of {@code parts}. */
     public Hasher hasher(Schema parts) {
-        return Hasher.builder(parts).standard(standard).algorithm(algorithm).emptyStringAsNull(emptyStringAsNull).build();
+        Hasher.Builder b = Hasher.builder(parts).standard(standard).algorithm(algorithm).emptyStringAsNull(emptyStringAsNull);
+        if (standard == HashStandard.AUTOMATEDV) {
+            b.asciiUpperCase(asciiOnlyUpper());
+        }
+        return b.build();
+    }
+
+    /**
+     * Whether the database's {@code upper()} changes only ASCII letters: a libc C or POSIX {@code LC_CTYPE}, or
+     * PostgreSQL 17's builtin {@code C} locale. Read once per vault.
+     */
+    private boolean asciiOnlyUpper() {
+        Boolean known = asciiUpperCache;
+        if (known == null) {
+            // to_jsonb: datlocale exists from PostgreSQL 17 on, and reading it by name would fail on 15 and 16
+            String sql = "SELECT CASE d.datlocprovider WHEN 'c' THEN d.datctype IN ('C', 'POSIX')"
+                    + " WHEN 'b' THEN coalesce(to_jsonb(d) ->> 'datlocale', '') = 'C' ELSE false END::int"
+                    + " FROM pg_database AS d WHERE d.datname = current_database()";
+            known = Jdbc.withConnection(dataSource, c -> Jdbc.queryLong(c, sql) == 1);
+            asciiUpperCache = known;
+        }
+        return known;
     }
 
     /** A hub definition for the table ({@link TableName#parse(String)}). */

@@ -9,6 +9,7 @@ import dev.mds.core.FieldType;
 import dev.mds.core.MdsException;
 import dev.mds.core.Schema;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
 import dev.mds.testing.TableFixture;
 import dev.mds.testing.Row;
 import java.math.BigDecimal;
@@ -91,6 +92,38 @@ class HashStandardTest {
                 assertThat(sql.get(i)[0]).as("key row %d", i).isEqualTo(key.hashKey(v[0], v[1]).map(HashStandardTest::hex).orElse(null));
                 assertThat(sql.get(i)[1]).as("diff row %d", i).isEqualTo(hex(diff.hashDiff(v)));
             }
+        }
+    }
+
+    /** PostgreSQL's upper() follows the database's LC_CTYPE; the Java Hasher a vault hands out follows it too. */
+    @Test
+    void automateDvJavaHasherUpperCasesAsTheDatabaseDoes(TestDatabase db) throws Exception {
+        Schema schema = Schema.of(Field.of("s", FieldType.STRING));
+        List<Object[]> rows = List.<Object[]>of(new Object[] {"ça été"}, new Object[] {"straße"}, new Object[] {"plain ascii"});
+        String cName = db.name() + "_ctype_c";
+        try (com.zaxxer.hikari.HikariDataSource unicode = db.newDataSource(2)) {
+            try (Connection c = unicode.getConnection(); Statement st = c.createStatement()) {
+                st.execute("create database " + cName + " template template0 encoding 'UTF8' lc_ctype 'C' lc_collate 'C'");
+            }
+            try (com.zaxxer.hikari.HikariDataSource ascii = db.server().dataSource(cName, 2)) {
+                List<List<String>> byDatabase = new ArrayList<>();
+                for (DataSource ds : List.<DataSource>of(unicode, ascii)) {
+                    insert(ds, "raw.ctype", "s text", rows);
+                    Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+                    vault.createStage(Stage.of("raw.ctype").into("stg.ctype").loadDate("ld").hashKey("hk", "s"));
+                    Hasher java = vault.hasher(schema);
+                    List<String> sql = query(ds, "select hk from stg.ctype order by id", 1).stream().map(r -> r[0]).toList();
+                    for (int i = 0; i < rows.size(); i++) {
+                        assertThat(sql.get(i)).as("row %d", i).isEqualTo(hex(java.hashKey(rows.get(i)).orElseThrow()));
+                    }
+                    byDatabase.add(sql);
+                }
+                // 'ça été' is upper-cased differently (only ASCII letters under C); in 'straße' ß stays ß either way
+                assertThat(byDatabase.get(0).get(0)).isNotEqualTo(byDatabase.get(1).get(0));
+                assertThat(byDatabase.get(0).subList(1, 3)).isEqualTo(byDatabase.get(1).subList(1, 3));
+            }
+        } finally {
+            db.server().dropDatabase(cName);
         }
     }
 

@@ -419,16 +419,18 @@ public final class Canonical {
      * Writes AutomateDV's hash input (UTF-8) into the buffer.
      *
      * @param order the order of the parts (hashdiff columns sorted by name), or null for the given order
+     * @param asciiUpper upper-case only ASCII letters, as PostgreSQL does under a C or POSIX {@code LC_CTYPE}
      * @return false when the result is NULL (a key whose parts are all NULL)
      */
-    public static boolean automateDv(Buffer out, List<Field> fields, Object[] values, int[] order, boolean key) {
+    public static boolean automateDv(Buffer out, List<Field> fields, Object[] values, int[] order, boolean key,
+            boolean asciiUpper) {
         out.reset();
         int n = values.length;
         StringBuilder s = new StringBuilder(64);
         boolean anyValue = false;
         for (int j = 0; j < n; j++) {
             int i = order == null ? j : order[j];
-            String text = values[i] == null ? null : automateText(fields.get(i), values[i]);
+            String text = values[i] == null ? null : automateText(fields.get(i), values[i], asciiUpper);
             if (key && n == 1) {
                 if (text == null) {
                     return false;
@@ -463,7 +465,7 @@ public final class Canonical {
     }
 
     /** {@code NULLIF(UPPER(TRIM(CAST(v AS VARCHAR))), '')}. */
-    static String automateText(Field f, Object v) {
+    static String automateText(Field f, Object v, boolean asciiUpper) {
         String raw = switch (f.type().kind()) {
             case STRING -> {
                 if (!(v instanceof String s)) {
@@ -491,19 +493,19 @@ public final class Canonical {
         while (e > b && raw.charAt(e - 1) == ' ') {
             e--;
         }
-        String std = asciiUpper(raw.substring(b, e));
+        String std = upper(raw.substring(b, e), asciiUpper);
         return std.isEmpty() ? null : std;
     }
 
     /**
-     * PostgreSQL's {@code upper()} maps one character at a time (libc {@code towupper} or ICU's simple case
-     * mapping): {@code ß} stays {@code ß}, unlike {@link String#toUpperCase}. Under a C/POSIX {@code LC_CTYPE}
-     * only ASCII letters change; the database's locale therefore matters, one reason CANONICAL does no case
-     * folding.
+     * PostgreSQL's {@code upper()}: it maps one character at a time (libc {@code towupper} or ICU's simple case
+     * mapping), so {@code ß} stays {@code ß}, unlike {@link String#toUpperCase}; under a C or POSIX
+     * {@code LC_CTYPE} only ASCII letters change. The database's locale therefore matters, one reason CANONICAL
+     * does no case folding. (Turkic locales, where {@code i} becomes {@code İ}, are not reproduced.)
      */
-    private static String asciiUpper(String s) {
+    private static String upper(String s, boolean asciiOnly) {
         StringBuilder out = new StringBuilder(s.length());
-        s.codePoints().forEach(cp -> out.appendCodePoint(Character.toUpperCase(cp)));
+        s.codePoints().forEach(cp -> out.appendCodePoint(asciiOnly ? (cp >= 'a' && cp <= 'z' ? cp - 32 : cp) : Character.toUpperCase(cp)));
         return out.toString();
     }
 
