@@ -103,11 +103,27 @@ public final class QualitySuite {
     }
 
     /**
-     * The statements a run would execute, assuming every table and column exists (samples and history not
-     * included): per table, the single scan, then one statement per unique and relationships check.
+     * The statements a run would execute first (samples and history not included): per table, the single scan,
+     * then one statement per unique and relationships check. With a data source the catalog is read as a run
+     * reads it, so this is exactly the SQL that runs (a unique check guaranteed by a unique index needs none; a
+     * check on a missing table or column, reported as ERROR, has none); without one ({@link #create()}) every
+     * table and column is assumed to exist and has no constraints.
      */
     public List<String> sql() {
-        return Runner.plan(tables);
+        if (dataSource == null) {
+            return Runner.plan(tables);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return sql(c);
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the catalog to show the quality SQL: " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #sql()}, reading the catalog on the caller's connection. */
+    public List<String> sql(Connection connection) {
+        Objects.requireNonNull(connection, "connection");
+        return new Runner(connection, samples, history, clock).statements(tables);
     }
 
     /**

@@ -54,7 +54,7 @@ public final class Runner {
         this.clock = clock;
     }
 
-    /** The statements of a run, assuming every table and column exists. */
+    /** The statements of a run without a database: every table and column assumed to exist, nothing read. */
     public static List<String> plan(List<TableSpec> tables) {
         List<String> out = new ArrayList<>();
         for (TableSpec t : tables) {
@@ -69,6 +69,42 @@ public final class Runner {
                     out.add(Render.relationships(t.table(), t.where(), x));
                 }
             }
+        }
+        return out;
+    }
+
+    /**
+     * The statements a run on this connection executes first, with the catalog read as a run reads it (column
+     * types and collations, NOT NULL constraints, unique indexes that make a unique check's query unnecessary).
+     * A check that would end as ERROR (missing table or column) adds none; the follow-up queries that depend on
+     * results (grouping a unique check that found duplicates, samples of failed checks) are not included.
+     */
+    public List<String> statements(List<TableSpec> tables) {
+        List<String> out = new ArrayList<>();
+        for (TableSpec t : tables) {
+            Optional<Schema> found = schema(t.table());
+            if (found.isEmpty()) {
+                continue;
+            }
+            Schema schema = found.get();
+            List<CheckSpec> scan = new ArrayList<>();
+            List<String> own = new ArrayList<>();
+            for (CheckSpec check : t.checks()) {
+                if (problem(t.table(), check, schema) != null) {
+                    continue;
+                }
+                if (check.kind().inScan()) {
+                    scan.add(check);
+                } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
+                    own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema));
+                } else if (check.kind() == Kind.RELATIONSHIPS) {
+                    own.add(Render.relationships(t.table(), t.where(), check));
+                }
+            }
+            if (!scan.isEmpty()) {
+                out.add(new Render.Scan(t.table(), t.where(), scan, schema, bytewise(t.table())).sql());
+            }
+            out.addAll(own);
         }
         return out;
     }
