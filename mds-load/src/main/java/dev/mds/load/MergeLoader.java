@@ -134,6 +134,33 @@ public final class MergeLoader {
     }
 
     /**
+     * Forgets the remembered deletes ({@link SyncMode#CDC} tombstones) of this target whose delete committed more
+     * than {@code age} ago, in its own transaction, and returns how many. A tombstone stops a replayed older insert
+     * of a deleted key from bringing the row back; once no replay can be that old (a CDC source resumes from its
+     * committed offsets) it only takes space. Run it now and then, like Kafka's {@code delete.retention.ms}
+     * (e.g. daily, with a day).
+     */
+    public long pruneTombstones(Duration age) {
+        Objects.requireNonNull(age, "age");
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                long n = engine.pruneTombstones(c, age);
+                c.commit();
+                return n;
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new MdsException("pruning the tombstones of " + spec.target() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Loads many batches into the target, up to {@code parallelism} at once, each in its own transaction:
      * staging runs in parallel, the write step is serialised per target. Reports progress after each batch.
      * On the first failure no new batch is started and the failure is thrown; batches already loaded stay

@@ -375,6 +375,25 @@ public final class LoadEngine {
         }
     }
 
+    /**
+     * Deletes the target's tombstones whose delete committed more than {@code age} ago, under the target's load
+     * lock (so no CDC batch is deciding with them meanwhile); tombstones without a commit time stay.
+     *
+     * @return tombstones deleted (0 when the target has no tombstone table)
+     */
+    public long pruneTombstones(Connection c, java.time.Duration age) {
+        if (age.isNegative()) {
+            throw new IllegalArgumentException("age must not be negative: " + age);
+        }
+        lock(c);
+        TableName tombstones = tombstones();
+        if (queryLong(c, "select (to_regclass(" + Identifiers.literal(tombstones.quoted()) + ") is not null)::int") == 0) {
+            return 0;
+        }
+        return Sql.update(c, "delete from " + tombstones.quoted() + " where " + Identifiers.quote(DELETED_AT)
+                + " < now() - make_interval(secs => " + age.toMillis() / 1000.0 + ")");
+    }
+
     /** What the tombstone table of a target holds. */
     private enum Tombstones { NO_TABLE, EMPTY, SOME }
 
