@@ -96,8 +96,7 @@ public final class EffectivitySatellite {
             Relation s = Vault.relation(c, name(), stage.target());
             String effType = s.require(name(), effectiveFrom).sqlType();
             StringJoiner cols = new StringJoiner(",\n    ");
-            int w = vault.algorithm().bytes();
-            cols.add(Identifiers.quote(link) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(link) + ") = " + w + ")");
+            cols.add(vault.hashColumnDdl(link));
             cols.add(Identifiers.quote(drivingKey) + " bytea NOT NULL");
             cols.add(Identifiers.quote(START_DATE) + " " + effType);
             cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");

@@ -89,8 +89,7 @@ public final class Hub {
         return Jdbc.withConnection(vault.dataSource(), c -> {
             Relation s = Vault.relation(c, name(), stages.get(0).target());
             StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL PRIMARY KEY CHECK (octet_length("
-                    + Identifiers.quote(hashKey) + ") = " + vault.algorithm().bytes() + ")");
+            cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
             for (String bk : businessKeys) {
                 cols.add(Identifiers.quote(bk) + " " + s.require(name(), bk).sqlType());
             }

@@ -94,11 +94,10 @@ public final class Link {
         validate();
         return Jdbc.withConnection(vault.dataSource(), c -> {
             Relation s = Vault.relation(c, name(), stages.get(0).target());
-            int w = vault.algorithm().bytes();
             StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL PRIMARY KEY CHECK (octet_length(" + Identifiers.quote(hashKey) + ") = " + w + ")");
+            cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
             for (String r : refs) {
-                cols.add(Identifiers.quote(r) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(r) + ") = " + w + ")");
+                cols.add(vault.hashColumnDdl(r));
             }
             for (String p : payload) {
                 cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());

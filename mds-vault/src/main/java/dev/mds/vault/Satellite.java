@@ -97,10 +97,9 @@ public final class Satellite {
         validate();
         return Jdbc.withConnection(vault.dataSource(), c -> {
             Relation s = Vault.relation(c, name(), stage.target());
-            int w = vault.algorithm().bytes();
             StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(Identifiers.quote(parent) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(parent) + ") = " + w + ")");
-            cols.add(Identifiers.quote(hashDiff) + " bytea NOT NULL CHECK (octet_length(" + Identifiers.quote(hashDiff) + ") = " + w + ")");
+            cols.add(vault.hashColumnDdl(parent));
+            cols.add(vault.hashColumnDdl(hashDiff));
             for (String p : payload) {
                 cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
             }

@@ -331,6 +331,12 @@ public final class Vault {
     }
 
     /** The relation, or an error naming the structure. */
+    /** The definition of a hash column: {@code bytea}, not NULL, checked to this vault's hash width. */
+    String hashColumnDdl(String column) {
+        String q = Identifiers.quote(column);
+        return q + " bytea NOT NULL CHECK (octet_length(" + q + ") = " + algorithm.bytes() + ")";
+    }
+
     /** The DDL of a structure's table: its schema, then the table with these column definitions, then {@code extra}. */
     static List<String> tableDdl(TableName table, StringJoiner columns, String... extra) {
         List<String> out = new ArrayList<>();
