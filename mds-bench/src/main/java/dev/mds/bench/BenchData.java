@@ -79,4 +79,27 @@ public final class BenchData {
         }
         s.append('\n');
     }
+
+    /**
+     * The honest JDBC baseline: {@code sql} as one prepared statement, the records bound in order, sent in
+     * batches of 1000, in one transaction.
+     */
+    public static void batchedInsert(javax.sql.DataSource ds, String sql, List<Record> records) throws java.sql.SQLException {
+        try (java.sql.Connection c = ds.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            c.setAutoCommit(false);
+            int inBatch = 0;
+            for (Record r : records) {
+                for (int i = 0; i < r.size(); i++) {
+                    ps.setObject(i + 1, r.get(i));
+                }
+                ps.addBatch();
+                if (++inBatch == 1000) {
+                    ps.executeBatch();
+                    inBatch = 0;
+                }
+            }
+            ps.executeBatch();
+            c.commit();
+        }
+    }
 }

@@ -8,7 +8,6 @@ import dev.mds.core.Record;
 import dev.mds.testing.TestDatabase;
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
@@ -49,24 +48,8 @@ public final class BaselineSuite implements BenchSuite {
             String afterCopy = verify(ds, rows);
             reset(ds);
             insert.time(round, () -> {
-                try (Connection c = ds.getConnection();
-                     PreparedStatement ps = c.prepareStatement("insert into bench.t values (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    c.setAutoCommit(false);
-                    int inBatch = 0;
-                    for (Record r : data) {
-                        for (int i = 0; i < r.size(); i++) {
-                            ps.setObject(i + 1, r.get(i));
-                        }
-                        ps.addBatch();
-                        if (++inBatch == 1000) {
-                            ps.executeBatch();
-                            inBatch = 0;
-                        }
-                    }
-                    ps.executeBatch();
-                    c.commit();
-                    return null;
-                }
+                BenchData.batchedInsert(ds, "insert into bench.t values (?, ?, ?, ?, ?, ?, ?, ?)", data);
+                return null;
             });
             String afterInsert = verify(ds, rows);
             if (!afterCopy.equals(afterInsert) || (checksum != null && !checksum.equals(afterCopy))) {

@@ -13,7 +13,6 @@ import dev.mds.load.SyncMode;
 import dev.mds.testing.TestDatabase;
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -122,22 +121,7 @@ public final class LoadSuite implements BenchSuite {
         String sql = "insert into " + TABLE + " values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do update set"
                 + " name = excluded.name, amount = excluded.amount, booked_at = excluded.booked_at, paid = excluded.paid,"
                 + " quantity = excluded.quantity, score = excluded.score, booked_on = excluded.booked_on";
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            c.setAutoCommit(false);
-            int inBatch = 0;
-            for (Record r : rows) {
-                for (int i = 0; i < r.size(); i++) {
-                    ps.setObject(i + 1, r.get(i));
-                }
-                ps.addBatch();
-                if (++inBatch == 1000) {
-                    ps.executeBatch();
-                    inBatch = 0;
-                }
-            }
-            ps.executeBatch();
-            c.commit();
-        }
+        BenchData.batchedInsert(ds, sql, rows);
         return null;
     }
 
