@@ -53,6 +53,9 @@ import javax.sql.DataSource;
  * remembered with their delete position in a tombstone table beside the target,
  * {@code <table>_mds_tombstones} (key columns, {@code _mds_commit}, {@code _mds_change}, {@code _deleted_at}),
  * so a replayed older insert of a deleted key stays deleted; a newer insert of the key removes its tombstone.
+ * A snapshot read ({@link dev.mds.core.ChangeEvent.Operation#READ}) is the source's state when it was read: it
+ * replaces a row stored at any other position and removes the key's tombstone (a re-snapshot after a lost
+ * replication slot brings back what the stream missed); a read already stored at its own position changes nothing.
  * With {@link DeleteMode#SOFT} a delete sets {@code _deleted_at} on the row instead of removing it. Column names
  * starting with {@code _mds_} are reserved.
  *

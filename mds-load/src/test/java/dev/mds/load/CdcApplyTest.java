@@ -197,6 +197,47 @@ class CdcApplyTest {
         assertThat(loader.load(batch(update(2, "b2", "y", 60))).updated()).isEqualTo(1);
     }
 
+    static ChangeEvent read(int id, String name, Object bio, long snapshotLsn) {
+        return ChangeEvent.read(SRC, Record.of(id), Record.of(id, name, bio), new EventPosition(0, snapshotLsn), T);
+    }
+
+    /**
+     * A re-snapshot (a lost slot, WHEN_NEEDED): the changes made while nothing streamed are missing, so the reads
+     * replace rows stored at any other position, bring back keys deleted earlier (forgetting their tombstones),
+     * change nothing when delivered again, and the stream after them still wins.
+     */
+    @Test
+    void aSnapshotReadReplacesWhatAnEarlierStreamOrSnapshotStored(DataSource ds) {
+        MergeLoader loader = loader(ds, "resnap");
+        loader.load(batch(read(1, "a", "x", 5), read(2, "b", "y", 5), read(3, "c", "z", 5), read(4, "d", "w", 5)));
+        loader.load(batch(update(1, "a-streamed", "x", 10), delete(2, 20)));
+        // the slot is lost; meanwhile 1 changes, 2 is re-created, 3 changes (never streamed since the first snapshot)
+        ChangeBatch resnapshot = batch(read(1, "a-gap", "x", 900), read(2, "b-again", "y", 900),
+                read(3, "c-gap", "z", 900), read(4, "d", "w", 900));
+        LoadResult r = loader.load(resnapshot);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(3);
+        assertThatTable(ds, "raw.resnap").columns("user_id", "name", "_mds_commit", "_mds_change").containsExactlyInAnyOrder(
+                row(1, "a-gap", 0, 900), row(2, "b-again", 0, 900), row(3, "c-gap", 0, 900), row(4, "d", 0, 900));
+        assertThatTable(ds, "raw.resnap_mds_tombstones").isEmpty();
+        assertThat(loader.load(resnapshot).changed()).as("the same reads again").isZero();
+        loader.load(batch(read(3, "c-late-read", "z", 900), update(3, "c-streamed", "z", 901)));
+        loader.load(batch(update(1, "a-new-stream", "x", 905)));
+        assertThatTable(ds, "raw.resnap").columns("user_id", "name").containsExactlyInAnyOrder(
+                row(1, "a-new-stream"), row(2, "b-again"), row(3, "c-streamed"), row(4, "d"));
+    }
+
+    @Test
+    void aSnapshotReadRevivesASoftDeletedRow(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "resnap_soft")).mode(SyncMode.CDC)
+                .deleteMode(DeleteMode.SOFT).build();
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        loader.load(batch(delete(1, 20)));
+        loader.load(batch(read(1, "a-again", "x", 900), read(2, "b", "y", 900)));
+        assertThatTable(ds, "raw.resnap_soft").columns("user_id", "name", "_deleted_at").containsExactlyInAnyOrder(
+                row(1, "a-again", null), row(2, "b", null));
+    }
+
     @Test
     void tombstoneTableAppearsWithTheFirstDeleteAndThenProtectsAgainstReplays(DataSource ds) {
         MergeLoader loader = loader(ds, "lazy");

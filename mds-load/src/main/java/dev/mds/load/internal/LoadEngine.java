@@ -61,6 +61,7 @@ public final class LoadEngine {
     static final String DELETED_AT = "_deleted_at";
     static final String S_DELETE = "_mds_delete";
     static final String S_AT = "_mds_at";
+    static final String S_READ = "_mds_read";
     static final String UNCHANGED_PREFIX = "_mds_u";
 
     private static final Logger LOG = LoggerFactory.getLogger(LoadEngine.class);
@@ -296,8 +297,10 @@ public final class LoadEngine {
         Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged);
         TableName tombstones = tombstones();
         boolean deletes = false;
+        boolean reads = false;
         for (Row r : rows) {
             deletes |= r.delete;
+            reads |= r.read;
         }
         Tombstones remembered = null;
         if (locked) {
@@ -333,9 +336,9 @@ public final class LoadEngine {
         if (deletes && remembered == Tombstones.NO_TABLE) {
             Sql.execute(c, createTombstones(plan, tombstones));
         }
-        long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones), staged);
+        long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged);
         if (useTombstones) {
-            Sql.update(c, cdcForgetTombstonesSql(plan, tombstones));
+            Sql.update(c, cdcForgetTombstonesSql(plan, tombstones, reads));
         }
         long deleted = 0;
         if (deletes) {
@@ -509,8 +512,8 @@ public final class LoadEngine {
                     folded = Record.of(values);
                 }
             }
-            byKey.put(k, new Row(folded, number, e.isDelete(), e.position().commit(), e.position().change(),
-                    e.commitTime()));
+            byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
+                    e.position().commit(), e.position().change(), e.commitTime()));
         }
         return new ArrayList<>(byKey.values());
     }
@@ -561,8 +564,8 @@ public final class LoadEngine {
                 out.add(stageCopySql());
                 out.addAll(targetDdl(plan, existing));
                 out.add(createTombstones(plan, tombstones));
-                out.add(cdcUpsertSql(plan, tombstones, true));
-                out.add(cdcForgetTombstonesSql(plan, tombstones));
+                out.add(cdcUpsertSql(plan, tombstones, true, true));
+                out.add(cdcForgetTombstonesSql(plan, tombstones, true));
                 out.add(cdcDeleteSql(plan));
                 out.add(cdcTombstoneSql(plan, tombstones));
                 out.add(dropStage());
@@ -651,6 +654,7 @@ public final class LoadEngine {
             cols.add(Identifiers.quote(COMMIT) + " bigint not null");
             cols.add(Identifiers.quote(CHANGE) + " bigint not null");
             cols.add(Identifiers.quote(S_AT) + " timestamptz");
+            cols.add(Identifiers.quote(S_READ) + " boolean not null");
             for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
                 cols.add(Identifiers.quote(UNCHANGED_PREFIX + i) + " boolean not null");
             }
@@ -737,20 +741,33 @@ public final class LoadEngine {
         return s.toString();
     }
 
-    private String cdcUpsertSource(Plan plan, TableName tombstones, boolean useTombstones) {
+    private String cdcUpsertSource(Plan plan, TableName tombstones, boolean useTombstones, boolean reads) {
         if (!useTombstones) {
             return "(select s.* from " + stage + " s where not s." + Identifiers.quote(S_DELETE) + ")";
         }
         return "(select s.* from " + stage + " s where not s." + Identifiers.quote(S_DELETE)
-                + " and not exists (select 1 from " + tombstones.quoted() + " d where " + keyJoin(plan, "d", "s")
-                + " and " + position("d") + " >= " + position("s") + "))";
+                + " and (" + (reads ? "s." + Identifiers.quote(S_READ) + " or " : "") + "not exists (select 1 from "
+                + tombstones.quoted() + " d where " + keyJoin(plan, "d", "s") + " and " + position("d") + " >= "
+                + position("s") + ")))";
     }
 
-    private String cdcUpsertSql(Plan plan, TableName tombstones, boolean useTombstones) {
+    /**
+     * The upsert of a change batch: a row is written when the event is newer than the stored row. A snapshot read
+     * ({@code reads}: the batch has some) is the source's state when it was read, so it replaces a row stored at
+     * any other position (a re-snapshot after a lost slot brings back what the stream missed), and forgets the
+     * key's tombstone; a read stored at its own position already (a replay) is left alone.
+     */
+    private String cdcUpsertSql(Plan plan, TableName tombstones, boolean useTombstones, boolean reads) {
         StringBuilder s = new StringBuilder("merge into ").append(target.quoted()).append(" as t using ")
-                .append(cdcUpsertSource(plan, tombstones, useTombstones)).append(" as s on ").append(keyJoin(plan, "t", "s"));
+                .append(cdcUpsertSource(plan, tombstones, useTombstones, reads)).append(" as s on ")
+                .append(keyJoin(plan, "t", "s"));
         s.append(" when matched and (t.").append(Identifiers.quote(COMMIT)).append(" is null or ")
-                .append(position("t")).append(" < ").append(position("s")).append(") then update set ");
+                .append(position("t")).append(" < ").append(position("s"));
+        if (reads) {
+            s.append(" or s.").append(Identifiers.quote(S_READ)).append(" and ").append(position("t"))
+                    .append(" <> ").append(position("s"));
+        }
+        s.append(") then update set ");
         StringJoiner set = new StringJoiner(", ");
         for (String col : plan.nonKey) {
             int i = plan.schema.indexOf(col);
@@ -784,9 +801,10 @@ public final class LoadEngine {
         return s.toString();
     }
 
-    private String cdcForgetTombstonesSql(Plan plan, TableName tombstones) {
+    private String cdcForgetTombstonesSql(Plan plan, TableName tombstones, boolean reads) {
         return "delete from " + tombstones.quoted() + " d using " + stage + " s where not s." + Identifiers.quote(S_DELETE)
-                + " and " + keyJoin(plan, "d", "s") + " and " + position("d") + " < " + position("s");
+                + " and " + keyJoin(plan, "d", "s") + " and " + (reads ? "(s." + Identifiers.quote(S_READ) + " or " : "")
+                + position("d") + " < " + position("s") + (reads ? ")" : "");
     }
 
     private String cdcDeleteSql(Plan plan) {
@@ -984,7 +1002,7 @@ public final class LoadEngine {
     private RowWriter changeWriter(Plan plan) {
         int n = plan.columns.size();
         int[] flags = plan.unchanged.stream().toArray();
-        Encoding[] extra = new Encoding[4 + flags.length];
+        Encoding[] extra = new Encoding[5 + flags.length];
         Arrays.fill(extra, Encoding.BOOL);
         extra[1] = Encoding.INT8;
         extra[2] = Encoding.INT8;
@@ -998,6 +1016,7 @@ public final class LoadEngine {
             out.value(row.commit);
             out.value(row.change);
             out.value(row.at);
+            out.value(row.read);
             for (int i : flags) {
                 out.value(!row.delete && Unchanged.is(r.get(i)));
             }

@@ -168,13 +168,15 @@ public final class RecordMapper {
      * The event's order. For streamed changes, Debezium's {@code sequence} holds the LSN of the last commit it saw
      * and the change's own LSN; the first never decreases along the stream and, for one row, the second follows
      * the commit order (row locks serialise writers of a row), so the pair orders the changes of each row.
-     * Snapshot reads get {@link EventPosition#ZERO}: they are the oldest version of a row, because the slot streams
-     * every change committed since it was created (at or before the snapshot), and replaying those over the
-     * snapshot converges to the source. A row read by a snapshot therefore never overwrites one the stream wrote.
+     * Snapshot reads get {@code (0, snapshot LSN)}: older than every streamed change (a commit LSN is never 0),
+     * because the slot streams every change committed since the snapshot; and a different position for every
+     * snapshot, so mds-load's CDC mode lets a read replace a row stored by an earlier stream or snapshot (a
+     * re-snapshot after a lost slot brings back what the stream missed) while a replayed read changes nothing.
      */
     static EventPosition position(Struct source, ChangeEvent.Operation operation) {
         if (operation == ChangeEvent.Operation.READ) {
-            return EventPosition.ZERO;
+            Long lsn = source.getInt64("lsn");
+            return new EventPosition(0, lsn == null ? 0 : lsn);
         }
         Long lsn = source.getInt64("lsn");
         long change = lsn == null ? 0 : lsn;
