@@ -174,12 +174,11 @@ public final class RecordMapper {
      * re-snapshot after a lost slot brings back what the stream missed) while a replayed read changes nothing.
      */
     static EventPosition position(Struct source, ChangeEvent.Operation operation) {
-        if (operation == ChangeEvent.Operation.READ) {
-            Long lsn = source.getInt64("lsn");
-            return new EventPosition(0, lsn == null ? 0 : lsn);
-        }
         Long lsn = source.getInt64("lsn");
         long change = lsn == null ? 0 : lsn;
+        if (operation == ChangeEvent.Operation.READ) {
+            return new EventPosition(0, change);
+        }
         String sequence = source.schema().field("sequence") == null ? null : source.getString("sequence");
         long commit = sequence == null ? -1 : firstNumber(sequence);
         return new EventPosition(commit < 0 ? change : commit, change);
