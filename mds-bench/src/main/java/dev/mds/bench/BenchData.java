@@ -4,6 +4,10 @@ import dev.mds.core.FieldType;
 import dev.mds.core.Record;
 import dev.mds.core.Schema;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -11,6 +15,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import javax.sql.DataSource;
 
 /**
  * Deterministic test data shared by suites: the 8-column "transactions" shape (bigint key, text, numeric,
@@ -41,6 +46,32 @@ public final class BenchData {
     public static String ddl8(String quotedTable) {
         return "create table " + quotedTable + " (id bigint primary key, name text, amount numeric(12,2),"
                 + " booked_at timestamptz, paid boolean, quantity integer, score double precision, booked_on date)";
+    }
+
+    /**
+     * Drops and creates {@code quotedTable} as {@link #ddl8}, then checkpoints, so no timed round pays for an
+     * earlier round's writes.
+     */
+    public static void recreate8(DataSource ds, String quotedTable) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists bench");
+            st.execute("drop table if exists " + quotedTable);
+            st.execute(ddl8(quotedTable));
+            st.execute("checkpoint");
+        }
+    }
+
+    /** Row count and a checksum of the contents of {@code quotedTable}; fails on a count other than expected. */
+    public static String checksum(DataSource ds, String quotedTable, long expectedRows) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*), sum(hashtext(t::text)::bigint) from " + quotedTable + " t")) {
+            rs.next();
+            long n = rs.getLong(1);
+            if (n != expectedRows) {
+                throw new AssertionError("expected " + expectedRows + " rows in " + quotedTable + ", found " + n);
+            }
+            return n + " rows, checksum " + rs.getLong(2);
+        }
     }
 
     /** Row {@code id} in version {@code version} (versions differ in amount, paid and score). */

@@ -8,8 +8,6 @@ import dev.mds.core.Record;
 import dev.mds.testing.TestDatabase;
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -35,7 +33,7 @@ public final class BaselineSuite implements BenchSuite {
         Series insert = ctx.series("batched INSERT (rewrite, 1000/batch)");
         String checksum = null;
         for (int round = 0; round <= ctx.rounds(); round++) {
-            reset(ds);
+            BenchData.recreate8(ds, "bench.t");
             copy.time(round, () -> {
                 try (Connection c = ds.getConnection()) {
                     c.setAutoCommit(false);
@@ -45,13 +43,13 @@ public final class BaselineSuite implements BenchSuite {
                     return n;
                 }
             });
-            String afterCopy = verify(ds, rows);
-            reset(ds);
+            String afterCopy = BenchData.checksum(ds, "bench.t", rows);
+            BenchData.recreate8(ds, "bench.t");
             insert.time(round, () -> {
                 BenchData.batchedInsert(ds, "insert into bench.t values (?, ?, ?, ?, ?, ?, ?, ?)", data);
                 return null;
             });
-            String afterInsert = verify(ds, rows);
+            String afterInsert = BenchData.checksum(ds, "bench.t", rows);
             if (!afterCopy.equals(afterInsert) || (checksum != null && !checksum.equals(afterCopy))) {
                 throw new AssertionError("COPY and INSERT loaded different data: " + afterCopy + " vs " + afterInsert);
             }
@@ -63,25 +61,4 @@ public final class BaselineSuite implements BenchSuite {
         ctx.ratio("copy_vs_batched_insert", insert.medianSeconds() / copy.medianSeconds(), ">=", 1.00);
     }
 
-    private static void reset(DataSource ds) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create schema if not exists bench");
-            st.execute("drop table if exists bench.t");
-            st.execute(BenchData.ddl8("bench.t"));
-            st.execute("checkpoint");
-        }
-    }
-
-    /** Row count and a checksum of the contents; fails on a wrong count. */
-    static String verify(DataSource ds, long expectedRows) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select count(*), sum(hashtext(t::text)::bigint) from bench.t t")) {
-            rs.next();
-            long n = rs.getLong(1);
-            if (n != expectedRows) {
-                throw new AssertionError("expected " + expectedRows + " rows, found " + n);
-            }
-            return n + " rows, checksum " + rs.getLong(2);
-        }
-    }
 }

@@ -21,8 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -153,7 +151,7 @@ public final class CsvSuite implements BenchSuite {
         MergeLoader loader = MergeLoader.into(ds, "bench.t").mode(SyncMode.APPEND).build();
         String checksum = null;
         for (int round = 0; round <= ctx.rounds(); round++) {
-            reset(ds);
+            BenchData.recreate8(ds, "bench.t");
             copy.time(round, () -> {
                 try (Connection c = ds.getConnection(); InputStream in = Files.newInputStream(file)) {
                     c.setAutoCommit(false);
@@ -163,15 +161,15 @@ public final class CsvSuite implements BenchSuite {
                     return n;
                 }
             });
-            String afterCopy = BaselineSuite.verify(ds, rows);
-            reset(ds);
+            String afterCopy = BenchData.checksum(ds, "bench.t", rows);
+            BenchData.recreate8(ds, "bench.t");
             mds.time(round, () -> {
                 try (CsvSource csv = CsvSource.builder().path(file).schema(schema).chunkRows(CHUNK_ROWS)
                         .parallelism(2).build()) {
                     return loader.loadAll(csv.batches(), 2, dev.mds.core.ProgressListener.NONE);
                 }
             });
-            String afterMds = BaselineSuite.verify(ds, rows);
+            String afterMds = BenchData.checksum(ds, "bench.t", rows);
             if (!afterCopy.equals(afterMds) || (checksum != null && !checksum.equals(afterCopy))) {
                 throw new AssertionError("COPY and CsvSource+APPEND loaded different data: " + afterCopy + " vs "
                         + afterMds);
@@ -184,14 +182,6 @@ public final class CsvSuite implements BenchSuite {
         ctx.ratio("file_to_table_vs_copy", copy.medianSeconds() / mds.medianSeconds(), ">=", 0.90);
     }
 
-    private static void reset(DataSource ds) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create schema if not exists bench");
-            st.execute("drop table if exists bench.t");
-            st.execute(BenchData.ddl8("bench.t"));
-            st.execute("checkpoint");
-        }
-    }
 
     private static void memory(BenchContext ctx, Path big, long rows) throws Exception {
         long t0 = System.nanoTime();

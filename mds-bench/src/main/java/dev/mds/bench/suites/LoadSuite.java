@@ -13,7 +13,6 @@ import dev.mds.load.SyncMode;
 import dev.mds.testing.TestDatabase;
 import java.io.StringReader;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,31 +60,31 @@ public final class LoadSuite implements BenchSuite {
         String baseSum = null;
         String upsertSum = null;
         for (int round = 0; round <= ctx.rounds(); round++) {
-            recreate(ds);
+            BenchData.recreate8(ds, TABLE);
             copy.time(round, () -> copyIn(ds, baseText));
-            String afterCopy = verify(ds, n);
+            String afterCopy = BenchData.checksum(ds, TABLE, n);
             baseSum = check("raw COPY", baseSum, afterCopy);
 
-            recreate(ds);
+            BenchData.recreate8(ds, TABLE);
             LoadResult ins = insert.time(round, () -> loader.load(baseBatch));
             expect(ins.inserted() == n, "insert: " + ins);
-            check("MergeLoader insert", baseSum, verify(ds, n));
+            check("MergeLoader insert", baseSum, BenchData.checksum(ds, TABLE, n));
 
             settle(ds, baseText);
             LoadResult up = upsertMds.time(round, () -> loader.load(upsertBatch));
             expect(up.inserted() == n / 2 && up.updated() == n / 2, "upsert: " + up);
-            String afterMds = verify(ds, n + n / 2);
+            String afterMds = BenchData.checksum(ds, TABLE, n + n / 2);
 
             settle(ds, baseText);
             upsertJdbc.time(round, () -> jdbcUpsert(ds, upsert));
-            String afterJdbc = verify(ds, n + n / 2);
+            String afterJdbc = BenchData.checksum(ds, TABLE, n + n / 2);
             upsertSum = check("JDBC upsert", upsertSum, afterJdbc);
             check("MergeLoader upsert vs JDBC upsert", afterJdbc, afterMds);
 
             settle(ds, baseText);
             LoadResult same = unchanged.time(round, () -> loader.load(baseBatch));
             expect(same.updated() == 0 && same.inserted() == 0 && same.unchanged() == n, "unchanged: " + same);
-            check("MergeLoader unchanged", baseSum, verify(ds, n));
+            check("MergeLoader unchanged", baseSum, BenchData.checksum(ds, TABLE, n));
             if (round == 0) {
                 ctx.detail("results: %s | %s | %s", ins, up, same);
             }
@@ -125,33 +124,13 @@ public final class LoadSuite implements BenchSuite {
         return null;
     }
 
-    /** An empty table with the primary key, after a checkpoint so no round pays for an earlier one's writes. */
-    private static void recreate(DataSource ds) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("create schema if not exists bench");
-            st.execute("drop table if exists " + TABLE);
-            st.execute(BenchData.ddl8(TABLE));
-            st.execute("checkpoint");
-        }
-    }
-
     /** The table holding the N base rows, vacuumed and analysed, checkpointed. */
     private static void settle(DataSource ds, String baseText) throws Exception {
-        recreate(ds);
+        BenchData.recreate8(ds, TABLE);
         copyIn(ds, baseText);
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("vacuum analyze " + TABLE);
             st.execute("checkpoint");
-        }
-    }
-
-    private static String verify(DataSource ds, long expectedRows) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select count(*), sum(hashtext(t::text)::bigint) from " + TABLE + " t")) {
-            rs.next();
-            long count = rs.getLong(1);
-            expect(count == expectedRows, "expected " + expectedRows + " rows, found " + count);
-            return count + " rows, checksum " + rs.getLong(2);
         }
     }
 
