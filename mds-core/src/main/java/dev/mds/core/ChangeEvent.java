@@ -16,7 +16,7 @@ import java.util.Optional;
  *
  * @param operation what happened
  * @param source the source table
- * @param key the key columns' values
+ * @param key the key columns' values (none for a {@link Operation#TRUNCATE})
  * @param before the row before the change, when the source sends it (updates and deletes, depending on the
  *     source's settings)
  * @param after the row after the change (absent for deletes)
@@ -35,7 +35,9 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         /** Deleted. */
         DELETE,
         /** Read by a snapshot of the existing rows. */
-        READ
+        READ,
+        /** Every row of the table removed at once ({@code TRUNCATE}): no key, no images. */
+        TRUNCATE
     }
 
     public ChangeEvent {
@@ -46,10 +48,13 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         Objects.requireNonNull(after, "after");
         Objects.requireNonNull(position, "position");
         Objects.requireNonNull(commitTime, "commitTime");
-        if (operation == Operation.DELETE && after.isPresent()) {
+        if (operation == Operation.TRUNCATE && (key.size() != 0 || before.isPresent() || after.isPresent())) {
+            throw new IllegalArgumentException("a TRUNCATE event has no key and no images");
+        }
+        if ((operation == Operation.DELETE || operation == Operation.TRUNCATE) && after.isPresent()) {
             throw new IllegalArgumentException("a DELETE event has no after image");
         }
-        if (operation != Operation.DELETE && after.isEmpty()) {
+        if (operation != Operation.DELETE && operation != Operation.TRUNCATE && after.isEmpty()) {
             throw new IllegalArgumentException("a " + operation + " event needs an after image");
         }
     }
@@ -68,6 +73,12 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
 
     public static ChangeEvent delete(TableName source, Record key, EventPosition position, Instant commitTime) {
         return new ChangeEvent(Operation.DELETE, source, key, Optional.empty(), Optional.empty(), position, commitTime);
+    }
+
+    /** Every row of {@code source} removed at {@code position} (a {@code TRUNCATE}). */
+    public static ChangeEvent truncate(TableName source, EventPosition position, Instant commitTime) {
+        return new ChangeEvent(Operation.TRUNCATE, source, Record.of(), Optional.empty(), Optional.empty(), position,
+                commitTime);
     }
 
     /** This event with a before image. */

@@ -85,6 +85,11 @@ class SchemaAndRecordTest {
         assertThat(delete.after()).isEmpty();
         assertThatThrownBy(() -> new ChangeEvent(ChangeEvent.Operation.CREATE, t, Record.of(1), Optional.empty(),
                 Optional.empty(), EventPosition.ZERO, now)).hasMessageContaining("needs an after image");
+        ChangeEvent truncate = ChangeEvent.truncate(t, new EventPosition(7, 7), now);
+        assertThat(truncate.key().size()).isZero();
+        assertThat(truncate.isDelete()).isFalse();
+        assertThatThrownBy(() -> new ChangeEvent(ChangeEvent.Operation.TRUNCATE, t, Record.of(1), Optional.empty(),
+                Optional.empty(), EventPosition.ZERO, now)).hasMessageContaining("TRUNCATE event has no key");
         assertThatThrownBy(() -> new ChangeBatch(t, Schema.of(Field.of("user_id", FieldType.INT)), List.of("id"),
                 List.of(), Optional.empty())).hasMessageContaining("no column 'id'");
     }

@@ -56,6 +56,9 @@ import javax.sql.DataSource;
  * A snapshot read ({@link dev.mds.core.ChangeEvent.Operation#READ}) is the source's state when it was read: it
  * replaces a row stored at any other position and removes the key's tombstone (a re-snapshot after a lost
  * replication slot brings back what the stream missed); a read already stored at its own position changes nothing.
+ * A {@link dev.mds.core.ChangeEvent.Operation#TRUNCATE} removes every row stored at an older position (each becomes a
+ * tombstone at the truncate's position, or with {@link DeleteMode#SOFT} is marked deleted) before the batch's
+ * later events apply.
  * With {@link DeleteMode#SOFT} a delete sets {@code _deleted_at} on the row instead of removing it. Column names
  * starting with {@code _mds_} are reserved.
  *
@@ -232,7 +235,9 @@ public final class MergeLoader {
 
     /**
      * The statements a load of a batch with this schema would run now, in order, given the target's current
-     * state (read from the database). {@code COPY} statements stand for the streamed rows.
+     * state (read from the database). {@code COPY} statements stand for the streamed rows. In CDC mode a batch
+     * holding a {@code TRUNCATE} first runs three more (tombstones for the rows older than it, then their delete;
+     * one {@code UPDATE} with {@link DeleteMode#SOFT}), which depend on its position and are logged at DEBUG.
      */
     public List<String> sql(Schema schema) {
         Objects.requireNonNull(schema, "schema");

@@ -238,6 +238,45 @@ class CdcApplyTest {
                 row(1, "a-again", null), row(2, "b", null));
     }
 
+    static ChangeEvent truncate(long lsn) {
+        return ChangeEvent.truncate(SRC, new EventPosition(lsn, lsn), T.plusSeconds(lsn));
+    }
+
+    @Test
+    void aTruncateRemovesEveryOlderRowAndLeavesTombstonesSoReplaysStayOut(DataSource ds) {
+        MergeLoader loader = loader(ds, "truncated");
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11), create(3, "c", "z", 12)));
+        ChangeBatch withTruncate = batch(update(1, "a2", "x", 40), truncate(50), create(2, "after", "w", 51));
+        LoadResult r = loader.load(withTruncate);
+        assertThat(r.deleted()).isEqualTo(3);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.truncated").columns("user_id", "name", "_mds_commit").containsExactlyInAnyOrder(row(2, "after", 51));
+        assertThatTable(ds, "raw.truncated_mds_tombstones").columns("user_id", "_mds_commit", "_deleted_at")
+                .containsExactlyInAnyOrder(row(1, 50, T.plusSeconds(50)), row(3, 50, T.plusSeconds(50)));
+        assertThat(loader.load(batch(create(1, "a", "x", 10), update(3, "c2", "z", 40))).changed())
+                .as("events older than the truncate").isZero();
+        assertThat(loader.load(withTruncate).changed()).as("the same batch again").isZero();
+        loader.load(batch(create(3, "c-new", "z", 60)));
+        assertThatTable(ds, "raw.truncated").columns("user_id", "name").containsExactlyInAnyOrder(row(2, "after"), row(3, "c-new"));
+    }
+
+    @Test
+    void aTruncateWithSoftDeletesMarksTheRowsAndATruncateFirstCreatesAnEmptyTarget(DataSource ds) {
+        MergeLoader soft = MergeLoader.into(ds, TableName.of("raw", "truncated_soft")).mode(SyncMode.CDC)
+                .deleteMode(DeleteMode.SOFT).build();
+        soft.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        soft.load(batch(delete(2, 20)));
+        assertThat(soft.load(batch(truncate(30))).deleted()).isEqualTo(1);
+        assertThatTable(ds, "raw.truncated_soft").columns("user_id", "_deleted_at", "_mds_commit").containsExactlyInAnyOrder(
+                row(1, T.plusSeconds(30), 30), row(2, T.plusSeconds(20), 20));
+        soft.load(batch(create(1, "back", "x", 31)));
+        assertThatTable(ds, "raw.truncated_soft").columns("user_id", "name", "_deleted_at").contains(row(1, "back", null));
+
+        MergeLoader fresh = loader(ds, "truncated_first");
+        assertThat(fresh.load(batch(truncate(5))).deleted()).isZero();
+        assertThatTable(ds, "raw.truncated_first").exists().isEmpty();
+    }
+
     @Test
     void tombstoneTableAppearsWithTheFirstDeleteAndThenProtectsAgainstReplays(DataSource ds) {
         MergeLoader loader = loader(ds, "lazy");

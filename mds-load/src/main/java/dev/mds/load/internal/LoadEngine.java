@@ -283,7 +283,8 @@ public final class LoadEngine {
         boolean locked = tryLock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet());
-        List<Row> rows = folded(batch, probe, rejects);
+        Folded folded = folded(batch, probe, rejects);
+        List<Row> rows = folded.rows();
         BitSet unchanged = new BitSet();
         for (Row r : rows) {
             if (!r.delete) {
@@ -303,15 +304,19 @@ public final class LoadEngine {
             reads |= r.read;
         }
         Tombstones remembered = null;
+        long truncated = 0;
         if (locked) {
             ensureTarget(c, plan, existing);
+            if (folded.truncate().isPresent()) {
+                truncated = truncate(c, plan, folded.truncate().get(), tombstones);
+            }
             boolean[] targetEmpty = new boolean[1];
             remembered = tombstoneState(c, tombstones, targetEmpty);
             if (unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && targetEmpty[0]) {
                 // a snapshot into an empty table (and no remembered deletes): COPY straight into it
                 long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestampText(c)), rejects);
                 writeRejects(c, rejects);
-                return result(new long[] {n, 0, 0}, n, rejects, t0);
+                return result(new long[] {n, 0, truncated}, n, rejects, t0);
             }
             if (unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && !rows.isEmpty() && onlyCreates(batch)) {
                 // inserts of new keys (a stream of INSERTs): COPY straight into the target inside a savepoint; a key
@@ -319,7 +324,7 @@ public final class LoadEngine {
                 long n = tryInsertOnly(c, plan, rows);
                 if (n >= 0) {
                     writeRejects(c, rejects);
-                    return result(new long[] {n, 0, 0}, n, rejects, t0);
+                    return result(new long[] {n, 0, truncated}, n, rejects, t0);
                 }
             }
         }
@@ -328,6 +333,9 @@ public final class LoadEngine {
         if (!locked) {
             lock(c);
             ensureTarget(c, plan);
+            if (folded.truncate().isPresent()) {
+                truncated = truncate(c, plan, folded.truncate().get(), tombstones);
+            }
             remembered = tombstoneState(c, tombstones, new boolean[1]);
         }
         // Under the lock only mds loads of this target write its tombstones: statements that cannot change
@@ -348,7 +356,7 @@ public final class LoadEngine {
         // the stage goes at commit (on commit drop); a later load in this transaction drops it first
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
         writeRejects(c, rejects);
-        return result(new long[] {counts[0], counts[1], deleted}, staged, rejects, t0);
+        return result(new long[] {counts[0], counts[1], deleted + truncated}, staged, rejects, t0);
     }
 
     private static boolean onlyCreates(ChangeBatch batch) {
@@ -411,8 +419,15 @@ public final class LoadEngine {
         return isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
     }
 
-    /** One row per key: the events of a key folded in position order; unchanged markers filled from earlier events. */
-    private List<Row> folded(ChangeBatch batch, Plan plan, Rejects rejects) {
+    /** The rows of a change batch, one per key, and the batch's last {@code TRUNCATE} (the rows come after it). */
+    private record Folded(List<Row> rows, Optional<ChangeEvent> truncate) {
+    }
+
+    /**
+     * One row per key: the events of a key folded in position order; unchanged markers filled from earlier events.
+     * A {@code TRUNCATE} drops what the events before it folded: only what follows it is staged.
+     */
+    private Folded folded(ChangeBatch batch, Plan plan, Rejects rejects) {
         List<ChangeEvent> events = batch.events();
         int count = events.size();
         int[] order = null;   // null: the events are already in position order (the usual case), no sort needed
@@ -434,10 +449,20 @@ public final class LoadEngine {
         int width = batch.schema().size();
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
+        ChangeEvent truncate = null;
         for (int n = 0; n < count; n++) {
             int i = order == null ? n : order[n];
             ChangeEvent e = events.get(i);
             long number = i + 1L;
+            if (e.operation() == ChangeEvent.Operation.TRUNCATE) {
+                if (e.position().commit() < 0 || e.position().change() < 0) {
+                    throw new IllegalArgumentException(target + " event " + number + ": TRUNCATE position "
+                            + e.position() + " is beyond 2^63, which the loader cannot store");
+                }
+                byKey.clear();
+                truncate = e;
+                continue;
+            }
             Object[] keyValues = new Object[keyWidth];
             Record image = e.after().or(e::before).orElse(null);
             boolean eventKey = keyFromEvent && e.key().size() == keyWidth;
@@ -515,7 +540,7 @@ public final class LoadEngine {
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
                     e.position().commit(), e.position().change(), e.commitTime()));
         }
-        return new ArrayList<>(byKey.values());
+        return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate));
     }
 
 
@@ -805,6 +830,54 @@ public final class LoadEngine {
         return "delete from " + tombstones.quoted() + " d using " + stage + " s where not s." + Identifiers.quote(S_DELETE)
                 + " and " + keyJoin(plan, "d", "s") + " and " + (reads ? "(s." + Identifiers.quote(S_READ) + " or " : "")
                 + position("d") + " < " + position("s") + (reads ? ")" : "");
+    }
+
+    /**
+     * Applies a {@code TRUNCATE} at {@code e}'s position, under the load lock, before the batch's later events: every
+     * row stored at an older position goes. With {@link DeleteMode#HARD} each such row first becomes a tombstone at
+     * the truncate's position (so a replayed older insert stays out, as after a delete); with
+     * {@link DeleteMode#SOFT} it is marked deleted. Rows at a newer position (a truncate replayed after them) stay.
+     *
+     * @return rows removed or marked
+     */
+    private long truncate(Connection c, Plan plan, ChangeEvent e, TableName tombstones) {
+        List<String> statements = truncateSql(plan, e, tombstones);
+        long removed = 0;
+        for (String sql : statements) {
+            removed = Sql.update(c, sql);
+        }
+        LOG.debug("{}: TRUNCATE at {} removed {} rows", target, e.position(), removed);
+        return removed;
+    }
+
+    /** The statements of {@link #truncate}; the last one's row count is the rows removed or marked. */
+    private List<String> truncateSql(Plan plan, ChangeEvent e, TableName tombstones) {
+        String at = "timestamptz 'epoch' + " + (e.commitTime().getEpochSecond() * 1_000_000L + e.commitTime().getNano() / 1_000)
+                + " * interval '1 microsecond'";
+        String p = "(" + e.position().commit() + "::bigint, " + e.position().change() + "::bigint)";
+        String older = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + p + ")";
+        if (spec.deleteMode() == DeleteMode.SOFT) {
+            StringJoiner set = new StringJoiner(", ");
+            set.add(Identifiers.quote(DELETED_AT) + " = " + at);
+            set.add(Identifiers.quote(COMMIT) + " = " + e.position().commit());
+            set.add(Identifiers.quote(CHANGE) + " = " + e.position().change());
+            spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+            return List.of("update " + target.quoted() + " t set " + set + " where " + older + " and t."
+                    + Identifiers.quote(DELETED_AT) + " is null");
+        }
+        List<String> cols = new ArrayList<>(plan.key);
+        cols.add(COMMIT);
+        cols.add(CHANGE);
+        cols.add(DELETED_AT);
+        return List.of(createTombstones(plan, tombstones),
+                "insert into " + tombstones.quoted() + " as d (" + Identifiers.quoteAll(cols) + ") select "
+                        + Identifiers.quoteAll("t", plan.key) + ", " + e.position().commit() + ", " + e.position().change()
+                        + ", " + at + " from " + target.quoted() + " t where " + older + " on conflict ("
+                        + Identifiers.quoteAll(plan.key) + ") do update set " + Identifiers.quote(COMMIT) + " = excluded."
+                        + Identifiers.quote(COMMIT) + ", " + Identifiers.quote(CHANGE) + " = excluded."
+                        + Identifiers.quote(CHANGE) + ", " + Identifiers.quote(DELETED_AT) + " = excluded."
+                        + Identifiers.quote(DELETED_AT) + " where " + position("d") + " < " + position("excluded"),
+                "delete from " + target.quoted() + " t where " + older);
     }
 
     private String cdcDeleteSql(Plan plan) {

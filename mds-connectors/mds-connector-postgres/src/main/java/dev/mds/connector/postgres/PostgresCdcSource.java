@@ -312,6 +312,36 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
     }
 
+    /**
+     * The key columns of a source table: those given with {@code key(...)}, else its primary key in column order.
+     * Asked only when a {@code TRUNCATE} (which carries no key) is the first event of a table.
+     */
+    private List<String> keyColumns(TableName table) {
+        List<String> given = config.keys.get(table);
+        if (given != null) {
+            return given;
+        }
+        String sql = "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
+                + " and a.attnum = any(i.indkey) where i.indrelid = to_regclass(?) and i.indisprimary"
+                + " order by array_position(i.indkey, a.attnum)";
+        try (Connection c = sourceConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table.quoted());
+            List<String> keys = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(rs.getString(1));
+                }
+            }
+            if (keys.isEmpty()) {
+                throw new MdsException("a TRUNCATE of " + table + " arrived, but the table has no primary key and no key"
+                        + " columns were given with key(...)");
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the primary key of " + table + " for its TRUNCATE: " + e.getMessage(), e);
+        }
+    }
+
     private Connection sourceConnection() throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://" + config.host + ":" + config.port + "/" + config.database,
                 config.user, config.password);
@@ -394,6 +424,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         p.setProperty("hstore.handling.mode", "json");
         p.setProperty("unavailable.value.placeholder", RecordMapper.PLACEHOLDER);
         p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("skipped.operations", "none");   // Debezium skips TRUNCATE by default; mds carries it
         p.setProperty("heartbeat.interval.ms", Long.toString(config.heartbeat.toMillis()));
         if (!config.heartbeat.isZero()) {
             // A heartbeat alone cannot move the slot when only uncaptured tables change (pgoutput sends nothing for
@@ -433,7 +464,7 @@ public final class PostgresCdcSource implements AutoCloseable {
     private final class BatchConsumer implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
-        private final RecordMapper mapper = new RecordMapper();
+        private final RecordMapper mapper = new RecordMapper(PostgresCdcSource.this::keyColumns);
         private final java.util.concurrent.ExecutorService loader;
         private Pending pending;
         private Connection lagConnection;

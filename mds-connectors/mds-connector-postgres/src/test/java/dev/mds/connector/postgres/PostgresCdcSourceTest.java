@@ -3,6 +3,8 @@ package dev.mds.connector.postgres;
 import static dev.mds.connector.postgres.Cdc.awaitSame;
 import static dev.mds.connector.postgres.Cdc.count;
 import static dev.mds.connector.postgres.Cdc.sql;
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -221,6 +223,36 @@ class PostgresCdcSourceTest {
         }
         assertThat(count(ds, "select count(*) from w13.t_mds_tombstones")).isZero();
         Cdc.dropSlot(ds, "t_lost");
+    }
+
+    /** A TRUNCATE at the source empties the target, also as the first event after a restart, and rows after it stay. */
+    @Test
+    void aTruncateAtTheSourceEmptiesTheTarget(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s14", "create table s14.t (id int primary key, v text)",
+                "create table s14.other (k text, n int, v text, primary key (n, k))",
+                "insert into s14.t select g, 'v' || g from generate_series(1, 30) g",
+                "insert into s14.other select 'k' || g, g, 'o' from generate_series(1, 5) g");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "w14");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_trunc", "s14.t", "s14.other").build(), load)) {
+            awaitSame(ds, "s14.t", "w14.t", "id, v");
+            awaitSame(ds, "s14.other", "w14.other", "k, n, v");
+            sql(ds, "begin; insert into s14.t values (31, 'gone too'); truncate s14.t;"
+                    + " insert into s14.t values (1, 'after'), (2, 'after'); commit");
+            awaitSame(ds, "s14.t", "w14.t", "id, v");
+            assertThat(run.events()).filteredOn(e -> e.operation() == ChangeEvent.Operation.TRUNCATE).hasSize(1);
+        }
+        assertThat(count(ds, "select count(*) from w14.t_mds_tombstones where id between 3 and 30")).as("one per truncated row")
+                .isEqualTo(28);
+        assertThat(count(ds, "select count(*) from w14.t_mds_tombstones where id in (1, 2)")).as("re-inserted after it").isZero();
+        // after a restart the mapper knows no table yet: a TRUNCATE first reads the key from the source
+        sql(ds, "truncate s14.other");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_trunc", "s14.t", "s14.other").build(), load)) {
+            Cdc.await("the truncate of s14.other", Duration.ofSeconds(60), () -> count(ds, "select count(*) from w14.other") == 0);
+            assertThat(run.events()).hasSize(1);
+        }
+        assertThatTable(ds, "w14.other_mds_tombstones").columns("k", "n").contains(row("k1", 1), row("k5", 5));
+        Cdc.dropSlot(ds, "t_trunc");
     }
 
     @Test

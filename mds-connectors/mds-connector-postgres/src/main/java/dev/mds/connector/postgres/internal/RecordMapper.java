@@ -44,6 +44,22 @@ public final class RecordMapper {
     private static final long NANOS_PER_MICRO = 1_000L;
 
     private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
+    private final Function<TableName, List<String>> keyLookup;
+
+    /** A mapper for sources whose first event of a table is never a {@code TRUNCATE} (it carries no key). */
+    public RecordMapper() {
+        this(t -> {
+            throw new MdsException("a TRUNCATE of " + t + " arrived before any other event of it, and its key columns are unknown");
+        });
+    }
+
+    /**
+     * @param keyLookup the key columns of a table, asked only when a {@code TRUNCATE} (which carries no key) is the
+     *     first event of the table's current schema
+     */
+    public RecordMapper(Function<TableName, List<String>> keyLookup) {
+        this.keyLookup = keyLookup;
+    }
 
     /** A mapped event and the shape (table, schema, key) of its table at that moment. */
     public record Mapped(Shape shape, ChangeEvent event) {
@@ -88,22 +104,27 @@ public final class RecordMapper {
     /**
      * Maps one data change record.
      *
-     * @return empty for operations mds does not carry (truncate, logical messages)
+     * @return empty for operations mds does not carry (logical messages)
      */
     public Optional<Mapped> map(SourceRecord r) {
         Struct value = (Struct) r.value();
         String op = value.getString("op");
         Struct source = value.getStruct("source");
-        Shape shape = shape(r, value, source);
         ChangeEvent.Operation operation;
         switch (op) {
             case "c" -> operation = ChangeEvent.Operation.CREATE;
             case "u" -> operation = ChangeEvent.Operation.UPDATE;
             case "d" -> operation = ChangeEvent.Operation.DELETE;
             case "r" -> operation = ChangeEvent.Operation.READ;
+            case "t" -> operation = ChangeEvent.Operation.TRUNCATE;
             default -> {
                 return Optional.empty();
             }
+        }
+        Shape shape = shape(r, value, source, operation);
+        if (operation == ChangeEvent.Operation.TRUNCATE) {
+            return Optional.of(new Mapped(shape, ChangeEvent.truncate(shape.table, position(source, operation),
+                    commitTime(source))));
         }
         Record key = key(shape, r);
         EventPosition position = position(source, operation);
@@ -117,17 +138,24 @@ public final class RecordMapper {
         return Optional.of(new Mapped(shape, event));
     }
 
-    private Shape shape(SourceRecord r, Struct value, Struct source) {
+    private Shape shape(SourceRecord r, Struct value, Struct source, ChangeEvent.Operation operation) {
         org.apache.kafka.connect.data.Schema rowSchema = value.schema().field("after").schema();
         Shape shape = shapes.get(rowSchema);
         if (shape != null) {
             return shape;
         }
         TableName table = TableName.of(source.getString("schema"), source.getString("table"));
-        if (r.keySchema() == null || r.keySchema().fields().isEmpty()) {
+        List<String> keys = new ArrayList<>();
+        if (operation == ChangeEvent.Operation.TRUNCATE) {
+            keys.addAll(keyLookup.apply(table));   // a TRUNCATE carries no key
+        } else if (r.keySchema() == null || r.keySchema().fields().isEmpty()) {
             throw new MdsException("table " + table + " has no primary key, so its change events carry no key:"
                     + " add a primary key, or name the key columns with PostgresCdcSource.Builder.key(\"" + table
                     + "\", ...) and set REPLICA IDENTITY FULL on the table");
+        } else {
+            for (org.apache.kafka.connect.data.Field f : r.keySchema().fields()) {
+                keys.add(f.name());
+            }
         }
         Schema.Builder sb = Schema.builder();
         List<Function<Object, Object>> converters = new ArrayList<>();
@@ -135,10 +163,6 @@ public final class RecordMapper {
             FieldType type = fieldType(table, f.name(), f.schema());
             sb.add(new Field(f.name(), type, f.schema().isOptional()));
             converters.add(converter(f.schema()));
-        }
-        List<String> keys = new ArrayList<>();
-        for (org.apache.kafka.connect.data.Field f : r.keySchema().fields()) {
-            keys.add(f.name());
         }
         shape = new Shape(table, sb.build(), List.copyOf(keys), List.copyOf(converters));
         shapes.put(rowSchema, shape);
