@@ -46,13 +46,6 @@ public final class RecordMapper {
     private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
     private final Function<TableName, List<String>> keyLookup;
 
-    /** A mapper for sources whose first event of a table is never a {@code TRUNCATE} (it carries no key). */
-    public RecordMapper() {
-        this(t -> {
-            throw new MdsException("a TRUNCATE of " + t + " arrived before any other event of it, and its key columns are unknown");
-        });
-    }
-
     /**
      * @param keyLookup the key columns of a table, asked only when a {@code TRUNCATE} (which carries no key) is the
      *     first event of the table's current schema
