@@ -872,11 +872,7 @@ public final class LoadEngine {
         return List.of(createTombstones(plan, tombstones),
                 "insert into " + tombstones.quoted() + " as d (" + Identifiers.quoteAll(cols) + ") select "
                         + Identifiers.quoteAll("t", plan.key) + ", " + e.position().commit() + ", " + e.position().change()
-                        + ", " + at + " from " + target.quoted() + " t where " + older + " on conflict ("
-                        + Identifiers.quoteAll(plan.key) + ") do update set " + Identifiers.quote(COMMIT) + " = excluded."
-                        + Identifiers.quote(COMMIT) + ", " + Identifiers.quote(CHANGE) + " = excluded."
-                        + Identifiers.quote(CHANGE) + ", " + Identifiers.quote(DELETED_AT) + " = excluded."
-                        + Identifiers.quote(DELETED_AT) + " where " + position("d") + " < " + position("excluded"),
+                        + ", " + at + " from " + target.quoted() + " t where " + older + keepNewerTombstone(plan),
                 "delete from " + target.quoted() + " t where " + older);
     }
 
@@ -902,7 +898,12 @@ public final class LoadEngine {
         String q = Identifiers.quoteAll(cols) + ", " + Identifiers.quote(DELETED_AT);
         return "insert into " + tombstones.quoted() + " as d (" + q + ") select " + Identifiers.quoteAll("s", cols)
                 + ", s." + Identifiers.quote(S_AT) + " from " + stage + " s where s." + Identifiers.quote(S_DELETE)
-                + " on conflict (" + Identifiers.quoteAll(plan.key) + ") do update set "
+                + keepNewerTombstone(plan);
+    }
+
+    /** The conflict clause of a tombstone insert (alias {@code d}): a key's tombstone moves only to a newer delete. */
+    private static String keepNewerTombstone(Plan plan) {
+        return " on conflict (" + Identifiers.quoteAll(plan.key) + ") do update set "
                 + Identifiers.quote(COMMIT) + " = excluded." + Identifiers.quote(COMMIT) + ", "
                 + Identifiers.quote(CHANGE) + " = excluded." + Identifiers.quote(CHANGE) + ", "
                 + Identifiers.quote(DELETED_AT) + " = excluded." + Identifiers.quote(DELETED_AT)
