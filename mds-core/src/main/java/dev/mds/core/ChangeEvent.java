@@ -16,7 +16,7 @@ import java.util.Optional;
  *
  * @param operation what happened
  * @param source the source table
- * @param key the key columns' values (none for a {@link Operation#TRUNCATE})
+ * @param key the key columns' values (none for a {@linkplain Operation#isTableWide() table-wide} event)
  * @param before the row before the change, when the source sends it (updates and deletes, depending on the
  *     source's settings)
  * @param after the row after the change (absent for deletes)
@@ -37,7 +37,17 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         /** Read by a snapshot of the existing rows. */
         READ,
         /** Every row of the table removed at once ({@code TRUNCATE}): no key, no images. */
-        TRUNCATE
+        TRUNCATE,
+        /**
+         * The snapshot whose reads carry this event's position has read every row of the table: a row it did not
+         * read is gone from the source. No key, no images.
+         */
+        SNAPSHOT_COMPLETE;
+
+        /** Whether the event is about the whole table rather than one row (no key, no images). */
+        public boolean isTableWide() {
+            return this == TRUNCATE || this == SNAPSHOT_COMPLETE;
+        }
     }
 
     public ChangeEvent {
@@ -48,13 +58,13 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         Objects.requireNonNull(after, "after");
         Objects.requireNonNull(position, "position");
         Objects.requireNonNull(commitTime, "commitTime");
-        if (operation == Operation.TRUNCATE && (key.size() != 0 || before.isPresent() || after.isPresent())) {
-            throw new IllegalArgumentException("a TRUNCATE event has no key and no images");
+        if (operation.isTableWide() && (key.size() != 0 || before.isPresent() || after.isPresent())) {
+            throw new IllegalArgumentException("a " + operation + " event has no key and no images");
         }
-        if ((operation == Operation.DELETE || operation == Operation.TRUNCATE) && after.isPresent()) {
+        if (operation == Operation.DELETE && after.isPresent()) {
             throw new IllegalArgumentException("a DELETE event has no after image");
         }
-        if (operation != Operation.DELETE && operation != Operation.TRUNCATE && after.isEmpty()) {
+        if (operation != Operation.DELETE && !operation.isTableWide() && after.isEmpty()) {
             throw new IllegalArgumentException("a " + operation + " event needs an after image");
         }
     }
@@ -79,6 +89,14 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
     public static ChangeEvent truncate(TableName source, EventPosition position, Instant commitTime) {
         return new ChangeEvent(Operation.TRUNCATE, source, Record.of(), Optional.empty(), Optional.empty(), position,
                 commitTime);
+    }
+
+    /**
+     * The snapshot whose reads of {@code source} carry {@code position} is complete: rows it did not read are gone.
+     */
+    public static ChangeEvent snapshotComplete(TableName source, EventPosition position, Instant commitTime) {
+        return new ChangeEvent(Operation.SNAPSHOT_COMPLETE, source, Record.of(), Optional.empty(), Optional.empty(),
+                position, commitTime);
     }
 
     /** This event with a before image. */

@@ -89,7 +89,7 @@ class SchemaAndRecordTest {
         assertThat(truncate.key().size()).isZero();
         assertThat(truncate.isDelete()).isFalse();
         assertThatThrownBy(() -> new ChangeEvent(ChangeEvent.Operation.TRUNCATE, t, Record.of(1), Optional.empty(),
-                Optional.empty(), EventPosition.ZERO, now)).hasMessageContaining("TRUNCATE event has no key");
+                Optional.empty(), EventPosition.ZERO, now)).hasMessageContaining("a TRUNCATE event has no key");
         assertThatThrownBy(() -> new ChangeBatch(t, Schema.of(Field.of("user_id", FieldType.INT)), List.of("id"),
                 List.of(), Optional.empty())).hasMessageContaining("no column 'id'");
     }

@@ -58,7 +58,8 @@ import javax.sql.DataSource;
  * replication slot brings back what the stream missed); a read already stored at its own position changes nothing.
  * A {@link dev.mds.core.ChangeEvent.Operation#TRUNCATE} removes every row stored at an older position (each becomes a
  * tombstone at the truncate's position, or with {@link DeleteMode#SOFT} is marked deleted) before the batch's
- * later events apply.
+ * later events apply. A {@link dev.mds.core.ChangeEvent.Operation#SNAPSHOT_COMPLETE} removes the rows that snapshot
+ * did not read and that were stored before it began (see the README).
  * With {@link DeleteMode#SOFT} a delete sets {@code _deleted_at} on the row instead of removing it. Column names
  * starting with {@code _mds_} are reserved.
  *

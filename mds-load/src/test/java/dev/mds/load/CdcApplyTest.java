@@ -227,6 +227,41 @@ class CdcApplyTest {
                 row(1, "a-new-stream"), row(2, "b-again"), row(3, "c-streamed"), row(4, "d"));
     }
 
+    static ChangeEvent snapshotComplete(long snapshotLsn) {
+        return ChangeEvent.snapshotComplete(SRC, new EventPosition(0, snapshotLsn), T.plusSeconds(snapshotLsn));
+    }
+
+    /**
+     * The end of a table's re-snapshot removes the rows it did not read (gone from the source while nothing
+     * streamed), keeps those read in earlier batches and those this batch writes after the reads.
+     */
+    @Test
+    void aCompletedSnapshotRemovesTheRowsItDidNotRead(DataSource ds) {
+        MergeLoader loader = loader(ds, "swept");
+        loader.load(batch(read(1, "a", "x", 5), read(2, "b", "y", 5), read(3, "c", "z", 5), read(4, "d", "w", 5),
+                snapshotComplete(5)));
+        loader.load(batch(update(2, "b-streamed", "y", 10), create(5, "e", "v", 11)));
+        // slot lost; meanwhile 2 and 4 are deleted at the source; the re-snapshot reads 1, 3, 5 over two batches
+        loader.load(batch(read(1, "a", "x", 900)));
+        LoadResult last = loader.load(batch(read(3, "c", "z", 900), read(5, "e", "v", 900), snapshotComplete(900),
+                create(6, "streamed after", "u", 901)));
+        assertThat(last.deleted()).isEqualTo(2);
+        assertThatTable(ds, "raw.swept").columns("user_id", "name").containsExactlyInAnyOrder(
+                row(1, "a"), row(3, "c"), row(5, "e"), row(6, "streamed after"));
+        assertThat(loader.load(batch(read(3, "c", "z", 900), snapshotComplete(900))).changed())
+                .as("the last batch of the snapshot again").isZero();
+    }
+
+    @Test
+    void aCompletedSnapshotWithSoftDeletesMarksTheRowsItDidNotRead(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "swept_soft")).mode(SyncMode.CDC)
+                .deleteMode(DeleteMode.SOFT).build();
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        loader.load(batch(read(1, "a", "x", 900), snapshotComplete(900)));
+        assertThatTable(ds, "raw.swept_soft").columns("user_id", "_deleted_at", "_mds_commit", "_mds_change")
+                .containsExactlyInAnyOrder(row(1, null, 0, 900), row(2, T.plusSeconds(900), 0, 900));
+    }
+
     @Test
     void aSnapshotReadRevivesASoftDeletedRow(DataSource ds) {
         MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "resnap_soft")).mode(SyncMode.CDC)

@@ -29,6 +29,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -312,13 +313,15 @@ public final class LoadEngine {
             }
             boolean[] targetEmpty = new boolean[1];
             remembered = tombstoneState(c, tombstones, targetEmpty);
-            if (unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && targetEmpty[0]) {
+            boolean sweep = folded.snapshotComplete().isPresent();   // needs the stage: the keys of this batch
+            if (!sweep && unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && targetEmpty[0]) {
                 // a snapshot into an empty table (and no remembered deletes): COPY straight into it
                 long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestampText(c)), rejects);
                 writeRejects(c, rejects);
                 return result(new long[] {n, 0, truncated}, n, rejects, t0);
             }
-            if (unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && !rows.isEmpty() && onlyCreates(batch)) {
+            if (!sweep && unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && !rows.isEmpty()
+                    && onlyCreates(batch)) {
                 // inserts of new keys (a stream of INSERTs): COPY straight into the target inside a savepoint; a key
                 // that is there already (a replay) or a bad value undoes it and the batch goes the usual way
                 long n = tryInsertOnly(c, plan, rows);
@@ -352,6 +355,9 @@ public final class LoadEngine {
         if (deletes) {
             deleted = Sql.update(c, cdcDeleteSql(plan));
             Sql.update(c, cdcTombstoneSql(plan, tombstones));
+        }
+        if (folded.snapshotComplete().isPresent()) {
+            deleted += Sql.update(c, sweepSql(plan, folded.snapshotComplete().get()));
         }
         // the stage goes at commit (on commit drop); a later load in this transaction drops it first
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
@@ -419,8 +425,11 @@ public final class LoadEngine {
         return isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
     }
 
-    /** The rows of a change batch, one per key, and the batch's last {@code TRUNCATE} (the rows come after it). */
-    private record Folded(List<Row> rows, Optional<ChangeEvent> truncate) {
+    /**
+     * The rows of a change batch, one per key; the batch's last {@code TRUNCATE} (the rows come after it) and its
+     * last {@code SNAPSHOT_COMPLETE}.
+     */
+    private record Folded(List<Row> rows, Optional<ChangeEvent> truncate, Optional<ChangeEvent> snapshotComplete) {
     }
 
     /**
@@ -450,17 +459,22 @@ public final class LoadEngine {
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
         ChangeEvent truncate = null;
+        ChangeEvent snapshotComplete = null;
         for (int n = 0; n < count; n++) {
             int i = order == null ? n : order[n];
             ChangeEvent e = events.get(i);
             long number = i + 1L;
-            if (e.operation() == ChangeEvent.Operation.TRUNCATE) {
+            if (e.operation().isTableWide()) {
                 if (e.position().commit() < 0 || e.position().change() < 0) {
-                    throw new IllegalArgumentException(target + " event " + number + ": TRUNCATE position "
+                    throw new IllegalArgumentException(target + " event " + number + ": " + e.operation() + " position "
                             + e.position() + " is beyond 2^63, which the loader cannot store");
                 }
-                byKey.clear();
-                truncate = e;
+                if (e.operation() == ChangeEvent.Operation.TRUNCATE) {
+                    byKey.clear();
+                    truncate = e;
+                } else {
+                    snapshotComplete = e;
+                }
                 continue;
             }
             Object[] keyValues = new Object[keyWidth];
@@ -540,7 +554,8 @@ public final class LoadEngine {
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
                     e.position().commit(), e.position().change(), e.commitTime()));
         }
-        return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate));
+        return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
+                Optional.ofNullable(snapshotComplete));
     }
 
 
@@ -852,8 +867,7 @@ public final class LoadEngine {
 
     /** The statements of {@link #truncate}; the last one's row count is the rows removed or marked. */
     private List<String> truncateSql(Plan plan, ChangeEvent e, TableName tombstones) {
-        String at = "timestamptz 'epoch' + " + (e.commitTime().getEpochSecond() * 1_000_000L + e.commitTime().getNano() / 1_000)
-                + " * interval '1 microsecond'";
+        String at = timestampSql(e.commitTime());
         String p = "(" + e.position().commit() + "::bigint, " + e.position().change() + "::bigint)";
         String older = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + p + ")";
         if (spec.deleteMode() == DeleteMode.SOFT) {
@@ -874,6 +888,37 @@ public final class LoadEngine {
                         + Identifiers.quoteAll("t", plan.key) + ", " + e.position().commit() + ", " + e.position().change()
                         + ", " + at + " from " + target.quoted() + " t where " + older + keepNewerTombstone(plan),
                 "delete from " + target.quoted() + " t where " + older);
+    }
+
+    /**
+     * After a {@code SNAPSHOT_COMPLETE} at {@code (0, C)}: removes (or with {@link DeleteMode#SOFT} marks deleted)
+     * the rows the completed snapshot did not read, which are gone from the source (a re-snapshot after a lost
+     * slot: rows deleted while nothing streamed). Those are the rows stored before the snapshot began (a commit
+     * position below {@code C}, or an earlier snapshot's read {@code (0, other)}) that this batch does not write;
+     * rows the stream wrote after the snapshot (commit at or above {@code C}) stay, even for a batch delivered again.
+     */
+    private String sweepSql(Plan plan, ChangeEvent e) {
+        long snapshot = e.position().change();
+        String commit = "t." + Identifiers.quote(COMMIT);
+        String unread = "(" + commit + " is null or " + commit + " < " + snapshot + " and not (" + commit + " = 0 and t."
+                + Identifiers.quote(CHANGE) + " = " + snapshot + "))"
+                + " and not exists (select 1 from " + stage + " s where " + keyJoin(plan, "s", "t") + ")";
+        if (spec.deleteMode() == DeleteMode.SOFT) {
+            StringJoiner set = new StringJoiner(", ");
+            set.add(Identifiers.quote(DELETED_AT) + " = " + timestampSql(e.commitTime()));
+            set.add(Identifiers.quote(COMMIT) + " = " + e.position().commit());
+            set.add(Identifiers.quote(CHANGE) + " = " + e.position().change());
+            spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+            return "update " + target.quoted() + " t set " + set + " where " + unread + " and t."
+                    + Identifiers.quote(DELETED_AT) + " is null";
+        }
+        return "delete from " + target.quoted() + " t where " + unread;
+    }
+
+    /** A timestamptz expression for {@code at}, exact to the microsecond, from a number (no value text in SQL). */
+    private static String timestampSql(Instant at) {
+        return "timestamptz 'epoch' + " + (at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000)
+                + " * interval '1 microsecond'";
     }
 
     private String cdcDeleteSql(Plan plan) {

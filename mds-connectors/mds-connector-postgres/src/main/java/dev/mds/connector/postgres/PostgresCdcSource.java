@@ -465,6 +465,9 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
         private final RecordMapper mapper = new RecordMapper(PostgresCdcSource.this::keyColumns);
+        /** A snapshot filtered by {@code snapshot.select.statement.overrides} does not read every row: no sweep. */
+        private final boolean sweepAfterSnapshots =
+                !config.engineProperties.containsKey("snapshot.select.statement.overrides");
         private final java.util.concurrent.ExecutorService loader;
         private Pending pending;
         private Connection lagConnection;
@@ -566,7 +569,13 @@ public final class PostgresCdcSource implements AutoCloseable {
                     continue;
                 }
                 Group g = groups.computeIfAbsent(mapped.get().shape(), s -> new Group());
-                g.events.add(mapped.get().event());
+                ChangeEvent event = mapped.get().event();
+                g.events.add(event);
+                if (event.operation() == ChangeEvent.Operation.READ && sweepAfterSnapshots
+                        && RecordMapper.endsTableSnapshot(r)) {
+                    // the table's snapshot is complete: rows it did not read are gone (see README: re-snapshots)
+                    g.events.add(ChangeEvent.snapshotComplete(event.source(), event.position(), event.commitTime()));
+                }
                 g.offset = r.sourceOffset();
                 events++;
             }

@@ -47,6 +47,12 @@ final class Cdc {
             return all;
         }
 
+        /** The events about one row: not TRUNCATE or SNAPSHOT_COMPLETE (whether a snapshot reads a row inserted
+         *  right after start is a race, and with it whether the table's snapshot ends with a SNAPSHOT_COMPLETE). */
+        List<ChangeEvent> rowEvents() {
+            return events().stream().filter(e -> !e.operation().isTableWide()).toList();
+        }
+
         @Override
         public void close() throws Exception {
             source.close();

@@ -95,6 +95,16 @@ public final class RecordMapper {
     }
 
     /**
+     * Whether a snapshot read is the last one of its table (Debezium marks it {@code last_in_data_collection}, or
+     * {@code last} for the last table).
+     */
+    public static boolean endsTableSnapshot(SourceRecord r) {
+        Struct source = ((Struct) r.value()).getStruct("source");
+        Object marker = source.schema().field("snapshot") == null ? null : source.get("snapshot");
+        return "last_in_data_collection".equals(marker) || "last".equals(marker);
+    }
+
+    /**
      * Maps one data change record.
      *
      * @return empty for operations mds does not carry (logical messages)
