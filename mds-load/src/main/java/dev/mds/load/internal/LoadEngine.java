@@ -871,13 +871,7 @@ public final class LoadEngine {
         String p = "(" + e.position().commit() + "::bigint, " + e.position().change() + "::bigint)";
         String older = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + p + ")";
         if (spec.deleteMode() == DeleteMode.SOFT) {
-            StringJoiner set = new StringJoiner(", ");
-            set.add(Identifiers.quote(DELETED_AT) + " = " + at);
-            set.add(Identifiers.quote(COMMIT) + " = " + e.position().commit());
-            set.add(Identifiers.quote(CHANGE) + " = " + e.position().change());
-            spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
-            return List.of("update " + target.quoted() + " t set " + set + " where " + older + " and t."
-                    + Identifiers.quote(DELETED_AT) + " is null");
+            return List.of(markDeletedSql(e, older));
         }
         List<String> cols = new ArrayList<>(plan.key);
         cols.add(COMMIT);
@@ -904,15 +898,26 @@ public final class LoadEngine {
                 + Identifiers.quote(CHANGE) + " = " + snapshot + "))"
                 + " and not exists (select 1 from " + stage + " s where " + keyJoin(plan, "s", "t") + ")";
         if (spec.deleteMode() == DeleteMode.SOFT) {
-            StringJoiner set = new StringJoiner(", ");
-            set.add(Identifiers.quote(DELETED_AT) + " = " + timestampSql(e.commitTime()));
-            set.add(Identifiers.quote(COMMIT) + " = " + e.position().commit());
-            set.add(Identifiers.quote(CHANGE) + " = " + e.position().change());
-            spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
-            return "update " + target.quoted() + " t set " + set + " where " + unread + " and t."
-                    + Identifiers.quote(DELETED_AT) + " is null";
+            return markDeletedSql(e, unread);
         }
         return "delete from " + target.quoted() + " t where " + unread;
+    }
+
+    /** Marks the live rows {@code where} selects (alias {@code t}) deleted at a table-wide event's time and position. */
+    private String markDeletedSql(ChangeEvent e, String where) {
+        return "update " + target.quoted() + " t set " + softDeleteSet(timestampSql(e.commitTime()),
+                Long.toString(e.position().commit()), Long.toString(e.position().change())) + " where " + where
+                + " and t." + Identifiers.quote(DELETED_AT) + " is null";
+    }
+
+    /** The SET list that marks a row deleted ({@link DeleteMode#SOFT}) at the given time and position expressions. */
+    private String softDeleteSet(String at, String commit, String change) {
+        StringJoiner set = new StringJoiner(", ");
+        set.add(Identifiers.quote(DELETED_AT) + " = " + at);
+        set.add(Identifiers.quote(COMMIT) + " = " + commit);
+        set.add(Identifiers.quote(CHANGE) + " = " + change);
+        spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+        return set.toString();
     }
 
     /** A timestamptz expression for {@code at}, exact to the microsecond, from a number (no value text in SQL). */
@@ -927,11 +932,8 @@ public final class LoadEngine {
             return "delete from " + target.quoted() + " t using " + stage + " s where s." + Identifiers.quote(S_DELETE)
                     + " and " + keyJoin(plan, "t", "s") + " and " + newer;
         }
-        StringJoiner set = new StringJoiner(", ");
-        set.add(Identifiers.quote(DELETED_AT) + " = s." + Identifiers.quote(S_AT));
-        set.add(Identifiers.quote(COMMIT) + " = s." + Identifiers.quote(COMMIT));
-        set.add(Identifiers.quote(CHANGE) + " = s." + Identifiers.quote(CHANGE));
-        spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
+        String set = softDeleteSet("s." + Identifiers.quote(S_AT), "s." + Identifiers.quote(COMMIT),
+                "s." + Identifiers.quote(CHANGE));
         return "update " + target.quoted() + " t set " + set + " from " + stage + " s where s." + Identifiers.quote(S_DELETE)
                 + " and " + keyJoin(plan, "t", "s") + " and " + newer;
     }
