@@ -163,6 +163,14 @@ class PostgresCdcSourceTest {
             awaitSame(ds, "s4.nokey", "w4.nokey", "user_id, name");
             assertThat(run.batches.get(0).keyColumns()).containsExactly("user_id");
         }
+        // a TRUNCATE first after a restart carries no key: the one given with key(...) is used
+        sql(ds, "truncate s4.nokey");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_nokey", "s4.nokey").key("s4.nokey", "user_id").build(),
+                Cdc.loadInto(ds, "w4"))) {
+            awaitSame(ds, "s4.nokey", "w4.nokey", "user_id, name");
+            assertThat(run.batches.get(0).keyColumns()).containsExactly("user_id");
+        }
+        assertThat(count(ds, "select count(*) from w4.nokey_mds_tombstones where user_id = 2")).isEqualTo(1);
         Cdc.dropSlot(ds, "t_nokey");
     }
 
