@@ -2,6 +2,7 @@ package dev.mds.core;
 
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -156,6 +157,26 @@ public final class PostgresDialect implements Dialect {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
         }
         return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+    }
+
+    /**
+     * The columns of {@code table}'s primary key, in key order (from {@code pg_index}, cheaper than JDBC's
+     * {@code getPrimaryKeys}); empty when it has none or does not exist.
+     */
+    public List<String> primaryKey(Connection connection, TableName table) throws SQLException {
+        String sql = "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
+                + " and a.attnum = any(i.indkey) where i.indrelid = to_regclass(?) and i.indisprimary"
+                + " order by array_position(i.indkey::int2[], a.attnum)";
+        List<String> key = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    key.add(rs.getString(1));
+                }
+            }
+        }
+        return List.copyOf(key);
     }
 
     private static String escape(String pattern, DatabaseMetaData meta) throws SQLException {

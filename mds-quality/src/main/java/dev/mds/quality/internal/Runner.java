@@ -566,22 +566,11 @@ public final class Runner {
         if (!t.keyColumns().isEmpty()) {
             return t.keyColumns().stream().filter(schema::contains).toList();
         }
-        // the primary key's columns in key order, from pg_index (cheaper than JDBC's getPrimaryKeys)
-        String sql = "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
-                + " and a.attnum = any(i.indkey) where i.indrelid = to_regclass(?) and i.indisprimary"
-                + " order by array_position(i.indkey::int2[], a.attnum)";
-        List<String> pk = new ArrayList<>();
+        List<String> pk = List.of();
         Savepoint sp = null;
         try {
             sp = savepoint();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, t.table().quoted());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        pk.add(rs.getString(1));
-                    }
-                }
-            }
+            pk = PostgresDialect.INSTANCE.primaryKey(c, t.table());
             release(sp);
         } catch (SQLException e) {
             LOG.debug("no primary key of {}: {}", t.table(), e.getMessage());
@@ -591,7 +580,7 @@ public final class Runner {
                 // nothing more to undo
             }
         }
-        return List.copyOf(pk);
+        return pk;
     }
 
     private Map<String, Object> queryRow(String sql) throws SQLException {

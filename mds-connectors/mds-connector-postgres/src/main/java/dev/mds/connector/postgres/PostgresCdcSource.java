@@ -6,6 +6,7 @@ import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.JdbcStateStore;
 import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.SourcePosition;
 import dev.mds.core.StateStore;
 import dev.mds.core.TableName;
@@ -321,17 +322,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         if (given != null) {
             return given;
         }
-        String sql = "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
-                + " and a.attnum = any(i.indkey) where i.indrelid = to_regclass(?) and i.indisprimary"
-                + " order by array_position(i.indkey, a.attnum)";
-        try (Connection c = sourceConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, table.quoted());
-            List<String> keys = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    keys.add(rs.getString(1));
-                }
-            }
+        try (Connection c = sourceConnection()) {
+            List<String> keys = PostgresDialect.INSTANCE.primaryKey(c, table);
             if (keys.isEmpty()) {
                 throw new MdsException("a TRUNCATE of " + table + " arrived, but the table has no primary key and no key"
                         + " columns were given with key(...)");
