@@ -40,7 +40,8 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         TRUNCATE,
         /**
          * The snapshot whose reads carry this event's position has read every row of the table: a row it did not
-         * read is gone from the source. No key, no images.
+         * read is gone from the source. No key, no images. For a table the snapshot found empty it comes alone, in a
+         * batch whose schema holds only the key columns.
          */
         SNAPSHOT_COMPLETE;
 

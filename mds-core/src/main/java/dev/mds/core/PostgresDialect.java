@@ -7,9 +7,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * PostgreSQL 15 and later. Thread-safe and stateless; use {@link #INSTANCE}.
@@ -139,12 +142,42 @@ public final class PostgresDialect implements Dialect {
 
     @Override
     public Optional<Schema> readSchema(Connection connection, TableName table) {
+        List<Field> fields = readFields(connection, table, column -> true);
+        return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+    }
+
+    /**
+     * The named columns of {@code table}, in the order given; unlike {@link #readSchema}, the table's other columns
+     * may have types mds cannot map.
+     *
+     * @throws MdsException when the table lacks one of them
+     */
+    public Schema readSchema(Connection connection, TableName table, List<String> columns) {
+        Map<String, Field> found = new HashMap<>();
+        for (Field f : readFields(connection, table, columns::contains)) {
+            found.put(f.name(), f);
+        }
+        List<Field> fields = new ArrayList<>();
+        for (String column : columns) {
+            Field f = found.get(column);
+            if (f == null) {
+                throw new MdsException("table " + table + " has no column '" + column + "'");
+            }
+            fields.add(f);
+        }
+        return Schema.of(fields);
+    }
+
+    private List<Field> readFields(Connection connection, TableName table, Predicate<String> wanted) {
         List<Field> fields = new ArrayList<>();
         try {
             DatabaseMetaData meta = connection.getMetaData();
             try (ResultSet rs = meta.getColumns(null, escape(table.schema(), meta), escape(table.name(), meta), null)) {
                 while (rs.next()) {
                     String column = rs.getString("COLUMN_NAME");
+                    if (!wanted.test(column)) {
+                        continue;
+                    }
                     int jdbcType = rs.getInt("DATA_TYPE");
                     String typeName = rs.getString("TYPE_NAME");
                     int precision = rs.getInt("COLUMN_SIZE");
@@ -156,7 +189,7 @@ public final class PostgresDialect implements Dialect {
         } catch (SQLException e) {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
         }
-        return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+        return fields;
     }
 
     /**

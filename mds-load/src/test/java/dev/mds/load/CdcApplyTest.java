@@ -252,6 +252,28 @@ class CdcApplyTest {
                 .as("the last batch of the snapshot again").isZero();
     }
 
+    /**
+     * A table the re-snapshot found empty: its {@code SNAPSHOT_COMPLETE} comes alone, with only the key columns,
+     * and removes every row stored before the snapshot; the stream after it stays. Into a table mds has not created
+     * yet, it creates nothing.
+     */
+    @Test
+    void aCompletedSnapshotOfAnEmptyTableRemovesEveryOlderRowAndCreatesNoTable(DataSource ds) {
+        Schema keyOnly = Schema.builder().required("user_id", FieldType.INT).build();
+        MergeLoader loader = loader(ds, "emptied");
+        LoadResult none = loader.load(new ChangeBatch(SRC, keyOnly, List.of("user_id"), List.of(snapshotComplete(5)),
+                Optional.empty()));
+        assertThat(none.changed()).isZero();
+        assertThat(queryLong(ds, "select count(*) from pg_tables where schemaname = 'raw' and tablename = 'emptied'"))
+                .as("no table created for an empty snapshot").isZero();
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11), create(3, "c", "z", 12)));
+        loader.load(batch(create(4, "streamed after the snapshot", "w", 905)));
+        LoadResult swept = loader.load(new ChangeBatch(SRC, keyOnly, List.of("user_id"), List.of(snapshotComplete(900)),
+                Optional.empty()));
+        assertThat(swept.deleted()).isEqualTo(3);
+        assertThatTable(ds, "raw.emptied").columns("user_id", "name").containsExactlyInAnyOrder(row(4, "streamed after the snapshot"));
+    }
+
     @Test
     void aCompletedSnapshotWithSoftDeletesMarksTheRowsItDidNotRead(DataSource ds) {
         MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "swept_soft")).mode(SyncMode.CDC)

@@ -61,6 +61,19 @@ class PostgresDialectTest {
     }
 
     @Test
+    void readsNamedColumnsOfATableWhoseOtherColumnsHaveUnmappedTypes(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table net_hosts (addr inet, id bigint not null, zone text, primary key (zone, id))");
+            TableName t = TableName.of("public", "net_hosts");
+            assertThatThrownBy(() -> dialect.readSchema(c, t)).isInstanceOf(MdsException.class).hasMessageContaining("inet");
+            Schema key = dialect.readSchema(c, t, dialect.primaryKey(c, t));
+            assertThat(key.fields()).containsExactly(Field.required("zone", FieldType.STRING), Field.required("id", FieldType.LONG));
+            assertThatThrownBy(() -> dialect.readSchema(c, t, List.of("id", "host"))).isInstanceOf(MdsException.class)
+                    .hasMessage("table public.net_hosts has no column 'host'");
+        }
+    }
+
+    @Test
     void mapsCommonPostgresTypeNames() {
         assertThat(dialect.fieldType(java.sql.Types.VARCHAR, "varchar", 20, 0)).isEqualTo(FieldType.STRING);
         assertThat(dialect.fieldType(java.sql.Types.SMALLINT, "int2", 5, 0)).isEqualTo(FieldType.INT);

@@ -283,6 +283,10 @@ public final class LoadEngine {
         // true for the whole load, so the catalog is read once per batch
         boolean locked = tryLock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        if (existing.isEmpty() && onlySnapshotCompletes(batch)) {
+            // an empty table's snapshot ended (its schema is only the key): nothing stored, nothing to remove
+            return result(new long[3], 0, rejects, t0);
+        }
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet());
         Folded folded = folded(batch, probe, rejects);
         List<Row> rows = folded.rows();
@@ -363,6 +367,15 @@ public final class LoadEngine {
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
         writeRejects(c, rejects);
         return result(new long[] {counts[0], counts[1], deleted + truncated}, staged, rejects, t0);
+    }
+
+    private static boolean onlySnapshotCompletes(ChangeBatch batch) {
+        for (ChangeEvent e : batch.events()) {
+            if (e.operation() != ChangeEvent.Operation.SNAPSHOT_COMPLETE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean onlyCreates(ChangeBatch batch) {

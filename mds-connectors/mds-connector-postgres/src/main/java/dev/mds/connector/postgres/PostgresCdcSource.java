@@ -67,6 +67,8 @@ import org.slf4j.LoggerFactory;
 public final class PostgresCdcSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresCdcSource.class);
     private static final Duration LAG_CHECK_EVERY = Duration.ofSeconds(30);
+    /** The topic of Debezium's notifications (its sink channel), unless an engine property names another. */
+    private static final String NOTIFICATIONS = "mds_notifications";
 
     /** Receives each batch of one table inside the open warehouse transaction; must not commit it. */
     @FunctionalInterface
@@ -315,9 +317,12 @@ public final class PostgresCdcSource implements AutoCloseable {
 
     /**
      * The key columns of a source table: those given with {@code key(...)}, else its primary key in column order.
-     * Asked only when a {@code TRUNCATE} (which carries no key) is the first event of a table.
+     * Asked only for table-wide events that carry no key: a {@code TRUNCATE} that is the first event of a table, and
+     * the end of the snapshot of an empty table.
+     *
+     * @param why what asks, for the error when there is no key
      */
-    private List<String> keyColumns(TableName table) {
+    private List<String> keyColumns(TableName table, String why) {
         List<String> given = config.keys.get(table);
         if (given != null) {
             return given;
@@ -325,12 +330,22 @@ public final class PostgresCdcSource implements AutoCloseable {
         try (Connection c = sourceConnection()) {
             List<String> keys = PostgresDialect.INSTANCE.primaryKey(c, table);
             if (keys.isEmpty()) {
-                throw new MdsException("a TRUNCATE of " + table + " arrived, but the table has no primary key and no key"
-                        + " columns were given with key(...)");
+                throw new MdsException(why + ", but " + table + " has no primary key and no key columns were given with"
+                        + " key(...)");
             }
             return keys;
         } catch (SQLException e) {
-            throw new MdsException("cannot read the primary key of " + table + " for its TRUNCATE: " + e.getMessage(), e);
+            throw new MdsException("cannot read the primary key of " + table + " (" + why + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** The shape of a table the snapshot found empty: its key columns, typed from the source's catalog. */
+    private RecordMapper.Shape emptyTableShape(TableName table) {
+        List<String> keys = keyColumns(table, "the snapshot found " + table + " empty");
+        try (Connection c = sourceConnection()) {
+            return RecordMapper.keyOnly(table, PostgresDialect.INSTANCE.readSchema(c, table, keys));
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the key columns of " + table + ": " + e.getMessage(), e);
         }
     }
 
@@ -437,8 +452,21 @@ public final class PostgresCdcSource implements AutoCloseable {
         p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("offset.flush.timeout.ms", "60000");
         p.setProperty("errors.max.retries", "0");
+        if (sweepsAfterSnapshots()) {
+            // an empty table has no last read that ends its snapshot; Debezium's notification tells it instead
+            p.setProperty("notification.enabled.channels", "sink");
+            p.setProperty("notification.sink.topic.name", NOTIFICATIONS);
+        }
         config.engineProperties.forEach(p::setProperty);
         return p;
+    }
+
+    /**
+     * Whether the end of a table's snapshot removes the rows it did not read (README: re-snapshots); not for a
+     * snapshot filtered by {@code snapshot.select.statement.overrides}, which does not read every row.
+     */
+    private boolean sweepsAfterSnapshots() {
+        return !config.engineProperties.containsKey("snapshot.select.statement.overrides");
     }
 
     private static String regex(String literal) {
@@ -456,10 +484,10 @@ public final class PostgresCdcSource implements AutoCloseable {
     private final class BatchConsumer implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
-        private final RecordMapper mapper = new RecordMapper(PostgresCdcSource.this::keyColumns);
-        /** A snapshot filtered by {@code snapshot.select.statement.overrides} does not read every row: no sweep. */
-        private final boolean sweepAfterSnapshots =
-                !config.engineProperties.containsKey("snapshot.select.statement.overrides");
+        private final RecordMapper mapper = new RecordMapper(t -> keyColumns(t, "a TRUNCATE of " + t + " arrived"));
+        private final boolean sweepAfterSnapshots = sweepsAfterSnapshots();
+        private final String notifications =
+                config.engineProperties.getOrDefault("notification.sink.topic.name", NOTIFICATIONS);
         private final java.util.concurrent.ExecutorService loader;
         private Pending pending;
         private Connection lagConnection;
@@ -550,6 +578,20 @@ public final class PostgresCdcSource implements AutoCloseable {
             int events = 0;
             for (RecordChangeEvent<SourceRecord> rce : records) {
                 SourceRecord r = rce.record();
+                if (notifications.equals(r.topic())) {
+                    // notifications carry no position of their own, except the one that ends an empty table's scan
+                    Optional<RecordMapper.EmptyTableScan> scan = sweepAfterSnapshots ? RecordMapper.emptyTableScan(r)
+                            : Optional.empty();
+                    Optional<TableName> table = scan.flatMap(s -> config.tables.stream().filter(s::is).findFirst());
+                    if (table.isPresent()) {
+                        Group g = groups.computeIfAbsent(emptyTableShape(table.get()), s -> new Group());
+                        g.events.add(ChangeEvent.snapshotComplete(table.get(), scan.get().position(), scan.get().at()));
+                        g.offset = r.sourceOffset();
+                        lastOffset = r.sourceOffset();
+                        events++;
+                    }
+                    continue;
+                }
                 if (r.sourceOffset() != null) {
                     lastOffset = r.sourceOffset();
                 }

@@ -7,6 +7,7 @@ import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.EventPosition;
@@ -238,6 +239,45 @@ class PostgresCdcSourceTest {
         }
         assertThat(count(ds, "select count(*) from w13.t_mds_tombstones")).isZero();
         Cdc.dropSlot(ds, "t_lost");
+    }
+
+    /**
+     * A table emptied while no slot existed has no reads in the re-snapshot; Debezium's notification that the scan
+     * of the table found no rows ends its snapshot, and its old rows go. A table empty from the start gets no target.
+     */
+    @Test
+    void aReSnapshotEmptiesATableDeletedWhileNoSlotExisted(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s15", "create table s15.t (id int primary key, v text)",
+                "create table s15.gone (zone text, n int, v text, primary key (zone, n))",
+                "create table s15.never (id int primary key)",
+                "insert into s15.t select g, 'v' || g from generate_series(1, 5) g",
+                "insert into s15.gone select 'z', g, 'g' from generate_series(1, 8) g");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "w15");
+        String[] tables = {"s15.t", "s15.gone", "s15.never"};
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_emptied", tables).snapshot(SnapshotMode.WHEN_NEEDED).build(), load)) {
+            awaitSame(ds, "s15.t", "w15.t", "id, v");
+            awaitSame(ds, "s15.gone", "w15.gone", "zone, n, v");
+            Cdc.await("the end of the snapshot of the empty table", Duration.ofSeconds(30), () -> run.events().stream()
+                    .anyMatch(e -> e.operation() == ChangeEvent.Operation.SNAPSHOT_COMPLETE && e.source().name().equals("never")));
+        }
+        assertThat(Cdc.tableExists(ds, "w15.never")).as("no target for a table empty from the start").isFalse();
+        Cdc.dropSlot(ds, "t_emptied");
+        sql(ds, "delete from s15.gone", "update s15.t set v = 'gap' where id = 1");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_emptied", tables).snapshot(SnapshotMode.WHEN_NEEDED).build(), load)) {
+            Cdc.await("the emptied table's old rows removed", Duration.ofSeconds(60),
+                    () -> count(ds, "select count(*) from w15.gone") == 0);
+            awaitSame(ds, "s15.t", "w15.t", "id, v");
+            ChangeEvent read = run.events().stream().filter(e -> e.operation() == ChangeEvent.Operation.READ).findFirst()
+                    .orElseThrow();
+            assertThat(run.events()).filteredOn(e -> e.operation() == ChangeEvent.Operation.SNAPSHOT_COMPLETE)
+                    .extracting(e -> e.source().name(), ChangeEvent::position)
+                    .as("the empty tables end the same snapshot as the table with rows")
+                    .contains(tuple("gone", read.position()), tuple("never", read.position()));
+            sql(ds, "insert into s15.gone values ('z', 100, 'streamed')");
+            awaitSame(ds, "s15.gone", "w15.gone", "zone, n, v");
+        }
+        Cdc.dropSlot(ds, "t_emptied");
     }
 
     /** A TRUNCATE at the source empties the target, also as the first event after a restart, and rows after it stay. */

@@ -105,6 +105,47 @@ public final class RecordMapper {
     }
 
     /**
+     * A table an initial snapshot scanned without finding a row, and that snapshot's position.
+     *
+     * @param collection Debezium's name of the table ({@code schema.table}, unquoted)
+     */
+    public record EmptyTableScan(String collection, EventPosition position, Instant at) {
+        /** Whether this is {@code table} (Debezium may put the database name in front). */
+        public boolean is(TableName table) {
+            String name = table.schema() + "." + table.name();
+            return collection.equals(name) || collection.endsWith("." + name);
+        }
+    }
+
+    /**
+     * The table of a Debezium notification (sink channel) that an initial snapshot scanned a table and found no
+     * rows: such a table has no last read to mark the end of its snapshot. Empty for every other record.
+     */
+    public static Optional<EmptyTableScan> emptyTableScan(SourceRecord r) {
+        if (!(r.value() instanceof Struct v) || v.schema().field("aggregate_type") == null
+                || v.schema().field("additional_data") == null || !"Initial Snapshot".equals(v.get("aggregate_type"))
+                || !"TABLE_SCAN_COMPLETED".equals(v.get("type"))) {
+            return Optional.empty();
+        }
+        Map<?, ?> data = v.getMap("additional_data");
+        Object lsn = r.sourceOffset() == null ? null : r.sourceOffset().get("lsn");
+        if (data == null || !"0".equals(data.get("total_rows_scanned")) || !"SUCCEEDED".equals(data.get("status"))
+                || !(data.get("scanned_collection") instanceof String scanned) || !(lsn instanceof Number n)) {
+            return Optional.empty();
+        }
+        Object ts = v.schema().field("timestamp") == null ? null : v.get("timestamp");
+        Instant at = ts instanceof Number millis ? Instant.ofEpochMilli(millis.longValue()) : Instant.now();
+        return Optional.of(new EmptyTableScan(scanned, new EventPosition(0, n.longValue()), at));
+    }
+
+    /**
+     * The shape of a table known only by its key columns (an empty table at a snapshot): for table-wide events.
+     */
+    public static Shape keyOnly(TableName table, Schema keySchema) {
+        return new Shape(table, keySchema, keySchema.names(), List.of());
+    }
+
+    /**
      * Maps one data change record.
      *
      * @return empty for operations mds does not carry (logical messages)
