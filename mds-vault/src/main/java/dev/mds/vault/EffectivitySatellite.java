@@ -2,10 +2,8 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 
@@ -22,21 +20,18 @@ import java.util.StringJoiner;
  * Per load, the stage's latest row per driving key (by effective-from, then load date) is the driving key's
  * active link; intermediate changes inside one stage are collapsed. Re-loading a stage inserts nothing.
  */
-public final class EffectivitySatellite {
+public final class EffectivitySatellite extends Structure {
     /** Stored columns. */
     public static final String START_DATE = "start_date";
     public static final String END_DATE = "end_date";
 
-    private final Vault vault;
-    private final TableName table;
     private String link;
     private String drivingKey;
     private String effectiveFrom;
     private Stage stage;
 
     EffectivitySatellite(Vault vault, TableName table) {
-        this.vault = vault;
-        this.table = table;
+        super(vault, table, "effectivity satellite");
     }
 
     /** The link's hash key column. */
@@ -62,12 +57,8 @@ public final class EffectivitySatellite {
         return this;
     }
 
-    private String name() {
-        return "effectivity satellite " + table;
-    }
-
-    private void validate() {
-        List<String> missing = new ArrayList<>();
+    @Override
+    void missingSettings(List<String> missing) {
         if (link == null) {
             missing.add("link");
         }
@@ -80,9 +71,6 @@ public final class EffectivitySatellite {
         if (stage == null) {
             missing.add("from");
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
-        }
     }
 
     private static String endOfTime(String sqlType) {
@@ -90,40 +78,29 @@ public final class EffectivitySatellite {
     }
 
     /** The DDL: primary key (link, load date), an index on the driving key. */
-    public List<String> createTableSql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), c -> {
-            Relation s = Vault.relation(c, name(), stage.target());
-            String effType = s.require(name(), effectiveFrom).sqlType();
-            StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(vault.hashColumnDdl(link));
-            cols.add(Identifiers.quote(drivingKey) + " bytea NOT NULL");
-            cols.add(Identifiers.quote(START_DATE) + " " + effType);
-            cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");
-            cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-            cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-            cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
-            return Vault.tableDdl(table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
-        });
+    @Override
+    List<String> tableDdl(Connection c) {
+        Relation s = Vault.relation(c, name(), stage.target());
+        String effType = s.require(name(), effectiveFrom).sqlType();
+        StringJoiner cols = new StringJoiner(",\n    ");
+        cols.add(vault.hashColumnDdl(link));
+        cols.add(Identifiers.quote(drivingKey) + " bytea NOT NULL");
+        cols.add(Identifiers.quote(START_DATE) + " " + effType);
+        cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
+        return Vault.tableDdl(table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
     }
 
-    public void createTable() {
-        vault.run(name(), createTableSql(), -1);
+    /** Opens and closes links. */
+    @Override
+    LoadResult run(List<String> statements) {
+        return vault.load(table, statements, 1, List.of());
     }
 
-    public List<String> sql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), this::statements);
-    }
-
-    /** Opens and closes links in one transaction. */
-    public LoadResult load() {
-        validate();
-        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.load(table, st, 1, List.of());
-    }
-
-    private List<String> statements(Connection c) {
+    @Override
+    List<String> statements(Connection c) {
         String where = name() + " from " + stage;
         Relation target = Vault.relation(c, name(), table);
         Relation s = Vault.relation(c, name(), stage.target());
@@ -164,8 +141,6 @@ public final class EffectivitySatellite {
                 + "INSERT INTO " + eff + " (" + lk + ", " + dk + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
                 + "SELECT * FROM changes\n"
                 ;
-        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
-        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
-        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", sql);
+        return List.of(lock(), sql);
     }
 }

@@ -2,7 +2,6 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -25,17 +24,14 @@ import java.util.StringJoiner;
  * mapped to the ghost key. Re-running a load inserts nothing. Concurrent loads of one hub take turns (a
  * {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
-public final class Hub {
-    private final Vault vault;
-    private final TableName table;
+public final class Hub extends Structure {
     private String hashKey;
     private final List<String> businessKeys = new ArrayList<>();
     private final List<Stage> stages = new ArrayList<>();
     private NullKeys nullKeys = NullKeys.SKIP;
 
     Hub(Vault vault, TableName table) {
-        this.vault = vault;
-        this.table = table;
+        super(vault, table, "hub");
     }
 
     /** The hash key column (same name in the stages and the hub). */
@@ -63,12 +59,8 @@ public final class Hub {
         return this;
     }
 
-    private String name() {
-        return "hub " + table;
-    }
-
-    private void validate() {
-        List<String> missing = new ArrayList<>();
+    @Override
+    void missingSettings(List<String> missing) {
         if (hashKey == null) {
             missing.add("hashKey");
         }
@@ -78,47 +70,30 @@ public final class Hub {
         if (stages.isEmpty()) {
             missing.add("from");
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
-        }
     }
 
     /** The DDL: the table with the hash key as primary key, checked to the vault's hash width. */
-    public List<String> createTableSql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), c -> {
-            Relation s = Vault.relation(c, name(), stages.get(0).target());
-            StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
-            for (String bk : businessKeys) {
-                cols.add(Identifiers.quote(bk) + " " + s.require(name(), bk).sqlType());
-            }
-            cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-            cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-            return Vault.tableDdl(table, cols);
-        });
+    @Override
+    List<String> tableDdl(Connection c) {
+        Relation s = Vault.relation(c, name(), stages.get(0).target());
+        StringJoiner cols = new StringJoiner(",\n    ");
+        cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
+        for (String bk : businessKeys) {
+            cols.add(Identifiers.quote(bk) + " " + s.require(name(), bk).sqlType());
+        }
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        return Vault.tableDdl(table, cols);
     }
 
-    /** Creates the table (and its schema) if it does not exist. */
-    public void createTable() {
-        List<String> ddl = createTableSql();
-        vault.run(name(), ddl, -1);
+    /** Loads the new business keys. */
+    @Override
+    LoadResult run(List<String> statements) {
+        return vault.load(table, statements, 1, List.of(hashKey));
     }
 
-    /** The statements {@link #load()} runs (read-only: it checks the stages' columns). */
-    public List<String> sql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), this::statements);
-    }
-
-    /** Loads the new business keys in one transaction. */
-    public LoadResult load() {
-        validate();
-        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.load(table, st, 1, List.of(hashKey));
-    }
-
-    private List<String> statements(Connection c) {
+    @Override
+    List<String> statements(Connection c) {
         Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(name(), target, hashKey);
         vault.checkWidth(c, name(), table, hashKey);
@@ -140,16 +115,7 @@ public final class Hub {
                     + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }
-        String cols = hk + ", " + Identifiers.quoteAll(businessKeys) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", "
-                + Identifiers.quote(Stage.RECORD_SOURCE);
-        String insert = "INSERT INTO " + table.quoted() + " (" + cols + ")\n"
-                + "SELECT DISTINCT ON (u." + hk + ") " + Identifiers.quoteAll("u", columnsOf()) + "\n"
-                + "FROM (\n    " + union + "\n) AS u\n"
-                + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS h WHERE h." + hk + " = u." + hk + ")\n"
-                + "ORDER BY u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u." + Identifiers.quote(Stage.RECORD_SOURCE) ;
-        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
-        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
-        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", insert);
+        return insertNewKeys(columnsOf(), union.toString());
     }
 
     private List<String> columnsOf() {

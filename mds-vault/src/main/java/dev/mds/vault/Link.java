@@ -2,7 +2,6 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -23,9 +22,7 @@ import java.util.StringJoiner;
  * A row with a NULL reference is dropped ({@link NullKeys#SKIP}, the default) or the reference becomes the
  * ghost key ({@link NullKeys#GHOST}); a row whose link hash key is NULL is always dropped.
  */
-public final class Link {
-    private final Vault vault;
-    private final TableName table;
+public final class Link extends Structure {
     private String hashKey;
     private final List<String> refs = new ArrayList<>();
     private final List<String> payload = new ArrayList<>();
@@ -33,8 +30,7 @@ public final class Link {
     private NullKeys nullKeys = NullKeys.SKIP;
 
     Link(Vault vault, TableName table) {
-        this.vault = vault;
-        this.table = table;
+        super(vault, table, "link");
     }
 
     /** The link's hash key column. */
@@ -69,12 +65,8 @@ public final class Link {
         return this;
     }
 
-    private String name() {
-        return "link " + table;
-    }
-
-    private void validate() {
-        List<String> missing = new ArrayList<>();
+    @Override
+    void missingSettings(List<String> missing) {
         if (hashKey == null) {
             missing.add("hashKey");
         }
@@ -84,52 +76,37 @@ public final class Link {
         if (stages.isEmpty()) {
             missing.add("from");
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
-        }
     }
 
     /** The DDL: the link hash key as primary key, an index per reference. */
-    public List<String> createTableSql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), c -> {
-            Relation s = Vault.relation(c, name(), stages.get(0).target());
-            StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
-            for (String r : refs) {
-                cols.add(vault.hashColumnDdl(r));
-            }
-            for (String p : payload) {
-                cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
-            }
-            cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-            cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-            List<String> indexes = new ArrayList<>();
-            for (String r : refs) {
-                indexes.add(Vault.indexDdl(table, r));
-            }
-            return Vault.tableDdl(table, cols, indexes.toArray(String[]::new));
-        });
+    @Override
+    List<String> tableDdl(Connection c) {
+        Relation s = Vault.relation(c, name(), stages.get(0).target());
+        StringJoiner cols = new StringJoiner(",\n    ");
+        cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
+        for (String r : refs) {
+            cols.add(vault.hashColumnDdl(r));
+        }
+        for (String p : payload) {
+            cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
+        }
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        List<String> indexes = new ArrayList<>();
+        for (String r : refs) {
+            indexes.add(Vault.indexDdl(table, r));
+        }
+        return Vault.tableDdl(table, cols, indexes.toArray(String[]::new));
     }
 
-    public void createTable() {
-        vault.run(name(), createTableSql(), -1);
+    /** Loads the new key combinations. */
+    @Override
+    LoadResult run(List<String> statements) {
+        return vault.load(table, statements, 1, List.of(hashKey));
     }
 
-    /** The statements {@link #load()} runs. */
-    public List<String> sql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), this::statements);
-    }
-
-    /** Loads the new key combinations in one transaction. */
-    public LoadResult load() {
-        validate();
-        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.load(table, st, 1, List.of(hashKey));
-    }
-
-    private List<String> statements(Connection c) {
+    @Override
+    List<String> statements(Connection c) {
         Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(name(), target, hashKey);
         vault.checkWidth(c, name(), table, hashKey);
@@ -172,13 +149,6 @@ public final class Link {
         all.addAll(payload);
         all.add(Stage.LOAD_DATE);
         all.add(Stage.RECORD_SOURCE);
-        String insert = "INSERT INTO " + table.quoted() + " (" + Identifiers.quoteAll(all) + ")\n"
-                + "SELECT DISTINCT ON (u." + hk + ") " + Identifiers.quoteAll("u", all) + "\n"
-                + "FROM (\n    " + union + "\n) AS u\n"
-                + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS l WHERE l." + hk + " = u." + hk + ")\n"
-                + "ORDER BY u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u." + Identifiers.quote(Stage.RECORD_SOURCE) ;
-        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
-        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
-        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE", insert);
+        return insertNewKeys(all, union.toString());
     }
 }

@@ -2,7 +2,6 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.time.Instant;
@@ -26,20 +25,17 @@ import java.util.StringJoiner;
  *
  * Columns: the hash key, {@code as_of_date}, and per satellite {@code <sat>_pk} and {@code <sat>_ldts}.
  */
-public final class Pit {
+public final class Pit extends Structure {
     /** The as-of column. */
     public static final String AS_OF_DATE = "as_of_date";
 
-    private final Vault vault;
-    private final TableName table;
     private TableName hub;
     private String hashKey;
     private final List<TableName> satellites = new ArrayList<>();
     private final List<Object> asOf = new ArrayList<>();
 
     Pit(Vault vault, TableName table) {
-        this.vault = vault;
-        this.table = table;
+        super(vault, table, "pit");
     }
 
     /** The hub and its hash key column (the satellites' parent column has the same name). */
@@ -68,12 +64,8 @@ public final class Pit {
         return this;
     }
 
-    private String name() {
-        return "pit " + table;
-    }
-
-    private void validate() {
-        List<String> missing = new ArrayList<>();
+    @Override
+    void missingSettings(List<String> missing) {
         if (hub == null) {
             missing.add("hub");
         }
@@ -83,50 +75,36 @@ public final class Pit {
         if (asOf.isEmpty()) {
             missing.add("asOf");
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
-        }
     }
 
     private static String prefix(TableName sat) {
         return sat.name();
     }
 
-    public List<String> createTableSql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), c -> {
-            Relation h = Vault.relation(c, name(), hub);
-            String ldType = h.require(name(), Stage.LOAD_DATE).sqlType();
-            StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL");
-            cols.add(Identifiers.quote(AS_OF_DATE) + " " + ldType + " NOT NULL");
-            for (TableName s : satellites) {
-                Relation sr = Vault.relation(c, name(), s);
-                cols.add(Identifiers.quote(prefix(s) + "_pk") + " bytea NOT NULL");
-                cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + sr.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-            }
-            cols.add("PRIMARY KEY (" + Identifiers.quote(hashKey) + ", " + Identifiers.quote(AS_OF_DATE) + ")");
-            return Vault.tableDdl(table, cols);
-        });
+    @Override
+    List<String> tableDdl(Connection c) {
+        Relation h = Vault.relation(c, name(), hub);
+        String ldType = h.require(name(), Stage.LOAD_DATE).sqlType();
+        StringJoiner cols = new StringJoiner(",\n    ");
+        cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL");
+        cols.add(Identifiers.quote(AS_OF_DATE) + " " + ldType + " NOT NULL");
+        for (TableName s : satellites) {
+            Relation sr = Vault.relation(c, name(), s);
+            cols.add(Identifiers.quote(prefix(s) + "_pk") + " bytea NOT NULL");
+            cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + sr.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        }
+        cols.add("PRIMARY KEY (" + Identifiers.quote(hashKey) + ", " + Identifiers.quote(AS_OF_DATE) + ")");
+        return Vault.tableDdl(table, cols);
     }
 
-    public void createTable() {
-        vault.run(name(), createTableSql(), -1);
+    /** Rebuilds the table. */
+    @Override
+    LoadResult run(List<String> statements) {
+        return vault.run(table.toString(), statements, 1);
     }
 
-    public List<String> sql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), this::statements);
-    }
-
-    /** Rebuilds the table in one transaction. */
-    public LoadResult load() {
-        validate();
-        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.run(table.toString(), st, 1);
-    }
-
-    private List<String> statements(Connection c) {
+    @Override
+    List<String> statements(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
         Vault.checkBytea(name(), h, hashKey);
         Vault.relation(c, name(), table);

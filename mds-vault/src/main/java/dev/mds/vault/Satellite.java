@@ -2,7 +2,6 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -26,9 +25,7 @@ import java.util.StringJoiner;
  * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. Concurrent loads of one satellite take
  * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
-public final class Satellite {
-    private final Vault vault;
-    private final TableName table;
+public final class Satellite extends Structure {
     private String parent;
     private String hashDiff;
     private final List<String> payload = new ArrayList<>();
@@ -36,8 +33,7 @@ public final class Satellite {
     private Stage stage;
 
     Satellite(Vault vault, TableName table) {
-        this.vault = vault;
-        this.table = table;
+        super(vault, table, "satellite");
     }
 
     /** The parent's hash key column (a hub's or a link's). */
@@ -72,12 +68,8 @@ public final class Satellite {
     /** The name of the stored effective-from column. */
     public static final String EFFECTIVE_FROM = "effective_from";
 
-    private String name() {
-        return "satellite " + table;
-    }
-
-    private void validate() {
-        List<String> missing = new ArrayList<>();
+    @Override
+    void missingSettings(List<String> missing) {
         if (parent == null) {
             missing.add("parent");
         }
@@ -87,53 +79,37 @@ public final class Satellite {
         if (stage == null) {
             missing.add("from");
         }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
-        }
     }
 
     /** The DDL: primary key (hash key, load date), whose index serves "latest row per key". */
-    public List<String> createTableSql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), c -> {
-            Relation s = Vault.relation(c, name(), stage.target());
-            StringJoiner cols = new StringJoiner(",\n    ");
-            cols.add(vault.hashColumnDdl(parent));
-            cols.add(vault.hashColumnDdl(hashDiff));
-            for (String p : payload) {
-                cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
-            }
-            if (effectiveFrom != null) {
-                cols.add(Identifiers.quote(EFFECTIVE_FROM) + " " + s.require(name(), effectiveFrom).sqlType());
-            }
-            cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-            cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-            cols.add("PRIMARY KEY (" + Identifiers.quote(parent) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
-            return Vault.tableDdl(table, cols);
-        });
-    }
-
-    public void createTable() {
-        vault.run(name(), createTableSql(), -1);
-    }
-
-    /** The statements {@link #load()} runs. */
-    public List<String> sql() {
-        validate();
-        return Jdbc.withConnection(vault.dataSource(), this::statements);
+    @Override
+    List<String> tableDdl(Connection c) {
+        Relation s = Vault.relation(c, name(), stage.target());
+        StringJoiner cols = new StringJoiner(",\n    ");
+        cols.add(vault.hashColumnDdl(parent));
+        cols.add(vault.hashColumnDdl(hashDiff));
+        for (String p : payload) {
+            cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
+        }
+        if (effectiveFrom != null) {
+            cols.add(Identifiers.quote(EFFECTIVE_FROM) + " " + s.require(name(), effectiveFrom).sqlType());
+        }
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        cols.add("PRIMARY KEY (" + Identifiers.quote(parent) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
+        return Vault.tableDdl(table, cols);
     }
 
     /**
-     * Loads the changes in one transaction. The statements are those of {@link #sql()}: the lock; a check whether
-     * the satellite holds any row; the insert into a satellite holding rows (only stage rows whose (key, load
-     * date) is not stored yet, merged in time with their stored neighbours; from a view stage the hashdiff is
-     * computed only for those rows, so a re-load computes almost none); or, into an empty satellite, the last
-     * statement (no anti-join and no stored predecessors to merge).
+     * Loads the changes. The statements are those of {@link #sql()}: the lock; a check whether the satellite holds
+     * any row; the insert into a satellite holding rows (only stage rows whose (key, load date) is not stored yet,
+     * merged in time with their stored neighbours; from a view stage the hashdiff is computed only for those rows,
+     * so a re-load computes almost none); or, into an empty satellite, the last statement (no anti-join and no
+     * stored predecessors to merge). Only one of the two inserts runs.
      */
-    public LoadResult load() {
-        validate();
-        List<String> st = Jdbc.withConnection(vault.dataSource(), this::statements);
-        return vault.runSatellite(table.toString(), st, List.of(parent, Stage.LOAD_DATE));
+    @Override
+    LoadResult run(List<String> statements) {
+        return vault.runSatellite(table.toString(), statements, List.of(parent, Stage.LOAD_DATE));
     }
 
     /**
@@ -149,7 +125,8 @@ public final class Satellite {
         return vault.run(table.toString(), List.of(sql), 0);
     }
 
-    private List<String> statements(Connection c) {
+    @Override
+    List<String> statements(Connection c) {
         String where = name() + " from " + stage;
         String rel = vault.stageRelation(c, stage);
         Relation target = Vault.relation(c, name(), table);
@@ -227,8 +204,6 @@ public final class Satellite {
                 + "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM w\n"
                 + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd ;
-        // loads of one structure take turns (readers are not blocked), so the anti-join is exact and the insert
-        // needs no ON CONFLICT; the primary key still refuses a duplicate from any other writer
         // into an empty satellite every row is new and has no stored predecessor: one sort, one window
         String empty = "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM (\n"
@@ -241,7 +216,7 @@ public final class Satellite {
                 + "    ) AS c\n"
                 + ") AS w\n"
                 + "WHERE w.prev_hashdiff IS DISTINCT FROM w." + hd;
-        return List.of("LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE",
+        return List.of(lock(),
                 "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", sql, empty);
     }
 }

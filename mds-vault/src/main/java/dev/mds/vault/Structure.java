@@ -1,0 +1,98 @@
+package dev.mds.vault;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every vault structure shares: its table, its name in messages, the settings it checks before any use, and
+ * the way its DDL and load statements are built on one connection, shown by {@link #sql()} and run by
+ * {@link #load()}. A subclass says what is missing, what its table looks like, which statements load it and how
+ * their row count is read.
+ */
+abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatellite, Pit {
+    final Vault vault;
+    final TableName table;
+    private final String kind;
+
+    Structure(Vault vault, TableName table, String kind) {
+        this.vault = vault;
+        this.table = table;
+        this.kind = kind;
+    }
+
+    /** The structure in messages, e.g. {@code hub dds.hub_users}. */
+    final String name() {
+        return kind + " " + table;
+    }
+
+    /** Adds the names of the settings not made yet (e.g. {@code hashKey}, {@code from}). */
+    abstract void missingSettings(List<String> missing);
+
+    /** The DDL of the table, read from the columns of the stages or tables it is built from. */
+    abstract List<String> tableDdl(Connection c);
+
+    /** The load statements, after checking the columns they use. */
+    abstract List<String> statements(Connection c);
+
+    /** Runs the load statements in one transaction. */
+    abstract LoadResult run(List<String> statements);
+
+    /**
+     * The lock a load takes first. Loads of one structure take turns (readers are not blocked), so an anti-join
+     * against the stored rows is exact and an insert needs no {@code ON CONFLICT}; the primary key still refuses a
+     * duplicate from any other writer.
+     */
+    final String lock() {
+        return "LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE";
+    }
+
+    /**
+     * What hubs and links load: the lock, then the insert of the hash keys not stored yet, each with its first row
+     * by load date, then record source.
+     *
+     * @param rows a query over the stages with the unqualified columns {@code columns}, the hash key first
+     */
+    final List<String> insertNewKeys(List<String> columns, String rows) {
+        String hk = Identifiers.quote(columns.get(0));
+        String insert = "INSERT INTO " + table.quoted() + " (" + Identifiers.quoteAll(columns) + ")\n"
+                + "SELECT DISTINCT ON (u." + hk + ") " + Identifiers.quoteAll("u", columns) + "\n"
+                + "FROM (\n    " + rows + "\n) AS u\n"
+                + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS t WHERE t." + hk + " = u." + hk + ")\n"
+                + "ORDER BY u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u." + Identifiers.quote(Stage.RECORD_SOURCE);
+        return List.of(lock(), insert);
+    }
+
+    final void validate() {
+        List<String> missing = new ArrayList<>();
+        missingSettings(missing);
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
+        }
+    }
+
+    /** The statements {@link #createTable()} runs. */
+    public List<String> createTableSql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), this::tableDdl);
+    }
+
+    /** Creates the table (and its schema) if it does not exist. */
+    public void createTable() {
+        vault.run(name(), createTableSql(), -1);
+    }
+
+    /** The statements {@link #load()} runs (read-only: it checks the columns they use). */
+    public List<String> sql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), this::statements);
+    }
+
+    /** Loads the structure in one transaction. */
+    public LoadResult load() {
+        return run(sql());
+    }
+}
