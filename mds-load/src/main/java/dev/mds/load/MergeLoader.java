@@ -56,9 +56,10 @@ import javax.sql.DataSource;
  * A snapshot read ({@link dev.mds.core.ChangeEvent.Operation#READ}) is the source's state when it was read: it
  * replaces a row stored at any other position and removes the key's tombstone (a re-snapshot after a lost
  * replication slot brings back what the stream missed); a read already stored at its own position changes nothing.
- * A {@link dev.mds.core.ChangeEvent.Operation#TRUNCATE} removes every row stored at an older position (each becomes a
- * tombstone at the truncate's position, or with {@link DeleteMode#SOFT} is marked deleted) before the batch's
- * later events apply. A {@link dev.mds.core.ChangeEvent.Operation#SNAPSHOT_COMPLETE} removes the rows that snapshot
+ * A {@link dev.mds.core.ChangeEvent.Operation#TRUNCATE} removes every row stored at an older position (with
+ * {@link DeleteMode#SOFT}: marks it deleted) before the batch's later events apply; the target remembers the
+ * truncate's position in one row (table {@code <target>_mds_truncated}), so replayed events from before it stay
+ * out, as a key's tombstone does after a delete. A {@link dev.mds.core.ChangeEvent.Operation#SNAPSHOT_COMPLETE} removes the rows that snapshot
  * did not read and that were stored before it began (see the README).
  * With {@link DeleteMode#SOFT} a delete sets {@code _deleted_at} on the row instead of removing it. Column names
  * starting with {@code _mds_} are reserved.
@@ -141,8 +142,8 @@ public final class MergeLoader {
     }
 
     /**
-     * Forgets the remembered deletes ({@link SyncMode#CDC} tombstones) of this target whose delete committed more
-     * than {@code age} ago, in its own transaction, and returns how many. A tombstone stops a replayed older insert
+     * Forgets the remembered deletes ({@link SyncMode#CDC} tombstones, and the last truncate) of this target whose
+     * delete committed more than {@code age} ago, in its own transaction, and returns how many. A tombstone stops a replayed older insert
      * of a deleted key from bringing the row back; once no replay can be that old (a CDC source resumes from its
      * committed offsets) it only takes space. Run it now and then, like Kafka's {@code delete.retention.ms}
      * (e.g. daily, with a day).

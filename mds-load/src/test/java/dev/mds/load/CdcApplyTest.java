@@ -300,21 +300,46 @@ class CdcApplyTest {
     }
 
     @Test
-    void aTruncateRemovesEveryOlderRowAndLeavesTombstonesSoReplaysStayOut(DataSource ds) {
+    void aTruncateRemovesEveryOlderRowAndRemembersItsPositionSoReplaysStayOut(DataSource ds) {
         MergeLoader loader = loader(ds, "truncated");
-        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11), create(3, "c", "z", 12)));
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11), create(3, "c", "z", 12), create(4, "d", "w", 13)));
+        loader.load(batch(delete(4, 20)));
         ChangeBatch withTruncate = batch(update(1, "a2", "x", 40), truncate(50), create(2, "after", "w", 51));
         LoadResult r = loader.load(withTruncate);
         assertThat(r.deleted()).isEqualTo(3);
         assertThat(r.inserted()).isEqualTo(1);
         assertThatTable(ds, "raw.truncated").columns("user_id", "name", "_mds_commit").containsExactlyInAnyOrder(row(2, "after", 51));
-        assertThatTable(ds, "raw.truncated_mds_tombstones").columns("user_id", "_mds_commit", "_deleted_at")
-                .containsExactlyInAnyOrder(row(1, 50, T.plusSeconds(50)), row(3, 50, T.plusSeconds(50)));
+        assertThatTable(ds, "raw.truncated_mds_truncated").columns("_mds_commit", "_mds_change", "_deleted_at")
+                .containsExactlyInAnyOrder(row(50, 50, T.plusSeconds(50)));
+        assertThatTable(ds, "raw.truncated_mds_tombstones").as("no tombstone per row; the one before the truncate goes")
+                .isEmpty();
         assertThat(loader.load(batch(create(1, "a", "x", 10), update(3, "c2", "z", 40))).changed())
                 .as("events older than the truncate").isZero();
+        assertThat(loader.load(batch(create(3, "c", "z", 12))).changed()).as("an older insert alone").isZero();
         assertThat(loader.load(withTruncate).changed()).as("the same batch again").isZero();
-        loader.load(batch(create(3, "c-new", "z", 60)));
-        assertThatTable(ds, "raw.truncated").columns("user_id", "name").containsExactlyInAnyOrder(row(2, "after"), row(3, "c-new"));
+        assertThat(loader.load(batch(truncate(30))).changed()).as("an older truncate again").isZero();
+        assertThatTable(ds, "raw.truncated_mds_truncated").columns("_mds_commit").containsExactlyInAnyOrder(row(50));
+        loader.load(batch(create(3, "c-new", "z", 60), delete(2, 61)));
+        assertThatTable(ds, "raw.truncated").columns("user_id", "name").containsExactlyInAnyOrder(row(3, "c-new"));
+        assertThat(loader.load(batch(create(2, "after", "w", 51))).changed()).as("a delete after the truncate").isZero();
+        assertThat(loader.pruneTombstones(java.time.Duration.ZERO)).as("the tombstone of 2 and the truncate").isEqualTo(2);
+        assertThatTable(ds, "raw.truncated_mds_truncated").isEmpty();
+    }
+
+    /** Into a target a truncate emptied, an insert-only batch would be COPYed straight in: not one from before it. */
+    @Test
+    void aReplayFromBeforeATruncateStaysOutOfTheTargetItEmptied(DataSource ds) {
+        MergeLoader loader = loader(ds, "truncated_empty");
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        loader.load(batch(truncate(50)));
+        LoadResult replay = loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        assertThat(replay.changed()).isZero();
+        assertThat(replay.unchanged()).isEqualTo(2);
+        assertThatTable(ds, "raw.truncated_empty").isEmpty();
+        loader.load(batch(create(1, "new", "x", 60), create(2, "b", "y", 11)));
+        loader.load(batch(create(3, "newer", "x", 70)));
+        assertThatTable(ds, "raw.truncated_empty").columns("user_id", "name").containsExactlyInAnyOrder(row(1, "new"),
+                row(3, "newer"));
     }
 
     @Test

@@ -3,8 +3,10 @@ package dev.mds.load.internal;
 import dev.mds.core.BadInputException;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
 import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
+import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
@@ -308,30 +310,36 @@ public final class LoadEngine {
             deletes |= r.delete;
             reads |= r.read;
         }
-        Tombstones remembered = null;
+        Remembered remembered = null;
         long truncated = 0;
+        long dropped = 0;   // replays from before the target's last truncate, reported as unchanged
         if (locked) {
             ensureTarget(c, plan, existing);
             if (folded.truncate().isPresent()) {
-                truncated = truncate(c, plan, folded.truncate().get(), tombstones);
+                truncated = truncate(c, folded.truncate().get(), tombstones);
             }
-            boolean[] targetEmpty = new boolean[1];
-            remembered = tombstoneState(c, tombstones, targetEmpty);
-            boolean sweep = folded.snapshotComplete().isPresent();   // needs the stage: the keys of this batch
-            if (!sweep && unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && targetEmpty[0]) {
+            remembered = remembered(c, tombstones);
+            if (remembered.truncatedAt().isPresent()) {
+                List<Row> newer = newerThan(rows, remembered.truncatedAt().get());
+                dropped = rows.size() - newer.size();
+                rows = newer;
+            }
+            // the stage is needed to sweep: the keys of this batch
+            boolean direct = folded.snapshotComplete().isEmpty() && unchanged.isEmpty() && !deletes
+                    && remembered.tombstones() != Tombstones.SOME;
+            if (direct && remembered.targetEmpty()) {
                 // a snapshot into an empty table (and no remembered deletes): COPY straight into it
                 long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestampText(c)), rejects);
                 writeRejects(c, rejects);
-                return result(new long[] {n, 0, truncated}, n, rejects, t0);
+                return result(new long[] {n, 0, truncated}, n + dropped, rejects, t0);
             }
-            if (!sweep && unchanged.isEmpty() && !deletes && remembered != Tombstones.SOME && !rows.isEmpty()
-                    && onlyCreates(batch)) {
+            if (direct && !rows.isEmpty() && onlyCreates(batch)) {
                 // inserts of new keys (a stream of INSERTs): COPY straight into the target inside a savepoint; a key
                 // that is there already (a replay) or a bad value undoes it and the batch goes the usual way
                 long n = tryInsertOnly(c, plan, rows);
                 if (n >= 0) {
                     writeRejects(c, rejects);
-                    return result(new long[] {n, 0, truncated}, n, rejects, t0);
+                    return result(new long[] {n, 0, truncated}, n + dropped, rejects, t0);
                 }
             }
         }
@@ -341,14 +349,19 @@ public final class LoadEngine {
             lock(c);
             ensureTarget(c, plan);
             if (folded.truncate().isPresent()) {
-                truncated = truncate(c, plan, folded.truncate().get(), tombstones);
+                truncated = truncate(c, folded.truncate().get(), tombstones);
             }
-            remembered = tombstoneState(c, tombstones, new boolean[1]);
+            remembered = remembered(c, tombstones);
+            if (remembered.truncatedAt().isPresent()) {
+                // as newerThan, for the rows staged before the lock
+                Sql.update(c, "delete from " + stage + " s where not s." + Identifiers.quote(S_READ) + " and "
+                        + position("s") + " <= " + positionLiteral(remembered.truncatedAt().get()));
+            }
         }
         // Under the lock only mds loads of this target write its tombstones: statements that cannot change
         // anything (no deletes in the batch, no remembered deletes) are left out.
-        boolean useTombstones = remembered == Tombstones.SOME;
-        if (deletes && remembered == Tombstones.NO_TABLE) {
+        boolean useTombstones = remembered.tombstones() == Tombstones.SOME;
+        if (deletes && remembered.tombstones() == Tombstones.NO_TABLE) {
             Sql.execute(c, createTombstones(plan, tombstones));
         }
         long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged);
@@ -366,7 +379,21 @@ public final class LoadEngine {
         // the stage goes at commit (on commit drop); a later load in this transaction drops it first
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
         writeRejects(c, rejects);
-        return result(new long[] {counts[0], counts[1], deleted + truncated}, staged, rejects, t0);
+        return result(new long[] {counts[0], counts[1], deleted + truncated}, staged + dropped, rejects, t0);
+    }
+
+    /**
+     * The rows newer than the target's last truncate: replays from before it stay out, as a tombstone keeps out a
+     * deleted key's (a snapshot read is the source's state: it stays in).
+     */
+    private static List<Row> newerThan(List<Row> rows, EventPosition truncatedAt) {
+        List<Row> newer = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            if (r.read || new EventPosition(r.commit, r.change).compareTo(truncatedAt) > 0) {
+                newer.add(r);
+            }
+        }
+        return newer;
     }
 
     private static boolean onlySnapshotCompletes(ChangeBatch batch) {
@@ -416,26 +443,45 @@ public final class LoadEngine {
             throw new IllegalArgumentException("age must not be negative: " + age);
         }
         lock(c);
-        TableName tombstones = tombstones();
-        if (queryLong(c, "select (to_regclass(" + Identifiers.literal(tombstones.quoted()) + ") is not null)::int") == 0) {
-            return 0;
+        long pruned = 0;
+        for (TableName remembered : List.of(tombstones(), truncated())) {
+            if (queryLong(c, "select (to_regclass(" + Identifiers.literal(remembered.quoted()) + ") is not null)::int") != 0) {
+                pruned += Sql.update(c, "delete from " + remembered.quoted() + " where " + Identifiers.quote(DELETED_AT)
+                        + " < now() - make_interval(secs => " + age.toMillis() / 1000.0 + ")");
+            }
         }
-        return Sql.update(c, "delete from " + tombstones.quoted() + " where " + Identifiers.quote(DELETED_AT)
-                + " < now() - make_interval(secs => " + age.toMillis() / 1000.0 + ")");
+        return pruned;
     }
 
     /** What the tombstone table of a target holds. */
     private enum Tombstones { NO_TABLE, EMPTY, SOME }
 
-    /** What the tombstone table holds; {@code targetEmpty[0]} tells whether the target is empty (same round trip). */
-    private Tombstones tombstoneState(Connection c, TableName tombstones, boolean[] targetEmpty) {
+    /**
+     * What a target remembers of deletes: its tombstones, whether it is empty, and the position of the last
+     * {@code TRUNCATE} applied with {@link DeleteMode#HARD}.
+     */
+    private record Remembered(Tombstones tombstones, boolean targetEmpty, Optional<EventPosition> truncatedAt) {
+    }
+
+    /** Reads what the target remembers, in one round trip when it has seen no truncate. */
+    private Remembered remembered(Connection c, TableName tombstones) {
         long v = queryLong(c, "select case when to_regclass(" + Identifiers.literal(tombstones.quoted()) + ") is null"
-                + " then 0 else 2 end + case when exists (select 1 from " + target.quoted() + ") then 0 else 1 end");
-        targetEmpty[0] = (v & 1) != 0;
-        if ((v & 2) == 0) {
-            return Tombstones.NO_TABLE;
+                + " then 0 else 2 end + case when exists (select 1 from " + target.quoted() + ") then 0 else 1 end"
+                + " + case when to_regclass(" + Identifiers.literal(truncated().quoted()) + ") is null then 0 else 4 end");
+        Tombstones t = (v & 2) == 0 ? Tombstones.NO_TABLE : isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
+        Optional<EventPosition> truncatedAt = Optional.empty();
+        if ((v & 4) != 0) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select " + Identifiers.quote(COMMIT) + ", " + Identifiers.quote(CHANGE)
+                         + " from " + truncated().quoted())) {
+                if (rs.next()) {
+                    truncatedAt = Optional.of(new EventPosition(rs.getLong(1), rs.getLong(2)));
+                }
+            } catch (SQLException e) {
+                throw new MdsException("cannot read the last truncate of " + target + ": " + e.getMessage(), e);
+            }
         }
-        return isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
+        return new Remembered(t, (v & 1) != 0, truncatedAt);
     }
 
     /**
@@ -574,6 +620,11 @@ public final class LoadEngine {
 
     private TableName tombstones() {
         return suffixed(target, "_mds_tombstones");
+    }
+
+    /** The one-row table holding the position of the last {@code TRUNCATE} applied with {@link DeleteMode#HARD}. */
+    private TableName truncated() {
+        return suffixed(target, "_mds_truncated");
     }
 
     // ------------------------------------------------------------------------------------------ plan (sql())
@@ -862,14 +913,16 @@ public final class LoadEngine {
 
     /**
      * Applies a {@code TRUNCATE} at {@code e}'s position, under the load lock, before the batch's later events: every
-     * row stored at an older position goes. With {@link DeleteMode#HARD} each such row first becomes a tombstone at
-     * the truncate's position (so a replayed older insert stays out, as after a delete); with
-     * {@link DeleteMode#SOFT} it is marked deleted. Rows at a newer position (a truncate replayed after them) stay.
+     * row stored at an older position goes. With {@link DeleteMode#HARD} the target remembers the truncate's
+     * position in one row (the {@code _mds_truncated} table), so that later batches drop replayed events from
+     * before it, as a tombstone does for one key; the tombstones it makes redundant go. With {@link DeleteMode#SOFT}
+     * the rows are marked deleted. Rows at a newer position (a truncate replayed after them) stay.
      *
      * @return rows removed or marked
      */
-    private long truncate(Connection c, Plan plan, ChangeEvent e, TableName tombstones) {
-        List<String> statements = truncateSql(plan, e, tombstones);
+    private long truncate(Connection c, ChangeEvent e, TableName tombstones) {
+        List<String> statements = truncateSql(e, tombstones,
+                queryLong(c, "select count(to_regclass(" + Identifiers.literal(tombstones.quoted()) + "))") > 0);
         long removed = 0;
         for (String sql : statements) {
             removed = Sql.update(c, sql);
@@ -879,22 +932,31 @@ public final class LoadEngine {
     }
 
     /** The statements of {@link #truncate}; the last one's row count is the rows removed or marked. */
-    private List<String> truncateSql(Plan plan, ChangeEvent e, TableName tombstones) {
-        String at = timestampSql(e.commitTime());
-        String p = "(" + e.position().commit() + "::bigint, " + e.position().change() + "::bigint)";
+    private List<String> truncateSql(ChangeEvent e, TableName tombstones, boolean haveTombstones) {
+        String p = positionLiteral(e.position());
         String older = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + p + ")";
         if (spec.deleteMode() == DeleteMode.SOFT) {
             return List.of(markDeletedSql(e, older));
         }
-        List<String> cols = new ArrayList<>(plan.key);
-        cols.add(COMMIT);
-        cols.add(CHANGE);
-        cols.add(DELETED_AT);
-        return List.of(createTombstones(plan, tombstones),
-                "insert into " + tombstones.quoted() + " as d (" + Identifiers.quoteAll(cols) + ") select "
-                        + Identifiers.quoteAll("t", plan.key) + ", " + e.position().commit() + ", " + e.position().change()
-                        + ", " + at + " from " + target.quoted() + " t where " + older + keepNewerTombstone(plan),
-                "delete from " + target.quoted() + " t where " + older);
+        String one = Identifiers.quote("_mds_one");
+        String cols = Identifiers.quoteAll(List.of(COMMIT, CHANGE, DELETED_AT));
+        List<String> out = new ArrayList<>();
+        out.add("create table if not exists " + truncated().quoted() + " (" + one + " boolean primary key default true check ("
+                + one + "), " + Identifiers.quote(COMMIT) + " bigint not null, " + Identifiers.quote(CHANGE)
+                + " bigint not null, " + Identifiers.quote(DELETED_AT) + " timestamptz)");
+        out.add("insert into " + truncated().quoted() + " as d (" + cols + ") values (" + e.position().commit() + ", "
+                + e.position().change() + ", " + timestampSql(e.commitTime()) + ") on conflict (" + one + ") do update set "
+                + setExcluded(List.of(COMMIT, CHANGE, DELETED_AT)) + " where " + position("d") + " < " + position("excluded"));
+        if (haveTombstones) {
+            out.add("delete from " + tombstones.quoted() + " d where " + position("d") + " < " + p);
+        }
+        out.add("delete from " + target.quoted() + " t where " + older);
+        return out;
+    }
+
+    /** {@code (commit, change)} of a position as a row literal comparable with {@link #position(String)}. */
+    private static String positionLiteral(EventPosition p) {
+        return "(" + p.commit() + "::bigint, " + p.change() + "::bigint)";
     }
 
     /**
@@ -964,10 +1026,16 @@ public final class LoadEngine {
     /** The conflict clause of a tombstone insert (alias {@code d}): a key's tombstone moves only to a newer delete. */
     private static String keepNewerTombstone(Plan plan) {
         return " on conflict (" + Identifiers.quoteAll(plan.key) + ") do update set "
-                + Identifiers.quote(COMMIT) + " = excluded." + Identifiers.quote(COMMIT) + ", "
-                + Identifiers.quote(CHANGE) + " = excluded." + Identifiers.quote(CHANGE) + ", "
-                + Identifiers.quote(DELETED_AT) + " = excluded." + Identifiers.quote(DELETED_AT)
-                + " where " + position("d") + " < " + position("excluded");
+                + setExcluded(List.of(COMMIT, CHANGE, DELETED_AT)) + " where " + position("d") + " < " + position("excluded");
+    }
+
+    /** {@code a = excluded.a, …}: the SET list of an upsert that takes the proposed row's columns. */
+    private static String setExcluded(List<String> columns) {
+        StringJoiner set = new StringJoiner(", ");
+        for (String col : columns) {
+            set.add(Identifiers.quote(col) + " = excluded." + Identifiers.quote(col));
+        }
+        return set.toString();
     }
 
     /**
