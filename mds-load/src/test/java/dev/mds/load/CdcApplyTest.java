@@ -47,6 +47,10 @@ class CdcApplyTest {
         return MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC).build();
     }
 
+    static MergeLoader softLoader(DataSource ds, String table) {
+        return MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC).deleteMode(DeleteMode.SOFT).build();
+    }
+
     @Test
     void appliesCreatesUpdatesAndDeletes(DataSource ds) {
         MergeLoader loader = loader(ds, "basic");
@@ -146,7 +150,7 @@ class CdcApplyTest {
 
     @Test
     void softDeleteMarksTheRowAndKeepsReplaysOut(DataSource ds) {
-        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "soft")).mode(SyncMode.CDC).deleteMode(DeleteMode.SOFT).build();
+        MergeLoader loader = softLoader(ds, "soft");
         loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
         LoadResult r = loader.load(batch(delete(1, 20), delete(9, 21)));
         assertThat(r.deleted()).isEqualTo(1);
@@ -276,8 +280,7 @@ class CdcApplyTest {
 
     @Test
     void aCompletedSnapshotWithSoftDeletesMarksTheRowsItDidNotRead(DataSource ds) {
-        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "swept_soft")).mode(SyncMode.CDC)
-                .deleteMode(DeleteMode.SOFT).build();
+        MergeLoader loader = softLoader(ds, "swept_soft");
         loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
         loader.load(batch(read(1, "a", "x", 900), snapshotComplete(900)));
         assertThatTable(ds, "raw.swept_soft").columns("user_id", "_deleted_at", "_mds_commit", "_mds_change")
@@ -286,8 +289,7 @@ class CdcApplyTest {
 
     @Test
     void aSnapshotReadRevivesASoftDeletedRow(DataSource ds) {
-        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "resnap_soft")).mode(SyncMode.CDC)
-                .deleteMode(DeleteMode.SOFT).build();
+        MergeLoader loader = softLoader(ds, "resnap_soft");
         loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
         loader.load(batch(delete(1, 20)));
         loader.load(batch(read(1, "a-again", "x", 900), read(2, "b", "y", 900)));
@@ -344,8 +346,7 @@ class CdcApplyTest {
 
     @Test
     void aTruncateWithSoftDeletesMarksTheRowsAndATruncateFirstCreatesAnEmptyTarget(DataSource ds) {
-        MergeLoader soft = MergeLoader.into(ds, TableName.of("raw", "truncated_soft")).mode(SyncMode.CDC)
-                .deleteMode(DeleteMode.SOFT).build();
+        MergeLoader soft = softLoader(ds, "truncated_soft");
         soft.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
         soft.load(batch(delete(2, 20)));
         assertThat(soft.load(batch(truncate(30))).deleted()).isEqualTo(1);
