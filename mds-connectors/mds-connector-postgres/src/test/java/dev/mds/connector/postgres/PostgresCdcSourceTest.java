@@ -278,6 +278,22 @@ class PostgresCdcSourceTest {
         Cdc.dropSlot(ds, "t_emptied");
     }
 
+    /**
+     * An empty keyless table would have no key for the end of its snapshot: the setup check refuses it before the
+     * engine starts, as it refuses one with rows.
+     */
+    @Test
+    void anEmptyTableWithoutAKeyIsRefusedAtTheSnapshot(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s16", "create table s16.nokey (v text)", "alter table s16.nokey replica identity full");
+        PostgresCdcSource source = Cdc.source(db, ds, "t_empty_nokey", "s16.nokey").build();
+        assertThatThrownBy(() -> source.run((b, tx) -> { })).isInstanceOf(MdsException.class)
+                .hasMessageContaining("table s16.nokey has no primary key").hasMessageContaining("key(...)");
+        assertThat(Cdc.text(ds, "select slot_name from pg_replication_slots where slot_name = 't_empty_nokey'"))
+                .as("nothing started").isNull();
+        Cdc.dropSlot(ds, "t_empty_nokey");
+    }
+
     /** A TRUNCATE at the source empties the target, also as the first event after a restart, and rows after it stay. */
     @Test
     void aTruncateAtTheSourceEmptiesTheTarget(TestDatabase db) throws Exception {
