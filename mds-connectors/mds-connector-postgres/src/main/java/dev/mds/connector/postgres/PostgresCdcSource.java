@@ -328,21 +328,30 @@ public final class PostgresCdcSource implements AutoCloseable {
             return given;
         }
         try (Connection c = sourceConnection()) {
-            List<String> keys = PostgresDialect.INSTANCE.primaryKey(c, table);
-            if (keys.isEmpty()) {
-                throw new MdsException(why + ", but " + table + " has no primary key and no key columns were given with"
-                        + " key(...)");
-            }
-            return keys;
+            return keyColumns(c, table, why);
         } catch (SQLException e) {
             throw new MdsException("cannot read the primary key of " + table + " (" + why + "): " + e.getMessage(), e);
         }
     }
 
-    /** The shape of a table the snapshot found empty: its key columns, typed from the source's catalog. */
+    /** As {@link #keyColumns(TableName, String)}, reading the primary key on {@code c}. */
+    private List<String> keyColumns(Connection c, TableName table, String why) throws SQLException {
+        List<String> given = config.keys.get(table);
+        if (given != null) {
+            return given;
+        }
+        List<String> keys = PostgresDialect.INSTANCE.primaryKey(c, table);
+        if (keys.isEmpty()) {
+            throw new MdsException(why + ", but " + table + " has no primary key and no key columns were given with"
+                    + " key(...)");
+        }
+        return keys;
+    }
+
+    /** The shape of a table the snapshot found empty: its key columns, typed from the source's catalog (one connection). */
     private RecordMapper.Shape emptyTableShape(TableName table) {
-        List<String> keys = keyColumns(table, "the snapshot found " + table + " empty");
         try (Connection c = sourceConnection()) {
+            List<String> keys = keyColumns(c, table, "the snapshot found " + table + " empty");
             return RecordMapper.keyOnly(table, PostgresDialect.INSTANCE.readSchema(c, table, keys));
         } catch (SQLException e) {
             throw new MdsException("cannot read the key columns of " + table + ": " + e.getMessage(), e);
