@@ -1,5 +1,7 @@
 package dev.mds.bench;
 
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,12 +10,27 @@ import java.util.Locale;
  * Runs benchmark suites: {@code java -jar mds-bench/target/mds-bench.jar [--quick] [--rounds N] <suite>...}.
  * Suite {@code load} is the class {@code dev.mds.bench.suites.LoadSuite}. Exit code 0 when every suite ran (even
  * if goals were missed), 1 when a suite failed, 2 on bad arguments.
+ *
+ * <p>The suites run in a forked JVM whose heap is fixed and touched up front ({@value #HEAP_FLAGS}), as JMH forks
+ * its benchmarks: with a heap that grows and shrinks while a suite runs, the kernel's page faults land in timed
+ * rounds (seen as 20% system time and rounds twice as slow in the Java Hasher figure). Both sides of every
+ * ratio run in that same JVM. {@code -Dmds.bench.fork=false}, or an {@code -Xms}/{@code -Xmx} of one's own, runs
+ * in the launching JVM instead.
  */
 public final class BenchMain {
+    static final String HEAP_FLAGS = "-Xms6g -Xmx6g -XX:+AlwaysPreTouch";
+    private static final String FORK = "mds.bench.fork";
+
     private BenchMain() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        List<String> jvm = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        boolean ownHeap = jvm.stream().anyMatch(a -> a.startsWith("-Xms") || a.startsWith("-Xmx"));
+        if (Boolean.parseBoolean(System.getProperty(FORK, "true")) && !ownHeap) {
+            System.exit(fork(jvm, args));
+        }
+        System.out.println("jvm: " + String.join(" ", jvm));
         boolean quick = false;
         int rounds = -1;
         List<String> suites = new ArrayList<>();
@@ -61,6 +78,19 @@ public final class BenchMain {
             all.forEach(System.out::println);
         }
         System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /** Runs this class in a new JVM with {@link #HEAP_FLAGS} and the launching JVM's own options; its exit code. */
+    private static int fork(List<String> jvm, String[] args) throws Exception {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvm);
+        command.addAll(List.of(HEAP_FLAGS.split(" ")));
+        command.addAll(List.of("-D" + FORK + "=false", "-cp", System.getProperty("java.class.path"), BenchMain.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).inheritIO().start().waitFor();
     }
 
     private static BenchSuite load(String suite) throws ReflectiveOperationException {
