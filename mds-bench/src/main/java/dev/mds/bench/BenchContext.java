@@ -16,7 +16,7 @@ public final class BenchContext implements AutoCloseable {
     private final boolean quick;
     private final int rounds;
     private final List<String> ratios = new ArrayList<>();
-    private EmbeddedPostgresServer server;
+    private PostgresServer server;
     private final List<TestDatabase> databases = new ArrayList<>();
     private final List<AutoCloseable> pools = new ArrayList<>();
 
@@ -50,8 +50,18 @@ public final class BenchContext implements AutoCloseable {
      * The embedded PostgreSQL of this run, started on first use with PostgreSQL's durable defaults. The embedded
      * server's launcher passes {@code -F} (fsync off) and {@code synchronous_commit=off} unless told otherwise, so
      * both are set back explicitly, and checked: a bench on a non-durable server would measure what users never get.
+     * {@code -Dmds.bench.url=jdbc:postgresql://host:port/postgres} (with {@code mds.bench.user}, {@code
+     * mds.bench.password}) runs on a server of one's own instead, for example a distribution's build; it must be
+     * durable too.
      */
     public synchronized PostgresServer server() {
+        String url = System.getProperty("mds.bench.url");
+        if (server == null && url != null) {
+            // a server of one's own (another build or version): its settings are the operator's, durability is checked
+            server = PostgresServer.external(url, System.getProperty("mds.bench.user", "postgres"),
+                    System.getProperty("mds.bench.password", ""));
+            requireDurable(server);
+        }
         if (server == null) {
             server = EmbeddedPostgresServer.builder()
                     .setting("fsync", "on")
