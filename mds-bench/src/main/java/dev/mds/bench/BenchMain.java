@@ -90,7 +90,9 @@ public final class BenchMain {
         command.addAll(List.of(HEAP_FLAGS.split(" ")));
         command.addAll(List.of("-D" + FORK + "=false", "-cp", System.getProperty("java.class.path"), BenchMain.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).inheritIO().start().waitFor();
+        Process child = new ProcessBuilder(command).inheritIO().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(child::destroy));   // a stopped bench stops its fork too
+        return child.waitFor();
     }
 
     private static BenchSuite load(String suite) throws ReflectiveOperationException {

@@ -107,11 +107,31 @@ public final class VaultSuite implements BenchSuite {
         ctx.detail(mdsFirst.summary());
         ctx.detail(baseReload.summary());
         ctx.detail(mdsReload.summary());
+        prototype(ctx, ds, vault, keys, expectedSat, checksum, baseFirst);
 
         double hasherRate = javaHasher(ctx, ctx.scale(1_000_000, 200_000));
         ctx.ratio("first_load_vs_automatedv", mdsFirst.medianSeconds() / baseFirst.medianSeconds(), "<=", 0.50);
         ctx.ratio("reload_vs_automatedv", mdsReload.medianSeconds() / baseReload.medianSeconds(), "<=", 0.30);
         ctx.ratio("java_hasher_rows_per_s", hasherRate / 1_000_000, ">=", 1.00);
+    }
+
+    /**
+     * Measures {@link VaultJavaPrototype} (set work in Java, not mds's design) against the same baseline, as a detail
+     * line for the design decision it informs; its satellite must equal the baseline's.
+     */
+    private static void prototype(BenchContext ctx, DataSource ds, Vault vault, int keys, long satRows, String checksum,
+            Series baseFirst) throws Exception {
+        VaultJavaPrototype proto = new VaultJavaPrototype(ds, vault, PAYLOAD_COLUMNS);
+        Series series = ctx.series("prototype, set work in Java (not mds's design), first load");
+        for (int round = 0; round <= ctx.rounds(); round++) {
+            proto.reset();
+            long[] n = series.time(round, proto::firstLoad);
+            expect(n[0] == keys && n[1] == satRows, "prototype loaded " + n[0] + " hub and " + n[1] + " sat rows");
+            expect(count(ds, "select count(*) from proto.hub_customer") == keys, "prototype hub rows");
+            expect(sum(ds, "proto.sat_customer").equals(checksum), "prototype satellite differs: " + sum(ds, "proto.sat_customer"));
+        }
+        ctx.detail("%s; over the AutomateDV SQL first load: %.2f (satellite identical to the baseline's); last round: %s",
+                series.summary(), series.medianSeconds() / baseFirst.medianSeconds(), proto.phases());
     }
 
     /** 5 versions per key over 5 load dates; a quarter of the keys repeat version 2 as version 3 (no change). */
