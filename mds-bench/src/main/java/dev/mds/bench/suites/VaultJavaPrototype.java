@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -26,17 +29,22 @@ import org.postgresql.copy.CopyOut;
  * into a hub and a satellite with the same primary keys as mds's. DESIGN.md principle 1 keeps dedupes and merges
  * in SQL; this class exists so that the cost of breaking it is measured rather than estimated. It handles only a
  * first load into empty tables (no stored rows to merge with), in one transaction.
+ *
+ * <p>Tuned ({@code tuned = true}): the rows are read first and hashed afterwards on every core, sorted with
+ * {@link Arrays#parallelSort}, and the satellite's primary key is built after the rows are in (the table is empty).
  */
 final class VaultJavaPrototype {
     private final DataSource ds;
     private final String[] payload;
     private final Hasher key;
     private final Hasher diff;
+    private final boolean tuned;
     private final long[] phaseNanos = new long[5];
-    private static final String[] PHASES = {"read + hash", "sort", "hub copy", "satellite copy", "commit"};
+    private static final String[] PHASES = {"read + hash", "sort", "hub copy", "satellite copy (and key)", "commit"};
 
-    VaultJavaPrototype(DataSource ds, Vault vault, String[] payload) {
+    VaultJavaPrototype(DataSource ds, Vault vault, String[] payload, boolean tuned) {
         this.ds = ds;
+        this.tuned = tuned;
         this.payload = payload;
         this.key = vault.hasher(Schema.of(Field.of("customer_id", FieldType.STRING)));
         Schema.Builder s = Schema.builder();
@@ -52,7 +60,8 @@ final class VaultJavaPrototype {
             st.execute("create schema if not exists proto");
             st.execute("drop table if exists proto.hub_customer, proto.sat_customer");
             st.execute("create table proto.hub_customer (like dds.hub_customer including all)");
-            st.execute("create table proto.sat_customer (like dds.sat_customer including all)");
+            st.execute("create table proto.sat_customer (like dds.sat_customer including "
+                    + (tuned ? "defaults including constraints)" : "all)"));
             st.execute("checkpoint");
         }
     }
@@ -76,32 +85,43 @@ final class VaultJavaPrototype {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
-            // fields: customer_id, payload..., load_ts, then epoch micros for sorting; ::text gives the text that
-            // AutomateDV's CAST(… AS VARCHAR) hashes (COPY's own output would write booleans as t/f), and it is
-            // valid input for the satellite's typed columns
-            StringBuilder select = new StringBuilder("select customer_id::text");
+            // fields: customer_id, payload..., load_ts, then epoch micros for sorting. COPY's text is what
+            // AutomateDV's CAST(… AS VARCHAR) hashes, except for booleans (t/f against true/false): those are cast
+            StringBuilder select = new StringBuilder("select customer_id");
             for (String p : payload) {
-                select.append(", ").append(p).append("::text");
+                select.append(", ").append(p).append(p.equals("active") ? "::text" : "");
             }
-            select.append(", load_ts, (extract(epoch from load_ts) * 1000000)::bigint from raw.customers");
+            select.append(", load_ts, (date_part('epoch', load_ts) * 1000000)::bigint from raw.customers");
+            List<String[]> lines = new ArrayList<>(1 << 20);
             List<Row> rows = new ArrayList<>(1 << 20);
             CopyOut out = copy.copyOut("copy (" + select + ") to stdout");
-            Object[] values = new Object[payload.length];
             byte[] line;
             while ((line = out.readFromCopy()) != null) {
                 String[] f = new String(line, 0, line.length - 1, StandardCharsets.UTF_8).split("\t", -1);
-                var hk = key.hashKey(text(f[0]));
-                if (hk.isEmpty()) {
-                    continue;
+                if (tuned) {
+                    lines.add(f);
+                } else {
+                    Row r = row(f);
+                    if (r != null) {
+                        rows.add(r);
+                    }
                 }
-                for (int i = 0; i < payload.length; i++) {
-                    values[i] = text(f[1 + i]);
-                }
-                rows.add(new Row(hk.get(), diff.hashDiff(values), Long.parseLong(f[f.length - 1]), f));
+            }
+            if (tuned) {
+                Row[] hashed = new Row[lines.size()];
+                IntStream.range(0, hashed.length).parallel().forEach(i -> hashed[i] = row(lines.get(i)));
+                rows = Arrays.stream(hashed).filter(Objects::nonNull).collect(Collectors.toCollection(ArrayList::new));
             }
             long t1 = System.nanoTime();
-            rows.sort(Comparator.comparing(Row::hk, Arrays::compareUnsigned).thenComparingLong(Row::loadMicros)
-                    .thenComparing(Row::hd, Arrays::compareUnsigned));
+            Comparator<Row> order = Comparator.comparing(Row::hk, Arrays::compareUnsigned).thenComparingLong(Row::loadMicros)
+                    .thenComparing(Row::hd, Arrays::compareUnsigned);
+            if (tuned) {
+                Row[] a = rows.toArray(Row[]::new);
+                Arrays.parallelSort(a, order);
+                rows = Arrays.asList(a);
+            } else {
+                rows.sort(order);
+            }
 
             long t2 = System.nanoTime();
             String cols = String.join(", ", payload);
@@ -145,6 +165,11 @@ final class VaultJavaPrototype {
             }
             flush(sat, buf, true);
             sat.endCopy();
+            if (tuned) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("alter table proto.sat_customer add primary key (customer_hk, load_date)");
+                }
+            }
             long t4 = System.nanoTime();
             c.commit();
             long[] at = {t0, t1, t2, t3, t4, System.nanoTime()};
@@ -153,6 +178,19 @@ final class VaultJavaPrototype {
             }
             return new long[] {hubRows, satRows};
         }
+    }
+
+    /** A row with its hashes, or null when its key is NULL (not loaded). */
+    private Row row(String[] f) {
+        var hk = key.hashKey(text(f[0]));
+        if (hk.isEmpty()) {
+            return null;
+        }
+        Object[] values = new Object[payload.length];
+        for (int i = 0; i < payload.length; i++) {
+            values[i] = text(f[1 + i]);
+        }
+        return new Row(hk.get(), diff.hashDiff(values), Long.parseLong(f[f.length - 1]), f);
     }
 
     /** The value of a COPY text field: NULL for {@code \N}; this data has no other escapes (checked). */
