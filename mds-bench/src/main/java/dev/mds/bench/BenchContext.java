@@ -55,24 +55,22 @@ public final class BenchContext implements AutoCloseable {
      * durable too.
      */
     public synchronized PostgresServer server() {
-        String url = System.getProperty("mds.bench.url");
-        if (server == null && url != null) {
-            // a server of one's own (another build or version): its settings are the operator's, durability is checked
-            server = PostgresServer.external(url, System.getProperty("mds.bench.user", "postgres"),
-                    System.getProperty("mds.bench.password", ""));
-            requireDurable(server);
-        }
         if (server == null) {
-            server = EmbeddedPostgresServer.builder()
-                    .setting("fsync", "on")
-                    .setting("synchronous_commit", "on")
-                    .setting("full_page_writes", "on")
-                    .setting("shared_buffers", "512MB")
-                    .setting("max_wal_size", "4GB")
-                    .setting("checkpoint_timeout", "30min")
-                    .setting("work_mem", "64MB")
-                    .setting("maintenance_work_mem", "256MB")
-                    .start();
+            String url = System.getProperty("mds.bench.url");
+            // a server of one's own (another build or version) keeps the operator's settings
+            server = url != null
+                    ? PostgresServer.external(url, System.getProperty("mds.bench.user", "postgres"),
+                            System.getProperty("mds.bench.password", ""))
+                    : EmbeddedPostgresServer.builder()
+                            .setting("fsync", "on")
+                            .setting("synchronous_commit", "on")
+                            .setting("full_page_writes", "on")
+                            .setting("shared_buffers", "512MB")
+                            .setting("max_wal_size", "4GB")
+                            .setting("checkpoint_timeout", "30min")
+                            .setting("work_mem", "64MB")
+                            .setting("maintenance_work_mem", "256MB")
+                            .start();
             requireDurable(server);
         }
         return server;

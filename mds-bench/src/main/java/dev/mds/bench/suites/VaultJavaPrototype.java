@@ -8,13 +8,16 @@ import dev.mds.vault.Vault;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
@@ -39,6 +42,7 @@ final class VaultJavaPrototype {
     private final Hasher key;
     private final Hasher diff;
     private final boolean tuned;
+    private Set<String> booleans;
     private final long[] phaseNanos = new long[5];
     private static final String[] PHASES = {"read + hash", "sort", "hub copy", "satellite copy (and key)", "commit"};
 
@@ -52,6 +56,21 @@ final class VaultJavaPrototype {
             s.add(p, FieldType.STRING);   // AutomateDV hashes each column's text form, which COPY's text output is
         }
         this.diff = vault.hasher(s.build());
+    }
+
+    /** Reads which raw columns are boolean (their COPY text, t/f, is not the text AutomateDV hashes). */
+    private Set<String> booleans() throws SQLException {
+        if (booleans == null) {
+            booleans = new HashSet<>();
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select attname from pg_attribute where attrelid = 'raw.customers'::regclass"
+                         + " and atttypid = 'boolean'::regtype and attnum > 0 and not attisdropped")) {
+                while (rs.next()) {
+                    booleans.add(rs.getString(1));
+                }
+            }
+        }
+        return booleans;
     }
 
     /** Creates empty {@code proto.hub_customer} and {@code proto.sat_customer} shaped as mds's tables. */
@@ -82,6 +101,7 @@ final class VaultJavaPrototype {
     /** The first load; returns {hub rows, satellite rows}. */
     long[] firstLoad() throws Exception {
         long t0 = System.nanoTime();
+        Set<String> casts = booleans();
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             var copy = c.unwrap(PGConnection.class).getCopyAPI();
@@ -89,7 +109,7 @@ final class VaultJavaPrototype {
             // AutomateDV's CAST(… AS VARCHAR) hashes, except for booleans (t/f against true/false): those are cast
             StringBuilder select = new StringBuilder("select customer_id");
             for (String p : payload) {
-                select.append(", ").append(p).append(p.equals("active") ? "::text" : "");
+                select.append(", ").append(p).append(casts.contains(p) ? "::text" : "");
             }
             select.append(", load_ts, (date_part('epoch', load_ts) * 1000000)::bigint from raw.customers");
             List<String[]> lines = new ArrayList<>(1 << 20);
