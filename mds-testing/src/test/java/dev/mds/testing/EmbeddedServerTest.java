@@ -8,7 +8,8 @@ import java.sql.Statement;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
-@MdsPostgres
+/** The embedded server itself, also when {@code MDS_TEST_JDBC_URL} sends the other tests elsewhere. */
+@MdsPostgres(MdsPostgres.Source.EMBEDDED)
 class EmbeddedServerTest {
     @Test
     void embeddedServerIsPostgres17WithLogicalDecoding(DataSource ds) throws Exception {
