@@ -193,16 +193,28 @@ public final class PostgresDialect implements Dialect {
     }
 
     /**
+     * SQL for the oid of {@code table}, or NULL when there is no such table, read from {@code pg_class} under the
+     * statement's snapshot. {@code to_regclass} instead answers from the session's catalog cache, which can keep
+     * "no such table" after another transaction created the table and committed (the session reads such
+     * invalidations when it next takes a relation lock it does not hold yet): a loader that looked for its target,
+     * then took the target's lock after another loader had created it, would create it again and fail.
+     */
+    public String relationOid(TableName table) {
+        return "(select c.oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = " + Identifiers.literal(table.schema()) + " and c.relname = "
+                + Identifiers.literal(table.name()) + ")";
+    }
+
+    /**
      * The columns of {@code table}'s primary key, in key order (from {@code pg_index}, cheaper than JDBC's
      * {@code getPrimaryKeys}); empty when it has none or does not exist.
      */
     public List<String> primaryKey(Connection connection, TableName table) throws SQLException {
         String sql = "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
-                + " and a.attnum = any(i.indkey) where i.indrelid = to_regclass(?) and i.indisprimary"
+                + " and a.attnum = any(i.indkey) where i.indrelid = " + relationOid(table) + " and i.indisprimary"
                 + " order by array_position(i.indkey::int2[], a.attnum)";
         List<String> key = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     key.add(rs.getString(1));

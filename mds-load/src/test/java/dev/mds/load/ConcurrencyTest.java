@@ -59,6 +59,43 @@ class ConcurrencyTest {
         assertThatTable(ds, "raw.shared").column("id").hasNoDuplicates();
     }
 
+    /**
+     * The loader looks for its target before it waits for the target's lock. When another loader creates the table
+     * and commits meanwhile, the waiting one must see it: PostgreSQL's {@code to_regclass} would still answer "no
+     * such table" from the session's catalog cache (it takes no lock, so the invalidation is not read), and the
+     * loader would fail with "relation already exists". Made deterministic: the test holds the lock itself.
+     */
+    @Test
+    void aTargetCreatedWhileTheLoaderWaitsForItsLockIsSeenAndNotCreatedAgain(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.race").key("id").build();
+        try (Connection holder = ds.getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute("create schema if not exists raw");
+            st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"race\"', 0))");
+            CompletableFuture<LoadResult> waiting = CompletableFuture.supplyAsync(() -> loader.load(batch(0, 10, "new")));
+            try (Statement probe = ds.getConnection().createStatement()) {
+                long blocked = 0;
+                for (int i = 0; i < 200 && blocked == 0; i++) {
+                    Thread.sleep(25);
+                    try (ResultSet rs = probe.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted")) {
+                        rs.next();
+                        blocked = rs.getLong(1);
+                    }
+                }
+                probe.getConnection().close();
+                assertThat(blocked).as("the loader waits for the lock").isEqualTo(1);
+            }
+            st.execute("create table raw.race (id bigint primary key, v text)");
+            st.execute("insert into raw.race values (5, 'old'), (50, 'old')");
+            holder.commit();
+            LoadResult r = waiting.get();
+            assertThat(r.inserted()).isEqualTo(9);
+            assertThat(r.updated()).isEqualTo(1);
+        }
+        assertThatTable(ds, "raw.race").hasRowCount(11);
+        assertThatTable(ds, "raw.race").columns("id", "v").contains(row(5L, "new"), row(50L, "old"));
+    }
+
     @Test
     void overwriteIsNeverSeenEmptyOrHalfLoadedByAConcurrentReader(DataSource ds) throws Exception {
         MergeLoader loader = MergeLoader.into(ds, "raw.snapshot").mode(SyncMode.OVERWRITE).key("id").build();

@@ -1,6 +1,7 @@
 package dev.mds.testing;
 
 import dev.mds.core.Identifiers;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.TableName;
 import dev.mds.testing.internal.Values;
 import java.sql.Connection;
@@ -156,7 +157,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     }
 
     private boolean tableExists() {
-        return query("select to_regclass(" + Identifiers.literal(actual.quoted()) + ") is not null", rs -> {
+        return query("select " + PostgresDialect.INSTANCE.relationOid(actual) + " is not null", rs -> {
             rs.next();
             return rs.getBoolean(1);
         });

@@ -282,7 +282,7 @@ public final class Vault {
     }
 
     private static String dropStatement(Connection c, TableName t) {
-        String sql = "SELECT relkind::text FROM pg_class WHERE oid = to_regclass(" + Identifiers.literal(t.quoted()) + ")";
+        String sql = "SELECT relkind::text FROM pg_class WHERE oid = " + PostgresDialect.INSTANCE.relationOid(t);
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             if (rs.next()) {
                 String kind = rs.getString(1);
@@ -425,8 +425,8 @@ public final class Vault {
         if (inserted < 1000) {
             return;
         }
-        long before = Jdbc.queryLong(c, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass("
-                + Identifiers.literal(table.quoted()) + ")");
+        long before = Jdbc.queryLong(c, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = "
+                + PostgresDialect.INSTANCE.relationOid(table));
         if (inserted * 10 >= before) {
             Sql.execute(c, "ANALYZE " + table.quoted() + (joinColumns.isEmpty() ? "" : " (" + Identifiers.quoteAll(joinColumns) + ")"));
         }

@@ -445,7 +445,7 @@ public final class LoadEngine {
         lock(c);
         long pruned = 0;
         for (TableName remembered : List.of(tombstones(), truncated())) {
-            if (queryLong(c, "select (to_regclass(" + Identifiers.literal(remembered.quoted()) + ") is not null)::int") != 0) {
+            if (queryLong(c, "select (" + PostgresDialect.INSTANCE.relationOid(remembered) + " is not null)::int") != 0) {
                 pruned += Sql.update(c, "delete from " + remembered.quoted() + " where " + Identifiers.quote(DELETED_AT)
                         + " < now() - make_interval(secs => " + age.toMillis() / 1000.0 + ")");
             }
@@ -465,9 +465,9 @@ public final class LoadEngine {
 
     /** Reads what the target remembers, in one round trip when it has seen no truncate. */
     private Remembered remembered(Connection c, TableName tombstones) {
-        long v = queryLong(c, "select case when to_regclass(" + Identifiers.literal(tombstones.quoted()) + ") is null"
+        long v = queryLong(c, "select case when " + PostgresDialect.INSTANCE.relationOid(tombstones) + " is null"
                 + " then 0 else 2 end + case when exists (select 1 from " + target.quoted() + ") then 0 else 1 end"
-                + " + case when to_regclass(" + Identifiers.literal(truncated().quoted()) + ") is null then 0 else 4 end");
+                + " + case when " + PostgresDialect.INSTANCE.relationOid(truncated()) + " is null then 0 else 4 end");
         Tombstones t = (v & 2) == 0 ? Tombstones.NO_TABLE : isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
         Optional<EventPosition> truncatedAt = Optional.empty();
         if ((v & 4) != 0) {
@@ -922,7 +922,7 @@ public final class LoadEngine {
      */
     private long truncate(Connection c, ChangeEvent e, TableName tombstones) {
         List<String> statements = truncateSql(e, tombstones,
-                queryLong(c, "select count(to_regclass(" + Identifiers.literal(tombstones.quoted()) + "))") > 0);
+                queryLong(c, "select count(" + PostgresDialect.INSTANCE.relationOid(tombstones) + ")") > 0);
         long removed = 0;
         for (String sql : statements) {
             removed = Sql.update(c, sql);

@@ -1,6 +1,7 @@
 package dev.mds.load.internal;
 
 import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import java.sql.Connection;
@@ -20,16 +21,16 @@ import java.util.Optional;
  * @param notNull whether the column is NOT NULL
  */
 record TargetColumn(String name, String sqlType, String typeName, boolean notNull) {
-    private static final String QUERY = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull"
-            + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
-            + " where a.attrelid = to_regclass(?) and a.attnum > 0 and not a.attisdropped order by a.attnum";
 
     /** The columns of {@code table} by name, in order; empty when there is no such table. */
     static Optional<Map<String, TargetColumn>> read(Connection c, TableName table) {
         Map<String, TargetColumn> columns = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(QUERY)) {
-            ps.setString(1, table.quoted());
+        // the table by name under this statement's snapshot: see PostgresDialect.relationOid
+        String query = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull"
+                + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
+                + PostgresDialect.INSTANCE.relationOid(table) + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
+        try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4));

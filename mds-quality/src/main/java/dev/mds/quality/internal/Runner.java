@@ -342,13 +342,12 @@ public final class Runner {
     private Optional<String> uniqueIndex(TableName table, List<String> columns) {
         String sql = "select i.indexrelid::regclass::text, array(select a.attname::text from generate_series(0, i.indnkeyatts - 1) k"
                 + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]) from pg_index i"
-                + " where i.indrelid = to_regclass(?) and i.indisunique and i.indimmediate and i.indisvalid"
+                + " where i.indrelid = " + PostgresDialect.INSTANCE.relationOid(table) + " and i.indisunique and i.indimmediate and i.indisvalid"
                 + " and i.indpred is null and i.indexprs is null and 0 <> all(i.indkey::int2[])";
         Savepoint sp = null;
         try {
             sp = savepoint();
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, table.quoted());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         String[] keys = (String[]) rs.getArray(2).getArray();
@@ -534,11 +533,11 @@ public final class Runner {
         String sql = "select a.attname, a.attnotnull, t.typname, t.typname in ('text', 'varchar', 'bpchar')"
                 + " and coalesce(co.collisdeterministic, false) from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " left join pg_collation co on co.oid = a.attcollation"
-                + " where a.attrelid = to_regclass(?) and a.attnum > 0 and not a.attisdropped order by a.attnum";
+                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         List<dev.mds.core.Field> fields = new ArrayList<>();
         Set<String> bytewiseColumns = new java.util.HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     dev.mds.core.FieldType type;

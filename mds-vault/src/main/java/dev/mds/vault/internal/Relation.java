@@ -38,10 +38,10 @@ public final class Relation {
         String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod,"
                 + " et.typname from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'"
-                + " where a.attrelid = to_regclass(?) and a.attnum > 0 and not a.attisdropped order by a.attnum";
+                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         Map<String, Column> cols = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String col = rs.getString(1);

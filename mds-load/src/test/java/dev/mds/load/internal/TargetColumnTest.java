@@ -1,0 +1,40 @@
+package dev.mds.load.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.core.TableName;
+import dev.mds.testing.MdsPostgres;
+import java.sql.Connection;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class TargetColumnTest {
+    /**
+     * A loader looks for its target, then takes the target's lock. If another loader created the table and committed
+     * in between, the second look must see it, or the loader creates it again and fails with "relation already
+     * exists" (seen in {@code ConcurrencyTest} on PostgreSQL 15). {@code to_regclass} answers from the session's
+     * catalog cache, which keeps "no such table" until the session takes a relation lock it does not hold yet.
+     */
+    @Test
+    void seesATableThatAnotherTransactionCreatedAfterThisOneLookedForIt(DataSource ds) throws Exception {
+        TableName table = TableName.of("raw", "appears");
+        try (Connection looking = ds.getConnection(); Connection creating = ds.getConnection();
+             Statement st = creating.createStatement()) {
+            st.execute("create schema if not exists raw");
+            for (int i = 0; i < 6; i++) {
+                // a loader's pooled connection runs this lookup at every batch, and pgjdbc prepares it on the server
+                // from the fifth use on: the name is then resolved without the parse step
+                assertThat(TargetColumn.read(looking, table)).isEmpty();
+            }
+            looking.setAutoCommit(false);
+            assertThat(TargetColumn.read(looking, table)).isEmpty();
+            st.execute("create table raw.appears (id bigint not null, v text)");   // committed (autocommit)
+            assertThat(TargetColumn.read(looking, table)).hasValueSatisfying(columns ->
+                    assertThat(columns).containsOnlyKeys("id", "v"));
+            assertThat(TargetColumn.read(looking, table).orElseThrow().get("id").notNull()).isTrue();
+            looking.rollback();
+        }
+    }
+}
