@@ -60,10 +60,10 @@ class ConcurrencyTest {
     }
 
     /**
-     * The loader looks for its target before it waits for the target's lock. When another loader creates the table
-     * and commits meanwhile, the waiting one must see it: PostgreSQL's {@code to_regclass} would still answer "no
-     * such table" from the session's catalog cache (it takes no lock, so the invalidation is not read), and the
-     * loader would fail with "relation already exists". Made deterministic: the test holds the lock itself.
+     * The loader looks for its target before it waits for the target's lock. When another session creates the table
+     * and commits meanwhile, the waiting loader must merge into that table, not create it again. Made deterministic:
+     * the test holds the lock itself. (The stale catalog cache behind the one failure of this kind is pinned by
+     * {@code TargetColumnTest}.)
      */
     @Test
     void aTargetCreatedWhileTheLoaderWaitsForItsLockIsSeenAndNotCreatedAgain(DataSource ds) throws Exception {
