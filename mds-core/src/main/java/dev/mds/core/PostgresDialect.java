@@ -200,8 +200,11 @@ public final class PostgresDialect implements Dialect {
      * then took the target's lock after another loader had created it, would create it again and fail.
      */
     public String relationOid(TableName table) {
-        return "(select c.oid from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-                + " where n.nspname = " + Identifiers.literal(table.schema()) + " and c.relname = "
+        // pg_temp names the session's own temporary schema, as it does for to_regclass
+        String schema = table.schema().equals("pg_temp") ? "c.relnamespace = pg_catalog.pg_my_temp_schema()"
+                : "c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = "
+                        + Identifiers.literal(table.schema()) + ")";
+        return "(select c.oid from pg_catalog.pg_class c where " + schema + " and c.relname = "
                 + Identifiers.literal(table.name()) + ")";
     }
 

@@ -29,6 +29,27 @@ class PostgresDialectTest {
     }
 
     @Test
+    void relationOidFindsTablesByExactNameTheSessionsTemporaryOnesAndNothingElse(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); var st = c.createStatement()) {
+            st.execute("create schema if not exists \"Odd Schema\"");
+            st.execute("create table if not exists \"Odd Schema\".\"it's\" (i int)");
+            st.execute("create temp table scratch (i int)");
+            java.util.function.Function<TableName, String> oid = t -> {
+                try (var rs = c.createStatement().executeQuery("select " + dialect.relationOid(t) + "::regclass::text")) {
+                    rs.next();
+                    return rs.getString(1);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(oid.apply(TableName.of("Odd Schema", "it's"))).isEqualTo("\"Odd Schema\".\"it's\"");
+            assertThat(oid.apply(TableName.of("pg_temp", "scratch"))).isEqualTo("scratch");
+            assertThat(oid.apply(TableName.of("odd schema", "it's"))).isNull();
+            assertThat(oid.apply(TableName.of("public", "scratch"))).isNull();
+        }
+    }
+
+    @Test
     void refusesServersOlderThan15WithAClearMessage() {
         assertThatThrownBy(() -> dialect.features(new Dialect.ServerVersion(14, 11)))
                 .isInstanceOf(MdsException.class).hasMessageContaining("PostgreSQL 14.11 is too old")
