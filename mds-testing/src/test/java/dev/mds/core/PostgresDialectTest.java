@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.testing.MdsPostgres;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -34,18 +37,19 @@ class PostgresDialectTest {
             st.execute("create schema if not exists \"Odd Schema\"");
             st.execute("create table if not exists \"Odd Schema\".\"it's\" (i int)");
             st.execute("create temp table scratch (i int)");
-            java.util.function.Function<TableName, String> oid = t -> {
-                try (var rs = c.createStatement().executeQuery("select " + dialect.relationOid(t) + "::regclass::text")) {
-                    rs.next();
-                    return rs.getString(1);
-                } catch (java.sql.SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            };
-            assertThat(oid.apply(TableName.of("Odd Schema", "it's"))).isEqualTo("\"Odd Schema\".\"it's\"");
-            assertThat(oid.apply(TableName.of("pg_temp", "scratch"))).isEqualTo("scratch");
-            assertThat(oid.apply(TableName.of("odd schema", "it's"))).isNull();
-            assertThat(oid.apply(TableName.of("public", "scratch"))).isNull();
+            assertThat(regclass(c, TableName.of("Odd Schema", "it's"))).isEqualTo("\"Odd Schema\".\"it's\"");
+            assertThat(regclass(c, TableName.of("pg_temp", "scratch"))).isEqualTo("scratch");
+            assertThat(regclass(c, TableName.of("odd schema", "it's"))).isNull();
+            assertThat(regclass(c, TableName.of("public", "scratch"))).isNull();
+        }
+    }
+
+    /** The relation that {@link PostgresDialect#relationOid} finds for {@code table}, as regclass text, or null. */
+    private String regclass(Connection c, TableName table) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select " + dialect.relationOid(table) + "::regclass::text")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
