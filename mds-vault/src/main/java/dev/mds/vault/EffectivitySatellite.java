@@ -19,6 +19,13 @@ import java.util.StringJoiner;
  *
  * Per load, the stage's latest row per driving key (by effective-from, then load date) is the driving key's
  * active link; intermediate changes inside one stage are collapsed. Re-loading a stage inserts nothing.
+ *
+ * <p>The timeline only moves forward: a stage row changes its driving key's open link only when its effective-from
+ * is on or after the open link's start. An older row is skipped, whether it is a replay of history the satellite
+ * already holds (re-loading an earlier batch inserts nothing, whatever its load date) or late-arriving data: the
+ * effectivity satellite does not rewrite a past period, so a link that was in effect between two stored changes
+ * and arrives late is not recorded. A row effective on the open link's start date replaces it only when its load
+ * date is later than the open link's (a same-day correction; the closed row then ends where it starts).
  */
 public final class EffectivitySatellite extends Structure {
     /** Stored columns. */
@@ -131,12 +138,17 @@ public final class EffectivitySatellite extends Structure {
                 + "    ORDER BY e." + lk + ", e." + ld + " DESC\n"
                 + "),\n"
                 + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
+                + "current AS (\n"
+                + "    SELECT a.* FROM active AS a\n"
+                + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + "\n"
+                + "        AND (o." + sd + ", o." + ld + ") >= (a.start_date, a." + ld + "))\n"
+                + "),\n"
                 + "changes AS (\n"
                 + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
-                + "    FROM active AS a WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
+                + "    FROM current AS a WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
                 + "    UNION ALL\n"
                 + "    SELECT o." + lk + ", o." + dk + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
-                + "    FROM open AS o JOIN active AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
+                + "    FROM open AS o JOIN current AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
                 + ")\n"
                 + "INSERT INTO " + eff + " (" + lk + ", " + dk + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
                 + "SELECT * FROM changes\n"

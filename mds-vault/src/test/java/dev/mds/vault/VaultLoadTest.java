@@ -201,6 +201,58 @@ class VaultLoadTest {
                 row(day(1), day(3), day(3)), row(day(3), endOfTime, day(3)));
     }
 
+    /**
+     * A row effective before the driving key's open link started (a replayed batch, whatever its load date, or late
+     * data) changes nothing: it neither closes the open link before it began nor reopens the old one.
+     */
+    @Test
+    void effectivitySatelliteSkipsRowsOlderThanTheOpenLinkSoReplayedBatchesInsertNothing(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_replay").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", day(1), day(1)));
+        Stage stage = Stage.of("raw.assign_replay").into("stg.assign_replay").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
+        vault.createStage(stage);
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_assign_replay").link("assign_hk").drivingKey("customer_hk")
+                .effectiveFrom("since").from(stage);
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        batch(ds, "raw.assign_replay", row("c1", "p2", day(3), day(3)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);        // p1 closed at day 3, p2 open since day 3
+        List<String> afterTwoBatches = List.of("p1 2024-01-01 9999-12-31 2024-01-01", "p1 2024-01-01 2024-01-03 2024-01-03",
+                "p2 2024-01-03 9999-12-31 2024-01-03");
+        assertThat(periods(vault, ds, "dds.eff_assign_replay")).containsExactlyElementsOf(afterTwoBatches);
+
+        batch(ds, "raw.assign_replay", row("c1", "p1", day(1), day(1)));       // batch 1 again, as it was
+        assertThat(eff.load().rowsInserted()).isZero();
+        batch(ds, "raw.assign_replay", row("c1", "p1", day(1), day(5)));       // batch 1's row with a new load date
+        assertThat(eff.load().rowsInserted()).isZero();
+        batch(ds, "raw.assign_replay", row("c1", "p3", day(2), day(5)));       // late: p3 from day 2, before p2 started
+        assertThat(eff.load().rowsInserted()).isZero();
+        assertThat(periods(vault, ds, "dds.eff_assign_replay")).containsExactlyElementsOf(afterTwoBatches);
+
+        batch(ds, "raw.assign_replay", row("c1", "p1", day(6), day(6)));       // a real move forward still counts
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        assertThat(periods(vault, ds, "dds.eff_assign_replay")).containsExactly("p1 2024-01-01 9999-12-31 2024-01-01",
+                "p1 2024-01-01 2024-01-03 2024-01-03", "p1 2024-01-06 9999-12-31 2024-01-06",
+                "p2 2024-01-03 9999-12-31 2024-01-03", "p2 2024-01-03 2024-01-06 2024-01-06");
+    }
+
+    /** The rows of an effectivity satellite over c1's links to p1..p3: product, start, end and load day (UTC), in that order. */
+    private static List<String> periods(Vault vault, DataSource ds, String table) throws Exception {
+        Hasher link = vault.hasher(dev.mds.core.Schema.of(dev.mds.core.Field.of("customer", dev.mds.core.FieldType.STRING),
+                dev.mds.core.Field.of("product", dev.mds.core.FieldType.STRING)));
+        StringBuilder product = new StringBuilder("CASE encode(assign_hk, 'hex')");
+        for (String p : List.of("p1", "p2", "p3")) {
+            product.append(" WHEN '").append(java.util.HexFormat.of().formatHex(link.hashKey("c1", p).orElseThrow()))
+                    .append("' THEN '").append(p).append("'");
+        }
+        product.append(" END");
+        String day = " || ' ' || (%s at time zone 'UTC')::date::text";
+        return strings(ds, "select " + product + day.formatted("start_date") + day.formatted("end_date")
+                + day.formatted("load_date") + " from " + table + " order by " + product + ", load_date");
+    }
+
     @Test
     void pitPointsAtTheSatelliteRowInEffectOrAtTheGhost(DataSource ds) throws Exception {
         Vault vault = Vault.on(ds);
