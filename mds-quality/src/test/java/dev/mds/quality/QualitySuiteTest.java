@@ -259,6 +259,48 @@ class QualitySuiteTest {
         }
     }
 
+    /**
+     * A literal pattern becomes a comparison only where equality is the bytes': on char(n) the regular expression
+     * sees the blank padding that equality ignores, and citext matches ignoring case where starts_with does not.
+     */
+    @Test
+    void literalPatternsOnCharAndCitextCountAsTheRegexDoes(DataSource ds) throws Exception {
+        sql(ds, "create extension if not exists citext", "create table mc (id int primary key, code char(5), mail citext)",
+                "insert into mc values (1, 'ab', 'ABc'), (2, 'abcde', 'abc'), (3, null, 'xab')");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).table("mc", t -> t
+                .matches("code", "^ab$").id("code_exact")
+                .matches("mail", "^ab").id("mail_prefix")
+                .matches("mail", "^abc$").id("mail_exact"));
+        assertThat(suite.sql().get(0)).contains("\"code\" !~ '^ab$'", "\"mail\" !~ '^ab'", "\"mail\" !~ '^abc$'")
+                .doesNotContain("starts_with", "<>");
+        QualityReport r = suite.run();
+        for (String[] check : new String[][] {{"code_exact", "code", "^ab$"}, {"mail_prefix", "mail", "^ab"}, {"mail_exact", "mail", "^abc$"}}) {
+            long expected;
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select count(*) from mc where " + check[1] + " !~ '" + check[2] + "'")) {
+                rs.next();
+                expected = rs.getLong(1);
+            }
+            assertThat(r.check("public.mc", check[0]).orElseThrow().failingRows()).as(check[0]).isEqualTo(expected);
+        }
+        // 'ab' padded to char(5) is not '^ab$' (NULL is not counted); citext matches 'ABc' ignoring case, 'xab' fails both
+        assertThat(r.checks()).extracting(CheckResult::failingRows).containsExactly(2L, 1L, 1L);
+    }
+
+    /** citext keys that differ only in case are one key to PostgreSQL (GROUP BY, a unique index): so to the check. */
+    @Test
+    void uniqueOnCitextFindsKeysThatDifferOnlyInCase(DataSource ds) throws Exception {
+        sql(ds, "create extension if not exists citext", "create table ci (id int primary key, email citext, code text)",
+                "insert into ci values (1, 'Ann@x.com', 'A'), (2, 'ann@x.com', 'a'), (3, 'bob@x.com', 'b')");
+        QualityReport r = QualitySuite.on(ds).table("ci", t -> t.unique("email").unique("code")).run();
+        CheckResult email = r.check("public.ci", "unique_email").orElseThrow();
+        assertThat(email.status()).as(email.observed()).isEqualTo(Status.FAIL);
+        assertThat(email.failingRows()).isEqualTo(2);
+        // text is compared as its collation says: 'A' and 'a' differ under the database's deterministic default
+        assertThat(r.check("public.ci", "unique_code").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("public.ci", "unique_code").orElseThrow().sql()).contains("hashtextextended(\"code\", 0)");
+    }
+
     @Test
     void thresholdsToleratePartOfTheRowsByCountOrByPercent(DataSource ds) throws Exception {
         sql(ds, "create table th (id int primary key, v int)",

@@ -100,6 +100,46 @@ class ReportAndHistoryTest {
         }
     }
 
+    /**
+     * Write-audit-publish by a loader role that may write the history table but not create anything in the
+     * database: the run needs no DDL once the table exists, and the caller's transaction stays usable.
+     */
+    @Test
+    void historyNeedsNoCreatePrivilegeOnceItsTableExists(DataSource ds) throws Exception {
+        QualitySuiteTest.sql(ds, "create schema wap", "create table wap.t (id int primary key)", "insert into wap.t values (1)");
+        QualitySuite suite = QualitySuite.on(ds).history("dq_wap.history").table("wap.t", t -> t.notNull("id"));
+        suite.run();   // the owner's first run creates dq_wap.history
+        String db;
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select current_database()")) {
+            rs.next();
+            db = rs.getString(1);
+        }
+        QualitySuiteTest.sql(ds, "create role wap_loader", "grant usage on schema wap, dq_wap to wap_loader",
+                "grant select, insert on wap.t, dq_wap.history to wap_loader",
+                "revoke create on database \"" + db + "\" from public", "revoke create on schema public from public");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set role wap_loader");
+            c.setAutoCommit(false);
+            try {
+                st.execute("insert into wap.t values (2)");
+                QualityReport audit = suite.run(c);
+                assertThat(audit.passed()).isTrue();
+                st.execute("insert into wap.t values (3)");   // the transaction is still usable
+                c.commit();
+            } finally {
+                c.setAutoCommit(true);
+                st.execute("reset role");
+                st.execute("grant create on database \"" + db + "\" to public");
+            }
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(distinct run_id), (select count(*) from wap.t) from dq_wap.history")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(2);
+            assertThat(rs.getLong(2)).isEqualTo(3);
+        }
+    }
+
     @Test
     void anomalyWithNoSpreadFlagsAnyChange(DataSource ds) throws Exception {
         QualitySuiteTest.sql(ds, "create table b (id int)");

@@ -27,17 +27,14 @@ public final class Render {
         private final String sql;
 
         public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema) {
-            this(table, where, checks, schema, Set.of());
+            this(table, where, checks, schema, TextColumns.NONE);
         }
 
-        /**
-         * @param bytewise columns whose equality is byte equality (text types under a deterministic collation):
-         *     accepted values compares them under {@code COLLATE "C"}, same result, cheaper per row
-         */
-        public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema, Set<String> bytewise) {
+        /** @param text what the catalog says about the table's text columns (see {@link TextColumns}) */
+        public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema, TextColumns text) {
             for (CheckSpec c : checks) {
                 List<String> aliases = new ArrayList<>();
-                for (String expr : aggregatesOf(c, schema, bytewise)) {
+                for (String expr : aggregatesOf(c, schema, text)) {
                     aliases.add(aggregates.computeIfAbsent(expr, e -> "a" + (aggregates.size() + 1)));
                 }
                 aliasesByCheck.put(c.id(), aliases);
@@ -66,7 +63,7 @@ public final class Render {
      * counts each side with its own FILTER (a row cannot be on both sides; two plain comparisons cost less per
      * row than one OR). Failing counts are the sum of a check's aggregates.
      */
-    static List<String> aggregatesOf(CheckSpec c, Schema schema, Set<String> bytewise) {
+    static List<String> aggregatesOf(CheckSpec c, Schema schema, TextColumns text) {
         return switch (c.kind()) {
             // a NOT NULL constraint already guarantees the check: nothing to compute per row
             case NOT_NULL -> schema != null && schema.field(c.columns().get(0)).map(f -> !f.nullable()).orElse(false)
@@ -74,8 +71,8 @@ public final class Render {
             case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max())
                     ? List.of("count(*) filter (where " + col(c) + " < " + value(c.min()) + ")",
                             "count(*) filter (where " + col(c) + " > " + value(c.max()) + ")")
-                    : List.of("count(*) filter (where " + failing(c, schema, bytewise) + ")");
-            case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, bytewise) + ")");
+                    : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case FRESHNESS -> List.of("max(" + col(c) + ")::text",
                     "extract(epoch from (now() - max(" + col(c) + ")))::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
@@ -85,23 +82,24 @@ public final class Render {
 
     /** The condition true for a failing row of a row-level check (never true for a NULL the check ignores). */
     public static String failing(CheckSpec c, Schema schema) {
-        return failing(c, schema, Set.of());
+        return failing(c, schema, TextColumns.NONE);
     }
 
     /**
-     * As {@link #failing(CheckSpec, Schema)}; accepted values on a {@code bytewise} column compare under
-     * {@code COLLATE "C"}: under a deterministic collation two strings are equal only when their bytes are, so the
-     * result is the same, and PostgreSQL skips the collation lookup in every hash and equality call (measured
-     * about 10% less for the check). Nondeterministic collations (case-insensitive ICU…) keep their own.
+     * As {@link #failing(CheckSpec, Schema)}; accepted values on a {@link TextColumns#bytewise() bytewise} column
+     * compare under {@code COLLATE "C"}: under a deterministic collation two strings are equal only when their
+     * bytes are, so the result is the same, and PostgreSQL skips the collation lookup in every hash and equality
+     * call (measured about 10% less for the check). Nondeterministic collations (case-insensitive ICU…) keep their
+     * own.
      */
-    public static String failing(CheckSpec c, Schema schema, Set<String> bytewise) {
+    public static String failing(CheckSpec c, Schema schema, TextColumns text) {
         String q = c.columns().isEmpty() ? "" : col(c);
         return switch (c.kind()) {
             case NOT_NULL -> q + " is null";
             // <> all(array) is NOT (= any(array)): NULL for a NULL value, so NULLs are not counted; the untyped
             // array literal takes the column's type, so one hashed comparison per row, no per-row casts.
             case ACCEPTED_VALUES -> {
-                String v = bytewise.contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
+                String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
                 yield c.values().size() == 1
                         ? v + " <> " + Identifiers.literal(c.values().get(0) instanceof BigDecimal d ? d.toPlainString() : String.valueOf(c.values().get(0)))
                         : v + " <> all(" + arrayLiteral(padded(c.values())) + ")";
@@ -116,7 +114,9 @@ public final class Render {
                 }
                 yield or.toString();
             }
-            case MATCHES -> notMatching(isText(c.columns().get(0), schema) ? q : q + "::text", c.text());
+            case MATCHES -> isText(c.columns().get(0), schema)
+                    ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
+                    : notMatching(q + "::text", c.text(), true);
             case EXPRESSION -> "not (" + c.text() + ")";
             case UNIQUE -> throw new IllegalArgumentException("unique has no per-row condition");
             case RELATIONSHIPS -> q + " is not null and not exists (select 1 from " + c.refTable().quoted()
@@ -143,9 +143,14 @@ public final class Render {
     /**
      * {@code value !~ regex}, or a cheaper equivalent when the pattern is a plain literal: a substring test for
      * {@code abc}, a prefix test for {@code ^abc}, a suffix test for {@code abc$}, equality for {@code ^abc$}. A
-     * regular expression costs a match per row; these cost a memory comparison.
+     * regular expression costs a match per row; these cost a memory comparison. Only for a value whose equality is
+     * its bytes' ({@link TextColumns#literalPatterns}): on {@code char(n)} equality ignores the blank padding the
+     * regular expression sees, and {@code citext} matches ignoring case.
      */
-    static String notMatching(String value, String regex) {
+    static String notMatching(String value, String regex, boolean literalShortcut) {
+        if (!literalShortcut) {
+            return value + " !~ " + Identifiers.literal(regex);
+        }
         boolean start = regex.startsWith("^");
         boolean end = regex.endsWith("$") && !regex.endsWith("\\$") && regex.length() > (start ? 1 : 0);
         String body = regex.substring(start ? 1 : 0, end ? regex.length() - 1 : regex.length());
@@ -182,8 +187,9 @@ public final class Render {
      * {@code distinct_fp = complete} there is no duplicate; otherwise {@link #unique} counts them exactly. A
      * count(distinct) of 8-byte values is a datum sort, several times cheaper than grouping by a text key.
      */
-    public static String uniqueFingerprints(TableName table, Optional<String> where, CheckSpec c, Schema schema) {
-        String fp = fingerprint(c, schema);
+    public static String uniqueFingerprints(TableName table, Optional<String> where, CheckSpec c, Schema schema,
+            TextColumns text) {
+        String fp = fingerprint(c, schema, text);
         return "select count(*) as n, count(fp) as complete, count(distinct fp) as distinct_fp\nfrom (select " + fp
                 + " as fp from " + table.quoted() + whereClause(where) + ") s";
     }
@@ -199,11 +205,12 @@ public final class Render {
         }).orElse(false);
     }
 
-    private static String fingerprint(CheckSpec c, Schema schema) {
+    private static String fingerprint(CheckSpec c, Schema schema, TextColumns text) {
         if (exactFingerprint(c, schema)) {
             return col(c);
         }
-        if (c.columns().size() == 1 && isText(c.columns().get(0), schema)) {
+        // text's own hash, under the column's collation; other types (citext, name…) hash with their own function
+        if (c.columns().size() == 1 && text.textTyped().contains(c.columns().get(0))) {
             return "hashtextextended(" + col(c) + ", 0)";
         }
         StringJoiner partial = new StringJoiner(" or ");
@@ -224,7 +231,7 @@ public final class Render {
 
     /** Failing rows of a check: key columns and the offending values. */
     public static String samples(TableName table, Optional<String> where, CheckSpec c, List<String> keys, Schema schema,
-            Set<String> bytewise, int limit) {
+            TextColumns text, int limit) {
         List<String> shown = new ArrayList<>(keys);
         for (String col : c.columns()) {
             if (!shown.contains(col)) {
@@ -244,7 +251,7 @@ public final class Render {
         }
         String select = shown.isEmpty() ? "c.*" : Identifiers.quoteAll("c", shown);
         return "select " + select + " from (select * from " + table.quoted() + whereClause(where) + ") c where "
-                + failing(c, schema, bytewise) + order + " limit " + limit;
+                + failing(c, schema, text) + order + " limit " + limit;
     }
 
     private static String whereClause(Optional<String> where) {

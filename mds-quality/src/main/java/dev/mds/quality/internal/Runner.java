@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,8 +44,8 @@ public final class Runner {
     private final Optional<TableName> history;
     private final Clock clock;
     private final Map<TableName, Optional<Schema>> schemas = new HashMap<>();
-    /** Per table: text columns whose equality is byte equality (see {@link Render#failing(CheckSpec, Schema, Set)}). */
-    private final Map<TableName, Set<String>> bytewise = new HashMap<>();
+    /** Per table: what the catalog says about its text columns. */
+    private final Map<TableName, TextColumns> textColumns = new HashMap<>();
     private int queries;
 
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
@@ -96,13 +97,13 @@ public final class Runner {
                 if (check.kind().inScan()) {
                     scan.add(check);
                 } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
-                    own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema));
+                    own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
                 } else if (check.kind() == Kind.RELATIONSHIPS) {
                     own.add(Render.relationships(t.table(), t.where(), check));
                 }
             }
             if (!scan.isEmpty()) {
-                out.add(new Render.Scan(t.table(), t.where(), scan, schema, bytewise(t.table())).sql());
+                out.add(new Render.Scan(t.table(), t.where(), scan, schema, text(t.table())).sql());
             }
             out.addAll(own);
         }
@@ -170,7 +171,7 @@ public final class Runner {
                         keys = keys(t, schema);
                     }
                     out[i] = withSamples(out[i], Render.samples(t.table(), t.where(), check, keys, schema,
-                            bytewise(t.table()), samples));
+                            text(t.table()), samples));
                 }
             }
         }
@@ -181,7 +182,7 @@ public final class Runner {
     private void runScan(TableSpec t, Schema schema, List<Integer> indexes, CheckResult[] out) {
         String name = t.table().toString();
         List<CheckSpec> checks = indexes.stream().map(i -> t.checks().get(i)).toList();
-        Render.Scan scan = new Render.Scan(t.table(), t.where(), checks, schema, bytewise(t.table()));
+        Render.Scan scan = new Render.Scan(t.table(), t.where(), checks, schema, text(t.table()));
         long t0 = System.nanoTime();
         try {
             Map<String, Object> row = queryRow(scan.sql());
@@ -193,7 +194,7 @@ public final class Runner {
             LOG.debug("scan of {} failed ({}); running its checks one by one", name, combined.getMessage());
             for (int k = 0; k < checks.size(); k++) {
                 CheckSpec check = checks.get(k);
-                Render.Scan single = new Render.Scan(t.table(), t.where(), List.of(check), schema, bytewise(t.table()));
+                Render.Scan single = new Render.Scan(t.table(), t.where(), List.of(check), schema, text(t.table()));
                 long t1 = System.nanoTime();
                 try {
                     Map<String, Object> row = queryRow(single.sql());
@@ -317,7 +318,7 @@ public final class Runner {
             return new CheckResult(name, check.id(), check.kind().label(), check.columns(), check.severity(), Status.PASS,
                     "guaranteed by unique index " + index.get(), 0, -1, 0, List.of(), "", Duration.ZERO, "");
         }
-        String sql = Render.uniqueFingerprints(t.table(), t.where(), check, schema);
+        String sql = Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table()));
         long t0 = System.nanoTime();
         try {
             Map<String, Object> row = withPlannerSetting("enable_presorted_aggregate", "off", () -> queryRow(sql));
@@ -530,13 +531,15 @@ public final class Runner {
      * cannot map are treated as opaque (not text, compared through hashes), which is all the checks need.
      */
     private Optional<Schema> catalogColumns(TableName table) throws SQLException {
-        String sql = "select a.attname, a.attnotnull, t.typname, t.typname in ('text', 'varchar', 'bpchar')"
-                + " and coalesce(co.collisdeterministic, false) from pg_attribute a join pg_type t on t.oid = a.atttypid"
+        String sql = "select a.attname, a.attnotnull, t.typname, coalesce(co.collisdeterministic, false)"
+                + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " left join pg_collation co on co.oid = a.attcollation"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         List<dev.mds.core.Field> fields = new ArrayList<>();
-        Set<String> bytewiseColumns = new java.util.HashSet<>();
+        Set<String> textTyped = new HashSet<>();
+        Set<String> bytewise = new HashSet<>();
+        Set<String> blankPadded = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -547,18 +550,26 @@ public final class Runner {
                         type = dev.mds.core.FieldType.JSON;
                     }
                     fields.add(new dev.mds.core.Field(rs.getString(1), type, !rs.getBoolean(2)));
-                    if (rs.getBoolean(4)) {
-                        bytewiseColumns.add(rs.getString(1));
+                    String name = rs.getString(1);
+                    String typname = rs.getString(3);
+                    if (typname.equals("text") || typname.equals("varchar") || typname.equals("bpchar")) {
+                        textTyped.add(name);
+                        if (rs.getBoolean(4)) {
+                            bytewise.add(name);
+                        }
+                        if (typname.equals("bpchar")) {
+                            blankPadded.add(name);
+                        }
                     }
                 }
             }
         }
-        bytewise.put(table, Set.copyOf(bytewiseColumns));
+        textColumns.put(table, new TextColumns(textTyped, bytewise, blankPadded));
         return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
     }
 
-    private Set<String> bytewise(TableName table) {
-        return bytewise.getOrDefault(table, Set.of());
+    private TextColumns text(TableName table) {
+        return textColumns.getOrDefault(table, TextColumns.NONE);
     }
 
     private List<String> keys(TableSpec t, Schema schema) {
@@ -619,8 +630,28 @@ public final class Runner {
         }
     }
 
+    /**
+     * Creates the history table if it is missing. Only then: {@code create … if not exists} still needs the CREATE
+     * privilege, which a role that may only write the history table (a loader auditing its own writes) lacks.
+     */
     private void createHistory(TableName h) {
-        Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
+        String sql = "select " + PostgresDialect.INSTANCE.relationOid(h) + " is not null, exists (select 1 from"
+                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(h.schema()) + ")";
+        boolean tableExists;
+        boolean schemaExists;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            tableExists = rs.getBoolean(1);
+            schemaExists = rs.getBoolean(2);
+        } catch (SQLException e) {
+            throw new MdsException("cannot look up the quality history table " + h + ": " + e.getMessage(), e);
+        }
+        if (tableExists) {
+            return;
+        }
+        if (!schemaExists) {
+            Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
+        }
         Sql.execute(c, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz not null,"
                 + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
                 + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
