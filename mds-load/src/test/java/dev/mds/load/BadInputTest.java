@@ -179,4 +179,71 @@ class BadInputTest {
                 });
         assertThatTable(ds, "raw.small_ints").isEmpty();
     }
+
+    /** A batch of {@code (id, v)} whose record 2 carries {@code bad}, into a table whose {@code v} is {@code columnType}. */
+    static void assertRefusedAsRecordTwo(DataSource ds, String table, String columnType, FieldType type, Object good, Object bad,
+            String reason) {
+        dev.mds.testing.TableFixture.on(ds, "raw." + table).columns("id bigint primary key", "v " + columnType).rows();
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", type).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw." + table).key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, good), Record.of(2L, bad)))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).as(e.getMessage()).hasValue(2);
+                    assertThat(e.location().key()).hasValue("id=2");
+                    assertThat(e.getMessage()).contains("raw." + table + " record 2 (key id=2)", reason);
+                });
+        assertThatTable(ds, "raw." + table).isEmpty();
+    }
+
+    @Test
+    void dateBeyondPostgresRangeIsRefusedNotWrapped(DataSource ds) {
+        // LocalDate.MAX, a common "no end" sentinel, wrapped to 466210-05-14 in binary COPY
+        assertRefusedAsRecordTwo(ds, "date_max", "date", FieldType.DATE, java.time.LocalDate.of(2024, 1, 1),
+                java.time.LocalDate.MAX, "date");
+        assertRefusedAsRecordTwo(ds, "date_past_end", "date", FieldType.DATE, java.time.LocalDate.of(2024, 1, 1),
+                java.time.LocalDate.of(5874898, 1, 1), "date");
+    }
+
+    @Test
+    void timestampBeyondPostgresRangeIsRefusedNotWrapped(DataSource ds) {
+        // year 600000 overflowed the microseconds and wrapped to about year 15500
+        assertRefusedAsRecordTwo(ds, "ts_far", "timestamp", FieldType.TIMESTAMP, java.time.LocalDateTime.of(2024, 1, 1, 0, 0),
+                java.time.LocalDateTime.of(600_000, 1, 1, 0, 0), "out of range");
+        assertRefusedAsRecordTwo(ds, "tstz_far", "timestamptz", FieldType.TIMESTAMPTZ, Instant.parse("2024-01-01T00:00:00Z"),
+                java.time.OffsetDateTime.of(600_000, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC), "out of range");
+        assertRefusedAsRecordTwo(ds, "tstz_max", "timestamptz", FieldType.TIMESTAMPTZ, Instant.parse("2024-01-01T00:00:00Z"),
+                Instant.MAX, "out of range");
+    }
+
+    @Test
+    void doubleThatIsNoRealIsRefusedNotInfinityOrZero(DataSource ds) {
+        assertRefusedAsRecordTwo(ds, "real_big", "real", FieldType.DOUBLE, 1.5, 1e39, "out of range for type real");
+        assertRefusedAsRecordTwo(ds, "real_tiny", "real", FieldType.DOUBLE, 1.5, 1e-50, "out of range for type real");
+    }
+
+    @Test
+    void stringWithALoneSurrogateIsRefusedNotReplaced(DataSource ds) {
+        assertRefusedAsRecordTwo(ds, "surrogate", "text", FieldType.STRING, "ok \uD83D\uDE00", "a\uD83Db", "UTF8");
+    }
+
+    @Test
+    void valuesAtTheEdgesOfPostgresRangesAreStoredExactly(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("d", FieldType.DATE).add("ts", FieldType.TIMESTAMP)
+                .add("r", FieldType.DOUBLE).add("t", FieldType.STRING).build();
+        dev.mds.testing.TableFixture.on(ds, "raw.edges").columns("id bigint primary key", "d date", "ts timestamp", "r real",
+                "t text").rows();
+        MergeLoader.into(ds, "raw.edges").key("id").build().load(RecordBatch.of(schema, List.of(
+                Record.of(1L, java.time.LocalDate.of(5874897, 12, 31), java.time.LocalDateTime.of(294276, 12, 31, 23, 59, 59, 999_999_000),
+                        3.4e38, "pair \uD83D\uDE00"),
+                Record.of(2L, java.time.LocalDate.of(-4713, 11, 24), java.time.LocalDateTime.of(-4713, 11, 24, 0, 0), 1e-40, ""))));
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select d::text, ts::text, r::text, t from raw.edges order by id")) {
+            rs.next();
+            assertThat(List.of(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)))
+                    .containsExactly("5874897-12-31", "294276-12-31 23:59:59.999999", "3.4e+38", "pair \uD83D\uDE00");
+            rs.next();
+            assertThat(List.of(rs.getString(1), rs.getString(2), rs.getString(3)))
+                    .containsExactly("4714-11-24 BC", "4714-11-24 00:00:00 BC", "1e-40");
+        }
+    }
 }

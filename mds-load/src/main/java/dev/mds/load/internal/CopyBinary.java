@@ -20,7 +20,9 @@ import org.postgresql.copy.CopyIn;
  * cheaper for numbers, numerics and timestamps. Each column has an {@link Encoding} chosen from its catalog type;
  * a load whose values do not all fit their columns' encodings uses
  * {@link CopyText}. The server still applies the column's type modifier, so a numeric that does not fit
- * {@code numeric(12,2)} or a too long {@code varchar(n)} is reported with its line, as with text.
+ * {@code numeric(12,2)} or a too long {@code varchar(n)} is reported with its line, as with text. A value the
+ * binary form would change (a date or timestamp beyond PostgreSQL's range, a double that is no {@code real}, a
+ * string that is not Unicode) does not fit its encoding: it goes as text, which the server refuses with its line.
  */
 final class CopyBinary {
     private static final int CHUNK = 1 << 16;
@@ -29,6 +31,17 @@ final class CopyBinary {
     private static final long PG_EPOCH_DAYS = 10_957L;
     private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
     private static final long[] POW10 = {1, 10, 100, 1000};
+    /** PostgreSQL's first date (4714-11-24 BC, Julian day 0) in days from 2000-01-01. */
+    private static final long PG_MIN_DAY = -2_451_545L;
+    /** The day after PostgreSQL's last date (5874897-12-31) in days from 2000-01-01. */
+    private static final long PG_END_DAY = 2_145_031_949L;
+    /** PostgreSQL's first timestamp (4714-11-24 00:00 BC) in microseconds from 2000-01-01. */
+    private static final long PG_MIN_MICROS = -211_813_488_000_000_000L;
+    /** The end of PostgreSQL's timestamps (294277-01-01 00:00, excluded) in microseconds from 2000-01-01. */
+    private static final long PG_END_MICROS = 9_223_371_331_200_000_000L;
+    /** Most digits of a numeric before its decimal point, and after it. */
+    private static final int PG_NUMERIC_MAX_WEIGHT_DIGITS = 131_072;
+    private static final int PG_NUMERIC_MAX_SCALE = 16_383;
 
     /** How one column's values are written. */
     enum Encoding {
@@ -56,6 +69,10 @@ final class CopyBinary {
             };
         }
 
+        /**
+         * Whether {@code v} is written exactly by this encoding: its Java class fits and its value is within what
+         * the binary form carries unchanged. A value that is not goes as text, whose error names the row.
+         */
         boolean accepts(Object v) {
             if (v == null || v instanceof Unchanged) {
                 return true;
@@ -67,18 +84,64 @@ final class CopyBinary {
                         || v instanceof Long l && l == (int) (long) l;
                 case INT2 -> (v instanceof Number n && !(v instanceof Double || v instanceof Float || v instanceof BigDecimal
                         || v instanceof BigInteger)) && n.longValue() == (short) n.longValue();
-                case FLOAT4, FLOAT8 -> v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer;
+                case FLOAT4 -> v instanceof Float || v instanceof Long || v instanceof Integer
+                        || v instanceof Double d && isReal(d);
+                case FLOAT8 -> v instanceof Double || v instanceof Float || v instanceof Long || v instanceof Integer;
                 case BOOL -> v instanceof Boolean;
-                case TEXT, JSONB -> v instanceof String;
-                case NUMERIC -> v instanceof BigDecimal || v instanceof Long || v instanceof Integer;
-                case DATE -> v instanceof LocalDate;
+                case TEXT, JSONB -> v instanceof String s && isUnicode(s);
+                case NUMERIC -> v instanceof Long || v instanceof Integer || v instanceof BigDecimal d && isNumeric(d);
+                case DATE -> v instanceof LocalDate d && isDate(d.toEpochDay() - PG_EPOCH_DAYS);
                 case TIME -> v instanceof LocalTime;
-                case TIMESTAMP -> v instanceof LocalDateTime;
-                case TIMESTAMPTZ -> v instanceof OffsetDateTime || v instanceof Instant || v instanceof ZonedDateTime;
+                case TIMESTAMP -> v instanceof LocalDateTime t && isTimestamp(t.toInstant(ZoneOffset.UTC));
+                case TIMESTAMPTZ -> (v instanceof OffsetDateTime || v instanceof Instant || v instanceof ZonedDateTime)
+                        && isTimestamp(instant(v));
                 case UUID -> v instanceof java.util.UUID;
                 case BYTEA -> v instanceof byte[];
             };
         }
+    }
+
+    /** Whether a double is a {@code real} as it is: finite stays finite, non-zero stays non-zero. */
+    private static boolean isReal(double d) {
+        float f = (float) d;
+        return Float.isInfinite(f) == Double.isInfinite(d) && (f != 0 || d == 0);
+    }
+
+    /** Whether a string has no lone surrogate (which UTF-8 cannot carry; getBytes would put '?' for it). */
+    private static boolean isUnicode(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether a decimal is within numeric's digits (its weight and scale fit the binary header's 16 bits). */
+    private static boolean isNumeric(BigDecimal d) {
+        return d.scale() <= PG_NUMERIC_MAX_SCALE && (long) d.precision() - d.scale() <= PG_NUMERIC_MAX_WEIGHT_DIGITS;
+    }
+
+    private static boolean isDate(long pgDay) {
+        return pgDay >= PG_MIN_DAY && pgDay < PG_END_DAY;
+    }
+
+    private static boolean isTimestamp(Instant i) {
+        try {
+            long m = micros(i);
+            return m >= PG_MIN_MICROS && m < PG_END_MICROS;
+        } catch (ArithmeticException e) {
+            return false;
+        }
+    }
+
+    private static Instant instant(Object v) {
+        return v instanceof Instant i ? i : v instanceof OffsetDateTime o ? o.toInstant() : ((ZonedDateTime) v).toInstant();
     }
 
     private final CopyIn copy;
@@ -118,8 +181,7 @@ final class CopyBinary {
             case DATE -> fixed(4).int32((int) (((LocalDate) v).toEpochDay() - PG_EPOCH_DAYS));
             case TIME -> fixed(8).int64(((LocalTime) v).toNanoOfDay() / 1000);
             case TIMESTAMP -> fixed(8).int64(micros(((LocalDateTime) v).toInstant(ZoneOffset.UTC)));
-            case TIMESTAMPTZ -> fixed(8).int64(micros(v instanceof Instant i ? i
-                    : v instanceof OffsetDateTime o ? o.toInstant() : ((ZonedDateTime) v).toInstant()));
+            case TIMESTAMPTZ -> fixed(8).int64(micros(instant(v)));
             case UUID -> {
                 java.util.UUID u = (java.util.UUID) v;
                 fixed(16).int64(u.getMostSignificantBits());
@@ -150,8 +212,13 @@ final class CopyBinary {
         }
     }
 
-    private static long micros(Instant i) {
-        return (i.getEpochSecond() - PG_EPOCH_SECONDS) * 1_000_000L + (i.getNano() + 500) / 1000;
+    /**
+     * Microseconds from 2000-01-01, rounded to the nearest as PostgreSQL stores them.
+     *
+     * @throws ArithmeticException beyond a long
+     */
+    static long micros(Instant i) {
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond() - PG_EPOCH_SECONDS, 1_000_000L), (i.getNano() + 500) / 1000);
     }
 
     private CopyBinary fixed(int size) {
