@@ -371,6 +371,30 @@ class QualitySuiteTest {
                 .hasMessageContaining("did not pass").hasMessageContaining("broken_sql").hasMessageContaining("not_null_id");
     }
 
+    /**
+     * Samples are read from the table under its own name, as the scan reads it: an expression or a where(...) that
+     * qualifies columns with the table's name works in both, and a relationship of a table to itself compares the
+     * checked row, not the referenced one.
+     */
+    @Test
+    void samplesWorkWithColumnsQualifiedByTheTableNameAndForASelfReference(DataSource ds) throws Exception {
+        sql(ds, "create schema hr", "create table hr.emp (id int primary key, manager_id int, hired date, left_on date)",
+                "insert into hr.emp values (1, null, '2020-01-01', null), (2, 1, '2021-01-01', '2020-06-01'),"
+                        + " (3, 9, '2022-01-01', null), (4, 2, '2023-01-01', '2024-01-01')");
+        QualityReport r = QualitySuite.on(ds).table("hr.emp", t -> t
+                .expression("left_after_hired", "emp.left_on >= emp.hired")
+                .relationships("manager_id", "hr.emp", "id")
+                .where("hr.emp.id > 1")).run();
+        CheckResult dates = r.check("hr.emp", "left_after_hired").orElseThrow();
+        assertThat(dates.message()).doesNotContain("samples unavailable");
+        assertThat(dates.failingRows()).isEqualTo(1);
+        assertThat(dates.samples()).containsExactly(Map.of("id", 2));
+        CheckResult managers = r.check("hr.emp", "relationships_manager_id").orElseThrow();
+        assertThat(managers.failingRows()).isEqualTo(1);
+        assertThat(managers.checkedRows()).isEqualTo(3);
+        assertThat(managers.samples()).containsExactly(Map.of("id", 3, "manager_id", 9));
+    }
+
     @Test
     void samplesCarryKeyColumnsAndOffendingValuesOnlyForFailedChecks(DataSource ds) throws Exception {
         sql(ds, "create table s (k1 text, k2 int, qty int, code text, primary key (k1, k2))",

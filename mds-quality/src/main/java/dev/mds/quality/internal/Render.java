@@ -80,13 +80,8 @@ public final class Render {
         };
     }
 
-    /** The condition true for a failing row of a row-level check (never true for a NULL the check ignores). */
-    public static String failing(CheckSpec c, Schema schema) {
-        return failing(c, schema, TextColumns.NONE);
-    }
-
     /**
-     * As {@link #failing(CheckSpec, Schema)}; accepted values on a {@link TextColumns#bytewise() bytewise} column
+     * The condition true for a failing row of a row-level check (never true for a NULL the check ignores). Accepted values on a {@link TextColumns#bytewise() bytewise} column
      * compare under {@code COLLATE "C"}: under a deterministic collation two strings are equal only when their
      * bytes are, so the result is the same, and PostgreSQL skips the collation lookup in every hash and equality
      * call (measured about 10% less for the check). Nondeterministic collations (case-insensitive ICU…) keep their
@@ -118,9 +113,7 @@ public final class Render {
                     ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
                     : notMatching(q + "::text", c.text(), true);
             case EXPRESSION -> "not (" + c.text() + ")";
-            case UNIQUE -> throw new IllegalArgumentException("unique has no per-row condition");
-            case RELATIONSHIPS -> q + " is not null and not exists (select 1 from " + c.refTable().quoted()
-                    + " p where p." + Identifiers.quote(c.refColumn()) + " = c." + q + ")";
+            case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY -> throw new IllegalArgumentException(c.kind() + " is not row-level");
         };
     }
@@ -249,9 +242,13 @@ public final class Render {
                     + where.map(w -> " and (" + w + ")").orElse("") + " group by " + cols
                     + " having count(*) > 1 order by count(*) desc, " + cols + " limit " + limit;
         }
-        String select = shown.isEmpty() ? "c.*" : Identifiers.quoteAll("c", shown);
-        return "select " + select + " from (select * from " + table.quoted() + whereClause(where) + ") c where "
-                + failing(c, schema, text) + order + " limit " + limit;
+        // the table under its own name, as in the scan: an expression or where(...) may qualify columns with it
+        String condition = c.kind() != Kind.RELATIONSHIPS ? failing(c, schema, text)
+                : col(c) + " is not null and not exists (select 1 from " + c.refTable().quoted() + " p where p."
+                        + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "." + col(c) + ")";
+        String select = shown.isEmpty() ? "*" : Identifiers.quoteAll(shown);
+        return "select " + select + " from " + table.quoted() + " where " + where.map(w -> "(" + w + ") and ").orElse("")
+                + "(" + condition + ")" + order + " limit " + limit;
     }
 
     private static String whereClause(Optional<String> where) {
