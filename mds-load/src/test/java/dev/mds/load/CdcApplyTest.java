@@ -448,6 +448,31 @@ class CdcApplyTest {
         assertThat(loader.load(batch(create(3, "c", "z", 12), create(4, "d", "w", 13))).changed()).isZero();
     }
 
+    @Test
+    void replayedInsertsIntoATargetWithoutAUniqueKeyChangeNothing(DataSource ds) {
+        // the user created the targets: one without any key, one whose unique constraint is deferred (checked at
+        // commit, so a COPY of a key already there does not fail), one unique on more than the key
+        dev.mds.testing.TableFixture.on(ds, "raw.no_pk").columns("user_id int", "name text", "bio text").rows();
+        dev.mds.testing.TableFixture.on(ds, "raw.deferred_pk")
+                .columns("user_id int primary key deferrable initially deferred", "name text", "bio text").rows();
+        dev.mds.testing.TableFixture.on(ds, "raw.wide_unique").columns("user_id int", "name text", "bio text").rows();
+        try (Connection c = ds.getConnection(); var st = c.createStatement()) {
+            st.execute("create unique index on raw.wide_unique (user_id, name)");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        for (String table : List.of("no_pk", "deferred_pk", "wide_unique")) {
+            MergeLoader loader = loader(ds, table);
+            loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+            assertThat(loader.load(batch(create(3, "c", "z", 12), create(4, "d", "w", 13))).inserted()).isEqualTo(2);
+            LoadResult replay = loader.load(batch(create(3, "c", "z", 12), create(4, "d", "w", 13)));
+            assertThat(replay.changed()).as(table).isZero();
+            assertThat(replay.unchanged()).as(table).isEqualTo(2);
+            assertThatTable(ds, "raw." + table).columns("user_id", "name").containsExactlyInAnyOrder(
+                    row(1, "a"), row(2, "b"), row(3, "c"), row(4, "d"));
+        }
+    }
+
     private static long queryLong(DataSource ds, String sql) {
         try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();

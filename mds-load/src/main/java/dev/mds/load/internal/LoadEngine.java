@@ -333,9 +333,11 @@ public final class LoadEngine {
                 writeRejects(c, rejects);
                 return result(new long[] {n, 0, truncated}, n + dropped, rejects, t0);
             }
-            if (direct && !rows.isEmpty() && onlyCreates(batch)) {
+            if (direct && !rows.isEmpty() && onlyCreates(batch) && hasUniqueIndexOnKey(c, plan)) {
                 // inserts of new keys (a stream of INSERTs): COPY straight into the target inside a savepoint; a key
-                // that is there already (a replay) or a bad value undoes it and the batch goes the usual way
+                // that is there already (a replay) or a bad value undoes it and the batch goes the usual way. Only a
+                // unique index on the key tells a replayed key: without one (a table the user created) the COPY
+                // would insert it again
                 long n = tryInsertOnly(c, plan, rows);
                 if (n >= 0) {
                     writeRejects(c, rejects);
@@ -414,8 +416,36 @@ public final class LoadEngine {
         return true;
     }
 
+    private static final String UNIQUE_INDEX_ON_KEY = "select exists (select 1 from pg_catalog.pg_index i where i.indrelid = %s"
+            + " and i.indisunique and i.indisvalid and i.indimmediate and i.indpred is null and i.indexprs is null"
+            + " and i.indnkeyatts = ? and (select count(*) from pg_catalog.pg_attribute a where a.attrelid = i.indrelid"
+            + " and a.attname = any(?) and a.attnum = any((i.indkey::int2[])[0:i.indnkeyatts - 1])) = ?)";
+
     /**
-     * COPYs the upserts straight into the target inside a savepoint, for a batch of inserts only.
+     * Whether the target has a valid, immediate, non-partial unique index (or primary key) on exactly the key
+     * columns, so that a COPY of a key already there fails instead of inserting it a second time.
+     */
+    private boolean hasUniqueIndexOnKey(Connection c, Plan plan) {
+        String sql = String.format(UNIQUE_INDEX_ON_KEY, PostgresDialect.INSTANCE.relationOid(target));
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setInt(1, plan.key.size());
+            ps.setArray(2, c.createArrayOf("text", plan.key.toArray()));
+            ps.setInt(3, plan.key.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                boolean v = rs.getBoolean(1);
+                Sql.logged(sql, t0);
+                return v;
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    /**
+     * COPYs the upserts straight into the target inside a savepoint, for a batch of inserts only; the target has a
+     * unique index on the key (see {@link #hasUniqueIndexOnKey}).
      *
      * @return rows inserted, or -1 when the COPY failed (a key already there, a bad value) and was undone
      */
