@@ -22,7 +22,9 @@ public enum HashStandard {
      * Session-independent and unambiguous: each part is {@code <characters>:<text>} or {@code ~} for NULL, the
      * text being a type-specific canonical form (numbers without trailing zeros, times as UTC epoch
      * microseconds, dates as epoch days, floats as their IEEE bits, bytes as hex); the concatenation is hashed
-     * as UTF-8. No case folding or trimming (both depend on the database's collation). The Java {@link Hasher}
+     * as UTF-8. A date or timestamp {@code 'infinity'} is the text {@code infinity} and {@code '-infinity'} is
+     * {@code -infinity} (in Java: {@code LocalDate}, {@code LocalDateTime}, {@code OffsetDateTime} or
+     * {@code Instant} {@code MAX} and {@code MIN}, which is how pgjdbc reads them). No case folding or trimming (both depend on the database's collation). The Java {@link Hasher}
      * gives the same bytes as the SQL.
      */
     CANONICAL

@@ -28,6 +28,10 @@ import java.util.Optional;
  * normalisation is not reproduced in Java: cast JSON to text in the stage if it must be hashed in Java). Under
  * {@link HashStandard#AUTOMATEDV} only types whose PostgreSQL text form is independent of session settings
  * (string, int, long, decimal, boolean, uuid) can be hashed in Java; the others are refused at {@code build()}.
+ *
+ * <p>Give values as pgjdbc reads them: PostgreSQL's {@code 'infinity'} and {@code '-infinity'} dates and timestamps
+ * are {@code MAX} and {@code MIN} of {@code LocalDate}, {@code LocalDateTime} or {@code OffsetDateTime} (also
+ * {@code Instant}), and hash as the SQL hashes the infinities.
  */
 public final class Hasher {
     private final HashStandard standard;

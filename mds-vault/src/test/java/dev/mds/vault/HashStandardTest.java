@@ -177,6 +177,57 @@ class HashStandardTest {
         }
     }
 
+    /**
+     * 'infinity' and '-infinity' (a common valid_to) hash in SQL as tokens of their own, also inside arrays, and
+     * the Java Hasher gives the same bytes for the values pgjdbc reads back (LocalDate/LocalDateTime/OffsetDateTime
+     * MAX and MIN); a stage holding them loads.
+     */
+    @Test
+    void canonicalHashesInfiniteDatesAndTimestampsAsTheJavaHasherDoesTheValuesJdbcReads(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema raw_inf");
+            st.execute("create table raw_inf.c (id int, d date, ts timestamp, tz timestamptz, da date[],"
+                    + " ld timestamptz default '2024-01-01T00:00:00Z')");
+            st.execute("insert into raw_inf.c (id, d, ts, tz, da) values"
+                    + " (1, 'infinity', 'infinity', 'infinity', '{infinity,-infinity,2024-01-01}'),"
+                    + " (2, '-infinity', '-infinity', '-infinity', null),"
+                    + " (3, '2024-01-01', '2024-01-01 00:00', '2024-01-01T00:00:00Z', '{}')");
+        }
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw_inf.c").into("stg_inf.c").loadDate("ld").hashKey("hk", "id")
+                .hashDiff("hd", "d", "ts", "tz", "da").hashDiff("hd_d", "d").hashDiff("hd_ts", "ts").hashDiff("hd_tz", "tz");
+        vault.createStage(stage);
+        Schema schema = Schema.builder().add("d", FieldType.DATE).add("ts", FieldType.TIMESTAMP)
+                .add("tz", FieldType.TIMESTAMPTZ).add("da", FieldType.arrayOf(FieldType.DATE)).build();
+        Hasher hasher = vault.hasher(schema);
+        List<List<Object>> arrays = java.util.Arrays.asList(List.of(LocalDate.MAX, LocalDate.MIN, LocalDate.of(2024, 1, 1)), null, List.of());
+        List<Object[]> read = new ArrayList<>();
+        List<String[]> sqlHashes = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("select d, ts, tz, hd, hd_d, hd_ts, hd_tz from stg_inf.c order by id");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                read.add(new Object[] {rs.getObject(1, LocalDate.class), rs.getObject(2, LocalDateTime.class),
+                    rs.getObject(3, OffsetDateTime.class), arrays.get(read.size())});
+                sqlHashes.add(new String[] {hex(rs.getBytes(4)), hex(rs.getBytes(5)), hex(rs.getBytes(6)), hex(rs.getBytes(7))});
+            }
+        }
+        assertThat(read.get(0)).startsWith(LocalDate.MAX, LocalDateTime.MAX, OffsetDateTime.MAX);     // what pgjdbc reads
+        assertThat(read.get(1)).startsWith(LocalDate.MIN, LocalDateTime.MIN, OffsetDateTime.MIN);
+        for (int i = 0; i < read.size(); i++) {
+            assertThat(sqlHashes.get(i)[0]).as("row %d", i + 1).isEqualTo(hex(hasher.hashDiff(read.get(i))));
+            assertThat(sqlHashes.get(i)[1]).isEqualTo(hex(vault.hasher(schema.select(List.of("d"))).hashDiff(read.get(i)[0])));
+        }
+        for (int column = 1; column <= 3; column++) {
+            int k = column;
+            assertThat(sqlHashes.stream().map(h -> h[k]).distinct()).as("+infinity, -infinity, finite").hasSize(3);
+        }
+        Satellite sat = vault.satellite("dds_inf.sat_c").parent("hk").hashDiff("hd").payload("d", "ts", "tz", "da").from(stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);
+        assertThat(sat.load().rowsInserted()).isZero();
+    }
+
     @Test
     void canonicalEncodingIsUnambiguousAndNormalisesNumbers() {
         Schema two = Schema.of(Field.of("a", FieldType.STRING), Field.of("b", FieldType.STRING));
@@ -279,6 +330,12 @@ class HashStandardTest {
         r.nextBytes(b);
         v[10] = b;
         v[11] = new UUID(r.nextLong(), r.nextLong());
+        if (r.nextInt(50) == 0) {           // 'infinity' / '-infinity', as pgjdbc reads (and writes) them
+            boolean plus = r.nextBoolean();
+            v[6] = plus ? LocalDate.MAX : LocalDate.MIN;
+            v[8] = plus ? LocalDateTime.MAX : LocalDateTime.MIN;
+            v[9] = plus ? OffsetDateTime.MAX : OffsetDateTime.MIN;
+        }
         List<String> sa = new ArrayList<>();
         for (int k = r.nextInt(0, 4); k > 0; k--) {
             sa.add(r.nextInt(4) == 0 ? null : randomString(r));

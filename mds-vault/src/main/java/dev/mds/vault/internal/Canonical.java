@@ -25,6 +25,15 @@ import java.util.UUID;
 public final class Canonical {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
+    /**
+     * The canonical text of PostgreSQL's {@code infinity} date or timestamp, which pgjdbc reads as
+     * {@link LocalDate#MAX}, {@link LocalDateTime#MAX} or {@link OffsetDateTime#MAX} (and {@link Instant#MAX} is
+     * taken as the same); finite values are decimal numbers, so this text cannot collide with one.
+     */
+    public static final String INFINITY = "infinity";
+    /** The canonical text of {@code -infinity}: {@link LocalDate#MIN}, {@link LocalDateTime#MIN}, ... in Java. */
+    public static final String MINUS_INFINITY = "-infinity";
+
     private Canonical() {
     }
 
@@ -227,7 +236,7 @@ public final class Canonical {
                 return false;
             }
             case DATE -> {
-                if (v instanceof LocalDate d) {
+                if (v instanceof LocalDate d && !d.equals(LocalDate.MAX) && !d.equals(LocalDate.MIN)) {
                     long n = d.toEpochDay();
                     out.putDecimal(digits(n));
                     out.put((byte) ':');
@@ -354,7 +363,7 @@ public final class Canonical {
                 throw wrongType(f, v);
             case DATE:
                 if (v instanceof LocalDate d) {
-                    return Long.toString(d.toEpochDay());
+                    return d.equals(LocalDate.MAX) ? INFINITY : d.equals(LocalDate.MIN) ? MINUS_INFINITY : Long.toString(d.toEpochDay());
                 }
                 throw wrongType(f, v);
             case TIME:
@@ -364,7 +373,8 @@ public final class Canonical {
                 throw wrongType(f, v);
             case TIMESTAMP:
                 if (v instanceof LocalDateTime ldt) {
-                    return Long.toString(micros(ldt.toEpochSecond(ZoneOffset.UTC), ldt.getNano()));
+                    return ldt.equals(LocalDateTime.MAX) ? INFINITY : ldt.equals(LocalDateTime.MIN) ? MINUS_INFINITY
+                            : Long.toString(micros(ldt.toEpochSecond(ZoneOffset.UTC), ldt.getNano()));
                 }
                 throw wrongType(f, v);
             case TIMESTAMPTZ: {
@@ -372,13 +382,20 @@ public final class Canonical {
                 if (v instanceof Instant in) {
                     i = in;
                 } else if (v instanceof OffsetDateTime o) {
+                    if (o.equals(OffsetDateTime.MAX)) {
+                        return INFINITY;
+                    }
+                    if (o.equals(OffsetDateTime.MIN)) {
+                        return MINUS_INFINITY;
+                    }
                     i = o.toInstant();
                 } else if (v instanceof ZonedDateTime z) {
                     i = z.toInstant();
                 } else {
                     throw wrongType(f, v);
                 }
-                return Long.toString(micros(i.getEpochSecond(), i.getNano()));
+                return i.equals(Instant.MAX) ? INFINITY : i.equals(Instant.MIN) ? MINUS_INFINITY
+                        : Long.toString(micros(i.getEpochSecond(), i.getNano()));
             }
             case BYTES: {
                 if (!(v instanceof byte[] b)) {

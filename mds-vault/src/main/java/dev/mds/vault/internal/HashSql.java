@@ -140,8 +140,9 @@ public final class HashSql {
             case INT, LONG, BOOLEAN, UUID -> v + "::text";
             case DECIMAL -> "trim_scale(" + v + "::numeric)::text";
             case DOUBLE -> "encode(float8send(" + v + "::float8 + 0::float8), 'hex')";
-            case DATE -> "(" + v + " - make_date(1970, 1, 1))::text";
-            case TIME, TIMESTAMP, TIMESTAMPTZ -> "(extract(epoch from " + v + ") * 1000000)::bigint::text";
+            case DATE -> infinite(v, "(" + v + " - make_date(1970, 1, 1))::text");
+            case TIME -> epochMicros(v);
+            case TIMESTAMP, TIMESTAMPTZ -> infinite(v, epochMicros(v));
             case BYTES -> "encode(" + v + ", 'hex')";
             case ARRAY -> {
                 if (!top) {
@@ -152,6 +153,19 @@ public final class HashSql {
                         + ", '' ORDER BY e.o) FROM unnest(" + v + ") WITH ORDINALITY AS e(v, o)), '') END";
             }
         };
+    }
+
+    private static String epochMicros(String v) {
+        return "(extract(epoch from " + v + ") * 1000000)::bigint::text";
+    }
+
+    /**
+     * {@code infinity} and {@code -infinity} (dates and timestamps) as themselves: no finite value's text has a
+     * letter. Mirrors {@link Canonical#INFINITY}.
+     */
+    private static String infinite(String v, String finite) {
+        return "CASE WHEN " + v + " = 'infinity' THEN '" + Canonical.INFINITY + "' WHEN " + v + " = '-infinity' THEN '"
+                + Canonical.MINUS_INFINITY + "' ELSE " + finite + " END";
     }
 
     private static String ref(String alias, Field f) {
