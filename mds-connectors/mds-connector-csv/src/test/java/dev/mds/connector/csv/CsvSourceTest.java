@@ -192,6 +192,31 @@ class CsvSourceTest {
     }
 
     @Test
+    void aTruncatedTimestampAsTheLastFieldWithoutNewlineIsABadRowWithItsLocation() throws IOException {
+        Path file = write("ts.csv", "id,ts\n1,2024-01-01 12:30:00\n2,2024-01-01 12:30:5");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("ts", FieldType.TIMESTAMP).build();
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).schema(schema)
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).containsExactly(Record.of(1L, LocalDateTime.of(2024, 1, 1, 12, 30)));
+        assertThat(rejected).singleElement().satisfies(b -> {
+            assertThat(b.location().source()).isEqualTo("ts.csv");
+            assertThat(b.location().line()).hasValue(3);
+            assertThat(b.location().column()).contains("ts");
+            assertThat(b.reason()).isEqualTo("\"2024-01-01 12:30:5\" is not a timestamp (yyyy-MM-dd HH:mm:ss)");
+        });
+    }
+
+    @Test
+    void inferenceTakesATruncatedTimestampForTextInsteadOfCrashing() throws IOException {
+        Path file = write("ts.csv", "id,ts\n1,2024-01-01 12:30:00\n2,2024-01-01 12:30:");
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            assertThat(csv.schema().field("ts").orElseThrow().type()).isEqualTo(FieldType.STRING);
+            assertThat(csv.batches().flatMap(b -> b.records().stream()).toList()).hasSize(2);
+        }
+    }
+
+    @Test
     void aTwoMegabyteQuotedFieldWithNewlinesAndMultibyteCharsReadsTheSameInParallel() throws IOException {
         StringBuilder big = new StringBuilder();
         while (big.length() < 2_000_000) {

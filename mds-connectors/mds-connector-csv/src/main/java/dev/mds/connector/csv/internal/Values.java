@@ -226,8 +226,11 @@ public final class Values {
         int s = 0;
         int nanos = 0;
         if (i < end && b[i] == ':') {
+            if (i + 3 > end) {
+                return BAD;
+            }
             s = digits(b, i + 1, 2);
-            if (s < 0 || i + 3 > end) {
+            if (s < 0) {
                 return BAD;
             }
             i += 3;

@@ -46,6 +46,22 @@ class ValuesTest {
     }
 
     @Test
+    void truncatedTimestampsAreBadValuesEvenWhenTheFieldEndsTheBuffer() {
+        for (String text : new String[] {"2024-01-01 12:30:5", "2024-01-01 12:30:", "2024-01-01 12:30:5Z"}) {
+            byte[] exact = text.getBytes(StandardCharsets.UTF_8);
+            assertThat(Values.parseDateTime(exact, 0, exact.length, false)).as(text).isSameAs(Values.BAD);
+            assertThat(Values.parseDateTime(exact, 0, exact.length, true)).as(text).isSameAs(Values.BAD);
+            assertThat(Values.hasOffset(exact, 0, exact.length)).as(text).isFalse();
+            assertThat(convert(FieldType.TIMESTAMP, text)).as(text).isSameAs(Values.BAD);
+        }
+        byte[] whole = "2024-01-01 12:30:05".getBytes(StandardCharsets.UTF_8);
+        assertThat(Values.parseDateTime(whole, 0, whole.length, false))
+                .isEqualTo(LocalDateTime.of(2024, 1, 1, 12, 30, 5));
+        byte[] shortDate = "2024-01-0".getBytes(StandardCharsets.UTF_8);
+        assertThat(Values.parseDate(shortDate, 0, shortDate.length)).isSameAs(Values.BAD);
+    }
+
+    @Test
     void booleansDatesTimesAndOthers() {
         assertThat(convert(FieldType.BOOLEAN, "TRUE")).isEqualTo(true);
         assertThat(convert(FieldType.BOOLEAN, "n")).isEqualTo(false);
