@@ -217,6 +217,20 @@ class CsvSourceTest {
     }
 
     @Test
+    void aDecimalThatRoundsPastItsPrecisionIsABadRowAndOthersAreRoundedToTheScale() throws IOException {
+        Path file = write("amounts.csv", "id,x\n1,999.994\n2,999.995\n3,1.005\n");
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).type("x", FieldType.decimal(5, 2))
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).containsExactly(Record.of(1L, new BigDecimal("999.99")), Record.of(3L, new BigDecimal("1.01")));
+        assertThat(rejected).singleElement().satisfies(b -> {
+            assertThat(b.location().line()).hasValue(3);
+            assertThat(b.location().column()).contains("x");
+            assertThat(b.reason()).isEqualTo("\"999.995\" is not a decimal(5,2)");
+        });
+    }
+
+    @Test
     void aTwoMegabyteQuotedFieldWithNewlinesAndMultibyteCharsReadsTheSameInParallel() throws IOException {
         StringBuilder big = new StringBuilder();
         while (big.length() < 2_000_000) {

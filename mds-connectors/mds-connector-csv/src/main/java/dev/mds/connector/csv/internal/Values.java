@@ -2,6 +2,7 @@ package dev.mds.connector.csv.internal;
 
 import dev.mds.core.FieldType;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -141,12 +142,18 @@ public final class Values {
         }
     }
 
+    /**
+     * Rounds to the declared scale half away from zero, as PostgreSQL stores a numeric(p,s), and rejects a value
+     * whose rounded form has more integer digits than p - s allows (999.995 is 1000.00, too wide for (5,2)).
+     */
     private static Object checkPrecision(Object v, FieldType type) {
         if (v instanceof BigDecimal d && type.precision() > 0) {
-            int integerDigits = d.precision() - d.scale();
+            BigDecimal rounded = d.scale() > type.scale() ? d.setScale(type.scale(), RoundingMode.HALF_UP) : d;
+            int integerDigits = rounded.precision() - rounded.scale();
             if (integerDigits > type.precision() - type.scale()) {
                 return BAD;
             }
+            return rounded;
         }
         return v;
     }

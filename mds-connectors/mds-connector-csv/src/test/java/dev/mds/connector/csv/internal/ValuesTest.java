@@ -41,8 +41,20 @@ class ValuesTest {
                 .isEqualTo(new BigDecimal("123456789012345678901234.5"));
         assertThat(convert(FieldType.DECIMAL, "1e3")).isEqualTo(new BigDecimal("1e3"));
         assertThat(convert(FieldType.DECIMAL, "Two Hundred")).isSameAs(Values.BAD);
-        assertThat(convert(FieldType.decimal(4, 2), "99.999")).isEqualTo(new BigDecimal("99.999"));
         assertThat(convert(FieldType.decimal(4, 2), "100.1")).isSameAs(Values.BAD);
+    }
+
+    @Test
+    void constrainedDecimalsRoundHalfUpToTheirScaleBeforeThePrecisionCheck() {
+        assertThat(convert(FieldType.decimal(5, 2), "999.994")).isEqualTo(new BigDecimal("999.99"));
+        assertThat(convert(FieldType.decimal(5, 2), "999.995")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.decimal(5, 2), "-999.995")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.decimal(4, 2), "99.999")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.decimal(4, 2), "12.345")).isEqualTo(new BigDecimal("12.35"));
+        assertThat(convert(FieldType.decimal(4, 2), "-12.345")).isEqualTo(new BigDecimal("-12.35"));
+        assertThat(convert(FieldType.decimal(4, 2), "12.3")).isEqualTo(new BigDecimal("12.3"));
+        assertThat(convert(FieldType.decimal(3, 0), "999.4")).isEqualTo(new BigDecimal("999"));
+        assertThat(convert(FieldType.decimal(3, 0), "999.5")).isSameAs(Values.BAD);
     }
 
     @Test
