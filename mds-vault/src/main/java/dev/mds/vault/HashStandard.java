@@ -21,7 +21,8 @@ public enum HashStandard {
     /**
      * Session-independent and unambiguous: each part is {@code <characters>:<text>} or {@code ~} for NULL, the
      * text being a type-specific canonical form (numbers without trailing zeros, times as UTC epoch
-     * microseconds, dates as epoch days, floats as their IEEE bits, bytes as hex); the concatenation is hashed
+     * microseconds, dates as epoch days, floats as their IEEE bits in hex, with
+     * {@code -0} as {@code 0} and every NaN as {@code 7ff8000000000000}, bytes as hex); the concatenation is hashed
      * as UTF-8. A date or timestamp {@code 'infinity'} is the text {@code infinity} and {@code '-infinity'} is
      * {@code -infinity} (in Java: {@code LocalDate}, {@code LocalDateTime}, {@code OffsetDateTime} or
      * {@code Instant} {@code MAX} and {@code MIN}, which is how pgjdbc reads them). No case folding or trimming (both depend on the database's collation). The Java {@link Hasher}

@@ -228,6 +228,35 @@ class HashStandardTest {
         assertThat(sat.load().rowsInserted()).isZero();
     }
 
+    /**
+     * PostgreSQL holds every NaN equal, whatever its bits ('NaN' sends 7ff8..., 'Infinity' - 'Infinity' fff8...): the
+     * SQL hashes them alike, in double, real and array columns, and like the Java Hasher's NaN.
+     */
+    @Test
+    void canonicalHashOfNaNDoesNotDependOnItsBits(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema raw_nan");
+            st.execute("create table raw_nan.m (id int, x float8, r real, xa float8[], ld timestamptz default '2024-01-01T00:00:00Z')");
+            st.execute("insert into raw_nan.m (id, x, r, xa) values (1, 'NaN', 'NaN', '{NaN}'),"
+                    + " (2, 'Infinity'::float8 - 'Infinity'::float8, 'Infinity'::real - 'Infinity'::real,"
+                    + " array['Infinity'::float8 - 'Infinity'::float8])");
+        }
+        assertThat(query(ds, "select string_agg(encode(float8send(x), 'hex'), ' ' order by id) from raw_nan.m", 1).get(0)[0])
+                .as("the NaNs' bits differ").isEqualTo("7ff8000000000000 fff8000000000000");
+        Vault vault = Vault.on(ds);
+        vault.createStage(Stage.of("raw_nan.m").into("stg_nan.m").loadDate("ld")
+                .hashDiff("hd_x", "x").hashDiff("hd_r", "r").hashDiff("hd_xa", "xa"));
+        List<String[]> sql = query(ds, "select hd_x, hd_r, hd_xa from stg_nan.m order by id", 3);
+        String javaNaN = hex(vault.hasher(Schema.of(Field.of("x", FieldType.DOUBLE))).hashDiff(Double.NaN));
+        String javaNaNArray = hex(vault.hasher(Schema.of(Field.of("xa", FieldType.arrayOf(FieldType.DOUBLE))))
+                .hashDiff(List.of(Double.longBitsToDouble(0xfff8000000000000L))));
+        for (int row = 0; row < 2; row++) {
+            assertThat(sql.get(row)[0]).as("double, row %d", row + 1).isEqualTo(javaNaN);
+            assertThat(sql.get(row)[1]).as("real, row %d", row + 1).isEqualTo(javaNaN);
+            assertThat(sql.get(row)[2]).as("array, row %d", row + 1).isEqualTo(javaNaNArray);
+        }
+    }
+
     @Test
     void canonicalEncodingIsUnambiguousAndNormalisesNumbers() {
         Schema two = Schema.of(Field.of("a", FieldType.STRING), Field.of("b", FieldType.STRING));

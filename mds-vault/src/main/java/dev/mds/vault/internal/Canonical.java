@@ -31,6 +31,12 @@ public final class Canonical {
      * taken as the same); finite values are decimal numbers, so this text cannot collide with one.
      */
     public static final String INFINITY = "infinity";
+    /**
+     * The canonical text of every NaN: the bits of {@link Double#doubleToLongBits}'s NaN in hex. PostgreSQL holds all
+     * NaNs equal whatever their sign and payload bits ({@code 'Infinity' - 'Infinity'} sends {@code fff8...}), so
+     * the SQL maps them all to this text, as Java does.
+     */
+    public static final String NAN_BITS = "7ff8000000000000";
     /** The canonical text of {@code -infinity}: {@link LocalDate#MIN}, {@link LocalDateTime#MIN}, ... in Java. */
     public static final String MINUS_INFINITY = "-infinity";
 

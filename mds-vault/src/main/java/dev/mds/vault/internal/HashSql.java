@@ -139,7 +139,8 @@ public final class HashSql {
             case JSON -> v + "::jsonb::text";
             case INT, LONG, BOOLEAN, UUID -> v + "::text";
             case DECIMAL -> "trim_scale(" + v + "::numeric)::text";
-            case DOUBLE -> "encode(float8send(" + v + "::float8 + 0::float8), 'hex')";
+            case DOUBLE -> "CASE WHEN " + v + "::float8 = 'NaN'::float8 THEN '" + Canonical.NAN_BITS + "' ELSE encode(float8send("
+                    + v + "::float8 + 0::float8), 'hex') END";
             case DATE -> infinite(v, "(" + v + " - make_date(1970, 1, 1))::text");
             case TIME -> epochMicros(v);
             case TIMESTAMP, TIMESTAMPTZ -> infinite(v, epochMicros(v));
