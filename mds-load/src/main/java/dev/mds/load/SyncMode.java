@@ -5,8 +5,9 @@ public enum SyncMode {
     /** Inserts every record as it comes; no key, no dedupe (a duplicate key fails on a primary key). */
     APPEND,
     /**
-     * Replaces the whole table: builds a new table and swaps it in atomically, so readers see the old rows or
-     * the new rows, never an empty or half-loaded table.
+     * Replaces the whole table's rows: {@code TRUNCATE} and COPY in one transaction, so readers see the old rows
+     * or the new rows, never an empty or half-loaded table. The table itself stays, with its grants, triggers,
+     * policies, sequences and the views on it (a table referenced by a foreign key cannot be truncated).
      */
     OVERWRITE,
     /**

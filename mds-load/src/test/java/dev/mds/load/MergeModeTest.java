@@ -219,6 +219,43 @@ class MergeModeTest {
         assertThatTable(ds, "raw.planned").doesNotExist();
     }
 
+    @Test
+    void overwriteKeepsTheTableWithItsGrantsTriggersSerialColumnAndViews(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create table raw.kept (id serial primary key, v varchar(5))");
+            st.execute("insert into raw.kept (v) values ('old1'), ('old2')");
+            st.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = 'mds_load_kept_reader') then"
+                    + " create role mds_load_kept_reader; end if; end $$");
+            st.execute("grant usage on schema raw to mds_load_kept_reader");
+            st.execute("grant select on raw.kept to mds_load_kept_reader");
+            st.execute("create table raw.kept_audit (v text)");
+            st.execute("create function raw.kept_audit() returns trigger language plpgsql as"
+                    + " $$ begin insert into raw.kept_audit values (new.v); return new; end $$");
+            st.execute("create trigger audit after insert on raw.kept for each row execute function raw.kept_audit()");
+            st.execute("create view raw.kept_view as select id, upper(v) as v from raw.kept");
+        }
+        Schema values = Schema.builder().add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.kept").mode(SyncMode.OVERWRITE).build();
+        LoadResult r = loader.load(RecordBatch.of(values, List.of(Record.of("new1"), Record.of("new2"))));
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThat(r.deleted()).isEqualTo(2);
+        // the sequence goes on (it belongs to the table, which stays); the view reads the new rows
+        assertThatTable(ds, "raw.kept").columns("id", "v").containsExactlyInAnyOrder(row(3, "new1"), row(4, "new2"));
+        assertThatTable(ds, "raw.kept_view").columns("id", "v").containsExactlyInAnyOrder(row(3, "NEW1"), row(4, "NEW2"));
+        assertThat(count(ds, "select has_table_privilege('mds_load_kept_reader', 'raw.kept', 'select')::int")).isEqualTo(1);
+        assertThat(count(ds, "select count(*) from pg_trigger where tgrelid = 'raw.kept'::regclass and not tgisinternal"))
+                .isEqualTo(1);
+        assertThatTable(ds, "raw.kept_audit").column("v").containsOnly("new1", "new2");
+
+        // a bad row (too long for varchar(5)) fails the load, which leaves the rows it would have replaced
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(values, List.of(Record.of("ok"), Record.of("far too long")))))
+                .isInstanceOfSatisfying(dev.mds.core.BadInputException.class,
+                        e -> assertThat(e.location().recordNumber()).hasValue(2));
+        assertThatTable(ds, "raw.kept").columns("id", "v").containsExactlyInAnyOrder(row(3, "new1"), row(4, "new2"));
+        assertThat(loader.sql(values)).anySatisfy(sql -> assertThat(sql).startsWith("truncate table \"raw\".\"kept\""));
+    }
+
     static String snapshot(DataSource ds, String table) throws Exception {
         StringBuilder s = new StringBuilder();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();

@@ -111,43 +111,27 @@ public final class LoadEngine {
         return new long[] {n, 0, 0};
     }
 
+    /**
+     * Replaces the target's rows in the caller's transaction: columns the batch adds, then {@code TRUNCATE} and
+     * COPY. The relation stays, with its grants, triggers, policies, owner, sequences, publications and the views
+     * on it; readers wait for the commit and then see the new rows, never an empty or half-loaded table (TRUNCATE
+     * holds the table's ACCESS EXCLUSIVE lock until then). A failed load rolls the truncate back with the rest.
+     */
     private long[] overwrite(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
         lock(c);
-        if (TargetColumn.read(c, target).isEmpty()) {
-            ensureTarget(c, plan);
-            long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
-            return new long[] {n, 0, 0};
+        Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        ensureTarget(c, plan, existing);
+        long old = 0;
+        if (existing.isPresent()) {
+            old = queryLong(c, "select count(*) from " + target.quoted());
+            Sql.execute(c, truncateTargetSql());
         }
-        TableName fresh = suffixed(target, "_mds_new");
-        for (String s : overwriteBuild(plan, fresh)) {
-            Sql.execute(c, s);
-        }
-        long n = copy(c, plan, directCopySql(fresh, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
-        long old = queryLong(c, "select count(*) from " + target.quoted());
-        for (String s : overwriteSwap(fresh)) {
-            Sql.execute(c, s);
-        }
+        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
         return new long[] {n, 0, old};
     }
 
-    private List<String> overwriteBuild(Plan plan, TableName fresh) {
-        List<String> out = new ArrayList<>();
-        out.add("drop table if exists " + fresh.quoted());
-        out.add("create table " + fresh.quoted() + " (like " + target.quoted() + " including all)");
-        List<String> adds = new ArrayList<>();
-        for (String col : plan.newColumns) {
-            adds.add("add column " + Identifiers.quote(col) + " " + plan.types.get(col));
-        }
-        if (!adds.isEmpty()) {
-            out.add("alter table " + fresh.quoted() + " " + String.join(", ", adds));
-        }
-        return out;
-    }
-
-    private List<String> overwriteSwap(TableName fresh) {
-        return List.of("lock table " + target.quoted() + " in access exclusive mode",
-                "drop table " + target.quoted(),
-                "alter table " + fresh.quoted() + " rename to " + Identifiers.quote(target.name()));
+    private String truncateTargetSql() {
+        return "truncate table " + target.quoted();
     }
 
     private long[] merge(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
@@ -675,15 +659,11 @@ public final class LoadEngine {
                 out.add(directCopySql(target, plan));
             }
             case OVERWRITE -> {
-                if (existing.isEmpty()) {
-                    out.addAll(targetDdl(plan, existing));
-                    out.add(directCopySql(target, plan));
-                } else {
-                    TableName fresh = suffixed(target, "_mds_new");
-                    out.addAll(overwriteBuild(plan, fresh));
-                    out.add(directCopySql(fresh, plan));
-                    out.addAll(overwriteSwap(fresh));
+                out.addAll(targetDdl(plan, existing));
+                if (existing.isPresent()) {
+                    out.add(truncateTargetSql());
                 }
+                out.add(directCopySql(target, plan));
             }
             case MERGE -> {
                 out.add(createStage(plan));
