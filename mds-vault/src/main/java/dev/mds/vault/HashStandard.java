@@ -21,12 +21,15 @@ public enum HashStandard {
     /**
      * Session-independent and unambiguous: each part is {@code <characters>:<text>} or {@code ~} for NULL, the
      * text being a type-specific canonical form (numbers without trailing zeros, times as UTC epoch
-     * microseconds, dates as epoch days, floats as their IEEE bits in hex, with
-     * {@code -0} as {@code 0} and every NaN as {@code 7ff8000000000000}, bytes as hex); the concatenation is hashed
-     * as UTF-8. A date or timestamp {@code 'infinity'} is the text {@code infinity} and {@code '-infinity'} is
-     * {@code -infinity} (in Java: {@code LocalDate}, {@code LocalDateTime}, {@code OffsetDateTime} or
-     * {@code Instant} {@code MAX} and {@code MIN}, which is how pgjdbc reads them). No case folding or trimming (both depend on the database's collation). The Java {@link Hasher}
-     * gives the same bytes as the SQL.
+     * microseconds, dates as epoch days, floats as their IEEE bits in hex with {@code -0} as {@code 0} and every
+     * NaN as {@code 7ff8000000000000}, bytes as hex); the concatenation is hashed as UTF-8. A date or timestamp
+     * {@code 'infinity'} is the text {@code infinity} and {@code '-infinity'} is {@code -infinity} (in Java:
+     * {@code MAX} and {@code MIN} of {@code LocalDate}, {@code LocalDateTime}, {@code OffsetDateTime} or
+     * {@code Instant}, which is how pgjdbc reads them). A {@code char(n)} value is hashed without its trailing
+     * blanks, as PostgreSQL compares it, so {@code 'ab'} in a {@code char(5)} and in a {@code text} column give one
+     * hash (the Java {@link Hasher} needs {@link Hasher.Builder#charColumns} for it: pgjdbc reads it padded). No
+     * case folding or trimming (both depend on the database's collation). The Java {@link Hasher} gives the same
+     * bytes as the SQL.
      */
     CANONICAL
 }

@@ -9,9 +9,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Computes hash keys and hashdiffs in Java, with the same bytes as the SQL that {@link Vault} generates, for
@@ -31,7 +33,9 @@ import java.util.Optional;
  *
  * <p>Give values as pgjdbc reads them: PostgreSQL's {@code 'infinity'} and {@code '-infinity'} dates and timestamps
  * are {@code MAX} and {@code MIN} of {@code LocalDate}, {@code LocalDateTime} or {@code OffsetDateTime} (also
- * {@code Instant}), and hash as the SQL hashes the infinities.
+ * {@code Instant}), and hash as the SQL hashes the infinities. A {@code char(n)} column is hashed in SQL without
+ * its trailing blanks (as PostgreSQL compares it), but pgjdbc reads it padded to {@code n}: name such columns in
+ * {@link Builder#charColumns} (a {@link FieldType#STRING} cannot tell), or the Java hash differs.
  */
 public final class Hasher {
     private final HashStandard standard;
@@ -39,6 +43,7 @@ public final class Hasher {
     private final boolean emptyStringAsNull;
     private final boolean asciiUpperCase;
     private final List<Field> fields;
+    private final boolean[] charColumns;
     private final int[] diffOrder;
     private final MessageDigest prototype;
     private final ThreadLocal<Work> work;
@@ -49,6 +54,10 @@ public final class Hasher {
         this.emptyStringAsNull = b.emptyStringAsNull;
         this.asciiUpperCase = b.asciiUpperCase;
         this.fields = b.schema.fields();
+        this.charColumns = b.charColumns.isEmpty() ? null : new boolean[fields.size()];
+        for (int i = 0; charColumns != null && i < fields.size(); i++) {
+            charColumns[i] = b.charColumns.contains(fields.get(i).name());
+        }
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
             order.add(i);
@@ -81,7 +90,7 @@ public final class Hasher {
         Work w = work.get();
         boolean present = standard == HashStandard.AUTOMATEDV
                 ? Canonical.automateDv(w.buffer, fields, values, null, true, asciiUpperCase)
-                : Canonical.canonical(w.buffer, fields, values, emptyStringAsNull, true);
+                : Canonical.canonical(w.buffer, fields, values, charColumns, emptyStringAsNull, true);
         return present ? Optional.of(digest(w)) : Optional.empty();
     }
 
@@ -101,7 +110,7 @@ public final class Hasher {
         if (standard == HashStandard.AUTOMATEDV) {
             Canonical.automateDv(w.buffer, fields, values, diffOrder, false, asciiUpperCase);
         } else {
-            Canonical.canonical(w.buffer, fields, values, emptyStringAsNull, false);
+            Canonical.canonical(w.buffer, fields, values, charColumns, emptyStringAsNull, false);
         }
         return digest(w);
     }
@@ -188,6 +197,7 @@ public final class Hasher {
         private HashAlgorithm algorithm = HashAlgorithm.MD5;
         private boolean emptyStringAsNull;
         private boolean asciiUpperCase;
+        private Set<String> charColumns = Set.of();
 
         private Builder(Schema schema) {
             this.schema = Objects.requireNonNull(schema, "schema");
@@ -219,6 +229,29 @@ public final class Hasher {
          */
         public Builder asciiUpperCase(boolean asciiOnly) {
             this.asciiUpperCase = asciiOnly;
+            return this;
+        }
+
+        /**
+         * The string (or string array) columns that are PostgreSQL {@code char(n)}: their trailing blanks are
+         * dropped before hashing, as the vault's SQL hashes them (PostgreSQL compares {@code char(n)} without its
+         * padding, and casts it to text without it), while pgjdbc returns the value padded to {@code n}. Replaces
+         * earlier calls; none by default.
+         *
+         * @throws IllegalArgumentException naming a column that is not in the schema or not a string column
+         */
+        public Builder charColumns(String... columns) {
+            Set<String> names = new LinkedHashSet<>();
+            for (String c : columns) {
+                Field f = schema.fields().stream().filter(x -> x.name().equals(c)).findFirst().orElseThrow(() ->
+                        new IllegalArgumentException("charColumns: no column '" + c + "' among " + schema.names()));
+                FieldType t = f.type().kind() == FieldType.Kind.ARRAY ? f.type().elementType() : f.type();
+                if (t.kind() != FieldType.Kind.STRING) {
+                    throw new IllegalArgumentException("charColumns: column '" + c + "' is " + f.type() + ", not a string");
+                }
+                names.add(c);
+            }
+            this.charColumns = Set.copyOf(names);
             return this;
         }
 

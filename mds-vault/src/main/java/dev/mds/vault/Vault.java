@@ -88,11 +88,19 @@ public final class Vault {
 
     /** A Java hasher with this vault's settings, for values in the order of {@code parts}. */
     public Hasher hasher(Schema parts) {
+        return hasherBuilder(parts).build();
+    }
+
+    /**
+     * A hasher builder preset with this vault's settings, for what {@link #hasher(Schema)} cannot know, e.g.
+     * {@code vault.hasherBuilder(schema).charColumns("code").build()} for a {@code char(n)} column.
+     */
+    public Hasher.Builder hasherBuilder(Schema parts) {
         Hasher.Builder b = Hasher.builder(parts).standard(standard).algorithm(algorithm).emptyStringAsNull(emptyStringAsNull);
         if (standard == HashStandard.AUTOMATEDV) {
             b.asciiUpperCase(asciiOnlyUpper());
         }
-        return b.build();
+        return b;
     }
 
     /**

@@ -257,6 +257,44 @@ class HashStandardTest {
         }
     }
 
+    /**
+     * char(n) hashes without its padding, as PostgreSQL compares it (one hash key with a text column holding the
+     * same value); pgjdbc reads it padded, and a hasher told which columns are char(n) gives the SQL's bytes.
+     */
+    @Test
+    void canonicalHashOfCharColumnIgnoresPaddingAndMatchesAHasherThatDeclaresIt(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema raw_chr");
+            st.execute("create table raw_chr.c (id int, code char(5), name text, codes char(3)[], ld timestamptz default '2024-01-01T00:00:00Z')");
+            st.execute("insert into raw_chr.c (id, code, name, codes) values (1, 'ab', 'ab', '{x,yz}'), (2, '', '', '{}')");
+        }
+        Vault vault = Vault.on(ds);
+        vault.createStage(Stage.of("raw_chr.c").into("stg_chr.c").loadDate("ld")
+                .hashKey("hk", "code").hashKey("hk_text", "name").hashDiff("hd_codes", "codes"));
+        Schema code = Schema.of(Field.of("code", FieldType.STRING));
+        Schema codes = Schema.of(Field.of("codes", FieldType.arrayOf(FieldType.STRING)));
+        Hasher declared = vault.hasherBuilder(code).charColumns("code").build();
+        Hasher declaredArray = vault.hasherBuilder(codes).charColumns("codes").build();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select code, codes, hk, hk_text, hd_codes from stg_chr.c order by id")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).as("what pgjdbc reads").isEqualTo("ab   ");
+            List<Object> array = List.of((Object[]) rs.getArray(2).getArray());
+            assertThat(array).containsExactly("x  ", "yz ");
+            assertThat(hex(rs.getBytes(3))).as("char(5) 'ab' and text 'ab'").isEqualTo(hex(rs.getBytes(4)))
+                    .isEqualTo(hex(declared.hashKey(rs.getString(1)).orElseThrow()))
+                    .isNotEqualTo(hex(vault.hasher(code).hashKey(rs.getString(1)).orElseThrow()));
+            assertThat(hex(rs.getBytes(5))).isEqualTo(hex(declaredArray.hashDiff(array)));
+            assertThat(rs.next()).isTrue();
+            assertThat(hex(rs.getBytes(3))).as("char(5) ''").isEqualTo(hex(declared.hashKey(rs.getString(1)).orElseThrow()))
+                    .isEqualTo(hex(rs.getBytes(4)));
+        }
+        assertThatThrownBy(() -> vault.hasherBuilder(code).charColumns("cdoe")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'cdoe'");
+        assertThatThrownBy(() -> Hasher.builder(Schema.of(Field.of("n", FieldType.INT))).charColumns("n"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'n'").hasMessageContaining("not a string");
+    }
+
     @Test
     void canonicalEncodingIsUnambiguousAndNormalisesNumbers() {
         Schema two = Schema.of(Field.of("a", FieldType.STRING), Field.of("b", FieldType.STRING));

@@ -155,15 +155,18 @@ public final class Canonical {
     /**
      * Writes the canonical bytes of the values into the buffer.
      *
+     * @param charColumns per field, whether it is {@code char(n)} (trailing blanks dropped); null when none is
      * @return false when {@code key} and every part is NULL (the key is NULL)
      */
-    public static boolean canonical(Buffer out, List<Field> fields, Object[] values, boolean emptyAsNull, boolean key) {
+    public static boolean canonical(Buffer out, List<Field> fields, Object[] values, boolean[] charColumns,
+            boolean emptyAsNull, boolean key) {
         out.reset();
         boolean anyValue = false;
         for (int i = 0; i < values.length; i++) {
             Field f = fields.get(i);
             FieldType t = f.type();
             Object v = values[i];
+            boolean padded = charColumns != null && charColumns[i];
             if (t.kind() == FieldType.Kind.ARRAY) {
                 if (v == null) {
                     out.put((byte) '~');
@@ -174,7 +177,7 @@ public final class Canonical {
                 }
                 StringBuilder s = new StringBuilder();
                 for (Object e : list) {
-                    String text = e == null ? null : canonicalText(f, t.elementType(), e, emptyAsNull);
+                    String text = e == null ? null : canonicalText(f, t.elementType(), padded ? unpad(e) : e, emptyAsNull);
                     if (text == null) {
                         s.append('~');
                     } else {
@@ -193,7 +196,7 @@ public final class Canonical {
                 anyValue = true;
                 continue;
             }
-            String text = canonicalText(f, t, v, emptyAsNull);
+            String text = canonicalText(f, t, padded ? unpad(v) : v, emptyAsNull);
             if (text == null) {
                 out.put((byte) '~');
             } else {
@@ -202,6 +205,18 @@ public final class Canonical {
             }
         }
         return anyValue || !key;
+    }
+
+    /** A {@code char(n)} value as PostgreSQL casts it to text: without trailing blanks (spaces only). */
+    private static Object unpad(Object v) {
+        if (v instanceof String s) {
+            int e = s.length();
+            while (e > 0 && s.charAt(e - 1) == ' ') {
+                e--;
+            }
+            return s.substring(0, e);
+        }
+        return v;
     }
 
     private static final byte[] TRUE = "4:true".getBytes(StandardCharsets.US_ASCII);
