@@ -832,8 +832,8 @@ public final class LoadEngine {
             s.append(" when matched and ");
             spec.cursor().ifPresent(cur -> s.append("(t.").append(Identifiers.quote(cur)).append(" is null or s.")
                     .append(Identifiers.quote(cur)).append(" >= t.").append(Identifiers.quote(cur)).append(") and "));
-            s.append("(").append(Identifiers.quoteAll("t", update)).append(") is distinct from (")
-                    .append(Identifiers.quoteAll("s", update)).append(") then update set ");
+            s.append("(").append(compared(plan, "t", update)).append(") is distinct from (")
+                    .append(compared(plan, "s", update)).append(") then update set ");
             StringJoiner set = new StringJoiner(", ");
             for (String col : update) {
                 set.add(Identifiers.quote(col) + " = s." + Identifiers.quote(col));
@@ -853,6 +853,18 @@ public final class LoadEngine {
         });
         s.append(Identifiers.quoteAll(cols)).append(") values (").append(values).append(")");
         return s.toString();
+    }
+
+    /**
+     * The columns as the change test compares them: a column whose type has no equality ({@code json}: there is
+     * no {@code json = json}) as its text, so a change of its text is a change.
+     */
+    private static String compared(Plan plan, String alias, List<String> columns) {
+        StringJoiner out = new StringJoiner(", ");
+        for (String col : columns) {
+            out.add(alias + "." + Identifiers.quote(col) + (plan.comparedAsText.contains(col) ? "::text" : ""));
+        }
+        return out.toString();
     }
 
     private String cdcUpsertSource(Plan plan, TableName tombstones, boolean useTombstones, boolean reads) {

@@ -12,10 +12,12 @@ import dev.mds.load.SchemaChange;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The columns of one load: the batch's columns with the SQL type each gets in the stage (the target's type when
@@ -34,6 +36,8 @@ final class Plan {
     /** Catalog type name per batch column ({@code int8}, {@code numeric}, {@code _text}), for binary COPY. */
     final Map<String, String> typeNames;
     final Map<String, Boolean> notNull;
+    /** Existing columns whose type has no usable equality ({@code json}, {@code xml}): compared as text. */
+    final Set<String> comparedAsText;
     final List<String> newColumns;
     final boolean targetExists;
     final boolean cdc;
@@ -41,7 +45,8 @@ final class Plan {
     final BitSet unchanged;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
-            Map<String, String> typeNames, Map<String, Boolean> notNull, List<String> newColumns, boolean targetExists, boolean cdc, BitSet unchanged) {
+            Map<String, String> typeNames, Map<String, Boolean> notNull, Set<String> comparedAsText,
+            List<String> newColumns, boolean targetExists, boolean cdc, BitSet unchanged) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -56,6 +61,7 @@ final class Plan {
         this.types = types;
         this.typeNames = typeNames;
         this.notNull = notNull;
+        this.comparedAsText = Set.copyOf(comparedAsText);
         this.newColumns = List.copyOf(newColumns);
         this.targetExists = targetExists;
         this.cdc = cdc;
@@ -106,6 +112,7 @@ final class Plan {
         Map<String, String> types = new LinkedHashMap<>();
         Map<String, String> typeNames = new LinkedHashMap<>();
         Map<String, Boolean> notNull = new LinkedHashMap<>();
+        Set<String> comparedAsText = new HashSet<>();
         List<String> newColumns = new ArrayList<>();
         List<String> incompatible = new ArrayList<>();
         List<String> why = new ArrayList<>();
@@ -126,6 +133,9 @@ final class Plan {
                 types.put(f.name(), tc.sqlType());
                 typeNames.put(f.name(), tc.typeName());
                 notNull.put(f.name(), !cdc && tc.notNull());
+                if (!tc.equality()) {
+                    comparedAsText.add(f.name());
+                }
             }
         }
         if (!incompatible.isEmpty()) {
@@ -135,7 +145,7 @@ final class Plan {
             throw new SchemaMismatchException(table, newColumns, "the batch has column(s) " + newColumns
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
-        return new Plan(table, schema, key, types, typeNames, notNull, newColumns, target.isPresent(), cdc, unchanged);
+        return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, newColumns, target.isPresent(), cdc, unchanged);
     }
 
     /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */

@@ -19,21 +19,39 @@ import java.util.Optional;
  * @param sqlType the type as {@code format_type} writes it, ready for DDL ({@code numeric(12,2)}, {@code character varying(10)})
  * @param typeName the type's catalog name ({@code int8}, {@code _text}, {@code numeric})
  * @param notNull whether the column is NOT NULL
+ * @param equality whether its type (an array's element type) has a default btree or hash operator class, whose
+ *     {@code =} comparisons such as {@code IS DISTINCT FROM} use; {@code json}, {@code xml} and the geometric
+ *     types have none (or, as {@code box}, an {@code =} that compares areas)
  */
-record TargetColumn(String name, String sqlType, String typeName, boolean notNull) {
+record TargetColumn(String name, String sqlType, String typeName, boolean notNull, boolean equality) {
+
+    /**
+     * Whether the element type (a domain's base type) of {@code t} has a default btree or hash operator class:
+     * for its own type, one it is implicitly binary-coercible to (varchar uses text's), or the polymorphic one of its kind.
+     */
+    private static final String EQUALITY = "exists (select 1 from pg_catalog.pg_type e join pg_catalog.pg_type b"
+            + " on b.oid = case when e.typtype = 'd' then e.typbasetype else e.oid end"
+            + " join pg_catalog.pg_opclass oc on oc.opcdefault join pg_catalog.pg_am am on am.oid = oc.opcmethod"
+            + " where e.oid = case when t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc then t.typelem else t.oid end"
+            + " and am.amname in ('btree', 'hash') and (oc.opcintype = b.oid or oc.opcintype = case b.typtype"
+            + " when 'e' then 'pg_catalog.anyenum'::regtype when 'r' then 'pg_catalog.anyrange'::regtype"
+            + " when 'm' then 'pg_catalog.anymultirange'::regtype when 'c' then 'pg_catalog.record'::regtype end"
+            + " or exists (select 1 from pg_catalog.pg_cast c where c.castsource = b.oid and c.casttarget = oc.opcintype"
+            + " and c.castmethod = 'b' and c.castcontext = 'i')))";
 
     /** The columns of {@code table} by name, in order; empty when there is no such table. */
     static Optional<Map<String, TargetColumn>> read(Connection c, TableName table) {
         Map<String, TargetColumn> columns = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         // the table by name under this statement's snapshot: see PostgresDialect.relationOid
-        String query = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull"
+        String query = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull, " + EQUALITY
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + PostgresDialect.INSTANCE.relationOid(table) + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4));
+                    TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
+                            rs.getBoolean(5));
                     columns.put(col.name(), col);
                 }
             }

@@ -6,6 +6,7 @@ import dev.mds.core.TableName;
 import dev.mds.testing.MdsPostgres;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,22 @@ class TargetColumnTest {
                     assertThat(columns).containsOnlyKeys("id", "v"));
             assertThat(TargetColumn.read(looking, table).orElseThrow().get("id").notNull()).isTrue();
             looking.rollback();
+        }
+    }
+
+    /** The change test of a MERGE compares a column as text only when its type has no equality of its own. */
+    @Test
+    void tellsWhichColumnTypesHaveEquality(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create type raw.mood as enum ('sad', 'ok')");
+            st.execute("create domain raw.positive as int check (value > 0)");
+            st.execute("create table raw.types (i int8, t text, v varchar(9), c char(2), n numeric(9,2), j jsonb, ts timestamptz,"
+                    + " u uuid, b bytea, ta text[], m raw.mood, p raw.positive, r int4range,"
+                    + " js json, jsa json[], x xml, bx box, pt point)");
+            Map<String, TargetColumn> columns = TargetColumn.read(c, TableName.of("raw", "types")).orElseThrow();
+            assertThat(columns.values().stream().filter(TargetColumn::equality).map(TargetColumn::name))
+                    .containsExactly("i", "t", "v", "c", "n", "j", "ts", "u", "b", "ta", "m", "p", "r");
         }
     }
 }
