@@ -20,7 +20,8 @@ import java.util.StringJoiner;
  * }</pre>
  *
  * A load inserts the business keys not yet present, each with its earliest load date in the stages; on equal
- * load dates the smallest record source wins. NULL keys are skipped ({@link NullKeys#SKIP}, the default) or
+ * load dates the smallest record source wins, then the smallest business key by its text in byte order (under
+ * AUTOMATEDV {@code 'ann'} and {@code 'ANN'} share a hash key: {@code 'ANN'} is stored). NULL keys are skipped ({@link NullKeys#SKIP}, the default) or
  * mapped to the ghost key. Re-running a load inserts nothing. Concurrent loads of one hub take turns (a
  * {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
@@ -115,7 +116,7 @@ public final class Hub extends Structure {
                     + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }
-        return insertNewKeys(columnsOf(), union.toString());
+        return insertNewKeys(columnsOf(), List.of(), union.toString());
     }
 
     private List<String> columnsOf() {

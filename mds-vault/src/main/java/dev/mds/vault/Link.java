@@ -20,7 +20,9 @@ import java.util.StringJoiner;
  * }</pre>
  *
  * A row with a NULL reference is dropped ({@link NullKeys#SKIP}, the default) or the reference becomes the
- * ghost key ({@link NullKeys#GHOST}); a row whose link hash key is NULL is always dropped.
+ * ghost key ({@link NullKeys#GHOST}); a row whose link hash key is NULL is always dropped. Each new link is stored
+ * with its earliest load date; on equal load dates the smallest record source wins, then the smallest references
+ * and payload (payload by its text in byte order), so the result never depends on the order of the stage's rows.
  */
 public final class Link extends Structure {
     private String hashKey;
@@ -149,6 +151,6 @@ public final class Link extends Structure {
         all.addAll(payload);
         all.add(Stage.LOAD_DATE);
         all.add(Stage.RECORD_SOURCE);
-        return insertNewKeys(all, union.toString());
+        return insertNewKeys(all, refs, union.toString());
     }
 }

@@ -52,17 +52,29 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
 
     /**
      * What hubs and links load: the lock, then the insert of the hash keys not stored yet, each with its first row
-     * by load date, then record source.
+     * by load date, then record source, then the other stored columns (business keys, or a link's references and
+     * payload) by their text in byte order: under AUTOMATEDV {@code 'ann'} and {@code 'ANN'} share a hash key, and
+     * which spelling is stored must not depend on the order of the stage's rows (nor on the database's collation;
+     * the text form also orders types without a sort order, such as {@code json}).
      *
-     * @param rows a query over the stages with the unqualified columns {@code columns}, the hash key first
+     * @param rows a query over the stages with the unqualified columns {@code columns}: the hash key first, the
+     *     load date and record source last
+     * @param hashes the columns among them that are hashes ({@code bytea}), ordered by their bytes as they are
      */
-    final List<String> insertNewKeys(List<String> columns, String rows) {
+    final List<String> insertNewKeys(List<String> columns, List<String> hashes, String rows) {
         String hk = Identifiers.quote(columns.get(0));
+        StringBuilder order = new StringBuilder("u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u."
+                + Identifiers.quote(Stage.RECORD_SOURCE));
+        for (String c : columns.subList(1, columns.size())) {
+            if (!c.equals(Stage.LOAD_DATE) && !c.equals(Stage.RECORD_SOURCE)) {
+                order.append(", u.").append(Identifiers.quote(c)).append(hashes.contains(c) ? "" : "::text COLLATE \"C\"");
+            }
+        }
         String insert = "INSERT INTO " + table.quoted() + " (" + Identifiers.quoteAll(columns) + ")\n"
                 + "SELECT DISTINCT ON (u." + hk + ") " + Identifiers.quoteAll("u", columns) + "\n"
                 + "FROM (\n    " + rows + "\n) AS u\n"
                 + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS t WHERE t." + hk + " = u." + hk + ")\n"
-                + "ORDER BY u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u." + Identifiers.quote(Stage.RECORD_SOURCE);
+                + "ORDER BY " + order;
         return List.of(lock(), insert);
     }
 
