@@ -36,6 +36,12 @@ import java.util.Set;
  * {@code Instant}), and hash as the SQL hashes the infinities. A {@code char(n)} column is hashed in SQL without
  * its trailing blanks (as PostgreSQL compares it), but pgjdbc reads it padded to {@code n}: name such columns in
  * {@link Builder#charColumns} (a {@link FieldType#STRING} cannot tell), or the Java hash differs.
+ *
+ * <p>Limit: under AUTOMATEDV in a database whose {@code upper()} is Unicode-aware, Java upper-cases with the running
+ * JDK's Unicode tables (Java 17: Unicode 13) and PostgreSQL with its own (libc, ICU or its builtin provider, often
+ * newer): a letter whose case mapping came with a later Unicode version is left as it is in Java but upper-cased in
+ * SQL, so its hash differs. Unicode 14 added 40 such code points, e.g. U+2C5F, U+A7C1 and the Vithkuqi letters
+ * U+10597&ndash;U+105BC. CANONICAL does no case folding and has no such limit.
  */
 public final class Hasher {
     private final HashStandard standard;

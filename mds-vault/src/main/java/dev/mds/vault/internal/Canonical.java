@@ -539,7 +539,8 @@ public final class Canonical {
      * PostgreSQL's {@code upper()}: it maps one character at a time (libc {@code towupper} or ICU's simple case
      * mapping), so {@code ß} stays {@code ß}, unlike {@link String#toUpperCase}; under a C or POSIX
      * {@code LC_CTYPE} only ASCII letters change. The database's locale therefore matters, one reason CANONICAL
-     * does no case folding. (Turkic locales, where {@code i} becomes {@code İ}, are not reproduced.)
+     * does no case folding. (Turkic locales, where {@code i} becomes {@code İ}, are not reproduced; nor are case
+     * mappings newer than the JDK's Unicode version, e.g. Unicode 14's U+2C5F, which Java 17 leaves unchanged.)
      */
     private static String upper(String s, boolean asciiOnly) {
         StringBuilder out = new StringBuilder(s.length());
