@@ -89,6 +89,43 @@ class PostgresCdcSourceTest {
         Cdc.dropSlot(ds, "t_toast");
     }
 
+    /**
+     * Debezium sends an unchanged out-of-line int[] or bigint[] as the list of the placeholder's byte values, a
+     * uuid[] as a name-based UUID, an hstore as a one-entry map: each keeps the target's value.
+     */
+    @Test
+    void unchangedToastedArraysAndHstoreKeepTheirValueInTheTarget(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create extension if not exists hstore", "create schema s21",
+                "create table s21.docs (id int primary key, title text, ints int[], big bigint[], words text[],"
+                        + " ids uuid[], attrs hstore)",
+                "alter table s21.docs alter column ints set storage external,"
+                        + " alter column big set storage external, alter column words set storage external,"
+                        + " alter column ids set storage external, alter column attrs set storage external",
+                "insert into s21.docs select g, 't' || g, (select array_agg(x) from generate_series(1, 2000) x),"
+                        + " (select array_agg(x::bigint * 3000000000) from generate_series(1, 2000) x),"
+                        + " (select array_agg('w' || x) from generate_series(1, 2000) x),"
+                        + " (select array_agg(md5(x::text)::uuid) from generate_series(1, 2000) x),"
+                        + " (select hstore(array_agg('k' || x), array_agg('v' || x)) from generate_series(1, 2000) x)"
+                        + " from generate_series(1, 2) g");
+        String columns = "id, title, ints, big, words, ids";   // the hstore arrives as JSON
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_toast_arrays", "s21.docs").build(), Cdc.loadInto(ds, "w21"))) {
+            awaitSame(ds, "s21.docs", "w21.docs", columns);
+            sql(ds, "update s21.docs set title = 'renamed' where id = 2");
+            awaitSame(ds, "s21.docs", "w21.docs", columns);
+            Record after = run.events().stream().filter(e -> e.operation() == ChangeEvent.Operation.UPDATE)
+                    .findFirst().orElseThrow().after().orElseThrow();
+            assertThat(after.get(1)).isEqualTo("renamed");
+            for (int i = 2; i <= 6; i++) {
+                assertThat(after.get(i)).as("the unsent TOAST value of column %d", i).isSameAs(Unchanged.VALUE);
+            }
+        }
+        assertThat(Cdc.text(ds, "select title || ' ' || array_length(ints, 1) || ' ' || ints[2000] || ' '"
+                + " || big[2000] || ' ' || words[2000] || ' ' || (attrs ->> 'k2000') from w21.docs where id = 2"))
+                .isEqualTo("renamed 2000 2000 6000000000000 w2000 v2000");
+        Cdc.dropSlot(ds, "t_toast_arrays");
+    }
+
     @Test
     void valuesAreTypedExactly(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();

@@ -41,6 +41,30 @@ public final class RecordMapper {
     /** The value Debezium puts in place of an unchanged TOASTed column; mapped to {@link Unchanged#VALUE}. */
     public static final String PLACEHOLDER = "__mds_unchanged_toast__";
     private static final byte[] PLACEHOLDER_BYTES = PLACEHOLDER.getBytes(StandardCharsets.UTF_8);
+    /*
+     * The other shapes of the placeholder, built as Debezium's UnchangedToastedPlaceholder builds them from the
+     * configured value: int[] (and date[]) get the list of its byte values as Integers, bigint[] as Longs, uuid[]
+     * a one-element list of the name-based UUID of its bytes, hstore the map {placeholder: placeholder}, which
+     * hstore.handling.mode=json turns into a JSON object text. Text, json and varchar arrays get a one-element list
+     * of the string, bytea[] a one-element list of the bytes.
+     */
+    private static final List<Integer> PLACEHOLDER_INTS;
+    private static final List<Long> PLACEHOLDER_LONGS;
+    private static final String PLACEHOLDER_UUID = UUID.nameUUIDFromBytes(PLACEHOLDER_BYTES).toString();
+    private static final Map<String, String> PLACEHOLDER_HSTORE = Map.of(PLACEHOLDER, PLACEHOLDER);
+    private static final String PLACEHOLDER_HSTORE_JSON = "{\"" + PLACEHOLDER + "\":\"" + PLACEHOLDER + "\"}";
+
+    static {
+        List<Integer> ints = new ArrayList<>(PLACEHOLDER_BYTES.length);
+        List<Long> longs = new ArrayList<>(PLACEHOLDER_BYTES.length);
+        for (byte b : PLACEHOLDER_BYTES) {
+            ints.add((int) b);
+            longs.add((long) b);
+        }
+        PLACEHOLDER_INTS = List.copyOf(ints);
+        PLACEHOLDER_LONGS = List.copyOf(longs);
+    }
+
     private static final long NANOS_PER_MICRO = 1_000L;
 
     private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
@@ -350,9 +374,14 @@ public final class RecordMapper {
         };
     }
 
-    private static boolean isPlaceholder(Object v) {
+    /**
+     * Whether {@code v} is one of the shapes Debezium gives the placeholder of an unchanged TOASTed column. An
+     * int[] holding exactly the placeholder's byte values, or a text[] holding only the placeholder, is taken for
+     * it too: Debezium's encoding cannot tell them apart.
+     */
+    static boolean isPlaceholder(Object v) {
         if (v instanceof String str) {
-            return str.equals(PLACEHOLDER);
+            return str.equals(PLACEHOLDER) || str.equals(PLACEHOLDER_HSTORE_JSON);
         }
         if (v instanceof byte[] b) {
             return Arrays.equals(b, PLACEHOLDER_BYTES);
@@ -361,7 +390,15 @@ public final class RecordMapper {
             return bb.remaining() == PLACEHOLDER_BYTES.length && bb.equals(ByteBuffer.wrap(PLACEHOLDER_BYTES));
         }
         if (v instanceof List<?> l) {
-            return l.size() == 1 && l.get(0) != null && isPlaceholder(l.get(0));
+            if (l.size() == 1) {
+                Object e = l.get(0);
+                return e != null && (isPlaceholder(e) || e.equals(PLACEHOLDER_UUID)
+                        || e instanceof UUID u && u.toString().equals(PLACEHOLDER_UUID));
+            }
+            return l.size() == PLACEHOLDER_BYTES.length && (l.equals(PLACEHOLDER_INTS) || l.equals(PLACEHOLDER_LONGS));
+        }
+        if (v instanceof Map<?, ?> m) {
+            return m.equals(PLACEHOLDER_HSTORE);
         }
         return false;
     }
