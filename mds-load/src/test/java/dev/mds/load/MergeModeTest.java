@@ -289,6 +289,51 @@ class MergeModeTest {
         }
     }
 
+    @Test
+    void duplicatesOfATimestamptzKeyAreCollapsedWhateverTheirJavaTypeOffsetOrNanoseconds(DataSource ds) throws Exception {
+        // an Instant and an OffsetDateTime (both documented values of TIMESTAMPTZ) of one instant, or two instants one
+        // nanosecond apart, are one key in the database: staged twice, the MERGE failed on a duplicate key (a
+        // non-empty target) or the COPY blamed a valid record (an empty one)
+        Schema schema = Schema.builder().required("at", FieldType.TIMESTAMPTZ).add("v", FieldType.STRING).build();
+        OffsetDateTime utc = OffsetDateTime.parse("2024-01-01T00:00:00Z");
+        RecordBatch batch = RecordBatch.of(schema, List.of(Record.of(utc, "first"),
+                Record.of(utc.withOffsetSameInstant(java.time.ZoneOffset.ofHours(1)), "second"),
+                Record.of(utc.toInstant(), "third"), Record.of(utc.toInstant().plusNanos(1), "fourth"),
+                Record.of(utc.atZoneSameInstant(java.time.ZoneId.of("Europe/Paris")), "fifth"),
+                Record.of(utc.plusSeconds(1), "other")));
+        for (String table : List.of("raw.tstz_key_empty", "raw.tstz_key_seeded")) {
+            MergeLoader loader = MergeLoader.into(ds, table).key("at").build();
+            if (table.endsWith("seeded")) {
+                loader.load(RecordBatch.of(schema, List.of(Record.of(utc.minusDays(1), "seed"))));   // MERGE, not COPY
+            }
+            LoadResult r = loader.load(batch);
+            assertThat(r.inserted()).as(table).isEqualTo(2);
+            assertThat(text(ds, "select string_agg(v, ',' order by at) from " + table + " where at >= '2024-01-01Z'"))
+                    .as(table).isEqualTo("fifth,other");
+        }
+    }
+
+    @Test
+    void stringKeysThatTheDatabaseReadsAsOneValueAreCollapsed(DataSource ds) throws Exception {
+        // text values for bigint and uuid key columns: '01' = '1' and an upper-case uuid = its lower-case text
+        TableFixture.on(ds, "raw.text_keys").columns("id bigint", "u uuid", "v text", "primary key (id, u)").rows();
+        Schema schema = Schema.builder().required("id", FieldType.STRING).required("u", FieldType.STRING)
+                .add("v", FieldType.STRING).build();
+        String u = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
+        MergeLoader loader = MergeLoader.into(ds, "raw.text_keys").key("id", "u").build();
+        loader.load(RecordBatch.of(schema, List.of(Record.of("9", u, "seed"))));
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("1", u, "first"),
+                Record.of("01", u.toUpperCase(java.util.Locale.ROOT), "second"), Record.of(" 2", u, "third"),
+                Record.of("2", "{" + u.replace("-", "") + "}", "fourth"))));
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThatTable(ds, "raw.text_keys").columns("id", "v").containsExactlyInAnyOrder(row(1, "second"), row(2, "fourth"),
+                row(9, "seed"));
+        // a key value the database cannot read is reported with its record, as before
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of("3", u, "ok"), Record.of("x", u, "bad")))))
+                .isInstanceOfSatisfying(dev.mds.core.BadInputException.class,
+                        e -> assertThat(e.location().recordNumber()).hasValue(2));
+    }
+
     static String snapshot(DataSource ds, String table) throws Exception {
         StringBuilder s = new StringBuilder();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();

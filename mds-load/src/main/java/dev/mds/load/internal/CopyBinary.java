@@ -179,7 +179,7 @@ final class CopyBinary {
             case JSONB -> text((String) v, true);
             case NUMERIC -> numeric(v instanceof BigDecimal d ? d : BigDecimal.valueOf(((Number) v).longValue()));
             case DATE -> fixed(4).int32((int) (((LocalDate) v).toEpochDay() - PG_EPOCH_DAYS));
-            case TIME -> fixed(8).int64(((LocalTime) v).toNanoOfDay() / 1000);
+            case TIME -> fixed(8).int64(timeMicros((LocalTime) v));
             case TIMESTAMP -> fixed(8).int64(micros(((LocalDateTime) v).toInstant(ZoneOffset.UTC)));
             case TIMESTAMPTZ -> fixed(8).int64(micros(instant(v)));
             case UUID -> {
@@ -210,6 +210,11 @@ final class CopyBinary {
             copy.writeToCopy(buf, 0, len);
             len = 0;
         }
+    }
+
+    /** Microseconds of the day, rounded to the nearest as PostgreSQL stores them (24:00:00 at the day's end). */
+    static long timeMicros(LocalTime t) {
+        return (t.toNanoOfDay() + 500) / 1000;
     }
 
     /**

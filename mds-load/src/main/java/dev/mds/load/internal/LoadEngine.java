@@ -32,16 +32,23 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.Year;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -94,7 +101,7 @@ public final class LoadEngine {
         Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet());
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
-                : collapsed(batch, plan, rejects);
+                : collapsed(batch, plan, canonicalKeys(c, batch, plan), rejects);
         long[] counts = switch (spec.mode()) {
             case APPEND -> append(c, plan, rows, rejects);
             case OVERWRITE -> overwrite(c, plan, rows, rejects);
@@ -171,10 +178,13 @@ public final class LoadEngine {
         return rows;
     }
 
-    /** One row per key: the newest by cursor (NULL loses to any value), ties to the later record. */
-    private List<Row> collapsed(RecordBatch batch, Plan plan, Rejects rejects) {
+    /**
+     * One row per key: the newest by cursor (NULL loses to any value), ties to the later record. Keys are equal as
+     * the database compares them (see {@link #normalize} and {@link #canonicalKeys}).
+     */
+    private List<Row> collapsed(RecordBatch batch, Plan plan, List<Map<String, String>> canonical, Rejects rejects) {
         List<Record> records = batch.records();
-        if (strictlyIncreasingKey(records, plan)) {
+        if (canonical.isEmpty() && strictlyIncreasingKey(records, plan)) {
             // sorted input (extracts by key often are): no key repeats, no NULL key, no map needed
             List<Row> rows = new ArrayList<>(records.size());
             for (int i = 0; i < records.size(); i++) {
@@ -192,7 +202,7 @@ public final class LoadEngine {
                 reject(rejects, r, i + 1, keyText(r, plan), nullKey, "key column '" + nullKey + "' is NULL", null);
                 continue;
             }
-            Object k = keyOf(r, plan.keyIndex);
+            Object k = canonical.isEmpty() ? keyOf(r, plan.keyIndex) : keyOf(r, plan.keyIndex, canonical);
             Integer prev = seen.putIfAbsent(k, rows.size());
             if (prev == null) {
                 rows.add(new Row(r, i + 1));
@@ -201,6 +211,75 @@ public final class LoadEngine {
             }
         }
         return rows;
+    }
+
+    /** Catalog types whose equality is Java's {@code String.equals} for the text of a value. */
+    private static final Set<String> TEXT_TYPES = Set.of("text", "varchar");
+
+    /**
+     * For a key column of an existing table whose type is not text (int8, uuid, char(n) ...) but whose batch values
+     * are strings, the database's text of each distinct value ({@code '01'} and {@code '1'} are one int8, an upper-
+     * and a lower-case uuid one uuid), read in one query: Java's string equality would stage both and the MERGE would
+     * fail on a key it meets twice. Per key position a map, or null where the strings are compared as they are;
+     * empty when no key column needs it. A value the database cannot read leaves the strings as they are (the COPY
+     * then reports it with its record).
+     */
+    private List<Map<String, String>> canonicalKeys(Connection c, RecordBatch batch, Plan plan) {
+        List<Map<String, String>> out = new ArrayList<>();
+        boolean any = false;
+        for (int k = 0; k < plan.keyIndex.length; k++) {
+            String col = plan.key.get(k);
+            Map<String, String> canonical = null;
+            if (plan.targetExists && !plan.newColumns.contains(col) && !TEXT_TYPES.contains(plan.typeNames.get(col))) {
+                Set<String> values = new LinkedHashSet<>();
+                for (Record r : batch.records()) {
+                    if (r.get(plan.keyIndex[k]) instanceof String v) {
+                        values.add(v);
+                    }
+                }
+                if (!values.isEmpty()) {
+                    canonical = databaseText(c, values, plan.types.get(col));
+                }
+            }
+            any |= canonical != null;
+            out.add(canonical);
+        }
+        return any ? out : List.of();
+    }
+
+    /** {@code value::type::text} of each value, or null when the database cannot read one of them as that type. */
+    private Map<String, String> databaseText(Connection c, Set<String> values, String sqlType) {
+        String sql = "select u.v, u.v::" + sqlType + "::text from unnest(?::text[]) u(v)";
+        long t0 = System.nanoTime();
+        Savepoint sp = null;
+        try {
+            sp = c.setSavepoint();
+            Map<String, String> canonical = new HashMap<>(Math.max(16, values.size() * 4 / 3 + 1));
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setArray(1, c.createArrayOf("text", values.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        canonical.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            c.releaseSavepoint(sp);
+            Sql.logged(sql + " [" + values.size() + " values]", t0);
+            return canonical;
+        } catch (SQLException e) {
+            if (sp == null) {
+                throw Sql.failed(sql, e);
+            }
+            try {
+                c.rollback(sp);
+                c.releaseSavepoint(sp);
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+                throw Sql.failed(sql, e);
+            }
+            LOG.debug("{}: key values not all readable as {} ({}); comparing them as given", target, sqlType, reason(e));
+            return null;
+        }
     }
 
     /** Whether a one-column key holds integers or strings in strictly increasing order (so each key once). */
@@ -1514,6 +1593,17 @@ public final class LoadEngine {
         return Arrays.asList(k);
     }
 
+    /** As {@link #keyOf(Record, int[])}, with strings of some key columns replaced by the database's text of them. */
+    private static Object keyOf(Record r, int[] keyIndex, List<Map<String, String>> canonical) {
+        Object[] k = new Object[keyIndex.length];
+        for (int i = 0; i < k.length; i++) {
+            Object v = r.get(keyIndex[i]);
+            Map<String, String> text = canonical.get(i);
+            k[i] = text != null && v instanceof String t ? text.getOrDefault(t, t) : normalize(v);
+        }
+        return k.length == 1 ? k[0] : Arrays.asList(k);
+    }
+
     /** The key as a value with Java equality matching the database's for the key types. */
     private static Object keyOf(Record r, int[] keyIndex) {
         if (keyIndex.length == 1) {
@@ -1526,12 +1616,33 @@ public final class LoadEngine {
         return Arrays.asList(k);
     }
 
+    /**
+     * A value with Java equality and order as the database's for the value as stored: integers as longs, decimals
+     * without trailing zeros, timestamps as instants rounded to the microsecond as PostgreSQL stores them (an instant and
+     * an offset date-time of it are one {@code timestamptz}), times as rounded microseconds of the day.
+     */
     private static Object normalize(Object v) {
+        if (v instanceof Long) {
+            return v;
+        }
         if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
             return ((Number) v).longValue();
         }
         if (v instanceof BigDecimal d) {
             return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
+        }
+        if (v instanceof Instant || v instanceof OffsetDateTime || v instanceof ZonedDateTime) {
+            Instant i = v instanceof Instant t ? t : v instanceof OffsetDateTime o ? o.toInstant()
+                    : ((ZonedDateTime) v).toInstant();
+            return i.getNano() % 1000 == 0 || i.getEpochSecond() == Instant.MAX.getEpochSecond() ? i
+                    : i.plusNanos(500).truncatedTo(ChronoUnit.MICROS);
+        }
+        if (v instanceof LocalDateTime t) {
+            return t.getNano() % 1000 == 0 || t.getYear() == Year.MAX_VALUE ? t
+                    : t.plusNanos(500).truncatedTo(ChronoUnit.MICROS);
+        }
+        if (v instanceof LocalTime t) {
+            return Duration.ofNanos(CopyBinary.timeMicros(t));   // 24:00:00 when rounded up at the day's end
         }
         if (v instanceof byte[] b) {
             return ByteBuffer.wrap(b);
