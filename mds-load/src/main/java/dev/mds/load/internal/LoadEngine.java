@@ -1141,8 +1141,8 @@ public final class LoadEngine {
 
     /**
      * Runs a MERGE and returns {inserted, updated}, exactly and without materialising a row per action: the
-     * difference of the transaction's own insert and update counters of the target
-     * ({@code pg_stat_get_xact_tuples_inserted/updated}) around the MERGE, checked against its row count
+     * difference of the transaction's own insert and update counters of the target (of its leaf partitions when it
+     * is partitioned) ({@code pg_stat_get_xact_tuples_inserted/updated}) around the MERGE, checked against its row count
      * (exact unless a trigger on the target writes the target too).
      * (This beat {@code WITH m AS (MERGE … RETURNING merge_action()) SELECT count(*) …}, which stores one row
      * per action, and works on PostgreSQL 15 and 16 too.)
@@ -1181,11 +1181,20 @@ public final class LoadEngine {
     /** Most staged rows for which a MERGE may be steered to probe the target's key index. */
     static final long INDEX_JOIN_MAX_ROWS = 100_000;
 
-    private static final String COUNTERS_AND_HINT = "select pg_stat_get_xact_tuples_inserted(r), pg_stat_get_xact_tuples_updated(r),"
+    /**
+     * The transaction's insert and update counters of the table {@code r} (of its leaf partitions when it is
+     * partitioned: a partitioned table's own counters stay 0), as the columns {@code x.i, x.u}.
+     */
+    private static final String COUNTERS = " lateral (select sum(pg_stat_get_xact_tuples_inserted(l.relid))::int8 i,"
+            + " sum(pg_stat_get_xact_tuples_updated(l.relid))::int8 u from (select r::oid relid union select p.relid::oid"
+            + " from pg_partition_tree(r) p where p.isleaf) l) x";
+
+    private static final String COUNTERS_AND_HINT = "select x.i, x.u,"
             + " o.h, o.m, case when ? * 1024 <= pg_relation_size(r) and exists (select 1 from pg_index i join pg_attribute a"
             + " on a.attrelid = i.indrelid and a.attnum = i.indkey[0] where i.indrelid = r and i.indisvalid and i.indpred is null"
             + " and a.attname = any(?)) then set_config('enable_hashjoin', 'off', true) || set_config('enable_mergejoin', 'off', true) end"
-            + " from to_regclass(?) r, (select current_setting('enable_hashjoin') h, current_setting('enable_mergejoin') m offset 0) o";
+            + " from to_regclass(?) r, (select current_setting('enable_hashjoin') h, current_setting('enable_mergejoin') m offset 0) o,"
+            + COUNTERS;
 
     /** {inserted, updated, old enable_hashjoin, old enable_mergejoin, non-null when the index probe hint was set}. */
     private Object[] countersAndHint(Connection c, Plan plan, long staged) {
@@ -1208,9 +1217,9 @@ public final class LoadEngine {
     /** The transaction's insert and update counters of the target; restores the join settings when given. */
     private long[] xactCounters(Connection c, String hashJoin, String mergeJoin) {
         boolean restore = hashJoin != null;
-        String sql = "select pg_stat_get_xact_tuples_inserted(r), pg_stat_get_xact_tuples_updated(r)"
+        String sql = "select x.i, x.u"
                 + (restore ? ", set_config('enable_hashjoin', ?, true), set_config('enable_mergejoin', ?, true)" : "")
-                + " from to_regclass(?) r";
+                + " from to_regclass(?) r," + COUNTERS;
         long t0 = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int p = 1;
