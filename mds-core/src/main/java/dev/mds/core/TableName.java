@@ -2,7 +2,6 @@ package dev.mds.core;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -15,8 +14,8 @@ import java.util.Objects;
  * String sql = "select * from " + t.quoted();            // "raw"."users"
  * }</pre>
  *
- * {@link #parse(String)} reads a name the way PostgreSQL reads it in SQL: unquoted parts are folded to lower
- * case, quoted parts are kept as written, a missing schema means {@code public}. {@link #of(String, String)}
+ * {@link #parse(String)} reads a name the way PostgreSQL reads it in SQL: unquoted parts have their ASCII letters
+ * folded to lower case (other letters stay as written, as in a UTF8 database), quoted parts are kept as written, a missing schema means {@code public}. {@link #of(String, String)}
  * takes the parts exactly. Both refuse parts over 63 bytes rather than let PostgreSQL truncate them.
  */
 public final class TableName {
@@ -76,7 +75,7 @@ public final class TableName {
                     throw new IllegalArgumentException("cannot read table name '" + qualified
                             + "': expected name or schema.name, quoted with \" where needed");
                 }
-                parts.add(part.toLowerCase(Locale.ROOT));
+                parts.add(foldAscii(part));
                 i = end;
             }
             if (i >= n) {
@@ -93,6 +92,21 @@ public final class TableName {
                     + "': expected name or schema.name, found " + parts.size() + " parts");
         }
         return parts.size() == 1 ? new TableName(DEFAULT_SCHEMA, parts.get(0)) : new TableName(parts.get(0), parts.get(1));
+    }
+
+    /**
+     * Folds {@code A}-{@code Z} to lower case and keeps every other character, as PostgreSQL folds unquoted
+     * identifiers in a UTF8 database ({@code create table Äpfel} makes {@code "Äpfel"}; Unicode lower-casing
+     * would also change the Kelvin sign into {@code k} and {@code İ} into two characters).
+     */
+    private static String foldAscii(String part) {
+        char[] chars = part.toCharArray();
+        for (int i = 0; i < chars.length; i++) {
+            if (chars[i] >= 'A' && chars[i] <= 'Z') {
+                chars[i] = (char) (chars[i] + ('a' - 'A'));
+            }
+        }
+        return new String(chars);
     }
 
     public String schema() {

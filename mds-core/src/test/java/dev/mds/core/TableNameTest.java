@@ -17,6 +17,16 @@ class TableNameTest {
     }
 
     @Test
+    void foldsOnlyAsciiLettersOfUnquotedPartsAsPostgresDoesInAUtf8Database() {
+        // PostgreSQL: create table Äpfel makes "Äpfel"; only A-Z are folded
+        assertThat(TableName.parse("Obst.Äpfel")).isEqualTo(TableName.of("obst", "Äpfel"));
+        assertThat(TableName.parse("ÄPFEL").name()).isEqualTo("Äpfel");
+        // Unicode lower-casing would turn the Kelvin sign into an ASCII k and İ into two characters
+        assertThat(TableName.parse("\u212Aelvin").name()).isEqualTo("\u212Aelvin");
+        assertThat(TableName.parse("İL").name()).isEqualTo("İl");
+    }
+
+    @Test
     void keepsQuotedPartsExactly() {
         TableName t = TableName.parse("\"My Schema\".\"a.b\"\"c\"");
         assertThat(t.schema()).isEqualTo("My Schema");
