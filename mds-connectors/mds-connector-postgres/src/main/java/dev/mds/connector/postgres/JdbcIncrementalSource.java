@@ -183,10 +183,12 @@ public final class JdbcIncrementalSource {
     }
 
     private Map<String, String> columnTypes(Connection c) throws SQLException {
+        // The full type with its modifier: a parameter cast to bare "character" (bpchar(1)) or "bit" (bit(1))
+        // would be cut to one character, and the page condition would then select the same page again forever.
         Map<String, String> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, null) from pg_attribute a"
-                + " where a.attrelid = cast(? as regclass) and a.attnum > 0 and not a.attisdropped")) {
-            ps.setString(1, table.quoted());
+        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
+                + " from pg_attribute a where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     types.put(rs.getString(1), rs.getString(2));
@@ -194,6 +196,9 @@ public final class JdbcIncrementalSource {
             }
         } catch (SQLException e) {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
+        }
+        if (types.isEmpty()) {
+            throw new MdsException("table " + table + " does not exist (or has no columns)");
         }
         List<String> needed = new ArrayList<>(key);
         needed.add(cursor);

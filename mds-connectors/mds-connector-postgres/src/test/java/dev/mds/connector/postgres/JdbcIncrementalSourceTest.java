@@ -70,6 +70,39 @@ class JdbcIncrementalSourceTest {
         assertThat(Cdc.difference(ds, "s2.events", "raw2.events", "seq, payload")).isZero();
     }
 
+    /**
+     * The page condition compares the last key in the column's own type: a parameter cast to bare {@code character}
+     * was cut to one character ('AB' became 'A'), so the same page came back forever.
+     */
+    @Test
+    void keysOfCharNumericAndVarcharTypesPageThroughTiesExactlyOnce(DataSource ds) {
+        sql(ds, "create schema s4", "create table s4.codes (code char(2) primary key, ts timestamp not null)",
+                "insert into s4.codes values ('AA', '2024-01-01'), ('AB', '2024-01-01'), ('AC', '2024-01-01')",
+                "create table s4.mixed (c char(3), n numeric(5,2), v varchar(4), ts timestamp(0) not null,"
+                        + " primary key (c, n, v))",
+                "insert into s4.mixed values ('x', 1.5, 'a', '2024-01-01'), ('x', 1.5, 'ab', '2024-01-01'),"
+                        + " ('x', 1.51, 'a', '2024-01-01'), ('x', 2, 'a', '2024-01-01'),"
+                        + " ('xy', 0, 'a', '2024-01-01'), ('xyz', 0, 'a', '2024-01-01')");
+        StateStore state = JdbcStateStore.create(ds);
+        List<Object> codes = new ArrayList<>();
+        long read = JdbcIncrementalSource.builder(ds, "s4.codes").cursor("ts").key("code").batchRows(2).offsets(state)
+                .build().run(ds, (batch, c) -> {
+                    batch.records().forEach(r -> codes.add(r.get(0)));
+                    assertThat(codes).as("rows read so far").hasSizeLessThanOrEqualTo(3);
+                });
+        assertThat(codes).containsExactly("AA", "AB", "AC");
+        assertThat(read).isEqualTo(3);
+        List<String> keys = new ArrayList<>();
+        long mixed = JdbcIncrementalSource.builder(ds, "s4.mixed").cursor("ts").key("c", "n", "v").batchRows(2)
+                .offsets(state).build().run(ds, (batch, c) -> {
+                    batch.records().forEach(r -> keys.add(r.get(0) + "|" + r.get(1) + "|" + r.get(2)));
+                    assertThat(keys).as("rows read so far").hasSizeLessThanOrEqualTo(6);
+                });
+        assertThat(mixed).isEqualTo(6);
+        assertThat(keys).containsExactly("x  |1.50|a", "x  |1.50|ab", "x  |1.51|a", "x  |2.00|a", "xy |0.00|a",
+                "xyz|0.00|a");
+    }
+
     @Test
     void missingSettingsAndUnknownColumnsAreClearErrors(DataSource ds) {
         sql(ds, "create schema s3", "create table s3.t (id int primary key, v text)");
@@ -81,5 +114,9 @@ class JdbcIncrementalSourceTest {
                 .offsets(JdbcStateStore.create(ds)).build();
         assertThatThrownBy(() -> bad.run(ds, (batch, c) -> { })).isInstanceOf(MdsException.class)
                 .hasMessageContaining("s3.t has no column 'updated_at'").hasMessageContaining("[id, v]");
+        JdbcIncrementalSource missing = JdbcIncrementalSource.builder(ds, "s3.nope").cursor("id").key("id")
+                .offsets(JdbcStateStore.create(ds)).build();
+        assertThatThrownBy(() -> missing.run(ds, (batch, c) -> { })).isInstanceOf(MdsException.class)
+                .hasMessage("table s3.nope does not exist (or has no columns)");
     }
 }
