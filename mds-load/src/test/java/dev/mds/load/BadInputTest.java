@@ -222,6 +222,15 @@ class BadInputTest {
     }
 
     @Test
+    void decimalBeyondNumericDigitsIsRefusedNotWrapped(DataSource ds) {
+        // the binary header's weight and scale are 16 bits: 10^200000 and 10^-20000 do not fit them
+        assertRefusedAsRecordTwo(ds, "numeric_weight", "numeric", FieldType.DECIMAL, BigDecimal.ONE,
+                new BigDecimal(java.math.BigInteger.ONE, -200_000), "numeric");
+        assertRefusedAsRecordTwo(ds, "numeric_scale", "numeric", FieldType.DECIMAL, BigDecimal.ONE,
+                new BigDecimal(java.math.BigInteger.ONE, 20_000), "numeric");
+    }
+
+    @Test
     void stringWithALoneSurrogateIsRefusedNotReplaced(DataSource ds) {
         assertRefusedAsRecordTwo(ds, "surrogate", "text", FieldType.STRING, "ok \uD83D\uDE00", "a\uD83Db", "UTF8");
     }
