@@ -498,6 +498,16 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final String notifications =
                 config.engineProperties.getOrDefault("notification.sink.topic.name", NOTIFICATIONS);
         private final java.util.concurrent.ExecutorService loader;
+        /*
+         * Tables with snapshot reads whose snapshot has not ended yet. Debezium marks the last read of a table
+         * last_in_data_collection, but the marker "first" wins over it: the single row of the first table never
+         * carries it. Such a table's snapshot ends with the whole snapshot (its last read, Debezium's COMPLETED
+         * notification, or the first streamed change, whichever comes first).
+         */
+        private final Map<TableName, OpenSnapshot> openSnapshots = new LinkedHashMap<>();
+        // with parallel snapshot threads, other tables may still be reading when the read marked last arrives
+        private final boolean singleSnapshotThread =
+                "1".equals(config.engineProperties.getOrDefault("snapshot.max.threads", "1").trim());
         private Pending pending;
         private Connection lagConnection;
         private long nextLagCheck = System.nanoTime();
@@ -592,6 +602,10 @@ public final class PostgresCdcSource implements AutoCloseable {
                     Optional<RecordMapper.EmptyTableScan> scan = sweepAfterSnapshots ? RecordMapper.emptyTableScan(r)
                             : Optional.empty();
                     Optional<TableName> table = scan.flatMap(s -> config.tables.stream().filter(s::is).findFirst());
+                    if (sweepAfterSnapshots && RecordMapper.isSnapshotCompleted(r) && !openSnapshots.isEmpty()) {
+                        Map<String, ?> ended = endOpenSnapshots(groups);
+                        lastOffset = r.sourceOffset() != null ? r.sourceOffset() : ended;
+                    }
                     if (table.isPresent()) {
                         Group g = groups.computeIfAbsent(emptyTableShape(table.get()), s -> new Group());
                         g.events.add(ChangeEvent.snapshotComplete(table.get(), scan.get().position(), scan.get().at()));
@@ -611,22 +625,49 @@ public final class PostgresCdcSource implements AutoCloseable {
                 if (mapped.isEmpty()) {
                     continue;
                 }
-                Group g = groups.computeIfAbsent(mapped.get().shape(), s -> new Group());
                 ChangeEvent event = mapped.get().event();
-                g.events.add(event);
-                if (event.operation() == ChangeEvent.Operation.READ && sweepAfterSnapshots
-                        && RecordMapper.endsTableSnapshot(r)) {
-                    // the table's snapshot is complete: rows it did not read are gone (see README: re-snapshots)
-                    g.events.add(ChangeEvent.snapshotComplete(event.source(), event.position(), event.commitTime()));
+                boolean read = event.operation() == ChangeEvent.Operation.READ;
+                if (!read && !openSnapshots.isEmpty()) {
+                    endOpenSnapshots(groups);   // streaming started: the snapshot is over
                 }
+                Group g = groups.computeIfAbsent(mapped.get().shape(), s -> new Group());
+                g.events.add(event);
                 g.offset = r.sourceOffset();
                 events++;
+                if (read && sweepAfterSnapshots) {
+                    // a table's snapshot is complete: rows it did not read are gone (see README: re-snapshots)
+                    if (RecordMapper.endsTableSnapshot(r)) {
+                        openSnapshots.remove(event.source());
+                        g.events.add(ChangeEvent.snapshotComplete(event.source(), event.position(), event.commitTime()));
+                    } else {
+                        openSnapshots.put(event.source(), new OpenSnapshot(mapped.get().shape(), event, r.sourceOffset()));
+                    }
+                    if (singleSnapshotThread && RecordMapper.endsSnapshot(r)) {
+                        endOpenSnapshots(groups);   // in this batch, with the offset that says the snapshot is done
+                    }
+                }
             }
             mapNanos.addAndGet(System.nanoTime() - t0);
             if (lastOffset == null) {
                 return null;
             }
             return new Prepared(groups, SourcePosition.of(offsetKey, lastOffset), events);
+        }
+
+        /** Ends the snapshot of every table still open, after its last read; returns the last one's offset. */
+        private Map<String, ?> endOpenSnapshots(Map<RecordMapper.Shape, Group> groups) {
+            Map<String, ?> offset = null;
+            for (OpenSnapshot open : openSnapshots.values()) {
+                Group g = groups.computeIfAbsent(open.shape(), s -> new Group());
+                ChangeEvent last = open.lastRead();
+                g.events.add(ChangeEvent.snapshotComplete(last.source(), last.position(), last.commitTime()));
+                if (g.offset == null) {
+                    g.offset = open.offset();
+                }
+                offset = open.offset();
+            }
+            openSnapshots.clear();
+            return offset;
         }
 
         private void commitBatch(Prepared p) {
@@ -718,6 +759,10 @@ public final class PostgresCdcSource implements AutoCloseable {
 
     private record Pending(List<RecordChangeEvent<SourceRecord>> records,
             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer, CompletableFuture<Void> done) {
+    }
+
+    /** A table whose snapshot reads arrived without the one that ends its snapshot, with its last read. */
+    private record OpenSnapshot(RecordMapper.Shape shape, ChangeEvent lastRead, Map<String, ?> offset) {
     }
 
     private static final class Group {

@@ -129,6 +129,23 @@ public final class RecordMapper {
     }
 
     /**
+     * Whether a snapshot read is the last one of the whole snapshot (Debezium marks it {@code last}). A snapshot
+     * whose first table holds a single row marks that row {@code first}, not {@code last_in_data_collection}: such
+     * a table's snapshot ends with the next table's last read, or with the whole snapshot.
+     */
+    public static boolean endsSnapshot(SourceRecord r) {
+        Struct source = ((Struct) r.value()).getStruct("source");
+        return source.schema().field("snapshot") != null && "last".equals(source.get("snapshot"));
+    }
+
+    /** Whether {@code r} is Debezium's notification (sink channel) that an initial snapshot completed. */
+    public static boolean isSnapshotCompleted(SourceRecord r) {
+        return r.value() instanceof Struct v && v.schema().field("aggregate_type") != null
+                && v.schema().field("type") != null && "Initial Snapshot".equals(v.get("aggregate_type"))
+                && "COMPLETED".equals(v.get("type"));
+    }
+
+    /**
      * A table an initial snapshot scanned without finding a row, and that snapshot's position.
      *
      * @param collection Debezium's name of the table ({@code schema.table}, unquoted)
