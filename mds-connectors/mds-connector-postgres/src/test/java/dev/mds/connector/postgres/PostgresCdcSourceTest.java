@@ -181,6 +181,30 @@ class PostgresCdcSourceTest {
         Cdc.dropSlot(ds, "t_types");
     }
 
+    /**
+     * PostgreSQL's infinity has no java.time value and mds-load could not write it back: Debezium sends a timestamp
+     * infinity as a date in year 294247, which used to land in the target as that date. The run stops with an
+     * error naming table, column and key, before the change is applied.
+     */
+    @Test
+    void anInfiniteTimestampStopsTheRunWithAnErrorNamingTableColumnAndKey(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s23", "create table s23.t (id int primary key, ts timestamp, tstz timestamptz, d date)",
+                "insert into s23.t values (1, '2024-01-01 10:00', '2024-01-01 10:00+00', '2024-01-01')");
+        var run = Cdc.start(Cdc.source(db, ds, "t_infinity", "s23.t").build(), Cdc.loadInto(ds, "w23"));
+        try {
+            awaitSame(ds, "s23.t", "w23.t", "id, ts, tstz, d");
+            sql(ds, "insert into s23.t values (2, 'infinity', '2024-01-01 10:00+00', '2024-01-01')");
+            Cdc.await("the run to stop", Duration.ofSeconds(30), run.done::isDone);
+        } finally {
+            assertThatThrownBy(run::close).hasRootCauseInstanceOf(MdsException.class).rootCause()
+                    .hasMessageStartingWith("s23.t column ts of the row with key [2]: timestamp 'infinity', which mds"
+                            + " cannot carry");
+            Cdc.dropSlot(ds, "t_infinity");
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id::text, ',') from w23.t")).as("nothing of row 2").isEqualTo("1");
+    }
+
     @Test
     void tableWithoutPrimaryKeyIsRefusedUnlessItsKeyIsNamed(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();

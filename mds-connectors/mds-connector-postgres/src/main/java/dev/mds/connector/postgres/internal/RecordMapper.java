@@ -66,6 +66,16 @@ public final class RecordMapper {
     }
 
     private static final long NANOS_PER_MICRO = 1_000L;
+    /*
+     * PostgreSQL's infinity and -infinity as Debezium sends a timestamp: the JDBC driver's DATE_POSITIVE_INFINITY
+     * and DATE_NEGATIVE_INFINITY read as microseconds (in the range of a timestamp, +294247-01-10T04:00:25.2, so a
+     * silent wrong value if taken as it is). A date infinity arrives as a day count overflowed out of any date
+     * PostgreSQL can hold; a timestamptz one as the text "infinity".
+     */
+    private static final long INFINITY_MICROS = 9_223_372_036_825_200_000L;
+    private static final long MINUS_INFINITY_MICROS = -9_223_372_036_832_400_000L;
+    private static final long PG_MIN_EPOCH_DAY = LocalDate.of(-4713, 11, 24).toEpochDay();
+    private static final long PG_MAX_EPOCH_DAY = LocalDate.of(5874897, 12, 31).toEpochDay();
 
     private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
     private final Function<TableName, List<String>> keyLookup;
@@ -217,8 +227,9 @@ public final class RecordMapper {
         Struct after = value.getStruct("after");
         Struct before = value.getStruct("before");
         ChangeEvent event = new ChangeEvent(operation, shape.table, key,
-                before == null ? Optional.empty() : Optional.of(row(shape, before)),
-                after == null || operation == ChangeEvent.Operation.DELETE ? Optional.empty() : Optional.of(row(shape, after)),
+                before == null ? Optional.empty() : Optional.of(row(shape, before, key)),
+                after == null || operation == ChangeEvent.Operation.DELETE ? Optional.empty()
+                        : Optional.of(row(shape, after, key)),
                 position, commitTime);
         return Optional.of(new Mapped(shape, event));
     }
@@ -259,18 +270,42 @@ public final class RecordMapper {
         Object[] values = new Object[shape.keyColumns.size()];
         for (int i = 0; i < values.length; i++) {
             String name = shape.keyColumns.get(i);
-            values[i] = shape.converters.get(shape.schema.require(name)).apply(k.get(name));
+            try {
+                values[i] = shape.converters.get(shape.schema.require(name)).apply(k.get(name));
+            } catch (UnrepresentableValue e) {
+                throw unrepresentable(shape, name, "in the key of a row", e);
+            }
         }
         return Record.of(values);
     }
 
-    private static Record row(Shape shape, Struct row) {
+    private static Record row(Shape shape, Struct row, Record key) {
         List<org.apache.kafka.connect.data.Field> fields = row.schema().fields();
         Object[] values = new Object[fields.size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = shape.converters.get(i).apply(row.get(fields.get(i)));
+            try {
+                values[i] = shape.converters.get(i).apply(row.get(fields.get(i)));
+            } catch (UnrepresentableValue e) {
+                throw unrepresentable(shape, fields.get(i).name(), "of the row with key " + key, e);
+            }
         }
         return Record.of(values);
+    }
+
+    private static MdsException unrepresentable(Shape shape, String column, String where, UnrepresentableValue e) {
+        return new MdsException(shape.table + " column " + column + " " + where + ": " + e.getMessage()
+                + ", which mds cannot carry (java.time has no infinity and mds-load could not write it back);"
+                + " the change stays in the slot, so every run stops at it: replace the value at the source and"
+                + " re-snapshot with a new slot");
+    }
+
+    /** A source value no mds value stands for; {@link #row} names the table, column and key. */
+    static final class UnrepresentableValue extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnrepresentableValue(String what) {
+            super(what, null, false, false);
+        }
     }
 
     /**
@@ -433,7 +468,7 @@ public final class RecordMapper {
                         return new BigDecimal(new BigInteger(bytes), d.getInt32("scale"));
                     };
                 case "io.debezium.time.Date":
-                    return v -> LocalDate.ofEpochDay(((Number) v).longValue());
+                    return v -> date(((Number) v).longValue());
                 case "org.apache.kafka.connect.data.Date":
                     return v -> LocalDate.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
                 case "io.debezium.time.Time":
@@ -445,9 +480,9 @@ public final class RecordMapper {
                 case "org.apache.kafka.connect.data.Time":
                     return v -> LocalTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
                 case "io.debezium.time.Timestamp":
-                    return v -> fromMicros(((Number) v).longValue() * 1_000L);
+                    return v -> timestamp(((Number) v).longValue() * 1_000L);
                 case "io.debezium.time.MicroTimestamp":
-                    return v -> fromMicros(((Number) v).longValue());
+                    return v -> timestamp(((Number) v).longValue());
                 case "io.debezium.time.NanoTimestamp":
                     return v -> {
                         long n = ((Number) v).longValue();
@@ -457,7 +492,13 @@ public final class RecordMapper {
                 case "org.apache.kafka.connect.data.Timestamp":
                     return v -> LocalDateTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
                 case "io.debezium.time.ZonedTimestamp":
-                    return v -> OffsetDateTime.parse((String) v);
+                    return v -> {
+                        String text = (String) v;
+                        if (text.equals("infinity") || text.equals("-infinity")) {
+                            throw new UnrepresentableValue("timestamptz '" + text + "'");
+                        }
+                        return OffsetDateTime.parse(text);
+                    };
                 case "io.debezium.data.Uuid":
                     return v -> UUID.fromString((String) v);
                 default:
@@ -489,6 +530,20 @@ public final class RecordMapper {
             case STRUCT, MAP -> Object::toString;
             case INT64, BOOLEAN, STRING -> v -> v;
         };
+    }
+
+    private static LocalDate date(long epochDay) {
+        if (epochDay < PG_MIN_EPOCH_DAY || epochDay > PG_MAX_EPOCH_DAY) {
+            throw new UnrepresentableValue("date 'infinity' or '-infinity' (Debezium sends day " + epochDay + ")");
+        }
+        return LocalDate.ofEpochDay(epochDay);
+    }
+
+    private static LocalDateTime timestamp(long micros) {
+        if (micros == INFINITY_MICROS || micros == MINUS_INFINITY_MICROS) {
+            throw new UnrepresentableValue("timestamp '" + (micros > 0 ? "" : "-") + "infinity'");
+        }
+        return fromMicros(micros);
     }
 
     private static LocalDateTime fromMicros(long micros) {

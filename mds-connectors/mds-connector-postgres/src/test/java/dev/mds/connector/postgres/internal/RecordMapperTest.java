@@ -1,6 +1,7 @@
 package dev.mds.connector.postgres.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mds.core.Unchanged;
@@ -9,6 +10,10 @@ import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.connector.postgresql.UnchangedToastedPlaceholder;
 import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
 import java.lang.reflect.Modifier;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +43,34 @@ class RecordMapperTest {
         for (Object shape : shapes) {
             assertThat(converter.apply(shape)).as("placeholder shape %s", shape).isSameAs(Unchanged.VALUE);
         }
+    }
+
+    /** The values Debezium 3.2 sends for PostgreSQL's infinities, seen in its snapshot and its stream. */
+    @Test
+    void infiniteTimestampsAndDatesAreRefusedInsteadOfReadAsFarDates() {
+        Function<Object, Object> tstz = RecordMapper.converter(SchemaBuilder.string()
+                .name("io.debezium.time.ZonedTimestamp").optional().build());
+        Function<Object, Object> micros = RecordMapper.converter(SchemaBuilder.int64()
+                .name("io.debezium.time.MicroTimestamp").optional().build());
+        Function<Object, Object> millis = RecordMapper.converter(SchemaBuilder.int64()
+                .name("io.debezium.time.Timestamp").optional().build());
+        Function<Object, Object> days = RecordMapper.converter(SchemaBuilder.int32()
+                .name("io.debezium.time.Date").optional().build());
+        assertThatThrownBy(() -> tstz.apply("infinity")).isInstanceOf(RecordMapper.UnrepresentableValue.class)
+                .hasMessage("timestamptz 'infinity'");
+        assertThatThrownBy(() -> tstz.apply("-infinity")).hasMessage("timestamptz '-infinity'");
+        assertThatThrownBy(() -> micros.apply(9_223_372_036_825_200_000L)).hasMessage("timestamp 'infinity'");
+        assertThatThrownBy(() -> micros.apply(-9_223_372_036_832_400_000L)).hasMessage("timestamp '-infinity'");
+        assertThatThrownBy(() -> millis.apply(9_223_372_036_825_200L)).hasMessage("timestamp 'infinity'");
+        for (String sent : new String[] {"-1701532-04-05", "-1711471-07-22", "-5877611-06-21", "-5877611-06-22"}) {
+            assertThatThrownBy(() -> days.apply((int) LocalDate.parse(sent).toEpochDay()))
+                    .isInstanceOf(RecordMapper.UnrepresentableValue.class).hasMessageContaining("date 'infinity'");
+        }
+        assertThat(tstz.apply("2024-05-01T10:11:12.654321+02:00"))
+                .isEqualTo(OffsetDateTime.of(2024, 5, 1, 10, 11, 12, 654_321_000, ZoneOffset.ofHours(2)));
+        assertThat(micros.apply(0L)).isEqualTo(LocalDateTime.of(1970, 1, 1, 0, 0));
+        assertThat(days.apply((int) LocalDate.of(-4713, 11, 24).toEpochDay())).isEqualTo(LocalDate.of(-4713, 11, 24));
+        assertThat(days.apply((int) LocalDate.of(5874897, 12, 31).toEpochDay())).isEqualTo(LocalDate.of(5874897, 12, 31));
     }
 
     @Test
