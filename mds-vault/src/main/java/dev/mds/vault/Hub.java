@@ -90,7 +90,7 @@ public final class Hub extends Structure {
     /** Loads the new business keys. */
     @Override
     LoadResult run(List<String> statements) {
-        return vault.load(table, statements, 1, List.of(hashKey));
+        return vault.load(table, statements, 2, List.of(hashKey));
     }
 
     @Override

@@ -104,7 +104,7 @@ public final class Link extends Structure {
     /** Loads the new key combinations. */
     @Override
     LoadResult run(List<String> statements) {
-        return vault.load(table, statements, 1, List.of(hashKey));
+        return vault.load(table, statements, 2, List.of(hashKey));
     }
 
     @Override

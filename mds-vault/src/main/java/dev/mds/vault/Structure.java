@@ -51,7 +51,7 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
     }
 
     /**
-     * What hubs and links load: the lock, then the insert of the hash keys not stored yet, each with its first row
+     * What hubs and links load (the insert is the third statement): the lock, then the insert of the hash keys not stored yet, each with its first row
      * by load date, then record source, then the other stored columns (business keys, or a link's references and
      * payload) by their text in byte order: under AUTOMATEDV {@code 'ann'} and {@code 'ANN'} share a hash key, and
      * which spelling is stored must not depend on the order of the stage's rows (nor on the database's collation;
@@ -75,7 +75,9 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
                 + "FROM (\n    " + rows + "\n) AS u\n"
                 + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS t WHERE t." + hk + " = u." + hk + ")\n"
                 + "ORDER BY " + order;
-        return List.of(lock(), insert);
+        // the extra sort key tips the planner to a merge anti-join under an incremental sort, 20-40% slower here
+        // than the hash anti-join under one full sort it picks without it (measured over a 1M-row stage)
+        return List.of(lock(), "SET LOCAL enable_incremental_sort = off", insert);
     }
 
     final void validate() {

@@ -72,7 +72,7 @@ class VaultLoadTest {
         vault.createStage(stage);
         Hub hub = vault.hub("dds.hub_customer").hashKey("customer_hk").businessKey("id").from(stage);
         hub.createTable();
-        assertThat(hub.sql().get(1)).contains("DISTINCT ON").contains("NOT EXISTS");
+        assertThat(hub.sql().get(2)).contains("DISTINCT ON").contains("NOT EXISTS");
         assertThat(hub.load().rowsInserted()).isEqualTo(3);      // 1001, 1002 and '' (an empty string is a value under CANONICAL)
         assertThat(hub.load().rowsInserted()).isZero();
         assertThatTable(ds, "dds.hub_customer").columns("id", "load_date", "record_source")
