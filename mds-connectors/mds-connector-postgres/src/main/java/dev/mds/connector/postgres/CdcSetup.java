@@ -4,6 +4,7 @@ import dev.mds.connector.postgres.SetupReport.Item;
 import dev.mds.connector.postgres.SetupReport.Severity;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import java.sql.Connection;
@@ -203,6 +204,47 @@ public final class CdcSetup {
         }
     }
 
+    /** The operations (insert, update, delete, truncate) that publication {@code pub} does not publish. */
+    private static List<String> unpublishedOperations(Connection c, String pub) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select pubinsert, pubupdate, pubdelete, pubtruncate"
+                + " from pg_publication where pubname = ?")) {
+            ps.setString(1, pub);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    String[] names = {"inserts", "updates", "deletes", "truncates"};
+                    for (int i = 0; i < names.length; i++) {
+                        if (!rs.getBoolean(i + 1)) {
+                            missing.add(names[i]);
+                        }
+                    }
+                }
+            }
+        }
+        return missing;
+    }
+
+    /** "row filter" and/or "column list" when {@code pub} publishes {@code t} with them (PostgreSQL 15+). */
+    private static List<String> rowFilterOrColumnList(Connection c, String pub, TableName t) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select r.prqual is not null, r.prattrs is not null"
+                + " from pg_publication_rel r join pg_publication p on p.oid = r.prpubid where p.pubname = ?"
+                + " and r.prrelid = " + PostgresDialect.INSTANCE.relationOid(t))) {
+            ps.setString(1, pub);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    if (rs.getBoolean(1)) {
+                        found.add("row filter");
+                    }
+                    if (rs.getBoolean(2)) {
+                        found.add("column list");
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
     private static boolean inPublication(Connection c, String pub, TableName t) throws SQLException {
         return exists(c, "select 1 from pg_publication_tables where pubname = ? and schemaname = ? and tablename = ?",
                 pub, t.schema(), t.name());
@@ -360,11 +402,27 @@ public final class CdcSetup {
                     } else {
                         error("publication " + pub + " does not exist and role " + user + " may not create it", fix);
                     }
-                } else if (!allTables.get()) {
+                } else {
+                    List<String> unpublished = unpublishedOperations(c, pub);
+                    if (!unpublished.isEmpty()) {
+                        error("publication " + pub + " does not publish " + String.join(", ", unpublished)
+                                + ": those changes of its tables would never arrive", "ALTER PUBLICATION "
+                                + Identifiers.quote(pub) + " SET (publish = 'insert, update, delete, truncate');");
+                    }
                     for (TableName t : existing) {
-                        if (!inPublication(c, pub, t)) {
+                        if (!allTables.get() && !inPublication(c, pub, t)) {
                             error("publication " + pub + " does not cover " + t + ": its changes would never arrive",
                                     "ALTER PUBLICATION " + Identifiers.quote(pub) + " ADD TABLE " + t.quoted() + ";");
+                        } else if (c.getMetaData().getDatabaseMajorVersion() >= 15) {
+                            List<String> filters = rowFilterOrColumnList(c, pub, t);
+                            if (!filters.isEmpty()) {
+                                String quoted = Identifiers.quote(pub);
+                                error("publication " + pub + " publishes " + t + " with a " + String.join(" and a ", filters)
+                                        + ": the stream would carry only part of what the snapshot reads, and the"
+                                        + " target would drift from the source", "ALTER PUBLICATION " + quoted
+                                        + " DROP TABLE " + t.quoted() + "; ALTER PUBLICATION " + quoted + " ADD TABLE "
+                                        + t.quoted() + ";");
+                            }
                         }
                     }
                 }

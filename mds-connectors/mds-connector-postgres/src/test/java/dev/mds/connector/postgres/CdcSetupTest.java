@@ -62,6 +62,38 @@ class CdcSetupTest {
     }
 
     @Test
+    void aPublicationMissingOperationsOrFilteringRowsOrColumnsIsAnError(DataSource ds) {
+        sql(ds, "create schema pubs", "create table pubs.t (id int primary key, v text)",
+                "create table pubs.filtered (id int primary key, v text)",
+                "create table pubs.narrow (id int primary key, v text, secret text)",
+                "create publication pub_inserts for table pubs.t with (publish = 'insert, update')",
+                "create publication pub_partial for table pubs.t, pubs.filtered where (id > 10), pubs.narrow (id, v)",
+                "create publication pub_all for all tables with (publish = 'insert, update, delete')");
+        try {
+            SetupReport inserts = CdcSetup.check(ds, CdcSetup.spec().publication("pub_inserts").tables("pubs.t").build());
+            assertThat(inserts.ok()).isFalse();
+            assertThat(inserts.items(Severity.ERROR)).singleElement().satisfies(e -> assertThat(e.toString())
+                    .contains("publication pub_inserts does not publish deletes, truncates: those changes")
+                    .contains("ALTER PUBLICATION \"pub_inserts\" SET (publish = 'insert, update, delete, truncate');"));
+
+            SetupReport all = CdcSetup.check(ds, CdcSetup.spec().publication("pub_all").tables("pubs.t").build());
+            assertThat(all.items(Severity.ERROR)).singleElement().satisfies(e -> assertThat(e.toString())
+                    .contains("publication pub_all does not publish truncates"));
+
+            SetupReport partial = CdcSetup.check(ds, CdcSetup.spec().publication("pub_partial")
+                    .tables("pubs.t", "pubs.filtered", "pubs.narrow").build());
+            assertThat(partial.ok()).isFalse();
+            assertThat(partial.items(Severity.ERROR)).extracting(Item::toString).satisfiesExactlyInAnyOrder(
+                    e -> assertThat(e).contains("publication pub_partial publishes pubs.filtered with a row filter:")
+                            .contains("ALTER PUBLICATION \"pub_partial\" DROP TABLE \"pubs\".\"filtered\";"
+                                    + " ALTER PUBLICATION \"pub_partial\" ADD TABLE \"pubs\".\"filtered\";"),
+                    e -> assertThat(e).contains("publication pub_partial publishes pubs.narrow with a column list:"));
+        } finally {
+            sql(ds, "drop publication pub_inserts, pub_partial, pub_all");
+        }
+    }
+
+    @Test
     void applyPreparesTheDatabaseIdempotentlyAndTheCheckThenPasses(DataSource ds) {
         sql(ds, "create schema product", "create table product.users (user_id serial, name varchar)",
                 "create table product.subscriptions (id serial primary key, user_id int, paid boolean)");
