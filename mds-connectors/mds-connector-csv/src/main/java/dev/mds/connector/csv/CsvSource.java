@@ -126,7 +126,8 @@ public final class CsvSource implements AutoCloseable {
      * character, no comments, an empty unquoted field is NULL, no trimming, UTF-8 with its byte-order mark
      * dropped, strict quotes.
      *
-     * <p>Types: long, int, decimal (with a declared precision, values that do not fit are bad rows), double,
+     * <p>Types: long, int, decimal (with a declared precision and scale, values are rounded half away from zero to the scale, as
+     * PostgreSQL does, and those that then do not fit are bad rows), double,
      * boolean ({@code true/false/t/f/yes/no/y/n/1/0}), date ({@code yyyy-MM-dd}), timestamp and timestamptz
      * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm} or
      * {@code ±HH:mm}; without an offset it is read as UTC), time, uuid, json (text), bytes (hex, optionally
