@@ -2,10 +2,14 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import java.util.StringJoiner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An effectivity satellite over a link with a driving key: when each link of a driving key (say a user) starts
@@ -21,13 +25,17 @@ import java.util.StringJoiner;
  * active link; intermediate changes inside one stage are collapsed. Re-loading a stage inserts nothing.
  *
  * <p>The timeline only moves forward: a stage row changes its driving key's open link only when its effective-from
- * is on or after the open link's start. An older row is skipped, whether it is a replay of history the satellite
- * already holds (re-loading an earlier batch inserts nothing, whatever its load date) or late-arriving data: the
- * effectivity satellite does not rewrite a past period, so a link that was in effect between two stored changes
- * and arrives late is not recorded. A row effective on the open link's start date replaces it only when its load
- * date is later than the open link's (a same-day correction; the closed row then ends where it starts).
+ * is on or after the open link's start and its load date is after the open link's load date. An older row is
+ * skipped (and counted in a WARN log line), whether it is a replay of history the satellite already holds
+ * (re-loading an earlier batch inserts nothing, whatever its load date), a second batch with the same load date
+ * (the first one loaded wins, as in a satellite) or late-arriving data: the effectivity satellite does not rewrite
+ * a past period, so a link that was in effect between two stored changes and arrives late is not recorded. A row
+ * effective on the open link's start date replaces it when its load date is later (a same-day correction; the
+ * closed row then ends where it starts). So every closing row has a later load date than the row it closes.
  */
 public final class EffectivitySatellite extends Structure {
+    private static final Logger LOG = LoggerFactory.getLogger(EffectivitySatellite.class);
+
     /** Stored columns. */
     public static final String START_DATE = "start_date";
     public static final String END_DATE = "end_date";
@@ -100,10 +108,23 @@ public final class EffectivitySatellite extends Structure {
         return Vault.tableDdl(table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
     }
 
-    /** Opens and closes links. */
+    /** Opens and closes links; logs how many stage rows were skipped as older than their driving key's open link. */
     @Override
     LoadResult run(List<String> statements) {
-        return vault.load(table, statements, 1, List.of());
+        long t0 = System.nanoTime();
+        long[] counts = Jdbc.withConnection(vault.dataSource(), c -> {
+            long[] n = Jdbc.queryInTransaction(c, statements);
+            Vault.analyzeIfGrown(c, table, n[0], List.of());
+            return n;
+        });
+        Duration d = Duration.ofNanos(System.nanoTime() - t0);
+        if (counts[1] > 0) {
+            LOG.warn("{}: {} stage row(s) skipped: each names another link than its driving key's open one but is not"
+                    + " newer (effective-from before the open link's start, or a load date not after its load date):"
+                    + " a replayed batch or late data, which an effectivity satellite does not record", name(), counts[1]);
+        }
+        LOG.info("{}: {} rows inserted in {} ms", table, counts[0], d.toMillis());
+        return new LoadResult(table.toString(), counts[0], d);
     }
 
     @Override
@@ -141,7 +162,7 @@ public final class EffectivitySatellite extends Structure {
                 + "current AS (\n"
                 + "    SELECT a.* FROM active AS a\n"
                 + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + "\n"
-                + "        AND (o." + sd + ", o." + ld + ") >= (a.start_date, a." + ld + "))\n"
+                + "        AND (o." + sd + " > a.start_date OR o." + ld + " >= a." + ld + "))\n"
                 + "),\n"
                 + "changes AS (\n"
                 + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
@@ -149,10 +170,15 @@ public final class EffectivitySatellite extends Structure {
                 + "    UNION ALL\n"
                 + "    SELECT o." + lk + ", o." + dk + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
                 + "    FROM open AS o JOIN current AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
-                + ")\n"
+                + "),\n"
+                + "inserted AS (\n"
                 + "INSERT INTO " + eff + " (" + lk + ", " + dk + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
                 + "SELECT * FROM changes\n"
-                ;
+                + "RETURNING 1\n"
+                + ")\n"
+                + "SELECT (SELECT count(*) FROM inserted) AS inserted,\n"
+                + "    (SELECT count(*) FROM active AS a JOIN open AS o ON o." + dk + " = a." + dk + " AND o." + lk + " <> a." + lk + "\n"
+                + "     WHERE NOT EXISTS (SELECT 1 FROM current AS k WHERE k." + dk + " = a." + dk + ")) AS skipped";
         return List.of(lock(), sql);
     }
 }

@@ -270,6 +270,40 @@ class VaultLoadTest {
                 "p2 2024-01-03 9999-12-31 2024-01-03", "p2 2024-01-03 2024-01-06 2024-01-06");
     }
 
+    /**
+     * A batch whose load date is not after the open link's is skipped like a replay: a second batch with the same
+     * load date used to fail on the primary key (link, load date) when it closed the open link, and a batch with an
+     * earlier load date but a later effective-from left two links open at once.
+     */
+    @Test
+    void effectivitySatelliteSkipsRowsWhoseLoadDateIsNotAfterTheOpenLinksSoTheTimelineStaysWhole(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_same_ld").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", day(1), day(1)));
+        Stage stage = Stage.of("raw.assign_same_ld").into("stg.assign_same_ld").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
+        vault.createStage(stage);
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_assign_same_ld").link("assign_hk").drivingKey("customer_hk")
+                .effectiveFrom("since").from(stage);
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        batch(ds, "raw.assign_same_ld", row("c1", "p2", day(2), day(1)));     // same load date as the open p1
+        assertThat(eff.load().rowsInserted()).isZero();
+        assertThat(periods(vault, ds, "dds.eff_assign_same_ld")).containsExactly("p1 2024-01-01 9999-12-31 2024-01-01");
+
+        batch(ds, "raw.assign_same_ld", row("c1", "p2", day(3), day(10)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        batch(ds, "raw.assign_same_ld", row("c1", "p3", day(5), day(4)));     // later start, earlier load date
+        assertThat(eff.load().rowsInserted()).isZero();
+        batch(ds, "raw.assign_same_ld", row("c1", "p1", day(6), day(11)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        assertThat(periods(vault, ds, "dds.eff_assign_same_ld")).containsExactly("p1 2024-01-01 9999-12-31 2024-01-01",
+                "p1 2024-01-01 2024-01-03 2024-01-10", "p1 2024-01-06 9999-12-31 2024-01-11",
+                "p2 2024-01-03 9999-12-31 2024-01-10", "p2 2024-01-03 2024-01-06 2024-01-11");
+        assertThat(strings(ds, "select count(*) from (select distinct on (assign_hk) end_date from dds.eff_assign_same_ld"
+                + " order by assign_hk, load_date desc) l where end_date = '9999-12-31 00:00:00+00'")).containsExactly("1");
+    }
+
     /** The rows of an effectivity satellite over c1's links to p1..p3: product, start, end and load day (UTC), in that order. */
     private static List<String> periods(Vault vault, DataSource ds, String table) throws Exception {
         Hasher link = vault.hasher(dev.mds.core.Schema.of(dev.mds.core.Field.of("customer", dev.mds.core.FieldType.STRING),

@@ -53,6 +53,46 @@ public final class Jdbc {
         }
     }
 
+    /**
+     * Runs the statements in one transaction, the last one a query, and returns its first row's columns as longs
+     * (NULL as -1).
+     */
+    public static long[] queryInTransaction(Connection c, List<String> statements) {
+        try {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                for (String s : statements.subList(0, statements.size() - 1)) {
+                    Sql.update(c, s);
+                }
+                String last = statements.get(statements.size() - 1);
+                long t0 = System.nanoTime();
+                long[] out;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(last)) {
+                    int n = rs.getMetaData().getColumnCount();
+                    out = new long[n];
+                    rs.next();
+                    for (int i = 0; i < n; i++) {
+                        long v = rs.getLong(i + 1);
+                        out[i] = rs.wasNull() ? -1 : v;
+                    }
+                } catch (SQLException e) {
+                    throw Sql.failed(last, e);
+                }
+                Sql.logged(last, t0);
+                c.commit();
+                return out;
+            } catch (RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new MdsException("transaction failed: " + e.getMessage(), e);
+        }
+    }
+
     /** The first column of the first row as a long, or -1 when there is no row or it is NULL. */
     public static long queryLong(Connection c, String sql) {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
