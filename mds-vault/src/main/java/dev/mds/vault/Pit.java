@@ -1,6 +1,7 @@
 package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
 import dev.mds.core.TableName;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
@@ -8,6 +9,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +54,12 @@ public final class Pit extends Structure {
         return this;
     }
 
-    /** The as-of dates: {@link LocalDate}, {@link LocalDateTime}, {@link OffsetDateTime}, {@link ZonedDateTime} or {@link Instant}. */
+    /**
+     * The as-of dates: {@link LocalDate}, {@link LocalDateTime}, {@link OffsetDateTime}, {@link ZonedDateTime} or
+     * {@link Instant}. Against a {@code timestamptz} load date a {@code LocalDate} (its midnight) or a
+     * {@code LocalDateTime} is taken in UTC, whatever the session's TimeZone; against a {@code timestamp} load date a
+     * value with an offset is refused at load.
+     */
     public Pit asOf(List<?> dates) {
         for (Object d : dates) {
             if (!(d instanceof LocalDate || d instanceof LocalDateTime || d instanceof OffsetDateTime
@@ -103,6 +110,26 @@ public final class Pit extends Structure {
         return vault.run(table.toString(), statements, 1);
     }
 
+    /**
+     * The as-of value as text whose meaning does not depend on the session: against a {@code timestamptz} load date
+     * a {@link LocalDate} or {@link LocalDateTime} is read in UTC (PostgreSQL would read it in the session's
+     * TimeZone); against a {@code timestamp} a value with an offset is refused (PostgreSQL would drop the offset).
+     */
+    private String asOfText(Object d, String ldType) {
+        boolean withZone = ldType.endsWith("with time zone");
+        if (withZone && d instanceof LocalDate ld) {
+            return ld.atStartOfDay().atOffset(ZoneOffset.UTC).toString();
+        }
+        if (withZone && d instanceof LocalDateTime ldt) {
+            return ldt.atOffset(ZoneOffset.UTC).toString();
+        }
+        if (!withZone && ldType.startsWith("timestamp") && (d instanceof OffsetDateTime || d instanceof Instant)) {
+            throw new MdsException(name() + ": as-of date " + d + " has an offset, but the load date of " + hub + " is "
+                    + ldType + ", which has none; give a LocalDateTime or a LocalDate");
+        }
+        return d.toString();
+    }
+
     @Override
     List<String> statements(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
@@ -114,7 +141,7 @@ public final class Pit extends Structure {
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner dates = new StringJoiner(", ");
         for (Object d : asOf) {
-            dates.add("(" + Identifiers.literal(d.toString()) + "::" + ldType + ")");
+            dates.add("(" + Identifiers.literal(asOfText(d, ldType)) + "::" + ldType + ")");
         }
         StringJoiner sel = new StringJoiner(", ");
         StringJoiner cols = new StringJoiner(", ");

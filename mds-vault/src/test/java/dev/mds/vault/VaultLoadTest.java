@@ -343,6 +343,39 @@ class VaultLoadTest {
                 .containsExactly("2024-01-01 false", "2024-01-03 false", "1900-01-01 true", "2024-01-04 false");
     }
 
+    /**
+     * A LocalDate as-of against a timestamptz load date is midnight UTC: cast in the session it was midnight in the
+     * session's TimeZone, so a PIT built from a New York session pointed at a row loaded at 02:00 UTC that day.
+     */
+    @Test
+    void pitReadsALocalDateAsOfInUtcWhateverTheSessionTimeZone(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_pit_tz", "crm");
+        raw(ds, "raw.c_pit_tz", row("1", "a", "A", 1, day(1)), row("1", "a", "B", 1, day(3).plusHours(2)));
+        vault.createStage(stage);
+        Hub hub = vault.hub("dds.hub_pit_tz").hashKey("customer_hk").businessKey("id").from(stage);
+        hub.createTable();
+        hub.load();
+        Satellite sat = vault.satellite("dds.sat_pit_tz").parent("customer_hk").hashDiff("customer_hashdiff").payload("name").from(stage);
+        sat.createTable();
+        sat.load();
+        Pit pit = vault.pit("dds.pit_tz").hub("dds.hub_pit_tz", "customer_hk").satellites("dds.sat_pit_tz")
+                .asOf(List.of(java.time.LocalDate.of(2024, 1, 3)));
+        pit.createTable();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set timezone = 'America/New_York'");
+            try {
+                for (String sql : pit.sql()) {
+                    st.execute(sql);
+                }
+            } finally {
+                st.execute("reset timezone");
+            }
+        }
+        assertThat(strings(ds, "select (as_of_date at time zone 'UTC')::text || ' ' || (sat_pit_tz_ldts at time zone 'UTC')::text"
+                + " from dds.pit_tz")).containsExactly("2024-01-03 00:00:00 2024-01-01 00:00:00");
+    }
+
     @Test
     void badInputNamesTheStructureAndTheColumnAndWritesNothing(DataSource ds) {
         raw(ds, "raw.c_bad", row("1", "a", "A", 1, day(1)));
