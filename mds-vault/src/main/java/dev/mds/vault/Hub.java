@@ -5,7 +5,9 @@ import dev.mds.core.TableName;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.StringJoiner;
 
@@ -100,8 +102,10 @@ public final class Hub extends Structure {
         vault.checkWidth(c, name(), table, hashKey);
         String hk = Identifiers.quote(hashKey);
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
+        List<Relation> read = new ArrayList<>();
         for (Stage st : stages) {
             Relation s = Vault.relation(c, name(), st.target());
+            read.add(s);
             Vault.checkBytea(name() + " from " + st, s, hashKey);
             for (String bk : businessKeys) {
                 s.require(name() + " from " + st, bk);
@@ -116,7 +120,11 @@ public final class Hub extends Structure {
                     + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }
-        return insertNewKeys(columnsOf(), List.of(), union.toString());
+        Map<String, Order> byValue = new HashMap<>();
+        for (String bk : businessKeys) {
+            byValue.put(bk, order(read, bk));
+        }
+        return insertNewKeys(columnsOf(), List.of(), byValue, union.toString());
     }
 
     private List<String> columnsOf() {

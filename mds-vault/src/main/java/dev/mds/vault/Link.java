@@ -5,7 +5,9 @@ import dev.mds.core.TableName;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.StringJoiner;
 
@@ -22,7 +24,8 @@ import java.util.StringJoiner;
  * A row with a NULL reference is dropped ({@link NullKeys#SKIP}, the default) or the reference becomes the
  * ghost key ({@link NullKeys#GHOST}); a row whose link hash key is NULL is always dropped. Each new link is stored
  * with its earliest load date; on equal load dates the smallest record source wins, then the smallest references
- * and payload (payload by its text in byte order), so the result never depends on the order of the stage's rows.
+ * and payload (payload by its value, then by its text in byte order; text, JSON and types mds does not know by their
+ * text alone), so the result depends neither on the order of the stage's rows nor on session settings (DateStyle, TimeZone).
  */
 public final class Link extends Structure {
     private String hashKey;
@@ -115,9 +118,11 @@ public final class Link extends Structure {
         String hk = Identifiers.quote(hashKey);
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
+        List<Relation> read = new ArrayList<>();
         for (Stage st : stages) {
             String where = name() + " from " + st;
             Relation s = Vault.relation(c, name(), st.target());
+            read.add(s);
             Vault.checkBytea(where, s, hashKey);
             vault.checkWidth(c, where, st.target(), hashKey);
             StringJoiner sel = new StringJoiner(", ");
@@ -151,6 +156,10 @@ public final class Link extends Structure {
         all.addAll(payload);
         all.add(Stage.LOAD_DATE);
         all.add(Stage.RECORD_SOURCE);
-        return insertNewKeys(all, refs, union.toString());
+        Map<String, Order> byValue = new HashMap<>();
+        for (String p : payload) {
+            byValue.put(p, order(read, p));
+        }
+        return insertNewKeys(all, refs, byValue, union.toString());
     }
 }

@@ -136,6 +136,38 @@ class VaultLoadTest {
         assertThat(stored).containsExactly("ANN,BOB app,x", "ANN,BOB app,x");
     }
 
+    /**
+     * Two purchases of one link with the same load date and record source: the earlier instant is stored in any
+     * session. By text, a Europe/Berlin session on the night clocks go back sorted 02:10+01 (01:10 UTC) before
+     * 02:30+02 (00:30 UTC), and DateStyle SQL, DMY sorted 1 February before 2 January.
+     */
+    @Test
+    void linkBreaksTiesOnATimestampPayloadByItsValueSoTheSessionTimeZoneDoesNotMatter(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        OffsetDateTime early = OffsetDateTime.of(2024, 10, 27, 0, 30, 0, 0, ZoneOffset.UTC);
+        TableFixture.on(ds, "raw.tie_ts").columns("customer text", "product text", "bought timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", early.plusMinutes(40), day(1)), row("c1", "p1", early, day(1)));
+        Stage stage = Stage.of("raw.tie_ts").into("stg.tie_ts").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product");
+        vault.createStage(stage);
+        Link link = vault.link("dds.link_tie_ts").hashKey("sale_hk").refs("customer_hk", "product_hk").payload("bought").from(stage);
+        link.createTable();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set timezone = 'Europe/Berlin'");
+            c.setAutoCommit(false);
+            try {
+                for (String sql : link.sql()) {
+                    st.execute(sql);
+                }
+                c.commit();
+            } finally {
+                c.setAutoCommit(true);
+                st.execute("reset timezone");
+            }
+        }
+        assertThat(strings(ds, "select (bought at time zone 'UTC')::text from dds.link_tie_ts")).containsExactly("2024-10-27 00:30:00");
+    }
+
     @Test
     void linkDropsRowsWithNullReferencesAndLoadsEachCombinationOnce(DataSource ds) {
         TableFixture.on(ds, "raw.orders").columns("order_id int", "customer text", "product text", "ld timestamptz")
