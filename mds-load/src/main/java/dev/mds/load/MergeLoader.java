@@ -170,9 +170,14 @@ public final class MergeLoader {
 
     /**
      * Loads many batches into the target, up to {@code parallelism} at once, each in its own transaction:
-     * staging runs in parallel, the write step is serialised per target. Reports progress after each batch.
-     * On the first failure no new batch is started and the failure is thrown; batches already loaded stay
-     * committed. Starts {@code parallelism} threads, stopped before this returns.
+     * staging runs in parallel, the write step is serialised per target. Reports progress after each committed
+     * batch. On the first failure (of a load or of the stream) no new batch is started, the batches already
+     * running are waited for (each commits or fails), and then the first failure is thrown, with later ones
+     * suppressed: when this returns or throws, no load of it is still running and nothing of it commits later.
+     * Batches commit in the order they finish, not in stream order, so after a failure a later batch may be
+     * committed while an earlier one is not: re-run a failed {@code loadAll} in mode {@link SyncMode#MERGE}
+     * (which a re-run leaves unchanged), not {@link SyncMode#APPEND}. Starts {@code parallelism} threads,
+     * stopped before this returns.
      *
      * @return the sum of the batches' results
      */
@@ -187,6 +192,8 @@ public final class MergeLoader {
         long rows = 0;
         long done = 0;
         String task = "load " + spec.target();
+        Throwable failure = null;
+        boolean interrupted = false;
         ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "mds-load-" + spec.target());
             t.setDaemon(true);
@@ -196,43 +203,72 @@ public final class MergeLoader {
             ExecutorCompletionService<Object[]> completion = new ExecutorCompletionService<>(pool);
             Iterator<RecordBatch> it = closing.iterator();
             int running = 0;
-            while (it.hasNext() || running > 0) {
-                while (running < parallelism && it.hasNext()) {
-                    RecordBatch b = it.next();
-                    completion.submit(() -> new Object[] {load(b), (long) b.size()});
-                    running++;
+            while (true) {
+                try {
+                    while (failure == null && !interrupted && running < parallelism && it.hasNext()) {
+                        RecordBatch b = it.next();
+                        completion.submit(() -> new Object[] {load(b), (long) b.size()});
+                        running++;
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure = e;   // the stream failed: the batches already running still finish
                 }
-                Future<Object[]> f = completion.take();
+                if (running == 0) {
+                    break;
+                }
+                Future<Object[]> f;
+                try {
+                    f = completion.take();
+                } catch (InterruptedException e) {
+                    interrupted = true;   // start nothing new, but wait for the running loads to end
+                    continue;
+                }
                 running--;
-                Object[] r = get(f);
-                total = total.plus((LoadResult) r[0]);
-                rows += (Long) r[1];
-                done++;
-                listener.onProgress(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
+                Throwable failed;
+                try {
+                    Object[] r = f.get();
+                    total = total.plus((LoadResult) r[0]);
+                    rows += (Long) r[1];
+                    done++;
+                    listener.onProgress(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
+                    continue;
+                } catch (ExecutionException e) {
+                    failed = e.getCause();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    continue;
+                } catch (RuntimeException | Error e) {
+                    failed = e;   // the listener failed
+                }
+                if (failure == null) {
+                    failure = failed;
+                } else if (failure != failed) {
+                    failure.addSuppressed(failed);
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MdsException(task + " was interrupted", e);
         } finally {
-            pool.shutdownNow();
+            pool.shutdown();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            MdsException e = new MdsException(task + " was interrupted after " + done + " committed batch(es)");
+            if (failure != null) {
+                e.addSuppressed(failure);
+            }
+            throw e;
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error err) {
+            throw err;
+        }
+        if (failure != null) {
+            throw new MdsException(task + " failed: " + failure, failure);
         }
         listener.onDone(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
         return new LoadResult(total.table(), total.mode(), total.inserted(), total.updated(), total.deleted(),
                 total.unchanged(), total.rejected(), Duration.ofNanos(System.nanoTime() - t0));
-    }
-
-    private static Object[] get(Future<Object[]> f) throws InterruptedException {
-        try {
-            return f.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new MdsException(String.valueOf(e.getCause()), e.getCause());
-        }
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.mds.load;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mds.core.BadInputException;
 import dev.mds.core.FieldType;
 import dev.mds.core.Progress;
 import dev.mds.core.ProgressListener;
@@ -16,11 +18,15 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -77,7 +83,8 @@ class ConcurrencyTest {
                 long blocked = 0;
                 for (int i = 0; i < 200 && blocked == 0; i++) {
                     Thread.sleep(25);
-                    try (ResultSet rs = probe.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted")) {
+                    try (ResultSet rs = probe.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted"
+                     + " and database = (select oid from pg_database where datname = current_database())")) {
                         rs.next();
                         blocked = rs.getLong(1);
                     }
@@ -154,6 +161,48 @@ class ConcurrencyTest {
             assertThat(p.rows()).isEqualTo(12 * 500);
         });
         assertThatTable(ds, "raw.chunks").hasRowCount(11 * 400 + 500);
+    }
+
+    @Test
+    void loadAllThrowsOnlyAfterTheBatchesStillRunningHaveEnded(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.lagging").key("id").build();
+        RecordBatch bad = RecordBatch.of(SCHEMA, List.of(Record.of(null, "no key")));
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                // hold the target's load lock: the good batch stages and then waits for it
+                st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"lagging\"', 0))");
+            }
+            CompletableFuture<LoadResult> all = CompletableFuture.supplyAsync(
+                    () -> loader.loadAll(Stream.of(batch(0, 100, "good"), bad), 2, ProgressListener.NONE));
+            pollUntil(() -> waitingForAdvisoryLock(ds) > 0);
+            // the bad batch failed at once; loadAll must not return while the good one can still commit
+            assertThatThrownBy(() -> all.get(1, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+            holder.commit();
+            assertThatThrownBy(all::join).hasCauseInstanceOf(BadInputException.class);
+        }
+        // what loadAll leaves behind is final when it throws: the good batch committed before
+        assertThatTable(ds, "raw.lagging").hasRowCount(100);
+        assertThat(waitingForAdvisoryLock(ds)).isZero();
+    }
+
+    static long waitingForAdvisoryLock(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted"
+                     + " and database = (select oid from pg_database where datname = current_database())")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static void pollUntil(Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.sleep(10);
+        }
     }
 
     @Test
