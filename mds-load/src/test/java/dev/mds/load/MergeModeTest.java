@@ -191,6 +191,40 @@ class MergeModeTest {
         }
     }
 
+    @Test
+    void datesAndTimestampsOutsideYears1To9999AndZonedOnesLoadByTextCopyAsByBinary(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("d", FieldType.DATE).add("ts", FieldType.TIMESTAMP)
+                .add("tz", FieldType.TIMESTAMPTZ).add("days", FieldType.arrayOf(FieldType.DATE)).add("ip", FieldType.STRING).build();
+        List<Record> records = List.of(
+                Record.of(1L, LocalDate.of(10_000, 1, 1), java.time.LocalDateTime.of(10_000, 1, 1, 10, 0),
+                        java.time.ZonedDateTime.of(2024, 7, 1, 10, 0, 0, 0, java.time.ZoneId.of("Europe/Paris")),
+                        List.of(LocalDate.of(10_000, 1, 1), LocalDate.of(-4, 1, 1)), "10.0.0.1"),
+                Record.of(2L, LocalDate.of(-4, 1, 1), java.time.LocalDateTime.of(0, 3, 1, 10, 0, 0, 123_456_000),
+                        OffsetDateTime.of(0, 1, 1, 10, 0, 0, 0, java.time.ZoneOffset.ofHoursMinutes(5, 30)),
+                        List.of(LocalDate.of(2024, 2, 29)), "10.0.0.2"),
+                Record.of(3L, LocalDate.of(-4713, 11, 24), java.time.LocalDateTime.of(-4713, 11, 24, 0, 0),
+                        java.time.Instant.parse("+294276-12-31T23:59:59.999999Z"), null, "10.0.0.3"));
+        // the inet and date[] columns have no binary encoding here, so the whole batch goes by text COPY
+        TableFixture.on(ds, "raw.far_dates").columns("id bigint primary key", "d date", "ts timestamp", "tz timestamptz",
+                "days date[]", "ip inet").rows();
+        MergeLoader loader = MergeLoader.into(ds, "raw.far_dates").key("id").build();
+        assertThat(loader.load(RecordBatch.of(schema, records)).inserted()).isEqualTo(3);
+        List<List<String>> stored = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select d::text, ts::text, (tz at time zone 'UTC')::text, days::text from raw.far_dates"
+                     + " order by id")) {
+            while (rs.next()) {
+                stored.add(java.util.Arrays.asList(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+            }
+        }
+        assertThat(stored).containsExactly(
+                List.of("10000-01-01", "10000-01-01 10:00:00", "2024-07-01 08:00:00", "{10000-01-01,\"0005-01-01 BC\"}"),
+                List.of("0005-01-01 BC", "0001-03-01 10:00:00.123456 BC", "0001-01-01 04:30:00 BC", "{2024-02-29}"),
+                java.util.Arrays.asList("4714-11-24 BC", "4714-11-24 00:00:00 BC", "294276-12-31 23:59:59.999999", null));
+        // the same values again are equal to what is stored
+        assertThat(loader.load(RecordBatch.of(schema, records)).unchanged()).isEqualTo(3);
+    }
+
     private static List<dev.mds.core.Field> schemaWithStringId(Schema schema) {
         List<dev.mds.core.Field> fields = new ArrayList<>(schema.fields());
         fields.set(0, dev.mds.core.Field.required("id", FieldType.STRING));

@@ -4,7 +4,15 @@ import dev.mds.core.Unchanged;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.Locale;
 import org.postgresql.copy.CopyIn;
 
 /**
@@ -51,6 +59,9 @@ final class CopyText {
             }
         } else if (v instanceof List<?> list) {
             string(arrayLiteral(list));
+        } else if (v instanceof LocalDate || v instanceof LocalDateTime || v instanceof OffsetDateTime
+                || v instanceof ZonedDateTime || v instanceof Instant) {
+            ascii(dateTime(v));
         } else {
             string(v.toString());
         }
@@ -194,11 +205,57 @@ final class CopyText {
             if (e == null) {
                 s.append("NULL");
             } else {
-                String text = e instanceof byte[] b ? hex(b) : e instanceof BigDecimal d ? d.toPlainString() : e.toString();
+                String text = e instanceof byte[] b ? hex(b) : e instanceof BigDecimal d ? d.toPlainString()
+                        : e instanceof LocalDate || e instanceof LocalDateTime || e instanceof OffsetDateTime
+                        || e instanceof ZonedDateTime || e instanceof Instant ? dateTime(e) : e.toString();
                 s.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
             }
         }
         return s.append('}').toString();
+    }
+
+    /**
+     * A date or timestamp as PostgreSQL reads it. Java's ISO text is, for years 1 to 9999; beyond them it is not:
+     * {@code +10000-01-01} (PostgreSQL: 10000-01-01) and {@code -0005-01-01} or year {@code 0000} (PostgreSQL counts
+     * no year 0: 0006-01-01 BC, as the binary form and the proleptic Gregorian calendar of both have it). A
+     * {@link ZonedDateTime} goes as its offset (its {@code [Europe/Paris]} suffix is no PostgreSQL syntax); an
+     * {@link Instant} as UTC. A value beyond Java's own dates stays Java's text, which the server refuses.
+     */
+    static String dateTime(Object v) {
+        if (v instanceof LocalDate d) {
+            return isIso(d.getYear()) ? d.toString() : pgDate(d) + bc(d.getYear());
+        }
+        if (v instanceof LocalDateTime t) {
+            return isIso(t.getYear()) ? t.toString() : pgDate(t.toLocalDate()) + " " + t.toLocalTime() + bc(t.getYear());
+        }
+        OffsetDateTime o;
+        if (v instanceof OffsetDateTime x) {
+            o = x;
+        } else if (v instanceof ZonedDateTime z) {
+            o = z.toOffsetDateTime();
+        } else {
+            try {
+                o = OffsetDateTime.ofInstant((Instant) v, ZoneOffset.UTC);
+            } catch (DateTimeException e) {
+                return v.toString();   // beyond year 999,999,999: far beyond PostgreSQL's range, which it reports
+            }
+        }
+        int y = o.getYear();
+        return isIso(y) ? o.toString() : pgDate(o.toLocalDate()) + " " + o.toLocalTime() + o.getOffset() + bc(y);
+    }
+
+    private static boolean isIso(int year) {
+        return year >= 1 && year <= 9999;
+    }
+
+    /** The date without era: years before 1 (1 BC is Java's year 0) counted back from 1. */
+    private static String pgDate(LocalDate d) {
+        int y = d.getYear();
+        return String.format(Locale.ROOT, "%04d-%02d-%02d", y >= 1 ? y : 1L - y, d.getMonthValue(), d.getDayOfMonth());
+    }
+
+    private static String bc(int year) {
+        return year >= 1 ? "" : " BC";
     }
 
     private static String hex(byte[] bytes) {
