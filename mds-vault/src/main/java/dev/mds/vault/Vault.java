@@ -320,7 +320,8 @@ public final class Vault {
                     t = Optional.of(PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), md.getColumnTypeName(i),
                             md.getPrecision(i), md.getScale(i)));
                 } catch (MdsException | IllegalArgumentException e) {
-                    t = Optional.empty();
+                    // pgjdbc reads numeric(5,-2)'s scale as 2046: a numeric whatever its declared scale
+                    t = "numeric".equals(md.getColumnTypeName(i)) ? Optional.of(FieldType.DECIMAL) : Optional.empty();
                 }
                 out.put(md.getColumnLabel(i), t);
             }

@@ -360,6 +360,32 @@ class HashStandardTest {
         assertThatTable(ds, "raw.places").isEmpty();
     }
 
+    /**
+     * PostgreSQL 15+ allows a negative scale (numeric(5,-2)) and a scale above the precision (numeric(2,5)); their
+     * typmod was decoded as a 16-bit scale, so such a column was refused as unhashable. Both standards now hash
+     * the stored value as the Java Hasher hashes that value as a plain DECIMAL.
+     */
+    @Test
+    void numericWithANegativeOrLargeScaleHashesItsStoredValueInBothStandards(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(c.getMetaData().getDatabaseMajorVersion() >= 15,
+                    "numeric scales outside 0..precision need PostgreSQL 15");
+        }
+        TableFixture.on(ds, "raw.scales").columns("id int", "hundreds numeric(5,-2)", "tiny numeric(2,5)", "ld date")
+                .rows(Row.row(1, new BigDecimal("12345"), new BigDecimal("0.000123"), LocalDate.of(2024, 1, 1)));
+        Schema parts = Schema.of(Field.of("hundreds", FieldType.DECIMAL), Field.of("tiny", FieldType.DECIMAL));
+        for (HashStandard standard : HashStandard.values()) {
+            Vault vault = Vault.on(ds).standard(standard);
+            vault.createStage(Stage.of("raw.scales").into("stg.scales").loadDate("ld").hashDiff("hd", "hundreds", "tiny")
+                    .derived("cast_hundreds", "hundreds::numeric(6,-3)").hashKey("hk", "cast_hundreds"));
+            String[] row = query(ds, "select hd, hk from stg.scales", 2).get(0);
+            assertThat(row[0]).as(standard.toString())
+                    .isEqualTo(hex(vault.hasher(parts).hashDiff(new BigDecimal("12300"), new BigDecimal("0.00012"))));
+            assertThat(row[1]).as(standard.toString()).isEqualTo(hex(vault.hasher(Schema.of(Field.of("c", FieldType.DECIMAL)))
+                    .hashKey(new BigDecimal("12000")).orElseThrow()));
+        }
+    }
+
     // ---- data
 
     private static final String[] TRICKY = {"", " ", "^^", "||", "a||b", "\\", "\\x00", "O'Brien", "Zürich", "日本語",
