@@ -18,11 +18,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.StringJoiner;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -209,7 +211,14 @@ public final class Vault {
                 throw new MdsException(what + ": derived column '" + d.name() + "' is already a column of " + stage.source());
             }
         }
-        types.putAll(derivedTypes(c, stage, what));
+        Set<String> timeTz = new HashSet<>();
+        for (String n : src.names()) {
+            String sqlType = src.require(what, n).sqlType();
+            if ((sqlType.startsWith("time ") || sqlType.startsWith("time(")) && sqlType.contains("with time zone")) {
+                timeTz.add(n);
+            }
+        }
+        types.putAll(derivedTypes(c, stage, what, timeTz));
         String ld = stage.loadDateColumn().orElseThrow(
                 () -> new IllegalArgumentException(what + ": loadDate(column) is required"));
         Optional<FieldType> ldType = types.get(ld);
@@ -255,6 +264,12 @@ public final class Vault {
                     String sqlType = src.has(col) ? src.require(what, col).sqlType() : "its type";
                     throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is " + sqlType
                             + ", which cannot be hashed; cast it to text or another supported type in a derived column");
+                }
+                if (standard == HashStandard.CANONICAL && timeTz.contains(col)) {
+                    // PostgreSQL keeps a timetz's offset, the Java Hasher's TIME is a LocalTime: no hash both can agree on
+                    throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is a time with time"
+                            + " zone, which CANONICAL cannot hash as the Java Hasher does; cast it to time (e.g. (" + Identifiers.quote(col)
+                            + " AT TIME ZONE 'UTC')::time) or to text in a derived column");
                 }
                 parts.add(Field.of(col, t.get()));
             }
@@ -302,7 +317,8 @@ public final class Vault {
         }
     }
 
-    private static Map<String, Optional<FieldType>> derivedTypes(Connection c, Stage stage, String what) {
+    /** The derived columns' types; adds the names of those that are {@code timetz} (or arrays of it) to {@code timeTz}. */
+    private static Map<String, Optional<FieldType>> derivedTypes(Connection c, Stage stage, String what, Set<String> timeTz) {
         Map<String, Optional<FieldType>> out = new LinkedHashMap<>();
         if (stage.derivedColumns().isEmpty()) {
             return out;
@@ -324,6 +340,9 @@ public final class Vault {
                     t = "numeric".equals(md.getColumnTypeName(i)) ? Optional.of(FieldType.DECIMAL) : Optional.empty();
                 }
                 out.put(md.getColumnLabel(i), t);
+                if ("timetz".equals(md.getColumnTypeName(i)) || "_timetz".equals(md.getColumnTypeName(i))) {
+                    timeTz.add(md.getColumnLabel(i));
+                }
             }
         } catch (SQLException e) {
             throw new MdsException(what + ": a derived column does not compile: " + e.getMessage() + "\n  in: " + sql, e);

@@ -386,6 +386,32 @@ class HashStandardTest {
         }
     }
 
+    /**
+     * A timetz keeps its offset and CANONICAL hashed it as seconds from midnight UTC (negative for 02:00+05), which
+     * the Java Hasher (TIME is a LocalTime) cannot reproduce: CANONICAL refuses it, naming the column and the cast
+     * to use; AUTOMATEDV hashes its text, as AutomateDV does.
+     */
+    @Test
+    void canonicalRefusesTimeWithTimeZoneNamingTheColumnAndAutomateDvHashesItsText(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.shifts").columns("id int", "starts timetz", "ld date")
+                .rows(Row.row(1, java.time.OffsetTime.of(2, 0, 0, 0, ZoneOffset.ofHours(5)), LocalDate.of(2024, 1, 1)));
+        Vault canonical = Vault.on(ds);
+        assertThatThrownBy(() -> canonical.createStage(Stage.of("raw.shifts").into("stg.shifts").loadDate("ld").hashDiff("hd", "id", "starts")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("stage stg.shifts").hasMessageContaining("'starts'")
+                .hasMessageContaining("time with time zone");
+        assertThatThrownBy(() -> canonical.createStage(Stage.of("raw.shifts").into("stg.shifts").loadDate("ld")
+                .derived("starts_tz", "starts").hashKey("hk", "starts_tz")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("'starts_tz'").hasMessageContaining("time with time zone");
+        canonical.createStage(Stage.of("raw.shifts").into("stg.shifts").loadDate("ld")
+                .derived("starts_utc", "(starts AT TIME ZONE 'UTC')::time").hashKey("hk", "starts_utc"));
+        assertThat(query(ds, "select hk from stg.shifts", 1).get(0)[0])
+                .isEqualTo(hex(canonical.hasher(Schema.of(Field.of("t", FieldType.TIME))).hashKey(LocalTime.of(21, 0)).orElseThrow()));
+        Vault automate = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        automate.createStage(Stage.of("raw.shifts").into("stg.shifts").loadDate("ld").hashKey("hk", "starts"));
+        String[] automateRow = query(ds, "select hk, upper(md5('02:00:00+05')) from stg.shifts", 2).get(0);
+        assertThat(automateRow[0]).isEqualTo(automateRow[1]);
+    }
+
     // ---- data
 
     private static final String[] TRICKY = {"", " ", "^^", "||", "a||b", "\\", "\\x00", "O'Brien", "Zürich", "日本語",
