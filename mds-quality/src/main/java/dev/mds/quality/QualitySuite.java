@@ -65,9 +65,12 @@ public final class QualitySuite {
     }
 
     /**
-     * Adds checks on a table or view ({@code schema.name}, read as {@link TableName#parse(String)}).
+     * Adds checks on a table or view ({@code schema.name}, read as {@link TableName#parse(String)}). A table may
+     * be given more than once (e.g. with different {@link TableChecks#where} conditions), but a check id names one
+     * check of a table in the report and in the history, so it must not repeat across those calls.
      *
-     * @throws IllegalArgumentException for a bad name, no checks, or a check declared wrongly (naming it)
+     * @throws IllegalArgumentException for a bad name, no checks, a check declared wrongly (naming it), or a check
+     *     id an earlier call for the same table already used
      */
     public QualitySuite table(String table, Consumer<TableChecks> checks) {
         TableChecks t = new TableChecks(TableName.parse(Objects.requireNonNull(table, "table")));
@@ -75,6 +78,17 @@ public final class QualitySuite {
         TableSpec spec = t.spec();
         if (spec.checks().isEmpty()) {
             throw new IllegalArgumentException("table " + table + ": no checks declared");
+        }
+        for (TableSpec earlier : tables) {
+            if (earlier.table().equals(spec.table())) {
+                for (var c : spec.checks()) {
+                    if (earlier.checks().stream().anyMatch(e -> e.id().equals(c.id()))) {
+                        throw new IllegalArgumentException("table " + spec.table() + ": check id '" + c.id() + "' is already"
+                                + " used by an earlier table(\"" + spec.table() + "\", ...) of this suite (report and history"
+                                + " name a check by table and id); rename one with .id(\"...\")");
+                    }
+                }
+            }
         }
         List<TableSpec> all = new ArrayList<>(tables);
         all.add(spec);

@@ -435,8 +435,8 @@ class QualitySuiteTest {
                 .table("f", t -> t.rowCount(Bounds.between(3, 10)).freshness("ts", Duration.ofHours(2))
                         .freshness("d", Duration.ofDays(3)))
                 .table("f_empty", t -> t.rowCount(atLeast(1)).freshness("ts", Duration.ofHours(1)))
-                .table("f", t -> t.where("ts > now() - interval '4 hours'").rowCount(Bounds.exactly(1))
-                        .freshness("ts", Duration.ofHours(4)))
+                .table("f", t -> t.where("ts > now() - interval '4 hours'").rowCount(Bounds.exactly(1)).id("recent_row_count")
+                        .freshness("ts", Duration.ofHours(4)).id("recent_freshness_ts"))
                 .run();
         List<CheckResult> c = r.checks();
         assertThat(c.get(0).status()).isEqualTo(Status.FAIL);
@@ -504,6 +504,10 @@ class QualitySuiteTest {
         QualitySuite s = QualitySuite.on(ds);
         assertThatThrownBy(() -> s.table("x", t -> t.notNull("a").notNull("a")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two checks with id 'not_null_a'");
+        // a table given twice: ids must stay unique per table (the history's key, the report's lookup)
+        assertThatThrownBy(() -> s.table("x", t -> t.notNull("a")).table("public.x", t -> t.where("b > 0").notNull("a")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("check id 'not_null_a' is already used");
+        assertThat(QualitySuite.create().table("x", t -> t.notNull("a")).table("other.x", t -> t.notNull("a")).sql()).hasSize(2);
         assertThatThrownBy(() -> s.table("x", t -> t.acceptedValues("a")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acceptedValues(a)");
         assertThatThrownBy(() -> s.table("x", t -> t.notNull("a", "b").id("both")))
