@@ -453,6 +453,31 @@ class QualitySuiteTest {
         assertThat(r.queries()).isEqualTo(3);
     }
 
+    /**
+     * A timestamp without time zone (and a date) is read as UTC: now() - max(ts) read it in the session's TimeZone,
+     * which pgjdbc takes from the JVM, so a row written an hour ago (UTC wall clock) was 15 hours old on a machine
+     * in Pacific/Kiritimati (+14).
+     */
+    @Test
+    void freshnessOfATimestampWithoutTimeZoneDoesNotDependOnTheSessionTimeZone(DataSource ds) throws Exception {
+        sql(ds, "create table naive (ts timestamp, d date)",
+                "insert into naive values ((now() at time zone 'UTC') - interval '1 hour', (now() at time zone 'UTC')::date)");
+        QualitySuite suite = QualitySuite.create().table("naive", t -> t.freshness("ts", Duration.ofHours(2))
+                .freshness("d", Duration.ofHours(25)));
+        for (String zone : List.of("Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC")) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = '" + zone + "'");
+                try {
+                    QualityReport r = suite.run(c);
+                    assertThat(r.checks()).as(zone).extracting(CheckResult::status).containsExactly(Status.PASS, Status.PASS);
+                    assertThat(r.checks().get(0).observed()).as(zone).contains("(age 1h 0m)");
+                } finally {
+                    st.execute("reset timezone");
+                }
+            }
+        }
+    }
+
     @Test
     void identifiersAreQuotedAndValuesEscaped(DataSource ds) throws Exception {
         sql(ds, "create schema \"My Schema\"", "create table \"My Schema\".\"we\"\"ird\" (\"Col\"\"1\" text, \"select\" int)",

@@ -73,11 +73,26 @@ public final class Render {
                             "count(*) filter (where " + col(c) + " > " + value(c.max()) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
-            case FRESHNESS -> List.of("max(" + col(c) + ")::text",
-                    "extract(epoch from (now() - max(" + col(c) + ")))::float8");
+            case FRESHNESS -> List.of("max(" + col(c) + ")::text", "extract(epoch from (" + age(c, schema) + "))::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
+    }
+
+    /**
+     * The age of the newest value. {@code now() - max(col)} would read a {@code timestamp} or {@code date} in the
+     * session's TimeZone (pgjdbc sets it from the JVM's), so the age of one row would depend on the machine that
+     * checks it: those are read as UTC.
+     */
+    private static String age(CheckSpec c, Schema schema) {
+        FieldType.Kind kind = schema == null ? null : schema.field(c.columns().get(0)).map(f -> f.type().kind()).orElse(null);
+        if (kind == FieldType.Kind.TIMESTAMP) {
+            return "(now() at time zone 'UTC') - max(" + col(c) + ")";
+        }
+        if (kind == FieldType.Kind.DATE) {
+            return "(now() at time zone 'UTC') - max(" + col(c) + ")::timestamp";
+        }
+        return "now() - max(" + col(c) + ")";
     }
 
     /**
