@@ -427,6 +427,22 @@ class QualitySuiteTest {
         assertThat(r.queries()).isEqualTo(9);
     }
 
+    /**
+     * A sample shows a bytea key (a vault's hash key) as PostgreSQL prints it, not as Java's "[B@1f2e"; a timestamp
+     * with its offset; a very long value cut to a bounded length that says how long it was.
+     */
+    @Test
+    void samplesShowValuesAsPostgresPrintsThemAndCutVeryLongOnes(DataSource ds) throws Exception {
+        sql(ds, "create table hashed (hk bytea, at timestamptz, note text)",
+                "insert into hashed values ('\\x0102', '2024-01-01 00:00:00+00', repeat('x', 5000))");
+        QualityReport r = QualitySuite.on(ds).table("hashed", t -> t.key("hk", "at").range("note", "a", "b")).run();
+        Map<String, Object> sample = r.check("public.hashed", "range_note").orElseThrow().samples().get(0);
+        assertThat(sample).containsEntry("hk", "\\x0102");
+        assertThat((String) sample.get("at")).startsWith("202").matches(".*[+-]\\d\\d(:\\d\\d)?$");
+        assertThat((String) sample.get("note")).startsWith("xxx").endsWith("… (5000 characters)").hasSize(1000 + "… (5000 characters)".length());
+        assertThat(r.toHtml()).contains("\\x0102");
+    }
+
     @Test
     void rowCountBoundsAndFreshnessFailWhenDataIsMissingOrStale(DataSource ds) throws Exception {
         sql(ds, "create table f (ts timestamptz, d date)", "create table f_empty (ts timestamptz)",

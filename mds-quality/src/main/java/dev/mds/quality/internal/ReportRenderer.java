@@ -157,7 +157,7 @@ public final class ReportRenderer {
                 .append("<style>\n")
                 .append("body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em;color:#222}\n")
                 .append("table{border-collapse:collapse;width:100%;margin-bottom:1.5em}\n")
-                .append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}\n")
+                .append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px;overflow-wrap:anywhere}\n")
                 .append("th{background:#f3f3f3}\n")
                 .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
                 .append(".PASS{background:#dff3df}.WARN{background:#fff3cd}.FAIL{background:#f8d7da}.ERROR{background:#e2d4f0}\n")

@@ -465,7 +465,9 @@ public final class Runner {
                 while (rs.next()) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     for (int i = 1; i <= md.getColumnCount(); i++) {
-                        m.put(md.getColumnLabel(i), plain(rs.getObject(i)));
+                        Object v = rs.getObject(i);
+                        m.put(md.getColumnLabel(i), v == null || v instanceof Number || v instanceof Boolean ? v
+                                : shortened(rs.getString(i)));
                     }
                     rows.add(Collections.unmodifiableMap(m));
                 }
@@ -682,11 +684,19 @@ public final class Runner {
         }
     }
 
-    private static Object plain(Object v) {
-        if (v == null || v instanceof Number || v instanceof Boolean || v instanceof String) {
-            return v;
+    /** The longest sample value kept, in characters; a longer one is cut and says how long it was. */
+    static final int MAX_SAMPLE_CHARS = 1000;
+
+    /**
+     * A sample value as PostgreSQL prints it (a {@code bytea} as {@code \x…} hex, not Java's {@code [B@1f2e}; a
+     * timestamp with its offset, not in the JVM's zone), cut to {@link #MAX_SAMPLE_CHARS} at a character boundary.
+     */
+    static String shortened(String s) {
+        if (s.length() <= MAX_SAMPLE_CHARS) {
+            return s;
         }
-        return v.toString();
+        int end = Character.isHighSurrogate(s.charAt(MAX_SAMPLE_CHARS - 1)) ? MAX_SAMPLE_CHARS - 1 : MAX_SAMPLE_CHARS;
+        return s.substring(0, end) + "… (" + s.length() + " characters)";
     }
 
     private static Number number(Object v) {
