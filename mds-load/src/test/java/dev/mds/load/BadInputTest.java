@@ -150,6 +150,49 @@ class BadInputTest {
     }
 
     @Test
+    void deadLetterOfAFoldedChangeEventStillAppliesTheKeysEarlierEventsOfTheBatch(DataSource ds) {
+        TableName src = TableName.of("app", "users");
+        MergeLoader loader = MergeLoader.into(ds, "raw.cdc_dead").mode(SyncMode.CDC).onBadRow(OnBadRow.DEAD_LETTER).build();
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        loader.load(new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "one", BigDecimal.ONE), new EventPosition(1, 1), t),
+                ChangeEvent.create(src, Record.of(2L), Record.of(2L, "two", BigDecimal.ONE), new EventPosition(1, 2), t)),
+                Optional.empty()));
+        // key 1: deleted, then re-inserted with a value its column refuses; key 2: a good update, then a refused one
+        LoadResult r = loader.load(new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.delete(src, Record.of(1L), new EventPosition(2, 1), t),
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "back", new BigDecimal("100000")), new EventPosition(2, 2), t),
+                ChangeEvent.update(src, Record.of(2L), Record.of(2L, "two v2", BigDecimal.TEN), new EventPosition(2, 3), t),
+                ChangeEvent.update(src, Record.of(2L), Record.of(2L, "two v3", new BigDecimal("-100000")), new EventPosition(2, 4), t),
+                ChangeEvent.create(src, Record.of(3L), Record.of(3L, "three", BigDecimal.ONE), new EventPosition(2, 5), t)),
+                Optional.empty()));
+        assertThat(r.rejected()).isEqualTo(2);
+        // as if the refused events were not in the batch: key 1 deleted, key 2 at its good update
+        assertThatTable(ds, "raw.cdc_dead").columns("id", "name", "amount").containsExactlyInAnyOrder(row(2, "two v2", 10),
+                row(3, "three", 1));
+        assertThatTable(ds, "raw.cdc_dead_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "id=1"),
+                row(4, "id=2"));
+        // the delete is remembered: a replayed older insert of key 1 stays out
+        loader.load(new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "one", BigDecimal.ONE), new EventPosition(1, 1), t)),
+                Optional.empty()));
+        assertThatTable(ds, "raw.cdc_dead").hasRowCount(2);
+    }
+
+    @Test
+    void deadLetterOfTheLastDuplicateOfAKeyLoadsTheDuplicateBeforeIt(DataSource ds) {
+        MergeLoader loader = seeded(ds, "dup_dead", OnBadRow.DEAD_LETTER);
+        LoadResult r = loader.load(RecordBatch.of(SCHEMA, List.of(Record.of(1L, "good", new BigDecimal("2.00")),
+                Record.of(1L, "refused", new BigDecimal("100000")), Record.of(2L, "two", BigDecimal.ONE))));
+        assertThat(r.rejected()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.dup_dead").columns("id", "name", "amount").containsExactlyInAnyOrder(row(1, "good", 2),
+                row(2, "two", 1));
+        assertThatTable(ds, "raw.dup_dead_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "id=1"));
+    }
+
+    @Test
     void badChangeEventCommitsNothing(DataSource ds) {
         TableName src = TableName.of("app", "users");
         MergeLoader loader = MergeLoader.into(ds, "raw.cdc_bad").mode(SyncMode.CDC).build();

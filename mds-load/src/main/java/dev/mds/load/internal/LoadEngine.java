@@ -193,6 +193,7 @@ public final class LoadEngine {
             return rows;
         }
         int cursor = spec.cursor().map(plan.schema::indexOf).orElse(-1);
+        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
         HashMap<Object, Integer> seen = new HashMap<>(Math.max(16, records.size() * 4 / 3 + 1));
         List<Row> rows = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
@@ -207,7 +208,7 @@ public final class LoadEngine {
             if (prev == null) {
                 rows.add(new Row(r, i + 1));
             } else if (cursor < 0 || wins(r.get(cursor), rows.get(prev).values.get(cursor), i + 1, r, plan)) {
-                rows.set(prev, new Row(r, i + 1));
+                rows.set(prev, new Row(r, i + 1, deadLetter ? rows.get(prev) : null));
             }
         }
         return rows;
@@ -356,23 +357,24 @@ public final class LoadEngine {
         Folded folded = folded(batch, probe, rejects);
         List<Row> rows = folded.rows();
         BitSet unchanged = new BitSet();
-        for (Row r : rows) {
-            if (!r.delete) {
-                for (int i = 0; i < r.values.size(); i++) {
-                    if (Unchanged.is(r.values.get(i))) {
-                        unchanged.set(i);
+        boolean deletes = false;
+        boolean reads = false;
+        for (Row last : rows) {
+            // with DEAD_LETTER a refused row's earlier fold may be staged instead: it counts as well
+            for (Row r = last; r != null; r = r.before) {
+                deletes |= r.delete;
+                reads |= r.read;
+                if (!r.delete) {
+                    for (int i = 0; i < r.values.size(); i++) {
+                        if (Unchanged.is(r.values.get(i))) {
+                            unchanged.set(i);
+                        }
                     }
                 }
             }
         }
         Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged);
         TableName tombstones = tombstones();
-        boolean deletes = false;
-        boolean reads = false;
-        for (Row r : rows) {
-            deletes |= r.delete;
-            reads |= r.read;
-        }
         Remembered remembered = null;
         long truncated = 0;
         long dropped = 0;   // replays from before the target's last truncate, reported as unchanged
@@ -454,11 +456,20 @@ public final class LoadEngine {
     private static List<Row> newerThan(List<Row> rows, EventPosition truncatedAt) {
         List<Row> newer = new ArrayList<>(rows.size());
         for (Row r : rows) {
-            if (r.read || new EventPosition(r.commit, r.change).compareTo(truncatedAt) > 0) {
-                newer.add(r);
+            Row kept = newerThan(r, truncatedAt);
+            if (kept != null) {
+                newer.add(kept);
             }
         }
         return newer;
+    }
+
+    /** The row, its {@link Row#before} chain cut where it reaches back before the truncate; null when it is older. */
+    private static Row newerThan(Row r, EventPosition truncatedAt) {
+        if (r == null || !r.read && new EventPosition(r.commit, r.change).compareTo(truncatedAt) <= 0) {
+            return null;
+        }
+        return r.before == null ? r : r.withBefore(newerThan(r.before, truncatedAt));
     }
 
     private static boolean onlySnapshotCompletes(ChangeBatch batch) {
@@ -607,6 +618,7 @@ public final class LoadEngine {
             }
         }
         boolean keyFromEvent = plan.key.equals(batch.keyColumns());
+        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
         int width = batch.schema().size();
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
@@ -704,7 +716,7 @@ public final class LoadEngine {
                 }
             }
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
-                    e.position().commit(), e.position().change(), e.commitTime()));
+                    e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null));
         }
         return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
                 Optional.ofNullable(snapshotComplete));
@@ -1356,11 +1368,19 @@ public final class LoadEngine {
      * it are known to fit: they are sent again on their own, and the COPY goes on after the refused row. Each
      * row is thus sent at most twice, however many rows are refused (not once per refused row).
      *
+     * <p>With DEAD_LETTER a refused row that replaced earlier records or events of its key in this batch (a
+     * collapsed duplicate, a folded change event: {@link Row#before}) gives way to what those came to, copied after
+     * the rest: the batch loads as it would without the refused record (a delete followed by a refused insert still
+     * deletes).
+     *
      * @return rows copied; with DEAD_LETTER, {@code rows} is left holding the rows that were copied
      */
     private long copy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, Rejects rejects) {
         boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        List<Row> all = rows;
         List<Row> copied = new ArrayList<>(rows.size());
+        List<Row> retry = new ArrayList<>();
+        boolean refused = false;
         long n = 0;
         int start = 0;
         while (start < rows.size()) {
@@ -1368,7 +1388,7 @@ public final class LoadEngine {
             try {
                 n += copyPart(c, sql, rest, writer, deadLetter);
                 copied.addAll(rest);
-                break;
+                start = rows.size();
             } catch (SQLException e) {
                 int at = badIndex(e, rest.size());
                 if (at < 0) {
@@ -1390,12 +1410,22 @@ public final class LoadEngine {
                     copied.addAll(before);
                 }
                 rejects.add(bad.recordNumber, keyText(bad.values, plan), reason, bad.values);
+                refused = true;
+                if (bad.before != null) {
+                    // the key's earlier records or events of this batch, without the refused one
+                    retry.add(bad.before);
+                }
                 start += at + 1;
             }
+            if (start >= rows.size() && !retry.isEmpty()) {
+                rows = retry;
+                retry = new ArrayList<>();
+                start = 0;
+            }
         }
-        if (copied.size() != rows.size()) {
-            rows.clear();
-            rows.addAll(copied);
+        if (refused) {
+            all.clear();
+            all.addAll(copied);
         }
         return n;
     }

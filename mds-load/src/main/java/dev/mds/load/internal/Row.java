@@ -16,12 +16,21 @@ final class Row {
     final long commit;
     final long change;
     final Instant at;
+    /**
+     * With {@link dev.mds.load.OnBadRow#DEAD_LETTER}: what the same key's earlier records or events of the batch
+     * came to before this row replaced them (null when none), loaded instead when the database refuses this row.
+     */
+    final Row before;
 
     Row(Record values, long recordNumber) {
-        this(values, recordNumber, false, false, 0, 0, null);
+        this(values, recordNumber, null);
     }
 
-    Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at) {
+    Row(Record values, long recordNumber, Row before) {
+        this(values, recordNumber, false, false, 0, 0, null, before);
+    }
+
+    Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before) {
         this.values = values;
         this.recordNumber = recordNumber;
         this.delete = delete;
@@ -29,5 +38,11 @@ final class Row {
         this.commit = commit;
         this.change = change;
         this.at = at;
+        this.before = before;
+    }
+
+    /** This row with another {@link #before}. */
+    Row withBefore(Row other) {
+        return other == before ? this : new Row(values, recordNumber, delete, read, commit, change, at, other);
     }
 }
