@@ -3,7 +3,9 @@ package dev.mds.load;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mds.core.BadInputException;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.EventPosition;
@@ -91,6 +93,31 @@ class CdcApplyTest {
         loader.load(batch(create(1, "John", "long bio", 10)));
         loader.load(batch(update(1, "John Doe", Unchanged.VALUE, 20)));
         assertThatTable(ds, "raw.toast").columns("user_id", "name", "bio").containsExactlyInAnyOrder(row(1, "John Doe", "long bio"));
+    }
+
+    @Test
+    void unchangedMarkerForAKeyTheTargetLacksIsABadRowNamingItsEventKeyAndColumn(DataSource ds) {
+        MergeLoader loader = loader(ds, "toast_missing");
+        loader.load(batch(create(1, "John", "long bio", 10)));
+        // key 2 never reached the target: its bio is not in the event and not in the target, so NULL would be a guess
+        ChangeBatch updates = batch(update(1, "John Doe", Unchanged.VALUE, 20), update(2, "Jane", Unchanged.VALUE, 21));
+        assertThatThrownBy(() -> loader.load(updates)).isInstanceOfSatisfying(BadInputException.class, e -> {
+            assertThat(e.location().recordNumber()).hasValue(2);
+            assertThat(e.location().key()).hasValue("user_id=2");
+            assertThat(e.location().column()).hasValue("bio");
+            assertThat(e.getMessage()).contains("raw.toast_missing record 2 (key user_id=2)", "unchanged");
+        });
+        assertThatTable(ds, "raw.toast_missing").columns("user_id", "name", "bio").containsExactlyInAnyOrder(row(1, "John", "long bio"));
+        // with DEAD_LETTER that event is set aside and the others apply
+        MergeLoader dead = MergeLoader.into(ds, TableName.of("raw", "toast_missing")).mode(SyncMode.CDC)
+                .onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = dead.load(updates);
+        assertThat(r.rejected()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.inserted()).isZero();
+        assertThatTable(ds, "raw.toast_missing").columns("user_id", "name", "bio").containsExactlyInAnyOrder(
+                row(1, "John Doe", "long bio"));
+        assertThatTable(ds, "raw.toast_missing_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "user_id=2"));
     }
 
     @Test

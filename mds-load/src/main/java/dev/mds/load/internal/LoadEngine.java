@@ -73,6 +73,8 @@ public final class LoadEngine {
     static final String S_AT = "_mds_at";
     static final String S_READ = "_mds_read";
     static final String UNCHANGED_PREFIX = "_mds_u";
+    /** Stage column of the event number, staged when some column carries {@link Unchanged#VALUE}. */
+    static final String S_NUMBER = "_mds_n";
 
     private static final Logger LOG = LoggerFactory.getLogger(LoadEngine.class);
     private static final Pattern COPY_LINE = Pattern.compile(", line (\\d+)(?:, column (.*?)(?:: |$))?");
@@ -428,6 +430,9 @@ public final class LoadEngine {
         // Under the lock only mds loads of this target write its tombstones: statements that cannot change
         // anything (no deletes in the batch, no remembered deletes) are left out.
         boolean useTombstones = remembered.tombstones() == Tombstones.SOME;
+        if (!plan.unchanged.isEmpty()) {
+            staged -= refuseUnchangedInserts(c, plan, tombstones, useTombstones, reads, rows, rejects);
+        }
         if (deletes && remembered.tombstones() == Tombstones.NO_TABLE) {
             Sql.execute(c, createTombstones(plan, tombstones));
         }
@@ -863,6 +868,9 @@ public final class LoadEngine {
             for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
                 cols.add(Identifiers.quote(UNCHANGED_PREFIX + i) + " boolean not null");
             }
+            if (!plan.unchanged.isEmpty()) {
+                cols.add(Identifiers.quote(S_NUMBER) + " bigint not null");
+            }
         }
         return "create temp table " + Identifiers.quote(STAGE) + " (" + cols + ") on commit drop";
     }
@@ -1016,6 +1024,59 @@ public final class LoadEngine {
         s.append(" when not matched then insert (").append(Identifiers.quoteAll(cols)).append(") values (")
                 .append(values).append(")");
         return s.toString();
+    }
+
+    /**
+     * The staged upserts that would insert a new row although a column carries {@link Unchanged#VALUE}: the source
+     * did not send the value (a TOASTed column the update did not touch) and the target has no row of the key to
+     * keep it from, so inserting would store NULL in its place (or fail a NOT NULL column naming no record). Each is
+     * a bad row: with {@link OnBadRow#FAIL} a {@link BadInputException} naming its event and key, with
+     * {@link OnBadRow#DEAD_LETTER} written to the dead-letter table and taken out of the stage.
+     *
+     * @return upserts taken out of the stage
+     */
+    private long refuseUnchangedInserts(Connection c, Plan plan, TableName tombstones, boolean useTombstones, boolean reads,
+            List<Row> rows, Rejects rejects) {
+        StringJoiner flags = new StringJoiner(" or ");
+        StringJoiner flagList = new StringJoiner(", ");
+        for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
+            flags.add("s." + Identifiers.quote(UNCHANGED_PREFIX + i));
+            flagList.add("s." + Identifiers.quote(UNCHANGED_PREFIX + i));
+        }
+        String sql = "select s." + Identifiers.quote(S_NUMBER) + ", " + flagList + " from "
+                + cdcUpsertSource(plan, tombstones, useTombstones, reads) + " s where (" + flags + ") and not exists (select 1 from "
+                + target.quoted() + " t where " + keyJoin(plan, "t", "s") + ") order by 1";
+        Map<Long, String> refused = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                int flag = 2;
+                for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1), flag++) {
+                    if (rs.getBoolean(flag)) {
+                        refused.put(rs.getLong(1), plan.columns.get(i));
+                        break;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        Sql.logged(sql, t0);
+        if (refused.isEmpty()) {
+            return 0;
+        }
+        Map<Long, Row> byNumber = new HashMap<>();
+        for (Row r : rows) {
+            byNumber.put(r.recordNumber, r);
+        }
+        for (Map.Entry<Long, String> e : refused.entrySet()) {
+            Row r = byNumber.get(e.getKey());
+            reject(rejects, r.values, r.recordNumber, keyText(r.values, plan), e.getValue(), "column '" + e.getValue()
+                    + "' is unchanged (a value the source did not send, such as an untouched TOASTed column) and the target"
+                    + " has no row of this key to keep it from", null);
+        }
+        return Sql.update(c, "delete from " + stage + " s where s." + Identifiers.quote(S_NUMBER) + " in ("
+                + refused.keySet().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + ")");
     }
 
     private String cdcForgetTombstonesSql(Plan plan, TableName tombstones, boolean reads) {
@@ -1326,11 +1387,15 @@ public final class LoadEngine {
     private RowWriter changeWriter(Plan plan) {
         int n = plan.columns.size();
         int[] flags = plan.unchanged.stream().toArray();
-        Encoding[] extra = new Encoding[5 + flags.length];
+        boolean numbered = flags.length > 0;
+        Encoding[] extra = new Encoding[5 + flags.length + (numbered ? 1 : 0)];
         Arrays.fill(extra, Encoding.BOOL);
         extra[1] = Encoding.INT8;
         extra[2] = Encoding.INT8;
         extra[3] = Encoding.TIMESTAMPTZ;
+        if (numbered) {
+            extra[extra.length - 1] = Encoding.INT8;
+        }
         return new RowWriter(encodings(plan, extra), (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
@@ -1343,6 +1408,9 @@ public final class LoadEngine {
             out.value(row.read);
             for (int i : flags) {
                 out.value(!row.delete && Unchanged.is(r.get(i)));
+            }
+            if (numbered) {
+                out.value(row.recordNumber);
             }
             out.endRow();
         });
