@@ -58,10 +58,10 @@ public final class PostgresDialect implements Dialect {
     public FieldType fieldType(int jdbcType, String typeName, int precision, int scale) {
         String name = typeName == null ? "" : typeName.toLowerCase(Locale.ROOT).replace("\"", "");
         if (name.startsWith("_")) {
-            return FieldType.arrayOf(fieldType(Types.OTHER, name.substring(1), 0, 0));
+            return FieldType.arrayOf(element(name.substring(1), precision, scale));
         }
         if (name.endsWith("[]")) {
-            return FieldType.arrayOf(fieldType(Types.OTHER, name.substring(0, name.length() - 2), 0, 0));
+            return FieldType.arrayOf(element(name.substring(0, name.length() - 2), precision, scale));
         }
         switch (name) {
             case "text", "varchar", "character varying", "bpchar", "character", "char", "name", "citext":
@@ -71,8 +71,11 @@ public final class PostgresDialect implements Dialect {
             case "int8", "bigint", "bigserial", "oid":
                 return FieldType.LONG;
             case "numeric", "decimal":
-                // pgjdbc reports precision 131089 (or 0) for a numeric without declared precision
-                return precision > 0 && precision <= 1000 ? FieldType.decimal(precision, Math.max(0, scale)) : FieldType.DECIMAL;
+                // pgjdbc reports precision 131089 (or 0) for a numeric without declared precision; PostgreSQL 15 and
+                // later also allow a scale above the precision or below 0 (pgjdbc reports numeric(5,-2)'s as 2046),
+                // which no decimal(p,s) describes: such a column holds exact numbers, so it reads as numeric
+                return precision > 0 && precision <= 1000 && scale >= 0 && scale <= precision
+                        ? FieldType.decimal(precision, scale) : FieldType.DECIMAL;
             case "float4", "real", "float8", "double precision", "float":
                 return FieldType.DOUBLE;
             case "bool", "boolean":
@@ -109,6 +112,16 @@ public final class PostgresDialect implements Dialect {
             default -> throw new MdsException("mds has no logical type for database type '" + typeName
                     + "' (JDBC type " + jdbcType + "); cast the column to text, numeric or another supported type");
         };
+    }
+
+    /**
+     * The element type of an array column. JDBC reports the element's precision and scale for an array, which only
+     * a numeric element keeps (numeric(12,2)[]); an array of bit(n) stays unmapped, as pgjdbc reads its elements as
+     * booleans.
+     */
+    private FieldType element(String name, int precision, int scale) {
+        boolean numeric = name.equals("numeric") || name.equals("decimal");
+        return fieldType(Types.OTHER, name, numeric ? precision : 0, numeric ? scale : 0);
     }
 
     @Override

@@ -68,7 +68,8 @@ class PostgresDialectTest {
         List<FieldType> types = List.of(FieldType.STRING, FieldType.INT, FieldType.LONG, FieldType.decimal(12, 2),
                 FieldType.DECIMAL, FieldType.DOUBLE, FieldType.BOOLEAN, FieldType.DATE, FieldType.TIME,
                 FieldType.TIMESTAMP, FieldType.TIMESTAMPTZ, FieldType.JSON, FieldType.BYTES, FieldType.UUID,
-                FieldType.arrayOf(FieldType.STRING), FieldType.arrayOf(FieldType.LONG));
+                FieldType.arrayOf(FieldType.STRING), FieldType.arrayOf(FieldType.LONG),
+                FieldType.arrayOf(FieldType.decimal(12, 2)), FieldType.arrayOf(FieldType.DECIMAL));
         Schema.Builder b = Schema.builder();
         StringBuilder ddl = new StringBuilder();
         for (int i = 0; i < types.size(); i++) {
@@ -99,6 +100,33 @@ class PostgresDialectTest {
             assertThat(key.fields()).containsExactly(Field.required("zone", FieldType.STRING), Field.required("id", FieldType.LONG));
             assertThatThrownBy(() -> dialect.readSchema(c, t, List.of("id", "host"))).isInstanceOf(MdsException.class)
                     .hasMessage("table public.net_hosts has no column 'host'");
+        }
+    }
+
+    @Test
+    void numericColumnsKeepPrecisionAndScaleInArraysAndScalesNoDecimalDescribesReadAsNumeric(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table nums (a numeric(12,2), b numeric, c numeric(12,2)[], d numeric[],"
+                    + " e numeric(5,-2), f numeric(2,5), g numeric(1000,1000))");
+            Schema s = dialect.readSchema(c, TableName.of("public", "nums")).orElseThrow();
+            assertThat(s.fields()).extracting(Field::type).containsExactly(FieldType.decimal(12, 2), FieldType.DECIMAL,
+                    FieldType.arrayOf(FieldType.decimal(12, 2)), FieldType.arrayOf(FieldType.DECIMAL), FieldType.DECIMAL,
+                    FieldType.DECIMAL, FieldType.decimal(1000, 1000));
+            // re-created from the types read, the representable columns have the same types
+            StringBuilder ddl = new StringBuilder();
+            for (String col : List.of("a", "b", "c", "d", "g")) {
+                ddl.append(ddl.length() == 0 ? "" : ", ").append(col).append(' ')
+                        .append(dialect.typeName(s.field(col).orElseThrow().type()));
+            }
+            Sql.execute(c, "create table nums_again (" + ddl + ")");
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select string_agg(format_type(atttypid,"
+                    + " atttypmod), ', ' order by attname) filter (where attrelid = 'nums'::regclass and attname in ('a', 'b', 'c', 'd', 'g')),"
+                    + " string_agg(format_type(atttypid, atttypmod), ', ' order by attname) filter (where attrelid = 'nums_again'::regclass)"
+                    + " from pg_attribute where attrelid in ('nums'::regclass, 'nums_again'::regclass) and attnum > 0")) {
+                rs.next();
+                assertThat(rs.getString(2)).isEqualTo(rs.getString(1))
+                        .isEqualTo("numeric(12,2), numeric, numeric(12,2)[], numeric[], numeric(1000,1000)");
+            }
         }
     }
 
