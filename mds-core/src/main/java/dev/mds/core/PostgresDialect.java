@@ -64,6 +64,20 @@ public final class PostgresDialect implements Dialect {
             return FieldType.arrayOf(element(name.substring(0, name.length() - 2), precision, scale));
         }
         switch (name) {
+            case "bit":
+                // bit is bit(1), a boolean; bit(n) holds n bits, which only text carries ("101")
+                if (precision == 1) {
+                    return FieldType.BOOLEAN;
+                }
+                if (precision > 1 || jdbcType == Types.BIT) {
+                    return FieldType.STRING;
+                }
+                break;   // a name without a length (a catalog reader's call): unmapped, as an array of bits is
+            case "varbit", "bit varying":
+                if (precision > 0) {
+                    return FieldType.STRING;
+                }
+                break;
             case "text", "varchar", "character varying", "bpchar", "character", "char", "name", "citext":
                 return FieldType.STRING;
             case "int2", "smallint", "int4", "integer", "int", "serial", "smallserial":

@@ -104,6 +104,31 @@ class PostgresDialectTest {
     }
 
     @Test
+    void bitColumnsReadAsBooleanOnlyWhenTheyHoldOneBit(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table bits (one bit, also_one bit(1), three bit(3), any_bits varbit, four_at_most bit varying(4))");
+            Sql.execute(c, "insert into bits values (B'1', B'0', B'101', B'110011', B'11')");
+            Schema s = dialect.readSchema(c, TableName.of("public", "bits")).orElseThrow();
+            assertThat(s.fields()).extracting(Field::type).containsExactly(FieldType.BOOLEAN, FieldType.BOOLEAN,
+                    FieldType.STRING, FieldType.STRING, FieldType.STRING);
+            // a query's metadata (what JdbcIncrementalSource reads) gives the same types, and the values read as them
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select * from bits")) {
+                java.sql.ResultSetMetaData md = rs.getMetaData();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    assertThat(dialect.fieldType(md.getColumnType(i), md.getColumnTypeName(i), md.getPrecision(i),
+                            md.getScale(i))).as(md.getColumnName(i)).isEqualTo(s.field(i - 1).type());
+                }
+                rs.next();
+                assertThat(rs.getBoolean(1)).isTrue();
+                assertThat(rs.getBoolean(2)).isFalse();
+                assertThat(rs.getString(3)).isEqualTo("101");
+                assertThat(rs.getString(4)).isEqualTo("110011");
+                assertThat(rs.getString(5)).isEqualTo("11");
+            }
+        }
+    }
+
+    @Test
     void numericColumnsKeepPrecisionAndScaleInArraysAndScalesNoDecimalDescribesReadAsNumeric(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table nums (a numeric(12,2), b numeric, c numeric(12,2)[], d numeric[],"
