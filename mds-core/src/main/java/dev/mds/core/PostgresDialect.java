@@ -199,6 +199,7 @@ public final class PostgresDialect implements Dialect {
         List<Field> fields = new ArrayList<>();
         try {
             DatabaseMetaData meta = connection.getMetaData();
+            Map<String, FieldType> domains = null;
             try (ResultSet rs = meta.getColumns(null, escape(table.schema(), meta), escape(table.name(), meta), null)) {
                 while (rs.next()) {
                     String column = rs.getString("COLUMN_NAME");
@@ -210,13 +211,60 @@ public final class PostgresDialect implements Dialect {
                     int precision = rs.getInt("COLUMN_SIZE");
                     int scale = rs.getInt("DECIMAL_DIGITS");
                     boolean nullable = rs.getInt("NULLABLE") != DatabaseMetaData.columnNoNulls;
-                    fields.add(new Field(column, fieldType(jdbcType, typeName, precision, scale), nullable));
+                    FieldType type;
+                    if (jdbcType == Types.DISTINCT) {
+                        // a domain: pgjdbc names the domain, not its base type
+                        if (domains == null) {
+                            domains = domainBaseTypes(connection, table);
+                        }
+                        type = domains.get(column);
+                        if (type == null) {
+                            type = fieldType(jdbcType, typeName, precision, scale);
+                        }
+                    } else {
+                        type = fieldType(jdbcType, typeName, precision, scale);
+                    }
+                    fields.add(new Field(column, type, nullable));
                 }
             }
         } catch (SQLException e) {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
         }
         return fields;
+    }
+
+    /**
+     * The logical types of {@code table}'s columns whose type is a domain, from the domain's base type (through
+     * domains over domains) and the type modifier the domain gives it ({@code create domain money2 as numeric(12,2)}).
+     */
+    private Map<String, FieldType> domainBaseTypes(Connection connection, TableName table) throws SQLException {
+        String sql = "with recursive chain as (select a.attname, t.oid, t.typtype, t.typbasetype, t.typtypmod as typmod"
+                + " from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid = a.atttypid"
+                + " where a.attrelid = " + relationOid(table) + " and a.attnum > 0 and not a.attisdropped"
+                + " and t.typtype = 'd'"
+                + " union all select c.attname, b.oid, b.typtype, b.typbasetype,"
+                + " case when c.typmod <> -1 then c.typmod else b.typtypmod end"
+                + " from chain c join pg_catalog.pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
+                + " select attname, typname, c.typtype, typmod from chain c join pg_catalog.pg_type t on t.oid = c.oid"
+                + " where c.typtype <> 'd'";
+        Map<String, FieldType> types = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String base = rs.getString(2);
+                int typmod = rs.getInt(4);
+                int precision = 0;
+                int scale = 0;
+                if ((base.equals("numeric") || base.equals("_numeric")) && typmod >= 4) {
+                    precision = ((typmod - 4) >> 16) & 0xffff;
+                    scale = (typmod - 4) & 0xffff;
+                } else if (base.equals("bit") || base.equals("varbit")) {
+                    precision = typmod > 0 ? typmod : Integer.MAX_VALUE;   // varbit without a length: any
+                }
+                int jdbcType = "e".equals(rs.getString(3)) ? Types.VARCHAR : Types.OTHER;
+                types.put(rs.getString(1), fieldType(jdbcType, base, precision, scale));
+            }
+        }
+        return types;
     }
 
     /**

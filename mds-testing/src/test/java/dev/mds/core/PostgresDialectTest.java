@@ -129,6 +129,29 @@ class PostgresDialectTest {
     }
 
     @Test
+    void domainColumnsReadAsTheirBaseTypeWithTheDomainsModifier(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create domain amount as numeric(12,2)");
+            Sql.execute(c, "create domain positive_amount as amount check (value > 0)");
+            Sql.execute(c, "create domain flag as bit");
+            Sql.execute(c, "create domain mask as bit(8)");
+            Sql.execute(c, "create type mood as enum ('sad', 'ok')");
+            Sql.execute(c, "create domain moody as mood");
+            Sql.execute(c, "create domain ids as bigint[]");
+            Sql.execute(c, "create domain code as varchar(5)");
+            Sql.execute(c, "create table domained (a amount, b positive_amount, c flag, d mask, e moody, f ids,"
+                    + " g code not null, h mood)");
+            Schema s = dialect.readSchema(c, TableName.of("public", "domained")).orElseThrow();
+            assertThat(s.fields()).containsExactly(Field.of("a", FieldType.decimal(12, 2)),
+                    Field.of("b", FieldType.decimal(12, 2)), Field.of("c", FieldType.BOOLEAN), Field.of("d", FieldType.STRING),
+                    Field.of("e", FieldType.STRING), Field.of("f", FieldType.arrayOf(FieldType.LONG)),
+                    Field.required("g", FieldType.STRING), Field.of("h", FieldType.STRING));
+            assertThat(dialect.readSchema(c, TableName.of("public", "domained"), List.of("b", "g")).fields())
+                    .containsExactly(Field.of("b", FieldType.decimal(12, 2)), Field.required("g", FieldType.STRING));
+        }
+    }
+
+    @Test
     void numericColumnsKeepPrecisionAndScaleInArraysAndScalesNoDecimalDescribesReadAsNumeric(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table nums (a numeric(12,2), b numeric, c numeric(12,2)[], d numeric[],"
@@ -167,7 +190,8 @@ class PostgresDialectTest {
 
     @Test
     void hostileNamesCreateExactlyTheNamedTable(DataSource ds) throws Exception {
-        String[] names = {"x\"; drop table victim; --", "Upper Case", "select", "naïve ☃", "semi;colon", "a".repeat(63)};
+        String[] names = {"x\"; drop table victim; --", "Upper Case", "select", "naïve ☃", "semi;colon", "a".repeat(63),
+            "back\\slash_%", "it's \\'; select 1; --"};
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table victim (id int)");
             for (String n : names) {
