@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -74,7 +75,9 @@ public final class JdbcStateStore implements StateStore {
 
     /**
      * Creates the table once, on a connection of its own that commits at once: created inside a caller's
-     * transaction, the table would vanish with a rollback of that transaction.
+     * transaction, the table would vanish with a rollback of that transaction. An existing table is used as it is,
+     * so a role that may only read and write it (no CREATE on the database or schema) can use the store; an
+     * existing schema is not created again, for a role that may create tables in it but not schemas.
      */
     private void ensureTable() throws SQLException {
         if (created) {
@@ -84,18 +87,44 @@ public final class JdbcStateStore implements StateStore {
             if (created) {
                 return;
             }
-            try (Connection own = dataSource.getConnection(); var st = own.createStatement()) {
+            try (Connection own = dataSource.getConnection(); Statement st = own.createStatement()) {
                 own.setAutoCommit(true);
-                st.execute("create schema if not exists " + Identifiers.quote(table.schema()));
-                st.execute(createTableSql());
-            } catch (SQLException e) {
-                // 23505/42P07: a concurrent creator (another process) won the race on the catalog; the table exists
-                if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
-                    throw e;
+                boolean tableExists;
+                boolean schemaExists;
+                try (ResultSet rs = st.executeQuery("select " + PostgresDialect.INSTANCE.relationOid(table)
+                        + " is not null, exists (select 1 from pg_catalog.pg_namespace where nspname = "
+                        + Identifiers.literal(table.schema()) + ")")) {
+                    rs.next();
+                    tableExists = rs.getBoolean(1);
+                    schemaExists = rs.getBoolean(2);
+                }
+                if (!tableExists) {
+                    if (!schemaExists) {
+                        createIfAbsent(st, "create schema if not exists " + Identifiers.quote(table.schema()));
+                    }
+                    createIfAbsent(st, createTableSql());
                 }
             }
             created = true;
             LOG.debug("state table {} ready", table);
+        }
+    }
+
+    /**
+     * Runs a {@code create ... if not exists}. When another session creates the same object at the same time, the
+     * statement that loses the race fails on the catalog's unique index (23505) instead of skipping; once the winner
+     * has committed, running it again sees the object and does nothing. Both statements get this, each on its own:
+     * a lost race on the schema must not skip the table.
+     */
+    private static void createIfAbsent(Statement st, String ddl) throws SQLException {
+        try {
+            st.execute(ddl);
+        } catch (SQLException e) {
+            String state = e.getSQLState();
+            if (!"23505".equals(state) && !"42P06".equals(state) && !"42P07".equals(state)) {
+                throw e;
+            }
+            st.execute(ddl);
         }
     }
 

@@ -1,18 +1,24 @@
 package dev.mds.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 @MdsPostgres
 class JdbcStateStoreTest {
@@ -114,6 +120,84 @@ class JdbcStateStoreTest {
         }
         // every successful CAS incremented by one from the value it read: no increment was overwritten
         assertThat(store.get("cas").orElseThrow().json()).isEqualTo(String.valueOf(wins.get()));
+    }
+
+    /**
+     * Two processes starting at once both create the state table. The one whose {@code create schema if not exists}
+     * loses the race fails on the catalog's unique index; that must not make it skip creating the table.
+     */
+    @Test
+    void aSchemaCreatedByAnotherProcessAtTheSameMomentDoesNotStopTheTableBeingCreated(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.builder(ds).schema("raced").build();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection other = ds.getConnection()) {
+            other.setAutoCommit(false);
+            Sql.execute(other, "create schema raced");   // the other process, not committed yet
+            Future<Long> put = pool.submit(() -> store.put("k", "1"));
+            awaitLockWaitOrDone(ds, put);   // the store's create schema waits for the other process's
+            other.commit();
+            assertThat(put.get(60, TimeUnit.SECONDS)).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.get("k").orElseThrow().json()).isEqualTo("1");
+    }
+
+    @Test
+    void aRoleThatMayOnlyReadAndWriteAnExistingStateTableCanUseIt(TestDatabase db) throws Exception {
+        JdbcStateStore.builder(db.dataSource()).schema("granted").build().put("k", "1");   // the owner creates it
+        String role = "mds_state_user_" + ProcessHandle.current().pid() + "_" + System.nanoTime();
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select rolsuper or rolcreaterole from pg_roles where rolname = current_user")) {
+            rs.next();
+            assumeTrue(rs.getBoolean(1), "the test user may not create roles on this server");
+            Sql.execute(c, "create role " + Identifiers.quote(role) + " login password 'state-user'");
+            Sql.execute(c, "grant usage on schema granted to " + Identifiers.quote(role));
+            Sql.execute(c, "grant select, insert, update, delete on granted.state to " + Identifiers.quote(role));
+        }
+        try {
+            PGSimpleDataSource limited = new PGSimpleDataSource();
+            limited.setURL(db.jdbcUrl());
+            limited.setUser(role);
+            limited.setPassword("state-user");
+            StateStore store = JdbcStateStore.builder(limited).schema("granted").build();
+            assertThat(store.get("k").orElseThrow().json()).isEqualTo("1");
+            assertThat(store.put("k", "2")).isEqualTo(2);
+            assertThat(store.update("k", old -> old.orElseThrow() + "0").json()).isEqualTo("20");
+        } finally {
+            try (Connection c = db.dataSource().getConnection()) {
+                Sql.execute(c, "drop owned by " + Identifiers.quote(role));
+                Sql.execute(c, "drop role " + Identifiers.quote(role));
+            }
+        }
+    }
+
+    /** Waits until a session of this database waits for a lock, or {@code work} has finished (the bug's outcome). */
+    private static void awaitLockWaitOrDone(DataSource ds, Future<?> work) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            while (!work.isDone()) {
+                try (ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where datname = current_database()"
+                        + " and wait_event_type = 'Lock'")) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                assertThat(System.nanoTime()).as("a session waiting for a lock").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    @Test
+    void aValueMuchLargerThanAPageAndAnOddKeyRoundTrip(DataSource ds) {
+        StateStore store = JdbcStateStore.builder(ds).schema("Odd \"State\"").table("state; --").build();
+        // in jsonb's own text form (keys by length, then bytes), which is what the store gives back
+        String big = "{\"lsn\": 1, \"note\": \"back\\\\slash ünïcødé\", \"tables\": \"" + "x".repeat(200_000) + "\"}";
+        String key = "cdc:it's \\ \"odd\"";
+        assertThat(store.put(key, big)).isEqualTo(1);
+        assertThat(store.get(key).orElseThrow().json()).isEqualTo(big);
     }
 
     @Test
