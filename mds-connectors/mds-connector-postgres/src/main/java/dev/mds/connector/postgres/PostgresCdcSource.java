@@ -551,10 +551,13 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (p == null) {
                 return;
             }
-            pending = null;
+            // pending is cleared only once the batch's transaction is over: when close() interrupts this wait, the
+            // batch is still committing on the loader thread and drain() must wait for it before run() returns
             try {
                 p.done.get();
+                pending = null;
             } catch (java.util.concurrent.ExecutionException e) {
+                pending = null;
                 Throwable cause = e.getCause();
                 failure.compareAndSet(null, cause);
                 if (cause instanceof RuntimeException r) {
@@ -565,7 +568,10 @@ public final class PostgresCdcSource implements AutoCloseable {
             confirm(p.records, p.committer);
         }
 
-        /** After the engine stopped: lets the last batch's transaction finish (it cannot be confirmed any more). */
+        /**
+         * After the engine stopped: waits for the last batch's transaction (it cannot be confirmed any more), so that
+         * nothing writes to the warehouse once {@link #run} has returned.
+         */
         void drain() {
             Pending p = pending;
             pending = null;

@@ -26,6 +26,10 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -377,6 +381,57 @@ class PostgresCdcSourceTest {
         }
         assertThat(Cdc.text(ds, "select string_agg(id || ' ' || v, ',') from w22.a")).isEqualTo("1 a1");
         Cdc.dropSlot(ds, "t_one_row");
+    }
+
+    /**
+     * close() interrupts Debezium's thread while it waits for the batch loading on the loader thread: run() still
+     * returns only once that batch's transaction is over, so nothing writes to the warehouse after run() returned.
+     */
+    @Test
+    void runReturnsOnlyAfterTheBatchStillLoadingWhenClosed(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s26", "create table s26.t (id int primary key, v text)");
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
+        AtomicBoolean finishedWhenRunReturned = new AtomicBoolean();
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "w26");
+        PostgresCdcSource source = Cdc.source(db, ds, "t_drain", "s26.t").snapshot(SnapshotMode.NEVER).build();
+        var run = Cdc.start(source, (b, tx) -> {
+            load.handle(b, tx);
+            if (b.events().stream().anyMatch(e -> e.key().equals(Record.of(1)))) {
+                loading.countDown();
+                release.await(60, TimeUnit.SECONDS);
+                finished.set(true);
+            }
+        });
+        CompletableFuture<Void> returned = run.done.handle((v, e) -> {
+            finishedWhenRunReturned.set(finished.get());
+            return null;
+        });
+        Cdc.await("slot active", Duration.ofSeconds(60),
+                () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_drain' and active") == 1);
+        sql(ds, "insert into s26.t values (1, 'loading')");
+        assertThat(loading.await(60, TimeUnit.SECONDS)).isTrue();
+        sql(ds, "insert into s26.t values (2, 'next')");
+        Cdc.await("Debezium's thread waiting for the loading batch", Duration.ofSeconds(30),
+                () -> someThreadIsIn("finishPending"));
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(source::close);
+        Cdc.await("run() returned or waiting for the batch", Duration.ofSeconds(60),
+                () -> run.done.isDone() || someThreadIsIn("drain"));
+        release.countDown();
+        returned.get(60, TimeUnit.SECONDS);
+        closing.get(60, TimeUnit.SECONDS);
+        assertThat(finishedWhenRunReturned).as("the handler had finished when run() returned").isTrue();
+        run.done.get(1, TimeUnit.SECONDS);
+        assertThat(Cdc.text(ds, "select v from w26.t where id = 1")).isEqualTo("loading");
+        Cdc.dropSlot(ds, "t_drain");
+    }
+
+    private static boolean someThreadIsIn(String method) {
+        return Thread.getAllStackTraces().values().stream().flatMap(Arrays::stream)
+                .anyMatch(f -> f.getClassName().startsWith(PostgresCdcSource.class.getName())
+                        && f.getMethodName().equals(method));
     }
 
     /**
