@@ -202,23 +202,42 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public State update(Connection c, String key, Function<Optional<String>, String> change) {
         return run(c, () -> {
-            Optional<State> current = read(c, selectForUpdateSql, key);
-            if (current.isEmpty()) {
-                // make the row exist so that there is something to lock, then lock it
-                try (PreparedStatement ps = c.prepareStatement(
-                        "insert into " + table.quoted() + " (key, value, version, updated_at) values (?, 'null'::jsonb, 0, now())"
-                                + " on conflict (key) do nothing")) {
-                    ps.setString(1, key);
-                    ps.executeUpdate();
-                }
-                current = read(c, selectForUpdateSql, key);
+            if (!c.getAutoCommit()) {
+                return lockedUpdate(c, key, change);
             }
-            State locked = current.orElseThrow();
-            Optional<String> before = locked.version() == 0 ? Optional.empty() : Optional.of(locked.json());
-            String next = Objects.requireNonNull(change.apply(before), "the change function returned null");
-            long version = put(c, key, next);
-            return read(c, selectSql, key).filter(s -> s.version() == version).orElseThrow();
+            // in auto-commit each statement commits on its own, which would release the row lock before the new
+            // value is written (and keep the placeholder row of a change that failed): one transaction instead
+            c.setAutoCommit(false);
+            try {
+                State state = lockedUpdate(c, key, change);
+                c.commit();
+                return state;
+            } catch (RuntimeException | SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
         });
+    }
+
+    private State lockedUpdate(Connection c, String key, Function<Optional<String>, String> change) throws SQLException {
+        Optional<State> current = read(c, selectForUpdateSql, key);
+        if (current.isEmpty()) {
+            // make the row exist so that there is something to lock, then lock it
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into " + table.quoted() + " (key, value, version, updated_at) values (?, 'null'::jsonb, 0, now())"
+                            + " on conflict (key) do nothing")) {
+                ps.setString(1, key);
+                ps.executeUpdate();
+            }
+            current = read(c, selectForUpdateSql, key);
+        }
+        State locked = current.orElseThrow();
+        Optional<String> before = locked.version() == 0 ? Optional.empty() : Optional.of(locked.json());
+        String next = Objects.requireNonNull(change.apply(before), "the change function returned null");
+        long version = put(c, key, next);
+        return read(c, selectSql, key).filter(s -> s.version() == version).orElseThrow();
     }
 
     @Override

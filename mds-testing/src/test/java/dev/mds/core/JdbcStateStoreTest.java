@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -170,6 +171,38 @@ class JdbcStateStoreTest {
                 Sql.execute(c, "drop role " + Identifiers.quote(role));
             }
         }
+    }
+
+    @Test
+    void updateOnAnAutoCommitConnectionHoldsTheRowLockUntilItsValueIsWritten(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.create(ds);
+        store.put("autocommit-n", "0");
+        CountDownLatch read = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (Connection a = ds.getConnection(); Connection b = ds.getConnection()) {
+            assertThat(a.getAutoCommit()).isTrue();
+            Future<StateStore.State> first = pool.submit(() -> store.update(a, "autocommit-n", old -> {
+                read.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return String.valueOf(Integer.parseInt(old.orElseThrow()) + 1);
+            }));
+            assertThat(read.await(60, TimeUnit.SECONDS)).isTrue();
+            Future<StateStore.State> second = pool.submit(
+                    () -> store.update(b, "autocommit-n", old -> String.valueOf(Integer.parseInt(old.orElseThrow()) + 1)));
+            awaitLockWaitOrDone(ds, second);   // it must wait for the first's row lock, not read the same value
+            release.countDown();
+            first.get(60, TimeUnit.SECONDS);
+            second.get(60, TimeUnit.SECONDS);
+            assertThat(a.getAutoCommit()).as("auto-commit given back").isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.get("autocommit-n").orElseThrow().json()).as("neither increment lost").isEqualTo("2");
     }
 
     /** Waits until a session of this database waits for a lock, or {@code work} has finished (the bug's outcome). */
