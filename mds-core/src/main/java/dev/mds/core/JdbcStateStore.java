@@ -46,11 +46,13 @@ public final class JdbcStateStore implements StateStore {
         this.upsertSql = "insert into " + t + " as s (key, value, version, updated_at) values (?, ?::jsonb, 1, now())"
                 + " on conflict (key) do update set value = excluded.value, version = s.version + 1, updated_at = now()"
                 + " returning version, updated_at";
-        this.insertIfAbsentSql = "insert into " + t + " (key, value, version, updated_at) values (?, ?::jsonb, 1, now())"
-                + " on conflict (key) do nothing";
+        // a version-0 row is update()'s placeholder, left by a caller that committed after its change function threw
+        this.insertIfAbsentSql = "insert into " + t + " as s (key, value, version, updated_at) values (?, ?::jsonb, 1, now())"
+                + " on conflict (key) do update set value = excluded.value, version = 1, updated_at = now()"
+                + " where s.version = 0";
         this.casSql = "update " + t + " set value = ?::jsonb, version = version + 1, updated_at = now()"
                 + " where key = ? and version = ?";
-        this.deleteSql = "delete from " + t + " where key = ?";
+        this.deleteSql = "delete from " + t + " where key = ? returning version";
     }
 
     /** A store in the default table {@code mds.state}. */
@@ -245,7 +247,9 @@ public final class JdbcStateStore implements StateStore {
         return inTransaction(c -> run(c, () -> {
             try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
                 ps.setString(1, key);
-                return ps.executeUpdate() == 1;
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getLong(1) > 0;   // a version-0 placeholder is no stored state
+                }
             }
         }));
     }

@@ -1,6 +1,7 @@
 package dev.mds.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mds.testing.MdsPostgres;
@@ -203,6 +204,25 @@ class JdbcStateStoreTest {
             pool.shutdownNow();
         }
         assertThat(store.get("autocommit-n").orElseThrow().json()).as("neither increment lost").isEqualTo("2");
+    }
+
+    @Test
+    void aFailedUpdateWhoseCallerCommitsAnywayLeavesTheKeyAbsent(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.create(ds);
+        for (String key : List.of("failed-cas", "failed-del")) {
+            try (Connection c = ds.getConnection()) {
+                c.setAutoCommit(false);
+                assertThatThrownBy(() -> store.update(c, key, old -> {
+                    throw new IllegalStateException("no value for " + key);
+                })).hasMessage("no value for " + key);
+                c.commit();   // the caller keeps its other work
+            }
+            assertThat(store.get(key)).isEmpty();
+        }
+        assertThat(store.compareAndSet("failed-cas", 0, "1")).as("the key does not exist yet").isTrue();
+        assertThat(store.get("failed-cas").orElseThrow().version()).isEqualTo(1);
+        assertThat(store.compareAndSet("failed-cas", 0, "2")).isFalse();
+        assertThat(store.delete("failed-del")).as("nothing was stored").isFalse();
     }
 
     /** Waits until a session of this database waits for a lock, or {@code work} has finished (the bug's outcome). */
