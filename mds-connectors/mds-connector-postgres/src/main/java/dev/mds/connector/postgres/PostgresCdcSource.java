@@ -640,8 +640,10 @@ public final class PostgresCdcSource implements AutoCloseable {
                 g.events.add(event);
                 g.offset = r.sourceOffset();
                 events++;
-                if (read && sweepAfterSnapshots) {
-                    // a table's snapshot is complete: rows it did not read are gone (see README: re-snapshots)
+                if (read && sweepAfterSnapshots && !RecordMapper.isIncrementalRead(r)) {
+                    // a table's snapshot is complete: rows it did not read are gone (see README: re-snapshots);
+                    // not after an incremental snapshot's reads: chunks of a table read between streamed changes,
+                    // which would have ended the table's snapshot (one sweep of the whole target) after every chunk
                     if (RecordMapper.endsTableSnapshot(r)) {
                         openSnapshots.remove(event.source());
                         g.events.add(ChangeEvent.snapshotComplete(event.source(), event.position(), event.commitTime()));

@@ -384,6 +384,49 @@ class PostgresCdcSourceTest {
     }
 
     /**
+     * An incremental snapshot (Debezium's execute-snapshot signal) reads a table in chunks while changes stream; its
+     * reads end no table's snapshot. They used to: the next streamed change (here the signal table's watermarks)
+     * ended it after each chunk with a SNAPSHOT_COMPLETE, so mds-load ran its sweep of the whole target once per
+     * chunk (harmless only because Debezium gives incremental reads no LSN, position 0/0, which sweeps nothing).
+     */
+    @Test
+    void anIncrementalSnapshotEndsNoTableSnapshotAndKeepsEveryRow(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s25", "create table s25.t (id int primary key, v text)",
+                "create table s25.signals (id varchar(64) primary key, type varchar(32), data varchar(2048))",
+                "insert into s25.t select g, 'v' || g from generate_series(1, 10) g",
+                "create publication t_incremental for table s25.t, s25.signals");
+        PostgresCdcSource source = Cdc.source(db, ds, "t_incremental", "s25.t")
+                .engineProperty("signal.data.collection", "s25.signals")
+                .engineProperty("incremental.snapshot.chunk.size", "3").build();
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "w25");
+        AtomicBoolean backfilling = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong fewestRows = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+        try (var run = Cdc.start(source, (b, tx) -> {
+            load.handle(b, tx);
+            if (backfilling.get() && b.table().name().equals("t")) {
+                try (var st = tx.connection().createStatement(); var rs = st.executeQuery("select count(*) from w25.t")) {
+                    rs.next();
+                    fewestRows.accumulateAndGet(rs.getLong(1), Math::min);
+                }
+            }
+        })) {
+            awaitSame(ds, "s25.t", "w25.t", "id, v");
+            backfilling.set(true);
+            sql(ds, "insert into s25.signals values ('backfill', 'execute-snapshot',"
+                    + " '{\"data-collections\": [\"s25.t\"], \"type\": \"incremental\"}')");
+            Cdc.await("the incremental snapshot read every row", Duration.ofSeconds(60), () -> run.events().stream()
+                    .filter(e -> e.operation() == ChangeEvent.Operation.READ).count() >= 20);
+            sql(ds, "update s25.t set v = 'streamed' where id = 1");
+            awaitSame(ds, "s25.t", "w25.t", "id, v");
+            assertThat(fewestRows.get()).as("rows in the target after each batch of the backfill").isEqualTo(10);
+            assertThat(run.events()).filteredOn(e -> e.source().name().equals("t"))
+                    .filteredOn(e -> e.operation() == ChangeEvent.Operation.SNAPSHOT_COMPLETE).hasSize(1);
+        }
+        Cdc.dropSlot(ds, "t_incremental");
+    }
+
+    /**
      * close() interrupts Debezium's thread while it waits for the batch loading on the loader thread: run() still
      * returns only once that batch's transaction is over, so nothing writes to the warehouse after run() returned.
      */

@@ -148,6 +148,15 @@ public final class RecordMapper {
         return source.schema().field("snapshot") != null && "last".equals(source.get("snapshot"));
     }
 
+    /**
+     * Whether a snapshot read comes from an incremental snapshot (Debezium's {@code execute-snapshot} signal marks
+     * it {@code incremental}): one chunk of a table, read while changes stream, not the whole table at one moment.
+     */
+    public static boolean isIncrementalRead(SourceRecord r) {
+        Struct source = ((Struct) r.value()).getStruct("source");
+        return source.schema().field("snapshot") != null && "incremental".equals(source.get("snapshot"));
+    }
+
     /** Whether {@code r} is Debezium's notification (sink channel) that an initial snapshot completed. */
     public static boolean isSnapshotCompleted(SourceRecord r) {
         return r.value() instanceof Struct v && v.schema().field("aggregate_type") != null
