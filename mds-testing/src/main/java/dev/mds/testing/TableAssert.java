@@ -9,6 +9,11 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -180,14 +185,30 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             while (rs.next()) {
                 Object[] values = new Object[n];
                 for (int i = 0; i < n; i++) {
-                    // pgjdbc returns timestamptz as java.sql.Timestamp in the JVM's zone; read it as an instant instead
-                    values[i] = "timestamptz".equals(md.getColumnTypeName(i + 1))
-                            ? rs.getObject(i + 1, java.time.OffsetDateTime.class) : rs.getObject(i + 1);
+                    values[i] = value(rs, i + 1, md);
                 }
                 out.add(Row.row(values));
             }
             return out;
         });
+    }
+
+    /**
+     * A column's value, date and time types as {@code java.time} values: pgjdbc's default objects are
+     * {@code java.sql} types, which lose what the column holds ({@code Time} keeps milliseconds, not the
+     * microseconds of {@code time}; {@code Timestamp} and {@code Date} are built in the JVM's zone, so a
+     * {@code timestamp} that does not exist there, inside a daylight-saving gap, comes back shifted by an hour;
+     * {@code timestamptz} would lose its instant).
+     */
+    private static Object value(ResultSet rs, int i, ResultSetMetaData md) throws SQLException {
+        return switch (md.getColumnTypeName(i)) {
+            case "timestamptz" -> rs.getObject(i, OffsetDateTime.class);
+            case "timestamp" -> rs.getObject(i, LocalDateTime.class);
+            case "date" -> rs.getObject(i, LocalDate.class);
+            case "time" -> rs.getObject(i, LocalTime.class);
+            case "timetz" -> rs.getObject(i, OffsetTime.class);
+            default -> rs.getObject(i);
+        };
     }
 
     private interface Reader<T> {
