@@ -97,6 +97,17 @@ class TableAssertTest {
     }
 
     @Test
+    void bitColumnsCompareAsBooleanOrAsTheirBits(DataSource ds) throws Exception {
+        TableFixture.on(ds, "t.bits").columns("one bit", "three bit(3)", "any_bits varbit").rows();
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "insert into t.bits values (B'1', B'101', B'0110')");
+        }
+        assertThatTable(ds, "t.bits").containsExactlyInAnyOrder(row(true, "101", "0110"));
+        assertThatThrownBy(() -> assertThatTable(ds, "t.bits").columns("three").containsExactlyInAnyOrder(row("100")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("('101')");
+    }
+
+    @Test
     void duplicatesAreCounted(DataSource ds) {
         TableFixture.on(ds, "t.dups").columns("v int").rows(row(1), row(1), row(2));
         assertThatTable(ds, "t.dups").containsExactlyInAnyOrder(row(1), row(1), row(2));
