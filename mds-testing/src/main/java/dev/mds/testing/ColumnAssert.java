@@ -59,8 +59,9 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         Set<Object> seen = new LinkedHashSet<>();
         List<Object> dups = new ArrayList<>();
         for (Object v : actual) {
-            if (!seen.add(Values.normalize(v))) {
-                dups.add(v);
+            Object normalized = Values.normalize(v);
+            if (!seen.add(normalized)) {
+                dups.add(normalized);
             }
         }
         if (!dups.isEmpty()) {

@@ -41,7 +41,9 @@ public final class Row {
                 s.append(", ");
             }
             Object v = values[i];
-            s.append(v instanceof String str ? "'" + str + "'" : v instanceof byte[] b ? "bytes[" + b.length + "]" : String.valueOf(v));
+            // bytes as hex, so that the rows of a failed bytea comparison show how they differ
+            s.append(v instanceof String str ? "'" + str + "'"
+                    : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v));
         }
         return s.append(')').toString();
     }

@@ -13,6 +13,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.util.List;
 import java.util.TimeZone;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,6 +106,22 @@ class TableAssertTest {
         assertThatTable(ds, "t.bits").containsExactlyInAnyOrder(row(true, "101", "0110"));
         assertThatThrownBy(() -> assertThatTable(ds, "t.bits").columns("three").containsExactlyInAnyOrder(row("100")))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("('101')");
+    }
+
+    @Test
+    void byteaValuesCompareByContent(DataSource ds) {
+        TableFixture.on(ds, "t.hashes").columns("h bytea").rows(row(new byte[] {1, 2}), row(new byte[] {1, 2}), row(new byte[] {3}));
+        assertThatThrownBy(() -> assertThatTable(ds, "t.hashes").column("h").hasNoDuplicates())
+                .isInstanceOf(AssertionError.class).hasMessageContaining("repeats [\\x0102]");
+        assertThatTable(ds, "t.hashes").column("h").containsOnly(new byte[] {1, 2}, new byte[] {3});
+        assertThatThrownBy(() -> assertThatTable(ds, "t.hashes").column("h").containsOnly(new byte[] {1, 2}))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("unexpected values [\\x03]");
+        assertThatTable(ds, "t.hashes").containsExactlyInAnyOrder(row(new byte[] {1, 2}), row(new byte[] {3}), row(new byte[] {1, 2}));
+        assertThatThrownBy(() -> assertThatTable(ds, "t.hashes")
+                .containsExactlyInAnyOrder(row(new byte[] {1, 2}), row(new byte[] {3}), row(new byte[] {3})))
+                .isInstanceOf(AssertionError.class);
+        TableFixture.on(ds, "t.hash_lists").columns("hs bytea[]").rows(row((Object) new byte[][] {{1, 2}, {3}}));
+        assertThatTable(ds, "t.hash_lists").containsExactlyInAnyOrder(row(List.of(new byte[] {1, 2}, new byte[] {3})));
     }
 
     @Test

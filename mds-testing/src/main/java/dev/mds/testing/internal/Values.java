@@ -11,6 +11,7 @@ import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.postgresql.util.PGobject;
@@ -20,10 +21,19 @@ public final class Values {
     private Values() {
     }
 
-    /** A canonical form: numbers as stripped BigDecimal, SQL dates as java.time, instants for zoned times. */
+    /**
+     * A canonical form: numbers as stripped BigDecimal, SQL dates as java.time, instants for zoned times, byte
+     * arrays as {@link Bytes} (equal by content, so sets and lists of them compare by content too).
+     */
     public static Object normalize(Object v) {
         if (v == null) {
             return null;
+        }
+        if (v instanceof byte[] b) {
+            return new Bytes(b.clone());
+        }
+        if (v instanceof Bytes) {
+            return v;
         }
         if (v instanceof Number n && !(v instanceof BigDecimal)) {
             if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
@@ -86,12 +96,33 @@ public final class Values {
     public static boolean same(Object a, Object b) {
         Object x = normalize(a);
         Object y = normalize(b);
-        if (x instanceof byte[] p && y instanceof byte[] q) {
-            return Arrays.equals(p, q);
-        }
         if (x instanceof Instant && y instanceof java.time.LocalDateTime || y instanceof Instant && x instanceof java.time.LocalDateTime) {
             return false;
         }
         return Objects.equals(x, y);
+    }
+
+    /** A byte array compared by content; shown as hex. */
+    public static final class Bytes {
+        private final byte[] bytes;
+
+        Bytes(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Bytes b && Arrays.equals(bytes, b.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "\\x" + HexFormat.of().formatHex(bytes);
+        }
     }
 }
