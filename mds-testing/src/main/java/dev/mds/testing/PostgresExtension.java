@@ -3,6 +3,7 @@ package dev.mds.testing;
 import dev.mds.testing.internal.ContainerServer;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -91,15 +92,24 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        MdsPostgres.Source source = source(context.getRequiredTestClass());
-        PostgresServer server = switch (source) {
-            case DEFAULT -> sharedServer();
-            case EMBEDDED -> embeddedServer();
-            case TESTCONTAINERS -> containerServer(context);
-        };
-        String name = databaseName(context.getRequiredTestClass());
-        TestDatabase db = server.createDatabase(name);
-        context.getStore(NS).put(TestDatabase.class, db);
+        classDatabase(context);
+    }
+
+    /**
+     * The database of the class whose context this is, created on first need: in {@link #beforeAll}, or before it
+     * when a {@code @TestInstance(PER_CLASS)} class's constructor asks for it (JUnit creates such an instance first).
+     * Keyed by the class's context, so that a {@code @Nested} class gets its own, as it always has.
+     */
+    private static TestDatabase classDatabase(ExtensionContext classContext) {
+        return classContext.getStore(NS).getOrComputeIfAbsent(classContext.getUniqueId(), k -> {
+            MdsPostgres.Source source = source(classContext.getRequiredTestClass());
+            PostgresServer server = switch (source) {
+                case DEFAULT -> sharedServer();
+                case EMBEDDED -> embeddedServer();
+                case TESTCONTAINERS -> containerServer(classContext);
+            };
+            return server.createDatabase(databaseName(classContext.getRequiredTestClass()));
+        }, TestDatabase.class);
     }
 
     private static PostgresServer containerServer(ExtensionContext context) {
@@ -112,16 +122,21 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
                 ContainerServer.class);
     }
 
+    /**
+     * A name no other test run uses: {@link PostgresServer#createDatabase} drops a database of the same name first,
+     * and two runs on one external server can have the same process id (each in its own container).
+     */
     private static String databaseName(Class<?> testClass) {
         String simple = testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        String prefix = "t" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid() + "_";
+        String run = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36 * 36 * 36), 36);
+        String prefix = "t" + COUNTER.incrementAndGet() + "_" + ProcessHandle.current().pid() + "_" + run + "_";
         String name = prefix + simple;
         return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
-        TestDatabase db = context.getStore(NS).remove(TestDatabase.class, TestDatabase.class);
+        TestDatabase db = context.getStore(NS).remove(context.getUniqueId(), TestDatabase.class);
         if (db != null) {
             try {
                 db.drop();
@@ -139,10 +154,15 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        TestDatabase db = context.getStore(NS).get(TestDatabase.class, TestDatabase.class);
-        if (db == null) {
+        // the nearest class's database: a test method's class, or the class whose instance is being created
+        Optional<ExtensionContext> c = Optional.of(context);
+        while (c.isPresent() && (c.get().getTestMethod().isPresent() || c.get().getTestClass().isEmpty())) {
+            c = c.get().getParent();
+        }
+        if (c.isEmpty()) {
             throw new ParameterResolutionException("no test database: is the class annotated with @MdsPostgres?");
         }
+        TestDatabase db = classDatabase(c.get());
         return parameter.getParameter().getType() == TestDatabase.class ? db : db.dataSource();
     }
 }

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 @MdsPostgres
@@ -35,6 +36,15 @@ class PostgresExtensionTest {
             assertThat(rs.getString(1)).isEqualTo("mds_external_mode_check");
         } finally {
             other.drop();
+        }
+    }
+
+    @Nested
+    class ANestedClass {
+        @Test
+        void getsADatabaseOfItsOwn(TestDatabase db, DataSource ds) throws Exception {
+            assertThat(db.name()).contains("anestedclass").doesNotContain("postgresextensiontest");
+            assertThat(ds).isSameAs(db.dataSource());
         }
     }
 
