@@ -107,6 +107,7 @@ public abstract class PostgresServer implements AutoCloseable {
         private final String adminDatabase;
         private final String user;
         private final String password;
+        private final String parameters;
 
         External(String url, String user, String password) {
             Objects.requireNonNull(url, "url");
@@ -114,8 +115,15 @@ public abstract class PostgresServer implements AutoCloseable {
             String rest = url.replaceFirst("^jdbc:postgresql://", "");
             int slash = rest.indexOf('/');
             String hostPort = slash < 0 ? rest : rest.substring(0, slash);
-            String db = slash < 0 ? "postgres" : rest.substring(slash + 1).replaceFirst("\\?.*$", "");
+            String path = slash < 0 ? "" : rest.substring(slash + 1);
+            int question = path.indexOf('?');
+            String db = question < 0 ? path : path.substring(0, question);
+            // the connection properties (sslmode, options ...) hold for every database of the server
+            this.parameters = question < 0 ? "" : path.substring(question);
             int colon = hostPort.lastIndexOf(':');
+            if (colon < hostPort.lastIndexOf(']')) {
+                colon = -1;   // [::1] without a port
+            }
             this.host = colon < 0 ? hostPort : hostPort.substring(0, colon);
             this.port = colon < 0 ? 5432 : Integer.parseInt(hostPort.substring(colon + 1));
             this.adminDatabase = db.isEmpty() ? "postgres" : db;
@@ -146,6 +154,11 @@ public abstract class PostgresServer implements AutoCloseable {
         @Override
         protected String adminDatabase() {
             return adminDatabase;
+        }
+
+        @Override
+        public String jdbcUrl(String database) {
+            return super.jdbcUrl(database) + parameters;
         }
     }
 }

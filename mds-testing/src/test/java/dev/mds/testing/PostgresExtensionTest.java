@@ -27,13 +27,15 @@ class PostgresExtensionTest {
     @Test
     void anExternalServerIsUsedThroughItsUrl(TestDatabase db) throws Exception {
         // the embedded server, addressed the way MDS_TEST_JDBC_URL addresses an existing one
-        PostgresServer external = PostgresServer.external("jdbc:postgresql://" + db.host() + ":" + db.port() + "/postgres",
-                db.user(), db.password());
+        // with connection properties, which hold for every database it connects to
+        PostgresServer external = PostgresServer.external("jdbc:postgresql://" + db.host() + ":" + db.port()
+                + "/postgres?ApplicationName=mds-external-check", db.user(), db.password());
         TestDatabase other = external.createDatabase("mds_external_mode_check");
         try (Connection c = other.dataSource().getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("select current_database()")) {
+             ResultSet rs = st.executeQuery("select current_database(), current_setting('application_name')")) {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo("mds_external_mode_check");
+            assertThat(rs.getString(2)).isEqualTo("mds-external-check");
         } finally {
             other.drop();
         }
