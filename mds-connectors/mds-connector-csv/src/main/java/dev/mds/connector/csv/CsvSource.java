@@ -77,7 +77,9 @@ public final class CsvSource implements AutoCloseable {
 
     /**
      * The batches, in file order; can be called once. Closing the stream (or this source) stops the reading
-     * threads. A chunk whose rows were all bad gives no batch (the next batch's position covers it).
+     * threads. A chunk whose rows were all bad gives no batch (the next batch's position covers it), except at
+     * the end of the input: there an empty batch carries the position past those rows, so that resuming from the
+     * last position does not hand them to the sink again.
      *
      * @throws dev.mds.core.BadInputException (from the stream) on the first bad row under {@link OnBadRow#FAIL};
      *     batches before it have been handed out, none after

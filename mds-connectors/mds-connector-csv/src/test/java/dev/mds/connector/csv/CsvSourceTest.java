@@ -191,6 +191,29 @@ class CsvSourceTest {
         assertThat(rejected.get(2).location().column()).contains("qty");
     }
 
+    /**
+     * A chunk of only bad rows gives no batch; at the end of the file no later batch's position covers it, so an
+     * empty last batch does: resuming from it does not dead-letter those rows a second time.
+     */
+    @Test
+    void badRowsEndingTheFileAreCoveredByAnEmptyLastBatchSoAResumeDoesNotDeadLetterThemAgain() throws IOException {
+        Path file = write("tail.csv", "id,qty\n1,1\n2,2\n3,x\n4,y\n");
+        for (int threads : new int[] {1, 2}) {
+            List<BadRow> rejected = new ArrayList<>();
+            List<RecordBatch> batches = Read.batches(CsvSource.builder().path(file).type("qty", FieldType.LONG)
+                    .onBadRow(OnBadRow.DEAD_LETTER, rejected::add).chunkRows(2).parallelism(threads));
+            assertThat(batches).extracting(RecordBatch::size).containsExactly(2, 0);
+            assertThat(rejected).extracting(b -> b.location().line().orElseThrow()).containsExactly(4L, 5L);
+            SourcePosition last = SourcePosition.fromJson(batches.get(1).position().orElseThrow().toJson());
+            assertThat(last.getLong("offset")).contains(size(file));
+            assertThat(last.getLong("record")).contains(4L);
+            List<BadRow> again = new ArrayList<>();
+            assertThat(Read.batches(CsvSource.builder().path(file).type("qty", FieldType.LONG)
+                    .onBadRow(OnBadRow.DEAD_LETTER, again::add).resumeFrom(last))).isEmpty();
+            assertThat(again).as("dead-lettered again on resume").isEmpty();
+        }
+    }
+
     @Test
     void aTruncatedTimestampAsTheLastFieldWithoutNewlineIsABadRowWithItsLocation() throws IOException {
         Path file = write("ts.csv", "id,ts\n1,2024-01-01 12:30:00\n2,2024-01-01 12:30:5");

@@ -355,6 +355,8 @@ public final class CsvReading implements Closeable {
         private boolean done;
         private RecordBatch next;
         private long batches;
+        /* the last chunk whose rows were all bad, while no batch has come after it to carry a position past it */
+        private ChunkParser.Span uncovered;
 
         Pipeline() {
             int p = settings.parallelism();
@@ -393,26 +395,39 @@ public final class CsvReading implements Closeable {
                 if (head == null) {
                     done = true;
                     closeQuietly();
+                    if (uncovered != null) {
+                        // bad rows at the end of the input: an empty batch carries the position past them, or
+                        // every resume from the last batch would hand them to the sink again
+                        batch(List.of(), uncovered);
+                        uncovered = null;
+                    }
                     return;
                 }
                 ChunkParser.Result r = take(head);
                 handleBadRows(r);
                 if (r.records().isEmpty()) {
+                    if (!r.badRows().isEmpty()) {
+                        uncovered = r.span();
+                    }
                     return;
                 }
-                ChunkParser.Span c = r.span();
-                Map<String, Object> at = new LinkedHashMap<>();
-                at.put("offset", c.endOffset());
-                at.put("record", c.firstRecord() + c.records() - 1);
-                at.put("line", c.nextLine());
-                next = RecordBatch.of(schema, r.records(), SourcePosition.of(positionSource, at));
-                batches++;
-                LOG.debug("{}: batch {} of {} rows, {}", display, batches, r.records().size(), at);
+                uncovered = null;
+                batch(r.records(), r.span());
             } catch (RuntimeException | Error e) {
                 done = true;
                 closeQuietly();
                 throw e;
             }
+        }
+
+        private void batch(List<Record> records, ChunkParser.Span c) {
+            Map<String, Object> at = new LinkedHashMap<>();
+            at.put("offset", c.endOffset());
+            at.put("record", c.firstRecord() + c.records() - 1);
+            at.put("line", c.nextLine());
+            next = RecordBatch.of(schema, records, SourcePosition.of(positionSource, at));
+            batches++;
+            LOG.debug("{}: batch {} of {} rows, {}", display, batches, records.size(), at);
         }
 
         private void fill() {
