@@ -158,15 +158,56 @@ public final class Values {
         return v;
     }
 
+    /**
+     * A double as PostgreSQL's float8 input reads it: decimal or hexadecimal notation, spaces around it allowed,
+     * and inf, infinity and nan in any case with an optional sign. Java's type suffixes ({@code 1d}, {@code 2f})
+     * do not make a number, and a value out of a double's range ({@code 1e400}, {@code 1e-400}) is bad, not
+     * infinity or zero.
+     */
     static Object parseDouble(Object s) {
-        if (!(s instanceof String)) {
+        if (!(s instanceof String str)) {
             return BAD;
         }
+        String t = str.strip();
+        switch (t.toLowerCase(Locale.ROOT)) {
+            case "inf", "+inf", "infinity", "+infinity" -> {
+                return Double.POSITIVE_INFINITY;
+            }
+            case "-inf", "-infinity" -> {
+                return Double.NEGATIVE_INFINITY;
+            }
+            case "nan", "+nan", "-nan" -> {
+                return Double.NaN;
+            }
+            default -> {
+                if (t.isEmpty() || "dDfF".indexOf(t.charAt(t.length() - 1)) >= 0) {
+                    return BAD;
+                }
+            }
+        }
+        double d;
         try {
-            return Double.parseDouble((String) s);
+            d = Double.parseDouble(t);
         } catch (NumberFormatException e) {
             return BAD;
         }
+        return Double.isInfinite(d) || d == 0 && nonZeroSignificand(t) ? BAD : d;
+    }
+
+    /** Whether the significand of a finite number's text has a digit other than zero (so it is not zero). */
+    private static boolean nonZeroSignificand(String t) {
+        int i = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
+        boolean hex = t.regionMatches(true, i, "0x", 0, 2);
+        for (i += hex ? 2 : 0; i < t.length(); i++) {
+            char c = Character.toLowerCase(t.charAt(i));
+            if (c == (hex ? 'p' : 'e')) {
+                return false;
+            }
+            if (c >= '1' && c <= '9' || hex && c >= 'a' && c <= 'f') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** true/false, t/f, yes/no, y/n, 1/0 in any case; only true/false when {@code strictWords}. */

@@ -73,6 +73,23 @@ class ValuesTest {
         assertThat(Values.parseDate(shortDate, 0, shortDate.length)).isSameAs(Values.BAD);
     }
 
+    /** What PostgreSQL's float8 input reads, and nothing it refuses (Java's suffixes, out-of-range values). */
+    @Test
+    void doublesAreReadAsPostgresReadsThem() {
+        for (String bad : new String[] {"1d", "2.5f", "3D", "4F", "1e400", "-1e400", "1e-400", "0x1p3d", "", " ",
+                "Infinityx", "1,5"}) {
+            assertThat(convert(FieldType.DOUBLE, bad)).as(bad).isSameAs(Values.BAD);
+        }
+        assertThat(convert(FieldType.DOUBLE, " 1.5 ")).isEqualTo(1.5);
+        assertThat(convert(FieldType.DOUBLE, "0x1p3")).isEqualTo(8.0);
+        assertThat(convert(FieldType.DOUBLE, "4.9e-324")).isEqualTo(Double.MIN_VALUE);
+        assertThat(convert(FieldType.DOUBLE, "-0.0")).isEqualTo(-0.0);
+        assertThat(convert(FieldType.DOUBLE, "0e400")).isEqualTo(0.0);
+        assertThat(convert(FieldType.DOUBLE, "INF")).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(convert(FieldType.DOUBLE, "-infinity")).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(convert(FieldType.DOUBLE, "nan")).isEqualTo(Double.NaN);
+    }
+
     @Test
     void booleansDatesTimesAndOthers() {
         assertThat(convert(FieldType.BOOLEAN, "TRUE")).isEqualTo(true);
