@@ -194,6 +194,28 @@ public final class CdcSetup {
         }
     }
 
+    /**
+     * The array columns of {@code t} that can be stored out of line and whose type Debezium 3.2 has no unchanged-TOAST
+     * placeholder for (its UnchangedToastedReplicationMessageColumn knows text, varchar, bpchar, json, jsonb, bytea,
+     * int4, date, int8 and uuid arrays): Debezium fails to convert its string placeholder into the array and sends
+     * NULL. As {@code name (type)}.
+     */
+    private static List<String> arraysWithoutToastPlaceholder(Connection c, TableName t) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
+                + " from pg_attribute a join pg_type y on y.oid = a.atttypid where a.attrelid = "
+                + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0 and not a.attisdropped"
+                + " and y.typcategory = 'A' and a.attstorage <> 'p' and y.typname not in ('_text', '_varchar',"
+                + " '_bpchar', '_json', '_jsonb', '_bytea', '_int4', '_date', '_int8', '_uuid') order by a.attnum")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1) + " (" + rs.getString(2) + ")");
+                }
+            }
+        }
+        return found;
+    }
+
     /** Empty when the publication does not exist, else whether it is FOR ALL TABLES. */
     private static Optional<Boolean> publication(Connection c, String pub) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select puballtables from pg_publication where pubname = ?")) {
@@ -387,6 +409,17 @@ public final class CdcSetup {
                         }
                     }
                     default -> {
+                    }
+                }
+                if (ti.replicaIdentity != 'f' && ti.replicaIdentity != 'n') {
+                    List<String> arrays = arraysWithoutToastPlaceholder(c, t);
+                    if (!arrays.isEmpty()) {
+                        warning("table " + t + " has REPLICA IDENTITY " + (ti.replicaIdentity == 'i' ? "USING INDEX"
+                                : "DEFAULT") + " and array columns Debezium has no unchanged-TOAST placeholder for ("
+                                + String.join(", ", arrays) + "): an update that leaves such a value unchanged while it"
+                                + " is stored out of line (TOAST, about 2 kB and more) delivers NULL, and the target"
+                                + " loses the value; with FULL the old row carries it",
+                                "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;");
                     }
                 }
             }
