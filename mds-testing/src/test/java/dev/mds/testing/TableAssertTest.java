@@ -14,7 +14,6 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.util.List;
-import java.util.TimeZone;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,23 +77,6 @@ class TableAssertTest {
                 .containsExactlyInAnyOrder(row(OffsetTime.parse("10:00:00.0005+03:00")))).isInstanceOf(AssertionError.class);
         assertThatTable(ds, "t.times").containsExactlyInAnyOrder(row(LocalTime.of(10, 0, 0, 500_000),
                 LocalDateTime.of(2024, 1, 1, 10, 0, 0, 500_000), OffsetTime.parse("10:00:00.0005+02:00")));
-    }
-
-    @Test
-    void aTimestampInTheJvmZonesDaylightSavingGapIsComparedAsStored(DataSource ds) throws Exception {
-        TableFixture.on(ds, "t.gap").columns("ts timestamp", "d date").rows();
-        try (Connection c = ds.getConnection()) {
-            Sql.execute(c, "insert into t.gap values ('2024-03-31 02:30:00', '2024-03-31')");
-        }
-        TimeZone before = TimeZone.getDefault();
-        TimeZone.setDefault(TimeZone.getTimeZone("Europe/Berlin"));   // 02:00 to 03:00 does not exist there that day
-        try {
-            assertThatTable(ds, "t.gap").containsExactlyInAnyOrder(row(LocalDateTime.of(2024, 3, 31, 2, 30), LocalDate.of(2024, 3, 31)));
-            assertThatThrownBy(() -> assertThatTable(ds, "t.gap").columns("ts")
-                    .containsExactlyInAnyOrder(row(LocalDateTime.of(2024, 3, 31, 3, 30)))).isInstanceOf(AssertionError.class);
-        } finally {
-            TimeZone.setDefault(before);
-        }
     }
 
     @Test
