@@ -180,6 +180,26 @@ class BadInputTest {
     }
 
     @Test
+    void deadLetterFallsBackOnlyToEarlierEventsNewerThanTheTargetsLastTruncate(DataSource ds) {
+        TableName src = TableName.of("app", "users");
+        MergeLoader loader = MergeLoader.into(ds, "raw.cdc_dead_trunc").mode(SyncMode.CDC).onBadRow(OnBadRow.DEAD_LETTER).build();
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        loader.load(new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "one", BigDecimal.ONE), new EventPosition(1, 1), t),
+                ChangeEvent.truncate(src, new EventPosition(5, 0), t),
+                ChangeEvent.create(src, Record.of(2L), Record.of(2L, "two", BigDecimal.ONE), new EventPosition(5, 1), t)),
+                Optional.empty()));
+        // a replay from before the truncate, then a refused update: falling back to the replay would revive key 1
+        LoadResult r = loader.load(new ChangeBatch(src, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "old", BigDecimal.TEN), new EventPosition(3, 3), t),
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "refused", new BigDecimal("100000")), new EventPosition(6, 1), t),
+                ChangeEvent.update(src, Record.of(2L), Record.of(2L, "two v2", BigDecimal.TEN), new EventPosition(6, 2), t)),
+                Optional.empty()));
+        assertThat(r.rejected()).isEqualTo(1);
+        assertThatTable(ds, "raw.cdc_dead_trunc").columns("id", "name").containsExactlyInAnyOrder(row(2, "two v2"));
+    }
+
+    @Test
     void deadLetterOfTheLastDuplicateOfAKeyLoadsTheDuplicateBeforeIt(DataSource ds) {
         MergeLoader loader = seeded(ds, "dup_dead", OnBadRow.DEAD_LETTER);
         LoadResult r = loader.load(RecordBatch.of(SCHEMA, List.of(Record.of(1L, "good", new BigDecimal("2.00")),

@@ -469,12 +469,20 @@ public final class LoadEngine {
         return newer;
     }
 
-    /** The row, its {@link Row#before} chain cut where it reaches back before the truncate; null when it is older. */
+    /**
+     * The row, its {@link Row#before} chain cut where it reaches back before the truncate; null when it is older.
+     * Iterative: a key updated many times in one batch has a long chain.
+     */
     private static Row newerThan(Row r, EventPosition truncatedAt) {
-        if (r == null || !r.read && new EventPosition(r.commit, r.change).compareTo(truncatedAt) <= 0) {
-            return null;
+        List<Row> kept = new ArrayList<>(r.before == null ? 1 : 4);
+        for (Row x = r; x != null && (x.read || new EventPosition(x.commit, x.change).compareTo(truncatedAt) > 0); x = x.before) {
+            kept.add(x);
         }
-        return r.before == null ? r : r.withBefore(newerThan(r.before, truncatedAt));
+        Row out = null;   // rebuilt from the oldest kept; unchanged rows are reused (withBefore)
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            out = kept.get(i).withBefore(out);
+        }
+        return out;
     }
 
     private static boolean onlySnapshotCompletes(ChangeBatch batch) {
