@@ -162,6 +162,8 @@ public final class Pit extends Structure {
         }
         return List.of("DELETE FROM " + table.quoted(),
                 "INSERT INTO " + table.quoted() + " (" + cols + ")\nSELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"
-                        + "CROSS JOIN (VALUES " + dates + ") AS a(d)\n" + joins);
+                        // DISTINCT: two as-of values for one instant (a repeated date, or a LocalDate and the same
+                        // midnight as an OffsetDateTime) would be one (key, as-of) twice, refused by the primary key
+                        + "CROSS JOIN (SELECT DISTINCT v.d FROM (VALUES " + dates + ") AS v(d)) AS a(d)\n" + joins);
     }
 }
