@@ -67,10 +67,16 @@ public abstract class PostgresServer implements AutoCloseable {
         return new TestDatabase(this, name);
     }
 
-    /** Drops a database, disconnecting its sessions; replication slots of the database are dropped too. */
+    /**
+     * Drops a database, disconnecting its sessions; replication slots of the database are dropped too, also one a
+     * change data capture client still streams from (its WAL sender is ended first). A slot left behind would keep
+     * the server's WAL forever, and the database could not be dropped while the slot is in use.
+     */
     public void dropDatabase(String name) {
         try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase()), user(), password());
              Statement st = c.createStatement()) {
+            st.execute("select pg_terminate_backend(active_pid, 10000) from pg_replication_slots where database = "
+                    + Identifiers.literal(name) + " and active_pid is not null");
             st.execute("select pg_drop_replication_slot(slot_name) from pg_replication_slots where database = "
                     + Identifiers.literal(name) + " and not active");
             st.execute("drop database if exists " + Identifiers.quote(name) + " with (force)");
