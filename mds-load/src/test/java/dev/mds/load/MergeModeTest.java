@@ -369,6 +369,21 @@ class MergeModeTest {
     }
 
     @Test
+    void stringKeysThatTheDatabaseFindsEqualButPrintsDifferentlyAreCollapsed(DataSource ds) throws Exception {
+        // numeric '1.0' = '1.00' and interval '1 day' = '24 hours', though their text differs
+        TableFixture.on(ds, "raw.equal_keys").columns("n numeric", "span interval", "v text", "primary key (n, span)").rows();
+        Schema schema = Schema.builder().required("n", FieldType.STRING).required("span", FieldType.STRING)
+                .add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.equal_keys").key("n", "span").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("1.0", "1 day", "first"),
+                Record.of("1.00", "24 hours", "second"), Record.of("2", "1 day", "third"))));
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThat(count(ds, "select count(*) from raw.equal_keys where n = 1 and span = interval '1 day' and v = 'second'"))
+                .isEqualTo(1);
+        assertThatTable(ds, "raw.equal_keys").hasRowCount(2);
+    }
+
+    @Test
     void countsIntoAPartitionedTargetAreExact(DataSource ds) throws Exception {
         // a partitioned table's own counters stay 0: every merged row was reported as updated
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {

@@ -221,8 +221,8 @@ public final class LoadEngine {
 
     /**
      * For a key column of an existing table whose type is not text (int8, uuid, char(n) ...) but whose batch values
-     * are strings, the database's text of each distinct value ({@code '01'} and {@code '1'} are one int8, an upper-
-     * and a lower-case uuid one uuid), read in one query: Java's string equality would stage both and the MERGE would
+     * are strings, one representative of the values the database finds equal ({@code '01'} and {@code '1'} are one
+     * int8, an upper- and a lower-case uuid one uuid, {@code '1.0'} and {@code '1.00'} one numeric), read in one query: Java's string equality would stage both and the MERGE would
      * fail on a key it meets twice. Per key position a map, or null where the strings are compared as they are;
      * empty when no key column needs it. A value the database cannot read leaves the strings as they are (the COPY
      * then reports it with its record).
@@ -250,9 +250,13 @@ public final class LoadEngine {
         return any ? out : List.of();
     }
 
-    /** {@code value::type::text} of each value, or null when the database cannot read one of them as that type. */
+    /**
+     * For each value, one value of those the database finds equal to it as {@code type} (the least of them): by the
+     * type's equality, not its text, since equal values can print differently ({@code numeric} 1.0 and 1.00, an
+     * {@code interval} of a day and of 24 hours). Null when the database cannot read one of them as that type.
+     */
     private Map<String, String> databaseText(Connection c, Set<String> values, String sqlType) {
-        String sql = "select u.v, u.v::" + sqlType + "::text from unnest(?::text[]) u(v)";
+        String sql = "select u.v, min(u.v) over (partition by u.v::" + sqlType + ") from unnest(?::text[]) u(v)";
         long t0 = System.nanoTime();
         Savepoint sp = null;
         try {
