@@ -189,6 +189,23 @@ class PostgresDialectTest {
     }
 
     @Test
+    void literalsMeanTheirValueWhateverStandardConformingStringsIs(DataSource ds) throws Exception {
+        List<String> values = List.of("plain", "it's", "back\\slash", "\\'; select 1; --", "\\\\", "ünï\\code ☃", "\\x00");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String setting : List.of("on", "off")) {
+                st.execute("set standard_conforming_strings = " + setting);
+                for (String v : values) {
+                    try (ResultSet rs = st.executeQuery("select " + Identifiers.literal(v))) {
+                        rs.next();
+                        assertThat(rs.getString(1)).as(v + " with standard_conforming_strings " + setting).isEqualTo(v);
+                    }
+                }
+            }
+            st.execute("reset standard_conforming_strings");
+        }
+    }
+
+    @Test
     void hostileNamesCreateExactlyTheNamedTable(DataSource ds) throws Exception {
         String[] names = {"x\"; drop table victim; --", "Upper Case", "select", "naïve ☃", "semi;colon", "a".repeat(63),
             "back\\slash_%", "it's \\'; select 1; --"};
