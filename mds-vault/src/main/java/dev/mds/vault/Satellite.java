@@ -113,7 +113,8 @@ public final class Satellite extends Structure {
     }
 
     /**
-     * Inserts the ghost record (ghost key, all-zero hashdiff, NULL payload, load date 1900-01-01, record source
+     * Inserts the ghost record (ghost key, all-zero hashdiff, NULL payload, load date 1900-01-01 (midnight UTC for a
+     * {@code timestamptz}, whatever the session's TimeZone, as the PIT's ghost), record source
      * {@code SYSTEM}) if it is missing.
      */
     public LoadResult insertGhostRecord() {
@@ -121,7 +122,7 @@ public final class Satellite extends Structure {
         String ghost = vault.hashSql().ghostLiteral();
         String sql = "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
                 + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE) + ") VALUES ("
-                + ghost + ", " + ghost + ", '1900-01-01', 'SYSTEM') ON CONFLICT DO NOTHING";
+                + ghost + ", " + ghost + ", '1900-01-01 00:00:00+00', 'SYSTEM') ON CONFLICT DO NOTHING";
         return vault.run(table.toString(), List.of(sql), 0);
     }
 

@@ -409,6 +409,31 @@ class VaultLoadTest {
                 + " from dds.pit_tz")).containsExactly("2024-01-03 00:00:00 2024-01-01 00:00:00");
     }
 
+    /**
+     * The ghost record's load date is 1900-01-01 midnight UTC, the PIT's ghost load date, in any session: written
+     * as '1900-01-01' it was midnight in the session's TimeZone, so a run from another zone added a second ghost
+     * row and PIT rows pointing at the ghost named a load date no satellite row had.
+     */
+    @Test
+    void satelliteGhostRecordIsLoadedAtMidnightUtcWhateverTheSessionTimeZone(DataSource ds, dev.mds.testing.TestDatabase db) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_ghost", "crm");
+        raw(ds, "raw.c_ghost", row("1", "a", "A", 1, day(1)));
+        vault.createStage(stage);
+        vault.satellite("dds.sat_ghost").parent("customer_hk").hashDiff("customer_hashdiff").payload("name").from(stage).createTable();
+        try (com.zaxxer.hikari.HikariDataSource newYork = db.newDataSource(1)) {
+            try (Connection c = newYork.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = 'America/New_York'");      // the pool's only connection keeps it
+            }
+            Satellite sat = Vault.on(newYork).satellite("dds.sat_ghost").parent("customer_hk").hashDiff("customer_hashdiff")
+                    .payload("name").from(stage);
+            assertThat(sat.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        }
+        Satellite sat = vault.satellite("dds.sat_ghost").parent("customer_hk").hashDiff("customer_hashdiff").payload("name").from(stage);
+        assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+        assertThat(strings(ds, "select (load_date at time zone 'UTC')::text from dds.sat_ghost")).containsExactly("1900-01-01 00:00:00");
+    }
+
     @Test
     void badInputNamesTheStructureAndTheColumnAndWritesNothing(DataSource ds) {
         raw(ds, "raw.c_bad", row("1", "a", "A", 1, day(1)));
