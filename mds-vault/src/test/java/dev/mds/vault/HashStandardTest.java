@@ -412,6 +412,32 @@ class HashStandardTest {
         assertThat(automateRow[0]).isEqualTo(automateRow[1]);
     }
 
+    /**
+     * PostgreSQL's time '24:00:00' is a whole day in SQL's epoch micros; pgjdbc reads it as LocalTime.MAX, which the
+     * Java Hasher hashed as 23:59:59.999999 (one microsecond less), so the key of the value read back differed.
+     */
+    @Test
+    void canonicalHashOfMidnightAtTheEndOfTheDayMatchesTheValuePgjdbcReads(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create table raw.closing (id int, closes time, ld date)");
+            st.execute("insert into raw.closing values (1, '24:00:00', '2024-01-01'), (2, '23:59:59.999999', '2024-01-01')");
+        }
+        Vault vault = Vault.on(ds);
+        vault.createStage(Stage.of("raw.closing").into("stg.closing").loadDate("ld").hashKey("hk", "closes"));
+        Hasher h = vault.hasher(Schema.of(Field.of("closes", FieldType.TIME)));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select closes, hk from stg.closing order by id")) {
+            List<String> read = new ArrayList<>();
+            while (rs.next()) {
+                LocalTime t = rs.getObject(1, LocalTime.class);
+                assertThat(hex(rs.getBytes(2))).as("%s", t).isEqualTo(hex(h.hashKey(t).orElseThrow()));
+                read.add(hex(rs.getBytes(2)));
+            }
+            assertThat(read).hasSize(2).doesNotHaveDuplicates();
+        }
+    }
+
     // ---- data
 
     private static final String[] TRICKY = {"", " ", "^^", "||", "a||b", "\\", "\\x00", "O'Brien", "Zürich", "日本語",

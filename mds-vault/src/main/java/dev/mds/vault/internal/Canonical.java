@@ -39,6 +39,8 @@ public final class Canonical {
     public static final String NAN_BITS = "7ff8000000000000";
     /** The canonical text of {@code -infinity}: {@link LocalDate#MIN}, {@link LocalDateTime#MIN}, ... in Java. */
     public static final String MINUS_INFINITY = "-infinity";
+    /** The canonical text of PostgreSQL's {@code time '24:00:00'} (micros of a whole day), which pgjdbc reads as {@link LocalTime#MAX}. */
+    static final String END_OF_DAY_MICROS = "86400000000";
 
     private Canonical() {
     }
@@ -389,7 +391,8 @@ public final class Canonical {
                 throw wrongType(f, v);
             case TIME:
                 if (v instanceof LocalTime lt) {
-                    return Long.toString(lt.toNanoOfDay() / 1000);
+                    // pgjdbc reads PostgreSQL's '24:00:00' as LocalTime.MAX (no time of a column is that close to it)
+                    return lt.equals(LocalTime.MAX) ? END_OF_DAY_MICROS : Long.toString(lt.toNanoOfDay() / 1000);
                 }
                 throw wrongType(f, v);
             case TIMESTAMP:
