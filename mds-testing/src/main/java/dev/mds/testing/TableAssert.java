@@ -14,6 +14,9 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.OffsetTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -209,8 +212,52 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             case "date" -> rs.getObject(i, LocalDate.class);
             case "time" -> rs.getObject(i, LocalTime.class);
             case "timetz" -> rs.getObject(i, OffsetTime.class);
+            case "_time", "_timetz", "_timestamp", "_timestamptz", "_date" -> temporalArray(rs, i, md.getColumnTypeName(i).substring(1));
             default -> rs.getObject(i);
         };
+    }
+
+    private static final DateTimeFormatter TIMETZ = new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_TIME)
+            .appendOffset("+HH:mm:ss", "+00").toFormatter();
+    private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_DATE)
+            .appendLiteral(' ').append(DateTimeFormatter.ISO_LOCAL_TIME).toFormatter();
+    private static final DateTimeFormatter TIMESTAMPTZ = new DateTimeFormatterBuilder().append(TIMESTAMP)
+            .appendOffset("+HH:mm:ss", "+00").toFormatter();
+
+    /**
+     * An array of a date or time type as a list of {@code java.time} values, read from its text: pgjdbc's arrays hold
+     * the same lossy {@code java.sql} values as its default objects. Falls back to pgjdbc's array for what the text
+     * form cannot give back here (more than one dimension, infinity, BC, 24:00).
+     */
+    private static Object temporalArray(ResultSet rs, int i, String element) throws SQLException {
+        String text = rs.getString(i);
+        if (text == null) {
+            return null;
+        }
+        if (!text.startsWith("{") || !text.endsWith("}") || text.indexOf('{', 1) >= 0) {
+            return rs.getObject(i);
+        }
+        String body = text.substring(1, text.length() - 1);
+        List<Object> values = new ArrayList<>();
+        for (String e : body.isEmpty() ? new String[0] : body.split(",", -1)) {
+            if (e.equals("NULL")) {
+                values.add(null);
+                continue;
+            }
+            String v = e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+            try {
+                values.add(switch (element) {
+                    case "time" -> LocalTime.parse(v);
+                    case "timetz" -> OffsetTime.parse(v, TIMETZ);
+                    case "timestamp" -> LocalDateTime.parse(v, TIMESTAMP);
+                    case "timestamptz" -> OffsetDateTime.parse(v, TIMESTAMPTZ);
+                    default -> LocalDate.parse(v);
+                });
+            } catch (DateTimeParseException ex) {
+                return rs.getObject(i);
+            }
+        }
+        return values;
     }
 
     private interface Reader<T> {

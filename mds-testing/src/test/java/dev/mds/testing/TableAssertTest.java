@@ -80,6 +80,27 @@ class TableAssertTest {
     }
 
     @Test
+    void arraysOfTimesAndTimestampsCompareToTheMicrosecond(DataSource ds) throws Exception {
+        TableFixture.on(ds, "t.time_arrays").columns("id int", "t time[]", "tz timetz[]", "ts timestamp[]", "tstz timestamptz[]",
+                "d date[]").rows();
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "insert into t.time_arrays values (1, '{10:00:00.0005,NULL}', '{10:00:00.0005+02}',"
+                    + " '{\"2024-01-01 10:00:00.0005\"}', '{\"2024-01-01 10:00:00.0005+00\"}', '{2024-01-01}'),"
+                    + " (2, '{}', null, '{infinity}', null, '{}')");
+        }
+        assertThatTable(ds, "t.time_arrays").columns("t", "tz", "ts", "tstz", "d").contains(row(
+                java.util.Arrays.asList(LocalTime.of(10, 0, 0, 500_000), null), List.of(OffsetTime.parse("10:00:00.0005+02:00")),
+                List.of(LocalDateTime.of(2024, 1, 1, 10, 0, 0, 500_000)), List.of(OffsetDateTime.parse("2024-01-01T11:00:00.0005+01:00")),
+                List.of(LocalDate.of(2024, 1, 1))));
+        assertThatThrownBy(() -> assertThatTable(ds, "t.time_arrays").columns("t")
+                .contains(row(java.util.Arrays.asList(LocalTime.of(10, 0), null)))).isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assertThatTable(ds, "t.time_arrays").columns("tz")
+                .contains(row(List.of(OffsetTime.parse("10:00:00+02:00"))))).isInstanceOf(AssertionError.class);
+        assertThatTable(ds, "t.time_arrays").columns("id", "t").contains(row(2, List.of()));
+        assertThatTable(ds, "t.time_arrays").hasRowCount(2);   // infinity is read as pgjdbc reads it
+    }
+
+    @Test
     void bitColumnsCompareAsBooleanOrAsTheirBits(DataSource ds) throws Exception {
         TableFixture.on(ds, "t.bits").columns("one bit", "three bit(3)", "any_bits varbit").rows();
         try (Connection c = ds.getConnection()) {
