@@ -418,26 +418,13 @@ public final class Vault {
     /** Runs a satellite load: the lock, then the insert into a satellite holding rows, or the one into an empty one. */
     LoadResult runSatellite(String structure, List<String> statements, List<String> joinColumns) {
         long t0 = System.nanoTime();
-        long rows = Jdbc.withConnection(dataSource, c -> {
-            try {
-                c.setAutoCommit(false);
-                try {
-                    Sql.execute(c, statements.get(0));
-                    // an empty satellite needs no anti-join and no merge with stored rows
-                    long n = Sql.update(c, statements.get(Jdbc.queryLong(c, statements.get(1)) > 0 ? 2 : 3));
-                    analyzeIfGrown(c, TableName.parse(structure), n, joinColumns);
-                    c.commit();
-                    return n;
-                } catch (RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(true);
-                }
-            } catch (SQLException e) {
-                throw new MdsException(structure + ": transaction failed: " + e.getMessage(), e);
-            }
-        });
+        long rows = Jdbc.withConnection(dataSource, conn -> Jdbc.transaction(conn, structure, c -> {
+            Sql.execute(c, statements.get(0));
+            // an empty satellite needs no anti-join and no merge with stored rows
+            long n = Sql.update(c, statements.get(Jdbc.queryLong(c, statements.get(1)) > 0 ? 2 : 3));
+            analyzeIfGrown(c, TableName.parse(structure), n, joinColumns);
+            return n;
+        }));
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("{}: {} rows inserted in {} ms", structure, rows, d.toMillis());
         return new LoadResult(structure, rows, d);

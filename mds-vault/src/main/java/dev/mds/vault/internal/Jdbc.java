@@ -25,61 +25,16 @@ public final class Jdbc {
     }
 
     /**
-     * Runs the statements in one transaction and returns the rows changed by the statement at
-     * {@code countIndex} (or the sum of all when it is -1).
+     * Runs {@code work} in one transaction on {@code c}: commits when it returns, rolls back when it throws, and puts
+     * the connection's auto-commit back. A failure of the transaction itself is reported with {@code what} (a
+     * structure's name, or empty).
      */
-    public static long inTransaction(Connection c, List<String> statements, int countIndex) {
+    public static <T> T transaction(Connection c, String what, Function<Connection, T> work) {
         try {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                long total = 0;
-                for (int i = 0; i < statements.size(); i++) {
-                    long n = Sql.update(c, statements.get(i));
-                    if (countIndex < 0 || countIndex == i) {
-                        total += n;
-                    }
-                }
-                c.commit();
-                return total;
-            } catch (RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
-        } catch (SQLException e) {
-            throw new MdsException("transaction failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Runs the statements in one transaction, the last one a query, and returns its first row's columns as longs
-     * (NULL as -1).
-     */
-    public static long[] queryInTransaction(Connection c, List<String> statements) {
-        try {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                for (String s : statements.subList(0, statements.size() - 1)) {
-                    Sql.update(c, s);
-                }
-                String last = statements.get(statements.size() - 1);
-                long t0 = System.nanoTime();
-                long[] out;
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(last)) {
-                    int n = rs.getMetaData().getColumnCount();
-                    out = new long[n];
-                    rs.next();
-                    for (int i = 0; i < n; i++) {
-                        long v = rs.getLong(i + 1);
-                        out[i] = rs.wasNull() ? -1 : v;
-                    }
-                } catch (SQLException e) {
-                    throw Sql.failed(last, e);
-                }
-                Sql.logged(last, t0);
+                T out = work.apply(c);
                 c.commit();
                 return out;
             } catch (RuntimeException e) {
@@ -89,8 +44,52 @@ public final class Jdbc {
                 c.setAutoCommit(auto);
             }
         } catch (SQLException e) {
-            throw new MdsException("transaction failed: " + e.getMessage(), e);
+            throw new MdsException((what.isEmpty() ? "" : what + ": ") + "transaction failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Runs the statements in one transaction and returns the rows changed by the statement at
+     * {@code countIndex} (or the sum of all when it is -1).
+     */
+    public static long inTransaction(Connection c, List<String> statements, int countIndex) {
+        return transaction(c, "", x -> {
+            long total = 0;
+            for (int i = 0; i < statements.size(); i++) {
+                long n = Sql.update(x, statements.get(i));
+                if (countIndex < 0 || countIndex == i) {
+                    total += n;
+                }
+            }
+            return total;
+        });
+    }
+
+    /**
+     * Runs the statements in one transaction, the last one a query, and returns its first row's columns as longs
+     * (NULL as -1).
+     */
+    public static long[] queryInTransaction(Connection c, List<String> statements) {
+        return transaction(c, "", x -> {
+            for (String s : statements.subList(0, statements.size() - 1)) {
+                Sql.update(x, s);
+            }
+            String last = statements.get(statements.size() - 1);
+            long t0 = System.nanoTime();
+            try (Statement st = x.createStatement(); ResultSet rs = st.executeQuery(last)) {
+                int n = rs.getMetaData().getColumnCount();
+                long[] out = new long[n];
+                rs.next();
+                for (int i = 0; i < n; i++) {
+                    long v = rs.getLong(i + 1);
+                    out[i] = rs.wasNull() ? -1 : v;
+                }
+                Sql.logged(last, t0);
+                return out;
+            } catch (SQLException e) {
+                throw Sql.failed(last, e);
+            }
+        });
     }
 
     /** The first column of the first row as a long, or -1 when there is no row or it is NULL. */
