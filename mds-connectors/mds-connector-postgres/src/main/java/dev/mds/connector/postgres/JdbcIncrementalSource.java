@@ -17,12 +17,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -236,7 +236,16 @@ public final class JdbcIncrementalSource {
                 while (rs.next()) {
                     Object[] values = new Object[n];
                     for (int i = 0; i < n; i++) {
-                        values[i] = value(rs, i + 1, types[i]);
+                        try {
+                            values[i] = value(rs, i + 1, types[i]);
+                        } catch (IllegalArgumentException e) {
+                            List<String> at = new ArrayList<>();
+                            for (String k : key) {
+                                at.add(k + "=" + rs.getString(k));
+                            }
+                            throw new MdsException(table + " row " + String.join(", ", at) + ", column "
+                                    + schema.fields().get(i).name() + ": " + e.getMessage());
+                        }
                     }
                     records.add(Record.of(values));
                     lastCursor = rs.getString(cursorIndex);
@@ -252,6 +261,26 @@ public final class JdbcIncrementalSource {
                 return new Page(schema, records, lastCursor, List.copyOf(lastKey));
             }
         }
+    }
+
+    /**
+     * The elements of an array as the element type's values, each read from its own text as a column of that type
+     * is ({@code Array.getArray()} gives java.sql.Time without its fraction and timestamps parsed in the JVM's zone).
+     *
+     * @throws IllegalArgumentException for a value of more than one dimension, which has no logical type
+     */
+    private static List<Object> elements(Array a, FieldType element) throws SQLException {
+        List<Object> out = new ArrayList<>();
+        try (ResultSet rs = a.getResultSet()) {
+            if (rs.getMetaData().getColumnType(2) == Types.ARRAY) {
+                throw new IllegalArgumentException("an array value of more than one dimension ('" + a
+                        + "'); only one-dimensional arrays are read");
+            }
+            while (rs.next()) {
+                out.add(value(rs, 2, element));
+            }
+        }
+        return Collections.unmodifiableList(out);
     }
 
     private static Object value(ResultSet rs, int i, FieldType type) throws SQLException {
@@ -270,7 +299,7 @@ public final class JdbcIncrementalSource {
             case UUID -> rs.getObject(i, java.util.UUID.class);
             case ARRAY -> {
                 Array a = rs.getArray(i);
-                yield a == null ? null : Collections.unmodifiableList(Arrays.asList((Object[]) a.getArray()));
+                yield a == null ? null : elements(a, type.elementType());
             }
         };
         return rs.wasNull() ? null : v;

@@ -71,6 +71,33 @@ class JdbcIncrementalSourceTest {
     }
 
     /**
+     * Array elements are read as their element type's values from their own text: java.sql.Array gave time[] without
+     * its fraction of a second and timestamps parsed in the JVM's zone; a value of two dimensions, which mds has no
+     * type for, is refused naming the row and column instead of being stored as a Java array's toString.
+     */
+    @Test
+    void arrayElementsKeepTheirExactValuesAndATwoDimensionalValueIsRefusedWithItsRow(DataSource ds) {
+        sql(ds, "create schema s5", "create table s5.arr (id int primary key, ts timestamptz not null, times time[],"
+                + " stamps timestamptz[], locals timestamp[], days date[], words text[])",
+                "insert into s5.arr values (1, '2024-01-01Z', '{12:34:56.789012,00:00:00.000001}',"
+                        + " '{\"2024-10-27 00:30:00.123456+00\",\"2024-10-27 01:30:00.5+00\"}',"
+                        + " '{\"2024-03-31 02:30:00.25\"}', '{2024-02-29,0044-03-15 BC}', '{a,NULL,\"b,c\"}')");
+        StateStore state = JdbcStateStore.create(ds);
+        MergeLoader loader = MergeLoader.into(ds, "raw5.arr").mode(SyncMode.MERGE).key("id").build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s5.arr").cursor("ts").key("id")
+                .offsets(state).build();
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(1);
+        assertThat(Cdc.difference(ds, "s5.arr", "raw5.arr", "id, ts, times, stamps, locals, days, words")).isZero();
+
+        sql(ds, "insert into s5.arr (id, ts, words) values (2, '2024-01-02Z', '{{a,b},{c,d}}')");
+        assertThatThrownBy(() -> source.run(ds, (batch, c) -> loader.load(batch, c)))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("s5.arr row id=2, column words")
+                .hasMessageContaining("more than one dimension");
+        assertThat(count(ds, "select count(*) from raw5.arr")).isEqualTo(1);
+    }
+
+    /**
      * The page condition compares the last key in the column's own type: a parameter cast to bare {@code character}
      * was cut to one character ('AB' became 'A'), so the same page came back forever.
      */
