@@ -101,10 +101,25 @@ public final class JdbcStateStore implements StateStore {
                     schemaExists = rs.getBoolean(2);
                 }
                 if (!tableExists) {
-                    if (!schemaExists) {
-                        createIfAbsent(st, "create schema if not exists " + Identifiers.quote(table.schema()));
+                    // a transaction that created the schema or table and has not committed blocks the DDL; when it is
+                    // the caller's own (waiting for this call) nothing would ever end the wait
+                    st.execute("set lock_timeout = '" + CREATE_LOCK_TIMEOUT_SECONDS + "s'");
+                    try {
+                        if (!schemaExists) {
+                            createIfAbsent(st, "create schema if not exists " + Identifiers.quote(table.schema()));
+                        }
+                        createIfAbsent(st, createTableSql());
+                    } catch (SQLException e) {
+                        if (!"55P03".equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        throw new MdsException("state store " + table + ": cannot create the table: waited "
+                                + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema"
+                                + " or table and has not committed (is it the caller's own? then create the table"
+                                + " first, or commit before using the store)", e);
+                    } finally {
+                        st.execute("reset lock_timeout");
                     }
-                    createIfAbsent(st, createTableSql());
                 }
             }
             created = true;
@@ -118,6 +133,9 @@ public final class JdbcStateStore implements StateStore {
      * has committed, running it again sees the object and does nothing. Both statements get this, each on its own:
      * a lost race on the schema must not skip the table.
      */
+    /** How long the table's creation waits for another transaction creating the same schema or table. */
+    private static final int CREATE_LOCK_TIMEOUT_SECONDS = 5;
+
     private static void createIfAbsent(Statement st, String ddl) throws SQLException {
         try {
             st.execute(ddl);

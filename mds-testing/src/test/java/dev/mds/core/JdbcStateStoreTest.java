@@ -243,6 +243,31 @@ class JdbcStateStoreTest {
         }
     }
 
+    /**
+     * The table is created on a connection of its own; when the caller's open transaction has created the schema,
+     * that creation would wait for the caller, who waits for it: it gives up with an error saying why instead.
+     */
+    @Test
+    void aCallInsideATransactionThatCreatedTheSchemaFailsClearlyInsteadOfWaitingForever(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.builder(ds).schema("own_tx").build();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("create schema own_tx");
+            assertThatThrownBy(() -> store.put(c, "k", "{}"))
+                    .isInstanceOf(MdsException.class)
+                    .hasMessageContaining("own_tx")
+                    .hasMessageContaining("has not committed");
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        assertThat(store.put("k", "{\"n\":1}")).isEqualTo(1);   // after the rollback it creates both
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select current_setting('lock_timeout')")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("no setting left on pooled connections").isEqualTo("0");
+        }
+    }
+
     @Test
     void aValueMuchLargerThanAPageAndAnOddKeyRoundTrip(DataSource ds) {
         StateStore store = JdbcStateStore.builder(ds).schema("Odd \"State\"").table("state; --").build();
