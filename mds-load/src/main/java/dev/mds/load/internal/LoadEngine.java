@@ -1750,6 +1750,11 @@ public final class LoadEngine {
         if (v instanceof BigDecimal d) {
             return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
         }
+        if (v instanceof Double || v instanceof Float) {
+            // -0.0 = 0.0 in PostgreSQL, not to Double.equals; a float widens exactly
+            double d = ((Number) v).doubleValue();
+            return d == 0.0 ? 0.0 : d;
+        }
         if (v instanceof Instant || v instanceof OffsetDateTime || v instanceof ZonedDateTime) {
             Instant i = v instanceof Instant t ? t : v instanceof OffsetDateTime o ? o.toInstant()
                     : ((ZonedDateTime) v).toInstant();
