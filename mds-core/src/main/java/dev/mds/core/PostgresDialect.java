@@ -252,19 +252,34 @@ public final class PostgresDialect implements Dialect {
             while (rs.next()) {
                 String base = rs.getString(2);
                 int typmod = rs.getInt(4);
-                int precision = 0;
-                int scale = 0;
-                if ((base.equals("numeric") || base.equals("_numeric")) && typmod >= 4) {
-                    precision = ((typmod - 4) >> 16) & 0xffff;
-                    scale = (typmod - 4) & 0xffff;
-                } else if (base.equals("bit") || base.equals("varbit")) {
-                    precision = typmod > 0 ? typmod : Integer.MAX_VALUE;   // varbit without a length: any
+                FieldType type;
+                if (base.equals("numeric")) {
+                    type = numericType(typmod);
+                } else if (base.equals("_numeric")) {
+                    type = FieldType.arrayOf(numericType(typmod));
+                } else {
+                    // varbit without a length: any
+                    int precision = (base.equals("bit") || base.equals("varbit")) ? (typmod > 0 ? typmod : Integer.MAX_VALUE) : 0;
+                    type = fieldType("e".equals(rs.getString(3)) ? Types.VARCHAR : Types.OTHER, base, precision, 0);
                 }
-                int jdbcType = "e".equals(rs.getString(3)) ? Types.VARCHAR : Types.OTHER;
-                types.put(rs.getString(1), fieldType(jdbcType, base, precision, scale));
+                types.put(rs.getString(1), type);
             }
         }
         return types;
+    }
+
+    /**
+     * The logical type of a numeric column from its type modifier ({@code pg_attribute.atttypmod}): decimal(p,s), or
+     * numeric when it declares none (-1) or a scale no decimal(p,s) holds (PostgreSQL 15 and later allow
+     * numeric(5,-2) and numeric(2,5); the scale is an 11-bit signed number).
+     */
+    public FieldType numericType(int typmod) {
+        if (typmod < 4) {
+            return FieldType.DECIMAL;
+        }
+        int precision = ((typmod - 4) >> 16) & 0xffff;
+        int scale = (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
+        return fieldType(Types.NUMERIC, "numeric", precision, scale);
     }
 
     /**

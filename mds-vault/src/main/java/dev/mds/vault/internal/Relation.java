@@ -63,15 +63,9 @@ public final class Relation {
                 Optional<FieldType> e = logical(element, -1, null);
                 return e.map(FieldType::arrayOf);
             }
-            if ("numeric".equals(typname) && typmod >= 4) {
-                int precision = ((typmod - 4) >> 16) & 0xffff;
-                // an 11-bit signed scale: PostgreSQL 15+ allows numeric(5,-2) and numeric(2,5)
-                int scale = (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
-                if (scale < 0 || scale > precision) {
-                    // no decimal(p,s) for it; a hash reads the stored value, whatever scale it was declared with
-                    return Optional.of(FieldType.DECIMAL);
-                }
-                return Optional.of(PostgresDialect.INSTANCE.fieldType(Types.NUMERIC, typname, precision, scale));
+            if ("numeric".equals(typname)) {
+                // numeric(5,-2) or numeric(2,5) reads as numeric: a hash reads the stored value, whatever its scale
+                return Optional.of(PostgresDialect.INSTANCE.numericType(typmod));
             }
             if ("timetz".equals(typname)) {
                 return Optional.of(FieldType.TIME);
