@@ -298,6 +298,33 @@ public final class PostgresDialect implements Dialect {
                 + Identifiers.literal(table.name()) + ")";
     }
 
+    /** A unique index a table enforces at every statement: its name and its key columns, in index order. */
+    public record UniqueKey(String index, List<String> columns) {
+        public UniqueKey {
+            columns = List.copyOf(columns);
+        }
+    }
+
+    /**
+     * The valid, immediate (not deferrable), non-partial unique indexes of {@code table} on plain columns, the
+     * primary key among them: the keys it enforces at every statement. A deferrable one is left out, as inside a
+     * transaction it may be violated until commit. Empty when it has none or does not exist.
+     */
+    public List<UniqueKey> uniqueKeys(Connection connection, TableName table) throws SQLException {
+        String sql = "select i.indexrelid::regclass::text, array(select a.attname::text from generate_series(0, i.indnkeyatts - 1) k"
+                + " join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k] order by k)"
+                + " from pg_catalog.pg_index i where i.indrelid = " + relationOid(table)
+                + " and i.indisunique and i.indimmediate and i.indisvalid and i.indpred is null and i.indexprs is null"
+                + " and 0 <> all(i.indkey::int2[])";
+        List<UniqueKey> keys = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                keys.add(new UniqueKey(rs.getString(1), List.of((String[]) rs.getArray(2).getArray())));
+            }
+        }
+        return List.copyOf(keys);
+    }
+
     /**
      * The columns of {@code table}'s primary key, in key order (from {@code pg_index}, cheaper than JDBC's
      * {@code getPrimaryKeys}); empty when it has none or does not exist.

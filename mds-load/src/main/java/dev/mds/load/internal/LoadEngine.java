@@ -507,30 +507,20 @@ public final class LoadEngine {
         return true;
     }
 
-    private static final String UNIQUE_INDEX_ON_KEY = "select exists (select 1 from pg_catalog.pg_index i where i.indrelid = %s"
-            + " and i.indisunique and i.indisvalid and i.indimmediate and i.indpred is null and i.indexprs is null"
-            + " and i.indnkeyatts = ? and (select count(*) from pg_catalog.pg_attribute a where a.attrelid = i.indrelid"
-            + " and a.attname = any(?) and a.attnum = any((i.indkey::int2[])[0:i.indnkeyatts - 1])) = ?)";
-
     /**
      * Whether the target has a valid, immediate, non-partial unique index (or primary key) on exactly the key
      * columns, so that a COPY of a key already there fails instead of inserting it a second time.
      */
     private boolean hasUniqueIndexOnKey(Connection c, Plan plan) {
-        String sql = String.format(UNIQUE_INDEX_ON_KEY, PostgresDialect.INSTANCE.relationOid(target));
-        long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setInt(1, plan.key.size());
-            ps.setArray(2, c.createArrayOf("text", plan.key.toArray()));
-            ps.setInt(3, plan.key.size());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                boolean v = rs.getBoolean(1);
-                Sql.logged(sql, t0);
-                return v;
+        try {
+            for (PostgresDialect.UniqueKey k : PostgresDialect.INSTANCE.uniqueKeys(c, target)) {
+                if (k.columns().size() == plan.key.size() && k.columns().containsAll(plan.key)) {
+                    return true;
+                }
             }
+            return false;
         } catch (SQLException e) {
-            throw Sql.failed(sql, e);
+            throw new MdsException(target + ": cannot read its unique indexes: " + e.getMessage(), e);
         }
     }
 

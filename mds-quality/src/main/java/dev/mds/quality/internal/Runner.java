@@ -341,25 +341,16 @@ public final class Runner {
      * needed. Deferrable constraints are not trusted: inside a transaction they may be violated until commit.
      */
     private Optional<String> uniqueIndex(TableName table, List<String> columns) {
-        String sql = "select i.indexrelid::regclass::text, array(select a.attname::text from generate_series(0, i.indnkeyatts - 1) k"
-                + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]) from pg_index i"
-                + " where i.indrelid = " + PostgresDialect.INSTANCE.relationOid(table) + " and i.indisunique and i.indimmediate and i.indisvalid"
-                + " and i.indpred is null and i.indexprs is null and 0 <> all(i.indkey::int2[])";
         Savepoint sp = null;
         try {
             sp = savepoint();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String[] keys = (String[]) rs.getArray(2).getArray();
-                        if (keys.length > 0 && columns.containsAll(List.of(keys))) {
-                            release(sp);
-                            return Optional.of(rs.getString(1));
-                        }
-                    }
+            List<PostgresDialect.UniqueKey> keys = PostgresDialect.INSTANCE.uniqueKeys(c, table);
+            release(sp);
+            for (PostgresDialect.UniqueKey k : keys) {
+                if (!k.columns().isEmpty() && columns.containsAll(k.columns())) {
+                    return Optional.of(k.index());
                 }
             }
-            release(sp);
         } catch (SQLException e) {
             LOG.debug("cannot read the unique indexes of {}: {}", table, e.getMessage());
             try {
