@@ -34,6 +34,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -231,6 +233,13 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (root instanceof MdsException m && t != m) {
                 throw new MdsException(m.getMessage(), t);
             }
+            if (root instanceof SQLException sql && "55006".equals(sql.getSQLState()) && sql.getMessage() != null) {
+                // another consumer took the slot between the preflight check and the start of the stream
+                Matcher pid = ACTIVE_FOR_PID.matcher(sql.getMessage());
+                if (pid.find()) {
+                    throw slotInUse(pid.group(1), t);
+                }
+            }
             String why = failureMessage.get() != null ? failureMessage.get() : String.valueOf(t);
             if (t != null && t.getMessage() != null && !why.contains(t.getMessage())) {
                 why = why + ": " + t.getMessage();
@@ -246,6 +255,15 @@ public final class PostgresCdcSource implements AutoCloseable {
                 + " the slot)", config.host, config.port, config.database, config.slot, eventsCommitted.get(),
                 batchesCommitted.get(), mapNanos.get() / 1_000_000, applyNanos.get() / 1_000_000,
                 handlerNanos.get() / 1_000_000, commitNanos.get() / 1_000_000, confirmNanos.get() / 1_000_000);
+    }
+
+    /** PostgreSQL's error when a replication slot is taken: {@code replication slot "x" is active for PID 42}. */
+    private static final Pattern ACTIVE_FOR_PID = Pattern.compile("is active for PID (\\d+)");
+
+    private MdsException slotInUse(String pid, Throwable cause) {
+        return new MdsException("replication slot " + config.slot + " on " + config.host + ":" + config.port + "/"
+                + config.database + " is in use by another consumer (backend pid " + pid
+                + "); stop that consumer or choose another slot", cause);
     }
 
     private static boolean causedByShutdown(Throwable t) {
@@ -373,9 +391,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         if (rs.getBoolean(1)) {
-                            throw new MdsException("replication slot " + config.slot + " on " + where
-                                    + " is in use by another consumer (backend pid " + rs.getInt(2)
-                                    + "); stop that consumer or choose another slot");
+                            throw slotInUse(Integer.toString(rs.getInt(2)), null);
                         }
                         if (!config.database.equals(rs.getString(3))) {
                             throw new MdsException("replication slot " + config.slot + " on " + where
