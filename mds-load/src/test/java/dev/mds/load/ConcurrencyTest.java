@@ -81,7 +81,7 @@ class ConcurrencyTest {
             CompletableFuture<LoadResult> waiting = CompletableFuture.supplyAsync(() -> loader.load(batch(0, 10, "new")));
             try (Statement probe = ds.getConnection().createStatement()) {
                 long blocked = 0;
-                for (int i = 0; i < 200 && blocked == 0; i++) {
+                for (int i = 0; i < 1200 && blocked == 0; i++) { // up to 30 s on a loaded machine
                     Thread.sleep(25);
                     try (ResultSet rs = probe.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted"
                      + " and database = (select oid from pg_database where datname = current_database())")) {

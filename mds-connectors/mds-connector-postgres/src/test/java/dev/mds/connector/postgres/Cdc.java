@@ -85,6 +85,16 @@ final class Cdc {
         }
     }
 
+    /**
+     * Waits until a consumer holds the slot and the slot is created. A slot is also active while it is being created,
+     * before its consistent point: a change committed then may not be decoded. {@code confirmed_flush_lsn} is set
+     * once creation ends. With a snapshot, the slot may be released between the snapshot and the stream.
+     */
+    static void awaitSlotActive(DataSource ds, String slot) {
+        await("slot " + slot + " active", Duration.ofSeconds(60), () -> count(ds, "select count(*) from pg_replication_slots"
+                + " where slot_name = '" + slot + "' and active and confirmed_flush_lsn is not null") == 1);
+    }
+
     static void sql(DataSource ds, String... statements) {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             for (String s : statements) {

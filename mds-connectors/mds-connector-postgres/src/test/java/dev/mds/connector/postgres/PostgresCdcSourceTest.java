@@ -452,8 +452,7 @@ class PostgresCdcSourceTest {
             finishedWhenRunReturned.set(finished.get());
             return null;
         });
-        Cdc.await("slot active", Duration.ofSeconds(60),
-                () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_drain' and active") == 1);
+        Cdc.awaitSlotActive(ds, "t_drain");
         sql(ds, "insert into s26.t values (1, 'loading')");
         assertThat(loading.await(60, TimeUnit.SECONDS)).isTrue();
         sql(ds, "insert into s26.t values (2, 'next')");
@@ -548,8 +547,7 @@ class PostgresCdcSourceTest {
                 (b, tx) -> { })) {
             // the slot is active for good only once the first source streams (it is briefly active during start-up,
             // and between a snapshot and the stream): without a snapshot, an event can only come from the stream
-            Cdc.await("slot active", Duration.ofSeconds(60),
-                    () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_busy' and active") == 1);
+            Cdc.awaitSlotActive(ds, "t_busy");
             sql(ds, "insert into s7.t values (1)");
             Cdc.await("the first source streams", Duration.ofSeconds(60), () -> run.rowEvents().size() == 1);
             PostgresCdcSource second = Cdc.source(db, ds, "t_busy", "s7.t").build();
@@ -576,8 +574,7 @@ class PostgresCdcSourceTest {
             load.handle(b, tx);
             throw new IllegalStateException("boom in handler");
         });
-        Cdc.await("slot active", Duration.ofSeconds(60),
-                () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_fail' and active") == 1);
+        Cdc.awaitSlotActive(ds, "t_fail");
         sql(ds, "insert into s8.t values (1, 'a')");
         assertThatThrownBy(() -> failing.done.get(60, java.util.concurrent.TimeUnit.SECONDS))
                 .hasRootCauseMessage("boom in handler");
@@ -593,8 +590,7 @@ class PostgresCdcSourceTest {
         DataSource ds = db.dataSource();
         sql(ds, "create schema s9", "create table s9.t (id int primary key)", "create table s9.busy (id int, v text)");
         try (var run = Cdc.start(Cdc.source(db, ds, "t_idle", "s9.t").snapshot(SnapshotMode.NEVER).build(), (b, tx) -> { })) {
-            Cdc.await("slot active", Duration.ofSeconds(60),
-                    () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_idle' and active") == 1);
+            Cdc.awaitSlotActive(ds, "t_idle");
             sql(ds, "insert into s9.busy select g, md5(g::text) from generate_series(1, 20000) g");
             String walAfterWrites = Cdc.text(ds, "select pg_current_wal_lsn()::text");
             Cdc.await("the slot confirmed past the other table's writes", Duration.ofSeconds(30), () -> count(ds,
@@ -610,8 +606,7 @@ class PostgresCdcSourceTest {
         DataSource ds = db.dataSource();
         sql(ds, "create schema s10", "create table s10.t (id int primary key)");
         try (var run = Cdc.start(Cdc.source(db, ds, "t_drop", "s10.t").dropSlotOnClose(true).build(), (b, tx) -> { })) {
-            Cdc.await("slot active", Duration.ofSeconds(60),
-                    () -> count(ds, "select count(*) from pg_replication_slots where slot_name = 't_drop' and active") == 1);
+            Cdc.awaitSlotActive(ds, "t_drop");
             // closing while Debezium's task may still be starting must still stop cleanly
         }
         Cdc.await("slot dropped", Duration.ofSeconds(30),
