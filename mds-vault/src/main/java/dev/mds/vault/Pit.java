@@ -56,9 +56,13 @@ public final class Pit extends Structure {
 
     /**
      * The as-of dates: {@link LocalDate}, {@link LocalDateTime}, {@link OffsetDateTime}, {@link ZonedDateTime} or
-     * {@link Instant}. Against a {@code timestamptz} load date a {@code LocalDate} (its midnight) or a
-     * {@code LocalDateTime} is taken in UTC, whatever the session's TimeZone; against a {@code timestamp} load date a
-     * value with an offset is refused at load.
+     * {@link Instant}, stored in {@code as_of_date} in the hub's load-date type. A satellite row is in effect as of a
+     * date when its load date is at or before it; a {@code LocalDate} means the start of that day (its midnight), as
+     * AutomateDV's PIT compares a date with a timestamp. Values without a zone are UTC wherever they meet a
+     * {@code timestamptz}, whatever the session's TimeZone: a {@code LocalDate} or {@code LocalDateTime} against a
+     * {@code timestamptz} hub load date, and a hub's {@code date} or {@code timestamp} as-of against a satellite's
+     * {@code timestamptz} load date (or a satellite's {@code date} or {@code timestamp} load date against a
+     * {@code timestamptz} as-of). Against a {@code timestamp} hub load date a value with an offset is refused at load.
      */
     public Pit asOf(List<?> dates) {
         for (Object d : dates) {
@@ -130,6 +134,28 @@ public final class Pit extends Structure {
         return d.toString();
     }
 
+    /**
+     * The as-of {@code a.d} (of the hub's load-date type) as compared with a satellite's load date, converted in UTC
+     * where one side is a {@code timestamptz} and the other a {@code date} or {@code timestamp}: PostgreSQL would
+     * cast the date or timestamp side in the session's TimeZone. A {@code timestamptz} as-of becomes its UTC wall
+     * clock (against which a date is its midnight); a date (its midnight) or timestamp as-of is read as UTC.
+     */
+    private static String asOfAgainst(String asOfType, String satType) {
+        boolean asOfZoned = zoned(asOfType);
+        if (asOfZoned == zoned(satType) || !(asOfZoned || dateOrTimestamp(asOfType)) || !(zoned(satType) || dateOrTimestamp(satType))) {
+            return "a.d";
+        }
+        return asOfZoned ? "(a.d AT TIME ZONE 'UTC')" : "(a.d::timestamp AT TIME ZONE 'UTC')";
+    }
+
+    private static boolean zoned(String sqlType) {
+        return sqlType.startsWith("timestamp") && sqlType.endsWith(" with time zone");
+    }
+
+    private static boolean dateOrTimestamp(String sqlType) {
+        return sqlType.equals("date") || sqlType.startsWith("timestamp") && sqlType.endsWith(" without time zone");
+    }
+
     @Override
     List<String> statements(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
@@ -158,7 +184,7 @@ public final class Pit extends Structure {
             sel.add("COALESCE(" + alias + "." + ld + ", '1900-01-01 00:00:00+00'::" + satLd + ")");
             cols.add(Identifiers.quote(prefix(s) + "_pk")).add(Identifiers.quote(prefix(s) + "_ldts"));
             joins.add("LEFT JOIN LATERAL (SELECT t." + hk + ", t." + ld + " FROM " + s.quoted() + " AS t WHERE t." + hk
-                    + " = h." + hk + " AND t." + ld + " <= a.d ORDER BY t." + ld + " DESC LIMIT 1) AS " + alias + " ON true");
+                    + " = h." + hk + " AND t." + ld + " <= " + asOfAgainst(ldType, satLd) + " ORDER BY t." + ld + " DESC LIMIT 1) AS " + alias + " ON true");
         }
         return List.of("DELETE FROM " + table.quoted(),
                 "INSERT INTO " + table.quoted() + " (" + cols + ")\nSELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"

@@ -410,6 +410,64 @@ class VaultLoadTest {
     }
 
     /**
+     * A PIT whose as-of type differs from a satellite's load-date type compares them in UTC: a date (its midnight) or
+     * a timestamp is read as UTC against a timestamptz. PostgreSQL casts the date or timestamp side in the session's
+     * TimeZone, so a PIT over a date hub and a timestamptz satellite pointed, as of 3 January, at the row loaded at
+     * 02:00 UTC that day from a New York session and at the 1 January row from a Tokyo one; and a date satellite's
+     * 3 January row was not yet in effect at midnight UTC from New York.
+     */
+    @Test
+    void pitComparesAsOfAndSatelliteLoadDatesOfDifferentTypesInUtcWhateverTheSessionTimeZone(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.c_pit_day").columns("id text", "email text", "name text", "age int", "ld date")
+                .rows(row("1", "a", "A", 1, java.time.LocalDate.of(2024, 1, 1)), row("1", "a", "B", 1, java.time.LocalDate.of(2024, 1, 3)));
+        raw(ds, "raw.c_pit_ts", row("1", "a", "A", 1, day(1)), row("1", "a", "B", 1, day(2).plusHours(22)),
+                row("1", "a", "C", 1, day(3).plusHours(2)));
+        Stage daily = customers("raw.c_pit_day", "crm");
+        Stage zoned = customers("raw.c_pit_ts", "crm");
+        vault.createStage(daily);
+        vault.createStage(zoned);
+        for (Stage s : List.of(daily, zoned)) {
+            String suffix = s == daily ? "day" : "ts";
+            Hub hub = vault.hub("dds.hub_pit_" + suffix).hashKey("customer_hk").businessKey("id").from(s);
+            hub.createTable();
+            hub.load();
+            Satellite sat = vault.satellite("dds.sat_pit_" + suffix).parent("customer_hk").hashDiff("customer_hashdiff")
+                    .payload("name").from(s);
+            sat.createTable();
+            sat.load();
+        }
+        // a date hub over a timestamptz satellite, and a timestamptz hub over a date satellite
+        Pit overZoned = vault.pit("dds.pit_day_over_ts").hub("dds.hub_pit_day", "customer_hk").satellites("dds.sat_pit_ts")
+                .asOf(List.of(java.time.LocalDate.of(2024, 1, 3)));
+        Pit overDaily = vault.pit("dds.pit_ts_over_day").hub("dds.hub_pit_ts", "customer_hk").satellites("dds.sat_pit_day")
+                .asOf(List.of(java.time.LocalDate.of(2024, 1, 3)));
+        List<String> rows = new ArrayList<>();
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            List<String> inZone = new ArrayList<>();
+            for (Pit pit : List.of(overZoned, overDaily)) {
+                pit.createTable();
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("set timezone = '" + zone + "'");
+                    try {
+                        for (String sql : pit.sql()) {
+                            st.execute(sql);
+                        }
+                    } finally {
+                        st.execute("reset timezone");
+                    }
+                }
+            }
+            inZone.addAll(strings(ds, "select as_of_date::text || ' ' || (sat_pit_ts_ldts at time zone 'UTC')::text from dds.pit_day_over_ts"));
+            inZone.addAll(strings(ds, "select (as_of_date at time zone 'UTC')::text || ' ' || sat_pit_day_ldts::text from dds.pit_ts_over_day"));
+            rows.add(String.join("; ", inZone));
+        }
+        assertThat(rows).containsExactly(
+                "2024-01-03 2024-01-02 22:00:00; 2024-01-03 00:00:00 2024-01-03",
+                "2024-01-03 2024-01-02 22:00:00; 2024-01-03 00:00:00 2024-01-03");
+    }
+
+    /**
      * The ghost record's load date is 1900-01-01 midnight UTC, the PIT's ghost load date, in any session: written
      * as '1900-01-01' it was midnight in the session's TimeZone, so a run from another zone added a second ghost
      * row and PIT rows pointing at the ghost named a load date no satellite row had.
