@@ -106,6 +106,13 @@ public final class CsvSource implements AutoCloseable {
      * {@code <name>_00001.csv}, … in {@code directory} (created if needed), each starting with the header.
      * Records are copied byte for byte, so quoted newlines stay intact; a UTF-8 byte-order mark is dropped.
      *
+     * <p>Safe to run again after a failure: each chunk is written to a hidden temporary file and renamed to its
+     * name only once complete, so a crash or a full disk never leaves a partial chunk under a chunk's name. Files
+     * named like this split's chunks ({@code <name>_<number>.csv}), left by an earlier split of a file of the same
+     * name, and temporary files of an interrupted split, are deleted before the first chunk is written, so the
+     * directory never mixes two splits. Until this method returns, the directory holds only the first chunks:
+     * the returned list is the complete split.
+     *
      * @return the chunk files, in order (none for a file without records)
      */
     public static List<Path> split(Path path, Path directory, int chunkRows) {

@@ -2,6 +2,7 @@ package dev.mds.connector.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mds.core.BadInputException;
 import dev.mds.core.FieldType;
@@ -23,6 +24,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -416,6 +418,77 @@ class CsvSourceTest {
         assertThat(parts).hasSize(2);
         assertThat(Files.readString(parts.get(0))).isEqualTo("a,b\r\n1,\"x\r\ny\"\r\n2,z\r\n");
         assertThat(Files.readString(parts.get(1))).isEqualTo("a,b\r\n3,\"\"\"\"\r\n");
+    }
+
+    /**
+     * A split whose write fails midway (here the file size limit of {@code ulimit -f}, as a full disk would) must not
+     * leave a partial chunk under a chunk's name: a resume that loads the directory would take it as complete.
+     */
+    @Test
+    void splitNeverLeavesAPartialChunkWhenAWriteFailsMidway() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")) && System.getProperty("os.name").startsWith("Linux"),
+                "needs bash's ulimit -f");
+        StringBuilder csv = new StringBuilder("id,note\n");
+        for (int i = 1; i <= 2000; i++) {   // chunk 1: ~20 kB; chunk 2: ~200 kB, over the 64 kB limit
+            csv.append(i).append(',').append(i <= 1000 ? "short" : "x".repeat(190)).append('\n');
+        }
+        Path in = write("limited.csv", csv.toString());
+        List<Path> expected = CsvSource.split(in, dir.resolve("expected"), 1000);
+        Path out = dir.resolve("out");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("/bin/bash", "-c", "ulimit -f 64; exec \"$0\" \"$@\"", java,
+                "-cp", System.getProperty("java.class.path"), SplitInAnotherProcess.class.getName(),
+                in.toString(), out.toString(), "1000").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isNotZero();
+        assertThat(output).contains("File too large");
+        assertThat(Files.readString(out.resolve("limited_00001.csv"))).isEqualTo(Files.readString(expected.get(0)));
+        assertThat(out.resolve("limited_00002.csv")).as("no partial second chunk").doesNotExist();
+        try (var files = Files.list(out)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactly("limited_00001.csv");
+        }
+    }
+
+    /**
+     * A second split of the same file into fewer chunks must not leave the first split's extra chunks: a reader of
+     * the directory would load their records twice. Temporary files of an interrupted split go too.
+     */
+    @Test
+    void splitAgainRemovesTheChunksOfAnEarlierSplitOfTheSameFile() throws IOException {
+        Path chunks = dir.resolve("chunks");
+        assertThat(CsvSource.split(TRANSACTIONS, chunks, 30)).hasSize(4);
+        Path crashedTemp = chunks.resolve(".customer_transactions_00005.csv.tmp");
+        Files.writeString(crashedTemp, "transaction_id\n1");
+        Path other = Files.writeString(chunks.resolve("other_00001.csv"), "a\n1\n");
+        Path notAChunk = Files.writeString(chunks.resolve("customer_transactions_final.csv"), "a\n1\n");
+
+        List<Path> again = CsvSource.split(TRANSACTIONS, chunks, 60);
+
+        assertThat(again).extracting(p -> p.getFileName().toString())
+                .containsExactly("customer_transactions_00001.csv", "customer_transactions_00002.csv");
+        try (var files = Files.list(chunks)) {
+            assertThat(files).containsExactlyInAnyOrder(again.get(0), again.get(1), other, notAChunk);
+        }
+        Schema schema;
+        try (CsvSource whole = CsvSource.builder().path(TRANSACTIONS).build()) {
+            schema = whole.schema();
+        }
+        List<Record> fromChunks = new ArrayList<>();
+        for (Path chunk : again) {
+            fromChunks.addAll(Read.records(CsvSource.builder().path(chunk).schema(schema)));
+        }
+        assertThat(fromChunks).isEqualTo(Read.records(CsvSource.builder().path(TRANSACTIONS)));
+        assertThat(crashedTemp).doesNotExist();
+    }
+
+    @Test
+    void aSplitOfAMissingFileKeepsTheChunksOfTheEarlierSplit() throws IOException {
+        Path chunks = dir.resolve("kept");
+        List<Path> first = CsvSource.split(TRANSACTIONS, chunks, 30);
+        Path missing = dir.resolve("missing").resolve(TRANSACTIONS.getFileName());
+        assertThatThrownBy(() -> CsvSource.split(missing, chunks, 60)).hasMessageContaining(missing.toString());
+        assertThat(first).allMatch(Files::exists);
     }
 
     @Test

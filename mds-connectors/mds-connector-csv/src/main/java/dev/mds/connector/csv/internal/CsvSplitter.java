@@ -1,17 +1,25 @@
 package dev.mds.connector.csv.internal;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Writes chunk files with the header repeated, copying records byte for byte. */
+/**
+ * Writes chunk files with the header repeated, copying records byte for byte. Each chunk is written to a hidden
+ * temporary file, forced to disk and then renamed atomically, so a file with a chunk's name is always complete;
+ * chunk files of an earlier split of the same file (same names), and temporary files a crashed split left, are
+ * removed before the first new chunk is written, so the directory never mixes two splits.
+ */
 public final class CsvSplitter {
     private static final Logger LOG = LoggerFactory.getLogger(CsvSplitter.class);
     private static final byte[] UTF8_BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
@@ -26,6 +34,7 @@ public final class CsvSplitter {
         List<Path> out = new ArrayList<>();
         try (RecordScanner scanner = new RecordScanner(format, FileChannel.open(path, StandardOpenOption.READ), 0,
                 1, 1, 1 << 20)) {
+            removeEarlierChunks(directory, stem);   // once the input is known to open: a wrong path keeps them
             scanner.dropPrefix(UTF8_BOM);
             Chunk header = scanner.next(1, Long.MAX_VALUE);
             if (header == null) {
@@ -39,18 +48,77 @@ public final class CsvSplitter {
                     continue;
                 }
                 Path file = directory.resolve(String.format("%s_%05d.csv", stem, out.size() + 1));
-                try (OutputStream os = Files.newOutputStream(file)) {
-                    os.write(headerBytes);
-                    os.write(c.bytes(), c.from(), c.to() - c.from());
-                    if (c.bytes()[c.to() - 1] != Format.LF) {
-                        os.write(newline);
-                    }
-                }
+                boolean endsLine = c.bytes()[c.to() - 1] == Format.LF;
+                writeAtomically(file, headerBytes, ByteBuffer.wrap(c.bytes(), c.from(), c.to() - c.from()),
+                        endsLine ? new byte[0] : newline);
                 out.add(file);
             }
         }
+        syncDirectory(directory);
         LOG.info("split {} into {} files of up to {} records in {}", path, out.size(), chunkRows, directory);
         return out;
+    }
+
+    /**
+     * Writes the parts to a temporary file next to {@code file}, forces it to disk and renames it to {@code file}
+     * in one step: a crash or a failed write (disk full) leaves at most a temporary file, never a partial chunk.
+     */
+    private static void writeAtomically(Path file, byte[] header, ByteBuffer records, byte[] end) throws IOException {
+        Path temp = file.resolveSibling("." + file.getFileName() + TEMP_SUFFIX);
+        boolean moved = false;
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
+                for (ByteBuffer b : new ByteBuffer[] {ByteBuffer.wrap(header), records, ByteBuffer.wrap(end)}) {
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                }
+                ch.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            moved = true;
+        } finally {
+            if (!moved) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    private static final String TEMP_SUFFIX = ".tmp";
+
+    /**
+     * Deletes {@code <stem>_<number>.csv} files (an earlier split of the same file, perhaps into more chunks) and the
+     * temporary files of an interrupted split. Done first, so that while this split runs, and after it crashed, the
+     * directory holds only chunks of this split: a reader never loads a stale chunk along with new ones.
+     */
+    private static void removeEarlierChunks(Path directory, String stem) throws IOException {
+        String chunk = Pattern.quote(stem) + "_\\d{5,}\\.csv";
+        Pattern names = Pattern.compile(chunk + "|\\." + chunk + Pattern.quote(TEMP_SUFFIX));
+        List<Path> stale = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path f : files) {
+                if (names.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)) {
+                    stale.add(f);
+                }
+            }
+        }
+        for (Path f : stale) {
+            Files.delete(f);
+        }
+        if (!stale.isEmpty()) {
+            syncDirectory(directory);
+            LOG.info("removed {} chunk files of an earlier split of {} from {}", stale.size(), stem, directory);
+        }
+    }
+
+    /** Makes renames and deletions in {@code directory} durable, where the platform can (not on Windows). */
+    private static void syncDirectory(Path directory) {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot sync directory {}: {}", directory, e.toString());
+        }
     }
 
     private static byte[] lineEnd(Chunk header) {
