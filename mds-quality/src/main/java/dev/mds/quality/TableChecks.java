@@ -77,7 +77,8 @@ public final class TableChecks {
 
     /**
      * Fails for each row whose value is not one of {@code values}. NULLs are ignored (as dbt's accepted_values
-     * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type.
+     * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type; java.time
+     * values as in {@link #range}, whatever the session's TimeZone.
      */
     public TableChecks acceptedValues(String column, Object... values) {
         requireColumns(column);
@@ -106,6 +107,13 @@ public final class TableChecks {
      * Fails for each row whose value is below {@code min} or above {@code max} (both inclusive; null for no
      * bound). Numbers are written as numbers; other values (a {@code LocalDate}, a string) as literals that
      * PostgreSQL reads in the column's type. NULLs are ignored.
+     *
+     * <p>java.time bounds mean the same in every session (pgjdbc sets the session's TimeZone from the JVM's): against
+     * a {@code timestamptz} column a {@code LocalDate} is its midnight UTC and a {@code LocalDateTime} is UTC;
+     * against a {@code timestamp} or {@code date} column an {@code OffsetDateTime}, {@code ZonedDateTime} or
+     * {@code Instant} is its UTC date and time (a timestamp column is read as UTC, as in {@link #freshness}). A
+     * string bound is PostgreSQL's to read: {@code "2024-01-03"} against a {@code timestamptz} column is midnight in
+     * the session's TimeZone.
      */
     public TableChecks range(String column, Object min, Object max) {
         requireColumns(column);

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -492,6 +493,47 @@ class QualitySuiteTest {
                 }
             }
         }
+    }
+
+    /**
+     * A java.time bound or accepted value is compared with a timestamptz column as UTC when it has no zone (a
+     * LocalDate is its midnight UTC), and a value with an offset with a timestamp column as its UTC wall clock.
+     * Written as '2024-01-03', PostgreSQL read a LocalDate bound at midnight in the session's TimeZone (pgjdbc takes
+     * it from the JVM): from New York the row loaded at 02:00 UTC that day was below it, from Tokyo the one loaded
+     * at 22:00 UTC the day before was not; and '2024-01-03T05:00+03:00' as a timestamp dropped its offset.
+     */
+    @Test
+    void rangeAndAcceptedValuesWithJavaTimeValuesDoNotDependOnTheSessionTimeZone(DataSource ds) throws Exception {
+        sql(ds, "create table stamps (ts timestamptz, naive timestamp)",
+                "insert into stamps values ('2024-01-02 22:00:00+00', '2024-01-02 22:00:00'),"
+                        + " ('2024-01-03 02:00:00+00', '2024-01-03 02:00:00'), (null, null)");
+        QualitySuite suite = QualitySuite.create().samples(0).table("stamps", t -> t
+                .range("ts", java.time.LocalDate.of(2024, 1, 3), null).id("from_day")
+                .range("ts", null, java.time.LocalDateTime.of(2024, 1, 3, 1, 0)).id("until_one")
+                .range("ts", java.time.LocalDate.of(2024, 1, 3), java.time.LocalDateTime.of(2024, 1, 3, 1, 0)).id("both")
+                .range("ts", java.time.ZonedDateTime.of(2024, 1, 3, 1, 0, 0, 0, java.time.ZoneId.of("Europe/Paris")), null)
+                .id("zoned")
+                .acceptedValues("ts", java.time.LocalDateTime.of(2024, 1, 2, 22, 0), java.time.LocalDate.of(2024, 1, 3))
+                .id("accepted")
+                .range("naive", java.time.OffsetDateTime.of(2024, 1, 3, 5, 0, 0, 0, java.time.ZoneOffset.ofHours(3)), null)
+                .id("naive_from_offset"));
+        List<String> found = new ArrayList<>();
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = '" + zone + "'");
+                try {
+                    QualityReport r = suite.run(c);
+                    found.add(r.checks().stream().map(x -> x.id() + "=" + x.status() + "/" + x.failingRows())
+                            .collect(java.util.stream.Collectors.joining(", ")));
+                } finally {
+                    st.execute("reset timezone");
+                }
+            }
+        }
+        // from_day: 22:00 the day before is below midnight UTC; until_one: 02:00 is above 01:00 UTC; zoned: 01:00 in
+        // Paris is 00:00 UTC; accepted: 02:00 UTC is neither value; naive_from_offset: 05:00+03 is 02:00 UTC
+        String expected = "from_day=FAIL/1, until_one=FAIL/1, both=FAIL/2, zoned=FAIL/1, accepted=FAIL/1, naive_from_offset=FAIL/1";
+        assertThat(found).containsExactly(expected, expected);
     }
 
     @Test

@@ -69,8 +69,8 @@ public final class Render {
             case NOT_NULL -> schema != null && schema.field(c.columns().get(0)).map(f -> !f.nullable()).orElse(false)
                     ? List.of() : List.of("count(" + col(c) + ")");
             case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max())
-                    ? List.of("count(*) filter (where " + col(c) + " < " + value(c.min()) + ")",
-                            "count(*) filter (where " + col(c) + " > " + value(c.max()) + ")")
+                    ? List.of("count(*) filter (where " + col(c) + " < " + value(c.min(), kind(c, schema)) + ")",
+                            "count(*) filter (where " + col(c) + " > " + value(c.max(), kind(c, schema)) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case FRESHNESS -> List.of("max(" + col(c) + ")::text", "extract(epoch from (" + age(c, schema) + "))::float8");
@@ -111,16 +111,16 @@ public final class Render {
             case ACCEPTED_VALUES -> {
                 String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
                 yield c.values().size() == 1
-                        ? v + " <> " + Identifiers.literal(c.values().get(0) instanceof BigDecimal d ? d.toPlainString() : String.valueOf(c.values().get(0)))
-                        : v + " <> all(" + arrayLiteral(padded(c.values())) + ")";
+                        ? v + " <> " + Identifiers.literal(text(c.values().get(0), kind(c, schema)))
+                        : v + " <> all(" + arrayLiteral(padded(c.values()), kind(c, schema)) + ")";
             }
             case RANGE -> {
                 StringJoiner or = new StringJoiner(" or ");
                 if (c.min() != null) {
-                    or.add(q + " < " + value(c.min()));
+                    or.add(q + " < " + value(c.min(), kind(c, schema)));
                 }
                 if (c.max() != null) {
-                    or.add(q + " > " + value(c.max()));
+                    or.add(q + " > " + value(c.max(), kind(c, schema)));
                 }
                 yield or.toString();
             }
@@ -284,7 +284,7 @@ public final class Render {
      */
     static boolean ordered(Object min, Object max) {
         if (min instanceof Number a && max instanceof Number b) {
-            return new BigDecimal(value(a)).compareTo(new BigDecimal(value(b))) <= 0;
+            return new BigDecimal(value(a, null)).compareTo(new BigDecimal(value(b, null))) <= 0;
         }
         if (min instanceof java.time.LocalDate a && max instanceof java.time.LocalDate b) {
             return !a.isAfter(b);
@@ -298,8 +298,16 @@ public final class Render {
         return false;
     }
 
-    /** A number as a numeric literal, anything else as a string literal PostgreSQL reads in the column's type. */
-    static String value(Object v) {
+    /** The kind of the check's (first) column, or null when the schema is not known. */
+    private static FieldType.Kind kind(CheckSpec c, Schema schema) {
+        return schema == null ? null : schema.field(c.columns().get(0)).map(f -> f.type().kind()).orElse(null);
+    }
+
+    /**
+     * A number as a numeric literal, anything else as a string literal PostgreSQL reads in the column's type (see
+     * {@link #text}).
+     */
+    static String value(Object v, FieldType.Kind kind) {
         if (v instanceof BigDecimal d) {
             return d.toPlainString();
         }
@@ -310,7 +318,34 @@ public final class Render {
         if (v instanceof Double || v instanceof Float) {
             return new BigDecimal(v.toString()).toPlainString();
         }
-        return Identifiers.literal(String.valueOf(v));
+        return Identifiers.literal(text(v, kind));
+    }
+
+    /**
+     * A value as the text PostgreSQL reads in a column of {@code kind} (null: not known), with a meaning that does not
+     * depend on the session. A java.time value without a zone is UTC where it meets a {@code timestamptz} column
+     * (a {@code LocalDate} is its midnight UTC): as {@code '2024-01-03'} PostgreSQL would read it in the session's
+     * TimeZone, which pgjdbc takes from the JVM. A value with an offset is its UTC wall clock where it meets a
+     * {@code timestamp} or {@code date} column, which PostgreSQL would read dropping the offset (a timestamp column is
+     * read as UTC, as {@code freshness} reads it). A {@code ZonedDateTime} is its offset date-time, a form PostgreSQL
+     * reads.
+     */
+    static String text(Object v, FieldType.Kind kind) {
+        Object t = v instanceof java.time.ZonedDateTime z ? z.toOffsetDateTime() : v;
+        if (kind == FieldType.Kind.TIMESTAMPTZ) {
+            if (t instanceof java.time.LocalDate d) {
+                t = d.atStartOfDay().atOffset(java.time.ZoneOffset.UTC);
+            } else if (t instanceof java.time.LocalDateTime d) {
+                t = d.atOffset(java.time.ZoneOffset.UTC);
+            }
+        } else if (kind == FieldType.Kind.TIMESTAMP || kind == FieldType.Kind.DATE) {
+            if (t instanceof java.time.OffsetDateTime o) {
+                t = o.withOffsetSameInstant(java.time.ZoneOffset.UTC).toLocalDateTime();
+            } else if (t instanceof java.time.Instant i) {
+                t = java.time.LocalDateTime.ofInstant(i, java.time.ZoneOffset.UTC);
+            }
+        }
+        return t instanceof BigDecimal d ? d.toPlainString() : String.valueOf(t);
     }
 
     /**
@@ -333,10 +368,10 @@ public final class Render {
     private static final int HASHED_ARRAY_SIZE = 9;
 
     /** {@code '{"EUR","USD"}'}: an untyped array literal, elements double-quoted and escaped. */
-    static String arrayLiteral(List<Object> values) {
+    static String arrayLiteral(List<Object> values, FieldType.Kind kind) {
         StringJoiner a = new StringJoiner(",", "{", "}");
         for (Object v : values) {
-            String s = v instanceof BigDecimal d ? d.toPlainString() : String.valueOf(v);
+            String s = text(v, kind);
             a.add('"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"');
         }
         return Identifiers.literal(a.toString());
