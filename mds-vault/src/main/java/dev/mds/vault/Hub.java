@@ -24,7 +24,9 @@ import java.util.StringJoiner;
  * A load inserts the business keys not yet present, each with its earliest load date in the stages; on equal
  * load dates the smallest record source wins, then the smallest business key by its text in byte order (under
  * AUTOMATEDV {@code 'ann'} and {@code 'ANN'} share a hash key: {@code 'ANN'} is stored). NULL keys are skipped ({@link NullKeys#SKIP}, the default) or
- * mapped to the ghost key. Re-running a load inserts nothing. Concurrent loads of one hub take turns (a
+ * mapped to the ghost key. A stage whose load date is a {@code date} or {@code timestamp} where the hub's is a
+ * {@code timestamptz} (or the reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
+ * Re-running a load inserts nothing. Concurrent loads of one hub take turns (a
  * {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
 public final class Hub extends Structure {
@@ -100,6 +102,9 @@ public final class Hub extends Structure {
         Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(name(), target, hashKey);
         vault.checkWidth(c, name(), table, hashKey);
+        // a stage's load date of another type than the hub's is converted in UTC (see inUtc), so that the stages'
+        // UNION ALL does not cast a date or timestamp in the session's TimeZone
+        String hubLd = target.require(name(), Stage.LOAD_DATE).sqlType();
         String hk = Identifiers.quote(hashKey);
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
         List<Relation> read = new ArrayList<>();
@@ -110,13 +115,14 @@ public final class Hub extends Structure {
             for (String bk : businessKeys) {
                 s.require(name() + " from " + st, bk);
             }
-            s.require(name(), Stage.LOAD_DATE);
+            String stageLd = s.require(name(), Stage.LOAD_DATE).sqlType();
             s.require(name(), Stage.RECORD_SOURCE);
             vault.checkWidth(c, name() + " from " + st, st.target(), hashKey);
             String key = nullKeys == NullKeys.GHOST ? "COALESCE(s." + hk + ", " + vault.hashSql().ghostLiteral() + ")" : "s." + hk;
+            String ld = Identifiers.quote(Stage.LOAD_DATE);
             // OFFSET 0 keeps the subquery whole, so a stage view's hash is computed once per row, not once per use
-            union.add("SELECT * FROM (SELECT " + key + " AS " + hk + ", " + Identifiers.quoteAll("s", businessKeys) + ", s."
-                    + Identifiers.quote(Stage.LOAD_DATE) + ", s." + Identifiers.quote(Stage.RECORD_SOURCE)
+            union.add("SELECT * FROM (SELECT " + key + " AS " + hk + ", " + Identifiers.quoteAll("s", businessKeys) + ", "
+                    + inUtc("s." + ld, stageLd, hubLd) + " AS " + ld + ", s." + Identifiers.quote(Stage.RECORD_SOURCE)
                     + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }

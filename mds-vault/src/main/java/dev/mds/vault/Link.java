@@ -26,6 +26,8 @@ import java.util.StringJoiner;
  * with its earliest load date; on equal load dates the smallest record source wins, then the smallest references
  * and payload (payload by its value, then by its text in byte order; text, JSON and types mds does not know by their
  * text alone), so the result depends neither on the order of the stage's rows nor on session settings (DateStyle, TimeZone).
+ * A stage whose load date is a {@code date} or {@code timestamp} where the link's is a {@code timestamptz} (or the
+ * reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
  */
 public final class Link extends Structure {
     private String hashKey;
@@ -115,6 +117,8 @@ public final class Link extends Structure {
         Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(name(), target, hashKey);
         vault.checkWidth(c, name(), table, hashKey);
+        // a stage's load date of another type than the link's is converted in UTC (see inUtc), as in a hub
+        String linkLd = target.require(name(), Stage.LOAD_DATE).sqlType();
         String hk = Identifiers.quote(hashKey);
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
@@ -144,9 +148,9 @@ public final class Link extends Structure {
                 s.require(where, p);
                 sel.add("s." + Identifiers.quote(p));
             }
-            s.require(where, Stage.LOAD_DATE);
+            String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
             s.require(where, Stage.RECORD_SOURCE);
-            sel.add("s." + Identifiers.quote(Stage.LOAD_DATE));
+            sel.add(inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stageLd, linkLd) + " AS " + Identifiers.quote(Stage.LOAD_DATE));
             sel.add("s." + Identifiers.quote(Stage.RECORD_SOURCE));
             union.add("SELECT " + sel + " FROM " + st.target().quoted() + " AS s" + filter);
         }

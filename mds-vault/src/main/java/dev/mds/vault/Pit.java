@@ -134,28 +134,6 @@ public final class Pit extends Structure {
         return d.toString();
     }
 
-    /**
-     * The as-of {@code a.d} (of the hub's load-date type) as compared with a satellite's load date, converted in UTC
-     * where one side is a {@code timestamptz} and the other a {@code date} or {@code timestamp}: PostgreSQL would
-     * cast the date or timestamp side in the session's TimeZone. A {@code timestamptz} as-of becomes its UTC wall
-     * clock (against which a date is its midnight); a date (its midnight) or timestamp as-of is read as UTC.
-     */
-    private static String asOfAgainst(String asOfType, String satType) {
-        boolean asOfZoned = zoned(asOfType);
-        if (asOfZoned == zoned(satType) || !(asOfZoned || dateOrTimestamp(asOfType)) || !(zoned(satType) || dateOrTimestamp(satType))) {
-            return "a.d";
-        }
-        return asOfZoned ? "(a.d AT TIME ZONE 'UTC')" : "(a.d::timestamp AT TIME ZONE 'UTC')";
-    }
-
-    private static boolean zoned(String sqlType) {
-        return sqlType.startsWith("timestamp") && sqlType.endsWith(" with time zone");
-    }
-
-    private static boolean dateOrTimestamp(String sqlType) {
-        return sqlType.equals("date") || sqlType.startsWith("timestamp") && sqlType.endsWith(" without time zone");
-    }
-
     @Override
     List<String> statements(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
@@ -184,7 +162,7 @@ public final class Pit extends Structure {
             sel.add("COALESCE(" + alias + "." + ld + ", '1900-01-01 00:00:00+00'::" + satLd + ")");
             cols.add(Identifiers.quote(prefix(s) + "_pk")).add(Identifiers.quote(prefix(s) + "_ldts"));
             joins.add("LEFT JOIN LATERAL (SELECT t." + hk + ", t." + ld + " FROM " + s.quoted() + " AS t WHERE t." + hk
-                    + " = h." + hk + " AND t." + ld + " <= " + asOfAgainst(ldType, satLd) + " ORDER BY t." + ld + " DESC LIMIT 1) AS " + alias + " ON true");
+                    + " = h." + hk + " AND t." + ld + " <= " + inUtc("a.d", ldType, satLd) + " ORDER BY t." + ld + " DESC LIMIT 1) AS " + alias + " ON true");
         }
         return List.of("DELETE FROM " + table.quoted(),
                 "INSERT INTO " + table.quoted() + " (" + cols + ")\nSELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"

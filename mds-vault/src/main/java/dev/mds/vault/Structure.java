@@ -127,6 +127,30 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
         return out;
     }
 
+    /**
+     * {@code expr}, a value of the SQL type {@code type}, as it is compared with or stored in a column of the SQL type
+     * {@code asType}, converted in UTC where one of the two is a {@code timestamptz} and the other a {@code date} or
+     * {@code timestamp}: PostgreSQL would cast the date or timestamp side in the session's TimeZone (pgjdbc sets it
+     * from the JVM's). A {@code timestamptz} becomes its UTC wall clock (a {@code timestamp}, which a date column
+     * stores as its day and a date compares with as its midnight); a {@code date} (its midnight) or {@code timestamp}
+     * is read as UTC. Otherwise {@code expr} as it is.
+     */
+    static String inUtc(String expr, String type, String asType) {
+        boolean zoned = zoned(type);
+        if (zoned == zoned(asType) || !(zoned || dateOrTimestamp(type)) || !(zoned(asType) || dateOrTimestamp(asType))) {
+            return expr;
+        }
+        return zoned ? "(" + expr + " AT TIME ZONE 'UTC')" : "(" + expr + "::timestamp AT TIME ZONE 'UTC')";
+    }
+
+    private static boolean zoned(String sqlType) {
+        return sqlType.startsWith("timestamp") && sqlType.endsWith(" with time zone");
+    }
+
+    private static boolean dateOrTimestamp(String sqlType) {
+        return sqlType.equals("date") || sqlType.startsWith("timestamp") && sqlType.endsWith(" without time zone");
+    }
+
     final void validate() {
         List<String> missing = new ArrayList<>();
         missingSettings(missing);

@@ -168,6 +168,54 @@ class VaultLoadTest {
         assertThat(strings(ds, "select (bought at time zone 'UTC')::text from dds.link_tie_ts")).containsExactly("2024-10-27 00:30:00");
     }
 
+    /**
+     * A hub and a link fed by a stage with timestamptz load dates and one with date load dates read the date as its
+     * midnight UTC in any session: in the stages' UNION ALL PostgreSQL cast the date in the session's TimeZone, so
+     * the 3 January row from the daily stage came before the one loaded at 02:00 UTC that day from a UTC or Tokyo
+     * session, and after it from a New York one, which stored the other record source and load date.
+     */
+    @Test
+    void hubAndLinkFromStagesWithDateAndTimestamptzLoadDatesStoreTheSameRowInAnySessionTimeZone(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.mix_stream").columns("customer text", "product text", "ld timestamptz")
+                .rows(row("c1", "p1", day(3).plusHours(2)));
+        TableFixture.on(ds, "raw.mix_daily").columns("customer text", "product text", "ld date")
+                .rows(row("c1", "p1", java.time.LocalDate.of(2024, 1, 3)));
+        Stage stream = Stage.of("raw.mix_stream").into("stg.mix_stream").loadDate("ld").recordSource("stream")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product");
+        Stage daily = Stage.of("raw.mix_daily").into("stg.mix_daily").loadDate("ld").recordSource("daily")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product");
+        vault.createStage(stream);
+        vault.createStage(daily);
+        List<String> stored = new ArrayList<>();
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            String suffix = zone.equals("Asia/Tokyo") ? "tokyo" : "new_york";
+            Hub hub = vault.hub("dds.hub_mix_" + suffix).hashKey("customer_hk").businessKey("customer").from(stream, daily);
+            Link link = vault.link("dds.link_mix_" + suffix).hashKey("sale_hk").refs("customer_hk", "product_hk").from(stream, daily);
+            hub.createTable();
+            link.createTable();
+            for (Structure s : List.of(hub, link)) {
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("set timezone = '" + zone + "'");
+                    c.setAutoCommit(false);
+                    try {
+                        for (String sql : s.sql()) {
+                            st.execute(sql);
+                        }
+                        c.commit();
+                    } finally {
+                        c.setAutoCommit(true);
+                        st.execute("reset timezone");
+                    }
+                }
+            }
+            stored.add(String.join("; ", strings(ds, "select record_source || ' ' || (load_date at time zone 'UTC')::text from dds.hub_mix_"
+                    + suffix + " union all select record_source || ' ' || (load_date at time zone 'UTC')::text from dds.link_mix_" + suffix)));
+        }
+        assertThat(stored).containsExactly("daily 2024-01-03 00:00:00; daily 2024-01-03 00:00:00",
+                "daily 2024-01-03 00:00:00; daily 2024-01-03 00:00:00");
+    }
+
     @Test
     void linkDropsRowsWithNullReferencesAndLoadsEachCombinationOnce(DataSource ds) {
         TableFixture.on(ds, "raw.orders").columns("order_id int", "customer text", "product text", "ld timestamptz")
