@@ -10,6 +10,7 @@ import dev.mds.core.Schema;
 import dev.mds.core.TableName;
 import dev.mds.load.internal.LoadEngine;
 import dev.mds.load.internal.LoadSpec;
+import dev.mds.load.internal.StreamOrder;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -169,17 +170,22 @@ public final class MergeLoader {
     }
 
     /**
-     * Loads many batches into the target, up to {@code parallelism} at once, each in its own transaction:
-     * staging runs in parallel, the write step is serialised per target. Reports progress after each committed
-     * batch. On the first failure (of a load or of the stream) no new batch is started, the batches already
-     * running are waited for (each commits or fails), and then the first failure is thrown, with later ones
-     * suppressed: when this returns or throws, no load of it is still running and nothing of it commits later.
-     * Batches commit in the order they finish, not in stream order, so after a failure a later batch may be
-     * committed while an earlier one is not: re-run a failed {@code loadAll} in mode {@link SyncMode#MERGE}
-     * (which a re-run leaves unchanged), not {@link SyncMode#APPEND}. Starts {@code parallelism} threads,
-     * stopped before this returns.
+     * Loads many batches into the target, up to {@code parallelism} at once, each in its own transaction, and
+     * commits them in stream order: staging runs in parallel, and a batch starts its write step (the target's load
+     * lock) only once the batch before it in the stream has committed. Reports progress after each committed
+     * batch. On the first failure (of a load, of the stream or of the listener) no new batch is started, and no
+     * batch after the failed one commits: those still waiting for their turn roll back, those already writing
+     * (before it in the stream) commit. Then a {@link PartialLoadException} is thrown, caused by the failure of the
+     * earliest batch in the stream that failed (or of the stream, or of the listener), later failures suppressed on
+     * it; an {@link Error} is rethrown as it is. So when this returns or throws, no load of it is still running,
+     * and the committed batches are the stream's first {@link PartialLoadException#committedBatches()}: a re-run
+     * can skip them and load the rest, in any mode. An interrupt stops the load the same way (the batches that have
+     * not started writing roll back), and the interrupt flag is kept. Starts {@code parallelism} threads, stopped
+     * before this returns; connections are taken from the data source in stream order.
      *
      * @return the sum of the batches' results
+     * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches
+     *     and records of the stream are committed
      */
     public LoadResult loadAll(Stream<RecordBatch> batches, int parallelism, ProgressListener listener) {
         Objects.requireNonNull(batches, "batches");
@@ -192,83 +198,162 @@ public final class MergeLoader {
         long rows = 0;
         long done = 0;
         String task = "load " + spec.target();
-        Throwable failure = null;
+        StreamOrder order = new StreamOrder();
+        FirstFailure failure = new FirstFailure();
         boolean interrupted = false;
         ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "mds-load-" + spec.target());
             t.setDaemon(true);
             return t;
         });
-        try (Stream<RecordBatch> closing = batches) {
-            ExecutorCompletionService<Object[]> completion = new ExecutorCompletionService<>(pool);
-            Iterator<RecordBatch> it = closing.iterator();
+        try {
+            ExecutorCompletionService<Outcome> completion = new ExecutorCompletionService<>(pool);
+            long submitted = 0;
             int running = 0;
-            while (true) {
-                try {
-                    while (failure == null && !interrupted && running < parallelism && it.hasNext()) {
-                        RecordBatch b = it.next();
-                        completion.submit(() -> new Object[] {load(b), (long) b.size()});
-                        running++;
+            try {
+                Iterator<RecordBatch> it = batches.iterator();
+                while (true) {
+                    try {
+                        while (!failure.any() && !interrupted && running < parallelism && it.hasNext()) {
+                            RecordBatch b = it.next();
+                            long index = submitted++;
+                            completion.submit(() -> loadInTurn(b, index, order));
+                            running++;
+                        }
+                    } catch (RuntimeException | Error e) {
+                        // reading the stream failed: the batches already running come before it and still commit
+                        failure.add(submitted, "reading batch " + (submitted + 1) + " of the stream failed", e);
                     }
-                } catch (RuntimeException | Error e) {
-                    failure = e;   // the stream failed: the batches already running still finish
-                }
-                if (running == 0) {
-                    break;
-                }
-                Future<Object[]> f;
-                try {
-                    f = completion.take();
-                } catch (InterruptedException e) {
-                    interrupted = true;   // start nothing new, but wait for the running loads to end
-                    continue;
-                }
-                running--;
-                Throwable failed;
-                try {
-                    Object[] r = f.get();
-                    total = total.plus((LoadResult) r[0]);
-                    rows += (Long) r[1];
+                    if (running == 0) {
+                        break;
+                    }
+                    Future<Outcome> f;
+                    try {
+                        f = completion.take();
+                    } catch (InterruptedException e) {
+                        interrupted = true;   // start nothing new, withdraw the batches not yet writing, wait for the rest
+                        order.stop();
+                        continue;
+                    }
+                    running--;
+                    Outcome o = outcome(f);
+                    if (o.failure() != null) {
+                        if (!(o.failure() instanceof StreamOrder.Withdrawn)) {
+                            failure.add(o.index(), "batch " + (o.index() + 1) + " of the stream failed", o.failure());
+                        }
+                        continue;
+                    }
+                    total = total.plus(o.result());
+                    rows += o.rows();
                     done++;
-                    listener.onProgress(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
-                    continue;
-                } catch (ExecutionException e) {
-                    failed = e.getCause();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    continue;
-                } catch (RuntimeException | Error e) {
-                    failed = e;   // the listener failed
+                    try {
+                        listener.onProgress(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
+                    } catch (RuntimeException | Error e) {
+                        order.stop();
+                        failure.add(order.committedBatches(), "the progress listener failed", e);
+                    }
                 }
-                if (failure == null) {
-                    failure = failed;
-                } else if (failure != failed) {
-                    failure.addSuppressed(failed);
+            } finally {
+                try {
+                    batches.close();
+                } catch (RuntimeException | Error e) {
+                    failure.add(Long.MAX_VALUE, "closing the stream failed", e);
                 }
             }
         } finally {
             pool.shutdown();
         }
+        String committed = "committed: the stream's first " + order.committedBatches() + " batch(es), "
+                + order.committedRows() + " record(s), and nothing after them";
         if (interrupted) {
             Thread.currentThread().interrupt();
-            MdsException e = new MdsException(task + " was interrupted after " + done + " committed batch(es)");
-            if (failure != null) {
-                e.addSuppressed(failure);
-            }
+            PartialLoadException e = new PartialLoadException(task + " was interrupted; " + committed, null,
+                    order.committedBatches(), order.committedRows());
+            failure.first().ifPresent(e::addSuppressed);
             throw e;
         }
-        if (failure instanceof RuntimeException r) {
-            throw r;
-        }
-        if (failure instanceof Error err) {
-            throw err;
-        }
-        if (failure != null) {
-            throw new MdsException(task + " failed: " + failure, failure);
+        if (failure.any()) {
+            Throwable cause = failure.first().orElseThrow();
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            throw new PartialLoadException(task + ": " + failure.what() + ": " + reason + "; " + committed, cause,
+                    order.committedBatches(), order.committedRows());
         }
         listener.onDone(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
         return new LoadResult(total.table(), total.mode(), total.inserted(), total.updated(), total.deleted(),
                 total.unchanged(), total.rejected(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /** What became of one batch of {@link #loadAll}: its result, or the failure that rolled it back. */
+    private record Outcome(long index, long rows, LoadResult result, Throwable failure) {
+    }
+
+    /** Loads batch {@code index} of a stream in its own transaction, writing and committing on its turn. */
+    private Outcome loadInTurn(RecordBatch b, long index, StreamOrder order) {
+        try {
+            LoadResult r = inTransaction(() -> {
+                order.awaitConnectTurn(index);
+                try {
+                    return dataSource.getConnection();
+                } finally {
+                    order.connectTurnDone(index);
+                }
+            }, c -> engine.load(c, b, order.turn(index)));
+            order.committed(index, b.size());
+            return new Outcome(index, b.size(), r, null);
+        } catch (RuntimeException | Error e) {
+            order.failed(index);
+            return new Outcome(index, b.size(), null, e);
+        }
+    }
+
+    private static Outcome outcome(Future<Outcome> done) {
+        try {
+            return done.get();   // done: does not wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("a completed load was interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a load task failed outside its load", e.getCause());
+        }
+    }
+
+    /** The failure that stopped a {@link #loadAll}: the one earliest in the stream; the others suppressed on it. */
+    private static final class FirstFailure {
+        private Throwable first;
+        private String what;
+        private long position = Long.MAX_VALUE;
+
+        void add(long at, String description, Throwable t) {
+            if (first == null) {
+                first = t;
+                what = description;
+                position = at;
+            } else if (t != first) {
+                if (at < position) {
+                    t.addSuppressed(first);
+                    first = t;
+                    what = description;
+                    position = at;
+                } else {
+                    first.addSuppressed(t);
+                }
+            }
+        }
+
+        boolean any() {
+            return first != null;
+        }
+
+        Optional<Throwable> first() {
+            return Optional.ofNullable(first);
+        }
+
+        String what() {
+            return what;
+        }
     }
 
     /**
@@ -292,7 +377,17 @@ public final class MergeLoader {
     }
 
     private LoadResult inTransaction(Function<Connection, LoadResult> work) {
-        try (Connection c = dataSource.getConnection()) {
+        return inTransaction(dataSource::getConnection, work);
+    }
+
+    /** A source of one connection, as {@link DataSource#getConnection()}. */
+    @FunctionalInterface
+    private interface Connect {
+        Connection get() throws SQLException;
+    }
+
+    private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work) {
+        try (Connection c = connect.get()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
             try {

@@ -4,7 +4,9 @@ import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.mds.core.BadInputException;
 import dev.mds.core.FieldType;
 import dev.mds.core.Progress;
@@ -13,20 +15,28 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Spliterators;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -179,11 +189,136 @@ class ConcurrencyTest {
             // the bad batch failed at once; loadAll must not return while the good one can still commit
             assertThatThrownBy(() -> all.get(1, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
             holder.commit();
-            assertThatThrownBy(all::join).hasCauseInstanceOf(BadInputException.class);
+            assertThatThrownBy(all::join).cause().isInstanceOf(PartialLoadException.class)
+                    .hasCauseInstanceOf(BadInputException.class);
         }
         // what loadAll leaves behind is final when it throws: the good batch committed before
         assertThatTable(ds, "raw.lagging").hasRowCount(100);
         assertThat(waitingForAdvisoryLock(ds)).isZero();
+    }
+
+    /**
+     * A batch that fails at its write step (a value too long for its column, found by the COPY into the target)
+     * while the batches after it have already prepared: they roll back instead of committing, so the target holds
+     * exactly the stream's first batch, and the error says so. Before, the later batches committed while the failed
+     * one did not, and a re-run in APPEND mode duplicated them.
+     */
+    @Test
+    void loadAllCommitsOnlyTheBatchesBeforeTheFirstFailedOneAndSaysHowMany(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create table raw.prefix (id bigint, v varchar(4))");
+        }
+        MergeLoader loader = MergeLoader.into(ds, "raw.prefix").mode(SyncMode.APPEND).build();
+        List<Record> bad = new ArrayList<>(batch(100, 200, "good").records());
+        bad.set(50, Record.of(150L, "far too long"));
+        Stream<RecordBatch> stream = Stream.of(batch(0, 100, "good"), RecordBatch.of(SCHEMA, bad), batch(200, 300, "good"),
+                batch(300, 400, "good"));
+        CompletableFuture<LoadResult> all;
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            long holderPid;
+            try (Statement st = holder.createStatement()) {
+                // hold the target's load lock until the first three batches are all ready to write
+                st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"prefix\"', 0))");
+                try (ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+                    rs.next();
+                    holderPid = rs.getLong(1);
+                }
+            }
+            all = CompletableFuture.supplyAsync(() -> loader.loadAll(stream, 3, ProgressListener.NONE));
+            pollUntil(() -> waitingForAdvisoryLock(ds) + idleInTransaction(ds, holderPid) >= 3);
+            holder.commit();
+        }
+        Throwable thrown = catchThrowable(all::join);
+        assertThatTable(ds, "raw.prefix").hasRowCount(100);
+        assertThatTable(ds, "raw.prefix").column("id").containsOnly(LongStream.range(0, 100).boxed().toArray());
+        assertThat(thrown).isInstanceOf(CompletionException.class);
+        assertThat(thrown.getCause()).isInstanceOfSatisfying(PartialLoadException.class, e -> {
+            assertThat(e.committedBatches()).isEqualTo(1);
+            assertThat(e.committedRows()).isEqualTo(100);
+            assertThat(e).hasMessageContaining("batch 2 of the stream failed")
+                    .hasMessageContaining("record 51")
+                    .hasMessageContaining("the stream's first 1 batch(es), 100 record(s), and nothing after them")
+                    .hasCauseInstanceOf(BadInputException.class);
+        });
+        assertThat(waitingForAdvisoryLock(ds)).isZero();
+    }
+
+    @Test
+    void loadAllInAppendModeLoadsEveryBatchCommittingThemInStreamOrder(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.ordered").mode(SyncMode.APPEND).build();
+        LoadResult r = loader.loadAll(IntStream.range(0, 8).mapToObj(i -> batch(i * 300L, i * 300L + 300, "b" + i)), 2,
+                ProgressListener.NONE);
+        assertThat(r.inserted()).isEqualTo(2400);
+        assertThatTable(ds, "raw.ordered").hasRowCount(2400);
+        assertThatTable(ds, "raw.ordered").column("id").hasNoDuplicates();
+        // a batch writes only after the one before it committed, so its transaction id is the greater one
+        List<Long> xids = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select id / 300, count(distinct xmin::text), min(xmin::text::bigint)"
+                     + " from raw.ordered group by 1 order by 1")) {
+            while (rs.next()) {
+                assertThat(rs.getLong(2)).as("transactions of batch %d", rs.getLong(1)).isEqualTo(1);
+                xids.add(rs.getLong(3));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+        assertThat(xids).hasSize(8).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void loadAllCommitsTheBatchesReadBeforeTheStreamFailed(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.broken").mode(SyncMode.APPEND).build();
+        Iterator<RecordBatch> source = List.of(batch(0, 10, "a"), batch(10, 20, "b"), batch(20, 30, "c")).iterator();
+        Iterator<RecordBatch> failing = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public RecordBatch next() {
+                if (source.hasNext()) {
+                    return source.next();
+                }
+                throw new UncheckedIOException(new IOException("input.csv: disk read error"));
+            }
+        };
+        Stream<RecordBatch> stream = StreamSupport.stream(Spliterators.spliteratorUnknownSize(failing, 0), false);
+        assertThatThrownBy(() -> loader.loadAll(stream, 2, ProgressListener.NONE))
+                .isInstanceOfSatisfying(PartialLoadException.class, e -> {
+                    assertThat(e.committedBatches()).isEqualTo(3);
+                    assertThat(e.committedRows()).isEqualTo(30);
+                })
+                .hasMessageContaining("reading batch 4 of the stream failed: java.io.IOException: input.csv: disk read error")
+                .hasCauseInstanceOf(UncheckedIOException.class);
+        assertThatTable(ds, "raw.broken").hasRowCount(30);
+    }
+
+    /**
+     * Batches take their connections in stream order: with fewer pooled connections than parallel batches, a later
+     * batch must not hold the last connection while it waits for an earlier one that cannot get any.
+     */
+    @Test
+    void loadAllWithFewerPooledConnectionsThanParallelBatchesLoadsEverything(TestDatabase db) {
+        try (HikariDataSource one = db.newDataSource(1)) {
+            MergeLoader loader = MergeLoader.into(one, "raw.narrow").key("id").build();
+            LoadResult r = loader.loadAll(IntStream.range(0, 6).mapToObj(i -> batch(i * 100L, i * 100L + 100, "v")), 3,
+                    ProgressListener.NONE);
+            assertThat(r.inserted()).isEqualTo(600);
+            assertThatTable(one, "raw.narrow").hasRowCount(600);
+        }
+    }
+
+    static long idleInTransaction(DataSource ds, long exceptPid) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where state = 'idle in transaction'"
+                     + " and datname = current_database() and pid <> " + exceptPid)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     static long waitingForAdvisoryLock(DataSource ds) throws Exception {

@@ -93,6 +93,14 @@ public final class LoadEngine {
 
     /** Loads a record batch on {@code c}, inside its current transaction. */
     public LoadResult load(Connection c, RecordBatch batch) {
+        return load(c, batch, WriteTurn.NOW);
+    }
+
+    /**
+     * Loads a record batch on {@code c}, inside its current transaction, starting its write step (the target's
+     * load lock) only on its {@code turn}.
+     */
+    public LoadResult load(Connection c, RecordBatch batch, WriteTurn turn) {
         if (spec.mode() == SyncMode.CDC) {
             throw new IllegalStateException("loader into " + target + " is in mode CDC: it applies ChangeBatches;"
                     + " load a RecordBatch with mode APPEND, OVERWRITE or MERGE");
@@ -105,15 +113,16 @@ public final class LoadEngine {
                 ? checked(batch, plan, rejects)
                 : collapsed(batch, plan, canonicalKeys(c, batch, plan), rejects);
         long[] counts = switch (spec.mode()) {
-            case APPEND -> append(c, plan, rows, rejects);
-            case OVERWRITE -> overwrite(c, plan, rows, rejects);
-            default -> merge(c, plan, rows, rejects);
+            case APPEND -> append(c, plan, rows, rejects, turn);
+            case OVERWRITE -> overwrite(c, plan, rows, rejects, turn);
+            default -> merge(c, plan, rows, rejects, turn);
         };
         writeRejects(c, rejects);
         return result(counts, rows.size(), rejects, t0);
     }
 
-    private long[] append(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
+    private long[] append(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
+        turn.await();
         lock(c);
         ensureTarget(c, plan);
         long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
@@ -126,7 +135,8 @@ public final class LoadEngine {
      * on it; readers wait for the commit and then see the new rows, never an empty or half-loaded table (TRUNCATE
      * holds the table's ACCESS EXCLUSIVE lock until then). A failed load rolls the truncate back with the rest.
      */
-    private long[] overwrite(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
+    private long[] overwrite(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
+        turn.await();
         lock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
         ensureTarget(c, plan, existing);
@@ -143,8 +153,8 @@ public final class LoadEngine {
         return "truncate table " + target.quoted();
     }
 
-    private long[] merge(Connection c, Plan plan, List<Row> rows, Rejects rejects) {
-        boolean locked = tryLock(c);
+    private long[] merge(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
+        boolean locked = turn.ready() && tryLock(c);
         if (locked) {
             ensureTarget(c, plan);
             if (isEmpty(c, target)) {
@@ -156,6 +166,7 @@ public final class LoadEngine {
         Sql.execute(c, createStage(plan));
         long staged = copy(c, plan, stageCopySql(), rows, recordWriter(plan, null), rejects);
         if (!locked) {
+            turn.await();
             lock(c);
             ensureTarget(c, plan);
         }
