@@ -145,11 +145,15 @@ public final class Satellite extends Structure {
         if (effectiveFrom != null) {
             s.require(where, effectiveFrom);
         }
-        s.require(where, Stage.LOAD_DATE);
+        String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
         s.require(where, Stage.RECORD_SOURCE);
         String hk = Identifiers.quote(parent);
         String hd = Identifiers.quote(hashDiff);
         String ld = Identifiers.quote(Stage.LOAD_DATE);
+        // a stage load date of another type than the satellite's is converted in UTC (see inUtc): compared with
+        // and stored as the satellite's, it would be cast in the session's TimeZone
+        String sld = inUtc("s." + ld, stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
+        String sldAs = sld.equals("s." + ld) ? sld : sld + " AS " + ld;
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         List<String> extra = new ArrayList<>(payload);
         if (effectiveFrom != null) {
@@ -177,15 +181,15 @@ public final class Satellite extends Structure {
         if (effectiveFrom != null && !payload.contains(effectiveFrom)) {
             sc.add("s." + Identifiers.quote(effectiveFrom));
         }
-        sc.add("s." + ld).add("s." + rs);
+        sc.add(sldAs).add("s." + rs);
         String stageCols = sc.toString();
         String insertCols = hk + ", " + hd + (extra.isEmpty() ? "" : ", " + Identifiers.quoteAll(extra)) + ", " + ld + ", " + rs;
         String sql = "WITH cand AS MATERIALIZED (\n"
-                + "    SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
+                + "    SELECT DISTINCT ON (s." + hk + ", " + sld + ") s." + hk + ", s." + hd + candExtra + ", " + sldAs + ", s." + rs + "\n"
                 + "    FROM " + rel + " AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
-                + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = s." + ld + ")\n"
-                + "    ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
+                + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
+                + "    ORDER BY s." + hk + ", " + sld + ", s." + hd + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS min_ld FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"

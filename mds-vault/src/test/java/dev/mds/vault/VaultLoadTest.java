@@ -286,6 +286,49 @@ class VaultLoadTest {
     }
 
     /** A stage table holds the rows of when it was created: re-create it for the next batch (a view needs nothing). */
+    /**
+     * A satellite with timestamptz load dates loaded from a stage whose load dates are dates stores each date as its
+     * midnight UTC in any session: compared with and stored as timestamptz, PostgreSQL cast it in the session's
+     * TimeZone, so the 3 January row was stored at 05:00 UTC from New York and at 15:00 UTC the day before from Tokyo,
+     * and a re-load from another zone stored it again.
+     */
+    @Test
+    void satelliteLoadsADateStageIntoATimestamptzSatelliteAtMidnightUtcInAnySessionTimeZone(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        raw(ds, "raw.c_sat_stream", row("1", "a", "A", 1, day(3).plusHours(2)));
+        TableFixture.on(ds, "raw.c_sat_daily").columns("id text", "email text", "name text", "age int", "ld date")
+                .rows(row("1", "a", "B", 1, java.time.LocalDate.of(2024, 1, 3)));
+        Stage stream = customers("raw.c_sat_stream", "stream");
+        Stage daily = customers("raw.c_sat_daily", "daily");
+        vault.createStage(stream);
+        vault.createStage(daily);
+        Satellite fromStream = vault.satellite("dds.sat_mixed").parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
+                .from(stream);
+        fromStream.createTable();
+        fromStream.load();
+        Satellite fromDaily = vault.satellite("dds.sat_mixed").parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
+                .from(daily);
+        List<String> found = new ArrayList<>();
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = '" + zone + "'");
+                try {
+                    List<String> sql = fromDaily.sql();
+                    // the statements of a load into a satellite holding rows: the lock and the insert with its anti-join
+                    c.setAutoCommit(false);
+                    st.execute(sql.get(0));
+                    st.execute(sql.get(2));
+                    c.commit();
+                } finally {
+                    c.setAutoCommit(true);
+                    st.execute("reset timezone");
+                }
+            }
+            found.add(String.join("; ", strings(ds, "select name || ' ' || (load_date at time zone 'UTC')::text from dds.sat_mixed order by load_date")));
+        }
+        assertThat(found).containsExactly("B 2024-01-03 00:00:00; A 2024-01-03 02:00:00", "B 2024-01-03 00:00:00; A 2024-01-03 02:00:00");
+    }
+
     private static void refresh(Vault vault, Stage stage) {
         if (stage.materialization() != Stage.Materialization.VIEW) {
             vault.createStage(stage);
