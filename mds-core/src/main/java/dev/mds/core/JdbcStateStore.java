@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link StateStore} in one table of the warehouse, by default {@code mds.state}:
  * {@code (key text primary key, value jsonb, version bigint, updated_at timestamptz)}. The table is created on
- * first use. Thread-safe.
+ * first use, on the connection the operation runs on (the store never holds two connections at once, so a pool of
+ * one serves it); inside a caller's transaction it is created in that transaction and commits or rolls back with
+ * it. Thread-safe.
  *
  * <pre>{@code
  * StateStore state = JdbcStateStore.builder(dataSource).schema("mds").build();
@@ -76,75 +79,127 @@ public final class JdbcStateStore implements StateStore {
     }
 
     /**
-     * Creates the table once, on a connection of its own that commits at once: created inside a caller's
-     * transaction, the table would vanish with a rollback of that transaction. An existing table is used as it is,
-     * so a role that may only read and write it (no CREATE on the database or schema) can use the store; an
-     * existing schema is not created again, for a role that may create tables in it but not schemas.
+     * Makes sure the table exists, on the connection the operation runs on: the store never takes a second
+     * connection, so a pool of one connection serves it (a second one would wait for the caller's, which it holds).
+     * The table and its schema are looked up first and created only when missing, so a role that may only read and
+     * write an existing table (no CREATE on the database or schema) can use the store, and an existing schema is not
+     * created again, for a role that may create tables in it but not schemas.
+     *
+     * <ul>
+     *   <li>On a connection in auto-commit (the store's own, or a caller's) each statement commits at once, and the
+     *       store remembers that the table exists.</li>
+     *   <li>Inside a caller's transaction the table is created in that transaction (in a savepoint, so a failed
+     *       creation leaves the transaction usable): it commits with the state written in it, and a rollback removes
+     *       both together. So the store does not remember it, and looks again on the next call until a call on an
+     *       auto-commit connection has seen the table.</li>
+     *   <li>A read ({@code create} false) of a missing table finds no state and creates nothing.</li>
+     * </ul>
+     *
+     * @return whether the table exists now (false only when {@code create} is false and it is missing)
      */
-    private void ensureTable() throws SQLException {
+    private boolean ensureTable(Connection c, boolean create) throws SQLException {
         if (created) {
-            return;
+            return true;
+        }
+        if (!c.getAutoCommit()) {
+            return lookUpOrCreate(c, create, true);
         }
         synchronized (this) {
             if (created) {
-                return;
+                return true;
             }
-            try (Connection own = dataSource.getConnection(); Statement st = own.createStatement()) {
-                own.setAutoCommit(true);
-                boolean tableExists;
-                boolean schemaExists;
-                try (ResultSet rs = st.executeQuery("select " + PostgresDialect.INSTANCE.relationOid(table)
-                        + " is not null, exists (select 1 from pg_catalog.pg_namespace where nspname = "
-                        + Identifiers.literal(table.schema()) + ")")) {
-                    rs.next();
-                    tableExists = rs.getBoolean(1);
-                    schemaExists = rs.getBoolean(2);
-                }
-                if (!tableExists) {
-                    // a transaction that created the schema or table and has not committed blocks the DDL; when it is
-                    // the caller's own (waiting for this call) nothing would ever end the wait
-                    st.execute("set lock_timeout = '" + CREATE_LOCK_TIMEOUT_SECONDS + "s'");
-                    try {
-                        if (!schemaExists) {
-                            createIfAbsent(st, "create schema if not exists " + Identifiers.quote(table.schema()));
-                        }
-                        createIfAbsent(st, createTableSql());
-                    } catch (SQLException e) {
-                        if (!"55P03".equals(e.getSQLState())) {
-                            throw e;
-                        }
-                        throw new MdsException("state store " + table + ": cannot create the table: waited "
-                                + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema"
-                                + " or table and has not committed (is it the caller's own? then create the table"
-                                + " first, or commit before using the store)", e);
-                    } finally {
-                        st.execute("reset lock_timeout");
-                    }
-                }
+            if (lookUpOrCreate(c, create, false)) {
+                created = true;
+                LOG.debug("state table {} ready", table);
             }
-            created = true;
-            LOG.debug("state table {} ready", table);
+            return created;
         }
     }
+
+    private boolean lookUpOrCreate(Connection c, boolean create, boolean inTransaction) throws SQLException {
+        boolean tableExists;
+        boolean schemaExists;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select "
+                + PostgresDialect.INSTANCE.relationOid(table) + " is not null, exists (select 1 from"
+                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(table.schema()) + ")")) {
+            rs.next();
+            tableExists = rs.getBoolean(1);
+            schemaExists = rs.getBoolean(2);
+        }
+        if (tableExists || !create) {
+            return tableExists;
+        }
+        // another transaction that created the schema or table and has not committed blocks the DDL: give up after
+        // a while with an error saying so, rather than wait for as long as it stays open
+        String before;
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("select current_setting('lock_timeout')")) {
+                rs.next();
+                before = rs.getString(1);
+            }
+            // local to the caller's transaction (and undone with a rollback of it), or to the session in auto-commit
+            st.execute("select set_config('lock_timeout', '" + CREATE_LOCK_TIMEOUT_SECONDS + "s', " + inTransaction + ")");
+        }
+        try {
+            if (!schemaExists) {
+                createIfAbsent(c, "create schema if not exists " + Identifiers.quote(table.schema()), inTransaction);
+            }
+            createIfAbsent(c, createTableSql(), inTransaction);
+        } catch (SQLException e) {
+            if (!"55P03".equals(e.getSQLState())) {
+                throw e;
+            }
+            throw new MdsException("state store " + table + ": cannot create the table: waited "
+                    + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema or table and"
+                    + " has not committed (create the table beforehand, or commit that transaction first)", e);
+        } finally {
+            try (PreparedStatement ps = c.prepareStatement("select set_config('lock_timeout', ?, " + inTransaction + ")")) {
+                ps.setString(1, before);
+                ps.execute();
+            }
+        }
+        if (inTransaction) {
+            LOG.info("state table {} created in the caller's transaction: it commits or rolls back with it", table);
+        } else {
+            LOG.info("state table {} created", table);
+        }
+        return true;
+    }
+
+    /** How long the table's creation waits for another transaction creating the same schema or table. */
+    private static final int CREATE_LOCK_TIMEOUT_SECONDS = 5;
 
     /**
      * Runs a {@code create ... if not exists}. When another session creates the same object at the same time, the
      * statement that loses the race fails on the catalog's unique index (23505) instead of skipping; once the winner
      * has committed, running it again sees the object and does nothing. Both statements get this, each on its own:
-     * a lost race on the schema must not skip the table.
+     * a lost race on the schema must not skip the table. In a caller's transaction each attempt runs in a savepoint,
+     * so that a failed one does not abort the caller's transaction.
      */
-    /** How long the table's creation waits for another transaction creating the same schema or table. */
-    private static final int CREATE_LOCK_TIMEOUT_SECONDS = 5;
-
-    private static void createIfAbsent(Statement st, String ddl) throws SQLException {
+    private static void createIfAbsent(Connection c, String ddl, boolean inTransaction) throws SQLException {
         try {
-            st.execute(ddl);
+            execute(c, ddl, inTransaction);
         } catch (SQLException e) {
             String state = e.getSQLState();
             if (!"23505".equals(state) && !"42P06".equals(state) && !"42P07".equals(state)) {
                 throw e;
             }
-            st.execute(ddl);
+            execute(c, ddl, inTransaction);
+        }
+    }
+
+    private static void execute(Connection c, String sql, boolean inSavepoint) throws SQLException {
+        Savepoint savepoint = inSavepoint ? c.setSavepoint() : null;
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            if (savepoint != null) {
+                c.rollback(savepoint);
+            }
+            throw e;
+        }
+        if (savepoint != null) {
+            c.releaseSavepoint(savepoint);
         }
     }
 
@@ -155,7 +210,14 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public Optional<State> get(Connection c, String key) {
-        return run(c, () -> read(c, selectSql, key).filter(s -> s.version() > 0));
+        try {
+            if (!ensureTable(c, false)) {
+                return Optional.empty();   // no table, no state: a read creates nothing
+            }
+            return read(c, selectSql, key).filter(s -> s.version() > 0);
+        } catch (SQLException e) {
+            throw new MdsException("state store " + table + ": " + e.getMessage(), e);
+        }
     }
 
     private Optional<State> read(Connection c, String sql, String key) throws SQLException {
@@ -282,7 +344,7 @@ public final class JdbcStateStore implements StateStore {
 
     private <T> T run(Connection c, SqlWork<T> work) {
         try {
-            ensureTable();
+            ensureTable(c, true);
             return work.run();
         } catch (SQLException e) {
             throw new MdsException("state store " + table + ": " + e.getMessage(), e);
@@ -301,6 +363,11 @@ public final class JdbcStateStore implements StateStore {
         return withConnection(c -> {
             try {
                 boolean auto = c.getAutoCommit();
+                if (!created) {
+                    // the store's own connection: create a missing table in auto-commit, before the transaction
+                    c.setAutoCommit(true);
+                    ensureTable(c, true);
+                }
                 c.setAutoCommit(false);
                 try {
                     T result = work.run(c);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestDatabase;
 import java.sql.Connection;
@@ -244,27 +245,95 @@ class JdbcStateStoreTest {
     }
 
     /**
-     * The table is created on a connection of its own; when the caller's open transaction has created the schema,
-     * that creation would wait for the caller, who waits for it: it gives up with an error saying why instead.
+     * The table is created on the caller's connection; when the caller's open transaction has created the schema, the
+     * table is created in that transaction too (created on a connection of its own, it would wait for the caller,
+     * who waits for it), and a rollback removes schema, table and state together.
      */
     @Test
-    void aCallInsideATransactionThatCreatedTheSchemaFailsClearlyInsteadOfWaitingForever(DataSource ds) throws Exception {
+    void aCallInsideATransactionThatCreatedTheSchemaCreatesTheTableInThatTransaction(DataSource ds) throws Exception {
         StateStore store = JdbcStateStore.builder(ds).schema("own_tx").build();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             st.execute("create schema own_tx");
-            assertThatThrownBy(() -> store.put(c, "k", "{}"))
-                    .isInstanceOf(MdsException.class)
-                    .hasMessageContaining("own_tx")
-                    .hasMessageContaining("has not committed");
+            assertThat(store.put(c, "k", "{}")).isEqualTo(1);
+            assertThat(store.get(c, "k").orElseThrow().json()).isEqualTo("{}");
             c.rollback();
             c.setAutoCommit(true);
         }
+        assertThat(store.get("k")).isEmpty();
         assertThat(store.put("k", "{\"n\":1}")).isEqualTo(1);   // after the rollback it creates both
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select current_setting('lock_timeout')")) {
             rs.next();
             assertThat(rs.getString(1)).as("no setting left on pooled connections").isEqualTo("0");
+        }
+    }
+
+    /**
+     * With a pool of one connection, the connection a call runs on is the only one: the store must create its table
+     * on it, in every kind of call, rather than wait for a second connection that the pool can only give once the
+     * caller has given its own back (it waited for the pool's 30 s timeout, then failed).
+     */
+    @Test
+    void aPoolOfOneConnectionServesTheStoreFromItsFirstCall(TestDatabase db) throws Exception {
+        try (HikariDataSource one = db.newDataSource(1)) {
+            StateStore own = JdbcStateStore.builder(one).schema("pool_own").build();
+            assertThat(own.get("k")).isEmpty();
+            assertThat(own.put("k", "1")).isEqualTo(1);
+            assertThat(own.update("k", old -> old.orElseThrow() + "0").json()).isEqualTo("10");
+
+            StateStore inTx = JdbcStateStore.builder(one).schema("pool_tx").build();
+            try (Connection c = one.getConnection()) {
+                c.setAutoCommit(false);
+                assertThat(inTx.get(c, "k")).isEmpty();
+                assertThat(inTx.put(c, "k", "1")).isEqualTo(1);
+                c.rollback();   // the table was created in this transaction: it goes with the state
+                assertThat(relationExists(c, "pool_tx.state")).isFalse();
+                assertThat(inTx.get(c, "k")).isEmpty();
+                assertThat(inTx.put(c, "k", "2")).isEqualTo(1);   // created again, and committed this time
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            assertThat(inTx.get("k").orElseThrow().json()).isEqualTo("2");
+            assertThat(inTx.compareAndSet("k", 1, "3")).isTrue();
+
+            StateStore autoCommit = JdbcStateStore.builder(one).schema("pool_auto").build();
+            try (Connection c = one.getConnection()) {
+                assertThat(autoCommit.put(c, "k", "4")).isEqualTo(1);
+                assertThat(autoCommit.update(c, "k", old -> old.orElseThrow() + "0").json()).isEqualTo("40");
+            }
+            assertThat(autoCommit.get("k").orElseThrow().json()).isEqualTo("40");
+            assertThat(autoCommit.delete("k")).isTrue();
+        }
+    }
+
+    /**
+     * Created in a caller's transaction, the table is not there for other sessions until it commits; one that needs
+     * it meanwhile gives up after 5 s with an error saying why, and the store works once the transaction committed.
+     */
+    @Test
+    void aTableBeingCreatedInAnotherOpenTransactionFailsClearlyAndIsUsedOnceCommitted(DataSource ds) throws Exception {
+        StateStore first = JdbcStateStore.builder(ds).schema("pending").build();
+        StateStore second = JdbcStateStore.builder(ds).schema("pending").build();
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            first.put(c, "a", "1");
+            assertThatThrownBy(() -> second.put("b", "2"))
+                    .isInstanceOf(MdsException.class)
+                    .hasMessageContaining("pending.state")
+                    .hasMessageContaining("has not committed");
+            c.commit();
+            c.setAutoCommit(true);
+        }
+        assertThat(second.put("b", "2")).isEqualTo(1);
+        assertThat(second.get("a").orElseThrow().json()).isEqualTo("1");
+    }
+
+    private static boolean relationExists(Connection c, String name) throws Exception {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select to_regclass(" + Identifiers.literal(name) + ") is not null")) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 
