@@ -22,7 +22,9 @@ import java.util.StringJoiner;
  * of one key in one stage are all kept, in load-date order. A stage row whose (key, load date) is already
  * stored is skipped, so re-loading a stage inserts nothing; the primary key (hash key, load date) backs this
  * and makes "latest row per key" an index lookup. Two stage rows with the same key and load date but different
- * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. Concurrent loads of one satellite take
+ * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. A stage whose load date is a {@code date} or
+ * {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC (a date as its
+ * midnight), whatever the session's TimeZone. Concurrent loads of one satellite take
  * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
 public final class Satellite extends Structure {
