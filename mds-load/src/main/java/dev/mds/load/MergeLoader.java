@@ -186,12 +186,17 @@ public final class MergeLoader {
      * @return the sum of the batches' results
      * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches
      *     and records of the stream are committed
+     * @throws IllegalStateException in mode {@link SyncMode#CDC}, before anything is read
      */
     public LoadResult loadAll(Stream<RecordBatch> batches, int parallelism, ProgressListener listener) {
         Objects.requireNonNull(batches, "batches");
         Objects.requireNonNull(listener, "listener");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+        }
+        if (spec.mode() == SyncMode.CDC) {
+            throw new IllegalStateException("loader into " + spec.target() + " is in mode CDC: it applies ChangeBatches;"
+                    + " loadAll loads RecordBatches with mode APPEND, OVERWRITE or MERGE");
         }
         long t0 = System.nanoTime();
         LoadResult total = new LoadResult(spec.target(), spec.mode(), 0, 0, 0, 0, 0, Duration.ZERO);

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -310,6 +311,97 @@ class ConcurrencyTest {
             assertThat(r.inserted()).isEqualTo(600);
             assertThatTable(one, "raw.narrow").hasRowCount(600);
         }
+    }
+
+    /**
+     * An interrupt while a batch writes and the next waits for its turn: the waiting one rolls back at once, the
+     * writing one commits, and loadAll then throws, saying what committed, with the interrupt flag kept.
+     */
+    @Test
+    void loadAllInterruptedRollsBackTheBatchesNotYetWritingAndKeepsTheFlag(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.interrupted").mode(SyncMode.APPEND).build();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicBoolean flagKept = new AtomicBoolean();
+        Thread caller = new Thread(() -> {
+            try {
+                loader.loadAll(Stream.of(batch(0, 10, "a"), batch(10, 20, "b"), batch(20, 30, "c")), 2, ProgressListener.NONE);
+            } catch (Throwable t) {
+                thrown.set(t);
+                flagKept.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            long holderPid;
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"interrupted\"', 0))");
+                try (ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+                    rs.next();
+                    holderPid = rs.getLong(1);
+                }
+            }
+            caller.start();
+            // the first batch waits for the load lock, the second (in its transaction) for its turn
+            pollUntil(() -> waitingForAdvisoryLock(ds) == 1 && idleInTransaction(ds, holderPid) == 1);
+            caller.interrupt();
+            pollUntil(() -> idleInTransaction(ds, holderPid) == 0);   // the second rolled back without waiting
+            assertThat(caller.isAlive()).as("loadAll waits for the batch still writing").isTrue();
+            holder.commit();
+        }
+        caller.join(TimeUnit.SECONDS.toMillis(60));
+        assertThat(caller.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOfSatisfying(PartialLoadException.class, e -> {
+            assertThat(e).hasMessageContaining("was interrupted")
+                    .hasMessageContaining("the stream's first 1 batch(es), 10 record(s)");
+            assertThat(e.committedBatches()).isEqualTo(1);
+        });
+        assertThat(flagKept).isTrue();
+        assertThatTable(ds, "raw.interrupted").column("id").containsOnly(LongStream.range(0, 10).boxed().toArray());
+    }
+
+    @Test
+    void loadAllStoppedByAFailingListenerLeavesTheStreamsFirstBatchesOnly(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.listened").mode(SyncMode.APPEND).build();
+        ProgressListener failing = p -> {
+            throw new IllegalStateException("dashboard down");
+        };
+        Throwable thrown = catchThrowable(() -> loader.loadAll(
+                IntStream.range(0, 6).mapToObj(i -> batch(i * 10L, i * 10L + 10, "v")), 3, failing));
+        assertThat(thrown).isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("the progress listener failed: dashboard down")
+                .hasCauseInstanceOf(IllegalStateException.class);
+        long committed = ((PartialLoadException) thrown).committedBatches();
+        // the batches running when it failed either had started writing (and committed) or rolled back
+        assertThat(committed).isBetween(1L, 3L);
+        assertThat(((PartialLoadException) thrown).committedRows()).isEqualTo(committed * 10);
+        assertThatTable(ds, "raw.listened").column("id").containsOnly(LongStream.range(0, committed * 10).boxed().toArray());
+        assertThatTable(ds, "raw.listened").column("id").hasNoDuplicates();
+    }
+
+    @Test
+    void loadAllReportsTheFailedBatchWhenClosingTheStreamFailsToo(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.closing").key("id").build();
+        RecordBatch bad = RecordBatch.of(SCHEMA, List.of(Record.of(null, "no key")));
+        Stream<RecordBatch> stream = Stream.of(batch(0, 10, "a"), bad)
+                .onClose(() -> {
+                    throw new UncheckedIOException(new IOException("input.csv: close failed"));
+                });
+        Throwable thrown = catchThrowable(() -> loader.loadAll(stream, 1, ProgressListener.NONE));
+        assertThat(thrown).isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("batch 2 of the stream failed")
+                .hasCauseInstanceOf(BadInputException.class);
+        assertThat(thrown.getCause().getSuppressed()).singleElement()
+                .satisfies(s -> assertThat(s).hasMessageContaining("input.csv: close failed"));
+        assertThatTable(ds, "raw.closing").hasRowCount(10);
+    }
+
+    @Test
+    void loadAllRefusesModeCdcBeforeReadingTheStream(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.cdc_all").mode(SyncMode.CDC).build();
+        AtomicBoolean read = new AtomicBoolean();
+        assertThatThrownBy(() -> loader.loadAll(Stream.of(batch(0, 1, "x")).peek(b -> read.set(true)), 2, ProgressListener.NONE))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("mode CDC");
+        assertThat(read).isFalse();
     }
 
     static long idleInTransaction(DataSource ds, long exceptPid) throws Exception {
