@@ -1,6 +1,7 @@
 package dev.mds.core;
 
 import dev.mds.core.internal.FlatJson;
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -9,7 +10,9 @@ import java.util.Optional;
 /**
  * Where a source is after some records: enough for it to resume right after them. A source defines its own
  * entries (a CSV file: file, byte offset, record number; PostgreSQL CDC: the Debezium offset). Values are
- * strings, numbers, booleans or null, so a position round-trips through JSON in a {@link StateStore}.
+ * strings, numbers, booleans or null, so a position round-trips through JSON in a {@link StateStore}: numbers are
+ * kept as JSON reads them back ({@link Long} when integral and within a long, {@link BigDecimal} otherwise, with the
+ * same value), and a double or float NaN or infinity, which JSON cannot hold, is refused when the position is made.
  *
  * <pre>{@code
  * SourcePosition p = SourcePosition.of("transactions.csv", Map.of("offset", 1_048_576L, "record", 50_000L));
@@ -25,15 +28,29 @@ public final class SourcePosition {
         this.source = Objects.requireNonNull(source, "source");
         Map<String, Object> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> {
-            if (v != null && !(v instanceof String || v instanceof Number || v instanceof Boolean)) {
+            Objects.requireNonNull(k, "key");
+            if (v instanceof Number n) {
+                // as JSON gives it back, so that a position equals itself read back (an Integer 7 is read as Long 7,
+                // a double 0.1 as BigDecimal 0.1: the same number)
+                String text = FlatJson.numberText(n).orElseThrow(() -> new IllegalArgumentException("position of "
+                        + source + ": entry '" + k + "' is " + n + ", which JSON cannot hold (it has no NaN or"
+                        + " Infinity), so the position could not be stored or read back; store such a value as a string"));
+                v = FlatJson.number(text);
+            } else if (v != null && !(v instanceof String || v instanceof Boolean)) {
                 throw new IllegalArgumentException("position value '" + k + "' must be a string, number or boolean, not "
                         + v.getClass().getName());
             }
-            copy.put(Objects.requireNonNull(k, "key"), v);
+            copy.put(k, v);
         });
         this.values = java.util.Collections.unmodifiableMap(copy);
     }
 
+    /**
+     * A position of {@code source} with these entries (copied, in their order).
+     *
+     * @throws IllegalArgumentException for a value that is not a string, number, boolean or null, or a number JSON
+     *     cannot hold (NaN, infinity), naming the entry
+     */
     public static SourcePosition of(String source, Map<String, ?> values) {
         return new SourcePosition(source, new LinkedHashMap<>(values));
     }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +67,50 @@ class SchemaAndRecordTest {
         assertThat(back.getLong("offset")).contains(1_048_576L);
         assertThatThrownBy(() -> SourcePosition.fromJson("{\"offset\":1}")).hasMessageContaining("no \"source\"");
         assertThatThrownBy(() -> SourcePosition.fromJson("[1]")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * JSON has no NaN or Infinity: such a position was written as {@code "x":NaN}, which PostgreSQL's jsonb refuses
+     * (so the batch's transaction failed at the put) and which fromJson cannot read back. It is refused when made.
+     */
+    @Test
+    void sourcePositionRefusesNaNAndInfinityWhenMadeNamingTheEntry() {
+        for (Number bad : List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Float.NaN,
+                Float.NEGATIVE_INFINITY)) {
+            assertThatThrownBy(() -> SourcePosition.of("orders", Map.of("watermark", bad)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("orders")
+                    .hasMessageContaining("'watermark' is " + bad)
+                    .hasMessageContaining("store such a value as a string");
+        }
+        SourcePosition asText = SourcePosition.of("orders", Map.of("watermark", "NaN"));
+        assertThat(SourcePosition.fromJson(asText.toJson())).isEqualTo(asText);
+    }
+
+    @Test
+    void sourcePositionNumbersOfEveryJavaTypeRoundTripThroughJsonWithTheirValue() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("int", 7);
+        values.put("short", (short) -3);
+        values.put("long", Long.MIN_VALUE);
+        values.put("big_integer", new BigInteger("123456789012345678901234567890"));
+        values.put("big_decimal", new BigDecimal("123.4500"));
+        values.put("tenth", 0.1);
+        values.put("huge", 1e300);
+        values.put("tiny", -Double.MIN_VALUE);
+        values.put("max", Double.MAX_VALUE);
+        values.put("float", 0.1f);
+        SourcePosition p = SourcePosition.of("s", values);
+        SourcePosition back = SourcePosition.fromJson(p.toJson());
+        assertThat(back).isEqualTo(p);
+        assertThat(back.toJson()).isEqualTo(p.toJson());
+        assertThat(p.getLong("int")).contains(7L);
+        assertThat(p.get("big_integer")).contains(new BigDecimal("123456789012345678901234567890"));
+        assertThat(p.get("big_decimal")).contains(new BigDecimal("123.4500"));
+        for (String k : List.of("tenth", "huge", "tiny", "max")) {
+            assertThat(((Number) back.get(k).orElseThrow()).doubleValue()).as(k).isEqualTo((Double) values.get(k));
+        }
+        assertThat(((Number) back.get("float").orElseThrow()).floatValue()).isEqualTo(0.1f);
     }
 
     @Test

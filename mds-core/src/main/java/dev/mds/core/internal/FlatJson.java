@@ -3,6 +3,8 @@ package dev.mds.core.internal;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Writes and reads one flat JSON object whose values are strings, numbers, booleans or null. Enough for source
@@ -27,7 +29,10 @@ public final class FlatJson {
                 s.append("null");
             } else if (v instanceof String str) {
                 string(s, str);
-            } else if (v instanceof Number || v instanceof Boolean) {
+            } else if (v instanceof Number n) {
+                s.append(numberText(n).orElseThrow(() -> new IllegalArgumentException(
+                        "cannot write " + n + " as a JSON number (value of '" + e.getKey() + "')")));
+            } else if (v instanceof Boolean) {
                 s.append(v);
             } else {
                 throw new IllegalArgumentException("cannot write " + v.getClass().getName() + " as flat JSON");
@@ -35,6 +40,38 @@ public final class FlatJson {
         }
         return s.append('}').toString();
     }
+
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
+    /**
+     * The JSON text of a number, or empty when JSON cannot carry it: NaN and the infinities (RFC 8259 has no such
+     * numbers, and PostgreSQL's json and jsonb refuse them), or a {@link Number} whose text is not a JSON number.
+     */
+    public static Optional<String> numberText(Number n) {
+        if (n instanceof Double d && !Double.isFinite(d) || n instanceof Float f && !Float.isFinite(f)) {
+            return Optional.empty();
+        }
+        String text = n instanceof BigDecimal d ? d.toString() : n.toString();
+        return JSON_NUMBER.matcher(text).matches() ? Optional.of(text) : Optional.empty();
+    }
+
+    /**
+     * The value {@link #parse} reads from a JSON number's text: a {@link Long} when it is written without a point
+     * or an exponent and fits a long, a {@link BigDecimal} otherwise.
+     *
+     * @throws NumberFormatException when it is not a number
+     */
+    public static Object number(String text) {
+        BigDecimal d = new BigDecimal(text);
+        if (text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0
+                && d.compareTo(LONG_MIN) >= 0 && d.compareTo(LONG_MAX) <= 0) {
+            return d.longValueExact();
+        }
+        return d;
+    }
+
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
     private static void string(StringBuilder s, String v) {
         s.append('"');
@@ -59,7 +96,8 @@ public final class FlatJson {
     }
 
     /**
-     * Parses a flat object. Integral numbers become {@link Long}, others {@link BigDecimal}.
+     * Parses a flat object. Numbers become what {@link #number} makes of them: {@link Long} for integral ones that
+     * fit, {@link BigDecimal} for the others.
      *
      * @throws IllegalArgumentException on anything but a flat object, with the position
      */
@@ -195,12 +233,8 @@ public final class FlatJson {
                 throw error("expected a value");
             }
             try {
-                BigDecimal d = new BigDecimal(num);
-                if (num.indexOf('.') < 0 && num.indexOf('e') < 0 && num.indexOf('E') < 0) {
-                    return d.longValueExact();
-                }
-                return d;
-            } catch (ArithmeticException | NumberFormatException e) {
+                return number(num);
+            } catch (NumberFormatException e) {
                 throw error("bad number " + num);
             }
         }
