@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * a past period, so a link that was in effect between two stored changes and arrives late is not recorded. A row
  * effective on the open link's start date replaces it when its load date is later (a same-day correction; the
  * closed row then ends where it starts). So every closing row has a later load date than the row it closes.
+ * A stage whose effective-from or load date is a {@code date} or {@code timestamp} where the stored one is a
+ * {@code timestamptz} (or the reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
  */
 public final class EffectivitySatellite extends Structure {
     private static final Logger LOG = LoggerFactory.getLogger(EffectivitySatellite.class);
@@ -136,8 +138,8 @@ public final class EffectivitySatellite extends Structure {
         Vault.checkBytea(where, s, drivingKey);
         vault.checkWidth(c, where, stage.target(), link);
         vault.checkWidth(c, name(), table, link);
-        s.require(where, effectiveFrom);
-        s.require(where, Stage.LOAD_DATE);
+        String stageEf = s.require(where, effectiveFrom).sqlType();
+        String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
         String end = endOfTime(target.require(name(), END_DATE).sqlType());
         String lk = Identifiers.quote(link);
         String dk = Identifiers.quote(drivingKey);
@@ -147,11 +149,16 @@ public final class EffectivitySatellite extends Structure {
         String sd = Identifiers.quote(START_DATE);
         String ed = Identifiers.quote(END_DATE);
         String eff = table.quoted();
+        // a stage's effective-from or load date of another type than the stored one is converted in UTC (see
+        // inUtc): compared with and stored as the satellite's, it would be cast in the session's TimeZone
+        String sef = inUtc("s." + ef, stageEf, target.require(name(), START_DATE).sqlType());
+        String sld = inUtc("s." + ld, stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
         String sql = "WITH active AS (\n"
-                + "    SELECT DISTINCT ON (s." + dk + ") s." + lk + ", s." + dk + ", s." + ef + " AS start_date, s." + ld + ", s." + rs + "\n"
+                + "    SELECT DISTINCT ON (s." + dk + ") s." + lk + ", s." + dk + ", " + sef + " AS start_date, "
+                + (sld.equals("s." + ld) ? sld : sld + " AS " + ld) + ", s." + rs + "\n"
                 + "    FROM " + stage.target().quoted() + " AS s\n"
                 + "    WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND s." + ef + " IS NOT NULL\n"
-                + "    ORDER BY s." + dk + ", s." + ef + " DESC, s." + ld + " DESC, s." + lk + "\n"
+                + "    ORDER BY s." + dk + ", " + sef + " DESC, " + sld + " DESC, s." + lk + "\n"
                 + "),\n"
                 + "latest AS (\n"
                 + "    SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"

@@ -357,6 +357,55 @@ class VaultLoadTest {
     }
 
     /**
+     * An effectivity satellite with timestamptz dates loaded from a stage with date ones reads them as midnight UTC in
+     * any session: PostgreSQL cast them in the session's TimeZone, so from New York the driving key moved to its new
+     * link at 05:00 UTC, and from Tokyo at 15:00 UTC the day before.
+     */
+    @Test
+    void effectivitySatelliteLoadsADateStageIntoTimestamptzColumnsAtMidnightUtcInAnySessionTimeZone(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_stream").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", day(1), day(1)));
+        TableFixture.on(ds, "raw.assign_daily").columns("customer text", "product text", "since date", "ld date")
+                .rows(row("c1", "p2", java.time.LocalDate.of(2024, 1, 3), java.time.LocalDate.of(2024, 1, 3)));
+        List<Stage> stages = new ArrayList<>();
+        for (String name : List.of("assign_stream", "assign_daily")) {
+            Stage stage = Stage.of("raw." + name).into("stg." + name).loadDate("ld").recordSource("crm")
+                    .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
+            vault.createStage(stage);
+            stages.add(stage);
+        }
+        List<String> found = new ArrayList<>();
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            String table = "dds.eff_mixed_" + (zone.equals("Asia/Tokyo") ? "tokyo" : "new_york");
+            EffectivitySatellite fromStream = vault.effectivitySatellite(table).link("assign_hk").drivingKey("customer_hk")
+                    .effectiveFrom("since").from(stages.get(0));
+            fromStream.createTable();
+            fromStream.load();
+            EffectivitySatellite fromDaily = vault.effectivitySatellite(table).link("assign_hk").drivingKey("customer_hk")
+                    .effectiveFrom("since").from(stages.get(1));
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = '" + zone + "'");
+                c.setAutoCommit(false);
+                try {
+                    for (String sql : fromDaily.sql()) {
+                        st.execute(sql);
+                    }
+                    c.commit();
+                } finally {
+                    c.setAutoCommit(true);
+                    st.execute("reset timezone");
+                }
+            }
+            found.add(String.join("; ", strings(ds, "select (start_date at time zone 'UTC')::text || ' ' || (end_date at time zone 'UTC')::text"
+                    + " || ' ' || (load_date at time zone 'UTC')::text from " + table + " order by load_date, end_date")));
+        }
+        String expected = "2024-01-01 00:00:00 9999-12-31 00:00:00 2024-01-01 00:00:00; "
+                + "2024-01-01 00:00:00 2024-01-03 00:00:00 2024-01-03 00:00:00; 2024-01-03 00:00:00 9999-12-31 00:00:00 2024-01-03 00:00:00";
+        assertThat(found).containsExactly(expected, expected);
+    }
+
+    /**
      * A row effective before the driving key's open link started (a replayed batch, whatever its load date, or late
      * data) changes nothing: it neither closes the open link before it began nor reopens the old one.
      */
