@@ -21,6 +21,8 @@ import java.util.Optional;
  * }</pre>
  */
 public final class SourcePosition {
+    private static final String SOURCE = "source";
+
     private final String source;
     private final Map<String, Object> values;
 
@@ -29,6 +31,12 @@ public final class SourcePosition {
         Map<String, Object> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> {
             Objects.requireNonNull(k, "key");
+            if (k.equals(SOURCE)) {
+                // the JSON object holds the source under this name: the entry would replace it, and read back it
+                // would be the source, the entry lost
+                throw new IllegalArgumentException("position of " + source + ": an entry may not be named '" + SOURCE
+                        + "', which holds the source's name in the JSON form");
+            }
             if (v instanceof Number n) {
                 // as JSON gives it back, so that a position equals itself read back (an Integer 7 is read as Long 7,
                 // a double 0.1 as BigDecimal 0.1: the same number)
@@ -48,8 +56,9 @@ public final class SourcePosition {
     /**
      * A position of {@code source} with these entries (copied, in their order).
      *
-     * @throws IllegalArgumentException for a value that is not a string, number, boolean or null, or a number JSON
-     *     cannot hold (NaN, infinity), naming the entry
+     * @throws IllegalArgumentException for a value that is not a string, number, boolean or null, a number JSON
+     *     cannot hold (NaN, infinity), or an entry named {@code source} (the JSON form's name for the source), naming
+     *     the entry
      */
     public static SourcePosition of(String source, Map<String, ?> values) {
         return new SourcePosition(source, new LinkedHashMap<>(values));
@@ -58,7 +67,7 @@ public final class SourcePosition {
     /** Reads what {@link #toJson()} wrote. */
     public static SourcePosition fromJson(String json) {
         Map<String, Object> all = FlatJson.parse(json);
-        Object source = all.remove("source");
+        Object source = all.remove(SOURCE);
         if (!(source instanceof String s)) {
             throw new IllegalArgumentException("not a source position (no \"source\"): " + json);
         }
@@ -87,7 +96,7 @@ public final class SourcePosition {
     /** One flat JSON object holding the source and the entries. */
     public String toJson() {
         Map<String, Object> all = new LinkedHashMap<>();
-        all.put("source", source);
+        all.put(SOURCE, source);
         all.putAll(values);
         return FlatJson.write(all);
     }

@@ -87,6 +87,15 @@ class SchemaAndRecordTest {
         assertThat(SourcePosition.fromJson(asText.toJson())).isEqualTo(asText);
     }
 
+    /** toJson wrote an entry named "source" over the source's name: read back, the position had another source. */
+    @Test
+    void sourcePositionRefusesAnEntryNamedSourceWhichItsJsonUsesForTheSourceName() {
+        assertThatThrownBy(() -> SourcePosition.of("orders.csv", Map.of("offset", 10L, "source", "crm")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("orders.csv")
+                .hasMessageContaining("'source'");
+    }
+
     @Test
     void sourcePositionNumbersOfEveryJavaTypeRoundTripThroughJsonWithTheirValue() {
         Map<String, Object> values = new LinkedHashMap<>();
