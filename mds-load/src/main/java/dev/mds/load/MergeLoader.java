@@ -422,16 +422,25 @@ public final class MergeLoader {
                 return work.apply(connection);
             }
             connection.setAutoCommit(false);
+            Throwable failed = null;
             try {
                 LoadResult r = work.apply(connection);
                 long t0 = System.nanoTime();
                 connection.commit();
                 return withCommit(r, System.nanoTime() - t0);
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException | Error | SQLException e) {
+                failed = e;
                 rollbackQuietly(connection, e);
                 throw e;
             } finally {
-                connection.setAutoCommit(true);
+                try {
+                    connection.setAutoCommit(true);
+                } catch (SQLException e) {
+                    if (failed == null) {
+                        throw e;
+                    }
+                    failed.addSuppressed(e);   // a dead connection: the load's own failure says what happened
+                }
             }
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);

@@ -404,6 +404,42 @@ class ConcurrencyTest {
         assertThat(read).isFalse();
     }
 
+    /**
+     * A load on the caller's auto-commit connection whose session dies while it waits for the load lock: the error
+     * is the load's own (its statement and the server's reason), not the closed connection's that restoring
+     * auto-commit then meets.
+     */
+    @Test
+    void loadOnAnAutoCommitConnectionThatDiesReportsTheLoadsOwnFailure(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.dying").mode(SyncMode.APPEND).build();
+        try (Connection holder = ds.getConnection(); Connection callers = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"dying\"', 0))");
+            }
+            long pid;
+            try (Statement st = callers.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getLong(1);
+            }
+            CompletableFuture<LoadResult> load = CompletableFuture.supplyAsync(() -> loader.load(batch(0, 10, "x"), callers));
+            pollUntil(() -> waitingForAdvisoryLock(ds) == 1);
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_terminate_backend(" + pid + ")");
+            }
+            Throwable thrown = catchThrowable(load::join);
+            assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
+                    .hasMessageContaining("pg_advisory_xact_lock")
+                    .hasMessageNotContaining("has been closed");
+            holder.rollback();
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select to_regclass('raw.dying') is null")) {
+            rs.next();
+            assertThat(rs.getBoolean(1)).as("nothing of the load was committed").isTrue();
+        }
+    }
+
     static long idleInTransaction(DataSource ds, long exceptPid) throws Exception {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where state = 'idle in transaction'"
