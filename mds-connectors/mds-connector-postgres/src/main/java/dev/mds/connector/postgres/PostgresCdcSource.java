@@ -2,6 +2,7 @@ package dev.mds.connector.postgres;
 
 import dev.mds.connector.postgres.internal.RecordMapper;
 import dev.mds.connector.postgres.internal.StateStoreOffsetBackingStore;
+import dev.mds.connector.postgres.internal.TextValueConverter;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.JdbcStateStore;
@@ -449,7 +450,10 @@ public final class PostgresCdcSource implements AutoCloseable {
             p.setProperty("message.key.columns", keys.toString());
         }
         p.setProperty("snapshot.mode", config.snapshot.debeziumValue());
-        p.setProperty("decimal.handling.mode", "precise");
+        p.setProperty("decimal.handling.mode", "precise");   // money; numeric goes through TextValueConverter:
+        // Debezium's precise mode sends NULL for NaN and the infinities, the converter sends them as text to refuse
+        p.setProperty("converters", "mds_text");
+        p.setProperty("mds_text.type", TextValueConverter.class.getName());
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("interval.handling.mode", "string");
@@ -483,6 +487,11 @@ public final class PostgresCdcSource implements AutoCloseable {
             p.setProperty("notification.sink.topic.name", NOTIFICATIONS);
         }
         config.engineProperties.forEach(p::setProperty);
+        String converters = p.getProperty("converters");
+        if (!java.util.Arrays.asList(converters.split("\\s*,\\s*")).contains("mds_text")) {
+            // the caller's own converters come after mds's, which must see numeric values before Debezium's NULL
+            p.setProperty("converters", "mds_text," + converters);
+        }
         return p;
     }
 

@@ -209,6 +209,33 @@ class PostgresCdcSourceTest {
         assertThat(Cdc.text(ds, "select string_agg(id::text, ',') from w23.t")).as("nothing of row 2").isEqualTo("1");
     }
 
+    /**
+     * Debezium's {@code decimal.handling.mode=precise} sends NULL (logging an error) for a numeric {@code NaN},
+     * {@code Infinity} or {@code -Infinity}, which loaded NULL into the target for a value that is not NULL. mds has
+     * no value for them (a decimal is a BigDecimal): the run stops with an error naming table, column and key, before
+     * the change is applied, also for such an element of a numeric array.
+     */
+    @Test
+    void aNumericNaNOrInfinityStopsTheRunWithAnErrorNamingTableColumnAndKey(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s27", "create table s27.t (id int primary key, amount numeric(10,2), free numeric,"
+                + " amounts numeric(6,1)[])", "insert into s27.t values (1, 1.5, 2, '{1,null,2.25}')");
+        var run = Cdc.start(Cdc.source(db, ds, "t_nan", "s27.t").build(), Cdc.loadInto(ds, "w27"));
+        try {
+            awaitSame(ds, "s27.t", "w27.t", "id, amount, free, amounts");
+            sql(ds, "insert into s27.t values (2, 'NaN', 1, null)", "insert into s27.t values (3, 1, 'Infinity', null)",
+                    "insert into s27.t values (4, 1, 1, '{1.5,NaN}')");
+            Cdc.await("the run to stop", Duration.ofSeconds(30), run.done::isDone);
+        } finally {
+            assertThatThrownBy(run::close).hasRootCauseInstanceOf(MdsException.class).rootCause()
+                    .hasMessageStartingWith("s27.t column amount of the row with key [2]: numeric 'NaN', which mds"
+                            + " cannot carry");
+            Cdc.dropSlot(ds, "t_nan");
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id || ' ' || amount || ' ' || free || ' ' || amounts::text, ',')"
+                + " from w27.t")).as("nothing of rows 2 to 4, row 1 exact").isEqualTo("1 1.50 2 {1.0,NULL,2.3}");
+    }
+
     @Test
     void tableWithoutPrimaryKeyIsRefusedUnlessItsKeyIsNamed(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();

@@ -34,8 +34,8 @@ import org.apache.kafka.connect.source.SourceRecord;
  * Turns Debezium's PostgreSQL change records (Connect {@link SourceRecord}s with the Debezium envelope) into mds
  * {@link ChangeEvent}s with typed values. Expects the connector settings {@code decimal.handling.mode=precise},
  * {@code time.precision.mode=adaptive_time_microseconds}, {@code binary.handling.mode=bytes},
- * {@code interval.handling.mode=string} and the placeholder {@link #PLACEHOLDER} for unsent TOAST values. Not
- * thread-safe (one per engine).
+ * {@code interval.handling.mode=string}, {@link TextValueConverter} as the {@code converters} setting and the
+ * placeholder {@link #PLACEHOLDER} for unsent TOAST values. Not thread-safe (one per engine).
  */
 public final class RecordMapper {
     /** The value Debezium puts in place of an unchanged TOASTed column; mapped to {@link Unchanged#VALUE}. */
@@ -303,7 +303,7 @@ public final class RecordMapper {
 
     private static MdsException unrepresentable(Shape shape, String column, String where, UnrepresentableValue e) {
         return new MdsException(shape.table + " column " + column + " " + where + ": " + e.getMessage()
-                + ", which mds cannot carry (java.time has no infinity and mds-load could not write it back);"
+                + ", which mds cannot carry (" + e.why + ");"
                 + " the change stays in the slot, so every run stops at it: replace the value at the source and"
                 + " re-snapshot with a new slot");
     }
@@ -311,9 +311,16 @@ public final class RecordMapper {
     /** A source value no mds value stands for; {@link #row} names the table, column and key. */
     static final class UnrepresentableValue extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private static final String NO_INFINITY = "java.time has no infinity and mds-load could not write it back";
+        private final String why;
 
         UnrepresentableValue(String what) {
+            this(what, NO_INFINITY);
+        }
+
+        UnrepresentableValue(String what, String why) {
             super(what, null, false, false);
+            this.why = why;
         }
     }
 
@@ -383,6 +390,19 @@ public final class RecordMapper {
                 }
                 case "io.debezium.data.VariableScaleDecimal":
                     return FieldType.DECIMAL;
+                case TextValueConverter.NUMERIC_SCHEMA_NAME: {
+                    Map<String, String> p = s.parameters() == null ? Map.of() : s.parameters();
+                    String precision = p.get(TextValueConverter.PRECISION);
+                    String scale = p.get(TextValueConverter.SCALE);
+                    if (precision != null && scale != null) {
+                        int pr = Integer.parseInt(precision);
+                        int sc = Integer.parseInt(scale);
+                        if (pr >= 1 && pr <= 1000 && sc >= 0 && sc <= pr) {
+                            return FieldType.decimal(pr, sc);
+                        }
+                    }
+                    return FieldType.DECIMAL;
+                }
                 case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date":
                     return FieldType.DATE;
                 case "io.debezium.time.Time", "io.debezium.time.MicroTime", "io.debezium.time.NanoTime",
@@ -476,6 +496,8 @@ public final class RecordMapper {
                         byte[] bytes = d.getBytes("value");
                         return new BigDecimal(new BigInteger(bytes), d.getInt32("scale"));
                     };
+                case TextValueConverter.NUMERIC_SCHEMA_NAME:
+                    return v -> numeric((String) v);
                 case "io.debezium.time.Date":
                     return v -> date(((Number) v).longValue());
                 case "org.apache.kafka.connect.data.Date":
@@ -539,6 +561,20 @@ public final class RecordMapper {
             case STRUCT, MAP -> Object::toString;
             case INT64, BOOLEAN, STRING -> v -> v;
         };
+    }
+
+    /** A numeric's exact text (from {@link TextValueConverter}) as a BigDecimal; NaN and the infinities have none. */
+    static BigDecimal numeric(String text) {
+        char first = text.isEmpty() ? ' ' : text.charAt(0);
+        if ((first >= '0' && first <= '9') || first == '-' || first == '.' || first == '+') {
+            try {
+                return new BigDecimal(text);
+            } catch (NumberFormatException e) {
+                // -Infinity, or not a number at all
+            }
+        }
+        throw new UnrepresentableValue("numeric '" + text + "'", "an mds decimal is a BigDecimal, which has no NaN"
+                + " or infinity, and a NULL in its place would change the value");
     }
 
     private static LocalDate date(long epochDay) {

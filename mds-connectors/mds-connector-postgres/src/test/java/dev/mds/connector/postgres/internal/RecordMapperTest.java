@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.core.FieldType;
 import dev.mds.core.Unchanged;
+import io.debezium.data.SpecialValueDecimal;
 import io.debezium.config.Configuration;
 import io.debezium.connector.postgresql.PostgresConnectorConfig;
 import io.debezium.connector.postgresql.UnchangedToastedPlaceholder;
 import io.debezium.connector.postgresql.UnchangedToastedReplicationMessageColumn;
 import java.lang.reflect.Modifier;
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -71,6 +74,38 @@ class RecordMapperTest {
         assertThat(micros.apply(0L)).isEqualTo(LocalDateTime.of(1970, 1, 1, 0, 0));
         assertThat(days.apply((int) LocalDate.of(-4713, 11, 24).toEpochDay())).isEqualTo(LocalDate.of(-4713, 11, 24));
         assertThat(days.apply((int) LocalDate.of(5874897, 12, 31).toEpochDay())).isEqualTo(LocalDate.of(5874897, 12, 31));
+    }
+
+    /**
+     * Debezium hands the numeric converter a SpecialValueDecimal (stream), a BigDecimal or a Double NaN (snapshot), or
+     * the array literal's text: NaN and the infinities reach the mapper as text, which refuses them, instead of NULL.
+     */
+    @Test
+    void numericNaNAndInfinitiesAreRefusedAndOtherNumericsKeptExactly() {
+        assertThat(TextValueConverter.text(SpecialValueDecimal.NOT_A_NUMBER, Integer.MIN_VALUE)).isEqualTo("NaN");
+        assertThat(TextValueConverter.text(SpecialValueDecimal.POSITIVE_INF, 2)).isEqualTo("Infinity");
+        assertThat(TextValueConverter.text(SpecialValueDecimal.NEGATIVE_INF, 2)).isEqualTo("-Infinity");
+        assertThat(TextValueConverter.text(Double.NaN, 2)).isEqualTo("NaN");
+        assertThat(TextValueConverter.text(new SpecialValueDecimal(new BigDecimal("1.5")), 3)).isEqualTo("1.500");
+        assertThat(TextValueConverter.text(new BigDecimal("-1E-30"), Integer.MIN_VALUE)).isEqualTo("-1E-30");
+        assertThat(TextValueConverter.parseLiteral("{1.5,NaN,NULL,-Infinity}"))
+                .containsExactly("1.5", "NaN", null, "-Infinity");
+        Function<Object, Object> numeric = RecordMapper.converter(SchemaBuilder.string().name(TextValueConverter.NUMERIC_SCHEMA_NAME)
+                .optional().build());
+        for (String special : new String[] {"NaN", "Infinity", "-Infinity"}) {
+            assertThatThrownBy(() -> numeric.apply(special)).isInstanceOf(RecordMapper.UnrepresentableValue.class)
+                    .hasMessage("numeric '" + special + "'");
+        }
+        assertThat(numeric.apply("12345678901234567890.123456789")).isEqualTo(new BigDecimal("12345678901234567890.123456789"));
+        assertThat(numeric.apply("-1E-30")).isEqualTo(new BigDecimal("-1E-30"));
+        assertThat(numeric.apply(RecordMapper.PLACEHOLDER)).isSameAs(Unchanged.VALUE);
+        Function<Object, Object> array = RecordMapper.converter(SchemaBuilder.array(SchemaBuilder.string()
+                .name(TextValueConverter.NUMERIC_SCHEMA_NAME).optional().build()).optional().build());
+        assertThat(array.apply(java.util.Arrays.asList("1.50", null))).isEqualTo(java.util.Arrays.asList(new BigDecimal("1.50"), null));
+        assertThatThrownBy(() -> array.apply(List.of("1", "NaN"))).hasMessage("numeric 'NaN'");
+        assertThat(RecordMapper.fieldType(null, "n", SchemaBuilder.string().name(TextValueConverter.NUMERIC_SCHEMA_NAME)
+                .parameter(TextValueConverter.PRECISION, "12").parameter(TextValueConverter.SCALE, "2").build()))
+                .isEqualTo(FieldType.decimal(12, 2));
     }
 
     @Test
