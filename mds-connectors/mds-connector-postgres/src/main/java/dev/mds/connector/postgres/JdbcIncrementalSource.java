@@ -224,8 +224,7 @@ public final class JdbcIncrementalSource {
                 int n = md.getColumnCount();
                 FieldType[] types = new FieldType[n];
                 for (int i = 1; i <= n; i++) {
-                    types[i - 1] = PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), md.getColumnTypeName(i),
-                            md.getPrecision(i), md.getScale(i));
+                    types[i - 1] = fieldType(md, i);
                     sb.add(new Field(md.getColumnName(i), types[i - 1], md.isNullable(i) != ResultSetMetaData.columnNoNulls));
                 }
                 Schema schema = sb.build();
@@ -238,7 +237,7 @@ public final class JdbcIncrementalSource {
                     for (int i = 0; i < n; i++) {
                         try {
                             values[i] = value(rs, i + 1, types[i]);
-                        } catch (IllegalArgumentException e) {
+                        } catch (IllegalArgumentException | DataException e) {
                             List<String> at = new ArrayList<>();
                             for (String k : key) {
                                 at.add(k + "=" + rs.getString(k));
@@ -264,6 +263,36 @@ public final class JdbcIncrementalSource {
     }
 
     /**
+     * The mds type of a result column. A {@code timetz} (which mds-core maps to time, losing its offset, and which the
+     * driver refuses to read as a LocalTime) is read as its text, {@code 10:11:12.5+02}, as is an array of them.
+     *
+     * @throws MdsException naming the table and column when mds has no type for the column's
+     */
+    private FieldType fieldType(ResultSetMetaData md, int i) throws SQLException {
+        String typeName = md.getColumnTypeName(i);
+        if ("timetz".equals(typeName)) {
+            return FieldType.STRING;
+        }
+        if ("_timetz".equals(typeName)) {
+            return FieldType.arrayOf(FieldType.STRING);
+        }
+        try {
+            return PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), typeName, md.getPrecision(i), md.getScale(i));
+        } catch (MdsException e) {
+            throw new MdsException(table + " column " + md.getColumnName(i) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A value of a row the driver cannot read as its type's Java value (a PostgreSQL data exception, class 22). */
+    private static final class DataException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DataException(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
+    }
+
+    /**
      * The elements of an array as the element type's values, each read from its own text as a column of that type
      * is ({@code Array.getArray()} gives java.sql.Time without its fraction and timestamps parsed in the JVM's zone).
      *
@@ -284,11 +313,22 @@ public final class JdbcIncrementalSource {
     }
 
     private static Object value(ResultSet rs, int i, FieldType type) throws SQLException {
+        try {
+            return readValue(rs, i, type);
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+                throw new DataException(e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static Object readValue(ResultSet rs, int i, FieldType type) throws SQLException {
         Object v = switch (type.kind()) {
             case STRING, JSON -> rs.getString(i);
             case INT -> rs.getInt(i);
             case LONG -> rs.getLong(i);
-            case DECIMAL -> rs.getBigDecimal(i);
+            case DECIMAL -> decimal(rs.getString(i));
             case DOUBLE -> rs.getDouble(i);
             case BOOLEAN -> rs.getBoolean(i);
             case DATE -> rs.getObject(i, LocalDate.class);
@@ -303,6 +343,23 @@ public final class JdbcIncrementalSource {
             }
         };
         return rs.wasNull() ? null : v;
+    }
+
+    /** A numeric's text as a BigDecimal; {@code NaN} and the infinities have none and are refused. */
+    private static java.math.BigDecimal decimal(String text) {
+        if (text == null) {
+            return null;
+        }
+        char first = text.isEmpty() ? ' ' : text.charAt(0);
+        if ((first >= '0' && first <= '9') || first == '-' || first == '.') {
+            try {
+                return new java.math.BigDecimal(text);
+            } catch (NumberFormatException e) {
+                // -Infinity
+            }
+        }
+        throw new IllegalArgumentException("numeric '" + text + "', which mds cannot carry (an mds decimal is a"
+                + " BigDecimal, which has no NaN or infinity)");
     }
 
     /**

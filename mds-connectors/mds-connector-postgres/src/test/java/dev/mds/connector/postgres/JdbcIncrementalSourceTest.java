@@ -98,6 +98,39 @@ class JdbcIncrementalSourceTest {
     }
 
     /**
+     * mds-core maps {@code timetz} to time, and reading such a value as a LocalTime failed with the driver's "Cannot
+     * convert the column of type TIMETZ" naming neither table nor column: a timetz (and its array) is carried as its
+     * text, offset included. A numeric NaN (no BigDecimal) and a column of a type mds has no value for are refused
+     * naming the table, the row and the column; nothing of the refused page is loaded.
+     */
+    @Test
+    void aTimetzIsCarriedAsItsTextAndValuesMdsCannotCarryAreRefusedWithTableRowAndColumn(DataSource ds) {
+        sql(ds, "create schema s6", "create table s6.t (id int primary key, ts timestamptz not null, at timetz,"
+                + " ats timetz[], amount numeric)",
+                "insert into s6.t values (1, '2024-01-01Z', '10:11:12.5+02', '{10:11:12+02,23:00:00-05:30,NULL}', 1.5)");
+        StateStore state = JdbcStateStore.create(ds);
+        MergeLoader loader = MergeLoader.into(ds, "raw6.t").mode(SyncMode.MERGE).key("id").build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s6.t").cursor("ts").key("id")
+                .offsets(state).build();
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(1);
+        assertThat(Cdc.text(ds, "select at || ' ' || ats::text from raw6.t"))
+                .isEqualTo("10:11:12.5+02 {10:11:12+02,23:00:00-05:30,NULL}");
+
+        sql(ds, "insert into s6.t values (2, '2024-01-02Z', null, null, 'NaN')");
+        assertThatThrownBy(() -> source.run(ds, (batch, c) -> loader.load(batch, c)))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("s6.t row id=2, column amount: numeric 'NaN'");
+        assertThat(count(ds, "select count(*) from raw6.t")).isEqualTo(1);
+
+        sql(ds, "create table s6.iv (id int primary key, ts timestamptz not null, took interval)",
+                "insert into s6.iv values (1, '2024-01-01Z', '1 mon')");
+        assertThatThrownBy(() -> JdbcIncrementalSource.builder(ds, "s6.iv").cursor("ts").key("id").offsets(state).build()
+                .run(ds, (batch, c) -> { }))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("s6.iv column took: mds has no logical type for database type 'interval'");
+    }
+
+    /**
      * The page condition compares the last key in the column's own type: a parameter cast to bare {@code character}
      * was cut to one character ('AB' became 'A'), so the same page came back forever.
      */
