@@ -41,9 +41,12 @@ import java.util.stream.StreamSupport;
  * <p>Values are typed by the declared {@link Schema} or, without one, by types inferred from the first rows
  * (see {@link Builder#sampleRows}). Rows that cannot be read are handled as {@link OnBadRow} says.
  *
- * <p>A batch's {@link SourcePosition} has the file as its source and three entries: {@code offset} (the byte
- * after the batch's last record), {@code record} (the number of that record, bad rows counted) and {@code line}
- * (the line where the next record starts). Commit it with the load, then {@link Builder#resumeFrom} it.
+ * <p>A batch's {@link SourcePosition} has the file as its source and four entries: {@code offset} (the byte
+ * after the batch's last record), {@code record} (the number of that record, bad rows counted), {@code line}
+ * (the line where the next record starts) and {@code check} (a CRC-32 of the last bytes before the offset). Commit
+ * it with the load, then {@link Builder#resumeFrom} it. Resuming a file refuses a position whose check no longer
+ * matches the file's bytes: the file was replaced or rewritten under its name since, and reading on from the offset
+ * would skip or repeat records (not checked for a stream, or a file in an encoding that is not ASCII-compatible).
  *
  * <p>How records are found: one sequential pass over the bytes cuts whole records into chunks. With RFC 4180
  * quoting a line feed ends a record exactly when an even number of quotes precede it in the record (every quote,

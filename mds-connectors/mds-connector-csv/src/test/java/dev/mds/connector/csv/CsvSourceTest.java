@@ -95,6 +95,30 @@ class CsvSourceTest {
         assertThat(Read.batches(CsvSource.builder().path(STREAMS).resumeFrom(last))).isEmpty();
     }
 
+    /**
+     * A file replaced under its name after a batch was committed (the next export, with a row added at the top): its
+     * position's offset now falls after other records, so a resume silently skipped the new row and read a committed
+     * one again. It is refused instead; a file that only grew at its end resumes as before.
+     */
+    @Test
+    void resumeRefusesAPositionWhoseFileWasReplacedSinceAndContinuesAFileThatOnlyGrew() throws IOException {
+        Path file = write("daily.csv", "id,name\n1,a\n2,b\n3,c\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        SourcePosition committed = Read.batches(CsvSource.builder().path(file).schema(schema).chunkRows(2)).get(0)
+                .position().orElseThrow();
+        SourcePosition stored = SourcePosition.fromJson(committed.toJson());
+
+        Files.writeString(file, "id,name\n1,a\n2,b\n3,c\n4,d\n");   // appended: the committed records are unchanged
+        assertThat(Read.records(CsvSource.builder().path(file).schema(schema).resumeFrom(stored)))
+                .containsExactly(Record.of(3L, "c"), Record.of(4L, "d"));
+
+        Files.writeString(file, "id,name\n0,z\n1,a\n2,b\n3,c\n");   // replaced: a row before the committed ones
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).schema(schema).resumeFrom(stored)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("daily.csv")
+                .hasMessageContaining("the file changed since");
+    }
+
     @Test
     void resumesAStreamBySkippingToThePosition() throws IOException {
         byte[] bytes = Files.readAllBytes(TRANSACTIONS);

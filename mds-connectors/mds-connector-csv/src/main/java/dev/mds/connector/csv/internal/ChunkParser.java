@@ -81,15 +81,16 @@ public final class ChunkParser implements Values.TextDecoder {
      */
     record Result(Span span, List<Record> records, List<BadRow> badRows, boolean failed) {
         Result(Chunk chunk, List<Record> records, List<BadRow> badRows, boolean failed) {
-            this(new Span(chunk.endOffset(), chunk.firstRecord(), chunk.records(), chunk.firstLine() + chunk.lines()),
-                    records, badRows, failed);
+            this(new Span(chunk.endOffset(), chunk.firstRecord(), chunk.records(), chunk.firstLine() + chunk.lines(),
+                    TailCheck.of(chunk.bytes(), chunk.from(), chunk.to())), records, badRows, failed);
         }
     }
 
     /**
-     * Where a chunk ends: the byte offset after it, its first record number, its record count, the line after it.
+     * Where a chunk ends: the byte offset after it, its first record number, its record count, the line after it,
+     * and the check of the bytes just before that offset.
      */
-    record Span(long endOffset, long firstRecord, int records, long nextLine) {
+    record Span(long endOffset, long firstRecord, int records, long nextLine, String tailCheck) {
     }
 
     Result parse(Chunk c) {

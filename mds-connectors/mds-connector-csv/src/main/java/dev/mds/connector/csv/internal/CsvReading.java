@@ -146,6 +146,9 @@ public final class CsvReading implements Closeable {
                     throw new IllegalArgumentException("position " + resume + " is before the first record of "
                             + display + " (byte " + dataStart + ")");
                 }
+                if (settings.path() != null && !transcode) {
+                    checkTail(resume, offset);
+                }
                 if (settings.path() != null) {
                     scanner.close();
                     scanner = scanner(offset);
@@ -171,6 +174,24 @@ public final class CsvReading implements Closeable {
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a position whose offset no longer follows the records it was taken after: the file was replaced under
+     * its name since (a new export, a re-split into other chunks), and reading on from that offset would skip or
+     * repeat records, or start inside one.
+     */
+    private void checkTail(SourcePosition resume, long offset) throws IOException {
+        if (!(resume.get("check").orElse(null) instanceof String check)) {
+            return;
+        }
+        try (FileChannel fc = FileChannel.open(settings.path(), StandardOpenOption.READ)) {
+            if (offset <= fc.size() && !TailCheck.matches(check, fc, offset).orElse(true)) {
+                throw new IllegalArgumentException("position " + resume + " does not match " + display + ": the bytes"
+                        + " before byte " + offset + " are not those the position was taken after, so the file changed"
+                        + " since (replaced, rewritten or split again); resuming there would skip or repeat records");
+            }
         }
     }
 
@@ -425,6 +446,7 @@ public final class CsvReading implements Closeable {
             at.put("offset", c.endOffset());
             at.put("record", c.firstRecord() + c.records() - 1);
             at.put("line", c.nextLine());
+            at.put("check", c.tailCheck());
             next = RecordBatch.of(schema, records, SourcePosition.of(positionSource, at));
             batches++;
             LOG.debug("{}: batch {} of {} rows, {}", display, batches, records.size(), at);

@@ -1,0 +1,54 @@
+package dev.mds.connector.csv.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.Optional;
+import java.util.zip.CRC32;
+
+/**
+ * The check a CSV position carries of the bytes just before its offset (the end of the last committed record):
+ * {@code "<n>:<crc32 hex>"} of the last n (at most {@value #MAX_BYTES}) bytes. A resume compares it with the file, so
+ * that a file replaced under the same name (a new export, a re-split with other chunk sizes) is refused instead of
+ * being read from an offset that no longer ends a committed record, which would skip or repeat records.
+ */
+final class TailCheck {
+    static final int MAX_BYTES = 64;
+
+    private TailCheck() {
+    }
+
+    static String of(byte[] bytes, int from, int to) {
+        int n = Math.min(MAX_BYTES, to - from);
+        CRC32 crc = new CRC32();
+        crc.update(bytes, to - n, n);
+        return n + ":" + Long.toHexString(crc.getValue());
+    }
+
+    /**
+     * Whether the file's bytes before {@code offset} match {@code check}; empty when the check cannot be read (a
+     * position written by hand or by an older version), which is then not checked.
+     */
+    static Optional<Boolean> matches(String check, FileChannel file, long offset) throws IOException {
+        int colon = check.indexOf(':');
+        int n;
+        try {
+            n = Integer.parseInt(check.substring(0, Math.max(colon, 0)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        if (n < 0 || n > MAX_BYTES) {
+            return Optional.empty();
+        }
+        if (offset - n < 0) {
+            return Optional.of(false);
+        }
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (file.read(b, offset - n + b.position()) < 0) {
+                return Optional.of(false);
+            }
+        }
+        return Optional.of(of(b.array(), 0, n).equals(check));
+    }
+}
