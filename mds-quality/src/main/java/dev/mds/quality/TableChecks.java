@@ -127,7 +127,9 @@ public final class TableChecks {
 
     /**
      * Fails for each row whose value does not match the POSIX regular expression {@code regex} (PostgreSQL's
-     * {@code ~}: unanchored unless the pattern says {@code ^…$}). NULLs are ignored.
+     * {@code ~}: unanchored unless the pattern says {@code ^…$}). NULLs are ignored. A column that is not text is
+     * matched against its text as PostgreSQL prints it; a {@code timestamptz} as printed in UTC
+     * ({@code 2024-01-03 02:00:00+00}), whatever the session's TimeZone.
      */
     public TableChecks matches(String column, String regex) {
         requireColumns(column);

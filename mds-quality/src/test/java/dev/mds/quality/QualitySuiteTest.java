@@ -536,6 +536,35 @@ class QualitySuiteTest {
         assertThat(found).containsExactly(expected, expected);
     }
 
+    /**
+     * matches on a timestamptz column reads the value as printed in UTC: as PostgreSQL prints it in the session's
+     * TimeZone (pgjdbc takes it from the JVM), the row loaded at 02:00 UTC on 3 January was '2024-01-02 21:00:00-05'
+     * from New York, and the one loaded at 22:00 UTC the day before was '2024-01-03 07:00:00+09' from Tokyo.
+     */
+    @Test
+    void matchesOnATimestamptzColumnReadsItsUtcTextWhateverTheSessionTimeZone(DataSource ds) throws Exception {
+        sql(ds, "create table stamped (ts timestamptz)",
+                "insert into stamped values ('2024-01-02 22:00:00+00'), ('2024-01-03 02:00:00+00'), ('infinity'),"
+                        + " ('0044-03-15 10:00:00+00 BC'), (null)");
+        QualitySuite suite = QualitySuite.create().samples(0).table("stamped", t -> t
+                .matches("ts", "^2024-01-03").id("day_prefix")
+                .matches("ts", "^[0-9-]+ [0-9:]+\\+00( BC)?$|^infinity$").id("utc_offset"));
+        List<String> found = new ArrayList<>();
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = '" + zone + "'");
+                try {
+                    QualityReport r = suite.run(c);
+                    found.add(r.checks().stream().map(x -> x.id() + "=" + x.failingRows())
+                            .collect(java.util.stream.Collectors.joining(", ")));
+                } finally {
+                    st.execute("reset timezone");
+                }
+            }
+        }
+        assertThat(found).containsExactly("day_prefix=3, utc_offset=0", "day_prefix=3, utc_offset=0");
+    }
+
     @Test
     void identifiersAreQuotedAndValuesEscaped(DataSource ds) throws Exception {
         sql(ds, "create schema \"My Schema\"", "create table \"My Schema\".\"we\"\"ird\" (\"Col\"\"1\" text, \"select\" int)",

@@ -126,7 +126,7 @@ public final class Render {
             }
             case MATCHES -> isText(c.columns().get(0), schema)
                     ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
-                    : notMatching(q + "::text", c.text(), true);
+                    : notMatching(asText(q, kind(c, schema)), c.text(), true);
             case EXPRESSION -> "not (" + c.text() + ")";
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY -> throw new IllegalArgumentException(c.kind() + " is not row-level");
@@ -264,6 +264,21 @@ public final class Render {
         String select = shown.isEmpty() ? "*" : Identifiers.quoteAll(shown);
         return "select " + select + " from " + table.quoted() + " where " + where.map(w -> "(" + w + ") and ").orElse("")
                 + "(" + condition + ")" + order + " limit " + limit;
+    }
+
+    /**
+     * A non-text value as the text {@code matches} reads: as PostgreSQL prints it, except that a {@code timestamptz}
+     * is printed in UTC ({@code 2024-01-03 02:00:00+00}), as a UTC session prints it: in the session's TimeZone, which
+     * pgjdbc takes from the JVM, whether a row matched {@code ^2024-01-03} would depend on the machine running the
+     * check.
+     */
+    private static String asText(String q, FieldType.Kind kind) {
+        if (kind != FieldType.Kind.TIMESTAMPTZ) {
+            return q + "::text";
+        }
+        String utc = "(" + q + " AT TIME ZONE 'UTC')::text";
+        return "(CASE WHEN NOT isfinite(" + q + ") THEN " + q + "::text WHEN " + q + " < '0001-01-01 00:00:00+00'::timestamptz"
+                + " THEN replace(" + utc + ", ' BC', '+00 BC') ELSE " + utc + " || '+00' END)";
     }
 
     private static String whereClause(Optional<String> where) {
