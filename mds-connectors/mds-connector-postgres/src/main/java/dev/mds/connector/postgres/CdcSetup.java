@@ -197,8 +197,9 @@ public final class CdcSetup {
     /**
      * The array columns of {@code t} that can be stored out of line and whose type Debezium 3.2 has no unchanged-TOAST
      * placeholder for (its UnchangedToastedReplicationMessageColumn knows text, varchar, bpchar, json, jsonb, bytea,
-     * int4, date, int8 and uuid arrays): Debezium fails to convert its string placeholder into the array and sends
-     * NULL. As {@code name (type)}.
+     * int4, date, int8 and uuid arrays; numeric, bit and varbit arrays go through mds's TextValueConverter, which
+     * sends the placeholder): Debezium fails to convert its string placeholder into the array and sends NULL. As
+     * {@code name (type)}.
      */
     private static List<String> arraysWithoutToastPlaceholder(Connection c, TableName t) throws SQLException {
         List<String> found = new ArrayList<>();
@@ -206,7 +207,8 @@ public final class CdcSetup {
                 + " from pg_attribute a join pg_type y on y.oid = a.atttypid where a.attrelid = "
                 + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0 and not a.attisdropped"
                 + " and y.typcategory = 'A' and a.attstorage <> 'p' and y.typname not in ('_text', '_varchar',"
-                + " '_bpchar', '_json', '_jsonb', '_bytea', '_int4', '_date', '_int8', '_uuid') order by a.attnum")) {
+                + " '_bpchar', '_json', '_jsonb', '_bytea', '_int4', '_date', '_int8', '_uuid', '_numeric', '_bit',"
+                + " '_varbit') order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(rs.getString(1) + " (" + rs.getString(2) + ")");

@@ -94,14 +94,15 @@ class CdcSetupTest {
     }
 
     /**
-     * Debezium sends NULL for an unchanged out-of-line numeric[], boolean[], smallint[]... (its placeholder string does
-     * not fit the array), so an update of another column used to wipe the array in the target without a word: the
-     * check warns about such columns unless the table's REPLICA IDENTITY is FULL (the old row then carries them).
+     * Debezium sends NULL for an unchanged out-of-line boolean[], smallint[]... (its placeholder string does not fit
+     * the array), so an update of another column used to wipe the array in the target without a word: the check warns
+     * about such columns unless the table's REPLICA IDENTITY is FULL (the old row then carries them). Not about
+     * numeric[] or bit string arrays, whose placeholder mds's own converter sends.
      */
     @Test
     void arraysWhoseUnchangedToastValueArrivesAsNullAreWarnedAboutUnlessIdentityIsFull(DataSource ds) {
         sql(ds, "create schema arrs", "create table arrs.t (id int primary key, nums numeric(10,2)[], flags boolean[],"
-                + " words text[], ints int[], small smallint[], fixed int2[])",
+                + " words text[], ints int[], small smallint[], fixed int2[], masks varbit[], bits bit(2)[])",
                 "alter table arrs.t alter column fixed set storage plain",
                 "create table arrs.full_ri (id int primary key, nums numeric[])",
                 "alter table arrs.full_ri replica identity full", "create table arrs.plain (id int primary key, v text)");
@@ -109,7 +110,7 @@ class CdcSetupTest {
         assertThat(report.ok()).as(report.toString()).isTrue();
         assertThat(report.items(Severity.WARNING)).singleElement().satisfies(w -> assertThat(w.toString())
                 .contains("table arrs.t has REPLICA IDENTITY DEFAULT and array columns Debezium has no unchanged-TOAST"
-                        + " placeholder for (nums (numeric(10,2)[]), flags (boolean[]), small (smallint[])):")
+                        + " placeholder for (flags (boolean[]), small (smallint[])):")
                 .contains("delivers NULL, and the target loses the value")
                 .contains("ALTER TABLE \"arrs\".\"t\" REPLICA IDENTITY FULL;"));
     }

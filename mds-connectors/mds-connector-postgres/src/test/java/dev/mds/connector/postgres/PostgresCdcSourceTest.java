@@ -95,24 +95,28 @@ class PostgresCdcSourceTest {
 
     /**
      * Debezium sends an unchanged out-of-line int[] or bigint[] as the list of the placeholder's byte values, a
-     * uuid[] as a name-based UUID, an hstore as a one-entry map: each keeps the target's value.
+     * uuid[] as a name-based UUID, an hstore as a one-entry map, and mds's own converter a numeric[] or varbit[] as
+     * the one-element list of the placeholder (Debezium's own conversion sent NULL): each keeps the target's value.
      */
     @Test
     void unchangedToastedArraysAndHstoreKeepTheirValueInTheTarget(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
         sql(ds, "create extension if not exists hstore", "create schema s21",
                 "create table s21.docs (id int primary key, title text, ints int[], big bigint[], words text[],"
-                        + " ids uuid[], attrs hstore)",
+                        + " ids uuid[], nums numeric[], masks varbit[], attrs hstore)",
                 "alter table s21.docs alter column ints set storage external,"
                         + " alter column big set storage external, alter column words set storage external,"
-                        + " alter column ids set storage external, alter column attrs set storage external",
+                        + " alter column ids set storage external, alter column nums set storage external,"
+                        + " alter column masks set storage external, alter column attrs set storage external",
                 "insert into s21.docs select g, 't' || g, (select array_agg(x) from generate_series(1, 2000) x),"
                         + " (select array_agg(x::bigint * 3000000000) from generate_series(1, 2000) x),"
                         + " (select array_agg('w' || x) from generate_series(1, 2000) x),"
                         + " (select array_agg(md5(x::text)::uuid) from generate_series(1, 2000) x),"
+                        + " (select array_agg(x / 7.0) from generate_series(1, 2000) x),"
+                        + " (select array_agg(x::bit(16)::varbit) from generate_series(1, 2000) x),"
                         + " (select hstore(array_agg('k' || x), array_agg('v' || x)) from generate_series(1, 2000) x)"
                         + " from generate_series(1, 2) g");
-        String columns = "id, title, ints, big, words, ids";   // the hstore arrives as JSON
+        String columns = "id, title, ints, big, words, ids, nums, masks::text";   // the hstore arrives as JSON
         try (var run = Cdc.start(Cdc.source(db, ds, "t_toast_arrays", "s21.docs").build(), Cdc.loadInto(ds, "w21"))) {
             awaitSame(ds, "s21.docs", "w21.docs", columns);
             sql(ds, "update s21.docs set title = 'renamed' where id = 2");
@@ -120,7 +124,7 @@ class PostgresCdcSourceTest {
             Record after = run.events().stream().filter(e -> e.operation() == ChangeEvent.Operation.UPDATE)
                     .findFirst().orElseThrow().after().orElseThrow();
             assertThat(after.get(1)).isEqualTo("renamed");
-            for (int i = 2; i <= 6; i++) {
+            for (int i = 2; i <= 8; i++) {
                 assertThat(after.get(i)).as("the unsent TOAST value of column %d", i).isSameAs(Unchanged.VALUE);
             }
         }
@@ -234,6 +238,29 @@ class PostgresCdcSourceTest {
         }
         assertThat(Cdc.text(ds, "select string_agg(id || ' ' || amount || ' ' || free || ' ' || amounts::text, ',')"
                 + " from w27.t")).as("nothing of rows 2 to 4, row 1 exact").isEqualTo("1 1.50 2 {1.0,NULL,2.3}");
+    }
+
+    /**
+     * Debezium sends a {@code bit(n)[]} as NULL (its driver cannot decode the elements) and leaves a {@code varbit[]}
+     * column out of the event altogether: both are carried as arrays of the elements' text ({@code 101}), as mds reads
+     * a {@code bit(n)} or {@code varbit} value, from the snapshot and from the stream.
+     */
+    @Test
+    void bitStringArraysAreCarriedAsTheirElementsTextInsteadOfNull(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s28", "create table s28.t (id int primary key, flags bit(3)[], masks varbit[],"
+                + " ones bit(1)[])", "insert into s28.t values (1, '{101,010}', '{0011,1,NULL}', '{1,0}')");
+        String columns = "id, flags::text, masks::text, ones::text";
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_bits", "s28.t").build(), Cdc.loadInto(ds, "w28"))) {
+            awaitSame(ds, "s28.t", "w28.t", columns);
+            sql(ds, "insert into s28.t values (2, '{111}', '{}', null)", "update s28.t set masks = '{00}' where id = 1");
+            awaitSame(ds, "s28.t", "w28.t", columns);
+            assertThat(run.batches.get(0).schema().field("masks").orElseThrow().type())
+                    .isEqualTo(FieldType.arrayOf(FieldType.STRING));
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id || ' ' || flags::text || ' ' || masks::text, ',' order by id)"
+                + " from w28.t")).isEqualTo("1 {101,010} {00},2 {111} {}");
+        Cdc.dropSlot(ds, "t_bits");
     }
 
     @Test

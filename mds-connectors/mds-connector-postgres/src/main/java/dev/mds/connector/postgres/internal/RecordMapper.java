@@ -498,6 +498,8 @@ public final class RecordMapper {
                     };
                 case TextValueConverter.NUMERIC_SCHEMA_NAME:
                     return v -> numeric((String) v);
+                case TextValueConverter.BITS_SCHEMA_NAME:
+                    return v -> bits((String) v);
                 case "io.debezium.time.Date":
                     return v -> date(((Number) v).longValue());
                 case "org.apache.kafka.connect.data.Date":
@@ -575,6 +577,18 @@ public final class RecordMapper {
         }
         throw new UnrepresentableValue("numeric '" + text + "'", "an mds decimal is a BigDecimal, which has no NaN"
                 + " or infinity, and a NULL in its place would change the value");
+    }
+
+    /** A bit string's text ({@code 101}); anything else (an element of a multi-dimensional array) is refused. */
+    static String bits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch != '0' && ch != '1') {
+                throw new UnrepresentableValue("bit string array '" + text + "'", "mds carries one-dimensional arrays"
+                        + " only");
+            }
+        }
+        return text;
     }
 
     private static LocalDate date(long epochDay) {

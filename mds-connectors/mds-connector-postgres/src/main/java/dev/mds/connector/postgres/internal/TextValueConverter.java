@@ -14,17 +14,23 @@ import java.util.Properties;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 /**
- * Debezium converter (its {@code converters} setting) for {@code numeric} columns and arrays of them. Debezium's own
+ * Debezium converter (its {@code converters} setting) for {@code numeric} columns and arrays of them, and for arrays
+ * of bit strings ({@code bit(n)[]}, {@code varbit[]}), which Debezium sends as NULL or leaves out. Debezium's own
  * {@code decimal.handling.mode=precise} cannot express PostgreSQL's {@code NaN}, {@code Infinity} and
  * {@code -Infinity}: it logs an error and sends NULL, so a value that is not NULL at the source would be loaded as
  * NULL. This converter sends every numeric as its exact text under the schema name {@link #NUMERIC_SCHEMA_NAME} (with the
  * declared precision and scale as parameters), {@code NaN}, {@code Infinity} and {@code -Infinity} included, so
- * that {@link RecordMapper} sees them and can refuse them with the table, column and key. It never throws: Debezium
- * would turn an exception into a NULL too.
+ * that {@link RecordMapper} sees them and can refuse them with the table, column and key. A bit string array is sent
+ * as the list of its elements' text. It never throws: Debezium would turn an exception into a NULL too.
  */
 public final class TextValueConverter implements CustomConverter<SchemaBuilder, RelationalColumn> {
     /** The Connect schema name of a numeric sent by this converter; parameters {@link #PRECISION}, {@link #SCALE}. */
     public static final String NUMERIC_SCHEMA_NAME = "dev.mds.postgres.Numeric";
+    /**
+     * The Connect schema name of one element of a {@code bit(n)[]} or {@code varbit[]} sent by this converter: its
+     * text, {@code 101}.
+     */
+    public static final String BITS_SCHEMA_NAME = "dev.mds.postgres.BitString";
     /** The declared precision, absent for an unconstrained {@code numeric}. */
     public static final String PRECISION = "precision";
     /** The declared scale, absent for an unconstrained {@code numeric}. */
@@ -44,6 +50,11 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
         String type = column.typeName();
+        if ("_bit".equals(type) || "_varbit".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(BITS_SCHEMA_NAME).optional().build());
+            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::bitArray);
+            return;
+        }
         boolean array = "_numeric".equals(type);
         if (!array && !"numeric".equals(type) && !(column.jdbcType() == Types.NUMERIC && !type.startsWith("_"))) {
             return;
@@ -67,6 +78,27 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             schema.parameter(PRECISION, Integer.toString(precision)).parameter(SCALE, Integer.toString(scale));
         }
         return optional ? schema.optional() : schema;
+    }
+
+    /**
+     * The elements of a bit string array as their text ({@code 101}), from the array's literal: the driver cannot
+     * decode {@code bit(n)} elements for n > 1, and Debezium does not know {@code varbit[]} at all.
+     */
+    private static Object bitArray(Object data) {
+        if (data == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return List.of(RecordMapper.PLACEHOLDER);
+        }
+        if (data instanceof List<?> l) {
+            List<String> out = new ArrayList<>(l.size());
+            for (Object e : l) {
+                out.add(e == null ? null : e.toString());
+            }
+            return out;
+        }
+        return parseLiteral(data.toString());
     }
 
     /** The list of element texts; the placeholder list for an unchanged TOAST value. */
