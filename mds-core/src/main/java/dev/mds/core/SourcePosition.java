@@ -11,8 +11,9 @@ import java.util.Optional;
  * Where a source is after some records: enough for it to resume right after them. A source defines its own
  * entries (a CSV file: file, byte offset, record number; PostgreSQL CDC: the Debezium offset). Values are
  * strings, numbers, booleans or null, so a position round-trips through JSON in a {@link StateStore}: numbers are
- * kept as JSON reads them back ({@link Long} when integral and within a long, {@link BigDecimal} otherwise, with the
- * same value), and a double or float NaN or infinity, which JSON cannot hold, is refused when the position is made.
+ * kept by value, as JSON (and jsonb, which keeps a number's value but not its text) gives them back: a {@link Long}
+ * for a whole number within a long, a {@link BigDecimal} without trailing zeros after the point otherwise. A double or float NaN or
+ * infinity, which JSON cannot hold, is refused when the position is made.
  *
  * <pre>{@code
  * SourcePosition p = SourcePosition.of("transactions.csv", Map.of("offset", 1_048_576L, "record", 50_000L));
@@ -39,7 +40,7 @@ public final class SourcePosition {
             }
             if (v instanceof Number n) {
                 // as JSON gives it back, so that a position equals itself read back (an Integer 7 is read as Long 7,
-                // a double 0.1 as BigDecimal 0.1: the same number)
+                // a double 0.1 as BigDecimal 0.1, a double 1000.0 as Long 1000: the same number)
                 String text = FlatJson.numberText(n).orElseThrow(() -> new IllegalArgumentException("position of "
                         + source + ": entry '" + k + "' is " + n + ", which JSON cannot hold (it has no NaN or"
                         + " Infinity), so the position could not be stored or read back; store such a value as a string"));

@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestDatabase;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -345,6 +349,31 @@ class JdbcStateStoreTest {
         String key = "cdc:it's \\ \"odd\"";
         assertThat(store.put(key, big)).isEqualTo(1);
         assertThat(store.get(key).orElseThrow().json()).isEqualTo(big);
+    }
+
+    /**
+     * jsonb keeps a number's value, not its text: 1.0E300 comes back as 1 followed by 300 zeros, 1000.0 stays 1000.0
+     * but 1E+3 comes back as 1000. A position read back from the store must still equal the one stored.
+     */
+    @Test
+    void aSourcePositionReadBackFromTheStoreEqualsTheOneStored(DataSource ds) {
+        StateStore store = JdbcStateStore.builder(ds).schema("positions").build();
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("offset", 1_048_576L);
+        values.put("huge", 1e300);
+        values.put("round", 1000.0);
+        values.put("exponent", new BigDecimal("1E+3"));
+        values.put("tenth", 0.1);
+        values.put("scaled", new BigDecimal("123.4500"));
+        values.put("tiny", Double.MIN_VALUE);
+        values.put("big", new BigInteger("123456789012345678901234567890"));
+        values.put("done", true);
+        values.put("note", "x");
+        SourcePosition p = SourcePosition.of("orders", values);
+        store.put("position", p.toJson());
+        SourcePosition back = SourcePosition.fromJson(store.get("position").orElseThrow().json());
+        assertThat(back).isEqualTo(p);
+        assertThat(back.hashCode()).isEqualTo(p.hashCode());
     }
 
     @Test

@@ -56,18 +56,24 @@ public final class FlatJson {
     }
 
     /**
-     * The value {@link #parse} reads from a JSON number's text: a {@link Long} when it is written without a point
-     * or an exponent and fits a long, a {@link BigDecimal} otherwise.
+     * The value {@link #parse} reads from a JSON number's text, the same for every text of one value (jsonb keeps a
+     * number's value, not its text: {@code 1E+3} comes back as {@code 1000}): a {@link Long} for a whole number within
+     * a long ({@code 1000.0} included), otherwise a {@link BigDecimal} without trailing zeros after the point (a
+     * whole number written with all its digits).
      *
      * @throws NumberFormatException when it is not a number
      */
     public static Object number(String text) {
         BigDecimal d = new BigDecimal(text);
-        if (text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0
-                && d.compareTo(LONG_MIN) >= 0 && d.compareTo(LONG_MAX) <= 0) {
-            return d.longValueExact();
+        if (d.compareTo(LONG_MIN) >= 0 && d.compareTo(LONG_MAX) <= 0) {
+            try {
+                return d.longValueExact();
+            } catch (ArithmeticException fractional) {
+                // not a whole number
+            }
         }
-        return d;
+        BigDecimal stripped = d.stripTrailingZeros();
+        return stripped.scale() < 0 ? stripped.setScale(0) : stripped;   // a whole number: its digits, no exponent
     }
 
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
@@ -96,8 +102,8 @@ public final class FlatJson {
     }
 
     /**
-     * Parses a flat object. Numbers become what {@link #number} makes of them: {@link Long} for integral ones that
-     * fit, {@link BigDecimal} for the others.
+     * Parses a flat object. Numbers become what {@link #number} makes of them: {@link Long} for whole ones that fit,
+     * {@link BigDecimal} for the others.
      *
      * @throws IllegalArgumentException on anything but a flat object, with the position
      */
