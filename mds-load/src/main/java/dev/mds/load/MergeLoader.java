@@ -186,7 +186,8 @@ public final class MergeLoader {
      * @return the sum of the batches' results
      * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches
      *     and records of the stream are committed
-     * @throws IllegalStateException in mode {@link SyncMode#CDC}, before anything is read
+     * @throws IllegalStateException in mode {@link SyncMode#CDC} or {@link SyncMode#OVERWRITE} (each batch would
+     *     replace the one before), before anything is read
      */
     public LoadResult loadAll(Stream<RecordBatch> batches, int parallelism, ProgressListener listener) {
         Objects.requireNonNull(batches, "batches");
@@ -196,7 +197,12 @@ public final class MergeLoader {
         }
         if (spec.mode() == SyncMode.CDC) {
             throw new IllegalStateException("loader into " + spec.target() + " is in mode CDC: it applies ChangeBatches;"
-                    + " loadAll loads RecordBatches with mode APPEND, OVERWRITE or MERGE");
+                    + " loadAll loads RecordBatches with mode APPEND or MERGE");
+        }
+        if (spec.mode() == SyncMode.OVERWRITE) {
+            throw new IllegalStateException("loader into " + spec.target() + " is in mode OVERWRITE, which replaces the"
+                    + " table's rows with each batch: loadAll would keep only the stream's last batch. Load the table's"
+                    + " rows as one batch with load(batch), or loadAll with mode APPEND or MERGE");
         }
         long t0 = System.nanoTime();
         LoadResult total = new LoadResult(spec.target(), spec.mode(), 0, 0, 0, 0, 0, Duration.ZERO);
