@@ -24,8 +24,10 @@ import java.util.StringJoiner;
  * A row with a NULL reference is dropped ({@link NullKeys#SKIP}, the default) or the reference becomes the
  * ghost key ({@link NullKeys#GHOST}); a row whose link hash key is NULL is always dropped. Each new link is stored
  * with its earliest load date; on equal load dates the smallest record source wins, then the smallest references
- * and payload (payload by its value, then by its text in byte order; text, JSON and types mds does not know by their
- * text alone), so the result depends neither on the order of the stage's rows nor on session settings (DateStyle, TimeZone).
+ * and payload (payload by its value, then by its text in byte order, which also orders types mds does not know, such
+ * as an interval, a range, money or an enum; text, JSON and types PostgreSQL cannot order by their text alone), so
+ * the result depends neither on the order of the stage's rows nor on session settings (DateStyle, TimeZone,
+ * IntervalStyle).
  * A stage whose load date is a {@code date} or {@code timestamp} where the link's is a {@code timestamptz} (or the
  * reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
  */

@@ -101,7 +101,10 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
         VALUE,
         /** By value, then by text: equal numbers can print differently ({@code 1.5} and {@code 1.50}, {@code -0} and {@code 0}). */
         VALUE_THEN_TEXT,
-        /** By text in byte order: text itself (whose order depends on the collation), JSON (no order), unknown types. */
+        /**
+         * By text in byte order: text itself (whose order depends on the collation), JSON (no order), unknown types
+         * PostgreSQL cannot order.
+         */
         TEXT
     }
 
@@ -109,9 +112,17 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
     static Order order(List<Relation> stages, String column) {
         Order out = Order.VALUE;
         for (Relation r : stages) {
-            Optional<FieldType> t = r.require(r.name().toString(), column).type();
+            Relation.Column col = r.require(r.name().toString(), column);
+            Optional<FieldType> t = col.type();
             if (t.isEmpty()) {
-                return Order.TEXT;
+                // a type mds does not know (interval, money, a range, an enum…) whose text may depend on the session
+                // (IntervalStyle, lc_monetary, TimeZone): by its own order where PostgreSQL has one, then by text,
+                // for equal values that print differently ('1 day' and '24:00:00')
+                if (!col.ordered()) {
+                    return Order.TEXT;
+                }
+                out = Order.VALUE_THEN_TEXT;
+                continue;
             }
             FieldType.Kind k = t.get().kind() == FieldType.Kind.ARRAY ? t.get().elementType().kind() : t.get().kind();
             switch (k) {

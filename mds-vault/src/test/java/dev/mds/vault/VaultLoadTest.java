@@ -52,6 +52,14 @@ class VaultLoadTest {
                 .hashKey("customer_hk", "id").hashDiff("customer_hashdiff", "email", "name", "age");
     }
 
+    private static void sql(DataSource ds, String... statements) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
     private static List<String> strings(DataSource ds, String sql) throws Exception {
         List<String> out = new ArrayList<>();
         try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -214,6 +222,53 @@ class VaultLoadTest {
         }
         assertThat(stored).containsExactly("daily 2024-01-03 00:00:00; daily 2024-01-03 00:00:00",
                 "daily 2024-01-03 00:00:00; daily 2024-01-03 00:00:00");
+    }
+
+    /**
+     * A link's payload of a type mds has no logical type for, but which PostgreSQL orders (interval, tstzrange), breaks
+     * ties by its value, so the stored row does not depend on the session. By text, IntervalStyle iso_8601 sorted
+     * 'P1D' before 'PT1H' and postgres '01:00:00' before '1 day'; and a Europe/Berlin session on the night clocks go
+     * back sorted a range from 02:10+01 (01:10 UTC) before one from 02:30+02 (00:30 UTC).
+     */
+    @Test
+    void linkBreaksTiesOnAnIntervalOrRangePayloadByItsValueInAnySession(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.tie_other").columns("customer text", "product text", "ld timestamptz").rows(row("c1", "p1", day(1)));
+        sql(ds, "alter table raw.tie_other add column span interval, add column valid tstzrange",
+                "truncate raw.tie_other",
+                "insert into raw.tie_other values ('c1', 'p1', '2024-01-01 00:00:00+00', '1 day', '[2024-10-27 01:10:00+00,)'),"
+                        + " ('c1', 'p1', '2024-01-01 00:00:00+00', '01:00:00', '[2024-10-27 00:30:00+00,)')");
+        Stage stage = Stage.of("raw.tie_other").into("stg.tie_other").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product");
+        vault.createStage(stage);
+        List<String> stored = new ArrayList<>();
+        for (String setting : List.of("set intervalstyle = 'iso_8601'", "set timezone = 'Europe/Berlin'")) {
+            String suffix = setting.contains("intervalstyle") ? "iso" : "berlin";
+            Link bySpan = vault.link("dds.link_span_" + suffix).hashKey("sale_hk").refs("customer_hk", "product_hk")
+                    .payload("span").from(stage);
+            Link byRange = vault.link("dds.link_valid_" + suffix).hashKey("sale_hk").refs("customer_hk", "product_hk")
+                    .payload("valid").from(stage);
+            for (Link link : List.of(bySpan, byRange)) {
+                link.createTable();
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute(setting);
+                    c.setAutoCommit(false);
+                    try {
+                        for (String sql : link.sql()) {
+                            st.execute(sql);
+                        }
+                        c.commit();
+                    } finally {
+                        c.setAutoCommit(true);
+                        st.execute("reset intervalstyle");
+                        st.execute("reset timezone");
+                    }
+                }
+            }
+            stored.add(strings(ds, "select extract(epoch from span)::text from dds.link_span_" + suffix).get(0) + " "
+                    + strings(ds, "select (lower(valid) at time zone 'UTC')::text from dds.link_valid_" + suffix).get(0));
+        }
+        assertThat(stored).containsExactly("3600.000000 2024-10-27 00:30:00", "3600.000000 2024-10-27 00:30:00");
     }
 
     @Test

@@ -21,8 +21,12 @@ import java.util.Optional;
  * (a column of a type mds cannot hash, such as {@code point}, has none).
  */
 public final class Relation {
-    /** One column: its name, its SQL type ({@code format_type}) and its logical type if any. */
-    public record Column(String name, String sqlType, Optional<FieldType> type) {
+    /**
+     * One column: its name, its SQL type ({@code format_type}), its logical type if any, and whether its type has a
+     * default btree order of its own (a base or domain type with a default btree operator class, a range, a
+     * multirange or an enum; not an array or composite type, whose order depends on their elements').
+     */
+    public record Column(String name, String sqlType, Optional<FieldType> type, boolean ordered) {
     }
 
     private final TableName name;
@@ -36,7 +40,13 @@ public final class Relation {
     /** The relation's columns, or empty when it does not exist. */
     public static Optional<Relation> read(Connection c, TableName table) {
         String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod,"
-                + " et.typname from pg_attribute a join pg_type t on t.oid = a.atttypid"
+                + " et.typname, exists (select 1 from pg_opclass oc join pg_am am on am.oid = oc.opcmethod"
+                + " where am.amname = 'btree' and oc.opcdefault and oc.opcintype = case"
+                + " when bt.typtype = 'r' then 'anyrange'::regtype when bt.typtype = 'm' then 'anymultirange'::regtype"
+                + " when bt.typtype = 'e' then 'anyenum'::regtype when bt.typcategory = 'A' or bt.typtype = 'c' then 0"
+                + " else bt.oid end)"
+                + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
+                + " join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
                 + " left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
@@ -48,7 +58,7 @@ public final class Relation {
                     String typname = rs.getString(3);
                     int typmod = rs.getInt(4);
                     String element = rs.getString(5);
-                    cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element)));
+                    cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element), rs.getBoolean(6)));
                 }
             }
         } catch (SQLException e) {
