@@ -294,8 +294,9 @@ public final class JdbcStateStore implements StateStore {
                 State state = lockedUpdate(c, key, change);
                 c.commit();
                 return state;
-            } catch (RuntimeException | SQLException e) {
-                c.rollback();
+            } catch (Throwable e) {
+                // any throwable, not only exceptions: setAutoCommit(true) below would commit the half-done work
+                rollback(c, e);
                 throw e;
             } finally {
                 c.setAutoCommit(true);
@@ -351,6 +352,15 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
+    /** Rolls back after {@code failure}; a failed rollback is added to it rather than hiding it. */
+    private static void rollback(Connection c, Throwable failure) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
     private <T> T withConnection(ConnectionWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
@@ -373,8 +383,9 @@ public final class JdbcStateStore implements StateStore {
                     T result = work.run(c);
                     c.commit();
                     return result;
-                } catch (RuntimeException e) {
-                    c.rollback();
+                } catch (Throwable e) {
+                    // any throwable, not only exceptions: setAutoCommit(auto) below would commit the half-done work
+                    rollback(c, e);
                     throw e;
                 } finally {
                     c.setAutoCommit(auto);

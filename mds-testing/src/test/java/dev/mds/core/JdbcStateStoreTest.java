@@ -230,6 +230,34 @@ class JdbcStateStoreTest {
         assertThat(store.delete("failed-del")).as("nothing was stored").isFalse();
     }
 
+    /**
+     * update runs the change function in a transaction of its own (on its own connection, or on a caller's in
+     * auto-commit). It rolled back only a RuntimeException or SQLException; after any other throwable (an Error, a
+     * checked exception thrown sneakily from Kotlin or Lombok code) the finally block's setAutoCommit(true) committed
+     * the transaction half done: the placeholder row of the key stayed, and anything the function wrote on the
+     * caller's connection.
+     */
+    @Test
+    void anUpdateWhoseChangeFunctionThrowsAnErrorCommitsNothing(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.builder(ds).schema("errors").build();
+        store.put("other", "1");
+        assertThatThrownBy(() -> store.update("own", old -> {
+            throw new AssertionError("no value for own");
+        })).hasMessage("no value for own");
+        try (Connection c = ds.getConnection()) {
+            assertThatThrownBy(() -> store.update(c, "callers", old -> {
+                Sql.execute(c, "insert into errors.state values ('written by the function', '1', 1, now())");
+                throw new AssertionError("no value for callers");
+            })).hasMessage("no value for callers");
+            assertThat(c.getAutoCommit()).isTrue();
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select string_agg(key, ',' order by key) from errors.state")) {
+            rs.next();
+            assertThat(rs.getString(1)).as("rows left in the table").isEqualTo("other");
+        }
+    }
+
     /** Waits until a session of this database waits for a lock, or {@code work} has finished (the bug's outcome). */
     private static void awaitLockWaitOrDone(DataSource ds, Future<?> work) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
