@@ -149,7 +149,7 @@ public final class TableChecks {
      * Fails when the newest value of the timestamp (or date) {@code column} is older than {@code maxAge}
      * compared with the database's {@code now()}, or when there are no rows. A {@code timestamp} (without time zone)
      * column is read as UTC and a {@code date} as midnight UTC, whatever the session's TimeZone (which pgjdbc takes
-     * from the JVM).
+     * from the JVM). The observed value shows the newest {@code timestamptz} in UTC.
      */
     public TableChecks freshness(String column, Duration maxAge) {
         requireColumns(column);

@@ -496,6 +496,29 @@ class QualitySuiteTest {
     }
 
     /**
+     * Freshness shows the newest timestamptz as printed in UTC: printed in the session's TimeZone, the same run
+     * reported (and wrote to the history) 'newest 2024-01-02 21:00:00-05' from New York and '2024-01-03 11:00:00+09'
+     * from Tokyo.
+     */
+    @Test
+    void freshnessShowsTheNewestTimestamptzInUtcWhateverTheSessionTimeZone(DataSource ds) throws Exception {
+        sql(ds, "create table zoned_fresh (ts timestamptz)", "insert into zoned_fresh values ('2024-01-03 02:00:00+00')");
+        QualitySuite suite = QualitySuite.create().samples(0).table("zoned_fresh", t -> t.freshness("ts", Duration.ofHours(1)));
+        for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = '" + zone + "'");
+                try {
+                    CheckResult r = suite.run(c).checks().get(0);
+                    assertThat(r.status()).as(zone).isEqualTo(Status.FAIL);
+                    assertThat(r.observed()).as(zone).startsWith("newest 2024-01-03 02:00:00+00 (age ");
+                } finally {
+                    st.execute("reset timezone");
+                }
+            }
+        }
+    }
+
+    /**
      * A java.time bound or accepted value is compared with a timestamptz column as UTC when it has no zone (a
      * LocalDate is its midnight UTC), and a value with an offset with a timestamp column as its UTC wall clock.
      * Written as '2024-01-03', PostgreSQL read a LocalDate bound at midnight in the session's TimeZone (pgjdbc takes

@@ -73,7 +73,8 @@ public final class Render {
                             "count(*) filter (where " + col(c) + " > " + value(c.max(), kind(c, schema)) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
-            case FRESHNESS -> List.of("max(" + col(c) + ")::text", "extract(epoch from (" + age(c, schema) + "))::float8");
+            case FRESHNESS -> List.of(asText("max(" + col(c) + ")", kind(c, schema)),
+                    "extract(epoch from (" + age(c, schema) + "))::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
@@ -267,10 +268,10 @@ public final class Render {
     }
 
     /**
-     * A non-text value as the text {@code matches} reads: as PostgreSQL prints it, except that a {@code timestamptz}
-     * is printed in UTC ({@code 2024-01-03 02:00:00+00}), as a UTC session prints it: in the session's TimeZone, which
-     * pgjdbc takes from the JVM, whether a row matched {@code ^2024-01-03} would depend on the machine running the
-     * check.
+     * A non-text value as the text {@code matches} reads and freshness shows: as PostgreSQL prints it, except that a
+     * {@code timestamptz} is printed in UTC ({@code 2024-01-03 02:00:00+00}), as a UTC session prints it: in the
+     * session's TimeZone, which pgjdbc takes from the JVM, whether a row matched {@code ^2024-01-03} would depend on
+     * the machine running the check.
      */
     private static String asText(String q, FieldType.Kind kind) {
         if (kind != FieldType.Kind.TIMESTAMPTZ) {
