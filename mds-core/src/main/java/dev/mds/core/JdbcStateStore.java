@@ -92,23 +92,26 @@ public final class JdbcStateStore implements StateStore {
      *       creation leaves the transaction usable): it commits with the state written in it, and a rollback removes
      *       both together. So the store does not remember it, and looks again on the next call until a call on an
      *       auto-commit connection has seen the table.</li>
-     *   <li>A read ({@code create} false) of a missing table finds no state and creates nothing.</li>
+     *   <li>A read ({@code createInTransaction} false) of a missing table inside a caller's transaction finds no
+     *       state and creates nothing. In auto-commit a read creates it too: a pipeline's first read of its stored
+     *       position, at start-up, then creates the table before its first load transaction would (holding the
+     *       creation's locks, which other sessions creating it wait for, until that transaction ends).</li>
      * </ul>
      *
-     * @return whether the table exists now (false only when {@code create} is false and it is missing)
+     * @return whether the table exists now (false only when {@code createInTransaction} is false and it is missing)
      */
-    private boolean ensureTable(Connection c, boolean create) throws SQLException {
+    private boolean ensureTable(Connection c, boolean createInTransaction) throws SQLException {
         if (created) {
             return true;
         }
         if (!c.getAutoCommit()) {
-            return lookUpOrCreate(c, create, true);
+            return lookUpOrCreate(c, createInTransaction, true);
         }
         synchronized (this) {
             if (created) {
                 return true;
             }
-            if (lookUpOrCreate(c, create, false)) {
+            if (lookUpOrCreate(c, true, false)) {
                 created = true;
                 LOG.debug("state table {} ready", table);
             }
@@ -212,7 +215,7 @@ public final class JdbcStateStore implements StateStore {
     public Optional<State> get(Connection c, String key) {
         try {
             if (!ensureTable(c, false)) {
-                return Optional.empty();   // no table, no state: a read creates nothing
+                return Optional.empty();   // no table, no state: a read creates nothing in a caller's transaction
             }
             return read(c, selectSql, key).filter(s -> s.version() > 0);
         } catch (SQLException e) {

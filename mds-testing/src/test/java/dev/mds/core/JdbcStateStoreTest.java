@@ -311,6 +311,9 @@ class JdbcStateStoreTest {
         try (HikariDataSource one = db.newDataSource(1)) {
             StateStore own = JdbcStateStore.builder(one).schema("pool_own").build();
             assertThat(own.get("k")).isEmpty();
+            try (Connection c = one.getConnection()) {
+                assertThat(relationExists(c, "pool_own.state")).as("created by the first read, in auto-commit").isTrue();
+            }
             assertThat(own.put("k", "1")).isEqualTo(1);
             assertThat(own.update("k", old -> old.orElseThrow() + "0").json()).isEqualTo("10");
 
@@ -318,6 +321,7 @@ class JdbcStateStoreTest {
             try (Connection c = one.getConnection()) {
                 c.setAutoCommit(false);
                 assertThat(inTx.get(c, "k")).isEmpty();
+                assertThat(relationExists(c, "pool_tx.state")).as("a read in a transaction creates nothing").isFalse();
                 assertThat(inTx.put(c, "k", "1")).isEqualTo(1);
                 c.rollback();   // the table was created in this transaction: it goes with the state
                 assertThat(relationExists(c, "pool_tx.state")).isFalse();
