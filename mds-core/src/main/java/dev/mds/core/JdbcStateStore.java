@@ -208,7 +208,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public Optional<State> get(String key) {
-        return withConnection(c -> get(c, key));
+        return withConnection(key, c -> get(c, key));
     }
 
     @Override
@@ -219,7 +219,7 @@ public final class JdbcStateStore implements StateStore {
             }
             return read(c, selectSql, key).filter(s -> s.version() > 0);
         } catch (SQLException e) {
-            throw new MdsException("state store " + table + ": " + e.getMessage(), e);
+            throw failed(key, e);
         }
     }
 
@@ -237,13 +237,13 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public long put(String key, String json) {
-        return inTransaction(c -> put(c, key, json));
+        return inTransaction(key, c -> put(c, key, json));
     }
 
     @Override
     public long put(Connection c, String key, String json) {
         Objects.requireNonNull(json, "json");
-        return run(c, () -> {
+        return run(c, key, () -> {
             try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
                 ps.setString(1, key);
                 ps.setString(2, json);
@@ -257,12 +257,12 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public boolean compareAndSet(String key, long expectedVersion, String json) {
-        return inTransaction(c -> compareAndSet(c, key, expectedVersion, json));
+        return inTransaction(key, c -> compareAndSet(c, key, expectedVersion, json));
     }
 
     @Override
     public boolean compareAndSet(Connection c, String key, long expectedVersion, String json) {
-        return run(c, () -> {
+        return run(c, key, () -> {
             if (expectedVersion == 0) {
                 try (PreparedStatement ps = c.prepareStatement(insertIfAbsentSql)) {
                     ps.setString(1, key);
@@ -281,12 +281,12 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public State update(String key, Function<Optional<String>, String> change) {
-        return inTransaction(c -> update(c, key, change));
+        return inTransaction(key, c -> update(c, key, change));
     }
 
     @Override
     public State update(Connection c, String key, Function<Optional<String>, String> change) {
-        return run(c, () -> {
+        return run(c, key, () -> {
             if (!c.getAutoCommit()) {
                 return lockedUpdate(c, key, change);
             }
@@ -321,14 +321,15 @@ public final class JdbcStateStore implements StateStore {
         }
         State locked = current.orElseThrow();
         Optional<String> before = locked.version() == 0 ? Optional.empty() : Optional.of(locked.json());
-        String next = Objects.requireNonNull(change.apply(before), "the change function returned null");
+        String next = Objects.requireNonNull(change.apply(before),
+                () -> "state store " + table + ", key '" + key + "': the change function returned null");
         long version = put(c, key, next);
         return read(c, selectSql, key).filter(s -> s.version() == version).orElseThrow();
     }
 
     @Override
     public boolean delete(String key) {
-        return inTransaction(c -> run(c, () -> {
+        return inTransaction(key, c -> run(c, key, () -> {
             try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
                 ps.setString(1, key);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -346,13 +347,18 @@ public final class JdbcStateStore implements StateStore {
         T run(Connection c);
     }
 
-    private <T> T run(Connection c, SqlWork<T> work) {
+    private <T> T run(Connection c, String key, SqlWork<T> work) {
         try {
             ensureTable(c, true);
             return work.run();
         } catch (SQLException e) {
-            throw new MdsException("state store " + table + ": " + e.getMessage(), e);
+            throw failed(key, e);
         }
+    }
+
+    /** An error naming the table and the key. */
+    private MdsException failed(String key, SQLException e) {
+        return new MdsException("state store " + table + ", key '" + key + "': " + e.getMessage(), e);
     }
 
     /** Rolls back after {@code failure}; a failed rollback is added to it rather than hiding it. */
@@ -364,16 +370,16 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
-    private <T> T withConnection(ConnectionWork<T> work) {
+    private <T> T withConnection(String key, ConnectionWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw new MdsException("state store " + table + ": " + e.getMessage(), e);
+            throw failed(key, e);
         }
     }
 
-    private <T> T inTransaction(ConnectionWork<T> work) {
-        return withConnection(c -> {
+    private <T> T inTransaction(String key, ConnectionWork<T> work) {
+        return withConnection(key, c -> {
             try {
                 boolean auto = c.getAutoCommit();
                 if (!created) {
@@ -394,7 +400,7 @@ public final class JdbcStateStore implements StateStore {
                     c.setAutoCommit(auto);
                 }
             } catch (SQLException e) {
-                throw new MdsException("state store " + table + ": " + e.getMessage(), e);
+                throw failed(key, e);
             }
         });
     }

@@ -258,6 +258,23 @@ class JdbcStateStoreTest {
         }
     }
 
+    @Test
+    void errorsNameTheTableAndTheKey(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.builder(ds).schema("named").build();
+        assertThatThrownBy(() -> store.put("cdc:orders", "{not json"))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("named.state, key 'cdc:orders'")
+                .hasMessageContaining("json");
+        try (Connection c = ds.getConnection()) {
+            assertThatThrownBy(() -> store.compareAndSet(c, "watermark:users", 0, "NaN"))
+                    .isInstanceOf(MdsException.class)
+                    .hasMessageContaining("named.state, key 'watermark:users'");
+        }
+        assertThatThrownBy(() -> store.update("cdc:orders", old -> null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("named.state, key 'cdc:orders'");
+    }
+
     /** Waits until a session of this database waits for a lock, or {@code work} has finished (the bug's outcome). */
     private static void awaitLockWaitOrDone(DataSource ds, Future<?> work) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
