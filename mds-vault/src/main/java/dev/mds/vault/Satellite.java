@@ -22,9 +22,9 @@ import java.util.StringJoiner;
  * of one key in one stage are all kept, in load-date order. A stage row whose (key, load date) is already
  * stored is skipped, so re-loading a stage inserts nothing; the primary key (hash key, load date) backs this
  * and makes "latest row per key" an index lookup. Two stage rows with the same key and load date but different
- * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. A stage whose load date is a {@code date} or
- * {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC (a date as its
- * midnight), whatever the session's TimeZone. Concurrent loads of one satellite take
+ * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. A stage whose load date (or effective-from) is
+ * a {@code date} or {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC
+ * (a date as its midnight), whatever the session's TimeZone. Concurrent loads of one satellite take
  * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
 public final class Satellite extends Structure {
@@ -144,16 +144,14 @@ public final class Satellite extends Structure {
             s.require(where, p);
             target.require(name(), p);
         }
-        if (effectiveFrom != null) {
-            s.require(where, effectiveFrom);
-        }
+        String stageEf = effectiveFrom == null ? null : s.require(where, effectiveFrom).sqlType();
         String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
         s.require(where, Stage.RECORD_SOURCE);
         String hk = Identifiers.quote(parent);
         String hd = Identifiers.quote(hashDiff);
         String ld = Identifiers.quote(Stage.LOAD_DATE);
-        // a stage load date of another type than the satellite's is converted in UTC (see inUtc): compared with
-        // and stored as the satellite's, it would be cast in the session's TimeZone
+        // a stage load date (or effective-from) of another type than the satellite's is converted in UTC (see inUtc):
+        // compared with and stored as the satellite's, it would be cast in the session's TimeZone
         String sld = inUtc("s." + ld, stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
         String sldAs = sld.equals("s." + ld) ? sld : sld + " AS " + ld;
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
@@ -170,7 +168,8 @@ public final class Satellite extends Structure {
             seqExtra.add(", c." + Identifiers.quote(p));
         }
         if (effectiveFrom != null) {
-            candExtra.add(", s." + Identifiers.quote(effectiveFrom) + " AS " + Identifiers.quote(EFFECTIVE_FROM));
+            candExtra.add(", " + inUtc("s." + Identifiers.quote(effectiveFrom), stageEf, target.require(name(), EFFECTIVE_FROM).sqlType())
+                    + " AS " + Identifiers.quote(EFFECTIVE_FROM));
             nulls.add(", NULL::" + target.require(name(), EFFECTIVE_FROM).sqlType());
             seqExtra.add(", c." + Identifiers.quote(EFFECTIVE_FROM));
         }

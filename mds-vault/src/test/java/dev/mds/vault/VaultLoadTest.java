@@ -343,9 +343,10 @@ class VaultLoadTest {
     /** A stage table holds the rows of when it was created: re-create it for the next batch (a view needs nothing). */
     /**
      * A satellite with timestamptz load dates loaded from a stage whose load dates are dates stores each date as its
-     * midnight UTC in any session: compared with and stored as timestamptz, PostgreSQL cast it in the session's
-     * TimeZone, so the 3 January row was stored at 05:00 UTC from New York and at 15:00 UTC the day before from Tokyo,
-     * and a re-load from another zone stored it again.
+     * midnight UTC in any session, as load date and as effective-from, into a satellite holding rows or an empty one:
+     * compared with and stored as timestamptz, PostgreSQL cast it in the session's TimeZone, so the 3 January row was
+     * stored at 05:00 UTC from New York and at 15:00 UTC the day before from Tokyo, and a re-load from another zone
+     * stored it again.
      */
     @Test
     void satelliteLoadsADateStageIntoATimestamptzSatelliteAtMidnightUtcInAnySessionTimeZone(DataSource ds) throws Exception {
@@ -357,31 +358,39 @@ class VaultLoadTest {
         Stage daily = customers("raw.c_sat_daily", "daily");
         vault.createStage(stream);
         vault.createStage(daily);
-        Satellite fromStream = vault.satellite("dds.sat_mixed").parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
-                .from(stream);
-        fromStream.createTable();
-        fromStream.load();
-        Satellite fromDaily = vault.satellite("dds.sat_mixed").parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
-                .from(daily);
         List<String> found = new ArrayList<>();
         for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("set timezone = '" + zone + "'");
-                try {
-                    List<String> sql = fromDaily.sql();
-                    // the statements of a load into a satellite holding rows: the lock and the insert with its anti-join
-                    c.setAutoCommit(false);
-                    st.execute(sql.get(0));
-                    st.execute(sql.get(2));
-                    c.commit();
-                } finally {
-                    c.setAutoCommit(true);
-                    st.execute("reset timezone");
+            for (boolean empty : List.of(false, true)) {
+                String table = "dds.sat_mixed_" + (zone.equals("Asia/Tokyo") ? "tokyo" : "new_york") + (empty ? "_empty" : "");
+                Satellite fromStream = vault.satellite(table).parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
+                        .effectiveFrom("ld").from(stream);
+                fromStream.createTable();
+                if (!empty) {
+                    fromStream.load();
                 }
+                Satellite fromDaily = vault.satellite(table).parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
+                        .effectiveFrom("ld").from(daily);
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("set timezone = '" + zone + "'");
+                    try {
+                        List<String> sql = fromDaily.sql();
+                        // the lock, then the insert into a satellite holding rows (with its anti-join) or into an empty one
+                        c.setAutoCommit(false);
+                        st.execute(sql.get(0));
+                        st.execute(sql.get(empty ? 3 : 2));
+                        c.commit();
+                    } finally {
+                        c.setAutoCommit(true);
+                        st.execute("reset timezone");
+                    }
+                }
+                found.add(String.join("; ", strings(ds, "select name || ' ' || (load_date at time zone 'UTC')::text || ' '"
+                        + " || (effective_from at time zone 'UTC')::text from " + table + " order by load_date")));
             }
-            found.add(String.join("; ", strings(ds, "select name || ' ' || (load_date at time zone 'UTC')::text from dds.sat_mixed order by load_date")));
         }
-        assertThat(found).containsExactly("B 2024-01-03 00:00:00; A 2024-01-03 02:00:00", "B 2024-01-03 00:00:00; A 2024-01-03 02:00:00");
+        String holding = "B 2024-01-03 00:00:00 2024-01-03 00:00:00; A 2024-01-03 02:00:00 2024-01-03 02:00:00";
+        String empty = "B 2024-01-03 00:00:00 2024-01-03 00:00:00";
+        assertThat(found).containsExactly(holding, empty, holding, empty);
     }
 
     private static void refresh(Vault vault, Stage stage) {
