@@ -13,6 +13,7 @@ import dev.mds.core.SourcePosition;
 import dev.mds.testing.SeedData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -504,6 +505,22 @@ class CsvSourceTest {
         }
         assertThat(fromChunks).isEqualTo(Read.records(CsvSource.builder().path(TRANSACTIONS)));
         assertThat(crashedTemp).doesNotExist();
+    }
+
+    /** A file that only has a chunk's name, not the input's header, is the user's: neither replaced nor deleted. */
+    @Test
+    void splitRefusesToReplaceOrDeleteAFileNamedLikeAChunkThatIsNotOne() throws IOException {
+        Path chunks = dir.resolve("foreign");
+        Files.createDirectories(chunks);
+        Path mine = Files.writeString(chunks.resolve("customer_transactions_00009.csv"), "my own notes\n");
+        assertThatThrownBy(() -> CsvSource.split(TRANSACTIONS, chunks, 30))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining(mine.toString())
+                .hasMessageContaining("not one");
+        assertThat(Files.readString(mine)).isEqualTo("my own notes\n");
+        try (var files = Files.list(chunks)) {
+            assertThat(files).containsExactly(mine);
+        }
     }
 
     @Test

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -34,14 +36,15 @@ public final class CsvSplitter {
         List<Path> out = new ArrayList<>();
         try (RecordScanner scanner = new RecordScanner(format, FileChannel.open(path, StandardOpenOption.READ), 0,
                 1, 1, 1 << 20)) {
-            removeEarlierChunks(directory, stem);   // once the input is known to open: a wrong path keeps them
             scanner.dropPrefix(UTF8_BOM);
             Chunk header = scanner.next(1, Long.MAX_VALUE);
+            byte[] newline = header == null ? null : lineEnd(header);
+            byte[] headerBytes = header == null ? null : withLineEnd(header, newline);
+            // once the input has opened and its header is known: a wrong path keeps them, a foreign file is refused
+            removeEarlierChunks(directory, stem, headerBytes, path);
             if (header == null) {
                 return out;
             }
-            byte[] newline = lineEnd(header);
-            byte[] headerBytes = withLineEnd(header, newline);
             Chunk c;
             while ((c = scanner.next(chunkRows, Long.MAX_VALUE)) != null) {
                 if (c.records() == 0) {
@@ -90,15 +93,26 @@ public final class CsvSplitter {
     /**
      * Deletes {@code <stem>_<number>.csv} files (an earlier split of the same file, perhaps into more chunks) and the
      * temporary files of an interrupted split. Done first, so that while this split runs, and after it crashed, the
-     * directory holds only chunks of this split: a reader never loads a stale chunk along with new ones.
+     * directory holds only chunks of this split: a reader never loads a stale chunk along with new ones. A file named
+     * like a chunk that does not start with this split's header is not a chunk of this file: it is neither deleted nor
+     * overwritten, the split is refused naming it.
      */
-    private static void removeEarlierChunks(Path directory, String stem) throws IOException {
+    private static void removeEarlierChunks(Path directory, String stem, byte[] header, Path input) throws IOException {
         String chunk = Pattern.quote(stem) + "_\\d{5,}\\.csv";
-        Pattern names = Pattern.compile(chunk + "|\\." + chunk + Pattern.quote(TEMP_SUFFIX));
+        Pattern chunks = Pattern.compile(chunk);
+        Pattern temps = Pattern.compile("\\." + chunk + Pattern.quote(TEMP_SUFFIX));
         List<Path> stale = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
             for (Path f : files) {
-                if (names.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)) {
+                String name = f.getFileName().toString();
+                if (temps.matcher(name).matches() && Files.isRegularFile(f)) {
+                    stale.add(f);
+                } else if (chunks.matcher(name).matches()) {
+                    if (!Files.isRegularFile(f) || header == null || !startsWith(f, header)) {
+                        throw new FileAlreadyExistsException(f.toString(), null, "named like a chunk of " + input
+                                + " but not one (it does not start with its header line); the split would replace or"
+                                + " delete it: move it, or split into another directory");
+                    }
                     stale.add(f);
                 }
             }
@@ -108,7 +122,17 @@ public final class CsvSplitter {
         }
         if (!stale.isEmpty()) {
             syncDirectory(directory);
-            LOG.info("removed {} chunk files of an earlier split of {} from {}", stale.size(), stem, directory);
+            LOG.info("removed {} chunk files of an earlier split of {} from {}", stale.size(), input, directory);
+        }
+    }
+
+    private static boolean startsWith(Path file, byte[] prefix) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(prefix.length);
+            while (b.hasRemaining() && ch.read(b) >= 0) {
+                // until the prefix's length or the end of the file
+            }
+            return !b.hasRemaining() && Arrays.equals(b.array(), prefix);
         }
     }
 
