@@ -111,10 +111,11 @@ public final class CsvSource implements AutoCloseable {
      *
      * <p>Safe to run again after a failure: each chunk is written to a hidden temporary file and renamed to its
      * name only once complete, so a crash or a full disk never leaves a partial chunk under a chunk's name. Files
-     * named like this split's chunks ({@code <name>_<number>.csv}), left by an earlier split of a file of the same
-     * name, and temporary files of an interrupted split, are deleted before the first chunk is written, so the
-     * directory never mixes two splits. Until this method returns, the directory holds only the first chunks:
-     * the returned list is the complete split.
+     * named like this split's chunks ({@code <name>_<number>.csv}) that start with the input's header line, left by
+     * an earlier split of a file of the same name, and temporary files of an interrupted split, are deleted before
+     * the first chunk is written, so the directory never mixes two splits; a file with such a name but another first
+     * line is not a chunk, and the split is refused, naming it, before anything is written. Until this method
+     * returns, the directory holds only the first chunks: the returned list is the complete split.
      *
      * @return the chunk files, in order (none for a file without records)
      */
