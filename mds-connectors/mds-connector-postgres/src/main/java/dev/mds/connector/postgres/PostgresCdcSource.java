@@ -454,6 +454,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         // Debezium's precise mode sends NULL for NaN and the infinities, the converter sends them as text to refuse
         p.setProperty("converters", "mds_text");
         p.setProperty("mds_text.type", TextValueConverter.class.getName());
+        // without it the stream hands NULL to the converter for the types Debezium does not know (name, tsvector...)
+        p.setProperty("include.unknown.datatypes", "true");
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("interval.handling.mode", "string");

@@ -555,6 +555,10 @@ public final class RecordMapper {
                     List<?> in = (List<?>) v;
                     List<Object> out = new ArrayList<>(in.size());
                     for (Object e : in) {
+                        if (e instanceof String str && !str.isEmpty() && str.charAt(0) == '\u0000') {
+                            throw new UnrepresentableValue("array value '" + str.substring(1) + "'",
+                                    "mds carries one-dimensional arrays with the default bounds only");
+                        }
                         out.add(e == null ? null : element.apply(e));
                     }
                     return java.util.Collections.unmodifiableList(out);

@@ -5,17 +5,23 @@ import io.debezium.data.SpecialValueDecimal;
 import io.debezium.spi.converter.CustomConverter;
 import io.debezium.spi.converter.RelationalColumn;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.connect.data.SchemaBuilder;
+import org.postgresql.util.PGobject;
 
 /**
- * Debezium converter (its {@code converters} setting) for {@code numeric} columns and arrays of them, and for arrays
- * of bit strings ({@code bit(n)[]}, {@code varbit[]}), which Debezium sends as NULL or leaves out. Debezium's own
+ * Debezium converter (its {@code converters} setting) for {@code numeric} columns and arrays of them, for arrays of bit
+ * strings ({@code bit(n)[]}, {@code varbit[]}), which Debezium sends as NULL or leaves out, and for the other types
+ * Debezium leaves out, sends as NULL or changes (see {@link #TEXT_TYPES}, {@link #DEBEZIUM_ARRAYS}): those are sent
+ * as their text (with {@code include.unknown.datatypes=true}, which makes the stream hand over the text of types
+ * Debezium does not know). Debezium's own
  * {@code decimal.handling.mode=precise} cannot express PostgreSQL's {@code NaN}, {@code Infinity} and
  * {@code -Infinity}: it logs an error and sends NULL, so a value that is not NULL at the source would be loaded as
  * NULL. This converter sends every numeric as its exact text under the schema name {@link #NUMERIC_SCHEMA_NAME} (with the
@@ -38,6 +44,34 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
     /** Debezium's length of a {@code numeric} declared without precision. */
     private static final int VARIABLE_SCALE_LENGTH = 131089;
 
+    /**
+     * Types Debezium 3.2 leaves out of its events (tsvector, tsquery, pg_lsn, box, line, circle, multiranges...),
+     * sends as NULL from the stream ({@code name}), turns into a Connect struct ({@code point}) or into bytes that lose
+     * leading zeros ({@code varbit}): sent as their text, with composite types (JDBC STRUCT).
+     */
+    private static final Set<String> TEXT_TYPES = Set.of("name", "tsvector", "tsquery", "pg_lsn", "point", "box", "line",
+            "lseg", "path", "polygon", "circle", "int4multirange", "int8multirange", "nummultirange", "datemultirange",
+            "tsmultirange", "tstzmultirange", "txid_snapshot", "pg_snapshot", "varbit");
+    /**
+     * The element types whose arrays Debezium 3.2 carries itself (numeric, bit and varbit arrays come here); an array
+     * of any other element type (interval, point, money, xml, a domain, a composite...) it leaves out of its events,
+     * so it is sent as the list of its elements' text.
+     */
+    private static final Set<String> DEBEZIUM_ARRAYS = Set.of("int2", "int4", "int8", "oid", "char", "varchar", "text",
+            "bpchar", "inet", "cidr", "macaddr", "macaddr8", "tsrange", "tstzrange", "daterange", "int4range", "numrange",
+            "int8range", "uuid", "json", "jsonb", "float4", "float8", "bool", "date", "time", "timestamp", "timestamptz",
+            "timetz", "bytea", "numeric", "bit", "varbit", "hstore", "citext", "ltree", "geometry", "geography");
+    /**
+     * PostgreSQL's first OID of objects created after initdb: a scalar column of JDBC type OTHER whose type (a domain's
+     * base type) has such an OID is a type Debezium does not know (a range over a user subtype...), unless it is one of
+     * the extension types Debezium handles ({@link #DEBEZIUM_EXTENSION_TYPES}).
+     */
+    private static final int FIRST_USER_OID = 16384;
+    private static final Set<String> DEBEZIUM_EXTENSION_TYPES = Set.of("hstore", "ltree", "citext", "isbn", "geometry",
+            "geography", "vector", "halfvec", "sparsevec");
+    /** Starts the one element sent for an array value of more than one dimension; no PostgreSQL text holds it. */
+    static final String NOT_ONE_DIMENSION = "\u0000";
+
     /** Creates the converter; Debezium instantiates it by class name. */
     public TextValueConverter() {
     }
@@ -49,7 +83,20 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
-        String type = column.typeName();
+        String type = typeName(column.typeName());
+        boolean userType = column.jdbcType() == Types.OTHER && column.nativeType() >= FIRST_USER_OID
+                && !DEBEZIUM_EXTENSION_TYPES.contains(type);
+        if (TEXT_TYPES.contains(type) || column.jdbcType() == Types.STRUCT || userType) {
+            SchemaBuilder schema = SchemaBuilder.string();
+            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::scalarText);
+            return;
+        }
+        if (type.startsWith("_") && !DEBEZIUM_ARRAYS.contains(type.substring(1))) {
+            char delimiter = "_box".equals(type) ? ';' : ',';
+            SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().optional().build());
+            registration.register(column.isOptional() ? schema.optional() : schema, data -> textArray(data, delimiter));
+            return;
+        }
         if ("_bit".equals(type) || "_varbit".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(BITS_SCHEMA_NAME).optional().build());
             registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::bitArray);
@@ -101,6 +148,41 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         return parseLiteral(data.toString());
     }
 
+    /** A type's name without quotes or schema ({@code "x"."_posint"} is {@code _posint}). */
+    static String typeName(String name) {
+        String n = name.replace("\"", "");
+        return n.substring(n.lastIndexOf('.') + 1);
+    }
+
+    /** The text of a value of a type sent as text (a driver object's text form, or the stream's bytes). */
+    private static Object scalarText(Object data) {
+        if (data == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return RecordMapper.PLACEHOLDER;
+        }
+        if (data instanceof byte[] b) {
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        if (data instanceof PGobject o) {
+            return o.getValue();
+        }
+        return data.toString();
+    }
+
+    /** The elements' text of an array sent as text, from its literal. */
+    private static Object textArray(Object data, char delimiter) {
+        if (data == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return List.of(RecordMapper.PLACEHOLDER);
+        }
+        Object literal = data instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : data;
+        return parseLiteral(literal.toString(), delimiter);
+    }
+
     /** The list of element texts; the placeholder list for an unchanged TOAST value. */
     private static Object array(Object data, int declaredScale) {
         if (data == null) {
@@ -130,27 +212,78 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         return out;
     }
 
-    /**
-     * The elements of a one-dimensional numeric array literal ({@code {1.5,NaN,NULL}}). A literal of more dimensions
-     * is sent as one element holding the whole text, which {@link RecordMapper} refuses as not a number.
-     */
+    /** As {@link #parseLiteral(String, char)} with a comma between elements. */
     static List<String> parseLiteral(String literal) {
+        return parseLiteral(literal, ',');
+    }
+
+    /**
+     * The elements of a one-dimensional array literal as PostgreSQL prints it ({@code {1.5,NULL,"a \"b\""}}): quoted
+     * elements unescaped, an unquoted {@code NULL} as null. A literal of more dimensions (or with explicit bounds) is
+     * sent as one element, {@link #NOT_ONE_DIMENSION} followed by the literal, which {@link RecordMapper} refuses.
+     */
+    static List<String> parseLiteral(String literal, char delimiter) {
         String s = literal.trim();
         List<String> out = new ArrayList<>();
-        if (!s.startsWith("{") || !s.endsWith("}") || s.indexOf('{', 1) >= 0) {
-            out.add(s);
+        if (!s.startsWith("{") || !s.endsWith("}")) {
+            out.add(NOT_ONE_DIMENSION + s);
             return out;
         }
-        String body = s.substring(1, s.length() - 1).trim();
-        if (body.isEmpty()) {
+        int i = 1;
+        int end = s.length() - 1;
+        while (i < end && Character.isWhitespace(s.charAt(i))) {
+            i++;
+        }
+        if (i == end) {
             return out;
         }
-        for (String e : body.split(",", -1)) {
-            String t = e.trim();
-            if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) {
-                t = t.substring(1, t.length() - 1);
+        StringBuilder e = new StringBuilder();
+        while (i <= end) {
+            while (i < end && Character.isWhitespace(s.charAt(i))) {
+                i++;
             }
-            out.add(t.equalsIgnoreCase("NULL") && !e.trim().startsWith("\"") ? null : t);
+            e.setLength(0);
+            boolean quoted = false;
+            if (i < end && s.charAt(i) == '"') {
+                quoted = true;
+                i++;
+                while (i < end && s.charAt(i) != '"') {
+                    char ch = s.charAt(i);
+                    if (ch == '\\' && i + 1 < end) {
+                        i++;
+                        ch = s.charAt(i);
+                    }
+                    e.append(ch);
+                    i++;
+                }
+                i++;   // the closing quote
+                while (i < end && Character.isWhitespace(s.charAt(i))) {
+                    i++;
+                }
+            } else {
+                while (i < end && s.charAt(i) != delimiter) {
+                    char ch = s.charAt(i);
+                    if (ch == '{' || ch == '"') {
+                        out.clear();
+                        out.add(NOT_ONE_DIMENSION + s);
+                        return out;
+                    }
+                    if (ch == '\\' && i + 1 < end) {
+                        i++;
+                        ch = s.charAt(i);
+                    }
+                    e.append(ch);
+                    i++;
+                }
+            }
+            String text = quoted ? e.toString() : e.toString().strip();
+            out.add(!quoted && text.equalsIgnoreCase("NULL") ? null : text);
+            if (i < end && s.charAt(i) != delimiter) {
+                out.clear();
+                out.add(NOT_ONE_DIMENSION + s);
+                return out;
+            }
+            i++;   // the delimiter, or past the end
         }
         return out;
     }

@@ -108,6 +108,23 @@ class RecordMapperTest {
                 .isEqualTo(FieldType.decimal(12, 2));
     }
 
+    /** The array literals PostgreSQL prints, as the converter reads the ones Debezium cannot. */
+    @Test
+    void arrayLiteralsAreReadElementByElementAndMoreDimensionsRefused() {
+        assertThat(TextValueConverter.parseLiteral("{\"a,b\",\"c\\\"d\",NULL,\"NULL\", e f ,\"\"}"))
+                .containsExactly("a,b", "c\"d", null, "NULL", "e f", "");
+        assertThat(TextValueConverter.parseLiteral("{}")).isEmpty();
+        assertThat(TextValueConverter.parseLiteral("{(1,1),(0,0);(3,3),(2,2)}", ';'))
+                .containsExactly("(1,1),(0,0)", "(3,3),(2,2)");
+        Function<Object, Object> texts = RecordMapper.converter(SchemaBuilder.array(
+                SchemaBuilder.string().optional().build()).optional().build());
+        for (String literal : new String[] {"{{1,2},{3,4}}", "[0:1]={1,2}"}) {
+            List<String> sent = TextValueConverter.parseLiteral(literal);
+            assertThatThrownBy(() -> texts.apply(sent)).isInstanceOf(RecordMapper.UnrepresentableValue.class)
+                    .hasMessage("array value '" + literal + "'");
+        }
+    }
+
     @Test
     void ordinaryArraysAreNotTakenForThePlaceholder() {
         Function<Object, Object> ints = RecordMapper.converter(SchemaBuilder.array(
