@@ -9,11 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Calendar;
+import java.util.GregorianCalendar;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.connect.data.SchemaBuilder;
+import org.postgresql.PGStatement;
 import org.postgresql.util.PGobject;
 
 /**
@@ -102,6 +106,11 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::bitArray);
             return;
         }
+        if ("date".equals(type) || column.jdbcType() == Types.DATE && !type.startsWith("_")) {
+            SchemaBuilder schema = io.debezium.time.Date.builder();
+            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::epochDay);
+            return;
+        }
         boolean array = "_numeric".equals(type);
         if (!array && !"numeric".equals(type) && !(column.jdbcType() == Types.NUMERIC && !type.startsWith("_"))) {
             return;
@@ -146,6 +155,44 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             return out;
         }
         return parseLiteral(data.toString());
+    }
+
+    /** 1582-10-15, from which the JVM's default calendar is Gregorian, in epoch milliseconds (UTC). */
+    private static final long GREGORIAN_CUTOVER_MILLIS = -12_219_292_800_000L;
+
+    /**
+     * A date as Debezium's {@code io.debezium.time.Date} (days since 1970-01-01). The stream hands over a LocalDate;
+     * the snapshot a java.sql.Date, which Debezium reads without its era, so 44 BC arrived as 44 AD: its fields are
+     * read with the era from the calendar the driver built it in. PostgreSQL's infinities become the int range's
+     * ends, which {@link RecordMapper} refuses as it refuses Debezium's.
+     */
+    static Object epochDay(Object data) {
+        if (data == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return null;   // a date is never stored out of line
+        }
+        if (data instanceof LocalDate d) {
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, d.toEpochDay()));
+        }
+        if (data instanceof java.sql.Date d) {
+            long millis = d.getTime();
+            if (millis == PGStatement.DATE_POSITIVE_INFINITY) {
+                return Integer.MAX_VALUE;
+            }
+            if (millis == PGStatement.DATE_NEGATIVE_INFINITY) {
+                return Integer.MIN_VALUE;
+            }
+            if (millis >= GREGORIAN_CUTOVER_MILLIS) {
+                return (int) d.toLocalDate().toEpochDay();
+            }
+            Calendar c = new GregorianCalendar();
+            c.setTime(d);
+            int year = c.get(Calendar.ERA) == GregorianCalendar.BC ? 1 - c.get(Calendar.YEAR) : c.get(Calendar.YEAR);
+            return (int) LocalDate.of(year, c.get(Calendar.MONTH) + 1, c.get(Calendar.DAY_OF_MONTH)).toEpochDay();
+        }
+        return io.debezium.time.Date.toEpochDay(data, null);
     }
 
     /** A type's name without quotes or schema ({@code "x"."_posint"} is {@code _posint}). */

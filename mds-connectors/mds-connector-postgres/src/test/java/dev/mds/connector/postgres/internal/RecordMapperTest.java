@@ -108,6 +108,25 @@ class RecordMapperTest {
                 .isEqualTo(FieldType.decimal(12, 2));
     }
 
+    /** Dates as the snapshot (java.sql.Date from the driver) and the stream (LocalDate) hand them to the converter. */
+    @Test
+    void snapshotDatesKeepTheirEraAndInfinitiesAreRefused() throws Exception {
+        var driver = new org.postgresql.jdbc.TimestampUtils(true, java.util.TimeZone::getDefault);
+        for (String day : new String[] {"0044-03-15 BC", "1000-01-01", "1582-10-15", "2024-02-29", "4713-11-24 BC"}) {
+            Object sent = TextValueConverter.epochDay(driver.toDate(null, day));
+            LocalDate expected = day.endsWith(" BC") ? LocalDate.of(1 - Integer.parseInt(day.substring(0, 4)),
+                    Integer.parseInt(day.substring(5, 7)), Integer.parseInt(day.substring(8, 10))) : LocalDate.parse(day);
+            assertThat(sent).as(day).isEqualTo((int) expected.toEpochDay());
+            assertThat(TextValueConverter.epochDay(expected)).isEqualTo(sent);
+        }
+        Function<Object, Object> days = RecordMapper.converter(SchemaBuilder.int32().name("io.debezium.time.Date")
+                .optional().build());
+        for (String infinity : new String[] {"infinity", "-infinity"}) {
+            Object sent = TextValueConverter.epochDay(driver.toDate(null, infinity));
+            assertThatThrownBy(() -> days.apply(sent)).hasMessageContaining("date 'infinity'");
+        }
+    }
+
     /** The array literals PostgreSQL prints, as the converter reads the ones Debezium cannot. */
     @Test
     void arrayLiteralsAreReadElementByElementAndMoreDimensionsRefused() {
