@@ -296,6 +296,25 @@ class PostgresCdcSourceTest {
         Cdc.dropSlot(ds, "t_text");
     }
 
+    /**
+     * PostgreSQL's {@code time '24:00:00'} stopped the run with a bare DateTimeException ("Invalid value for
+     * NanoOfDay") naming nothing: it is LocalTime.MAX, as the driver reads it and mds-load writes it back.
+     */
+    @Test
+    void aTimeOf24HoursIsCarried(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s30", "create table s30.t (id int primary key, tm time)",
+                "insert into s30.t values (1, '24:00:00'), (2, '23:59:59.999999')");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_24h", "s30.t").build(), Cdc.loadInto(ds, "w30"))) {
+            awaitSame(ds, "s30.t", "w30.t", "id, tm");
+            sql(ds, "insert into s30.t values (3, '24:00:00')");
+            awaitSame(ds, "s30.t", "w30.t", "id, tm");
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id || ' ' || tm, ',' order by id) from w30.t"))
+                .isEqualTo("1 24:00:00,2 23:59:59.999999,3 24:00:00");
+        Cdc.dropSlot(ds, "t_24h");
+    }
+
     @Test
     void tableWithoutPrimaryKeyIsRefusedUnlessItsKeyIsNamed(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();

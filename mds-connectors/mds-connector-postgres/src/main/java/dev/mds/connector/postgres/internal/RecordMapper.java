@@ -66,6 +66,7 @@ public final class RecordMapper {
     }
 
     private static final long NANOS_PER_MICRO = 1_000L;
+    private static final long NANOS_PER_DAY = 86_400_000_000_000L;
     /*
      * PostgreSQL's infinity and -infinity as Debezium sends a timestamp: the JDBC driver's DATE_POSITIVE_INFINITY
      * and DATE_NEGATIVE_INFINITY read as microseconds (in the range of a timestamp, +294247-01-10T04:00:25.2, so a
@@ -505,11 +506,11 @@ public final class RecordMapper {
                 case "org.apache.kafka.connect.data.Date":
                     return v -> LocalDate.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
                 case "io.debezium.time.Time":
-                    return v -> LocalTime.ofNanoOfDay(((Number) v).longValue() * 1_000_000L);
+                    return v -> timeOfDay(((Number) v).longValue() * 1_000_000L);
                 case "io.debezium.time.MicroTime":
-                    return v -> LocalTime.ofNanoOfDay(((Number) v).longValue() * NANOS_PER_MICRO);
+                    return v -> timeOfDay(((Number) v).longValue() * NANOS_PER_MICRO);
                 case "io.debezium.time.NanoTime":
-                    return v -> LocalTime.ofNanoOfDay(((Number) v).longValue());
+                    return v -> timeOfDay(((Number) v).longValue());
                 case "org.apache.kafka.connect.data.Time":
                     return v -> LocalTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
                 case "io.debezium.time.Timestamp":
@@ -593,6 +594,14 @@ public final class RecordMapper {
             }
         }
         return text;
+    }
+
+    /**
+     * A time of day. PostgreSQL's {@code time '24:00:00'} (a whole day) is LocalTime.MAX, as the driver reads it and
+     * mds-load writes it back; it stopped the run with a bare DateTimeException naming nothing.
+     */
+    static LocalTime timeOfDay(long nanos) {
+        return nanos == NANOS_PER_DAY ? LocalTime.MAX : LocalTime.ofNanoOfDay(nanos);
     }
 
     private static LocalDate date(long epochDay) {
