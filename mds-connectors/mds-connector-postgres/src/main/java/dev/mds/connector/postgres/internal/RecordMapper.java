@@ -404,8 +404,14 @@ public final class RecordMapper {
                     }
                     return FieldType.DECIMAL;
                 }
-                case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date":
+                case "io.debezium.time.Date", "org.apache.kafka.connect.data.Date", TextValueConverter.DATE_TEXT:
                     return FieldType.DATE;
+                case TextValueConverter.TIME_TEXT:
+                    return FieldType.TIME;
+                case TextValueConverter.TIMESTAMP_TEXT:
+                    return FieldType.TIMESTAMP;
+                case TextValueConverter.TIMESTAMPTZ_TEXT:
+                    return FieldType.TIMESTAMPTZ;
                 case "io.debezium.time.Time", "io.debezium.time.MicroTime", "io.debezium.time.NanoTime",
                         "org.apache.kafka.connect.data.Time":
                     return FieldType.TIME;
@@ -501,6 +507,9 @@ public final class RecordMapper {
                     return v -> numeric((String) v);
                 case TextValueConverter.BITS_SCHEMA_NAME:
                     return v -> bits((String) v);
+                case TextValueConverter.DATE_TEXT, TextValueConverter.TIME_TEXT, TextValueConverter.TIMESTAMP_TEXT,
+                        TextValueConverter.TIMESTAMPTZ_TEXT:
+                    return v -> dateTimeText((String) v, logical);
                 case "io.debezium.time.Date":
                     return v -> date(((Number) v).longValue());
                 case "org.apache.kafka.connect.data.Date":
@@ -594,6 +603,66 @@ public final class RecordMapper {
             }
         }
         return text;
+    }
+
+    /** PostgreSQL's ISO output of a date, timestamp or timestamptz: year (4 digits or more), time, offset, BC. */
+    private static final java.util.regex.Pattern PG_DATE_TIME = java.util.regex.Pattern.compile(
+            "(\\d{4,})-(\\d\\d)-(\\d\\d)(?: (\\d\\d):(\\d\\d):(\\d\\d)(?:\\.(\\d{1,9}))?"
+                    + "(?:([+-])(\\d\\d)(?::(\\d\\d))?(?::(\\d\\d))?)?)?( BC)?");
+    private static final java.util.regex.Pattern PG_TIME = java.util.regex.Pattern.compile(
+            "(\\d\\d):(\\d\\d):(\\d\\d)(?:\\.(\\d{1,9}))?");
+
+    /**
+     * A date or time as PostgreSQL prints it (DateStyle ISO, as the driver and the replication connection set it),
+     * read as the java.time value of its mds type: BC years kept, {@code 24:00:00} as LocalTime.MAX, the infinities
+     * refused.
+     */
+    static Object dateTimeText(String text, String schemaName) {
+        boolean date = schemaName.equals(TextValueConverter.DATE_TEXT);
+        if (text.equals("infinity") || text.equals("-infinity")) {
+            throw new UnrepresentableValue((date ? "date '" : "timestamp '") + text + "'");
+        }
+        if (schemaName.equals(TextValueConverter.TIME_TEXT)) {
+            java.util.regex.Matcher t = PG_TIME.matcher(text);
+            if (!t.matches()) {
+                throw new UnrepresentableValue("time '" + text + "'", "it is not a time as PostgreSQL prints one");
+            }
+            long nanos = ((Integer.parseInt(t.group(1)) * 60L + Integer.parseInt(t.group(2))) * 60L
+                    + Integer.parseInt(t.group(3))) * 1_000_000_000L + fraction(t.group(4));
+            return timeOfDay(nanos);
+        }
+        java.util.regex.Matcher m = PG_DATE_TIME.matcher(text);
+        boolean zoned = schemaName.equals(TextValueConverter.TIMESTAMPTZ_TEXT);
+        if (!m.matches() || (date != (m.group(4) == null)) || (zoned != (m.group(8) != null))) {
+            throw new UnrepresentableValue("'" + text + "'", "it is not a " + (date ? "date" : zoned ? "timestamptz"
+                    : "timestamp") + " as PostgreSQL prints one");
+        }
+        int year = Integer.parseInt(m.group(1));
+        LocalDate day = LocalDate.of(m.group(12) != null ? 1 - year : year, Integer.parseInt(m.group(2)),
+                Integer.parseInt(m.group(3)));
+        if (date) {
+            return day;
+        }
+        LocalDateTime local = day.atTime(Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)),
+                Integer.parseInt(m.group(6)), (int) fraction(m.group(7)));
+        if (!zoned) {
+            return local;
+        }
+        int seconds = Integer.parseInt(m.group(9)) * 3600 + (m.group(10) == null ? 0 : Integer.parseInt(m.group(10)) * 60)
+                + (m.group(11) == null ? 0 : Integer.parseInt(m.group(11)));
+        return OffsetDateTime.of(local, ZoneOffset.ofTotalSeconds(m.group(8).equals("-") ? -seconds : seconds));
+    }
+
+    /** Nanoseconds of a fraction of a second's digits ({@code 5} is 500,000,000); 0 for none. */
+    private static long fraction(String digits) {
+        if (digits == null) {
+            return 0;
+        }
+        long n = Long.parseLong(digits);
+        for (int i = digits.length(); i < 9; i++) {
+            n *= 10;
+        }
+        return n;
     }
 
     /**

@@ -63,8 +63,8 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
      */
     private static final Set<String> DEBEZIUM_ARRAYS = Set.of("int2", "int4", "int8", "oid", "char", "varchar", "text",
             "bpchar", "inet", "cidr", "macaddr", "macaddr8", "tsrange", "tstzrange", "daterange", "int4range", "numrange",
-            "int8range", "uuid", "json", "jsonb", "float4", "float8", "bool", "date", "time", "timestamp", "timestamptz",
-            "timetz", "bytea", "numeric", "bit", "varbit", "hstore", "citext", "ltree", "geometry", "geography");
+            "int8range", "uuid", "json", "jsonb", "float4", "float8", "bool", "bytea", "numeric", "bit", "varbit", "hstore",
+            "citext", "ltree", "geometry", "geography");
     /**
      * PostgreSQL's first OID of objects created after initdb: a scalar column of JDBC type OTHER whose type (a domain's
      * base type) has such an OID is a type Debezium does not know (a range over a user subtype...), unless it is one of
@@ -73,6 +73,22 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
     private static final int FIRST_USER_OID = 16384;
     private static final Set<String> DEBEZIUM_EXTENSION_TYPES = Set.of("hstore", "ltree", "citext", "isbn", "geometry",
             "geography", "vector", "halfvec", "sparsevec");
+    /** Schema name of an element of a date[] sent as its text ({@code 0044-03-15 BC}). */
+    public static final String DATE_TEXT = "dev.mds.postgres.DateText";
+    /** Schema name of an element of a time[] sent as its text ({@code 24:00:00}). */
+    public static final String TIME_TEXT = "dev.mds.postgres.TimeText";
+    /** Schema name of an element of a timestamp[] sent as its text. */
+    public static final String TIMESTAMP_TEXT = "dev.mds.postgres.TimestampText";
+    /** Schema name of an element of a timestamptz[] sent as its text ({@code 2024-01-01 10:00:00+02}). */
+    public static final String TIMESTAMPTZ_TEXT = "dev.mds.postgres.TimestamptzText";
+    /**
+     * Arrays of dates and times, which Debezium reads through the driver's java.sql types: a BC element lost its era
+     * (date[], timestamptz[]) or moved by days (timestamp[]), and {@code 24:00:00} in a time[] became 00:00. Their
+     * elements are sent as text, which {@link RecordMapper} reads as PostgreSQL prints it; a timetz[] is sent as its
+     * text too (Debezium moved each element to UTC, losing its offset).
+     */
+    private static final java.util.Map<String, String> TEMPORAL_ARRAYS = java.util.Map.of("_date", DATE_TEXT,
+            "_time", TIME_TEXT, "_timestamp", TIMESTAMP_TEXT, "_timestamptz", TIMESTAMPTZ_TEXT);
     /** Starts the one element sent for an array value of more than one dimension; no PostgreSQL text holds it. */
     static final String NOT_ONE_DIMENSION = "\u0000";
 
@@ -93,6 +109,12 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         if (TEXT_TYPES.contains(type) || column.jdbcType() == Types.STRUCT || userType) {
             SchemaBuilder schema = SchemaBuilder.string();
             registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::scalarText);
+            return;
+        }
+        String temporal = TEMPORAL_ARRAYS.get(type);
+        if (temporal != null) {
+            SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(temporal).optional().build());
+            registration.register(column.isOptional() ? schema.optional() : schema, data -> textArray(data, ','));
             return;
         }
         if (type.startsWith("_") && !DEBEZIUM_ARRAYS.contains(type.substring(1))) {

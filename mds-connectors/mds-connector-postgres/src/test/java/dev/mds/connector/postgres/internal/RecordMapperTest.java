@@ -127,6 +127,26 @@ class RecordMapperTest {
         }
     }
 
+    /** Dates and times as PostgreSQL prints them in ISO style, as elements of arrays are sent. */
+    @Test
+    void datesAndTimesAreReadFromPostgresText() {
+        assertThat(RecordMapper.dateTimeText("0044-03-15 BC", TextValueConverter.DATE_TEXT)).isEqualTo(LocalDate.of(-43, 3, 15));
+        assertThat(RecordMapper.dateTimeText("10000-01-01", TextValueConverter.DATE_TEXT)).isEqualTo(LocalDate.of(10000, 1, 1));
+        assertThat(RecordMapper.dateTimeText("24:00:00", TextValueConverter.TIME_TEXT)).isEqualTo(java.time.LocalTime.MAX);
+        assertThat(RecordMapper.dateTimeText("10:00:00.5", TextValueConverter.TIME_TEXT))
+                .isEqualTo(java.time.LocalTime.of(10, 0, 0, 500_000_000));
+        assertThat(RecordMapper.dateTimeText("0044-03-15 10:11:12.000001 BC", TextValueConverter.TIMESTAMP_TEXT))
+                .isEqualTo(LocalDateTime.of(-43, 3, 15, 10, 11, 12, 1_000));
+        assertThat(RecordMapper.dateTimeText("1000-01-01 10:00:00+00:53:28 BC", TextValueConverter.TIMESTAMPTZ_TEXT))
+                .isEqualTo(OffsetDateTime.of(-999, 1, 1, 10, 0, 0, 0, ZoneOffset.ofHoursMinutesSeconds(0, 53, 28)));
+        assertThat(RecordMapper.dateTimeText("2024-06-01 12:00:00-05", TextValueConverter.TIMESTAMPTZ_TEXT))
+                .isEqualTo(OffsetDateTime.of(2024, 6, 1, 12, 0, 0, 0, ZoneOffset.ofHours(-5)));
+        assertThatThrownBy(() -> RecordMapper.dateTimeText("infinity", TextValueConverter.TIMESTAMPTZ_TEXT))
+                .hasMessage("timestamp 'infinity'");
+        assertThatThrownBy(() -> RecordMapper.dateTimeText("2024-01-01", TextValueConverter.TIMESTAMP_TEXT))
+                .isInstanceOf(RecordMapper.UnrepresentableValue.class);
+    }
+
     /** The array literals PostgreSQL prints, as the converter reads the ones Debezium cannot. */
     @Test
     void arrayLiteralsAreReadElementByElementAndMoreDimensionsRefused() {
