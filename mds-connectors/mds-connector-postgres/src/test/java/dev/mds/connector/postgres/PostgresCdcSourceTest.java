@@ -300,19 +300,22 @@ class PostgresCdcSourceTest {
      * Debezium reads arrays of dates and times through the driver's java.sql types: a BC element of a date[] or
      * timestamptz[] lost its era, a timestamp[] element before 1582 moved by days (Julian calendar), a time[]'s
      * {@code 24:00:00} became 00:00, and a timetz[] element lost its offset. Their elements are read from their text.
+     * The snapshot read a timestamp or timestamptz before 1582 days off, and a BC one without its era.
      */
     @Test
-    void arraysOfDatesAndTimesKeepEveryElementExactly(TestDatabase db) throws Exception {
+    void datesAndTimesBefore1582AndInArraysKeepTheirExactValues(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
         sql(ds, "create schema s31", "create table s31.t (id int primary key, days date[], stamps timestamp[],"
-                + " zstamps timestamptz[], times time[], tzs timetz[])",
+                + " zstamps timestamptz[], times time[], tzs timetz[], ts timestamp, tz timestamptz)",
                 "insert into s31.t values (1, '{0044-03-15 BC,2024-02-29,NULL}', '{\"0044-03-15 10:11:12.5 BC\","
                         + "\"1000-01-01 10:00\",\"2024-01-01 00:00:00.000001\"}', '{\"0044-03-15 10:11:12.5+00 BC\","
-                        + "\"2024-06-01 12:00+05:30\"}', '{24:00:00,10:00:00.5}', '{10:00:00+02,23:59:59.999999-05:30}')");
-        String columns = "id, days, stamps, zstamps, times, tzs::text";
+                        + "\"2024-06-01 12:00+05:30\"}', '{24:00:00,10:00:00.5}', '{10:00:00+02,23:59:59.999999-05:30}',"
+                        + " '0044-03-15 10:11:12.5 BC', '1000-01-01 10:00:00.000001+03')",
+                "insert into s31.t (id, ts, tz) values (3, '1000-01-01 10:00', '0044-03-15 10:11:12.5+00 BC')");
+        String columns = "id, days, stamps, zstamps, times, tzs::text, ts, tz";
         try (var run = Cdc.start(Cdc.source(db, ds, "t_temporal", "s31.t").build(), Cdc.loadInto(ds, "w31"))) {
             awaitSame(ds, "s31.t", "w31.t", columns);
-            sql(ds, "insert into s31.t select 2, days, stamps, zstamps, times, tzs from s31.t");
+            sql(ds, "insert into s31.t select id + 10, days, stamps, zstamps, times, tzs, ts, tz from s31.t");
             awaitSame(ds, "s31.t", "w31.t", columns);
         }
         Cdc.dropSlot(ds, "t_temporal");

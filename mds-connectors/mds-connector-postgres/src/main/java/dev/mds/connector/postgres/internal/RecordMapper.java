@@ -418,7 +418,7 @@ public final class RecordMapper {
                 case "io.debezium.time.Timestamp", "io.debezium.time.MicroTimestamp", "io.debezium.time.NanoTimestamp",
                         "org.apache.kafka.connect.data.Timestamp":
                     return FieldType.TIMESTAMP;
-                case "io.debezium.time.ZonedTimestamp":
+                case "io.debezium.time.ZonedTimestamp", TextValueConverter.TIMESTAMPTZ_MICROS:
                     return FieldType.TIMESTAMPTZ;
                 case "io.debezium.data.Json":
                     return FieldType.JSON;
@@ -534,6 +534,18 @@ public final class RecordMapper {
                     };
                 case "org.apache.kafka.connect.data.Timestamp":
                     return v -> LocalDateTime.ofInstant(((java.util.Date) v).toInstant(), ZoneOffset.UTC);
+                case TextValueConverter.TIMESTAMPTZ_MICROS:
+                    return v -> {
+                        long us = ((Number) v).longValue();
+                        if (us == Long.MAX_VALUE || us == Long.MIN_VALUE) {
+                            throw new UnrepresentableValue("timestamptz '" + (us > 0 ? "" : "-") + "infinity'");
+                        }
+                        if (us == TextValueConverter.BEYOND_MICROS) {
+                            throw new UnrepresentableValue("a timestamptz beyond the year 294247", "its microseconds"
+                                    + " since 1970 do not fit a long");
+                        }
+                        return OffsetDateTime.of(fromMicros(us), ZoneOffset.UTC);
+                    };
                 case "io.debezium.time.ZonedTimestamp":
                     return v -> {
                         String text = (String) v;
@@ -683,6 +695,10 @@ public final class RecordMapper {
     private static LocalDateTime timestamp(long micros) {
         if (micros == INFINITY_MICROS || micros == MINUS_INFINITY_MICROS) {
             throw new UnrepresentableValue("timestamp '" + (micros > 0 ? "" : "-") + "infinity'");
+        }
+        if (micros == TextValueConverter.BEYOND_MICROS) {
+            throw new UnrepresentableValue("a timestamp beyond the year 294247", "its microseconds since 1970 do not"
+                    + " fit a long");
         }
         return fromMicros(micros);
     }

@@ -9,13 +9,18 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.GregorianCalendar;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TimeZone;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.postgresql.PGStatement;
 import org.postgresql.util.PGobject;
@@ -73,6 +78,15 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
     private static final int FIRST_USER_OID = 16384;
     private static final Set<String> DEBEZIUM_EXTENSION_TYPES = Set.of("hstore", "ltree", "citext", "isbn", "geometry",
             "geography", "vector", "halfvec", "sparsevec");
+    /**
+     * Schema name of a timestamptz sent as microseconds since 1970-01-01 UTC; {@link Long#MAX_VALUE} and
+     * {@link Long#MIN_VALUE} stand for {@code infinity} and {@code -infinity}, {@link #BEYOND_MICROS} for an instant
+     * too far for a long.
+     */
+    public static final String TIMESTAMPTZ_MICROS = "dev.mds.postgres.TimestamptzMicros";
+    /** A timestamp or timestamptz whose microseconds since 1970 do not fit a long (PostgreSQL's last 30 years). */
+    public static final long BEYOND_MICROS = Long.MAX_VALUE - 1;
+
     /** Schema name of an element of a date[] sent as its text ({@code 0044-03-15 BC}). */
     public static final String DATE_TEXT = "dev.mds.postgres.DateText";
     /** Schema name of an element of a time[] sent as its text ({@code 24:00:00}). */
@@ -126,6 +140,16 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         if ("_bit".equals(type) || "_varbit".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(BITS_SCHEMA_NAME).optional().build());
             registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::bitArray);
+            return;
+        }
+        if ("timestamp".equals(type)) {
+            SchemaBuilder schema = io.debezium.time.MicroTimestamp.builder();
+            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::localMicros);
+            return;
+        }
+        if ("timestamptz".equals(type)) {
+            SchemaBuilder schema = SchemaBuilder.int64().name(TIMESTAMPTZ_MICROS);
+            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::utcMicros);
             return;
         }
         if ("date".equals(type) || column.jdbcType() == Types.DATE && !type.startsWith("_")) {
@@ -215,6 +239,93 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             return (int) LocalDate.of(year, c.get(Calendar.MONTH) + 1, c.get(Calendar.DAY_OF_MONTH)).toEpochDay();
         }
         return io.debezium.time.Date.toEpochDay(data, null);
+    }
+
+    /**
+     * A timestamp as Debezium's MicroTimestamp (microseconds since 1970 of its wall-clock time read as UTC). The stream
+     * hands over an Instant; the snapshot a java.sql.Timestamp built by the driver in the JVM's (hybrid Julian)
+     * calendar, which Debezium read as an instant: a timestamp before 1582 moved by days and a BC one lost its era.
+     * Its fields are read in that calendar instead.
+     */
+    static Object localMicros(Object data) {
+        if (data == null || UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return null;
+        }
+        if (data instanceof Instant i) {
+            return micros(i.getEpochSecond(), i.getNano());
+        }
+        if (data instanceof java.sql.Timestamp t) {
+            long millis = t.getTime();
+            if (millis == PGStatement.DATE_POSITIVE_INFINITY || millis == PGStatement.DATE_NEGATIVE_INFINITY) {
+                return millis;   // as Debezium sends them, which RecordMapper refuses
+            }
+            LocalDateTime local = millis >= GREGORIAN_CUTOVER_MILLIS ? t.toLocalDateTime()
+                    : fields(t, TimeZone.getDefault()).withNano(t.getNanos());
+            return micros(local.toEpochSecond(ZoneOffset.UTC), local.getNano());
+        }
+        if (data instanceof LocalDateTime local) {
+            return micros(local.toEpochSecond(ZoneOffset.UTC), local.getNano());
+        }
+        return io.debezium.time.MicroTimestamp.toEpochMicros(data, null);
+    }
+
+    /**
+     * A timestamptz as microseconds since 1970 UTC ({@link #TIMESTAMPTZ_MICROS}). The stream hands over an
+     * OffsetDateTime; the snapshot a java.sql.Timestamp the driver built in the hybrid Julian calendar (before 1582 it
+     * is days off as an instant, and a BC one lost its era): its fields in UTC are read in that calendar instead.
+     */
+    static Object utcMicros(Object data) {
+        if (data == null || UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return null;
+        }
+        Instant instant;
+        if (data instanceof OffsetDateTime o) {
+            instant = o.toInstant();
+        } else if (data instanceof Instant i) {
+            instant = i;
+        } else if (data instanceof java.sql.Timestamp t) {
+            long millis = t.getTime();
+            if (millis == PGStatement.DATE_POSITIVE_INFINITY) {
+                return Long.MAX_VALUE;
+            }
+            if (millis == PGStatement.DATE_NEGATIVE_INFINITY) {
+                return Long.MIN_VALUE;
+            }
+            instant = millis >= GREGORIAN_CUTOVER_MILLIS ? t.toInstant()
+                    : fields(t, TimeZone.getTimeZone("UTC")).withNano(t.getNanos()).toInstant(ZoneOffset.UTC);
+        } else if (data instanceof java.time.ZonedDateTime z) {
+            instant = z.toInstant();
+        } else {
+            return BEYOND_MICROS;   // no other shape is known; RecordMapper refuses it naming the column
+        }
+        if (instant.equals(POSITIVE_INFINITY_INSTANT)) {
+            return Long.MAX_VALUE;
+        }
+        if (instant.equals(NEGATIVE_INFINITY_INSTANT)) {
+            return Long.MIN_VALUE;
+        }
+        return micros(instant.getEpochSecond(), instant.getNano());
+    }
+
+    /** Debezium's stream values of timestamptz 'infinity' and '-infinity' (the driver's sentinels as milliseconds). */
+    private static final Instant POSITIVE_INFINITY_INSTANT = Instant.ofEpochMilli(PGStatement.DATE_POSITIVE_INFINITY);
+    private static final Instant NEGATIVE_INFINITY_INSTANT = Instant.ofEpochMilli(PGStatement.DATE_NEGATIVE_INFINITY);
+
+    private static long micros(long epochSecond, int nano) {
+        try {
+            return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), nano / 1_000);
+        } catch (ArithmeticException e) {
+            return BEYOND_MICROS;
+        }
+    }
+
+    /** The wall-clock fields, era included, of a java.util.Date in the JVM's default (hybrid Julian) calendar. */
+    private static LocalDateTime fields(java.util.Date d, TimeZone zone) {
+        Calendar c = new GregorianCalendar(zone);
+        c.setTime(d);
+        int year = c.get(Calendar.ERA) == GregorianCalendar.BC ? 1 - c.get(Calendar.YEAR) : c.get(Calendar.YEAR);
+        return LocalDateTime.of(year, c.get(Calendar.MONTH) + 1, c.get(Calendar.DAY_OF_MONTH),
+                c.get(Calendar.HOUR_OF_DAY), c.get(Calendar.MINUTE), c.get(Calendar.SECOND));
     }
 
     /** A type's name without quotes or schema ({@code "x"."_posint"} is {@code _posint}). */

@@ -108,9 +108,9 @@ class RecordMapperTest {
                 .isEqualTo(FieldType.decimal(12, 2));
     }
 
-    /** Dates as the snapshot (java.sql.Date from the driver) and the stream (LocalDate) hand them to the converter. */
+    /** Dates and timestamps as the snapshot hands them to the converter: java.sql types built by the driver. */
     @Test
-    void snapshotDatesKeepTheirEraAndInfinitiesAreRefused() throws Exception {
+    void snapshotDatesAndTimestampsKeepTheirEraAndCalendarAndInfinitiesAreRefused() throws Exception {
         var driver = new org.postgresql.jdbc.TimestampUtils(true, java.util.TimeZone::getDefault);
         for (String day : new String[] {"0044-03-15 BC", "1000-01-01", "1582-10-15", "2024-02-29", "4713-11-24 BC"}) {
             Object sent = TextValueConverter.epochDay(driver.toDate(null, day));
@@ -125,6 +125,22 @@ class RecordMapperTest {
             Object sent = TextValueConverter.epochDay(driver.toDate(null, infinity));
             assertThatThrownBy(() -> days.apply(sent)).hasMessageContaining("date 'infinity'");
         }
+        Function<Object, Object> stamps = RecordMapper.converter(SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp")
+                .optional().build());
+        Function<Object, Object> zoned = RecordMapper.converter(SchemaBuilder.int64()
+                .name(TextValueConverter.TIMESTAMPTZ_MICROS).optional().build());
+        assertThat(stamps.apply(TextValueConverter.localMicros(driver.toTimestamp(null, "1000-01-01 10:00:00.000001"))))
+                .isEqualTo(LocalDateTime.of(1000, 1, 1, 10, 0, 0, 1_000));
+        assertThat(stamps.apply(TextValueConverter.localMicros(driver.toTimestamp(null, "0044-03-15 10:11:12.5 BC"))))
+                .isEqualTo(LocalDateTime.of(-43, 3, 15, 10, 11, 12, 500_000_000));
+        assertThat(zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "1000-01-01 10:00:00+03"))))
+                .isEqualTo(OffsetDateTime.of(1000, 1, 1, 7, 0, 0, 0, ZoneOffset.UTC));
+        assertThat(zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "2024-06-01 12:00:00.123456+05:30"))))
+                .isEqualTo(OffsetDateTime.of(2024, 6, 1, 6, 30, 0, 123_456_000, ZoneOffset.UTC));
+        assertThatThrownBy(() -> stamps.apply(TextValueConverter.localMicros(driver.toTimestamp(null, "infinity"))))
+                .hasMessage("timestamp 'infinity'");
+        assertThatThrownBy(() -> zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "-infinity"))))
+                .hasMessage("timestamptz '-infinity'");
     }
 
     /** Dates and times as PostgreSQL prints them in ISO style, as elements of arrays are sent. */
