@@ -162,7 +162,11 @@ public final class MergeLoader {
                 rollbackQuietly(c, e);
                 throw e;
             } finally {
-                c.setAutoCommit(auto);
+                try {
+                    c.setAutoCommit(auto);
+                } catch (SQLException ignored) {
+                    // as in inTransaction: a dead connection must not hide the failure; the pool discards it
+                }
             }
         } catch (SQLException e) {
             throw new MdsException("pruning the tombstones of " + spec.target() + " failed: " + e.getMessage(), e);

@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -443,6 +444,7 @@ class ConcurrencyTest {
             Throwable thrown = catchThrowable(load::join);
             assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
                     .hasMessageContaining("pg_advisory_xact_lock")
+                    .hasMessageNotContaining("is closed")
                     .hasMessageNotContaining("has been closed");
             holder.rollback();
         }
@@ -450,6 +452,29 @@ class ConcurrencyTest {
              ResultSet rs = st.executeQuery("select to_regclass('raw.dying') is null")) {
             rs.next();
             assertThat(rs.getBoolean(1)).as("nothing of the load was committed").isTrue();
+        }
+    }
+
+    /** As above, for pruneTombstones: its session dies while it waits for the load lock. */
+    @Test
+    void pruneTombstonesWhoseSessionDiesReportsItsOwnFailure(DataSource ds) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, "raw.pruned").mode(SyncMode.CDC).build();
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"pruned\"', 0))");
+            }
+            CompletableFuture<Long> prune = CompletableFuture.supplyAsync(() -> loader.pruneTombstones(Duration.ofDays(1)));
+            pollUntil(() -> waitingForAdvisoryLock(ds) == 1);
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and not granted"
+                        + " and database = (select oid from pg_database where datname = current_database())");
+            }
+            Throwable thrown = catchThrowable(prune::join);
+            assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
+                    .hasMessageContaining("pg_advisory_xact_lock")
+                    .hasMessageNotContaining("is closed");
+            holder.rollback();
         }
     }
 
