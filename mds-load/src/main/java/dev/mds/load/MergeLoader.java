@@ -315,8 +315,7 @@ public final class MergeLoader {
                 } finally {
                     order.connectTurnDone(index);
                 }
-            }, c -> engine.load(c, b, order.turn(index)));
-            order.committed(index, b.size());
+            }, c -> engine.load(c, b, order.turn(index)), () -> order.committed(index, b.size()));
             return new Outcome(index, b.size(), r, null);
         } catch (RuntimeException | Error e) {
             order.failed(index);
@@ -392,7 +391,7 @@ public final class MergeLoader {
     }
 
     private LoadResult inTransaction(Function<Connection, LoadResult> work) {
-        return inTransaction(dataSource::getConnection, work);
+        return inTransaction(dataSource::getConnection, work, () -> { });
     }
 
     /** A source of one connection, as {@link DataSource#getConnection()}. */
@@ -401,7 +400,8 @@ public final class MergeLoader {
         Connection get() throws SQLException;
     }
 
-    private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work) {
+    /** Runs {@code work} in a transaction of its own and commits it; {@code committed} runs right after the commit. */
+    private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work, Runnable committed) {
         try (Connection c = connect.get()) {
             boolean auto = c.getAutoCommit();
             c.setAutoCommit(false);
@@ -409,7 +409,9 @@ public final class MergeLoader {
                 LoadResult r = work.apply(c);
                 long t0 = System.nanoTime();
                 c.commit();
-                return withCommit(r, System.nanoTime() - t0);
+                long commitNanos = System.nanoTime() - t0;
+                committed.run();
+                return withCommit(r, commitNanos);
             } catch (RuntimeException | Error e) {
                 rollbackQuietly(c, e);
                 throw e;
