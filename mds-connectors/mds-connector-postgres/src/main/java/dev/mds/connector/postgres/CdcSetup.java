@@ -195,10 +195,11 @@ public final class CdcSetup {
     }
 
     /**
-     * The array columns of {@code t} that can be stored out of line and whose type Debezium 3.2 has no unchanged-TOAST
-     * placeholder for (its UnchangedToastedReplicationMessageColumn knows text, varchar, bpchar, json, jsonb, bytea,
-     * int4, date, int8 and uuid arrays; numeric, bit and varbit arrays go through mds's TextValueConverter, which
-     * sends the placeholder): Debezium fails to convert its string placeholder into the array and sends NULL. As
+     * The array columns of {@code t} that can be stored out of line and whose type Debezium 3.2 converts itself but has
+     * no unchanged-TOAST placeholder for (its UnchangedToastedReplicationMessageColumn knows text, varchar, bpchar,
+     * json, jsonb, bytea, int4, date, int8 and uuid arrays; the other arrays, numeric, bit, varbit, time, timestamp,
+     * timestamptz, timetz, interval, money, xml, enums, domains..., go through mds's TextValueConverter, which sends
+     * the placeholder): Debezium fails to convert its string placeholder into the array and sends NULL. As
      * {@code name (type)}.
      */
     private static List<String> arraysWithoutToastPlaceholder(Connection c, TableName t) throws SQLException {
@@ -206,9 +207,10 @@ public final class CdcSetup {
         try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
                 + " from pg_attribute a join pg_type y on y.oid = a.atttypid where a.attrelid = "
                 + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0 and not a.attisdropped"
-                + " and y.typcategory = 'A' and a.attstorage <> 'p' and y.typname not in ('_text', '_varchar',"
-                + " '_bpchar', '_json', '_jsonb', '_bytea', '_int4', '_date', '_int8', '_uuid', '_numeric', '_bit',"
-                + " '_varbit') order by a.attnum")) {
+                + " and y.typcategory = 'A' and a.attstorage <> 'p' and y.typname in ('_int2', '_oid', '_char',"
+                + " '_inet', '_cidr', '_macaddr', '_macaddr8', '_tsrange', '_tstzrange', '_daterange', '_int4range',"
+                + " '_numrange', '_int8range', '_float4', '_float8', '_bool', '_hstore', '_citext', '_ltree',"
+                + " '_geometry', '_geography') order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(rs.getString(1) + " (" + rs.getString(2) + ")");

@@ -97,12 +97,13 @@ class CdcSetupTest {
      * Debezium sends NULL for an unchanged out-of-line boolean[], smallint[]... (its placeholder string does not fit
      * the array), so an update of another column used to wipe the array in the target without a word: the check warns
      * about such columns unless the table's REPLICA IDENTITY is FULL (the old row then carries them). Not about
-     * numeric[] or bit string arrays, whose placeholder mds's own converter sends.
+     * numeric[], bit string, timestamp or interval arrays, whose placeholder mds's own converter sends.
      */
     @Test
     void arraysWhoseUnchangedToastValueArrivesAsNullAreWarnedAboutUnlessIdentityIsFull(DataSource ds) {
         sql(ds, "create schema arrs", "create table arrs.t (id int primary key, nums numeric(10,2)[], flags boolean[],"
-                + " words text[], ints int[], small smallint[], fixed int2[], masks varbit[], bits bit(2)[])",
+                + " words text[], ints int[], small smallint[], fixed int2[], masks varbit[], bits bit(2)[], stamps timestamp[],"
+                + " took interval[])",
                 "alter table arrs.t alter column fixed set storage plain",
                 "create table arrs.full_ri (id int primary key, nums numeric[])",
                 "alter table arrs.full_ri replica identity full", "create table arrs.plain (id int primary key, v text)");
