@@ -220,6 +220,22 @@ public final class CdcSetup {
         return found;
     }
 
+    /** The {@code timetz} columns of {@code t} (domains over it included), as {@code name}. */
+    private static List<String> timetzColumns(Connection c, TableName t) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select a.attname from pg_attribute a join pg_type y"
+                + " on y.oid = a.atttypid where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(t)
+                + " and a.attnum > 0 and not a.attisdropped and 'timetz'::regtype in (y.oid, y.typbasetype)"
+                + " order by a.attnum")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
     /** Empty when the publication does not exist, else whether it is FOR ALL TABLES. */
     private static Optional<Boolean> publication(Connection c, String pub) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select puballtables from pg_publication where pubname = ?")) {
@@ -425,6 +441,17 @@ public final class CdcSetup {
                                 + " loses the value; with FULL the old row carries it",
                                 "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;");
                     }
+                }
+            }
+
+            for (TableName t : existing) {
+                List<String> zoned = timetzColumns(c, t);
+                if (!zoned.isEmpty()) {
+                    warning("table " + t + " has time with time zone columns (" + String.join(", ", zoned) + "):"
+                            + " Debezium's snapshot moves each value to UTC ('10:11:12+02' arrives as '08:11:12Z'),"
+                            + " so the target holds the same instant of the day without the source's offset, a value"
+                            + " PostgreSQL does not call equal", "ALTER TABLE " + t.quoted() + " ALTER COLUMN ... TYPE"
+                            + " text;  -- or time, or accept UTC offsets in the target");
                 }
             }
 

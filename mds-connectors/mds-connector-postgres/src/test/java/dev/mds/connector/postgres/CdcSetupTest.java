@@ -116,6 +116,21 @@ class CdcSetupTest {
                 .contains("ALTER TABLE \"arrs\".\"t\" REPLICA IDENTITY FULL;"));
     }
 
+    /**
+     * Debezium's snapshot moves a timetz to UTC ('10:11:12+02' arrives as '08:11:12Z'), a value PostgreSQL does not
+     * call equal to the source's: the check warns, naming the table and the columns (a timetz[] is carried exactly).
+     */
+    @Test
+    void timetzColumnsAreWarnedAbout(DataSource ds) {
+        sql(ds, "create schema tz", "create domain tz.clock as timetz",
+                "create table tz.t (id int primary key, opens timetz, closes tz.clock, slots timetz[], at time)");
+        SetupReport report = CdcSetup.check(ds, CdcSetup.spec().tables("tz.t").build());
+        assertThat(report.ok()).as(report.toString()).isTrue();
+        assertThat(report.items(Severity.WARNING)).singleElement().satisfies(w -> assertThat(w.toString())
+                .contains("table tz.t has time with time zone columns (opens, closes): Debezium's snapshot moves each"
+                        + " value to UTC"));
+    }
+
     @Test
     void applyPreparesTheDatabaseIdempotentlyAndTheCheckThenPasses(DataSource ds) {
         sql(ds, "create schema product", "create table product.users (user_id serial, name varchar)",
