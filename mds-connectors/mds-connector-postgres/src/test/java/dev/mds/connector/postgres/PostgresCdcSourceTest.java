@@ -268,8 +268,8 @@ class PostgresCdcSourceTest {
 
     /**
      * Debezium 3.2 leaves columns of many types out of its events (tsvector, pg_lsn, box, composite and user range
-     * types, multiranges, arrays of interval, xml or a domain...), hands a {@code name} to the stream as NULL, turns a
-     * point into a Connect struct (loaded as its Java toString) and a varbit into bytes that lose its leading zeros
+     * types, multiranges, jsonpath, xid8, arrays of interval, xml or a domain...), hands a {@code name} to the stream
+     * as NULL, turns a point into a Connect struct (loaded as its Java toString) and a varbit into bytes that lose its leading zeros
      * ('0011' and '11' both became 0x03): each is carried as its text, from the snapshot and from the stream. A BC date
      * read by the snapshot keeps its era (it arrived as the same day AD).
      */
@@ -280,17 +280,18 @@ class PostgresCdcSourceTest {
                 "create type s29.floatrange as range (subtype = float8)", "create domain s29.posint as int check (value > 0)",
                 "create table s29.t (id int primary key, nm name, tv tsvector, lsn pg_lsn, pt point, bx box,"
                         + " comp s29.pair, fr s29.floatrange, mr int4multirange, vb varbit, ivs interval[], xs xml[],"
-                        + " ps s29.posint[], pairs s29.pair[], day date)",
+                        + " ps s29.posint[], pairs s29.pair[], day date, path jsonpath, tx xid8)",
                 "insert into s29.t values (1, 'nm', 'a b', '0/16B3748', '(1.5,2)', '(1,1),(0,0)', '(1,\"x, y\")',"
                         + " '[1.5,2.5)', '{[1,3),[5,7)}', '0011', '{1 mon,\"2 days\"}', '{<a/>}', '{5,NULL}',"
-                        + " '{\"(1,\\\"x y\\\")\",NULL}', '0044-03-15 BC')",
+                        + " '{\"(1,\\\"x y\\\")\",NULL}', '0044-03-15 BC',"
+                        + " '$.a[*] ? (@ > 1)', '42')",
                 "insert into s29.t (id, vb) values (2, '11')");
         String columns = "id, nm::text, tv::text, lsn::text, pt::point::text, bx::box::text, comp::text, fr::text,"
-                + " mr::text, vb::text, ivs::text, xs::text, ps::text, pairs::text, day";
+                + " mr::text, vb::text, ivs::text, xs::text, ps::text, pairs::text, day, path::text, tx::text";
         try (var run = Cdc.start(Cdc.source(db, ds, "t_text", "s29.t").build(), Cdc.loadInto(ds, "w29"))) {
             awaitSame(ds, "s29.t", "w29.t", columns);
-            sql(ds, "insert into s29.t select id + 10, nm, tv, lsn, pt, bx, comp, fr, mr, vb, ivs, xs, ps, pairs, day"
-                    + " from s29.t",
+            sql(ds, "insert into s29.t select id + 10, nm, tv, lsn, pt, bx, comp, fr, mr, vb, ivs, xs, ps, pairs, day,"
+                    + " path, tx from s29.t",
                     "update s29.t set nm = 'other', vb = '0' where id = 1");
             awaitSame(ds, "s29.t", "w29.t", columns);
         }

@@ -56,11 +56,15 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
     /**
      * Types Debezium 3.2 leaves out of its events (tsvector, tsquery, pg_lsn, box, line, circle, multiranges...),
      * sends as NULL from the stream ({@code name}), turns into a Connect struct ({@code point}) or into bytes that lose
-     * leading zeros ({@code varbit}): sent as their text, with composite types (JDBC STRUCT).
+     * leading zeros ({@code varbit}), and the other built-in types it does not know (jsonpath, xid, tid, the reg*
+     * types...), which {@code include.unknown.datatypes} would send as the bytes of their text: sent as their text,
+     * with composite types (JDBC STRUCT).
      */
     private static final Set<String> TEXT_TYPES = Set.of("name", "tsvector", "tsquery", "pg_lsn", "point", "box", "line",
             "lseg", "path", "polygon", "circle", "int4multirange", "int8multirange", "nummultirange", "datemultirange",
-            "tsmultirange", "tstzmultirange", "txid_snapshot", "pg_snapshot", "varbit");
+            "tsmultirange", "tstzmultirange", "txid_snapshot", "pg_snapshot", "varbit", "jsonpath", "xid", "xid8", "cid",
+            "tid", "int2vector", "oidvector", "aclitem", "regclass", "regtype", "regproc", "regprocedure", "regoper",
+            "regoperator", "regconfig", "regdictionary", "regnamespace", "regrole", "regcollation");
     /**
      * The element types whose arrays Debezium 3.2 carries itself (numeric, bit and varbit arrays come here); an array
      * of any other element type (interval, point, money, xml, a domain, a composite...) it leaves out of its events,
