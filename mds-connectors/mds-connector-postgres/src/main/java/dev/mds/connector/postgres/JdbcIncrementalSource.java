@@ -331,10 +331,11 @@ public final class JdbcIncrementalSource {
             case DECIMAL -> decimal(rs.getString(i));
             case DOUBLE -> rs.getDouble(i);
             case BOOLEAN -> rs.getBoolean(i);
-            case DATE -> rs.getObject(i, LocalDate.class);
+            case DATE -> finite(rs.getObject(i, LocalDate.class), LocalDate.MAX, LocalDate.MIN, "date");
             case TIME -> rs.getObject(i, LocalTime.class);
-            case TIMESTAMP -> rs.getObject(i, LocalDateTime.class);
-            case TIMESTAMPTZ -> rs.getObject(i, OffsetDateTime.class);
+            case TIMESTAMP -> finite(rs.getObject(i, LocalDateTime.class), LocalDateTime.MAX, LocalDateTime.MIN, "timestamp");
+            case TIMESTAMPTZ -> finite(rs.getObject(i, OffsetDateTime.class), OffsetDateTime.MAX, OffsetDateTime.MIN,
+                    "timestamptz");
             case BYTES -> rs.getBytes(i);
             case UUID -> rs.getObject(i, java.util.UUID.class);
             case ARRAY -> {
@@ -343,6 +344,18 @@ public final class JdbcIncrementalSource {
             }
         };
         return rs.wasNull() ? null : v;
+    }
+
+    /**
+     * The value, unless it is the driver's stand-in for PostgreSQL's {@code infinity} or {@code -infinity} (the type's
+     * MAX or MIN), which mds-load could only refuse as out of range, naming neither the source nor infinity.
+     */
+    private static <T> T finite(T value, T max, T min, String type) {
+        if (value != null && (value.equals(max) || value.equals(min))) {
+            throw new IllegalArgumentException(type + " '" + (value.equals(max) ? "" : "-") + "infinity', which mds"
+                    + " cannot carry (java.time has no infinity)");
+        }
+        return value;
     }
 
     /** A numeric's text as a BigDecimal; {@code NaN} and the infinities have none and are refused. */

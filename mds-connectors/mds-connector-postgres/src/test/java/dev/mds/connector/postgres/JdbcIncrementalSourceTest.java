@@ -100,8 +100,9 @@ class JdbcIncrementalSourceTest {
     /**
      * mds-core maps {@code timetz} to time, and reading such a value as a LocalTime failed with the driver's "Cannot
      * convert the column of type TIMETZ" naming neither table nor column: a timetz (and its array) is carried as its
-     * text, offset included. A numeric NaN (no BigDecimal) and a column of a type mds has no value for are refused
-     * naming the table, the row and the column; nothing of the refused page is loaded.
+     * text, offset included. A numeric NaN (no BigDecimal), a timestamp infinity (the driver's LocalDateTime.MAX, which
+     * mds-load refused as out of range) and a column of a type mds has no value for are refused naming the table, the
+     * row and the column; nothing of the refused page is loaded.
      */
     @Test
     void aTimetzIsCarriedAsItsTextAndValuesMdsCannotCarryAreRefusedWithTableRowAndColumn(DataSource ds) {
@@ -121,6 +122,13 @@ class JdbcIncrementalSourceTest {
                 .isInstanceOf(MdsException.class)
                 .hasMessageContaining("s6.t row id=2, column amount: numeric 'NaN'");
         assertThat(count(ds, "select count(*) from raw6.t")).isEqualTo(1);
+
+        sql(ds, "create table s6.inf (id int primary key, ts timestamptz not null, due date, at timestamp)",
+                "insert into s6.inf values (1, '2024-01-01Z', '2024-01-01', '-infinity')");
+        assertThatThrownBy(() -> JdbcIncrementalSource.builder(ds, "s6.inf").cursor("ts").key("id").offsets(state)
+                .build().run(ds, (batch, c) -> { }))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("s6.inf row id=1, column at: timestamp '-infinity', which mds cannot carry");
 
         sql(ds, "create table s6.iv (id int primary key, ts timestamptz not null, took interval)",
                 "insert into s6.iv values (1, '2024-01-01Z', '1 mon')");
