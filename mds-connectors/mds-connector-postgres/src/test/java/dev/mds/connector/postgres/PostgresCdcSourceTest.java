@@ -96,20 +96,20 @@ class PostgresCdcSourceTest {
     /**
      * Debezium sends an unchanged out-of-line int[] or bigint[] as the list of the placeholder's byte values, a
      * uuid[] as a name-based UUID, an hstore as a one-entry map, and mds's own converter a numeric[], varbit[] or
-     * timestamptz[] as the one-element list of the placeholder (Debezium's own conversion sent NULL): each keeps the
-     * target's value.
+     * timestamptz[] as the one-element list of the placeholder (Debezium's own conversion sent NULL) and a tsvector as
+     * the placeholder: each keeps the target's value.
      */
     @Test
     void unchangedToastedArraysAndHstoreKeepTheirValueInTheTarget(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
         sql(ds, "create extension if not exists hstore", "create schema s21",
                 "create table s21.docs (id int primary key, title text, ints int[], big bigint[], words text[],"
-                        + " ids uuid[], nums numeric[], masks varbit[], stamps timestamptz[], attrs hstore)",
+                        + " ids uuid[], nums numeric[], masks varbit[], stamps timestamptz[], words_tv tsvector, attrs hstore)",
                 "alter table s21.docs alter column ints set storage external,"
                         + " alter column big set storage external, alter column words set storage external,"
                         + " alter column ids set storage external, alter column nums set storage external,"
                         + " alter column masks set storage external, alter column stamps set storage external,"
-                        + " alter column attrs set storage external",
+                        + " alter column words_tv set storage external, alter column attrs set storage external",
                 "insert into s21.docs select g, 't' || g, (select array_agg(x) from generate_series(1, 2000) x),"
                         + " (select array_agg(x::bigint * 3000000000) from generate_series(1, 2000) x),"
                         + " (select array_agg('w' || x) from generate_series(1, 2000) x),"
@@ -117,9 +117,10 @@ class PostgresCdcSourceTest {
                         + " (select array_agg(x / 7.0) from generate_series(1, 2000) x),"
                         + " (select array_agg(x::bit(16)::varbit) from generate_series(1, 2000) x),"
                         + " (select array_agg(timestamptz '2024-01-01Z' + x * interval '1 second') from generate_series(1, 2000) x),"
+                        + " (select string_agg('w' || x, ' ')::tsvector from generate_series(1, 2000) x),"
                         + " (select hstore(array_agg('k' || x), array_agg('v' || x)) from generate_series(1, 2000) x)"
                         + " from generate_series(1, 2) g");
-        String columns = "id, title, ints, big, words, ids, nums, masks::text, stamps";   // the hstore arrives as JSON
+        String columns = "id, title, ints, big, words, ids, nums, masks::text, stamps, words_tv::text";   // hstore: JSON
         try (var run = Cdc.start(Cdc.source(db, ds, "t_toast_arrays", "s21.docs").build(), Cdc.loadInto(ds, "w21"))) {
             awaitSame(ds, "s21.docs", "w21.docs", columns);
             sql(ds, "update s21.docs set title = 'renamed' where id = 2");
@@ -127,7 +128,7 @@ class PostgresCdcSourceTest {
             Record after = run.events().stream().filter(e -> e.operation() == ChangeEvent.Operation.UPDATE)
                     .findFirst().orElseThrow().after().orElseThrow();
             assertThat(after.get(1)).isEqualTo("renamed");
-            for (int i = 2; i <= 9; i++) {
+            for (int i = 2; i <= 10; i++) {
                 assertThat(after.get(i)).as("the unsent TOAST value of column %d", i).isSameAs(Unchanged.VALUE);
             }
         }
