@@ -404,11 +404,8 @@ class VaultLoadTest {
         Vault vault = Vault.on(ds);
         TableFixture.on(ds, "raw.assign").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
                 .rows(row("c1", "p1", day(1), day(1)), row("c2", "p1", day(1), day(1)));
-        Stage stage = Stage.of("raw.assign").into("stg.assign").loadDate("ld").recordSource("crm")
-                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
-        vault.createStage(stage);
-        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_assign").link("assign_hk").drivingKey("customer_hk")
-                .effectiveFrom("since").from(stage);
+        Stage stage = assignStage(vault, "assign");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_assign", stage);
         eff.createTable();
         assertThat(eff.load().rowsInserted()).isEqualTo(2);
         batch(ds, "raw.assign", row("c1", "p2", day(3), day(3)), row("c2", "p1", day(1), day(3)));
@@ -432,22 +429,14 @@ class VaultLoadTest {
                 .rows(row("c1", "p1", day(1), day(1)));
         TableFixture.on(ds, "raw.assign_daily").columns("customer text", "product text", "since date", "ld date")
                 .rows(row("c1", "p2", java.time.LocalDate.of(2024, 1, 3), java.time.LocalDate.of(2024, 1, 3)));
-        List<Stage> stages = new ArrayList<>();
-        for (String name : List.of("assign_stream", "assign_daily")) {
-            Stage stage = Stage.of("raw." + name).into("stg." + name).loadDate("ld").recordSource("crm")
-                    .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
-            vault.createStage(stage);
-            stages.add(stage);
-        }
+        List<Stage> stages = List.of(assignStage(vault, "assign_stream"), assignStage(vault, "assign_daily"));
         List<String> found = new ArrayList<>();
         for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
             String table = "dds.eff_mixed_" + (zone.equals("Asia/Tokyo") ? "tokyo" : "new_york");
-            EffectivitySatellite fromStream = vault.effectivitySatellite(table).link("assign_hk").drivingKey("customer_hk")
-                    .effectiveFrom("since").from(stages.get(0));
+            EffectivitySatellite fromStream = effectivity(vault, table, stages.get(0));
             fromStream.createTable();
             fromStream.load();
-            EffectivitySatellite fromDaily = vault.effectivitySatellite(table).link("assign_hk").drivingKey("customer_hk")
-                    .effectiveFrom("since").from(stages.get(1));
+            EffectivitySatellite fromDaily = effectivity(vault, table, stages.get(1));
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 st.execute("set timezone = '" + zone + "'");
                 c.setAutoCommit(false);
@@ -478,11 +467,8 @@ class VaultLoadTest {
         Vault vault = Vault.on(ds);
         TableFixture.on(ds, "raw.assign_replay").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
                 .rows(row("c1", "p1", day(1), day(1)));
-        Stage stage = Stage.of("raw.assign_replay").into("stg.assign_replay").loadDate("ld").recordSource("crm")
-                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
-        vault.createStage(stage);
-        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_assign_replay").link("assign_hk").drivingKey("customer_hk")
-                .effectiveFrom("since").from(stage);
+        Stage stage = assignStage(vault, "assign_replay");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_assign_replay", stage);
         eff.createTable();
         assertThat(eff.load().rowsInserted()).isEqualTo(1);
         batch(ds, "raw.assign_replay", row("c1", "p2", day(3), day(3)));
@@ -516,11 +502,8 @@ class VaultLoadTest {
         Vault vault = Vault.on(ds);
         TableFixture.on(ds, "raw.assign_same_ld").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
                 .rows(row("c1", "p1", day(1), day(1)));
-        Stage stage = Stage.of("raw.assign_same_ld").into("stg.assign_same_ld").loadDate("ld").recordSource("crm")
-                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
-        vault.createStage(stage);
-        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_assign_same_ld").link("assign_hk").drivingKey("customer_hk")
-                .effectiveFrom("since").from(stage);
+        Stage stage = assignStage(vault, "assign_same_ld");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_assign_same_ld", stage);
         eff.createTable();
         assertThat(eff.load().rowsInserted()).isEqualTo(1);
         batch(ds, "raw.assign_same_ld", row("c1", "p2", day(2), day(1)));     // same load date as the open p1
@@ -718,5 +701,19 @@ class VaultLoadTest {
         assertThatThrownBy(() -> vault.hub("dds.hub_missing").hashKey("customer_hk").businessKey("id").from(md5).load())
                 .isInstanceOf(MdsException.class).hasMessageContaining("dds.hub_missing does not exist");
         assertThatTable(ds, "dds.sat_bad").isEmpty();
+    }
+
+    /** The stage of {@code raw.<name>} (customer, product, since, ld) with the keys of the customer–product link. */
+    private static Stage assignStage(Vault vault, String name) {
+        Stage stage = Stage.of("raw." + name).into("stg." + name).loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
+        vault.createStage(stage);
+        return stage;
+    }
+
+    /** An effectivity satellite of the customer–product link, driven by the customer, effective from {@code since}. */
+    private static EffectivitySatellite effectivity(Vault vault, String table, Stage stage) {
+        return vault.effectivitySatellite(table).link("assign_hk").drivingKey("customer_hk").effectiveFrom("since")
+                .from(stage);
     }
 }
