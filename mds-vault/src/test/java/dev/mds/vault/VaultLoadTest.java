@@ -11,6 +11,7 @@ import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -160,19 +161,7 @@ class VaultLoadTest {
         vault.createStage(stage);
         Link link = vault.link("dds.link_tie_ts").hashKey("sale_hk").refs("customer_hk", "product_hk").payload("bought").from(stage);
         link.createTable();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("set timezone = 'Europe/Berlin'");
-            c.setAutoCommit(false);
-            try {
-                for (String sql : link.sql()) {
-                    st.execute(sql);
-                }
-                c.commit();
-            } finally {
-                c.setAutoCommit(true);
-                st.execute("reset timezone");
-            }
-        }
+        loadWith(ds, "timezone = 'Europe/Berlin'", link.sql());
         assertThat(strings(ds, "select (bought at time zone 'UTC')::text from dds.link_tie_ts")).containsExactly("2024-10-27 00:30:00");
     }
 
@@ -203,19 +192,7 @@ class VaultLoadTest {
             hub.createTable();
             link.createTable();
             for (Structure s : List.of(hub, link)) {
-                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                    st.execute("set timezone = '" + zone + "'");
-                    c.setAutoCommit(false);
-                    try {
-                        for (String sql : s.sql()) {
-                            st.execute(sql);
-                        }
-                        c.commit();
-                    } finally {
-                        c.setAutoCommit(true);
-                        st.execute("reset timezone");
-                    }
-                }
+                loadWith(ds, "timezone = '" + zone + "'", s.sql());
             }
             stored.add(String.join("; ", strings(ds, "select record_source || ' ' || (load_date at time zone 'UTC')::text from dds.hub_mix_"
                     + suffix + " union all select record_source || ' ' || (load_date at time zone 'UTC')::text from dds.link_mix_" + suffix)));
@@ -242,7 +219,7 @@ class VaultLoadTest {
                 .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product");
         vault.createStage(stage);
         List<String> stored = new ArrayList<>();
-        for (String setting : List.of("set intervalstyle = 'iso_8601'", "set timezone = 'Europe/Berlin'")) {
+        for (String setting : List.of("intervalstyle = 'iso_8601'", "timezone = 'Europe/Berlin'")) {
             String suffix = setting.contains("intervalstyle") ? "iso" : "berlin";
             Link bySpan = vault.link("dds.link_span_" + suffix).hashKey("sale_hk").refs("customer_hk", "product_hk")
                     .payload("span").from(stage);
@@ -250,20 +227,7 @@ class VaultLoadTest {
                     .payload("valid").from(stage);
             for (Link link : List.of(bySpan, byRange)) {
                 link.createTable();
-                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                    st.execute(setting);
-                    c.setAutoCommit(false);
-                    try {
-                        for (String sql : link.sql()) {
-                            st.execute(sql);
-                        }
-                        c.commit();
-                    } finally {
-                        c.setAutoCommit(true);
-                        st.execute("reset intervalstyle");
-                        st.execute("reset timezone");
-                    }
-                }
+                loadWith(ds, setting, link.sql());
             }
             stored.add(strings(ds, "select extract(epoch from span)::text from dds.link_span_" + suffix).get(0) + " "
                     + strings(ds, "select (lower(valid) at time zone 'UTC')::text from dds.link_valid_" + suffix).get(0));
@@ -370,20 +334,9 @@ class VaultLoadTest {
                 }
                 Satellite fromDaily = vault.satellite(table).parent("customer_hk").hashDiff("customer_hashdiff").payload("name")
                         .effectiveFrom("ld").from(daily);
-                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                    st.execute("set timezone = '" + zone + "'");
-                    try {
-                        List<String> sql = fromDaily.sql();
-                        // the lock, then the insert into a satellite holding rows (with its anti-join) or into an empty one
-                        c.setAutoCommit(false);
-                        st.execute(sql.get(0));
-                        st.execute(sql.get(empty ? 3 : 2));
-                        c.commit();
-                    } finally {
-                        c.setAutoCommit(true);
-                        st.execute("reset timezone");
-                    }
-                }
+                List<String> sql = fromDaily.sql();
+                // the lock, then the insert into a satellite holding rows (with its anti-join) or into an empty one
+                loadWith(ds, "timezone = '" + zone + "'", List.of(sql.get(0), sql.get(empty ? 3 : 2)));
                 found.add(String.join("; ", strings(ds, "select name || ' ' || (load_date at time zone 'UTC')::text || ' '"
                         + " || (effective_from at time zone 'UTC')::text from " + table + " order by load_date")));
             }
@@ -437,19 +390,7 @@ class VaultLoadTest {
             fromStream.createTable();
             fromStream.load();
             EffectivitySatellite fromDaily = effectivity(vault, table, stages.get(1));
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("set timezone = '" + zone + "'");
-                c.setAutoCommit(false);
-                try {
-                    for (String sql : fromDaily.sql()) {
-                        st.execute(sql);
-                    }
-                    c.commit();
-                } finally {
-                    c.setAutoCommit(true);
-                    st.execute("reset timezone");
-                }
-            }
+            loadWith(ds, "timezone = '" + zone + "'", fromDaily.sql());
             found.add(String.join("; ", strings(ds, "select (start_date at time zone 'UTC')::text || ' ' || (end_date at time zone 'UTC')::text"
                     + " || ' ' || (load_date at time zone 'UTC')::text from " + table + " order by load_date, end_date")));
         }
@@ -582,16 +523,7 @@ class VaultLoadTest {
         Pit pit = vault.pit("dds.pit_tz").hub("dds.hub_pit_tz", "customer_hk").satellites("dds.sat_pit_tz")
                 .asOf(List.of(java.time.LocalDate.of(2024, 1, 3), java.time.LocalDate.of(2024, 1, 3), day(3)));
         pit.createTable();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("set timezone = 'America/New_York'");
-            try {
-                for (String sql : pit.sql()) {
-                    st.execute(sql);
-                }
-            } finally {
-                st.execute("reset timezone");
-            }
-        }
+        loadWith(ds, "timezone = 'America/New_York'", pit.sql());
         assertThat(strings(ds, "select (as_of_date at time zone 'UTC')::text || ' ' || (sat_pit_tz_ldts at time zone 'UTC')::text"
                 + " from dds.pit_tz")).containsExactly("2024-01-03 00:00:00 2024-01-01 00:00:00");
     }
@@ -634,16 +566,7 @@ class VaultLoadTest {
             List<String> inZone = new ArrayList<>();
             for (Pit pit : List.of(overZoned, overDaily)) {
                 pit.createTable();
-                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                    st.execute("set timezone = '" + zone + "'");
-                    try {
-                        for (String sql : pit.sql()) {
-                            st.execute(sql);
-                        }
-                    } finally {
-                        st.execute("reset timezone");
-                    }
-                }
+                loadWith(ds, "timezone = '" + zone + "'", pit.sql());
             }
             inZone.addAll(strings(ds, "select as_of_date::text || ' ' || (sat_pit_ts_ldts at time zone 'UTC')::text from dds.pit_day_over_ts"));
             inZone.addAll(strings(ds, "select (as_of_date at time zone 'UTC')::text || ' ' || sat_pit_day_ldts::text from dds.pit_ts_over_day"));
@@ -715,5 +638,24 @@ class VaultLoadTest {
     private static EffectivitySatellite effectivity(Vault vault, String table, Stage stage) {
         return vault.effectivitySatellite(table).link("assign_hk").drivingKey("customer_hk").effectiveFrom("since")
                 .from(stage);
+    }
+
+    /**
+     * Runs load statements as {@link Structure#load()} does, in one transaction, with a session setting local to it
+     * ({@code timezone = 'Asia/Tokyo'}): the load as a session with other settings would run it.
+     */
+    private static void loadWith(DataSource ds, String setting, List<String> statements) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            try {
+                st.execute("set local " + setting);
+                for (String sql : statements) {
+                    st.execute(sql);
+                }
+                c.commit();
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 }
