@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -482,16 +483,9 @@ class QualitySuiteTest {
         QualitySuite suite = QualitySuite.create().table("naive", t -> t.freshness("ts", Duration.ofHours(2))
                 .freshness("d", Duration.ofHours(25)));
         for (String zone : List.of("Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC")) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("set timezone = '" + zone + "'");
-                try {
-                    QualityReport r = suite.run(c);
-                    assertThat(r.checks()).as(zone).extracting(CheckResult::status).containsExactly(Status.PASS, Status.PASS);
-                    assertThat(r.checks().get(0).observed()).as(zone).contains("(age 1h 0m)");
-                } finally {
-                    st.execute("reset timezone");
-                }
-            }
+            QualityReport r = runIn(ds, zone, suite);
+            assertThat(r.checks()).as(zone).extracting(CheckResult::status).containsExactly(Status.PASS, Status.PASS);
+            assertThat(r.checks().get(0).observed()).as(zone).contains("(age 1h 0m)");
         }
     }
 
@@ -505,16 +499,9 @@ class QualitySuiteTest {
         sql(ds, "create table zoned_fresh (ts timestamptz)", "insert into zoned_fresh values ('2024-01-03 02:00:00+00')");
         QualitySuite suite = QualitySuite.create().samples(0).table("zoned_fresh", t -> t.freshness("ts", Duration.ofHours(1)));
         for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("set timezone = '" + zone + "'");
-                try {
-                    CheckResult r = suite.run(c).checks().get(0);
-                    assertThat(r.status()).as(zone).isEqualTo(Status.FAIL);
-                    assertThat(r.observed()).as(zone).startsWith("newest 2024-01-03 02:00:00+00 (age ");
-                } finally {
-                    st.execute("reset timezone");
-                }
-            }
+            CheckResult r = runIn(ds, zone, suite).checks().get(0);
+            assertThat(r.status()).as(zone).isEqualTo(Status.FAIL);
+            assertThat(r.observed()).as(zone).startsWith("newest 2024-01-03 02:00:00+00 (age ");
         }
     }
 
@@ -542,16 +529,9 @@ class QualitySuiteTest {
                 .id("naive_from_offset"));
         List<String> found = new ArrayList<>();
         for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("set timezone = '" + zone + "'");
-                try {
-                    QualityReport r = suite.run(c);
-                    found.add(r.checks().stream().map(x -> x.id() + "=" + x.status() + "/" + x.failingRows())
-                            .collect(java.util.stream.Collectors.joining(", ")));
-                } finally {
-                    st.execute("reset timezone");
-                }
-            }
+            QualityReport r = runIn(ds, zone, suite);
+            found.add(r.checks().stream().map(x -> x.id() + "=" + x.status() + "/" + x.failingRows())
+                    .collect(java.util.stream.Collectors.joining(", ")));
         }
         // from_day: 22:00 the day before is below midnight UTC; until_one: 02:00 is above 01:00 UTC; zoned: 01:00 in
         // Paris is 00:00 UTC; accepted: 02:00 UTC is neither value; naive_from_offset: 05:00+03 is 02:00 UTC
@@ -574,16 +554,9 @@ class QualitySuiteTest {
                 .matches("ts", "^[0-9-]+ [0-9:]+\\+00( BC)?$|^infinity$").id("utc_offset"));
         List<String> found = new ArrayList<>();
         for (String zone : List.of("America/New_York", "Asia/Tokyo")) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                st.execute("set timezone = '" + zone + "'");
-                try {
-                    QualityReport r = suite.run(c);
-                    found.add(r.checks().stream().map(x -> x.id() + "=" + x.failingRows())
-                            .collect(java.util.stream.Collectors.joining(", ")));
-                } finally {
-                    st.execute("reset timezone");
-                }
-            }
+            QualityReport r = runIn(ds, zone, suite);
+            found.add(r.checks().stream().map(x -> x.id() + "=" + x.failingRows())
+                    .collect(java.util.stream.Collectors.joining(", ")));
         }
         assertThat(found).containsExactly("day_prefix=3, utc_offset=0", "day_prefix=3, utc_offset=0");
     }
@@ -660,5 +633,17 @@ class QualitySuiteTest {
         assertThatThrownBy(() -> s.run()).isInstanceOf(IllegalStateException.class).hasMessageContaining("no tables");
         assertThatThrownBy(() -> Threshold.percent(120)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Bounds.between(5, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Runs {@code suite} on a connection whose session TimeZone is {@code zone}, put back afterwards. */
+    private static QualityReport runIn(DataSource ds, String zone, QualitySuite suite) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set timezone = " + dev.mds.core.Identifiers.literal(zone));
+            try {
+                return suite.run(c);
+            } finally {
+                st.execute("reset timezone");
+            }
+        }
     }
 }
