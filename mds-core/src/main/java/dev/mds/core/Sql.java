@@ -14,12 +14,55 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Sql.execute(connection, "create schema if not exists " + Identifiers.quote("raw"));
  * long n = Sql.update(connection, "delete from " + table.quoted());
+ * long moved = Sql.transaction(connection, c -> Sql.update(c, insert) + Sql.update(c, delete));
  * }</pre>
  */
 public final class Sql {
     private static final Logger LOG = LoggerFactory.getLogger(Sql.class);
 
     private Sql() {
+    }
+
+    /** Work on a connection, for {@link #transaction}. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on a connection of the caller's own in auto-commit mode (from a pool, say):
+     * commits when it returns; when it throws anything, an {@link Error} too, rolls back and rethrows it; then puts
+     * auto-commit back as it was. Auto-commit is put back only after the commit or the rollback, because putting it
+     * back commits an open transaction. When the session has died, the rollback and the reset fail as well: those
+     * failures are added to the first one as suppressed, so the error says what went wrong rather than that the
+     * connection is closed. A failed commit is thrown as it is.
+     */
+    public static <T> T transaction(Connection connection, Work<T> work) throws SQLException {
+        boolean auto = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        Throwable failed = null;
+        try {
+            T out = work.run(connection);
+            connection.commit();
+            return out;
+        } catch (Throwable e) {
+            failed = e;
+            try {
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            try {
+                connection.setAutoCommit(auto);
+            } catch (SQLException reset) {
+                if (failed == null) {
+                    throw reset;
+                }
+                failed.addSuppressed(reset);
+            }
+        }
     }
 
     /** Runs a statement that returns no rows. */

@@ -658,4 +658,41 @@ class VaultLoadTest {
             }
         }
     }
+
+    /**
+     * A load whose session dies (here while it waits for its table lock) reports its own failure: the statement and
+     * the server's reason, not the closed connection that the rollback then meets; and nothing is loaded.
+     */
+    @Test
+    void loadWhoseSessionDiesReportsItsOwnFailureAndLoadsNothing(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_dying", "crm");
+        raw(ds, "raw.c_dying", row("1001", "a@x", "Ann", 30, day(1)));
+        vault.createStage(stage);
+        Hub hub = vault.hub("dds.hub_dying").hashKey("customer_hk").businessKey("id").from(stage);
+        hub.createTable();
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("lock table dds.hub_dying in exclusive mode");   // reads pass, the load's lock waits
+            }
+            java.util.concurrent.CompletableFuture<LoadResult> load = java.util.concurrent.CompletableFuture.supplyAsync(hub::load);
+            String waiting = "select pid from pg_locks where relation = 'dds.hub_dying'::regclass and not granted";
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (strings(ds, waiting).isEmpty()) {
+                assertThat(System.nanoTime()).as("the load waits for the lock").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            try (Statement st = holder.createStatement()) {
+                st.execute("select pg_terminate_backend(pid) from pg_locks where relation = 'dds.hub_dying'::regclass and not granted");
+            }
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(load::join);
+            assertThat(thrown.getCause()).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("LOCK TABLE")
+                    .hasMessageNotContaining("has been closed")
+                    .hasMessageNotContaining("is closed");
+            holder.rollback();
+        }
+        assertThatTable(ds, "dds.hub_dying").hasRowCount(0);
+    }
 }

@@ -25,24 +25,13 @@ public final class Jdbc {
     }
 
     /**
-     * Runs {@code work} in one transaction on {@code c}: commits when it returns, rolls back when it throws, and puts
-     * the connection's auto-commit back. A failure of the transaction itself is reported with {@code what} (a
-     * structure's name, or empty).
+     * Runs {@code work} in one transaction on {@code c} ({@link Sql#transaction}: commits when it returns, rolls back
+     * when it throws, and puts the connection's auto-commit back). A failure of the transaction itself is reported
+     * with {@code what} (a structure's name, or empty).
      */
     public static <T> T transaction(Connection c, String what, Function<Connection, T> work) {
         try {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                T out = work.apply(c);
-                c.commit();
-                return out;
-            } catch (RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+            return Sql.transaction(c, work::apply);
         } catch (SQLException e) {
             throw new MdsException((what.isEmpty() ? "" : what + ": ") + "transaction failed: " + e.getMessage(), e);
         }
