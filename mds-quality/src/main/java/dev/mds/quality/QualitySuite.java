@@ -1,6 +1,7 @@
 package dev.mds.quality;
 
 import dev.mds.core.MdsException;
+import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.quality.internal.Runner;
 import dev.mds.quality.internal.TableSpec;
@@ -153,21 +154,11 @@ public final class QualitySuite {
         }
         validate();
         try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            int isolation = c.getTransactionIsolation();
-            try {
-                c.setAutoCommit(false);
-                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-                QualityReport report = new Runner(c, samples, history, clock).run(tables);
-                c.commit();
-                return report;
-            } catch (RuntimeException | SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setTransactionIsolation(isolation);
-                c.setAutoCommit(auto);
-            }
+            return Sql.transaction(c, x -> {
+                // every check of the run sees one snapshot; SET TRANSACTION leaves the session's own level as it was
+                Sql.execute(x, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                return new Runner(x, samples, history, clock).run(tables);
+            });
         } catch (SQLException e) {
             throw new MdsException("quality run failed: " + e.getMessage(), e);
         }

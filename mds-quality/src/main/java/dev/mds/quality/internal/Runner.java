@@ -284,7 +284,7 @@ public final class Runner {
                 }
                 release(sp);
             } catch (SQLException e) {
-                rollback(sp);
+                rollback(sp, e);
                 throw e;
             }
         } catch (SQLException e) {
@@ -354,7 +354,7 @@ public final class Runner {
         } catch (SQLException e) {
             LOG.debug("cannot read the unique indexes of {}: {}", table, e.getMessage());
             try {
-                rollback(sp);
+                rollback(sp, e);
             } catch (SQLException ignored) {
                 // scanning instead is always correct
             }
@@ -381,7 +381,7 @@ public final class Runner {
             }
             release(sp);
         } catch (SQLException e) {
-            rollback(sp);
+            rollback(sp, e);
             return work.run(); // an older server without the setting: run as is
         }
         try {
@@ -465,7 +465,7 @@ public final class Runner {
                 release(sp);
                 Sql.logged(sql, t0);
             } catch (SQLException e) {
-                rollback(sp);
+                rollback(sp, e);
                 throw e;
             }
         } catch (SQLException e) {
@@ -510,7 +510,7 @@ public final class Runner {
                 return s;
             } catch (SQLException | MdsException e) {
                 try {
-                    rollback(sp);
+                    rollback(sp, e);
                 } catch (SQLException ignored) {
                     // the original failure is the one to report
                 }
@@ -578,7 +578,7 @@ public final class Runner {
         } catch (SQLException e) {
             LOG.debug("no primary key of {}: {}", t.table(), e.getMessage());
             try {
-                rollback(sp);
+                rollback(sp, e);
             } catch (SQLException ignored) {
                 // nothing more to undo
             }
@@ -602,7 +602,7 @@ public final class Runner {
             Sql.logged(sql, t0);
             return row;
         } catch (SQLException e) {
-            rollback(sp);
+            rollback(sp, e);
             throw e;
         }
     }
@@ -617,9 +617,35 @@ public final class Runner {
         }
     }
 
-    private void rollback(Savepoint sp) throws SQLException {
+    /**
+     * Undoes a statement that failed with {@code failure} to its savepoint. When the session itself is gone (the
+     * server ended it, or the connection broke), no other check can run either: the run stops with the server's
+     * reason, instead of reporting every remaining check as ERROR with "connection closed" (and then failing on
+     * that at commit).
+     */
+    private void rollback(Savepoint sp, Exception failure) throws SQLException {
+        if (sessionLost(failure)) {
+            throw new MdsException("quality run stopped, its database session was lost: " + failure.getMessage(), failure);
+        }
         if (sp != null) {
             c.rollback(sp);
+        }
+    }
+
+    /**
+     * Whether {@code failure} ended the session: a connection error (SQLSTATE class 08), the server ending it
+     * (57P: shutdown, terminated, database dropped, idle timeout), or a connection that is closed now. A cancelled
+     * statement (57014, a statement_timeout) is not: the other checks can still run.
+     */
+    private boolean sessionLost(Exception failure) {
+        String state = failure instanceof SQLException e ? e.getSQLState() : null;
+        if (state != null && (state.startsWith("08") || state.startsWith("57P"))) {
+            return true;
+        }
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
         }
     }
 
