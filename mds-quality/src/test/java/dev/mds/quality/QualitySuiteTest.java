@@ -656,15 +656,15 @@ class QualitySuiteTest {
         sql(ds, "create schema dying", "create table dying.t (id int)", "insert into dying.t values (1)");
         QualitySuite suite = QualitySuite.on(ds).table("dying.t", t -> t.expression("slow", "pg_sleep(30) is not null"));
         java.util.concurrent.CompletableFuture<QualityReport> run = java.util.concurrent.CompletableFuture.supplyAsync(suite::run);
-        String sleeping = "select count(*) from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active'"
-                + " and pid <> pg_backend_pid()";
+        String sleeper = "from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active'"
+                + " and pid <> pg_backend_pid() and datname = current_database()";
+        String sleeping = "select count(*) " + sleeper;
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (count(ds, sleeping) == 0) {
             assertThat(System.nanoTime()).as("the check runs").isLessThan(deadline);
             Thread.sleep(20);
         }
-        sql(ds, "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(30)%'"
-                + " and state = 'active' and pid <> pg_backend_pid()");
+        sql(ds, "select pg_terminate_backend(pid) " + sleeper);
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(run::join);
         assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
                 .hasMessageContaining("terminating connection")
