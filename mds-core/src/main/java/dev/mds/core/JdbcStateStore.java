@@ -292,18 +292,7 @@ public final class JdbcStateStore implements StateStore {
             }
             // in auto-commit each statement commits on its own, which would release the row lock before the new
             // value is written (and keep the placeholder row of a change that failed): one transaction instead
-            c.setAutoCommit(false);
-            try {
-                State state = lockedUpdate(c, key, change);
-                c.commit();
-                return state;
-            } catch (Throwable e) {
-                // any throwable, not only exceptions: setAutoCommit(true) below would commit the half-done work
-                rollback(c, e);
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
+            return Sql.transaction(c, x -> lockedUpdate(x, key, change));
         });
     }
 
@@ -361,15 +350,6 @@ public final class JdbcStateStore implements StateStore {
         return new MdsException("state store " + table + ", key '" + key + "': " + e.getMessage(), e);
     }
 
-    /** Rolls back after {@code failure}; a failed rollback is added to it rather than hiding it. */
-    private static void rollback(Connection c, Throwable failure) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
     private <T> T withConnection(String key, ConnectionWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
@@ -381,24 +361,14 @@ public final class JdbcStateStore implements StateStore {
     private <T> T inTransaction(String key, ConnectionWork<T> work) {
         return withConnection(key, c -> {
             try {
-                boolean auto = c.getAutoCommit();
                 if (!created) {
                     // the store's own connection: create a missing table in auto-commit, before the transaction
+                    boolean auto = c.getAutoCommit();
                     c.setAutoCommit(true);
                     ensureTable(c, true);
-                }
-                c.setAutoCommit(false);
-                try {
-                    T result = work.run(c);
-                    c.commit();
-                    return result;
-                } catch (Throwable e) {
-                    // any throwable, not only exceptions: setAutoCommit(auto) below would commit the half-done work
-                    rollback(c, e);
-                    throw e;
-                } finally {
                     c.setAutoCommit(auto);
                 }
+                return Sql.transaction(c, work::run);
             } catch (SQLException e) {
                 throw failed(key, e);
             }
