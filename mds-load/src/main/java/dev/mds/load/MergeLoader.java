@@ -7,6 +7,7 @@ import dev.mds.core.Progress;
 import dev.mds.core.ProgressListener;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
+import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.load.internal.LoadEngine;
 import dev.mds.load.internal.LoadSpec;
@@ -152,22 +153,7 @@ public final class MergeLoader {
     public long pruneTombstones(Duration age) {
         Objects.requireNonNull(age, "age");
         try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                long n = engine.pruneTombstones(c, age);
-                c.commit();
-                return n;
-            } catch (RuntimeException | Error e) {
-                rollbackQuietly(c, e);
-                throw e;
-            } finally {
-                try {
-                    c.setAutoCommit(auto);
-                } catch (SQLException ignored) {
-                    // as in inTransaction: a dead connection must not hide the failure; the pool discards it
-                }
-            }
+            return Sql.transaction(c, x -> engine.pruneTombstones(x, age));
         } catch (SQLException e) {
             throw new MdsException("pruning the tombstones of " + spec.target() + " failed: " + e.getMessage(), e);
         }
