@@ -9,6 +9,7 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.core.SourcePosition;
+import dev.mds.core.Sql;
 import dev.mds.core.StateStore;
 import dev.mds.core.TableName;
 import java.sql.Array;
@@ -165,18 +166,17 @@ public final class JdbcIncrementalSource {
 
     private void commit(DataSource warehouse, Handler handler, RecordBatch batch, SourcePosition position) {
         try (Connection c = warehouse.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                handler.handle(batch, c);
-                offsets.put(c, stateKey, position.toJson());
-                c.commit();
-            } catch (Exception e) {
-                c.rollback();
-                if (e instanceof RuntimeException r) {
-                    throw r;
+            Sql.transaction(c, x -> {
+                try {
+                    handler.handle(batch, x);
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new MdsException("loading a batch of " + table + " failed: " + e.getMessage(), e);
                 }
-                throw new MdsException("loading a batch of " + table + " failed: " + e.getMessage(), e);
-            }
+                offsets.put(x, stateKey, position.toJson());
+                return null;
+            });
         } catch (SQLException e) {
             throw new MdsException("cannot commit a batch of " + table + " to the warehouse: " + e.getMessage(), e);
         }

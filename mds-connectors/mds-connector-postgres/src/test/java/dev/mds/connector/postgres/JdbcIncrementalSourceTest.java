@@ -71,6 +71,28 @@ class JdbcIncrementalSourceTest {
     }
 
     /**
+     * A batch whose warehouse session dies fails with the server's reason, not with the closed connection that the
+     * rollback then meets; its cursor is not stored, so the next run reads the batch again.
+     */
+    @Test
+    void aBatchWhoseWarehouseSessionDiesFailsWithTheServersReason(DataSource ds) {
+        sql(ds, "create schema s9", "create table s9.events (seq bigint primary key, payload text)",
+                "insert into s9.events select g, 'p' || g from generate_series(1, 5) g");
+        StateStore state = JdbcStateStore.create(ds);
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s9.events").cursor("seq").key("seq")
+                .offsets(state).build();
+        assertThatThrownBy(() -> source.run(ds, (batch, c) -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("select pg_terminate_backend(pg_backend_pid())");
+            }
+        })).isInstanceOf(MdsException.class)
+                .hasMessageContaining("terminating connection")
+                .hasMessageNotContaining("is closed")
+                .hasMessageNotContaining("has been closed");
+        assertThat(source.storedCursor()).isEmpty();
+    }
+
+    /**
      * Array elements are read as their element type's values from their own text: java.sql.Array gave time[] without
      * its fraction of a second and timestamps parsed in the JVM's zone; a value of two dimensions, which mds has no
      * type for, is refused naming the row and column instead of being stored as a Java array's toString.
