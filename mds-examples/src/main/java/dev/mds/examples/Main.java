@@ -197,28 +197,29 @@ public final class Main {
 
         static void build(DataSource dwh) throws Exception {
             try (Connection c = dwh.getConnection()) {
-                c.setAutoCommit(false);
-                Sql.execute(c, "create schema if not exists staging");
-                Sql.execute(c, "create schema if not exists mart");
-                Sql.execute(c, "create or replace view staging.stg_users as select user_id, name as user_name from raw.users");
-                Sql.execute(c, "create or replace view staging.stg_subscriptions as select id as subscription_id, subscription,"
-                        + " user_id, start_date, end_date, paid as is_paid, end_date < now()::date and not paid as is_overdue"
-                        + " from raw.subscriptions");
-                Sql.execute(c, "create or replace view staging.stg_subscription_pricing as select package,"
-                        + " valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,"
-                        + " case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end as monthly_seat_price_eur"
-                        + " from raw.pricing");
-                Sql.execute(c, "drop table if exists mart.users");
-                Sql.execute(c, "create table mart.users as select u.user_id, u.user_name,"
-                        + " count(1) as subscription_months_cnt,"
-                        + " count(1) filter (where not is_paid and is_overdue) as unpaid_subscriptions_cnt,"
-                        + " sum(monthly_seat_price_eur) as lifetime_revenue"
-                        + " from staging.stg_users u join staging.stg_subscriptions sub on u.user_id = sub.user_id"
-                        + " join staging.stg_subscription_pricing p on sub.subscription = p.package"
-                        + " and ((sub.start_date between p.valid_from and p.valid_until)"
-                        + " or (p.valid_until is null and sub.start_date > p.valid_from))"
-                        + " group by 1, 2");
-                c.commit();
+                Sql.transaction(c, tx -> {   // all models or none
+                    Sql.execute(tx, "create schema if not exists staging");
+                    Sql.execute(tx, "create schema if not exists mart");
+                    Sql.execute(tx, "create or replace view staging.stg_users as select user_id, name as user_name from raw.users");
+                    Sql.execute(tx, "create or replace view staging.stg_subscriptions as select id as subscription_id, subscription,"
+                            + " user_id, start_date, end_date, paid as is_paid, end_date < now()::date and not paid as is_overdue"
+                            + " from raw.subscriptions");
+                    Sql.execute(tx, "create or replace view staging.stg_subscription_pricing as select package,"
+                            + " valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,"
+                            + " case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end as monthly_seat_price_eur"
+                            + " from raw.pricing");
+                    Sql.execute(tx, "drop table if exists mart.users");
+                    Sql.execute(tx, "create table mart.users as select u.user_id, u.user_name,"
+                            + " count(1) as subscription_months_cnt,"
+                            + " count(1) filter (where not is_paid and is_overdue) as unpaid_subscriptions_cnt,"
+                            + " sum(monthly_seat_price_eur) as lifetime_revenue"
+                            + " from staging.stg_users u join staging.stg_subscriptions sub on u.user_id = sub.user_id"
+                            + " join staging.stg_subscription_pricing p on sub.subscription = p.package"
+                            + " and ((sub.start_date between p.valid_from and p.valid_until)"
+                            + " or (p.valid_until is null and sub.start_date > p.valid_from))"
+                            + " group by 1, 2");
+                    return null;
+                });
             }
         }
     }
