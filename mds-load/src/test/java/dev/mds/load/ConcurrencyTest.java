@@ -15,6 +15,7 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.Sessions;
 import dev.mds.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -437,10 +438,7 @@ class ConcurrencyTest {
                 pid = rs.getLong(1);
             }
             CompletableFuture<LoadResult> load = CompletableFuture.supplyAsync(() -> loader.load(batch(0, 10, "x"), callers));
-            pollUntil(() -> waitingForAdvisoryLock(ds) == 1);
-            try (Statement st = holder.createStatement()) {
-                st.execute("select pg_terminate_backend(" + pid + ")");
-            }
+            assertThat(Sessions.terminateWhenWaiting(ds)).as("the caller's session waited and was ended").isEqualTo(pid);
             Throwable thrown = catchThrowable(load::join);
             assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
                     .hasMessageContaining("pg_advisory_xact_lock")
@@ -465,11 +463,7 @@ class ConcurrencyTest {
                 st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"pruned\"', 0))");
             }
             CompletableFuture<Long> prune = CompletableFuture.supplyAsync(() -> loader.pruneTombstones(Duration.ofDays(1)));
-            pollUntil(() -> waitingForAdvisoryLock(ds) == 1);
-            try (Statement st = holder.createStatement()) {
-                st.execute("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and not granted"
-                        + " and database = (select oid from pg_database where datname = current_database())");
-            }
+            Sessions.terminateWhenWaiting(ds);
             Throwable thrown = catchThrowable(prune::join);
             assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
                     .hasMessageContaining("pg_advisory_xact_lock")

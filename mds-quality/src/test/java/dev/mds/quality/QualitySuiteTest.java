@@ -656,26 +656,11 @@ class QualitySuiteTest {
         sql(ds, "create schema dying", "create table dying.t (id int)", "insert into dying.t values (1)");
         QualitySuite suite = QualitySuite.on(ds).table("dying.t", t -> t.expression("slow", "pg_sleep(30) is not null"));
         java.util.concurrent.CompletableFuture<QualityReport> run = java.util.concurrent.CompletableFuture.supplyAsync(suite::run);
-        String sleeper = "from pg_stat_activity where query like '%pg_sleep(30)%' and state = 'active'"
-                + " and pid <> pg_backend_pid() and datname = current_database()";
-        String sleeping = "select count(*) " + sleeper;
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (count(ds, sleeping) == 0) {
-            assertThat(System.nanoTime()).as("the check runs").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-        sql(ds, "select pg_terminate_backend(pid) " + sleeper);
+        dev.mds.testing.Sessions.terminateWhenRunning(ds, "pg_sleep(30)");
         Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(run::join);
         assertThat(thrown.getCause()).isInstanceOf(dev.mds.core.MdsException.class)
                 .hasMessageContaining("terminating connection")
                 .hasMessageNotContaining("has been closed")
                 .hasMessageNotContaining("is closed");
-    }
-
-    private static long count(DataSource ds, String query) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 }

@@ -449,22 +449,7 @@ class JdbcStateStoreTest {
             st.execute("select * from dying.state where key = 'k' for update");
             java.util.concurrent.CompletableFuture<StateStore.State> update =
                     java.util.concurrent.CompletableFuture.supplyAsync(() -> store.update("k", v -> "2"));
-            // this database's sessions only: other test classes share the server
-            String waiter = "from pg_locks where not granted and pid <> pg_backend_pid()"
-                    + " and pid in (select pid from pg_stat_activity where datname = current_database())";
-            String waiting = "select count(*) " + waiter;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                try (ResultSet rs = st.executeQuery(waiting)) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        break;
-                    }
-                }
-                assertThat(System.nanoTime()).as("the update waits for the row lock").isLessThan(deadline);
-                Thread.sleep(20);
-            }
-            st.execute("select pg_terminate_backend(pid) " + waiter);
+            dev.mds.testing.Sessions.terminateWhenWaiting(ds);
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(update::join);
             assertThat(thrown.getCause()).isInstanceOf(MdsException.class)
                     .hasMessageContaining("terminating connection")

@@ -677,17 +677,7 @@ class VaultLoadTest {
                 st.execute("lock table dds.hub_dying in exclusive mode");   // reads pass, the load's lock waits
             }
             java.util.concurrent.CompletableFuture<LoadResult> load = java.util.concurrent.CompletableFuture.supplyAsync(hub::load);
-            String waiter = "from pg_locks where relation = 'dds.hub_dying'::regclass and not granted"
-                    + " and database = (select oid from pg_database where datname = current_database())";
-            String waiting = "select pid " + waiter;
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (strings(ds, waiting).isEmpty()) {
-                assertThat(System.nanoTime()).as("the load waits for the lock").isLessThan(deadline);
-                Thread.sleep(20);
-            }
-            try (Statement st = holder.createStatement()) {
-                st.execute("select pg_terminate_backend(pid) " + waiter);
-            }
+            dev.mds.testing.Sessions.terminateWhenWaiting(ds);
             Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(load::join);
             assertThat(thrown.getCause()).isInstanceOf(MdsException.class)
                     .hasMessageContaining("LOCK TABLE")
