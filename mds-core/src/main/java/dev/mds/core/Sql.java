@@ -35,7 +35,8 @@ public final class Sql {
      * auto-commit back as it was. Auto-commit is put back only after the commit or the rollback, because putting it
      * back commits an open transaction. When the session has died, the rollback and the reset fail as well: those
      * failures are added to the first one as suppressed, so the error says what went wrong rather than that the
-     * connection is closed. A failed commit is thrown as it is.
+     * connection is closed. A failed commit is thrown as it is; a failure to put auto-commit back after a commit is
+     * not (the work is committed).
      */
     public static <T> T transaction(Connection connection, Work<T> work) throws SQLException {
         boolean auto = connection.getAutoCommit();
@@ -57,10 +58,11 @@ public final class Sql {
             try {
                 connection.setAutoCommit(auto);
             } catch (SQLException reset) {
-                if (failed == null) {
-                    throw reset;
+                if (failed != null) {
+                    failed.addSuppressed(reset);
                 }
-                failed.addSuppressed(reset);
+                // after a commit the work is done: a connection that cannot be reset is for the pool to discard,
+                // and reporting the committed work as failed would invite a caller to do it twice
             }
         }
     }
