@@ -389,25 +389,9 @@ public final class MergeLoader {
     /** Runs {@code work} in a transaction of its own and commits it; {@code committed} runs right after the commit. */
     private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work, Runnable committed) {
         try (Connection c = connect.get()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                LoadResult r = work.apply(c);
-                long t0 = System.nanoTime();
-                c.commit();
-                long commitNanos = System.nanoTime() - t0;
-                committed.run();
-                return withCommit(r, commitNanos);
-            } catch (RuntimeException | Error e) {
-                rollbackQuietly(c, e);
-                throw e;
-            } finally {
-                try {
-                    c.setAutoCommit(auto);
-                } catch (SQLException ignored) {
-                    // the pool resets or discards a connection it cannot restore
-                }
-            }
+            LoadResult r = timedTransaction(c, work);
+            committed.run();
+            return r;
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
         }
@@ -416,46 +400,26 @@ public final class MergeLoader {
     private LoadResult joined(Connection connection, Function<Connection, LoadResult> work) {
         Objects.requireNonNull(connection, "connection");
         try {
-            if (!connection.getAutoCommit()) {
-                return work.apply(connection);
-            }
-            connection.setAutoCommit(false);
-            Throwable failed = null;
-            try {
-                LoadResult r = work.apply(connection);
-                long t0 = System.nanoTime();
-                connection.commit();
-                return withCommit(r, System.nanoTime() - t0);
-            } catch (RuntimeException | Error | SQLException e) {
-                failed = e;
-                rollbackQuietly(connection, e);
-                throw e;
-            } finally {
-                try {
-                    connection.setAutoCommit(true);
-                } catch (SQLException e) {
-                    if (failed == null) {
-                        throw e;
-                    }
-                    failed.addSuppressed(e);   // a dead connection: the load's own failure says what happened
-                }
-            }
+            return connection.getAutoCommit() ? timedTransaction(connection, work) : work.apply(connection);
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
         }
     }
 
+    /** {@link Sql#transaction}, with the commit's time added to the load's duration. */
+    private static LoadResult timedTransaction(Connection c, Function<Connection, LoadResult> work) throws SQLException {
+        long[] commitStart = new long[1];
+        LoadResult r = Sql.transaction(c, x -> {
+            LoadResult done = work.apply(x);
+            commitStart[0] = System.nanoTime();
+            return done;
+        });
+        return withCommit(r, System.nanoTime() - commitStart[0]);
+    }
+
     private static LoadResult withCommit(LoadResult r, long commitNanos) {
         return new LoadResult(r.table(), r.mode(), r.inserted(), r.updated(), r.deleted(), r.unchanged(),
                 r.rejected(), r.duration().plusNanos(commitNanos));
-    }
-
-    private static void rollbackQuietly(Connection c, Throwable cause) {
-        try {
-            c.rollback();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
-        }
     }
 
     /**
