@@ -307,15 +307,22 @@ public final class PostgresDialect implements Dialect {
 
     /**
      * The valid, immediate (not deferrable), non-partial unique indexes of {@code table} on plain columns, the
-     * primary key among them: the keys it enforces at every statement. A deferrable one is left out, as inside a
-     * transaction it may be violated until commit. Empty when it has none or does not exist.
+     * primary key among them: the keys it enforces at every statement, with the equality a query on those columns
+     * uses. A deferrable one is left out, as inside a transaction it may be violated until commit; so is one whose
+     * column has another collation or a non-default operator class than the column's own (a unique index on
+     * {@code code collate "C"} lets {@code 'ABC'} and {@code 'abc'} both in, which a case-insensitive column's
+     * {@code GROUP BY} or join takes for one key). Empty when it has none or does not exist.
      */
     public List<UniqueKey> uniqueKeys(Connection connection, TableName table) throws SQLException {
         String sql = "select i.indexrelid::regclass::text, array(select a.attname::text from generate_series(0, i.indnkeyatts - 1) k"
                 + " join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k] order by k)"
                 + " from pg_catalog.pg_index i where i.indrelid = " + relationOid(table)
                 + " and i.indisunique and i.indimmediate and i.indisvalid and i.indpred is null and i.indexprs is null"
-                + " and 0 <> all(i.indkey::int2[])";
+                + " and 0 <> all(i.indkey::int2[])"
+                + " and not exists (select from generate_series(0, i.indnkeyatts - 1) k"
+                + " join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]"
+                + " join pg_catalog.pg_opclass o on o.oid = i.indclass[k]"
+                + " where i.indcollation[k] <> a.attcollation or not o.opcdefault)";
         List<UniqueKey> keys = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
