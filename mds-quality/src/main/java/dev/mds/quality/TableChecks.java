@@ -217,10 +217,7 @@ public final class TableChecks {
             throw new IllegalStateException("id(" + id + "): the previous call added " + (checks.size() - lastFrom)
                     + " checks; give each its own call to name them");
         }
-        CheckSpec renamed = checks.get(lastFrom).withId(id);
-        checks.remove(lastFrom);
-        lastFrom = checks.size();
-        add(renamed);
+        checks.set(lastFrom, checks.get(lastFrom).withId(id));
         return this;
     }
 
@@ -278,9 +275,9 @@ public final class TableChecks {
         return this;
     }
 
+    /** Adds a new check with this table's default severity and threshold. */
     private void add(CheckSpec spec) {
-        checks.add(spec.severity() == Severity.ERROR && spec.threshold().equals(Threshold.NONE)
-                ? spec.withSeverity(defaultSeverity).withThreshold(defaultThreshold) : spec);
+        checks.add(spec.withSeverity(defaultSeverity).withThreshold(defaultThreshold));
     }
 
     private void requireLast(String what) {

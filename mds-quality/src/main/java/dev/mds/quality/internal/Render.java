@@ -42,7 +42,7 @@ public final class Render {
             StringBuilder s = new StringBuilder("select count(*) as n");
             aggregates.forEach((expr, alias) -> s.append(",\n  ").append(expr).append(" as ").append(alias));
             s.append("\nfrom ").append(table.quoted());
-            where.ifPresent(w -> s.append("\nwhere (").append(w).append(')'));
+            where.ifPresent(w -> s.append("\nwhere ").append(user(w)));
             this.sql = s.toString();
         }
 
@@ -128,7 +128,7 @@ public final class Render {
             case MATCHES -> isText(c.columns().get(0), schema)
                     ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
                     : notMatching(asText(q, kind(c, schema)), c.text(), true);
-            case EXPRESSION -> "not (" + c.text() + ")";
+            case EXPRESSION -> "not " + user(c.text());
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY -> throw new IllegalArgumentException(c.kind() + " is not row-level");
         };
@@ -255,7 +255,7 @@ public final class Render {
                 notNull.add(Identifiers.quote(col) + " is not null");
             }
             return "select " + cols + ", count(*) as duplicates from " + table.quoted() + " where " + notNull
-                    + where.map(w -> " and (" + w + ")").orElse("") + " group by " + cols
+                    + where.map(w -> " and " + user(w)).orElse("") + " group by " + cols
                     + " having count(*) > 1 order by count(*) desc, " + cols + " limit " + limit;
         }
         // the table under its own name, as in the scan: an expression or where(...) may qualify columns with it
@@ -263,7 +263,7 @@ public final class Render {
                 : col(c) + " is not null and not exists (select 1 from " + c.refTable().quoted() + " p where p."
                         + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "." + col(c) + ")";
         String select = shown.isEmpty() ? "*" : Identifiers.quoteAll(shown);
-        return "select " + select + " from " + table.quoted() + " where " + where.map(w -> "(" + w + ") and ").orElse("")
+        return "select " + select + " from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("")
                 + "(" + condition + ")" + order + " limit " + limit;
     }
 
@@ -282,8 +282,16 @@ public final class Render {
                 + " THEN replace(" + utc + ", ' BC', '+00 BC') ELSE " + utc + " || '+00' END)";
     }
 
+    /**
+     * A user's condition ({@code where(...)} or an expression) in parentheses, as written. The closing parenthesis
+     * goes on a line of its own so that a condition ending in a {@code --} comment does not swallow it.
+     */
+    private static String user(String condition) {
+        return "(" + condition + "\n)";
+    }
+
     private static String whereClause(Optional<String> where) {
-        return where.map(w -> " where (" + w + ")").orElse("");
+        return where.map(w -> " where " + user(w)).orElse("");
     }
 
     private static String col(CheckSpec c) {

@@ -163,6 +163,9 @@ public final class Runner {
         }
         if (samples > 0) {
             List<String> keys = null;
+            List<String> missingKeys = t.keyColumns().stream().filter(k -> !schema.contains(k)).toList();
+            String note = missingKeys.isEmpty() ? "" : " (samples without key column(s) "
+                    + Identifiers.quoteAll(missingKeys) + ": not in " + name + ")";
             for (int i = 0; i < out.length; i++) {
                 CheckSpec check = checks.get(i);
                 if ((out[i].status() == Status.FAIL || out[i].status() == Status.WARN) && check.kind().rowLevel()
@@ -171,7 +174,7 @@ public final class Runner {
                         keys = keys(t, schema);
                     }
                     out[i] = withSamples(out[i], Render.samples(t.table(), t.where(), check, keys, schema,
-                            text(t.table()), samples));
+                            text(t.table()), samples), note);
                 }
             }
         }
@@ -251,11 +254,15 @@ public final class Runner {
                     return result(table, check, false, "no rows", 0, n, sql, took,
                             "no rows with a " + check.columns().get(0) + ": cannot tell freshness");
                 }
-                Duration ageD = Duration.ofMillis(Math.round(number(age).doubleValue() * 1000));
-                boolean ok = ageD.compareTo(check.maxAge()) <= 0;
-                return result(table, check, ok, "newest " + newest + " (age " + human(ageD) + ")", 0, n, sql, took,
-                        ok ? "" : "newest " + check.columns().get(0) + " is " + human(ageD) + " old, more than "
-                                + human(check.maxAge()));
+                double seconds = number(age).doubleValue();
+                Duration ageD = Duration.ofMillis(Math.round(seconds * 1000));
+                boolean ok = seconds < 0 || ageD.compareTo(check.maxAge()) <= 0;
+                // 'infinity' / '-infinity' give an infinite age; a value in the future counts as fresh, as in dbt
+                String ageText = Double.isInfinite(seconds) ? (seconds > 0 ? "infinite" : "in the infinite future")
+                        : seconds < 0 ? human(ageD.negated()) + " in the future" : human(ageD);
+                return result(table, check, ok, "newest " + newest + " (age " + ageText + ")", 0, n, sql, took,
+                        ok ? "" : "newest " + check.columns().get(0) + " is " + (Double.isInfinite(seconds)
+                                ? newest + ", older than " : ageText + " old, more than ") + human(check.maxAge()));
             }
             case ROW_COUNT_ANOMALY -> {
                 return anomaly(table, check, n, sql, took);
@@ -445,7 +452,8 @@ public final class Runner {
                 "", 0, -1, 0, List.of(), sql, took, message);
     }
 
-    private CheckResult withSamples(CheckResult r, String sql) {
+    /** {@code r} with the samples {@code sql} fetches, and {@code note} added to its message. */
+    private CheckResult withSamples(CheckResult r, String sql, String note) {
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
             queries++;
@@ -472,10 +480,10 @@ public final class Runner {
             LOG.warn("cannot fetch samples of {} {}: {}", r.table(), r.id(), e.getMessage());
             return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
                     r.failingRows(), r.checkedRows(), r.failingPercent(), List.of(), r.sql(), r.duration(),
-                    r.message() + " (samples unavailable: " + oneLine(e) + ")");
+                    r.message() + note + " (samples unavailable: " + oneLine(e) + ")");
         }
         return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
-                r.failingRows(), r.checkedRows(), r.failingPercent(), rows, r.sql(), r.duration(), r.message());
+                r.failingRows(), r.checkedRows(), r.failingPercent(), rows, r.sql(), r.duration(), r.message() + note);
     }
 
     /** Why a check cannot run against this schema, or null. */
