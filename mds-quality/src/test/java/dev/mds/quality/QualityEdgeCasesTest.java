@@ -23,7 +23,10 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
-/** Edge cases a demanding user of dbt tests or Great Expectations would try: each check at its limits, hostile input, audits in a caller's transaction. */
+/**
+ * Edge cases a demanding user of dbt tests or Great Expectations would try: each check at its limits, hostile
+ * input, audits in a caller's transaction.
+ */
 @MdsPostgres
 class QualityEdgeCasesTest {
 
