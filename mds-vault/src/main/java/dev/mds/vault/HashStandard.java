@@ -12,8 +12,8 @@ public enum HashStandard {
     /**
      * Byte-for-byte what AutomateDV renders for PostgreSQL: each column {@code NULLIF(UPPER(TRIM(CAST(c AS
      * VARCHAR))), '')}; NULL parts become {@code ^^}; parts joined with {@code ||}; a single-column key that is
-     * NULL or empty hashes to NULL, a composite key is NULL when every part is; hashdiff columns sorted by name.
-     * Inherits AutomateDV's weaknesses: the text of dates, timestamps and floats depends on session settings,
+     * NULL or empty hashes to NULL, a composite key is NULL when every part is; hashdiff columns sorted by name,
+     * ignoring case (Jinja's {@code sort}). Inherits AutomateDV's weaknesses: the text of dates, timestamps and floats depends on session settings,
      * {@code ('A||B','C')} equals {@code ('A','B||C')}, a real {@code '^^'} equals NULL, and SHA-256 input goes
      * through a text-to-bytea cast that breaks on backslashes.
      */

@@ -5,6 +5,7 @@ import dev.mds.core.FieldType;
 import dev.mds.core.Record;
 import dev.mds.core.Schema;
 import dev.mds.vault.internal.Canonical;
+import dev.mds.vault.internal.HashSql;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class Hasher {
             order.add(i);
         }
         if (standard == HashStandard.AUTOMATEDV) {
-            order.sort(Comparator.comparing(i -> fields.get(i).name()));
+            order.sort(Comparator.comparing(i -> fields.get(i).name(), HashSql.AUTOMATEDV_COLUMN_ORDER));
         }
         this.diffOrder = order.stream().mapToInt(Integer::intValue).toArray();
         try {

@@ -11,6 +11,9 @@ import dev.mds.core.TableName;
 import dev.mds.vault.internal.HashSql;
 import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -19,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +52,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Vault {
     private static final Logger LOG = LoggerFactory.getLogger(Vault.class);
+    private static final String STAGE_COMMENT = "mds stage, query sha-256 ";
 
     private final DataSource dataSource;
     private final HashStandard standard;
@@ -176,19 +181,47 @@ public final class Vault {
             case TABLE -> "CREATE TABLE " + t.quoted() + " AS\n" + body;
             case UNLOGGED_TABLE -> "CREATE UNLOGGED TABLE " + t.quoted() + " AS\n" + body;
         });
-        if (stage.materialization() != Stage.Materialization.VIEW) {
+        if (stage.materialization() == Stage.Materialization.VIEW) {
+            out.add("COMMENT ON VIEW " + t.quoted() + " IS " + Identifiers.literal(stageComment(body)));
+        } else {
             out.add("ANALYZE " + t.quoted());
         }
         return out;
     }
 
     /**
-     * The stage's rows as a relation a load reads: the stage table itself, or, for a view, the view's query
-     * with the hashdiffs computed above the hash keys, so that a load filtering on (hash key, load date) first
-     * computes the expensive hashdiff only for the rows that pass (on a re-load: almost none).
+     * The comment mds puts on a stage view: it names the view's query by its SHA-256, so that a load can tell a
+     * view mds built from this very stage definition from one built otherwise (by hand, by AutomateDV, or from an
+     * earlier definition).
+     */
+    private static String stageComment(String body) {
+        try {
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8));
+            return STAGE_COMMENT + HexFormat.of().formatHex(sha);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /**
+     * The stage's rows as a relation a load reads: the stage table itself, or, for a view that mds built from this
+     * stage definition (its comment says so), the view's query with the hashdiffs computed above the hash keys, so
+     * that a load filtering on (hash key, load date) first computes the expensive hashdiff only for the rows that
+     * pass (on a re-load: almost none). Any other view is read as it is.
      */
     String stageRelation(Connection c, Stage stage) {
         if (stage.materialization() != Stage.Materialization.VIEW) {
+            return stage.target().quoted();
+        }
+        String sql = "SELECT obj_description(" + PostgresDialect.INSTANCE.relationOid(stage.target()) + ", 'pg_class')";
+        String comment;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            comment = rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        if (!stageComment(stageBody(c, stage, false)).equals(comment)) {
+            LOG.debug("{} is not the view mds builds from {}: read as it is", stage.target(), stage);
             return stage.target().quoted();
         }
         return "(\n" + stageBody(c, stage, true) + "\n)";
@@ -213,8 +246,7 @@ public final class Vault {
         }
         Set<String> timeTz = new HashSet<>();
         for (String n : src.names()) {
-            String sqlType = src.require(what, n).sqlType();
-            if ((sqlType.startsWith("time ") || sqlType.startsWith("time(")) && sqlType.contains("with time zone")) {
+            if (src.require(what, n).timeTz()) {
                 timeTz.add(n);
             }
         }
@@ -258,6 +290,11 @@ public final class Vault {
                 if (t == null) {
                     throw new MdsException(what + ": hash column '" + h.name() + "' names column '" + col + "', which is not in "
                             + stage.source() + " (it has " + types.keySet() + ")");
+                }
+                if (t.isEmpty() && standard == HashStandard.AUTOMATEDV) {
+                    // AutomateDV casts every column to VARCHAR: a type mds has no logical type for (an enum, an
+                    // interval, an inet) is hashed by its text, trimmed, as AutomateDV hashes it
+                    t = Optional.of(FieldType.STRING);
                 }
                 if (t.isEmpty() || (standard == HashStandard.CANONICAL && t.get().isArray()
                         && t.get().elementType().isArray())) {
@@ -403,6 +440,20 @@ public final class Vault {
         if (width >= 0 && width != algorithm.bytes()) {
             throw new MdsException(structure + ": column '" + column + "' of " + table + " holds " + width
                     + "-byte hashes, but the vault uses " + algorithm + " (" + algorithm.bytes() + " bytes)");
+        }
+        if (width < 0) {
+            // no hash stored yet: the width check createTable() puts on the column, CHECK ((octet_length(c) = n))
+            String check = "SELECT substr(d, length(p) + 1, length(d) - length(p) - 2)::int FROM (SELECT"
+                    + " pg_get_constraintdef(k.oid) AS d, 'CHECK ((octet_length(' || quote_ident("
+                    + Identifiers.literal(column) + ") || ') = ' AS p FROM pg_catalog.pg_constraint k WHERE k.conrelid = "
+                    + PostgresDialect.INSTANCE.relationOid(table) + " AND k.contype = 'c') x"
+                    + " WHERE starts_with(d, p) AND d ~ '^[^=]*= [0-9]+\\)\\)$' LIMIT 1";
+            long declared = Jdbc.queryLong(c, check);
+            if (declared >= 0 && declared != algorithm.bytes()) {
+                throw new MdsException(structure + ": column '" + column + "' of " + table + " is declared for "
+                        + declared + "-byte hashes (its CHECK constraint), but the vault uses " + algorithm + " ("
+                        + algorithm.bytes() + " bytes)");
+            }
         }
     }
 

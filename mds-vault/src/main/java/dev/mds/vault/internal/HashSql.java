@@ -6,8 +6,10 @@ import dev.mds.core.Identifiers;
 import dev.mds.vault.HashAlgorithm;
 import dev.mds.vault.HashStandard;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.StringJoiner;
 
 /**
@@ -25,6 +27,14 @@ public final class HashSql {
         this.emptyStringAsNull = emptyStringAsNull;
     }
 
+    /**
+     * The order of AutomateDV's hashdiff columns: Jinja's {@code sort} filter, which ignores case (it compares
+     * Python's {@code str.lower()} of each name by code point) and is stable. {@code ORDER_DATE} comes before
+     * {@code ORDERSTATUS}, {@code name} before {@code Zip}.
+     */
+    public static final Comparator<String> AUTOMATEDV_COLUMN_ORDER = (a, b) -> Arrays.compare(
+            a.toLowerCase(Locale.ROOT).codePoints().toArray(), b.toLowerCase(Locale.ROOT).codePoints().toArray());
+
     /** The expression of a hash key over {@code parts} (in the given order). */
     public String hashKey(String alias, List<Field> parts) {
         return standard == HashStandard.AUTOMATEDV ? automateKey(alias, parts) : canonical(alias, parts, true);
@@ -34,7 +44,7 @@ public final class HashSql {
     public String hashDiff(String alias, List<Field> parts) {
         if (standard == HashStandard.AUTOMATEDV) {
             List<Field> sorted = new ArrayList<>(parts);
-            sorted.sort(Comparator.comparing(Field::name));
+            sorted.sort(Comparator.comparing(Field::name, AUTOMATEDV_COLUMN_ORDER));
             return automateDiff(alias, sorted);
         }
         return canonical(alias, parts, false);

@@ -24,9 +24,10 @@ public final class Relation {
     /**
      * One column: its name, its SQL type ({@code format_type}), its logical type if any, and whether its type has a
      * default btree order of its own (a base or domain type with a default btree operator class, a range, a
-     * multirange or an enum; not an array or composite type, whose order depends on their elements').
+     * multirange or an enum; not an array or composite type, whose order depends on their elements'), and whether it
+     * is a {@code timetz} or an array of it (directly or through a domain).
      */
-    public record Column(String name, String sqlType, Optional<FieldType> type, boolean ordered) {
+    public record Column(String name, String sqlType, Optional<FieldType> type, boolean ordered, boolean timeTz) {
     }
 
     private final TableName name;
@@ -39,7 +40,9 @@ public final class Relation {
 
     /** The relation's columns, or empty when it does not exist. */
     public static Optional<Relation> read(Connection c, TableName table) {
-        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.atttypmod,"
+        // a domain reads as its base type (bt), with the domain's type modifier (numeric(12,2) of a domain)
+        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), bt.typname,"
+                + " case when t.typtype = 'd' then t.typtypmod else a.atttypmod end,"
                 + " et.typname, exists (select 1 from pg_opclass oc join pg_am am on am.oid = oc.opcmethod"
                 + " where am.amname = 'btree' and oc.opcdefault and oc.opcintype = case"
                 + " when bt.typtype = 'r' then 'anyrange'::regtype when bt.typtype = 'm' then 'anymultirange'::regtype"
@@ -47,7 +50,7 @@ public final class Relation {
                 + " else bt.oid end)"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
-                + " left join pg_type et on et.oid = t.typelem and t.typcategory = 'A'"
+                + " left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         Map<String, Column> cols = new LinkedHashMap<>();
@@ -58,7 +61,8 @@ public final class Relation {
                     String typname = rs.getString(3);
                     int typmod = rs.getInt(4);
                     String element = rs.getString(5);
-                    cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element), rs.getBoolean(6)));
+                    cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element), rs.getBoolean(6),
+                            "timetz".equals(typname) || "timetz".equals(element)));
                 }
             }
         } catch (SQLException e) {
