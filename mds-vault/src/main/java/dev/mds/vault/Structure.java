@@ -56,7 +56,7 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
 
     /**
      * What hubs and links load (the insert is the third statement): the lock, then the insert of the hash keys not stored yet, each with its first row
-     * by load date, then record source, then the other stored columns (business keys, or a link's references and
+     * by load date, then record source (in byte order, whatever the column's collation), then the other stored columns (business keys, or a link's references and
      * payload) by their text in byte order: under AUTOMATEDV {@code 'ann'} and {@code 'ANN'} share a hash key, and
      * which spelling is stored must not depend on the order of the stage's rows (nor on the database's collation;
      * the text form also orders types without a sort order, such as {@code json}). Columns in {@code byValue} are
@@ -73,7 +73,7 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
     final List<String> insertNewKeys(List<String> columns, List<String> hashes, Map<String, Order> byValue, String rows) {
         String hk = Identifiers.quote(columns.get(0));
         StringBuilder order = new StringBuilder("u." + hk + ", u." + Identifiers.quote(Stage.LOAD_DATE) + ", u."
-                + Identifiers.quote(Stage.RECORD_SOURCE));
+                + Identifiers.quote(Stage.RECORD_SOURCE) + "::text COLLATE \"C\"");
         for (String c : columns.subList(1, columns.size())) {
             if (!c.equals(Stage.LOAD_DATE) && !c.equals(Stage.RECORD_SOURCE)) {
                 String q = "u." + Identifiers.quote(c);

@@ -657,4 +657,23 @@ class VaultEdgeCasesTest {
                     .isEqualTo(strings(ds, "select encode(hk, 'hex') from stg.rv_comp where n = 4").get(0));
         }
     }
+
+    /**
+     * On equal load dates the smallest record source wins in byte order, whatever the collation of the stage's record
+     * source column: 'Web' (0x57) before 'app' (0x61), where an ICU collation puts 'app' first.
+     */
+    @Test
+    void recordSourceTieBreakIsByteOrderWhateverTheColumnsCollation(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.rv_rs_icu").columns("id text", "src text collate \"und-x-icu\"", "ld timestamptz")
+                .rows(row("1", "app", day(1)), row("1", "Web", day(1)), row("2", "app", day(1)));
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw.rv_rs_icu").into("stg.rv_rs_icu").loadDate("ld").recordSourceColumn("src")
+                .hashKey("customer_hk", "id");
+        vault.createStage(stage);
+        Hub hub = vault.hub("dds.rv_rs_icu_hub").hashKey("customer_hk").businessKey("id").from(stage);
+        hub.createTable();
+        assertThat(hub.load().rowsInserted()).isEqualTo(2);
+        assertThat(strings(ds, "select id || ' ' || record_source from dds.rv_rs_icu_hub order by id"))
+                .containsExactly("1 Web", "2 app");
+    }
 }
