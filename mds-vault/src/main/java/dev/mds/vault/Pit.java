@@ -47,9 +47,21 @@ public final class Pit extends Structure {
         return this;
     }
 
+    /**
+     * The satellites, each giving the columns {@code <table name>_pk} and {@code <table name>_ldts}: two satellites
+     * of the same table name (in different schemas) are refused, as their columns would clash.
+     */
     public Pit satellites(String... tables) {
         for (String t : tables) {
-            satellites.add(TableName.parse(t));
+            TableName sat = TableName.parse(t);
+            for (TableName other : satellites) {
+                if (prefix(other).equals(prefix(sat))) {
+                    throw new IllegalArgumentException(name() + ": satellites " + other + " and " + sat + " would both give"
+                            + " the columns " + prefix(sat) + "_pk and " + prefix(sat) + "_ldts; a PIT takes one satellite"
+                            + " of each table name");
+                }
+            }
+            satellites.add(sat);
         }
         return this;
     }

@@ -676,4 +676,15 @@ class VaultEdgeCasesTest {
         assertThat(strings(ds, "select id || ' ' || record_source from dds.rv_rs_icu_hub order by id"))
                 .containsExactly("1 Web", "2 app");
     }
+
+    /** Two satellites of one table name in different schemas would give the PIT the same columns: refused up front. */
+    @Test
+    void pitRefusesTwoSatellitesWhoseColumnsWouldClash(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        assertThatThrownBy(() -> vault.pit("dds.rv_pit_clash").hub("dds.hub_c", "customer_hk")
+                .satellites("dds.sat_c", "crm.sat_c"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("pit dds.rv_pit_clash: satellites dds.sat_c and crm.sat_c would both give the columns sat_c_pk"
+                        + " and sat_c_ldts; a PIT takes one satellite of each table name");
+    }
 }
