@@ -1,5 +1,6 @@
 package dev.mds.quality;
 
+import dev.mds.core.TableName;
 import dev.mds.quality.internal.ReportRenderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,9 +44,14 @@ public record QualityReport(String runId, Instant startedAt, List<CheckResult> c
         return checks.stream().filter(c -> c.status() == status).toList();
     }
 
-    /** The result of check {@code id} on {@code table} ({@code schema.name}). */
+    /**
+     * The result of check {@code id} on {@code table}, named as in {@link QualitySuite#table} ({@code "t"},
+     * {@code "public.t"} and {@code "PUBLIC.T"} are one table) or as {@link CheckResult#table()} shows it.
+     */
     public Optional<CheckResult> check(String table, String id) {
-        return checks.stream().filter(c -> c.table().equals(table) && c.id().equals(id)).findFirst();
+        String wanted = TableName.parse(table).toString();
+        return checks.stream().filter(c -> (c.table().equals(table) || c.table().equals(wanted)) && c.id().equals(id))
+                .findFirst();
     }
 
     /**

@@ -774,6 +774,11 @@ class QualityEdgeCasesTest {
         assertThat(nn.status()).isEqualTo(Status.FAIL);
         assertThat(nn.samples()).containsExactly(row("v", null));
         assertThat(nn.message()).contains("samples without key column(s) \"idd\": not in public.kx");
+        // the report finds a check by the table's name as declared, too
+        assertThat(r.check("kx", "not_null_v")).contains(nn);
+        assertThat(r.check("PUBLIC.KX", "not_null_v")).contains(nn);
+        assertThat(r.check("public.kx", "not_null_v")).contains(nn);
+        assertThat(r.check("other.kx", "not_null_v")).isEmpty();
     }
 
     /** A newest value in the future counts as fresh (as in dbt) and says so; '-infinity' is infinitely old. */
