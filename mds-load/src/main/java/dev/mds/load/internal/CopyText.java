@@ -205,13 +205,18 @@ final class CopyText {
             if (e == null) {
                 s.append("NULL");
             } else {
-                String text = e instanceof byte[] b ? hex(b) : e instanceof BigDecimal d ? d.toPlainString()
-                        : e instanceof LocalDate || e instanceof LocalDateTime || e instanceof OffsetDateTime
-                        || e instanceof ZonedDateTime || e instanceof Instant ? dateTime(e) : e.toString();
+                String text = valueText(e);
                 s.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
             }
         }
         return s.append('}').toString();
+    }
+
+    /** A scalar value as PostgreSQL reads its text: bytes as hex, decimals without exponent, dates as {@link #dateTime}. */
+    static String valueText(Object e) {
+        return e instanceof byte[] b ? hex(b) : e instanceof BigDecimal d ? d.toPlainString()
+                : e instanceof LocalDate || e instanceof LocalDateTime || e instanceof OffsetDateTime
+                || e instanceof ZonedDateTime || e instanceof Instant ? dateTime(e) : e.toString();
     }
 
     /**

@@ -111,7 +111,7 @@ public final class LoadEngine {
         Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet());
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
-                : collapsed(batch, plan, canonicalKeys(c, batch, plan), rejects);
+                : collapsed(batch, plan, canonicalKeys(c, batch, plan), cursorRanks(c, batch, plan), rejects);
         long[] counts = switch (spec.mode()) {
             case APPEND -> append(c, plan, rows, rejects, turn);
             case OVERWRITE -> overwrite(c, plan, rows, rejects, turn);
@@ -164,6 +164,7 @@ public final class LoadEngine {
         }
         Sql.execute(c, dropStage());
         Sql.execute(c, createStage(plan));
+        stageChecks(c, plan).forEach(check -> Sql.execute(c, check));
         long staged = copy(c, plan, stageCopySql(), rows, recordWriter(plan, null), rejects);
         if (!locked) {
             turn.await();
@@ -195,7 +196,8 @@ public final class LoadEngine {
      * One row per key: the newest by cursor (NULL loses to any value), ties to the later record. Keys are equal as
      * the database compares them (see {@link #normalize} and {@link #canonicalKeys}).
      */
-    private List<Row> collapsed(RecordBatch batch, Plan plan, List<Map<String, String>> canonical, Rejects rejects) {
+    private List<Row> collapsed(RecordBatch batch, Plan plan, List<Map<String, String>> canonical,
+            Map<String, Long> cursorRanks, Rejects rejects) {
         List<Record> records = batch.records();
         if (canonical.isEmpty() && strictlyIncreasingKey(records, plan)) {
             // sorted input (extracts by key often are): no key repeats, no NULL key, no map needed
@@ -220,7 +222,7 @@ public final class LoadEngine {
             Integer prev = seen.putIfAbsent(k, rows.size());
             if (prev == null) {
                 rows.add(new Row(r, i + 1));
-            } else if (cursor < 0 || wins(r.get(cursor), rows.get(prev).values.get(cursor), i + 1, r, plan)) {
+            } else if (cursor < 0 || wins(r.get(cursor), rows.get(prev).values.get(cursor), cursorRanks, i + 1, r, plan)) {
                 rows.set(prev, new Row(r, i + 1, deadLetter ? rows.get(prev) : null));
             }
         }
@@ -231,12 +233,16 @@ public final class LoadEngine {
     private static final Set<String> TEXT_TYPES = Set.of("text", "varchar");
 
     /**
-     * For a key column of an existing table whose type is not text (int8, uuid, char(n) ...) but whose batch values
-     * are strings, one representative of the values the database finds equal ({@code '01'} and {@code '1'} are one
-     * int8, an upper- and a lower-case uuid one uuid, {@code '1.0'} and {@code '1.00'} one numeric), read in one query: Java's string equality would stage both and the MERGE would
-     * fail on a key it meets twice. Per key position a map, or null where the strings are compared as they are;
-     * empty when no key column needs it. A value the database cannot read leaves the strings as they are (the COPY
-     * then reports it with its record).
+     * For a key column of an existing table where Java's equality of the batch's values is not the database's, one
+     * representative of the values the database finds equal, read in one query; otherwise Java's string equality
+     * would stage both and the MERGE would fail on a key it meets twice. That is the case for strings in a column
+     * whose type is not text ({@code '01'} and {@code '1'} are one int8, an upper- and a lower-case uuid one uuid,
+     * {@code '1.0'} and {@code '1.00'} one numeric, any case one citext) and, for every value, in a column whose type
+     * rounds ({@code numeric(10,1)} stores 1.54 and 1.5 as one value, {@code timestamptz(0)} two instants of one
+     * second), whose collation is nondeterministic, or whose batch values are of several Java classes (a Long and a
+     * BigDecimal of one numeric). Per key position a map from a value's text to its representative, or null where
+     * the values are compared as they are; empty when no key column needs it. A value the database cannot read
+     * leaves the values as they are (the COPY then reports it with its record).
      */
     private List<Map<String, String>> canonicalKeys(Connection c, RecordBatch batch, Plan plan) {
         List<Map<String, String>> out = new ArrayList<>();
@@ -244,21 +250,49 @@ public final class LoadEngine {
         for (int k = 0; k < plan.keyIndex.length; k++) {
             String col = plan.key.get(k);
             Map<String, String> canonical = null;
-            if (plan.targetExists && !plan.newColumns.contains(col) && !TEXT_TYPES.contains(plan.typeNames.get(col))) {
+            if (plan.targetExists && !plan.newColumns.contains(col)) {
+                String collation = plan.nondeterministic.get(col);
+                boolean every = collation != null || rounds(plan.types.get(col)) || mixedClasses(batch, plan.keyIndex[k]);
+                boolean strings = !TEXT_TYPES.contains(plan.typeNames.get(col));
                 Set<String> values = new LinkedHashSet<>();
                 for (Record r : batch.records()) {
-                    if (r.get(plan.keyIndex[k]) instanceof String v) {
-                        values.add(v);
+                    Object v = r.get(plan.keyIndex[k]);
+                    if (v instanceof String t && (strings || every)) {
+                        values.add(t);
+                    } else if (v != null && every) {
+                        values.add(CopyText.valueText(v));
                     }
                 }
                 if (!values.isEmpty()) {
-                    canonical = databaseText(c, values, plan.types.get(col));
+                    canonical = databaseText(c, values, plan.types.get(col) + (collation == null ? "" : " COLLATE " + collation));
                 }
             }
             any |= canonical != null;
             out.add(canonical);
         }
         return any ? out : List.of();
+    }
+
+    /** Whether a column type rounds or cuts the values it stores: a numeric with a scale, a time with a precision. */
+    private static boolean rounds(String sqlType) {
+        return sqlType.startsWith("numeric(") || sqlType.startsWith("timestamp(") || sqlType.startsWith("time(")
+                || sqlType.startsWith("interval");
+    }
+
+    /** Whether the non-null values of a batch column are of more than one Java class. */
+    private static boolean mixedClasses(RecordBatch batch, int column) {
+        Class<?> first = null;
+        for (Record r : batch.records()) {
+            Object v = r.get(column);
+            if (v != null) {
+                if (first == null) {
+                    first = v.getClass();
+                } else if (v.getClass() != first) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -268,22 +302,36 @@ public final class LoadEngine {
      */
     private Map<String, String> databaseText(Connection c, Set<String> values, String sqlType) {
         String sql = "select u.v, min(u.v) over (partition by u.v::" + sqlType + ") from unnest(?::text[]) u(v)";
+        Map<String, String> canonical = new HashMap<>(Math.max(16, values.size() * 4 / 3 + 1));
+        return readable(c, sql, values, rs -> canonical.put(rs.getString(1), rs.getString(2))) ? canonical : null;
+    }
+
+    /** One row of a query over a text array. */
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Runs {@code sql} with {@code values} as its text-array parameter inside a savepoint, handing each row to
+     * {@code reader}; false (the savepoint undone) when the database cannot read one of the values as the type the
+     * query casts them to.
+     */
+    private boolean readable(Connection c, String sql, Set<String> values, RowReader reader) {
         long t0 = System.nanoTime();
         Savepoint sp = null;
         try {
             sp = c.setSavepoint();
-            Map<String, String> canonical = new HashMap<>(Math.max(16, values.size() * 4 / 3 + 1));
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setArray(1, c.createArrayOf("text", values.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        canonical.put(rs.getString(1), rs.getString(2));
+                        reader.read(rs);
                     }
                 }
             }
             c.releaseSavepoint(sp);
             Sql.logged(sql + " [" + values.size() + " values]", t0);
-            return canonical;
+            return true;
         } catch (SQLException e) {
             if (sp == null) {
                 throw Sql.failed(sql, e);
@@ -295,8 +343,8 @@ public final class LoadEngine {
                 e.addSuppressed(r);
                 throw Sql.failed(sql, e);
             }
-            LOG.debug("{}: key values not all readable as {} ({}); comparing them as given", target, sqlType, reason(e));
-            return null;
+            LOG.debug("{}: values not all readable as the column's type ({}); comparing them as given", target, reason(e));
+            return false;
         }
     }
 
@@ -326,13 +374,42 @@ public final class LoadEngine {
         return true;
     }
 
+    /**
+     * The rank, in the database's order of the cursor column's type, of each distinct string the batch gives as a
+     * cursor value ({@code "10"} after {@code "9"} in a {@code bigint} column, which Java's string order puts first),
+     * read in one query; null when there is no cursor, no string cursor value, or the database cannot read one of
+     * them as that type (the COPY then reports it with its record).
+     */
+    private Map<String, Long> cursorRanks(Connection c, RecordBatch batch, Plan plan) {
+        if (spec.cursor().isEmpty() || spec.mode() == SyncMode.APPEND || plan.key.isEmpty()) {
+            return null;
+        }
+        String col = spec.cursor().get();
+        int cursor = plan.schema.indexOf(col);
+        Set<String> values = new LinkedHashSet<>();
+        for (Record r : batch.records()) {
+            if (r.get(cursor) instanceof String v) {
+                values.add(v);
+            }
+        }
+        if (values.size() < 2) {
+            return null;
+        }
+        String sql = "select u.v, dense_rank() over (order by u.v::" + plan.types.get(col) + ") from unnest(?::text[]) u(v)";
+        Map<String, Long> ranks = new HashMap<>(Math.max(16, values.size() * 4 / 3 + 1));
+        return readable(c, sql, values, rs -> ranks.put(rs.getString(1), rs.getLong(2))) ? ranks : null;
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private boolean wins(Object newer, Object older, long recordNumber, Record r, Plan plan) {
+    private boolean wins(Object newer, Object older, Map<String, Long> ranks, long recordNumber, Record r, Plan plan) {
         if (newer == null) {
             return older == null;
         }
         if (older == null) {
             return true;
+        }
+        if (ranks != null && newer instanceof String n && older instanceof String o) {
+            return ranks.get(n) >= ranks.get(o);
         }
         try {
             return ((Comparable) normalize(newer)).compareTo(normalize(older)) >= 0;
@@ -888,6 +965,35 @@ public final class LoadEngine {
         return "create temp table " + Identifiers.quote(STAGE) + " (" + cols + ") on commit drop";
     }
 
+    /**
+     * The target's CHECK constraints over batch columns only, as statements adding them to the stage: a row one of
+     * them refuses is then refused by the COPY into the stage, which names its record and key (and sets it aside
+     * under DEAD_LETTER), instead of failing the MERGE as a whole with PostgreSQL's message.
+     */
+    private List<String> stageChecks(Connection c, Plan plan) {
+        if (!plan.targetExists) {
+            return List.of();
+        }
+        String sql = "select pg_get_constraintdef(k.oid), array(select a.attname::text from unnest(k.conkey) u(n)"
+                + " join pg_catalog.pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n)"
+                + " from pg_catalog.pg_constraint k where k.conrelid = " + PostgresDialect.INSTANCE.relationOid(target)
+                + " and k.contype = 'c' order by k.conname";
+        List<String> out = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                List<String> columns = List.of((String[]) rs.getArray(2).getArray());
+                if (!columns.isEmpty() && plan.columns.containsAll(columns)) {
+                    out.add("alter table " + stage + " add " + rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        Sql.logged(sql, t0);
+        return out;
+    }
+
     private String dropStage() {
         return "drop table if exists " + stage;
     }
@@ -969,12 +1075,16 @@ public final class LoadEngine {
 
     /**
      * The columns as the change test compares them: a column whose type has no equality ({@code json}: there is
-     * no {@code json = json}) as its text, so a change of its text is a change.
+     * no {@code json = json}) as its text, so a change of its text is a change; a {@code citext} column or one with a
+     * nondeterministic collation by its bytes, so that {@code 'Alice'} over {@code 'alice'} is a change.
      */
     private static String compared(Plan plan, String alias, List<String> columns) {
         StringJoiner out = new StringJoiner(", ");
         for (String col : columns) {
-            out.add(alias + "." + Identifiers.quote(col) + (plan.comparedAsText.contains(col) ? "::text" : ""));
+            String as = plan.comparedAsText.contains(col) ? "::text"
+                    : plan.nondeterministic.containsKey(col) || "citext".equals(plan.typeNames.get(col))
+                    ? "::text COLLATE \"C\"" : "";
+            out.add(alias + "." + Identifiers.quote(col) + as);
         }
         return out.toString();
     }
@@ -1713,13 +1823,15 @@ public final class LoadEngine {
         return Arrays.asList(k);
     }
 
-    /** As {@link #keyOf(Record, int[])}, with strings of some key columns replaced by the database's text of them. */
+    /** As {@link #keyOf(Record, int[])}, with values of some key columns replaced by the database's representative. */
     private static Object keyOf(Record r, int[] keyIndex, List<Map<String, String>> canonical) {
         Object[] k = new Object[keyIndex.length];
         for (int i = 0; i < k.length; i++) {
             Object v = r.get(keyIndex[i]);
             Map<String, String> text = canonical.get(i);
-            k[i] = text != null && v instanceof String t ? text.getOrDefault(t, t) : normalize(v);
+            String representative = text == null || v == null ? null
+                    : text.get(v instanceof String t ? t : CopyText.valueText(v));
+            k[i] = representative != null ? representative : v instanceof String t ? t : normalize(v);
         }
         return k.length == 1 ? k[0] : Arrays.asList(k);
     }

@@ -12,6 +12,7 @@ import dev.mds.load.SchemaChange;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,8 @@ final class Plan {
     /** Catalog type name per batch column ({@code int8}, {@code numeric}, {@code _text}), for binary COPY. */
     final Map<String, String> typeNames;
     final Map<String, Boolean> notNull;
+    /** Existing columns with a nondeterministic collation: the collation, qualified and quoted. */
+    final Map<String, String> nondeterministic;
     /** Existing columns whose type has no usable equality ({@code json}, {@code xml}): compared as text. */
     final Set<String> comparedAsText;
     final List<String> newColumns;
@@ -46,7 +49,8 @@ final class Plan {
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
             Map<String, String> typeNames, Map<String, Boolean> notNull, Set<String> comparedAsText,
-            List<String> newColumns, boolean targetExists, boolean cdc, BitSet unchanged) {
+            Map<String, String> nondeterministic, List<String> newColumns, boolean targetExists, boolean cdc,
+            BitSet unchanged) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -62,6 +66,7 @@ final class Plan {
         this.typeNames = typeNames;
         this.notNull = notNull;
         this.comparedAsText = Set.copyOf(comparedAsText);
+        this.nondeterministic = Map.copyOf(nondeterministic);
         this.newColumns = List.copyOf(newColumns);
         this.targetExists = targetExists;
         this.cdc = cdc;
@@ -113,6 +118,7 @@ final class Plan {
         Map<String, String> typeNames = new LinkedHashMap<>();
         Map<String, Boolean> notNull = new LinkedHashMap<>();
         Set<String> comparedAsText = new HashSet<>();
+        Map<String, String> nondeterministic = new HashMap<>();
         List<String> newColumns = new ArrayList<>();
         List<String> incompatible = new ArrayList<>();
         List<String> why = new ArrayList<>();
@@ -136,6 +142,9 @@ final class Plan {
                 if (!tc.equality()) {
                     comparedAsText.add(f.name());
                 }
+                if (tc.nondeterministicCollation() != null) {
+                    nondeterministic.put(f.name(), tc.nondeterministicCollation());
+                }
             }
         }
         if (!incompatible.isEmpty()) {
@@ -145,7 +154,8 @@ final class Plan {
             throw new SchemaMismatchException(table, newColumns, "the batch has column(s) " + newColumns
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
-        return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, newColumns, target.isPresent(), cdc, unchanged);
+        return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
+                target.isPresent(), cdc, unchanged);
     }
 
     /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */

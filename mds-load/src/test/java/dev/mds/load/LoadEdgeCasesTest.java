@@ -1,0 +1,525 @@
+package dev.mds.load;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.TableName;
+import dev.mds.testing.MdsPostgres;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Edge cases a user of Airbyte destinations, Spring Batch writers or Debezium sinks runs into: collations, keys the
+ * database finds equal although Java does not, cursors given as text, constraints checked only by the target,
+ * hostile names, several commits in one CDC batch, generated columns and triggers, empty and very wide batches.
+ */
+@MdsPostgres
+class LoadEdgeCasesTest {
+    static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+    static void sql(DataSource ds, String... statements) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        }
+    }
+
+    static String text(DataSource ds, String query) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ collations
+
+    @Test
+    void mergeIntoATableWhoseTextColumnsHaveAnExplicitCollation(DataSource ds) throws Exception {
+        // a key and a value column declared COLLATE "C" (common for byte-order keys): the stage is created from
+        // format_type, which drops the collation, so t.code = s.code compares two different implicit collations
+        sql(ds, "create schema if not exists raw",
+                "create table raw.collated (code text collate \"C\" primary key, label text collate \"C\")",
+                "insert into raw.collated values ('a', 'one'), ('b', 'two')");
+        Schema schema = Schema.builder().required("code", FieldType.STRING).add("label", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.collated").key("code").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("a", "one"), Record.of("b", "TWO"),
+                Record.of("c", "three"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+        assertThat(r.unchanged()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.collated").columns("code", "label")
+                .containsExactlyInAnyOrder(row("a", "one"), row("b", "TWO"), row("c", "three"));
+    }
+
+    @Test
+    void cdcIntoATableWhoseKeyHasAnExplicitCollation(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw",
+                "create table raw.collated_cdc (code text collate \"C\" primary key, label text, _mds_commit bigint,"
+                        + " _mds_change bigint)",
+                "insert into raw.collated_cdc values ('a', 'one', 1, 1)");
+        TableName src = TableName.of("app", "codes");
+        Schema schema = Schema.builder().required("code", FieldType.STRING).add("label", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.collated_cdc").mode(SyncMode.CDC).build();
+        LoadResult r = loader.load(new ChangeBatch(src, schema, List.of("code"), List.of(
+                ChangeEvent.update(src, Record.of("a"), Record.of("a", "uno"), new EventPosition(10, 10), T),
+                ChangeEvent.create(src, Record.of("b"), Record.of("b", "dos"), new EventPosition(11, 11), T)),
+                Optional.empty()));
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.collated_cdc").columns("code", "label").containsExactlyInAnyOrder(row("a", "uno"), row("b", "dos"));
+    }
+
+    @Test
+    void keysEqualUnderANondeterministicCollationAreCollapsed(DataSource ds) throws Exception {
+        // "Alice" and "ALICE" are one key of a case-insensitive column: the loader dedupes text keys with Java's
+        // String.equals (TEXT_TYPES skips the database's view), so the database sees two source rows for one key
+        sql(ds, "create schema if not exists raw",
+                "create collation if not exists raw.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create table raw.ci_keys (email text collate raw.ci primary key, name text)");
+        Schema schema = Schema.builder().required("email", FieldType.STRING).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.ci_keys").key("email").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("alice@x.org", "first"),
+                Record.of("ALICE@X.ORG", "second"), Record.of("bob@x.org", "bob"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(2);
+        assertThatTable(ds, "raw.ci_keys").column("name").containsOnly("second", "bob");
+    }
+
+    @Test
+    void aKeyInAnotherCaseUpdatesTheRowOfACaseInsensitiveKeyColumn(DataSource ds) throws Exception {
+        // the stage's key has the default collation; the column's non-default one wins the comparison
+        sql(ds, "create schema if not exists raw",
+                "create collation if not exists raw.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create table raw.ci_seeded (email text collate raw.ci primary key, name text)",
+                "insert into raw.ci_seeded values ('alice@x.org', 'seed')");
+        Schema schema = Schema.builder().required("email", FieldType.STRING).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.ci_seeded").key("email").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("ALICE@x.org", "changed"))));
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.ci_seeded").columns("email", "name").containsExactlyInAnyOrder(row("alice@x.org", "changed"));
+    }
+
+    @Test
+    void caseOnlyChangeOfACitextValueIsAnUpdate(DataSource ds) throws Exception {
+        // citext's equality ignores case: the IS DISTINCT FROM change test finds 'alice' equal to 'Alice', so the
+        // source's new spelling never reaches the target (the row is reported unchanged)
+        sql(ds, "create schema if not exists raw", "create extension if not exists citext",
+                "create table raw.citext_values (id bigint primary key, name citext)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.citext_values").key("id").build();
+        loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "alice"))));
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "Alice"))));
+        assertThat(text(ds, "select name::text from raw.citext_values where id = 1")).isEqualTo("Alice");
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+    }
+
+    @Test
+    void citextKeysDifferingInCaseAreOneKey(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create extension if not exists citext",
+                "create table raw.citext_keys (email citext primary key, v text)",
+                "insert into raw.citext_keys values ('seed@x.org', 'seed')");
+        Schema schema = Schema.builder().required("email", FieldType.STRING).add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.citext_keys").key("email").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("a@x.org", "first"), Record.of("A@X.org", "second"),
+                Record.of("SEED@x.org", "seed changed"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.citext_keys").column("v").containsOnly("second", "seed changed");
+    }
+
+    // ------------------------------------------------------------------------------------------ keys of unusual types
+
+    @Test
+    void numericKeysThatTheColumnsScaleRoundsToOneValueAreCollapsed(DataSource ds) throws Exception {
+        // numeric(10,1) stores 1.54 and 1.50 as 1.5: one key for the database, two for Java
+        sql(ds, "create schema if not exists raw", "create table raw.scaled_keys (k numeric(10,1) primary key, v text)",
+                "insert into raw.scaled_keys values (9, 'seed')");
+        Schema schema = Schema.builder().required("k", FieldType.decimal(10, 1)).add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.scaled_keys").key("k").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(new BigDecimal("1.54"), "first"),
+                Record.of(new BigDecimal("1.50"), "second"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.scaled_keys").columns("k", "v").containsExactlyInAnyOrder(row(new BigDecimal("1.5"), "second"),
+                row(new BigDecimal("9.0"), "seed"));
+    }
+
+    @Test
+    void aKeyGivenAsLongAndAsBigDecimalOfTheSameValueIsOneKey(DataSource ds) throws Exception {
+        // a JSON-fed DECIMAL column often carries Long for whole numbers and BigDecimal otherwise (the binary COPY
+        // accepts both for numeric): 2 and 2.0 are one numeric key
+        sql(ds, "create schema if not exists raw", "create table raw.mixed_keys (k numeric primary key, v text)",
+                "insert into raw.mixed_keys values (9, 'seed')");
+        Schema schema = Schema.builder().required("k", FieldType.DECIMAL).add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.mixed_keys").key("k").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(2L, "first"), Record.of(new BigDecimal("2.0"), "second"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(text(ds, "select v from raw.mixed_keys where k = 2")).isEqualTo("second");
+    }
+
+    @Test
+    void timestampKeysThatTheColumnsPrecisionRoundsToOneValueAreCollapsed(DataSource ds) throws Exception {
+        // timestamptz(0) keeps whole seconds: 10:00:00.2 and 10:00:00.3 are one key
+        sql(ds, "create schema if not exists raw", "create table raw.ts0_keys (at timestamptz(0) primary key, v text)",
+                "insert into raw.ts0_keys values ('2020-01-01Z', 'seed')");
+        Schema schema = Schema.builder().required("at", FieldType.TIMESTAMPTZ).add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.ts0_keys").key("at").build();
+        Instant at = Instant.parse("2024-01-01T10:00:00Z");
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(at.plusMillis(200), "first"),
+                Record.of(at.plusMillis(300), "second"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(text(ds, "select v from raw.ts0_keys where at = '2024-01-01T10:00:00Z'")).isEqualTo("second");
+    }
+
+    @Test
+    void uuidAndBpcharKeysGivenAsTextAreComparedAsTheDatabaseDoes(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create table raw.char_keys (code char(4), u uuid, v text, primary key (code, u))",
+                "insert into raw.char_keys values ('zz', '00000000-0000-0000-0000-000000000000', 'seed')");
+        Schema schema = Schema.builder().required("code", FieldType.STRING).required("u", FieldType.STRING)
+                .add("v", FieldType.STRING).build();
+        String u = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
+        MergeLoader loader = MergeLoader.into(ds, "raw.char_keys").key("code", "u").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("ab", u, "first"),
+                Record.of("ab  ", u.toUpperCase(java.util.Locale.ROOT), "second"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(text(ds, "select v from raw.char_keys where code = 'ab'")).isEqualTo("second");
+    }
+
+    @Test
+    void nullInTheSecondColumnOfACompositeKeyNamesThatColumn(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("tenant", FieldType.STRING).required("id", FieldType.LONG)
+                .add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.composite_null").key("tenant", "id").build();
+        loader.load(RecordBatch.of(schema, List.of(Record.of("t", 1L, "seed"))));
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of("t", 1L, "changed"),
+                Record.of("t", null, "bad")))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).hasValue(2);
+                    assertThat(e.location().key()).hasValue("tenant=t, id=NULL");
+                    assertThat(e.location().column()).hasValue("id");
+                    assertThat(e.getMessage()).contains("raw.composite_null", "key column 'id' is NULL");
+                });
+        assertThatTable(ds, "raw.composite_null").columns("tenant", "id", "v").containsExactlyInAnyOrder(row("t", 1, "seed"));
+    }
+
+    // ------------------------------------------------------------------------------------------ cursors
+
+    @Test
+    void aCursorGivenAsTextIsComparedAsItsColumnsTypeWithinTheBatch(DataSource ds) throws Exception {
+        // CSV-shaped batches carry text for every column (the README supports text for numeric columns). Against
+        // the target the cursor is compared as bigint (10 > 9), but duplicates within the batch are compared as
+        // Java strings ("9" > "10"), so the older record wins inside the batch
+        sql(ds, "create schema if not exists raw",
+                "create table raw.text_cursor (id bigint primary key, name text, updated_at bigint)",
+                "insert into raw.text_cursor values (7, 'seed', 1)");
+        Schema schema = Schema.builder().required("id", FieldType.STRING).add("name", FieldType.STRING)
+                .add("updated_at", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.text_cursor").key("id").cursor("updated_at").build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("1", "newest", "10"), Record.of("1", "older", "9"))));
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.text_cursor").columns("id", "name", "updated_at")
+                .containsExactlyInAnyOrder(row(1, "newest", 10), row(7, "seed", 1));
+        // against the target the database compares bigints: an older cursor does not overwrite
+        loader.load(RecordBatch.of(schema, List.of(Record.of("1", "stale", "9"))));
+        assertThat(text(ds, "select name from raw.text_cursor where id = 1")).isEqualTo("newest");
+    }
+
+    @Test
+    void anOlderCursorKeepsTheTargetRowAndItsLoadTimestamp(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("version", FieldType.LONG).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.cursor_ts").key("id").cursor("version").loadTimestamp("loaded_at").build();
+        loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "v5", 5L), Record.of(2L, "v1", 1L))));
+        String before = text(ds, "select string_agg(xmin::text || loaded_at::text, ',' order by id) from raw.cursor_ts");
+        Thread.sleep(5);
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "v4", 4L), Record.of(2L, "v1", 1L))));
+        assertThat(r.updated()).isZero();
+        assertThat(r.unchanged()).isEqualTo(2);
+        assertThat(text(ds, "select string_agg(xmin::text || loaded_at::text, ',' order by id) from raw.cursor_ts")).isEqualTo(before);
+        assertThatTable(ds, "raw.cursor_ts").columns("id", "name").containsExactlyInAnyOrder(row(1, "v5"), row(2, "v1"));
+    }
+
+    // ------------------------------------------------------------------------------------------ target constraints
+
+    @Test
+    void aCheckConstraintRefusingARowInTheMergeNamesTheRecordAndKeyAndCommitsNothing(DataSource ds) throws Exception {
+        // the stage carries the column types but not the target's CHECK constraints: the row is refused by the MERGE,
+        // not by the COPY. Into an empty target (direct COPY) the same row is a BadInputException with its record;
+        // into a non-empty one it should be too
+        sql(ds, "create schema if not exists raw",
+                "create table raw.checked (id bigint primary key, amount numeric check (amount >= 0))",
+                "insert into raw.checked values (1, 10)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.DECIMAL).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.checked").key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, new BigDecimal("11")),
+                Record.of(2L, new BigDecimal("-5")), Record.of(3L, new BigDecimal("3"))))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().source()).isEqualTo("raw.checked");
+                    assertThat(e.location().recordNumber()).hasValue(2);
+                    assertThat(e.location().key()).hasValue("id=2");
+                });
+        assertThatTable(ds, "raw.checked").columns("id", "amount").containsExactlyInAnyOrder(row(1, 10));
+    }
+
+    @Test
+    void deadLetterSetsAsideARowRefusedByATargetConstraintAndLoadsTheGoodOnes(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw",
+                "create table raw.checked_dead (id bigint primary key, amount numeric check (amount >= 0))",
+                "insert into raw.checked_dead values (1, 10)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.DECIMAL).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.checked_dead").key("id").onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, new BigDecimal("11")),
+                Record.of(2L, new BigDecimal("-5")), Record.of(3L, new BigDecimal("3")))));
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.checked_dead").columns("id", "amount").containsExactlyInAnyOrder(row(1, 11), row(3, 3));
+        assertThatTable(ds, "raw.checked_dead_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "id=2"));
+    }
+
+    @Test
+    void aNotNullColumnMissingFromTheBatchIsAClearErrorNamingTheColumn(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw",
+                "create table raw.required_col (id bigint primary key, name text, owner text not null)",
+                "insert into raw.required_col values (1, 'a', 'me')");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.required_col").key("id").build();
+        // updating an existing row leaves the missing column as it is
+        assertThat(loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a2")))).updated()).isEqualTo(1);
+        // a new key cannot be inserted without it: the error names the table and the column
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a3"), Record.of(2L, "b")))))
+                .hasMessageContaining("required_col").hasMessageContaining("owner");
+        assertThatTable(ds, "raw.required_col").columns("id", "name", "owner").containsExactlyInAnyOrder(row(1, "a2", "me"));
+    }
+
+    @Test
+    void generatedColumnsDefaultsAndTriggersOfTheTargetAreHonoured(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw",
+                "create table raw.gen (id bigint primary key, qty int, price numeric, total numeric generated always as (qty * price) stored,"
+                        + " created_by text not null default 'loader', touched int not null default 0)",
+                "create function raw.gen_touch() returns trigger language plpgsql as"
+                        + " $$ begin new.touched := old.touched + 1; return new; end $$",
+                "create trigger touch before update on raw.gen for each row execute function raw.gen_touch()",
+                "insert into raw.gen (id, qty, price) values (100, 1, 1)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("qty", FieldType.INT).add("price", FieldType.DECIMAL).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.gen").key("id").build();
+        LoadResult first = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, 2, new BigDecimal("1.50")),
+                Record.of(2L, 3, new BigDecimal("2")))));
+        assertThat(first.inserted()).isEqualTo(2);
+        LoadResult second = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, 4, new BigDecimal("1.5")),
+                Record.of(2L, 3, new BigDecimal("2.00")))));
+        assertThat(second.updated()).as(second.toString()).isEqualTo(1);
+        assertThat(second.unchanged()).as(second.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.gen").columns("id", "total", "created_by", "touched").containsExactlyInAnyOrder(
+                row(1, new BigDecimal("6.0"), "loader", 1), row(2, 6, "loader", 0), row(100, 1, "loader", 0));
+    }
+
+    // ------------------------------------------------------------------------------------------ hostile names
+
+    @Test
+    void columnsDifferingOnlyInCaseReservedWordsAndTheAliasesOfTheGeneratedSql(DataSource ds) throws Exception {
+        TableName table = TableName.of("Raw Data", "Order.Items");
+        Schema schema = Schema.builder().required("Id", FieldType.LONG).required("id", FieldType.LONG)
+                .add("t", FieldType.STRING).add("s", FieldType.STRING).add("user", FieldType.STRING)
+                .add("excluded", FieldType.STRING).add("where x = 1", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, table).key("Id", "id").loadTimestamp("Load Time").onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, 2L, "t1", "s1", "u", "e", "w"),
+                Record.of(2L, 1L, "t2", "s2", "u", "e", "w"), Record.of(null, 1L, "bad", "bad", "bad", "bad", "bad"))));
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThat(r.rejected()).isEqualTo(1);
+        r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, 2L, "t1", "s1", "u", "e", "w"),
+                Record.of(2L, 1L, "T2", "s2", "u", "e", "w"), Record.of(3L, 3L, "t3", "s3", "u", "e", "w"))));
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.unchanged()).isEqualTo(1);
+        assertThatTable(ds, table).columns("Id", "id", "t", "s").containsExactlyInAnyOrder(row(1, 2, "t1", "s1"), row(2, 1, "T2", "s2"),
+                row(3, 3, "t3", "s3"));
+        assertThatTable(ds, TableName.of("Raw Data", "Order.Items_rejected")).column("key").containsOnly("Id=NULL, id=1");
+        assertThat(text(ds, "select count(*) from \"Raw Data\".\"Order.Items\" where \"Load Time\" is not null")).isEqualTo("3");
+    }
+
+    // ------------------------------------------------------------------------------------------ schema drift
+
+    @Test
+    void aTypeChangeAtTheSourceIsAClearErrorNamingTheColumnAndNothingLoads(DataSource ds) throws Exception {
+        Schema v1 = Schema.builder().required("id", FieldType.LONG).add("score", FieldType.INT).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.drift_type").key("id").onSchemaChange(SchemaChange.ADD_COLUMNS).build();
+        loader.load(RecordBatch.of(v1, List.of(Record.of(1L, 5))));
+        Schema v2 = Schema.builder().required("id", FieldType.LONG).add("score", FieldType.TIMESTAMPTZ)
+                .add("extra", FieldType.STRING).build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(v2, List.of(Record.of(1L, T, "x")))))
+                .isInstanceOfSatisfying(SchemaMismatchException.class, e -> {
+                    assertThat(e.columns()).containsExactly("score");
+                    assertThat(e.getMessage()).contains("raw.drift_type", "score");
+                });
+        // the new column of the refused batch was not added either
+        assertThat(text(ds, "select count(*) from information_schema.columns where table_schema = 'raw'"
+                + " and table_name = 'drift_type'")).isEqualTo("2");
+    }
+
+    @Test
+    void cdcColumnDroppedAtTheSourceKeepsTheTargetsValues(DataSource ds) {
+        TableName src = TableName.of("app", "people");
+        Schema v1 = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).add("phone", FieldType.STRING).build();
+        Schema v2 = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.people").mode(SyncMode.CDC).build();
+        loader.load(new ChangeBatch(src, v1, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "a", "555"), new EventPosition(10, 10), T)), Optional.empty()));
+        LoadResult r = loader.load(new ChangeBatch(src, v2, List.of("id"), List.of(
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "a2"), new EventPosition(20, 20), T),
+                ChangeEvent.create(src, Record.of(2L), Record.of(2L, "b"), new EventPosition(21, 21), T)), Optional.empty()));
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.people").columns("id", "name", "phone").containsExactlyInAnyOrder(row(1, "a2", "555"), row(2, "b", null));
+    }
+
+    // ------------------------------------------------------------------------------------------ CDC ordering
+
+    @Test
+    void cdcEventsOfSeveralCommitsAreOrderedByCommitThenChange(DataSource ds) {
+        // a change LSN of a later commit can be lower than one of an earlier commit (interleaved transactions):
+        // the commit position decides, within one batch and against what the target holds
+        TableName src = TableName.of("app", "acct");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.acct").mode(SyncMode.CDC).build();
+        LoadResult r = loader.load(new ChangeBatch(src, schema, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "commit 100"), new EventPosition(100, 190), T),
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "commit 200"), new EventPosition(200, 150), T),
+                ChangeEvent.delete(src, Record.of(2L), new EventPosition(200, 160), T),
+                ChangeEvent.create(src, Record.of(2L), Record.of(2L, "created before its delete"), new EventPosition(100, 195), T)),
+                Optional.empty()));
+        // key 1: its insert (commit 100) then its update (commit 200) fold to one insert; key 2 ends deleted
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(r.unchanged()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.acct").columns("id", "v", "_mds_commit", "_mds_change")
+                .containsExactlyInAnyOrder(row(1, "commit 200", 200, 150));
+        // a replay of commit 100 (higher change LSN, older commit) changes nothing, nor brings key 2 back
+        r = loader.load(new ChangeBatch(src, schema, List.of("id"), List.of(
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "commit 100 again"), new EventPosition(100, 199), T),
+                ChangeEvent.create(src, Record.of(2L), Record.of(2L, "replayed"), new EventPosition(100, 195), T)), Optional.empty()));
+        assertThat(r.changed()).as(r.toString()).isZero();
+        assertThatTable(ds, "raw.acct").columns("id", "v").containsExactlyInAnyOrder(row(1, "commit 200"));
+    }
+
+    @Test
+    void cdcDeleteThenReinsertThenDeleteAcrossBatchesEndsDeletedAndReplaysStayOut(DataSource ds) {
+        TableName src = TableName.of("app", "flip");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.flip").mode(SyncMode.CDC).deleteMode(DeleteMode.SOFT).build();
+        List<ChangeEvent> all = List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "a"), new EventPosition(10, 10), T),
+                ChangeEvent.delete(src, Record.of(1L), new EventPosition(20, 20), T.plusSeconds(20)),
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "b"), new EventPosition(30, 30), T),
+                ChangeEvent.delete(src, Record.of(1L), new EventPosition(40, 40), T.plusSeconds(40)));
+        for (ChangeEvent e : all) {
+            loader.load(new ChangeBatch(src, schema, List.of("id"), List.of(e), Optional.empty()));
+        }
+        assertThatTable(ds, "raw.flip").columns("id", "v", "_deleted_at").containsExactlyInAnyOrder(row(1, "b", T.plusSeconds(40)));
+        // the whole history delivered again in one batch, out of order: still deleted at 40
+        LoadResult r = loader.load(new ChangeBatch(src, schema, List.of("id"), List.of(all.get(2), all.get(0), all.get(3), all.get(1)),
+                Optional.empty()));
+        assertThat(r.changed()).as(r.toString()).isZero();
+        assertThatTable(ds, "raw.flip").columns("id", "v", "_deleted_at").containsExactlyInAnyOrder(row(1, "b", T.plusSeconds(40)));
+    }
+
+    // ------------------------------------------------------------------------------------------ modes, sizes
+
+    @Test
+    void duplicateKeysInAnOverwriteBatchAreCollapsedAsInMerge(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).add("ver", FieldType.LONG).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.ow_dupes").mode(SyncMode.OVERWRITE).key("id").build();
+        loader.load(RecordBatch.of(schema, List.of(Record.of(9L, "old", 1L))));
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "first", 1L), Record.of(2L, "x", 1L),
+                Record.of(1L, "second", 2L))));
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThat(r.deleted()).isEqualTo(1);
+        assertThatTable(ds, "raw.ow_dupes").columns("id", "v").containsExactlyInAnyOrder(row(1, "second"), row(2, "x"));
+    }
+
+    @Test
+    void emptyBatchesChangeNothingInMergeAppendAndCdcAndCreateTheTable(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        MergeLoader merge = MergeLoader.into(ds, "raw.empty_merge").key("id").loadTimestamp("lt").build();
+        LoadResult r = merge.load(RecordBatch.of(schema, List.of()));
+        assertThat(r.changed() + r.unchanged()).isZero();
+        assertThatTable(ds, "raw.empty_merge").exists().hasRowCount(0);
+        merge.load(RecordBatch.of(schema, List.of(Record.of(1L, "a"))));
+        r = merge.load(RecordBatch.of(schema, List.of()));
+        assertThat(r.changed() + r.unchanged()).isZero();
+        assertThatTable(ds, "raw.empty_merge").columns("id", "v").containsExactlyInAnyOrder(row(1, "a"));
+
+        MergeLoader append = MergeLoader.into(ds, "raw.empty_append").mode(SyncMode.APPEND).build();
+        assertThat(append.load(RecordBatch.of(schema, List.of())).changed()).isZero();
+        assertThatTable(ds, "raw.empty_append").exists().hasRowCount(0);
+
+        TableName src = TableName.of("app", "nothing");
+        MergeLoader cdc = MergeLoader.into(ds, "raw.empty_cdc").mode(SyncMode.CDC).build();
+        cdc.load(new ChangeBatch(src, schema, List.of("id"), List.of(
+                ChangeEvent.create(src, Record.of(1L), Record.of(1L, "a"), new EventPosition(1, 1), T)), Optional.empty()));
+        r = cdc.load(new ChangeBatch(src, schema, List.of("id"), List.of(), Optional.empty()));
+        assertThat(r.changed() + r.unchanged()).isZero();
+        assertThatTable(ds, "raw.empty_cdc").columns("id", "v").containsExactlyInAnyOrder(row(1, "a"));
+    }
+
+    @Test
+    void veryWideRowsMergeAndCompareEveryColumn(DataSource ds) throws Exception {
+        int width = 600;
+        Schema.Builder b = Schema.builder().required("id", FieldType.LONG);
+        for (int i = 1; i < width; i++) {
+            b.add("c" + i, i % 3 == 0 ? FieldType.LONG : FieldType.STRING);
+        }
+        Schema schema = b.build();
+        List<Record> records = new ArrayList<>();
+        for (long id = 1; id <= 20; id++) {
+            Object[] v = new Object[width];
+            v[0] = id;
+            for (int i = 1; i < width; i++) {
+                v[i] = i % 3 == 0 ? (Object) (id * i) : (i == 7 ? "x".repeat(20_000) : "v" + i);
+            }
+            records.add(Record.of(v));
+        }
+        MergeLoader loader = MergeLoader.into(ds, "raw.wide").key("id").loadTimestamp("lt").build();
+        assertThat(loader.load(RecordBatch.of(schema, records)).inserted()).isEqualTo(20);
+        List<Record> changed = new ArrayList<>(records);
+        changed.set(4, records.get(4).with(width - 1, "last column changed"));
+        LoadResult r = loader.load(RecordBatch.of(schema, changed));
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+        assertThat(r.unchanged()).as(r.toString()).isEqualTo(19);
+        assertThat(text(ds, "select c" + (width - 1) + " from raw.wide where id = 5")).isEqualTo("last column changed");
+        assertThat(text(ds, "select length(c7) from raw.wide where id = 20")).isEqualTo("20000");
+    }
+
+    @Test
+    void aBadValueDeepInABatchIntoAnEmptyTableNamesItsRecordAndLeavesNoTableBehind(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.decimal(5, 2)).build();
+        List<Record> records = new ArrayList<>();
+        for (long i = 1; i <= 5000; i++) {
+            records.add(Record.of(i, i == 4321 ? new BigDecimal("12345.6") : new BigDecimal("1.25")));
+        }
+        MergeLoader loader = MergeLoader.into(ds, "raw.deep_bad").key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, records)))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).hasValue(4321);
+                    assertThat(e.location().key()).hasValue("id=4321");
+                    assertThat(e.location().column()).hasValue("amount");
+                    assertThat(e.getMessage()).contains("raw.deep_bad");
+                });
+        assertThatTable(ds, "raw.deep_bad").doesNotExist();
+    }
+}
