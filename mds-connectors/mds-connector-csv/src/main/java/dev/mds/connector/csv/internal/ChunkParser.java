@@ -27,6 +27,7 @@ public final class ChunkParser implements Values.TextDecoder {
     private final FieldType[] types;
     private final int[] target;
     private final int width;
+    private final boolean[] required;
     private final boolean stopAtFirstBadRow;
     private final Boundaries boundaries;
     private final CharsetDecoder decoder;
@@ -45,25 +46,29 @@ public final class ChunkParser implements Values.TextDecoder {
     private int quotedLfs;
     private String error;
     private int errorField;
+    private long firstRecordLine = -1;
 
     /**
      * @param names the file's column names, for messages (may be shorter than a ragged row)
      * @param types the type of each file column, or null to return every field as a String (any width)
      * @param target for each file column, its position in the output record
      * @param width the output record's width
+     * @param required for each file column, whether the schema declares it required (NOT NULL), or null
      */
     ChunkParser(Format format, String source, String[] names, FieldType[] types, int[] target, int width,
-            boolean stopAtFirstBadRow) {
+            boolean[] required, boolean stopAtFirstBadRow) {
         this.format = format;
         this.source = source;
         this.names = names;
         this.types = types;
         this.target = target;
         this.width = width;
+        this.required = required;
         this.stopAtFirstBadRow = stopAtFirstBadRow;
         this.boundaries = new Boundaries(format);
-        this.decoder = format.utf8() ? StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT) : null;
+        // strict for every charset: a byte the charset does not define is a bad row, not U+FFFD
+        this.decoder = format.charset().newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
         this.quote = format.quote();
         this.delimiter = format.delimiter();
         this.escape = format.escape();
@@ -72,7 +77,7 @@ public final class ChunkParser implements Values.TextDecoder {
 
     /** A parser that returns each record's fields as Strings (nulls per the null string), for headers and samples. */
     static ChunkParser raw(Format format, String source) {
-        return new ChunkParser(format, source, new String[0], null, null, 0, false);
+        return new ChunkParser(format, source, new String[0], null, null, 0, null, false);
     }
 
     /**
@@ -132,6 +137,9 @@ public final class ChunkParser implements Values.TextDecoder {
                 p = e < 0 ? end : e + 1;
             } else {
                 long recordLine = line;
+                if (firstRecordLine < 0) {
+                    firstRecordLine = recordLine;
+                }
                 line += quotedLfs + (term < end ? 1 : 0);
                 p = term < end ? term + 1 : end;
                 if (types == null) {
@@ -144,11 +152,16 @@ public final class ChunkParser implements Values.TextDecoder {
                     Object[] values = new Object[width];
                     for (int i = 0; i < nFields; i++) {
                         Object v = value(b, i);
+                        if (v == null && required != null && required[i]) {
+                            badRow = bad(recordLine, rec, names[i], "no value in a required column",
+                                    "", lenient(b, recStart, term));
+                            break;
+                        }
                         if (v == Values.BAD || v == BAD_ENCODING) {
                             String text = lenient(b, recStart, term);
                             String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fOff[i] + fLen[i]);
                             String reason = v == BAD_ENCODING ? "invalid " + format.charset().name() + " bytes"
-                                    : '"' + shown + "\" is not " + Values.describe(types[i]);
+                                    : '"' + abbreviated(shown) + "\" is not " + Values.describe(types[i]);
                             badRow = bad(recordLine, rec, names[i], reason, shown, text);
                             break;
                         }
@@ -168,6 +181,16 @@ public final class ChunkParser implements Values.TextDecoder {
             }
         }
         return new Result(c, out, bad, false);
+    }
+
+    /** A value as a message shows it: up to 80 characters, then an ellipsis and the full length. */
+    private static String abbreviated(String value) {
+        return value.length() <= 80 ? value : value.substring(0, 80) + "…(" + value.length() + " characters)";
+    }
+
+    /** The line the first record this parser read starts on (after blank and comment lines), or -1. */
+    long firstRecordLine() {
+        return firstRecordLine;
     }
 
     private BadRow bad(long line, long rec, String column, String reason, String excerpt, String text) {
@@ -233,9 +256,6 @@ public final class ChunkParser implements Values.TextDecoder {
         }
         if (ascii) {
             return new String(src, off, len, StandardCharsets.ISO_8859_1);
-        }
-        if (decoder == null) {
-            return new String(src, off, len, format.charset());
         }
         try {
             CharBuffer chars = decoder.decode(ByteBuffer.wrap(src, off, len));
@@ -341,6 +361,14 @@ public final class ChunkParser implements Values.TextDecoder {
                 byte c = b[p];
                 if (c == delimiter || c == Format.LF) {
                     break;
+                }
+                if (c == Format.CR && p + 1 < end && b[p + 1] != Format.LF) {
+                    // as PostgreSQL's COPY: a carriage return in data must be quoted; a file whose lines end in a
+                    // bare CR would otherwise read as one record
+                    error = "carriage return outside quotes: quote the field, or convert a file whose lines end in"
+                            + " CR alone to LF or CRLF line endings";
+                    errorField = nFields;
+                    return -1;
                 }
                 if (c == quote && !format.lenientQuotes()) {
                     error = "quote character inside an unquoted field (quote the whole field and double the quote; as"

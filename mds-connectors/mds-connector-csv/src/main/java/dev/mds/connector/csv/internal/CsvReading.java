@@ -62,6 +62,8 @@ public final class CsvReading implements Closeable {
     private String[] fileNames;
     private FieldType[] fileTypes;
     private int[] target;
+    /** The line the header is on (after blank and comment lines); 1 when the file has none. */
+    private long headerLine = 1;
     private ExecutorService executor;
     private boolean started;
     private boolean closed;
@@ -252,7 +254,9 @@ public final class CsvReading implements Closeable {
             return null;
         }
         List<String> names = new ArrayList<>();
-        ChunkParser.Result r = ChunkParser.raw(format, display).parse(h);
+        ChunkParser parser = ChunkParser.raw(format, display);
+        ChunkParser.Result r = parser.parse(h);
+        headerLine = parser.firstRecordLine() > 0 ? parser.firstRecordLine() : h.firstLine();
         if (!r.badRows().isEmpty()) {
             BadRow bad = r.badRows().get(0);
             throw new BadInputException(bad.location(), "header: " + bad.reason());
@@ -269,7 +273,7 @@ public final class CsvReading implements Closeable {
             try {
                 Identifiers.check(name);
             } catch (IllegalArgumentException e) {
-                throw new BadInputException(InputLocation.of(display).withLine(h.firstLine()).withExcerpt(name),
+                throw new BadInputException(InputLocation.of(display).withLine(headerLine).withExcerpt(name),
                         "header column " + (i + 1) + ": " + e.getMessage());
             }
             used.add(name);
@@ -298,7 +302,7 @@ public final class CsvReading implements Closeable {
                 }
             }
             if (!mismatch.isEmpty()) {
-                throw new BadInputException(InputLocation.of(display).withLine(1),
+                throw new BadInputException(InputLocation.of(display).withLine(headerLine),
                         "columns " + List.of(fileNames) + " do not match the declared schema " + declared.names()
                                 + ": " + String.join("; ", mismatch));
             }
@@ -342,7 +346,11 @@ public final class CsvReading implements Closeable {
     }
 
     private ChunkParser newParser() {
-        return new ChunkParser(format, display, fileNames, fileTypes, target, schema.size(),
+        boolean[] required = new boolean[fileNames.length];
+        for (int i = 0; i < required.length; i++) {
+            required[i] = !schema.field(target[i]).nullable();
+        }
+        return new ChunkParser(format, display, fileNames, fileTypes, target, schema.size(), required,
                 settings.onBadRow() == OnBadRow.FAIL);
     }
 

@@ -136,7 +136,8 @@ public final class Values {
         }
         try {
             Object t = text.decode(b, off, len);
-            return t instanceof String str ? new BigDecimal(str) : BAD;
+            // BigDecimal reads any Unicode digit ('１２３', '٤٥'); PostgreSQL's numeric reads ASCII digits only
+            return t instanceof String str && str.chars().allMatch(ch -> ch < 0x80) ? new BigDecimal(str) : BAD;
         } catch (NumberFormatException e) {
             return BAD;
         }
@@ -377,6 +378,11 @@ public final class Values {
         }
     }
 
+    /** An ASCII hex digit's value, or -1 ({@link Character#digit} also reads fullwidth and other Unicode digits). */
+    private static int hexDigit(char c) {
+        return c < 0x80 ? Character.digit(c, 16) : -1;
+    }
+
     /** Hex digits, optionally after PostgreSQL's {@code \x}. */
     static Object parseHex(Object s) {
         if (!(s instanceof String)) {
@@ -391,8 +397,8 @@ public final class Values {
         }
         byte[] out = new byte[t.length() / 2];
         for (int i = 0; i < out.length; i++) {
-            int hi = Character.digit(t.charAt(2 * i), 16);
-            int lo = Character.digit(t.charAt(2 * i + 1), 16);
+            int hi = hexDigit(t.charAt(2 * i));
+            int lo = hexDigit(t.charAt(2 * i + 1));
             if (hi < 0 || lo < 0) {
                 return BAD;
             }

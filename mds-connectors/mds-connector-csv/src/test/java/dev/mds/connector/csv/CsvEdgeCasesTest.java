@@ -1,0 +1,505 @@
+package dev.mds.connector.csv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.FieldType;
+import dev.mds.core.PostgresDialect;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.SeedData;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.PGConnection;
+
+/**
+ * Edge cases a user coming from PostgreSQL's {@code COPY … (FORMAT csv)}, Commons CSV or Spring Batch expects to
+ * work: encodings, line endings, declared-schema constraints, located errors, and agreement with COPY on the same
+ * bytes (sequentially and in parallel).
+ */
+@MdsPostgres
+class CsvEdgeCasesTest {
+    private static final List<UnaryOperator<CsvSource.Builder>> READINGS = List.of(
+            b -> b,
+            b -> b.chunkRows(1),
+            b -> b.parallelism(3).chunkBytes(17),
+            b -> b.parallelism(2).chunkBytes(4096),
+            b -> b.parallelism(4).chunkRows(2));
+
+    @TempDir
+    Path dir;
+
+    // ---------------------------------------------------------------------------------------------------------
+    // agreement with PostgreSQL's own COPY ... (FORMAT csv) on the same bytes
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void trickyLfAndCrlfFilesReadExactlyAsPostgresCopyReadsThemWithEveryChunking(DataSource ds) throws Exception {
+        StringBuilder big = new StringBuilder();
+        while (big.length() < 70_000) {
+            big.append("ü日本😀 \"q\", ");   // crosses the scanner's 64 KB read block inside a quoted field
+        }
+        for (String eol : new String[] {"\n", "\r\n"}) {
+            String csv = String.join(eol,
+                    "id,a,b,c",
+                    "1,\"hello, world\",\"say \"\"hi\"\"\",plain",
+                    "2,,\"\",x",
+                    "3,\"multi" + eol + "line" + eol + "value\",  ü日本😀 ,\"trailing space \"",
+                    "4,\"\"\"\",\"a\"\"b\",\",,\"",
+                    "5,\"#not a comment\",'single',\"tab\there\"",
+                    "6,\"" + big.toString().replace("\"", "\"\"") + "\",after,\"\"",
+                    "7,\"lf\ninside\",\"crlf\r\ninside\",",
+                    "8,last,no,newline");   // no final newline
+            Path file = dir.resolve(eol.length() == 1 ? "tricky_lf.csv" : "tricky_crlf.csv");
+            Files.writeString(file, csv, StandardCharsets.UTF_8);
+
+            String table = eol.length() == 1 ? "copy_lf" : "copy_crlf";
+            List<List<String>> byCopy = copyAsText(ds, table, file, 4);
+            assertThat(byCopy).hasSize(8);
+            Schema text = Schema.builder().add("id", FieldType.STRING).add("a", FieldType.STRING)
+                    .add("b", FieldType.STRING).add("c", FieldType.STRING).build();
+            List<RecordBatch> first = null;
+            for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+                List<RecordBatch> batches = Read.batches(reading.apply(CsvSource.builder().path(file).schema(text)));
+                assertThat(strings(batches)).as("%s read like COPY", table).isEqualTo(byCopy);
+                if (first == null) {
+                    first = batches;
+                }
+            }
+            // the same chunking with 1 and 4 threads: identical batches, positions included
+            assertThat(Read.batches(CsvSource.builder().path(file).schema(text).chunkBytes(29).parallelism(4)))
+                    .isEqualTo(Read.batches(CsvSource.builder().path(file).schema(text).chunkBytes(29)));
+        }
+    }
+
+    @Test
+    void typedValuesAgreeWithPostgresCopyIntoTheSameTypedTable(DataSource ds) throws Exception {
+        String csv = "id,n,f,d,ts,tz,x,i\n"
+                + "1,+5,true,2024-02-29,2024-01-01T10:00:00,2024-01-01T10:00:00+05:30,1e-5,-2147483648\n"
+                + "2,-0.0005,FALSE,1999-12-31,2024-01-01 23:59:59.999999,2024-06-30 12:00:00-0800,-1.5E+3,+7\n"
+                + "3,1.5e3,yes,,,2024-01-01T00:00:00Z,NaN,\n"
+                + "4,-1.2345,no,2000-01-01,2024-03-10T02:30,2024-01-01T10:00:00.5+01,-Infinity,0\n"
+                + "5,123456789.9995,t,0001-01-01,1999-12-31 00:00:00.000001,2024-01-01 10:00:00.123456-03:30,0.1,42\n"
+                + "6,0.0,Y,2024-12-31,2024-01-01 00:00,2024-01-01T00:00+14:00,-0,-1\n"
+                + "7,,n,,,,,\n"
+                + "8,\"-7.000\",1,\"2020-02-02\",\"2020-02-02 02:02:02\",\"2020-02-02T02:02:02Z\",\"3.5\",\"12\"\n"
+                + "9,99.9999,0,2020-01-01,2020-01-01 00:00:00,2020-01-01 00:00:00+00,1.7976931348623157E308,2147483647";
+        Path file = dir.resolve("typed.csv");
+        Files.writeString(file, csv);
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("n", FieldType.decimal(12, 3))
+                .add("f", FieldType.BOOLEAN).add("d", FieldType.DATE).add("ts", FieldType.TIMESTAMP)
+                .add("tz", FieldType.TIMESTAMPTZ).add("x", FieldType.DOUBLE).add("i", FieldType.INT).build();
+        String columns = schema.fields().stream()
+                .map(f -> f.name() + " " + PostgresDialect.INSTANCE.typeName(f.type())).collect(Collectors.joining(", "));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table via_copy (" + columns + ")");
+            st.execute("create table via_csv (" + columns + ")");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyIn("copy via_copy from stdin (format csv, header true)", in);
+            }
+        }
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("truncate via_csv");
+            }
+            List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file).schema(schema)));
+            assertThat(records).hasSize(9);
+            insert(ds, "via_csv", schema.size(), records);
+            assertThat(count(ds, "select * from via_copy except all select * from via_csv"))
+                    .as("rows COPY has and CsvSource does not").isZero();
+            assertThat(count(ds, "select * from via_csv except all select * from via_copy"))
+                    .as("rows CsvSource has and COPY does not").isZero();
+        }
+        // what the Java values are, not only how the database stores them
+        List<Record> records = Read.records(CsvSource.builder().path(file).schema(schema));
+        assertThat(records.get(1).get(1)).isEqualTo(new BigDecimal("-0.001"));   // half away from zero, as numeric
+        assertThat(records.get(4).get(1)).isEqualTo(new BigDecimal("123456790.000"));
+        assertThat(records.get(6).values()).containsExactly(7L, null, false, null, null, null, null, null);
+    }
+
+    @Test
+    void everySeedCsvReadsAsPostgresCopyReadsItInParallel(DataSource ds) throws Exception {
+        List<Path> seeds;
+        try (Stream<Path> files = Files.walk(SeedData.directory())) {
+            seeds = files.filter(p -> p.toString().endsWith(".csv")).sorted().toList();
+        }
+        assertThat(seeds).hasSizeGreaterThanOrEqualTo(10);
+        int n = 0;
+        for (Path seed : seeds) {
+            String header = Files.readAllLines(seed, StandardCharsets.UTF_8).get(0);
+            Schema.Builder text = Schema.builder();
+            for (String name : header.split(",", -1)) {
+                text.add(name, FieldType.STRING);
+            }
+            Schema schema = text.build();
+            List<List<String>> byCopy = copyAsText(ds, "seed_" + (++n), seed, schema.size());
+            List<RecordBatch> one = Read.batches(CsvSource.builder().path(seed).schema(schema).chunkRows(7));
+            List<RecordBatch> three = Read.batches(CsvSource.builder().path(seed).schema(schema).chunkRows(7)
+                    .parallelism(3));
+            assertThat(strings(one)).as(seed.toString()).isEqualTo(byCopy);
+            assertThat(three).as(seed + " with 3 threads").isEqualTo(one);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // encodings: "invalid encoding" is a bad row (issue 4, behaviour 5), whatever the encoding
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void aByteThatIsNotUsAsciiIsABadRowNotAReplacementCharacter() throws IOException {
+        Path file = dir.resolve("ascii.csv");
+        Files.write(file, bytes("id,name\n1,caf", new byte[] {(byte) 0xE9}, "\n2,ok\n"));
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).encoding(StandardCharsets.US_ASCII)
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).as("no U+FFFD smuggled into the data").containsExactly(Record.of(2L, "ok"));
+        assertThat(rejected).singleElement().satisfies(b -> {
+            assertThat(b.location().line()).hasValue(2);
+            assertThat(b.location().column()).contains("name");
+            assertThat(b.reason()).contains("invalid").contains("US-ASCII");
+        });
+    }
+
+    @Test
+    void aByteUndefinedInWindows1252IsABadRow() throws IOException {
+        Path file = dir.resolve("cp1252.csv");
+        // 0x80 is the euro sign in windows-1252; 0x81 is undefined there
+        Files.write(file, bytes("id,name\n1,", new byte[] {(byte) 0x80}, "\n2,x", new byte[] {(byte) 0x81}, "y\n"));
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).encoding(Charset.forName("windows-1252"))
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).containsExactly(Record.of(1L, "€"));
+        assertThat(rejected).singleElement().satisfies(b -> {
+            assertThat(b.location().line()).hasValue(3);
+            assertThat(b.reason()).contains("invalid");
+        });
+    }
+
+    @Test
+    void malformedUtf16FailsTheReadNamingTheFile() throws IOException {
+        // a known limit: a file in an encoding that is not ASCII-compatible is transcoded before it is parsed, so a
+        // malformed sequence fails the whole read (naming the file, not the line) instead of being a bad row
+        Path file = dir.resolve("bad16.csv");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write("id,name\n1,a\n2,".getBytes(StandardCharsets.UTF_16LE));
+        out.write(new byte[] {0x00, (byte) 0xD8});   // an unpaired high surrogate (U+D800, little-endian)
+        out.write("x\n3,c\n".getBytes(StandardCharsets.UTF_16LE));
+        Files.write(file, out.toByteArray());
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).encoding(StandardCharsets.UTF_16LE)
+                .type("name", FieldType.STRING)))
+                .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("cannot read bad16.csv")
+                .hasMessageContaining("Input length");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // line endings
+    // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * Excel for Mac's "CSV (Macintosh)" and other old tools end lines with a bare CR. Read as LF-terminated, such a
+     * file was one header row with columns {@code name\r1} … and no data — no batch, no error: the whole file lost
+     * silently. As PostgreSQL's COPY, a carriage return outside quotes is an error that says what to do; in a data
+     * line it is a bad row naming the line and column.
+     */
+    @Test
+    void bareCrLineEndingsAreALocatedErrorNotOneHeaderRowWithoutData() throws IOException {
+        Path file = dir.resolve("mac.csv");
+        Files.writeString(file, "id,name\r1,a\r2,b\r");
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            assertThatThrownBy(csv::schema).isInstanceOf(BadInputException.class)
+                    .hasMessageContaining("mac.csv line 1").hasMessageContaining("carriage return outside quotes")
+                    .hasMessageContaining("LF or CRLF");
+        }
+        Path data = dir.resolve("cr_in_data.csv");
+        Files.writeString(data, "id,name\n1,a\rb\n2,\"c\rd\"\n");
+        try (CsvSource csv = CsvSource.builder().path(data).build()) {
+            assertThatThrownBy(() -> csv.batches().forEach(b -> { }))
+                    .isInstanceOf(BadInputException.class).hasMessageContaining("cr_in_data.csv line 2 record 1")
+                    .hasMessageContaining("column 'name'").hasMessageContaining("carriage return outside quotes");
+        }
+        // quoted, a carriage return is data
+        Path quoted = dir.resolve("cr_quoted.csv");
+        Files.writeString(quoted, "id,name\n2,\"c\rd\"\n");
+        assertThat(Read.batches(CsvSource.builder().path(quoted)).get(0).records()).containsExactly(Record.of(2L, "c\rd"));
+    }
+
+    @Test
+    void mixedLfAndCrlfEndingsAndATrailingEmptyLineGiveTheSameRecordsInParallel() throws IOException {
+        Path file = dir.resolve("mixed.csv");
+        Files.writeString(file, "id,v\r\n1,a\n2,\"x\r\ny\"\r\n\r\n3,b\r\n\r\n");
+        List<RecordBatch> one = Read.batches(CsvSource.builder().path(file).chunkRows(1));
+        assertThat(one.stream().flatMap(b -> b.records().stream()).toList())
+                .containsExactly(Record.of(1L, "a"), Record.of(2L, "x\r\ny"), Record.of(3L, "b"));
+        assertThat(Read.batches(CsvSource.builder().path(file).chunkRows(1).parallelism(3))).isEqualTo(one);
+        // the quoted CRLF record spans lines 3-4, so the next record starts at or after line 5
+        assertThat(one.get(1).position().orElseThrow().getLong("line")).contains(5L);
+        assertThat(one.get(2).position().orElseThrow().getLong("record")).contains(3L);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // declared schema and header problems
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** A declared {@code required} (NOT NULL) column: a row without a value breaks the schema like a bad type does. */
+    @Test
+    void anEmptyValueInARequiredColumnIsABadRowNamingTheColumn() throws IOException {
+        Path file = write("required.csv", "id,name\n1,a\n,b\n3,c\n");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).schema(schema)
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).containsExactly(Record.of(1L, "a"), Record.of(3L, "c"));
+        assertThat(rejected).singleElement().satisfies(b -> {
+            assertThat(b.location().line()).hasValue(3);
+            assertThat(b.location().column()).contains("id");
+        });
+    }
+
+    @Test
+    void aSchemaMismatchNamesTheLineTheHeaderIsOnAfterCommentsAndBlankLines() throws IOException {
+        Path file = write("commented.csv", "# exported by tool\n# 2024-01-01\n\nid,amount\n1,2\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("price", FieldType.DECIMAL).build();
+        assertThatThrownBy(() -> CsvSource.builder().path(file).commentMarker('#').schema(schema).build().schema())
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.getMessage()).contains("no column 'amount'");
+                    assertThat(e.location().line()).as("the header is on line 4").hasValue(4);
+                });
+    }
+
+    @Test
+    void byteOrderMarkBeforeAQuotedHeaderAndBeforeDataWithoutHeaderIsDropped() throws IOException {
+        Path quoted = write("bomq.csv", "\uFEFF\"id\",\"name\"\r\n1,a\r\n");
+        try (CsvSource csv = CsvSource.builder().path(quoted).parallelism(2).build()) {
+            assertThat(csv.schema().names()).containsExactly("id", "name");
+            assertThat(csv.batches().flatMap(b -> b.records().stream()).toList()).containsExactly(Record.of(1L, "a"));
+        }
+        Path noHeader = write("bomn.csv", "\uFEFF1,a\n2,b\n");
+        try (CsvSource csv = CsvSource.builder().path(noHeader).header(Header.NONE).build()) {
+            assertThat(csv.schema().toString()).isEqualTo("[column_1 long, column_2 string]");
+            assertThat(csv.batches().flatMap(b -> b.records().stream()).toList())
+                    .containsExactly(Record.of(1L, "a"), Record.of(2L, "b"));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // type parsing: only what PostgreSQL would accept
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** PostgreSQL's numeric and bytea refuse non-ASCII digits ('１２３'::numeric is an error); BigDecimal takes them. */
+    @Test
+    void nonAsciiDigitsAreNotNumbersOrHexBytes() throws IOException {
+        Path file = write("digits.csv", "id,amount,raw\n1,１２３,\\x00\n2,٤٥,\\x01\n3,7,\\x０１\n4,8.5,\\xff\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("amount", FieldType.DECIMAL)
+                .add("raw", FieldType.BYTES).build();
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).schema(schema)
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).extracting(r -> r.get(0)).containsExactly(4L);
+        assertThat(rejected).extracting(b -> b.location().column().orElse("?"))
+                .containsExactly("amount", "amount", "raw");
+    }
+
+    /** The excerpt is cut to 80 characters so a message stays readable; the reason must not repeat a huge value. */
+    @Test
+    void aBadRowMessageStaysShortWhenTheBadValueIsHuge() throws IOException {
+        Path file = write("huge.csv", "id,n\n1,2\n2," + "9".repeat(200_000) + "\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("n", FieldType.LONG).build();
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).schema(schema)))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().line()).hasValue(3);
+                    assertThat(e.location().column()).contains("n");
+                    assertThat(e.getMessage().length()).as("message length").isLessThan(1_000);
+                });
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // located errors after multi-line records, resume, escapes and comments
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void afterAResumeABadRowStillNamesItsPhysicalLineAndRecord() throws IOException {
+        Path file = write("resume.csv", "id,note,n\n1,\"a\nb\",1\n2,\"c\r\nd\ne\",2\n3,x,3\n4,y,four\n5,z,5\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("note", FieldType.STRING)
+                .add("n", FieldType.LONG).build();
+        List<RecordBatch> first;
+        try (CsvSource csv = CsvSource.builder().path(file).schema(schema).chunkRows(2).build()) {
+            first = csv.batches().limit(1).toList();
+        }
+        SourcePosition committed = SourcePosition.fromJson(first.get(0).position().orElseThrow().toJson());
+        assertThat(committed.getLong("line")).contains(7L);
+        for (int threads : new int[] {1, 2}) {
+            assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).schema(schema).chunkRows(2)
+                    .parallelism(threads).resumeFrom(committed)))
+                    .isInstanceOfSatisfying(BadInputException.class, e -> {
+                        assertThat(e.location().line()).hasValue(8);
+                        assertThat(e.location().recordNumber()).hasValue(4);
+                        assertThat(e.location().column()).contains("n");
+                        assertThat(e.location().excerpt()).contains("four");
+                    });
+        }
+    }
+
+    @Test
+    void escapedNewlinesAndCommentsKeepLineNumbersExactInParallel() throws IOException {
+        Path escaped = write("esc.csv", "id,v\n1,a\\\nb\n2,\"q\\\"\nr\"\n3,d,extra\n4,e\n");
+        for (int threads : new int[] {1, 2}) {
+            List<BadRow> rejected = new ArrayList<>();
+            List<Record> good = Read.records(CsvSource.builder().path(escaped).escape('\\').type("v", FieldType.STRING)
+                    .onBadRow(OnBadRow.DEAD_LETTER, rejected::add).chunkRows(1).parallelism(threads));
+            assertThat(good).containsExactly(Record.of(1L, "a\nb"), Record.of(2L, "q\"\nr"), Record.of(4L, "e"));
+            assertThat(rejected).singleElement().satisfies(b -> {
+                assertThat(b.location().line()).hasValue(6);
+                assertThat(b.location().recordNumber()).hasValue(3);
+            });
+        }
+        Path commented = write("cmt.csv", "id,v\n# top\n1,\"x\n# not a comment\"\n#c, with \"quote\n2,y\n3,z,extra\n");
+        for (int threads : new int[] {1, 3}) {
+            List<BadRow> rejected = new ArrayList<>();
+            List<Record> good = Read.records(CsvSource.builder().path(commented).commentMarker('#')
+                    .onBadRow(OnBadRow.DEAD_LETTER, rejected::add).chunkRows(1).parallelism(threads));
+            assertThat(good).containsExactly(Record.of(1L, "x\n# not a comment"), Record.of(2L, "y"));
+            assertThat(rejected).singleElement().satisfies(b -> {
+                assertThat(b.location().line()).hasValue(7);
+                assertThat(b.location().recordNumber()).hasValue(3);
+            });
+        }
+    }
+
+    @Test
+    void aQuotedNullStringIsTextAndAnUnquotedOneIsNull() throws IOException {
+        Path file = write("nulls.csv", "id,v,n\n1,NULL,NULL\n2,\"NULL\",\n3,,\"\"\n4,\"\",5\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("v", FieldType.STRING)
+                .add("n", FieldType.LONG).build();
+        List<Record> records = Read.records(CsvSource.builder().path(file).schema(schema).nullString("NULL"));
+        assertThat(records).containsExactly(
+                Record.of(1L, null, null),
+                Record.of(2L, "NULL", null),
+                Record.of(3L, "", null),
+                Record.of(4L, "", 5L));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // split
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void splitOfACrlfFileWithBomBlankLinesAndNoFinalNewlineReadsBackTheSameRecords() throws IOException {
+        Path file = write("orders.csv", "\uFEFFid,v\r\n1,a\r\n\r\n2,\"b\r\nc\"\r\n3,\"\"\"\"\r\n4,d");
+        List<Path> chunks = CsvSource.split(file, dir.resolve("parts"), 2);
+        assertThat(chunks).hasSize(2);
+        List<Record> fromChunks = new ArrayList<>();
+        for (Path chunk : chunks) {
+            byte[] bytes = Files.readAllBytes(chunk);
+            assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("id,v\r\n").endsWith("\r\n");
+            fromChunks.addAll(Read.records(CsvSource.builder().path(chunk).type("v", FieldType.STRING)));
+        }
+        assertThat(fromChunks).containsExactly(Record.of(1L, "a"), Record.of(2L, "b\r\nc"), Record.of(3L, "\""),
+                Record.of(4L, "d"));
+        assertThat(fromChunks).isEqualTo(Read.records(CsvSource.builder().path(file).type("v", FieldType.STRING)));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // helpers
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** COPYs the file into a new table of {@code columns} text columns, and reads it back in file order. */
+    private static List<List<String>> copyAsText(DataSource ds, String table, Path file, int columns)
+            throws SQLException, IOException {
+        List<String> cols = new ArrayList<>();
+        for (int i = 1; i <= columns; i++) {
+            cols.add("c" + i);
+        }
+        List<List<String>> rows = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table " + table + " (seq bigserial, "
+                    + cols.stream().map(x -> x + " text").collect(Collectors.joining(", ")) + ")");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + table + " (" + String.join(", ", cols)
+                        + ") from stdin (format csv, header true)", in);
+            }
+            try (ResultSet rs = st.executeQuery("select " + String.join(", ", cols) + " from " + table
+                    + " order by seq")) {
+                while (rs.next()) {
+                    List<String> row = new ArrayList<>();
+                    for (int i = 1; i <= columns; i++) {
+                        row.add(rs.getString(i));
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static void insert(DataSource ds, String table, int width, List<Record> records) throws SQLException {
+        String marks = String.join(", ", java.util.Collections.nCopies(width, "?"));
+        try (Connection c = ds.getConnection();
+             PreparedStatement ps = c.prepareStatement("insert into " + table + " values (" + marks + ")")) {
+            for (Record r : records) {
+                for (int i = 0; i < width; i++) {
+                    ps.setObject(i + 1, r.get(i));
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static long count(DataSource ds, String query) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from (" + query + ") q")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<List<String>> strings(List<RecordBatch> batches) {
+        List<List<String>> out = new ArrayList<>();
+        for (RecordBatch b : batches) {
+            for (Record r : b.records()) {
+                List<String> row = new ArrayList<>();
+                r.values().forEach(v -> row.add((String) v));
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    private static byte[] bytes(Object... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object p : parts) {
+            byte[] b = p instanceof String s ? s.getBytes(StandardCharsets.US_ASCII) : (byte[]) p;
+            out.write(b, 0, b.length);
+        }
+        return out.toByteArray();
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        return p;
+    }
+}
