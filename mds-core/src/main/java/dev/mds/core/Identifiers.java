@@ -69,6 +69,10 @@ public final class Identifiers {
         if (value.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("a PostgreSQL string cannot contain a NUL character: " + visible(value));
         }
+        if (unpairedSurrogate(value)) {
+            throw new IllegalArgumentException("string " + visible(value) + " holds half of a UTF-16 surrogate pair,"
+                    + " which UTF-8 cannot encode (it would arrive as '?')");
+        }
         String quoted = value.replace("'", "''");
         if (quoted.indexOf('\\') >= 0) {
             return "E'" + quoted.replace("\\", "\\\\") + '\'';
@@ -88,6 +92,10 @@ public final class Identifiers {
         if (identifier.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("identifier " + visible(identifier) + " contains a NUL character");
         }
+        if (unpairedSurrogate(identifier)) {
+            throw new IllegalArgumentException("identifier " + visible(identifier) + " holds half of a UTF-16"
+                    + " surrogate pair, which UTF-8 cannot encode (it would arrive as '?', naming another object)");
+        }
         int bytes = identifier.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_IDENTIFIER_BYTES) {
             throw new IllegalArgumentException("identifier " + visible(identifier) + " is " + bytes
@@ -95,6 +103,19 @@ public final class Identifiers {
                     + " bytes, so mds refuses it (choose a shorter name)");
         }
         return identifier;
+    }
+
+    /** Whether {@code s} holds a high or low surrogate that is not part of a pair. */
+    private static boolean unpairedSurrogate(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String visible(String s) {

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * {@code (key text primary key, value jsonb, version bigint, updated_at timestamptz)}. The table is created on
  * first use, on the connection the operation runs on (the store never holds two connections at once, so a pool of
  * one serves it); inside a caller's transaction it is created in that transaction and commits or rolls back with
- * it. Thread-safe.
+ * it. Thread-safe. A deleted key keeps a row (a tombstone: value {@code null}, the version negated) so that its
+ * versions go on from where they were: a writer who read version 3 before the delete cannot compareAndSet over a
+ * value written after it.
  *
  * <pre>{@code
  * StateStore state = JdbcStateStore.builder(dataSource).schema("mds").build();
@@ -47,15 +49,18 @@ public final class JdbcStateStore implements StateStore {
         this.selectSql = "select value::text, version, updated_at from " + t + " where key = ?";
         this.selectForUpdateSql = selectSql + " for update";
         this.upsertSql = "insert into " + t + " as s (key, value, version, updated_at) values (?, ?::jsonb, 1, now())"
-                + " on conflict (key) do update set value = excluded.value, version = s.version + 1, updated_at = now()"
+                + " on conflict (key) do update set value = excluded.value, version = abs(s.version) + 1, updated_at = now()"
                 + " returning version, updated_at";
-        // a version-0 row is update()'s placeholder, left by a caller that committed after its change function threw
+        // a version-0 row is update()'s placeholder, left by a caller that committed after its change function threw;
+        // a negative version is a deleted key's tombstone: the next value goes on from it, so that a version is never
+        // given twice to one key and a compareAndSet of a writer who read the value before the delete fails
         this.insertIfAbsentSql = "insert into " + t + " as s (key, value, version, updated_at) values (?, ?::jsonb, 1, now())"
-                + " on conflict (key) do update set value = excluded.value, version = 1, updated_at = now()"
-                + " where s.version = 0";
+                + " on conflict (key) do update set value = excluded.value, version = abs(s.version) + 1, updated_at = now()"
+                + " where s.version <= 0";
         this.casSql = "update " + t + " set value = ?::jsonb, version = version + 1, updated_at = now()"
                 + " where key = ? and version = ?";
-        this.deleteSql = "delete from " + t + " where key = ? returning version";
+        this.deleteSql = "update " + t + " set value = 'null'::jsonb, version = -version, updated_at = now()"
+                + " where key = ? and version > 0";
     }
 
     /** A store in the default table {@code mds.state}. */
@@ -309,7 +314,7 @@ public final class JdbcStateStore implements StateStore {
             current = read(c, selectForUpdateSql, key);
         }
         State locked = current.orElseThrow();
-        Optional<String> before = locked.version() == 0 ? Optional.empty() : Optional.of(locked.json());
+        Optional<String> before = locked.version() <= 0 ? Optional.empty() : Optional.of(locked.json());
         String next = Objects.requireNonNull(change.apply(before),
                 () -> "state store " + table + ", key '" + key + "': the change function returned null");
         long version = put(c, key, next);
@@ -321,9 +326,7 @@ public final class JdbcStateStore implements StateStore {
         return inTransaction(key, c -> run(c, key, () -> {
             try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
                 ps.setString(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() && rs.getLong(1) > 0;   // a version-0 placeholder is no stored state
-                }
+                return ps.executeUpdate() == 1;   // a placeholder or a tombstone is no stored state
             }
         }));
     }

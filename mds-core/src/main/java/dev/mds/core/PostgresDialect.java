@@ -5,6 +5,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,6 +99,10 @@ public final class PostgresDialect implements Dialect {
                 return FieldType.DATE;
             case "time", "time without time zone":
                 return FieldType.TIME;
+            case "timetz", "time with time zone":
+                // pgjdbc reports it as Types.TIME: read as a zoneless time it would lose its offset
+                throw new MdsException("mds has no logical type for database type '" + typeName + "' (a time of day"
+                        + " with an offset); cast the column to time (e.g. c AT TIME ZONE 'UTC') or to text");
             case "timestamp", "timestamp without time zone":
                 return FieldType.TIMESTAMP;
             case "timestamptz", "timestamp with time zone":
@@ -170,7 +175,19 @@ public final class PostgresDialect implements Dialect {
     @Override
     public Optional<Schema> readSchema(Connection connection, TableName table) {
         List<Field> fields = readFields(connection, table, column -> true);
-        return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+        if (fields.isEmpty() && !exists(connection, table)) {
+            return Optional.empty();
+        }
+        return Optional.of(Schema.of(fields));
+    }
+
+    private boolean exists(Connection connection, TableName table) {
+        String sql = "select " + relationOid(table) + " is not null";
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw new MdsException("cannot read whether " + table + " exists: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -200,7 +217,9 @@ public final class PostgresDialect implements Dialect {
         try {
             DatabaseMetaData meta = connection.getMetaData();
             Map<String, FieldType> domains = null;
-            try (ResultSet rs = meta.getColumns(null, escape(table.schema(), meta), escape(table.name(), meta), null)) {
+            Map<String, FieldType> arrays = null;
+            String schema = table.schema().equals("pg_temp") ? temporarySchema(connection) : table.schema();
+            try (ResultSet rs = meta.getColumns(null, escape(schema, meta), escape(table.name(), meta), null)) {
                 while (rs.next()) {
                     String column = rs.getString("COLUMN_NAME");
                     if (!wanted.test(column)) {
@@ -221,6 +240,20 @@ public final class PostgresDialect implements Dialect {
                         if (type == null) {
                             type = fieldType(jdbcType, typeName, precision, scale);
                         }
+                    } else if (jdbcType == Types.ARRAY) {
+                        try {
+                            type = fieldType(jdbcType, typeName, precision, scale);
+                        } catch (MdsException e) {
+                            // an array of an enum or of a domain: pgjdbc names the element type only
+                            if (arrays == null) {
+                                arrays = enumAndDomainArrayElements(connection, table);
+                            }
+                            FieldType element = arrays.get(column);
+                            if (element == null) {
+                                throw e;
+                            }
+                            type = FieldType.arrayOf(element);
+                        }
                     } else {
                         type = fieldType(jdbcType, typeName, precision, scale);
                     }
@@ -231,6 +264,46 @@ public final class PostgresDialect implements Dialect {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
         }
         return fields;
+    }
+
+    /** The name of this session's temporary schema ({@code pg_temp_3}), which {@code pg_temp} stands for. */
+    private static String temporarySchema(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("select nspname from pg_catalog.pg_namespace where oid = pg_my_temp_schema()")) {
+            return rs.next() ? rs.getString(1) : "pg_temp";
+        }
+    }
+
+    /**
+     * The element types of {@code table}'s array columns whose element is an enum (a string) or a domain (its base
+     * type, with the domain's type modifier; one level of domain).
+     */
+    private Map<String, FieldType> enumAndDomainArrayElements(Connection connection, TableName table) throws SQLException {
+        String sql = "select a.attname, e.typtype, b.typname, e.typtypmod from pg_catalog.pg_attribute a"
+                + " join pg_catalog.pg_type t on t.oid = a.atttypid join pg_catalog.pg_type e on e.oid = t.typelem"
+                + " left join pg_catalog.pg_type b on b.oid = e.typbasetype"
+                + " where a.attrelid = " + relationOid(table) + " and a.attnum > 0 and not a.attisdropped"
+                + " and t.typcategory = 'A' and e.typtype in ('e', 'd')";
+        Map<String, FieldType> types = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String base = rs.getString(3);
+                FieldType element;
+                if ("e".equals(rs.getString(2))) {
+                    element = FieldType.STRING;
+                } else if ("numeric".equals(base)) {
+                    element = numericType(rs.getInt(4));
+                } else {
+                    try {
+                        element = fieldType(Types.OTHER, base, 0, 0);
+                    } catch (MdsException e) {
+                        continue;
+                    }
+                }
+                types.put(rs.getString(1), element);
+            }
+        }
+        return types;
     }
 
     /**

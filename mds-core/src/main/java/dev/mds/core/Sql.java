@@ -2,6 +2,7 @@ package dev.mds.core;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,14 +37,30 @@ public final class Sql {
      * back commits an open transaction. When the session has died, the rollback and the reset fail as well: those
      * failures are added to the first one as suppressed, so the error says what went wrong rather than that the
      * connection is closed. A failed commit is thrown as it is; a failure to put auto-commit back after a commit is
-     * not (the work is committed).
+     * not (the work is committed). Work that returns normally although one of its statements failed (it caught the
+     * error) is not committed: PostgreSQL would turn the COMMIT into a ROLLBACK without an error, so this throws.
+     *
+     * <p>A connection with auto-commit off and no transaction open yet (a pool's, configured so) is treated the
+     * same: the work is its transaction and is committed. On a connection with a transaction already open (a
+     * statement ran since its last commit: {@code transaction} called inside another), the work joins it in a
+     * savepoint instead: its failure undoes only its own statements and is rethrown, and the caller's transaction
+     * commits or rolls back the rest. (Which of the two is told by pgjdbc's transaction state; with another driver
+     * the work is always committed.)
      */
     public static <T> T transaction(Connection connection, Work<T> work) throws SQLException {
         boolean auto = connection.getAutoCommit();
+        String state = auto ? null : transactionState(connection);
+        if (state != null && !state.equals("IDLE")) {
+            return inSavepoint(connection, work);
+        }
         connection.setAutoCommit(false);
         Throwable failed = null;
         try {
             T out = work.run(connection);
+            if ("FAILED".equals(transactionState(connection))) {
+                throw new SQLException("the transaction failed earlier (a statement failed and its error was caught):"
+                        + " it is rolled back, nothing was committed", "25P02");
+            }
             connection.commit();
             return out;
         } catch (Throwable e) {
@@ -64,6 +81,40 @@ public final class Sql {
                 // after a commit the work is done: a connection that cannot be reset is for the pool to discard,
                 // and reporting the committed work as failed would invite a caller to do it twice
             }
+        }
+    }
+
+    private static <T> T inSavepoint(Connection connection, Work<T> work) throws SQLException {
+        Savepoint sp = connection.setSavepoint();
+        try {
+            T out = work.run(connection);
+            connection.releaseSavepoint(sp);   // fails in an aborted transaction: undone below
+            return out;
+        } catch (Throwable e) {
+            try {
+                connection.rollback(sp);
+                connection.releaseSavepoint(sp);
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The connection's transaction state as pgjdbc tracks it, without a round trip: {@code IDLE} (none open),
+     * {@code OPEN}, or {@code FAILED} (a statement failed in it); null for another driver.
+     */
+    private static String transactionState(Connection connection) {
+        try {
+            Class<?> base = Class.forName("org.postgresql.core.BaseConnection");
+            if (!connection.isWrapperFor(base)) {
+                return null;
+            }
+            Object state = base.getMethod("getTransactionState").invoke(connection.unwrap(base));
+            return state == null ? null : state.toString();
+        } catch (ReflectiveOperationException | SQLException | LinkageError e) {
+            return null;
         }
     }
 

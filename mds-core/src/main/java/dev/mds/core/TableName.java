@@ -70,7 +70,7 @@ public final class TableName {
             } else {
                 int dot = qualified.indexOf('.', i);
                 int end = dot < 0 ? n : dot;
-                String part = qualified.substring(i, end).strip();
+                String part = trimSqlSpace(qualified.substring(i, end));
                 if (part.isEmpty() || part.indexOf('"') >= 0) {
                     throw new IllegalArgumentException("cannot read table name '" + qualified
                             + "': expected name or schema.name, quoted with \" where needed");
@@ -153,5 +153,25 @@ public final class TableName {
     @Override
     public int hashCode() {
         return 31 * schema.hashCode() + name.hashCode();
+    }
+
+    /**
+     * The text without the white space PostgreSQL's scanner skips around a name (space, tab, newline, carriage return,
+     * form feed, vertical tab); other Unicode spaces, such as U+3000, are part of an unquoted name.
+     */
+    private static String trimSqlSpace(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && isSqlSpace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && isSqlSpace(s.charAt(to - 1))) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean isSqlSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000B';
     }
 }

@@ -1,0 +1,272 @@
+package dev.mds.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Edge cases of mds-core that need no database (those that do are in mds-testing's CoreOnPostgresEdgeCasesTest). */
+class CoreEdgeCasesTest {
+    private final PostgresDialect dialect = PostgresDialect.INSTANCE;
+    private static final javax.sql.DataSource NO_DATABASE = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+            CoreEdgeCasesTest.class.getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                throw new UnsupportedOperationException("no database in mds-core's tests");
+            });
+
+    // ---------------------------------------------------------------- TableName.parse
+
+    @Test
+    void parseReadsSpacingAndQuotesAsPostgresDoesOrRefusesClearly() {
+        assertThat(TableName.parse(" raw . users ")).isEqualTo(TableName.of("raw", "users"));
+        assertThat(TableName.parse("raw.\"Users\"")).isEqualTo(TableName.of("raw", "Users"));
+        assertThat(TableName.parse("\"a\"\"\".\"\"\"b\"")).isEqualTo(TableName.of("a\"", "\"b"));
+        assertThat(TableName.parse("\"a.b\"")).isEqualTo(TableName.of("public", "a.b"));
+        assertThat(TableName.parse("\"x\".\".\"")).isEqualTo(TableName.of("x", "."));
+        for (String bad : List.of("\"a\"x", "a\"b\"", "\"a\".", ".a", "\"\".a", "a.\"\"", "a..b", "\"a\"\"", " ",
+                "\"a\".\"b\".\"c\"", "a.\"b\"c")) {
+            assertThatThrownBy(() -> TableName.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void parseOfAnInjectionAttemptYieldsOneQuotedName() {
+        TableName t = TableName.parse("raw.users; drop table x; --");
+        assertThat(t.schema()).isEqualTo("raw");
+        assertThat(t.quoted()).isEqualTo("\"raw\".\"users; drop table x; --\"");
+        TableName q = TableName.parse("\"raw\".\"users\"\"; drop table x; --\"");
+        assertThat(q.name()).isEqualTo("users\"; drop table x; --");
+        assertThat(q.quoted()).isEqualTo("\"raw\".\"users\"\"; drop table x; --\"");
+    }
+
+    @Test
+    void dotsQuotesAndSpacesInsideNamesRoundTripThroughToStringAndParse() {
+        for (TableName t : List.of(TableName.of("a.b", "c\"d.e"), TableName.of(" ", "\""), TableName.of("x", "."),
+                TableName.of("x", "Ä"), TableName.of("x", "ä"), TableName.of("_x", "_1"), TableName.of("x", "a$b"),
+                TableName.of("x", "\\"), TableName.of("x", "'"), TableName.of("x", "😀"), TableName.of("X", "y"))) {
+            assertThat(TableName.parse(t.toString())).as(t.toString()).isEqualTo(t);
+        }
+    }
+
+    @Test
+    void the63ByteLimitCountsUtf8BytesForEveryCharacterWidth() {
+        for (String unit : List.of("a", "é", "€", "😀")) {
+            int bytes = unit.getBytes(StandardCharsets.UTF_8).length;
+            String fits = unit.repeat(63 / bytes) + "a".repeat(63 % bytes);
+            assertThat(fits.getBytes(StandardCharsets.UTF_8)).hasSize(63);
+            assertThat(Identifiers.check(fits)).isEqualTo(fits);
+            assertThat(TableName.parse("\"" + fits.replace("\"", "\"\"") + "\"").name()).isEqualTo(fits);
+            String over = fits + "a";
+            assertThatThrownBy(() -> Identifiers.quote(over)).as(unit).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("64 bytes");
+            assertThatThrownBy(() -> TableName.of("s", over)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> Field.of(over, FieldType.INT)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> JdbcStateStore.builder(NO_DATABASE).schema(over))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        // folding does not change the byte count: ASCII stays ASCII
+        assertThat(TableName.parse("A".repeat(63)).name()).isEqualTo("a".repeat(63));
+        assertThatThrownBy(() -> TableName.parse("A".repeat(64))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void identifiersRefuseEmptyAndNulEverywhereTheyEnter() {
+        assertThatThrownBy(() -> TableName.of("", "x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TableName.of("s", "a\0")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NUL");
+        assertThatThrownBy(() -> TableName.parse("\"a\0\".b")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Field.of("", FieldType.INT)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Identifiers.quoteAll(List.of("ok", ""))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Identifiers.check(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---------------------------------------------------------------- literals
+
+    @Test
+    void literalsUseEscapeStringsOnlyWhenABackslashIsPresentAndDoubleEveryQuote() {
+        assertThat(Identifiers.literal("")).isEqualTo("''");
+        assertThat(Identifiers.literal("'")).isEqualTo("''''");
+        assertThat(Identifiers.literal("\\")).isEqualTo("E'\\\\'");
+        assertThat(Identifiers.literal("\\'")).isEqualTo("E'\\\\'''");
+        assertThat(Identifiers.literal("a\\")).isEqualTo("E'a\\\\'");   // a trailing backslash cannot escape the quote
+        assertThat(Identifiers.literal("$$; select 1; $$")).isEqualTo("'$$; select 1; $$'");
+        assertThat(Identifiers.literal("☃\n\t")).isEqualTo("'☃\n\t'");
+        // decoding the E-string by PostgreSQL's rules gives the value back
+        for (String v : List.of("\\", "\\'", "a\\b'c", "\\\\''", "\\x41", "\\u0041", "\\101")) {
+            assertThat(decodeEscapeString(Identifiers.literal(v))).as(v).isEqualTo(v);
+        }
+    }
+
+    /** Decodes E'…' holding only \\ and '' escapes (what literal writes), refusing any other escape. */
+    private static String decodeEscapeString(String literal) {
+        assertThat(literal).startsWith("E'").endsWith("'");
+        String body = literal.substring(2, literal.length() - 1);
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < body.length(); i++) {
+            char ch = body.charAt(i);
+            if (ch == '\\') {
+                assertThat(body.charAt(i + 1)).as("escape in %s", literal).isEqualTo('\\');
+                out.append('\\');
+                i++;
+            } else if (ch == '\'') {
+                assertThat(body.charAt(i + 1)).as("quote in %s", literal).isEqualTo('\'');
+                out.append('\'');
+                i++;
+            } else {
+                out.append(ch);
+            }
+        }
+        return out.toString();
+    }
+
+    // ---------------------------------------------------------------- types
+
+    @Test
+    void typeNamesAreValidPostgresTypesForEveryKind() {
+        assertThat(dialect.typeName(FieldType.decimal(1000, 1000))).isEqualTo("numeric(1000,1000)");
+        assertThat(dialect.typeName(FieldType.decimal(1, 0))).isEqualTo("numeric(1,0)");
+        assertThat(dialect.typeName(FieldType.DECIMAL)).isEqualTo("numeric");
+        assertThat(dialect.typeName(FieldType.arrayOf(FieldType.decimal(12, 2)))).isEqualTo("numeric(12,2)[]");
+        assertThat(dialect.typeName(FieldType.arrayOf(FieldType.TIMESTAMPTZ))).isEqualTo("timestamptz[]");
+        assertThat(dialect.typeName(FieldType.arrayOf(FieldType.DOUBLE))).isEqualTo("double precision[]");
+        assertThatThrownBy(() -> FieldType.decimal(0, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FieldType.decimal(1001, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FieldType.decimal(5, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void fieldTypeReadsTheNamesJdbcGivesForScalarsAndArrays() {
+        assertThat(dialect.fieldType(Types.TIMESTAMP, "timestamptz", 35, 6)).isEqualTo(FieldType.TIMESTAMPTZ);
+        assertThat(dialect.fieldType(Types.TIMESTAMP, "timestamp", 29, 6)).isEqualTo(FieldType.TIMESTAMP);
+        assertThat(dialect.fieldType(Types.OTHER, "timestamp with time zone", 0, 0)).isEqualTo(FieldType.TIMESTAMPTZ);
+        assertThat(dialect.fieldType(Types.ARRAY, "_timestamptz", 35, 6)).isEqualTo(FieldType.arrayOf(FieldType.TIMESTAMPTZ));
+        assertThat(dialect.fieldType(Types.ARRAY, "_numeric", 12, 2)).isEqualTo(FieldType.arrayOf(FieldType.decimal(12, 2)));
+        assertThat(dialect.fieldType(Types.ARRAY, "_varchar", 20, 0)).isEqualTo(FieldType.arrayOf(FieldType.STRING));
+        assertThat(dialect.fieldType(Types.ARRAY, "numeric[]", 12, 2)).isEqualTo(FieldType.arrayOf(FieldType.decimal(12, 2)));
+        assertThat(dialect.fieldType(Types.ARRAY, "character varying[]", 0, 0)).isEqualTo(FieldType.arrayOf(FieldType.STRING));
+        assertThat(dialect.fieldType(Types.CHAR, "\"char\"", 1, 0)).isEqualTo(FieldType.STRING);
+        assertThat(dialect.fieldType(Types.NUMERIC, "NUMERIC", 10, 10)).isEqualTo(FieldType.decimal(10, 10));
+        assertThat(dialect.fieldType(Types.NUMERIC, "numeric", 1001, 0)).isEqualTo(FieldType.DECIMAL);
+        assertThat(dialect.fieldType(Types.NUMERIC, "numeric", 5, 6)).isEqualTo(FieldType.DECIMAL);
+        assertThat(dialect.fieldType(Types.NUMERIC, "numeric", 5, -2)).isEqualTo(FieldType.DECIMAL);
+        assertThatThrownBy(() -> dialect.fieldType(Types.OTHER, "interval", 0, 0)).isInstanceOf(MdsException.class)
+                .hasMessageContaining("interval");
+        assertThatThrownBy(() -> dialect.fieldType(Types.ARRAY, "_interval", 0, 0)).isInstanceOf(MdsException.class)
+                .hasMessageContaining("interval");
+    }
+
+    /** typmod = ((precision << 16) | (scale & 0x7ff)) + 4, as PostgreSQL 15+ stores it. */
+    @Test
+    void numericTypmodsDecodeToPrecisionAndScaleIncludingTheOnesNoDecimalHolds() {
+        assertThat(dialect.numericType(-1)).isEqualTo(FieldType.DECIMAL);
+        assertThat(dialect.numericType(typmod(12, 2))).isEqualTo(FieldType.decimal(12, 2));
+        assertThat(dialect.numericType(typmod(1, 0))).isEqualTo(FieldType.decimal(1, 0));
+        assertThat(dialect.numericType(typmod(1000, 1000))).isEqualTo(FieldType.decimal(1000, 1000));
+        assertThat(dialect.numericType(typmod(5, -2))).isEqualTo(FieldType.DECIMAL);
+        assertThat(dialect.numericType(typmod(2, 5))).isEqualTo(FieldType.DECIMAL);
+        assertThat(dialect.numericType(typmod(1000, -1000))).isEqualTo(FieldType.DECIMAL);
+    }
+
+    private static int typmod(int precision, int scale) {
+        return ((precision << 16) | (scale & 0x7ff)) + 4;
+    }
+
+    @Test
+    void serverVersionsOrderAndGateFeatures() {
+        Dialect.ServerVersion v15 = new Dialect.ServerVersion(15, 0);
+        Dialect.ServerVersion v17 = new Dialect.ServerVersion(17, 2);
+        assertThat(v15).isLessThan(v17);
+        assertThat(new Dialect.ServerVersion(16, 10)).isGreaterThan(new Dialect.ServerVersion(16, 9));
+        assertThat(dialect.features(v17).mergeReturningAction()).isTrue();
+        assertThat(dialect.features(new Dialect.ServerVersion(16, 4)).mergeReturningAction()).isFalse();
+        assertThatThrownBy(() -> dialect.features(new Dialect.ServerVersion(9, 6))).isInstanceOf(MdsException.class)
+                .hasMessageContaining("9.6").hasMessageContaining("15");
+    }
+
+    // ---------------------------------------------------------------- records, events, positions, errors
+
+    @Test
+    void changeEventsKeepTheirInvariants() {
+        TableName t = TableName.of("product", "users");
+        EventPosition p = new EventPosition(10, 5);
+        Instant at = Instant.parse("2024-05-01T00:00:00Z");
+        ChangeEvent del = ChangeEvent.delete(t, Record.of(1), p, at).withBefore(Record.of(1, "x"));
+        assertThat(del.before()).contains(Record.of(1, "x"));
+        assertThat(del.isDelete()).isTrue();
+        assertThatThrownBy(() -> new ChangeEvent(ChangeEvent.Operation.DELETE, t, Record.of(1),
+                java.util.Optional.empty(), java.util.Optional.of(Record.of(1)), p, at)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ChangeEvent(ChangeEvent.Operation.UPDATE, t, Record.of(1),
+                java.util.Optional.empty(), java.util.Optional.empty(), p, at)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ChangeEvent.truncate(t, p, at).withBefore(Record.of(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ChangeBatch(t, Schema.of(Field.of("id", FieldType.INT)), List.of("ID"), List.of(),
+                java.util.Optional.empty())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ID");
+    }
+
+    /** LSNs are unsigned 64-bit: one past 2^63 must order after every smaller one. */
+    @Test
+    void eventPositionsOrderAsUnsignedLsns() {
+        EventPosition high = new EventPosition(Long.MIN_VALUE, 0);   // 2^63
+        EventPosition below = new EventPosition(Long.MAX_VALUE, Long.MAX_VALUE);
+        assertThat(high.isAfter(below)).isTrue();
+        assertThat(below.isAfter(high)).isFalse();
+        assertThat(high).hasToString("9223372036854775808/0");
+        assertThat(new EventPosition(1, -1).isAfter(new EventPosition(1, 1))).isTrue();
+        assertThat(EventPosition.ZERO.isAfter(EventPosition.ZERO)).isFalse();
+    }
+
+    @Test
+    void sourcePositionJsonCarriesEveryCharacterAndRefusesNestedValues() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("quote\"back\\slash", "a\u0001b\u001fc\u007f\u2028d😀\r\n\t");
+        values.put("empty", "");
+        values.put("null", null);
+        values.put("neg", -9_223_372_036_854_775_808L);
+        SourcePosition p = SourcePosition.of("dir\\file \"x\".csv", values);
+        assertThat(SourcePosition.fromJson(p.toJson())).isEqualTo(p);
+        // escapes as another writer (jsonb) may produce them: a surrogate pair, a solidus, \b and \f
+        SourcePosition escaped = SourcePosition.fromJson(
+                "{\"source\": \"s\", \"e\": \"\\ud83d\\ude00\\/\\b\\f\", \"n\": 1.50, \"m\": -0.0}");
+        assertThat(escaped.get("e")).contains("😀/\b\f");
+        assertThat(escaped.get("n")).contains(new java.math.BigDecimal("1.5"));
+        assertThat(escaped.get("m")).contains(0L);
+        for (String bad : List.of("{\"source\":\"s\",\"x\":{}}", "{\"source\":\"s\",\"x\":[1]}", "{\"source\":\"s\",\"x\":1,}",
+                "{\"source\":\"s\",\"x\":\"\\u12\"}", "{\"source\":\"s\"", "{\"source\":\"s\",\"x\":nul}")) {
+            assertThatThrownBy(() -> SourcePosition.fromJson(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("source", "x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("x", List.of(1)))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'x'");
+    }
+
+    @Test
+    void badInputSaysWhereAndWhatAndCutsLongExcerpts() {
+        InputLocation at = InputLocation.of("transactions.csv").withLine(1042).withRecordNumber(1041)
+                .withKey("id=7").withColumn("price").withExcerpt("x".repeat(100));
+        BadInputException e = new BadInputException(at, "\"Two Hundred\" is not a decimal");
+        assertThat(e.getMessage()).isEqualTo("transactions.csv line 1042 record 1041 (key id=7), column 'price', near \""
+                + "x".repeat(80) + "…\": \"Two Hundred\" is not a decimal");
+        assertThat(e.location().line()).hasValue(1042);
+        assertThat(e.reason()).isEqualTo("\"Two Hundred\" is not a decimal");
+        assertThat(e).isInstanceOf(MdsException.class);
+        assertThat(InputLocation.of("t").withLine(0).line()).hasValue(0);
+        assertThat(InputLocation.of("t").describe()).isEqualTo("t");
+        assertThat(at).isEqualTo(InputLocation.of("transactions.csv").withLine(1042).withRecordNumber(1041)
+                .withKey("id=7").withColumn("price").withExcerpt("x".repeat(100)));
+    }
+
+    @Test
+    void schemasRefuseDuplicatesHoweverTheyArise() {
+        Schema s = Schema.builder().add("a", FieldType.INT).add("A", FieldType.INT).build();   // case-sensitive
+        assertThat(s.names()).containsExactly("a", "A");
+        assertThatThrownBy(() -> s.with(Field.of("a", FieldType.LONG))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.select(List.of("a", "a"))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Schema.of().size()).isZero();
+        assertThat(RecordBatch.of(Schema.of(), List.of(Record.of())).size()).isEqualTo(1);
+    }
+}
