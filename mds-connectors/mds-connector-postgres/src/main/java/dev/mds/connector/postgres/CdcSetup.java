@@ -428,6 +428,15 @@ public final class CdcSetup {
                                     "ALTER TABLE " + t.quoted() + " REPLICA IDENTITY FULL;  -- optional");
                         }
                     }
+                    case 'i' -> {
+                        if (!bool(c, "select coalesce((select i.indisprimary from pg_catalog.pg_index i where i.indrelid"
+                                + " = ?::regclass and i.indisreplident), false)", t.quoted())) {
+                            error("table " + t + " has REPLICA IDENTITY USING INDEX on an index that is not its primary"
+                                    + " key: a delete carries only that index's columns, so its key arrives empty (as"
+                                    + " zeros) and the wrong row would be deleted", "ALTER TABLE " + t.quoted()
+                                    + " REPLICA IDENTITY DEFAULT;  -- or FULL");
+                        }
+                    }
                     default -> {
                     }
                 }

@@ -18,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -123,6 +124,7 @@ public final class JdbcIncrementalSource {
             src.setReadOnly(true);
             Map<String, String> types = columnTypes(src);
             String cursorType = types.get(cursor);
+            refuseNullCursors(src);
             Optional<String> start = storedCursor();
             String lastCursor = null;
             List<String> lastKey = null;
@@ -229,6 +231,11 @@ public final class JdbcIncrementalSource {
                 }
                 Schema schema = sb.build();
                 int cursorIndex = schema.require(cursor) + 1;
+                // by position: pgjdbc finds a column label ignoring case, so "ID" would read a column id
+                int[] keyIndex = new int[key.size()];
+                for (int k = 0; k < keyIndex.length; k++) {
+                    keyIndex[k] = schema.require(key.get(k)) + 1;
+                }
                 List<Record> records = new ArrayList<>();
                 String lastCursor = null;
                 List<String> lastKey = new ArrayList<>();
@@ -239,8 +246,8 @@ public final class JdbcIncrementalSource {
                             values[i] = value(rs, i + 1, types[i]);
                         } catch (IllegalArgumentException | DataException e) {
                             List<String> at = new ArrayList<>();
-                            for (String k : key) {
-                                at.add(k + "=" + rs.getString(k));
+                            for (int k = 0; k < keyIndex.length; k++) {
+                                at.add(key.get(k) + "=" + rs.getString(keyIndex[k]));
                             }
                             throw new MdsException(table + " row " + String.join(", ", at) + ", column "
                                     + schema.fields().get(i).name() + ": " + e.getMessage());
@@ -253,11 +260,26 @@ public final class JdbcIncrementalSource {
                                 + " cursor must never be NULL (rows with NULL are never read)");
                     }
                     lastKey.clear();
-                    for (String k : key) {
+                    for (int k : keyIndex) {
                         lastKey.add(rs.getString(k));
                     }
                 }
                 return new Page(schema, records, lastCursor, List.copyOf(lastKey));
+            }
+        }
+    }
+
+    /**
+     * Refuses a table whose cursor column holds NULL (as Airbyte's JDBC sources do): such rows sort after every
+     * value and a page's {@code (cursor, key) > (...)} never reaches them, so whether a run saw them would depend on
+     * the page size. One query, stopping at the first NULL.
+     */
+    private void refuseNullCursors(Connection src) throws SQLException {
+        String sql = "select exists (select 1 from " + table.quoted() + " where " + Identifiers.quote(cursor) + " is null)";
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (rs.next() && rs.getBoolean(1)) {
+                throw new MdsException(table + ": cursor column " + cursor + " is NULL in some rows; an incremental"
+                        + " cursor must never be NULL (fill it, or read the table with a cursor that has a value in every row)");
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.mds.connector.postgres;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mds.connector.postgres.internal.RecordMapper;
 import dev.mds.connector.postgres.internal.StateStoreOffsetBackingStore;
 import dev.mds.connector.postgres.internal.TextValueConverter;
@@ -23,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -92,9 +96,13 @@ public final class PostgresCdcSource implements AutoCloseable {
     private record Tx(Connection connection) implements Transaction {
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Builder config;
     private final StateStore offsets;
     private final String offsetKey;
+    /** Where the tables of the last committed run are kept: a table added later has had no snapshot. */
+    private final String tablesKey;
+    private volatile boolean tablesRecorded;
     private final Object lock = new Object();
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private boolean closed;
@@ -113,6 +121,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         this.config = b.copy();
         this.offsets = b.offsets != null ? b.offsets : JdbcStateStore.create(b.warehouse);
         this.offsetKey = b.offsetKey != null ? b.offsetKey : "postgres-cdc:" + b.database + ":" + b.slot;
+        this.tablesKey = offsetKey + ":tables";
     }
 
     public static Builder builder() {
@@ -383,7 +392,43 @@ public final class PostgresCdcSource implements AutoCloseable {
     }
 
     /** Checks the source; returns whether the publication exists already. */
+    /**
+     * Refuses tables added since the runs that stored the position: Debezium snapshots only when there is no
+     * position, so their existing rows would never arrive (only changes from now on).
+     */
+    private void refuseAddedTables() {
+        if (offsets.get(offsetKey).isEmpty()) {
+            return;
+        }
+        Optional<StateStore.State> recorded = offsets.get(tablesKey);
+        if (recorded.isEmpty()) {
+            return;   // a position stored before mds recorded the tables: nothing to compare with
+        }
+        Set<String> before = new HashSet<>();
+        try {
+            JsonNode array = JSON.readTree(recorded.get().json());
+            array.forEach(n -> before.add(n.asText()));
+        } catch (java.io.IOException e) {
+            throw new MdsException("state " + tablesKey + " is not a JSON array of tables: " + e.getMessage(), e);
+        }
+        List<String> added = config.tables.stream().map(TableName::toString).filter(t -> !before.contains(t)).toList();
+        if (!added.isEmpty()) {
+            throw new MdsException("CDC slot " + config.slot + ": table(s) " + added + " were not captured by the runs"
+                    + " that stored position " + offsetKey + " (they had " + before + "). Debezium snapshots only a"
+                    + " slot without a position, so their existing rows would never arrive. Capture them with a new slot"
+                    + " and offset key (every table is snapshotted again, which the load applies idempotently), or"
+                    + " load them with a source of their own");
+        }
+    }
+
+    private String tablesJson() {
+        var array = JSON.createArrayNode();
+        config.tables.forEach(t -> array.add(t.toString()));
+        return array.toString();
+    }
+
     private boolean preflight() {
+        refuseAddedTables();
         String where = config.host + ":" + config.port + "/" + config.database;
         try (Connection c = sourceConnection()) {
             try (PreparedStatement ps = c.prepareStatement(
@@ -441,12 +486,14 @@ public final class PostgresCdcSource implements AutoCloseable {
         p.setProperty("publication.autocreate.mode", publicationExists ? "disabled" : "filtered");
         StringJoiner include = new StringJoiner(",");
         for (TableName t : config.tables) {
-            include.add(regex(t.schema() + "." + t.name()));
+            // Debezium matches the list ignoring case: e4."Users" would capture e4.users too
+            include.add("(?-i)" + regex(t.schema() + "." + t.name()));
         }
         p.setProperty("table.include.list", include.toString());
         if (!config.keys.isEmpty()) {
             StringJoiner keys = new StringJoiner(";");
-            config.keys.forEach((t, cols) -> keys.add(regex(t.schema() + "." + t.name()) + ":" + String.join(",", cols)));
+            config.keys.forEach((t, cols) -> keys.add("(?-i)" + regex(t.schema() + "." + t.name()) + ":"
+                    + String.join(",", cols)));
             p.setProperty("message.key.columns", keys.toString());
         }
         p.setProperty("snapshot.mode", config.snapshot.debeziumValue());
@@ -538,6 +585,16 @@ public final class PostgresCdcSource implements AutoCloseable {
         private Pending pending;
         private Connection lagConnection;
         private long nextLagCheck = System.nanoTime();
+        /** A key change's delete held back from the batch it came in, to go with its insert in the next one. */
+        private RecordChangeEvent<SourceRecord> carried;
+
+        /**
+         * Whether a record is the delete Debezium emits first for a primary-key update (it carries the new key in a
+         * header); the insert follows from the same WAL message, with the same offset.
+         */
+        private static boolean splitsKeyChange(SourceRecord r) {
+            return r.headers() != null && r.headers().lastWithName("__debezium.newkey") != null;
+        }
 
         BatchConsumer(Handler handler, AtomicReference<Throwable> failure, java.util.concurrent.ExecutorService loader) {
             this.handler = handler;
@@ -548,13 +605,27 @@ public final class PostgresCdcSource implements AutoCloseable {
         @Override
         public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                 DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+            List<RecordChangeEvent<SourceRecord>> batch = records;
+            if (carried != null) {
+                batch = new ArrayList<>(records.size() + 1);
+                batch.add(carried);
+                batch.addAll(records);
+                carried = null;
+            }
+            if (!batch.isEmpty() && splitsKeyChange(batch.get(batch.size() - 1).record())) {
+                // the delete half of a primary-key update, whose insert half (same WAL message, same offset) comes
+                // in the next batch: committing the offset now would skip the insert after a stop in between
+                carried = batch.get(batch.size() - 1);
+                batch = batch.subList(0, batch.size() - 1);
+            }
             Prepared prepared;
             try {
-                prepared = records.isEmpty() ? null : prepare(records);
+                prepared = batch.isEmpty() ? null : prepare(batch);
             } catch (RuntimeException | Error e) {
                 failure.compareAndSet(null, e);
                 throw e;
             }
+            records = batch;
             if (loader == null) {
                 if (prepared != null) {
                     commitBatch(prepared);
@@ -720,7 +791,11 @@ public final class PostgresCdcSource implements AutoCloseable {
                     }
                     long handled = System.nanoTime();
                     offsets.put(c, offsetKey, p.position.toJson());
+                    if (!tablesRecorded) {
+                        offsets.put(c, tablesKey, tablesJson());
+                    }
                     c.commit();
+                    tablesRecorded = true;
                     handlerNanos.addAndGet(handled - t0);
                     commitNanos.addAndGet(System.nanoTime() - handled);
                 } catch (Exception e) {
