@@ -369,8 +369,13 @@ public final class Vault {
             ResultSetMetaData md = rs.getMetaData();
             for (int i = 1; i <= md.getColumnCount(); i++) {
                 Optional<FieldType> t;
+                String typeName = md.getColumnTypeName(i);
                 try {
-                    t = Optional.of(PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), md.getColumnTypeName(i),
+                    // a timetz (which mds-core refuses) is a TIME here, as for a source column (see Relation): AUTOMATEDV
+                    // hashes its text, CANONICAL refuses it by name below
+                    t = "timetz".equals(typeName) ? Optional.of(FieldType.TIME)
+                            : "_timetz".equals(typeName) ? Optional.of(FieldType.arrayOf(FieldType.TIME))
+                            : Optional.of(PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), typeName,
                             md.getPrecision(i), md.getScale(i)));
                 } catch (MdsException | IllegalArgumentException e) {
                     // pgjdbc reads numeric(5,-2)'s scale as 2046: a numeric whatever its declared scale
