@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.Future;
 import javax.sql.DataSource;
 
 /**
@@ -43,6 +44,39 @@ public final class Sessions {
         String literal = "'" + statementText.replace("'", "''") + "'";
         return terminateWhen(ds, "state = 'active' and strpos(query, " + literal + ") > 0",
                 "runs a statement containing " + literal);
+    }
+
+    /**
+     * Waits until another session of this database waits for a lock, or until {@code work} has finished (a test of a
+     * lock that should have been taken sees the work run through instead of hanging).
+     *
+     * @return whether a session waited for a lock
+     * @throws AssertionError when neither happens within 30 s
+     */
+    public static boolean awaitLockWait(DataSource ds, Future<?> work) {
+        String sql = "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
+                + " and wait_event_type = 'Lock'";
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            while (!work.isDone()) {
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    if (rs.next() && rs.getLong(1) > 0) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no other session of this database waited for a lock within "
+                            + PATIENCE.toSeconds() + " s, and the work did not finish");
+                }
+                Thread.sleep(10);
+            }
+            return false;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot look for a session waiting for a lock: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a session to wait for a lock", e);
+        }
     }
 
     private static long terminateWhen(DataSource ds, String condition, String what) {

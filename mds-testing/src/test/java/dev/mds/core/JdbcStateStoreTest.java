@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.Sessions;
 import dev.mds.testing.TestDatabase;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -141,7 +142,7 @@ class JdbcStateStoreTest {
             other.setAutoCommit(false);
             Sql.execute(other, "create schema raced");   // the other process, not committed yet
             Future<Long> put = pool.submit(() -> store.put("k", "1"));
-            awaitLockWaitOrDone(ds, put);   // the store's create schema waits for the other process's
+            Sessions.awaitLockWait(ds, put);   // the store's create schema waits for the other process's
             other.commit();
             assertThat(put.get(60, TimeUnit.SECONDS)).isEqualTo(1);
         } finally {
@@ -200,7 +201,7 @@ class JdbcStateStoreTest {
             assertThat(read.await(60, TimeUnit.SECONDS)).isTrue();
             Future<StateStore.State> second = pool.submit(
                     () -> store.update(b, "autocommit-n", old -> String.valueOf(Integer.parseInt(old.orElseThrow()) + 1)));
-            awaitLockWaitOrDone(ds, second);   // it must wait for the first's row lock, not read the same value
+            Sessions.awaitLockWait(ds, second);   // it must wait for the first's row lock, not read the same value
             release.countDown();
             first.get(60, TimeUnit.SECONDS);
             second.get(60, TimeUnit.SECONDS);
@@ -275,23 +276,6 @@ class JdbcStateStoreTest {
                 .hasMessageContaining("named.state, key 'cdc:orders'");
     }
 
-    /** Waits until a session of this database waits for a lock, or {@code work} has finished (the bug's outcome). */
-    private static void awaitLockWaitOrDone(DataSource ds, Future<?> work) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            while (!work.isDone()) {
-                try (ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where datname = current_database()"
-                        + " and wait_event_type = 'Lock'")) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        return;
-                    }
-                }
-                assertThat(System.nanoTime()).as("a session waiting for a lock").isLessThan(deadline);
-                Thread.sleep(10);
-            }
-        }
-    }
 
     /**
      * The table is created on the caller's connection; when the caller's open transaction has created the schema, the

@@ -363,7 +363,7 @@ class CoreOnPostgresEdgeCasesTest {
                     throw new IllegalStateException(e);
                 }
             });
-            awaitLockWait(ds, second);
+            Sessions.awaitLockWait(ds, second);
             a.rollback();
             StateStore.State s = second.get(60, TimeUnit.SECONDS);
             assertThat(s.json()).as("the second update saw no value: the first rolled back").isEqualTo("{\"n\": 10}");
@@ -389,7 +389,7 @@ class CoreOnPostgresEdgeCasesTest {
                     throw new IllegalStateException(e);
                 }
             });
-            awaitLockWait(ds, second);
+            Sessions.awaitLockWait(ds, second);
             // a plain put and a compare-and-set on the locked key also wait rather than overwrite
             CompletableFuture<Boolean> cas = CompletableFuture.supplyAsync(() -> store.compareAndSet("k", 0, "100"));
             a.commit();
@@ -625,20 +625,5 @@ class CoreOnPostgresEdgeCasesTest {
         }
     }
 
-    private static void awaitLockWait(DataSource ds, CompletableFuture<?> work) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            while (!work.isDone()) {
-                try (ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where datname = current_database()"
-                        + " and wait_event_type = 'Lock'")) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        return;
-                    }
-                }
-                assertThat(System.nanoTime()).as("a session waiting for a lock").isLessThan(deadline);
-                Thread.sleep(10);
-            }
-        }
-    }
+
 }

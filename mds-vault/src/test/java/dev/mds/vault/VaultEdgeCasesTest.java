@@ -2,6 +2,8 @@ package dev.mds.vault;
 
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.Row.row;
+import static dev.mds.vault.Db.sql;
+import static dev.mds.vault.Db.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +16,7 @@ import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
+
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -58,24 +60,6 @@ class VaultEdgeCasesTest {
                 }
             }
         }
-    }
-
-    private static void sql(DataSource ds, String... statements) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static List<String> strings(DataSource ds, String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     private static Stage customers(String raw, String source) {

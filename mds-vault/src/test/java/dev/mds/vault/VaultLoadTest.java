@@ -2,6 +2,8 @@ package dev.mds.vault;
 
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.Row.row;
+import static dev.mds.vault.Db.sql;
+import static dev.mds.vault.Db.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +12,7 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
-import java.sql.ResultSet;
+
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
@@ -51,24 +53,6 @@ class VaultLoadTest {
     private static Stage customers(String raw, String source) {
         return Stage.of(raw).into("stg." + raw.substring(4)).loadDate("ld").recordSource(source)
                 .hashKey("customer_hk", "id").hashDiff("customer_hashdiff", "email", "name", "age");
-    }
-
-    private static void sql(DataSource ds, String... statements) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
-
-    private static List<String> strings(DataSource ds, String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     @Test
