@@ -2,14 +2,17 @@ package dev.mds.vault;
 
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.Row.row;
-import static dev.mds.vault.Db.sql;
-import static dev.mds.vault.Db.strings;
+import static dev.mds.vault.VaultFixtures.batch;
+import static dev.mds.vault.VaultFixtures.customers;
+import static dev.mds.vault.VaultFixtures.day;
+import static dev.mds.vault.VaultFixtures.raw;
+import static dev.mds.vault.VaultFixtures.sql;
+import static dev.mds.vault.VaultFixtures.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
-import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
 
@@ -26,35 +29,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 @MdsPostgres
 class VaultLoadTest {
-    private static OffsetDateTime day(int d) {
-        return OffsetDateTime.of(2024, 1, d, 0, 0, 0, 0, ZoneOffset.UTC);
-    }
-
-    private static void raw(DataSource ds, String table, Row... rows) {
-        TableFixture.on(ds, table).columns("id text", "email text", "name text", "age int", "ld timestamptz").rows(rows);
-    }
-
-    /** The next batch: the raw table's rows replaced (the stage view over it stays). */
-    private static void batch(DataSource ds, String table, Row... rows) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            st.execute("truncate " + table);
-            try (java.sql.PreparedStatement ps = c.prepareStatement("insert into " + table + " values ("
-                    + String.join(", ", java.util.Collections.nCopies(rows[0].size(), "?")) + ")")) {
-                for (Row r : rows) {
-                    for (int i = 0; i < r.size(); i++) {
-                        ps.setObject(i + 1, r.values().get(i));
-                    }
-                    ps.executeUpdate();
-                }
-            }
-        }
-    }
-
-    private static Stage customers(String raw, String source) {
-        return Stage.of(raw).into("stg." + raw.substring(4)).loadDate("ld").recordSource(source)
-                .hashKey("customer_hk", "id").hashDiff("customer_hashdiff", "email", "name", "age");
-    }
-
     @Test
     void hubLoadsEachBusinessKeyOnceWithItsEarliestLoadDateOverThreeBatches(DataSource ds) throws Exception {
         Vault vault = Vault.on(ds);
