@@ -1,5 +1,6 @@
 package dev.mds.core;
 
+import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -106,15 +107,32 @@ public final class Sql {
      * {@code OPEN}, or {@code FAILED} (a statement failed in it); null for another driver.
      */
     private static String transactionState(Connection connection) {
+        Method getState = PgjdbcState.GET_TRANSACTION_STATE;
+        if (getState == null) {
+            return null;
+        }
         try {
-            Class<?> base = Class.forName("org.postgresql.core.BaseConnection");
+            Class<?> base = getState.getDeclaringClass();
             if (!connection.isWrapperFor(base)) {
                 return null;
             }
-            Object state = base.getMethod("getTransactionState").invoke(connection.unwrap(base));
+            Object state = getState.invoke(connection.unwrap(base));
             return state == null ? null : state.toString();
-        } catch (ReflectiveOperationException | SQLException | LinkageError e) {
+        } catch (ReflectiveOperationException | SQLException e) {
             return null;
+        }
+    }
+
+    /** pgjdbc's {@code BaseConnection.getTransactionState}, looked up once; null without pgjdbc. */
+    private static final class PgjdbcState {
+        static final Method GET_TRANSACTION_STATE = lookUp();
+
+        private static Method lookUp() {
+            try {
+                return Class.forName("org.postgresql.core.BaseConnection").getMethod("getTransactionState");
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null;
+            }
         }
     }
 
