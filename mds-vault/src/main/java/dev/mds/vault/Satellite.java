@@ -115,16 +115,20 @@ public final class Satellite extends Structure {
     }
 
     /**
-     * Inserts the ghost record (ghost key, all-zero hashdiff, NULL payload, load date 1900-01-01 (midnight UTC for a
-     * {@code timestamptz}, whatever the session's TimeZone, as the PIT's ghost), record source
-     * {@code SYSTEM}) if it is missing.
+     * Inserts the ghost record if it is missing: the ghost key, an all-zero hashdiff, NULL payload, load date (and
+     * effective-from, if stored) 1900-01-01 (midnight UTC for a {@code timestamptz}, whatever the session's
+     * TimeZone, as the PIT's ghost), and the vault's {@link Vault#ghostRecordSource() ghost record source}
+     * ({@code AUTOMATE_DV_SYSTEM} under AUTOMATEDV, as AutomateDV's {@code create_ghost_record}).
      */
     public LoadResult insertGhostRecord() {
         validate();
         String ghost = vault.hashSql().ghostLiteral();
+        String epoch = "'1900-01-01 00:00:00+00'";
         String sql = "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
-                + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE) + ") VALUES ("
-                + ghost + ", " + ghost + ", '1900-01-01 00:00:00+00', 'SYSTEM') ON CONFLICT DO NOTHING";
+                + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE)
+                + (effectiveFrom == null ? "" : ", " + Identifiers.quote(EFFECTIVE_FROM)) + ") VALUES ("
+                + ghost + ", " + ghost + ", " + epoch + ", " + Identifiers.literal(vault.ghostRecordSource())
+                + (effectiveFrom == null ? "" : ", " + epoch) + ") ON CONFLICT DO NOTHING";
         return vault.run(table.toString(), List.of(sql), 0);
     }
 

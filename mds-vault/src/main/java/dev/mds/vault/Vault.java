@@ -58,31 +58,54 @@ public final class Vault {
     private final HashStandard standard;
     private final HashAlgorithm algorithm;
     private final boolean emptyStringAsNull;
+    private final String ghostRecordSource;
     private volatile Boolean asciiUpperCache;
 
-    private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull) {
+    private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull,
+            String ghostRecordSource) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.standard = Objects.requireNonNull(standard, "standard");
         this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
         this.emptyStringAsNull = emptyStringAsNull;
+        this.ghostRecordSource = ghostRecordSource;
     }
 
     /** A vault in the database behind {@code dataSource}. */
     public static Vault on(DataSource dataSource) {
-        return new Vault(dataSource, HashStandard.CANONICAL, HashAlgorithm.MD5, false);
+        return new Vault(dataSource, HashStandard.CANONICAL, HashAlgorithm.MD5, false, null);
     }
 
     public Vault standard(HashStandard standard) {
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
     }
 
     public Vault algorithm(HashAlgorithm algorithm) {
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
     }
 
     /** Under CANONICAL, whether empty strings hash as NULL (AUTOMATEDV always does so). */
     public Vault emptyStringAsNull(boolean emptyStringAsNull) {
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
+    }
+
+    /**
+     * The record source of ghost records ({@link Satellite#insertGhostRecord()}). By default
+     * {@code AUTOMATE_DV_SYSTEM} under {@link HashStandard#AUTOMATEDV} (AutomateDV's {@code system_record_value}),
+     * {@code SYSTEM} under CANONICAL.
+     */
+    public Vault ghostRecordSource(String recordSource) {
+        if (recordSource == null || recordSource.isEmpty()) {
+            throw new IllegalArgumentException("ghost record source must not be null or empty");
+        }
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, recordSource);
+    }
+
+    /** The record source ghost records get: as set, or the standard's default. */
+    public String ghostRecordSource() {
+        if (ghostRecordSource != null) {
+            return ghostRecordSource;
+        }
+        return standard == HashStandard.AUTOMATEDV ? "AUTOMATE_DV_SYSTEM" : "SYSTEM";
     }
 
     public HashStandard standard() {

@@ -560,6 +560,30 @@ class VaultLoadTest {
         assertThat(strings(ds, "select (load_date at time zone 'UTC')::text from dds.sat_ghost")).containsExactly("1900-01-01 00:00:00");
     }
 
+    /**
+     * As AutomateDV's create_ghost_record: under AUTOMATEDV the ghost's record source is AUTOMATE_DV_SYSTEM and a
+     * stored effective-from is 1900-01-01 too; CANONICAL keeps SYSTEM; either can be set.
+     */
+    @Test
+    void ghostRecordSourceFollowsTheStandardAndEffectiveFromIsTheGhostDate(DataSource ds) throws Exception {
+        raw(ds, "raw.c_ghost2", row("1", "a", "A", 1, day(1)));
+        Stage stage = customers("raw.c_ghost2", "crm");
+        Vault automatedv = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        automatedv.createStage(stage);
+        Satellite sat = automatedv.satellite("dds.sat_ghost2").parent("customer_hk").hashDiff("customer_hashdiff")
+                .payload("name").effectiveFrom("ld").from(stage);
+        sat.createTable();
+        sat.load();
+        assertThat(sat.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select record_source || ' ' || (effective_from at time zone 'UTC')::date::text"
+                + " || ' ' || (load_date at time zone 'UTC')::date::text from dds.sat_ghost2"
+                + " where customer_hk = decode(repeat('0', 32), 'hex')"))
+                .containsExactly("AUTOMATE_DV_SYSTEM 1900-01-01 1900-01-01");
+        assertThat(Vault.on(ds).ghostRecordSource()).isEqualTo("SYSTEM");
+        assertThat(automatedv.ghostRecordSource("dv_system").ghostRecordSource()).isEqualTo("dv_system");
+        assertThatThrownBy(() -> automatedv.ghostRecordSource("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void badInputNamesTheStructureAndTheColumnAndWritesNothing(DataSource ds) {
         raw(ds, "raw.c_bad", row("1", "a", "A", 1, day(1)));
