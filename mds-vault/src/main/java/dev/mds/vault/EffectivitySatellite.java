@@ -1,6 +1,8 @@
 package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
@@ -14,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An effectivity satellite over a link with a driving key: when each link of a driving key (say a user) starts
  * and ends. Insert-only: opening a link inserts a row with the end of time as {@code end_date}; when the
- * driving key moves to another link, a row closing the old link is inserted. A definition; not thread-safe.
+ * driving key moves to another link, a row closing the old link is inserted; with an {@link #endDate} column, a
+ * stage row can also end its link without a replacement. A definition; not thread-safe.
  *
  * <pre>{@code
  * vault.effectivitySatellite("dds.eff_user_product").link("purchase_hk").drivingKey("user_hk")
@@ -45,6 +48,7 @@ public final class EffectivitySatellite extends Structure {
     private String link;
     private String drivingKey;
     private String effectiveFrom;
+    private String endDate;
     private Stage stage;
 
     EffectivitySatellite(Vault vault, TableName table) {
@@ -66,6 +70,20 @@ public final class EffectivitySatellite extends Structure {
     /** The stage column saying when the link became effective. */
     public EffectivitySatellite effectiveFrom(String column) {
         this.effectiveFrom = Identifiers.check(column);
+        return this;
+    }
+
+    /**
+     * Optional: the stage column saying when the row's link ended, for sources that end a link without a
+     * replacement (a user closing an account with a product). A row with a NULL end (or the end of time) is open, as
+     * without this column. A row with an end records a closed period: when its link is the driving key's open one,
+     * a row closing that link at the end (from the open link's start); when it names another link, the open one is
+     * closed at the row's effective-from, as for any move, and the row's own period is stored closed. A driving key
+     * whose links are all closed gets a new open link from a newer row, as AutomateDV's effectivity satellite
+     * re-opens a closed link. An end before the row's effective-from is refused, naming the link key.
+     */
+    public EffectivitySatellite endDate(String column) {
+        this.endDate = Identifiers.check(column);
         return this;
     }
 
@@ -110,12 +128,28 @@ public final class EffectivitySatellite extends Structure {
         return Vault.tableDdl(table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
     }
 
-    /** Opens and closes links; logs how many stage rows were skipped as older than their driving key's open link. */
+    /**
+     * Opens and closes links; logs how many stage rows were skipped as older than their driving key's open link.
+     * With an {@link #endDate} the second statement looks for a row ending before it starts and stops the load there.
+     */
     @Override
     LoadResult run(List<String> statements) {
         long t0 = System.nanoTime();
         long[] counts = Jdbc.withConnection(vault.dataSource(), c -> {
-            long[] n = Jdbc.queryInTransaction(c, statements);
+            long[] n = Jdbc.transaction(c, name(), x -> {
+                for (String s : statements.subList(0, statements.size() - 1)) {
+                    if (s.startsWith("SELECT")) {
+                        Jdbc.firstRow(x, s).ifPresent(bad -> {
+                            throw new MdsException(name() + " from " + stage + ": link " + bad.get(0) + " ends ("
+                                    + endDate + " " + bad.get(2) + ") before it starts (" + effectiveFrom + " " + bad.get(1)
+                                    + "); nothing was loaded");
+                        });
+                    } else {
+                        Sql.update(x, s);
+                    }
+                }
+                return Jdbc.queryInTransaction(x, statements.subList(statements.size() - 1, statements.size()));
+            });
             Vault.analyzeIfGrown(c, table, n[0], List.of());
             return n;
         });
@@ -153,12 +187,28 @@ public final class EffectivitySatellite extends Structure {
         // inUtc): compared with and stored as the satellite's, it would be cast in the session's TimeZone
         String sef = inUtc("s." + ef, stageEf, target.require(name(), START_DATE).sqlType());
         String sld = inUtc("s." + ld, stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
+        String storedEnd = target.require(name(), END_DATE).sqlType();
+        // a row's end, NULL while open; without an end-date column every row is open
+        String stop = "CAST(NULL AS " + storedEnd + ")";
+        String check = null;
+        if (endDate != null) {
+            String se = inUtc("s." + Identifiers.quote(endDate), s.require(where, endDate).sqlType(), storedEnd);
+            stop = "(CASE WHEN " + se + " = " + end + " THEN NULL ELSE " + se + " END)";
+            // the values named in the error, as UTC text whatever the session's TimeZone
+            String text = storedEnd.endsWith(" with time zone") ? "((%s) AT TIME ZONE 'UTC')::text || '+00'" : "(%s)::text";
+            check = "SELECT encode(s." + lk + ", 'hex'), " + text.formatted(sef) + ", " + text.formatted(se) + "\n"
+                    + "FROM " + stage.target().quoted() + " AS s\n"
+                    + "WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND " + se + " < " + sef + "\n"
+                    + "LIMIT 1";
+        }
         String sql = "WITH active AS (\n"
                 + "    SELECT DISTINCT ON (s." + dk + ") s." + lk + ", s." + dk + ", " + sef + " AS start_date, "
+                + stop + " AS stop, "
                 + (sld.equals("s." + ld) ? sld : sld + " AS " + ld) + ", s." + rs + "\n"
                 + "    FROM " + stage.target().quoted() + " AS s\n"
                 + "    WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND s." + ef + " IS NOT NULL\n"
-                + "    ORDER BY s." + dk + ", " + sef + " DESC, " + sld + " DESC, s." + lk + "\n"
+                + "    ORDER BY s." + dk + ", " + sef + " DESC, " + sld + " DESC"
+                + (endDate == null ? "" : ", " + stop + " IS NULL") + ", s." + lk + "\n"
                 + "),\n"
                 + "latest AS (\n"
                 + "    SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"
@@ -166,14 +216,25 @@ public final class EffectivitySatellite extends Structure {
                 + "    ORDER BY e." + lk + ", e." + ld + " DESC\n"
                 + "),\n"
                 + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
+                // driving keys whose links are all closed: their last stored period bounds what is newer
+                + "settled AS (\n"
+                + "    SELECT l." + dk + ", max(l." + sd + ") AS " + sd + ", max(l." + ld + ") AS " + ld + " FROM latest AS l\n"
+                + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = l." + dk + ")\n"
+                + "    GROUP BY l." + dk + "\n"
+                + "),\n"
                 + "current AS (\n"
                 + "    SELECT a.* FROM active AS a\n"
                 + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + "\n"
                 + "        AND (o." + sd + " > a.start_date OR o." + ld + " >= a." + ld + "))\n"
+                + "    AND NOT EXISTS (SELECT 1 FROM settled AS z WHERE z." + dk + " = a." + dk + "\n"
+                + "        AND (z." + sd + " > a.start_date OR z." + ld + " >= a." + ld + "))\n"
                 + "),\n"
                 + "changes AS (\n"
                 + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
-                + "    FROM current AS a WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
+                + "    FROM current AS a WHERE a.stop IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
+                + "    UNION ALL\n"
+                + "    SELECT a." + lk + ", a." + dk + ", COALESCE(o." + sd + ", a.start_date), a.stop, a." + ld + ", a." + rs + "\n"
+                + "    FROM current AS a LEFT JOIN open AS o ON o." + lk + " = a." + lk + " WHERE a.stop IS NOT NULL\n"
                 + "    UNION ALL\n"
                 + "    SELECT o." + lk + ", o." + dk + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
                 + "    FROM open AS o JOIN current AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
@@ -186,6 +247,6 @@ public final class EffectivitySatellite extends Structure {
                 + "SELECT (SELECT count(*) FROM inserted) AS inserted,\n"
                 + "    (SELECT count(*) FROM active AS a JOIN open AS o ON o." + dk + " = a." + dk + " AND o." + lk + " <> a." + lk + "\n"
                 + "     WHERE NOT EXISTS (SELECT 1 FROM current AS k WHERE k." + dk + " = a." + dk + ")) AS skipped";
-        return List.of(lock(), sql);
+        return check == null ? List.of(lock(), sql) : List.of(lock(), check, sql);
     }
 }

@@ -329,6 +329,76 @@ class VaultLoadTest {
     }
 
     /**
+     * With an end-date column (AutomateDV's src_end_date): a link ends without a replacement, a closed driving key
+     * opens a new link with no closing row, a row naming another link closes the open one at its start and is
+     * stored closed, and re-loads insert nothing.
+     */
+    @Test
+    void effectivitySatelliteEndsALinkWithoutAReplacementFromAnEndDateColumn(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_end").columns("customer text", "product text", "since timestamptz",
+                "ended timestamptz", "ld timestamptz").rows(row("c1", "p1", day(1), null, day(1)));
+        Stage stage = assignStage(vault, "assign_end");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_end", stage).endDate("ended");
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        batch(ds, "raw.assign_end", row("c1", "p1", day(1), day(3), day(3)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);                 // p1 ends, nothing replaces it
+        assertThat(eff.load().rowsInserted()).isZero();
+        batch(ds, "raw.assign_end", row("c1", "p2", day(5), null, day(5)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);                 // p2 opens; p1 is already closed
+        batch(ds, "raw.assign_end", row("c1", "p3", day(7), day(8), day(8)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);                 // p2 closes at p3's start; p3 is stored closed
+        assertThat(eff.load().rowsInserted()).isZero();
+        batch(ds, "raw.assign_end", row("c1", "p3", day(9), null, day(9)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);                 // p3 re-opens
+        assertThat(periods(vault, ds, "dds.eff_end")).containsExactly(
+                "p1 2024-01-01 9999-12-31 2024-01-01", "p1 2024-01-01 2024-01-03 2024-01-03",
+                "p2 2024-01-05 9999-12-31 2024-01-05", "p2 2024-01-05 2024-01-07 2024-01-08",
+                "p3 2024-01-07 2024-01-08 2024-01-08", "p3 2024-01-09 9999-12-31 2024-01-09");
+    }
+
+    /**
+     * An end-date column of another type (date into timestamptz) is read at midnight UTC; an end at the end of time
+     * is open; in one batch, a link's closing row wins over its opening row of the same start and load date.
+     */
+    @Test
+    void effectivitySatelliteReadsEndOfTimeAsOpenAndPrefersTheClosingRowOfABatch(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_end2").columns("customer text", "product text", "since timestamptz",
+                "ended date", "ld timestamptz").rows(row("c1", "p1", day(1), java.time.LocalDate.of(9999, 12, 31), day(1)));
+        Stage stage = assignStage(vault, "assign_end2");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_end2", stage).endDate("ended");
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        batch(ds, "raw.assign_end2", row("c1", "p2", day(2), null, day(2)),
+                row("c1", "p2", day(2), java.time.LocalDate.of(2024, 1, 4), day(2)));
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        assertThat(periods(vault, ds, "dds.eff_end2")).containsExactly(
+                "p1 2024-01-01 9999-12-31 2024-01-01", "p1 2024-01-01 2024-01-02 2024-01-02",
+                "p2 2024-01-02 2024-01-04 2024-01-02");
+    }
+
+    /** A row ending before it starts is refused, naming the structure and the link key, and nothing is loaded. */
+    @Test
+    void effectivitySatelliteRefusesAnEndBeforeTheStart(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_end3").columns("customer text", "product text", "since timestamptz",
+                "ended timestamptz", "ld timestamptz").rows(row("c1", "p1", day(1), null, day(1)), row("c2", "p1", day(5), day(4), day(1)));
+        Stage stage = assignStage(vault, "assign_end3");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_end3", stage).endDate("ended");
+        eff.createTable();
+        String c2p1 = java.util.HexFormat.of().formatHex(vault.hasher(dev.mds.core.Schema.of(
+                dev.mds.core.Field.of("customer", dev.mds.core.FieldType.STRING),
+                dev.mds.core.Field.of("product", dev.mds.core.FieldType.STRING))).hashKey("c2", "p1").orElseThrow());
+        assertThat(eff.sql()).hasSize(3);
+        assertThatThrownBy(eff::load).isInstanceOf(MdsException.class)
+                .hasMessageContaining("effectivity satellite dds.eff_end3").hasMessageContaining("link " + c2p1)
+                .hasMessageContaining("ends (ended 2024-01-04").hasMessageContaining("before it starts (since 2024-01-05");
+        assertThatTable(ds, "dds.eff_end3").isEmpty();
+    }
+
+    /**
      * An effectivity satellite with timestamptz dates loaded from a stage with date ones reads them as midnight UTC in
      * any session: PostgreSQL cast them in the session's TimeZone, so from New York the driving key moved to its new
      * link at 05:00 UTC, and from Tokyo at 15:00 UTC the day before.

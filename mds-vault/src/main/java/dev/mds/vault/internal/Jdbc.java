@@ -6,7 +6,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -79,6 +81,25 @@ public final class Jdbc {
                 throw Sql.failed(last, e);
             }
         });
+    }
+
+    /** The first row of {@code sql}'s result, its columns as text (NULL as "NULL"), or empty when there is none. */
+    public static Optional<List<String>> firstRow(Connection c, String sql) {
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            Sql.logged(sql, t0);
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            List<String> row = new ArrayList<>();
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                String v = rs.getString(i);
+                row.add(v == null ? "NULL" : v);
+            }
+            return Optional.of(row);
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
     }
 
     /** The first column of the first row as a long, or -1 when there is no row or it is NULL. */
