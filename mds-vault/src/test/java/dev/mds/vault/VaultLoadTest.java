@@ -396,6 +396,11 @@ class VaultLoadTest {
                 .hasMessageContaining("effectivity satellite dds.eff_end3").hasMessageContaining("link " + c2p1)
                 .hasMessageContaining("ends (ended 2024-01-04").hasMessageContaining("before it starts (since 2024-01-05");
         assertThatTable(ds, "dds.eff_end3").isEmpty();
+        assertThatThrownBy(() -> effectivity(vault, "dds.eff_end3", stage).endDate("ended_at").load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("effectivity satellite dds.eff_end3").hasMessageContaining("'ended_at'");
+        assertThatThrownBy(() -> effectivity(vault, "dds.eff_end3", stage).endDate("x\"; drop table raw.assign_end3; --").load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("drop table");   // a name, quoted, that no column has
+        assertThatTable(ds, "raw.assign_end3").hasRowCount(2);
     }
 
     /**
