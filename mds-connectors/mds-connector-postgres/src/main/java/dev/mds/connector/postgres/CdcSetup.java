@@ -236,6 +236,17 @@ public final class CdcSetup {
         return found;
     }
 
+    /** A publication name that pgoutput and Debezium read as written (see {@link Spec.Builder#publication}). */
+    static String checkPublicationName(String name) {
+        Identifiers.check(name);
+        if (!name.matches("[a-z_][a-z0-9_$]*")) {
+            throw new IllegalArgumentException("publication name '" + name + "': pgoutput reads it unquoted (folded to"
+                    + " lower case) and Debezium creates it unquoted, so it would never be found; use lower-case letters,"
+                    + " digits, '_' and '$', not starting with a digit");
+        }
+        return name;
+    }
+
     /** Empty when the publication does not exist, else whether it is FOR ALL TABLES. */
     private static Optional<Boolean> publication(Connection c, String pub) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("select puballtables from pg_publication where pubname = ?")) {
@@ -628,8 +639,13 @@ public final class CdcSetup {
                 return this;
             }
 
+            /**
+             * The publication: lower-case letters, digits, {@code _} and {@code $}, not starting with a digit. The
+             * source names it to pgoutput, which reads the name unquoted (folded to lower case, split at commas), and
+             * Debezium creates a missing one unquoted, so another name would never be found.
+             */
             public Builder publication(String name) {
-                this.publication = Identifiers.check(name);
+                this.publication = checkPublicationName(name);
                 return this;
             }
 

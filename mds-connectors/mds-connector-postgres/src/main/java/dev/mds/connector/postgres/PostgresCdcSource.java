@@ -989,8 +989,12 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
 
         /** The publication (created for the tables when missing and the user may). */
+        /**
+         * The publication to stream from: a lower-case name, as {@link CdcSetup.Spec.Builder#publication} requires
+         * (pgoutput reads the name unquoted, so {@code "MixedPub"} would be looked up as {@code mixedpub}).
+         */
         public Builder publication(String publicationName) {
-            this.publication = dev.mds.core.Identifiers.check(publicationName);
+            this.publication = CdcSetup.checkPublicationName(publicationName);
             return this;
         }
 

@@ -210,6 +210,24 @@ class CdcEdgeCasesTest {
     // ------------------------------------------------------------------ names
 
     /**
+     * A publication named {@code "MixedPub"} is never found by the stream (pgoutput folds the name it is given to
+     * {@code mixedpub}; measured: "publication "mixedpub" does not exist" even when "MixedPub" exists), and Debezium
+     * would create a missing one unquoted. Such names are refused when configured, in the source and in the setup.
+     */
+    @Test
+    void aPublicationNameThatPgoutputWouldFoldOrSplitIsRefusedUpFront() {
+        for (String bad : new String[] {"MixedPub", "my-pub", "pub,other", "1pub", "pub name"}) {
+            assertThatThrownBy(() -> PostgresCdcSource.builder().publication(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'")
+                    .hasMessageContaining("lower-case");
+            assertThatThrownBy(() -> CdcSetup.spec().publication(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'");
+        }
+        assertThat(CdcSetup.checkPublicationName("mds_pub$1")).isEqualTo("mds_pub$1");
+        PostgresCdcSource.builder().publication("_pub");
+    }
+
+    /**
      * Capturing {@code e4."Users"} must not capture its lower-case namesake {@code e4.users}: PostgreSQL names are
      * case-sensitive, and the namesake's rows (perhaps personal data) must not reach the warehouse.
      */
