@@ -1,4 +1,18 @@
 /**
- * SQL models run in dependency order; the entry point is {@code TransformProject}.
+ * SQL models run in dependency order against PostgreSQL; the entry point is
+ * {@link dev.mds.transform.TransformProject}.
+ *
+ * <pre>{@code
+ * RunResults results = TransformProject.builder(dataSource)
+ *     .modelsFrom(Path.of("models"))
+ *     .build()
+ *     .run();
+ * results.assertSucceeded();
+ * }</pre>
+ *
+ * <p>Models are SELECTs with a small, strict subset of dbt's Jinja ({@code ref()}, {@code this},
+ * {@code config()}, {@code is_incremental()}), materialized as views, tables or incremental tables
+ * ({@link dev.mds.transform.Materialization}); each run reports a {@link dev.mds.transform.ModelResult} per model
+ * in {@link dev.mds.transform.RunResults}.
  */
 package dev.mds.transform;

@@ -1,0 +1,203 @@
+package dev.mds.transform;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.InputLocation;
+import dev.mds.core.TableName;
+import dev.mds.transform.internal.ModelSpec;
+import dev.mds.transform.internal.ProjectModels;
+import dev.mds.transform.internal.Runner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+
+/**
+ * SQL models, run in dependency order against PostgreSQL: the dbt-like part of mds.
+ *
+ * <pre>{@code
+ * TransformProject project = TransformProject.builder(dataSource)
+ *     .modelsFrom(Path.of("models"))        // models/silver/transactions.sql is the model silver.transactions
+ *     .model("gold.daily_volume", "{{ config(materialized='table') }}\n"
+ *         + "select transaction_date, sum(price) as volume from {{ ref('silver.transactions') }} group by 1")
+ *     .threads(2)
+ *     .build();                             // parses every model, resolves ref()s, checks for cycles
+ * RunResults results = project.run();       // never throws for a failing model: see results.models()
+ * }</pre>
+ *
+ * <p>Each model is built in its own transaction, so a failure leaves its previous version in place; the models
+ * downstream of a failed model are skipped, the others still run. Immutable and thread-safe once built; a run
+ * borrows one connection per running model from the {@link DataSource}.
+ */
+public final class TransformProject {
+    private final DataSource dataSource;
+    private final ProjectModels models;
+    private final int threads;
+    private final boolean fullRefresh;
+
+    private TransformProject(Builder b, ProjectModels models) {
+        this.dataSource = b.dataSource;
+        this.models = models;
+        this.threads = b.threads;
+        this.fullRefresh = b.fullRefresh;
+    }
+
+    /** A builder of a project whose models run against {@code dataSource}. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /** The models' names ({@code schema.model}) in the order a run starts them: each after the models it refers to. */
+    public List<String> models() {
+        return models.ordered().stream().map(ModelSpec::name).toList();
+    }
+
+    /**
+     * Every statement {@link #run()} would run now, in order, compiled, without running any: the schemas, then each
+     * model's build. The catalog is read (whether a model's relation exists decides between a first build and an
+     * incremental one), nothing is created.
+     */
+    public List<String> sql() {
+        return runner(models.ordered()).sql();
+    }
+
+    /**
+     * Runs every model in dependency order (creating their schemas when missing) and reports each one. A model that
+     * fails is {@link ModelStatus#ERROR} with the reason, its downstream models {@link ModelStatus#SKIPPED}.
+     *
+     * @throws dev.mds.core.MdsException only when the run cannot start (no connection, schemas cannot be created)
+     */
+    public RunResults run() {
+        return runner(models.ordered()).run();
+    }
+
+    /**
+     * Runs the named models and, with {@code withDownstream}, every model that depends on them; the others are left
+     * as they are.
+     *
+     * @throws IllegalArgumentException when a name is not a model of this project
+     */
+    public RunResults run(List<String> names, boolean withDownstream) {
+        List<TableName> wanted = new ArrayList<>();
+        for (String n : names) {
+            TableName t = TableName.parse(n);
+            if (models.ordered().stream().noneMatch(m -> m.table().equals(t))) {
+                throw new IllegalArgumentException("no model " + n + " in this project; models: " + models());
+            }
+            wanted.add(t);
+            if (withDownstream) {
+                wanted.addAll(models.descendants(t));
+            }
+        }
+        return runner(models.ordered().stream().filter(m -> wanted.contains(m.table())).toList()).run();
+    }
+
+    private Runner runner(List<ModelSpec> selected) {
+        return new Runner(dataSource, models, selected, threads, fullRefresh);
+    }
+
+    /**
+     * Collects the models and settings of a {@link TransformProject}. Defaults: no models, {@code threads(1)} (no
+     * threads are started), {@code fullRefresh(false)}.
+     *
+     * <pre>{@code
+     * TransformProject.builder(ds).modelsFrom(Path.of("models")).threads(4).build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private final List<ProjectModels.Source> sources = new ArrayList<>();
+        private int threads = 1;
+        private boolean fullRefresh;
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /**
+         * Adds every {@code *.sql} file below {@code directory}. A model's schema is the name of the folder
+         * right below {@code directory} that holds it (deeper folders only organise files), its name the file name
+         * without {@code .sql}, both taken exactly: {@code models/silver/transactions.sql} is
+         * {@code silver.transactions}. Files directly in {@code directory} are in the {@code public} schema.
+         *
+         * @throws UncheckedIOException when the directory cannot be read
+         * @throws IllegalArgumentException when it is not a directory
+         */
+        public Builder modelsFrom(Path directory) {
+            if (!Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("models directory " + directory + " is not a directory");
+            }
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(directory)) {
+                files = walk.filter(p -> p.getFileName().toString().endsWith(".sql") && Files.isRegularFile(p))
+                        .sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list models in " + directory, e);
+            }
+            for (Path f : files) {
+                Path rel = directory.relativize(f);
+                String file = f.getFileName().toString();
+                String name = file.substring(0, file.length() - ".sql".length());
+                String schema = rel.getNameCount() > 1 ? rel.getName(0).toString() : TableName.DEFAULT_SCHEMA;
+                TableName table;
+                try {
+                    table = TableName.of(schema, name);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(InputLocation.of(f.toString()), "cannot name a model after this"
+                            + " file: " + e.getMessage());
+                }
+                try {
+                    sources.add(new ProjectModels.Source(table, f.toString(), Files.readString(f, StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read model " + f, e);
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Adds a model given in code: {@code name} is {@code schema.model} (read as {@link TableName#parse}),
+         * {@code sql} its templated SELECT.
+         */
+        public Builder model(String name, String sql) {
+            Objects.requireNonNull(sql, "sql");
+            TableName table = TableName.parse(Objects.requireNonNull(name, "name"));
+            sources.add(new ProjectModels.Source(table, "model " + table, sql));
+            return this;
+        }
+
+        /** How many models may run at once, each on its own connection; default 1 (no threads are started). */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Rebuilds incremental models from scratch (as tables) instead of adding to them; default false. */
+        public Builder fullRefresh(boolean fullRefresh) {
+            this.fullRefresh = fullRefresh;
+            return this;
+        }
+
+        /**
+         * Parses every model, resolves its {@code ref()}s and orders them.
+         *
+         * @throws IllegalArgumentException when no model was added
+         * @throws BadInputException for a bad tag, config or ref, naming the file (or model) and the line
+         * @throws TransformException when the models refer to each other in a cycle, naming it
+         */
+        public TransformProject build() {
+            if (sources.isEmpty()) {
+                throw new IllegalArgumentException("no models: call modelsFrom(directory) or model(name, sql)");
+            }
+            return new TransformProject(this, ProjectModels.resolve(List.copyOf(sources)));
+        }
+    }
+}

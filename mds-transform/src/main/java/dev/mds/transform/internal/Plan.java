@@ -1,0 +1,101 @@
+package dev.mds.transform.internal;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.transform.Materialization;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The statements that build one model, given what the catalog holds now. */
+final class Plan {
+    /** One step of a model's build. */
+    sealed interface Step permits Exec, CheckStage {
+    }
+
+    /**
+     * A statement. {@code body} is where the model's rendered SQL starts in it (-1 when it holds none), for
+     * translating PostgreSQL's error position to a line; {@code counts} marks the statement whose row count is
+     * the model's.
+     */
+    record Exec(String sql, int body, Template.Rendered rendered, boolean counts) implements Step {
+    }
+
+    /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
+    record CheckStage(String stage, List<String> targetColumns) implements Step {
+    }
+
+    /** What the catalog says about a model's relation. */
+    record Existing(char kind, List<String> columns) {
+        boolean isView() {
+            return kind == 'v';
+        }
+    }
+
+    private Plan() {
+    }
+
+    static String suffixed(String name, String suffix) {
+        String base = name;
+        while ((base + suffix).getBytes(StandardCharsets.UTF_8).length > Identifiers.MAX_IDENTIFIER_BYTES) {
+            base = base.substring(0, base.offsetByCodePoints(base.length(), -1));
+        }
+        return base + suffix;
+    }
+
+    static String stageName(ModelSpec m) {
+        return suffixed(m.table().name(), "__mds_stage");
+    }
+
+    /** Whether this build replaces the relation by a swap (view, table, incremental first or full build). */
+    static boolean swaps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh) {
+        return m.materialization() != Materialization.INCREMENTAL || existing.isEmpty() || fullRefresh
+                || existing.get().isView();
+    }
+
+    /** The steps; {@code cascade} drops the old relation's dependents (all of them models rebuilt later). */
+    static List<Step> steps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh, boolean cascade) {
+        TableName t = m.table();
+        List<Step> steps = new ArrayList<>();
+        if (swaps(m, existing, fullRefresh)) {
+            boolean view = m.materialization() == Materialization.VIEW;
+            Template.Rendered body = m.template().render(false, t.quoted(), r -> m.refs().get(r).quoted());
+            TableName tmp = t.withName(suffixed(t.name(), "__mds_tmp"));
+            TableName backup = t.withName(suffixed(t.name(), "__mds_backup"));
+            String head = "create " + (view ? "view " : "table ") + tmp.quoted() + " as\n";
+            steps.add(new Exec(head + body.sql(), head.length(), body, !view));
+            if (existing.isPresent()) {
+                String kind = existing.get().isView() ? "view " : "table ";
+                steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()),
+                        -1, null, false));
+                steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
+                        + Identifiers.quote(t.name()), -1, null, false));
+                steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
+            } else {
+                steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
+                        + Identifiers.quote(t.name()), -1, null, false));
+            }
+            return steps;
+        }
+        Template.Rendered body = m.template().render(true, t.quoted(), r -> m.refs().get(r).quoted());
+        String stage = Identifiers.quote(stageName(m));
+        String head = "create temporary table " + stage + " on commit drop as\n";
+        steps.add(new Exec(head + body.sql(), head.length(), body, false));
+        List<String> columns = existing.get().columns();
+        steps.add(new CheckStage(stageName(m), columns));
+        if (!m.uniqueKey().isEmpty()) {
+            StringBuilder match = new StringBuilder();
+            for (String k : m.uniqueKey()) {
+                match.append(match.length() == 0 ? "" : " and ").append("t.").append(Identifiers.quote(k))
+                        .append(" = s.").append(Identifiers.quote(k));
+            }
+            steps.add(new Exec("delete from " + t.quoted() + " t using " + stage + " s where " + match, -1, null,
+                    false));
+        }
+        String cols = Identifiers.quoteAll(columns);
+        steps.add(new Exec("insert into " + t.quoted() + " (" + cols + ")\nselect " + cols + " from " + stage, -1,
+                null, true));
+        return steps;
+    }
+}

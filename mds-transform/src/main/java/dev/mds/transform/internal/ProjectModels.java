@@ -1,0 +1,243 @@
+package dev.mds.transform.internal;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.InputLocation;
+import dev.mds.core.TableName;
+import dev.mds.transform.Materialization;
+import dev.mds.transform.TransformException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Parses models, resolves their ref()s and orders them: the work of {@code TransformProject.build()}. */
+public final class ProjectModels {
+    /** A model's text before parsing. */
+    public record Source(TableName table, String source, String sql) {
+    }
+
+    private final List<ModelSpec> ordered;
+    private final Map<TableName, Set<TableName>> descendants;
+
+    private ProjectModels(List<ModelSpec> ordered, Map<TableName, Set<TableName>> descendants) {
+        this.ordered = ordered;
+        this.descendants = descendants;
+    }
+
+    /** The models, every model after the models it refers to; ties in name order. */
+    public List<ModelSpec> ordered() {
+        return ordered;
+    }
+
+    /** The models that depend on {@code table}, directly or not. */
+    public Set<TableName> descendants(TableName table) {
+        return descendants.getOrDefault(table, Set.of());
+    }
+
+    /**
+     * Parses and resolves the models.
+     *
+     * @throws BadInputException for a bad tag, config or ref, naming the source and line
+     * @throws TransformException for a cycle, naming it
+     */
+    public static ProjectModels resolve(List<Source> sources) {
+        Map<TableName, Source> byName = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+        for (Source s : sources) {
+            Source prior = byName.put(s.table(), s);
+            if (prior != null) {
+                throw new BadInputException(InputLocation.of(s.source()), "model " + s.table()
+                        + " is defined twice (also in " + prior.source() + ")");
+            }
+        }
+        Map<TableName, ModelSpec> specs = new LinkedHashMap<>();
+        for (Source s : byName.values()) {
+            Template t = Template.parse(s.source(), s.sql());
+            Materialization m = materialization(s, t);
+            List<String> key = uniqueKey(s, t, m);
+            Map<String, TableName> refs = new HashMap<>();
+            Set<TableName> parents = new LinkedHashSet<>();
+            for (Template.Ref r : t.refs()) {
+                TableName target = target(s, r, byName.keySet());
+                refs.put(r.target(), target);
+                parents.add(target);
+            }
+            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, Map.copyOf(refs),
+                    Collections.unmodifiableSet(parents)));
+        }
+        List<ModelSpec> ordered = order(specs);
+        Map<TableName, Set<TableName>> descendants = new HashMap<>();
+        for (int i = ordered.size() - 1; i >= 0; i--) {
+            ModelSpec m = ordered.get(i);
+            for (TableName p : m.parents()) {
+                Set<TableName> d = descendants.computeIfAbsent(p, k -> new HashSet<>());
+                d.add(m.table());
+                d.addAll(descendants.getOrDefault(m.table(), Set.of()));
+            }
+        }
+        return new ProjectModels(List.copyOf(ordered), descendants);
+    }
+
+    private static Materialization materialization(Source s, Template t) {
+        for (Map.Entry<String, Template.Setting> e : t.config().entrySet()) {
+            if (!e.getKey().equals("materialized") && !e.getKey().equals("unique_key")) {
+                throw new BadInputException(InputLocation.of(s.source()).withLine(e.getValue().line()),
+                        "unknown config key '" + e.getKey() + "' (supported: materialized, unique_key)");
+            }
+        }
+        Template.Setting setting = t.config().get("materialized");
+        if (setting == null) {
+            return Materialization.VIEW;
+        }
+        if (setting.value() instanceof String v) {
+            for (Materialization m : Materialization.values()) {
+                if (m.configName().equals(v.toLowerCase(Locale.ROOT))) {
+                    return m;
+                }
+            }
+        }
+        throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), "materialized="
+                + setting.value() + " is not supported (use 'view', 'table' or 'incremental')");
+    }
+
+    private static List<String> uniqueKey(Source s, Template t, Materialization m) {
+        Template.Setting setting = t.config().get("unique_key");
+        if (setting == null) {
+            return List.of();
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        if (m != Materialization.INCREMENTAL) {
+            throw new BadInputException(at, "unique_key applies only to materialized='incremental'");
+        }
+        @SuppressWarnings("unchecked")
+        List<String> key = setting.value() instanceof String one ? List.of(one) : (List<String>) setting.value();
+        if (key.isEmpty() || key.stream().anyMatch(String::isBlank)) {
+            throw new BadInputException(at, "unique_key needs one or more column names");
+        }
+        if (new HashSet<>(key).size() != key.size()) {
+            throw new BadInputException(at, "unique_key names a column twice: " + key);
+        }
+        for (String k : key) {
+            try {
+                dev.mds.core.Identifiers.check(k);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(at, "unique_key: " + e.getMessage());
+            }
+        }
+        return List.copyOf(key);
+    }
+
+    private static TableName target(Source s, Template.Ref r, Set<TableName> names) {
+        InputLocation at = InputLocation.of(s.source()).withLine(r.line());
+        String written = "ref('" + r.target() + "')";
+        if (!r.target().contains(".")) {
+            List<TableName> matches = names.stream().filter(n -> n.name().equals(r.target())).toList();
+            if (matches.size() == 1) {
+                return matches.get(0);
+            }
+            if (matches.size() > 1) {
+                throw new BadInputException(at, written + " is ambiguous: it could be any of " + matches
+                        + " (write schema.model)");
+            }
+        } else {
+            try {
+                TableName t = TableName.parse(r.target());
+                if (names.contains(t)) {
+                    return t;
+                }
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(at, written + ": " + e.getMessage());
+            }
+        }
+        String hint = closest(r.target(), names);
+        throw new BadInputException(at, written + " names no model" + (hint == null ? "" : " (did you mean " + hint + "?)"));
+    }
+
+    private static String closest(String wanted, Set<TableName> names) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (TableName n : names) {
+            String candidate = wanted.contains(".") ? n.toString() : n.name();
+            int d = distance(wanted, candidate);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = n.toString();
+            }
+        }
+        return best != null && bestDistance <= Math.max(3, wanted.length() / 2) ? best : null;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** Kahn's algorithm, always taking the first ready model in name order, so the order is deterministic. */
+    private static List<ModelSpec> order(Map<TableName, ModelSpec> specs) {
+        List<ModelSpec> out = new ArrayList<>();
+        Set<TableName> done = new HashSet<>();
+        List<ModelSpec> pending = new ArrayList<>(specs.values());
+        while (!pending.isEmpty()) {
+            ModelSpec ready = null;
+            for (ModelSpec m : pending) {
+                if (done.containsAll(m.parents())) {
+                    ready = m;
+                    break;
+                }
+            }
+            if (ready == null) {
+                throw new TransformException("the models form a cycle: " + cycle(specs, pending));
+            }
+            pending.remove(ready);
+            done.add(ready.table());
+            out.add(ready);
+        }
+        return out;
+    }
+
+    private static String cycle(Map<TableName, ModelSpec> specs, List<ModelSpec> pending) {
+        Set<TableName> left = new HashSet<>();
+        pending.forEach(m -> left.add(m.table()));
+        // every pending model has a pending parent: walk parents until one repeats
+        List<TableName> path = new ArrayList<>();
+        TableName at = pending.get(0).table();
+        while (!path.contains(at)) {
+            path.add(at);
+            for (TableName p : specs.get(at).parents()) {
+                if (left.contains(p)) {
+                    at = p;
+                    break;
+                }
+            }
+        }
+        List<TableName> loop = new ArrayList<>(path.subList(path.indexOf(at), path.size()));
+        Collections.reverse(loop);   // walked child -> parent; show parent -> child
+        loop.add(loop.get(0));
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < loop.size(); i++) {
+            s.append(i == 0 ? "" : " -> ").append(loop.get(i));
+        }
+        s.append(" (").append(specs.get(loop.get(0)).source()).append(')');
+        return s.toString();
+    }
+}

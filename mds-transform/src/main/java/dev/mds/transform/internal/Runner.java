@@ -1,0 +1,418 @@
+package dev.mds.transform.internal;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import dev.mds.transform.ModelResult;
+import dev.mds.transform.ModelStatus;
+import dev.mds.transform.RunResults;
+import dev.mds.transform.TransformException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs (or lists) the statements of a project's models against PostgreSQL. */
+public final class Runner {
+    private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+    private static final Pattern POSITION = Pattern.compile("\\n\\s*Position: (\\d+)");
+
+    private final DataSource dataSource;
+    private final ProjectModels models;
+    private final List<ModelSpec> selected;
+    private final int threads;
+    private final boolean fullRefresh;
+
+    /** A runner of {@code selected} (a subset of {@code models}, in dependency order). */
+    public Runner(DataSource dataSource, ProjectModels models, List<ModelSpec> selected, int threads,
+            boolean fullRefresh) {
+        this.dataSource = dataSource;
+        this.models = models;
+        this.selected = List.copyOf(selected);
+        this.threads = threads;
+        this.fullRefresh = fullRefresh;
+    }
+
+    private Set<String> schemas() {
+        Set<String> schemas = new LinkedHashSet<>();
+        selected.forEach(m -> schemas.add(m.table().schema()));
+        return schemas;
+    }
+
+    private static String createSchema(String schema) {
+        return "create schema if not exists " + Identifiers.quote(schema);
+    }
+
+    /** Every statement a run would run now, in order, without running any (the catalog is read). */
+    public List<String> sql() {
+        List<String> out = new ArrayList<>();
+        schemas().forEach(s -> out.add(createSchema(s)));
+        try (Connection c = dataSource.getConnection()) {
+            for (ModelSpec m : selected) {
+                Optional<Plan.Existing> existing = existing(c, m.table());
+                boolean cascade = Plan.swaps(m, existing, fullRefresh) && existing.isPresent()
+                        && !dependents(c, m.table()).isEmpty();
+                for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
+                    if (step instanceof Plan.Exec e) {
+                        out.add(e.sql());
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the catalog: " + e.getMessage(), e);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Runs the models; a model's failure is in its result, never thrown. */
+    public RunResults run() {
+        Instant start = Instant.now();
+        long t0 = System.nanoTime();
+        try (Connection c = dataSource.getConnection()) {
+            for (String s : schemas()) {
+                Sql.execute(c, createSchema(s));
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot create the models' schemas: " + e.getMessage(), e);
+        }
+        Map<TableName, ModelResult> done = threads <= 1 ? runInline() : runPooled();
+        List<ModelResult> ordered = new ArrayList<>();
+        selected.forEach(m -> ordered.add(done.get(m.table())));
+        RunResults results = new RunResults(ordered, Duration.ofNanos(System.nanoTime() - t0));
+        LOG.info("transform run started {}: {} models, {} succeeded, {} failed, {} skipped in {} ms", start,
+                ordered.size(), results.withStatus(ModelStatus.SUCCESS).size(),
+                results.withStatus(ModelStatus.ERROR).size(), results.withStatus(ModelStatus.SKIPPED).size(),
+                results.duration().toMillis());
+        return results;
+    }
+
+    /** The parent that did not succeed, when there is one (first in name order). */
+    private Optional<ModelResult> failedParent(ModelSpec m, Map<TableName, ModelResult> done) {
+        for (TableName p : m.parents()) {
+            ModelResult r = done.get(p);
+            if (r != null && r.status() != ModelStatus.SUCCESS) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private ModelResult skipped(ModelSpec m, ModelResult parent) {
+        ModelResult r = new ModelResult(m.table(), m.materialization(), ModelStatus.SKIPPED, OptionalLong.empty(),
+                Instant.now(), Duration.ZERO, Optional.of("upstream model " + parent.name() + " "
+                        + (parent.status() == ModelStatus.ERROR ? "failed" : "was skipped")));
+        log(r);
+        return r;
+    }
+
+    private Map<TableName, ModelResult> runInline() {
+        Map<TableName, ModelResult> done = new HashMap<>();
+        for (ModelSpec m : selected) {
+            Optional<ModelResult> failed = failedParent(m, done);
+            done.put(m.table(), failed.isPresent() ? skipped(m, failed.get()) : build(m));
+        }
+        return done;
+    }
+
+    private Map<TableName, ModelResult> runPooled() {
+        Map<TableName, ModelResult> done = new HashMap<>();
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "mds-transform-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            CompletionService<ModelResult> completion = new ExecutorCompletionService<>(pool);
+            List<ModelSpec> pending = new ArrayList<>(selected);
+            int running = 0;
+            while (true) {
+                boolean progressed = true;
+                while (progressed) {
+                    progressed = false;
+                    for (var it = pending.iterator(); it.hasNext(); ) {
+                        ModelSpec m = it.next();
+                        boolean decided = true;
+                        for (TableName p : m.parents()) {
+                            if (isSelected(p) && !done.containsKey(p)) {
+                                decided = false;
+                            }
+                        }
+                        if (!decided) {
+                            continue;
+                        }
+                        it.remove();
+                        Optional<ModelResult> failed = failedParent(m, done);
+                        if (failed.isPresent()) {
+                            done.put(m.table(), skipped(m, failed.get()));
+                            progressed = true;
+                        } else {
+                            completion.submit(() -> build(m));
+                            running++;
+                        }
+                    }
+                }
+                if (running == 0) {
+                    break;
+                }
+                ModelResult r = completion.take().get();
+                running--;
+                done.put(r.table(), r);
+            }
+            return done;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MdsException("interrupted while running models", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a model's build failed unexpectedly", e.getCause());
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean isSelected(TableName t) {
+        for (ModelSpec m : selected) {
+            if (m.table().equals(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void log(ModelResult r) {
+        LOG.info("{} {} {}{} {} ms{}", r.name(), r.materialization().configName(), r.status(),
+                r.rows().isPresent() ? " " + r.rows().getAsLong() + " rows" : "", r.duration().toMillis(),
+                r.error().map(e -> ": " + e).orElse(""));
+    }
+
+    /** Builds one model in its own transaction. */
+    ModelResult build(ModelSpec m) {
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        ModelResult r;
+        try (Connection c = dataSource.getConnection()) {
+            long rows = Sql.transaction(c, conn -> execute(conn, m));
+            r = new ModelResult(m.table(), m.materialization(), ModelStatus.SUCCESS,
+                    rows < 0 ? OptionalLong.empty() : OptionalLong.of(rows), started,
+                    Duration.ofNanos(System.nanoTime() - t0), Optional.empty());
+        } catch (SQLException | RuntimeException e) {
+            String message = e instanceof Failure ? e.getMessage()
+                    : m.name() + " (" + m.source() + "): " + serverMessage(e);
+            r = new ModelResult(m.table(), m.materialization(), ModelStatus.ERROR, OptionalLong.empty(), started,
+                    Duration.ofNanos(System.nanoTime() - t0), Optional.of(message));
+        }
+        log(r);
+        return r;
+    }
+
+    /** A model failure with its finished message. */
+    private static final class Failure extends TransformException {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message) {
+            super(message);
+        }
+    }
+
+    private long execute(Connection c, ModelSpec m) throws SQLException {
+        Optional<Plan.Existing> existing = existing(c, m.table());
+        boolean cascade = false;
+        if (Plan.swaps(m, existing, fullRefresh) && existing.isPresent()) {
+            List<TableName> dependents = dependents(c, m.table());
+            Set<TableName> ours = models.descendants(m.table());
+            List<TableName> foreign = dependents.stream().filter(d -> !ours.contains(d) || !isSelected(d)).toList();
+            if (!foreign.isEmpty()) {
+                throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
+                        + foreign.stream().map(TableName::toString).toList() + " depend(s) on it and "
+                        + (foreign.size() == 1 ? "is not a model" : "are not models")
+                        + " rebuilt after it in this run (mds-transform drops with CASCADE only its own downstream"
+                        + " models); drop them first or make them models that ref('" + m.name() + "')");
+            }
+            cascade = !dependents.isEmpty();
+        }
+        long rows = -1;
+        for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
+            if (step instanceof Plan.Exec e) {
+                long count;
+                try {
+                    count = Sql.update(c, e.sql());
+                } catch (MdsException failed) {
+                    throw new Failure(describe(m, e, failed));
+                }
+                if (e.counts()) {
+                    rows = count;
+                }
+            } else if (step instanceof Plan.CheckStage check) {
+                checkStage(c, m, check);
+            }
+        }
+        return rows;
+    }
+
+    private static String describe(ModelSpec m, Plan.Exec e, MdsException failed) {
+        Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
+        String text = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        String where = m.source();
+        Matcher p = POSITION.matcher(text);
+        if (p.find() && e.rendered() != null) {
+            int offset = Integer.parseInt(p.group(1)) - 1 - e.body();
+            if (offset >= 0 && offset <= e.rendered().sql().length()) {
+                where += " line " + e.rendered().lineAt(offset);
+            }
+        }
+        return m.name() + " (" + where + "): " + serverMessage(cause);
+    }
+
+    private static String serverMessage(Throwable e) {
+        String text = e.getMessage() == null ? e.toString() : e.getMessage();
+        List<String> lines = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String l = line.strip();
+            if (!l.isEmpty() && !l.startsWith("Position:") && !l.startsWith("in:")) {
+                lines.add(l);
+            }
+        }
+        return String.join("; ", lines);
+    }
+
+    private void checkStage(Connection c, ModelSpec m, Plan.CheckStage check) throws SQLException {
+        List<String> stage = columns(c, "select a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+                + " where c.relnamespace = pg_my_temp_schema() and c.relname = ? and a.attnum > 0"
+                + " and not a.attisdropped order by a.attnum", check.stage(), null);
+        List<String> extra = stage.stream().filter(s -> !check.targetColumns().contains(s)).toList();
+        List<String> missing = check.targetColumns().stream().filter(s -> !stage.contains(s)).toList();
+        if (!extra.isEmpty() || !missing.isEmpty()) {
+            List<String> all = new ArrayList<>(extra);
+            all.addAll(missing);
+            String what = (extra.isEmpty() ? "" : "the new rows have column(s) " + extra + " that the table lacks")
+                    + (!extra.isEmpty() && !missing.isEmpty() ? "; " : "")
+                    + (missing.isEmpty() ? "" : "the table has column(s) " + missing + " that the new rows lack");
+            throw new Failure(new SchemaMismatchException(m.table(), all, "(" + m.source() + ") " + what
+                    + " (on_schema_change=fail: change the model back, or rebuild with fullRefresh(true))")
+                    .getMessage());
+        }
+        if (m.uniqueKey().isEmpty()) {
+            return;
+        }
+        List<String> absent = m.uniqueKey().stream().filter(k -> !stage.contains(k)).toList();
+        if (!absent.isEmpty()) {
+            throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + absent
+                    + " are not columns of the model (" + String.join(", ", stage) + ")");
+        }
+        StringBuilder select = new StringBuilder();
+        for (String k : m.uniqueKey()) {
+            select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
+        }
+        String key = Identifiers.quoteAll(m.uniqueKey());
+        String sql = "select " + select + ", count(*) from " + Identifiers.quote(check.stage()) + " group by " + key
+                + " having count(*) > 1 limit 1";
+        long start = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            Sql.logged(sql, start);
+            if (rs.next()) {
+                StringBuilder shown = new StringBuilder();
+                for (int i = 0; i < m.uniqueKey().size(); i++) {
+                    shown.append(i == 0 ? "" : ", ").append(m.uniqueKey().get(i)).append('=')
+                            .append(rs.getString(i + 1));
+                }
+                throw new Failure(m.name() + " (" + m.source() + "): duplicate unique_key in the new rows: " + shown
+                        + " appears " + rs.getLong(m.uniqueKey().size() + 1) + " times; the table is unchanged");
+            }
+        }
+    }
+
+    private static List<String> columns(Connection c, String sql, String a, String b) throws SQLException {
+        long start = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, a);
+            if (b != null) {
+                ps.setString(2, b);
+            }
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            Sql.logged(sql, start);
+            return out;
+        }
+    }
+
+    private static Optional<Plan.Existing> existing(Connection c, TableName t) throws SQLException {
+        String sql = "select c.relkind::text from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = ? and c.relname = ?";
+        List<String> kind = columns(c, sql, t.schema(), t.name());
+        if (kind.isEmpty()) {
+            return Optional.empty();
+        }
+        char k = kind.get(0).charAt(0);
+        if (k != 'r' && k != 'p' && k != 'v') {
+            throw new Failure(t + " exists but is neither a table nor a view (relkind " + k
+                    + "); mds-transform replaces only tables and views");
+        }
+        List<String> columns = columns(c, "select a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+                + " join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?"
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum", t.schema(), t.name());
+        return Optional.of(new Plan.Existing(k, columns));
+    }
+
+    /** The views that depend on {@code t}, directly or through other views. */
+    private static List<TableName> dependents(Connection c, TableName t) throws SQLException {
+        String sql = "with recursive deps(oid) as ("
+                + " select r.ev_class from pg_depend d join pg_rewrite r on r.oid = d.objid"
+                + " where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass"
+                + " and d.refobjid = (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = ? and c.relname = ?) and r.ev_class <> d.refobjid"
+                + " union"
+                + " select r.ev_class from deps join pg_depend d on d.refobjid = deps.oid"
+                + " join pg_rewrite r on r.oid = d.objid"
+                + " where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass"
+                + " and r.ev_class <> deps.oid)"
+                + " select n.nspname, c.relname from deps join pg_class c on c.oid = deps.oid"
+                + " join pg_namespace n on n.oid = c.relnamespace order by 1, 2";
+        long start = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, t.schema());
+            ps.setString(2, t.name());
+            List<TableName> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(TableName.of(rs.getString(1), rs.getString(2)));
+                }
+            }
+            Sql.logged(sql, start);
+            return out;
+        }
+    }
+}

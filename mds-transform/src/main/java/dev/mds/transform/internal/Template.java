@@ -1,0 +1,363 @@
+package dev.mds.transform.internal;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.InputLocation;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A model's SQL parsed into text and the few tags mds-transform understands: {@code {{ ref('x') }}},
+ * {@code {{ this }}}, {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}}
+ * and {@code {# comments #}}. Anything else is a {@link BadInputException} naming the source and the line.
+ */
+public final class Template {
+    /** A part of the parsed model. */
+    sealed interface Node permits Text, Ref, This, If {
+    }
+
+    /** Literal SQL text starting on {@code line}. */
+    record Text(String text, int line) implements Node {
+    }
+
+    /** {@code {{ ref('target') }}} on {@code line}. */
+    public record Ref(String target, int line) implements Node {
+    }
+
+    /** {@code {{ this }}}. */
+    record This(int line) implements Node {
+    }
+
+    /** {@code {% if is_incremental() %}}. */
+    record If(List<Node> then, List<Node> otherwise, int line) implements Node {
+    }
+
+    /** A config value with the line it was set on. */
+    public record Setting(Object value, int line) {
+    }
+
+    private final String source;
+    private final List<Node> nodes;
+    private final List<Ref> refs;
+    private final Map<String, Setting> config;
+
+    private Template(String source, List<Node> nodes, List<Ref> refs, Map<String, Setting> config) {
+        this.source = source;
+        this.nodes = nodes;
+        this.refs = refs;
+        this.config = config;
+    }
+
+    /** Every ref() in the order written. */
+    public List<Ref> refs() {
+        return refs;
+    }
+
+    /** config() keys to values: a String, or a List of Strings. */
+    public Map<String, Setting> config() {
+        return config;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** SQL text and the line in the model's source of every character. */
+    public record Rendered(String sql, int[] starts, int[] lines, boolean[] text) {
+        /** The 1-based source line of the 0-based character {@code offset} of {@link #sql()}. */
+        public int lineAt(int offset) {
+            int seg = -1;
+            for (int i = 0; i < starts.length && starts[i] <= offset; i++) {
+                seg = i;
+            }
+            if (seg < 0) {
+                return 1;
+            }
+            int line = lines[seg];
+            if (text[seg]) {
+                for (int i = starts[seg]; i < offset && i < sql.length(); i++) {
+                    if (sql.charAt(i) == '\n') {
+                        line++;
+                    }
+                }
+            }
+            return line;
+        }
+    }
+
+    /** Renders the model: {@code ref()} and {@code this} through {@code names}, a trailing {@code ;} removed. */
+    public Rendered render(boolean incremental, String thisQuoted, Function<String, String> refQuoted) {
+        StringBuilder out = new StringBuilder();
+        List<int[]> segs = new ArrayList<>();
+        List<Boolean> isText = new ArrayList<>();
+        render(nodes, incremental, thisQuoted, refQuoted, out, segs, isText);
+        int end = out.length();
+        while (end > 0 && (Character.isWhitespace(out.charAt(end - 1)) || out.charAt(end - 1) == ';')) {
+            end--;
+        }
+        int start = 0;
+        out.setLength(end);
+        int[] starts = new int[segs.size()];
+        int[] lines = new int[segs.size()];
+        boolean[] text = new boolean[segs.size()];
+        for (int i = 0; i < segs.size(); i++) {
+            starts[i] = segs.get(i)[0];
+            lines[i] = segs.get(i)[1];
+            text[i] = isText.get(i);
+        }
+        return new Rendered(out.substring(start), starts, lines, text);
+    }
+
+    private static void render(List<Node> nodes, boolean incremental, String thisQuoted,
+            Function<String, String> refQuoted, StringBuilder out, List<int[]> segs, List<Boolean> isText) {
+        for (Node n : nodes) {
+            if (n instanceof Text t) {
+                segs.add(new int[] {out.length(), t.line()});
+                isText.add(true);
+                out.append(t.text());
+            } else if (n instanceof Ref r) {
+                segs.add(new int[] {out.length(), r.line()});
+                isText.add(false);
+                out.append(refQuoted.apply(r.target()));
+            } else if (n instanceof This t) {
+                segs.add(new int[] {out.length(), t.line()});
+                isText.add(false);
+                out.append(thisQuoted);
+            } else if (n instanceof If f) {
+                render(incremental ? f.then() : f.otherwise(), incremental, thisQuoted, refQuoted, out, segs, isText);
+            }
+        }
+    }
+
+    /** Parses {@code sql} read from {@code source} (a file name or {@code model x.y}). */
+    public static Template parse(String source, String sql) {
+        return new Parser(Objects.requireNonNull(source), Objects.requireNonNull(sql)).parse();
+    }
+
+    private static final class Parser {
+        private final String source;
+        private final String sql;
+        private final List<Ref> refs = new ArrayList<>();
+        private final Map<String, Setting> config = new LinkedHashMap<>();
+
+        Parser(String source, String sql) {
+            this.source = source;
+            this.sql = sql;
+        }
+
+        BadInputException error(int line, String reason) {
+            return new BadInputException(InputLocation.of(source).withLine(line), reason);
+        }
+
+        int lineOf(int offset) {
+            int line = 1;
+            for (int i = 0; i < offset; i++) {
+                if (sql.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            return line;
+        }
+
+        Template parse() {
+            List<Node> root = new ArrayList<>();
+            // stack of open ifs: each frame is [If line, then-list, else-list or null]
+            List<Object[]> stack = new ArrayList<>();
+            List<Node> current = root;
+            int i = 0;
+            int n = sql.length();
+            while (i < n) {
+                int open = nextOpen(i);
+                if (open < 0) {
+                    current.add(new Text(sql.substring(i), lineOf(i)));
+                    break;
+                }
+                if (open > i) {
+                    current.add(new Text(sql.substring(i, open), lineOf(i)));
+                }
+                char kind = sql.charAt(open + 1);
+                String closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+                int line = lineOf(open);
+                int close = sql.indexOf(closer, open + 2);
+                if (close < 0) {
+                    throw error(line, "'" + sql.substring(open, open + 2) + "' is never closed with '" + closer + "'");
+                }
+                String inner = sql.substring(open + 2, close);
+                String tag = sql.substring(open, close + 2);
+                i = close + 2;
+                if (kind == '#') {
+                    continue;
+                }
+                inner = inner.strip();
+                if (inner.startsWith("-")) {
+                    inner = inner.substring(1);
+                }
+                if (inner.endsWith("-")) {
+                    inner = inner.substring(0, inner.length() - 1);
+                }
+                List<String> tokens = tokens(inner, line, tag);
+                if (kind == '{') {
+                    expression(tokens, line, tag, current);
+                } else if (tokens.equals(List.of("if", "is_incremental", "(", ")"))) {
+                    List<Node> then = new ArrayList<>();
+                    stack.add(new Object[] {line, then, null, current});
+                    current = then;
+                } else if (tokens.equals(List.of("else"))) {
+                    if (stack.isEmpty() || stack.get(stack.size() - 1)[2] != null) {
+                        throw error(line, "{% else %} without an open {% if is_incremental() %}");
+                    }
+                    List<Node> otherwise = new ArrayList<>();
+                    stack.get(stack.size() - 1)[2] = otherwise;
+                    current = otherwise;
+                } else if (tokens.equals(List.of("endif"))) {
+                    if (stack.isEmpty()) {
+                        throw error(line, "{% endif %} without an open {% if is_incremental() %}");
+                    }
+                    Object[] frame = stack.remove(stack.size() - 1);
+                    @SuppressWarnings("unchecked")
+                    List<Node> then = (List<Node>) frame[1];
+                    @SuppressWarnings("unchecked")
+                    List<Node> otherwise = frame[2] == null ? List.of() : (List<Node>) frame[2];
+                    @SuppressWarnings("unchecked")
+                    List<Node> parent = (List<Node>) frame[3];
+                    parent.add(new If(List.copyOf(then), List.copyOf(otherwise), (Integer) frame[0]));
+                    current = parent;
+                } else {
+                    throw error(line, "unknown tag " + tag + ": the supported statements are"
+                            + " {% if is_incremental() %}, {% else %} and {% endif %}");
+                }
+            }
+            if (!stack.isEmpty()) {
+                throw error((Integer) stack.get(stack.size() - 1)[0],
+                        "{% if is_incremental() %} is never closed with {% endif %}");
+            }
+            return new Template(source, List.copyOf(root), List.copyOf(refs), Map.copyOf(config));
+        }
+
+        private int nextOpen(int from) {
+            int best = -1;
+            for (String o : new String[] {"{{", "{%", "{#"}) {
+                int at = sql.indexOf(o, from);
+                if (at >= 0 && (best < 0 || at < best)) {
+                    best = at;
+                }
+            }
+            return best;
+        }
+
+        private void expression(List<String> t, int line, String tag, List<Node> current) {
+            if (t.equals(List.of("this"))) {
+                current.add(new This(line));
+            } else if (t.size() == 4 && t.get(0).equals("ref") && t.get(1).equals("(") && isString(t.get(2))
+                    && t.get(3).equals(")")) {
+                Ref r = new Ref(unquote(t.get(2)).strip(), line);
+                if (r.target().isEmpty()) {
+                    throw error(line, tag + ": ref() needs a model name");
+                }
+                refs.add(r);
+                current.add(r);
+            } else if (t.size() >= 3 && t.get(0).equals("config") && t.get(1).equals("(")
+                    && t.get(t.size() - 1).equals(")")) {
+                config(t.subList(2, t.size() - 1), line, tag);
+            } else {
+                throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
+                        + " {{ this }} and {{ config(materialized='view'|'table'|'incremental', unique_key=...) }}");
+            }
+        }
+
+        private void config(List<String> t, int line, String tag) {
+            int i = 0;
+            while (i < t.size()) {
+                if (i + 2 >= t.size() || !isIdent(t.get(i)) || !t.get(i + 1).equals("=")) {
+                    throw error(line, "cannot read " + tag + ": expected key='value', ...");
+                }
+                String key = t.get(i);
+                i += 2;
+                Object value;
+                if (isString(t.get(i))) {
+                    value = unquote(t.get(i++));
+                } else if (t.get(i).equals("[")) {
+                    List<String> list = new ArrayList<>();
+                    i++;
+                    while (i < t.size() && !t.get(i).equals("]")) {
+                        if (!isString(t.get(i))) {
+                            throw error(line, "cannot read " + tag + ": a list holds only quoted strings");
+                        }
+                        list.add(unquote(t.get(i++)));
+                        if (i < t.size() && t.get(i).equals(",")) {
+                            i++;
+                        }
+                    }
+                    if (i >= t.size()) {
+                        throw error(line, "cannot read " + tag + ": '[' without ']'");
+                    }
+                    i++;
+                    value = List.copyOf(list);
+                } else {
+                    throw error(line, "cannot read " + tag + ": the value of " + key
+                            + " must be a quoted string or a list of them");
+                }
+                if (config.containsKey(key)) {
+                    throw error(line, "config key '" + key + "' is set twice (also on line "
+                            + config.get(key).line() + ")");
+                }
+                config.put(key, new Setting(value, line));
+                if (i < t.size()) {
+                    if (!t.get(i).equals(",")) {
+                        throw error(line, "cannot read " + tag + ": expected ',' after " + key);
+                    }
+                    i++;
+                }
+            }
+        }
+
+        private static boolean isString(String token) {
+            return token.length() >= 2 && (token.charAt(0) == '\'' || token.charAt(0) == '"');
+        }
+
+        private static boolean isIdent(String token) {
+            return !token.isEmpty() && (Character.isLetter(token.charAt(0)) || token.charAt(0) == '_');
+        }
+
+        private static String unquote(String token) {
+            return token.substring(1, token.length() - 1);
+        }
+
+        private List<String> tokens(String inner, int line, String tag) {
+            List<String> out = new ArrayList<>();
+            int i = 0;
+            int n = inner.length();
+            while (i < n) {
+                char c = inner.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (Character.isLetter(c) || c == '_') {
+                    int s = i;
+                    while (i < n && (Character.isLetterOrDigit(inner.charAt(i)) || inner.charAt(i) == '_')) {
+                        i++;
+                    }
+                    out.add(inner.substring(s, i));
+                } else if (c == '\'' || c == '"') {
+                    int end = inner.indexOf(c, i + 1);
+                    if (end < 0) {
+                        throw error(line, "cannot read " + tag + ": unterminated string");
+                    }
+                    out.add(inner.substring(i, end + 1));
+                    i = end + 1;
+                } else if ("()[],=".indexOf(c) >= 0) {
+                    out.add(String.valueOf(c));
+                    i++;
+                } else {
+                    throw error(line, "unknown tag " + tag + ": unexpected '" + c + "'");
+                }
+            }
+            if (out.isEmpty()) {
+                throw error(line, "empty tag " + tag);
+            }
+            return out;
+        }
+    }
+}
