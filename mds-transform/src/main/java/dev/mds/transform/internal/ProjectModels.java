@@ -164,7 +164,7 @@ public final class ProjectModels {
         int bestDistance = Integer.MAX_VALUE;
         for (TableName n : names) {
             String candidate = wanted.contains(".") ? n.toString() : n.name();
-            int d = distance(wanted, candidate);
+            int d = candidate.startsWith(wanted) ? 1 : distance(wanted, candidate);
             if (d < bestDistance) {
                 bestDistance = d;
                 best = n.toString();
@@ -232,6 +232,13 @@ public final class ProjectModels {
         }
         List<TableName> loop = new ArrayList<>(path.subList(path.indexOf(at), path.size()));
         Collections.reverse(loop);   // walked child -> parent; show parent -> child
+        int first = 0;
+        for (int i = 1; i < loop.size(); i++) {
+            if (loop.get(i).toString().compareTo(loop.get(first).toString()) < 0) {
+                first = i;
+            }
+        }
+        Collections.rotate(loop, -first);   // start at the first name, so the message does not depend on the walk
         loop.add(loop.get(0));
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < loop.size(); i++) {

@@ -1,0 +1,109 @@
+package dev.mds.transform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.testing.MdsPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every error in a model's text is found at build(), with where it is, and nothing runs. */
+@MdsPostgres
+class BuildErrorsTest {
+
+    static TransformProject.Builder builder(DataSource ds) {
+        return TransformProject.builder(ds)
+                .model("silver.transactions", "select 1 as id");
+    }
+
+    @Test
+    void unknownRefNamesFileLineAndTheClosestModel(DataSource ds, @TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("silver"));
+        Files.writeString(dir.resolve("silver/transactions.sql"), "select 1 as id\n");
+        Files.createDirectories(dir.resolve("gold/daily"));
+        Path file = dir.resolve("gold/daily/volume.sql");
+        Files.writeString(file, "{{ config(materialized='table') }}\nselect id\n\nfrom {{ ref('silver.trans') }}\n");
+
+        assertThatThrownBy(() -> TransformProject.builder(ds).modelsFrom(dir).build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage(file + " line 4: ref('silver.trans') names no model (did you mean silver.transactions?)")
+                .satisfies(e -> assertThat(((BadInputException) e).location().line()).hasValue(4));
+        assertThat(Db.strings(ds, "select schema_name from information_schema.schemata"))
+                .doesNotContain("silver", "gold");
+    }
+
+    @Test
+    void shortRefResolvesWhenUniqueAndIsRefusedWhenAmbiguous(DataSource ds) {
+        TransformProject ok = builder(ds).model("gold.g", "select * from {{ ref('transactions') }}").build();
+        assertThat(ok.sql()).anySatisfy(s -> assertThat(s).contains("from \"silver\".\"transactions\""));
+
+        assertThatThrownBy(() -> builder(ds).model("bronze.transactions", "select 2 as id")
+                .model("gold.g", "select *\nfrom {{ ref('transactions') }}").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model gold.g line 2: ref('transactions') is ambiguous: it could be any of"
+                        + " [bronze.transactions, silver.transactions] (write schema.model)");
+    }
+
+    @Test
+    void cycleIsNamed(DataSource ds) {
+        assertThatThrownBy(() -> builder(ds)
+                .model("silver.a", "select * from {{ ref('silver.b') }}")
+                .model("silver.b", "select * from {{ ref('silver.c') }}")
+                .model("silver.c", "select * from {{ ref('silver.a') }} join {{ ref('silver.transactions') }} using (id)")
+                .build())
+                .isInstanceOf(TransformException.class)
+                .hasMessageContaining("the models form a cycle: silver.a -> silver.c -> silver.b -> silver.a");
+        assertThatThrownBy(() -> builder(ds).model("silver.self", "select * from {{ ref('silver.self') }}").build())
+                .hasMessageContaining("cycle: silver.self -> silver.self");
+    }
+
+    @Test
+    void unknownTagsAreRefusedWithTheirLine(DataSource ds) {
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{{ var('day') }}").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("model g.x line 2: unknown tag {{ var('day') }}");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n\n{% for x in y %}{% endfor %}").build())
+                .hasMessageStartingWith("model g.x line 3: unknown tag {% for x in y %}");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1 {{ source('raw', 't') }}").build())
+                .hasMessageStartingWith("model g.x line 1: unknown tag {{ source('raw', 't') }}");
+    }
+
+    @Test
+    void unclosedTagsAreRefusedWithTheLineTheyOpen(DataSource ds) {
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\nfrom {{ ref('silver.transactions') ").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model g.x line 2: '{{' is never closed with '}}'");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{% if is_incremental() %}\nwhere true").build())
+                .hasMessage("model g.x line 2: {% if is_incremental() %} is never closed with {% endif %}");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{% endif %}").build())
+                .hasMessage("model g.x line 2: {% endif %} without an open {% if is_incremental() %}");
+    }
+
+    @Test
+    void badConfigIsRefusedWithItsLine(DataSource ds) {
+        assertThatThrownBy(() -> builder(ds).model("g.x", "\n{{ config(materialized='ephemeral') }}\nselect 1").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model g.x line 2: materialized=ephemeral is not supported (use 'view', 'table' or 'incremental')");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(schema='other') }} select 1").build())
+                .hasMessage("model g.x line 1: unknown config key 'schema' (supported: materialized, unique_key)");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table', unique_key='id') }} select 1").build())
+                .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental'");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=table) }} select 1").build())
+                .hasMessage("model g.x line 1: cannot read {{ config(materialized=table) }}: the value of materialized"
+                        + " must be a quoted string or a list of them");
+    }
+
+    @Test
+    void builderRefusesProgrammerErrors(DataSource ds) {
+        assertThatThrownBy(() -> TransformProject.builder(ds).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no models");
+        assertThatThrownBy(() -> TransformProject.builder(ds).threads(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
+        assertThatThrownBy(() -> builder(ds).model("silver.transactions", "select 2").build())
+                .isInstanceOf(BadInputException.class).hasMessageContaining("defined twice");
+    }
+}

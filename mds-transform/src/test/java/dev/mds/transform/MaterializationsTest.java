@@ -1,0 +1,157 @@
+package dev.mds.transform;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TableFixture;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class MaterializationsTest {
+
+    static RunResults run(DataSource ds, String name, String sql) {
+        return TransformProject.builder(ds).model(name, sql).build().run();
+    }
+
+    static final String INCREMENTAL = "{{ config(materialized='incremental', unique_key='id') }}\n";
+
+    @Test
+    void incrementalSchemaDriftIsAnErrorNamingTheColumnAndLeavesTheTargetUnchanged(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.i").columns("id int", "v int", "w int").rows(row(1, 1, 1));
+        run(ds, "inc.t", INCREMENTAL + "select id, v from raw.i").assertSucceeded();
+        Db.sql(ds, "insert into raw.i values (2, 2, 2)");
+
+        RunResults added = run(ds, "inc.t", INCREMENTAL + "select id, v, w from raw.i");
+
+        assertThat(added.model("inc.t").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(added.model("inc.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .startsWith("inc.t: (model inc.t) the new rows have column(s) [w] that the table lacks"));
+        RunResults dropped = run(ds, "inc.t", INCREMENTAL + "select id from raw.i");
+        assertThat(dropped.model("inc.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("the table has column(s) [v] that the new rows lack"));
+        assertThatTable(ds, "inc.t").containsExactlyInAnyOrder(row(1, 1));
+        assertThat(Db.columns(ds, "inc", "t")).containsExactly("id", "v");
+    }
+
+    @Test
+    void duplicateUniqueKeyInNewRowsIsAnErrorNamingTheKeyAndLeavesTheTargetUnchanged(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.dup").columns("id int", "v int").rows(row(1, 1), row(2, 2));
+        run(ds, "dup.t", INCREMENTAL + "select id, v from raw.dup").assertSucceeded();
+        Db.sql(ds, "insert into raw.dup values (2, 20), (3, 3)");
+
+        RunResults results = run(ds, "dup.t", INCREMENTAL + "select id, v from raw.dup");
+
+        assertThat(results.model("dup.t").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(results.model("dup.t").error()).hasValue(
+                "dup.t (model dup.t): duplicate unique_key in the new rows: id=2 appears 2 times; the table is unchanged");
+        assertThatTable(ds, "dup.t").containsExactlyInAnyOrder(row(1, 1), row(2, 2));
+    }
+
+    @Test
+    void viewIsReplacedWhenItsColumnsChange(DataSource ds) throws Exception {
+        run(ds, "v.x", "select 1 as a, 2 as b").assertSucceeded();
+        assertThat(Db.columns(ds, "v", "x")).containsExactly("a", "b");
+
+        run(ds, "v.x", "select 'z' as c").assertSucceeded();
+
+        assertThat(Db.columns(ds, "v", "x")).containsExactly("c");
+        assertThatTable(ds, "v.x").containsExactlyInAnyOrder(row("z"));
+        assertThat(Db.strings(ds, "select table_name from information_schema.tables where table_schema = 'v'"))
+                .containsExactly("x");
+    }
+
+    @Test
+    void viewChainIsRebuiltAndAForeignDependentViewIsRefusedNotDropped(DataSource ds) throws Exception {
+        TransformProject chain = TransformProject.builder(ds)
+                .model("vc.base", "select 1 as a")
+                .model("vc.top", "select a + 1 as a from {{ ref('vc.base') }}")
+                .build();
+        chain.run().assertSucceeded();
+        chain.run().assertSucceeded();   // vc.top depends on the old vc.base: dropped with it and rebuilt after it
+        assertThatTable(ds, "vc.top").containsExactlyInAnyOrder(row(2));
+
+        Db.sql(ds, "create schema report", "create view report.mine as select a from vc.top");
+        RunResults refused = chain.run();
+
+        assertThat(refused.model("vc.base").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(refused.model("vc.base").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("cannot replace vc.base: [report.mine] depend(s) on it"));
+        assertThat(refused.model("vc.top").status()).isEqualTo(ModelStatus.SKIPPED);
+        assertThatTable(ds, "report.mine").containsExactlyInAnyOrder(row(2));
+    }
+
+    @Test
+    void tableSwapKeepsTheOldTableWhenTheRebuildFailsAndReplacesItWhenItSucceeds(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.s").columns("id int").rows(row(1), row(2));
+        run(ds, "sw.t", "{{ config(materialized='table') }} select id from raw.s").assertSucceeded();
+
+        RunResults failed = run(ds, "sw.t", "{{ config(materialized='table') }} select id / (id - 2) as id from raw.s");
+        assertThat(failed.model("sw.t").status()).isEqualTo(ModelStatus.ERROR);
+        assertThatTable(ds, "sw.t").containsExactlyInAnyOrder(row(1), row(2));
+
+        RunResults ok = run(ds, "sw.t", "{{ config(materialized='table') }} select id * 3 as x from raw.s");
+        assertThat(ok.model("sw.t").rows()).hasValue(2);
+        assertThatTable(ds, "sw.t").containsExactlyInAnyOrder(row(3), row(6));
+        assertThat(Db.strings(ds, "select table_name from information_schema.tables where table_schema = 'sw'"))
+                .containsExactly("t");
+    }
+
+    @Test
+    void materializationCanChangeBetweenRuns(DataSource ds) throws Exception {
+        run(ds, "mc.x", "select 1 as a").assertSucceeded();
+        run(ds, "mc.x", "{{ config(materialized='table') }} select 2 as a").assertSucceeded();
+        assertThat(Db.strings(ds, "select table_type from information_schema.tables where table_schema = 'mc'"))
+                .containsExactly("BASE TABLE");
+        run(ds, "mc.x", "select 3 as a").assertSucceeded();
+        assertThat(Db.strings(ds, "select table_type from information_schema.tables where table_schema = 'mc'"))
+                .containsExactly("VIEW");
+        assertThatTable(ds, "mc.x").containsExactlyInAnyOrder(row(3));
+    }
+
+    @Test
+    void sqlListsTheCompiledStatementsWithoutCreatingAnything(DataSource ds) throws Exception {
+        List<String> before = Db.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
+                + " where table_schema not in ('pg_catalog', 'information_schema')");
+        TransformProject project = TransformProject.builder(ds)
+                .model("sq.a", "{{ config(materialized='table') }}\nselect 1 as id;")
+                .model("sq.b", "select id from {{ ref('a') }}")
+                .build();
+
+        List<String> sql = project.sql();
+
+        assertThat(sql).containsExactly(
+                "create schema if not exists \"sq\"",
+                "create table \"sq\".\"a__mds_tmp\" as\n\nselect 1 as id",
+                "alter table \"sq\".\"a__mds_tmp\" rename to \"a\"",
+                "create view \"sq\".\"b__mds_tmp\" as\nselect id from \"sq\".\"a\"",
+                "alter view \"sq\".\"b__mds_tmp\" rename to \"b\"");
+        assertThat(Db.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
+                + " where table_schema not in ('pg_catalog', 'information_schema')")).isEqualTo(before);
+        assertThat(Db.strings(ds, "select schema_name from information_schema.schemata")).doesNotContain("sq");
+
+        project.run().assertSucceeded();
+        assertThat(project.sql()).contains("drop table \"sq\".\"a__mds_backup\" cascade",
+                "drop view \"sq\".\"b__mds_backup\"");
+    }
+
+    @Test
+    void incrementalSqlShowsStageDeleteAndInsert(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.q").columns("id int", "v int").rows(row(1, 1));
+        TransformProject project = TransformProject.builder(ds)
+                .model("iq.t", INCREMENTAL + "select id, v from raw.q\n{% if is_incremental() %}where id > 1{% else %}where true{% endif %}")
+                .build();
+        assertThat(project.sql()).contains("create table \"iq\".\"t__mds_tmp\" as\n"
+                + "{{ placeholder }}".replace("{{ placeholder }}", "\nselect id, v from raw.q\nwhere true"));
+        project.run().assertSucceeded();
+
+        assertThat(project.sql()).containsExactly(
+                "create schema if not exists \"iq\"",
+                "create temporary table \"t__mds_stage\" on commit drop as\n\nselect id, v from raw.q\nwhere id > 1",
+                "delete from \"iq\".\"t\" t using \"t__mds_stage\" s where t.\"id\" = s.\"id\"",
+                "insert into \"iq\".\"t\" (\"id\", \"v\")\nselect \"id\", \"v\" from \"t__mds_stage\"");
+    }
+}
