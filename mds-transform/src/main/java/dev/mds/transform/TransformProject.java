@@ -77,24 +77,33 @@ public final class TransformProject {
     }
 
     /**
-     * Runs the named models and, with {@code withDownstream}, every model that depends on them; the others are left
-     * as they are.
+     * Runs the selected models (see {@link Select}) in dependency order; the others are left as they are. A view or
+     * table that an unselected model depends on is not replaced: that model is reported as an error.
      *
-     * @throws IllegalArgumentException when a name is not a model of this project
+     * @throws IllegalArgumentException when the selection names a model this project does not have
      */
-    public RunResults run(List<String> names, boolean withDownstream) {
+    public RunResults run(Select select) {
+        return runner(selected(select)).run();
+    }
+
+    /** As {@link #sql()}, for the selected models only. */
+    public List<String> sql(Select select) {
+        return runner(selected(select)).sql();
+    }
+
+    private List<ModelSpec> selected(Select select) {
+        Objects.requireNonNull(select, "select");
         List<TableName> wanted = new ArrayList<>();
-        for (String n : names) {
-            TableName t = TableName.parse(n);
+        for (TableName t : select.models()) {
             if (models.ordered().stream().noneMatch(m -> m.table().equals(t))) {
-                throw new IllegalArgumentException("no model " + n + " in this project; models: " + models());
+                throw new IllegalArgumentException("no model " + t + " in this project; models: " + models());
             }
             wanted.add(t);
-            if (withDownstream) {
+            if (select.downstream()) {
                 wanted.addAll(models.descendants(t));
             }
         }
-        return runner(models.ordered().stream().filter(m -> wanted.contains(m.table())).toList()).run();
+        return models.ordered().stream().filter(m -> wanted.contains(m.table())).toList();
     }
 
     private Runner runner(List<ModelSpec> selected) {

@@ -31,6 +31,15 @@ final class Db {
         }
     }
 
+    /** As {@link #strings}, for lambdas. */
+    static List<String> unchecked(DataSource ds, String query) {
+        try {
+            return strings(ds, query);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The columns of a table or view, in order. */
     static List<String> columns(DataSource ds, String schema, String table) throws Exception {
         return strings(ds, "select column_name from information_schema.columns where table_schema = '" + schema

@@ -29,7 +29,7 @@ class MaterializationsTest {
 
         assertThat(added.model("inc.t").status()).isEqualTo(ModelStatus.ERROR);
         assertThat(added.model("inc.t").error()).hasValueSatisfying(e -> assertThat(e)
-                .startsWith("inc.t: (model inc.t) the new rows have column(s) [w] that the table lacks"));
+                .startsWith("inc.t (model inc.t): the new rows have column(s) [w] that the table lacks (on_schema_change=fail"));
         RunResults dropped = run(ds, "inc.t", INCREMENTAL + "select id from raw.i");
         assertThat(dropped.model("inc.t").error()).hasValueSatisfying(e -> assertThat(e)
                 .contains("the table has column(s) [v] that the new rows lack"));
@@ -150,8 +150,8 @@ class MaterializationsTest {
 
         assertThat(project.sql()).containsExactly(
                 "create schema if not exists \"iq\"",
-                "create temporary table \"t__mds_stage\" on commit drop as\n\nselect id, v from raw.q\nwhere id > 1",
-                "delete from \"iq\".\"t\" t using \"t__mds_stage\" s where t.\"id\" = s.\"id\"",
-                "insert into \"iq\".\"t\" (\"id\", \"v\")\nselect \"id\", \"v\" from \"t__mds_stage\"");
+                "create temporary table \"pg_temp\".\"t__mds_stage\" on commit drop as\n\nselect id, v from raw.q\nwhere id > 1",
+                "delete from \"iq\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s where t.\"id\" = s.\"id\"",
+                "insert into \"iq\".\"t\" (\"id\", \"v\")\nselect \"id\", \"v\" from \"pg_temp\".\"t__mds_stage\"");
     }
 }

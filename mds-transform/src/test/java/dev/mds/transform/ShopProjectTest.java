@@ -10,7 +10,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.util.List;
 import java.util.OptionalLong;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -111,10 +110,30 @@ class ShopProjectTest {
         project.run().assertSucceeded();
         Db.sql(ds, "update raw.n set v = 5");
 
-        RunResults results = project.run(List.of("sel.a"), true).assertSucceeded();
+        RunResults results = project.run(Select.models("sel.a").withDownstream()).assertSucceeded();
 
         assertThat(results.models()).extracting(ModelResult::name).containsExactly("sel.a", "sel.b");
         assertThatTable(ds, "sel.b").containsExactlyInAnyOrder(row(10));
         assertThatTable(ds, "sel.c").containsExactlyInAnyOrder(row(1));
+        assertThat(project.run(Select.models("sel.c")).models()).extracting(ModelResult::name).containsExactly("sel.c");
+        assertThat(project.sql(Select.models("sel.b"))).hasSize(5).allSatisfy(s -> assertThat(s).doesNotContain("\"c"));
+    }
+
+    @Test
+    void modelsRunAfterAllTheirRefsEvenWithThreads(DataSource ds) {
+        String table = "{{ config(materialized='table') }} ";
+        RunResults results = TransformProject.builder(ds).threads(2)
+                .model("o.a", table + "select clock_timestamp() as at")
+                .model("o.b", table + "select clock_timestamp() as at, (select at from {{ ref('o.a') }}) as a_at")
+                .model("o.c", table + "select clock_timestamp() as at, (select at from {{ ref('o.a') }}) as a_at")
+                .model("o.d", table + "select clock_timestamp() as at, (select at from {{ ref('o.b') }}) as b_at,"
+                        + " (select at from {{ ref('o.c') }}) as c_at")
+                .build().run().assertSucceeded();
+
+        assertThat(results.models()).extracting(ModelResult::name).containsExactly("o.a", "o.b", "o.c", "o.d");
+        for (String check : new String[] {"select at > a_at from o.b", "select at > a_at from o.c",
+                "select at > b_at and at > c_at from o.d"}) {
+            assertThat(Db.unchecked(ds, check)).as(check).containsExactly("t");
+        }
     }
 }

@@ -79,7 +79,7 @@ final class Plan {
             return steps;
         }
         Template.Rendered body = m.template().render(true, t.quoted(), r -> m.refs().get(r).quoted());
-        String stage = Identifiers.quote(stageName(m));
+        String stage = Identifiers.quote("pg_temp", stageName(m));
         String head = "create temporary table " + stage + " on commit drop as\n";
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
         List<String> columns = existing.get().columns();

@@ -2,7 +2,6 @@ package dev.mds.transform.internal;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
-import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.transform.ModelResult;
@@ -312,14 +311,11 @@ public final class Runner {
         List<String> extra = stage.stream().filter(s -> !check.targetColumns().contains(s)).toList();
         List<String> missing = check.targetColumns().stream().filter(s -> !stage.contains(s)).toList();
         if (!extra.isEmpty() || !missing.isEmpty()) {
-            List<String> all = new ArrayList<>(extra);
-            all.addAll(missing);
             String what = (extra.isEmpty() ? "" : "the new rows have column(s) " + extra + " that the table lacks")
                     + (!extra.isEmpty() && !missing.isEmpty() ? "; " : "")
                     + (missing.isEmpty() ? "" : "the table has column(s) " + missing + " that the new rows lack");
-            throw new Failure(new SchemaMismatchException(m.table(), all, "(" + m.source() + ") " + what
-                    + " (on_schema_change=fail: change the model back, or rebuild with fullRefresh(true))")
-                    .getMessage());
+            throw new Failure(m.name() + " (" + m.source() + "): " + what + " (on_schema_change=fail: change the"
+                    + " model back, or rebuild it with fullRefresh(true)); the table is unchanged");
         }
         if (m.uniqueKey().isEmpty()) {
             return;
@@ -334,7 +330,7 @@ public final class Runner {
             select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
         }
         String key = Identifiers.quoteAll(m.uniqueKey());
-        String sql = "select " + select + ", count(*) from " + Identifiers.quote(check.stage()) + " group by " + key
+        String sql = "select " + select + ", count(*) from " + Identifiers.quote("pg_temp", check.stage()) + " group by " + key
                 + " having count(*) > 1 limit 1";
         long start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
