@@ -1,0 +1,4 @@
+{{ config(materialized='table') }}
+select country, sum(revenue) as revenue
+from {{ ref('silver.transactions') }}
+group by country
