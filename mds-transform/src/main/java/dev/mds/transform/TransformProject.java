@@ -161,7 +161,8 @@ public final class TransformProject {
                             + " file: " + e.getMessage());
                 }
                 try {
-                    sources.add(new ProjectModels.Source(table, f.toString(), Files.readString(f, StandardCharsets.UTF_8)));
+                    String sql = Files.readString(f, StandardCharsets.UTF_8);
+                    sources.add(new ProjectModels.Source(table, f.toString(), sql));
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read model " + f, e);
                 }

@@ -54,6 +54,18 @@ class FailuresTest {
     }
 
     @Test
+    void errorLineCountsTheLinesOfTheModelFileAcrossTags(DataSource ds) {
+        RunResults results = TransformProject.builder(ds)
+                .model("el.a", "select 1 as id")
+                .model("el.b", "{# line 1 #}\nselect id\nfrom {{ ref('el.a') }}\n{% if is_incremental() %}\n"
+                        + "where false\n{% endif %}\nwhere id = 'x' + 1")
+                .build().run();
+
+        assertThat(results.model("el.b").error()).hasValueSatisfying(e -> assertThat(e)
+                .startsWith("el.b (model el.b line 7): ERROR: "));
+    }
+
+    @Test
     void parallelRunGivesTheSameResultsAsASerialOneOnADiamond(DataSource ds) throws Exception {
         TableFixture.on(ds, "raw.d").columns("id int", "v int").rows(row(1, 1), row(2, 2), row(3, 3));
         Map<String, String> models = Map.of(

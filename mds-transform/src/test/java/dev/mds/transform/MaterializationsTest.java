@@ -6,7 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TableFixture;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +103,41 @@ class MaterializationsTest {
         assertThatTable(ds, "sw.t").containsExactlyInAnyOrder(row(3), row(6));
         assertThat(Db.strings(ds, "select table_name from information_schema.tables where table_schema = 'sw'"))
                 .containsExactly("t");
+    }
+
+    @Test
+    void readersSeeTheOldOrTheNewTableDuringRebuildsNeverAMissingOrEmptyOne(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.r").columns("id int").rows(row(1), row(2), row(3));
+        TransformProject project = TransformProject.builder(ds)
+                .model("rd.t", "{{ config(materialized='table') }} select id from raw.r").build();
+        project.run().assertSucceeded();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Long> counts = new CopyOnWriteArrayList<>();
+        List<Exception> errors = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                while (!stop.get()) {
+                    try (ResultSet rs = st.executeQuery("select count(*) from rd.t")) {
+                        rs.next();
+                        counts.add(rs.getLong(1));
+                    }
+                }
+            } catch (Exception e) {
+                errors.add(e);
+            }
+        });
+        reader.start();
+        try {
+            for (int i = 0; i < 20; i++) {
+                project.run().assertSucceeded();
+            }
+        } finally {
+            stop.set(true);
+            reader.join();
+        }
+
+        assertThat(errors).isEmpty();
+        assertThat(counts).isNotEmpty().containsOnly(3L);
     }
 
     @Test

@@ -156,7 +156,8 @@ public final class ProjectModels {
             }
         }
         String hint = closest(r.target(), names);
-        throw new BadInputException(at, written + " names no model" + (hint == null ? "" : " (did you mean " + hint + "?)"));
+        throw new BadInputException(at, written + " names no model"
+                + (hint == null ? "" : " (did you mean " + hint + "?)"));
     }
 
     private static String closest(String wanted, Set<TableName> names) {

@@ -330,7 +330,8 @@ public final class Runner {
             select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
         }
         String key = Identifiers.quoteAll(m.uniqueKey());
-        String sql = "select " + select + ", count(*) from " + Identifiers.quote("pg_temp", check.stage()) + " group by " + key
+        String sql = "select " + select + ", count(*) from " + Identifiers.quote("pg_temp", check.stage())
+                + " group by " + key
                 + " having count(*) > 1 limit 1";
         long start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
