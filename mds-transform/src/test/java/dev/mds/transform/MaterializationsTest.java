@@ -90,6 +90,26 @@ class MaterializationsTest {
     }
 
     @Test
+    void foreignKeyOfAnotherTableIsNotDroppedByTheCascadeForDownstreamViews(DataSource ds) throws Exception {
+        TransformProject project = TransformProject.builder(ds)
+                .model("fk.parent", "{{ config(materialized='table') }} select 1 as id")
+                .model("fk.view", "select id from {{ ref('fk.parent') }}")
+                .build();
+        project.run().assertSucceeded();
+        Db.sql(ds, "alter table fk.parent add primary key (id)",
+                "create table fk.child (parent_id int references fk.parent (id))", "insert into fk.child values (1)");
+
+        RunResults results = project.run();
+
+        assertThat(results.model("fk.parent").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(results.model("fk.parent").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("cannot replace fk.parent: [fk.child] depend(s) on it"));
+        assertThat(Db.strings(ds, "select count(*) from pg_constraint where contype = 'f'"
+                + " and conrelid = 'fk.child'::regclass")).containsExactly("1");
+        assertThatTable(ds, "fk.view").containsExactlyInAnyOrder(row(1));
+    }
+
+    @Test
     void tableSwapKeepsTheOldTableWhenTheRebuildFailsAndReplacesItWhenItSucceeds(DataSource ds) throws Exception {
         TableFixture.on(ds, "raw.s").columns("id int").rows(row(1), row(2));
         run(ds, "sw.t", "{{ config(materialized='table') }} select id from raw.s").assertSucceeded();

@@ -141,7 +141,7 @@ public final class Runner {
     private Map<TableName, ModelResult> runPooled() {
         Map<TableName, ModelResult> done = new HashMap<>();
         AtomicInteger n = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, selected.size())), r -> {
             Thread t = new Thread(r, "mds-transform-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -252,7 +252,7 @@ public final class Runner {
             List<TableName> foreign = dependents.stream().filter(d -> !ours.contains(d) || !isSelected(d)).toList();
             if (!foreign.isEmpty()) {
                 throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
-                        + foreign.stream().map(TableName::toString).toList() + " depend(s) on it and "
+                        + foreign.stream().map(TableName::toString).toList() + " depend(s) on it (views over it, or tables whose foreign keys refer to it) and "
                         + (foreign.size() == 1 ? "is not a model" : "are not models")
                         + " rebuilt after it in this run (mds-transform drops with CASCADE only its own downstream"
                         + " models); drop them first or make them models that ref('" + m.name() + "')");
@@ -384,19 +384,25 @@ public final class Runner {
         return Optional.of(new Plan.Existing(k, columns));
     }
 
-    /** The views that depend on {@code t}, directly or through other views. */
+    /**
+     * The views that depend on {@code t}, directly or through other views, and the tables whose foreign keys refer
+     * to it (which a {@code drop ... cascade} would silently strip of their constraint).
+     */
     private static List<TableName> dependents(Connection c, TableName t) throws SQLException {
-        String sql = "with recursive deps(oid) as ("
+        String sql = "with recursive target as (select c.oid from pg_class c"
+                + " join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?),"
+                + " deps(oid) as ("
                 + " select r.ev_class from pg_depend d join pg_rewrite r on r.oid = d.objid"
                 + " where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass"
-                + " and d.refobjid = (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-                + " where n.nspname = ? and c.relname = ?) and r.ev_class <> d.refobjid"
+                + " and d.refobjid = (select oid from target) and r.ev_class <> d.refobjid"
                 + " union"
                 + " select r.ev_class from deps join pg_depend d on d.refobjid = deps.oid"
                 + " join pg_rewrite r on r.oid = d.objid"
                 + " where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass"
-                + " and r.ev_class <> deps.oid)"
-                + " select n.nspname, c.relname from deps join pg_class c on c.oid = deps.oid"
+                + " and r.ev_class <> deps.oid),"
+                + " found(oid) as (select oid from deps union select conrelid from pg_constraint"
+                + " where contype = 'f' and confrelid = (select oid from target) and conrelid <> confrelid)"
+                + " select n.nspname, c.relname from found join pg_class c on c.oid = found.oid"
                 + " join pg_namespace n on n.oid = c.relnamespace order by 1, 2";
         long start = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
