@@ -161,6 +161,25 @@ class MaterializationsTest {
     }
 
     @Test
+    void oddNamesAreQuotedEverywhere(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.odd").columns("\"Key Col\" int", "\"v\"\"q\" int").rows(row(1, 1), row(2, 2));
+        TransformProject project = TransformProject.builder(ds)
+                .model("\"Odd Schema\".\"My \"\"Model\"", "{{ config(materialized='incremental', unique_key='Key Col') }}"
+                        + " select * from raw.odd")
+                .model("\"Odd Schema\".after", "select count(*) as n from {{ ref('\"Odd Schema\".\"My \"\"Model\"') }}")
+                .build();
+        project.run().assertSucceeded();
+        Db.sql(ds, "update raw.odd set \"v\"\"q\" = 20 where \"Key Col\" = 2");
+
+        RunResults second = project.run().assertSucceeded();
+
+        assertThat(second.models()).extracting(ModelResult::name)
+                .containsExactly("\"Odd Schema\".\"My \"\"Model\"", "\"Odd Schema\".after");
+        assertThatTable(ds, "\"Odd Schema\".\"My \"\"Model\"").containsExactlyInAnyOrder(row(1, 1), row(2, 20));
+        assertThatTable(ds, "\"Odd Schema\".after").containsExactlyInAnyOrder(row(2));
+    }
+
+    @Test
     void materializationCanChangeBetweenRuns(DataSource ds) throws Exception {
         run(ds, "mc.x", "select 1 as a").assertSucceeded();
         run(ds, "mc.x", "{{ config(materialized='table') }} select 2 as a").assertSucceeded();

@@ -44,6 +44,7 @@ public final class Runner {
     private final DataSource dataSource;
     private final ProjectModels models;
     private final List<ModelSpec> selected;
+    private final Set<TableName> selectedNames = new java.util.HashSet<>();
     private final int threads;
     private final boolean fullRefresh;
 
@@ -53,6 +54,7 @@ public final class Runner {
         this.dataSource = dataSource;
         this.models = models;
         this.selected = List.copyOf(selected);
+        selected.forEach(m -> selectedNames.add(m.table()));
         this.threads = threads;
         this.fullRefresh = fullRefresh;
     }
@@ -200,12 +202,7 @@ public final class Runner {
     }
 
     private boolean isSelected(TableName t) {
-        for (ModelSpec m : selected) {
-            if (m.table().equals(t)) {
-                return true;
-            }
-        }
-        return false;
+        return selectedNames.contains(t);
     }
 
     private static void log(ModelResult r) {

@@ -98,7 +98,6 @@ public final class Template {
         while (end > 0 && (Character.isWhitespace(out.charAt(end - 1)) || out.charAt(end - 1) == ';')) {
             end--;
         }
-        int start = 0;
         out.setLength(end);
         int[] starts = new int[segs.size()];
         int[] lines = new int[segs.size()];
@@ -108,7 +107,7 @@ public final class Template {
             lines[i] = segs.get(i)[1];
             text[i] = isText.get(i);
         }
-        return new Rendered(out.substring(start), starts, lines, text);
+        return new Rendered(out.toString(), starts, lines, text);
     }
 
     private static void render(List<Node> nodes, boolean incremental, String thisQuoted,
