@@ -49,6 +49,18 @@ class BuildErrorsTest {
     }
 
     @Test
+    void refFindsAFileModelByItsExactCapitalisedName(DataSource ds, @TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("Silver"));
+        Files.writeString(dir.resolve("Silver/Tx.sql"), "select 1 as id");
+        Files.writeString(dir.resolve("top.sql"), "select id from {{ ref('Silver.Tx') }}");
+
+        TransformProject project = TransformProject.builder(ds).modelsFrom(dir).build();
+
+        assertThat(project.models()).containsExactly("\"Silver\".\"Tx\"", "public.top");
+        assertThat(project.sql()).contains("create view \"public\".\"top__mds_tmp\" as\nselect id from \"Silver\".\"Tx\"");
+    }
+
+    @Test
     void cycleIsNamed(DataSource ds) {
         assertThatThrownBy(() -> builder(ds)
                 .model("silver.a", "select * from {{ ref('silver.b') }}")

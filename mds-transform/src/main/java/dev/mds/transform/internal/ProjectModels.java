@@ -151,6 +151,11 @@ public final class ProjectModels {
                 if (names.contains(t)) {
                     return t;
                 }
+                String[] parts = r.target().split("\\.");
+                if (parts.length == 2 && r.target().indexOf('"') < 0
+                        && names.contains(TableName.of(parts[0].strip(), parts[1].strip()))) {
+                    return TableName.of(parts[0].strip(), parts[1].strip());   // a file's exact, unfolded name
+                }
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(at, written + ": " + e.getMessage());
             }
