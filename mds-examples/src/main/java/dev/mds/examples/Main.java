@@ -16,6 +16,8 @@ import dev.mds.load.SyncMode;
 import dev.mds.quality.Bounds;
 import dev.mds.quality.QualityReport;
 import dev.mds.quality.QualitySuite;
+import dev.mds.transform.RunResults;
+import dev.mds.transform.TransformProject;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TestDatabase;
 import java.sql.Connection;
@@ -37,7 +39,7 @@ import javax.sql.DataSource;
  * <li>change data capture into the warehouse schema {@code raw} ({@link PostgresCdcSource} → {@link MergeLoader}
  *     in CDC mode, offsets committed with the rows);</li>
  * <li>the pricing sheet (all cells text, as Airbyte's Sheets source lands them) from CSV into {@code raw.pricing};</li>
- * <li>the project's dbt models as SQL: staging views and the {@code mart.users} table;</li>
+ * <li>the project's dbt models with mds-transform: staging views and the {@code mart.users} table;</li>
  * <li>quality checks on the raw tables, in one scan per table;</li>
  * <li>changes in the product database (an update, an insert, a delete) flow through, and the mart is rebuilt.</li>
  * </ol>
@@ -99,7 +101,7 @@ public final class Main {
                 loadPricing(dwh);
                 Tables.print(dwh, "raw.pricing", System.out);
 
-                step("5. models: staging views and mart.users");
+                step("5. models (mds-transform): staging views and mart.users");
                 Models.build(dwh);
                 Tables.print(dwh, "mart.users", System.out);
 
@@ -190,37 +192,43 @@ public final class Main {
         System.out.println("== " + title);
     }
 
-    /** The dbt models of the source project's {@code product_stats}, as plain SQL run in dependency order. */
+    /**
+     * The dbt models of the source project's {@code product_stats} (staging views, the {@code mart.users} table), run
+     * by mds-transform in dependency order: each model in its own transaction, views and the table swapped in whole.
+     */
     static final class Models {
         private Models() {
         }
 
-        static void build(DataSource dwh) throws Exception {
-            try (Connection c = dwh.getConnection()) {
-                Sql.transaction(c, tx -> {   // all models or none
-                    Sql.execute(tx, "create schema if not exists staging");
-                    Sql.execute(tx, "create schema if not exists mart");
-                    Sql.execute(tx, "create or replace view staging.stg_users as select user_id, name as user_name from raw.users");
-                    Sql.execute(tx, "create or replace view staging.stg_subscriptions as select id as subscription_id, subscription,"
-                            + " user_id, start_date, end_date, paid as is_paid, end_date < now()::date and not paid as is_overdue"
-                            + " from raw.subscriptions");
-                    Sql.execute(tx, "create or replace view staging.stg_subscription_pricing as select package,"
-                            + " valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,"
-                            + " case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end as monthly_seat_price_eur"
-                            + " from raw.pricing");
-                    Sql.execute(tx, "drop table if exists mart.users");
-                    Sql.execute(tx, "create table mart.users as select u.user_id, u.user_name,"
-                            + " count(1) as subscription_months_cnt,"
-                            + " count(1) filter (where not is_paid and is_overdue) as unpaid_subscriptions_cnt,"
-                            + " sum(monthly_seat_price_eur) as lifetime_revenue"
-                            + " from staging.stg_users u join staging.stg_subscriptions sub on u.user_id = sub.user_id"
-                            + " join staging.stg_subscription_pricing p on sub.subscription = p.package"
-                            + " and ((sub.start_date between p.valid_from and p.valid_until)"
-                            + " or (p.valid_until is null and sub.start_date > p.valid_from))"
-                            + " group by 1, 2");
-                    return null;
-                });
-            }
+        static void build(DataSource dwh) {
+            RunResults results = TransformProject.builder(dwh)
+                    .model("staging.stg_users", "select user_id, name as user_name from raw.users")
+                    .model("staging.stg_subscriptions", """
+                            select id as subscription_id, subscription, user_id, start_date, end_date, paid as is_paid,
+                                end_date < now()::date and not paid as is_overdue
+                            from raw.subscriptions""")
+                    .model("staging.stg_subscription_pricing", """
+                            select package, valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,
+                                case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end
+                                    as monthly_seat_price_eur
+                            from raw.pricing""")
+                    .model("mart.users", """
+                            {{ config(materialized='table') }}
+                            select u.user_id, u.user_name,
+                                count(1) as subscription_months_cnt,
+                                count(1) filter (where not is_paid and is_overdue) as unpaid_subscriptions_cnt,
+                                sum(monthly_seat_price_eur) as lifetime_revenue
+                            from {{ ref('staging.stg_users') }} u
+                            join {{ ref('staging.stg_subscriptions') }} sub on u.user_id = sub.user_id
+                            join {{ ref('staging.stg_subscription_pricing') }} p on sub.subscription = p.package
+                                and ((sub.start_date between p.valid_from and p.valid_until)
+                                    or (p.valid_until is null and sub.start_date > p.valid_from))
+                            group by 1, 2""")
+                    .threads(2)
+                    .build()
+                    .run();
+            System.out.println(results);
+            results.assertSucceeded();
         }
     }
 }
