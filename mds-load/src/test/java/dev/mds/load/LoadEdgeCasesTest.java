@@ -1,5 +1,6 @@
 package dev.mds.load;
 
+import static dev.mds.testing.TestSql.sql;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,14 +36,6 @@ import org.junit.jupiter.api.Test;
 @MdsPostgres
 class LoadEdgeCasesTest {
     static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
-
-    static void sql(DataSource ds, String... statements) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
 
     static String text(DataSource ds, String query) throws Exception {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {

@@ -1,5 +1,6 @@
 package dev.mds.quality;
 
+import static dev.mds.testing.TestSql.sql;
 import static dev.mds.quality.Bounds.atLeast;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,14 +30,6 @@ import org.w3c.dom.Document;
  */
 @MdsPostgres
 class QualityEdgeCasesTest {
-
-    private static void sql(DataSource ds, String... statements) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
 
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {

@@ -1,5 +1,6 @@
 package dev.mds.quality;
 
+import static dev.mds.testing.TestSql.sql;
 import static dev.mds.quality.Bounds.atLeast;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,14 +20,6 @@ import dev.mds.testing.MdsPostgres;
 
 @MdsPostgres
 class QualitySuiteTest {
-
-    static void sql(DataSource ds, String... statements) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
 
     /** The session's enable_presorted_aggregate, or null on a server without it. */
     private static String presortedAggregate(Connection c) throws Exception {

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.NodeList;
+import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
 
 @MdsPostgres
@@ -24,7 +25,7 @@ class ReportAndHistoryTest {
 
     @Test
     void htmlReportIsWellFormedXhtmlWithEveryValueEscaped(DataSource ds, @TempDir Path dir) throws Exception {
-        QualitySuiteTest.sql(ds, "create table h (id text primary key, v text)",
+        TestSql.sql(ds, "create table h (id text primary key, v text)",
                 "insert into h values ('<script>alert(1)</script>', 'a & b \"q\" ''s'''), ('k2', 'ctl\u0001char'), ('k3', 'ok')");
         QualityReport r = QualitySuite.on(ds).table("h", t -> t
                 .acceptedValues("v", "ok")
@@ -49,7 +50,7 @@ class ReportAndHistoryTest {
 
     @Test
     void jsonAndConsoleReportsCarryEveryCheck(DataSource ds) throws Exception {
-        QualitySuiteTest.sql(ds, "create table j (id int primary key, v int)", "insert into j values (1, 1), (2, null)");
+        TestSql.sql(ds, "create table j (id int primary key, v int)", "insert into j values (1, 1), (2, null)");
         QualityReport r = QualitySuite.on(ds).table("j", t -> t.notNull("v").range("v", 0, 10)).run();
         JsonNode json = new ObjectMapper().readTree(r.toJson());
         assertThat(json.get("passed").asBoolean()).isFalse();
@@ -71,7 +72,7 @@ class ReportAndHistoryTest {
 
     @Test
     void historyRecordsEachRunAndAnomalyFlagsARowCountFarFromRecentRuns(DataSource ds) throws Exception {
-        QualitySuiteTest.sql(ds, "create table a (id int)");
+        TestSql.sql(ds, "create table a (id int)");
         QualitySuite suite = QualitySuite.on(ds).history("audit.quality_runs")
                 .table("a", t -> t.rowCountAnomaly(3, 5).notNull("id"));
         int[] counts = {100, 102, 98, 101, 99};
@@ -106,7 +107,7 @@ class ReportAndHistoryTest {
      */
     @Test
     void historyNeedsNoCreatePrivilegeOnceItsTableExists(DataSource ds) throws Exception {
-        QualitySuiteTest.sql(ds, "create schema wap", "create table wap.t (id int primary key)", "insert into wap.t values (1)");
+        TestSql.sql(ds, "create schema wap", "create table wap.t (id int primary key)", "insert into wap.t values (1)");
         QualitySuite suite = QualitySuite.on(ds).history("dq_wap.history").table("wap.t", t -> t.notNull("id"));
         suite.run();   // the owner's first run creates dq_wap.history
         String db;
@@ -114,7 +115,7 @@ class ReportAndHistoryTest {
             rs.next();
             db = rs.getString(1);
         }
-        QualitySuiteTest.sql(ds, "create role wap_loader", "grant usage on schema wap, dq_wap to wap_loader",
+        TestSql.sql(ds, "create role wap_loader", "grant usage on schema wap, dq_wap to wap_loader",
                 "grant select, insert on wap.t, dq_wap.history to wap_loader",
                 "revoke create on database \"" + db + "\" from public", "revoke create on schema public from public");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
@@ -142,7 +143,7 @@ class ReportAndHistoryTest {
 
     @Test
     void anomalyWithNoSpreadFlagsAnyChange(DataSource ds) throws Exception {
-        QualitySuiteTest.sql(ds, "create table b (id int)");
+        TestSql.sql(ds, "create table b (id int)");
         QualitySuite suite = QualitySuite.on(ds).history("public.qh").table("b", t -> t.rowCountAnomaly(2, 3));
         reload(ds, "b", 10);
         suite.run();
@@ -159,6 +160,6 @@ class ReportAndHistoryTest {
     }
 
     private static void reload(DataSource ds, String table, int rows) throws Exception {
-        QualitySuiteTest.sql(ds, "truncate " + table, "insert into " + table + " select g from generate_series(1, " + rows + ") g");
+        TestSql.sql(ds, "truncate " + table, "insert into " + table + " select g from generate_series(1, " + rows + ") g");
     }
 }

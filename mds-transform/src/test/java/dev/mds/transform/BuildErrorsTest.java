@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.BadInputException;
+import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class BuildErrorsTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage(file + " line 4: ref('silver.trans') names no model (did you mean silver.transactions?)")
                 .satisfies(e -> assertThat(((BadInputException) e).location().line()).hasValue(4));
-        assertThat(Db.strings(ds, "select schema_name from information_schema.schemata"))
+        assertThat(TestSql.strings(ds, "select schema_name from information_schema.schemata"))
                 .doesNotContain("silver", "gold");
     }
 

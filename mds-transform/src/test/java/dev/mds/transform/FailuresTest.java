@@ -5,6 +5,7 @@ import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TableFixture;
 import java.util.Map;
@@ -34,7 +35,7 @@ class FailuresTest {
             throws Exception {
         TableFixture.on(ds, "raw.f").columns("id int", "v int").rows(row(1, 1), row(2, 2));
         project(ds, GOOD, 1).run().assertSucceeded();
-        Db.sql(ds, "insert into raw.f values (3, 3)");
+        TestSql.sql(ds, "insert into raw.f values (3, 3)");
 
         RunResults results = project(ds, BAD, 1).run();
 
@@ -46,7 +47,7 @@ class FailuresTest {
         assertThat(results.model("f.last").error()).hasValue("upstream model f.after was skipped");
         assertThatTable(ds, "f.mid").containsExactlyInAnyOrder(row(1, 10), row(2, 20));
         assertThatTable(ds, "f.other").containsExactlyInAnyOrder(row(6));
-        assertThat(Db.strings(ds, "select table_name from information_schema.tables where table_schema = 'f'"))
+        assertThat(TestSql.strings(ds, "select table_name from information_schema.tables where table_schema = 'f'"))
                 .containsExactlyInAnyOrder("base", "mid", "after", "last", "other");
         assertThatThrownBy(results::assertSucceeded).isInstanceOf(TransformException.class)
                 .hasMessageContaining("1 model(s) failed, 2 skipped")

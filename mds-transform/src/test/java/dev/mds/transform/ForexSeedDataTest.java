@@ -3,6 +3,7 @@ package dev.mds.transform;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.SeedData;
 import dev.mds.testing.TableFixture;
@@ -30,20 +31,20 @@ class ForexSeedDataTest {
         String expected = "select country, nullif(monthly_revenue, '')::numeric as revenue"
                 + " from expected.agg_sales_country";
         String actual = "select country, revenue from gold.sales_by_country";
-        assertThat(Db.strings(ds, "select 'missing ' || country || ' ' || coalesce(revenue::text, 'null') from ("
+        assertThat(TestSql.strings(ds, "select 'missing ' || country || ' ' || coalesce(revenue::text, 'null') from ("
                 + expected + " except " + actual + ") d union all"
                 + " select 'unexpected ' || country || ' ' || coalesce(revenue::text, 'null') from ("
                 + actual + " except " + expected + ") u")).isEmpty();
-        assertThat(Db.strings(ds, "select count(*) from silver.transactions where transaction_date is null"))
+        assertThat(TestSql.strings(ds, "select count(*) from silver.transactions where transaction_date is null"))
                 .containsExactly("0");
 
-        Db.sql(ds, "insert into raw.customer_transactions (transaction_id, customer_id, transaction_date, quantity,"
+        TestSql.sql(ds, "insert into raw.customer_transactions (transaction_id, customer_id, transaction_date, quantity,"
                 + " price, customer_country) values ('2001', '501.0', '2023-07-21', '2.0', '10.50', 'Andorra')");
         RunResults second = project.run().assertSucceeded();
 
         assertThat(second.model("silver.transactions").rows()).isEqualTo(OptionalLong.of(1));
         assertThatTable(ds, "silver.transactions").hasRowCount(101);
-        assertThat(Db.strings(ds, "select revenue from gold.sales_by_country where country = 'Andorra'"))
+        assertThat(TestSql.strings(ds, "select revenue from gold.sales_by_country where country = 'Andorra'"))
                 .containsExactly("154.87");
     }
 }

@@ -4,6 +4,7 @@ import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
@@ -28,7 +29,7 @@ class MaterializationsTest {
     void incrementalSchemaDriftIsAnErrorNamingTheColumnAndLeavesTheTargetUnchanged(DataSource ds) throws Exception {
         TableFixture.on(ds, "raw.i").columns("id int", "v int", "w int").rows(row(1, 1, 1));
         run(ds, "inc.t", INCREMENTAL + "select id, v from raw.i").assertSucceeded();
-        Db.sql(ds, "insert into raw.i values (2, 2, 2)");
+        TestSql.sql(ds, "insert into raw.i values (2, 2, 2)");
 
         RunResults added = run(ds, "inc.t", INCREMENTAL + "select id, v, w from raw.i");
 
@@ -46,7 +47,7 @@ class MaterializationsTest {
     void duplicateUniqueKeyInNewRowsIsAnErrorNamingTheKeyAndLeavesTheTargetUnchanged(DataSource ds) throws Exception {
         TableFixture.on(ds, "raw.dup").columns("id int", "v int").rows(row(1, 1), row(2, 2));
         run(ds, "dup.t", INCREMENTAL + "select id, v from raw.dup").assertSucceeded();
-        Db.sql(ds, "insert into raw.dup values (2, 20), (3, 3)");
+        TestSql.sql(ds, "insert into raw.dup values (2, 20), (3, 3)");
 
         RunResults results = run(ds, "dup.t", INCREMENTAL + "select id, v from raw.dup");
 
@@ -65,7 +66,7 @@ class MaterializationsTest {
 
         assertThat(Db.columns(ds, "v", "x")).containsExactly("c");
         assertThatTable(ds, "v.x").containsExactlyInAnyOrder(row("z"));
-        assertThat(Db.strings(ds, "select table_name from information_schema.tables where table_schema = 'v'"))
+        assertThat(TestSql.strings(ds, "select table_name from information_schema.tables where table_schema = 'v'"))
                 .containsExactly("x");
     }
 
@@ -79,7 +80,7 @@ class MaterializationsTest {
         chain.run().assertSucceeded();   // vc.top depends on the old vc.base: dropped with it and rebuilt after it
         assertThatTable(ds, "vc.top").containsExactlyInAnyOrder(row(2));
 
-        Db.sql(ds, "create schema report", "create view report.mine as select a from vc.top");
+        TestSql.sql(ds, "create schema report", "create view report.mine as select a from vc.top");
         RunResults refused = chain.run();
 
         assertThat(refused.model("vc.base").status()).isEqualTo(ModelStatus.ERROR);
@@ -96,7 +97,7 @@ class MaterializationsTest {
                 .model("fk.view", "select id from {{ ref('fk.parent') }}")
                 .build();
         project.run().assertSucceeded();
-        Db.sql(ds, "alter table fk.parent add primary key (id)",
+        TestSql.sql(ds, "alter table fk.parent add primary key (id)",
                 "create table fk.child (parent_id int references fk.parent (id))", "insert into fk.child values (1)");
 
         RunResults results = project.run();
@@ -104,7 +105,7 @@ class MaterializationsTest {
         assertThat(results.model("fk.parent").status()).isEqualTo(ModelStatus.ERROR);
         assertThat(results.model("fk.parent").error()).hasValueSatisfying(e -> assertThat(e)
                 .contains("cannot replace fk.parent: [fk.child] depend(s) on it"));
-        assertThat(Db.strings(ds, "select count(*) from pg_constraint where contype = 'f'"
+        assertThat(TestSql.strings(ds, "select count(*) from pg_constraint where contype = 'f'"
                 + " and conrelid = 'fk.child'::regclass")).containsExactly("1");
         assertThatTable(ds, "fk.view").containsExactlyInAnyOrder(row(1));
     }
@@ -121,7 +122,7 @@ class MaterializationsTest {
         RunResults ok = run(ds, "sw.t", "{{ config(materialized='table') }} select id * 3 as x from raw.s");
         assertThat(ok.model("sw.t").rows()).hasValue(2);
         assertThatTable(ds, "sw.t").containsExactlyInAnyOrder(row(3), row(6));
-        assertThat(Db.strings(ds, "select table_name from information_schema.tables where table_schema = 'sw'"))
+        assertThat(TestSql.strings(ds, "select table_name from information_schema.tables where table_schema = 'sw'"))
                 .containsExactly("t");
     }
 
@@ -169,7 +170,7 @@ class MaterializationsTest {
                 .model("\"Odd Schema\".after", "select count(*) as n from {{ ref('\"Odd Schema\".\"My \"\"Model\"') }}")
                 .build();
         project.run().assertSucceeded();
-        Db.sql(ds, "update raw.odd set \"v\"\"q\" = 20 where \"Key Col\" = 2");
+        TestSql.sql(ds, "update raw.odd set \"v\"\"q\" = 20 where \"Key Col\" = 2");
 
         RunResults second = project.run().assertSucceeded();
 
@@ -183,17 +184,17 @@ class MaterializationsTest {
     void materializationCanChangeBetweenRuns(DataSource ds) throws Exception {
         run(ds, "mc.x", "select 1 as a").assertSucceeded();
         run(ds, "mc.x", "{{ config(materialized='table') }} select 2 as a").assertSucceeded();
-        assertThat(Db.strings(ds, "select table_type from information_schema.tables where table_schema = 'mc'"))
+        assertThat(TestSql.strings(ds, "select table_type from information_schema.tables where table_schema = 'mc'"))
                 .containsExactly("BASE TABLE");
         run(ds, "mc.x", "select 3 as a").assertSucceeded();
-        assertThat(Db.strings(ds, "select table_type from information_schema.tables where table_schema = 'mc'"))
+        assertThat(TestSql.strings(ds, "select table_type from information_schema.tables where table_schema = 'mc'"))
                 .containsExactly("VIEW");
         assertThatTable(ds, "mc.x").containsExactlyInAnyOrder(row(3));
     }
 
     @Test
     void sqlListsTheCompiledStatementsWithoutCreatingAnything(DataSource ds) throws Exception {
-        List<String> before = Db.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
+        List<String> before = TestSql.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
                 + " where table_schema not in ('pg_catalog', 'information_schema')");
         TransformProject project = TransformProject.builder(ds)
                 .model("sq.a", "{{ config(materialized='table') }}\nselect 1 as id;")
@@ -208,9 +209,9 @@ class MaterializationsTest {
                 "alter table \"sq\".\"a__mds_tmp\" rename to \"a\"",
                 "create view \"sq\".\"b__mds_tmp\" as\nselect id from \"sq\".\"a\"",
                 "alter view \"sq\".\"b__mds_tmp\" rename to \"b\"");
-        assertThat(Db.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
+        assertThat(TestSql.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
                 + " where table_schema not in ('pg_catalog', 'information_schema')")).isEqualTo(before);
-        assertThat(Db.strings(ds, "select schema_name from information_schema.schemata")).doesNotContain("sq");
+        assertThat(TestSql.strings(ds, "select schema_name from information_schema.schemata")).doesNotContain("sq");
 
         project.run().assertSucceeded();
         assertThat(project.sql()).contains("drop table \"sq\".\"a__mds_backup\" cascade",

@@ -4,6 +4,7 @@ import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TableFixture;
 import java.math.BigDecimal;
@@ -52,7 +53,7 @@ class ShopProjectTest {
         assertThatTable(ds, "gold.top_day").containsExactlyInAnyOrder(row(D1, 25));
 
         // transaction 2 is corrected, transaction 4 arrives
-        Db.sql(ds, "update raw.transactions set quantity = 1, updated_at = '2024-03-02 05:00' where transaction_id = 2",
+        TestSql.sql(ds, "update raw.transactions set quantity = 1, updated_at = '2024-03-02 05:00' where transaction_id = 2",
                 "insert into raw.transactions values (4, 503, '2024-03-02', 'C', 10, 7.50, '2024-03-02 06:00')");
 
         RunResults second = project.run().assertSucceeded();
@@ -73,7 +74,7 @@ class ShopProjectTest {
         String model = "{{ config(materialized='incremental') }}\nselect id, v from raw.events\n"
                 + "{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}";
         TransformProject.builder(ds).model("fr.events", model).build().run().assertSucceeded();
-        Db.sql(ds, "update raw.events set v = 11 where id = 1", "insert into raw.events values (3, 30)");
+        TestSql.sql(ds, "update raw.events set v = 11 where id = 1", "insert into raw.events values (3, 30)");
 
         TransformProject.builder(ds).model("fr.events", model).build().run().assertSucceeded();
         assertThatTable(ds, "fr.events").containsExactlyInAnyOrder(row(1, 10), row(2, 20), row(3, 30));
@@ -92,7 +93,7 @@ class ShopProjectTest {
                 + "select day, sku, price from raw.prices";
         TransformProject project = TransformProject.builder(ds).model("ck.prices", model).build();
         project.run().assertSucceeded();
-        Db.sql(ds, "delete from raw.prices", "insert into raw.prices values ('2024-03-01', 'b', 22), ('2024-03-02', 'b', 3)");
+        TestSql.sql(ds, "delete from raw.prices", "insert into raw.prices values ('2024-03-01', 'b', 22), ('2024-03-02', 'b', 3)");
 
         project.run().assertSucceeded();
 
@@ -108,7 +109,7 @@ class ShopProjectTest {
                 .model("sel.c", "{{ config(materialized='table') }} select v from raw.n")
                 .build();
         project.run().assertSucceeded();
-        Db.sql(ds, "update raw.n set v = 5");
+        TestSql.sql(ds, "update raw.n set v = 5");
 
         RunResults results = project.run(Select.models("sel.a").withDownstream()).assertSucceeded();
 
@@ -133,7 +134,7 @@ class ShopProjectTest {
         assertThat(results.models()).extracting(ModelResult::name).containsExactly("o.a", "o.b", "o.c", "o.d");
         for (String check : new String[] {"select at > a_at from o.b", "select at > a_at from o.c",
                 "select at > b_at and at > c_at from o.d"}) {
-            assertThat(Db.unchecked(ds, check)).as(check).containsExactly("t");
+            assertThat(TestSql.strings(ds, check)).as(check).containsExactly("t");
         }
     }
 }

@@ -4,38 +4,15 @@ import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import javax.sql.DataSource;
 
 /** The vault tests' shared set-up: plain SQL, and a raw customers table loaded batch by batch through a stage. */
 final class VaultFixtures {
     private VaultFixtures() {
-    }
-
-    /** Runs the statements, each committed on its own. */
-    static void sql(DataSource ds, String... statements) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        }
-    }
-
-    /** The first column of every row of a query, as text. */
-    static List<String> strings(DataSource ds, String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
     }
 
     /** Midnight UTC of a day of January 2024. */

@@ -6,8 +6,8 @@ import static dev.mds.vault.VaultFixtures.batch;
 import static dev.mds.vault.VaultFixtures.customers;
 import static dev.mds.vault.VaultFixtures.day;
 import static dev.mds.vault.VaultFixtures.raw;
-import static dev.mds.vault.VaultFixtures.sql;
-import static dev.mds.vault.VaultFixtures.strings;
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

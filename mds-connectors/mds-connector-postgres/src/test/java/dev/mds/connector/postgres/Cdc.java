@@ -1,5 +1,7 @@
 package dev.mds.connector.postgres;
 
+import static dev.mds.testing.TestSql.sql;
+
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.testing.TestDatabase;
@@ -93,16 +95,6 @@ final class Cdc {
     static void awaitSlotActive(DataSource ds, String slot) {
         await("slot " + slot + " active", Duration.ofSeconds(60), () -> count(ds, "select count(*) from pg_replication_slots"
                 + " where slot_name = '" + slot + "' and active and confirmed_flush_lsn is not null") == 1);
-    }
-
-    static void sql(DataSource ds, String... statements) {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String s : statements) {
-                st.execute(s);
-            }
-        } catch (SQLException e) {
-            throw new AssertionError(e.getMessage(), e);
-        }
     }
 
     static long count(DataSource ds, String query) {

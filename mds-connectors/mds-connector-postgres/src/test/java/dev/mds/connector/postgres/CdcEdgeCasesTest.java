@@ -1,7 +1,7 @@
 package dev.mds.connector.postgres;
 
 import static dev.mds.connector.postgres.Cdc.count;
-import static dev.mds.connector.postgres.Cdc.sql;
+import static dev.mds.testing.TestSql.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
