@@ -70,6 +70,32 @@ class MaterializationsTest {
                 .containsExactly("x");
     }
 
+    /**
+     * A view another session creates on the table while its new version is being built is not dropped by the swap's
+     * CASCADE: the dependents are checked again once the old table is renamed away (and locked), so the model fails
+     * naming the view, and the old table and the view stay.
+     */
+    @Test
+    void aViewCreatedOnTheTableDuringItsRebuildIsRefusedNotDropped(DataSource ds) throws Exception {
+        TransformProject project = TransformProject.builder(ds)
+                .model("race.t", "{{ config(materialized='table') }}\nselect 1 as a from (select pg_advisory_xact_lock(4242)) l")
+                .build();
+        project.run().assertSucceeded();
+        try (java.sql.Connection holder = ds.getConnection(); java.sql.Statement st = holder.createStatement()) {
+            st.execute("select pg_advisory_lock(4242)");   // the rebuild waits inside its new table's query
+            java.util.concurrent.CompletableFuture<RunResults> run = java.util.concurrent.CompletableFuture.supplyAsync(project::run);
+            assertThat(dev.mds.testing.Sessions.awaitLockWait(ds, run)).isTrue();
+            TestSql.sql(ds, "create schema report2", "create view report2.mine as select a from race.t");
+            st.execute("select pg_advisory_unlock(4242)");
+            RunResults refused = run.join();
+            assertThat(refused.model("race.t").status()).isEqualTo(ModelStatus.ERROR);
+            assertThat(refused.model("race.t").error()).hasValueSatisfying(e -> assertThat(e)
+                    .contains("cannot replace race.t: [report2.mine] depend(s) on it"));
+        }
+        assertThatTable(ds, "report2.mine").containsExactlyInAnyOrder(row(1));
+        assertThat(TestSql.strings(ds, "select relname from pg_class where relname like 't__mds%'")).isEmpty();
+    }
+
     @Test
     void viewChainIsRebuiltAndAForeignDependentViewIsRefusedNotDropped(DataSource ds) throws Exception {
         TransformProject chain = TransformProject.builder(ds)

@@ -11,7 +11,7 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, CheckStage {
+    sealed interface Step permits Exec, CheckStage, CheckDependents {
     }
 
     /**
@@ -24,6 +24,14 @@ final class Plan {
 
     /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
     record CheckStage(String stage, List<String> targetColumns) implements Step {
+    }
+
+    /**
+     * Checks again, once the old relation is renamed away (and so locked until commit), that only models rebuilt
+     * later in the run depend on it: a view created on it while the new one was being built would otherwise be
+     * dropped by the {@code cascade}.
+     */
+    record CheckDependents(TableName relation) implements Step {
     }
 
     /** What the catalog says about a model's relation. */
@@ -69,6 +77,7 @@ final class Plan {
                 String kind = existing.get().isView() ? "view " : "table ";
                 steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()),
                         -1, null, false));
+                steps.add(new CheckDependents(backup));
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
                         + Identifiers.quote(t.name()), -1, null, false));
                 steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));

@@ -244,17 +244,8 @@ public final class Runner {
         Optional<Plan.Existing> existing = existing(c, m.table());
         boolean cascade = false;
         if (Plan.swaps(m, existing, fullRefresh) && existing.isPresent()) {
-            List<TableName> dependents = dependents(c, m.table());
-            Set<TableName> ours = models.descendants(m.table());
-            List<TableName> foreign = dependents.stream().filter(d -> !ours.contains(d) || !isSelected(d)).toList();
-            if (!foreign.isEmpty()) {
-                throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
-                        + foreign.stream().map(TableName::toString).toList() + " depend(s) on it (views over it, or tables whose foreign keys refer to it) and "
-                        + (foreign.size() == 1 ? "is not a model" : "are not models")
-                        + " rebuilt after it in this run (mds-transform drops with CASCADE only its own downstream"
-                        + " models); drop them first or make them models that ref('" + m.name() + "')");
-            }
-            cascade = !dependents.isEmpty();
+            // checked first so that a refused model builds nothing, and again under lock (CheckDependents)
+            cascade = !refuseForeignDependents(c, m, m.table()).isEmpty();
         }
         long rows = -1;
         for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
@@ -270,9 +261,31 @@ public final class Runner {
                 }
             } else if (step instanceof Plan.CheckStage check) {
                 checkStage(c, m, check);
+            } else if (step instanceof Plan.CheckDependents check) {
+                refuseForeignDependents(c, m, check.relation());
             }
         }
         return rows;
+    }
+
+    /**
+     * The views and tables depending on {@code relation} (the model's relation, perhaps renamed away), when all of
+     * them are models rebuilt after it in this run.
+     *
+     * @throws Failure naming the others
+     */
+    private List<TableName> refuseForeignDependents(Connection c, ModelSpec m, TableName relation) throws SQLException {
+        List<TableName> dependents = dependents(c, relation);
+        Set<TableName> ours = models.descendants(m.table());
+        List<TableName> foreign = dependents.stream().filter(d -> !ours.contains(d) || !isSelected(d)).toList();
+        if (!foreign.isEmpty()) {
+            throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
+                    + foreign.stream().map(TableName::toString).toList() + " depend(s) on it (views over it, or tables"
+                    + " whose foreign keys refer to it) and " + (foreign.size() == 1 ? "is not a model" : "are not models")
+                    + " rebuilt after it in this run (mds-transform drops with CASCADE only its own downstream"
+                    + " models); drop them first or make them models that ref('" + m.name() + "')");
+        }
+        return dependents;
     }
 
     private static String describe(ModelSpec m, Plan.Exec e, MdsException failed) {
