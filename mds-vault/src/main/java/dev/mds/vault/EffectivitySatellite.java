@@ -155,9 +155,10 @@ public final class EffectivitySatellite extends Structure {
         });
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
         if (counts[1] > 0) {
-            LOG.warn("{}: {} stage row(s) skipped: each names another link than its driving key's open one but is not"
-                    + " newer (effective-from before the open link's start, or a load date not after its load date):"
-                    + " a replayed batch or late data, which an effectivity satellite does not record", name(), counts[1]);
+            LOG.warn("{}: {} stage row(s) skipped: each names another link than its driving key's open one (or, when all"
+                    + " its links are closed, a link not stored as recently) but is not newer (effective-from before the"
+                    + " latest start, or a load date not after the latest load date): a replayed batch or late data,"
+                    + " which an effectivity satellite does not record", name(), counts[1]);
         }
         LOG.info("{}: {} rows inserted in {} ms", table, counts[0], d.toMillis());
         return new LoadResult(table.toString(), counts[0], d);
@@ -245,8 +246,11 @@ public final class EffectivitySatellite extends Structure {
                 + "RETURNING 1\n"
                 + ")\n"
                 + "SELECT (SELECT count(*) FROM inserted) AS inserted,\n"
-                + "    (SELECT count(*) FROM active AS a JOIN open AS o ON o." + dk + " = a." + dk + " AND o." + lk + " <> a." + lk + "\n"
-                + "     WHERE NOT EXISTS (SELECT 1 FROM current AS k WHERE k." + dk + " = a." + dk + ")) AS skipped";
+                + "    (SELECT count(*) FROM active AS a WHERE NOT EXISTS (SELECT 1 FROM current AS k WHERE k." + dk + " = a." + dk + ")\n"
+                + "     AND (EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + " AND o." + lk + " <> a." + lk + ")\n"
+                // a driving key with every link closed: a row whose link holds nothing as recent is dropped news
+                + "         OR EXISTS (SELECT 1 FROM settled AS z WHERE z." + dk + " = a." + dk + ")\n"
+                + "            AND NOT EXISTS (SELECT 1 FROM latest AS l WHERE l." + lk + " = a." + lk + " AND l." + ld + " >= a." + ld + "))) AS skipped";
         return check == null ? List.of(lock(), sql) : List.of(lock(), check, sql);
     }
 }

@@ -379,6 +379,45 @@ class VaultLoadTest {
                 "p2 2024-01-02 2024-01-04 2024-01-02");
     }
 
+    /**
+     * A driving key whose links are all closed: a late row naming a link with nothing as recent is counted as skipped
+     * (the WARN line), a replay of the stored closing row is not, and neither inserts anything.
+     */
+    @Test
+    void effectivitySatelliteCountsLateRowsOfAClosedDrivingKeyAsSkipped(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.assign_end4").columns("customer text", "product text", "since timestamptz",
+                "ended timestamptz", "ld timestamptz").rows(row("c1", "p1", day(1), day(3), day(3)));
+        Stage stage = assignStage(vault, "assign_end4");
+        EffectivitySatellite eff = effectivity(vault, "dds.eff_end4", stage).endDate("ended");
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        assertThat(insertedAndSkipped(ds, eff.sql())).containsExactly(0L, 0L);                  // the replay
+        batch(ds, "raw.assign_end4", row("c1", "p2", day(2), null, day(2)));
+        assertThat(insertedAndSkipped(ds, eff.sql())).containsExactly(0L, 1L);                  // late: before p1's end was loaded
+        assertThat(periods(vault, ds, "dds.eff_end4")).containsExactly("p1 2024-01-01 2024-01-03 2024-01-03");
+    }
+
+    /** Runs an effectivity satellite's load statements in one transaction; the last one's two counts. */
+    private static List<Long> insertedAndSkipped(DataSource ds, List<String> statements) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            try {
+                for (String sql : statements.subList(0, statements.size() - 1)) {
+                    st.execute(sql);
+                }
+                try (java.sql.ResultSet rs = st.executeQuery(statements.get(statements.size() - 1))) {
+                    rs.next();
+                    List<Long> out = List.of(rs.getLong(1), rs.getLong(2));
+                    c.commit();
+                    return out;
+                }
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
     /** A row ending before it starts is refused, naming the structure and the link key, and nothing is loaded. */
     @Test
     void effectivitySatelliteRefusesAnEndBeforeTheStart(DataSource ds) throws Exception {
