@@ -8,6 +8,10 @@ import dev.mds.transform.internal.ProjectModels;
 import dev.mds.transform.internal.Runner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,14 +164,39 @@ public final class TransformProject {
                     throw new BadInputException(InputLocation.of(f.toString()), "cannot name a model after this"
                             + " file: " + e.getMessage());
                 }
-                try {
-                    String sql = Files.readString(f, StandardCharsets.UTF_8);
-                    sources.add(new ProjectModels.Source(table, f.toString(), sql));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read model " + f, e);
-                }
+                sources.add(new ProjectModels.Source(table, f.toString(), read(f)));
             }
             return this;
+        }
+
+        /**
+         * A model file's text: UTF-8, a leading byte-order mark dropped (editors on Windows write one).
+         *
+         * @throws BadInputException naming the file and line of a byte sequence that is not UTF-8
+         */
+        private static String read(Path f) {
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(f);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read model " + f, e);
+            }
+            int start = bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF
+                    ? 3 : 0;
+            ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
+            CharBuffer out = CharBuffer.allocate(bytes.length);
+            CoderResult result = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, out, true);
+            if (result.isError()) {
+                int line = 1;
+                for (int i = start; i < in.position(); i++) {
+                    line += bytes[i] == '\n' ? 1 : 0;
+                }
+                throw new BadInputException(InputLocation.of(f.toString()).withLine(line), "byte 0x"
+                        + String.format("%02X", bytes[in.position()] & 0xFF) + " is not UTF-8 (model files are read as"
+                        + " UTF-8: convert the file)");
+            }
+            return out.flip().toString();
         }
 
         /**

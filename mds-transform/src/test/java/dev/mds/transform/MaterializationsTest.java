@@ -256,6 +256,7 @@ class MaterializationsTest {
 
         assertThat(project.sql()).containsExactly(
                 "create schema if not exists \"iq\"",
+                "lock table \"iq\".\"t\" in share row exclusive mode",
                 "create temporary table \"pg_temp\".\"t__mds_stage\" on commit drop as\n\nselect id, v from raw.q\nwhere id > 1",
                 "delete from \"iq\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s where t.\"id\" = s.\"id\"",
                 "insert into \"iq\".\"t\" (\"id\", \"v\")\nselect \"id\", \"v\" from \"pg_temp\".\"t__mds_stage\"");

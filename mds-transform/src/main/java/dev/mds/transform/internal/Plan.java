@@ -23,7 +23,7 @@ final class Plan {
     }
 
     /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
-    record CheckStage(String stage, List<String> targetColumns) implements Step {
+    record CheckStage(String stage, List<String> targetColumns, List<String> targetTypes) implements Step {
     }
 
     /**
@@ -35,7 +35,7 @@ final class Plan {
     }
 
     /** What the catalog says about a model's relation. */
-    record Existing(char kind, List<String> columns) {
+    record Existing(char kind, List<String> columns, List<String> types) {
         boolean isView() {
             return kind == 'v';
         }
@@ -87,12 +87,14 @@ final class Plan {
             }
             return steps;
         }
+        // runs of the same model take turns, so a second run's delete sees the rows the first one inserted
+        steps.add(new Exec("lock table " + t.quoted() + " in share row exclusive mode", -1, null, false));
         Template.Rendered body = m.template().render(true, t.quoted(), r -> m.refs().get(r).quoted());
         String stage = Identifiers.quote("pg_temp", stageName(m));
         String head = "create temporary table " + stage + " on commit drop as\n";
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
         List<String> columns = existing.get().columns();
-        steps.add(new CheckStage(stageName(m), columns));
+        steps.add(new CheckStage(stageName(m), columns, existing.get().types()));
         if (!m.uniqueKey().isEmpty()) {
             StringBuilder match = new StringBuilder();
             for (String k : m.uniqueKey()) {

@@ -148,13 +148,20 @@ public final class ProjectModels {
         } else {
             try {
                 TableName t = TableName.parse(r.target());
-                if (names.contains(t)) {
+                String[] parts = r.target().split("\\.");
+                TableName exact = parts.length == 2 && r.target().indexOf('"') < 0
+                        ? TableName.of(parts[0].strip(), parts[1].strip()) : t;   // a file's exact, unfolded name
+                boolean folded = names.contains(t);
+                if (folded && !exact.equals(t) && names.contains(exact)) {
+                    throw new BadInputException(at, written + " is ambiguous: it could be " + t + " (as SQL reads"
+                            + " it) or " + exact + " (the file's exact name); write ref('\"" + exact.schema() + "\".\""
+                            + exact.name() + "\"') or rename a file");
+                }
+                if (folded) {
                     return t;
                 }
-                String[] parts = r.target().split("\\.");
-                if (parts.length == 2 && r.target().indexOf('"') < 0
-                        && names.contains(TableName.of(parts[0].strip(), parts[1].strip()))) {
-                    return TableName.of(parts[0].strip(), parts[1].strip());   // a file's exact, unfolded name
+                if (names.contains(exact)) {
+                    return exact;
                 }
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(at, written + ": " + e.getMessage());

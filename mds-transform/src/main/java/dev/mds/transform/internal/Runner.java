@@ -294,7 +294,11 @@ public final class Runner {
         String where = m.source();
         Matcher p = POSITION.matcher(text);
         if (p.find() && e.rendered() != null) {
-            int offset = Integer.parseInt(p.group(1)) - 1 - e.body();
+            // PostgreSQL counts characters (code points); Java counts UTF-16 units, two for an emoji
+            int points = Integer.parseInt(p.group(1)) - 1;
+            int chars = points <= e.sql().codePointCount(0, e.sql().length())
+                    ? e.sql().offsetByCodePoints(0, points) : Integer.MAX_VALUE;
+            int offset = chars == Integer.MAX_VALUE ? -1 : chars - e.body();
             if (offset >= 0 && offset <= e.rendered().sql().length()) {
                 where += " line " + e.rendered().lineAt(offset);
             }
@@ -315,17 +319,31 @@ public final class Runner {
     }
 
     private void checkStage(Connection c, ModelSpec m, Plan.CheckStage check) throws SQLException {
-        List<String> stage = columns(c, "select a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid"
-                + " where c.relnamespace = pg_my_temp_schema() and c.relname = ? and a.attnum > 0"
-                + " and not a.attisdropped order by a.attnum", check.stage(), null);
+        List<String> stage = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        for (String[] col : columnsAndTypes(c, "where c.relnamespace = pg_my_temp_schema() and c.relname = ?",
+                check.stage(), null)) {
+            stage.add(col[0]);
+            int i = check.targetColumns().indexOf(col[0]);
+            if (i >= 0 && !check.targetTypes().get(i).equals(col[1])) {
+                changed.add(col[0] + " (" + check.targetTypes().get(i) + " in the table, " + col[1] + " in the new rows)");
+            }
+        }
         List<String> extra = stage.stream().filter(s -> !check.targetColumns().contains(s)).toList();
         List<String> missing = check.targetColumns().stream().filter(s -> !stage.contains(s)).toList();
-        if (!extra.isEmpty() || !missing.isEmpty()) {
-            String what = (extra.isEmpty() ? "" : "the new rows have column(s) " + extra + " that the table lacks")
-                    + (!extra.isEmpty() && !missing.isEmpty() ? "; " : "")
-                    + (missing.isEmpty() ? "" : "the table has column(s) " + missing + " that the new rows lack");
-            throw new Failure(m.name() + " (" + m.source() + "): " + what + " (on_schema_change=fail: change the"
-                    + " model back, or rebuild it with fullRefresh(true)); the table is unchanged");
+        if (!extra.isEmpty() || !missing.isEmpty() || !changed.isEmpty()) {
+            List<String> what = new ArrayList<>();
+            if (!extra.isEmpty()) {
+                what.add("the new rows have column(s) " + extra + " that the table lacks");
+            }
+            if (!missing.isEmpty()) {
+                what.add("the table has column(s) " + missing + " that the new rows lack");
+            }
+            if (!changed.isEmpty()) {
+                what.add("column(s) changed type: " + String.join(", ", changed));
+            }
+            throw new Failure(m.name() + " (" + m.source() + "): " + String.join("; ", what) + " (on_schema_change=fail:"
+                    + " change the model back, or rebuild it with fullRefresh(true)); the table is unchanged");
         }
         if (m.uniqueKey().isEmpty()) {
             return;
@@ -356,6 +374,21 @@ public final class Runner {
                         + " appears " + rs.getLong(m.uniqueKey().size() + 1) + " times; the table is unchanged");
             }
         }
+        StringBuilder anyNull = new StringBuilder();
+        for (String k : m.uniqueKey()) {
+            anyNull.append(anyNull.length() == 0 ? "" : " or ").append(Identifiers.quote(k)).append(" is null");
+        }
+        String nulls = "select count(*) from " + Identifiers.quote("pg_temp", check.stage()) + " where " + anyNull;
+        start = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(nulls)) {
+            Sql.logged(nulls, start);
+            rs.next();
+            if (rs.getLong(1) > 0) {
+                throw new Failure(m.name() + " (" + m.source() + "): unique_key " + String.join(", ", m.uniqueKey())
+                        + " is NULL in " + rs.getLong(1) + " new row(s): delete+insert cannot match a NULL key, so each"
+                        + " run would add such rows again; filter them out or coalesce the key; the table is unchanged");
+            }
+        }
     }
 
     private static List<String> columns(Connection c, String sql, String a, String b) throws SQLException {
@@ -376,6 +409,28 @@ public final class Runner {
         }
     }
 
+    /** Name and type ({@code format_type}) of each column of the relation {@code where} selects, in order. */
+    private static List<String[]> columnsAndTypes(Connection c, String where, String a, String b) throws SQLException {
+        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
+                + " join pg_class c on c.oid = a.attrelid " + where + " and a.attnum > 0 and not a.attisdropped"
+                + " order by a.attnum";
+        long start = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, a);
+            if (b != null) {
+                ps.setString(2, b);
+            }
+            List<String[]> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+            Sql.logged(sql, start);
+            return out;
+        }
+    }
+
     private static Optional<Plan.Existing> existing(Connection c, TableName t) throws SQLException {
         String sql = "select c.relkind::text from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where n.nspname = ? and c.relname = ?";
@@ -388,10 +443,14 @@ public final class Runner {
             throw new Failure(t + " exists but is neither a table nor a view (relkind " + k
                     + "); mds-transform replaces only tables and views");
         }
-        List<String> columns = columns(c, "select a.attname from pg_attribute a join pg_class c on c.oid = a.attrelid"
-                + " join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?"
-                + " and a.attnum > 0 and not a.attisdropped order by a.attnum", t.schema(), t.name());
-        return Optional.of(new Plan.Existing(k, columns));
+        List<String> columns = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        for (String[] col : columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
+                + " and c.relname = ?", t.schema(), t.name())) {
+            columns.add(col[0]);
+            types.add(col[1]);
+        }
+        return Optional.of(new Plan.Existing(k, columns, types));
     }
 
     /**
