@@ -1,4 +1,5 @@
 /**
- * Deterministic fake e-commerce data; the entry point is {@code FakerSource}.
+ * Deterministic fake e-commerce data (users, products, purchases) as record batches; the entry point is
+ * {@link dev.mds.connector.faker.FakerSource}.
  */
 package dev.mds.connector.faker;
