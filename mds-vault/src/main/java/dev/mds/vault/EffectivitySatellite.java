@@ -75,12 +75,14 @@ public final class EffectivitySatellite extends Structure {
 
     /**
      * Optional: the stage column saying when the row's link ended, for sources that end a link without a
-     * replacement (a user closing an account with a product). A row with a NULL end (or the end of time) is open, as
-     * without this column. A row with an end records a closed period: when its link is the driving key's open one,
-     * a row closing that link at the end (from the open link's start); when it names another link, the open one is
-     * closed at the row's effective-from, as for any move, and the row's own period is stored closed. A driving key
-     * whose links are all closed gets a new open link from a newer row, as AutomateDV's effectivity satellite
-     * re-opens a closed link. An end before the row's effective-from is refused, naming the link key.
+     * replacement (a user closing an account with a product). A row with a NULL end, or one on or after the end of
+     * time (AutomateDV's 9999-12-31 23:59:59.999999 too), is open, as without this column. A row with an end records a
+     * closed period: when its link is the driving key's open one, a row closing that link at the end (from the open
+     * link's start); when it names another link, the open one is closed at the row's effective-from, as for any move,
+     * and the row's own period is stored closed. A driving key whose links are all closed takes a row that starts on
+     * or after its last end and is loaded later (a new link, or AutomateDV's re-open of a closed one); an earlier
+     * start is late data or a replay and is skipped, so a stored end is never moved by a later row. An end before the
+     * row's effective-from is refused, naming the link key.
      */
     public EffectivitySatellite endDate(String column) {
         this.endDate = Identifiers.check(column);
@@ -194,7 +196,8 @@ public final class EffectivitySatellite extends Structure {
         String check = null;
         if (endDate != null) {
             String se = inUtc("s." + Identifiers.quote(endDate), s.require(where, endDate).sqlType(), storedEnd);
-            stop = "(CASE WHEN " + se + " = " + end + " THEN NULL ELSE " + se + " END)";
+            // open: no end, or one on the last day (AutomateDV compares the date of 9999-12-31 23:59:59.999999)
+            stop = "(CASE WHEN " + se + " >= " + end + " THEN NULL ELSE " + se + " END)";
             // the values named in the error, as UTC text whatever the session's TimeZone
             String text = storedEnd.endsWith(" with time zone") ? "((%s) AT TIME ZONE 'UTC')::text || '+00'" : "(%s)::text";
             check = "SELECT encode(s." + lk + ", 'hex'), " + text.formatted(sef) + ", " + text.formatted(se) + "\n"
@@ -217,9 +220,9 @@ public final class EffectivitySatellite extends Structure {
                 + "    ORDER BY e." + lk + ", e." + ld + " DESC\n"
                 + "),\n"
                 + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
-                // driving keys whose links are all closed: their last stored period bounds what is newer
+                // driving keys whose links are all closed: what is newer starts on or after the last end
                 + "settled AS (\n"
-                + "    SELECT l." + dk + ", max(l." + sd + ") AS " + sd + ", max(l." + ld + ") AS " + ld + " FROM latest AS l\n"
+                + "    SELECT l." + dk + ", max(l." + ed + ") AS " + ed + ", max(l." + ld + ") AS " + ld + " FROM latest AS l\n"
                 + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = l." + dk + ")\n"
                 + "    GROUP BY l." + dk + "\n"
                 + "),\n"
@@ -228,7 +231,7 @@ public final class EffectivitySatellite extends Structure {
                 + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + "\n"
                 + "        AND (o." + sd + " > a.start_date OR o." + ld + " >= a." + ld + "))\n"
                 + "    AND NOT EXISTS (SELECT 1 FROM settled AS z WHERE z." + dk + " = a." + dk + "\n"
-                + "        AND (z." + sd + " > a.start_date OR z." + ld + " >= a." + ld + "))\n"
+                + "        AND (z." + ed + " > a.start_date OR z." + ld + " >= a." + ld + "))\n"
                 + "),\n"
                 + "changes AS (\n"
                 + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
@@ -247,7 +250,7 @@ public final class EffectivitySatellite extends Structure {
                 + ")\n"
                 + "SELECT (SELECT count(*) FROM inserted) AS inserted,\n"
                 + "    (SELECT count(*) FROM active AS a WHERE NOT EXISTS (SELECT 1 FROM current AS k WHERE k." + dk + " = a." + dk + ")\n"
-                + "     AND (EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + " AND o." + lk + " <> a." + lk + ")\n"
+                + "     AND (EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + " AND (o." + lk + " <> a." + lk + " OR a.stop IS NOT NULL))\n"
                 // a driving key with every link closed: a row whose link holds nothing as recent is dropped news
                 + "         OR EXISTS (SELECT 1 FROM settled AS z WHERE z." + dk + " = a." + dk + ")\n"
                 + "            AND NOT EXISTS (SELECT 1 FROM latest AS l WHERE l." + lk + " = a." + lk + " AND l." + ld + " >= a." + ld + "))) AS skipped";
