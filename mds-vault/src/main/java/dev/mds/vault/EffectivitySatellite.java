@@ -214,10 +214,11 @@ public final class EffectivitySatellite extends Structure {
                 + "    ORDER BY s." + dk + ", " + sef + " DESC, " + sld + " DESC"
                 + (endDate == null ? "" : ", " + stop + " IS NULL") + ", s." + lk + "\n"
                 + "),\n"
+                // each driving key's stored links by the (driving key, load date) index, whatever the batch's size
                 + "latest AS (\n"
-                + "    SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"
-                + "    WHERE e." + dk + " IN (SELECT a." + dk + " FROM active AS a)\n"
-                + "    ORDER BY e." + lk + ", e." + ld + " DESC\n"
+                + "    SELECT l.* FROM active AS k CROSS JOIN LATERAL (\n"
+                + "        SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"
+                + "        WHERE e." + dk + " = k." + dk + " ORDER BY e." + lk + ", e." + ld + " DESC) AS l\n"
                 + "),\n"
                 + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
                 // driving keys whose links are all closed: what is newer starts on or after the last end
@@ -249,11 +250,20 @@ public final class EffectivitySatellite extends Structure {
                 + "RETURNING 1\n"
                 + ")\n"
                 + "SELECT (SELECT count(*) FROM inserted) AS inserted,\n"
-                + "    (SELECT count(*) FROM active AS a WHERE NOT EXISTS (SELECT 1 FROM current AS k WHERE k." + dk + " = a." + dk + ")\n"
-                + "     AND (EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + " AND (o." + lk + " <> a." + lk + " OR a.stop IS NOT NULL))\n"
+                // joins, not EXISTS under OR (a subplan per row): a driving key has at most one open link and one
+                // settled row, a link one latest row
+                + "    (SELECT count(*) FROM active AS a\n"
+                + "     LEFT JOIN open AS o ON o." + dk + " = a." + dk + "\n"
+                + "     LEFT JOIN settled AS z ON z." + dk + " = a." + dk + "\n"
+                + "     LEFT JOIN latest AS l ON l." + lk + " = a." + lk + "\n"
+                + "     LEFT JOIN current AS k ON k." + dk + " = a." + dk + "\n"
+                + "     WHERE k." + dk + " IS NULL\n"
+                + "     AND (o." + dk + " IS NOT NULL AND (o." + lk + " <> a." + lk + " OR a.stop IS NOT NULL)\n"
                 // a driving key with every link closed: a row whose link holds nothing as recent is dropped news
-                + "         OR EXISTS (SELECT 1 FROM settled AS z WHERE z." + dk + " = a." + dk + ")\n"
-                + "            AND NOT EXISTS (SELECT 1 FROM latest AS l WHERE l." + lk + " = a." + lk + " AND l." + ld + " >= a." + ld + "))) AS skipped";
-        return check == null ? List.of(lock(), sql) : List.of(lock(), check, sql);
+                + "          OR z." + dk + " IS NOT NULL AND (l." + lk + " IS NULL OR l." + ld + " < a." + ld + "))) AS skipped";
+        // the CTEs' row estimates are guesses; a nested loop between two of them is quadratic in the batch (10k
+        // driving keys took 20 s), so joins between them hash (the LATERAL lookup above stays a nested loop)
+        String joins = "SET LOCAL enable_nestloop = off";
+        return check == null ? List.of(lock(), joins, sql) : List.of(lock(), check, joins, sql);
     }
 }

@@ -430,7 +430,7 @@ class VaultLoadTest {
         String c2p1 = java.util.HexFormat.of().formatHex(vault.hasher(dev.mds.core.Schema.of(
                 dev.mds.core.Field.of("customer", dev.mds.core.FieldType.STRING),
                 dev.mds.core.Field.of("product", dev.mds.core.FieldType.STRING))).hashKey("c2", "p1").orElseThrow());
-        assertThat(eff.sql()).hasSize(3);
+        assertThat(eff.sql()).hasSize(4);   // lock, the end-before-start check, the join setting, the load
         assertThatThrownBy(eff::load).isInstanceOf(MdsException.class)
                 .hasMessageContaining("effectivity satellite dds.eff_end3").hasMessageContaining("link " + c2p1)
                 .hasMessageContaining("ends (ended 2024-01-04").hasMessageContaining("before it starts (since 2024-01-05");
