@@ -5,6 +5,7 @@ import static dev.mds.testing.TestSql.sql;
 import static dev.mds.testing.TestSql.strings;
 import static dev.mds.vault.VaultFixtures.batch;
 import static dev.mds.vault.VaultFixtures.day;
+import static dev.mds.vault.VaultFixtures.effectivityLoad;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.core.Field;
@@ -13,9 +14,6 @@ import dev.mds.core.Schema;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -79,40 +77,6 @@ class EffectivityEndDateTest {
                 + day.formatted("load_date") + " from " + table + " order by " + label + ", load_date");
     }
 
-    /** Runs the load statements in one transaction; the final query's (inserted, skipped). */
-    private static List<Long> insertedAndSkipped(DataSource ds, List<String> statements) throws SQLException {
-        return run(ds, null, statements);
-    }
-
-    private static List<Long> loadWith(DataSource ds, String zone, List<String> statements) throws SQLException {
-        return run(ds, "set local timezone = '" + zone + "'", statements);
-    }
-
-    private static List<Long> run(DataSource ds, String setting, List<String> statements) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            try {
-                if (setting != null) {
-                    st.execute(setting);
-                }
-                for (String s : statements.subList(0, statements.size() - 1)) {
-                    st.execute(s);
-                }
-                try (java.sql.ResultSet rs = st.executeQuery(statements.get(statements.size() - 1))) {
-                    rs.next();
-                    List<Long> out = List.of(rs.getLong(1), rs.getLong(2));
-                    c.commit();
-                    return out;
-                }
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        }
-    }
-
     /** Driving keys with more than one open link. */
     private static List<String> doublyOpen(DataSource ds, String table) {
         return strings(ds, "select encode(customer_hk, 'hex') from (select distinct on (assign_hk) customer_hk, end_date from "
@@ -133,7 +97,7 @@ class EffectivityEndDateTest {
         Stage stage = setUp(vault, ds, "ee_multi", row("c1", "p1", day(1), day(3), day(5)), row("c1", "p3", day(2), day(4), day(5)),
                 row("c1", "p2", day(5), null, day(5)), row("c2", "p1", day(1), null, day(5)), row("c2", "p2", day(2), day(4), day(5)));
         EffectivitySatellite e = created(vault, "dds.ee_multi", stage);
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(2L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(2L, 0L);
         assertThat(periods(vault, ds, "dds.ee_multi")).containsExactly("c1p2 2024-01-05 9999-12-31 2024-01-05",
                 "c2p2 2024-01-02 2024-01-04 2024-01-05");
         assertThat(e.load().rowsInserted()).isZero();
@@ -153,8 +117,8 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_other", stage);
         assertThat(e.load().rowsInserted()).isEqualTo(1);
         batch(ds, "raw.ee_other", row("c1", "p1", day(6), day(7), day(7)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(2L, 0L);
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(2L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 0L);
         assertThat(periods(vault, ds, "dds.ee_other")).containsExactly("c1p1 2024-01-06 2024-01-07 2024-01-07",
                 "c1p2 2024-01-05 9999-12-31 2024-01-05", "c1p2 2024-01-05 2024-01-06 2024-01-07");
     }
@@ -167,7 +131,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_older", stage);
         assertThat(e.load().rowsInserted()).isEqualTo(1);
         batch(ds, "raw.ee_older", row("c1", "p1", day(3), day(4), day(7)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);
         assertThat(periods(vault, ds, "dds.ee_older")).containsExactly("c1p2 2024-01-05 9999-12-31 2024-01-05");
     }
 
@@ -179,7 +143,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_self", stage);
         e.load();
         batch(ds, "raw.ee_self", row("c1", "p1", day(2), day(4), day(4)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(1L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(1L, 0L);
         assertThat(periods(vault, ds, "dds.ee_self")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01",
                 "c1p1 2024-01-01 2024-01-04 2024-01-04");
     }
@@ -214,7 +178,7 @@ class EffectivityEndDateTest {
         assertThat(e.load().rowsInserted()).isEqualTo(1);
         assertThat(e.load().rowsInserted()).isZero();
         batch(ds, "raw.ee_future", row("c1", "p1", day(1), day(5), day(6)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);   // skipped, and counted in the WARN line
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);   // skipped, and counted in the WARN line
         assertThat(periods(vault, ds, "dds.ee_future")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01",
                 "c1p1 2024-01-01 2030-01-01 2024-01-02");
         assertThat(doublyOpen(ds, "dds.ee_future")).isEmpty();
@@ -228,7 +192,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_reopen", stage);
         e.load();
         batch(ds, "raw.ee_reopen", row("c1", "p1", day(1), day(3), day(5)), row("c1", "p1", day(4), null, day(5)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 0L);
         batch(ds, "raw.ee_reopen", row("c1", "p1", day(1), day(3), day(6)));
         assertThat(e.load().rowsInserted()).isEqualTo(1);
         batch(ds, "raw.ee_reopen", row("c1", "p1", day(4), null, day(7)));
@@ -246,7 +210,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_shared", stage);
         assertThat(e.load().rowsInserted()).isEqualTo(2);
         batch(ds, "raw.ee_shared", row("c2", "p1", day(1), day(2), day(2)), row("c1", "p1", day(1), null, day(2)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(1L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(1L, 0L);
         assertThat(periods(vault, ds, "dds.ee_shared")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01",
                 "c2p1 2024-01-01 9999-12-31 2024-01-01", "c2p1 2024-01-01 2024-01-02 2024-01-02");
     }
@@ -262,7 +226,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_nullef", stage);
         e.load();
         batch(ds, "raw.ee_nullef", row("c1", "p1", null, day(3), day(3)), row("c2", "p2", null, day(3), day(3)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 0L);
         assertThat(periods(vault, ds, "dds.ee_nullef")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01");
     }
 
@@ -291,11 +255,11 @@ class EffectivityEndDateTest {
                     String table = "dds." + name + "_" + (zone.startsWith("Asia") ? "tokyo" : "ny");
                     eff(vault, table, template).createTable();
                     batch(ds, "raw." + name, row("c1", "p1", value(given, 1, 0), null, day(1)));
-                    loadWith(ds, zone, eff(vault, table, s).sql());
+                    effectivityLoad(ds, "set local timezone = '" + zone + "'", eff(vault, table, s).sql());
                     batch(ds, "raw." + name, row("c1", "p1", value(given, 1, 0), value(given, 3, 2), day(3)));
-                    loadWith(ds, zone, eff(vault, table, s).sql());
+                    effectivityLoad(ds, "set local timezone = '" + zone + "'", eff(vault, table, s).sql());
                     batch(ds, "raw." + name, row("c1", "p2", value(given, 4, 22), value(given, 5, 2), day(5)));
-                    loadWith(ds, zone, eff(vault, table, s).sql());
+                    effectivityLoad(ds, "set local timezone = '" + zone + "'", eff(vault, table, s).sql());
                     String expr = stored.equals("timestamptz") ? "(%s at time zone 'UTC')::text" : "%s::text";
                     String found = String.join("; ", strings(ds, "select " + expr.formatted("start_date") + " || ' ' || "
                             + expr.formatted("end_date") + " from " + table + " order by load_date, start_date"));
@@ -356,13 +320,13 @@ class EffectivityEndDateTest {
         for (int[] order : new int[][] {{4, 3, 2, 1, 0}, {0, 1, 2, 3, 4}, {2, 0, 4, 1, 3}, {3, 4, 0, 2, 1}}) {
             for (int i : order) {
                 batch(ds, "raw.ee_replay", batches.get(i));
-                assertThat(insertedAndSkipped(ds, e.sql()).get(0)).as("replay of batch %d", i + 1).isZero();
+                assertThat(effectivityLoad(ds, null, e.sql()).get(0)).as("replay of batch %d", i + 1).isZero();
             }
             // all batches at once
             List<Row> all = new ArrayList<>();
             batches.forEach(b -> all.addAll(List.of(b)));
             batch(ds, "raw.ee_replay", all.toArray(Row[]::new));
-            assertThat(insertedAndSkipped(ds, e.sql()).get(0)).isZero();
+            assertThat(effectivityLoad(ds, null, e.sql()).get(0)).isZero();
         }
         assertThat(periods(vault, ds, "dds.ee_replay")).containsExactlyElementsOf(exact);
         assertThat(doublyOpen(ds, "dds.ee_replay")).isEmpty();
@@ -382,7 +346,7 @@ class EffectivityEndDateTest {
         batch(ds, "raw.ee_reclose", row("c1", "p1", day(1), day(3), day(3)));
         assertThat(e.load().rowsInserted()).isEqualTo(1);
         batch(ds, "raw.ee_reclose", row("c1", "p1", day(1), day(3), day(9)));    // the same batch, re-extracted on day 9
-        assertThat(insertedAndSkipped(ds, e.sql()).get(0)).isZero();
+        assertThat(effectivityLoad(ds, null, e.sql()).get(0)).isZero();
         assertThat(periods(vault, ds, "dds.ee_reclose")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01",
                 "c1p1 2024-01-01 2024-01-03 2024-01-03");
     }
@@ -402,7 +366,7 @@ class EffectivityEndDateTest {
         batch(ds, "raw.ee_lateclosed", row("c1", "p1", day(1), day(3), day(3)));
         e.load();
         batch(ds, "raw.ee_lateclosed", row("c1", "p1", day(1), null, day(4)));     // batch 1 again, later load date
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);
         assertThat(periods(vault, ds, "dds.ee_lateclosed")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01",
                 "c1p1 2024-01-01 2024-01-03 2024-01-03");
     }
@@ -420,7 +384,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_overlap", stage);
         e.load();
         batch(ds, "raw.ee_overlap", row("c1", "p2", day(3), null, day(6)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);
         assertThat(periods(vault, ds, "dds.ee_overlap")).containsExactly("c1p1 2024-01-01 2024-01-05 2024-01-05");
     }
 
@@ -432,7 +396,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_after", stage);
         e.load();
         batch(ds, "raw.ee_after", row("c1", "p2", day(5), null, day(6)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(1L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(1L, 0L);
         assertThat(e.load().rowsInserted()).isZero();
         assertThat(periods(vault, ds, "dds.ee_after")).containsExactly("c1p1 2024-01-01 2024-01-05 2024-01-05",
                 "c1p2 2024-01-05 9999-12-31 2024-01-06");
@@ -450,7 +414,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_sameld", stage);
         e.load();
         batch(ds, "raw.ee_sameld", row("c1", "p2", day(2), day(3), day(1)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);
         assertThat(periods(vault, ds, "dds.ee_sameld")).containsExactly("c1p1 2024-01-01 9999-12-31 2024-01-01");
     }
 
@@ -462,7 +426,7 @@ class EffectivityEndDateTest {
         EffectivitySatellite e = created(vault, "dds.ee_sameld2", stage);
         e.load();
         batch(ds, "raw.ee_sameld2", row("c1", "p1", day(1), day(3), day(1)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);
     }
 
     /**
@@ -498,7 +462,7 @@ class EffectivityEndDateTest {
         e.load();
         batch(ds, "raw.ee_skip", row("c1", "p1", day(1), day(2), day(2)), row("c1", "p2", day(3), null, day(3)),
                 row("c1", "p1", day(4), day(5), day(5)), row("c2", "p3", day(9), null, day(9)));
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 1L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 1L);
     }
 
     /**
@@ -518,8 +482,8 @@ class EffectivityEndDateTest {
         sql(ds, "truncate raw.ee_big", "insert into raw.ee_big select 'c' || i, 'p' || (CASE WHEN i % 2 = 0 THEN i % 3 ELSE (i + 1) % 3 END),"
                 + " CASE WHEN i % 2 = 0 THEN timestamptz '2024-01-01Z' ELSE timestamptz '2024-01-03Z' END,"
                 + " CASE WHEN i % 2 = 0 THEN timestamptz '2024-01-03Z' END, timestamptz '2024-01-03Z' from generate_series(1, 10000) i");
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(15_000L, 0L);
-        assertThat(insertedAndSkipped(ds, e.sql())).containsExactly(0L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(15_000L, 0L);
+        assertThat(effectivityLoad(ds, null, e.sql())).containsExactly(0L, 0L);
         assertThat(strings(ds, "select count(*) from dds.ee_big")).containsExactly("25000");
         assertThat(strings(ds, "select count(distinct customer_hk) from (select distinct on (assign_hk) customer_hk, end_date"
                 + " from dds.ee_big order by assign_hk, load_date desc) l where end_date = '9999-12-31 00:00:00+00'")).containsExactly("5000");

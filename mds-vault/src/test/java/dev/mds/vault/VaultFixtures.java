@@ -4,10 +4,12 @@ import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collections;
+import java.util.List;
 import javax.sql.DataSource;
 
 /** The vault tests' shared set-up: plain SQL, and a raw customers table loaded batch by batch through a stage. */
@@ -48,5 +50,34 @@ final class VaultFixtures {
     static Stage customers(String raw, String source) {
         return Stage.of(raw).into("stg." + raw.substring(4)).loadDate("ld").recordSource(source)
                 .hashKey("customer_hk", "id").hashDiff("customer_hashdiff", "email", "name", "age");
+    }
+
+    /**
+     * Runs an effectivity satellite's load statements in one transaction, after {@code setting} (a {@code set local},
+     * or null), and returns the final query's counts: rows inserted, stage rows skipped.
+     */
+    static List<Long> effectivityLoad(DataSource ds, String setting, List<String> statements) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            try {
+                if (setting != null) {
+                    st.execute(setting);
+                }
+                for (String s : statements.subList(0, statements.size() - 1)) {
+                    st.execute(s);
+                }
+                try (java.sql.ResultSet rs = st.executeQuery(statements.get(statements.size() - 1))) {
+                    rs.next();
+                    List<Long> out = List.of(rs.getLong(1), rs.getLong(2));
+                    c.commit();
+                    return out;
+                }
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ import static dev.mds.testing.Row.row;
 import static dev.mds.vault.VaultFixtures.batch;
 import static dev.mds.vault.VaultFixtures.customers;
 import static dev.mds.vault.VaultFixtures.day;
+import static dev.mds.vault.VaultFixtures.effectivityLoad;
 import static dev.mds.vault.VaultFixtures.raw;
 import static dev.mds.testing.TestSql.sql;
 import static dev.mds.testing.TestSql.strings;
@@ -392,30 +393,10 @@ class VaultLoadTest {
         EffectivitySatellite eff = effectivity(vault, "dds.eff_end4", stage).endDate("ended");
         eff.createTable();
         assertThat(eff.load().rowsInserted()).isEqualTo(1);
-        assertThat(insertedAndSkipped(ds, eff.sql())).containsExactly(0L, 0L);                  // the replay
+        assertThat(effectivityLoad(ds, null, eff.sql())).containsExactly(0L, 0L);                  // the replay
         batch(ds, "raw.assign_end4", row("c1", "p2", day(2), null, day(2)));
-        assertThat(insertedAndSkipped(ds, eff.sql())).containsExactly(0L, 1L);                  // late: before p1's end was loaded
+        assertThat(effectivityLoad(ds, null, eff.sql())).containsExactly(0L, 1L);                  // late: before p1's end was loaded
         assertThat(periods(vault, ds, "dds.eff_end4")).containsExactly("p1 2024-01-01 2024-01-03 2024-01-03");
-    }
-
-    /** Runs an effectivity satellite's load statements in one transaction; the last one's two counts. */
-    private static List<Long> insertedAndSkipped(DataSource ds, List<String> statements) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            try {
-                for (String sql : statements.subList(0, statements.size() - 1)) {
-                    st.execute(sql);
-                }
-                try (java.sql.ResultSet rs = st.executeQuery(statements.get(statements.size() - 1))) {
-                    rs.next();
-                    List<Long> out = List.of(rs.getLong(1), rs.getLong(2));
-                    c.commit();
-                    return out;
-                }
-            } finally {
-                c.setAutoCommit(true);
-            }
-        }
     }
 
     /** A row ending before it starts is refused, naming the structure and the link key, and nothing is loaded. */
