@@ -150,7 +150,7 @@ public final class EffectivitySatellite extends Structure {
                         Sql.update(x, s);
                     }
                 }
-                return Jdbc.queryInTransaction(x, statements.subList(statements.size() - 1, statements.size()));
+                return Jdbc.firstRowOfLongs(x, statements.get(statements.size() - 1));
             });
             Vault.analyzeIfGrown(c, table, n[0], List.of());
             return n;

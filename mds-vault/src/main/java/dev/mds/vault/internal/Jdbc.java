@@ -65,22 +65,26 @@ public final class Jdbc {
             for (String s : statements.subList(0, statements.size() - 1)) {
                 Sql.update(x, s);
             }
-            String last = statements.get(statements.size() - 1);
-            long t0 = System.nanoTime();
-            try (Statement st = x.createStatement(); ResultSet rs = st.executeQuery(last)) {
-                int n = rs.getMetaData().getColumnCount();
-                long[] out = new long[n];
-                rs.next();
-                for (int i = 0; i < n; i++) {
-                    long v = rs.getLong(i + 1);
-                    out[i] = rs.wasNull() ? -1 : v;
-                }
-                Sql.logged(last, t0);
-                return out;
-            } catch (SQLException e) {
-                throw Sql.failed(last, e);
-            }
+            return firstRowOfLongs(x, statements.get(statements.size() - 1));
         });
+    }
+
+    /** The first row of {@code sql}'s result, its columns as longs (NULL as -1), on {@code c} as it is. */
+    public static long[] firstRowOfLongs(Connection c, String sql) {
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            long[] out = new long[n];
+            rs.next();
+            for (int i = 0; i < n; i++) {
+                long v = rs.getLong(i + 1);
+                out[i] = rs.wasNull() ? -1 : v;
+            }
+            Sql.logged(sql, t0);
+            return out;
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
     }
 
     /** The first row of {@code sql}'s result, its columns as text (NULL as "NULL"), or empty when there is none. */
