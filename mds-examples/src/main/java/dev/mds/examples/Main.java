@@ -202,16 +202,19 @@ public final class Main {
 
         static void build(DataSource dwh) {
             RunResults results = TransformProject.builder(dwh)
-                    .model("staging.stg_users", "select user_id, name as user_name from raw.users")
+                    // the project's sources.yml: product_data (the CDC'd product tables) and revenue_data (the sheet)
+                    .sourceSchema("product_data", "raw")
+                    .sourceSchema("revenue_data", "raw")
+                    .model("staging.stg_users", "select user_id, name as user_name from {{ source('product_data', 'users') }}")
                     .model("staging.stg_subscriptions", """
                             select id as subscription_id, subscription, user_id, start_date, end_date, paid as is_paid,
                                 end_date < now()::date and not paid as is_overdue
-                            from raw.subscriptions""")
+                            from {{ source('product_data', 'subscriptions') }}""")
                     .model("staging.stg_subscription_pricing", """
                             select package, valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,
                                 case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end
                                     as monthly_seat_price_eur
-                            from raw.pricing""")
+                            from {{ source('revenue_data', 'pricing') }}""")
                     .model("mart.users", """
                             {{ config(materialized='table') }}
                             select u.user_id, u.user_name,

@@ -1,6 +1,7 @@
 package dev.mds.transform;
 
 import dev.mds.core.BadInputException;
+import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
 import dev.mds.core.TableName;
 import dev.mds.transform.internal.ModelSpec;
@@ -16,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
@@ -125,6 +128,9 @@ public final class TransformProject {
     public static final class Builder {
         private final DataSource dataSource;
         private final List<ProjectModels.Source> sources = new ArrayList<>();
+        private final Map<String, TableName> sourceTables = new HashMap<>();
+        private final Map<String, String> sourceSchemas = new HashMap<>();
+        private final Map<String, String> vars = new HashMap<>();
         private int threads = 1;
         private boolean fullRefresh;
 
@@ -210,6 +216,43 @@ public final class TransformProject {
             return this;
         }
 
+        /**
+         * Declares the relation that {@code {{ source('source', 'table') }}} reads, as dbt's {@code sources:} does:
+         * {@code source("product", "users", "raw.users")}. A source is not a model: it is read, never built, and
+         * orders nothing. A later call for the same source and table replaces the earlier one.
+         *
+         * @throws IllegalArgumentException when {@code relation} is not a valid {@code schema.table}
+         */
+        public Builder source(String source, String table, String relation) {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(table, "table");
+            sourceTables.put(source.strip() + "." + table.strip(), TableName.parse(Objects.requireNonNull(relation, "relation")));
+            return this;
+        }
+
+        /**
+         * Declares that every table of {@code source} is the table of the same name in {@code schema} (dbt's
+         * {@code schema:} of a source): after {@code sourceSchema("product", "raw")},
+         * {@code {{ source('product', 'users') }}} reads {@code raw.users}. A table declared with
+         * {@link #source(String, String, String)} takes precedence.
+         */
+        public Builder sourceSchema(String source, String schema) {
+            Identifiers.check(Objects.requireNonNull(schema, "schema"));
+            sourceSchemas.put(Objects.requireNonNull(source, "source").strip(), schema);
+            return this;
+        }
+
+        /**
+         * Sets the value that {@code {{ var('name') }}} renders, as {@code dbt run --vars} does: the text of
+         * {@code value}, inserted as it is (write the quotes in the model: {@code where day = '{{ var('day') }}'}).
+         * A var without a value is refused at {@link #build()} unless the tag gives a default:
+         * {@code {{ var('name', 'default') }}}.
+         */
+        public Builder var(String name, Object value) {
+            vars.put(Objects.requireNonNull(name, "name"), String.valueOf(Objects.requireNonNull(value, "value")));
+            return this;
+        }
+
         /** How many models may run at once, each on its own connection; default 1 (no threads are started). */
         public Builder threads(int threads) {
             if (threads < 1) {
@@ -229,14 +272,16 @@ public final class TransformProject {
          * Parses every model, resolves its {@code ref()}s and orders them.
          *
          * @throws IllegalArgumentException when no model was added
-         * @throws BadInputException for a bad tag, config or ref, naming the file (or model) and the line
+         * @throws BadInputException for a bad tag, config, ref, undeclared source or var without a value, naming the
+         *         file (or model) and the line
          * @throws TransformException when the models refer to each other in a cycle, naming it
          */
         public TransformProject build() {
             if (sources.isEmpty()) {
                 throw new IllegalArgumentException("no models: call modelsFrom(directory) or model(name, sql)");
             }
-            return new TransformProject(this, ProjectModels.resolve(List.copyOf(sources)));
+            return new TransformProject(this, ProjectModels.resolve(List.copyOf(sources),
+                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars)));
         }
     }
 }

@@ -76,13 +76,13 @@ class BuildErrorsTest {
 
     @Test
     void unknownTagsAreRefusedWithTheirLine(DataSource ds) {
-        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{{ var('day') }}").build())
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{{ env_var('DAY') }}").build())
                 .isInstanceOf(BadInputException.class)
-                .hasMessageStartingWith("model g.x line 2: unknown tag {{ var('day') }}");
+                .hasMessageStartingWith("model g.x line 2: unknown tag {{ env_var('DAY') }}");
         assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n\n{% for x in y %}{% endfor %}").build())
                 .hasMessageStartingWith("model g.x line 3: unknown tag {% for x in y %}");
-        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1 {{ source('raw', 't') }}").build())
-                .hasMessageStartingWith("model g.x line 1: unknown tag {{ source('raw', 't') }}");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1 {{ source('raw', 't', 'u') }}").build())
+                .hasMessageStartingWith("model g.x line 1: unknown tag {{ source('raw', 't', 'u') }}");
     }
 
     @Test

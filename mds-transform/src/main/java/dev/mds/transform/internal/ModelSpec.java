@@ -14,11 +14,11 @@ import java.util.Set;
  * @param template its parsed SQL
  * @param materialization from config(), view by default
  * @param uniqueKey config(unique_key=...), empty for none
- * @param refs ref() argument to the model it names
+ * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it refers to
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
-        List<String> uniqueKey, Map<String, TableName> refs, Set<TableName> parents) {
+        List<String> uniqueKey, Map<Template.Tag, String> tagValues, Set<TableName> parents) {
 
     /** The name as written in ref(). */
     public String name() {

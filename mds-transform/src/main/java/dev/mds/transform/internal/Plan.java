@@ -68,7 +68,7 @@ final class Plan {
         List<Step> steps = new ArrayList<>();
         if (swaps(m, existing, fullRefresh)) {
             boolean view = m.materialization() == Materialization.VIEW;
-            Template.Rendered body = m.template().render(false, t.quoted(), r -> m.refs().get(r).quoted());
+            Template.Rendered body = m.template().render(false, t.quoted(), m.tagValues()::get);
             TableName tmp = t.withName(suffixed(t.name(), "__mds_tmp"));
             TableName backup = t.withName(suffixed(t.name(), "__mds_backup"));
             String head = "create " + (view ? "view " : "table ") + tmp.quoted() + " as\n";
@@ -89,7 +89,7 @@ final class Plan {
         }
         // runs of the same model take turns, so a second run's delete sees the rows the first one inserted
         steps.add(new Exec("lock table " + t.quoted() + " in share row exclusive mode", -1, null, false));
-        Template.Rendered body = m.template().render(true, t.quoted(), r -> m.refs().get(r).quoted());
+        Template.Rendered body = m.template().render(true, t.quoted(), m.tagValues()::get);
         String stage = Identifiers.quote("pg_temp", stageName(m));
         String head = "create temporary table " + stage + " on commit drop as\n";
         steps.add(new Exec(head + body.sql(), head.length(), body, false));

@@ -16,11 +16,28 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
-/** Parses models, resolves their ref()s and orders them: the work of {@code TransformProject.build()}. */
+/** Parses models, resolves their ref()s, source()s and var()s and orders them: the work of {@code TransformProject.build()}. */
 public final class ProjectModels {
     /** A model's text before parsing. */
     public record Source(TableName table, String source, String sql) {
+    }
+
+    /**
+     * What source() and var() resolve to.
+     *
+     * @param sourceTables {@code source.table} (as written in source()) to the relation declared for it
+     * @param sourceSchemas source name to the schema that holds all its tables
+     * @param vars variable name to its value, rendered as written
+     */
+    public record Declarations(Map<String, TableName> sourceTables, Map<String, String> sourceSchemas,
+            Map<String, String> vars) {
+        public Declarations {
+            sourceTables = Map.copyOf(sourceTables);
+            sourceSchemas = Map.copyOf(sourceSchemas);
+            vars = Map.copyOf(vars);
+        }
     }
 
     private final List<ModelSpec> ordered;
@@ -44,10 +61,10 @@ public final class ProjectModels {
     /**
      * Parses and resolves the models.
      *
-     * @throws BadInputException for a bad tag, config or ref, naming the source and line
+     * @throws BadInputException for a bad tag, config, ref, source or var, naming the source and line
      * @throws TransformException for a cycle, naming it
      */
-    public static ProjectModels resolve(List<Source> sources) {
+    public static ProjectModels resolve(List<Source> sources, Declarations declared) {
         Map<TableName, Source> byName = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (Source s : sources) {
             Source prior = byName.put(s.table(), s);
@@ -61,14 +78,20 @@ public final class ProjectModels {
             Template t = Template.parse(s.source(), s.sql());
             Materialization m = materialization(s, t);
             List<String> key = uniqueKey(s, t, m);
-            Map<String, TableName> refs = new HashMap<>();
+            Map<Template.Tag, String> values = new HashMap<>();
             Set<TableName> parents = new LinkedHashSet<>();
-            for (Template.Ref r : t.refs()) {
-                TableName target = target(s, r, byName.keySet());
-                refs.put(r.target(), target);
-                parents.add(target);
+            for (Template.Tag tag : t.tags()) {
+                if (tag instanceof Template.Ref r) {
+                    TableName target = target(s, r, byName.keySet());
+                    values.put(r, target.quoted());
+                    parents.add(target);
+                } else if (tag instanceof Template.SourceRef r) {
+                    values.put(r, source(s, r, declared).quoted());
+                } else if (tag instanceof Template.Var v) {
+                    values.put(v, var(s, v, declared));
+                }
             }
-            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, Map.copyOf(refs),
+            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, Map.copyOf(values),
                     Collections.unmodifiableSet(parents)));
         }
         List<ModelSpec> ordered = order(specs);
@@ -82,6 +105,43 @@ public final class ProjectModels {
             }
         }
         return new ProjectModels(List.copyOf(ordered), descendants);
+    }
+
+    /** A declared table, else the table of that name in its source's declared schema; like dbt, never a guess. */
+    private static TableName source(Source s, Template.SourceRef r, Declarations declared) {
+        TableName table = declared.sourceTables().get(r.source() + "." + r.table());
+        if (table != null) {
+            return table;
+        }
+        String schema = declared.sourceSchemas().get(r.source());
+        InputLocation at = InputLocation.of(s.source()).withLine(r.line());
+        if (schema == null) {
+            Set<String> known = new TreeSet<>(declared.sourceSchemas().keySet());
+            declared.sourceTables().keySet().forEach(k -> known.add(k.substring(0, k.indexOf('.'))));
+            throw new BadInputException(at, r + " names an undeclared source '" + r.source() + "'"
+                    + (known.isEmpty() ? " (no sources are declared" : " (declared: " + String.join(", ", known))
+                    + "; declare it with source(name, table, relation) or sourceSchema(name, schema))");
+        }
+        try {
+            return TableName.of(schema, r.table());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(at, r + ": " + e.getMessage());
+        }
+    }
+
+    /** The variable's value, else the tag's default; a missing variable without one is refused, as dbt does. */
+    private static String var(Source s, Template.Var v, Declarations declared) {
+        String value = declared.vars().get(v.name());
+        if (value != null) {
+            return value;
+        }
+        if (v.fallback() != null) {
+            return v.fallback();
+        }
+        Set<String> known = new TreeSet<>(declared.vars().keySet());
+        throw new BadInputException(InputLocation.of(s.source()).withLine(v.line()), "var('" + v.name() + "') has no"
+                + " value and no default (set it with var(name, value)"
+                + (known.isEmpty() ? "" : "; set: " + String.join(", ", known)) + ")");
     }
 
     private static Materialization materialization(Source s, Template t) {

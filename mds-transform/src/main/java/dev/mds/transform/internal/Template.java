@@ -8,15 +8,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A model's SQL parsed into text and the few tags mds-transform understands: {@code {{ ref('x') }}},
- * {@code {{ this }}}, {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}}
- * and {@code {# comments #}}. Anything else is a {@link BadInputException} naming the source and the line.
+ * {@code {{ source('s', 't') }}}, {@code {{ var('v') }}} (or {@code var('v', 'default')}), {@code {{ this }}},
+ * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}},
+ * {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}. Anything else is a {@link BadInputException}
+ * naming the source and the line.
  */
 public final class Template {
     /** A part of the parsed model. */
-    sealed interface Node permits Text, Ref, This, If {
+    public sealed interface Node permits Text, Tag, This, If {
+    }
+
+    /** A tag replaced by a value that the project resolves: {@link Ref}, {@link SourceRef} or {@link Var}. */
+    public sealed interface Tag extends Node permits Ref, SourceRef, Var {
+        /** The line the tag is on. */
+        int line();
     }
 
     /** Literal SQL text starting on {@code line}. */
@@ -24,7 +34,20 @@ public final class Template {
     }
 
     /** {@code {{ ref('target') }}} on {@code line}. */
-    public record Ref(String target, int line) implements Node {
+    public record Ref(String target, int line) implements Tag {
+    }
+
+    /** {@code {{ source('source', 'table') }}} on {@code line}. */
+    public record SourceRef(String source, String table, int line) implements Tag {
+        /** As written: {@code source('s', 't')}. */
+        @Override
+        public String toString() {
+            return "source('" + source + "', '" + table + "')";
+        }
+    }
+
+    /** {@code {{ var('name') }}} or {@code {{ var('name', 'fallback') }}} ({@code fallback} null when absent). */
+    public record Var(String name, String fallback, int line) implements Tag {
     }
 
     /** {@code {{ this }}}. */
@@ -39,21 +62,28 @@ public final class Template {
     public record Setting(Object value, int line) {
     }
 
+    private static final Pattern END_RAW = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
+
     private final String source;
     private final List<Node> nodes;
-    private final List<Ref> refs;
+    private final List<Tag> tags;
     private final Map<String, Setting> config;
 
-    private Template(String source, List<Node> nodes, List<Ref> refs, Map<String, Setting> config) {
+    private Template(String source, List<Node> nodes, List<Tag> tags, Map<String, Setting> config) {
         this.source = source;
         this.nodes = nodes;
-        this.refs = refs;
+        this.tags = tags;
         this.config = config;
     }
 
     /** Every ref() in the order written. */
     public List<Ref> refs() {
-        return refs;
+        return tags.stream().filter(Ref.class::isInstance).map(Ref.class::cast).toList();
+    }
+
+    /** Every ref(), source() and var() in the order written, in both branches of an {@code if}. */
+    public List<Tag> tags() {
+        return tags;
     }
 
     /** config() keys to values: a String, or a List of Strings. */
@@ -88,12 +118,15 @@ public final class Template {
         }
     }
 
-    /** Renders the model: {@code ref()} and {@code this} through {@code names}, a trailing {@code ;} removed. */
-    public Rendered render(boolean incremental, String thisQuoted, Function<String, String> refQuoted) {
+    /**
+     * Renders the model: {@code this} as {@code thisQuoted}, every ref(), source() and var() as {@code tags} gives
+     * it, a trailing {@code ;} removed.
+     */
+    public Rendered render(boolean incremental, String thisQuoted, Function<Tag, String> tags) {
         StringBuilder out = new StringBuilder();
         List<int[]> segs = new ArrayList<>();
         List<Boolean> isText = new ArrayList<>();
-        render(nodes, incremental, thisQuoted, refQuoted, out, segs, isText);
+        render(nodes, incremental, thisQuoted, tags, out, segs, isText);
         int end = out.length();
         while (end > 0 && (Character.isWhitespace(out.charAt(end - 1)) || out.charAt(end - 1) == ';')) {
             end--;
@@ -111,22 +144,22 @@ public final class Template {
     }
 
     private static void render(List<Node> nodes, boolean incremental, String thisQuoted,
-            Function<String, String> refQuoted, StringBuilder out, List<int[]> segs, List<Boolean> isText) {
+            Function<Tag, String> tags, StringBuilder out, List<int[]> segs, List<Boolean> isText) {
         for (Node n : nodes) {
             if (n instanceof Text t) {
                 segs.add(new int[] {out.length(), t.line()});
                 isText.add(true);
                 out.append(t.text());
-            } else if (n instanceof Ref r) {
-                segs.add(new int[] {out.length(), r.line()});
+            } else if (n instanceof Tag tag) {
+                segs.add(new int[] {out.length(), tag.line()});
                 isText.add(false);
-                out.append(refQuoted.apply(r.target()));
+                out.append(tags.apply(tag));
             } else if (n instanceof This t) {
                 segs.add(new int[] {out.length(), t.line()});
                 isText.add(false);
                 out.append(thisQuoted);
             } else if (n instanceof If f) {
-                render(incremental ? f.then() : f.otherwise(), incremental, thisQuoted, refQuoted, out, segs, isText);
+                render(incremental ? f.then() : f.otherwise(), incremental, thisQuoted, tags, out, segs, isText);
             }
         }
     }
@@ -139,7 +172,7 @@ public final class Template {
     private static final class Parser {
         private final String source;
         private final String sql;
-        private final List<Ref> refs = new ArrayList<>();
+        private final List<Tag> tags = new ArrayList<>();
         private final Map<String, Setting> config = new LinkedHashMap<>();
 
         Parser(String source, String sql) {
@@ -198,7 +231,16 @@ public final class Template {
                     inner = inner.substring(0, inner.length() - 1);
                 }
                 List<String> tokens = tokens(inner, line, tag);
-                if (kind == '{') {
+                if (kind == '%' && tokens.equals(List.of("raw"))) {
+                    Matcher end = END_RAW.matcher(sql);
+                    if (!end.find(i)) {
+                        throw error(line, "{% raw %} is never closed with {% endraw %}");
+                    }
+                    if (end.start() > i) {
+                        current.add(new Text(sql.substring(i, end.start()), lineOf(i)));
+                    }
+                    i = end.end();
+                } else if (kind == '{') {
                     expression(tokens, line, tag, current);
                 } else if (tokens.equals(List.of("if", "is_incremental", "(", ")"))) {
                     List<Node> then = new ArrayList<>();
@@ -226,14 +268,14 @@ public final class Template {
                     current = parent;
                 } else {
                     throw error(line, "unknown tag " + tag + ": the supported statements are"
-                            + " {% if is_incremental() %}, {% else %} and {% endif %}");
+                            + " {% if is_incremental() %}, {% else %}, {% endif %} and {% raw %}");
                 }
             }
             if (!stack.isEmpty()) {
                 throw error((Integer) stack.get(stack.size() - 1)[0],
                         "{% if is_incremental() %} is never closed with {% endif %}");
             }
-            return new Template(source, List.copyOf(root), List.copyOf(refs), Map.copyOf(config));
+            return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
         }
 
         private int nextOpen(int from) {
@@ -256,15 +298,43 @@ public final class Template {
                 if (r.target().isEmpty()) {
                     throw error(line, tag + ": ref() needs a model name");
                 }
-                refs.add(r);
+                tags.add(r);
                 current.add(r);
+            } else if (call(t, "source", 2)) {
+                SourceRef r = new SourceRef(unquote(t.get(2)).strip(), unquote(t.get(4)).strip(), line);
+                if (r.source().isEmpty() || r.table().isEmpty()) {
+                    throw error(line, tag + ": source() needs a source name and a table name");
+                }
+                tags.add(r);
+                current.add(r);
+            } else if (call(t, "var", 1) || call(t, "var", 2)) {
+                Var v = new Var(unquote(t.get(2)).strip(), t.size() == 6 ? unquote(t.get(4)) : null, line);
+                if (v.name().isEmpty()) {
+                    throw error(line, tag + ": var() needs a variable name");
+                }
+                tags.add(v);
+                current.add(v);
             } else if (t.size() >= 3 && t.get(0).equals("config") && t.get(1).equals("(")
                     && t.get(t.size() - 1).equals(")")) {
                 config(t.subList(2, t.size() - 1), line, tag);
             } else {
                 throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
+                        + " {{ source('source', 'table') }}, {{ var('name') }}, {{ var('name', 'default') }},"
                         + " {{ this }} and {{ config(materialized='view'|'table'|'incremental', unique_key=...) }}");
             }
+        }
+
+        /** Whether {@code t} is {@code name(} followed by {@code args} quoted strings separated by commas, then {@code )}. */
+        private static boolean call(List<String> t, String name, int args) {
+            if (t.size() != 2 + 2 * args || !t.get(0).equals(name) || !t.get(1).equals("(")) {
+                return false;
+            }
+            for (int a = 0; a < args; a++) {
+                if (!isString(t.get(2 + 2 * a)) || !t.get(3 + 2 * a).equals(a == args - 1 ? ")" : ",")) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private void config(List<String> t, int line, String tag) {
