@@ -1,0 +1,21 @@
+package dev.mds.connector.sheets;
+
+/**
+ * How {@link SheetsSource} names columns from a sheet's header row.
+ *
+ * <pre>{@code
+ * SheetsSource.builder().spreadsheet(url).columnNames(ColumnNames.SQL_SAFE).build();
+ * // header "Monthly Seat Price" -> column monthly_seat_price
+ * }</pre>
+ */
+public enum ColumnNames {
+    /** The header cell's text with leading and trailing white space removed (the default). */
+    TRIMMED,
+    /**
+     * Airbyte's {@code names_conversion}: lower-case snake_case of letters and digits, accents dropped, an underscore
+     * before a leading digit ({@code "Monthly Seat Price"} → {@code monthly_seat_price}, {@code "1st Name"} →
+     * {@code _1_st_name}, {@code "Price (EUR)"} → {@code price_eur_}). Names that collide after conversion are bad
+     * input.
+     */
+    SQL_SAFE
+}

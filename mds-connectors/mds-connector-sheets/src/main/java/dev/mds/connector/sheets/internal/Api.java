@@ -1,0 +1,266 @@
+package dev.mds.connector.sheets.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.connector.sheets.SheetsException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends GET requests to the Sheets API with authentication, retries (429, 5xx, connection errors, with backoff and
+ * Retry-After) and errors that say what to do (403, 404). Thread-safe. Never logs or throws a token, key or URL with
+ * a key in it.
+ */
+public final class Api {
+    private static final Logger LOG = LoggerFactory.getLogger(Api.class);
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    private final HttpClient client;
+    private final URI endpoint;
+    private final String spreadsheetId;
+    private final TokenSource tokens;
+    private final String apiKey;
+    private final String clientEmail;
+    private final Retry retry;
+    private final Duration timeout;
+    private final Clock clock;
+
+    /** Exactly one of {@code serviceAccount} and {@code apiKey} is set. */
+    public Api(HttpClient client, URI endpoint, String spreadsheetId, ServiceAccountKey serviceAccount, String apiKey,
+            Retry retry, Duration timeout, Clock clock) {
+        this.client = client;
+        String e = endpoint.toString();
+        this.endpoint = URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
+        this.spreadsheetId = spreadsheetId;
+        this.tokens = serviceAccount == null ? null : new TokenSource(serviceAccount, this, clock);
+        this.apiKey = apiKey;
+        this.clientEmail = serviceAccount == null ? null : serviceAccount.clientEmail();
+        this.retry = retry;
+        this.timeout = timeout;
+        this.clock = clock;
+    }
+
+    /** The spreadsheet's sheets: {@code spreadsheets.get} with {@code fields=sheets.properties}. */
+    public JsonNode spreadsheet() {
+        return get("/v4/spreadsheets/" + spreadsheetId, "fields=" + encode("sheets.properties"),
+                "reading the sheets of spreadsheet " + spreadsheetId);
+    }
+
+    /** {@code spreadsheets.values.get} of an A1 range, rows as arrays. */
+    public JsonNode values(String range, String renderParameters) {
+        return get("/v4/spreadsheets/" + spreadsheetId + "/values/" + encode(range),
+                "majorDimension=ROWS&" + renderParameters, "reading " + range + " of spreadsheet " + spreadsheetId);
+    }
+
+    private JsonNode get(String path, String query, String what) {
+        String q = apiKey == null ? query : query + "&key=" + encode(apiKey);
+        URI uri = URI.create(endpoint + path + "?" + q);
+        boolean refreshed = false;
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).GET()
+                    .header("Accept", "application/json");
+            if (tokens != null) {
+                request.header("Authorization", "Bearer " + tokens.token());
+            }
+            Exchange x = send(request.build(), what, attempt);
+            if (x.response == null) {
+                continue;
+            }
+            HttpResponse<String> r = x.response;
+            int status = r.statusCode();
+            if (status == 200) {
+                return parse(r.body(), what, attempt);
+            }
+            if (status == 401 && tokens != null && !refreshed) {
+                // the token was revoked or expired early: fetch another once, without counting an attempt
+                LOG.info("{}: HTTP 401, fetching a new access token for {}", what, clientEmail);
+                tokens.invalidate();
+                refreshed = true;
+                attempt--;
+                continue;
+            }
+            String google = googleMessage(r.body());
+            if (retryable(status, google)) {
+                pause(r, what, attempt, "HTTP " + status + google);
+                continue;
+            }
+            throw new SheetsException(refusal(status, what, google), status, attempt, null);
+        }
+    }
+
+    /** One send; a response, or null after a connection error that will be retried (throws when attempts are spent). */
+    private Exchange send(HttpRequest request, String what, int attempt) {
+        try {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            LOG.debug("{}: HTTP {} in {} ms (attempt {})", what, r.statusCode(), (System.nanoTime() - t0) / 1_000_000,
+                    attempt);
+            return new Exchange(r);
+        } catch (IOException e) {
+            if (attempt >= retry.maxAttempts()) {
+                throw new SheetsException(what + ": gave up after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
+                        + ", the last failed with " + e, 0, attempt, e);
+            }
+            sleep(retry.backoff(attempt), what, attempt, String.valueOf(e));
+            return new Exchange(null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SheetsException(what + ": interrupted", 0, attempt, e);
+        }
+    }
+
+    private record Exchange(HttpResponse<String> response) {
+    }
+
+    /** Waits before the next attempt, or throws when the attempts are spent. */
+    void pause(HttpResponse<String> r, String what, int attempt, String failure) {
+        if (attempt >= retry.maxAttempts()) {
+            throw new SheetsException(what + ": gave up after " + attempt + " attempt" + (attempt == 1 ? "" : "s")
+                    + ", the last answered " + failure, r.statusCode(), attempt, null);
+        }
+        Duration wait = retryAfter(r).orElseGet(() -> retry.backoff(attempt));
+        sleep(wait, what, attempt, failure);
+    }
+
+    private void sleep(Duration wait, String what, int attempt, String failure) {
+        LOG.warn("{}: {}; attempt {} of {}, retrying in {} ms", what, failure, attempt, retry.maxAttempts(),
+                wait.toMillis());
+        try {
+            Thread.sleep(wait.toMillis(), wait.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SheetsException(what + ": interrupted while waiting to retry", 0, attempt, e);
+        }
+    }
+
+    /** Retry-After in seconds or as an HTTP date, at most {@link Retry#MAX_RETRY_AFTER}. */
+    Optional<Duration> retryAfter(HttpResponse<String> r) {
+        Optional<String> header = r.headers().firstValue("Retry-After");
+        if (header.isEmpty()) {
+            return Optional.empty();
+        }
+        String v = header.get().strip();
+        Duration d;
+        try {
+            d = Duration.ofSeconds(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            try {
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                d = Duration.between(clock.instant(), at);
+            } catch (DateTimeParseException x) {
+                return Optional.empty();
+            }
+        }
+        if (d.isNegative()) {
+            d = Duration.ZERO;
+        }
+        return Optional.of(d.compareTo(Retry.MAX_RETRY_AFTER) > 0 ? Retry.MAX_RETRY_AFTER : d);
+    }
+
+    static boolean retryable(int status, String google) {
+        // Google answers quota exhaustion with 429; a few older paths say 403 with a rate-limit reason
+        return status == 429 || status == 408 || status >= 500
+                || (status == 403 && (google.contains("RESOURCE_EXHAUSTED") || google.contains("ateLimitExceeded")
+                        || google.toLowerCase(java.util.Locale.ROOT).contains("quota exceeded")));
+    }
+
+    private String refusal(int status, String what, String google) {
+        return switch (status) {
+            case 403 -> what + ": permission denied (HTTP 403" + google + "). " + (clientEmail != null
+                    ? "Share the spreadsheet with the service account " + clientEmail + " (Viewer is enough), and"
+                            + " check that the Google Sheets API is enabled in its project"
+                    : "An API key reads only spreadsheets shared as \"Anyone with the link\" and needs the Google Sheets"
+                            + " API enabled; share the spreadsheet that way or use a service account");
+            case 404 -> what + ": spreadsheet " + spreadsheetId + " not found (HTTP 404" + google + "). Check the"
+                    + " spreadsheet id or URL";
+            case 401 -> what + ": unauthorized (HTTP 401" + google + ")" + (clientEmail != null
+                    ? " even with a new access token for " + clientEmail : ": check the API key");
+            default -> what + ": HTTP " + status + google;
+        };
+    }
+
+    /** {@code ": <message> [<status>]"} from Google's error body, or empty. */
+    static String googleMessage(String body) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
+        try {
+            JsonNode root = JSON.readTree(body);
+            JsonNode error = root == null ? null : root.get("error");
+            if (error == null) {
+                return "";
+            }
+            if (error.isTextual()) {
+                // OAuth token endpoint: {"error": "invalid_grant", "error_description": "..."}
+                JsonNode d = root.get("error_description");
+                return ": " + error.asText() + (d == null ? "" : " (" + d.asText() + ")");
+            }
+            String message = error.path("message").asText("");
+            String st = error.path("status").asText("");
+            StringBuilder reasons = new StringBuilder();
+            for (JsonNode e : error.path("errors")) {
+                reasons.append(' ').append(e.path("reason").asText(""));
+            }
+            return ": " + message + (st.isEmpty() ? "" : " [" + st + "]") + reasons.toString().stripTrailing();
+        } catch (JsonProcessingException e) {
+            return "";
+        }
+    }
+
+    private static JsonNode parse(String body, String what, int attempt) {
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new SheetsException(what + ": the answer is not JSON (" + e.getOriginalMessage() + ")", 200, attempt,
+                    e);
+        }
+    }
+
+    static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** Sends a POST form to the token endpoint with the same retries; used by {@link TokenSource}. */
+    JsonNode postForm(URI uri, String form, Supplier<String> what) {
+        for (int attempt = 1; ; attempt++) {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
+            Exchange x = send(request, what.get(), attempt);
+            if (x.response == null) {
+                continue;
+            }
+            HttpResponse<String> r = x.response;
+            int status = r.statusCode();
+            if (status == 200) {
+                return parse(r.body(), what.get(), attempt);
+            }
+            String google = googleMessage(r.body());
+            if (status == 429 || status >= 500) {
+                pause(r, what.get(), attempt, "HTTP " + status + google);
+                continue;
+            }
+            throw new SheetsException(what.get() + ": refused (HTTP " + status + google + "). Check that the key file"
+                    + " is current (not deleted in the Cloud console) and the machine's clock is right", status,
+                    attempt, null);
+        }
+    }
+}

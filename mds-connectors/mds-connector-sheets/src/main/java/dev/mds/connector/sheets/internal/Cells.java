@@ -1,0 +1,38 @@
+package dev.mds.connector.sheets.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A cell of a {@code values} answer as text; blank cells (white space only) are NULL, as Airbyte reads them. */
+public final class Cells {
+    private Cells() {
+    }
+
+    /** The cell's text, or null when it is missing, null or blank. */
+    public static String text(JsonNode cell) {
+        if (cell == null || cell.isNull() || cell.isMissingNode()) {
+            return null;
+        }
+        String s;
+        if (cell.isTextual()) {
+            s = cell.textValue();
+        } else if (cell.isBigDecimal() || cell.isDouble() || cell.isFloat()) {
+            s = cell.decimalValue().stripTrailingZeros().toPlainString();
+        } else if (cell.isBoolean()) {
+            s = cell.booleanValue() ? "TRUE" : "FALSE";
+        } else {
+            s = cell.asText();
+        }
+        return blank(s) ? null : s;
+    }
+
+    /** Whether a text holds only white space (Python's {@code str.strip()} white space, no-break spaces included). */
+    public static boolean blank(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

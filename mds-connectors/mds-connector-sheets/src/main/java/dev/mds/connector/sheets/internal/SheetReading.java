@@ -1,0 +1,206 @@
+package dev.mds.connector.sheets.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.mds.core.BadInputException;
+import dev.mds.core.InputLocation;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.SourcePosition;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one sheet's data rows, {@code batchRows} rows per {@code values.get} request, as batches: rows 2 to
+ * {@code batchRows + 1} first (with the header, row 1, in the same request when reading from the start), then the next
+ * {@code batchRows} rows, up to the grid's last row. A request is parsed whole before its batch is handed out, so a bad
+ * cell throws before any of its rows are.
+ */
+public final class SheetReading implements Iterator<RecordBatch> {
+    /** Position entry: the sheet's id (gid). */
+    public static final String SHEET_ID = "sheet_id";
+    /** Position entry: the next row to read (1-based). */
+    public static final String NEXT_ROW = "next_row";
+    /** Position entry: the header's checksum. */
+    public static final String HEADER = "header";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SheetReading.class);
+
+    private final Api api;
+    private final SheetInfo sheet;
+    private final Header header;
+    private final String source;
+    private final int batchRows;
+    private final String render;
+    private long nextRow;
+    private JsonNode pending;
+    private long pendingFirst;
+    private RecordBatch ready;
+    private boolean anyBatch;
+
+    private SheetReading(Api api, SheetInfo sheet, Header header, String source, int batchRows, String render,
+            long nextRow, JsonNode pending, long pendingFirst) {
+        this.api = api;
+        this.sheet = sheet;
+        this.header = header;
+        this.source = source;
+        this.batchRows = batchRows;
+        this.render = render;
+        this.nextRow = nextRow;
+        this.pending = pending;
+        this.pendingFirst = pendingFirst;
+        // a resumed read that finds nothing gives no batch: the empty batch is for a whole sheet without records
+        this.anyBatch = pending == null;
+    }
+
+    /**
+     * Starts a read: from row 2 (one request for the header and the first rows), or from {@code fromRow} (one request
+     * for the header, then the rows).
+     *
+     * @throws BadInputException for a bad header; {@link dev.mds.connector.sheets.SheetsException} when a request fails
+     */
+    public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
+            boolean sqlSafe, long fromRow, Long expectedHeader) {
+        long last = Math.max(1, sheet.rowCount());
+        if (fromRow <= 2) {
+            long end = Math.min(last, 1L + batchRows);
+            List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
+            Header header = checked(Header.parse(sheet.title(), rows.isEmpty() ? null : rows.get(0), sqlSafe),
+                    expectedHeader);
+            return new SheetReading(api, sheet, header, source, batchRows, render, end + 1, tail(rows), 2);
+        }
+        Header header = checked(header(api, sheet, render, sqlSafe), expectedHeader);
+        return new SheetReading(api, sheet, header, source, batchRows, render, fromRow, null, 0);
+    }
+
+    /** The header alone: one request for row 1. */
+    public static Header header(Api api, SheetInfo sheet, String render, boolean sqlSafe) {
+        List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), render));
+        return Header.parse(sheet.title(), first.isEmpty() ? null : first.get(0), sqlSafe);
+    }
+
+    private static Header checked(Header header, Long expected) {
+        if (expected != null && expected != header.checksum()) {
+            throw new BadInputException(InputLocation.of(A1.display(header.sheet()) + "!1:1"), "the header row"
+                    + " changed since the position was taken (now " + header.schema().names() + "): resuming would"
+                    + " put values under other columns; read the sheet from the start");
+        }
+        return header;
+    }
+
+    private static JsonNode tail(List<JsonNode> rows) {
+        ArrayNode tail = Api.JSON.createArrayNode();
+        for (int i = 1; i < rows.size(); i++) {
+            tail.add(rows.get(i));
+        }
+        return tail;
+    }
+
+    private static List<JsonNode> rows(JsonNode answer) {
+        List<JsonNode> rows = new ArrayList<>();
+        answer.path("values").forEach(rows::add);
+        return rows;
+    }
+
+    /** The header that names the columns. */
+    public Header header() {
+        return header;
+    }
+
+    @Override
+    public boolean hasNext() {
+        while (ready == null) {
+            JsonNode values;
+            long first;
+            long end;
+            if (pending != null) {
+                values = pending;
+                first = pendingFirst;
+                end = nextRow - 1;
+                pending = null;
+            } else if (nextRow <= sheet.rowCount()) {
+                first = nextRow;
+                end = Math.min(sheet.rowCount(), nextRow + batchRows - 1);
+                values = api.values(A1.rows(sheet.title(), first, end), render).path("values");
+                nextRow = end + 1;
+            } else {
+                if (!anyBatch) {
+                    // nothing at all: one empty batch, so that a loader can create (or empty) the table
+                    anyBatch = true;
+                    ready = RecordBatch.of(header.schema(), List.of(), position(nextRow));
+                    return true;
+                }
+                return false;
+            }
+            List<Record> records = records(values, first);
+            LOG.debug("{} rows {}..{}: {} records", sheet.title(), first, end, records.size());
+            if (!records.isEmpty()) {
+                anyBatch = true;
+                ready = RecordBatch.of(header.schema(), records, position(end + 1));
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public RecordBatch next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        RecordBatch b = ready;
+        ready = null;
+        return b;
+    }
+
+    private SourcePosition position(long next) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put(SHEET_ID, sheet.sheetId());
+        values.put(NEXT_ROW, next);
+        values.put(HEADER, header.checksum());
+        return SourcePosition.of(source, values);
+    }
+
+    private List<Record> records(JsonNode values, long firstRow) {
+        List<Record> records = new ArrayList<>(values.size());
+        int columns = header.schema().size();
+        long row = firstRow;
+        for (JsonNode cells : values) {
+            Object[] record = new Object[columns];
+            boolean any = false;
+            for (int c = 0; c < cells.size(); c++) {
+                String v = Cells.text(cells.get(c));
+                if (v == null) {
+                    continue;
+                }
+                any = true;
+                InputLocation at = InputLocation.of(A1.cell(sheet.title(), c, row)).withExcerpt(v);
+                if (c >= header.width()) {
+                    throw new BadInputException(at, "a value beyond the header: the header row ends at column "
+                            + A1.column(header.width() - 1) + ", so column " + A1.column(c) + " has no name; name it in "
+                            + A1.column(c) + "1 or clear the cell");
+                }
+                int p = header.position(c);
+                if (p < 0) {
+                    throw new BadInputException(at, "a value in a column without a header: " + A1.column(c) + "1 is"
+                            + " empty; name the column there or clear the cell");
+                }
+                if (v.indexOf('\0') >= 0) {
+                    throw new BadInputException(at.withColumn(header.schema().field(p).name()), "the value holds a NUL"
+                            + " character, which PostgreSQL text cannot store");
+                }
+                record[p] = v;
+            }
+            if (any) {
+                records.add(Record.of(record));
+            }
+            row++;
+        }
+        return records;
+    }
+}
