@@ -15,8 +15,11 @@ public enum Materialization {
     /** A table built with {@code CREATE TABLE AS} under a temporary name, then renamed in place of the old one. */
     TABLE,
     /**
-     * A table built once, then extended: the new rows are staged, and with a {@code unique_key} the target rows
-     * with their keys are deleted before the insert (delete+insert); without one they are appended.
+     * A table built once, then extended: the new rows are staged, then written by {@code incremental_strategy}:
+     * with a {@code unique_key}, {@code delete+insert} (the default: the target rows with their keys are deleted
+     * before the insert) or {@code merge} (matched rows updated in place, the others inserted); without one, they
+     * are appended. {@code on_schema_change} ({@code fail}, {@code ignore}, {@code append_new_columns}) decides
+     * what a change of columns does.
      */
     INCREMENTAL;
 

@@ -102,7 +102,8 @@ class BuildErrorsTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("model g.x line 2: materialized=ephemeral is not supported (use 'view', 'table' or 'incremental')");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(schema='other') }} select 1").build())
-                .hasMessage("model g.x line 1: unknown config key 'schema' (supported: materialized, unique_key)");
+                .hasMessage("model g.x line 1: unknown config key 'schema' (supported: materialized, unique_key,"
+                        + " incremental_strategy, on_schema_change)");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table', unique_key='id') }} select 1").build())
                 .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental'");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=table) }} select 1").build())

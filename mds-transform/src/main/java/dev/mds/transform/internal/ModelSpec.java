@@ -14,11 +14,51 @@ import java.util.Set;
  * @param template its parsed SQL
  * @param materialization from config(), view by default
  * @param uniqueKey config(unique_key=...), empty for none
+ * @param strategy config(incremental_strategy=...) of an incremental model: delete+insert with a unique_key,
+ *     append without one, by default
+ * @param onSchemaChange config(on_schema_change=...) of an incremental model, fail by default
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it refers to
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
-        List<String> uniqueKey, Map<Template.Tag, String> tagValues, Set<TableName> parents) {
+        List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, Map<Template.Tag, String> tagValues,
+        Set<TableName> parents) {
+
+    /** How an incremental run writes its new rows into the table. */
+    public enum Strategy {
+        /** Insert them all. */
+        APPEND("append"),
+        /** Delete the table's rows with the new rows' unique_key, then insert the new rows (dbt-postgres's default). */
+        DELETE_INSERT("delete+insert"),
+        /** {@code MERGE}: update the rows with a matching unique_key in place, insert the others. */
+        MERGE("merge");
+
+        private final String configName;
+
+        Strategy(String configName) {
+            this.configName = configName;
+        }
+
+        /** As written in config(incremental_strategy=...). */
+        public String configName() {
+            return configName;
+        }
+    }
+
+    /** What an incremental run does when the new rows' columns differ from the table's (dbt's on_schema_change). */
+    public enum OnSchemaChange {
+        /** Refuse the run, naming the columns; the table is unchanged. */
+        FAIL,
+        /** Write the columns both have; a column the new rows lack is NULL in them, one the table lacks is dropped. */
+        IGNORE,
+        /** Add the new rows' extra columns to the table (in the same transaction), then write as {@link #IGNORE}. */
+        APPEND_NEW_COLUMNS;
+
+        /** As written in config(on_schema_change=...). */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /** The name as written in ref(). */
     public String name() {

@@ -11,7 +11,7 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, CheckStage, CheckDependents {
+    sealed interface Step permits Exec, CheckStage, Write, CheckDependents {
     }
 
     /**
@@ -24,6 +24,46 @@ final class Plan {
 
     /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
     record CheckStage(String stage, List<String> targetColumns, List<String> targetTypes) implements Step {
+    }
+
+    /**
+     * Writes the incremental stage into the table by the model's strategy. {@code columns} are the table's columns
+     * as the plan reads them; the run writes the columns that {@link CheckStage} settles on (the same ones unless
+     * on_schema_change lets them differ).
+     */
+    record Write(TableName target, String stage, List<String> uniqueKey, ModelSpec.Strategy strategy,
+            List<String> columns) implements Step {
+        /** The statements writing {@code written}; the last one's row count is the model's. */
+        List<String> sql(List<String> written) {
+            String t = target.quoted();
+            String s = Identifiers.quote("pg_temp", stage);
+            String cols = Identifiers.quoteAll(written);
+            StringBuilder match = new StringBuilder();
+            for (String k : uniqueKey) {
+                match.append(match.length() == 0 ? "" : " and ").append("t.").append(Identifiers.quote(k))
+                        .append(" = s.").append(Identifiers.quote(k));
+            }
+            String insert = "insert into " + t + " (" + cols + ")\nselect " + cols + " from " + s;
+            switch (strategy) {
+                case APPEND:
+                    return List.of(insert);
+                case DELETE_INSERT:
+                    return List.of("delete from " + t + " t using " + s + " s where " + match, insert);
+                default:
+                    StringBuilder set = new StringBuilder();
+                    StringBuilder values = new StringBuilder();
+                    for (String c : written) {
+                        values.append(values.length() == 0 ? "" : ", ").append("s.").append(Identifiers.quote(c));
+                        if (!uniqueKey.contains(c)) {
+                            set.append(set.length() == 0 ? "" : ", ").append(Identifiers.quote(c)).append(" = s.")
+                                    .append(Identifiers.quote(c));
+                        }
+                    }
+                    return List.of("merge into " + t + " t using " + s + " s on " + match
+                            + "\nwhen matched then " + (set.length() == 0 ? "do nothing" : "update set " + set)
+                            + "\nwhen not matched then insert (" + cols + ") values (" + values + ")");
+            }
+        }
     }
 
     /**
@@ -95,18 +135,7 @@ final class Plan {
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
         List<String> columns = existing.get().columns();
         steps.add(new CheckStage(stageName(m), columns, existing.get().types()));
-        if (!m.uniqueKey().isEmpty()) {
-            StringBuilder match = new StringBuilder();
-            for (String k : m.uniqueKey()) {
-                match.append(match.length() == 0 ? "" : " and ").append("t.").append(Identifiers.quote(k))
-                        .append(" = s.").append(Identifiers.quote(k));
-            }
-            steps.add(new Exec("delete from " + t.quoted() + " t using " + stage + " s where " + match, -1, null,
-                    false));
-        }
-        String cols = Identifiers.quoteAll(columns);
-        steps.add(new Exec("insert into " + t.quoted() + " (" + cols + ")\nselect " + cols + " from " + stage, -1,
-                null, true));
+        steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), columns));
         return steps;
     }
 }

@@ -20,6 +20,9 @@ import java.util.TreeSet;
 
 /** Parses models, resolves their ref()s, source()s and var()s and orders them: the work of {@code TransformProject.build()}. */
 public final class ProjectModels {
+    private static final List<String> CONFIG_KEYS = List.of("materialized", "unique_key", "incremental_strategy",
+            "on_schema_change");
+
     /** A model's text before parsing. */
     public record Source(TableName table, String source, String sql) {
     }
@@ -91,7 +94,9 @@ public final class ProjectModels {
                     values.put(v, var(s, v, declared));
                 }
             }
-            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, Map.copyOf(values),
+            ModelSpec.Strategy strategy = strategy(s, t, m, key);
+            ModelSpec.OnSchemaChange onSchemaChange = onSchemaChange(s, t, m);
+            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, Map.copyOf(values),
                     Collections.unmodifiableSet(parents)));
         }
         List<ModelSpec> ordered = order(specs);
@@ -146,9 +151,9 @@ public final class ProjectModels {
 
     private static Materialization materialization(Source s, Template t) {
         for (Map.Entry<String, Template.Setting> e : t.config().entrySet()) {
-            if (!e.getKey().equals("materialized") && !e.getKey().equals("unique_key")) {
+            if (!CONFIG_KEYS.contains(e.getKey())) {
                 throw new BadInputException(InputLocation.of(s.source()).withLine(e.getValue().line()),
-                        "unknown config key '" + e.getKey() + "' (supported: materialized, unique_key)");
+                        "unknown config key '" + e.getKey() + "' (supported: " + String.join(", ", CONFIG_KEYS) + ")");
             }
         }
         Template.Setting setting = t.config().get("materialized");
@@ -164,6 +169,51 @@ public final class ProjectModels {
         }
         throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), "materialized="
                 + setting.value() + " is not supported (use 'view', 'table' or 'incremental')");
+    }
+
+    /** The strategy: as configured, else delete+insert with a unique_key and append without. */
+    private static ModelSpec.Strategy strategy(Source s, Template t, Materialization m, List<String> key) {
+        Template.Setting setting = t.config().get("incremental_strategy");
+        if (setting == null) {
+            return key.isEmpty() ? ModelSpec.Strategy.APPEND : ModelSpec.Strategy.DELETE_INSERT;
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        if (m != Materialization.INCREMENTAL) {
+            throw new BadInputException(at, "incremental_strategy applies only to materialized='incremental'");
+        }
+        for (ModelSpec.Strategy strategy : ModelSpec.Strategy.values()) {
+            if (strategy.configName().equals(setting.value())) {
+                if (strategy == ModelSpec.Strategy.APPEND && !key.isEmpty()) {
+                    throw new BadInputException(at, "incremental_strategy='append' inserts every new row: it does not"
+                            + " use the unique_key " + key + " (remove one of them)");
+                }
+                if (strategy != ModelSpec.Strategy.APPEND && key.isEmpty()) {
+                    throw new BadInputException(at, "incremental_strategy='" + strategy.configName() + "' needs a"
+                            + " unique_key to match the new rows with the table's");
+                }
+                return strategy;
+            }
+        }
+        throw new BadInputException(at, "incremental_strategy=" + setting.value() + " is not supported (use 'append',"
+                + " 'delete+insert' or 'merge')");
+    }
+
+    private static ModelSpec.OnSchemaChange onSchemaChange(Source s, Template t, Materialization m) {
+        Template.Setting setting = t.config().get("on_schema_change");
+        if (setting == null) {
+            return ModelSpec.OnSchemaChange.FAIL;
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        if (m != Materialization.INCREMENTAL) {
+            throw new BadInputException(at, "on_schema_change applies only to materialized='incremental'");
+        }
+        for (ModelSpec.OnSchemaChange o : ModelSpec.OnSchemaChange.values()) {
+            if (o.configName().equals(setting.value())) {
+                return o;
+            }
+        }
+        throw new BadInputException(at, "on_schema_change=" + setting.value() + " is not supported (use 'fail',"
+                + " 'ignore' or 'append_new_columns'; sync_all_columns, which drops columns, is not built)");
     }
 
     private static List<String> uniqueKey(Source s, Template t, Materialization m) {

@@ -81,6 +81,8 @@ public final class Runner {
                 for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
                     if (step instanceof Plan.Exec e) {
                         out.add(e.sql());
+                    } else if (step instanceof Plan.Write w) {
+                        out.addAll(w.sql(w.columns()));
                     }
                 }
             }
@@ -248,6 +250,7 @@ public final class Runner {
             cascade = !refuseForeignDependents(c, m, m.table()).isEmpty();
         }
         long rows = -1;
+        List<String> written = null;
         for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
             if (step instanceof Plan.Exec e) {
                 long count;
@@ -260,7 +263,15 @@ public final class Runner {
                     rows = count;
                 }
             } else if (step instanceof Plan.CheckStage check) {
-                checkStage(c, m, check);
+                written = checkStage(c, m, check);
+            } else if (step instanceof Plan.Write w) {
+                for (String sql : w.sql(written)) {
+                    try {
+                        rows = Sql.update(c, sql);
+                    } catch (MdsException failed) {
+                        throw new Failure(describe(m, new Plan.Exec(sql, -1, null, true), failed));
+                    }
+                }
             } else if (step instanceof Plan.CheckDependents check) {
                 refuseForeignDependents(c, m, check.relation());
             }
@@ -318,12 +329,18 @@ public final class Runner {
         return String.join("; ", lines);
     }
 
-    private void checkStage(Connection c, ModelSpec m, Plan.CheckStage check) throws SQLException {
+    /**
+     * Checks the stage against the table by the model's on_schema_change (adding the stage's new columns to the
+     * table under append_new_columns) and its unique_key, and returns the columns to write.
+     */
+    private List<String> checkStage(Connection c, ModelSpec m, Plan.CheckStage check) throws SQLException {
         List<String> stage = new ArrayList<>();
+        List<String> stageTypes = new ArrayList<>();
         List<String> changed = new ArrayList<>();
         for (String[] col : columnsAndTypes(c, "where c.relnamespace = pg_my_temp_schema() and c.relname = ?",
                 check.stage(), null)) {
             stage.add(col[0]);
+            stageTypes.add(col[1]);
             int i = check.targetColumns().indexOf(col[0]);
             if (i >= 0 && !check.targetTypes().get(i).equals(col[1])) {
                 changed.add(col[0] + " (" + check.targetTypes().get(i) + " in the table, " + col[1] + " in the new rows)");
@@ -331,7 +348,8 @@ public final class Runner {
         }
         List<String> extra = stage.stream().filter(s -> !check.targetColumns().contains(s)).toList();
         List<String> missing = check.targetColumns().stream().filter(s -> !stage.contains(s)).toList();
-        if (!extra.isEmpty() || !missing.isEmpty() || !changed.isEmpty()) {
+        ModelSpec.OnSchemaChange policy = m.onSchemaChange();
+        if (policy == ModelSpec.OnSchemaChange.FAIL && (!extra.isEmpty() || !missing.isEmpty() || !changed.isEmpty())) {
             List<String> what = new ArrayList<>();
             if (!extra.isEmpty()) {
                 what.add("the new rows have column(s) " + extra + " that the table lacks");
@@ -343,15 +361,36 @@ public final class Runner {
                 what.add("column(s) changed type: " + String.join(", ", changed));
             }
             throw new Failure(m.name() + " (" + m.source() + "): " + String.join("; ", what) + " (on_schema_change=fail:"
-                    + " change the model back, or rebuild it with fullRefresh(true)); the table is unchanged");
+                    + " change the model back, rebuild it with fullRefresh(true), or configure on_schema_change="
+                    + "'append_new_columns' or 'ignore'); the table is unchanged");
+        }
+        List<String> written = new ArrayList<>(check.targetColumns());
+        written.retainAll(stage);
+        if (policy == ModelSpec.OnSchemaChange.APPEND_NEW_COLUMNS) {
+            for (String col : extra) {
+                String alter = "alter table " + m.table().quoted() + " add column " + Identifiers.quote(col) + " "
+                        + stageTypes.get(stage.indexOf(col));
+                try {
+                    Sql.update(c, alter);
+                } catch (MdsException failed) {
+                    throw new Failure(describe(m, new Plan.Exec(alter, -1, null, false), failed));
+                }
+                written.add(col);
+            }
+        }
+        if (written.isEmpty()) {
+            throw new Failure(m.name() + " (" + m.source() + "): the new rows have no column of the table (new rows: "
+                    + String.join(", ", stage) + "; table: " + String.join(", ", check.targetColumns())
+                    + "); the table is unchanged");
         }
         if (m.uniqueKey().isEmpty()) {
-            return;
+            return written;
         }
-        List<String> absent = m.uniqueKey().stream().filter(k -> !stage.contains(k)).toList();
+        List<String> absent = m.uniqueKey().stream().filter(k -> !written.contains(k)).toList();
         if (!absent.isEmpty()) {
             throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + absent
-                    + " are not columns of the model (" + String.join(", ", stage) + ")");
+                    + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
+                    + String.join(", ", check.targetColumns()) + ")");
         }
         StringBuilder select = new StringBuilder();
         for (String k : m.uniqueKey()) {
@@ -385,10 +424,11 @@ public final class Runner {
             rs.next();
             if (rs.getLong(1) > 0) {
                 throw new Failure(m.name() + " (" + m.source() + "): unique_key " + String.join(", ", m.uniqueKey())
-                        + " is NULL in " + rs.getLong(1) + " new row(s): delete+insert cannot match a NULL key, so each"
-                        + " run would add such rows again; filter them out or coalesce the key; the table is unchanged");
+                        + " is NULL in " + rs.getLong(1) + " new row(s): " + m.strategy().configName()
+                        + " cannot match a NULL key, so each run would add such rows again; filter them out or coalesce the key; the table is unchanged");
             }
         }
+        return written;
     }
 
     private static List<String> columns(Connection c, String sql, String a, String b) throws SQLException {

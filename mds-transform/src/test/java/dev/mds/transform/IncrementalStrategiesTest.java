@@ -1,0 +1,141 @@
+package dev.mds.transform;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TableFixture;
+import dev.mds.testing.TestSql;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** config(incremental_strategy=...) and config(on_schema_change=...), as dbt-postgres reads them. */
+@MdsPostgres
+class IncrementalStrategiesTest {
+
+    static RunResults run(DataSource ds, String name, String sql) {
+        return TransformProject.builder(ds).model(name, sql).build().run();
+    }
+
+    @Test
+    void mergeUpdatesMatchedRowsInPlaceAndInsertsTheOthers(DataSource ds) {
+        TableFixture.on(ds, "raw.m").columns("id int", "v text").rows(row(1, "a"), row(2, "b"));
+        String model = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}\n"
+                + "select id, v from raw.m";
+        run(ds, "mg.t", model).assertSucceeded();
+        // rows referring to the model's rows by key: delete+insert would cascade-delete them, merge never deletes
+        TestSql.sql(ds, "alter table mg.t add primary key (id);"
+                + " create table mg.child (id int references mg.t (id) on delete cascade); insert into mg.child values (1), (2)");
+        TestSql.sql(ds, "update raw.m set v = 'B' where id = 2; insert into raw.m values (3, 'c')");
+
+        TransformProject project = TransformProject.builder(ds).model("mg.t", model).build();
+        assertThat(project.sql()).contains("merge into \"mg\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s on t.\"id\" = s.\"id\"\n"
+                + "when matched then update set \"v\" = s.\"v\"\n"
+                + "when not matched then insert (\"id\", \"v\") values (s.\"id\", s.\"v\")");
+        RunResults results = project.run();
+
+        results.assertSucceeded();
+        assertThat(results.model("mg.t").rows()).hasValue(3);   // 2 matched and updated (one to its same value), 1 inserted
+        assertThatTable(ds, "mg.t").containsExactlyInAnyOrder(row(1, "a"), row(2, "B"), row(3, "c"));
+        assertThatTable(ds, "mg.child").containsExactlyInAnyOrder(row(1), row(2));
+    }
+
+    @Test
+    void mergeRefusesDuplicateAndNullKeysLeavingTheTableUnchanged(DataSource ds) {
+        TableFixture.on(ds, "raw.md").columns("id int", "v int").rows(row(1, 1));
+        String model = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}\n"
+                + "select id, v from raw.md";
+        run(ds, "md.t", model).assertSucceeded();
+        TestSql.sql(ds, "insert into raw.md values (1, 10)");
+        assertThat(run(ds, "md.t", model).model("md.t").error()).hasValue(
+                "md.t (model md.t): duplicate unique_key in the new rows: id=1 appears 2 times; the table is unchanged");
+        TestSql.sql(ds, "delete from raw.md where v = 10; insert into raw.md values (null, 5)");
+        assertThat(run(ds, "md.t", model).model("md.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("unique_key id is NULL in 1 new row(s): merge cannot match a NULL key"));
+        assertThatTable(ds, "md.t").containsExactlyInAnyOrder(row(1, 1));
+    }
+
+    @Test
+    void appendStrategyInsertsEveryNewRow(DataSource ds) {
+        TableFixture.on(ds, "raw.ap").columns("id int").rows(row(1), row(2));
+        String model = "{{ config(materialized='incremental', incremental_strategy='append') }}\nselect id from raw.ap\n"
+                + "{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}";
+        run(ds, "ap.t", model).assertSucceeded();
+        TestSql.sql(ds, "insert into raw.ap values (3)");
+        RunResults results = run(ds, "ap.t", model);
+        assertThat(results.model("ap.t").rows()).hasValue(1);
+        assertThatTable(ds, "ap.t").containsExactlyInAnyOrder(row(1), row(2), row(3));
+    }
+
+    @Test
+    void appendNewColumnsAddsThemInTheSameTransactionAndOldRowsReadNull(DataSource ds) {
+        TableFixture.on(ds, "raw.sc").columns("id int", "v int", "w numeric(5,2)").rows(row(1, 1, null));
+        String before = "{{ config(materialized='incremental', unique_key='id', on_schema_change='append_new_columns') }}\n"
+                + "select id, v from raw.sc";
+        run(ds, "sc.t", before).assertSucceeded();
+        TestSql.sql(ds, "insert into raw.sc values (2, 2, 2.5)");
+
+        RunResults results = run(ds, "sc.t", before.replace("select id, v", "select id, w"));
+
+        results.assertSucceeded();
+        assertThat(Db.columns(ds, "sc", "t")).containsExactly("id", "v", "w");
+        assertThat(TestSql.strings(ds, "select format_type(atttypid, atttypmod) from pg_attribute"
+                + " where attrelid = 'sc.t'::regclass and attname = 'w'")).containsExactly("numeric(5,2)");
+        // id 1 was re-written by delete+insert without v (the model no longer selects it): v is NULL, as in dbt
+        assertThatTable(ds, "sc.t").containsExactlyInAnyOrder(row(1, null, null), row(2, null, new java.math.BigDecimal("2.50")));
+    }
+
+    @Test
+    void appendNewColumnsThatFailsLeavesTheTableWithoutTheColumn(DataSource ds) {
+        TableFixture.on(ds, "raw.sf").columns("id int", "v int").rows(row(1, 1));
+        String model = "{{ config(materialized='incremental', unique_key='id', on_schema_change='append_new_columns') }}\n"
+                + "select id, v from raw.sf";
+        run(ds, "sf.t", model).assertSucceeded();
+        TestSql.sql(ds, "insert into raw.sf values (1, 2)");   // a duplicate key: the run fails after the column is added
+
+        RunResults results = run(ds, "sf.t", model.replace("select id, v", "select id, v, v * 2 as w"));
+
+        assertThat(results.model("sf.t").error()).hasValueSatisfying(e -> assertThat(e).contains("duplicate unique_key"));
+        assertThat(Db.columns(ds, "sf", "t")).containsExactly("id", "v");
+        assertThatTable(ds, "sf.t").containsExactlyInAnyOrder(row(1, 1));
+    }
+
+    @Test
+    void ignoreWritesTheColumnsBothHave(DataSource ds) {
+        TableFixture.on(ds, "raw.ig").columns("id int", "v int").rows(row(1, 1));
+        String model = "{{ config(materialized='incremental', on_schema_change='ignore') }}\nselect id, v from raw.ig";
+        run(ds, "ig.t", model).assertSucceeded();
+        TestSql.sql(ds, "insert into raw.ig values (2, 2)");
+
+        run(ds, "ig.t", model.replace("select id, v from raw.ig", "select id, 'x' as extra from raw.ig where id = 2"))
+                .assertSucceeded();
+
+        assertThat(Db.columns(ds, "ig", "t")).containsExactly("id", "v");
+        assertThatTable(ds, "ig.t").containsExactlyInAnyOrder(row(1, 1), row(2, null));
+        RunResults none = run(ds, "ig.t", model.replace("select id, v from raw.ig", "select 1 as other"));
+        assertThat(none.model("ig.t").error()).hasValue("ig.t (model ig.t): the new rows have no column of the table"
+                + " (new rows: other; table: id, v); the table is unchanged");
+    }
+
+    @Test
+    void badStrategyOrSchemaChangeConfigIsRefusedWithItsLine(DataSource ds) {
+        assertThatThrownBy(() -> run(ds, "b.t", "\n{{ config(materialized='incremental', incremental_strategy='insert_overwrite') }}\nselect 1 as id"))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model b.t line 2: incremental_strategy=insert_overwrite is not supported (use 'append',"
+                        + " 'delete+insert' or 'merge')");
+        assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='incremental', incremental_strategy='merge') }} select 1 as id"))
+                .hasMessage("model b.t line 1: incremental_strategy='merge' needs a unique_key to match the new rows"
+                        + " with the table's");
+        assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='incremental', unique_key='id',"
+                + " incremental_strategy='append') }} select 1 as id"))
+                .hasMessage("model b.t line 1: incremental_strategy='append' inserts every new row: it does not use the"
+                        + " unique_key [id] (remove one of them)");
+        assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='table', on_schema_change='ignore') }} select 1 as id"))
+                .hasMessage("model b.t line 1: on_schema_change applies only to materialized='incremental'");
+        assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='incremental', on_schema_change='sync_all_columns') }} select 1"))
+                .hasMessageStartingWith("model b.t line 1: on_schema_change=sync_all_columns is not supported");
+    }
+}
