@@ -72,9 +72,10 @@ public final class Header {
             Integer first = seen.putIfAbsent(name, i);
             if (first != null) {
                 String firstCell = A1.column(first) + "1";
-                throw new BadInputException(at.withColumn(name), sqlSafe && !name.equals(text)
-                        ? "header \"" + text + "\" becomes '" + name + "' as a SQL-safe name, the same as " + firstCell
-                                + " \"" + raw.get(first) + "\": column names must be unique; rename one"
+                boolean converted = sqlSafe && !(name.equals(text) && name.equals(raw.get(first)));
+                throw new BadInputException(at.withColumn(name), converted
+                        ? "header \"" + text + "\" and " + firstCell + " \"" + raw.get(first) + "\" both become '"
+                                + name + "' as SQL-safe names: column names must be unique; rename one"
                         : "header '" + name + "' repeats " + firstCell + ": column names must be unique; rename one");
             }
             try {

@@ -1,0 +1,443 @@
+package dev.mds.connector.sheets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.SourcePosition;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SheetsSource against the fake Google API: batching, rows, bad input, HTTP errors, retries, tokens, positions. */
+class SheetsSourceTest {
+    private static final String ID = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms";
+
+    @TempDir
+    Path dir;
+    private MutableClock clock;
+    private FakeGoogle google;
+    private Path keyFile;
+
+    @BeforeEach
+    void start() throws IOException {
+        clock = new MutableClock(Instant.now());
+        google = new FakeGoogle(clock);
+        keyFile = google.writeKeyFile(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        google.close();
+    }
+
+    private SheetsSource.Builder source() {
+        return SheetsSource.builder().spreadsheet(ID).credentials(SheetsCredentials.serviceAccount(keyFile))
+                .endpoint(google.endpoint()).clock(clock).retries(3, Duration.ofMillis(1), Duration.ofMillis(5));
+    }
+
+    private static List<String> r(String... cells) {
+        return Arrays.asList(cells);
+    }
+
+    /** A header {@code id,name} and rows 1..n. */
+    private static List<List<String>> numbered(int n) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(r("id", "name"));
+        for (int i = 1; i <= n; i++) {
+            rows.add(r(String.valueOf(i), "name " + i));
+        }
+        return rows;
+    }
+
+    private static List<List<Object>> values(Stream<RecordBatch> batches) {
+        return batches.flatMap(b -> b.records().stream()).map(Record::values).map(v -> (List<Object>) new ArrayList<>(v)).toList();
+    }
+
+    @Test
+    void readsInBatchesOfBatchRowsOneRequestEachUpToTheGridsLastRow() {
+        google.sheet(ID, "pricing", 30, numbered(25));
+        List<RecordBatch> batches = source().batchRows(10).build().batches("pricing").toList();
+
+        assertThat(google.ranges()).containsExactly("'pricing'!1:11", "'pricing'!12:21", "'pricing'!22:30");
+        assertThat(google.count("/v4/spreadsheets/" + ID + "/values/")).isEqualTo(3);
+        assertThat(batches).extracting(RecordBatch::size).containsExactly(10, 10, 5);
+        assertThat(batches.get(0).records().get(0).values()).containsExactly("1", "name 1");
+        assertThat(batches.get(2).records().get(4).values()).containsExactly("25", "name 25");
+        assertThat(batches).extracting(b -> b.position().orElseThrow().values().get("next_row"))
+                .containsExactly(12L, 22L, 31L);
+        assertThat(batches.get(0).schema().names()).containsExactly("id", "name");
+        // every request was authorised with the one token
+        assertThat(google.requests()).filteredOn(q -> q.path().startsWith("/v4/"))
+                .allSatisfy(q -> assertThat(q.authorization()).isEqualTo("Bearer ya29.test-token-1"));
+    }
+
+    @Test
+    void raggedRowsArePaddedBlankCellsAreNullAndEmptyRowsSkipped() {
+        google.sheet(ID, "people", 1000, List.of(
+                r(" id ", "name", "city "),
+                r("1", "Ada", "London"),
+                r("2"),                       // Google omits the trailing empty cells
+                r(),                          // an empty row in the middle
+                r("", "  ", ""),              // blank cells only: skipped as Airbyte does
+                r("3", "", "Zürich"),         // an empty cell in the middle
+                r("4", " Bob ", "\u00a0"),    // values are not trimmed; a no-break space alone is blank
+                r(), r()));                   // trailing empty rows (omitted by the server)
+
+        SheetsSource source = source().build();
+        assertThat(source.schema("people").names()).containsExactly("id", "name", "city");
+        assertThat(values(source.batches("people"))).containsExactly(
+                Arrays.asList("1", "Ada", "London"),
+                Arrays.asList("2", null, null),
+                Arrays.asList("3", null, "Zürich"),
+                Arrays.asList("4", " Bob ", null));
+    }
+
+    @Test
+    void aBlankHeaderCellWithoutValuesBelowLeavesItsColumnOut() {
+        google.sheet(ID, "s", 100, List.of(r("a", "", "c"), r("1", "", "3"), r("4", " ", "6")));
+        SheetsSource source = source().build();
+        assertThat(source.schema("s").names()).containsExactly("a", "c");
+        assertThat(values(source.batches("s"))).containsExactly(List.of("1", "3"), List.of("4", "6"));
+    }
+
+    @Test
+    void aSheetWithAHeaderAndNoRowsGivesOneEmptyBatchWithItsSchema() {
+        google.sheet(ID, "empty", 1000, List.of(r("a", "b")));
+        List<RecordBatch> batches = source().build().batches("empty").toList();
+        assertThat(batches).hasSize(1);
+        assertThat(batches.get(0).isEmpty()).isTrue();
+        assertThat(batches.get(0).schema().names()).containsExactly("a", "b");
+        assertThat(batches.get(0).position().orElseThrow().values()).containsEntry("next_row", 1001L);
+    }
+
+    @Test
+    void aValueBeyondTheHeaderIsBadInputAtItsCell() {
+        google.sheet(ID, "pricing", 1000, List.of(
+                r("package", "valid_from", "valid_until", "currency", "price"),
+                r("starter", "2022-01-01", "", "eur", "7"),
+                r("a", "b", "c", "d", "e"), r("a", "b", "c", "d", "e"), r("a", "b", "c", "d", "e"),
+                r("medium", "2022-01-01", "", "eur", "10", "oops")));
+        assertThatThrownBy(() -> source().build().batches("pricing").toList())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("pricing!F6, near \"oops\": a value beyond the header")
+                .hasMessageContaining("ends at column E")
+                .satisfies(e -> assertThat(((BadInputException) e).location().source()).isEqualTo("pricing!F6"));
+    }
+
+    @Test
+    void aValueUnderABlankHeaderCellIsBadInputAtItsCell() {
+        google.sheet(ID, "pricing", 1000, List.of(r("a", "b", " ", "d"), r("1", "2", "", "4"),
+                r("1", "2", "", "4"), r("1", "2", "", "4"), r("1", "2", "x", "4")));
+        assertThatThrownBy(() -> source().build().batches("pricing").toList())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("pricing!C5, near \"x\": a value in a column without a header: C1 is empty; name the"
+                        + " column there or clear the cell");
+    }
+
+    @Test
+    void aRepeatedHeaderIsBadInputAtTheSecondOne() {
+        google.sheet(ID, "pricing", 1000, List.of(r("package", "price", "currency", "price "), r("a", "1", "e", "2")));
+        assertThatThrownBy(() -> source().build().batches("pricing"))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("pricing!D1, column 'price', near \"price\": header 'price' repeats B1");
+    }
+
+    @Test
+    void headersThatCollideAfterSqlSafeConversionAreBadInput() {
+        google.sheet(ID, "pricing", 1000, List.of(r("Monthly Seat Price", "monthly_seat_price"), r("1", "2")));
+        SheetsSource sqlSafe = source().columnNames(ColumnNames.SQL_SAFE).build();
+        assertThatThrownBy(() -> sqlSafe.schema("pricing"))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("pricing!B1")
+                .hasMessageContaining("header \"monthly_seat_price\" and A1 \"Monthly Seat Price\" both become"
+                        + " 'monthly_seat_price' as SQL-safe names");
+        // without conversion they are two columns
+        assertThat(source().build().schema("pricing").names()).containsExactly("Monthly Seat Price",
+                "monthly_seat_price");
+    }
+
+    @Test
+    void sqlSafeNamesFollowAirbytesNamesConversion() {
+        google.sheet(ID, "s", 10, List.of(r("Monthly Seat Price", "1st Name", "Price (EUR)", "Größe", "camelCase",
+                "valid_from")));
+        assertThat(source().columnNames(ColumnNames.SQL_SAFE).build().schema("s").names()).containsExactly(
+                "monthly_seat_price", "_1_st_name", "price_eur_", "grosse", "camel_case", "valid_from");
+    }
+
+    @Test
+    void anEmptyHeaderRowIsBadInput() {
+        google.sheet(ID, "blank", 1000, List.of(r(), r("1", "2")));
+        assertThatThrownBy(() -> source().build().batches("blank"))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("blank!1:1: the header row is empty");
+    }
+
+    @Test
+    void sheetNamesThatNeedQuotesAreQuotedInRangesAndMessages() {
+        google.sheet(ID, "Q1 'plan'", 100, List.of(r("a"), r("1", "x")));
+        assertThatThrownBy(() -> source().build().batches("Q1 'plan'").toList())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("'Q1 ''plan'''!B2, near \"x\"");
+        assertThat(google.ranges()).containsExactly("'Q1 ''plan'''!1:100");
+    }
+
+    @Test
+    void anUnknownSheetIsAnErrorListingTheSheetsThatExist() {
+        google.sheet(ID, "pricing", 10, numbered(1));
+        google.sheet(ID, "users", 10, numbered(1));
+        google.chart(ID, "chart");
+        SheetsSource source = source().build();
+        assertThatThrownBy(() -> source.batches("pricng"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessage("spreadsheet " + ID + " has no sheet 'pricng'; its sheets are: 'pricing', 'users', 'chart'");
+        assertThat(source.sheets()).containsExactly("pricing", "users");   // the chart sheet is no stream
+        assertThat(source().sheet("users").build().sheets()).containsExactly("users");
+        assertThatThrownBy(() -> source().sheet("nope").build().sheets()).hasMessageContaining("no sheet 'nope'");
+        assertThatThrownBy(() -> source.batches("chart")).hasMessageContaining("is a OBJECT sheet (a chart)");
+    }
+
+    @Test
+    void permissionDeniedSaysToShareTheSpreadsheetWithTheServiceAccount() {
+        google.sheet(ID, "pricing", 10, numbered(1));
+        google.forbid(ID);
+        assertThatThrownBy(() -> source().build().batches("pricing"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessageContaining("permission denied (HTTP 403: The caller does not have permission")
+                .hasMessageContaining("Share the spreadsheet with the service account " + FakeGoogle.EMAIL)
+                .satisfies(e -> assertThat(((SheetsException) e).status()).hasValue(403))
+                .satisfies(e -> assertThat(((SheetsException) e).attempts()).isEqualTo(1));
+        assertThat(google.count("/v4/")).isEqualTo(1);   // not retried
+    }
+
+    @Test
+    void notFoundNamesTheSpreadsheetId() {
+        assertThatThrownBy(() -> source().build().sheets())
+                .isInstanceOf(SheetsException.class)
+                .hasMessage("reading the sheets of spreadsheet " + ID + ": spreadsheet " + ID + " not found (HTTP 404:"
+                        + " Requested entity was not found. [NOT_FOUND]). Check the spreadsheet id or URL");
+    }
+
+    @Test
+    void tooManyRequestsIsRetriedAfterRetryAfter() {
+        google.sheet(ID, "pricing", 10, numbered(3));
+        google.fail(q -> q.range() != null, 1, new FakeGoogle.Fault(429, Map.of("Retry-After", "1"),
+                FakeGoogle.error(429, "Quota exceeded for quota metric 'Read requests'", "RESOURCE_EXHAUSTED")));
+        List<RecordBatch> batches = source().build().batches("pricing").toList();
+
+        assertThat(batches).hasSize(1);
+        assertThat(batches.get(0).size()).isEqualTo(3);
+        List<FakeGoogle.Request> reads = google.requests().stream().filter(q -> q.range() != null).toList();
+        assertThat(reads).hasSize(2);
+        // Retry-After: 1 was honoured over the 1 ms backoff (a lower bound: a slow machine only waits longer)
+        assertThat(Duration.ofNanos(reads.get(1).nanos() - reads.get(0).nanos())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(990));
+    }
+
+    @Test
+    void serverErrorsForeverGiveUpSayingHowManyAttempts() {
+        google.sheet(ID, "pricing", 10, numbered(3));
+        google.fail(q -> q.range() != null, 100, new FakeGoogle.Fault(503, Map.of(),
+                FakeGoogle.error(503, "The service is currently unavailable.", "UNAVAILABLE")));
+        assertThatThrownBy(() -> source().build().batches("pricing"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessage("reading 'pricing'!1:10 of spreadsheet " + ID + ": gave up after 3 attempts, the last"
+                        + " answered HTTP 503: The service is currently unavailable. [UNAVAILABLE]")
+                .satisfies(e -> assertThat(((SheetsException) e).attempts()).isEqualTo(3))
+                .satisfies(e -> assertThat(((SheetsException) e).status()).hasValue(503));
+        assertThat(google.ranges()).hasSize(3);
+    }
+
+    @Test
+    void anErrorInTheThirdBatchComesFromTheStreamAfterTwoWholeBatches() {
+        List<List<String>> rows = numbered(30);
+        rows.set(25, r("25", "name 25", "stray"));   // row 26, in the third request (rows 22..31)
+        google.sheet(ID, "pricing", 40, rows);
+        Iterator<RecordBatch> it = source().batchRows(10).build().batches("pricing").iterator();
+        List<RecordBatch> got = new ArrayList<>();
+        BadInputException e = null;
+        try {
+            while (it.hasNext()) {
+                got.add(it.next());
+            }
+        } catch (BadInputException x) {
+            e = x;
+        }
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).startsWith("pricing!C26, near \"stray\"");
+        assertThat(got).extracting(RecordBatch::size).containsExactly(10, 10);
+        assertThat(got.get(1).records().get(9).values()).containsExactly("20", "name 20");
+    }
+
+    @Test
+    void aServerErrorInTheThirdRequestComesFromTheStream() {
+        google.sheet(ID, "pricing", 40, numbered(35));
+        google.fail(q -> "'pricing'!22:31".equals(q.range()), 100, new FakeGoogle.Fault(500, Map.of(), ""));
+        Stream<RecordBatch> stream = source().batchRows(10).build().batches("pricing");
+        List<RecordBatch> got = new ArrayList<>();
+        assertThatThrownBy(() -> stream.forEach(got::add)).isInstanceOf(SheetsException.class)
+                .hasMessageContaining("'pricing'!22:31").hasMessageContaining("gave up after 3 attempts");
+        assertThat(got).extracting(RecordBatch::size).containsExactly(10, 10);
+    }
+
+    @Test
+    void anExpiredTokenIsReplacedBeforeTheNextRequest() {
+        google.sheet(ID, "pricing", 10, numbered(3));
+        SheetsSource source = source().build();
+        source.batches("pricing").toList();
+        assertThat(google.tokensIssued()).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(50));      // still more than 5 minutes left: kept
+        source.batches("pricing").toList();
+        assertThat(google.tokensIssued()).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(6));       // 4 minutes left: a new one first
+        source.batches("pricing").toList();
+        assertThat(google.tokensIssued()).isEqualTo(2);
+        assertThat(google.requests().get(google.requests().size() - 1).authorization())
+                .isEqualTo("Bearer ya29.test-token-2");
+        assertThat(google.tokenRefusals()).isEmpty();
+    }
+
+    @Test
+    void aRevokedTokenAnswered401IsReplacedAndTheRequestSentAgain() {
+        google.sheet(ID, "pricing", 10, numbered(3));
+        SheetsSource source = source().build();
+        assertThat(source.sheets()).containsExactly("pricing");
+        google.revokeTokens();
+        google.clearRequests();
+        assertThat(values(source.batches("pricing"))).hasSize(3);
+        assertThat(google.tokensIssued()).isEqualTo(2);
+        assertThat(google.requests()).extracting(FakeGoogle.Request::path)
+                .containsExactly("/v4/spreadsheets/" + ID, "/token", "/v4/spreadsheets/" + ID,
+                        "/v4/spreadsheets/" + ID + "/values/'pricing'!1:10");
+    }
+
+    @Test
+    void aKeyTheServerDoesNotKnowIsRefusedWithGooglesReason() throws Exception {
+        google.sheet(ID, "pricing", 10, numbered(3));
+        SheetsSource source = source().credentials(SheetsCredentials.serviceAccount(google.writeForeignKeyFile(dir)))
+                .build();
+        assertThatThrownBy(source::sheets)
+                .isInstanceOf(SheetsException.class)
+                .hasMessageContaining("requesting an access token for service account " + FakeGoogle.EMAIL)
+                .hasMessageContaining("HTTP 400: invalid_grant (Invalid JWT Signature.)");
+        assertThat(google.tokenRefusals()).containsExactly("Invalid JWT Signature.");
+    }
+
+    @Test
+    void anApiKeyIsSentAsTheKeyParameterAndNeverShownInMessages() {
+        google.sheet(ID, "pricing", 10, numbered(2));
+        SheetsSource source = source().credentials(SheetsCredentials.apiKey(FakeGoogle.API_KEY)).build();
+        assertThat(values(source.batches("pricing"))).hasSize(2);
+        assertThat(google.tokensIssued()).isZero();
+        assertThat(google.requests()).allSatisfy(q -> {
+            assertThat(q.query()).containsEntry("key", FakeGoogle.API_KEY);
+            assertThat(q.authorization()).isNull();
+        });
+        google.forbid(ID);
+        assertThatThrownBy(() -> source.batches("pricing"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessageContaining("Anyone with the link")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(FakeGoogle.API_KEY));
+        assertThat(SheetsCredentials.apiKey(FakeGoogle.API_KEY).toString()).doesNotContain(FakeGoogle.API_KEY);
+    }
+
+    @Test
+    void aSpreadsheetUrlAndItsBareIdReadTheSameSpreadsheet() {
+        for (String s : List.of(ID, " " + ID + " ", "https://docs.google.com/spreadsheets/d/" + ID + "/edit#gid=0",
+                "https://docs.google.com/spreadsheets/d/" + ID, "https://docs.google.com/spreadsheets/u/1/d/" + ID
+                        + "/edit?usp=sharing")) {
+            assertThat(source().spreadsheet(s).build().spreadsheetId()).as(s).isEqualTo(ID);
+        }
+        assertThatThrownBy(() -> source().spreadsheet("https://docs.google.com/document/d/" + ID + "/edit"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a spreadsheet URL");
+        assertThatThrownBy(() -> source().spreadsheet("my sheet"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a spreadsheet id");
+    }
+
+    @Test
+    void resumingFromABatchsPositionGivesTheRestOfTheRead() {
+        google.sheet(ID, "pricing", 40, numbered(35));
+        SheetsSource source = source().batchRows(10).build();
+        List<RecordBatch> all = source.batches("pricing").toList();
+        SourcePosition after1 = SourcePosition.fromJson(all.get(0).position().orElseThrow().toJson());
+        google.clearRequests();
+
+        List<RecordBatch> rest = source.batches("pricing", after1).toList();
+        assertThat(values(rest.stream())).isEqualTo(values(all.stream().skip(1)));
+        assertThat(google.ranges()).containsExactly("'pricing'!1:1", "'pricing'!12:21", "'pricing'!22:31",
+                "'pricing'!32:40");
+        // at the end: nothing more, not even an empty batch
+        assertThat(source.batches("pricing", all.get(all.size() - 1).position().orElseThrow())).isEmpty();
+    }
+
+    @Test
+    void resumingRefusesAChangedHeaderAReplacedSheetAndAnotherSheetsPosition() {
+        FakeGoogle.Sheet sheet = google.sheet(ID, "pricing", 40, numbered(35));
+        google.sheet(ID, "other", 40, numbered(35));
+        SheetsSource source = source().batchRows(10).build();
+        SourcePosition p = source.batches("pricing").findFirst().orElseThrow().position().orElseThrow();
+
+        assertThatThrownBy(() -> source.batches("other", p)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not of this sheet's 'sheets:" + ID + "/other'");
+        sheet.rows.set(0, r("id", "full_name"));
+        assertThatThrownBy(() -> source.batches("pricing", p)).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("pricing!1:1: the header row changed since the position was taken");
+        google.remove(ID, "pricing");
+        google.sheet(ID, "pricing", 40, numbered(35));
+        assertThatThrownBy(() -> source.batches("pricing", p)).isInstanceOf(SheetsException.class)
+                .hasMessageContaining("the sheet was replaced since");
+    }
+
+    @Test
+    void unformattedValuesReadNumbersAsPlainText() {
+        google.sheet(ID, "pricing", 10, numbered(1));
+        source().valueRender(ValueRender.UNFORMATTED).build().batches("pricing").toList();
+        assertThat(google.requests().get(google.requests().size() - 1).query())
+                .containsEntry("valueRenderOption", "UNFORMATTED_VALUE")
+                .containsEntry("dateTimeRenderOption", "FORMATTED_STRING")
+                .containsEntry("majorDimension", "ROWS");
+    }
+
+    @Test
+    void badKeyFilesAreRefusedNamingTheFieldWithoutQuotingTheKey() throws IOException {
+        Path notJson = java.nio.file.Files.writeString(dir.resolve("k1.json"), "{\"private_key\": \"-----BEGIN");
+        assertThatThrownBy(() -> SheetsCredentials.serviceAccount(notJson)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not JSON").satisfies(e -> assertThat(e.getMessage()).doesNotContain("BEGIN"));
+        Path noEmail = java.nio.file.Files.writeString(dir.resolve("k2.json"), "{\"type\": \"service_account\","
+                + " \"private_key\": \"x\"}");
+        assertThatThrownBy(() -> SheetsCredentials.serviceAccount(noEmail)).hasMessageContaining("no \"client_email\"");
+        Path user = java.nio.file.Files.writeString(dir.resolve("k3.json"), "{\"type\": \"authorized_user\"}");
+        assertThatThrownBy(() -> SheetsCredentials.serviceAccount(user)).hasMessageContaining("not \"service_account\"");
+        assertThat(SheetsCredentials.serviceAccount(keyFile).toString()).isEqualTo("service account " + FakeGoogle.EMAIL);
+        assertThatThrownBy(() -> SheetsSource.builder().spreadsheet(ID).build())
+                .hasMessageContaining("credentials are not set");
+    }
+
+    @Test
+    void manyColumnsGetTheirA1Letters() {
+        List<String> header = new ArrayList<>();
+        for (int i = 0; i < 28; i++) {
+            header.add("c" + i);
+        }
+        List<String> row = new ArrayList<>(header.stream().map(h -> "").collect(Collectors.toList()));
+        row.add("beyond");   // column 29: AC
+        google.sheet(ID, "wide", 5, List.of(header, row));
+        assertThatThrownBy(() -> source().build().batches("wide").toList())
+                .hasMessageStartingWith("wide!AC2, near \"beyond\": a value beyond the header: the header row ends at"
+                        + " column AB");
+    }
+}
