@@ -462,7 +462,7 @@ class CsvSourceTest {
         Path out = dir.resolve("out");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder("/bin/bash", "-c", "ulimit -f 64; exec \"$0\" \"$@\"", java,
-                "-cp", System.getProperty("java.class.path"), SplitInAnotherProcess.class.getName(),
+                "-cp", classPath(), SplitInAnotherProcess.class.getName(),
                 in.toString(), out.toString(), "1000").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("split.log").toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -580,5 +580,12 @@ class CsvSourceTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** This test JVM's class path and module path (surefire puts the module under test on the latter) as one. */
+    private static String classPath() {
+        String modules = System.getProperty("jdk.module.path");
+        String classes = System.getProperty("java.class.path");
+        return modules == null || modules.isEmpty() ? classes : modules + java.io.File.pathSeparator + classes;
     }
 }
