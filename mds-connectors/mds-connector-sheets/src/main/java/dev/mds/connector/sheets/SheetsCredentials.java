@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link SheetsSource} authenticates to Google: a service account's JSON key (the spreadsheet is shared with the
@@ -73,8 +74,8 @@ public final class SheetsCredentials {
     }
 
     /** The service account's e-mail, the address to share spreadsheets with; empty for an API key. */
-    public java.util.Optional<String> clientEmail() {
-        return serviceAccount == null ? java.util.Optional.empty() : java.util.Optional.of(serviceAccount.clientEmail());
+    public Optional<String> clientEmail() {
+        return serviceAccount == null ? Optional.empty() : Optional.of(serviceAccount.clientEmail());
     }
 
     ServiceAccountKey serviceAccountKey() {

@@ -4,8 +4,9 @@ import dev.mds.core.MdsException;
 import java.util.OptionalInt;
 
 /**
- * The Google Sheets API or its token endpoint refused a request, or kept failing: what was asked, the HTTP status, what
- * Google said and what to do about it (share the spreadsheet with the service account, check the id).
+ * The Google Sheets API or its token endpoint refused a request or kept failing, or the spreadsheet is not as asked (no
+ * such sheet): what was asked, the HTTP status, what Google said and what to do about it (share the spreadsheet with
+ * the service account, check the id).
  *
  * <pre>{@code
  * try { source.batches("pricing").forEach(loader::load); }

@@ -440,4 +440,28 @@ class SheetsSourceTest {
                 .hasMessageStartingWith("wide!AC2, near \"beyond\": a value beyond the header: the header row ends at"
                         + " column AB");
     }
+
+    @Test
+    void aTokenEndpointOutageIsRetriedLikeTheApi() {
+        google.sheet(ID, "pricing", 10, numbered(2));
+        google.fail(q -> q.path().equals("/token"), 2, new FakeGoogle.Fault(503, Map.of(), ""));
+        assertThat(values(source().build().batches("pricing"))).hasSize(2);
+        assertThat(google.count("/token")).isEqualTo(3);
+        assertThat(google.tokensIssued()).isEqualTo(1);
+    }
+
+    @Test
+    void connectionErrorsAreRetriedThenReportedWithTheAttempts() throws IOException {
+        java.net.URI closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = java.net.URI.create("http://127.0.0.1:" + s.getLocalPort());
+        }
+        SheetsSource source = source().credentials(SheetsCredentials.apiKey(FakeGoogle.API_KEY)).endpoint(closed)
+                .build();
+        assertThatThrownBy(source::sheets).isInstanceOf(SheetsException.class)
+                .hasMessageStartingWith("reading the sheets of spreadsheet " + ID + ": gave up after 3 attempts, the"
+                        + " last failed with java.net.ConnectException")
+                .satisfies(e -> assertThat(((SheetsException) e).status()).isEmpty())
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(FakeGoogle.API_KEY));
+    }
 }
