@@ -464,4 +464,27 @@ class SheetsSourceTest {
                 .satisfies(e -> assertThat(((SheetsException) e).status()).isEmpty())
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(FakeGoogle.API_KEY));
     }
+
+    @Test
+    void a401ThatANewTokenDoesNotCureIsAnError() {
+        google.sheet(ID, "pricing", 10, numbered(2));
+        google.fail(q -> q.range() != null, 2, new FakeGoogle.Fault(401, Map.of(),
+                FakeGoogle.error(401, "Request had invalid authentication credentials.", "UNAUTHENTICATED")));
+        assertThatThrownBy(() -> source().build().batches("pricing"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessageContaining("unauthorized (HTTP 401: Request had invalid authentication credentials.")
+                .hasMessageContaining("even with a new access token for " + FakeGoogle.EMAIL)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ya29"));
+        assertThat(google.tokensIssued()).isEqualTo(2);
+    }
+
+    @Test
+    void retryAfterAsAnHttpDateIsHonoured() {
+        google.sheet(ID, "pricing", 10, numbered(2));
+        String past = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.ofInstant(clock.instant().minusSeconds(10), java.time.ZoneOffset.UTC));
+        google.fail(q -> q.range() != null, 2, new FakeGoogle.Fault(503, Map.of("Retry-After", past), ""));
+        assertThat(values(source().build().batches("pricing"))).hasSize(2);
+        assertThat(google.ranges()).hasSize(3);
+    }
 }

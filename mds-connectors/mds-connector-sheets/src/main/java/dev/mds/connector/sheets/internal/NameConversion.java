@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * Airbyte's {@code names_conversion} with its default options: {@code "Monthly Seat Price"} becomes
  * {@code monthly_seat_price}, {@code "1MyName"} becomes {@code _1_my_name}. Words are runs of capitals followed by
  * small letters, runs of small letters, or runs of digits; anything else separates words (at the start and the end it
- * leaves an underscore, as Airbyte does). Accented letters lose their accents first; Airbyte transliterates all of
- * Unicode (unidecode), here letters without an ASCII base (other than a few Latin ones) are separators.
+ * leaves an underscore, as Airbyte does). Letters are first transliterated as unidecode does for Latin (accents
+ * dropped, {@code ß} to {@code ss}) and Cyrillic ({@code прівит світ} to {@code privit_svit}); Airbyte's unidecode
+ * covers every script, here letters of other scripts are separators.
  */
 public final class NameConversion {
     private static final Pattern TOKEN = Pattern.compile("[A-Z]+[a-z]*|[a-z]+|[0-9]+|([^a-zA-Z0-9]+)");
@@ -22,6 +23,11 @@ public final class NameConversion {
             Map.entry('Æ', "AE"), Map.entry('ø', "o"), Map.entry('Ø', "O"), Map.entry('œ', "oe"), Map.entry('Œ', "OE"),
             Map.entry('ł', "l"), Map.entry('Ł', "L"), Map.entry('đ', "d"), Map.entry('Đ', "D"), Map.entry('þ', "th"),
             Map.entry('Þ', "Th"), Map.entry('ð', "d"), Map.entry('Ð', "D"), Map.entry('ı', "i"));
+    /** unidecode's Cyrillic, lower case: а..я, then ё і ї є ґ ў. */
+    private static final String[] CYRILLIC = {"a", "b", "v", "g", "d", "e", "zh", "z", "i", "i", "k", "l", "m", "n",
+        "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "\"", "y", "'", "e", "iu", "ia"};
+    private static final Map<Character, String> CYRILLIC_MORE = Map.of('ё', "io", 'і', "i", 'ї', "i", 'є', "ie",
+            'ґ', "g", 'ў', "u");
 
     private NameConversion() {
     }
@@ -53,13 +59,24 @@ public final class NameConversion {
     }
 
     private static String transliterate(String text) {
-        String decomposed = MARKS.matcher(Normalizer.normalize(text, Normalizer.Form.NFKD)).replaceAll("");
-        StringBuilder s = new StringBuilder(decomposed.length());
-        for (int i = 0; i < decomposed.length(); i++) {
-            char c = decomposed.charAt(i);
+        StringBuilder s = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             String mapped = LATIN.get(c);
+            if (mapped == null) {
+                mapped = cyrillic(c);
+            }
             s.append(mapped != null ? mapped : String.valueOf(c));
         }
-        return s.toString();
+        return MARKS.matcher(Normalizer.normalize(s, Normalizer.Form.NFKD)).replaceAll("");
+    }
+
+    private static String cyrillic(char c) {
+        char lower = Character.toLowerCase(c);
+        String t = lower >= 'а' && lower <= 'я' ? CYRILLIC[lower - 'а'] : CYRILLIC_MORE.get(lower);
+        if (t == null || lower == c || t.isEmpty() || !Character.isLetter(t.charAt(0))) {
+            return t;
+        }
+        return Character.toUpperCase(t.charAt(0)) + t.substring(1);
     }
 }
