@@ -18,7 +18,8 @@ public enum Materialization {
      * A table built once, then extended: the new rows are staged, then written by {@code incremental_strategy}:
      * with a {@code unique_key}, {@code delete+insert} (the default: the target rows with their keys are deleted
      * before the insert) or {@code merge} (matched rows updated in place, the others inserted); without one, they
-     * are appended. {@code on_schema_change} ({@code fail}, {@code ignore}, {@code append_new_columns}) decides
+     * are appended. {@code on_schema_change} ({@code fail}, {@code ignore}, {@code append_new_columns},
+     * {@code sync_all_columns}) decides
      * what a change of columns does.
      */
     INCREMENTAL;

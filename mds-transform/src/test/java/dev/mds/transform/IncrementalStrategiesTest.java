@@ -104,6 +104,36 @@ class IncrementalStrategiesTest {
     }
 
     @Test
+    void syncAllColumnsAddsDropsAndRetypesColumnsConvertingStoredValues(DataSource ds) {
+        TableFixture.on(ds, "raw.sy").columns("id int", "v int", "old text").rows(row(1, 1, "x"));
+        String model = "{{ config(materialized='incremental', unique_key='id', on_schema_change='sync_all_columns') }}\n";
+        run(ds, "sy.t", model + "select id, v, old from raw.sy").assertSucceeded();
+        TestSql.sql(ds, "insert into raw.sy values (2, 2, 'y')");
+
+        run(ds, "sy.t", model + "select id, v::numeric(6,1) as v, 'new' as added from raw.sy where id = 2").assertSucceeded();
+
+        assertThat(Db.columns(ds, "sy", "t")).containsExactly("id", "v", "added");
+        assertThat(TestSql.strings(ds, "select format_type(atttypid, atttypmod) from pg_attribute"
+                + " where attrelid = 'sy.t'::regclass and attname = 'v'")).containsExactly("numeric(6,1)");
+        assertThatTable(ds, "sy.t").containsExactlyInAnyOrder(row(1, new java.math.BigDecimal("1.0"), null),
+                row(2, new java.math.BigDecimal("2.0"), "new"));
+    }
+
+    @Test
+    void syncAllColumnsThatCannotConvertLeavesTheTableAsItWas(DataSource ds) {
+        TableFixture.on(ds, "raw.sn").columns("id int", "v text").rows(row(1, "not a number"));
+        String model = "{{ config(materialized='incremental', unique_key='id', on_schema_change='sync_all_columns') }}\n";
+        run(ds, "sn.t", model + "select id, v from raw.sn").assertSucceeded();
+
+        RunResults results = run(ds, "sn.t", model + "select id, 2 as v, 'new' as added from raw.sn");
+
+        assertThat(results.model("sn.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .startsWith("sn.t (model sn.t): ERROR: invalid input syntax for type integer: \"not a number\""));
+        assertThat(Db.columns(ds, "sn", "t")).containsExactly("id", "v");
+        assertThatTable(ds, "sn.t").containsExactlyInAnyOrder(row(1, "not a number"));
+    }
+
+    @Test
     void ignoreWritesTheColumnsBothHave(DataSource ds) {
         TableFixture.on(ds, "raw.ig").columns("id int", "v int").rows(row(1, 1));
         String model = "{{ config(materialized='incremental', on_schema_change='ignore') }}\nselect id, v from raw.ig";
@@ -135,7 +165,8 @@ class IncrementalStrategiesTest {
                         + " unique_key [id] (remove one of them)");
         assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='table', on_schema_change='ignore') }} select 1 as id"))
                 .hasMessage("model b.t line 1: on_schema_change applies only to materialized='incremental'");
-        assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='incremental', on_schema_change='sync_all_columns') }} select 1"))
-                .hasMessageStartingWith("model b.t line 1: on_schema_change=sync_all_columns is not supported");
+        assertThatThrownBy(() -> run(ds, "b.t", "{{ config(materialized='incremental', on_schema_change='sync') }} select 1"))
+                .hasMessage("model b.t line 1: on_schema_change=sync is not supported (use 'fail', 'ignore',"
+                        + " 'append_new_columns' or 'sync_all_columns')");
     }
 }

@@ -52,7 +52,12 @@ public record ModelSpec(TableName table, String source, Template template, Mater
         /** Write the columns both have; a column the new rows lack is NULL in them, one the table lacks is dropped. */
         IGNORE,
         /** Add the new rows' extra columns to the table (in the same transaction), then write as {@link #IGNORE}. */
-        APPEND_NEW_COLUMNS;
+        APPEND_NEW_COLUMNS,
+        /**
+         * Make the table's columns the new rows': add the extra ones, drop the missing ones, change the types that
+         * differ (converting the stored values with a cast), all in the run's transaction.
+         */
+        SYNC_ALL_COLUMNS;
 
         /** As written in config(on_schema_change=...). */
         public String configName() {

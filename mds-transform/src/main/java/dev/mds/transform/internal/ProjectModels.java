@@ -213,7 +213,7 @@ public final class ProjectModels {
             }
         }
         throw new BadInputException(at, "on_schema_change=" + setting.value() + " is not supported (use 'fail',"
-                + " 'ignore' or 'append_new_columns'; sync_all_columns, which drops columns, is not built)");
+                + " 'ignore', 'append_new_columns' or 'sync_all_columns')");
     }
 
     private static List<String> uniqueKey(Source s, Template t, Materialization m) {

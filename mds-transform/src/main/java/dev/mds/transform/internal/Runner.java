@@ -366,16 +366,31 @@ public final class Runner {
         }
         List<String> written = new ArrayList<>(check.targetColumns());
         written.retainAll(stage);
-        if (policy == ModelSpec.OnSchemaChange.APPEND_NEW_COLUMNS) {
-            for (String col : extra) {
-                String alter = "alter table " + m.table().quoted() + " add column " + Identifiers.quote(col) + " "
-                        + stageTypes.get(stage.indexOf(col));
-                try {
-                    Sql.update(c, alter);
-                } catch (MdsException failed) {
-                    throw new Failure(describe(m, new Plan.Exec(alter, -1, null, false), failed));
+        List<String> alters = new ArrayList<>();
+        String table = "alter table " + m.table().quoted();
+        if (policy == ModelSpec.OnSchemaChange.SYNC_ALL_COLUMNS) {
+            for (String col : missing) {
+                alters.add(table + " drop column " + Identifiers.quote(col));
+            }
+            for (String col : written) {
+                String type = stageTypes.get(stage.indexOf(col));
+                if (!check.targetTypes().get(check.targetColumns().indexOf(col)).equals(type)) {
+                    alters.add(table + " alter column " + Identifiers.quote(col) + " type " + type + " using "
+                            + Identifiers.quote(col) + "::" + type);
                 }
+            }
+        }
+        if (policy == ModelSpec.OnSchemaChange.APPEND_NEW_COLUMNS || policy == ModelSpec.OnSchemaChange.SYNC_ALL_COLUMNS) {
+            for (String col : extra) {
+                alters.add(table + " add column " + Identifiers.quote(col) + " " + stageTypes.get(stage.indexOf(col)));
                 written.add(col);
+            }
+        }
+        for (String alter : alters) {
+            try {
+                Sql.update(c, alter);
+            } catch (MdsException failed) {
+                throw new Failure(describe(m, new Plan.Exec(alter, -1, null, false), failed));
             }
         }
         if (written.isEmpty()) {
