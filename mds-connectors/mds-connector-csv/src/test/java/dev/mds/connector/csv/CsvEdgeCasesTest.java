@@ -199,9 +199,9 @@ class CsvEdgeCasesTest {
     }
 
     @Test
-    void malformedUtf16FailsTheReadNamingTheFile() throws IOException {
+    void malformedUtf16FailsTheReadNamingTheFileAndLine() throws IOException {
         // a known limit: a file in an encoding that is not ASCII-compatible is transcoded before it is parsed, so a
-        // malformed sequence fails the whole read (naming the file, not the line) instead of being a bad row
+        // malformed sequence fails the whole read instead of being a bad row; the error names the file and line
         Path file = dir.resolve("bad16.csv");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write("id,name\n1,a\n2,".getBytes(StandardCharsets.UTF_16LE));
@@ -210,8 +210,28 @@ class CsvEdgeCasesTest {
         Files.write(file, out.toByteArray());
         assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).encoding(StandardCharsets.UTF_16LE)
                 .type("name", FieldType.STRING)))
-                .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("cannot read bad16.csv")
-                .hasMessageContaining("Input length");
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("bad16.csv line 3: ")
+                .hasMessageContaining(" byte(s) that are not valid UTF-16LE; a file in an encoding")
+                .satisfies(e -> assertThat(((BadInputException) e).location().line()).hasValue(3));
+    }
+
+    @Test
+    void malformedUtf16FarIntoAFileNamesItsLineAcrossTheTranscodersBuffers() throws IOException {
+        Path file = dir.resolve("long16.csv");
+        StringBuilder good = new StringBuilder("id,name\n");
+        for (int i = 1; i < 4000; i++) {   // lines 2..4000, ~100 kB of UTF-16: several 16 kB buffers
+            good.append(i).append(",n\u00e4me ").append(i).append('\n');
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(good.append("4000,").toString().getBytes(StandardCharsets.UTF_16LE));
+        out.write(new byte[] {0x00, (byte) 0xDC});   // a lone low surrogate on line 4001
+        out.write("x\n4001,y\n".getBytes(StandardCharsets.UTF_16LE));
+        Files.write(file, out.toByteArray());
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).encoding(StandardCharsets.UTF_16LE)
+                .type("name", FieldType.STRING)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("long16.csv line 4001: ");
     }
 
     // ---------------------------------------------------------------------------------------------------------

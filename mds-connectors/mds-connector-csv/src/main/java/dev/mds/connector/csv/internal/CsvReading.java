@@ -212,7 +212,7 @@ public final class CsvReading implements Closeable {
         if (transcode) {
             InputStream in = settings.path() != null ? Files.newInputStream(settings.path()) : settings.stream();
             RecordScanner s = new RecordScanner(format, Channels.newChannel(new Utf8Transcoder(in,
-                    settings.format().charset())), 0, 1, 1, capacity());
+                    settings.format().charset(), display)), 0, 1, 1, capacity());
             if (offset > 0) {
                 s.skipTo(offset, 1, 1);
             }
