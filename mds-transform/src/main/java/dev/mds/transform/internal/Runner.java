@@ -253,12 +253,7 @@ public final class Runner {
         List<String> written = null;
         for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
             if (step instanceof Plan.Exec e) {
-                long count;
-                try {
-                    count = Sql.update(c, e.sql());
-                } catch (MdsException failed) {
-                    throw new Failure(describe(m, e, failed));
-                }
+                long count = update(c, m, e);
                 if (e.counts()) {
                     rows = count;
                 }
@@ -266,11 +261,7 @@ public final class Runner {
                 written = checkStage(c, m, check);
             } else if (step instanceof Plan.Write w) {
                 for (String sql : w.sql(written)) {
-                    try {
-                        rows = Sql.update(c, sql);
-                    } catch (MdsException failed) {
-                        throw new Failure(describe(m, new Plan.Exec(sql, -1, null, true), failed));
-                    }
+                    rows = update(c, m, new Plan.Exec(sql, -1, null, true));
                 }
             } else if (step instanceof Plan.CheckDependents check) {
                 refuseForeignDependents(c, m, check.relation());
@@ -297,6 +288,15 @@ public final class Runner {
                     + " models); drop them first or make them models that ref('" + m.name() + "')");
         }
         return dependents;
+    }
+
+    /** Runs one statement of the model's build; its failure becomes the model's error, with the line where known. */
+    private static long update(Connection c, ModelSpec m, Plan.Exec e) {
+        try {
+            return Sql.update(c, e.sql());
+        } catch (MdsException failed) {
+            throw new Failure(describe(m, e, failed));
+        }
     }
 
     private static String describe(ModelSpec m, Plan.Exec e, MdsException failed) {
@@ -387,11 +387,7 @@ public final class Runner {
             }
         }
         for (String alter : alters) {
-            try {
-                Sql.update(c, alter);
-            } catch (MdsException failed) {
-                throw new Failure(describe(m, new Plan.Exec(alter, -1, null, false), failed));
-            }
+            update(c, m, new Plan.Exec(alter, -1, null, false));
         }
         if (written.isEmpty()) {
             throw new Failure(m.name() + " (" + m.source() + "): the new rows have no column of the table (new rows: "

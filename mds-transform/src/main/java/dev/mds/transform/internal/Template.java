@@ -76,11 +76,6 @@ public final class Template {
         this.config = config;
     }
 
-    /** Every ref() in the order written. */
-    public List<Ref> refs() {
-        return tags.stream().filter(Ref.class::isInstance).map(Ref.class::cast).toList();
-    }
-
     /** Every ref(), source() and var() in the order written, in both branches of an {@code if}. */
     public List<Tag> tags() {
         return tags;
