@@ -82,7 +82,7 @@ public final class SheetsSource {
         HttpClient client = b.httpClient != null ? b.httpClient
                 : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
                         .followRedirects(HttpClient.Redirect.NORMAL).build();
-        this.api = new Api(client, b.endpoint, spreadsheetId, b.credentials.serviceAccountKey(), b.credentials.key(),
+        this.api = new Api(client, b.endpoint, spreadsheetId, b.credentials.grant(), b.credentials.key(),
                 new Retry(b.maxAttempts, b.firstBackoff, b.maxBackoff), b.requestTimeout, b.clock);
     }
 
@@ -298,7 +298,11 @@ public final class SheetsSource {
             return this;
         }
 
-        /** The API's base URI (default {@code https://sheets.googleapis.com}); for a proxy or a test server. */
+        /**
+         * The API's base URI (default {@code https://sheets.googleapis.com}); for a proxy or a test server. Access
+         * tokens are asked of the credentials' own token URI (a key file's {@code token_uri}, or the one given to
+         * {@link SheetsCredentials#oauth(String, String, String, URI)}), not of this endpoint.
+         */
         public Builder endpoint(URI endpoint) {
             Objects.requireNonNull(endpoint, "endpoint");
             if (!endpoint.isAbsolute() || endpoint.getHost() == null) {
@@ -346,7 +350,7 @@ public final class SheetsSource {
             return this;
         }
 
-        /** The clock that dates the service account's JWTs and ages its tokens (default the system's, UTC). */
+        /** The clock that dates the service account's JWTs and ages access tokens (default the system's, UTC). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -362,8 +366,8 @@ public final class SheetsSource {
                 throw new IllegalArgumentException("spreadsheet is not set: give its URL or id");
             }
             if (credentials == null) {
-                throw new IllegalArgumentException("credentials are not set: SheetsCredentials.serviceAccount(keyFile)"
-                        + " or SheetsCredentials.apiKey(key)");
+                throw new IllegalArgumentException("credentials are not set: SheetsCredentials.serviceAccount(keyFile),"
+                        + " SheetsCredentials.oauth(clientId, clientSecret, refreshToken) or SheetsCredentials.apiKey(key)");
             }
             return new SheetsSource(this, SpreadsheetIds.parse(spreadsheet));
         }

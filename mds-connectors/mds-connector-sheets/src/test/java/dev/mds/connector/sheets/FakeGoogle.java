@@ -41,19 +41,23 @@ import java.util.regex.Pattern;
  * A local stand-in for Google's Sheets API v4 and OAuth token endpoint, with the shapes and checks of the real ones:
  * {@code GET /v4/spreadsheets/{id}?fields=sheets.properties}, {@code GET /v4/spreadsheets/{id}/values/{range}} (trailing
  * empty cells and rows omitted, 400 beyond the grid), {@code POST /token} (JWT bearer grant, RS256 signature verified
- * with the public key of the test's key pair). API requests need a token it issued (or the API key). Faults can be
- * scripted per request.
+ * with the public key of the test's key pair; or refresh-token grant, client id, secret and refresh token checked,
+ * refused as Google does with {@code invalid_client} or {@code invalid_grant}). API requests need a token it issued
+ * (or the API key). Faults can be scripted per request.
  */
 final class FakeGoogle implements AutoCloseable {
     static final String EMAIL = "sheets-reader@mds-test.iam.gserviceaccount.com";
     static final String API_KEY = "AIzaTestKey-123";
     static final String SCOPE = "https://www.googleapis.com/auth/spreadsheets.readonly";
+    static final String CLIENT_ID = "123456789012-mdstest.apps.googleusercontent.com";
+    static final String CLIENT_SECRET = "GOCSPX-fake+secret/of=the&client";
+    static final String REFRESH_TOKEN = "1//0gFakeRefreshToken-of+the/user=";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern RANGE = Pattern.compile("^(?:'((?:[^']|'')*)'|([^!']+))!(\\d+):(\\d+)$");
 
     /** One request as the server saw it. */
     record Request(String method, String path, Map<String, String> query, String authorization, Instant at,
-            long nanos) {
+            long nanos, String contentType, Map<String, String> form, String userProject) {
         /** The decoded A1 range of a values request, or null. */
         String range() {
             int i = path.indexOf("/values/");
@@ -92,6 +96,7 @@ final class FakeGoogle implements AutoCloseable {
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final List<Map.Entry<Predicate<Request>, Fault>> faults = new CopyOnWriteArrayList<>();
     private final List<String> tokenRefusals = new CopyOnWriteArrayList<>();
+    private final Set<String> validRefreshTokens = Collections.synchronizedSet(new HashSet<>(Set.of(REFRESH_TOKEN)));
     private volatile long expiresIn = 3600;
     private long nextSheetId = 0;
 
@@ -148,6 +153,11 @@ final class FakeGoogle implements AutoCloseable {
     /** Every access token issued so far stops working (as when revoked). */
     void revokeTokens() {
         validTokens.clear();
+    }
+
+    /** The user revoked the app's access: the refresh token is refused with {@code invalid_grant}. */
+    void revokeRefreshToken() {
+        validRefreshTokens.clear();
     }
 
     void expiresIn(long seconds) {
@@ -219,8 +229,12 @@ final class FakeGoogle implements AutoCloseable {
         try (x) {
             String path = x.getRequestURI().getPath();
             Map<String, String> query = query(x.getRequestURI().getRawQuery());
+            Map<String, String> form = x.getRequestMethod().equals("POST")
+                    ? query(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)) : Map.of();
             Request r = new Request(x.getRequestMethod(), path, query,
-                    x.getRequestHeaders().getFirst("Authorization"), clock.instant(), System.nanoTime());
+                    x.getRequestHeaders().getFirst("Authorization"), clock.instant(), System.nanoTime(),
+                    x.getRequestHeaders().getFirst("Content-Type"), form, x.getRequestHeaders().getFirst(
+                            "x-goog-user-project"));
             requests.add(r);
             for (Map.Entry<Predicate<Request>, Fault> f : faults) {
                 if (f.getKey().test(r) && faults.remove(f)) {
@@ -230,7 +244,7 @@ final class FakeGoogle implements AutoCloseable {
                 }
             }
             if (path.equals("/token")) {
-                token(x);
+                token(x, r);
             } else if (path.startsWith("/v4/spreadsheets/")) {
                 api(x, r);
             } else {
@@ -239,12 +253,22 @@ final class FakeGoogle implements AutoCloseable {
         }
     }
 
-    private void token(HttpExchange x) throws IOException {
+    private void token(HttpExchange x, Request r) throws IOException {
         if (!x.getRequestMethod().equals("POST")) {
             send(x, 405, "");
             return;
         }
-        Map<String, String> form = query(new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        if (!"application/x-www-form-urlencoded".equals(r.contentType())) {
+            tokenRefusals.add("Content-Type " + r.contentType());
+            send(x, 400, JSON.createObjectNode().put("error", "invalid_request")
+                    .put("error_description", "Invalid Content-Type").toString());
+            return;
+        }
+        Map<String, String> form = r.form();
+        if ("refresh_token".equals(form.get("grant_type"))) {
+            refreshGrant(x, form);
+            return;
+        }
         String refusal = checkGrant(form);
         if (refusal != null) {
             tokenRefusals.add(refusal);
@@ -256,6 +280,60 @@ final class FakeGoogle implements AutoCloseable {
         validTokens.add(token);
         send(x, 200, JSON.createObjectNode().put("access_token", token).put("expires_in", expiresIn)
                 .put("token_type", "Bearer").toString());
+    }
+
+    /**
+     * The refresh-token grant as Google answers it: exactly the fields grant_type, client_id, client_secret,
+     * refresh_token; an unknown client 401 {@code invalid_client} "The OAuth client was not found.", a wrong secret 401
+     * {@code invalid_client} "Unauthorized", a revoked or unknown refresh token 400 {@code invalid_grant}.
+     */
+    private void refreshGrant(HttpExchange x, Map<String, String> form) throws IOException {
+        int status;
+        String error;
+        String description;
+        if (!form.keySet().equals(Set.of("grant_type", "client_id", "client_secret", "refresh_token"))) {
+            status = 400;
+            error = "invalid_request";
+            description = "unexpected form fields " + new java.util.TreeSet<>(form.keySet());
+        } else if (!CLIENT_ID.equals(form.get("client_id"))) {
+            status = 401;
+            error = "invalid_client";
+            description = "The OAuth client was not found.";
+        } else if (!CLIENT_SECRET.equals(form.get("client_secret"))) {
+            status = 401;
+            error = "invalid_client";
+            description = "Unauthorized";
+        } else if (!validRefreshTokens.contains(form.get("refresh_token"))) {
+            status = 400;
+            error = "invalid_grant";
+            description = "Token has been expired or revoked.";
+        } else {
+            String token = "ya29.user-token-" + issued.incrementAndGet();
+            validTokens.add(token);
+            send(x, 200, JSON.createObjectNode().put("access_token", token).put("expires_in", expiresIn)
+                    .put("scope", SCOPE).put("token_type", "Bearer").toString());
+            return;
+        }
+        tokenRefusals.add(error + ": " + description);
+        send(x, status, JSON.createObjectNode().put("error", error).put("error_description", description).toString());
+    }
+
+    /** An {@code authorized_user} file as gcloud writes it, for this server's token URI, with a quota project or none. */
+    Path writeAuthorizedUserFile(Path dir, String quotaProject) throws IOException {
+        ObjectNode json = JSON.createObjectNode()
+                .put("account", "")
+                .put("client_id", CLIENT_ID)
+                .put("client_secret", CLIENT_SECRET)
+                .put("refresh_token", REFRESH_TOKEN)
+                .put("token_uri", tokenUri().toString())
+                .put("type", "authorized_user")
+                .put("universe_domain", "googleapis.com");
+        if (quotaProject != null) {
+            json.put("quota_project_id", quotaProject);
+        }
+        Path file = Files.createTempFile(dir, "application_default_credentials", ".json");
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        return file;
     }
 
     /** What Google checks of a JWT bearer grant; null when it is good. */

@@ -473,7 +473,7 @@ class SheetsSourceTest {
         assertThatThrownBy(() -> source().build().batches("pricing"))
                 .isInstanceOf(SheetsException.class)
                 .hasMessageContaining("unauthorized (HTTP 401: Request had invalid authentication credentials.")
-                .hasMessageContaining("even with a new access token for " + FakeGoogle.EMAIL)
+                .hasMessageContaining("even with a new access token for service account " + FakeGoogle.EMAIL)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("ya29"));
         assertThat(google.tokensIssued()).isEqualTo(2);
     }

@@ -19,7 +19,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,21 +36,26 @@ public final class Api {
     private final String spreadsheetId;
     private final TokenSource tokens;
     private final String apiKey;
-    private final String clientEmail;
+    private final String quotaProject;
     private final Retry retry;
     private final Duration timeout;
     private final Clock clock;
+    private final TokenGrant grant;
 
-    /** Exactly one of {@code serviceAccount} and {@code apiKey} is set. */
-    public Api(HttpClient client, URI endpoint, String spreadsheetId, ServiceAccountKey serviceAccount, String apiKey,
+    /**
+     * Exactly one of {@code grant} (requests carry its access tokens) and {@code apiKey} (sent as the {@code key}
+     * parameter) is set.
+     */
+    public Api(HttpClient client, URI endpoint, String spreadsheetId, TokenGrant grant, String apiKey,
             Retry retry, Duration timeout, Clock clock) {
         this.client = client;
         String e = endpoint.toString();
         this.endpoint = URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
         this.spreadsheetId = spreadsheetId;
-        this.tokens = serviceAccount == null ? null : new TokenSource(serviceAccount, this, clock);
+        this.tokens = grant == null ? null : new TokenSource(grant, this, clock);
         this.apiKey = apiKey;
-        this.clientEmail = serviceAccount == null ? null : serviceAccount.clientEmail();
+        this.quotaProject = grant == null ? null : grant.quotaProject().orElse(null);
+        this.grant = grant;
         this.retry = retry;
         this.timeout = timeout;
         this.clock = clock;
@@ -79,6 +83,9 @@ public final class Api {
             if (tokens != null) {
                 request.header("Authorization", "Bearer " + tokens.token());
             }
+            if (quotaProject != null) {
+                request.header("x-goog-user-project", quotaProject);
+            }
             Exchange x = send(request.build(), what, attempt);
             if (x.response == null) {
                 continue;
@@ -90,7 +97,7 @@ public final class Api {
             }
             if (status == 401 && tokens != null && !refreshed) {
                 // the token was revoked or expired early: fetch another once, without counting an attempt
-                LOG.info("{}: HTTP 401, fetching a new access token for {}", what, clientEmail);
+                LOG.info("{}: HTTP 401, fetching a new access token for {}", what, tokens.who());
                 tokens.invalidate();
                 refreshed = true;
                 attempt--;
@@ -183,15 +190,14 @@ public final class Api {
 
     private String refusal(int status, String what, String google) {
         return switch (status) {
-            case 403 -> what + ": permission denied (HTTP 403" + google + "). " + (clientEmail != null
-                    ? "Share the spreadsheet with the service account " + clientEmail + " (Viewer is enough), and"
-                            + " check that the Google Sheets API is enabled in its project"
+            case 403 -> what + ": permission denied (HTTP 403" + google + "). " + (grant != null
+                    ? grant.whenForbidden()
                     : "An API key reads only spreadsheets shared as \"Anyone with the link\" and needs the Google Sheets"
                             + " API enabled; share the spreadsheet that way or use a service account");
             case 404 -> what + ": spreadsheet " + spreadsheetId + " not found (HTTP 404" + google + "). Check the"
                     + " spreadsheet id or URL";
-            case 401 -> what + ": unauthorized (HTTP 401" + google + ")" + (clientEmail != null
-                    ? " even with a new access token for " + clientEmail : ": check the API key");
+            case 401 -> what + ": unauthorized (HTTP 401" + google + ")" + (grant != null
+                    ? " even with a new access token for " + grant.who() : ": check the API key");
             default -> what + ": HTTP " + status + google;
         };
     }
@@ -237,30 +243,46 @@ public final class Api {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** Sends a POST form to the token endpoint with the same retries; used by {@link TokenSource}. */
-    JsonNode postForm(URI uri, String form, Supplier<String> what) {
+    /**
+     * Asks the grant's token endpoint for an access token, with the API's retries (429, 408, 5xx, connection errors);
+     * a refusal (another 4xx) is not retried and says what to do. The form (secret) is neither logged nor quoted,
+     * and what the server answers is {@linkplain TokenGrant#redact redacted} before it is. Used by
+     * {@link TokenSource}.
+     */
+    JsonNode postForm(TokenGrant grant, Instant now) {
+        String what = "requesting an access token for " + grant.who() + " at " + grant.tokenUri();
         for (int attempt = 1; ; attempt++) {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout)
+            HttpRequest request = HttpRequest.newBuilder(grant.tokenUri()).timeout(timeout)
                     .header("Content-Type", "application/x-www-form-urlencoded")
                     .header("Accept", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(form)).build();
-            Exchange x = send(request, what.get(), attempt);
+                    .POST(HttpRequest.BodyPublishers.ofString(grant.form(now))).build();
+            Exchange x = send(request, what, attempt);
             if (x.response == null) {
                 continue;
             }
             HttpResponse<String> r = x.response;
             int status = r.statusCode();
             if (status == 200) {
-                return parse(r.body(), what.get(), attempt);
+                return parse(r.body(), what, attempt);
             }
-            String google = googleMessage(r.body());
-            if (status == 429 || status >= 500) {
-                pause(r, what.get(), attempt, "HTTP " + status + google);
+            String google = grant.redact(googleMessage(r.body()));
+            if (status == 429 || status == 408 || status >= 500) {
+                pause(r, what, attempt, "HTTP " + status + google);
                 continue;
             }
-            throw new SheetsException(what.get() + ": refused (HTTP " + status + google + "). Check that the key file"
-                    + " is current (not deleted in the Cloud console) and the machine's clock is right", status,
-                    attempt, null);
+            throw new SheetsException(what + ": refused (HTTP " + status + google + "). "
+                    + grant.whatToDo(status, oauthError(r.body())), status, attempt, null);
+        }
+    }
+
+    /** The OAuth {@code error} code of a token endpoint's answer ({@code invalid_grant}), or empty. */
+    static String oauthError(String body) {
+        try {
+            JsonNode root = body == null || body.isBlank() ? null : JSON.readTree(body);
+            JsonNode error = root == null ? null : root.get("error");
+            return error != null && error.isTextual() ? error.asText() : "";
+        } catch (JsonProcessingException e) {
+            return "";
         }
     }
 }

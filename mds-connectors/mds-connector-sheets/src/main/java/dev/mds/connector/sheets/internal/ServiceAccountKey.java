@@ -1,23 +1,35 @@
 package dev.mds.connector.sheets.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mds.connector.sheets.SheetsException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
-import java.util.Objects;
 
 /**
  * A Google service account's JSON key, as the Cloud console downloads it: {@code client_email}, {@code private_key}
- * (PKCS#8 PEM), {@code private_key_id} and {@code token_uri}. Never printed: {@link #toString()} shows the e-mail only.
+ * (PKCS#8 PEM), {@code private_key_id} and {@code token_uri}; its tokens come by the JWT bearer flow (RFC 7523, as
+ * Google documents it for server-to-server apps): a JWT signed with RS256 ({@code iss} the account's e-mail,
+ * {@code scope}, {@code aud} the token URI, {@code iat}, {@code exp = iat + 3600}) is posted to the token URI as
+ * {@code grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer}. Never printed: {@link #toString()} shows the e-mail
+ * only.
  */
-public final class ServiceAccountKey {
+public final class ServiceAccountKey implements TokenGrant {
     /** Google's token endpoint, for keys that do not name one. */
     public static final URI DEFAULT_TOKEN_URI = URI.create("https://oauth2.googleapis.com/token");
+    /** Read-only access to spreadsheets. */
+    public static final String SCOPE = "https://www.googleapis.com/auth/spreadsheets.readonly";
+    static final String GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+    private static final Duration LIFETIME = Duration.ofHours(1);
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final String clientEmail;
     private final String privateKeyId;
@@ -37,36 +49,13 @@ public final class ServiceAccountKey {
      * @throws IllegalArgumentException when the text is not a service-account key, saying which field is wrong
      */
     public static ServiceAccountKey parse(String json, String origin) {
-        Objects.requireNonNull(json, "json");
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(json);
-        } catch (JsonProcessingException e) {
-            // the parser's message may quote the text, which holds the private key: keep only the position
-            throw new IllegalArgumentException(origin + " is not JSON (line " + e.getLocation().getLineNr()
-                    + "): expected a service account key file downloaded from the Google Cloud console");
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(origin + " is not a JSON object: expected a service account key file");
-        }
-        String type = text(root, "type");
-        if (type != null && !type.equals("service_account")) {
-            throw new IllegalArgumentException(origin + " has \"type\": \"" + type + "\", not \"service_account\": an"
-                    + " OAuth client or user credential file cannot sign service-account tokens");
-        }
+        JsonNode root = CredentialFile.read(json, origin, CredentialFile.SERVICE_ACCOUNT,
+                "a service account key file downloaded from the Google Cloud console");
         String email = required(root, "client_email", origin);
         String pem = required(root, "private_key", origin);
-        String tokenUri = text(root, "token_uri");
-        URI uri;
-        try {
-            uri = tokenUri == null ? DEFAULT_TOKEN_URI : URI.create(tokenUri);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(origin + ": token_uri '" + tokenUri + "' is not a URI");
-        }
-        if (!uri.isAbsolute() || uri.getHost() == null) {
-            throw new IllegalArgumentException(origin + ": token_uri '" + tokenUri + "' is not an absolute http(s) URI");
-        }
-        return new ServiceAccountKey(email, text(root, "private_key_id"), privateKey(pem, origin), uri);
+        String tokenUri = CredentialFile.text(root, "token_uri");
+        URI uri = tokenUri == null ? DEFAULT_TOKEN_URI : CredentialFile.tokenUri(tokenUri, origin, "token_uri");
+        return new ServiceAccountKey(email, CredentialFile.text(root, "private_key_id"), privateKey(pem, origin), uri);
     }
 
     private static PrivateKey privateKey(String pem, String origin) {
@@ -91,17 +80,12 @@ public final class ServiceAccountKey {
     }
 
     private static String required(JsonNode root, String field, String origin) {
-        String value = text(root, field);
+        String value = CredentialFile.text(root, field);
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(origin + " has no \"" + field + "\": expected a service account key"
                     + " file downloaded from the Google Cloud console");
         }
         return value;
-    }
-
-    private static String text(JsonNode root, String field) {
-        JsonNode n = root.get(field);
-        return n == null || n.isNull() ? null : n.asText();
     }
 
     /** The service account's e-mail: the address the spreadsheet must be shared with. */
@@ -120,6 +104,7 @@ public final class ServiceAccountKey {
     }
 
     /** Where tokens are requested ({@code aud} of the JWT). */
+    @Override
     public URI tokenUri() {
         return tokenUri;
     }
@@ -127,5 +112,57 @@ public final class ServiceAccountKey {
     @Override
     public String toString() {
         return "service account " + clientEmail;
+    }
+
+    @Override
+    public String form(Instant now) {
+        return "grant_type=" + Api.encode(GRANT_TYPE) + "&assertion=" + jwt(now);
+    }
+
+    @Override
+    public String who() {
+        return toString();
+    }
+
+    @Override
+    public String whatToDo(int status, String error) {
+        return "Check that the key file is current (not deleted in the Cloud console) and the machine's clock is right";
+    }
+
+    @Override
+    public String whenForbidden() {
+        return "Share the spreadsheet with the service account " + clientEmail + " (Viewer is enough), and check that"
+                + " the Google Sheets API is enabled in its project";
+    }
+
+    @Override
+    public String redact(String text) {
+        return text;    // the private key never leaves this process: the server cannot echo it
+    }
+
+    /** The signed assertion: {@code base64url(header).base64url(claims).base64url(RS256 signature)}. */
+    String jwt(Instant now) {
+        ObjectNode header = Api.JSON.createObjectNode().put("alg", "RS256").put("typ", "JWT");
+        if (privateKeyId != null) {
+            header.put("kid", privateKeyId);
+        }
+        long iat = now.getEpochSecond();
+        ObjectNode claims = Api.JSON.createObjectNode()
+                .put("iss", clientEmail)
+                .put("scope", SCOPE)
+                .put("aud", tokenUri.toString())
+                .put("iat", iat)
+                .put("exp", iat + LIFETIME.toSeconds());
+        String signingInput = B64.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + '.'
+                + B64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
+        try {
+            Signature rs256 = Signature.getInstance("SHA256withRSA");
+            rs256.initSign(privateKey);
+            rs256.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+            return signingInput + '.' + B64.encodeToString(rs256.sign());
+        } catch (GeneralSecurityException e) {
+            throw new SheetsException("cannot sign the token request of service account " + clientEmail + ": "
+                    + e.getClass().getSimpleName(), 0, 0, e);
+        }
     }
 }
