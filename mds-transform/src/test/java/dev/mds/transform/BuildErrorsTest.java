@@ -100,12 +100,12 @@ class BuildErrorsTest {
     void badConfigIsRefusedWithItsLine(DataSource ds) {
         assertThatThrownBy(() -> builder(ds).model("g.x", "\n{{ config(materialized='ephemeral') }}\nselect 1").build())
                 .isInstanceOf(BadInputException.class)
-                .hasMessage("model g.x line 2: materialized=ephemeral is not supported (use 'view', 'table' or 'incremental')");
+                .hasMessage("model g.x line 2: materialized=ephemeral is not supported (use 'view', 'table', 'incremental' or 'snapshot')");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(schema='other') }} select 1").build())
                 .hasMessage("model g.x line 1: unknown config key 'schema' (supported: materialized, unique_key,"
-                        + " incremental_strategy, on_schema_change)");
+                        + " incremental_strategy, on_schema_change, strategy, updated_at, check_cols, hard_deletes)");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table', unique_key='id') }} select 1").build())
-                .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental'");
+                .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental' or 'snapshot'");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=table) }} select 1").build())
                 .hasMessage("model g.x line 1: cannot read {{ config(materialized=table) }}: the value of materialized"
                         + " must be a quoted string or a list of them");

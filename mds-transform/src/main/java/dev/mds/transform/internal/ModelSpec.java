@@ -17,12 +17,44 @@ import java.util.Set;
  * @param strategy config(incremental_strategy=...) of an incremental model: delete+insert with a unique_key,
  *     append without one, by default
  * @param onSchemaChange config(on_schema_change=...) of an incremental model, fail by default
+ * @param snapshot the snapshot configs of a snapshot model, null for every other model
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it refers to
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
-        List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, Map<Template.Tag, String> tagValues,
-        Set<TableName> parents) {
+        List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, SnapshotConfig snapshot,
+        Map<Template.Tag, String> tagValues, Set<TableName> parents) {
+
+    /**
+     * How a snapshot model (dbt's snapshots: a type 2 slowly changing dimension) finds changed rows.
+     *
+     * @param check true for strategy='check' (compare {@code checkCols}), false for strategy='timestamp' (a newer
+     *     {@code updatedAt} is a change)
+     * @param updatedAt config(updated_at=...): the column dating a version; required with timestamp, optional with
+     *     check (the run's time by default); null when not set
+     * @param checkCols config(check_cols=[...]) of the check strategy; empty for check_cols='all' and for timestamp
+     * @param hardDeletes config(hard_deletes=...), what a key missing from the query does
+     */
+    public record SnapshotConfig(boolean check, String updatedAt, List<String> checkCols, HardDeletes hardDeletes) {
+        public SnapshotConfig {
+            checkCols = List.copyOf(checkCols);
+        }
+    }
+
+    /** What a snapshot does with a key that its query no longer returns (dbt's hard_deletes). */
+    public enum HardDeletes {
+        /** Nothing: the key's current version stays current. */
+        IGNORE,
+        /** Its current version ends (dbt_valid_to is set to the run's time). */
+        INVALIDATE,
+        /** Its current version ends and a new one with dbt_is_deleted = 'True' starts. */
+        NEW_RECORD;
+
+        /** As written in config(hard_deletes=...). */
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     /** How an incremental run writes its new rows into the table. */
     public enum Strategy {

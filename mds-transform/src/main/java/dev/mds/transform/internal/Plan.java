@@ -3,6 +3,7 @@ package dev.mds.transform.internal;
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
 import dev.mds.transform.Materialization;
+import dev.mds.transform.TransformException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, CheckStage, Write, CheckDependents {
+    sealed interface Step permits Exec, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot {
     }
 
     /**
@@ -74,6 +75,141 @@ final class Plan {
     record CheckDependents(TableName relation) implements Step {
     }
 
+    /**
+     * Checks a snapshot's staged query rows: its unique_key, updated_at and check_cols are columns, it has none of
+     * the columns the snapshot adds, and no key is NULL or twice; nor, with strategy='timestamp', is updated_at NULL.
+     */
+    record CheckSnapshot(String stage) implements Step {
+    }
+
+    /**
+     * Writes a snapshot from its staged query rows: the first run creates the table, a later one ends the current
+     * versions that changed (and, by hard_deletes, those whose key is gone) and inserts the new versions.
+     * {@code existing} is the table's columns and types, when it exists.
+     */
+    record WriteSnapshot(TableName target, String stage, List<String> uniqueKey, ModelSpec.SnapshotConfig config,
+            Optional<Existing> existing) implements Step {
+        static final String SCD_ID = "dbt_scd_id";
+        static final String UPDATED_AT = "dbt_updated_at";
+        static final String VALID_FROM = "dbt_valid_from";
+        static final String VALID_TO = "dbt_valid_to";
+        static final String IS_DELETED = "dbt_is_deleted";
+        /** The columns a snapshot adds to its query's. */
+        static final List<String> META = List.of(SCD_ID, UPDATED_AT, VALID_FROM, VALID_TO, IS_DELETED);
+
+        /**
+         * The statements writing the staged rows with {@code columns} of {@code types} ({@code format_type}); the
+         * row counts of those marked {@code counts} add up to the model's (the versions inserted).
+         */
+        List<Exec> sql(List<String> columns, List<String> types) {
+            String t = target.quoted();
+            String s = Identifiers.quote("pg_temp", stage);
+            boolean newRecord = config.hardDeletes() == ModelSpec.HardDeletes.NEW_RECORD;
+            if (existing.isEmpty()) {
+                String u = updated("s");
+                return List.of(new Exec("create table " + t + " as\nselect s.*, " + scdId("s", u) + " as "
+                        + Identifiers.quote(SCD_ID) + ", " + u + " as " + Identifiers.quote(UPDATED_AT) + ", " + u + " as "
+                        + Identifiers.quote(VALID_FROM) + ", nullif(" + u + ", " + u + ") as " + Identifiers.quote(VALID_TO)
+                        + (newRecord ? ", 'False'::text as " + Identifiers.quote(IS_DELETED) : "") + "\nfrom " + s + " s",
+                        -1, null, true));
+            }
+            List<Exec> out = new ArrayList<>();
+            List<String> tableColumns = existing.get().columns();
+            List<String> data = new ArrayList<>();
+            tableColumns.stream().filter(c -> !META.contains(c)).forEach(data::add);
+            String alter = "alter table " + t + " add column if not exists ";
+            for (int i = 0; i < columns.size(); i++) {
+                if (!tableColumns.contains(columns.get(i))) {
+                    out.add(new Exec(alter + Identifiers.quote(columns.get(i)) + " " + types.get(i), -1, null, false));
+                    data.add(columns.get(i));
+                }
+            }
+            if (newRecord && !tableColumns.contains(IS_DELETED)) {
+                out.add(new Exec(alter + Identifiers.quote(IS_DELETED) + " text default 'False'", -1, null, false));
+            }
+            String validTo = "t." + Identifiers.quote(VALID_TO);
+            String current = validTo + " is null";
+            String deleted = newRecord ? "t." + Identifiers.quote(IS_DELETED) + " = 'True'" : null;
+            // end the current versions that changed (or, with new_record, that record a deletion)
+            out.add(new Exec("update " + t + " t set " + Identifiers.quote(VALID_TO) + " = " + updated("s") + "\nfrom "
+                    + s + " s\nwhere " + keyMatch("t", "s") + " and " + current + "\nand (" + changed(columns, types)
+                    + (deleted == null ? "" : " or " + deleted) + ")", -1, null, false));
+            String gone = current + "\nand not exists (select from " + s + " s where " + keyMatch("t", "s") + ")";
+            if (config.hardDeletes() == ModelSpec.HardDeletes.INVALIDATE) {
+                out.add(new Exec("update " + t + " t set " + Identifiers.quote(VALID_TO) + " = now()\nwhere " + gone,
+                        -1, null, false));
+            } else if (newRecord) {
+                String cols = Identifiers.quoteAll(data);
+                StringBuilder copied = new StringBuilder();
+                data.forEach(c -> copied.append("e.").append(Identifiers.quote(c)).append(", "));
+                out.add(new Exec("with ended as (update " + t + " t set " + Identifiers.quote(VALID_TO) + " = now()\nwhere "
+                        + gone + " and " + "t." + Identifiers.quote(IS_DELETED) + " is distinct from 'True'\nreturning t.*)\n"
+                        + "insert into " + t + " (" + cols + ", " + metaColumns(true) + ")\nselect " + copied
+                        + md5Of("e." + Identifiers.quote(SCD_ID), "now()") + ", now(), now(), null, 'True' from ended e",
+                        -1, null, true));
+            }
+            StringBuilder values = new StringBuilder();
+            columns.forEach(c -> values.append("s.").append(Identifiers.quote(c)).append(", "));
+            String u = updated("s");
+            out.add(new Exec("insert into " + t + " (" + Identifiers.quoteAll(columns) + ", " + metaColumns(newRecord)
+                    + ")\nselect " + values + scdId("s", u) + ", " + u + ", " + u + ", null" + (newRecord ? ", 'False'" : "")
+                    + " from " + s + " s\nwhere not exists (select from " + t + " t where " + keyMatch("t", "s") + " and "
+                    + current + ")", -1, null, true));
+            return out;
+        }
+
+        /** The version's date: the updated_at column, else the run's time. */
+        private String updated(String alias) {
+            return config.updatedAt() == null ? "now()" : alias + "." + Identifiers.quote(config.updatedAt());
+        }
+
+        /** dbt's dbt_scd_id: md5 of the unique_key's values and the version's date, joined by '|'. */
+        private String scdId(String alias, String updated) {
+            List<String> parts = new ArrayList<>();
+            uniqueKey.forEach(k -> parts.add(alias + "." + Identifiers.quote(k)));
+            parts.add(updated);
+            return md5Of(parts.toArray(new String[0]));
+        }
+
+        /** md5 of the parts as text, NULL as '', joined by '|' (dbt's snapshot_hash_arguments). */
+        private static String md5Of(String... parts) {
+            StringBuilder md5 = new StringBuilder("md5(");
+            for (int i = 0; i < parts.length; i++) {
+                md5.append(i == 0 ? "" : " || '|' || ").append("coalesce(cast(").append(parts[i]).append(" as varchar), '')");
+            }
+            return md5.append(')').toString();
+        }
+
+        private String metaColumns(boolean isDeleted) {
+            return Identifiers.quoteAll(isDeleted ? META : META.subList(0, 4));
+        }
+
+        private String keyMatch(String a, String b) {
+            StringBuilder match = new StringBuilder();
+            for (String k : uniqueKey) {
+                match.append(match.length() == 0 ? "" : " and ").append(a).append('.').append(Identifiers.quote(k))
+                        .append(" = ").append(b).append('.').append(Identifiers.quote(k));
+            }
+            return match.toString();
+        }
+
+        /** Whether a staged row differs from the current version: a newer updated_at, or a check column differs. */
+        private String changed(List<String> columns, List<String> types) {
+            if (!config.check()) {
+                return "t." + Identifiers.quote(VALID_FROM) + " < s." + Identifiers.quote(config.updatedAt());
+            }
+            List<String> compared = config.checkCols().isEmpty() ? columns : config.checkCols();
+            StringBuilder or = new StringBuilder();
+            for (String c : compared) {
+                // json has no equality operator: compared as jsonb (key order and white space do not count)
+                String cast = "json".equals(types.get(columns.indexOf(c))) ? "::jsonb" : "";
+                or.append(or.length() == 0 ? "" : " or ").append("t.").append(Identifiers.quote(c)).append(cast)
+                        .append(" is distinct from s.").append(Identifiers.quote(c)).append(cast);
+            }
+            return or.toString();
+        }
+    }
+
     /** What the catalog says about a model's relation. */
     record Existing(char kind, List<String> columns, List<String> types) {
         boolean isView() {
@@ -96,8 +232,14 @@ final class Plan {
         return suffixed(m.table().name(), "__mds_stage");
     }
 
-    /** Whether this build replaces the relation by a swap (view, table, incremental first or full build). */
+    /**
+     * Whether this build replaces the relation by a swap (view, table, incremental first or full build); a snapshot
+     * never does.
+     */
     static boolean swaps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh) {
+        if (m.materialization() == Materialization.SNAPSHOT) {
+            return false;
+        }
         return m.materialization() != Materialization.INCREMENTAL || existing.isEmpty() || fullRefresh
                 || existing.get().isView();
     }
@@ -106,6 +248,9 @@ final class Plan {
     static List<Step> steps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh, boolean cascade) {
         TableName t = m.table();
         List<Step> steps = new ArrayList<>();
+        if (m.materialization() == Materialization.SNAPSHOT) {
+            return snapshotSteps(m, existing);
+        }
         if (swaps(m, existing, fullRefresh)) {
             boolean view = m.materialization() == Materialization.VIEW;
             Template.Rendered body = m.template().render(false, t.quoted(), m.tagValues()::get);
@@ -136,6 +281,31 @@ final class Plan {
         List<String> columns = existing.get().columns();
         steps.add(new CheckStage(stageName(m), columns, existing.get().types()));
         steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), columns));
+        return steps;
+    }
+
+    /** A snapshot's steps: its query staged, checked, then written; fullRefresh does not apply. */
+    private static List<Step> snapshotSteps(ModelSpec m, Optional<Existing> existing) {
+        TableName t = m.table();
+        if (existing.isPresent() && existing.get().isView()) {
+            throw new TransformException(t + " is a view: a snapshot keeps its versions in a table (drop the view, or"
+                    + " give the snapshot another name)");
+        }
+        if (existing.isPresent() && !existing.get().columns().containsAll(WriteSnapshot.META.subList(0, 4))) {
+            List<String> lacking = new ArrayList<>(WriteSnapshot.META.subList(0, 4));
+            lacking.removeAll(existing.get().columns());
+            throw new TransformException(t + " exists but is not a snapshot: it lacks " + String.join(", ", lacking)
+                    + " (drop it, or give the snapshot another name; a snapshot's history exists only in its table)");
+        }
+        List<Step> steps = new ArrayList<>();
+        if (existing.isPresent()) {
+            steps.add(new Exec("lock table " + t.quoted() + " in share row exclusive mode", -1, null, false));
+        }
+        Template.Rendered body = m.template().render(false, t.quoted(), m.tagValues()::get);
+        String head = "create temporary table " + Identifiers.quote("pg_temp", stageName(m)) + " on commit drop as\n";
+        steps.add(new Exec(head + body.sql(), head.length(), body, false));
+        steps.add(new CheckSnapshot(stageName(m)));
+        steps.add(new WriteSnapshot(t, stageName(m), m.uniqueKey(), m.snapshot(), existing));
         return steps;
     }
 }

@@ -21,7 +21,8 @@ import java.util.TreeSet;
 /** Parses models, resolves their ref()s, source()s and var()s and orders them: the work of {@code TransformProject.build()}. */
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("materialized", "unique_key", "incremental_strategy",
-            "on_schema_change");
+            "on_schema_change", "strategy", "updated_at", "check_cols", "hard_deletes");
+    private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes");
 
     /** A model's text before parsing. */
     public record Source(TableName table, String source, String sql) {
@@ -96,7 +97,9 @@ public final class ProjectModels {
             }
             ModelSpec.Strategy strategy = strategy(s, t, m, key);
             ModelSpec.OnSchemaChange onSchemaChange = onSchemaChange(s, t, m);
-            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, Map.copyOf(values),
+            ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
+            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, snapshot,
+                    Map.copyOf(values),
                     Collections.unmodifiableSet(parents)));
         }
         List<ModelSpec> ordered = order(specs);
@@ -168,7 +171,7 @@ public final class ProjectModels {
             }
         }
         throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), "materialized="
-                + setting.value() + " is not supported (use 'view', 'table' or 'incremental')");
+                + setting.value() + " is not supported (use 'view', 'table', 'incremental' or 'snapshot')");
     }
 
     /** The strategy: as configured, else delete+insert with a unique_key and append without. */
@@ -222,25 +225,105 @@ public final class ProjectModels {
             return List.of();
         }
         InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
-        if (m != Materialization.INCREMENTAL) {
-            throw new BadInputException(at, "unique_key applies only to materialized='incremental'");
+        if (m != Materialization.INCREMENTAL && m != Materialization.SNAPSHOT) {
+            throw new BadInputException(at, "unique_key applies only to materialized='incremental' or 'snapshot'");
         }
+        return columnList(at, "unique_key", setting.value());
+    }
+
+    /** One or more distinct column names, a single one written as a string or a list. */
+    private static List<String> columnList(InputLocation at, String configKey, Object value) {
         @SuppressWarnings("unchecked")
-        List<String> key = setting.value() instanceof String one ? List.of(one) : (List<String>) setting.value();
-        if (key.isEmpty() || key.stream().anyMatch(String::isBlank)) {
-            throw new BadInputException(at, "unique_key needs one or more column names");
+        List<String> columns = value instanceof String one ? List.of(one) : (List<String>) value;
+        if (columns.isEmpty() || columns.stream().anyMatch(String::isBlank)) {
+            throw new BadInputException(at, configKey + " needs one or more column names");
         }
-        if (new HashSet<>(key).size() != key.size()) {
-            throw new BadInputException(at, "unique_key names a column twice: " + key);
+        if (new HashSet<>(columns).size() != columns.size()) {
+            throw new BadInputException(at, configKey + " names a column twice: " + columns);
         }
-        for (String k : key) {
+        for (String c : columns) {
             try {
-                dev.mds.core.Identifiers.check(k);
+                dev.mds.core.Identifiers.check(c);
             } catch (IllegalArgumentException e) {
-                throw new BadInputException(at, "unique_key: " + e.getMessage());
+                throw new BadInputException(at, configKey + ": " + e.getMessage());
             }
         }
-        return List.copyOf(key);
+        return List.copyOf(columns);
+    }
+
+    /** The snapshot configs of a snapshot model (null for the others, which may not set them). */
+    private static ModelSpec.SnapshotConfig snapshot(Source s, Template t, Materialization m, List<String> key) {
+        if (m != Materialization.SNAPSHOT) {
+            for (String k : SNAPSHOT_KEYS) {
+                Template.Setting setting = t.config().get(k);
+                if (setting != null) {
+                    throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), k
+                            + " applies only to materialized='snapshot'" + (k.equals("strategy")
+                                    ? " (an incremental model's is incremental_strategy)" : ""));
+                }
+            }
+            return null;
+        }
+        InputLocation model = InputLocation.of(s.source()).withLine(t.config().get("materialized").line());
+        if (key.isEmpty()) {
+            throw new BadInputException(model, "materialized='snapshot' needs a unique_key: the column(s) identifying"
+                    + " a row across versions");
+        }
+        Template.Setting strategy = t.config().get("strategy");
+        if (strategy == null) {
+            throw new BadInputException(model, "materialized='snapshot' needs strategy='timestamp' (with updated_at)"
+                    + " or strategy='check' (with check_cols)");
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(strategy.line());
+        boolean check;
+        if ("timestamp".equals(strategy.value())) {
+            check = false;
+        } else if ("check".equals(strategy.value())) {
+            check = true;
+        } else {
+            throw new BadInputException(at, "strategy=" + strategy.value() + " is not supported (use 'timestamp' or"
+                    + " 'check')");
+        }
+        Template.Setting updatedAt = t.config().get("updated_at");
+        String updated = null;
+        if (updatedAt != null) {
+            if (!(updatedAt.value() instanceof String u)) {
+                throw new BadInputException(InputLocation.of(s.source()).withLine(updatedAt.line()),
+                        "updated_at names one column, not a list");
+            }
+            updated = columnList(InputLocation.of(s.source()).withLine(updatedAt.line()), "updated_at", u).get(0);
+        } else if (!check) {
+            throw new BadInputException(at, "strategy='timestamp' needs updated_at: the column saying when a row last"
+                    + " changed");
+        }
+        Template.Setting checkCols = t.config().get("check_cols");
+        List<String> cols = List.of();
+        if (checkCols == null && check) {
+            throw new BadInputException(at, "strategy='check' needs check_cols: a list of columns, or 'all'");
+        }
+        if (checkCols != null) {
+            InputLocation c = InputLocation.of(s.source()).withLine(checkCols.line());
+            if (!check) {
+                throw new BadInputException(c, "check_cols applies only to strategy='check' (strategy='timestamp'"
+                        + " compares updated_at)");
+            }
+            cols = "all".equals(checkCols.value()) ? List.of() : columnList(c, "check_cols", checkCols.value());
+        }
+        Template.Setting deletes = t.config().get("hard_deletes");
+        ModelSpec.HardDeletes hardDeletes = ModelSpec.HardDeletes.IGNORE;
+        if (deletes != null) {
+            hardDeletes = null;
+            for (ModelSpec.HardDeletes h : ModelSpec.HardDeletes.values()) {
+                if (h.configName().equals(deletes.value())) {
+                    hardDeletes = h;
+                }
+            }
+            if (hardDeletes == null) {
+                throw new BadInputException(InputLocation.of(s.source()).withLine(deletes.line()), "hard_deletes="
+                        + deletes.value() + " is not supported (use 'ignore', 'invalidate' or 'new_record')");
+            }
+        }
+        return new ModelSpec.SnapshotConfig(check, updated, cols, hardDeletes);
     }
 
     private static TableName target(Source s, Template.Ref r, Set<TableName> names) {

@@ -83,6 +83,19 @@ public final class Runner {
                         out.add(e.sql());
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
+                    } else if (step instanceof Plan.WriteSnapshot w) {
+                        // as if the query's columns were the table's
+                        List<String> columns = new ArrayList<>();
+                        List<String> types = new ArrayList<>();
+                        w.existing().ifPresent(e -> {
+                            for (int i = 0; i < e.columns().size(); i++) {
+                                if (!Plan.WriteSnapshot.META.contains(e.columns().get(i))) {
+                                    columns.add(e.columns().get(i));
+                                    types.add(e.types().get(i));
+                                }
+                            }
+                        });
+                        w.sql(columns, types).forEach(e -> out.add(e.sql()));
                     }
                 }
             }
@@ -251,6 +264,7 @@ public final class Runner {
         }
         long rows = -1;
         List<String> written = null;
+        List<String[]> staged = null;
         for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
             if (step instanceof Plan.Exec e) {
                 long count = update(c, m, e);
@@ -265,6 +279,15 @@ public final class Runner {
                 }
             } else if (step instanceof Plan.CheckDependents check) {
                 refuseForeignDependents(c, m, check.relation());
+            } else if (step instanceof Plan.CheckSnapshot check) {
+                staged = checkSnapshot(c, m, check);
+            } else if (step instanceof Plan.WriteSnapshot w) {
+                rows = 0;
+                for (Plan.Exec e : w.sql(staged.stream().map(col -> col[0]).toList(),
+                        staged.stream().map(col -> col[1]).toList())) {
+                    long count = update(c, m, e);
+                    rows += e.counts() ? count : 0;
+                }
             }
         }
         return rows;
@@ -403,24 +426,77 @@ public final class Runner {
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
                     + String.join(", ", check.targetColumns()) + ")");
         }
+        refuseDuplicateOrNullKeys(c, m, check.stage(), m.strategy().configName());
+        return written;
+    }
+
+    /**
+     * Checks a snapshot's staged query rows (see {@link Plan.CheckSnapshot}) and returns their columns' names and
+     * types.
+     */
+    private List<String[]> checkSnapshot(Connection c, ModelSpec m, Plan.CheckSnapshot check) throws SQLException {
+        List<String[]> staged = columnsAndTypes(c, "where c.relnamespace = pg_my_temp_schema() and c.relname = ?",
+                check.stage(), null);
+        List<String> columns = staged.stream().map(col -> col[0]).toList();
+        String where = m.name() + " (" + m.source() + "): ";
+        List<String> reserved = columns.stream().filter(Plan.WriteSnapshot.META::contains).toList();
+        if (!reserved.isEmpty()) {
+            throw new Failure(where + "the query returns " + reserved + ", which the snapshot adds itself: rename or"
+                    + " leave out these columns (a select * from another snapshot brings them along)");
+        }
+        ModelSpec.SnapshotConfig config = m.snapshot();
+        List<String> named = new ArrayList<>(m.uniqueKey());
+        if (config.updatedAt() != null) {
+            named.add(config.updatedAt());
+        }
+        named.addAll(config.checkCols());
+        List<String> absent = named.stream().filter(col -> !columns.contains(col)).distinct().toList();
+        if (!absent.isEmpty()) {
+            throw new Failure(where + "the snapshot's config names " + absent + ", which the query does not return"
+                    + " (it returns " + String.join(", ", columns) + ")");
+        }
+        refuseDuplicateOrNullKeys(c, m, check.stage(), "a snapshot");
+        if (config.updatedAt() != null) {
+            StringBuilder key = new StringBuilder();
+            for (String k : m.uniqueKey()) {
+                key.append(key.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
+            }
+            String sql = "select " + key + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
+                    + " where " + Identifiers.quote(config.updatedAt()) + " is null limit 1";
+            long start = System.nanoTime();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                Sql.logged(sql, start);
+                if (rs.next()) {
+                    throw new Failure(where + "updated_at " + config.updatedAt() + " is NULL for " + shownKey(m, rs)
+                            + (rs.getLong(m.uniqueKey().size() + 1) > 1 ? " and " + (rs.getLong(m.uniqueKey().size() + 1) - 1)
+                                    + " more row(s)" : "")
+                            + ": a version needs a date to start from; coalesce it in the query; the snapshot is unchanged");
+                }
+            }
+        }
+        return staged;
+    }
+
+    /**
+     * Refuses staged rows with a unique_key value twice or NULL; {@code writer} names what could not match them.
+     *
+     * @throws Failure naming the key
+     */
+    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String stage, String writer)
+            throws SQLException {
         StringBuilder select = new StringBuilder();
         for (String k : m.uniqueKey()) {
             select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
         }
         String key = Identifiers.quoteAll(m.uniqueKey());
-        String sql = "select " + select + ", count(*) from " + Identifiers.quote("pg_temp", check.stage())
+        String sql = "select " + select + ", count(*) from " + Identifiers.quote("pg_temp", stage)
                 + " group by " + key
                 + " having count(*) > 1 limit 1";
         long start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             Sql.logged(sql, start);
             if (rs.next()) {
-                StringBuilder shown = new StringBuilder();
-                for (int i = 0; i < m.uniqueKey().size(); i++) {
-                    shown.append(i == 0 ? "" : ", ").append(m.uniqueKey().get(i)).append('=')
-                            .append(rs.getString(i + 1));
-                }
-                throw new Failure(m.name() + " (" + m.source() + "): duplicate unique_key in the new rows: " + shown
+                throw new Failure(m.name() + " (" + m.source() + "): duplicate unique_key in the new rows: " + shownKey(m, rs)
                         + " appears " + rs.getLong(m.uniqueKey().size() + 1) + " times; the table is unchanged");
             }
         }
@@ -428,18 +504,26 @@ public final class Runner {
         for (String k : m.uniqueKey()) {
             anyNull.append(anyNull.length() == 0 ? "" : " or ").append(Identifiers.quote(k)).append(" is null");
         }
-        String nulls = "select count(*) from " + Identifiers.quote("pg_temp", check.stage()) + " where " + anyNull;
+        String nulls = "select count(*) from " + Identifiers.quote("pg_temp", stage) + " where " + anyNull;
         start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(nulls)) {
             Sql.logged(nulls, start);
             rs.next();
             if (rs.getLong(1) > 0) {
                 throw new Failure(m.name() + " (" + m.source() + "): unique_key " + String.join(", ", m.uniqueKey())
-                        + " is NULL in " + rs.getLong(1) + " new row(s): " + m.strategy().configName()
+                        + " is NULL in " + rs.getLong(1) + " new row(s): " + writer
                         + " cannot match a NULL key, so each run would add such rows again; filter them out or coalesce the key; the table is unchanged");
             }
         }
-        return written;
+    }
+
+    /** {@code a=1, b=x}: the unique_key's values in the first columns of the current row of {@code rs}. */
+    private static String shownKey(ModelSpec m, ResultSet rs) throws SQLException {
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < m.uniqueKey().size(); i++) {
+            shown.append(i == 0 ? "" : ", ").append(m.uniqueKey().get(i)).append('=').append(rs.getString(i + 1));
+        }
+        return shown.toString();
     }
 
     private static List<String> columns(Connection c, String sql, String a, String b) throws SQLException {

@@ -315,7 +315,7 @@ public final class Template {
             } else {
                 throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
                         + " {{ source('source', 'table') }}, {{ var('name') }}, {{ var('name', 'default') }},"
-                        + " {{ this }} and {{ config(materialized='view'|'table'|'incremental', unique_key=...) }}");
+                        + " {{ this }} and {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}");
             }
         }
 
