@@ -215,6 +215,32 @@ class SheetsOAuthTest {
     }
 
     @Test
+    void theLogNeverShowsTheSecretTheRefreshTokenOrAnAccessToken() {
+        // slf4j-simple (the tests' binding) writes to whatever System.err is at the time
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            google.fail(q -> q.path().equals("/token"), 1, new FakeGoogle.Fault(503, Map.of(), ""));
+            SheetsSource source = source(user());
+            source.sheets();
+            google.revokeTokens();
+            rows(source);
+            google.revokeTokens();
+            google.revokeRefreshToken();
+            assertThatThrownBy(source::sheets).isInstanceOf(SheetsException.class);
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log).contains("HTTP 503; attempt 1 of 3")
+                .contains("HTTP 401, fetching a new access token for OAuth user credentials of client "
+                        + FakeGoogle.CLIENT_ID)
+                .contains("access token for OAuth user credentials of client " + FakeGoogle.CLIENT_ID + " fetched");
+        assertNoSecretIn(log);
+    }
+
+    @Test
     void forbiddenSaysTheGrantingAccountMustBeAbleToOpenTheSpreadsheet() {
         google.forbid(ID);
         assertThatThrownBy(() -> source(user()).sheets()).isInstanceOf(SheetsException.class)

@@ -105,8 +105,8 @@ public final class OAuthUser implements TokenGrant {
     public String whatToDo(int status, String error) {
         return switch (error) {
             case "invalid_grant" -> "The refresh token was revoked or has expired (the account removed the app's"
-                    + " access or changed its password, the token went unused for 6 months, or the OAuth consent"
-                    + " screen is in \"Testing\", whose tokens last 7 days): authorise again (Airbyte's \"Authenticate"
+                    + " access, the token went unused for 6 months, the OAuth consent screen is in \"Testing\", whose"
+                    + " tokens last 7 days, or over 100 newer tokens of the client replaced it): authorise again (Airbyte's \"Authenticate"
                     + " via Google\", or 'gcloud auth application-default login' for an authorized_user file) and use"
                     + " the new refresh token";
             case "invalid_client" -> "Google does not know the OAuth client or its secret: check the client id and"
