@@ -12,7 +12,7 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot {
+    sealed interface Step permits Exec, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot, CarryOver {
     }
 
     /**
@@ -210,6 +210,13 @@ final class Plan {
         }
     }
 
+    /**
+     * Gives the new relation {@code to} the privileges and comments of the old one, {@code from} (renamed away
+     * by then): the grants on it, its comment and the comments of the columns it still has.
+     */
+    record CarryOver(TableName from, TableName to) implements Step {
+    }
+
     /** What the catalog says about a model's relation. */
     record Existing(char kind, List<String> columns, List<String> types) {
         boolean isView() {
@@ -265,6 +272,7 @@ final class Plan {
                 steps.add(new CheckDependents(backup));
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
                         + Identifiers.quote(t.name()), -1, null, false));
+                steps.add(new CarryOver(backup, t));
                 steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
             } else {
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "

@@ -83,6 +83,9 @@ public final class Runner {
                         out.add(e.sql());
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
+                    } else if (step instanceof Plan.CarryOver carry) {
+                        // the old relation has not been renamed away yet
+                        out.addAll(carryOver(c, carry.to(), carry.to()));
                     } else if (step instanceof Plan.WriteSnapshot w) {
                         // as if the query's columns were the table's
                         List<String> columns = new ArrayList<>();
@@ -279,6 +282,10 @@ public final class Runner {
                 }
             } else if (step instanceof Plan.CheckDependents check) {
                 refuseForeignDependents(c, m, check.relation());
+            } else if (step instanceof Plan.CarryOver carry) {
+                for (String sql : carryOver(c, carry.from(), carry.to())) {
+                    update(c, m, new Plan.Exec(sql, -1, null, false));
+                }
             } else if (step instanceof Plan.CheckSnapshot check) {
                 staged = checkSnapshot(c, m, check);
             } else if (step instanceof Plan.WriteSnapshot w) {
@@ -515,6 +522,71 @@ public final class Runner {
                         + " cannot match a NULL key, so each run would add such rows again; filter them out or coalesce the key; the table is unchanged");
             }
         }
+    }
+
+    /**
+     * The statements giving {@code to} the grants on {@code from}, its comment and its columns' comments (of the
+     * columns {@code to} has too).
+     */
+    private static List<String> carryOver(Connection c, TableName from, TableName to) throws SQLException {
+        List<String> out = new ArrayList<>();
+        String relation = "(select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = ? and c.relname = ?)";
+        // one grant per grantee and grant option, as \dp lists them
+        String grants = "select a.grantee = 0, coalesce(r.rolname, ''), a.is_grantable,"
+                + " string_agg(a.privilege_type, ', ' order by a.privilege_type)"
+                + " from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles r on r.oid = a.grantee"
+                + " where c.oid = " + relation + " group by 1, 2, 3 order by 2, 3";
+        for (String[] g : rows(c, grants, from)) {
+            String grantee = "t".equals(g[0]) ? "public" : Identifiers.quote(g[1]);
+            out.add("grant " + g[3].toLowerCase(java.util.Locale.ROOT) + " on " + to.quoted() + " to " + grantee
+                    + ("t".equals(g[2]) ? " with grant option" : ""));
+        }
+        String comments = "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a"
+                + " where a.attrelid = " + relation + " and a.attnum > 0 and not a.attisdropped"
+                + " and col_description(a.attrelid, a.attnum) is not null"
+                + " union all select null, obj_description(" + relation + ", 'pg_class')"
+                + " where obj_description(" + relation + ", 'pg_class') is not null";
+        List<String[]> described = rows(c, comments, from, from, from);
+        List<String> columns = described.isEmpty() ? List.of()
+                : columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?",
+                        to.schema(), to.name()).stream().map(col -> col[0]).toList();
+        for (String[] d : described) {
+            if (d[0] == null) {
+                out.add("comment on " + (isView(c, to) ? "view " : "table ") + to.quoted() + " is " + Identifiers.literal(d[1]));
+            } else if (columns.contains(d[0])) {
+                out.add("comment on column " + to.quoted() + "." + Identifiers.quote(d[0]) + " is " + Identifiers.literal(d[1]));
+            }
+        }
+        return out;
+    }
+
+    /** The rows of {@code sql}, whose parameters are the schema and name of each of {@code relations} in turn. */
+    private static List<String[]> rows(Connection c, String sql, TableName... relations) throws SQLException {
+        long start = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < relations.length; i++) {
+                ps.setString(2 * i + 1, relations[i].schema());
+                ps.setString(2 * i + 2, relations[i].name());
+            }
+            List<String[]> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    String[] row = new String[n];
+                    for (int i = 0; i < n; i++) {
+                        row[i] = rs.getString(i + 1);
+                    }
+                    out.add(row);
+                }
+            }
+            Sql.logged(sql, start);
+            return out;
+        }
+    }
+
+    private static boolean isView(Connection c, TableName t) throws SQLException {
+        return existing(c, t).map(Plan.Existing::isView).orElse(false);
     }
 
     /** {@code a=1, b=x}: the unique_key's values in the first columns of the current row of {@code rs}. */

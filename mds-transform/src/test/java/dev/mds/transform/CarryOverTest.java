@@ -1,0 +1,79 @@
+package dev.mds.transform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestSql;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** A rebuilt view or table keeps the grants on the relation it replaces, its comment and its columns' comments. */
+@MdsPostgres
+class CarryOverTest {
+    /** Roles belong to the server, not to the test's database: created once, whichever test class comes first. */
+    private static void role(DataSource ds, String name) {
+        TestSql.sql(ds, "do $$ begin create role " + name + "; exception when duplicate_object then null; end $$");
+    }
+
+    private static String acl(DataSource ds, String relation) {
+        return String.join(" ", TestSql.strings(ds, "select coalesce(r.rolname, 'PUBLIC') || '=' || string_agg(a.privilege_type"
+                + " || case when a.is_grantable then '*' else '' end, ',' order by a.privilege_type)"
+                + " from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles r on r.oid = a.grantee"
+                + " where c.oid = '" + relation + "'::regclass and a.grantee <> c.relowner group by r.rolname order by 1"));
+    }
+
+    @Test
+    void aRebuiltTableKeepsItsGrantsAndComments(DataSource ds) {
+        role(ds, "mds_carry_reader");
+        role(ds, "mds_carry_writer");
+        TransformProject project = TransformProject.builder(ds)
+                .model("co.t", "{{ config(materialized='table') }}\nselect 1 as id, 'a'::text as name, 2 as gone").build();
+        project.run().assertSucceeded();
+        TestSql.sql(ds, "grant select on co.t to mds_carry_reader; grant select on co.t to public;"
+                + " grant insert, update on co.t to mds_carry_writer with grant option;"
+                + " comment on table co.t is 'one row, it''s a test'; comment on column co.t.name is 'the name';"
+                + " comment on column co.t.gone is 'dropped by the next build'");
+        String before = acl(ds, "co.t");
+        assertThat(before).isEqualTo("PUBLIC=SELECT mds_carry_reader=SELECT mds_carry_writer=INSERT*,UPDATE*");
+
+        TransformProject changed = TransformProject.builder(ds)
+                .model("co.t", "{{ config(materialized='table') }}\nselect 1 as id, 'a'::text as name").build();
+        assertThat(changed.sql()).contains("grant select on \"co\".\"t\" to \"mds_carry_reader\"",
+                "grant insert, update on \"co\".\"t\" to \"mds_carry_writer\" with grant option",
+                "comment on table \"co\".\"t\" is 'one row, it''s a test'");
+        changed.run().assertSucceeded();
+
+        assertThat(acl(ds, "co.t")).isEqualTo(before);
+        assertThat(TestSql.strings(ds, "select obj_description('co.t'::regclass, 'pg_class') || ' / '"
+                + " || col_description('co.t'::regclass, 2)")).containsExactly("one row, it's a test / the name");
+        assertThat(TestSql.strings(ds, "select count(*) from pg_description where objoid = 'co.t'::regclass"))
+                .containsExactly("2");
+    }
+
+    @Test
+    void aViewKeepsItsGrantsAcrossRebuildsAndAChangeToATable(DataSource ds) {
+        role(ds, "mds_carry_reader");
+        String view = "select 1 as id";
+        TransformProject.builder(ds).model("cv.v", view).build().run().assertSucceeded();
+        TestSql.sql(ds, "grant select on cv.v to mds_carry_reader; comment on view cv.v is 'a view'");
+        TransformProject.builder(ds).model("cv.v", view + ", 2 as two").build().run().assertSucceeded();
+        assertThat(acl(ds, "cv.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(TestSql.strings(ds, "select obj_description('cv.v'::regclass, 'pg_class')")).containsExactly("a view");
+
+        TransformProject.builder(ds).model("cv.v", "{{ config(materialized='table') }}\n" + view).build().run()
+                .assertSucceeded();
+        assertThat(TestSql.strings(ds, "select relkind::text from pg_class where oid = 'cv.v'::regclass")).containsExactly("r");
+        assertThat(acl(ds, "cv.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(TestSql.strings(ds, "select obj_description('cv.v'::regclass, 'pg_class')")).containsExactly("a view");
+    }
+
+    @Test
+    void aFullRefreshOfAnIncrementalModelKeepsItsGrants(DataSource ds) {
+        role(ds, "mds_carry_reader");
+        String model = "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id";
+        TransformProject.builder(ds).model("ci.t", model).build().run().assertSucceeded();
+        TestSql.sql(ds, "grant select on ci.t to mds_carry_reader");
+        TransformProject.builder(ds).model("ci.t", model).fullRefresh(true).build().run().assertSucceeded();
+        assertThat(acl(ds, "ci.t")).isEqualTo("mds_carry_reader=SELECT");
+    }
+}
