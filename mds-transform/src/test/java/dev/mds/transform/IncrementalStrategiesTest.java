@@ -169,4 +169,42 @@ class IncrementalStrategiesTest {
                 .hasMessage("model b.t line 1: on_schema_change=sync is not supported (use 'fail', 'ignore',"
                         + " 'append_new_columns' or 'sync_all_columns')");
     }
+
+    @Test
+    void mergeUpdateAndExcludeColumnsChooseWhatAMatchUpdates(DataSource ds) {
+        TableFixture.on(ds, "raw.mu").columns("id int", "v text", "first_seen date", "hits int")
+                .rows(row(1, "a", java.time.LocalDate.of(2024, 1, 1), 1));
+        String update = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                + " merge_update_columns=['v', 'hits']) }}\nselect * from raw.mu";
+        String exclude = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                + " merge_exclude_columns=['first_seen']) }}\nselect * from raw.mu";
+        run(ds, "mu.u", update).assertSucceeded();
+        run(ds, "mu.e", exclude).assertSucceeded();
+        TestSql.sql(ds, "update raw.mu set v = 'b', first_seen = '2024-06-01', hits = 2; insert into raw.mu values (2, 'c', '2024-06-01', 1)");
+        TransformProject project = TransformProject.builder(ds).model("mu.u", update).model("mu.e", exclude).build();
+        assertThat(project.sql()).contains("merge into \"mu\".\"u\" t using \"pg_temp\".\"u__mds_stage\" s on t.\"id\" = s.\"id\"\n"
+                + "when matched then update set \"v\" = s.\"v\", \"hits\" = s.\"hits\"\n"
+                + "when not matched then insert (\"id\", \"v\", \"first_seen\", \"hits\") values (s.\"id\", s.\"v\", s.\"first_seen\", s.\"hits\")");
+        project.run().assertSucceeded();
+        // the matched row keeps its first_seen; the new row is inserted whole
+        for (String t : new String[] {"mu.u", "mu.e"}) {
+            assertThat(TestSql.strings(ds, "select id || ' ' || v || ' ' || first_seen || ' ' || hits from " + t + " order by id"))
+                    .containsExactly("1 b 2024-01-01 2", "2 c 2024-06-01 1");
+        }
+
+        // a column the merge does not write is refused at run time, the table unchanged
+        String unknown = update.replace("['v', 'hits']", "['v', 'hitz']");
+        assertThat(run(ds, "mu.u", unknown).model("mu.u").error()).hasValue("mu.u (model mu.u): merge_update_columns names"
+                + " [hitz], not written by the merge (it writes id, v, first_seen, hits); the table is unchanged");
+        // and at build(): with another strategy, both at once, or a key to update
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("mu.x", update.replace("incremental_strategy='merge'",
+                "incremental_strategy='delete+insert'")).build()).isInstanceOf(BadInputException.class)
+                .hasMessage("model mu.x line 1: merge_update_columns applies only to incremental_strategy='merge'");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("mu.x", update.replace("merge_update_columns=['v', 'hits']",
+                "merge_update_columns=['v'], merge_exclude_columns=['hits']")).build())
+                .hasMessage("model mu.x line 1: merge_update_columns and merge_exclude_columns cannot both be set (one lists"
+                        + " the columns a match updates, the other those it leaves)");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("mu.x", update.replace("['v', 'hits']", "['id', 'v']")).build())
+                .hasMessage("model mu.x line 1: merge_update_columns names the unique_key [id]: a match never changes its key");
+    }
 }

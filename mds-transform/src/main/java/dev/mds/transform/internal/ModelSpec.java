@@ -17,13 +17,35 @@ import java.util.Set;
  * @param strategy config(incremental_strategy=...) of an incremental model: delete+insert with a unique_key,
  *     append without one, by default
  * @param onSchemaChange config(on_schema_change=...) of an incremental model, fail by default
+ * @param mergeColumns config(merge_update_columns=...) or config(merge_exclude_columns=...) of a merge
  * @param snapshot the snapshot configs of a snapshot model, null for every other model
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it refers to
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
-        List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, SnapshotConfig snapshot,
+        List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
+        SnapshotConfig snapshot,
         Map<Template.Tag, String> tagValues, Set<TableName> parents) {
+
+    /**
+     * Which columns a merge updates in the rows it matches: every non-key column (the default), only {@code update},
+     * or all but {@code exclude} (dbt's merge_update_columns and merge_exclude_columns; at most one is set).
+     */
+    public record MergeColumns(List<String> update, List<String> exclude) {
+        /** Every non-key column. */
+        public static final MergeColumns ALL = new MergeColumns(List.of(), List.of());
+
+        public MergeColumns {
+            update = List.copyOf(update);
+            exclude = List.copyOf(exclude);
+        }
+
+        /** Of {@code written} (the columns written, keys excluded), those a match updates. */
+        public List<String> updated(List<String> written) {
+            return written.stream().filter(c -> update.isEmpty() || update.contains(c))
+                    .filter(c -> !exclude.contains(c)).toList();
+        }
+    }
 
     /**
      * How a snapshot model (dbt's snapshots: a type 2 slowly changing dimension) finds changed rows.

@@ -33,7 +33,7 @@ final class Plan {
      * on_schema_change lets them differ).
      */
     record Write(TableName target, String stage, List<String> uniqueKey, ModelSpec.Strategy strategy,
-            List<String> columns) implements Step {
+            ModelSpec.MergeColumns mergeColumns, List<String> columns) implements Step {
         /** The statements writing {@code written}; the last one's row count is the model's. */
         List<String> sql(List<String> written) {
             String t = target.quoted();
@@ -55,10 +55,10 @@ final class Plan {
                     StringBuilder values = new StringBuilder();
                     for (String c : written) {
                         values.append(values.length() == 0 ? "" : ", ").append("s.").append(Identifiers.quote(c));
-                        if (!uniqueKey.contains(c)) {
-                            set.append(set.length() == 0 ? "" : ", ").append(Identifiers.quote(c)).append(" = s.")
-                                    .append(Identifiers.quote(c));
-                        }
+                    }
+                    for (String c : mergeColumns.updated(written.stream().filter(c -> !uniqueKey.contains(c)).toList())) {
+                        set.append(set.length() == 0 ? "" : ", ").append(Identifiers.quote(c)).append(" = s.")
+                                .append(Identifiers.quote(c));
                     }
                     return List.of("merge into " + t + " t using " + s + " s on " + match
                             + "\nwhen matched then " + (set.length() == 0 ? "do nothing" : "update set " + set)
@@ -288,7 +288,7 @@ final class Plan {
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
         List<String> columns = existing.get().columns();
         steps.add(new CheckStage(stageName(m), columns, existing.get().types()));
-        steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), columns));
+        steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), m.mergeColumns(), columns));
         return steps;
     }
 

@@ -21,7 +21,8 @@ import java.util.TreeSet;
 /** Parses models, resolves their ref()s, source()s and var()s and orders them: the work of {@code TransformProject.build()}. */
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("materialized", "unique_key", "incremental_strategy",
-            "on_schema_change", "strategy", "updated_at", "check_cols", "hard_deletes");
+            "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
+            "hard_deletes");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes");
 
     /** A model's text before parsing. */
@@ -97,8 +98,10 @@ public final class ProjectModels {
             }
             ModelSpec.Strategy strategy = strategy(s, t, m, key);
             ModelSpec.OnSchemaChange onSchemaChange = onSchemaChange(s, t, m);
+            ModelSpec.MergeColumns mergeColumns = mergeColumns(s, t, strategy, key);
             ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
-            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, snapshot,
+            specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
+                    snapshot,
                     Map.copyOf(values),
                     Collections.unmodifiableSet(parents)));
         }
@@ -249,6 +252,32 @@ public final class ProjectModels {
             }
         }
         return List.copyOf(columns);
+    }
+
+    /** merge_update_columns or merge_exclude_columns: only with the merge strategy, one of them, never a key. */
+    private static ModelSpec.MergeColumns mergeColumns(Source s, Template t, ModelSpec.Strategy strategy,
+            List<String> key) {
+        Template.Setting update = t.config().get("merge_update_columns");
+        Template.Setting exclude = t.config().get("merge_exclude_columns");
+        Template.Setting set = update != null ? update : exclude;
+        if (set == null) {
+            return ModelSpec.MergeColumns.ALL;
+        }
+        String name = update != null ? "merge_update_columns" : "merge_exclude_columns";
+        InputLocation at = InputLocation.of(s.source()).withLine(set.line());
+        if (strategy != ModelSpec.Strategy.MERGE) {
+            throw new BadInputException(at, name + " applies only to incremental_strategy='merge'");
+        }
+        if (update != null && exclude != null) {
+            throw new BadInputException(at, "merge_update_columns and merge_exclude_columns cannot both be set (one"
+                    + " lists the columns a match updates, the other those it leaves)");
+        }
+        List<String> columns = columnList(at, name, set.value());
+        List<String> keys = columns.stream().filter(key::contains).toList();
+        if (update != null && !keys.isEmpty()) {
+            throw new BadInputException(at, name + " names the unique_key " + keys + ": a match never changes its key");
+        }
+        return update != null ? new ModelSpec.MergeColumns(columns, List.of()) : new ModelSpec.MergeColumns(List.of(), columns);
     }
 
     /** The snapshot configs of a snapshot model (null for the others, which may not set them). */

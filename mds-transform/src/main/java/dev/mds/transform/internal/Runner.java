@@ -277,6 +277,7 @@ public final class Runner {
             } else if (step instanceof Plan.CheckStage check) {
                 written = checkStage(c, m, check);
             } else if (step instanceof Plan.Write w) {
+                refuseUnknownMergeColumns(m, written);
                 for (String sql : w.sql(written)) {
                     rows = update(c, m, new Plan.Exec(sql, -1, null, true));
                 }
@@ -298,6 +299,20 @@ public final class Runner {
             }
         }
         return rows;
+    }
+
+    /** merge_update_columns and merge_exclude_columns may name only columns the merge writes. */
+    private static void refuseUnknownMergeColumns(ModelSpec m, List<String> written) {
+        refuseUnwritten(m, "merge_update_columns", m.mergeColumns().update(), written);
+        refuseUnwritten(m, "merge_exclude_columns", m.mergeColumns().exclude(), written);
+    }
+
+    private static void refuseUnwritten(ModelSpec m, String config, List<String> named, List<String> written) {
+        List<String> unknown = named.stream().filter(c -> !written.contains(c)).toList();
+        if (!unknown.isEmpty()) {
+            throw new Failure(m.name() + " (" + m.source() + "): " + config + " names " + unknown + ", not written by"
+                    + " the merge (it writes " + String.join(", ", written) + "); the table is unchanged");
+        }
     }
 
     /**
