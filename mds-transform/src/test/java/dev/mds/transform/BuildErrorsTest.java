@@ -121,4 +121,24 @@ class BuildErrorsTest {
         assertThatThrownBy(() -> builder(ds).model("silver.transactions", "select 2").build())
                 .isInstanceOf(BadInputException.class).hasMessageContaining("defined twice");
     }
+
+    @Test
+    void aSecondStatementAfterASemicolonIsRefusedWithItsLine(DataSource ds) {
+        assertThatThrownBy(() -> builder(ds).model("g.x", "select 1 as a;\n\ndelete from g.important").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model g.x line 1: a ';' ends the model's statement here, but more SQL follows: a model is one"
+                        + " SELECT (remove the ';', or move what follows into a model of its own)");
+        // in either branch of is_incremental(), and from a var's value
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='incremental') }}\nselect 1 as a\n"
+                + "{% if is_incremental() %}\nwhere true;\nselect 2{% endif %}").build())
+                .hasMessageStartingWith("model g.x line 4: a ';' ends the model's statement here");
+        assertThatThrownBy(() -> builder(ds).var("n", "1; drop table g.y").model("g.x", "select {{ var('n') }} as a").build())
+                .hasMessageStartingWith("model g.x line 1: a ';' ends");
+
+        // a ';' inside constants, quoted names, dollar quotes and comments, or only comments after it, is one statement
+        String one = "select 'a;b' as \"c;d\", E'it\\'s;' as e, $$x;y$$ as f, $t$ ; $t$ as g, 1 as \"h\"\"\" -- ;\n"
+                + "/* ; /* nested ; */ ; */ ;; -- done";
+        TransformProject.builder(ds).model("g.one", one).build().run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select \"c;d\" || e || f || g || \"h\"\"\" from g.one")).containsExactly("a;bit's;x;y ; 1");
+    }
 }

@@ -100,10 +100,9 @@ public final class ProjectModels {
             ModelSpec.OnSchemaChange onSchemaChange = onSchemaChange(s, t, m);
             ModelSpec.MergeColumns mergeColumns = mergeColumns(s, t, strategy, key);
             ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
+            refuseSecondStatement(s, t, values);
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
-                    snapshot,
-                    Map.copyOf(values),
-                    Collections.unmodifiableSet(parents)));
+                    snapshot, Map.copyOf(values), Collections.unmodifiableSet(parents)));
         }
         List<ModelSpec> ordered = order(specs);
         Map<TableName, Set<TableName>> descendants = new HashMap<>();
@@ -116,6 +115,22 @@ public final class ProjectModels {
             }
         }
         return new ProjectModels(List.copyOf(ordered), descendants);
+    }
+
+    /**
+     * Refuses a model whose SQL (rendered either way of is_incremental()) holds a second statement after a
+     * {@code ;}: it would run inside the model's build, unchecked, or break the statement mds wraps around it.
+     */
+    private static void refuseSecondStatement(Source s, Template t, Map<Template.Tag, String> values) {
+        for (boolean incremental : new boolean[] {false, true}) {
+            Template.Rendered r = t.render(incremental, s.table().quoted(), values::get);
+            int at = Statements.secondStatement(r.sql());
+            if (at >= 0) {
+                throw new BadInputException(InputLocation.of(s.source()).withLine(r.lineAt(at)), "a ';' ends the"
+                        + " model's statement here, but more SQL follows: a model is one SELECT (remove the ';', or"
+                        + " move what follows into a model of its own)");
+            }
+        }
     }
 
     /** A declared table, else the table of that name in its source's declared schema; like dbt, never a guess. */

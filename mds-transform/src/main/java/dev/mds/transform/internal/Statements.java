@@ -1,0 +1,123 @@
+package dev.mds.transform.internal;
+
+/**
+ * Finds where a PostgreSQL statement ends, reading string constants ({@code '…'}, {@code E'…'}), quoted
+ * identifiers, dollar-quoted strings ({@code $tag$…$tag$}) and comments ({@code --}, nested {@code /* *}{@code /})
+ * as the server's lexer does, so that a {@code ;} inside them does not count.
+ */
+final class Statements {
+    private Statements() {
+    }
+
+    /**
+     * The offset of a {@code ;} in {@code sql} after which another statement starts (anything but white space,
+     * comments and more {@code ;}), or -1 when {@code sql} is one statement.
+     */
+    static int secondStatement(String sql) {
+        int n = sql.length();
+        int end = -1;
+        int i = 0;
+        while (i < n) {
+            char ch = sql.charAt(i);
+            if (ch == ';') {
+                if (end < 0) {
+                    end = i;
+                }
+                i++;
+            } else if (Character.isWhitespace(ch)) {
+                i++;
+            } else if (sql.startsWith("--", i)) {
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
+            } else if (sql.startsWith("/*", i)) {
+                i = blockCommentEnd(sql, i);
+            } else {
+                if (end >= 0) {
+                    return end;
+                }
+                i = tokenEnd(sql, i);
+            }
+        }
+        return -1;
+    }
+
+    /** The offset after the token (or the single character) starting at {@code i}. */
+    private static int tokenEnd(String sql, int i) {
+        char ch = sql.charAt(i);
+        boolean afterWord = i > 0 && isWordChar(sql.charAt(i - 1));
+        if (ch == '\'') {
+            boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+                    && (i < 2 || !isWordChar(sql.charAt(i - 2)));
+            return quotedEnd(sql, i, '\'', escapes);
+        }
+        if (ch == '"') {
+            return quotedEnd(sql, i, '"', false);
+        }
+        if (ch == '$' && !afterWord) {
+            int close = sql.indexOf('$', i + 1);
+            if (close > 0 && isTag(sql, i + 1, close)) {
+                String delimiter = sql.substring(i, close + 1);
+                int end = sql.indexOf(delimiter, close + 1);
+                return end < 0 ? sql.length() : end + delimiter.length();
+            }
+        }
+        return i + 1;
+    }
+
+    /** Whether {@code sql[from, to)} is a dollar quote's tag: empty, or a letter or _ followed by letters, digits, _. */
+    private static boolean isTag(String sql, int from, int to) {
+        for (int j = from; j < to; j++) {
+            char c = sql.charAt(j);
+            boolean ok = Character.isLetter(c) || c == '_' || (j > from && Character.isDigit(c));
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '$';
+    }
+
+    /** The offset after the constant or identifier quoted by {@code quote} at {@code i} (a doubled quote stays in). */
+    private static int quotedEnd(String sql, int i, char quote, boolean backslashEscapes) {
+        int j = i + 1;
+        while (j < sql.length()) {
+            char c = sql.charAt(j);
+            if (backslashEscapes && c == '\\') {
+                j += 2;
+            } else if (c == quote) {
+                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
+                    j += 2;
+                } else {
+                    return j + 1;
+                }
+            } else {
+                j++;
+            }
+        }
+        return sql.length();
+    }
+
+    /** The offset after the block comment at {@code i}; block comments nest. */
+    private static int blockCommentEnd(String sql, int i) {
+        int depth = 0;
+        int j = i;
+        while (j < sql.length()) {
+            if (sql.startsWith("/*", j)) {
+                depth++;
+                j += 2;
+            } else if (sql.startsWith("*/", j)) {
+                depth--;
+                j += 2;
+                if (depth == 0) {
+                    return j;
+                }
+            } else {
+                j++;
+            }
+        }
+        return sql.length();
+    }
+}
