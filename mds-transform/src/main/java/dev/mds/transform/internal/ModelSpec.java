@@ -19,13 +19,15 @@ import java.util.Set;
  * @param onSchemaChange config(on_schema_change=...) of an incremental model, fail by default
  * @param mergeColumns config(merge_update_columns=...) or config(merge_exclude_columns=...) of a merge
  * @param snapshot the snapshot configs of a snapshot model, null for every other model
+ * @param preHooks config(pre_hook=...): statements run in the model's transaction before it is built
+ * @param postHooks config(post_hook=...): statements run in the model's transaction once it is built
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it refers to
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
-        SnapshotConfig snapshot,
-        Map<Template.Tag, String> tagValues, Set<TableName> parents) {
+        SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, Map<Template.Tag, String> tagValues,
+        Set<TableName> parents) {
 
     /**
      * Which columns a merge updates in the rows it matches: every non-key column (the default), only {@code update},

@@ -12,7 +12,8 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot, CarryOver {
+    sealed interface Step permits Exec, Hook, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot,
+            CarryOver {
     }
 
     /**
@@ -21,6 +22,10 @@ final class Plan {
      * the model's.
      */
     record Exec(String sql, int body, Template.Rendered rendered, boolean counts) implements Step {
+    }
+
+    /** A statement of the model's pre_hook or post_hook ({@code config}). */
+    record Hook(String config, String sql) implements Step {
     }
 
     /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
@@ -253,6 +258,15 @@ final class Plan {
 
     /** The steps; {@code cascade} drops the old relation's dependents (all of them models rebuilt later). */
     static List<Step> steps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh, boolean cascade) {
+        List<Step> steps = new ArrayList<>();
+        m.preHooks().forEach(h -> steps.add(new Hook("pre_hook", h)));
+        steps.addAll(buildSteps(m, existing, fullRefresh, cascade));
+        m.postHooks().forEach(h -> steps.add(new Hook("post_hook", h)));
+        return steps;
+    }
+
+    /** The steps building the model, without its hooks. */
+    private static List<Step> buildSteps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh, boolean cascade) {
         TableName t = m.table();
         List<Step> steps = new ArrayList<>();
         if (m.materialization() == Materialization.SNAPSHOT) {

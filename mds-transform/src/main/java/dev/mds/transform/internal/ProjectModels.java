@@ -17,12 +17,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Parses models, resolves their ref()s, source()s and var()s and orders them: the work of {@code TransformProject.build()}. */
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes");
+            "hard_deletes", "pre_hook", "post_hook");
+    private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes");
 
     /** A model's text before parsing. */
@@ -102,7 +105,8 @@ public final class ProjectModels {
             ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
             refuseSecondStatement(s, t, values);
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
-                    snapshot, Map.copyOf(values), Collections.unmodifiableSet(parents)));
+                    snapshot, hooks(s, t, "pre_hook"), hooks(s, t, "post_hook"), Map.copyOf(values),
+                    Collections.unmodifiableSet(parents)));
         }
         List<ModelSpec> ordered = order(specs);
         Map<TableName, Set<TableName>> descendants = new HashMap<>();
@@ -131,6 +135,39 @@ public final class ProjectModels {
                         + " move what follows into a model of its own)");
             }
         }
+    }
+
+    /**
+     * A hook config's statements, {@code {{ this }}} rendered as the model's table: each one statement, with no other
+     * tag.
+     */
+    private static List<String> hooks(Source s, Template t, String configKey) {
+        Template.Setting setting = t.config().get(configKey);
+        if (setting == null) {
+            return List.of();
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        @SuppressWarnings("unchecked")
+        List<String> written = setting.value() instanceof String one ? List.of(one) : (List<String>) setting.value();
+        List<String> hooks = new ArrayList<>();
+        for (String hook : written) {
+            String sql = THIS.matcher(hook).replaceAll(Matcher.quoteReplacement(s.table().quoted())).strip();
+            while (sql.endsWith(";")) {
+                sql = sql.substring(0, sql.length() - 1).strip();
+            }
+            if (sql.isEmpty()) {
+                throw new BadInputException(at, configKey + " holds an empty statement");
+            }
+            if (sql.contains("{{") || sql.contains("{%")) {
+                throw new BadInputException(at, configKey + " '" + hook + "': the only tag a hook may hold is {{ this }}");
+            }
+            if (Statements.secondStatement(sql) >= 0) {
+                throw new BadInputException(at, configKey + " '" + hook + "' holds more than one statement: give a"
+                        + " list, one statement each");
+            }
+            hooks.add(sql);
+        }
+        return List.copyOf(hooks);
     }
 
     /** A declared table, else the table of that name in its source's declared schema; like dbt, never a guess. */

@@ -81,6 +81,8 @@ public final class Runner {
                 for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
                     if (step instanceof Plan.Exec e) {
                         out.add(e.sql());
+                    } else if (step instanceof Plan.Hook h) {
+                        out.add(h.sql());
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
                     } else if (step instanceof Plan.CarryOver carry) {
@@ -273,6 +275,13 @@ public final class Runner {
                 long count = update(c, m, e);
                 if (e.counts()) {
                     rows = count;
+                }
+            } else if (step instanceof Plan.Hook h) {
+                try {
+                    Sql.update(c, h.sql());
+                } catch (MdsException failed) {
+                    throw new Failure(m.name() + " (" + m.source() + "): " + h.config() + " '" + h.sql() + "' failed: "
+                            + serverMessage(failed.getCause() != null ? failed.getCause() : failed) + "; the model is unchanged");
                 }
             } else if (step instanceof Plan.CheckStage check) {
                 written = checkStage(c, m, check);

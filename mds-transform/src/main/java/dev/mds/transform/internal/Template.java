@@ -208,7 +208,7 @@ public final class Template {
                 char kind = sql.charAt(open + 1);
                 String closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
                 int line = lineOf(open);
-                int close = sql.indexOf(closer, open + 2);
+                int close = kind == '{' ? expressionEnd(open + 2) : sql.indexOf(closer, open + 2);
                 if (close < 0) {
                     throw error(line, "'" + sql.substring(open, open + 2) + "' is never closed with '" + closer + "'");
                 }
@@ -271,6 +271,29 @@ public final class Template {
                         "{% if is_incremental() %} is never closed with {% endif %}");
             }
             return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
+        }
+
+        /**
+         * Where the {@code }}} closing an expression starts, reading from {@code from} over quoted strings (a hook in
+         * config() may hold {@code {{ this }}}); -1 when there is none.
+         */
+        private int expressionEnd(int from) {
+            int i = from;
+            while (i < sql.length() - 1) {
+                char c = sql.charAt(i);
+                if (c == '\'' || c == '"') {
+                    int end = sql.indexOf(c, i + 1);
+                    if (end < 0) {
+                        return -1;
+                    }
+                    i = end + 1;
+                } else if (c == '}' && sql.charAt(i + 1) == '}') {
+                    return i;
+                } else {
+                    i++;
+                }
+            }
+            return -1;
         }
 
         private int nextOpen(int from) {

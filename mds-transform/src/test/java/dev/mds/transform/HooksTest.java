@@ -1,0 +1,81 @@
+package dev.mds.transform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestSql;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** config(pre_hook=..., post_hook=...): statements run in the model's transaction, {{ this }} its table. */
+@MdsPostgres
+class HooksTest {
+
+    @Test
+    void postHooksRunAfterEachBuildSoAnIndexSurvivesRebuilds(DataSource ds) {
+        String model = "{{ config(materialized='table',\n"
+                + "  post_hook=[\"create index on {{ this }} (id)\", \"comment on column {{ this }}.id is 'the id'\"]) }}\n"
+                + "select g as id from generate_series(1, 3) g";
+        TransformProject project = TransformProject.builder(ds).model("hk.t", model).build();
+        assertThat(project.sql()).endsWith("create index on \"hk\".\"t\" (id)", "comment on column \"hk\".\"t\".id is 'the id'");
+        project.run().assertSucceeded();
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select indexdef from pg_indexes where schemaname = 'hk' and tablename = 't'"))
+                .containsExactly("CREATE INDEX t_id_idx ON hk.t USING btree (id)");
+        assertThat(TestSql.strings(ds, "select col_description('hk.t'::regclass, 1)")).containsExactly("the id");
+    }
+
+    @Test
+    void preHooksRunFirstInTheSameTransactionAndAFailingHookLeavesTheModelAsItWas(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists hp; create table hp.audit (model text, at timestamptz default now())");
+        String model = "{{ config(materialized='table', pre_hook=\"insert into hp.audit (model) values ('{{ this }}')\") }}\n"
+                + "select 1 as id";
+        TransformProject.builder(ds).model("hp.t", model).build().run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select model from hp.audit")).containsExactly("\"hp\".\"t\"");
+
+        // the post_hook fails: the pre_hook's insert and the rebuild roll back together
+        String failing = model.replace("select 1 as id", "select 2 as id").replace("\") }}\n",
+                "\", post_hook='select * from hp.missing') }}\n");
+        RunResults results = TransformProject.builder(ds).model("hp.t", failing).build().run();
+        assertThat(results.model("hp.t").error()).hasValueSatisfying(e -> assertThat(e).startsWith("hp.t (model hp.t):"
+                + " post_hook 'select * from hp.missing' failed: ERROR: relation \"hp.missing\" does not exist")
+                .endsWith("; the model is unchanged"));
+        assertThat(TestSql.strings(ds, "select id from hp.t")).containsExactly("1");
+        assertThat(TestSql.strings(ds, "select count(*) from hp.audit")).containsExactly("1");
+    }
+
+    @Test
+    void hooksWorkOnIncrementalAndSnapshotModelsToo(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists hr; create table hr.src (id int, v text, updated_at date);"
+                + " insert into hr.src values (1, 'a', '2024-01-01')");
+        TransformProject project = TransformProject.builder(ds)
+                .model("hi.inc", "{{ config(materialized='incremental', unique_key='id',"
+                        + " post_hook='analyze {{ this }}') }}\nselect id, v from hr.src")
+                .model("hi.snap", "{{ config(materialized='snapshot', unique_key='id', strategy='timestamp',"
+                        + " updated_at='updated_at', post_hook='create index if not exists snap_current on {{ this }} (id)"
+                        + " where dbt_valid_to is null') }}\nselect * from hr.src")
+                .build();
+        project.run().assertSucceeded();
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select indexname from pg_indexes where schemaname = 'hi'")).containsExactly("snap_current");
+        assertThat(TestSql.strings(ds, "select analyze_count > 0 from pg_stat_user_tables where relid = 'hi.inc'::regclass"))
+                .containsExactly("t");
+    }
+
+    @Test
+    void badHooksAreRefusedAtBuild(DataSource ds) {
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.x",
+                "{{ config(post_hook='grant select on {{ this }} to a; drop table x') }}\nselect 1").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model hb.x line 1: post_hook 'grant select on {{ this }} to a; drop table x' holds more than"
+                        + " one statement: give a list, one statement each");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.x",
+                "{{ config(pre_hook=\"insert into t select * from {{ ref('a') }}\") }}\nselect 1").build())
+                .hasMessage("model hb.x line 1: pre_hook 'insert into t select * from {{ ref('a') }}': the only tag a hook"
+                        + " may hold is {{ this }}");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.x", "{{ config(post_hook=[' ; ']) }}\nselect 1").build())
+                .hasMessage("model hb.x line 1: post_hook holds an empty statement");
+    }
+}
