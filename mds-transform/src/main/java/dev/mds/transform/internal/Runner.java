@@ -488,11 +488,7 @@ public final class Runner {
         }
         refuseDuplicateOrNullKeys(c, m, check.stage(), "a snapshot");
         if (config.updatedAt() != null) {
-            StringBuilder key = new StringBuilder();
-            for (String k : m.uniqueKey()) {
-                key.append(key.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
-            }
-            String sql = "select " + key + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
+            String sql = "select " + keyAsText(m) + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
                     + " where " + Identifiers.quote(config.updatedAt()) + " is null limit 1";
             long start = System.nanoTime();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -515,12 +511,8 @@ public final class Runner {
      */
     private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String stage, String writer)
             throws SQLException {
-        StringBuilder select = new StringBuilder();
-        for (String k : m.uniqueKey()) {
-            select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
-        }
         String key = Identifiers.quoteAll(m.uniqueKey());
-        String sql = "select " + select + ", count(*) from " + Identifiers.quote("pg_temp", stage)
+        String sql = "select " + keyAsText(m) + ", count(*) from " + Identifiers.quote("pg_temp", stage)
                 + " group by " + key
                 + " having count(*) > 1 limit 1";
         long start = System.nanoTime();
@@ -611,6 +603,15 @@ public final class Runner {
 
     private static boolean isView(Connection c, TableName t) throws SQLException {
         return existing(c, t).map(Plan.Existing::isView).orElse(false);
+    }
+
+    /** The unique_key's columns as text, for {@link #shownKey}: {@code "a"::text, "b"::text}. */
+    private static String keyAsText(ModelSpec m) {
+        StringBuilder select = new StringBuilder();
+        for (String k : m.uniqueKey()) {
+            select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
+        }
+        return select.toString();
     }
 
     /** {@code a=1, b=x}: the unique_key's values in the first columns of the current row of {@code rs}. */
