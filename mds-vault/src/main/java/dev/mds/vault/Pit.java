@@ -18,7 +18,8 @@ import java.util.StringJoiner;
 /**
  * A point-in-time table over a hub and its satellites: for each hub key and each as-of date, the key and load
  * date of each satellite's row in effect then (the ghost key and 1900-01-01 when there is none). Rebuilt in
- * full by each {@link #load()}. A definition; not thread-safe.
+ * full by each {@link #load()}: loads of one PIT take turns, and readers see the previous rows until a load commits.
+ * A definition; not thread-safe.
  *
  * <pre>{@code
  * vault.pit("dds.pit_users").hub("dds.hub_users", "user_hk").satellites("dds.sat_users")
@@ -123,7 +124,7 @@ public final class Pit extends Structure {
     /** Rebuilds the table. */
     @Override
     LoadResult run(List<String> statements) {
-        return vault.run(table.toString(), statements, 1);
+        return vault.run(table.toString(), statements, statements.size() - 1);
     }
 
     /**
@@ -170,16 +171,28 @@ public final class Pit extends Structure {
             sr.require(name(), hashKey);
             String satLd = sr.require(name(), Stage.LOAD_DATE).sqlType();
             String alias = "s" + (i++);
-            sel.add("COALESCE(" + alias + "." + hk + ", " + ghost + ")");
-            sel.add("COALESCE(" + alias + "." + ld + ", '1900-01-01 00:00:00+00'::" + satLd + ")");
+            sel.add("COALESCE(" + alias + ".k, " + ghost + ")");
+            sel.add("COALESCE(" + alias + ".ld, '1900-01-01 00:00:00+00'::" + satLd + ")");
             cols.add(Identifiers.quote(prefix(s) + "_pk")).add(Identifiers.quote(prefix(s) + "_ldts"));
-            joins.add("LEFT JOIN LATERAL (SELECT t." + hk + ", t." + ld + " FROM " + s.quoted() + " AS t WHERE t." + hk
-                    + " = h." + hk + " AND t." + ld + " <= " + inUtc("a.d", ldType, satLd) + " ORDER BY t." + ld + " DESC LIMIT 1) AS " + alias + " ON true");
+            // each row of the satellite with the load date of its key's next row: it is in effect as of a date from
+            // its own load date up to (not including) the next one. One ordered pass over the satellite's primary key
+            // and a merge join on the hash key; a LATERAL "latest row at or before the date" per key and date was an
+            // index probe per PIT row (the select of 200k keys x 30 dates over two 1M-row satellites: 31 s, now 15 s)
+            String asOfHere = inUtc("a.d", ldType, satLd);
+            joins.add("LEFT JOIN (SELECT t." + hk + ", t." + ld + ", lead(t." + ld + ") OVER (PARTITION BY t." + hk
+                    + " ORDER BY t." + ld + ") FROM " + s.quoted() + " AS t WHERE t." + ld + " IS NOT NULL) AS " + alias
+                    + "(k, ld, next_ld)\n    ON " + alias + ".k = h." + hk + " AND " + alias + ".ld <= " + asOfHere
+                    + " AND (" + alias + ".next_ld IS NULL OR " + alias + ".next_ld > " + asOfHere + ")");
         }
-        return List.of("DELETE FROM " + table.quoted(),
+        // the lock: loads take turns (readers are not blocked), so a second load's insert cannot meet the rows a
+        // concurrent one committed after this one's delete. Nested loops off: a nested loop over a satellite's
+        // windowed rows (if the planner misjudged a size) would read them all once per hub key and date; the hub x
+        // dates cross join, which has no other plan, stays a nested loop
+        return List.of(lock(), "SET LOCAL enable_nestloop = off", "DELETE FROM " + table.quoted(),
                 "INSERT INTO " + table.quoted() + " (" + cols + ")\nSELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"
                         // DISTINCT: two as-of values for one instant (a repeated date, or a LocalDate and the same
-                        // midnight as an OffsetDateTime) would be one (key, as-of) twice, refused by the primary key
-                        + "CROSS JOIN (SELECT DISTINCT v.d FROM (VALUES " + dates + ") AS v(d)) AS a(d)\n" + joins);
+                        // midnight as an OffsetDateTime) would be one (key, as-of) twice, refused by the primary key;
+                        // ordered, so that over the hub read in key order the rows come in primary-key order for the insert
+                        + "CROSS JOIN (SELECT DISTINCT v.d FROM (VALUES " + dates + ") AS v(d) ORDER BY v.d) AS a(d)\n" + joins);
     }
 }
