@@ -44,11 +44,7 @@ final class Plan {
             String t = target.quoted();
             String s = Identifiers.quote("pg_temp", stage);
             String cols = Identifiers.quoteAll(written);
-            StringBuilder match = new StringBuilder();
-            for (String k : uniqueKey) {
-                match.append(match.length() == 0 ? "" : " and ").append("t.").append(Identifiers.quote(k))
-                        .append(" = s.").append(Identifiers.quote(k));
-            }
+            String match = keyMatch(uniqueKey);
             String insert = "insert into " + t + " (" + cols + ")\nselect " + cols + " from " + s;
             switch (strategy) {
                 case APPEND:
@@ -137,9 +133,9 @@ final class Plan {
             String deleted = newRecord ? "t." + Identifiers.quote(IS_DELETED) + " = 'True'" : null;
             // end the current versions that changed (or, with new_record, that record a deletion)
             out.add(new Exec("update " + t + " t set " + Identifiers.quote(VALID_TO) + " = " + updated("s") + "\nfrom "
-                    + s + " s\nwhere " + keyMatch("t", "s") + " and " + current + "\nand (" + changed(columns, types)
+                    + s + " s\nwhere " + keyMatch(uniqueKey) + " and " + current + "\nand (" + changed(columns, types)
                     + (deleted == null ? "" : " or " + deleted) + ")", -1, null, false));
-            String gone = current + "\nand not exists (select from " + s + " s where " + keyMatch("t", "s") + ")";
+            String gone = current + "\nand not exists (select from " + s + " s where " + keyMatch(uniqueKey) + ")";
             if (config.hardDeletes() == ModelSpec.HardDeletes.INVALIDATE) {
                 out.add(new Exec("update " + t + " t set " + Identifiers.quote(VALID_TO) + " = now()\nwhere " + gone,
                         -1, null, false));
@@ -158,7 +154,7 @@ final class Plan {
             String u = updated("s");
             out.add(new Exec("insert into " + t + " (" + Identifiers.quoteAll(columns) + ", " + metaColumns(newRecord)
                     + ")\nselect " + values + scdId("s", u) + ", " + u + ", " + u + ", null" + (newRecord ? ", 'False'" : "")
-                    + " from " + s + " s\nwhere not exists (select from " + t + " t where " + keyMatch("t", "s") + " and "
+                    + " from " + s + " s\nwhere not exists (select from " + t + " t where " + keyMatch(uniqueKey) + " and "
                     + current + ")", -1, null, true));
             return out;
         }
@@ -189,14 +185,6 @@ final class Plan {
             return Identifiers.quoteAll(isDeleted ? META : META.subList(0, 4));
         }
 
-        private String keyMatch(String a, String b) {
-            StringBuilder match = new StringBuilder();
-            for (String k : uniqueKey) {
-                match.append(match.length() == 0 ? "" : " and ").append(a).append('.').append(Identifiers.quote(k))
-                        .append(" = ").append(b).append('.').append(Identifiers.quote(k));
-            }
-            return match.toString();
-        }
 
         /** Whether a staged row differs from the current version: a newer updated_at, or a check column differs. */
         private String changed(List<String> columns, List<String> types) {
@@ -220,6 +208,16 @@ final class Plan {
      * by then): the grants on it, its comment and the comments of the columns it still has.
      */
     record CarryOver(TableName from, TableName to) implements Step {
+    }
+
+    /** {@code t."a" = s."a" and t."b" = s."b"}: a target row {@code t} matching a staged row {@code s} by key. */
+    private static String keyMatch(List<String> key) {
+        StringBuilder match = new StringBuilder();
+        for (String k : key) {
+            match.append(match.length() == 0 ? "" : " and ").append("t.").append(Identifiers.quote(k)).append(" = s.")
+                    .append(Identifiers.quote(k));
+        }
+        return match.toString();
     }
 
     /** What the catalog says about a model's relation. */

@@ -147,8 +147,7 @@ public final class ProjectModels {
             return List.of();
         }
         InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
-        @SuppressWarnings("unchecked")
-        List<String> written = setting.value() instanceof String one ? List.of(one) : (List<String>) setting.value();
+        List<String> written = stringOrList(setting.value());
         List<String> hooks = new ArrayList<>();
         for (String hook : written) {
             String sql = THIS.matcher(hook).replaceAll(Matcher.quoteReplacement(s.table().quoted())).strip();
@@ -286,10 +285,15 @@ public final class ProjectModels {
         return columnList(at, "unique_key", setting.value());
     }
 
+    /** A config value as a list: a string is a list of one (config() values are a string or a list of strings). */
+    @SuppressWarnings("unchecked")
+    private static List<String> stringOrList(Object value) {
+        return value instanceof String one ? List.of(one) : (List<String>) value;
+    }
+
     /** One or more distinct column names, a single one written as a string or a list. */
     private static List<String> columnList(InputLocation at, String configKey, Object value) {
-        @SuppressWarnings("unchecked")
-        List<String> columns = value instanceof String one ? List.of(one) : (List<String>) value;
+        List<String> columns = stringOrList(value);
         if (columns.isEmpty() || columns.stream().anyMatch(String::isBlank)) {
             throw new BadInputException(at, configKey + " needs one or more column names");
         }
