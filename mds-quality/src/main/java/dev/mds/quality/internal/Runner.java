@@ -464,9 +464,7 @@ public final class Runner {
                 while (rs.next()) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     for (int i = 1; i <= md.getColumnCount(); i++) {
-                        Object v = rs.getObject(i);
-                        m.put(md.getColumnLabel(i), v == null || v instanceof Number || v instanceof Boolean ? v
-                                : shortened(rs.getString(i)));
+                        m.put(md.getColumnLabel(i), sampleValue(rs, md, i));
                     }
                     rows.add(Collections.unmodifiableMap(m));
                 }
@@ -707,6 +705,34 @@ public final class Runner {
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
+    }
+
+    /** Types whose sample values are Java numbers or booleans: pgjdbc reads each of their values exactly. */
+    private static final Set<String> TYPED_SAMPLES = Set.of("int2", "int4", "int8", "float4", "float8", "bool");
+
+    /**
+     * Column {@code i} of a sample row: an integer, float or boolean as pgjdbc reads it, a {@code numeric} as a
+     * {@code BigDecimal} (its {@code NaN} and infinities as text), anything else as PostgreSQL prints it
+     * ({@link #shortened}). Only these types are read with {@code getObject}: pgjdbc reads a {@code money} as a double
+     * and fails on {@code $1,000.50}, which lost every sample of the check.
+     */
+    private static Object sampleValue(ResultSet rs, ResultSetMetaData md, int i) throws SQLException {
+        String type = md.getColumnTypeName(i);
+        if (TYPED_SAMPLES.contains(type)) {
+            return rs.getObject(i);
+        }
+        String text = rs.getString(i);
+        if (text == null) {
+            return null;
+        }
+        if (type.equals("numeric")) {
+            try {
+                return new java.math.BigDecimal(text);
+            } catch (NumberFormatException e) {
+                return text; // NaN, Infinity, -Infinity
+            }
+        }
+        return shortened(text);
     }
 
     /** The longest sample value kept, in characters; a longer one is cut and says how long it was. */

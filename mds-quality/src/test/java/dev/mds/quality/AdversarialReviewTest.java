@@ -1,0 +1,52 @@
+package dev.mds.quality;
+
+import static dev.mds.testing.TestSql.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.testing.MdsPostgres;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** Findings of an adversarial review as a user of dbt tests and Great Expectations, each fixed. */
+@MdsPostgres
+class AdversarialReviewTest {
+
+    private static CheckResult check(QualityReport r, String table, String id) {
+        return r.check(table, id).orElseThrow(() -> new AssertionError("no check " + table + " " + id));
+    }
+
+    /**
+     * pgjdbc reads a money value as a double and fails on {@code $1,000.50}: one money column among the sampled ones
+     * lost every sample of the check. Numeric NaN and infinities are text; JSON keeps every value.
+     */
+    @Test
+    void samplesOfATableWithMoneyNumericInfinityAndFloatNanKeepEveryValue(DataSource ds) throws Exception {
+        sql(ds, "create table priced (id int primary key, price money, ratio numeric, score float8, qty int)",
+                "insert into priced values (1, 1000.5, 'Infinity', 'NaN', -1), (2, -3, 'NaN', '-Infinity', -2),"
+                        + " (3, 0, 1e-20, 1.5, -3), (4, 1, 1, 1, 1)");
+        QualityReport r = QualitySuite.on(ds).table("priced", t -> t.key("id", "price", "ratio", "score")
+                .range("qty", 0, null)).run();
+        CheckResult range = check(r, "public.priced", "range_qty");
+        assertThat(range.message()).doesNotContain("samples unavailable");
+        List<Map<String, Object>> samples = range.samples();
+        assertThat(samples).hasSize(3);
+        assertThat(samples.get(0)).containsEntry("id", 1).containsEntry("price", "$1,000.50")
+                .containsEntry("ratio", "Infinity").containsEntry("score", Double.NaN).containsEntry("qty", -1);
+        assertThat(samples.get(1)).containsEntry("price", "-$3.00").containsEntry("ratio", "NaN")
+                .containsEntry("score", Double.NEGATIVE_INFINITY);
+        assertThat(samples.get(2)).containsEntry("ratio", new BigDecimal("1E-20")).containsEntry("score", 1.5);
+
+        JsonNode json = new ObjectMapper().readTree(r.toJson());
+        JsonNode first = json.get("checks").get(0).get("samples").get(0);
+        assertThat(first.get("price").asText()).isEqualTo("$1,000.50");
+        assertThat(first.get("ratio").asText()).isEqualTo("Infinity");
+        assertThat(first.get("score").asText()).isEqualTo("NaN");
+        assertThat(json.get("checks").get(0).get("samples").get(2).get("ratio").decimalValue())
+                .isEqualByComparingTo("1E-20");
+    }
+}
