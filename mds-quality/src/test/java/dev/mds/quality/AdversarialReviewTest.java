@@ -49,4 +49,22 @@ class AdversarialReviewTest {
         assertThat(json.get("checks").get(0).get("samples").get(2).get("ratio").decimalValue())
                 .isEqualByComparingTo("1E-20");
     }
+
+    /**
+     * A unique key column named like the samples' count ("duplicates"): the ORDER BY of the samples query was
+     * ambiguous, so the failed check had no samples.
+     */
+    @Test
+    void uniqueSamplesOfAKeyColumnNamedDuplicates(DataSource ds) {
+        sql(ds, "create table dup (id int primary key, duplicates text, duplicates_ int)",
+                "insert into dup values (1, 'x', 7), (2, 'x', 7), (3, 'y', 7), (4, 'y', 8)");
+        QualityReport r = QualitySuite.on(ds).table("dup", t -> t.unique("duplicates").unique("duplicates", "duplicates_"))
+                .run();
+        CheckResult one = check(r, "public.dup", "unique_duplicates");
+        assertThat(one.message()).doesNotContain("samples unavailable");
+        assertThat(one.samples()).containsExactly(Map.of("duplicates", "x", "duplicates_", 2L),
+                Map.of("duplicates", "y", "duplicates_", 2L));
+        CheckResult two = check(r, "public.dup", "unique_duplicates_duplicates_");
+        assertThat(two.samples()).containsExactly(Map.of("duplicates", "x", "duplicates_", 7, "duplicates__", 2L));
+    }
 }

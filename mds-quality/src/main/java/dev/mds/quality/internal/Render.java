@@ -254,7 +254,13 @@ public final class Render {
             for (String col : c.columns()) {
                 notNull.add(Identifiers.quote(col) + " is not null");
             }
-            return "select " + cols + ", count(*) as duplicates from " + table.quoted() + " where " + notNull
+            // the count is labelled "duplicates", or "duplicates_"… when a key column has that name: the same label
+            // twice would make the ORDER BY ambiguous (and one sample value hide the other)
+            String label = "duplicates";
+            while (c.columns().contains(label)) {
+                label += "_";
+            }
+            return "select " + cols + ", count(*) as " + Identifiers.quote(label) + " from " + table.quoted() + " where " + notNull
                     + where.map(w -> " and " + user(w)).orElse("") + " group by " + cols
                     + " having count(*) > 1 order by count(*) desc, " + cols + " limit " + limit;
         }
