@@ -167,7 +167,8 @@ public final class QualitySuite {
     /**
      * Runs every check on the caller's connection, inside the caller's transaction when one is open; neither
      * commits nor rolls back (statements that fail are undone to a savepoint so the transaction stays usable).
-     * History rows, when configured, are part of the caller's transaction.
+     * History rows, when configured, are part of the caller's transaction; when the history table cannot be created
+     * or written, this throws {@link MdsException} with those statements undone and the transaction still usable.
      */
     public QualityReport run(Connection connection) {
         Objects.requireNonNull(connection, "connection");

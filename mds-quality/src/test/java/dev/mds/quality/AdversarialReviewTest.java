@@ -1,12 +1,17 @@
 package dev.mds.quality;
 
 import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -66,5 +71,30 @@ class AdversarialReviewTest {
                 Map.of("duplicates", "y", "duplicates_", 2L));
         CheckResult two = check(r, "public.dup", "unique_duplicates_duplicates_");
         assertThat(two.samples()).containsExactly(Map.of("duplicates", "x", "duplicates_", 7, "duplicates__", 2L));
+    }
+
+    /**
+     * Write-audit-publish with a history table the run cannot write (here: another shape): the run throws, and the
+     * caller's transaction was left aborted, so the loader could not even record the failure before rolling back.
+     */
+    @Test
+    void aHistoryTableThatCannotBeWrittenThrowsAndLeavesTheCallersTransactionUsable(DataSource ds) throws Exception {
+        sql(ds, "create table loaded (id int)", "create table wrong_history (x int)", "create table load_log (note text)");
+        QualitySuite audit = QualitySuite.create().history("wrong_history").table("loaded", t -> t.notNull("id"));
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("insert into loaded values (1)");
+            }
+            assertThatThrownBy(() -> audit.run(c)).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("column \"run_id\" of relation \"wrong_history\" does not exist");
+            try (Statement st = c.createStatement()) {
+                st.execute("insert into load_log values ('audit failed')");
+            }
+            c.commit();
+        }
+        assertThat(strings(ds, "select id::text from loaded")).containsExactly("1");
+        assertThat(strings(ds, "select note from load_log")).containsExactly("audit failed");
+        assertThat(strings(ds, "select count(*)::text from wrong_history")).containsExactly("0");
     }
 }

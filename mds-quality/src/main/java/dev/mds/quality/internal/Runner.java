@@ -115,12 +115,12 @@ public final class Runner {
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
         String runId = UUID.randomUUID().toString();
-        history.ifPresent(this::createHistory);
+        history.ifPresent(h -> undoneOnFailure(() -> createHistory(h)));
         List<CheckResult> results = new ArrayList<>();
         for (TableSpec t : tables) {
             results.addAll(runTable(t));
         }
-        history.ifPresent(h -> writeHistory(h, runId, startedAt, results));
+        history.ifPresent(h -> undoneOnFailure(() -> writeHistory(h, runId, startedAt, results)));
         QualityReport report = new QualityReport(runId, startedAt, results, queries, Duration.ofNanos(System.nanoTime() - t0));
         LOG.info("quality run {}: {} checks, {} failed, {} errors, {} warnings, {} queries in {} ms", runId,
                 results.size(), report.withStatus(Status.FAIL).size(), report.withStatus(Status.ERROR).size(),
@@ -652,6 +652,30 @@ public final class Runner {
             return c.isClosed();
         } catch (SQLException e) {
             return true;
+        }
+    }
+
+    /**
+     * Runs {@code work} (history statements, which throw {@link MdsException}) in a savepoint: when it fails, its
+     * statements are undone before the exception goes on, so a caller's transaction is not left aborted.
+     */
+    private void undoneOnFailure(Runnable work) {
+        Savepoint sp;
+        try {
+            sp = savepoint();
+        } catch (SQLException e) {
+            throw new MdsException("cannot set a savepoint for the quality history: " + e.getMessage(), e);
+        }
+        try {
+            work.run();
+            release(sp);
+        } catch (MdsException | SQLException e) {
+            try {
+                rollback(sp, e);
+            } catch (SQLException undo) {
+                e.addSuppressed(undo);
+            }
+            throw e instanceof MdsException m ? m : new MdsException("quality history: " + e.getMessage(), e);
         }
     }
 
