@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
@@ -96,5 +97,28 @@ class AdversarialReviewTest {
         assertThat(strings(ds, "select id::text from loaded")).containsExactly("1");
         assertThat(strings(ds, "select note from load_log")).containsExactly("audit failed");
         assertThat(strings(ds, "select count(*)::text from wrong_history")).containsExactly("0");
+    }
+
+    /**
+     * A multi-line check id and sample values holding line breaks, a tab and an ANSI escape sequence: the console
+     * table printed them raw, so one check took several lines, a sample row spilled over lines and the terminal
+     * obeyed the escape. A very long id with an emoji is cut without splitting the surrogate pair.
+     */
+    @Test
+    void consoleTableKeepsEachCheckAndEachSampleOnOneLineAndPrintsNoControlCharacters(DataSource ds) {
+        sql(ds, "create table notes (id int primary key, v text)",
+                "insert into notes values (1, 'line1' || chr(10) || 'line2' || chr(27) || '[2J' || chr(9) || 'end')");
+        String longId = "x".repeat(68) + "\uD83D\uDE00" + "tail";
+        QualityReport r = QualitySuite.on(ds).table("notes", t -> t.acceptedValues("v", "ok")
+                .expression("multi\nline", "v = 'ok'").expression(longId, "v = 'ok'")).run();
+        String console = r.toConsoleTable();
+        assertThat(console).doesNotContain("\u001b", "\t", "\r");
+        List<String> lines = console.lines().toList();
+        assertThat(lines.stream().filter(l -> l.startsWith("public.notes"))).hasSize(3)
+                .anySatisfy(l -> assertThat(l).contains("multi line"))
+                .anySatisfy(l -> assertThat(l).contains("x".repeat(68) + "…"));
+        assertThat(lines).contains("  {id=1, v=line1\\nline2\\u001b[2J\\tend}", "samples of public.notes multi\\nline:");
+        // no half of a surrogate pair, which UTF-8 cannot encode
+        assertThat(new String(console.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isEqualTo(console);
     }
 }

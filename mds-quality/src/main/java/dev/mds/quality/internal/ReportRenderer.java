@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /** Renders a {@link QualityReport} as a console table, JSON and XHTML. */
 public final class ReportRenderer {
@@ -31,7 +32,7 @@ public final class ReportRenderer {
         String[] head = {"TABLE", "CHECK", "STATUS", "FAILING", "%", "OBSERVED", "MESSAGE"};
         List<String[]> rows = new ArrayList<>();
         for (CheckResult c : checks) {
-            rows.add(new String[] {c.table(), c.id(), c.status().name(),
+            rows.add(new String[] {cell(c.table()), cell(c.id()), c.status().name(),
                 c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows()),
                 c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent()),
                 cell(c.observed()), cell(c.message())});
@@ -56,9 +57,12 @@ public final class ReportRenderer {
         }
         for (CheckResult c : checks) {
             if (!c.samples().isEmpty()) {
-                s.append('\n').append("samples of ").append(c.table()).append(' ').append(c.id()).append(":\n");
+                s.append('\n').append("samples of ").append(escaped(c.table())).append(' ').append(escaped(c.id()))
+                        .append(":\n");
                 for (Map<String, Object> m : c.samples()) {
-                    s.append("  ").append(m).append('\n');
+                    StringJoiner row = new StringJoiner(", ", "  {", "}\n");
+                    m.forEach((k, v) -> row.add(escaped(k) + "=" + (v == null ? "null" : escaped(v.toString()))));
+                    s.append(row);
                 }
             }
         }
@@ -82,9 +86,45 @@ public final class ReportRenderer {
         s.append(l.toString().stripTrailing()).append('\n');
     }
 
+    /**
+     * A table cell: one line (line breaks and tabs as spaces, other control characters escaped as in
+     * {@link #escaped}), cut to {@link #MAX_CELL} characters without splitting a surrogate pair.
+     */
     private static String cell(String v) {
-        String one = v.replace('\n', ' ').replace('\r', ' ');
-        return one.length() <= MAX_CELL ? one : one.substring(0, MAX_CELL - 1) + "…";
+        String one = escaped(v.replace('\n', ' ').replace('\r', ' ').replace('\t', ' '));
+        if (one.length() <= MAX_CELL) {
+            return one;
+        }
+        int end = Character.isHighSurrogate(one.charAt(MAX_CELL - 2)) ? MAX_CELL - 2 : MAX_CELL - 1;
+        return one.substring(0, end) + "…";
+    }
+
+    /**
+     * {@code v} with control characters written as escapes ({@code \n}, {@code \r}, {@code \t}, else
+     * <code>&#92;u001b</code>): a value from the data then takes one line of the console and cannot drive the terminal (an
+     * ANSI escape sequence in a sample would otherwise be obeyed).
+     */
+    private static String escaped(String v) {
+        StringBuilder b = null;
+        for (int i = 0; i < v.length(); i++) {
+            char ch = v.charAt(i);
+            if (!Character.isISOControl(ch)) {
+                if (b != null) {
+                    b.append(ch);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(v.length() + 16).append(v, 0, i);
+            }
+            switch (ch) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+            }
+        }
+        return b == null ? v : b.toString();
     }
 
     /** The report as an indented JSON document. */
