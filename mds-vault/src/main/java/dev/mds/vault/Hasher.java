@@ -51,6 +51,7 @@ public final class Hasher {
     private final boolean asciiUpperCase;
     private final List<Field> fields;
     private final boolean[] charColumns;
+    private final byte[] codes;
     private final int[] diffOrder;
     private final MessageDigest prototype;
     private final ThreadLocal<Work> work;
@@ -65,6 +66,7 @@ public final class Hasher {
         for (int i = 0; charColumns != null && i < fields.size(); i++) {
             charColumns[i] = b.charColumns.contains(fields.get(i).name());
         }
+        this.codes = Canonical.codes(fields, charColumns);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
             order.add(i);
@@ -97,7 +99,7 @@ public final class Hasher {
         Work w = work.get();
         boolean present = standard == HashStandard.AUTOMATEDV
                 ? Canonical.automateDv(w.buffer, fields, values, null, true, asciiUpperCase)
-                : Canonical.canonical(w.buffer, fields, values, charColumns, emptyStringAsNull, true);
+                : Canonical.canonical(w.buffer, fields, codes, values, charColumns, emptyStringAsNull, true);
         return present ? Optional.of(digest(w)) : Optional.empty();
     }
 
@@ -117,7 +119,7 @@ public final class Hasher {
         if (standard == HashStandard.AUTOMATEDV) {
             Canonical.automateDv(w.buffer, fields, values, diffOrder, false, asciiUpperCase);
         } else {
-            Canonical.canonical(w.buffer, fields, values, charColumns, emptyStringAsNull, false);
+            Canonical.canonical(w.buffer, fields, codes, values, charColumns, emptyStringAsNull, false);
         }
         return digest(w);
     }

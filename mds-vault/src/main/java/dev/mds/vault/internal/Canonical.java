@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
+import java.time.Year;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Arrays;
@@ -81,54 +82,150 @@ public final class Canonical {
             }
         }
 
+        /** {@code n} in decimal. */
         void putDecimal(long n) {
-            if (n == Long.MIN_VALUE) {
-                put("-9223372036854775808".getBytes(StandardCharsets.US_ASCII));
-                return;
-            }
-            if (n < 0) {
-                put((byte) '-');
-                n = -n;
-            }
-            if (n < 10) {
-                put((byte) ('0' + n));
-                return;
-            }
             ensure(20);
-            int start = length;
-            while (n > 0) {
-                bytes[length++] = (byte) ('0' + (n % 10));
-                n /= 10;
+            length = writeDecimal(bytes, length, n);
+        }
+
+        /** {@code <characters>:<decimal>}, the canonical part of an integer: one pass, no string. */
+        void putNumber(long n) {
+            ensure(24);
+            byte[] b = bytes;
+            int at = length;
+            if (n >= 0 && n < 10) {
+                b[at] = '1';
+                b[at + 1] = ':';
+                b[at + 2] = (byte) ('0' + n);
+                length = at + 3;
+                return;
             }
-            for (int i = start, j = length - 1; i < j; i++, j--) {
-                byte t = bytes[i];
-                bytes[i] = bytes[j];
-                bytes[j] = t;
-            }
+            at = writeSmall(b, at, digits(n));
+            b[at++] = ':';
+            length = writeDecimal(b, at, n);
         }
 
         /** {@code <code points>:<utf-8>}: one pass for ASCII text, which is the common case. */
         void putPart(String text) {
             int n = text.length();
+            ensure(n + 12);
+            byte[] b = bytes;
             int start = length;
-            putDecimal(n);
-            put((byte) ':');
+            int at = writeSmall(b, start, n);
+            b[at++] = ':';
+            int seen = 0;
+            for (int i = 0; i < n; i++) {
+                char c = text.charAt(i);
+                seen |= c;
+                b[at + i] = (byte) c;
+            }
+            if (seen >= 0x80) {
+                length = start;
+                putDecimal(text.codePointCount(0, n));
+                put((byte) ':');
+                put(text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            length = at + n;
+        }
+
+        /** The UTF-8 bytes of {@code text}, with no prefix. */
+        void putUtf8(String text) {
+            int n = text.length();
             ensure(n);
             byte[] b = bytes;
             int at = length;
+            int seen = 0;
             for (int i = 0; i < n; i++) {
                 char c = text.charAt(i);
-                if (c >= 0x80) {
-                    length = start;
-                    putDecimal(text.codePointCount(0, n));
-                    put((byte) ':');
-                    put(text.getBytes(StandardCharsets.UTF_8));
-                    return;
-                }
-                b[at++] = (byte) c;
+                seen |= c;
+                b[at + i] = (byte) c;
             }
-            length = at;
+            if (seen >= 0x80) {
+                put(text.getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            length = at + n;
         }
+
+        /** The 16 lower-case hex digits of {@code bits}, prefixed {@code 16:}. */
+        void putHex16(long bits) {
+            ensure(19);
+            byte[] b = bytes;
+            int at = length;
+            b[at] = '1';
+            b[at + 1] = '6';
+            b[at + 2] = ':';
+            for (int i = 0; i < 16; i++) {
+                b[at + 3 + i] = HEX_BYTES[(int) ((bits >>> (60 - 4 * i)) & 0xF)];
+            }
+            length = at + 19;
+        }
+
+        /** Whether the buffer holds exactly {@code ^^||^^||...} for {@code parts} parts. */
+        boolean isAllNull(int parts) {
+            if (length != 4 * parts - 2) {
+                return false;
+            }
+            for (int i = 0; i < length; i++) {
+                if (bytes[i] != ((i & 3) < 2 ? '^' : '|')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static final byte[] HEX_BYTES = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final long[] POW10 = new long[19];
+
+    static {
+        POW10[0] = 1;
+        for (int i = 1; i < POW10.length; i++) {
+            POW10[i] = POW10[i - 1] * 10;
+        }
+    }
+
+    /** Writes a non-negative {@code n} below 100 (a length prefix, in practice) or any other in decimal. */
+    private static int writeSmall(byte[] b, int at, int n) {
+        if (n < 10) {
+            b[at] = (byte) ('0' + n);
+            return at + 1;
+        }
+        if (n < 100) {
+            b[at] = (byte) ('0' + n / 10);
+            b[at + 1] = (byte) ('0' + n % 10);
+            return at + 2;
+        }
+        return writeDecimal(b, at, n);
+    }
+
+    /** Writes {@code n} in decimal at {@code at} (room for 20 bytes is the caller's job); returns the end. */
+    private static int writeDecimal(byte[] b, int at, long n) {
+        if (n == Long.MIN_VALUE) {
+            byte[] min = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(min, 0, b, at, min.length);
+            return at + min.length;
+        }
+        if (n < 0) {
+            b[at++] = '-';
+            n = -n;
+        }
+        int end = at + digits(n);
+        int i = end;
+        while (n > Integer.MAX_VALUE) {
+            long q = n / 10;
+            b[--i] = (byte) ('0' + (n - q * 10));
+            n = q;
+        }
+        int m = (int) n;              // the common case: int arithmetic, whose division by 10 is a multiply
+        while (m >= 10) {
+            int q = m / 10;
+            b[--i] = (byte) ('0' + (m - q * 10));
+            m = q;
+        }
+        b[--i] = (byte) ('0' + m);
+        return end;
     }
 
     /**
@@ -154,26 +251,68 @@ public final class Canonical {
         }
     }
 
+    /** The encoding of a column, chosen once per hasher by {@link #codes}. */
+    private static final byte C_OTHER = 0;
+    private static final byte C_STRING = 1;
+    private static final byte C_INTEGER = 2;
+    private static final byte C_DECIMAL = 3;
+    private static final byte C_DOUBLE = 4;
+    private static final byte C_BOOLEAN = 5;
+    private static final byte C_DATE = 6;
+    private static final byte C_TIMESTAMP = 7;
+    private static final byte C_TIMESTAMPTZ = 8;
+
+    /**
+     * The per-column encodings for {@link #canonical}: columns of common types get a fast path that writes their
+     * canonical part straight into the buffer; the others (and {@code char(n)} and array columns) go through
+     * {@link #canonicalText}, the reference the fast paths must match byte for byte.
+     *
+     * @param charColumns per field, whether it is {@code char(n)}; null when none is
+     */
+    public static byte[] codes(List<Field> fields, boolean[] charColumns) {
+        byte[] codes = new byte[fields.size()];
+        for (int i = 0; i < codes.length; i++) {
+            boolean padded = charColumns != null && charColumns[i];
+            codes[i] = padded ? C_OTHER : switch (fields.get(i).type().kind()) {
+                case STRING -> C_STRING;
+                case INT, LONG -> C_INTEGER;
+                case DECIMAL -> C_DECIMAL;
+                case DOUBLE -> C_DOUBLE;
+                case BOOLEAN -> C_BOOLEAN;
+                case DATE -> C_DATE;
+                case TIMESTAMP -> C_TIMESTAMP;
+                case TIMESTAMPTZ -> C_TIMESTAMPTZ;
+                default -> C_OTHER;
+            };
+        }
+        return codes;
+    }
+
     /**
      * Writes the canonical bytes of the values into the buffer.
      *
+     * @param codes the columns' encodings, from {@link #codes} with the same {@code charColumns}
      * @param charColumns per field, whether it is {@code char(n)} (trailing blanks dropped); null when none is
      * @return false when {@code key} and every part is NULL (the key is NULL)
      */
-    public static boolean canonical(Buffer out, List<Field> fields, Object[] values, boolean[] charColumns,
+    public static boolean canonical(Buffer out, List<Field> fields, byte[] codes, Object[] values, boolean[] charColumns,
             boolean emptyAsNull, boolean key) {
         out.reset();
         boolean anyValue = false;
         for (int i = 0; i < values.length; i++) {
+            Object v = values[i];
+            if (v == null) {
+                out.put((byte) '~');
+                continue;
+            }
+            if (fast(out, codes[i], v, emptyAsNull)) {
+                anyValue = true;
+                continue;
+            }
             Field f = fields.get(i);
             FieldType t = f.type();
-            Object v = values[i];
             boolean padded = charColumns != null && charColumns[i];
             if (t.kind() == FieldType.Kind.ARRAY) {
-                if (v == null) {
-                    out.put((byte) '~');
-                    continue;
-                }
                 if (!(v instanceof List<?> list)) {
                     throw wrongType(f, v);
                 }
@@ -188,14 +327,6 @@ public final class Canonical {
                 }
                 anyValue = true;
                 out.putPart(s.toString());
-                continue;
-            }
-            if (v == null) {
-                out.put((byte) '~');
-                continue;
-            }
-            if (fast(out, t, v)) {
-                anyValue = true;
                 continue;
             }
             String text = canonicalText(f, t, padded ? unpad(v) : v, emptyAsNull);
@@ -224,112 +355,128 @@ public final class Canonical {
     private static final byte[] TRUE = "4:true".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FALSE = "5:false".getBytes(StandardCharsets.US_ASCII);
 
-    /** Writes common values straight into the buffer, without an intermediate string; false when not handled. */
-    private static boolean fast(Buffer out, FieldType t, Object v) {
-        switch (t.kind()) {
-            case INT, LONG -> {
-                if (v instanceof Long || v instanceof Integer) {
-                    long n = ((Number) v).longValue();
-                    out.putDecimal(digits(n));
-                    out.put((byte) ':');
-                    out.putDecimal(n);
+    /**
+     * Writes a non-NULL value of a common type straight into the buffer, as {@code putPart(canonicalText(..))}
+     * would; false when not handled here (other types and Java classes, infinities, empty strings taken as NULL),
+     * leaving the buffer as it was.
+     */
+    private static boolean fast(Buffer out, byte code, Object v, boolean emptyAsNull) {
+        switch (code) {
+            case C_STRING:
+                if (v instanceof String s && !(emptyAsNull && s.isEmpty())) {
+                    out.putPart(s);
                     return true;
                 }
                 return false;
-            }
-            case BOOLEAN -> {
+            case C_INTEGER:
+                if (v instanceof Long || v instanceof Integer) {
+                    out.putNumber(((Number) v).longValue());
+                    return true;
+                }
+                return false;
+            case C_BOOLEAN:
                 if (v instanceof Boolean b) {
                     out.put(b ? TRUE : FALSE);
                     return true;
                 }
                 return false;
-            }
-            case DOUBLE -> {
+            case C_DOUBLE:
                 if (v instanceof Double d) {
-                    long bits = Double.doubleToLongBits(d + 0.0);
-                    out.ensure(19);
-                    out.put((byte) '1');
-                    out.put((byte) '6');
-                    out.put((byte) ':');
-                    for (int i = 60; i >= 0; i -= 4) {
-                        out.put((byte) HEX[(int) ((bits >>> i) & 0xF)]);
-                    }
+                    out.putHex16(Double.doubleToLongBits(d + 0.0));
                     return true;
                 }
                 return false;
-            }
-            case DATE -> {
-                if (v instanceof LocalDate d && !d.equals(LocalDate.MAX) && !d.equals(LocalDate.MIN)) {
-                    long n = d.toEpochDay();
-                    out.putDecimal(digits(n));
-                    out.put((byte) ':');
-                    out.putDecimal(n);
+            case C_DATE:
+                // LocalDate.MAX and MIN (the infinities) are the only dates in the extreme years: cheaper than equals
+                if (v instanceof LocalDate d && d.getYear() != Year.MAX_VALUE && d.getYear() != Year.MIN_VALUE) {
+                    out.putNumber(d.toEpochDay());
                     return true;
                 }
                 return false;
-            }
-            case DECIMAL -> {
-                if (v instanceof BigDecimal d && d.precision() <= 18) {
-                    long u = d.unscaledValue().longValue();
-                    int scale = d.scale();
-                    if (u == 0) {
-                        out.put((byte) '1');
-                        out.put((byte) ':');
-                        out.put((byte) '0');
-                        return true;
-                    }
-                    while (scale > 0 && u % 10 == 0) {
-                        u /= 10;
-                        scale--;
-                    }
-                    if (scale <= 0) {
-                        if (scale < -18) {
-                            return false;
-                        }
-                        out.putDecimal(digits(u) + (-scale));
-                        out.put((byte) ':');
-                        out.putDecimal(u);
-                        for (int i = 0; i < -scale; i++) {
-                            out.put((byte) '0');
-                        }
-                        return true;
-                    }
-                    // u has at least one digit after the point: sign, integer part (at least "0"), ".", fraction
-                    long abs = Math.abs(u);
-                    int digits = digits(abs);
-                    int intDigits = Math.max(1, digits - scale);
-                    int len = (u < 0 ? 1 : 0) + intDigits + 1 + scale;
-                    out.putDecimal(len);
-                    out.put((byte) ':');
-                    if (u < 0) {
-                        out.put((byte) '-');
-                    }
-                    String ds = Long.toString(abs);
-                    if (digits <= scale) {
-                        out.put((byte) '0');
-                        out.put((byte) '.');
-                        for (int i = digits; i < scale; i++) {
-                            out.put((byte) '0');
-                        }
-                        for (int i = 0; i < digits; i++) {
-                            out.put((byte) ds.charAt(i));
-                        }
-                    } else {
-                        for (int i = 0; i < digits; i++) {
-                            if (i == digits - scale) {
-                                out.put((byte) '.');
-                            }
-                            out.put((byte) ds.charAt(i));
-                        }
-                    }
+            case C_TIMESTAMP:
+                if (v instanceof LocalDateTime t && !t.equals(LocalDateTime.MAX) && !t.equals(LocalDateTime.MIN)) {
+                    out.putNumber(micros(t.toEpochSecond(ZoneOffset.UTC), t.getNano()));
                     return true;
                 }
                 return false;
-            }
-            default -> {
+            case C_TIMESTAMPTZ:
+                if (v instanceof OffsetDateTime o && !o.equals(OffsetDateTime.MAX) && !o.equals(OffsetDateTime.MIN)) {
+                    out.putNumber(micros(o.toEpochSecond(), o.getNano()));
+                    return true;
+                }
+                if (v instanceof Instant in && !in.equals(Instant.MAX) && !in.equals(Instant.MIN)) {
+                    out.putNumber(micros(in.getEpochSecond(), in.getNano()));
+                    return true;
+                }
                 return false;
-            }
+            case C_DECIMAL:
+                return v instanceof BigDecimal d && fastDecimal(out, d);
+            default:
+                return false;
         }
+    }
+
+    /**
+     * A decimal of at most 18 digits as {@code stripTrailingZeros().toPlainString()} writes it ({@code 0} for
+     * zero), without a string; false for wider ones.
+     */
+    private static boolean fastDecimal(Buffer out, BigDecimal d) {
+        if (d.precision() > 18) {
+            return false;
+        }
+        int scale = d.scale();
+        if (scale < -18 || scale > 18) {
+            return false;
+        }
+        // the unscaled value as a long, without BigDecimal.unscaledValue()'s BigInteger
+        long u = scale == 0 ? d.longValue() : d.scaleByPowerOfTen(scale).longValue();
+        if (u == 0) {
+            out.putNumber(0);
+            return true;
+        }
+        while (scale > 0 && u % 10 == 0) {
+            u /= 10;
+            scale--;
+        }
+        if (scale <= 0) {
+            int len = digits(u) - scale;
+            out.ensure(len + 3);
+            byte[] b = out.bytes;
+            int at = writeSmall(b, out.length, len);
+            b[at++] = ':';
+            at = writeDecimal(b, at, u);
+            for (int i = 0; i < -scale; i++) {
+                b[at++] = '0';
+            }
+            out.length = at;
+            return true;
+        }
+        // at least one digit after the point: sign, integer part (at least "0"), ".", fraction
+        boolean negative = u < 0;
+        long abs = Math.abs(u);
+        int digits = digits(abs);
+        int intDigits = Math.max(1, digits - scale);
+        int len = (negative ? 1 : 0) + intDigits + 1 + scale;
+        out.ensure(len + 3);
+        byte[] b = out.bytes;
+        int at = writeSmall(b, out.length, len);
+        b[at++] = ':';
+        int end = at + len;
+        int i = end - 1;
+        for (int k = 0; k < scale; k++) {
+            b[i--] = (byte) ('0' + abs % 10);
+            abs /= 10;
+        }
+        b[i--] = '.';
+        do {
+            b[i--] = (byte) ('0' + abs % 10);
+            abs /= 10;
+        } while (abs > 0);
+        if (negative) {
+            b[i] = '-';
+        }
+        out.length = end;
+        return true;
     }
 
     /** The number of characters of {@code n} in decimal, sign included. */
@@ -337,15 +484,13 @@ public final class Canonical {
         if (n == Long.MIN_VALUE) {
             return 20;
         }
-        int d = n < 0 ? 2 : 1;
         long a = Math.abs(n);
-        while (a >= 10) {
-            a /= 10;
+        int d = 1;
+        while (d < 19 && a >= POW10[d]) {
             d++;
         }
-        return d;
+        return n < 0 ? d + 1 : d;
     }
-
     static String canonicalText(Field f, FieldType t, Object v, boolean emptyAsNull) {
         switch (t.kind()) {
             case STRING:
@@ -467,7 +612,6 @@ public final class Canonical {
             boolean asciiUpper) {
         out.reset();
         int n = values.length;
-        StringBuilder s = new StringBuilder(64);
         boolean anyValue = false;
         for (int j = 0; j < n; j++) {
             int i = order == null ? j : order[j];
@@ -476,33 +620,23 @@ public final class Canonical {
                 if (text == null) {
                     return false;
                 }
-                s.append(text);
-                anyValue = true;
-                break;
+                out.putUtf8(text);
+                return true;
             }
             if (j > 0) {
-                s.append("||");
+                out.put((byte) '|');
+                out.put((byte) '|');
             }
             if (text == null) {
-                s.append("^^");
+                out.put((byte) '^');
+                out.put((byte) '^');
             } else {
-                s.append(text);
+                out.putUtf8(text);
                 anyValue = true;
             }
         }
-        if (key && (!anyValue || s.toString().equals(allNull(n)))) {
-            return false;      // NULLIF(CONCAT_WS(...), '^^||^^'): a real '^^' counts as NULL too
-        }
-        out.put(s.toString().getBytes(StandardCharsets.UTF_8));
-        return true;
-    }
-
-    private static String allNull(int n) {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            s.append(i == 0 ? "^^" : "||^^");
-        }
-        return s.toString();
+        // NULLIF(CONCAT_WS(...), '^^||^^'): a real '^^' counts as NULL too
+        return !key || (anyValue && !out.isAllNull(n));
     }
 
     /** {@code NULLIF(UPPER(TRIM(CAST(v AS VARCHAR))), '')}. */
@@ -546,6 +680,27 @@ public final class Canonical {
      * mappings newer than the JDK's Unicode version, e.g. Unicode 14's U+2C5F, which Java 17 leaves unchanged.)
      */
     private static String upper(String s, boolean asciiOnly) {
+        int n = s.length();
+        int i = 0;
+        while (i < n && s.charAt(i) < 0x80 && !(s.charAt(i) >= 'a' && s.charAt(i) <= 'z')) {
+            i++;
+        }
+        if (i == n) {
+            return s;                   // ASCII without a lower-case letter: nothing to change
+        }
+        boolean ascii = true;
+        for (int k = i; k < n && ascii; k++) {
+            ascii = s.charAt(k) < 0x80;
+        }
+        if (ascii) {
+            char[] c = s.toCharArray();
+            for (int k = i; k < n; k++) {
+                if (c[k] >= 'a' && c[k] <= 'z') {
+                    c[k] -= 32;
+                }
+            }
+            return new String(c);
+        }
         StringBuilder out = new StringBuilder(s.length());
         s.codePoints().forEach(cp -> out.appendCodePoint(asciiOnly ? (cp >= 'a' && cp <= 'z' ? cp - 32 : cp) : Character.toUpperCase(cp)));
         return out.toString();
