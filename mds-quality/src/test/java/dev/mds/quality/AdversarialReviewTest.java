@@ -4,17 +4,21 @@ import static dev.mds.testing.TestSql.sql;
 import static dev.mds.testing.TestSql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.Sessions;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -120,5 +124,26 @@ class AdversarialReviewTest {
         assertThat(lines).contains("  {id=1, v=line1\\nline2\\u001b[2J\\tend}", "samples of public.notes multi\\nline:");
         // no half of a surrogate pair, which UTF-8 cannot encode
         assertThat(new String(console.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isEqualTo(console);
+    }
+
+    /**
+     * The session dies while a unique check's first query runs: putting the planner setting back then failed on the
+     * closed connection, that failure hid the server's reason, and the run went on to report the check (and the
+     * following ones) as ERROR "connection has been closed" instead of stopping with why.
+     */
+    @Test
+    void aSessionThatDiesDuringAUniqueCheckStopsTheRunWithTheServersReason(DataSource ds) throws Exception {
+        sql(ds, "create table dies (id int, code text)", "insert into dies values (1, 'a')");
+        QualitySuite suite = QualitySuite.create().table("dies", t -> t.unique("code").where("pg_sleep(30) is not null"));
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            CompletableFuture<QualityReport> run = CompletableFuture.supplyAsync(() -> suite.run(c));
+            Sessions.terminateWhenRunning(ds, "pg_sleep(30)");
+            Throwable thrown = catchThrowable(run::join);
+            assertThat(thrown).isInstanceOf(CompletionException.class);
+            assertThat(thrown.getCause()).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("terminating connection")
+                    .hasMessageNotContaining("has been closed");
+        }
     }
 }

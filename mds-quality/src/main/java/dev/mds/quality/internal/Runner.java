@@ -391,17 +391,32 @@ public final class Runner {
             rollback(sp, e);
             return work.run(); // an older server without the setting: run as is
         }
+        T out;
         try {
-            return work.run();
-        } finally {
-            if (old != null) {
-                try (PreparedStatement ps = c.prepareStatement("select set_config(?, ?, ?)")) {
-                    ps.setString(1, setting);
-                    ps.setString(2, old);
-                    ps.setBoolean(3, !c.getAutoCommit());
-                    ps.executeQuery().close();
-                }
+            out = work.run();
+        } catch (SQLException | RuntimeException e) {
+            // the work's failure is the one to report (when the session died, putting the setting back fails too)
+            try {
+                setConfig(setting, old);
+            } catch (SQLException restore) {
+                e.addSuppressed(restore);
             }
+            throw e;
+        }
+        setConfig(setting, old);
+        return out;
+    }
+
+    /** Sets {@code setting} back to {@code old} (nothing when it had none), for the transaction or the session. */
+    private void setConfig(String setting, String old) throws SQLException {
+        if (old == null) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select set_config(?, ?, ?)")) {
+            ps.setString(1, setting);
+            ps.setString(2, old);
+            ps.setBoolean(3, !c.getAutoCommit());
+            ps.executeQuery().close();
         }
     }
 
