@@ -13,12 +13,17 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Sessions;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +149,45 @@ class AdversarialReviewTest {
             assertThat(thrown.getCause()).isInstanceOf(MdsException.class)
                     .hasMessageContaining("terminating connection")
                     .hasMessageNotContaining("has been closed");
+        }
+    }
+
+    /**
+     * The session is ended while idle between two statements of a run (an idle-in-transaction timeout, an admin's
+     * pg_terminate_backend): the next SAVEPOINT failed outside the session-lost handling, so each check became ERROR
+     * ("connection has been closed") and run(connection) returned a report instead of stopping with the server's
+     * reason. The connection here is a real one whose backend is terminated just before the scan's savepoint.
+     */
+    @Test
+    void aSessionEndedBetweenTwoStatementsStopsTheRunWithTheServersReason(DataSource ds) throws Exception {
+        sql(ds, "create table idle_end (id int)", "insert into idle_end values (1)");
+        QualitySuite suite = QualitySuite.create().table("idle_end", t -> t.notNull("id").rowCount(Bounds.atLeast(1)));
+        try (Connection real = ds.getConnection()) {
+            real.setAutoCommit(false);
+            long pid = ((Number) scalar(real, "select pg_backend_pid()")).longValue();
+            AtomicInteger savepoints = new AtomicInteger();
+            Connection hooked = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        // the first savepoint guards the catalog read, the second the scan
+                        if (method.getName().equals("setSavepoint") && savepoints.incrementAndGet() == 2) {
+                            sql(ds, "select pg_terminate_backend(" + pid + ", 10000)");
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            assertThatThrownBy(() -> suite.run(hooked)).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("terminating connection")
+                    .hasMessageNotContaining("has been closed");
+        }
+    }
+
+    private static Object scalar(Connection c, String query) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getObject(1);
         }
     }
 }

@@ -628,8 +628,17 @@ public final class Runner {
         }
     }
 
+    /**
+     * A savepoint before a statement, or null in auto-commit mode. When the session ended while idle since the last
+     * statement, this is where that shows: the run stops as in {@link #rollback}.
+     */
     private Savepoint savepoint() throws SQLException {
-        return c.getAutoCommit() ? null : c.setSavepoint();
+        try {
+            return c.getAutoCommit() ? null : c.setSavepoint();
+        } catch (SQLException e) {
+            rollback(null, e);
+            throw e;
+        }
     }
 
     private void release(Savepoint sp) throws SQLException {
@@ -646,6 +655,9 @@ public final class Runner {
      */
     private void rollback(Savepoint sp, Exception failure) throws SQLException {
         if (sessionLost(failure)) {
+            if (failure instanceof MdsException stopped) {
+                throw stopped; // already stopped the run, or a history statement's failure, naming the server's reason
+            }
             throw new MdsException("quality run stopped, its database session was lost: " + failure.getMessage(), failure);
         }
         if (sp != null) {
