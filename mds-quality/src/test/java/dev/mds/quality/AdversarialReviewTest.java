@@ -184,6 +184,21 @@ class AdversarialReviewTest {
         }
     }
 
+    /**
+     * sql() of a suite without a data source showed a unique check's grouping query, which a run only reaches when
+     * the fingerprint pass it runs first finds a possible duplicate: for a table with no constraints it now shows
+     * what a run executes first, the same as sql() with the catalog read.
+     */
+    @Test
+    void sqlWithoutADataSourceShowsTheStatementsARunExecutesFirst(DataSource ds) {
+        sql(ds, "create table planned (id int, code text, n int)", "create table planned_parent (id int)");
+        java.util.function.Consumer<TableChecks> checks = t -> t.notNull("id").unique("code", "n")
+                .relationships("id", "planned_parent", "id").where("n > 0");
+        List<String> planned = QualitySuite.create().table("planned", checks).sql();
+        assertThat(planned).hasSize(3).isEqualTo(QualitySuite.on(ds).table("planned", checks).sql());
+        assertThat(planned.get(1)).contains("count(distinct fp)");
+    }
+
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();

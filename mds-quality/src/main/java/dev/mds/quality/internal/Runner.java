@@ -65,7 +65,7 @@ public final class Runner {
             }
             for (CheckSpec x : t.checks()) {
                 if (x.kind() == Kind.UNIQUE) {
-                    out.add(Render.unique(t.table(), t.where(), x));
+                    out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
                     out.add(Render.relationships(t.table(), t.where(), x));
                 }
