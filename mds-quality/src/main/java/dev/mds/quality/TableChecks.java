@@ -87,7 +87,9 @@ public final class TableChecks {
         }
         List<Object> list = new ArrayList<>();
         for (Object v : values) {
-            list.add(Objects.requireNonNull(v, "acceptedValues(" + column + "): a value is null; use notNull instead"));
+            Objects.requireNonNull(v, "acceptedValues(" + column + "): a value is null; use notNull instead");
+            sqlText("acceptedValues(" + column + ")", String.valueOf(v));
+            list.add(v);
         }
         return added(CheckSpec.of(Kind.ACCEPTED_VALUES, "accepted_values_" + column, List.of(column)).withValues(list));
     }
@@ -136,6 +138,7 @@ public final class TableChecks {
         if (regex == null || regex.isEmpty()) {
             throw new IllegalArgumentException("matches(" + column + "): the regular expression is empty");
         }
+        sqlText("matches(" + column + ")", regex);
         return added(CheckSpec.of(Kind.MATCHES, "matches_" + column, List.of(column)).withText(regex));
     }
 
@@ -170,6 +173,7 @@ public final class TableChecks {
         if (condition == null || condition.isBlank()) {
             throw new IllegalArgumentException("expression(" + id + "): the condition is empty");
         }
+        sqlText("expression(" + id + ")", condition);
         return added(CheckSpec.of(Kind.EXPRESSION, id, List.of()).withText(condition));
     }
 
@@ -197,6 +201,7 @@ public final class TableChecks {
         if (condition == null || condition.isBlank()) {
             throw new IllegalArgumentException("where: the condition is empty");
         }
+        sqlText("where", condition);
         this.where = condition;
         return this;
     }
@@ -290,6 +295,7 @@ public final class TableChecks {
         if (id == null || id.isBlank()) {
             throw new IllegalArgumentException("a check id cannot be empty");
         }
+        sqlText("check id", id); // stored in the history table
     }
 
     private static void requireColumns(String... columns) {
@@ -301,7 +307,23 @@ public final class TableChecks {
         }
     }
 
+    /**
+     * Refuses text PostgreSQL cannot receive (a NUL character, half a surrogate pair) when it is declared, naming
+     * where it was given: in a literal it failed the whole run later, and in the caller's SQL it broke the protocol
+     * (the run stopped as if the session were lost).
+     */
+    private static void sqlText(String where, String text) {
+        try {
+            Identifiers.literal(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void checkBound(String column, Object bound) {
+        if (bound != null && !(bound instanceof Number)) {
+            sqlText("range(" + column + ")", String.valueOf(bound));
+        }
         if (bound instanceof Double d && (d.isNaN() || d.isInfinite())
                 || bound instanceof Float f && (f.isNaN() || f.isInfinite())) {
             throw new IllegalArgumentException("range(" + column + "): bound " + bound + " is not a finite number");

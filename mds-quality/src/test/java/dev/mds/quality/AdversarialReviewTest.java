@@ -199,6 +199,27 @@ class AdversarialReviewTest {
         assertThat(planned.get(1)).contains("count(distinct fp)");
     }
 
+    /**
+     * A NUL character (or half a surrogate pair) in a value, pattern, condition or check id: in a literal it failed
+     * the whole run with an IllegalArgumentException naming no check; in an expression or where(...) it broke the
+     * protocol and the run stopped as if the session were lost; in an id it failed the history insert. Now each is
+     * refused where it is declared, naming the check.
+     */
+    @Test
+    void textPostgresCannotReceiveIsRefusedWhereItIsDeclared(DataSource ds) {
+        QualitySuite suite = QualitySuite.on(ds);
+        Map<String, java.util.function.Consumer<TableChecks>> bad = new java.util.LinkedHashMap<>();
+        bad.put("acceptedValues(c)", t -> t.acceptedValues("c", "a", "b\u0000"));
+        bad.put("matches(c)", t -> t.matches("c", "^a\u0000"));
+        bad.put("range(c)", t -> t.range("c", "a\u0000", null));
+        bad.put("expression(e)", t -> t.expression("e", "c = 'a'\u0000 or true"));
+        bad.put("where", t -> t.notNull("c").where("c = 'a'\u0000"));
+        bad.put("check id", t -> t.notNull("c").id("x\u0000y"));
+        bad.put("acceptedValues(d)", t -> t.acceptedValues("d", "half \uD800 a pair"));
+        bad.forEach((where, checks) -> assertThatThrownBy(() -> suite.table("nul", checks))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(where + ": "));
+    }
+
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();
