@@ -345,12 +345,18 @@ public final class Runner {
     /**
      * A valid, immediate (not deferrable), non-partial unique index whose key columns are all among
      * {@code columns}: it already guarantees the check (a superset of a unique key is unique), so no scan is
-     * needed. Deferrable constraints are not trusted: inside a transaction they may be violated until commit.
+     * needed. Deferrable constraints are not trusted: inside a transaction they may be violated until commit. Nor is
+     * any index of a table with inheritance children (not partitions): a query of the table reads their rows too, and
+     * its indexes do not cover them.
      */
     private Optional<String> uniqueIndex(TableName table, List<String> columns) {
         Savepoint sp = null;
         try {
             sp = savepoint();
+            if (hasInheritanceChildren(table)) {
+                release(sp);
+                return Optional.empty();
+            }
             List<PostgresDialect.UniqueKey> keys = PostgresDialect.INSTANCE.uniqueKeys(c, table);
             release(sp);
             for (PostgresDialect.UniqueKey k : keys) {
@@ -367,6 +373,15 @@ public final class Runner {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether tables inherit from {@code table} other than as its partitions (legacy partitioning, hypertables). */
+    private boolean hasInheritanceChildren(TableName table) throws SQLException {
+        String sql = "select exists (select 1 from pg_catalog.pg_inherits i join pg_catalog.pg_class k on k.oid = i.inhrelid"
+                + " where i.inhparent = " + PostgresDialect.INSTANCE.relationOid(table) + " and not k.relispartition)";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() && rs.getBoolean(1);
+        }
     }
 
     /**
