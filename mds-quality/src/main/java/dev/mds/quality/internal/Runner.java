@@ -560,8 +560,9 @@ public final class Runner {
      * cannot map are treated as opaque (not text, compared through hashes), which is all the checks need.
      */
     private Optional<Schema> catalogColumns(TableName table) throws SQLException {
-        String sql = "select a.attname, a.attnotnull, t.typname, coalesce(co.collisdeterministic, false)"
-                + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
+        // PostgreSQL does not enforce a foreign table's NOT NULL (the data lives elsewhere): its columns count as nullable
+        String sql = "select a.attname, a.attnotnull and r.relkind <> 'f', t.typname, coalesce(co.collisdeterministic, false)"
+                + " from pg_attribute a join pg_class r on r.oid = a.attrelid join pg_type t on t.oid = a.atttypid"
                 + " left join pg_collation co on co.oid = a.attcollation"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
