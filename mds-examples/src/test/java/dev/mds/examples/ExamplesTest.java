@@ -6,6 +6,7 @@ import dev.mds.examples.cdc.CdcExample;
 import dev.mds.examples.csv.CsvChunksExample;
 import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
+import dev.mds.examples.transform.StreamingExample;
 import dev.mds.examples.vault.FakerVault;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -75,6 +76,21 @@ class ExamplesTest {
         assertThat(second).contains("dds.hub_users            0 rows inserted").contains("dds.sat_users            0 rows inserted")
                 .contains("dds.sat_products         0 rows inserted");
         assertThat(out).contains("the same bytes as the SQL in dds.hub_users");
+    }
+
+    @Test
+    void streamingModelsAddADayIncrementallyAndKeepAUsersHistory() throws Exception {
+        String out = output(() -> StreamingExample.main(new String[0]));
+        assertThat(out).contains("streams.csv: raw.streams MERGE: 9652 inserted")
+                .contains("15 checks, 15 passed")
+                .contains("marts.daily_streams incremental SUCCESS 31 rows")
+                .contains("Cinema Paradiso              | 132     | 121");
+        String second = out.substring(out.indexOf("== 4."));
+        assertThat(second).contains("snapshots.users snapshot SUCCESS 1 rows")
+                .contains("marts.daily_streams incremental SUCCESS 2 rows")
+                .contains("2021-12-31 | 293     | 243     | 346.6")
+                .contains("2021-12-30 | 293     | 243     | 346.6")
+                .contains("Eddy       | Kirlin      | false").contains("Eddy       | Kirlin-Conn | true");
     }
 
     /** Writes to two streams. */

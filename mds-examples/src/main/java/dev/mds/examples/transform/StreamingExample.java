@@ -1,0 +1,140 @@
+package dev.mds.examples.transform;
+
+import dev.mds.connector.csv.CsvSource;
+import dev.mds.core.Sql;
+import dev.mds.examples.Tables;
+import dev.mds.load.MergeLoader;
+import dev.mds.load.SyncMode;
+import dev.mds.quality.QualityReport;
+import dev.mds.quality.QualitySuite;
+import dev.mds.quality.Threshold;
+import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.SeedData;
+import dev.mds.testing.TestDatabase;
+import dev.mds.transform.RunResults;
+import dev.mds.transform.TransformProject;
+import java.sql.Connection;
+import javax.sql.DataSource;
+
+/**
+ * The streaming app's pipeline (viniciusgalvaoia/opensource-dataplatform: movies, users and 9,652 streams of
+ * December 2021 as CSV): the three files are read by {@link CsvSource} (types inferred, the streams' {@code +0100}
+ * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}; mds-transform then builds a
+ * staging view, a per-movie table, an incremental daily table and a snapshot of the users; mds-quality checks the
+ * raw tables (keys, relationships, stream times). Then the sources change as a nightly load would see them: a
+ * user's surname changes and a new day of streams arrives. The second run adds that day to the incremental table
+ * without rebuilding it, and the snapshot keeps both versions of the user.
+ * Run it with
+ * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.transform.StreamingExample}.
+ */
+public final class StreamingExample {
+    private StreamingExample() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
+             TestDatabase warehouse = server.createDatabase("warehouse")) {
+            DataSource ds = warehouse.dataSource();
+
+            step("1. load the CSV files into raw");
+            load(ds, "movies.csv", "raw.movies", "title");
+            load(ds, "users.csv", "raw.users", "email");
+            load(ds, "streams.csv", "raw.streams", "movie_title", "user_email", "start_at");
+
+            step("2. quality checks on raw");
+            QualityReport report = checks(ds);
+            System.out.println(report.toConsoleTable());
+            report.assertPassed();
+
+            step("3. models");
+            TransformProject project = project(ds);
+            RunResults first = project.run();
+            System.out.println(first);
+            first.assertSucceeded();
+            Tables.query(ds, "most watched movies", """
+                    select title, streams, viewers, watched_hours, avg_completion_pct
+                    from marts.movie_stats order by streams desc, title limit 5""", System.out);
+            Tables.query(ds, "last days", "select * from marts.daily_streams order by day desc limit 3", System.out);
+
+            step("4. the sources change: a user's surname, and the streams of 2021-12-31");
+            try (Connection c = ds.getConnection()) {
+                Sql.execute(c, "update raw.users set last_name = 'Kirlin-Conn' where email = 'karine@bode-rogahn.org'");
+                Sql.execute(c, """
+                        insert into raw.streams (movie_title, user_email, size_mb, start_at, end_at)
+                        select movie_title, user_email, size_mb, start_at + interval '1 day', end_at + interval '1 day'
+                        from raw.streams where (start_at at time zone 'UTC')::date = date '2021-12-30'""");
+            }
+            RunResults second = project.run();
+            System.out.println(second);
+            second.assertSucceeded();
+            Tables.query(ds, "last days", "select * from marts.daily_streams order by day desc limit 3", System.out);
+            Tables.query(ds, "snapshots.users for karine@bode-rogahn.org", """
+                    select first_name, last_name, dbt_valid_to is null as current
+                    from snapshots.users where email = 'karine@bode-rogahn.org' order by dbt_valid_from""", System.out);
+        }
+    }
+
+    private static void load(DataSource ds, String file, String table, String... key) throws Exception {
+        MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.MERGE).key(key).build();
+        try (CsvSource csv = CsvSource.builder().path(SeedData.file("004-streaming-app/" + file)).build()) {
+            csv.batches().forEach(batch -> System.out.println("  " + file + ": " + loader.load(batch)));
+        }
+    }
+
+    private static QualityReport checks(DataSource ds) {
+        return QualitySuite.on(ds)
+                .table("raw.movies", t -> t.key("title").notNull("title", "duration_mins").unique("title")
+                        .range("duration_mins", 1, null))
+                .table("raw.users", t -> t.key("email").notNull("email").unique("email")
+                        .matches("email", "^[^@]+@[^@]+$"))
+                .table("raw.streams", t -> t.key("movie_title", "user_email", "start_at")
+                        .notNull("movie_title", "user_email", "start_at", "end_at")
+                        .relationships("user_email", "raw.users", "email")
+                        .relationships("movie_title", "raw.movies", "title")
+                        .expression("ends_after_start", "end_at >= start_at")
+                        .expression("under_a_day", "end_at - start_at < interval '1 day'").threshold(Threshold.percent(10)).warn())
+                .run();
+    }
+
+    /**
+     * The models: a staging view of the streams, the per-movie table, the daily table (incremental: a later run
+     * recomputes only the days from the last stored one on, merged by day) and the users' history (a check
+     * snapshot of their names).
+     */
+    static TransformProject project(DataSource ds) {
+        return TransformProject.builder(ds)
+                .sourceSchema("app", "raw")
+                .model("staging.stg_streams", """
+                        select movie_title, user_email, size_mb, start_at, end_at,
+                            extract(epoch from end_at - start_at) / 60 as watched_mins,
+                            (start_at at time zone 'UTC')::date as day
+                        from {{ source('app', 'streams') }}""")
+                .model("marts.movie_stats", """
+                        {{ config(materialized='table') }}
+                        select m.title, count(*) as streams, count(distinct s.user_email) as viewers,
+                            round(sum(s.watched_mins)::numeric / 60, 1) as watched_hours,
+                            round(avg(least(s.watched_mins / m.duration_mins, 1))::numeric * 100, 1) as avg_completion_pct
+                        from {{ ref('staging.stg_streams') }} s
+                        join {{ source('app', 'movies') }} m on m.title = s.movie_title
+                        group by m.title""")
+                .model("marts.daily_streams", """
+                        {{ config(materialized='incremental', unique_key='day', incremental_strategy='merge') }}
+                        select day, count(*) as streams, count(distinct user_email) as viewers,
+                            round(sum(size_mb)::numeric / 1024, 1) as gb_streamed
+                        from {{ ref('staging.stg_streams') }}
+                        {% if is_incremental() %}
+                        where day >= (select max(day) from {{ this }})
+                        {% endif %}
+                        group by day""")
+                .model("snapshots.users", """
+                        {{ config(materialized='snapshot', unique_key='email', strategy='check',
+                                  check_cols=['first_name', 'last_name']) }}
+                        select email, first_name, last_name from {{ source('app', 'users') }}""")
+                .build();
+    }
+
+    private static void step(String title) {
+        System.out.println();
+        System.out.println("== " + title);
+    }
+}
