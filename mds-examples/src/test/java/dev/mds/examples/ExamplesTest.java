@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.examples.cdc.CdcExample;
 import dev.mds.examples.csv.CsvChunksExample;
+import dev.mds.examples.faker.FakerExample;
 import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
 import dev.mds.examples.transform.StreamingExample;
@@ -91,6 +92,17 @@ class ExamplesTest {
                 .contains("2021-12-31 | 293     | 243     | 346.6")
                 .contains("2021-12-30 | 293     | 243     | 346.6")
                 .contains("Eddy       | Kirlin      | false").contains("Eddy       | Kirlin-Conn | true");
+    }
+
+    @Test
+    void fakerGenerationsMergeOnlyWhatChangedAndAReadResumes() throws Exception {
+        String out = output(() -> FakerExample.main(new String[0]));
+        String first = out.substring(out.indexOf("== generation 1"), out.indexOf("== generation 2"));
+        assertThat(first).contains("raw.users MERGE: 1000 inserted").contains("raw.products MERGE: 100 inserted")
+                .contains("raw.purchases MERGE: 1544 inserted");
+        assertThat(out.substring(out.indexOf("== generation 2"))).contains("raw.users MERGE: 0 inserted, 240 updated, 0 deleted, 760 unchanged")
+                .contains("raw.purchases MERGE: 0 inserted, 0 updated, 0 deleted, 1544 unchanged")
+                .contains("first part 500 + rest 1044 = 1544 purchases; a full read gives 1544");
     }
 
     /** Writes to two streams. */

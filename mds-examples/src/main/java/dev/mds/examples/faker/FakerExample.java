@@ -1,0 +1,80 @@
+package dev.mds.examples.faker;
+
+import dev.mds.connector.faker.FakerSource;
+import dev.mds.connector.faker.FakerStream;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.SourcePosition;
+import dev.mds.core.TableName;
+import dev.mds.examples.Tables;
+import dev.mds.load.LoadResult;
+import dev.mds.load.MergeLoader;
+import dev.mds.load.SyncMode;
+import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.TestDatabase;
+import java.util.Iterator;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+
+/**
+ * Airbyte's faker source, the mds way: {@link FakerSource} generates users, products and purchases (every record a
+ * function of the seed, so two runs anywhere give equal tables), {@link MergeLoader} merges them into {@code raw} by
+ * id. A second generation of the same seed changes about a quarter of the users, and the merge updates exactly
+ * those. Last, a read of the purchases stops after its first batch and resumes from that batch's position: the two
+ * parts together are the whole stream, as a restarted pipeline would see it.
+ * Run it with
+ * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.faker.FakerExample}.
+ */
+public final class FakerExample {
+    private FakerExample() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
+             TestDatabase warehouse = server.createDatabase("warehouse")) {
+            DataSource ds = warehouse.dataSource();
+            FakerSource.Builder settings = FakerSource.builder().seed(0).users(1_000).products(100).batchRows(500);
+
+            System.out.println("== generation 1");
+            loadAll(ds, settings.build());
+            Tables.query(ds, "purchases per user (top 3)", """
+                    select u.id, u.name, count(*) as purchases, count(p.returned_at) as returned
+                    from raw.users u join raw.purchases p on p.user_id = u.id
+                    group by u.id, u.name order by purchases desc, u.id limit 3""", System.out);
+
+            System.out.println("\n== generation 2 of the same seed: some users changed");
+            loadAll(ds, settings.generation(2).build());
+
+            System.out.println("\n== a read of the purchases stopped after one batch, then resumed");
+            FakerSource source = settings.build();
+            SourcePosition stored;
+            long firstPart;
+            try (Stream<RecordBatch> batches = source.batches(FakerStream.PURCHASES)) {
+                Iterator<RecordBatch> it = batches.iterator();
+                RecordBatch first = it.next();
+                firstPart = first.size();
+                stored = first.position().orElseThrow();
+            }
+            long rest;
+            try (Stream<RecordBatch> batches = source.batches(FakerStream.PURCHASES, stored)) {
+                rest = batches.mapToLong(RecordBatch::size).sum();
+            }
+            long whole;
+            try (Stream<RecordBatch> batches = source.batches(FakerStream.PURCHASES)) {
+                whole = batches.mapToLong(RecordBatch::size).sum();
+            }
+            System.out.printf("  stored position %s%n  first part %d + rest %d = %d purchases; a full read gives %d%n",
+                    stored.toJson(), firstPart, rest, firstPart + rest, whole);
+        }
+    }
+
+    private static void loadAll(DataSource ds, FakerSource source) {
+        for (FakerStream stream : FakerStream.values()) {
+            MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", stream.streamName())).mode(SyncMode.MERGE)
+                    .key("id").build();
+            try (Stream<RecordBatch> batches = source.batches(stream)) {
+                LoadResult total = batches.map(loader::load).reduce(LoadResult::plus).orElseThrow();
+                System.out.println("  " + total);
+            }
+        }
+    }
+}
