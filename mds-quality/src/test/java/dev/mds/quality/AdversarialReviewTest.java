@@ -262,6 +262,17 @@ class AdversarialReviewTest {
         assertThat(check(r, "public.landing", "not_null_id").status()).isEqualTo(Status.PASS);
     }
 
+    /** A table of no columns has rows to count, but was reported as not existing. */
+    @Test
+    void aTableWithNoColumnsIsCountedNotReportedMissing(DataSource ds) {
+        sql(ds, "create table no_columns ()", "insert into no_columns default values", "insert into no_columns default values");
+        QualityReport r = QualitySuite.on(ds).table("no_columns", t -> t.rowCount(Bounds.exactly(2)).expression("e", "true"))
+                .table("no_such_table", t -> t.rowCount(Bounds.atLeast(0))).run();
+        assertThat(check(r, "public.no_columns", "row_count").status()).isEqualTo(Status.PASS);
+        assertThat(check(r, "public.no_columns", "e").status()).isEqualTo(Status.PASS);
+        assertThat(check(r, "public.no_such_table", "row_count").message()).contains("does not exist");
+    }
+
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();

@@ -595,7 +595,17 @@ public final class Runner {
             }
         }
         textColumns.put(table, new TextColumns(textTyped, bytewise, blankPadded));
-        return fields.isEmpty() ? Optional.empty() : Optional.of(Schema.of(fields));
+        if (fields.isEmpty() && !exists(table)) {
+            return Optional.empty();
+        }
+        return Optional.of(Schema.of(fields)); // a table of no columns (create table t ()) still has rows to count
+    }
+
+    private boolean exists(TableName table) throws SQLException {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select " + PostgresDialect.INSTANCE.relationOid(table) + " is not null")) {
+            return rs.next() && rs.getBoolean(1);
+        }
     }
 
     private TextColumns text(TableName table) {
