@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mds.examples.cdc.CdcExample;
 import dev.mds.examples.csv.CsvChunksExample;
 import dev.mds.examples.faker.FakerExample;
+import dev.mds.examples.incremental.IncrementalExample;
 import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
 import dev.mds.examples.transform.StreamingExample;
@@ -103,6 +104,16 @@ class ExamplesTest {
         assertThat(out.substring(out.indexOf("== generation 2"))).contains("raw.users MERGE: 0 inserted, 240 updated, 0 deleted, 760 unchanged")
                 .contains("raw.purchases MERGE: 0 inserted, 0 updated, 0 deleted, 1544 unchanged")
                 .contains("first part 500 + rest 1044 = 1544 purchases; a full read gives 1544");
+    }
+
+    @Test
+    void incrementalReadsOnlyFromTheStoredCursorOn() throws Exception {
+        String out = output(() -> IncrementalExample.main(new String[0]));
+        assertThat(out).contains("read 15 rows in 3 batches: raw.subscriptions MERGE: 15 inserted")
+                .contains("stored cursor: 2023-05-31 12:00:00+00")
+                .contains("read 5 rows in 1 batches: raw.subscriptions MERGE: 1 inserted, 2 updated, 0 deleted, 2 unchanged")
+                .contains("stored cursor: 2023-07-01 09:05:00+00")
+                .contains("17 | 4       | medium       | false");
     }
 
     /** Writes to two streams. */
