@@ -3,6 +3,7 @@ package dev.mds.quality;
 import dev.mds.core.MdsException;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
+import dev.mds.quality.internal.CheckSpec.Kind;
 import dev.mds.quality.internal.Runner;
 import dev.mds.quality.internal.TableSpec;
 import java.sql.Connection;
@@ -183,7 +184,7 @@ public final class QualitySuite {
         if (history.isEmpty()) {
             for (TableSpec t : tables) {
                 for (var c : t.checks()) {
-                    if (c.kind() == dev.mds.quality.internal.CheckSpec.Kind.ROW_COUNT_ANOMALY) {
+                    if (c.kind() == Kind.ROW_COUNT_ANOMALY) {
                         throw new IllegalStateException(t.table() + ": rowCountAnomaly needs a history table; add .history(\"schema.table\") to the suite");
                     }
                 }

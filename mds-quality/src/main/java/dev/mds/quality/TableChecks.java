@@ -2,10 +2,11 @@ package dev.mds.quality;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.quality.internal.CheckSpec;
 import dev.mds.quality.internal.CheckSpec.Kind;
+import dev.mds.quality.internal.CheckSpec;
 import dev.mds.quality.internal.TableSpec;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -330,7 +331,7 @@ public final class TableChecks {
         }
         if (bound instanceof Number n && !(n instanceof BigDecimal) && !(n instanceof Integer) && !(n instanceof Long)
                 && !(n instanceof Short) && !(n instanceof Byte) && !(n instanceof Double) && !(n instanceof Float)
-                && !(n instanceof java.math.BigInteger)) {
+                && !(n instanceof BigInteger)) {
             throw new IllegalArgumentException("range(" + column + "): unsupported number type " + n.getClass().getName());
         }
     }

@@ -5,7 +5,10 @@ import dev.mds.quality.Bounds;
 import dev.mds.quality.Severity;
 import dev.mds.quality.Threshold;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One declared check, before it runs. Only the fields of its kind are set.
@@ -53,13 +56,13 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
         /** The lower-case name used in ids and reports. */
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
     public CheckSpec {
         columns = List.copyOf(columns);
-        values = values == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(values));
+        values = values == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(values));
     }
 
     /** A check with only the common fields set. */

@@ -1,5 +1,7 @@
 package dev.mds.quality.internal;
 
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
@@ -11,6 +13,7 @@ import dev.mds.quality.QualityReport;
 import dev.mds.quality.Severity;
 import dev.mds.quality.Status;
 import dev.mds.quality.internal.CheckSpec.Kind;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,9 +21,12 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -566,20 +572,20 @@ public final class Runner {
                 + " left join pg_collation co on co.oid = a.attcollation"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
-        List<dev.mds.core.Field> fields = new ArrayList<>();
+        List<Field> fields = new ArrayList<>();
         Set<String> textTyped = new HashSet<>();
         Set<String> bytewise = new HashSet<>();
         Set<String> blankPadded = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    dev.mds.core.FieldType type;
+                    FieldType type;
                     try {
-                        type = PostgresDialect.INSTANCE.fieldType(java.sql.Types.OTHER, rs.getString(3), 0, 0);
+                        type = PostgresDialect.INSTANCE.fieldType(Types.OTHER, rs.getString(3), 0, 0);
                     } catch (MdsException e) {
-                        type = dev.mds.core.FieldType.JSON;
+                        type = FieldType.JSON;
                     }
-                    fields.add(new dev.mds.core.Field(rs.getString(1), type, !rs.getBoolean(2)));
+                    fields.add(new Field(rs.getString(1), type, !rs.getBoolean(2)));
                     String name = rs.getString(1);
                     String typname = rs.getString(3);
                     if (typname.equals("text") || typname.equals("varchar") || typname.equals("bpchar")) {
@@ -766,7 +772,7 @@ public final class Runner {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (CheckResult r : results) {
                 ps.setString(1, runId);
-                ps.setObject(2, java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC));
+                ps.setObject(2, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
                 ps.setString(3, r.table());
                 ps.setString(4, r.id());
                 ps.setString(5, r.kind());
@@ -804,7 +810,7 @@ public final class Runner {
         }
         if (type.equals("numeric")) {
             try {
-                return new java.math.BigDecimal(text);
+                return new BigDecimal(text);
             } catch (NumberFormatException e) {
                 return text; // NaN, Infinity, -Infinity
             }
