@@ -791,7 +791,7 @@ public final class Runner {
     }
 
     /** Types whose sample values are Java numbers or booleans: pgjdbc reads each of their values exactly. */
-    private static final Set<String> TYPED_SAMPLES = Set.of("int2", "int4", "int8", "float4", "float8", "bool");
+    private static final Set<String> TYPED_SAMPLES = Set.of("int2", "int4", "int8", "oid", "float4", "float8", "bool");
 
     /**
      * Column {@code i} of a sample row: an integer, float or boolean as pgjdbc reads it, a {@code numeric} as a
