@@ -55,9 +55,13 @@ class PitTest {
     }
 
     private static List<String> reference(DataSource ds) throws Exception {
+        return reference(ds, REFERENCE_DATES);
+    }
+
+    private static List<String> reference(DataSource ds, String dates) throws Exception {
         return strings(ds, "select encode(h.customer_hk, 'hex') || ' ' || (a.d at time zone 'UTC') || ' ' || "
                 + latest("dds.pit_sat_a") + " || ' ' || " + latest("dds.pit_sat_b")
-                + " from dds.pit_hub h cross join (select distinct d from unnest(array[" + REFERENCE_DATES + "]::timestamptz[]) as d) a"
+                + " from dds.pit_hub h cross join (select distinct d from unnest(array[" + dates + "]::timestamptz[]) as d) a"
                 + " order by 1");
     }
 
@@ -105,24 +109,46 @@ class PitTest {
         assertThat(expected).filteredOn(r -> !r.contains(GHOST)).hasSizeGreaterThan(3100);
         assertThat(pitRows(ds, "dds.pit")).containsExactlyElementsOf(expected);
 
-        assertThat(pit.load().rowsInserted()).isEqualTo(3100 * 7);
+        // a re-run over unchanged satellites writes nothing (the same row versions stay) and leaves the same rows
+        String versions = "select count(*) || ' ' || string_agg(distinct xmin::text, ',') || ' ' || max(ctid::text) from dds.pit";
+        List<String> before = strings(ds, versions);
+        assertThat(pit.load().rowsInserted()).isZero();
         assertThat(pitRows(ds, "dds.pit")).containsExactlyElementsOf(expected);
+        assertThat(strings(ds, versions)).isEqualTo(before);
 
         // a new version of every tenth key on 20 January, and late rows (before the stored ones) on 2 January
         sql(ds, "truncate raw.pit_a");
         sql(ds, "insert into raw.pit_a select i::text, 'a' || i, 'late', 1, '2024-01-02 00:00:00+00'::timestamptz from generate_series(1, 3000, 3) i"
                 + " union all select i::text, 'a' || i, 'new', 1, '2024-01-20 12:00:00+00'::timestamptz from generate_series(1, 3000, 10) i");
         assertThat(satA.load().rowsInserted()).isPositive();
-        assertThat(pit.load().rowsInserted()).isEqualTo(3100 * 7);
+        long changed = pit.load().rowsInserted();
         List<String> after = reference(ds);
         assertThat(after).isNotEqualTo(expected);
         assertThat(pitRows(ds, "dds.pit")).containsExactlyElementsOf(after);
+        // only the rows whose satellite rows changed were written
+        List<String> differing = new java.util.ArrayList<>(after);
+        differing.removeAll(expected);
+        assertThat(changed).isEqualTo(differing.size()).isPositive().isLessThan(3100 * 7);
+
+        // other dates: the rows of dates no longer asked for go, the new dates' rows come
+        Pit fewer = vault.pit("dds.pit").hub("dds.pit_hub", "customer_hk").satellites("dds.pit_sat_a", "dds.pit_sat_b")
+                .asOf(List.of(LocalDate.of(2024, 1, 10), LocalDate.of(2024, 3, 1)));
+        assertThat(fewer.load().rowsInserted()).isEqualTo(3100);
+        assertThat(strings(ds, "select to_char(as_of_date at time zone 'UTC', 'MM-DD') || ' ' || count(*) from dds.pit group by as_of_date order by as_of_date"))
+                .containsExactly("01-10 3100", "03-01 3100");
+        assertThat(pitRows(ds, "dds.pit")).containsExactlyElementsOf(reference(ds, "'2024-01-10 00:00:00+00', '2024-03-01 00:00:00+00'"));
+
+        // keys no longer in the hub lose their rows
+        sql(ds, "delete from dds.pit_hub where customer_hk in (select customer_hk from dds.pit_hub order by customer_hk limit 100)");
+        assertThat(fewer.load().rowsInserted()).isZero();
+        assertThat(pitRows(ds, "dds.pit")).hasSize(3000 * 2)
+                .containsExactlyElementsOf(reference(ds, "'2024-01-10 00:00:00+00', '2024-03-01 00:00:00+00'"));
     }
 
     /**
-     * Two loads of one PIT at once take turns: the second waits for the first and then rebuilds the table. Without
-     * the table lock the second one's delete skipped the rows the first had not committed yet, and its insert then
-     * met them: a duplicate key.
+     * Two loads of one PIT at once take turns: the second waits for the first and then finds every row there.
+     * Without the table lock the second one did not see the rows the first had not committed yet, and its insert
+     * then met them: a duplicate key.
      */
     @Test
     void pitLoadsThatOverlapTakeTurns(DataSource ds) throws Exception {
@@ -139,7 +165,8 @@ class PitTest {
         Pit pit = vault.pit("dds.pit_turns").hub("dds.pit_turns_hub", "customer_hk").satellites("dds.pit_turns_sat")
                 .asOf(List.of(day(2), day(4)));
         pit.createTable();
-        pit.load();
+        assertThat(pit.load().rowsInserted()).isEqualTo(4);
+        sql(ds, "truncate dds.pit_turns");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
             for (String s : pit.sql()) {
@@ -148,7 +175,7 @@ class PitTest {
             CompletableFuture<LoadResult> second = CompletableFuture.supplyAsync(pit::load);
             assertThat(Sessions.awaitLockWait(ds, second)).isTrue();
             c.commit();
-            assertThat(second.join().rowsInserted()).isEqualTo(4);
+            assertThat(second.join().rowsInserted()).isZero();
         }
         assertThatTable(ds, "dds.pit_turns").hasRowCount(4);
         assertThat(strings(ds, "select count(*) filter (where encode(pit_turns_sat_pk, 'hex') = repeat('0', 32)) from dds.pit_turns"))
