@@ -37,7 +37,8 @@ import javax.sql.DataSource;
  * transaction (one consistent snapshot); {@link #run(Connection)} runs inside the caller's transaction instead
  * (write-audit-publish: check the data a loader just wrote, roll back if the report did not pass). A check that
  * cannot run (missing table or column, bad expression) is reported as {@link Status#ERROR} and the other checks
- * still run.
+ * still run; when a table's scan fails for a reason about none of its checks (a statement or lock timeout, a
+ * cancel), its row-level checks are all ERROR with that reason instead of each being run again alone.
  */
 public final class QualitySuite {
     private final DataSource dataSource;

@@ -187,7 +187,10 @@ public final class Runner {
         return List.of(out);
     }
 
-    /** Runs the row-level checks in one query; if it fails, runs each alone to find the one(s) that cannot run. */
+    /**
+     * Runs the row-level checks in one query; if it fails, runs each alone to find the one(s) that cannot run, unless
+     * the failure is about none of them ({@link #aboutNoCheck}).
+     */
     private void runScan(TableSpec t, Schema schema, List<Integer> indexes, CheckResult[] out) {
         String name = t.table().toString();
         List<CheckSpec> checks = indexes.stream().map(i -> t.checks().get(i)).toList();
@@ -200,6 +203,13 @@ public final class Runner {
                 out[indexes.get(k)] = evaluate(name, checks.get(k), scan, row, took);
             }
         } catch (SQLException combined) {
+            if (aboutNoCheck(combined)) {
+                Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                for (int k = 0; k < checks.size(); k++) {
+                    out[indexes.get(k)] = error(name, checks.get(k), scan.sql(), "could not run: " + oneLine(combined), took);
+                }
+                return;
+            }
             LOG.debug("scan of {} failed ({}); running its checks one by one", name, combined.getMessage());
             for (int k = 0; k < checks.size(); k++) {
                 CheckSpec check = checks.get(k);
@@ -214,6 +224,16 @@ public final class Runner {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a failed scan says nothing about its checks' SQL: cancelled or timed out (57014), a lock not granted in
+     * time (55P03), the server short of resources (class 53). Each check run alone would meet it again, each waiting
+     * out the same timeout.
+     */
+    private static boolean aboutNoCheck(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.equals("57014") || state.equals("55P03") || state.startsWith("53"));
     }
 
     private CheckResult evaluate(String table, CheckSpec check, Render.Scan scan, Map<String, Object> row, Duration took) {
