@@ -363,6 +363,9 @@ public final class Runner {
                         Duration.ofNanos(System.nanoTime() - t0));
             }
         } catch (SQLException e) {
+            if (aboutNoCheck(e)) {
+                return error(name, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
+            }
             LOG.debug("fingerprint pass of {} {} failed ({}); grouping instead", name, check.id(), e.getMessage());
         }
         return runOwnQuery(name, check, Render.unique(t.table(), t.where(), check), true);
