@@ -6,18 +6,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Sessions;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,8 +30,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
 
 /** Findings of an adversarial review as a user of dbt tests and Great Expectations, each fixed. */
 @MdsPostgres
@@ -302,6 +306,32 @@ class AdversarialReviewTest {
             holder.rollback();
             c.rollback();
         }
+    }
+
+    /** Sample values of jsonb, array, bytea, interval and infinite timestamps go through JSON and HTML unchanged. */
+    @Test
+    void oddSampleValuesRoundTripThroughJsonAndHtml(DataSource ds) throws Exception {
+        sql(ds, "create table odd_values (id bigint primary key, j jsonb, a text[], b bytea, i interval, ts timestamptz,"
+                + " big numeric, bad int)",
+                "insert into odd_values values (9223372036854775807, '{\"k\": [1, \"<x>&\"]}', '{\"a,b\",NULL}', '\\x00ff',"
+                        + " '-1 year 2 days', 'infinity', 123456789012345678901234567890.123, -1)");
+        QualityReport r = QualitySuite.on(ds).table("odd_values", t -> t.key("id", "j", "a", "b", "i", "ts", "big")
+                .range("bad", 0, null)).run();
+        // a numeric is a JSON number with every digit (read it as BigDecimal to keep them)
+        JsonNode sample = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .readTree(r.toJson()).get("checks").get(0).get("samples").get(0);
+        assertThat(sample.get("id").asLong()).isEqualTo(Long.MAX_VALUE);
+        assertThat(sample.get("j").asText()).isEqualTo("{\"k\": [1, \"<x>&\"]}");
+        assertThat(sample.get("a").asText()).isEqualTo("{\"a,b\",NULL}");
+        assertThat(sample.get("b").asText()).isEqualTo("\\x00ff");
+        assertThat(sample.get("i").asText()).isEqualTo("-1 years +2 days");
+        assertThat(sample.get("ts").asText()).isEqualTo("infinity");
+        assertThat(sample.get("big").decimalValue()).isEqualByComparingTo("123456789012345678901234567890.123");
+
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(r.toHtml().getBytes(StandardCharsets.UTF_8)));
+        assertThat(page.getDocumentElement().getTextContent()).contains("{\"k\": [1, \"<x>&\"]}", "{\"a,b\",NULL}",
+                "\\x00ff", "-1 years +2 days", "123456789012345678901234567890.123");
     }
 
     private static Object scalar(Connection c, String query) throws SQLException {
