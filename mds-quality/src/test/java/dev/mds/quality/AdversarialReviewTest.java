@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Sessions;
@@ -18,8 +17,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,7 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
 /** Findings of an adversarial review as a user of dbt tests and Great Expectations, each fixed. */
@@ -246,24 +242,6 @@ class AdversarialReviewTest {
         assertThat(check(r, "public.events", "unique_id").failingRows()).isEqualTo(4);
         assertThat(check(r, "public.events", "unique_code").failingRows()).isEqualTo(2);
         assertThat(check(r, "public.parts", "unique_id_k").observed()).isEqualTo("guaranteed by unique index parts_pkey");
-    }
-
-    /**
-     * PostgreSQL does not enforce NOT NULL on a foreign table (its data lives elsewhere), yet the check trusted the
-     * declaration: a CSV read through file_fdw with an empty field passed not_null as "(NOT NULL constraint)".
-     */
-    @Test
-    void notNullOnAForeignTableCountsItsNullsWhateverItDeclares(DataSource ds, @TempDir Path dir) throws Exception {
-        Path csv = Files.writeString(dir.resolve("landing.csv"), "1,a\n2,\n3,c\n");
-        sql(ds, "create extension file_fdw", "create server landing_files foreign data wrapper file_fdw",
-                "create foreign table landing (id int not null, v text not null) server landing_files"
-                        + " options (filename " + Identifiers.literal(csv.toAbsolutePath().toString()) + ", format 'csv')");
-        QualityReport r = QualitySuite.on(ds).table("landing", t -> t.notNull("v", "id")).run();
-        CheckResult v = check(r, "public.landing", "not_null_v");
-        assertThat(v.status()).isEqualTo(Status.FAIL);
-        assertThat(v.failingRows()).isEqualTo(1);
-        // no samples: PostgreSQL 17's planner itself trusts the declaration and folds "v is null" to false
-        assertThat(check(r, "public.landing", "not_null_id").status()).isEqualTo(Status.PASS);
     }
 
     /** A table of no columns has rows to count, but was reported as not existing. */
