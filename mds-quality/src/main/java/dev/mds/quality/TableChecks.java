@@ -2,8 +2,8 @@ package dev.mds.quality;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
-import dev.mds.quality.internal.CheckSpec.Kind;
 import dev.mds.quality.internal.CheckSpec;
+import dev.mds.quality.internal.CheckSpec.Kind;
 import dev.mds.quality.internal.TableSpec;
 import java.math.BigDecimal;
 import java.math.BigInteger;
