@@ -112,8 +112,10 @@ public final class Hub extends Structure {
             Relation s = Vault.relation(c, name(), st.target());
             read.add(s);
             Vault.checkBytea(name() + " from " + st, s, hashKey);
+            StringJoiner keys = new StringJoiner(", ");
             for (String bk : businessKeys) {
-                s.require(name() + " from " + st, bk);
+                String stored = storedAs(c, name() + " from " + st, s, bk, target, "s");
+                keys.add(stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(bk) : ""));
             }
             String stageLd = s.require(name(), Stage.LOAD_DATE).sqlType();
             s.require(name(), Stage.RECORD_SOURCE);
@@ -121,12 +123,13 @@ public final class Hub extends Structure {
             String key = nullKeys == NullKeys.GHOST ? "COALESCE(s." + hk + ", " + vault.hashSql().ghostLiteral() + ")" : "s." + hk;
             String ld = Identifiers.quote(Stage.LOAD_DATE);
             // OFFSET 0 keeps the subquery whole, so a stage view's hash is computed once per row, not once per use
-            union.add("SELECT * FROM (SELECT " + key + " AS " + hk + ", " + Identifiers.quoteAll("s", businessKeys) + ", "
+            union.add("SELECT * FROM (SELECT " + key + " AS " + hk + ", " + keys + ", "
                     + inUtc("s." + ld, stageLd, hubLd) + " AS " + ld + ", s." + Identifiers.quote(Stage.RECORD_SOURCE)
                     + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }
         Map<String, Order> byValue = new HashMap<>();
+        read.add(target);            // a stage column of another type is cast to the table's: its order counts too
         for (String bk : businessKeys) {
             byValue.put(bk, order(read, bk));
         }

@@ -147,8 +147,8 @@ public final class Link extends Structure {
                 }
             }
             for (String p : payload) {
-                s.require(where, p);
-                sel.add("s." + Identifiers.quote(p));
+                String stored = storedAs(c, where, s, p, target, "s");
+                sel.add(stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(p) : ""));
             }
             String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
             s.require(where, Stage.RECORD_SOURCE);
@@ -163,6 +163,7 @@ public final class Link extends Structure {
         all.add(Stage.LOAD_DATE);
         all.add(Stage.RECORD_SOURCE);
         Map<String, Order> byValue = new HashMap<>();
+        read.add(target);            // a stage column of another type is cast to the table's: its order counts too
         for (String p : payload) {
             byValue.put(p, order(read, p));
         }

@@ -167,7 +167,8 @@ public final class Satellite extends Structure {
         StringJoiner nulls = new StringJoiner("");
         StringJoiner seqExtra = new StringJoiner("");
         for (String p : payload) {
-            candExtra.add(", s." + Identifiers.quote(p));
+            String stored = storedAs(c, where, s, p, target, "s");
+            candExtra.add(", " + stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(p) : ""));
             nulls.add(", NULL::" + target.require(name(), p).sqlType());
             seqExtra.add(", c." + Identifiers.quote(p));
         }
@@ -181,7 +182,8 @@ public final class Satellite extends Structure {
         StringJoiner sc = new StringJoiner(", ");
         sc.add("s." + hk).add("s." + hd);
         for (String p : payload) {
-            sc.add("s." + Identifiers.quote(p));
+            String stored = storedAs(c, where, s, p, target, "s");
+            sc.add(stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(p) : ""));
         }
         if (effectiveFrom != null && !payload.contains(effectiveFrom)) {
             sc.add("s." + Identifiers.quote(effectiveFrom));

@@ -2,10 +2,15 @@ package dev.mds.vault;
 
 import dev.mds.core.FieldType;
 import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.TableName;
 import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -160,6 +165,45 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
 
     private static boolean dateOrTimestamp(String sqlType) {
         return sqlType.equals("date") || sqlType.startsWith("timestamp") && sqlType.endsWith(" without time zone");
+    }
+
+    /**
+     * A stage column as the table stores it: {@code alias."column"} when the types are the same, else the value cast
+     * to the table's type, after checking that PostgreSQL assigns the one to the other (as {@code int} to
+     * {@code bigint} or anything to {@code text}), so that stages of different types can be unioned and a type
+     * changed since the table was created fails here, naming where, instead of as an obscure error inside the load.
+     *
+     * @throws SchemaMismatchException naming the structure, the column and both types
+     */
+    final String storedAs(Connection c, String where, Relation stage, String column, Relation target, String alias) {
+        String from = stage.require(where, column).sqlType();
+        String to = target.require(name(), column).sqlType();
+        String q = alias + "." + Identifiers.quote(column);
+        if (from.equals(to)) {
+            return q;
+        }
+        // planning the insert (EXPLAIN runs nothing) applies PostgreSQL's own assignment rules
+        String probe = "EXPLAIN INSERT INTO " + table.quoted() + " (" + Identifiers.quote(column) + ") SELECT NULL::" + from;
+        try {
+            Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
+            try (Statement st = c.createStatement()) {
+                st.execute(probe);
+            } catch (SQLException e) {
+                if (sp != null) {
+                    c.rollback(sp);
+                }
+                throw new SchemaMismatchException(table, List.of(column), where + ": column '" + column + "' of "
+                        + stage.name() + " is " + from + ", but " + table + " stores it as " + to + ", and PostgreSQL"
+                        + " cannot assign the one to the other (was the column's type changed after the table was"
+                        + " created?): " + e.getMessage());
+            }
+            if (sp != null) {
+                c.releaseSavepoint(sp);
+            }
+        } catch (SQLException e) {
+            throw new MdsException(where + ": cannot check the type of column '" + column + "': " + e.getMessage(), e);
+        }
+        return "CAST(" + q + " AS " + to + ")";
     }
 
     final void validate() {
