@@ -3,11 +3,15 @@ package dev.mds.transform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.mds.core.BadInputException;
+import dev.mds.core.MdsException;
 import dev.mds.testing.TestSql;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,5 +144,16 @@ class BuildErrorsTest {
                 + "/* ; /* nested ; */ ; */ ;; -- done";
         TransformProject.builder(ds).model("g.one", one).build().run().assertSucceeded();
         assertThat(TestSql.strings(ds, "select \"c;d\" || e || f || g || \"h\"\"\" from g.one")).containsExactly("a;bit's;x;y ; 1");
+    }
+
+    @Test
+    void aRunIsRefusedWhereStandardConformingStringsIsOff(TestDatabase db) throws Exception {
+        // with it off, 'a\';' is one constant for the server but ends at the backslash for build()'s reading
+        try (HikariDataSource off = db.newDataSource(1, Map.of("options", "-c standard_conforming_strings=off"))) {
+            TransformProject project = TransformProject.builder(off).model("scs.x", "select 'a\\' as a").build();
+            assertThatThrownBy(project::run).isInstanceOf(MdsException.class)
+                    .hasMessageStartingWith("standard_conforming_strings is off in this session: mds-transform reads");
+            assertThat(TestSql.strings(off, "select count(*)::text from pg_namespace where nspname = 'scs'")).containsExactly("0");
+        }
     }
 }

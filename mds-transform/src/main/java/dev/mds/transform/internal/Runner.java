@@ -115,6 +115,7 @@ public final class Runner {
         Instant start = Instant.now();
         long t0 = System.nanoTime();
         try (Connection c = dataSource.getConnection()) {
+            refuseNonStandardStrings(c);
             for (String s : schemas()) {
                 Sql.execute(c, createSchema(s));
             }
@@ -130,6 +131,23 @@ public final class Runner {
                 results.withStatus(ModelStatus.ERROR).size(), results.withStatus(ModelStatus.SKIPPED).size(),
                 results.duration().toMillis());
         return results;
+    }
+
+    /**
+     * {@code build()} found each model's end reading {@code '…'} as the server does with
+     * {@code standard_conforming_strings} on (the default since 9.1); with it off, a backslash escapes a quote, so a
+     * {@code ;} that was inside a constant for that reading could end the statement for the server's.
+     */
+    private static void refuseNonStandardStrings(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select current_setting('standard_conforming_strings')")) {
+            rs.next();
+            if (!"on".equals(rs.getString(1))) {
+                throw new MdsException("standard_conforming_strings is " + rs.getString(1) + " in this session: mds-transform"
+                        + " reads the models' string constants as PostgreSQL does with it on (the default), so it does not"
+                        + " run them otherwise; turn it on (write backslash escapes as E'...')");
+            }
+        }
     }
 
     /** The parent that did not succeed, when there is one (first in name order). */
