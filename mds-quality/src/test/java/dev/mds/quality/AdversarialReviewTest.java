@@ -312,6 +312,23 @@ class AdversarialReviewTest {
                 "\\x00ff", "-1 years +2 days", "123456789012345678901234567890.123");
     }
 
+    /**
+     * A composite-typed column: not_null counts SQL NULLs as a NOT NULL constraint does (a row value whose fields
+     * are all NULL is not NULL), but its samples asked "is null", which is true for that row value too, so they
+     * showed a row the count did not count.
+     */
+    @Test
+    void notNullSamplesOfACompositeColumnAreTheRowsItCounts(DataSource ds) {
+        sql(ds, "create type money_pair as (amount int, currency text)",
+                "create table paired (id int primary key, p money_pair)",
+                "insert into paired values (1, row(null, null)), (2, null), (3, row(1, 'EUR'))");
+        QualityReport r = QualitySuite.on(ds).table("paired", t -> t.notNull("p")).run();
+        CheckResult p = check(r, "public.paired", "not_null_p");
+        assertThat(p.failingRows()).isEqualTo(1);
+        assertThat(p.samples()).hasSize(1);
+        assertThat(p.samples().get(0)).containsEntry("id", 2).containsEntry("p", null);
+    }
+
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();

@@ -106,7 +106,9 @@ public final class Render {
     public static String failing(CheckSpec c, Schema schema, TextColumns text) {
         String q = c.columns().isEmpty() ? "" : col(c);
         return switch (c.kind()) {
-            case NOT_NULL -> q + " is null";
+            // not "is null", which is also true for a row value whose fields are all NULL: the scan's count(col), like
+            // a NOT NULL constraint, counts only SQL NULLs (for other types the two are the same test)
+            case NOT_NULL -> q + " is not distinct from null";
             // <> all(array) is NOT (= any(array)): NULL for a NULL value, so NULLs are not counted; the untyped
             // array literal takes the column's type, so one hashed comparison per row, no per-row casts.
             case ACCEPTED_VALUES -> {
