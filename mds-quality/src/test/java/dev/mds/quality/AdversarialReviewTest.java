@@ -329,6 +329,32 @@ class AdversarialReviewTest {
         assertThat(p.samples().get(0)).containsEntry("id", 2).containsEntry("p", null);
     }
 
+    /**
+     * Hostile names everywhere the history goes: a history table and schema with quotes, spaces and an apostrophe,
+     * a checked table of 63 bytes with a quote and accents, a check id with a quote; the anomaly reads back the runs.
+     */
+    @Test
+    void historyAndAnomalyWorkWithHostileNamesOf63Bytes(DataSource ds) {
+        String table = "T\u00e4\"b'le " + "\u00e9".repeat(27);
+        String quoted = "\"Sch ema\"\"\".\"" + table.replace("\"", "\"\"") + "\"";
+        assertThat(table.getBytes(StandardCharsets.UTF_8)).hasSize(63);
+        sql(ds, "create schema \"Sch ema\"\"\"", "create table " + quoted + " (\"Id\" int)",
+                "insert into " + quoted + " select generate_series(1, 10)");
+        QualitySuite suite = QualitySuite.on(ds).history("\"Hist \"\"ory\".\"Ru ns'\"")
+                .table(quoted, t -> t.notNull("Id").id("id \"required\"").rowCountAnomaly(1, 5));
+        suite.run();
+        suite.run();
+        sql(ds, "insert into " + quoted + " select generate_series(11, 30)");
+        QualityReport third = suite.run();
+        String name = third.checks().get(0).table();
+        assertThat(check(third, name, "id \"required\"").status()).isEqualTo(Status.PASS);
+        CheckResult anomaly = check(third, name, "row_count_anomaly");
+        assertThat(anomaly.status()).isEqualTo(Status.FAIL);
+        assertThat(anomaly.observed()).startsWith("30 rows; last 2 runs mean 10.0");
+        assertThat(strings(ds, "select distinct check_id from \"Hist \"\"ory\".\"Ru ns'\" order by 1"))
+                .containsExactly("id \"required\"", "row_count_anomaly");
+    }
+
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();
