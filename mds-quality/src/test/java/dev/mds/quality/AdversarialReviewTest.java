@@ -355,6 +355,36 @@ class AdversarialReviewTest {
                 .containsExactly("id \"required\"", "row_count_anomaly");
     }
 
+    /**
+     * A role granted only some columns: the checks on a column it may not read are ERROR naming the permission, the
+     * others (row count and an expression on granted columns included) are computed, samples too, and the caller's
+     * transaction stays usable.
+     */
+    @Test
+    void columnsTheRoleMayNotReadAreErrorsWhileItsOtherColumnsAreChecked(DataSource ds) throws Exception {
+        sql(ds, "create table partly (id int primary key, a int, secret text)",
+                "insert into partly values (1, null, 's'), (2, 2, null)",
+                "create role partly_reader", "grant select (id, a) on partly to partly_reader");
+        QualitySuite suite = QualitySuite.create().table("partly", t -> t.notNull("a", "secret").unique("secret")
+                .rowCount(Bounds.atLeast(1)).expression("a_positive", "a > 0"));
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("set local role partly_reader");
+            }
+            QualityReport r = suite.run(c);
+            Map<String, Status> statuses = new java.util.LinkedHashMap<>();
+            r.checks().forEach(x -> statuses.put(x.id(), x.status()));
+            assertThat(statuses).containsExactly(Map.entry("not_null_a", Status.FAIL),
+                    Map.entry("not_null_secret", Status.ERROR), Map.entry("unique_secret", Status.ERROR),
+                    Map.entry("row_count", Status.PASS), Map.entry("a_positive", Status.PASS));
+            assertThat(r.withStatus(Status.ERROR)).allSatisfy(x -> assertThat(x.message()).contains("permission denied"));
+            assertThat(check(r, "public.partly", "not_null_a").samples()).hasSize(1);
+            assertThat(scalar(c, "select count(*) from partly")).isEqualTo(2L);
+            c.rollback();
+        }
+    }
+
     private static Object scalar(Connection c, String query) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
             rs.next();
