@@ -95,6 +95,11 @@ public final class EffectivitySatellite extends Structure {
     }
 
     @Override
+    List<String> storedColumns() {
+        return List.of(link, drivingKey, START_DATE, END_DATE, Stage.LOAD_DATE, Stage.RECORD_SOURCE);
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (link == null) {
             missing.add("link");

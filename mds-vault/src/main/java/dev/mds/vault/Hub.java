@@ -65,6 +65,16 @@ public final class Hub extends Structure {
     }
 
     @Override
+    List<String> storedColumns() {
+        List<String> all = new ArrayList<>();
+        all.add(hashKey);
+        all.addAll(businessKeys);
+        all.add(Stage.LOAD_DATE);
+        all.add(Stage.RECORD_SOURCE);
+        return all;
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (hashKey == null) {
             missing.add("hashKey");

@@ -75,6 +75,17 @@ public final class Link extends Structure {
     }
 
     @Override
+    List<String> storedColumns() {
+        List<String> all = new ArrayList<>();
+        all.add(hashKey);
+        all.addAll(refs);
+        all.addAll(payload);
+        all.add(Stage.LOAD_DATE);
+        all.add(Stage.RECORD_SOURCE);
+        return all;
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (hashKey == null) {
             missing.add("hashKey");

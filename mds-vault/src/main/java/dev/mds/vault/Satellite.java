@@ -71,6 +71,20 @@ public final class Satellite extends Structure {
     public static final String EFFECTIVE_FROM = "effective_from";
 
     @Override
+    List<String> storedColumns() {
+        List<String> all = new ArrayList<>();
+        all.add(parent);
+        all.add(hashDiff);
+        all.addAll(payload);
+        if (effectiveFrom != null) {
+            all.add(EFFECTIVE_FROM);
+        }
+        all.add(Stage.LOAD_DATE);
+        all.add(Stage.RECORD_SOURCE);
+        return all;
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (parent == null) {
             missing.add("parent");

@@ -214,9 +214,29 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
         }
     }
 
+    /**
+     * Refuses settings that would store one column twice (a payload naming the parent key, say), which the DDL or
+     * the insert would otherwise fail on with PostgreSQL's "specified more than once".
+     */
+    private void checkStoredOnce() {
+        List<String> stored = storedColumns();
+        for (int i = 0; i < stored.size(); i++) {
+            if (stored.subList(0, i).contains(stored.get(i))) {
+                throw new IllegalArgumentException(name() + ": column '" + stored.get(i) + "' would be stored twice; the"
+                        + " table's columns are " + stored);
+            }
+        }
+    }
+
+    /** The names of the table's columns the settings give (the same name twice is refused), in DDL order. */
+    List<String> storedColumns() {
+        return List.of();
+    }
+
     /** The statements {@link #createTable()} runs. */
     public List<String> createTableSql() {
         validate();
+        checkStoredOnce();
         return Jdbc.withConnection(vault.dataSource(), this::tableDdl);
     }
 
@@ -228,7 +248,9 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
     /** The statements {@link #load()} runs (read-only: it checks the columns they use). */
     public List<String> sql() {
         validate();
-        return Jdbc.withConnection(vault.dataSource(), this::statements);
+        List<String> statements = Jdbc.withConnection(vault.dataSource(), this::statements);
+        checkStoredOnce();            // after the checks against the tables, which name more specific problems
+        return statements;
     }
 
     /** Loads the structure in one transaction. */

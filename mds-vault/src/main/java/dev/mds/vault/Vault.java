@@ -307,6 +307,9 @@ public final class Vault {
             if (types.containsKey(h.name())) {
                 throw new MdsException(what + ": hash column '" + h.name() + "' is already a column of " + stage.source());
             }
+            if (h.name().equals(Stage.LOAD_DATE) || h.name().equals(Stage.RECORD_SOURCE)) {
+                throw new MdsException(what + ": hash column '" + h.name() + "' is a column every stage adds; name the hash otherwise");
+            }
             List<Field> parts = new ArrayList<>();
             for (String col : h.columns()) {
                 Optional<FieldType> t = types.get(col);

@@ -241,4 +241,49 @@ class VaultAdversarialTest {
         assertThat(both.load().rowsInserted()).isEqualTo(1);             // id 3 (1 hashes alike as text and as integer)
         assertThat(strings(ds, "select id from dds.hub_tc order by id")).containsExactly("1", "2", "3");
     }
+
+    /**
+     * Settings that would store one column twice (a payload naming the parent key, load_date or itself twice, a
+     * business key naming the hash key, an effectivity satellite whose link is its driving key) are refused naming
+     * the structure and the column, before any SQL; before, the DDL failed with PostgreSQL's "specified more than once".
+     */
+    @Test
+    void settingsThatWouldStoreAColumnTwiceAreRefusedNamingTheStructureAndColumn(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds", "create table raw.twice (id text, name text, ld timestamptz)");
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw.twice").into("stg.twice").loadDate("ld").hashKey("hk", "id").hashKey("nk", "name")
+                .hashDiff("hd", "name");
+        vault.createStage(stage);
+        List<Structure> bad = List.of(
+                vault.satellite("dds.s1").parent("hk").hashDiff("hd").payload("name", "hk").from(stage),
+                vault.satellite("dds.s2").parent("hk").hashDiff("hd").payload("name", "name").from(stage),
+                vault.satellite("dds.s3").parent("hk").hashDiff("hd").payload("load_date").from(stage),
+                vault.hub("dds.h1").hashKey("hk").businessKey("hk").from(stage),
+                vault.link("dds.l1").hashKey("hk").refs("hk", "nk").from(stage),
+                vault.effectivitySatellite("dds.e1").link("hk").drivingKey("hk").effectiveFrom("ld").from(stage));
+        for (Structure st : bad) {
+            assertThatThrownBy(st::createTableSql).as(st.name()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(st.name()).hasMessageContaining("would be stored twice");
+        }
+        // a satellite table made by hand with the columns: the load refuses the settings too, naming the column
+        sql(ds, "create table dds.s2 (hk bytea, hd bytea, name text, load_date timestamptz, record_source text)");
+        assertThatThrownBy(bad.get(1)::load).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("satellite dds.s2: column 'name' would be stored twice");
+        assertThatThrownBy(bad.get(1)::createTableSql).hasMessageContaining("column 'name'");
+        assertThatThrownBy(bad.get(2)::createTableSql).hasMessageContaining("column 'load_date'");
+        assertThat(strings(ds, "select count(*) from information_schema.tables where table_schema = 'dds' and table_name in ('s1', 's3', 'h1', 'l1', 'e1')")).containsExactly("0");
+    }
+
+    /** A stage hash named load_date or record_source (columns every stage adds) is refused naming the stage and hash. */
+    @Test
+    void stageHashNamedLikeAColumnEveryStageAddsIsRefusedNamingIt(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create table raw.clash (id text, ld timestamptz)");
+        Vault vault = Vault.on(ds);
+        for (String name : List.of("load_date", "record_source")) {
+            assertThatThrownBy(() -> vault.createStage(Stage.of("raw.clash").into("stg.clash").loadDate("ld").hashKey(name, "id")))
+                    .isInstanceOf(dev.mds.core.MdsException.class).hasMessageContaining("stage stg.clash")
+                    .hasMessageContaining("hash column '" + name + "'");
+        }
+        assertThat(strings(ds, "select count(*) from information_schema.tables where table_schema = 'stg' and table_name = 'clash'")).containsExactly("0");
+    }
 }
