@@ -53,7 +53,10 @@ public final class Pit extends Structure {
 
     /**
      * The satellites, each giving the columns {@code <table name>_pk} and {@code <table name>_ldts}: two satellites
-     * of the same table name (in different schemas) are refused, as their columns would clash.
+     * of the same table name (in different schemas) are refused, as their columns would clash, and so is a
+     * satellite whose name is too long for them (over 58 bytes).
+     *
+     * @throws IllegalArgumentException naming the PIT and the satellite
      */
     public Pit satellites(String... tables) {
         for (String t : tables) {
@@ -63,6 +66,14 @@ public final class Pit extends Structure {
                     throw new IllegalArgumentException(name() + ": satellites " + other + " and " + sat + " would both give"
                             + " the columns " + prefix(sat) + "_pk and " + prefix(sat) + "_ldts; a PIT takes one satellite"
                             + " of each table name");
+                }
+            }
+            for (String column : List.of(prefix(sat) + "_pk", prefix(sat) + "_ldts")) {
+                try {
+                    Identifiers.check(column);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(name() + ": satellite " + sat + " would give the column " + column
+                            + ", which PostgreSQL cannot hold: " + e.getMessage(), e);
                 }
             }
             satellites.add(sat);

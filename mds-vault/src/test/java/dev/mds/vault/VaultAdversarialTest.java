@@ -286,4 +286,17 @@ class VaultAdversarialTest {
         }
         assertThat(strings(ds, "select count(*) from information_schema.tables where table_schema = 'stg' and table_name = 'clash'")).containsExactly("0");
     }
+
+    /**
+     * A PIT names its columns after its satellites ({@code <sat>_pk}, {@code <sat>_ldts}): a satellite whose name is
+     * too long for that is refused naming the PIT and the satellite (before: only the over-long identifier).
+     */
+    @Test
+    void pitRefusesASatelliteWhoseColumnNamesWouldBeTooLongNamingThePitAndTheSatellite(DataSource ds) {
+        String longName = "s".repeat(60);
+        assertThatThrownBy(() -> Vault.on(ds).pit("dds.pit_long").satellites("dds.ok", "dds." + longName))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pit dds.pit_long")
+                .hasMessageContaining("satellite dds." + longName).hasMessageContaining(longName + "_ldts");
+        Vault.on(ds).pit("dds.pit_long").satellites("dds." + "s".repeat(58));      // 58 + "_ldts" = 63 bytes
+    }
 }
