@@ -2,9 +2,12 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
+import dev.mds.core.Sql;
 import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -14,6 +17,8 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A point-in-time table over a hub and its satellites: for each hub key and each as-of date, the key and load
@@ -32,6 +37,7 @@ import java.util.StringJoiner;
  * Columns: the hash key, {@code as_of_date}, and per satellite {@code <sat>_pk} and {@code <sat>_ldts}.
  */
 public final class Pit extends Structure {
+    private static final Logger LOG = LoggerFactory.getLogger(Pit.class);
     /** The as-of column. */
     public static final String AS_OF_DATE = "as_of_date";
 
@@ -135,10 +141,27 @@ public final class Pit extends Structure {
         return Vault.tableDdl(table, cols);
     }
 
-    /** Brings the table to the rows of the hub's keys and the dates, writing only what differs. */
+    /**
+     * Brings the table to the rows of the hub's keys and the dates: the lock, a flag saying whether the table is
+     * empty, then the insert (which runs only into an empty table), the delete and the merge (which run only into
+     * one holding rows, and write only what differs). Each statement checks the flag once, so running all of them
+     * in order, as {@link #sql()} shows them, is the load.
+     */
     @Override
     LoadResult run(List<String> statements) {
-        return vault.run(table.toString(), statements, statements.size() - 1);
+        long t0 = System.nanoTime();
+        String structure = table.toString();
+        long rows = Jdbc.withConnection(vault.dataSource(), conn -> Jdbc.transaction(conn, structure, c -> {
+            long written = 0;
+            for (int i = 0; i < statements.size(); i++) {
+                long n = Sql.update(c, statements.get(i));
+                written += i == 3 || i == 5 ? n : 0;              // the insert and the merge; not the delete
+            }
+            return written;
+        }));
+        Duration d = Duration.ofNanos(System.nanoTime() - t0);
+        LOG.info("{}: {} rows inserted or updated in {} ms", structure, rows, d.toMillis());
+        return new LoadResult(structure, rows, d);
     }
 
     /**
@@ -200,11 +223,14 @@ public final class Pit extends Structure {
         }
         // the rows the PIT must hold, in primary-key order (an incremental sort of each key's dates, as the hub is
         // read in key order), so that the merge below meets the stored rows in one ordered pass over both
-        String want = "SELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"
+        String rows = "SELECT " + sel + "\nFROM " + hub.quoted() + " AS h\n"
                 // DISTINCT: two as-of values for one instant (a repeated date, or a LocalDate and the same midnight
-                // as an OffsetDateTime) would be one (key, as-of) twice, refused by the primary key
-                + "CROSS JOIN (SELECT DISTINCT v.d FROM (VALUES " + dates + ") AS v(d) ORDER BY v.d) AS a(d)\n" + joins
-                + "\nORDER BY h." + hk + ", a.d";
+                // as an OffsetDateTime) would be one (key, as-of) twice, refused by the primary key. Ordered, so that
+                // over the hub read in key order the rows come in primary-key order
+                + "CROSS JOIN (SELECT DISTINCT v.d FROM (VALUES " + dates + ") AS v(d) ORDER BY v.d) AS a(d)\n" + joins;
+        // set by the load's third statement: whether the PIT was empty (see below)
+        String flag = "current_setting('mds.pit_load_into_empty')";
+        String want = rows + "\nWHERE " + flag + " = 'false'\nORDER BY h." + hk + ", a.d";
         StringJoiner names = new StringJoiner(", ");
         StringJoiner differ = new StringJoiner(", ");
         StringJoiner to = new StringJoiner(", ");
@@ -231,14 +257,19 @@ public final class Pit extends Structure {
         // committed after it read the table. Nested loops off: a nested loop over a satellite's windowed rows (if
         // the planner misjudged a size) would read them all once per hub key and date; the hub x dates cross join,
         // which has no other plan, stays a nested loop.
-        // A re-run writes only what changed: the rows of dates no longer asked for or keys no longer in the hub are
-        // deleted, and the merge inserts missing rows and updates those whose satellite rows changed. Deleting and
-        // re-inserting every row made a re-run of the same dates cost twice the first load.
+        // Into an empty PIT the rows are inserted. Into one holding rows only what changed is written: the rows of
+        // dates no longer asked for or keys no longer in the hub are deleted, and the merge inserts missing rows and
+        // updates those whose satellite rows changed (deleting and re-inserting every row made a re-run of the same
+        // dates cost twice the first load). A transaction-local setting says which case this is: each statement
+        // tests it once (a one-time filter), so the other case's statements read nothing.
         return List.of(lock(), "SET LOCAL enable_nestloop = off",
-                "DELETE FROM " + table.quoted() + " AS p WHERE p." + Identifiers.quote(AS_OF_DATE) + " NOT IN (SELECT v.d FROM"
-                        + " (VALUES " + dates + ") AS v(d)) OR NOT EXISTS (SELECT 1 FROM " + hub.quoted() + " AS h WHERE h." + hk + " = p." + hk + ")",
-                "MERGE INTO " + table.quoted() + " AS p\nUSING (" + want + ") AS w(" + names + ")\nON p." + hk + " = w.c0 AND p."
-                        + Identifiers.quote(AS_OF_DATE) + " = w.c1\nWHEN MATCHED AND (" + differ + ") IS DISTINCT FROM (" + to
-                        + ") THEN UPDATE SET " + set + "\nWHEN NOT MATCHED THEN INSERT (" + cols + ") VALUES (" + values + ")");
+                "SELECT set_config('mds.pit_load_into_empty', (NOT EXISTS (SELECT 1 FROM " + table.quoted() + "))::text, true)",
+                "INSERT INTO " + table.quoted() + " (" + cols + ")\n" + rows + "\nWHERE " + flag + " = 'true'",
+                "DELETE FROM " + table.quoted() + " AS p WHERE " + flag + " = 'false' AND (p." + Identifiers.quote(AS_OF_DATE)
+                        + " NOT IN (SELECT v.d FROM (VALUES " + dates + ") AS v(d)) OR NOT EXISTS (SELECT 1 FROM "
+                        + hub.quoted() + " AS h WHERE h." + hk + " = p." + hk + "))",
+                "MERGE INTO " + table.quoted() + " AS p\nUSING (" + want + ") AS w(" + names + ")\nON p." + hk + " = w.c0 AND p." + Identifiers.quote(AS_OF_DATE) + " = w.c1\nWHEN MATCHED AND (" + differ
+                        + ") IS DISTINCT FROM (" + to + ") THEN UPDATE SET " + set + "\nWHEN NOT MATCHED THEN INSERT (" + cols
+                        + ") VALUES (" + values + ")");
     }
 }
