@@ -124,8 +124,7 @@ public final class Hub extends Structure {
             Vault.checkBytea(name() + " from " + st, s, hashKey);
             StringJoiner keys = new StringJoiner(", ");
             for (String bk : businessKeys) {
-                String stored = storedAs(c, name() + " from " + st, s, bk, target, "s");
-                keys.add(stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(bk) : ""));
+                keys.add(storedItem(c, name() + " from " + st, s, bk, target));
             }
             String stageLd = s.require(name(), Stage.LOAD_DATE).sqlType();
             s.require(name(), Stage.RECORD_SOURCE);

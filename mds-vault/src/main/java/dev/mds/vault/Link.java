@@ -158,8 +158,7 @@ public final class Link extends Structure {
                 }
             }
             for (String p : payload) {
-                String stored = storedAs(c, where, s, p, target, "s");
-                sel.add(stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(p) : ""));
+                sel.add(storedItem(c, where, s, p, target));
             }
             String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
             s.require(where, Stage.RECORD_SOURCE);

@@ -180,9 +180,11 @@ public final class Satellite extends Structure {
         StringJoiner candExtra = new StringJoiner("");
         StringJoiner nulls = new StringJoiner("");
         StringJoiner seqExtra = new StringJoiner("");
+        List<String> storedPayload = new ArrayList<>();
         for (String p : payload) {
-            String stored = storedAs(c, where, s, p, target, "s");
-            candExtra.add(", " + stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(p) : ""));
+            String item = storedItem(c, where, s, p, target);
+            storedPayload.add(item);
+            candExtra.add(", " + item);
             nulls.add(", NULL::" + target.require(name(), p).sqlType());
             seqExtra.add(", c." + Identifiers.quote(p));
         }
@@ -195,10 +197,7 @@ public final class Satellite extends Structure {
         String sat = table.quoted();
         StringJoiner sc = new StringJoiner(", ");
         sc.add("s." + hk).add("s." + hd);
-        for (String p : payload) {
-            String stored = storedAs(c, where, s, p, target, "s");
-            sc.add(stored + (stored.startsWith("CAST(") ? " AS " + Identifiers.quote(p) : ""));
-        }
+        storedPayload.forEach(sc::add);
         if (effectiveFrom != null && !payload.contains(effectiveFrom)) {
             sc.add("s." + Identifiers.quote(effectiveFrom));
         }

@@ -168,17 +168,18 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
     }
 
     /**
-     * A stage column as the table stores it: {@code alias."column"} when the types are the same, else the value cast
-     * to the table's type, after checking that PostgreSQL assigns the one to the other (as {@code int} to
+     * A stage column (of the stage aliased {@code s}) as the table stores it, as a select-list item:
+     * {@code s."column"} when the types are the same, else the value cast to the table's type and named
+     * {@code "column"}, after checking that PostgreSQL assigns the one to the other (as {@code int} to
      * {@code bigint} or anything to {@code text}), so that stages of different types can be unioned and a type
      * changed since the table was created fails here, naming where, instead of as an obscure error inside the load.
      *
      * @throws SchemaMismatchException naming the structure, the column and both types
      */
-    final String storedAs(Connection c, String where, Relation stage, String column, Relation target, String alias) {
+    final String storedItem(Connection c, String where, Relation stage, String column, Relation target) {
         String from = stage.require(where, column).sqlType();
         String to = target.require(name(), column).sqlType();
-        String q = alias + "." + Identifiers.quote(column);
+        String q = "s." + Identifiers.quote(column);
         if (from.equals(to)) {
             return q;
         }
@@ -203,7 +204,7 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
         } catch (SQLException e) {
             throw new MdsException(where + ": cannot check the type of column '" + column + "': " + e.getMessage(), e);
         }
-        return "CAST(" + q + " AS " + to + ")";
+        return "CAST(" + q + " AS " + to + ") AS " + Identifiers.quote(column);
     }
 
     final void validate() {
