@@ -59,17 +59,17 @@ public final class Main {
             DataSource source = product.dataSource();
             DataSource dwh = warehouse.dataSource();
 
-            step("1. the product database");
+            Tables.step("1. the product database", System.out);
             ProductDatabase.create(source);
             Tables.print(source, "product.users", System.out);
 
-            step("2. CDC setup: check, then apply");
+            Tables.step("2. CDC setup: check, then apply", System.out);
             CdcSetup.Spec spec = CdcSetup.spec().tables("product.users", "product.subscriptions")
                     .publication("mds_product").slot("mds_product").build();
             System.out.println(CdcSetup.check(source, spec));
             CdcSetup.apply(source, spec).forEach(sql -> System.out.println("  ran: " + sql));
 
-            step("3. change data capture into raw.*");
+            Tables.step("3. change data capture into raw.*", System.out);
             Map<TableName, MergeLoader> loaders = Map.of(
                     TableName.parse("product.users"), cdcLoader(dwh, "raw.users"),
                     TableName.parse("product.subscriptions"), cdcLoader(dwh, "raw.subscriptions"));
@@ -97,19 +97,19 @@ public final class Main {
                 awaitRows(dwh, "select count(*) from raw.subscriptions", 15, failure);
                 Tables.query(dwh, "raw.users (with the CDC bookkeeping columns)", "select * from raw.users order by user_id", System.out);
 
-                step("4. the pricing sheet into raw.pricing");
+                Tables.step("4. the pricing sheet into raw.pricing", System.out);
                 loadPricing(dwh);
                 Tables.print(dwh, "raw.pricing", System.out);
 
-                step("5. models (mds-transform): staging views and mart.users");
+                Tables.step("5. models (mds-transform): staging views and mart.users", System.out);
                 Models.build(dwh);
                 Tables.print(dwh, "mart.users", System.out);
 
-                step("6. quality checks");
+                Tables.step("6. quality checks", System.out);
                 QualityReport report = checks(dwh);
                 System.out.println(report.toConsoleTable());
 
-                step("7. changes in the product database flow through");
+                Tables.step("7. changes in the product database flow through", System.out);
                 try (Connection c = source.getConnection(); Statement st = c.createStatement()) {
                     st.execute("update product.subscriptions set paid = true where id = 10");            // Jane pays May
                     st.execute("insert into product.users (name) values ('Ada Lovelace')");
@@ -126,7 +126,7 @@ public final class Main {
             if (failure.get() != null) {
                 throw new IllegalStateException("the CDC pipeline failed", failure.get());
             }
-            step("done");
+            Tables.step("done", System.out);
         }
     }
 
@@ -187,10 +187,6 @@ public final class Main {
         throw new IllegalStateException("waited " + WAIT.toSeconds() + " s for " + countSql + " = " + expected + ", last saw " + seen);
     }
 
-    private static void step(String title) {
-        System.out.println();
-        System.out.println("== " + title);
-    }
 
     /**
      * The dbt models of the source project's {@code product_stats} (staging views, the {@code mart.users} table), run

@@ -11,9 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
-/** Prints a table or a query as an aligned text table, for the examples' output. */
+/** Prints a table or a query as an aligned text table, and step headings, for the examples' output. */
 public final class Tables {
     private Tables() {
+    }
+
+    /** Prints a blank line and {@code == title}: the heading of one step of an example. */
+    public static void step(String title, PrintStream out) {
+        out.println();
+        out.println("== " + title);
     }
 
     /** Prints every row of {@code table}, ordered by its first column. */

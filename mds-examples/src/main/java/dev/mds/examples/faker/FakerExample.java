@@ -34,17 +34,17 @@ public final class FakerExample {
             DataSource ds = warehouse.dataSource();
             FakerSource.Builder settings = FakerSource.builder().seed(0).users(1_000).products(100).batchRows(500);
 
-            System.out.println("== generation 1");
+            Tables.step("generation 1", System.out);
             loadAll(ds, settings.build());
             Tables.query(ds, "purchases per user (top 3)", """
                     select u.id, u.name, count(*) as purchases, count(p.returned_at) as returned
                     from raw.users u join raw.purchases p on p.user_id = u.id
                     group by u.id, u.name order by purchases desc, u.id limit 3""", System.out);
 
-            System.out.println("\n== generation 2 of the same seed: some users changed");
+            Tables.step("generation 2 of the same seed: some users changed", System.out);
             loadAll(ds, settings.generation(2).build());
 
-            System.out.println("\n== a read of the purchases stopped after one batch, then resumed");
+            Tables.step("a read of the purchases stopped after one batch, then resumed", System.out);
             FakerSource source = settings.build();
             SourcePosition stored;
             long firstPart;

@@ -52,19 +52,17 @@ public final class IncrementalExample {
                     .offsets(JdbcStateStore.create(dwh)).build();
             MergeLoader loader = MergeLoader.into(dwh, "raw.subscriptions").mode(SyncMode.MERGE).key("id").build();
 
-            System.out.println("== first run");
+            Tables.step("first run", System.out);
             run(source, dwh, loader);
 
-            System.out.println();
-            System.out.println("== the application pays two subscriptions and adds one");
+            Tables.step("the application pays two subscriptions and adds one", System.out);
             try (Connection c = app.getConnection()) {
                 Sql.execute(c, "update product.subscriptions set paid = true, updated_at = timestamptz '2023-07-01 09:00+00'"
                         + " where not paid and id in (select id from product.subscriptions where not paid order by id limit 2)");
                 Sql.execute(c, "insert into product.subscriptions values (17, '2023-06-01', '2023-06-30', 4, 'medium', false,"
                         + " timestamptz '2023-07-01 09:05+00')");
             }
-            System.out.println();
-            System.out.println("== second run");
+            Tables.step("second run", System.out);
             run(source, dwh, loader);
             Tables.query(dwh, "raw.subscriptions changed by the second run",
                     "select id, user_id, subscription, paid, updated_at::text from raw.subscriptions"

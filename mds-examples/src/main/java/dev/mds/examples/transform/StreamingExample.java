@@ -36,17 +36,17 @@ public final class StreamingExample {
              TestDatabase warehouse = server.createDatabase("warehouse")) {
             DataSource ds = warehouse.dataSource();
 
-            step("1. load the CSV files into raw");
+            Tables.step("1. load the CSV files into raw", System.out);
             load(ds, "movies.csv", "raw.movies", "title");
             load(ds, "users.csv", "raw.users", "email");
             load(ds, "streams.csv", "raw.streams", "movie_title", "user_email", "start_at");
 
-            step("2. quality checks on raw");
+            Tables.step("2. quality checks on raw", System.out);
             QualityReport report = checks(ds);
             System.out.println(report.toConsoleTable());
             report.assertPassed();
 
-            step("3. models");
+            Tables.step("3. models", System.out);
             TransformProject project = project(ds);
             RunResults first = project.run();
             System.out.println(first);
@@ -56,7 +56,7 @@ public final class StreamingExample {
                     from marts.movie_stats order by streams desc, title limit 5""", System.out);
             Tables.query(ds, "last days", "select * from marts.daily_streams order by day desc limit 3", System.out);
 
-            step("4. the sources change: a user's surname, and the streams of 2021-12-31");
+            Tables.step("4. the sources change: a user's surname, and the streams of 2021-12-31", System.out);
             try (Connection c = ds.getConnection()) {
                 Sql.execute(c, "update raw.users set last_name = 'Kirlin-Conn' where email = 'karine@bode-rogahn.org'");
                 Sql.execute(c, """
@@ -133,8 +133,4 @@ public final class StreamingExample {
                 .build();
     }
 
-    private static void step(String title) {
-        System.out.println();
-        System.out.println("== " + title);
-    }
 }
