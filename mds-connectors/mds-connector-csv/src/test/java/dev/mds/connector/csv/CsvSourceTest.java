@@ -121,6 +121,20 @@ class CsvSourceTest {
     }
 
     @Test
+    void resumeRefusesAPositionPastTheEndOfAFileTruncatedSinceSayingSo() throws IOException {
+        Path file = write("daily.csv", "id,name\n1,a\n2,b\n3,c\n");
+        SourcePosition stored = SourcePosition.fromJson(Read.batches(CsvSource.builder().path(file).chunkRows(2))
+                .get(0).position().orElseThrow().toJson());   // offset 16, after "2,b"
+
+        Files.writeString(file, "id,name\n1,a\n");   // truncated before the position
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).resumeFrom(stored)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("daily.csv")
+                .hasMessageContaining("past the end")
+                .hasMessageContaining("truncated or replaced");
+    }
+
+    @Test
     void resumesAStreamBySkippingToThePosition() throws IOException {
         byte[] bytes = Files.readAllBytes(TRANSACTIONS);
         Schema schema;

@@ -221,10 +221,11 @@ public final class CsvReading implements Closeable {
         if (settings.path() != null) {
             FileChannel fc = FileChannel.open(settings.path(), StandardOpenOption.READ);
             if (offset > 0) {
-                if (offset > fc.size()) {
+                long size = fc.size();
+                if (offset > size) {
                     fc.close();
                     throw new IllegalArgumentException("position offset " + offset + " is past the end of "
-                            + display + " (" + fc.size() + " bytes)");
+                            + display + " (" + size + " bytes): the file was truncated or replaced since");
                 }
                 fc.position(offset);
             }
