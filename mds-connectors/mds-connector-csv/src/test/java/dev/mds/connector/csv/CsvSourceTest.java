@@ -383,6 +383,19 @@ class CsvSourceTest {
     }
 
     @Test
+    void aRowWithTooFewOrTooManyFieldsInTheSampleDoesNotTurnTheInferredTypesToText() throws IOException {
+        Path file = write("ragged.csv", "id,amount,day\n1,10.5,2024-01-01\nexport truncated here\n"
+                + "2,20,2024-01-02\n3,x,2024-01-03,extra\n");
+        try (CsvSource csv = CsvSource.builder().path(file).onBadRow(OnBadRow.SKIP).build()) {
+            assertThat(csv.schema().toString()).isEqualTo("[id long, amount decimal, day date]");
+            assertThat(csv.batches().flatMap(b -> b.records().stream()).toList()).containsExactly(
+                    Record.of(1L, new BigDecimal("10.5"), LocalDate.of(2024, 1, 1)),
+                    Record.of(2L, new BigDecimal("20"), LocalDate.of(2024, 1, 2)));
+            assertThat(csv.badRows()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void formatOptionsDelimiterNullStringTrimCommentsAndLatin1() throws IOException {
         Path file = write("semi.csv", "# exported\nid; name ;city\n1; \"Ann\" ;NULL\n2;  Bob;  Bern  \n");
         List<Record> records = Read.records(CsvSource.builder().path(file).delimiter(';').trim(true)

@@ -343,7 +343,12 @@ public final class CsvReading implements Closeable {
         } else {
             chunk = scanner.peek(settings.sampleRows());
         }
-        return chunk == null ? List.of() : ChunkParser.raw(format, display).parse(chunk).records();
+        if (chunk == null) {
+            return List.of();
+        }
+        // a record with another number of fields is a bad row: its values are not the columns' values
+        return ChunkParser.raw(format, display).parse(chunk).records().stream()
+                .filter(r -> r.size() == fileNames.length).toList();
     }
 
     private ChunkParser newParser() {
