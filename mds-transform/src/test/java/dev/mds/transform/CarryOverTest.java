@@ -76,4 +76,33 @@ class CarryOverTest {
         TransformProject.builder(ds).model("ci.t", model).fullRefresh(true).build().run().assertSucceeded();
         assertThat(acl(ds, "ci.t")).isEqualTo("mds_carry_reader=SELECT");
     }
+
+    @Test
+    void aDownstreamViewDroppedByTheCascadeOfItsRebuiltTableKeepsItsGrantsAndComments(DataSource ds) {
+        role(ds, "mds_carry_reader");
+        TransformProject project = TransformProject.builder(ds)
+                .model("cc.t", "{{ config(materialized='table') }}\nselect 1 as id, 'a'::text as name")
+                .model("cc.v", "select id, name from {{ ref('cc.t') }}")
+                .model("cc.w", "select id from {{ ref('cc.v') }}")
+                .threads(2).build();
+        project.run().assertSucceeded();
+        TestSql.sql(ds, "grant select on cc.v to mds_carry_reader; grant select on cc.w to mds_carry_reader with grant option;"
+                + " comment on view cc.v is 'the view'; comment on column cc.v.name is 'the name'");
+
+        // rebuilding cc.t drops cc.v and cc.w (CASCADE), which are then built again
+        project.run().assertSucceeded();
+        assertThat(acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(acl(ds, "cc.w")).isEqualTo("mds_carry_reader=SELECT*");
+        assertThat(TestSql.strings(ds, "select obj_description('cc.v'::regclass, 'pg_class') || ' / '"
+                + " || col_description('cc.v'::regclass, 2)")).containsExactly("the view / the name");
+
+        // a view that comes back without a commented column keeps the other comments
+        TransformProject.builder(ds)
+                .model("cc.t", "{{ config(materialized='table') }}\nselect 1 as id, 'a'::text as name")
+                .model("cc.v", "select id from {{ ref('cc.t') }}")
+                .model("cc.w", "select id from {{ ref('cc.v') }}")
+                .build().run().assertSucceeded();
+        assertThat(acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(TestSql.strings(ds, "select obj_description('cc.v'::regclass, 'pg_class')")).containsExactly("the view");
+    }
 }

@@ -13,7 +13,7 @@ import java.util.Optional;
 final class Plan {
     /** One step of a model's build. */
     sealed interface Step permits Exec, Hook, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot,
-            CarryOver {
+            CarryOver, CarryOverDropped {
     }
 
     /**
@@ -210,6 +210,13 @@ final class Plan {
     record CarryOver(TableName from, TableName to) implements Step {
     }
 
+    /**
+     * Gives {@code relation}, built anew, the grants and comments it had when an upstream model's swap dropped it
+     * earlier in this run ({@code drop ... cascade}), when it had any.
+     */
+    record CarryOverDropped(TableName relation) implements Step {
+    }
+
     /** {@code t."a" = s."a" and t."b" = s."b"}: a target row {@code t} matching a staged row {@code s} by key. */
     private static String keyMatch(List<String> key) {
         StringBuilder match = new StringBuilder();
@@ -289,6 +296,7 @@ final class Plan {
             } else {
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
                         + Identifiers.quote(t.name()), -1, null, false));
+                steps.add(new CarryOverDropped(t));
             }
             return steps;
         }

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +48,8 @@ public final class Runner {
     private final Set<TableName> selectedNames = new java.util.HashSet<>();
     private final int threads;
     private final boolean fullRefresh;
+    /** The grants and comments of the views that a model's {@code drop ... cascade} dropped in this run. */
+    private final Map<TableName, Described> dropped = new ConcurrentHashMap<>();
 
     /** A runner of {@code selected} (a subset of {@code models}, in dependency order). */
     public Runner(DataSource dataSource, ProjectModels models, List<ModelSpec> selected, int threads,
@@ -87,7 +90,7 @@ public final class Runner {
                         out.addAll(w.sql(w.columns()));
                     } else if (step instanceof Plan.CarryOver carry) {
                         // the old relation has not been renamed away yet
-                        out.addAll(carryOver(c, carry.to(), carry.to()));
+                        out.addAll(carryOver(c, describe(c, carry.to()), carry.to()));
                     } else if (step instanceof Plan.WriteSnapshot w) {
                         // as if the query's columns were the table's
                         List<String> columns = new ArrayList<>();
@@ -255,7 +258,9 @@ public final class Runner {
         long t0 = System.nanoTime();
         ModelResult r;
         try (Connection c = dataSource.getConnection()) {
-            long rows = Sql.transaction(c, conn -> execute(conn, m));
+            Map<TableName, Described> droppedHere = new HashMap<>();
+            long rows = Sql.transaction(c, conn -> execute(conn, m, droppedHere));
+            dropped.putAll(droppedHere);
             r = new ModelResult(m.table(), m.materialization(), ModelStatus.SUCCESS,
                     rows < 0 ? OptionalLong.empty() : OptionalLong.of(rows), started,
                     Duration.ofNanos(System.nanoTime() - t0), Optional.empty());
@@ -278,7 +283,11 @@ public final class Runner {
         }
     }
 
-    private long execute(Connection c, ModelSpec m) throws SQLException {
+    /**
+     * Runs the model's steps; {@code droppedHere} receives the grants and comments of the views its
+     * {@code drop ... cascade} drops, for their models to get back once they are built again.
+     */
+    private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere) throws SQLException {
         Optional<Plan.Existing> existing = existing(c, m.table());
         boolean cascade = false;
         if (Plan.swaps(m, existing, fullRefresh) && existing.isPresent()) {
@@ -309,9 +318,17 @@ public final class Runner {
                     rows = update(c, m, new Plan.Exec(sql, -1, null, true));
                 }
             } else if (step instanceof Plan.CheckDependents check) {
-                refuseForeignDependents(c, m, check.relation());
+                for (TableName dependent : refuseForeignDependents(c, m, check.relation())) {
+                    if (isView(c, dependent)) {   // a table whose foreign key refers to it only loses the constraint
+                        droppedHere.put(dependent, describe(c, dependent));
+                    }
+                }
             } else if (step instanceof Plan.CarryOver carry) {
-                for (String sql : carryOver(c, carry.from(), carry.to())) {
+                for (String sql : carryOver(c, describe(c, carry.from()), carry.to())) {
+                    update(c, m, new Plan.Exec(sql, -1, null, false));
+                }
+            } else if (step instanceof Plan.CarryOverDropped carry && dropped.containsKey(carry.relation())) {
+                for (String sql : carryOver(c, dropped.get(carry.relation()), carry.relation())) {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
             } else if (step instanceof Plan.CheckSnapshot check) {
@@ -559,33 +576,44 @@ public final class Runner {
     }
 
     /**
-     * The statements giving {@code to} the grants on {@code from}, its comment and its columns' comments (of the
-     * columns {@code to} has too).
+     * What a swap carries over from a relation: its grants (per grantee and grant option: {@code t} for PUBLIC, the
+     * role, {@code t} for grant option, the privileges) and its comments (column name, or null for the relation's).
      */
-    private static List<String> carryOver(Connection c, TableName from, TableName to) throws SQLException {
-        List<String> out = new ArrayList<>();
-        String relation = "(select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+    private record Described(List<String[]> grants, List<String[]> comments) {
+    }
+
+    /** The grants on {@code relation}, its comment and its columns' comments. */
+    private static Described describe(Connection c, TableName relation) throws SQLException {
+        String oid = "(select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where n.nspname = ? and c.relname = ?)";
         // one grant per grantee and grant option, as \dp lists them
         String grants = "select a.grantee = 0, coalesce(r.rolname, ''), a.is_grantable,"
                 + " string_agg(a.privilege_type, ', ' order by a.privilege_type)"
                 + " from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles r on r.oid = a.grantee"
-                + " where c.oid = " + relation + " group by 1, 2, 3 order by 2, 3";
-        for (String[] g : rows(c, grants, from)) {
+                + " where c.oid = " + oid + " group by 1, 2, 3 order by 2, 3";
+        String comments = "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a"
+                + " where a.attrelid = " + oid + " and a.attnum > 0 and not a.attisdropped"
+                + " and col_description(a.attrelid, a.attnum) is not null"
+                + " union all select null, obj_description(" + oid + ", 'pg_class')"
+                + " where obj_description(" + oid + ", 'pg_class') is not null";
+        return new Described(rows(c, grants, relation), rows(c, comments, relation, relation, relation));
+    }
+
+    /**
+     * The statements giving {@code to} the grants and comments {@code from} had (the comments of the columns
+     * {@code to} has too).
+     */
+    private static List<String> carryOver(Connection c, Described from, TableName to) throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (String[] g : from.grants()) {
             String grantee = "t".equals(g[0]) ? "public" : Identifiers.quote(g[1]);
             out.add("grant " + g[3].toLowerCase(java.util.Locale.ROOT) + " on " + to.quoted() + " to " + grantee
                     + ("t".equals(g[2]) ? " with grant option" : ""));
         }
-        String comments = "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a"
-                + " where a.attrelid = " + relation + " and a.attnum > 0 and not a.attisdropped"
-                + " and col_description(a.attrelid, a.attnum) is not null"
-                + " union all select null, obj_description(" + relation + ", 'pg_class')"
-                + " where obj_description(" + relation + ", 'pg_class') is not null";
-        List<String[]> described = rows(c, comments, from, from, from);
-        List<String> columns = described.isEmpty() ? List.of()
+        List<String> columns = from.comments().isEmpty() ? List.of()
                 : columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?",
                         to.schema(), to.name()).stream().map(col -> col[0]).toList();
-        for (String[] d : described) {
+        for (String[] d : from.comments()) {
             if (d[0] == null) {
                 out.add("comment on " + (isView(c, to) ? "view " : "table ") + to.quoted() + " is " + Identifiers.literal(d[1]));
             } else if (columns.contains(d[0])) {
