@@ -128,7 +128,7 @@ public final class TransformProject {
     public static final class Builder {
         private final DataSource dataSource;
         private final List<ProjectModels.Source> sources = new ArrayList<>();
-        private final Map<String, TableName> sourceTables = new HashMap<>();
+        private final Map<ProjectModels.SourceTable, TableName> sourceTables = new HashMap<>();
         private final Map<String, String> sourceSchemas = new HashMap<>();
         private final Map<String, String> vars = new HashMap<>();
         private int threads = 1;
@@ -226,7 +226,8 @@ public final class TransformProject {
         public Builder source(String source, String table, String relation) {
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(table, "table");
-            sourceTables.put(source.strip() + "." + table.strip(), TableName.parse(Objects.requireNonNull(relation, "relation")));
+            sourceTables.put(new ProjectModels.SourceTable(source.strip(), table.strip()),
+                    TableName.parse(Objects.requireNonNull(relation, "relation")));
             return this;
         }
 

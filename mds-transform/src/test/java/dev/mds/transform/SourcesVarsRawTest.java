@@ -61,6 +61,25 @@ class SourcesVarsRawTest {
     }
 
     @Test
+    void sourceAndTableNamesWithDotsAreKeptApart(DataSource ds) {
+        TableFixture.on(ds, "dots.one").columns("x int").rows(row(1));
+        TableFixture.on(ds, "dots.two").columns("x int").rows(row(2));
+        TransformProject project = TransformProject.builder(ds)
+                .source("a", "b.c", "dots.one")
+                .source("a.b", "c", "dots.two")
+                .model("dots.from_a", "select * from {{ source('a', 'b.c') }}")
+                .model("dots.from_ab", "select * from {{ source('a.b', 'c') }}")
+                .build();
+        project.run().assertSucceeded();
+        assertThatTable(ds, "dots.from_a").containsExactlyInAnyOrder(row(1));
+        assertThatTable(ds, "dots.from_ab").containsExactlyInAnyOrder(row(2));
+
+        assertThatThrownBy(() -> TransformProject.builder(ds).source("a.b", "c", "dots.two")
+                .model("m.x", "select * from {{ source('x.y', 'c') }}").build())
+                .hasMessageContaining("names an undeclared source 'x.y' (declared: a.b;");
+    }
+
+    @Test
     void varRendersItsValueOrTheTagsDefaultAndAMissingOneIsRefused(DataSource ds) {
         TableFixture.on(ds, "raw.tx").columns("id int", "day date", "amount int")
                 .rows(row(1, java.time.LocalDate.of(2024, 1, 1), 5), row(2, java.time.LocalDate.of(2024, 1, 2), 7),

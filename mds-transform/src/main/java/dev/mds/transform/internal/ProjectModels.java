@@ -32,14 +32,18 @@ public final class ProjectModels {
     public record Source(TableName table, String source, String sql) {
     }
 
+    /** A source() tag's two names, as written: either may hold a dot. */
+    public record SourceTable(String source, String table) {
+    }
+
     /**
      * What source() and var() resolve to.
      *
-     * @param sourceTables {@code source.table} (as written in source()) to the relation declared for it
+     * @param sourceTables a source and table (as written in source()) to the relation declared for it
      * @param sourceSchemas source name to the schema that holds all its tables
      * @param vars variable name to its value, rendered as written
      */
-    public record Declarations(Map<String, TableName> sourceTables, Map<String, String> sourceSchemas,
+    public record Declarations(Map<SourceTable, TableName> sourceTables, Map<String, String> sourceSchemas,
             Map<String, String> vars) {
         public Declarations {
             sourceTables = Map.copyOf(sourceTables);
@@ -171,7 +175,7 @@ public final class ProjectModels {
 
     /** A declared table, else the table of that name in its source's declared schema; like dbt, never a guess. */
     private static TableName source(Source s, Template.SourceRef r, Declarations declared) {
-        TableName table = declared.sourceTables().get(r.source() + "." + r.table());
+        TableName table = declared.sourceTables().get(new SourceTable(r.source(), r.table()));
         if (table != null) {
             return table;
         }
@@ -179,7 +183,7 @@ public final class ProjectModels {
         InputLocation at = InputLocation.of(s.source()).withLine(r.line());
         if (schema == null) {
             Set<String> known = new TreeSet<>(declared.sourceSchemas().keySet());
-            declared.sourceTables().keySet().forEach(k -> known.add(k.substring(0, k.indexOf('.'))));
+            declared.sourceTables().keySet().forEach(k -> known.add(k.source()));
             throw new BadInputException(at, r + " names an undeclared source '" + r.source() + "'"
                     + (known.isEmpty() ? " (no sources are declared" : " (declared: " + String.join(", ", known))
                     + "; declare it with source(name, table, relation) or sourceSchema(name, schema))");
