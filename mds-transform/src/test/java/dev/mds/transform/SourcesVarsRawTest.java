@@ -80,6 +80,18 @@ class SourcesVarsRawTest {
     }
 
     @Test
+    void quotedStringsInTagsReadBackslashEscapesAsJinjaDoes(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("esc.names", """
+                        {{ config(materialized='table', post_hook='comment on table {{ this }} is \\'it\\'\\'s\\'') }}
+                        select $${{ var('who', 'O\\'Brien') }}$$ as who, $${{ var("path", "C:\\\\x \\"y\\"") }}$$ as path""")
+                .build();
+        project.run().assertSucceeded();
+        assertThatTable(ds, "esc.names").containsExactlyInAnyOrder(row("O'Brien", "C:\\x \"y\""));
+        assertThat(TestSql.strings(ds, "select obj_description('esc.names'::regclass, 'pg_class')")).containsExactly("it's");
+    }
+
+    @Test
     void varRendersItsValueOrTheTagsDefaultAndAMissingOneIsRefused(DataSource ds) {
         TableFixture.on(ds, "raw.tx").columns("id int", "day date", "amount int")
                 .rows(row(1, java.time.LocalDate.of(2024, 1, 1), 5), row(2, java.time.LocalDate.of(2024, 1, 2), 7),

@@ -282,7 +282,7 @@ public final class Template {
             while (i < sql.length() - 1) {
                 char c = sql.charAt(i);
                 if (c == '\'' || c == '"') {
-                    int end = sql.indexOf(c, i + 1);
+                    int end = stringEnd(sql, i);
                     if (end < 0) {
                         return -1;
                     }
@@ -409,8 +409,46 @@ public final class Template {
             return !token.isEmpty() && (Character.isLetter(token.charAt(0)) || token.charAt(0) == '_');
         }
 
+        /**
+         * Where the string literal opened by the quote at {@code open} closes, -1 when it does not; a backslash
+         * escapes the character after it, as in Jinja ({@code 'O\'Brien'}).
+         */
+        private static int stringEnd(String text, int open) {
+            char quote = text.charAt(open);
+            for (int i = open + 1; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c == '\\') {
+                    i++;
+                } else if (c == quote) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /**
+         * A string token's value, its escapes read as Jinja (Python) reads them: {@code \'}, {@code \"} and
+         * {@code \\} are the character, {@code \n}, {@code \t} and {@code \r} a control character, any other
+         * backslash is kept.
+         */
         private static String unquote(String token) {
-            return token.substring(1, token.length() - 1);
+            StringBuilder out = new StringBuilder();
+            for (int i = 1; i < token.length() - 1; i++) {
+                char c = token.charAt(i);
+                if (c == '\\' && i + 1 < token.length() - 1) {
+                    char next = token.charAt(++i);
+                    switch (next) {
+                        case '\'', '"', '\\' -> out.append(next);
+                        case 'n' -> out.append('\n');
+                        case 't' -> out.append('\t');
+                        case 'r' -> out.append('\r');
+                        default -> out.append(c).append(next);
+                    }
+                } else {
+                    out.append(c);
+                }
+            }
+            return out.toString();
         }
 
         private List<String> tokens(String inner, int line, String tag) {
@@ -428,7 +466,7 @@ public final class Template {
                     }
                     out.add(inner.substring(s, i));
                 } else if (c == '\'' || c == '"') {
-                    int end = inner.indexOf(c, i + 1);
+                    int end = stringEnd(inner, i);
                     if (end < 0) {
                         throw error(line, "cannot read " + tag + ": unterminated string");
                     }
