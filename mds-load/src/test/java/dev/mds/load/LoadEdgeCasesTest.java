@@ -323,6 +323,36 @@ class LoadEdgeCasesTest {
                 row(1, new BigDecimal("6.0"), "loader", 1), row(2, 6, "loader", 0), row(100, 1, "loader", 0));
     }
 
+    @Test
+    void aKeyThatIsAGeneratedAlwaysIdentityColumnTakesTheSourcesValueInEveryLoadAsInTheFirst(DataSource ds)
+            throws Exception {
+        // a target made with its source's DDL: the first load into the empty table is a COPY, which stores the given
+        // ids; the next loads insert new keys with MERGE, which needs 'overriding system value' to do the same
+        sql(ds, "create schema if not exists raw",
+                "create table raw.ident_key (id bigint generated always as identity primary key, name text)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        MergeLoader merge = MergeLoader.into(ds, "raw.ident_key").key("id").build();
+        assertThat(merge.load(RecordBatch.of(schema, List.of(Record.of(10L, "a"), Record.of(20L, "b")))).inserted())
+                .isEqualTo(2);
+        LoadResult second = merge.load(RecordBatch.of(schema, List.of(Record.of(20L, "b2"), Record.of(30L, "c"))));
+        assertThat(second.inserted()).as(second.toString()).isEqualTo(1);
+        assertThat(second.updated()).as(second.toString()).isEqualTo(1);
+
+        MergeLoader cdc = MergeLoader.into(ds, "raw.ident_key_cdc").mode(SyncMode.CDC).key("id").build();
+        sql(ds, "create table raw.ident_key_cdc (id bigint generated always as identity primary key, name text,"
+                + " _mds_commit bigint, _mds_change bigint)", "insert into raw.ident_key_cdc values (default, 'x', 1, 1)");
+        TableName src = TableName.of("raw", "ident_key_cdc");
+        ChangeBatch changes = new ChangeBatch(src, schema, List.of("id"), List.of(
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "y"), new EventPosition(5, 1), T),
+                ChangeEvent.update(src, Record.of(40L), Record.of(40L, "d"), new EventPosition(5, 2), T)),
+                Optional.empty());
+        assertThat(cdc.load(changes).inserted()).isEqualTo(1);
+
+        assertThatTable(ds, "raw.ident_key").columns("id", "name")
+                .containsExactlyInAnyOrder(row(10, "a"), row(20, "b2"), row(30, "c"));
+        assertThatTable(ds, "raw.ident_key_cdc").columns("id", "name").containsExactlyInAnyOrder(row(1, "y"), row(40, "d"));
+    }
+
     // ------------------------------------------------------------------------------------------ hostile names
 
     @Test

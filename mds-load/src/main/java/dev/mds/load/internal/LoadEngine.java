@@ -1069,7 +1069,8 @@ public final class LoadEngine {
             cols.add(ts);
             values.add("now()");
         });
-        s.append(Identifiers.quoteAll(cols)).append(") values (").append(values).append(")");
+        s.append(Identifiers.quoteAll(cols)).append(")").append(overriding(plan)).append(" values (").append(values)
+                .append(")");
         return s.toString();
     }
 
@@ -1144,9 +1145,14 @@ public final class LoadEngine {
             cols.add(ts);
             values.add("now()");
         });
-        s.append(" when not matched then insert (").append(Identifiers.quoteAll(cols)).append(") values (")
-                .append(values).append(")");
+        s.append(" when not matched then insert (").append(Identifiers.quoteAll(cols)).append(")")
+                .append(overriding(plan)).append(" values (").append(values).append(")");
         return s.toString();
+    }
+
+    /** The batch's value goes into a {@code generated always as identity} column as the direct COPY stores it. */
+    private static String overriding(Plan plan) {
+        return plan.identityAlways ? " overriding system value" : "";
     }
 
     /**

@@ -46,11 +46,16 @@ final class Plan {
     final boolean cdc;
     /** CDC: batch column positions some event leaves unchanged (staged with a flag column). */
     final BitSet unchanged;
+    /**
+     * Whether a batch column is an existing {@code generated always as identity} column: an insert of its value needs
+     * {@code overriding system value} (the direct COPY into the table stores it without).
+     */
+    final boolean identityAlways;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
             Map<String, String> typeNames, Map<String, Boolean> notNull, Set<String> comparedAsText,
             Map<String, String> nondeterministic, List<String> newColumns, boolean targetExists, boolean cdc,
-            BitSet unchanged) {
+            BitSet unchanged, boolean identityAlways) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -71,6 +76,7 @@ final class Plan {
         this.targetExists = targetExists;
         this.cdc = cdc;
         this.unchanged = unchanged;
+        this.identityAlways = identityAlways;
     }
 
     /**
@@ -122,6 +128,7 @@ final class Plan {
         List<String> newColumns = new ArrayList<>();
         List<String> incompatible = new ArrayList<>();
         List<String> why = new ArrayList<>();
+        boolean identityAlways = false;
         for (Field f : schema.fields()) {
             TargetColumn tc = target.map(m -> m.get(f.name())).orElse(null);
             if (tc == null) {
@@ -145,6 +152,7 @@ final class Plan {
                 if (tc.nondeterministicCollation() != null) {
                     nondeterministic.put(f.name(), tc.nondeterministicCollation());
                 }
+                identityAlways |= tc.identityAlways();
             }
         }
         if (!incompatible.isEmpty()) {
@@ -155,7 +163,7 @@ final class Plan {
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
         return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
-                target.isPresent(), cdc, unchanged);
+                target.isPresent(), cdc, unchanged, identityAlways);
     }
 
     /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */

@@ -23,9 +23,11 @@ import java.util.Optional;
  *     {@code =} comparisons such as {@code IS DISTINCT FROM} use; {@code json}, {@code xml} and the geometric
  *     types have none (or, as {@code box}, an {@code =} that compares areas) * @param nondeterministicCollation the column's collation, qualified and quoted, when it is nondeterministic
  *     (two different strings can be equal, as under a case-insensitive ICU collation); null otherwise
+ * @param identityAlways whether it is a {@code generated always as identity} column, which an {@code INSERT} (a
+ *     MERGE's too) fills with a given value only with {@code overriding system value} (COPY always does)
  */
 record TargetColumn(String name, String sqlType, String typeName, boolean notNull, boolean equality,
-        String nondeterministicCollation) {
+        String nondeterministicCollation, boolean identityAlways) {
 
     /**
      * Whether the element type (a domain's base type) of {@code t} has a default btree or hash operator class:
@@ -49,14 +51,14 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
         String query = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull, " + EQUALITY
                 + ", (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
-                + " where co.oid = a.attcollation and not co.collisdeterministic)"
+                + " where co.oid = a.attcollation and not co.collisdeterministic), a.attidentity = 'a'"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + PostgresDialect.INSTANCE.relationOid(table) + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
-                            rs.getBoolean(5), rs.getString(6));
+                            rs.getBoolean(5), rs.getString(6), rs.getBoolean(7));
                     columns.put(col.name(), col);
                 }
             }
