@@ -122,6 +122,30 @@ class SnapshotsTest {
     }
 
     @Test
+    void checkComparesJsonArraysAndAJsonColumnThatTheQueryNowReturnsAsJsonb(DataSource ds) {
+        TestSql.sql(ds, "create schema rawj; create table rawj.items (id int, attrs json, tags json[]);"
+                + " insert into rawj.items values (1, '{\"a\": 1}', array['{\"t\": 1, \"u\": 2}'::json]),"
+                + " (2, '{\"a\": 2}', null)");
+        String json = "{{ config(materialized='snapshot', unique_key='id', strategy='check', check_cols='all') }}\n"
+                + "select id, attrs, tags from rawj.items";
+        run(ds, "snapj.items", json).assertSucceeded();
+        TestSql.sql(ds, "update rawj.items set tags = array['{\"u\":2,\"t\":1}'::json] where id = 1");
+        assertThat(run(ds, "snapj.items", json).model("snapj.items").rows()).hasValue(0);
+
+        // the table's attrs is json, the query's now jsonb (and back): compared by value, only id 2 changed
+        String jsonb = json.replace("select id, attrs, tags", "select id, attrs::jsonb as attrs, tags::jsonb[] as tags");
+        TestSql.sql(ds, "update rawj.items set attrs = '{\"a\": 3}' where id = 2");
+        RunResults changed = run(ds, "snapj.items", jsonb);
+        changed.assertSucceeded();
+        assertThat(changed.model("snapj.items").rows()).hasValue(1);
+        run(ds, "snapj.b", jsonb).assertSucceeded();
+        assertThat(run(ds, "snapj.b", json).model("snapj.b").rows()).hasValue(0);
+        assertThat(TestSql.strings(ds, "select id || ' ' || attrs::text || ' ' || (dbt_valid_to is null) from snapj.items"
+                + " order by id, dbt_valid_from")).containsExactly("1 {\"a\": 1} true", "2 {\"a\": 2} false",
+                "2 {\"a\": 3} true");
+    }
+
+    @Test
     void hardDeletesInvalidateEndsTheVersionOfAKeyTheQueryNoLongerReturns(DataSource ds) {
         customers(ds, "raw4");
         String model = timestamp("raw4").replace("updated_at='updated_at'", "updated_at='updated_at', hard_deletes='invalidate'");

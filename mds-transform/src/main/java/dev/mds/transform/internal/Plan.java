@@ -181,6 +181,18 @@ final class Plan {
             return md5.append(')').toString();
         }
 
+        /**
+         * json has no equality operator: a column that is json (or json[]) in the query or in the table is compared as
+         * jsonb (jsonb[]) on both sides, so key order and white space do not count, and a json column the query now
+         * returns as jsonb, or the other way round, compares.
+         */
+        private static String jsonbCast(String queryType, String tableType) {
+            if (queryType.equals("json[]") || tableType.equals("json[]")) {
+                return "::jsonb[]";
+            }
+            return queryType.equals("json") || tableType.equals("json") ? "::jsonb" : "";
+        }
+
         private String metaColumns(boolean isDeleted) {
             return Identifiers.quoteAll(isDeleted ? META : META.subList(0, 4));
         }
@@ -194,8 +206,7 @@ final class Plan {
             List<String> compared = config.checkCols().isEmpty() ? columns : config.checkCols();
             StringBuilder or = new StringBuilder();
             for (String c : compared) {
-                // json has no equality operator: compared as jsonb (key order and white space do not count)
-                String cast = "json".equals(types.get(columns.indexOf(c))) ? "::jsonb" : "";
+                String cast = jsonbCast(types.get(columns.indexOf(c)), existing.get().typeOf(c).orElse(""));
                 or.append(or.length() == 0 ? "" : " or ").append("t.").append(Identifiers.quote(c)).append(cast)
                         .append(" is distinct from s.").append(Identifiers.quote(c)).append(cast);
             }
@@ -231,6 +242,12 @@ final class Plan {
     record Existing(char kind, List<String> columns, List<String> types) {
         boolean isView() {
             return kind == 'v';
+        }
+
+        /** The type ({@code format_type}) of {@code column}, when the relation has it. */
+        Optional<String> typeOf(String column) {
+            int i = columns.indexOf(column);
+            return i < 0 ? Optional.empty() : Optional.of(types.get(i));
         }
     }
 
