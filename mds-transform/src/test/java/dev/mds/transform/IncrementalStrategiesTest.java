@@ -120,6 +120,28 @@ class IncrementalStrategiesTest {
     }
 
     @Test
+    void aUniqueKeyColumnThatTheRunWouldAddIsRefusedSinceNoStoredRowCouldMatch(DataSource ds) {
+        TableFixture.on(ds, "raw.nk").columns("a int", "b text", "v int").rows(row(1, "x", 1), row(2, "y", 1));
+        for (String strategy : new String[] {"merge", "delete+insert"}) {
+            for (String policy : new String[] {"append_new_columns", "sync_all_columns"}) {
+                String table = "nk.t_" + policy;
+                String model = "{{ config(materialized='incremental', unique_key=['a', 'b'], incremental_strategy='"
+                        + strategy + "', on_schema_change='" + policy + "') }}\n";
+                run(ds, table, model + "select a, b, v from raw.nk").assertSucceeded();
+                // the key's b is now called bb: the stored rows would hold NULL there, so every new row would be added again
+                RunResults renamed = run(ds, table, model.replace("'b'", "'bb'") + "select a, b as bb, v + 1 as v from raw.nk");
+                assertThat(renamed.model(table).error()).hasValueSatisfying(e -> assertThat(e).contains(
+                        "unique_key column(s) [bb] are not in the table, which holds rows: none of them could match a new"
+                                + " row, so each would stay beside its new version (rebuild the model with fullRefresh(true));"
+                                + " the table is unchanged"));
+                assertThat(Db.columns(ds, "nk", "t_" + policy)).containsExactly("a", "b", "v");
+                assertThatTable(ds, table).containsExactlyInAnyOrder(row(1, "x", 1), row(2, "y", 1));
+            }
+            TestSql.sql(ds, "drop table nk.t_append_new_columns, nk.t_sync_all_columns");
+        }
+    }
+
+    @Test
     void syncAllColumnsThatCannotConvertLeavesTheTableAsItWas(DataSource ds) {
         TableFixture.on(ds, "raw.sn").columns("id int", "v text").rows(row(1, "not a number"));
         String model = "{{ config(materialized='incremental', unique_key='id', on_schema_change='sync_all_columns') }}\n";

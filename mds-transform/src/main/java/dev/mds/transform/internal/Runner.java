@@ -453,6 +453,12 @@ public final class Runner {
                     + " change the model back, rebuild it with fullRefresh(true), or configure on_schema_change="
                     + "'append_new_columns' or 'ignore'); the table is unchanged");
         }
+        List<String> newKeys = m.uniqueKey().stream().filter(extra::contains).toList();
+        if (!newKeys.isEmpty() && policy != ModelSpec.OnSchemaChange.IGNORE && holdsRows(c, m.table())) {
+            throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + newKeys + " are not in the"
+                    + " table, which holds rows: none of them could match a new row, so each would stay beside its new"
+                    + " version (rebuild the model with fullRefresh(true)); the table is unchanged");
+        }
         List<String> written = new ArrayList<>(check.targetColumns());
         written.retainAll(stage);
         List<String> alters = new ArrayList<>();
@@ -494,6 +500,16 @@ public final class Runner {
         }
         refuseDuplicateOrNullKeys(c, m, check.stage(), m.strategy().configName());
         return written;
+    }
+
+    private static boolean holdsRows(Connection c, TableName table) throws SQLException {
+        String sql = "select exists (select from " + table.quoted() + ")";
+        long start = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            Sql.logged(sql, start);
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     /**
