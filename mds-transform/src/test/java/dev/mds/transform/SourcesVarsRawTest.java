@@ -92,6 +92,18 @@ class SourcesVarsRawTest {
     }
 
     @Test
+    void aVarsDefaultMayBeANumberAsInDbt(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("num.v", "select {{ var('days', 3) }} as days, {{var('rate',-0.25)}} as rate, {{ var('set', 1) }} as set")
+                .var("set", "7")
+                .build();
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select days || ' ' || rate || ' ' || set from num.v")).containsExactly("3 -0.25 7");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("num.x", "select {{ var(3) }}").build())
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("model num.x line 1: unknown tag {{ var(3) }}");
+    }
+
+    @Test
     void varRendersItsValueOrTheTagsDefaultAndAMissingOneIsRefused(DataSource ds) {
         TableFixture.on(ds, "raw.tx").columns("id int", "day date", "amount int")
                 .rows(row(1, java.time.LocalDate.of(2024, 1, 1), 5), row(2, java.time.LocalDate.of(2024, 1, 2), 7),

@@ -62,6 +62,8 @@ public final class Template {
     public record Setting(Object value, int line) {
     }
 
+    /** A number literal in a tag: an integer or a decimal, perhaps negative. */
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
     private static final Pattern END_RAW = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
 
     private final String source;
@@ -325,8 +327,9 @@ public final class Template {
                 }
                 tags.add(r);
                 current.add(r);
-            } else if (call(t, "var", 1) || call(t, "var", 2)) {
-                Var v = new Var(unquote(t.get(2)).strip(), t.size() == 6 ? unquote(t.get(4)) : null, line);
+            } else if (call(t, "var", 1) || call(t, "var", 2) || numberDefault(t)) {
+                String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? t.get(4) : unquote(t.get(4));
+                Var v = new Var(unquote(t.get(2)).strip(), fallback, line);
                 if (v.name().isEmpty()) {
                     throw error(line, tag + ": var() needs a variable name");
                 }
@@ -353,6 +356,16 @@ public final class Template {
                 }
             }
             return true;
+        }
+
+        /** Whether {@code t} is {@code var('name', 3)}: a number as the default, rendered as written. */
+        private static boolean numberDefault(List<String> t) {
+            return t.size() == 6 && t.get(0).equals("var") && t.get(1).equals("(") && isString(t.get(2))
+                    && t.get(3).equals(",") && isNumber(t.get(4)) && t.get(5).equals(")");
+        }
+
+        private static boolean isNumber(String token) {
+            return NUMBER.matcher(token).matches();
         }
 
         private void config(List<String> t, int line, String tag) {
@@ -472,6 +485,11 @@ public final class Template {
                     }
                     out.add(inner.substring(i, end + 1));
                     i = end + 1;
+                } else if (Character.isDigit(c) || (c == '-' && i + 1 < n && Character.isDigit(inner.charAt(i + 1)))) {
+                    Matcher number = NUMBER.matcher(inner).region(i, n);
+                    number.lookingAt();
+                    out.add(number.group());
+                    i = number.end();
                 } else if ("()[],=".indexOf(c) >= 0) {
                     out.add(String.valueOf(c));
                     i++;
