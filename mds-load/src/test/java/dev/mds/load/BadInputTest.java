@@ -10,12 +10,14 @@ import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.EventPosition;
 import dev.mds.core.FieldType;
+import dev.mds.core.MdsException;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.TableName;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestSql;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -210,6 +212,29 @@ class BadInputTest {
         assertThatTable(ds, "raw.dup_dead").columns("id", "name", "amount").containsExactlyInAnyOrder(row(1, "good", 2),
                 row(2, "two", 1));
         assertThatTable(ds, "raw.dup_dead_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "id=1"));
+    }
+
+    @Test
+    void aRowRefusedByATriggerOrAUniqueKeyOnlyInTheMergeFailsNamingTheTableAndCommitsNothing(DataSource ds) {
+        // such rows are refused by the MERGE for the batch as a whole (no record is known, DEAD_LETTER cannot set
+        // them aside): the error used to be PostgreSQL's alone ("ERROR: no negative names"), naming no table
+        for (OnBadRow onBadRow : OnBadRow.values()) {
+            String table = "merge_refused_" + onBadRow.name().toLowerCase();
+            MergeLoader loader = seeded(ds, table, onBadRow);
+            TestSql.sql(ds, "create function raw." + table + "_f() returns trigger language plpgsql as $$ begin"
+                            + " if new.name = 'no' then raise exception 'no negative names'; end if; return new; end $$",
+                    "create trigger refuse before insert or update on raw." + table + " for each row execute function raw."
+                            + table + "_f()",
+                    "alter table raw." + table + " add unique (name)");
+            for (Record bad : List.of(Record.of(3L, "no", null), Record.of(3L, "four", null))) {
+                assertThatThrownBy(() -> loader.load(batchWith(bad)))
+                        .isInstanceOf(MdsException.class)
+                        .hasMessageStartingWith("raw." + table + ": the table refused a row of this batch")
+                        .hasMessageContaining("nothing of this batch was loaded")
+                        .hasMessageContaining(bad.get(1).equals("no") ? "no negative names" : "unique constraint");
+                assertUntouched(ds, table);
+            }
+        }
     }
 
     @Test

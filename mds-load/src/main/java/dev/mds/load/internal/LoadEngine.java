@@ -1366,7 +1366,7 @@ public final class LoadEngine {
         Object[] before = probe ? countersAndHint(c, plan, staged) : null;
         long[] b = before != null ? new long[] {(Long) before[0], (Long) before[1]} : xactCounters(c, null, null);
         boolean hinted = before != null && before[4] != null;
-        long total = Sql.update(c, merge);
+        long total = merge(c, merge);
         long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3]) : xactCounters(c, null, null);
         long inserted = after[0] - b[0];
         long updated = after[1] - b[1];
@@ -1378,6 +1378,27 @@ public final class LoadEngine {
             updated = total - inserted;
         }
         return new long[] {inserted, updated};
+    }
+
+    /**
+     * Runs the MERGE. A row the target refuses only there (a unique or foreign key other than the load's key, a
+     * NOT NULL column the batch lacks, a trigger raising an error, a row outside every partition) fails the whole
+     * batch: the stage carries the column types and CHECK constraints, not these, so no record is known and
+     * {@link dev.mds.load.OnBadRow#DEAD_LETTER} cannot set it aside. The error then names the target and says that nothing was loaded.
+     */
+    private long merge(Connection c, String merge) {
+        try {
+            return Sql.update(c, merge);
+        } catch (MdsException e) {
+            if (e.getCause() instanceof SQLException x && x.getSQLState() != null
+                    && (x.getSQLState().startsWith("23") || x.getSQLState().equals("P0001"))) {
+                throw new MdsException(target + ": the table refused a row of this batch when the MERGE wrote it (a"
+                        + " constraint, trigger or partition bound checked for the whole batch at once, so the record"
+                        + " is not known and DEAD_LETTER cannot set it aside); nothing of this batch was loaded: "
+                        + e.getMessage(), x);
+            }
+            throw e;
+        }
     }
 
     /** Most staged rows for which a MERGE may be steered to probe the target's key index. */
