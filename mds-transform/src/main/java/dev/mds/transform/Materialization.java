@@ -1,5 +1,7 @@
 package dev.mds.transform;
 
+import java.util.Locale;
+
 /**
  * How a model is built, set in its SQL with {@code {{ config(materialized='table') }}}; the default is
  * {@link #VIEW}.
@@ -35,6 +37,6 @@ public enum Materialization {
 
     /** The name used in {@code config(materialized=...)}: {@code view}, {@code table}, {@code incremental}, {@code snapshot}. */
     public String configName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

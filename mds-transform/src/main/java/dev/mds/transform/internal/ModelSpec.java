@@ -3,6 +3,7 @@ package dev.mds.transform.internal;
 import dev.mds.core.TableName;
 import dev.mds.transform.Materialization;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -76,7 +77,7 @@ public record ModelSpec(TableName table, String source, Template template, Mater
 
         /** As written in config(hard_deletes=...). */
         public String configName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -117,7 +118,7 @@ public record ModelSpec(TableName table, String source, Template template, Mater
 
         /** As written in config(on_schema_change=...). */
         public String configName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

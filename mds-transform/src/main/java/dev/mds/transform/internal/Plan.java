@@ -197,7 +197,6 @@ final class Plan {
             return Identifiers.quoteAll(isDeleted ? META : META.subList(0, 4));
         }
 
-
         /** Whether a staged row differs from the current version: a newer updated_at, or a check column differs. */
         private String changed(List<String> columns, List<String> types) {
             if (!config.check()) {

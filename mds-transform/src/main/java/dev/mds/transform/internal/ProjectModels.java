@@ -1,6 +1,7 @@
 package dev.mds.transform.internal;
 
 import dev.mds.core.BadInputException;
+import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
 import dev.mds.core.TableName;
 import dev.mds.transform.Materialization;
@@ -306,7 +307,7 @@ public final class ProjectModels {
         }
         for (String c : columns) {
             try {
-                dev.mds.core.Identifiers.check(c);
+                Identifiers.check(c);
             } catch (IllegalArgumentException e) {
                 throw new BadInputException(at, configKey + ": " + e.getMessage());
             }

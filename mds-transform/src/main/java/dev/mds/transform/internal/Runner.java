@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -45,7 +47,7 @@ public final class Runner {
     private final DataSource dataSource;
     private final ProjectModels models;
     private final List<ModelSpec> selected;
-    private final Set<TableName> selectedNames = new java.util.HashSet<>();
+    private final Set<TableName> selectedNames = new HashSet<>();
     private final int threads;
     private final boolean fullRefresh;
     /** The grants and comments of the views that a model's {@code drop ... cascade} dropped in this run. */
@@ -623,7 +625,7 @@ public final class Runner {
         List<String> out = new ArrayList<>();
         for (String[] g : from.grants()) {
             String grantee = "t".equals(g[0]) ? "public" : Identifiers.quote(g[1]);
-            out.add("grant " + g[3].toLowerCase(java.util.Locale.ROOT) + " on " + to.quoted() + " to " + grantee
+            out.add("grant " + g[3].toLowerCase(Locale.ROOT) + " on " + to.quoted() + " to " + grantee
                     + ("t".equals(g[2]) ? " with grant option" : ""));
         }
         List<String> columns = from.comments().isEmpty() ? List.of()
