@@ -46,7 +46,9 @@ import java.util.stream.StreamSupport;
  * (the line where the next record starts) and {@code check} (a CRC-32 of the last bytes before the offset). Commit
  * it with the load, then {@link Builder#resumeFrom} it. Resuming a file refuses a position whose check no longer
  * matches the file's bytes: the file was replaced or rewritten under its name since, and reading on from the offset
- * would skip or repeat records (not checked for a stream, or a file in an encoding that is not ASCII-compatible).
+ * would skip or repeat records, and one taken after a last record that ended the file without a line end when the
+ * file now continues that line (the record was read while being written) (neither is checked for a stream, or a file
+ * in an encoding that is not ASCII-compatible).
  *
  * <p>How records are found: one sequential pass over the bytes cuts whole records into chunks. With RFC 4180
  * quoting a line feed ends a record exactly when an even number of quotes precede it in the record (every quote,

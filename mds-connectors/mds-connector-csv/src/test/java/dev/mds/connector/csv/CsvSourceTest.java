@@ -18,6 +18,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -132,6 +133,24 @@ class CsvSourceTest {
                 .hasMessageContaining("daily.csv")
                 .hasMessageContaining("past the end")
                 .hasMessageContaining("truncated or replaced");
+    }
+
+    @Test
+    void resumeRefusesAPositionAfterAnUnterminatedLastRecordThatTheFileNowContinues() throws IOException {
+        Path file = write("growing.csv", "id,name\n1,a\n2,b\n3,ze");   // read while "3,zebra" was being written
+        List<RecordBatch> read = Read.batches(CsvSource.builder().path(file).chunkRows(2));
+        SourcePosition afterLast = SourcePosition.fromJson(read.get(1).position().orElseThrow().toJson());
+        assertThat(read.get(1).records()).containsExactly(Record.of(3L, "ze"));
+
+        Files.writeString(file, "bra\n4,d\n", StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).resumeFrom(afterLast)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("growing.csv")
+                .hasMessageContaining("without a line end")
+                .hasMessageContaining("continues that line");
+
+        Files.writeString(file, "id,name\n1,a\n2,b\n3,ze\r\n4,d\n");   // the line end came later: nothing lost
+        assertThat(Read.records(CsvSource.builder().path(file).resumeFrom(afterLast))).containsExactly(Record.of(4L, "d"));
     }
 
     @Test

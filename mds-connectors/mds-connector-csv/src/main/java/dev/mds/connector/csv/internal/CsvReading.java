@@ -16,6 +16,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -182,19 +183,38 @@ public final class CsvReading implements Closeable {
     /**
      * Refuses a position whose offset no longer follows the records it was taken after: the file was replaced under
      * its name since (a new export, a re-split into other chunks), and reading on from that offset would skip or
-     * repeat records, or start inside one.
+     * repeat records, or start inside one. Also refuses one taken after a last record that ended the file without a
+     * line end, when the file now continues that line: the record was still being written (or lines were appended
+     * without a line break before them), and the rest of the line would be read as a record of its own.
      */
     private void checkTail(SourcePosition resume, long offset) throws IOException {
-        if (!(resume.get("check").orElse(null) instanceof String check)) {
-            return;
-        }
         try (FileChannel fc = FileChannel.open(settings.path(), StandardOpenOption.READ)) {
-            if (offset <= fc.size() && !TailCheck.matches(check, fc, offset).orElse(true)) {
+            long size = fc.size();
+            if (resume.get("check").orElse(null) instanceof String check && offset <= size
+                    && !TailCheck.matches(check, fc, offset).orElse(true)) {
                 throw new IllegalArgumentException("position " + resume + " does not match " + display + ": the bytes"
                         + " before byte " + offset + " are not those the position was taken after, so the file changed"
                         + " since (replaced, rewritten or split again); resuming there would skip or repeat records");
             }
+            if (offset > 0 && offset < size) {
+                ByteBuffer around = ByteBuffer.allocate(2);   // the byte before the offset and the one at it
+                while (around.hasRemaining()) {
+                    if (fc.read(around, offset - 1 + around.position()) < 0) {
+                        break;
+                    }
+                }
+                if (!around.hasRemaining() && !lineEnd(around.get(0)) && !lineEnd(around.get(1))) {
+                    throw new IllegalArgumentException("position " + resume + " follows a record that ended " + display
+                            + " without a line end, and the file now continues that line at byte " + offset + " (the"
+                            + " record was still being written, or lines were appended without a line break before"
+                            + " them); resuming there would read the rest of the line as a record of its own");
+                }
+            }
         }
+    }
+
+    private static boolean lineEnd(byte b) {
+        return b == '\n' || b == '\r';
     }
 
     /** Same file name (a file may move between runs), or the same stream name. */
