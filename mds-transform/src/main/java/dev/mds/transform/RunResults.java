@@ -1,8 +1,10 @@
 package dev.mds.transform;
 
+import dev.mds.core.TableName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -26,13 +28,26 @@ public record RunResults(List<ModelResult> models, Duration duration) {
     }
 
     /**
-     * The result of the model named {@code name} ({@code schema.model}).
+     * The result of the model named {@code name} ({@code schema.model}, found as {@code ref()} finds it).
      *
      * @throws IllegalArgumentException when the run had no such model
      */
     public ModelResult model(String name) {
         for (ModelResult m : models) {
             if (m.name().equals(name)) {
+                return m;
+            }
+        }
+        TableName parsed;
+        try {
+            parsed = TableName.parse(name);
+        } catch (IllegalArgumentException notAName) {
+            parsed = null;
+        }
+        Optional<TableName> table = parsed == null ? Optional.empty()
+                : Select.find(parsed, models.stream().map(ModelResult::table).toList());
+        for (ModelResult m : models) {
+            if (table.isPresent() && m.table().equals(table.get())) {
                 return m;
             }
         }

@@ -101,10 +101,10 @@ public final class TransformProject {
     private List<ModelSpec> selected(Select select) {
         Objects.requireNonNull(select, "select");
         List<TableName> wanted = new ArrayList<>();
-        for (TableName t : select.models()) {
-            if (models.ordered().stream().noneMatch(m -> m.table().equals(t))) {
-                throw new IllegalArgumentException("no model " + t + " in this project; models: " + models());
-            }
+        List<TableName> tables = models.ordered().stream().map(ModelSpec::table).toList();
+        for (TableName named : select.models()) {
+            TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
+                    + " in this project; models: " + models()));
             wanted.add(t);
             if (select.downstream()) {
                 wanted.addAll(models.descendants(t));

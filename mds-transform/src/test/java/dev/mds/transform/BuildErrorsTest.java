@@ -66,6 +66,23 @@ class BuildErrorsTest {
     }
 
     @Test
+    void selectAndResultsFindAFileModelByTheNameRefUses(DataSource ds, @TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("Silver"));
+        Files.writeString(dir.resolve("Silver/Tx.sql"), "{{ config(materialized='table') }}\nselect 1 as id");
+        Files.writeString(dir.resolve("Silver/down.sql"), "select id from {{ ref('Silver.Tx') }}");
+        TransformProject project = TransformProject.builder(ds).modelsFrom(dir).build();
+
+        RunResults results = project.run(Select.models("Silver.Tx").withDownstream());
+        results.assertSucceeded();
+        assertThat(results.models()).extracting(ModelResult::name).containsExactly("\"Silver\".\"Tx\"", "\"Silver\".down");
+        assertThat(results.model("Silver.Tx").rows()).hasValue(1);
+        assertThat(results.model("\"Silver\".\"Tx\"").rows()).hasValue(1);
+        assertThat(results.model("Silver.down").status()).isEqualTo(ModelStatus.SUCCESS);
+        assertThatThrownBy(() -> results.model("Silver.Tx2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("no model Silver.Tx2 in this run");
+    }
+
+    @Test
     void cycleIsNamed(DataSource ds) {
         assertThatThrownBy(() -> builder(ds)
                 .model("silver.a", "select * from {{ ref('silver.b') }}")
