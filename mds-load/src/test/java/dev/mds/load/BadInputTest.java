@@ -238,6 +238,20 @@ class BadInputTest {
     }
 
     @Test
+    void deadLetterOfARecordWhoseTextKeyHoldsANulCharacterNamesItsKeyWithTheCharacterEscaped(DataSource ds) {
+        // PostgreSQL text cannot hold U+0000: the COPY refuses the record, and its key must reach the dead-letter
+        // table escaped as its record does (the insert into <table>_rejected failed, and with it the whole load)
+        Schema schema = Schema.builder().required("code", FieldType.STRING).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.nul_key").key("code").onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("a", "one"), Record.of("b\0c", "two"),
+                Record.of("d", "three"))));
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.nul_key").columns("code", "name").containsExactlyInAnyOrder(row("a", "one"), row("d", "three"));
+        assertThatTable(ds, "raw.nul_key_rejected").columns("record_number", "key")
+                .containsExactlyInAnyOrder(row(2, "code=b\\0c"));
+    }
+
+    @Test
     void badChangeEventCommitsNothing(DataSource ds) {
         TableName src = TableName.of("app", "users");
         MergeLoader loader = MergeLoader.into(ds, "raw.cdc_bad").mode(SyncMode.CDC).build();

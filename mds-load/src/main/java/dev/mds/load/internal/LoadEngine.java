@@ -1775,7 +1775,7 @@ public final class LoadEngine {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (Object[] r : rejects.rows) {
                 ps.setLong(1, (Long) r[0]);
-                ps.setString(2, (String) r[1]);
+                ps.setString(2, r[1] == null ? null : ((String) r[1]).replace("\0", "\\0"));
                 ps.setString(3, ((String) r[2]).replace("\0", "\\0"));
                 ps.setString(4, ((String) r[3]).replace("\0", "\\0"));
                 ps.addBatch();
