@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.Arrays;
 
 /**
  * Reads bytes and cuts them into {@link Chunk}s of whole records, in one sequential pass that only looks at
@@ -89,7 +90,7 @@ final class RecordScanner implements Closeable {
         if (!scan(maxRecords, maxBytes)) {
             return null;
         }
-        byte[] copy = java.util.Arrays.copyOfRange(buf, start, scanEnd);
+        byte[] copy = Arrays.copyOfRange(buf, start, scanEnd);
         Chunk chunk = new Chunk(copy, 0, copy.length, bufOffset + start, nextRecord, nextLine, scanRecords, scanLines);
         start = scanEnd;
         nextRecord += scanRecords;
@@ -102,7 +103,7 @@ final class RecordScanner implements Closeable {
         if (!scan(maxRecords, Long.MAX_VALUE)) {
             return null;
         }
-        byte[] copy = java.util.Arrays.copyOfRange(buf, start, scanEnd);
+        byte[] copy = Arrays.copyOfRange(buf, start, scanEnd);
         return new Chunk(copy, 0, copy.length, bufOffset + start, nextRecord, nextLine, scanRecords, scanLines);
     }
 

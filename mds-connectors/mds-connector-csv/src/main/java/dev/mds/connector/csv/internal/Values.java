@@ -3,6 +3,7 @@ package dev.mds.connector.csv.internal;
 import dev.mds.core.FieldType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -224,7 +225,7 @@ public final class Values {
         if (strictWords || len == 0 || len > 3) {
             return BAD;
         }
-        String s = new String(b, off, len, java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+        String s = new String(b, off, len, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
         return switch (s) {
             case "t", "yes", "y", "1" -> Boolean.TRUE;
             case "f", "no", "n", "0" -> Boolean.FALSE;
