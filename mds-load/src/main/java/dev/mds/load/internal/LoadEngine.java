@@ -52,6 +52,7 @@ import java.util.Set;
 import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.util.PSQLException;
@@ -1205,7 +1206,7 @@ public final class LoadEngine {
                     + " has no row of this key to keep it from", null);
         }
         return Sql.update(c, "delete from " + stage + " s where s." + Identifiers.quote(S_NUMBER) + " in ("
-                + refused.keySet().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + ")");
+                + refused.keySet().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")");
     }
 
     private String cdcForgetTombstonesSql(Plan plan, TableName tombstones, boolean reads) {
