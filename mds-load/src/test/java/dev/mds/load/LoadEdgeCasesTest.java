@@ -353,6 +353,57 @@ class LoadEdgeCasesTest {
         assertThatTable(ds, "raw.ident_key_cdc").columns("id", "name").containsExactlyInAnyOrder(row(1, "y"), row(40, "d"));
     }
 
+    @Test
+    void aLoadTimestampColumnWithoutTimeZoneGetsTheSessionsLocalNowOnEveryPath(DataSource ds) throws Exception {
+        // the MERGE assigns now() to it (the session's local time); the COPY straight into an empty table or in
+        // APPEND sent now() as a timestamptz, which a timestamp column stores as UTC wall-clock time
+        sql(ds, "create schema if not exists raw",
+                "create table raw.lts_local (id bigint primary key, name text, loaded timestamp)",
+                "create table raw.lts_local_append (id bigint, name text, loaded timestamp)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        MergeLoader merge = MergeLoader.into(ds, "raw.lts_local").key("id").loadTimestamp("loaded").build();
+        MergeLoader append = MergeLoader.into(ds, "raw.lts_local_append").mode(SyncMode.APPEND).loadTimestamp("loaded")
+                .build();
+        List<List<Record>> batches = List.of(List.of(Record.of(1L, "a")), List.of(Record.of(1L, "b"), Record.of(2L, "c")));
+        for (List<Record> records : batches) {   // into the empty table (a COPY), then a MERGE
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("set local timezone = 'Pacific/Kiritimati'");   // UTC+14
+                merge.load(RecordBatch.of(schema, records), c);
+                append.load(RecordBatch.of(schema, records), c);
+                for (String table : List.of("raw.lts_local", "raw.lts_local_append")) {
+                    try (ResultSet rs = st.executeQuery("select count(*) filter (where loaded = localtimestamp)"
+                            + " from " + table + " where name in ('a', 'b', 'c')")) {
+                        rs.next();
+                        assertThat(rs.getLong(1)).as(table + " after " + records).isEqualTo(records.size());
+                    }
+                }
+                c.commit();
+            }
+        }
+    }
+
+    @Test
+    void aLoadTimestampColumnOfAnotherTypeThanTimestampIsRefusedNamingItBeforeAnythingIsWritten(DataSource ds)
+            throws Exception {
+        // a bigint column took the binary timestamptz as a meaningless number; date and text failed naming record 1
+        sql(ds, "create schema if not exists raw");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        for (String type : List.of("bigint", "date", "text")) {
+            for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.APPEND)) {
+                String table = "raw.lts_" + type + "_" + mode.name().toLowerCase();
+                sql(ds, "create table " + table + " (id bigint, name text, loaded " + type + ")");
+                MergeLoader loader = MergeLoader.into(ds, table).mode(mode)
+                        .key(mode == SyncMode.MERGE ? new String[] {"id"} : new String[0]).loadTimestamp("loaded").build();
+                assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a")))))
+                        .isInstanceOf(SchemaMismatchException.class)
+                        .hasMessageContaining(table)
+                        .hasMessageContaining("load timestamp column 'loaded' is " + type);
+                assertThatTable(ds, table).isEmpty();
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ hostile names
 
     @Test

@@ -126,7 +126,7 @@ public final class LoadEngine {
         turn.await();
         lock(c);
         ensureTarget(c, plan);
-        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects);
         return new long[] {n, 0, 0};
     }
 
@@ -146,7 +146,7 @@ public final class LoadEngine {
             old = queryLong(c, "select count(*) from " + target.quoted());
             Sql.execute(c, truncateTargetSql());
         }
-        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects);
         return new long[] {n, 0, old};
     }
 
@@ -159,7 +159,7 @@ public final class LoadEngine {
         if (locked) {
             ensureTarget(c, plan);
             if (isEmpty(c, target)) {
-                long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestampText(c)), rejects);
+                long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects);
                 return new long[] {n, 0, 0};
             }
         }
@@ -489,7 +489,7 @@ public final class LoadEngine {
                     && remembered.tombstones() != Tombstones.SOME;
             if (direct && remembered.targetEmpty()) {
                 // a snapshot into an empty table (and no remembered deletes): COPY straight into it
-                long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestampText(c)), rejects);
+                long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestamp(c, plan)), rejects);
                 writeRejects(c, rejects);
                 return result(new long[] {n, 0, truncated}, n + dropped, rejects, t0);
             }
@@ -620,7 +620,7 @@ public final class LoadEngine {
      * @return rows inserted, or -1 when the COPY failed (a key already there, a bad value) and was undone
      */
     private long tryInsertOnly(Connection c, Plan plan, List<Row> rows) {
-        RowWriter writer = directChangeWriter(plan, loadTimestampText(c));
+        RowWriter writer = directChangeWriter(plan, loadTimestamp(c, plan));
         if (!writer.binaryFits(rows)) {
             return -1;
         }
@@ -1499,10 +1499,10 @@ public final class LoadEngine {
         return e;
     }
 
-    private RowWriter recordWriter(Plan plan, OffsetDateTime loadTimestamp) {
+    private RowWriter recordWriter(Plan plan, Object loadTimestamp) {
         int n = plan.columns.size();
         boolean ts = loadTimestamp != null && spec.loadTimestamp().isPresent();
-        Encoding[] enc = ts ? encodings(plan, Encoding.TIMESTAMPTZ) : encodings(plan);
+        Encoding[] enc = ts ? encodings(plan, loadTimestampEncoding(plan)) : encodings(plan);
         return new RowWriter(enc, (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
@@ -1515,11 +1515,15 @@ public final class LoadEngine {
         });
     }
 
+    private static Encoding loadTimestampEncoding(Plan plan) {
+        return plan.loadTimestampWithoutZone ? Encoding.TIMESTAMP : Encoding.TIMESTAMPTZ;
+    }
+
     /** Upserts of a snapshot COPYed straight into the target: values, position, load timestamp. */
-    private RowWriter directChangeWriter(Plan plan, OffsetDateTime loadTimestamp) {
+    private RowWriter directChangeWriter(Plan plan, Object loadTimestamp) {
         int n = plan.columns.size();
         boolean ts = loadTimestamp != null;
-        Encoding[] enc = ts ? encodings(plan, Encoding.INT8, Encoding.INT8, Encoding.TIMESTAMPTZ)
+        Encoding[] enc = ts ? encodings(plan, Encoding.INT8, Encoding.INT8, loadTimestampEncoding(plan))
                 : encodings(plan, Encoding.INT8, Encoding.INT8);
         return new RowWriter(enc, (out, row) -> {
             Record r = row.values;
@@ -1567,15 +1571,20 @@ public final class LoadEngine {
         });
     }
 
-    /** The transaction's {@code now()}, for the load timestamp of rows COPYed straight into a table. */
-    private OffsetDateTime loadTimestampText(Connection c) {
+    /**
+     * The transaction's {@code now()}, for the load timestamp of rows COPYed straight into a table, as the column
+     * stores it: an {@link OffsetDateTime}, or for a {@code timestamp} column the session's {@code localtimestamp}
+     * (a {@link LocalDateTime}), which is what {@code now()} assigned to it by the MERGE gives.
+     */
+    private Object loadTimestamp(Connection c, Plan plan) {
         if (spec.loadTimestamp().isEmpty()) {
             return null;
         }
-        String sql = "select now()";
+        String sql = plan.loadTimestampWithoutZone ? "select localtimestamp" : "select now()";
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
-            return rs.getObject(1, OffsetDateTime.class);
+            return plan.loadTimestampWithoutZone ? rs.getObject(1, LocalDateTime.class)
+                    : rs.getObject(1, OffsetDateTime.class);
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }

@@ -51,11 +51,13 @@ final class Plan {
      * {@code overriding system value} (the direct COPY into the table stores it without).
      */
     final boolean identityAlways;
+    /** Whether the target's load timestamp column is a {@code timestamp} (without time zone), not a {@code timestamptz}. */
+    final boolean loadTimestampWithoutZone;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
             Map<String, String> typeNames, Map<String, Boolean> notNull, Set<String> comparedAsText,
             Map<String, String> nondeterministic, List<String> newColumns, boolean targetExists, boolean cdc,
-            BitSet unchanged, boolean identityAlways) {
+            BitSet unchanged, boolean identityAlways, boolean loadTimestampWithoutZone) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -77,6 +79,7 @@ final class Plan {
         this.cdc = cdc;
         this.unchanged = unchanged;
         this.identityAlways = identityAlways;
+        this.loadTimestampWithoutZone = loadTimestampWithoutZone;
     }
 
     /**
@@ -163,7 +166,27 @@ final class Plan {
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
         return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
-                target.isPresent(), cdc, unchanged, identityAlways);
+                target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target));
+    }
+
+    /**
+     * Whether the target's load timestamp column is a {@code timestamp}; a column of another type than it or
+     * {@code timestamptz} is refused: the loader stores the transaction's {@code now()} there, which a {@code date}
+     * or {@code text} column cannot take from a binary COPY, and a {@code bigint} one would store as a meaningless
+     * number.
+     */
+    private static boolean loadTimestampWithoutZone(LoadSpec spec, Optional<Map<String, TargetColumn>> target) {
+        TableName table = spec.target();
+        TargetColumn tc = spec.loadTimestamp().flatMap(ts -> target.map(m -> m.get(ts))).orElse(null);
+        if (tc == null || tc.typeName().equals("timestamptz")) {
+            return false;
+        }
+        if (tc.typeName().equals("timestamp")) {
+            return true;
+        }
+        throw new SchemaMismatchException(table, List.of(tc.name()), "the load timestamp column '" + tc.name() + "' is "
+                + tc.sqlType() + " in the table; the loader stores the transaction's now() there, so it must be"
+                + " timestamp with time zone (or timestamp without time zone)");
     }
 
     /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */
