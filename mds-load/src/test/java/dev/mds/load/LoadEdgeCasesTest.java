@@ -404,6 +404,25 @@ class LoadEdgeCasesTest {
         }
     }
 
+    @Test
+    void cdcIntoATableWhosePositionColumnsAreNotBigintIsRefusedNamingThemBeforeAnythingIsWritten(DataSource ds)
+            throws Exception {
+        // a target made beforehand with integer position columns: the snapshot's COPY failed blaming record 1 and
+        // column '_mds_commit' ("incorrect binary data format"), a position past 2^31 failed the MERGE naming nothing
+        sql(ds, "create schema if not exists raw",
+                "create table raw.int_positions (id bigint primary key, name text, _mds_commit integer, _mds_change bigint)");
+        TableName src = TableName.of("raw", "int_positions");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, src).mode(SyncMode.CDC).key("id").build();
+        assertThatThrownBy(() -> loader.load(new ChangeBatch(src, schema, List.of("id"), List.of(
+                ChangeEvent.update(src, Record.of(1L), Record.of(1L, "a"), new EventPosition(5, 1), T)), Optional.empty())))
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("raw.int_positions")
+                .hasMessageContaining("'_mds_commit' is integer")
+                .hasMessageNotContaining("'_mds_change'");
+        assertThatTable(ds, "raw.int_positions").isEmpty();
+    }
+
     // ------------------------------------------------------------------------------------------ hostile names
 
     @Test

@@ -165,8 +165,32 @@ final class Plan {
             throw new SchemaMismatchException(table, newColumns, "the batch has column(s) " + newColumns
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
+        if (cdc) {
+            checkPositionColumns(table, target);
+        }
         return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
                 target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target));
+    }
+
+    /**
+     * Refuses a CDC target whose position columns exist with another type than {@code bigint} (a table made
+     * beforehand with {@code integer} ones): positions are 64-bit, and the COPY straight into the table writes them
+     * as {@code bigint}, which such a column cannot take.
+     */
+    private static void checkPositionColumns(TableName table, Optional<Map<String, TargetColumn>> target) {
+        List<String> wrong = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        for (String name : List.of(LoadEngine.COMMIT, LoadEngine.CHANGE)) {
+            TargetColumn tc = target.map(m -> m.get(name)).orElse(null);
+            if (tc != null && !tc.typeName().equals("int8")) {
+                wrong.add(name);
+                why.add("'" + name + "' is " + tc.sqlType());
+            }
+        }
+        if (!wrong.isEmpty()) {
+            throw new SchemaMismatchException(table, wrong, "the CDC position column(s) must be bigint (positions are"
+                    + " 64-bit): " + String.join("; ", why) + " in the table");
+        }
     }
 
     /**
