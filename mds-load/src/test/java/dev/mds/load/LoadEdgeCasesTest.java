@@ -423,6 +423,39 @@ class LoadEdgeCasesTest {
         assertThatTable(ds, "raw.int_positions").isEmpty();
     }
 
+    @Test
+    void batchColumnsTheLoadCannotWriteAreRefusedNamingThemBeforeAnythingIsWritten(DataSource ds) throws Exception {
+        // a stored generated column failed the COPY with "column g is a generated column" and no table; a non-key
+        // 'generated always as identity' column loaded once by COPY into the empty table, then failed every MERGE
+        // with "column id can only be updated to DEFAULT"
+        sql(ds, "create schema if not exists raw",
+                "create table raw.gen_col (k bigint primary key, v int, g int generated always as (v * 2) stored)",
+                "create table raw.ident_col (k bigint primary key, id bigint generated always as identity, v text)",
+                "create table raw.ident_col_append (k bigint, id bigint generated always as identity, v text)");
+        Schema gen = Schema.builder().required("k", FieldType.LONG).add("v", FieldType.INT).add("g", FieldType.INT).build();
+        for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.APPEND)) {
+            assertThatThrownBy(() -> MergeLoader.into(ds, "raw.gen_col").mode(mode).key("k").build()
+                    .load(RecordBatch.of(gen, List.of(Record.of(1L, 1, 2)))))
+                    .isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageContaining("raw.gen_col")
+                    .hasMessageContaining("'g' is a generated column");
+        }
+        assertThatTable(ds, "raw.gen_col").isEmpty();
+
+        Schema ident = Schema.builder().required("k", FieldType.LONG).add("id", FieldType.LONG).add("v", FieldType.STRING)
+                .build();
+        assertThatThrownBy(() -> MergeLoader.into(ds, "raw.ident_col").key("k").build()
+                .load(RecordBatch.of(ident, List.of(Record.of(1L, 10L, "a")))))
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("raw.ident_col")
+                .hasMessageContaining("'id' is 'generated always as identity' and not a key column");
+        assertThatTable(ds, "raw.ident_col").isEmpty();
+        // APPEND only COPYs, which stores the given values
+        MergeLoader.into(ds, "raw.ident_col_append").mode(SyncMode.APPEND).build()
+                .load(RecordBatch.of(ident, List.of(Record.of(1L, 10L, "a"))));
+        assertThatTable(ds, "raw.ident_col_append").columns("k", "id", "v").containsExactlyInAnyOrder(row(1, 10, "a"));
+    }
+
     // ------------------------------------------------------------------------------------------ hostile names
 
     @Test
