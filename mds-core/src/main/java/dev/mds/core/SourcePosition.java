@@ -44,7 +44,12 @@ public final class SourcePosition {
                 String text = FlatJson.numberText(n).orElseThrow(() -> new IllegalArgumentException("position of "
                         + source + ": entry '" + k + "' is " + n + ", which JSON cannot hold (it has no NaN or"
                         + " Infinity), so the position could not be stored or read back; store such a value as a string"));
-                v = FlatJson.number(text);
+                try {
+                    v = FlatJson.number(text);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("position of " + source + ": entry '" + k + "': "
+                            + e.getMessage() + "; store such a value as a string", e);
+                }
             } else if (v != null && !(v instanceof String || v instanceof Boolean)) {
                 throw new IllegalArgumentException("position value '" + k + "' must be a string, number or boolean, not "
                         + v.getClass().getName());

@@ -245,6 +245,18 @@ class CoreEdgeCasesTest {
     }
 
     @Test
+    void sourcePositionRefusesANumberWithMoreWholeDigitsThanPostgresNumericInsteadOfExpandingIt() {
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"x\":1e1000000000}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1e1000000000");
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("x", new java.math.BigDecimal("1E+1000000000"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'").hasMessageContaining("131072");
+        java.math.BigDecimal largest = new java.math.BigDecimal("9E+131071");
+        SourcePosition p = SourcePosition.of("s", Map.of("x", largest));
+        assertThat(SourcePosition.fromJson(p.toJson())).isEqualTo(p);
+        assertThat(p.get("x")).contains(largest.setScale(0));
+    }
+
+    @Test
     void badInputSaysWhereAndWhatAndCutsLongExcerpts() {
         InputLocation at = InputLocation.of("transactions.csv").withLine(1042).withRecordNumber(1041)
                 .withKey("id=7").withColumn("price").withExcerpt("x".repeat(100));

@@ -61,7 +61,7 @@ public final class FlatJson {
      * a long ({@code 1000.0} included), otherwise a {@link BigDecimal} without trailing zeros after the point (a
      * whole number written with all its digits).
      *
-     * @throws NumberFormatException when it is not a number
+     * @throws NumberFormatException when it is not a number, or one with more than 131072 digits before the point
      */
     public static Object number(String text) {
         BigDecimal d = new BigDecimal(text);
@@ -73,9 +73,16 @@ public final class FlatJson {
             }
         }
         BigDecimal stripped = d.stripTrailingZeros();
+        if (stripped.precision() - (long) stripped.scale() > MAX_WHOLE_DIGITS) {
+            // written with all its digits, 1e1000000000 would take a billion digits (and minutes, then memory)
+            throw new NumberFormatException("number " + text + " has more than " + MAX_WHOLE_DIGITS
+                    + " digits before the point, more than PostgreSQL's numeric (and so jsonb) can hold");
+        }
         return stripped.scale() < 0 ? stripped.setScale(0) : stripped;   // a whole number: its digits, no exponent
     }
 
+    /** PostgreSQL's numeric holds up to 131072 digits before the decimal point. */
+    private static final int MAX_WHOLE_DIGITS = 131_072;
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
