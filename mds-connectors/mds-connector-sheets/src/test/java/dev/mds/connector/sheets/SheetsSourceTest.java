@@ -487,4 +487,27 @@ class SheetsSourceTest {
         assertThat(values(source().build().batches("pricing"))).hasSize(2);
         assertThat(google.ranges()).hasSize(3);
     }
+
+    @Test
+    void answersThatAreNotObjectsOrHoldRowsOfAnotherShapeAreRefusedNotReadAsBlank() {
+        google.sheet(ID, "p", 10, numbered(2));
+        // an empty body was read as an empty sheet, blaming its header row
+        google.fail(q -> q.range() != null, 1, new FakeGoogle.Fault(200, Map.of(), ""));
+        assertThatThrownBy(() -> source().build().batches("p"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessage("reading 'p'!1:10 of spreadsheet " + ID + ": the answer is not a JSON object (empty body)");
+        // and listed no sheets
+        google.fail(q -> q.range() == null && q.path().startsWith("/v4/"), 1, new FakeGoogle.Fault(200, Map.of(),
+                "[]"));
+        assertThatThrownBy(() -> source().build().sheets())
+                .isInstanceOf(SheetsException.class)
+                .hasMessage("reading the sheets of spreadsheet " + ID + ": the answer is not a JSON object (ARRAY)");
+        // a row that is not an array of cells was skipped as blank
+        google.fail(q -> q.range() != null, 1, new FakeGoogle.Fault(200, Map.of(),
+                "{\"values\": [[\"id\", \"name\"], [{\"x\": 1}, \"a\"]]}"));
+        assertThatThrownBy(() -> source().build().batches("p"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessageEndingWith(": the answer's \"values\" is not an array of rows of cells");
+        assertThat(values(source().build().batches("p"))).hasSize(2);
+    }
 }

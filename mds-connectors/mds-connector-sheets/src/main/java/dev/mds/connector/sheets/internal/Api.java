@@ -69,8 +69,24 @@ public final class Api {
 
     /** {@code spreadsheets.values.get} of an A1 range, rows as arrays. */
     public JsonNode values(String range, String renderParameters) {
-        return get("/v4/spreadsheets/" + spreadsheetId + "/values/" + encode(range),
-                "majorDimension=ROWS&" + renderParameters, "reading " + range + " of spreadsheet " + spreadsheetId);
+        String what = "reading " + range + " of spreadsheet " + spreadsheetId;
+        JsonNode answer = get("/v4/spreadsheets/" + spreadsheetId + "/values/" + encode(range),
+                "majorDimension=ROWS&" + renderParameters, what);
+        JsonNode rows = answer.path("values");
+        boolean valid = rows.isMissingNode() || rows.isArray();
+        for (int i = 0; valid && i < rows.size(); i++) {
+            JsonNode row = rows.get(i);
+            valid = row.isArray();
+            for (int c = 0; valid && c < row.size(); c++) {
+                valid = row.get(c).isValueNode();
+            }
+        }
+        if (!valid) {
+            // a row or cell of another shape would be read as blank: data lost without a word
+            throw new SheetsException(what + ": the answer's \"values\" is not an array of rows of cells", 200, 1,
+                    null);
+        }
+        return answer;
     }
 
     private JsonNode get(String path, String query, String what) {
@@ -231,12 +247,20 @@ public final class Api {
     }
 
     private static JsonNode parse(String body, String what, int attempt) {
+        JsonNode root;
         try {
-            return JSON.readTree(body);
+            root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
             throw new SheetsException(what + ": the answer is not JSON (" + e.getOriginalMessage() + ")", 200, attempt,
                     e);
         }
+        if (root == null || !root.isObject()) {
+            // an empty body (a proxy's) read as an empty sheet would blame the sheet's header, or list no sheets
+            throw new SheetsException(what + ": the answer is not a JSON object ("
+                    + (root == null || root.isMissingNode() ? "empty body" : root.getNodeType().toString()) + ")",
+                    200, attempt, null);
+        }
+        return root;
     }
 
     static String encode(String s) {
