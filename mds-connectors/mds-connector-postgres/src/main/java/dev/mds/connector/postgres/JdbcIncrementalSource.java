@@ -26,11 +26,13 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,7 +124,9 @@ public final class JdbcIncrementalSource {
         long total = 0;
         try (Connection src = source.getConnection()) {
             src.setReadOnly(true);
-            Map<String, String> types = columnTypes(src);
+            Set<String> nullable = new HashSet<>();
+            Map<String, String> types = columnTypes(src, nullable);
+            boolean keyMayBeNull = key.stream().anyMatch(nullable::contains);
             String cursorType = types.get(cursor);
             refuseNullCursors(src);
             Optional<String> start = storedCursor();
@@ -132,13 +136,7 @@ public final class JdbcIncrementalSource {
                 StringBuilder sql = new StringBuilder("select * from ").append(table.quoted());
                 List<String> params = new ArrayList<>();
                 if (lastCursor != null) {
-                    sql.append(" where (").append(orderBy()).append(") > (cast(? as ").append(cursorType).append(')');
-                    params.add(lastCursor);
-                    for (int i = 0; i < key.size(); i++) {
-                        sql.append(", cast(? as ").append(types.get(key.get(i))).append(')');
-                        params.add(lastKey.get(i));
-                    }
-                    sql.append(')');
+                    sql.append(" where ").append(after(types, keyMayBeNull, lastCursor, lastKey, params));
                 } else if (start.isPresent()) {
                     sql.append(" where ").append(Identifiers.quote(cursor)).append(" >= cast(? as ").append(cursorType).append(')');
                     params.add(start.get());
@@ -166,6 +164,51 @@ public final class JdbcIncrementalSource {
         return total;
     }
 
+    /**
+     * The condition of the rows after {@code (lastCursor, lastKey)} in the pages' order, its parameters added to
+     * {@code params}. A row comparison {@code (c, k1, k2) > (?, ?, ?)} when no key column can hold NULL; otherwise
+     * spelt out column by column, NULLs last as {@code order by} puts them: a row comparison with a NULL on either
+     * side is NULL, not true, and would skip the later rows that hold NULL where the others are equal.
+     */
+    private String after(Map<String, String> types, boolean keyMayBeNull, String lastCursor, List<String> lastKey,
+            List<String> params) {
+        String cursorType = types.get(cursor);
+        StringBuilder sql = new StringBuilder();
+        if (!keyMayBeNull) {
+            sql.append('(').append(orderBy()).append(") > (cast(? as ").append(cursorType).append(')');
+            params.add(lastCursor);
+            for (int i = 0; i < key.size(); i++) {
+                sql.append(", cast(? as ").append(types.get(key.get(i))).append(')');
+                params.add(lastKey.get(i));
+            }
+            return sql.append(')').toString();
+        }
+        String c = Identifiers.quote(cursor);
+        sql.append('(').append(c).append(" > cast(? as ").append(cursorType).append(") or (").append(c)
+                .append(" = cast(? as ").append(cursorType).append(")");
+        params.add(lastCursor);
+        params.add(lastCursor);
+        int open = 1;
+        for (int i = 0; i < key.size(); i++) {
+            String k = Identifiers.quote(key.get(i));
+            String value = lastKey.get(i);
+            if (value == null) {
+                // nothing sorts after NULL in this column: only the rows with NULL here, ordered by the next columns
+                sql.append(" and (").append(k).append(" is null");
+            } else {
+                String type = types.get(key.get(i));
+                sql.append(" and (").append(k).append(" > cast(? as ").append(type).append(") or ").append(k)
+                        .append(" is null or (").append(k).append(" = cast(? as ").append(type).append(')');
+                params.add(value);
+                params.add(value);
+                open++;
+            }
+            open++;
+        }
+        sql.append(" and false");
+        return sql.append(")".repeat(open + 1)).toString();
+    }
+
     private void commit(DataSource warehouse, Handler handler, RecordBatch batch, SourcePosition position) {
         try (Connection c = warehouse.getConnection()) {
             Sql.transaction(c, x -> {
@@ -184,16 +227,20 @@ public final class JdbcIncrementalSource {
         }
     }
 
-    private Map<String, String> columnTypes(Connection c) throws SQLException {
+    /** The columns' types; the names of those without a NOT NULL constraint are added to {@code nullable}. */
+    private Map<String, String> columnTypes(Connection c, Set<String> nullable) throws SQLException {
         // The full type with its modifier: a parameter cast to bare "character" (bpchar(1)) or "bit" (bit(1))
         // would be cut to one character, and the page condition would then select the same page again forever.
         Map<String, String> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
+        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull"
                 + " from pg_attribute a where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     types.put(rs.getString(1), rs.getString(2));
+                    if (!rs.getBoolean(3)) {
+                        nullable.add(rs.getString(1));
+                    }
                 }
             }
         } catch (SQLException e) {
@@ -264,7 +311,8 @@ public final class JdbcIncrementalSource {
                         lastKey.add(rs.getString(k));
                     }
                 }
-                return new Page(schema, records, lastCursor, List.copyOf(lastKey));
+                // a key column may hold NULL (a unique constraint allows it), which List.copyOf refuses
+                return new Page(schema, records, lastCursor, Collections.unmodifiableList(lastKey));
             }
         }
     }
