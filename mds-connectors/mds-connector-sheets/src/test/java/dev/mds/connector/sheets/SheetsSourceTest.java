@@ -510,4 +510,18 @@ class SheetsSourceTest {
                 .hasMessageEndingWith(": the answer's \"values\" is not an array of rows of cells");
         assertThat(values(source().build().batches("p"))).hasSize(2);
     }
+
+    @Test
+    void resumingWithOtherColumnNamesThanThePositionWasTakenWithIsRefused() {
+        google.sheet(ID, "pricing", 40, List.of(r("Unit Price", "Name"), r("1", "a"), r("2", "b"), r("3", "c")));
+        SourcePosition p = source().batchRows(1).build().batches("pricing").findFirst().orElseThrow().position()
+                .orElseThrow();
+        // the rest of the read under other names ("unit_price" for "Unit Price") would land in other columns
+        assertThatThrownBy(() -> source().batchRows(1).columnNames(ColumnNames.SQL_SAFE).build().batches("pricing", p))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("pricing!1:1: the header row changed since the position was taken, or the"
+                        + " position was taken with other column names (now [unit_price, name])");
+        assertThat(values(source().batchRows(1).build().batches("pricing", p)))
+                .containsExactly(List.of("2", "b"), List.of("3", "c"));
+    }
 }

@@ -85,6 +85,10 @@ public final class Header {
             }
             positions[i] = fields.size() - 1;
         }
+        if (sqlSafe) {
+            // the same cells under other names: a position taken with TRIMMED names must not resume with SQL_SAFE ones
+            crc.update("sql_safe".getBytes(StandardCharsets.UTF_8));
+        }
         return new Header(sheet, Schema.of(fields), positions, crc.getValue());
     }
 
@@ -93,7 +97,10 @@ public final class Header {
         return schema;
     }
 
-    /** A checksum of the header's cells, kept in positions so that a resumed read refuses a changed header. */
+    /**
+     * A checksum of the header's cells and of the name conversion, kept in positions so that a resumed read refuses a
+     * changed header, or other column names for the same header.
+     */
     public long checksum() {
         return checksum;
     }

@@ -88,8 +88,9 @@ public final class SheetReading implements Iterator<RecordBatch> {
     private static Header checked(Header header, Long expected) {
         if (expected != null && expected != header.checksum()) {
             throw new BadInputException(InputLocation.of(A1.display(header.sheet()) + "!1:1"), "the header row"
-                    + " changed since the position was taken (now " + header.schema().names() + "): resuming would"
-                    + " put values under other columns; read the sheet from the start");
+                    + " changed since the position was taken, or the position was taken with other column names"
+                    + " (now " + header.schema().names() + "): resuming would put values under other columns; read"
+                    + " the sheet from the start");
         }
         return header;
     }
