@@ -407,12 +407,13 @@ public final class PostgresDialect implements Dialect {
 
     /**
      * The columns of {@code table}'s primary key, in key order (from {@code pg_index}, cheaper than JDBC's
-     * {@code getPrimaryKeys}); empty when it has none or does not exist.
+     * {@code getPrimaryKeys}); empty when it has none or does not exist. The columns the key's index only
+     * {@code INCLUDE}s are no part of it.
      */
     public List<String> primaryKey(Connection connection, TableName table) throws SQLException {
-        String sql = "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
-                + " and a.attnum = any(i.indkey) where i.indrelid = " + relationOid(table) + " and i.indisprimary"
-                + " order by array_position(i.indkey::int2[], a.attnum)";
+        String sql = "select a.attname from pg_catalog.pg_index i, generate_series(0, i.indnkeyatts - 1) k"
+                + " join pg_catalog.pg_attribute a on true where a.attrelid = i.indrelid and a.attnum = i.indkey[k]"
+                + " and i.indrelid = " + relationOid(table) + " and i.indisprimary order by k";
         List<String> key = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             try (ResultSet rs = ps.executeQuery()) {

@@ -103,6 +103,17 @@ class PostgresDialectTest {
         }
     }
 
+    /** {@code pg_index.indkey} also lists an index's INCLUDE columns, which are stored in it but are no part of the key. */
+    @Test
+    void primaryKeyLeavesOutTheColumnsItsIndexOnlyIncludes(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table pk_include (extra text, b int, a int, primary key (b, a) include (extra))");
+            assertThat(dialect.primaryKey(c, TableName.of("public", "pk_include"))).containsExactly("b", "a");
+            assertThat(dialect.uniqueKeys(c, TableName.of("public", "pk_include")))
+                    .extracting(PostgresDialect.UniqueKey::columns).containsExactly(List.of("b", "a"));
+        }
+    }
+
     @Test
     void bitColumnsReadAsBooleanOnlyWhenTheyHoldOneBit(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
