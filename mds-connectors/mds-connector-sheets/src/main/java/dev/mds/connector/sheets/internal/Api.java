@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -201,7 +202,7 @@ public final class Api {
         // Google answers quota exhaustion with 429; a few older paths say 403 with a rate-limit reason
         return status == 429 || status == 408 || status >= 500
                 || (status == 403 && (google.contains("RESOURCE_EXHAUSTED") || google.contains("ateLimitExceeded")
-                        || google.toLowerCase(java.util.Locale.ROOT).contains("quota exceeded")));
+                        || google.toLowerCase(Locale.ROOT).contains("quota exceeded")));
     }
 
     private String refusal(int status, String what, String google) {
