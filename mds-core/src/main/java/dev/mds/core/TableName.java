@@ -47,6 +47,9 @@ public final class TableName {
         int i = 0;
         int n = qualified.length();
         while (true) {
+            while (i < n && isSqlSpace(qualified.charAt(i))) {
+                i++;
+            }
             if (i < n && qualified.charAt(i) == '"') {
                 StringBuilder part = new StringBuilder();
                 i++;
@@ -67,6 +70,9 @@ public final class TableName {
                     }
                 }
                 parts.add(part.toString());
+                while (i < n && isSqlSpace(qualified.charAt(i))) {
+                    i++;   // white space between a quoted part and the dot, as PostgreSQL's scanner skips it
+                }
             } else {
                 int dot = qualified.indexOf('.', i);
                 int end = dot < 0 ? n : dot;

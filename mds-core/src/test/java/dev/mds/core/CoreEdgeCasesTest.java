@@ -22,6 +22,15 @@ class CoreEdgeCasesTest {
     // ---------------------------------------------------------------- TableName.parse
 
     @Test
+    void parseSkipsWhiteSpaceAroundQuotedPartsAsPostgresDoes() {
+        assertThat(TableName.parse(" \"Raw\" . \"My Table\" ")).isEqualTo(TableName.of("Raw", "My Table"));
+        assertThat(TableName.parse("raw .\t\"Users\"")).isEqualTo(TableName.of("raw", "Users"));
+        assertThat(TableName.parse("\" x \"\n")).isEqualTo(TableName.of("public", " x "));
+        assertThatThrownBy(() -> TableName.parse("\"a\" \"b\"")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unexpected '\"'");
+    }
+
+    @Test
     void parseReadsSpacingAndQuotesAsPostgresDoesOrRefusesClearly() {
         assertThat(TableName.parse(" raw . users ")).isEqualTo(TableName.of("raw", "users"));
         assertThat(TableName.parse("raw.\"Users\"")).isEqualTo(TableName.of("raw", "Users"));
