@@ -266,6 +266,17 @@ class CoreEdgeCasesTest {
     }
 
     @Test
+    void sourcePositionRefusesEscapesJsonDoesNotHaveInsteadOfReadingAnotherCharacter() {
+        for (String escape : List.of("\\u-001", "\\u+041", "\\u 041", "\\x41", "\\a", "\\'")) {
+            String json = "{\"source\":\"s\",\"x\":\"" + escape + "\"}";
+            assertThatThrownBy(() -> SourcePosition.fromJson(json)).as(json).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("escape");
+        }
+        assertThat(SourcePosition.fromJson("{\"source\":\"s\",\"x\":\"\\u00e9\\u00C9\\\"\\\\\\/\"}").get("x"))
+                .contains("éÉ\"\\/");
+    }
+
+    @Test
     void badInputSaysWhereAndWhatAndCutsLongExcerpts() {
         InputLocation at = InputLocation.of("transactions.csv").withLine(1042).withRecordNumber(1041)
                 .withKey("id=7").withColumn("price").withExcerpt("x".repeat(100));

@@ -145,6 +145,10 @@ public final class FlatJson {
         return out;
     }
 
+    private static boolean isHexDigit(int c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
     private static final class Parser {
         private final String s;
         private int pos;
@@ -206,13 +210,18 @@ public final class FlatJson {
                         case 'b' -> b.append('\b');
                         case 'f' -> b.append('\f');
                         case 'u' -> {
-                            if (pos + 4 > s.length()) {
+                            // four hex digits: Integer.parseInt would also take a sign ("\\u-001" as U+FFFF)
+                            if (pos + 4 > s.length() || !s.substring(pos, pos + 4).chars().allMatch(FlatJson::isHexDigit)) {
                                 throw error("bad \\u escape");
                             }
                             b.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
                             pos += 4;
                         }
-                        default -> b.append(e);
+                        case '"', '\\', '/' -> b.append(e);
+                        default -> {
+                            pos--;
+                            throw error("bad escape \\" + e);
+                        }
                     }
                 } else {
                     b.append(c);
