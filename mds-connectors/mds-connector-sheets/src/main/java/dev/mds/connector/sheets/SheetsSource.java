@@ -57,9 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Positions.</b> A sheet has no cursor: every read is a full refresh. Each batch carries a
  * {@link SourcePosition} (source {@code sheets:<spreadsheet id>/<sheet>}, entries {@code sheet_id}, {@code next_row},
- * {@code header}) so an interrupted read can go on with {@link #batches(String, SourcePosition)}. Resuming refuses a
- * sheet that was replaced (other id) or whose header changed, but cannot see rows inserted or deleted above the
- * position in between: resume soon, or read again from the start.
+ * {@code header}, {@code value_render}) so an interrupted read can go on with
+ * {@link #batches(String, SourcePosition)}. Resuming refuses a sheet that was replaced (other id) or whose header
+ * changed, and other column names or another {@link ValueRender} than the position's, but cannot see rows inserted
+ * or deleted above the position in between: resume soon, or read again from the start.
  *
  * <p>Immutable and thread-safe (the access token is shared); starts no threads.
  */
@@ -139,14 +140,16 @@ public final class SheetsSource {
         SheetInfo info = info(sheet);
         LOG.info("reading sheet {} of spreadsheet {} ({} grid rows, {} per request)", A1.display(info.title()),
                 spreadsheetId, info.rowCount(), batchRows);
-        return stream(SheetReading.open(api, info, source(info), batchRows, render(), sqlSafe(), 2, null));
+        return stream(SheetReading.open(api, info, source(info), batchRows, render(), valueRender.name(),
+                sqlSafe(), 2, null));
     }
 
     /**
      * The records of a sheet after {@code position} (taken from a batch of this sheet): the rest of the read, batch
      * boundaries aside. Empty when the position is at the end.
      *
-     * @throws IllegalArgumentException when the position is of another spreadsheet or sheet, or lacks its entries
+     * @throws IllegalArgumentException when the position is of another spreadsheet or sheet, was taken with another
+     *     {@link ValueRender}, or lacks its entries
      * @throws dev.mds.core.BadInputException when the sheet's header changed since the position was taken
      * @throws SheetsException when the sheet was deleted, or replaced by another of the same name
      */
@@ -166,11 +169,19 @@ public final class SheetsSource {
                     + " has id " + info.sheetId() + ", the position was taken on sheet id " + sheetId + ": the sheet"
                     + " was replaced since; read it from the start", 0, 1, null);
         }
+        String theirRender = position.get(SheetReading.VALUE_RENDER).map(String::valueOf).orElse(valueRender.name());
+        if (!theirRender.equals(valueRender.name())) {
+            throw new IllegalArgumentException("position " + position + " was taken reading ValueRender." + theirRender
+                    + " values, this source reads ValueRender." + valueRender + ": resuming would mix two renderings"
+                    + " of the cells in one column; read the sheet from the start or build the source with"
+                    + " .valueRender(ValueRender." + theirRender + ")");
+        }
         if (nextRow < 2) {
             throw new IllegalArgumentException("position " + position + ": next_row must be at least 2");
         }
         LOG.info("resuming sheet {} of spreadsheet {} at row {}", A1.display(info.title()), spreadsheetId, nextRow);
-        return stream(SheetReading.open(api, info, source, batchRows, render(), sqlSafe(), nextRow, header));
+        return stream(SheetReading.open(api, info, source, batchRows, render(), valueRender.name(), sqlSafe(),
+                nextRow, header));
     }
 
     private static long entry(SourcePosition position, String key) {

@@ -524,4 +524,20 @@ class SheetsSourceTest {
         assertThat(values(source().batchRows(1).build().batches("pricing", p)))
                 .containsExactly(List.of("2", "b"), List.of("3", "c"));
     }
+
+    @Test
+    void resumingWithAnotherValueRenderThanThePositionWasTakenWithIsRefused() {
+        google.sheet(ID, "pricing", 40, numbered(3));
+        SourcePosition p = source().batchRows(1).build().batches("pricing").findFirst().orElseThrow().position()
+                .orElseThrow();
+        assertThat(p.values()).containsEntry("value_render", "FORMATTED");
+        // the rest of the read as formulas (or raw numbers) would mix two renderings of the cells in one column
+        assertThatThrownBy(() -> source().batchRows(1).valueRender(ValueRender.FORMULA).build().batches("pricing", p))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("was taken reading ValueRender.FORMATTED values, this source reads"
+                        + " ValueRender.FORMULA: resuming would mix two renderings of the cells in one column; read the"
+                        + " sheet from the start or build the source with .valueRender(ValueRender.FORMATTED)");
+        assertThat(values(source().batchRows(1).build().batches("pricing", SourcePosition.fromJson(p.toJson()))))
+                .containsExactly(List.of("2", "name 2"), List.of("3", "name 3"));
+    }
 }

@@ -29,6 +29,8 @@ public final class SheetReading implements Iterator<RecordBatch> {
     public static final String NEXT_ROW = "next_row";
     /** Position entry: the header's checksum. */
     public static final String HEADER = "header";
+    /** Position entry: the {@link dev.mds.connector.sheets.ValueRender} the values were read with. */
+    public static final String VALUE_RENDER = "value_render";
 
     private static final Logger LOG = LoggerFactory.getLogger(SheetReading.class);
 
@@ -38,6 +40,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
     private final String source;
     private final int batchRows;
     private final String render;
+    private final String valueRender;
     private long nextRow;
     private JsonNode pending;
     private long pendingFirst;
@@ -45,13 +48,14 @@ public final class SheetReading implements Iterator<RecordBatch> {
     private boolean anyBatch;
 
     private SheetReading(Api api, SheetInfo sheet, Header header, String source, int batchRows, String render,
-            long nextRow, JsonNode pending, long pendingFirst) {
+            String valueRender, long nextRow, JsonNode pending, long pendingFirst) {
         this.api = api;
         this.sheet = sheet;
         this.header = header;
         this.source = source;
         this.batchRows = batchRows;
         this.render = render;
+        this.valueRender = valueRender;
         this.nextRow = nextRow;
         this.pending = pending;
         this.pendingFirst = pendingFirst;
@@ -61,22 +65,23 @@ public final class SheetReading implements Iterator<RecordBatch> {
 
     /**
      * Starts a read: from row 2 (one request for the header and the first rows), or from {@code fromRow} (one request
-     * for the header, then the rows).
+     * for the header, then the rows). {@code valueRender} (a {@link dev.mds.connector.sheets.ValueRender} name) is
+     * kept in positions; {@code render} is its request parameters.
      *
      * @throws BadInputException for a bad header; {@link dev.mds.connector.sheets.SheetsException} when a request fails
      */
     public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
-            boolean sqlSafe, long fromRow, Long expectedHeader) {
+            String valueRender, boolean sqlSafe, long fromRow, Long expectedHeader) {
         long last = Math.max(1, sheet.rowCount());
         if (fromRow <= 2) {
             long end = Math.min(last, 1L + batchRows);
             List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
             Header header = checked(Header.parse(sheet.title(), rows.isEmpty() ? null : rows.get(0), sqlSafe),
                     expectedHeader);
-            return new SheetReading(api, sheet, header, source, batchRows, render, end + 1, tail(rows), 2);
+            return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2);
         }
         Header header = checked(header(api, sheet, render, sqlSafe), expectedHeader);
-        return new SheetReading(api, sheet, header, source, batchRows, render, fromRow, null, 0);
+        return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, fromRow, null, 0);
     }
 
     /** The header alone: one request for row 1. */
@@ -164,6 +169,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
         values.put(SHEET_ID, sheet.sheetId());
         values.put(NEXT_ROW, next);
         values.put(HEADER, header.checksum());
+        values.put(VALUE_RENDER, valueRender);
         return SourcePosition.of(source, values);
     }
 
