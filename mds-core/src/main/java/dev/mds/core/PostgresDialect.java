@@ -276,14 +276,19 @@ public final class PostgresDialect implements Dialect {
 
     /**
      * The element types of {@code table}'s array columns whose element is an enum (a string) or a domain (its base
-     * type, with the domain's type modifier; one level of domain).
+     * type through domains over domains, with the type modifier the nearest domain that has one gives it).
      */
     private Map<String, FieldType> enumAndDomainArrayElements(Connection connection, TableName table) throws SQLException {
-        String sql = "select a.attname, e.typtype, b.typname, e.typtypmod from pg_catalog.pg_attribute a"
-                + " join pg_catalog.pg_type t on t.oid = a.atttypid join pg_catalog.pg_type e on e.oid = t.typelem"
-                + " left join pg_catalog.pg_type b on b.oid = e.typbasetype"
+        String sql = "with recursive chain as (select a.attname, e.oid, e.typtype, e.typbasetype, e.typtypmod as typmod"
+                + " from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid = a.atttypid"
+                + " join pg_catalog.pg_type e on e.oid = t.typelem"
                 + " where a.attrelid = " + relationOid(table) + " and a.attnum > 0 and not a.attisdropped"
-                + " and t.typcategory = 'A' and e.typtype in ('e', 'd')";
+                + " and t.typcategory = 'A' and e.typtype in ('e', 'd')"
+                + " union all select c.attname, b.oid, b.typtype, b.typbasetype,"
+                + " case when c.typmod <> -1 then c.typmod else b.typtypmod end"
+                + " from chain c join pg_catalog.pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
+                + " select c.attname, c.typtype, t.typname, c.typmod from chain c join pg_catalog.pg_type t on t.oid = c.oid"
+                + " where c.typtype <> 'd'";
         Map<String, FieldType> types = new HashMap<>();
         try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {

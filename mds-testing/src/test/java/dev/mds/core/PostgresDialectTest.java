@@ -115,6 +115,24 @@ class PostgresDialectTest {
     }
 
     @Test
+    void anArrayOfADomainOverADomainReadsAsAnArrayOfTheInnermostBaseType(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create domain money12 as numeric(12,2)");
+            Sql.execute(c, "create domain positive_money12 as money12 check (value > 0)");
+            Sql.execute(c, "create domain small as int");
+            Sql.execute(c, "create domain tiny as small check (value < 10)");
+            Sql.execute(c, "create domain tinier as tiny check (value < 5)");
+            Sql.execute(c, "create type dd_mood as enum ('sad', 'ok')");
+            Sql.execute(c, "create domain dd_moody as dd_mood");
+            Sql.execute(c, "create domain dd_moodier as dd_moody");
+            Sql.execute(c, "create table domain_domain_arrays (a positive_money12[], b tinier[], c dd_moodier[])");
+            Schema s = dialect.readSchema(c, TableName.of("public", "domain_domain_arrays")).orElseThrow();
+            assertThat(s.fields()).containsExactly(Field.of("a", FieldType.arrayOf(FieldType.decimal(12, 2))),
+                    Field.of("b", FieldType.arrayOf(FieldType.INT)), Field.of("c", FieldType.arrayOf(FieldType.STRING)));
+        }
+    }
+
+    @Test
     void bitColumnsReadAsBooleanOnlyWhenTheyHoldOneBit(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table bits (one bit, also_one bit(1), three bit(3), any_bits varbit, four_at_most bit varying(4))");
