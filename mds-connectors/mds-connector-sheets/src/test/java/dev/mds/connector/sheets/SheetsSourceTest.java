@@ -540,4 +540,13 @@ class SheetsSourceTest {
         assertThat(values(source().batchRows(1).build().batches("pricing", SourcePosition.fromJson(p.toJson()))))
                 .containsExactly(List.of("2", "name 2"), List.of("3", "name 3"));
     }
+
+    @Test
+    void resumingAfterTheEmptyBatchOfAOneRowSheetGivesNothing() {
+        google.sheet(ID, "h", 1, List.of(r("a", "b")));
+        SourcePosition p = source().build().batches("h").findFirst().orElseThrow().position().orElseThrow();
+        assertThat(p.values()).containsEntry("next_row", 2L);
+        // the position is at the end: no second empty batch (which would empty an OVERWRITE target again)
+        assertThat(source().build().batches("h", p)).isEmpty();
+    }
 }

@@ -48,7 +48,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
     private boolean anyBatch;
 
     private SheetReading(Api api, SheetInfo sheet, Header header, String source, int batchRows, String render,
-            String valueRender, long nextRow, JsonNode pending, long pendingFirst) {
+            String valueRender, long nextRow, JsonNode pending, long pendingFirst, boolean resumed) {
         this.api = api;
         this.sheet = sheet;
         this.header = header;
@@ -60,7 +60,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
         this.pending = pending;
         this.pendingFirst = pendingFirst;
         // a resumed read that finds nothing gives no batch: the empty batch is for a whole sheet without records
-        this.anyBatch = pending == null;
+        this.anyBatch = resumed;
     }
 
     /**
@@ -78,10 +78,11 @@ public final class SheetReading implements Iterator<RecordBatch> {
             List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
             Header header = checked(Header.parse(sheet.title(), rows.isEmpty() ? null : rows.get(0), sqlSafe),
                     expectedHeader);
-            return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2);
+            return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2,
+                    expectedHeader != null);
         }
         Header header = checked(header(api, sheet, render, sqlSafe), expectedHeader);
-        return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, fromRow, null, 0);
+        return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, fromRow, null, 0, true);
     }
 
     /** The header alone: one request for row 1. */
