@@ -58,7 +58,7 @@ public final class JdbcStateStore implements StateStore {
                 + " on conflict (key) do update set value = excluded.value, version = abs(s.version) + 1, updated_at = now()"
                 + " where s.version <= 0";
         this.casSql = "update " + t + " set value = ?::jsonb, version = version + 1, updated_at = now()"
-                + " where key = ? and version = ?";
+                + " where key = ? and version = ? and version > 0";   // a tombstone's negative version is no version
         this.deleteSql = "update " + t + " set value = 'null'::jsonb, version = -version, updated_at = now()"
                 + " where key = ? and version > 0";
     }

@@ -75,6 +75,19 @@ class JdbcStateStoreTest {
         assertThat(store.get("k").orElseThrow().json()).isEqualTo("3");
     }
 
+    /** A deleted key's tombstone holds its last version negated; no key is ever at a negative version. */
+    @Test
+    void compareAndSetOfANegativeVersionNeverWritesOverADeletedKey(DataSource ds) {
+        StateStore store = JdbcStateStore.create(ds);
+        assertThat(store.put("gone", "1")).isEqualTo(1);
+        assertThat(store.put("gone", "2")).isEqualTo(2);
+        assertThat(store.delete("gone")).isTrue();
+        assertThat(store.compareAndSet("gone", -2, "3")).as("the key is at no version").isFalse();
+        assertThat(store.compareAndSet("neither", -1, "3")).isFalse();
+        assertThat(store.get("gone")).isEmpty();
+        assertThat(store.put("gone", "4")).as("versions go on after the delete, never given twice").isEqualTo(3);
+    }
+
     @Test
     void concurrentUpdatesOfOneKeyAreNeverLost(DataSource ds) throws Exception {
         StateStore store = JdbcStateStore.create(ds);
