@@ -205,9 +205,10 @@ public final class SheetsSource {
                 return s;
             }
         }
-        String names = all.stream().map(s -> "'" + s.title() + "'").collect(Collectors.joining(", "));
-        throw new SheetsException("spreadsheet " + spreadsheetId + " has no sheet '" + sheet + "'; its sheets are: "
-                + (names.isEmpty() ? "(none)" : names), 0, 1, null);
+        // quoted as in A1 notation (quotes inside doubled), so that a name holding a quote or a comma reads as one
+        String names = all.stream().map(s -> A1.quoted(s.title())).collect(Collectors.joining(", "));
+        throw new SheetsException("spreadsheet " + spreadsheetId + " has no sheet " + A1.quoted(sheet)
+                + "; its sheets are: " + (names.isEmpty() ? "(none)" : names), 0, 1, null);
     }
 
     private String source(SheetInfo info) {

@@ -549,4 +549,13 @@ class SheetsSourceTest {
         // the position is at the end: no second empty batch (which would empty an OVERWRITE target again)
         assertThat(source().build().batches("h", p)).isEmpty();
     }
+
+    @Test
+    void anUnknownSheetListsNamesWithQuotesOrCommasUnambiguously() {
+        google.sheet(ID, "it's, ok", 10, numbered(1));
+        google.sheet(ID, "plan", 10, numbered(1));
+        assertThatThrownBy(() -> source().build().batches("it's"))
+                .isInstanceOf(SheetsException.class)
+                .hasMessage("spreadsheet " + ID + " has no sheet 'it''s'; its sheets are: 'it''s, ok', 'plan'");
+    }
 }
