@@ -216,6 +216,19 @@ class JdbcIncrementalSourceTest {
     }
 
     @Test
+    void hostileTableAndColumnNamesAreReadExactly(DataSource ds) {
+        sql(ds, "create schema \"we\"\"ird.s\"", "create table \"we\"\"ird.s\".\"T a;\" (\"ID\" int primary key, id text,"
+                + " \"Upd\"\"At\" text collate \"C\" not null, \"select\" int)",
+                "insert into \"we\"\"ird.s\".\"T a;\" values (1, 'x', 'b', 1), (2, 'y', 'B', 2), (3, 'z', 'a', 3), (4, 'w', 'b', 4)");
+        List<Object> ids = new ArrayList<>();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "\"we\"\"ird.s\".\"T a;\"").cursor("Upd\"At")
+                .key("ID").batchRows(1).offsets(JdbcStateStore.create(ds)).build();
+        assertThat(source.run(ds, (batch, c) -> batch.records().forEach(r -> ids.add(r.get(0))))).isEqualTo(4);
+        assertThat(ids).as("in the column's collation C: B < a < b").containsExactly(2, 3, 1, 4);
+        assertThat(source.storedCursor()).contains("b");
+    }
+
+    @Test
     void missingSettingsAndUnknownColumnsAreClearErrors(DataSource ds) {
         sql(ds, "create schema s3", "create table s3.t (id int primary key, v text)");
         assertThatThrownBy(() -> JdbcIncrementalSource.builder(ds, "s3.t").build())
