@@ -140,6 +140,11 @@ public final class EffectivitySatellite extends Structure {
      * With an {@link #endDate} the second statement looks for a row ending before it starts and stops the load there.
      */
     @Override
+    List<Stage> stagesRead() {
+        return stage == null ? List.of() : List.of(stage);
+    }
+
+    @Override
     LoadResult run(List<String> statements) {
         long t0 = System.nanoTime();
         long[] counts = Jdbc.withConnection(vault.dataSource(), c -> {

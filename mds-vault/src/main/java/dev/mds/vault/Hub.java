@@ -103,6 +103,11 @@ public final class Hub extends Structure {
 
     /** Loads the new business keys. */
     @Override
+    List<Stage> stagesRead() {
+        return List.copyOf(stages);
+    }
+
+    @Override
     LoadResult run(List<String> statements) {
         return vault.load(table, statements, 2, List.of(hashKey));
     }

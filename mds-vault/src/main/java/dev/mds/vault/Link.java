@@ -121,6 +121,11 @@ public final class Link extends Structure {
 
     /** Loads the new key combinations. */
     @Override
+    List<Stage> stagesRead() {
+        return List.copyOf(stages);
+    }
+
+    @Override
     LoadResult run(List<String> statements) {
         return vault.load(table, statements, 2, List.of(hashKey));
     }

@@ -124,6 +124,11 @@ public final class Satellite extends Structure {
      * stored predecessors to merge). Only one of the two inserts runs.
      */
     @Override
+    List<Stage> stagesRead() {
+        return stage == null ? List.of() : List.of(stage);
+    }
+
+    @Override
     LoadResult run(List<String> statements) {
         return vault.runSatellite(table.toString(), statements, List.of(parent, Stage.LOAD_DATE));
     }

@@ -254,8 +254,68 @@ abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatelli
         return statements;
     }
 
-    /** Loads the structure in one transaction. */
+    /**
+     * Loads the structure in one transaction.
+     *
+     * @throws MdsException naming the structure when the load fails; when a stage row has no load date or record
+     *     source (which the table's NOT NULL refuses), the message also says which stage and source column
+     */
     public LoadResult load() {
-        return run(sql());
+        List<String> statements = sql();
+        try {
+            return run(statements);
+        } catch (MdsException e) {
+            throw explained(e);
+        }
+    }
+
+    /** The stages the load reads (none for a PIT, which reads tables). */
+    List<Stage> stagesRead() {
+        return List.of();
+    }
+
+    /**
+     * A failed load's error, prefixed with the structure; a NOT NULL violation (SQLSTATE 23502) is explained by
+     * counting, in each stage read, the rows whose load date or record source is NULL. The count runs only after
+     * a failure, on a connection of its own; if it cannot run, the error is reported as it is.
+     */
+    private MdsException explained(MdsException e) {
+        String prefix = e.getMessage() != null && e.getMessage().startsWith(name()) ? "" : name() + ": load failed: ";
+        if (!notNullViolation(e)) {
+            return prefix.isEmpty() ? e : new MdsException(prefix + e.getMessage(), e);
+        }
+        StringBuilder why = new StringBuilder();
+        for (Stage stage : stagesRead()) {
+            try {
+                long[] nulls = Jdbc.withConnection(vault.dataSource(), c -> Jdbc.firstRowOfLongs(c,
+                        "SELECT count(*) FILTER (WHERE " + Identifiers.quote(Stage.LOAD_DATE) + " IS NULL), count(*) FILTER (WHERE "
+                        + Identifiers.quote(Stage.RECORD_SOURCE) + " IS NULL) FROM " + stage.target().quoted()));
+                if (nulls[0] > 0) {
+                    why.append("\n  ").append(stage).append(" has ").append(nulls[0]).append(" row(s) with a NULL ")
+                            .append(Stage.LOAD_DATE).append(stage.loadDateColumn().map(col -> " (its load date column '" + col + "' is NULL)").orElse(""));
+                }
+                if (nulls[1] > 0) {
+                    why.append("\n  ").append(stage).append(" has ").append(nulls[1]).append(" row(s) with a NULL ")
+                            .append(Stage.RECORD_SOURCE).append(stage.recordSourceIsColumn()
+                                    ? " (its record source column '" + stage.recordSource() + "' is NULL)" : "");
+                }
+            } catch (RuntimeException diagnosis) {
+                e.addSuppressed(diagnosis);
+            }
+        }
+        if (why.length() > 0) {
+            why.append("\n  every row a vault stores needs a load date and a record source: filter such rows out of the"
+                    + " source, or derive the column with a default (Stage.derived, e.g. coalesce(col, 'unknown'))");
+        }
+        return new MdsException(prefix + e.getMessage() + why, e);
+    }
+
+    private static boolean notNullViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && "23502".equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 }
