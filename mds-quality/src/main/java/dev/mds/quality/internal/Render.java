@@ -142,13 +142,9 @@ public final class Render {
      */
     public static String unique(TableName table, Optional<String> where, CheckSpec c) {
         String cols = Identifiers.quoteAll(c.columns());
-        StringJoiner partial = new StringJoiner(" or ");
-        for (String col : c.columns()) {
-            partial.add(Identifiers.quote(col) + " is null");
-        }
         return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
                 + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing\nfrom (select count(*) as c, ("
-                + partial + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
+                + partialKey(c.columns()) + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
     }
 
     /**
@@ -224,18 +220,43 @@ public final class Render {
         if (c.columns().size() == 1 && text.textTyped().contains(c.columns().get(0))) {
             return "hashtextextended(" + col(c) + ", 0)";
         }
-        StringJoiner partial = new StringJoiner(" or ");
-        for (String col : c.columns()) {
-            partial.add(Identifiers.quote(col) + " is null");
-        }
-        return "case when " + partial + " then null else hash_record_extended(row(" + Identifiers.quoteAll(c.columns())
+        return "case when " + partialKey(c.columns()) + " then null else hash_record_extended(row(" + Identifiers.quoteAll(c.columns())
                 + "), 0) end";
+    }
+
+    /**
+     * True for a row whose key has a NULL column: such a key is not compared, as a unique constraint ignores it.
+     * {@code is not distinct from null}, not {@code is null}: for a composite-typed column, {@code is null} is also
+     * true for a value whose fields are all NULL, which is a value (a unique index compares it), not a NULL.
+     */
+    static String partialKey(List<String> columns) {
+        StringJoiner partial = new StringJoiner(" or ");
+        for (String col : columns) {
+            partial.add(Identifiers.quote(col) + " is not distinct from null");
+        }
+        return partial.toString();
+    }
+
+    /**
+     * True for a row whose key has no NULL column; {@code is distinct from null}, not {@code is not null}, which is
+     * false for a composite value with any NULL field (see {@link #partialKey}).
+     */
+    static String completeKey(List<String> columns) {
+        StringJoiner complete = new StringJoiner(" and ");
+        for (String col : columns) {
+            complete.add(Identifiers.quote(col) + " is distinct from null");
+        }
+        return complete.toString();
     }
 
     /** The relationships check: one anti-join; returns {@code n} (rows) and {@code failing} (orphans). */
     public static String relationships(TableName table, Optional<String> where, CheckSpec c) {
         String q = col(c);
-        return "select count(*) as n, count(*) filter (where c.v is not null and p.k is null) as failing\nfrom (select "
+        // "is [not] distinct from null", not "is [not] null": for a composite-typed key, "is null" is true for a value
+        // whose fields are all NULL and "is not null" false for one with any NULL field, so such a key was skipped (or,
+        // matched by a parent key of all-NULL fields, counted as an orphan)
+        return "select count(*) as n, count(*) filter (where c.v is distinct from null and p.k is not distinct from null)"
+                + " as failing\nfrom (select "
                 + q + " as v from " + table.quoted() + whereClause(where) + ") c\nleft join (select distinct "
                 + Identifiers.quote(c.refColumn()) + " as k from " + c.refTable().quoted() + ") p on p.k = c.v";
     }
@@ -252,10 +273,7 @@ public final class Render {
         String order = keys.isEmpty() ? "" : " order by " + Identifiers.quoteAll(keys);
         if (c.kind() == Kind.UNIQUE) {
             String cols = Identifiers.quoteAll(c.columns());
-            StringJoiner notNull = new StringJoiner(" and ");
-            for (String col : c.columns()) {
-                notNull.add(Identifiers.quote(col) + " is not null");
-            }
+            String notNull = completeKey(c.columns());
             // the count is labelled "duplicates", or "duplicates_"… when a key column has that name: the same label
             // twice would make the ORDER BY ambiguous (and one sample value hide the other)
             String label = "duplicates";
@@ -268,7 +286,7 @@ public final class Render {
         }
         // the table under its own name, as in the scan: an expression or where(...) may qualify columns with it
         String condition = c.kind() != Kind.RELATIONSHIPS ? failing(c, schema, text)
-                : col(c) + " is not null and not exists (select 1 from " + c.refTable().quoted() + " p where p."
+                : col(c) + " is distinct from null and not exists (select 1 from " + c.refTable().quoted() + " p where p."
                         + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "." + col(c) + ")";
         String select = shown.isEmpty() ? "*" : Identifiers.quoteAll(shown);
         return "select " + select + " from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("")
