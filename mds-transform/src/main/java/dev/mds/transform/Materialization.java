@@ -33,9 +33,16 @@ public enum Materialization {
      * inserts their new versions; {@code hard_deletes} decides what a key the query no longer returns does. Never
      * rebuilt, not even by {@code fullRefresh(true)}: its history exists nowhere else.
      */
-    SNAPSHOT;
+    SNAPSHOT,
+    /**
+     * Never built: every {@code ref()} to it is replaced by a CTE named {@code __dbt__cte__<name>} holding its SQL,
+     * added to the WITH clause of the model that refers to it (as dbt does; an ephemeral model referring to another
+     * brings that one's CTE along, each CTE once per query, in dependency order).
+     */
+    EPHEMERAL;
 
-    /** The name used in {@code config(materialized=...)}: {@code view}, {@code table}, {@code incremental}, {@code snapshot}. */
+    /** The name used in {@code config(materialized=...)}: {@code view}, {@code table}, {@code incremental}, {@code snapshot},
+     * {@code ephemeral}. */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }

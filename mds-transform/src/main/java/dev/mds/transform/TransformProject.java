@@ -59,9 +59,16 @@ public final class TransformProject {
         return new Builder(dataSource);
     }
 
-    /** The models' names ({@code schema.model}) in the order a run starts them: each after the models it refers to. */
+    /**
+     * The models' names ({@code schema.model}) in the order a run starts them: each after the models it refers to.
+     * Ephemeral models are not listed: they are never built, only inlined where they are referred to.
+     */
     public List<String> models() {
-        return models.ordered().stream().map(ModelSpec::name).toList();
+        return built(models.ordered()).stream().map(ModelSpec::name).toList();
+    }
+
+    private static List<ModelSpec> built(List<ModelSpec> models) {
+        return models.stream().filter(m -> !m.ephemeral()).toList();
     }
 
     /**
@@ -70,7 +77,7 @@ public final class TransformProject {
      * incremental one), nothing is created.
      */
     public List<String> sql() {
-        return runner(models.ordered()).sql();
+        return runner(built(models.ordered())).sql();
     }
 
     /**
@@ -80,14 +87,15 @@ public final class TransformProject {
      * @throws dev.mds.core.MdsException only when the run cannot start (no connection, schemas cannot be created)
      */
     public RunResults run() {
-        return runner(models.ordered()).run();
+        return runner(built(models.ordered())).run();
     }
 
     /**
      * Runs the selected models (see {@link Select}) in dependency order; the others are left as they are. A view or
      * table that an unselected model depends on is not replaced: that model is reported as an error.
      *
-     * @throws IllegalArgumentException when the selection names a model this project does not have
+     * @throws IllegalArgumentException when the selection names a model this project does not have, or an
+     *     ephemeral model without {@link Select#withDownstream()} (it is never built itself)
      */
     public RunResults run(Select select) {
         return runner(selected(select)).run();
@@ -105,12 +113,16 @@ public final class TransformProject {
         for (TableName named : select.models()) {
             TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
                     + " in this project; models: " + models()));
+            if (models.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral()) && !select.downstream()) {
+                throw new IllegalArgumentException(t + " is ephemeral: it is never built, only inlined as a CTE in the"
+                        + " models that ref() it; select those, or Select.models(\"" + t + "\").withDownstream()");
+            }
             wanted.add(t);
             if (select.downstream()) {
                 wanted.addAll(models.descendants(t));
             }
         }
-        return models.ordered().stream().filter(m -> wanted.contains(m.table())).toList();
+        return built(models.ordered()).stream().filter(m -> wanted.contains(m.table())).toList();
     }
 
     private Runner runner(List<ModelSpec> selected) {

@@ -119,9 +119,10 @@ class BuildErrorsTest {
 
     @Test
     void badConfigIsRefusedWithItsLine(DataSource ds) {
-        assertThatThrownBy(() -> builder(ds).model("g.x", "\n{{ config(materialized='ephemeral') }}\nselect 1").build())
+        assertThatThrownBy(() -> builder(ds).model("g.x", "\n{{ config(materialized='materialized_view') }}\nselect 1").build())
                 .isInstanceOf(BadInputException.class)
-                .hasMessage("model g.x line 2: materialized=ephemeral is not supported (use 'view', 'table', 'incremental' or 'snapshot')");
+                .hasMessage("model g.x line 2: materialized=materialized_view is not supported (use 'view', 'table',"
+                        + " 'incremental', 'snapshot' or 'ephemeral')");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(schema='other') }} select 1").build())
                 .hasMessage("model g.x line 1: unknown config key 'schema' (supported: materialized, unique_key,"
                         + " incremental_strategy, on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at,"

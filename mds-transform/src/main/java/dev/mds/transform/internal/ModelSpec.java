@@ -23,12 +23,28 @@ import java.util.Set;
  * @param preHooks config(pre_hook=...): statements run in the model's transaction before it is built
  * @param postHooks config(post_hook=...): statements run in the model's transaction once it is built
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
- * @param parents the models it refers to
+ * @param parents the models it needs built first: those it refers to, the ephemeral ones replaced by the models
+ *     they refer to (recursively)
+ * @param ctes the ephemeral models its ref()s inline, recursively, in dependency order, each once
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
         SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, Map<Template.Tag, String> tagValues,
-        Set<TableName> parents) {
+        Set<TableName> parents, List<Template.Cte> ctes) {
+
+    public ModelSpec {
+        ctes = List.copyOf(ctes);
+    }
+
+    /** Its SQL, rendered with {@code is_incremental()} as given, the ephemeral models it refers to inlined. */
+    public Template.Rendered render(boolean incremental) {
+        return template.render(incremental, table.quoted(), tagValues::get).withCtes(ctes);
+    }
+
+    /** Whether it is ephemeral: never built, inlined as a CTE wherever it is referred to. */
+    public boolean ephemeral() {
+        return materialization == Materialization.EPHEMERAL;
+    }
 
     /**
      * Which columns a merge updates in the rows it matches: every non-key column (the default), only {@code update},

@@ -295,7 +295,7 @@ final class Plan {
         }
         if (swaps(m, existing, fullRefresh)) {
             boolean view = m.materialization() == Materialization.VIEW;
-            Template.Rendered body = m.template().render(false, t.quoted(), m.tagValues()::get);
+            Template.Rendered body = m.render(false);
             TableName tmp = t.withName(suffixed(t.name(), "__mds_tmp"));
             TableName backup = t.withName(suffixed(t.name(), "__mds_backup"));
             String head = "create " + (view ? "view " : "table ") + tmp.quoted() + " as\n";
@@ -318,7 +318,7 @@ final class Plan {
         }
         // runs of the same model take turns, so a second run's delete sees the rows the first one inserted
         steps.add(new Exec("lock table " + t.quoted() + " in share row exclusive mode", -1, null, false));
-        Template.Rendered body = m.template().render(true, t.quoted(), m.tagValues()::get);
+        Template.Rendered body = m.render(true);
         String stage = Identifiers.quote("pg_temp", stageName(m));
         String head = "create temporary table " + stage + " on commit drop as\n";
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
@@ -345,7 +345,7 @@ final class Plan {
         if (existing.isPresent()) {
             steps.add(new Exec("lock table " + t.quoted() + " in share row exclusive mode", -1, null, false));
         }
-        Template.Rendered body = m.template().render(false, t.quoted(), m.tagValues()::get);
+        Template.Rendered body = m.render(false);
         String head = "create temporary table " + Identifiers.quote("pg_temp", stageName(m)) + " on commit drop as\n";
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
         steps.add(new CheckSnapshot(stageName(m)));

@@ -6,6 +6,7 @@ import dev.mds.core.InputLocation;
 import dev.mds.core.TableName;
 import dev.mds.transform.Materialization;
 import dev.mds.transform.TransformException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -109,21 +111,116 @@ public final class ProjectModels {
             ModelSpec.MergeColumns mergeColumns = mergeColumns(s, t, strategy, key);
             ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
             refuseSecondStatement(s, t, values);
+            List<String> preHooks = hooks(s, t, "pre_hook");
+            List<String> postHooks = hooks(s, t, "post_hook");
+            if (m == Materialization.EPHEMERAL) {
+                refuseForEphemeral(s, t);
+            }
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
-                    snapshot, hooks(s, t, "pre_hook"), hooks(s, t, "post_hook"), Map.copyOf(values),
-                    Collections.unmodifiableSet(parents)));
+                    snapshot, preHooks, postHooks, Map.copyOf(values), Collections.unmodifiableSet(parents), List.of()));
         }
-        List<ModelSpec> ordered = order(specs);
+        List<ModelSpec> direct = order(specs);
+        List<ModelSpec> ordered = inlineEphemerals(direct);
         Map<TableName, Set<TableName>> descendants = new HashMap<>();
         for (int i = ordered.size() - 1; i >= 0; i--) {
-            ModelSpec m = ordered.get(i);
-            for (TableName p : m.parents()) {
+            Set<TableName> edges = new LinkedHashSet<>(direct.get(i).parents());
+            edges.addAll(ordered.get(i).parents());
+            for (TableName p : edges) {
                 Set<TableName> d = descendants.computeIfAbsent(p, k -> new HashSet<>());
-                d.add(m.table());
-                d.addAll(descendants.getOrDefault(m.table(), Set.of()));
+                d.add(ordered.get(i).table());
+                d.addAll(descendants.getOrDefault(ordered.get(i).table(), Set.of()));
             }
         }
         return new ProjectModels(List.copyOf(ordered), descendants);
+    }
+
+    /** An ephemeral model is never built, so it has no relation for {@code {{ this }}} or hooks to act on. */
+    private static void refuseForEphemeral(Source s, Template t) {
+        Optional<Integer> line = t.thisLine();
+        if (line.isPresent()) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(line.get()), "{{ this }} in an ephemeral"
+                    + " model: it is never built, so it has no relation of its own (it is inlined as a CTE where it is"
+                    + " referred to); use materialized='view' or 'table'");
+        }
+        for (String hook : List.of("pre_hook", "post_hook")) {
+            Template.Setting setting = t.config().get(hook);
+            if (setting != null) {
+                throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), hook + " on an"
+                        + " ephemeral model: it is never built, so its hooks would never run");
+            }
+        }
+    }
+
+    /**
+     * Replaces every ref() to an ephemeral model by its CTE: each model gets the CTEs of the ephemeral models it
+     * refers to, recursively, in dependency order and each once, and as parents the models those refer to.
+     */
+    private static List<ModelSpec> inlineEphemerals(List<ModelSpec> direct) {
+        Map<TableName, ModelSpec> done = new HashMap<>();
+        Map<TableName, Integer> position = new HashMap<>();
+        Map<TableName, String> cteNames = cteNames(direct);
+        List<ModelSpec> out = new ArrayList<>();
+        for (ModelSpec m : direct) {
+            position.put(m.table(), position.size());
+            Map<Template.Tag, String> values = new HashMap<>(m.tagValues());
+            Set<TableName> parents = new LinkedHashSet<>();
+            Set<TableName> inlined = new HashSet<>();
+            for (TableName p : m.parents()) {
+                ModelSpec parent = done.get(p);
+                if (!parent.ephemeral()) {
+                    parents.add(p);
+                    continue;
+                }
+                parents.addAll(parent.parents());
+                inlined.add(p);
+                parent.ctes().forEach(c -> inlined.add(cteOwner(c, cteNames)));
+            }
+            for (Map.Entry<Template.Tag, String> e : m.tagValues().entrySet()) {
+                if (e.getKey() instanceof Template.Ref) {
+                    cteNames.entrySet().stream().filter(n -> e.getValue().equals(n.getKey().quoted()))
+                            .findFirst().ifPresent(n -> values.put(e.getKey(), n.getValue()));
+                }
+            }
+            List<TableName> order = new ArrayList<>(inlined);
+            order.sort((a, b) -> Integer.compare(position.get(a), position.get(b)));
+            List<Template.Cte> ctes = new ArrayList<>();
+            for (TableName e : order) {
+                ModelSpec eph = done.get(e);
+                ctes.add(new Template.Cte(cteNames.get(e), eph.template().render(false, eph.table().quoted(),
+                        eph.tagValues()::get), eph.source()));
+            }
+            ModelSpec resolved = new ModelSpec(m.table(), m.source(), m.template(), m.materialization(), m.uniqueKey(),
+                    m.strategy(), m.onSchemaChange(), m.mergeColumns(), m.snapshot(), m.preHooks(), m.postHooks(),
+                    Map.copyOf(values), Collections.unmodifiableSet(parents), ctes);
+            done.put(m.table(), resolved);
+            out.add(resolved);
+        }
+        return out;
+    }
+
+    /** The ephemeral model whose CTE {@code cte} is. */
+    private static TableName cteOwner(Template.Cte cte, Map<TableName, String> cteNames) {
+        return cteNames.entrySet().stream().filter(e -> e.getValue().equals(cte.quotedName())).findFirst()
+                .orElseThrow().getKey();
+    }
+
+    /**
+     * Each ephemeral model's quoted CTE name: dbt's {@code __dbt__cte__<name>}; {@code __dbt__cte__<schema>__<name>}
+     * when two ephemeral models share a name; shortened with a hash of the full name beyond PostgreSQL's 63 bytes.
+     */
+    private static Map<TableName, String> cteNames(List<ModelSpec> models) {
+        List<TableName> ephemeral = models.stream().filter(ModelSpec::ephemeral).map(ModelSpec::table).toList();
+        Map<TableName, String> names = new HashMap<>();
+        for (TableName e : ephemeral) {
+            boolean shared = ephemeral.stream().filter(o -> o.name().equals(e.name())).count() > 1;
+            String name = "__dbt__cte__" + (shared ? e.schema() + "__" : "") + e.name();
+            if (name.getBytes(StandardCharsets.UTF_8).length > Identifiers.MAX_IDENTIFIER_BYTES) {
+                String hash = String.format("%08x", e.toString().hashCode());
+                name = Plan.suffixed(name, "_" + hash);
+            }
+            names.put(e, Identifiers.quote(name));
+        }
+        return names;
     }
 
     /**
@@ -230,7 +327,7 @@ public final class ProjectModels {
             }
         }
         throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), "materialized="
-                + setting.value() + " is not supported (use 'view', 'table', 'incremental' or 'snapshot')");
+                + setting.value() + " is not supported (use 'view', 'table', 'incremental', 'snapshot' or 'ephemeral')");
     }
 
     /** The strategy: as configured, else delete+insert with a unique_key and append without. */

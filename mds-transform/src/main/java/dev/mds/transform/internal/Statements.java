@@ -41,6 +41,55 @@ final class Statements {
         return -1;
     }
 
+    /**
+     * Where the CTEs of ephemeral models go in {@code sql}: the offset right after its leading {@code with} (and
+     * {@code recursive}) keyword when the statement starts with a WITH clause, else -1 (the CTEs then go in a WITH
+     * clause of their own before it). White space and comments before the keywords are skipped.
+     */
+    static int afterLeadingWith(String sql) {
+        int i = skipBlank(sql, 0);
+        if (!keywordAt(sql, i, "with")) {
+            return -1;
+        }
+        int end = i + 4;
+        int next = skipBlank(sql, end);
+        return keywordAt(sql, next, "recursive") ? next + "recursive".length() : end;
+    }
+
+    /** The offset of the first character at or after {@code i} that is neither white space nor in a comment. */
+    private static int skipBlank(String sql, int i) {
+        int j = i;
+        while (j < sql.length()) {
+            if (Character.isWhitespace(sql.charAt(j))) {
+                j++;
+            } else if (sql.startsWith("--", j)) {
+                int eol = sql.indexOf('\n', j);
+                j = eol < 0 ? sql.length() : eol + 1;
+            } else if (sql.startsWith("/*", j)) {
+                j = blockCommentEnd(sql, j);
+            } else {
+                break;
+            }
+        }
+        return j;
+    }
+
+    /** Whether the keyword {@code word} (any case) stands at {@code i}, not followed by a word character. */
+    private static boolean keywordAt(String sql, int i, String word) {
+        return sql.regionMatches(true, i, word, 0, word.length())
+                && (i + word.length() == sql.length() || !isWordChar(sql.charAt(i + word.length())));
+    }
+
+    /**
+     * Whether {@code expression} is one piece of SQL that can stand in a statement: no {@code ;} outside constants,
+     * quoted names and comments, no string, quoted name or comment left open (which would swallow what follows it,
+     * as a {@code --} comment does).
+     */
+    static boolean isOneExpression(String expression) {
+        String probe = expression + "; select 1";
+        return secondStatement(probe) == expression.length() && !expression.strip().isEmpty();
+    }
+
     /** The offset after the token (or the single character) starting at {@code i}. */
     private static int tokenEnd(String sql, int i) {
         char ch = sql.charAt(i);

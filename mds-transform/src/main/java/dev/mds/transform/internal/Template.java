@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -92,14 +93,15 @@ public final class Template {
         return source;
     }
 
-    /** SQL text and the line in the model's source of every character. */
-    public record Rendered(String sql, int[] starts, int[] lines, boolean[] text) {
+    /**
+     * SQL text and, for every character, the line in its source: segment {@code i} starts at {@code starts[i]},
+     * on line {@code lines[i]} (counting on through its newlines when {@code text[i]}), of {@code sources[i]} (null
+     * for the model's own source, else an ephemeral model's inlined in a CTE).
+     */
+    public record Rendered(String sql, int[] starts, int[] lines, boolean[] text, String[] sources) {
         /** The 1-based source line of the 0-based character {@code offset} of {@link #sql()}. */
         public int lineAt(int offset) {
-            int seg = -1;
-            for (int i = 0; i < starts.length && starts[i] <= offset; i++) {
-                seg = i;
-            }
+            int seg = segmentAt(offset);
             if (seg < 0) {
                 return 1;
             }
@@ -112,6 +114,97 @@ public final class Template {
                 }
             }
             return line;
+        }
+
+        /** The source of the character at {@code offset}: {@code own} unless it is in an inlined ephemeral model. */
+        public String sourceAt(int offset, String own) {
+            int seg = segmentAt(offset);
+            return seg < 0 || sources[seg] == null ? own : sources[seg];
+        }
+
+        private int segmentAt(int offset) {
+            int seg = -1;
+            for (int i = 0; i < starts.length && starts[i] <= offset; i++) {
+                seg = i;
+            }
+            return seg;
+        }
+
+        /**
+         * This SQL with {@code ctes} (ephemeral models, in dependency order) inlined as dbt does: added to its
+         * leading WITH clause when it has one, else in a WITH clause of their own before it.
+         */
+        public Rendered withCtes(List<Cte> ctes) {
+            if (ctes.isEmpty()) {
+                return this;
+            }
+            Composer c = new Composer();
+            int at = Statements.afterLeadingWith(sql);
+            int line = lineAt(Math.max(at, 0));
+            if (at >= 0) {
+                c.append(this, 0, at, null);
+                c.glue(" ", line);
+            } else {
+                c.glue("with ", line);
+            }
+            for (int i = 0; i < ctes.size(); i++) {
+                Cte cte = ctes.get(i);
+                c.glue(cte.quotedName() + " as (\n", line);
+                c.append(cte.sql(), 0, cte.sql().sql().length(), cte.source());
+                c.glue(i < ctes.size() - 1 ? "\n), " : at >= 0 ? "\n)," : "\n)\n", line);
+            }
+            c.append(this, Math.max(at, 0), sql.length(), null);
+            return c.done();
+        }
+    }
+
+    /**
+     * An ephemeral model inlined in a query: its CTE's quoted name, its SQL (rendered, its own CTE references in
+     * place) and where it was read from.
+     */
+    public record Cte(String quotedName, Rendered sql, String source) {
+    }
+
+    /** Builds a {@link Rendered} from pieces of others. */
+    private static final class Composer {
+        private final StringBuilder out = new StringBuilder();
+        private final List<int[]> segs = new ArrayList<>();
+        private final List<Boolean> isText = new ArrayList<>();
+        private final List<String> sources = new ArrayList<>();
+
+        /** {@code r.sql()[from, to)} with its segments; {@code source} for those that are the model's own. */
+        void append(Rendered r, int from, int to, String source) {
+            for (int i = 0; i < r.starts().length; i++) {
+                int end = i + 1 < r.starts().length ? r.starts()[i + 1] : r.sql().length();
+                int start = Math.max(r.starts()[i], from);
+                if (start >= Math.min(end, to)) {
+                    continue;
+                }
+                segs.add(new int[] {out.length() + start - from, r.starts()[i] >= from ? r.lines()[i] : r.lineAt(from)});
+                isText.add(r.text()[i]);
+                sources.add(r.sources()[i] != null ? r.sources()[i] : source);
+            }
+            out.append(r.sql(), from, to);
+        }
+
+        /** Generated text, counted as the model's own {@code line}. */
+        void glue(String text, int line) {
+            segs.add(new int[] {out.length(), line});
+            isText.add(false);
+            sources.add(null);
+            out.append(text);
+        }
+
+        Rendered done() {
+            int[] starts = new int[segs.size()];
+            int[] lines = new int[segs.size()];
+            boolean[] text = new boolean[segs.size()];
+            for (int i = 0; i < segs.size(); i++) {
+                starts[i] = segs.get(i)[0];
+                lines[i] = segs.get(i)[1];
+                text[i] = isText.get(i);
+            }
+            return new Rendered(out.toString(), starts, lines, text, sources.toArray(new String[0]));
         }
     }
 
@@ -137,7 +230,27 @@ public final class Template {
             lines[i] = segs.get(i)[1];
             text[i] = isText.get(i);
         }
-        return new Rendered(out.toString(), starts, lines, text);
+        return new Rendered(out.toString(), starts, lines, text, new String[segs.size()]);
+    }
+
+    /** The line of the first {@code {{ this }}} (in either branch of an {@code if}), when there is one. */
+    public Optional<Integer> thisLine() {
+        return thisLine(nodes);
+    }
+
+    private static Optional<Integer> thisLine(List<Node> nodes) {
+        for (Node n : nodes) {
+            if (n instanceof This t) {
+                return Optional.of(t.line());
+            }
+            if (n instanceof If f) {
+                Optional<Integer> in = thisLine(f.then()).or(() -> thisLine(f.otherwise()));
+                if (in.isPresent()) {
+                    return in;
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static void render(List<Node> nodes, boolean incremental, String thisQuoted,
