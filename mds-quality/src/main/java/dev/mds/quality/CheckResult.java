@@ -26,15 +26,21 @@ import java.util.Objects;
  * @param observed the measured value in words, e.g. {@code 16 of 100 rows are NULL} or {@code 1203 rows}
  * @param failingRows rows that failed (for unique: rows whose key is shared with another row); 0 for table-level checks
  * @param checkedRows rows the check looked at (after the table's {@code where}); -1 when unknown
- * @param failingPercent {@code failingRows} as a percentage of {@code checkedRows}
+ * @param failingPercent {@code failingRows} as a percentage of {@code checkedRows} (NULLs included; a threshold of
+ *     {@link Threshold#percentOfNonNull} judges the share of the non-NULL rows, which the message gives)
  * @param samples up to N failing rows (key columns and offending values), only for checks that did not pass
  * @param sql the statement that computed the check (shared by all row-level checks of one scan)
  * @param duration the time of that statement
  * @param message why the check failed or could not run; empty when it passed
+ * @param decidedBy the threshold that made a row-level check {@link Status#WARN} or {@link Status#FAIL}, as
+ *     {@code error_if > 10 rows} or {@code warn_if > 5.0% of non-null rows} (see {@link TableChecks#warnIf});
+ *     empty when none did (a pass, a table-level check, an {@link Status#ERROR})
+ * @param failuresTable the table that holds this run's failing rows of the check, as {@code schema.name}, when the
+ *     suite {@link QualitySuite#storeFailures stores failures} and the check warned or failed; empty otherwise
  */
 public record CheckResult(String table, String id, String kind, List<String> columns, Severity severity, Status status,
         String observed, long failingRows, long checkedRows, double failingPercent, List<Map<String, Object>> samples,
-        String sql, Duration duration, String message) {
+        String sql, Duration duration, String message, String decidedBy, String failuresTable) {
     public CheckResult {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(id, "id");
@@ -45,6 +51,16 @@ public record CheckResult(String table, String id, String kind, List<String> col
         sql = sql == null ? "" : sql;
         message = message == null ? "" : message;
         duration = duration == null ? Duration.ZERO : duration;
+        decidedBy = decidedBy == null ? "" : decidedBy;
+        failuresTable = failuresTable == null ? "" : failuresTable;
+    }
+
+    /** A result no threshold decided and whose failing rows were not stored. */
+    public CheckResult(String table, String id, String kind, List<String> columns, Severity severity, Status status,
+            String observed, long failingRows, long checkedRows, double failingPercent, List<Map<String, Object>> samples,
+            String sql, Duration duration, String message) {
+        this(table, id, kind, columns, severity, status, observed, failingRows, checkedRows, failingPercent, samples, sql,
+                duration, message, "", "");
     }
 
     /** Whether the check passed or only warned. */

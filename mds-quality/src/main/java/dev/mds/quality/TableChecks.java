@@ -29,10 +29,23 @@ import java.util.Set;
  *     .where("load_timestamp > now() - interval '1 day'"));
  * }</pre>
  *
- * <p>{@link #id(String)}, {@link #severity(Severity)} and {@link #threshold(Threshold)} change the checks added by
- * the call just before them ({@code notNull("a", "b").severity(WARN)} makes both warnings); severity and threshold
- * called before the table's first check set the table's defaults instead. Defaults: severity
- * {@link Severity#ERROR}, threshold {@link Threshold#NONE}, ids {@code <kind>_<columns>}.
+ * <p>{@link #id(String)}, {@link #severity(Severity)}, {@link #threshold(Threshold)}, {@link #warnIf(Threshold)} and
+ * {@link #errorIf(Threshold)} change the checks added by the call just before them
+ * ({@code notNull("a", "b").severity(WARN)} makes both warnings); severity and thresholds called before the table's
+ * first check set the table's defaults instead. Defaults: severity {@link Severity#ERROR}, both thresholds
+ * {@link Threshold#NONE}, ids {@code <kind>_<columns>}.
+ *
+ * <p>Status of a row-level check, as dbt decides it from {@code severity}, {@code warn_if} and {@code error_if}:
+ * <ol>
+ *   <li>severity {@link Severity#ERROR} and the failing rows exceed {@link #errorIf}: {@link Status#FAIL};</li>
+ *   <li>else the failing rows exceed {@link #warnIf}: {@link Status#WARN};</li>
+ *   <li>else {@link Status#PASS}.</li>
+ * </ol>
+ * Under severity {@link Severity#WARN} the error threshold is never consulted (dbt: severity warn never errors).
+ * {@link #threshold(Threshold)} sets both thresholds to one value, so a check has one tolerance and its severity
+ * says whether exceeding it fails or warns; {@code errorIf(rows(10))} alone makes 1 to 10 failing rows a warning
+ * (the warn threshold stays at {@link Threshold#NONE}), as dbt's {@code error_if: ">10"}. The report says which
+ * threshold decided ({@link CheckResult#decidedBy()}).
  *
  * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, range,
  * matches and relationships ignore rows whose column is NULL; unique ignores rows where any key column is NULL
@@ -49,7 +62,8 @@ public final class TableChecks {
     private String where;
     private int lastFrom = -1;
     private Severity defaultSeverity = Severity.ERROR;
-    private Threshold defaultThreshold = Threshold.NONE;
+    private Threshold defaultWarnIf = Threshold.NONE;
+    private Threshold defaultErrorIf = Threshold.NONE;
 
     TableChecks(TableName table) {
         this.table = table;
@@ -249,17 +263,59 @@ public final class TableChecks {
     }
 
     /**
-     * Sets the threshold of the checks added by the call just before; called before any check of this table,
-     * sets the default threshold of the checks that follow.
+     * Sets the threshold of the checks added by the call just before: both their warn and their error threshold
+     * (so the severity alone says whether exceeding it fails or warns); called before any check of this table, sets
+     * the default of the checks that follow.
      */
     public TableChecks threshold(Threshold threshold) {
         Objects.requireNonNull(threshold, "threshold");
         if (lastFrom < 0) {
-            defaultThreshold = threshold;
+            defaultWarnIf = threshold;
+            defaultErrorIf = threshold;
             return this;
         }
         for (int i = lastFrom; i < checks.size(); i++) {
             checks.set(i, checks.get(i).withThreshold(threshold));
+        }
+        return this;
+    }
+
+    /**
+     * dbt's {@code warn_if}: the checks added by the call just before warn ({@link Status#WARN}) when their failing
+     * rows exceed {@code threshold} and their error threshold did not fail them; called before any check of this
+     * table, sets the default of the checks that follow. Default {@link Threshold#NONE} (warn at the first failing
+     * row). See the class doc for how it combines with {@link #errorIf} and {@link #severity}.
+     *
+     * <pre>{@code
+     * t.notNull("email").warnIf(Threshold.rows(0)).errorIf(Threshold.percent(5))  // warn from 1 row, fail above 5%
+     * }</pre>
+     */
+    public TableChecks warnIf(Threshold threshold) {
+        Objects.requireNonNull(threshold, "warnIf");
+        if (lastFrom < 0) {
+            defaultWarnIf = threshold;
+            return this;
+        }
+        for (int i = lastFrom; i < checks.size(); i++) {
+            checks.set(i, checks.get(i).withWarnIf(threshold));
+        }
+        return this;
+    }
+
+    /**
+     * dbt's {@code error_if}: the checks added by the call just before fail ({@link Status#FAIL}) when their failing
+     * rows exceed {@code threshold}, unless their severity is {@link Severity#WARN} (then this threshold is never
+     * consulted); called before any check of this table, sets the default of the checks that follow. Default
+     * {@link Threshold#NONE}. Failing rows within it still warn when they exceed {@link #warnIf}.
+     */
+    public TableChecks errorIf(Threshold threshold) {
+        Objects.requireNonNull(threshold, "errorIf");
+        if (lastFrom < 0) {
+            defaultErrorIf = threshold;
+            return this;
+        }
+        for (int i = lastFrom; i < checks.size(); i++) {
+            checks.set(i, checks.get(i).withErrorIf(threshold));
         }
         return this;
     }
@@ -283,7 +339,7 @@ public final class TableChecks {
 
     /** Adds a new check with this table's default severity and threshold. */
     private void add(CheckSpec spec) {
-        checks.add(spec.withSeverity(defaultSeverity).withThreshold(defaultThreshold));
+        checks.add(spec.withSeverity(defaultSeverity).withWarnIf(defaultWarnIf).withErrorIf(defaultErrorIf));
     }
 
     private void requireLast(String what) {

@@ -1,30 +1,59 @@
 package dev.mds.quality;
 
+import java.math.BigDecimal;
+import java.util.Objects;
+
 /**
- * How many failing rows a row-level check tolerates before it fails: none (the default), up to a number of rows,
- * or up to a percentage of the rows checked.
+ * How many failing rows a row-level check tolerates: none (the default), up to a number of rows, or up to a
+ * percentage of the rows checked or, as Great Expectations' {@code mostly}, of the rows whose value is not NULL.
  *
  * <pre>{@code
  * t -> t.notNull("customer_id").threshold(Threshold.rows(10))       // fails at 11 rows with NULL
  *       .matches("email", "^[^@]+@[^@]+$").threshold(Threshold.percent(0.5))
+ *       .acceptedValues("currency", "EUR", "USD").threshold(Threshold.mostly(0.95)) // 95% of non-NULL values
  * }</pre>
  *
- * Checks that are not about rows (row count, freshness, row-count anomaly) ignore the threshold.
+ * <p>The denominator of a percentage ({@link PercentOf}): {@link #percent} counts every row the check looked at
+ * (after {@link TableChecks#where}), NULLs included, so a column that is mostly NULL hardly ever exceeds it;
+ * {@link #percentOfNonNull} and {@link #mostly} count only the rows whose checked column is not NULL, the rows the
+ * check can fail (Great Expectations' column expectations do this). For unique, those are the rows with no NULL in
+ * the key; for not null, whose failing rows are the NULLs, and for expression, which has no column, the
+ * denominator is all rows checked either way (as Great Expectations' {@code expect_column_values_to_not_be_null}).
+ * Checks that are not about rows (row count, freshness, row-count anomaly) ignore thresholds.
  *
  * @param maxRows the failing rows tolerated, or -1 when the threshold is a percentage
  * @param maxPercent the failing percentage tolerated (0 to 100), or -1 when the threshold is a row count
+ * @param percentOf what {@code maxPercent} is a percentage of ({@link PercentOf#CHECKED_ROWS} for a row count)
  */
-public record Threshold(long maxRows, double maxPercent) {
-    /** No failing row is tolerated. */
+public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
+    /** No failing row is tolerated (dbt's default {@code warn_if} and {@code error_if}, {@code != 0}). */
     public static final Threshold NONE = new Threshold(0, -1);
 
+    /** The rows a percentage threshold is a percentage of. */
+    public enum PercentOf {
+        /** Every row the check looked at (after the table's {@code where}), NULLs included: the default. */
+        CHECKED_ROWS,
+        /** Only the rows whose checked column (for unique: every key column) is not NULL: Great Expectations' {@code mostly}. */
+        NON_NULL_ROWS
+    }
+
     public Threshold {
+        Objects.requireNonNull(percentOf, "percentOf");
         if ((maxRows < 0) == (maxPercent < 0)) {
             throw new IllegalArgumentException("a threshold is either a row count or a percentage, not both or neither");
         }
         if (maxPercent > 100 || Double.isNaN(maxPercent)) {
             throw new IllegalArgumentException("threshold percent must be between 0 and 100, was " + maxPercent);
         }
+        if (maxRows >= 0 && percentOf != PercentOf.CHECKED_ROWS) {
+            throw new IllegalArgumentException("a row-count threshold (" + maxRows + " rows) is a percentage of nothing;"
+                    + " percentOf must be CHECKED_ROWS");
+        }
+    }
+
+    /** A threshold of {@code maxRows} rows or {@code maxPercent} percent of the rows checked ({@link PercentOf#CHECKED_ROWS}). */
+    public Threshold(long maxRows, double maxPercent) {
+        this(maxRows, maxPercent, PercentOf.CHECKED_ROWS);
     }
 
     /** Fails when more than {@code maxRows} rows fail. */
@@ -35,25 +64,63 @@ public record Threshold(long maxRows, double maxPercent) {
         return new Threshold(maxRows, -1);
     }
 
-    /** Fails when more than {@code maxPercent} percent (0 to 100) of the rows checked fail. */
+    /**
+     * Fails when more than {@code maxPercent} percent (0 to 100) of the rows checked fail; NULLs count in the
+     * denominator (see {@link #percentOfNonNull} for Great Expectations' way).
+     */
     public static Threshold percent(double maxPercent) {
+        return new Threshold(-1, checkedPercent(maxPercent), PercentOf.CHECKED_ROWS);
+    }
+
+    /**
+     * Fails when more than {@code maxPercent} percent (0 to 100) of the rows whose checked column is not NULL fail;
+     * rows with a NULL are left out of the denominator, as Great Expectations computes {@code mostly}.
+     */
+    public static Threshold percentOfNonNull(double maxPercent) {
+        return new Threshold(-1, checkedPercent(maxPercent), PercentOf.NON_NULL_ROWS);
+    }
+
+    /**
+     * Great Expectations' {@code mostly}: passes while at least {@code fraction} (0 to 1) of the non-NULL values meet
+     * the check; {@code mostly(0.95)} is {@code percentOfNonNull(5)}.
+     */
+    public static Threshold mostly(double fraction) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("mostly must be between 0 and 1, was " + fraction);
+        }
+        // 1 - 0.95 in decimal, not in binary (which gives 0.050000000000000044)
+        double pct = BigDecimal.ONE.subtract(new BigDecimal(Double.toString(fraction))).movePointRight(2).doubleValue();
+        return percentOfNonNull(pct);
+    }
+
+    private static double checkedPercent(double maxPercent) {
         if (!(maxPercent >= 0 && maxPercent <= 100)) {
             throw new IllegalArgumentException("threshold percent must be between 0 and 100, was " + maxPercent);
         }
-        return new Threshold(-1, maxPercent);
+        return maxPercent;
     }
 
     /** Whether {@code failing} out of {@code checked} rows is more than this threshold tolerates. */
     public boolean exceededBy(long failing, long checked) {
+        return exceededBy(failing, checked, checked);
+    }
+
+    /**
+     * Whether {@code failing} rows are more than this threshold tolerates, out of {@code checked} rows of which
+     * {@code nonNull} have a non-NULL value in the checked column(s).
+     */
+    public boolean exceededBy(long failing, long checked, long nonNull) {
         if (maxRows >= 0) {
             return failing > maxRows;
         }
-        double pct = checked == 0 ? 0 : failing * 100.0 / checked;
+        long of = percentOf == PercentOf.NON_NULL_ROWS ? nonNull : checked;
+        double pct = of <= 0 ? 0 : failing * 100.0 / of;
         return pct > maxPercent;
     }
 
     @Override
     public String toString() {
-        return maxRows >= 0 ? "> " + maxRows + " rows" : "> " + maxPercent + "%";
+        return maxRows >= 0 ? "> " + maxRows + " rows"
+                : "> " + maxPercent + "%" + (percentOf == PercentOf.NON_NULL_ROWS ? " of non-null rows" : "");
     }
 }

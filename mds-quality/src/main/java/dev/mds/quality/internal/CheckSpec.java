@@ -17,7 +17,8 @@ import java.util.Locale;
  * @param id unique within the table
  * @param columns the columns it reads
  * @param severity what a failure means
- * @param threshold failing rows tolerated
+ * @param warnIf failing rows tolerated before the check warns (dbt's warn_if)
+ * @param errorIf failing rows tolerated before the check fails, under severity ERROR (dbt's error_if)
  * @param values accepted values
  * @param min range minimum, or null
  * @param max range maximum, or null
@@ -29,7 +30,7 @@ import java.util.Locale;
  * @param k anomaly: standard deviations
  * @param lastRuns anomaly: runs to compare with
  */
-public record CheckSpec(Kind kind, String id, List<String> columns, Severity severity, Threshold threshold,
+public record CheckSpec(Kind kind, String id, List<String> columns, Severity severity, Threshold warnIf, Threshold errorIf,
         List<Object> values, Object min, Object max, String text, TableName refTable, String refColumn, Bounds bounds,
         Duration maxAge, double k, int lastRuns) {
 
@@ -65,59 +66,79 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         values = values == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(values));
     }
 
+    /**
+     * Whether a threshold of this check is a percentage of the non-NULL rows, so its query must count them: only
+     * for a check on columns whose failing rows are not the NULLs themselves (not for not null or expression).
+     */
+    public boolean countsNonNull() {
+        return kind.rowLevel() && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION
+                && (warnIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS
+                        || errorIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS);
+    }
+
     /** A check with only the common fields set. */
     public static CheckSpec of(Kind kind, String id, List<String> columns) {
-        return new CheckSpec(kind, id, columns, Severity.ERROR, Threshold.NONE, null, null, null, null, null, null, null,
+        return new CheckSpec(kind, id, columns, Severity.ERROR, Threshold.NONE, Threshold.NONE, null, null, null, null, null, null, null,
                 null, 0, 0);
     }
 
     public CheckSpec withId(String newId) {
-        return new CheckSpec(kind, newId, columns, severity, threshold, values, min, max, text, refTable, refColumn,
+        return new CheckSpec(kind, newId, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn,
                 bounds, maxAge, k, lastRuns);
     }
 
     public CheckSpec withSeverity(Severity s) {
-        return new CheckSpec(kind, id, columns, s, threshold, values, min, max, text, refTable, refColumn, bounds,
+        return new CheckSpec(kind, id, columns, s, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
                 maxAge, k, lastRuns);
     }
 
+    /** Both thresholds: the check's one tolerance, as {@code TableChecks.threshold} sets it. */
     public CheckSpec withThreshold(Threshold t) {
-        return new CheckSpec(kind, id, columns, severity, t, values, min, max, text, refTable, refColumn, bounds,
+        return withWarnIf(t).withErrorIf(t);
+    }
+
+    public CheckSpec withWarnIf(Threshold t) {
+        return new CheckSpec(kind, id, columns, severity, t, errorIf, values, min, max, text, refTable, refColumn, bounds,
+                maxAge, k, lastRuns);
+    }
+
+    public CheckSpec withErrorIf(Threshold t) {
+        return new CheckSpec(kind, id, columns, severity, warnIf, t, values, min, max, text, refTable, refColumn, bounds,
                 maxAge, k, lastRuns);
     }
 
     public CheckSpec withValues(List<Object> v) {
-        return new CheckSpec(kind, id, columns, severity, threshold, v, min, max, text, refTable, refColumn, bounds,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, v, min, max, text, refTable, refColumn, bounds,
                 maxAge, k, lastRuns);
     }
 
     public CheckSpec withRange(Object lo, Object hi) {
-        return new CheckSpec(kind, id, columns, severity, threshold, values, lo, hi, text, refTable, refColumn, bounds,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, lo, hi, text, refTable, refColumn, bounds,
                 maxAge, k, lastRuns);
     }
 
     public CheckSpec withText(String t) {
-        return new CheckSpec(kind, id, columns, severity, threshold, values, min, max, t, refTable, refColumn, bounds,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, t, refTable, refColumn, bounds,
                 maxAge, k, lastRuns);
     }
 
     public CheckSpec withRef(TableName table, String column) {
-        return new CheckSpec(kind, id, columns, severity, threshold, values, min, max, text, table, column, bounds,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, table, column, bounds,
                 maxAge, k, lastRuns);
     }
 
     public CheckSpec withBounds(Bounds b) {
-        return new CheckSpec(kind, id, columns, severity, threshold, values, min, max, text, refTable, refColumn, b,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, b,
                 maxAge, k, lastRuns);
     }
 
     public CheckSpec withMaxAge(Duration age) {
-        return new CheckSpec(kind, id, columns, severity, threshold, values, min, max, text, refTable, refColumn, bounds,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
                 age, k, lastRuns);
     }
 
     public CheckSpec withAnomaly(double deviations, int runs) {
-        return new CheckSpec(kind, id, columns, severity, threshold, values, min, max, text, refTable, refColumn, bounds,
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
                 maxAge, deviations, runs);
     }
 }

@@ -24,6 +24,7 @@ public final class Render {
     public static final class Scan {
         private final Map<String, String> aggregates = new LinkedHashMap<>();
         private final Map<String, List<String>> aliasesByCheck = new LinkedHashMap<>();
+        private final Map<String, String> nonNullByCheck = new LinkedHashMap<>();
         private final String sql;
 
         public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema) {
@@ -38,6 +39,11 @@ public final class Render {
                     aliases.add(aggregates.computeIfAbsent(expr, e -> "a" + (aggregates.size() + 1)));
                 }
                 aliasesByCheck.put(c.id(), aliases);
+                // the non-NULL rows, only for a check whose threshold divides by them (a not null check of the same
+                // column shares the aggregate; a NOT NULL column needs none: all its rows count)
+                if (c.countsNonNull() && !notNullColumn(c, schema)) {
+                    nonNullByCheck.put(c.id(), aggregates.computeIfAbsent("count(" + col(c) + ")", e -> "a" + (aggregates.size() + 1)));
+                }
             }
             StringBuilder s = new StringBuilder("select count(*) as n");
             aggregates.forEach((expr, alias) -> s.append(",\n  ").append(expr).append(" as ").append(alias));
@@ -48,6 +54,11 @@ public final class Render {
 
         public String sql() {
             return sql;
+        }
+
+        /** The alias of the check's count of non-NULL rows, when its threshold needs it and it is not all rows. */
+        public Optional<String> nonNullAlias(CheckSpec check) {
+            return Optional.ofNullable(nonNullByCheck.get(check.id()));
         }
 
         /** The aliases of the check's aggregates, in the order {@link #aggregatesOf} gives them. */
@@ -66,8 +77,7 @@ public final class Render {
     static List<String> aggregatesOf(CheckSpec c, Schema schema, TextColumns text) {
         return switch (c.kind()) {
             // a NOT NULL constraint already guarantees the check: nothing to compute per row
-            case NOT_NULL -> schema != null && schema.field(c.columns().get(0)).map(f -> !f.nullable()).orElse(false)
-                    ? List.of() : List.of("count(" + col(c) + ")");
+            case NOT_NULL -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
             case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max())
                     ? List.of("count(*) filter (where " + col(c) + " < " + value(c.min(), kind(c, schema)) + ")",
                             "count(*) filter (where " + col(c) + " > " + value(c.max(), kind(c, schema)) + ")")
@@ -78,6 +88,11 @@ public final class Render {
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
+    }
+
+    /** Whether the check's (first) column has a NOT NULL constraint, which the catalog says. */
+    private static boolean notNullColumn(CheckSpec c, Schema schema) {
+        return schema != null && schema.field(c.columns().get(0)).map(f -> !f.nullable()).orElse(false);
     }
 
     /**
@@ -143,7 +158,8 @@ public final class Render {
     public static String unique(TableName table, Optional<String> where, CheckSpec c) {
         String cols = Identifiers.quoteAll(c.columns());
         return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
-                + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing\nfrom (select count(*) as c, ("
+                + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing"
+                + (c.countsNonNull() ? ", coalesce(sum(c) filter (where not partial), 0) as non_null" : "") + "\nfrom (select count(*) as c, ("
                 + partialKey(c.columns()) + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
     }
 
@@ -256,7 +272,7 @@ public final class Render {
         // whose fields are all NULL and "is not null" false for one with any NULL field, so such a key was skipped (or,
         // matched by a parent key of all-NULL fields, counted as an orphan)
         return "select count(*) as n, count(*) filter (where c.v is distinct from null and p.k is not distinct from null)"
-                + " as failing\nfrom (select "
+                + " as failing" + (c.countsNonNull() ? ", count(c.v) as non_null" : "") + "\nfrom (select "
                 + q + " as v from " + table.quoted() + whereClause(where) + ") c\nleft join (select distinct "
                 + Identifiers.quote(c.refColumn()) + " as k from " + c.refTable().quoted() + ") p on p.k = c.v";
     }

@@ -29,13 +29,13 @@ public final class ReportRenderer {
 
     /** A summary line, a table of {@code checks}, then the samples of those that did not pass. */
     public static String console(QualityReport report, List<CheckResult> checks) {
-        String[] head = {"TABLE", "CHECK", "STATUS", "FAILING", "%", "OBSERVED", "MESSAGE"};
+        String[] head = {"TABLE", "CHECK", "STATUS", "FAILING", "%", "DECIDED BY", "OBSERVED", "MESSAGE"};
         List<String[]> rows = new ArrayList<>();
         for (CheckResult c : checks) {
             rows.add(new String[] {cell(c.table()), cell(c.id()), c.status().name(),
                 c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows()),
                 c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent()),
-                cell(c.observed()), cell(c.message())});
+                c.decidedBy().isEmpty() ? "-" : cell(c.decidedBy()), cell(c.observed()), cell(withStored(c))});
         }
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) {
@@ -67,6 +67,14 @@ public final class ReportRenderer {
             }
         }
         return s.toString();
+    }
+
+    /** The message, then where the failing rows were stored, if they were. */
+    private static String withStored(CheckResult c) {
+        if (c.failuresTable().isEmpty()) {
+            return c.message();
+        }
+        return (c.message().isEmpty() ? "" : c.message() + "; ") + "failing rows in " + c.failuresTable();
     }
 
     private static String summary(QualityReport r) {
@@ -150,6 +158,8 @@ public final class ReportRenderer {
             n.put("checkedRows", c.checkedRows());
             n.put("failingPercent", c.failingPercent());
             n.put("message", c.message());
+            n.put("decidedBy", c.decidedBy());
+            n.put("failuresTable", c.failuresTable());
             n.put("sql", c.sql());
             n.put("durationMs", c.duration().toMillis());
             ArrayNode samples = n.putArray("samples");
@@ -208,7 +218,7 @@ public final class ReportRenderer {
         h.append("<p class=\"summary\">Result: <strong class=\"").append(r.passed() ? "PASS" : "FAIL").append("\">")
                 .append(r.passed() ? "passed" : "did not pass").append("</strong></p>\n");
         h.append("<table>\n<thead><tr><th>Table</th><th>Check</th><th>Kind</th><th>Columns</th><th>Severity</th>")
-                .append("<th>Status</th><th>Failing</th><th>%</th><th>Observed</th><th>Message</th><th>ms</th></tr></thead>\n<tbody>\n");
+                .append("<th>Status</th><th>Failing</th><th>%</th><th>Decided by</th><th>Observed</th><th>Message</th><th>ms</th></tr></thead>\n<tbody>\n");
         for (CheckResult c : r.checks()) {
             h.append("<tr class=\"").append(c.status().name()).append("\">")
                     .append(td(c.table())).append(td(c.id())).append(td(c.kind()))
@@ -216,8 +226,12 @@ public final class ReportRenderer {
                     .append("<td><strong>").append(c.status().name()).append("</strong></td>")
                     .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows())).append("</td>")
                     .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent())).append("</td>")
-                    .append(td(c.observed()))
+                    .append(td(c.decidedBy())).append(td(c.observed()))
                     .append("<td>").append(esc(c.message()));
+            if (!c.failuresTable().isEmpty()) {
+                h.append(c.message().isEmpty() ? "" : "<br />").append("failing rows in <code>").append(esc(c.failuresTable()))
+                        .append("</code>");
+            }
             if (!c.samples().isEmpty()) {
                 h.append("<details><summary>").append(c.samples().size()).append(" sample row(s)</summary>")
                         .append(samplesTable(c.samples())).append("</details>");

@@ -12,6 +12,7 @@ import dev.mds.quality.CheckResult;
 import dev.mds.quality.QualityReport;
 import dev.mds.quality.Severity;
 import dev.mds.quality.Status;
+import dev.mds.quality.Threshold;
 import dev.mds.quality.internal.CheckSpec.Kind;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -240,17 +241,18 @@ public final class Runner {
         long n = number(row.get("n")).longValue();
         List<String> a = scan.aliases(check);
         String sql = scan.sql();
+        long nonNull = scan.nonNullAlias(check).map(x -> number(row.get(x)).longValue()).orElse(n);
         switch (check.kind()) {
             case NOT_NULL -> {
                 if (a.isEmpty()) {
-                    return rows(table, check, 0, n, "0 of " + n + " rows are NULL (NOT NULL constraint)", sql, took);
+                    return rows(table, check, 0, n, "0 of " + n + " rows are NULL (NOT NULL constraint)", n, sql, took);
                 }
                 long failing = n - number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows are NULL", sql, took);
+                return rows(table, check, failing, n, failing + " of " + n + " rows are NULL", n, sql, took);
             }
             case ACCEPTED_VALUES -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows not in " + check.values(), sql, took);
+                return rows(table, check, failing, n, failing + " of " + n + " rows not in " + check.values(), nonNull, sql, took);
             }
             case RANGE -> {
                 long failing = 0;
@@ -258,15 +260,16 @@ public final class Runner {
                     failing += number(row.get(alias)).longValue(); // below min + above max, or one OR
                 }
                 String range = "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
-                return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, sql, took);
+                return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, nonNull, sql, took);
             }
             case MATCHES -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows do not match " + check.text(), sql, took);
+                return rows(table, check, failing, n, failing + " of " + n + " rows do not match " + check.text(), nonNull, sql, took);
             }
             case EXPRESSION -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows where not (" + check.text() + ")", sql, took);
+                return rows(table, check, failing, n, failing + " of " + n + " rows where not (" + check.text() + ")", n,
+                        sql, took);
             }
             case ROW_COUNT -> {
                 boolean ok = check.bounds().contains(n);
@@ -359,7 +362,7 @@ public final class Runner {
             long complete = number(row.get("complete")).longValue();
             long distinct = number(row.get("distinct_fp")).longValue();
             if (distinct == complete) {
-                return rows(name, check, 0, n, "0 duplicated keys in " + n + " rows", sql,
+                return rows(name, check, 0, n, "0 duplicated keys in " + n + " rows", complete, sql,
                         Duration.ofNanos(System.nanoTime() - t0));
             }
         } catch (SQLException e) {
@@ -477,26 +480,67 @@ public final class Runner {
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             long n = number(row.get("n")).longValue();
             long failing = number(row.get("failing")).longValue();
+            // present only when a threshold is a percentage of the non-NULL rows (see CheckSpec#countsNonNull)
+            long nonNull = row.containsKey("non_null") ? number(row.get("non_null")).longValue() : n;
             String observed = unique
                     ? number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows"
                     : failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
-            return rows(table, check, failing, n, observed, sql, took);
+            return rows(table, check, failing, n, observed, nonNull, sql, took);
         } catch (SQLException e) {
             return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 
-    private CheckResult rows(String table, CheckSpec check, long failing, long n, String observed, String sql, Duration took) {
-        boolean ok = !check.threshold().exceededBy(failing, n);
+    /**
+     * A row-level check's result, its status decided as dbt decides it: FAIL when the severity is ERROR and the
+     * failing rows exceed error_if, else WARN when they exceed warn_if, else PASS.
+     *
+     * @param nonNull the checked rows whose column(s) are not NULL (what a percentOfNonNull threshold divides by)
+     */
+    private CheckResult rows(String table, CheckSpec check, long failing, long n, String observed, long nonNull, String sql,
+            Duration took) {
+        Threshold warnIf = check.warnIf();
+        Threshold errorIf = check.errorIf();
+        boolean errors = check.severity() == Severity.ERROR;
+        // one threshold in play (threshold(...) set both, or severity WARN never consults error_if): the plain wording
+        boolean one = !errors || warnIf.equals(errorIf);
+        Status status = Status.PASS;
+        String decidedBy = "";
         String message = "";
-        if (!ok) {
-            message = String.format(Locale.ROOT, "%d failing rows (%.2f%%), more than the threshold %s", failing,
-                    percent(failing, n), check.threshold().maxRows() == 0 ? "of 0 rows" : check.threshold().toString());
+        if (errors && errorIf.exceededBy(failing, n, nonNull)) {
+            status = Status.FAIL;
+            decidedBy = "error_if " + errorIf;
+            message = String.format(Locale.ROOT, "%d failing rows (%s), more than %s", failing,
+                    share(check, failing, n, nonNull, errorIf), one ? "the threshold " + plain(errorIf) : decidedBy);
+        } else if (warnIf.exceededBy(failing, n, nonNull)) {
+            status = Status.WARN;
+            decidedBy = "warn_if " + warnIf;
+            message = String.format(Locale.ROOT, "%d failing rows (%s), more than %s", failing,
+                    share(check, failing, n, nonNull, warnIf), one ? "the threshold " + plain(warnIf)
+                            : decidedBy + ", within error_if " + errorIf);
         } else if (failing > 0) {
-            message = String.format(Locale.ROOT, "%d failing rows (%.2f%%), within the threshold %s", failing,
-                    percent(failing, n), check.threshold());
+            message = String.format(Locale.ROOT, "%d failing rows (%s), within %s", failing,
+                    share(check, failing, n, nonNull, warnIf), one ? "the threshold " + warnIf
+                            : "warn_if " + warnIf + " and error_if " + errorIf);
         }
-        return result(table, check, ok, observed, failing, n, sql, took, message);
+        return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), status,
+                observed, failing, n, percent(failing, n), List.of(), sql, took, message, decidedBy, "");
+    }
+
+    /**
+     * {@code 5.00%}, or {@code 6.25% of 80 non-null rows} when {@code t} is a percentage of those (and the check
+     * counts them: for not null and expression the denominator is all rows checked either way).
+     */
+    private static String share(CheckSpec check, long failing, long n, long nonNull, Threshold t) {
+        if (t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS && t.maxRows() < 0 && check.countsNonNull()) {
+            return String.format(Locale.ROOT, "%.2f%% of %d non-null rows", percent(failing, nonNull), nonNull);
+        }
+        return String.format(Locale.ROOT, "%.2f%%", percent(failing, n));
+    }
+
+    /** A threshold as the failure message words it: {@code of 0 rows} for {@link Threshold#NONE}. */
+    private static String plain(Threshold t) {
+        return t.maxRows() == 0 ? "of 0 rows" : t.toString();
     }
 
     private static CheckResult result(String table, CheckSpec check, boolean ok, String observed, long failing, long n,
@@ -537,10 +581,11 @@ public final class Runner {
             LOG.warn("cannot fetch samples of {} {}: {}", r.table(), r.id(), e.getMessage());
             return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
                     r.failingRows(), r.checkedRows(), r.failingPercent(), List.of(), r.sql(), r.duration(),
-                    r.message() + note + " (samples unavailable: " + oneLine(e) + ")");
+                    r.message() + note + " (samples unavailable: " + oneLine(e) + ")", r.decidedBy(), r.failuresTable());
         }
         return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
-                r.failingRows(), r.checkedRows(), r.failingPercent(), rows, r.sql(), r.duration(), r.message() + note);
+                r.failingRows(), r.checkedRows(), r.failingPercent(), rows, r.sql(), r.duration(), r.message() + note,
+                r.decidedBy(), r.failuresTable());
     }
 
     /** Why a check cannot run against this schema, or null. */
