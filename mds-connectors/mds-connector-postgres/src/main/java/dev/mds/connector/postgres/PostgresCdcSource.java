@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mds.connector.postgres.internal.RecordMapper;
 import dev.mds.connector.postgres.internal.StateStoreOffsetBackingStore;
 import dev.mds.connector.postgres.internal.TextValueConverter;
+import dev.mds.connector.postgres.internal.UnsentToastReader;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.JdbcStateStore;
@@ -568,6 +569,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
         private final RecordMapper mapper = new RecordMapper(t -> keyColumns(t, "a TRUNCATE of " + t + " arrived"));
+        /** Reads the TOASTed values a primary-key update leaves unsent (REPLICA IDENTITY DEFAULT). */
+        private final UnsentToastReader unsentToast = new UnsentToastReader(PostgresCdcSource.this::sourceConnection);
         private final boolean sweepAfterSnapshots = sweepsAfterSnapshots();
         private final String notifications =
                 config.engineProperties.getOrDefault("notification.sink.topic.name", NOTIFICATIONS);
@@ -730,6 +733,10 @@ public final class PostgresCdcSource implements AutoCloseable {
                     continue;
                 }
                 ChangeEvent event = mapped.get().event();
+                if (UnsentToastReader.needsValues(event)) {
+                    // the insert half of a key change: no target row of the new key to keep the unsent values from
+                    event = unsentToast.complete(event, mapped.get().shape().schema(), mapped.get().shape().keyColumns());
+                }
                 boolean read = event.operation() == ChangeEvent.Operation.READ;
                 if (!read && !openSnapshots.isEmpty()) {
                     endOpenSnapshots(groups);   // streaming started: the snapshot is over
@@ -854,6 +861,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
 
         void closeLagConnection() {
+            unsentToast.close();
             if (lagConnection != null) {
                 try {
                     lagConnection.close();

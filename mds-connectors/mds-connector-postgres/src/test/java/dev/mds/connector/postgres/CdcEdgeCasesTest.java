@@ -383,6 +383,56 @@ class CdcEdgeCasesTest {
         }
     }
 
+    /**
+     * A primary-key update leaves an untouched out-of-line value unsent (REPLICA IDENTITY DEFAULT): Debezium's insert
+     * of the new key carried the placeholder, the load had no row of that key to keep the value from, and every run
+     * stopped at that change. The value is read from the source by the new key; a row deleted since gets NULL and
+     * its later delete removes it. With REPLICA IDENTITY FULL Debezium fills it from the old row.
+     */
+    @Test
+    void aKeyUpdateOfARowWithUnchangedToastedValuesKeepsThemWithReplicaIdentityDefault(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create extension if not exists hstore", "create schema e15",
+                "create table e15.docs (id int primary key, title text, body text, doc jsonb not null, ints int[],"
+                        + " nums numeric(8,3)[], words varchar(20)[], attrs hstore, pad char(3000))",
+                "alter table e15.docs alter column ints set storage external, alter column nums set storage external,"
+                        + " alter column words set storage external, alter column pad set storage external",
+                "create table e15.full_docs (like e15.docs)", "alter table e15.full_docs add primary key (id)",
+                "alter table e15.full_docs replica identity full",
+                "insert into e15.docs select g, 't' || g, (select string_agg(md5(g || '-' || x), '')"
+                        + " from generate_series(1, 3000) x), (select jsonb_object_agg('k' || x, md5(g || '/' || x))"
+                        + " from generate_series(1, 2000) x), (select array_agg(x) from generate_series(1, 2000) x),"
+                        + " (select array_agg(x / 7.0) from generate_series(1, 2000) x),"
+                        + " (select array_agg('w' || x) from generate_series(1, 2000) x),"
+                        + " (select hstore(array_agg('k' || x), array_agg(md5(x::text))) from generate_series(1, 2000) x),"
+                        + " 'p' || g from generate_series(1, 4) g",
+                "insert into e15.full_docs select * from e15.docs");
+        String columns = "id, title, body, doc, ints, nums, words, attrs -> 'k2000', rtrim(pad)";
+        var run = Cdc.start(Cdc.source(db, ds, "e_toast_key", "e15.docs", "e15.full_docs").build(), Cdc.loadInto(ds, "we15"));
+        try {
+            awaitSame(run, ds, "e15.docs", "we15.docs", "id, title, body");
+            awaitSame(run, ds, "e15.full_docs", "we15.full_docs", "id, title, body");
+            for (String t : new String[] {"e15.docs", "e15.full_docs"}) {
+                sql(ds, "update " + t + " set id = 10 where id = 1", "update " + t + " set id = 20, title = 'x' where id = 2",
+                        "begin; update " + t + " set id = 30 where id = 3; delete from " + t + " where id = 30; commit",
+                        "update " + t + " set id = 40 where id = 4", "update " + t + " set body = 'short' where id = 40");
+            }
+            awaitSame(run, ds, "e15.docs", "we15.docs", columns.replace("attrs -> 'k2000'", "attrs::json ->> 'k2000'"));
+            awaitSame(run, ds, "e15.full_docs", "we15.full_docs", columns.replace("attrs -> 'k2000'", "attrs::json ->> 'k2000'"));
+        } finally {
+            stopAndDrop(run, ds, "e_toast_key");
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id || ' ' || title || ' ' || length(body) || ' ' || array_length(ints, 1)"
+                + " || ' ' || (attrs ->> 'k2000'), ',' order by id) from we15.docs"))
+                .isEqualTo("10 t1 96000 2000 " + md5("2000") + ",20 x 96000 2000 " + md5("2000") + ",40 t4 5 2000 "
+                        + md5("2000"));
+    }
+
+    private static String md5(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     /** Unconstrained numerics keep digits and scale; timestamps do not move with the writer's session time zone. */
     @Test
     void numericsAndTimestampsArriveExactly(TestDatabase db) throws Exception {

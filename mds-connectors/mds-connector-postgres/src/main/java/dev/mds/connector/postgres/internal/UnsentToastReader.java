@@ -1,0 +1,247 @@
+package dev.mds.connector.postgres.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
+import dev.mds.core.Record;
+import dev.mds.core.Schema;
+import dev.mds.core.TableName;
+import dev.mds.core.Unchanged;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Reads from the source the values of TOASTed columns that the insert half of a primary-key update does not carry.
+ * With {@code REPLICA IDENTITY DEFAULT}, PostgreSQL logs an untouched out-of-line value of a row whose key changes
+ * as "unchanged", and Debezium sends its placeholder in the event that creates the new key: no row of that key is in
+ * the target to keep the value from, so the load refused it and every run stopped at that change. The value is
+ * read by the new key as the source holds it now (Debezium's re-select does the same): any later change of the
+ * column comes after it in the stream, so the target ends equal to the source. A row no longer at the source (deleted
+ * or re-keyed since) gets NULL in nullable columns; a later event removes it. {@code REPLICA IDENTITY FULL} needs
+ * none of this: Debezium fills the value from the old row. Not thread-safe.
+ */
+public final class UnsentToastReader implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Opens a connection to the source. */
+    @FunctionalInterface
+    public interface SourceConnector {
+        Connection open() throws SQLException;
+    }
+
+    private final SourceConnector connector;
+    private final Map<TableName, Map<String, Column>> catalog = new HashMap<>();
+    private Connection connection;
+
+    /** Column facts from the source's catalog: its declared type and the name of its base type (domains resolved). */
+    private record Column(String declared, String baseType, String elementType) {
+    }
+
+    public UnsentToastReader(SourceConnector connector) {
+        this.connector = connector;
+    }
+
+    /** Whether {@code event} creates a row yet leaves some of its values unsent. */
+    public static boolean needsValues(ChangeEvent event) {
+        return event.operation() == ChangeEvent.Operation.CREATE && event.after().isPresent()
+                && event.after().get().values().contains(Unchanged.VALUE);
+    }
+
+    /**
+     * The event with its unsent values read from the source by its key.
+     *
+     * @param keyColumns the names of the key's columns, in the order of {@code event.key()}
+     */
+    public ChangeEvent complete(ChangeEvent event, Schema schema, List<String> keyColumns) {
+        TableName table = event.source();
+        Record after = event.after().orElseThrow();
+        List<Integer> unsent = new ArrayList<>();
+        for (int i = 0; i < after.size(); i++) {
+            if (after.get(i) == Unchanged.VALUE) {
+                unsent.add(i);
+            }
+        }
+        try {
+            Map<String, Column> columns = columns(table);
+            for (Field f : schema.fields()) {
+                if (!columns.containsKey(f.name())) {
+                    catalog.remove(table);   // the table changed since its columns were read
+                    columns = columns(table);
+                    break;
+                }
+            }
+            StringBuilder sql = new StringBuilder("select ");
+            for (int n = 0; n < unsent.size(); n++) {
+                String name = schema.fields().get(unsent.get(n)).name();
+                Column col = columns.get(name);
+                if (col == null) {
+                    return event;   // dropped since: the load says which column it cannot fill
+                }
+                sql.append(n == 0 ? "" : ", ").append(Identifiers.quote(name))
+                        .append("hstore".equals(col.baseType()) ? "::json" : "");
+            }
+            sql.append(" from ").append(table.quoted()).append(" where ");
+            for (int k = 0; k < keyColumns.size(); k++) {
+                Column col = columns.get(keyColumns.get(k));
+                if (col == null) {
+                    return event;
+                }
+                sql.append(k == 0 ? "" : " and ").append(Identifiers.quote(keyColumns.get(k))).append(" = ")
+                        .append(event.key().get(k) instanceof byte[] ? "?" : "cast(? as " + col.declared() + ")");
+            }
+            Record filled = after;
+            try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+                for (int k = 0; k < keyColumns.size(); k++) {
+                    Object v = event.key().get(k);
+                    if (v instanceof byte[] b) {
+                        ps.setBytes(k + 1, b);
+                    } else {
+                        ps.setString(k + 1, v == null ? null : v.toString());
+                    }
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    boolean found = rs.next();
+                    for (int n = 0; n < unsent.size(); n++) {
+                        int i = unsent.get(n);
+                        Field field = schema.fields().get(i);
+                        Object value;
+                        if (found) {
+                            Column col = columns.get(field.name());
+                            try {
+                                value = value(field.type(), col, rs, n + 1);
+                            } catch (RecordMapper.UnrepresentableValue | IllegalArgumentException bad) {
+                                throw new MdsException(table + " column " + field.name() + " of the row with key "
+                                        + event.key() + ", read from the source after a key change: "
+                                        + bad.getMessage() + ", which mds cannot carry", bad);
+                            }
+                        } else {
+                            value = field.nullable() ? null : Unchanged.VALUE;
+                        }
+                        filled = filled.with(i, value);
+                    }
+                }
+            }
+            return new ChangeEvent(event.operation(), table, event.key(), event.before(), Optional.of(filled),
+                    event.position(), event.commitTime());
+        } catch (SQLException e) {
+            throw new MdsException("cannot read from the source the TOASTed values a key change of " + table
+                    + " (new key " + event.key() + ") did not send: " + e.getMessage(), e);
+        }
+    }
+
+    /** The value of column {@code i} as the event would have carried it; Unchanged when mds cannot tell. */
+    private static Object value(FieldType type, Column col, ResultSet rs, int i) throws SQLException {
+        if (type.kind() == FieldType.Kind.BYTES) {
+            return "bytea".equals(col.baseType()) ? rs.getBytes(i) : Unchanged.VALUE;
+        }
+        String text = rs.getString(i);
+        if (text == null) {
+            return null;
+        }
+        if (type.isArray()) {
+            List<String> elements = TextValueConverter.parseLiteral(text, "_box".equals(col.baseType()) ? ';' : ',');
+            List<Object> out = new ArrayList<>(elements.size());
+            for (String e : elements) {
+                if (e != null && !e.isEmpty() && e.startsWith(TextValueConverter.NOT_ONE_DIMENSION)) {
+                    throw new IllegalArgumentException("array value '" + e.substring(1) + "' (mds carries"
+                            + " one-dimensional arrays with the default bounds only)");
+                }
+                Object element = e == null ? null : element(type.elementType(), col.elementType(), e);
+                if (element == Unchanged.VALUE) {
+                    return Unchanged.VALUE;
+                }
+                out.add(element);
+            }
+            return java.util.Collections.unmodifiableList(out);
+        }
+        return switch (type.kind()) {
+            case STRING -> text;
+            case JSON -> "hstore".equals(col.baseType()) ? compactJson(text) : text;
+            case DECIMAL -> RecordMapper.numeric(text);
+            default -> Unchanged.VALUE;
+        };
+    }
+
+    private static Object element(FieldType type, String elementType, String text) {
+        return switch (type.kind()) {
+            case STRING, JSON -> text;
+            case INT -> Integer.parseInt(text);
+            case LONG -> Long.parseLong(text);
+            case DOUBLE -> Double.parseDouble(text);
+            case BOOLEAN -> "t".equals(text) || "true".equals(text);
+            case DECIMAL -> RecordMapper.numeric(text);
+            case UUID -> UUID.fromString(text);
+            case DATE -> RecordMapper.dateTimeText(text, TextValueConverter.DATE_TEXT);
+            case TIME -> RecordMapper.dateTimeText(text, TextValueConverter.TIME_TEXT);
+            case TIMESTAMP -> RecordMapper.dateTimeText(text, TextValueConverter.TIMESTAMP_TEXT);
+            case TIMESTAMPTZ -> RecordMapper.dateTimeText(text, TextValueConverter.TIMESTAMPTZ_TEXT);
+            case BYTES -> "bytea".equals(elementType) && text.startsWith("\\x")
+                    ? HexFormat.of().parseHex(text.substring(2)) : Unchanged.VALUE;
+            case ARRAY -> Unchanged.VALUE;
+        };
+    }
+
+    /** Debezium's hstore JSON is compact ({@code {"a":"1"}}); PostgreSQL's cast puts spaces after ':' and ','. */
+    private static String compactJson(String text) {
+        try {
+            return JSON.writeValueAsString(JSON.readTree(text));
+        } catch (IOException e) {
+            return text;
+        }
+    }
+
+    private Map<String, Column> columns(TableName table) throws SQLException {
+        Map<String, Column> known = catalog.get(table);
+        if (known != null) {
+            return known;
+        }
+        Map<String, Column> columns = new HashMap<>();
+        try (PreparedStatement ps = connection().prepareStatement(
+                "select a.attname, format_type(a.atttypid, a.atttypmod), b.typname, e.typname"
+                        + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
+                        + " join pg_type b on b.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
+                        + " left join pg_type e on e.oid = b.typelem and b.typcategory = 'A'"
+                        + " where a.attrelid = cast(? as regclass) and a.attnum > 0 and not a.attisdropped")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), new Column(rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
+        catalog.put(table, columns);
+        return columns;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = connector.open();
+        }
+        return connection;
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // nothing to do: the source is going away
+            }
+            connection = null;
+        }
+    }
+}
