@@ -5,6 +5,8 @@
 module dev.mds.transform {
     requires transitive dev.mds.core;
     requires org.slf4j;
+    requires org.postgresql.jdbc;
+    requires org.apache.commons.csv;
 
     exports dev.mds.transform;
 }

@@ -39,10 +39,15 @@ public enum Materialization {
      * added to the WITH clause of the model that refers to it (as dbt does; an ephemeral model referring to another
      * brings that one's CTE along, each CTE once per query, in dependency order).
      */
-    EPHEMERAL;
+    EPHEMERAL,
+    /**
+     * Not a model's: a seed, a CSV file ({@code seedsFrom(Path.of("seeds"))}) loaded into a table with COPY, replaced
+     * on every run (dbt's {@code dbt seed}).
+     */
+    SEED;
 
     /** The name used in {@code config(materialized=...)}: {@code view}, {@code table}, {@code incremental}, {@code snapshot},
-     * {@code ephemeral}. */
+     * {@code ephemeral} ({@code seed} for a seed). */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -143,6 +144,7 @@ public final class TransformProject {
         private final Map<ProjectModels.SourceTable, TableName> sourceTables = new HashMap<>();
         private final Map<String, String> sourceSchemas = new HashMap<>();
         private final Map<String, String> vars = new HashMap<>();
+        private final Map<TableName, Map<String, String>> seedColumnTypes = new LinkedHashMap<>();
         private int threads = 1;
         private boolean fullRefresh;
 
@@ -184,6 +186,69 @@ public final class TransformProject {
                 }
                 sources.add(new ProjectModels.Source(table, f.toString(), read(f)));
             }
+            return this;
+        }
+
+        /**
+         * Adds every {@code *.csv} file below {@code directory} as a seed (dbt's {@code dbt seed}), named as
+         * {@link #modelsFrom} names models: {@code seeds/raw/countries.csv} is the table {@code raw.countries}, which
+         * models read with {@code {{ ref('raw.countries') }}}. Its header row names the columns (exactly as written);
+         * their types are inferred from the values as dbt infers them (integer, numeric, date, timestamp, boolean,
+         * else text; an empty field or {@code null} is NULL) unless {@link #seedColumnTypes} sets them. Each run
+         * loads the file with COPY in one transaction, replacing the table's rows (truncate, then copy, when the
+         * columns and types are unchanged; else a new table swapped in, as a table model is). The header is read
+         * here; the rows when the seed runs.
+         *
+         * @throws IllegalArgumentException when it is not a directory
+         * @throws UncheckedIOException when it cannot be read
+         */
+        public Builder seedsFrom(Path directory) {
+            if (!Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("seeds directory " + directory + " is not a directory");
+            }
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(directory)) {
+                files = walk.filter(p -> p.getFileName().toString().endsWith(".csv") && Files.isRegularFile(p))
+                        .sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list seeds in " + directory, e);
+            }
+            for (Path f : files) {
+                Path rel = directory.relativize(f);
+                String file = f.getFileName().toString();
+                String name = file.substring(0, file.length() - ".csv".length());
+                String schema = rel.getNameCount() > 1 ? rel.getName(0).toString() : TableName.DEFAULT_SCHEMA;
+                TableName table;
+                try {
+                    table = TableName.of(schema, name);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(InputLocation.of(f.toString()), "cannot name a seed after this file: "
+                            + e.getMessage());
+                }
+                sources.add(new ProjectModels.Source(table, f.toString(), "", new ModelSpec.SeedSpec(f, Map.of())));
+            }
+            return this;
+        }
+
+        /**
+         * Sets the types of some columns of a seed (dbt's {@code column_types}), as {@code create table} writes them:
+         * {@code seedColumnTypes("raw.countries", Map.of("code", "varchar(2)", "population", "bigint"))}; the other
+         * columns' types are inferred. {@code seed} finds the seed as {@code ref()} does. A later call for the same
+         * seed replaces the earlier one.
+         *
+         * @throws IllegalArgumentException when a type is not a type name ({@code numeric(12, 2)}, {@code text[]}:
+         *     words, an optional precision and scale, optional {@code []})
+         */
+        public Builder seedColumnTypes(String seed, Map<String, String> columnTypes) {
+            TableName table = TableName.parse(Objects.requireNonNull(seed, "seed"));
+            for (Map.Entry<String, String> e : Map.copyOf(columnTypes).entrySet()) {
+                Identifiers.check(e.getKey());
+                if (!ProjectModels.isTypeName(e.getValue())) {
+                    throw new IllegalArgumentException("seedColumnTypes for " + seed + ": '" + e.getValue() + "' (column "
+                            + e.getKey() + ") is not a type name such as integer, varchar(2), numeric(12, 2) or text[]");
+                }
+            }
+            seedColumnTypes.put(table, Map.copyOf(columnTypes));
             return this;
         }
 
@@ -290,10 +355,25 @@ public final class TransformProject {
          * @throws TransformException when the models refer to each other in a cycle, naming it
          */
         public TransformProject build() {
-            if (sources.isEmpty()) {
-                throw new IllegalArgumentException("no models: call modelsFrom(directory) or model(name, sql)");
+            if (sources.isEmpty()) {   // a seeds folder with no CSV file adds none
+                throw new IllegalArgumentException("no models: call modelsFrom(directory), model(name, sql) or"
+                        + " seedsFrom(directory)");
             }
-            return new TransformProject(this, ProjectModels.resolve(List.copyOf(sources),
+            List<ProjectModels.Source> all = new ArrayList<>(sources);
+            List<TableName> seeds = sources.stream().filter(src -> src.seed() != null).map(ProjectModels.Source::table)
+                    .toList();
+            for (Map.Entry<TableName, Map<String, String>> types : seedColumnTypes.entrySet()) {
+                TableName seed = Select.find(types.getKey(), seeds).orElseThrow(() -> new IllegalArgumentException(
+                        "seedColumnTypes names " + types.getKey() + ", which is no seed (seeds: " + seeds + ")"));
+                for (int i = 0; i < all.size(); i++) {
+                    ProjectModels.Source src = all.get(i);
+                    if (src.seed() != null && src.table().equals(seed)) {
+                        all.set(i, new ProjectModels.Source(src.table(), src.source(), "",
+                                new ModelSpec.SeedSpec(src.seed().file(), types.getValue())));
+                    }
+                }
+            }
+            return new TransformProject(this, ProjectModels.resolve(List.copyOf(all),
                     new ProjectModels.Declarations(sourceTables, sourceSchemas, vars)));
         }
     }

@@ -11,8 +11,9 @@
  * }</pre>
  *
  * <p>Models are SELECTs with a small, strict subset of dbt's Jinja ({@code ref()}, {@code this},
- * {@code config()}, {@code is_incremental()}), materialized as views, tables or incremental tables
- * ({@link dev.mds.transform.Materialization}); each run reports a {@link dev.mds.transform.ModelResult} per model
+ * {@code config()}, {@code is_incremental()}), materialized as views, tables, incremental tables, snapshots or
+ * ephemeral CTEs ({@link dev.mds.transform.Materialization}); CSV seeds are loaded with COPY before
+ * the models that ref() them; each run reports a {@link dev.mds.transform.ModelResult} per model
  * in {@link dev.mds.transform.RunResults}.
  */
 package dev.mds.transform;

@@ -2,6 +2,7 @@ package dev.mds.transform.internal;
 
 import dev.mds.core.TableName;
 import dev.mds.transform.Materialization;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,11 +27,12 @@ import java.util.Set;
  * @param parents the models it needs built first: those it refers to, the ephemeral ones replaced by the models
  *     they refer to (recursively)
  * @param ctes the ephemeral models its ref()s inline, recursively, in dependency order, each once
+ * @param seed for a seed, its file and column types; null for a model
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
         SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, Map<Template.Tag, String> tagValues,
-        Set<TableName> parents, List<Template.Cte> ctes) {
+        Set<TableName> parents, List<Template.Cte> ctes, SeedSpec seed) {
 
     public ModelSpec {
         ctes = List.copyOf(ctes);
@@ -44,6 +46,16 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     /** Whether it is ephemeral: never built, inlined as a CTE wherever it is referred to. */
     public boolean ephemeral() {
         return materialization == Materialization.EPHEMERAL;
+    }
+
+    /**
+     * A seed's CSV file and the types set for some of its columns (column name to type, as {@code create table}
+     * writes it); the others are inferred.
+     */
+    public record SeedSpec(Path file, Map<String, String> columnTypes) {
+        public SeedSpec {
+            columnTypes = Map.copyOf(columnTypes);
+        }
     }
 
     /**

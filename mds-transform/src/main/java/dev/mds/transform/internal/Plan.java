@@ -13,7 +13,7 @@ import java.util.Optional;
 final class Plan {
     /** One step of a model's build. */
     sealed interface Step permits Exec, Hook, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot,
-            CarryOver, CarryOverDropped {
+            CarryOver, CarryOverDropped, LoadSeed {
     }
 
     /**
@@ -22,6 +22,13 @@ final class Plan {
      * the model's.
      */
     record Exec(String sql, int body, Template.Rendered rendered, boolean counts) implements Step {
+    }
+
+    /** Loads a seed's CSV file into {@code into} with COPY; its row count is the seed's. */
+    record LoadSeed(TableName into, Seeds.Table table) implements Step {
+        String sql() {
+            return table.copy(into);
+        }
     }
 
     /** A statement of the model's pre_hook or post_hook ({@code config}). */
@@ -325,6 +332,53 @@ final class Plan {
         List<String> columns = existing.get().columns();
         steps.add(new CheckStage(stageName(m), columns, existing.get().types()));
         steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), m.mergeColumns(), columns));
+        return steps;
+    }
+
+    /**
+     * Whether loading a seed replaces its table by a swap: when there is none yet, or it is a view, or its columns or
+     * their types differ from the file's (else its rows are replaced: truncate, then copy).
+     */
+    static boolean seedSwaps(Optional<Existing> existing, Seeds.Table table) {
+        if (existing.isEmpty() || existing.get().isView() || !existing.get().columns().equals(table.columns())) {
+            return true;
+        }
+        for (int i = 0; i < table.types().size(); i++) {
+            if (!Seeds.formatType(table.types().get(i)).equals(existing.get().types().get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A seed's steps: truncate and copy when its table's columns are unchanged, else a new table created, loaded and
+     * swapped in as a table model's is (its dependents handled the same way).
+     */
+    static List<Step> seedSteps(ModelSpec m, Optional<Existing> existing, Seeds.Table table, boolean cascade) {
+        TableName t = m.table();
+        List<Step> steps = new ArrayList<>();
+        if (!seedSwaps(existing, table)) {
+            steps.add(new Exec("truncate table " + t.quoted(), -1, null, false));
+            steps.add(new LoadSeed(t, table));
+            return steps;
+        }
+        TableName tmp = t.withName(suffixed(t.name(), "__mds_tmp"));
+        TableName backup = t.withName(suffixed(t.name(), "__mds_backup"));
+        steps.add(new Exec("create table " + tmp.quoted() + " " + table.definition(), -1, null, false));
+        steps.add(new LoadSeed(tmp, table));
+        if (existing.isPresent()) {
+            String kind = existing.get().isView() ? "view " : "table ";
+            steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()), -1, null,
+                    false));
+            steps.add(new CheckDependents(backup));
+            steps.add(new Exec("alter table " + tmp.quoted() + " rename to " + Identifiers.quote(t.name()), -1, null, false));
+            steps.add(new CarryOver(backup, t));
+            steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
+        } else {
+            steps.add(new Exec("alter table " + tmp.quoted() + " rename to " + Identifiers.quote(t.name()), -1, null, false));
+            steps.add(new CarryOverDropped(t));
+        }
         return steps;
     }
 

@@ -31,8 +31,12 @@ public final class ProjectModels {
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes");
 
-    /** A model's text before parsing. */
-    public record Source(TableName table, String source, String sql) {
+    /** A model's text before parsing, or a seed's file ({@code seed} non-null, {@code sql} empty). */
+    public record Source(TableName table, String source, String sql, ModelSpec.SeedSpec seed) {
+        /** A model's text. */
+        public Source(TableName table, String source, String sql) {
+            this(table, source, sql, null);
+        }
     }
 
     /** A source() tag's two names, as written: either may hold a dot. */
@@ -84,12 +88,16 @@ public final class ProjectModels {
         for (Source s : sources) {
             Source prior = byName.put(s.table(), s);
             if (prior != null) {
-                throw new BadInputException(InputLocation.of(s.source()), "model " + s.table()
-                        + " is defined twice (also in " + prior.source() + ")");
+                throw new BadInputException(InputLocation.of(s.source()), (s.seed() != null ? "seed " : "model ")
+                        + s.table() + " is defined twice (also in " + prior.source() + ")");
             }
         }
         Map<TableName, ModelSpec> specs = new LinkedHashMap<>();
         for (Source s : byName.values()) {
+            if (s.seed() != null) {
+                specs.put(s.table(), seed(s));
+                continue;
+            }
             Template t = Template.parse(s.source(), s.sql());
             Materialization m = materialization(s, t);
             List<String> key = uniqueKey(s, t, m);
@@ -117,7 +125,7 @@ public final class ProjectModels {
                 refuseForEphemeral(s, t);
             }
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
-                    snapshot, preHooks, postHooks, Map.copyOf(values), Collections.unmodifiableSet(parents), List.of()));
+                    snapshot, preHooks, postHooks, Map.copyOf(values), Collections.unmodifiableSet(parents), List.of(), null));
         }
         List<ModelSpec> direct = order(specs);
         List<ModelSpec> ordered = inlineEphemerals(direct);
@@ -132,6 +140,27 @@ public final class ProjectModels {
             }
         }
         return new ProjectModels(List.copyOf(ordered), descendants);
+    }
+
+    /**
+     * A seed: its header read (so that a bad one, or a column type set for a column it lacks, is refused now), never
+     * parsed as SQL.
+     */
+    private static ModelSpec seed(Source s) {
+        List<String> header = Seeds.header(s.seed().file());
+        List<String> unknown = s.seed().columnTypes().keySet().stream().filter(c -> !header.contains(c)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(1), "seedColumnTypes names column(s) "
+                    + unknown + ", which the header lacks (it names " + String.join(", ", header) + ")");
+        }
+        return new ModelSpec(s.table(), s.source(), Template.parse(s.source(), ""), Materialization.SEED, List.of(),
+                ModelSpec.Strategy.APPEND, ModelSpec.OnSchemaChange.FAIL, ModelSpec.MergeColumns.ALL, null, List.of(),
+                List.of(), Map.of(), Set.of(), List.of(), s.seed());
+    }
+
+    /** Whether {@code type} reads as a type name, for a seed's column ({@code varchar(2)}, {@code text[]}). */
+    public static boolean isTypeName(String type) {
+        return type != null && Seeds.isTypeName(type);
     }
 
     /** An ephemeral model is never built, so it has no relation for {@code {{ this }}} or hooks to act on. */
@@ -191,7 +220,7 @@ public final class ProjectModels {
             }
             ModelSpec resolved = new ModelSpec(m.table(), m.source(), m.template(), m.materialization(), m.uniqueKey(),
                     m.strategy(), m.onSchemaChange(), m.mergeColumns(), m.snapshot(), m.preHooks(), m.postHooks(),
-                    Map.copyOf(values), Collections.unmodifiableSet(parents), ctes);
+                    Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed());
             done.put(m.table(), resolved);
             out.add(resolved);
         }
@@ -321,7 +350,7 @@ public final class ProjectModels {
         }
         if (setting.value() instanceof String v) {
             for (Materialization m : Materialization.values()) {
-                if (m.configName().equals(v.toLowerCase(Locale.ROOT))) {
+                if (m != Materialization.SEED && m.configName().equals(v.toLowerCase(Locale.ROOT))) {
                     return m;
                 }
             }

@@ -1,5 +1,6 @@
 package dev.mds.transform.internal;
 
+import dev.mds.core.BadInputException;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.Sql;
@@ -81,10 +82,14 @@ public final class Runner {
         try (Connection c = dataSource.getConnection()) {
             for (ModelSpec m : selected) {
                 Optional<Plan.Existing> existing = existing(c, m.table());
-                boolean cascade = Plan.swaps(m, existing, fullRefresh) && existing.isPresent()
-                        && !dependents(c, m.table()).isEmpty();
-                for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
-                    if (step instanceof Plan.Exec e) {
+                Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.seed().columnTypes());
+                boolean swaps = seed != null ? Plan.seedSwaps(existing, seed) : Plan.swaps(m, existing, fullRefresh);
+                boolean cascade = swaps && existing.isPresent() && !dependents(c, m.table()).isEmpty();
+                for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, cascade)
+                        : Plan.steps(m, existing, fullRefresh, cascade)) {
+                    if (step instanceof Plan.LoadSeed load) {
+                        out.add(load.sql());
+                    } else if (step instanceof Plan.Exec e) {
                         out.add(e.sql());
                     } else if (step instanceof Plan.Hook h) {
                         out.add(h.sql());
@@ -268,6 +273,7 @@ public final class Runner {
                     Duration.ofNanos(System.nanoTime() - t0), Optional.empty());
         } catch (SQLException | RuntimeException e) {
             String message = e instanceof Failure ? e.getMessage()
+                    : e instanceof BadInputException ? m.name() + ": " + e.getMessage()
                     : m.name() + " (" + m.source() + "): " + serverMessage(e);
             r = new ModelResult(m.table(), m.materialization(), ModelStatus.ERROR, OptionalLong.empty(), started,
                     Duration.ofNanos(System.nanoTime() - t0), Optional.of(message));
@@ -291,16 +297,21 @@ public final class Runner {
      */
     private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere) throws SQLException {
         Optional<Plan.Existing> existing = existing(c, m.table());
+        Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.seed().columnTypes());
         boolean cascade = false;
-        if (Plan.swaps(m, existing, fullRefresh) && existing.isPresent()) {
+        boolean swaps = seed != null ? Plan.seedSwaps(existing, seed) : Plan.swaps(m, existing, fullRefresh);
+        if (swaps && existing.isPresent()) {
             // checked first so that a refused model builds nothing, and again under lock (CheckDependents)
             cascade = !refuseForeignDependents(c, m, m.table()).isEmpty();
         }
         long rows = -1;
         List<String> written = null;
         List<String[]> staged = null;
-        for (Plan.Step step : Plan.steps(m, existing, fullRefresh, cascade)) {
-            if (step instanceof Plan.Exec e) {
+        for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, cascade)
+                : Plan.steps(m, existing, fullRefresh, cascade)) {
+            if (step instanceof Plan.LoadSeed load) {
+                rows = Seeds.load(c, m.seed().file(), load.table(), load.into());
+            } else if (step instanceof Plan.Exec e) {
                 long count = update(c, m, e);
                 if (e.counts()) {
                     rows = count;

@@ -1,0 +1,488 @@
+package dev.mds.transform.internal;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.Identifiers;
+import dev.mds.core.InputLocation;
+import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLException;
+
+/**
+ * A seed (dbt's {@code dbt seed}): a CSV file whose header row names the columns, loaded into a table with COPY.
+ * Column types are inferred as dbt infers them (its agate type tester, in dbt's order: integer, numeric, date,
+ * timestamp, boolean, else text; {@code ""} and {@code null} are NULL), or set with {@code seedColumnTypes}.
+ */
+final class Seeds {
+    private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
+    private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
+    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
+    private static final Pattern TIMESTAMP = Pattern.compile(
+            "(\\d{4}-\\d{2}-\\d{2})[ T](\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?)(Z|[+-]\\d{2}(:?\\d{2})?)?");
+    /** A type name as PostgreSQL spells one: words, an optional (precision[, scale]), optional []s. */
+    private static final Pattern TYPE = Pattern.compile(
+            "[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*(\\s*\\(\\s*\\d+\\s*(,\\s*\\d+\\s*)?\\))?"
+                    + "( [A-Za-z_][A-Za-z0-9_]*)*(\\[\\])*");
+    private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+)(, column ([^:]+))?");
+    private static final int FLUSH_CHARS = 1 << 16;
+
+    /** The table a seed becomes: its columns (the header's names) and their types, as {@code create table} writes them. */
+    record Table(List<String> columns, List<String> types) {
+        Table {
+            columns = List.copyOf(columns);
+            types = List.copyOf(types);
+        }
+
+        /** {@code ("a" integer, "b" text)}. */
+        String definition() {
+            StringBuilder s = new StringBuilder("(");
+            for (int i = 0; i < columns.size(); i++) {
+                s.append(i == 0 ? "" : ", ").append(Identifiers.quote(columns.get(i))).append(' ').append(types.get(i));
+            }
+            return s.append(')').toString();
+        }
+
+        /** {@code copy "s"."t" ("a", "b") from stdin with (format csv)}. */
+        String copy(TableName into) {
+            return "copy " + into.quoted() + " (" + Identifiers.quoteAll(columns) + ") from stdin with (format csv)";
+        }
+    }
+
+    private Seeds() {
+    }
+
+    /**
+     * {@code type} as {@code format_type} prints it, for the common spellings ({@code int} is {@code integer},
+     * {@code varchar(2)} is {@code character varying(2)}, {@code timestamptz} is {@code timestamp with time zone});
+     * another is lower-cased, its white space collapsed (a spelling this misses only makes a seed's table be
+     * replaced instead of truncated).
+     */
+    static String formatType(String type) {
+        String t = type.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replaceAll("\\s*([(),])\\s*", "$1");
+        String arrays = "";
+        while (t.endsWith("[]")) {
+            arrays += "[]";
+            t = t.substring(0, t.length() - 2).strip();
+        }
+        String base = t;
+        String mod = "";
+        int paren = t.indexOf('(');
+        if (paren > 0 && t.endsWith(")")) {
+            base = t.substring(0, paren).strip();
+            mod = t.substring(paren);
+        }
+        String name = switch (base) {
+            case "int", "int4", "integer" -> "integer";
+            case "int8", "bigint" -> "bigint";
+            case "int2", "smallint" -> "smallint";
+            case "float8", "double precision", "float" -> "double precision";
+            case "float4", "real" -> "real";
+            case "bool", "boolean" -> "boolean";
+            case "varchar", "character varying" -> "character varying";
+            case "char", "character", "bpchar" -> "character";
+            case "decimal", "numeric" -> "numeric";
+            case "timestamp", "timestamp without time zone" -> "timestamp";
+            case "timestamptz", "timestamp with time zone" -> "timestamptz";
+            case "time", "time without time zone" -> "time";
+            case "timetz", "time with time zone" -> "timetz";
+            default -> base;
+        };
+        String formatted = switch (name) {
+            case "timestamp" -> "timestamp" + mod + " without time zone";
+            case "timestamptz" -> "timestamp" + mod + " with time zone";
+            case "time" -> "time" + mod + " without time zone";
+            case "timetz" -> "time" + mod + " with time zone";
+            case "character" -> "character" + (mod.isEmpty() ? "(1)" : mod);
+            default -> name + mod;
+        };
+        return formatted + arrays;
+    }
+
+    /** Whether {@code type} reads as a type name ({@code varchar(2)}, {@code numeric(12, 2)}, {@code text[]}). */
+    static boolean isTypeName(String type) {
+        return TYPE.matcher(type.strip()).matches();
+    }
+
+    /**
+     * The header row of {@code file}: the column names, exactly as written.
+     *
+     * @throws BadInputException naming the file and line 1 when there is no header, a name is empty, too long or
+     *     given twice
+     */
+    static List<String> header(Path file) {
+        try (CSVParser parser = parser(file, false)) {
+            Iterator<CSVRecord> it = parser.iterator();
+            if (!it.hasNext()) {
+                throw new BadInputException(InputLocation.of(file.toString()), "the seed has no header row (its first"
+                        + " line names the columns)");
+            }
+            CSVRecord header = it.next();
+            InputLocation at = InputLocation.of(file.toString()).withLine(parser.getCurrentLineNumber());
+            List<String> names = header.toList();
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                if (name.isBlank()) {
+                    throw new BadInputException(at, "column " + (i + 1) + " of the header has no name");
+                }
+                try {
+                    Identifiers.check(name);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(at, "column " + (i + 1) + " of the header: " + e.getMessage());
+                }
+                if (!seen.add(name)) {
+                    throw new BadInputException(at, "the header names column '" + name + "' twice");
+                }
+            }
+            return List.copyOf(names);
+        } catch (IOException e) {
+            throw unreadable(file, e, 1);
+        } catch (UncheckedIOException e) {
+            throw unreadable(file, e.getCause(), 1);
+        }
+    }
+
+    /**
+     * Reads the whole file and settles its columns' types: those of {@code columnTypes}, the others inferred.
+     *
+     * @throws BadInputException naming the file and line of a row whose field count is not the header's, or of
+     *     bytes that are not UTF-8
+     */
+    static Table infer(Path file, Map<String, String> columnTypes) {
+        checkUtf8(file);
+        List<String> columns = header(file);
+        Inference[] inferred = new Inference[columns.size()];
+        for (int i = 0; i < inferred.length; i++) {
+            inferred[i] = new Inference();
+        }
+        read(file, columns.size(), (values, line) -> {
+            for (int i = 0; i < values.length; i++) {
+                inferred[i].see(values[i]);
+            }
+        });
+        List<String> types = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            String set = columnTypes.get(columns.get(i));
+            types.add(set != null ? set.strip() : inferred[i].type());
+        }
+        return new Table(columns, types);
+    }
+
+    /**
+     * Loads every row of {@code file} into {@code into} (whose columns are {@code table}'s) with one COPY, on
+     * {@code c}'s transaction.
+     *
+     * @return the rows loaded
+     * @throws BadInputException naming the file and line of a ragged row, of bytes that are not UTF-8, or of a value
+     *     the column's type refuses (with the column and PostgreSQL's reason)
+     */
+    static long load(Connection c, Path file, Table table, TableName into) throws SQLException {
+        String sql = table.copy(into);
+        long start = System.nanoTime();
+        CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        List<Long> lines = new ArrayList<>();
+        StringBuilder buffer = new StringBuilder();
+        try {
+            read(file, table.columns().size(), (values, line) -> {
+                lines.add(line);
+                for (int i = 0; i < values.length; i++) {
+                    if (i > 0) {
+                        buffer.append(',');
+                    }
+                    if (values[i] != null) {   // as written: the types' input functions skip white space around
+                        buffer.append('"').append(values[i].replace("\"", "\"\"")).append('"');
+                    }
+                }
+                buffer.append('\n');
+                if (buffer.length() >= FLUSH_CHARS) {
+                    write(copy, buffer);
+                }
+            });
+            write(copy, buffer);
+            long rows = copy.endCopy();
+            Sql.logged(sql + " [" + rows + " rows]", start);
+            return rows;
+        } catch (SQLException e) {
+            throw refused(file, e, lines);
+        } catch (UncheckedSqlException e) {
+            throw refused(file, e.getCause(), lines);
+        } finally {
+            if (copy.isActive()) {
+                try {
+                    copy.cancelCopy();
+                } catch (SQLException ignored) {
+                    // the load already failed: its own error is the one to report
+                }
+            }
+        }
+    }
+
+    private static void write(CopyIn copy, StringBuilder buffer) {
+        byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
+        buffer.setLength(0);
+        try {
+            copy.writeToCopy(bytes, 0, bytes.length);
+        } catch (SQLException e) {
+            throw new UncheckedSqlException(e);
+        }
+    }
+
+    /** An {@link SQLException} carried out of a row callback. */
+    private static final class UncheckedSqlException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UncheckedSqlException(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+
+    /** The COPY's error as bad input at the file's line, when the server names the line; else as it is. */
+    private static RuntimeException refused(Path file, SQLException e, List<Long> lines) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getWhere() != null) {
+            Matcher where = COPY_WHERE.matcher(p.getServerErrorMessage().getWhere());
+            int record = where.find() ? Integer.parseInt(where.group(1)) : -1;
+            if (record >= 1 && record <= lines.size()) {
+                InputLocation at = InputLocation.of(file.toString()).withLine(lines.get(record - 1));
+                if (where.group(3) != null) {
+                    at = at.withColumn(where.group(3));
+                }
+                return new BadInputException(at, p.getServerErrorMessage().getMessage()
+                        + " (set the column's type with seedColumnTypes, or fix the value); the seed's table is unchanged", e);
+            }
+        }
+        return Sql.failed("copy from " + file, e);
+    }
+
+    /** Receives one data row: its values (NULL as null) and the file line it starts on. */
+    private interface RowHandler {
+        void row(String[] values, long line);
+    }
+
+    /** Calls {@code handler} for every row after the header, checking each has {@code width} fields. */
+    private static void read(Path file, int width, RowHandler handler) {
+        long line = 1;
+        try (CSVParser parser = parser(file, true)) {
+            Iterator<CSVRecord> it = parser.iterator();
+            it.next();
+            while (true) {
+                line = parser.getCurrentLineNumber() + 1;
+                if (!it.hasNext()) {
+                    break;
+                }
+                CSVRecord r = it.next();
+                long end = parser.getCurrentLineNumber();
+                String[] values = r.toList().toArray(new String[0]);
+                long inside = 0;
+                for (String v : values) {
+                    inside += v.chars().filter(ch -> ch == '\n').count();
+                }
+                line = end - inside;
+                if (values.length != width) {
+                    throw new BadInputException(InputLocation.of(file.toString()).withLine(line), "the row has "
+                            + values.length + " field(s), the header " + width + " (a ragged row: every row of a seed"
+                            + " has a value, perhaps empty, for every column); the seed's table is unchanged");
+                }
+                for (int i = 0; i < values.length; i++) {
+                    if (isNull(values[i])) {
+                        values[i] = null;
+                    }
+                }
+                handler.row(values, line);
+            }
+        } catch (IOException e) {
+            throw unreadable(file, e, line);
+        } catch (UncheckedIOException e) {
+            throw unreadable(file, e.getCause(), line);
+        }
+    }
+
+    /** dbt's null values: an empty field and {@code null} (any case). */
+    private static boolean isNull(String value) {
+        String v = value.strip();
+        return v.isEmpty() || v.equalsIgnoreCase("null");
+    }
+
+    private static RuntimeException unreadable(Path file, IOException e, long line) {
+        if (e instanceof CharacterCodingException) {   // the file changed since checkUtf8 read it
+            return new BadInputException(InputLocation.of(file.toString()), "the bytes are not UTF-8 (seeds are read as"
+                    + " UTF-8: convert the file)", e);
+        }
+        return new UncheckedIOException("cannot read seed " + file + " (near line " + line + ")", e);
+    }
+
+    /**
+     * Checks that {@code file} is UTF-8 throughout (a reader decodes ahead of the parser, so its error could not say
+     * which line holds the bad bytes).
+     *
+     * @throws BadInputException naming the file and the line of the first byte that is not UTF-8
+     */
+    private static void checkUtf8(Path file) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer bytes = ByteBuffer.allocate(1 << 16);
+        CharBuffer chars = CharBuffer.allocate(1 << 16);
+        long line = 1;
+        try (InputStream in = Files.newInputStream(file)) {
+            boolean end = false;
+            while (!end) {
+                int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+                end = n < 0;
+                bytes.position(bytes.position() + Math.max(n, 0));
+                bytes.flip();
+                CoderResult result;
+                do {
+                    int from = bytes.position();
+                    chars.clear();
+                    result = decoder.decode(bytes, chars, end);
+                    for (int i = from; i < bytes.position(); i++) {
+                        line += bytes.get(i) == '\n' ? 1 : 0;
+                    }
+                } while (result.isOverflow());
+                if (result.isError() || (end && bytes.hasRemaining())) {
+                    throw new BadInputException(InputLocation.of(file.toString()).withLine(line), "the bytes are not"
+                            + " UTF-8 (seeds are read as UTF-8: convert the file)");
+                }
+                bytes.compact();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read seed " + file, e);
+        }
+    }
+
+    /**
+     * A parser of {@code file} as UTF-8 (a leading byte-order mark dropped): {@code strict} refuses bytes that are not
+     * UTF-8, else they read as U+FFFD (the header is read so, and the whole file checked when the seed runs).
+     */
+    private static CSVParser parser(Path file, boolean strict) throws IOException {
+        CodingErrorAction action = strict ? CodingErrorAction.REPORT : CodingErrorAction.REPLACE;
+        Reader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8
+                .newDecoder().onMalformedInput(action).onUnmappableCharacter(action)));
+        try {
+            reader.mark(1);
+            if (reader.read() != '\uFEFF') {
+                reader.reset();
+            }
+            return CSVParser.builder().setReader(reader).setFormat(FORMAT).get();
+        } catch (IOException | RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    /**
+     * One column's type as dbt infers it: the first of integer, numeric, date, timestamp, boolean that every
+     * non-NULL value is, else text; a column of NULLs only is integer, as in dbt. Beyond dbt: integers beyond
+     * {@code integer}'s range make it {@code bigint}, and timestamps that all carry an offset make it
+     * {@code timestamptz} (dbt would drop the offsets), a mix of both text.
+     */
+    private static final class Inference {
+        private boolean integer = true;
+        private boolean bigint;
+        private boolean number = true;
+        private boolean date = true;
+        private boolean timestamp = true;
+        private boolean withOffset;
+        private boolean withoutOffset;
+        private boolean bool = true;
+
+        void see(String raw) {
+            if (raw == null) {
+                return;
+            }
+            String v = raw.strip();
+            if (integer && INTEGER.matcher(v).matches()) {
+                try {
+                    long n = Long.parseLong(v);
+                    bigint |= n < Integer.MIN_VALUE || n > Integer.MAX_VALUE;
+                } catch (NumberFormatException tooLong) {
+                    integer = false;
+                }
+            } else {
+                integer = false;
+            }
+            number &= NUMBER.matcher(v).matches();
+            date &= DATE.matcher(v).matches() && validDate(v);
+            if (timestamp) {
+                Matcher m = TIMESTAMP.matcher(v);
+                timestamp = m.matches() && validTimestamp(m.group(1) + "T" + m.group(2));
+                if (timestamp) {
+                    withOffset |= m.group(5) != null;
+                    withoutOffset |= m.group(5) == null;
+                }
+            }
+            String lower = v.toLowerCase(Locale.ROOT);
+            bool &= lower.equals("true") || lower.equals("false");
+        }
+
+        String type() {
+            if (integer) {
+                return bigint ? "bigint" : "integer";
+            }
+            if (number) {
+                return "numeric";
+            }
+            if (date) {
+                return "date";
+            }
+            if (timestamp && !(withOffset && withoutOffset)) {
+                return withOffset ? "timestamptz" : "timestamp";
+            }
+            return bool ? "boolean" : "text";
+        }
+
+        private static boolean validDate(String v) {
+            try {
+                return LocalDate.parse(v).getYear() > 0;
+            } catch (DateTimeParseException e) {
+                return false;
+            }
+        }
+
+        private static boolean validTimestamp(String v) {
+            try {
+                return LocalDateTime.parse(v).getYear() > 0;
+            } catch (DateTimeParseException e) {
+                return false;
+            }
+        }
+    }
+}
