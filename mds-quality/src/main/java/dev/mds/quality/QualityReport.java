@@ -27,7 +27,7 @@ import java.util.Optional;
  * @param startedAt when the run started
  * @param checks every check's result, in the order the checks were declared
  * @param queries how many SQL queries ran to compute the checks and fetch their samples, failed ones included
- *     (catalog reads, planner settings and history writes not counted; a row-count anomaly's history read is)
+ *     (catalog reads, planner settings, history writes and stored failures not counted; a row-count anomaly's history read is)
  * @param duration the time of the whole run
  */
 public record QualityReport(String runId, Instant startedAt, List<CheckResult> checks, int queries, Duration duration) {

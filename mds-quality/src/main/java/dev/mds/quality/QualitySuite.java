@@ -1,5 +1,6 @@
 package dev.mds.quality;
 
+import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
@@ -46,25 +47,27 @@ public final class QualitySuite {
     private final int samples;
     private final Optional<TableName> history;
     private final Clock clock;
+    private final Optional<String> failuresSchema;
 
     private QualitySuite(DataSource dataSource, List<TableSpec> tables, int samples, Optional<TableName> history,
-            Clock clock) {
+            Clock clock, Optional<String> failuresSchema) {
         this.dataSource = dataSource;
         this.tables = List.copyOf(tables);
         this.samples = samples;
         this.history = history;
         this.clock = clock;
+        this.failuresSchema = failuresSchema;
     }
 
     /** A suite that runs on connections from {@code dataSource}. */
     public static QualitySuite on(DataSource dataSource) {
         return new QualitySuite(Objects.requireNonNull(dataSource, "dataSource"), List.of(), 5, Optional.empty(),
-                Clock.systemUTC());
+                Clock.systemUTC(), Optional.empty());
     }
 
     /** A suite without a data source, to be run with {@link #run(Connection)}. */
     public static QualitySuite create() {
-        return new QualitySuite(null, List.of(), 5, Optional.empty(), Clock.systemUTC());
+        return new QualitySuite(null, List.of(), 5, Optional.empty(), Clock.systemUTC(), Optional.empty());
     }
 
     /**
@@ -95,7 +98,7 @@ public final class QualitySuite {
         }
         List<TableSpec> all = new ArrayList<>(tables);
         all.add(spec);
-        return new QualitySuite(dataSource, all, samples, history, clock);
+        return new QualitySuite(dataSource, all, samples, history, clock, failuresSchema);
     }
 
     /** How many failing rows to fetch per failed check (0 for none; default 5). */
@@ -103,7 +106,7 @@ public final class QualitySuite {
         if (rowsPerCheck < 0 || rowsPerCheck > 10_000) {
             throw new IllegalArgumentException("samples must be between 0 and 10000, was " + rowsPerCheck);
         }
-        return new QualitySuite(dataSource, tables, rowsPerCheck, history, clock);
+        return new QualitySuite(dataSource, tables, rowsPerCheck, history, clock, failuresSchema);
     }
 
     /**
@@ -111,24 +114,56 @@ public final class QualitySuite {
      * transaction as the checks; {@link TableChecks#rowCountAnomaly} reads earlier runs from it.
      */
     public QualitySuite history(String table) {
-        return new QualitySuite(dataSource, tables, samples, Optional.of(TableName.parse(table)), clock);
+        return new QualitySuite(dataSource, tables, samples, Optional.of(TableName.parse(table)), clock, failuresSchema);
     }
 
     /** The clock that stamps runs (default: system UTC). */
     public QualitySuite clock(Clock runClock) {
-        return new QualitySuite(dataSource, tables, samples, history, Objects.requireNonNull(runClock, "clock"));
+        return new QualitySuite(dataSource, tables, samples, history, Objects.requireNonNull(runClock, "clock"),
+                failuresSchema);
+    }
+
+    /**
+     * dbt's {@code store_failures}: each run writes all failing rows of every row-level check that failed or warned
+     * to a table of its own in {@code schema} (which must exist), replacing that table's rows of the run before; a
+     * check that passes drops its table, so a table exists exactly while its check finds failing rows. The table is
+     * {@code <table>__<check id>} (cut to 63 bytes and ended with a hash when longer or when two checks would share
+     * it), holds the failing rows with all their columns ({@code select *} under the table's {@code where}; for
+     * unique, the rows whose key is duplicated; for relationships, the orphans), and is named by
+     * {@link CheckResult#failuresTable()}.
+     *
+     * <p>Set-based ({@code drop table if exists}, {@code create table … as select …}, then a {@code comment on table}
+     * that marks it as this module's), in the run's transaction, each check in a savepoint, as the history is. A check
+     * that could not run ({@link Status#ERROR}) leaves its table as it was; a relation of that name that this module did
+     * not make is never dropped. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
+     * check keeps its status and its message says why, naming the check and the schema; the other checks are
+     * unaffected. These statements are not counted in {@link QualityReport#queries()}.
+     *
+     * @throws IllegalArgumentException when {@code schema} cannot be an identifier (empty, longer than 63 bytes)
+     */
+    public QualitySuite storeFailures(String schema) {
+        Objects.requireNonNull(schema, "schema");
+        try {
+            Identifiers.check(schema);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("storeFailures: " + e.getMessage(), e);
+        }
+        return new QualitySuite(dataSource, tables, samples, history, clock, Optional.of(schema));
     }
 
     /**
      * The statements a run would execute first (samples and history not included): per table, the single scan,
-     * then one statement per unique and relationships check. With a data source the catalog is read as a run
+     * then one statement per unique and relationships check, then, with {@link #storeFailures}, the three statements
+     * that replace each row-level check's failures table ({@code drop table if exists}, run when the check passed
+     * and its table exists; {@code create table … as select …} and {@code comment on table}, run only when it failed
+     * or warned). With a data source the catalog is read as a run
      * reads it, so this is exactly the SQL that runs (a unique check guaranteed by a unique index needs none; a
      * check on a missing table or column, reported as ERROR, has none); without one ({@link #create()}) every
      * table and column is assumed to exist and has no constraints.
      */
     public List<String> sql() {
         if (dataSource == null) {
-            return Runner.plan(tables);
+            return Runner.plan(tables, failuresSchema);
         }
         try (Connection c = dataSource.getConnection()) {
             return sql(c);
@@ -140,7 +175,7 @@ public final class QualitySuite {
     /** As {@link #sql()}, reading the catalog on the caller's connection. */
     public List<String> sql(Connection connection) {
         Objects.requireNonNull(connection, "connection");
-        return new Runner(connection, samples, history, clock).statements(tables);
+        return new Runner(connection, samples, history, clock, failuresSchema).statements(tables);
     }
 
     /**
@@ -159,7 +194,7 @@ public final class QualitySuite {
             return Sql.transaction(c, x -> {
                 // every check of the run sees one snapshot; SET TRANSACTION leaves the session's own level as it was
                 Sql.execute(x, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-                return new Runner(x, samples, history, clock).run(tables);
+                return new Runner(x, samples, history, clock, failuresSchema).run(tables);
             });
         } catch (SQLException e) {
             throw new MdsException("quality run failed: " + e.getMessage(), e);
@@ -175,7 +210,7 @@ public final class QualitySuite {
     public QualityReport run(Connection connection) {
         Objects.requireNonNull(connection, "connection");
         validate();
-        return new Runner(connection, samples, history, clock).run(tables);
+        return new Runner(connection, samples, history, clock, failuresSchema).run(tables);
     }
 
     private void validate() {

@@ -277,6 +277,28 @@ public final class Render {
                 + Identifiers.quote(c.refColumn()) + " as k from " + c.refTable().quoted() + ") p on p.k = c.v";
     }
 
+    /**
+     * Every failing row of a row-level check, all columns ({@code select *}), for {@code storeFailures}: the rows the
+     * check counted as failing, so as many as its {@code failingRows}. For unique, the rows whose complete key is
+     * shared with another row; for relationships, the rows whose value has no parent.
+     */
+    public static String failingRows(TableName table, Optional<String> where, CheckSpec c, Schema schema, TextColumns text) {
+        String from = "select * from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("");
+        return switch (c.kind()) {
+            case UNIQUE -> {
+                String cols = Identifiers.quoteAll(c.columns());
+                String key = c.columns().size() == 1 ? cols : "(" + cols + ")";
+                yield from + key + " in (select " + cols + " from " + table.quoted() + " where "
+                        + where.map(w -> user(w) + " and ").orElse("") + completeKey(c.columns()) + " group by " + cols
+                        + " having count(*) > 1)";
+            }
+            case RELATIONSHIPS -> from + col(c) + " is distinct from null and not exists (select 1 from "
+                    + c.refTable().quoted() + " p where p." + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "."
+                    + col(c) + ")";
+            default -> from + "(" + failing(c, schema, text) + ")";
+        };
+    }
+
     /** Failing rows of a check: key columns and the offending values. */
     public static String samples(TableName table, Optional<String> where, CheckSpec c, List<String> keys, Schema schema,
             TextColumns text, int limit) {

@@ -27,7 +27,10 @@ public final class ReportRenderer {
     private ReportRenderer() {
     }
 
-    /** A summary line, a table of {@code checks}, then the samples of those that did not pass. */
+    /**
+     * A summary line, a table of {@code checks}, then where failing rows were stored, then the samples of those that
+     * did not pass.
+     */
     public static String console(QualityReport report, List<CheckResult> checks) {
         String[] head = {"TABLE", "CHECK", "STATUS", "FAILING", "%", "DECIDED BY", "OBSERVED", "MESSAGE"};
         List<String[]> rows = new ArrayList<>();
@@ -35,7 +38,7 @@ public final class ReportRenderer {
             rows.add(new String[] {cell(c.table()), cell(c.id()), c.status().name(),
                 c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows()),
                 c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent()),
-                c.decidedBy().isEmpty() ? "-" : cell(c.decidedBy()), cell(c.observed()), cell(withStored(c))});
+                c.decidedBy().isEmpty() ? "-" : cell(c.decidedBy()), cell(c.observed()), cell(c.message())});
         }
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) {
@@ -55,6 +58,17 @@ public final class ReportRenderer {
         for (String[] r : rows) {
             line(s, r, w);
         }
+        boolean storedHead = false;
+        for (CheckResult c : checks) {
+            if (!c.failuresTable().isEmpty()) {
+                if (!storedHead) {
+                    s.append('\n');
+                    storedHead = true;
+                }
+                s.append("failing rows of ").append(escaped(c.table())).append(' ').append(escaped(c.id()))
+                        .append(" in ").append(escaped(c.failuresTable())).append('\n');
+            }
+        }
         for (CheckResult c : checks) {
             if (!c.samples().isEmpty()) {
                 s.append('\n').append("samples of ").append(escaped(c.table())).append(' ').append(escaped(c.id()))
@@ -67,14 +81,6 @@ public final class ReportRenderer {
             }
         }
         return s.toString();
-    }
-
-    /** The message, then where the failing rows were stored, if they were. */
-    private static String withStored(CheckResult c) {
-        if (c.failuresTable().isEmpty()) {
-            return c.message();
-        }
-        return (c.message().isEmpty() ? "" : c.message() + "; ") + "failing rows in " + c.failuresTable();
     }
 
     private static String summary(QualityReport r) {

@@ -55,16 +55,32 @@ public final class Runner {
     private final Map<TableName, TextColumns> textColumns = new HashMap<>();
     private int queries;
 
+    /** Where failing rows are stored (storeFailures), if anywhere. */
+    private final Optional<String> failuresSchema;
+    /** The failure tables of this run's suite, once {@link #run} or {@link #statements} named them. */
+    private StoredFailures stored;
+    /** Whether the failures schema exists; read once per run, before the first check stores its rows. */
+    private Boolean failuresSchemaExists;
+    /** The relations of the failures schema named as failure tables: name to whether mds-quality made it. */
+    private final Map<String, Boolean> failureTables = new HashMap<>();
+
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
+        this(connection, samples, history, clock, Optional.empty());
+    }
+
+    /** @param failuresSchema the schema that receives the failing rows of checks that fail or warn, if any */
+    public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock, Optional<String> failuresSchema) {
         this.c = connection;
         this.samples = samples;
         this.history = history;
         this.clock = clock;
+        this.failuresSchema = failuresSchema;
     }
 
     /** The statements of a run without a database: every table and column assumed to exist, nothing read. */
-    public static List<String> plan(List<TableSpec> tables) {
+    public static List<String> plan(List<TableSpec> tables, Optional<String> failuresSchema) {
         List<String> out = new ArrayList<>();
+        StoredFailures names = failuresSchema.map(s -> new StoredFailures(s, tables)).orElse(null);
         for (TableSpec t : tables) {
             List<CheckSpec> scan = t.checks().stream().filter(x -> x.kind().inScan()).toList();
             if (!scan.isEmpty()) {
@@ -75,6 +91,14 @@ public final class Runner {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
                     out.add(Render.relationships(t.table(), t.where(), x));
+                }
+            }
+            if (names != null) {
+                for (CheckSpec x : t.checks()) {
+                    if (x.kind().rowLevel()) {
+                        out.addAll(StoredFailures.replace(names.table(t.table(), x.id()),
+                                Render.failingRows(t.table(), t.where(), x, null, TextColumns.NONE), t.table(), x.id()));
+                    }
                 }
             }
         }
@@ -113,8 +137,24 @@ public final class Runner {
                 out.add(new Render.Scan(t.table(), t.where(), scan, schema, text(t.table())).sql());
             }
             out.addAll(own);
+            if (failuresSchema.isPresent()) {
+                StoredFailures names = stored(tables);
+                for (CheckSpec check : t.checks()) {
+                    if (check.kind().rowLevel() && problem(t.table(), check, schema) == null) {
+                        out.addAll(StoredFailures.replace(names.table(t.table(), check.id()),
+                                Render.failingRows(t.table(), t.where(), check, schema, text(t.table())), t.table(), check.id()));
+                    }
+                }
+            }
         }
         return out;
+    }
+
+    private StoredFailures stored(List<TableSpec> tables) {
+        if (stored == null) {
+            stored = new StoredFailures(failuresSchema.orElseThrow(), tables);
+        }
+        return stored;
     }
 
     /** Runs every table's checks and, when configured, records them in the history table. */
@@ -123,6 +163,9 @@ public final class Runner {
         long t0 = System.nanoTime();
         String runId = UUID.randomUUID().toString();
         history.ifPresent(h -> undoneOnFailure(() -> createHistory(h)));
+        if (failuresSchema.isPresent()) {
+            stored(tables);
+        }
         List<CheckResult> results = new ArrayList<>();
         for (TableSpec t : tables) {
             results.addAll(runTable(t));
@@ -185,7 +228,117 @@ public final class Runner {
                 }
             }
         }
+        if (failuresSchema.isPresent()) {
+            for (int i = 0; i < out.length; i++) {
+                if (checks.get(i).kind().rowLevel() && out[i].status() != Status.ERROR) {
+                    out[i] = storeFailures(t, checks.get(i), schema, out[i]);
+                }
+            }
+        }
         return List.of(out);
+    }
+
+    /**
+     * dbt's store_failures for one check that ran: replaces its failures table with its failing rows when it failed or
+     * warned, drops the table (of an earlier run) when it passed; in a savepoint, so that a failure leaves the
+     * caller's transaction usable and the other checks unaffected. A table this module did not make (its comment
+     * says so) is never dropped or replaced. Problems go to the check's message, naming the check, table and schema.
+     */
+    private CheckResult storeFailures(TableSpec t, CheckSpec check, Schema schema, CheckResult r) {
+        TableName target = stored.table(t.table(), check.id());
+        boolean failing = (r.status() == Status.FAIL || r.status() == Status.WARN) && r.failingRows() > 0;
+        String what = "failing rows of check " + check.id() + " on " + t.table();
+        try {
+            if (!failuresSchemaExists()) {
+                return failing ? noted(r, what + " not stored: schema " + Identifiers.quote(failuresSchema.orElseThrow())
+                        + " does not exist (create it, or give QualitySuite.storeFailures an existing schema)") : r;
+            }
+        } catch (SQLException e) {
+            return failing ? noted(r, what + " not stored: cannot read the catalog of schema "
+                    + Identifiers.quote(failuresSchema.orElseThrow()) + ": " + oneLine(e)) : r;
+        }
+        Boolean ours = failureTables.get(target.name());
+        if (ours != null && !ours) {
+            return failing ? noted(r, what + " not stored: " + target + " exists and was not made by mds-quality"
+                    + " (no '" + StoredFailures.MARK.strip() + "' comment); it is left as it is") : r;
+        }
+        if (!failing && ours == null) {
+            return r; // nothing stored, nothing of an earlier run to drop
+        }
+        List<String> statements = failing
+                ? StoredFailures.replace(target, Render.failingRows(t.table(), t.where(), check, schema, text(t.table())),
+                        t.table(), check.id())
+                : List.of(StoredFailures.drop(target));
+        Savepoint sp = null;
+        try {
+            sp = savepoint();
+            for (String sql : statements) {
+                long t0 = System.nanoTime();
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql);
+                }
+                Sql.logged(sql, t0);
+            }
+            release(sp);
+        } catch (SQLException e) {
+            try {
+                rollback(sp, e);
+            } catch (SQLException undo) {
+                e.addSuppressed(undo);
+            }
+            LOG.warn("cannot store the {}: {}", what, e.getMessage());
+            return noted(r, (failing ? what + " not stored in " : "stale " + what + " not dropped from ") + target + ": "
+                    + oneLine(e));
+        }
+        if (!failing) {
+            failureTables.remove(target.name());
+            return r;
+        }
+        failureTables.put(target.name(), Boolean.TRUE);
+        return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
+                r.failingRows(), r.checkedRows(), r.failingPercent(), r.samples(), r.sql(), r.duration(), r.message(),
+                r.decidedBy(), target.toString());
+    }
+
+    /** {@code r} with {@code note} added to its message. */
+    private static CheckResult noted(CheckResult r, String note) {
+        return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
+                r.failingRows(), r.checkedRows(), r.failingPercent(), r.samples(), r.sql(), r.duration(),
+                r.message().isEmpty() ? note : r.message() + "; " + note, r.decidedBy(), r.failuresTable());
+    }
+
+    /**
+     * Whether the failures schema exists, reading it (and which of the suite's failure tables are there, and whether
+     * this module made them) on first use: one catalog query per run.
+     */
+    private boolean failuresSchemaExists() throws SQLException {
+        if (failuresSchemaExists != null) {
+            return failuresSchemaExists;
+        }
+        String sql = "select n.oid is not null, r.relname, r.relkind = 'r' and coalesce(starts_with(obj_description(r.oid,"
+                + " 'pg_class'), ?), false) from (select 1) one left join pg_catalog.pg_namespace n on n.nspname = ?"
+                + " left join pg_catalog.pg_class r on r.relnamespace = n.oid and r.relname = any(?)";
+        Savepoint sp = savepoint();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, StoredFailures.MARK);
+            ps.setString(2, stored.schema());
+            ps.setArray(3, c.createArrayOf("text", stored.names().toArray()));
+            boolean exists = false;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    exists = rs.getBoolean(1);
+                    if (rs.getString(2) != null) {
+                        failureTables.put(rs.getString(2), rs.getBoolean(3));
+                    }
+                }
+            }
+            release(sp);
+            failuresSchemaExists = exists;
+            return exists;
+        } catch (SQLException e) {
+            rollback(sp, e);
+            throw e;
+        }
     }
 
     /**

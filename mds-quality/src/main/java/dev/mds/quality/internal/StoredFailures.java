@@ -1,0 +1,120 @@
+package dev.mds.quality.internal;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Where {@code storeFailures} writes a check's failing rows: one table per check in the configured schema, named
+ * {@code <table>__<check id>}, and the statements that replace it.
+ *
+ * <p>A name longer than PostgreSQL's 63 bytes, or one that two checks of the suite would share (the same table name
+ * in two schemas with the same check id; table {@code a__b} with id {@code c} and table {@code a} with id
+ * {@code b__c}), is cut and ends in {@code _} and 8 hex digits of a hash of the checked table and the id, so it stays
+ * the same from run to run.
+ */
+public final class StoredFailures {
+    /** The start of the comment on every table this writes: only such tables are ever dropped or replaced. */
+    static final String MARK = "mds-quality failing rows of check ";
+
+    private final String schema;
+    private final Map<String, String> names = new HashMap<>();
+
+    /** The failure tables of {@code tables}' row-level checks, in {@code schema}. */
+    public StoredFailures(String schema, List<TableSpec> tables) {
+        this.schema = Identifiers.check(schema);
+        Map<String, Integer> uses = new HashMap<>();
+        for (TableSpec t : tables) {
+            for (CheckSpec c : t.checks()) {
+                if (c.kind().rowLevel()) {
+                    uses.merge(base(t.table(), c.id()), 1, Integer::sum);
+                }
+            }
+        }
+        for (TableSpec t : tables) {
+            for (CheckSpec c : t.checks()) {
+                if (!c.kind().rowLevel()) {
+                    continue;
+                }
+                String base = base(t.table(), c.id());
+                String name = uses.get(base) == 1 && bytes(base) <= Identifiers.MAX_IDENTIFIER_BYTES ? base : hashed(base,
+                        t.table() + "\0" + c.id());
+                names.put(key(t.table(), c.id()), name);
+            }
+        }
+    }
+
+    /** The schema the tables are written to. */
+    public String schema() {
+        return schema;
+    }
+
+    /** The table holding the failing rows of check {@code id} of {@code table}. */
+    public TableName table(TableName table, String id) {
+        String name = names.get(key(table, id));
+        if (name == null) {
+            throw new IllegalArgumentException("no failures table for check " + id + " of " + table);
+        }
+        return TableName.of(schema, name);
+    }
+
+    /** Every failures table name of the suite. */
+    public Set<String> names() {
+        return Set.copyOf(names.values());
+    }
+
+    /** {@code drop table if exists}: the first statement of a replacement, and all of it for a check that passed. */
+    static String drop(TableName target) {
+        return "drop table if exists " + target.quoted();
+    }
+
+    /** The statements that replace {@code target} with the rows {@code select} returns, then mark it as this module's. */
+    static List<String> replace(TableName target, String select, TableName table, String id) {
+        return List.of(drop(target), "create table " + target.quoted() + " as " + select,
+                "comment on table " + target.quoted() + " is " + Identifiers.literal(MARK + id + " on " + table));
+    }
+
+    private static String key(TableName table, String id) {
+        return table.schema() + "\0" + table.name() + "\0" + id;
+    }
+
+    private static String base(TableName table, String id) {
+        return table.name() + "__" + id;
+    }
+
+    private static int bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    /** {@code base} cut at a character boundary to leave room for {@code _} and 8 hex digits of a hash of {@code what}. */
+    private static String hashed(String base, String what) {
+        String hash;
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(what.getBytes(StandardCharsets.UTF_8));
+            hash = HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+        StringBuilder cut = new StringBuilder();
+        int budget = Identifiers.MAX_IDENTIFIER_BYTES - 9;
+        int used = 0;
+        for (int i = 0; i < base.length(); ) {
+            int cp = base.codePointAt(i);
+            int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (used + len > budget) {
+                break;
+            }
+            cut.appendCodePoint(cp);
+            used += len;
+            i += Character.charCount(cp);
+        }
+        return cut + "_" + hash;
+    }
+}

@@ -1,0 +1,299 @@
+package dev.mds.quality;
+
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.testing.MdsPostgres;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * dbt's store_failures: the failing rows of each check that failed or warned, in a table of their own in a
+ * configured schema, replaced on each run.
+ */
+@MdsPostgres
+class StoreFailuresTest {
+
+    /**
+     * {@code schema.t}: 10 rows; v NULL in rows 1-3; code 'dup' in rows 4-5, 'odd' (not accepted) in row 6; pid 99
+     * (no parent) in rows 7-8; {@code schema.parent} holds pids 1-5.
+     */
+    private static void dirty(DataSource ds, String schema) {
+        sql(ds, "create schema " + schema,
+                "create table " + schema + ".parent (pid int primary key)",
+                "insert into " + schema + ".parent select g from generate_series(1, 5) g",
+                "create table " + schema + ".t (id int primary key, v int, code text, pid int)",
+                "insert into " + schema + ".t select g, case when g <= 3 then null else g end,"
+                        + " case when g in (4, 5) then 'dup' when g = 6 then 'odd' else 'c' || g end,"
+                        + " case when g in (7, 8) then 99 else 1 + g % 5 end from generate_series(1, 10) g");
+    }
+
+    private static Consumer<TableChecks> checks(String schema) {
+        return t -> t.notNull("v")
+                .acceptedValues("code", "dup", "c1", "c2", "c3", "c7", "c8", "c9", "c10").warn()
+                .unique("code")
+                .relationships("pid", schema + ".parent", "pid")
+                .range("id", 1, 10)
+                .rowCount(Bounds.atLeast(100));
+    }
+
+    private static List<String> ids(DataSource ds, String table) {
+        return strings(ds, "select id from " + table + " order by id");
+    }
+
+    private static Map<String, Object> statusesAndMessages(QualityReport r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        r.checks().forEach(c -> m.put(c.id(), c.status() + " " + c.failingRows()));
+        return m;
+    }
+
+    @Test
+    void failingRowsOfChecksThatFailedOrWarnedAreStoredOneTablePerCheckWithAllTheirColumns(DataSource ds) throws Exception {
+        dirty(ds, "sf");
+        sql(ds, "create schema audit");
+        QualityReport r = QualitySuite.on(ds).storeFailures("audit").table("sf.t", checks("sf")).run();
+        Map<String, String> tables = new LinkedHashMap<>();
+        r.checks().forEach(c -> tables.put(c.id(), c.failuresTable()));
+        assertThat(tables).containsExactly(Map.entry("not_null_v", "audit.t__not_null_v"),
+                Map.entry("accepted_values_code", "audit.t__accepted_values_code"),
+                Map.entry("unique_code", "audit.t__unique_code"),
+                Map.entry("relationships_pid", "audit.t__relationships_pid"),
+                Map.entry("range_id", ""), Map.entry("row_count", ""));
+        assertThat(r.check("sf.t", "accepted_values_code").orElseThrow().status()).isEqualTo(Status.WARN);
+
+        assertThat(ids(ds, "audit.t__not_null_v")).containsExactly("1", "2", "3");
+        assertThat(ids(ds, "audit.t__accepted_values_code")).containsExactly("6");
+        assertThat(ids(ds, "audit.t__unique_code")).containsExactly("4", "5");
+        assertThat(ids(ds, "audit.t__relationships_pid")).containsExactly("7", "8");
+        // every column of the failing rows, as many rows as the check counted
+        assertThat(strings(ds, "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns"
+                + " where table_schema = 'audit' and table_name = 't__not_null_v'")).containsExactly("id,v,code,pid");
+        for (CheckResult c : r.checks()) {
+            if (!c.failuresTable().isEmpty()) {
+                assertThat(strings(ds, "select count(*) from " + c.failuresTable())).as(c.id())
+                        .containsExactly(Long.toString(c.failingRows()));
+            }
+        }
+        // a passing check and a table-level check store nothing
+        assertThat(strings(ds, "select string_agg(tablename, ',' order by tablename) from pg_tables where schemaname = 'audit'"))
+                .containsExactly("t__accepted_values_code,t__not_null_v,t__relationships_pid,t__unique_code");
+        assertThat(strings(ds, "select obj_description('audit.t__unique_code'::regclass, 'pg_class')"))
+                .containsExactly("mds-quality failing rows of check unique_code on sf.t");
+        // storing is not a query of the checks
+        assertThat(r.queries()).isEqualTo(QualitySuite.on(ds).table("sf.t", checks("sf")).run().queries());
+    }
+
+    @Test
+    void everyReportFormatNamesTheFailuresTable(DataSource ds) throws Exception {
+        dirty(ds, "sr");
+        sql(ds, "create schema audit_r");
+        QualityReport r = QualitySuite.on(ds).storeFailures("audit_r").table("sr.t", t -> t.notNull("v").notNull("id")).run();
+        assertThat(r.toConsoleTable().lines()).contains("failing rows of sr.t not_null_v in audit_r.t__not_null_v");
+        JsonNode checks = new ObjectMapper().readTree(r.toJson()).get("checks");
+        assertThat(checks.get(0).get("failuresTable").asText()).isEqualTo("audit_r.t__not_null_v");
+        assertThat(checks.get(1).get("failuresTable").asText()).isEmpty();
+        var f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        var doc = f.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(r.toHtml().getBytes(StandardCharsets.UTF_8)));
+        assertThat(doc.getDocumentElement().getTextContent()).contains("failing rows in audit_r.t__not_null_v");
+        assertThatThrownBy(r::assertPassed).hasMessageContaining("failing rows of sr.t not_null_v in audit_r.t__not_null_v");
+    }
+
+    @Test
+    void eachRunReplacesTheTableAndAPassingCheckDropsIt(DataSource ds) {
+        dirty(ds, "rr");
+        sql(ds, "create schema audit_rr");
+        QualitySuite suite = QualitySuite.on(ds).storeFailures("audit_rr").table("rr.t", t -> t.notNull("v"));
+        assertThat(suite.run().checks().get(0).failuresTable()).isEqualTo("audit_rr.t__not_null_v");
+        assertThat(ids(ds, "audit_rr.t__not_null_v")).containsExactly("1", "2", "3");
+
+        sql(ds, "update rr.t set v = 0 where id = 1");
+        assertThat(suite.run().checks().get(0).failingRows()).isEqualTo(2);
+        assertThat(ids(ds, "audit_rr.t__not_null_v")).containsExactly("2", "3");
+
+        sql(ds, "update rr.t set v = 0 where v is null");
+        CheckResult passed = suite.run().checks().get(0);
+        assertThat(passed.status()).isEqualTo(Status.PASS);
+        assertThat(passed.failuresTable()).isEmpty();
+        assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_rr'")).containsExactly("0");
+    }
+
+    @Test
+    void aMissingSchemaIsNamedInTheMessageOfEachFailedCheckAndChangesNothingElse(DataSource ds) {
+        dirty(ds, "ms");
+        QualityReport without = QualitySuite.on(ds).table("ms.t", checks("ms")).run();
+        QualityReport with = QualitySuite.on(ds).storeFailures("no_such_schema").table("ms.t", checks("ms")).run();
+        assertThat(statusesAndMessages(with)).isEqualTo(statusesAndMessages(without));
+        assertThat(with.checks()).allSatisfy(c -> assertThat(c.failuresTable()).isEmpty());
+        CheckResult nn = with.check("ms.t", "not_null_v").orElseThrow();
+        assertThat(nn.message()).isEqualTo(without.check("ms.t", "not_null_v").orElseThrow().message()
+                + "; failing rows of check not_null_v on ms.t not stored: schema \"no_such_schema\" does not exist"
+                + " (create it, or give QualitySuite.storeFailures an existing schema)");
+        assertThat(with.check("ms.t", "accepted_values_code").orElseThrow().message())
+                .contains("failing rows of check accepted_values_code on ms.t not stored: schema \"no_such_schema\"");
+        // a passing check says nothing about it
+        assertThat(with.check("ms.t", "range_id").orElseThrow().message()).isEmpty();
+        assertThat(with.check("ms.t", "row_count").orElseThrow().message()).isEqualTo("10 rows, expected >= 100");
+        assertThat(strings(ds, "select count(*) from pg_namespace where nspname = 'no_such_schema'")).containsExactly("0");
+    }
+
+    @Test
+    void inTheCallersTransactionTheTablesComeAndGoWithItAndAFailedStatementLeavesItUsable(DataSource ds) throws Exception {
+        dirty(ds, "tx");
+        sql(ds, "create schema audit_tx", "create role sf_writer", "grant usage on schema tx to sf_writer",
+                "grant select on all tables in schema tx to sf_writer", "grant usage, create on schema audit_tx to sf_writer");
+        QualitySuite suite = QualitySuite.create().storeFailures("audit_tx").table("tx.t", t -> t.notNull("v").unique("code"));
+        // rolled back with the caller's transaction (write-audit-publish)
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            QualityReport r = suite.run(c);
+            assertThat(r.checks()).allSatisfy(x -> assertThat(x.failuresTable()).startsWith("audit_tx.t__"));
+            assertThat(scalar(c, "select count(*) from audit_tx.t__not_null_v")).isEqualTo(3L);
+            c.rollback();
+        }
+        assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_tx'")).containsExactly("0");
+
+        // a table of an earlier run, owned by another role: sf_writer cannot drop it, the other check's table is stored
+        sql(ds, "create table audit_tx.t__unique_code as select 1 as x",
+                "comment on table audit_tx.t__unique_code is 'mds-quality failing rows of check unique_code on tx.t'");
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("set local role sf_writer");
+            }
+            QualityReport r = suite.run(c);
+            CheckResult unique = r.check("tx.t", "unique_code").orElseThrow();
+            assertThat(unique.status()).isEqualTo(Status.FAIL);
+            assertThat(unique.failuresTable()).isEmpty();
+            assertThat(unique.message()).contains("failing rows of check unique_code on tx.t not stored in audit_tx.t__unique_code:",
+                    "must be owner");
+            assertThat(r.check("tx.t", "not_null_v").orElseThrow().failuresTable()).isEqualTo("audit_tx.t__not_null_v");
+            // the transaction is usable, the other table is there, the old one untouched
+            try (Statement st = c.createStatement()) {
+                st.execute("reset role");
+            }
+            assertThat(scalar(c, "select count(*) from audit_tx.t__not_null_v")).isEqualTo(3L);
+            assertThat(scalar(c, "select x from audit_tx.t__unique_code")).isEqualTo(1);
+            c.commit();
+        }
+        assertThat(ids(ds, "audit_tx.t__not_null_v")).containsExactly("1", "2", "3");
+    }
+
+    @Test
+    void aRelationOfThatNameNotMadeByMdsQualityIsNeverReplacedOrDropped(DataSource ds) {
+        dirty(ds, "own");
+        sql(ds, "create schema audit_own", "create table audit_own.t__not_null_v (precious text)",
+                "insert into audit_own.t__not_null_v values ('keep me')",
+                "create view audit_own.t__range_id as select 1 as x");
+        QualityReport r = QualitySuite.on(ds).storeFailures("audit_own").table("own.t", t -> t.notNull("v").range("id", 1, 10)
+                .unique("code")).run();
+        CheckResult nn = r.check("own.t", "not_null_v").orElseThrow();
+        assertThat(nn.status()).isEqualTo(Status.FAIL);
+        assertThat(nn.failuresTable()).isEmpty();
+        assertThat(nn.message()).contains("failing rows of check not_null_v on own.t not stored: audit_own.t__not_null_v"
+                + " exists and was not made by mds-quality");
+        assertThat(strings(ds, "select precious from audit_own.t__not_null_v")).containsExactly("keep me");
+        // range_id passed: its namesake view is not dropped
+        assertThat(strings(ds, "select x from audit_own.t__range_id")).containsExactly("1");
+        assertThat(r.check("own.t", "unique_code").orElseThrow().failuresTable()).isEqualTo("audit_own.t__unique_code");
+    }
+
+    @Test
+    void longOrSharedNamesAreCutAndEndInAStableHash(DataSource ds) {
+        String longName = "a_rather_long_table_name_for_the_failures_of_checks_x";
+        sql(ds, "create schema ln1", "create schema ln2", "create schema audit_ln",
+                "create table ln1." + longName + " (id int primary key, v int)", "insert into ln1." + longName + " values (1, null)",
+                "create table ln1.same (id int, v int)", "insert into ln1.same values (1, null)",
+                "create table ln2.same (id int, v int)", "insert into ln2.same values (2, null)");
+        QualitySuite suite = QualitySuite.on(ds).storeFailures("audit_ln")
+                .table("ln1." + longName, t -> t.notNull("v"))
+                .table("ln1.same", t -> t.notNull("v"))
+                .table("ln2.same", t -> t.notNull("v"));
+        QualityReport first = suite.run();
+        QualityReport second = suite.run();
+        List<String> names = new ArrayList<>();
+        first.checks().forEach(c -> names.add(c.failuresTable()));
+        assertThat(second.checks()).extracting(CheckResult::failuresTable).containsExactlyElementsOf(names);
+        assertThat(names).doesNotHaveDuplicates().allSatisfy(n -> {
+            assertThat(n).startsWith("audit_ln.").matches(".*_[0-9a-f]{8}");
+            assertThat(n.substring("audit_ln.".length()).getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(63);
+        });
+        assertThat(names.get(0)).startsWith("audit_ln." + longName + "__"); // cut at 54 bytes, then _ and the hash
+        assertThat(names.get(1)).startsWith("audit_ln.same__not_null_v_");
+        assertThat(ids(ds, names.get(1))).containsExactly("1");
+        assertThat(ids(ds, names.get(2))).containsExactly("2");
+        assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_ln'")).containsExactly("3");
+    }
+
+    @Test
+    void sqlShowsTheStatementsThatStoreFailuresBeforeTheyRunAndTheScanIsUnchanged(DataSource ds) throws Exception {
+        dirty(ds, "sq");
+        sql(ds, "create schema audit_sq");
+        Consumer<TableChecks> checks = t -> t.notNull("v").unique("code").relationships("pid", "sq.parent", "pid");
+        List<String> plain = QualitySuite.on(ds).table("sq.t", checks).sql();
+        List<String> shown = QualitySuite.on(ds).storeFailures("audit_sq").table("sq.t", checks).sql();
+        assertThat(shown.subList(0, plain.size())).isEqualTo(plain);
+        assertThat(shown.subList(plain.size(), shown.size())).containsExactly(
+                "drop table if exists \"audit_sq\".\"t__not_null_v\"",
+                "create table \"audit_sq\".\"t__not_null_v\" as select * from \"sq\".\"t\" where (\"v\" is not distinct from null)",
+                "comment on table \"audit_sq\".\"t__not_null_v\" is 'mds-quality failing rows of check not_null_v on sq.t'",
+                "drop table if exists \"audit_sq\".\"t__unique_code\"",
+                "create table \"audit_sq\".\"t__unique_code\" as select * from \"sq\".\"t\" where \"code\" in (select \"code\""
+                        + " from \"sq\".\"t\" where \"code\" is distinct from null group by \"code\" having count(*) > 1)",
+                "comment on table \"audit_sq\".\"t__unique_code\" is 'mds-quality failing rows of check unique_code on sq.t'",
+                "drop table if exists \"audit_sq\".\"t__relationships_pid\"",
+                "create table \"audit_sq\".\"t__relationships_pid\" as select * from \"sq\".\"t\" where \"pid\" is distinct"
+                        + " from null and not exists (select 1 from \"sq\".\"parent\" p where p.\"pid\" = \"sq\".\"t\".\"pid\")",
+                "comment on table \"audit_sq\".\"t__relationships_pid\" is 'mds-quality failing rows of check relationships_pid on sq.t'");
+        // what is shown is what runs: the shown statements leave the tables a run leaves
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String s : shown.subList(plain.size(), shown.size())) {
+                st.execute(s);
+            }
+        }
+        List<String> byHand = new ArrayList<>();
+        for (String t : List.of("t__not_null_v", "t__unique_code", "t__relationships_pid")) {
+            byHand.addAll(ids(ds, "audit_sq." + t));
+        }
+        QualityReport r = QualitySuite.on(ds).storeFailures("audit_sq").table("sq.t", checks).run();
+        List<String> byRun = new ArrayList<>();
+        for (CheckResult c : r.checks()) {
+            byRun.addAll(ids(ds, c.failuresTable()));
+        }
+        assertThat(byRun).isEqualTo(byHand).containsExactly("1", "2", "3", "4", "5", "7", "8");
+        // without a data source, the plan shows them too
+        assertThat(QualitySuite.create().storeFailures("audit_sq").table("sq.t", t -> t.notNull("v")).sql())
+                .contains("drop table if exists \"audit_sq\".\"t__not_null_v\"");
+    }
+
+    @Test
+    void aSchemaNameThatCannotBeAnIdentifierIsRefusedAtOnce() {
+        QualitySuite suite = QualitySuite.create();
+        assertThatThrownBy(() -> suite.storeFailures("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("storeFailures");
+        assertThatThrownBy(() -> suite.storeFailures("x".repeat(64))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("storeFailures").hasMessageContaining("63");
+        assertThatThrownBy(() -> suite.storeFailures(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("schema");
+    }
+
+    private static Object scalar(Connection c, String query) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getObject(1);
+        }
+    }
+}
