@@ -127,12 +127,18 @@ public final class CdcSetup {
                 String pub = spec.publication().get();
                 Optional<Boolean> allTables = publication(c, pub);
                 if (allTables.isEmpty()) {
-                    run(c, ran, "create publication " + Identifiers.quote(pub) + " for table " + tableList(spec.tables()), null);
-                } else if (!allTables.get()) {
-                    for (TableName t : spec.tables()) {
-                        if (!inPublication(c, pub, t)) {
-                            run(c, ran, "alter publication " + Identifiers.quote(pub) + " add table " + t.quoted(), null);
+                    run(c, ran, createPublicationSql(c, pub, spec.tables()), null);
+                } else {
+                    if (!allTables.get()) {
+                        for (TableName t : spec.tables()) {
+                            if (!inPublication(c, pub, t)) {
+                                run(c, ran, "alter publication " + Identifiers.quote(pub) + " add table " + t.quoted(), null);
+                            }
                         }
+                    }
+                    if (!viaRoot(c, pub) && !partitioned(c, spec.tables()).isEmpty()) {
+                        run(c, ran, "alter publication " + Identifiers.quote(pub) + " set (publish_via_partition_root = true)",
+                                null);
                     }
                 }
             }
@@ -298,9 +304,43 @@ public final class CdcSetup {
         return found;
     }
 
+    /**
+     * Whether publication {@code pub} publishes {@code t}: the table itself, or, for a partitioned table published
+     * without {@code publish_via_partition_root}, one of its partitions (pg_publication_tables then lists those).
+     */
     private static boolean inPublication(Connection c, String pub, TableName t) throws SQLException {
-        return exists(c, "select 1 from pg_publication_tables where pubname = ? and schemaname = ? and tablename = ?",
-                pub, t.schema(), t.name());
+        return exists(c, "select 1 from pg_publication_tables p where p.pubname = ? and ((p.schemaname = ? and"
+                + " p.tablename = ?) or (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = ? and c.relname = ? and c.relkind = 'p') in (select relid from"
+                + " pg_partition_ancestors(format('%I.%I', p.schemaname, p.tablename)::regclass)))",
+                pub, t.schema(), t.name(), t.schema(), t.name());
+    }
+
+    /** Whether publication {@code pub} publishes the changes of partitions under their partitioned table's name. */
+    private static boolean viaRoot(Connection c, String pub) throws SQLException {
+        return exists(c, "select 1 from pg_publication where pubname = ? and pubviaroot", pub);
+    }
+
+    /** The partitioned tables among {@code tables}. */
+    static List<TableName> partitioned(Connection c, Collection<TableName> tables) throws SQLException {
+        List<TableName> found = new ArrayList<>();
+        for (TableName t : tables) {
+            if (exists(c, "select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
+                    + " and c.relname = ? and c.relkind = 'p'", t.schema(), t.name())) {
+                found.add(t);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The statement that creates publication {@code pub} for {@code tables}; with {@code publish_via_partition_root}
+     * when one of them is partitioned: without it pgoutput sends a partitioned table's changes under the names of
+     * its partitions, which the stream (capturing the partitioned table) never sees.
+     */
+    static String createPublicationSql(Connection c, String pub, Collection<TableName> tables) throws SQLException {
+        return "create publication " + Identifiers.quote(pub) + " for table " + tableList(tables)
+                + (partitioned(c, tables).isEmpty() ? "" : " with (publish_via_partition_root = true)");
     }
 
     private static boolean exists(Connection c, String sql, String... params) throws SQLException {
@@ -480,7 +520,8 @@ public final class CdcSetup {
                 Optional<Boolean> allTables = publication(c, pub);
                 boolean canCreate = superuser || ownsAll;
                 if (allTables.isEmpty()) {
-                    String fix = "CREATE PUBLICATION " + Identifiers.quote(pub) + " FOR TABLE " + tableList(existing) + ";";
+                    String fix = "CREATE PUBLICATION " + Identifiers.quote(pub) + " FOR TABLE " + tableList(existing)
+                            + (partitioned(c, existing).isEmpty() ? "" : " WITH (publish_via_partition_root = true)") + ";";
                     if (canCreate) {
                         note("publication " + pub + " does not exist; the source creates it for its tables", fix);
                     } else {
@@ -492,6 +533,13 @@ public final class CdcSetup {
                         error("publication " + pub + " does not publish " + String.join(", ", unpublished)
                                 + ": those changes of its tables would never arrive", "ALTER PUBLICATION "
                                 + Identifiers.quote(pub) + " SET (publish = 'insert, update, delete, truncate');");
+                    }
+                    List<TableName> partitioned = partitioned(c, existing);
+                    if (!partitioned.isEmpty() && !viaRoot(c, pub)) {
+                        error("publication " + pub + " publishes the changes of partitioned table(s) " + partitioned
+                                + " under the names of their partitions (publish_via_partition_root is off): the"
+                                + " snapshot would read their rows, but no change would ever arrive", "ALTER PUBLICATION "
+                                + Identifiers.quote(pub) + " SET (publish_via_partition_root = true);");
                     }
                     for (TableName t : existing) {
                         if (!allTables.get() && !inPublication(c, pub, t)) {

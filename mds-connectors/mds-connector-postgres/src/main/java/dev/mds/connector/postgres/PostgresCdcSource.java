@@ -460,9 +460,19 @@ public final class PostgresCdcSource implements AutoCloseable {
             try (PreparedStatement ps = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
                 ps.setString(1, config.publication);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next();
+                    if (rs.next()) {
+                        return true;
+                    }
                 }
             }
+            // Created here rather than by Debezium, whose CREATE PUBLICATION has no publish_via_partition_root: the
+            // changes of a partitioned table then came under its partitions' names and were never captured
+            String create = CdcSetup.createPublicationSql(c, config.publication, config.tables);
+            LOG.info("creating publication {}: {}", config.publication, create);
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute(create);
+            }
+            return true;
         } catch (SQLException e) {
             throw new MdsException("cannot connect to the CDC source " + where + " as " + config.user + ": "
                     + e.getMessage(), e);

@@ -428,6 +428,43 @@ class CdcEdgeCasesTest {
                         + md5("2000"));
     }
 
+    /**
+     * A partitioned table: PostgreSQL publishes its changes under the partitions' names unless the publication has
+     * {@code publish_via_partition_root}. The publication Debezium created had not, so the snapshot read the rows and
+     * every later change was silently left out (the check said ready). The source creates the publication with it;
+     * the check reports an existing publication without it, and apply sets it.
+     */
+    @Test
+    void aPartitionedTableStreamsTheChangesOfItsPartitions(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e16", "create table e16.ev (id int, region text, v text, primary key (id, region))"
+                + " partition by list (region)", "create table e16.ev_eu partition of e16.ev for values in ('eu')",
+                "create table e16.ev_us partition of e16.ev for values in ('us')",
+                "insert into e16.ev values (1, 'eu', 'a'), (2, 'us', 'b')", "create publication e_part_old for table e16.ev");
+        CdcSetup.Spec old = CdcSetup.spec().tables(java.util.List.of(dev.mds.core.TableName.parse("e16.ev")))
+                .publication("e_part_old").build();
+        SetupReport report = CdcSetup.check(ds, old);
+        assertThat(report.ok()).isFalse();
+        assertThat(report.items()).filteredOn(i -> i.severity() == SetupReport.Severity.ERROR)
+                .extracting(SetupReport.Item::fix)
+                .containsExactly("ALTER PUBLICATION \"e_part_old\" SET (publish_via_partition_root = true);");
+        assertThat(CdcSetup.apply(ds, old)).containsExactly("alter publication \"e_part_old\" set (publish_via_partition_root = true)");
+        assertThat(CdcSetup.check(ds, old).ok()).isTrue();
+
+        var run = Cdc.start(Cdc.source(db, ds, "e_part", "e16.ev").build(), Cdc.loadInto(ds, "we16"));
+        try {
+            awaitSame(run, ds, "e16.ev", "we16.ev", "id, region, v");
+            Cdc.awaitSlotActive(ds, "e_part");
+            sql(ds, "insert into e16.ev values (3, 'eu', 'c')", "update e16.ev set v = 'bb' where id = 2",
+                    "update e16.ev set region = 'us' where id = 1", "delete from e16.ev where id = 3",
+                    "insert into e16.ev values (4, 'us', 'd')");
+            awaitSame(run, ds, "e16.ev", "we16.ev", "id, region, v");
+        } finally {
+            stopAndDrop(run, ds, "e_part");
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id || region || v, ',' order by id) from we16.ev")).isEqualTo("1usa,2usbb,4usd");
+    }
+
     private static String md5(String text) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
                 .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
