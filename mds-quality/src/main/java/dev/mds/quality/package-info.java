@@ -13,5 +13,10 @@
  * freshness) compile into one {@code SELECT} of aggregates; unique and relationships checks add one query each;
  * failing rows are sampled only for checks that did not pass. Results are a {@link dev.mds.quality.QualityReport}
  * of {@link dev.mds.quality.CheckResult}s.
+ *
+ * <p>For dbt and Great Expectations users: {@code warn_if} / {@code error_if} are
+ * {@link dev.mds.quality.TableChecks#warnIf} / {@link dev.mds.quality.TableChecks#errorIf}; {@code mostly} is
+ * {@link dev.mds.quality.Threshold#mostly} (a percentage of the non-NULL rows); {@code store_failures} is
+ * {@link dev.mds.quality.QualitySuite#storeFailures}.
  */
 package dev.mds.quality;
