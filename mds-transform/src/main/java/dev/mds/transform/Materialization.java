@@ -27,7 +27,8 @@ public enum Materialization {
     INCREMENTAL,
     /**
      * dbt's snapshot: a table keeping every version of each {@code unique_key} (a type 2 slowly changing
-     * dimension), with {@code dbt_valid_from}, {@code dbt_valid_to} (NULL while current), {@code dbt_updated_at} and
+     * dimension), with {@code dbt_valid_from}, {@code dbt_valid_to} (NULL while current, or
+     * {@code dbt_valid_to_current}'s value), {@code dbt_updated_at} and
      * {@code dbt_scd_id}. Each run compares the query's rows with the current versions ({@code strategy='timestamp'}
      * with {@code updated_at}, or {@code strategy='check'} with {@code check_cols}), ends the changed ones and
      * inserts their new versions; {@code hard_deletes} decides what a key the query no longer returns does. Never

@@ -87,8 +87,11 @@ public record ModelSpec(TableName table, String source, Template template, Mater
      *     check (the run's time by default); null when not set
      * @param checkCols config(check_cols=[...]) of the check strategy; empty for check_cols='all' and for timestamp
      * @param hardDeletes config(hard_deletes=...), what a key missing from the query does
+     * @param validToCurrent config(dbt_valid_to_current=...): the SQL expression a current version's dbt_valid_to
+     *     holds (dbt 1.9), null for NULL
      */
-    public record SnapshotConfig(boolean check, String updatedAt, List<String> checkCols, HardDeletes hardDeletes) {
+    public record SnapshotConfig(boolean check, String updatedAt, List<String> checkCols, HardDeletes hardDeletes,
+            String validToCurrent) {
         public SnapshotConfig {
             checkCols = List.copyOf(checkCols);
         }

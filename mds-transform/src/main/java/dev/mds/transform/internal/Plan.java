@@ -117,7 +117,8 @@ final class Plan {
                 String u = updated("s");
                 return List.of(new Exec("create table " + t + " as\nselect s.*, " + scdId("s", u) + " as "
                         + Identifiers.quote(SCD_ID) + ", " + u + " as " + Identifiers.quote(UPDATED_AT) + ", " + u + " as "
-                        + Identifiers.quote(VALID_FROM) + ", nullif(" + u + ", " + u + ") as " + Identifiers.quote(VALID_TO)
+                        + Identifiers.quote(VALID_FROM) + ", " + (config.validToCurrent() == null ? "nullif(" + u + ", " + u + ")"
+                        : "coalesce(nullif(" + u + ", " + u + "), " + currentValidTo() + ")") + " as " + Identifiers.quote(VALID_TO)
                         + (newRecord ? ", 'False'::text as " + Identifiers.quote(IS_DELETED) : "") + "\nfrom " + s + " s",
                         -1, null, true));
             }
@@ -136,7 +137,9 @@ final class Plan {
                 out.add(new Exec(alter + Identifiers.quote(IS_DELETED) + " text default 'False'", -1, null, false));
             }
             String validTo = "t." + Identifiers.quote(VALID_TO);
-            String current = validTo + " is null";
+            // with dbt_valid_to_current, a NULL dbt_valid_to (a version written before it was set) is current too
+            String current = config.validToCurrent() == null ? validTo + " is null"
+                    : "(" + validTo + " is null or " + validTo + " = " + currentValidTo() + ")";
             String deleted = newRecord ? "t." + Identifiers.quote(IS_DELETED) + " = 'True'" : null;
             // end the current versions that changed (or, with new_record, that record a deletion)
             out.add(new Exec("update " + t + " t set " + Identifiers.quote(VALID_TO) + " = " + updated("s") + "\nfrom "
@@ -153,17 +156,22 @@ final class Plan {
                 out.add(new Exec("with ended as (update " + t + " t set " + Identifiers.quote(VALID_TO) + " = now()\nwhere "
                         + gone + " and " + "t." + Identifiers.quote(IS_DELETED) + " is distinct from 'True'\nreturning t.*)\n"
                         + "insert into " + t + " (" + cols + ", " + metaColumns(true) + ")\nselect " + copied
-                        + md5Of("e." + Identifiers.quote(SCD_ID), "now()") + ", now(), now(), null, 'True' from ended e",
+                        + md5Of("e." + Identifiers.quote(SCD_ID), "now()") + ", now(), now(), " + currentValidTo() + ", 'True' from ended e",
                         -1, null, true));
             }
             StringBuilder values = new StringBuilder();
             columns.forEach(c -> values.append("s.").append(Identifiers.quote(c)).append(", "));
             String u = updated("s");
             out.add(new Exec("insert into " + t + " (" + Identifiers.quoteAll(columns) + ", " + metaColumns(newRecord)
-                    + ")\nselect " + values + scdId("s", u) + ", " + u + ", " + u + ", null" + (newRecord ? ", 'False'" : "")
+                    + ")\nselect " + values + scdId("s", u) + ", " + u + ", " + u + ", " + currentValidTo() + (newRecord ? ", 'False'" : "")
                     + " from " + s + " s\nwhere not exists (select from " + t + " t where " + keyMatch(uniqueKey) + " and "
                     + current + ")", -1, null, true));
             return out;
+        }
+
+        /** What a current version's dbt_valid_to holds: NULL, or dbt_valid_to_current's expression. */
+        private String currentValidTo() {
+            return config.validToCurrent() == null ? "null" : "(" + config.validToCurrent() + ")";
         }
 
         /** The version's date: the updated_at column, else the run's time. */

@@ -27,9 +27,10 @@ import java.util.regex.Pattern;
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes", "pre_hook", "post_hook");
+            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
-    private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes");
+    private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
+            "dbt_valid_to_current");
 
     /** A model's text before parsing, or a seed's file ({@code seed} non-null, {@code sql} empty). */
     public record Source(TableName table, String source, String sql, ModelSpec.SeedSpec seed) {
@@ -539,7 +540,21 @@ public final class ProjectModels {
                         + deletes.value() + " is not supported (use 'ignore', 'invalidate' or 'new_record')");
             }
         }
-        return new ModelSpec.SnapshotConfig(check, updated, cols, hardDeletes);
+        Template.Setting current = t.config().get("dbt_valid_to_current");
+        String validToCurrent = null;
+        if (current != null) {
+            InputLocation c = InputLocation.of(s.source()).withLine(current.line());
+            if (!(current.value() instanceof String expression) || expression.isBlank()) {
+                throw new BadInputException(c, "dbt_valid_to_current is one SQL expression, such as"
+                        + " \"'9999-12-31'::date\", not a list or nothing");
+            }
+            if (expression.contains("{{") || expression.contains("{%") || !Statements.isOneExpression(expression)) {
+                throw new BadInputException(c, "dbt_valid_to_current=\"" + expression + "\" is not one SQL expression"
+                        + " (no ';', no tag, no string, quoted name or comment left open, no -- comment)");
+            }
+            validToCurrent = expression.strip();
+        }
+        return new ModelSpec.SnapshotConfig(check, updated, cols, hardDeletes, validToCurrent);
     }
 
     private static TableName target(Source s, Template.Ref r, Set<TableName> names) {
