@@ -109,7 +109,10 @@ class NonNullPercentTest {
                 .expression("no_xxx", "currency <> 'XXX'").threshold(percentOfNonNull(5)))  // 4 of 100: PASS
                 .run();
         assertThat(r.checks()).allSatisfy(c -> assertThat(c.status()).as(c.id()).isEqualTo(Status.PASS));
-        assertThat(r.checks().get(0).message()).contains("50 failing rows (50.00%)");
+        // worded as applied: a percentage of all rows
+        assertThat(r.checks().get(0).message()).isEqualTo("50 failing rows (50.00%), within the threshold > 60.0%");
+        QualityReport strict = QualitySuite.on(ds).table("nn", t -> t.notNull("currency").errorIf(percentOfNonNull(40))).run();
+        assertThat(strict.checks().get(0).decidedBy()).isEqualTo("error_if > 40.0%");
     }
 
     @Test

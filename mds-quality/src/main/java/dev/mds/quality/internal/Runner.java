@@ -652,8 +652,8 @@ public final class Runner {
      */
     private CheckResult rows(String table, CheckSpec check, long failing, long n, String observed, long nonNull, String sql,
             Duration took) {
-        Threshold warnIf = check.warnIf();
-        Threshold errorIf = check.errorIf();
+        Threshold warnIf = effective(check, check.warnIf());
+        Threshold errorIf = effective(check, check.errorIf());
         boolean errors = check.severity() == Severity.ERROR;
         // one threshold in play (threshold(...) set both, or severity WARN never consults error_if): the plain wording
         boolean one = !errors || warnIf.equals(errorIf);
@@ -678,6 +678,16 @@ public final class Runner {
         }
         return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), status,
                 observed, failing, n, percent(failing, n), List.of(), sql, took, message, decidedBy, "");
+    }
+
+    /**
+     * The threshold as the check applies it: a percentage of the non-NULL rows is one of all rows checked for a not
+     * null check (whose failing rows are the NULLs) and an expression (which has no column), as Threshold documents;
+     * the report then words it so ({@code > 5.0%}, not {@code > 5.0% of non-null rows}).
+     */
+    private static Threshold effective(CheckSpec check, Threshold t) {
+        boolean ofAll = check.kind() == Kind.NOT_NULL || check.kind() == Kind.EXPRESSION;
+        return ofAll && t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS ? Threshold.percent(t.maxPercent()) : t;
     }
 
     /**
