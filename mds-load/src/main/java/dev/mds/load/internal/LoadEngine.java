@@ -17,6 +17,7 @@ import dev.mds.core.Unchanged;
 import dev.mds.load.DeleteMode;
 import dev.mds.load.LoadResult;
 import dev.mds.load.OnBadRow;
+import dev.mds.load.RefusedRowsException;
 import dev.mds.load.SyncMode;
 import dev.mds.load.internal.CopyBinary.Encoding;
 import java.math.BigDecimal;
@@ -43,6 +44,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -172,7 +174,7 @@ public final class LoadEngine {
             lock(c);
             ensureTarget(c, plan);
         }
-        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged);
+        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged, new MergeShape(stage, mergeMatched(plan), rows, rejects));
         Sql.execute(c, dropStage());
         LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
         return new long[] {counts[0], counts[1], 0};
@@ -529,7 +531,9 @@ public final class LoadEngine {
         if (deletes && remembered.tombstones() == Tombstones.NO_TABLE) {
             Sql.execute(c, createTombstones(plan, tombstones));
         }
-        long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged);
+        long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
+                new MergeShape(cdcUpsertSource(plan, tombstones, useTombstones, reads), cdcMatched(reads), rows, rejects));
+        staged -= counts[2];
         if (useTombstones) {
             Sql.update(c, cdcForgetTombstonesSql(plan, tombstones, reads));
         }
@@ -1048,11 +1052,7 @@ public final class LoadEngine {
                 .append(" as s on ").append(keyJoin(plan, "t", "s"));
         List<String> update = new ArrayList<>(plan.nonKey);
         if (!update.isEmpty()) {
-            s.append(" when matched and ");
-            spec.cursor().ifPresent(cur -> s.append("(t.").append(Identifiers.quote(cur)).append(" is null or s.")
-                    .append(Identifiers.quote(cur)).append(" >= t.").append(Identifiers.quote(cur)).append(") and "));
-            s.append("(").append(compared(plan, "t", update)).append(") is distinct from (")
-                    .append(compared(plan, "s", update)).append(") then update set ");
+            s.append(" when matched and ").append(mergeMatched(plan)).append(" then update set ");
             StringJoiner set = new StringJoiner(", ");
             for (String col : update) {
                 set.add(Identifiers.quote(col) + " = s." + Identifiers.quote(col));
@@ -1072,6 +1072,23 @@ public final class LoadEngine {
         });
         s.append(Identifiers.quoteAll(cols)).append(")").append(overriding(plan)).append(" values (").append(values)
                 .append(")");
+        return s.toString();
+    }
+
+    /**
+     * The condition on which the MERGE updates a matched target row {@code t} from the staged row {@code s} (not
+     * older by cursor, and some value differs); null when the batch has only key columns (no update).
+     */
+    private String mergeMatched(Plan plan) {
+        List<String> update = plan.nonKey;
+        if (update.isEmpty()) {
+            return null;
+        }
+        StringBuilder s = new StringBuilder();
+        spec.cursor().ifPresent(cur -> s.append("(t.").append(Identifiers.quote(cur)).append(" is null or s.")
+                .append(Identifiers.quote(cur)).append(" >= t.").append(Identifiers.quote(cur)).append(") and "));
+        s.append("(").append(compared(plan, "t", update)).append(") is distinct from (")
+                .append(compared(plan, "s", update)).append(")");
         return s.toString();
     }
 
@@ -1111,13 +1128,7 @@ public final class LoadEngine {
         StringBuilder s = new StringBuilder("merge into ").append(target.quoted()).append(" as t using ")
                 .append(cdcUpsertSource(plan, tombstones, useTombstones, reads)).append(" as s on ")
                 .append(keyJoin(plan, "t", "s"));
-        s.append(" when matched and (t.").append(Identifiers.quote(COMMIT)).append(" is null or ")
-                .append(position("t")).append(" < ").append(position("s"));
-        if (reads) {
-            s.append(" or s.").append(Identifiers.quote(S_READ)).append(" and ").append(position("t"))
-                    .append(" <> ").append(position("s"));
-        }
-        s.append(") then update set ");
+        s.append(" when matched and ").append(cdcMatched(reads)).append(" then update set ");
         StringJoiner set = new StringJoiner(", ");
         for (String col : plan.nonKey) {
             int i = plan.schema.indexOf(col);
@@ -1149,6 +1160,17 @@ public final class LoadEngine {
         s.append(" when not matched then insert (").append(Identifiers.quoteAll(cols)).append(")")
                 .append(overriding(plan)).append(" values (").append(values).append(")");
         return s.toString();
+    }
+
+    /** The condition on which the CDC upsert overwrites a matched target row {@code t} with the event {@code s}. */
+    private static String cdcMatched(boolean reads) {
+        StringBuilder s = new StringBuilder("(t.").append(Identifiers.quote(COMMIT)).append(" is null or ")
+                .append(position("t")).append(" < ").append(position("s"));
+        if (reads) {
+            s.append(" or s.").append(Identifiers.quote(S_READ)).append(" and ").append(position("t"))
+                    .append(" <> ").append(position("s"));
+        }
+        return s.append(")").toString();
     }
 
     /** The batch's value goes into a {@code generated always as identity} column as the direct COPY stores it. */
@@ -1358,48 +1380,271 @@ public final class LoadEngine {
      * hint is {@code set_config(…, true)} around the MERGE only, read and restored in the counter queries (no
      * extra round trip); it needs a valid index whose first column is a key column.
      */
-    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged) {
+    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, MergeShape shape) {
         if (!versionChecked) {
             PostgresDialect.INSTANCE.features(c);   // throws, saying what is needed, before PostgreSQL 15
             versionChecked = true;
         }
-        boolean probe = staged <= INDEX_JOIN_MAX_ROWS && !plan.key.isEmpty();
-        Object[] before = probe ? countersAndHint(c, plan, staged) : null;
-        long[] b = before != null ? new long[] {(Long) before[0], (Long) before[1]} : xactCounters(c, null, null);
-        boolean hinted = before != null && before[4] != null;
-        long total = merge(c, merge);
-        long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3]) : xactCounters(c, null, null);
-        long inserted = after[0] - b[0];
-        long updated = after[1] - b[1];
-        if (inserted + updated != total || inserted < 0 || updated < 0) {
-            // a trigger wrote the table as well: the MERGE's own row count stays exact, the split is best effort
-            LOG.warn("{}: insert/update counters ({} + {}) disagree with the MERGE row count {} (triggers?)", target,
-                    inserted, updated, total);
-            inserted = Math.max(0, Math.min(total, inserted));
-            updated = total - inserted;
+        long removed = 0;
+        while (true) {
+            long rows = staged - removed;
+            boolean probe = rows <= INDEX_JOIN_MAX_ROWS && !plan.key.isEmpty();
+            // the savepoint goes in the counter query's round trip: a MERGE the table refuses is undone to it, and
+            // the rows it refused are looked for in the same transaction (see refusedByMerge)
+            Object[] before = probe ? countersAndHint(c, plan, rows) : null;
+            long[] b = before != null ? new long[] {(Long) before[0], (Long) before[1]} : xactCounters(c, null, null, SAVEPOINT_APPLY);
+            boolean hinted = before != null && before[4] != null;
+            long total;
+            try {
+                total = Sql.update(c, merge);
+            } catch (MdsException e) {
+                if (!(e.getCause() instanceof SQLException x)) {
+                    throw e;
+                }
+                removed += refusedByMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
+                continue;
+            }
+            long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3], RELEASE_APPLY)
+                    : xactCounters(c, null, null, RELEASE_APPLY);
+            long inserted = after[0] - b[0];
+            long updated = after[1] - b[1];
+            if (inserted + updated != total || inserted < 0 || updated < 0) {
+                // a trigger wrote the table as well: the MERGE's own row count stays exact, the split is best effort
+                LOG.warn("{}: insert/update counters ({} + {}) disagree with the MERGE row count {} (triggers?)", target,
+                        inserted, updated, total);
+                inserted = Math.max(0, Math.min(total, inserted));
+                updated = total - inserted;
+            }
+            return new long[] {inserted, updated, removed};
         }
-        return new long[] {inserted, updated};
+    }
+
+    /** The savepoint around a load's write step, so that a step the table refuses can be looked into. */
+    static final String APPLY = "_mds_apply";
+    private static final String SAVEPOINT_APPLY = "savepoint " + APPLY + "; ";
+    private static final String RELEASE_APPLY = "release savepoint " + APPLY + "; ";
+    /** Most rounds of setting refused rows aside ({@link OnBadRow#DEAD_LETTER}) before the load gives up. */
+    private static final int MAX_DEAD_LETTER_ROUNDS = 20;
+
+    /**
+     * What a MERGE reads and writes, for finding the rows a table refused: its source (alias {@code s}, the stage
+     * or the CDC upserts of it), the condition on which it updates a matched row {@code t} (null: it never
+     * updates), the staged rows and the rejects of the load.
+     */
+    private record MergeShape(String source, String matched, List<Row> rows, Rejects rejects) {
     }
 
     /**
-     * Runs the MERGE. A row the target refuses only there (a unique or foreign key other than the load's key, a
-     * NOT NULL column the batch lacks, a trigger raising an error, a row outside every partition) fails the whole
-     * batch: the stage carries the column types and CHECK constraints, not these, so no record is known and
-     * {@link dev.mds.load.OnBadRow#DEAD_LETTER} cannot set it aside. The error then names the target and says that nothing was loaded.
+     * After the target refused the MERGE (a constraint, trigger or policy checked only when it writes): undoes it
+     * to its savepoint and finds which staged records the table refuses (see {@link Refusals}). With
+     * {@link OnBadRow#FAIL}, or when no single record is to blame, throws a {@link RefusedRowsException} naming the
+     * table, the constraint and the records; with {@link OnBadRow#DEAD_LETTER} writes them to the dead-letter table,
+     * takes them out of the stage (and of {@code shape.rows}) and returns how many, for the MERGE to run again.
      */
-    private long merge(Connection c, String merge) {
-        try {
-            return Sql.update(c, merge);
-        } catch (MdsException e) {
-            if (e.getCause() instanceof SQLException x && x.getSQLState() != null
-                    && (x.getSQLState().startsWith("23") || x.getSQLState().equals("P0001"))) {
-                throw new MdsException(target + ": the table refused a row of this batch when the MERGE wrote it (a"
-                        + " constraint, trigger or partition bound checked for the whole batch at once, so the record"
-                        + " is not known and DEAD_LETTER cannot set it aside); nothing of this batch was loaded: "
-                        + e.getMessage(), x);
-            }
-            throw e;
+    private long refusedByMerge(Connection c, Plan plan, String merge, MergeShape shape, SQLException x, MdsException failed) {
+        try (Statement st = c.createStatement()) {
+            st.execute("rollback to savepoint " + APPLY);
+        } catch (SQLException r) {
+            failed.addSuppressed(r);
+            throw failed;
         }
+        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        Map<Long, Row> byNumber = new HashMap<>(Math.max(16, shape.rows().size() * 4 / 3 + 1));
+        for (Row r : shape.rows()) {
+            byNumber.put(r.recordNumber, r);
+        }
+        Refusals.Found found;
+        String numbers = Identifiers.quote("pg_temp", NUMBERS);
+        try {
+            stageNumbers(c, plan, shape.rows());
+            Refusals refusals = new Refusals(c, target, plan.key);
+            refusals.materialise(writtenSql(c, plan, shape));
+            String keep = "delete from " + stage + " s using " + numbers + " n where " + keyJoin(plan, "n", "s")
+                    + " and not n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
+            found = refusals.find(x, records -> probe(c, keep, records, merge), refusals.candidates(),
+                    deadLetter ? Integer.MAX_VALUE : RefusedRowsException.MAX_ROWS);
+        } catch (SQLException | MdsException d) {
+            x.addSuppressed(d);
+            LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
+            throw refused(plan, "the MERGE", x, new Refusals.Found(List.of(), false, "looking for them failed"), byNumber);
+        }
+        if (!deadLetter || found.records().isEmpty() || found.together() || ++shape.rejects().rounds > MAX_DEAD_LETTER_ROUNDS) {
+            throw refused(plan, "the MERGE", x, found, byNumber);
+        }
+        String reason = "the table refused it when the MERGE wrote it (" + found.how() + "): " + serverMessage(x);
+        for (long n : found.records()) {
+            Row r = byNumber.get(n);
+            shape.rejects().add(n, keyText(r.values, plan), reason, r.values);
+        }
+        String sql = "delete from " + stage + " s using " + numbers + " n where " + keyJoin(plan, "n", "s")
+                + " and n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("int8", found.records().toArray()));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        Sql.logged(sql, t0);
+        Set<Long> gone = new HashSet<>(found.records());
+        shape.rows().removeIf(r -> gone.contains(r.recordNumber));
+        LOG.debug("{}: {} record(s) the table refused set aside; merging again", target, gone.size());
+        return gone.size();
+    }
+
+    /**
+     * Runs {@code step} with only the staged rows of {@code records} (the others deleted by {@code keep}, which takes
+     * them as its array parameter) inside a savepoint, always undone; whether it failed.
+     */
+    private static boolean probe(Connection c, String keep, List<Long> records, String step) throws SQLException {
+        Savepoint sp = c.setSavepoint();
+        try {
+            try (PreparedStatement ps = c.prepareStatement(keep)) {
+                ps.setArray(1, c.createArrayOf("int8", records.toArray()));
+                ps.executeUpdate();
+            }
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate(step);
+            }
+            return false;
+        } catch (SQLException e) {
+            return true;
+        } finally {
+            c.rollback(sp);
+            c.releaseSavepoint(sp);
+        }
+    }
+
+    /** Temporary table of the record number of each staged row's key (diagnostics only). */
+    static final String NUMBERS = "_mds_numbers";
+
+    /** COPYs each row's key and record number into {@code pg_temp._mds_numbers}. */
+    private void stageNumbers(Connection c, Plan plan, List<Row> rows) throws SQLException {
+        StringJoiner cols = new StringJoiner(", ");
+        Encoding[] enc = new Encoding[plan.key.size() + 1];
+        for (int i = 0; i < plan.key.size(); i++) {
+            String k = plan.key.get(i);
+            cols.add(Identifiers.quote(k) + " " + plan.types.get(k));
+            enc[i] = Encoding.forType(plan.typeNames.get(k));
+        }
+        cols.add(Identifiers.quote(Refusals.RECORD) + " bigint");
+        enc[plan.key.size()] = Encoding.INT8;
+        Sql.execute(c, "drop table if exists " + Identifiers.quote("pg_temp", NUMBERS));
+        Sql.execute(c, "create temp table " + Identifiers.quote(NUMBERS) + " (" + cols + ") on commit drop");
+        int[] keyIndex = plan.keyIndex;
+        RowWriter writer = new RowWriter(enc, (out, row) -> {
+            for (int k : keyIndex) {
+                out.value(row.values.get(k));
+            }
+            out.value(row.recordNumber);
+            out.endRow();
+        });
+        copyPart(c, "copy " + Identifiers.quote("pg_temp", NUMBERS) + " from stdin", rows, writer, false);
+    }
+
+    /**
+     * A query of the rows a MERGE of {@code shape} would write: every column of the target as the MERGE sets it
+     * (the staged value; for an update the target's value of a column the batch lacks or leaves unchanged; for an
+     * insert the column's default, or NULL where that is a sequence, identity or generated value), and the record
+     * number.
+     */
+    private String writtenSql(Connection c, Plan plan, MergeShape shape) throws SQLException {
+        String numbers = Identifiers.quote("pg_temp", NUMBERS);
+        String from = shape.source() + " s join " + numbers + " n on " + keyJoin(plan, "n", "s") + " left join "
+                + target.quoted() + " t on " + keyJoin(plan, "t", "s") + " where t.ctid is null"
+                + (shape.matched() == null ? "" : " or " + shape.matched());
+        return "select " + writtenColumns(c, plan, true) + ", n." + Identifiers.quote(Refusals.RECORD) + " from " + from;
+    }
+
+    /** The target's columns as a write of the plan's rows (alias {@code s}; target row {@code t} when {@code matched}) sets them. */
+    private String writtenColumns(Connection c, Plan plan, boolean matched) throws SQLException {
+        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), case when a.attidentity = '' and a.attgenerated = ''"
+                + " then pg_get_expr(d.adbin, d.adrelid) end from pg_catalog.pg_attribute a left join pg_catalog.pg_attrdef d"
+                + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(target)
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
+        StringJoiner out = new StringJoiner(", ");
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String col = rs.getString(1);
+                String q = Identifiers.quote(col);
+                String type = rs.getString(2);
+                String dflt = rs.getString(3);
+                if (dflt == null || dflt.contains("nextval(")) {
+                    dflt = "null";   // no default, or one a diagnostic must not draw from
+                }
+                int i = plan.schema.indexOf(col);
+                String e;
+                if (i >= 0) {
+                    e = plan.cdc && plan.unchanged.get(i)
+                            ? "case when s." + Identifiers.quote(UNCHANGED_PREFIX + i) + " then t." + q + " else s." + q + " end"
+                            : "s." + q;
+                } else if (spec.loadTimestamp().filter(col::equals).isPresent()) {
+                    e = "now()";
+                } else if (plan.cdc && (col.equals(COMMIT) || col.equals(CHANGE))) {
+                    e = "s." + q;
+                } else if (plan.cdc && col.equals(DELETED_AT) && spec.deleteMode() == DeleteMode.SOFT) {
+                    e = "null";
+                } else {
+                    e = matched ? "case when t.ctid is null then " + dflt + " else t." + q + " end" : dflt;
+                }
+                out.add("(" + e + ")::" + type + " as " + q);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The server's message without its detail (which shows one row's values) or position. */
+    private static String serverMessage(SQLException e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
+            return p.getServerErrorMessage().getMessage();
+        }
+        return e.getMessage();
+    }
+
+    /**
+     * The exception for rows the table refused when {@code step} wrote them: the table, the constraint, the found
+     * records with their keys, PostgreSQL's message (its error is the cause).
+     */
+    private RefusedRowsException refused(Plan plan, String step, SQLException x, Refusals.Found found, Map<Long, Row> byNumber) {
+        ServerErrorMessage m = x instanceof PSQLException p ? p.getServerErrorMessage() : null;
+        String constraint = m == null ? null : m.getConstraint();
+        String column = m == null ? null : m.getColumn();
+        List<RefusedRowsException.RefusedRow> refused = new ArrayList<>();
+        for (long n : found.records()) {
+            Row r = byNumber.get(n);
+            String key = r == null ? null : keyText(r.values, plan);
+            refused.add(new RefusedRowsException.RefusedRow(n, Optional.ofNullable(key)));
+        }
+        InputLocation where = InputLocation.of(target.toString());
+        if (!refused.isEmpty()) {
+            where = where.withRecordNumber(refused.get(0).recordNumber());
+            if (refused.get(0).key().isPresent()) {
+                where = where.withKey(refused.get(0).key().get());
+            }
+        }
+        if (column != null) {
+            where = where.withColumn(column);
+        }
+        StringBuilder reason = new StringBuilder("the table refused ");
+        if (refused.isEmpty()) {
+            reason.append("a row of this batch when ").append(step).append(" wrote it, and no single record could be found (")
+                    .append(found.how()).append(")");
+        } else {
+            reason.append(found.together() ? "these records of this batch together" : refused.size() + " record(s) of this batch")
+                    .append(" when ").append(step).append(" wrote them");
+        }
+        if (constraint != null) {
+            reason.append(", constraint \"").append(constraint).append('"');
+        }
+        if (!refused.isEmpty()) {
+            reason.append(" (").append(found.how()).append("): ").append(refused.stream().map(Object::toString)
+                    .collect(Collectors.joining(", ")));
+            if (!found.together() && refused.size() >= RefusedRowsException.MAX_ROWS) {
+                reason.append(", and maybe more");
+            }
+        }
+        reason.append("; PostgreSQL: ").append(serverMessage(x)).append("; nothing of this batch was loaded");
+        return new RefusedRowsException(where, reason.toString(), constraint, refused, found.together(), x);
     }
 
     /** Most staged rows for which a MERGE may be steered to probe the target's key index. */
@@ -1420,28 +1665,35 @@ public final class LoadEngine {
             + " from to_regclass(?) r, (select current_setting('enable_hashjoin') h, current_setting('enable_mergejoin') m offset 0) o,"
             + COUNTERS;
 
-    /** {inserted, updated, old enable_hashjoin, old enable_mergejoin, non-null when the index probe hint was set}. */
+    /**
+     * {inserted, updated, old enable_hashjoin, old enable_mergejoin, non-null when the index probe hint was set};
+     * sets the write step's savepoint first, in the same round trip (before the hint, so undoing it undoes the hint).
+     */
     private Object[] countersAndHint(Connection c, Plan plan, long staged) {
         long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(COUNTERS_AND_HINT)) {
+        String sql = SAVEPOINT_APPLY + COUNTERS_AND_HINT;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, staged);
             ps.setArray(2, c.createArrayOf("text", plan.key.toArray()));
             ps.setString(3, target.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = resultOf(ps)) {
                 rs.next();
                 Object[] v = {rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5)};
-                Sql.logged(COUNTERS_AND_HINT, t0);
+                Sql.logged(sql, t0);
                 return v;
             }
         } catch (SQLException e) {
-            throw Sql.failed(COUNTERS_AND_HINT, e);
+            throw Sql.failed(sql, e);
         }
     }
 
-    /** The transaction's insert and update counters of the target; restores the join settings when given. */
-    private long[] xactCounters(Connection c, String hashJoin, String mergeJoin) {
+    /**
+     * The transaction's insert and update counters of the target, after the statement {@code before} (a savepoint
+     * or its release) in the same round trip; restores the join settings when given.
+     */
+    private long[] xactCounters(Connection c, String hashJoin, String mergeJoin, String before) {
         boolean restore = hashJoin != null;
-        String sql = "select x.i, x.u"
+        String sql = before + "select x.i, x.u"
                 + (restore ? ", set_config('enable_hashjoin', ?, true), set_config('enable_mergejoin', ?, true)" : "")
                 + " from to_regclass(?) r," + COUNTERS;
         long t0 = System.nanoTime();
@@ -1452,7 +1704,7 @@ public final class LoadEngine {
                 ps.setString(p++, mergeJoin);
             }
             ps.setString(p, target.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = resultOf(ps)) {
                 rs.next();
                 long[] v = {rs.getLong(1), rs.getLong(2)};
                 Sql.logged(sql, t0);
@@ -1461,6 +1713,18 @@ public final class LoadEngine {
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
+    }
+
+    /** The result set of a statement whose first results are update counts (a savepoint before a query). */
+    private static ResultSet resultOf(PreparedStatement ps) throws SQLException {
+        boolean rows = ps.execute();
+        while (!rows) {
+            if (ps.getUpdateCount() == -1) {
+                throw new SQLException("the statement returned no rows");
+            }
+            rows = ps.getMoreResults();
+        }
+        return ps.getResultSet();
     }
 
     // ------------------------------------------------------------------------------------------ COPY
@@ -1745,6 +2009,8 @@ public final class LoadEngine {
     /** Bad rows set aside for the dead-letter table. */
     static final class Rejects {
         final List<Object[]> rows = new ArrayList<>();
+        /** Rounds of setting aside rows the table refused at the MERGE. */
+        int rounds;
 
         void add(long recordNumber, String key, String reason, Record record) {
             rows.add(new Object[] {recordNumber, key, reason, String.valueOf(record)});

@@ -1,0 +1,261 @@
+package dev.mds.load;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.EventPosition;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.TableName;
+import dev.mds.testing.MdsPostgres;
+import java.math.BigDecimal;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Rows the target refuses only when the MERGE (or a COPY straight into it) writes them: a CHECK over columns the
+ * batch does not all carry, a NOT NULL column the batch lacks, a foreign key, another unique or an exclusion
+ * constraint, a trigger. The error names the table, the constraint and the key and record number of the refused
+ * records, keeps PostgreSQL's error as its cause, and nothing of the batch is written.
+ */
+@MdsPostgres
+class RefusedRowsTest {
+    static final Schema SCHEMA = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+            .add("amount", FieldType.decimal(8, 2)).build();
+    static final TableName SRC = TableName.of("app", "orders");
+    static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
+
+    /** {@code raw.<table>} with (id, name, amount) and the rows 1 'one' 1.00 and 2 'two' 2.00, plus {@code extra} DDL. */
+    static void table(DataSource ds, String table, String... extra) {
+        List<String> ddl = new ArrayList<>();
+        ddl.add("create schema if not exists raw");
+        ddl.add("create table raw." + table + " (id bigint primary key, name text, amount numeric(8,2))");
+        ddl.add("insert into raw." + table + " values (1, 'one', 1.00), (2, 'two', 2.00)");
+        ddl.addAll(List.of(extra));
+        sql(ds, ddl.toArray(String[]::new));
+    }
+
+    static RecordBatch batch(Record... records) {
+        return RecordBatch.of(SCHEMA, List.of(records));
+    }
+
+    static Record r(long id, String name, String amount) {
+        return Record.of(id, name, amount == null ? null : new BigDecimal(amount));
+    }
+
+    static MergeLoader merge(DataSource ds, String table) {
+        return MergeLoader.into(ds, "raw." + table).key("id").build();
+    }
+
+    static void assertUntouched(DataSource ds, String table) {
+        assertThatTable(ds, "raw." + table).columns("id", "name", "amount").containsExactlyInAnyOrder(row(1, "one", 1),
+                row(2, "two", 2));
+    }
+
+    /** The load fails with a RefusedRowsException naming these records (number, key) and the constraint. */
+    static void assertRefused(ThrowingCallable load, String table, String constraint, Object... numberAndKey) {
+        assertThatThrownBy(load).isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < numberAndKey.length; i += 2) {
+                expected.add("record " + numberAndKey[i] + " (key " + numberAndKey[i + 1] + ")");
+            }
+            assertThat(e.rows()).as(e.getMessage()).extracting(Object::toString).containsExactlyElementsOf(expected);
+            assertThat(e.location().source()).isEqualTo("raw." + table);
+            assertThat(e.location().recordNumber()).hasValue(((Number) numberAndKey[0]).longValue());
+            assertThat(e.location().key()).hasValue((String) numberAndKey[1]);
+            assertThat(e.getMessage()).startsWith("raw." + table + " record " + numberAndKey[0] + " (key " + numberAndKey[1] + ")")
+                    .contains(expected.get(0)).contains("nothing of this batch was loaded");
+            if (constraint != null) {
+                assertThat(e.constraint()).hasValue(constraint);
+                assertThat(e.getMessage()).contains("constraint \"" + constraint + "\"");
+            }
+            assertThat(e.getCause()).isInstanceOf(SQLException.class);
+            assertThat(e.getMessage()).contains(e.getCause() instanceof org.postgresql.util.PSQLException p
+                    ? p.getServerErrorMessage().getMessage() : "?");
+        });
+    }
+
+    @Test
+    void checkOverAColumnTheBatchLacksNamesTheRecordsItRefuses(DataSource ds) {
+        // amount <= credit: the stage cannot carry it (credit is not in the batch), the MERGE checks it
+        table(ds, "chk", "alter table raw.chk add column credit numeric default 100",
+                "alter table raw.chk add constraint within_credit check (amount <= credit)",
+                "update raw.chk set credit = 5 where id = 2");
+        assertRefused(() -> merge(ds, "chk").load(batch(r(1, "one", "50"), r(2, "two", "6"), r(3, "three", "99"),
+                        r(4, "four", "101"))), "chk", "within_credit", 2, "id=2", 4, "id=4");
+        assertUntouched(ds, "chk");
+    }
+
+    @Test
+    void notNullColumnTheBatchLacksNamesTheInsertedRecords(DataSource ds) {
+        table(ds, "nn", "alter table raw.nn add column region text not null default 'eu'",
+                "alter table raw.nn alter column region drop default");
+        // updates keep their region; the new keys 3 and 5 have none
+        assertRefused(() -> merge(ds, "nn").load(batch(r(1, "uno", "1"), r(3, "three", "3"), r(2, "dos", "2"),
+                r(5, "five", "5"))), "nn", null, 2, "id=3", 4, "id=5");
+        assertThatThrownBy(() -> merge(ds, "nn").load(batch(r(3, "three", "3"))))
+                .isInstanceOfSatisfying(RefusedRowsException.class, e -> assertThat(e.location().column()).hasValue("region"));
+        assertUntouched(ds, "nn");
+    }
+
+    @Test
+    void foreignKeyNamesTheRecordsWithoutAReferencedRow(DataSource ds) {
+        table(ds, "fk", "create table raw.fk_customers (cid bigint primary key)",
+                "insert into raw.fk_customers values (10), (20)",
+                "alter table raw.fk add column customer bigint", "update raw.fk set customer = 10",
+                "alter table raw.fk add constraint fk_customer foreign key (customer) references raw.fk_customers (cid)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("customer", FieldType.LONG).build();
+        RecordBatch b = RecordBatch.of(schema, List.of(Record.of(1L, "one", 20L), Record.of(3L, "three", 30L),
+                Record.of(4L, "four", null), Record.of(5L, "five", 10L), Record.of(6L, "six", 31L)));
+        assertRefused(() -> merge(ds, "fk").load(b), "fk", "fk_customer", 2, "id=3", 5, "id=6");
+        assertThatTable(ds, "raw.fk").columns("id", "customer").containsExactlyInAnyOrder(row(1, 10), row(2, 10));
+    }
+
+    @Test
+    void otherUniqueConstraintNamesTheRecordsHoldingTakenValues(DataSource ds) {
+        table(ds, "uq", "alter table raw.uq add constraint uq_name unique (name)");
+        // record 2 takes key 2's name; records 3 and 4 share one; record 5 gives key 1 a new name (fine)
+        assertRefused(() -> merge(ds, "uq").load(batch(r(7, "seven", "7"), r(8, "two", "8"), r(9, "same", "9"),
+                r(10, "same", "10"), r(1, "uno", "1"))), "uq", "uq_name", 2, "id=8", 3, "id=9", 4, "id=10");
+        assertUntouched(ds, "uq");
+        // a value freed by an update in the same batch is not a conflict: that batch loads
+        LoadResult ok = merge(ds, "uq").load(batch(r(1, "eins", "1"), r(3, "one", "3")));
+        assertThat(ok.inserted()).isEqualTo(1);
+    }
+
+    @Test
+    void swappedUniqueValuesNameBothRecords(DataSource ds) {
+        // PostgreSQL checks the unique index row by row: swapping two names fails though the end state is fine, and
+        // each record alone fails against the other's row
+        table(ds, "swap", "alter table raw.swap add constraint swap_name unique (name)");
+        assertRefused(() -> merge(ds, "swap").load(batch(r(1, "two", "1"), r(2, "one", "2"))), "swap", "swap_name",
+                1, "id=1", 2, "id=2");
+        assertUntouched(ds, "swap");
+    }
+
+    @Test
+    void recordsThatFailOnlyTogetherAreReportedAsSuch(DataSource ds) {
+        // a trigger allows at most two big amounts in the table: any two of the three load, all three do not
+        table(ds, "together", "create function raw.together_f() returns trigger language plpgsql as $$ begin"
+                        + " if (select count(*) from raw.together where amount > 100) > 2 then raise exception 'too many big';"
+                        + " end if; return new; end $$",
+                "create trigger limit_big after insert or update on raw.together for each row execute function raw.together_f()");
+        assertThatThrownBy(() -> merge(ds, "together").load(batch(r(3, "a", "101"), r(4, "b", "102"), r(5, "c", "103"))))
+                .isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+                    assertThat(e.together()).as(e.getMessage()).isTrue();
+                    assertThat(e.rows()).extracting(Object::toString).containsExactly("record 1 (key id=3)",
+                            "record 2 (key id=4)", "record 3 (key id=5)");
+                    assertThat(e.getMessage()).contains("together", "too many big");
+                });
+        assertUntouched(ds, "together");
+    }
+
+    @Test
+    void exclusionConstraintNamesTheOverlappingRecords(DataSource ds) {
+        table(ds, "excl", "alter table raw.excl add column during tstzrange",
+                "update raw.excl set during = tstzrange('2026-01-01', '2026-01-02') where id = 1",
+                "alter table raw.excl add constraint no_overlap exclude using gist (during with &&)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("during", FieldType.STRING).build();
+        RecordBatch b = RecordBatch.of(schema, List.of(Record.of(3L, "[2026-02-01,2026-02-02)"),
+                Record.of(4L, "[2026-01-01 12:00,2026-01-03)"), Record.of(5L, "[2026-03-01,2026-03-02)")));
+        assertRefused(() -> merge(ds, "excl").load(b), "excl", "no_overlap", 2, "id=4");
+        assertUntouched(ds, "excl");
+    }
+
+    @Test
+    void triggerRaisingAnErrorIsFoundByBisection(DataSource ds) {
+        table(ds, "trg", "create function raw.trg_f() returns trigger language plpgsql as $$ begin"
+                        + " if new.name like 'bad%' then raise exception 'no bad names: %', new.name; end if; return new; end $$",
+                "create trigger refuse before insert or update on raw.trg for each row execute function raw.trg_f()");
+        List<Record> records = new ArrayList<>();
+        for (long i = 1; i <= 1000; i++) {
+            records.add(r(i + 10, i == 377 || i == 901 ? "bad " + i : "fine " + i, "1"));
+        }
+        assertThatThrownBy(() -> merge(ds, "trg").load(RecordBatch.of(SCHEMA, records)))
+                .isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+                    assertThat(e.rows()).extracting(Object::toString).containsExactly("record 377 (key id=387)",
+                            "record 901 (key id=911)");
+                    assertThat(e.constraint()).isEmpty();
+                    assertThat(e.getMessage()).contains("no bad names");
+                });
+        assertUntouched(ds, "trg");
+    }
+
+    @Test
+    void duplicatesOfAKeyNameTheSurvivingRecord(DataSource ds) {
+        // dedupe: record 3 replaces record 1 of key 5 and is the one the CHECK refuses
+        table(ds, "dedupe", "alter table raw.dedupe add column credit numeric default 100",
+                "alter table raw.dedupe add constraint within_credit check (amount <= credit)");
+        assertRefused(() -> merge(ds, "dedupe").load(batch(r(5, "ok", "1"), r(6, "six", "6"), r(5, "too much", "500"))),
+                "dedupe", "within_credit", 3, "id=5");
+        assertUntouched(ds, "dedupe");
+    }
+
+    @Test
+    void cdcApplyNamesTheEventsTheTableRefuses(DataSource ds) {
+        // in CDC the stage carries no CHECK and no NOT NULL (deletes stage NULLs): the MERGE checks them
+        table(ds, "cdc", "alter table raw.cdc add constraint positive check (amount > 0)",
+                "alter table raw.cdc alter column name set not null");
+        MergeLoader cdc = MergeLoader.into(ds, "raw.cdc").mode(SyncMode.CDC).build();
+        cdc.load(new ChangeBatch(SRC, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.read(SRC, Record.of(1L), r(1, "one", "1.00"), new EventPosition(0, 1), T),
+                ChangeEvent.read(SRC, Record.of(2L), r(2, "two", "2.00"), new EventPosition(0, 1), T)), Optional.empty()));
+        ChangeBatch bad = new ChangeBatch(SRC, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.update(SRC, Record.of(1L), r(1, "one", "5.00"), new EventPosition(2, 1), T),
+                ChangeEvent.create(SRC, Record.of(3L), r(3, "three", "-3.00"), new EventPosition(2, 2), T),
+                ChangeEvent.delete(SRC, Record.of(2L), new EventPosition(2, 3), T),
+                ChangeEvent.update(SRC, Record.of(1L), r(1, "one", "0"), new EventPosition(2, 4), T)), Optional.empty());
+        assertRefused(() -> cdc.load(bad), "cdc", "positive", 2, "id=3", 4, "id=1");
+        ChangeBatch noName = new ChangeBatch(SRC, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.create(SRC, Record.of(4L), r(4, null, "4.00"), new EventPosition(3, 1), T)), Optional.empty());
+        assertRefused(() -> cdc.load(noName), "cdc", null, 1, "id=4");
+        assertUntouched(ds, "cdc");
+    }
+
+    @Test
+    void deadLetterSetsTheRefusedRecordsAsideAndLoadsTheRest(DataSource ds) {
+        table(ds, "dl", "alter table raw.dl add constraint dl_name unique (name)",
+                "create function raw.dl_f() returns trigger language plpgsql as $$ begin"
+                        + " if new.name = 'bad' then raise exception 'no bad names'; end if; return new; end $$",
+                "create trigger refuse before insert or update on raw.dl for each row execute function raw.dl_f()");
+        MergeLoader loader = MergeLoader.into(ds, "raw.dl").key("id").onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = loader.load(batch(r(1, "uno", "1"), r(3, "two", "3"), r(4, "bad", "4"), r(5, "five", "5"),
+                r(2, "two", "2")));
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(2);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThat(r.unchanged()).isEqualTo(1);
+        assertThatTable(ds, "raw.dl").columns("id", "name").containsExactlyInAnyOrder(row(1, "uno"), row(2, "two"),
+                row(5, "five"));
+        assertThat(strings(ds, "select record_number || ' ' || key || ' ' || (reason like '%table refused it%') from raw.dl_rejected"
+                + " order by record_number")).containsExactly("2 id=3 true", "3 id=4 true");
+    }
+
+    @Test
+    void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
+        table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
+        MergeLoader loader = merge(ds, "ok");
+        List<String> plan = loader.sql(SCHEMA);
+        assertThat(String.join("\n", plan)).doesNotContain("_mds_apply", "_mds_written", "_mds_numbers");
+        LoadResult r = loader.load(batch(r(1, "uno", "1"), r(2, "two", "2"), r(3, "three", "3")));
+        assertThat(List.of(r.inserted(), r.updated(), r.unchanged())).containsExactly(1L, 1L, 1L);
+        Consumer<String> none = s -> { };
+        none.accept("");
+    }
+}
