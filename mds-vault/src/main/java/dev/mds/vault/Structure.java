@@ -22,7 +22,7 @@ import java.util.Optional;
  * {@link #load()}. A subclass says what is missing, what its table looks like, which statements load it and how
  * their row count is read.
  */
-abstract sealed class Structure permits Hub, Link, Satellite, EffectivitySatellite, Pit {
+abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite, MultiActiveSatellite, EffectivitySatellite, Pit {
     final Vault vault;
     final TableName table;
     private final String kind;

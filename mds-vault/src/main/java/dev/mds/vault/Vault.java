@@ -160,6 +160,16 @@ public final class Vault {
         return new Link(this, TableName.parse(table));
     }
 
+    /** A transactional (non-historised) link definition for the table, AutomateDV's {@code t_link}. */
+    public TransactionalLink transactionalLink(String table) {
+        return new TransactionalLink(this, TableName.parse(table));
+    }
+
+    /** A multi-active satellite definition for the table, AutomateDV's {@code ma_sat}. */
+    public MultiActiveSatellite multiActiveSatellite(String table) {
+        return new MultiActiveSatellite(this, TableName.parse(table));
+    }
+
     /** A satellite definition for the table. */
     public Satellite satellite(String table) {
         return new Satellite(this, TableName.parse(table));
