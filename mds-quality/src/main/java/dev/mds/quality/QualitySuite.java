@@ -34,7 +34,7 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p>Immutable and thread-safe: each method returns a new suite. Defaults: 5 samples per failed check, no
- * history. {@link #run()} takes a connection from the data source and reads all tables in one REPEATABLE READ
+ * history, failing rows not stored. {@link #run()} takes a connection from the data source and reads all tables in one REPEATABLE READ
  * transaction (one consistent snapshot); {@link #run(Connection)} runs inside the caller's transaction instead
  * (write-audit-publish: check the data a loader just wrote, roll back if the report did not pass). A check that
  * cannot run (missing table or column, bad expression) is reported as {@link Status#ERROR} and the other checks

@@ -125,6 +125,13 @@ class StoreFailuresTest {
         assertThat(suite.run().checks().get(0).failingRows()).isEqualTo(2);
         assertThat(ids(ds, "audit_rr.t__not_null_v")).containsExactly("2", "3");
 
+        // a check that cannot run (here: a bad where) leaves the table of the last run that could
+        QualityReport broken = QualitySuite.on(ds).storeFailures("audit_rr").table("rr.t", t -> t.notNull("v")
+                .where("no_such_column > 0")).run();
+        assertThat(broken.checks().get(0).status()).isEqualTo(Status.ERROR);
+        assertThat(broken.checks().get(0).failuresTable()).isEmpty();
+        assertThat(ids(ds, "audit_rr.t__not_null_v")).containsExactly("2", "3");
+
         sql(ds, "update rr.t set v = 0 where v is null");
         CheckResult passed = suite.run().checks().get(0);
         assertThat(passed.status()).isEqualTo(Status.PASS);
