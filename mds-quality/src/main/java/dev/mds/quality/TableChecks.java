@@ -284,7 +284,9 @@ public final class TableChecks {
      * dbt's {@code warn_if}: the checks added by the call just before warn ({@link Status#WARN}) when their failing
      * rows exceed {@code threshold} and their error threshold did not fail them; called before any check of this
      * table, sets the default of the checks that follow. Default {@link Threshold#NONE} (warn at the first failing
-     * row). See the class doc for how it combines with {@link #errorIf} and {@link #severity}.
+     * row). See the class doc for how it combines with {@link #errorIf} and {@link #severity}: as in dbt, under
+     * severity ERROR a looser warnIf alone changes nothing, since the error threshold (default {@link Threshold#NONE})
+     * fails the check first; loosen {@link #errorIf} too, or use {@link #threshold}.
      *
      * <pre>{@code
      * t.notNull("email").warnIf(Threshold.rows(0)).errorIf(Threshold.percent(5))  // warn from 1 row, fail above 5%
