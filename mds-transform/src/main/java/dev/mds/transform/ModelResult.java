@@ -19,7 +19,8 @@ import java.util.OptionalLong;
  * @param materialization how it was (or would have been) built
  * @param status success, error or skipped
  * @param rows rows written: the table's rows for a table (or a full incremental build), the inserted rows for an
- *     incremental run; empty for views and models that did not succeed
+ *     incremental run, the versions inserted for a snapshot, the rows loaded for a seed; empty for views and models
+ *     that did not succeed
  * @param started when the model started (or was skipped)
  * @param duration how long it took, zero when skipped
  * @param error for {@link ModelStatus#ERROR} the reason (model, file and line, PostgreSQL's message); for

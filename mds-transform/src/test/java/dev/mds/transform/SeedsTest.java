@@ -121,6 +121,9 @@ class SeedsTest {
         assertThatTable(ds, "raw.zips").column("zip").containsOnly("007", "010");
         // same types again: varchar(2) is character varying(2), so the rows are replaced in place
         assertThat(project.sql()).contains("truncate table \"raw\".\"zips\"");
+        assertThat(TransformProject.builder(ds).seedsFrom(dir).seedColumnTypes("raw.zips",
+                Map.of("zip", "TEXT", "code", "character  varying ( 2 )")).build().sql())
+                .contains("truncate table \"raw\".\"zips\"");
 
         Files.writeString(csv, "zip,city,code\n011,\"Two\nLines\",ef\n012,Bergen,xyz\n");
         RunResults failed = project.run();
@@ -195,8 +198,13 @@ class SeedsTest {
                 .seedColumnTypes("raw.okay", Map.of("id", "text")).build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("seedColumnTypes names raw.okay, which is no seed (seeds: [raw.ok])");
-        assertThatThrownBy(() -> TransformProject.builder(ds).seedColumnTypes("raw.ok", Map.of("id", "int; drop table x")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a type name");
+        for (String notAType : List.of("int; drop table x", "integer primary key", "text collate \"C\"",
+                "integer default 1", "numeric(12, 2", "text) --")) {
+            assertThatThrownBy(() -> TransformProject.builder(ds).seedColumnTypes("raw.ok", Map.of("id", notAType)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not a type name");
+        }
+        TransformProject.builder(ds).seedColumnTypes("raw.ok", Map.of("a", "numeric( 12 , 2 )", "b",
+                "timestamp(3) with time zone", "c", "double precision[]", "d", "pg_catalog.int8", "e", "character varying(3)"));
         assertThatThrownBy(() -> TransformProject.builder(ds).seedsFrom(dir.resolve("d"))
                 .model("raw.ok", "select 1 as id").build())
                 .isInstanceOf(BadInputException.class).hasMessageContaining("raw.ok is defined twice");

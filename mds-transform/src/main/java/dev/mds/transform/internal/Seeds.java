@@ -53,10 +53,14 @@ final class Seeds {
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final Pattern TIMESTAMP = Pattern.compile(
             "(\\d{4}-\\d{2}-\\d{2})[ T](\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?)(Z|[+-]\\d{2}(:?\\d{2})?)?");
-    /** A type name as PostgreSQL spells one: words, an optional (precision[, scale]), optional []s. */
-    private static final Pattern TYPE = Pattern.compile(
-            "[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*(\\s*\\(\\s*\\d+\\s*(,\\s*\\d+\\s*)?\\))?"
-                    + "( [A-Za-z_][A-Za-z0-9_]*)*(\\[\\])*");
+    /**
+     * A type name as PostgreSQL spells one (white space around parentheses and commas removed, runs of it made one
+     * space): a name, perhaps schema-qualified, perhaps {@code precision} or {@code varying}, an optional
+     * (precision[,scale]), an optional {@code with[out] time zone}, optional {@code []}s. Nothing else (no
+     * constraint, default or collation) gets into the {@code create table}.
+     */
+    private static final Pattern TYPE = Pattern.compile("(?i)[a-z_][a-z0-9_]*(\\.[a-z_][a-z0-9_]*)?( precision| varying)?"
+            + "(\\(\\d+(,\\d+)?\\))?( (with|without) time zone)?(\\[\\d*])*");
     private static final Pattern COPY_WHERE = Pattern.compile("COPY [^,]+, line (\\d+)(, column ([^:]+))?");
     private static final int FLUSH_CHARS = 1 << 16;
 
@@ -92,7 +96,7 @@ final class Seeds {
      * replaced instead of truncated).
      */
     static String formatType(String type) {
-        String t = type.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ").replaceAll("\\s*([(),])\\s*", "$1");
+        String t = normalized(type).toLowerCase(Locale.ROOT);
         String arrays = "";
         while (t.endsWith("[]")) {
             arrays += "[]";
@@ -134,7 +138,12 @@ final class Seeds {
 
     /** Whether {@code type} reads as a type name ({@code varchar(2)}, {@code numeric(12, 2)}, {@code text[]}). */
     static boolean isTypeName(String type) {
-        return TYPE.matcher(type.strip()).matches();
+        return TYPE.matcher(normalized(type)).matches();
+    }
+
+    /** {@code type} with runs of white space made one space, none inside parentheses and brackets or around commas. */
+    private static String normalized(String type) {
+        return type.strip().replaceAll("\\s+", " ").replaceAll(" ?([(\\[,]) ?", "$1").replaceAll(" ([)\\]])", "$1");
     }
 
     /**
@@ -197,7 +206,7 @@ final class Seeds {
         List<String> types = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {
             String set = columnTypes.get(columns.get(i));
-            types.add(set != null ? set.strip() : inferred[i].type());
+            types.add(set != null ? normalized(set) : inferred[i].type());
         }
         return new Table(columns, types);
     }
