@@ -85,6 +85,15 @@ class WarnIfErrorIfTest {
     }
 
     @Test
+    void aLooserWarnIfAloneStillFailsAtTheFirstRowUnderSeverityErrorAsInDbt(DataSource ds) {
+        twelveNulls(ds, "wl");
+        CheckResult r = QualitySuite.on(ds).table("wl", t -> t.notNull("v").warnIf(rows(20))).run().checks().get(0);
+        assertThat(r.status()).isEqualTo(Status.FAIL);
+        assertThat(r.decidedBy()).isEqualTo("error_if > 0 rows");
+        assertThat(r.message()).isEqualTo("12 failing rows (12.00%), more than error_if > 0 rows");
+    }
+
+    @Test
     void severityWarnNeverConsultsErrorIf(DataSource ds) {
         twelveNulls(ds, "ws");
         QualityReport r = QualitySuite.on(ds).table("ws", t -> t
