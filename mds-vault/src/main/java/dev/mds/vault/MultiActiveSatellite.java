@@ -1,0 +1,268 @@
+package dev.mds.vault;
+
+import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
+import dev.mds.vault.internal.Relation;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.StringJoiner;
+
+/**
+ * A multi-active satellite, AutomateDV's {@code ma_sat}: per parent key and load date a SET of rows, one per
+ * child key (a customer's phone numbers by phone type), stored as a whole whenever the set changes. A definition:
+ * configure it, then {@link #createTable()}, {@link #sql()} or {@link #load()}. Not thread-safe.
+ *
+ * <pre>{@code
+ * vault.multiActiveSatellite("dds.ma_sat_phones").parent("user_hk").childKeys("phone_type")
+ *     .hashDiff("phone_hashdiff").payload("phone_number").from(phones).load();
+ * }</pre>
+ *
+ * <p>What it matches of AutomateDV ({@code macros/tables/ma_sat.sql}, {@code default__ma_sat}, and
+ * {@code macros/tables/sqlserver/ma_sat.sql}, which {@code postgres__ma_sat} calls, in Datavault-UK/automate-dv):
+ * stage rows whose parent key or any child key is NULL are not loaded; a stage set is compared with a stored set
+ * by its number of distinct (child keys, hashdiff) pairs and by how many of them the stored set holds, and when
+ * they differ in any way ({@code source_count != target_count} or a pair not matched) every row of the stage set
+ * is inserted; a parent key with no stored set has its set inserted. The stored columns are the parent key, the
+ * child keys, the hashdiff, the payload, {@code effective_from} (optional), {@code load_date} and
+ * {@code record_source}.
+ *
+ * <p>Where it deliberately differs, because AutomateDV is unsafe there: AutomateDV takes all the stage's rows of a
+ * key as ONE set (counted over every load date) and compares it with the latest stored set only; mds takes each
+ * (parent key, load date) as its own set, so several load dates of one key in one stage are compared in time
+ * order, each with the set before it (a set equal to the one before it is not stored). A set is compared with the
+ * set before it in time: the latest stored one for new data, the preceding stored or staged one for a
+ * late-arriving set (as {@link Satellite} does with late rows); a stored set is never changed. A stage set whose
+ * (parent key, load date) is already stored is skipped, so re-loading a stage inserts nothing (in AutomateDV a
+ * re-load of a stage with several load dates per key inserts again); the primary key (parent key, child keys, load
+ * date) backs this, and an index on (parent key, load date) serves "latest set per key". Two stage rows with the
+ * same parent key, child keys and load date are one row: the smallest hashdiff (then record source) is kept.
+ * Concurrent loads of one satellite take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not
+ * wait for). A stage whose load date (or effective-from) is a {@code date} or {@code timestamp} where the table's
+ * is a {@code timestamptz} (or the reverse) is read as UTC.
+ */
+public final class MultiActiveSatellite extends Structure {
+    private String parent;
+    private final List<String> childKeys = new ArrayList<>();
+    private String hashDiff;
+    private final List<String> payload = new ArrayList<>();
+    private String effectiveFrom;
+    private Stage stage;
+
+    MultiActiveSatellite(Vault vault, TableName table) {
+        super(vault, table, "multi-active satellite");
+    }
+
+    /** The parent's hash key column (a hub's or a link's). */
+    public MultiActiveSatellite parent(String hashKeyColumn) {
+        this.parent = Identifiers.check(hashKeyColumn);
+        return this;
+    }
+
+    /** The columns that tell the rows of one set apart (AutomateDV's {@code src_cdk}), stored as the stage has them. */
+    public MultiActiveSatellite childKeys(String... columns) {
+        for (String c : columns) {
+            childKeys.add(Identifiers.check(c));
+        }
+        return this;
+    }
+
+    /** The stage's hashdiff column of each row (usually over the child keys and the payload). */
+    public MultiActiveSatellite hashDiff(String column) {
+        this.hashDiff = Identifiers.check(column);
+        return this;
+    }
+
+    /** The descriptive columns stored with each row. */
+    public MultiActiveSatellite payload(String... columns) {
+        for (String c : columns) {
+            payload.add(Identifiers.check(c));
+        }
+        return this;
+    }
+
+    /** A stage column stored as {@code effective_from}. */
+    public MultiActiveSatellite effectiveFrom(String column) {
+        this.effectiveFrom = Identifiers.check(column);
+        return this;
+    }
+
+    public MultiActiveSatellite from(Stage stage) {
+        this.stage = Objects.requireNonNull(stage, "stage");
+        return this;
+    }
+
+    @Override
+    List<String> storedColumns() {
+        List<String> all = new ArrayList<>();
+        all.add(parent);
+        all.addAll(childKeys);
+        all.add(hashDiff);
+        all.addAll(payload);
+        if (effectiveFrom != null) {
+            all.add(Satellite.EFFECTIVE_FROM);
+        }
+        all.add(Stage.LOAD_DATE);
+        all.add(Stage.RECORD_SOURCE);
+        return all;
+    }
+
+    @Override
+    void missingSettings(List<String> missing) {
+        if (parent == null) {
+            missing.add("parent");
+        }
+        if (childKeys.isEmpty()) {
+            missing.add("childKeys");
+        }
+        if (hashDiff == null) {
+            missing.add("hashDiff");
+        }
+        if (stage == null) {
+            missing.add("from");
+        }
+    }
+
+    /**
+     * The DDL: primary key (parent key, child keys, load date), and an index on (parent key, load date) that makes
+     * "the latest set of a key" an index lookup.
+     */
+    @Override
+    List<String> tableDdl(Connection c) {
+        Relation s = Vault.relation(c, name(), stage.target());
+        String where = name() + " from " + stage;
+        Vault.checkBytea(where, s, parent);
+        Vault.checkBytea(where, s, hashDiff);
+        StringJoiner cols = new StringJoiner(",\n    ");
+        cols.add(vault.hashColumnDdl(parent));
+        for (String k : childKeys) {
+            cols.add(Identifiers.quote(k) + " " + s.require(where, k).sqlType() + " NOT NULL");
+        }
+        cols.add(vault.hashColumnDdl(hashDiff));
+        for (String p : payload) {
+            cols.add(Identifiers.quote(p) + " " + s.require(where, p).sqlType());
+        }
+        if (effectiveFrom != null) {
+            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + s.require(where, effectiveFrom).sqlType());
+        }
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        List<String> pk = new ArrayList<>();
+        pk.add(parent);
+        pk.addAll(childKeys);
+        pk.add(Stage.LOAD_DATE);
+        cols.add("PRIMARY KEY (" + Identifiers.quoteAll(pk) + ")");
+        return Vault.tableDdl(table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
+    }
+
+    @Override
+    List<Stage> stagesRead() {
+        return stage == null ? List.of() : List.of(stage);
+    }
+
+    @Override
+    LoadResult run(List<String> statements) {
+        return vault.load(table, statements, 1, List.of(parent, Stage.LOAD_DATE));
+    }
+
+    /**
+     * The lock, then one insert: the stage's sets not stored yet ({@code cand}), merged in time with the stored sets
+     * of their keys that matter (the latest one before the earliest staged set, and every later one), each set
+     * summarised as the sorted array of its (child keys, hashdiff) pairs; a staged set is inserted, all its rows,
+     * when that array differs from the one of the set before it.
+     */
+    @Override
+    List<String> statements(Connection c) {
+        String where = name() + " from " + stage;
+        String rel = vault.stageRelation(c, stage);
+        Relation target = Vault.relation(c, name(), table);
+        Relation s = Vault.relation(c, name(), stage.target());
+        Vault.checkBytea(name(), target, parent);
+        Vault.checkBytea(name(), target, hashDiff);
+        Vault.checkBytea(where, s, parent);
+        Vault.checkBytea(where, s, hashDiff);
+        vault.checkWidth(c, name(), table, parent);
+        vault.checkWidth(c, name(), table, hashDiff);
+        vault.checkWidth(c, where, stage.target(), parent);
+        vault.checkWidth(c, where, stage.target(), hashDiff);
+        String hk = Identifiers.quote(parent);
+        String hd = Identifiers.quote(hashDiff);
+        String ld = Identifiers.quote(Stage.LOAD_DATE);
+        String rs = Identifiers.quote(Stage.RECORD_SOURCE);
+        String sat = table.quoted();
+        String sld = inUtc("s." + ld, s.require(where, Stage.LOAD_DATE).sqlType(), target.require(name(), Stage.LOAD_DATE).sqlType());
+        s.require(where, Stage.RECORD_SOURCE);
+
+        StringJoiner items = new StringJoiner(", ");
+        StringJoiner notNull = new StringJoiner(" AND ");
+        items.add("s." + hk);
+        notNull.add("s." + hk + " IS NOT NULL");
+        for (String k : childKeys) {
+            items.add(storedItem(c, where, s, k, target));
+            notNull.add("s." + Identifiers.quote(k) + " IS NOT NULL");
+        }
+        items.add("s." + hd);
+        for (String p : payload) {
+            items.add(storedItem(c, where, s, p, target));
+        }
+        if (effectiveFrom != null) {
+            String sEf = s.require(where, effectiveFrom).sqlType();
+            String tEf = target.require(name(), Satellite.EFFECTIVE_FROM).sqlType();
+            String expr = inUtc("s." + Identifiers.quote(effectiveFrom), sEf, tEf);
+            items.add((sEf.equals(tEf) ? expr : "CAST(" + expr + " AS " + tEf + ")") + " AS " + Identifiers.quote(Satellite.EFFECTIVE_FROM));
+        }
+        items.add(sld + " AS " + ld);
+        items.add("s." + rs);
+
+        String cks = Identifiers.quoteAll(childKeys);
+        String sCks = Identifiers.quoteAll("s", childKeys);
+        String tCks = Identifiers.quoteAll("t", childKeys);
+        String xCks = Identifiers.quoteAll("x", childKeys);
+        String insertCols = Identifiers.quoteAll(storedColumns());
+        String sql = "WITH cand AS MATERIALIZED (\n"
+                + "    SELECT DISTINCT ON (s." + hk + ", " + sCks + ", s." + ld + ") s.*\n"
+                + "    FROM (\n"
+                + "        SELECT " + items + "\n"
+                + "        FROM " + rel + " AS s\n"
+                + "        WHERE " + notNull + "\n"
+                + "          AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
+                + "        OFFSET 0\n"
+                + "    ) AS s\n"
+                + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + ", s." + hd + ", s." + rs + " COLLATE \"C\"\n"
+                + "),\n"
+                + "keys AS (SELECT " + hk + ", min(" + ld + ") AS min_ld FROM cand GROUP BY " + hk + "),\n"
+                + "prior AS (\n"
+                + "    SELECT t." + hk + ", " + tCks + ", t." + hd + ", t." + ld + "\n"
+                + "    FROM keys AS k\n"
+                + "    CROSS JOIN LATERAL (SELECT t2." + ld + " FROM " + sat + " AS t2 WHERE t2." + hk + " = k." + hk
+                + " AND t2." + ld + " < k.min_ld ORDER BY t2." + ld + " DESC LIMIT 1) AS p\n"
+                + "    JOIN " + sat + " AS t ON t." + hk + " = k." + hk + " AND t." + ld + " = p." + ld + "\n"
+                + "    UNION ALL\n"
+                + "    SELECT t." + hk + ", " + tCks + ", t." + hd + ", t." + ld + "\n"
+                + "    FROM " + sat + " AS t JOIN keys AS k ON t." + hk + " = k." + hk + " AND t." + ld + " > k.min_ld\n"
+                + "),\n"
+                + "sets AS (\n"
+                + "    SELECT x." + hk + ", x." + ld + ", bool_and(x.is_new) AS is_new,\n"
+                + "        array_agg(ROW(" + xCks + ", x." + hd + ") ORDER BY " + xCks + ", x." + hd + ") AS members\n"
+                + "    FROM (\n"
+                + "        SELECT " + hk + ", " + cks + ", " + hd + ", " + ld + ", true AS is_new FROM cand\n"
+                + "        UNION ALL\n"
+                + "        SELECT " + hk + ", " + cks + ", " + hd + ", " + ld + ", false FROM prior\n"
+                + "    ) AS x\n"
+                + "    GROUP BY x." + hk + ", x." + ld + "\n"
+                + "),\n"
+                + "changed AS (\n"
+                + "    SELECT w." + hk + ", w." + ld + " FROM (\n"
+                + "        SELECT sets.*, lag(sets.members) OVER (PARTITION BY sets." + hk + " ORDER BY sets." + ld + ") AS prev_members\n"
+                + "        FROM sets\n"
+                + "    ) AS w\n"
+                + "    WHERE w.is_new AND w.prev_members IS DISTINCT FROM w.members\n"
+                + ")\n"
+                + "INSERT INTO " + sat + " (" + insertCols + ")\n"
+                + "SELECT " + Identifiers.quoteAll("c", storedColumns()) + "\n"
+                // a row without a load date is not silently dropped: the table's NOT NULL refuses it, naming the stage
+                + "FROM cand AS c WHERE c." + ld + " IS NULL OR (c." + hk + ", c." + ld + ") IN (SELECT ch." + hk + ", ch." + ld + " FROM changed AS ch)";
+        return List.of(lock(), sql);
+    }
+}

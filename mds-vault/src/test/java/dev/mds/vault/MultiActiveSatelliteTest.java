@@ -1,0 +1,206 @@
+package dev.mds.vault;
+
+import static dev.mds.testing.Row.row;
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static dev.mds.vault.VaultFixtures.batch;
+import static dev.mds.vault.VaultFixtures.day;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.MdsException;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.Row;
+import dev.mds.testing.TableFixture;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** AutomateDV {@code ma_sat} scenarios: per parent key and load date a set of rows, stored whole when it changes. */
+@MdsPostgres
+class MultiActiveSatelliteTest {
+    /** A raw phones table: a user's email, the phone type (child key), the number, the load date. */
+    private static void phones(DataSource ds, String table, Row... rows) {
+        TableFixture.on(ds, table).columns("email text", "phone_type text", "phone text", "ld timestamptz").rows(rows);
+    }
+
+    private static Stage stage(String raw) {
+        return Stage.of(raw).into("stg." + raw.substring(4)).loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+    }
+
+    private static MultiActiveSatellite maSat(Vault vault, String table, Stage stage) {
+        return vault.multiActiveSatellite(table).parent("user_hk").childKeys("phone_type").hashDiff("phone_hashdiff")
+                .payload("email", "phone").from(stage);
+    }
+
+    /** The stored sets: per user and load day, {type=phone,...}, in time order. */
+    private static List<String> sets(DataSource ds, String table) {
+        return strings(ds, "select email || '@' || extract(day from load_date at time zone 'UTC') || ' {'"
+                + " || string_agg(phone_type || '=' || phone, ',' order by phone_type) || '}' from " + table
+                + " group by email, load_date order by email, load_date");
+    }
+
+    @ParameterizedTest
+    @EnumSource(HashStandard.class)
+    void insertsAWholeSetWhenItChangesOverThreeBatchesAndNothingOnReload(HashStandard standard, DataSource ds) throws Exception {
+        String raw = "raw.ph_" + standard.name().toLowerCase();
+        String t = "dds.ma_sat_" + standard.name().toLowerCase();
+        Vault vault = Vault.on(ds).standard(standard);
+        phones(ds, raw,
+                row("a@x", "home", "111", day(1)), row("a@x", "work", "112", day(1)),
+                row("a@x", "work", "112", day(1)),                            // duplicate row
+                row("b@x", "home", "211", day(1)),
+                row(null, "home", "999", day(1)),                             // no parent key
+                row("c@x", null, "311", day(1)));                             // no child key: not loaded, as AutomateDV
+        Stage stage = stage(raw);
+        vault.createStage(stage);
+        MultiActiveSatellite sat = maSat(vault, t, stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(sets(ds, t)).containsExactly("a@x@1 {home=111,work=112}", "b@x@1 {home=211}");
+
+        // batch 2: a's set again in another order (no change), b's number changed, c new
+        batch(ds, raw, row("a@x", "work", "112", day(2)), row("a@x", "home", "111", day(2)),
+                row("b@x", "home", "222", day(2)), row("c@x", "mobile", "333", day(2)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(2);
+        // batch 3: a's set shrinks (a subset of the stored one), b's grows (a superset), c keeps its type with another number
+        batch(ds, raw, row("a@x", "home", "111", day(3)),
+                row("b@x", "home", "222", day(3)), row("b@x", "work", "223", day(3)),
+                row("c@x", "mobile", "334", day(3)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(4);
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(sets(ds, t)).containsExactly("a@x@1 {home=111,work=112}", "a@x@3 {home=111}",
+                "b@x@1 {home=211}", "b@x@2 {home=222}", "b@x@3 {home=222,work=223}",
+                "c@x@2 {mobile=333}", "c@x@3 {mobile=334}");
+    }
+
+    @Test
+    void severalSetsOfOneKeyInOneStageAreComparedInTimeOrderChangedThenChangedBack(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_seq",
+                row("d@x", "home", "1", day(1)), row("d@x", "work", "2", day(1)),
+                row("d@x", "home", "1", day(2)),                                                       // shrinks
+                row("d@x", "home", "1", day(3)), row("d@x", "work", "2", day(3)),                      // back
+                row("d@x", "work", "2", day(4)), row("d@x", "home", "1", day(4)),                      // same as before
+                row("d@x", "home", "1", day(5)), row("d@x", "work", "9", day(5)));                     // a number changes
+        Stage stage = stage("raw.ph_seq");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_seq", stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(7);
+        assertThat(sat.load().rowsInserted()).isZero();          // AutomateDV would compare all rows as one set and insert again
+        assertThat(sets(ds, "dds.ma_sat_seq")).containsExactly("d@x@1 {home=1,work=2}", "d@x@2 {home=1}",
+                "d@x@3 {home=1,work=2}", "d@x@5 {home=1,work=9}");
+        // the same in the next batch: a new set equal to the latest stored one is not stored
+        batch(ds, "raw.ph_seq", row("d@x", "home", "1", day(6)), row("d@x", "work", "9", day(6)));
+        assertThat(sat.load().rowsInserted()).isZero();
+        // one row of a stored set moved to another type: same numbers, other pairs
+        batch(ds, "raw.ph_seq", row("d@x", "home", "9", day(7)), row("d@x", "work", "1", day(7)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(2);
+    }
+
+    @Test
+    void aLateSetIsComparedWithTheSetBeforeItInTime(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_late", row("a@x", "home", "1", day(1)), row("a@x", "work", "2", day(1)),
+                row("a@x", "home", "3", day(5)));
+        Stage stage = stage("raw.ph_late");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_late", stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);
+        // late: day 3 equals day 1 (not stored), day 4 differs from day 3 (stored); day 6 equals day 5 (not stored)
+        batch(ds, "raw.ph_late", row("a@x", "work", "2", day(3)), row("a@x", "home", "1", day(3)),
+                row("a@x", "home", "9", day(4)), row("a@x", "home", "3", day(6)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(sets(ds, "dds.ma_sat_late")).containsExactly("a@x@1 {home=1,work=2}", "a@x@4 {home=9}", "a@x@5 {home=3}");
+        // a late set before every stored set has nothing before it: stored
+        batch(ds, "raw.ph_late", row("a@x", "home", "1", day(0 + 1).minusHours(12)));
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+    }
+
+    @Test
+    void ambiguousRowsOfOneChildKeyKeepTheSmallestHashdiffWhateverTheirOrder(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        List<String> kept = new java.util.ArrayList<>();
+        for (String order : List.of("x_first", "y_first")) {
+            List<String> numbers = order.equals("x_first") ? List.of("x", "y") : List.of("y", "x");
+            phones(ds, "raw.ph_" + order, row("a@x", "home", numbers.get(0), day(1)), row("a@x", "home", numbers.get(1), day(1)));
+            Stage stage = stage("raw.ph_" + order);
+            vault.createStage(stage);
+            MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_" + order, stage);
+            sat.createTable();
+            assertThat(sat.load().rowsInserted()).isEqualTo(1);
+            kept.addAll(strings(ds, "select phone from dds.ma_sat_" + order));
+        }
+        assertThat(kept.get(0)).isEqualTo(kept.get(1));
+    }
+
+    @Test
+    void ddlKeysTheSetByParentChildKeysAndLoadDateAndSqlShowsEveryStatement(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_ddl", row("a@x", "home", "1", day(1)));
+        Stage stage = stage("raw.ph_ddl");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_ddl", stage).effectiveFrom("ld");
+        assertThat(String.join("\n", sat.createTableSql())).contains("\"phone_type\" text NOT NULL")
+                .contains("PRIMARY KEY (\"user_hk\", \"phone_type\", \"load_date\")")
+                .contains("ON \"dds\".\"ma_sat_ddl\" (\"user_hk\", \"load_date\")");
+        sat.createTable();
+        List<String> statements = sat.sql();
+        assertThat(statements).hasSize(2);
+        assertThat(statements.get(0)).isEqualTo("LOCK TABLE \"dds\".\"ma_sat_ddl\" IN SHARE ROW EXCLUSIVE MODE");
+        assertThat(statements.get(1)).startsWith("WITH cand AS MATERIALIZED").contains("INSERT INTO \"dds\".\"ma_sat_ddl\"");
+        assertThat(strings(ds, "select count(*) from dds.ma_sat_ddl")).containsExactly("0");
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select effective_from = load_date from dds.ma_sat_ddl")).containsExactly("t");
+        assertThatThrownBy(() -> sql(ds, "insert into dds.ma_sat_ddl select * from dds.ma_sat_ddl")).hasMessageContaining("duplicate key");
+    }
+
+    @Test
+    void badInputsFailNamingTheStructureAndColumnAndWriteNothing(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_bad", row("a@x", "home", "1", day(1)));
+        Stage stage = stage("raw.ph_bad");
+        vault.createStage(stage);
+        MultiActiveSatellite good = maSat(vault, "dds.ma_sat_bad", stage);
+        good.createTable();
+        assertThatThrownBy(() -> vault.multiActiveSatellite("dds.ma_sat_bad").parent("user_hk").from(stage).sql())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("multi-active satellite dds.ma_sat_bad: set childKeys, hashDiff");
+        assertThatThrownBy(() -> maSat(vault, "dds.ma_sat_bad", stage).childKeys("extension").load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_bad from stage stg.ph_bad")
+                .hasMessageContaining("no column 'extension'");
+        assertThatThrownBy(() -> vault.multiActiveSatellite("dds.ma_sat_x").parent("user_hk").childKeys("phone_type")
+                .hashDiff("phone").from(stage).createTable())
+                .isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_x")
+                .hasMessageContaining("column 'phone'").hasMessageContaining("expected bytea");
+        assertThatThrownBy(() -> maSat(vault.algorithm(HashAlgorithm.SHA256), "dds.ma_sat_bad", stage).load())
+                .isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_bad")
+                .hasMessageContaining("column 'user_hk'").hasMessageContaining("16-byte");
+        assertThatThrownBy(() -> maSat(vault, "dds.ma_sat_bad", stage).payload("phone_type").sql())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("column 'phone_type' would be stored twice");
+        // a child key whose type changed to one the table cannot store
+        sql(ds, "create table raw.ph_int as select email, 1 as phone_type, phone, ld from raw.ph_bad");
+        Stage ints = Stage.of("raw.ph_int").into("stg.ph_int").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(ints);
+        maSat(vault, "dds.ma_sat_int", ints).createTable();
+        sql(ds, "create table raw.ph_pt as select email, point(1, 2) as phone_type, phone, ld from raw.ph_bad");
+        Stage pt = Stage.of("raw.ph_pt").into("stg.ph_pt").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(pt);
+        assertThatThrownBy(() -> maSat(vault, "dds.ma_sat_int", pt).load()).isInstanceOf(MdsException.class)
+                .hasMessageContaining("multi-active satellite dds.ma_sat_int")
+                .hasMessageContaining("column 'phone_type' of stg.ph_pt is point").hasMessageContaining("stores it as integer");
+        // a row with no load date: the load fails as a whole, naming the stage
+        sql(ds, "insert into raw.ph_bad values ('b@x', 'home', '2', null)");
+        assertThatThrownBy(good::load).isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_bad")
+                .hasMessageContaining("load date column 'ld'");
+        assertThat(strings(ds, "select count(*) from dds.ma_sat_bad")).containsExactly("0");
+    }
+}
