@@ -159,15 +159,24 @@ class EphemeralTest {
         Path file = dir.resolve("staging/broken.sql");
         Files.writeString(file, "{{ config(materialized='ephemeral') }}\nselect id,\n  no_such_column\nfrom {{ ref('up') }}\n");
         Files.writeString(dir.resolve("top.sql"), "{{ config(materialized='table') }}\nselect * from {{ ref('broken') }}\n");
+        Files.writeString(dir.resolve("staging/fine.sql"), "{{ config(materialized='ephemeral') }}\nselect 1 as id\n");
+        Path own = dir.resolve("own.sql");
+        Files.writeString(own, "{{ config(materialized='table') }}\nselect id,\n  missing_col\nfrom {{ ref('fine') }}\n");
         Files.createDirectories(dir.resolve("base"));
         Files.writeString(dir.resolve("base/up.sql"), "{{ config(materialized='table') }}\nselect 1 as id\n");
         Files.writeString(dir.resolve("base/down.sql"), "select * from {{ ref('mid') }}\n");
         Files.writeString(dir.resolve("base/mid.sql"), "{{ config(materialized='ephemeral') }}\nselect * from {{ ref('bad') }}\n");
         Files.writeString(dir.resolve("base/bad.sql"), "{{ config(materialized='table') }}\nselect 1/0 as x\n");
         RunResults results = TransformProject.builder(ds).modelsFrom(dir).build().run();
+        RunResults pooled = TransformProject.builder(ds).modelsFrom(dir).threads(3).build().run();
+        assertThat(pooled.models()).extracting(ModelResult::name, ModelResult::status).isEqualTo(
+                results.models().stream().map(m -> org.assertj.core.groups.Tuple.tuple(m.name(), m.status())).toList());
         assertThat(results.model("public.top").status()).isEqualTo(ModelStatus.ERROR);
         assertThat(results.model("public.top").error().orElseThrow()).startsWith("public.top (" + dir.resolve("top.sql")
                 + ", in the ephemeral model inlined from " + file + " line 3): ERROR: column \"no_such_column\" does not exist");
+        // an error in the model's own text, after the inlined CTE, is on the model's own line
+        assertThat(results.model("public.own").error().orElseThrow()).startsWith("public.own (" + own + " line 3):"
+                + " ERROR: column \"missing_col\" does not exist");
         assertThat(results.model("base.bad").status()).isEqualTo(ModelStatus.ERROR);
         assertThat(results.model("base.down").status()).isEqualTo(ModelStatus.SKIPPED);
         assertThat(results.model("base.down").error()).hasValue("upstream model base.bad failed");

@@ -26,6 +26,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -223,11 +224,15 @@ final class Seeds {
         String sql = table.copy(into);
         long start = System.nanoTime();
         CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-        List<Long> lines = new ArrayList<>();
+        long[][] lines = {new long[1024]};   // the file line of each row sent, to place the server's "line n"
+        int[] sent = {0};
         StringBuilder buffer = new StringBuilder();
         try {
             read(file, table.columns().size(), (values, line) -> {
-                lines.add(line);
+                if (sent[0] == lines[0].length) {
+                    lines[0] = Arrays.copyOf(lines[0], sent[0] * 2);
+                }
+                lines[0][sent[0]++] = line;
                 for (int i = 0; i < values.length; i++) {
                     if (i > 0) {
                         buffer.append(',');
@@ -246,9 +251,9 @@ final class Seeds {
             Sql.logged(sql + " [" + rows + " rows]", start);
             return rows;
         } catch (SQLException e) {
-            throw refused(file, e, lines);
+            throw refused(file, e, Arrays.copyOf(lines[0], sent[0]));
         } catch (UncheckedSqlException e) {
-            throw refused(file, e.getCause(), lines);
+            throw refused(file, e.getCause(), Arrays.copyOf(lines[0], sent[0]));
         } finally {
             if (copy.isActive()) {
                 try {
@@ -285,12 +290,12 @@ final class Seeds {
     }
 
     /** The COPY's error as bad input at the file's line, when the server names the line; else as it is. */
-    private static RuntimeException refused(Path file, SQLException e, List<Long> lines) {
+    private static RuntimeException refused(Path file, SQLException e, long[] lines) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getWhere() != null) {
             Matcher where = COPY_WHERE.matcher(p.getServerErrorMessage().getWhere());
             int record = where.find() ? Integer.parseInt(where.group(1)) : -1;
-            if (record >= 1 && record <= lines.size()) {
-                InputLocation at = InputLocation.of(file.toString()).withLine(lines.get(record - 1));
+            if (record >= 1 && record <= lines.length) {
+                InputLocation at = InputLocation.of(file.toString()).withLine(lines[record - 1]);
                 if (where.group(3) != null) {
                     at = at.withColumn(where.group(3));
                 }
