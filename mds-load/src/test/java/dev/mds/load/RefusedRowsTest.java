@@ -247,6 +247,73 @@ class RefusedRowsTest {
                 + " order by record_number")).containsExactly("2 id=3 true", "3 id=4 true");
     }
 
+    /** {@code raw.<table>} (id, name, customer) with a foreign key to {@code raw.<table>_c} holding 10 and 20. */
+    static void withForeignKey(DataSource ds, String table) {
+        sql(ds, "create schema if not exists raw", "create table raw." + table + "_c (cid bigint primary key)",
+                "insert into raw." + table + "_c values (10), (20)",
+                "create table raw." + table + " (id bigint primary key, name text, customer bigint constraint " + table
+                        + "_fk references raw." + table + "_c (cid))");
+    }
+
+    static final Schema FK_SCHEMA = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+            .add("customer", FieldType.LONG).build();
+
+    static RecordBatch fkBatch() {
+        return RecordBatch.of(FK_SCHEMA, List.of(Record.of(1L, "one", 10L), Record.of(2L, "two", 99L),
+                Record.of(3L, "three", 20L), Record.of(4L, "four", 98L)));
+    }
+
+    @Test
+    void foreignKeyOfACopyStraightIntoTheTableNamesTheRecordsInEveryCopyMode(DataSource ds) {
+        // a COPY checks foreign keys after its last row, naming no line: merge into an empty table, append, overwrite
+        for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.APPEND, SyncMode.OVERWRITE)) {
+            String table = "fk_" + mode.name().toLowerCase();
+            withForeignKey(ds, table);
+            if (mode == SyncMode.OVERWRITE) {
+                sql(ds, "insert into raw." + table + " values (7, 'old', 10)");
+            }
+            MergeLoader loader = MergeLoader.into(ds, "raw." + table).mode(mode).key("id").build();
+            assertRefused(() -> loader.load(fkBatch()), table, table + "_fk", 2, "id=2", 4, "id=4");
+            assertThat(strings(ds, "select id from raw." + table)).as(mode.name())
+                    .isEqualTo(mode == SyncMode.OVERWRITE ? List.of("7") : List.of());
+        }
+    }
+
+    @Test
+    void appendWithoutKeyNamesTheRecordNumbers(DataSource ds) {
+        withForeignKey(ds, "fk_nokey");
+        MergeLoader loader = MergeLoader.into(ds, "raw.fk_nokey").mode(SyncMode.APPEND).build();
+        assertThatThrownBy(() -> loader.load(fkBatch())).isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+            assertThat(e.rows()).extracting(Object::toString).containsExactly("record 2", "record 4");
+            assertThat(e.getMessage()).startsWith("raw.fk_nokey record 2: the table refused 2 record(s)");
+        });
+        assertThatTable(ds, "raw.fk_nokey").isEmpty();
+    }
+
+    @Test
+    void afterTriggerRefusingACopyIsFoundByBisection(DataSource ds) {
+        table(ds, "after_trg", "create function raw.after_trg_f() returns trigger language plpgsql as $$ begin"
+                        + " if new.amount < 0 then raise exception 'negative amount for %', new.id; end if; return null; end $$",
+                "create trigger refuse after insert on raw.after_trg for each row execute function raw.after_trg_f()");
+        MergeLoader loader = MergeLoader.into(ds, "raw.after_trg").mode(SyncMode.APPEND).key("id").build();
+        assertRefused(() -> loader.load(batch(r(3, "three", "3"), r(4, "four", "-4"), r(5, "five", "5"))), "after_trg", null,
+                2, "id=4");
+        assertUntouched(ds, "after_trg");
+    }
+
+    @Test
+    void cdcSnapshotIntoAnEmptyTableNamesTheEventsWithoutAReferencedRow(DataSource ds) {
+        withForeignKey(ds, "fk_cdc");
+        MergeLoader cdc = MergeLoader.into(ds, "raw.fk_cdc").mode(SyncMode.CDC).build();
+        List<ChangeEvent> events = new ArrayList<>();
+        for (Record rec : fkBatch().records()) {
+            events.add(ChangeEvent.read(SRC, Record.of(rec.get(0)), rec, new EventPosition(0, 1), T));
+        }
+        assertRefused(() -> cdc.load(new ChangeBatch(SRC, FK_SCHEMA, List.of("id"), events, Optional.empty())), "fk_cdc",
+                "fk_cdc_fk", 2, "id=2", 4, "id=4");
+        assertThatTable(ds, "raw.fk_cdc").isEmpty();
+    }
+
     @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");

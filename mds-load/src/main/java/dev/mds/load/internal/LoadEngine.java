@@ -127,8 +127,9 @@ public final class LoadEngine {
     private long[] append(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
         turn.await();
         lock(c);
-        ensureTarget(c, plan);
-        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects);
+        Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
+        long n = directCopy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
+                existing);
         return new long[] {n, 0, 0};
     }
 
@@ -148,8 +149,134 @@ public final class LoadEngine {
             old = queryLong(c, "select count(*) from " + target.quoted());
             Sql.execute(c, truncateTargetSql());
         }
-        long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects);
+        long n = directCopy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
+                existing);
         return new long[] {n, 0, old};
+    }
+
+    /**
+     * Whether the target is empty and no row-level security applies to this role on it, in one query: then the
+     * MERGE's rows are COPYed straight into it. COPY cannot write a table whose policies apply (PostgreSQL refuses
+     * it), so such a table goes the stage and MERGE way, through its policies.
+     */
+    private boolean emptyWithoutRowSecurity(Connection c) {
+        return queryLong(c, "select case when exists (select 1 from " + target.quoted() + ") or row_security_active("
+                + PostgresDialect.INSTANCE.relationOid(target) + ") then 0 else 1 end") == 1;
+    }
+
+    /**
+     * A COPY straight into the target ({@code existing}: its columns before this load). When the target has triggers
+     * (foreign key checks are triggers) and bad rows fail the load, the COPY runs in the write step's savepoint:
+     * such a check fails after the last row and names no line, and the refused records are then looked for as after
+     * a refused MERGE ({@link #refusedByCopy}). Without triggers every refused row names its line, and no savepoint
+     * is taken.
+     */
+    private long directCopy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, Rejects rejects,
+            Optional<Map<String, TargetColumn>> existing) {
+        boolean guarded = spec.onBadRow() == OnBadRow.FAIL && existing.isPresent()
+                && existing.get().values().iterator().next().tableHasTriggers();
+        try {
+            if (!guarded) {
+                return copy(c, plan, sql, rows, writer, rejects);
+            }
+            Sql.execute(c, "savepoint " + APPLY);
+            long n;
+            try {
+                n = copy(c, plan, sql, rows, writer, rejects);
+            } catch (MdsException e) {
+                if (e instanceof BadInputException || !(e.getCause() instanceof SQLException x) || rowSecurity(x)) {
+                    throw e;
+                }
+                throw refusedByCopy(c, plan, sql, rows, writer, x, e);
+            }
+            Sql.execute(c, "release savepoint " + APPLY);
+            return n;
+        } catch (MdsException e) {
+            if (e.getCause() instanceof SQLException x && rowSecurity(x)) {
+                throw new MdsException(target + ": row-level security applies to this role on the table, and COPY cannot"
+                        + " write such a table (mode " + spec.mode() + " COPYs straight into it): load it with mode MERGE,"
+                        + " which writes through the table's policies, or as a role that bypasses row-level security;"
+                        + " nothing of this batch was loaded: " + serverMessage(x), x);
+            }
+            throw e;
+        }
+    }
+
+    /** Whether PostgreSQL refused a COPY because row-level security applies. */
+    private static boolean rowSecurity(SQLException x) {
+        return "0A000".equals(x.getSQLState()) && String.valueOf(x.getMessage()).contains("row-level security");
+    }
+
+    /**
+     * After the target refused a COPY straight into it without naming a line (a foreign key, an AFTER trigger):
+     * undoes it to its savepoint, stages the rows with their record numbers, and finds which records the table
+     * refuses (see {@link Refusals}; the bisection COPYs halves of the rows again, each undone).
+     */
+    private RefusedRowsException refusedByCopy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer,
+            SQLException x, MdsException failed) {
+        try (Statement st = c.createStatement()) {
+            st.execute("rollback to savepoint " + APPLY);
+        } catch (SQLException r) {
+            failed.addSuppressed(r);
+            throw failed;
+        }
+        Map<Long, Row> byNumber = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
+        for (Row r : rows) {
+            byNumber.put(r.recordNumber, r);
+        }
+        Refusals.Found found;
+        try {
+            Sql.execute(c, dropStage());
+            Sql.execute(c, createStage(plan, true));
+            copyPart(c, stageCopySql(), rows, numbered(plan.cdc ? changeWriter(plan) : recordWriter(plan, null)), false);
+            Refusals refusals = new Refusals(c, target, List.of());   // the target rows all stay: none is replaced
+            refusals.materialise("select " + writtenColumns(c, plan, false) + ", s." + Identifiers.quote(Refusals.RECORD)
+                    + " from " + stage + " s");
+            found = refusals.find(x, records -> {
+                List<Row> part = new ArrayList<>(records.size());
+                for (long n : records) {
+                    part.add(byNumber.get(n));
+                }
+                Savepoint sp = c.setSavepoint();
+                try {
+                    copyPart(c, sql, part, writer, false);
+                    return false;
+                } catch (SQLException e) {
+                    return true;
+                } finally {
+                    c.rollback(sp);
+                    c.releaseSavepoint(sp);
+                }
+            }, refusals.candidates(), RefusedRowsException.MAX_ROWS);
+        } catch (SQLException | MdsException d) {
+            x.addSuppressed(d);
+            LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
+            found = new Refusals.Found(List.of(), false, "looking for them failed");
+        }
+        return refused(plan, "the COPY", x, found, byNumber);
+    }
+
+    /** {@code writer} with each row's record number after its values (for a stage made by {@code createStage(plan, true)}). */
+    private static RowWriter numbered(RowWriter writer) {
+        Encoding[] enc = Arrays.copyOf(writer.encodings(), writer.encodings().length + 1);
+        enc[enc.length - 1] = Encoding.INT8;
+        return new RowWriter(enc, (out, row) -> writer.body().write(new CopySink() {
+            @Override
+            void value(Object v) throws SQLException {
+                out.value(v);
+            }
+
+            @Override
+            void endRow() throws SQLException {
+                out.value(row.recordNumber);
+                out.endRow();
+            }
+
+            @Override
+            void finish() throws SQLException {
+                out.finish();
+            }
+        }, row));
     }
 
     private String truncateTargetSql() {
@@ -159,9 +286,10 @@ public final class LoadEngine {
     private long[] merge(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
         boolean locked = turn.ready() && tryLock(c);
         if (locked) {
-            ensureTarget(c, plan);
-            if (isEmpty(c, target)) {
-                long n = copy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects);
+            Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
+            if (emptyWithoutRowSecurity(c)) {
+                long n = directCopy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)),
+                        rejects, existing);
                 return new long[] {n, 0, 0};
             }
         }
@@ -489,13 +617,14 @@ public final class LoadEngine {
             // the stage is needed to sweep: the keys of this batch
             boolean direct = folded.snapshotComplete().isEmpty() && unchanged.isEmpty() && !deletes
                     && remembered.tombstones() != Tombstones.SOME;
-            if (direct && remembered.targetEmpty()) {
+            if (direct && remembered.targetEmpty() && !remembered.rowSecurity()) {
                 // a snapshot into an empty table (and no remembered deletes): COPY straight into it
-                long n = copy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestamp(c, plan)), rejects);
+                long n = directCopy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestamp(c, plan)),
+                        rejects, existing);
                 writeRejects(c, rejects);
                 return result(new long[] {n, 0, truncated}, n + dropped, rejects, t0);
             }
-            if (direct && !rows.isEmpty() && onlyCreates(batch) && hasUniqueIndexOnKey(c, plan)) {
+            if (direct && !remembered.rowSecurity() && !rows.isEmpty() && onlyCreates(batch) && hasUniqueIndexOnKey(c, plan)) {
                 // inserts of new keys (a stream of INSERTs): COPY straight into the target inside a savepoint; a key
                 // that is there already (a replay) or a bad value undoes it and the batch goes the usual way. Only a
                 // unique index on the key tells a replayed key: without one (a table the user created) the COPY
@@ -662,16 +791,19 @@ public final class LoadEngine {
 
     /**
      * What a target remembers of deletes: its tombstones, whether it is empty, and the position of the last
-     * {@code TRUNCATE} applied with {@link DeleteMode#HARD}.
+     * {@code TRUNCATE} applied with {@link DeleteMode#HARD}; whether row-level security applies to this role on the
+     * target (COPY cannot write it then).
      */
-    private record Remembered(Tombstones tombstones, boolean targetEmpty, Optional<EventPosition> truncatedAt) {
+    private record Remembered(Tombstones tombstones, boolean targetEmpty, Optional<EventPosition> truncatedAt,
+            boolean rowSecurity) {
     }
 
     /** Reads what the target remembers, in one round trip when it has seen no truncate. */
     private Remembered remembered(Connection c, TableName tombstones) {
         long v = queryLong(c, "select case when " + PostgresDialect.INSTANCE.relationOid(tombstones) + " is null"
                 + " then 0 else 2 end + case when exists (select 1 from " + target.quoted() + ") then 0 else 1 end"
-                + " + case when " + PostgresDialect.INSTANCE.relationOid(truncated()) + " is null then 0 else 4 end");
+                + " + case when " + PostgresDialect.INSTANCE.relationOid(truncated()) + " is null then 0 else 4 end"
+                + " + case when row_security_active(" + PostgresDialect.INSTANCE.relationOid(target) + ") then 8 else 0 end");
         Tombstones t = (v & 2) == 0 ? Tombstones.NO_TABLE : isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
         Optional<EventPosition> truncatedAt = Optional.empty();
         if ((v & 4) != 0) {
@@ -685,7 +817,7 @@ public final class LoadEngine {
                 throw new MdsException("cannot read the last truncate of " + target + ": " + e.getMessage(), e);
             }
         }
-        return new Remembered(t, (v & 1) != 0, truncatedAt);
+        return new Remembered(t, (v & 1) != 0, truncatedAt, (v & 8) != 0);
     }
 
     /**
@@ -881,9 +1013,15 @@ public final class LoadEngine {
 
     // ------------------------------------------------------------------------------------------ DDL
 
-    /** Creates the target or adds what it lacks (new columns, load timestamp, CDC bookkeeping), under the lock. */
-    private void ensureTarget(Connection c, Plan plan) {
-        ensureTarget(c, plan, TargetColumn.read(c, target));
+    /**
+     * Creates the target or adds what it lacks (new columns, load timestamp, CDC bookkeeping), under the lock.
+     *
+     * @return the target's columns as they were before (empty: it did not exist)
+     */
+    private Optional<Map<String, TargetColumn>> ensureTarget(Connection c, Plan plan) {
+        Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        ensureTarget(c, plan, existing);
+        return existing;
     }
 
     /** As {@link #ensureTarget(Connection, Plan)}, with the target's columns read under the lock. */
@@ -950,6 +1088,11 @@ public final class LoadEngine {
     }
 
     private String createStage(Plan plan) {
+        return createStage(plan, false);
+    }
+
+    /** The stage; {@code numbered}: with each row's record number last (diagnostics only). */
+    private String createStage(Plan plan, boolean numbered) {
         StringJoiner cols = new StringJoiner(", ");
         for (String col : plan.columns) {
             cols.add(Identifiers.quote(col) + " " + plan.types.get(col) + (plan.notNull.get(col) ? " not null" : ""));
@@ -966,6 +1109,9 @@ public final class LoadEngine {
             if (!plan.unchanged.isEmpty()) {
                 cols.add(Identifiers.quote(S_NUMBER) + " bigint not null");
             }
+        }
+        if (numbered) {
+            cols.add(Identifiers.quote(Refusals.RECORD) + " bigint");
         }
         return "create temp table " + Identifiers.quote(STAGE) + " (" + cols + ") on commit drop";
     }

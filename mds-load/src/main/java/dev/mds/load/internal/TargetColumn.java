@@ -26,9 +26,11 @@ import java.util.Optional;
  * @param identityAlways whether it is a {@code generated always as identity} column, which an {@code INSERT} (a
  *     MERGE's too) fills with a given value only with {@code overriding system value} (COPY always does)
  * @param generated whether it is a {@code generated always as (…) stored} column, which takes no value at all
+ * @param tableHasTriggers whether the column's table has (or had) triggers, foreign key checks included
+ *     ({@code pg_class.relhastriggers}): a COPY into it can then fail after its last row, naming no line
  */
 record TargetColumn(String name, String sqlType, String typeName, boolean notNull, boolean equality,
-        String nondeterministicCollation, boolean identityAlways, boolean generated) {
+        String nondeterministicCollation, boolean identityAlways, boolean generated, boolean tableHasTriggers) {
 
     /**
      * Whether the element type (a domain's base type) of {@code t} has a default btree or hash operator class:
@@ -52,14 +54,15 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
         String query = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull, " + EQUALITY
                 + ", (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
-                + " where co.oid = a.attcollation and not co.collisdeterministic), a.attidentity = 'a', a.attgenerated <> ''"
+                + " where co.oid = a.attcollation and not co.collisdeterministic), a.attidentity = 'a', a.attgenerated <> '',"
+                + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid)"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + PostgresDialect.INSTANCE.relationOid(table) + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
-                            rs.getBoolean(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8));
+                            rs.getBoolean(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getBoolean(9));
                     columns.put(col.name(), col);
                 }
             }
