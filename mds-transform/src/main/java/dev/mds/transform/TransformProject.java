@@ -62,7 +62,8 @@ public final class TransformProject {
 
     /**
      * The models' names ({@code schema.model}) in the order a run starts them: each after the models it refers to.
-     * Ephemeral models are not listed: they are never built, only inlined where they are referred to.
+     * Seeds are listed (before the models that ref() them); ephemeral models are not: they are never built, only
+     * inlined where they are referred to.
      */
     public List<String> models() {
         return built(models.ordered()).stream().map(ModelSpec::name).toList();

@@ -82,6 +82,24 @@ class EphemeralTest {
     }
 
     @Test
+    void ephemeralModelsSharingANameOrWithLongNamesGetDistinctCteNames(DataSource ds) {
+        String longName = "e".repeat(60);
+        TransformProject project = TransformProject.builder(ds)
+                .model("a.x", "{{ config(materialized='ephemeral') }}\nselect 1 as v")
+                .model("b.x", "{{ config(materialized='ephemeral') }}\nselect 2 as v")
+                .model("a." + longName, "{{ config(materialized='ephemeral') }}\nselect 3 as v")
+                .model("gold.all_x", "{{ config(materialized='table') }}\nselect v from {{ ref('a.x') }} union all"
+                        + " select v from {{ ref('b.x') }} union all select v from {{ ref('" + longName + "') }}")
+                .build();
+        String create = project.sql().stream().filter(s -> s.startsWith("create table")).findFirst().orElseThrow();
+        assertThat(create).contains("\"__dbt__cte__a__x\" as (", "\"__dbt__cte__b__x\" as (",
+                "from \"__dbt__cte__a__x\"", "from \"__dbt__cte__b__x\"");
+        assertThat(create).containsPattern("\"__dbt__cte__e{42}_[0-9a-f]{8}\" as \\(");
+        project.run().assertSucceeded();
+        assertThatTable(ds, "gold.all_x").column("v").containsOnly(1, 2, 3);
+    }
+
+    @Test
     void incrementalModelReferringToAnEphemeralAddsOnlyNewRows(DataSource ds) {
         TestSql.sql(ds, "create schema if not exists raw; create table raw.events (id int, kind text);"
                 + " insert into raw.events values (1, 'click'), (2, 'view')");
