@@ -226,6 +226,24 @@ public final class CdcSetup {
         return found;
     }
 
+    /**
+     * The stored generated columns of {@code t} ({@code GENERATED ALWAYS AS (...) STORED}), in column order: pgoutput
+     * does not publish them (before PostgreSQL 18), so streamed changes never carry them.
+     */
+    static List<String> generatedColumns(Connection c, TableName t) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select a.attname from pg_attribute a where a.attrelid = "
+                + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0 and not a.attisdropped"
+                + " and a.attgenerated <> '' order by a.attnum")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        return found;
+    }
+
     /** The {@code timetz} columns of {@code t} (domains over it included), as {@code name}. */
     private static List<String> timetzColumns(Connection c, TableName t) throws SQLException {
         List<String> found = new ArrayList<>();
@@ -512,6 +530,13 @@ public final class CdcSetup {
                             + " so the target holds the same instant of the day without the source's offset, a value"
                             + " PostgreSQL does not call equal", "ALTER TABLE " + t.quoted() + " ALTER COLUMN ... TYPE"
                             + " text;  -- or time, or accept UTC offsets in the target");
+                }
+                List<String> generated = generatedColumns(c, t);
+                if (!generated.isEmpty()) {
+                    warning("table " + t + " has generated columns (" + String.join(", ", generated) + "): pgoutput"
+                            + " does not publish them, so the CDC source leaves them out of every event (the snapshot"
+                            + " included) rather than let the target keep values the source has changed",
+                            "-- compute " + String.join(", ", generated) + " in the warehouse from the captured columns");
                 }
             }
 

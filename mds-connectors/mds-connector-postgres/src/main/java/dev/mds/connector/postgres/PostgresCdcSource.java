@@ -104,6 +104,8 @@ public final class PostgresCdcSource implements AutoCloseable {
     /** Where the tables of the last committed run are kept: a table added later has had no snapshot. */
     private final String tablesKey;
     private volatile boolean tablesRecorded;
+    /** The captured tables' generated columns as {@code schema.table.column}, read by the preflight check. */
+    private volatile List<String> generatedColumns = List.of();
     private final Object lock = new Object();
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private boolean closed;
@@ -447,6 +449,13 @@ public final class PostgresCdcSource implements AutoCloseable {
                     }
                 }
             }
+            List<String> generated = new ArrayList<>();
+            for (TableName t : config.tables) {
+                for (String column : CdcSetup.generatedColumns(c, t)) {
+                    generated.add(t.schema() + "." + t.name() + "." + column);
+                }
+            }
+            generatedColumns = List.copyOf(generated);
             SetupReport report = CdcSetup.check(c, CdcSetup.spec().tables(config.tables).slot(config.slot)
                     .publication(config.publication).keyColumns(config.keys.keySet()).build());
             if (!report.ok()) {
@@ -501,6 +510,14 @@ public final class PostgresCdcSource implements AutoCloseable {
             include.add("(?-i)" + regex(t.schema() + "." + t.name()));
         }
         p.setProperty("table.include.list", include.toString());
+        if (!generatedColumns.isEmpty()) {
+            // pgoutput does not publish generated columns: the snapshot read them and the stream did not, so the
+            // target kept the values of the snapshot (and NULL for new rows) while the source's changed
+            StringJoiner exclude = new StringJoiner(",");
+            generatedColumns.forEach(column -> exclude.add("(?-i)" + regex(column)));
+            String own = config.engineProperties.get("column.exclude.list");
+            p.setProperty("column.exclude.list", own == null || own.isBlank() ? exclude.toString() : own + "," + exclude);
+        }
         if (!config.keys.isEmpty()) {
             StringJoiner keys = new StringJoiner(";");
             config.keys.forEach((t, cols) -> keys.add("(?-i)" + regex(t.schema() + "." + t.name()) + ":"
@@ -546,7 +563,11 @@ public final class PostgresCdcSource implements AutoCloseable {
             p.setProperty("notification.enabled.channels", "sink");
             p.setProperty("notification.sink.topic.name", NOTIFICATIONS);
         }
+        String excluded = p.getProperty("column.exclude.list");
         config.engineProperties.forEach(p::setProperty);
+        if (excluded != null) {
+            p.setProperty("column.exclude.list", excluded);   // the caller's own list is in it
+        }
         String converters = p.getProperty("converters");
         if (!java.util.Arrays.asList(converters.split("\\s*,\\s*")).contains("mds_text")) {
             // the caller's own converters come after mds's, which must see numeric values before Debezium's NULL
