@@ -341,7 +341,11 @@ public final class TransformProject {
             return this;
         }
 
-        /** Rebuilds incremental models from scratch (as tables) instead of adding to them; default false. */
+        /**
+         * Rebuilds incremental models from scratch (as tables) instead of adding to them, and replaces seeds' tables by
+         * new ones even when their columns are unchanged (dbt's {@code --full-refresh}); default false. Snapshots are
+         * never rebuilt.
+         */
         public Builder fullRefresh(boolean fullRefresh) {
             this.fullRefresh = fullRefresh;
             return this;

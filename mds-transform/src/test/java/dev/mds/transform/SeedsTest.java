@@ -43,7 +43,7 @@ class SeedsTest {
     void csvBecomesATableWithTypesInferredAsDbtDoesLoadedBeforeTheModelsThatRefIt(DataSource ds, @TempDir Path dir)
             throws Exception {
         write(dir, "seeds/ref/countries.csv", "id,code,population,share,founded,updated,active,note,nothing,zone_time\n"
-                + "1,FR,68000000,0.5,1958-10-04,2024-01-01 10:00:00,true,\"a, \"\"quoted\"\"\nnote\",,2024-01-01T10:00:00Z\n"
+                + "1,FR,68000000,0.5,1958-10-4,2024-01-01 10:00:00,true,\"a, \"\"quoted\"\"\nnote\",,2024-01-01T10:00:00Z\n"
                 + "2,DE,3000000000,1e2,1949-05-23,2024-01-02T11:30,False,null,,2024-01-01T10:00:00+02:00\n"
                 + "\n"
                 + "3,,,,,,TRUE,NULL,,\n");
@@ -88,6 +88,9 @@ class SeedsTest {
         Files.writeString(csv, "code,label\n1,open\n2,closed\n3,on hold\n");
         assertThat(project.sql()).contains("truncate table \"lookup\".\"status\"",
                 "copy \"lookup\".\"status\" (\"code\", \"label\") from stdin with (format csv)");
+        assertThat(TransformProject.builder(ds).seedsFrom(dir).fullRefresh(true).build().sql())
+                .contains("create table \"lookup\".\"status__mds_tmp\" (\"code\" integer, \"label\" text)")
+                .noneMatch(s -> s.startsWith("truncate"));
         RunResults second = project.run().assertSucceeded();
         assertThat(second.model("lookup.status").rows()).hasValue(3);
         assertThat(oid(ds, "lookup.status")).isEqualTo(before);

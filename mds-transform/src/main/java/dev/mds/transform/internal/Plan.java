@@ -344,11 +344,12 @@ final class Plan {
     }
 
     /**
-     * Whether loading a seed replaces its table by a swap: when there is none yet, or it is a view, or its columns or
-     * their types differ from the file's (else its rows are replaced: truncate, then copy).
+     * Whether loading a seed replaces its table by a swap: with fullRefresh (dbt's --full-refresh drops and creates
+     * it), when there is none yet, or it is a view, or its columns or their types differ from the file's (else its
+     * rows are replaced: truncate, then copy).
      */
-    static boolean seedSwaps(Optional<Existing> existing, Seeds.Table table) {
-        if (existing.isEmpty() || existing.get().isView() || !existing.get().columns().equals(table.columns())) {
+    static boolean seedSwaps(Optional<Existing> existing, Seeds.Table table, boolean fullRefresh) {
+        if (fullRefresh || existing.isEmpty() || existing.get().isView() || !existing.get().columns().equals(table.columns())) {
             return true;
         }
         for (int i = 0; i < table.types().size(); i++) {
@@ -363,10 +364,11 @@ final class Plan {
      * A seed's steps: truncate and copy when its table's columns are unchanged, else a new table created, loaded and
      * swapped in as a table model's is (its dependents handled the same way).
      */
-    static List<Step> seedSteps(ModelSpec m, Optional<Existing> existing, Seeds.Table table, boolean cascade) {
+    static List<Step> seedSteps(ModelSpec m, Optional<Existing> existing, Seeds.Table table, boolean fullRefresh,
+            boolean cascade) {
         TableName t = m.table();
         List<Step> steps = new ArrayList<>();
-        if (!seedSwaps(existing, table)) {
+        if (!seedSwaps(existing, table, fullRefresh)) {
             steps.add(new Exec("truncate table " + t.quoted(), -1, null, false));
             steps.add(new LoadSeed(t, table));
             return steps;

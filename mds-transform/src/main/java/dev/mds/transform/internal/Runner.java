@@ -83,9 +83,9 @@ public final class Runner {
             for (ModelSpec m : selected) {
                 Optional<Plan.Existing> existing = existing(c, m.table());
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.seed().columnTypes());
-                boolean swaps = seed != null ? Plan.seedSwaps(existing, seed) : Plan.swaps(m, existing, fullRefresh);
+                boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
                 boolean cascade = swaps && existing.isPresent() && !dependents(c, m.table()).isEmpty();
-                for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, cascade)
+                for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
                         : Plan.steps(m, existing, fullRefresh, cascade)) {
                     if (step instanceof Plan.LoadSeed load) {
                         out.add(load.sql());
@@ -299,7 +299,7 @@ public final class Runner {
         Optional<Plan.Existing> existing = existing(c, m.table());
         Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.seed().columnTypes());
         boolean cascade = false;
-        boolean swaps = seed != null ? Plan.seedSwaps(existing, seed) : Plan.swaps(m, existing, fullRefresh);
+        boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
         if (swaps && existing.isPresent()) {
             // checked first so that a refused model builds nothing, and again under lock (CheckDependents)
             cascade = !refuseForeignDependents(c, m, m.table()).isEmpty();
@@ -307,7 +307,7 @@ public final class Runner {
         long rows = -1;
         List<String> written = null;
         List<String[]> staged = null;
-        for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, cascade)
+        for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
                 : Plan.steps(m, existing, fullRefresh, cascade)) {
             if (step instanceof Plan.LoadSeed load) {
                 rows = Seeds.load(c, m.seed().file(), load.table(), load.into());
