@@ -47,8 +47,10 @@ public enum Materialization {
      */
     SEED;
 
-    /** The name used in {@code config(materialized=...)}: {@code view}, {@code table}, {@code incremental}, {@code snapshot},
-     * {@code ephemeral} ({@code seed} for a seed). */
+    /**
+     * The name used in {@code config(materialized=...)}: {@code view}, {@code table}, {@code incremental},
+     * {@code snapshot}, {@code ephemeral} ({@code seed} for a seed, which no model may use).
+     */
     public String configName() {
         return name().toLowerCase(Locale.ROOT);
     }

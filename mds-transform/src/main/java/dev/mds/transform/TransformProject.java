@@ -237,8 +237,9 @@ public final class TransformProject {
          * columns' types are inferred. {@code seed} finds the seed as {@code ref()} does. A later call for the same
          * seed replaces the earlier one.
          *
-         * @throws IllegalArgumentException when a type is not a type name ({@code numeric(12, 2)}, {@code text[]}:
-         *     words, an optional precision and scale, optional {@code []})
+         * @throws IllegalArgumentException when a type is not a type name: a name (perhaps schema-qualified, perhaps
+         *     {@code double precision} or {@code character varying}), an optional precision and scale, an optional
+         *     {@code with[out] time zone}, optional {@code []}; no constraint, default or collation
          */
         public Builder seedColumnTypes(String seed, Map<String, String> columnTypes) {
             TableName table = TableName.parse(Objects.requireNonNull(seed, "seed"));
