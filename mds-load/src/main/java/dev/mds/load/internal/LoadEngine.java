@@ -184,7 +184,8 @@ public final class LoadEngine {
             try {
                 n = copy(c, plan, sql, rows, writer, rejects);
             } catch (MdsException e) {
-                if (e instanceof BadInputException || !(e.getCause() instanceof SQLException x) || rowSecurity(x)) {
+                if (e instanceof BadInputException || !(e.getCause() instanceof SQLException x) || rowSecurity(x)
+                        || !refusal(x)) {
                     throw e;
                 }
                 throw refusedByCopy(c, plan, sql, rows, writer, x, e);
@@ -200,6 +201,17 @@ public final class LoadEngine {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether an error of a write step is the table refusing a row, worth looking for: an integrity constraint (23),
+     * a data exception (22, e.g. raised by a trigger's arithmetic), an error raised by a trigger (P0, 09), a
+     * row-level security or check option refusal (42501, 44). Not a timeout, a deadlock or a lost connection.
+     */
+    private static boolean refusal(SQLException x) {
+        String state = x.getSQLState() == null ? "" : x.getSQLState();
+        return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0") || state.startsWith("09")
+                || state.startsWith("44") || state.equals("42501");
     }
 
     /** Whether PostgreSQL refused a COPY because row-level security applies. */
@@ -1546,6 +1558,9 @@ public final class LoadEngine {
             } catch (MdsException e) {
                 if (!(e.getCause() instanceof SQLException x)) {
                     throw e;
+                }
+                if (!refusal(x)) {
+                    throw e;   // not a row the table refused (a timeout, a deadlock): nothing to look for
                 }
                 removed += refusedByMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
                 continue;
