@@ -88,6 +88,7 @@ public final class MultiActiveSatellite extends Structure {
         return this;
     }
 
+    /** The stage it loads from (one; each of its (parent key, load date) groups is a set). */
     public MultiActiveSatellite from(Stage stage) {
         this.stage = Objects.requireNonNull(stage, "stage");
         return this;

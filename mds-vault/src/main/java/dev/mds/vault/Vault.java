@@ -35,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Data Vault 2.0 in a PostgreSQL database: the entry point for stages, hubs, links, satellites,
- * effectivity satellites and PIT tables, all sharing one hash standard. Immutable; each setting returns a new
+ * A Data Vault 2.0 in a PostgreSQL database: the entry point for stages, hubs, links, transactional links,
+ * satellites, multi-active satellites, effectivity satellites and PIT tables, all sharing one hash standard. Immutable; each setting returns a new
  * vault.
  *
  * <pre>{@code

@@ -12,7 +12,10 @@ import dev.mds.core.MdsException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -202,5 +205,58 @@ class MultiActiveSatelliteTest {
         assertThatThrownBy(good::load).isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_bad")
                 .hasMessageContaining("load date column 'ld'");
         assertThat(strings(ds, "select count(*) from dds.ma_sat_bad")).containsExactly("0");
+    }
+
+    /** Quotes, spaces, dots, upper case and non-ASCII letters in every name, two child keys, both standards. */
+    @ParameterizedTest
+    @EnumSource(HashStandard.class)
+    void hostileIdentifiersAndTwoChildKeysWorkInTheDdlAndTheLoad(HashStandard standard, DataSource ds) {
+        String q = "\"M \"\"Q\"\" " + standard.name().charAt(0) + " ü.x\"";
+        sql(ds, "create schema " + q, "create table " + q + ".\"Raw \"\"P\"\"\" (\"Kunde Ä\" text, \"Typ.E\" text, \"it's\" int,"
+                + " \"Nr\" text, \"LD\" timestamptz)",
+                "insert into " + q + ".\"Raw \"\"P\"\"\" values ('k1', 'home', 1, '111', '2024-01-01Z'), ('k1', 'home', 2, '112', '2024-01-01Z'),"
+                        + " ('k1', 'home', 1, '111', '2024-01-02Z'), ('k1', 'home', 2, '112', '2024-01-02Z'),"
+                        + " ('k1', 'home', 1, '111', '2024-01-03Z')");
+        Vault vault = Vault.on(ds).standard(standard);
+        Stage stage = Stage.of(q + ".\"Raw \"\"P\"\"\"").into(q + ".\"Stg \"\"P\"\"\"").loadDate("LD").recordSource("it's \"src\"")
+                .hashKey("Kunde.HK \"", "Kunde Ä").hashDiff("Diff ✓", "Typ.E", "it's", "Nr");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = vault.multiActiveSatellite(q + ".\"MA.Sat \"\"P\"\"\"").parent("Kunde.HK \"")
+                .childKeys("Typ.E", "it's").hashDiff("Diff ✓").payload("Nr").effectiveFrom("LD").from(stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);       // the set of day 1, then the smaller one of day 3
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select string_agg(\"Nr\", ',' order by effective_from, \"it's\") from " + q + ".\"MA.Sat \"\"P\"\"\""))
+                .containsExactly("111,112,111");
+    }
+
+    /** Two loads of one multi-active satellite at once: one waits for the other (the table lock); each row once. */
+    @Test
+    void twoLoadsAtOnceInsertEachSetOnce(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create table raw.ph_race as select 'u' || (i % 5000) as email,"
+                + " 't' || (i / 5000 % 2) as phone_type, 'n' || (i / 10000) as phone,"
+                + " '2024-01-01Z'::timestamptz + (i / 10000) * interval '1 day' as ld from generate_series(0, 29999) i");
+        Vault vault = Vault.on(ds);
+        Stage stage = stage("raw.ph_race");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_race", stage);
+        sat.createTable();
+        for (int round = 0; round < 2; round++) {
+            sql(ds, "truncate dds.ma_sat_race");
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<CompletableFuture<LoadResult>> loads = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                loads.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return sat.load();
+                }));
+            }
+            assertThat(loads.stream().mapToLong(f -> f.join().rowsInserted()).sum()).isEqualTo(30_000);
+            assertThat(strings(ds, "select count(*) from dds.ma_sat_race")).containsExactly("30000");
+        }
     }
 }

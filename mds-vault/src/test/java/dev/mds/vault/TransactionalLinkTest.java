@@ -13,7 +13,10 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -168,5 +171,57 @@ class TransactionalLinkTest {
         assertThatThrownBy(good::load).isInstanceOf(MdsException.class).hasMessageContaining("transactional link dds.t_link_bad")
                 .hasMessageContaining("load date column 'ld'");
         assertThat(strings(ds, "select count(*) from dds.t_link_bad")).containsExactly("0");
+    }
+
+    /** Quotes, spaces, dots, upper case and non-ASCII letters in every name, under both standards. */
+    @ParameterizedTest
+    @EnumSource(HashStandard.class)
+    void hostileIdentifiersWorkInTheDdlAndTheLoad(HashStandard standard, DataSource ds) {
+        String q = "\"T \"\"Q\"\" " + standard.name().charAt(0) + " ü.x\"";
+        sql(ds, "create schema " + q, "create table " + q + ".\"Raw \"\"P\"\"\" (\"Tx ID\" text, \"Kunde Ä\" text, \"Prod.Uct\" text,"
+                + " \"it's\" int, \"Seit\" timestamptz, \"LD\" timestamptz)",
+                "insert into " + q + ".\"Raw \"\"P\"\"\" values ('t1', 'k1', 'p1', 1, '2024-01-01Z', '2024-01-01Z'),"
+                        + " ('t1', 'k1', 'p1', 2, '2024-01-01Z', '2024-01-02Z'), ('t2', 'k2', 'p1', 3, '2024-01-03Z', '2024-01-03Z')");
+        Vault vault = Vault.on(ds).standard(standard);
+        Stage stage = Stage.of(q + ".\"Raw \"\"P\"\"\"").into(q + ".\"Stg \"\"P\"\"\"").loadDate("LD").recordSource("it's \"src\"")
+                .hashKey("Tx HK \"", "Tx ID").hashKey("Kunde.HK", "Kunde Ä").hashKey("PRODUCT HK", "Prod.Uct");
+        vault.createStage(stage);
+        TransactionalLink link = vault.transactionalLink(q + ".\"T.Link \"\"P\"\"\"").hashKey("Tx HK \"").refs("Kunde.HK", "PRODUCT HK")
+                .payload("it's").effectiveFrom("Seit").from(stage);
+        link.createTable();
+        assertThat(link.load().rowsInserted()).isEqualTo(2);
+        assertThat(link.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select string_agg(\"it's\"::text, ',' order by \"it's\") from " + q + ".\"T.Link \"\"P\"\"\""))
+                .containsExactly("1,3");
+    }
+
+    /** Two loads of one transactional link at once: one waits for the other (the table lock); each row once. */
+    @Test
+    void twoLoadsAtOnceInsertEachTransactionOnce(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create table raw.p_race as select (i % 20000)::text as id, 'u' || (i % 97) as email,"
+                + " 'p' || (i % 13) as product, (i % 100)::numeric(10,2) as amount, now() as bought,"
+                + " '2024-01-01Z'::timestamptz + (i / 20000) * interval '1 day' as ld from generate_series(0, 39999) i");
+        Vault vault = Vault.on(ds);
+        Stage stage = stage("raw.p_race", "shop");
+        vault.createStage(stage);
+        TransactionalLink link = tlink(vault, "dds.t_link_race", stage);
+        link.createTable();
+        for (int round = 0; round < 2; round++) {
+            sql(ds, "truncate dds.t_link_race");
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<CompletableFuture<LoadResult>> loads = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                loads.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return link.load();
+                }));
+            }
+            assertThat(loads.stream().mapToLong(f -> f.join().rowsInserted()).sum()).isEqualTo(20_000);
+            assertThat(strings(ds, "select count(*) || ' ' || min(load_date) from dds.t_link_race")).containsExactly("20000 2024-01-01 00:00:00+00");
+        }
     }
 }
