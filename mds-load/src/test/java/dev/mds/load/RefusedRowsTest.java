@@ -315,6 +315,18 @@ class RefusedRowsTest {
     }
 
     @Test
+    void deadLetterSetsAsideTheRecordsACopyStraightIntoTheTableWasRefusedFor(DataSource ds) {
+        withForeignKey(ds, "fk_dead");
+        MergeLoader loader = MergeLoader.into(ds, "raw.fk_dead").mode(SyncMode.APPEND).onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = loader.load(fkBatch());
+        assertThat(r.rejected()).isEqualTo(2);
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThatTable(ds, "raw.fk_dead").columns("id", "customer").containsExactlyInAnyOrder(row(1, 10), row(3, 20));
+        assertThat(strings(ds, "select record_number || ' ' || (reason like '%foreign key%') from raw.fk_dead_rejected"
+                + " order by 1")).containsExactly("2 true", "4 true");
+    }
+
+    @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
         MergeLoader loader = merge(ds, "ok");

@@ -232,11 +232,26 @@ public final class LoadEngine {
             failed.addSuppressed(r);
             throw failed;
         }
+        Map<Long, Row> byNumber = byNumber(rows);
+        return refused(plan, "the COPY", x, refusedInCopy(c, plan, sql, rows, byNumber, writer, x,
+                RefusedRowsException.MAX_ROWS), byNumber);
+    }
+
+    private static Map<Long, Row> byNumber(List<Row> rows) {
         Map<Long, Row> byNumber = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
         for (Row r : rows) {
             byNumber.put(r.recordNumber, r);
         }
-        Refusals.Found found;
+        return byNumber;
+    }
+
+    /**
+     * The records of {@code rows} a COPY straight into the target ({@code sql}, undone) was refused for: the rows
+     * are staged with their record numbers and looked into by {@link Refusals}; its bisection COPYs parts of the
+     * rows again, each undone.
+     */
+    private Refusals.Found refusedInCopy(Connection c, Plan plan, String sql, List<Row> rows, Map<Long, Row> byNumber,
+            RowWriter writer, SQLException x, int limit) {
         try {
             Sql.execute(c, dropStage());
             Sql.execute(c, createStage(plan, true));
@@ -244,7 +259,7 @@ public final class LoadEngine {
             Refusals refusals = new Refusals(c, target, List.of());   // the target rows all stay: none is replaced
             refusals.materialise("select " + writtenColumns(c, plan, false) + ", s." + Identifiers.quote(Refusals.RECORD)
                     + " from " + stage + " s");
-            found = refusals.find(x, records -> {
+            return refusals.find(x, records -> {
                 List<Row> part = new ArrayList<>(records.size());
                 for (long n : records) {
                     part.add(byNumber.get(n));
@@ -259,13 +274,12 @@ public final class LoadEngine {
                     c.rollback(sp);
                     c.releaseSavepoint(sp);
                 }
-            }, refusals.candidates(), RefusedRowsException.MAX_ROWS);
+            }, refusals.candidates(), limit);
         } catch (SQLException | MdsException d) {
             x.addSuppressed(d);
             LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
-            found = new Refusals.Found(List.of(), false, "looking for them failed");
+            return new Refusals.Found(List.of(), false, "looking for them failed");
         }
-        return refused(plan, "the COPY", x, found, byNumber);
     }
 
     /** {@code writer} with each row's record number after its values (for a stage made by {@code createStage(plan, true)}). */
@@ -2044,6 +2058,35 @@ public final class LoadEngine {
                 start = rows.size();
             } catch (SQLException e) {
                 int at = badIndex(e, rest.size());
+                if (at < 0 && deadLetter && refusal(e) && !sql.equals(stageCopySql())) {
+                    // refused after the last row (a foreign key, an AFTER trigger): the rows to blame are looked for,
+                    // set aside, and the COPY goes on with the others (the part was undone to its savepoint)
+                    Map<Long, Row> byNumber = byNumber(rest);
+                    Refusals.Found found = refusedInCopy(c, plan, sql, rest, byNumber, writer, e, Integer.MAX_VALUE);
+                    if (found.records().isEmpty() || found.together() || ++rejects.rounds > MAX_DEAD_LETTER_ROUNDS) {
+                        throw refused(plan, "the COPY", e, found, byNumber);
+                    }
+                    String reason = "the table refused it when the COPY wrote it (" + found.how() + "): " + serverMessage(e);
+                    Set<Long> gone = new HashSet<>(found.records());
+                    List<Row> left = new ArrayList<>(rest.size() - gone.size());
+                    for (Row r : rest) {
+                        if (gone.contains(r.recordNumber)) {
+                            rejects.add(r.recordNumber, keyText(r.values, plan), reason, r.values);
+                            if (r.before != null) {
+                                retry.add(r.before);
+                            }
+                        } else {
+                            left.add(r);
+                        }
+                    }
+                    refused = true;
+                    rows = left.isEmpty() && !retry.isEmpty() ? retry : left;
+                    if (rows == retry) {
+                        retry = new ArrayList<>();
+                    }
+                    start = 0;
+                    continue;
+                }
                 if (at < 0) {
                     throw Sql.failed(sql, e);
                 }
