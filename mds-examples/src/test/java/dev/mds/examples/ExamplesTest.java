@@ -86,7 +86,8 @@ class ExamplesTest {
         assertThat(out).contains("streams.csv: raw.streams MERGE: 9652 inserted")
                 .contains("15 checks, 15 passed")
                 .contains("marts.daily_streams incremental SUCCESS 31 rows")
-                .contains("Cinema Paradiso              | 132     | 121");
+                .contains("Cinema Paradiso              | 132     | 121")
+                .contains("__dbt__cte__stg_streams").doesNotContain("staging.stg_streams view");
         String second = out.substring(out.indexOf("== 4."));
         assertThat(second).contains("snapshots.users snapshot SUCCESS 1 rows")
                 .contains("marts.daily_streams incremental SUCCESS 2 rows")

@@ -19,8 +19,8 @@ import javax.sql.DataSource;
 /**
  * The streaming app's pipeline (viniciusgalvaoia/opensource-dataplatform: movies, users and 9,652 streams of
  * December 2021 as CSV): the three files are read by {@link CsvSource} (types inferred, the streams' {@code +0100}
- * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}; mds-transform then builds a
- * staging view, a per-movie table, an incremental daily table and a snapshot of the users; mds-quality checks the
+ * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}; mds-transform then builds (over an
+ * ephemeral staging model, inlined as a CTE) a per-movie table, an incremental daily table and a snapshot of the users; mds-quality checks the
  * raw tables (keys, relationships, stream times). Then the sources change as a nightly load would see them: a
  * user's surname changes and a new day of streams arrives. The second run adds that day to the incremental table
  * without rebuilding it, and the snapshot keeps both versions of the user.
@@ -48,6 +48,10 @@ public final class StreamingExample {
 
             Tables.step("3. models", System.out);
             TransformProject project = project(ds);
+            String movieStats = project.sql().stream().filter(q -> q.contains("movie_stats") && q.contains("__dbt__cte__"))
+                    .findFirst().orElseThrow();
+            System.out.println("  marts.movie_stats, as it runs (first lines):");
+            movieStats.lines().limit(4).forEach(line -> System.out.println("    " + line));
             RunResults first = project.run();
             System.out.println(first);
             first.assertSucceeded();
@@ -97,7 +101,7 @@ public final class StreamingExample {
     }
 
     /**
-     * The models: a staging view of the streams, the per-movie table, the daily table (incremental: a later run
+     * The models: the streams' staging model (ephemeral: never built, inlined as a CTE where it is referred to), the per-movie table, the daily table (incremental: a later run
      * recomputes only the days from the last stored one on, merged by day) and the users' history (a check
      * snapshot of their names).
      */
@@ -105,6 +109,7 @@ public final class StreamingExample {
         return TransformProject.builder(ds)
                 .sourceSchema("app", "raw")
                 .model("staging.stg_streams", """
+                        {{ config(materialized='ephemeral') }}
                         select movie_title, user_email, size_mb, start_at, end_at,
                             extract(epoch from end_at - start_at) / 60 as watched_mins,
                             (start_at at time zone 'UTC')::date as day
