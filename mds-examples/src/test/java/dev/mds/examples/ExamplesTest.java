@@ -55,7 +55,8 @@ class ExamplesTest {
     @Test
     void forexQualityFindsTheMissingQuantities() throws Exception {
         String out = output(() -> ForexQualityExample.main(new String[0]));
-        assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 16)");
+        assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 16)")
+                .contains("its failing rows, stored in audit.transactions__not_null_quantity").contains("16   | 5");
     }
 
     @Test

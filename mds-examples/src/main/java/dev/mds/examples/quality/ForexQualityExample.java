@@ -1,6 +1,8 @@
 package dev.mds.examples.quality;
 
 import dev.mds.core.Sql;
+import dev.mds.core.TableName;
+import dev.mds.examples.Tables;
 import dev.mds.testing.SeedData;
 import dev.mds.quality.Bounds;
 import dev.mds.quality.CheckResult;
@@ -49,9 +51,12 @@ public final class ForexQualityExample {
                         + " case when pg_input_is_valid(tax, 'numeric') then tax::numeric(10,2) end as tax,"
                         + " customer_email, customer_country"
                         + " from raw.transactions");
+                Sql.execute(c, "create schema audit");
             }
 
-            QualityReport report = QualitySuite.on(ds).samples(3)
+            // storeFailures: as dbt's store_failures, each failed or warned row-level check keeps its failing rows in
+            // a table of the audit schema, named in the report
+            QualityReport report = QualitySuite.on(ds).samples(3).storeFailures("audit")
                     .table("raw.transactions", t -> t.key("transaction_id")
                             .notNull("transaction_id").unique("transaction_id")
                             .matches("transaction_id", "^[0-9]+$").id("numeric_transaction_id").warn()
@@ -60,7 +65,8 @@ public final class ForexQualityExample {
                             .rowCount(Bounds.atLeast(1)))
                     .table("silver.transactions", t -> t.key("transaction_id")
                             .notNull("quantity")
-                            .notNull("customer_id").threshold(Threshold.percent(5))
+                            // dbt's warn_if / error_if: warn from the first missing id, fail above 5% of the rows
+                            .notNull("customer_id").warnIf(Threshold.rows(0)).errorIf(Threshold.percent(5))
                             .notNull("transaction_date", "price", "tax")
                             .unique("transaction_id", "product_id")
                             .range("quantity", 1, null)
@@ -74,6 +80,8 @@ public final class ForexQualityExample {
             CheckResult quantity = report.check("silver.transactions", "not_null_quantity").orElseThrow();
             System.out.printf("rows without a quantity: %d (the project's derived/missing_quantity.csv lists 16)%n",
                     quantity.failingRows());
+            Tables.query(ds, "its failing rows, stored in " + quantity.failuresTable(), "select count(*) as rows,"
+                    + " count(distinct product_id) as products from " + TableName.parse(quantity.failuresTable()).quoted(), System.out);
             System.out.println("HTML report: " + report.writeHtml(html).toAbsolutePath());
         }
     }
