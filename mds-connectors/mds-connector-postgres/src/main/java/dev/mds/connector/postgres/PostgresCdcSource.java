@@ -600,6 +600,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
         private final RecordMapper mapper = new RecordMapper(t -> keyColumns(t, "a TRUNCATE of " + t + " arrived"));
+        /** The [table, key] of rows whose key-change insert was left out: the source no longer held them. */
+        private final Set<List<Object>> goneKeys = new HashSet<>();
         /** Reads the TOASTed values a primary-key update leaves unsent (REPLICA IDENTITY DEFAULT). */
         private final UnsentToastReader unsentToast = new UnsentToastReader(PostgresCdcSource.this::sourceConnection);
         private final boolean sweepAfterSnapshots = sweepsAfterSnapshots();
@@ -766,7 +768,27 @@ public final class PostgresCdcSource implements AutoCloseable {
                 ChangeEvent event = mapped.get().event();
                 if (UnsentToastReader.needsValues(event)) {
                     // the insert half of a key change: no target row of the new key to keep the unsent values from
-                    event = unsentToast.complete(event, mapped.get().shape().schema(), mapped.get().shape().keyColumns());
+                    Optional<ChangeEvent> completed = unsentToast.complete(event, mapped.get().shape().schema(),
+                            mapped.get().shape().keyColumns());
+                    if (completed.isEmpty()) {
+                        // the row is gone from the source, so a later event of the stream removes it: until then its
+                        // changes that lean on the values it never had are left out too
+                        goneKeys.add(List.of(event.source(), event.key()));
+                        continue;
+                    }
+                    event = completed.get();
+                } else if (!goneKeys.isEmpty()) {
+                    List<Object> id = List.of(event.source(), event.key());
+                    if (event.operation() == ChangeEvent.Operation.UPDATE && goneKeys.contains(id)
+                            && event.after().map(a -> a.values().contains(dev.mds.core.Unchanged.VALUE)).orElse(false)) {
+                        continue;
+                    }
+                    if (event.operation() == ChangeEvent.Operation.TRUNCATE) {
+                        TableName truncated = event.source();
+                        goneKeys.removeIf(k -> k.get(0).equals(truncated));
+                    } else if (event.operation() != ChangeEvent.Operation.UPDATE) {
+                        goneKeys.remove(id);
+                    }
                 }
                 boolean read = event.operation() == ChangeEvent.Operation.READ;
                 if (!read && !openSnapshots.isEmpty()) {

@@ -29,9 +29,10 @@ import java.util.UUID;
  * as "unchanged", and Debezium sends its placeholder in the event that creates the new key: no row of that key is in
  * the target to keep the value from, so the load refused it and every run stopped at that change. The value is
  * read by the new key as the source holds it now (Debezium's re-select does the same): any later change of the
- * column comes after it in the stream, so the target ends equal to the source. A row no longer at the source (deleted
- * or re-keyed since) gets NULL in nullable columns; a later event removes it. {@code REPLICA IDENTITY FULL} needs
- * none of this: Debezium fills the value from the old row. Not thread-safe.
+ * column comes after it in the stream, so the target ends equal to the source. For a row no longer at the source
+ * (deleted or re-keyed since, so a later event removes it) there is no value: {@link #complete} gives nothing and the
+ * caller leaves the insert out. {@code REPLICA IDENTITY FULL} needs none of this: Debezium fills the value from the old
+ * row. Not thread-safe.
  */
 public final class UnsentToastReader implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,11 +62,12 @@ public final class UnsentToastReader implements AutoCloseable {
     }
 
     /**
-     * The event with its unsent values read from the source by its key.
+     * The event with its unsent values read from the source by its key; empty when the source no longer holds a row
+     * of that key. The event as it is when mds cannot read a value (the load then names the column).
      *
      * @param keyColumns the names of the key's columns, in the order of {@code event.key()}
      */
-    public ChangeEvent complete(ChangeEvent event, Schema schema, List<String> keyColumns) {
+    public Optional<ChangeEvent> complete(ChangeEvent event, Schema schema, List<String> keyColumns) {
         TableName table = event.source();
         Record after = event.after().orElseThrow();
         List<Integer> unsent = new ArrayList<>();
@@ -88,7 +90,7 @@ public final class UnsentToastReader implements AutoCloseable {
                 String name = schema.fields().get(unsent.get(n)).name();
                 Column col = columns.get(name);
                 if (col == null) {
-                    return event;   // dropped since: the load says which column it cannot fill
+                    return Optional.of(event);   // dropped since: the load says which column it cannot fill
                 }
                 sql.append(n == 0 ? "" : ", ").append(Identifiers.quote(name))
                         .append("hstore".equals(col.baseType()) ? "::json" : "");
@@ -97,7 +99,7 @@ public final class UnsentToastReader implements AutoCloseable {
             for (int k = 0; k < keyColumns.size(); k++) {
                 Column col = columns.get(keyColumns.get(k));
                 if (col == null) {
-                    return event;
+                    return Optional.of(event);
                 }
                 sql.append(k == 0 ? "" : " and ").append(Identifiers.quote(keyColumns.get(k))).append(" = ")
                         .append(event.key().get(k) instanceof byte[] ? "?" : "cast(? as " + col.declared() + ")");
@@ -113,29 +115,24 @@ public final class UnsentToastReader implements AutoCloseable {
                     }
                 }
                 try (ResultSet rs = ps.executeQuery()) {
-                    boolean found = rs.next();
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
                     for (int n = 0; n < unsent.size(); n++) {
                         int i = unsent.get(n);
                         Field field = schema.fields().get(i);
-                        Object value;
-                        if (found) {
-                            Column col = columns.get(field.name());
-                            try {
-                                value = value(field.type(), col, rs, n + 1);
-                            } catch (RecordMapper.UnrepresentableValue | IllegalArgumentException bad) {
-                                throw new MdsException(table + " column " + field.name() + " of the row with key "
-                                        + event.key() + ", read from the source after a key change: "
-                                        + bad.getMessage() + ", which mds cannot carry", bad);
-                            }
-                        } else {
-                            value = field.nullable() ? null : Unchanged.VALUE;
+                        try {
+                            filled = filled.with(i, value(field.type(), columns.get(field.name()), rs, n + 1));
+                        } catch (RecordMapper.UnrepresentableValue | IllegalArgumentException bad) {
+                            throw new MdsException(table + " column " + field.name() + " of the row with key "
+                                    + event.key() + ", read from the source after a key change: " + bad.getMessage()
+                                    + ", which mds cannot carry", bad);
                         }
-                        filled = filled.with(i, value);
                     }
                 }
             }
-            return new ChangeEvent(event.operation(), table, event.key(), event.before(), Optional.of(filled),
-                    event.position(), event.commitTime());
+            return Optional.of(new ChangeEvent(event.operation(), table, event.key(), event.before(), Optional.of(filled),
+                    event.position(), event.commitTime()));
         } catch (SQLException e) {
             throw new MdsException("cannot read from the source the TOASTed values a key change of " + table
                     + " (new key " + event.key() + ") did not send: " + e.getMessage(), e);
