@@ -105,6 +105,8 @@ public final class MergeLoader {
      * Loads a batch of records in its own transaction (any mode but {@link SyncMode#CDC}).
      *
      * @throws dev.mds.core.BadInputException for a bad record (with {@link OnBadRow#FAIL}); nothing is committed
+     * @throws RefusedRowsException for records the table refused when the load wrote them (a constraint, a trigger,
+     *     a policy), naming them (with {@link OnBadRow#FAIL}); nothing is committed
      * @throws dev.mds.core.SchemaMismatchException for new columns with {@link SchemaChange#FAIL} or an
      *     incompatible column type; nothing is committed
      */
@@ -126,8 +128,8 @@ public final class MergeLoader {
     /**
      * Applies change events in its own transaction ({@link SyncMode#CDC} only).
      *
-     * @throws dev.mds.core.BadInputException for an event with a NULL key or a value that does not fit; nothing is
-     *     committed
+     * @throws dev.mds.core.BadInputException for an event with a NULL key or a value that does not fit, or
+     *     ({@link RefusedRowsException}) events the table refused when the load wrote them; nothing is committed
      */
     public LoadResult load(ChangeBatch batch) {
         Objects.requireNonNull(batch, "batch");

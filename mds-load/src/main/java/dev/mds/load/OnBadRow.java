@@ -1,12 +1,19 @@
 package dev.mds.load;
 
-/** What a {@link MergeLoader} does with a record it cannot load (NULL key, a value that does not fit). */
+/**
+ * What a {@link MergeLoader} does with a record it cannot load: a NULL key, a value that does not fit its column, or
+ * a row the table refuses when the load writes it (a constraint, a trigger, a policy: {@link RefusedRowsException}).
+ */
 public enum OnBadRow {
-    /** Throws {@link dev.mds.core.BadInputException} naming the table, record number and key; nothing of the batch is committed. */
+    /**
+     * Throws {@link dev.mds.core.BadInputException} (for a row the table refused, {@link RefusedRowsException})
+     * naming the table, record number and key; nothing of the batch is committed.
+     */
     FAIL,
     /**
      * Writes the bad record with the reason to {@code <target>_rejected} (in the same transaction) and loads the
-     * good records.
+     * good records. Records the table refuses only when they are written are found after the write failed, set
+     * aside, and the write runs again without them; records that fail only together still fail the load.
      */
     DEAD_LETTER
 }
