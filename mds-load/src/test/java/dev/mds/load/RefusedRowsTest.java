@@ -347,6 +347,34 @@ class RefusedRowsTest {
     }
 
     @Test
+    void aRowOutsideEveryPartitionIsNamed(DataSource ds) {
+        sql(ds, "create schema if not exists raw",
+                "create table raw.parts (id bigint primary key, name text, amount numeric(8,2)) partition by range (id)",
+                "create table raw.parts_low partition of raw.parts for values from (0) to (100)",
+                "insert into raw.parts values (1, 'one', 1.00), (2, 'two', 2.00)");
+        assertRefused(() -> merge(ds, "parts").load(batch(r(1, "uno", "1"), r(3, "three", "3"), r(500, "far", "5"))),
+                "parts", null, 3, "id=500");
+        assertUntouched(ds, "parts");
+    }
+
+    @Test
+    void atMostTenRefusedRecordsAreNamed(DataSource ds) {
+        table(ds, "many", "alter table raw.many add column credit numeric default 10",
+                "alter table raw.many add constraint within_credit check (amount <= credit)");
+        List<Record> records = new ArrayList<>();
+        for (long i = 1; i <= 40; i++) {
+            records.add(r(i + 100, "n" + i, i % 2 == 0 ? "50" : "5"));
+        }
+        assertThatThrownBy(() -> merge(ds, "many").load(RecordBatch.of(SCHEMA, records)))
+                .isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+                    assertThat(e.rows()).hasSize(RefusedRowsException.MAX_ROWS);
+                    assertThat(e.rows().get(9).toString()).isEqualTo("record 20 (key id=120)");
+                    assertThat(e.getMessage()).contains("and maybe more");
+                });
+        assertUntouched(ds, "many");
+    }
+
+    @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
         MergeLoader loader = merge(ds, "ok");
