@@ -132,18 +132,36 @@ public final class Link extends Structure {
 
     @Override
     List<String> statements(Connection c) {
-        Relation target = Vault.relation(c, name(), table);
-        Vault.checkBytea(name(), target, hashKey);
-        vault.checkWidth(c, name(), table, hashKey);
+        return insertNewLinks(this, c, hashKey, refs, payload, null, stages, nullKeys, storedColumns());
+    }
+
+    /**
+     * The load of a link or a transactional link: the lock, then the insert of the hash keys not stored yet (see
+     * {@link #insertNewKeys}), from the stages' rows with a hash key and, unless NULL references become the ghost
+     * key, all references; payload columns cast to the table's types where they differ, load date (and
+     * effective-from, when not {@code null}) read in UTC where the stage's and the table's types differ.
+     */
+    static List<String> insertNewLinks(Structure structure, Connection c, String hashKey, List<String> refs,
+            List<String> payload, String effectiveFrom, List<Stage> stages, NullKeys nullKeys, List<String> stored) {
+        String name = structure.name();
+        Vault vault = structure.vault;
+        Relation target = Vault.relation(c, name, structure.table);
+        Vault.checkBytea(name, target, hashKey);
+        vault.checkWidth(c, name, structure.table, hashKey);
+        for (String r : refs) {
+            Vault.checkBytea(name, target, r);
+            vault.checkWidth(c, name, structure.table, r);
+        }
         // a stage's load date of another type than the link's is converted in UTC (see inUtc), as in a hub
-        String linkLd = target.require(name(), Stage.LOAD_DATE).sqlType();
+        String linkLd = target.require(name, Stage.LOAD_DATE).sqlType();
+        String linkEf = effectiveFrom == null ? null : target.require(name, Satellite.EFFECTIVE_FROM).sqlType();
         String hk = Identifiers.quote(hashKey);
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
         List<Relation> read = new ArrayList<>();
         for (Stage st : stages) {
-            String where = name() + " from " + st;
-            Relation s = Vault.relation(c, name(), st.target());
+            String where = name + " from " + st;
+            Relation s = Vault.relation(c, name, st.target());
             read.add(s);
             Vault.checkBytea(where, s, hashKey);
             vault.checkWidth(c, where, st.target(), hashKey);
@@ -163,7 +181,13 @@ public final class Link extends Structure {
                 }
             }
             for (String p : payload) {
-                sel.add(storedItem(c, where, s, p, target));
+                sel.add(structure.storedItem(c, where, s, p, target));
+            }
+            if (effectiveFrom != null) {
+                String sEf = s.require(where, effectiveFrom).sqlType();
+                String expr = inUtc("s." + Identifiers.quote(effectiveFrom), sEf, linkEf);
+                sel.add((sEf.equals(linkEf) ? expr : "CAST(" + expr + " AS " + linkEf + ")") + " AS "
+                        + Identifiers.quote(Satellite.EFFECTIVE_FROM));
             }
             String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
             s.require(where, Stage.RECORD_SOURCE);
@@ -171,17 +195,14 @@ public final class Link extends Structure {
             sel.add("s." + Identifiers.quote(Stage.RECORD_SOURCE));
             union.add("SELECT " + sel + " FROM " + st.target().quoted() + " AS s" + filter);
         }
-        List<String> all = new ArrayList<>();
-        all.add(hashKey);
-        all.addAll(refs);
-        all.addAll(payload);
-        all.add(Stage.LOAD_DATE);
-        all.add(Stage.RECORD_SOURCE);
         Map<String, Order> byValue = new HashMap<>();
         read.add(target);            // a stage column of another type is cast to the table's: its order counts too
         for (String p : payload) {
             byValue.put(p, order(read, p));
         }
-        return insertNewKeys(all, refs, byValue, union.toString());
+        if (effectiveFrom != null) {
+            byValue.put(Satellite.EFFECTIVE_FROM, order(List.of(target), Satellite.EFFECTIVE_FROM));
+        }
+        return structure.insertNewKeys(stored, refs, byValue, union.toString());
     }
 }

@@ -5,9 +5,7 @@ import dev.mds.core.TableName;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.StringJoiner;
 
@@ -164,63 +162,6 @@ public final class TransactionalLink extends Structure {
      */
     @Override
     List<String> statements(Connection c) {
-        Relation target = Vault.relation(c, name(), table);
-        Vault.checkBytea(name(), target, hashKey);
-        vault.checkWidth(c, name(), table, hashKey);
-        for (String r : refs) {
-            Vault.checkBytea(name(), target, r);
-            vault.checkWidth(c, name(), table, r);
-        }
-        String tLd = target.require(name(), Stage.LOAD_DATE).sqlType();
-        String tEf = effectiveFrom == null ? null : target.require(name(), Satellite.EFFECTIVE_FROM).sqlType();
-        String hk = Identifiers.quote(hashKey);
-        String ghost = vault.hashSql().ghostLiteral();
-        StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
-        List<Relation> read = new ArrayList<>();
-        for (Stage st : stages) {
-            String where = name() + " from " + st;
-            Relation s = Vault.relation(c, name(), st.target());
-            read.add(s);
-            Vault.checkBytea(where, s, hashKey);
-            vault.checkWidth(c, where, st.target(), hashKey);
-            StringJoiner sel = new StringJoiner(", ");
-            StringJoiner filter = new StringJoiner(" AND ", " WHERE ", "");
-            sel.add("s." + hk);
-            filter.add("s." + hk + " IS NOT NULL");
-            for (String r : refs) {
-                Vault.checkBytea(where, s, r);
-                vault.checkWidth(c, where, st.target(), r);
-                String q = Identifiers.quote(r);
-                if (nullKeys == NullKeys.GHOST) {
-                    sel.add("COALESCE(s." + q + ", " + ghost + ") AS " + q);
-                } else {
-                    sel.add("s." + q);
-                    filter.add("s." + q + " IS NOT NULL");
-                }
-            }
-            for (String p : payload) {
-                sel.add(storedItem(c, where, s, p, target));
-            }
-            if (effectiveFrom != null) {
-                String sEf = s.require(where, effectiveFrom).sqlType();
-                String expr = inUtc("s." + Identifiers.quote(effectiveFrom), sEf, tEf);
-                sel.add((sEf.equals(tEf) ? expr : "CAST(" + expr + " AS " + tEf + ")") + " AS "
-                        + Identifiers.quote(Satellite.EFFECTIVE_FROM));
-            }
-            String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
-            s.require(where, Stage.RECORD_SOURCE);
-            sel.add(inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stageLd, tLd) + " AS " + Identifiers.quote(Stage.LOAD_DATE));
-            sel.add("s." + Identifiers.quote(Stage.RECORD_SOURCE));
-            union.add("SELECT " + sel + " FROM " + st.target().quoted() + " AS s" + filter);
-        }
-        Map<String, Order> byValue = new HashMap<>();
-        read.add(target);            // a stage column of another type is cast to the table's: its order counts too
-        for (String p : payload) {
-            byValue.put(p, order(read, p));
-        }
-        if (effectiveFrom != null) {
-            byValue.put(Satellite.EFFECTIVE_FROM, order(List.of(target), Satellite.EFFECTIVE_FROM));
-        }
-        return insertNewKeys(storedColumns(), refs, byValue, union.toString());
+        return Link.insertNewLinks(this, c, hashKey, refs, payload, effectiveFrom, stages, nullKeys, storedColumns());
     }
 }
