@@ -228,6 +228,24 @@ class RefusedRowsTest {
     }
 
     @Test
+    void cdcDeleteOfARowAnotherTableReferencesNamesTheDeleteEvent(DataSource ds) {
+        table(ds, "cdc_parent", "create table raw.cdc_child (cid bigint primary key, parent bigint constraint child_parent"
+                + " references raw.cdc_parent (id))", "insert into raw.cdc_child values (100, 2)");
+        MergeLoader cdc = MergeLoader.into(ds, "raw.cdc_parent").mode(SyncMode.CDC).build();
+        ChangeBatch deletes = new ChangeBatch(SRC, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.update(SRC, Record.of(1L), r(1, "uno", "1.00"), new EventPosition(2, 1), T),
+                ChangeEvent.delete(SRC, Record.of(1L), new EventPosition(2, 2), T),
+                ChangeEvent.delete(SRC, Record.of(2L), new EventPosition(2, 3), T)), Optional.empty());
+        assertThatThrownBy(() -> cdc.load(deletes)).isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+            assertThat(e.rows()).extracting(Object::toString).containsExactly("record 3 (key id=2)");
+            assertThat(e.constraint()).hasValue("child_parent");
+            assertThat(e.getMessage()).startsWith("raw.cdc_parent record 3 (key id=2)").contains("the DELETE");
+        });
+        assertUntouched(ds, "cdc_parent");
+        assertThat(strings(ds, "select to_regclass('raw.cdc_parent_mds_tombstones') is null")).containsExactly("t");
+    }
+
+    @Test
     void deadLetterSetsTheRefusedRecordsAsideAndLoadsTheRest(DataSource ds) {
         table(ds, "dl", "alter table raw.dl add constraint dl_name unique (name)",
                 "create function raw.dl_f() returns trigger language plpgsql as $$ begin"

@@ -328,7 +328,8 @@ public final class LoadEngine {
             lock(c);
             ensureTarget(c, plan);
         }
-        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged, new MergeShape(stage, mergeMatched(plan), rows, rejects));
+        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged, new MergeShape(stage, mergeMatched(plan), rows, rejects),
+                false);
         Sql.execute(c, dropStage());
         LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
         return new long[] {counts[0], counts[1], 0};
@@ -687,15 +688,24 @@ public final class LoadEngine {
             Sql.execute(c, createTombstones(plan, tombstones));
         }
         long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
-                new MergeShape(cdcUpsertSource(plan, tombstones, useTombstones, reads), cdcMatched(reads), rows, rejects));
+                new MergeShape(cdcUpsertSource(plan, tombstones, useTombstones, reads), cdcMatched(reads), rows, rejects),
+                deletes);
         staged -= counts[2];
         if (useTombstones) {
             Sql.update(c, cdcForgetTombstonesSql(plan, tombstones, reads));
         }
         long deleted = 0;
         if (deletes) {
-            deleted = Sql.update(c, cdcDeleteSql(plan));
-            Sql.update(c, cdcTombstoneSql(plan, tombstones));
+            // in the savepoint mergeCounts set again after the MERGE (same round trip), released with the next statement
+            try {
+                deleted = Sql.update(c, cdcDeleteSql(plan));
+            } catch (MdsException e) {
+                if (e.getCause() instanceof SQLException x && refusal(x)) {
+                    throw refusedByDelete(c, plan, rows, x, e);
+                }
+                throw e;
+            }
+            Sql.update(c, RELEASE_APPLY + cdcTombstoneSql(plan, tombstones));
         }
         if (folded.snapshotComplete().isPresent()) {
             deleted += Sql.update(c, sweepSql(plan, folded.snapshotComplete().get()));
@@ -1552,7 +1562,7 @@ public final class LoadEngine {
      * hint is {@code set_config(…, true)} around the MERGE only, read and restored in the counter queries (no
      * extra round trip); it needs a valid index whose first column is a key column.
      */
-    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, MergeShape shape) {
+    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, MergeShape shape, boolean keepSavepoint) {
         if (!versionChecked) {
             PostgresDialect.INSTANCE.features(c);   // throws, saying what is needed, before PostgreSQL 15
             versionChecked = true;
@@ -1579,8 +1589,9 @@ public final class LoadEngine {
                 removed += refusedByMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
                 continue;
             }
-            long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3], RELEASE_APPLY)
-                    : xactCounters(c, null, null, RELEASE_APPLY);
+            String next = keepSavepoint ? RELEASE_APPLY + SAVEPOINT_APPLY : RELEASE_APPLY;
+            long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3], next)
+                    : xactCounters(c, null, null, next);
             long inserted = after[0] - b[0];
             long updated = after[1] - b[1];
             if (inserted + updated != total || inserted < 0 || updated < 0) {
@@ -1665,6 +1676,42 @@ public final class LoadEngine {
         shape.rows().removeIf(r -> gone.contains(r.recordNumber));
         LOG.debug("{}: {} record(s) the table refused set aside; merging again", target, gone.size());
         return gone.size();
+    }
+
+    /**
+     * After the target refused the CDC delete (a foreign key of another table referencing a deleted row, a trigger;
+     * with {@link DeleteMode#SOFT} the update marking rows deleted): undoes it to its savepoint and finds the delete
+     * events to blame by bisection over the staged deletes that would remove a row. Always throws (a delete is not
+     * set aside with {@link OnBadRow#DEAD_LETTER}).
+     */
+    private RefusedRowsException refusedByDelete(Connection c, Plan plan, List<Row> rows, SQLException x, MdsException failed) {
+        try (Statement st = c.createStatement()) {
+            st.execute("rollback to savepoint " + APPLY);
+        } catch (SQLException r) {
+            failed.addSuppressed(r);
+            throw failed;
+        }
+        Map<Long, Row> byNumber = byNumber(rows);
+        String step = spec.deleteMode() == DeleteMode.SOFT ? "the UPDATE marking deleted rows" : "the DELETE";
+        Refusals.Found found;
+        try {
+            stageNumbers(c, plan, rows);
+            String numbers = Identifiers.quote("pg_temp", NUMBERS);
+            String record = "n." + Identifiers.quote(Refusals.RECORD);
+            Refusals refusals = new Refusals(c, target, plan.key);
+            List<Long> candidates = refusals.records("select " + record + " from " + stage + " s join " + numbers + " n on "
+                    + keyJoin(plan, "n", "s") + " join " + target.quoted() + " t on " + keyJoin(plan, "t", "s") + " where s."
+                    + Identifiers.quote(S_DELETE) + " and (t." + Identifiers.quote(COMMIT) + " is null or " + position("t")
+                    + " < " + position("s") + ") order by 1", Integer.MAX_VALUE);
+            String keep = "delete from " + stage + " s using " + numbers + " n where " + keyJoin(plan, "n", "s")
+                    + " and not " + record + " = any(?)";
+            String delete = cdcDeleteSql(plan);
+            found = refusals.bisect(records -> probe(c, keep, records, delete), candidates, RefusedRowsException.MAX_ROWS);
+        } catch (SQLException | MdsException d) {
+            x.addSuppressed(d);
+            found = new Refusals.Found(List.of(), false, "looking for them failed");
+        }
+        return refused(plan, step, x, found, byNumber);
     }
 
     /**

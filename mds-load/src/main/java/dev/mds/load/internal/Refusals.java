@@ -284,7 +284,7 @@ final class Refusals {
      * {@link #MAX_PROBES} re-runs at most). A set that fails while both its halves pass fails only together: its
      * first records are returned as such when no single record was found.
      */
-    private Found bisect(Probe probe, List<Long> candidates, int limit) throws SQLException {
+    Found bisect(Probe probe, List<Long> candidates, int limit) throws SQLException {
         List<Long> found = new ArrayList<>();
         List<List<Long>> together = new ArrayList<>();
         isolate(probe, candidates, true, found, together, limit);
@@ -328,7 +328,8 @@ final class Refusals {
         }
     }
 
-    private List<Long> records(String sql, int limit) throws SQLException {
+    /** The first column of {@code sql}'s rows, at most {@code limit}. */
+    List<Long> records(String sql, int limit) throws SQLException {
         List<Long> out = new ArrayList<>();
         long t0 = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
