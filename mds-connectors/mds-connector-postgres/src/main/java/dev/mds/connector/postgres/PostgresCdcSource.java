@@ -767,9 +767,13 @@ public final class PostgresCdcSource implements AutoCloseable {
                 }
                 ChangeEvent event = mapped.get().event();
                 if (UnsentToastReader.needsValues(event)) {
-                    // the insert half of a key change: no target row of the new key to keep the unsent values from
+                    // the insert half of a key change (no target row of the new key to keep the unsent values from),
+                    // or a snapshot timestamp the driver may have moved out of a daylight-saving gap
                     Optional<ChangeEvent> completed = unsentToast.complete(event, mapped.get().shape().schema(),
                             mapped.get().shape().keyColumns());
+                    if (completed.isEmpty() && !UnsentToastReader.leavesUnsent(event)) {
+                        completed = Optional.of(UnsentToastReader.withGuesses(event));   // gone: a later event removes it
+                    }
                     if (completed.isEmpty()) {
                         // the row is gone from the source, so a later event of the stream removes it: until then its
                         // changes that lean on the values it never had are left out too

@@ -194,6 +194,33 @@ class PostgresCdcSourceTest {
     }
 
     /**
+     * The driver builds a snapshot's timestamp in the JVM's time zone: with the JVM in Europe/Berlin, '2024-03-31
+     * 02:30' (in the night's daylight-saving gap) arrived as 03:30, the same java.sql.Timestamp as a real 03:30, while
+     * the stream sent 02:30. Such values are read again from the source by the row's key.
+     */
+    @Test
+    void aSnapshotTimestampInADaylightSavingGapOfTheJvmZoneKeepsItsWallClock(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        java.util.TimeZone jvmZone = java.util.TimeZone.getDefault();
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Europe/Berlin"));
+        try {
+            sql(ds, "create schema s41", "create table s41.t (id int primary key, ts timestamp, other timestamp)",
+                    "insert into s41.t values (1, '2024-03-31 02:30:00', '2024-03-31 03:30:00'),"
+                            + " (2, '2024-03-31 03:30:00.5', '2024-10-27 02:30:00'), (3, '1980-04-06 02:00:00', null)");
+            try (var run = Cdc.start(Cdc.source(db, ds, "t_gap", "s41.t").build(), Cdc.loadInto(ds, "w41"))) {
+                awaitSame(ds, "s41.t", "w41.t", "id, ts, other");
+                sql(ds, "insert into s41.t select id + 10, ts, other from s41.t");
+                awaitSame(ds, "s41.t", "w41.t", "id, ts, other");
+            }
+        } finally {
+            java.util.TimeZone.setDefault(jvmZone);
+        }
+        assertThat(Cdc.text(ds, "select string_agg(id || ' ' || ts, ',' order by id) from w41.t where id < 10"))
+                .isEqualTo("1 2024-03-31 02:30:00,2 2024-03-31 03:30:00.5,3 1980-04-06 02:00:00");
+        Cdc.dropSlot(ds, "t_gap");
+    }
+
+    /**
      * A real (float4) arrived as the float widened to a double: real 0.1 landed as 0.10000000149011612, which the
      * target showed and which no longer equalled 0.1 there (JdbcIncrementalSource read 0.1). It keeps its own digits,
      * from the snapshot and from the stream, in arrays too.

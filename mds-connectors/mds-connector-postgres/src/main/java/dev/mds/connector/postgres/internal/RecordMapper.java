@@ -281,7 +281,8 @@ public final class RecordMapper {
         for (int i = 0; i < values.length; i++) {
             String name = shape.keyColumns.get(i);
             try {
-                values[i] = shape.converters.get(shape.schema.require(name)).apply(k.get(name));
+                Object v = shape.converters.get(shape.schema.require(name)).apply(k.get(name));
+                values[i] = v instanceof ReadFromSource guessed ? guessed.guess() : v;   // a key cannot be looked up by itself
             } catch (UnrepresentableValue e) {
                 throw unrepresentable(shape, name, "in the key of a row", e);
             }
@@ -695,7 +696,19 @@ public final class RecordMapper {
         return LocalDate.ofEpochDay(epochDay);
     }
 
-    private static LocalDateTime timestamp(long micros) {
+    /**
+     * A value of the snapshot that may be wrong and is read again from the source by the row's key before the event
+     * is handed over (see {@link TextValueConverter#AMBIGUOUS_BASE}); {@code guess} is what Debezium read, kept when
+     * the row is no longer there (a later event removes it) and in a key.
+     */
+    public record ReadFromSource(Object guess) {
+    }
+
+    private static Object timestamp(long micros) {
+        if (micros >= TextValueConverter.AMBIGUOUS_BASE - TextValueConverter.AMBIGUOUS_SPAN
+                && micros <= TextValueConverter.AMBIGUOUS_BASE + TextValueConverter.AMBIGUOUS_SPAN) {
+            return new ReadFromSource(fromMicros(micros - TextValueConverter.AMBIGUOUS_BASE));
+        }
         if (micros == INFINITY_MICROS || micros == MINUS_INFINITY_MICROS) {
             throw new UnrepresentableValue("timestamp '" + (micros > 0 ? "" : "-") + "infinity'");
         }

@@ -88,6 +88,24 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
      * too far for a long.
      */
     public static final String TIMESTAMPTZ_MICROS = "dev.mds.postgres.TimestamptzMicros";
+    /**
+     * A snapshot {@code timestamp} that may have moved: the driver builds a java.sql.Timestamp in the JVM's time zone,
+     * and a wall-clock time in that zone's daylight-saving gap ({@code 02:30} on the night clocks jump from 02:00 to
+     * 03:00) comes out an hour later, the same Timestamp as the real {@code 03:30}. Such a value is sent as this base
+     * plus the microseconds of what the driver read; {@link RecordMapper} marks it to be read again from the source.
+     * No real timestamp comes near it (PostgreSQL's earliest is about -2.1e17 microseconds).
+     */
+    public static final long AMBIGUOUS_BASE = -4_000_000_000_000_000_000L;
+    /** How far from {@link #AMBIGUOUS_BASE} an ambiguous value may lie (years -29719 to 33658). */
+    public static final long AMBIGUOUS_SPAN = 1_000_000_000_000_000_000L;
+
+    /** Whether {@code instant} is in the first hour(s) after a daylight-saving gap of the JVM's default zone. */
+    private static boolean inDaylightSavingGap(Instant instant) {
+        java.time.zone.ZoneOffsetTransition gap = TimeZone.getDefault().toZoneId().getRules()
+                .previousTransition(instant.plusNanos(1));
+        return gap != null && gap.isGap() && instant.isBefore(gap.getInstant().plus(gap.getDuration()));
+    }
+
     /** A timestamp or timestamptz whose microseconds since 1970 do not fit a long (PostgreSQL's last 30 years). */
     public static final long BEYOND_MICROS = Long.MAX_VALUE - 1;
 
@@ -265,7 +283,12 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             }
             LocalDateTime local = millis >= GREGORIAN_CUTOVER_MILLIS ? t.toLocalDateTime()
                     : fields(t, TimeZone.getDefault()).withNano(t.getNanos());
-            return micros(local.toEpochSecond(ZoneOffset.UTC), local.getNano());
+            long micros = micros(local.toEpochSecond(ZoneOffset.UTC), local.getNano());
+            if (millis >= GREGORIAN_CUTOVER_MILLIS && inDaylightSavingGap(t.toInstant())
+                    && Math.abs(micros) < AMBIGUOUS_SPAN) {
+                return AMBIGUOUS_BASE + micros;
+            }
+            return micros;
         }
         if (data instanceof LocalDateTime local) {
             return micros(local.toEpochSecond(ZoneOffset.UTC), local.getNano());

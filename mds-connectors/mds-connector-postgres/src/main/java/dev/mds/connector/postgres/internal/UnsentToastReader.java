@@ -32,7 +32,8 @@ import java.util.UUID;
  * column comes after it in the stream, so the target ends equal to the source. For a row no longer at the source
  * (deleted or re-keyed since, so a later event removes it) there is no value: {@link #complete} gives nothing and the
  * caller leaves the insert out. {@code REPLICA IDENTITY FULL} needs none of this: Debezium fills the value from the old
- * row. Not thread-safe.
+ * row. It also reads again the snapshot values marked {@link RecordMapper.ReadFromSource} (a timestamp the driver
+ * may have moved out of a daylight-saving gap of the JVM's zone). Not thread-safe.
  */
 public final class UnsentToastReader implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,10 +56,31 @@ public final class UnsentToastReader implements AutoCloseable {
         this.connector = connector;
     }
 
-    /** Whether {@code event} creates a row yet leaves some of its values unsent. */
+    /**
+     * Whether {@code event} creates a row yet leaves some of its values unsent, or carries a value the snapshot may
+     * have read wrong ({@link RecordMapper.ReadFromSource}).
+     */
     public static boolean needsValues(ChangeEvent event) {
+        return event.after().isPresent() && (leavesUnsent(event)
+                || event.after().get().values().stream().anyMatch(v -> v instanceof RecordMapper.ReadFromSource));
+    }
+
+    /** Whether {@code event} creates a row yet leaves some of its values unsent. */
+    public static boolean leavesUnsent(ChangeEvent event) {
         return event.operation() == ChangeEvent.Operation.CREATE && event.after().isPresent()
                 && event.after().get().values().contains(Unchanged.VALUE);
+    }
+
+    /** {@code event} with what Debezium read in place of each value to read again from the source. */
+    public static ChangeEvent withGuesses(ChangeEvent event) {
+        Record after = event.after().orElseThrow();
+        for (int i = 0; i < after.size(); i++) {
+            if (after.get(i) instanceof RecordMapper.ReadFromSource r) {
+                after = after.with(i, r.guess());
+            }
+        }
+        return new ChangeEvent(event.operation(), event.source(), event.key(), event.before(), Optional.of(after),
+                event.position(), event.commitTime());
     }
 
     /**
@@ -72,7 +94,7 @@ public final class UnsentToastReader implements AutoCloseable {
         Record after = event.after().orElseThrow();
         List<Integer> unsent = new ArrayList<>();
         for (int i = 0; i < after.size(); i++) {
-            if (after.get(i) == Unchanged.VALUE) {
+            if (after.get(i) == Unchanged.VALUE || after.get(i) instanceof RecordMapper.ReadFromSource) {
                 unsent.add(i);
             }
         }
@@ -90,7 +112,7 @@ public final class UnsentToastReader implements AutoCloseable {
                 String name = schema.fields().get(unsent.get(n)).name();
                 Column col = columns.get(name);
                 if (col == null) {
-                    return Optional.of(event);   // dropped since: the load says which column it cannot fill
+                    return Optional.of(withGuesses(event));   // dropped since: the load names a column it cannot fill
                 }
                 sql.append(n == 0 ? "" : ", ").append(Identifiers.quote(name))
                         .append("hstore".equals(col.baseType()) ? "::json" : "");
@@ -99,7 +121,7 @@ public final class UnsentToastReader implements AutoCloseable {
             for (int k = 0; k < keyColumns.size(); k++) {
                 Column col = columns.get(keyColumns.get(k));
                 if (col == null) {
-                    return Optional.of(event);
+                    return Optional.of(withGuesses(event));
                 }
                 sql.append(k == 0 ? "" : " and ").append(Identifiers.quote(keyColumns.get(k))).append(" = ")
                         .append(event.key().get(k) instanceof byte[] ? "?" : "cast(? as " + col.declared() + ")");
@@ -165,6 +187,7 @@ public final class UnsentToastReader implements AutoCloseable {
             return java.util.Collections.unmodifiableList(out);
         }
         return switch (type.kind()) {
+            case TIMESTAMP -> RecordMapper.dateTimeText(text, TextValueConverter.TIMESTAMP_TEXT);
             case STRING -> text;
             case JSON -> "hstore".equals(col.baseType()) ? compactJson(text) : text;
             case DECIMAL -> RecordMapper.numeric(text);
