@@ -424,6 +424,37 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a stored position beyond the source's current WAL position: it was stored for another server (the
+     * default offset key names database and slot, not the host: two servers with a database of the same name share
+     * it) or the source was restored from a backup. Debezium would resume there, skipping every change until the WAL
+     * reached it, and snapshot nothing (a position exists).
+     */
+    private void refusePositionAheadOfTheSource(Connection c, String where) throws SQLException {
+        Optional<SourcePosition> stored = storedPosition();
+        Optional<Long> lsn = stored.flatMap(p -> p.getLong("lsn"));
+        if (lsn.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("select pg_wal_lsn_diff(case when pg_is_in_recovery()"
+                + " then pg_last_wal_replay_lsn() else pg_current_wal_lsn() end, '0/0')::bigint");
+             ResultSet rs = ps.executeQuery()) {
+            if (rs.next() && !rs.wasNull() && Long.compareUnsigned(lsn.get(), rs.getLong(1)) > 0) {
+                throw new MdsException("the CDC position stored under " + offsetKey + " (LSN " + lsnText(lsn.get())
+                        + ") is ahead of the current WAL position of " + where + " (" + lsnText(rs.getLong(1))
+                        + "): it was stored for another server (the default offset key names the database and the"
+                        + " slot, not the host) or the source was restored from a backup. Resuming there would skip"
+                        + " every change until the WAL reaches it. Give this source its own offsetKey(...) (it then"
+                        + " snapshots), or remove the stored position if the source was restored");
+            }
+        }
+    }
+
+    private static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
+                + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    }
+
     private String tablesJson() {
         var array = JSON.createArrayNode();
         config.tables.forEach(t -> array.add(t.toString()));
@@ -434,6 +465,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         refuseAddedTables();
         String where = config.host + ":" + config.port + "/" + config.database;
         try (Connection c = sourceConnection()) {
+            refusePositionAheadOfTheSource(c, where);
             try (PreparedStatement ps = c.prepareStatement(
                     "select active, active_pid, database from pg_replication_slots where slot_name = ?")) {
                 ps.setString(1, config.slot);

@@ -504,6 +504,42 @@ class CdcEdgeCasesTest {
                 + " and column_name = 'Twice a'")).isZero();
     }
 
+    /**
+     * The default offset key names the database and the slot, not the host: a source on another server with a
+     * database of the same name finds the first one's position. One ahead of this server's WAL made Debezium resume
+     * there, skipping every change until the WAL reached it, and snapshot nothing (a position existed): the row
+     * inserted meanwhile never arrived. Such a position is refused, naming the key.
+     */
+    @Test
+    void aStoredPositionAheadOfTheSourcesWalIsRefusedInsteadOfSkippingChanges(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e18", "create table e18.t (id int primary key, v text)", "insert into e18.t values (1, 'a')");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "we18");
+        PostgresCdcSource first = Cdc.source(db, ds, "e_ahead", "e18.t").build();
+        try (var run = Cdc.start(first, load)) {
+            awaitSame(run, ds, "e18.t", "we18.t", "id, v");
+        }
+        // what a server further along its WAL left under the same key
+        java.util.Map<String, Object> values = new java.util.LinkedHashMap<>(first.storedPosition().orElseThrow().values());
+        long ahead = count(ds, "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint") + (1L << 36);
+        values.put("lsn", ahead);
+        values.put("lsn_proc", ahead);
+        values.put("lsn_commit", ahead);
+        JdbcStateStore.create(ds).put(first.offsetKey(), dev.mds.core.SourcePosition.of(first.offsetKey(), values).toJson());
+        sql(ds, "insert into e18.t values (2, 'b')");
+        Cdc.Running run = null;
+        try {
+            run = Cdc.start(Cdc.source(db, ds, "e_ahead", "e18.t").build(), load);
+            Cdc.Running r = run;
+            Cdc.await("the run to stop", Duration.ofSeconds(30), () -> r.done.isDone());
+            assertThatThrownBy(r.done::join).hasRootCauseInstanceOf(MdsException.class).rootCause()
+                    .hasMessageContaining("CDC position stored under " + first.offsetKey())
+                    .hasMessageContaining("is ahead of the current WAL position");
+        } finally {
+            stopAndDrop(run, ds, "e_ahead");
+        }
+    }
+
     private static String md5(String text) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
                 .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
