@@ -101,8 +101,11 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
 
     /** Whether {@code instant} is in the first hour(s) after a daylight-saving gap of the JVM's default zone. */
     private static boolean inDaylightSavingGap(Instant instant) {
-        java.time.zone.ZoneOffsetTransition gap = TimeZone.getDefault().toZoneId().getRules()
-                .previousTransition(instant.plusNanos(1));
+        java.time.zone.ZoneRules rules = TimeZone.getDefault().toZoneId().getRules();
+        if (rules.isFixedOffset()) {
+            return false;
+        }
+        java.time.zone.ZoneOffsetTransition gap = rules.previousTransition(instant.plusNanos(1));
         return gap != null && gap.isGap() && instant.isBefore(gap.getInstant().plus(gap.getDuration()));
     }
 

@@ -61,8 +61,16 @@ public final class UnsentToastReader implements AutoCloseable {
      * have read wrong ({@link RecordMapper.ReadFromSource}).
      */
     public static boolean needsValues(ChangeEvent event) {
-        return event.after().isPresent() && (leavesUnsent(event)
-                || event.after().get().values().stream().anyMatch(v -> v instanceof RecordMapper.ReadFromSource));
+        if (event.after().isEmpty()) {
+            return false;
+        }
+        boolean create = event.operation() == ChangeEvent.Operation.CREATE;
+        for (Object v : event.after().get().values()) {
+            if (v instanceof RecordMapper.ReadFromSource || create && v == Unchanged.VALUE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code event} creates a row yet leaves some of its values unsent. */
