@@ -393,6 +393,27 @@ class RefusedRowsTest {
     }
 
     @Test
+    void deadLetterOfARefusedLastDuplicateLoadsTheRecordBeforeItInMergeAndCdc(DataSource ds) {
+        table(ds, "dl_dup", "create function raw.dl_dup_f() returns trigger language plpgsql as $$ begin"
+                        + " if new.name = 'bad' then raise exception 'no bad names'; end if; return new; end $$",
+                "create trigger refuse before insert or update on raw.dl_dup for each row execute function raw.dl_dup_f()");
+        MergeLoader loader = MergeLoader.into(ds, "raw.dl_dup").key("id").onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = loader.load(batch(r(7, "fine", "7"), r(8, "eight", "8"), r(7, "bad", "7")));
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(1);
+        assertThat(r.inserted()).isEqualTo(2);
+        MergeLoader cdc = MergeLoader.into(ds, "raw.dl_dup").mode(SyncMode.CDC).onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult rc = cdc.load(new ChangeBatch(SRC, SCHEMA, List.of("id"), List.of(
+                ChangeEvent.create(SRC, Record.of(9L), r(9, "nine", "9"), new EventPosition(5, 1), T),
+                ChangeEvent.update(SRC, Record.of(9L), r(9, "bad", "9"), new EventPosition(5, 2), T)), Optional.empty()));
+        assertThat(rc.rejected()).as(rc.toString()).isEqualTo(1);
+        assertThat(rc.inserted()).isEqualTo(1);
+        assertThatTable(ds, "raw.dl_dup").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"), row(2, "two"),
+                row(7, "fine"), row(8, "eight"), row(9, "nine"));
+        assertThat(strings(ds, "select record_number || ' ' || key from raw.dl_dup_rejected order by rejected_at, 1"))
+                .containsExactly("3 id=7", "2 id=9");
+    }
+
+    @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
         MergeLoader loader = merge(ds, "ok");

@@ -328,7 +328,8 @@ public final class LoadEngine {
             lock(c);
             ensureTarget(c, plan);
         }
-        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged, new MergeShape(stage, mergeMatched(plan), rows, rejects),
+        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged, new MergeShape(stage, mergeMatched(plan), rows, rejects,
+                recordWriter(plan, null)),
                 false);
         Sql.execute(c, dropStage());
         LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
@@ -688,7 +689,8 @@ public final class LoadEngine {
             Sql.execute(c, createTombstones(plan, tombstones));
         }
         long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
-                new MergeShape(cdcUpsertSource(plan, tombstones, useTombstones, reads), cdcMatched(reads), rows, rejects),
+                new MergeShape(cdcUpsertSource(plan, tombstones, useTombstones, reads), cdcMatched(reads), rows, rejects,
+                        changeWriter(plan)),
                 deletes);
         staged -= counts[2];
         if (useTombstones) {
@@ -1617,7 +1619,7 @@ public final class LoadEngine {
      * or the CDC upserts of it), the condition on which it updates a matched row {@code t} (null: it never
      * updates), the staged rows and the rejects of the load.
      */
-    private record MergeShape(String source, String matched, List<Row> rows, Rejects rejects) {
+    private record MergeShape(String source, String matched, List<Row> rows, Rejects rejects, RowWriter stageWriter) {
     }
 
     /**
@@ -1673,9 +1675,24 @@ public final class LoadEngine {
         }
         Sql.logged(sql, t0);
         Set<Long> gone = new HashSet<>(found.records());
+        List<Row> fallback = new ArrayList<>();
+        for (long n : found.records()) {
+            if (byNumber.get(n).before != null) {
+                // as after a refused COPY: the key's earlier records or events of this batch, without the refused one
+                fallback.add(byNumber.get(n).before);
+            }
+        }
         shape.rows().removeIf(r -> gone.contains(r.recordNumber));
+        if (!fallback.isEmpty()) {
+            try {
+                copyPart(c, stageCopySql(), fallback, shape.stageWriter(), false);
+            } catch (SQLException e) {
+                throw Sql.failed(stageCopySql(), e);
+            }
+            shape.rows().addAll(fallback);
+        }
         LOG.debug("{}: {} record(s) the table refused set aside; merging again", target, gone.size());
-        return gone.size();
+        return gone.size() - fallback.size();
     }
 
     /**
