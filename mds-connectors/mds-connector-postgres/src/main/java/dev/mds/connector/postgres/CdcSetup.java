@@ -122,6 +122,12 @@ public final class CdcSetup {
                 if (wantFull && info.get().replicaIdentity != 'f') {
                     run(c, ran, "alter table " + t.quoted() + " replica identity full", null);
                 }
+                for (Partition p : partitions(c, t)) {
+                    // a partitioned table's replica identity is not its partitions': each needs its own
+                    if ((wantFull || !p.hasPrimaryKey()) && p.replicaIdentity() != 'f') {
+                        run(c, ran, "alter table " + p.table().quoted() + " replica identity full", null);
+                    }
+                }
             }
             if (spec.publication().isPresent()) {
                 String pub = spec.publication().get();
@@ -185,6 +191,27 @@ public final class CdcSetup {
     }
 
     private record TableInfo(boolean hasPrimaryKey, char replicaIdentity, String owner) {
+    }
+
+    /** A partition (at any depth) of a partitioned table, with its own replica identity. */
+    private record Partition(TableName table, char replicaIdentity, boolean hasPrimaryKey) {
+    }
+
+    /** The partitions of {@code t} at every depth, none when it is not partitioned. */
+    private static List<Partition> partitions(Connection c, TableName t) throws SQLException {
+        List<Partition> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select n.nspname, c.relname, c.relreplident, exists (select 1"
+                + " from pg_constraint k where k.conrelid = c.oid and k.contype = 'p') from pg_partition_tree("
+                + PostgresDialect.INSTANCE.relationOid(t) + ") p join pg_class c on c.oid = p.relid join pg_namespace n"
+                + " on n.oid = c.relnamespace where p.level > 0 order by p.level, n.nspname, c.relname")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new Partition(TableName.of(rs.getString(1), rs.getString(2)), rs.getString(3).charAt(0),
+                            rs.getBoolean(4)));
+                }
+            }
+        }
+        return found;
     }
 
     private static Optional<TableInfo> table(Connection c, TableName t) throws SQLException {
@@ -507,6 +534,18 @@ public final class CdcSetup {
                         }
                     }
                     default -> {
+                    }
+                }
+                for (Partition p : partitions(c, t)) {
+                    if (p.replicaIdentity() == 'n' || p.replicaIdentity() == 'd' && !p.hasPrimaryKey()) {
+                        error("partition " + p.table() + " of " + t + " has REPLICA IDENTITY " + (p.replicaIdentity()
+                                == 'n' ? "NOTHING" : "DEFAULT and no primary key") + " (a partitioned table's replica"
+                                + " identity is not its partitions'): updates and deletes on it fail at the source once "
+                                + t + " is published", "ALTER TABLE " + p.table().quoted() + " REPLICA IDENTITY FULL;");
+                    } else if (spec.replicaIdentityFull() && p.replicaIdentity() != 'f') {
+                        warning("partition " + p.table() + " of " + t + " has no REPLICA IDENTITY FULL: its deletes"
+                                + " carry only the key and its updates no before image", "ALTER TABLE "
+                                + p.table().quoted() + " REPLICA IDENTITY FULL;");
                     }
                 }
                 if (ti.replicaIdentity != 'f' && ti.replicaIdentity != 'n') {

@@ -163,4 +163,34 @@ class CdcSetupTest {
                     "drop publication if exists mds_apply", "drop owned by cdc_apply", "drop role if exists cdc_apply");
         }
     }
+
+    /**
+     * A partitioned table's replica identity is not its partitions': apply set FULL on a keyless partitioned table
+     * only, its partitions kept DEFAULT without a primary key, and once the publication existed every UPDATE on the
+     * source failed ('cannot update table "ev_eu" because it does not have a replica identity and publishes
+     * updates'), while the check said ready. The check reports each such partition; apply sets FULL on each.
+     */
+    @Test
+    void aKeylessPartitionedTableGetsFullReplicaIdentityOnEveryPartition(DataSource ds) {
+        sql(ds, "create schema part", "create table part.ev (id int, region text, v text) partition by list (region)",
+                "create table part.ev_eu partition of part.ev for values in ('eu')",
+                "create table part.ev_us partition of part.ev for values in ('us') partition by list (v)",
+                "create table part.ev_us_x partition of part.ev_us default", "insert into part.ev values (1, 'eu', 'a'), (2, 'us', 'b')");
+        CdcSetup.Spec spec = CdcSetup.spec().tables("part.ev").publication("mds_part")
+                .keyColumns(List.of(dev.mds.core.TableName.parse("part.ev"))).build();
+        try {
+            assertThat(CdcSetup.check(ds, spec).items(Severity.ERROR)).extracting(Item::fix).contains(
+                    "ALTER TABLE \"part\".\"ev_eu\" REPLICA IDENTITY FULL;", "ALTER TABLE \"part\".\"ev_us_x\" REPLICA IDENTITY FULL;");
+            assertThat(CdcSetup.apply(ds, spec)).containsExactly("alter table \"part\".\"ev\" replica identity full",
+                    "alter table \"part\".\"ev_eu\" replica identity full", "alter table \"part\".\"ev_us\" replica identity full",
+                    "alter table \"part\".\"ev_us_x\" replica identity full",
+                    "create publication \"mds_part\" for table \"part\".\"ev\" with (publish_via_partition_root = true)");
+            sql(ds, "update part.ev set v = 'c' where id = 1", "delete from part.ev where id = 2");
+            SetupReport after = CdcSetup.check(ds, spec);
+            assertThat(after.ok()).as(after.toString()).isTrue();
+            assertThat(CdcSetup.apply(ds, spec)).as("a second apply has nothing to do").isEmpty();
+        } finally {
+            sql(ds, "drop publication if exists mds_part");
+        }
+    }
 }
