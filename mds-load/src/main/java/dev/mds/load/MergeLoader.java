@@ -303,7 +303,7 @@ public final class MergeLoader {
                 } finally {
                     order.connectTurnDone(index);
                 }
-            }, c -> engine.load(c, b, order.turn(index)), () -> order.committed(index, b.size()));
+            }, c -> engine.load(c, b, order.turn(index)), () -> order.committed(index, b.size()), c -> engine.load(c, b));
             return new Outcome(index, b.size(), r, null);
         } catch (RuntimeException | Error e) {
             order.failed(index);
@@ -379,7 +379,7 @@ public final class MergeLoader {
     }
 
     private LoadResult inTransaction(Function<Connection, LoadResult> work) {
-        return inTransaction(dataSource::getConnection, work, () -> { });
+        return inTransaction(dataSource::getConnection, work, () -> { }, work);
     }
 
     /** A source of one connection, as {@link DataSource#getConnection()}. */
@@ -388,10 +388,20 @@ public final class MergeLoader {
         Connection get() throws SQLException;
     }
 
-    /** Runs {@code work} in a transaction of its own and commits it; {@code committed} runs right after the commit. */
-    private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work, Runnable committed) {
+    /**
+     * Runs {@code work} in a transaction of its own and commits it; {@code committed} runs right after the commit.
+     * When the commit fails on a deferred constraint, {@code rerun} (the same load, not waiting for a turn) is run
+     * again in a transaction that is always rolled back, with every constraint immediate, to name the records.
+     */
+    private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work, Runnable committed,
+            Function<Connection, LoadResult> rerun) {
         try (Connection c = connect.get()) {
-            LoadResult r = timedTransaction(c, work);
+            LoadResult r;
+            try {
+                r = timedTransaction(c, work);
+            } catch (SQLException e) {
+                throw deferredRefusal(c, rerun, e);
+            }
             committed.run();
             return r;
         } catch (SQLException e) {
@@ -402,10 +412,52 @@ public final class MergeLoader {
     private LoadResult joined(Connection connection, Function<Connection, LoadResult> work) {
         Objects.requireNonNull(connection, "connection");
         try {
-            return connection.getAutoCommit() ? timedTransaction(connection, work) : work.apply(connection);
+            if (!connection.getAutoCommit()) {
+                return work.apply(connection);
+            }
+            try {
+                return timedTransaction(connection, work);
+            } catch (SQLException e) {
+                throw deferredRefusal(connection, work, e);
+            }
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The exception for a load whose own transaction failed with {@code failure}. A commit refused by a deferred
+     * constraint (SQLSTATE class 23: it is checked at commit, after the load's own look for refused rows) names no
+     * record: the load is run again on {@code c} in a transaction with {@code set constraints all immediate}, always
+     * rolled back, so that its write step fails where the refused records can be found; its
+     * {@link RefusedRowsException} is returned, the commit's error suppressed on it. Otherwise the commit's error.
+     */
+    private MdsException deferredRefusal(Connection c, Function<Connection, LoadResult> rerun, SQLException failure) {
+        MdsException plain = new MdsException("load into " + spec.target() + " failed: " + failure.getMessage(), failure);
+        if (failure.getSQLState() == null || !failure.getSQLState().startsWith("23")) {
+            return plain;
+        }
+        try {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute("set constraints all immediate");
+                }
+                rerun.apply(c);
+            } catch (RefusedRowsException refused) {
+                refused.addSuppressed(failure);
+                return refused;
+            } catch (RuntimeException other) {
+                plain.addSuppressed(other);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException again) {
+            plain.addSuppressed(again);
+        }
+        return plain;
     }
 
     /** {@link Sql#transaction}, with the commit's time added to the load's duration. */

@@ -414,6 +414,22 @@ class RefusedRowsTest {
     }
 
     @Test
+    void deferredForeignKeyRefusedAtCommitNamesTheRecords(DataSource ds) {
+        // checked only at commit: the load is run again, rolled back, with the constraint immediate to name them
+        for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.APPEND)) {
+            String table = "fk_deferred_" + mode.name().toLowerCase();
+            withForeignKey(ds, table);
+            sql(ds, "alter table raw." + table + " alter constraint " + table + "_fk deferrable initially deferred",
+                    "insert into raw." + table + " values (9, 'nine', 10)");
+            MergeLoader loader = MergeLoader.into(ds, "raw." + table).mode(mode).key("id").build();
+            assertRefused(() -> loader.load(fkBatch()), table, table + "_fk", 2, "id=2", 4, "id=4");
+            assertThatThrownBy(() -> loader.load(fkBatch())).satisfies(e -> assertThat(e.getSuppressed())
+                    .anySatisfy(s -> assertThat(s).hasMessageContaining("violates foreign key constraint")));
+            assertThat(strings(ds, "select id from raw." + table)).as(mode.name()).containsExactly("9");
+        }
+    }
+
+    @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
         MergeLoader loader = merge(ds, "ok");
