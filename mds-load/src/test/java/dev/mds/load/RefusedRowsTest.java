@@ -239,7 +239,7 @@ class RefusedRowsTest {
         assertThatThrownBy(() -> cdc.load(deletes)).isInstanceOfSatisfying(RefusedRowsException.class, e -> {
             assertThat(e.rows()).extracting(Object::toString).containsExactly("record 3 (key id=2)");
             assertThat(e.constraint()).hasValue("child_parent");
-            assertThat(e.getMessage()).startsWith("raw.cdc_parent record 3 (key id=2)").contains("the DELETE");
+            assertThat(e.getMessage()).startsWith("raw.cdc_parent record 3 (key id=2)").contains("when the DELETE removed them");
         });
         assertUntouched(ds, "cdc_parent");
         assertThat(strings(ds, "select to_regclass('raw.cdc_parent_mds_tombstones') is null")).containsExactly("t");
@@ -427,6 +427,27 @@ class RefusedRowsTest {
                     .anySatisfy(s -> assertThat(s).hasMessageContaining("violates foreign key constraint")));
             assertThat(strings(ds, "select id from raw." + table)).as(mode.name()).containsExactly("9");
         }
+    }
+
+    @Test
+    void aCallersTransactionIsBackBeforeTheRefusedMergeWithItsJoinSettings(DataSource ds) throws Exception {
+        // a small batch into a big table runs with hash and merge joins off (set for the MERGE only): a refused
+        // MERGE is undone to its savepoint, which also undoes those settings
+        table(ds, "joined", "insert into raw.joined select i, 'n' || i, 1 from generate_series(3, 5000) i",
+                "alter table raw.joined add constraint positive check (amount > 0)",
+                "alter table raw.joined add column credit numeric default 10",
+                "alter table raw.joined add constraint within_credit check (amount <= credit)");
+        try (java.sql.Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            assertRefused(() -> merge(ds, "joined").load(batch(r(1, "one", "50")), c), "joined", "within_credit", 1, "id=1");
+            try (java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("select current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")) {
+                rs.next();
+                assertThat(List.of(rs.getString(1), rs.getString(2))).containsExactly("on", "on");
+            }
+            c.rollback();
+        }
+        assertThat(strings(ds, "select name from raw.joined where id = 1")).containsExactly("one");
     }
 
     @Test

@@ -1864,13 +1864,14 @@ public final class LoadEngine {
         if (column != null) {
             where = where.withColumn(column);
         }
+        String verb = step.startsWith("the DELETE") ? " removed" : " wrote";
         StringBuilder reason = new StringBuilder("the table refused ");
         if (refused.isEmpty()) {
-            reason.append("a row of this batch when ").append(step).append(" wrote it, and no single record could be found (")
-                    .append(found.how()).append(")");
+            reason.append("a row of this batch when ").append(step).append(verb)
+                    .append(" it, and no single record could be found (").append(found.how()).append(")");
         } else {
             reason.append(found.together() ? "these records of this batch together" : refused.size() + " record(s) of this batch")
-                    .append(" when ").append(step).append(" wrote them");
+                    .append(" when ").append(step).append(verb).append(" them");
         }
         if (constraint != null) {
             reason.append(", constraint \"").append(constraint).append('"');
