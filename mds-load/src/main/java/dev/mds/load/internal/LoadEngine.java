@@ -1563,6 +1563,13 @@ public final class LoadEngine {
      * probed for neighbouring keys, 198 against 158 ms for scattered ones; at 20,000 scattered the two are even). The
      * hint is {@code set_config(…, true)} around the MERGE only, read and restored in the counter queries (no
      * extra round trip); it needs a valid index whose first column is a key column.
+     *
+     * <p>The MERGE runs inside the savepoint {@value #APPLY}, set in the round trip of the counter query before it
+     * and released in the one after ({@code keepSavepoint}: set again there, for the CDC delete that follows). When
+     * the table refuses a row, the MERGE is undone to it and the refused records are looked for
+     * ({@link #refusedByMerge}); with {@link OnBadRow#DEAD_LETTER} they are set aside and the MERGE runs again.
+     *
+     * @return {inserted, updated, staged rows taken out (DEAD_LETTER)}
      */
     private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, MergeShape shape, boolean keepSavepoint) {
         if (!versionChecked) {
