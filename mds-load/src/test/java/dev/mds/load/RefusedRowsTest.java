@@ -451,6 +451,49 @@ class RefusedRowsTest {
     }
 
     @Test
+    void cdcApplyNamesEventsRefusedByAForeignKeyAUniqueConstraintOrATrigger(DataSource ds) {
+        table(ds, "cdc_kinds", "create table raw.cdc_kinds_c (cid bigint primary key)", "insert into raw.cdc_kinds_c values (10)",
+                "alter table raw.cdc_kinds add column customer bigint constraint cdc_kinds_fk references raw.cdc_kinds_c (cid)",
+                "alter table raw.cdc_kinds add constraint cdc_kinds_name unique (name)",
+                "create function raw.cdc_kinds_f() returns trigger language plpgsql as $$ begin"
+                        + " if new.name = 'bad' then raise exception 'no bad names'; end if; return new; end $$",
+                "create trigger refuse before insert or update on raw.cdc_kinds for each row execute function raw.cdc_kinds_f()");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("customer", FieldType.LONG).build();
+        MergeLoader cdc = MergeLoader.into(ds, "raw.cdc_kinds").mode(SyncMode.CDC).build();
+        List<Object[]> cases = List.of(
+                new Object[] {Record.of(3L, "three", 99L), "cdc_kinds_fk"},
+                new Object[] {Record.of(3L, "two", 10L), "cdc_kinds_name"},
+                new Object[] {Record.of(3L, "bad", 10L), null});
+        for (Object[] c : cases) {
+            ChangeBatch b = new ChangeBatch(SRC, schema, List.of("id"), List.of(
+                    ChangeEvent.update(SRC, Record.of(1L), Record.of(1L, "uno", 10L), new EventPosition(2, 1), T),
+                    ChangeEvent.create(SRC, Record.of(3L), (Record) c[0], new EventPosition(2, 2), T)), Optional.empty());
+            assertRefused(() -> cdc.load(b), "cdc_kinds", (String) c[1], 2, "id=3");
+            assertUntouched(ds, "cdc_kinds");
+        }
+    }
+
+    @Test
+    void appendAndOverwriteNameRowsTheCopyRefusesWithTheirLine(DataSource ds) {
+        // a CHECK, a unique or an exclusion constraint refuses a row of a COPY as it comes: the COPY names its line
+        for (SyncMode mode : List.of(SyncMode.APPEND, SyncMode.OVERWRITE)) {
+            String table = "copy_kinds_" + mode.name().toLowerCase();
+            table(ds, table, "alter table raw." + table + " add constraint " + table + "_positive check (amount > 0)",
+                    "alter table raw." + table + " add constraint " + table + "_name unique (name)");
+            MergeLoader loader = MergeLoader.into(ds, "raw." + table).mode(mode).key("id").build();
+            for (Record bad : List.of(r(4, "four", "-1"), r(4, "three", "4"))) {
+                assertThatThrownBy(() -> loader.load(batch(r(3, "three", "3"), bad, r(5, "five", "5"))))
+                        .isInstanceOfSatisfying(dev.mds.core.BadInputException.class, e -> {
+                            assertThat(e.location().recordNumber()).as(e.getMessage()).hasValue(2);
+                            assertThat(e.location().key()).hasValue("id=4");
+                        });
+                assertUntouched(ds, table);
+            }
+        }
+    }
+
+    @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
         MergeLoader loader = merge(ds, "ok");
