@@ -233,8 +233,8 @@ public final class LoadEngine {
             throw failed;
         }
         Map<Long, Row> byNumber = byNumber(rows);
-        return refused(plan, "the COPY", x, refusedInCopy(c, plan, sql, rows, byNumber, writer, x,
-                RefusedRowsException.MAX_ROWS), byNumber);
+        return released(c, refused(plan, "the COPY", x, refusedInCopy(c, plan, sql, rows, byNumber, writer, x,
+                RefusedRowsException.MAX_ROWS), byNumber));
     }
 
     private static Map<Long, Row> byNumber(List<Row> rows) {
@@ -1661,10 +1661,11 @@ public final class LoadEngine {
         } catch (SQLException | MdsException d) {
             x.addSuppressed(d);
             LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
-            throw refused(plan, "the MERGE", x, new Refusals.Found(List.of(), false, "looking for them failed"), byNumber);
+            throw released(c, refused(plan, "the MERGE", x, new Refusals.Found(List.of(), false, "looking for them failed"),
+                    byNumber));
         }
         if (!deadLetter || found.records().isEmpty() || found.together() || ++shape.rejects().rounds > MAX_DEAD_LETTER_ROUNDS) {
-            throw refused(plan, "the MERGE", x, found, byNumber);
+            throw released(c, refused(plan, "the MERGE", x, found, byNumber));
         }
         String reason = "the table refused it when the MERGE wrote it (" + found.how() + "): " + serverMessage(x);
         for (long n : found.records()) {
@@ -1735,7 +1736,20 @@ public final class LoadEngine {
             x.addSuppressed(d);
             found = new Refusals.Found(List.of(), false, "looking for them failed");
         }
-        return refused(plan, step, x, found, byNumber);
+        return released(c, refused(plan, step, x, found, byNumber));
+    }
+
+    /**
+     * {@code e}, after releasing the write step's savepoint (rolled back to before the diagnostics), so that a
+     * caller's transaction is not left one subtransaction deeper.
+     */
+    private static RefusedRowsException released(Connection c, RefusedRowsException e) {
+        try (Statement st = c.createStatement()) {
+            st.execute("release savepoint " + APPLY);
+        } catch (SQLException r) {
+            e.addSuppressed(r);
+        }
+        return e;
     }
 
     /**
