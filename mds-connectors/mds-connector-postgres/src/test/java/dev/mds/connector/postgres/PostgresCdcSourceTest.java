@@ -221,6 +221,28 @@ class PostgresCdcSourceTest {
     }
 
     /**
+     * Debezium's snapshot reads money through a double: -92233720368547758.08 arrived as -92233720368547760.00 (the
+     * stream sent it exactly). A double keeps every digit below 10^13; larger values are read again from the source.
+     */
+    @Test
+    void largeMoneyValuesKeepEveryDigitInTheSnapshot(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s42", "create table s42.t (id int primary key, m money)",
+                "insert into s42.t values (1, -92233720368547758.08), (2, 92233720368547758.07), (3, 12.5),"
+                        + " (4, 9999999999999.99), (5, -0.01), (6, null), (7, 12345678901234567.89)",
+                "create view s42.v as select id, m::numeric as m from s42.t");
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_money", "s42.t").build(), Cdc.loadInto(ds, "w42"))) {
+            awaitSame(ds, "s42.v", "w42.t", "id, m");
+            sql(ds, "insert into s42.t select id + 10, m from s42.t");
+            awaitSame(ds, "s42.v", "w42.t", "id, m");
+            assertThat(run.batches.get(0).schema().field("m").orElseThrow().type()).isEqualTo(FieldType.DECIMAL);
+        }
+        assertThat(Cdc.text(ds, "select string_agg(m::text, ',' order by id) from w42.t where id in (1, 3)"))
+                .isEqualTo("-92233720368547758.08,12.50");
+        Cdc.dropSlot(ds, "t_money");
+    }
+
+    /**
      * A real (float4) arrived as the float widened to a double: real 0.1 landed as 0.10000000149011612, which the
      * target showed and which no longer equalled 0.1 there (JdbcIncrementalSource read 0.1). It keeps its own digits,
      * from the snapshot and from the stream, in arrays too.

@@ -505,7 +505,9 @@ public final class RecordMapper {
                         return new BigDecimal(new BigInteger(bytes), d.getInt32("scale"));
                     };
                 case TextValueConverter.NUMERIC_SCHEMA_NAME:
-                    return v -> numeric((String) v);
+                    return v -> ((String) v).startsWith(TextValueConverter.READ_AGAIN)
+                            ? new ReadFromSource(numeric(((String) v).substring(TextValueConverter.READ_AGAIN.length())))
+                            : numeric((String) v);
                 case TextValueConverter.BITS_SCHEMA_NAME:
                     return v -> bits((String) v);
                 case TextValueConverter.DATE_TEXT, TextValueConverter.TIME_TEXT, TextValueConverter.TIMESTAMP_TEXT,

@@ -150,6 +150,10 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::scalarText);
             return;
         }
+        if ("money".equals(type)) {
+            registration.register(numericSchema(false, 0, 0, column.isOptional()), TextValueConverter::money);
+            return;
+        }
         String temporal = TEMPORAL_ARRAYS.get(type);
         if (temporal != null) {
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(temporal).optional().build());
@@ -420,6 +424,40 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             out.add(e == null ? null : text(e, declaredScale));
         }
         return out;
+    }
+
+    /** Debezium's {@code money.fraction.digits} default, the scale it gives every money value. */
+    private static final int MONEY_SCALE = 2;
+    /** Below this a money value read through a double keeps every digit (15 significant digits round-trip). */
+    private static final double MONEY_EXACT_BELOW = 1e13;
+    /** Starts the text of a numeric to read again from the source; what follows is the value Debezium read. */
+    static final String READ_AGAIN = "\u0000";
+
+    /**
+     * A money value as numeric text. The stream hands over the exact BigDecimal; the snapshot a double (Debezium reads
+     * money through the driver's PGmoney): -92233720368547758.08 arrived as -92233720368547760.00. A double keeps
+     * every digit of a value below 10^13; a larger one is sent to be read again from the source
+     * ({@link #READ_AGAIN}).
+     */
+    static Object money(Object data) {
+        if (data == null) {
+            return null;
+        }
+        if (data instanceof Double || data instanceof Float) {
+            double d = ((Number) data).doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                return READ_AGAIN + "0";
+            }
+            String text = BigDecimal.valueOf(d).setScale(MONEY_SCALE, java.math.RoundingMode.HALF_EVEN).toPlainString();
+            return Math.abs(d) < MONEY_EXACT_BELOW ? text : READ_AGAIN + text;
+        }
+        if (data instanceof BigDecimal b) {
+            return b.setScale(Math.max(b.scale(), MONEY_SCALE), java.math.RoundingMode.HALF_EVEN).toPlainString();
+        }
+        if (data instanceof Number n) {
+            return money(n.doubleValue());
+        }
+        return READ_AGAIN + "0";   // an unknown shape: the source's own value
     }
 
     /** As {@link #parseLiteral(String, char)} with a comma between elements. */

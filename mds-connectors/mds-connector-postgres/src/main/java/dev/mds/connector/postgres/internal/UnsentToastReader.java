@@ -123,7 +123,7 @@ public final class UnsentToastReader implements AutoCloseable {
                     return Optional.of(withGuesses(event));   // dropped since: the load names a column it cannot fill
                 }
                 sql.append(n == 0 ? "" : ", ").append(Identifiers.quote(name))
-                        .append("hstore".equals(col.baseType()) ? "::json" : "");
+                        .append("hstore".equals(col.baseType()) ? "::json" : "money".equals(col.baseType()) ? "::numeric" : "");
             }
             sql.append(" from ").append(table.quoted()).append(" where ");
             for (int k = 0; k < keyColumns.size(); k++) {
@@ -198,7 +198,9 @@ public final class UnsentToastReader implements AutoCloseable {
             case TIMESTAMP -> RecordMapper.dateTimeText(text, TextValueConverter.TIMESTAMP_TEXT);
             case STRING -> text;
             case JSON -> "hstore".equals(col.baseType()) ? compactJson(text) : text;
-            case DECIMAL -> RecordMapper.numeric(text);
+            case DECIMAL -> "money".equals(col.baseType())
+                    ? RecordMapper.numeric(text).setScale(Math.max(RecordMapper.numeric(text).scale(), 2))
+                    : RecordMapper.numeric(text);
             default -> Unchanged.VALUE;
         };
     }
