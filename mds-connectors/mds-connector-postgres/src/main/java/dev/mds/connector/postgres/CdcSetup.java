@@ -354,11 +354,12 @@ public final class CdcSetup {
      * without {@code publish_via_partition_root}, one of its partitions (pg_publication_tables then lists those).
      */
     private static boolean inPublication(Connection c, String pub, TableName t) throws SQLException {
-        return exists(c, "select 1 from pg_publication_tables p where p.pubname = ? and ((p.schemaname = ? and"
-                + " p.tablename = ?) or (select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-                + " where n.nspname = ? and c.relname = ? and c.relkind = 'p') in (select relid from"
-                + " pg_partition_ancestors(format('%I.%I', p.schemaname, p.tablename)::regclass)))",
-                pub, t.schema(), t.name(), t.schema(), t.name());
+        // by oid, never by name: a name cast to regclass is looked up with the caller's rights, and the planner may
+        // evaluate it for catalog rows of other publications (pg_toast's among them), which a CDC role cannot read
+        String oid = PostgresDialect.INSTANCE.relationOid(t);
+        return exists(c, "select 1 from pg_publication p cross join lateral pg_get_publication_tables(p.pubname::text) g"
+                + " where p.pubname = ? and (g.relid = " + oid + " or " + oid + " in (select a.relid from"
+                + " pg_partition_ancestors(g.relid) a join pg_class r on r.oid = a.relid where r.relkind = 'p'))", pub);
     }
 
     /** Whether publication {@code pub} publishes the changes of partitions under their partitioned table's name. */
