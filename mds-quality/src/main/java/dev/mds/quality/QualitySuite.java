@@ -133,9 +133,10 @@ public final class QualitySuite {
      * {@link CheckResult#failuresTable()}.
      *
      * <p>Set-based ({@code drop table if exists}, {@code create table … as select …}, then a {@code comment on table}
-     * that marks it as this module's), in the run's transaction, each check in a savepoint, as the history is. A check
+     * that marks it as this check's), in the run's transaction, each check in a savepoint, as the history is. A check
      * that could not run ({@link Status#ERROR}) leaves its table as it was; a relation of that name that this module did
-     * not make is never dropped. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
+     * not make for this very check (another suite's check of a same-named table in another schema, say) is never
+     * dropped or replaced: the check's message says so. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
      * check keeps its status and its message says why, naming the check and the schema; the other checks are
      * unaffected. These statements are not counted in {@link QualityReport#queries()}.
      *

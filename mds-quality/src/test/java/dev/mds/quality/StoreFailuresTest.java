@@ -220,6 +220,42 @@ class StoreFailuresTest {
     }
 
     @Test
+    void aFailuresTableOfAnotherSuitesCheckIsNeitherDroppedByAPassNorReplacedByAFailure(DataSource ds) {
+        // two pipelines check a table named t in their own schemas, with the same check id, into one audit schema
+        sql(ds, "create schema bronze", "create schema silver", "create schema audit_two",
+                "create table bronze.t (id int, v int)", "insert into bronze.t values (1, null), (2, null)",
+                "create table silver.t (id int, v int)", "insert into silver.t values (3, 3)");
+        QualitySuite bronze = QualitySuite.on(ds).storeFailures("audit_two").table("bronze.t", t -> t.notNull("v"));
+        QualitySuite silver = QualitySuite.on(ds).storeFailures("audit_two").table("silver.t", t -> t.notNull("v"));
+        assertThat(bronze.run().checks().get(0).failuresTable()).isEqualTo("audit_two.t__not_null_v");
+
+        // silver passes: bronze's failing rows stay (they were dropped)
+        assertThat(silver.run().checks().get(0).status()).isEqualTo(Status.PASS);
+        assertThat(ids(ds, "audit_two.t__not_null_v")).containsExactly("1", "2");
+
+        // silver fails: bronze's rows are not replaced by silver's (they were, silently), and the message says why
+        sql(ds, "insert into silver.t values (4, null)");
+        CheckResult s = silver.run().checks().get(0);
+        assertThat(s.status()).isEqualTo(Status.FAIL);
+        assertThat(s.failuresTable()).isEmpty();
+        assertThat(s.message()).contains("failing rows of check not_null_v on silver.t not stored: audit_two.t__not_null_v"
+                + " holds the failing rows of another check ('mds-quality failing rows of check not_null_v on bronze.t')",
+                "another id");
+        assertThat(ids(ds, "audit_two.t__not_null_v")).containsExactly("1", "2");
+
+        // bronze still replaces and drops its own table
+        sql(ds, "update bronze.t set v = 0 where id = 1");
+        assertThat(bronze.run().checks().get(0).failuresTable()).isEqualTo("audit_two.t__not_null_v");
+        assertThat(ids(ds, "audit_two.t__not_null_v")).containsExactly("2");
+        sql(ds, "update bronze.t set v = 0");
+        assertThat(bronze.run().checks().get(0).status()).isEqualTo(Status.PASS);
+        assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_two'")).containsExactly("0");
+        // and then silver may store its own
+        assertThat(silver.run().checks().get(0).failuresTable()).isEqualTo("audit_two.t__not_null_v");
+        assertThat(ids(ds, "audit_two.t__not_null_v")).containsExactly("4");
+    }
+
+    @Test
     void longOrSharedNamesAreCutAndEndInAStableHash(DataSource ds) {
         String longName = "a_rather_long_table_name_for_the_failures_of_checks_x";
         sql(ds, "create schema ln1", "create schema ln2", "create schema audit_ln",

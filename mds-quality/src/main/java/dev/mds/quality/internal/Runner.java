@@ -61,8 +61,11 @@ public final class Runner {
     private StoredFailures stored;
     /** Whether the failures schema exists; read once per run, before the first check stores its rows. */
     private Boolean failuresSchemaExists;
-    /** The relations of the failures schema named as failure tables: name to whether mds-quality made it. */
-    private final Map<String, Boolean> failureTables = new HashMap<>();
+    /**
+     * The relations of the failures schema named as failure tables: name to the table's comment ("" for none), or
+     * empty for a relation that is not a plain table.
+     */
+    private final Map<String, Optional<String>> failureTables = new HashMap<>();
 
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
         this(connection, samples, history, clock, Optional.empty());
@@ -257,12 +260,20 @@ public final class Runner {
             return failing ? noted(r, what + " not stored: cannot read the catalog of schema "
                     + Identifiers.quote(failuresSchema.orElseThrow()) + ": " + oneLine(e)) : r;
         }
-        Boolean ours = failureTables.get(target.name());
-        if (ours != null && !ours) {
-            return failing ? noted(r, what + " not stored: " + target + " exists and was not made by mds-quality"
-                    + " (no '" + StoredFailures.MARK.strip() + "' comment); it is left as it is") : r;
+        String owner = StoredFailures.comment(t.table(), check.id());
+        Optional<String> found = failureTables.get(target.name());
+        boolean ours = found != null && found.filter(owner::equals).isPresent();
+        if (found != null && !ours) {
+            if (!failing) {
+                return r; // not this check's table: nothing of its own to drop
+            }
+            String why = found.filter(x -> x.startsWith(StoredFailures.MARK)).isPresent()
+                    ? " holds the failing rows of another check ('" + found.get() + "'); give this check another id"
+                            + " (.id(\"...\")) or store its failures in another schema"
+                    : " exists and was not made by mds-quality (no '" + StoredFailures.MARK.strip() + "' comment)";
+            return noted(r, what + " not stored: " + target + why + "; it is left as it is");
         }
-        if (!failing && ours == null) {
+        if (!failing && !ours) {
             return r; // nothing stored, nothing of an earlier run to drop
         }
         List<String> statements = failing
@@ -294,7 +305,7 @@ public final class Runner {
             failureTables.remove(target.name());
             return r;
         }
-        failureTables.put(target.name(), Boolean.TRUE);
+        failureTables.put(target.name(), Optional.of(owner));
         return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
                 r.failingRows(), r.checkedRows(), r.failingPercent(), r.samples(), r.sql(), r.duration(), r.message(),
                 r.decidedBy(), target.toString());
@@ -315,20 +326,19 @@ public final class Runner {
         if (failuresSchemaExists != null) {
             return failuresSchemaExists;
         }
-        String sql = "select n.oid is not null, r.relname, r.relkind = 'r' and coalesce(starts_with(obj_description(r.oid,"
-                + " 'pg_class'), ?), false) from (select 1) one left join pg_catalog.pg_namespace n on n.nspname = ?"
+        String sql = "select n.oid is not null, r.relname, r.relkind = 'r', coalesce(obj_description(r.oid, 'pg_class'), '')"
+                + " from (select 1) one left join pg_catalog.pg_namespace n on n.nspname = ?"
                 + " left join pg_catalog.pg_class r on r.relnamespace = n.oid and r.relname = any(?)";
         Savepoint sp = savepoint();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, StoredFailures.MARK);
-            ps.setString(2, stored.schema());
-            ps.setArray(3, c.createArrayOf("text", stored.names().toArray()));
+            ps.setString(1, stored.schema());
+            ps.setArray(2, c.createArrayOf("text", stored.names().toArray()));
             boolean exists = false;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     exists = rs.getBoolean(1);
                     if (rs.getString(2) != null) {
-                        failureTables.put(rs.getString(2), rs.getBoolean(3));
+                        failureTables.put(rs.getString(2), rs.getBoolean(3) ? Optional.of(rs.getString(4)) : Optional.empty());
                     }
                 }
             }

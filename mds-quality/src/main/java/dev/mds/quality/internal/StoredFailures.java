@@ -78,7 +78,16 @@ public final class StoredFailures {
     /** The statements that replace {@code target} with the rows {@code select} returns, then mark it as this module's. */
     static List<String> replace(TableName target, String select, TableName table, String id) {
         return List.of(drop(target), "create table " + target.quoted() + " as " + select,
-                "comment on table " + target.quoted() + " is " + Identifiers.literal(MARK + id + " on " + table));
+                "comment on table " + target.quoted() + " is " + Identifiers.literal(comment(table, id)));
+    }
+
+    /**
+     * The comment on the failures table of check {@code id} of {@code table}: it names its owner, so that a table of
+     * the same name written by another check (of another suite, whose table has the same name in another schema) is
+     * told apart and left alone.
+     */
+    static String comment(TableName table, String id) {
+        return MARK + id + " on " + table;
     }
 
     private static String key(TableName table, String id) {
