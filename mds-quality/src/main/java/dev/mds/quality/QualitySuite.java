@@ -136,7 +136,8 @@ public final class QualitySuite {
      * that marks it as this check's), in the run's transaction, each check in a savepoint, as the history is. A check
      * that could not run ({@link Status#ERROR}) leaves its table as it was; a relation of that name that this module did
      * not make for this very check (another suite's check of a same-named table in another schema, say) is never
-     * dropped or replaced: the check's message says so. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
+     * dropped or replaced: the check's message says so. Two runs replacing the same table at once take turns (a
+     * transaction-scoped advisory lock per failures table): the second waits for the first's transaction to end. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
      * check keeps its status and its message says why, naming the check and the schema; the other checks are
      * unaffected. These statements are not counted in {@link QualityReport#queries()}.
      *

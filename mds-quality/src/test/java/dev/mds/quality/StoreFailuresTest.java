@@ -256,6 +256,33 @@ class StoreFailuresTest {
     }
 
     @Test
+    void twoRunsStoringTheSameTableAtOnceBothStoreItTheSecondAfterTheFirstCommits(DataSource ds) throws Exception {
+        dirty(ds, "cc");
+        sql(ds, "create schema audit_cc");
+        QualitySuite suite = QualitySuite.on(ds).storeFailures("audit_cc").table("cc.t", t -> t.notNull("v"));
+        try (Connection first = ds.getConnection()) {
+            first.setAutoCommit(false);
+            assertThat(suite.run(first).checks().get(0).failuresTable()).isEqualTo("audit_cc.t__not_null_v");
+            // the first run's transaction is still open: the second found no table either, and waits for it
+            java.util.concurrent.CompletableFuture<QualityReport> second =
+                    java.util.concurrent.CompletableFuture.supplyAsync(suite::run);
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (strings(ds, "select count(*) from pg_stat_activity where datname = current_database()"
+                    + " and wait_event_type = 'Lock'").equals(List.of("0")) && !second.isDone()) {
+                assertThat(System.nanoTime()).as("the second run waits for a lock").isLessThan(until);
+                Thread.onSpinWait();
+            }
+            sql(ds, "update cc.t set v = 0 where id = 1"); // the second run (REPEATABLE READ) saw rows 1-3 already
+            first.commit();
+            CheckResult c = second.get(30, java.util.concurrent.TimeUnit.SECONDS).checks().get(0);
+            // before: "not stored in audit_cc.t__not_null_v: duplicate key value violates unique constraint pg_type_..."
+            assertThat(c.message()).doesNotContain("not stored");
+            assertThat(c.failuresTable()).isEqualTo("audit_cc.t__not_null_v");
+        }
+        assertThat(ids(ds, "audit_cc.t__not_null_v")).containsExactly("1", "2", "3");
+    }
+
+    @Test
     void longOrSharedNamesAreCutAndEndInAStableHash(DataSource ds) {
         String longName = "a_rather_long_table_name_for_the_failures_of_checks_x";
         sql(ds, "create schema ln1", "create schema ln2", "create schema audit_ln",

@@ -281,8 +281,11 @@ public final class Runner {
                         t.table(), check.id())
                 : List.of(StoredFailures.drop(target));
         Savepoint sp = null;
+        boolean sessionLock = false;
         try {
             sp = savepoint();
+            sessionLock = sp == null;
+            lockFailuresTable(target, sessionLock);
             for (String sql : statements) {
                 long t0 = System.nanoTime();
                 try (Statement st = c.createStatement()) {
@@ -300,6 +303,10 @@ public final class Runner {
             LOG.warn("cannot store the {}: {}", what, e.getMessage());
             return noted(r, (failing ? what + " not stored in " : "stale " + what + " not dropped from ") + target + ": "
                     + oneLine(e));
+        } finally {
+            if (sessionLock) {
+                unlockFailuresTable(target);
+            }
         }
         if (!failing) {
             failureTables.remove(target.name());
@@ -309,6 +316,32 @@ public final class Runner {
         return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
                 r.failingRows(), r.checkedRows(), r.failingPercent(), r.samples(), r.sql(), r.duration(), r.message(),
                 r.decidedBy(), target.toString());
+    }
+
+    /**
+     * Waits for any other run replacing the same failures table: two runs that both found it missing would each
+     * create it, and the second failed on the catalog's unique index ({@code duplicate key value violates unique
+     * constraint "pg_type_typname_nsp_index"}) instead of replacing the first's rows. In a transaction the lock is the
+     * transaction's (held, as the table's own locks are, until it ends); in auto-commit mode it is the session's, for
+     * the three statements.
+     */
+    private void lockFailuresTable(TableName target, boolean session) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select pg_advisory" + (session ? "" : "_xact")
+                + "_lock(hashtext(?), hashtext(?))")) {
+            ps.setString(1, StoredFailures.MARK);
+            ps.setString(2, target.quoted());
+            ps.executeQuery().close();
+        }
+    }
+
+    private void unlockFailuresTable(TableName target) {
+        try (PreparedStatement ps = c.prepareStatement("select pg_advisory_unlock(hashtext(?), hashtext(?))")) {
+            ps.setString(1, StoredFailures.MARK);
+            ps.setString(2, target.quoted());
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            LOG.debug("cannot release the lock on {}: {}", target, e.getMessage());
+        }
     }
 
     /** {@code r} with {@code note} added to its message. */
