@@ -154,7 +154,6 @@ public final class Link extends Structure {
         }
         // a stage's load date of another type than the link's is converted in UTC (see inUtc), as in a hub
         String linkLd = target.require(name, Stage.LOAD_DATE).sqlType();
-        String linkEf = effectiveFrom == null ? null : target.require(name, Satellite.EFFECTIVE_FROM).sqlType();
         String hk = Identifiers.quote(hashKey);
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
@@ -184,10 +183,7 @@ public final class Link extends Structure {
                 sel.add(structure.storedItem(c, where, s, p, target));
             }
             if (effectiveFrom != null) {
-                String sEf = s.require(where, effectiveFrom).sqlType();
-                String expr = inUtc("s." + Identifiers.quote(effectiveFrom), sEf, linkEf);
-                sel.add((sEf.equals(linkEf) ? expr : "CAST(" + expr + " AS " + linkEf + ")") + " AS "
-                        + Identifiers.quote(Satellite.EFFECTIVE_FROM));
+                sel.add(structure.effectiveFromItem(c, where, s, effectiveFrom, target));
             }
             String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
             s.require(where, Stage.RECORD_SOURCE);

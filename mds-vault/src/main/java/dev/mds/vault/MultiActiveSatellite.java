@@ -37,10 +37,21 @@ import java.util.StringJoiner;
  * (parent key, load date) is already stored is skipped, so re-loading a stage inserts nothing (in AutomateDV a
  * re-load of a stage with several load dates per key inserts again); the primary key (parent key, child keys, load
  * date) backs this, and an index on (parent key, load date) serves "latest set per key". Two stage rows with the
- * same parent key, child keys and load date are one row: the smallest hashdiff (then record source) is kept.
+ * same parent key, child keys and load date are one row: the smallest hashdiff, then record source, then child keys
+ * by their text (1.0 and 1.00 are one child key), payload and effective-from (by value, then by text in byte order,
+ * as {@link Link} breaks ties) is kept, so the stored row does not depend on the order of the stage's rows (under
+ * AUTOMATEDV {@code 'abc'} and {@code 'ABC '} have one hashdiff).
  * Concurrent loads of one satellite take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not
- * wait for). A stage whose load date (or effective-from) is a {@code date} or {@code timestamp} where the table's
- * is a {@code timestamptz} (or the reverse) is read as UTC.
+ * wait for). A stage's load date is taken as the table stores it: a
+ * {@code date} or {@code timestamp} where the table's is a {@code timestamptz} (or the reverse) is read as UTC, and
+ * then cast to the table's type, so that a stage of timestamps loaded into a table of dates has one set per day. An
+ * effective-from of another type than the table's is read the same way, or refused naming it when PostgreSQL cannot
+ * assign it (an {@code integer} or {@code text} into a {@code timestamptz}).
+ *
+ * <p>What a multi-active satellite cannot say (as in AutomateDV): that a parent key lost all its rows. A key absent
+ * from a stage is a set nobody loaded, not an empty set, so nothing is inserted; record disappearance in an
+ * effectivity or status satellite. A late set is compared with the stored set before it, and the stored set after
+ * it is not compared again: if the late set equals that later set, both stay stored (as {@link Satellite} does).
  */
 public final class MultiActiveSatellite extends Structure {
     private String parent;
@@ -192,8 +203,17 @@ public final class MultiActiveSatellite extends Structure {
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         String sat = table.quoted();
-        String sld = inUtc("s." + ld, s.require(where, Stage.LOAD_DATE).sqlType(), target.require(name(), Stage.LOAD_DATE).sqlType());
+        // the stage's load date as the table stores it: a set is one (parent key, load date) of the TABLE, so two
+        // stage timestamps of one day are one set of a date column (grouped apart, the insert broke the primary key)
+        String sLdType = s.require(where, Stage.LOAD_DATE).sqlType();
+        String tLdType = target.require(name(), Stage.LOAD_DATE).sqlType();
+        String sld = inUtc("s." + ld, sLdType, tLdType);
+        if (!sLdType.equals(tLdType)) {
+            sld = "CAST(" + sld + " AS " + tLdType + ")";
+        }
         s.require(where, Stage.RECORD_SOURCE);
+        List<Relation> both = List.of(s, target);
+        StringBuilder tieBreak = new StringBuilder();
 
         StringJoiner items = new StringJoiner(", ");
         StringJoiner notNull = new StringJoiner(" AND ");
@@ -202,16 +222,20 @@ public final class MultiActiveSatellite extends Structure {
         for (String k : childKeys) {
             items.add(storedItem(c, where, s, k, target));
             notNull.add("s." + Identifiers.quote(k) + " IS NOT NULL");
+            Order o = order(both, k);
+            if (o != Order.VALUE) {
+                // equal child keys that print differently (1.0 and 1.00): the stored spelling must not depend on row order
+                tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(k), Order.TEXT));
+            }
         }
         items.add("s." + hd);
         for (String p : payload) {
             items.add(storedItem(c, where, s, p, target));
+            tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(p), order(both, p)));
         }
         if (effectiveFrom != null) {
-            String sEf = s.require(where, effectiveFrom).sqlType();
-            String tEf = target.require(name(), Satellite.EFFECTIVE_FROM).sqlType();
-            String expr = inUtc("s." + Identifiers.quote(effectiveFrom), sEf, tEf);
-            items.add((sEf.equals(tEf) ? expr : "CAST(" + expr + " AS " + tEf + ")") + " AS " + Identifiers.quote(Satellite.EFFECTIVE_FROM));
+            items.add(effectiveFromItem(c, where, s, effectiveFrom, target));
+            tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(Satellite.EFFECTIVE_FROM), order(List.of(target), Satellite.EFFECTIVE_FROM)));
         }
         items.add(sld + " AS " + ld);
         items.add("s." + rs);
@@ -230,7 +254,7 @@ public final class MultiActiveSatellite extends Structure {
                 + "          AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
                 + "        OFFSET 0\n"
                 + "    ) AS s\n"
-                + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + ", s." + hd + ", s." + rs + " COLLATE \"C\"\n"
+                + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + ", s." + hd + ", s." + rs + " COLLATE \"C\"" + tieBreak + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS min_ld FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"

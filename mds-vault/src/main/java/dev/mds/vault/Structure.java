@@ -82,12 +82,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         for (String c : columns.subList(1, columns.size())) {
             if (!c.equals(Stage.LOAD_DATE) && !c.equals(Stage.RECORD_SOURCE)) {
                 String q = "u." + Identifiers.quote(c);
-                String text = q + "::text COLLATE \"C\"";
-                order.append(", ").append(switch (hashes.contains(c) ? Order.VALUE : byValue.getOrDefault(c, Order.TEXT)) {
-                    case VALUE -> q;
-                    case VALUE_THEN_TEXT -> q + ", " + text;
-                    case TEXT -> text;
-                });
+                order.append(", ").append(orderBy(q, hashes.contains(c) ? Order.VALUE : byValue.getOrDefault(c, Order.TEXT)));
             }
         }
         String insert = "INSERT INTO " + table.quoted() + " (" + Identifiers.quoteAll(columns) + ")\n"
@@ -98,6 +93,16 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         // the extra sort key tips the planner to a merge anti-join under an incremental sort, 20-40% slower here
         // than the hash anti-join under one full sort it picks without it (measured over a 1M-row stage)
         return List.of(lock(), "SET LOCAL enable_incremental_sort = off", insert);
+    }
+
+    /** The ORDER BY items that order the expression {@code q} as {@code order} says. */
+    static String orderBy(String q, Order order) {
+        String text = q + "::text COLLATE \"C\"";
+        return switch (order) {
+            case VALUE -> q;
+            case VALUE_THEN_TEXT -> q + ", " + text;
+            case TEXT -> text;
+        };
     }
 
     /** How a tie-break orders a stored column. */
@@ -183,8 +188,34 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         if (from.equals(to)) {
             return q;
         }
+        checkAssignable(c, where, stage, column, from, column, to);
+        return "CAST(" + q + " AS " + to + ") AS " + Identifiers.quote(column);
+    }
+
+    /**
+     * The stage's effective-from column (of the stage aliased {@code s}) as the table's {@code effective_from}
+     * stores it, as a select-list item named {@code effective_from}: read in UTC where one is a {@code timestamptz}
+     * and the other a {@code date} or {@code timestamp} (see {@link #inUtc}), cast to the table's type where the
+     * types differ, after checking, as {@link #storedItem} does, that PostgreSQL assigns the one to the other (a
+     * {@code text} or {@code integer} column is refused naming it, rather than cast in the session's DateStyle or
+     * failing inside the load).
+     *
+     * @throws SchemaMismatchException naming the structure, the column and both types
+     */
+    final String effectiveFromItem(Connection c, String where, Relation stage, String column, Relation target) {
+        String from = stage.require(where, column).sqlType();
+        String to = target.require(name(), Satellite.EFFECTIVE_FROM).sqlType();
+        String expr = inUtc("s." + Identifiers.quote(column), from, to);
+        if (!from.equals(to)) {
+            checkAssignable(c, where, stage, column, from, Satellite.EFFECTIVE_FROM, to);
+            expr = "CAST(" + expr + " AS " + to + ")";
+        }
+        return expr + " AS " + Identifiers.quote(Satellite.EFFECTIVE_FROM);
+    }
+
+    private void checkAssignable(Connection c, String where, Relation stage, String column, String from, String asColumn, String to) {
         // planning the insert (EXPLAIN runs nothing) applies PostgreSQL's own assignment rules
-        String probe = "EXPLAIN INSERT INTO " + table.quoted() + " (" + Identifiers.quote(column) + ") SELECT NULL::" + from;
+        String probe = "EXPLAIN INSERT INTO " + table.quoted() + " (" + Identifiers.quote(asColumn) + ") SELECT NULL::" + from;
         try {
             Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
             try (Statement st = c.createStatement()) {
@@ -194,7 +225,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                     c.rollback(sp);
                 }
                 throw new SchemaMismatchException(table, List.of(column), where + ": column '" + column + "' of "
-                        + stage.name() + " is " + from + ", but " + table + " stores it as " + to + ", and PostgreSQL"
+                        + stage.name() + " is " + from + ", but " + table + " stores it"
+                        + (asColumn.equals(column) ? "" : " (as '" + asColumn + "')") + " as " + to + ", and PostgreSQL"
                         + " cannot assign the one to the other (was the column's type changed after the table was"
                         + " created?): " + e.getMessage());
             }
@@ -204,7 +236,6 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         } catch (SQLException e) {
             throw new MdsException(where + ": cannot check the type of column '" + column + "': " + e.getMessage(), e);
         }
-        return "CAST(" + q + " AS " + to + ") AS " + Identifiers.quote(column);
     }
 
     final void validate() {

@@ -34,7 +34,8 @@ import java.util.StringJoiner;
  * and the table's primary key on the hash key backs this. Re-loading a stage inserts nothing. Concurrent loads of
  * one link take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for). A stage whose
  * load date (or effective-from) is a {@code date} or {@code timestamp} where the table's is a {@code timestamptz}
- * (or the reverse) is read as UTC.
+ * (or the reverse) is read as UTC; an effective-from PostgreSQL cannot assign to the table's (an {@code integer} or
+ * {@code text} into a {@code timestamptz}) is refused naming the column.
  */
 public final class TransactionalLink extends Structure {
     private String hashKey;

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.MdsException;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
@@ -228,6 +229,102 @@ class MultiActiveSatelliteTest {
         assertThat(sat.load().rowsInserted()).isZero();
         assertThat(strings(ds, "select string_agg(\"Nr\", ',' order by effective_from, \"it's\") from " + q + ".\"MA.Sat \"\"P\"\"\""))
                 .containsExactly("111,112,111");
+    }
+
+
+    /**
+     * Two stage rows of one (parent, child key, load date) with the same hashdiff but another spelling ('abc' and
+     * 'ABC ' under AUTOMATEDV; child keys 1.0 and 1.00 under CANONICAL): the stored row must not depend on the order
+     * of the stage's rows. Before, the first row the sort met was stored ('abc' from one table, 'ABC ' from the other).
+     */
+    @Test
+    void tiedRowsOfOneChildKeyStoreTheSameSpellingWhateverTheRowOrder(DataSource ds) {
+        Vault adv = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        List<String> kept = new ArrayList<>();
+        for (String order : List.of("sp1", "sp2")) {
+            Row a = row("a@x", "home", "abc", day(1));
+            Row b = row("a@x", "home", "ABC ", day(1));
+            phones(ds, "raw.ph_" + order, order.equals("sp1") ? new Row[] {a, b} : new Row[] {b, a});
+            Stage stage = stage("raw.ph_" + order);
+            adv.createStage(stage);
+            MultiActiveSatellite sat = maSat(adv, "dds.ma_sat_" + order, stage);
+            sat.createTable();
+            assertThat(sat.load().rowsInserted()).isEqualTo(1);
+            kept.addAll(strings(ds, "select phone from dds.ma_sat_" + order));
+        }
+        assertThat(kept).containsExactly("ABC ", "ABC ");         // the smallest text in byte order
+
+        Vault canonical = Vault.on(ds);
+        kept.clear();
+        for (String order : List.of("num1", "num2")) {
+            String values = order.equals("num1") ? "('a@x', 1.0, 'p', '2024-01-01Z'), ('a@x', 1.00, 'p', '2024-01-01Z')"
+                    : "('a@x', 1.00, 'p', '2024-01-01Z'), ('a@x', 1.0, 'p', '2024-01-01Z')";
+            sql(ds, "create table raw.ph_" + order + " (email text, line numeric, phone text, ld timestamptz)",
+                    "insert into raw.ph_" + order + " values " + values);
+            Stage stage = Stage.of("raw.ph_" + order).into("stg.ph_" + order).loadDate("ld").recordSource("crm")
+                    .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "line", "phone");
+            canonical.createStage(stage);
+            MultiActiveSatellite sat = canonical.multiActiveSatellite("dds.ma_sat_" + order).parent("user_hk").childKeys("line")
+                    .hashDiff("phone_hashdiff").payload("phone").from(stage);
+            sat.createTable();
+            assertThat(sat.load().rowsInserted()).isEqualTo(1);   // 1.0 = 1.00: one child key, one CANONICAL hashdiff
+            kept.addAll(strings(ds, "select line::text from dds.ma_sat_" + order));
+        }
+        assertThat(kept).containsExactly("1.0", "1.00".equals(kept.get(0)) ? "1.00" : "1.0");
+        assertThat(kept.get(0)).isEqualTo(kept.get(1));
+    }
+
+    /**
+     * A stage whose load dates are timestamps loaded into a table keyed by date: the rows of one day are one set, as
+     * the table stores them. Before, each timestamp was its own set, and two of one day broke the primary key.
+     */
+    @Test
+    void stageTimestampsOfOneDayIntoADateTableAreOneSet(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw",
+                "create table raw.ph_days (email text, phone_type text, phone text, ld date)",
+                "insert into raw.ph_days values ('a@x', 'home', '1', '2024-01-01')",
+                "create table raw.ph_times (email text, phone_type text, phone text, ld timestamptz)",
+                "insert into raw.ph_times values ('a@x', 'home', '2', '2024-01-02 10:00Z'), ('a@x', 'work', '3', '2024-01-02 14:00Z'),"
+                        + " ('b@x', 'home', '4', '2024-01-02 23:30Z'), ('b@x', 'home', '5', '2024-01-02 23:45Z')");
+        Stage days = stage("raw.ph_days");
+        Stage times = stage("raw.ph_times");
+        vault.createStage(days);
+        vault.createStage(times);
+        maSat(vault, "dds.ma_sat_days", days).createTable();
+        assertThat(maSat(vault, "dds.ma_sat_days", days).load().rowsInserted()).isEqualTo(1);
+        MultiActiveSatellite fromTimes = maSat(vault, "dds.ma_sat_days", times);
+        assertThat(fromTimes.load().rowsInserted()).isEqualTo(3);
+        assertThat(fromTimes.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select email || ' ' || load_date || ' ' || string_agg(phone_type || '=' || phone, ',' order by phone_type)"
+                + " from dds.ma_sat_days group by email, load_date order by 1"))
+                .containsExactly("a@x 2024-01-01 home=1", "a@x 2024-01-02 home=2,work=3", "b@x 2024-01-02 home=" + strings(ds,
+                        "select phone from dds.ma_sat_days where email = 'b@x'").get(0));
+    }
+
+    /**
+     * An effective-from column of a type the table's {@code effective_from} cannot be assigned from is refused naming
+     * both columns, before anything is written (before: 'cannot cast type integer to timestamp with time zone' from
+     * inside the load, naming no column); a date into a timestamptz is read as midnight UTC.
+     */
+    @Test
+    void effectiveFromOfAnotherTypeIsConvertedInUtcOrRefusedNamingTheColumn(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_ef", row("a@x", "home", "1", day(1)));
+        Stage stage = stage("raw.ph_ef");
+        vault.createStage(stage);
+        maSat(vault, "dds.ma_sat_ef", stage).effectiveFrom("ld").createTable();
+        sql(ds, "create table raw.ph_ef_int as select email, phone_type, phone, ld, 7 as since, ld::date as since_day from raw.ph_ef");
+        Stage ints = Stage.of("raw.ph_ef_int").into("stg.ph_ef_int").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        vault.createStage(ints);
+        assertThatThrownBy(() -> maSat(vault, "dds.ma_sat_ef", ints).effectiveFrom("since").load())
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("multi-active satellite dds.ma_sat_ef")
+                .hasMessageContaining("column 'since' of stg.ph_ef_int is integer")
+                .hasMessageContaining("(as 'effective_from') as timestamp with time zone");
+        assertThat(strings(ds, "select count(*) from dds.ma_sat_ef")).containsExactly("0");
+        assertThat(maSat(vault, "dds.ma_sat_ef", ints).effectiveFrom("since_day").load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select effective_from = '2024-01-01T00:00:00Z' from dds.ma_sat_ef")).containsExactly("t");
     }
 
     /** Two loads of one multi-active satellite at once: one waits for the other (the table lock); each row once. */

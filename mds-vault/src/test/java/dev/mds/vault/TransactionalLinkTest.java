@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.MdsException;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
@@ -223,5 +224,35 @@ class TransactionalLinkTest {
             assertThat(loads.stream().mapToLong(f -> f.join().rowsInserted()).sum()).isEqualTo(20_000);
             assertThat(strings(ds, "select count(*) || ' ' || min(load_date) from dds.t_link_race")).containsExactly("20000 2024-01-01 00:00:00+00");
         }
+    }
+
+    /**
+     * A stage whose effective-from is an integer, loaded into a link storing a timestamptz: refused naming the column
+     * and both types, nothing written (before: 'cannot cast type integer to timestamp with time zone' from inside the
+     * load); a text one is refused too (before: cast in the session's DateStyle); a date is read as midnight UTC.
+     */
+    @Test
+    void effectiveFromOfAnotherTypeIsConvertedInUtcOrRefusedNamingTheColumn(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        purchases(ds, "raw.p_ef", row("1", "a@x", "p1", new BigDecimal("1.00"), day(1), day(1)));
+        Stage stage = stage("raw.p_ef", "shop");
+        vault.createStage(stage);
+        tlink(vault, "dds.t_link_ef", stage).createTable();
+        sql(ds, "create table raw.p_ef2 as select '2' as id, email, product, amount, 5 as n, '01/02/2024'::text as t,"
+                + " date '2024-01-03' as d, ld from raw.p_ef");
+        Stage other = stage("raw.p_ef2", "shop");
+        vault.createStage(other);
+        TransactionalLink base = vault.transactionalLink("dds.t_link_ef").hashKey("purchase_hk").refs("user_hk", "product_hk")
+                .payload("id", "amount");
+        for (String col : List.of("n", "t")) {
+            assertThatThrownBy(() -> vault.transactionalLink("dds.t_link_ef").hashKey("purchase_hk").refs("user_hk", "product_hk")
+                    .payload("id", "amount").effectiveFrom(col).from(other).load())
+                    .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("transactional link dds.t_link_ef from stage stg.p_ef2")
+                    .hasMessageContaining("column '" + col + "' of stg.p_ef2 is ")
+                    .hasMessageContaining("(as 'effective_from') as timestamp with time zone");
+        }
+        assertThat(strings(ds, "select count(*) from dds.t_link_ef")).containsExactly("0");
+        assertThat(base.effectiveFrom("d").from(other).load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select effective_from = '2024-01-03T00:00:00Z' from dds.t_link_ef")).containsExactly("t");
     }
 }
