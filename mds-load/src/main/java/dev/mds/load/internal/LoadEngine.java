@@ -1065,7 +1065,23 @@ public final class LoadEngine {
     /** As {@link #ensureTarget(Connection, Plan)}, with the target's columns read under the lock. */
     private void ensureTarget(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         for (String s : targetDdl(plan, existing)) {
-            Sql.execute(c, s);
+            try {
+                Sql.execute(c, s);
+            } catch (MdsException e) {
+                if (!s.contains(" alter column ") || !(e.getCause() instanceof SQLException x)) {
+                    throw e;
+                }
+                List<String> columns = new ArrayList<>();
+                for (dev.mds.core.Field f : plan.schema.fields()) {
+                    TargetColumn tc = existing.get().get(f.name());
+                    if (tc != null && Widening.of(f.name(), f.type(), tc).isPresent()) {
+                        columns.add(f.name());
+                    }
+                }
+                throw new dev.mds.core.SchemaMismatchException(target, columns, "cannot widen column(s) " + columns
+                        + " to hold the batch's types (" + s + "): " + serverMessage(x)
+                        + "; widen them yourself; nothing of this batch was loaded");
+            }
         }
     }
 
@@ -1104,6 +1120,32 @@ public final class LoadEngine {
                     + " that the table lacks; add them yourself or use onSchemaChange(SchemaChange.ADD_COLUMNS)");
         }
         List<String> adds = new ArrayList<>();
+        List<String> after = new ArrayList<>();
+        List<Widening> narrower = new ArrayList<>();
+        boolean widen = spec.schemaChange() == dev.mds.load.SchemaChange.ADD_AND_WIDEN_COLUMNS;
+        for (dev.mds.core.Field f : plan.schema.fields()) {
+            TargetColumn tc = have.get(f.name());
+            Optional<Widening> w = tc == null ? Optional.empty() : Widening.of(f.name(), f.type(), tc);
+            if (w.isEmpty()) {
+                continue;
+            }
+            if (!widen) {
+                // read again under the lock: the table may have changed since the plan
+                w.filter(x -> !x.lossless()).ifPresent(narrower::add);
+                continue;
+            }
+            String type = " type " + w.get().widerType();
+            adds.add("alter column " + Identifiers.quote(f.name()) + type);
+            LOG.info("{}: widening column '{}' from {} to {} ({} in the batch)", target, f.name(), tc.sqlType(),
+                    w.get().widerType(), f.type());
+            if (plan.cdc && plan.key.contains(f.name())) {
+                after.add("alter table if exists " + tombstones().quoted() + " alter column " + Identifiers.quote(f.name())
+                        + type);
+            }
+        }
+        if (!narrower.isEmpty()) {
+            throw Plan.narrower(target, narrower);
+        }
         for (String col : newColumns) {
             adds.add("add column " + Identifiers.quote(col) + " " + plan.types.get(col));
         }
@@ -1122,6 +1164,7 @@ public final class LoadEngine {
         if (!adds.isEmpty()) {
             out.add("alter table " + target.quoted() + " " + String.join(", ", adds));
         }
+        out.addAll(after);
         return out;
     }
 

@@ -87,7 +87,8 @@ final class Plan {
      * The plan of loading a batch of {@code schema} into {@code target}.
      *
      * @throws SchemaMismatchException for key or cursor columns missing from the batch, reserved or loader-set
-     *     columns in it, incompatible types, or new columns with {@link SchemaChange#FAIL}
+     *     columns in it, incompatible types, new columns with {@link SchemaChange#FAIL}, or columns narrower than the
+     *     batch's types (see {@link Widening}) unless {@link SchemaChange#ADD_AND_WIDEN_COLUMNS}
      */
     static Plan of(LoadSpec spec, Schema schema, List<String> key, Optional<Map<String, TargetColumn>> target,
             boolean cdc, BitSet unchanged) {
@@ -132,6 +133,7 @@ final class Plan {
         List<String> newColumns = new ArrayList<>();
         List<String> incompatible = new ArrayList<>();
         List<String> why = new ArrayList<>();
+        List<Widening> narrower = new ArrayList<>();
         boolean identityAlways = false;
         for (Field f : schema.fields()) {
             TargetColumn tc = target.map(m -> m.get(f.name())).orElse(null);
@@ -147,8 +149,17 @@ final class Plan {
                     incompatible.add(f.name());
                     why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType() + " in the table");
                 }
-                types.put(f.name(), tc.sqlType());
-                typeNames.put(f.name(), tc.typeName());
+                Optional<Widening> w = incompatible.contains(f.name()) ? Optional.empty()
+                        : Widening.of(f.name(), f.type(), tc);
+                if (w.isPresent() && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS) {
+                    // the write step alters the column first; the stage carries the wider type already
+                    types.put(f.name(), w.get().widerType());
+                    typeNames.put(f.name(), w.get().widerTypeName());
+                } else {
+                    w.filter(x -> !x.lossless()).ifPresent(narrower::add);
+                    types.put(f.name(), tc.sqlType());
+                    typeNames.put(f.name(), tc.typeName());
+                }
                 notNull.put(f.name(), !cdc && tc.notNull());
                 if (!tc.equality()) {
                     comparedAsText.add(f.name());
@@ -162,6 +173,9 @@ final class Plan {
         if (!incompatible.isEmpty()) {
             throw new SchemaMismatchException(table, incompatible, "incompatible column type(s): " + String.join("; ", why));
         }
+        if (!narrower.isEmpty()) {
+            throw narrower(table, narrower);
+        }
         checkWritable(spec, schema, key, target);
         if (!newColumns.isEmpty() && spec.schemaChange() == SchemaChange.FAIL) {
             throw new SchemaMismatchException(table, newColumns, "the batch has column(s) " + newColumns
@@ -172,6 +186,25 @@ final class Plan {
         }
         return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
                 target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target));
+    }
+
+    /**
+     * The refusal of columns narrower than the batch's fields, under a policy that does not widen them: storing would
+     * round the values (or refuse those that do not fit) without the source having sent anything wrong.
+     */
+    static SchemaMismatchException narrower(TableName table, List<Widening> narrower) {
+        List<String> columns = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        List<String> alters = new ArrayList<>();
+        for (Widening w : narrower) {
+            columns.add(w.column());
+            why.add(w.describe());
+            alters.add("'" + w.column() + "' to " + w.widerType());
+        }
+        return new SchemaMismatchException(table, columns, "column(s) narrower than the batch's type, which would round or"
+                + " refuse its values: " + String.join("; ", why) + "; widen them yourself or use onSchemaChange(SchemaChange."
+                + SchemaChange.ADD_AND_WIDEN_COLUMNS + "), which alters " + String.join(", ", alters)
+                + " before loading; nothing of this batch was loaded");
     }
 
     /**
