@@ -82,6 +82,24 @@ class EphemeralTest {
     }
 
     @Test
+    void ephemeralModelEndingWithASemicolonAndACommentIsInlinedWithoutTheSemicolon(DataSource ds) {
+        people(ds);
+        TransformProject project = TransformProject.builder(ds)
+                .model("staging.ann", "{{ config(materialized='ephemeral') }}\nselect id, name from raw.people"
+                        + " where id = 1; -- only Ann")
+                .model("staging.bob", "{{ config(materialized='ephemeral') }}\nselect id, name from raw.people"
+                        + " where id = 2;\n/* the end; */\n")
+                .model("gold.both", "{{ config(materialized='table') }}\n"
+                        + "select * from {{ ref('ann') }} union all select * from {{ ref('bob') }}")
+                .build();
+        String create = project.sql().stream().filter(s -> s.startsWith("create table")).findFirst().orElseThrow();
+        assertThat(create).contains("\"__dbt__cte__ann\" as (\n\nselect id, name from raw.people where id = 1\n),"
+                + " \"__dbt__cte__bob\" as (\n\nselect id, name from raw.people where id = 2\n)\n");
+        project.run().assertSucceeded();
+        assertThatTable(ds, "gold.both").columns("id", "name").containsExactlyInAnyOrder(row(1, "ANN"), row(2, "Bob"));
+    }
+
+    @Test
     void ephemeralModelsSharingANameOrWithLongNamesGetDistinctCteNames(DataSource ds) {
         String longName = "e".repeat(60);
         TransformProject project = TransformProject.builder(ds)

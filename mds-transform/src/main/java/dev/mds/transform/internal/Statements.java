@@ -42,6 +42,31 @@ final class Statements {
     }
 
     /**
+     * The offset of the first {@code ;} in {@code sql} outside constants, quoted names and comments, else its length:
+     * where its one statement ends (build() refused any SQL after that {@code ;}, so only comments can follow it).
+     */
+    static int statementEnd(String sql) {
+        int n = sql.length();
+        int i = 0;
+        while (i < n) {
+            char ch = sql.charAt(i);
+            if (ch == ';') {
+                return i;
+            } else if (Character.isWhitespace(ch)) {
+                i++;
+            } else if (sql.startsWith("--", i)) {
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
+            } else if (sql.startsWith("/*", i)) {
+                i = blockCommentEnd(sql, i);
+            } else {
+                i = tokenEnd(sql, i);
+            }
+        }
+        return n;
+    }
+
+    /**
      * Where the CTEs of ephemeral models go in {@code sql}: the offset right after its leading {@code with} (and
      * {@code recursive}) keyword when the statement starts with a WITH clause, else -1 (the CTEs then go in a WITH
      * clause of their own before it). White space and comments before the keywords are skipped.

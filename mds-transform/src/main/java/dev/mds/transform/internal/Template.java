@@ -150,7 +150,8 @@ public final class Template {
             for (int i = 0; i < ctes.size(); i++) {
                 Cte cte = ctes.get(i);
                 c.glue(cte.quotedName() + " as (\n", line);
-                c.append(cte.sql(), 0, cte.sql().sql().length(), cte.source());
+                // a ';' ending the ephemeral model's statement (and comments after it) would end the query here
+                c.append(cte.sql(), 0, Statements.statementEnd(cte.sql().sql()), cte.source());
                 c.glue(i < ctes.size() - 1 ? "\n), " : at >= 0 ? "\n)," : "\n)\n", line);
             }
             c.append(this, Math.max(at, 0), sql.length(), null);
