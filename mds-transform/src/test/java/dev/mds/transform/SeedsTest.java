@@ -171,6 +171,31 @@ class SeedsTest {
     }
 
     @Test
+    void malformedQuotingFailsTheSeedAsBadInputNamingFileLineAndReasonAndLeavesItsTable(DataSource ds, @TempDir Path dir)
+            throws Exception {
+        Path csv = write(dir, "seeds/raw/notes.csv", "id,note\n1,a\n");
+        TransformProject project = TransformProject.builder(ds).seedsFrom(dir.resolve("seeds")).build();
+        project.run().assertSucceeded();
+
+        Files.writeString(csv, "id,note\n1,a\n2,\"it's \"quoted\" badly\"\n3,c\n");
+        RunResults stray = project.run();
+        assertThat(stray.model("raw.notes").error().orElseThrow()).startsWith("raw.notes: " + csv + " line 3: the CSV is"
+                + " malformed (a quoted field must be closed right before a ',' or the line's end; a quote inside it is"
+                + " written twice): ").contains("; the seed's table is unchanged");
+        assertThatTable(ds, "raw.notes").column("id").containsOnly(1);
+        assertThatThrownBy(project::sql).isInstanceOf(BadInputException.class).hasMessageContaining(csv + " line 3:");
+
+        Files.writeString(csv, "id,note\n1,a\n2,b\n3,\"never closed\n4,d\n");
+        assertThat(project.run().model("raw.notes").error().orElseThrow()).startsWith("raw.notes: " + csv + " line 4:"
+                + " the CSV is malformed");
+        assertThatTable(ds, "raw.notes").column("id").containsOnly(1);
+
+        Path header = write(dir, "bad/raw/header.csv", "id,\"note\" x\n1,a\n");
+        assertThatThrownBy(() -> TransformProject.builder(ds).seedsFrom(dir.resolve("bad")).build())
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith(header + " line 1: the CSV is malformed");
+    }
+
+    @Test
     void headerNamesAreTakenExactlyWithAByteOrderMarkDropped(DataSource ds, @TempDir Path dir) throws Exception {
         write(dir, "Raw/My Seed.csv", "\uFEFFId,\"Odd \"\"Name\"\"\",select\n1,\"x,y\",z\n");
         TransformProject.builder(ds).seedsFrom(dir)

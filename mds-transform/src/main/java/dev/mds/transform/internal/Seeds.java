@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -364,6 +365,11 @@ final class Seeds {
         if (e instanceof CharacterCodingException) {   // the file changed since checkUtf8 read it
             return new BadInputException(InputLocation.of(file.toString()), "the bytes are not UTF-8 (seeds are read as"
                     + " UTF-8: convert the file)", e);
+        }
+        if (e instanceof CSVException) {   // the parser's reason: a stray quote, a quoted field never closed
+            return new BadInputException(InputLocation.of(file.toString()).withLine(line), "the CSV is malformed (a"
+                    + " quoted field must be closed right before a ',' or the line's end; a quote inside it is written"
+                    + " twice): " + e.getMessage() + "; the seed's table is unchanged", e);
         }
         return new UncheckedIOException("cannot read seed " + file + " (near line " + line + ")", e);
     }
