@@ -137,7 +137,9 @@ public final class QualitySuite {
      * that could not run ({@link Status#ERROR}) leaves its table as it was; a relation of that name that this module did
      * not make for this very check (another suite's check of a same-named table in another schema, say) is never
      * dropped or replaced: the check's message says so. Two runs replacing the same table at once take turns (a
-     * transaction-scoped advisory lock per failures table): the second waits for the first's transaction to end. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
+     * transaction-scoped advisory lock per failures table): the second waits for the first's transaction to end. On a connection in auto-commit mode
+     * ({@link #run(Connection)}), each table is replaced in a transaction of its own, so a failed replacement keeps the
+     * rows of the run before. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
      * check keeps its status and its message says why, naming the check and the schema; the other checks are
      * unaffected. These statements are not counted in {@link QualityReport#queries()}.
      *

@@ -283,6 +283,30 @@ class StoreFailuresTest {
     }
 
     @Test
+    void inAutoCommitModeAReplacementThatFailsKeepsTheRowsOfTheRunBefore(DataSource ds) throws Exception {
+        dirty(ds, "ac");
+        sql(ds, "create schema audit_ac", "create role sf_auto", "grant usage on schema ac to sf_auto",
+                "grant select on ac.t to sf_auto", "grant usage, create on schema audit_ac to sf_auto");
+        QualitySuite suite = QualitySuite.create().storeFailures("audit_ac").table("ac.t", t -> t.notNull("v"));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            assertThat(c.getAutoCommit()).isTrue();
+            st.execute("set role sf_auto");
+            assertThat(suite.run(c).checks().get(0).failuresTable()).isEqualTo("audit_ac.t__not_null_v");
+            // the role still owns the table (it may drop it) but may no longer create one in the schema
+            st.execute("reset role");
+            st.execute("revoke create on schema audit_ac from sf_auto");
+            st.execute("update ac.t set v = 0 where id = 1");
+            st.execute("set role sf_auto");
+            CheckResult r = suite.run(c).checks().get(0);
+            assertThat(r.message()).contains("not stored in audit_ac.t__not_null_v", "permission denied for schema audit_ac");
+            assertThat(c.getAutoCommit()).isTrue();
+            st.execute("reset role");
+        }
+        // before: the drop had committed alone, the last run's rows were gone
+        assertThat(ids(ds, "audit_ac.t__not_null_v")).containsExactly("1", "2", "3");
+    }
+
+    @Test
     void longOrSharedNamesAreCutAndEndInAStableHash(DataSource ds) {
         String longName = "a_rather_long_table_name_for_the_failures_of_checks_x";
         sql(ds, "create schema ln1", "create schema ln2", "create schema audit_ln",

@@ -281,11 +281,21 @@ public final class Runner {
                         t.table(), check.id())
                 : List.of(StoredFailures.drop(target));
         Savepoint sp = null;
-        boolean sessionLock = false;
+        boolean autoCommit;
         try {
-            sp = savepoint();
-            sessionLock = sp == null;
-            lockFailuresTable(target, sessionLock);
+            autoCommit = c.getAutoCommit();
+        } catch (SQLException e) {
+            return noted(r, what + " not stored: " + oneLine(e));
+        }
+        try {
+            // in auto-commit mode, a transaction of their own: the drop alone must not commit when the create then fails
+            // (the rows of the last run were gone, none stored instead)
+            if (autoCommit) {
+                c.setAutoCommit(false);
+            } else {
+                sp = savepoint();
+            }
+            lockFailuresTable(target);
             for (String sql : statements) {
                 long t0 = System.nanoTime();
                 try (Statement st = c.createStatement()) {
@@ -293,10 +303,17 @@ public final class Runner {
                 }
                 Sql.logged(sql, t0);
             }
-            release(sp);
+            if (autoCommit) {
+                c.commit();
+            } else {
+                release(sp);
+            }
         } catch (SQLException e) {
             try {
                 rollback(sp, e);
+                if (autoCommit) {
+                    c.rollback();
+                }
             } catch (SQLException undo) {
                 e.addSuppressed(undo);
             }
@@ -304,8 +321,12 @@ public final class Runner {
             return noted(r, (failing ? what + " not stored in " : "stale " + what + " not dropped from ") + target + ": "
                     + oneLine(e));
         } finally {
-            if (sessionLock) {
-                unlockFailuresTable(target);
+            if (autoCommit) {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException e) {
+                    LOG.debug("cannot restore auto-commit: {}", e.getMessage());
+                }
             }
         }
         if (!failing) {
@@ -321,26 +342,14 @@ public final class Runner {
     /**
      * Waits for any other run replacing the same failures table: two runs that both found it missing would each
      * create it, and the second failed on the catalog's unique index ({@code duplicate key value violates unique
-     * constraint "pg_type_typname_nsp_index"}) instead of replacing the first's rows. In a transaction the lock is the
-     * transaction's (held, as the table's own locks are, until it ends); in auto-commit mode it is the session's, for
-     * the three statements.
+     * constraint "pg_type_typname_nsp_index"}) instead of replacing the first's rows. The lock is the transaction's
+     * (held, as the table's own locks are, until it ends).
      */
-    private void lockFailuresTable(TableName target, boolean session) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select pg_advisory" + (session ? "" : "_xact")
-                + "_lock(hashtext(?), hashtext(?))")) {
+    private void lockFailuresTable(TableName target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("select pg_advisory_xact_lock(hashtext(?), hashtext(?))")) {
             ps.setString(1, StoredFailures.MARK);
             ps.setString(2, target.quoted());
             ps.executeQuery().close();
-        }
-    }
-
-    private void unlockFailuresTable(TableName target) {
-        try (PreparedStatement ps = c.prepareStatement("select pg_advisory_unlock(hashtext(?), hashtext(?))")) {
-            ps.setString(1, StoredFailures.MARK);
-            ps.setString(2, target.quoted());
-            ps.executeQuery().close();
-        } catch (SQLException e) {
-            LOG.debug("cannot release the lock on {}: {}", target, e.getMessage());
         }
     }
 
