@@ -24,7 +24,8 @@ import java.util.StringJoiner;
  * and makes "latest row per key" an index lookup. Two stage rows with the same key and load date but different
  * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. A stage whose load date (or effective-from) is
  * a {@code date} or {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC
- * (a date as its midnight), whatever the session's TimeZone. Concurrent loads of one satellite take
+ * (a date as its midnight), whatever the session's TimeZone; a stage load date is then taken as the satellite's type
+ * stores it (timestamps of one day loaded into a {@code date} column are one row per key and day). Concurrent loads of one satellite take
  * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
  */
 public final class Satellite extends Structure {
@@ -175,7 +176,12 @@ public final class Satellite extends Structure {
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         // a stage load date (or effective-from) of another type than the satellite's is converted in UTC (see inUtc):
         // compared with and stored as the satellite's, it would be cast in the session's TimeZone
-        String sld = inUtc("s." + ld, stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
+        String satLd = target.require(name(), Stage.LOAD_DATE).sqlType();
+        String sld = inUtc("s." + ld, stageLd, satLd);
+        if (!stageLd.equals(satLd)) {
+            // as the satellite stores it: two stage timestamps of one day are one (key, load date) of a date column
+            sld = "CAST(" + sld + " AS " + satLd + ")";
+        }
         String sldAs = sld.equals("s." + ld) ? sld : sld + " AS " + ld;
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         List<String> extra = new ArrayList<>(payload);

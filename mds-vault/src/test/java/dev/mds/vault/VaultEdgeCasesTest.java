@@ -119,6 +119,32 @@ class VaultEdgeCasesTest {
     }
 
     /**
+     * A satellite whose load date is a {@code date}, loaded from a stage of timestamps with two rows of one key and day:
+     * one row per key and day, into an empty satellite and into one holding rows. Before, each timestamp was its own
+     * (key, load date) and the two rows of one day failed on the primary key.
+     */
+    @Test
+    void satelliteOfDateLoadDatesTakesStageTimestampsOfOneDayAsOneRow(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        raw(ds, "raw.rv_sat_times", row("1", "a", "A", 1, day(2).plusHours(9)), row("1", "a", "B", 1, day(2).plusHours(23)),
+                row("2", "b", "X", 1, day(2).plusHours(1)));
+        sql(ds, "create table raw.rv_sat_days as select id, email, name || '0' as name, age, (ld at time zone 'UTC')::date - 1 as ld from raw.rv_sat_times");
+        Stage days = customers("raw.rv_sat_days", "crm");
+        Stage times = customers("raw.rv_sat_times", "crm");
+        vault.createStage(days);
+        vault.createStage(times);
+        customerSat(vault, "dds.rv_sat_empty", days).createTable();
+        customerSat(vault, "dds.rv_sat_held", days).createTable();
+        assertThat(customerSat(vault, "dds.rv_sat_held", days).load().rowsInserted()).isEqualTo(2);     // day 1
+        for (String t : List.of("dds.rv_sat_empty", "dds.rv_sat_held")) {
+            Satellite sat = customerSat(vault, t, times);
+            assertThat(sat.load().rowsInserted()).as(t).isEqualTo(2);
+            assertThat(sat.load().rowsInserted()).as(t).isZero();
+            assertThat(strings(ds, "select count(*) from " + t + " where load_date = '2024-01-02'")).as(t).containsExactly("2");
+        }
+    }
+
+    /**
      * The load has two inserts: one into an empty satellite and one into a satellite holding rows. The same stage gives
      * the same rows either way, ambiguous duplicates (same key and load date, different payload) included.
      */
