@@ -265,7 +265,10 @@ public final class TableChecks {
     /**
      * Sets the threshold of the checks added by the call just before: both their warn and their error threshold
      * (so the severity alone says whether exceeding it fails or warns); called before any check of this table, sets
-     * the default of the checks that follow.
+     * the default of the checks that follow (which table-level checks ignore).
+     *
+     * @throws IllegalArgumentException after a table-level check (row count, freshness, row-count anomaly), which has
+     *     no failing rows to count
      */
     public TableChecks threshold(Threshold threshold) {
         Objects.requireNonNull(threshold, "threshold");
@@ -274,6 +277,7 @@ public final class TableChecks {
             defaultErrorIf = threshold;
             return this;
         }
+        requireRowLevel("threshold");
         for (int i = lastFrom; i < checks.size(); i++) {
             checks.set(i, checks.get(i).withThreshold(threshold));
         }
@@ -298,6 +302,7 @@ public final class TableChecks {
             defaultWarnIf = threshold;
             return this;
         }
+        requireRowLevel("warnIf");
         for (int i = lastFrom; i < checks.size(); i++) {
             checks.set(i, checks.get(i).withWarnIf(threshold));
         }
@@ -316,6 +321,7 @@ public final class TableChecks {
             defaultErrorIf = threshold;
             return this;
         }
+        requireRowLevel("errorIf");
         for (int i = lastFrom; i < checks.size(); i++) {
             checks.set(i, checks.get(i).withErrorIf(threshold));
         }
@@ -347,6 +353,21 @@ public final class TableChecks {
     private void requireLast(String what) {
         if (lastFrom < 0 || lastFrom >= checks.size()) {
             throw new IllegalStateException(what + "(...) must follow a check, e.g. notNull(\"a\")." + what + "(...)");
+        }
+    }
+
+    /**
+     * Refuses a threshold on a check that has no failing rows to count (row count, freshness, row-count anomaly): it
+     * was accepted and never applied, so {@code rowCount(atLeast(1000)).warnIf(rows(10))} still failed at 999 rows.
+     */
+    private void requireRowLevel(String what) {
+        for (int i = lastFrom; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            if (!c.kind().rowLevel()) {
+                throw new IllegalArgumentException(table + ": " + what + "(...) on check '" + c.id() + "': a " + c.kind().label()
+                        + " check passes or fails as a whole, it has no failing rows for a threshold to count; its severity"
+                        + " decides FAIL or WARN (.severity(Severity.WARN)), its bounds or age decide when");
+            }
         }
     }
 

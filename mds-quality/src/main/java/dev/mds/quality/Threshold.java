@@ -19,7 +19,8 @@ import java.util.Objects;
  * check can fail (Great Expectations' column expectations do this). For unique, those are the rows with no NULL in
  * the key; for not null, whose failing rows are the NULLs, and for expression, which has no column, the
  * denominator is all rows checked either way (as Great Expectations' {@code expect_column_values_to_not_be_null}).
- * Checks that are not about rows (row count, freshness, row-count anomaly) ignore thresholds.
+ * Checks that are not about rows (row count, freshness, row-count anomaly) take no threshold: {@link TableChecks}
+ * refuses one given to them (a default set before the first check passes them by).
  *
  * @param maxRows the failing rows tolerated, or -1 when the threshold is a percentage
  * @param maxPercent the failing percentage tolerated (0 to 100), or -1 when the threshold is a row count

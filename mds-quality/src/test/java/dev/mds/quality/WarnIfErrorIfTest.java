@@ -181,6 +181,23 @@ class WarnIfErrorIfTest {
     }
 
     @Test
+    void aThresholdOnATableLevelCheckIsRefusedNamingTheCheckInsteadOfIgnored() {
+        QualitySuite suite = QualitySuite.create();
+        // before: accepted and never applied (rowCount(atLeast(1000)).warnIf(rows(10)) still failed at 999 rows)
+        assertThatThrownBy(() -> suite.table("s.t", t -> t.notNull("a").rowCount(Bounds.atLeast(1000)).warnIf(rows(10))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("s.t: warnIf(...) on check 'row_count': a row_count check passes or fails as a whole")
+                .hasMessageContaining(".severity(Severity.WARN)");
+        assertThatThrownBy(() -> suite.table("s.t", t -> t.freshness("ts", java.time.Duration.ofHours(1)).errorIf(percent(5))))
+                .hasMessageContaining("errorIf(...) on check 'freshness_ts'");
+        assertThatThrownBy(() -> suite.table("s.t", t -> t.rowCountAnomaly(3, 5).threshold(rows(1))))
+                .hasMessageContaining("threshold(...) on check 'row_count_anomaly'");
+        // a table default set before the first check passes table-level checks by, and severity applies to them
+        QualitySuite ok = suite.table("s.t", t -> t.threshold(percent(1)).notNull("a").rowCount(Bounds.atLeast(1)).warn());
+        assertThat(ok.sql()).hasSize(1);
+    }
+
+    @Test
     void badThresholdArgumentsAreRefusedNamingWhat() {
         QualitySuite suite = QualitySuite.create();
         assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").warnIf(null)))
