@@ -1,9 +1,13 @@
 package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
 import dev.mds.core.TableName;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -149,7 +153,13 @@ public final class MultiActiveSatellite extends Structure {
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(parent));
         for (String k : childKeys) {
-            cols.add(Identifiers.quote(k) + " " + s.require(where, k).sqlType() + " NOT NULL");
+            Relation.Column col = s.require(where, k);
+            if (!col.ordered() && !sortable(c, stage.target(), k)) {
+                throw new MdsException(where + ": child key '" + k + "' is " + col.sqlType() + ", which PostgreSQL cannot"
+                        + " order (it has no btree operator class), so it can be neither part of the primary key nor compared"
+                        + " within a set; cast it in a derived column (json to jsonb or text, point to text)");
+            }
+            cols.add(Identifiers.quote(k) + " " + col.sqlType() + " NOT NULL");
         }
         cols.add(vault.hashColumnDdl(hashDiff));
         for (String p : payload) {
@@ -166,6 +176,28 @@ public final class MultiActiveSatellite extends Structure {
         pk.add(Stage.LOAD_DATE);
         cols.add("PRIMARY KEY (" + Identifiers.quoteAll(pk) + ")");
         return Vault.tableDdl(table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
+    }
+
+    /** Whether PostgreSQL can sort the column (planning an ORDER BY, which runs nothing, tells). */
+    private static boolean sortable(Connection c, TableName relation, String column) {
+        String probe = "EXPLAIN SELECT 1 FROM " + relation.quoted() + " ORDER BY " + Identifiers.quote(column);
+        try {
+            Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
+            try (Statement st = c.createStatement()) {
+                st.execute(probe);
+            } catch (SQLException e) {
+                if (sp != null) {
+                    c.rollback(sp);
+                }
+                return false;
+            }
+            if (sp != null) {
+                c.releaseSavepoint(sp);
+            }
+            return true;
+        } catch (SQLException e) {
+            throw new MdsException("cannot check whether " + relation + "." + column + " can be sorted: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -201,6 +201,22 @@ class MultiActiveSatelliteTest {
         assertThatThrownBy(() -> maSat(vault, "dds.ma_sat_int", pt).load()).isInstanceOf(MdsException.class)
                 .hasMessageContaining("multi-active satellite dds.ma_sat_int")
                 .hasMessageContaining("column 'phone_type' of stg.ph_pt is point").hasMessageContaining("stores it as integer");
+        // a child key PostgreSQL cannot order (json, point): refused by createTable naming it (before: PostgreSQL's
+        // 'data type json has no default operator class for access method "btree"', naming no structure or column)
+        sql(ds, "create table raw.ph_json as select email, json_build_object('t', phone_type) as phone_type, phone, ld from raw.ph_bad");
+        Stage json = Stage.of("raw.ph_json").into("stg.ph_json").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(json);
+        assertThatThrownBy(() -> maSat(vault, "dds.ma_sat_json", json).createTable()).isInstanceOf(MdsException.class)
+                .hasMessageContaining("multi-active satellite dds.ma_sat_json from stage stg.ph_json")
+                .hasMessageContaining("child key 'phone_type' is json, which PostgreSQL cannot order");
+        assertThat(strings(ds, "select count(*) from pg_class where relname = 'ma_sat_json'")).containsExactly("0");
+        sql(ds, "create table raw.ph_arr as select email, array[phone_type] as phone_type, phone, ld from raw.ph_bad");
+        Stage arr = Stage.of("raw.ph_arr").into("stg.ph_arr").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(arr);
+        maSat(vault, "dds.ma_sat_arr", arr).createTable();           // an array of an ordered type is a key
+        assertThat(maSat(vault, "dds.ma_sat_arr", arr).load().rowsInserted()).isEqualTo(1);
         // a row with no load date: the load fails as a whole, naming the stage
         sql(ds, "insert into raw.ph_bad values ('b@x', 'home', '2', null)");
         assertThatThrownBy(good::load).isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_bad")
