@@ -107,8 +107,9 @@ public final class MergeLoader {
      * @throws dev.mds.core.BadInputException for a bad record (with {@link OnBadRow#FAIL}); nothing is committed
      * @throws RefusedRowsException for records the table refused when the load wrote them (a constraint, a trigger,
      *     a policy), naming them (with {@link OnBadRow#FAIL}); nothing is committed
-     * @throws dev.mds.core.SchemaMismatchException for new columns with {@link SchemaChange#FAIL} or an
-     *     incompatible column type; nothing is committed
+     * @throws dev.mds.core.SchemaMismatchException for new columns with {@link SchemaChange#FAIL}, a column
+     *     narrower than the batch's type without {@link SchemaChange#ADD_AND_WIDEN_COLUMNS}, or an incompatible
+     *     column type; nothing is committed
      */
     public LoadResult load(RecordBatch batch) {
         Objects.requireNonNull(batch, "batch");
@@ -533,7 +534,10 @@ public final class MergeLoader {
             return this;
         }
 
-        /** What to do with batch columns the target lacks (default {@link SchemaChange#FAIL}). */
+        /**
+         * What to do with batch columns the target lacks or has narrower than the batch's type (default
+         * {@link SchemaChange#FAIL}).
+         */
         public Builder onSchemaChange(SchemaChange policy) {
             this.schemaChange = Objects.requireNonNull(policy, "policy");
             return this;

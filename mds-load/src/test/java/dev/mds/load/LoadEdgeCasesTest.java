@@ -169,15 +169,21 @@ class LoadEdgeCasesTest {
     }
 
     @Test
-    void timestampKeysThatTheColumnsPrecisionRoundsToOneValueAreCollapsed(DataSource ds) throws Exception {
-        // timestamptz(0) keeps whole seconds: 10:00:00.2 and 10:00:00.3 are one key
+    void timestampKeysThatTheColumnsPrecisionWouldRoundAreRefusedNotCollapsed(DataSource ds) throws Exception {
+        // timestamptz(0) keeps whole seconds: 10:00:00.2 and 10:00:00.3 would become one key (SchemaDriftTest)
         sql(ds, "create schema if not exists raw", "create table raw.ts0_keys (at timestamptz(0) primary key, v text)",
                 "insert into raw.ts0_keys values ('2020-01-01Z', 'seed')");
         Schema schema = Schema.builder().required("at", FieldType.TIMESTAMPTZ).add("v", FieldType.STRING).build();
         MergeLoader loader = MergeLoader.into(ds, "raw.ts0_keys").key("at").build();
         Instant at = Instant.parse("2024-01-01T10:00:00Z");
-        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(at.plusMillis(200), "first"),
-                Record.of(at.plusMillis(300), "second"))));
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(at, "whole"),
+                Record.of(at.plusMillis(200), "first"), Record.of(at.plusMillis(300), "second")))))
+                .isInstanceOf(dev.mds.core.SchemaMismatchException.class)
+                .hasMessageContaining("'at' is timestamptz in the batch but timestamp(0) with time zone in the table"
+                        + " (record 2's value would be rounded)");
+        assertThat(text(ds, "select count(*) from raw.ts0_keys")).isEqualTo("1");
+        // whole seconds load as before
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(at, "first"), Record.of(at, "second"))));
         assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
         assertThat(text(ds, "select v from raw.ts0_keys where at = '2024-01-01T10:00:00Z'")).isEqualTo("second");
     }

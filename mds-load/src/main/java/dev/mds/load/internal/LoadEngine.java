@@ -111,7 +111,7 @@ public final class LoadEngine {
         long t0 = System.nanoTime();
         Rejects rejects = new Rejects();
         List<String> key = spec.key();
-        Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet());
+        Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet(), batch.records());
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
                 : collapsed(batch, plan, canonicalKeys(c, batch, plan), cursorRanks(c, batch, plan), rejects);
@@ -606,7 +606,7 @@ public final class LoadEngine {
             // an empty table's snapshot ended (its schema is only the key): nothing stored, nothing to remove
             return result(new long[3], 0, rejects, t0);
         }
-        Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet());
+        Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
         Folded folded = folded(batch, probe, rejects);
         List<Row> rows = folded.rows();
         BitSet unchanged = new BitSet();
@@ -626,7 +626,7 @@ public final class LoadEngine {
                 }
             }
         }
-        Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged);
+        Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged, afterImages(batch));
         TableName tombstones = tombstones();
         Remembered remembered = null;
         long truncated = 0;
@@ -1002,6 +1002,11 @@ public final class LoadEngine {
         return suffixed(target, "_mds_truncated");
     }
 
+    /** The after images of a change batch's events, one per event (null for an event without one), lazily. */
+    private static Iterable<Record> afterImages(ChangeBatch batch) {
+        return () -> batch.events().stream().map(e -> e.after().orElse(null)).iterator();
+    }
+
     // ------------------------------------------------------------------------------------------ plan (sql())
 
     /** The statements a load of a batch of {@code schema} would run now, given the target's state. */
@@ -1074,7 +1079,7 @@ public final class LoadEngine {
                 List<String> columns = new ArrayList<>();
                 for (dev.mds.core.Field f : plan.schema.fields()) {
                     TargetColumn tc = existing.get().get(f.name());
-                    if (tc != null && Widening.of(f.name(), f.type(), tc).isPresent()) {
+                    if (tc != null && plan.widened.containsKey(f.name())) {
                         columns.add(f.name());
                     }
                 }
@@ -1130,14 +1135,18 @@ public final class LoadEngine {
                 continue;
             }
             if (!widen) {
-                // read again under the lock: the table may have changed since the plan
-                w.filter(x -> !x.lossless()).ifPresent(narrower::add);
+                // read again under the lock: the table may have changed since the plan (values were checked there)
+                w.filter(x -> x.check() == Widening.Check.TYPE).ifPresent(narrower::add);
                 continue;
             }
-            String type = " type " + w.get().widerType();
+            String wider = plan.widened.get(f.name());
+            if (wider == null) {
+                continue;   // the batch's values fit the column as it is
+            }
+            String type = " type " + wider;
             adds.add("alter column " + Identifiers.quote(f.name()) + type);
-            LOG.info("{}: widening column '{}' from {} to {} ({} in the batch)", target, f.name(), tc.sqlType(),
-                    w.get().widerType(), f.type());
+            LOG.info("{}: widening column '{}' from {} to {} ({} in the batch)", target, f.name(), tc.sqlType(), wider,
+                    f.type());
             if (plan.cdc && plan.key.contains(f.name())) {
                 after.add("alter table if exists " + tombstones().quoted() + " alter column " + Identifiers.quote(f.name())
                         + type);

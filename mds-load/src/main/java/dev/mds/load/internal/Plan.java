@@ -5,6 +5,7 @@ import dev.mds.core.FieldType;
 import dev.mds.core.FieldType.Kind;
 import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
+import dev.mds.core.Record;
 import dev.mds.core.Schema;
 import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.TableName;
@@ -54,11 +55,13 @@ final class Plan {
     final boolean identityAlways;
     /** Whether the target's load timestamp column is a {@code timestamp} (without time zone), not a {@code timestamptz}. */
     final boolean loadTimestampWithoutZone;
+    /** Existing columns to widen before the load ({@code ADD_AND_WIDEN_COLUMNS}): the type each is altered to. */
+    final Map<String, String> widened;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
             Map<String, String> typeNames, Map<String, Boolean> notNull, Set<String> comparedAsText,
             Map<String, String> nondeterministic, List<String> newColumns, boolean targetExists, boolean cdc,
-            BitSet unchanged, boolean identityAlways, boolean loadTimestampWithoutZone) {
+            BitSet unchanged, boolean identityAlways, boolean loadTimestampWithoutZone, Map<String, String> widened) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -81,6 +84,7 @@ final class Plan {
         this.unchanged = unchanged;
         this.identityAlways = identityAlways;
         this.loadTimestampWithoutZone = loadTimestampWithoutZone;
+        this.widened = Map.copyOf(widened);
     }
 
     /**
@@ -92,6 +96,15 @@ final class Plan {
      */
     static Plan of(LoadSpec spec, Schema schema, List<String> key, Optional<Map<String, TargetColumn>> target,
             boolean cdc, BitSet unchanged) {
+        return of(spec, schema, key, target, cdc, unchanged, List.of());
+    }
+
+    /**
+     * As {@link #of(LoadSpec, Schema, List, Optional, boolean, BitSet)}, looking at the batch's {@code values}
+     * (records in {@code schema}'s order) for columns narrower than the batch's coarser types (see {@link Widening}).
+     */
+    static Plan of(LoadSpec spec, Schema schema, List<String> key, Optional<Map<String, TargetColumn>> target,
+            boolean cdc, BitSet unchanged, Iterable<Record> values) {
         TableName table = spec.target();
         List<String> missing = new ArrayList<>();
         for (String k : key) {
@@ -134,6 +147,9 @@ final class Plan {
         List<String> incompatible = new ArrayList<>();
         List<String> why = new ArrayList<>();
         List<Widening> narrower = new ArrayList<>();
+        Map<String, Widening> needed = new HashMap<>();
+        target.ifPresent(m -> Widening.needed(schema, m, values).forEach(w -> needed.put(w.column(), w)));
+        Map<String, String> widened = new LinkedHashMap<>();
         boolean identityAlways = false;
         for (Field f : schema.fields()) {
             TargetColumn tc = target.map(m -> m.get(f.name())).orElse(null);
@@ -149,14 +165,16 @@ final class Plan {
                     incompatible.add(f.name());
                     why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType() + " in the table");
                 }
-                Optional<Widening> w = incompatible.contains(f.name()) ? Optional.empty()
-                        : Widening.of(f.name(), f.type(), tc);
-                if (w.isPresent() && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS) {
+                Widening w = incompatible.contains(f.name()) ? null : needed.get(f.name());
+                if (w != null && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS) {
                     // the write step alters the column first; the stage carries the wider type already
-                    types.put(f.name(), w.get().widerType());
-                    typeNames.put(f.name(), w.get().widerTypeName());
+                    types.put(f.name(), w.widerType());
+                    typeNames.put(f.name(), w.widerTypeName());
+                    widened.put(f.name(), w.widerType());
                 } else {
-                    w.filter(x -> !x.lossless()).ifPresent(narrower::add);
+                    if (w != null && w.check() != Widening.Check.REFUSED) {
+                        narrower.add(w);
+                    }
                     types.put(f.name(), tc.sqlType());
                     typeNames.put(f.name(), tc.typeName());
                 }
@@ -185,7 +203,7 @@ final class Plan {
             checkPositionColumns(table, target);
         }
         return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
-                target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target));
+                target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target), widened);
     }
 
     /**
@@ -201,8 +219,8 @@ final class Plan {
             why.add(w.describe());
             alters.add("'" + w.column() + "' to " + w.widerType());
         }
-        return new SchemaMismatchException(table, columns, "column(s) narrower than the batch's type, which would round or"
-                + " refuse its values: " + String.join("; ", why) + "; widen them yourself or use onSchemaChange(SchemaChange."
+        return new SchemaMismatchException(table, columns, "column(s) narrower than the batch's type, which would round"
+                + " its values: " + String.join("; ", why) + "; widen them yourself or use onSchemaChange(SchemaChange."
                 + SchemaChange.ADD_AND_WIDEN_COLUMNS + "), which alters " + String.join(", ", alters)
                 + " before loading; nothing of this batch was loaded");
     }

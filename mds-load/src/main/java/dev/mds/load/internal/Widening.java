@@ -1,35 +1,91 @@
 package dev.mds.load.internal;
 
 import dev.mds.core.FieldType;
-import dev.mds.core.FieldType.Kind;
+import dev.mds.core.Record;
+import dev.mds.core.Schema;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * A target column narrower than the batch field loaded into it, and the type that would hold every value of the
- * field: storing into the narrower column would round ({@code numeric(6,2)}, {@code timestamp(0)}, {@code real})
- * or refuse values ({@code integer} for a {@code long} field) that the source now sends.
+ * field. Where the batch's type says what the source holds ({@code decimal(10,4)}) the column is compared by type;
+ * where it is coarser than the column ({@code FieldType} has no {@code smallint}, {@code real}, {@code timestamp(0)}
+ * or {@code varchar(n)}: a {@code smallint} source column arrives as {@code int}) the batch's values are looked at,
+ * so that a column as narrow as its source is not flagged.
  *
  * @param column the column name
  * @param batchType the field's type in the batch
  * @param tableType the column's type in the table, as the catalog writes it
  * @param widerType the type to alter the column to, ready for DDL
  * @param widerTypeName its catalog name, for binary COPY
- * @param lossless whether the table refuses (rather than rounds) what does not fit, naming the record: a
- *     {@code varchar(n)} or {@code char(n)} column for a string field, which is widened only when the policy allows
- *     widening and otherwise left as it is
+ * @param check how the need is found
+ * @param fits for {@link Check#ROUNDS} and {@link Check#REFUSED}: whether the column holds a value as it is
+ * @param record the first record (1-based) whose value the column does not hold; 0 for {@link Check#TYPE}
  */
 record Widening(String column, FieldType batchType, String tableType, String widerType, String widerTypeName,
-        boolean lossless) {
+        Check check, Predicate<Object> fits, long record) {
+
+    /** How a widening is found to be needed, and what happens without a policy that widens. */
+    enum Check {
+        /** By type: the batch's type says values may not fit; refused before the load. */
+        TYPE,
+        /** By value: some value would be rounded silently; refused before the load. */
+        ROUNDS,
+        /** By value: some value would be refused by the COPY, naming its record; left to the COPY. */
+        REFUSED
+    }
 
     /** Numeric precision PostgreSQL accepts in a type modifier. */
     private static final int MAX_PRECISION = 1000;
 
-    /** The widening a field of {@code batch} type needs in column {@code tc}; empty when the column holds it as it is. */
+    /**
+     * The widenings {@code schema}'s fields need in {@code target}'s columns, given the batch's {@code values}
+     * (records in {@code schema}'s order; empty to compare types only).
+     */
+    static List<Widening> needed(Schema schema, java.util.Map<String, TargetColumn> target, Iterable<Record> values) {
+        List<Widening> out = new ArrayList<>();
+        for (dev.mds.core.Field f : schema.fields()) {
+            TargetColumn tc = target.get(f.name());
+            Optional<Widening> w = tc == null ? Optional.empty() : of(f.name(), f.type(), tc);
+            if (w.isEmpty()) {
+                continue;
+            }
+            if (w.get().check == Check.TYPE) {
+                out.add(w.get());
+                continue;
+            }
+            int at = schema.indexOf(f.name());
+            long n = 0;
+            for (Record r : values) {
+                n++;
+                if (r != null && at < r.size()) {
+                    Object v = r.get(at);
+                    if (v != null && !w.get().fits.test(v)) {
+                        Widening x = w.get();
+                        out.add(new Widening(x.column, x.batchType, x.tableType, x.widerType, x.widerTypeName, x.check,
+                                x.fits, n));
+                        break;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The widening a field of {@code batch} type may need in column {@code tc}; empty when it never does. */
     static Optional<Widening> of(String column, FieldType batch, TargetColumn tc) {
         String t = tc.typeName();
         int[] mod = modifier(tc.sqlType());
-        Kind k = batch.kind();
-        switch (k) {
+        switch (batch.kind()) {
             case DECIMAL -> {
                 if (!t.equals("numeric") || mod.length == 0) {
                     return Optional.empty();
@@ -37,7 +93,9 @@ record Widening(String column, FieldType batchType, String tableType, String wid
                 int p = mod[0];
                 int s = mod.length > 1 ? mod[1] : 0;
                 if (batch.precision() == 0) {
-                    return wider(column, batch, tc, "numeric", "numeric", false);
+                    // an unconstrained decimal: by value, a finer scale rounds, a longer integer part is refused
+                    return wider(column, batch, tc, "numeric", "numeric", Check.ROUNDS,
+                            v -> !(v instanceof BigDecimal d) || d.scale() <= s || d.stripTrailingZeros().scale() <= s);
                 }
                 int bs = batch.scale();
                 int bi = batch.precision() - bs;
@@ -46,36 +104,50 @@ record Widening(String column, FieldType batchType, String tableType, String wid
                 }
                 int scale = Math.max(s, bs);
                 int precision = Math.max(p - s, bi) + scale;
-                return precision > MAX_PRECISION ? wider(column, batch, tc, "numeric", "numeric", false)
-                        : wider(column, batch, tc, "numeric(" + precision + "," + scale + ")", "numeric", false);
+                return wider(column, batch, tc, precision > MAX_PRECISION ? "numeric" : "numeric(" + precision + "," + scale + ")",
+                        "numeric", Check.TYPE, v -> true);
             }
             case INT -> {
-                return t.equals("int2") ? wider(column, batch, tc, "integer", "int4", false) : Optional.empty();
-            }
-            case LONG -> {
-                return t.equals("int2") || t.equals("int4") ? wider(column, batch, tc, "bigint", "int8", false)
+                return t.equals("int2") ? wider(column, batch, tc, "integer", "int4", Check.REFUSED,
+                        v -> !(v instanceof Number n) || (n.longValue() >= Short.MIN_VALUE && n.longValue() <= Short.MAX_VALUE))
                         : Optional.empty();
             }
+            case LONG -> {
+                if (t.equals("int2") || t.equals("int4")) {
+                    long min = t.equals("int2") ? Short.MIN_VALUE : Integer.MIN_VALUE;
+                    long max = t.equals("int2") ? Short.MAX_VALUE : Integer.MAX_VALUE;
+                    return wider(column, batch, tc, "bigint", "int8", Check.REFUSED,
+                            v -> !(v instanceof Number n) || (n.longValue() >= min && n.longValue() <= max));
+                }
+                return Optional.empty();
+            }
             case DOUBLE -> {
-                return t.equals("float4") ? wider(column, batch, tc, "double precision", "float8", false) : Optional.empty();
+                // a double that real holds exactly (every value read from a real column) loses nothing
+                return t.equals("float4") ? wider(column, batch, tc, "double precision", "float8", Check.ROUNDS,
+                        v -> !(v instanceof Double d) || realHolds(d))
+                        : Optional.empty();
             }
             case TIMESTAMP, TIMESTAMPTZ, TIME -> {
-                // the batch's values carry microseconds (PostgreSQL's default and largest precision, 6)
                 if (mod.length == 0 || mod[0] >= 6) {
                     return Optional.empty();
                 }
+                long unit = (long) Math.pow(10, 9 - mod[0]);
+                Predicate<Object> fits = v -> nanos(v) % unit == 0;
                 return switch (t) {
-                    case "timestamp" -> wider(column, batch, tc, "timestamp without time zone", t, false);
-                    case "timestamptz" -> wider(column, batch, tc, "timestamp with time zone", t, false);
-                    case "time" -> wider(column, batch, tc, "time without time zone", t, false);
-                    case "timetz" -> wider(column, batch, tc, "time with time zone", t, false);
+                    case "timestamp" -> wider(column, batch, tc, "timestamp without time zone", t, Check.ROUNDS, fits);
+                    case "timestamptz" -> wider(column, batch, tc, "timestamp with time zone", t, Check.ROUNDS, fits);
+                    case "time" -> wider(column, batch, tc, "time without time zone", t, Check.ROUNDS, fits);
+                    case "timetz" -> wider(column, batch, tc, "time with time zone", t, Check.ROUNDS, fits);
                     default -> Optional.empty();
                 };
             }
             case STRING -> {
-                // a value longer than n is refused by COPY with its record named, so nothing is lost unnoticed
-                return (t.equals("varchar") || t.equals("bpchar")) && mod.length > 0
-                        ? wider(column, batch, tc, "text", "text", true) : Optional.empty();
+                if ((t.equals("varchar") || t.equals("bpchar")) && mod.length > 0) {
+                    int n = mod[0];
+                    return wider(column, batch, tc, "text", "text", Check.REFUSED,
+                            v -> !(v instanceof String s) || s.length() <= n || s.codePointCount(0, s.length()) <= n);
+                }
+                return Optional.empty();
             }
             default -> {
                 return Optional.empty();
@@ -83,9 +155,36 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         }
     }
 
+    /**
+     * Whether {@code real} holds {@code d} as sent: exactly, or as the shortest decimal of a float that reads back as
+     * {@code d} ({@code 3.4e38}, {@code 0.1}), or a value out of its range, which the COPY refuses (naming the record).
+     */
+    private static boolean realHolds(double d) {
+        float f = (float) d;
+        return Double.isNaN(d) || Double.isInfinite(d) || Float.isInfinite(f) || (f == 0 && d != 0) || f == d
+                || Double.parseDouble(Float.toString(f)) == d;
+    }
+
+    private static long nanos(Object v) {
+        if (v instanceof LocalDateTime x) {
+            return x.getNano();
+        } else if (v instanceof OffsetDateTime x) {
+            return x.getNano();
+        } else if (v instanceof Instant x) {
+            return x.getNano();
+        } else if (v instanceof ZonedDateTime x) {
+            return x.getNano();
+        } else if (v instanceof LocalTime x) {
+            return x.getNano();
+        } else if (v instanceof OffsetTime x) {
+            return x.getNano();
+        }
+        return 0;   // text and other values: the database parses them
+    }
+
     private static Optional<Widening> wider(String column, FieldType batch, TargetColumn tc, String type, String typeName,
-            boolean lossless) {
-        return Optional.of(new Widening(column, batch, tc.sqlType(), type, typeName, lossless));
+            Check check, Predicate<Object> fits) {
+        return Optional.of(new Widening(column, batch, tc.sqlType(), type, typeName, check, fits, 0));
     }
 
     /** The numbers in the first parentheses of {@code sqlType} ({@code numeric(6,2)} gives 6, 2); none without. */
@@ -107,8 +206,9 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         return out;
     }
 
-    /** {@code 'amount' is decimal(10,4) in the batch but numeric(6,2) in the table}. */
+    /** {@code 'amount' is decimal(10,4) in the batch but numeric(6,2) in the table (record 3 …)}. */
     String describe() {
-        return "'" + column + "' is " + batchType + " in the batch but " + tableType + " in the table";
+        String s = "'" + column + "' is " + batchType + " in the batch but " + tableType + " in the table";
+        return record == 0 ? s : s + " (record " + record + "'s value would be rounded)";
     }
 }
