@@ -52,6 +52,11 @@ import java.util.StringJoiner;
  * effective-from of another type than the table's is read the same way, or refused naming it when PostgreSQL cannot
  * assign it (an {@code integer} or {@code text} into a {@code timestamptz}).
  *
+ * <p>Several stages ({@code from(crm, web)}) are unioned: the set of a (parent key, load date) is its rows in all of
+ * them, and a child key in two stages is one row (the tie-break above). Load every stage that feeds one load date in
+ * ONE load: a (parent key, load date) already stored is skipped, so the rows a second, separate load brings for it
+ * are not added to the stored set (a set is stored once, whole).
+ *
  * <p>What a multi-active satellite cannot say (as in AutomateDV): that a parent key lost all its rows. A key absent
  * from a stage is a set nobody loaded, not an empty set, so nothing is inserted; record disappearance in an
  * effectivity or status satellite. A late set is compared with the stored set before it, and the stored set after
@@ -63,7 +68,7 @@ public final class MultiActiveSatellite extends Structure {
     private String hashDiff;
     private final List<String> payload = new ArrayList<>();
     private String effectiveFrom;
-    private Stage stage;
+    private final List<Stage> stages = new ArrayList<>();
 
     MultiActiveSatellite(Vault vault, TableName table) {
         super(vault, table, "multi-active satellite");
@@ -103,9 +108,14 @@ public final class MultiActiveSatellite extends Structure {
         return this;
     }
 
-    /** The stage it loads from (one; each of its (parent key, load date) groups is a set). */
-    public MultiActiveSatellite from(Stage stage) {
-        this.stage = Objects.requireNonNull(stage, "stage");
+    /**
+     * The stages it loads from. Several are unioned: a set is every row of one (parent key, load date) in all of them
+     * (a customer's phones from the CRM and from the web shop), each row with its own stage's record source.
+     */
+    public MultiActiveSatellite from(Stage... stages) {
+        for (Stage s : stages) {
+            this.stages.add(Objects.requireNonNull(s, "stage"));
+        }
         return this;
     }
 
@@ -135,7 +145,7 @@ public final class MultiActiveSatellite extends Structure {
         if (hashDiff == null) {
             missing.add("hashDiff");
         }
-        if (stage == null) {
+        if (stages.isEmpty()) {
             missing.add("from");
         }
     }
@@ -146,6 +156,7 @@ public final class MultiActiveSatellite extends Structure {
      */
     @Override
     List<String> tableDdl(Connection c) {
+        Stage stage = stages.get(0);
         Relation s = Vault.relation(c, name(), stage.target());
         String where = name() + " from " + stage;
         Vault.checkBytea(where, s, parent);
@@ -202,7 +213,7 @@ public final class MultiActiveSatellite extends Structure {
 
     @Override
     List<Stage> stagesRead() {
-        return stage == null ? List.of() : List.of(stage);
+        return List.copyOf(stages);
     }
 
     @Override
@@ -218,59 +229,73 @@ public final class MultiActiveSatellite extends Structure {
      */
     @Override
     List<String> statements(Connection c) {
-        String where = name() + " from " + stage;
-        String rel = vault.stageRelation(c, stage);
         Relation target = Vault.relation(c, name(), table);
-        Relation s = Vault.relation(c, name(), stage.target());
         Vault.checkBytea(name(), target, parent);
         Vault.checkBytea(name(), target, hashDiff);
-        Vault.checkBytea(where, s, parent);
-        Vault.checkBytea(where, s, hashDiff);
         vault.checkWidth(c, name(), table, parent);
         vault.checkWidth(c, name(), table, hashDiff);
-        vault.checkWidth(c, where, stage.target(), parent);
-        vault.checkWidth(c, where, stage.target(), hashDiff);
         String hk = Identifiers.quote(parent);
         String hd = Identifiers.quote(hashDiff);
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         String sat = table.quoted();
-        // the stage's load date as the table stores it: a set is one (parent key, load date) of the TABLE, so two
-        // stage timestamps of one day are one set of a date column (grouped apart, the insert broke the primary key)
-        String sLdType = s.require(where, Stage.LOAD_DATE).sqlType();
         String tLdType = target.require(name(), Stage.LOAD_DATE).sqlType();
-        String sld = inUtc("s." + ld, sLdType, tLdType);
-        if (!sLdType.equals(tLdType)) {
-            sld = "CAST(" + sld + " AS " + tLdType + ")";
+        List<Relation> read = new ArrayList<>();
+        StringJoiner union = new StringJoiner("\n        UNION ALL\n        ");
+        for (Stage stage : stages) {
+            String where = name() + " from " + stage;
+            String rel = vault.stageRelation(c, stage);
+            Relation s = Vault.relation(c, name(), stage.target());
+            read.add(s);
+            Vault.checkBytea(where, s, parent);
+            Vault.checkBytea(where, s, hashDiff);
+            vault.checkWidth(c, where, stage.target(), parent);
+            vault.checkWidth(c, where, stage.target(), hashDiff);
+            // the stage's load date as the table stores it: a set is one (parent key, load date) of the TABLE, so two
+            // stage timestamps of one day are one set of a date column (grouped apart, the insert broke the primary key)
+            String sLdType = s.require(where, Stage.LOAD_DATE).sqlType();
+            String sld = inUtc("s." + ld, sLdType, tLdType);
+            if (!sLdType.equals(tLdType)) {
+                sld = "CAST(" + sld + " AS " + tLdType + ")";
+            }
+            s.require(where, Stage.RECORD_SOURCE);
+            StringJoiner items = new StringJoiner(", ");
+            StringJoiner notNull = new StringJoiner(" AND ");
+            items.add("s." + hk);
+            notNull.add("s." + hk + " IS NOT NULL");
+            for (String k : childKeys) {
+                items.add(storedItem(c, where, s, k, target));
+                notNull.add("s." + Identifiers.quote(k) + " IS NOT NULL");
+            }
+            items.add("s." + hd);
+            for (String p : payload) {
+                items.add(storedItem(c, where, s, p, target));
+            }
+            if (effectiveFrom != null) {
+                items.add(effectiveFromItem(c, where, s, effectiveFrom, target));
+            }
+            items.add(sld + " AS " + ld);
+            items.add("s." + rs);
+            union.add("SELECT " + items + "\n"
+                    + "        FROM " + rel + " AS s\n"
+                    + "        WHERE " + notNull + "\n"
+                    + "          AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")");
         }
-        s.require(where, Stage.RECORD_SOURCE);
-        List<Relation> both = List.of(s, target);
+        read.add(target);            // a stage column of another type is cast to the table's: its order counts too
         StringBuilder tieBreak = new StringBuilder();
-
-        StringJoiner items = new StringJoiner(", ");
-        StringJoiner notNull = new StringJoiner(" AND ");
-        items.add("s." + hk);
-        notNull.add("s." + hk + " IS NOT NULL");
         for (String k : childKeys) {
-            items.add(storedItem(c, where, s, k, target));
-            notNull.add("s." + Identifiers.quote(k) + " IS NOT NULL");
-            Order o = order(both, k);
-            if (o != Order.VALUE) {
+            if (order(read, k) != Order.VALUE) {
                 // equal child keys that print differently (1.0 and 1.00): the stored spelling must not depend on row order
                 tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(k), Order.TEXT));
             }
         }
-        items.add("s." + hd);
         for (String p : payload) {
-            items.add(storedItem(c, where, s, p, target));
-            tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(p), order(both, p)));
+            tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(p), order(read, p)));
         }
         if (effectiveFrom != null) {
-            items.add(effectiveFromItem(c, where, s, effectiveFrom, target));
-            tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(Satellite.EFFECTIVE_FROM), order(List.of(target), Satellite.EFFECTIVE_FROM)));
+            tieBreak.append(", ").append(orderBy("s." + Identifiers.quote(Satellite.EFFECTIVE_FROM),
+                    order(List.of(target), Satellite.EFFECTIVE_FROM)));
         }
-        items.add(sld + " AS " + ld);
-        items.add("s." + rs);
 
         String cks = Identifiers.quoteAll(childKeys);
         String sCks = Identifiers.quoteAll("s", childKeys);
@@ -280,10 +305,7 @@ public final class MultiActiveSatellite extends Structure {
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", " + sCks + ", s." + ld + ") s.*\n"
                 + "    FROM (\n"
-                + "        SELECT " + items + "\n"
-                + "        FROM " + rel + " AS s\n"
-                + "        WHERE " + notNull + "\n"
-                + "          AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
+                + "        " + union + "\n"
                 + "        OFFSET 0\n"
                 + "    ) AS s\n"
                 + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + ", s." + hd + ", s." + rs + " COLLATE \"C\"" + tieBreak + "\n"

@@ -343,6 +343,39 @@ class MultiActiveSatelliteTest {
         assertThat(strings(ds, "select effective_from = '2024-01-01T00:00:00Z' from dds.ma_sat_ef")).containsExactly("t");
     }
 
+
+    /**
+     * Two stages feeding one multi-active satellite (phones from the CRM and from the web shop): a set is the rows of a
+     * (parent key, load date) in both, each with its stage's record source; a child key in both is one row, the same
+     * whichever stage is named first. Before, {@code from} took one stage and a second call silently replaced it.
+     */
+    @Test
+    void severalStagesAreUnionedIntoOneSetPerKeyAndLoadDate(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_crm", row("a@x", "home", "1", day(1)), row("b@x", "home", "5", day(1)));
+        phones(ds, "raw.ph_web", row("a@x", "mobile", "2", day(1)), row("b@x", "home", "6", day(1)));
+        Stage crm = stage("raw.ph_crm");
+        Stage web = Stage.of("raw.ph_web").into("stg.ph_web").loadDate("ld").recordSource("web")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        vault.createStage(crm);
+        vault.createStage(web);
+        maSat(vault, "dds.ma_sat_two", crm).createTable();
+        maSat(vault, "dds.ma_sat_two_r", crm).createTable();
+        assertThat(maSat(vault, "dds.ma_sat_two", crm).from(web).load().rowsInserted()).isEqualTo(3);
+        assertThat(vault.multiActiveSatellite("dds.ma_sat_two_r").parent("user_hk").childKeys("phone_type")
+                .hashDiff("phone_hashdiff").payload("email", "phone").from(web, crm).load().rowsInserted()).isEqualTo(3);
+        String rows = "select email || ' ' || phone_type || '=' || phone || ' ' || record_source from ";
+        assertThat(strings(ds, rows + "dds.ma_sat_two order by 1")).hasSize(3).contains("a@x home=1 crm", "a@x mobile=2 web")
+                .isEqualTo(strings(ds, rows + "dds.ma_sat_two_r order by 1"));
+        assertThat(maSat(vault, "dds.ma_sat_two", crm).from(web).load().rowsInserted()).isZero();
+        // day 2: only the web number of a changes; a's set is the union again, stored whole
+        batch(ds, "raw.ph_crm", row("a@x", "home", "1", day(2)), row("b@x", "home", "5", day(2)));
+        batch(ds, "raw.ph_web", row("a@x", "mobile", "3", day(2)), row("b@x", "home", "6", day(2)));
+        assertThat(maSat(vault, "dds.ma_sat_two", crm).from(web).load().rowsInserted()).isEqualTo(2);
+        assertThat(sets(ds, "dds.ma_sat_two")).containsExactly("a@x@1 {home=1,mobile=2}", "a@x@2 {home=1,mobile=3}",
+                strings(ds, "select 'b@x@1 {home=' || phone || '}' from dds.ma_sat_two where email = 'b@x'").get(0));
+    }
+
     /** Two loads of one multi-active satellite at once: one waits for the other (the table lock); each row once. */
     @Test
     void twoLoadsAtOnceInsertEachSetOnce(DataSource ds) {
