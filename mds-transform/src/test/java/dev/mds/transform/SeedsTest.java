@@ -196,6 +196,38 @@ class SeedsTest {
     }
 
     @Test
+    void leadingZerosAnIntegerColumnDropsAreLoadedAsDbtDoesButWarnedWithFileLineAndColumn(DataSource ds, @TempDir Path dir)
+            throws Exception {
+        Path csv = write(dir, "raw/places.csv", "id,zip,city\n1,10001,NYC\n2,02134,Boston\n3,-007,Nowhere\n");
+        String inferred = stderrOf(() -> TransformProject.builder(ds).seedsFrom(dir).build().run().assertSucceeded());
+        assertThatTable(ds, "raw.places").column("zip").containsOnly(10001, 2134, -7);   // integer, as dbt infers it
+        assertThat(inferred).contains("WARN dev.mds.transform.internal.Seeds - " + csv + " line 3, column 'zip': '02134'"
+                + " loses its leading zeros (the column is inferred integer, as dbt infers it; it loads as 2134): set the"
+                + " column's type with seedColumnTypes(\"raw.places\", Map.of(\"zip\", \"text\")) to keep them");
+        assertThat(inferred).doesNotContain("column 'id'");
+
+        String typed = stderrOf(() -> TransformProject.builder(ds).seedsFrom(dir)
+                .seedColumnTypes("raw.places", Map.of("zip", "text")).build().run().assertSucceeded());
+        assertThatTable(ds, "raw.places").column("zip").containsOnly("10001", "02134", "-007");
+        assertThat(typed).doesNotContain("leading zeros");
+    }
+
+    /** What {@code action} writes to System.err (where slf4j-simple logs). */
+    private static String stderrOf(Runnable action) {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        original.print(text);
+        return text;
+    }
+
+    @Test
     void headerNamesAreTakenExactlyWithAByteOrderMarkDropped(DataSource ds, @TempDir Path dir) throws Exception {
         write(dir, "Raw/My Seed.csv", "\uFEFFId,\"Odd \"\"Name\"\"\",select\n1,\"x,y\",z\n");
         TransformProject.builder(ds).seedsFrom(dir)

@@ -82,7 +82,7 @@ public final class Runner {
         try (Connection c = dataSource.getConnection()) {
             for (ModelSpec m : selected) {
                 Optional<Plan.Existing> existing = existing(c, m.table());
-                Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.seed().columnTypes());
+                Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
                 boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
                 boolean cascade = swaps && existing.isPresent() && !dependents(c, m.table()).isEmpty();
                 for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
@@ -297,7 +297,7 @@ public final class Runner {
      */
     private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere) throws SQLException {
         Optional<Plan.Existing> existing = existing(c, m.table());
-        Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.seed().columnTypes());
+        Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
         boolean cascade = false;
         boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
         if (swaps && existing.isPresent()) {

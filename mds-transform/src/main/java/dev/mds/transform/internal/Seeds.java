@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -44,6 +45,8 @@ import org.apache.commons.csv.CSVRecord;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A seed (dbt's {@code dbt seed}): a CSV file whose header row names the columns, loaded into a table with COPY.
@@ -51,6 +54,9 @@ import org.postgresql.util.PSQLException;
  * timestamp, boolean, else text; {@code ""} and {@code null} are NULL), or set with {@code seedColumnTypes}.
  */
 final class Seeds {
+    private static final Logger LOG = LoggerFactory.getLogger(Seeds.class);
+    /** A number written with a leading zero ({@code 02134}, {@code -007}, {@code 01.5}): a number type drops it. */
+    private static final Pattern ZERO_PADDED = Pattern.compile("[+-]?0\\d.*");
     private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
@@ -193,12 +199,13 @@ final class Seeds {
     }
 
     /**
-     * Reads the whole file and settles its columns' types: those of {@code columnTypes}, the others inferred.
+     * Reads the whole file and settles its columns' types: those of {@code columnTypes}, the others inferred. A number
+     * column losing a value's leading zeros ({@code 02134} is 2134) is logged as a warning naming {@code seed}.
      *
      * @throws BadInputException naming the file and line of a row whose field count is not the header's, or of
      *     bytes that are not UTF-8
      */
-    static Table infer(Path file, Map<String, String> columnTypes) {
+    static Table infer(Path file, String seed, Map<String, String> columnTypes) {
         checkUtf8(file);
         List<String> columns = header(file);
         Inference[] inferred = new Inference[columns.size()];
@@ -207,13 +214,21 @@ final class Seeds {
         }
         read(file, columns.size(), (values, line) -> {
             for (int i = 0; i < values.length; i++) {
-                inferred[i].see(values[i]);
+                inferred[i].see(values[i], line);
             }
         });
         List<String> types = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {
             String set = columnTypes.get(columns.get(i));
             types.add(set != null ? normalized(set) : inferred[i].type());
+            if (set == null && inferred[i].zeroPadded != null && List.of("integer", "bigint", "numeric").contains(types.get(i))) {
+                // dbt drops them silently; say so, with where and how to keep them
+                String v = inferred[i].zeroPadded.strip();
+                LOG.warn("{} line {}, column '{}': '{}' loses its leading zeros (the column is inferred {}, as dbt infers"
+                        + " it; it loads as {}): set the column's type with seedColumnTypes(\"{}\", Map.of(\"{}\","
+                        + " \"text\")) to keep them", file, inferred[i].zeroPaddedLine, columns.get(i), v, types.get(i),
+                        new BigDecimal(v).toPlainString(), seed, columns.get(i));
+            }
         }
         return new Table(columns, types);
     }
@@ -448,12 +463,19 @@ final class Seeds {
         private boolean withOffset;
         private boolean withoutOffset;
         private boolean bool = true;
+        /** The first number written with a leading zero, and its line. */
+        private String zeroPadded;
+        private long zeroPaddedLine;
 
-        void see(String raw) {
+        void see(String raw, long line) {
             if (raw == null) {
                 return;
             }
             String v = raw.strip();
+            if (zeroPadded == null && ZERO_PADDED.matcher(v).matches()) {
+                zeroPadded = v;
+                zeroPaddedLine = line;
+            }
             if (integer && INTEGER.matcher(v).matches()) {
                 try {
                     long n = Long.parseLong(v);
