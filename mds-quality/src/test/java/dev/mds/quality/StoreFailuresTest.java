@@ -334,6 +334,36 @@ class StoreFailuresTest {
     }
 
     @Test
+    void whenASameNamedTableJoinsOrLeavesTheSuiteTheCheckTableUnderItsFormerNameIsDroppedNotLeftStale(DataSource ds) {
+        sql(ds, "create schema sn1", "create schema sn2", "create schema audit_sn",
+                "create table sn1.t (id int, v int)", "insert into sn1.t values (1, null)",
+                "create table sn2.t (id int, v int)", "insert into sn2.t values (2, null)");
+        QualitySuite alone = QualitySuite.on(ds).storeFailures("audit_sn").table("sn1.t", t -> t.notNull("v"));
+        QualitySuite both = alone.table("sn2.t", t -> t.notNull("v"));
+        assertThat(alone.run().checks().get(0).failuresTable()).isEqualTo("audit_sn.t__not_null_v");
+
+        // sn2.t joins: both names are hashed; before, audit_sn.t__not_null_v stayed forever with sn1.t's rows of then
+        sql(ds, "update sn1.t set v = 0", "insert into sn1.t values (3, null)");
+        List<String> hashed = new ArrayList<>();
+        both.run().checks().forEach(c -> hashed.add(c.failuresTable()));
+        assertThat(hashed).allSatisfy(n -> assertThat(n).matches("audit_sn\\.t__not_null_v_[0-9a-f]{8}"));
+        assertThat(ids(ds, hashed.get(0))).containsExactly("3");
+        assertThat(strings(ds, "select tablename from pg_tables where schemaname = 'audit_sn' order by 1"))
+                .containsExactlyInAnyOrder(hashed.get(0).substring(9), hashed.get(1).substring(9));
+
+        // sn2.t leaves: sn1.t's check is back under its plain name, its hashed table goes, sn2.t's is left alone
+        assertThat(alone.run().checks().get(0).failuresTable()).isEqualTo("audit_sn.t__not_null_v");
+        assertThat(strings(ds, "select tablename from pg_tables where schemaname = 'audit_sn' order by 1"))
+                .containsExactlyInAnyOrder("t__not_null_v", hashed.get(1).substring(9));
+        // a pass drops it under either name
+        sql(ds, "update sn1.t set v = 0");
+        both.run();
+        assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_sn' and tablename like 't__not_null_v%'"))
+                .containsExactly("1");
+        assertThat(ids(ds, hashed.get(1))).containsExactly("2");
+    }
+
+    @Test
     void sqlShowsTheStatementsThatStoreFailuresBeforeTheyRunAndTheScanIsUnchanged(DataSource ds) throws Exception {
         dirty(ds, "sq");
         sql(ds, "create schema audit_sq");

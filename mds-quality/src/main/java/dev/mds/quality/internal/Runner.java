@@ -273,13 +273,23 @@ public final class Runner {
                     : " exists and was not made by mds-quality (no '" + StoredFailures.MARK.strip() + "' comment)";
             return noted(r, what + " not stored: " + target + why + "; it is left as it is");
         }
-        if (!failing && !ours) {
+        // the check's table under its other name (when the suite held, or did not hold, a same-named table of another
+        // schema): stale rows of this very check, dropped as its own table of an earlier run is
+        Optional<TableName> former = stored.alternate(t.table(), check.id()).filter(a -> {
+            Optional<String> f = failureTables.get(a.name());
+            return f != null && f.filter(owner::equals).isPresent();
+        });
+        if (!failing && !ours && former.isEmpty()) {
             return r; // nothing stored, nothing of an earlier run to drop
         }
-        List<String> statements = failing
-                ? StoredFailures.replace(target, Render.failingRows(t.table(), t.where(), check, schema, text(t.table())),
-                        t.table(), check.id())
-                : List.of(StoredFailures.drop(target));
+        List<String> statements = new ArrayList<>();
+        former.ifPresent(a -> statements.add(StoredFailures.drop(a)));
+        if (failing) {
+            statements.addAll(StoredFailures.replace(target, Render.failingRows(t.table(), t.where(), check, schema,
+                    text(t.table())), t.table(), check.id()));
+        } else if (ours) {
+            statements.add(StoredFailures.drop(target));
+        }
         Savepoint sp = null;
         boolean autoCommit;
         try {
@@ -329,6 +339,7 @@ public final class Runner {
                 }
             }
         }
+        former.ifPresent(a -> failureTables.remove(a.name()));
         if (!failing) {
             failureTables.remove(target.name());
             return r;

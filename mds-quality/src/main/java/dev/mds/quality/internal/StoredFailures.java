@@ -26,6 +26,11 @@ public final class StoredFailures {
 
     private final String schema;
     private final Map<String, String> names = new HashMap<>();
+    /**
+     * The check's other possible name (hashed when it is plain now, plain when hashed because shared): the name its
+     * table had when the suite held other tables, which the run drops when it still holds this check's rows.
+     */
+    private final Map<String, String> alternates = new HashMap<>();
 
     /** The failure tables of {@code tables}' row-level checks, in {@code schema}. */
     public StoredFailures(String schema, List<TableSpec> tables) {
@@ -44,9 +49,13 @@ public final class StoredFailures {
                     continue;
                 }
                 String base = base(t.table(), c.id());
-                String name = uses.get(base) == 1 && bytes(base) <= Identifiers.MAX_IDENTIFIER_BYTES ? base : hashed(base,
-                        t.table() + "\0" + c.id());
+                String hashed = hashed(base, t.table() + "\0" + c.id());
+                boolean fits = bytes(base) <= Identifiers.MAX_IDENTIFIER_BYTES;
+                String name = uses.get(base) == 1 && fits ? base : hashed;
                 names.put(key(t.table(), c.id()), name);
+                if (fits) {
+                    alternates.put(key(t.table(), c.id()), name.equals(base) ? hashed : base);
+                }
             }
         }
     }
@@ -65,9 +74,19 @@ public final class StoredFailures {
         return TableName.of(schema, name);
     }
 
-    /** Every failures table name of the suite. */
+    /**
+     * The name the failures table of check {@code id} of {@code table} has in a suite that does (or does not) hold
+     * another check sharing its plain name: its table of such an earlier run, stale once the suite changed.
+     */
+    public java.util.Optional<TableName> alternate(TableName table, String id) {
+        return java.util.Optional.ofNullable(alternates.get(key(table, id))).map(n -> TableName.of(schema, n));
+    }
+
+    /** Every failures table name of the suite, and every {@link #alternate} name. */
     public Set<String> names() {
-        return Set.copyOf(names.values());
+        Set<String> all = new java.util.HashSet<>(names.values());
+        all.addAll(alternates.values());
+        return Set.copyOf(all);
     }
 
     /** {@code drop table if exists}: the first statement of a replacement, and all of it for a check that passed. */
