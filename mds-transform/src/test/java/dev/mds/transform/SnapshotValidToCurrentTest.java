@@ -99,6 +99,54 @@ class SnapshotValidToCurrentTest {
     }
 
     @Test
+    void aRunInAnotherTimeZoneThanTheOneThatWroteATimestamptzValueFailsInsteadOfAddingSecondCurrentVersions(
+            DataSource ds) {
+        customers(ds, "raw4");
+        String check = "{{ config(materialized='snapshot', unique_key='id', strategy='check', check_cols=['name'],"
+                + " hard_deletes='invalidate', " + CURRENT + ") }}\nselect id, name from raw4.customers";
+        DataSource utc = inTimeZone(ds, "UTC");
+        DataSource newYork = inTimeZone(ds, "America/New_York");
+        run(utc, "snap4.customers", check).assertSucceeded();   // dbt_valid_to is timestamptz: now() has a zone
+        TestSql.sql(ds, "update raw4.customers set name = 'Anne' where id = 1");
+        String versions = "select id || ' ' || name || ' ' || coalesce((dbt_valid_to at time zone 'UTC')::text, 'NULL')"
+                + " from snap4.customers order by id, dbt_valid_from";
+        List<String> before = TestSql.strings(ds, versions);
+
+        // '9999-12-31'::date is another instant in New York: the stored values no longer equal it
+        RunResults elsewhere = run(newYork, "snap4.customers", check);
+        assertThat(elsewhere.model("snap4.customers").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(elsewhere.model("snap4.customers").error().orElseThrow()).startsWith("snap4.customers (model"
+                + " snap4.customers): the version of id=1 has dbt_valid_to 9999-12-31 00:00:00+00, later than now but not"
+                + " dbt_valid_to_current ('9999-12-31'::date), which is 9999-12-31 05:00:00+00 in this session's time zone"
+                + " America/New_York");
+        assertThat(TestSql.strings(ds, versions)).isEqualTo(before);
+
+        assertThat(run(utc, "snap4.customers", check).assertSucceeded().model("snap4.customers").rows()).hasValue(1);
+        assertThat(TestSql.strings(ds, "select id || ' ' || name || ' ' || (dbt_valid_to = '9999-12-31 00:00:00+00')"
+                + " from snap4.customers order by id, dbt_valid_from")).containsExactly("1 Ann false", "1 Anne true",
+                "2 Bob true");
+    }
+
+    /** {@code ds} with each connection's session in {@code zone} (as a JVM in that zone would connect). */
+    private static DataSource inTimeZone(DataSource ds, String zone) {
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object result;
+                    try {
+                        result = method.invoke(ds, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (result instanceof java.sql.Connection c) {
+                        try (java.sql.Statement st = c.createStatement()) {
+                            st.execute("set time zone '" + zone + "'");
+                        }
+                    }
+                    return result;
+                });
+    }
+
+    @Test
     void badValuesAreRefusedAtBuildWithTheirLine(DataSource ds) {
         String snapshot = "{{ config(materialized='snapshot', unique_key='id', strategy='timestamp', updated_at='u',\n";
         assertThatThrownBy(() -> run(ds, "s.x", snapshot + "dbt_valid_to_current=\"'9999-12-31'; drop table t\") }}\nselect 1"))

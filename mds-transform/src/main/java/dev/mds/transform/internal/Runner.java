@@ -347,6 +347,7 @@ public final class Runner {
             } else if (step instanceof Plan.CheckSnapshot check) {
                 staged = checkSnapshot(c, m, check);
             } else if (step instanceof Plan.WriteSnapshot w) {
+                refuseCurrentValueOfAnotherTimeZone(c, m, w);
                 rows = 0;
                 for (Plan.Exec e : w.sql(staged.stream().map(col -> col[0]).toList(),
                         staged.stream().map(col -> col[1]).toList())) {
@@ -568,6 +569,51 @@ public final class Runner {
             }
         }
         return staged;
+    }
+
+    /**
+     * With dbt_valid_to_current and a {@code timestamptz} dbt_valid_to, refuses a run whose session evaluates the value
+     * to another instant than the one stored (a date or zone-less value is read in the session's time zone, which
+     * the JDBC driver takes from the JVM): a key's latest version whose dbt_valid_to is later than now but not the
+     * value would count as ended, and the key get a second current version. Runs end versions at now() or at a
+     * later version's updated_at, so only a current value, written in another time zone (or before the value was
+     * changed), is a latest version's dbt_valid_to beyond now.
+     *
+     * @throws Failure naming the key, the stored and the evaluated value and the session's time zone
+     */
+    private static void refuseCurrentValueOfAnotherTimeZone(Connection c, ModelSpec m, Plan.WriteSnapshot w)
+            throws SQLException {
+        String value = m.snapshot().validToCurrent();
+        if (value == null || w.existing().isEmpty() || !w.existing().get().typeOf(Plan.WriteSnapshot.VALID_TO)
+                .orElse("").equals("timestamp with time zone")) {
+            return;
+        }
+        String validTo = Identifiers.quote(Plan.WriteSnapshot.VALID_TO);
+        String validFrom = Identifiers.quote(Plan.WriteSnapshot.VALID_FROM);
+        StringBuilder sameKey = new StringBuilder();
+        for (String k : m.uniqueKey()) {
+            sameKey.append(" and n.").append(Identifiers.quote(k)).append(" = t.").append(Identifiers.quote(k));
+        }
+        // both shown in UTC, so that they compare at a glance
+        String sql = "select " + keyAsText(m) + ", (" + validTo + " at time zone 'UTC')::text || '+00', ((" + value
+                + ")::timestamptz at time zone 'UTC')::text || '+00',"
+                + " current_setting('TimeZone') from " + w.target().quoted() + " t where " + validTo + " > now() and "
+                + validTo + " <> (" + value + ") and not exists (select from " + w.target().quoted() + " n where n."
+                + validFrom + " > t." + validFrom + sameKey + ") limit 1";
+        long start = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            Sql.logged(sql, start);
+            if (rs.next()) {
+                int n = m.uniqueKey().size();
+                throw new Failure(m.name() + " (" + m.source() + "): the version of " + shownKey(m, rs) + " has "
+                        + Plan.WriteSnapshot.VALID_TO + " " + rs.getString(n + 1) + ", later than now but not"
+                        + " dbt_valid_to_current (" + value + "), which is " + rs.getString(n + 2) + " in this session's"
+                        + " time zone " + rs.getString(n + 3) + ": it was written in another time zone (or before the value"
+                        + " changed), so this run would take it as ended and add a second current version; run in the time"
+                        + " zone that wrote it (the JVM's -Duser.timezone), write the value with a zone (such as"
+                        + " \"'9999-12-31 00:00+00'::timestamptz\"), or update those versions first; the snapshot is unchanged");
+            }
+        }
     }
 
     /**
