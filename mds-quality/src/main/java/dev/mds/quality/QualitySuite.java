@@ -140,7 +140,10 @@ public final class QualitySuite {
      * transaction-scoped advisory lock per failures table): the second waits for the first's transaction to end. On a connection in auto-commit mode
      * ({@link #run(Connection)}), each table is replaced in a transaction of its own, so a failed replacement keeps the
      * rows of the run before. When the suite gains or loses a same-named table of another schema (so a check's table
-     * changes between its plain and its hashed name), the check's table under the other name is dropped with it. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
+     * changes between its plain and its hashed name), the check's table under the other name is dropped with it. The
+     * rows are read by a statement of their own after the count: {@link #run()} reads both in one snapshot, while under
+     * {@link #run(Connection)} in a READ COMMITTED transaction rows that others commit in between can make the table
+     * hold more or fewer rows than {@link CheckResult#failingRows()}. When the rows cannot be stored (the schema is missing, no CREATE privilege), the
      * check keeps its status and its message says why, naming the check and the schema; the other checks are
      * unaffected. These statements are not counted in {@link QualityReport#queries()}.
      *
