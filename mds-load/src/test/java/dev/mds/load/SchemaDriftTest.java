@@ -335,6 +335,15 @@ class SchemaDriftTest {
     }
 
     @Test
+    void overwriteWithARenamedColumnLeavesTheOldColumnNullInEveryRow(DataSource ds) {
+        MergeLoader loader = loader(ds, "renamed_ow", SyncMode.OVERWRITE, SchemaChange.ADD_COLUMNS);
+        loader.load(RecordBatch.of(NAMED, List.of(Record.of(1L, "Ann"), Record.of(2L, "Bob"))));
+        loader.load(RecordBatch.of(RENAMED, List.of(Record.of(1L, "Ann Lee"), Record.of(3L, "Cy"))));
+        assertThat(query(ds, "select id || ' ' || coalesce(name, '-') || ' ' || coalesce(full_name, '-')"
+                + " from drift.renamed_ow order by id")).containsExactly("1 - Ann Lee", "3 - Cy");
+    }
+
+    @Test
     void aColumnAddedWithADefaultAtTheSourceIsNullForRowsNoEventCarriedSinceThen(DataSource ds) {
         MergeLoader loader = loader(ds, "defaulted", SyncMode.CDC, SchemaChange.ADD_COLUMNS);
         load(loader, SyncMode.CDC, NAMED, Record.of(1L, "Ann"), Record.of(2L, "Bob"));
