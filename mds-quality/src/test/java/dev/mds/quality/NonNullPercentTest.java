@@ -143,6 +143,27 @@ class NonNullPercentTest {
     }
 
     @Test
+    void withNoNonNullRowsAPercentOfThemIsNeverExceededAndNothingDividesByZero(DataSource ds) throws Exception {
+        sql(ds, "create table all_null (id int, v text, ref int)", "insert into all_null select g, null, null from generate_series(1, 5) g",
+                "create table all_null_parent (ref int)");
+        for (String where : List.of("true", "id > 100")) {
+            QualityReport r = QualitySuite.on(ds).table("all_null", t -> t.where(where)
+                    .acceptedValues("v", "a").threshold(percentOfNonNull(0))
+                    .range("v", "a", "b").threshold(mostly(1))
+                    .matches("v", "^x").warnIf(percentOfNonNull(0)).errorIf(percentOfNonNull(50))
+                    .unique("v").threshold(percentOfNonNull(0))
+                    .relationships("ref", "all_null_parent", "ref").threshold(mostly(0.5))
+                    .notNull("v").threshold(percentOfNonNull(100))).run();
+            assertThat(r.checks()).as(where).allSatisfy(c -> {
+                assertThat(c.status()).isEqualTo(Status.PASS);
+                assertThat(c.failingPercent()).isFinite();
+                assertThat(c.decidedBy()).isEmpty();
+            });
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.toJson()); // no NaN in the JSON
+        }
+    }
+
+    @Test
     void badPercentagesAreRefusedNamingTheValue() {
         assertThatThrownBy(() -> percentOfNonNull(-1)).hasMessageContaining("between 0 and 100, was -1");
         assertThatThrownBy(() -> percentOfNonNull(Double.NaN)).hasMessageContaining("was NaN");
