@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -227,7 +226,7 @@ final class Seeds {
                 LOG.warn("{} line {}, column '{}': '{}' loses its leading zeros (the column is inferred {}, as dbt infers"
                         + " it; it loads as {}): set the column's type with seedColumnTypes(\"{}\", Map.of(\"{}\","
                         + " \"text\")) to keep them", file, inferred[i].zeroPaddedLine, columns.get(i), v, types.get(i),
-                        new BigDecimal(v).toPlainString(), seed, columns.get(i));
+                        withoutLeadingZeros(v), seed, columns.get(i));
             }
         }
         return new Table(columns, types);
@@ -368,6 +367,16 @@ final class Seeds {
         } catch (UncheckedIOException e) {
             throw unreadable(file, e.getCause(), line);
         }
+    }
+
+    /** {@code 02134} as 2134, {@code -007} as -7, {@code 00.5} as 0.5: a zero-padded number as a number type keeps it. */
+    static String withoutLeadingZeros(String number) {
+        int start = number.startsWith("-") || number.startsWith("+") ? 1 : 0;
+        int i = start;
+        while (i + 1 < number.length() && number.charAt(i) == '0' && Character.isDigit(number.charAt(i + 1))) {
+            i++;
+        }
+        return (number.startsWith("-") ? "-" : "") + number.substring(i);
     }
 
     /** dbt's null values: an empty field and {@code null} (any case). */
