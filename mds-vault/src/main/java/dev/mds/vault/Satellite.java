@@ -168,7 +168,9 @@ public final class Satellite extends Structure {
             s.require(where, p);
             target.require(name(), p);
         }
-        String stageEf = effectiveFrom == null ? null : s.require(where, effectiveFrom).sqlType();
+        if (effectiveFrom != null) {
+            s.require(where, effectiveFrom);
+        }
         String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
         s.require(where, Stage.RECORD_SOURCE);
         String hk = Identifiers.quote(parent);
@@ -200,8 +202,7 @@ public final class Satellite extends Structure {
             seqExtra.add(", c." + Identifiers.quote(p));
         }
         if (effectiveFrom != null) {
-            candExtra.add(", " + inUtc("s." + Identifiers.quote(effectiveFrom), stageEf, target.require(name(), EFFECTIVE_FROM).sqlType())
-                    + " AS " + Identifiers.quote(EFFECTIVE_FROM));
+            candExtra.add(", " + effectiveFromItem(c, where, s, effectiveFrom, target));
             nulls.add(", NULL::" + target.require(name(), EFFECTIVE_FROM).sqlType());
             seqExtra.add(", c." + Identifiers.quote(EFFECTIVE_FROM));
         }

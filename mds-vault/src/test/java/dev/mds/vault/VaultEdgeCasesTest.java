@@ -15,6 +15,7 @@ import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.MdsException;
 import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
@@ -142,6 +143,40 @@ class VaultEdgeCasesTest {
             assertThat(sat.load().rowsInserted()).as(t).isZero();
             assertThat(strings(ds, "select count(*) from " + t + " where load_date = '2024-01-02'")).as(t).containsExactly("2");
         }
+    }
+
+    /**
+     * A satellite's effective-from of a type its table cannot be assigned (an integer, a text into a timestamptz) is
+     * refused naming the stage column and both types, into an empty satellite and into one holding rows, and nothing is
+     * written. Before: PostgreSQL's 'UNION types timestamp with time zone and integer cannot be matched' (or, into an
+     * empty satellite, 'column "effective_from" is of type timestamp with time zone but expression is of type integer'),
+     * naming no stage; a text was parsed in the session's DateStyle.
+     */
+    @Test
+    void satelliteEffectiveFromOfAnotherTypeIsRefusedNamingTheColumn(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        raw(ds, "raw.rv_sat_ef", row("1", "a", "A", 1, day(1)));
+        Stage stage = customers("raw.rv_sat_ef", "crm");
+        vault.createStage(stage);
+        sql(ds, "create table raw.rv_sat_ef2 as select id, email, name, age, ld, 5 as n, '01/02/2024'::text as t,"
+                + " (ld at time zone 'UTC')::date as d from raw.rv_sat_ef");
+        Stage other = customers("raw.rv_sat_ef2", "crm");
+        vault.createStage(other);
+        for (String t : List.of("dds.rv_sat_ef_empty", "dds.rv_sat_ef_held")) {
+            customerSat(vault, t, stage).effectiveFrom("ld").createTable();
+            long before = t.endsWith("held") ? customerSat(vault, t, stage).effectiveFrom("ld").load().rowsInserted() : 0;
+            for (String col : List.of("n", "t")) {
+                assertThatThrownBy(() -> customerSat(vault, t, other).effectiveFrom(col).load()).as(t + " " + col)
+                        .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("satellite " + t + " from stage stg.rv_sat_ef2")
+                        .hasMessageContaining("column '" + col + "' of stg.rv_sat_ef2 is ")
+                        .hasMessageContaining("(as 'effective_from') as timestamp with time zone");
+            }
+            assertThat(strings(ds, "select count(*) from " + t)).containsExactly(String.valueOf(before));
+        }
+        sql(ds, "update raw.rv_sat_ef2 set name = 'B', ld = ld + interval '1 day'");
+        assertThat(customerSat(vault, "dds.rv_sat_ef_held", other).effectiveFrom("d").load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select effective_from = '2024-01-01T00:00:00Z' from dds.rv_sat_ef_held where name = 'B'"))
+                .containsExactly("t");
     }
 
     /**
