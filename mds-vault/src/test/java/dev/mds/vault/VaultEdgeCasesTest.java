@@ -150,7 +150,7 @@ class VaultEdgeCasesTest {
      * refused naming the stage column and both types, into an empty satellite and into one holding rows, and nothing is
      * written. Before: PostgreSQL's 'UNION types timestamp with time zone and integer cannot be matched' (or, into an
      * empty satellite, 'column "effective_from" is of type timestamp with time zone but expression is of type integer'),
-     * naming no stage; a text was parsed in the session's DateStyle.
+     * naming no stage or column.
      */
     @Test
     void satelliteEffectiveFromOfAnotherTypeIsRefusedNamingTheColumn(DataSource ds) throws Exception {
