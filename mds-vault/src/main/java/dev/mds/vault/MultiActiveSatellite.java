@@ -2,7 +2,9 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.TableName;
+import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -11,6 +13,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.StringJoiner;
 
 /**
@@ -44,7 +47,9 @@ import java.util.StringJoiner;
  * same parent key, child keys and load date are one row: the smallest hashdiff, then record source, then child keys
  * by their text (1.0 and 1.00 are one child key), payload and effective-from (by value, then by text in byte order,
  * as {@link Link} breaks ties) is kept, so the stored row does not depend on the order of the stage's rows (under
- * AUTOMATEDV {@code 'abc'} and {@code 'ABC '} have one hashdiff).
+ * AUTOMATEDV {@code 'abc'} and {@code 'ABC '} have one hashdiff). Child keys are told apart by the table's column
+ * (its type and collation), not the stage's: a stage column with a case-insensitive collation does not merge
+ * {@code 'home'} and {@code 'Home'}, which the table stores as two rows.
  * Concurrent loads of one satellite take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not
  * wait for). A stage's load date is taken as the table stores it: a
  * {@code date} or {@code timestamp} where the table's is a {@code timestamptz} (or the reverse) is read as UTC, and
@@ -189,6 +194,14 @@ public final class MultiActiveSatellite extends Structure {
         return Vault.tableDdl(table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
     }
 
+    /** The collation of the table's column, qualified and quoted, if its type has one. */
+    private Optional<String> collation(Connection c, String column) {
+        return Jdbc.firstRow(c, "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname) FROM pg_attribute AS a"
+                + " JOIN pg_collation AS co ON co.oid = a.attcollation JOIN pg_namespace AS n ON n.oid = co.collnamespace"
+                + " WHERE a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table) + " AND a.attname = "
+                + Identifiers.literal(column)).map(row -> row.get(0));
+    }
+
     /** Whether PostgreSQL can sort the column (planning an ORDER BY, which runs nothing, tells). */
     private static boolean sortable(Connection c, TableName relation, String column) {
         String probe = "EXPLAIN SELECT 1 FROM " + relation.quoted() + " ORDER BY " + Identifiers.quote(column);
@@ -264,7 +277,16 @@ public final class MultiActiveSatellite extends Structure {
             items.add("s." + hk);
             notNull.add("s." + hk + " IS NOT NULL");
             for (String k : childKeys) {
-                items.add(storedItem(c, where, s, k, target));
+                String item = storedItem(c, where, s, k, target);
+                Optional<String> collation = collation(c, k);
+                if (collation.isPresent()) {
+                    // the table's equality, not the stage's: under a case-insensitive collation of the stage, 'Home'
+                    // and 'home' were one child key and one row was dropped, though the table stores both
+                    String alias = " AS " + Identifiers.quote(k);
+                    String expr = item.endsWith(alias) ? item.substring(0, item.length() - alias.length()) : item;
+                    item = "(" + expr + ") COLLATE " + collation.get() + alias;
+                }
+                items.add(item);
                 notNull.add("s." + Identifiers.quote(k) + " IS NOT NULL");
             }
             items.add("s." + hd);

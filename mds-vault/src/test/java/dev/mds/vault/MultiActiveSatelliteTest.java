@@ -417,6 +417,31 @@ class MultiActiveSatelliteTest {
                 + " (select * from dds.ma_sat_parts except select * from dds.ma_sat_once) x")).containsExactly("1");
     }
 
+
+    /**
+     * A stage whose child key column has a case-insensitive (nondeterministic) collation: its rows are told apart as
+     * the table tells them apart (the table's column has the database's deterministic collation). Before, the stage's
+     * collation made 'home' and 'Home' one child key and one of the two rows was dropped, though the table stores both.
+     */
+    @Test
+    void childKeysAreToldApartByTheTablesCollationNotTheStages(DataSource ds) {
+        sql(ds, "create collation if not exists public.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create schema if not exists raw",
+                "create table raw.ph_ci (email text, phone_type text collate public.ci, phone text, ld timestamptz)",
+                "insert into raw.ph_ci values ('a@x', 'home', '1', '2024-01-01Z'), ('a@x', 'Home', '2', '2024-01-01Z'),"
+                        + " ('a@x', 'home', '1', '2024-01-02Z'), ('a@x', 'Home', '2', '2024-01-02Z'), ('a@x', 'HOME', '3', '2024-01-03Z')");
+        Vault vault = Vault.on(ds);
+        Stage stage = stage("raw.ph_ci");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_ci", stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select extract(day from load_date at time zone 'UTC') || ' ' || string_agg(phone_type || '=' || phone, ','"
+                + " order by phone_type collate \"C\") from dds.ma_sat_ci group by load_date order by load_date"))
+                .containsExactly("1 Home=2,home=1", "3 HOME=3");
+    }
+
     /** Two loads of one multi-active satellite at once: one waits for the other (the table lock); each row once. */
     @Test
     void twoLoadsAtOnceInsertEachSetOnce(DataSource ds) {
