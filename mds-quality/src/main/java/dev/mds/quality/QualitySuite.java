@@ -160,14 +160,17 @@ public final class QualitySuite {
     }
 
     /**
-     * The statements a run would execute first (samples and history not included): per table, the single scan,
-     * then one statement per unique and relationships check, then, with {@link #storeFailures}, the three statements
-     * that replace each row-level check's failures table ({@code drop table if exists}, run when the check passed
-     * and its table exists; {@code create table … as select …} and {@code comment on table}, run only when it failed
-     * or warned). With a data source the catalog is read as a run
-     * reads it, so this is exactly the SQL that runs (a unique check guaranteed by a unique index needs none; a
-     * check on a missing table or column, reported as ERROR, has none); without one ({@link #create()}) every
-     * table and column is assumed to exist and has no constraints.
+     * The statements a run would execute, in the order it executes them (samples and history not included): per
+     * table, the single scan, then one statement per unique and relationships check, then, with
+     * {@link #storeFailures}, per row-level check the statements that replace its failures table as if it failed:
+     * {@code select pg_advisory_xact_lock(…)} (the lock that makes concurrent runs take turns), {@code drop table if
+     * exists} of the check's table under its former name when the catalog holds one, {@code drop table if exists}
+     * (all that runs, after the lock, when the check passed and its table exists), {@code create table … as select …}
+     * and {@code comment on table} (run only when it failed or warned). With a data source the catalog is read as a
+     * run reads it, so this is exactly the SQL that runs (a unique check guaranteed by a unique index needs none; a
+     * check on a missing table or column, reported as ERROR, has none; nothing is stored into a missing failures
+     * schema, nor into a table of that name this module did not make for the check); without one ({@link #create()})
+     * every table, column and the failures schema are assumed to exist and have no constraints.
      */
     public List<String> sql() {
         if (dataSource == null) {

@@ -372,13 +372,19 @@ class StoreFailuresTest {
         List<String> shown = QualitySuite.on(ds).storeFailures("audit_sq").table("sq.t", checks).sql();
         assertThat(shown.subList(0, plain.size())).isEqualTo(plain);
         assertThat(shown.subList(plain.size(), shown.size())).containsExactly(
+                "select pg_advisory_xact_lock(hashtext('mds-quality failing rows of check '),"
+                        + " hashtext('\"audit_sq\".\"t__not_null_v\"'))",
                 "drop table if exists \"audit_sq\".\"t__not_null_v\"",
                 "create table \"audit_sq\".\"t__not_null_v\" as select * from \"sq\".\"t\" where (\"v\" is not distinct from null)",
                 "comment on table \"audit_sq\".\"t__not_null_v\" is 'mds-quality failing rows of check not_null_v on sq.t'",
+                "select pg_advisory_xact_lock(hashtext('mds-quality failing rows of check '),"
+                        + " hashtext('\"audit_sq\".\"t__unique_code\"'))",
                 "drop table if exists \"audit_sq\".\"t__unique_code\"",
                 "create table \"audit_sq\".\"t__unique_code\" as select * from \"sq\".\"t\" where \"code\" in (select \"code\""
                         + " from \"sq\".\"t\" where \"code\" is distinct from null group by \"code\" having count(*) > 1)",
                 "comment on table \"audit_sq\".\"t__unique_code\" is 'mds-quality failing rows of check unique_code on sq.t'",
+                "select pg_advisory_xact_lock(hashtext('mds-quality failing rows of check '),"
+                        + " hashtext('\"audit_sq\".\"t__relationships_pid\"'))",
                 "drop table if exists \"audit_sq\".\"t__relationships_pid\"",
                 "create table \"audit_sq\".\"t__relationships_pid\" as select * from \"sq\".\"t\" where \"pid\" is distinct"
                         + " from null and not exists (select 1 from \"sq\".\"parent\" p where p.\"pid\" = \"sq\".\"t\".\"pid\")",
@@ -401,7 +407,83 @@ class StoreFailuresTest {
         assertThat(byRun).isEqualTo(byHand).containsExactly("1", "2", "3", "4", "5", "7", "8");
         // without a data source, the plan shows them too
         assertThat(QualitySuite.create().storeFailures("audit_sq").table("sq.t", t -> t.notNull("v")).sql())
-                .contains("drop table if exists \"audit_sq\".\"t__not_null_v\"");
+                .containsSubsequence("select pg_advisory_xact_lock(hashtext('mds-quality failing rows of check '),"
+                        + " hashtext('\"audit_sq\".\"t__not_null_v\"'))", "drop table if exists \"audit_sq\".\"t__not_null_v\"");
+    }
+
+    /**
+     * sql() is the statements a run executes, in its order: recorded on the connection of a run (every statement the
+     * driver is given), those that sql() shows are exactly sql(), in the same order, lock first. Before, sql() left
+     * out the advisory lock each replacement takes first and the drop of a check's table under its former name, and
+     * showed statements for a table another check owns and for a missing schema, none of which a run executes.
+     */
+    @Test
+    void sqlListsTheStatementsARunExecutesInItsOrderTheLockFirst(DataSource ds) throws Exception {
+        sql(ds, "create schema so1", "create schema so2", "create schema audit_so",
+                "create table so1.t (id int, v int, code text)", "insert into so1.t values (1, null, 'a'), (2, 2, 'a')",
+                "create table so2.t (id int, v int)", "insert into so2.t values (3, null)",
+                // a table of that name another module made: never touched, so no statement for it
+                "create table audit_so.\"t__unique_code_\" (x int)");
+        QualitySuite alone = QualitySuite.create().storeFailures("audit_so").table("so1.t", t -> t.notNull("v"));
+        try (Connection c = ds.getConnection()) {
+            alone.run(c); // audit_so.t__not_null_v: so1.t's not_null_v under its plain name
+        }
+        QualitySuite both = QualitySuite.create().storeFailures("audit_so")
+                .table("so1.t", t -> t.notNull("v").unique("code").id("unique_code_").range("id", 1, 1))
+                .table("so2.t", t -> t.notNull("v"));
+        try (Connection c = ds.getConnection()) {
+            List<String> shown = both.sql(c);
+            String lock = "select pg_advisory_xact_lock(hashtext('mds-quality failing rows of check '), hashtext(";
+            assertThat(shown.stream().filter(x -> x.startsWith(lock)).toList()).hasSize(3); // not unique_code_'s
+            // so1.t's not_null_v is hashed now (so2.t shares its name): lock, its former table, then the replacement
+            int at = shown.indexOf(shown.stream().filter(x -> x.startsWith(lock) && x.contains("t__not_null_v_")).findFirst()
+                    .orElseThrow());
+            assertThat(shown.get(at + 1)).isEqualTo("drop table if exists \"audit_so\".\"t__not_null_v\"");
+            assertThat(shown.get(at + 2)).matches("drop table if exists \"audit_so\"\\.\"t__not_null_v_[0-9a-f]{8}\"");
+            assertThat(shown.get(at + 3)).startsWith("create table \"audit_so\".\"t__not_null_v_");
+            assertThat(shown.get(at + 4)).startsWith("comment on table \"audit_so\".\"t__not_null_v_");
+
+            List<String> executed = new ArrayList<>();
+            QualityReport r = both.samples(0).run(recording(c, executed));
+            assertThat(r.checks()).extracting(CheckResult::status)
+                    .containsExactly(Status.FAIL, Status.FAIL, Status.FAIL, Status.FAIL);
+            assertThat(executed.stream().filter(shown::contains).toList()).isEqualTo(shown);
+            assertThat(executed.stream().filter(x -> x.startsWith(lock)).toList()).hasSize(3);
+        }
+        // a missing failures schema: the run stores nothing, so nothing is shown
+        try (Connection c = ds.getConnection()) {
+            assertThat(QualitySuite.create().storeFailures("no_such_audit").table("so1.t", t -> t.notNull("v")).sql(c))
+                    .isEqualTo(QualitySuite.create().table("so1.t", t -> t.notNull("v")).sql(c));
+        }
+    }
+
+    /** {@code c}, adding to {@code executed} the text of every statement it is given, in order. */
+    private static Connection recording(Connection c, List<String> executed) {
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().startsWith("prepare") && args != null && args[0] instanceof String s) {
+                        executed.add(s);
+                    }
+                    Object out = invoke(method, c, args);
+                    if (out instanceof Statement st && !(out instanceof java.sql.PreparedStatement)) {
+                        return java.lang.reflect.Proxy.newProxyInstance(Statement.class.getClassLoader(),
+                                new Class<?>[] {Statement.class}, (p, m, a) -> {
+                                    if (m.getName().startsWith("execute") && a != null && a[0] instanceof String s) {
+                                        executed.add(s);
+                                    }
+                                    return invoke(m, st, a);
+                                });
+                    }
+                    return out;
+                });
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     @Test

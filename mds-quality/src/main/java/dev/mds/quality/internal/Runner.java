@@ -99,7 +99,9 @@ public final class Runner {
             if (names != null) {
                 for (CheckSpec x : t.checks()) {
                     if (x.kind().rowLevel()) {
-                        out.addAll(StoredFailures.replace(names.table(t.table(), x.id()),
+                        TableName target = names.table(t.table(), x.id());
+                        out.add(StoredFailures.lock(target));
+                        out.addAll(StoredFailures.replace(target,
                                 Render.failingRows(t.table(), t.where(), x, null, TextColumns.NONE), t.table(), x.id()));
                     }
                 }
@@ -140,17 +142,26 @@ public final class Runner {
                 out.add(new Render.Scan(t.table(), t.where(), scan, schema, text(t.table())).sql());
             }
             out.addAll(own);
-            if (failuresSchema.isPresent()) {
-                StoredFailures names = stored(tables);
+            if (failuresSchema.isPresent() && failuresSchemaExistsForPlan(tables)) {
                 for (CheckSpec check : t.checks()) {
                     if (check.kind().rowLevel() && problem(t.table(), check, schema) == null) {
-                        out.addAll(StoredFailures.replace(names.table(t.table(), check.id()),
-                                Render.failingRows(t.table(), t.where(), check, schema, text(t.table())), t.table(), check.id()));
+                        out.addAll(storing(t, check, schema, true));
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** {@link #failuresSchemaExists}, for {@link #statements}: a catalog that cannot be read is the caller's error. */
+    private boolean failuresSchemaExistsForPlan(List<TableSpec> tables) {
+        stored(tables);
+        try {
+            return failuresSchemaExists();
+        } catch (SQLException e) {
+            throw new MdsException("cannot read the catalog of schema " + Identifiers.quote(failuresSchema.orElseThrow())
+                    + " to show the statements that store failing rows: " + e.getMessage(), e);
+        }
     }
 
     private StoredFailures stored(List<TableSpec> tables) {
@@ -273,22 +284,10 @@ public final class Runner {
                     : " exists and was not made by mds-quality (no '" + StoredFailures.MARK.strip() + "' comment)";
             return noted(r, what + " not stored: " + target + why + "; it is left as it is");
         }
-        // the check's table under its other name (when the suite held, or did not hold, a same-named table of another
-        // schema): stale rows of this very check, dropped as its own table of an earlier run is
-        Optional<TableName> former = stored.alternate(t.table(), check.id()).filter(a -> {
-            Optional<String> f = failureTables.get(a.name());
-            return f != null && f.filter(owner::equals).isPresent();
-        });
-        if (!failing && !ours && former.isEmpty()) {
+        Optional<TableName> former = former(t, check);
+        List<String> statements = storing(t, check, schema, failing);
+        if (statements.isEmpty()) {
             return r; // nothing stored, nothing of an earlier run to drop
-        }
-        List<String> statements = new ArrayList<>();
-        former.ifPresent(a -> statements.add(StoredFailures.drop(a)));
-        if (failing) {
-            statements.addAll(StoredFailures.replace(target, Render.failingRows(t.table(), t.where(), check, schema,
-                    text(t.table())), t.table(), check.id()));
-        } else if (ours) {
-            statements.add(StoredFailures.drop(target));
         }
         Savepoint sp = null;
         boolean autoCommit;
@@ -305,7 +304,6 @@ public final class Runner {
             } else {
                 sp = savepoint();
             }
-            lockFailuresTable(target);
             for (String sql : statements) {
                 long t0 = System.nanoTime();
                 try (Statement st = c.createStatement()) {
@@ -351,17 +349,48 @@ public final class Runner {
     }
 
     /**
-     * Waits for any other run replacing the same failures table: two runs that both found it missing would each
-     * create it, and the second failed on the catalog's unique index ({@code duplicate key value violates unique
-     * constraint "pg_type_typname_nsp_index"}) instead of replacing the first's rows. The lock is the transaction's
-     * (held, as the table's own locks are, until it ends).
+     * The statements that store the failing rows of {@code check} ({@code failing}) or drop its table of an earlier
+     * run (not failing), in the order they run, as the failures schema's catalog stands; none when there is nothing
+     * to do or the table of that name is not this check's (never touched). The run executes exactly these, and
+     * {@link #statements} shows them ({@code failing}: the statements of a check that fails or warns).
+     *
+     * <p>First the advisory lock ({@link StoredFailures#lock}): two runs that both found the table missing would
+     * each create it, and the second failed on the catalog's unique index ({@code duplicate key value violates unique
+     * constraint "pg_type_typname_nsp_index"}) instead of replacing the first's rows; the lock is the transaction's
+     * (held, as the table's own locks are, until it ends). Then the check's table under its other name, when the
+     * catalog holds it ({@link #former}), and the replacement or the drop.
      */
-    private void lockFailuresTable(TableName target) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select pg_advisory_xact_lock(hashtext(?), hashtext(?))")) {
-            ps.setString(1, StoredFailures.MARK);
-            ps.setString(2, target.quoted());
-            ps.executeQuery().close();
+    private List<String> storing(TableSpec t, CheckSpec check, Schema schema, boolean failing) {
+        TableName target = stored.table(t.table(), check.id());
+        Optional<String> found = failureTables.get(target.name());
+        boolean ours = found != null && found.filter(StoredFailures.comment(t.table(), check.id())::equals).isPresent();
+        Optional<TableName> former = former(t, check);
+        if (found != null && !ours || !failing && !ours && former.isEmpty()) {
+            return List.of();
         }
+        List<String> statements = new ArrayList<>();
+        statements.add(StoredFailures.lock(target));
+        former.ifPresent(a -> statements.add(StoredFailures.drop(a)));
+        if (failing) {
+            statements.addAll(StoredFailures.replace(target, Render.failingRows(t.table(), t.where(), check, schema,
+                    text(t.table())), t.table(), check.id()));
+        } else if (ours) {
+            statements.add(StoredFailures.drop(target));
+        }
+        return statements;
+    }
+
+    /**
+     * The check's table under its other name (when the suite held, or did not hold, a same-named table of another
+     * schema), when the catalog holds it with this very check's comment: stale rows, dropped as its own table of an
+     * earlier run is.
+     */
+    private Optional<TableName> former(TableSpec t, CheckSpec check) {
+        String owner = StoredFailures.comment(t.table(), check.id());
+        return stored.alternate(t.table(), check.id()).filter(a -> {
+            Optional<String> f = failureTables.get(a.name());
+            return f != null && f.filter(owner::equals).isPresent();
+        });
     }
 
     /** {@code r} with {@code note} added to its message. */

@@ -94,6 +94,15 @@ public final class StoredFailures {
         return "drop table if exists " + target.quoted();
     }
 
+    /**
+     * The transaction-scoped advisory lock a run takes on {@code target} before it drops or replaces it, so that two
+     * runs replacing the same table take turns: the first statement of every change to a failures table.
+     */
+    static String lock(TableName target) {
+        return "select pg_advisory_xact_lock(hashtext(" + Identifiers.literal(MARK) + "), hashtext("
+                + Identifiers.literal(target.quoted()) + "))";
+    }
+
     /** The statements that replace {@code target} with the rows {@code select} returns, then mark it as this module's. */
     static List<String> replace(TableName target, String select, TableName table, String id) {
         return List.of(drop(target), "create table " + target.quoted() + " as " + select,
