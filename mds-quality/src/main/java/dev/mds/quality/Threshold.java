@@ -46,6 +46,9 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
         if (maxPercent > 100 || Double.isNaN(maxPercent)) {
             throw new IllegalArgumentException("threshold percent must be between 0 and 100, was " + maxPercent);
         }
+        if (maxPercent == 0) {
+            maxPercent = 0.0; // not -0.0: percent(-0.0) is percent(0), equal to it and printed "> 0.0%"
+        }
         if (maxRows >= 0 && percentOf != PercentOf.CHECKED_ROWS) {
             throw new IllegalArgumentException("a row-count threshold (" + maxRows + " rows) is a percentage of nothing;"
                     + " percentOf must be CHECKED_ROWS");
@@ -101,7 +104,11 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
         return maxPercent;
     }
 
-    /** Whether {@code failing} out of {@code checked} rows is more than this threshold tolerates. */
+    /**
+     * Whether {@code failing} out of {@code checked} rows is more than this threshold tolerates. Exact at the
+     * boundary, at any row count: {@code percent(5)} tolerates 5 of 100 rows, {@code mostly(0.95)} 5 of 100 non-NULL
+     * values (95% meet the check), as Great Expectations' {@code success_ratio >= mostly}.
+     */
     public boolean exceededBy(long failing, long checked) {
         return exceededBy(failing, checked, checked);
     }
@@ -115,8 +122,14 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
             return failing > maxRows;
         }
         long of = percentOf == PercentOf.NON_NULL_ROWS ? nonNull : checked;
-        double pct = of <= 0 ? 0 : failing * 100.0 / of;
-        return pct > maxPercent;
+        if (of <= 0) {
+            return false; // no row the percentage is of: 0%, as the report shows it
+        }
+        // failing / of * 100 > maxPercent in exact decimals (failing * 100 > maxPercent * of), maxPercent read as the
+        // decimal it prints as (percent(0.3) is 0.3, not the double below it): in doubles, failing * 100.0 / of rounds,
+        // so from about 2^53 / 100 rows a count just past the threshold came out equal to it and passed
+        return BigDecimal.valueOf(failing).movePointRight(2)
+                .compareTo(BigDecimal.valueOf(maxPercent).multiply(BigDecimal.valueOf(of))) > 0;
     }
 
     @Override
