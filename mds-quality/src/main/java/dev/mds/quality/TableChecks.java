@@ -44,7 +44,8 @@ import java.util.Set;
  * Under severity {@link Severity#WARN} the error threshold is never consulted (dbt: severity warn never errors).
  * {@link #threshold(Threshold)} sets both thresholds to one value, so a check has one tolerance and its severity
  * says whether exceeding it fails or warns; {@code errorIf(rows(10))} alone makes 1 to 10 failing rows a warning
- * (the warn threshold stays at {@link Threshold#NONE}), as dbt's {@code error_if: ">10"}. The report says which
+ * (the warn threshold stays at {@link Threshold#NONE}), as dbt's {@code error_if: ">10"}, which {@code errorIf(">10")}
+ * writes as dbt does ({@link #warnIf(String)}, {@link #errorIf(String)}). The report says which
  * threshold decided ({@link CheckResult#decidedBy()}).
  *
  * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, range,
@@ -326,6 +327,39 @@ public final class TableChecks {
             checks.set(i, checks.get(i).withErrorIf(threshold));
         }
         return this;
+    }
+
+    /**
+     * {@link #warnIf(Threshold)} with a dbt condition on the failing rows, as a dbt test's {@code warn_if} config
+     * writes it: {@code warnIf(">10")}, {@code warnIf(">=5")}, {@code warnIf("!=0")} (see {@link Threshold#parse}).
+     *
+     * @throws IllegalArgumentException naming the table, the check(s) and what is wrong with the condition
+     */
+    public TableChecks warnIf(String condition) {
+        return warnIf(parsed("warnIf", condition));
+    }
+
+    /**
+     * {@link #errorIf(Threshold)} with a dbt condition on the failing rows, as a dbt test's {@code error_if} config
+     * writes it: {@code errorIf(">100")} (see {@link Threshold#parse}).
+     *
+     * @throws IllegalArgumentException naming the table, the check(s) and what is wrong with the condition
+     */
+    public TableChecks errorIf(String condition) {
+        return errorIf(parsed("errorIf", condition));
+    }
+
+    /** {@code condition} as a threshold; when it is malformed, the message says where it was given. */
+    private Threshold parsed(String what, String condition) {
+        Objects.requireNonNull(condition, what);
+        try {
+            return Threshold.parse(condition);
+        } catch (IllegalArgumentException e) {
+            String where = lastFrom < 0 ? table + " (default of the checks that follow)"
+                    : table + (checks.size() - lastFrom == 1 ? ", check " : ", checks ") + String.join(", ",
+                            checks.subList(lastFrom, checks.size()).stream().map(c -> "'" + c.id() + "'").toList());
+            throw new IllegalArgumentException(where + ": " + what + " " + e.getMessage(), e);
+        }
     }
 
     TableSpec spec() {

@@ -2,6 +2,8 @@ package dev.mds.quality;
 
 import java.math.BigDecimal;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How many failing rows a row-level check tolerates: none (the default), up to a number of rows, or up to a
@@ -96,6 +98,65 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
         double pct = BigDecimal.ONE.subtract(new BigDecimal(Double.toString(fraction))).movePointRight(2).doubleValue();
         return percentOfNonNull(pct);
     }
+
+    /**
+     * dbt's {@code warn_if} / {@code error_if} condition on the number of failing rows, as written in a dbt test's
+     * config: {@code ">10"} is {@code rows(10)}, {@code ">=5"} is {@code rows(4)}, {@code "!=0"} and {@code "<>0"}
+     * (dbt's default) are {@link #NONE}; blanks around the operator and the number are allowed ({@code "> 10"}).
+     * dbt compares the count with any SQL; a threshold says how many failing rows are too many, so only these forms
+     * are taken.
+     *
+     * @throws IllegalArgumentException naming the condition and what is wrong with it: another operator ({@code "<5"},
+     *     {@code "=0"}, {@code "!=3"}), a condition every count meets ({@code ">=0"}), a number that is not a whole
+     *     count of rows ({@code ">1.5"}, {@code ">-1"}, {@code ">5%"}: use {@link #percent} for a share) or too large
+     */
+    public static Threshold parse(String condition) {
+        Objects.requireNonNull(condition, "condition");
+        Matcher m = CONDITION.matcher(condition);
+        m.matches(); // always: the operator is optional, the rest is any text
+        String op = m.group(1);
+        String number = m.group(2);
+        String forms = "write \">n\", \">=n\" or \"!=0\" (n a whole number of failing rows), as in dbt's warn_if / error_if";
+        String bad = "condition \"" + condition + "\": ";
+        if (op == null) {
+            throw new IllegalArgumentException(bad + "no comparison with the number of failing rows; " + forms);
+        }
+        if (!op.startsWith(">") && !op.equals("!=") && !op.equals("<>")) {
+            throw new IllegalArgumentException(bad + "'" + op + "' would warn or fail when there are few failing rows, not"
+                    + " when there are too many; " + forms);
+        }
+        if (!number.matches("[0-9]+")) {
+            String why = number.isEmpty() ? "no number after '" + op + "'"
+                    : number.endsWith("%") ? "'" + number + "' is a percentage, not a number of failing rows (use"
+                            + " Threshold.percent(...) or mostly(...))"
+                    : "'" + number + "' is not a whole number of failing rows";
+            throw new IllegalArgumentException(bad + why + "; " + forms);
+        }
+        long n;
+        try {
+            n = Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(bad + number + " rows is more than a count of rows can be (at most "
+                    + Long.MAX_VALUE + ")", e);
+        }
+        if (op.equals(">")) {
+            return rows(n);
+        }
+        if (op.equals(">=")) {
+            if (n == 0) {
+                throw new IllegalArgumentException(bad + "every run meets it, even one with no failing row; " + forms);
+            }
+            return rows(n - 1);
+        }
+        if (n != 0) { // != and <>
+            throw new IllegalArgumentException(bad + "it is met by fewer failing rows than " + n + " as well as by more; "
+                    + forms);
+        }
+        return NONE;
+    }
+
+    /** An optional comparison operator, then the rest (a number when the condition is well formed). */
+    private static final Pattern CONDITION = Pattern.compile("\\s*(>=|<=|<>|!=|==|=|>|<)?\\s*(.*?)\\s*", Pattern.DOTALL);
 
     private static double checkedPercent(double maxPercent) {
         if (!(maxPercent >= 0 && maxPercent <= 100)) {

@@ -15,7 +15,8 @@
  * of {@link dev.mds.quality.CheckResult}s.
  *
  * <p>For dbt and Great Expectations users: {@code warn_if} / {@code error_if} are
- * {@link dev.mds.quality.TableChecks#warnIf} / {@link dev.mds.quality.TableChecks#errorIf}; {@code mostly} is
+ * {@link dev.mds.quality.TableChecks#warnIf} / {@link dev.mds.quality.TableChecks#errorIf}, with a
+ * {@link dev.mds.quality.Threshold} or dbt's condition ({@code warnIf(">10")}); {@code mostly} is
  * {@link dev.mds.quality.Threshold#mostly} (a percentage of the non-NULL rows); {@code store_failures} is
  * {@link dev.mds.quality.QualitySuite#storeFailures}.
  */

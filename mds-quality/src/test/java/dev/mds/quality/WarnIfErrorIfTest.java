@@ -200,11 +200,82 @@ class WarnIfErrorIfTest {
     @Test
     void badThresholdArgumentsAreRefusedNamingWhat() {
         QualitySuite suite = QualitySuite.create();
-        assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").warnIf(null)))
+        assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").warnIf((Threshold) null)))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("warnIf");
-        assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").errorIf(null)))
+        assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").errorIf((Threshold) null)))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("errorIf");
+        assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").warnIf((String) null)))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("warnIf");
+        assertThatThrownBy(() -> suite.table("t", t -> t.notNull("a").errorIf((String) null)))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("errorIf");
         assertThatThrownBy(() -> rows(-1)).hasMessageContaining("threshold rows must be >= 0, was -1");
         assertThatThrownBy(() -> percent(100.5)).hasMessageContaining("between 0 and 100, was 100.5");
+    }
+
+    /**
+     * dbt's warn_if / error_if as a dbt test's config writes them: a condition on the number of failing rows. Before,
+     * only Threshold objects were taken, so a dbt project's ">10" had to be translated by hand (">=5" is rows(4)).
+     */
+    @Test
+    void dbtConditionStringsDecideAsTheThresholdsTheyMean(DataSource ds) {
+        twelveNulls(ds, "wc");
+        QualityReport r = QualitySuite.on(ds).table("wc", t -> t
+                .notNull("v").id("warn_10_error_13").warnIf(">10").errorIf(">=13")   // 12: WARN
+                .notNull("v").id("error_11").errorIf("> 11")                         // 12 > 11: FAIL
+                .notNull("v").id("error_ge_12").errorIf(">=12")                      // 12 >= 12: FAIL
+                .notNull("v").id("error_gt_12").warnIf("> 12").errorIf(" > 12 ")     // PASS
+                .notNull("v").id("dbt_default").warnIf("!=0").errorIf("<>0")         // FAIL
+                .unique("code").warnIf("!= 0").errorIf(">2"))                        // 2 duplicated rows: WARN
+                .run();
+        assertThat(statuses(r)).containsExactly(Map.entry("warn_10_error_13", Status.WARN), Map.entry("error_11", Status.FAIL),
+                Map.entry("error_ge_12", Status.FAIL), Map.entry("error_gt_12", Status.PASS),
+                Map.entry("dbt_default", Status.FAIL), Map.entry("unique_code", Status.WARN));
+        assertThat(check(r, "wc", "warn_10_error_13").decidedBy()).isEqualTo("warn_if > 10 rows");
+        assertThat(check(r, "wc", "error_ge_12").decidedBy()).isEqualTo("error_if > 11 rows");
+        assertThat(Threshold.parse("!=0")).isEqualTo(Threshold.NONE);
+        assertThat(Threshold.parse(">=1")).isEqualTo(Threshold.NONE);
+        assertThat(Threshold.parse(">" + Long.MAX_VALUE)).isEqualTo(rows(Long.MAX_VALUE));
+        // a table default, as warnIf(Threshold) before the first check
+        QualityReport d = QualitySuite.on(ds).table("wc", t -> t.warnIf(">5").errorIf(">20").notNull("v")).run();
+        assertThat(d.checks().get(0).status()).isEqualTo(Status.WARN);
+    }
+
+    @Test
+    void aMalformedConditionIsRefusedNamingTheTableTheCheckAndWhatIsWrong() {
+        QualitySuite suite = QualitySuite.create();
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("10", "no comparison with the number of failing rows");
+        bad.put(">ten", "'ten' is not a whole number of failing rows");
+        bad.put(">", "no number after '>'");
+        bad.put(">-1", "'-1' is not a whole number of failing rows");
+        bad.put(">1.5", "'1.5' is not a whole number of failing rows");
+        bad.put(">5%", "'5%' is a percentage, not a number of failing rows (use Threshold.percent(...) or mostly(...))");
+        bad.put("<5", "'<' would warn or fail when there are few failing rows, not when there are too many");
+        bad.put("=0", "'=' would warn or fail when there are few failing rows");
+        bad.put("<=3", "'<=' would warn or fail");
+        bad.put(">=0", "every run meets it, even one with no failing row");
+        bad.put("!=3", "it is met by fewer failing rows than 3 as well as by more");
+        bad.put("", "no comparison");
+        bad.put(">99999999999999999999", "99999999999999999999 rows is more than a count of rows can be");
+        bad.put(">10 or 1=1", "'10 or 1=1' is not a whole number of failing rows");
+        bad.forEach((condition, why) -> {
+            assertThatThrownBy(() -> suite.table("s.t", t -> t.notNull("a").unique("b").id("b_key").warnIf(condition)))
+                    .as(condition).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("s.t, check 'b_key': warnIf condition \"" + condition + "\": ")
+                    .hasMessageContaining(why);
+            assertThatThrownBy(() -> suite.table("s.t", t -> t.notNull("a", "c").errorIf(condition)))
+                    .as(condition).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("s.t, checks 'not_null_a', 'not_null_c': errorIf condition \"" + condition + "\": ")
+                    .hasMessageContaining(why);
+            assertThatThrownBy(() -> suite.table("s.t", t -> t.errorIf(condition).notNull("a")))
+                    .as(condition).hasMessageStartingWith("s.t (default of the checks that follow): errorIf condition");
+            assertThatThrownBy(() -> Threshold.parse(condition)).as(condition)
+                    .hasMessageStartingWith("condition \"" + condition + "\": ").hasMessageContaining(why);
+        });
+        assertThatThrownBy(() -> Threshold.parse(">ten")).hasMessageEndingWith(
+                "; write \">n\", \">=n\" or \"!=0\" (n a whole number of failing rows), as in dbt's warn_if / error_if");
+        // a well-formed condition on a table-level check is refused as a Threshold is
+        assertThatThrownBy(() -> suite.table("s.t", t -> t.rowCount(Bounds.atLeast(1)).warnIf(">10")))
+                .hasMessageContaining("warnIf(...) on check 'row_count'");
     }
 }
