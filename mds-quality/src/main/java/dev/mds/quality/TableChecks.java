@@ -211,13 +211,23 @@ public final class TableChecks {
 
     /**
      * Restricts every check of this table to the rows meeting {@code condition} (the caller's SQL, used as
-     * written), e.g. only the rows loaded today.
+     * written), e.g. only the rows loaded today. Unlike dbt's per-test {@code where}, it applies to all checks of this
+     * {@code table(...)} call, wherever it stands in the chain; give the table again, with other check ids, for checks
+     * on other rows.
+     *
+     * @throws IllegalStateException when this table already has a condition: a second one neither replaces nor
+     *     narrows it silently; write both in one ({@code "(a) and (b)"})
      */
     public TableChecks where(String condition) {
         if (condition == null || condition.isBlank()) {
             throw new IllegalArgumentException("where: the condition is empty");
         }
         sqlText("where", condition);
+        if (where != null) {
+            throw new IllegalStateException(table + ": where(\"" + condition + "\") after where(\"" + where + "\"): a table's"
+                    + " checks have one condition; write both in one where(...) (\"(a) and (b)\"), or give the table again"
+                    + " with its own checks for other rows");
+        }
         this.where = condition;
         return this;
     }
