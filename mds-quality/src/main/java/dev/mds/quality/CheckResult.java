@@ -36,7 +36,8 @@ import java.util.Objects;
  *     {@code error_if > 10 rows} or {@code warn_if > 5.0% of non-null rows} (see {@link TableChecks#warnIf});
  *     empty when none did (a pass, a table-level check, an {@link Status#ERROR})
  * @param failuresTable the table that holds this run's failing rows of the check, as {@code schema.name}, when the
- *     suite {@link QualitySuite#storeFailures stores failures} and the check warned or failed; empty otherwise
+ *     suite {@link QualitySuite#storeFailures stores failures} and the (row-level) check found failing rows, also
+ *     under a threshold that let it pass; empty otherwise
  */
 public record CheckResult(String table, String id, String kind, List<String> columns, Severity severity, Status status,
         String observed, long failingRows, long checkedRows, double failingPercent, List<Map<String, Object>> samples,

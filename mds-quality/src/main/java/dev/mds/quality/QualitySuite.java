@@ -124,9 +124,10 @@ public final class QualitySuite {
     }
 
     /**
-     * dbt's {@code store_failures}: each run writes all failing rows of every row-level check that failed or warned
-     * to a table of its own in {@code schema} (which must exist), replacing that table's rows of the run before; a
-     * check that passes drops its table, so a table exists exactly while its check finds failing rows. The table is
+     * dbt's {@code store_failures}: each run writes all failing rows of every row-level check that found any (one
+     * that failed or warned, and, as in dbt, one that passed under its threshold) to a table of its own in
+     * {@code schema} (which must exist), replacing that table's rows of the run before; a check that finds no failing
+     * row drops its table, so a table exists exactly while its check finds failing rows. The table is
      * {@code <table>__<check id>} (cut to 63 bytes and ended with a hash when longer or when two checks would share
      * it), holds the failing rows with all their columns ({@code select *} under the table's {@code where}; for
      * unique, the rows whose key is duplicated; for relationships, the orphans), and is named by
@@ -162,11 +163,11 @@ public final class QualitySuite {
     /**
      * The statements a run would execute, in the order it executes them (samples and history not included): per
      * table, the single scan, then one statement per unique and relationships check, then, with
-     * {@link #storeFailures}, per row-level check the statements that replace its failures table as if it failed:
+     * {@link #storeFailures}, per row-level check the statements that replace its failures table as if it found failing rows:
      * {@code select pg_advisory_xact_lock(…)} (the lock that makes concurrent runs take turns), {@code drop table if
      * exists} of the check's table under its former name when the catalog holds one, {@code drop table if exists}
-     * (all that runs, after the lock, when the check passed and its table exists), {@code create table … as select …}
-     * and {@code comment on table} (run only when it failed or warned). With a data source the catalog is read as a
+     * (all that runs, after the lock, when the check found no failing row and its table exists), {@code create table … as select …}
+     * and {@code comment on table} (run only when it found failing rows). With a data source the catalog is read as a
      * run reads it, so this is exactly the SQL that runs (a unique check guaranteed by a unique index needs none; a
      * check on a missing table or column, reported as ERROR, has none; nothing is stored into a missing failures
      * schema, nor into a table of that name this module did not make for the check); without one ({@link #create()})

@@ -139,6 +139,34 @@ class StoreFailuresTest {
         assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_rr'")).containsExactly("0");
     }
 
+    /**
+     * As dbt's store_failures keeps what the test query returned whatever error_if / warn_if decide: a check that
+     * passes under its threshold with failing rows keeps them; before, its table was dropped as if it found none.
+     */
+    @Test
+    void aCheckPassingUnderItsThresholdKeepsItsFailingRowsAndDropsTheTableOnceItFindsNone(DataSource ds) {
+        dirty(ds, "pt");
+        sql(ds, "create schema audit_pt");
+        QualitySuite suite = QualitySuite.on(ds).storeFailures("audit_pt")
+                .table("pt.t", t -> t.notNull("v").warnIf(">5").errorIf(">5").notNull("id").threshold(Threshold.percent(50)));
+        QualityReport r = suite.run();
+        CheckResult v = r.check("pt.t", "not_null_v").orElseThrow();
+        assertThat(v.status()).isEqualTo(Status.PASS);
+        assertThat(v.failingRows()).isEqualTo(3);
+        assertThat(v.failuresTable()).isEqualTo("audit_pt.t__not_null_v");
+        assertThat(ids(ds, "audit_pt.t__not_null_v")).containsExactly("1", "2", "3");
+        assertThat(r.check("pt.t", "not_null_id").orElseThrow().failuresTable()).isEmpty();
+        assertThat(strings(ds, "select string_agg(tablename, ',') from pg_tables where schemaname = 'audit_pt'"))
+                .containsExactly("t__not_null_v");
+        r.assertPassed();
+
+        sql(ds, "update pt.t set v = 0 where v is null");
+        CheckResult clean = suite.run().check("pt.t", "not_null_v").orElseThrow();
+        assertThat(clean.failingRows()).isZero();
+        assertThat(clean.failuresTable()).isEmpty();
+        assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_pt'")).containsExactly("0");
+    }
+
     @Test
     void aMissingSchemaIsNamedInTheMessageOfEachFailedCheckAndChangesNothingElse(DataSource ds) {
         dirty(ds, "ms");

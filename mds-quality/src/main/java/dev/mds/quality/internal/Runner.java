@@ -71,7 +71,7 @@ public final class Runner {
         this(connection, samples, history, clock, Optional.empty());
     }
 
-    /** @param failuresSchema the schema that receives the failing rows of checks that fail or warn, if any */
+    /** @param failuresSchema the schema that receives the failing rows of row-level checks that find any, if any */
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock, Optional<String> failuresSchema) {
         this.c = connection;
         this.samples = samples;
@@ -253,14 +253,17 @@ public final class Runner {
     }
 
     /**
-     * dbt's store_failures for one check that ran: replaces its failures table with its failing rows when it failed or
-     * warned, drops the table (of an earlier run) when it passed; in a savepoint, so that a failure leaves the
+     * dbt's store_failures for one check that ran: replaces its failures table with its failing rows when it found
+     * any (whether it failed, warned or passed under its threshold), drops the table (of an earlier run) when it found
+     * none; in a savepoint, so that a failure leaves the
      * caller's transaction usable and the other checks unaffected. A table this module did not make (its comment
      * says so) is never dropped or replaced. Problems go to the check's message, naming the check, table and schema.
      */
     private CheckResult storeFailures(TableSpec t, CheckSpec check, Schema schema, CheckResult r) {
         TableName target = stored.table(t.table(), check.id());
-        boolean failing = (r.status() == Status.FAIL || r.status() == Status.WARN) && r.failingRows() > 0;
+        // as dbt stores what its test query returned whatever error_if / warn_if decide: a check that passed under
+        // its threshold keeps its failing rows too
+        boolean failing = r.failingRows() > 0;
         String what = "failing rows of check " + check.id() + " on " + t.table();
         try {
             if (!failuresSchemaExists()) {
