@@ -9,6 +9,7 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.StringJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +90,19 @@ public final class EffectivitySatellite extends Structure {
         return this;
     }
 
+    /**
+     * The stage it loads from. An effectivity satellite loads from ONE stage (as AutomateDV's {@code eff_sat} takes
+     * one source model): to feed it from several sources, union them in one stage (a view over their union, passed
+     * to {@link Stage#of}), so that each driving key's latest link is chosen across all of them in one load.
+     *
+     * @throws IllegalStateException when a stage is already set: a second stage neither replaces the first nor is
+     *     added to it; the definition is left unchanged
+     */
     public EffectivitySatellite from(Stage stage) {
+        Objects.requireNonNull(stage, "stage");
+        if (this.stage != null) {
+            throw new IllegalStateException(sourceTwice(this.stage, stage));
+        }
         this.stage = stage;
         return this;
     }

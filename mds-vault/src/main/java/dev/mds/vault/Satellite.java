@@ -6,6 +6,7 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.StringJoiner;
 
 /**
@@ -63,7 +64,19 @@ public final class Satellite extends Structure {
         return this;
     }
 
+    /**
+     * The stage it loads from. A satellite loads from ONE stage (as AutomateDV's {@code sat} takes one source
+     * model): to feed it from several sources, union them in one stage (a view over their union, passed to
+     * {@link Stage#of}), so that the changes of a key are compared across all of them in one load.
+     *
+     * @throws IllegalStateException when a stage is already set: a second stage neither replaces the first nor is
+     *     added to it; the definition is left unchanged
+     */
     public Satellite from(Stage stage) {
+        Objects.requireNonNull(stage, "stage");
+        if (this.stage != null) {
+            throw new IllegalStateException(sourceTwice(this.stage, stage));
+        }
         this.stage = stage;
         return this;
     }

@@ -38,6 +38,16 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return kind + " " + table;
     }
 
+    /**
+     * The message refusing a second stage for a structure that loads from one: names the structure, both stages and
+     * how to load several sources.
+     */
+    final String sourceTwice(Stage first, Stage second) {
+        return name() + ": from(" + second + ") after from(" + first + "): a " + kind + " loads from one stage, and a"
+                + " second one would neither replace the first nor be added to it; to load several sources, union them"
+                + " in one stage (Stage.of over a view that unions them) and call from once";
+    }
+
     /** Adds the names of the settings not made yet (e.g. {@code hashKey}, {@code from}). */
     abstract void missingSettings(List<String> missing);
 

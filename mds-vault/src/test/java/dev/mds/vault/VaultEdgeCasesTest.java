@@ -310,6 +310,54 @@ class VaultEdgeCasesTest {
         assertThatTable(ds, "dds.rv_eff").hasRowCount(7);
     }
 
+    /**
+     * A satellite and an effectivity satellite load from one stage (AutomateDV's sat and eff_sat take one source
+     * model): a second from(...) throws naming the table and both stages and saying to union the sources in one
+     * stage (before: it silently replaced the first, so {@code .from(a).from(b)} loaded b only); the definition keeps
+     * the first stage, which a load then reads.
+     */
+    @Test
+    void satelliteAndEffectivitySatelliteRefuseASecondStageAndKeepTheFirst(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        raw(ds, "raw.rv_two_a", row("1", "a", "Ann", 1, day(1)));
+        raw(ds, "raw.rv_two_b", row("2", "b", "Bob", 2, day(1)));
+        Stage a = customers("raw.rv_two_a", "crm");
+        Stage b = customers("raw.rv_two_b", "web");
+        vault.createStage(a);
+        vault.createStage(b);
+        Satellite sat = customerSat(vault, "dds.rv_two_sat", a);
+        assertThatThrownBy(() -> sat.from(b)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("satellite dds.rv_two_sat")
+                .hasMessageContaining("from(stage stg.rv_two_b (from raw.rv_two_b)) after from(stage stg.rv_two_a (from raw.rv_two_a))")
+                .hasMessageContaining("union them in one stage");
+        assertThatThrownBy(() -> sat.from(a)).isInstanceOf(IllegalStateException.class);     // the same stage again too
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select id || ':' || name || ':' || record_source from dds.rv_two_sat")).containsExactly("1:Ann:crm");
+
+        TableFixture.on(ds, "raw.rv_two_ea").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", day(1), day(1)));
+        TableFixture.on(ds, "raw.rv_two_eb").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c2", "p2", day(1), day(1)));
+        List<Stage> stages = new ArrayList<>();
+        for (String r : List.of("raw.rv_two_ea", "raw.rv_two_eb")) {
+            Stage s = Stage.of(r).into("stg." + r.substring(4)).loadDate("ld").recordSource(r.substring(4))
+                    .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product");
+            vault.createStage(s);
+            stages.add(s);
+        }
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.rv_two_eff").link("assign_hk").drivingKey("customer_hk")
+                .effectiveFrom("since").from(stages.get(0));
+        assertThatThrownBy(() -> eff.from(stages.get(1))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("effectivity satellite dds.rv_two_eff")
+                .hasMessageContaining("from(stage stg.rv_two_eb (from raw.rv_two_eb)) after from(stage stg.rv_two_ea (from raw.rv_two_ea))")
+                .hasMessageContaining("union them in one stage");
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select record_source from dds.rv_two_eff")).containsExactly("rv_two_ea");
+        assertThatThrownBy(() -> vault.satellite("dds.rv_two_null").from(null)).isInstanceOf(NullPointerException.class);
+    }
+
     /** A PIT over two satellites points, per as-of date, at each one's row in effect (or the ghost), and follows new loads. */
     @Test
     void pitOverTwoSatellitesPointsAtEachRowInEffectAndIsRebuiltAfterNewLoads(DataSource ds) throws Exception {
