@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * with NULLs, and a row without any non-blank cell is skipped. Values are kept as the sheet gives them (not trimmed).
  *
  * <p><b>Bad input</b> throws a {@link dev.mds.core.BadInputException} located in A1 notation
- * ({@code pricing!F7: a value beyond the header ...}): a header name repeated (after conversion), a value in a column
+ * ({@code pricing!F7: a value beyond the header ... (spreadsheet <id>)}): a header name repeated (after conversion), a value in a column
  * whose header cell is blank, a value to the right of the header's last name, an empty header row. Airbyte drops such
  * columns with a warning; here they are errors, so no value is lost silently.
  *

@@ -146,7 +146,7 @@ class SheetsSourceTest {
         assertThatThrownBy(() -> source().build().batches("pricing").toList())
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("pricing!C5, near \"x\": a value in a column without a header: C1 is empty; name the"
-                        + " column there or clear the cell");
+                        + " column there or clear the cell (spreadsheet " + ID + ")");
     }
 
     @Test
@@ -557,5 +557,27 @@ class SheetsSourceTest {
         assertThatThrownBy(() -> source().build().batches("it's"))
                 .isInstanceOf(SheetsException.class)
                 .hasMessage("spreadsheet " + ID + " has no sheet 'it''s'; its sheets are: 'it''s, ok', 'plan'");
+    }
+    @Test
+    void badInputNamesTheSpreadsheetAsWellAsTheSheetAndCell() {
+        // a pipeline reading several spreadsheets must be told which one holds the bad cell
+        google.sheet(ID, "beyond", 10, List.of(r("a"), r("1", "x")));
+        google.sheet(ID, "blank", 10, List.of(r("a", "", "c"), r("1", "2", "3")));
+        google.sheet(ID, "empty", 10, List.of(r(), r("1")));
+        google.sheet(ID, "twice", 10, List.of(r("a", "a")));
+        google.sheet(ID, "nul", 10, List.of(r("a"), r("x\u0000y")));
+        FakeGoogle.Sheet changing = google.sheet(ID, "changing", 10, numbered(3));
+        SheetsSource source = source().batchRows(1).build();
+        SourcePosition p = source.batches("changing").findFirst().orElseThrow().position().orElseThrow();
+        changing.rows.set(0, r("id", "full_name"));
+
+        List<Runnable> reads = List.of(() -> source.batches("beyond").toList(), () -> source.batches("blank").toList(),
+                () -> source.batches("empty"), () -> source.batches("twice"), () -> source.batches("nul").toList(),
+                () -> source.batches("changing", p));
+        for (Runnable read : reads) {
+            assertThatThrownBy(read::run).isInstanceOf(BadInputException.class)
+                    .hasMessageEndingWith(" (spreadsheet " + ID + ")")
+                    .satisfies(e -> assertThat(((BadInputException) e).reason()).endsWith(" (spreadsheet " + ID + ")"));
+        }
     }
 }

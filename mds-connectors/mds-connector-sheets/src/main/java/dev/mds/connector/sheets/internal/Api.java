@@ -62,6 +62,11 @@ public final class Api {
         this.clock = clock;
     }
 
+    /** The id of the spreadsheet this reads. */
+    public String spreadsheetId() {
+        return spreadsheetId;
+    }
+
     /** The spreadsheet's sheets: {@code spreadsheets.get} with {@code fields=sheets.properties}. */
     public JsonNode spreadsheet() {
         return get("/v4/spreadsheets/" + spreadsheetId, "fields=" + encode("sheets.properties"),

@@ -19,13 +19,15 @@ import java.util.zip.CRC32;
  * right of it is bad input). Duplicate names are bad input, located at the second one.
  */
 public final class Header {
+    private final String spreadsheet;
     private final String sheet;
     private final Schema schema;
     /** Per sheet column up to the header's end: the schema position of its column, or -1 for a blank header cell. */
     private final int[] positions;
     private final long checksum;
 
-    private Header(String sheet, Schema schema, int[] positions, long checksum) {
+    private Header(String spreadsheet, String sheet, Schema schema, int[] positions, long checksum) {
+        this.spreadsheet = spreadsheet;
         this.sheet = sheet;
         this.schema = schema;
         this.positions = positions;
@@ -33,11 +35,11 @@ public final class Header {
     }
 
     /**
-     * Reads the header row.
+     * Reads the header row of a sheet of the spreadsheet {@code spreadsheet} (its id, named in errors).
      *
      * @throws BadInputException when the row is empty, a name repeats, or a name cannot be a column name
      */
-    public static Header parse(String sheet, JsonNode row, boolean sqlSafe) {
+    public static Header parse(String spreadsheet, String sheet, JsonNode row, boolean sqlSafe) {
         List<String> raw = new ArrayList<>();
         if (row != null) {
             for (JsonNode cell : row) {
@@ -50,7 +52,7 @@ public final class Header {
         }
         if (raw.isEmpty()) {
             throw new BadInputException(InputLocation.of(A1.display(sheet) + "!1:1"), "the header row is empty: the"
-                    + " first row of the sheet must hold the column names");
+                    + " first row of the sheet must hold the column names" + in(spreadsheet));
         }
         int[] positions = new int[raw.size()];
         List<Field> fields = new ArrayList<>();
@@ -67,7 +69,7 @@ public final class Header {
             String name = sqlSafe ? NameConversion.convert(text) : text;
             if (name.isEmpty()) {
                 throw new BadInputException(at, "header \"" + text + "\" has no letter or digit, so its SQL-safe name"
-                        + " would be empty; rename it");
+                        + " would be empty; rename it" + in(spreadsheet));
             }
             Integer first = seen.putIfAbsent(name, i);
             if (first != null) {
@@ -75,13 +77,15 @@ public final class Header {
                 boolean converted = sqlSafe && !(name.equals(text) && name.equals(raw.get(first)));
                 throw new BadInputException(at.withColumn(name), converted
                         ? "header \"" + text + "\" and " + firstCell + " \"" + raw.get(first) + "\" both become '"
-                                + name + "' as SQL-safe names: column names must be unique; rename one"
-                        : "header '" + name + "' repeats " + firstCell + ": column names must be unique; rename one");
+                                + name + "' as SQL-safe names: column names must be unique; rename one" + in(spreadsheet)
+                        : "header '" + name + "' repeats " + firstCell + ": column names must be unique; rename one"
+                                + in(spreadsheet));
             }
             try {
                 fields.add(Field.of(name, FieldType.STRING));
             } catch (IllegalArgumentException e) {
-                throw new BadInputException(at, "header cannot be a column name: " + e.getMessage());
+                throw new BadInputException(at, "header cannot be a column name: " + e.getMessage()
+                        + in(spreadsheet));
             }
             positions[i] = fields.size() - 1;
         }
@@ -89,7 +93,15 @@ public final class Header {
             // the same cells under other names: a position taken with TRIMMED names must not resume with SQL_SAFE ones
             crc.update("sql_safe".getBytes(StandardCharsets.UTF_8));
         }
-        return new Header(sheet, Schema.of(fields), positions, crc.getValue());
+        return new Header(spreadsheet, sheet, Schema.of(fields), positions, crc.getValue());
+    }
+
+    /**
+     * {@code " (spreadsheet <id>)"}: ends every bad-input message, whose location names only the sheet and cell, so
+     * that a program reading several spreadsheets knows which one to fix.
+     */
+    public static String in(String spreadsheet) {
+        return " (spreadsheet " + spreadsheet + ")";
     }
 
     /** The columns: every one text, nullable. */
@@ -118,5 +130,10 @@ public final class Header {
     /** The sheet's name. */
     public String sheet() {
         return sheet;
+    }
+
+    /** The id of the spreadsheet the sheet is in. */
+    public String spreadsheet() {
+        return spreadsheet;
     }
 }

@@ -76,7 +76,8 @@ public final class SheetReading implements Iterator<RecordBatch> {
         if (fromRow <= 2) {
             long end = Math.min(last, 1L + batchRows);
             List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
-            Header header = checked(Header.parse(sheet.title(), rows.isEmpty() ? null : rows.get(0), sqlSafe),
+            Header header = checked(Header.parse(api.spreadsheetId(), sheet.title(), rows.isEmpty() ? null : rows.get(0),
+                    sqlSafe),
                     expectedHeader);
             return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2,
                     expectedHeader != null);
@@ -88,7 +89,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
     /** The header alone: one request for row 1. */
     public static Header header(Api api, SheetInfo sheet, String render, boolean sqlSafe) {
         List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), render));
-        return Header.parse(sheet.title(), first.isEmpty() ? null : first.get(0), sqlSafe);
+        return Header.parse(api.spreadsheetId(), sheet.title(), first.isEmpty() ? null : first.get(0), sqlSafe);
     }
 
     private static Header checked(Header header, Long expected) {
@@ -96,7 +97,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
             throw new BadInputException(InputLocation.of(A1.display(header.sheet()) + "!1:1"), "the header row"
                     + " changed since the position was taken, or the position was taken with other column names"
                     + " (now " + header.schema().names() + "): resuming would put values under other columns; read"
-                    + " the sheet from the start");
+                    + " the sheet from the start" + Header.in(header.spreadsheet()));
         }
         return header;
     }
@@ -191,16 +192,16 @@ public final class SheetReading implements Iterator<RecordBatch> {
                 if (c >= header.width()) {
                     throw new BadInputException(at, "a value beyond the header: the header row ends at column "
                             + A1.column(header.width() - 1) + ", so column " + A1.column(c) + " has no name; name it in "
-                            + A1.column(c) + "1 or clear the cell");
+                            + A1.column(c) + "1 or clear the cell" + Header.in(header.spreadsheet()));
                 }
                 int p = header.position(c);
                 if (p < 0) {
                     throw new BadInputException(at, "a value in a column without a header: " + A1.column(c) + "1 is"
-                            + " empty; name the column there or clear the cell");
+                            + " empty; name the column there or clear the cell" + Header.in(header.spreadsheet()));
                 }
                 if (v.indexOf('\0') >= 0) {
                     throw new BadInputException(at.withColumn(header.schema().field(p).name()), "the value holds a NUL"
-                            + " character, which PostgreSQL text cannot store");
+                            + " character, which PostgreSQL text cannot store" + Header.in(header.spreadsheet()));
                 }
                 record[p] = v;
             }
