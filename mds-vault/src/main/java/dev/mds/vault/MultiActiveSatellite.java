@@ -235,6 +235,99 @@ public final class MultiActiveSatellite extends Structure {
     }
 
     /**
+     * Inserts the ghost record if the ghost key has no set yet: as {@link Satellite#insertGhostRecord()}, a set of one
+     * row with the ghost key, an all-zero hashdiff, NULL payload, load date (and effective-from, if stored)
+     * 1900-01-01 (midnight UTC for a {@code timestamptz}, whatever the session's TimeZone) and the vault's
+     * {@link Vault#ghostRecordSource() ghost record source}. A second call inserts nothing. AutomateDV's {@code ma_sat}
+     * has no ghost record (its {@code create_ghost_record} serves {@code sat} only and knows no child keys); this one
+     * is what that macro gives a satellite, plus child keys. They are part of the primary key, so they cannot be NULL
+     * (AutomateDV's ghost for a string): each gets the empty value of its type, as the table stores it: {@code ''}
+     * for text, {@code 0} for numbers, {@code false}, 1900-01-01 00:00 (UTC) for a date, timestamp or time (as
+     * AutomateDV's {@code ghost_for_type}), an all-zero hash for {@code bytea} (as its {@code binary_ghost}), the nil
+     * UUID, a zero interval, an empty array, an enum's first label.
+     *
+     * @throws MdsException naming the child key when its type has none of these (an {@code inet}, a range), before
+     *     anything is written
+     */
+    public LoadResult insertGhostRecord() {
+        validate();
+        String sql = Jdbc.withConnection(vault.dataSource(), this::ghostRecordSql);
+        return vault.run(table.toString(), List.of(sql), 0);
+    }
+
+    /** The ghost record's insert, unless the ghost key's set at the ghost load date is stored already. */
+    private String ghostRecordSql(Connection c) {
+        Relation target = Vault.relation(c, name(), table);
+        Vault.checkBytea(name(), target, parent);
+        Vault.checkBytea(name(), target, hashDiff);
+        vault.checkWidth(c, name(), table, parent);
+        vault.checkWidth(c, name(), table, hashDiff);
+        String ghost = vault.hashSql().ghostLiteral();
+        String epoch = "'1900-01-01 00:00:00+00'";
+        List<String> columns = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        columns.add(parent);
+        values.add(ghost);
+        for (String k : childKeys) {
+            columns.add(k);
+            values.add("CAST(" + ghostChildKey(c, target, k, ghost, epoch) + " AS " + target.require(name(), k).sqlType() + ")");
+        }
+        columns.add(hashDiff);
+        values.add(ghost);
+        if (effectiveFrom != null) {
+            columns.add(Satellite.EFFECTIVE_FROM);
+            values.add("CAST(" + epoch + " AS " + target.require(name(), Satellite.EFFECTIVE_FROM).sqlType() + ")");
+        }
+        String ldType = target.require(name(), Stage.LOAD_DATE).sqlType();
+        columns.add(Stage.LOAD_DATE);
+        values.add("CAST(" + epoch + " AS " + ldType + ")");
+        columns.add(Stage.RECORD_SOURCE);
+        values.add(Identifiers.literal(vault.ghostRecordSource()));
+        String hk = Identifiers.quote(parent);
+        String ld = Identifiers.quote(Stage.LOAD_DATE);
+        // a ghost set already stored, whatever its child keys, is the ghost record (as a stored set is never added to)
+        return "INSERT INTO " + table.quoted() + " (" + Identifiers.quoteAll(columns) + ")\n"
+                + "SELECT " + String.join(", ", values) + "\n"
+                + "WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS t WHERE t." + hk + " = " + ghost
+                + " AND t." + ld + " = CAST(" + epoch + " AS " + ldType + "))\n"
+                + "ON CONFLICT DO NOTHING";
+    }
+
+    /** The ghost value of a child key, a literal of the table column's type, or a refusal naming the column. */
+    private String ghostChildKey(Connection c, Relation target, String column, String ghost, String epoch) {
+        // a domain has its base type's category; bt is the base type (of a domain) for the names and enum labels
+        List<String> type = Jdbc.firstRow(c, "SELECT t.typcategory, bt.typname, bt.typtype, (SELECT e.enumlabel FROM"
+                + " pg_enum AS e WHERE e.enumtypid = bt.oid ORDER BY e.enumsortorder LIMIT 1)"
+                + " FROM pg_attribute AS a JOIN pg_type AS t ON t.oid = a.atttypid"
+                + " JOIN pg_type AS bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END"
+                + " WHERE a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table) + " AND a.attname = "
+                + Identifiers.literal(column)).orElseThrow();
+        String category = type.get(0);
+        String typname = type.get(1);
+        if ("bytea".equals(typname)) {
+            return ghost;
+        }
+        if ("uuid".equals(typname)) {
+            return "'00000000-0000-0000-0000-000000000000'";
+        }
+        if ("e".equals(type.get(2)) && type.get(3) != null) {
+            return Identifiers.literal(type.get(3));
+        }
+        return switch (category) {
+            case "S" -> "''";
+            case "N" -> "'0'";
+            case "B" -> "'false'";
+            case "D" -> epoch;             // date, timestamp(tz): 1900-01-01 00:00 UTC; time(tz): 00:00 (the date is ignored)
+            case "T" -> "'00:00:00'";
+            case "A" -> "'{}'";
+            default -> throw new MdsException(name() + ": cannot insert a ghost record: child key '" + column + "' is "
+                    + target.require(name(), column).sqlType() + ", which has no ghost value (text, number, boolean, date"
+                    + " or time, interval, uuid, bytea, array and enum child keys have one); the ghost set's child keys"
+                    + " are part of the primary key and cannot be NULL");
+        };
+    }
+
+    /**
      * The lock, then one insert: the stage's sets not stored yet ({@code cand}), merged in time with the stored sets
      * of their keys that matter (the latest one before the earliest staged set, and every later one), each set
      * summarised as the sorted array of its (child keys, hashdiff) pairs; a staged set is inserted, all its rows,

@@ -89,7 +89,8 @@ public final class Vault {
     }
 
     /**
-     * The record source of ghost records ({@link Satellite#insertGhostRecord()}). By default
+     * The record source of ghost records ({@link Satellite#insertGhostRecord()},
+     * {@link MultiActiveSatellite#insertGhostRecord()}). By default
      * {@code AUTOMATE_DV_SYSTEM} under {@link HashStandard#AUTOMATEDV} (AutomateDV's {@code system_record_value}),
      * {@code SYSTEM} under CANONICAL.
      */

@@ -471,4 +471,126 @@ class MultiActiveSatelliteTest {
             assertThat(strings(ds, "select count(*) from dds.ma_sat_race")).containsExactly("30000");
         }
     }
+
+    /** The ghost key of a 16-byte (MD5) vault, as hex. */
+    private static final String GHOST_MD5 = "0".repeat(32);
+
+    /**
+     * The ghost record, as a satellite's (AutomateDV's ma_sat has none): one row of the ghost key, an all-zero
+     * hashdiff, NULL payload, load date and effective-from 1900-01-01 midnight UTC, the standard's ghost record
+     * source, the child key the empty text (it is part of the primary key, so it cannot be NULL); inserted once,
+     * whether the table is empty or loaded, and whatever the session's TimeZone.
+     */
+    @Test
+    void ghostRecordIsOneRowOfTheGhostKeyStoredOnce(DataSource ds, dev.mds.testing.TestDatabase db) throws Exception {
+        Vault adv = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        phones(ds, "raw.ph_ghost", row("a@x", "home", "1", day(1)));
+        Stage stage = stage("raw.ph_ghost");
+        adv.createStage(stage);
+        MultiActiveSatellite sat = maSat(adv, "dds.ma_sat_ghost", stage).effectiveFrom("ld");
+        sat.createTable();
+        List<String> load = sat.sql();
+        try (com.zaxxer.hikari.HikariDataSource newYork = db.newDataSource(1)) {
+            try (java.sql.Connection c = newYork.getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.execute("set timezone = 'America/New_York'");      // the pool's only connection keeps it
+            }
+            assertThat(maSat(Vault.on(newYork).standard(HashStandard.AUTOMATEDV), "dds.ma_sat_ghost", stage).effectiveFrom("ld")
+                    .insertGhostRecord().rowsInserted()).isEqualTo(1);
+        }
+        assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+        assertThat(sat.sql()).isEqualTo(load);                        // the load's statements do not change
+        String stored = "select encode(user_hk, 'hex') || '|' || phone_type || '|' || encode(phone_hashdiff, 'hex') || '|'"
+                + " || coalesce(email, 'NULL') || '|' || coalesce(phone, 'NULL') || '|' || (effective_from at time zone 'UTC')"
+                + " || '|' || (load_date at time zone 'UTC') || '|' || record_source from dds.ma_sat_ghost order by load_date, email";
+        assertThat(strings(ds, stored)).containsExactly(
+                GHOST_MD5 + "||" + GHOST_MD5 + "|NULL|NULL|1900-01-01 00:00:00|1900-01-01 00:00:00|AUTOMATE_DV_SYSTEM");
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+        assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+        assertThat(strings(ds, stored)).hasSize(2).first().asString().startsWith(GHOST_MD5 + "||");
+        // CANONICAL: SYSTEM; a set vault record source is taken
+        Vault canonical = Vault.on(ds);
+        MultiActiveSatellite other = maSat(canonical.ghostRecordSource("dv_system"), "dds.ma_sat_ghost2", stage);
+        other.createTable();
+        assertThat(other.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select record_source || ' ' || count(*) from dds.ma_sat_ghost2 group by record_source")).containsExactly("dv_system 1");
+    }
+
+    /**
+     * Child keys of every type with an empty value get it in the ghost row, as the table stores it (a date load date
+     * is 1900-01-01); a type without one (inet) is refused naming the column, and nothing is written.
+     */
+    @Test
+    void ghostRecordGivesEachChildKeyTheEmptyValueOfItsTypeOrRefusesNamingIt(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create type raw.mood as enum ('sad', 'ok', 'happy')",
+                "create domain raw.kind as text check (value <> 'x')",
+                "create table raw.ph_types (email text, k_text varchar(10), k_int int, k_num numeric(5,2), k_bool boolean,"
+                        + " k_date date, k_ts timestamp, k_tstz timestamptz, k_time time, k_uuid uuid, k_enum raw.mood, k_arr int[],"
+                        + " k_iv interval, k_dom raw.kind, k_bytes bytea, k_inet inet, phone text, ld date)",
+                "insert into raw.ph_types values ('a@x', 'home', 1, 1.5, true, '2024-01-01', '2024-01-01 10:00', '2024-01-01 10:00Z',"
+                        + " '10:00', gen_random_uuid(), 'ok', '{1}', '1 day', 'home', '\\x01', '10.0.0.1', '1', '2024-01-01')");
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw.ph_types").into("stg.ph_types").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(stage);
+        List<String> keys = List.of("k_text", "k_int", "k_num", "k_bool", "k_date", "k_ts", "k_tstz", "k_time", "k_uuid", "k_enum",
+                "k_arr", "k_iv", "k_dom", "k_bytes");
+        MultiActiveSatellite sat = vault.multiActiveSatellite("dds.ma_sat_types").parent("user_hk")
+                .childKeys(keys.toArray(String[]::new)).hashDiff("phone_hashdiff").payload("phone").from(stage);
+        sat.createTable();
+        assertThat(sat.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+        assertThat(strings(ds, "select concat_ws('|', k_text, k_int, k_num, k_bool, k_date, k_ts, k_tstz at time zone 'UTC', k_time,"
+                + " k_uuid, k_enum, k_arr, k_iv, k_dom, encode(k_bytes, 'hex'), coalesce(phone, 'NULL'), load_date, record_source)"
+                + " from dds.ma_sat_types"))
+                .containsExactly("|0|0.00|f|1900-01-01|1900-01-01 00:00:00|1900-01-01 00:00:00|00:00:00"
+                        + "|00000000-0000-0000-0000-000000000000|sad|{}|00:00:00||" + GHOST_MD5 + "|NULL|1900-01-01|SYSTEM");
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+
+        MultiActiveSatellite inet = vault.multiActiveSatellite("dds.ma_sat_inet").parent("user_hk").childKeys("k_text", "k_inet")
+                .hashDiff("phone_hashdiff").from(stage);
+        inet.createTable();
+        assertThatThrownBy(inet::insertGhostRecord).isInstanceOf(MdsException.class)
+                .hasMessageContaining("multi-active satellite dds.ma_sat_inet: cannot insert a ghost record: child key 'k_inet' is inet");
+        assertThat(strings(ds, "select count(*) from dds.ma_sat_inet")).containsExactly("0");
+    }
+
+    /**
+     * Loads around the ghost record store what they store without it: a twin table without a ghost gets the same
+     * rows over new, changed, late and re-loaded sets, the ghost inserted before the first load and again between
+     * loads (a no-op). The ghost's set is never compared with a real key's.
+     */
+    @Test
+    void loadsAroundTheGhostRecordStoreWhatTheyStoreWithoutIt(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        phones(ds, "raw.ph_gn", row("a@x", "home", "1", day(2)), row("a@x", "work", "2", day(2)), row("b@x", "home", "3", day(2)));
+        Stage stage = stage("raw.ph_gn");
+        vault.createStage(stage);
+        MultiActiveSatellite withGhost = maSat(vault, "dds.ma_sat_gn", stage);
+        MultiActiveSatellite twin = maSat(vault, "dds.ma_sat_gn_twin", stage);
+        withGhost.createTable();
+        twin.createTable();
+        assertThat(withGhost.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        String rows = "select email || ' ' || phone_type || ' ' || phone || ' ' || (load_date at time zone 'UTC') || ' ' || record_source"
+                + " from %s where user_hk <> decode('" + GHOST_MD5 + "', 'hex') order by 1";
+        List<List<Row>> batches = List.of(
+                List.of(),                                                                              // the first batch above
+                List.of(row("a@x", "home", "1", day(3)), row("a@x", "work", "2", day(3)),               // a unchanged
+                        row("b@x", "home", "9", day(3)), row("c@x", "home", "4", day(3))),              // b changed, c new
+                List.of(row("a@x", "home", "1", day(1)), row("b@x", "home", "3", day(1)),               // late, before all
+                        row("b@x", "home", "3", day(4))));                                              // b back
+        for (List<Row> batch : batches) {
+            if (!batch.isEmpty()) {
+                batch(ds, "raw.ph_gn", batch.toArray(Row[]::new));
+            }
+            long n = withGhost.load().rowsInserted();
+            assertThat(n).isEqualTo(twin.load().rowsInserted());
+            assertThat(withGhost.insertGhostRecord().rowsInserted()).isZero();
+            assertThat(withGhost.load().rowsInserted()).isZero();
+            assertThat(strings(ds, rows.formatted("dds.ma_sat_gn"))).isEqualTo(strings(ds, rows.formatted("dds.ma_sat_gn_twin")));
+        }
+        assertThat(sets(ds, "dds.ma_sat_gn_twin")).containsExactly("a@x@1 {home=1}", "a@x@2 {home=1,work=2}",
+                "b@x@1 {home=3}", "b@x@2 {home=3}", "b@x@3 {home=9}", "b@x@4 {home=3}", "c@x@3 {home=4}");
+        assertThat(strings(ds, "select count(*) from dds.ma_sat_gn where user_hk = decode('" + GHOST_MD5 + "', 'hex')"))
+                .containsExactly("1");
+    }
 }
