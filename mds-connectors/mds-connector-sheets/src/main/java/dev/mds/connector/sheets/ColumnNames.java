@@ -9,7 +9,9 @@ package dev.mds.connector.sheets;
  * }</pre>
  */
 public enum ColumnNames {
-    /** The header cell's text with leading and trailing white space removed (the default). */
+    /**
+     * The header cell's text with leading and trailing white space (no-break spaces included) removed (the default).
+     */
     TRIMMED,
     /**
      * Airbyte's {@code names_conversion}: lower-case snake_case of letters and digits, accents dropped, an underscore

@@ -580,4 +580,15 @@ class SheetsSourceTest {
                     .satisfies(e -> assertThat(((BadInputException) e).reason()).endsWith(" (spreadsheet " + ID + ")"));
         }
     }
+    @Test
+    void headerNamesAreTrimmedOfTheSameWhiteSpaceThatMakesACellBlank() {
+        // a no-break space (pasted from a web page) or an em space around a name is white space like a plain one: a
+        // cell of it alone is blank, and around a name it is trimmed, or the column would be "id\u00a0", not "id"
+        google.sheet(ID, "s", 10, List.of(r("\u00a0id\u00a0", "\u2003name", " city\u3000", "\u00a0"), r("1", "a", "b")));
+        SheetsSource source = source().build();
+        assertThat(source.schema("s").names()).containsExactly("id", "name", "city");
+        google.sheet(ID, "twice", 10, List.of(r("id", "id\u00a0")));
+        assertThatThrownBy(() -> source.schema("twice")).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("header 'id' repeats A1");
+    }
 }

@@ -28,11 +28,30 @@ public final class Cells {
     /** Whether a text holds only white space (Python's {@code str.strip()} white space, no-break spaces included). */
     public static boolean blank(String s) {
         for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c)) {
+            if (!space(s.charAt(i))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The text without leading and trailing white space, white space as {@link #blank} has it (no-break spaces
+     * included, which {@link String#strip()} keeps).
+     */
+    public static String strip(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && space(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && space(s.charAt(to - 1))) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean space(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 }

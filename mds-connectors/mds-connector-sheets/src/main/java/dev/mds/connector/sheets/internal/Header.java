@@ -44,7 +44,7 @@ public final class Header {
         if (row != null) {
             for (JsonNode cell : row) {
                 String t = Cells.text(cell);
-                raw.add(t == null ? null : t.strip());
+                raw.add(t == null ? null : Cells.strip(t));
             }
         }
         while (!raw.isEmpty() && raw.get(raw.size() - 1) == null) {
