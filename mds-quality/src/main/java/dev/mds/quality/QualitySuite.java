@@ -138,8 +138,10 @@ public final class QualitySuite {
      * that could not run ({@link Status#ERROR}) leaves its table as it was; a relation of that name that this module did
      * not make for this very check (another suite's check of a same-named table in another schema, say) is never
      * dropped or replaced: the check's message says so. Two runs replacing the same table at once take turns (a
-     * transaction-scoped advisory lock per failures table): the second waits for the first's transaction to end. On a connection in auto-commit mode
-     * ({@link #run(Connection)}), each table is replaced in a transaction of its own, so a failed replacement keeps the
+     * transaction-scoped advisory lock per failures table): the second waits for the first's transaction to end, then
+     * reads the table's owner again, so a table another check's run made meanwhile is left as it is (in a caller's
+     * REPEATABLE READ transaction, whose snapshot cannot see its comment, any table made after that snapshot is). On
+     * a connection in auto-commit mode ({@link #run(Connection)}), each table is replaced in a transaction of its own, so a failed replacement keeps the
      * rows of the run before. When the suite gains or loses a same-named table of another schema (so a check's table
      * changes between its plain and its hashed name), the check's table under the other name is dropped with it. The
      * rows are read by a statement of their own after the count: {@link #run()} reads both in one snapshot, while under
@@ -206,7 +208,7 @@ public final class QualitySuite {
             return Sql.transaction(c, x -> {
                 // every check of the run sees one snapshot; SET TRANSACTION leaves the session's own level as it was
                 Sql.execute(x, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-                return new Runner(x, samples, history, clock, failuresSchema).run(tables);
+                return new Runner(x, samples, history, clock, failuresSchema, dataSource).run(tables);
             });
         } catch (SQLException e) {
             throw new MdsException("quality run failed: " + e.getMessage(), e);

@@ -17,6 +17,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -165,6 +169,53 @@ class StoreFailuresTest {
         assertThat(clean.failingRows()).isZero();
         assertThat(clean.failuresTable()).isEmpty();
         assertThat(strings(ds, "select count(*) from pg_tables where schemaname = 'audit_pt'")).containsExactly("0");
+    }
+
+    /**
+     * Two suites whose tables share a name in different schemas store into one failures schema. A run reads the
+     * catalog before it takes the replacement's lock, so one that waited on the lock while the other run made the
+     * table had found it missing: before, it then dropped the other check's table and stored its own rows there.
+     */
+    @Test
+    void aTableAnotherCheckMadeWhileThisRunWaitedForTheLockIsLeftAsItIs(DataSource ds) throws Exception {
+        dirty(ds, "ra");
+        dirty(ds, "rb");
+        sql(ds, "create schema audit_race", "update rb.t set v = 0 where id = 1");
+        QualitySuite a = QualitySuite.on(ds).storeFailures("audit_race").table("ra.t", t -> t.notNull("v"));
+        QualitySuite b = QualitySuite.on(ds).storeFailures("audit_race").table("rb.t", t -> t.notNull("v"));
+        String lock = a.sql().stream().filter(x -> x.startsWith("select pg_advisory_xact_lock")).findFirst().orElseThrow();
+        assertThat(b.sql()).contains(lock); // one failures table, one lock
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute(lock);
+            }
+            Future<QualityReport> waiting = pool.submit(() -> b.run());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!strings(ds, "select count(*) from pg_locks where locktype = 'advisory' and not granted").equals(List.of("1"))) {
+                assertThat(System.nanoTime()).as("b waits on the lock").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            CheckResult first = a.run(holder).checks().get(0);
+            holder.commit();
+            assertThat(first.failuresTable()).isEqualTo("audit_race.t__not_null_v");
+
+            CheckResult second = waiting.get(30, TimeUnit.SECONDS).checks().get(0);
+            assertThat(second.status()).isEqualTo(Status.FAIL);
+            assertThat(second.failingRows()).isEqualTo(2);
+            assertThat(second.failuresTable()).isEmpty();
+            assertThat(second.message()).contains("failing rows of check not_null_v on rb.t not stored: audit_race.t__not_null_v"
+                    + " was made meanwhile by another run, holding the failing rows of another check"
+                    + " ('mds-quality failing rows of check not_null_v on ra.t'); it is left as it is");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(ids(ds, "audit_race.t__not_null_v")).containsExactly("1", "2", "3");
+        assertThat(strings(ds, "select obj_description('audit_race.t__not_null_v'::regclass, 'pg_class')"))
+                .containsExactly("mds-quality failing rows of check not_null_v on ra.t");
+        // b's run left nothing behind: a later run of b still refuses the table, as it does a table it finds at once
+        assertThat(b.run().checks().get(0).message()).contains("holds the failing rows of another check");
     }
 
     @Test

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,7 @@ public final class Runner {
      * empty for a relation that is not a plain table.
      */
     private final Map<String, Optional<String>> failureTables = new HashMap<>();
+    private final DataSource catalogNow;
 
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
         this(connection, samples, history, clock, Optional.empty());
@@ -73,11 +75,21 @@ public final class Runner {
 
     /** @param failuresSchema the schema that receives the failing rows of row-level checks that find any, if any */
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock, Optional<String> failuresSchema) {
+        this(connection, samples, history, clock, failuresSchema, null);
+    }
+
+    /**
+     * @param catalogNow where to read the catalog as it is now when the run's own snapshot (REPEATABLE READ) cannot:
+     *     the comment of a failures table another run made after that snapshot; {@code null}: nowhere
+     */
+    public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock, Optional<String> failuresSchema,
+            DataSource catalogNow) {
         this.c = connection;
         this.samples = samples;
         this.history = history;
         this.clock = clock;
         this.failuresSchema = failuresSchema;
+        this.catalogNow = catalogNow;
     }
 
     /** The statements of a run without a database: every table and column assumed to exist, nothing read. */
@@ -307,12 +319,29 @@ public final class Runner {
             } else {
                 sp = savepoint();
             }
-            for (String sql : statements) {
+            for (int i = 0; i < statements.size(); i++) {
+                String sql = statements.get(i);
                 long t0 = System.nanoTime();
                 try (Statement st = c.createStatement()) {
                     st.execute(sql);
                 }
                 Sql.logged(sql, t0);
+                if (i == 0) {
+                    // the first statement is the lock, and the catalog was read before it: another run may have made
+                    // the table meanwhile
+                    Optional<String> now = madeMeanwhile(target, owner);
+                    if (now != null) {
+                        undo(sp, autoCommit);
+                        failureTables.put(target.name(), now);
+                        if (!failing) {
+                            return r; // not this check's table (any more): nothing of its own to drop
+                        }
+                        return noted(r, what + " not stored: " + target + " was made meanwhile by another run, "
+                                + now.filter(x -> x.startsWith(StoredFailures.MARK))
+                                        .map(x -> "holding the failing rows of another check ('" + x + "')")
+                                        .orElse("not by mds-quality for this check") + "; it is left as it is");
+                    }
+                }
             }
             if (autoCommit) {
                 c.commit();
@@ -349,6 +378,59 @@ public final class Runner {
         return new CheckResult(r.table(), r.id(), r.kind(), r.columns(), r.severity(), r.status(), r.observed(),
                 r.failingRows(), r.checkedRows(), r.failingPercent(), r.samples(), r.sql(), r.duration(), r.message(),
                 r.decidedBy(), target.toString());
+    }
+
+    /**
+     * What the catalog holds now (read under the table's lock) under {@code target} when it is not this check's
+     * table: its comment for a table ({@code ""} for none), {@code Optional.empty()} for a relation that is not a
+     * table; {@code null} when it is missing or is this very check's table ({@code owner} its comment). A relation
+     * made after a REPEATABLE READ run's snapshot is found by name ({@code to_regclass} reads the catalog as it is
+     * now) but its comment is not visible in that snapshot: it is read on another connection ({@code catalogNow}), and
+     * without one it counts as another check's.
+     */
+    private Optional<String> madeMeanwhile(TableName target, String owner) throws SQLException {
+        String sql = "select to_regclass(?)::oid, r.oid, r.relkind = 'r', coalesce(obj_description(r.oid, 'pg_class'), '')"
+                + " from (select 1) one left join pg_catalog.pg_class r on r.oid = to_regclass(?)";
+        Optional<String> now;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, target.quoted());
+            ps.setString(2, target.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getObject(1) == null) {
+                    return null;
+                }
+                if (rs.getObject(2) != null) {
+                    now = rs.getBoolean(3) ? Optional.of(rs.getString(4)) : Optional.empty();
+                } else if (catalogNow == null) {
+                    return Optional.of("");
+                } else {
+                    now = commentNow(rs.getLong(1));
+                }
+            }
+        }
+        return now.filter(owner::equals).isPresent() ? null : now;
+    }
+
+    /** The comment of relation {@code oid} read on a connection of its own (its own snapshot), as {@link #madeMeanwhile}. */
+    private Optional<String> commentNow(long oid) throws SQLException {
+        try (Connection other = catalogNow.getConnection();
+                PreparedStatement ps = other.prepareStatement("select relkind = 'r', coalesce(obj_description(oid, 'pg_class'), '')"
+                        + " from pg_catalog.pg_class where oid = ?")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1) ? Optional.of(rs.getString(2)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Rolls back the statements of one failures table: to {@code sp}, or the whole transaction in auto-commit mode. */
+    private void undo(Savepoint sp, boolean autoCommit) throws SQLException {
+        if (autoCommit) {
+            c.rollback();
+        } else {
+            rollback(sp, null);
+        }
     }
 
     /**
