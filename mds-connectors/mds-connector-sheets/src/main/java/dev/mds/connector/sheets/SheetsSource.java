@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  * columns with a warning; here they are errors, so no value is lost silently.
  *
  * <p><b>Requests.</b> {@link #batches(String)} asks {@code spreadsheets.get} ({@code fields=sheets.properties}) for
- * the sheet's grid size, then {@code spreadsheets.values.get} for rows {@code 1:batchRows+1} (header and first batch),
- * then {@code batchRows} rows per request up to the grid's last row. Each request gives at most one batch, parsed whole
+ * the sheet's grid size, then {@code spreadsheets.values.get} for rows {@code 1:batchRows+1} (header and first batch;
+ * for another {@link ValueRender} than {@code FORMATTED}, row 1 formatted and then rows {@code 2:batchRows+1}: the
+ * header is always read as the sheet shows it), then {@code batchRows} rows per request up to the grid's last row. Each request gives at most one batch, parsed whole
  * before it is handed out. 429, 408, 5xx answers and connection errors are retried with exponential backoff,
  * honouring Retry-After; 403 and 404 fail at once with what to do.
  *
@@ -123,7 +124,7 @@ public final class SheetsSource {
      */
     public Schema schema(String sheet) {
         SheetInfo info = info(sheet);
-        return SheetReading.header(api, info, render(), sqlSafe()).schema();
+        return SheetReading.header(api, info, sqlSafe()).schema();
     }
 
     /**
@@ -221,7 +222,7 @@ public final class SheetsSource {
 
     private String render() {
         return switch (valueRender) {
-            case FORMATTED -> "valueRenderOption=FORMATTED_VALUE";
+            case FORMATTED -> SheetReading.FORMATTED;
             case UNFORMATTED -> "valueRenderOption=UNFORMATTED_VALUE&dateTimeRenderOption=FORMATTED_STRING";
             case FORMULA -> "valueRenderOption=FORMULA&dateTimeRenderOption=FORMATTED_STRING";
         };

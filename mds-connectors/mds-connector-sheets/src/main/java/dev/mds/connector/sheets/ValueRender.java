@@ -2,7 +2,8 @@ package dev.mds.connector.sheets;
 
 /**
  * Which text of a cell {@link SheetsSource} reads: the Sheets API's {@code valueRenderOption}. Every column is text
- * whichever is chosen.
+ * whichever is chosen. It applies to the rows; the header row is always read formatted, so the column names are what
+ * the sheet shows.
  *
  * <pre>{@code
  * SheetsSource.builder().spreadsheet(id).valueRender(ValueRender.UNFORMATTED).build();

@@ -74,6 +74,11 @@ final class FakeGoogle implements AutoCloseable {
         final long id;
         final String type;
         final List<List<String>> rows;
+        /**
+         * The cells as another valueRenderOption gives them ({@code FORMULA}, {@code UNFORMATTED_VALUE}), each cell
+         * given or null for "as formatted"; {@link #rows} are the formatted values.
+         */
+        final Map<String, List<List<String>>> rendered = new HashMap<>();
         long rowCount;
         long columnCount = 26;
 
@@ -461,6 +466,18 @@ final class FakeGoogle implements AutoCloseable {
         List<List<String>> rows = new ArrayList<>();
         for (long row = first; row <= last && row <= s.rows.size(); row++) {
             List<String> cells = new ArrayList<>(s.rows.get((int) row - 1));
+            List<List<String>> other = s.rendered.get(r.query().get("valueRenderOption"));
+            if (other != null && row <= other.size()) {
+                List<String> o = other.get((int) row - 1);
+                for (int c = 0; c < o.size(); c++) {
+                    if (o.get(c) != null) {
+                        while (cells.size() <= c) {
+                            cells.add("");
+                        }
+                        cells.set(c, o.get(c));
+                    }
+                }
+            }
             while (!cells.isEmpty() && (cells.get(cells.size() - 1) == null || cells.get(cells.size() - 1).isEmpty())) {
                 cells.remove(cells.size() - 1);
             }

@@ -591,4 +591,41 @@ class SheetsSourceTest {
         assertThatThrownBy(() -> source.schema("twice")).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("header 'id' repeats A1");
     }
+    @Test
+    void headerNamesAreWhatTheSheetShowsWhateverValueRenderTheRowsAreReadWith() {
+        // the header row computed by formulas (quarters, months) or formatted as percentages: Airbyte names columns by
+        // the header's formatted values; reading the rows as formulas or raw numbers must not rename the columns
+        FakeGoogle.Sheet sheet = google.sheet(ID, "plan", 10, List.of(r("id", "Q1", "Q2", "10%"),
+                r("1", "7", "14", "0.7"), r("2", "8", "16", "0.8")));
+        sheet.rendered.put("FORMULA", List.of(r(null, "=\"Q\"&1", "=\"Q\"&(COLUMN()-1)", null),
+                r(null, null, "=B2*2"), r(null, null, "=B3*2")));
+        sheet.rendered.put("UNFORMATTED_VALUE", List.of(r(null, null, null, "0.1")));
+
+        SheetsSource formulas = source().valueRender(ValueRender.FORMULA).build();
+        assertThat(formulas.schema("plan").names()).containsExactly("id", "Q1", "Q2", "10%");
+        assertThat(values(formulas.batches("plan"))).containsExactly(List.of("1", "7", "=B2*2", "0.7"),
+                List.of("2", "8", "=B3*2", "0.8"));
+        google.clearRequests();
+        SheetsSource raw = source().valueRender(ValueRender.UNFORMATTED).batchRows(1).build();
+        List<RecordBatch> batches = raw.batches("plan").toList();
+        assertThat(batches.get(0).schema().names()).containsExactly("id", "Q1", "Q2", "10%");
+        assertThat(batches).extracting(RecordBatch::size).containsExactly(1, 1);
+        // the header's checksum is that of the names: a position resumes under the same columns
+        assertThat(values(raw.batches("plan", batches.get(0).position().orElseThrow())))
+                .containsExactly(List.of("2", "8", "16", "0.8"));
+        // the header is read formatted, the rows as asked
+        assertThat(google.requests()).filteredOn(q -> q.range() != null).extracting(q -> q.range() + " "
+                + q.query().get("valueRenderOption")).containsExactly("'plan'!1:1 FORMATTED_VALUE",
+                        "'plan'!2:2 UNFORMATTED_VALUE", "'plan'!3:3 UNFORMATTED_VALUE", "'plan'!4:4 UNFORMATTED_VALUE",
+                        "'plan'!5:5 UNFORMATTED_VALUE", "'plan'!6:6 UNFORMATTED_VALUE", "'plan'!7:7 UNFORMATTED_VALUE",
+                        "'plan'!8:8 UNFORMATTED_VALUE", "'plan'!9:9 UNFORMATTED_VALUE", "'plan'!10:10 UNFORMATTED_VALUE",
+                        "'plan'!1:1 FORMATTED_VALUE", "'plan'!3:3 UNFORMATTED_VALUE", "'plan'!4:4 UNFORMATTED_VALUE",
+                        "'plan'!5:5 UNFORMATTED_VALUE", "'plan'!6:6 UNFORMATTED_VALUE", "'plan'!7:7 UNFORMATTED_VALUE",
+                        "'plan'!8:8 UNFORMATTED_VALUE", "'plan'!9:9 UNFORMATTED_VALUE", "'plan'!10:10 UNFORMATTED_VALUE");
+        // a header-only sheet still gives its one empty batch
+        google.sheet(ID, "header only", 1, List.of(r("a", "b")));
+        assertThat(raw.batches("header only").toList()).singleElement()
+                .satisfies(b -> assertThat(b.schema().names()).containsExactly("a", "b"))
+                .satisfies(b -> assertThat(b.isEmpty()).isTrue());
+    }
 }

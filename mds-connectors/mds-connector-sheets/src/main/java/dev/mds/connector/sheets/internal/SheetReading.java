@@ -32,6 +32,9 @@ public final class SheetReading implements Iterator<RecordBatch> {
     /** Position entry: the {@link dev.mds.connector.sheets.ValueRender} the values were read with. */
     public static final String VALUE_RENDER = "value_render";
 
+    /** The request parameters of formatted values: the header is always read so, as the sheet shows it. */
+    public static final String FORMATTED = "valueRenderOption=FORMATTED_VALUE";
+
     private static final Logger LOG = LoggerFactory.getLogger(SheetReading.class);
 
     private final Api api;
@@ -64,16 +67,19 @@ public final class SheetReading implements Iterator<RecordBatch> {
     }
 
     /**
-     * Starts a read: from row 2 (one request for the header and the first rows), or from {@code fromRow} (one request
-     * for the header, then the rows). {@code valueRender} (a {@link dev.mds.connector.sheets.ValueRender} name) is
-     * kept in positions; {@code render} is its request parameters.
+     * Starts a read: from row 2 (one request for the header and the first rows when they are read
+     * {@linkplain #FORMATTED formatted}, else one for the header and one for the rows), or from {@code fromRow} (one
+     * request for the header, then the rows). The header is read formatted whatever {@code render} the rows are read
+     * with, so that the column names are what the sheet shows (Airbyte's), not a header cell's formula or raw number.
+     * {@code valueRender} (a {@link dev.mds.connector.sheets.ValueRender} name) is kept in positions; {@code render} is
+     * its request parameters.
      *
      * @throws BadInputException for a bad header; {@link dev.mds.connector.sheets.SheetsException} when a request fails
      */
     public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
             String valueRender, boolean sqlSafe, long fromRow, Long expectedHeader) {
         long last = Math.max(1, sheet.rowCount());
-        if (fromRow <= 2) {
+        if (fromRow <= 2 && render.equals(FORMATTED)) {
             long end = Math.min(last, 1L + batchRows);
             List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
             Header header = checked(Header.parse(api.spreadsheetId(), sheet.title(), rows.isEmpty() ? null : rows.get(0),
@@ -82,13 +88,14 @@ public final class SheetReading implements Iterator<RecordBatch> {
             return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2,
                     expectedHeader != null);
         }
-        Header header = checked(header(api, sheet, render, sqlSafe), expectedHeader);
-        return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, fromRow, null, 0, true);
+        Header header = checked(header(api, sheet, sqlSafe), expectedHeader);
+        return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, Math.max(2, fromRow), null,
+                0, expectedHeader != null);
     }
 
-    /** The header alone: one request for row 1. */
-    public static Header header(Api api, SheetInfo sheet, String render, boolean sqlSafe) {
-        List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), render));
+    /** The header alone: one request for row 1, formatted values. */
+    public static Header header(Api api, SheetInfo sheet, boolean sqlSafe) {
+        List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), FORMATTED));
         return Header.parse(api.spreadsheetId(), sheet.title(), first.isEmpty() ? null : first.get(0), sqlSafe);
     }
 
