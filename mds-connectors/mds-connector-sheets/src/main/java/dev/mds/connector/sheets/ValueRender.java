@@ -14,7 +14,7 @@ public enum ValueRender {
     /** What the sheet shows, formatting applied ({@code "€7.00"}, {@code "1/2/2022"}): Airbyte's choice, the default. */
     FORMATTED,
     /**
-     * The value without number formatting ({@code "7"}, {@code "0.125"}, {@code "true"}); dates and times still as
+     * The value without number formatting ({@code "7"}, {@code "0.125"}, {@code "TRUE"}: plain decimals, never an exponent); dates and times still as
      * formatted text (not serial numbers).
      */
     UNFORMATTED,

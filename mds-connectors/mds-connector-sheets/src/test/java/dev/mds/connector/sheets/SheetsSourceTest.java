@@ -628,4 +628,28 @@ class SheetsSourceTest {
                 .satisfies(b -> assertThat(b.schema().names()).containsExactly("a", "b"))
                 .satisfies(b -> assertThat(b.isEmpty()).isTrue());
     }
+    @Test
+    void unformattedNumbersAndBooleansReadAsThePlainTextOfTheirJsonValue() {
+        google.sheet(ID, "n", 10, numbered(3));
+        // Google answers UNFORMATTED_VALUE with JSON numbers and booleans; no float rounding, no exponent, no locale
+        google.fail(q -> "'n'!2:10".equals(q.range()), 1, new FakeGoogle.Fault(200, Map.of(), """
+                {"values": [[1, 0.30000000000000004, true], [12345678901234567890, 1E+21, false],
+                            [-0.0, 1.50, 2.5E-7], [0, 100, 1e2]]}"""));
+        google.sheet(ID, "n", 10, List.of(r("a", "b", "c")));
+        assertThat(values(source().valueRender(ValueRender.UNFORMATTED).build().batches("n"))).containsExactly(
+                List.of("1", "0.30000000000000004", "TRUE"), List.of("12345678901234567890", "1000000000000000000000",
+                        "FALSE"), List.of("0", "1.5", "0.00000025"), List.of("0", "100", "100"));
+    }
+    @Test
+    void longAndNonAsciiHeaderNamesAreKeptUpTo63BytesAndRefusedBeyondNamingTheCell() {
+        String cyrillic31 = "Ц".repeat(31);   // 62 bytes in UTF-8
+        google.sheet(ID, "s", 10, List.of(r("Größe (€)", cyrillic31, "名前", "x".repeat(63)), r("1", "2", "3", "4")));
+        SheetsSource source = source().build();
+        assertThat(source.schema("s").names()).containsExactly("Größe (€)", cyrillic31, "名前", "x".repeat(63));
+        google.sheet(ID, "long", 10, List.of(r("id", "Ц".repeat(32))));
+        assertThatThrownBy(() -> source.batches("long")).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("long!B1, near \"ЦЦЦ")
+                .hasMessageContaining("header cannot be a column name")
+                .hasMessageEndingWith("(spreadsheet " + ID + ")");
+    }
 }
