@@ -194,6 +194,16 @@ public final class MultiActiveSatellite extends Structure {
         return Vault.tableDdl(table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
     }
 
+    /** The quoted name of one of the load's own columns: {@code base}, with underscores appended while a stored column has it. */
+    private String intermediate(String base) {
+        List<String> stored = storedColumns();
+        String name = base;
+        while (stored.contains(name)) {
+            name += "_";
+        }
+        return Identifiers.quote(name);
+    }
+
     /** The collation of the table's column, qualified and quoted, if its type has one. */
     private Optional<String> collation(Connection c, String column) {
         return Jdbc.firstRow(c, "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname) FROM pg_attribute AS a"
@@ -417,6 +427,11 @@ public final class MultiActiveSatellite extends Structure {
         String tCks = Identifiers.quoteAll("t", childKeys);
         String xCks = Identifiers.quoteAll("x", childKeys);
         String insertCols = Identifiers.quoteAll(storedColumns());
+        // the load's own columns, named apart from the stored ones (a child key 'is_new' made "is_new" ambiguous)
+        String minLd = intermediate("min_ld");
+        String isNew = intermediate("is_new");
+        String members = intermediate("members");
+        String prevMembers = intermediate("prev_members");
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", " + sCks + ", s." + ld + ") s.*\n"
                 + "    FROM (\n"
@@ -425,22 +440,22 @@ public final class MultiActiveSatellite extends Structure {
                 + "    ) AS s\n"
                 + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + ", s." + hd + ", s." + rs + " COLLATE \"C\"" + tieBreak + "\n"
                 + "),\n"
-                + "keys AS (SELECT " + hk + ", min(" + ld + ") AS min_ld FROM cand GROUP BY " + hk + "),\n"
+                + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"
                 + "    SELECT t." + hk + ", " + tCks + ", t." + hd + ", t." + ld + "\n"
                 + "    FROM keys AS k\n"
                 + "    CROSS JOIN LATERAL (SELECT t2." + ld + " FROM " + sat + " AS t2 WHERE t2." + hk + " = k." + hk
-                + " AND t2." + ld + " < k.min_ld ORDER BY t2." + ld + " DESC LIMIT 1) AS p\n"
+                + " AND t2." + ld + " < k." + minLd + " ORDER BY t2." + ld + " DESC LIMIT 1) AS p\n"
                 + "    JOIN " + sat + " AS t ON t." + hk + " = k." + hk + " AND t." + ld + " = p." + ld + "\n"
                 + "    UNION ALL\n"
                 + "    SELECT t." + hk + ", " + tCks + ", t." + hd + ", t." + ld + "\n"
-                + "    FROM " + sat + " AS t JOIN keys AS k ON t." + hk + " = k." + hk + " AND t." + ld + " > k.min_ld\n"
+                + "    FROM " + sat + " AS t JOIN keys AS k ON t." + hk + " = k." + hk + " AND t." + ld + " > k." + minLd + "\n"
                 + "),\n"
                 + "sets AS (\n"
-                + "    SELECT x." + hk + ", x." + ld + ", bool_and(x.is_new) AS is_new,\n"
-                + "        array_agg(ROW(" + xCks + ", x." + hd + ") ORDER BY " + xCks + ", x." + hd + ") AS members\n"
+                + "    SELECT x." + hk + ", x." + ld + ", bool_and(x." + isNew + ") AS " + isNew + ",\n"
+                + "        array_agg(ROW(" + xCks + ", x." + hd + ") ORDER BY " + xCks + ", x." + hd + ") AS " + members + "\n"
                 + "    FROM (\n"
-                + "        SELECT " + hk + ", " + cks + ", " + hd + ", " + ld + ", true AS is_new FROM cand\n"
+                + "        SELECT " + hk + ", " + cks + ", " + hd + ", " + ld + ", true AS " + isNew + " FROM cand\n"
                 + "        UNION ALL\n"
                 + "        SELECT " + hk + ", " + cks + ", " + hd + ", " + ld + ", false FROM prior\n"
                 + "    ) AS x\n"
@@ -448,10 +463,10 @@ public final class MultiActiveSatellite extends Structure {
                 + "),\n"
                 + "changed AS (\n"
                 + "    SELECT w." + hk + ", w." + ld + " FROM (\n"
-                + "        SELECT sets.*, lag(sets.members) OVER (PARTITION BY sets." + hk + " ORDER BY sets." + ld + ") AS prev_members\n"
+                + "        SELECT sets.*, lag(sets." + members + ") OVER (PARTITION BY sets." + hk + " ORDER BY sets." + ld + ") AS " + prevMembers + "\n"
                 + "        FROM sets\n"
                 + "    ) AS w\n"
-                + "    WHERE w.is_new AND w.prev_members IS DISTINCT FROM w.members\n"
+                + "    WHERE w." + isNew + " AND w." + prevMembers + " IS DISTINCT FROM w." + members + "\n"
                 + ")\n"
                 + "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + Identifiers.quoteAll("c", storedColumns()) + "\n"

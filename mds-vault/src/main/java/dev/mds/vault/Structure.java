@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What every vault structure shares: its table, its name in messages, the settings it checks before any use, and
@@ -184,7 +186,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
 
     /**
      * A stage column (of the stage aliased {@code s}) as the table stores it, as a select-list item:
-     * {@code s."column"} when the types are the same, else the value cast to the table's type and named
+     * {@code s."column"} when the types are the same, else the value cast to the table's type (without the length of a
+     * {@code varchar(n)}, {@code char(n)} or {@code bit(n)}, see {@link #unbounded}) and named
      * {@code "column"}, after checking that PostgreSQL assigns the one to the other (as {@code int} to
      * {@code bigint} or anything to {@code text}), so that stages of different types can be unioned and a type
      * changed since the table was created fails here, naming where, instead of as an obscure error inside the load.
@@ -199,7 +202,30 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
             return q;
         }
         checkAssignable(c, where, stage, column, from, column, to);
-        return "CAST(" + q + " AS " + to + ") AS " + Identifiers.quote(column);
+        return "CAST(" + q + " AS " + unbounded(to) + ") AS " + Identifiers.quote(column);
+    }
+
+    private static final Pattern BOUNDED = Pattern.compile("(character varying|character|bit varying|bit)\\(\\d+\\)((?:\\[])*)");
+
+    /**
+     * The type to cast a stage value to before it is stored in a column of the SQL type {@code type}: the type itself,
+     * but a {@code varchar(n)}, {@code char(n)} or {@code bit(n)} (or an array of one) without its length. An explicit
+     * cast to such a type cuts a longer value without a word ('EURO' to {@code varchar(3)} is 'EUR', and two child
+     * keys 'mobile-1' and 'mobile-2' became one); cast without the length, the value is assigned by the insert, which
+     * refuses what the column cannot hold ("value too long for type character varying(3)"). A {@code numeric(p,s)},
+     * {@code timestamp(p)} and the like keep their modifier: an explicit cast rounds them as the insert would.
+     */
+    static String unbounded(String type) {
+        Matcher m = BOUNDED.matcher(type);
+        if (!m.matches()) {
+            return type;
+        }
+        String base = switch (m.group(1)) {
+            case "character" -> "bpchar";           // "character" alone is character(1)
+            case "bit" -> "bit varying";            // "bit" alone is bit(1)
+            default -> m.group(1);
+        };
+        return base + m.group(2);
     }
 
     /**
@@ -218,7 +244,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         String expr = inUtc("s." + Identifiers.quote(column), from, to);
         if (!from.equals(to)) {
             checkAssignable(c, where, stage, column, from, Satellite.EFFECTIVE_FROM, to);
-            expr = "CAST(" + expr + " AS " + to + ")";
+            expr = "CAST(" + expr + " AS " + unbounded(to) + ")";
         }
         return expr + " AS " + Identifiers.quote(Satellite.EFFECTIVE_FROM);
     }

@@ -593,4 +593,59 @@ class MultiActiveSatelliteTest {
         assertThat(strings(ds, "select count(*) from dds.ma_sat_gn where user_hk = decode('" + GHOST_MD5 + "', 'hex')"))
                 .containsExactly("1");
     }
+
+    /**
+     * A second stage whose child key and payload are text where the table stores varchar(5): values too long for the
+     * columns fail the load, and nothing is written. Before, both were cast explicitly to varchar(5), which cuts:
+     * 'mobile-1' and 'mobile-2' became one child key 'mobil' and one of the two phones was dropped without a word.
+     */
+    @Test
+    void childKeysAndPayloadTooLongForTheTablesColumnsFailTheLoadInsteadOfBeingCut(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw",
+                "create table raw.ph_v5 (email text, phone_type varchar(5), phone varchar(5), ld timestamptz)",
+                "insert into raw.ph_v5 values ('a@x', 'home', '1', '2024-01-01Z')",
+                "create table raw.ph_vtext (email text, phone_type text, phone text, ld timestamptz)",
+                "insert into raw.ph_vtext values ('b@x', 'mobile-1', '1', '2024-01-02Z'), ('b@x', 'mobile-2', '2', '2024-01-02Z')");
+        Stage narrow = stage("raw.ph_v5");
+        Stage wide = stage("raw.ph_vtext");
+        vault.createStage(narrow);
+        vault.createStage(wide);
+        MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_cut", narrow).from(wide);
+        sat.createTable();
+        assertThatThrownBy(sat::load).isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_cut")
+                .hasMessageContaining("value too long for type character varying(5)");
+        assertThat(strings(ds, "select count(*) from dds.ma_sat_cut")).containsExactly("0");
+        sql(ds, "update raw.ph_vtext set phone_type = replace(phone_type, 'mobile', 'mob'), phone = phone || '23456'");
+        assertThatThrownBy(sat::load).isInstanceOf(MdsException.class).hasMessageContaining("value too long for type character varying(5)");
+        sql(ds, "update raw.ph_vtext set phone = left(phone, 5)");
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);
+        assertThat(sets(ds, "dds.ma_sat_cut")).containsExactly("a@x@1 {home=1}", "b@x@2 {mob-1=12345,mob-2=22345}");
+    }
+
+    /**
+     * Columns named as the load's own intermediate columns (a parent key 'members', a child key 'is_new', a hashdiff
+     * 'min_ld', a payload 'prev_members') load as any others. Before, the load failed with PostgreSQL's 'column
+     * reference "is_new" is ambiguous'.
+     */
+    @Test
+    void columnsNamedAsTheLoadsIntermediateColumnsLoad(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.ph_names").columns("email text", "is_new boolean", "prev_members text", "ld timestamptz")
+                .rows(row("a@x", true, "1", day(1)), row("a@x", false, "2", day(1)), row("a@x", true, "1", day(2)),
+                        row("a@x", true, "1", day(3)), row("a@x", false, "2", day(3)));
+        Stage stage = Stage.of("raw.ph_names").into("stg.ph_names").loadDate("ld").recordSource("crm")
+                .hashKey("members", "email").hashDiff("min_ld", "is_new", "prev_members");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = vault.multiActiveSatellite("dds.ma_sat_names").parent("members").childKeys("is_new")
+                .hashDiff("min_ld").payload("prev_members").from(stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(5);
+        assertThat(sat.load().rowsInserted()).isZero();
+        batch(ds, "raw.ph_names", row("a@x", true, "1", day(4)), row("a@x", false, "2", day(4)));     // equal to day 3
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select extract(day from load_date at time zone 'UTC') || ':' || string_agg(is_new || '=' || prev_members,"
+                + " ',' order by is_new) from dds.ma_sat_names group by load_date order by load_date"))
+                .containsExactly("1:false=2,true=1", "2:true=1", "3:false=2,true=1");
+    }
 }

@@ -255,4 +255,32 @@ class TransactionalLinkTest {
         assertThat(base.effectiveFrom("d").from(other).load().rowsInserted()).isEqualTo(1);
         assertThat(strings(ds, "select effective_from = '2024-01-03T00:00:00Z' from dds.t_link_ef")).containsExactly("t");
     }
+
+    /**
+     * A second stage whose payload column is text where the table stores varchar(3): a value too long for the column
+     * fails the load naming the type, and nothing is written (before: cast explicitly to varchar(3), 'EURO' was
+     * stored as 'EUR' without a word); a value that fits loads from that stage.
+     */
+    @Test
+    void aPayloadValueTooLongForTheTablesColumnFailsTheLoadInsteadOfBeingCut(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw",
+                "create table raw.p_cur3 (id text, email text, product text, currency varchar(3), ld timestamptz)",
+                "insert into raw.p_cur3 values ('1', 'a@x', 'p1', 'EUR', '2024-01-01Z')",
+                "create table raw.p_curtext (id text, email text, product text, currency text, ld timestamptz)",
+                "insert into raw.p_curtext values ('2', 'a@x', 'p1', 'EURO', '2024-01-02Z')");
+        Stage narrow = stage("raw.p_cur3", "shop");
+        Stage wide = stage("raw.p_curtext", "app");
+        vault.createStage(narrow);
+        vault.createStage(wide);
+        TransactionalLink link = vault.transactionalLink("dds.t_link_cut").hashKey("purchase_hk").refs("user_hk", "product_hk")
+                .payload("id", "currency").from(narrow, wide);
+        link.createTable();
+        assertThatThrownBy(link::load).isInstanceOf(MdsException.class).hasMessageContaining("transactional link dds.t_link_cut")
+                .hasMessageContaining("value too long for type character varying(3)");
+        assertThat(strings(ds, "select count(*) from dds.t_link_cut")).containsExactly("0");
+        sql(ds, "update raw.p_curtext set currency = 'USD'");
+        assertThat(link.load().rowsInserted()).isEqualTo(2);
+        assertThat(strings(ds, "select id || ':' || currency from dds.t_link_cut order by id")).containsExactly("1:EUR", "2:USD");
+    }
 }
