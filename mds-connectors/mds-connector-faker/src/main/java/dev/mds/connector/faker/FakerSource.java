@@ -269,26 +269,32 @@ public final class FakerSource {
         /**
          * How many users (ids 1..users; default 1,000); purchases follow from them.
          *
-         * @throws IllegalArgumentException when negative
+         * @throws IllegalArgumentException when negative or above {@code Long.MAX_VALUE / 4} (so that purchase ids
+         *     stay longs)
          */
         public Builder users(long users) {
-            if (users < 0) {
-                throw new IllegalArgumentException("users must be at least 0, not " + users);
-            }
-            this.users = users;
+            this.users = count("users", users);
             return this;
+        }
+
+        private static long count(String what, long count) {
+            if (count < 0) {
+                throw new IllegalArgumentException(what + " must be at least 0, not " + count);
+            }
+            if (count > Generator.MAX_COUNT) {
+                throw new IllegalArgumentException(what + " must be at most " + Generator.MAX_COUNT
+                        + " (Long.MAX_VALUE / 4, so that purchase ids stay longs), not " + count);
+            }
+            return count;
         }
 
         /**
          * How many products (ids 1..products; default 100). Without products, users have no purchases.
          *
-         * @throws IllegalArgumentException when negative
+         * @throws IllegalArgumentException when negative or above {@code Long.MAX_VALUE / 4}
          */
         public Builder products(long products) {
-            if (products < 0) {
-                throw new IllegalArgumentException("products must be at least 0, not " + products);
-            }
-            this.products = products;
+            this.products = count("products", products);
             return this;
         }
 

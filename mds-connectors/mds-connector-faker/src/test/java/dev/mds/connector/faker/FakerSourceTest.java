@@ -194,4 +194,37 @@ class FakerSourceTest {
         assertThatThrownBy(() -> source.batches(FakerStream.USERS, SourcePosition.of("orders.csv", Map.of())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("orders.csv");
     }
+    @Test
+    void hugeCountsWorkToTheLargestAllowedAndAreRefusedBeyondIt() {
+        long max = Long.MAX_VALUE / 4;   // purchases (at most 3 per user) are numbered within a long
+        FakerSource huge = FakerSource.builder().seed(2).users(max).products(max).batchRows(2).build();
+        // the last users, resumed from a position: lazily made, no overflow of ids, batch ends or emails
+        SourcePosition nearEnd = SourcePosition.of("faker:users", Map.of("seed", 2L, "generation", 1, "next_id",
+                max - 2));
+        List<Record> last = records(huge.batches(FakerStream.USERS, nearEnd));
+        assertThat(last).extracting(u -> u.get(0, Long.class)).containsExactly(max - 2, max - 1, max);
+        assertThat(last).allSatisfy(u -> assertThat(u.get(6, String.class))
+                .matches("[a-z]+" + u.get(0, Long.class) + "[0-9]@[a-z]+\\.com"));
+        assertThat(huge.batches(FakerStream.PRODUCTS, SourcePosition.of("faker:products", Map.of("seed", 2L,
+                "generation", 1, "next_id", max))).toList()).singleElement()
+                .satisfies(b -> assertThat(b.position().orElseThrow().getLong("next_id")).hasValue(max + 1));
+        // the purchases of the last user, numbered on from a position
+        SourcePosition lastUser = SourcePosition.of("faker:purchases", Map.of("seed", 2L, "generation", 1, "next_id",
+                3 * max - 10, "products", max, "user", max, "index", 0));
+        List<Record> purchases = records(huge.batches(FakerStream.PURCHASES, lastUser));
+        assertThat(purchases).allSatisfy(p -> {
+            assertThat(p.get(0, Long.class)).isPositive();
+            assertThat(p.get(1, Long.class)).isBetween(1L, max);
+            assertThat(p.get(2, Long.class)).isEqualTo(max);
+        });
+        // small ids keep their emails: the pinned user 1 is unchanged
+        assertThat(huge.batches(FakerStream.USERS).findFirst().orElseThrow().records().get(0).get(6))
+                .isEqualTo(records(FakerSource.builder().seed(2).users(1).build().batches(FakerStream.USERS)).get(0)
+                        .get(6));
+
+        assertThatThrownBy(() -> FakerSource.builder().users(max + 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("users must be at most " + max);
+        assertThatThrownBy(() -> FakerSource.builder().products(Long.MAX_VALUE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("products must be at most " + max);
+    }
 }

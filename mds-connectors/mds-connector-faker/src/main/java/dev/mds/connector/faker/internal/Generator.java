@@ -54,6 +54,12 @@ public final class Generator {
     /** The most purchases one user has. */
     public static final int MAX_PURCHASES_PER_USER = 3;
 
+    /**
+     * The most users or products a source makes: purchases (at most {@link #MAX_PURCHASES_PER_USER} per user) are
+     * numbered within a long, and no id, batch end or position overflows.
+     */
+    public static final long MAX_COUNT = Long.MAX_VALUE / 4;
+
     private static final long DAY = 86_400L;
     private static final long YEAR = 365 * DAY;
     private static final int USERS_STREAM = 1;
@@ -86,8 +92,9 @@ public final class Generator {
         String name = r.pick(Vocabulary.NAMES);
         String title = r.pick(Vocabulary.TITLES);
         int age = r.between(18, 75);
-        // the number is unique per id (id * 10 + a digit) and the word has no digits, so the local part is unique
-        String email = r.pick(Vocabulary.WORDS) + (id * 10 + r.below(10)) + "@" + r.pick(Vocabulary.DOMAINS);
+        // the number is unique per id (the id's digits, then one more) and the word has no digits, so the local part
+        // is unique; written as text, not as id * 10 + digit, which overflows a long beyond id 922337203685477580
+        String email = r.pick(Vocabulary.WORDS) + id + r.below(10) + "@" + r.pick(Vocabulary.DOMAINS);
         String telephone = r.digits(r.pick(Vocabulary.PHONES));
         String gender = r.pick(Vocabulary.GENDERS);
         String language = r.pick(Vocabulary.LANGUAGES);
