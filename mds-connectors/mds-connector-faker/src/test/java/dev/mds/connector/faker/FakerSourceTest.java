@@ -227,4 +227,38 @@ class FakerSourceTest {
         assertThatThrownBy(() -> FakerSource.builder().products(Long.MAX_VALUE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("products must be at most " + max);
     }
+    @Test
+    void aLaterReadWithMoreUsersAndProductsContinuesFromTheFirstReadsLastPositionWithoutDuplicatesOrGaps() {
+        // Airbyte's pattern: a first sync of count N, a second of a larger count resuming from the stored state
+        FakerSource first = FakerSource.builder().seed(4).users(300).products(20).batchRows(50).build();
+        FakerSource more = FakerSource.builder().seed(4).users(700).products(20).batchRows(64).build();
+        FakerSource moreProducts = FakerSource.builder().seed(4).users(700).products(45).batchRows(64).build();
+        for (FakerStream stream : FakerStream.values()) {
+            FakerSource second = stream == FakerStream.PRODUCTS ? moreProducts : more;
+            List<RecordBatch> firstRead = first.batches(stream).toList();
+            SourcePosition last = SourcePosition.fromJson(
+                    firstRead.get(firstRead.size() - 1).position().orElseThrow().toJson());
+            List<Record> both = new java.util.ArrayList<>(records(firstRead.stream()));
+            both.addAll(records(second.batches(stream, last)));
+            assertThat(both).as(stream.streamName()).isEqualTo(records(second.batches(stream)));
+        }
+    }
+
+    @Test
+    void recordsDoNotDependOnTheDefaultTimeZoneOrLocale() {
+        java.util.TimeZone zone = java.util.TimeZone.getDefault();
+        java.util.Locale locale = java.util.Locale.getDefault();
+        List<List<Record>> before = java.util.Arrays.stream(FakerStream.values())
+                .map(s -> records(source(0).batches(s))).toList();
+        try {
+            java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Pacific/Chatham"));
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR-u-nu-arab"));
+            assertThat(java.util.Arrays.stream(FakerStream.values()).map(s -> records(source(0).batches(s))).toList())
+                    .isEqualTo(before);
+            assertThat(records(source(0).batches(FakerStream.USERS)).get(0).toString()).isEqualTo(PINNED_USER_1);
+        } finally {
+            java.util.TimeZone.setDefault(zone);
+            java.util.Locale.setDefault(locale);
+        }
+    }
 }
