@@ -192,7 +192,7 @@ public final class SheetsSource {
 
     private SheetInfo info(String sheet) {
         Objects.requireNonNull(sheet, "sheet");
-        SheetInfo info = find(SheetInfo.of(api.spreadsheet()), sheet);
+        SheetInfo info = find(SheetInfo.of(api.spreadsheet(sheet)), sheet);
         if (!info.grid()) {
             throw new SheetsException("sheet " + A1.display(sheet) + " of spreadsheet " + spreadsheetId + " is a "
                     + info.type() + " sheet (a chart), not a grid of cells", 0, 1, null);

@@ -652,4 +652,18 @@ class SheetsSourceTest {
                 .hasMessageContaining("header cannot be a column name")
                 .hasMessageEndingWith("(spreadsheet " + ID + ")");
     }
+    @Test
+    void aFailedRequestForTheGridSizeOfASheetNamesTheSheetAsWellAsTheSpreadsheet() {
+        // a program reading sheet after sheet must be told which read failed, even before the sheet's own rows
+        google.sheet(ID, "pricing", 10, numbered(3));
+        google.fail(q -> q.range() == null && q.path().startsWith("/v4/"), 100, new FakeGoogle.Fault(503, Map.of(),
+                FakeGoogle.error(503, "The service is currently unavailable.", "UNAVAILABLE")));
+        SheetsSource source = source().build();
+        for (Runnable read : List.<Runnable>of(() -> source.batches("pricing"), () -> source.schema("pricing"),
+                () -> source.batches("pricing", SourcePosition.of("sheets:" + ID + "/pricing", Map.of())))) {
+            assertThatThrownBy(read::run).isInstanceOf(SheetsException.class)
+                    .hasMessageStartingWith("reading the sheets of spreadsheet " + ID + " (for sheet pricing): gave up"
+                            + " after 3 attempts");
+        }
+    }
 }

@@ -69,8 +69,17 @@ public final class Api {
 
     /** The spreadsheet's sheets: {@code spreadsheets.get} with {@code fields=sheets.properties}. */
     public JsonNode spreadsheet() {
-        return get("/v4/spreadsheets/" + spreadsheetId, "fields=" + encode("sheets.properties"),
-                "reading the sheets of spreadsheet " + spreadsheetId);
+        return properties("reading the sheets of spreadsheet " + spreadsheetId);
+    }
+
+    /** The spreadsheet's sheets, to read the sheet {@code sheet}: a failure names the sheet too. */
+    public JsonNode spreadsheet(String sheet) {
+        return properties("reading the sheets of spreadsheet " + spreadsheetId + " (for sheet " + A1.display(sheet)
+                + ")");
+    }
+
+    private JsonNode properties(String what) {
+        return get("/v4/spreadsheets/" + spreadsheetId, "fields=" + encode("sheets.properties"), what);
     }
 
     /** {@code spreadsheets.values.get} of an A1 range, rows as arrays. */
