@@ -194,8 +194,13 @@ public final class SheetsSource {
         Objects.requireNonNull(sheet, "sheet");
         SheetInfo info = find(SheetInfo.of(api.spreadsheet(sheet)), sheet);
         if (!info.grid()) {
+            String what = switch (info.type()) {
+                case "OBJECT" -> " (a chart)";
+                case "DATA_SOURCE" -> " (a Connected Sheets data source)";
+                default -> "";
+            };
             throw new SheetsException("sheet " + A1.display(sheet) + " of spreadsheet " + spreadsheetId + " is a "
-                    + info.type() + " sheet (a chart), not a grid of cells", 0, 1, null);
+                    + info.type() + " sheet" + what + ", not a grid of cells", 0, 1, null);
         }
         return info;
     }

@@ -139,6 +139,12 @@ final class FakeGoogle implements AutoCloseable {
         spreadsheets.computeIfAbsent(spreadsheet, k -> new LinkedHashMap<>()).put(title, s);
     }
 
+    /** A Connected Sheets (BigQuery, Looker) data source sheet. */
+    synchronized void dataSource(String spreadsheet, String title) {
+        Sheet s = new Sheet(title, nextSheetId++ * 1_000_003L, "DATA_SOURCE", List.of(), 0);
+        spreadsheets.computeIfAbsent(spreadsheet, k -> new LinkedHashMap<>()).put(title, s);
+    }
+
     synchronized void remove(String spreadsheet, String title) {
         spreadsheets.get(spreadsheet).remove(title);
     }

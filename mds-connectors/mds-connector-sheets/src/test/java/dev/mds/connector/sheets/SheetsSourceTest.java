@@ -666,4 +666,14 @@ class SheetsSourceTest {
                             + " after 3 attempts");
         }
     }
+    @Test
+    void aDataSourceSheetIsRefusedAsWhatItIsNotCalledAChart() {
+        google.sheet(ID, "pricing", 10, numbered(1));
+        google.dataSource(ID, "bigquery orders");
+        SheetsSource source = source().build();
+        assertThat(source.sheets()).containsExactly("pricing");
+        assertThatThrownBy(() -> source.batches("bigquery orders")).isInstanceOf(SheetsException.class)
+                .hasMessage("sheet 'bigquery orders' of spreadsheet " + ID + " is a DATA_SOURCE sheet (a Connected"
+                        + " Sheets data source), not a grid of cells");
+    }
 }
