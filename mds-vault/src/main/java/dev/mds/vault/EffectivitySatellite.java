@@ -228,9 +228,11 @@ public final class EffectivitySatellite extends Structure {
                     + "WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND " + se + " < " + sef + "\n"
                     + "LIMIT 1";
         }
+        // the load's own column, named apart from the stored ones (a driving key 'stop' made it ambiguous)
+        String stopCol = intermediate("stop");
         String sql = "WITH active AS (\n"
                 + "    SELECT DISTINCT ON (s." + dk + ") s." + lk + ", s." + dk + ", " + sef + " AS start_date, "
-                + stop + " AS stop, "
+                + stop + " AS " + stopCol + ", "
                 + (sld.equals("s." + ld) ? sld : sld + " AS " + ld) + ", s." + rs + "\n"
                 + "    FROM " + stage.target().quoted() + " AS s\n"
                 + "    WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND s." + ef + " IS NOT NULL\n"
@@ -259,10 +261,10 @@ public final class EffectivitySatellite extends Structure {
                 + "),\n"
                 + "changes AS (\n"
                 + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
-                + "    FROM current AS a WHERE a.stop IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
+                + "    FROM current AS a WHERE a." + stopCol + " IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
                 + "    UNION ALL\n"
-                + "    SELECT a." + lk + ", a." + dk + ", COALESCE(o." + sd + ", a.start_date), a.stop, a." + ld + ", a." + rs + "\n"
-                + "    FROM current AS a LEFT JOIN open AS o ON o." + lk + " = a." + lk + " WHERE a.stop IS NOT NULL\n"
+                + "    SELECT a." + lk + ", a." + dk + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld + ", a." + rs + "\n"
+                + "    FROM current AS a LEFT JOIN open AS o ON o." + lk + " = a." + lk + " WHERE a." + stopCol + " IS NOT NULL\n"
                 + "    UNION ALL\n"
                 + "    SELECT o." + lk + ", o." + dk + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
                 + "    FROM open AS o JOIN current AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
@@ -281,7 +283,7 @@ public final class EffectivitySatellite extends Structure {
                 + "     LEFT JOIN latest AS l ON l." + lk + " = a." + lk + "\n"
                 + "     LEFT JOIN current AS k ON k." + dk + " = a." + dk + "\n"
                 + "     WHERE k." + dk + " IS NULL\n"
-                + "     AND (o." + dk + " IS NOT NULL AND (o." + lk + " <> a." + lk + " OR a.stop IS NOT NULL)\n"
+                + "     AND (o." + dk + " IS NOT NULL AND (o." + lk + " <> a." + lk + " OR a." + stopCol + " IS NOT NULL)\n"
                 // a driving key with every link closed: a row whose link holds nothing as recent is dropped news
                 + "          OR z." + dk + " IS NOT NULL AND (l." + lk + " IS NULL OR l." + ld + " < a." + ld + "))) AS skipped";
         // the CTEs' row estimates are guesses; a nested loop between two of them is quadratic in the batch (10k

@@ -194,16 +194,6 @@ public final class MultiActiveSatellite extends Structure {
         return Vault.tableDdl(table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
     }
 
-    /** The quoted name of one of the load's own columns: {@code base}, with underscores appended while a stored column has it. */
-    private String intermediate(String base) {
-        List<String> stored = storedColumns();
-        String name = base;
-        while (stored.contains(name)) {
-            name += "_";
-        }
-        return Identifiers.quote(name);
-    }
-
     /** The collation of the table's column, qualified and quoted, if its type has one. */
     private Optional<String> collation(Connection c, String column) {
         return Jdbc.firstRow(c, "SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname) FROM pg_attribute AS a"

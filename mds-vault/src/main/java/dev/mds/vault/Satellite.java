@@ -229,6 +229,10 @@ public final class Satellite extends Structure {
         sc.add(sldAs).add("s." + rs);
         String stageCols = sc.toString();
         String insertCols = hk + ", " + hd + (extra.isEmpty() ? "" : ", " + Identifiers.quoteAll(extra)) + ", " + ld + ", " + rs;
+        // the load's own columns, named apart from the stored ones (a payload 'prev_hashdiff' made it ambiguous)
+        String minLd = intermediate("min_ld");
+        String isNew = intermediate("is_new");
+        String prevHd = intermediate("prev_hashdiff");
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", " + sld + ") s." + hk + ", s." + hd + candExtra + ", " + sldAs + ", s." + rs + "\n"
                 + "    FROM " + rel + " AS s\n"
@@ -236,28 +240,28 @@ public final class Satellite extends Structure {
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
                 + "    ORDER BY s." + hk + ", " + sld + ", s." + hd + "\n"
                 + "),\n"
-                + "keys AS (SELECT " + hk + ", min(" + ld + ") AS min_ld FROM cand GROUP BY " + hk + "),\n"
+                + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"
                 + "    SELECT p.* FROM keys AS k CROSS JOIN LATERAL (\n"
                 + "        SELECT t." + hk + ", t." + hd + ", t." + ld + " FROM " + sat + " AS t\n"
-                + "        WHERE t." + hk + " = k." + hk + " AND t." + ld + " < k.min_ld ORDER BY t." + ld + " DESC LIMIT 1) AS p\n"
+                + "        WHERE t." + hk + " = k." + hk + " AND t." + ld + " < k." + minLd + " ORDER BY t." + ld + " DESC LIMIT 1) AS p\n"
                 + "    UNION ALL\n"
                 + "    SELECT t." + hk + ", t." + hd + ", t." + ld + " FROM " + sat + " AS t JOIN keys AS k ON t." + hk + " = k." + hk
-                + " AND t." + ld + " > k.min_ld\n"
+                + " AND t." + ld + " > k." + minLd + "\n"
                 + "),\n"
                 + "seq AS (\n"
-                + "    SELECT c." + hk + ", c." + hd + seqExtra + ", c." + ld + ", c." + rs + ", true AS is_new FROM cand AS c\n"
+                + "    SELECT c." + hk + ", c." + hd + seqExtra + ", c." + ld + ", c." + rs + ", true AS " + isNew + " FROM cand AS c\n"
                 + "    UNION ALL\n"
                 + "    SELECT p." + hk + ", p." + hd + nulls + ", p." + ld + ", NULL::text, false FROM prior AS p\n"
                 + "),\n"
-                + "w AS (SELECT seq.*, lag(seq." + hd + ") OVER (PARTITION BY seq." + hk + " ORDER BY seq." + ld + ") AS prev_hashdiff FROM seq)\n"
+                + "w AS (SELECT seq.*, lag(seq." + hd + ") OVER (PARTITION BY seq." + hk + " ORDER BY seq." + ld + ") AS " + prevHd + " FROM seq)\n"
                 + "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM w\n"
-                + "WHERE w.is_new AND w.prev_hashdiff IS DISTINCT FROM w." + hd ;
+                + "WHERE w." + isNew + " AND w." + prevHd + " IS DISTINCT FROM w." + hd;
         // into an empty satellite every row is new and has no stored predecessor: one sort, one window
         String empty = "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM (\n"
-                + "    SELECT c.*, lag(c." + hd + ") OVER (PARTITION BY c." + hk + " ORDER BY c." + ld + ") AS prev_hashdiff\n"
+                + "    SELECT c.*, lag(c." + hd + ") OVER (PARTITION BY c." + hk + " ORDER BY c." + ld + ") AS " + prevHd + "\n"
                 + "    FROM (\n"
                 + "        SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
                 + "        FROM (SELECT " + stageCols + " FROM " + rel + " AS s OFFSET 0) AS s\n"
@@ -265,7 +269,7 @@ public final class Satellite extends Structure {
                 + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
                 + "    ) AS c\n"
                 + ") AS w\n"
-                + "WHERE w.prev_hashdiff IS DISTINCT FROM w." + hd;
+                + "WHERE w." + prevHd + " IS DISTINCT FROM w." + hd;
         return List.of(lock(),
                 "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", sql, empty);
     }

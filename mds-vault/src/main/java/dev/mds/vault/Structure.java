@@ -296,6 +296,19 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         }
     }
 
+    /**
+     * The quoted name of one of a load's own intermediate columns: {@code base}, with underscores appended while a
+     * stored column has it (a stored column named like it made the load's reference to it ambiguous).
+     */
+    String intermediate(String base) {
+        List<String> stored = storedColumns();
+        String name = base;
+        while (stored.contains(name)) {
+            name += "_";
+        }
+        return Identifiers.quote(name);
+    }
+
     /** The names of the table's columns the settings give (the same name twice is refused), in DDL order. */
     List<String> storedColumns() {
         return List.of();

@@ -100,6 +100,31 @@ class VaultEdgeCasesTest {
     }
 
     /**
+     * A satellite whose stored columns carry the names of the load's own intermediate columns (parent key
+     * {@code min_ld}, hashdiff {@code is_new}, payload {@code prev_hashdiff}): before, every load failed with 'column
+     * reference "prev_hashdiff" is ambiguous' (and the second with "min_ld").
+     */
+    @Test
+    void satelliteLoadsColumnsNamedLikeItsOwnIntermediateColumns(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create table raw.rv_sat_names (id text, prev_hashdiff text, ld timestamptz)",
+                "insert into raw.rv_sat_names values ('1', 'A', '2024-01-01Z'), ('1', 'B', '2024-01-03Z'), ('2', 'X', '2024-01-01Z')");
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw.rv_sat_names").into("stg.rv_sat_names").loadDate("ld").recordSource("crm")
+                .hashKey("min_ld", "id").hashDiff("is_new", "prev_hashdiff");
+        vault.createStage(stage);
+        Satellite sat = vault.satellite("dds.rv_sat_names").parent("min_ld").hashDiff("is_new").payload("prev_hashdiff").from(stage);
+        sat.createTable();
+        assertThat(sat.load().rowsInserted()).isEqualTo(3);               // into an empty satellite
+        sql(ds, "insert into raw.rv_sat_names values ('1', 'C', '2024-01-02Z'), ('1', 'B', '2024-01-04Z'), ('2', 'Y', '2024-01-05Z')");
+        assertThat(sat.load().rowsInserted()).isEqualTo(2);               // late C between A and B; Y; B again is no change
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select s.prev_hashdiff || ':' || extract(day from s.load_date at time zone 'UTC')"
+                + " from dds.rv_sat_names s join stg.rv_sat_names g on g.min_ld = s.min_ld and g.ld = s.load_date"
+                + " order by g.id, s.load_date"))
+                .containsExactly("A:1", "C:2", "B:3", "X:1", "Y:5");
+    }
+
+    /**
      * A late row equal to its predecessor is not a change even when it differs from the latest row (AutomateDV's
      * "compare with the latest" would insert it); a late row that differs from its predecessor is inserted.
      */
@@ -308,6 +333,29 @@ class VaultEdgeCasesTest {
         assertThat(eff.load().rowsInserted()).isZero();
         assertThat(openLinks(ds, "dds.rv_eff")).containsExactly("c1>p1 5", "c2>p1 1", "c3>p3 3");
         assertThatTable(ds, "dds.rv_eff").hasRowCount(7);
+    }
+
+    /**
+     * An effectivity satellite whose driving key is named like the load's own column {@code stop}: before, every load
+     * failed with 'column reference "stop" is ambiguous'.
+     */
+    @Test
+    void effectivitySatelliteLoadsADrivingKeyNamedLikeItsOwnIntermediateColumn(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.rv_eff_stop").columns("customer text", "product text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", day(1), day(1)), row("c2", "p1", day(1), day(1)));
+        Stage stage = Stage.of("raw.rv_eff_stop").into("stg.rv_eff_stop").loadDate("ld").recordSource("crm")
+                .hashKey("stop", "customer").hashKey("assign_hk", "customer", "product");
+        vault.createStage(stage);
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.rv_eff_stop").link("assign_hk").drivingKey("stop")
+                .effectiveFrom("since").from(stage);
+        eff.createTable();
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        sql(ds, "insert into raw.rv_eff_stop values ('c1', 'p2', '2024-01-03', '2024-01-03')");
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);       // c1: close p1, open p2
+        assertThat(eff.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select count(*) from dds.rv_eff_stop where end_date < '9999-12-31'")).containsExactly("1");
+        assertThatTable(ds, "dds.rv_eff_stop").hasRowCount(4);
     }
 
     /**
