@@ -676,4 +676,27 @@ class SheetsSourceTest {
                 .hasMessage("sheet 'bigquery orders' of spreadsheet " + ID + " is a DATA_SOURCE sheet (a Connected"
                         + " Sheets data source), not a grid of cells");
     }
+    @Test
+    void aRequestOfEmptyRowsGivesNoBatchAndRowsAfterAGapKeepTheirSheetRowNumbers() {
+        List<List<String>> rows = numbered(10);            // rows 2..11
+        for (int i = 0; i < 13; i++) {
+            rows.add(r());                                 // rows 12..24: empty, a whole request (12..21) among them
+        }
+        rows.add(r("11", "name 11"));                      // row 25
+        rows.add(r("12", "name 12", "stray"));             // row 26: a value beyond the header
+        google.sheet(ID, "gap", 40, rows);
+        Iterator<RecordBatch> it = source().batchRows(10).build().batches("gap").iterator();
+        RecordBatch first = it.next();
+        assertThat(first.size()).isEqualTo(10);
+        assertThatThrownBy(it::hasNext).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("gap!C26, near \"stray\"");
+        rows.set(rows.size() - 1, r("12", "name 12"));
+        google.remove(ID, "gap");
+        google.sheet(ID, "gap", 40, rows);
+        List<RecordBatch> batches = source().batchRows(10).build().batches("gap").toList();
+        assertThat(batches).extracting(RecordBatch::size).containsExactly(10, 2);
+        assertThat(batches).extracting(b -> b.position().orElseThrow().values().get("next_row"))
+                .containsExactly(12L, 32L);
+        assertThat(google.ranges()).endsWith("'gap'!1:11", "'gap'!12:21", "'gap'!22:31", "'gap'!32:40");
+    }
 }
