@@ -361,7 +361,10 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      */
     private MdsException explained(MdsException e) {
         String prefix = e.getMessage() != null && e.getMessage().startsWith(name()) ? "" : name() + ": load failed: ";
-        if (!notNullViolation(e)) {
+        if (sqlState(e, "22001", "22026")) {
+            return new MdsException(prefix + e.getMessage() + tooLong(e), e);
+        }
+        if (!sqlState(e, "23502")) {
             return prefix.isEmpty() ? e : new MdsException(prefix + e.getMessage(), e);
         }
         StringBuilder why = new StringBuilder();
@@ -390,9 +393,62 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return new MdsException(prefix + e.getMessage() + why, e);
     }
 
-    private static boolean notNullViolation(Throwable e) {
+    /**
+     * Where a value too long for a {@code varchar(n)}, {@code char(n)} or {@code bit(n)} column (SQLSTATE 22001,
+     * 22026: the load casts such values without the length, see {@link #unbounded}) comes from: per stage read and
+     * bounded column, the first stage row whose value the column cannot hold, with its key (the table's first column)
+     * and value, read after the failure on a connection of its own; empty when it cannot be found.
+     */
+    private String tooLong(MdsException e) {
+        StringBuilder why = new StringBuilder();
+        String key = storedColumns().get(0);
+        for (Stage stage : stagesRead()) {
+            try {
+                why.append(Jdbc.<CharSequence>withConnection(vault.dataSource(), c -> {
+                    Relation target = Relation.read(c, table).orElse(null);
+                    Relation staged = Relation.read(c, stage.target()).orElse(null);
+                    StringBuilder found = new StringBuilder();
+                    if (target == null || staged == null || !staged.has(key)) {
+                        return found;
+                    }
+                    for (String column : storedColumns()) {
+                        if (!target.has(column) || !staged.has(column)) {
+                            continue;
+                        }
+                        String type = target.require(name(), column).sqlType();
+                        Matcher m = LENGTH.matcher(type);
+                        if (!m.matches()) {
+                            continue;
+                        }
+                        String value = "s." + Identifiers.quote(column) + "::text";
+                        String wrong = switch (m.group(1)) {
+                            case "bit" -> "length(" + value + ") <> " + m.group(2);
+                            case "bit varying" -> "length(" + value + ") > " + m.group(2);
+                            default -> "length(rtrim(" + value + ")) > " + m.group(2);   // blanks beyond n are cut
+                        };
+                        Jdbc.firstRow(c, "SELECT s." + Identifiers.quote(key) + "::text, left(" + value + ", 100), length("
+                                + value + ")::text FROM " + stage.target().quoted() + " AS s WHERE s." + Identifiers.quote(key)
+                                + " IS NOT NULL AND " + wrong + " LIMIT 1")
+                                .ifPresent(row -> found.append("\n  ").append(stage).append(" column '").append(column)
+                                        .append("' holds a value of ").append(row.get(2)).append(" characters for ")
+                                        .append(type).append(" (").append(key).append(" ").append(row.get(0))
+                                        .append("): '").append(row.get(1)).append(row.get(1).length() < Integer.parseInt(row.get(2)) ? "…'" : "'"));
+                    }
+                    return found;
+                }));
+            } catch (RuntimeException diagnosis) {
+                e.addSuppressed(diagnosis);
+            }
+        }
+        return why.toString();
+    }
+
+    /** A {@code varchar(n)}, {@code char(n)}, {@code bit(n)} or {@code varbit(n)} (not an array): the kind and n. */
+    private static final Pattern LENGTH = Pattern.compile("(character varying|character|bit varying|bit)\\((\\d+)\\)");
+
+    private static boolean sqlState(Throwable e, String... states) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && "23502".equals(s.getSQLState())) {
+            if (t instanceof SQLException s && List.of(states).contains(s.getSQLState())) {
                 return true;
             }
         }

@@ -614,10 +614,17 @@ class MultiActiveSatelliteTest {
         MultiActiveSatellite sat = maSat(vault, "dds.ma_sat_cut", narrow).from(wide);
         sat.createTable();
         assertThatThrownBy(sat::load).isInstanceOf(MdsException.class).hasMessageContaining("multi-active satellite dds.ma_sat_cut")
-                .hasMessageContaining("value too long for type character varying(5)");
+                .hasMessageContaining("value too long for type character varying(5)")
+                // where: the stage, column, key and value (the first such row of the stage)
+                .hasMessageContaining("stg.ph_vtext (from raw.ph_vtext) column 'phone_type' holds a value of 8 characters for character varying(5)"
+                        + " (user_hk \\x")
+                .hasMessageContaining("): 'mobile-")
+                .hasMessageNotContaining("column 'phone' ");
         assertThat(strings(ds, "select count(*) from dds.ma_sat_cut")).containsExactly("0");
         sql(ds, "update raw.ph_vtext set phone_type = replace(phone_type, 'mobile', 'mob'), phone = phone || '23456'");
-        assertThatThrownBy(sat::load).isInstanceOf(MdsException.class).hasMessageContaining("value too long for type character varying(5)");
+        assertThatThrownBy(sat::load).isInstanceOf(MdsException.class).hasMessageContaining("value too long for type character varying(5)")
+                .hasMessageContaining("column 'phone' holds a value of 6 characters for character varying(5)")
+                .hasMessageNotContaining("column 'phone_type' ");
         sql(ds, "update raw.ph_vtext set phone = left(phone, 5)");
         assertThat(sat.load().rowsInserted()).isEqualTo(3);
         assertThat(sets(ds, "dds.ma_sat_cut")).containsExactly("a@x@1 {home=1}", "b@x@2 {mob-1=12345,mob-2=22345}");

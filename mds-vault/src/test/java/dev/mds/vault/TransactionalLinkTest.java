@@ -277,7 +277,10 @@ class TransactionalLinkTest {
                 .payload("id", "currency").from(narrow, wide);
         link.createTable();
         assertThatThrownBy(link::load).isInstanceOf(MdsException.class).hasMessageContaining("transactional link dds.t_link_cut")
-                .hasMessageContaining("value too long for type character varying(3)");
+                .hasMessageContaining("value too long for type character varying(3)")
+                .hasMessageContaining("stg.p_curtext (from raw.p_curtext) column 'currency' holds a value of 4 characters for character varying(3)"
+                        + " (purchase_hk \\x")
+                .hasMessageContaining("): 'EURO'");
         assertThat(strings(ds, "select count(*) from dds.t_link_cut")).containsExactly("0");
         sql(ds, "update raw.p_curtext set currency = 'USD'");
         assertThat(link.load().rowsInserted()).isEqualTo(2);
