@@ -183,6 +183,28 @@ class CsvEdgeCasesTest {
         });
     }
 
+    /**
+     * A Latin-1 export read as UTF-8: in data such bytes are bad rows, but in the header they were replaced by U+FFFD,
+     * so an all-ASCII data part loaded, silently, into a column named "Gr" + two U+FFFD + "e". The header is refused.
+     */
+    @Test
+    void bytesThatAreNotValidInTheEncodingInTheHeaderFailTheReadInsteadOfNamingAColumnWithReplacementCharacters()
+            throws IOException {
+        Path file = dir.resolve("latin1.csv");
+        Files.write(file, bytes("id,Gr", new byte[] {(byte) 0xF6, (byte) 0xDF}, "e\n1,2\n"));
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            assertThatThrownBy(csv::schema).isInstanceOfSatisfying(BadInputException.class, e -> {
+                assertThat(e.location().line()).hasValue(1);
+                assertThat(e.getMessage()).contains("latin1.csv line 1")
+                        .contains("header: invalid UTF-8 bytes in column 2");
+            });
+        }
+        // read in its own encoding, the header is fine
+        try (CsvSource csv = CsvSource.builder().path(file).encoding(StandardCharsets.ISO_8859_1).build()) {
+            assertThat(csv.schema().names()).containsExactly("id", "Größe");
+        }
+    }
+
     @Test
     void aByteUndefinedInWindows1252IsABadRow() throws IOException {
         Path file = dir.resolve("cp1252.csv");

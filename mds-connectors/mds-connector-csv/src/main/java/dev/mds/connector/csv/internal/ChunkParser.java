@@ -29,6 +29,8 @@ public final class ChunkParser implements Values.TextDecoder {
     private final int width;
     private final boolean[] required;
     private final boolean stopAtFirstBadRow;
+    /** For a raw parser: whether text not valid in the charset makes the record bad (a header) or reads leniently. */
+    private final boolean strictRaw;
     private final Boundaries boundaries;
     private final CharsetDecoder decoder;
     private final byte quote;
@@ -57,6 +59,12 @@ public final class ChunkParser implements Values.TextDecoder {
      */
     ChunkParser(Format format, String source, String[] names, FieldType[] types, int[] target, int width,
             boolean[] required, boolean stopAtFirstBadRow) {
+        this(format, source, names, types, target, width, required, stopAtFirstBadRow, false);
+    }
+
+    private ChunkParser(Format format, String source, String[] names, FieldType[] types, int[] target, int width,
+            boolean[] required, boolean stopAtFirstBadRow, boolean strictRaw) {
+        this.strictRaw = strictRaw;
         this.format = format;
         this.source = source;
         this.names = names;
@@ -78,6 +86,14 @@ public final class ChunkParser implements Values.TextDecoder {
     /** A parser that returns each record's fields as Strings (nulls per the null string), for headers and samples. */
     static ChunkParser raw(Format format, String source) {
         return new ChunkParser(format, source, new String[0], null, null, 0, null, false);
+    }
+
+    /**
+     * A raw parser for a header: a field whose bytes are not valid in the charset makes the record bad (a sample
+     * row reads them leniently, as its typed reading makes it a bad row anyway; a header name would keep U+FFFD).
+     */
+    static ChunkParser header(Format format, String source) {
+        return new ChunkParser(format, source, new String[0], null, null, 0, null, true, true);
     }
 
     /**
@@ -143,7 +159,16 @@ public final class ChunkParser implements Values.TextDecoder {
                 line += quotedLfs + (term < end ? 1 : 0);
                 p = term < end ? term + 1 : end;
                 if (types == null) {
-                    out.add(rawRecord(b));
+                    Record raw = rawRecord(b);
+                    if (raw != null) {
+                        out.add(raw);
+                    } else {
+                        String text = lenient(b, recStart, term);
+                        String shown = lenient(fScratch[errorField] ? scratch : b, fOff[errorField],
+                                fOff[errorField] + fLen[errorField]);
+                        badRow = bad(recordLine, rec, null, "invalid " + format.charset().name() + " bytes in column "
+                                + (errorField + 1), shown, text);
+                    }
                 } else if (nFields != width) {
                     String text = lenient(b, recStart, term);
                     badRow = bad(recordLine, rec, null, "expected " + width + " fields but found " + nFields,
@@ -201,6 +226,7 @@ public final class ChunkParser implements Values.TextDecoder {
         return new BadRow(at, reason, text);
     }
 
+    /** The fields as Strings; null when a strict raw parser meets invalid text ({@link #errorField} says where). */
     private Record rawRecord(byte[] b) {
         Object[] values = new Object[nFields];
         for (int i = 0; i < nFields; i++) {
@@ -209,6 +235,10 @@ public final class ChunkParser implements Values.TextDecoder {
                 values[i] = null;
             } else {
                 Object s = decode(src, fOff[i], fLen[i]);
+                if (s == BAD_ENCODING && strictRaw) {
+                    errorField = i;
+                    return null;
+                }
                 values[i] = s == BAD_ENCODING ? lenient(src, fOff[i], fOff[i] + fLen[i]) : s;
             }
         }

@@ -275,7 +275,7 @@ public final class CsvReading implements Closeable {
             return null;
         }
         List<String> names = new ArrayList<>();
-        ChunkParser parser = ChunkParser.raw(format, display);
+        ChunkParser parser = ChunkParser.header(format, display);
         ChunkParser.Result r = parser.parse(h);
         headerLine = parser.firstRecordLine() > 0 ? parser.firstRecordLine() : h.firstLine();
         if (!r.badRows().isEmpty()) {
