@@ -2,7 +2,8 @@ package dev.mds.connector.csv;
 
 /**
  * What {@link CsvSource} does with a row it cannot read: an unbalanced quote, a wrong number of fields, a
- * value that is not of its column's type, bytes that are not valid in the file's encoding.
+ * value that is not of its column's type, bytes that are not valid in the file's encoding, a NUL character (which
+ * PostgreSQL text cannot store).
  *
  * <pre>{@code
  * CsvSource.builder().path(file).onBadRow(OnBadRow.DEAD_LETTER, bad -> rejects.add(bad)).build();

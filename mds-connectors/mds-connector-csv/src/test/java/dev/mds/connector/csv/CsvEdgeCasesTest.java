@@ -205,6 +205,34 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * PostgreSQL text cannot hold a NUL character (COPY refuses the file: invalid byte sequence 0x00), so a text
+     * value with one made the whole batch's load fail, not naming the file or line, even under SKIP or DEAD_LETTER.
+     * It is a bad row; in a double it was read as if it were not there (Java's parser trims control characters).
+     */
+    @Test
+    void aNulByteInAValueIsABadRowNamingItsColumnNotAValuePostgresqlCannotStore(DataSource ds) throws Exception {
+        Path file = dir.resolve("nul.csv");
+        Files.write(file, bytes("id,name,doc,x\n1,a", new byte[] {0}, "b,{},1.5\n2,ok,\"{", new byte[] {0},
+                "}\",2\n3,c,{},2.5", new byte[] {0}, "\n4,d,{},3\n"));
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("doc", FieldType.JSON).add("x", FieldType.DOUBLE).build();
+        List<BadRow> rejected = new ArrayList<>();
+        List<Record> good = Read.records(CsvSource.builder().path(file).schema(schema)
+                .onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+        assertThat(good).containsExactly(Record.of(4L, "d", "{}", 3.0));
+        assertThat(rejected).extracting(b -> b.location().line().orElse(-1L) + " " + b.location().column().orElse("?"))
+                .containsExactly("2 name", "3 doc", "4 x");
+        assertThat(rejected.get(0).reason()).contains("NUL");
+        // what the good rows become, PostgreSQL stores; a NUL it would not
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table nul_check (id bigint, name text, doc text, x float8)");
+        }
+        insert(ds, "nul_check", 4, good);
+        assertThatThrownBy(() -> insert(ds, "nul_check", 4, List.of(Record.of(1L, "a\0b", "{}", 1.5))))
+                .isInstanceOf(SQLException.class);
+    }
+
     @Test
     void aByteUndefinedInWindows1252IsABadRow() throws IOException {
         Path file = dir.resolve("cp1252.csv");

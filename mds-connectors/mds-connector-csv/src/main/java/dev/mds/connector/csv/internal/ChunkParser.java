@@ -20,6 +20,8 @@ import java.util.List;
  */
 public final class ChunkParser implements Values.TextDecoder {
     private static final Object BAD_ENCODING = new Object();
+    /** Text holding a NUL character, which PostgreSQL text cannot store. */
+    private static final Object HAS_NUL = new Object();
 
     private final Format format;
     private final String source;
@@ -182,10 +184,12 @@ public final class ChunkParser implements Values.TextDecoder {
                                     "", lenient(b, recStart, term));
                             break;
                         }
-                        if (v == Values.BAD || v == BAD_ENCODING) {
+                        if (v == Values.BAD || v == BAD_ENCODING || v == HAS_NUL) {
                             String text = lenient(b, recStart, term);
                             String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fOff[i] + fLen[i]);
                             String reason = v == BAD_ENCODING ? "invalid " + format.charset().name() + " bytes"
+                                    : v == HAS_NUL ? "the value holds a NUL character (byte 0), which PostgreSQL text"
+                                            + " cannot store"
                                     : '"' + abbreviated(shown) + "\" is not " + Values.describe(types[i]);
                             badRow = bad(recordLine, rec, names[i], reason, shown, text);
                             break;
@@ -234,7 +238,7 @@ public final class ChunkParser implements Values.TextDecoder {
             if (!fQuoted[i] && isNull(src, fOff[i], fLen[i])) {
                 values[i] = null;
             } else {
-                Object s = decode(src, fOff[i], fLen[i]);
+                Object s = text(src, fOff[i], fLen[i], true);
                 if (s == BAD_ENCODING && strictRaw) {
                     errorField = i;
                     return null;
@@ -275,13 +279,26 @@ public final class ChunkParser implements Values.TextDecoder {
         return true;
     }
 
+    /**
+     * The field as a String; a marker when its bytes are not valid in the charset or it holds a NUL character (no
+     * PostgreSQL type reads one: text cannot store it, and Java's number parsers would drop it as white space).
+     */
     @Override
     public Object decode(byte[] src, int off, int len) {
+        return text(src, off, len, false);
+    }
+
+    private Object text(byte[] src, int off, int len, boolean nulAllowed) {
         boolean ascii = true;
         for (int i = off, e = off + len; i < e; i++) {
-            if (src[i] < 0) {
-                ascii = false;
-                break;
+            byte c = src[i];
+            if (c <= 0) {
+                if (c < 0) {
+                    ascii = false;
+                } else if (!nulAllowed) {
+                    // byte 0 is U+0000 in UTF-8 and in every single-byte ASCII-compatible charset this reads
+                    return HAS_NUL;
+                }
             }
         }
         if (ascii) {
