@@ -170,7 +170,11 @@ public final class Values {
         if (!(s instanceof String str)) {
             return BAD;
         }
-        String t = str.strip();
+        String t = stripFloatSpace(str);
+        // Double.parseDouble would still trim any other character up to U+0020 (NUL, SOH, US ...) away
+        if (!t.isEmpty() && (t.charAt(0) <= ' ' || t.charAt(t.length() - 1) <= ' ')) {
+            return BAD;
+        }
         switch (t.toLowerCase(Locale.ROOT)) {
             case "inf", "+inf", "infinity", "+infinity" -> {
                 return Double.POSITIVE_INFINITY;
@@ -194,6 +198,23 @@ public final class Values {
             return BAD;
         }
         return Double.isInfinite(d) || d == 0 && nonZeroSignificand(t) ? BAD : d;
+    }
+
+    /** Without the white space float8 input skips around a number (C's isspace): space, \t, \n, \r, \f, \v. */
+    private static String stripFloatSpace(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && isFloatSpace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && isFloatSpace(s.charAt(to - 1))) {
+            to--;
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean isFloatSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\u000B';
     }
 
     /** Whether the significand of a finite number's text has a digit other than zero (so it is not zero). */
@@ -371,6 +392,14 @@ public final class Values {
         }
         if (t.length() != 36) {
             return BAD;
+        }
+        // 8-4-4-4-12 ASCII hex digits: past its fast path UUID.fromString parses groups with Long.parseLong, which
+        // takes a sign and any Unicode digit ('+2345678-…', fullwidth digits), none of which PostgreSQL's uuid reads
+        for (int i = 0; i < 36; i++) {
+            char c = t.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : hexDigit(c) < 0) {
+                return BAD;
+            }
         }
         try {
             return UUID.fromString(t);

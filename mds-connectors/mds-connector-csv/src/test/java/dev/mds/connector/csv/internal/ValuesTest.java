@@ -90,6 +90,33 @@ class ValuesTest {
         assertThat(convert(FieldType.DOUBLE, "nan")).isEqualTo(Double.NaN);
     }
 
+    /**
+     * PostgreSQL's uuid input reads ASCII hex digits only; Java's UUID.fromString, once its fast path fails, parses
+     * each group with Long.parseLong, which takes a sign and any Unicode digit: '+2345678-…' and fullwidth digits
+     * gave a UUID that the text is not.
+     */
+    @Test
+    void uuidsAreAsciiHexDigitsInTheirGroupsNothingJavasLongParserAlsoTakes() {
+        for (String bad : new String[] {"+2345678-1234-1234-1234-123456789012", "-2345678-1234-1234-1234-123456789012",
+                "12345678-+234-1234-1234-123456789012", "12345678-1234-1234-1234-+23456789012",
+                "\uff11\uff12345678-1234-1234-1234-123456789012", "12345678-1234-1234-1234-12345678901\u0662",
+                "123456789-234-1234-1234-123456789012", "12345678-1234-1234-1234-1234567890123"}) {
+            assertThat(convert(FieldType.UUID, bad)).as(bad).isSameAs(Values.BAD);
+        }
+        assertThat(convert(FieldType.UUID, "123E4567-E89B-12D3-A456-426614174000"))
+                .isEqualTo(UUID.fromString("123e4567-e89b-12d3-a456-426614174000"));
+    }
+
+    /** float8 input skips white space (space, tab, CR, LF, FF, VT) around a number, not other control characters. */
+    @Test
+    void aDoubleWithAControlCharacterOrUnicodeSpaceAroundItIsBad() {
+        for (String bad : new String[] {"2.5\u0001", "\u00012.5", "2.5\u001f", "\u20032.5", "2.5\u2003", "2.5\u0085"}) {
+            assertThat(convert(FieldType.DOUBLE, bad)).as(bad.codePoints().boxed().toList().toString())
+                    .isSameAs(Values.BAD);
+        }
+        assertThat(convert(FieldType.DOUBLE, "\t\r\n\f\u000b2.5 \u000b")).isEqualTo(2.5);
+    }
+
     @Test
     void booleansDatesTimesAndOthers() {
         assertThat(convert(FieldType.BOOLEAN, "TRUE")).isEqualTo(true);
