@@ -118,6 +118,20 @@ class EphemeralTest {
     }
 
     @Test
+    void ephemeralModelsWhoseCteNamesWouldCoincideGetDistinctOnes(DataSource ds) {
+        // b.x and c.x share a name, so b.x's CTE is __dbt__cte__b__x: the name a.b__x's CTE has too
+        TransformProject project = TransformProject.builder(ds)
+                .model("b.x", "{{ config(materialized='ephemeral') }}\nselect 1 as v")
+                .model("c.x", "{{ config(materialized='ephemeral') }}\nselect 2 as v")
+                .model("a.b__x", "{{ config(materialized='ephemeral') }}\nselect v + 10 as v from {{ ref('b.x') }}")
+                .model("gold.both", "{{ config(materialized='table') }}\nselect v from {{ ref('b.x') }} union all"
+                        + " select v from {{ ref('a.b__x') }} union all select v from {{ ref('c.x') }}")
+                .build();
+        project.run().assertSucceeded();
+        assertThatTable(ds, "gold.both").column("v").containsOnly(1, 11, 2);
+    }
+
+    @Test
     void incrementalModelReferringToAnEphemeralAddsOnlyNewRows(DataSource ds) {
         TestSql.sql(ds, "create schema if not exists raw; create table raw.events (id int, kind text);"
                 + " insert into raw.events values (1, 'click'), (2, 'view')");

@@ -236,7 +236,9 @@ public final class ProjectModels {
 
     /**
      * Each ephemeral model's quoted CTE name: dbt's {@code __dbt__cte__<name>}; {@code __dbt__cte__<schema>__<name>}
-     * when two ephemeral models share a name; shortened with a hash of the full name beyond PostgreSQL's 63 bytes.
+     * when two ephemeral models share a name; shortened with a hash of the full name beyond PostgreSQL's 63 bytes,
+     * and given that hash as well when it would still be another ephemeral model's ({@code b.x} beside {@code c.x}
+     * and {@code a.b__x} would all be {@code __dbt__cte__b__x} otherwise).
      */
     private static Map<TableName, String> cteNames(List<ModelSpec> models) {
         List<TableName> ephemeral = models.stream().filter(ModelSpec::ephemeral).map(ModelSpec::table).toList();
@@ -245,12 +247,22 @@ public final class ProjectModels {
             boolean shared = ephemeral.stream().filter(o -> o.name().equals(e.name())).count() > 1;
             String name = "__dbt__cte__" + (shared ? e.schema() + "__" : "") + e.name();
             if (name.getBytes(StandardCharsets.UTF_8).length > Identifiers.MAX_IDENTIFIER_BYTES) {
-                String hash = String.format("%08x", e.toString().hashCode());
-                name = Plan.suffixed(name, "_" + hash);
+                name = hashed(name, e);
             }
-            names.put(e, Identifiers.quote(name));
+            names.put(e, name);
         }
-        return names;
+        Map<TableName, String> quoted = new HashMap<>();
+        for (TableName e : ephemeral) {
+            String name = names.get(e);
+            boolean taken = ephemeral.stream().anyMatch(o -> !o.equals(e) && names.get(o).equals(name));
+            quoted.put(e, Identifiers.quote(taken ? hashed(name, e) : name));
+        }
+        return quoted;
+    }
+
+    /** {@code name} ending in a hash of the ephemeral model's full name, within PostgreSQL's 63 bytes. */
+    private static String hashed(String name, TableName ephemeral) {
+        return Plan.suffixed(name, "_" + String.format("%08x", ephemeral.toString().hashCode()));
     }
 
     /**
