@@ -120,6 +120,8 @@ public final class CsvSource implements AutoCloseable {
      * returns, the directory holds only the first chunks: the returned list is the complete split.
      *
      * @return the chunk files, in order (none for a file without records)
+     * @throws dev.mds.core.BadInputException when the header line is malformed (a bare CR line end, a quote it never
+     *     closes), as the whole file would then be one header; nothing is written or deleted
      */
     public static List<Path> split(Path path, Path directory, int chunkRows) {
         Objects.requireNonNull(path, "path");

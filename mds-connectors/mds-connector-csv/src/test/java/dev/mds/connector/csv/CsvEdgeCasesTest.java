@@ -491,6 +491,35 @@ class CsvEdgeCasesTest {
         assertThat(fromChunks).isEqualTo(Read.records(CsvSource.builder().path(file).type("v", FieldType.STRING)));
     }
 
+    /**
+     * A file whose lines end in a bare CR, or whose header opens a quote it never closes, is one header record: split
+     * wrote no chunk and returned an empty list, as for a file without records, so a pipeline loading the chunks
+     * loaded nothing, silently. The header is parsed as the reader parses it, and a bad one refuses the split.
+     */
+    @Test
+    void splitRefusesAFileWhoseHeaderIsMalformedInsteadOfReturningNoChunks() throws IOException {
+        Path out = dir.resolve("parts");
+        Path mac = write("mac.csv", "id,name\r1,a\r2,b\r");
+        assertThatThrownBy(() -> CsvSource.split(mac, out, 1)).isInstanceOfSatisfying(BadInputException.class, e -> {
+            assertThat(e.getMessage()).contains("mac.csv line 1").contains("header")
+                    .contains("carriage return outside quotes");
+        });
+        Path open = write("open.csv", "id,\"name\n1,a\n2,b\n");
+        assertThatThrownBy(() -> CsvSource.split(open, out, 1)).isInstanceOfSatisfying(BadInputException.class, e -> {
+            assertThat(e.getMessage()).contains("open.csv line 1").contains("header").contains("unbalanced quote");
+        });
+        // a header-only file and an empty one still split into no chunks
+        assertThat(CsvSource.split(write("header.csv", "id,name\r\n"), out, 1)).isEmpty();
+        assertThat(CsvSource.split(write("empty.csv", ""), out, 1)).isEmpty();
+        // bytes are copied: a header that is not UTF-8 (a Latin-1 export) still splits
+        Path latin1 = dir.resolve("latin1.csv");
+        Files.write(latin1, bytes("id,Gr", new byte[] {(byte) 0xF6, (byte) 0xDF}, "e\n1,2\n"));
+        List<Path> chunks = CsvSource.split(latin1, out, 1);
+        assertThat(chunks).hasSize(1);
+        assertThat(Read.records(CsvSource.builder().path(chunks.get(0)).encoding(StandardCharsets.ISO_8859_1)))
+                .containsExactly(Record.of(1L, 2L));
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // helpers
     // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 package dev.mds.connector.csv.internal;
 
+import dev.mds.connector.csv.BadRow;
+import dev.mds.core.BadInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,6 +40,16 @@ public final class CsvSplitter {
                 1, 1, 1 << 20)) {
             scanner.dropPrefix(UTF8_BOM);
             Chunk header = scanner.next(1, Long.MAX_VALUE);
+            if (header != null && header.records() > 0) {
+                // a header with a bare CR line end or a quote it never closes runs to the end of the file: there would
+                // be no chunk, as for a file without records, and the loss would go unnoticed (bytes are copied, so
+                // they need not be valid UTF-8: a Latin-1 file splits, and its chunks are read in Latin-1)
+                List<BadRow> bad = ChunkParser.raw(format, fileName).parse(header).badRows();
+                if (!bad.isEmpty()) {
+                    throw new BadInputException(bad.get(0).location(), "header: " + bad.get(0).reason()
+                            + "; nothing was split");
+                }
+            }
             byte[] newline = header == null ? null : lineEnd(header);
             byte[] headerBytes = header == null ? null : withLineEnd(header, newline);
             // once the input has opened and its header is known: a wrong path keeps them, a foreign file is refused
