@@ -240,6 +240,19 @@ class SnapshotsTest {
     }
 
     @Test
+    void sqlShowsALaterRunWhoseCheckColsNameAColumnTheTableDoesNotHaveYet(DataSource ds) {
+        customers(ds, "raw8b");
+        run(ds, "snap8b.customers", "{{ config(materialized='snapshot', unique_key='id', strategy='check',"
+                + " check_cols=['name']) }}\nselect id, name from raw8b.customers").assertSucceeded();
+        TransformProject project = TransformProject.builder(ds).model("snap8b.customers", "{{ config(materialized="
+                + "'snapshot', unique_key='id', strategy='check', check_cols=['name', 'tier']) }}\n"
+                + "select id, name, 'gold' as tier from raw8b.customers").build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).startsWith("update \"snap8b\".\"customers\" t set")
+                .contains("t.\"name\" is distinct from s.\"name\" or t.\"tier\" is distinct from s.\"tier\""));
+        assertThat(project.run().assertSucceeded().model("snap8b.customers").rows()).hasValue(2);
+    }
+
+    @Test
     void badRowsFailTheRunNamingTheKeyAndLeaveTheSnapshotUnchanged(DataSource ds) {
         customers(ds, "raw9");
         run(ds, "snap9.customers", timestamp("raw9")).assertSucceeded();

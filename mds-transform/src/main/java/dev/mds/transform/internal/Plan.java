@@ -220,7 +220,9 @@ final class Plan {
             List<String> compared = config.checkCols().isEmpty() ? columns : config.checkCols();
             StringBuilder or = new StringBuilder();
             for (String c : compared) {
-                String cast = jsonbCast(types.get(columns.indexOf(c)), existing.get().typeOf(c).orElse(""));
+                // sql() passes the table's columns, which may lack a check column the query has just gained
+                int i = columns.indexOf(c);
+                String cast = jsonbCast(i < 0 ? "" : types.get(i), existing.get().typeOf(c).orElse(""));
                 or.append(or.length() == 0 ? "" : " or ").append("t.").append(Identifiers.quote(c)).append(cast)
                         .append(" is distinct from s.").append(Identifiers.quote(c)).append(cast);
             }
