@@ -12,8 +12,8 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, Hook, CheckStage, Write, CheckDependents, CheckSnapshot, WriteSnapshot,
-            CarryOver, CarryOverDropped, LoadSeed {
+    sealed interface Step permits Exec, Hook, CheckStage, CheckKey, Write, CheckDependents, CheckSnapshot,
+            WriteSnapshot, CarryOver, CarryOverDropped, LoadSeed {
     }
 
     /**
@@ -37,6 +37,13 @@ final class Plan {
 
     /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
     record CheckStage(String stage, List<String> targetColumns, List<String> targetTypes) implements Step {
+    }
+
+    /**
+     * Checks that the table a first (or full) build of an incremental model made, {@code built}, has the columns of
+     * its unique_key: without them every later run would fail.
+     */
+    record CheckKey(TableName built) implements Step {
     }
 
     /**
@@ -317,6 +324,9 @@ final class Plan {
             TableName backup = t.withName(suffixed(t.name(), "__mds_backup"));
             String head = "create " + (view ? "view " : "table ") + tmp.quoted() + " as\n";
             steps.add(new Exec(head + body.sql(), head.length(), body, !view));
+            if (m.materialization() == Materialization.INCREMENTAL && !m.uniqueKey().isEmpty()) {
+                steps.add(new CheckKey(tmp));
+            }
             if (existing.isPresent()) {
                 String kind = existing.get().isView() ? "view " : "table ";
                 steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()),

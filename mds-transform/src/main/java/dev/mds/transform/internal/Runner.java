@@ -325,6 +325,8 @@ public final class Runner {
                 }
             } else if (step instanceof Plan.CheckStage check) {
                 written = checkStage(c, m, check);
+            } else if (step instanceof Plan.CheckKey check) {
+                refuseMissingKey(c, m, check.built());
             } else if (step instanceof Plan.Write w) {
                 refuseUnknownMergeColumns(m, written);
                 for (String sql : w.sql(written)) {
@@ -357,6 +359,36 @@ public final class Runner {
             }
         }
         return rows;
+    }
+
+    /**
+     * Refuses a first (or full) build of an incremental model whose unique_key names a column the model does not
+     * return: the build would succeed and every later run fail.
+     *
+     * @throws Failure naming the key's missing columns and the model's
+     */
+    private static void refuseMissingKey(Connection c, ModelSpec m, TableName built) throws SQLException {
+        List<String> columns = columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
+                + " and c.relname = ?", built.schema(), built.name()).stream().map(col -> col[0]).toList();
+        List<String> absent = m.uniqueKey().stream().filter(k -> !columns.contains(k)).toList();
+        if (!absent.isEmpty()) {
+            throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + absent + " are not columns of"
+                    + " the model (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns) + ", so no"
+                    + " later run could match its new rows with the table's; nothing was built");
+        }
+    }
+
+    /**
+     * {@code " (column names are matched exactly: did you mean id?)"} when a name of {@code absent} differs from one of
+     * {@code columns} only in case (a unique_key is a quoted column name), else nothing.
+     */
+    private static String caseHint(List<String> absent, List<String> columns) {
+        List<String> alike = new ArrayList<>();
+        for (String a : absent) {
+            columns.stream().filter(col -> col.equalsIgnoreCase(a)).findFirst().ifPresent(alike::add);
+        }
+        return alike.isEmpty() ? "" : " (column names are matched exactly, case included: did you mean "
+                + String.join(", ", alike) + "?)";
     }
 
     /** merge_update_columns and merge_exclude_columns may name only columns the merge writes. */
@@ -512,7 +544,7 @@ public final class Runner {
         if (!absent.isEmpty()) {
             throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + absent
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
-                    + String.join(", ", check.targetColumns()) + ")");
+                    + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage));
         }
         refuseDuplicateOrNullKeys(c, m, check.stage(), m.strategy().configName());
         return written;
