@@ -36,8 +36,8 @@ public final class CsvSplitter {
         String fileName = path.getFileName() == null ? "chunk" : path.getFileName().toString();
         String stem = fileName.endsWith(".csv") ? fileName.substring(0, fileName.length() - 4) : fileName;
         List<Path> out = new ArrayList<>();
-        try (RecordScanner scanner = new RecordScanner(format, FileChannel.open(path, StandardOpenOption.READ), 0,
-                1, 1, 1 << 20)) {
+        try (RecordScanner scanner = new RecordScanner(format, fileName, FileChannel.open(path,
+                StandardOpenOption.READ), 0, 1, 1, 1 << 20)) {
             scanner.dropPrefix(UTF8_BOM);
             Chunk header = scanner.next(1, Long.MAX_VALUE);
             if (header != null && header.records() > 0) {

@@ -1,5 +1,7 @@
 package dev.mds.connector.csv.internal;
 
+import dev.mds.core.BadInputException;
+import dev.mds.core.InputLocation;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,8 +14,12 @@ import java.util.Arrays;
  */
 final class RecordScanner implements Closeable {
     private static final int MIN_CAPACITY = 64 * 1024;
+    /** The largest array the JVM allocates. */
+    static final int MAX_BUFFER = Integer.MAX_VALUE - 8;
 
     private final ReadableByteChannel in;
+    private final String source;
+    private final int maxBuffer;
     private final Boundaries boundaries;
     private byte[] buf;
     private int start;
@@ -27,11 +33,19 @@ final class RecordScanner implements Closeable {
     private int scanRecords;
     private long scanLines;
 
-    RecordScanner(Format format, ReadableByteChannel in, long offset, long firstRecord, long firstLine,
+    RecordScanner(Format format, String source, ReadableByteChannel in, long offset, long firstRecord, long firstLine,
             int capacity) {
+        this(format, source, in, offset, firstRecord, firstLine, capacity, MAX_BUFFER);
+    }
+
+    /** @param maxBuffer the most bytes the buffer grows to (a chunk is cut short, a longer record fails the read) */
+    RecordScanner(Format format, String source, ReadableByteChannel in, long offset, long firstRecord, long firstLine,
+            int capacity, int maxBuffer) {
         this.in = in;
+        this.source = source;
+        this.maxBuffer = Math.max(maxBuffer, MIN_CAPACITY);
         this.boundaries = new Boundaries(format);
-        this.buf = new byte[Math.max(MIN_CAPACITY, capacity)];
+        this.buf = new byte[Math.min(this.maxBuffer, Math.max(MIN_CAPACITY, capacity))];
         this.bufOffset = offset;
         this.nextRecord = firstRecord;
         this.nextLine = firstLine;
@@ -113,7 +127,7 @@ final class RecordScanner implements Closeable {
         long lines = 0;
         while (true) {
             if (p >= end) {
-                if (eof) {
+                if (eof || (full() && p > start)) {
                     break;
                 }
                 p = fill(p);
@@ -122,6 +136,16 @@ final class RecordScanner implements Closeable {
             int e = boundaries.find(buf, p, end);
             if (e < 0) {
                 if (!eof) {
+                    if (full()) {
+                        if (p > start) {
+                            break;   // the chunk ends before the record that does not fit; it starts the next one
+                        }
+                        throw new BadInputException(InputLocation.of(source).withLine(nextLine + lines)
+                                .withRecordNumber(nextRecord + records), "a record starting here is longer than "
+                                + buf.length + " bytes, more than can be held in memory: a quote that is never closed,"
+                                + " or a quote inside an unquoted field, runs on to the next quote or the end of the"
+                                + " input");
+                    }
                     p = fill(p);
                     continue;
                 }
@@ -150,12 +174,17 @@ final class RecordScanner implements Closeable {
         return true;
     }
 
+    /** Whether the buffer holds only unread bytes and cannot grow: no more bytes can be read into it. */
+    private boolean full() {
+        return end == buf.length && start == 0 && buf.length >= maxBuffer;
+    }
+
     /** Reads more bytes, compacting or growing the buffer; returns {@code p} adjusted to the moved buffer. */
     private int fill(int p) throws IOException {
         if (end == buf.length) {
             // compact; grow only when one chunk fills the whole buffer
             int live = end - start;
-            byte[] target = start == 0 ? new byte[buf.length * 2] : buf;
+            byte[] target = start == 0 ? new byte[(int) Math.min(2L * buf.length, maxBuffer)] : buf;
             System.arraycopy(buf, start, target, 0, live);
             bufOffset += start;
             p -= start;
