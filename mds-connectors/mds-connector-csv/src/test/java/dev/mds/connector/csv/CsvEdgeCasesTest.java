@@ -458,6 +458,19 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * With an escape character a carriage return can be data outside quotes: written as an escape ({@code \r}, as
+     * MySQL's SELECT … INTO OUTFILE writes one) or escaped itself. At the end of a record's last field it was taken
+     * for the CR of a CRLF line end and dropped, so 'a\r' arrived as 'a'; only an unescaped CR before the LF is one.
+     */
+    @Test
+    void anEscapedCarriageReturnEndingTheLastFieldIsDataNotALineEnd() throws IOException {
+        Path file = write("cr_esc.csv", "id,v\n1,a\\r\n2,b\\\r\n3,c\\r\r\n4,\"d\\r\"\n5,e\\r");
+        List<Record> records = Read.records(CsvSource.builder().path(file).escape('\\'));
+        assertThat(records).containsExactly(Record.of(1L, "a\r"), Record.of(2L, "b\r"), Record.of(3L, "c\r"),
+                Record.of(4L, "d\r"), Record.of(5L, "e\r"));
+    }
+
     @Test
     void aQuotedNullStringIsTextAndAnUnquotedOneIsNull() throws IOException {
         Path file = write("nulls.csv", "id,v,n\n1,NULL,NULL\n2,\"NULL\",\n3,,\"\"\n4,\"\",5\n");

@@ -404,6 +404,7 @@ public final class ChunkParser implements Values.TextDecoder {
             }
             int start = p;
             int sStart = -1;
+            int escapedTo = -1;
             while (p < end) {
                 byte c = b[p];
                 if (c == delimiter || c == Format.LF) {
@@ -432,6 +433,7 @@ public final class ChunkParser implements Values.TextDecoder {
                         quotedLfs++;
                     }
                     p += 2;
+                    escapedTo = p;
                     continue;
                 }
                 if (sStart >= 0) {
@@ -443,7 +445,8 @@ public final class ChunkParser implements Values.TextDecoder {
             byte[] src = sStart >= 0 ? scratch : b;
             int fStart = sStart >= 0 ? sStart : start;
             int fEnd = sStart >= 0 ? scratchLen : p;
-            if (last && fEnd > fStart && src[fEnd - 1] == Format.CR) {
+            // the CR of a CRLF line end, not one an escape made ('\r', or an escaped CR)
+            if (last && p > start && b[p - 1] == Format.CR && escapedTo != p) {
                 fEnd--;
             }
             if (trim) {
