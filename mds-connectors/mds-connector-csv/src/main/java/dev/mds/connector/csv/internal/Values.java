@@ -263,7 +263,8 @@ public final class Values {
             int y = digits(b, off, 4);
             int m = digits(b, off + 5, 2);
             int d = digits(b, off + 8, 2);
-            if (y < 0 || m < 0 || d < 0) {
+            // year 0000 is no year to PostgreSQL (1 BC follows 1 AD); java.time would read it as 1 BC
+            if (y <= 0 || m < 0 || d < 0) {
                 return BAD;
             }
             try {
@@ -290,7 +291,7 @@ public final class Values {
         int d = digits(b, off + 8, 2);
         int h = digits(b, off + 11, 2);
         int mi = digits(b, off + 14, 2);
-        if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0) {
+        if (y <= 0 || mo < 0 || d < 0 || h < 0 || mi < 0) {   // year 0000: see parseDate
             return BAD;
         }
         int i = off + 16;

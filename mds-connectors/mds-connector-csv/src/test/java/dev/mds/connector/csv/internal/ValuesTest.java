@@ -73,6 +73,23 @@ class ValuesTest {
         assertThat(Values.parseDate(shortDate, 0, shortDate.length)).isSameAs(Values.BAD);
     }
 
+    /**
+     * PostgreSQL refuses year 0000 ("date/time field value out of range"): its calendar goes from 1 BC to 1 AD.
+     * java.time's proleptic year 0 is 1 BC, so before, '0000-01-01' loaded as 0001-01-01 BC, a value the text is not.
+     */
+    @Test
+    void yearZeroIsABadValueAsPostgresqlRefusesIt() {
+        for (String bad : new String[] {"0000-01-01", "0000-12-31"}) {
+            assertThat(convert(FieldType.DATE, bad)).as(bad).isSameAs(Values.BAD);
+        }
+        for (String bad : new String[] {"0000-01-01 00:00:00", "0000-06-30T12:00"}) {
+            assertThat(convert(FieldType.TIMESTAMP, bad)).as(bad).isSameAs(Values.BAD);
+            assertThat(convert(FieldType.TIMESTAMPTZ, bad + "Z")).as(bad).isSameAs(Values.BAD);
+        }
+        assertThat(convert(FieldType.DATE, "0001-01-01")).isEqualTo(java.time.LocalDate.of(1, 1, 1));
+        assertThat(convert(FieldType.TIMESTAMP, "0001-01-01 00:00:00")).isEqualTo(LocalDateTime.of(1, 1, 1, 0, 0));
+    }
+
     /** What PostgreSQL's float8 input reads, and nothing it refuses (Java's suffixes, out-of-range values). */
     @Test
     void doublesAreReadAsPostgresReadsThem() {
