@@ -151,6 +151,9 @@ public final class CsvSource implements AutoCloseable {
      * after {@code \x}), string. An empty field of a non-text type is NULL.
      */
     public static final class Builder {
+        private static final int DEFAULT_MAX_RECORD_BYTES = 256 << 20;
+        private static final long MIN_RECORD_BYTES = 64 << 10;
+        private static final long MAX_RECORD_BYTES = Integer.MAX_VALUE - 8;   // the largest array the JVM makes
         private Path path;
         private InputStream stream;
         private String name;
@@ -160,6 +163,7 @@ public final class CsvSource implements AutoCloseable {
         private int sampleRows = 1_000;
         private int chunkRows = 10_000;
         private long chunkBytes = Long.MAX_VALUE;
+        private int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
         private int parallelism = 1;
         private OnBadRow onBadRow = OnBadRow.FAIL;
         private BadRowSink sink;
@@ -235,6 +239,23 @@ public final class CsvSource implements AutoCloseable {
                 throw new IllegalArgumentException("chunkBytes must be at least 1, not " + bytes);
             }
             this.chunkBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The longest record, in bytes, the source holds in memory (default 256 MiB; from 64 KiB up to about 2 GiB).
+         * A longer record fails the read with a {@code BadInputException} naming the file and the line it starts on:
+         * a quote that is never closed (or a quote inside an unquoted field) runs on to the next quote or the end of
+         * the input, and would otherwise be buffered whole, however large the file. A batch that would outgrow it
+         * ends at the last whole record before (the next batch goes on from there). PostgreSQL holds no field over
+         * 1 GB.
+         */
+        public Builder maxRecordBytes(long bytes) {
+            if (bytes < MIN_RECORD_BYTES || bytes > MAX_RECORD_BYTES) {
+                throw new IllegalArgumentException("maxRecordBytes must be between " + MIN_RECORD_BYTES + " and "
+                        + MAX_RECORD_BYTES + ", not " + bytes);
+            }
+            this.maxRecordBytes = (int) bytes;
             return this;
         }
 
@@ -364,7 +385,7 @@ public final class CsvSource implements AutoCloseable {
             Format format = new Format((byte) delimiter, (byte) quote, esc, comment, nullString, trim, encoding,
                     keepByteOrderMark, lenientQuotes);
             return new CsvSource(new Settings(path, stream, name, format, header, schema, Map.copyOf(types),
-                    sampleRows, chunkRows, chunkBytes, parallelism, onBadRow, sink, resumeFrom));
+                    sampleRows, chunkRows, chunkBytes, maxRecordBytes, parallelism, onBadRow, sink, resumeFrom));
         }
 
         private static char ascii(char c, String what) {

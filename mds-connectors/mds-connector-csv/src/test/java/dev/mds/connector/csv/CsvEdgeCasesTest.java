@@ -206,6 +206,45 @@ class CsvEdgeCasesTest {
     }
 
     /**
+     * A quote never closed runs on to the end of the file, and the whole rest of the file was buffered as one record
+     * (an OutOfMemoryError on an ordinary heap, long before a file of a few GiB ends). maxRecordBytes bounds it: the
+     * read fails naming the file and the line the record starts on; a record within the bound reads whole; batches
+     * that would outgrow it end early, and no record is lost or repeated.
+     */
+    @Test
+    void maxRecordBytesBoundsWhatOneRecordMayBufferAndBatchesEndEarlyUnderIt() throws IOException {
+        String filler = "x".repeat(99) + "\n";
+        Path unclosed = dir.resolve("unclosed.csv");
+        Files.writeString(unclosed, "id,v\n1,ok\n2,\"never closed\n" + filler.repeat(20_000));
+        CsvSource.Builder bounded = CsvSource.builder().path(unclosed).schema(Schema.builder()
+                .add("id", FieldType.LONG).add("v", FieldType.STRING).build()).maxRecordBytes(256 << 10);
+        assertThatThrownBy(() -> Read.records(bounded)).isInstanceOfSatisfying(BadInputException.class, e -> {
+            assertThat(e.location().line()).hasValue(3);
+            assertThat(e.getMessage()).contains("unclosed.csv line 3")
+                    .contains("longer than 262144 bytes, the most a record may hold (CsvSource.Builder.maxRecordBytes)");
+        });
+
+        Path wide = dir.resolve("wide.csv");
+        String big = "y".repeat(200_000);
+        StringBuilder csv = new StringBuilder("id,v\n");
+        for (int i = 1; i <= 40; i++) {
+            csv.append(i).append(',').append(i == 20 ? big : "v" + i + "x".repeat(10_000)).append('\n');
+        }
+        Files.writeString(wide, csv);
+        List<RecordBatch> batches = Read.batches(CsvSource.builder().path(wide).chunkRows(1_000).maxRecordBytes(256 << 10));
+        List<Record> records = batches.stream().flatMap(b -> b.records().stream()).toList();
+        assertThat(records).hasSize(40);
+        assertThat(records).extracting(r -> r.get(0)).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(1, 40).boxed().toList());
+        assertThat(records.get(19).get(1)).isEqualTo(big);
+        assertThat(batches).as("ended early, under 256 KiB each").hasSizeGreaterThan(1);
+        assertThat(Read.batches(CsvSource.builder().path(wide).chunkRows(1_000))).as("the default bound").hasSize(1);
+
+        assertThatThrownBy(() -> CsvSource.builder().maxRecordBytes(1_000))
+                .hasMessage("maxRecordBytes must be between 65536 and 2147483639, not 1000");
+    }
+
+    /**
      * PostgreSQL text cannot hold a NUL character (COPY refuses the file: invalid byte sequence 0x00), so a text
      * value with one made the whole batch's load fail, not naming the file or line, even under SKIP or DEAD_LETTER.
      * It is a bad row; in a double it was read as if it were not there (Java's parser trims control characters).

@@ -232,7 +232,7 @@ public final class CsvReading implements Closeable {
         if (transcode) {
             InputStream in = settings.path() != null ? Files.newInputStream(settings.path()) : settings.stream();
             RecordScanner s = new RecordScanner(format, display, Channels.newChannel(new Utf8Transcoder(in,
-                    settings.format().charset(), display)), 0, 1, 1, capacity());
+                    settings.format().charset(), display)), 0, 1, 1, capacity(), settings.maxRecordBytes());
             if (offset > 0) {
                 s.skipTo(offset, 1, 1);
             }
@@ -253,7 +253,7 @@ public final class CsvReading implements Closeable {
         } else {
             channel = Channels.newChannel(settings.stream());
         }
-        return new RecordScanner(format, display, channel, offset, 1, 1, capacity());
+        return new RecordScanner(format, display, channel, offset, 1, 1, capacity(), settings.maxRecordBytes());
     }
 
     private int capacity() {

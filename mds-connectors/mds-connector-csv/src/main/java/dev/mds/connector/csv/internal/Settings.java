@@ -12,6 +12,6 @@ import java.util.Map;
 
 /** What the builder collected, validated. {@code path} or {@code stream} is set, not both. */
 public record Settings(Path path, InputStream stream, String name, Format format, Header header, Schema schema,
-        Map<String, FieldType> types, int sampleRows, int chunkRows, long chunkBytes, int parallelism,
+        Map<String, FieldType> types, int sampleRows, int chunkRows, long chunkBytes, int maxRecordBytes, int parallelism,
         OnBadRow onBadRow, BadRowSink sink, SourcePosition resumeFrom) {
 }
