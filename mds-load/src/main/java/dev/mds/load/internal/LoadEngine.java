@@ -392,7 +392,7 @@ public final class LoadEngine {
     private static final Set<String> TEXT_TYPES = Set.of("text", "varchar");
 
     /**
-     * For a key column of an existing table where Java's equality of the batch's values is not the database's, one
+     * For a key column where Java's equality of the batch's values is not the database's, one
      * representative of the values the database finds equal, read in one query; otherwise Java's string equality
      * would stage both and the MERGE would fail on a key it meets twice. That is the case for strings in a column
      * whose type is not text ({@code '01'} and {@code '1'} are one int8, an upper- and a lower-case uuid one uuid,
@@ -401,7 +401,8 @@ public final class LoadEngine {
      * second), whose collation is nondeterministic, or whose batch values are of several Java classes (a Long and a
      * BigDecimal of one numeric). Per key position a map from a value's text to its representative, or null where
      * the values are compared as they are; empty when no key column needs it. A value the database cannot read
-     * leaves the values as they are (the COPY then reports it with its record).
+     * leaves the values as they are (the COPY then reports it with its record). A key column the load creates (a
+     * first load) is compared as the type it is created with: its first COPY would refuse a second row of one key.
      */
     private List<Map<String, String>> canonicalKeys(Connection c, RecordBatch batch, Plan plan) {
         List<Map<String, String>> out = new ArrayList<>();
@@ -409,22 +410,20 @@ public final class LoadEngine {
         for (int k = 0; k < plan.keyIndex.length; k++) {
             String col = plan.key.get(k);
             Map<String, String> canonical = null;
-            if (plan.targetExists && !plan.newColumns.contains(col)) {
-                String collation = plan.nondeterministic.get(col);
-                boolean every = collation != null || rounds(plan.types.get(col)) || mixedClasses(batch, plan.keyIndex[k]);
-                boolean strings = !TEXT_TYPES.contains(plan.typeNames.get(col));
-                Set<String> values = new LinkedHashSet<>();
-                for (Record r : batch.records()) {
-                    Object v = r.get(plan.keyIndex[k]);
-                    if (v instanceof String t && (strings || every)) {
-                        values.add(t);
-                    } else if (v != null && every) {
-                        values.add(CopyText.valueText(v));
-                    }
+            String collation = plan.nondeterministic.get(col);
+            boolean every = collation != null || rounds(plan.types.get(col)) || mixedClasses(batch, plan.keyIndex[k]);
+            boolean strings = !TEXT_TYPES.contains(plan.typeNames.get(col));
+            Set<String> values = new LinkedHashSet<>();
+            for (Record r : batch.records()) {
+                Object v = r.get(plan.keyIndex[k]);
+                if (v instanceof String t && (strings || every)) {
+                    values.add(t);
+                } else if (v != null && every) {
+                    values.add(CopyText.valueText(v));
                 }
-                if (!values.isEmpty()) {
-                    canonical = databaseText(c, values, plan.types.get(col) + (collation == null ? "" : " COLLATE " + collation));
-                }
+            }
+            if (!values.isEmpty()) {
+                canonical = databaseText(c, values, plan.types.get(col) + (collation == null ? "" : " COLLATE " + collation));
             }
             any |= canonical != null;
             out.add(canonical);
