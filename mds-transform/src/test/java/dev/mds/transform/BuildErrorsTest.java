@@ -41,6 +41,26 @@ class BuildErrorsTest {
                 .doesNotContain("silver", "gold");
     }
 
+    /**
+     * A model of only config(), comments or white space (or one whose SQL is all inside an is_incremental() branch)
+     * is refused by build(), naming it; before, build() took it and the run failed in PostgreSQL with 'syntax error
+     * at end of input'.
+     */
+    @Test
+    void aModelWithNoSqlIsRefusedAtBuildNamingIt(DataSource ds) {
+        for (String empty : new String[] {"{{ config(materialized='table') }}\n", "-- nothing yet\n/* later */\n  ;\n", ""}) {
+            assertThatThrownBy(() -> builder(ds).model("gold.empty", empty).build()).as(empty)
+                    .isInstanceOf(BadInputException.class)
+                    .hasMessage("model gold.empty: the model has no SQL: a model is one SELECT (the file holds only"
+                            + " config(), comments or white space)");
+        }
+        assertThatThrownBy(() -> builder(ds).model("gold.inc", "{{ config(materialized='incremental') }}\n"
+                + "{% if is_incremental() %}{% else %}select 1 as id{% endif %}").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model gold.inc: the model has no SQL when is_incremental() is true: a model is one SELECT"
+                        + " (the file holds only config(), comments or white space)");
+    }
+
     @Test
     void shortRefResolvesWhenUniqueAndIsRefusedWhenAmbiguous(DataSource ds) {
         TransformProject ok = builder(ds).model("gold.g", "select * from {{ ref('transactions') }}").build();

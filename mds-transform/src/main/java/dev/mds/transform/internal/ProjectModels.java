@@ -266,12 +266,18 @@ public final class ProjectModels {
     }
 
     /**
-     * Refuses a model whose SQL (rendered either way of is_incremental()) holds a second statement after a
-     * {@code ;}: it would run inside the model's build, unchecked, or break the statement mds wraps around it.
+     * Refuses a model whose SQL (rendered either way of is_incremental()) is empty, or holds a second statement after
+     * a {@code ;}: it would run inside the model's build, unchecked, or break the statement mds wraps around it.
      */
     private static void refuseSecondStatement(Source s, Template t, Map<Template.Tag, String> values) {
         for (boolean incremental : new boolean[] {false, true}) {
             Template.Rendered r = t.render(incremental, s.table().quoted(), values::get);
+            if (Statements.isEmpty(r.sql())) {
+                // before, the build wrapped nothing and failed in PostgreSQL ('syntax error at end of input')
+                throw new BadInputException(InputLocation.of(s.source()), "the model has no SQL"
+                        + (incremental ? " when is_incremental() is true" : "") + ": a model is one SELECT (the file"
+                        + " holds only config(), comments or white space)");
+            }
             int at = Statements.secondStatement(r.sql());
             if (at >= 0) {
                 throw new BadInputException(InputLocation.of(s.source()).withLine(r.lineAt(at)), "a ';' ends the"

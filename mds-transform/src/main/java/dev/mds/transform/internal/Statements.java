@@ -81,6 +81,15 @@ final class Statements {
         return keywordAt(sql, next, "recursive") ? next + "recursive".length() : end;
     }
 
+    /** Whether {@code sql} holds nothing but white space, comments and {@code ;}. */
+    static boolean isEmpty(String sql) {
+        int i = skipBlank(sql, 0);
+        while (i < sql.length() && sql.charAt(i) == ';') {
+            i = skipBlank(sql, i + 1);
+        }
+        return i >= sql.length();
+    }
+
     /** The offset of the first character at or after {@code i} that is neither white space nor in a comment. */
     private static int skipBlank(String sql, int i) {
         int j = i;
