@@ -9,8 +9,10 @@ import java.util.Optional;
 /**
  * Which models of a project a run builds: the named ones, and with {@link #withDownstream()} every model that
  * depends on them. The other models are left as they are (and count as succeeded for the selected ones). A name
- * finds a model as {@code ref()} does: {@code Silver.Tx} is {@code silver.tx}, else the file model
- * {@code models/Silver/Tx.sql}.
+ * finds a model as {@code ref()} does for its case: {@code Silver.Tx} is {@code silver.tx}, else the file model
+ * {@code models/Silver/Tx.sql}. Unlike {@code ref()}, a name without a schema is in {@code public}
+ * ({@link TableName#parse}): {@code ref('transactions')} finds the one model of that name in any schema,
+ * {@code Select.models("transactions")} only {@code public.transactions} (write {@code "silver.transactions"}).
  *
  * <pre>{@code
  * project.run(Select.models("silver.transactions").withDownstream());
