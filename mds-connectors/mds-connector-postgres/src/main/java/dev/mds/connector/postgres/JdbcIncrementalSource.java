@@ -26,6 +26,7 @@ import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * batches, and stores the cursor in the warehouse's {@link StateStore} in the same transaction as each batch's
  * load. The cursor is inclusive: each run starts again at the last stored cursor value, so rows that share it and
  * arrived after the last run are not missed (the rows read twice are the ones a MERGE load leaves unchanged).
- * Within a run, pages follow the {@code (cursor, key)} order, so ties never split or repeat across pages.
+ * Within a run, pages follow the {@code (cursor, key)} order, so ties never split or repeat across pages; rows equal
+ * in cursor and key too (a key holding NULL, or not unique) come in one page, however many there are.
  *
  * <pre>{@code
  * JdbcIncrementalSource orders = JdbcIncrementalSource.builder(shopDataSource, "shop.orders")
@@ -97,10 +99,14 @@ public final class JdbcIncrementalSource {
         return offsets.get(stateKey).flatMap(s -> SourcePosition.fromJson(s.json()).get("cursor")).map(Object::toString);
     }
 
-    /** The first page's query (later pages add the {@code (cursor, key) >} condition). */
+    /**
+     * The first page's query (later pages add the {@code (cursor, key) >} condition). It asks for one row more than
+     * a batch: when that row equals the page's last in cursor and key, the page is read again up to the end of their
+     * group (rows after {@code (cursor, key)} are not reached otherwise).
+     */
     public String sql() {
         return "select * from " + table.quoted() + " where " + Identifiers.quote(cursor) + " >= cast(? as <cursor type>)"
-                + " order by " + orderBy() + " limit " + batchRows;
+                + " order by " + orderBy() + " limit " + (batchRows + 1);
     }
 
     private String orderBy() {
@@ -125,35 +131,53 @@ public final class JdbcIncrementalSource {
         try (Connection src = source.getConnection()) {
             src.setReadOnly(true);
             Set<String> nullable = new HashSet<>();
-            Map<String, String> types = columnTypes(src, nullable);
+            Map<String, String> collations = new HashMap<>();
+            Map<String, String> types = columnTypes(src, nullable, collations);
             boolean keyMayBeNull = key.stream().anyMatch(nullable::contains);
             String cursorType = types.get(cursor);
-            refuseNullCursors(src);
+            if (nullable.contains(cursor)) {
+                refuseNullCursors(src);
+            }
             Optional<String> start = storedCursor();
             String lastCursor = null;
             List<String> lastKey = null;
             while (true) {
-                StringBuilder sql = new StringBuilder("select * from ").append(table.quoted());
+                String select = "select * from " + table.quoted();
+                String where = "";
                 List<String> params = new ArrayList<>();
                 if (lastCursor != null) {
-                    sql.append(" where ").append(after(types, keyMayBeNull, lastCursor, lastKey, params));
+                    where = " where " + after(types, keyMayBeNull, lastCursor, lastKey, params);
                 } else if (start.isPresent()) {
-                    sql.append(" where ").append(Identifiers.quote(cursor)).append(" >= cast(? as ").append(cursorType).append(')');
+                    where = " where " + Identifiers.quote(cursor) + " >= cast(? as " + cursorType + ")";
                     params.add(start.get());
                 }
-                sql.append(" order by ").append(orderBy()).append(" limit ").append(batchRows);
-                Page page = read(src, sql.toString(), params);
+                String order = " order by " + orderBy();
+                // one row more than a batch, whose cursor and key only are read: does the page end inside a group?
+                Page page = read(src, select + where + order + " limit " + (batchRows + 1), params, batchRows);
                 if (page.records.isEmpty()) {
                     break;
                 }
-                lastCursor = page.lastCursor;
-                lastKey = page.lastKey;
+                boolean more = page.next != null;
+                if (more && !after(src, types, collations, page.next, page.last)) {
+                    // The row after the page equals its last row in cursor and key (a key holding NULL, not unique, or
+                    // equal under a non-deterministic collation): continuing after that last row would skip the rest
+                    // of the group, so this page takes the whole group, however many rows that makes.
+                    List<String> groupParams = new ArrayList<>(params);
+                    String upToGroup = "not coalesce(" + after(types, keyMayBeNull, page.last.cursor(), page.last.key(),
+                            groupParams) + ", false)";
+                    page = read(src, select + (where.isEmpty() ? " where " : where + " and ") + upToGroup + order,
+                            groupParams, Integer.MAX_VALUE);
+                    LOG.debug("a page of {} ends inside a group of rows equal in cursor and key: read {} rows", table,
+                            page.records.size());
+                }
+                lastCursor = page.last.cursor();
+                lastKey = page.last.key();
                 Map<String, Object> pos = new LinkedHashMap<>();
                 pos.put("cursor", lastCursor);
                 SourcePosition position = SourcePosition.of(stateKey, pos);
                 commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)), position);
                 total += page.records.size();
-                if (page.records.size() < batchRows) {
+                if (!more) {
                     break;
                 }
             }
@@ -209,6 +233,44 @@ public final class JdbcIncrementalSource {
         return sql.append(")".repeat(open + 1)).toString();
     }
 
+    /**
+     * Whether row {@code next} sorts after row {@code last} in the pages' order, given that it does not sort before
+     * it: whether they differ in cursor or key, as the database compares them (in each column's type and collation:
+     * {@code 1.5} equals {@code 1.50} in a numeric, {@code 'a'} equals {@code 'A'} in a case-insensitive collation).
+     */
+    private boolean after(Connection c, Map<String, String> types, Map<String, String> collations, RowAt next,
+            RowAt last) throws SQLException {
+        if (next.equals(last)) {
+            return false;
+        }
+        List<String> columns = new ArrayList<>();
+        columns.add(cursor);
+        columns.addAll(key);
+        List<String> nextValues = new ArrayList<>();
+        nextValues.add(next.cursor());
+        nextValues.addAll(next.key());
+        List<String> lastValues = new ArrayList<>();
+        lastValues.add(last.cursor());
+        lastValues.addAll(last.key());
+        StringBuilder sql = new StringBuilder("select ");
+        for (int i = 0; i < columns.size(); i++) {
+            String value = "cast(? as " + types.get(columns.get(i)) + ")" + collations.getOrDefault(columns.get(i), "");
+            sql.append(i == 0 ? "" : " and ").append('(').append(value).append(" is not distinct from ").append(value)
+                    .append(')');
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < columns.size(); i++) {
+                ps.setString(2 * i + 1, nextValues.get(i));
+                ps.setString(2 * i + 2, lastValues.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                boolean equal = rs.getBoolean(1);
+                return !rs.wasNull() && !equal;
+            }
+        }
+    }
+
     private void commit(DataSource warehouse, Handler handler, RecordBatch batch, SourcePosition position) {
         try (Connection c = warehouse.getConnection()) {
             Sql.transaction(c, x -> {
@@ -227,19 +289,27 @@ public final class JdbcIncrementalSource {
         }
     }
 
-    /** The columns' types; the names of those without a NOT NULL constraint are added to {@code nullable}. */
-    private Map<String, String> columnTypes(Connection c, Set<String> nullable) throws SQLException {
+    /**
+     * The columns' types; the names of those without a NOT NULL constraint are added to {@code nullable}, and each
+     * collatable column's {@code collate "schema"."name"} clause to {@code collations}.
+     */
+    private Map<String, String> columnTypes(Connection c, Set<String> nullable, Map<String, String> collations)
+            throws SQLException {
         // The full type with its modifier: a parameter cast to bare "character" (bpchar(1)) or "bit" (bit(1))
         // would be cut to one character, and the page condition would then select the same page again forever.
         Map<String, String> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull"
-                + " from pg_attribute a where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
-                + " and a.attnum > 0 and not a.attisdropped order by a.attnum")) {
+        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+                + " n.nspname, co.collname from pg_attribute a left join pg_collation co on co.oid = a.attcollation"
+                + " left join pg_namespace n on n.oid = co.collnamespace where a.attrelid = "
+                + PostgresDialect.INSTANCE.relationOid(table) + " and a.attnum > 0 and not a.attisdropped order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     types.put(rs.getString(1), rs.getString(2));
                     if (!rs.getBoolean(3)) {
                         nullable.add(rs.getString(1));
+                    }
+                    if (rs.getString(5) != null) {
+                        collations.put(rs.getString(1), " collate " + Identifiers.quote(rs.getString(4), rs.getString(5)));
                     }
                 }
             }
@@ -259,10 +329,19 @@ public final class JdbcIncrementalSource {
         return types;
     }
 
-    private record Page(Schema schema, List<Record> records, String lastCursor, List<String> lastKey) {
+    /** A row's cursor and key values as text. */
+    private record RowAt(String cursor, List<String> key) {
     }
 
-    private Page read(Connection c, String sql, List<String> params) throws SQLException {
+    /**
+     * A page: its schema, records, the cursor and key of its last record and, when the query gave a row beyond the
+     * page, that row's cursor and key ({@code null} when there is none).
+     */
+    private record Page(Schema schema, List<Record> records, RowAt last, RowAt next) {
+    }
+
+    /** Reads the page {@code sql} selects, at most {@code rows} records, and the cursor and key of a row after them. */
+    private Page read(Connection c, String sql, List<String> params, int rows) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.size(); i++) {
                 ps.setString(i + 1, params.get(i));
@@ -284,37 +363,45 @@ public final class JdbcIncrementalSource {
                     keyIndex[k] = schema.require(key.get(k)) + 1;
                 }
                 List<Record> records = new ArrayList<>();
-                String lastCursor = null;
-                List<String> lastKey = new ArrayList<>();
+                RowAt last = null;
                 while (rs.next()) {
+                    RowAt at = rowAt(rs, cursorIndex, keyIndex);
+                    if (records.size() == rows) {
+                        return new Page(schema, records, last, at);
+                    }
                     Object[] values = new Object[n];
                     for (int i = 0; i < n; i++) {
                         try {
                             values[i] = value(rs, i + 1, types[i]);
                         } catch (IllegalArgumentException | DataException e) {
-                            List<String> at = new ArrayList<>();
+                            List<String> where = new ArrayList<>();
                             for (int k = 0; k < keyIndex.length; k++) {
-                                at.add(key.get(k) + "=" + rs.getString(keyIndex[k]));
+                                where.add(key.get(k) + "=" + rs.getString(keyIndex[k]));
                             }
-                            throw new MdsException(table + " row " + String.join(", ", at) + ", column "
+                            throw new MdsException(table + " row " + String.join(", ", where) + ", column "
                                     + schema.fields().get(i).name() + ": " + e.getMessage());
                         }
                     }
                     records.add(Record.of(values));
-                    lastCursor = rs.getString(cursorIndex);
-                    if (lastCursor == null) {
-                        throw new MdsException(table + ": cursor column " + cursor + " is NULL in a row; an incremental"
-                                + " cursor must never be NULL (rows with NULL are never read)");
-                    }
-                    lastKey.clear();
-                    for (int k : keyIndex) {
-                        lastKey.add(rs.getString(k));
-                    }
+                    last = at;
                 }
-                // a key column may hold NULL (a unique constraint allows it), which List.copyOf refuses
-                return new Page(schema, records, lastCursor, Collections.unmodifiableList(lastKey));
+                return new Page(schema, records, last, null);
             }
         }
+    }
+
+    private RowAt rowAt(ResultSet rs, int cursorIndex, int[] keyIndex) throws SQLException {
+        String at = rs.getString(cursorIndex);
+        if (at == null) {
+            throw new MdsException(table + ": cursor column " + cursor + " is NULL in a row; an incremental"
+                    + " cursor must never be NULL (rows with NULL are never read)");
+        }
+        List<String> keyValues = new ArrayList<>(keyIndex.length);
+        for (int k : keyIndex) {
+            keyValues.add(rs.getString(k));
+        }
+        // a key column may hold NULL (a unique constraint allows it), which List.copyOf refuses
+        return new RowAt(at, Collections.unmodifiableList(keyValues));
     }
 
     /**

@@ -215,6 +215,37 @@ class JdbcIncrementalSourceTest {
         assertThat(read).isEqualTo(7);
     }
 
+    /**
+     * Rows equal in cursor and key: a unique key holding NULL twice (a unique constraint allows it), a key that is not
+     * unique, a key equal under a case-insensitive collation. A page ending inside such a group continued strictly
+     * after its last {@code (cursor, key)}, so the rest of the group was silently lost (Airbyte's cursor-tie problem):
+     * a page now takes the whole group, however many rows it holds.
+     */
+    @Test
+    void rowsEqualInCursorAndKeyAreReadOnceEachWhereverAPageEnds(DataSource ds) {
+        sql(ds, "create schema s8", "create table s8.nulls (a int, ts date not null, v int, unique (a))",
+                "insert into s8.nulls values (1, '2024-01-01', 1), (null, '2024-01-01', 2), (null, '2024-01-01', 3),"
+                        + " (null, '2024-01-01', 4), (2, '2024-01-02', 5)",
+                "create table s8.dups (customer int not null, ts timestamp not null, v int)",
+                "insert into s8.dups select g % 3, timestamp '2024-01-01' + (g % 2) * interval '1 day', g"
+                        + " from generate_series(1, 20) g",
+                "create collation s8.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create table s8.ci (k text collate s8.ci not null, ts int not null, v int)",
+                "insert into s8.ci values ('a', 1, 1), ('A', 1, 2), ('b', 1, 3), ('B', 1, 4), ('c', 2, 5)");
+        StateStore state = JdbcStateStore.create(ds);
+        for (String[] t : new String[][] {{"s8.nulls", "a", "5"}, {"s8.dups", "customer", "20"}, {"s8.ci", "k", "5"}}) {
+            for (int rows : new int[] {1, 2, 3, 7}) {
+                List<Object> values = new ArrayList<>();
+                long read = JdbcIncrementalSource.builder(ds, t[0]).cursor("ts").key(t[1]).batchRows(rows).offsets(state)
+                        .stateKey(t[0] + ":" + rows).build()
+                        .run(ds, (batch, c) -> batch.records().forEach(r -> values.add(r.get(2))));
+                assertThat(values).as("%s in pages of %d", t[0], rows).doesNotHaveDuplicates()
+                        .hasSize(Integer.parseInt(t[2]));
+                assertThat(read).isEqualTo(Long.parseLong(t[2]));
+            }
+        }
+    }
+
     @Test
     void hostileTableAndColumnNamesAreReadExactly(DataSource ds) {
         sql(ds, "create schema \"we\"\"ird.s\"", "create table \"we\"\"ird.s\".\"T a;\" (\"ID\" int primary key, id text,"
