@@ -235,6 +235,12 @@ class IncrementalStrategiesTest {
         String unknown = update.replace("['v', 'hits']", "['v', 'hitz']");
         assertThat(run(ds, "mu.u", unknown).model("mu.u").error()).hasValue("mu.u (model mu.u): merge_update_columns names"
                 + " [hitz], not written by the merge (it writes id, v, first_seen, hits); the table is unchanged");
+        // and on a first build, which would otherwise build the table for every later run to fail (as before)
+        RunResults first = run(ds, "mu.n", unknown.replace("hitz", "hitz2"));
+        assertThat(first.model("mu.n").error()).hasValue("mu.n (model mu.n): merge_update_columns names"
+                + " [hitz2], not written by the merge (it writes id, v, first_seen, hits); the table is unchanged");
+        assertThat(TestSql.strings(ds, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = 'mu' and c.relname like 'n%'")).containsExactly("0");
         // and at build(): with another strategy, both at once, or a key to update
         assertThatThrownBy(() -> TransformProject.builder(ds).model("mu.x", update.replace("incremental_strategy='merge'",
                 "incremental_strategy='delete+insert'")).build()).isInstanceOf(BadInputException.class)

@@ -326,7 +326,8 @@ public final class Runner {
             } else if (step instanceof Plan.CheckStage check) {
                 written = checkStage(c, m, check);
             } else if (step instanceof Plan.CheckKey check) {
-                refuseMissingKey(c, m, check.built());
+                // a later run's checks, at once: a first (or full) build that passed them only to fail every run after
+                refuseUnknownMergeColumns(m, refuseMissingKey(c, m, check.built()));
             } else if (step instanceof Plan.Write w) {
                 refuseUnknownMergeColumns(m, written);
                 for (String sql : w.sql(written)) {
@@ -365,9 +366,10 @@ public final class Runner {
      * Refuses a first (or full) build of an incremental model whose unique_key names a column the model does not
      * return: the build would succeed and every later run fail.
      *
+     * @return the columns of the built table
      * @throws Failure naming the key's missing columns and the model's
      */
-    private static void refuseMissingKey(Connection c, ModelSpec m, TableName built) throws SQLException {
+    private static List<String> refuseMissingKey(Connection c, ModelSpec m, TableName built) throws SQLException {
         List<String> columns = columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
                 + " and c.relname = ?", built.schema(), built.name()).stream().map(col -> col[0]).toList();
         List<String> absent = m.uniqueKey().stream().filter(k -> !columns.contains(k)).toList();
@@ -376,6 +378,7 @@ public final class Runner {
                     + " the model (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns) + ", so no"
                     + " later run could match its new rows with the table's; nothing was built");
         }
+        return columns;
     }
 
     /**
