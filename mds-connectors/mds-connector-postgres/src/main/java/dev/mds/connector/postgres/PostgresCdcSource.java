@@ -450,6 +450,22 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses a stored position whose slot no longer exists, unless the mode re-snapshots: the changes made until a
+     * new slot exists are in no slot. Debezium refuses such a start too, but with a dump of its offset context that
+     * names neither the slot nor mds's way out.
+     */
+    private void refuseLostSlot(String where) {
+        if (config.snapshot == SnapshotMode.WHEN_NEEDED || storedPosition().flatMap(p -> p.getLong("lsn")).isEmpty()) {
+            return;
+        }
+        throw new MdsException("replication slot " + config.slot + " does not exist on " + where + ", but a position"
+                + " is stored under " + offsetKey + ": the slot was dropped (or lost on a failover) after that position,"
+                + " so the changes made since are in no slot. Run with snapshot(SnapshotMode.WHEN_NEEDED) to read the"
+                + " tables again (the load applies the snapshot idempotently and removes the rows it does not read), or"
+                + " remove the stored position to start afresh under " + config.snapshot);
+    }
+
     private static String lsnText(long lsn) {
         return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
                 + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
@@ -470,7 +486,9 @@ public final class PostgresCdcSource implements AutoCloseable {
                     "select active, active_pid, database from pg_replication_slots where slot_name = ?")) {
                 ps.setString(1, config.slot);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
+                    if (!rs.next()) {
+                        refuseLostSlot(where);
+                    } else {
                         if (rs.getBoolean(1)) {
                             throw slotInUse(Integer.toString(rs.getInt(2)), null);
                         }

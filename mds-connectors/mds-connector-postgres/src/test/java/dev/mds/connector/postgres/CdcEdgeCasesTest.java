@@ -540,6 +540,42 @@ class CdcEdgeCasesTest {
         }
     }
 
+    /**
+     * A stored position whose slot was dropped (by an operator, by {@code max_slot_wal_keep_size}, on a failover to a
+     * replica without it): the changes made until a new slot exists are nowhere. Under INITIAL (the default) or NEVER
+     * Debezium refused to start with a dump of its offset context ("... no longer available on the server.
+     * Reconfigure the connector to use a snapshot mode when needed"), naming neither the slot nor mds's setting. The
+     * start is refused before the engine runs, naming the slot, the offset key and the way out; WHEN_NEEDED
+     * re-snapshots ({@code aReSnapshotAfterALostSlotReplacesWhatTheStreamMissed}).
+     */
+    @Test
+    void aStoredPositionWhoseSlotIsGoneIsRefusedUnlessTheModeReSnapshots(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e19", "create table e19.t (id int primary key, v text)", "insert into e19.t values (1, 'a')");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "we19");
+        try (var run = Cdc.start(Cdc.source(db, ds, "e_gone", "e19.t").build(), load)) {
+            awaitSame(run, ds, "e19.t", "we19.t", "id, v");
+            sql(ds, "insert into e19.t values (2, 'b')");
+            awaitSame(run, ds, "e19.t", "we19.t", "id, v");
+        }
+        Cdc.dropSlot(ds, "e_gone");
+        sql(ds, "update e19.t set v = 'changed while no slot existed' where id = 1");
+        for (SnapshotMode mode : new SnapshotMode[] {SnapshotMode.INITIAL, SnapshotMode.NEVER}) {
+            PostgresCdcSource source = Cdc.source(db, ds, "e_gone", "e19.t").snapshot(mode).build();
+            assertThatThrownBy(() -> source.run(load)).as("under %s", mode).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("replication slot e_gone")
+                    .hasMessageContaining("does not exist")
+                    .hasMessageContaining(source.offsetKey())
+                    .hasMessageContaining("WHEN_NEEDED");
+            assertThat(count(ds, "select count(*) from pg_replication_slots where slot_name = 'e_gone'"))
+                    .as("no slot created under %s", mode).isZero();
+        }
+        try (var run = Cdc.start(Cdc.source(db, ds, "e_gone", "e19.t").snapshot(SnapshotMode.WHEN_NEEDED).build(), load)) {
+            awaitSame(run, ds, "e19.t", "we19.t", "id, v");
+        }
+        Cdc.dropSlot(ds, "e_gone");
+    }
+
     private static String md5(String text) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
                 .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
