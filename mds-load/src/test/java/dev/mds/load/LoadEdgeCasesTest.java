@@ -17,6 +17,7 @@ import dev.mds.core.Schema;
 import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.TableName;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -484,6 +485,32 @@ class LoadEdgeCasesTest {
                 row(3, 3, "t3", "s3"));
         assertThatTable(ds, TableName.of("Raw Data", "Order.Items_rejected")).column("key").containsOnly("Id=NULL, id=1");
         assertThat(text(ds, "select count(*) from \"Raw Data\".\"Order.Items\" where \"Load Time\" is not null")).isEqualTo("3");
+    }
+
+    @Test
+    void aRoleThatMayCreateTablesOnlyInTheTargetsSchemaCreatesTheTargetAndItsBookkeepingTables(TestDatabase db) {
+        // CREATE on the schema, not on the database (the usual grant to a loading role): before, every first load
+        // failed with 'permission denied for database', since PostgreSQL checks "create schema if not exists"
+        // against the database's privilege before it looks for the schema
+        sql(db.dataSource(), "do $$ begin create role mds_schema_loader login password 'loader';"
+                        + " exception when duplicate_object then null; end $$",
+                "create schema if not exists raw", "grant usage, create on schema raw to mds_schema_loader");
+        DataSource loader = new RowLevelSecurityTest.RoleDataSource(db.jdbcUrl(), "mds_schema_loader", "loader");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        LoadResult r = MergeLoader.into(loader, "raw.granted_merge").key("id").onBadRow(OnBadRow.DEAD_LETTER).build()
+                .load(RecordBatch.of(schema, List.of(Record.of(1L, "one"), Record.of(null, "no key"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(1);
+        TableName src = TableName.of("app", "t");
+        r = MergeLoader.into(loader, "raw.granted_cdc").mode(SyncMode.CDC).build().load(new ChangeBatch(src, schema,
+                List.of("id"), List.of(ChangeEvent.create(src, Record.of(1L), Record.of(1L, "one"), new EventPosition(1, 1), T),
+                        ChangeEvent.delete(src, Record.of(1L), new EventPosition(2, 2), T)),
+                Optional.empty()));
+        assertThat(r.deleted()).as(r.toString()).isZero();
+        assertThatTable(db.dataSource(), "raw.granted_merge").columns("id", "v").containsExactlyInAnyOrder(row(1, "one"));
+        assertThatTable(db.dataSource(), "raw.granted_merge_rejected").hasRowCount(1);
+        assertThatTable(db.dataSource(), "raw.granted_cdc").isEmpty();
+        assertThatTable(db.dataSource(), "raw.granted_cdc_mds_tombstones").hasRowCount(1);
     }
 
     // ------------------------------------------------------------------------------------------ schema drift

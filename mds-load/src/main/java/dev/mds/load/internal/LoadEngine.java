@@ -1066,9 +1066,17 @@ public final class LoadEngine {
         return existing;
     }
 
-    /** As {@link #ensureTarget(Connection, Plan)}, with the target's columns read under the lock. */
+    /**
+     * As {@link #ensureTarget(Connection, Plan)}, with the target's columns read under the lock. The schema is
+     * created only when it is missing: PostgreSQL checks {@code create schema if not exists} against the role's
+     * CREATE privilege on the database before it looks for the schema, so a role that may only create tables in
+     * the schema would be refused.
+     */
     private void ensureTarget(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         for (String s : targetDdl(plan, existing)) {
+            if (s.startsWith(CREATE_SCHEMA) && schemaExists(c)) {
+                continue;
+            }
             try {
                 Sql.execute(c, s);
             } catch (MdsException e) {
@@ -1089,10 +1097,28 @@ public final class LoadEngine {
         }
     }
 
+    private static final String CREATE_SCHEMA = "create schema if not exists ";
+
+    /** Whether the target's schema exists. */
+    private boolean schemaExists(Connection c) {
+        String sql = "select exists (select 1 from pg_catalog.pg_namespace where nspname = ?)";
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, target.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Sql.logged(sql, t0);
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
     private List<String> targetDdl(Plan plan, Optional<Map<String, TargetColumn>> existing) {
         List<String> out = new ArrayList<>();
         if (existing.isEmpty()) {
-            out.add("create schema if not exists " + Identifiers.quote(target.schema()));
+            out.add(CREATE_SCHEMA + Identifiers.quote(target.schema()));
             StringJoiner cols = new StringJoiner(", ");
             for (String col : plan.columns) {
                 boolean notNull = plan.notNull.get(col) && !plan.key.contains(col);
