@@ -513,6 +513,38 @@ class LoadEdgeCasesTest {
         assertThatTable(db.dataSource(), "raw.granted_cdc_mds_tombstones").hasRowCount(1);
     }
 
+    @Test
+    void aRoleThatMayOnlyWriteTheTablesMadeForItSetsRowsAsideAndAppliesTruncates(TestDatabase db) {
+        // the target, its dead-letter and truncate tables made beforehand, the role granted DML on them only: before,
+        // a load with a bad row failed with 'permission denied for schema raw' (and a CDC truncate too), since
+        // PostgreSQL checks "create table if not exists" against the schema's CREATE privilege before it looks for
+        // the table
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        TableName src = TableName.of("app", "t");
+        java.util.function.Function<DataSource, MergeLoader> merge = ds -> MergeLoader.into(ds, "raw.dml_merge").key("id")
+                .onBadRow(OnBadRow.DEAD_LETTER).build();
+        java.util.function.Function<DataSource, MergeLoader> cdc = ds -> MergeLoader.into(ds, "raw.dml_cdc")
+                .mode(SyncMode.CDC).build();
+        java.util.function.Function<Long, ChangeBatch> truncateAndInsert = lsn -> new ChangeBatch(src, schema, List.of("id"),
+                List.of(ChangeEvent.truncate(src, new EventPosition(lsn, lsn), T), ChangeEvent.create(src, Record.of(lsn),
+                        Record.of(lsn, "after"), new EventPosition(lsn, lsn + 1), T)), Optional.empty());
+        merge.apply(db.dataSource()).load(RecordBatch.of(schema, List.of(Record.of(1L, "one"), Record.of(null, "no key"))));
+        cdc.apply(db.dataSource()).load(truncateAndInsert.apply(10L));
+        sql(db.dataSource(), "do $$ begin create role mds_dml_loader login password 'loader';"
+                        + " exception when duplicate_object then null; end $$",
+                "grant usage on schema raw to mds_dml_loader",
+                "grant select, insert, update, delete on raw.dml_merge, raw.dml_merge_rejected, raw.dml_cdc,"
+                        + " raw.dml_cdc_mds_truncated to mds_dml_loader");
+        DataSource loader = new RowLevelSecurityTest.RoleDataSource(db.jdbcUrl(), "mds_dml_loader", "loader");
+        LoadResult r = merge.apply(loader).load(RecordBatch.of(schema, List.of(Record.of(2L, "two"), Record.of(null, "none"))));
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(1);
+        r = cdc.apply(loader).load(truncateAndInsert.apply(20L));
+        assertThat(r.deleted()).as(r.toString()).isEqualTo(1);
+        assertThatTable(db.dataSource(), "raw.dml_merge_rejected").hasRowCount(2);
+        assertThatTable(db.dataSource(), "raw.dml_cdc").columns("id", "v").containsExactlyInAnyOrder(row(20, "after"));
+    }
+
     // ------------------------------------------------------------------------------------------ schema drift
 
     @Test
