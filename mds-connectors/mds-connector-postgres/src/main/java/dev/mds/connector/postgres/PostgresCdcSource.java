@@ -466,6 +466,31 @@ public final class PostgresCdcSource implements AutoCloseable {
                 + " remove the stored position to start afresh under " + config.snapshot);
     }
 
+    /**
+     * Refuses a slot confirmed beyond every LSN of the stored position. The source confirms only what it has stored
+     * (after the commit), so another consumer moved the slot on: a source sharing the slot name under another offset
+     * key, a slot advanced by hand, or a warehouse restored from a backup. PostgreSQL streams from the slot's
+     * confirmed position when asked for an earlier one, so the changes in between would be skipped.
+     */
+    private void refuseSlotConfirmedPastThePosition(long confirmed, String where) {
+        Optional<SourcePosition> stored = storedPosition();
+        if (stored.isEmpty()) {
+            return;
+        }
+        OptionalLong highest = java.util.stream.Stream.of("lsn", "lsn_proc", "lsn_commit")
+                .map(k -> stored.get().getLong(k)).flatMap(Optional::stream).mapToLong(Long::longValue)
+                .reduce((a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+        if (highest.isEmpty() || Long.compareUnsigned(confirmed, highest.getAsLong()) <= 0) {
+            return;
+        }
+        throw new MdsException("replication slot " + config.slot + " on " + where + " is confirmed up to LSN "
+                + lsnText(confirmed) + ", past the position stored under " + offsetKey + " (LSN "
+                + lsnText(highest.getAsLong()) + "): another consumer moved it on (a source sharing the slot name under"
+                + " another offset key, a slot advanced by hand, or a warehouse restored from a backup), and the changes"
+                + " in between can no longer be streamed. Give each source its own slot; to recover, run with a new slot"
+                + " and offset key (it snapshots the tables again)");
+    }
+
     private static String lsnText(long lsn) {
         return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
                 + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
@@ -483,7 +508,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         try (Connection c = sourceConnection()) {
             refusePositionAheadOfTheSource(c, where);
             try (PreparedStatement ps = c.prepareStatement(
-                    "select active, active_pid, database from pg_replication_slots where slot_name = ?")) {
+                    "select active, active_pid, database, pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint"
+                            + " from pg_replication_slots where slot_name = ?")) {
                 ps.setString(1, config.slot);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
@@ -495,6 +521,10 @@ public final class PostgresCdcSource implements AutoCloseable {
                         if (!config.database.equals(rs.getString(3))) {
                             throw new MdsException("replication slot " + config.slot + " on " + where
                                     + " belongs to database " + rs.getString(3) + "; choose another slot name");
+                        }
+                        long confirmed = rs.getLong(4);
+                        if (!rs.wasNull()) {
+                            refuseSlotConfirmedPastThePosition(confirmed, where);
                         }
                     }
                 }

@@ -576,6 +576,52 @@ class CdcEdgeCasesTest {
         Cdc.dropSlot(ds, "e_gone");
     }
 
+    /**
+     * Two sources with their own offset keys and publications but one slot name, run one after the other: the second
+     * confirms the slot past changes of the first's tables it never loaded, and the first, resuming at its own
+     * stored position, would be streamed from the slot's confirmed position instead (PostgreSQL starts there when
+     * asked for an earlier one), skipping them. Such a start is refused, naming the slot and both positions.
+     */
+    @Test
+    void aSlotConfirmedPastTheStoredPositionIsRefusedInsteadOfSkippingChanges(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e20", "create table e20.a (id int primary key, v text)",
+                "create table e20.b (id int primary key, v text)", "insert into e20.a values (1, 'a')",
+                "insert into e20.b values (1, 'b')",
+                // both before the slot: pgoutput refuses WAL written before the publication it is asked for existed
+                "create publication e_shared_a for table e20.a", "create publication e_shared_b for table e20.b");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "we20");
+        PostgresCdcSource first = Cdc.source(db, ds, "e_shared", "e20.a").publication("e_shared_a").offsetKey("first")
+                .build();
+        try (var run = Cdc.start(first, load)) {
+            awaitSame(run, ds, "e20.a", "we20.a", "id, v");
+        }
+        sql(ds, "insert into e20.a values (2, 'missed by the second source')");
+        try (var run = Cdc.start(Cdc.source(db, ds, "e_shared", "e20.b").publication("e_shared_b").offsetKey("second")
+                .build(), load)) {
+            awaitSame(run, ds, "e20.b", "we20.b", "id, v");
+            sql(ds, "insert into e20.b values (2, 'b')");
+            awaitSame(run, ds, "e20.b", "we20.b", "id, v");
+            Cdc.await("the slot confirmed past the first source's position", Duration.ofSeconds(30), () -> count(ds,
+                    "select count(*) from pg_replication_slots where slot_name = 'e_shared' and confirmed_flush_lsn > "
+                            + "pg_lsn('0/0') + " + first.storedPosition().orElseThrow().getLong("lsn").orElseThrow()) == 1);
+        }
+        Cdc.Running run = null;
+        try {
+            run = Cdc.start(Cdc.source(db, ds, "e_shared", "e20.a").publication("e_shared_a").offsetKey("first").build(),
+                    load);
+            Cdc.Running r = run;
+            Cdc.await("the run to stop or the missed row to arrive", Duration.ofSeconds(30), () -> r.done.isDone()
+                    || Cdc.difference(ds, "e20.a", "we20.a", "id, v") == 0);
+            assertThat(r.done.isDone()).as("the first source refused to start").isTrue();
+            assertThatThrownBy(r.done::join).hasRootCauseInstanceOf(MdsException.class).rootCause()
+                    .hasMessageContaining("replication slot e_shared")
+                    .hasMessageContaining("position stored under first");
+        } finally {
+            stopAndDrop(run, ds, "e_shared");
+        }
+    }
+
     private static String md5(String text) throws Exception {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
                 .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
