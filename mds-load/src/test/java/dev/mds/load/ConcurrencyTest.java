@@ -117,6 +117,43 @@ class ConcurrencyTest {
     }
 
     @Test
+    void aColumnWidenedWhileTheLoaderWaitsForItsLockIsWidenedFurtherNeverNarrowed(DataSource ds) throws Exception {
+        // the loader plans numeric(12,2) for a numeric(6,2) column; while it waits for the lock, another load widens
+        // the column to numeric(10,4) and stores 1.2345. Before, the waiting load altered it to the planned
+        // numeric(12,2) all the same, rounding the other load's committed 1.2345 to 1.23; it now widens what it finds
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create table raw.widened_meanwhile (id bigint primary key, v numeric(6,2))");
+            st.execute("insert into raw.widened_meanwhile values (1, 1.25)");
+        }
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.decimal(12, 2)).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.widened_meanwhile").key("id")
+                .onSchemaChange(SchemaChange.ADD_AND_WIDEN_COLUMNS).build();
+        try (Connection holder = ds.getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"widened_meanwhile\"', 0))");
+            CompletableFuture<LoadResult> waiting = CompletableFuture.supplyAsync(() -> loader.load(RecordBatch.of(schema,
+                    List.of(Record.of(3L, new java.math.BigDecimal("1234567890.12"))))));
+            try (Connection probe = ds.getConnection(); Statement q = probe.createStatement()) {
+                pollUntil(() -> {
+                    try (ResultSet rs = q.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted"
+                            + " and database = (select oid from pg_database where datname = current_database())")) {
+                        rs.next();
+                        return rs.getLong(1) == 1;
+                    }
+                });
+            }
+            st.execute("alter table raw.widened_meanwhile alter column v type numeric(10,4)");
+            st.execute("insert into raw.widened_meanwhile values (2, 1.2345)");
+            holder.commit();
+            assertThat(waiting.get().inserted()).isEqualTo(1);
+        }
+        assertThatTable(ds, "raw.widened_meanwhile").columns("id", "v").containsExactlyInAnyOrder(
+                row(1L, new java.math.BigDecimal("1.2500")), row(2L, new java.math.BigDecimal("1.2345")),
+                row(3L, new java.math.BigDecimal("1234567890.1200")));
+    }
+
+    @Test
     void overwriteIsNeverSeenEmptyOrHalfLoadedByAConcurrentReader(DataSource ds) throws Exception {
         MergeLoader loader = MergeLoader.into(ds, "raw.snapshot").mode(SyncMode.OVERWRITE).key("id").build();
         loader.load(batch(0, 2000, "first"));

@@ -1164,10 +1164,12 @@ public final class LoadEngine {
                 w.filter(x -> x.check() == Widening.Check.TYPE).ifPresent(narrower::add);
                 continue;
             }
-            String wider = plan.widened.get(f.name());
-            if (wider == null) {
+            if (!plan.widened.containsKey(f.name())) {
                 continue;   // the batch's values fit the column as it is
             }
+            // wide enough for the column as it is now: another load may have widened it since the plan (numeric(6,2)
+            // to numeric(10,4)), and the plan's type (numeric(12,2)) would narrow it again
+            String wider = w.get().widerType();
             String type = " type " + wider;
             adds.add("alter column " + Identifiers.quote(f.name()) + type);
             LOG.info("{}: widening column '{}' from {} to {} ({} in the batch)", target, f.name(), tc.sqlType(), wider,
