@@ -127,6 +127,31 @@ class BadInputTest {
     }
 
     @Test
+    void aJsonValueTheColumnRefusesNamesItsOwnRecordNotTheLineInsideTheJson(DataSource ds) {
+        // jsonb refuses "\u0000", and PostgreSQL's context names "JSON data, line 1" before "COPY ..., line 3": the
+        // first ", line N" was taken for the COPY's, so record 1 (a good one) was blamed and, with DEAD_LETTER, set aside
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("doc", FieldType.JSON).build();
+        List<Record> records = List.of(Record.of(1L, "{\"a\": 1}"), Record.of(2L, "{\"a\": 2}"),
+                Record.of(3L, "{\"a\": \"x\\u0000y\"}"), Record.of(4L, "{\"a\": 4}"));
+        MergeLoader strict = MergeLoader.into(ds, "raw.json_nul").key("id").build();
+        strict.load(RecordBatch.of(schema, List.of(Record.of(9L, "{}"))));
+        assertThatThrownBy(() -> strict.load(RecordBatch.of(schema, records)))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).hasValue(3);
+                    assertThat(e.location().column()).hasValue("doc");
+                    assertThat(e.getMessage()).startsWith("raw.json_nul record 3 (key id=3)");
+                });
+        // straight into an empty table (the COPY names the target) and through the stage
+        for (String table : List.of("raw.json_nul_empty", "raw.json_nul")) {
+            LoadResult r = MergeLoader.into(ds, table).key("id").onBadRow(OnBadRow.DEAD_LETTER).build()
+                    .load(RecordBatch.of(schema, records));
+            assertThat(r.rejected()).as(table + " " + r).isEqualTo(1);
+            assertThatTable(ds, table + "_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(3, "id=3"));
+        }
+        assertThatTable(ds, "raw.json_nul").column("id").containsOnly(1L, 2L, 4L, 9L);
+    }
+
+    @Test
     void deadLetterWithManyBadRowsKeepsEveryGoodRowAndNamesEveryBadOne(DataSource ds) throws Exception {
         MergeLoader loader = seeded(ds, "many_bad", OnBadRow.DEAD_LETTER);
         List<Record> records = new java.util.ArrayList<>();

@@ -2225,7 +2225,7 @@ public final class LoadEngine {
                 copied.addAll(rest);
                 start = rows.size();
             } catch (SQLException e) {
-                int at = badIndex(e, rest.size());
+                int at = badIndex(e, sql, rest.size());
                 if (at < 0 && deadLetter && refusal(e) && !sql.equals(stageCopySql())) {
                     // refused after the last row (a foreign key, an AFTER trigger): the rows to blame are looked for,
                     // set aside, and the COPY goes on with the others (the part was undone to its savepoint)
@@ -2261,7 +2261,7 @@ public final class LoadEngine {
                 Row bad = rest.get(at);
                 String reason = reason(e);
                 if (!deadLetter) {
-                    throw bad(bad.recordNumber, keyText(bad.values, plan), copyColumn(e), reason, e);
+                    throw bad(bad.recordNumber, keyText(bad.values, plan), copyColumn(e, sql), reason, e);
                 }
                 List<Row> before = rest.subList(0, at);
                 if (!before.isEmpty()) {
@@ -2344,8 +2344,8 @@ public final class LoadEngine {
     }
 
     /** The index of the row the COPY refused (its line minus one), or -1 when the error names no line of it. */
-    private static int badIndex(SQLException e, int rows) {
-        Matcher m = copyWhere(e);
+    private int badIndex(SQLException e, String sql, int rows) {
+        Matcher m = copyWhere(e, copied(sql));
         if (m == null) {
             return -1;
         }
@@ -2353,19 +2353,38 @@ public final class LoadEngine {
         return line >= 1 && line <= rows ? line - 1 : -1;
     }
 
-    private static String copyColumn(SQLException e) {
-        Matcher m = copyWhere(e);
+    private String copyColumn(SQLException e, String sql) {
+        Matcher m = copyWhere(e, copied(sql));
         return m == null ? null : m.group(2);
     }
 
-    private static Matcher copyWhere(SQLException e) {
-        if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getWhere() != null) {
-            Matcher m = COPY_LINE.matcher(p.getServerErrorMessage().getWhere());
-            if (m.find()) {
-                return m;
-            }
+    /** The name of the relation a COPY statement of this load writes, as PostgreSQL names it in the COPY's context. */
+    private String copied(String sql) {
+        return sql.equals(stageCopySql()) ? STAGE : target.name();
+    }
+
+    /**
+     * The line (and column) of the COPY's own context in the error's "where": its line {@code COPY <relation>, line N},
+     * which comes last (it is the outermost context). An inner context may name a line too, of something else (a jsonb
+     * value's "JSON data, line 1", a trigger's function), which is not the row's.
+     */
+    private static Matcher copyWhere(SQLException e, String relation) {
+        if (!(e instanceof PSQLException p) || p.getServerErrorMessage() == null || p.getServerErrorMessage().getWhere() == null) {
+            return null;
         }
-        return null;
+        String where = p.getServerErrorMessage().getWhere();
+        String own = "COPY " + relation + ", line ";
+        int at = where.lastIndexOf(own);
+        int from;
+        if (at == 0 || at > 0 && where.charAt(at - 1) == '\n') {
+            from = at + own.length() - ", line ".length();
+        } else {
+            // named otherwise (not expected): the last COPY line
+            int last = where.lastIndexOf("\nCOPY ");
+            from = last >= 0 ? last + 1 : where.startsWith("COPY ") ? 0 : -1;
+        }
+        Matcher m = COPY_LINE.matcher(where);
+        return from >= 0 && m.find(from) ? m : null;
     }
 
     private static String reason(SQLException e) {
