@@ -818,7 +818,14 @@ public final class PostgresCdcSource implements AutoCloseable {
             for (RecordChangeEvent<SourceRecord> rce : records) {
                 SourceRecord r = rce.record();
                 if (notifications.equals(r.topic())) {
-                    // notifications carry no position of their own, except the one that ends an empty table's scan
+                    if (r.sourceOffset() != null && !r.sourceOffset().isEmpty() && !r.sourceOffset().containsKey("snapshot")) {
+                        // a notification while streaming (an incremental snapshot's) carries the stream's offset, which
+                        // Debezium confirms to the slot once it is marked processed: store it too, or the slot would be
+                        // confirmed past the stored position (a commit read after the last event) and the next start
+                        // refused
+                        lastOffset = r.sourceOffset();
+                    }
+                    // during a snapshot, notifications give no position, except the ones that end it or an empty table's scan
                     Optional<RecordMapper.EmptyTableScan> scan = sweepAfterSnapshots ? RecordMapper.emptyTableScan(r)
                             : Optional.empty();
                     Optional<TableName> table = scan.flatMap(s -> config.tables.stream().filter(s::is).findFirst());

@@ -630,6 +630,18 @@ class PostgresCdcSourceTest {
             assertThat(run.events()).filteredOn(e -> e.source().name().equals("t"))
                     .filteredOn(e -> e.operation() == ChangeEvent.Operation.SNAPSHOT_COMPLETE).hasSize(1);
         }
+        // the slot is confirmed no further than the stored position (notifications' offsets included): a restart
+        // is not taken for one whose slot another consumer moved on
+        long stored = source.storedPosition().orElseThrow().values().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("lsn") && e.getValue() instanceof Number)
+                .mapToLong(e -> ((Number) e.getValue()).longValue()).max().orElseThrow();
+        assertThat(count(ds, "select pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint from pg_replication_slots"
+                + " where slot_name = 't_incremental'")).isLessThanOrEqualTo(stored);
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_incremental", "s25.t")
+                .engineProperty("signal.data.collection", "s25.signals").build(), load)) {
+            sql(ds, "update s25.t set v = 'after the restart' where id = 2");
+            awaitSame(ds, "s25.t", "w25.t", "id, v");
+        }
         Cdc.dropSlot(ds, "t_incremental");
     }
 
