@@ -152,6 +152,21 @@ class BadInputTest {
     }
 
     @Test
+    void aBadRowWithAByteaKeyNamesTheKeysBytes(DataSource ds) {
+        // the key was printed as byte[]'s identity ("k=[B@1b6d3586"), in the message and in <table>_rejected
+        Schema schema = Schema.builder().required("k", FieldType.BYTES).add("n", FieldType.decimal(4, 2)).build();
+        RecordBatch batch = RecordBatch.of(schema, List.of(Record.of(new byte[] {1}, BigDecimal.ONE),
+                Record.of(new byte[] {(byte) 0xca, (byte) 0xfe}, new BigDecimal("123.45"))));
+        assertThatThrownBy(() -> MergeLoader.into(ds, "raw.bytea_key").key("k").build().load(batch))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().key()).hasValue("k=\\xcafe");
+                    assertThat(e.getMessage()).startsWith("raw.bytea_key record 2 (key k=\\xcafe)");
+                });
+        MergeLoader.into(ds, "raw.bytea_key").key("k").onBadRow(OnBadRow.DEAD_LETTER).build().load(batch);
+        assertThatTable(ds, "raw.bytea_key_rejected").column("key").containsOnly("k=\\xcafe");
+    }
+
+    @Test
     void deadLetterWithManyBadRowsKeepsEveryGoodRowAndNamesEveryBadOne(DataSource ds) throws Exception {
         MergeLoader loader = seeded(ds, "many_bad", OnBadRow.DEAD_LETTER);
         List<Record> records = new java.util.ArrayList<>();

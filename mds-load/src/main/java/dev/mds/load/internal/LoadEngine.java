@@ -2606,7 +2606,9 @@ public final class LoadEngine {
         }
         StringJoiner s = new StringJoiner(", ");
         for (int i = 0; i < keyValues.length; i++) {
-            s.add(plan.key.get(i) + "=" + (keyValues[i] == null ? "NULL" : keyValues[i]));
+            // a bytea key as PostgreSQL prints it (\x0102), not as byte[]'s identity ([B@1b6d3586)
+            s.add(plan.key.get(i) + "=" + (keyValues[i] == null ? "NULL"
+                    : keyValues[i] instanceof byte[] b ? CopyText.valueText(b) : keyValues[i]));
         }
         return s.toString();
     }
