@@ -199,6 +199,29 @@ class SchemaDriftTest {
                         + "|10:00:00.5|12.345");
     }
 
+    static final Schema DOUBLE = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.DOUBLE).build();
+
+    @ParameterizedTest
+    @EnumSource(SyncMode.class)
+    void aDoubleWithMoreDecimalsThanANumericColumnKeepsIsRefusedUnlessWidened(SyncMode mode, DataSource ds) {
+        // a double is sent as its text (1.2345), which numeric(6,2) stored as 1.23 without an error, in every mode
+        String t = table("dbl_num", mode);
+        exec(ds, "create schema if not exists drift; create table drift." + t + " (id bigint primary key, v numeric(6,2));"
+                + " insert into drift." + t + " values (1, 9.99)");
+        List<String> before = state(ds, t);
+        assertThatThrownBy(() -> load(loader(ds, t, mode, SchemaChange.ADD_COLUMNS), mode, DOUBLE, Record.of(2L, 1.5),
+                Record.of(3L, 1.2345)))
+                .isInstanceOfSatisfying(SchemaMismatchException.class, e -> assertThat(e.columns()).containsExactly("v"))
+                .hasMessageContaining("'v' is double in the batch but numeric(6,2) in the table (record 2's value would be rounded)");
+        assertThat(state(ds, t)).isEqualTo(before);
+        // doubles with at most two decimals load into the column as it is
+        load(loader(ds, t, mode, SchemaChange.FAIL), mode, DOUBLE, Record.of(4L, 0.1), Record.of(5L, 2.50), Record.of(6L, 1e3));
+        assertThat(type(ds, t, "v")).isEqualTo("numeric(6,2)");
+        load(loader(ds, t, mode, SchemaChange.ADD_AND_WIDEN_COLUMNS), mode, DOUBLE, Record.of(7L, 1.2345));
+        assertThat(type(ds, t, "v")).isEqualTo("numeric");
+        assertThat(query(ds, "select v::text from drift." + t + " where id = 7")).containsExactly("1.2345");
+    }
+
     static final Schema TEXT = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING)
             .add("c", FieldType.STRING).build();
 

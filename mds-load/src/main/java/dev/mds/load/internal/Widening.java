@@ -122,6 +122,11 @@ record Widening(String column, FieldType batchType, String tableType, String wid
                 return Optional.empty();
             }
             case DOUBLE -> {
+                if (t.equals("numeric") && mod.length > 0) {
+                    // the COPY sends a double as its shortest text (1.2345), which numeric(6,2) would round to 1.23
+                    int s = mod.length > 1 ? mod[1] : 0;
+                    return wider(column, batch, tc, "numeric", "numeric", Check.ROUNDS, v -> doubleFitsScale(v, s));
+                }
                 // a double that real holds exactly (every value read from a real column) loses nothing
                 return t.equals("float4") ? wider(column, batch, tc, "double precision", "float8", Check.ROUNDS,
                         v -> !(v instanceof Double d) || realHolds(d))
@@ -159,6 +164,22 @@ record Widening(String column, FieldType batchType, String tableType, String wid
      * Whether {@code real} holds {@code d} as sent: exactly, or as the shortest decimal of a float that reads back as
      * {@code d} ({@code 3.4e38}, {@code 0.1}), or a value out of its range, which the COPY refuses (naming the record).
      */
+    /**
+     * Whether a double's text, as the COPY sends it ({@link Double#toString}), has at most {@code scale} decimals. NaN
+     * and the infinities have none to round (numeric stores NaN; a bounded numeric refuses an infinity, naming it).
+     */
+    private static boolean doubleFitsScale(Object v, int scale) {
+        if (!(v instanceof Double || v instanceof Float)) {
+            return true;
+        }
+        double d = ((Number) v).doubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+            return true;
+        }
+        BigDecimal text = new BigDecimal(v.toString());
+        return text.scale() <= scale || text.stripTrailingZeros().scale() <= scale;
+    }
+
     private static boolean realHolds(double d) {
         float f = (float) d;
         return Double.isNaN(d) || Double.isInfinite(d) || Float.isInfinite(f) || (f == 0 && d != 0) || f == d
