@@ -392,7 +392,8 @@ public final class MergeLoader {
     /**
      * Runs {@code work} in a transaction of its own and commits it; {@code committed} runs right after the commit.
      * When the commit fails on a deferred constraint, {@code rerun} (the same load, not waiting for a turn) is run
-     * again in a transaction that is always rolled back, with every constraint immediate, to name the records.
+     * again with every constraint immediate, in a transaction that is rolled back to name the records (or, with
+     * {@link OnBadRow#DEAD_LETTER}, committed with them set aside).
      */
     private LoadResult inTransaction(Connect connect, Function<Connection, LoadResult> work, Runnable committed,
             Function<Connection, LoadResult> rerun) {
@@ -401,7 +402,7 @@ public final class MergeLoader {
             try {
                 r = timedTransaction(c, work);
             } catch (SQLException e) {
-                throw deferredRefusal(c, rerun, e);
+                r = deadLettered(c, rerun, e);
             }
             committed.run();
             return r;
@@ -419,10 +420,36 @@ public final class MergeLoader {
             try {
                 return timedTransaction(connection, work);
             } catch (SQLException e) {
-                throw deferredRefusal(connection, work, e);
+                return deadLettered(connection, work, e);
             }
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * After the load's own transaction failed with {@code failure}: with {@link OnBadRow#DEAD_LETTER}, a commit refused
+     * by a deferred constraint (SQLSTATE class 23) is the load's rows refused at commit, so the load runs again on
+     * {@code c} in a new transaction with every constraint immediate, where its write step sets the refused records
+     * aside as for any constraint, and commits; otherwise (or when that fails too) throws as {@link #deferredRefusal}.
+     */
+    private LoadResult deadLettered(Connection c, Function<Connection, LoadResult> rerun, SQLException failure) {
+        if (spec.onBadRow() != OnBadRow.DEAD_LETTER || failure.getSQLState() == null
+                || !failure.getSQLState().startsWith("23")) {
+            throw deferredRefusal(c, rerun, failure);
+        }
+        try {
+            return timedTransaction(c, x -> {
+                Sql.execute(x, "set constraints all immediate");
+                return rerun.apply(x);
+            });
+        } catch (RefusedRowsException refused) {
+            refused.addSuppressed(failure);
+            throw refused;
+        } catch (SQLException | RuntimeException again) {
+            MdsException plain = new MdsException("load into " + spec.target() + " failed: " + failure.getMessage(), failure);
+            plain.addSuppressed(again);
+            throw plain;
         }
     }
 
