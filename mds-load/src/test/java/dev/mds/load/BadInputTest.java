@@ -149,6 +149,10 @@ class BadInputTest {
             assertThatTable(ds, table + "_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(3, "id=3"));
         }
         assertThatTable(ds, "raw.json_nul").column("id").containsOnly(1L, 2L, 4L, 9L);
+        // a document that is no JSON, its error on its own third line ("JSON data, line 3"): record 2, not 3
+        assertThatThrownBy(() -> strict.load(RecordBatch.of(schema, List.of(Record.of(1L, "{}"),
+                Record.of(5L, "{\n\"a\": 1,\n\"b\": }"), Record.of(6L, "{}")))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> assertThat(e.location().recordNumber()).hasValue(2));
     }
 
     @Test
