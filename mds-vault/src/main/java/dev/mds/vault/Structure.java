@@ -205,7 +205,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return "CAST(" + q + " AS " + unbounded(to) + ") AS " + Identifiers.quote(column);
     }
 
-    private static final Pattern BOUNDED = Pattern.compile("(character varying|character|bit varying|bit)\\(\\d+\\)((?:\\[])*)");
+    /** A bounded type: its kind, its length and the {@code []} of an array of it. */
+    private static final Pattern BOUNDED = Pattern.compile("(character varying|character|bit varying|bit)\\((\\d+)\\)((?:\\[])*)");
 
     /**
      * The type to cast a stage value to before it is stored in a column of the SQL type {@code type}: the type itself,
@@ -225,7 +226,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
             case "bit" -> "bit varying";            // "bit" alone is bit(1)
             default -> m.group(1);
         };
-        return base + m.group(2);
+        return base + m.group(3);
     }
 
     /**
@@ -416,9 +417,9 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                             continue;
                         }
                         String type = target.require(name(), column).sqlType();
-                        Matcher m = LENGTH.matcher(type);
-                        if (!m.matches()) {
-                            continue;
+                        Matcher m = BOUNDED.matcher(type);
+                        if (!m.matches() || !m.group(3).isEmpty()) {
+                            continue;   // not bounded, or an array of a bounded type (not looked into)
                         }
                         String value = "s." + Identifiers.quote(column) + "::text";
                         String wrong = switch (m.group(1)) {
@@ -442,9 +443,6 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         }
         return why.toString();
     }
-
-    /** A {@code varchar(n)}, {@code char(n)}, {@code bit(n)} or {@code varbit(n)} (not an array): the kind and n. */
-    private static final Pattern LENGTH = Pattern.compile("(character varying|character|bit varying|bit)\\((\\d+)\\)");
 
     private static boolean sqlState(Throwable e, String... states) {
         for (Throwable t = e; t != null; t = t.getCause()) {
