@@ -47,6 +47,33 @@ class LoadEdgeCasesTest {
 
     // ------------------------------------------------------------------------------------------ collations
 
+    /**
+     * Text longer than one slice of the COPY encoder (2.5 slices), with a surrogate pair across a slice boundary and
+     * escapes on both sides of it, arrives as it was sent (compared by its MD5 in PostgreSQL). The encoder reserves
+     * its worst case per slice: one reservation for the whole string overflowed an int beyond ~716M characters.
+     */
+    @Test
+    void textLongerThanOneEncoderSliceArrivesWholeWithPairsAndEscapesAtTheBoundary(DataSource ds) throws Exception {
+        int slice = 1 << 20;   // CopyText.SLICE
+        StringBuilder v = new StringBuilder("a\tb\\c\n");
+        v.append("x".repeat(slice - 1 - v.length())).append("\uD83D\uDE00").append("\r\\é日");  // the pair at slice-1, slice
+        while (v.length() < slice * 5 / 2) {
+            v.append("ü\t");
+        }
+        String text = v.toString();
+        assertThat(Character.isHighSurrogate(text.charAt(slice - 1))).isTrue();
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        MergeLoader.into(ds, "raw.long_text").key("id").build().load(RecordBatch.of(schema, List.of(Record.of(1L, text))));
+        String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("select md5(v), length(v) from raw.long_text")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo(md5);
+            assertThat(rs.getInt(2)).isEqualTo(text.codePointCount(0, text.length()));
+        }
+    }
+
     @Test
     void mergeIntoATableWhoseTextColumnsHaveAnExplicitCollation(DataSource ds) throws Exception {
         // a key and a value column declared COLLATE "C" (common for byte-order keys): the stage is created from

@@ -22,6 +22,10 @@ import org.postgresql.copy.CopyIn;
  */
 final class CopyText {
     private static final int CHUNK = 1 << 16;
+    /** The characters of a string encoded at one reservation of the buffer (see {@link #string}). */
+    static final int SLICE = 1 << 20;
+    /** The largest array the JVM makes. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final byte[] NULL = {'\\', 'N'};
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -106,8 +110,12 @@ final class CopyText {
     }
 
     private void ensure(int more) {
-        if (len + more > buf.length) {
-            byte[] bigger = new byte[Math.max(buf.length * 2, len + more)];
+        long need = (long) len + more;
+        if (need > buf.length) {
+            if (need > MAX_ARRAY) {
+                throw new IllegalStateException("a row of more than " + MAX_ARRAY + " bytes cannot be sent to the COPY");
+            }
+            byte[] bigger = new byte[(int) Math.min(MAX_ARRAY, Math.max(2L * buf.length, need))];
             System.arraycopy(buf, 0, bigger, 0, len);
             buf = bigger;
         }
@@ -149,10 +157,26 @@ final class CopyText {
         }
     }
 
+    /**
+     * A string's UTF-8 bytes, escaped for COPY's text format, in slices of at most {@link #SLICE} characters: each
+     * slice reserves its worst case (3 bytes a character) at once, so the loop writes without bounds checks; one
+     * reservation for the whole string overflowed an int beyond ~716M characters (an index error naming no record).
+     */
     private void string(String s) {
         int n = s.length();
-        ensure(n * 3 + 2);
-        for (int i = 0; i < n; i++) {
+        for (int from = 0; from < n; ) {
+            int to = (int) Math.min(n, (long) from + SLICE);
+            if (to < n && Character.isHighSurrogate(s.charAt(to - 1))) {
+                to++;   // a surrogate pair stays in one slice
+            }
+            slice(s, from, to);
+            from = to;
+        }
+    }
+
+    private void slice(String s, int from, int n) {
+        ensure((n - from) * 3 + 2);
+        for (int i = from; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
                 switch (c) {
