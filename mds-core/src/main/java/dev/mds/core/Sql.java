@@ -156,9 +156,13 @@ public final class Sql {
         }
     }
 
-    /** An exception for a failed statement: the database's message, then the statement. */
+    /**
+     * An exception for a failed statement: the database's message, then the statement (its first 2000 characters).
+     * Never throws itself: a missing statement or message is said so.
+     */
     public static MdsException failed(String sql, SQLException e) {
-        return new MdsException(e.getMessage() + "\n  in: " + abbreviate(sql), e);
+        String reason = e == null ? "(no error)" : e.getMessage() != null ? e.getMessage() : e.toString();
+        return new MdsException(reason + "\n  in: " + abbreviate(sql), e);
     }
 
     /** Logs a statement that the caller ran itself, with its timing. */
@@ -169,6 +173,14 @@ public final class Sql {
     }
 
     private static String abbreviate(String sql) {
-        return sql.length() <= 2000 ? sql : sql.substring(0, 2000) + " …";
+        if (sql == null) {
+            return "(no statement)";
+        }
+        if (sql.length() <= 2000) {
+            return sql;
+        }
+        // not between the two halves of a surrogate pair, which would leave a character UTF-8 cannot encode
+        int cut = Character.isHighSurrogate(sql.charAt(1999)) && Character.isLowSurrogate(sql.charAt(2000)) ? 1999 : 2000;
+        return sql.substring(0, cut) + " …";
     }
 }

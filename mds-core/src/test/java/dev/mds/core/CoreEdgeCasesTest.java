@@ -293,6 +293,21 @@ class CoreEdgeCasesTest {
     }
 
     @Test
+    void aFailedStatementsMessageNeverThrowsAndNeverCutsACharacterInTwo() {
+        java.sql.SQLException cause = new java.sql.SQLException("boom");
+        assertThat(Sql.failed(null, cause).getMessage()).isEqualTo("boom\n  in: (no statement)");
+        assertThat(Sql.failed(null, cause).getCause()).isSameAs(cause);
+        assertThat(Sql.failed("select 1", new java.sql.SQLException()).getMessage()).startsWith("java.sql.SQLException");
+        assertThat(Sql.failed("select 1", null).getMessage()).isEqualTo("(no error)\n  in: select 1");
+        // a character outside the BMP right at the 2000-character cut: kept whole, not half of it
+        String sql = "x".repeat(1999) + "😀" + "y".repeat(10);
+        String message = Sql.failed(sql, cause).getMessage();
+        assertThat(message).isEqualTo("boom\n  in: " + "x".repeat(1999) + " …");
+        assertThat(Sql.failed("x".repeat(1998) + "😀" + "y", cause).getMessage()).endsWith("x😀 …");
+        assertThat(Sql.failed("x".repeat(2000), cause).getMessage()).endsWith("x".repeat(2000));
+    }
+
+    @Test
     void schemasRefuseDuplicatesHoweverTheyArise() {
         Schema s = Schema.builder().add("a", FieldType.INT).add("A", FieldType.INT).build();   // case-sensitive
         assertThat(s.names()).containsExactly("a", "A");
