@@ -120,6 +120,11 @@ public final class Identifiers {
 
     private static String visible(String s) {
         String shown = s.replace("\0", "\\0");
-        return '\'' + (shown.length() > 80 ? shown.substring(0, 80) + "…" : shown) + '\'';
+        if (shown.length() > 80) {
+            // not between the two halves of a surrogate pair
+            int cut = Character.isHighSurrogate(shown.charAt(79)) && Character.isLowSurrogate(shown.charAt(80)) ? 79 : 80;
+            shown = shown.substring(0, cut) + "…";
+        }
+        return '\'' + shown + '\'';
     }
 }

@@ -308,6 +308,17 @@ class CoreEdgeCasesTest {
     }
 
     @Test
+    void longExcerptsAndNamesInMessagesAreCutBetweenCharactersNotInsideOne() {
+        String excerpt = "x".repeat(79) + "😀" + "tail";
+        assertThat(InputLocation.of("f.csv").withExcerpt(excerpt).excerpt()).hasValue("x".repeat(79) + "…");
+        assertThat(InputLocation.of("f.csv").withExcerpt("x".repeat(78) + "😀" + "tail").excerpt())
+                .hasValue("x".repeat(78) + "😀…");
+        String name = "x".repeat(79) + "😀".repeat(20);
+        assertThatThrownBy(() -> Identifiers.quote(name)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'" + "x".repeat(79) + "…'");
+    }
+
+    @Test
     void schemasRefuseDuplicatesHoweverTheyArise() {
         Schema s = Schema.builder().add("a", FieldType.INT).add("A", FieldType.INT).build();   // case-sensitive
         assertThat(s.names()).containsExactly("a", "A");
