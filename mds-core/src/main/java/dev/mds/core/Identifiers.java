@@ -106,7 +106,7 @@ public final class Identifiers {
     }
 
     /** Whether {@code s} holds a high or low surrogate that is not part of a pair. */
-    private static boolean unpairedSurrogate(String s) {
+    static boolean unpairedSurrogate(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {

@@ -218,6 +218,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public Optional<State> get(Connection c, String key) {
+        checkText(key, key, "key");
         try {
             if (!ensureTable(c, false)) {
                 return Optional.empty();   // no table, no state: a read creates nothing in a caller's transaction
@@ -248,6 +249,8 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public long put(Connection c, String key, String json) {
         Objects.requireNonNull(json, "json");
+        checkText(key, key, "key");
+        checkText(key, json, "value");
         return run(c, key, () -> {
             try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
                 ps.setString(1, key);
@@ -267,6 +270,8 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public boolean compareAndSet(Connection c, String key, long expectedVersion, String json) {
+        checkText(key, key, "key");
+        checkText(key, json, "value");
         return run(c, key, () -> {
             if (expectedVersion == 0) {
                 try (PreparedStatement ps = c.prepareStatement(insertIfAbsentSql)) {
@@ -291,6 +296,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public State update(Connection c, String key, Function<Optional<String>, String> change) {
+        checkText(key, key, "key");
         return run(c, key, () -> {
             if (!c.getAutoCommit()) {
                 return lockedUpdate(c, key, change);
@@ -323,6 +329,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public boolean delete(String key) {
+        checkText(key, key, "key");
         return inTransaction(key, c -> run(c, key, () -> {
             try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
                 ps.setString(1, key);
@@ -345,6 +352,17 @@ public final class JdbcStateStore implements StateStore {
             return work.run();
         } catch (SQLException e) {
             throw failed(key, e);
+        }
+    }
+
+    /**
+     * Refuses a key or value holding half of a UTF-16 surrogate pair: UTF-8 cannot encode it, so the driver would send
+     * '?' instead, and two keys would name one row, or a value would come back changed.
+     */
+    private void checkText(String key, String text, String what) {
+        if (text != null && Identifiers.unpairedSurrogate(text)) {
+            throw new MdsException("state store " + table + ", key '" + key + "': the " + what + " holds half of a"
+                    + " UTF-16 surrogate pair, which UTF-8 cannot encode (it would be stored as '?')");
         }
     }
 

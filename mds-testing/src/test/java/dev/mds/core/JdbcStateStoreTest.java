@@ -456,4 +456,26 @@ class JdbcStateStoreTest {
         }
         assertThat(store.get("k").orElseThrow().json()).isEqualTo("1");
     }
+
+    @Test
+    void keysAndValuesHoldingHalfASurrogatePairAreRefusedInsteadOfStoredAsAQuestionMark(DataSource ds) {
+        StateStore store = JdbcStateStore.builder(ds).schema("halves").build();
+        // UTF-8 cannot encode half a pair: the driver sends '?', so two keys would share one row and a value change
+        assertThatThrownBy(() -> store.put("k\uD800", "1")).isInstanceOf(MdsException.class)
+                .hasMessageContaining("halves.state").hasMessageContaining("surrogate");
+        assertThatThrownBy(() -> store.put("k", "\"a\uDC00b\"")).isInstanceOf(MdsException.class)
+                .hasMessageContaining("halves.state, key 'k'").hasMessageContaining("surrogate");
+        SourcePosition position = SourcePosition.fromJson("{\"source\": \"f.csv\", \"x\": \"\\ud800\"}");
+        assertThatThrownBy(() -> store.put("p", position.toJson())).isInstanceOf(MdsException.class)
+                .hasMessageContaining("surrogate");
+        assertThatThrownBy(() -> store.compareAndSet("k", 0, "\"\uD800\"")).isInstanceOf(MdsException.class);
+        assertThatThrownBy(() -> store.update("k", old -> "\"\uD800\"")).isInstanceOf(MdsException.class);
+        assertThat(store.put("k?", "1")).isEqualTo(1);
+        assertThatThrownBy(() -> store.get("k\uDBFF")).as("not the state of 'k?'").isInstanceOf(MdsException.class);
+        assertThatThrownBy(() -> store.delete("k\uDBFF")).isInstanceOf(MdsException.class);
+        assertThat(store.get("k?")).isPresent();
+        assertThat(store.get("k")).isEmpty();
+        assertThat(store.put("😀", "\"😀\"")).as("whole pairs are fine").isEqualTo(1);
+        assertThat(store.get("😀").orElseThrow().json()).isEqualTo("\"😀\"");
+    }
 }
