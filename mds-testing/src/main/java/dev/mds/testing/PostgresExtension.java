@@ -1,6 +1,7 @@
 package dev.mds.testing;
 
 import dev.mds.testing.internal.ContainerServer;
+import java.lang.reflect.Modifier;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -85,9 +86,19 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
                 .orElseGet(() -> ConditionEvaluationResult.enabled("Docker is available"));
     }
 
+    /**
+     * The source the nearest {@code @MdsPostgres} asks for: the class's own (or a superclass's), else that of the class
+     * enclosing a {@code @Nested} (inner) class, whose extension the nested class inherits.
+     */
     private static MdsPostgres.Source source(Class<?> testClass) {
-        return AnnotationSupport.findAnnotation(testClass, MdsPostgres.class).map(MdsPostgres::value)
-                .orElse(MdsPostgres.Source.DEFAULT);
+        for (Class<?> c = testClass; c != null;
+                c = Modifier.isStatic(c.getModifiers()) ? null : c.getEnclosingClass()) {
+            Optional<MdsPostgres> annotation = AnnotationSupport.findAnnotation(c, MdsPostgres.class);
+            if (annotation.isPresent()) {
+                return annotation.get().value();
+            }
+        }
+        return MdsPostgres.Source.DEFAULT;
     }
 
     @Override
