@@ -1,5 +1,6 @@
 package dev.mds.testing;
 
+import dev.mds.core.Identifiers;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,7 +42,7 @@ public final class Sessions {
      * @throws AssertionError when no such statement runs within 30 s
      */
     public static long terminateWhenRunning(DataSource ds, String statementText) {
-        String literal = "'" + statementText.replace("'", "''") + "'";
+        String literal = Identifiers.literal(statementText);   // E'…' for a backslash, whatever standard_conforming_strings is
         return terminateWhen(ds, "state = 'active' and strpos(query, " + literal + ") > 0",
                 "runs a statement containing " + literal);
     }
