@@ -105,6 +105,14 @@ public final class Identifiers {
         return identifier;
     }
 
+    /**
+     * Where to cut {@code s} to keep its first {@code at} characters: {@code at}, or one less where {@code at} falls
+     * between the two halves of a surrogate pair (half of one is a character UTF-8 cannot encode).
+     */
+    static int cutBefore(String s, int at) {
+        return Character.isHighSurrogate(s.charAt(at - 1)) && Character.isLowSurrogate(s.charAt(at)) ? at - 1 : at;
+    }
+
     /** Whether {@code s} holds a high or low surrogate that is not part of a pair. */
     static boolean unpairedSurrogate(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
@@ -121,9 +129,7 @@ public final class Identifiers {
     private static String visible(String s) {
         String shown = s.replace("\0", "\\0");
         if (shown.length() > 80) {
-            // not between the two halves of a surrogate pair
-            int cut = Character.isHighSurrogate(shown.charAt(79)) && Character.isLowSurrogate(shown.charAt(80)) ? 79 : 80;
-            shown = shown.substring(0, cut) + "…";
+            shown = shown.substring(0, cutBefore(shown, 80)) + "…";
         }
         return '\'' + shown + '\'';
     }

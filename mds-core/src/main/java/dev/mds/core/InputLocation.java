@@ -60,13 +60,8 @@ public final class InputLocation {
     /** A short excerpt of the bad input; cut to 80 characters. */
     public InputLocation withExcerpt(String excerpt) {
         String cut = excerpt == null || excerpt.length() <= MAX_EXCERPT ? excerpt
-                : excerpt.substring(0, cutBefore(excerpt, MAX_EXCERPT)) + "…";
+                : excerpt.substring(0, Identifiers.cutBefore(excerpt, MAX_EXCERPT)) + "…";
         return new InputLocation(source, line, recordNumber, column, key, cut);
-    }
-
-    /** {@code at}, or one less where {@code at} falls between the two halves of a surrogate pair. */
-    private static int cutBefore(String s, int at) {
-        return Character.isHighSurrogate(s.charAt(at - 1)) && Character.isLowSurrogate(s.charAt(at)) ? at - 1 : at;
     }
 
     public String source() {

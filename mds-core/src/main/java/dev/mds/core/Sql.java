@@ -179,8 +179,6 @@ public final class Sql {
         if (sql.length() <= 2000) {
             return sql;
         }
-        // not between the two halves of a surrogate pair, which would leave a character UTF-8 cannot encode
-        int cut = Character.isHighSurrogate(sql.charAt(1999)) && Character.isLowSurrogate(sql.charAt(2000)) ? 1999 : 2000;
-        return sql.substring(0, cut) + " …";
+        return sql.substring(0, Identifiers.cutBefore(sql, 2000)) + " …";
     }
 }
