@@ -263,7 +263,7 @@ public final class MultiActiveSatellite extends Structure {
         vault.checkWidth(c, name(), table, parent);
         vault.checkWidth(c, name(), table, hashDiff);
         String ghost = vault.hashSql().ghostLiteral();
-        String epoch = "'1900-01-01 00:00:00+00'";
+        String epoch = GHOST_DATE;
         List<String> columns = new ArrayList<>();
         List<String> values = new ArrayList<>();
         columns.add(parent);

@@ -209,7 +209,7 @@ public final class Pit extends Structure {
             String satLd = sr.require(name(), Stage.LOAD_DATE).sqlType();
             String alias = "s" + (i++);
             sel.add("COALESCE(" + alias + ".k, " + ghost + ")");
-            sel.add("COALESCE(" + alias + ".ld, '1900-01-01 00:00:00+00'::" + satLd + ")");
+            sel.add("COALESCE(" + alias + ".ld, " + GHOST_DATE + "::" + satLd + ")");
             cols.add(Identifiers.quote(prefix(s) + "_pk")).add(Identifiers.quote(prefix(s) + "_ldts"));
             // each row of the satellite with the load date of its key's next row: it is in effect as of a date from
             // its own load date up to (not including) the next one. One ordered pass over the satellite's primary key

@@ -156,7 +156,7 @@ public final class Satellite extends Structure {
     public LoadResult insertGhostRecord() {
         validate();
         String ghost = vault.hashSql().ghostLiteral();
-        String epoch = "'1900-01-01 00:00:00+00'";
+        String epoch = GHOST_DATE;
         String sql = "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
                 + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE)
                 + (effectiveFrom == null ? "" : ", " + Identifiers.quote(EFFECTIVE_FROM)) + ") VALUES ("

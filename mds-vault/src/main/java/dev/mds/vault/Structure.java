@@ -205,6 +205,12 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return "CAST(" + q + " AS " + unbounded(to) + ") AS " + Identifiers.quote(column);
     }
 
+    /**
+     * The load date (and effective-from) of ghost records, as an SQL literal: 1900-01-01 midnight UTC, as AutomateDV's.
+     * A PIT points at it where a satellite has no row in effect, so the two must agree.
+     */
+    static final String GHOST_DATE = "'1900-01-01 00:00:00+00'";
+
     /** A bounded type: its kind, its length and the {@code []} of an array of it. */
     private static final Pattern BOUNDED = Pattern.compile("(character varying|character|bit varying|bit)\\((\\d+)\\)((?:\\[])*)");
 
