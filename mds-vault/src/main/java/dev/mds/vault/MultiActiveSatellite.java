@@ -250,12 +250,20 @@ public final class MultiActiveSatellite extends Structure {
      *     anything is written
      */
     public LoadResult insertGhostRecord() {
-        validate();
-        String sql = Jdbc.withConnection(vault.dataSource(), this::ghostRecordSql);
-        return vault.run(table.toString(), List.of(sql), 0);
+        return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
     }
 
-    /** The ghost record's insert, unless the ghost key's set at the ghost load date is stored already. */
+    /**
+     * The statement {@link #insertGhostRecord()} runs, to show before it runs: the ghost record's insert, unless the
+     * ghost key's set at the ghost load date is stored already (read-only: it reads the table's column types).
+     *
+     * @throws MdsException naming the child key when its type has no empty value
+     */
+    public String ghostRecordSql() {
+        validate();
+        return Jdbc.withConnection(vault.dataSource(), this::ghostRecordSql);
+    }
+
     private String ghostRecordSql(Connection c) {
         Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(name(), target, parent);

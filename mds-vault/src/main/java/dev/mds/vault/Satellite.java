@@ -154,15 +154,19 @@ public final class Satellite extends Structure {
      * ({@code AUTOMATE_DV_SYSTEM} under AUTOMATEDV, as AutomateDV's {@code create_ghost_record}).
      */
     public LoadResult insertGhostRecord() {
+        return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
+    }
+
+    /** The statement {@link #insertGhostRecord()} runs, to show before it runs. */
+    public String ghostRecordSql() {
         validate();
         String ghost = vault.hashSql().ghostLiteral();
         String epoch = GHOST_DATE;
-        String sql = "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
+        return "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
                 + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE)
                 + (effectiveFrom == null ? "" : ", " + Identifiers.quote(EFFECTIVE_FROM)) + ") VALUES ("
                 + ghost + ", " + ghost + ", " + epoch + ", " + Identifiers.literal(vault.ghostRecordSource())
                 + (effectiveFrom == null ? "" : ", " + epoch) + ") ON CONFLICT DO NOTHING";
-        return vault.run(table.toString(), List.of(sql), 0);
     }
 
     @Override
