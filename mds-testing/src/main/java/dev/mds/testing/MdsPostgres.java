@@ -26,6 +26,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code MDS_TEST_JDBC_USER} and {@code MDS_TEST_JDBC_PASSWORD}) names an existing server; otherwise one embedded
  * PostgreSQL 17 per JVM, started on first use. {@link Source#TESTCONTAINERS} asks for a Docker container and
  * skips the class, with the reason, when Docker is absent.
+ *
+ * <p>Who the tests connect as ({@link #role()}): by default the server's user ({@code postgres}, a superuser, on the
+ * embedded server). {@code @MdsPostgres(role = Role.OWNER)} makes the class's database owned by a login role of
+ * its own that is not a superuser (nor CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS), as a warehouse role of a real
+ * deployment is: it may create schemas and temporary tables in its database, but no statement that needs a superuser
+ * works. {@link TestDatabase#adminDataSource()} still connects as the server's user, for set-up that needs one.
+ * The system property or environment variable {@code MDS_TEST_ROLE=owner} makes {@link Role#OWNER} the default of
+ * every class that does not choose, to see which tests depend on a superuser.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -35,6 +43,9 @@ public @interface MdsPostgres {
     /** Where the server comes from. */
     Source value() default Source.DEFAULT;
 
+    /** Who the injected {@code DataSource}s connect as. */
+    Role role() default Role.DEFAULT;
+
     /** Where the server comes from. */
     enum Source {
         /** {@code MDS_TEST_JDBC_URL} when set, else the embedded server. */
@@ -43,5 +54,15 @@ public @interface MdsPostgres {
         EMBEDDED,
         /** A PostgreSQL 17 container through Testcontainers; skipped when Docker is absent. */
         TESTCONTAINERS
+    }
+
+    /** Who the injected {@code DataSource}s connect as. */
+    enum Role {
+        /** {@link #OWNER} when {@code MDS_TEST_ROLE=owner} (system property or environment variable), else {@link #SERVER_USER}. */
+        DEFAULT,
+        /** The server's user ({@code postgres} on the embedded server: a superuser). */
+        SERVER_USER,
+        /** A login role of the database's own that owns the database and is not a superuser. */
+        OWNER
     }
 }

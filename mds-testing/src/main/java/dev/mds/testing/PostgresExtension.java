@@ -22,13 +22,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The JUnit 5 extension behind {@link MdsPostgres}: one fresh database per test class, dropped after it, on a
- * server shared by the whole JVM. Resolves parameters of type {@link DataSource} and {@link TestDatabase}.
+ * server shared by the whole JVM. Resolves parameters of type {@link DataSource} and {@link TestDatabase}. Under
+ * {@link MdsPostgres.Role#OWNER} the database is owned by a login role of its own that is not a superuser, and the
+ * {@code DataSource} connects as that role ({@link PostgresServer#createOwnedDatabase(String)}).
  */
 public final class PostgresExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback, ParameterResolver {
     /** Names an existing server instead of the embedded one. */
     public static final String URL_VARIABLE = "MDS_TEST_JDBC_URL";
     public static final String USER_VARIABLE = "MDS_TEST_JDBC_USER";
     public static final String PASSWORD_VARIABLE = "MDS_TEST_JDBC_PASSWORD";
+    /**
+     * {@code owner} makes {@link MdsPostgres.Role#OWNER} the default of classes that do not choose a role (system
+     * property or environment variable); {@code server_user} or unset keeps the server's user.
+     */
+    public static final String ROLE_VARIABLE = "MDS_TEST_ROLE";
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresExtension.class);
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(PostgresExtension.class);
@@ -91,14 +98,34 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
      * enclosing a {@code @Nested} (inner) class, whose extension the nested class inherits.
      */
     private static MdsPostgres.Source source(Class<?> testClass) {
+        return annotation(testClass).map(MdsPostgres::value).orElse(MdsPostgres.Source.DEFAULT);
+    }
+
+    /** The nearest {@code @MdsPostgres}: the class's own (or a superclass's), else an enclosing class's. */
+    private static Optional<MdsPostgres> annotation(Class<?> testClass) {
         for (Class<?> c = testClass; c != null;
                 c = Modifier.isStatic(c.getModifiers()) ? null : c.getEnclosingClass()) {
             Optional<MdsPostgres> annotation = AnnotationSupport.findAnnotation(c, MdsPostgres.class);
             if (annotation.isPresent()) {
-                return annotation.get().value();
+                return annotation;
             }
         }
-        return MdsPostgres.Source.DEFAULT;
+        return Optional.empty();
+    }
+
+    /** The role the nearest {@code @MdsPostgres} asks for, {@link MdsPostgres.Role#DEFAULT} resolved. */
+    static MdsPostgres.Role role(Class<?> testClass) {
+        MdsPostgres.Role role = annotation(testClass).map(MdsPostgres::role).orElse(MdsPostgres.Role.DEFAULT);
+        if (role != MdsPostgres.Role.DEFAULT) {
+            return role;
+        }
+        String wanted = env(ROLE_VARIABLE).orElse("server_user").strip().toUpperCase(Locale.ROOT);
+        try {
+            MdsPostgres.Role r = MdsPostgres.Role.valueOf(wanted);
+            return r == MdsPostgres.Role.DEFAULT ? MdsPostgres.Role.SERVER_USER : r;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(ROLE_VARIABLE + " is '" + wanted + "', expected owner or server_user", e);
+        }
     }
 
     @Override
@@ -119,7 +146,9 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
                 case EMBEDDED -> embeddedServer();
                 case TESTCONTAINERS -> containerServer(classContext);
             };
-            return server.createDatabase(databaseName(classContext.getRequiredTestClass()));
+            String name = databaseName(classContext.getRequiredTestClass());
+            return role(classContext.getRequiredTestClass()) == MdsPostgres.Role.OWNER
+                    ? server.createOwnedDatabase(name) : server.createDatabase(name);
         }, TestDatabase.class);
     }
 

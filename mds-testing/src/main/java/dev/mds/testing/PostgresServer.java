@@ -68,6 +68,42 @@ public abstract class PostgresServer implements AutoCloseable {
     }
 
     /**
+     * Creates a fresh database (dropping one of that name first) owned by a new login role of the same name that is
+     * not a superuser and may not create databases or roles, replicate or bypass row-level security: the role a
+     * warehouse user of mds has. It may create schemas and temporary tables in its database (and, as owner of its
+     * {@code public} schema, tables there). The handle's pools connect as that role, its
+     * {@link TestDatabase#adminDataSource()} as this server's user; {@link TestDatabase#drop()} drops the role too.
+     *
+     * @throws MdsException when the server refuses (this server's user must be allowed to create roles)
+     */
+    public TestDatabase createOwnedDatabase(String name) {
+        Identifiers.check(name);
+        String password = java.util.UUID.randomUUID().toString();
+        try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase()), user(), password());
+             Statement st = c.createStatement()) {
+            st.execute("drop database if exists " + Identifiers.quote(name) + " with (force)");
+            st.execute("drop role if exists " + Identifiers.quote(name));
+            st.execute("create role " + Identifiers.quote(name) + " login nosuperuser nocreatedb nocreaterole"
+                    + " noreplication nobypassrls password " + Identifiers.literal(password));
+            st.execute("create database " + Identifiers.quote(name) + " owner " + Identifiers.quote(name));
+        } catch (SQLException e) {
+            throw new MdsException("cannot create database " + name + " owned by a login role on " + host() + ":" + port()
+                    + ": " + e.getMessage(), e);
+        }
+        return new TestDatabase(this, name, name, password);
+    }
+
+    /** Drops a role (one {@link #createOwnedDatabase} made, after its database), if it exists. */
+    void dropRole(String role) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(adminDatabase()), user(), password());
+             Statement st = c.createStatement()) {
+            st.execute("drop role if exists " + Identifiers.quote(role));
+        } catch (SQLException e) {
+            throw new MdsException("cannot drop role " + role + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Drops a database, disconnecting its sessions; replication slots of the database are dropped too, also one a
      * change data capture client still streams from (its WAL sender is ended first). A slot left behind would keep
      * the server's WAL forever, and the database could not be dropped while the slot is in use.
@@ -92,11 +128,16 @@ public abstract class PostgresServer implements AutoCloseable {
 
     /** A connection pool on a database of this server, with pgjdbc connection properties (e.g. {@code reWriteBatchedInserts}). */
     public HikariDataSource dataSource(String database, int maxPoolSize, java.util.Map<String, String> properties) {
+        return dataSource(database, user(), password(), maxPoolSize, properties);
+    }
+
+    HikariDataSource dataSource(String database, String user, String password, int maxPoolSize,
+            java.util.Map<String, String> properties) {
         HikariConfig config = new HikariConfig();
         properties.forEach(config::addDataSourceProperty);
         config.setJdbcUrl(jdbcUrl(database));
-        config.setUsername(user());
-        config.setPassword(password());
+        config.setUsername(user);
+        config.setPassword(password);
         config.setMaximumPoolSize(maxPoolSize);
         config.setMinimumIdle(0);
         config.setPoolName("mds-" + database);

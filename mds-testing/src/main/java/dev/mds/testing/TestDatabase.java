@@ -8,33 +8,67 @@ import javax.sql.DataSource;
  * One database on a {@link PostgresServer}, with a connection pool. What the {@link MdsPostgres} extension
  * injects besides a plain {@link DataSource}: tests of change data capture need the host, port and
  * credentials, not only a pool.
+ *
+ * <p>Its pools connect as {@link #user()}: the server's user, or, for a database made by
+ * {@link PostgresServer#createOwnedDatabase(String)} ({@code @MdsPostgres(role = Role.OWNER)}), the database's own
+ * login role, which owns it and is not a superuser. {@link #adminDataSource()} connects as the server's user either way.
  */
 public final class TestDatabase implements AutoCloseable {
     private final PostgresServer server;
     private final String name;
+    /** The owning login role, or null when the pools connect as the server's user. */
+    private final String owner;
+    private final String ownerPassword;
     private volatile HikariDataSource dataSource;
+    private volatile HikariDataSource adminDataSource;
 
     TestDatabase(PostgresServer server, String name) {
+        this(server, name, null, null);
+    }
+
+    TestDatabase(PostgresServer server, String name, String owner, String ownerPassword) {
         this.server = Objects.requireNonNull(server, "server");
         this.name = Objects.requireNonNull(name, "name");
+        this.owner = owner;
+        this.ownerPassword = ownerPassword;
     }
 
     /** The shared pool on this database (created on first use, closed by {@link #close()}). */
     public synchronized HikariDataSource dataSource() {
         if (dataSource == null) {
-            dataSource = server.dataSource(name, 8);
+            dataSource = newDataSource(8);
         }
         return dataSource;
     }
 
+    /**
+     * A shared pool on this database as the server's user (a superuser on the embedded server), for set-up that the
+     * database's owner may not do (roles, replication); created on first use, closed by {@link #close()}. The same as
+     * {@link #dataSource()} unless the database has an {@linkplain #ownedByLoginRole() owning login role}.
+     */
+    public synchronized HikariDataSource adminDataSource() {
+        if (owner == null) {
+            return dataSource();
+        }
+        if (adminDataSource == null) {
+            adminDataSource = server.dataSource(name, server.user(), server.password(), 4, java.util.Map.of());
+        }
+        return adminDataSource;
+    }
+
     /** A new, separate pool on this database; the caller closes it. */
     public HikariDataSource newDataSource(int maxPoolSize) {
-        return server.dataSource(name, maxPoolSize);
+        return newDataSource(maxPoolSize, java.util.Map.of());
     }
 
     /** A new, separate pool on this database with pgjdbc connection properties; the caller closes it. */
     public HikariDataSource newDataSource(int maxPoolSize, java.util.Map<String, String> properties) {
-        return server.dataSource(name, maxPoolSize, properties);
+        return server.dataSource(name, user(), password(), maxPoolSize, properties);
+    }
+
+    /** Whether the pools connect as the database's own login role (not a superuser) rather than the server's user. */
+    public boolean ownedByLoginRole() {
+        return owner != null;
     }
 
     public PostgresServer server() {
@@ -57,27 +91,35 @@ public final class TestDatabase implements AutoCloseable {
         return server.port();
     }
 
+    /** The user the pools connect as: the database's owning login role, or the server's user. */
     public String user() {
-        return server.user();
+        return owner != null ? owner : server.user();
     }
 
     public String password() {
-        return server.password();
+        return owner != null ? ownerPassword : server.password();
     }
 
-    /** Closes the pool; the database stays. */
+    /** Closes the pools; the database stays. */
     @Override
     public synchronized void close() {
         if (dataSource != null) {
             dataSource.close();
             dataSource = null;
         }
+        if (adminDataSource != null) {
+            adminDataSource.close();
+            adminDataSource = null;
+        }
     }
 
-    /** Closes the pool and drops the database. */
+    /** Closes the pools and drops the database, and its owning login role if it has one. */
     public void drop() {
         close();
         server.dropDatabase(name);
+        if (owner != null) {
+            server.dropRole(owner);
+        }
     }
 
     @Override
