@@ -162,8 +162,10 @@ public final class EffectivitySatellite extends Structure {
         long t0 = System.nanoTime();
         long[] counts = Jdbc.withConnection(vault.dataSource(), c -> {
             long[] n = Jdbc.transaction(c, name(), x -> {
-                for (String s : statements.subList(0, statements.size() - 1)) {
-                    if (s.startsWith("SELECT")) {
+                // the lock, then (with an end date: four statements) the check, the join setting, the load
+                for (int i = 0; i < statements.size() - 1; i++) {
+                    String s = statements.get(i);
+                    if (i == 1 && statements.size() == 4) {
                         Jdbc.firstRow(x, s).ifPresent(bad -> {
                             throw new MdsException(name() + " from " + stage + ": link " + bad.get(0) + " ends ("
                                     + endDate + " " + bad.get(2) + ") before it starts (" + effectiveFrom + " " + bad.get(1)
@@ -289,6 +291,6 @@ public final class EffectivitySatellite extends Structure {
         // the CTEs' row estimates are guesses; a nested loop between two of them is quadratic in the batch (10k
         // driving keys took 20 s), so joins between them hash (the LATERAL lookup above stays a nested loop)
         String joins = "SET LOCAL enable_nestloop = off";
-        return check == null ? List.of(lock(), joins, sql) : List.of(lock(), check, joins, sql);
+        return check == null ? List.of(lock(c), joins, sql) : List.of(lock(c), check, joins, sql);
     }
 }

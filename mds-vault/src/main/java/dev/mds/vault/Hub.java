@@ -27,7 +27,7 @@ import java.util.StringJoiner;
  * mapped to the ghost key. A stage whose load date is a {@code date} or {@code timestamp} where the hub's is a
  * {@code timestamptz} (or the reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
  * Re-running a load inserts nothing. Concurrent loads of one hub take turns (a
- * {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
+ * {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for; a role that may only insert and select takes an advisory lock on the table's name instead).
  */
 public final class Hub extends Structure {
     private String hashKey;
@@ -147,7 +147,7 @@ public final class Hub extends Structure {
         for (String bk : businessKeys) {
             byValue.put(bk, order(read, bk));
         }
-        return insertNewKeys(columnsOf(), List.of(), byValue, union.toString());
+        return insertNewKeys(c, columnsOf(), List.of(), byValue, union.toString());
     }
 
     private List<String> columnsOf() {

@@ -199,6 +199,6 @@ public final class Link extends Structure {
         if (effectiveFrom != null) {
             byValue.put(Satellite.EFFECTIVE_FROM, order(List.of(target), Satellite.EFFECTIVE_FROM));
         }
-        return structure.insertNewKeys(stored, refs, byValue, union.toString());
+        return structure.insertNewKeys(c, stored, refs, byValue, union.toString());
     }
 }

@@ -51,7 +51,7 @@ import java.util.StringJoiner;
  * (its type and collation), not the stage's: a stage column with a case-insensitive collation does not merge
  * {@code 'home'} and {@code 'Home'}, which the table stores as two rows.
  * Concurrent loads of one satellite take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not
- * wait for). A stage's load date is taken as the table stores it: a
+ * wait for; a role that may only insert and select takes an advisory lock on the table's name instead). A stage's load date is taken as the table stores it: a
  * {@code date} or {@code timestamp} where the table's is a {@code timestamptz} (or the reverse) is read as UTC, and
  * then cast to the table's type, so that a stage of timestamps loaded into a table of dates has one set per day. An
  * effective-from of another type than the table's is read the same way, or refused naming it when PostgreSQL cannot
@@ -470,6 +470,6 @@ public final class MultiActiveSatellite extends Structure {
                 + "SELECT " + Identifiers.quoteAll("c", storedColumns()) + "\n"
                 // a row without a load date is not silently dropped: the table's NOT NULL refuses it, naming the stage
                 + "FROM cand AS c WHERE c." + ld + " IS NULL OR (c." + hk + ", c." + ld + ") IN (SELECT ch." + hk + ", ch." + ld + " FROM changed AS ch)";
-        return List.of(lock(), sql);
+        return List.of(lock(c), sql);
     }
 }

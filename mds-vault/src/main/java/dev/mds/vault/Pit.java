@@ -262,7 +262,7 @@ public final class Pit extends Structure {
         // updates those whose satellite rows changed (deleting and re-inserting every row made a re-run of the same
         // dates cost twice the first load). A transaction-local setting says which case this is: each statement
         // tests it once (a one-time filter), so the other case's statements read nothing.
-        return List.of(lock(), "SET LOCAL enable_nestloop = off",
+        return List.of(lock(c), "SET LOCAL enable_nestloop = off",
                 "SELECT set_config('mds.pit_load_into_empty', (NOT EXISTS (SELECT 1 FROM " + table.quoted() + "))::text, true)",
                 "INSERT INTO " + table.quoted() + " (" + cols + ")\n" + rows + "\nWHERE " + flag + " = 'true'",
                 "DELETE FROM " + table.quoted() + " AS p WHERE " + flag + " = 'false' AND (p." + Identifiers.quote(AS_OF_DATE)

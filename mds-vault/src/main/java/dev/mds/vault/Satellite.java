@@ -27,7 +27,7 @@ import java.util.StringJoiner;
  * a {@code date} or {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC
  * (a date as its midnight), whatever the session's TimeZone; a stage load date is then taken as the satellite's type
  * stores it (timestamps of one day loaded into a {@code date} column are one row per key and day). Concurrent loads of one satellite take
- * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for).
+ * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for; a role that may only insert and select takes an advisory lock on the table's name instead).
  */
 public final class Satellite extends Structure {
     private String parent;
@@ -274,7 +274,7 @@ public final class Satellite extends Structure {
                 + "    ) AS c\n"
                 + ") AS w\n"
                 + "WHERE w." + prevHd + " IS DISTINCT FROM w." + hd;
-        return List.of(lock(),
+        return List.of(lock(c),
                 "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", sql, empty);
     }
 }

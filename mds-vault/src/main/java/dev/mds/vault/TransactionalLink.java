@@ -32,7 +32,7 @@ import java.util.StringJoiner;
  * earliest by load date, then the smallest record source, references, payload and effective-from (as {@link Hub}
  * and {@link Link} break ties), so the result depends neither on the order of the stage's rows nor on the session;
  * and the table's primary key on the hash key backs this. Re-loading a stage inserts nothing. Concurrent loads of
- * one link take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for). A stage whose
+ * one link take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for; a role that may only insert and select takes an advisory lock on the table's name instead). A stage whose
  * load date (or effective-from) is a {@code date} or {@code timestamp} where the table's is a {@code timestamptz}
  * (or the reverse) is read as UTC; an effective-from PostgreSQL cannot assign to the table's (an {@code integer} or
  * {@code text} into a {@code timestamptz}) is refused naming the column.
