@@ -1,0 +1,89 @@
+package dev.mds.transform;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A project run by a warehouse role that is not a superuser: it owns the database (so it may create schemas) and
+ * reads sources another role owns.
+ */
+@MdsPostgres(role = MdsPostgres.Role.OWNER)
+class NonSuperuserTest {
+    private static final String INCREMENTAL = "{{ config(materialized='incremental', unique_key='id') }}\n";
+
+    @Test
+    void seedTableIncrementalAndSnapshotModelsBuildAndRebuild(DataSource ds, TestDatabase db, @TempDir Path dir)
+            throws Exception {
+        // the source belongs to another role (the server's user here); the warehouse role may only read it
+        sql(db.adminDataSource(), "create schema src", "create table src.orders (id int primary key, country text,"
+                        + " amount numeric(10,2), updated_at timestamp)",
+                "insert into src.orders values (1, 'FR', 10, '2024-01-01'), (2, 'DE', 20, '2024-01-01'),"
+                        + " (3, 'FR', 5, '2024-01-01')",
+                "grant usage on schema src to " + db.user(), "grant select on src.orders to " + db.user());
+        Files.createDirectories(dir.resolve("seeds/ref"));
+        Files.writeString(dir.resolve("seeds/ref/countries.csv"), "code,name\nFR,France\nDE,Germany\n");
+        TransformProject project = TransformProject.builder(ds).seedsFrom(dir.resolve("seeds"))
+                .model("stg.orders", "select * from src.orders")
+                .model("mart.revenue", "{{ config(materialized='table') }}\n"
+                        + "select c.name, sum(o.amount) as revenue from {{ ref('orders') }} o"
+                        + " join {{ ref('countries') }} c on c.code = o.country group by c.name")
+                .model("mart.orders_inc", INCREMENTAL + "select id, amount from {{ ref('orders') }}\n"
+                        + "{% if is_incremental() %}where id > (select max(id) from {{ this }}){% endif %}")
+                .model("snap.orders_history", "{{ config(materialized='snapshot', unique_key='id', strategy='timestamp',"
+                        + " updated_at='updated_at') }}\nselect id, amount, updated_at from src.orders")
+                .build();
+
+        project.run().assertSucceeded();
+        assertThatTable(ds, "ref.countries").columns("code", "name").containsExactlyInAnyOrder(
+                row("FR", "France"), row("DE", "Germany"));
+        assertThatTable(ds, "mart.revenue").columns("name", "revenue").containsExactlyInAnyOrder(
+                row("France", new java.math.BigDecimal("15.00")), row("Germany", new java.math.BigDecimal("20.00")));
+        assertThatTable(ds, "mart.orders_inc").hasRowCount(3);
+        assertThatTable(ds, "snap.orders_history").hasRowCount(3);
+
+        sql(db.adminDataSource(), "update src.orders set amount = 30, updated_at = '2024-02-01' where id = 2",
+                "insert into src.orders values (4, 'DE', 1, '2024-02-01')");
+        RunResults second = project.run();
+        second.assertSucceeded();
+        assertThat(second.model("mart.orders_inc").rows()).hasValue(1);
+        assertThatTable(ds, "mart.revenue").columns("name", "revenue").containsExactlyInAnyOrder(
+                row("France", new java.math.BigDecimal("15.00")), row("Germany", new java.math.BigDecimal("31.00")));
+        assertThat(strings(ds, "select id || ':' || amount || ':' || (dbt_valid_to is null) from snap.orders_history"
+                + " order by id, dbt_valid_from")).containsExactly("1:10.00:true", "2:20.00:false", "2:30.00:true",
+                "3:5.00:true", "4:1.00:true");
+        // everything the run made belongs to the warehouse role
+        assertThat(strings(ds, "select distinct pg_get_userbyid(relowner) from pg_class c join pg_namespace n"
+                + " on n.oid = c.relnamespace where n.nspname in ('stg', 'mart', 'snap', 'ref')")).containsExactly(db.user());
+    }
+
+    /**
+     * A role that may create tables in the models' schemas but not schemas in the database: PostgreSQL refuses its
+     * {@code create schema if not exists} even for a schema that exists, so the run must not send it then.
+     */
+    @Test
+    void aRoleThatMayNotCreateSchemasRunsModelsInSchemasThatExist(DataSource ds, TestDatabase db) {
+        sql(ds, "create schema analytics", "create table analytics.raw_events (id int)",
+                "insert into analytics.raw_events values (1), (2)");
+        try {
+            sql(ds, "revoke create on database \"" + db.name() + "\" from public, " + db.user());
+            RunResults results = TransformProject.builder(ds)
+                    .model("analytics.events", "{{ config(materialized='table') }}\nselect id from analytics.raw_events")
+                    .build().run();
+            results.assertSucceeded();
+            assertThatTable(ds, "analytics.events").hasRowCount(2);
+        } finally {
+            sql(ds, "grant create on database \"" + db.name() + "\" to " + db.user());
+        }
+    }
+}
