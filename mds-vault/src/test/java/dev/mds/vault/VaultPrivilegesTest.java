@@ -31,7 +31,7 @@ class VaultPrivilegesTest {
 
     /** A login role (created once per server) and a data source connecting as it. */
     private static DataSource role(TestDatabase db, String name) {
-        sql(db.dataSource(), "do $$ begin create role " + name + " login password 'secret'; exception when duplicate_object"
+        sql(db.adminDataSource(), "do $$ begin create role " + name + " login password 'secret'; exception when duplicate_object"
                 + " then null; end $$");
         com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());
@@ -104,7 +104,7 @@ class VaultPrivilegesTest {
 
     @Test
     void aRoleThatMayCreateSchemasBuildsAndLoadsTheWholeVaultFromARawTableItMayOnlyRead(TestDatabase db) throws Exception {
-        DataSource admin = db.dataSource();
+        DataSource admin = db.adminDataSource();
         DataSource builder = role(db, "mds_vault_builder");
         raw(admin, "raw.buy_b", row("a@x", "p1", "home", "1", day(1), day(1)), row("b@x", "p1", "home", "9", day(1), day(1)));
         sql(admin, "grant create on database \"" + db.name() + "\" to mds_vault_builder",
@@ -130,7 +130,7 @@ class VaultPrivilegesTest {
      */
     @Test
     void anInsertOnlyRoleLoadsTablesAnAdministratorCreated(TestDatabase db) throws Exception {
-        DataSource admin = db.dataSource();
+        DataSource admin = db.adminDataSource();
         DataSource loader = role(db, "mds_vault_inserter");
         raw(admin, "raw.buy_i", row("a@x", "p1", "home", "1", day(1), day(1)), row("b@x", "p1", "home", "9", day(1), day(1)));
         Stage stage = stage("raw.buy_i", "istg");
