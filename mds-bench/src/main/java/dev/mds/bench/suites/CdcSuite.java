@@ -38,9 +38,11 @@ import org.postgresql.PGConnection;
  * own slot. Baseline: Debezium's embedded engine alone, same connector settings, into a no-op handler that marks
  * each record processed (offsets in memory) — the ceiling of this path. Candidate: {@link PostgresCdcSource} →
  * {@code ChangeEvent}s → mds-load CDC mode → committed with the offset in the warehouse (another database on the
- * same server). Each side is timed from the first delivered batch to the last event consumed (engine) or committed
- * (mds), so the engine's start-up, equal on both sides, is left out. Rounds alternate which side goes first; after
- * each mds round the warehouse table must equal the source (count and checksum).
+ * same server). Each side is timed from the moment its walsender acquires the slot (seen in {@code
+ * pg_replication_slots}: the stream starts) to the last event consumed (engine) or committed (mds), so the start-up
+ * before the stream (the engine's, and mds's pre-flight checks) is left out on both sides alike, and both clocks
+ * start at the same event. Rounds alternate which side goes first; after each mds round the warehouse table must
+ * equal the source (count and checksum).
  *
  * <p>Then latency: the mds path runs while a writer commits 1,000 events/s (100 transactions of 10 rows each
  * second); a poller sees when each transaction's rows are visible in the warehouse; p50/p99 of commit-to-visible.
@@ -79,11 +81,11 @@ public final class CdcSuite implements BenchSuite {
         for (int round = 0; round <= rounds; round++) {
             resetWarehouse(wh);
             if (round % 2 == 0) {
-                engine.record(round, engineOnly(source, "engine_" + round, expected));
-                mds.record(round, mdsPath(source, wh, "mds_" + round, expected));
+                engine.record(round, engineOnly(source, src, "engine_" + round, expected));
+                mds.record(round, mdsPath(source, src, wh, "mds_" + round, expected));
             } else {
-                mds.record(round, mdsPath(source, wh, "mds_" + round, expected));
-                engine.record(round, engineOnly(source, "engine_" + round, expected));
+                mds.record(round, mdsPath(source, src, wh, "mds_" + round, expected));
+                engine.record(round, engineOnly(source, src, "engine_" + round, expected));
             }
             String target = checksum(wh, "raw.t");
             if (!target.equals(sourceChecksum)) {
@@ -142,10 +144,13 @@ public final class CdcSuite implements BenchSuite {
         }
     }
 
-    /** Debezium alone into a no-op handler; returns nanos from the first delivered batch to the last event. */
-    private static long engineOnly(TestDatabase source, String slot, long expected) throws Exception {
+    /** Debezium alone into a no-op handler; returns nanos from the slot's acquisition to the last event. */
+    private static long engineOnly(TestDatabase source, DataSource src, String slot, long expected) throws Exception {
         Properties p = sourceBuilder(source, slot, null).build().engineProperties();
         p.setProperty("database.password", source.password());
+        // engineProperties() shows the settings for a publication mds would create; this one exists, and mds runs
+        // with Debezium's autocreation off then
+        p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.remove("mds.offset.registry.id");
         p.remove("mds.offset.state.key");
@@ -178,6 +183,7 @@ public final class CdcSuite implements BenchSuite {
                 })
                 .build();
         CompletableFuture<Void> run = CompletableFuture.runAsync(engine);
+        long acquired = slotAcquired(src, slot, run);
         awaitTrue(() -> last.get() != 0 || failed.get() != null || run.isDone(), Duration.ofMinutes(5), "engine " + slot);
         engine.close();
         run.get(60, TimeUnit.SECONDS);
@@ -187,11 +193,13 @@ public final class CdcSuite implements BenchSuite {
         if (events.get() != expected) {
             throw new AssertionError("engine saw " + events.get() + " events, expected " + expected);
         }
-        return last.get() - first.get();
+        System.out.printf("    (slot acquired -> first batch delivered: %.3f s)%n", (first.get() - acquired) / 1e9);
+        return last.get() - acquired;
     }
 
-    /** The full mds path; returns nanos from the first handed-over batch to the commit of the last event. */
-    private static long mdsPath(TestDatabase source, DataSource wh, String slot, long expected) throws Exception {
+    /** The full mds path; returns nanos from the slot's acquisition to the commit of the last event. */
+    private static long mdsPath(TestDatabase source, DataSource src, DataSource wh, String slot, long expected)
+            throws Exception {
         MergeLoader loader = MergeLoader.into(wh, TableName.of("raw", "t")).mode(SyncMode.CDC).build();
         AtomicLong first = new AtomicLong();
         AtomicLong batches = new AtomicLong();
@@ -204,15 +212,43 @@ public final class CdcSuite implements BenchSuite {
             batches.incrementAndGet();
             loadNanos.addAndGet(System.nanoTime() - t0);
         }));
+        long acquired = slotAcquired(src, slot, run);
         long last = awaitTrue(() -> cdc.eventsCommitted() >= expected || run.isDone(), Duration.ofMinutes(10), "mds " + slot);
         cdc.close();
         run.get(60, TimeUnit.SECONDS);
         if (cdc.eventsCommitted() != expected) {
             throw new AssertionError("mds committed " + cdc.eventsCommitted() + " events, expected " + expected);
         }
-        System.out.printf("    (%d table batches, %.0f events each on average, %.3f s inside mds-load)%n", batches.get(),
+        System.out.printf("    (slot acquired -> first batch handed to mds-load: %.3f s; %d table batches, %.0f events"
+                + " each on average, %.3f s inside mds-load)%n", (first.get() - acquired) / 1e9, batches.get(),
                 (double) expected / Math.max(1, batches.get()), loadNanos.get() / 1e9);
-        return last - first.get();
+        return last - acquired;
+    }
+
+    /**
+     * Polls every millisecond until a walsender holds {@code slot} (or {@code run} has ended, which the caller then
+     * reports); returns System.nanoTime() at that moment, the start of both sides' clocks.
+     */
+    private static long slotAcquired(DataSource src, String slot, CompletableFuture<Void> run) throws Exception {
+        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        try (Connection c = src.getConnection();
+             PreparedStatement ps = c.prepareStatement("select active from pg_replication_slots where slot_name = ?")) {
+            ps.setString(1, slot);
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        return System.nanoTime();
+                    }
+                }
+                if (run.isDone()) {
+                    return System.nanoTime();
+                }
+                if (System.nanoTime() > end) {
+                    throw new IllegalStateException("slot " + slot + " was not acquired within 2 minutes");
+                }
+                Thread.sleep(1);
+            }
+        }
     }
 
     private static PostgresCdcSource.Builder sourceBuilder(TestDatabase source, String slot, DataSource wh) {
