@@ -794,4 +794,46 @@ class VaultEdgeCasesTest {
                 .hasMessage("pit dds.rv_pit_clash: satellites dds.sat_c and crm.sat_c would both give the columns sat_c_pk"
                         + " and sat_c_ldts; a PIT takes one satellite of each table name");
     }
+
+    /**
+     * createStage leaves a view stage alone when it is the one mds built from this definition over the source's
+     * present columns: nothing runs (the view keeps its oid) and a reader of the view does not hold it up; a column
+     * added to the source, or another definition, builds it again. Before, every call dropped and created the view,
+     * waiting for every transaction that had read it.
+     */
+    @Test
+    void createStageLeavesAnUpToDateViewAloneAndRebuildsAStaleOne(DataSource ds) throws Exception {
+        raw(ds, "raw.c_fresh", row("1", "a@x", "Ann", 30, day(1)));
+        Vault vault = Vault.on(ds);
+        Stage stage = customers("raw.c_fresh", "crm");
+        assertThat(vault.stageSql(stage)).isNotEmpty();
+        vault.createStage(stage);
+        String oid = "select 'stg.c_fresh'::regclass::oid::text";
+        List<String> first = strings(ds, oid);
+        assertThat(vault.stageSql(stage)).isEmpty();
+        try (java.sql.Connection reader = ds.getConnection(); java.sql.Statement st = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            st.executeQuery("select count(*) from stg.c_fresh").close();        // holds the view until it ends
+            java.util.concurrent.CompletableFuture<LoadResult> again = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> vault.createStage(stage));
+            assertThat(dev.mds.testing.Sessions.awaitLockWait(ds, again)).isFalse();
+            assertThat(again.join().rowsInserted()).isZero();
+            reader.rollback();
+        }
+        assertThat(strings(ds, oid)).isEqualTo(first);
+
+        sql(ds, "alter table raw.c_fresh add column city text");               // the view still has the old columns
+        assertThat(vault.stageSql(stage)).hasSize(4);
+        vault.createStage(stage);
+        assertThat(strings(ds, oid)).isNotEqualTo(first);
+        assertThat(strings(ds, "select count(*) from information_schema.columns where table_schema = 'stg'"
+                + " and table_name = 'c_fresh' and column_name = 'city'")).containsExactly("1");
+        assertThat(vault.stageSql(stage)).isEmpty();
+
+        Stage other = Stage.of("raw.c_fresh").into("stg.c_fresh").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "id").hashDiff("customer_hashdiff", "email", "name");
+        assertThat(vault.stageSql(other)).hasSize(4);
+        vault.createStage(other);
+        assertThat(vault.stageSql(stage)).hasSize(4);                        // the view is now the other definition's
+    }
 }
