@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * Runs benchmark suites: {@code java -jar mds-bench/target/mds-bench.jar [--quick] [--rounds N] <suite>...}.
  * Suite {@code load} is the class {@code dev.mds.bench.suites.LoadSuite}. Exit code 0 when every suite ran (even
- * if goals were missed), 1 when a suite failed, 2 on bad arguments.
+ * if goals were missed), 1 when a suite failed, 2 on bad arguments (an unknown suite, {@code --rounds} without a
+ * number of at least 3).
  *
  * <p>The suites run in a forked JVM whose heap is fixed and touched up front ({@value #HEAP_FLAGS}), as JMH forks
  * its benchmarks: with a heap that grows and shrinks while a suite runs, the kernel's page faults land in timed
@@ -37,7 +38,15 @@ public final class BenchMain {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--rounds" -> {
+                    rounds = i + 1 < args.length && args[i + 1].matches("[0-9]{1,6}") ? Integer.parseInt(args[++i]) : 0;
+                    if (rounds < 3) {
+                        // a median of fewer than 3 rounds is not a figure (shared/BENCHMARKS.md: N >= 3)
+                        System.err.println("--rounds needs a number of timed rounds, at least 3");
+                        usage();
+                        System.exit(2);
+                    }
+                }
                 case "-h", "--help" -> {
                     usage();
                     return;
@@ -54,15 +63,20 @@ public final class BenchMain {
         }
         int failed = 0;
         List<String> all = new ArrayList<>();
-        for (String suite : suites) {
-            BenchSuite s;
+        List<BenchSuite> loaded = new ArrayList<>();
+        for (String suite : suites) {   // all names first: a typo in the last one must not cost the others' run
             try {
-                s = load(suite);
-            } catch (ReflectiveOperationException e) {
-                System.err.println("no suite '" + suite + "' (expected class dev.mds.bench.suites." + className(suite) + ")");
+                loaded.add(load(suite));
+            } catch (ReflectiveOperationException | ClassCastException | IndexOutOfBoundsException e) {
+                System.err.println("no suite '" + suite + "' (expected a class dev.mds.bench.suites.<Name>Suite)");
+                usage();
                 System.exit(2);
                 return;
             }
+        }
+        for (int i = 0; i < suites.size(); i++) {
+            String suite = suites.get(i);
+            BenchSuite s = loaded.get(i);
             System.out.printf("== suite %s (%s, %d timed rounds after a warm-up)%n", suite, quick ? "quick" : "full", rounds);
             try (BenchContext context = new BenchContext(suite, quick, rounds)) {
                 s.run(context);
