@@ -71,30 +71,42 @@ public final class BenchContext implements AutoCloseable {
                             .setting("work_mem", "64MB")
                             .setting("maintenance_work_mem", "256MB")
                             .start();
-            requireDurable(server);
+            try (var ds = server.dataSource("postgres", 1)) {
+                System.out.println("  server: " + requireDurable(ds, "the bench server"));
+            }
         }
         return server;
     }
 
-    private static void requireDurable(PostgresServer server) {
-        try (var ds = server.dataSource("postgres", 1); var c = ds.getConnection(); var st = c.createStatement();
+    /**
+     * The server's version and durability settings as a session of {@code ds} sees them; throws unless fsync,
+     * synchronous_commit and full_page_writes are on (a database or role can override the last two).
+     */
+    private static String requireDurable(javax.sql.DataSource ds, String where) {
+        try (var c = ds.getConnection(); var st = c.createStatement();
              var rs = st.executeQuery("select current_setting('fsync'), current_setting('synchronous_commit'),"
                      + " current_setting('full_page_writes')")) {
             rs.next();
             String settings = "fsync=" + rs.getString(1) + " synchronous_commit=" + rs.getString(2) + " full_page_writes=" + rs.getString(3);
             if (!settings.equals("fsync=on synchronous_commit=on full_page_writes=on")) {
-                throw new IllegalStateException("the bench server is not durable: " + settings);
+                throw new IllegalStateException(where + " is not durable: " + settings);
             }
-            System.out.println("  server: PostgreSQL " + c.getMetaData().getDatabaseProductVersion() + ", " + settings);
+            return "PostgreSQL " + c.getMetaData().getDatabaseProductVersion() + ", " + settings;
         } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("cannot read the bench server's settings: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the settings of " + where + ": " + e.getMessage(), e);
         }
     }
 
-    /** A fresh database on the run's server; dropped at the end of the run. */
+    /**
+     * A fresh database on the run's server; dropped at the end of the run. Checked durable as its own sessions see
+     * it, since a database's or role's settings would override the server's.
+     */
     public synchronized TestDatabase database(String name) {
         TestDatabase db = server().createDatabase(name);
         databases.add(db);
+        try (var ds = db.newDataSource(1)) {
+            requireDurable(ds, "database " + name);
+        }
         return db;
     }
 
