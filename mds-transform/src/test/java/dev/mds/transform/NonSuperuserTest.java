@@ -68,6 +68,29 @@ class NonSuperuserTest {
     }
 
     /**
+     * A table model whose relation another role owns cannot be rebuilt (the swap renames and drops it): the run says so
+     * before it builds anything, naming the owner; an incremental model there only writes rows, and goes through.
+     */
+    @Test
+    void aTableModelOwnedByAnotherRoleIsRefusedBeforeItIsBuilt(DataSource ds, TestDatabase db) {
+        sql(db.adminDataSource(), "create schema shared", "create table shared.t (id int)",
+                "create table shared.i (id int primary key)", "grant usage, create on schema shared to " + db.user(),
+                "grant all on shared.t, shared.i to " + db.user());
+        RunResults results = TransformProject.builder(ds)
+                .model("shared.t", "{{ config(materialized='table') }}\nselect 1 as id, pg_sleep(0) as built")
+                .model("shared.i", INCREMENTAL + "select 1 as id")
+                .build().run();
+        assertThat(results.model("shared.t").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(results.model("shared.t").error()).hasValueSatisfying(m -> assertThat(m)
+                .contains("shared.t is owned by role \"" + db.server().user() + "\"", "needs its ownership",
+                        "role \"" + db.user() + "\" is not a member", "the model is unchanged"));
+        assertThat(results.model("shared.i").status()).isEqualTo(ModelStatus.SUCCESS);
+        assertThat(strings(ds, "select count(*) from shared.i")).containsExactly("1");
+        assertThat(Db.columns(ds, "shared", "t")).containsExactly("id");
+        assertThat(strings(ds, "select count(*) from pg_class where relname like 't\\_\\_mds%'")).containsExactly("0");
+    }
+
+    /**
      * A role that may create tables in the models' schemas but not schemas in the database: PostgreSQL refuses its
      * {@code create schema if not exists} even for a schema that exists, so the run must not send it then.
      */

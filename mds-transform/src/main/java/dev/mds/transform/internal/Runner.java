@@ -302,6 +302,31 @@ public final class Runner {
         return r;
     }
 
+    /**
+     * Refuses, before anything is built, to rebuild a model whose relation belongs to a role the current one is not a
+     * member of: the swap renames and drops the old relation, which only its owner may do, so the run used to build
+     * the whole model and then fail with PostgreSQL's "must be owner of table t", naming no schema.
+     */
+    private static void refuseForeignOwner(Connection c, ModelSpec m) throws SQLException {
+        String sql = "select pg_get_userbyid(c.relowner), current_user, pg_has_role(c.relowner, 'USAGE')"
+                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?";
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, m.table().schema());
+            ps.setString(2, m.table().name());
+            try (ResultSet rs = ps.executeQuery()) {
+                Sql.logged(sql, t0);
+                if (rs.next() && !rs.getBoolean(3)) {
+                    throw new Failure(m.name() + " (" + m.source() + "): " + m.table() + " is owned by role "
+                            + Identifiers.quote(rs.getString(1)) + ", and rebuilding it replaces the relation, which needs"
+                            + " its ownership: role " + Identifiers.quote(rs.getString(2)) + " is not a member of "
+                            + Identifiers.quote(rs.getString(1)) + " (make it the owner, or run as the owner);"
+                            + " the model is unchanged");
+                }
+            }
+        }
+    }
+
     /** A model failure with its finished message. */
     private static final class Failure extends TransformException {
         private static final long serialVersionUID = 1L;
@@ -321,6 +346,7 @@ public final class Runner {
         boolean cascade = false;
         boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
         if (swaps && existing.isPresent()) {
+            refuseForeignOwner(c, m);
             // checked first so that a refused model builds nothing, and again under lock (CheckDependents)
             cascade = !refuseForeignDependents(c, m, m.table()).isEmpty();
         }
