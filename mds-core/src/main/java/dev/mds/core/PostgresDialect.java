@@ -181,6 +181,28 @@ public final class PostgresDialect implements Dialect {
         return Optional.of(Schema.of(fields));
     }
 
+    /**
+     * Whether the schema exists. Code that creates a missing schema asks first: PostgreSQL checks
+     * {@code create schema if not exists} against the role's CREATE privilege on the database before it looks for
+     * the schema, so a role that may create tables in an existing schema but no schemas is refused by it.
+     *
+     * @throws MdsException naming the query when it fails
+     */
+    public boolean schemaExists(Connection connection, String schema) {
+        String sql = "select exists (select 1 from pg_catalog.pg_namespace where nspname = ?)";
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                Sql.logged(sql, t0);
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
     private boolean exists(Connection connection, TableName table) {
         String sql = "select " + relationOid(table) + " is not null";
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {

@@ -98,7 +98,7 @@ public final class Hub extends Structure {
         }
         cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
         cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-        return Vault.tableDdl(table, cols);
+        return Vault.tableDdl(c, table, cols);
     }
 
     /** Loads the new business keys. */

@@ -205,7 +205,9 @@ public final class Vault {
     public LoadResult createStage(Stage stage) {
         long t0 = System.nanoTime();
         List<String> statements = stageSql(stage);
-        long rows = statements.isEmpty() ? 0 : Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, 2));
+        // the rows of the CREATE, the statement before the comment (or ANALYZE)
+        long rows = statements.isEmpty() ? 0
+                : Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, statements.size() - 2));
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("{} {} in {} ms", stage, statements.isEmpty() ? "is up to date" : "created", d.toMillis());
         return new LoadResult(stage.target().toString(), rows, d);
@@ -218,7 +220,7 @@ public final class Vault {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(t.schema()));
+        out.addAll(schemaDdl(c, t));
         out.add(dropStatement(c, t));
         out.add(switch (stage.materialization()) {
             case VIEW -> "CREATE VIEW " + t.quoted() + " AS\n" + body;
@@ -487,10 +489,21 @@ public final class Vault {
         return q + " bytea NOT NULL CHECK (octet_length(" + q + ") = " + algorithm.bytes() + ")";
     }
 
-    /** The DDL of a structure's table: its schema, then the table with these column definitions, then {@code extra}. */
-    static List<String> tableDdl(TableName table, StringJoiner columns, String... extra) {
-        List<String> out = new ArrayList<>();
-        out.add("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()));
+    /**
+     * The schema's creation, when it is missing (none when it exists: PostgreSQL refuses
+     * {@code CREATE SCHEMA IF NOT EXISTS} to a role without CREATE on the database even when the schema is there).
+     */
+    static List<String> schemaDdl(Connection c, TableName table) {
+        return PostgresDialect.INSTANCE.schemaExists(c, table.schema()) ? List.of()
+                : List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()));
+    }
+
+    /**
+     * The DDL of a structure's table: its schema (if missing), then the table with these column definitions, then
+     * {@code extra}.
+     */
+    static List<String> tableDdl(Connection c, TableName table, StringJoiner columns, String... extra) {
+        List<String> out = new ArrayList<>(schemaDdl(c, table));
         out.add("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + columns + "\n)");
         out.addAll(List.of(extra));
         return out;

@@ -123,6 +123,29 @@ class VaultPrivilegesTest {
     }
 
     /**
+     * A role that may create tables and views in the schemas an administrator made, but no schemas (no CREATE on the
+     * database). Before, createStage and createTable failed with 'permission denied for database': PostgreSQL checks
+     * CREATE SCHEMA IF NOT EXISTS against the database's privilege before it looks for the schema.
+     */
+    @Test
+    void aRoleThatMayCreateTablesOnlyInExistingSchemasBuildsTheVault(TestDatabase db) throws Exception {
+        DataSource admin = db.adminDataSource();
+        DataSource builder = role(db, "mds_vault_schema_builder");
+        raw(admin, "raw.buy_s", row("a@x", "p1", "home", "1", day(1), day(1)), row("b@x", "p1", "home", "9", day(1), day(1)));
+        sql(admin, "create schema sstg", "create schema sdds", "grant usage on schema raw to mds_vault_schema_builder",
+                "grant select on raw.buy_s to mds_vault_schema_builder",
+                "grant usage, create on schema sstg, sdds to mds_vault_schema_builder");
+        Vault vault = Vault.on(builder);
+        Stage stage = stage("raw.buy_s", "sstg");
+        assertThat(vault.stageSql(stage)).noneMatch(s -> s.startsWith("CREATE SCHEMA"));
+        vault.createStage(stage);
+        Model model = Model.of(vault, "sdds", stage);
+        model.createTables();
+        twoBatches(admin, "raw.buy_s", model);
+        assertThat(strings(admin, "select count(*) from sdds.hub_user")).containsExactly("2");
+    }
+
+    /**
      * Tables made by an administrator; the loading role may insert into the insert-only structures and read them,
      * nothing more (it may not update, delete or truncate them). Before, every load failed on its first statement,
      * LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE, which PostgreSQL grants only with UPDATE, DELETE, TRUNCATE or
