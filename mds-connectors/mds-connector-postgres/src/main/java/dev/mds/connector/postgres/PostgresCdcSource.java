@@ -163,7 +163,7 @@ public final class PostgresCdcSource implements AutoCloseable {
 
     /** The Debezium engine properties this source runs with (the password masked). */
     public Properties engineProperties() {
-        Properties p = properties("<registry-id>", false);
+        Properties p = properties("<registry-id>");
         p.setProperty("database.password", "********");
         return p;
     }
@@ -177,7 +177,7 @@ public final class PostgresCdcSource implements AutoCloseable {
      */
     public void run(Handler handler) {
         Objects.requireNonNull(handler, "handler");
-        boolean publicationExists = preflight();
+        preflight();
         String registryId = UUID.randomUUID().toString();
         StateStoreOffsetBackingStore.register(registryId, offsets);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -198,7 +198,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                     throw new IllegalStateException("this source is already running");
                 }
                 e = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                        .using(properties(registryId, publicationExists))
+                        .using(properties(registryId))
                         .notifying(consumer)
                         .using((success, message, error) -> {
                             if (!success) {
@@ -502,7 +502,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         return array.toString();
     }
 
-    private boolean preflight() {
+    private void preflight() {
         refuseAddedTables();
         String where = config.host + ":" + config.port + "/" + config.database;
         try (Connection c = sourceConnection()) {
@@ -550,7 +550,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 ps.setString(1, config.publication);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        return true;
+                        return;
                     }
                 }
             }
@@ -561,14 +561,13 @@ public final class PostgresCdcSource implements AutoCloseable {
             try (java.sql.Statement st = c.createStatement()) {
                 st.execute(create);
             }
-            return true;
         } catch (SQLException e) {
             throw new MdsException("cannot connect to the CDC source " + where + " as " + config.user + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private Properties properties(String registryId, boolean publicationExists) {
+    private Properties properties(String registryId) {
         Properties p = new Properties();
         p.setProperty("name", "mds-" + config.slot);
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -581,9 +580,9 @@ public final class PostgresCdcSource implements AutoCloseable {
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("slot.name", config.slot);
         p.setProperty("publication.name", config.publication);
-        // An existing publication is used as it is (the setup check made sure it covers the tables; altering it
-        // needs ownership); a missing one is created for exactly these tables.
-        p.setProperty("publication.autocreate.mode", publicationExists ? "disabled" : "filtered");
+        // The publication exists when the engine starts: an existing one is used as it is (the setup check made sure
+        // it covers the tables; altering it needs ownership), a missing one was created by the preflight
+        p.setProperty("publication.autocreate.mode", "disabled");
         StringJoiner include = new StringJoiner(",");
         for (TableName t : config.tables) {
             // Debezium matches the list ignoring case: e4."Users" would capture e4.users too
