@@ -1074,7 +1074,7 @@ public final class LoadEngine {
      */
     private void ensureTarget(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         for (String s : targetDdl(plan, existing)) {
-            if (s.startsWith(CREATE_SCHEMA) && schemaExists(c)) {
+            if (s.startsWith(CREATE_SCHEMA) && PostgresDialect.INSTANCE.schemaExists(c, target.schema())) {
                 continue;
             }
             try {
@@ -1098,22 +1098,6 @@ public final class LoadEngine {
     }
 
     private static final String CREATE_SCHEMA = "create schema if not exists ";
-
-    /** Whether the target's schema exists. */
-    private boolean schemaExists(Connection c) {
-        String sql = "select exists (select 1 from pg_catalog.pg_namespace where nspname = ?)";
-        long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, target.schema());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                Sql.logged(sql, t0);
-                return rs.getBoolean(1);
-            }
-        } catch (SQLException e) {
-            throw Sql.failed(sql, e);
-        }
-    }
 
     private List<String> targetDdl(Plan plan, Optional<Map<String, TargetColumn>> existing) {
         List<String> out = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.mds.transform.internal;
 import dev.mds.core.BadInputException;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.transform.ModelResult;
@@ -75,24 +76,6 @@ public final class Runner {
         return "create schema if not exists " + Identifiers.quote(schema);
     }
 
-    /**
-     * Whether {@code schema} exists. A run creates only a missing schema: PostgreSQL checks
-     * {@code create schema if not exists} against the role's CREATE privilege on the database before it looks for the
-     * schema, so a role that may create tables in the models' schemas but not schemas in the database was refused.
-     */
-    private static boolean schemaExists(Connection c, String schema) throws SQLException {
-        String sql = "select exists (select 1 from pg_catalog.pg_namespace where nspname = ?)";
-        long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-                Sql.logged(sql, t0);
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
     /** Every statement a run would run now, in order, without running any (the catalog is read). */
     public List<String> sql() {
         List<String> out = new ArrayList<>();
@@ -145,7 +128,8 @@ public final class Runner {
         try (Connection c = dataSource.getConnection()) {
             refuseNonStandardStrings(c);
             for (String s : schemas()) {
-                if (!schemaExists(c, s)) {
+                // only a missing one: PostgreSQL checks CREATE SCHEMA IF NOT EXISTS against CREATE on the database
+                if (!PostgresDialect.INSTANCE.schemaExists(c, s)) {
                     Sql.execute(c, createSchema(s));
                 }
             }
