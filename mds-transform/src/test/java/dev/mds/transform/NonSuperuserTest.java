@@ -100,9 +100,11 @@ class NonSuperuserTest {
                 "insert into analytics.raw_events values (1), (2)");
         try {
             sql(ds, "revoke create on database \"" + db.name() + "\" from public, " + db.user());
-            RunResults results = TransformProject.builder(ds)
+            TransformProject project = TransformProject.builder(ds)
                     .model("analytics.events", "{{ config(materialized='table') }}\nselect id from analytics.raw_events")
-                    .build().run();
+                    .build();
+            assertThat(project.sql()).noneMatch(s -> s.startsWith("create schema"));   // shown as it runs: not at all
+            RunResults results = project.run();
             results.assertSucceeded();
             assertThatTable(ds, "analytics.events").hasRowCount(2);
         } finally {

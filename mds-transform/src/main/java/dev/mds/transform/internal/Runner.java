@@ -79,8 +79,12 @@ public final class Runner {
     /** Every statement a run would run now, in order, without running any (the catalog is read). */
     public List<String> sql() {
         List<String> out = new ArrayList<>();
-        schemas().forEach(s -> out.add(createSchema(s)));
         try (Connection c = dataSource.getConnection()) {
+            for (String s : schemas()) {
+                if (!PostgresDialect.INSTANCE.schemaExists(c, s)) {     // as the run: only a missing schema
+                    out.add(createSchema(s));
+                }
+            }
             for (ModelSpec m : selected) {
                 Optional<Plan.Existing> existing = existing(c, m.table());
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
