@@ -524,7 +524,10 @@ class LoadEdgeCasesTest {
                 "create schema if not exists raw", "grant usage, create on schema raw to mds_schema_loader");
         DataSource loader = new RowLevelSecurityTest.RoleDataSource(db.jdbcUrl(), "mds_schema_loader", "loader");
         Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
-        LoadResult r = MergeLoader.into(loader, "raw.granted_merge").key("id").onBadRow(OnBadRow.DEAD_LETTER).build()
+        MergeLoader merge = MergeLoader.into(loader, "raw.granted_merge").key("id").onBadRow(OnBadRow.DEAD_LETTER).build();
+        // shown as it runs: the table's creation, not the existing schema's
+        assertThat(merge.sql(schema)).anyMatch(s -> s.startsWith("create table")).noneMatch(s -> s.startsWith("create schema"));
+        LoadResult r = merge
                 .load(RecordBatch.of(schema, List.of(Record.of(1L, "one"), Record.of(null, "no key"))));
         assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
         assertThat(r.rejected()).as(r.toString()).isEqualTo(1);

@@ -1020,11 +1020,11 @@ public final class LoadEngine {
         List<String> out = new ArrayList<>();
         switch (spec.mode()) {
             case APPEND -> {
-                out.addAll(targetDdl(plan, existing));
+                out.addAll(targetDdl(c, plan, existing));
                 out.add(directCopySql(target, plan));
             }
             case OVERWRITE -> {
-                out.addAll(targetDdl(plan, existing));
+                out.addAll(targetDdl(c, plan, existing));
                 if (existing.isPresent()) {
                     out.add(truncateTargetSql());
                 }
@@ -1033,7 +1033,7 @@ public final class LoadEngine {
             case MERGE -> {
                 out.add(createStage(plan));
                 out.add(stageCopySql());
-                out.addAll(targetDdl(plan, existing));
+                out.addAll(targetDdl(c, plan, existing));
                 out.add(mergeSql(plan));
                 out.add(dropStage());
             }
@@ -1041,7 +1041,7 @@ public final class LoadEngine {
                 TableName tombstones = tombstones();
                 out.add(createStage(plan));
                 out.add(stageCopySql());
-                out.addAll(targetDdl(plan, existing));
+                out.addAll(targetDdl(c, plan, existing));
                 out.add(createTombstones(plan, tombstones));
                 out.add(cdcUpsertSql(plan, tombstones, true, true));
                 out.add(cdcForgetTombstonesSql(plan, tombstones, true));
@@ -1073,10 +1073,7 @@ public final class LoadEngine {
      * the schema would be refused.
      */
     private void ensureTarget(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
-        for (String s : targetDdl(plan, existing)) {
-            if (s.startsWith(CREATE_SCHEMA) && PostgresDialect.INSTANCE.schemaExists(c, target.schema())) {
-                continue;
-            }
+        for (String s : targetDdl(c, plan, existing)) {
             try {
                 Sql.execute(c, s);
             } catch (MdsException e) {
@@ -1097,12 +1094,13 @@ public final class LoadEngine {
         }
     }
 
-    private static final String CREATE_SCHEMA = "create schema if not exists ";
-
-    private List<String> targetDdl(Plan plan, Optional<Map<String, TargetColumn>> existing) {
+    /** The target's DDL: for a missing target its schema (only if missing too) and table, else what widens it. */
+    private List<String> targetDdl(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         List<String> out = new ArrayList<>();
         if (existing.isEmpty()) {
-            out.add(CREATE_SCHEMA + Identifiers.quote(target.schema()));
+            if (!PostgresDialect.INSTANCE.schemaExists(c, target.schema())) {
+                out.add("create schema if not exists " + Identifiers.quote(target.schema()));
+            }
             StringJoiner cols = new StringJoiner(", ");
             for (String col : plan.columns) {
                 boolean notNull = plan.notNull.get(col) && !plan.key.contains(col);
