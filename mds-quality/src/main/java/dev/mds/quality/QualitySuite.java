@@ -126,7 +126,8 @@ public final class QualitySuite {
     /**
      * dbt's {@code store_failures}: each run writes all failing rows of every row-level check that found any (one
      * that failed or warned, and, as in dbt, one that passed under its threshold) to a table of its own in
-     * {@code schema} (which must exist), replacing that table's rows of the run before; a check that finds no failing
+     * {@code schema} (which must exist; its name exactly as stored, as {@code JdbcStateStore.Builder.schema} takes it:
+     * {@code "Audit"} is not the schema {@code create schema Audit} makes), replacing that table's rows of the run before; a check that finds no failing
      * row drops its table, so a table exists exactly while its check finds failing rows. The table is
      * {@code <table>__<check id>} (cut to 63 bytes and ended with a hash when longer or when two checks would share
      * it), holds the failing rows with all their columns ({@code select *} under the table's {@code where}; for

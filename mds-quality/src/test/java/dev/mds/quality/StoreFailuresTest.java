@@ -231,6 +231,12 @@ class StoreFailuresTest {
                 + " (create it, or give QualitySuite.storeFailures an existing schema)");
         assertThat(with.check("ms.t", "accepted_values_code").orElseThrow().message())
                 .contains("failing rows of check accepted_values_code on ms.t not stored: schema \"no_such_schema\"");
+        // a name with capitals, as an unquoted SQL name would be folded: the message says it is taken exactly
+        sql(ds, "create schema if not exists audit_ms");
+        assertThat(QualitySuite.on(ds).storeFailures("Audit_MS").table("ms.t", checks("ms")).run().check("ms.t", "not_null_v")
+                .orElseThrow().message()).endsWith("not stored: schema \"Audit_MS\" does not exist (create it, or give"
+                        + " QualitySuite.storeFailures an existing schema; the name is taken exactly as given, not folded to"
+                        + " lower case as an unquoted SQL name is)");
         // a passing check says nothing about it
         assertThat(with.check("ms.t", "range_id").orElseThrow().message()).isEmpty();
         assertThat(with.check("ms.t", "row_count").orElseThrow().message()).isEqualTo("10 rows, expected >= 100");

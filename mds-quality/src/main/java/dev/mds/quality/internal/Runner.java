@@ -279,8 +279,12 @@ public final class Runner {
         String what = "failing rows of check " + check.id() + " on " + t.table();
         try {
             if (!failuresSchemaExists()) {
-                return failing ? noted(r, what + " not stored: schema " + Identifiers.quote(failuresSchema.orElseThrow())
-                        + " does not exist (create it, or give QualitySuite.storeFailures an existing schema)") : r;
+                String name = failuresSchema.orElseThrow();
+                // unlike a table name (history, checks), the schema is taken exactly, as JdbcStateStore's: "Audit" is not audit
+                String exactly = name.equals(name.toLowerCase(java.util.Locale.ROOT)) ? ""
+                        : "; the name is taken exactly as given, not folded to lower case as an unquoted SQL name is";
+                return failing ? noted(r, what + " not stored: schema " + Identifiers.quote(name)
+                        + " does not exist (create it, or give QualitySuite.storeFailures an existing schema" + exactly + ")") : r;
             }
         } catch (SQLException e) {
             return failing ? noted(r, what + " not stored: cannot read the catalog of schema "
