@@ -144,14 +144,41 @@ class BuildErrorsTest {
                 .hasMessage("model g.x line 2: materialized=materialized_view is not supported (use 'view', 'table',"
                         + " 'incremental', 'snapshot' or 'ephemeral')");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(schema='other') }} select 1").build())
-                .hasMessage("model g.x line 1: unknown config key 'schema' (supported: materialized, unique_key,"
+                .hasMessage("model g.x line 1: unknown config key 'schema' (supported: enabled, materialized, unique_key,"
                         + " incremental_strategy, on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at,"
                         + " check_cols, hard_deletes, dbt_valid_to_current, pre_hook, post_hook)");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table', unique_key='id') }} select 1").build())
                 .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental' or 'snapshot'");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=table) }} select 1").build())
                 .hasMessage("model g.x line 1: cannot read {{ config(materialized=table) }}: the value of materialized"
-                        + " must be a quoted string or a list of them");
+                        + " must be a quoted string, a list of them, or true / false");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=true) }} select 1").build())
+                .hasMessage("model g.x line 1: materialized=true: the value must be a quoted string or a list of them");
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(enabled='false') }} select 1").build())
+                .hasMessage("model g.x line 1: enabled must be true or false (unquoted), not 'false'");
+        // an unknown key is named before any value is judged (before, a boolean value was refused first)
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(full_refresh=false) }} select 1").build())
+                .hasMessageStartingWith("model g.x line 1: unknown config key 'full_refresh'");
+    }
+
+    /**
+     * dbt's enabled=false: the model is not built, not shown by sql(), and a ref() to it is refused naming it; the
+     * other models run. enabled=true (or True) changes nothing.
+     */
+    @Test
+    void aDisabledModelIsLeftOutAndARefToItIsRefused(DataSource ds) {
+        TransformProject project = builder(ds)
+                .model("en.a", "{{ config(materialized='table', enabled=True) }} select 1 as id")
+                .model("en.off", "{{ config(materialized='table', enabled=false) }} select 2 as id")
+                .model("en.b", "select id from {{ ref('a') }}").build();
+        assertThat(project.sql()).noneMatch(s -> s.contains("\"off\""));
+        assertThat(project.run().assertSucceeded().models()).extracting(ModelResult::name)
+                .contains("en.a", "en.b").doesNotContain("en.off");
+        assertThat(TestSql.strings(ds, "select count(*) from pg_class where relname = 'off'")).containsExactly("0");
+        assertThatThrownBy(() -> builder(ds).model("en.off", "{{ config(enabled=false) }} select 2 as id")
+                .model("en.c", "\nselect id from {{ ref('off') }}").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model en.c line 2: ref('off') names model en.off, which is disabled (config enabled=false)");
     }
 
     @Test

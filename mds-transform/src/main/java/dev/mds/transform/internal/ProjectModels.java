@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 
 /** Parses models, resolves their ref()s, source()s and var()s and orders them: the work of {@code TransformProject.build()}. */
 public final class ProjectModels {
-    private static final List<String> CONFIG_KEYS = List.of("materialized", "unique_key", "incremental_strategy",
+    private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
             "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
@@ -93,20 +93,36 @@ public final class ProjectModels {
                         + s.table() + " is defined twice (also in " + prior.source() + ")");
             }
         }
+        // dbt's enabled=false: the model is left out of the project, and a ref() to it is refused
+        Map<TableName, Template> templates = new HashMap<>();
+        Map<TableName, Source> disabled = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+        for (Source s : byName.values()) {
+            if (s.seed() == null) {
+                Template t = Template.parse(s.source(), s.sql());
+                checkConfig(s, t);
+                Template.Setting enabled = t.config().get("enabled");
+                if (enabled != null && Boolean.FALSE.equals(enabled.value())) {
+                    disabled.put(s.table(), s);
+                } else {
+                    templates.put(s.table(), t);
+                }
+            }
+        }
+        disabled.keySet().forEach(byName::remove);
         Map<TableName, ModelSpec> specs = new LinkedHashMap<>();
         for (Source s : byName.values()) {
             if (s.seed() != null) {
                 specs.put(s.table(), seed(s));
                 continue;
             }
-            Template t = Template.parse(s.source(), s.sql());
+            Template t = templates.get(s.table());
             Materialization m = materialization(s, t);
             List<String> key = uniqueKey(s, t, m);
             Map<Template.Tag, String> values = new HashMap<>();
             Set<TableName> parents = new LinkedHashSet<>();
             for (Template.Tag tag : t.tags()) {
                 if (tag instanceof Template.Ref r) {
-                    TableName target = target(s, r, byName.keySet());
+                    TableName target = target(s, r, byName.keySet(), disabled.keySet());
                     values.put(r, target.quoted());
                     parents.add(target);
                 } else if (tag instanceof Template.SourceRef r) {
@@ -356,13 +372,25 @@ public final class ProjectModels {
                 + (known.isEmpty() ? "" : "; set: " + String.join(", ", known)) + ")");
     }
 
-    private static Materialization materialization(Source s, Template t) {
+    /** Every config key is known, {@code enabled} is true or false, and every other value a string or a list. */
+    private static void checkConfig(Source s, Template t) {
         for (Map.Entry<String, Template.Setting> e : t.config().entrySet()) {
+            InputLocation at = InputLocation.of(s.source()).withLine(e.getValue().line());
             if (!CONFIG_KEYS.contains(e.getKey())) {
-                throw new BadInputException(InputLocation.of(s.source()).withLine(e.getValue().line()),
+                throw new BadInputException(at,
                         "unknown config key '" + e.getKey() + "' (supported: " + String.join(", ", CONFIG_KEYS) + ")");
             }
+            Object value = e.getValue().value();
+            if (e.getKey().equals("enabled") && !(value instanceof Boolean)) {
+                throw new BadInputException(at, "enabled must be true or false (unquoted), not " + (value instanceof String ? "'" + value + "'" : value));
+            }
+            if (!e.getKey().equals("enabled") && value instanceof Boolean) {
+                throw new BadInputException(at, e.getKey() + "=" + value + ": the value must be a quoted string or a list of them");
+            }
         }
+    }
+
+    private static Materialization materialization(Source s, Template t) {
         Template.Setting setting = t.config().get("materialized");
         if (setting == null) {
             return Materialization.VIEW;
@@ -573,6 +601,32 @@ public final class ProjectModels {
             validToCurrent = expression.strip();
         }
         return new ModelSpec.SnapshotConfig(check, updated, cols, hardDeletes, validToCurrent);
+    }
+
+    /** The model a ref() names; a model that is there but disabled is refused, as dbt refuses it. */
+    private static TableName target(Source s, Template.Ref r, Set<TableName> names, Set<TableName> disabled) {
+        TableName target;
+        try {
+            target = target(s, r, names);
+        } catch (BadInputException e) {
+            Set<TableName> all = new HashSet<>(names);
+            all.addAll(disabled);
+            TableName off = disabled.isEmpty() ? null : targetOrNull(s, r, all);
+            if (off != null && disabled.contains(off)) {
+                throw new BadInputException(InputLocation.of(s.source()).withLine(r.line()), "ref('" + r.target()
+                        + "') names model " + off + ", which is disabled (config enabled=false)");
+            }
+            throw e;
+        }
+        return target;
+    }
+
+    private static TableName targetOrNull(Source s, Template.Ref r, Set<TableName> names) {
+        try {
+            return target(s, r, names);
+        } catch (BadInputException e) {
+            return null;
+        }
     }
 
     private static TableName target(Source s, Template.Ref r, Set<TableName> names) {

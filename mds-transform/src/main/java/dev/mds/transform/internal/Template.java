@@ -84,7 +84,7 @@ public final class Template {
         return tags;
     }
 
-    /** config() keys to values: a String, or a List of Strings. */
+    /** config() keys to values: a String, a List of Strings, or a Boolean. */
     public Map<String, Setting> config() {
         return config;
     }
@@ -510,9 +510,12 @@ public final class Template {
                     }
                     i++;
                     value = List.copyOf(list);
+                } else if (t.get(i).equals("true") || t.get(i).equals("True") || t.get(i).equals("false")
+                        || t.get(i).equals("False")) {
+                    value = Boolean.valueOf(t.get(i++).equalsIgnoreCase("true"));     // Jinja's booleans
                 } else {
                     throw error(line, "cannot read " + tag + ": the value of " + key
-                            + " must be a quoted string or a list of them");
+                            + " must be a quoted string, a list of them, or true / false");
                 }
                 if (config.containsKey(key)) {
                     throw error(line, "config key '" + key + "' is set twice (also on line "
