@@ -60,6 +60,11 @@ public final class Record {
         return new Record(copy);
     }
 
+    /**
+     * Equal when every value is equal by its own {@code equals}, arrays by content: as {@link java.math.BigDecimal}
+     * compares, {@code 1.0} and {@code 1.00} differ (PostgreSQL's {@code numeric} equality would call them equal; compare
+     * such values with {@code compareTo}, or strip their trailing zeros, where that is meant).
+     */
     @Override
     public boolean equals(Object o) {
         return o instanceof Record r && Arrays.deepEquals(values, r.values);
