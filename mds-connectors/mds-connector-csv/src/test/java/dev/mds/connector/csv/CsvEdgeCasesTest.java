@@ -94,6 +94,34 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * Times as PostgreSQL's COPY reads them, 24:00 (the end of the day, which COPY accepts and LocalTime cannot hold)
+     * included: read as LocalTime.MAX, which is written back as 24:00:00. Before, 24:00:00 was a bad value.
+     */
+    @Test
+    void timesAgreeWithPostgresCopyTheEndOfTheDayIncluded(DataSource ds) throws Exception {
+        Path file = dir.resolve("times.csv");
+        Files.writeString(file, "id,t\n1,24:00:00\n2,24:00\n3,24:00:00.000\n4,00:00\n5,23:59:59.999999\n6,12:30:15.5\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("t", FieldType.TIME).build();
+        List<Record> records = Read.records(CsvSource.builder().path(file).schema(schema));
+        assertThat(records).extracting(r -> r.get(1)).startsWith(java.time.LocalTime.MAX, java.time.LocalTime.MAX,
+                java.time.LocalTime.MAX, java.time.LocalTime.MIDNIGHT);
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table times_copy (id bigint, t time)");
+            st.execute("create table times_csv (id bigint, t time)");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy times_copy from stdin (format csv, header true)", in);
+            }
+        }
+        insert(ds, "times_csv", 2, records);
+        assertThat(count(ds, "select * from times_copy except all select * from times_csv")).isZero();
+        assertThat(count(ds, "select * from times_csv where t = '24:00:00'")).isEqualTo(3);
+        // past the end of the day is still bad, as for COPY
+        Files.writeString(file, "id,t\n1,24:00:01\n");
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).schema(schema)))
+                .hasMessageContaining("24:00:01");
+    }
+
     @Test
     void typedValuesAgreeWithPostgresCopyIntoTheSameTypedTable(DataSource ds) throws Exception {
         String csv = "id,n,f,d,ts,tz,x,i\n"

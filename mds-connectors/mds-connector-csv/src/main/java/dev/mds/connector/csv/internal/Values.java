@@ -376,9 +376,15 @@ public final class Values {
         return parseDateTime(b, off, len, false) == BAD && parseDateTime(b, off, len, true) != BAD;
     }
 
+    /** PostgreSQL's end of the day, which {@link LocalTime} cannot hold: read as {@link LocalTime#MAX}, as pgjdbc reads it. */
+    private static final java.util.regex.Pattern END_OF_DAY = java.util.regex.Pattern.compile("24:00(:00(\\.0*)?)?");
+
     static Object parseTime(Object s) {
         if (!(s instanceof String)) {
             return BAD;
+        }
+        if (((String) s).startsWith("24:") && END_OF_DAY.matcher((String) s).matches()) {
+            return LocalTime.MAX;          // mds-load writes it back as 24:00:00
         }
         try {
             return LocalTime.parse((String) s);
