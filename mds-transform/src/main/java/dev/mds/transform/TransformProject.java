@@ -114,7 +114,8 @@ public final class TransformProject {
         List<TableName> tables = models.ordered().stream().map(ModelSpec::table).toList();
         for (TableName named : select.models()) {
             TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
-                    + " in this project; models: " + models()));
+                    + " in this project" + (Select.find(named, models.disabled()).isPresent()
+                            ? ": it is disabled (config enabled=false)" : "; models: " + models())));
             if (models.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral()) && !select.downstream()) {
                 throw new IllegalArgumentException(t + " is ephemeral: it is never built, only inlined as a CTE in the"
                         + " models that ref() it; select those, or Select.models(\"" + t + "\").withDownstream()");

@@ -175,6 +175,8 @@ class BuildErrorsTest {
         assertThat(project.run().assertSucceeded().models()).extracting(ModelResult::name)
                 .contains("en.a", "en.b").doesNotContain("en.off");
         assertThat(TestSql.strings(ds, "select count(*) from pg_class where relname = 'off'")).containsExactly("0");
+        assertThatThrownBy(() -> project.run(Select.models("en.off"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no model en.off in this project: it is disabled (config enabled=false)");
         assertThatThrownBy(() -> builder(ds).model("en.off", "{{ config(enabled=false) }} select 2 as id")
                 .model("en.c", "\nselect id from {{ ref('off') }}").build())
                 .isInstanceOf(BadInputException.class)

@@ -62,10 +62,17 @@ public final class ProjectModels {
 
     private final List<ModelSpec> ordered;
     private final Map<TableName, Set<TableName>> descendants;
+    private final List<TableName> disabled;
 
-    private ProjectModels(List<ModelSpec> ordered, Map<TableName, Set<TableName>> descendants) {
+    private ProjectModels(List<ModelSpec> ordered, Map<TableName, Set<TableName>> descendants, List<TableName> disabled) {
         this.ordered = ordered;
         this.descendants = descendants;
+        this.disabled = disabled;
+    }
+
+    /** The models left out by {@code config(enabled=false)}, in name order. */
+    public List<TableName> disabled() {
+        return disabled;
     }
 
     /** The models, every model after the models it refers to; ties in name order. */
@@ -156,7 +163,7 @@ public final class ProjectModels {
                 d.addAll(descendants.getOrDefault(ordered.get(i).table(), Set.of()));
             }
         }
-        return new ProjectModels(List.copyOf(ordered), descendants);
+        return new ProjectModels(List.copyOf(ordered), descendants, List.copyOf(disabled.keySet()));
     }
 
     /**
