@@ -535,8 +535,10 @@ public final class LoadEngine {
     /**
      * The rank, in the database's order of the cursor column's type, of each distinct string the batch gives as a
      * cursor value ({@code "10"} after {@code "9"} in a {@code bigint} column, which Java's string order puts first),
-     * read in one query; null when there is no cursor, no string cursor value, or the database cannot read one of
-     * them as that type (the COPY then reports it with its record).
+     * and, when the batch mixes strings with values of other classes ({@code "3"} and {@code 3L}), of those values'
+     * text ({@link CopyText#valueText}) too, read in one query; null when there is no cursor, no string cursor value
+     * to compare with another, or the database cannot read one of them as that type (the COPY then reports it with
+     * its record).
      */
     private Map<String, Long> cursorRanks(Connection c, RecordBatch batch, Plan plan) {
         if (spec.cursor().isEmpty() || spec.mode() == SyncMode.APPEND || plan.key.isEmpty()) {
@@ -545,14 +547,19 @@ public final class LoadEngine {
         String col = spec.cursor().get();
         int cursor = plan.schema.indexOf(col);
         Set<String> values = new LinkedHashSet<>();
+        Set<String> others = new LinkedHashSet<>();
         for (Record r : batch.records()) {
-            if (r.get(cursor) instanceof String v) {
-                values.add(v);
+            Object v = r.get(cursor);
+            if (v instanceof String s) {
+                values.add(s);
+            } else if (v != null) {
+                others.add(CopyText.valueText(v));
             }
         }
-        if (values.size() < 2) {
+        if (values.isEmpty() || values.size() < 2 && others.isEmpty()) {
             return null;
         }
+        values.addAll(others);
         String sql = "select u.v, dense_rank() over (order by u.v::" + plan.types.get(col) + ") from unnest(?::text[]) u(v)";
         Map<String, Long> ranks = new HashMap<>(Math.max(16, values.size() * 4 / 3 + 1));
         return readable(c, sql, values, rs -> ranks.put(rs.getString(1), rs.getLong(2))) ? ranks : null;
@@ -566,8 +573,9 @@ public final class LoadEngine {
         if (older == null) {
             return true;
         }
-        if (ranks != null && newer instanceof String n && older instanceof String o) {
-            return ranks.get(n) >= ranks.get(o);
+        if (ranks != null && (newer instanceof String || older instanceof String)) {
+            // a string, or a string and a value of another class: compared as the database orders the column's type
+            return ranks.get(cursorText(newer)) >= ranks.get(cursorText(older));
         }
         try {
             return ((Comparable) normalize(newer)).compareTo(normalize(older)) >= 0;
@@ -575,6 +583,11 @@ public final class LoadEngine {
             throw bad(recordNumber, keyText(r, plan), spec.cursor().orElse(null),
                     "cursor values " + newer + " and " + older + " cannot be compared", e);
         }
+    }
+
+    /** A cursor value as {@link #cursorRanks} ranks it. */
+    private static String cursorText(Object v) {
+        return v instanceof String s ? s : CopyText.valueText(v);
     }
 
     private static String nullKeyColumn(Record r, Plan plan) {
