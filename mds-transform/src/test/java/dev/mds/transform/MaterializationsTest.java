@@ -260,4 +260,72 @@ class MaterializationsTest {
                 "delete from \"iq\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s where t.\"id\" = s.\"id\"",
                 "insert into \"iq\".\"t\" (\"id\", \"v\")\nselect \"id\", \"v\" from \"pg_temp\".\"t__mds_stage\"");
     }
+
+    /** The table's indexes as "unique method (columns)", sorted. */
+    private static List<String> indexes(DataSource ds, String schema, String table) {
+        return TestSql.strings(ds, "select case when i.indisunique then 'unique ' else '' end || am.amname || ' ('"
+                + " || (select string_agg(a.attname, ',' order by k.n) from unnest(i.indkey) with ordinality k(attnum, n)"
+                + " join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum) || ')'"
+                + " from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace"
+                + " join pg_class ic on ic.oid = i.indexrelid join pg_am am on am.oid = ic.relam"
+                + " where n.nspname = '" + schema + "' and c.relname = '" + table + "' order by 1");
+    }
+
+    /**
+     * dbt-postgres' indexes config: created on a table model's new table before the swap, every run (the old table's
+     * go with it), and on an incremental model when it is built anew; sql() shows them. Rows that break a unique
+     * index fail the model and leave the table as it was.
+     */
+    @Test
+    void indexesAreBuiltWithTheTableAndAUniqueOneGuardsIt(DataSource ds) {
+        TableFixture.on(ds, "raw.ix").columns("id int", "a text", "b int").rows(row(1, "x", 1), row(2, "y", 2));
+        String config = "{{ config(materialized='table', indexes=[{'columns': ['id'], 'unique': True},"
+                + " {'columns': ['a', 'b']}, {'columns': 'a', 'type': 'hash'}]) }}\n";
+        TransformProject project = TransformProject.builder(ds).model("ix.t", config + "select id, a, b from raw.ix").build();
+        assertThat(project.sql()).contains("create unique index \"t_id_idx__mds_tmp\" on \"ix\".\"t__mds_tmp\" (\"id\")",
+                "create index \"t_a_b_idx__mds_tmp\" on \"ix\".\"t__mds_tmp\" (\"a\", \"b\")",
+                "create index \"t_a_idx__mds_tmp\" on \"ix\".\"t__mds_tmp\" using hash (\"a\")",
+                "alter index \"ix\".\"t_a_idx__mds_tmp\" rename to \"t_a_idx\"");
+        for (int run = 0; run < 2; run++) {
+            project.run().assertSucceeded();
+            assertThat(indexes(ds, "ix", "t")).containsExactly("btree (a,b)", "hash (a)", "unique btree (id)");
+            assertThat(TestSql.strings(ds, "select indexname from pg_indexes where schemaname = 'ix' and tablename = 't'"
+                    + " order by 1")).containsExactly("t_a_b_idx", "t_a_idx", "t_id_idx");
+        }
+        TestSql.sql(ds, "insert into raw.ix values (2, 'z', 3)");
+        RunResults failed = project.run();
+        assertThat(failed.models().get(0).status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(failed.models().get(0).error()).get().asString().contains("could not create unique index", "Key (id)=(2) is duplicated");
+        assertThatTable(ds, "ix.t").hasRowCount(2);
+        assertThat(indexes(ds, "ix", "t")).hasSize(3);
+
+        TableFixture.on(ds, "raw.ixi").columns("id int", "v text").rows(row(1, "a"));
+        TransformProject inc = TransformProject.builder(ds).model("ix.inc", "{{ config(materialized='incremental', unique_key='id',"
+                + " indexes=[{'columns': ['id'], 'unique': true}]) }}\nselect id, v from raw.ixi").build();
+        inc.run().assertSucceeded();
+        TestSql.sql(ds, "insert into raw.ixi values (2, 'b')");
+        inc.run().assertSucceeded();                                     // an incremental run keeps the table's
+        assertThat(indexes(ds, "ix", "inc")).containsExactly("unique btree (id)");
+        assertThatTable(ds, "ix.inc").hasRowCount(2);
+    }
+
+    @Test
+    void badIndexesAreRefusedWithTheirLine(DataSource ds) {
+        java.util.function.Function<String, TransformProject.Builder> model = sql -> TransformProject.builder(ds).model("ix.bad", sql);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.apply(
+                "{{ config(indexes=[{'columns': ['id']}]) }} select 1 as id").build())
+                .hasMessage("model ix.bad line 1: indexes applies only to materialized='table' or 'incremental'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.apply(
+                "{{ config(materialized='table', indexes=[{'cols': ['id']}]) }} select 1 as id").build())
+                .hasMessage("model ix.bad line 1: indexes: unknown key 'cols' (supported: columns, unique, type)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.apply(
+                "{{ config(materialized='table', indexes=[{'columns': ['id'], 'unique': 'yes'}]) }} select 1 as id").build())
+                .hasMessage("model ix.bad line 1: indexes: 'unique' is True or False, not yes");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.apply(
+                "{{ config(materialized='table', indexes=['id']) }} select 1 as id").build())
+                .hasMessageContaining("indexes is a list of dicts");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.apply(
+                "{{ config(materialized='table', unique_key=[{'columns': ['id']}]) }} select 1 as id").build())
+                .hasMessageContaining("the value must be a quoted string or a list of them");
+    }
 }

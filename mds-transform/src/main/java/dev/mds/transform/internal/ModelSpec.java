@@ -23,6 +23,8 @@ import java.util.Set;
  * @param snapshot the snapshot configs of a snapshot model, null for every other model
  * @param preHooks config(pre_hook=...): statements run in the model's transaction before it is built
  * @param postHooks config(post_hook=...): statements run in the model's transaction once it is built
+ * @param indexes config(indexes=[...]) of a table or incremental model (dbt-postgres): created on the table when
+ *     it is built anew
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it needs built first: those it refers to, the ephemeral ones replaced by the models
  *     they refer to (recursively)
@@ -31,11 +33,24 @@ import java.util.Set;
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
-        SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, Map<Template.Tag, String> tagValues,
+        SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, List<Index> indexes,
+        Map<Template.Tag, String> tagValues,
         Set<TableName> parents, List<Template.Cte> ctes, SeedSpec seed) {
 
     public ModelSpec {
         ctes = List.copyOf(ctes);
+        indexes = List.copyOf(indexes);
+    }
+
+    /**
+     * One of dbt-postgres' {@code indexes}: {@code {'columns': [...], 'unique': True, 'type': 'hash'}}.
+     *
+     * @param type the access method ({@code btree}, {@code hash}, {@code gin}, …), null for the default
+     */
+    public record Index(List<String> columns, boolean unique, String type) {
+        public Index {
+            columns = List.copyOf(columns);
+        }
     }
 
     /** Its SQL, rendered with {@code is_incremental()} as given, the ephemeral models it refers to inlined. */

@@ -285,6 +285,23 @@ final class Plan {
         return base + suffix;
     }
 
+    /**
+     * The names of a table's configured indexes, as PostgreSQL would choose them: {@code <table>_<columns>_idx},
+     * numbered from 1 when two would share one, cut to fit 63 bytes.
+     */
+    static List<String> indexNames(TableName t, List<ModelSpec.Index> indexes) {
+        List<String> names = new ArrayList<>();
+        for (ModelSpec.Index index : indexes) {
+            String base = t.name() + "_" + String.join("_", index.columns());
+            String name = suffixed(base, "_idx");
+            for (int n = 1; names.contains(name); n++) {
+                name = suffixed(base, "_idx" + n);
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
     static String stageName(ModelSpec m) {
         return suffixed(m.table().name(), "__mds_stage");
     }
@@ -327,6 +344,16 @@ final class Plan {
             if (m.materialization() == Materialization.INCREMENTAL && !m.uniqueKey().isEmpty()) {
                 steps.add(new CheckKey(tmp));
             }
+            // built on the new table under a temporary name (the old table's indexes hold the final ones until it is
+            // dropped), then renamed once the swap is done
+            List<String> indexNames = indexNames(t, m.indexes());
+            for (int i = 0; i < m.indexes().size(); i++) {
+                ModelSpec.Index index = m.indexes().get(i);
+                steps.add(new Exec("create " + (index.unique() ? "unique " : "") + "index "
+                        + Identifiers.quote(suffixed(indexNames.get(i), "__mds_tmp")) + " on " + tmp.quoted()
+                        + (index.type() == null ? "" : " using " + index.type()) + " (" + Identifiers.quoteAll(index.columns())
+                        + ")", -1, null, false));
+            }
             if (existing.isPresent()) {
                 String kind = existing.get().isView() ? "view " : "table ";
                 steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()),
@@ -340,6 +367,10 @@ final class Plan {
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
                         + Identifiers.quote(t.name()), -1, null, false));
                 steps.add(new CarryOverDropped(t));
+            }
+            for (String name : indexNames) {
+                steps.add(new Exec("alter index " + t.withName(suffixed(name, "__mds_tmp")).quoted() + " rename to "
+                        + Identifiers.quote(name), -1, null, false));
             }
             return steps;
         }

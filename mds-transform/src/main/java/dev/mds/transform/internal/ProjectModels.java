@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook");
+            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "dbt_valid_to_current");
@@ -148,8 +148,10 @@ public final class ProjectModels {
             if (m == Materialization.EPHEMERAL) {
                 refuseForEphemeral(s, t);
             }
+            List<ModelSpec.Index> indexes = indexes(s, t, m);
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
-                    snapshot, preHooks, postHooks, Map.copyOf(values), Collections.unmodifiableSet(parents), List.of(), null));
+                    snapshot, preHooks, postHooks, indexes, Map.copyOf(values), Collections.unmodifiableSet(parents),
+                    List.of(), null));
         }
         List<ModelSpec> direct = order(specs);
         List<ModelSpec> ordered = inlineEphemerals(direct);
@@ -179,7 +181,7 @@ public final class ProjectModels {
         }
         return new ModelSpec(s.table(), s.source(), Template.parse(s.source(), ""), Materialization.SEED, List.of(),
                 ModelSpec.Strategy.APPEND, ModelSpec.OnSchemaChange.FAIL, ModelSpec.MergeColumns.ALL, null, List.of(),
-                List.of(), Map.of(), Set.of(), List.of(), s.seed());
+                List.of(), List.of(), Map.of(), Set.of(), List.of(), s.seed());
     }
 
     /** Whether {@code type} reads as a type name, for a seed's column ({@code varchar(2)}, {@code text[]}). */
@@ -244,7 +246,7 @@ public final class ProjectModels {
             }
             ModelSpec resolved = new ModelSpec(m.table(), m.source(), m.template(), m.materialization(), m.uniqueKey(),
                     m.strategy(), m.onSchemaChange(), m.mergeColumns(), m.snapshot(), m.preHooks(), m.postHooks(),
-                    Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed());
+                    m.indexes(), Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed());
             done.put(m.table(), resolved);
             out.add(resolved);
         }
@@ -391,10 +393,58 @@ public final class ProjectModels {
             if (e.getKey().equals("enabled") && !(value instanceof Boolean)) {
                 throw new BadInputException(at, "enabled must be true or false (unquoted), not " + (value instanceof String ? "'" + value + "'" : value));
             }
-            if (!e.getKey().equals("enabled") && value instanceof Boolean) {
+            boolean strings = value instanceof String || value instanceof List<?> l && l.stream().allMatch(String.class::isInstance);
+            if (!e.getKey().equals("enabled") && !e.getKey().equals("indexes") && !strings) {
                 throw new BadInputException(at, e.getKey() + "=" + value + ": the value must be a quoted string or a list of them");
             }
         }
+    }
+
+    private static final List<String> INDEX_KEYS = List.of("columns", "unique", "type");
+
+    /**
+     * dbt-postgres' {@code indexes=[{'columns': [...], 'unique': True, 'type': 'hash'}, ...]}: for a table or an
+     * incremental model; each names one or more distinct columns, {@code unique} is true or false, {@code type} an
+     * access method's name.
+     */
+    private static List<ModelSpec.Index> indexes(Source s, Template t, Materialization m) {
+        Template.Setting setting = t.config().get("indexes");
+        if (setting == null) {
+            return List.of();
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        if (m != Materialization.TABLE && m != Materialization.INCREMENTAL) {
+            throw new BadInputException(at, "indexes applies only to materialized='table' or 'incremental'");
+        }
+        if (!(setting.value() instanceof List<?> list) || list.isEmpty() || !list.stream().allMatch(Map.class::isInstance)) {
+            throw new BadInputException(at, "indexes is a list of dicts: [{'columns': ['a', 'b'], 'unique': True,"
+                    + " 'type': 'btree'}, ...]");
+        }
+        List<ModelSpec.Index> out = new ArrayList<>();
+        for (Object o : list) {
+            Map<?, ?> index = (Map<?, ?>) o;
+            for (Object k : index.keySet()) {
+                if (!INDEX_KEYS.contains(k)) {
+                    throw new BadInputException(at, "indexes: unknown key '" + k + "' (supported: " + String.join(", ", INDEX_KEYS) + ")");
+                }
+            }
+            Object columns = index.get("columns");
+            if (!(columns instanceof String) && !(columns instanceof List<?> l && l.stream().allMatch(String.class::isInstance))) {
+                throw new BadInputException(at, "indexes: each needs 'columns', a column name or a list of them");
+            }
+            Object unique = index.containsKey("unique") ? index.get("unique") : Boolean.FALSE;
+            if (!(unique instanceof Boolean)) {
+                throw new BadInputException(at, "indexes: 'unique' is True or False, not " + unique);
+            }
+            Object type = index.get("type");
+            if (type != null && !(type instanceof String name && name.matches("[A-Za-z_][A-Za-z0-9_]*"))) {
+                throw new BadInputException(at, "indexes: 'type' is an index access method's name (btree, hash, gin, gist,"
+                        + " brin, spgist), not " + type);
+            }
+            out.add(new ModelSpec.Index(columnList(at, "indexes", columns), (Boolean) unique,
+                    type == null ? null : ((String) type).toLowerCase(Locale.ROOT)));
+        }
+        return List.copyOf(out);
     }
 
     private static Materialization materialization(Source s, Template t) {

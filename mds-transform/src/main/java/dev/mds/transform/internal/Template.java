@@ -3,6 +3,7 @@ package dev.mds.transform.internal;
 import dev.mds.core.BadInputException;
 import dev.mds.core.InputLocation;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,7 @@ public final class Template {
         return tags;
     }
 
-    /** config() keys to values: a String, a List of Strings, or a Boolean. */
+    /** config() keys to values: a String, a Boolean, or a List of Strings or of dicts (Maps of such values). */
     public Map<String, Setting> config() {
         return config;
     }
@@ -483,52 +484,85 @@ public final class Template {
         }
 
         private void config(List<String> t, int line, String tag) {
-            int i = 0;
-            while (i < t.size()) {
-                if (i + 2 >= t.size() || !isIdent(t.get(i)) || !t.get(i + 1).equals("=")) {
+            int[] i = {0};
+            while (i[0] < t.size()) {
+                if (i[0] + 2 >= t.size() || !isIdent(t.get(i[0])) || !t.get(i[0] + 1).equals("=")) {
                     throw error(line, "cannot read " + tag + ": expected key='value', ...");
                 }
-                String key = t.get(i);
-                i += 2;
-                Object value;
-                if (isString(t.get(i))) {
-                    value = unquote(t.get(i++));
-                } else if (t.get(i).equals("[")) {
-                    List<String> list = new ArrayList<>();
-                    i++;
-                    while (i < t.size() && !t.get(i).equals("]")) {
-                        if (!isString(t.get(i))) {
-                            throw error(line, "cannot read " + tag + ": a list holds only quoted strings");
-                        }
-                        list.add(unquote(t.get(i++)));
-                        if (i < t.size() && t.get(i).equals(",")) {
-                            i++;
-                        }
-                    }
-                    if (i >= t.size()) {
-                        throw error(line, "cannot read " + tag + ": '[' without ']'");
-                    }
-                    i++;
-                    value = List.copyOf(list);
-                } else if (t.get(i).equals("true") || t.get(i).equals("True") || t.get(i).equals("false")
-                        || t.get(i).equals("False")) {
-                    value = Boolean.valueOf(t.get(i++).equalsIgnoreCase("true"));     // Jinja's booleans
-                } else {
-                    throw error(line, "cannot read " + tag + ": the value of " + key
-                            + " must be a quoted string, a list of them, or true / false");
-                }
+                String key = t.get(i[0]);
+                i[0] += 2;
+                Object value = value(t, i, line, tag, key);
                 if (config.containsKey(key)) {
                     throw error(line, "config key '" + key + "' is set twice (also on line "
                             + config.get(key).line() + ")");
                 }
                 config.put(key, new Setting(value, line));
-                if (i < t.size()) {
-                    if (!t.get(i).equals(",")) {
+                if (i[0] < t.size()) {
+                    if (!t.get(i[0]).equals(",")) {
                         throw error(line, "cannot read " + tag + ": expected ',' after " + key);
                     }
-                    i++;
+                    i[0]++;
                 }
             }
+        }
+
+        /**
+         * A config value at {@code t[i[0]]}, {@code i[0]} moved past it: a quoted string, Jinja's {@code true} /
+         * {@code false} (a Boolean), a list {@code [ … ]} of strings, or of dicts {@code {'k': value, …}} (as
+         * dbt-postgres' {@code indexes}).
+         */
+        private Object value(List<String> t, int[] i, int line, String tag, String key) {
+            String token = i[0] < t.size() ? t.get(i[0]) : "";
+            if (isString(token)) {
+                i[0]++;
+                return unquote(token);
+            }
+            if (token.equals("true") || token.equals("True") || token.equals("false") || token.equals("False")) {
+                i[0]++;
+                return Boolean.valueOf(token.equalsIgnoreCase("true"));      // Jinja's booleans
+            }
+            if (token.equals("[")) {
+                List<Object> list = new ArrayList<>();
+                i[0]++;
+                while (i[0] < t.size() && !t.get(i[0]).equals("]")) {
+                    if (!isString(t.get(i[0])) && !t.get(i[0]).equals("{")) {
+                        throw error(line, "cannot read " + tag + ": a list holds only quoted strings (or {…} dicts)");
+                    }
+                    list.add(value(t, i, line, tag, key));
+                    if (i[0] < t.size() && t.get(i[0]).equals(",")) {
+                        i[0]++;
+                    }
+                }
+                if (i[0] >= t.size()) {
+                    throw error(line, "cannot read " + tag + ": '[' without ']'");
+                }
+                i[0]++;
+                return List.copyOf(list);
+            }
+            if (token.equals("{")) {
+                Map<String, Object> dict = new LinkedHashMap<>();
+                i[0]++;
+                while (i[0] < t.size() && !t.get(i[0]).equals("}")) {
+                    if (!isString(t.get(i[0])) || i[0] + 1 >= t.size() || !t.get(i[0] + 1).equals(":")) {
+                        throw error(line, "cannot read " + tag + ": a dict holds 'key': value pairs");
+                    }
+                    String name = unquote(t.get(i[0]));
+                    i[0] += 2;
+                    if (dict.put(name, value(t, i, line, tag, key)) != null) {
+                        throw error(line, "cannot read " + tag + ": '" + name + "' is set twice in a dict of " + key);
+                    }
+                    if (i[0] < t.size() && t.get(i[0]).equals(",")) {
+                        i[0]++;
+                    }
+                }
+                if (i[0] >= t.size()) {
+                    throw error(line, "cannot read " + tag + ": '{' without '}'");
+                }
+                i[0]++;
+                return Collections.unmodifiableMap(dict);
+            }
+            throw error(line, "cannot read " + tag + ": the value of " + key
+                    + " must be a quoted string, a list of them, or true / false");
         }
 
         private static boolean isString(String token) {
@@ -607,7 +641,7 @@ public final class Template {
                     number.lookingAt();
                     out.add(number.group());
                     i = number.end();
-                } else if ("()[],=".indexOf(c) >= 0) {
+                } else if ("()[],={}:".indexOf(c) >= 0) {
                     out.add(String.valueOf(c));
                     i++;
                 } else {
