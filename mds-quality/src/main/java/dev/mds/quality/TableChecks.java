@@ -158,6 +158,50 @@ public final class TableChecks {
         return added(CheckSpec.of(Kind.MATCHES, "matches_" + column, List.of(column)).withText(regex));
     }
 
+    /**
+     * Fails when the {@code statistic} of the numeric {@code column}'s non-NULL values (after {@link #where}) lies
+     * outside {@code min}..{@code max} (both inclusive, compared exactly; null for no bound), or when there is none (no
+     * non-NULL value; a standard deviation of one value) or it is NaN: Great Expectations'
+     * {@code expect_column_mean_to_be_between} and its siblings. Computed by the table's single scan; the check's id is
+     * {@code <statistic>_<column>} ({@code mean_amount}) and its observed value the statistic.
+     *
+     * <pre>{@code
+     * t -> t.statistic(Statistic.MEAN, "amount", 10, 250).statistic(Statistic.MAX, "quantity", null, 1000)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when both bounds are null, one is NaN or infinite, or min is above max
+     */
+    public TableChecks statistic(Statistic statistic, String column, Number min, Number max) {
+        Objects.requireNonNull(statistic, "statistic");
+        requireColumns(column);
+        String what = "statistic(" + statistic + ", " + column + ")";
+        if (min == null && max == null) {
+            throw new IllegalArgumentException(what + ": give a minimum, a maximum or both");
+        }
+        java.math.BigDecimal lo = decimal(what, min);
+        java.math.BigDecimal hi = decimal(what, max);
+        if (lo != null && hi != null && lo.compareTo(hi) > 0) {
+            throw new IllegalArgumentException(what + ": minimum " + lo + " is above maximum " + hi);
+        }
+        return added(CheckSpec.of(Kind.STATISTIC, statistic.label() + "_" + column, List.of(column)).withRange(lo, hi)
+                .withText(statistic.name()));
+    }
+
+    /** A bound as an exact decimal (a double as its shortest text, as {@code 0.1} is written). */
+    private static java.math.BigDecimal decimal(String what, Number n) {
+        if (n == null) {
+            return null;
+        }
+        if ((n instanceof Double || n instanceof Float) && !Double.isFinite(n.doubleValue())) {
+            throw new IllegalArgumentException(what + ": a bound must be a finite number, not " + n);
+        }
+        try {
+            return n instanceof java.math.BigDecimal d ? d : new java.math.BigDecimal(n.toString());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + ": cannot read the bound " + n + " as a number", e);
+        }
+    }
+
     /** Fails when the number of rows (after {@link #where}) is outside {@code bounds}. */
     public TableChecks rowCount(Bounds bounds) {
         Objects.requireNonNull(bounds, "bounds");

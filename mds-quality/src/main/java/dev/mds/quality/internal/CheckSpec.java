@@ -20,9 +20,9 @@ import java.util.Locale;
  * @param warnIf failing rows tolerated before the check warns (dbt's warn_if)
  * @param errorIf failing rows tolerated before the check fails, under severity ERROR (dbt's error_if)
  * @param values accepted values
- * @param min range minimum, or null
- * @param max range maximum, or null
- * @param text regex or SQL expression
+ * @param min range (or statistic) minimum, or null
+ * @param max range (or statistic) maximum, or null
+ * @param text regex or SQL expression; for a statistic, the {@code Statistic}'s name
  * @param refTable relationships: the parent table
  * @param refColumn relationships: the parent column
  * @param bounds row count bounds
@@ -37,7 +37,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
     /** The kinds of check. */
     public enum Kind {
         NOT_NULL(true), UNIQUE(false), ACCEPTED_VALUES(true), RELATIONSHIPS(false), RANGE(true), MATCHES(true),
-        ROW_COUNT(true), FRESHNESS(true), EXPRESSION(true), ROW_COUNT_ANOMALY(true);
+        ROW_COUNT(true), FRESHNESS(true), EXPRESSION(true), ROW_COUNT_ANOMALY(true), STATISTIC(true);
 
         private final boolean inScan;
 
@@ -52,7 +52,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
         /** Reports failing rows (and so has a threshold and samples). */
         public boolean rowLevel() {
-            return this != ROW_COUNT && this != FRESHNESS && this != ROW_COUNT_ANOMALY;
+            return this != ROW_COUNT && this != FRESHNESS && this != ROW_COUNT_ANOMALY && this != STATISTIC;
         }
 
         /** The lower-case name used in ids and reports. */

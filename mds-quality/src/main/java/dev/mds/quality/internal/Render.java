@@ -86,6 +86,8 @@ public final class Render {
             case FRESHNESS -> List.of(asText("max(" + col(c) + ")", kind(c, schema)),
                     "extract(epoch from (" + age(c, schema) + "))::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
+            // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
+            case STATISTIC -> List.of(dev.mds.quality.Statistic.valueOf(c.text()).aggregate() + "(" + col(c) + ")::text");
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
     }
@@ -147,7 +149,7 @@ public final class Render {
                     : notMatching(asText(q, kind(c, schema)), c.text(), true);
             case EXPRESSION -> "not " + user(c.text());
             case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " has its own query");
-            case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY -> throw new IllegalArgumentException(c.kind() + " is not row-level");
+            case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC -> throw new IllegalArgumentException(c.kind() + " is not row-level");
         };
     }
 

@@ -630,8 +630,30 @@ public final class Runner {
             case ROW_COUNT_ANOMALY -> {
                 return anomaly(table, check, n, sql, took);
             }
+            case STATISTIC -> {
+                return statistic(table, check, (String) row.get(a.get(0)), n, sql, took);
+            }
             default -> throw new IllegalStateException(check.kind() + " is not part of a scan");
         }
+    }
+
+    /** A statistic's check: its value (PostgreSQL's text of it, null when there is none) within the bounds. */
+    private static CheckResult statistic(String table, CheckSpec check, String value, long n, String sql, Duration took) {
+        String name = dev.mds.quality.Statistic.valueOf(check.text()).label();
+        String column = check.columns().get(0);
+        String range = "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
+        if (value == null || value.equals("NaN")) {
+            String why = value == null ? "no " + name + " (no non-NULL value" + (name.equals("stddev") ? ", or only one" : "") + ")"
+                    : name + " is NaN";
+            return result(table, check, false, value == null ? "none" : "NaN", 0, n, sql, took,
+                    name + " of " + column + ": " + why + ", expected within " + range);
+        }
+        java.math.BigDecimal v = value.equals("Infinity") || value.equals("-Infinity") ? null : new java.math.BigDecimal(value);
+        boolean belowMin = check.min() != null && (v == null ? value.startsWith("-") : v.compareTo((java.math.BigDecimal) check.min()) < 0);
+        boolean aboveMax = check.max() != null && (v == null ? !value.startsWith("-") : v.compareTo((java.math.BigDecimal) check.max()) > 0);
+        boolean ok = !belowMin && !aboveMax;
+        return result(table, check, ok, name + " " + value, 0, n, sql, took,
+                ok ? "" : name + " of " + column + " is " + value + ", expected within " + range);
     }
 
     private CheckResult anomaly(String table, CheckSpec check, long n, String scanSql, Duration took) {
@@ -938,6 +960,14 @@ public final class Runner {
             if (!schema.contains(col)) {
                 return "column " + Identifiers.quote(col) + " does not exist in " + table + " (columns: "
                         + String.join(", ", schema.names()) + ")";
+            }
+        }
+        if (check.kind() == Kind.STATISTIC) {
+            FieldType.Kind type = schema.field(check.columns().get(0)).orElseThrow().type().kind();
+            if (type != FieldType.Kind.INT && type != FieldType.Kind.LONG && type != FieldType.Kind.DECIMAL
+                    && type != FieldType.Kind.DOUBLE) {
+                return "column " + Identifiers.quote(check.columns().get(0)) + " of " + table + " is not a number: the "
+                        + dev.mds.quality.Statistic.valueOf(check.text()).label() + " check needs one";
             }
         }
         if (check.kind() == Kind.RELATIONSHIPS) {
