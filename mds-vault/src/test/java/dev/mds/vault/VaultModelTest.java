@@ -57,34 +57,36 @@ class VaultModelTest {
     private static final Integer[] AGES = {30, 30, 31, null};
     private static final String[] PHONE_TYPES = {"home", "home", "mobile", "work", "Home", null};
     private static final String[] PHONES = {"111", "111", "222", null};
+    /** Stage A's record sources, read from a column (stage B's is the constant 'crm'). */
+    private static final String[] SOURCES = {"crm", "crm", "CRM", "web"};
 
     static Stream<Arguments> configurations() {
         return Stream.of(
-                Arguments.of(HashStandard.CANONICAL, Stage.Materialization.VIEW, 11L),
-                Arguments.of(HashStandard.CANONICAL, Stage.Materialization.TABLE, 12L),
-                Arguments.of(HashStandard.AUTOMATEDV, Stage.Materialization.VIEW, 13L),
-                Arguments.of(HashStandard.AUTOMATEDV, Stage.Materialization.TABLE, 14L));
+                Arguments.of(HashStandard.CANONICAL, Stage.Materialization.VIEW, NullKeys.SKIP, false, 11L),
+                Arguments.of(HashStandard.CANONICAL, Stage.Materialization.TABLE, NullKeys.GHOST, true, 12L),
+                Arguments.of(HashStandard.AUTOMATEDV, Stage.Materialization.VIEW, NullKeys.GHOST, false, 13L),
+                Arguments.of(HashStandard.AUTOMATEDV, Stage.Materialization.TABLE, NullKeys.SKIP, false, 14L));
     }
 
     /** A raw row: the columns of the raw tables, in order. */
     record Raw(String id, String product, String channel, String name, Integer age, String phoneType, String phone,
-            OffsetDateTime ld, String src) {
+            OffsetDateTime ld, String src, OffsetDateTime ef) {
         Object[] values() {
-            return new Object[] {id, product, channel, name, age, phoneType, phone, ld};
+            return new Object[] {id, product, channel, name, age, phoneType, phone, ld, src, ef};
         }
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0}, {1} stages, NULL keys {2}, empty string as NULL {3}")
     @MethodSource("configurations")
-    void everyTableMatchesTheReferenceAfterEveryLoad(HashStandard standard, Stage.Materialization mat, long defaultSeed,
-            DataSource ds) throws Exception {
+    void everyTableMatchesTheReferenceAfterEveryLoad(HashStandard standard, Stage.Materialization mat, NullKeys nullKeys,
+            boolean emptyAsNull, long defaultSeed, DataSource ds) throws Exception {
         long first = Long.getLong("mds.vault.seed", defaultSeed);
         int seeds = Integer.getInteger("mds.vault.seeds", 1);
         int rounds = Integer.getInteger("mds.vault.rounds", 30);
         for (long seed = first; seed < first + seeds; seed++) {
             String suffix = standard.name().toLowerCase() + "_" + mat.name().toLowerCase() + "_" + seed;
             try {
-                run(ds, standard, mat, seed, rounds, suffix);
+                run(ds, Vault.on(ds).standard(standard).emptyStringAsNull(emptyAsNull), mat, nullKeys, seed, rounds, suffix);
             } catch (AssertionError | Exception e) {
                 throw new AssertionError("seed " + seed + " (" + standard + ", " + mat + "; replay with -Dmds.vault.seed="
                         + seed + "): " + e.getMessage(), e);
@@ -92,35 +94,36 @@ class VaultModelTest {
         }
     }
 
-    private static void run(DataSource ds, HashStandard standard, Stage.Materialization mat, long seed, int rounds,
-            String suffix) throws Exception {
+    private static void run(DataSource ds, Vault vault, Stage.Materialization mat, NullKeys nullKeys, long seed,
+            int rounds, String suffix) throws Exception {
         SplittableRandom rnd = new SplittableRandom(seed);
         String rawA = "raw.m_a_" + suffix;
         String rawB = "raw.m_b_" + suffix;
         for (String raw : List.of(rawA, rawB)) {
-            sql(ds, "create schema if not exists raw", "drop table if exists " + raw, "create table " + raw
-                    + " (id text, product text, channel text, name text, age int, phone_type text, phone text, ld timestamptz)");
+            sql(ds, "create schema if not exists raw", "drop table if exists " + raw, "create table " + raw + " (id text,"
+                    + " product text, channel text, name text, age int, phone_type text, phone text, ld timestamptz, src text, ef timestamptz)");
         }
-        Vault vault = Vault.on(ds).standard(standard);
-        Stage a = stage(rawA, "stg.m_a_" + suffix, "crm", mat);
-        Stage b = stage(rawB, "stg.m_b_" + suffix, "app", mat);
+        Stage a = stage(rawA, "stg.m_a_" + suffix, mat).recordSourceColumn("src");
+        Stage b = stage(rawB, "stg.m_b_" + suffix, mat).recordSource("crm");
         vault.createStage(a);
         vault.createStage(b);
-        Hub hub = vault.hub("dds.hub_" + suffix).hashKey("customer_hk").businessKey("id").from(a, b);
+        Hub hub = vault.hub("dds.hub_" + suffix).hashKey("customer_hk").businessKey("id").from(a, b).nullKeys(nullKeys);
         Link link = vault.link("dds.link_" + suffix).hashKey("sale_hk").refs("customer_hk", "product_hk")
-                .payload("channel").from(a, b);
+                .payload("channel").from(a, b).nullKeys(nullKeys);
         Satellite sat = vault.satellite("dds.sat_" + suffix).parent("customer_hk").hashDiff("customer_hashdiff")
                 .payload("name", "age").from(a);
         MultiActiveSatellite ma = vault.multiActiveSatellite("dds.ma_" + suffix).parent("customer_hk")
                 .childKeys("phone_type").hashDiff("phone_hashdiff").payload("phone").from(a, b);
-        for (Structure s : List.<Structure>of(hub, link, sat, ma)) {
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.eff_" + suffix).link("sale_hk").drivingKey("customer_hk")
+                .effectiveFrom("ef").from(a);
+        for (Structure s : List.<Structure>of(hub, link, sat, ma, eff)) {
             s.createTable();
         }
-        Model model = new Model(vault);
+        Model model = new Model(vault, nullKeys);
         List<Raw> lastA = List.of();
         for (int round = 0; round < rounds; round++) {
-            List<Raw> batchA = rnd.nextInt(7) == 0 ? lastA : batch(rnd, round, 8, "crm", List.of());
-            List<Raw> batchB = rnd.nextInt(3) == 0 ? List.of() : batch(rnd, round, 5, "app", batchA);
+            List<Raw> batchA = rnd.nextInt(7) == 0 ? lastA : batch(rnd, round, 8, true, List.of());
+            List<Raw> batchB = rnd.nextInt(3) == 0 ? List.of() : batch(rnd, round, 5, false, batchA);
             lastA = batchA;
             fill(ds, rawA, batchA);
             fill(ds, rawB, batchB);
@@ -145,12 +148,16 @@ class VaultModelTest {
                 long maExpected = model.loadMa(both);
                 model.checkMa(maRows(ds, ma), where);
                 assertThat(maInserted).as("multi-active satellite rows inserted, " + where).isEqualTo(maExpected);
+                long effInserted = eff.load().rowsInserted();
+                long effExpected = model.loadEff(batchA);
+                model.checkEff(effRows(ds, eff), where);
+                assertThat(effInserted).as("effectivity satellite rows inserted, " + where).isEqualTo(effExpected);
             }
         }
     }
 
-    private static Stage stage(String raw, String target, String source, Stage.Materialization mat) {
-        return Stage.of(raw).into(target).loadDate("ld").recordSource(source).materialized(mat)
+    private static Stage stage(String raw, String target, Stage.Materialization mat) {
+        return Stage.of(raw).into(target).loadDate("ld").materialized(mat)
                 .hashKey("customer_hk", "id").hashKey("product_hk", "product").hashKey("sale_hk", "id", "product")
                 .hashDiff("customer_hashdiff", "name", "age").hashDiff("phone_hashdiff", "phone");
     }
@@ -165,10 +172,11 @@ class VaultModelTest {
      * the round's (late ones included); some rows repeated, some with the key and load date of another row, some with
      * the key and load date of a row of {@code other} (the other stage: record-source ties).
      */
-    private static List<Raw> batch(SplittableRandom rnd, int round, int max, String src, List<Raw> other) {
+    private static List<Raw> batch(SplittableRandom rnd, int round, int max, boolean sourceColumn, List<Raw> other) {
         List<Raw> rows = new ArrayList<>();
         int n = rnd.nextInt(max + 1);
         for (int i = 0; i < n; i++) {
+            String src = sourceColumn ? pick(rnd, SOURCES) : "crm";
             Raw r;
             if (!other.isEmpty() && rnd.nextInt(3) == 0) {
                 Raw o = other.get(rnd.nextInt(other.size()));
@@ -181,7 +189,7 @@ class VaultModelTest {
                 rows.add(r);                                                        // a duplicate row
             }
             if (rnd.nextInt(4) == 0) {                                              // the same key and load date again
-                rows.add(row(rnd, rnd.nextBoolean() ? r.id() : respell(rnd, r.id()), r.ld(), src));
+                rows.add(row(rnd, rnd.nextBoolean() ? r.id() : respell(rnd, r.id()), r.ld(), sourceColumn ? pick(rnd, SOURCES) : src));
             }
         }
         java.util.Collections.shuffle(rows, new java.util.Random(rnd.nextLong()));
@@ -189,8 +197,9 @@ class VaultModelTest {
     }
 
     private static Raw row(SplittableRandom rnd, String id, OffsetDateTime ld, String src) {
+        OffsetDateTime ef = rnd.nextInt(10) == 0 ? null : ld.minusHours(12L * rnd.nextInt(-1, 4));
         return new Raw(id, pick(rnd, PRODUCTS), pick(rnd, CHANNELS), pick(rnd, NAMES), pick(rnd, AGES),
-                pick(rnd, PHONE_TYPES), pick(rnd, PHONES), ld, src);
+                pick(rnd, PHONE_TYPES), pick(rnd, PHONES), ld, src, ef);
     }
 
     private static String id(SplittableRandom rnd, int round) {
@@ -220,7 +229,7 @@ class VaultModelTest {
     private static void fill(DataSource ds, String table, List<Raw> rows) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("truncate " + table);
-            try (PreparedStatement ps = c.prepareStatement("insert into " + table + " values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("insert into " + table + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (Raw r : rows) {
                     Object[] v = r.values();
                     for (int i = 0; i < v.length; i++) {
@@ -272,6 +281,11 @@ class VaultModelTest {
                 + " record_source, phone from " + ma.table.quoted());
     }
 
+    private static List<String> effRows(DataSource ds, EffectivitySatellite eff) throws SQLException {
+        return lines(ds, "select encode(customer_hk, 'hex'), encode(sale_hk, 'hex'), start_date, end_date, load_date,"
+                + " record_source from " + eff.table.quoted());
+    }
+
     private static String q(Object v) {
         return v == null ? "NULL" : "'" + v + "'";
     }
@@ -299,17 +313,37 @@ class VaultModelTest {
         /** Per key: load date -> the stored set, child key -> row. */
         private final Map<String, TreeMap<Instant, Map<String, MaRow>>> ma = new TreeMap<>();
 
-        record SatRow(String hashDiff, String recordSource, Set<String> payloads) {
+        /** A stored row: its hashdiff and the record source and payload it may hold (any stage row's of that hashdiff). */
+        record SatRow(String hashDiff, Set<String> payloads) {
         }
 
         record MaRow(String hashDiff, String recordSource, String phone) {
         }
 
-        Model(Vault vault) {
+        /** A stored effectivity row; {@code sources}: the record sources it may hold (of stage rows that tie). */
+        record EffRow(String link, Instant start, Instant end, Instant ld, Set<String> sources) {
+            boolean open() {
+                return end.equals(END_OF_TIME);
+            }
+        }
+
+        static final Instant END_OF_TIME = Instant.parse("9999-12-31T00:00:00Z");
+        /** Per driving key, its stored rows. */
+        private final Map<String, List<EffRow>> eff = new TreeMap<>();
+
+        private final String ghost;
+
+        Model(Vault vault, NullKeys nullKeys) {
+            ghost = nullKeys == NullKeys.GHOST ? HEX.formatHex(vault.hasher(Schema.of(Field.of("id", FieldType.STRING))).ghostKey()) : null;
             key = vault.hasher(Schema.of(Field.of("id", FieldType.STRING)));
             pair = vault.hasher(Schema.of(Field.of("id", FieldType.STRING), Field.of("product", FieldType.STRING)));
             customerDiff = vault.hasher(Schema.of(Field.of("name", FieldType.STRING), Field.of("age", FieldType.INT)));
             phoneDiff = vault.hasher(Schema.of(Field.of("phone", FieldType.STRING)));
+        }
+
+        /** The hash, or the ghost key for a NULL one where NULL keys map to it (else NULL). */
+        private String orGhost(String hash) {
+            return hash != null ? hash : ghost;
         }
 
         private static String hex(Optional<byte[]> hash) {
@@ -323,7 +357,7 @@ class VaultModelTest {
         long loadHub(List<Raw> rows) {
             Map<String, String[]> best = new LinkedHashMap<>();
             for (Raw r : rows) {
-                String hk = hex(key.hashKey(r.id()));
+                String hk = orGhost(hex(key.hashKey(r.id())));
                 if (hk == null || hub.containsKey(hk)) {
                     continue;
                 }
@@ -354,8 +388,8 @@ class VaultModelTest {
             Map<String, String[]> best = new LinkedHashMap<>();
             for (Raw r : rows) {
                 String hk = hex(pair.hashKey(r.id(), r.product()));
-                String c = hex(key.hashKey(r.id()));
-                String p = hex(key.hashKey(r.product()));
+                String c = orGhost(hex(key.hashKey(r.id())));
+                String p = orGhost(hex(key.hashKey(r.product())));
                 if (hk == null || c == null || p == null || link.containsKey(hk)) {
                     continue;
                 }
@@ -395,15 +429,15 @@ class VaultModelTest {
                     continue;
                 }
                 String hd = HEX.formatHex(customerDiff.hashDiff(r.name(), r.age()));
-                String payload = q(r.name()) + " " + q(r.age());
-                cand.computeIfAbsent(hk, k -> new TreeMap<>()).merge(ld, new SatRow(hd, "crm", Set.of(payload)), (x, y) -> {
+                String payload = q(r.src()) + " " + q(r.name()) + " " + q(r.age());
+                cand.computeIfAbsent(hk, k -> new TreeMap<>()).merge(ld, new SatRow(hd, Set.of(payload)), (x, y) -> {
                     int c = x.hashDiff().compareTo(y.hashDiff());
                     if (c != 0) {
                         return c < 0 ? x : y;
                     }
                     Set<String> both = new TreeSet<>(x.payloads());
                     both.addAll(y.payloads());
-                    return new SatRow(x.hashDiff(), x.recordSource(), both);
+                    return new SatRow(x.hashDiff(), both);
                 });
             }
             long inserted = 0;
@@ -426,22 +460,22 @@ class VaultModelTest {
             List<String> problems = new ArrayList<>();
             Map<String, SatRow> byKey = new LinkedHashMap<>();
             sat.forEach((hk, rows) -> rows.forEach((ld, row) -> {
-                String k = q(hk) + " " + ld + " " + q(row.hashDiff()) + " " + q(row.recordSource());
+                String k = q(hk) + " " + ld + " " + q(row.hashDiff());
                 expectedKeys.add(k);
                 byKey.put(k, row);
             }));
             for (String line : actual) {
-                String[] parts = line.split(" ", 5);
-                String k = String.join(" ", parts[0], parts[1], parts[2], parts[3]);
+                String[] parts = line.split(" ", 4);
+                String k = String.join(" ", parts[0], parts[1], parts[2]);
                 actualKeys.add(k);
                 SatRow row = byKey.get(k);
-                if (row != null && !row.payloads().contains(parts[4])) {
+                if (row != null && !row.payloads().contains(parts[3])) {
                     problems.add(line + ": payload not among " + row.payloads());
                 }
             }
             expectedKeys.sort(Comparator.naturalOrder());
-            assertThat(actualKeys).as("satellite (key, load date, hashdiff, record source), " + where).isEqualTo(expectedKeys);
-            assertThat(problems).as("satellite payloads, " + where).isEmpty();
+            assertThat(actualKeys).as("satellite (key, load date, hashdiff), " + where).isEqualTo(expectedKeys);
+            assertThat(problems).as("satellite record sources and payloads, " + where).isEmpty();
         }
 
         /**
@@ -490,6 +524,91 @@ class VaultModelTest {
             Set<String> out = new LinkedHashSet<>();
             new TreeMap<>(set).forEach((child, row) -> out.add(child + "=" + row.hashDiff()));
             return out;
+        }
+
+        /**
+         * Per driving key the stage's latest row (by effective-from, then load date, then the smallest link) is its
+         * active link; rows with a NULL link, driving key or effective-from are not read. With no stored link it is
+         * opened. With an open link, a row starting on or after the open link's start and loaded after it moves the
+         * driving key when its link is another: the open link is closed at the row's start (a row with the row's
+         * load date and record source) and the row's link opened; other rows are skipped. With every link closed, a
+         * row starting on or after the last end and loaded after the last load date opens its link.
+         */
+        long loadEff(List<Raw> rows) {
+            Map<String, Raw> active = new TreeMap<>();
+            Map<String, Set<String>> sources = new TreeMap<>();
+            Comparator<Raw> latest = Comparator.<Raw, Instant>comparing(r -> r.ef().toInstant())
+                    .thenComparing(r -> r.ld().toInstant())
+                    .thenComparing(Comparator.comparing((Raw r) -> hex(pair.hashKey(r.id(), r.product()))).reversed());
+            for (Raw r : rows) {
+                String dk = hex(key.hashKey(r.id()));
+                String lk = hex(pair.hashKey(r.id(), r.product()));
+                if (dk == null || lk == null || r.ef() == null) {
+                    continue;
+                }
+                Raw was = active.get(dk);
+                int c = was == null ? 1 : latest.compare(r, was);
+                if (c > 0) {
+                    active.put(dk, r);
+                    sources.put(dk, new TreeSet<>(Set.of(r.src())));
+                } else if (c == 0) {
+                    sources.get(dk).add(r.src());
+                }
+            }
+            long inserted = 0;
+            for (Map.Entry<String, Raw> e : active.entrySet()) {
+                Raw a = e.getValue();
+                String lk = hex(pair.hashKey(a.id(), a.product()));
+                Instant start = a.ef().toInstant();
+                Instant ld = a.ld().toInstant();
+                List<EffRow> stored = eff.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+                Map<String, EffRow> latestPerLink = new TreeMap<>();
+                for (EffRow r : stored) {
+                    latestPerLink.merge(r.link(), r, (x, y) -> x.ld().compareTo(y.ld()) >= 0 ? x : y);
+                }
+                EffRow open = latestPerLink.values().stream().filter(EffRow::open).findFirst().orElse(null);
+                if (open != null) {
+                    if (start.compareTo(open.start()) < 0 || ld.compareTo(open.ld()) <= 0 || open.link().equals(lk)) {
+                        continue;
+                    }
+                    stored.add(new EffRow(open.link(), open.start(), start, ld, sources.get(e.getKey())));
+                    inserted++;
+                } else if (!latestPerLink.isEmpty()) {
+                    Instant lastEnd = latestPerLink.values().stream().map(EffRow::end).max(Comparator.naturalOrder()).orElseThrow();
+                    Instant lastLd = latestPerLink.values().stream().map(EffRow::ld).max(Comparator.naturalOrder()).orElseThrow();
+                    if (start.compareTo(lastEnd) < 0 || ld.compareTo(lastLd) <= 0) {
+                        continue;
+                    }
+                }
+                stored.add(new EffRow(lk, start, END_OF_TIME, ld, sources.get(e.getKey())));
+                inserted++;
+            }
+            return inserted;
+        }
+
+        void checkEff(List<String> actual, String where) {
+            List<String> expected = new ArrayList<>();
+            Map<String, Set<String>> sourcesOf = new TreeMap<>();
+            eff.forEach((dk, rows) -> rows.forEach(r -> {
+                String line = String.join(" ", q(dk), q(r.link()), r.start().toString(), r.end().toString(), r.ld().toString());
+                expected.add(line);
+                sourcesOf.put(line, r.sources());
+            }));
+            expected.sort(Comparator.naturalOrder());
+            List<String> keys = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            for (String line : actual) {
+                int cut = line.lastIndexOf(" '");
+                String k = line.substring(0, cut);
+                keys.add(k);
+                Set<String> allowed = sourcesOf.get(k);
+                String source = line.substring(cut + 2, line.length() - 1);
+                if (allowed != null && !allowed.contains(source)) {
+                    problems.add(line + ": record source not among " + allowed);
+                }
+            }
+            assertThat(keys).as("effectivity satellite, " + where).isEqualTo(expected);
+            assertThat(problems).as("effectivity satellite record sources, " + where).isEmpty();
         }
 
         void checkMa(List<String> actual, String where) {
