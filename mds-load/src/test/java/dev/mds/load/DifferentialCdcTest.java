@@ -61,7 +61,14 @@ class DifferentialCdcTest {
     @Test
     void cdcMatchesTheSourceHistory(DataSource ds) throws Exception {
         for (long seed : DifferentialLoadTest.seeds(11L, 12L)) {
-            run(ds, seed, 150);
+            run(ds, seed, 150, false);
+        }
+    }
+
+    @Test
+    void softDeletingCdcMatchesTheSourceHistory(DataSource ds) throws Exception {
+        for (long seed : DifferentialLoadTest.seeds(13L, 2831935554175401769L)) {
+            run(ds, seed, 150, true);
         }
     }
 
@@ -212,9 +219,9 @@ class DifferentialCdcTest {
         return b.build();
     }
 
-    void run(DataSource ds, long seed, int transactions) throws Exception {
+    void run(DataSource ds, long seed, int transactions, boolean soft) throws Exception {
         Random rnd = new Random(seed);
-        String table = "diffcdc.items_" + Long.toUnsignedString(seed, 36);
+        String table = "diffcdc.items_" + (soft ? "soft_" : "") + Long.toUnsignedString(seed, 36);
         Source src = new Source(rnd);
         // rows before capture starts, then the initial snapshot
         for (int i = 0; i < 3 + rnd.nextInt(4); i++) {
@@ -238,7 +245,8 @@ class DifferentialCdcTest {
         }
         List<Item> h = src.history;
 
-        MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.CDC).onSchemaChange(SchemaChange.ADD_COLUMNS).build();
+        MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.CDC).onSchemaChange(SchemaChange.ADD_COLUMNS)
+                .deleteMode(soft ? DeleteMode.SOFT : DeleteMode.HARD).build();
         StateStore state = JdbcStateStore.create(ds);
         String offsetKey = "diff:" + table;
         Map<Integer, SRow> expected = new TreeMap<>();
@@ -311,6 +319,7 @@ class DifferentialCdcTest {
             }
             // the connector resumes from the offset stored with the rows
             off = state.get(offsetKey).map(s -> Integer.parseInt(s.json().replaceAll("[^0-9]", ""))).orElse(0);
+            boolean replayOnly = end <= delivered;
             if (!crash) {
                 if (end > delivered) {
                     for (int i = delivered; i < end; i++) {
@@ -326,15 +335,16 @@ class DifferentialCdcTest {
                     }
                     delivered = end;
                     expectedEpoch = Math.max(expectedEpoch, epoch);
-                } else if (kind == What.STREAM && result.changed() != 0) {
-                    fail(DifferentialLoadTest.failure(seed, SyncMode.CDC, table, log,
-                            "a batch of events already applied changed rows: " + result));
                 }
                 if (!keyOnly) {
                     expectedEpoch = Math.max(expectedEpoch, epoch);
                 }
             }
-            check(ds, table, seed, expected, expectedEpoch, log);
+            check(ds, table, seed, expected, expectedEpoch, log, soft);
+            if (!crash && replayOnly && kind == What.STREAM && result.changed() != 0) {
+                fail(DifferentialLoadTest.failure(seed, SyncMode.CDC, table, log,
+                        "a batch of events already applied changed rows: " + result));
+            }
         }
         long truncates = h.stream().filter(i -> i.event().operation() == ChangeEvent.Operation.TRUNCATE).count();
         long unchanged = h.stream().filter(i -> i.event().after().map(a -> Unchanged.is(a.get(BIO))).orElse(false)).count();
@@ -354,8 +364,8 @@ class DifferentialCdcTest {
         return s.toString();
     }
 
-    static void check(DataSource ds, String table, long seed, Map<Integer, SRow> expected, int epoch, List<String> log)
-            throws Exception {
+    static void check(DataSource ds, String table, long seed, Map<Integer, SRow> expected, int epoch, List<String> log,
+            boolean soft) throws Exception {
         if (!DifferentialValues.exists(ds, table)) {
             if (!expected.isEmpty()) {
                 fail(DifferentialLoadTest.failure(seed, SyncMode.CDC, table, log, "no table; expected " + expected));
@@ -374,11 +384,16 @@ class DifferentialCdcTest {
         List<String> known = new ArrayList<>(COLUMNS.stream().map(DifferentialLoadTest.Col::name).toList());
         known.add("_mds_commit");
         known.add("_mds_change");
+        if (soft) {
+            known.add("_deleted_at");
+            withBookkeeping.add("_deleted_at");
+        }
         if (!tableColumns.containsAll(withBookkeeping) || !known.containsAll(tableColumns)) {
             fail(DifferentialLoadTest.failure(seed, SyncMode.CDC, table, log, "columns " + tableColumns + ", expected "
                     + withBookkeeping));
         }
-        withBookkeeping = tableColumns;
+        withBookkeeping = new ArrayList<>(tableColumns);
+        withBookkeeping.remove("_deleted_at");
         List<String> want = new ArrayList<>();
         for (SRow r : expected.values()) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -391,7 +406,22 @@ class DifferentialCdcTest {
             want.add(DifferentialLoadTest.render(m, withBookkeeping));
         }
         List<String> got = new ArrayList<>();
+        java.util.Set<String> keys = new java.util.HashSet<>();
         for (Map<String, String> r : DifferentialValues.read(ds, table)) {
+            String key = r.get("tenant") + "\u0001" + r.get("id");
+            if (!keys.add(key)) {
+                fail(DifferentialLoadTest.failure(seed, SyncMode.CDC, table, log, "two rows of key " + key));
+            }
+            if (soft && r.get("_deleted_at") != null) {
+                // a soft-deleted row: its key must not be live in the source
+                for (SRow e : expected.values()) {
+                    if (key.equals(e.values().get("tenant").canon() + "\u0001" + e.values().get("id").canon())) {
+                        fail(DifferentialLoadTest.failure(seed, SyncMode.CDC, table, log, "row " + r
+                                + " is marked deleted, but the source has it: " + e));
+                    }
+                }
+                continue;
+            }
             got.add(DifferentialLoadTest.render(r, withBookkeeping));
         }
         Collections.sort(want);

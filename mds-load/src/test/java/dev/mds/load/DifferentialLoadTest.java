@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.mds.core.Field;
+import dev.mds.core.ProgressListener;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
@@ -250,6 +251,7 @@ class DifferentialLoadTest {
         String[] k1s = {"a", "A", "O'Brien", "ä", ""};
         Map<String, String> timestamps = new HashMap<>();
         List<String> log = new ArrayList<>();
+        List<RecordBatch> all = new ArrayList<>();
         for (int n = 0; n < batches; n++) {
             // the batch's columns: the keys (and cursor) always, the others at random, sometimes a new one
             if (n > 0 && introduced.size() < COLUMNS.size() && rnd.nextInt(8) == 0) {
@@ -305,6 +307,7 @@ class DifferentialLoadTest {
                 canon.add(row);
             }
             RecordBatch batch = RecordBatch.of(schema, records);
+            all.add(batch);
             log.add("batch " + (n + 1) + " " + cols + ": " + canon);
             LoadResult result;
             try {
@@ -315,12 +318,36 @@ class DifferentialLoadTest {
             model.apply(cols, canon);
             check(ds, table, seed, model, log, result, timestamps);
         }
+        if (mode != SyncMode.OVERWRITE) {
+            // the same batches through loadAll, three at a time, end in the same table
+            String again = table + "_all";
+            MergeLoader.Builder ab = MergeLoader.into(ds, again).mode(mode).loadTimestamp(TS_COL)
+                    .onSchemaChange(SchemaChange.ADD_COLUMNS);
+            if (keyed) {
+                ab.key("k1", "k2");
+            }
+            if (cursor) {
+                ab.cursor("ver");
+            }
+            log.add("all " + batches + " batches again with loadAll(parallelism 3) into " + again);
+            try {
+                ab.build().loadAll(all.stream(), 3, ProgressListener.logging());
+            } catch (RuntimeException e) {
+                throw new AssertionError(failure(seed, mode, again, log, "loadAll threw " + e), e);
+            }
+            check(ds, again, seed, model, log, null, null);
+        }
     }
 
     static String failure(long seed, SyncMode mode, String table, List<String> log, String what) {
         List<String> tail = log.subList(Math.max(0, log.size() - 6), log.size());
+        try {
+            java.nio.file.Files.write(java.nio.file.Path.of("target", "differential-" + seed + ".log"), log);
+        } catch (java.io.IOException e) {
+            // the tail below is enough
+        }
         return "seed " + seed + " (" + mode + " into " + table + ", run again with -Dmds.diff.seed=" + seed + "): " + what
-                + "\nlast batches:\n" + String.join("\n", tail);
+                + "\nlast batches (all in target/differential-" + seed + ".log):\n" + String.join("\n", tail);
     }
 
     static void check(DataSource ds, String table, long seed, Model model, List<String> log, LoadResult result,
@@ -353,6 +380,9 @@ class DifferentialLoadTest {
             unexpected.removeAll(expected);
             fail(failure(seed, model.mode, table, log, "the table differs from the model\nmissing:    " + missing
                     + "\nunexpected: " + unexpected + "\nresult: " + result));
+        }
+        if (result == null) {
+            return;
         }
         if (model.mode == SyncMode.MERGE) {
             // load_timestamp moves on insert and real change only; the counts are exact

@@ -841,7 +841,7 @@ public final class LoadEngine {
 
     /**
      * What a target remembers of deletes: its tombstones, whether it is empty, and the position of the last
-     * {@code TRUNCATE} applied with {@link DeleteMode#HARD}; whether row-level security applies to this role on the
+     * {@code TRUNCATE} applied; whether row-level security applies to this role on the
      * target (COPY cannot write it then).
      */
     private record Remembered(Tombstones tombstones, boolean targetEmpty, Optional<EventPosition> truncatedAt,
@@ -1009,7 +1009,7 @@ public final class LoadEngine {
         return suffixed(target, "_mds_tombstones");
     }
 
-    /** The one-row table holding the position of the last {@code TRUNCATE} applied with {@link DeleteMode#HARD}. */
+    /** The one-row table holding the position of the last {@code TRUNCATE} applied. */
     private TableName truncated() {
         return suffixed(target, "_mds_truncated");
     }
@@ -1497,10 +1497,11 @@ public final class LoadEngine {
 
     /**
      * Applies a {@code TRUNCATE} at {@code e}'s position, under the load lock, before the batch's later events: every
-     * row stored at an older position goes. With {@link DeleteMode#HARD} the target remembers the truncate's
-     * position in one row (the {@code _mds_truncated} table), so that later batches drop replayed events from
-     * before it, as a tombstone does for one key; the tombstones it makes redundant go. With {@link DeleteMode#SOFT}
-     * the rows are marked deleted. Rows at a newer position (a truncate replayed after them) stay.
+     * row stored at an older position goes. The target remembers the truncate's position in one row (the
+     * {@code _mds_truncated} table), so that later batches drop replayed events from before it, as a tombstone does
+     * for one key. With {@link DeleteMode#HARD} the rows are deleted and the tombstones it makes redundant go; with
+     * {@link DeleteMode#SOFT} the rows are marked deleted. Rows at a newer position (a truncate replayed after them)
+     * stay.
      *
      * @return rows removed or marked
      */
@@ -1522,9 +1523,6 @@ public final class LoadEngine {
     private List<String> truncateSql(ChangeEvent e, TableName tombstones, boolean haveTombstones) {
         String p = positionLiteral(e.position());
         String older = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + p + ")";
-        if (spec.deleteMode() == DeleteMode.SOFT) {
-            return List.of(markDeletedSql(e, older));
-        }
         String one = Identifiers.quote("_mds_one");
         String cols = Identifiers.quoteAll(List.of(COMMIT, CHANGE, DELETED_AT));
         List<String> out = new ArrayList<>();
@@ -1534,6 +1532,12 @@ public final class LoadEngine {
         out.add("insert into " + truncated().quoted() + " as d (" + cols + ") values (" + e.position().commit() + ", "
                 + e.position().change() + ", " + timestampSql(e.commitTime()) + ") on conflict (" + one + ") do update set "
                 + setExcluded(List.of(COMMIT, CHANGE, DELETED_AT)) + " where " + position("d") + " < " + position("excluded"));
+        if (spec.deleteMode() == DeleteMode.SOFT) {
+            // remembered in SOFT mode too: the batch's events before the truncate are dropped unapplied, so a replay
+            // of them (a key the table lacks, or marked deleted at an older position) must find the truncate
+            out.add(markDeletedSql(e, older));
+            return out;
+        }
         if (haveTombstones) {
             out.add("delete from " + tombstones.quoted() + " d where " + position("d") + " < " + p);
         }
