@@ -23,7 +23,9 @@ import java.util.StringJoiner;
  * of one key in one stage are all kept, in load-date order. A stage row whose (key, load date) is already
  * stored is skipped, so re-loading a stage inserts nothing; the primary key (hash key, load date) backs this
  * and makes "latest row per key" an index lookup. Two stage rows with the same key and load date but different
- * hashdiffs are ambiguous: the one with the smallest hashdiff is kept. A stage whose load date (or effective-from) is
+ * hashdiffs are ambiguous: the one with the smallest hashdiff is kept; among rows with the same hashdiff (under
+ * AUTOMATEDV {@code 'Ann'} and {@code 'ann'}) the one with the smallest record source, then payload (text in byte
+ * order), as a hub's tie-break, so the stored row does not depend on the stage's row order. A stage whose load date (or effective-from) is
  * a {@code date} or {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC
  * (a date as its midnight), whatever the session's TimeZone; a stage load date is then taken as the satellite's type
  * stores it (timestamps of one day loaded into a {@code date} column are one row per key and day). Concurrent loads of one satellite take
@@ -223,6 +225,17 @@ public final class Satellite extends Structure {
             nulls.add(", NULL::" + target.require(name(), EFFECTIVE_FROM).sqlType());
             seqExtra.add(", c." + Identifiers.quote(EFFECTIVE_FROM));
         }
+        // rows of one key and load date with one hashdiff (under AUTOMATEDV 'Ann' and 'ann'; 1.5 and 1.50) store
+        // the same row whatever the stage's order: the smallest record source, then payload, as a hub's tie-break
+        StringBuilder ties = new StringBuilder(", s." + rs + "::text COLLATE \"C\"");
+        for (String col : extra) {
+            String stageCol = col.equals(EFFECTIVE_FROM) ? effectiveFrom : col;
+            Order byStage = order(List.of(s), stageCol);
+            Order byTable = order(List.of(target), col);
+            Order o = byStage == Order.TEXT || byTable == Order.TEXT ? Order.TEXT
+                    : byStage == Order.VALUE_THEN_TEXT || byTable == Order.VALUE_THEN_TEXT ? Order.VALUE_THEN_TEXT : Order.VALUE;
+            ties.append(", ").append(orderBy("s." + Identifiers.quote(stageCol), o));
+        }
         String sat = table.quoted();
         StringJoiner sc = new StringJoiner(", ");
         sc.add("s." + hk).add("s." + hd);
@@ -242,7 +255,7 @@ public final class Satellite extends Structure {
                 + "    FROM " + rel + " AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
-                + "    ORDER BY s." + hk + ", " + sld + ", s." + hd + "\n"
+                + "    ORDER BY s." + hk + ", " + sld + ", s." + hd + ties + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"
@@ -270,7 +283,7 @@ public final class Satellite extends Structure {
                 + "        SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
                 + "        FROM (SELECT " + stageCols + " FROM " + rel + " AS s OFFSET 0) AS s\n"
                 + "        WHERE s." + hk + " IS NOT NULL\n"
-                + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + "\n"
+                + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + ties + "\n"
                 + "    ) AS c\n"
                 + ") AS w\n"
                 + "WHERE w." + prevHd + " IS DISTINCT FROM w." + hd;
