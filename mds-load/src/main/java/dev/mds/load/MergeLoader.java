@@ -58,6 +58,9 @@ import javax.sql.DataSource;
  * A snapshot read ({@link dev.mds.core.ChangeEvent.Operation#READ}) is the source's state when it was read: it
  * replaces a row stored at any other position and removes the key's tombstone (a re-snapshot after a lost
  * replication slot brings back what the stream missed); a read already stored at its own position changes nothing.
+ * So replaying a batch of stream events changes nothing, but a snapshot batch replayed after the stream has moved on
+ * would put its older rows back: a CDC source never replays one so (a restart resumes the stream from its stored
+ * position; a re-snapshot reads the source anew).
  * A {@link dev.mds.core.ChangeEvent.Operation#TRUNCATE} removes every row stored at an older position (with
  * {@link DeleteMode#SOFT}: marks it deleted) before the batch's later events apply; the target remembers the
  * truncate's position in one row (table {@code <target>_mds_truncated}), so replayed events from before it stay
