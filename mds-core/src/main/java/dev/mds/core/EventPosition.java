@@ -4,7 +4,8 @@ package dev.mds.core;
  * The order of a change event in its source: the position of the transaction's commit, then the position of
  * the change inside the transaction. For PostgreSQL these are the commit LSN and the change's LSN. A loader
  * applies an event only when it is newer than what the target row already reflects, so replayed or
- * reordered events change nothing.
+ * reordered events change nothing. Positions compare as unsigned 64-bit numbers, as PostgreSQL's LSNs do; mds-load
+ * stores them in {@code bigint} columns and so refuses a position beyond 2^63 - 1 (no LSN reaches it), naming it.
  *
  * @param commit the position of the commit of the event's transaction (all events of a transaction share it)
  * @param change the position of the change within the log (increases within a transaction)
