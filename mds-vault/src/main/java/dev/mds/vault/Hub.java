@@ -21,7 +21,9 @@ import java.util.StringJoiner;
  * LoadResult r = users.load();
  * }</pre>
  *
- * A load inserts the business keys not yet present, each with its earliest load date in the stages; on equal
+ * A load inserts the business keys not yet present, each with its earliest load date in the stages (a key stored
+ * already keeps its row, even when a later load brings it with an earlier load date: a hub is insert-only, as
+ * AutomateDV's); on equal
  * load dates the smallest record source wins, then the smallest business key by its text in byte order (under
  * AUTOMATEDV {@code 'ann'} and {@code 'ANN'} share a hash key: {@code 'ANN'} is stored). NULL keys are skipped ({@link NullKeys#SKIP}, the default) or
  * mapped to the ghost key. A stage whose load date is a {@code date} or {@code timestamp} where the hub's is a

@@ -331,6 +331,30 @@ class VaultLoadTest {
     }
 
     /**
+     * Stage rows of one driving key that tie on link, effective-from and load date but differ in record source store
+     * the smallest record source, whatever the stage's row order (before, either).
+     */
+    @Test
+    void effectivitySatelliteTiesOnEverythingButTheRecordSourceStoreTheSmallest(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        List<String> stored = new ArrayList<>();
+        for (String order : new String[] {"ab", "ba"}) {
+            TableFixture.on(ds, "raw.assign_rs_" + order).columns("customer text", "product text", "since timestamptz",
+                    "src text", "ld timestamptz").rows(row("c1", "p1", day(1), order.substring(0, 1) + "_crm", day(1)),
+                    row("c1", "p1", day(1), order.substring(1) + "_crm", day(1)));
+            Stage stage = Stage.of("raw.assign_rs_" + order).into("stg.assign_rs_" + order).loadDate("ld")
+                    .recordSourceColumn("src").hashKey("customer_hk", "customer").hashKey("product_hk", "product")
+                    .hashKey("assign_hk", "customer", "product");
+            vault.createStage(stage);
+            EffectivitySatellite eff = effectivity(vault, "dds.eff_rs_" + order, stage);
+            eff.createTable();
+            assertThat(eff.load().rowsInserted()).isEqualTo(1);
+            stored.addAll(strings(ds, "select record_source from dds.eff_rs_" + order));
+        }
+        assertThat(stored).containsExactly("a_crm", "a_crm");
+    }
+
+    /**
      * With an end-date column (AutomateDV's src_end_date): a link ends without a replacement, a closed driving key
      * opens a new link with no closing row, a row naming another link closes the open one at its start and is
      * stored closed, and re-loads insert nothing.
