@@ -131,13 +131,10 @@ final class Plan {
             }
             List<Exec> out = new ArrayList<>();
             List<String> tableColumns = existing.get().columns();
-            List<String> data = new ArrayList<>();
-            tableColumns.stream().filter(c -> !META.contains(c)).forEach(data::add);
             String alter = "alter table " + t + " add column if not exists ";
             for (int i = 0; i < columns.size(); i++) {
                 if (!tableColumns.contains(columns.get(i))) {
                     out.add(new Exec(alter + Identifiers.quote(columns.get(i)) + " " + types.get(i), -1, null, false));
-                    data.add(columns.get(i));
                 }
             }
             if (newRecord && !tableColumns.contains(IS_DELETED)) {
@@ -157,9 +154,11 @@ final class Plan {
                 out.add(new Exec("update " + t + " t set " + Identifiers.quote(VALID_TO) + " = now()\nwhere " + gone,
                         -1, null, false));
             } else if (newRecord) {
-                String cols = Identifiers.quoteAll(data);
+                // the deletion version holds the ended version's values of the query's columns (dbt's deletion_records):
+                // a column the query has lost is NULL in it, as in every new version
+                String cols = Identifiers.quoteAll(columns);
                 StringBuilder copied = new StringBuilder();
-                data.forEach(c -> copied.append("e.").append(Identifiers.quote(c)).append(", "));
+                columns.forEach(c -> copied.append("e.").append(Identifiers.quote(c)).append(", "));
                 out.add(new Exec("with ended as (update " + t + " t set " + Identifiers.quote(VALID_TO) + " = now()\nwhere "
                         + gone + " and " + "t." + Identifiers.quote(IS_DELETED) + " is distinct from 'True'\nreturning t.*)\n"
                         + "insert into " + t + " (" + cols + ", " + metaColumns(true) + ")\nselect " + copied
