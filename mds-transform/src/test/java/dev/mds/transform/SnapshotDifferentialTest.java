@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * <p>Times taken from the run ({@code now()}) are the run's transaction time, which a post_hook records; the
  * reference uses it where dbt would use {@code snapshot_get_time()}.
  *
- * <p>A failure names its seed; run it again with {@code -Dmds.diff.seed=<seed>}.
+ * <p>A failure names its seed; run it again with {@code -Dmds.diff.seed=<seed>} ({@code random:20} for 20 new ones).
  */
 @MdsPostgres
 class SnapshotDifferentialTest {
@@ -83,7 +83,12 @@ class SnapshotDifferentialTest {
         if (p == null || p.isBlank()) {
             return defaults;
         }
-        return p.equals("random") ? new long[] {new Random().nextLong()} : new long[] {Long.parseLong(p)};
+        if (p.startsWith("random")) {
+            // random, or random:<n> for n seeds
+            int n = p.contains(":") ? Integer.parseInt(p.substring(p.indexOf(':') + 1)) : 1;
+            return new Random().longs(n).toArray();
+        }
+        return new long[] {Long.parseLong(p)};
     }
 
     @Test
