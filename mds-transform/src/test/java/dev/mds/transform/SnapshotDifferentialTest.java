@@ -47,7 +47,17 @@ class SnapshotDifferentialTest {
 
     /** One snapshot configuration. {@code checkCols} empty means check_cols='all'. */
     record Config(boolean composite, boolean check, boolean updatedAt, List<String> checkCols, String hardDeletes,
-            String validToCurrent) {
+            String validToCurrent, boolean date) {
+        Config(boolean composite, boolean check, boolean updatedAt, List<String> checkCols, String hardDeletes,
+                String validToCurrent) {
+            this(composite, check, updatedAt, checkCols, hardDeletes, validToCurrent, false);
+        }
+
+        /** The source's updated_at type. */
+        String updatedType() {
+            return date ? "date" : "timestamp";
+        }
+
         String sql(String schema) {
             StringBuilder c = new StringBuilder("{{ config(materialized='snapshot', unique_key=")
                     .append(composite ? "['k1', 'k2']" : "'id'");
@@ -120,6 +130,20 @@ class SnapshotDifferentialTest {
     }
 
     @Test
+    void timestampStrategyOnADateInvalidatingDeletesWithAValidToCurrent(DataSource ds) {
+        for (long seed : seeds(81L, 82L)) {
+            run(ds, seed, new Config(false, false, true, List.of(), "invalidate", "'9999-12-31'::date", true), 14);
+        }
+    }
+
+    @Test
+    void checkStrategyOnAllColumnsInvalidatingDeletesWithAValidToCurrentWithAZone(DataSource ds) {
+        for (long seed : seeds(91L, 92L)) {
+            run(ds, seed, new Config(true, true, false, List.of(), "invalidate", "'9999-12-31 00:00+00'::timestamptz", true), 14);
+        }
+    }
+
+    @Test
     void checkStrategyOnSomeColumnsInvalidatingDeletes(DataSource ds) {
         for (long seed : seeds(51L, 52L, 53L)) {
             run(ds, seed, new Config(false, true, false, List.of("name", "amount", "flag", "doc"), "invalidate", null), 14);
@@ -184,6 +208,9 @@ class SnapshotDifferentialTest {
         final Map<List<String>, List<Version>> versions = new LinkedHashMap<>();
         final List<String> runTz = new ArrayList<>();
         final List<String> runTs = new ArrayList<>();
+        final List<String> runDate = new ArrayList<>();
+        /** A current version's dbt_valid_to as text (null without dbt_valid_to_current). */
+        String currentText;
         boolean built;
         /** Deleted keys, by the source row they had when deleted. */
         final Map<List<String>, Map<String, V>> deleted = new LinkedHashMap<>();
@@ -206,23 +233,27 @@ class SnapshotDifferentialTest {
         }
 
         LocalDateTime at(T t) {
-            return t.run < 0 ? t.at : LocalDateTime.parse(runTs.get(t.run).replace(' ', 'T'));
+            return t.run < 0 ? t.at : parseTime(config.date ? runDate.get(t.run) : runTs.get(t.run));
         }
 
         /** The text of {@code t} in a dbt_ time column (timestamptz for a check snapshot without updated_at). */
         String text(T t) {
             if (t == null) {
-                return config.validToCurrent == null ? null : "9999-12-31 00:00:00";
+                return currentText;
             }
             if (t.run >= 0) {
-                return config.runTime() ? runTz.get(t.run) : runTs.get(t.run);
+                return config.runTime() ? runTz.get(t.run) : config.date ? runDate.get(t.run) : runTs.get(t.run);
             }
-            return ts(t.at);
+            return format(t.at);
         }
 
         /** cast(t as varchar), as dbt_scd_id hashes it. */
         String hashed(T t) {
-            return t.run >= 0 ? runTz.get(t.run) : ts(t.at);
+            return t.run >= 0 ? runTz.get(t.run) : format(t.at);
+        }
+
+        String format(LocalDateTime t) {
+            return config.date ? t.toLocalDate().toString() : ts(t);
         }
 
         /** Applies run {@code run} (its time known): returns the versions inserted. */
@@ -240,7 +271,7 @@ class SnapshotDifferentialTest {
             }
             for (Map.Entry<List<String>, Map<String, V>> e : source.entrySet()) {
                 Map<String, V> row = e.getValue();
-                T upd = config.updatedAt ? new T(LocalDateTime.parse(row.get("updated_at").text.replace(' ', 'T')), -1) : now;
+                T upd = config.updatedAt ? new T(parseTime(row.get("updated_at").text), -1) : now;
                 Version cur = current(e.getKey());
                 if (cur != null && !(changed(cur, row) || config.newRecord() && cur.deleted)) {
                     continue;
@@ -280,7 +311,7 @@ class SnapshotDifferentialTest {
 
         private boolean changed(Version cur, Map<String, V> row) {
             if (!config.check) {
-                return at(cur.validFrom).isBefore(LocalDateTime.parse(row.get("updated_at").text.replace(' ', 'T')));
+                return at(cur.validFrom).isBefore(parseTime(row.get("updated_at").text));
             }
             List<String> compared = config.checkCols.isEmpty() ? sourceColumns : config.checkCols;
             for (String c : compared) {
@@ -337,6 +368,10 @@ class SnapshotDifferentialTest {
         return micros == 0 ? s : s + "." + String.format("%06d", micros).replaceAll("0+$", "");
     }
 
+    static LocalDateTime parseTime(String text) {
+        return text.length() == 10 ? java.time.LocalDate.parse(text).atStartOfDay() : LocalDateTime.parse(text.replace(' ', 'T'));
+    }
+
     static String md5(List<String> parts) {
         try {
             byte[] d = MessageDigest.getInstance("MD5").digest(String.join("|", parts).getBytes(StandardCharsets.UTF_8));
@@ -356,9 +391,11 @@ class SnapshotDifferentialTest {
         final Random rnd;
         LocalDateTime clock = START;
         int nextId = 1;
+        final boolean date;
 
-        Gen(long seed) {
+        Gen(long seed, boolean date) {
             this.rnd = new Random(seed);
+            this.date = date;
         }
 
         <X> X pick(List<X> xs) {
@@ -400,7 +437,8 @@ class SnapshotDifferentialTest {
         }
 
         V time(LocalDateTime t) {
-            return new V("timestamp " + quote(ts(t)), ts(t), ts(t));
+            String text = date ? t.toLocalDate().toString() : ts(t);
+            return new V((date ? "date " : "timestamp ") + quote(text), text, text);
         }
 
         /** The global clock moved forward: newer than every updated_at so far. */
@@ -415,13 +453,18 @@ class SnapshotDifferentialTest {
 
     void run(DataSource ds, long seed, Config config, int runs) {
         String schema = "sd" + SCHEMAS.incrementAndGet();
-        Gen g = new Gen(seed);
+        Gen g = new Gen(seed, config.date);
         Model m = new Model(config);
         List<String> log = new ArrayList<>();
         String src = schema + ".src";
         TestSql.sql(ds, "create schema " + schema, "create table " + schema + ".clock (n serial, t timestamptz)",
                 "create table " + src + " (" + (config.composite ? "k1 text, k2 int" : "id int")
-                        + ", name text, amount numeric, flag boolean, day date, doc json, note text, updated_at timestamp)");
+                        + ", name text, amount numeric, flag boolean, day date, doc json, note text, updated_at " + config.updatedType() + ")");
+        if (config.validToCurrent != null) {
+            String u = config.runTime() ? "timestamptz" : config.updatedType();
+            m.currentText = TestSql.strings(ds, "select coalesce(nullif(null::" + u + ", null::" + u + "), "
+                    + config.validToCurrent + ")::text").get(0);
+        }
         String model = config.sql(schema);
         String target = schema + "_snap.customers";
         int initial = 2 + g.rnd.nextInt(5);
@@ -464,7 +507,7 @@ class SnapshotDifferentialTest {
             if (r.model(target).status() != ModelStatus.SUCCESS) {
                 fail(failure(seed, config, log, "run " + run + " failed: " + r.model(target).error().orElse("?")));
             }
-            List<String> clock = TestSql.strings(ds, "select t::text || '|' || t::timestamp::text from " + schema
+            List<String> clock = TestSql.strings(ds, "select t::text || '|' || t::timestamp::text || '|' || t::date::text from " + schema
                     + ".clock where n = (select max(n) from " + schema + ".clock)");
             if (clock.size() != 1 || TestSql.strings(ds, "select count(*) from " + schema + ".clock").get(0)
                     .equals(String.valueOf(m.runTz.size()))) {
@@ -472,6 +515,7 @@ class SnapshotDifferentialTest {
             }
             m.runTz.add(clock.get(0).split("\\|")[0]);
             m.runTs.add(clock.get(0).split("\\|")[1]);
+            m.runDate.add(clock.get(0).split("\\|")[2]);
             if (run == 0) {
                 m.firstRunColumns = m.sourceColumns.size();
             }
@@ -568,7 +612,7 @@ class SnapshotDifferentialTest {
                 row.put(c, g.value(c));
             }
             int when = g.rnd.nextInt(3);
-            LocalDateTime was = LocalDateTime.parse(row.get("updated_at").text.replace(' ', 'T'));
+            LocalDateTime was = parseTime(row.get("updated_at").text);
             row.put("updated_at", g.time(when == 0 ? g.tick() : when == 1 ? was : was.minusMinutes(1 + g.rnd.nextInt(300))));
             insert(ds, m, src, key, row);
             log.add("re-insert " + key + " " + describe(row));
@@ -590,7 +634,7 @@ class SnapshotDifferentialTest {
                 row.put(c, v);
                 sets.put(c, c + " = " + v.literal);
             }
-            LocalDateTime was = LocalDateTime.parse(row.get("updated_at").text.replace(' ', 'T'));
+            LocalDateTime was = parseTime(row.get("updated_at").text);
             int when = g.rnd.nextInt(10);
             LocalDateTime now = when < 5 ? g.tick() : when < 7 ? was.plusMinutes(1 + g.rnd.nextInt(30))
                     : when < 9 ? was : was.minusMinutes(1 + g.rnd.nextInt(300));
