@@ -141,6 +141,29 @@ class IncrementalStrategiesTest {
         }
     }
 
+    /**
+     * A first build (or a full rebuild) whose rows hold a unique_key twice or NULL fails as a later run does, the
+     * table unchanged: before, it was stored, and every later delete+insert or merge then replaced or updated both
+     * rows of the key (a NULL key never matched, so its rows were added again).
+     */
+    @Test
+    void aFirstBuildWithADuplicateOrNullKeyFailsAsALaterRunDoes(DataSource ds) {
+        String model = "{{ config(materialized='incremental', unique_key='id') }}\n";
+        RunResults twice = run(ds, "ukd.t", model + "select * from (values (1, 'a'), (1, 'b'), (2, 'c')) v(id, v)");
+        assertThat(twice.model("ukd.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("duplicate unique_key in the new rows: id=1 appears 2 times; the table is unchanged"));
+        assertThat(TestSql.strings(ds, "select count(*)::text from pg_class where relnamespace ="
+                + " (select oid from pg_namespace where nspname = 'ukd')")).containsExactly("0");
+        RunResults nulls = run(ds, "ukd.t", model + "select * from (values (1, 'a'), (null, 'b')) v(id, v)");
+        assertThat(nulls.model("ukd.t").error()).hasValueSatisfying(e -> assertThat(e).contains("unique_key id is NULL in 1"
+                + " new row(s): a later delete+insert cannot match a NULL key"));
+        run(ds, "ukd.t", model + "select 1 as id, 'a' as v").assertSucceeded();
+        RunResults rebuilt = TransformProject.builder(ds).model("ukd.t", model + "select * from (values (1, 'x'), (1, 'y')) v(id, v)")
+                .fullRefresh(true).build().run();
+        assertThat(rebuilt.model("ukd.t").error()).hasValueSatisfying(e -> assertThat(e).contains("duplicate unique_key"));
+        assertThatTable(ds, "ukd.t").containsExactlyInAnyOrder(row(1, "a"));
+    }
+
     @Test
     void aUniqueKeyTheModelDoesNotReturnFailsItsFirstBuildNotEveryLaterRun(DataSource ds) {
         String model = "{{ config(materialized='incremental', unique_key=['ID', 'day']) }}\nselect 1 as id, 'x' as v";

@@ -362,6 +362,7 @@ public final class Runner {
             } else if (step instanceof Plan.CheckKey check) {
                 // a later run's checks, at once: a first (or full) build that passed them only to fail every run after
                 refuseUnknownMergeColumns(m, refuseMissingKey(c, m, check.built()));
+                refuseDuplicateOrNullKeys(c, m, check.built().quoted(), "a later " + m.strategy().configName());
             } else if (step instanceof Plan.Write w) {
                 refuseUnknownMergeColumns(m, written);
                 for (String sql : w.sql(written)) {
@@ -583,7 +584,7 @@ public final class Runner {
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
                     + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage));
         }
-        refuseDuplicateOrNullKeys(c, m, check.stage(), m.strategy().configName());
+        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), m.strategy().configName());
         return written;
     }
 
@@ -622,7 +623,7 @@ public final class Runner {
             throw new Failure(where + "the snapshot's config names " + absent + ", which the query does not return"
                     + " (it returns " + String.join(", ", columns) + ")");
         }
-        refuseDuplicateOrNullKeys(c, m, check.stage(), "a snapshot");
+        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot");
         if (config.updatedAt() != null) {
             String sql = "select " + keyAsText(m) + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
                     + " where " + Identifiers.quote(config.updatedAt()) + " is null limit 1";
@@ -686,14 +687,15 @@ public final class Runner {
     }
 
     /**
-     * Refuses staged rows with a unique_key value twice or NULL; {@code writer} names what could not match them.
+     * Refuses rows of {@code rows} (a quoted relation: the staged new rows, or a first build's table) with a unique_key
+     * value twice or NULL; {@code writer} names what could not match them.
      *
      * @throws Failure naming the key
      */
-    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String stage, String writer)
+    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String rows, String writer)
             throws SQLException {
         String key = Identifiers.quoteAll(m.uniqueKey());
-        String sql = "select " + keyAsText(m) + ", count(*) from " + Identifiers.quote("pg_temp", stage)
+        String sql = "select " + keyAsText(m) + ", count(*) from " + rows
                 + " group by " + key
                 + " having count(*) > 1 limit 1";
         long start = System.nanoTime();
@@ -708,7 +710,7 @@ public final class Runner {
         for (String k : m.uniqueKey()) {
             anyNull.append(anyNull.length() == 0 ? "" : " or ").append(Identifiers.quote(k)).append(" is null");
         }
-        String nulls = "select count(*) from " + Identifiers.quote("pg_temp", stage) + " where " + anyNull;
+        String nulls = "select count(*) from " + rows + " where " + anyNull;
         start = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(nulls)) {
             Sql.logged(nulls, start);
