@@ -93,8 +93,9 @@ public final class TableChecks {
 
     /**
      * Fails for each row whose value is not one of {@code values}. NULLs are ignored (as dbt's accepted_values
-     * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type; java.time
-     * values as in {@link #range}, whatever the session's TimeZone.
+     * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type (a composite
+     * value or an array written as PostgreSQL reads it: {@code "(1,a)"}, {@code "{a,b}"}); java.time values as in
+     * {@link #range}, whatever the session's TimeZone.
      */
     public TableChecks acceptedValues(String column, Object... values) {
         requireColumns(column);
@@ -147,7 +148,9 @@ public final class TableChecks {
      * Fails for each row whose value does not match the POSIX regular expression {@code regex} (PostgreSQL's
      * {@code ~}: unanchored unless the pattern says {@code ^…$}). NULLs are ignored. A column that is not text is
      * matched against its text as PostgreSQL prints it; a {@code timestamptz} as printed in UTC
-     * ({@code 2024-01-03 02:00:00+00}), whatever the session's TimeZone.
+     * ({@code 2024-01-03 02:00:00+00}), whatever the session's TimeZone. A column under a nondeterministic collation
+     * (case-insensitive ICU…), under which PostgreSQL matches no regular expression, makes the check an
+     * {@link Status#ERROR} without sending it (use an {@link #expression} naming a collation: {@code c collate "C" ~ '^a'}).
      */
     public TableChecks matches(String column, String regex) {
         requireColumns(column);
@@ -159,7 +162,7 @@ public final class TableChecks {
     }
 
     /**
-     * Fails when the {@code statistic} of the numeric {@code column}'s non-NULL values (after {@link #where}) lies
+     * Fails when the {@code statistic} of the numeric {@code column}'s (or a domain over a number's) non-NULL values (after {@link #where}) lies
      * outside {@code min}..{@code max} (both inclusive, compared exactly; null for no bound), or when there is none (no
      * non-NULL value; a standard deviation of one value) or it is NaN: Great Expectations'
      * {@code expect_column_mean_to_be_between} and its siblings. Computed by the table's single scan; the check's id is

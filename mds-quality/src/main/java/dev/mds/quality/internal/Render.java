@@ -79,8 +79,8 @@ public final class Render {
             // a NOT NULL constraint already guarantees the check: nothing to compute per row
             case NOT_NULL -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
             case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max())
-                    ? List.of("count(*) filter (where " + col(c) + " < " + value(c.min(), kind(c, schema)) + ")",
-                            "count(*) filter (where " + col(c) + " > " + value(c.max(), kind(c, schema)) + ")")
+                    ? List.of("count(*) filter (where " + col(c) + " < " + bound(c, c.min(), schema, text) + ")",
+                            "count(*) filter (where " + col(c) + " > " + bound(c, c.max(), schema, text) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case FRESHNESS -> List.of(asText("max(" + col(c) + ")", kind(c, schema)),
@@ -129,18 +129,25 @@ public final class Render {
             // <> all(array) is NOT (= any(array)): NULL for a NULL value, so NULLs are not counted; the untyped
             // array literal takes the column's type, so one hashed comparison per row, no per-row casts.
             case ACCEPTED_VALUES -> {
+                if (text.arrays().contains(c.columns().get(0))) {
+                    // an array column: the accepted arrays cannot be an array of arrays (PostgreSQL has none), but an
+                    // IN list of untyped literals takes the column's type (NOT IN is <> for each, NULL for a NULL)
+                    StringJoiner in = new StringJoiner(", ", q + " not in (", ")");
+                    c.values().forEach(x -> in.add(Identifiers.literal(text(x, kind(c, schema)))));
+                    yield in.toString();
+                }
                 String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
                 yield c.values().size() == 1
-                        ? v + " <> " + Identifiers.literal(text(c.values().get(0), kind(c, schema)))
-                        : v + " <> all(" + arrayLiteral(padded(c.values()), kind(c, schema)) + ")";
+                        ? v + " <> " + Identifiers.literal(text(c.values().get(0), kind(c, schema))) + typeCast(c, text, "")
+                        : v + " <> all(" + arrayLiteral(padded(c.values()), kind(c, schema)) + typeCast(c, text, "[]") + ")";
             }
             case RANGE -> {
                 StringJoiner or = new StringJoiner(" or ");
                 if (c.min() != null) {
-                    or.add(q + " < " + value(c.min(), kind(c, schema)));
+                    or.add(q + " < " + bound(c, c.min(), schema, text));
                 }
                 if (c.max() != null) {
-                    or.add(q + " > " + value(c.max(), kind(c, schema)));
+                    or.add(q + " > " + bound(c, c.max(), schema, text));
                 }
                 yield or.toString();
             }
@@ -267,9 +274,22 @@ public final class Render {
         return complete.toString();
     }
 
-    /** The relationships check: one anti-join; returns {@code n} (rows) and {@code failing} (orphans). */
-    public static String relationships(TableName table, Optional<String> where, CheckSpec c) {
+    /**
+     * The relationships check: one anti-join; returns {@code n} (rows) and {@code failing} (orphans). When the two
+     * columns' types differ ({@code sameType} false), the comparison may cast the parent's keys to a coarser type
+     * (numeric to float8, bigint to float8), so parent keys distinct in their own type can meet one child row
+     * several times, and the join counted that row as many times in {@code n}: the child's rows are then read once
+     * into a materialized CTE, counted, and anti-joined (as the failing rows are found for samples and
+     * storeFailures).
+     */
+    public static String relationships(TableName table, Optional<String> where, CheckSpec c, boolean sameType) {
         String q = col(c);
+        if (!sameType) {
+            return "with c as materialized (select " + q + " as v from " + table.quoted() + whereClause(where) + ")\nselect"
+                    + " (select count(*) from c) as n, (select count(*) from c where c.v is distinct from null and not exists"
+                    + " (select 1 from " + c.refTable().quoted() + " p where p." + Identifiers.quote(c.refColumn()) + " = c.v))"
+                    + " as failing" + (c.countsNonNull() ? ", (select count(c.v) from c) as non_null" : "");
+        }
         // "is [not] distinct from null", not "is [not] null": for a composite-typed key, "is null" is true for a value
         // whose fields are all NULL and "is not null" false for one with any NULL field, so such a key was skipped (or,
         // matched by a parent key of all-NULL fields, counted as an orphan)
@@ -391,6 +411,24 @@ public final class Render {
     /** The kind of the check's (first) column, or null when the schema is not known. */
     private static FieldType.Kind kind(CheckSpec c, Schema schema) {
         return schema == null ? null : schema.field(c.columns().get(0)).map(f -> f.type().kind()).orElse(null);
+    }
+
+    /** A range bound: {@link #value}, a string literal cast to the column's type where it must be named. */
+    private static String bound(CheckSpec c, Object v, Schema schema, TextColumns text) {
+        String literal = value(v, kind(c, schema));
+        return literal.endsWith("'") ? literal + typeCast(c, text, "") : literal;
+    }
+
+    /**
+     * {@code ::"s"."pair"} (with {@code suffix}, {@code []} for an array) when the check's column is of a composite type:
+     * PostgreSQL compares composite values with the operators of {@code record}, so an untyped literal met there is
+     * read as an anonymous record, which it cannot ({@code input of anonymous composite types is not implemented},
+     * SQLSTATE 0A000: the check was an ERROR, and a pool such as HikariCP closed the run's connection). Empty otherwise:
+     * an untyped literal takes the column's type.
+     */
+    private static String typeCast(CheckSpec c, TextColumns text, String suffix) {
+        String type = text.compositeTypes().get(c.columns().get(0));
+        return type == null ? "" : "::" + type + suffix;
     }
 
     /**

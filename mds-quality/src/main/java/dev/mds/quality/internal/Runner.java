@@ -105,7 +105,7 @@ public final class Runner {
                 if (x.kind() == Kind.UNIQUE) {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
-                    out.add(Render.relationships(t.table(), t.where(), x));
+                    out.add(Render.relationships(t.table(), t.where(), x, true));
                 }
             }
             if (names != null) {
@@ -147,7 +147,7 @@ public final class Runner {
                 } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
                 } else if (check.kind() == Kind.RELATIONSHIPS) {
-                    own.add(Render.relationships(t.table(), t.where(), check));
+                    own.add(Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)));
                 }
             }
             if (!scan.isEmpty()) {
@@ -234,7 +234,8 @@ public final class Runner {
             if (out[i] == null && check.kind() == Kind.UNIQUE) {
                 out[i] = runUnique(t, check, schema);
             } else if (out[i] == null && check.kind() == Kind.RELATIONSHIPS) {
-                out[i] = runOwnQuery(name, check, Render.relationships(t.table(), t.where(), check), false);
+                out[i] = runOwnQuery(name, check, Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)),
+                        false);
             }
         }
         if (samples > 0) {
@@ -962,6 +963,14 @@ public final class Runner {
                         + String.join(", ", schema.names()) + ")";
             }
         }
+        if (check.kind() == Kind.MATCHES && text(table).nondeterministic().containsKey(check.columns().get(0))) {
+            // PostgreSQL refuses it with SQLSTATE 0A000 (feature not supported), on which a connection pool such as
+            // HikariCP closes the connection: sent, it stopped the whole run as if the session were lost
+            return "column " + Identifiers.quote(check.columns().get(0)) + " of " + table + " has the nondeterministic"
+                    + " collation " + Identifiers.quote(text(table).nondeterministic().get(check.columns().get(0)))
+                    + ", under which PostgreSQL matches no regular expression; check it with an expression that names a"
+                    + " deterministic collation (" + Identifiers.quote(check.columns().get(0)) + " collate \"C\" ~ '...')";
+        }
         if (check.kind() == Kind.STATISTIC) {
             FieldType.Kind type = schema.field(check.columns().get(0)).orElseThrow().type().kind();
             if (type != FieldType.Kind.INT && type != FieldType.Kind.LONG && type != FieldType.Kind.DECIMAL
@@ -980,6 +989,18 @@ public final class Runner {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a relationships check's column and the parent's column have the same type (domains read as their base
+     * type) and collation, so that the parent's distinct keys meet each child row at most once (read after
+     * {@link #problem}, which reads both tables' columns). Under another collation they may not: a comparison of a
+     * column under the default collation with one under a nondeterministic collation takes the latter, so 'a' and
+     * 'A', distinct parent keys, both met a child's 'a'.
+     */
+    private boolean sameType(TableName table, CheckSpec check) {
+        String child = text(table).types().get(check.columns().get(0));
+        return child != null && child.equals(text(check.refTable()).types().get(check.refColumn()));
     }
 
     private Optional<Schema> schema(TableName table) {
@@ -1009,15 +1030,26 @@ public final class Runner {
      */
     private Optional<Schema> catalogColumns(TableName table) throws SQLException {
         // PostgreSQL does not enforce a foreign table's NOT NULL (the data lives elsewhere): its columns count as nullable
-        String sql = "select a.attname, a.attnotnull and r.relkind <> 'f', t.typname, coalesce(co.collisdeterministic, false)"
-                + " from pg_attribute a join pg_class r on r.oid = a.attrelid join pg_type t on t.oid = a.atttypid"
-                + " left join pg_collation co on co.oid = a.attcollation"
+        // a domain is read as its base type (through domains over domains), as PostgreSQL computes with it: a domain
+        // over numeric is a number (statistic), one over timestamp a timestamp (freshness and bounds read as UTC)
+        String sql = "select a.attname, a.attnotnull and r.relkind <> 'f', t.typname, coalesce(co.collisdeterministic, false),"
+                + " co.oid is not null and not co.collisdeterministic, co.collname, t.typtype = 'c', tn.nspname,"
+                + " t.typcategory = 'A', t.oid || '/' || a.attcollation"
+                + " from pg_attribute a join pg_class r on r.oid = a.attrelid"
+                + " join pg_type t on t.oid = (with recursive d(oid, typtype, typbasetype) as (select x.oid, x.typtype,"
+                + " x.typbasetype from pg_type x where x.oid = a.atttypid union all select y.oid, y.typtype, y.typbasetype"
+                + " from d join pg_type y on y.oid = d.typbasetype where d.typtype = 'd') select oid from d where typtype <> 'd')"
+                + " join pg_namespace tn on tn.oid = t.typnamespace left join pg_collation co on co.oid = a.attcollation"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         List<Field> fields = new ArrayList<>();
         Set<String> textTyped = new HashSet<>();
         Set<String> bytewise = new HashSet<>();
         Set<String> blankPadded = new HashSet<>();
+        Map<String, String> nondeterministic = new HashMap<>();
+        Map<String, String> composite = new HashMap<>();
+        Set<String> arrays = new HashSet<>();
+        Map<String, String> types = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -1030,6 +1062,16 @@ public final class Runner {
                     fields.add(new Field(rs.getString(1), type, !rs.getBoolean(2)));
                     String name = rs.getString(1);
                     String typname = rs.getString(3);
+                    if (rs.getBoolean(5)) {
+                        nondeterministic.put(name, rs.getString(6));
+                    }
+                    if (rs.getBoolean(7)) {
+                        composite.put(name, Identifiers.quote(rs.getString(8), typname));
+                    }
+                    if (rs.getBoolean(9)) {
+                        arrays.add(name);
+                    }
+                    types.put(name, rs.getString(10));
                     if (typname.equals("text") || typname.equals("varchar") || typname.equals("bpchar")) {
                         textTyped.add(name);
                         if (rs.getBoolean(4)) {
@@ -1042,7 +1084,8 @@ public final class Runner {
                 }
             }
         }
-        textColumns.put(table, new TextColumns(textTyped, bytewise, blankPadded));
+        textColumns.put(table, new TextColumns(textTyped, bytewise, blankPadded, nondeterministic, composite, arrays,
+                types));
         if (fields.isEmpty() && !exists(table)) {
             return Optional.empty();
         }
@@ -1131,6 +1174,13 @@ public final class Runner {
         if (sessionLost(failure)) {
             if (failure instanceof MdsException stopped) {
                 throw stopped; // already stopped the run, or a history statement's failure, naming the server's reason
+            }
+            String state = failure instanceof SQLException e ? e.getSQLState() : null;
+            if (state != null && !state.startsWith("08") && !state.startsWith("57P")) {
+                // the server kept the session: the pool closed the connection on this error (HikariCP does on 0A000)
+                throw new MdsException("quality run stopped, its connection was closed after a statement failed with SQLSTATE "
+                        + state + " (a connection pool such as HikariCP closes a connection on 0A000, feature not"
+                        + " supported): " + failure.getMessage(), failure);
             }
             throw new MdsException("quality run stopped, its database session was lost: " + failure.getMessage(), failure);
         }
