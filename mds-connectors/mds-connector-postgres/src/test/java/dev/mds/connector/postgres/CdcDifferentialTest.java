@@ -38,11 +38,13 @@ class CdcDifferentialTest {
     private static final String[] COLUMNS = {
         "id::text, name::text, price::text, at::text, flag::text, doc::text, tags::text, nums::text",
         "order_id::text, line_no::text, qty, note::text",
-        "id::text, v::text, n::text, at::text, tags::text",
+        "id::text, v::text, n::text, at::text, tags::text, big",
         "id::text, big::text, meta::text, small::text"};
 
     private final List<String> transcript = new ArrayList<>();
     private Random rnd;
+    private final java.util.concurrent.atomic.AtomicLong unchanged = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong truncates = new java.util.concurrent.atomic.AtomicLong();
     private int nextId = 1;
 
     @Test
@@ -58,6 +60,8 @@ class CdcDifferentialTest {
     private void runSeed(TestDatabase db, long seed) throws Exception {
         rnd = new Random(seed);
         transcript.clear();
+        unchanged.set(0);
+        truncates.set(0);
         nextId = 1;
         DataSource ds = db.dataSource();
         sql(ds, "drop publication if exists " + SLOT, "drop schema if exists dx cascade", "drop schema if exists wdx cascade",
@@ -66,13 +70,34 @@ class CdcDifferentialTest {
                 "create table dx.items (id int primary key, name text, price numeric(12,3), at timestamptz,"
                         + " flag boolean, doc jsonb, tags text[], nums int[])",
                 "create table dx.lines (order_id int, line_no int, qty numeric, note text, primary key (order_id, line_no))",
-                "create table dx.full_t (id int primary key, v text, n numeric(10,2), at timestamptz, tags text[])",
+                "create table dx.full_t (id int primary key, v text, n numeric(10,2), at timestamptz, tags text[], big text)",
+                "alter table dx.full_t alter column big set storage external",
                 "alter table dx.full_t replica identity full",
                 "create table dx.docs (id int primary key, big text, meta jsonb, small int)",
-                "alter table dx.docs alter column big set storage external");
-        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "wdx");
+                "alter table dx.docs alter column big set storage external, alter column meta set storage external");
+        PostgresCdcSource.Handler loadAll = Cdc.loadInto(ds, "wdx");
+        java.util.concurrent.atomic.AtomicInteger failIn = new java.util.concurrent.atomic.AtomicInteger(-1);
+        PostgresCdcSource.Handler load = (batch, tx) -> {
+            for (dev.mds.core.ChangeEvent e : batch.events()) {
+                if (e.operation() == dev.mds.core.ChangeEvent.Operation.TRUNCATE) {
+                    truncates.incrementAndGet();
+                }
+                e.after().ifPresent(r -> {
+                    for (int i = 0; i < r.size(); i++) {
+                        if (r.get(i) == dev.mds.core.Unchanged.VALUE) {
+                            unchanged.incrementAndGet();
+                        }
+                    }
+                });
+            }
+            loadAll.handle(batch, tx);
+            if (failIn.get() >= 0 && failIn.getAndDecrement() == 0) {
+                throw new IllegalStateException("crash after loading a batch, before its commit");
+            }
+        };
         Cdc.Running run = null;
         long events = 0;
+        Throwable failed = null;
         try {
             for (int i = 0; i < 15; i++) {
                 transaction(ds);
@@ -96,12 +121,34 @@ class CdcDifferentialTest {
                 for (int i = 0; i < after; i++) {
                     transaction(ds);
                 }
-                if (rnd.nextBoolean()) {
-                    Thread.sleep(rnd.nextInt(300));
-                }
                 Cdc.Running stopping = run;
                 run = null;
-                stopping.close();   // at a random point of the stream: some of the changes above may not have arrived
+                if (rnd.nextBoolean()) {
+                    if (rnd.nextBoolean()) {
+                        Thread.sleep(rnd.nextInt(300));
+                    }
+                    stopping.close();   // at a random point of the stream: some changes above may not have arrived
+                } else {   // a handler failure in a random later batch rolls it back and stops the run
+                    failIn.set(rnd.nextInt(3));
+                    for (int i = 0; i < 50 && !stopping.done.isDone(); i++) {   // until enough batches came
+                        transaction(ds);
+                        long until = System.nanoTime() + 200_000_000L;
+                        while (!stopping.done.isDone() && System.nanoTime() < until) {
+                            Thread.sleep(10);
+                        }
+                    }
+                    Cdc.await("the run to fail", Duration.ofSeconds(20), () -> stopping.done.isDone());
+                    failIn.set(-1);
+                    stopping.source.close();
+                    try {
+                        stopping.done.get(20, TimeUnit.SECONDS);
+                        throw new AssertionError("the run did not fail");
+                    } catch (java.util.concurrent.ExecutionException expected) {
+                        if (!String.valueOf(expected.getCause()).contains("crash after loading")) {
+                            throw expected;
+                        }
+                    }
+                }
                 events += stopping.source.eventsCommitted();
                 int down = rnd.nextInt(15);
                 for (int i = 0; i < down; i++) {
@@ -109,8 +156,10 @@ class CdcDifferentialTest {
                 }
             }
             events += run.source.eventsCommitted();
-            System.out.printf("seed %d: %d transactions, %d events committed%n", seed, transcript.size(), events);
+            System.out.printf("seed %d: %d transactions, %d events committed, %d unchanged TOAST values, %d truncates seen%n",
+                    seed, transcript.size(), events, unchanged.get(), truncates.get());
         } catch (Throwable t) {
+            failed = t;
             throw new AssertionError("seed " + seed + " (-Dmds.cdc.diff.seed=" + seed + "): " + t.getMessage()
                     + "\nlast transactions:\n" + String.join("\n",
                             transcript.subList(Math.max(0, transcript.size() - 30), transcript.size())), t);
@@ -123,7 +172,13 @@ class CdcDifferentialTest {
                     // reported above
                 }
             }
-            Cdc.dropSlot(ds, SLOT);
+            try {
+                Cdc.dropSlot(ds, SLOT);
+            } catch (AssertionError notReleased) {
+                if (failed == null) {
+                    throw notReleased;
+                }
+            }
         }
     }
 
@@ -188,7 +243,8 @@ class CdcDifferentialTest {
             }
             c.commit();
         }
-        transcript.add(("begin; " + String.join("; ", stmts) + "; commit").replaceAll("'([a-z]{20})[a-z]{100,}", "'$1…"));
+        transcript.add(("begin; " + String.join("; ", stmts) + "; commit").replaceAll("'([a-z]{20})[a-z]{100,}", "'$1…")
+                .replaceAll("(, \"k\\d+\": \"[a-z]{50}\")+", ", …"));
     }
 
     private int executed;
@@ -202,7 +258,7 @@ class CdcDifferentialTest {
     private List<String> change(Statement st, int table) throws SQLException {
         List<String> keys = keys(st, table);
         String t = TABLES[table];
-        int op = rnd.nextInt(10);
+        int op = rnd.nextInt(11);
         if (keys.isEmpty() || op < 3) {
             return List.of("insert into " + t + " values (" + newKey(table) + ", " + values(table) + ")");
         }
@@ -232,6 +288,21 @@ class CdcDifferentialTest {
                     s.add("delete from " + t + w);
                 }
                 return s;
+            }
+            case 10: {   // two rows swap keys through a third key
+                if (keys.size() < 2) {
+                    return List.of("update " + t + " set " + assignments(table) + where);
+                }
+                String other = keys.get(rnd.nextInt(keys.size()));
+                if (other.equals(key)) {
+                    return List.of("delete from " + t + where);
+                }
+                String tmp = newKey(table);
+                return List.of("update " + t + " set " + keyAssignmentTo(table, tmp, true) + where,
+                        "update " + t + " set " + keyAssignmentTo(table, key.replace(",", ", "), true) + " where "
+                                + where(table, other),
+                        "update " + t + " set " + keyAssignmentTo(table, other.replace(",", ", "), true) + " where "
+                                + where(table, tmp.replace(", ", ",")));
             }
             default: {   // update, then key update of the same row
                 String k = newKey(table);
@@ -277,9 +348,13 @@ class CdcDifferentialTest {
     }
 
     private String keyAssignmentTo(int table, String key) {
+        return keyAssignmentTo(table, key, false);
+    }
+
+    private String keyAssignmentTo(int table, String key, boolean whole) {
         if (table == 1) {
             String[] p = key.split(", ");
-            return rnd.nextBoolean() ? "line_no = " + p[1] : "order_id = " + p[0] + ", line_no = " + p[1];
+            return !whole && rnd.nextBoolean() ? "line_no = " + p[1] : "order_id = " + p[0] + ", line_no = " + p[1];
         }
         return "id = " + key;
     }
@@ -289,8 +364,8 @@ class CdcDifferentialTest {
             case 0 -> text() + ", " + num(9, 3) + ", " + ts() + ", " + bool() + ", " + json() + ", " + textArray()
                     + ", " + intArray();
             case 1 -> num(6, rnd.nextInt(4)) + ", " + text();
-            case 2 -> text() + ", " + num(8, 2) + ", " + ts() + ", " + textArray();
-            default -> big() + ", " + json() + ", " + (rnd.nextInt(5) == 0 ? "null" : String.valueOf(rnd.nextInt(1000)));
+            case 2 -> text() + ", " + num(8, 2) + ", " + ts() + ", " + textArray() + ", " + big();
+            default -> big() + ", " + (rnd.nextInt(3) == 0 ? bigJson() : json()) + ", " + (rnd.nextInt(5) == 0 ? "null" : String.valueOf(rnd.nextInt(1000)));
         };
     }
 
@@ -299,12 +374,12 @@ class CdcDifferentialTest {
         String[] cols = switch (table) {
             case 0 -> new String[] {"name", "price", "at", "flag", "doc", "tags", "nums"};
             case 1 -> new String[] {"qty", "note"};
-            case 2 -> new String[] {"v", "n", "at", "tags"};
+            case 2 -> new String[] {"v", "n", "at", "tags", "big"};
             default -> new String[] {"meta", "small", "big"};
         };
         List<String> set = new ArrayList<>();
         for (String col : cols) {
-            boolean pick = table == 3 && col.equals("big") ? rnd.nextInt(5) == 0 : rnd.nextInt(3) == 0;
+            boolean pick = col.equals("big") || table == 3 && col.equals("meta") ? rnd.nextInt(5) == 0 : rnd.nextInt(3) == 0;
             if (pick) {
                 set.add(col + " = " + value(table, col));
             }
@@ -323,7 +398,8 @@ class CdcDifferentialTest {
             case "n" -> num(8, 2);
             case "at" -> ts();
             case "flag" -> bool();
-            case "doc", "meta" -> json();
+            case "doc" -> json();
+            case "meta" -> rnd.nextInt(3) == 0 ? bigJson() : json();
             case "tags" -> textArray();
             case "nums" -> intArray();
             case "small" -> rnd.nextInt(5) == 0 ? "null" : String.valueOf(rnd.nextInt(1000));
@@ -428,6 +504,21 @@ class CdcDifferentialTest {
                 elements.add(rnd.nextInt(6) == 0 ? "null" : String.valueOf(rnd.nextInt() / (1 + rnd.nextInt(1000))));
             }
             return "array[" + String.join(", ", elements) + "]::int[]";
+        });
+    }
+
+    /** A jsonb too large to stay in line (storage external): it is TOASTed. */
+    private String bigJson() {
+        return nullOr(() -> {
+            StringBuilder b = new StringBuilder("{");
+            for (int i = 0; i < 60; i++) {
+                b.append(i == 0 ? "" : ", ").append("\"k").append(i).append("\": \"");
+                for (int j = 0; j < 50; j++) {
+                    b.append((char) ('a' + rnd.nextInt(26)));
+                }
+                b.append('"');
+            }
+            return lit(b.append(rnd.nextBoolean() ? ", \"u\": \"é😀'\"" : "").append('}').toString()) + "::jsonb";
         });
     }
 
