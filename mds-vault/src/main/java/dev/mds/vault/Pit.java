@@ -95,7 +95,9 @@ public final class Pit extends Structure {
      * {@code timestamptz}, whatever the session's TimeZone: a {@code LocalDate} or {@code LocalDateTime} against a
      * {@code timestamptz} hub load date, and a hub's {@code date} or {@code timestamp} as-of against a satellite's
      * {@code timestamptz} load date (or a satellite's {@code date} or {@code timestamp} load date against a
-     * {@code timestamptz} as-of). Against a {@code timestamp} hub load date a value with an offset is refused at load.
+     * {@code timestamptz} as-of). Against a {@code timestamp} or {@code date} hub load date a value with an offset is
+     * refused at load (PostgreSQL would drop the offset, so one instant would give different as-of dates by how it is
+     * written); against a {@code date} a {@code LocalDateTime} is its day, as PostgreSQL casts it.
      */
     public Pit asOf(List<?> dates) {
         for (Object d : dates) {
@@ -167,7 +169,8 @@ public final class Pit extends Structure {
     /**
      * The as-of value as text whose meaning does not depend on the session: against a {@code timestamptz} load date
      * a {@link LocalDate} or {@link LocalDateTime} is read in UTC (PostgreSQL would read it in the session's
-     * TimeZone); against a {@code timestamp} a value with an offset is refused (PostgreSQL would drop the offset).
+     * TimeZone); against a {@code timestamp} or a {@code date} a value with an offset is refused (PostgreSQL would drop
+     * the offset).
      */
     private String asOfText(Object d, String ldType) {
         boolean withZone = ldType.endsWith("with time zone");
@@ -177,9 +180,12 @@ public final class Pit extends Structure {
         if (withZone && d instanceof LocalDateTime ldt) {
             return ldt.atOffset(ZoneOffset.UTC).toString();
         }
-        if (!withZone && ldType.startsWith("timestamp") && (d instanceof OffsetDateTime || d instanceof Instant)) {
+        // a date drops the offset as a timestamp does (and the time of day too): 2024-01-02T20:00-05:00 was 2 January,
+        // the same instant as an Instant (2024-01-03T01:00Z) 3 January
+        boolean date = ldType.equals("date");
+        if (!withZone && (date || ldType.startsWith("timestamp")) && (d instanceof OffsetDateTime || d instanceof Instant)) {
             throw new MdsException(name() + ": as-of date " + d + " has an offset, but the load date of " + hub + " is "
-                    + ldType + ", which has none; give a LocalDateTime or a LocalDate");
+                    + ldType + ", which has none; give " + (date ? "a LocalDate" : "a LocalDateTime or a LocalDate"));
         }
         return d.toString();
     }

@@ -18,6 +18,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -52,50 +53,100 @@ class PitModelTest {
     private static final OffsetDateTime T0 = OffsetDateTime.of(2024, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
     private static final Instant GHOST_DATE = Instant.parse("1900-01-01T00:00:00Z");
     private static final String[] NAMES = {"A", "A", "B", "C", null};
+    /** The session TimeZone of the vault's loads, by seed: the PIT must not depend on it. */
+    private static final String[] ZONES = {"UTC", "America/St_Johns", "Asia/Kolkata", "Pacific/Kiritimati", "America/Los_Angeles"};
     private static final ZoneOffset[] OFFSETS = {ZoneOffset.UTC, ZoneOffset.ofHours(2), ZoneOffset.ofHours(-5),
             ZoneOffset.ofHoursMinutes(5, 30)};
 
     static Stream<Arguments> configurations() {
         return Stream.of(
-                Arguments.of(HashStandard.CANONICAL, 3, NullKeys.SKIP, 21L),
-                Arguments.of(HashStandard.AUTOMATEDV, 2, NullKeys.GHOST, 22L),
-                Arguments.of(HashStandard.CANONICAL, 2, NullKeys.GHOST, 23L));
+                Arguments.of(HashStandard.CANONICAL, "timestamptz", List.of("timestamptz", "timestamptz", "timestamptz"), NullKeys.SKIP, 21L),
+                Arguments.of(HashStandard.AUTOMATEDV, "timestamptz", List.of("timestamptz", "timestamptz"), NullKeys.GHOST, 22L),
+                Arguments.of(HashStandard.CANONICAL, "timestamptz", List.of("timestamp", "date"), NullKeys.GHOST, 23L),
+                Arguments.of(HashStandard.CANONICAL, "timestamp", List.of("timestamptz", "timestamp", "date"), NullKeys.SKIP, 24L),
+                Arguments.of(HashStandard.AUTOMATEDV, "date", List.of("timestamptz", "timestamp", "date"), NullKeys.SKIP, 25L));
     }
 
-    @ParameterizedTest(name = "{0}, {1} satellites, hub NULL keys {2}")
+    @ParameterizedTest(name = "{0}, hub load date {1}, satellites' {2}, hub NULL keys {3}")
     @MethodSource("configurations")
-    void pitMatchesTheReferenceAfterEveryLoad(HashStandard standard, int satellites, NullKeys nullKeys, long defaultSeed,
-            DataSource ds) throws Exception {
+    void pitMatchesTheReferenceAfterEveryLoad(HashStandard standard, String hubType, List<String> satTypes, NullKeys nullKeys,
+            long defaultSeed, DataSource ds) throws Exception {
+        int satellites = satTypes.size();
         long first = Long.getLong("mds.vault.pit.seed", defaultSeed);
         int seeds = Integer.getInteger("mds.vault.pit.seeds", 1);
         int rounds = Integer.getInteger("mds.vault.pit.rounds", 14);
         for (long seed = first; seed < first + seeds; seed++) {
-            String suffix = standard.name().toLowerCase().charAt(0) + "" + satellites + "_" + seed;
+            String suffix = standard.name().toLowerCase().charAt(0) + "" + satellites + hubType.charAt(hubType.length() - 1) + "_" + seed;
             try {
-                run(ds, Vault.on(ds).standard(standard), satellites, nullKeys, seed, rounds, suffix);
+                String zone = ZONES[(int) Math.floorMod(seed, (long) ZONES.length)];
+                run(ds, Vault.on(inTimeZone(ds, zone)).standard(standard), hubType, satTypes, nullKeys, seed, rounds, suffix);
             } catch (AssertionError | Exception e) {
-                throw new AssertionError("seed " + seed + " (" + standard + ", " + satellites + " satellites; replay with"
+                throw new AssertionError("seed " + seed + " (" + standard + ", " + satellites + " satellites, session TimeZone "
+                        + ZONES[(int) Math.floorMod(seed, (long) ZONES.length)] + "; replay with"
                         + " -Dmds.vault.pit.seed=" + seed + "): " + e.getMessage(), e);
             }
         }
     }
 
-    private static void run(DataSource ds, Vault vault, int satellites, NullKeys nullKeys, long seed, int rounds,
-            String suffix) throws Exception {
+    /**
+     * The data source whose sessions have the TimeZone {@code zone} (reset when the connection is closed, so a
+     * pooled connection goes back as it came).
+     */
+    static DataSource inTimeZone(DataSource ds, String zone) {
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(PitModelTest.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object out;
+                    try {
+                        out = method.invoke(ds, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (!(out instanceof Connection c)) {
+                        return out;
+                    }
+                    try (Statement st = c.createStatement()) {
+                        st.execute("set timezone = '" + zone + "'");
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(PitModelTest.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (p, m, a) -> {
+                                if (m.getName().equals("close") && !c.isClosed()) {
+                                    try (Statement st = c.createStatement()) {
+                                        st.execute("reset timezone");
+                                    }
+                                }
+                                try {
+                                    return m.invoke(c, a);
+                                } catch (java.lang.reflect.InvocationTargetException e) {
+                                    throw e.getCause();
+                                }
+                            });
+                });
+    }
+
+    private static void run(DataSource ds, Vault vault, String hubType, List<String> satTypes, NullKeys nullKeys, long seed,
+            int rounds, String suffix) throws Exception {
+        int satellites = satTypes.size();
         SplittableRandom rnd = new SplittableRandom(seed);
         sql(ds, "create schema if not exists raw", "create schema if not exists dds");
+        String zone = ZONES[(int) Math.floorMod(seed, (long) ZONES.length)];
+        assertThat(dev.mds.testing.TestSql.strings(vault.dataSource(), "show timezone")).as("the loads' sessions").containsExactly(zone);
         List<String> raws = new ArrayList<>();
         List<Stage> stages = new ArrayList<>();
+        List<String> types = new ArrayList<>(satTypes);
+        types.add(hubType);
         for (int i = 0; i <= satellites; i++) {                  // the last one feeds only the hub
             String raw = "raw.pm_" + i + "_" + suffix;
-            sql(ds, "drop table if exists " + raw, "create table " + raw + " (id text, email text, name text, age int, ld timestamptz)");
+            sql(ds, "drop table if exists " + raw, "create table " + raw + " (id text, email text, name text, age int, ld "
+                    + types.get(i) + ")");
             raws.add(raw);
             Stage st = VaultFixtures.customers(raw, i == satellites ? "hub_only" : "src" + i);
             vault.createStage(st);
             stages.add(st);
         }
         String hubName = "dds.pm_hub_" + suffix;
-        Hub hub = vault.hub(hubName).hashKey("customer_hk").businessKey("id").from(stages.toArray(Stage[]::new)).nullKeys(nullKeys);
+        List<Stage> hubStages = new ArrayList<>(stages);
+        Collections.rotate(hubStages, 1);                        // the hub-only stage first: the hub's load-date type is its
+        Hub hub = vault.hub(hubName).hashKey("customer_hk").businessKey("id").from(hubStages.toArray(Stage[]::new)).nullKeys(nullKeys);
         hub.createTable();
         List<Satellite> sats = new ArrayList<>();
         List<String> satNames = new ArrayList<>();
@@ -108,11 +159,12 @@ class PitModelTest {
         }
         String pitName = "dds.pm_pit_" + suffix;
         String ghost = HEX.formatHex(vault.hasher(Schema.of(Field.of("id", FieldType.STRING))).ghostKey());
-        List<Object> asOf = dates(rnd, List.of());
+        boolean zoned = hubType.equals("timestamptz");
+        List<Object> asOf = dates(rnd, List.of(), zoned);
         pit(vault, pitName, hubName, satNames, asOf).createTable();
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i <= satellites; i++) {
-                fill(ds, raws.get(i), batch(rnd, round, i, satellites));
+                fill(ds, raws.get(i), batch(rnd, round, i, satellites), types.get(i));
             }
             hub.load();
             for (Satellite s : sats) {
@@ -127,12 +179,12 @@ class PitModelTest {
             int loads = rnd.nextInt(4) == 0 ? 2 : 1;
             for (int l = 0; l < loads; l++) {
                 if (l == 0 && rnd.nextInt(3) != 0) {
-                    asOf = dates(rnd, satLoadDates(ds, satNames));
+                    asOf = dates(rnd, satLoadDates(ds, satNames), zoned);
                 }
                 String where = "round " + round + (l > 0 ? " (re-load)" : "") + ", as of " + asOf;
                 List<String> before = pitRows(ds, pitName);
                 long written = pit(vault, pitName, hubName, satNames, asOf).load().rowsInserted();
-                List<String> expected = reference(ds, hubName, satNames, asOf, ghost);
+                List<String> expected = reference(ds, hubName, satNames, asOf, ghost, hubType);
                 assertThat(pitRows(ds, pitName)).as("PIT, " + where).isEqualTo(expected);
                 Set<String> old = new HashSet<>(before);
                 long changed = expected.stream().filter(r -> !old.contains(r)).count();
@@ -179,7 +231,7 @@ class PitModelTest {
      * after or before one, each in one of several Java types and offsets; some repeated, some the same instant twice
      * in different types.
      */
-    private static List<Object> dates(SplittableRandom rnd, List<Instant> loadDates) {
+    private static List<Object> dates(SplittableRandom rnd, List<Instant> loadDates, boolean zoned) {
         List<Object> out = new ArrayList<>();
         int n = 1 + rnd.nextInt(6);
         for (int i = 0; i < n; i++) {
@@ -200,18 +252,25 @@ class PitModelTest {
                     default -> ld.plusSeconds(60);
                 };
             }
-            out.add(as(rnd, at));
+            out.add(as(rnd, at, zoned));
             if (rnd.nextInt(6) == 0) {
-                out.add(rnd.nextBoolean() ? out.get(out.size() - 1) : as(rnd, at));
+                out.add(rnd.nextBoolean() ? out.get(out.size() - 1) : as(rnd, at, zoned));
             }
         }
         return out;
     }
 
-    /** The instant as a random one of the types {@link Pit#asOf} takes (a LocalDate only for a midnight in UTC). */
-    private static Object as(SplittableRandom rnd, Instant at) {
+    /**
+     * The instant as a random one of the types {@link Pit#asOf} takes (a LocalDate only for a midnight in UTC); only
+     * a LocalDate or LocalDateTime unless the hub's load date is a timestamptz (a value with an offset is refused
+     * against a timestamp).
+     */
+    private static Object as(SplittableRandom rnd, Instant at, boolean zoned) {
         OffsetDateTime utc = at.atOffset(ZoneOffset.UTC);
         boolean midnight = utc.toLocalTime().equals(java.time.LocalTime.MIDNIGHT);
+        if (!zoned) {
+            return midnight && rnd.nextBoolean() ? utc.toLocalDate() : utc.toLocalDateTime();
+        }
         return switch (rnd.nextInt(midnight ? 5 : 4)) {
             case 0 -> utc.toLocalDateTime();
             case 1 -> at;
@@ -238,13 +297,18 @@ class PitModelTest {
         return (Instant) d;
     }
 
-    private static void fill(DataSource ds, String table, List<Object[]> rows) throws SQLException {
+    /** The rows into the raw table, their load dates as its type holds them (values without a zone in UTC). */
+    private static void fill(DataSource ds, String table, List<Object[]> rows, String ldType) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("truncate " + table);
             try (PreparedStatement ps = c.prepareStatement("insert into " + table + " values (?, ?, ?, ?, ?)")) {
                 for (Object[] r : rows) {
                     for (int i = 0; i < r.length; i++) {
-                        ps.setObject(i + 1, r[i]);
+                        Object v = r[i];
+                        if (v instanceof OffsetDateTime t && !ldType.equals("timestamptz")) {
+                            v = ldType.equals("date") ? t.toLocalDate() : t.toLocalDateTime();
+                        }
+                        ps.setObject(i + 1, v);
                     }
                     ps.addBatch();
                 }
@@ -272,8 +336,11 @@ class PitModelTest {
                 List<Object> row = new ArrayList<>();
                 for (int i = 1; i <= n; i++) {
                     Object v = rs.getObject(i);
-                    row.add(v instanceof byte[] b ? HEX.formatHex(b)
-                            : v instanceof java.sql.Timestamp ? rs.getObject(i, OffsetDateTime.class).toInstant() : v);
+                    String type = rs.getMetaData().getColumnTypeName(i);
+                    row.add(v == null ? null : v instanceof byte[] b ? HEX.formatHex(b)
+                            : type.equals("timestamptz") ? rs.getObject(i, OffsetDateTime.class).toInstant()
+                            : type.equals("timestamp") ? rs.getObject(i, LocalDateTime.class).toInstant(ZoneOffset.UTC)
+                            : type.equals("date") ? rs.getObject(i, LocalDate.class).atStartOfDay().toInstant(ZoneOffset.UTC) : v);
                 }
                 out.add(row);
             }
@@ -291,8 +358,8 @@ class PitModelTest {
     }
 
     /** The rows the PIT must hold, from the hub's keys and the satellites' (key, load date) as stored now. */
-    private static List<String> reference(DataSource ds, String hub, List<String> sats, List<Object> asOf, String ghost)
-            throws SQLException {
+    private static List<String> reference(DataSource ds, String hub, List<String> sats, List<Object> asOf, String ghost,
+            String hubType) throws SQLException {
         List<Map<String, TreeSet<Instant>>> stored = new ArrayList<>();
         for (String s : sats) {
             Map<String, TreeSet<Instant>> rows = new TreeMap<>();
@@ -302,7 +369,8 @@ class PitModelTest {
             stored.add(rows);
         }
         Set<Instant> dates = new TreeSet<>();
-        asOf.forEach(d -> dates.add(instant(d)));
+        // as_of_date is in the hub's load-date type: against a date, a LocalDateTime is its day (PostgreSQL's cast)
+        asOf.forEach(d -> dates.add(hubType.equals("date") ? instant(d).truncatedTo(java.time.temporal.ChronoUnit.DAYS) : instant(d)));
         List<String> out = new ArrayList<>();
         for (List<Object> h : read(ds, "select customer_hk from " + hub)) {
             String hk = (String) h.get(0);
