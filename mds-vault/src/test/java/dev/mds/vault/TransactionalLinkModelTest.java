@@ -57,6 +57,8 @@ class TransactionalLinkModelTest {
     private static final String[] PRODUCTS = {"p1", "p1", "P1", "p2", "", null};
     private static final BigDecimal[] AMOUNTS = {new BigDecimal("1.00"), new BigDecimal("1.00"), new BigDecimal("2.50"),
             new BigDecimal("-3.00"), new BigDecimal("10.00"), null};
+    /** The session TimeZone of the loads, by seed: the stored rows must not depend on it. */
+    private static final String[] ZONES = {"UTC", "America/St_Johns", "Asia/Kolkata", "Pacific/Kiritimati", "America/Los_Angeles"};
     private static final String[] SOURCES = {"shop", "shop", "Shop", "app", "crm"};
 
     static Stream<Arguments> configurations() {
@@ -69,8 +71,19 @@ class TransactionalLinkModelTest {
 
     /** A raw row: the columns of the raw tables, in order. */
     record Raw(String id, String email, String product, BigDecimal amount, OffsetDateTime bought, OffsetDateTime ld, String src) {
-        Object[] values() {
+        /** The values as the raw table of stage {@code stage} holds them: the third one's without a zone, in UTC. */
+        Object[] values(int stage) {
+            if (stage == 2) {
+                return new Object[] {id, email, product, amount == null ? null : new BigDecimal(amount.stripTrailingZeros().toPlainString()),
+                        bought == null ? null : bought.toLocalDateTime(), ld.toLocalDate(), src};
+            }
             return new Object[] {id, email, product, amount, bought, ld, src};
+        }
+
+        /** The row as the link reads it: the load date of a {@code date} stage at midnight, amounts to 2 decimals. */
+        Raw asStored(int stage) {
+            OffsetDateTime day = stage == 2 ? ld.truncatedTo(java.time.temporal.ChronoUnit.DAYS) : ld;
+            return new Raw(id, email, product, amount == null ? null : amount.setScale(2), bought, day, src);
         }
     }
 
@@ -84,9 +97,11 @@ class TransactionalLinkModelTest {
         for (long seed = first; seed < first + seeds; seed++) {
             String suffix = standard.name().toLowerCase().charAt(0) + "" + mat.name().toLowerCase().charAt(0) + "_" + seed;
             try {
-                run(ds, Vault.on(ds).standard(standard), mat, nullKeys, seed, rounds, suffix);
+                run(ds, Vault.on(PitModelTest.inTimeZone(ds, ZONES[(int) Math.floorMod(seed, (long) ZONES.length)])).standard(standard),
+                        mat, nullKeys, seed, rounds, suffix);
             } catch (AssertionError | Exception e) {
-                throw new AssertionError("seed " + seed + " (" + standard + ", " + mat + ", " + nullKeys
+                throw new AssertionError("seed " + seed + " (" + standard + ", " + mat + ", " + nullKeys + ", session TimeZone "
+                        + ZONES[(int) Math.floorMod(seed, (long) ZONES.length)]
                         + "; replay with -Dmds.vault.tlink.seed=" + seed + "): " + e.getMessage(), e);
             }
         }
@@ -100,8 +115,11 @@ class TransactionalLinkModelTest {
         List<Stage> stages = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String raw = "raw.tm_" + i + "_" + suffix;
+            // the third stage's types differ from the table's (which are the first stage's): its load date is read as
+            // midnight UTC, its timestamp effective-from as UTC, its unscaled amounts are stored as numeric(10,2)
             sql(ds, "drop table if exists " + raw, "create table " + raw + " (id text, email text, product text,"
-                    + " amount numeric(10,2), bought timestamptz, ld timestamptz, src text)");
+                    + (i == 2 ? " amount numeric, bought timestamp, ld date" : " amount numeric(10,2), bought timestamptz, ld timestamptz")
+                    + ", src text)");
             raws.add(raw);
             Stage st = Stage.of(raw).into("stg.tm_" + i + "_" + suffix).loadDate("ld").materialized(mat)
                     .hashKey("purchase_hk", "id").hashKey("user_hk", "email").hashKey("product_hk", "product");
@@ -120,8 +138,9 @@ class TransactionalLinkModelTest {
             for (int i = 0; i < 3; i++) {
                 List<Raw> b = rnd.nextInt(8) == 0 ? last.get(i) : batch(rnd, round, i, all);
                 batches.add(b);
-                all.addAll(b);
-                fill(ds, raws.get(i), b);
+                fill(ds, raws.get(i), b, i);
+                int stage = i;
+                b.forEach(r -> all.add(r.asStored(stage)));
             }
             last = batches;
             if (mat != Stage.Materialization.VIEW) {
@@ -207,12 +226,12 @@ class TransactionalLinkModelTest {
         };
     }
 
-    private static void fill(DataSource ds, String table, List<Raw> rows) throws SQLException {
+    private static void fill(DataSource ds, String table, List<Raw> rows, int stage) throws SQLException {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("truncate " + table);
             try (PreparedStatement ps = c.prepareStatement("insert into " + table + " values (?, ?, ?, ?, ?, ?, ?)")) {
                 for (Raw r : rows) {
-                    Object[] v = r.values();
+                    Object[] v = r.values(stage);
                     for (int i = 0; i < v.length; i++) {
                         ps.setObject(i + 1, v[i]);
                     }
