@@ -17,6 +17,8 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,8 @@ public final class Pit extends Structure {
     private static final Logger LOG = LoggerFactory.getLogger(Pit.class);
     /** The as-of column. */
     public static final String AS_OF_DATE = "as_of_date";
+    /** The precision of a {@code timestamp(p)} type. */
+    private static final Pattern PRECISION = Pattern.compile("timestamp\\((\\d)\\).*");
 
     private TableName hub;
     private String hashKey;
@@ -97,7 +101,9 @@ public final class Pit extends Structure {
      * {@code timestamptz} load date (or a satellite's {@code date} or {@code timestamp} load date against a
      * {@code timestamptz} as-of). Against a {@code timestamp} or {@code date} hub load date a value with an offset is
      * refused at load (PostgreSQL would drop the offset, so one instant would give different as-of dates by how it is
-     * written); against a {@code date} a {@code LocalDateTime} is its day, as PostgreSQL casts it.
+     * written); against a {@code date} a {@code LocalDateTime} is its day, as PostgreSQL casts it. A value finer than
+     * the hub's load-date type holds (nanoseconds; fractions of a {@code timestamp(p)}) is cut to it, never rounded
+     * up, so no row loaded after the value is in effect as of it.
      */
     public Pit asOf(List<?> dates) {
         for (Object d : dates) {
@@ -173,6 +179,7 @@ public final class Pit extends Structure {
      * the offset).
      */
     private String asOfText(Object d, String ldType) {
+        d = cut(d, ldType);
         boolean withZone = ldType.endsWith("with time zone");
         if (withZone && d instanceof LocalDate ld) {
             return ld.atStartOfDay().atOffset(ZoneOffset.UTC).toString();
@@ -188,6 +195,28 @@ public final class Pit extends Structure {
                     + ldType + ", which has none; give " + (date ? "a LocalDate" : "a LocalDateTime or a LocalDate"));
         }
         return d.toString();
+    }
+
+    /**
+     * The value cut to the fractional digits of the timestamp type {@code ldType} (6, or its precision): PostgreSQL
+     * rounds, so an as-of a fraction before a row's load date became that load date and the row was in effect then.
+     */
+    private static Object cut(Object d, String ldType) {
+        if (!ldType.startsWith("timestamp")) {
+            return d;
+        }
+        Matcher m = PRECISION.matcher(ldType);
+        int unit = (int) Math.pow(10, 9 - (m.matches() ? Integer.parseInt(m.group(1)) : 6));
+        if (d instanceof LocalDateTime x) {
+            return x.withNano(x.getNano() - x.getNano() % unit);
+        }
+        if (d instanceof OffsetDateTime x) {
+            return x.withNano(x.getNano() - x.getNano() % unit);
+        }
+        if (d instanceof Instant x) {
+            return Instant.ofEpochSecond(x.getEpochSecond(), x.getNano() - x.getNano() % unit);
+        }
+        return d;
     }
 
     @Override
