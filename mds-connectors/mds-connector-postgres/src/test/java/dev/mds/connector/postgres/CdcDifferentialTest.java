@@ -105,7 +105,7 @@ class CdcDifferentialTest {
             int rounds = 4;
             for (int round = 0; round < rounds; round++) {
                 run = Cdc.start(Cdc.source(db, ds, SLOT, TABLES).maxBatch(1 + rnd.nextInt(40), Duration.ofMillis(30))
-                        .build(), load);
+                        .pipeline(rnd.nextInt(3) != 0).build(), load);
                 int before = 5 + rnd.nextInt(25);
                 for (int i = 0; i < before; i++) {
                     transaction(ds);
@@ -160,6 +160,7 @@ class CdcDifferentialTest {
                     seed, transcript.size(), events, unchanged.get(), truncates.get());
         } catch (Throwable t) {
             failed = t;
+            java.nio.file.Files.write(java.nio.file.Path.of("target", "cdc-diff-" + seed + ".sql"), transcript);
             throw new AssertionError("seed " + seed + " (-Dmds.cdc.diff.seed=" + seed + "): " + t.getMessage()
                     + "\nlast transactions:\n" + String.join("\n",
                             transcript.subList(Math.max(0, transcript.size() - 30), transcript.size())), t);
