@@ -43,7 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * as-of instant, each satellite's latest row at or before it (its key and load date), else the ghost key and
  * 1900-01-01 (the as-of in the hub's load-date type: a date's day, microseconds cut).
  * {@link LoadResult#rowsInserted()} must count the rows inserted or updated: the reference's rows that
- * the table did not hold before the load.
+ * the table did not hold before the load. Hub and satellite load dates are timestamptz, timestamp or date in mixed
+ * combinations (values without a zone are UTC), and the loads run in sessions of other TimeZones.
  *
  * <p>A failure names its seed; {@code -Dmds.vault.pit.seed=N} replays one seed, {@code -Dmds.vault.pit.seeds=N}
  * runs N seeds from there, {@code -Dmds.vault.pit.rounds=N} sets the number of batches per seed.
