@@ -594,7 +594,7 @@ public final class Runner {
                 for (String alias : a) {
                     failing += number(row.get(alias)).longValue(); // below min + above max, or one OR
                 }
-                String range = "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
+                String range = bounds(check);
                 return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, nonNull, sql, took);
             }
             case MATCHES -> {
@@ -638,11 +638,16 @@ public final class Runner {
         }
     }
 
+    /** A range's or statistic's bounds as the messages show them: {@code [1, ∞]}. */
+    private static String bounds(CheckSpec check) {
+        return "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
+    }
+
     /** A statistic's check: its value (PostgreSQL's text of it, null when there is none) within the bounds. */
     private static CheckResult statistic(String table, CheckSpec check, String value, long n, String sql, Duration took) {
         String name = dev.mds.quality.Statistic.valueOf(check.text()).label();
         String column = check.columns().get(0);
-        String range = "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
+        String range = bounds(check);
         if (value == null || value.equals("NaN")) {
             String why = value == null ? "no " + name + " (no non-NULL value" + (name.equals("stddev") ? ", or only one" : "") + ")"
                     : name + " is NaN";
