@@ -68,14 +68,17 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * against the stored rows is exact and an insert needs no {@code ON CONFLICT}; the primary key still refuses a
      * duplicate from any other writer. A role that may change the table's rows (UPDATE, DELETE or TRUNCATE) takes a
      * {@code SHARE ROW EXCLUSIVE} table lock, which also holds other writers back. A role that may only insert and
-     * select (the usual grant on an insert-only vault), which PostgreSQL does not let take that lock, takes a
-     * transaction-level advisory lock on the table's name instead: its loads take turns with each other's.
+     * select (the usual grant on an insert-only vault), which PostgreSQL does not let take that lock, takes only a
+     * transaction-level advisory lock on the table's name. The other roles take that advisory lock too, before the
+     * table lock, so that loads by both kinds of role take turns as well (the other order could deadlock: a table lock
+     * waiting for the advisory lock of an insert-only load, whose inserts wait for the table lock). One statement, so
+     * that the statements' positions do not depend on the role.
      */
     final String lock(Connection c) {
         boolean mayLock = Jdbc.queryLong(c, "SELECT coalesce(has_table_privilege(" + PostgresDialect.INSTANCE.relationOid(table)
                 + ", 'UPDATE, DELETE, TRUNCATE'), false)::int") > 0;
-        return mayLock ? "LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE"
-                : "SELECT pg_advisory_xact_lock(hashtext('mds-vault'), hashtext(" + Identifiers.literal(table.quoted()) + "))";
+        String advisory = "SELECT pg_advisory_xact_lock(hashtext('mds-vault'), hashtext(" + Identifiers.literal(table.quoted()) + "))";
+        return mayLock ? advisory + "; LOCK TABLE " + table.quoted() + " IN SHARE ROW EXCLUSIVE MODE" : advisory;
     }
 
     /**

@@ -158,7 +158,8 @@ class MultiActiveSatelliteTest {
         sat.createTable();
         List<String> statements = sat.sql();
         assertThat(statements).hasSize(2);
-        assertThat(statements.get(0)).isEqualTo("LOCK TABLE \"dds\".\"ma_sat_ddl\" IN SHARE ROW EXCLUSIVE MODE");
+        assertThat(statements.get(0)).isEqualTo("SELECT pg_advisory_xact_lock(hashtext('mds-vault'), hashtext('\"dds\".\"ma_sat_ddl\"'));"
+                + " LOCK TABLE \"dds\".\"ma_sat_ddl\" IN SHARE ROW EXCLUSIVE MODE");
         assertThat(statements.get(1)).startsWith("WITH cand AS MATERIALIZED").contains("INSERT INTO \"dds\".\"ma_sat_ddl\"");
         assertThat(strings(ds, "select count(*) from dds.ma_sat_ddl")).containsExactly("0");
         assertThat(sat.load().rowsInserted()).isEqualTo(1);

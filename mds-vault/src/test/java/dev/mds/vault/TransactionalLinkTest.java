@@ -121,7 +121,8 @@ class TransactionalLinkTest {
         link.createTable();
         List<String> statements = link.sql();
         assertThat(statements).hasSize(3);
-        assertThat(statements.get(0)).isEqualTo("LOCK TABLE \"dds\".\"t_link_ddl\" IN SHARE ROW EXCLUSIVE MODE");
+        assertThat(statements.get(0)).isEqualTo("SELECT pg_advisory_xact_lock(hashtext('mds-vault'), hashtext('\"dds\".\"t_link_ddl\"'));"
+                + " LOCK TABLE \"dds\".\"t_link_ddl\" IN SHARE ROW EXCLUSIVE MODE");
         assertThat(statements.get(2)).startsWith("INSERT INTO \"dds\".\"t_link_ddl\"").contains("DISTINCT ON").contains("NOT EXISTS");
         assertThat(strings(ds, "select count(*) from dds.t_link_ddl")).containsExactly("0");
         assertThat(strings(ds, "select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'dds.t_link_ddl'::regclass and contype = 'p'"))

@@ -187,8 +187,35 @@ class VaultPrivilegesTest {
             assertThat(second.join()).isZero();
         }
         assertThat(strings(admin, "select email from idds.hub_user order by 1")).containsExactly("a@x", "b@x", "c@x");
-        // the owner (who may update) takes the table lock, which also holds other writers back
-        assertThat(Model.of(Vault.on(admin), "idds", stage).hub().sql().get(0))
-                .isEqualTo("LOCK TABLE \"idds\".\"hub_user\" IN SHARE ROW EXCLUSIVE MODE");
+        // the owner (who may update) takes the advisory lock too, then the table lock, which also holds other writers back
+        Hub owners = Model.of(Vault.on(admin), "idds", stage).hub();
+        assertThat(owners.sql().get(0)).isEqualTo("SELECT pg_advisory_xact_lock(hashtext('mds-vault'),"
+                + " hashtext('\"idds\".\"hub_user\"')); LOCK TABLE \"idds\".\"hub_user\" IN SHARE ROW EXCLUSIVE MODE");
+
+        // a load by the owner and one by the insert-only role take turns, whichever comes first. Before, the owner's
+        // table lock and the role's advisory lock did not meet: a satellite load by the role, started while the
+        // owner's load of the empty satellite was open, found it empty, chose the statement that compares with no stored
+        // row, then waited at its insert and failed on the unique key (hash key, load date)
+        Satellite inserters = Model.of(Vault.on(loader), "idds", stage).sat();
+        Satellite ownersSat = Model.of(Vault.on(admin), "idds", stage).sat();
+        for (boolean ownerFirst : new boolean[] {true, false}) {
+            sql(admin, "truncate idds.sat_user");
+            Satellite first = ownerFirst ? ownersSat : inserters;
+            Satellite second = ownerFirst ? inserters : ownersSat;
+            try (java.sql.Connection c = (ownerFirst ? admin : loader).getConnection(); java.sql.Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                List<String> statements = first.sql();   // the lock, "is it empty?", the load, the load of an empty table
+                st.execute(statements.get(0));
+                st.execute(statements.get(3));
+                long rows = st.getUpdateCount();
+                assertThat(rows).isPositive();
+                java.util.concurrent.CompletableFuture<Long> later = java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> second.load().rowsInserted());
+                assertThat(dev.mds.testing.Sessions.awaitLockWait(admin, later)).isTrue();
+                c.commit();
+                assertThat(later.join()).as("owner first: %s", ownerFirst).isZero();
+                assertThat(strings(admin, "select count(*) from idds.sat_user")).containsExactly(Long.toString(rows));
+            }
+        }
     }
 }
