@@ -196,6 +196,11 @@ class VaultPrivilegesTest {
         // table lock and the role's advisory lock did not meet: a satellite load by the role, started while the
         // owner's load of the empty satellite was open, found it empty, chose the statement that compares with no stored
         // row, then waited at its insert and failed on the unique key (hash key, load date)
+        // the role's sessions default to REPEATABLE READ: a load still sees what the load it waited for committed (its
+        // transaction is READ COMMITTED; before, the lock's SELECT fixed the snapshot before the wait)
+        sql(admin, "alter role mds_vault_inserter set default_transaction_isolation = 'repeatable read'");
+        loader = role(db, "mds_vault_inserter");
+        assertThat(strings(loader, "show transaction_isolation")).containsExactly("repeatable read");
         Satellite inserters = Model.of(Vault.on(loader), "idds", stage).sat();
         Satellite ownersSat = Model.of(Vault.on(admin), "idds", stage).sat();
         for (boolean ownerFirst : new boolean[] {true, false}) {

@@ -30,10 +30,23 @@ public final class Jdbc {
      * Runs {@code work} in one transaction on {@code c} ({@link Sql#transaction}: commits when it returns, rolls back
      * when it throws, and puts the connection's auto-commit back). A failure of the transaction itself is reported
      * with {@code what} (a structure's name, or empty).
+     *
+     * <p>The transaction is READ COMMITTED whatever the connection's default (put back after it): a load's first
+     * statement waits for the other loads of its table (Structure#lock), and each later statement must see what they
+     * committed. Under REPEATABLE READ the lock's SELECT would fix the snapshot before the wait.
      */
     public static <T> T transaction(Connection c, String what, Function<Connection, T> work) {
         try {
-            return Sql.transaction(c, work::apply);
+            int isolation = c.getTransactionIsolation();
+            if (isolation == Connection.TRANSACTION_READ_COMMITTED) {
+                return Sql.transaction(c, work::apply);
+            }
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            try {
+                return Sql.transaction(c, work::apply);
+            } finally {
+                c.setTransactionIsolation(isolation);
+            }
         } catch (SQLException e) {
             throw new MdsException((what.isEmpty() ? "" : what + ": ") + "transaction failed: " + e.getMessage(), e);
         }
