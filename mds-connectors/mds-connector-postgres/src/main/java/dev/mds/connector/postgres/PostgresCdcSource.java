@@ -103,6 +103,8 @@ public final class PostgresCdcSource implements AutoCloseable {
     private final String offsetKey;
     /** Where the tables of the last committed run are kept: a table added later has had no snapshot. */
     private final String tablesKey;
+    /** The state key of the rows whose key-change insert was left out (see {@link BatchConsumer#goneKeys}). */
+    private final String goneKey;
     private volatile boolean tablesRecorded;
     /** The captured tables' generated columns as {@code schema.table.column}, read by the preflight check. */
     private volatile List<String> generatedColumns = List.of();
@@ -125,6 +127,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         this.offsets = b.offsets != null ? b.offsets : JdbcStateStore.create(b.warehouse);
         this.offsetKey = b.offsetKey != null ? b.offsetKey : "postgres-cdc:" + b.database + ":" + b.slot;
         this.tablesKey = offsetKey + ":tables";
+        this.goneKey = offsetKey + ":gone";
     }
 
     public static Builder builder() {
@@ -679,8 +682,16 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final Handler handler;
         private final AtomicReference<Throwable> failure;
         private final RecordMapper mapper = new RecordMapper(t -> keyColumns(t, "a TRUNCATE of " + t + " arrived"));
-        /** The [table, key] of rows whose key-change insert was left out: the source no longer held them. */
-        private final Set<List<Object>> goneKeys = new HashSet<>();
+        /**
+         * The [table, key values...] ({@link #goneId}) of rows whose key-change insert was left out: the source no
+         * longer held them, so a later event of the stream removes them, and until then their updates leaning on the
+         * values the insert never had are left out too. Stored with the offset in each batch's transaction that changes
+         * it, so that a restart in between still leaves those updates out (kept in memory only, it stopped every later
+         * run at such an update: mds-load refuses unchanged values without a target row to keep them from).
+         */
+        private final Set<List<String>> goneKeys = new HashSet<>();
+        /** Whether {@link #goneKeys} differs from what is stored under {@link #goneKey}. */
+        private boolean goneChanged;
         /** Reads the TOASTed values a primary-key update leaves unsent (REPLICA IDENTITY DEFAULT). */
         private final UnsentToastReader unsentToast = new UnsentToastReader(PostgresCdcSource.this::sourceConnection);
         private final boolean sweepAfterSnapshots = sweepsAfterSnapshots();
@@ -715,6 +726,53 @@ public final class PostgresCdcSource implements AutoCloseable {
             this.handler = handler;
             this.failure = failure;
             this.loader = loader;
+            Optional<StateStore.State> stored = offsets.get(goneKey);
+            if (stored.isPresent() && offsets.get(offsetKey).isEmpty()) {
+                goneChanged = true;   // left by runs whose position was removed since: cleared with the first batch
+            } else if (stored.isPresent()) {
+                try {
+                    for (JsonNode id : JSON.readTree(stored.get().json())) {
+                        List<String> parts = new ArrayList<>();
+                        id.forEach(n -> parts.add(n.asText()));
+                        goneKeys.add(List.copyOf(parts));
+                    }
+                } catch (java.io.IOException | RuntimeException e) {
+                    throw new MdsException("state " + goneKey + " is not a JSON array of [table, key values...] arrays: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+
+        /**
+         * A row's identity in {@link #goneKeys}, as text that survives a restart: the table, then per key value its
+         * Java class and text (numbers without trailing zeros, as the source's key equality has it; bytes in hex).
+         */
+        private static List<String> goneId(ChangeEvent event) {
+            List<String> id = new ArrayList<>();
+            id.add(event.source().toString());
+            for (Object v : event.key().values()) {
+                if (v == null) {
+                    id.add("null");
+                } else if (v instanceof byte[] bytes) {
+                    id.add("bytes:" + java.util.HexFormat.of().formatHex(bytes));
+                } else if (v instanceof java.math.BigDecimal d) {
+                    id.add("decimal:" + (d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString()));
+                } else if (v.getClass().isArray()) {
+                    id.add(v.getClass().getName() + ":" + java.util.Arrays.deepToString(new Object[] {v}));
+                } else {
+                    id.add(v.getClass().getName() + ":" + v);
+                }
+            }
+            return List.copyOf(id);
+        }
+
+        private String goneJson() {
+            var array = JSON.createArrayNode();
+            goneKeys.stream().sorted(java.util.Comparator.comparing(Object::toString)).forEach(id -> {
+                var parts = array.addArray();
+                id.forEach(parts::add);
+            });
+            return array.toString();
         }
 
         @Override
@@ -863,21 +921,23 @@ public final class PostgresCdcSource implements AutoCloseable {
                     if (completed.isEmpty()) {
                         // the row is gone from the source, so a later event of the stream removes it: until then its
                         // changes that lean on the values it never had are left out too
-                        goneKeys.add(List.of(event.source(), event.key()));
+                        goneChanged |= goneKeys.add(goneId(event));
                         continue;
                     }
                     event = completed.get();
                 } else if (!goneKeys.isEmpty()) {
-                    List<Object> id = List.of(event.source(), event.key());
-                    if (event.operation() == ChangeEvent.Operation.UPDATE && goneKeys.contains(id)
-                            && event.after().map(a -> a.values().contains(dev.mds.core.Unchanged.VALUE)).orElse(false)) {
-                        continue;
-                    }
                     if (event.operation() == ChangeEvent.Operation.TRUNCATE) {
-                        TableName truncated = event.source();
-                        goneKeys.removeIf(k -> k.get(0).equals(truncated));
-                    } else if (event.operation() != ChangeEvent.Operation.UPDATE) {
-                        goneKeys.remove(id);
+                        String truncated = event.source().toString();
+                        goneChanged |= goneKeys.removeIf(k -> k.get(0).equals(truncated));
+                    } else if (!event.operation().isTableWide()) {
+                        List<String> id = goneId(event);
+                        if (event.operation() == ChangeEvent.Operation.UPDATE && goneKeys.contains(id)
+                                && event.after().map(a -> a.values().contains(dev.mds.core.Unchanged.VALUE)).orElse(false)) {
+                            continue;
+                        }
+                        if (event.operation() != ChangeEvent.Operation.UPDATE) {
+                            goneChanged |= goneKeys.remove(id);
+                        }
                     }
                 }
                 boolean read = event.operation() == ChangeEvent.Operation.READ;
@@ -907,7 +967,12 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (lastOffset == null) {
                 return null;
             }
-            return new Prepared(groups, SourcePosition.of(offsetKey, lastOffset), events);
+            String gone = null;
+            if (goneChanged) {
+                gone = goneJson();   // this batch's view: with pipelining the next batch is prepared while it commits
+                goneChanged = false;
+            }
+            return new Prepared(groups, SourcePosition.of(offsetKey, lastOffset), events, gone);
         }
 
         /** Ends the snapshot of every table still open, after its last read; returns the last one's offset. */
@@ -943,6 +1008,9 @@ public final class PostgresCdcSource implements AutoCloseable {
                     offsets.put(c, offsetKey, p.position.toJson());
                     if (!tablesRecorded) {
                         offsets.put(c, tablesKey, tablesJson());
+                    }
+                    if (p.gone != null) {
+                        offsets.put(c, goneKey, p.gone);
                     }
                     c.commit();
                     tablesRecorded = true;
@@ -1015,7 +1083,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
     }
 
-    private record Prepared(Map<RecordMapper.Shape, Group> groups, SourcePosition position, int events) {
+    /** A batch ready to load; {@code gone}: the left-out keys to store with its offset, null when unchanged. */
+    private record Prepared(Map<RecordMapper.Shape, Group> groups, SourcePosition position, int events, String gone) {
     }
 
     private record Pending(List<RecordChangeEvent<SourceRecord>> records,

@@ -29,11 +29,11 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL's text rendering. {@code -Dmds.cdc.diff.seed=N} replays one seed, {@code -Dmds.cdc.diff.seeds=K} runs K
  * random ones.
  *
- * <p>Run on demand only (one of the two properties set), not in the default build: it finds a bug not fixed yet (about
- * one seed in twenty, depending on where a stop falls): the keys whose key-change insert the source left out (the row
- * gone from the source) are kept in memory only, so after a restart between that batch and an update leaning on the
- * unsent TOASTed values, the update reaches mds-load, which refuses it, and every later run stops there. With a
- * random seed in every build it would fail one build in twenty.
+ * <p>Run on demand only (one of the two properties set), not in the default build: where a stop falls depends on
+ * timing, so a seed does not replay exactly, and a failure would not reproduce. The bug it found (the keys whose
+ * key-change insert the source left out were kept in memory only, so a restart in between stopped every later run at
+ * an update leaning on unsent TOASTed values) is fixed; {@code CdcEdgeCasesTest#aLeftOutKeyChangeStaysLeftOutAfterARestart}
+ * replays it deterministically in every build.
  */
 @MdsPostgres
 class CdcDifferentialTest {
