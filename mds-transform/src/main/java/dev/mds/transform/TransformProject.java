@@ -7,6 +7,7 @@ import dev.mds.core.TableName;
 import dev.mds.transform.internal.ModelSpec;
 import dev.mds.transform.internal.ProjectModels;
 import dev.mds.transform.internal.Runner;
+import dev.mds.transform.internal.Selector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -17,11 +18,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 
@@ -96,36 +100,67 @@ public final class TransformProject {
      * Runs the selected models (see {@link Select}) in dependency order; the others are left as they are. A view or
      * table that an unselected model depends on is not replaced: that model is reported as an error.
      *
-     * @throws IllegalArgumentException when the selection names a model this project does not have, or an
-     *     ephemeral model without {@link Select#withDownstream()} (it is never built itself)
+     * <pre>{@code
+     * project.run(Select.parse("+silver.transactions tag:nightly").excluding("gold.report"));
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when a criterion of the selection or of an exclusion selects no model of this
+     *     project (an unknown or disabled model, a tag no model has, ...), when an ephemeral model is named alone
+     *     (it is never built itself), or when nothing is left to build; each message names the criterion
      */
     public RunResults run(Select select) {
         return runner(selected(select)).run();
     }
 
-    /** As {@link #sql()}, for the selected models only. */
+    /** As {@link #sql()}, for the selected models only; refuses a selection as {@link #run(Select)} does. */
     public List<String> sql(Select select) {
         return runner(selected(select)).sql();
     }
 
     private List<ModelSpec> selected(Select select) {
         Objects.requireNonNull(select, "select");
-        List<TableName> wanted = new ArrayList<>();
         List<TableName> tables = models.ordered().stream().map(ModelSpec::table).toList();
-        for (TableName named : select.models()) {
-            TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
-                    + " in this project" + (Select.find(named, models.disabled()).isPresent()
-                            ? ": it is disabled (config enabled=false)" : "; models: " + models())));
-            if (models.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral()) && !select.downstream()) {
-                throw new IllegalArgumentException(t + " is ephemeral: it is never built, only inlined as a CTE in the"
-                        + " models that ref() it; select those, or Select.models(\"" + t + "\").withDownstream()");
-            }
-            wanted.add(t);
-            if (select.downstream()) {
-                wanted.addAll(models.descendants(t));
-            }
+        Set<TableName> wanted = Selector.select(models, Selector.parse(select.select(), "select"), "select",
+                select.select(), c -> named(c, tables, !select.downstream()));
+        if (select.downstream()) {
+            new ArrayList<>(wanted).forEach(t -> wanted.addAll(models.descendants(t)));
         }
-        return built(models.ordered()).stream().filter(m -> wanted.contains(m.table())).toList();
+        Set<TableName> included = Set.copyOf(wanted);
+        for (String exclude : select.exclude()) {
+            wanted.removeAll(Selector.select(models, Selector.parse(exclude, "exclude"), "exclude", exclude,
+                    c -> named(c, tables, false)));
+        }
+        List<ModelSpec> out = built(models.ordered()).stream().filter(m -> wanted.contains(m.table())).toList();
+        if (out.isEmpty()) {
+            // dbt warns "Nothing to do" and succeeds; a run that builds nothing is more likely a mistake here
+            throw new IllegalArgumentException(select + " leaves no model to build: " + (included.isEmpty()
+                    ? "its comma-joined criteria have no model in common"
+                    : wanted.isEmpty() ? "the exclusions remove all it selects (" + names(included) + ")"
+                    : "it selects only ephemeral models (" + names(wanted) + "), which are never built"));
+        }
+        return out;
+    }
+
+    private static String names(Collection<TableName> tables) {
+        return tables.stream().map(TableName::toString).sorted().collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The model a name criterion names, found as {@code ref()} finds it for its case; an ephemeral model named alone
+     * is refused when {@code refuseEphemeral} (it would build nothing).
+     */
+    private TableName named(Selector.Criterion c, List<TableName> tables, boolean refuseEphemeral) {
+        TableName named = TableName.parse(c.value());
+        TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
+                + " in this project" + (Select.find(named, models.disabled()).isPresent()
+                        ? ": it is disabled (config enabled=false)" : "; models: " + models())));
+        if (refuseEphemeral && !c.operators()
+                && models.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral())) {
+            throw new IllegalArgumentException(t + " is ephemeral: it is never built, only inlined as a CTE in the"
+                    + " models that ref() it; select those, or Select.models(\"" + t + "\").withDownstream()"
+                    + " (Select.parse(\"" + t + "+\"))");
+        }
+        return t;
     }
 
     private Runner runner(List<ModelSpec> selected) {
@@ -186,7 +221,8 @@ public final class TransformProject {
                     throw new BadInputException(InputLocation.of(f.toString()), "cannot name a model after this"
                             + " file: " + e.getMessage());
                 }
-                sources.add(new ProjectModels.Source(table, f.toString(), read(f)));
+                sources.add(new ProjectModels.Source(table, f.toString(), read(f), null,
+                        new ModelSpec.ModelFile(directory, f)));
             }
             return this;
         }
@@ -227,7 +263,8 @@ public final class TransformProject {
                     throw new BadInputException(InputLocation.of(f.toString()), "cannot name a seed after this file: "
                             + e.getMessage());
                 }
-                sources.add(new ProjectModels.Source(table, f.toString(), "", new ModelSpec.SeedSpec(f, Map.of())));
+                sources.add(new ProjectModels.Source(table, f.toString(), "", new ModelSpec.SeedSpec(f, Map.of()),
+                        new ModelSpec.ModelFile(directory, f)));
             }
             return this;
         }
@@ -376,7 +413,7 @@ public final class TransformProject {
                     ProjectModels.Source src = all.get(i);
                     if (src.seed() != null && src.table().equals(seed)) {
                         all.set(i, new ProjectModels.Source(src.table(), src.source(), "",
-                                new ModelSpec.SeedSpec(src.seed().file(), types.getValue())));
+                                new ModelSpec.SeedSpec(src.seed().file(), types.getValue()), src.file()));
                     }
                 }
             }

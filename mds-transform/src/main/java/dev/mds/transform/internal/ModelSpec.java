@@ -30,16 +30,32 @@ import java.util.Set;
  *     they refer to (recursively)
  * @param ctes the ephemeral models its ref()s inline, recursively, in dependency order, each once
  * @param seed for a seed, its file and column types; null for a model
+ * @param tags config(tags=...): its tags as written, each once, in the order first written; empty for none
+ * @param file the file it was read from ({@code modelsFrom} or {@code seedsFrom}); null for a model given in code
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
         SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, List<Index> indexes,
         Map<Template.Tag, String> tagValues,
-        Set<TableName> parents, List<Template.Cte> ctes, SeedSpec seed) {
+        Set<TableName> parents, List<Template.Cte> ctes, SeedSpec seed, List<String> tags, ModelFile file) {
 
     public ModelSpec {
         ctes = List.copyOf(ctes);
         indexes = List.copyOf(indexes);
+        tags = List.copyOf(tags);
+    }
+
+    /**
+     * The file a model or seed was read from.
+     *
+     * @param directory the directory given to {@code modelsFrom} or {@code seedsFrom}, as given
+     * @param path the file, as found below it ({@code directory.resolve(relative path)})
+     */
+    public record ModelFile(Path directory, Path path) {
+        /** Its path relative to {@code directory}: {@code silver/transactions.sql}. */
+        public Path relative() {
+            return directory.relativize(path);
+        }
     }
 
     /**

@@ -27,16 +27,19 @@ import java.util.regex.Pattern;
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes");
+            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "dbt_valid_to_current");
 
-    /** A model's text before parsing, or a seed's file ({@code seed} non-null, {@code sql} empty). */
-    public record Source(TableName table, String source, String sql, ModelSpec.SeedSpec seed) {
-        /** A model's text. */
+    /**
+     * A model's text before parsing, or a seed's file ({@code seed} non-null, {@code sql} empty); {@code file} is
+     * where it was read from, null for a model given in code.
+     */
+    public record Source(TableName table, String source, String sql, ModelSpec.SeedSpec seed, ModelSpec.ModelFile file) {
+        /** A model given in code. */
         public Source(TableName table, String source, String sql) {
-            this(table, source, sql, null);
+            this(table, source, sql, null, null);
         }
     }
 
@@ -62,12 +65,25 @@ public final class ProjectModels {
 
     private final List<ModelSpec> ordered;
     private final Map<TableName, Set<TableName>> descendants;
+    private final Map<TableName, Set<TableName>> refParents;
+    private final Map<TableName, Set<TableName>> refChildren;
     private final List<TableName> disabled;
 
-    private ProjectModels(List<ModelSpec> ordered, Map<TableName, Set<TableName>> descendants, List<TableName> disabled) {
+    private ProjectModels(List<ModelSpec> ordered, Map<TableName, Set<TableName>> descendants,
+            Map<TableName, Set<TableName>> refParents, List<TableName> disabled) {
         this.ordered = ordered;
         this.descendants = descendants;
+        this.refParents = refParents;
         this.disabled = disabled;
+        Map<TableName, Set<TableName>> children = new HashMap<>();
+        refParents.forEach((child, parents) -> parents.forEach(p -> children.computeIfAbsent(p, k -> new LinkedHashSet<>())
+                .add(child)));
+        this.refChildren = children;
+    }
+
+    /** The keys config() takes. */
+    public static List<String> configKeys() {
+        return CONFIG_KEYS;
     }
 
     /** The models left out by {@code config(enabled=false)}, in name order. */
@@ -83,6 +99,19 @@ public final class ProjectModels {
     /** The models that depend on {@code table}, directly or not. */
     public Set<TableName> descendants(TableName table) {
         return descendants.getOrDefault(table, Set.of());
+    }
+
+    /**
+     * The models and seeds {@code table} ref()s, as written: an ephemeral model it refers to is one of them (not the
+     * models that one refers to), so graph distances count ephemeral models as dbt's do.
+     */
+    public Set<TableName> refParents(TableName table) {
+        return refParents.getOrDefault(table, Set.of());
+    }
+
+    /** The models whose ref()s name {@code table}: the other direction of {@link #refParents}. */
+    public Set<TableName> refChildren(TableName table) {
+        return refChildren.getOrDefault(table, Set.of());
     }
 
     /**
@@ -151,7 +180,7 @@ public final class ProjectModels {
             List<ModelSpec.Index> indexes = indexes(s, t, m);
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
                     snapshot, preHooks, postHooks, indexes, Map.copyOf(values), Collections.unmodifiableSet(parents),
-                    List.of(), null));
+                    List.of(), null, tags(s, t), s.file()));
         }
         List<ModelSpec> direct = order(specs);
         List<ModelSpec> ordered = inlineEphemerals(direct);
@@ -165,7 +194,9 @@ public final class ProjectModels {
                 d.addAll(descendants.getOrDefault(ordered.get(i).table(), Set.of()));
             }
         }
-        return new ProjectModels(List.copyOf(ordered), descendants, List.copyOf(disabled.keySet()));
+        Map<TableName, Set<TableName>> refParents = new HashMap<>();
+        direct.forEach(m -> refParents.put(m.table(), m.parents()));
+        return new ProjectModels(List.copyOf(ordered), descendants, refParents, List.copyOf(disabled.keySet()));
     }
 
     /**
@@ -181,7 +212,7 @@ public final class ProjectModels {
         }
         return new ModelSpec(s.table(), s.source(), Template.parse(s.source(), ""), Materialization.SEED, List.of(),
                 ModelSpec.Strategy.APPEND, ModelSpec.OnSchemaChange.FAIL, ModelSpec.MergeColumns.ALL, null, List.of(),
-                List.of(), List.of(), Map.of(), Set.of(), List.of(), s.seed());
+                List.of(), List.of(), Map.of(), Set.of(), List.of(), s.seed(), List.of(), s.file());
     }
 
     /** Whether {@code type} reads as a type name, for a seed's column ({@code varchar(2)}, {@code text[]}). */
@@ -246,7 +277,8 @@ public final class ProjectModels {
             }
             ModelSpec resolved = new ModelSpec(m.table(), m.source(), m.template(), m.materialization(), m.uniqueKey(),
                     m.strategy(), m.onSchemaChange(), m.mergeColumns(), m.snapshot(), m.preHooks(), m.postHooks(),
-                    m.indexes(), Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed());
+                    m.indexes(), Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed(), m.tags(),
+                    m.file());
             done.put(m.table(), resolved);
             out.add(resolved);
         }
@@ -342,6 +374,27 @@ public final class ProjectModels {
             hooks.add(sql);
         }
         return List.copyOf(hooks);
+    }
+
+    /**
+     * config(tags=...): a tag or a list of them, as dbt takes them; each once. A tag is refused when it is empty or
+     * holds white space or a comma: a selector ({@code tag:nightly}) could never name it.
+     */
+    private static List<String> tags(Source s, Template t) {
+        Template.Setting setting = t.config().get("tags");
+        if (setting == null) {
+            return List.of();
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        Set<String> tags = new LinkedHashSet<>();
+        for (String tag : stringOrList(setting.value())) {
+            if (tag.isEmpty() || tag.chars().anyMatch(c -> Character.isWhitespace(c) || c == ',')) {
+                throw new BadInputException(at, "tags: '" + tag + "' cannot be selected (Select.parse(\"tag:...\") splits"
+                        + " on white space and commas): a tag is a non-empty word without them");
+            }
+            tags.add(tag);
+        }
+        return List.copyOf(tags);
     }
 
     /** A declared table, else the table of that name in its source's declared schema; like dbt, never a guess. */
