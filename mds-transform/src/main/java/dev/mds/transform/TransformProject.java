@@ -141,6 +141,19 @@ public final class TransformProject {
         return out;
     }
 
+    /**
+     * For a name written without a schema (so in public), the models of that name in other schemas: ref() would find
+     * them, a selector does not.
+     */
+    private String elsewhere(String written, TableName named) {
+        if (written.contains(".")) {
+            return "";
+        }
+        List<TableName> same = models.ordered().stream().map(ModelSpec::table)
+                .filter(t -> t.name().equalsIgnoreCase(named.name())).toList();
+        return same.isEmpty() ? "" : " (a name without a schema is in public; did you mean " + names(same) + "?)";
+    }
+
     private static String names(Collection<TableName> tables) {
         return tables.stream().map(TableName::toString).sorted().collect(Collectors.joining(", "));
     }
@@ -153,7 +166,7 @@ public final class TransformProject {
         TableName named = TableName.parse(c.value());
         TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
                 + " in this project" + (Select.find(named, models.disabled()).isPresent()
-                        ? ": it is disabled (config enabled=false)" : "; models: " + models())));
+                        ? ": it is disabled (config enabled=false)" : elsewhere(c.value(), named) + "; models: " + models())));
         if (refuseEphemeral && !c.operators()
                 && models.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral())) {
             throw new IllegalArgumentException(t + " is ephemeral: it is never built, only inlined as a CTE in the"

@@ -220,6 +220,25 @@ class NodeSelectionTest {
     }
 
     @Test
+    void quotedNamesHoldingSpacesCommasAndPlusSignsAreNamesAndANameWithoutASchemaIsInPublic(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("\"qn Odd\".\"a+b, c\"", "{{ config(materialized='table') }} select 1 as id")
+                .model("qn.down", "{{ config(materialized='table') }} select id from {{ ref('\"qn Odd\".\"a+b, c\"') }}")
+                .model("qn.other", "{{ config(materialized='table') }} select 2 as id").build();
+
+        assertThat(project.run(Select.parse("\"qn Odd\".\"a+b, c\"+")).assertSucceeded().models())
+                .extracting(ModelResult::name).containsExactly("\"qn Odd\".\"a+b, c\"", "qn.down");
+        assertThat(project.run(Select.models("\"qn Odd\".\"a+b, c\"", "qn.other")).assertSucceeded().models())
+                .extracting(ModelResult::name).containsExactly("\"qn Odd\".\"a+b, c\"", "qn.other");
+        assertThat(project.run(Select.parse("qn.*,config.enabled:true")).assertSucceeded().models())
+                .extracting(ModelResult::name).containsExactly("qn.down", "qn.other");
+        assertThatTable(ds, "qn.down").containsExactlyInAnyOrder(row(1));
+        assertThatThrownBy(() -> project.run(Select.parse("down"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("no model public.down in this project (a name without a schema is in public;"
+                        + " did you mean qn.down?); models: ");
+    }
+
+    @Test
     void aDisabledModelIsUnknownToASelector(DataSource ds) {
         TransformProject project = TransformProject.builder(ds)
                 .model("dis.on", "{{ config(tags=['t']) }} select 1 as id")

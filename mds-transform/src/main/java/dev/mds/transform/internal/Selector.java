@@ -49,7 +49,11 @@ public final class Selector {
         TAG,
         /** {@code path:}, or a value with a {@code /}: the model and seed files at or below this path. */
         PATH,
-        /** {@code config.<key>:}, the models whose config sets key to the value (or, for a list, holds it). */
+        /**
+         * {@code config.<key>:}, the models whose config sets key to the value (or, for a list, holds it): materialized
+         * as resolved ({@code view} by default, {@code seed} for seeds), tags as {@link #TAG}, enabled is true for
+         * every model in the project, the other keys as written in config().
+         */
         CONFIG
     }
 
@@ -71,11 +75,6 @@ public final class Selector {
         public boolean operators() {
             return childrensParents || parents != NONE || children != NONE;
         }
-    }
-
-    /** A name criterion, as {@code Select.models(name)} makes it: no graph operator. */
-    public static Criterion name(TableName name) {
-        return new Criterion(name.toString(), 0, false, NONE, NONE, Method.NAME, null, name.toString());
     }
 
     /**
@@ -322,6 +321,9 @@ public final class Selector {
         }
         if (key.equals("tags")) {
             return m.tags().contains(value);
+        }
+        if (key.equals("enabled")) {   // a disabled model is not in the project
+            return value.equalsIgnoreCase("true");
         }
         Template.Setting setting = m.template().config().get(key);
         if (setting == null) {
