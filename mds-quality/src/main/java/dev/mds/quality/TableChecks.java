@@ -190,6 +190,228 @@ public final class TableChecks {
                 .withText(statistic.name()));
     }
 
+    /**
+     * Fails for each row whose value is one of {@code values}: dbt-utils' not_accepted_values. NULLs are ignored (a NULL
+     * is not one of the values), values are compared in the column's type as in {@link #acceptedValues}. Unlike dbt-utils,
+     * which counts the distinct forbidden values found, the failing count is the rows holding one (as
+     * {@link #acceptedValues} counts), so thresholds count rows. Computed by the table's single scan.
+     */
+    public TableChecks notAcceptedValues(String column, Object... values) {
+        requireColumns(column);
+        String what = table + ": notAcceptedValues(" + column + ")";
+        if (values == null || values.length == 0) {
+            throw new IllegalArgumentException(what + ": give at least one value");
+        }
+        List<Object> list = new ArrayList<>();
+        for (Object v : values) {
+            Objects.requireNonNull(v, what + ": a value is null; a NULL is never counted, use notNull to forbid NULLs");
+            sqlText(what, String.valueOf(v));
+            list.add(v);
+        }
+        return added(CheckSpec.of(Kind.NOT_ACCEPTED_VALUES, "not_accepted_values_" + column, List.of(column)).withValues(list));
+    }
+
+    /**
+     * Fails for each row whose text is shorter than {@code min} or longer than {@code max} characters (both inclusive;
+     * null for no bound): Great Expectations' {@code expect_column_value_lengths_to_be_between}. NULLs are ignored, as
+     * GE ignores missing values. Lengths are PostgreSQL's {@code char_length}: characters, not bytes; a {@code char(n)}
+     * value's trailing blanks do not count (PostgreSQL ignores them in char(n)). A column that is not text makes the check
+     * an {@link Status#ERROR}. Computed by the table's single scan; the check's id is {@code length_<column>}.
+     *
+     * @throws IllegalArgumentException when both bounds are null, one is negative, or min is above max
+     */
+    public TableChecks length(String column, Integer min, Integer max) {
+        requireColumns(column);
+        String what = table + ": length(" + column + ")";
+        if (min == null && max == null) {
+            throw new IllegalArgumentException(what + ": give a minimum, a maximum or both");
+        }
+        if (min != null && min < 0 || max != null && max < 0) {
+            throw new IllegalArgumentException(what + ": a length cannot be negative (min " + min + ", max " + max + ")");
+        }
+        if (min != null && max != null && min > max) {
+            throw new IllegalArgumentException(what + ": minimum " + min + " is above maximum " + max);
+        }
+        return added(CheckSpec.of(Kind.LENGTH, "length_" + column, List.of(column)).withRange(min, max));
+    }
+
+    /**
+     * Fails when the column's non-NULL values (after {@link #where}) are all the same one: dbt-utils' not_constant
+     * ({@code count(distinct column) = 1}). As there, NULLs are not a value: a column of NULLs and one value is constant,
+     * and a column with no non-NULL value (or an empty table) passes (see {@link #atLeastOne}). Values are equal as the
+     * column's type compares them (under its collation). A table-level check, computed by the single scan; no threshold.
+     */
+    public TableChecks notConstant(String column) {
+        requireColumns(column);
+        return added(CheckSpec.of(Kind.NOT_CONSTANT, "not_constant_" + column, List.of(column)));
+    }
+
+    /**
+     * Fails when the column has no non-NULL value (after {@link #where}), also when there are no rows: dbt-utils'
+     * at_least_one. A table-level check, computed by the single scan (it shares {@link #notNull}'s count); no threshold.
+     */
+    public TableChecks atLeastOne(String column) {
+        requireColumns(column);
+        return added(CheckSpec.of(Kind.AT_LEAST_ONE, "at_least_one_" + column, List.of(column)));
+    }
+
+    /** {@link #sequentialValues(String, Number)} with a step of 1. */
+    public TableChecks sequentialValues(String column) {
+        return sequentialValues(column, 1);
+    }
+
+    /**
+     * Fails for each row whose value is not the one before it (in the column's order) plus {@code step}: dbt-utils'
+     * sequential_values for a number (or a {@code date}, which PostgreSQL steps by days). As there, the first value
+     * passes, a repeated value fails (it is not the previous one plus the step), a gap fails the row after it, and NULLs
+     * are ignored (they sort last and compare to nothing). Runs one query of its own (a window over the table's rows,
+     * after {@link #where}).
+     *
+     * @throws IllegalArgumentException when the step is not a positive finite number
+     */
+    public TableChecks sequentialValues(String column, Number step) {
+        requireColumns(column);
+        BigDecimal s = decimal(table + ": sequentialValues(" + column + ")", Objects.requireNonNull(step, "step"));
+        if (s.signum() <= 0) {
+            throw new IllegalArgumentException(table + ": sequentialValues(" + column + "): the step must be positive, was " + step);
+        }
+        return added(CheckSpec.of(Kind.SEQUENTIAL_VALUES, "sequential_values_" + column, List.of(column)).withRange(s, null));
+    }
+
+    /**
+     * {@link #sequentialValues(String, Number)} for a {@code date}, {@code timestamp} or {@code timestamptz} column and a
+     * {@link java.time.Period} ({@code Period.ofDays(1)}, dbt-utils' {@code datepart: day}) or {@link Duration} step. The
+     * step is added in UTC (a {@code timestamptz} is read as UTC, a {@code timestamp} as it is), so a day is 24 hours
+     * whatever the session's TimeZone; a month is a calendar month ({@code 2024-01-31} then {@code 2024-02-29}).
+     *
+     * @throws IllegalArgumentException when the step is zero, negative (in any unit), or another kind of amount
+     */
+    public TableChecks sequentialValues(String column, java.time.temporal.TemporalAmount step) {
+        requireColumns(column);
+        Objects.requireNonNull(step, "step");
+        String what = table + ": sequentialValues(" + column + ")";
+        boolean positive = step instanceof java.time.Period p ? !p.isZero() && !p.isNegative()
+                : step instanceof Duration d ? !d.isZero() && !d.isNegative() : false;
+        if (!(step instanceof java.time.Period) && !(step instanceof Duration)) {
+            throw new IllegalArgumentException(what + ": the step must be a Period or a Duration, not " + step.getClass().getName());
+        }
+        if (!positive) {
+            throw new IllegalArgumentException(what + ": the step must be positive in every unit, was " + step);
+        }
+        return added(CheckSpec.of(Kind.SEQUENTIAL_VALUES, "sequential_values_" + column, List.of(column)).withRange(step, null));
+    }
+
+    /**
+     * Fails for each row whose range {@code [lower, upper)} is empty or overlaps the next range (ordered by lower, then
+     * upper bound) within its {@code partitionBy} group: dbt-utils' mutually_exclusive_ranges with its defaults
+     * ({@code gaps: allowed}, {@code zero_length_range_allowed: false}): each row needs {@code lower < upper} and
+     * {@code upper <= } the next row's lower. As there, a row with a NULL bound fails (the bounds are implicitly not
+     * null), and rows whose partition columns are NULL form one group. Unlike dbt-utils, a row with a NULL lower bound
+     * does not also fail the range before it (dbt-utils compares that range's upper bound with the NULL and fails it).
+     * Runs one query of its own (a window).
+     *
+     * <pre>{@code
+     * t.mutuallyExclusiveRanges("valid_from", "valid_to", "customer_id")
+     * }</pre>
+     */
+    public TableChecks mutuallyExclusiveRanges(String lower, String upper, String... partitionBy) {
+        requireColumns(lower, upper);
+        if (lower.equals(upper)) {
+            throw new IllegalArgumentException(table + ": mutuallyExclusiveRanges(" + lower + ", " + upper
+                    + "): the lower and upper bound are the same column");
+        }
+        List<String> cols = new ArrayList<>(List.of(lower, upper));
+        for (String p : partitionBy == null ? new String[0] : partitionBy) {
+            Identifiers.check(p);
+            if (cols.contains(p)) {
+                throw new IllegalArgumentException(table + ": mutuallyExclusiveRanges(" + lower + ", " + upper
+                        + "): column " + p + " is given twice");
+            }
+            cols.add(p);
+        }
+        return added(CheckSpec.of(Kind.MUTUALLY_EXCLUSIVE_RANGES, "mutually_exclusive_ranges_" + lower + "_" + upper, cols)
+                .withText(String.valueOf(partitionBy == null ? 0 : partitionBy.length)));
+    }
+
+    /**
+     * Fails when this table (after {@link #where}) has another number of rows than {@code otherTable} (all its rows):
+     * dbt-utils' equal_rowcount. A table-level check (no threshold), one query of its own counting both.
+     */
+    public TableChecks equalRowCount(String otherTable) {
+        TableName other = otherTable(otherTable, "equalRowCount");
+        return added(CheckSpec.of(Kind.EQUAL_ROW_COUNT, "equal_row_count_" + other.name(), List.of()).withRef(other, null));
+    }
+
+    /**
+     * Fails unless this table (after {@link #where}) has fewer rows than {@code otherTable} (all its rows): dbt-utils'
+     * fewer_rows_than (as there, an equal count fails). A table-level check (no threshold), one query of its own.
+     */
+    public TableChecks fewerRowsThan(String otherTable) {
+        TableName other = otherTable(otherTable, "fewerRowsThan");
+        return added(CheckSpec.of(Kind.FEWER_ROWS_THAN, "fewer_rows_than_" + other.name(), List.of()).withRef(other, null));
+    }
+
+    private TableName otherTable(String otherTable, String what) {
+        if (otherTable == null || otherTable.isBlank()) {
+            throw new IllegalArgumentException(table + ": " + what + ": give the table to compare with");
+        }
+        try {
+            return TableName.parse(otherTable);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(table + ": " + what + "(" + otherTable + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #columns(ColumnMatch, String...)} with {@link ColumnMatch#ANY_ORDER}: exactly these columns. */
+    public TableChecks columns(String... names) {
+        return columns(ColumnMatch.ANY_ORDER, names);
+    }
+
+    /**
+     * Fails when the table's columns do not match {@code names} as {@code match} says (names exact, case-sensitive):
+     * Great Expectations' {@code expect_table_columns_to_match_set} / {@code _match_ordered_list}. Read from the catalog
+     * the run reads anyway: no query of the table, and not affected by {@link #where}. The message names the missing,
+     * unexpected or misplaced columns. A table-level check; its id is {@code columns}.
+     *
+     * <pre>{@code
+     * t.columns(ColumnMatch.IN_ORDER, "id", "email").columnType("id", "bigint")
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when no name is given or one is given twice
+     */
+    public TableChecks columns(ColumnMatch match, String... names) {
+        Objects.requireNonNull(match, "match");
+        if (names == null || names.length == 0) {
+            throw new IllegalArgumentException(table + ": columns(...): give at least one column name");
+        }
+        Set<String> seen = new HashSet<>();
+        for (String n : names) {
+            Identifiers.check(n);
+            if (!seen.add(n)) {
+                throw new IllegalArgumentException(table + ": columns(...): column " + n + " is given twice");
+            }
+        }
+        return added(CheckSpec.of(Kind.COLUMNS, "columns", List.of()).withValues(List.of((Object[]) names))
+                .withText(match.name()));
+    }
+
+    /**
+     * Fails when {@code column}'s declared type is not {@code type}: Great Expectations'
+     * {@code expect_column_values_to_be_of_type}, read from the catalog (no query of the table). {@code type} is read by
+     * PostgreSQL ({@code to_regtype}), so aliases match ({@code int4}, {@code int}, {@code integer}; {@code timestamptz});
+     * without a modifier any one matches ({@code varchar} matches {@code varchar(20)}), with one it must be equal
+     * ({@code numeric(12,2)}). A domain is its own type, not its base type. A missing column or a type PostgreSQL does not
+     * know makes the check an {@link Status#ERROR}. Its id is {@code column_type_<column>}.
+     */
+    public TableChecks columnType(String column, String type) {
+        requireColumns(column);
+        if (type == null || type.isBlank()) {
+            throw new IllegalArgumentException(table + ": columnType(" + column + "): the type is empty");
+        }
+        sqlText(table + ": columnType(" + column + ")", type);
+        return added(CheckSpec.of(Kind.COLUMN_TYPE, "column_type_" + column, List.of(column)).withText(type.strip()));
+    }
+
     /** A bound as an exact decimal (a double as its shortest text, as {@code 0.1} is written). */
     private static java.math.BigDecimal decimal(String what, Number n) {
         if (n == null) {

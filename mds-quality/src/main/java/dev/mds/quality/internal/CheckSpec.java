@@ -19,10 +19,13 @@ import java.util.Locale;
  * @param severity what a failure means
  * @param warnIf failing rows tolerated before the check warns (dbt's warn_if)
  * @param errorIf failing rows tolerated before the check fails, under severity ERROR (dbt's error_if)
- * @param values accepted values
+ * @param values accepted (or not accepted) values; for columns, the expected column names
  * @param min range (or statistic) minimum, or null
  * @param max range (or statistic) maximum, or null
- * @param text regex or SQL expression; for a statistic, the {@code Statistic}'s name
+ * @param text regex or SQL expression; for a statistic, the {@code Statistic}'s name; for columns, the {@code
+ *     ColumnMatch}'s name; for a column type, the expected type
+ * (a sequential values check keeps its step in {@code min}; a mutually exclusive ranges check its lower bound, upper
+ * bound and partition columns in {@code columns}; a row count comparison its other table in {@code refTable})
  * @param refTable relationships: the parent table
  * @param refColumn relationships: the parent column
  * @param bounds row count bounds
@@ -36,13 +39,19 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
     /** The kinds of check. */
     public enum Kind {
-        NOT_NULL(true), UNIQUE(false), ACCEPTED_VALUES(true), RELATIONSHIPS(false), RANGE(true), MATCHES(true),
-        ROW_COUNT(true), FRESHNESS(true), EXPRESSION(true), ROW_COUNT_ANOMALY(true), STATISTIC(true);
+        NOT_NULL(true, true), UNIQUE(false, true), ACCEPTED_VALUES(true, true), RELATIONSHIPS(false, true),
+        RANGE(true, true), MATCHES(true, true), ROW_COUNT(true, false), FRESHNESS(true, false), EXPRESSION(true, true),
+        ROW_COUNT_ANOMALY(true, false), STATISTIC(true, false), NOT_ACCEPTED_VALUES(true, true), LENGTH(true, true),
+        NOT_CONSTANT(true, false), AT_LEAST_ONE(true, false), SEQUENTIAL_VALUES(false, true),
+        MUTUALLY_EXCLUSIVE_RANGES(false, true), EQUAL_ROW_COUNT(false, false), FEWER_ROWS_THAN(false, false),
+        COLUMNS(false, false), COLUMN_TYPE(false, false);
 
         private final boolean inScan;
+        private final boolean rowLevel;
 
-        Kind(boolean inScan) {
+        Kind(boolean inScan, boolean rowLevel) {
             this.inScan = inScan;
+            this.rowLevel = rowLevel;
         }
 
         /** Computed by the table's single scan. */
@@ -52,7 +61,18 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
         /** Reports failing rows (and so has a threshold and samples). */
         public boolean rowLevel() {
-            return this != ROW_COUNT && this != FRESHNESS && this != ROW_COUNT_ANOMALY && this != STATISTIC;
+            return rowLevel;
+        }
+
+        /** Runs a query of its own over the table's rows (a grouping, an anti-join, a window). */
+        public boolean ownQuery() {
+            return this == UNIQUE || this == RELATIONSHIPS || this == SEQUENTIAL_VALUES || this == MUTUALLY_EXCLUSIVE_RANGES
+                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN;
+        }
+
+        /** Read from the catalog alone: no query over the table's rows. */
+        public boolean catalogOnly() {
+            return this == COLUMNS || this == COLUMN_TYPE;
         }
 
         /** The lower-case name used in ids and reports. */
@@ -71,7 +91,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
      * for a check on columns whose failing rows are not the NULLs themselves (not for not null or expression).
      */
     public boolean countsNonNull() {
-        return kind.rowLevel() && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION
+        return kind.rowLevel() && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION && kind != Kind.MUTUALLY_EXCLUSIVE_RANGES
                 && (warnIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS
                         || errorIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS);
     }

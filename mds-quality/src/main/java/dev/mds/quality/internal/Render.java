@@ -82,13 +82,46 @@ public final class Render {
                     ? List.of("count(*) filter (where " + col(c) + " < " + bound(c, c.min(), schema, text) + ")",
                             "count(*) filter (where " + col(c) + " > " + bound(c, c.max(), schema, text) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
-            case ACCEPTED_VALUES, MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            case LENGTH -> c.min() != null && c.max() != null
+                    ? List.of("count(*) filter (where char_length(" + col(c) + ") < " + c.min() + ")",
+                            "count(*) filter (where char_length(" + col(c) + ") > " + c.max() + ")")
+                    : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            case ACCEPTED_VALUES, NOT_ACCEPTED_VALUES, MATCHES, EXPRESSION ->
+                    List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            // count(col) is the not null check's aggregate, shared when both are declared; a NOT NULL column needs none
+            case AT_LEAST_ONE -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
+            case NOT_CONSTANT -> constant(c, schema, text);
             case FRESHNESS -> List.of(asText("max(" + col(c) + ")", kind(c, schema)),
                     "extract(epoch from (" + age(c, schema) + "))::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(dev.mds.quality.Statistic.valueOf(c.text()).aggregate() + "(" + col(c) + ")::text");
-            case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
+            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN,
+                    COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
+        };
+    }
+
+    /**
+     * The not constant check's aggregates: true when the non-NULL values are all one (NULL or false otherwise), and, when
+     * it can be had for nothing, that value as text. {@code min(col) = max(col)} costs two comparisons per row where
+     * {@code count(distinct col) = 1}, dbt-utils' test, sorts every value; both say the same for a type whose equality is
+     * its ordering's (text under its collation, numbers, dates and times, arrays). Text under a deterministic collation is
+     * compared under {@code "C"}: values equal under it are equal bytewise, so the answer is the same without the
+     * collation's cost. Booleans use bool_and and bool_or; other types (uuid, json, composite, or unknown before a run)
+     * keep {@code count(distinct col) = 1}.
+     */
+    private static List<String> constant(CheckSpec c, Schema schema, TextColumns text) {
+        FieldType.Kind kind = kind(c, schema);
+        if (kind == null) {
+            return List.of("(count(distinct " + col(c) + ") = 1)");
+        }
+        return switch (kind) {
+            case INT, LONG, DECIMAL, DOUBLE, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, STRING, ARRAY -> {
+                String v = text.bytewise().contains(c.columns().get(0)) ? col(c) + " collate \"C\"" : col(c);
+                yield List.of("(min(" + v + ") = max(" + v + "))", asText("min(" + v + ")", kind));
+            }
+            case BOOLEAN -> List.of("(bool_and(" + col(c) + ") = bool_or(" + col(c) + "))", "bool_and(" + col(c) + ")::text");
+            default -> List.of("(count(distinct " + col(c) + ") = 1)");
         };
     }
 
@@ -141,6 +174,27 @@ public final class Render {
                         ? v + " <> " + Identifiers.literal(text(c.values().get(0), kind(c, schema))) + typeCast(c, text, "")
                         : v + " <> all(" + arrayLiteral(padded(c.values()), kind(c, schema)) + typeCast(c, text, "[]") + ")";
             }
+            case NOT_ACCEPTED_VALUES -> {
+                if (text.arrays().contains(c.columns().get(0))) {
+                    StringJoiner in = new StringJoiner(", ", q + " in (", ")");
+                    c.values().forEach(x -> in.add(Identifiers.literal(text(x, kind(c, schema)))));
+                    yield in.toString();
+                }
+                String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
+                yield c.values().size() == 1
+                        ? v + " = " + Identifiers.literal(text(c.values().get(0), kind(c, schema))) + typeCast(c, text, "")
+                        : v + " = any(" + arrayLiteral(padded(c.values()), kind(c, schema)) + typeCast(c, text, "[]") + ")";
+            }
+            case LENGTH -> {
+                StringJoiner or = new StringJoiner(" or ");
+                if (c.min() != null) {
+                    or.add("char_length(" + q + ") < " + c.min());
+                }
+                if (c.max() != null) {
+                    or.add("char_length(" + q + ") > " + c.max());
+                }
+                yield or.toString();
+            }
             case RANGE -> {
                 StringJoiner or = new StringJoiner(" or ");
                 if (c.min() != null) {
@@ -155,8 +209,10 @@ public final class Render {
                     ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
                     : notMatching(asText(q, kind(c, schema)), c.text(), true);
             case EXPRESSION -> "not " + user(c.text());
-            case UNIQUE, RELATIONSHIPS -> throw new IllegalArgumentException(c.kind() + " has its own query");
-            case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC -> throw new IllegalArgumentException(c.kind() + " is not row-level");
+            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES ->
+                    throw new IllegalArgumentException(c.kind() + " has its own query");
+            case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC, NOT_CONSTANT, AT_LEAST_ONE, EQUAL_ROW_COUNT,
+                    FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not row-level");
         };
     }
 
@@ -300,6 +356,85 @@ public final class Render {
     }
 
     /**
+     * The query of a check that runs its own window over the table's rows (sequential values, mutually exclusive
+     * ranges): {@code n} (rows), {@code failing} and, when its threshold needs them, {@code non_null}. The table's
+     * {@code where} applies before the window, as a dbt test's {@code where} config applies to the model.
+     */
+    public static String windowed(TableName table, Optional<String> where, CheckSpec c, Schema schema) {
+        String nonNull = c.kind() == Kind.SEQUENTIAL_VALUES && c.countsNonNull() ? ", count(" + col(c) + ") as non_null" : "";
+        return "select count(*) as n, count(*) filter (where " + windowFailing(c, schema) + ") as failing" + nonNull
+                + "\nfrom (" + window(table, where, c, schema, Identifiers.quoteAll(c.columns())) + ") w";
+    }
+
+    /**
+     * {@code select <columns>, <window value> as <label> from table where ...}: the previous value (sequential values) or
+     * the next range's lower bound (mutually exclusive ranges) next to the row's {@code columns}.
+     */
+    private static String window(TableName table, Optional<String> where, CheckSpec c, Schema schema, String columns) {
+        String value;
+        if (c.kind() == Kind.SEQUENTIAL_VALUES) {
+            value = "lag(" + col(c) + ") over (order by " + col(c) + ")";
+        } else {
+            List<String> partition = c.columns().subList(2, c.columns().size());
+            value = "lead(" + col(c) + ") over (" + (partition.isEmpty() ? "" : "partition by " + Identifiers.quoteAll(partition)
+                    + " ") + "order by " + col(c) + ", " + Identifiers.quote(c.columns().get(1)) + ")";
+        }
+        return "select " + columns + ", " + value + " as " + Identifiers.quote(windowLabel(c, schema)) + " from "
+                + table.quoted() + whereClause(where);
+    }
+
+    /**
+     * The name of the window's value in samples and stored failures: {@code previous_<column>} or
+     * {@code next_<lower>}, with {@code _} added while the table has a column of that name.
+     */
+    public static String windowLabel(CheckSpec c, Schema schema) {
+        String label = (c.kind() == Kind.SEQUENTIAL_VALUES ? "previous_" : "next_") + c.columns().get(0);
+        while (c.columns().contains(label) || schema != null && schema.contains(label)) {
+            label += "_";
+        }
+        return label;
+    }
+
+    /** The failing condition of a windowed check, over the row's columns and its window value. */
+    private static String windowFailing(CheckSpec c, Schema schema) {
+        String v = col(c);
+        String w = Identifiers.quote(windowLabel(c, schema));
+        if (c.kind() == Kind.SEQUENTIAL_VALUES) {
+            // NULL (so passing) for the first value, for a NULL and for the first NULL's previous value, as in dbt-utils
+            return v + " <> " + stepped(c, w, schema);
+        }
+        String upper = Identifiers.quote(c.columns().get(1));
+        // a NULL bound fails the row (dbt-utils' coalesce(..., false)); no next range (or only ones with a NULL lower
+        // bound, which sort last) passes it
+        return "not (coalesce(" + v + " < " + upper + ", false) and coalesce(" + upper + " <= " + w + ", true))";
+    }
+
+    /**
+     * {@code previous} plus the check's step: a number as a numeric literal, a Period or Duration as an ISO 8601
+     * interval ({@code interval 'P1D'}), added to a {@code timestamptz} in UTC so that a day is the same in every session.
+     */
+    private static String stepped(CheckSpec c, String previous, Schema schema) {
+        Object step = c.min();
+        if (step instanceof Number n) {
+            return previous + " + " + value(n, null);
+        }
+        String interval = "interval " + Identifiers.literal(step.toString());
+        if (kind(c, schema) == FieldType.Kind.TIMESTAMPTZ) {
+            return "((" + previous + " at time zone 'UTC') + " + interval + ") at time zone 'UTC'";
+        }
+        return previous + " + " + interval;
+    }
+
+    /**
+     * A row count comparison: {@code n} (this table's rows, after its {@code where}) and {@code other_n} (all rows of
+     * the other table).
+     */
+    public static String rowCounts(TableName table, Optional<String> where, CheckSpec c) {
+        return "select (select count(*) from " + table.quoted() + whereClause(where) + ") as n, (select count(*) from "
+                + c.refTable().quoted() + ") as other_n";
+    }
+
+    /**
      * Every failing row of a row-level check, all columns ({@code select *}), for {@code storeFailures}: the rows the
      * check counted as failing, so as many as its {@code failingRows}. For unique, the rows whose complete key is
      * shared with another row; for relationships, the rows whose value has no parent.
@@ -317,6 +452,9 @@ public final class Render {
             case RELATIONSHIPS -> from + col(c) + " is distinct from null and not exists (select 1 from "
                     + c.refTable().quoted() + " p where p." + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "."
                     + col(c) + ")";
+            // every column of the row and the window's value (previous_<column>, next_<lower>)
+            case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> "select * from (" + window(table, where, c, schema,
+                    table.quoted() + ".*") + ") w where " + windowFailing(c, schema);
             default -> from + "(" + failing(c, schema, text) + ")";
         };
     }
@@ -343,6 +481,12 @@ public final class Render {
             return "select " + cols + ", count(*) as " + Identifiers.quote(label) + " from " + table.quoted() + " where " + notNull
                     + where.map(w -> " and " + user(w)).orElse("") + " group by " + cols
                     + " having count(*) > 1 order by count(*) desc, " + cols + " limit " + limit;
+        }
+        if (c.kind() == Kind.SEQUENTIAL_VALUES || c.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES) {
+            List<String> all = new ArrayList<>(shown);
+            all.add(windowLabel(c, schema));
+            return "select " + Identifiers.quoteAll(all) + " from (" + window(table, where, c, schema,
+                    Identifiers.quoteAll(shown)) + ") w where " + windowFailing(c, schema) + order + " limit " + limit;
         }
         // the table under its own name, as in the scan: an expression or where(...) may qualify columns with it
         String condition = c.kind() != Kind.RELATIONSHIPS ? failing(c, schema, text)

@@ -106,6 +106,8 @@ public final class Runner {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
                     out.add(Render.relationships(t.table(), t.where(), x, true));
+                } else if (x.kind().ownQuery()) {
+                    out.add(ownSql(t, x, null));
                 }
             }
             if (names != null) {
@@ -148,6 +150,8 @@ public final class Runner {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
                 } else if (check.kind() == Kind.RELATIONSHIPS) {
                     own.add(Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)));
+                } else if (check.kind().ownQuery()) {
+                    own.add(ownSql(t, check, schema));
                 }
             }
             if (!scan.isEmpty()) {
@@ -236,6 +240,14 @@ public final class Runner {
             } else if (out[i] == null && check.kind() == Kind.RELATIONSHIPS) {
                 out[i] = runOwnQuery(name, check, Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)),
                         false);
+            } else if (out[i] == null && (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN)) {
+                out[i] = runRowCounts(name, check, ownSql(t, check, schema));
+            } else if (out[i] == null && check.kind().ownQuery()) {
+                out[i] = runOwnQuery(name, check, ownSql(t, check, schema), false);
+            } else if (out[i] == null && check.kind() == Kind.COLUMNS) {
+                out[i] = columns(name, check, schema);
+            } else if (out[i] == null && check.kind() == Kind.COLUMN_TYPE) {
+                out[i] = columnType(t.table(), check);
             }
         }
         if (samples > 0) {
@@ -597,6 +609,29 @@ public final class Runner {
                 String range = bounds(check);
                 return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, nonNull, sql, took);
             }
+            case NOT_ACCEPTED_VALUES -> {
+                long failing = number(row.get(a.get(0))).longValue();
+                return rows(table, check, failing, n, failing + " of " + n + " rows in " + check.values(), nonNull, sql, took);
+            }
+            case LENGTH -> {
+                long failing = 0;
+                for (String alias : a) {
+                    failing += number(row.get(alias)).longValue();
+                }
+                return rows(table, check, failing, n, failing + " of " + n + " rows with a length outside " + bounds(check),
+                        nonNull, sql, took);
+            }
+            case NOT_CONSTANT -> {
+                boolean constant = Boolean.TRUE.equals(row.get(a.get(0)));
+                String value = a.size() > 1 && row.get(a.get(1)) != null ? " (" + row.get(a.get(1)) + ")" : "";
+                return result(table, check, !constant, constant ? "one distinct value" + value : "not constant", 0, n, sql,
+                        took, constant ? "every non-NULL " + check.columns().get(0) + " is the same value" + value : "");
+            }
+            case AT_LEAST_ONE -> {
+                long values = a.isEmpty() ? n : number(row.get(a.get(0))).longValue();
+                return result(table, check, values > 0, values + " non-NULL of " + n + " rows", 0, n, sql, took,
+                        values > 0 ? "" : "no non-NULL " + check.columns().get(0) + " in " + n + " rows");
+            }
             case MATCHES -> {
                 long failing = number(row.get(a.get(0))).longValue();
                 return rows(table, check, failing, n, failing + " of " + n + " rows do not match " + check.text(), nonNull, sql, took);
@@ -844,13 +879,137 @@ public final class Runner {
             long failing = number(row.get("failing")).longValue();
             // present only when a threshold is a percentage of the non-NULL rows (see CheckSpec#countsNonNull)
             long nonNull = row.containsKey("non_null") ? number(row.get("non_null")).longValue() : n;
-            String observed = unique
-                    ? number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows"
-                    : failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
+            String observed = switch (check.kind()) {
+                case UNIQUE -> number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows";
+                case SEQUENTIAL_VALUES -> failing + " of " + n + " rows do not follow the previous value by " + step(check);
+                case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + n + " rows have an empty range, a NULL bound or one"
+                        + " overlapping the next range";
+                default -> failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
+            };
             return rows(table, check, failing, n, observed, nonNull, sql, took);
         } catch (SQLException e) {
             return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
         }
+    }
+
+    /** A sequential values check's step as the report shows it: {@code 1}, {@code P1D}, {@code PT1H}. */
+    private static String step(CheckSpec check) {
+        return check.min() instanceof BigDecimal d ? d.toPlainString() : String.valueOf(check.min());
+    }
+
+    /** The statement of a check that runs a query of its own, other than unique and relationships. */
+    private static String ownSql(TableSpec t, CheckSpec check, Schema schema) {
+        return switch (check.kind()) {
+            case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> Render.windowed(t.table(), t.where(), check, schema);
+            case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> Render.rowCounts(t.table(), t.where(), check);
+            default -> throw new IllegalArgumentException(check.kind() + " has no query of its own here");
+        };
+    }
+
+    /** equal_rowcount / fewer_rows_than: one query counting both tables. */
+    private CheckResult runRowCounts(String table, CheckSpec check, String sql) {
+        long t0 = System.nanoTime();
+        try {
+            Map<String, Object> row = queryRow(sql);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            long n = number(row.get("n")).longValue();
+            long other = number(row.get("other_n")).longValue();
+            boolean equal = check.kind() == Kind.EQUAL_ROW_COUNT;
+            boolean ok = equal ? n == other : n < other;
+            String observed = n + " rows, " + check.refTable() + " " + other + " rows";
+            return result(table, check, ok, observed, 0, n, sql, took, ok ? "" : n + " rows, expected "
+                    + (equal ? "as many as " : "fewer than ") + check.refTable() + "'s " + other);
+        } catch (SQLException e) {
+            return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    /** The columns check, from the catalog already read: missing, unexpected and misplaced columns. */
+    private static CheckResult columns(String table, CheckSpec check, Schema schema) {
+        List<String> expected = check.values().stream().map(String::valueOf).toList();
+        List<String> actual = schema.names();
+        dev.mds.quality.ColumnMatch match = dev.mds.quality.ColumnMatch.valueOf(check.text());
+        List<String> missing = expected.stream().filter(x -> !actual.contains(x)).toList();
+        List<String> unexpected = match == dev.mds.quality.ColumnMatch.OTHERS_ALLOWED ? List.of()
+                : actual.stream().filter(x -> !expected.contains(x)).toList();
+        List<String> problems = new ArrayList<>();
+        if (!missing.isEmpty()) {
+            problems.add("missing " + Identifiers.quoteAll(missing));
+        }
+        if (!unexpected.isEmpty()) {
+            problems.add("unexpected " + Identifiers.quoteAll(unexpected));
+        }
+        if (problems.isEmpty() && match == dev.mds.quality.ColumnMatch.IN_ORDER && !actual.equals(expected)) {
+            problems.add("in another order: expected " + Identifiers.quoteAll(expected));
+        }
+        boolean ok = problems.isEmpty();
+        String observed = "columns " + Identifiers.quoteAll(actual);
+        return result(table, check, ok, observed, 0, -1, "", Duration.ZERO, ok ? "" : "columns of " + table + ": "
+                + String.join("; ", problems) + " (" + switch (match) {
+                    case IN_ORDER -> "exactly these, in this order";
+                    case ANY_ORDER -> "exactly these, in any order";
+                    case OTHERS_ALLOWED -> "at least these";
+                } + ")");
+    }
+
+    /**
+     * The column type check: the column's declared type against the given one as PostgreSQL reads it
+     * ({@code to_regtype}), and its modifier ({@code (12,2)}) when one is given. A catalog read, not counted as a query.
+     */
+    private CheckResult columnType(TableName table, CheckSpec check) {
+        String sql = "select format_type(a.atttypid, a.atttypmod), to_regtype(?) is not null, a.atttypid = to_regtype(?)"
+                + " from pg_catalog.pg_attribute a where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " and a.attname = ? and a.attnum > 0 and not a.attisdropped";
+        String name = table.toString();
+        String expected = check.text();
+        long t0 = System.nanoTime();
+        Savepoint sp = null;
+        try {
+            sp = savepoint();
+            String actual;
+            boolean known;
+            boolean sameType;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, expected);
+                ps.setString(2, expected);
+                ps.setString(3, check.columns().get(0));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        release(sp);
+                        return error(name, check, sql, "column " + Identifiers.quote(check.columns().get(0))
+                                + " does not exist in " + name, Duration.ofNanos(System.nanoTime() - t0));
+                    }
+                    actual = rs.getString(1);
+                    known = rs.getBoolean(2);
+                    sameType = rs.getBoolean(3);
+                }
+            }
+            release(sp);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            if (!known) {
+                return error(name, check, sql, "columnType(" + check.columns().get(0) + "): PostgreSQL knows no type '"
+                        + expected + "'", took);
+            }
+            String wanted = modifier(expected);
+            boolean ok = sameType && (wanted.isEmpty() || wanted.equals(modifier(actual)));
+            return result(name, check, ok, actual, 0, -1, sql, took, ok ? "" : "column "
+                    + Identifiers.quote(check.columns().get(0)) + " of " + name + " is " + actual + ", expected " + expected);
+        } catch (SQLException e) {
+            try {
+                rollback(sp, e);
+            } catch (SQLException ignored) {
+                // the original failure is the one to report
+            }
+            return error(name, check, sql, "columnType(" + check.columns().get(0) + "): cannot read type '" + expected + "': "
+                    + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
+        }
+    }
+
+    /** A type's modifier without blanks: {@code 12,2} of {@code numeric(12, 2)}; empty for none. */
+    private static String modifier(String type) {
+        int open = type.indexOf('(');
+        int close = type.indexOf(')', open + 1);
+        return open < 0 || close < 0 ? "" : type.substring(open + 1, close).replaceAll("\\s+", "");
     }
 
     /**
@@ -895,7 +1054,8 @@ public final class Runner {
      * the report then words it so ({@code > 5.0%}, not {@code > 5.0% of non-null rows}).
      */
     private static Threshold effective(CheckSpec check, Threshold t) {
-        boolean ofAll = check.kind() == Kind.NOT_NULL || check.kind() == Kind.EXPRESSION;
+        boolean ofAll = check.kind() == Kind.NOT_NULL || check.kind() == Kind.EXPRESSION
+                || check.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES;
         return ofAll && t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS ? Threshold.percent(t.maxPercent()) : t;
     }
 
@@ -982,6 +1142,33 @@ public final class Runner {
                     && type != FieldType.Kind.DOUBLE) {
                 return "column " + Identifiers.quote(check.columns().get(0)) + " of " + table + " is not a number: the "
                         + dev.mds.quality.Statistic.valueOf(check.text()).label() + " check needs one";
+            }
+        }
+        if (check.kind() == Kind.LENGTH && schema.field(check.columns().get(0)).orElseThrow().type().kind() != FieldType.Kind.STRING) {
+            return "column " + Identifiers.quote(check.columns().get(0)) + " of " + table + " is not text: the length check"
+                    + " needs one (check the length of its text with an expression: char_length(" + Identifiers.quote(
+                            check.columns().get(0)) + "::text) <= n)";
+        }
+        if (check.kind() == Kind.SEQUENTIAL_VALUES) {
+            FieldType.Kind type = schema.field(check.columns().get(0)).orElseThrow().type().kind();
+            String column = "column " + Identifiers.quote(check.columns().get(0)) + " of " + table;
+            if (check.min() instanceof BigDecimal step) {
+                boolean number = type == FieldType.Kind.INT || type == FieldType.Kind.LONG || type == FieldType.Kind.DECIMAL
+                        || type == FieldType.Kind.DOUBLE;
+                if (type == FieldType.Kind.DATE && step.stripTrailingZeros().scale() > 0) {
+                    return column + " is a date: its step must be a whole number of days, was " + step.toPlainString();
+                }
+                if (!number && type != FieldType.Kind.DATE) {
+                    return column + " is not a number or a date: give its step as a Period or a Duration"
+                            + " (sequentialValues(column, Period.ofDays(1)))";
+                }
+            } else if (type != FieldType.Kind.DATE && type != FieldType.Kind.TIMESTAMP && type != FieldType.Kind.TIMESTAMPTZ) {
+                return column + " is not a date or timestamp: a step of " + check.min() + " needs one";
+            }
+        }
+        if (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN) {
+            if (schema(check.refTable()).isEmpty()) {
+                return "table to compare with " + check.refTable() + " does not exist (or is not visible to this user)";
             }
         }
         if (check.kind() == Kind.RELATIONSHIPS) {
