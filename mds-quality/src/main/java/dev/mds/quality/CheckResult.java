@@ -19,7 +19,9 @@ import java.util.Objects;
  * @param id the check's id, unique within its table ({@code not_null_quantity}, {@code unique_a_b}, or the id given)
  * @param kind what kind of check ({@code not_null}, {@code unique}, {@code accepted_values}, {@code relationships},
  *     {@code range}, {@code matches}, {@code row_count}, {@code freshness}, {@code expression},
- *     {@code row_count_anomaly})
+ *     {@code row_count_anomaly}, {@code statistic}, {@code not_accepted_values}, {@code length}, {@code not_constant},
+ *     {@code at_least_one}, {@code sequential_values}, {@code mutually_exclusive_ranges}, {@code equal_row_count},
+ *     {@code fewer_rows_than}, {@code columns}, {@code column_type})
  * @param columns the columns the check is about (empty for table-level checks)
  * @param severity how much a failure matters
  * @param status the outcome

@@ -48,9 +48,16 @@ import java.util.Set;
  * writes as dbt does ({@link #warnIf(String)}, {@link #errorIf(String)}). The report says which
  * threshold decided ({@link CheckResult#decidedBy()}).
  *
- * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, range,
- * matches and relationships ignore rows whose column is NULL; unique ignores rows where any key column is NULL
- * (as a PostgreSQL unique constraint does); an expression that yields NULL passes (as dbt's expression_is_true).
+ * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, not accepted
+ * values, length, range, matches, sequential values and relationships ignore rows whose column is NULL; unique ignores
+ * rows where any key column is NULL (as a PostgreSQL unique constraint does); an expression that yields NULL passes (as
+ * dbt's expression_is_true); not constant and at least one look at the non-NULL values only (as dbt-utils'); a range of
+ * {@link #mutuallyExclusiveRanges} with a NULL bound fails (as dbt-utils').
+ *
+ * <p>Where they run: not null, accepted and not accepted values, length, range, matches, expression, row count,
+ * freshness, statistic, not constant and at least one are aggregates of the table's single scan; unique,
+ * relationships, sequential values, mutually exclusive ranges and row count comparisons run one query each;
+ * {@link #columns} and {@link #columnType} read the catalog only.
  *
  * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
  * to {@link #expression} and {@link #where} is the caller's own SQL, used as written: never build it from
@@ -264,8 +271,9 @@ public final class TableChecks {
      * Fails for each row whose value is not the one before it (in the column's order) plus {@code step}: dbt-utils'
      * sequential_values for a number (or a {@code date}, which PostgreSQL steps by days). As there, the first value
      * passes, a repeated value fails (it is not the previous one plus the step), a gap fails the row after it, and NULLs
-     * are ignored (they sort last and compare to nothing). Runs one query of its own (a window over the table's rows,
-     * after {@link #where}).
+     * are ignored (they sort last and compare to nothing). Integer and numeric columns step exactly; a float column
+     * steps in float arithmetic ({@code 0.1 + 0.2} is not {@code 0.3}). Runs one query of its own (a window over the
+     * table's rows, after {@link #where}); samples show the previous value as {@code previous_<column>}.
      *
      * @throws IllegalArgumentException when the step is not a positive finite number
      */

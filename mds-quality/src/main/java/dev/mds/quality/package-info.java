@@ -9,8 +9,10 @@
  * System.out.println(report.toConsoleTable());
  * }</pre>
  *
- * <p>All row-level checks of a table (not null, accepted values, range, matches, expression, row count,
- * freshness) compile into one {@code SELECT} of aggregates; unique and relationships checks add one query each;
+ * <p>All row-level checks of a table (not null, accepted and not accepted values, length, range, matches,
+ * expression) and its aggregate checks (row count, freshness, statistic, not constant, at least one) compile into one
+ * {@code SELECT} of aggregates; unique, relationships, sequential values, mutually exclusive ranges and row count
+ * comparisons add one query each; schema expectations (columns, column types) read the catalog only;
  * failing rows are sampled only for checks that did not pass. Results are a {@link dev.mds.quality.QualityReport}
  * of {@link dev.mds.quality.CheckResult}s.
  *

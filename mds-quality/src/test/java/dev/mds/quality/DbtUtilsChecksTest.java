@@ -133,6 +133,30 @@ class DbtUtilsChecksTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not_constant_same");
     }
 
+    /**
+     * Types without min and max (name, a composite, uuid) are compared by count(distinct); a timestamptz's constant value
+     * is shown in UTC whatever the session's TimeZone; a case-insensitive collation makes 'a' and 'A' one value.
+     */
+    @Test
+    void notConstantComparesEveryTypeAsItsEqualitySays(DataSource ds) throws Exception {
+        sql(ds, "create schema nct", "create type nct.pair as (a int, b text)",
+                "create collation nct.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create table nct.t (id int primary key, nm name, p nct.pair, ts timestamptz, ci text collate nct.ci,"
+                        + " cs text, arr int[])",
+                "insert into nct.t values (1, 'n', row(1, 'x'), '2024-01-03 02:00:00+00', 'a', 'a', '{1,2}'),"
+                        + " (2, 'n', row(1, 'x'), '2024-01-03 02:00:00+00', 'A', 'A', '{1,2}')");
+        QualitySuite suite = QualitySuite.create().table("nct.t", t -> t.notConstant("nm").notConstant("p")
+                .notConstant("ts").notConstant("ci").notConstant("cs").notConstant("arr"));
+        for (String zone : List.of("Asia/Tokyo", "UTC")) {
+            QualityReport r = runIn(ds, zone, suite);
+            assertThat(r.checks()).as(zone).extracting(CheckResult::status).containsExactly(Status.FAIL, Status.FAIL,
+                    Status.FAIL, Status.FAIL, Status.PASS, Status.FAIL);
+            assertThat(check(r, "nct.t", "not_constant_ts").observed()).as(zone)
+                    .isEqualTo("one distinct value (2024-01-03 02:00:00+00)");
+            assertThat(r.queries()).isEqualTo(1);
+        }
+    }
+
     @Test
     void newRowLevelChecksJoinTheSingleScanAndAddNothingToOneThatDoesNotUseThem(DataSource ds) throws Exception {
         QualitySuiteTest.cleanTables(ds, "scan");

@@ -116,13 +116,19 @@ public final class Render {
             return List.of("(count(distinct " + col(c) + ") = 1)");
         }
         return switch (kind) {
-            case INT, LONG, DECIMAL, DOUBLE, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, STRING, ARRAY -> {
-                String v = text.bytewise().contains(c.columns().get(0)) ? col(c) + " collate \"C\"" : col(c);
-                yield List.of("(min(" + v + ") = max(" + v + "))", asText("min(" + v + ")", kind));
-            }
+            // name and citext map to STRING too: only text, varchar and char(n) are known to have min and max
+            case STRING -> text.textTyped().contains(c.columns().get(0)) ? minMax(c, kind, text)
+                    : List.of("(count(distinct " + col(c) + ") = 1)");
+            case INT, LONG, DECIMAL, DOUBLE, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, ARRAY -> minMax(c, kind, text);
             case BOOLEAN -> List.of("(bool_and(" + col(c) + ") = bool_or(" + col(c) + "))", "bool_and(" + col(c) + ")::text");
             default -> List.of("(count(distinct " + col(c) + ") = 1)");
         };
+    }
+
+    /** {@code min(col) = max(col)} and the (least) value as text, a timestamptz printed in UTC. */
+    private static List<String> minMax(CheckSpec c, FieldType.Kind kind, TextColumns text) {
+        String v = text.bytewise().contains(c.columns().get(0)) ? col(c) + " collate \"C\"" : col(c);
+        return List.of("(min(" + v + ") = max(" + v + "))", asText("min(" + v + ")", kind));
     }
 
     /** Whether the check's (first) column has a NOT NULL constraint, which the catalog says. */
