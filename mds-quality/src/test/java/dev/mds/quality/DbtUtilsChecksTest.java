@@ -226,6 +226,11 @@ class DbtUtilsChecksTest {
         assertThat(check(r, "seq.t", "ids").status()).isEqualTo(Status.PASS);
         assertThat(r.queries()).isEqualTo(4 + 2);               // one window query each, samples of the two failing
         assertThat(n.sql()).contains("lag(\"n\") over (order by \"n\")");
+        // what sql(connection) shows before a run is what the run executed
+        try (Connection c = ds.getConnection()) {
+            assertThat(QualitySuite.create().table("seq.t", t -> t.sequentialValues("n").sequentialValues("d", Period.ofDays(1)))
+                    .sql(c)).containsExactly(n.sql(), d.sql());
+        }
 
         // where applies before the window; a threshold counts the failing rows; a date steps by whole days
         QualityReport within = QualitySuite.on(ds).samples(0).table("seq.t", t -> t.where("id <= 3")
@@ -317,6 +322,9 @@ class DbtUtilsChecksTest {
         assertThat(check(r, "rc.t", "not_null_id").status()).isEqualTo(Status.PASS);
         assertThat(r.queries()).isEqualTo(1 + 2);                      // the scan and one query per comparison
         assertThat(equal.sql()).contains("\"rc\".\"copy\"");
+        try (Connection c = ds.getConnection()) {
+            assertThat(QualitySuite.create().table("rc.t", t -> t.equalRowCount("rc.copy")).sql(c)).containsExactly(equal.sql());
+        }
         // the table's where applies to it, not to the other table
         QualityReport filtered = QualitySuite.on(ds).table("rc.t", t -> t.where("id <= 4")
                 .equalRowCount("rc.copy").fewerRowsThan("rc.copy").severity(Severity.WARN)).run();
@@ -364,6 +372,10 @@ class DbtUtilsChecksTest {
                 "column \"email\" of sch.t is character varying(20), expected varchar(30)");
         assertThat(check(r, "sch.t", "unknown_type").message()).contains("nosuchtype");
         assertThat(r.queries()).isZero();
+        // the reports show them (a catalog check has no rows checked), with the catalog query of a type check
+        assertThat(r.toConsoleTable()).contains("email_30", "in another order");
+        assertThat(r.toJson()).contains("\"column_type\"", "to_regtype");
+        assertThat(r.toHtml()).contains("unknown_type");
 
         sql(ds, "create table sch.d (e sch.email)");
         QualityReport domain = QualitySuite.on(ds).table("sch.d", t -> t.columnType("e", "sch.email")
