@@ -284,25 +284,38 @@ class CdcApplyTest {
     }
 
     /**
-     * A table the re-snapshot found empty: its {@code SNAPSHOT_COMPLETE} comes alone, with only the key columns,
-     * and removes every row stored before the snapshot; the stream after it stays. Into a table mds has not created
-     * yet, it creates nothing.
+     * A table the snapshot found empty: its {@code SNAPSHOT_COMPLETE} comes alone, with the table's schema. Into a
+     * table mds has not created yet, it creates the target a first read would have created (columns, key,
+     * bookkeeping), so the first row loads even with {@link SchemaChange#FAIL}; at a re-snapshot it removes every row
+     * stored before it and keeps the stream after it, also with only the key columns (as sources sent it before).
      */
     @Test
-    void aCompletedSnapshotOfAnEmptyTableRemovesEveryOlderRowAndCreatesNoTable(DataSource ds) {
-        Schema keyOnly = Schema.builder().required("user_id", FieldType.INT).build();
-        MergeLoader loader = loader(ds, "emptied");
-        LoadResult none = loader.load(new ChangeBatch(SRC, keyOnly, List.of("user_id"), List.of(snapshotComplete(5)),
+    void aCompletedSnapshotOfAnEmptyTableCreatesItsTargetAndLaterRemovesEveryOlderRow(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", "emptied")).mode(SyncMode.CDC)
+                .onSchemaChange(SchemaChange.FAIL).build();
+        LoadResult none = loader.load(new ChangeBatch(SRC, SCHEMA, List.of("user_id"), List.of(snapshotComplete(5)),
                 Optional.empty()));
         assertThat(none.changed()).isZero();
-        assertThat(queryLong(ds, "select count(*) from pg_tables where schemaname = 'raw' and tablename = 'emptied'"))
-                .as("no table created for an empty snapshot").isZero();
+        assertThatTable(ds, "raw.emptied").isEmpty();
+        MergeLoader.into(ds, TableName.of("raw", "read_first")).mode(SyncMode.CDC).build()
+                .load(batch(read(1, "a", "x", 5), snapshotComplete(5)));
+        String definition = "select string_agg(attname || ' ' || format_type(atttypid, atttypmod) || case when attnotnull"
+                + " then ' not null' else '' end, ', ' order by attnum) || ' ' || (select pg_get_constraintdef(k.oid)"
+                + " from pg_constraint k where k.conrelid = attrelid and contype = 'p') from pg_attribute"
+                + " where attrelid = '%s'::regclass and attnum > 0 and not attisdropped group by attrelid";
+        assertThat(queryString(ds, definition.formatted("raw.emptied")))
+                .as("the table a first read creates").isEqualTo(queryString(ds, definition.formatted("raw.read_first")))
+                .isEqualTo("user_id integer not null, name text, bio text, _mds_commit bigint, _mds_change bigint"
+                        + " PRIMARY KEY (user_id)");
         loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11), create(3, "c", "z", 12)));
         loader.load(batch(create(4, "streamed after the snapshot", "w", 905)));
+        Schema keyOnly = Schema.builder().required("user_id", FieldType.INT).build();
         LoadResult swept = loader.load(new ChangeBatch(SRC, keyOnly, List.of("user_id"), List.of(snapshotComplete(900)),
                 Optional.empty()));
         assertThat(swept.deleted()).isEqualTo(3);
         assertThatTable(ds, "raw.emptied").columns("user_id", "name").containsExactlyInAnyOrder(row(4, "streamed after the snapshot"));
+        assertThat(loader.load(batch(snapshotComplete(950))).deleted()).isEqualTo(1);
+        assertThatTable(ds, "raw.emptied").isEmpty();
     }
 
     @Test
@@ -504,6 +517,14 @@ class CdcApplyTest {
         try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String queryString(DataSource ds, String sql) {
+        try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

@@ -614,8 +614,11 @@ public final class LoadEngine {
         // true for the whole load, so the catalog is read once per batch
         boolean locked = tryLock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
-        if (existing.isEmpty() && onlySnapshotCompletes(batch)) {
-            // an empty table's snapshot ended (its schema is only the key): nothing stored, nothing to remove
+        if (locked && existing.isEmpty() && onlySnapshotCompletes(batch)) {
+            // an empty table's snapshot ended: its target gets the table's columns (the batch's schema is the one its
+            // reads would have had), as a first read would have created it; nothing stored, nothing to remove. Without
+            // the lock, the usual way below creates it under the lock, or sweeps what another load stored meanwhile
+            ensureTarget(c, Plan.of(spec, batch.schema(), key, existing, true, new BitSet()), existing);
             return result(new long[3], 0, rejects, t0);
         }
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
