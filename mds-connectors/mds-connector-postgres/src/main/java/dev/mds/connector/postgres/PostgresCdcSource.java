@@ -2,6 +2,7 @@ package dev.mds.connector.postgres;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mds.connector.postgres.internal.DebeziumTableSchemas;
 import dev.mds.connector.postgres.internal.RecordMapper;
 import dev.mds.connector.postgres.internal.StateStoreOffsetBackingStore;
 import dev.mds.connector.postgres.internal.TextValueConverter;
@@ -351,8 +352,7 @@ public final class PostgresCdcSource implements AutoCloseable {
 
     /**
      * The key columns of a source table: those given with {@code key(...)}, else its primary key in column order.
-     * Asked only for table-wide events that carry no key: a {@code TRUNCATE} that is the first event of a table, and
-     * the end of the snapshot of an empty table.
+     * Asked only for a table-wide event that carries no key: a {@code TRUNCATE} that is the first event of a table.
      *
      * @param why what asks, for the error when there is no key
      */
@@ -380,16 +380,6 @@ public final class PostgresCdcSource implements AutoCloseable {
                     + " key(...)");
         }
         return keys;
-    }
-
-    /** The shape of a table the snapshot found empty: its key columns, typed from the source's catalog (one connection). */
-    private RecordMapper.Shape emptyTableShape(TableName table) {
-        try (Connection c = sourceConnection()) {
-            List<String> keys = keyColumns(c, table, "the snapshot found " + table + " empty");
-            return RecordMapper.keyOnly(table, PostgresDialect.INSTANCE.readSchema(c, table, keys));
-        } catch (SQLException e) {
-            throw new MdsException("cannot read the key columns of " + table + ": " + e.getMessage(), e);
-        }
     }
 
     private Connection sourceConnection() throws SQLException {
@@ -713,6 +703,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         private long nextLagCheck = System.nanoTime();
         /** A key change's delete held back from the batch it came in, to go with its insert in the next one. */
         private RecordChangeEvent<SourceRecord> carried;
+        /** Debezium's schemas of the captured tables, read at the first table the snapshot finds empty. */
+        private DebeziumTableSchemas emptyTableSchemas;
 
         /**
          * Whether a record is the delete Debezium emits first for a primary-key update (it carries the new key in a
@@ -975,6 +967,19 @@ public final class PostgresCdcSource implements AutoCloseable {
             return new Prepared(groups, SourcePosition.of(offsetKey, lastOffset), events, gone);
         }
 
+        /**
+         * The shape of a table the snapshot found empty: the one its reads would have had, from the row and key schemas
+         * Debezium builds for it from the engine's own properties (as its snapshot builds them), mapped as
+         * {@link RecordMapper} maps a read. The loader creates the target from it, with the columns a first read would
+         * have given it.
+         */
+        private RecordMapper.Shape emptyTableShape(TableName table) {
+            if (emptyTableSchemas == null) {
+                emptyTableSchemas = DebeziumTableSchemas.open(properties("mds-empty-table-schemas"));
+            }
+            return emptyTableSchemas.shape(table);
+        }
+
         /** Ends the snapshot of every table still open, after its last read; returns the last one's offset. */
         private Map<String, ?> endOpenSnapshots(Map<RecordMapper.Shape, Group> groups) {
             Map<String, ?> offset = null;
@@ -1073,6 +1078,10 @@ public final class PostgresCdcSource implements AutoCloseable {
 
         void closeLagConnection() {
             unsentToast.close();
+            if (emptyTableSchemas != null) {
+                emptyTableSchemas.close();
+                emptyTableSchemas = null;
+            }
             if (lagConnection != null) {
                 try {
                     lagConnection.close();

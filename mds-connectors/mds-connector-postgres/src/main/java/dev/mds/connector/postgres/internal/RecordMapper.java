@@ -200,13 +200,6 @@ public final class RecordMapper {
     }
 
     /**
-     * The shape of a table known only by its key columns (an empty table at a snapshot): for table-wide events.
-     */
-    public static Shape keyOnly(TableName table, Schema keySchema) {
-        return new Shape(table, keySchema, keySchema.names(), List.of());
-    }
-
-    /**
      * Maps one data change record.
      *
      * @return empty for operations mds does not carry (logical messages)
@@ -255,14 +248,24 @@ public final class RecordMapper {
         if (operation == ChangeEvent.Operation.TRUNCATE) {
             keys.addAll(keyLookup.apply(table));   // a TRUNCATE carries no key
         } else if (r.keySchema() == null || r.keySchema().fields().isEmpty()) {
-            throw new MdsException("table " + table + " has no primary key, so its change events carry no key:"
-                    + " add a primary key, or name the key columns with PostgresCdcSource.Builder.key(\"" + table
-                    + "\", ...) and set REPLICA IDENTITY FULL on the table");
+            throw noKey(table);
         } else {
             for (org.apache.kafka.connect.data.Field f : r.keySchema().fields()) {
                 keys.add(f.name());
             }
         }
+        shape = shapeOf(table, keys, rowSchema);
+        shapes.put(rowSchema, shape);
+        return shape;
+    }
+
+    /**
+     * The shape of {@code table} whose rows have Debezium's Connect schema {@code rowSchema} (the envelope's
+     * {@code after}): one field per Connect field, in its order, typed by {@link #fieldType}, nullable when optional.
+     * The one mapping of Debezium's schemas, for records and for tables a snapshot found empty
+     * ({@link DebeziumTableSchemas}).
+     */
+    public static Shape shapeOf(TableName table, List<String> keyColumns, org.apache.kafka.connect.data.Schema rowSchema) {
         Schema.Builder sb = Schema.builder();
         List<Function<Object, Object>> converters = new ArrayList<>();
         for (org.apache.kafka.connect.data.Field f : rowSchema.fields()) {
@@ -270,9 +273,14 @@ public final class RecordMapper {
             sb.add(new Field(f.name(), type, f.schema().isOptional()));
             converters.add(converter(f.schema()));
         }
-        shape = new Shape(table, sb.build(), List.copyOf(keys), List.copyOf(converters));
-        shapes.put(rowSchema, shape);
-        return shape;
+        return new Shape(table, sb.build(), List.copyOf(keyColumns), List.copyOf(converters));
+    }
+
+    /** The error of a table whose change events carry no key. */
+    static MdsException noKey(TableName table) {
+        return new MdsException("table " + table + " has no primary key, so its change events carry no key:"
+                + " add a primary key, or name the key columns with PostgresCdcSource.Builder.key(\"" + table
+                + "\", ...) and set REPLICA IDENTITY FULL on the table");
     }
 
     private static Record key(Shape shape, SourceRecord r) {
