@@ -703,7 +703,10 @@ public final class PostgresCdcSource implements AutoCloseable {
         private long nextLagCheck = System.nanoTime();
         /** A key change's delete held back from the batch it came in, to go with its insert in the next one. */
         private RecordChangeEvent<SourceRecord> carried;
-        /** Debezium's schemas of the captured tables, read at the first table the snapshot finds empty. */
+        /**
+         * Debezium's schemas of the captured tables, read at the first table the snapshot finds empty, closed when the
+         * snapshot completes (or the run ends).
+         */
         private DebeziumTableSchemas emptyTableSchemas;
 
         /**
@@ -888,6 +891,9 @@ public final class PostgresCdcSource implements AutoCloseable {
                         g.offset = r.sourceOffset();
                         lastOffset = r.sourceOffset();
                         events++;
+                    }
+                    if (RecordMapper.isSnapshotCompleted(r)) {
+                        closeEmptyTableSchemas();   // no table scan comes after it: the connection is not kept while streaming
                     }
                     continue;
                 }
@@ -1076,12 +1082,16 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
         }
 
-        void closeLagConnection() {
-            unsentToast.close();
+        private void closeEmptyTableSchemas() {
             if (emptyTableSchemas != null) {
                 emptyTableSchemas.close();
                 emptyTableSchemas = null;
             }
+        }
+
+        void closeLagConnection() {
+            unsentToast.close();
+            closeEmptyTableSchemas();
             if (lagConnection != null) {
                 try {
                     lagConnection.close();
