@@ -41,7 +41,8 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         /**
          * The snapshot whose reads carry this event's position has read every row of the table: a row it did not
          * read is gone from the source. No key, no images. For a table the snapshot found empty it comes alone, in a
-         * batch whose schema holds only the key columns.
+         * batch whose schema is the table's full schema (from which a loader creates a missing target; a batch whose
+         * schema holds only the key columns is accepted too, and only sweeps).
          */
         SNAPSHOT_COMPLETE;
 
