@@ -602,10 +602,7 @@ public final class Runner {
                 return rows(table, check, failing, n, failing + " of " + n + " rows not in " + check.values(), nonNull, sql, took);
             }
             case RANGE -> {
-                long failing = 0;
-                for (String alias : a) {
-                    failing += number(row.get(alias)).longValue(); // below min + above max, or one OR
-                }
+                long failing = sum(row, a);   // below min + above max, or one OR
                 String range = bounds(check);
                 return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, nonNull, sql, took);
             }
@@ -614,10 +611,7 @@ public final class Runner {
                 return rows(table, check, failing, n, failing + " of " + n + " rows in " + check.values(), nonNull, sql, took);
             }
             case LENGTH -> {
-                long failing = 0;
-                for (String alias : a) {
-                    failing += number(row.get(alias)).longValue();
-                }
+                long failing = sum(row, a);   // too short + too long
                 return rows(table, check, failing, n, failing + " of " + n + " rows with a length outside " + bounds(check),
                         nonNull, sql, took);
             }
@@ -1519,6 +1513,15 @@ public final class Runner {
 
     private static Number number(Object v) {
         return v == null ? 0 : (Number) v;
+    }
+
+    /** The sum of the counts a check's aliases hold in the scan's row (NULL counts as 0). */
+    private static long sum(Map<String, Object> row, List<String> aliases) {
+        long total = 0;
+        for (String alias : aliases) {
+            total += number(row.get(alias)).longValue();
+        }
+        return total;
     }
 
     private static double percent(long failing, long n) {
