@@ -865,10 +865,7 @@ public final class Runner {
     }
 
     private CheckResult runOwnQuery(String table, CheckSpec check, String sql, boolean unique) {
-        long t0 = System.nanoTime();
-        try {
-            Map<String, Object> row = queryRow(sql);
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return timedRow(table, check, sql, (row, took) -> {
             long n = number(row.get("n")).longValue();
             long failing = number(row.get("failing")).longValue();
             // present only when a threshold is a percentage of the non-NULL rows (see CheckSpec#countsNonNull)
@@ -881,6 +878,19 @@ public final class Runner {
                 default -> failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
             };
             return rows(table, check, failing, n, observed, nonNull, sql, took);
+        });
+    }
+
+    /**
+     * Runs a check's query of its own and makes its result from the first row and the time it took; a query that
+     * fails gives the check's ERROR.
+     */
+    private CheckResult timedRow(String table, CheckSpec check, String sql,
+            java.util.function.BiFunction<Map<String, Object>, Duration, CheckResult> result) {
+        long t0 = System.nanoTime();
+        try {
+            Map<String, Object> row = queryRow(sql);
+            return result.apply(row, Duration.ofNanos(System.nanoTime() - t0));
         } catch (SQLException e) {
             return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
         }
@@ -902,10 +912,7 @@ public final class Runner {
 
     /** equal_rowcount / fewer_rows_than: one query counting both tables. */
     private CheckResult runRowCounts(String table, CheckSpec check, String sql) {
-        long t0 = System.nanoTime();
-        try {
-            Map<String, Object> row = queryRow(sql);
-            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        return timedRow(table, check, sql, (row, took) -> {
             long n = number(row.get("n")).longValue();
             long other = number(row.get("other_n")).longValue();
             boolean equal = check.kind() == Kind.EQUAL_ROW_COUNT;
@@ -913,9 +920,7 @@ public final class Runner {
             String observed = n + " rows, " + check.refTable() + " " + other + " rows";
             return result(table, check, ok, observed, 0, n, sql, took, ok ? "" : n + " rows, expected "
                     + (equal ? "as many as " : "fewer than ") + check.refTable() + "'s " + other);
-        } catch (SQLException e) {
-            return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
-        }
+        });
     }
 
     /** The columns check, from the catalog already read: missing, unexpected and misplaced columns. */
