@@ -165,32 +165,8 @@ public final class Render {
             // not "is null", which is also true for a row value whose fields are all NULL: the scan's count(col), like
             // a NOT NULL constraint, counts only SQL NULLs (for other types the two are the same test)
             case NOT_NULL -> q + " is not distinct from null";
-            // <> all(array) is NOT (= any(array)): NULL for a NULL value, so NULLs are not counted; the untyped
-            // array literal takes the column's type, so one hashed comparison per row, no per-row casts.
-            case ACCEPTED_VALUES -> {
-                if (text.arrays().contains(c.columns().get(0))) {
-                    // an array column: the accepted arrays cannot be an array of arrays (PostgreSQL has none), but an
-                    // IN list of untyped literals takes the column's type (NOT IN is <> for each, NULL for a NULL)
-                    StringJoiner in = new StringJoiner(", ", q + " not in (", ")");
-                    c.values().forEach(x -> in.add(Identifiers.literal(text(x, kind(c, schema)))));
-                    yield in.toString();
-                }
-                String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
-                yield c.values().size() == 1
-                        ? v + " <> " + Identifiers.literal(text(c.values().get(0), kind(c, schema))) + typeCast(c, text, "")
-                        : v + " <> all(" + arrayLiteral(padded(c.values()), kind(c, schema)) + typeCast(c, text, "[]") + ")";
-            }
-            case NOT_ACCEPTED_VALUES -> {
-                if (text.arrays().contains(c.columns().get(0))) {
-                    StringJoiner in = new StringJoiner(", ", q + " in (", ")");
-                    c.values().forEach(x -> in.add(Identifiers.literal(text(x, kind(c, schema)))));
-                    yield in.toString();
-                }
-                String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
-                yield c.values().size() == 1
-                        ? v + " = " + Identifiers.literal(text(c.values().get(0), kind(c, schema))) + typeCast(c, text, "")
-                        : v + " = any(" + arrayLiteral(padded(c.values()), kind(c, schema)) + typeCast(c, text, "[]") + ")";
-            }
+            case ACCEPTED_VALUES -> valueList(c, q, text, schema, true);
+            case NOT_ACCEPTED_VALUES -> valueList(c, q, text, schema, false);
             case LENGTH -> {
                 StringJoiner or = new StringJoiner(" or ");
                 if (c.min() != null) {
@@ -653,5 +629,25 @@ public final class Render {
             a.add('"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"');
         }
         return Identifiers.literal(a.toString());
+    }
+
+    /**
+     * The failing-row condition of accepted values ({@code accepted}: the value is not in the list) or of not accepted
+     * values (it is). For an array column, the arrays cannot be an array of arrays (PostgreSQL has none), but an IN list
+     * of untyped literals takes the column's type ({@code NOT IN} is {@code <>} for each, NULL for a NULL). Otherwise
+     * {@code <> all(array)} / {@code = any(array)}: NULL for a NULL value, so NULLs are not counted; the untyped array
+     * literal takes the column's type, so one hashed comparison per row, no per-row casts.
+     */
+    private static String valueList(CheckSpec c, String q, TextColumns text, Schema schema, boolean accepted) {
+        if (text.arrays().contains(c.columns().get(0))) {
+            StringJoiner in = new StringJoiner(", ", q + (accepted ? " not in (" : " in ("), ")");
+            c.values().forEach(x -> in.add(Identifiers.literal(text(x, kind(c, schema)))));
+            return in.toString();
+        }
+        String v = text.bytewise().contains(c.columns().get(0)) ? q + " collate \"C\"" : q;
+        return c.values().size() == 1
+                ? v + (accepted ? " <> " : " = ") + Identifiers.literal(text(c.values().get(0), kind(c, schema))) + typeCast(c, text, "")
+                : v + (accepted ? " <> all(" : " = any(") + arrayLiteral(padded(c.values()), kind(c, schema))
+                        + typeCast(c, text, "[]") + ")";
     }
 }
