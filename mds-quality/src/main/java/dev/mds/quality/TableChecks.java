@@ -310,20 +310,42 @@ public final class TableChecks {
     }
 
     /**
-     * Fails for each row whose range {@code [lower, upper)} is empty or overlaps the next range (ordered by lower, then
-     * upper bound) within its {@code partitionBy} group: dbt-utils' mutually_exclusive_ranges with its defaults
-     * ({@code gaps: allowed}, {@code zero_length_range_allowed: false}): each row needs {@code lower < upper} and
-     * {@code upper <= } the next row's lower. As there, a row with a NULL bound fails (the bounds are implicitly not
-     * null), and rows whose partition columns are NULL form one group. Unlike dbt-utils, a row with a NULL lower bound
-     * does not also fail the range before it (dbt-utils compares that range's upper bound with the NULL and fails it).
-     * Runs one query of its own (a window).
+     * {@link #mutuallyExclusiveRanges(String, String, Gaps, boolean, String...)} with dbt-utils' defaults: gaps
+     * {@link Gaps#ALLOWED}, no zero-length ranges. Each row needs {@code lower < upper} and {@code upper <= } the next
+     * row's lower bound.
      *
      * <pre>{@code
      * t.mutuallyExclusiveRanges("valid_from", "valid_to", "customer_id")
      * }</pre>
      */
     public TableChecks mutuallyExclusiveRanges(String lower, String upper, String... partitionBy) {
+        return mutuallyExclusiveRanges(lower, upper, Gaps.ALLOWED, false, partitionBy);
+    }
+
+    /**
+     * Fails for each row whose range {@code [lower, upper)} is empty (or, when {@code zeroLengthRangeAllowed}, reversed)
+     * or does not meet the next range (ordered by lower, then upper bound) within its {@code partitionBy} group as
+     * {@code gaps} says: dbt-utils' mutually_exclusive_ranges with its {@code gaps} and {@code zero_length_range_allowed}
+     * arguments. Each row needs {@code lower < upper} ({@code lower <= upper} when zero-length ranges are allowed) and
+     * {@code upper <= } ({@link Gaps#ALLOWED}), {@code = } ({@link Gaps#NOT_ALLOWED}) or {@code < }
+     * ({@link Gaps#REQUIRED}) the next row's lower bound; the last range of a group has no next one and passes that
+     * test. As there, a row with a NULL bound fails (the bounds are implicitly not null), and rows whose partition
+     * columns are NULL form one group. Unlike dbt-utils, a row with a NULL lower bound does not also fail the range
+     * before it (dbt-utils compares that range's upper bound with the NULL and fails it). Runs one query of its own (a
+     * window); samples and stored failures show the next range's lower bound as {@code next_<lower>}.
+     *
+     * <pre>{@code
+     * t.mutuallyExclusiveRanges("valid_from", "valid_to", Gaps.NOT_ALLOWED, false, "customer_id")
+     * }</pre>
+     *
+     * @param gaps what may lie between one range and the next
+     * @param zeroLengthRangeAllowed whether a range with {@code lower = upper} passes (dbt-utils' default: false)
+     * @throws IllegalArgumentException when the bounds are the same column or a column is given twice
+     */
+    public TableChecks mutuallyExclusiveRanges(String lower, String upper, Gaps gaps, boolean zeroLengthRangeAllowed,
+            String... partitionBy) {
         requireColumns(lower, upper);
+        Objects.requireNonNull(gaps, "gaps");
         if (lower.equals(upper)) {
             throw new IllegalArgumentException(table + ": mutuallyExclusiveRanges(" + lower + ", " + upper
                     + "): the lower and upper bound are the same column");
@@ -338,7 +360,8 @@ public final class TableChecks {
             cols.add(p);
         }
         return added(CheckSpec.of(Kind.MUTUALLY_EXCLUSIVE_RANGES, "mutually_exclusive_ranges_" + lower + "_" + upper, cols)
-                .withText(String.valueOf(partitionBy == null ? 0 : partitionBy.length)));
+                .withText(String.valueOf(partitionBy == null ? 0 : partitionBy.length))
+                .withValues(List.of(gaps.name(), zeroLengthRangeAllowed)));
     }
 
     /**
@@ -684,7 +707,7 @@ public final class TableChecks {
     private void requireRowLevel(String what) {
         for (int i = lastFrom; i < checks.size(); i++) {
             CheckSpec c = checks.get(i);
-            if (!c.kind().rowLevel()) {
+            if (!c.rowLevel()) {
                 throw new IllegalArgumentException(table + ": " + what + "(...) on check '" + c.id() + "': a " + c.kind().label()
                         + " check passes or fails as a whole, it has no failing rows for a threshold to count; its severity"
                         + " decides FAIL or WARN (.severity(Severity.WARN)), its bounds or age decide when");

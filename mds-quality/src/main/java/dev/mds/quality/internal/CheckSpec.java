@@ -32,10 +32,13 @@ import java.util.Locale;
  * @param maxAge freshness
  * @param k anomaly: standard deviations
  * @param lastRuns anomaly: runs to compare with
+ * @param groupBy the grouping columns (dbt-utils' {@code group_by_columns}) of a check that takes them; empty for none
+ * (a mutually exclusive ranges check keeps its options in {@code values}: the {@code Gaps}' name and whether zero-length
+ * ranges are allowed; an equality check its compared columns in {@code columns}, empty for all of this table's)
  */
 public record CheckSpec(Kind kind, String id, List<String> columns, Severity severity, Threshold warnIf, Threshold errorIf,
         List<Object> values, Object min, Object max, String text, TableName refTable, String refColumn, Bounds bounds,
-        Duration maxAge, double k, int lastRuns) {
+        Duration maxAge, double k, int lastRuns, List<String> groupBy) {
 
     /** The kinds of check. */
     public enum Kind {
@@ -44,7 +47,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         ROW_COUNT_ANOMALY(true, false), STATISTIC(true, false), NOT_ACCEPTED_VALUES(true, true), LENGTH(true, true),
         NOT_CONSTANT(true, false), AT_LEAST_ONE(true, false), SEQUENTIAL_VALUES(false, true),
         MUTUALLY_EXCLUSIVE_RANGES(false, true), EQUAL_ROW_COUNT(false, false), FEWER_ROWS_THAN(false, false),
-        COLUMNS(false, false), COLUMN_TYPE(false, false);
+        COLUMNS(false, false), COLUMN_TYPE(false, false), EQUALITY(false, true);
 
         private final boolean inScan;
         private final boolean rowLevel;
@@ -67,7 +70,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         /** Runs a query of its own over the table's rows (a grouping, an anti-join, a window). */
         public boolean ownQuery() {
             return this == UNIQUE || this == RELATIONSHIPS || this == SEQUENTIAL_VALUES || this == MUTUALLY_EXCLUSIVE_RANGES
-                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN;
+                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN || this == EQUALITY;
         }
 
         /** Read from the catalog alone: no query over the table's rows. */
@@ -84,6 +87,42 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
     public CheckSpec {
         columns = List.copyOf(columns);
         values = values == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(values));
+        groupBy = groupBy == null ? List.of() : List.copyOf(groupBy);
+    }
+
+    /** Whether it compares groups ({@code groupBy} given): then its failing units are the failing groups. */
+    public boolean grouped() {
+        return !groupBy.isEmpty() && kind != Kind.SEQUENTIAL_VALUES;
+    }
+
+    /** Computed by the table's single scan: an ungrouped check of a scan kind. */
+    public boolean inScan() {
+        return kind.inScan() && groupBy.isEmpty();
+    }
+
+    /**
+     * Reports failing rows (and so has a threshold, samples and stored failures): a row-level kind, or a check grouped
+     * by columns, whose failing "rows" are its failing groups.
+     */
+    public boolean rowLevel() {
+        return kind.rowLevel() || !groupBy.isEmpty();
+    }
+
+    /** Runs a query of its own over the table's rows: an own-query kind, or a grouped check. */
+    public boolean ownQuery() {
+        return kind.ownQuery() || !groupBy.isEmpty();
+    }
+
+    /** The columns the check reads in its own table: its columns, then the grouping columns it does not name already. */
+    public List<String> allColumns() {
+        List<String> all = new ArrayList<>(columns);
+        groupBy.stream().filter(g -> !all.contains(g)).forEach(all::add);
+        return List.copyOf(all);
+    }
+
+    public CheckSpec withGroupBy(List<String> columnsOfGroups) {
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
+                maxAge, k, lastRuns, columnsOfGroups);
     }
 
     /**
@@ -91,7 +130,8 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
      * for a check on columns whose failing rows are not the NULLs themselves (not for not null or expression).
      */
     public boolean countsNonNull() {
-        return kind.rowLevel() && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION && kind != Kind.MUTUALLY_EXCLUSIVE_RANGES
+        return rowLevel() && !grouped() && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION
+                && kind != Kind.MUTUALLY_EXCLUSIVE_RANGES && kind != Kind.EQUALITY
                 && (warnIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS
                         || errorIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS);
     }
@@ -99,17 +139,17 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
     /** A check with only the common fields set. */
     public static CheckSpec of(Kind kind, String id, List<String> columns) {
         return new CheckSpec(kind, id, columns, Severity.ERROR, Threshold.NONE, Threshold.NONE, null, null, null, null, null, null, null,
-                null, 0, 0);
+                null, 0, 0, List.of());
     }
 
     public CheckSpec withId(String newId) {
         return new CheckSpec(kind, newId, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn,
-                bounds, maxAge, k, lastRuns);
+                bounds, maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withSeverity(Severity s) {
         return new CheckSpec(kind, id, columns, s, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     /** Both thresholds: the check's one tolerance, as {@code TableChecks.threshold} sets it. */
@@ -119,46 +159,46 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
     public CheckSpec withWarnIf(Threshold t) {
         return new CheckSpec(kind, id, columns, severity, t, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withErrorIf(Threshold t) {
         return new CheckSpec(kind, id, columns, severity, warnIf, t, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withValues(List<Object> v) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, v, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withRange(Object lo, Object hi) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, lo, hi, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withText(String t) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, t, refTable, refColumn, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withRef(TableName table, String column) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, table, column, bounds,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withBounds(Bounds b) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, b,
-                maxAge, k, lastRuns);
+                maxAge, k, lastRuns, groupBy);
     }
 
     public CheckSpec withMaxAge(Duration age) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                age, k, lastRuns);
+                age, k, lastRuns, groupBy);
     }
 
     public CheckSpec withAnomaly(double deviations, int runs) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, deviations, runs);
+                maxAge, deviations, runs, groupBy);
     }
 }

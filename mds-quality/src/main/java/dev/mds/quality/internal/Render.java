@@ -96,7 +96,7 @@ public final class Render {
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(dev.mds.quality.Statistic.valueOf(c.text()).aggregate() + "(" + col(c) + ")::text");
-            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN,
+            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN, EQUALITY,
                     COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
     }
@@ -191,7 +191,7 @@ public final class Render {
                     ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
                     : notMatching(asText(q, kind(c, schema)), c.text(), true);
             case EXPRESSION -> "not " + user(c.text());
-            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES ->
+            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUALITY ->
                     throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC, NOT_CONSTANT, AT_LEAST_ONE, EQUAL_ROW_COUNT,
                     FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not row-level");
@@ -388,7 +388,14 @@ public final class Render {
         String upper = Identifiers.quote(c.columns().get(1));
         // a NULL bound fails the row (dbt-utils' coalesce(..., false)); no next range (or only ones with a NULL lower
         // bound, which sort last) passes it
-        return "not (coalesce(" + v + " < " + upper + ", false) and coalesce(" + upper + " <= " + w + ", true))";
+        boolean zeroLength = c.values().size() > 1 && Boolean.TRUE.equals(c.values().get(1));
+        String gaps = switch (c.values().isEmpty() ? "ALLOWED" : String.valueOf(c.values().get(0))) {
+            case "NOT_ALLOWED" -> " = ";
+            case "REQUIRED" -> " < ";
+            default -> " <= ";
+        };
+        return "not (coalesce(" + v + (zeroLength ? " <= " : " < ") + upper + ", false) and coalesce(" + upper + gaps + w
+                + ", true))";
     }
 
     /**

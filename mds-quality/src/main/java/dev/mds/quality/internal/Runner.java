@@ -97,7 +97,7 @@ public final class Runner {
         List<String> out = new ArrayList<>();
         StoredFailures names = failuresSchema.map(s -> new StoredFailures(s, tables)).orElse(null);
         for (TableSpec t : tables) {
-            List<CheckSpec> scan = t.checks().stream().filter(x -> x.kind().inScan()).toList();
+            List<CheckSpec> scan = t.checks().stream().filter(x -> x.inScan()).toList();
             if (!scan.isEmpty()) {
                 out.add(new Render.Scan(t.table(), t.where(), scan, null).sql());
             }
@@ -106,13 +106,13 @@ public final class Runner {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
                     out.add(Render.relationships(t.table(), t.where(), x, true));
-                } else if (x.kind().ownQuery()) {
+                } else if (x.ownQuery()) {
                     out.add(ownSql(t, x, null));
                 }
             }
             if (names != null) {
                 for (CheckSpec x : t.checks()) {
-                    if (x.kind().rowLevel()) {
+                    if (x.rowLevel()) {
                         TableName target = names.table(t.table(), x.id());
                         out.add(StoredFailures.lock(target));
                         out.addAll(StoredFailures.replace(target,
@@ -144,13 +144,13 @@ public final class Runner {
                 if (problem(t.table(), check, schema) != null) {
                     continue;
                 }
-                if (check.kind().inScan()) {
+                if (check.inScan()) {
                     scan.add(check);
                 } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
                 } else if (check.kind() == Kind.RELATIONSHIPS) {
                     own.add(Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)));
-                } else if (check.kind().ownQuery()) {
+                } else if (check.ownQuery()) {
                     own.add(ownSql(t, check, schema));
                 }
             }
@@ -160,7 +160,7 @@ public final class Runner {
             out.addAll(own);
             if (failuresSchema.isPresent() && failuresSchemaExistsForPlan(tables)) {
                 for (CheckSpec check : t.checks()) {
-                    if (check.kind().rowLevel() && problem(t.table(), check, schema) == null) {
+                    if (check.rowLevel() && problem(t.table(), check, schema) == null) {
                         out.addAll(storing(t, check, schema, true));
                     }
                 }
@@ -226,7 +226,7 @@ public final class Runner {
             String problem = problem(t.table(), check, schema);
             if (problem != null) {
                 out[i] = error(name, check, "", problem, Duration.ZERO);
-            } else if (check.kind().inScan()) {
+            } else if (check.inScan()) {
                 scan.add(i);
             }
         }
@@ -242,7 +242,7 @@ public final class Runner {
                         false);
             } else if (out[i] == null && (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN)) {
                 out[i] = runRowCounts(name, check, ownSql(t, check, schema));
-            } else if (out[i] == null && check.kind().ownQuery()) {
+            } else if (out[i] == null && check.ownQuery()) {
                 out[i] = runOwnQuery(name, check, ownSql(t, check, schema), false);
             } else if (out[i] == null && check.kind() == Kind.COLUMNS) {
                 out[i] = columns(name, check, schema);
@@ -257,7 +257,7 @@ public final class Runner {
                     + Identifiers.quoteAll(missingKeys) + ": not in " + name + ")";
             for (int i = 0; i < out.length; i++) {
                 CheckSpec check = checks.get(i);
-                if ((out[i].status() == Status.FAIL || out[i].status() == Status.WARN) && check.kind().rowLevel()
+                if ((out[i].status() == Status.FAIL || out[i].status() == Status.WARN) && check.rowLevel()
                         && out[i].failingRows() > 0) {
                     if (keys == null) {
                         keys = keys(t, schema);
@@ -269,7 +269,7 @@ public final class Runner {
         }
         if (failuresSchema.isPresent()) {
             for (int i = 0; i < out.length; i++) {
-                if (checks.get(i).kind().rowLevel() && out[i].status() != Status.ERROR) {
+                if (checks.get(i).rowLevel() && out[i].status() != Status.ERROR) {
                     out[i] = storeFailures(t, checks.get(i), schema, out[i]);
                 }
             }
@@ -873,8 +873,13 @@ public final class Runner {
             String observed = switch (check.kind()) {
                 case UNIQUE -> number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows";
                 case SEQUENTIAL_VALUES -> failing + " of " + n + " rows do not follow the previous value by " + step(check);
-                case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + n + " rows have an empty range, a NULL bound or one"
-                        + " overlapping the next range";
+                case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + n + " rows have "
+                        + (Boolean.TRUE.equals(check.values().get(1)) ? "a reversed range" : "an empty range")
+                        + ", a NULL bound or one " + switch (String.valueOf(check.values().get(0))) {
+                            case "NOT_ALLOWED" -> "not ending where the next range begins";
+                            case "REQUIRED" -> "not ending before the next range begins";
+                            default -> "overlapping the next range";
+                        };
                 default -> failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
             };
             return rows(table, check, failing, n, observed, nonNull, sql, took);

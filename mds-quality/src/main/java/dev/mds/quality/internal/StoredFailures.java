@@ -38,14 +38,14 @@ public final class StoredFailures {
         Map<String, Integer> uses = new HashMap<>();
         for (TableSpec t : tables) {
             for (CheckSpec c : t.checks()) {
-                if (c.kind().rowLevel()) {
+                if (c.rowLevel()) {
                     uses.merge(base(t.table(), c.id()), 1, Integer::sum);
                 }
             }
         }
         for (TableSpec t : tables) {
             for (CheckSpec c : t.checks()) {
-                if (!c.kind().rowLevel()) {
+                if (!c.rowLevel()) {
                     continue;
                 }
                 String base = base(t.table(), c.id());
