@@ -81,6 +81,29 @@ public final class Identifiers {
     }
 
     /**
+     * The longest start of {@code s} whose UTF-8 form is at most {@code maxBytes} long, cut between characters (never
+     * inside a surrogate pair or a multi-byte character): for a name that must leave room for a suffix within
+     * {@link #MAX_IDENTIFIER_BYTES}.
+     *
+     * <pre>{@code
+     * Identifiers.cutToBytes("orders", 3)          // "ord"
+     * Identifiers.cutToBytes("caf\u00e9s", 4)      // "caf" (the é takes two bytes)
+     * }</pre>
+     */
+    public static String cutToBytes(String s, int maxBytes) {
+        int used = 0;
+        for (int i = 0, n = s.length(); i < n; ) {
+            int cp = s.codePointAt(i);
+            used += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (used > maxBytes) {
+                return s.substring(0, i);
+            }
+            i += Character.charCount(cp);
+        }
+        return s;
+    }
+
+    /**
      * Checks that a name can be an identifier without change.
      *
      * @throws IllegalArgumentException naming the identifier and what is wrong

@@ -37,6 +37,23 @@ class IdentifiersTest {
     }
 
     @Test
+    void cutsNamesToABytesBudgetBetweenCharacters() {
+        assertThat(Identifiers.cutToBytes("orders", 3)).isEqualTo("ord");
+        assertThat(Identifiers.cutToBytes("orders", 63)).isEqualTo("orders");
+        assertThat(Identifiers.cutToBytes("caf\u00e9s", 4)).isEqualTo("caf");
+        assertThat(Identifiers.cutToBytes("caf\u00e9s", 5)).isEqualTo("caf\u00e9");
+        String emoji = "\uD83D\uDE00";   // 4 bytes, two chars
+        assertThat(Identifiers.cutToBytes(emoji.repeat(3), 11)).isEqualTo(emoji.repeat(2));
+        assertThat(Identifiers.cutToBytes("a" + emoji, 4)).isEqualTo("a");
+        assertThat(Identifiers.cutToBytes("abc", 0)).isEmpty();
+        for (int budget = 0; budget <= 14; budget++) {
+            String cut = Identifiers.cutToBytes("x\u00e9\u20ac" + emoji + "y", budget);
+            assertThat(cut.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(budget);
+            assertThat(Identifiers.check(cut.isEmpty() ? "z" : cut)).isNotNull();   // no half surrogate pair
+        }
+    }
+
+    @Test
     void refusesEmptyAndNulNames() {
         assertThatThrownBy(() -> Identifiers.quote("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> Identifiers.quote("a\0b")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");

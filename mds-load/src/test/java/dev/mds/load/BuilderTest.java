@@ -39,4 +39,25 @@ class BuilderTest {
         List<String> sql = loader.sql(Schema.builder().required("id", FieldType.LONG).build());
         assertThat(String.join("\n", sql)).containsPattern("\"t+_[0-9a-f]{8}_mds_tombstones\"");
     }
+
+    @Test
+    void shortenedBookkeepingNamesKeepSurrogatePairsWhole(DataSource ds) {
+        // 15 emoji of 4 UTF-8 bytes each (two chars each in Java): the name must be cut between them, never inside
+        String name = "\uD83D\uDE00".repeat(15);
+        MergeLoader loader = MergeLoader.into(ds, dev.mds.core.TableName.of("raw", name)).mode(SyncMode.CDC).key("id").build();
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        String sql = String.join("\n", loader.sql(schema));
+        assertThat(sql).containsPattern("\"(\uD83D\uDE00)+_[0-9a-f]{8}_mds_tombstones\"");
+        dev.mds.core.TableName src = dev.mds.core.TableName.of("app", "t");
+        java.time.Instant t = java.time.Instant.parse("2024-01-01T00:00:00Z");
+        loader.load(new dev.mds.core.ChangeBatch(src, schema, List.of("id"), List.of(
+                dev.mds.core.ChangeEvent.create(src, dev.mds.core.Record.of(1L), dev.mds.core.Record.of(1L, "a"),
+                        new dev.mds.core.EventPosition(10, 1), t),
+                dev.mds.core.ChangeEvent.create(src, dev.mds.core.Record.of(2L), dev.mds.core.Record.of(2L, "b"),
+                        new dev.mds.core.EventPosition(10, 2), t),
+                dev.mds.core.ChangeEvent.delete(src, dev.mds.core.Record.of(1L), new dev.mds.core.EventPosition(20, 1), t)),
+                java.util.Optional.empty()));
+        dev.mds.testing.MdsAssertions.assertThatTable(ds, dev.mds.core.TableName.of("raw", name))
+                .columns("id", "v", "_mds_commit", "_mds_change").containsExactlyInAnyOrder(dev.mds.testing.MdsAssertions.row(2L, "b", 10L, 2L));
+    }
 }

@@ -514,10 +514,7 @@ public final class Vault {
      * (at a character boundary) so that it stays a valid identifier.
      */
     static String indexDdl(TableName table, String... columns) {
-        String name = table.name() + "_" + columns[0] + "_idx";
-        while (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 60) {
-            name = name.substring(0, name.offsetByCodePoints(name.length(), -1));
-        }
+        String name = Identifiers.cutToBytes(table.name() + "_" + columns[0] + "_idx", 60);
         return "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(name) + " ON " + table.quoted() + " ("
                 + Identifiers.quoteAll(List.of(columns)) + ")";
     }

@@ -2628,10 +2628,9 @@ public final class LoadEngine {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        String base = table.name();
-        while ((base + "_" + hash + suffix).getBytes(StandardCharsets.UTF_8).length > Identifiers.MAX_IDENTIFIER_BYTES) {
-            base = base.substring(0, base.length() - 1);
-        }
-        return table.withName(base + "_" + hash + suffix);
+        String tail = "_" + hash + suffix;
+        String base = Identifiers.cutToBytes(table.name(),
+                Identifiers.MAX_IDENTIFIER_BYTES - tail.getBytes(StandardCharsets.UTF_8).length);
+        return table.withName(base + tail);
     }
 }
