@@ -22,12 +22,14 @@ import java.util.Objects;
  *     {@code row_count_anomaly}, {@code statistic}, {@code not_accepted_values}, {@code length}, {@code not_constant},
  *     {@code at_least_one}, {@code sequential_values}, {@code mutually_exclusive_ranges}, {@code equal_row_count},
  *     {@code fewer_rows_than}, {@code columns}, {@code column_type})
- * @param columns the columns the check is about (empty for table-level checks)
+ * @param columns the columns the check is about, then the columns it is grouped by (empty for table-level checks)
  * @param severity how much a failure matters
  * @param status the outcome
  * @param observed the measured value in words, e.g. {@code 16 of 100 rows are NULL} or {@code 1203 rows}
- * @param failingRows rows that failed (for unique: rows whose key is shared with another row); 0 for table-level checks
- * @param checkedRows rows the check looked at (after the table's {@code where}); -1 when unknown
+ * @param failingRows rows that failed (for unique: rows whose key is shared with another row; for a check grouped by
+ *     columns, other than sequential values: the groups that failed); 0 for table-level checks
+ * @param checkedRows rows the check looked at (after the table's {@code where}; for a grouped check: its groups);
+ *     -1 when unknown
  * @param failingPercent {@code failingRows} as a percentage of {@code checkedRows} (NULLs included; a threshold of
  *     {@link Threshold#percentOfNonNull} judges the share of the non-NULL rows, which the message gives)
  * @param samples up to N failing rows (key columns and offending values), only for checks that did not pass

@@ -56,8 +56,8 @@ import java.util.Set;
  *
  * <p>Where they run: not null, accepted and not accepted values, length, range, matches, expression, row count,
  * freshness, statistic, not constant and at least one are aggregates of the table's single scan; unique,
- * relationships, sequential values, mutually exclusive ranges and row count comparisons run one query each;
- * {@link #columns} and {@link #columnType} read the catalog only.
+ * relationships, sequential values, mutually exclusive ranges and row count comparisons run one query each, as does a
+ * check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
  *
  * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
  * to {@link #expression} and {@link #where} is the caller's own SQL, used as written: never build it from
@@ -393,6 +393,68 @@ public final class TableChecks {
         }
     }
 
+    /**
+     * Groups the check added just before by {@code columns}: dbt-utils' {@code group_by_columns} of at_least_one,
+     * not_constant, sequential_values, equal_rowcount and fewer_rows_than. Groups are the distinct values of the
+     * columns after {@link #where}; a NULL is a group of its own (as GROUP BY makes it).
+     * <ul>
+     *   <li>{@link #atLeastOne} and {@link #notConstant} judge each group's non-NULL values as they judge the table's;
+     *   groups exist only where rows do, so an empty table passes (as in dbt-utils).</li>
+     *   <li>{@link #equalRowCount} and {@link #fewerRowsThan} compare the rows of each group here (after {@link #where})
+     *   with the same group of the other table (which must have the columns, in a type a {@code union} can merge); a group
+     *   missing on one side has 0 rows there, so it fails equal row count, and fails fewer rows than when it is missing in
+     *   the other table. dbt-utils differs: it joins the groups with {@code =}, so a missing group and a NULL group
+     *   compare with NULL and pass.</li>
+     *   <li>{@link #sequentialValues} follows the sequence within each group (the window is partitioned by them); its
+     *   failing rows are still rows, and the observed value also says in how many groups.</li>
+     * </ul>
+     * Except for sequential values, a grouped check's failing "rows" are its failing groups and its checked rows the
+     * groups: a {@link #threshold} counts groups (a percentage is of the groups), the samples and stored failures are
+     * the failing groups (the grouping columns and their {@code rows}; for not constant also the one value; for a row
+     * count comparison {@code rows} and {@code other_rows}), and the observed value names the first five. A grouped
+     * check runs one query of its own, not in the table's single scan. Call it before a threshold: ungrouped, these
+     * checks have no failing rows to count. The check's id stays as it was; give it another with {@link #id} when the
+     * table also has the ungrouped check.
+     *
+     * <pre>{@code
+     * t.atLeastOne("email").groupBy("country").equalRowCount("raw.orders").groupBy("order_date")
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when the check before cannot be grouped, a column is given twice or is the checked
+     *     column itself
+     * @throws IllegalStateException when the check before is already grouped
+     */
+    public TableChecks groupBy(String... columns) {
+        requireColumns(columns);
+        requireLast("groupBy");
+        List<String> groups = List.of(columns);
+        if (new HashSet<>(groups).size() != groups.size()) {
+            throw new IllegalArgumentException(table + ": groupBy(" + String.join(", ", groups) + "): a column is given twice");
+        }
+        for (int i = lastFrom; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            String what = table + ": groupBy(" + String.join(", ", groups) + ") on check '" + c.id() + "'";
+            if (c.kind() != Kind.AT_LEAST_ONE && c.kind() != Kind.NOT_CONSTANT && c.kind() != Kind.SEQUENTIAL_VALUES
+                    && c.kind() != Kind.EQUAL_ROW_COUNT && c.kind() != Kind.FEWER_ROWS_THAN) {
+                throw new IllegalArgumentException(what + ": a " + c.kind().label() + " check cannot be grouped (only at least"
+                        + " one, not constant, sequential values, equal row count and fewer rows than can"
+                        + (c.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES ? "; give the partition columns to mutuallyExclusiveRanges" : "")
+                        + ")");
+            }
+            if (!c.groupBy().isEmpty()) {
+                throw new IllegalStateException(what + ": it is already grouped by " + String.join(", ", c.groupBy())
+                        + "; give all the columns in one groupBy(...)");
+            }
+            for (String g : groups) {
+                if (c.columns().contains(g)) {
+                    throw new IllegalArgumentException(what + ": column " + g + " is the checked column itself");
+                }
+            }
+            checks.set(i, c.withGroupBy(groups));
+        }
+        return this;
+    }
+
     /** {@link #columns(ColumnMatch, String...)} with {@link ColumnMatch#ANY_ORDER}: exactly these columns. */
     public TableChecks columns(String... names) {
         return columns(ColumnMatch.ANY_ORDER, names);
@@ -710,7 +772,10 @@ public final class TableChecks {
             if (!c.rowLevel()) {
                 throw new IllegalArgumentException(table + ": " + what + "(...) on check '" + c.id() + "': a " + c.kind().label()
                         + " check passes or fails as a whole, it has no failing rows for a threshold to count; its severity"
-                        + " decides FAIL or WARN (.severity(Severity.WARN)), its bounds or age decide when");
+                        + " decides FAIL or WARN (.severity(Severity.WARN)), its bounds or age decide when"
+                        + (c.kind() == Kind.AT_LEAST_ONE || c.kind() == Kind.NOT_CONSTANT || c.kind() == Kind.EQUAL_ROW_COUNT
+                                || c.kind() == Kind.FEWER_ROWS_THAN ? "; grouped by columns (.groupBy(...) before the"
+                                        + " threshold) it counts failing groups" : ""));
             }
         }
     }

@@ -344,8 +344,10 @@ public final class Render {
      */
     public static String windowed(TableName table, Optional<String> where, CheckSpec c, Schema schema) {
         String nonNull = c.kind() == Kind.SEQUENTIAL_VALUES && c.countsNonNull() ? ", count(" + col(c) + ") as non_null" : "";
-        return "select count(*) as n, count(*) filter (where " + windowFailing(c, schema) + ") as failing" + nonNull
-                + "\nfrom (" + window(table, where, c, schema, Identifiers.quoteAll(c.columns())) + ") w";
+        String groups = c.groupBy().isEmpty() ? "" : ", count(distinct row(" + Identifiers.quoteAll(c.groupBy())
+                + ")) filter (where " + windowFailing(c, schema) + ") as failing_groups";
+        return "select count(*) as n, count(*) filter (where " + windowFailing(c, schema) + ") as failing" + nonNull + groups
+                + "\nfrom (" + window(table, where, c, schema, Identifiers.quoteAll(c.allColumns())) + ") w";
     }
 
     /**
@@ -355,7 +357,8 @@ public final class Render {
     private static String window(TableName table, Optional<String> where, CheckSpec c, Schema schema, String columns) {
         String value;
         if (c.kind() == Kind.SEQUENTIAL_VALUES) {
-            value = "lag(" + col(c) + ") over (order by " + col(c) + ")";
+            value = "lag(" + col(c) + ") over (" + (c.groupBy().isEmpty() ? "" : "partition by "
+                    + Identifiers.quoteAll(c.groupBy()) + " ") + "order by " + col(c) + ")";
         } else {
             List<String> partition = c.columns().subList(2, c.columns().size());
             value = "lead(" + col(c) + ") over (" + (partition.isEmpty() ? "" : "partition by " + Identifiers.quoteAll(partition)
@@ -424,11 +427,105 @@ public final class Render {
     }
 
     /**
+     * The query of a check grouped by columns (dbt-utils' {@code group_by_columns} of at_least_one, not_constant,
+     * equal_rowcount, fewer_rows_than): {@code n} (groups), {@code failing} (failing groups) and
+     * {@code failing_groups} (the first five failing groups as text, in their order); for a row count comparison also
+     * {@code rows_here} and {@code rows_there}. Groups are the distinct values of the grouping columns after the table's
+     * {@code where}; NULL is a group of its own.
+     */
+    public static String grouped(TableName table, Optional<String> where, CheckSpec c) {
+        List<String> g = c.groupBy();
+        String groupText = g.size() == 1 ? "coalesce(" + Identifiers.quote(g.get(0)) + "::text, 'NULL')"
+                : "row(" + Identifiers.quoteAll(g) + ")::text";
+        String failing = groupFailing(c);
+        String counts = c.kind() == Kind.EQUAL_ROW_COUNT || c.kind() == Kind.FEWER_ROWS_THAN
+                ? ", coalesce(sum(" + Identifiers.quote(label(c, "here")) + "), 0) as rows_here, coalesce(sum("
+                        + Identifiers.quote(label(c, "there")) + "), 0) as rows_there" : "";
+        return "select count(*) as n, count(*) filter (where " + failing + ") as failing" + counts
+                + ", array_to_string((array_agg(" + groupText + " order by " + Identifiers.quoteAll(g) + ") filter (where "
+                + failing + "))[1:5], ', ') as failing_groups\nfrom (" + groups(table, where, c, false) + ") g";
+    }
+
+    /**
+     * One row per group of a grouped check: the grouping columns and what the check compares ({@code all}) or what its
+     * samples show: the group's rows (and, for not constant, its one value; for a row count comparison, the other
+     * table's rows).
+     */
+    private static String groups(TableName table, Optional<String> where, CheckSpec c, boolean sample) {
+        String g = Identifiers.quoteAll(c.groupBy());
+        return switch (c.kind()) {
+            case AT_LEAST_ONE -> "select " + g + ", count(*) as " + Identifiers.quote(label(c, "rows")) + ", count(" + col(c)
+                    + ") as " + Identifiers.quote(label(c, "values")) + " from " + table.quoted() + whereClause(where)
+                    + " group by " + g;
+            case NOT_CONSTANT -> "select " + g + ", count(*) as " + Identifiers.quote(label(c, "rows")) + ", count(distinct "
+                    + col(c) + ") as " + Identifiers.quote(label(c, "values")) + (sample ? ", (array_agg(" + col(c)
+                            + ") filter (where " + col(c) + " is distinct from null))[1] as " + col(c) : "")
+                    + " from " + table.quoted() + whereClause(where) + " group by " + g;
+            case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> {
+                String side = Identifiers.quote(label(c, "here_side"));
+                yield "select " + g + ", count(*) filter (where " + side + ") as " + Identifiers.quote(label(c, "here"))
+                        + ", count(*) filter (where not " + side + ") as " + Identifiers.quote(label(c, "there"))
+                        + " from (select " + g + ", true as " + side + " from " + table.quoted() + whereClause(where)
+                        + " union all select " + g + ", false from " + c.refTable().quoted() + ") u group by " + g;
+            }
+            default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
+        };
+    }
+
+    /** The condition true for a failing group, over the columns of {@link #groups}. */
+    private static String groupFailing(CheckSpec c) {
+        return switch (c.kind()) {
+            case AT_LEAST_ONE -> Identifiers.quote(label(c, "values")) + " = 0";
+            case NOT_CONSTANT -> Identifiers.quote(label(c, "values")) + " = 1";
+            case EQUAL_ROW_COUNT -> Identifiers.quote(label(c, "here")) + " <> " + Identifiers.quote(label(c, "there"));
+            case FEWER_ROWS_THAN -> Identifiers.quote(label(c, "here")) + " >= " + Identifiers.quote(label(c, "there"));
+            default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
+        };
+    }
+
+    /**
+     * The failing groups of a grouped check, as its samples and stored failures show them: the grouping columns, the
+     * group's {@code rows} and, for not constant, its one value (under the column's name); for a row count comparison
+     * {@code rows} here and {@code other_rows} in the other table. {@code _} is added to a label while a grouping
+     * column has that name.
+     */
+    public static String failingGroups(TableName table, Optional<String> where, CheckSpec c, int limit) {
+        List<String> shown = new ArrayList<>(c.groupBy());
+        List<String> select = new ArrayList<>();
+        c.groupBy().forEach(x -> select.add(Identifiers.quote(x)));
+        switch (c.kind()) {
+            case AT_LEAST_ONE -> select.add(Identifiers.quote(label(c, "rows")));
+            case NOT_CONSTANT -> {
+                select.add(Identifiers.quote(label(c, "rows")));
+                select.add(col(c));
+            }
+            default -> {
+                select.add(Identifiers.quote(label(c, "here")) + " as " + Identifiers.quote(label(c, "rows")));
+                select.add(Identifiers.quote(label(c, "there")) + " as " + Identifiers.quote(label(c, "other_rows")));
+            }
+        }
+        return "select " + String.join(", ", select) + " from (" + groups(table, where, c, true) + ") g where "
+                + groupFailing(c) + " order by " + Identifiers.quoteAll(shown) + (limit > 0 ? " limit " + limit : "");
+    }
+
+    /** {@code base}, with {@code _} added while a grouping column (or the checked column) has that name. */
+    private static String label(CheckSpec c, String base) {
+        String label = base;
+        while (c.groupBy().contains(label) || c.columns().contains(label)) {
+            label += "_";
+        }
+        return label;
+    }
+
+    /**
      * Every failing row of a row-level check, all columns ({@code select *}), for {@code storeFailures}: the rows the
      * check counted as failing, so as many as its {@code failingRows}. For unique, the rows whose complete key is
      * shared with another row; for relationships, the rows whose value has no parent.
      */
     public static String failingRows(TableName table, Optional<String> where, CheckSpec c, Schema schema, TextColumns text) {
+        if (c.grouped()) {
+            return failingGroups(table, where, c, 0);
+        }
         String from = "select * from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("");
         return switch (c.kind()) {
             case UNIQUE -> {
@@ -451,8 +548,11 @@ public final class Render {
     /** Failing rows of a check: key columns and the offending values. */
     public static String samples(TableName table, Optional<String> where, CheckSpec c, List<String> keys, Schema schema,
             TextColumns text, int limit) {
+        if (c.grouped()) {
+            return failingGroups(table, where, c, limit);
+        }
         List<String> shown = new ArrayList<>(keys);
-        for (String col : c.columns()) {
+        for (String col : c.allColumns()) {
             if (!shown.contains(col)) {
                 shown.add(col);
             }

@@ -240,6 +240,8 @@ public final class Runner {
             } else if (out[i] == null && check.kind() == Kind.RELATIONSHIPS) {
                 out[i] = runOwnQuery(name, check, Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)),
                         false);
+            } else if (out[i] == null && check.grouped()) {
+                out[i] = runGrouped(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN)) {
                 out[i] = runRowCounts(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.ownQuery()) {
@@ -872,7 +874,9 @@ public final class Runner {
             long nonNull = row.containsKey("non_null") ? number(row.get("non_null")).longValue() : n;
             String observed = switch (check.kind()) {
                 case UNIQUE -> number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows";
-                case SEQUENTIAL_VALUES -> failing + " of " + n + " rows do not follow the previous value by " + step(check);
+                case SEQUENTIAL_VALUES -> failing + " of " + n + " rows" + (check.groupBy().isEmpty() ? ""
+                        : " in " + number(row.get("failing_groups")).longValue() + " groups by " + String.join(", ", check.groupBy()))
+                        + " do not follow the previous value by " + step(check);
                 case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + n + " rows have "
                         + (Boolean.TRUE.equals(check.values().get(1)) ? "a reversed range" : "an empty range")
                         + ", a NULL bound or one " + switch (String.valueOf(check.values().get(0))) {
@@ -908,11 +912,40 @@ public final class Runner {
 
     /** The statement of a check that runs a query of its own, other than unique and relationships. */
     private static String ownSql(TableSpec t, CheckSpec check, Schema schema) {
+        if (check.grouped()) {
+            return Render.grouped(t.table(), t.where(), check);
+        }
         return switch (check.kind()) {
             case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> Render.windowed(t.table(), t.where(), check, schema);
             case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> Render.rowCounts(t.table(), t.where(), check);
             default -> throw new IllegalArgumentException(check.kind() + " has no query of its own here");
         };
+    }
+
+    /**
+     * A check grouped by columns: one query over the groups; its failing "rows" are the failing groups, its checked
+     * rows the groups, and the observed value names the first failing groups.
+     */
+    private CheckResult runGrouped(String table, CheckSpec check, String sql) {
+        return timedRow(table, check, sql, (row, took) -> {
+            long n = number(row.get("n")).longValue();
+            long failing = number(row.get("failing")).longValue();
+            String by = "by " + String.join(", ", check.groupBy());
+            String observed = failing + " of " + n + " groups " + by + switch (check.kind()) {
+                case AT_LEAST_ONE -> " have no non-NULL " + check.columns().get(0);
+                case NOT_CONSTANT -> " have one distinct " + check.columns().get(0);
+                case EQUAL_ROW_COUNT -> " differ in rows from " + check.refTable();
+                default -> " have no fewer rows than " + check.refTable();
+            };
+            if (row.containsKey("rows_here")) {
+                observed += " (" + number(row.get("rows_here")).longValue() + " rows, " + check.refTable() + " "
+                        + number(row.get("rows_there")).longValue() + " rows)";
+            }
+            if (failing > 0) {
+                observed += ": " + row.get("failing_groups") + (failing > 5 ? ", …" : "");
+            }
+            return rows(table, check, failing, n, observed, n, sql, took);
+        });
     }
 
     /** equal_rowcount / fewer_rows_than: one query counting both tables. */
@@ -1048,7 +1081,12 @@ public final class Runner {
                     share(check, failing, n, nonNull, warnIf), one ? "the threshold " + warnIf
                             : "warn_if " + warnIf + " and error_if " + errorIf);
         }
-        return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), status,
+        if (check.grouped()) {
+            // the failing units of a grouped check are its groups, and its thresholds count them
+            message = message.replace("failing rows", "failing groups").replace(" rows", " groups");
+            decidedBy = decidedBy.replace(" rows", " groups");
+        }
+        return new CheckResult(table, check.id(), check.kind().label(), check.allColumns(), check.severity(), status,
                 observed, failing, n, percent(failing, n), List.of(), sql, took, message, decidedBy, "");
     }
 
@@ -1059,7 +1097,7 @@ public final class Runner {
      */
     private static Threshold effective(CheckSpec check, Threshold t) {
         boolean ofAll = check.kind() == Kind.NOT_NULL || check.kind() == Kind.EXPRESSION
-                || check.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES;
+                || check.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES || check.kind() == Kind.EQUALITY || check.grouped();
         return ofAll && t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS ? Threshold.percent(t.maxPercent()) : t;
     }
 
@@ -1082,12 +1120,12 @@ public final class Runner {
     private static CheckResult result(String table, CheckSpec check, boolean ok, String observed, long failing, long n,
             String sql, Duration took, String message) {
         Status status = ok ? Status.PASS : check.severity() == Severity.WARN ? Status.WARN : Status.FAIL;
-        return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), status,
+        return new CheckResult(table, check.id(), check.kind().label(), check.allColumns(), check.severity(), status,
                 observed, failing, n, percent(failing, n), List.of(), sql, took, message);
     }
 
     private static CheckResult error(String table, CheckSpec check, String sql, String message, Duration took) {
-        return new CheckResult(table, check.id(), check.kind().label(), check.columns(), check.severity(), Status.ERROR,
+        return new CheckResult(table, check.id(), check.kind().label(), check.allColumns(), check.severity(), Status.ERROR,
                 "", 0, -1, 0, List.of(), sql, took, message);
     }
 
@@ -1126,7 +1164,7 @@ public final class Runner {
 
     /** Why a check cannot run against this schema, or null. */
     private String problem(TableName table, CheckSpec check, Schema schema) {
-        for (String col : check.columns()) {
+        for (String col : check.allColumns()) {
             if (!schema.contains(col)) {
                 return "column " + Identifiers.quote(col) + " does not exist in " + table + " (columns: "
                         + String.join(", ", schema.names()) + ")";
@@ -1171,8 +1209,15 @@ public final class Runner {
             }
         }
         if (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN) {
-            if (schema(check.refTable()).isEmpty()) {
+            Optional<Schema> other = schema(check.refTable());
+            if (other.isEmpty()) {
                 return "table to compare with " + check.refTable() + " does not exist (or is not visible to this user)";
+            }
+            for (String col : check.groupBy()) {
+                if (!other.get().contains(col)) {
+                    return "group column " + Identifiers.quote(col) + " does not exist in the table to compare with "
+                            + check.refTable() + " (columns: " + String.join(", ", other.get().names()) + ")";
+                }
             }
         }
         if (check.kind() == Kind.RELATIONSHIPS) {
