@@ -510,11 +510,20 @@ public final class Vault {
     }
 
     /**
-     * {@code CREATE INDEX IF NOT EXISTS <table>_<first column>_idx ON table (columns)}; the name is cut to 60 bytes
-     * (at a character boundary) so that it stays a valid identifier.
+     * {@code CREATE INDEX IF NOT EXISTS <table>_<first column>_idx ON table (columns)}. A name longer than 60 bytes is
+     * cut (at a character boundary) and ends with 8 hex digits of the full name's SHA-256 instead, so that two indexes of
+     * one long-named table, cut to the same start, do not take one name (the second would be skipped as existing).
      */
     static String indexDdl(TableName table, String... columns) {
-        String name = Identifiers.cutToBytes(table.name() + "_" + columns[0] + "_idx", 60);
+        String name = table.name() + "_" + columns[0] + "_idx";
+        if (name.getBytes(StandardCharsets.UTF_8).length > 60) {
+            try {
+                byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+                name = Identifiers.cutToBytes(name, 51) + "_" + HexFormat.of().formatHex(d, 0, 4);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+            }
+        }
         return "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(name) + " ON " + table.quoted() + " ("
                 + Identifiers.quoteAll(List.of(columns)) + ")";
     }

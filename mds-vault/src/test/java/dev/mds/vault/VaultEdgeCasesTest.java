@@ -300,6 +300,28 @@ class VaultEdgeCasesTest {
                 .containsExactly("1");
     }
 
+    /** A link whose name leaves no room for its index names: each reference still gets an index of its own. */
+    @Test
+    void linkWithALongNameGetsOneIndexPerReference(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.rv_link_long").columns("customer text", "product text", "ld timestamptz")
+                .rows(row("c1", "p1", day(1)));
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw.rv_link_long").into("stg.rv_link_long").loadDate("ld").recordSource("shop")
+                .hashKey("customer_hk", "customer").hashKey("customer_product_hk", "product")
+                .hashKey("sale_hk", "customer", "product");
+        vault.createStage(stage);
+        String name = "link_" + "x".repeat(50);   // 55 bytes: "<name>_customer_..." is cut to the same 60 bytes for both
+        Link link = vault.link("dds." + name).hashKey("sale_hk").refs("customer_hk", "customer_product_hk").from(stage);
+        link.createTable();
+        link.createTable();   // idempotent: no second copy of either index
+        assertThat(strings(ds, "select string_agg(pg_get_indexdef(indexrelid), ' | ' order by indexrelid) from pg_index"
+                + " where indrelid = 'dds." + name + "'::regclass and not indisprimary"))
+                .singleElement().asString().contains("(customer_hk)", "(customer_product_hk)");
+        assertThat(strings(ds, "select count(*) from pg_index where indrelid = 'dds." + name + "'::regclass and not indisprimary"))
+                .containsExactly("2");
+        assertThat(link.load().rowsInserted()).isEqualTo(1);
+    }
+
     // ---------------------------------------------------------------- effectivity satellites and PIT
 
     private static List<String> openLinks(DataSource ds, String table) throws Exception {
