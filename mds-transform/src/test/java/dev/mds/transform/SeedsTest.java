@@ -96,15 +96,12 @@ class SeedsTest {
         assertThat(oid(ds, "lookup.status")).isEqualTo(before);
         assertThatTable(ds, "public.user_view").hasRowCount(3);
 
-        // a new column: the table is replaced, which a view that no model rebuilds prevents (nothing is changed)
+        // a new column: the table is replaced; the view that no model rebuilds is kept, with the columns it had
         Files.writeString(csv, "code,label,rank\n1,open,1\n2,closed,2\n");
-        RunResults refused = project.run();
-        assertThat(refused.model("lookup.status").status()).isEqualTo(ModelStatus.ERROR);
-        assertThat(refused.model("lookup.status").error().orElseThrow()).contains("[public.user_view] depend(s) on it");
-        assertThatTable(ds, "lookup.status").hasRowCount(3);
-        TestSql.sql(ds, "drop view public.user_view");
-
         RunResults third = project.run().assertSucceeded();
+        assertThat(third.model("lookup.status").keptViews()).containsExactly(dev.mds.core.TableName.parse("public.user_view"));
+        assertThat(Db.columns(ds, "public", "user_view")).containsExactly("code", "label");
+        assertThatTable(ds, "public.user_view").hasRowCount(2);
         assertThat(third.model("lookup.status").rows()).hasValue(2);
         assertThat(oid(ds, "lookup.status")).isNotEqualTo(before);
         assertThat(types(ds, "lookup", "status")).containsExactly("code integer", "label text", "rank integer");

@@ -12,8 +12,8 @@ import java.util.Optional;
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
     /** One step of a model's build. */
-    sealed interface Step permits Exec, Hook, CheckStage, CheckKey, Write, CheckDependents, CheckSnapshot,
-            WriteSnapshot, CarryOver, CarryOverDropped, LoadSeed {
+    sealed interface Step permits Exec, Hook, CheckStage, CheckKey, Write, KeepViews, CheckDependents, CheckSnapshot,
+            WriteSnapshot, CarryOver, CarryOverDropped, RecreateViews, LoadSeed {
     }
 
     /**
@@ -83,9 +83,22 @@ final class Plan {
     }
 
     /**
+     * Keeps the plain views over {@code relation} (directly or through other views) that no model rebuilds after it in
+     * this run: when there are any, locks {@code relation} and reads each view's definition and what it carries
+     * (owner, options, grants, comments, column defaults, triggers, rules), for {@link RecreateViews} to create them
+     * again over the new relation once the {@code drop ... cascade} has dropped them with the old one.
+     */
+    record KeepViews(TableName relation) implements Step {
+    }
+
+    /** Creates again, in dependency order, the views {@link KeepViews} kept, as they were. */
+    record RecreateViews() implements Step {
+    }
+
+    /**
      * Checks again, once the old relation is renamed away (and so locked until commit), that only models rebuilt
-     * later in the run depend on it: a view created on it while the new one was being built would otherwise be
-     * dropped by the {@code cascade}.
+     * later in the run or the views {@link KeepViews} kept depend on it: a view created over one of those since would
+     * otherwise be dropped by the {@code cascade}.
      */
     record CheckDependents(TableName relation) implements Step {
     }
@@ -317,7 +330,10 @@ final class Plan {
                 || existing.get().isView();
     }
 
-    /** The steps; {@code cascade} drops the old relation's dependents (all of them models rebuilt later). */
+    /**
+     * The steps; {@code cascade} drops the old relation's dependents (models rebuilt later, and the views
+     * {@link KeepViews} keeps).
+     */
     static List<Step> steps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh, boolean cascade) {
         List<Step> steps = new ArrayList<>();
         m.preHooks().forEach(h -> steps.add(new Hook("pre_hook", h)));
@@ -355,6 +371,7 @@ final class Plan {
             }
             if (existing.isPresent()) {
                 String kind = existing.get().isView() ? "view " : "table ";
+                steps.add(new KeepViews(t));
                 steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()),
                         -1, null, false));
                 steps.add(new CheckDependents(backup));
@@ -362,6 +379,7 @@ final class Plan {
                         + Identifiers.quote(t.name()), -1, null, false));
                 steps.add(new CarryOver(backup, t));
                 steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
+                steps.add(new RecreateViews());
             } else {
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
                         + Identifiers.quote(t.name()), -1, null, false));
@@ -421,12 +439,14 @@ final class Plan {
         steps.add(new LoadSeed(tmp, table));
         if (existing.isPresent()) {
             String kind = existing.get().isView() ? "view " : "table ";
+            steps.add(new KeepViews(t));
             steps.add(new Exec("alter " + kind + t.quoted() + " rename to " + Identifiers.quote(backup.name()), -1, null,
                     false));
             steps.add(new CheckDependents(backup));
             steps.add(new Exec("alter table " + tmp.quoted() + " rename to " + Identifiers.quote(t.name()), -1, null, false));
             steps.add(new CarryOver(backup, t));
             steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
+            steps.add(new RecreateViews());
         } else {
             steps.add(new Exec("alter table " + tmp.quoted() + " rename to " + Identifiers.quote(t.name()), -1, null, false));
             steps.add(new CarryOverDropped(t));

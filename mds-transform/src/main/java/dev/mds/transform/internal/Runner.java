@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -90,6 +91,7 @@ public final class Runner {
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
                 boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
                 boolean cascade = swaps && existing.isPresent() && !dependents(c, m.table()).isEmpty();
+                List<Recreation> kept = List.of();
                 for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
                         : Plan.steps(m, existing, fullRefresh, cascade)) {
                     if (step instanceof Plan.LoadSeed load) {
@@ -100,6 +102,14 @@ public final class Runner {
                         out.add(h.sql());
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
+                    } else if (step instanceof Plan.KeepViews keep) {
+                        List<TableName> views = classify(c, m, keep.relation()).kept();
+                        if (!views.isEmpty()) {
+                            out.add(lock(keep.relation()));
+                            kept = recreations(c, views);
+                        }
+                    } else if (step instanceof Plan.RecreateViews) {
+                        kept.forEach(r -> out.add(r.sql()));
                     } else if (step instanceof Plan.CarryOver carry) {
                         // the old relation has not been renamed away yet
                         out.addAll(carryOver(c, describe(c, carry.to()), carry.to()));
@@ -262,8 +272,10 @@ public final class Runner {
     }
 
     private static void log(ModelResult r) {
-        LOG.info("{} {} {}{} {} ms{}", r.name(), r.materialization().configName(), r.status(),
+        LOG.info("{} {} {}{} {} ms{}{}", r.name(), r.materialization().configName(), r.status(),
                 r.rows().isPresent() ? " " + r.rows().getAsLong() + " rows" : "", r.duration().toMillis(),
+                r.keptViews().isEmpty() ? "" : " (kept views: " + String.join(", ",
+                        r.keptViews().stream().map(TableName::toString).toList()) + ")",
                 r.error().map(e -> ": " + e).orElse(""));
     }
 
@@ -274,11 +286,12 @@ public final class Runner {
         ModelResult r;
         try (Connection c = dataSource.getConnection()) {
             Map<TableName, Described> droppedHere = new HashMap<>();
-            long rows = Sql.transaction(c, conn -> execute(conn, m, droppedHere));
+            List<TableName> keptHere = new ArrayList<>();
+            long rows = Sql.transaction(c, conn -> execute(conn, m, droppedHere, keptHere));
             dropped.putAll(droppedHere);
             r = new ModelResult(m.table(), m.materialization(), ModelStatus.SUCCESS,
                     rows < 0 ? OptionalLong.empty() : OptionalLong.of(rows), started,
-                    Duration.ofNanos(System.nanoTime() - t0), Optional.empty());
+                    Duration.ofNanos(System.nanoTime() - t0), Optional.empty(), keptHere);
         } catch (SQLException | RuntimeException e) {
             String message = e instanceof Failure ? e.getMessage()
                     : e instanceof BadInputException ? m.name() + ": " + e.getMessage()
@@ -325,19 +338,23 @@ public final class Runner {
     }
 
     /**
-     * Runs the model's steps; {@code droppedHere} receives the grants and comments of the views its
-     * {@code drop ... cascade} drops, for their models to get back once they are built again.
+     * Runs the model's steps; {@code droppedHere} receives the grants and comments of the views of models rebuilt
+     * later that its {@code drop ... cascade} drops, for their models to get back once they are built again;
+     * {@code keptHere} the views it drops and creates again as they were.
      */
-    private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere) throws SQLException {
+    private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere, List<TableName> keptHere)
+            throws SQLException {
         Optional<Plan.Existing> existing = existing(c, m.table());
         Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
         boolean cascade = false;
         boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
         if (swaps && existing.isPresent()) {
             refuseForeignOwner(c, m);
-            // checked first so that a refused model builds nothing, and again under lock (CheckDependents)
-            cascade = !refuseForeignDependents(c, m, m.table()).isEmpty();
+            // checked first so that a refused model builds nothing, again once locked (KeepViews), and again once
+            // renamed away (CheckDependents)
+            cascade = !refuseForeignDependents(c, m, m.table()).all().isEmpty();
         }
+        List<Recreation> kept = List.of();
         long rows = -1;
         List<String> written = null;
         List<String[]> staged = null;
@@ -368,10 +385,42 @@ public final class Runner {
                 for (String sql : w.sql(written)) {
                     rows = update(c, m, new Plan.Exec(sql, -1, null, true));
                 }
+            } else if (step instanceof Plan.KeepViews keep) {
+                List<TableName> views = refuseForeignDependents(c, m, keep.relation()).kept();
+                if (!views.isEmpty()) {
+                    if (!cascade) {
+                        throw createdMeanwhile(m, views);
+                    }
+                    update(c, m, new Plan.Exec(lock(keep.relation()), -1, null, false));
+                    // read again now that no view over the relation can change
+                    views = refuseForeignDependents(c, m, keep.relation()).kept();
+                    refuseUnkeepable(c, m, views);
+                    kept = recreations(c, views);
+                    keptHere.addAll(views);
+                }
             } else if (step instanceof Plan.CheckDependents check) {
-                for (TableName dependent : refuseForeignDependents(c, m, check.relation())) {
-                    if (isView(c, dependent)) {   // a table whose foreign key refers to it only loses the constraint
-                        droppedHere.put(dependent, describe(c, dependent));
+                Dependents now = refuseForeignDependents(c, m, check.relation());
+                List<TableName> since = now.kept().stream().filter(v -> !keptHere.contains(v)).toList();
+                if (!since.isEmpty()) {
+                    throw createdMeanwhile(m, since);
+                }
+                for (Dependent dependent : now.all()) {
+                    // a table whose foreign key refers to it only loses the constraint
+                    if (dependent.kind() == 'v' && !keptHere.contains(dependent.name())) {
+                        droppedHere.put(dependent.name(), describe(c, dependent.name()));
+                    }
+                }
+            } else if (step instanceof Plan.RecreateViews) {
+                for (Recreation r : kept) {
+                    try {
+                        Sql.update(c, r.sql());
+                    } catch (MdsException failed) {
+                        throw new Failure(m.name() + " (" + m.source() + "): cannot keep view " + r.view() + ", which"
+                                + " depends on " + m.table() + ", over its new build: '" + r.sql().replaceAll("\\s*\n\\s*", " ")
+                                + "' failed: "
+                                + serverMessage(failed.getCause() != null ? failed.getCause() : failed)
+                                + " (change or drop the view, or make it a model that ref('" + m.name() + "')s);"
+                                + " nothing was changed: the old " + m.table() + " and its views are as they were");
                     }
                 }
             } else if (step instanceof Plan.CarryOver carry) {
@@ -444,23 +493,171 @@ public final class Runner {
     }
 
     /**
-     * The views and tables depending on {@code relation} (the model's relation, perhaps renamed away), when all of
-     * them are models rebuilt after it in this run.
-     *
-     * @throws Failure naming the others
+     * What becomes of the relations that depend on one a model replaces: {@code kept}, the plain views no model
+     * rebuilds after it in this run (with the views of such models that they read), in the order they can be created
+     * again; {@code refused}, the other relations no model rebuilds after it (materialized views, tables whose foreign
+     * keys or rules refer to it). The others, models rebuilt after it, are dropped and built again.
      */
-    private List<TableName> refuseForeignDependents(Connection c, ModelSpec m, TableName relation) throws SQLException {
-        List<TableName> dependents = dependents(c, relation);
+    private record Dependents(List<Dependent> all, List<TableName> kept, List<Dependent> refused) {
+    }
+
+    /** The dependents of {@code relation} (the model's relation, perhaps renamed away), sorted by what becomes of them. */
+    private Dependents classify(Connection c, ModelSpec m, TableName relation) throws SQLException {
+        List<Dependent> all = dependents(c, relation);
         Set<TableName> ours = models.descendants(m.table());
-        List<TableName> foreign = dependents.stream().filter(d -> !ours.contains(d) || !isSelected(d)).toList();
+        Map<TableName, Dependent> byName = new HashMap<>();
+        Set<TableName> kept = new HashSet<>();
+        List<Dependent> refused = new ArrayList<>();
+        for (Dependent d : all) {
+            byName.put(d.name(), d);
+            if (ours.contains(d.name()) && isSelected(d.name())) {
+                continue;
+            }
+            if (d.kind() == 'v') {
+                kept.add(d.name());
+            } else {
+                refused.add(d);
+            }
+        }
+        // a kept view needs the views it reads: those of models rebuilt later are kept too, as they are, until their
+        // models replace them (keeping, in turn, the views over them)
+        List<TableName> todo = new ArrayList<>(kept);
+        while (!todo.isEmpty()) {
+            for (TableName read : byName.get(todo.remove(todo.size() - 1)).reads()) {
+                Dependent d = byName.get(read);
+                if (d != null && d.kind() == 'v' && kept.add(read)) {
+                    todo.add(read);
+                }
+            }
+        }
+        // in creation order: a view after those it reads
+        List<TableName> ordered = new ArrayList<>();
+        List<Dependent> left = all.stream().filter(d -> kept.contains(d.name())).toList();
+        while (!left.isEmpty()) {
+            List<Dependent> ready = left.stream().filter(d -> d.reads().stream()
+                    .allMatch(r -> !kept.contains(r) || ordered.contains(r))).toList();
+            if (ready.isEmpty()) {
+                ready = left;   // a cycle, through rules: creating them says why it cannot be
+            }
+            ready.forEach(d -> ordered.add(d.name()));
+            List<Dependent> done = ready;
+            left = left.stream().filter(d -> !done.contains(d)).toList();
+        }
+        return new Dependents(all, ordered, refused);
+    }
+
+    /**
+     * The dependents of {@code relation} (see {@link #classify}), when none of them is refused.
+     *
+     * @throws Failure naming the refused ones and what they are
+     */
+    private Dependents refuseForeignDependents(Connection c, ModelSpec m, TableName relation) throws SQLException {
+        Dependents dependents = classify(c, m, relation);
+        List<Dependent> foreign = dependents.refused();
         if (!foreign.isEmpty()) {
+            List<String> what = new ArrayList<>();
+            for (Dependent d : foreign) {
+                what.add(d.name() + " is " + (d.kind() == 'm' ? "a materialized view"
+                        : d.kind() == 'r' || d.kind() == 'p' ? "a table whose foreign key (or rule) refers to it"
+                        : "a relation of kind " + d.kind()));
+            }
             throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
-                    + foreign.stream().map(TableName::toString).toList() + " depend(s) on it (views over it, or tables"
-                    + " whose foreign keys refer to it) and " + (foreign.size() == 1 ? "is not a model" : "are not models")
-                    + " rebuilt after it in this run (mds-transform drops with CASCADE only its own downstream"
-                    + " models); drop them first or make them models that ref('" + m.name() + "')");
+                    + foreign.stream().map(d -> d.name().toString()).toList() + " depend(s) on it ("
+                    + String.join("; ", what) + ") and " + (foreign.size() == 1 ? "is not a model" : "are not models")
+                    + " rebuilt after it in this run: mds-transform keeps the plain views over a relation it replaces"
+                    + " (creating them again) and drops with CASCADE its own downstream models, but cannot keep these;"
+                    + " drop them first or make them models that ref('" + m.name() + "')");
         }
         return dependents;
+    }
+
+    /** A view over the replaced relation appeared after the run read its dependents: it was not kept. */
+    private static Failure createdMeanwhile(ModelSpec m, List<TableName> views) {
+        return new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
+                + views.stream().map(TableName::toString).toList() + " depend(s) on it, created while it was being"
+                + " rebuilt (after the run had read what depends on it), so not kept; run it again to keep them");
+    }
+
+    /** {@code lock table t in access exclusive mode}: no view over {@code relation} changes until the swap commits. */
+    private static String lock(TableName relation) {
+        return "lock table " + relation.quoted() + " in access exclusive mode";
+    }
+
+    /** One statement creating again a view that a swap keeps. */
+    private record Recreation(TableName view, String sql) {
+    }
+
+    /** The oid of the relation named by the two parameters that follow. */
+    private static final String OID = "(select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+            + " where n.nspname = ? and c.relname = ?)";
+
+    /**
+     * The statements creating {@code views} (in creation order) again as they are now: definition (its {@code *}
+     * expanded when it was created, so the view keeps its columns) and options, owner, column defaults, grants and
+     * comments ({@link #carryOver}), INSTEAD OF triggers and rules.
+     */
+    private static List<Recreation> recreations(Connection c, List<TableName> views) throws SQLException {
+        List<Recreation> out = new ArrayList<>();
+        for (TableName v : views) {
+            String[] view = rows(c, "select pg_get_viewdef(c.oid, true), pg_get_userbyid(c.relowner), current_user"
+                    + " from pg_class c where c.oid = " + OID, v).get(0);
+            StringBuilder options = new StringBuilder();
+            for (String[] o : rows(c, "select option_name, option_value from pg_options_to_table((select reloptions"
+                    + " from pg_class where oid = " + OID + "))", v)) {
+                options.append(options.length() == 0 ? " with (" : ", ").append(Identifiers.quote(o[0])).append(" = ")
+                        .append(Identifiers.literal(o[1]));
+            }
+            String definition = view[0].strip();
+            definition = definition.endsWith(";") ? definition.substring(0, definition.length() - 1) : definition;
+            out.add(new Recreation(v, "create view " + v.quoted() + (options.length() == 0 ? "" : options + ")")
+                    + " as\n" + definition));
+            if (!view[1].equals(view[2])) {
+                out.add(new Recreation(v, "alter view " + v.quoted() + " owner to " + Identifiers.quote(view[1])));
+            }
+            for (String[] d : rows(c, "select a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d"
+                    + " join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = " + OID
+                    + " order by a.attnum", v)) {
+                out.add(new Recreation(v, "alter view " + v.quoted() + " alter column " + Identifiers.quote(d[0])
+                        + " set default " + d[1]));
+            }
+            for (String sql : carryOver(c, describe(c, v), v)) {
+                out.add(new Recreation(v, sql));
+            }
+            for (String[] t : rows(c, "select pg_get_triggerdef(t.oid, true) from pg_trigger t where t.tgrelid = " + OID
+                    + " and not t.tgisinternal order by t.tgname", v)) {
+                out.add(new Recreation(v, t[0]));
+            }
+            for (String[] r : rows(c, "select pg_get_ruledef(w.oid, true) from pg_rewrite w where w.ev_class = " + OID
+                    + " and w.rulename <> '_RETURN' order by w.rulename", v)) {
+                String rule = r[0].strip();
+                out.add(new Recreation(v, rule.endsWith(";") ? rule.substring(0, rule.length() - 1) : rule));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Refuses to keep views that something other than views, their own triggers, rules and column defaults depends
+     * on (a function taking or returning the view's row type, a column of that type): dropping the views would drop
+     * it too, and creating them again would not bring it back.
+     *
+     * @throws Failure naming the view and what depends on it
+     */
+    private static void refuseUnkeepable(Connection c, ModelSpec m, List<TableName> views) throws SQLException {
+        for (TableName v : views) {
+            List<String[]> others = rows(c, "select pg_describe_object(d.classid, d.objid, d.objsubid) from pg_depend d"
+                    + " where d.deptype in ('n', 'a') and ((d.refclassid = 'pg_class'::regclass and d.refobjid = " + OID
+                    + ") or (d.refclassid = 'pg_type'::regclass and d.refobjid = (select reltype from pg_class where oid = "
+                    + OID + "))) and d.classid not in ('pg_rewrite'::regclass, 'pg_trigger'::regclass,"
+                    + " 'pg_attrdef'::regclass) order by 1", v, v);
+            if (!others.isEmpty()) {
+                throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": view " + v
+                        + " depends on it and is not a model rebuilt after it in this run, and mds-transform would keep"
+                        + " it by creating it again, but " + String.join(", ", others.stream().map(o -> o[0]).toList())
+                        + " depend(s) on the view, which dropping it would drop too; drop them first or make the view a"
+                        + " model that ref('" + m.name() + "')s");
+            }
+        }
     }
 
     /** Runs one statement of the model's build; its failure becomes the model's error, with the line where known. */
@@ -725,15 +922,15 @@ public final class Runner {
 
     /**
      * What a swap carries over from a relation: its grants (per grantee and grant option: {@code t} for PUBLIC, the
-     * role, {@code t} for grant option, the privileges) and its comments (column name, or null for the relation's).
+     * role, {@code t} for grant option, the privileges), its columns' grants (the same after the column's name) and
+     * its comments (column name, or null for the relation's).
      */
-    private record Described(List<String[]> grants, List<String[]> comments) {
+    private record Described(List<String[]> grants, List<String[]> columnGrants, List<String[]> comments) {
     }
 
-    /** The grants on {@code relation}, its comment and its columns' comments. */
+    /** The grants on {@code relation} and on its columns, its comment and its columns' comments. */
     private static Described describe(Connection c, TableName relation) throws SQLException {
-        String oid = "(select c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-                + " where n.nspname = ? and c.relname = ?)";
+        String oid = OID;
         // one grant per grantee and grant option, as \dp lists them
         String grants = "select a.grantee = 0, coalesce(r.rolname, ''), a.is_grantable,"
                 + " string_agg(a.privilege_type, ', ' order by a.privilege_type)"
@@ -744,12 +941,18 @@ public final class Runner {
                 + " and col_description(a.attrelid, a.attnum) is not null"
                 + " union all select null, obj_description(" + oid + ", 'pg_class')"
                 + " where obj_description(" + oid + ", 'pg_class') is not null";
-        return new Described(rows(c, grants, relation), rows(c, comments, relation, relation, relation));
+        String columnGrants = "select a.attname, x.grantee = 0, coalesce(r.rolname, ''), x.is_grantable,"
+                + " string_agg(x.privilege_type, ', ' order by x.privilege_type)"
+                + " from pg_attribute a cross join lateral aclexplode(a.attacl) x left join pg_roles r on r.oid = x.grantee"
+                + " where a.attrelid = " + oid + " and a.attnum > 0 and not a.attisdropped"
+                + " group by a.attnum, 1, 2, 3, 4 order by a.attnum, 3, 4";
+        return new Described(rows(c, grants, relation), rows(c, columnGrants, relation),
+                rows(c, comments, relation, relation, relation));
     }
 
     /**
-     * The statements giving {@code to} the grants and comments {@code from} had (the comments of the columns
-     * {@code to} has too).
+     * The statements giving {@code to} the grants and comments {@code from} had (the grants and comments of the
+     * columns {@code to} has too).
      */
     private static List<String> carryOver(Connection c, Described from, TableName to) throws SQLException {
         List<String> out = new ArrayList<>();
@@ -758,9 +961,17 @@ public final class Runner {
             out.add("grant " + g[3].toLowerCase(Locale.ROOT) + " on " + to.quoted() + " to " + grantee
                     + ("t".equals(g[2]) ? " with grant option" : ""));
         }
-        List<String> columns = from.comments().isEmpty() ? List.of()
+        List<String> columns = from.comments().isEmpty() && from.columnGrants().isEmpty() ? List.of()
                 : columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?",
                         to.schema(), to.name()).stream().map(col -> col[0]).toList();
+        for (String[] g : from.columnGrants()) {
+            if (columns.contains(g[0])) {
+                String column = " (" + Identifiers.quote(g[0]) + ")";
+                out.add("grant " + String.join(column + ", ", g[4].toLowerCase(Locale.ROOT).split(", ")) + column
+                        + " on " + to.quoted() + " to " + ("t".equals(g[1]) ? "public" : Identifiers.quote(g[2]))
+                        + ("t".equals(g[3]) ? " with grant option" : ""));
+            }
+        }
         for (String[] d : from.comments()) {
             if (d[0] == null) {
                 out.add("comment on " + (isView(c, to) ? "view " : "table ") + to.quoted() + " is " + Identifiers.literal(d[1]));
@@ -880,10 +1091,18 @@ public final class Runner {
     }
 
     /**
-     * The views that depend on {@code t}, directly or through other views, and the tables whose foreign keys refer
-     * to it (which a {@code drop ... cascade} would silently strip of their constraint).
+     * A relation that depends on one a model replaces: a view over it (directly or through other views), or a table
+     * whose foreign key (or rule) refers to it; {@code kind} is its {@code relkind}, {@code reads} the other
+     * dependents that its rules (a view's definition among them) read.
      */
-    private static List<TableName> dependents(Connection c, TableName t) throws SQLException {
+    private record Dependent(TableName name, char kind, List<TableName> reads) {
+    }
+
+    /**
+     * The views that depend on {@code t}, directly or through other views, and the tables whose foreign keys refer
+     * to it (which a {@code drop ... cascade} would silently strip of their constraint), in name order.
+     */
+    private static List<Dependent> dependents(Connection c, TableName t) throws SQLException {
         String sql = "with recursive target as (select c.oid from pg_class c"
                 + " join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?),"
                 + " deps(oid) as ("
@@ -897,20 +1116,21 @@ public final class Runner {
                 + " and r.ev_class <> deps.oid),"
                 + " found(oid) as (select oid from deps union select conrelid from pg_constraint"
                 + " where contype = 'f' and confrelid = (select oid from target) and conrelid <> confrelid)"
-                + " select n.nspname, c.relname from found join pg_class c on c.oid = found.oid"
-                + " join pg_namespace n on n.oid = c.relnamespace order by 1, 2";
-        long start = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, t.schema());
-            ps.setString(2, t.name());
-            List<TableName> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(TableName.of(rs.getString(1), rs.getString(2)));
-                }
+                + " select n.nspname, c.relname, c.relkind::text, rn.nspname, rc.relname from found"
+                + " join pg_class c on c.oid = found.oid join pg_namespace n on n.oid = c.relnamespace"
+                + " left join lateral (select distinct d.refobjid from pg_rewrite w join pg_depend d"
+                + " on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass"
+                + " where w.ev_class = c.oid and d.refobjid <> c.oid and d.refobjid in (select oid from found)) x on true"
+                + " left join pg_class rc on rc.oid = x.refobjid left join pg_namespace rn on rn.oid = rc.relnamespace"
+                + " order by 1, 2, 4, 5";
+        Map<TableName, Dependent> out = new LinkedHashMap<>();
+        for (String[] row : rows(c, sql, t)) {
+            Dependent d = out.computeIfAbsent(TableName.of(row[0], row[1]),
+                    name -> new Dependent(name, row[2].charAt(0), new ArrayList<>()));
+            if (row[3] != null) {
+                d.reads().add(TableName.of(row[3], row[4]));
             }
-            Sql.logged(sql, start);
-            return out;
         }
+        return out.values().stream().map(d -> new Dependent(d.name(), d.kind(), List.copyOf(d.reads()))).toList();
     }
 }
