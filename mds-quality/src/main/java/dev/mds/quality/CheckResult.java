@@ -21,7 +21,7 @@ import java.util.Objects;
  *     {@code range}, {@code matches}, {@code row_count}, {@code freshness}, {@code expression},
  *     {@code row_count_anomaly}, {@code statistic}, {@code not_accepted_values}, {@code length}, {@code not_constant},
  *     {@code at_least_one}, {@code sequential_values}, {@code mutually_exclusive_ranges}, {@code equal_row_count},
- *     {@code fewer_rows_than}, {@code columns}, {@code column_type})
+ *     {@code fewer_rows_than}, {@code columns}, {@code column_type}, {@code equality})
  * @param columns the columns the check is about, then the columns it is grouped by (empty for table-level checks)
  * @param severity how much a failure matters
  * @param status the outcome

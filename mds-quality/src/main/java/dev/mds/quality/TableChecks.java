@@ -52,11 +52,12 @@ import java.util.Set;
  * values, length, range, matches, sequential values and relationships ignore rows whose column is NULL; unique ignores
  * rows where any key column is NULL (as a PostgreSQL unique constraint does); an expression that yields NULL passes (as
  * dbt's expression_is_true); not constant and at least one look at the non-NULL values only (as dbt-utils'); a range of
- * {@link #mutuallyExclusiveRanges} with a NULL bound fails (as dbt-utils').
+ * {@link #mutuallyExclusiveRanges} with a NULL bound fails (as dbt-utils'); {@link #equality} takes NULL as equal to
+ * NULL (as {@code except} does); a NULL in {@link #groupBy} columns makes a group of its own.
  *
  * <p>Where they run: not null, accepted and not accepted values, length, range, matches, expression, row count,
  * freshness, statistic, not constant and at least one are aggregates of the table's single scan; unique,
- * relationships, sequential values, mutually exclusive ranges and row count comparisons run one query each, as does a
+ * relationships, sequential values, mutually exclusive ranges, row count comparisons and equality run one query each, as does a
  * check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
  *
  * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
@@ -380,6 +381,34 @@ public final class TableChecks {
     public TableChecks fewerRowsThan(String otherTable) {
         TableName other = otherTable(otherTable, "fewerRowsThan");
         return added(CheckSpec.of(Kind.FEWER_ROWS_THAN, "fewer_rows_than_" + other.name(), List.of()).withRef(other, null));
+    }
+
+    /**
+     * Fails for each row that this table (after {@link #where}) and {@code otherTable} (all its rows) do not both hold:
+     * dbt-utils' equality. Compares {@code compareColumns} (dbt-utils' {@code compare_columns}), or, when none are given,
+     * all of this table's columns, which the other table must have too (its other columns are not compared); a missing
+     * column or table is an {@link Status#ERROR} naming it. Unlike dbt-utils, which compares sets ({@code except}), the
+     * tables are compared as multisets ({@code except all} both ways): a row held twice here and once there is one failing
+     * row. As in {@code except}, NULLs are equal to NULLs. The failing rows are the rows of both differences, the checked
+     * rows both tables' rows (so a percentage threshold is of both); samples and stored failures show the rows with
+     * {@code only_in} naming the table that holds them, both sides interleaved. Runs one query of its own.
+     *
+     * <pre>{@code
+     * t.equality("legacy.customers", "customer_id", "email")
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when a column is given twice
+     */
+    public TableChecks equality(String otherTable, String... compareColumns) {
+        TableName other = otherTable(otherTable, "equality");
+        List<String> cols = compareColumns == null ? List.of() : List.of(compareColumns);
+        for (String c : cols) {
+            Identifiers.check(c);
+        }
+        if (new HashSet<>(cols).size() != cols.size()) {
+            throw new IllegalArgumentException(table + ": equality(" + otherTable + "): a column is given twice");
+        }
+        return added(CheckSpec.of(Kind.EQUALITY, "equality_" + other.name(), cols).withRef(other, null));
     }
 
     private TableName otherTable(String otherTable, String what) {

@@ -518,6 +518,58 @@ public final class Render {
     }
 
     /**
+     * The equality check (dbt-utils' equality, as multisets): {@code n} (this table's rows after its {@code where}),
+     * {@code other_n} (the other table's rows), {@code only_here} and {@code only_there} (the rows of each side that the
+     * other lacks, {@code except all} both ways, so a row held twice here and once there is one row only here).
+     */
+    public static String equality(TableName table, Optional<String> where, CheckSpec c, Schema schema) {
+        return "with a as (" + compared(table, where, c, schema) + "),\nb as (" + compared(c.refTable(), Optional.empty(), c,
+                schema) + ")\nselect (select count(*) from a) as n, (select count(*) from b) as other_n, (select count(*) from"
+                + " (select * from a except all select * from b) x) as only_here, (select count(*) from (select * from b"
+                + " except all select * from a) y) as only_there";
+    }
+
+    /**
+     * The rows of either side the other lacks, each with {@code only_in} (the table it is found in; {@code _} added while
+     * a compared column has that name) first; both sides interleaved, so that samples show each, up to {@code limit}
+     * rows ({@code 0}: all).
+     */
+    public static String equalityRows(TableName table, Optional<String> where, CheckSpec c, Schema schema, int limit) {
+        String label = Identifiers.quote(equalityLabel(c, schema));
+        String here = compared(table, where, c, schema);
+        String there = compared(c.refTable(), Optional.empty(), c, schema);
+        String rows = "select " + Identifiers.literal(table.toString()) + " as " + label + ", x.* from (" + here
+                + " except all " + there + ") x union all select " + Identifiers.literal(c.refTable().toString()) + " as "
+                + label + ", y.* from (" + there + " except all " + here + ") y";
+        if (limit <= 0) {
+            return rows;
+        }
+        List<String> cols = equalityColumns(c, schema);
+        String order = cols.isEmpty() ? "" : " order by " + Identifiers.quoteAll(cols);
+        return "select * from (" + rows + ") d order by row_number() over (partition by " + label + order + "), " + label
+                + " limit " + limit;
+    }
+
+    /** {@code select <compared columns> from <table> [where ...]}: {@code *} when the columns are not known (a plan). */
+    private static String compared(TableName from, Optional<String> where, CheckSpec c, Schema schema) {
+        List<String> cols = equalityColumns(c, schema);
+        return "select " + (cols.isEmpty() ? "*" : Identifiers.quoteAll(cols)) + " from " + from.quoted() + whereClause(where);
+    }
+
+    /** The compared columns: those given, else all of this table's (empty when its schema is not known). */
+    public static List<String> equalityColumns(CheckSpec c, Schema schema) {
+        return !c.columns().isEmpty() || schema == null ? c.columns() : schema.names();
+    }
+
+    private static String equalityLabel(CheckSpec c, Schema schema) {
+        String label = "only_in";
+        while (equalityColumns(c, schema).contains(label)) {
+            label += "_";
+        }
+        return label;
+    }
+
+    /**
      * Every failing row of a row-level check, all columns ({@code select *}), for {@code storeFailures}: the rows the
      * check counted as failing, so as many as its {@code failingRows}. For unique, the rows whose complete key is
      * shared with another row; for relationships, the rows whose value has no parent.
@@ -525,6 +577,9 @@ public final class Render {
     public static String failingRows(TableName table, Optional<String> where, CheckSpec c, Schema schema, TextColumns text) {
         if (c.grouped()) {
             return failingGroups(table, where, c, 0);
+        }
+        if (c.kind() == Kind.EQUALITY) {
+            return equalityRows(table, where, c, schema, 0);
         }
         String from = "select * from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("");
         return switch (c.kind()) {
@@ -550,6 +605,9 @@ public final class Render {
             TextColumns text, int limit) {
         if (c.grouped()) {
             return failingGroups(table, where, c, limit);
+        }
+        if (c.kind() == Kind.EQUALITY) {
+            return equalityRows(table, where, c, schema, limit);
         }
         List<String> shown = new ArrayList<>(keys);
         for (String col : c.allColumns()) {

@@ -240,6 +240,8 @@ public final class Runner {
             } else if (out[i] == null && check.kind() == Kind.RELATIONSHIPS) {
                 out[i] = runOwnQuery(name, check, Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)),
                         false);
+            } else if (out[i] == null && check.kind() == Kind.EQUALITY) {
+                out[i] = runEquality(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.grouped()) {
                 out[i] = runGrouped(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN)) {
@@ -918,6 +920,7 @@ public final class Runner {
         return switch (check.kind()) {
             case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> Render.windowed(t.table(), t.where(), check, schema);
             case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> Render.rowCounts(t.table(), t.where(), check);
+            case EQUALITY -> Render.equality(t.table(), t.where(), check, schema);
             default -> throw new IllegalArgumentException(check.kind() + " has no query of its own here");
         };
     }
@@ -945,6 +948,22 @@ public final class Runner {
                 observed += ": " + row.get("failing_groups") + (failing > 5 ? ", …" : "");
             }
             return rows(table, check, failing, n, observed, n, sql, took);
+        });
+    }
+
+    /**
+     * equality: one query counting both sides and the rows each lacks of the other; the failing rows are both
+     * differences, the checked rows both tables' rows.
+     */
+    private CheckResult runEquality(String table, CheckSpec check, String sql) {
+        return timedRow(table, check, sql, (row, took) -> {
+            long n = number(row.get("n")).longValue();
+            long other = number(row.get("other_n")).longValue();
+            long here = number(row.get("only_here")).longValue();
+            long there = number(row.get("only_there")).longValue();
+            String observed = (here + there) + " rows differ: " + here + " of " + n + " only in " + table + ", " + there
+                    + " of " + other + " only in " + check.refTable();
+            return rows(table, check, here + there, n + other, observed, n + other, sql, took);
         });
     }
 
@@ -1218,6 +1237,17 @@ public final class Runner {
                     return "group column " + Identifiers.quote(col) + " does not exist in the table to compare with "
                             + check.refTable() + " (columns: " + String.join(", ", other.get().names()) + ")";
                 }
+            }
+        }
+        if (check.kind() == Kind.EQUALITY) {
+            Optional<Schema> other = schema(check.refTable());
+            if (other.isEmpty()) {
+                return "table to compare with " + check.refTable() + " does not exist (or is not visible to this user)";
+            }
+            List<String> missing = Render.equalityColumns(check, schema).stream().filter(x -> !other.get().contains(x)).toList();
+            if (!missing.isEmpty()) {
+                return "column(s) " + Identifiers.quoteAll(missing) + " of " + table + " do not exist in the table to compare"
+                        + " with " + check.refTable() + " (columns: " + String.join(", ", other.get().names()) + ")";
             }
         }
         if (check.kind() == Kind.RELATIONSHIPS) {
