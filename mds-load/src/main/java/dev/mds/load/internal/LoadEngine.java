@@ -1,5 +1,15 @@
 package dev.mds.load.internal;
 
+import static dev.mds.load.internal.LoadStatements.CHANGE;
+import static dev.mds.load.internal.LoadStatements.COMMIT;
+import static dev.mds.load.internal.LoadStatements.DELETED_AT;
+import static dev.mds.load.internal.LoadStatements.STAGE;
+import static dev.mds.load.internal.LoadStatements.STAGE_TABLE;
+import static dev.mds.load.internal.LoadStatements.S_DELETE;
+import static dev.mds.load.internal.LoadStatements.S_NUMBER;
+import static dev.mds.load.internal.LoadStatements.S_READ;
+import static dev.mds.load.internal.LoadStatements.UNCHANGED_PREFIX;
+
 import dev.mds.core.BadInputException;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
@@ -22,9 +32,6 @@ import dev.mds.load.SyncMode;
 import dev.mds.load.internal.CopyBinary.Encoding;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -68,28 +75,18 @@ import org.slf4j.LoggerFactory;
  * generated SQL. Works on a caller's connection inside the caller's transaction; never commits.
  */
 public final class LoadEngine {
-    static final String STAGE = "_mds_stage";
-    static final String COMMIT = "_mds_commit";
-    static final String CHANGE = "_mds_change";
-    static final String DELETED_AT = "_deleted_at";
-    static final String S_DELETE = "_mds_delete";
-    static final String S_AT = "_mds_at";
-    static final String S_READ = "_mds_read";
-    static final String UNCHANGED_PREFIX = "_mds_u";
-    /** Stage column of the event number, staged when some column carries {@link Unchanged#VALUE}. */
-    static final String S_NUMBER = "_mds_n";
-
     private static final Logger LOG = LoggerFactory.getLogger(LoadEngine.class);
     private static final Pattern COPY_LINE = Pattern.compile(", line (\\d+)(?:, column (.*?)(?:: |$))?");
 
     private final LoadSpec spec;
     private final TableName target;
-    private final String stage = Identifiers.quote("pg_temp", STAGE);
+    private final LoadStatements statements;
     private volatile boolean versionChecked;
 
     public LoadEngine(LoadSpec spec) {
         this.spec = spec;
         this.target = spec.target();
+        this.statements = new LoadStatements(spec);
     }
 
     // ------------------------------------------------------------------------------------------ record batches
@@ -128,7 +125,7 @@ public final class LoadEngine {
         turn.await();
         lock(c);
         Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
-        long n = directCopy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
+        long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
                 existing);
         return new long[] {n, 0, 0};
     }
@@ -149,7 +146,7 @@ public final class LoadEngine {
             old = queryLong(c, "select count(*) from " + target.quoted());
             Sql.execute(c, truncateTargetSql());
         }
-        long n = directCopy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
+        long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
                 existing);
         return new long[] {n, 0, old};
     }
@@ -253,12 +250,12 @@ public final class LoadEngine {
     private Refusals.Found refusedInCopy(Connection c, Plan plan, String sql, List<Row> rows, Map<Long, Row> byNumber,
             RowWriter writer, SQLException x, int limit) {
         try {
-            Sql.execute(c, dropStage());
-            Sql.execute(c, createStage(plan, true));
-            copyPart(c, stageCopySql(), rows, numbered(plan.cdc ? changeWriter(plan) : recordWriter(plan, null)), false);
+            Sql.execute(c, statements.dropStage());
+            Sql.execute(c, statements.createStage(plan, true));
+            copyPart(c, statements.stageCopySql(), rows, numbered(plan.cdc ? changeWriter(plan) : recordWriter(plan, null)), false);
             Refusals refusals = new Refusals(c, target, List.of());   // the target rows all stay: none is replaced
             refusals.materialise("select " + writtenColumns(c, plan, false) + ", s." + Identifiers.quote(Refusals.RECORD)
-                    + " from " + stage + " s");
+                    + " from " + STAGE_TABLE + " s");
             return refusals.find(x, records -> {
                 List<Row> part = new ArrayList<>(records.size());
                 for (long n : records) {
@@ -282,7 +279,7 @@ public final class LoadEngine {
         }
     }
 
-    /** {@code writer} with each row's record number after its values (for a stage made by {@code createStage(plan, true)}). */
+    /** {@code writer} with each row's record number after its values (for a stage made by {@code statements.createStage(plan, true)}). */
     private static RowWriter numbered(RowWriter writer) {
         Encoding[] enc = Arrays.copyOf(writer.encodings(), writer.encodings().length + 1);
         enc[enc.length - 1] = Encoding.INT8;
@@ -314,24 +311,24 @@ public final class LoadEngine {
         if (locked) {
             Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
             if (emptyWithoutRowSecurity(c)) {
-                long n = directCopy(c, plan, directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)),
+                long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)),
                         rejects, existing);
                 return new long[] {n, 0, 0};
             }
         }
-        Sql.execute(c, dropStage());
-        Sql.execute(c, createStage(plan));
+        Sql.execute(c, statements.dropStage());
+        Sql.execute(c, statements.createStage(plan));
         stageChecks(c, plan).forEach(check -> Sql.execute(c, check));
-        long staged = copy(c, plan, stageCopySql(), rows, recordWriter(plan, null), rejects);
+        long staged = copy(c, plan, statements.stageCopySql(), rows, recordWriter(plan, null), rejects);
         if (!locked) {
             turn.await();
             lock(c);
             ensureTarget(c, plan);
         }
-        long[] counts = mergeCounts(c, plan, mergeSql(plan), staged, new MergeShape(stage, mergeMatched(plan), rows, rejects,
+        long[] counts = mergeCounts(c, plan, statements.mergeSql(plan), staged, new MergeShape(STAGE_TABLE, statements.mergeMatched(plan), rows, rejects,
                 recordWriter(plan, null)),
                 false);
-        Sql.execute(c, dropStage());
+        Sql.execute(c, statements.dropStage());
         LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
         return new long[] {counts[0], counts[1], 0};
     }
@@ -642,7 +639,7 @@ public final class LoadEngine {
             }
         }
         Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged, afterImages(batch));
-        TableName tombstones = tombstones();
+        TableName tombstones = statements.tombstones();
         Remembered remembered = null;
         long truncated = 0;
         long dropped = 0;   // replays from before the target's last truncate, reported as unchanged
@@ -662,7 +659,7 @@ public final class LoadEngine {
                     && remembered.tombstones() != Tombstones.SOME;
             if (direct && remembered.targetEmpty() && !remembered.rowSecurity()) {
                 // a snapshot into an empty table (and no remembered deletes): COPY straight into it
-                long n = directCopy(c, plan, directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestamp(c, plan)),
+                long n = directCopy(c, plan, statements.directCdcCopySql(plan), rows, directChangeWriter(plan, loadTimestamp(c, plan)),
                         rejects, existing);
                 writeRejects(c, rejects);
                 return result(new long[] {n, 0, truncated}, n + dropped, rejects, t0);
@@ -679,8 +676,8 @@ public final class LoadEngine {
                 }
             }
         }
-        Sql.execute(c, dropStage() + "; " + createStage(plan));
-        long staged = copy(c, plan, stageCopySql(), rows, changeWriter(plan), rejects);
+        Sql.execute(c, statements.dropStage() + "; " + statements.createStage(plan));
+        long staged = copy(c, plan, statements.stageCopySql(), rows, changeWriter(plan), rejects);
         if (!locked) {
             lock(c);
             ensureTarget(c, plan);
@@ -690,8 +687,8 @@ public final class LoadEngine {
             remembered = remembered(c, tombstones);
             if (remembered.truncatedAt().isPresent()) {
                 // as newerThan, for the rows staged before the lock
-                Sql.update(c, "delete from " + stage + " s where not s." + Identifiers.quote(S_READ) + " and "
-                        + position("s") + " <= " + positionLiteral(remembered.truncatedAt().get()));
+                Sql.update(c, "delete from " + STAGE_TABLE + " s where not s." + Identifiers.quote(S_READ) + " and "
+                        + LoadStatements.position("s") + " <= " + LoadStatements.positionLiteral(remembered.truncatedAt().get()));
             }
         }
         // Under the lock only mds loads of this target write its tombstones: statements that cannot change
@@ -701,31 +698,31 @@ public final class LoadEngine {
             staged -= refuseUnchangedInserts(c, plan, tombstones, useTombstones, reads, rows, rejects);
         }
         if (deletes && remembered.tombstones() == Tombstones.NO_TABLE) {
-            Sql.execute(c, createTombstones(plan, tombstones));
+            Sql.execute(c, statements.createTombstones(plan, tombstones));
         }
-        long[] counts = mergeCounts(c, plan, cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
-                new MergeShape(cdcUpsertSource(plan, tombstones, useTombstones, reads), cdcMatched(reads), rows, rejects,
+        long[] counts = mergeCounts(c, plan, statements.cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
+                new MergeShape(statements.cdcUpsertSource(plan, tombstones, useTombstones, reads), LoadStatements.cdcMatched(reads), rows, rejects,
                         changeWriter(plan)),
                 deletes);
         staged -= counts[2];
         if (useTombstones) {
-            Sql.update(c, cdcForgetTombstonesSql(plan, tombstones, reads));
+            Sql.update(c, statements.cdcForgetTombstonesSql(plan, tombstones, reads));
         }
         long deleted = 0;
         if (deletes) {
             // in the savepoint mergeCounts set again after the MERGE (same round trip), released with the next statement
             try {
-                deleted = Sql.update(c, cdcDeleteSql(plan));
+                deleted = Sql.update(c, statements.cdcDeleteSql(plan));
             } catch (MdsException e) {
                 if (e.getCause() instanceof SQLException x && refusal(x)) {
                     throw refusedByDelete(c, plan, rows, x, e);
                 }
                 throw e;
             }
-            Sql.update(c, RELEASE_APPLY + cdcTombstoneSql(plan, tombstones));
+            Sql.update(c, RELEASE_APPLY + statements.cdcTombstoneSql(plan, tombstones));
         }
         if (folded.snapshotComplete().isPresent()) {
-            deleted += Sql.update(c, sweepSql(plan, folded.snapshotComplete().get()));
+            deleted += Sql.update(c, statements.sweepSql(plan, folded.snapshotComplete().get()));
         }
         // the stage goes at commit (on commit drop); a later load in this transaction drops it first
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
@@ -811,7 +808,7 @@ public final class LoadEngine {
             return -1;
         }
         try {
-            return copyPart(c, directCdcCopySql(plan), rows, writer, true);
+            return copyPart(c, statements.directCdcCopySql(plan), rows, writer, true);
         } catch (SQLException e) {
             LOG.debug("{}: inserts-only COPY undone ({}), merging instead", target, reason(e));
             return -1;
@@ -830,7 +827,7 @@ public final class LoadEngine {
         }
         lock(c);
         long pruned = 0;
-        for (TableName remembered : List.of(tombstones(), truncated())) {
+        for (TableName remembered : List.of(statements.tombstones(), statements.truncated())) {
             if (exists(c, remembered)) {
                 pruned += Sql.update(c, "delete from " + remembered.quoted() + " where " + Identifiers.quote(DELETED_AT)
                         + " < now() - make_interval(secs => " + age.toMillis() / 1000.0 + ")");
@@ -855,14 +852,14 @@ public final class LoadEngine {
     private Remembered remembered(Connection c, TableName tombstones) {
         long v = queryLong(c, "select case when " + PostgresDialect.INSTANCE.relationOid(tombstones) + " is null"
                 + " then 0 else 2 end + case when exists (select 1 from " + target.quoted() + ") then 0 else 1 end"
-                + " + case when " + PostgresDialect.INSTANCE.relationOid(truncated()) + " is null then 0 else 4 end"
+                + " + case when " + PostgresDialect.INSTANCE.relationOid(statements.truncated()) + " is null then 0 else 4 end"
                 + " + case when row_security_active(" + PostgresDialect.INSTANCE.relationOid(target) + ") then 8 else 0 end");
         Tombstones t = (v & 2) == 0 ? Tombstones.NO_TABLE : isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
         Optional<EventPosition> truncatedAt = Optional.empty();
         if ((v & 4) != 0) {
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("select " + Identifiers.quote(COMMIT) + ", " + Identifiers.quote(CHANGE)
-                         + " from " + truncated().quoted())) {
+                         + " from " + statements.truncated().quoted())) {
                 if (rs.next()) {
                     truncatedAt = Optional.of(new EventPosition(rs.getLong(1), rs.getLong(2)));
                 }
@@ -983,7 +980,7 @@ public final class LoadEngine {
                     sameKey = v == keyValues[j] || keyValues[j].equals(v);
                 }
                 if (!fill && sameKey) {
-                    folded = after;   // records are immutable: stage the event's own after image
+                    folded = after;   // records are immutable: STAGE_TABLE the event's own after image
                 } else {
                     Object[] values = after.values().toArray();
                     if (fill) {
@@ -1007,16 +1004,6 @@ public final class LoadEngine {
                 Optional.ofNullable(snapshotComplete));
     }
 
-
-    private TableName tombstones() {
-        return suffixed(target, "_mds_tombstones");
-    }
-
-    /** The one-row table holding the position of the last {@code TRUNCATE} applied. */
-    private TableName truncated() {
-        return suffixed(target, "_mds_truncated");
-    }
-
     /** The after images of a change batch's events, one per event (null for an event without one), lazily. */
     private static Iterable<Record> afterImages(ChangeBatch batch) {
         return () -> batch.events().stream().map(e -> e.after().orElse(null)).iterator();
@@ -1037,33 +1024,33 @@ public final class LoadEngine {
         switch (spec.mode()) {
             case APPEND -> {
                 out.addAll(targetDdl(c, plan, existing));
-                out.add(directCopySql(target, plan));
+                out.add(statements.directCopySql(target, plan));
             }
             case OVERWRITE -> {
                 out.addAll(targetDdl(c, plan, existing));
                 if (existing.isPresent()) {
                     out.add(truncateTargetSql());
                 }
-                out.add(directCopySql(target, plan));
+                out.add(statements.directCopySql(target, plan));
             }
             case MERGE -> {
-                out.add(createStage(plan));
-                out.add(stageCopySql());
+                out.add(statements.createStage(plan));
+                out.add(statements.stageCopySql());
                 out.addAll(targetDdl(c, plan, existing));
-                out.add(mergeSql(plan));
-                out.add(dropStage());
+                out.add(statements.mergeSql(plan));
+                out.add(statements.dropStage());
             }
             case CDC -> {
-                TableName tombstones = tombstones();
-                out.add(createStage(plan));
-                out.add(stageCopySql());
+                TableName tombstones = statements.tombstones();
+                out.add(statements.createStage(plan));
+                out.add(statements.stageCopySql());
                 out.addAll(targetDdl(c, plan, existing));
-                out.add(createTombstones(plan, tombstones));
-                out.add(cdcUpsertSql(plan, tombstones, true, true));
-                out.add(cdcForgetTombstonesSql(plan, tombstones, true));
-                out.add(cdcDeleteSql(plan));
-                out.add(cdcTombstoneSql(plan, tombstones));
-                out.add(dropStage());
+                out.add(statements.createTombstones(plan, tombstones));
+                out.add(statements.cdcUpsertSql(plan, tombstones, true, true));
+                out.add(statements.cdcForgetTombstonesSql(plan, tombstones, true));
+                out.add(statements.cdcDeleteSql(plan));
+                out.add(statements.cdcTombstoneSql(plan, tombstones));
+                out.add(statements.dropStage());
             }
         }
         return out;
@@ -1173,7 +1160,7 @@ public final class LoadEngine {
             LOG.info("{}: widening column '{}' from {} to {} ({} in the batch)", target, f.name(), tc.sqlType(), wider,
                     f.type());
             if (plan.cdc && plan.key.contains(f.name())) {
-                after.add("alter table if exists " + tombstones().quoted() + " alter column " + Identifiers.quote(f.name())
+                after.add("alter table if exists " + statements.tombstones().quoted() + " alter column " + Identifiers.quote(f.name())
                         + type);
             }
         }
@@ -1202,35 +1189,6 @@ public final class LoadEngine {
         return out;
     }
 
-    private String createStage(Plan plan) {
-        return createStage(plan, false);
-    }
-
-    /** The stage; {@code numbered}: with each row's record number last (diagnostics only). */
-    private String createStage(Plan plan, boolean numbered) {
-        StringJoiner cols = new StringJoiner(", ");
-        for (String col : plan.columns) {
-            cols.add(Identifiers.quote(col) + " " + plan.types.get(col) + (plan.notNull.get(col) ? " not null" : ""));
-        }
-        if (plan.cdc) {
-            cols.add(Identifiers.quote(S_DELETE) + " boolean not null");
-            cols.add(Identifiers.quote(COMMIT) + " bigint not null");
-            cols.add(Identifiers.quote(CHANGE) + " bigint not null");
-            cols.add(Identifiers.quote(S_AT) + " timestamptz");
-            cols.add(Identifiers.quote(S_READ) + " boolean not null");
-            for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
-                cols.add(Identifiers.quote(UNCHANGED_PREFIX + i) + " boolean not null");
-            }
-            if (!plan.unchanged.isEmpty()) {
-                cols.add(Identifiers.quote(S_NUMBER) + " bigint not null");
-            }
-        }
-        if (numbered) {
-            cols.add(Identifiers.quote(Refusals.RECORD) + " bigint");
-        }
-        return "create temp table " + Identifiers.quote(STAGE) + " (" + cols + ") on commit drop";
-    }
-
     /**
      * The target's CHECK constraints over batch columns only, as statements adding them to the stage: a row one of
      * them refuses is then refused by the COPY into the stage, which names its record and key (and sets it aside
@@ -1250,7 +1208,7 @@ public final class LoadEngine {
             while (rs.next()) {
                 List<String> columns = List.of((String[]) rs.getArray(2).getArray());
                 if (!columns.isEmpty() && plan.columns.containsAll(columns)) {
-                    out.add("alter table " + stage + " add " + rs.getString(1));
+                    out.add("alter table " + STAGE_TABLE + " add " + rs.getString(1));
                 }
             }
         } catch (SQLException e) {
@@ -1260,184 +1218,7 @@ public final class LoadEngine {
         return out;
     }
 
-    private String dropStage() {
-        return "drop table if exists " + stage;
-    }
-
-    private String stageCopySql() {
-        return "copy " + stage + " from stdin";
-    }
-
-    private String directCopySql(TableName table, Plan plan) {
-        List<String> cols = new ArrayList<>(plan.columns);
-        spec.loadTimestamp().ifPresent(cols::add);
-        return "copy " + table.quoted() + " (" + Identifiers.quoteAll(cols) + ") from stdin";
-    }
-
-    private String directCdcCopySql(Plan plan) {
-        List<String> cols = new ArrayList<>(plan.columns);
-        cols.add(COMMIT);
-        cols.add(CHANGE);
-        spec.loadTimestamp().ifPresent(cols::add);
-        return "copy " + target.quoted() + " (" + Identifiers.quoteAll(cols) + ") from stdin";
-    }
-
-    private String createTombstones(Plan plan, TableName tombstones) {
-        StringJoiner cols = new StringJoiner(", ");
-        for (String k : plan.key) {
-            cols.add(Identifiers.quote(k) + " " + plan.types.get(k));
-        }
-        cols.add(Identifiers.quote(COMMIT) + " bigint not null");
-        cols.add(Identifiers.quote(CHANGE) + " bigint not null");
-        cols.add(Identifiers.quote(DELETED_AT) + " timestamptz");
-        cols.add("primary key (" + Identifiers.quoteAll(plan.key) + ")");
-        return "create table if not exists " + tombstones.quoted() + " (" + cols + ")";
-    }
-
     // ------------------------------------------------------------------------------------------ DML
-
-    private String keyJoin(Plan plan, String left, String right) {
-        StringJoiner on = new StringJoiner(" and ");
-        for (String k : plan.key) {
-            on.add(left + "." + Identifiers.quote(k) + " = " + right + "." + Identifiers.quote(k));
-        }
-        return on.toString();
-    }
-
-    private static String position(String alias) {
-        return "(" + alias + "." + Identifiers.quote(COMMIT) + ", " + alias + "." + Identifiers.quote(CHANGE) + ")";
-    }
-
-    private String mergeSql(Plan plan) {
-        StringBuilder s = new StringBuilder("merge into ").append(target.quoted()).append(" as t using ").append(stage)
-                .append(" as s on ").append(keyJoin(plan, "t", "s"));
-        List<String> update = new ArrayList<>(plan.nonKey);
-        if (!update.isEmpty()) {
-            s.append(" when matched and ").append(mergeMatched(plan)).append(" then update set ");
-            StringJoiner set = new StringJoiner(", ");
-            for (String col : update) {
-                set.add(Identifiers.quote(col) + " = s." + Identifiers.quote(col));
-            }
-            spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
-            s.append(set);
-        }
-        s.append(" when not matched then insert (");
-        List<String> cols = new ArrayList<>(plan.columns);
-        StringJoiner values = new StringJoiner(", ");
-        for (String col : plan.columns) {
-            values.add("s." + Identifiers.quote(col));
-        }
-        spec.loadTimestamp().ifPresent(ts -> {
-            cols.add(ts);
-            values.add("now()");
-        });
-        s.append(Identifiers.quoteAll(cols)).append(")").append(overriding(plan)).append(" values (").append(values)
-                .append(")");
-        return s.toString();
-    }
-
-    /**
-     * The condition on which the MERGE updates a matched target row {@code t} from the staged row {@code s} (not
-     * older by cursor, and some value differs); null when the batch has only key columns (no update).
-     */
-    private String mergeMatched(Plan plan) {
-        List<String> update = plan.nonKey;
-        if (update.isEmpty()) {
-            return null;
-        }
-        StringBuilder s = new StringBuilder();
-        spec.cursor().ifPresent(cur -> s.append("(t.").append(Identifiers.quote(cur)).append(" is null or s.")
-                .append(Identifiers.quote(cur)).append(" >= t.").append(Identifiers.quote(cur)).append(") and "));
-        s.append("(").append(compared(plan, "t", update)).append(") is distinct from (")
-                .append(compared(plan, "s", update)).append(")");
-        return s.toString();
-    }
-
-    /**
-     * The columns as the change test compares them: a column whose type has no equality ({@code json}: there is
-     * no {@code json = json}) as its text, so a change of its text is a change; a {@code citext} column or one with a
-     * nondeterministic collation by its bytes, so that {@code 'Alice'} over {@code 'alice'} is a change.
-     */
-    private static String compared(Plan plan, String alias, List<String> columns) {
-        StringJoiner out = new StringJoiner(", ");
-        for (String col : columns) {
-            String as = plan.comparedAsText.contains(col) ? "::text"
-                    : plan.nondeterministic.containsKey(col) || "citext".equals(plan.typeNames.get(col))
-                    ? "::text COLLATE \"C\"" : "";
-            out.add(alias + "." + Identifiers.quote(col) + as);
-        }
-        return out.toString();
-    }
-
-    private String cdcUpsertSource(Plan plan, TableName tombstones, boolean useTombstones, boolean reads) {
-        if (!useTombstones) {
-            return "(select s.* from " + stage + " s where not s." + Identifiers.quote(S_DELETE) + ")";
-        }
-        return "(select s.* from " + stage + " s where not s." + Identifiers.quote(S_DELETE)
-                + " and (" + (reads ? "s." + Identifiers.quote(S_READ) + " or " : "") + "not exists (select 1 from "
-                + tombstones.quoted() + " d where " + keyJoin(plan, "d", "s") + " and " + position("d") + " >= "
-                + position("s") + ")))";
-    }
-
-    /**
-     * The upsert of a change batch: a row is written when the event is newer than the stored row. A snapshot read
-     * ({@code reads}: the batch has some) is the source's state when it was read, so it replaces a row stored at
-     * any other position (a re-snapshot after a lost slot brings back what the stream missed), and forgets the
-     * key's tombstone; a read stored at its own position already (a replay) is left alone.
-     */
-    private String cdcUpsertSql(Plan plan, TableName tombstones, boolean useTombstones, boolean reads) {
-        StringBuilder s = new StringBuilder("merge into ").append(target.quoted()).append(" as t using ")
-                .append(cdcUpsertSource(plan, tombstones, useTombstones, reads)).append(" as s on ")
-                .append(keyJoin(plan, "t", "s"));
-        s.append(" when matched and ").append(cdcMatched(reads)).append(" then update set ");
-        StringJoiner set = new StringJoiner(", ");
-        for (String col : plan.nonKey) {
-            int i = plan.schema.indexOf(col);
-            String q = Identifiers.quote(col);
-            if (plan.unchanged.get(i)) {
-                set.add(q + " = case when s." + Identifiers.quote(UNCHANGED_PREFIX + i) + " then t." + q + " else s." + q + " end");
-            } else {
-                set.add(q + " = s." + q);
-            }
-        }
-        set.add(Identifiers.quote(COMMIT) + " = s." + Identifiers.quote(COMMIT));
-        set.add(Identifiers.quote(CHANGE) + " = s." + Identifiers.quote(CHANGE));
-        if (spec.deleteMode() == DeleteMode.SOFT) {
-            set.add(Identifiers.quote(DELETED_AT) + " = null");
-        }
-        spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
-        s.append(set);
-        List<String> cols = new ArrayList<>(plan.columns);
-        cols.add(COMMIT);
-        cols.add(CHANGE);
-        StringJoiner values = new StringJoiner(", ");
-        for (String col : cols) {
-            values.add("s." + Identifiers.quote(col));
-        }
-        spec.loadTimestamp().ifPresent(ts -> {
-            cols.add(ts);
-            values.add("now()");
-        });
-        s.append(" when not matched then insert (").append(Identifiers.quoteAll(cols)).append(")")
-                .append(overriding(plan)).append(" values (").append(values).append(")");
-        return s.toString();
-    }
-
-    /** The condition on which the CDC upsert overwrites a matched target row {@code t} with the event {@code s}. */
-    private static String cdcMatched(boolean reads) {
-        StringBuilder s = new StringBuilder("(t.").append(Identifiers.quote(COMMIT)).append(" is null or ")
-                .append(position("t")).append(" < ").append(position("s"));
-        if (reads) {
-            s.append(" or s.").append(Identifiers.quote(S_READ)).append(" and ").append(position("t"))
-                    .append(" <> ").append(position("s"));
-        }
-        return s.append(")").toString();
-    }
-
-    /** The batch's value goes into a {@code generated always as identity} column as the direct COPY stores it. */
-    private static String overriding(Plan plan) {
-        return plan.identityAlways ? " overriding system value" : "";
-    }
 
     /**
      * The staged upserts that would insert a new row although a column carries {@link Unchanged#VALUE}: the source
@@ -1457,8 +1238,8 @@ public final class LoadEngine {
             flagList.add("s." + Identifiers.quote(UNCHANGED_PREFIX + i));
         }
         String sql = "select s." + Identifiers.quote(S_NUMBER) + ", " + flagList + " from "
-                + cdcUpsertSource(plan, tombstones, useTombstones, reads) + " s where (" + flags + ") and not exists (select 1 from "
-                + target.quoted() + " t where " + keyJoin(plan, "t", "s") + ") order by 1";
+                + statements.cdcUpsertSource(plan, tombstones, useTombstones, reads) + " s where (" + flags + ") and not exists (select 1 from "
+                + target.quoted() + " t where " + statements.keyJoin(plan, "t", "s") + ") order by 1";
         Map<Long, String> refused = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -1488,14 +1269,8 @@ public final class LoadEngine {
                     + "' is unchanged (a value the source did not send, such as an untouched TOASTed column) and the target"
                     + " has no row of this key to keep it from", null);
         }
-        return Sql.update(c, "delete from " + stage + " s where s." + Identifiers.quote(S_NUMBER) + " in ("
+        return Sql.update(c, "delete from " + STAGE_TABLE + " s where s." + Identifiers.quote(S_NUMBER) + " in ("
                 + refused.keySet().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")");
-    }
-
-    private String cdcForgetTombstonesSql(Plan plan, TableName tombstones, boolean reads) {
-        return "delete from " + tombstones.quoted() + " d using " + stage + " s where not s." + Identifiers.quote(S_DELETE)
-                + " and " + keyJoin(plan, "d", "s") + " and " + (reads ? "(s." + Identifiers.quote(S_READ) + " or " : "")
-                + position("d") + " < " + position("s") + (reads ? ")" : "");
     }
 
     /**
@@ -1509,127 +1284,17 @@ public final class LoadEngine {
      * @return rows removed or marked
      */
     private long truncate(Connection c, ChangeEvent e, TableName tombstones) {
-        List<String> statements = truncateSql(e, tombstones,
+        List<String> truncateSql = statements.truncateSql(e, tombstones,
                 queryLong(c, "select count(" + PostgresDialect.INSTANCE.relationOid(tombstones) + ")") > 0);
         long removed = 0;
-        for (String sql : statements) {
-            if (sql.startsWith("create table if not exists ") && exists(c, truncated())) {
+        for (String sql : truncateSql) {
+            if (sql.startsWith("create table if not exists ") && exists(c, statements.truncated())) {
                 continue;   // see exists: a role that may only write the table could not run it
             }
             removed = Sql.update(c, sql);
         }
         LOG.debug("{}: TRUNCATE at {} removed {} rows", target, e.position(), removed);
         return removed;
-    }
-
-    /** The statements of {@link #truncate}; the last one's row count is the rows removed or marked. */
-    private List<String> truncateSql(ChangeEvent e, TableName tombstones, boolean haveTombstones) {
-        String p = positionLiteral(e.position());
-        String older = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + p + ")";
-        String one = Identifiers.quote("_mds_one");
-        String cols = Identifiers.quoteAll(List.of(COMMIT, CHANGE, DELETED_AT));
-        List<String> out = new ArrayList<>();
-        out.add("create table if not exists " + truncated().quoted() + " (" + one + " boolean primary key default true check ("
-                + one + "), " + Identifiers.quote(COMMIT) + " bigint not null, " + Identifiers.quote(CHANGE)
-                + " bigint not null, " + Identifiers.quote(DELETED_AT) + " timestamptz)");
-        out.add("insert into " + truncated().quoted() + " as d (" + cols + ") values (" + e.position().commit() + ", "
-                + e.position().change() + ", " + timestampSql(e.commitTime()) + ") on conflict (" + one + ") do update set "
-                + setExcluded(List.of(COMMIT, CHANGE, DELETED_AT)) + " where " + position("d") + " < " + position("excluded"));
-        if (spec.deleteMode() == DeleteMode.SOFT) {
-            // remembered in SOFT mode too: the batch's events before the truncate are dropped unapplied, so a replay
-            // of them (a key the table lacks, or marked deleted at an older position) must find the truncate
-            out.add(markDeletedSql(e, older));
-            return out;
-        }
-        if (haveTombstones) {
-            out.add("delete from " + tombstones.quoted() + " d where " + position("d") + " < " + p);
-        }
-        out.add("delete from " + target.quoted() + " t where " + older);
-        return out;
-    }
-
-    /** {@code (commit, change)} of a position as a row literal comparable with {@link #position(String)}. */
-    private static String positionLiteral(EventPosition p) {
-        return "(" + p.commit() + "::bigint, " + p.change() + "::bigint)";
-    }
-
-    /**
-     * After a {@code SNAPSHOT_COMPLETE} at {@code (0, C)}: removes (or with {@link DeleteMode#SOFT} marks deleted)
-     * the rows the completed snapshot did not read, which are gone from the source (a re-snapshot after a lost
-     * slot: rows deleted while nothing streamed). Those are the rows stored before the snapshot began (a commit
-     * position below {@code C}, or an earlier snapshot's read {@code (0, other)}) that this batch does not write;
-     * rows the stream wrote after the snapshot (commit at or above {@code C}) stay, even for a batch delivered again.
-     */
-    private String sweepSql(Plan plan, ChangeEvent e) {
-        long snapshot = e.position().change();
-        String commit = "t." + Identifiers.quote(COMMIT);
-        String unread = "(" + commit + " is null or " + commit + " < " + snapshot + " and not (" + commit + " = 0 and t."
-                + Identifiers.quote(CHANGE) + " = " + snapshot + "))"
-                + " and not exists (select 1 from " + stage + " s where " + keyJoin(plan, "s", "t") + ")";
-        if (spec.deleteMode() == DeleteMode.SOFT) {
-            return markDeletedSql(e, unread);
-        }
-        return "delete from " + target.quoted() + " t where " + unread;
-    }
-
-    /** Marks the live rows {@code where} selects (alias {@code t}) deleted at a table-wide event's time and position. */
-    private String markDeletedSql(ChangeEvent e, String where) {
-        return "update " + target.quoted() + " t set " + softDeleteSet(timestampSql(e.commitTime()),
-                Long.toString(e.position().commit()), Long.toString(e.position().change())) + " where " + where
-                + " and t." + Identifiers.quote(DELETED_AT) + " is null";
-    }
-
-    /** The SET list that marks a row deleted ({@link DeleteMode#SOFT}) at the given time and position expressions. */
-    private String softDeleteSet(String at, String commit, String change) {
-        StringJoiner set = new StringJoiner(", ");
-        set.add(Identifiers.quote(DELETED_AT) + " = " + at);
-        set.add(Identifiers.quote(COMMIT) + " = " + commit);
-        set.add(Identifiers.quote(CHANGE) + " = " + change);
-        spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));
-        return set.toString();
-    }
-
-    /** A timestamptz expression for {@code at}, exact to the microsecond, from a number (no value text in SQL). */
-    private static String timestampSql(Instant at) {
-        return "timestamptz 'epoch' + " + (at.getEpochSecond() * 1_000_000L + at.getNano() / 1_000)
-                + " * interval '1 microsecond'";
-    }
-
-    private String cdcDeleteSql(Plan plan) {
-        String newer = "(t." + Identifiers.quote(COMMIT) + " is null or " + position("t") + " < " + position("s") + ")";
-        if (spec.deleteMode() == DeleteMode.HARD) {
-            return "delete from " + target.quoted() + " t using " + stage + " s where s." + Identifiers.quote(S_DELETE)
-                    + " and " + keyJoin(plan, "t", "s") + " and " + newer;
-        }
-        String set = softDeleteSet("s." + Identifiers.quote(S_AT), "s." + Identifiers.quote(COMMIT),
-                "s." + Identifiers.quote(CHANGE));
-        return "update " + target.quoted() + " t set " + set + " from " + stage + " s where s." + Identifiers.quote(S_DELETE)
-                + " and " + keyJoin(plan, "t", "s") + " and " + newer;
-    }
-
-    private String cdcTombstoneSql(Plan plan, TableName tombstones) {
-        List<String> cols = new ArrayList<>(plan.key);
-        cols.add(COMMIT);
-        cols.add(CHANGE);
-        String q = Identifiers.quoteAll(cols) + ", " + Identifiers.quote(DELETED_AT);
-        return "insert into " + tombstones.quoted() + " as d (" + q + ") select " + Identifiers.quoteAll("s", cols)
-                + ", s." + Identifiers.quote(S_AT) + " from " + stage + " s where s." + Identifiers.quote(S_DELETE)
-                + keepNewerTombstone(plan);
-    }
-
-    /** The conflict clause of a tombstone insert (alias {@code d}): a key's tombstone moves only to a newer delete. */
-    private static String keepNewerTombstone(Plan plan) {
-        return " on conflict (" + Identifiers.quoteAll(plan.key) + ") do update set "
-                + setExcluded(List.of(COMMIT, CHANGE, DELETED_AT)) + " where " + position("d") + " < " + position("excluded");
-    }
-
-    /** {@code a = excluded.a, …}: the SET list of an upsert that takes the proposed row's columns. */
-    private static String setExcluded(List<String> columns) {
-        StringJoiner set = new StringJoiner(", ");
-        for (String col : columns) {
-            set.add(Identifiers.quote(col) + " = excluded." + Identifiers.quote(col));
-        }
-        return set.toString();
     }
 
     /**
@@ -1738,7 +1403,7 @@ public final class LoadEngine {
             stageNumbers(c, plan, shape.rows());
             Refusals refusals = new Refusals(c, target, plan.key);
             refusals.materialise(writtenSql(c, plan, shape));
-            String keep = "delete from " + stage + " s using " + numbers + " n where " + keyJoin(plan, "n", "s")
+            String keep = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
                     + " and not n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
             found = refusals.find(x, records -> probe(c, keep, records, merge), refusals.candidates(),
                     deadLetter ? Integer.MAX_VALUE : RefusedRowsException.MAX_ROWS);
@@ -1756,7 +1421,7 @@ public final class LoadEngine {
             Row r = byNumber.get(n);
             shape.rejects().add(n, keyText(r.values, plan), reason, r.values);
         }
-        String sql = "delete from " + stage + " s using " + numbers + " n where " + keyJoin(plan, "n", "s")
+        String sql = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
                 + " and n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
         long t0 = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -1777,9 +1442,9 @@ public final class LoadEngine {
         shape.rows().removeIf(r -> gone.contains(r.recordNumber));
         if (!fallback.isEmpty()) {
             try {
-                copyPart(c, stageCopySql(), fallback, shape.stageWriter(), false);
+                copyPart(c, statements.stageCopySql(), fallback, shape.stageWriter(), false);
             } catch (SQLException e) {
-                throw Sql.failed(stageCopySql(), e);
+                throw Sql.failed(statements.stageCopySql(), e);
             }
             shape.rows().addAll(fallback);
         }
@@ -1808,13 +1473,13 @@ public final class LoadEngine {
             String numbers = Identifiers.quote("pg_temp", NUMBERS);
             String record = "n." + Identifiers.quote(Refusals.RECORD);
             Refusals refusals = new Refusals(c, target, plan.key);
-            List<Long> candidates = refusals.records("select " + record + " from " + stage + " s join " + numbers + " n on "
-                    + keyJoin(plan, "n", "s") + " join " + target.quoted() + " t on " + keyJoin(plan, "t", "s") + " where s."
-                    + Identifiers.quote(S_DELETE) + " and (t." + Identifiers.quote(COMMIT) + " is null or " + position("t")
-                    + " < " + position("s") + ") order by 1", Integer.MAX_VALUE);
-            String keep = "delete from " + stage + " s using " + numbers + " n where " + keyJoin(plan, "n", "s")
+            List<Long> candidates = refusals.records("select " + record + " from " + STAGE_TABLE + " s join " + numbers + " n on "
+                    + statements.keyJoin(plan, "n", "s") + " join " + target.quoted() + " t on " + statements.keyJoin(plan, "t", "s") + " where s."
+                    + Identifiers.quote(S_DELETE) + " and (t." + Identifiers.quote(COMMIT) + " is null or " + LoadStatements.position("t")
+                    + " < " + LoadStatements.position("s") + ") order by 1", Integer.MAX_VALUE);
+            String keep = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
                     + " and not " + record + " = any(?)";
-            String delete = cdcDeleteSql(plan);
+            String delete = statements.cdcDeleteSql(plan);
             found = refusals.bisect(records -> probe(c, keep, records, delete), candidates, RefusedRowsException.MAX_ROWS);
         } catch (SQLException | MdsException d) {
             x.addSuppressed(d);
@@ -1894,8 +1559,8 @@ public final class LoadEngine {
      */
     private String writtenSql(Connection c, Plan plan, MergeShape shape) throws SQLException {
         String numbers = Identifiers.quote("pg_temp", NUMBERS);
-        String from = shape.source() + " s join " + numbers + " n on " + keyJoin(plan, "n", "s") + " left join "
-                + target.quoted() + " t on " + keyJoin(plan, "t", "s") + " where t.ctid is null"
+        String from = shape.source() + " s join " + numbers + " n on " + statements.keyJoin(plan, "n", "s") + " left join "
+                + target.quoted() + " t on " + statements.keyJoin(plan, "t", "s") + " where t.ctid is null"
                 + (shape.matched() == null ? "" : " or " + shape.matched());
         return "select " + writtenColumns(c, plan, true) + ", n." + Identifiers.quote(Refusals.RECORD) + " from " + from;
     }
@@ -2228,7 +1893,7 @@ public final class LoadEngine {
                 start = rows.size();
             } catch (SQLException e) {
                 int at = badIndex(e, sql, rest.size());
-                if (at < 0 && deadLetter && refusal(e) && !sql.equals(stageCopySql())) {
+                if (at < 0 && deadLetter && refusal(e) && !sql.equals(statements.stageCopySql())) {
                     // refused after the last row (a foreign key, an AFTER trigger): the rows to blame are looked for,
                     // set aside, and the COPY goes on with the others (the part was undone to its savepoint)
                     Map<Long, Row> byNumber = byNumber(rest);
@@ -2362,7 +2027,7 @@ public final class LoadEngine {
 
     /** The name of the relation a COPY statement of this load writes, as PostgreSQL names it in the COPY's context. */
     private String copied(String sql) {
-        return sql.equals(stageCopySql()) ? STAGE : target.name();
+        return sql.equals(statements.stageCopySql()) ? STAGE : target.name();
     }
 
     /**
@@ -2436,7 +2101,7 @@ public final class LoadEngine {
         if (rejects.size() == 0) {
             return;
         }
-        TableName rejected = suffixed(target, "_rejected");
+        TableName rejected = LoadStatements.suffixed(target, "_rejected");
         if (!exists(c, rejected)) {
             Sql.execute(c, "create table if not exists " + rejected.quoted() + " (rejected_at timestamptz not null default now(),"
                     + " record_number bigint, key text, reason text, record text)");
@@ -2615,22 +2280,4 @@ public final class LoadEngine {
         return s.toString();
     }
 
-    /** {@code table + suffix} in the same schema, shortened with a hash when longer than 63 bytes. */
-    static TableName suffixed(TableName table, String suffix) {
-        String name = table.name() + suffix;
-        if (name.getBytes(StandardCharsets.UTF_8).length <= Identifiers.MAX_IDENTIFIER_BYTES) {
-            return table.withName(name);
-        }
-        String hash;
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(table.name().getBytes(StandardCharsets.UTF_8));
-            hash = String.format("%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        String tail = "_" + hash + suffix;
-        String base = Identifiers.cutToBytes(table.name(),
-                Identifiers.MAX_IDENTIFIER_BYTES - tail.getBytes(StandardCharsets.UTF_8).length);
-        return table.withName(base + tail);
-    }
 }

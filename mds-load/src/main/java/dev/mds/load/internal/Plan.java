@@ -130,7 +130,7 @@ final class Plan {
         });
         List<String> reserved = new ArrayList<>();
         for (String name : schema.names()) {
-            if (name.startsWith(RESERVED_PREFIX) || (cdc && name.equals(LoadEngine.DELETED_AT))) {
+            if (name.startsWith(RESERVED_PREFIX) || (cdc && name.equals(LoadStatements.DELETED_AT))) {
                 reserved.add(name);
             }
         }
@@ -264,7 +264,7 @@ final class Plan {
     private static void checkPositionColumns(TableName table, Optional<Map<String, TargetColumn>> target) {
         List<String> wrong = new ArrayList<>();
         List<String> why = new ArrayList<>();
-        for (String name : List.of(LoadEngine.COMMIT, LoadEngine.CHANGE)) {
+        for (String name : List.of(LoadStatements.COMMIT, LoadStatements.CHANGE)) {
             TargetColumn tc = target.map(m -> m.get(name)).orElse(null);
             if (tc != null && !tc.typeName().equals("int8")) {
                 wrong.add(name);
