@@ -97,8 +97,11 @@ public final class TransformProject {
     }
 
     /**
-     * Runs the selected models (see {@link Select}) in dependency order; the others are left as they are. A view or
-     * table that an unselected model depends on is not replaced: that model is reported as an error.
+     * Runs the selected models (see {@link Select}) in dependency order; the others are left as they are. A plain
+     * view over a relation a selected model replaces (an unselected view model, or a view that is no model) is kept:
+     * dropped with the old relation and created again, as it was, over the new one ({@link ModelResult#keptViews()});
+     * when it no longer fits the new relation, or a materialized view or a table's foreign key depends on the old
+     * one, that model is reported as an error naming them, and nothing is changed.
      *
      * <pre>{@code
      * project.run(Select.parse("+silver.transactions tag:nightly").excluding("gold.report"));

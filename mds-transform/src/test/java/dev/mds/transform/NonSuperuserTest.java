@@ -111,4 +111,29 @@ class NonSuperuserTest {
             sql(ds, "grant create on database \"" + db.name() + "\" to " + db.user());
         }
     }
+
+    /**
+     * The warehouse role keeps its own views over a table it rebuilds; a view another role owns it cannot give back
+     * to that role, so the model fails naming the view and the server's reason, and nothing is changed.
+     */
+    @Test
+    void ownViewsAreKeptAndAViewOfARoleItIsNotAMemberOfFailsTheModelNamingIt(DataSource ds, TestDatabase db) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("ns.t", "{{ config(materialized='table') }}\nselect 1 as id").build();
+        project.run().assertSucceeded();
+        sql(ds, "create view ns.mine as select id from ns.t");
+
+        assertThat(project.run().assertSucceeded().model("ns.t").keptViews()).extracting(Object::toString)
+                .containsExactly("ns.mine");
+        assertThatTable(ds, "ns.mine").containsExactlyInAnyOrder(row(1));
+
+        sql(db.adminDataSource(), "create view ns.theirs as select id from ns.t");
+        String admin = strings(db.adminDataSource(), "select current_user").get(0);
+        RunResults refused = project.run();
+        assertThat(refused.model("ns.t").error().orElseThrow()).contains("cannot keep view ns.theirs",
+                "alter view \"ns\".\"theirs\" owner to \"" + admin + "\"", "nothing was changed");
+        assertThat(strings(db.adminDataSource(), "select pg_get_userbyid(relowner) from pg_class"
+                + " where oid = 'ns.theirs'::regclass")).containsExactly(admin);
+        assertThatTable(ds, "ns.mine").containsExactlyInAnyOrder(row(1));
+    }
 }

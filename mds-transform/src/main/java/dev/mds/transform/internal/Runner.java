@@ -419,7 +419,9 @@ public final class Runner {
                                 + " depends on " + m.table() + ", over its new build: '" + r.sql().replaceAll("\\s*\n\\s*", " ")
                                 + "' failed: "
                                 + serverMessage(failed.getCause() != null ? failed.getCause() : failed)
-                                + " (change or drop the view, or make it a model that ref('" + m.name() + "')s);"
+                                + (r.sql().startsWith("create view ") ? " (change or drop the view, or make it a"
+                                        + " model that ref('" + m.name() + "')s);" : " (run as a role that may, or"
+                                        + " change or drop the view first);")
                                 + " nothing was changed: the old " + m.table() + " and its views are as they were");
                     }
                 }
