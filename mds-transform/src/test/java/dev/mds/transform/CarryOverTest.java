@@ -105,4 +105,21 @@ class CarryOverTest {
         assertThat(acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
         assertThat(TestSql.strings(ds, "select obj_description('cc.v'::regclass, 'pg_class')")).containsExactly("the view");
     }
+
+    @Test
+    void aRebuiltTableKeepsTheGrantsOnTheColumnsItStillHas(DataSource ds) {
+        role(ds, "mds_carry_reader");
+        TransformProject.builder(ds).model("cg.t", "{{ config(materialized='table') }}\nselect 1 as id, 2 as gone")
+                .build().run().assertSucceeded();
+        TestSql.sql(ds, "grant select (id), update (id) on cg.t to mds_carry_reader with grant option",
+                "grant select (gone) on cg.t to mds_carry_reader");
+
+        TransformProject.builder(ds).model("cg.t", "{{ config(materialized='table') }}\nselect 1 as id, 3 as added")
+                .build().run().assertSucceeded();
+
+        assertThat(TestSql.strings(ds, "select a.attname || '=' || string_agg(x.privilege_type"
+                + " || case when x.is_grantable then '*' else '' end, ',' order by x.privilege_type)"
+                + " from pg_attribute a cross join lateral aclexplode(a.attacl) x where a.attrelid = 'cg.t'::regclass"
+                + " group by a.attname order by 1")).containsExactly("id=SELECT*,UPDATE*");
+    }
 }
