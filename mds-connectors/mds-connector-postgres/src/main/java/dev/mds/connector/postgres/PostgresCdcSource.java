@@ -9,6 +9,7 @@ import dev.mds.connector.postgres.internal.TextValueConverter;
 import dev.mds.connector.postgres.internal.UnsentToastReader;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
+import dev.mds.core.Identifiers;
 import dev.mds.core.JdbcStateStore;
 import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
@@ -1157,7 +1158,9 @@ public final class PostgresCdcSource implements AutoCloseable {
             b.password = password;
             b.tables.addAll(tables);
             keys.forEach((k, v) -> b.keys.put(k, List.copyOf(v)));
-            b.slot = slot != null ? slot : "mds_" + database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+            // a slot name is at most 63 bytes, as the slot(...) setter checks: a long database name is cut
+            b.slot = slot != null ? slot : Identifiers.cutToBytes("mds_"
+                    + database.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_"), Identifiers.MAX_IDENTIFIER_BYTES);
             b.publication = publication != null ? publication : b.slot;
             b.snapshot = snapshot;
             b.heartbeat = heartbeat;

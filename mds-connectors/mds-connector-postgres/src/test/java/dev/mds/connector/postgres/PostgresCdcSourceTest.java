@@ -801,6 +801,17 @@ class PostgresCdcSourceTest {
         Cdc.dropSlot(ds, "t_busy");
     }
 
+    /** A database name of 63 bytes: the default slot name ("mds_" + the name) still fits PostgreSQL's 63 bytes. */
+    @Test
+    void defaultSlotNameOfALongDatabaseNameFits(DataSource ds) {
+        String database = "Sales-" + "d".repeat(57);
+        PostgresCdcSource source = PostgresCdcSource.builder().connect("localhost", 1, database)
+                .credentials("postgres", "x").tables("s.t").warehouse(ds).build();
+        String slot = source.engineProperties().getProperty("slot.name");
+        assertThat(slot).isEqualTo(("mds_sales_" + "d".repeat(57)).substring(0, 63));
+        assertThat(source.engineProperties().getProperty("publication.name")).isEqualTo(slot);
+    }
+
     @Test
     void handlerFailureRollsBackAndTheBatchComesAgain(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
