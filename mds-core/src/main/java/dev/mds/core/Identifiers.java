@@ -1,7 +1,10 @@
 package dev.mds.core;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.StringJoiner;
 
 /**
@@ -101,6 +104,19 @@ public final class Identifiers {
             i += Character.charCount(cp);
         }
         return s;
+    }
+
+    /**
+     * 8 hex digits of the SHA-256 of {@code s}'s UTF-8 form: the tag that keeps a name cut with {@link #cutToBytes}
+     * distinct from others cut to the same start (the same text for the same {@code s}, on every machine).
+     */
+    public static String shortHash(String s) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /**

@@ -54,6 +54,12 @@ class IdentifiersTest {
     }
 
     @Test
+    void shortHashIsTheStartOfTheNamesSha256InHex() {
+        assertThat(Identifiers.shortHash("orders")).isEqualTo("1c168adb");
+        assertThat(Identifiers.shortHash("caf\u00e9")).isEqualTo("850f7dc4");   // of the UTF-8 bytes
+    }
+
+    @Test
     void refusesEmptyAndNulNames() {
         assertThatThrownBy(() -> Identifiers.quote("")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
         assertThatThrownBy(() -> Identifiers.quote("a\0b")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");

@@ -517,12 +517,7 @@ public final class Vault {
     static String indexDdl(TableName table, String... columns) {
         String name = table.name() + "_" + columns[0] + "_idx";
         if (name.getBytes(StandardCharsets.UTF_8).length > 60) {
-            try {
-                byte[] d = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-                name = Identifiers.cutToBytes(name, 51) + "_" + HexFormat.of().formatHex(d, 0, 4);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-            }
+            name = Identifiers.cutToBytes(name, 51) + "_" + Identifiers.shortHash(name);
         }
         return "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(name) + " ON " + table.quoted() + " ("
                 + Identifiers.quoteAll(List.of(columns)) + ")";

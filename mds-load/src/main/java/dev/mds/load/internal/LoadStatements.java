@@ -7,8 +7,6 @@ import dev.mds.core.TableName;
 import dev.mds.core.Unchanged;
 import dev.mds.load.DeleteMode;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -378,14 +376,7 @@ final class LoadStatements {
         if (name.getBytes(StandardCharsets.UTF_8).length <= Identifiers.MAX_IDENTIFIER_BYTES) {
             return table.withName(name);
         }
-        String hash;
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(table.name().getBytes(StandardCharsets.UTF_8));
-            hash = String.format("%02x%02x%02x%02x", d[0], d[1], d[2], d[3]);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        String tail = "_" + hash + suffix;
+        String tail = "_" + Identifiers.shortHash(table.name()) + suffix;
         String base = Identifiers.cutToBytes(table.name(),
                 Identifiers.MAX_IDENTIFIER_BYTES - tail.getBytes(StandardCharsets.UTF_8).length);
         return table.withName(base + tail);

@@ -3,10 +3,7 @@ package dev.mds.quality.internal;
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -132,26 +129,6 @@ public final class StoredFailures {
 
     /** {@code base} cut at a character boundary to leave room for {@code _} and 8 hex digits of a hash of {@code what}. */
     private static String hashed(String base, String what) {
-        String hash;
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(what.getBytes(StandardCharsets.UTF_8));
-            hash = HexFormat.of().formatHex(digest, 0, 4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-        StringBuilder cut = new StringBuilder();
-        int budget = Identifiers.MAX_IDENTIFIER_BYTES - 9;
-        int used = 0;
-        for (int i = 0; i < base.length(); ) {
-            int cp = base.codePointAt(i);
-            int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
-            if (used + len > budget) {
-                break;
-            }
-            cut.appendCodePoint(cp);
-            used += len;
-            i += Character.charCount(cp);
-        }
-        return cut + "_" + hash;
+        return Identifiers.cutToBytes(base, Identifiers.MAX_IDENTIFIER_BYTES - 9) + "_" + Identifiers.shortHash(what);
     }
 }
