@@ -177,6 +177,34 @@ class DependentViewsTest {
     }
 
     /**
+     * A function returning the replaced table's own rows and a column of its row type in another table: the CASCADE that
+     * drops the kept view would drop them too (the column with its data), so the model fails naming them.
+     */
+    @Test
+    void aFunctionOrColumnOfTheReplacedTablesRowTypeFailsTheModelInsteadOfBeingDropped(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds).model("rtt.t", TABLE + "select 1 as id").build();
+        project.run().assertSucceeded();
+        TestSql.sql(ds, "create view rtt.v as select id from rtt.t",
+                "create function rtt.all_rows() returns setof rtt.t language sql as 'select * from rtt.t'",
+                "create table rtt.audit (n int, snap rtt.t)", "insert into rtt.audit select 1, t from rtt.t t");
+
+        RunResults results = project.run();
+
+        assertThat(results.model("rtt.t").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(results.model("rtt.t").error().orElseThrow()).contains("cannot replace rtt.t",
+                "function rtt.all_rows()", "column snap of table rtt.audit");
+        assertThat(TestSql.strings(ds, "select count(*) from rtt.all_rows()")).containsExactly("1");
+        assertThat(TestSql.strings(ds, "select (snap).id from rtt.audit")).containsExactly("1");
+        assertThatTable(ds, "rtt.v").containsExactlyInAnyOrder(row(1));
+
+        // without a view to keep (no CASCADE) the model fails the same way, naming them, not with the server's refusal
+        TestSql.sql(ds, "drop view rtt.v");
+        RunResults again = project.run();
+        assertThat(again.model("rtt.t").error().orElseThrow()).contains("cannot replace rtt.t",
+                "function rtt.all_rows()", "column snap of table rtt.audit");
+    }
+
+    /**
      * A view by hand over a view model that the run rebuilds after the table: the table keeps both (the model's view as
      * it was), then the view model's own build replaces its view and keeps the hand-made one again.
      */

@@ -554,6 +554,7 @@ public final class Runner {
      * @throws Failure naming the refused ones and what they are
      */
     private Dependents refuseForeignDependents(Connection c, ModelSpec m, TableName relation) throws SQLException {
+        refuseDroppedWithIt(c, m, relation);
         Dependents dependents = classify(c, m, relation);
         List<Dependent> foreign = dependents.refused();
         if (!foreign.isEmpty()) {
@@ -647,19 +648,47 @@ public final class Runner {
      */
     private static void refuseUnkeepable(Connection c, ModelSpec m, List<TableName> views) throws SQLException {
         for (TableName v : views) {
-            List<String[]> others = rows(c, "select pg_describe_object(d.classid, d.objid, d.objsubid) from pg_depend d"
-                    + " where d.deptype in ('n', 'a') and ((d.refclassid = 'pg_class'::regclass and d.refobjid = " + OID
-                    + ") or (d.refclassid = 'pg_type'::regclass and d.refobjid = (select reltype from pg_class where oid = "
-                    + OID + "))) and d.classid not in ('pg_rewrite'::regclass, 'pg_trigger'::regclass,"
-                    + " 'pg_attrdef'::regclass) order by 1", v, v);
+            List<String> others = dependingObjects(c, v, "'n', 'a'",
+                    "'pg_rewrite'::regclass, 'pg_trigger'::regclass, 'pg_attrdef'::regclass");
             if (!others.isEmpty()) {
                 throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": view " + v
                         + " depends on it and is not a model rebuilt after it in this run, and mds-transform would keep"
-                        + " it by creating it again, but " + String.join(", ", others.stream().map(o -> o[0]).toList())
+                        + " it by creating it again, but " + String.join(", ", others)
                         + " depend(s) on the view, which dropping it would drop too; drop them first or make the view a"
                         + " model that ref('" + m.name() + "')s");
             }
         }
+    }
+
+    /**
+     * Refuses to replace a relation that something other than views and foreign keys depends on, directly or through
+     * its row type: a function returning its rows, a column of another table holding its rows, a table inheriting from
+     * it. Dropping the old relation would drop them too (with CASCADE silently, a column with its data), and creating
+     * the new one would not bring them back.
+     *
+     * @throws Failure naming them
+     */
+    private static void refuseDroppedWithIt(Connection c, ModelSpec m, TableName relation) throws SQLException {
+        List<String> others = dependingObjects(c, relation, "'n'", "'pg_rewrite'::regclass, 'pg_constraint'::regclass");
+        if (!others.isEmpty()) {
+            throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
+                    + String.join(", ", others) + " depend(s) on it or on its row type, and dropping the old relation"
+                    + " would drop them too (a column with its data); drop or change them first; nothing was changed");
+        }
+    }
+
+    /**
+     * The objects (as {@code pg_describe_object} names them) depending on {@code relation} or on its row type through
+     * dependencies of the kinds {@code deptypes} (a {@code pg_depend.deptype} list), except those of the catalogs
+     * {@code exceptCatalogs} (a regclass list).
+     */
+    private static List<String> dependingObjects(Connection c, TableName relation, String deptypes, String exceptCatalogs)
+            throws SQLException {
+        return rows(c, "select pg_describe_object(d.classid, d.objid, d.objsubid) from pg_depend d"
+                + " where d.deptype in (" + deptypes + ") and ((d.refclassid = 'pg_class'::regclass and d.refobjid = " + OID
+                + ") or (d.refclassid = 'pg_type'::regclass and d.refobjid = (select reltype from pg_class where oid = "
+                + OID + "))) and d.classid not in (" + exceptCatalogs + ") order by 1", relation, relation)
+                .stream().map(o -> o[0]).toList();
     }
 
     /** Runs one statement of the model's build; its failure becomes the model's error, with the line where known. */
