@@ -373,11 +373,8 @@ public final class Render {
      * {@code next_<lower>}, with {@code _} added while the table has a column of that name.
      */
     public static String windowLabel(CheckSpec c, Schema schema) {
-        String label = (c.kind() == Kind.SEQUENTIAL_VALUES ? "previous_" : "next_") + c.columns().get(0);
-        while (c.columns().contains(label) || schema != null && schema.contains(label)) {
-            label += "_";
-        }
-        return label;
+        return freeName((c.kind() == Kind.SEQUENTIAL_VALUES ? "previous_" : "next_") + c.columns().get(0),
+                n -> c.columns().contains(n) || schema != null && schema.contains(n));
     }
 
     /** The failing condition of a windowed check, over the row's columns and its window value. */
@@ -510,11 +507,16 @@ public final class Render {
 
     /** {@code base}, with {@code _} added while a grouping column (or the checked column) has that name. */
     private static String label(CheckSpec c, String base) {
-        String label = base;
-        while (c.groupBy().contains(label) || c.columns().contains(label)) {
-            label += "_";
+        return freeName(base, n -> c.groupBy().contains(n) || c.columns().contains(n));
+    }
+
+    /** {@code base}, with {@code _} added while {@code taken} says a column has that name. */
+    private static String freeName(String base, java.util.function.Predicate<String> taken) {
+        String name = base;
+        while (taken.test(name)) {
+            name += "_";
         }
-        return label;
+        return name;
     }
 
     /**
@@ -535,7 +537,7 @@ public final class Render {
      * rows ({@code 0}: all).
      */
     public static String equalityRows(TableName table, Optional<String> where, CheckSpec c, Schema schema, int limit) {
-        String label = Identifiers.quote(equalityLabel(c, schema));
+        String label = Identifiers.quote(freeName("only_in", equalityColumns(c, schema)::contains));
         String here = compared(table, where, c, schema);
         String there = compared(c.refTable(), Optional.empty(), c, schema);
         String rows = "select " + Identifiers.literal(table.toString()) + " as " + label + ", x.* from (" + here
@@ -559,14 +561,6 @@ public final class Render {
     /** The compared columns: those given, else all of this table's (empty when its schema is not known). */
     public static List<String> equalityColumns(CheckSpec c, Schema schema) {
         return !c.columns().isEmpty() || schema == null ? c.columns() : schema.names();
-    }
-
-    private static String equalityLabel(CheckSpec c, Schema schema) {
-        String label = "only_in";
-        while (equalityColumns(c, schema).contains(label)) {
-            label += "_";
-        }
-        return label;
     }
 
     /**
@@ -621,10 +615,7 @@ public final class Render {
             String notNull = completeKey(c.columns());
             // the count is labelled "duplicates", or "duplicates_"… when a key column has that name: the same label
             // twice would make the ORDER BY ambiguous (and one sample value hide the other)
-            String label = "duplicates";
-            while (c.columns().contains(label)) {
-                label += "_";
-            }
+            String label = freeName("duplicates", c.columns()::contains);
             return "select " + cols + ", count(*) as " + Identifiers.quote(label) + " from " + table.quoted() + " where " + notNull
                     + where.map(w -> " and " + user(w)).orElse("") + " group by " + cols
                     + " having count(*) > 1 order by count(*) desc, " + cols + " limit " + limit;
