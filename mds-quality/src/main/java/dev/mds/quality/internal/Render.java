@@ -92,7 +92,7 @@ public final class Render {
             case AT_LEAST_ONE -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
             case NOT_CONSTANT -> constant(c, schema, text);
             case FRESHNESS -> List.of(asText("max(" + col(c) + ")", kind(c, schema)),
-                    "extract(epoch from (" + age(c, schema) + "))::float8");
+                    "(" + ageSeconds(c, schema) + ")::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(dev.mds.quality.Statistic.valueOf(c.text()).aggregate() + "(" + col(c) + ")::text");
@@ -137,19 +137,21 @@ public final class Render {
     }
 
     /**
-     * The age of the newest value. {@code now() - max(col)} would read a {@code timestamp} or {@code date} in the
+     * The age of the newest value in seconds. {@code now() - max(col)} would read a {@code timestamp} or {@code date} in the
      * session's TimeZone (pgjdbc sets it from the JVM's), so the age of one row would depend on the machine that
      * checks it: those are read as UTC.
      */
-    private static String age(CheckSpec c, Schema schema) {
+    private static String ageSeconds(CheckSpec c, Schema schema) {
         FieldType.Kind kind = schema == null ? null : schema.field(c.columns().get(0)).map(f -> f.type().kind()).orElse(null);
+        // a difference of epochs (numeric, exact, with ±Infinity), not of timestamps: before PostgreSQL 17 an interval
+        // has no infinity, so now() - 'infinity' fails, and with it the table's whole scan
         if (kind == FieldType.Kind.TIMESTAMP) {
-            return "(now() at time zone 'UTC') - max(" + col(c) + ")";
+            return "extract(epoch from now() at time zone 'UTC') - extract(epoch from max(" + col(c) + "))";
         }
         if (kind == FieldType.Kind.DATE) {
-            return "(now() at time zone 'UTC') - max(" + col(c) + ")::timestamp";
+            return "extract(epoch from now() at time zone 'UTC') - extract(epoch from max(" + col(c) + ")::timestamp)";
         }
-        return "now() - max(" + col(c) + ")";
+        return "extract(epoch from now()) - extract(epoch from max(" + col(c) + "))";
     }
 
     /**
