@@ -523,12 +523,12 @@ public final class Runner {
         }
         // a kept view needs the views it reads: those of models rebuilt later are kept too, as they are, until their
         // models replace them (keeping, in turn, the views over them)
-        List<TableName> todo = new ArrayList<>(kept);
-        while (!todo.isEmpty()) {
-            for (TableName read : byName.get(todo.remove(todo.size() - 1)).reads()) {
+        List<TableName> pending = new ArrayList<>(kept);
+        while (!pending.isEmpty()) {
+            for (TableName read : byName.get(pending.remove(pending.size() - 1)).reads()) {
                 Dependent d = byName.get(read);
                 if (d != null && d.kind() == 'v' && kept.add(read)) {
-                    todo.add(read);
+                    pending.add(read);
                 }
             }
         }
