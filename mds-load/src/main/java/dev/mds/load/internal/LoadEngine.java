@@ -5,10 +5,13 @@ import static dev.mds.load.internal.LoadStatements.COMMIT;
 import static dev.mds.load.internal.LoadStatements.DELETED_AT;
 import static dev.mds.load.internal.LoadStatements.STAGE;
 import static dev.mds.load.internal.LoadStatements.STAGE_TABLE;
-import static dev.mds.load.internal.LoadStatements.S_DELETE;
 import static dev.mds.load.internal.LoadStatements.S_NUMBER;
 import static dev.mds.load.internal.LoadStatements.S_READ;
 import static dev.mds.load.internal.LoadStatements.UNCHANGED_PREFIX;
+import static dev.mds.load.internal.RefusedWrites.APPLY;
+import static dev.mds.load.internal.RefusedWrites.MAX_DEAD_LETTER_ROUNDS;
+import static dev.mds.load.internal.RefusedWrites.RELEASE_APPLY;
+import static dev.mds.load.internal.RefusedWrites.SAVEPOINT_APPLY;
 
 import dev.mds.core.BadInputException;
 import dev.mds.core.ChangeBatch;
@@ -27,7 +30,6 @@ import dev.mds.core.Unchanged;
 import dev.mds.load.DeleteMode;
 import dev.mds.load.LoadResult;
 import dev.mds.load.OnBadRow;
-import dev.mds.load.RefusedRowsException;
 import dev.mds.load.SyncMode;
 import dev.mds.load.internal.CopyBinary.Encoding;
 import java.math.BigDecimal;
@@ -62,8 +64,6 @@ import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
@@ -81,12 +81,14 @@ public final class LoadEngine {
     private final LoadSpec spec;
     private final TableName target;
     private final LoadStatements statements;
+    private final RefusedWrites onRefusal;
     private volatile boolean versionChecked;
 
     public LoadEngine(LoadSpec spec) {
         this.spec = spec;
         this.target = spec.target();
         this.statements = new LoadStatements(spec);
+        this.onRefusal = new RefusedWrites(spec, target, statements);
     }
 
     // ------------------------------------------------------------------------------------------ record batches
@@ -165,7 +167,7 @@ public final class LoadEngine {
      * A COPY straight into the target ({@code existing}: its columns before this load). When the target has triggers
      * (foreign key checks are triggers) and bad rows fail the load, the COPY runs in the write step's savepoint:
      * such a check fails after the last row and names no line, and the refused records are then looked for as after
-     * a refused MERGE ({@link #refusedByCopy}). Without triggers every refused row names its line, and no savepoint
+     * a refused MERGE ({@link RefusedWrites#byCopy}). Without triggers every refused row names its line, and no savepoint
      * is taken.
      */
     private long directCopy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, Rejects rejects,
@@ -181,125 +183,23 @@ public final class LoadEngine {
             try {
                 n = copy(c, plan, sql, rows, writer, rejects);
             } catch (MdsException e) {
-                if (e instanceof BadInputException || !(e.getCause() instanceof SQLException x) || rowSecurity(x)
-                        || !refusal(x)) {
+                if (e instanceof BadInputException || !(e.getCause() instanceof SQLException x) || RefusedWrites.rowSecurity(x)
+                        || !RefusedWrites.isRefusal(x)) {
                     throw e;
                 }
-                throw refusedByCopy(c, plan, sql, rows, writer, x, e);
+                throw onRefusal.byCopy(c, plan, sql, rows, writer, stageWriter(plan), x, e);
             }
             Sql.execute(c, "release savepoint " + APPLY);
             return n;
         } catch (MdsException e) {
-            if (e.getCause() instanceof SQLException x && rowSecurity(x)) {
+            if (e.getCause() instanceof SQLException x && RefusedWrites.rowSecurity(x)) {
                 throw new MdsException(target + ": row-level security applies to this role on the table, and COPY cannot"
                         + " write such a table (mode " + spec.mode() + " COPYs straight into it): load it with mode MERGE,"
                         + " which writes through the table's policies, or as a role that bypasses row-level security;"
-                        + " nothing of this batch was loaded: " + serverMessage(x), x);
+                        + " nothing of this batch was loaded: " + RefusedWrites.serverMessage(x), x);
             }
             throw e;
         }
-    }
-
-    /**
-     * Whether an error of a write step is the table refusing a row, worth looking for: an integrity constraint (23),
-     * a data exception (22, e.g. raised by a trigger's arithmetic), an error raised by a trigger (P0, 09), a
-     * row-level security or check option refusal (42501, 44). Not a timeout, a deadlock or a lost connection.
-     */
-    private static boolean refusal(SQLException x) {
-        String state = x.getSQLState() == null ? "" : x.getSQLState();
-        return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0") || state.startsWith("09")
-                || state.startsWith("44") || state.equals("42501");
-    }
-
-    /** Whether PostgreSQL refused a COPY because row-level security applies. */
-    private static boolean rowSecurity(SQLException x) {
-        return "0A000".equals(x.getSQLState()) && String.valueOf(x.getMessage()).contains("row-level security");
-    }
-
-    /**
-     * After the target refused a COPY straight into it without naming a line (a foreign key, an AFTER trigger):
-     * undoes it to its savepoint, stages the rows with their record numbers, and finds which records the table
-     * refuses (see {@link Refusals}; the bisection COPYs halves of the rows again, each undone).
-     */
-    private RefusedRowsException refusedByCopy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer,
-            SQLException x, MdsException failed) {
-        try (Statement st = c.createStatement()) {
-            st.execute("rollback to savepoint " + APPLY);
-        } catch (SQLException r) {
-            failed.addSuppressed(r);
-            throw failed;
-        }
-        Map<Long, Row> byNumber = byNumber(rows);
-        return released(c, refused(plan, "the COPY", x, refusedInCopy(c, plan, sql, rows, byNumber, writer, x,
-                RefusedRowsException.MAX_ROWS), byNumber));
-    }
-
-    private static Map<Long, Row> byNumber(List<Row> rows) {
-        Map<Long, Row> byNumber = new HashMap<>(Math.max(16, rows.size() * 4 / 3 + 1));
-        for (Row r : rows) {
-            byNumber.put(r.recordNumber, r);
-        }
-        return byNumber;
-    }
-
-    /**
-     * The records of {@code rows} a COPY straight into the target ({@code sql}, undone) was refused for: the rows
-     * are staged with their record numbers and looked into by {@link Refusals}; its bisection COPYs parts of the
-     * rows again, each undone.
-     */
-    private Refusals.Found refusedInCopy(Connection c, Plan plan, String sql, List<Row> rows, Map<Long, Row> byNumber,
-            RowWriter writer, SQLException x, int limit) {
-        try {
-            Sql.execute(c, statements.dropStage());
-            Sql.execute(c, statements.createStage(plan, true));
-            copyPart(c, statements.stageCopySql(), rows, numbered(plan.cdc ? changeWriter(plan) : recordWriter(plan, null)), false);
-            Refusals refusals = new Refusals(c, target, List.of());   // the target rows all stay: none is replaced
-            refusals.materialise("select " + writtenColumns(c, plan, false) + ", s." + Identifiers.quote(Refusals.RECORD)
-                    + " from " + STAGE_TABLE + " s");
-            return refusals.find(x, records -> {
-                List<Row> part = new ArrayList<>(records.size());
-                for (long n : records) {
-                    part.add(byNumber.get(n));
-                }
-                Savepoint sp = c.setSavepoint();
-                try {
-                    copyPart(c, sql, part, writer, false);
-                    return false;
-                } catch (SQLException e) {
-                    return true;
-                } finally {
-                    c.rollback(sp);
-                    c.releaseSavepoint(sp);
-                }
-            }, refusals.candidates(), limit);
-        } catch (SQLException | MdsException d) {
-            x.addSuppressed(d);
-            LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
-            return new Refusals.Found(List.of(), false, "looking for them failed");
-        }
-    }
-
-    /** {@code writer} with each row's record number after its values (for a stage made by {@code statements.createStage(plan, true)}). */
-    private static RowWriter numbered(RowWriter writer) {
-        Encoding[] enc = Arrays.copyOf(writer.encodings(), writer.encodings().length + 1);
-        enc[enc.length - 1] = Encoding.INT8;
-        return new RowWriter(enc, (out, row) -> writer.body().write(new CopySink() {
-            @Override
-            void value(Object v) throws SQLException {
-                out.value(v);
-            }
-
-            @Override
-            void endRow() throws SQLException {
-                out.value(row.recordNumber);
-                out.endRow();
-            }
-
-            @Override
-            void finish() throws SQLException {
-                out.finish();
-            }
-        }, row));
     }
 
     private String truncateTargetSql() {
@@ -325,7 +225,7 @@ public final class LoadEngine {
             lock(c);
             ensureTarget(c, plan);
         }
-        long[] counts = mergeCounts(c, plan, statements.mergeSql(plan), staged, new MergeShape(STAGE_TABLE, statements.mergeMatched(plan), rows, rejects,
+        long[] counts = mergeCounts(c, plan, statements.mergeSql(plan), staged, new RefusedWrites.MergeShape(STAGE_TABLE, statements.mergeMatched(plan), rows, rejects,
                 recordWriter(plan, null)),
                 false);
         Sql.execute(c, statements.dropStage());
@@ -340,7 +240,7 @@ public final class LoadEngine {
         for (int i = 0; i < records.size(); i++) {
             Record r = records.get(i);
             if (plan.keyIndex.length > 0 && nullKeyColumn(r, plan) != null) {
-                reject(rejects, r, i + 1, keyText(r, plan), nullKeyColumn(r, plan), "key column '" + nullKeyColumn(r, plan) + "' is NULL", null);
+                reject(rejects, r, i + 1, plan.keyText(r), nullKeyColumn(r, plan), "key column '" + nullKeyColumn(r, plan) + "' is NULL", null);
                 continue;
             }
             rows.add(new Row(r, i + 1));
@@ -371,7 +271,7 @@ public final class LoadEngine {
             Record r = records.get(i);
             String nullKey = nullKeyColumn(r, plan);
             if (nullKey != null) {
-                reject(rejects, r, i + 1, keyText(r, plan), nullKey, "key column '" + nullKey + "' is NULL", null);
+                reject(rejects, r, i + 1, plan.keyText(r), nullKey, "key column '" + nullKey + "' is NULL", null);
                 continue;
             }
             Object k = canonical.isEmpty() ? keyOf(r, plan.keyIndex) : keyOf(r, plan.keyIndex, canonical);
@@ -577,7 +477,7 @@ public final class LoadEngine {
         try {
             return ((Comparable) normalize(newer)).compareTo(normalize(older)) >= 0;
         } catch (ClassCastException e) {
-            throw bad(recordNumber, keyText(r, plan), spec.cursor().orElse(null),
+            throw bad(recordNumber, plan.keyText(r), spec.cursor().orElse(null),
                     "cursor values " + newer + " and " + older + " cannot be compared", e);
         }
     }
@@ -701,7 +601,7 @@ public final class LoadEngine {
             Sql.execute(c, statements.createTombstones(plan, tombstones));
         }
         long[] counts = mergeCounts(c, plan, statements.cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
-                new MergeShape(statements.cdcUpsertSource(plan, tombstones, useTombstones, reads), LoadStatements.cdcMatched(reads), rows, rejects,
+                new RefusedWrites.MergeShape(statements.cdcUpsertSource(plan, tombstones, useTombstones, reads), LoadStatements.cdcMatched(reads), rows, rejects,
                         changeWriter(plan)),
                 deletes);
         staged -= counts[2];
@@ -714,8 +614,8 @@ public final class LoadEngine {
             try {
                 deleted = Sql.update(c, statements.cdcDeleteSql(plan));
             } catch (MdsException e) {
-                if (e.getCause() instanceof SQLException x && refusal(x)) {
-                    throw refusedByDelete(c, plan, rows, x, e);
+                if (e.getCause() instanceof SQLException x && RefusedWrites.isRefusal(x)) {
+                    throw onRefusal.byDelete(c, plan, rows, x, e);
                 }
                 throw e;
             }
@@ -808,7 +708,7 @@ public final class LoadEngine {
             return -1;
         }
         try {
-            return copyPart(c, statements.directCdcCopySql(plan), rows, writer, true);
+            return writer.copy(c, statements.directCdcCopySql(plan), rows, true);
         } catch (SQLException e) {
             LOG.debug("{}: inserts-only COPY undone ({}), merging instead", target, reason(e));
             return -1;
@@ -943,17 +843,17 @@ public final class LoadEngine {
                 }
             }
             if (nullKey != null) {
-                reject(rejects, e.after().orElse(Record.of(keyValues)), number, keyText(keyValues, plan), nullKey,
+                reject(rejects, e.after().orElse(Record.of(keyValues)), number, plan.keyText(keyValues), nullKey,
                         "key column '" + nullKey + "' is NULL", null);
                 continue;
             }
             if (e.position().commit() < 0 || e.position().change() < 0) {
-                reject(rejects, e.after().orElse(Record.of(keyValues)), number, keyText(keyValues, plan), null,
+                reject(rejects, e.after().orElse(Record.of(keyValues)), number, plan.keyText(keyValues), null,
                         "event position " + e.position() + " is beyond 2^63, which the loader cannot store", null);
                 continue;
             }
             if (!e.isDelete() && e.after().get().size() != width) {
-                reject(rejects, e.after().get(), number, keyText(keyValues, plan), null, "after image has "
+                reject(rejects, e.after().get(), number, plan.keyText(keyValues), null, "after image has "
                         + e.after().get().size() + " values but the schema has " + width + " columns", null);
                 continue;
             }
@@ -1091,7 +991,7 @@ public final class LoadEngine {
                     }
                 }
                 throw new dev.mds.core.SchemaMismatchException(target, columns, "cannot widen column(s) " + columns
-                        + " to hold the batch's types (" + s + "): " + serverMessage(x)
+                        + " to hold the batch's types (" + s + "): " + RefusedWrites.serverMessage(x)
                         + "; widen them yourself; nothing of this batch was loaded");
             }
         }
@@ -1265,7 +1165,7 @@ public final class LoadEngine {
         }
         for (Map.Entry<Long, String> e : refused.entrySet()) {
             Row r = byNumber.get(e.getKey());
-            reject(rejects, r.values, r.recordNumber, keyText(r.values, plan), e.getValue(), "column '" + e.getValue()
+            reject(rejects, r.values, r.recordNumber, plan.keyText(r.values), e.getValue(), "column '" + e.getValue()
                     + "' is unchanged (a value the source did not send, such as an untouched TOASTed column) and the target"
                     + " has no row of this key to keep it from", null);
         }
@@ -1313,14 +1213,14 @@ public final class LoadEngine {
      * hint is {@code set_config(…, true)} around the MERGE only, read and restored in the counter queries (no
      * extra round trip); it needs a valid index whose first column is a key column.
      *
-     * <p>The MERGE runs inside the savepoint {@value #APPLY}, set in the round trip of the counter query before it
+     * <p>The MERGE runs inside the savepoint {@value RefusedWrites#APPLY}, set in the round trip of the counter query before it
      * and released in the one after ({@code keepSavepoint}: set again there, for the CDC delete that follows). When
      * the table refuses a row, the MERGE is undone to it and the refused records are looked for
-     * ({@link #refusedByMerge}); with {@link OnBadRow#DEAD_LETTER} they are set aside and the MERGE runs again.
+     * ({@link RefusedWrites#byMerge}); with {@link OnBadRow#DEAD_LETTER} they are set aside and the MERGE runs again.
      *
      * @return {inserted, updated, staged rows taken out (DEAD_LETTER)}
      */
-    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, MergeShape shape, boolean keepSavepoint) {
+    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, RefusedWrites.MergeShape shape, boolean keepSavepoint) {
         if (!versionChecked) {
             PostgresDialect.INSTANCE.features(c);   // throws, saying what is needed, before PostgreSQL 15
             versionChecked = true;
@@ -1330,7 +1230,7 @@ public final class LoadEngine {
             long rows = staged - removed;
             boolean probe = rows <= INDEX_JOIN_MAX_ROWS && !plan.key.isEmpty();
             // the savepoint goes in the counter query's round trip: a MERGE the table refuses is undone to it, and
-            // the rows it refused are looked for in the same transaction (see refusedByMerge)
+            // the rows it refused are looked for in the same transaction (see RefusedWrites#byMerge)
             Object[] before = probe ? countersAndHint(c, plan, rows) : null;
             long[] b = before != null ? new long[] {(Long) before[0], (Long) before[1]} : xactCounters(c, null, null, SAVEPOINT_APPLY);
             boolean hinted = before != null && before[4] != null;
@@ -1341,10 +1241,10 @@ public final class LoadEngine {
                 if (!(e.getCause() instanceof SQLException x)) {
                     throw e;
                 }
-                if (!refusal(x)) {
+                if (!RefusedWrites.isRefusal(x)) {
                     throw e;   // not a row the table refused (a timeout, a deadlock): nothing to look for
                 }
-                removed += refusedByMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
+                removed += onRefusal.byMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
                 continue;
             }
             String next = keepSavepoint ? RELEASE_APPLY + SAVEPOINT_APPLY : RELEASE_APPLY;
@@ -1361,300 +1261,6 @@ public final class LoadEngine {
             }
             return new long[] {inserted, updated, removed};
         }
-    }
-
-    /** The savepoint around a load's write step, so that a step the table refuses can be looked into. */
-    static final String APPLY = "_mds_apply";
-    private static final String SAVEPOINT_APPLY = "savepoint " + APPLY + "; ";
-    private static final String RELEASE_APPLY = "release savepoint " + APPLY + "; ";
-    /** Most rounds of setting refused rows aside ({@link OnBadRow#DEAD_LETTER}) before the load gives up. */
-    private static final int MAX_DEAD_LETTER_ROUNDS = 20;
-
-    /**
-     * What a MERGE reads and writes, for finding the rows a table refused: its source (alias {@code s}, the stage
-     * or the CDC upserts of it), the condition on which it updates a matched row {@code t} (null: it never
-     * updates), the staged rows and the rejects of the load.
-     */
-    private record MergeShape(String source, String matched, List<Row> rows, Rejects rejects, RowWriter stageWriter) {
-    }
-
-    /**
-     * After the target refused the MERGE (a constraint, trigger or policy checked only when it writes): undoes it
-     * to its savepoint and finds which staged records the table refuses (see {@link Refusals}). With
-     * {@link OnBadRow#FAIL}, or when no single record is to blame, throws a {@link RefusedRowsException} naming the
-     * table, the constraint and the records; with {@link OnBadRow#DEAD_LETTER} writes them to the dead-letter table,
-     * takes them out of the stage (and of {@code shape.rows}) and returns how many, for the MERGE to run again.
-     */
-    private long refusedByMerge(Connection c, Plan plan, String merge, MergeShape shape, SQLException x, MdsException failed) {
-        try (Statement st = c.createStatement()) {
-            st.execute("rollback to savepoint " + APPLY);
-        } catch (SQLException r) {
-            failed.addSuppressed(r);
-            throw failed;
-        }
-        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
-        Map<Long, Row> byNumber = new HashMap<>(Math.max(16, shape.rows().size() * 4 / 3 + 1));
-        for (Row r : shape.rows()) {
-            byNumber.put(r.recordNumber, r);
-        }
-        Refusals.Found found;
-        String numbers = Identifiers.quote("pg_temp", NUMBERS);
-        try {
-            stageNumbers(c, plan, shape.rows());
-            Refusals refusals = new Refusals(c, target, plan.key);
-            refusals.materialise(writtenSql(c, plan, shape));
-            String keep = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
-                    + " and not n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
-            found = refusals.find(x, records -> probe(c, keep, records, merge), refusals.candidates(),
-                    deadLetter ? Integer.MAX_VALUE : RefusedRowsException.MAX_ROWS);
-        } catch (SQLException | MdsException d) {
-            x.addSuppressed(d);
-            LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
-            throw released(c, refused(plan, "the MERGE", x, new Refusals.Found(List.of(), false, "looking for them failed"),
-                    byNumber));
-        }
-        if (!deadLetter || found.records().isEmpty() || found.together() || ++shape.rejects().rounds > MAX_DEAD_LETTER_ROUNDS) {
-            throw released(c, refused(plan, "the MERGE", x, found, byNumber));
-        }
-        String reason = "the table refused it when the MERGE wrote it (" + found.how() + "): " + serverMessage(x);
-        for (long n : found.records()) {
-            Row r = byNumber.get(n);
-            shape.rejects().add(n, keyText(r.values, plan), reason, r.values);
-        }
-        String sql = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
-                + " and n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
-        long t0 = System.nanoTime();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("int8", found.records().toArray()));
-            ps.executeUpdate();
-        } catch (SQLException e) {
-            throw Sql.failed(sql, e);
-        }
-        Sql.logged(sql, t0);
-        Set<Long> gone = new HashSet<>(found.records());
-        List<Row> fallback = new ArrayList<>();
-        for (long n : found.records()) {
-            if (byNumber.get(n).before != null) {
-                // as after a refused COPY: the key's earlier records or events of this batch, without the refused one
-                fallback.add(byNumber.get(n).before);
-            }
-        }
-        shape.rows().removeIf(r -> gone.contains(r.recordNumber));
-        if (!fallback.isEmpty()) {
-            try {
-                copyPart(c, statements.stageCopySql(), fallback, shape.stageWriter(), false);
-            } catch (SQLException e) {
-                throw Sql.failed(statements.stageCopySql(), e);
-            }
-            shape.rows().addAll(fallback);
-        }
-        LOG.debug("{}: {} record(s) the table refused set aside; merging again", target, gone.size());
-        return gone.size() - fallback.size();
-    }
-
-    /**
-     * After the target refused the CDC delete (a foreign key of another table referencing a deleted row, a trigger;
-     * with {@link DeleteMode#SOFT} the update marking rows deleted): undoes it to its savepoint and finds the delete
-     * events to blame by bisection over the staged deletes that would remove a row. Always throws (a delete is not
-     * set aside with {@link OnBadRow#DEAD_LETTER}).
-     */
-    private RefusedRowsException refusedByDelete(Connection c, Plan plan, List<Row> rows, SQLException x, MdsException failed) {
-        try (Statement st = c.createStatement()) {
-            st.execute("rollback to savepoint " + APPLY);
-        } catch (SQLException r) {
-            failed.addSuppressed(r);
-            throw failed;
-        }
-        Map<Long, Row> byNumber = byNumber(rows);
-        String step = spec.deleteMode() == DeleteMode.SOFT ? "the UPDATE marking deleted rows" : "the DELETE";
-        Refusals.Found found;
-        try {
-            stageNumbers(c, plan, rows);
-            String numbers = Identifiers.quote("pg_temp", NUMBERS);
-            String record = "n." + Identifiers.quote(Refusals.RECORD);
-            Refusals refusals = new Refusals(c, target, plan.key);
-            List<Long> candidates = refusals.records("select " + record + " from " + STAGE_TABLE + " s join " + numbers + " n on "
-                    + statements.keyJoin(plan, "n", "s") + " join " + target.quoted() + " t on " + statements.keyJoin(plan, "t", "s") + " where s."
-                    + Identifiers.quote(S_DELETE) + " and (t." + Identifiers.quote(COMMIT) + " is null or " + LoadStatements.position("t")
-                    + " < " + LoadStatements.position("s") + ") order by 1", Integer.MAX_VALUE);
-            String keep = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
-                    + " and not " + record + " = any(?)";
-            String delete = statements.cdcDeleteSql(plan);
-            found = refusals.bisect(records -> probe(c, keep, records, delete), candidates, RefusedRowsException.MAX_ROWS);
-        } catch (SQLException | MdsException d) {
-            x.addSuppressed(d);
-            found = new Refusals.Found(List.of(), false, "looking for them failed");
-        }
-        return released(c, refused(plan, step, x, found, byNumber));
-    }
-
-    /**
-     * {@code e}, after releasing the write step's savepoint (rolled back to before the diagnostics), so that a
-     * caller's transaction is not left one subtransaction deeper.
-     */
-    private static RefusedRowsException released(Connection c, RefusedRowsException e) {
-        try (Statement st = c.createStatement()) {
-            st.execute("release savepoint " + APPLY);
-        } catch (SQLException r) {
-            e.addSuppressed(r);
-        }
-        return e;
-    }
-
-    /**
-     * Runs {@code step} with only the staged rows of {@code records} (the others deleted by {@code keep}, which takes
-     * them as its array parameter) inside a savepoint, always undone; whether it failed.
-     */
-    private static boolean probe(Connection c, String keep, List<Long> records, String step) throws SQLException {
-        Savepoint sp = c.setSavepoint();
-        try {
-            try (PreparedStatement ps = c.prepareStatement(keep)) {
-                ps.setArray(1, c.createArrayOf("int8", records.toArray()));
-                ps.executeUpdate();
-            }
-            try (Statement st = c.createStatement()) {
-                st.executeUpdate(step);
-            }
-            return false;
-        } catch (SQLException e) {
-            return true;
-        } finally {
-            c.rollback(sp);
-            c.releaseSavepoint(sp);
-        }
-    }
-
-    /** Temporary table of the record number of each staged row's key (diagnostics only). */
-    static final String NUMBERS = "_mds_numbers";
-
-    /** COPYs each row's key and record number into {@code pg_temp._mds_numbers}. */
-    private void stageNumbers(Connection c, Plan plan, List<Row> rows) throws SQLException {
-        StringJoiner cols = new StringJoiner(", ");
-        Encoding[] enc = new Encoding[plan.key.size() + 1];
-        for (int i = 0; i < plan.key.size(); i++) {
-            String k = plan.key.get(i);
-            cols.add(Identifiers.quote(k) + " " + plan.types.get(k));
-            enc[i] = Encoding.forType(plan.typeNames.get(k));
-        }
-        cols.add(Identifiers.quote(Refusals.RECORD) + " bigint");
-        enc[plan.key.size()] = Encoding.INT8;
-        Sql.execute(c, "drop table if exists " + Identifiers.quote("pg_temp", NUMBERS));
-        Sql.execute(c, "create temp table " + Identifiers.quote(NUMBERS) + " (" + cols + ") on commit drop");
-        int[] keyIndex = plan.keyIndex;
-        RowWriter writer = new RowWriter(enc, (out, row) -> {
-            for (int k : keyIndex) {
-                out.value(row.values.get(k));
-            }
-            out.value(row.recordNumber);
-            out.endRow();
-        });
-        copyPart(c, "copy " + Identifiers.quote("pg_temp", NUMBERS) + " from stdin", rows, writer, false);
-    }
-
-    /**
-     * A query of the rows a MERGE of {@code shape} would write: every column of the target as the MERGE sets it
-     * (the staged value; for an update the target's value of a column the batch lacks or leaves unchanged; for an
-     * insert the column's default, or NULL where that is a sequence, identity or generated value), and the record
-     * number.
-     */
-    private String writtenSql(Connection c, Plan plan, MergeShape shape) throws SQLException {
-        String numbers = Identifiers.quote("pg_temp", NUMBERS);
-        String from = shape.source() + " s join " + numbers + " n on " + statements.keyJoin(plan, "n", "s") + " left join "
-                + target.quoted() + " t on " + statements.keyJoin(plan, "t", "s") + " where t.ctid is null"
-                + (shape.matched() == null ? "" : " or " + shape.matched());
-        return "select " + writtenColumns(c, plan, true) + ", n." + Identifiers.quote(Refusals.RECORD) + " from " + from;
-    }
-
-    /** The target's columns as a write of the plan's rows (alias {@code s}; target row {@code t} when {@code matched}) sets them. */
-    private String writtenColumns(Connection c, Plan plan, boolean matched) throws SQLException {
-        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), case when a.attidentity = '' and a.attgenerated = ''"
-                + " then pg_get_expr(d.adbin, d.adrelid) end from pg_catalog.pg_attribute a left join pg_catalog.pg_attrdef d"
-                + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(target)
-                + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
-        StringJoiner out = new StringJoiner(", ");
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                String col = rs.getString(1);
-                String q = Identifiers.quote(col);
-                String type = rs.getString(2);
-                String dflt = rs.getString(3);
-                if (dflt == null || dflt.contains("nextval(")) {
-                    dflt = "null";   // no default, or one a diagnostic must not draw from
-                }
-                int i = plan.schema.indexOf(col);
-                String e;
-                if (i >= 0) {
-                    e = plan.cdc && plan.unchanged.get(i)
-                            ? "case when s." + Identifiers.quote(UNCHANGED_PREFIX + i) + " then t." + q + " else s." + q + " end"
-                            : "s." + q;
-                } else if (spec.loadTimestamp().filter(col::equals).isPresent()) {
-                    e = "now()";
-                } else if (plan.cdc && (col.equals(COMMIT) || col.equals(CHANGE))) {
-                    e = "s." + q;
-                } else if (plan.cdc && col.equals(DELETED_AT) && spec.deleteMode() == DeleteMode.SOFT) {
-                    e = "null";
-                } else {
-                    e = matched ? "case when t.ctid is null then " + dflt + " else t." + q + " end" : dflt;
-                }
-                out.add("(" + e + ")::" + type + " as " + q);
-            }
-        }
-        return out.toString();
-    }
-
-    /** The server's message without its detail (which shows one row's values) or position. */
-    private static String serverMessage(SQLException e) {
-        if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
-            return p.getServerErrorMessage().getMessage();
-        }
-        return e.getMessage();
-    }
-
-    /**
-     * The exception for rows the table refused when {@code step} wrote them: the table, the constraint, the found
-     * records with their keys, PostgreSQL's message (its error is the cause).
-     */
-    private RefusedRowsException refused(Plan plan, String step, SQLException x, Refusals.Found found, Map<Long, Row> byNumber) {
-        ServerErrorMessage m = x instanceof PSQLException p ? p.getServerErrorMessage() : null;
-        String constraint = m == null ? null : m.getConstraint();
-        String column = m == null ? null : m.getColumn();
-        List<RefusedRowsException.RefusedRow> refused = new ArrayList<>();
-        for (long n : found.records()) {
-            Row r = byNumber.get(n);
-            String key = r == null ? null : keyText(r.values, plan);
-            refused.add(new RefusedRowsException.RefusedRow(n, Optional.ofNullable(key)));
-        }
-        InputLocation where = InputLocation.of(target.toString());
-        if (!refused.isEmpty()) {
-            where = where.withRecordNumber(refused.get(0).recordNumber());
-            if (refused.get(0).key().isPresent()) {
-                where = where.withKey(refused.get(0).key().get());
-            }
-        }
-        if (column != null) {
-            where = where.withColumn(column);
-        }
-        String verb = step.startsWith("the DELETE") ? " removed" : " wrote";
-        StringBuilder reason = new StringBuilder("the table refused ");
-        if (refused.isEmpty()) {
-            reason.append("a row of this batch when ").append(step).append(verb)
-                    .append(" it, and no single record could be found (").append(found.how()).append(")");
-        } else {
-            reason.append(found.together() ? "these records of this batch together" : refused.size() + " record(s) of this batch")
-                    .append(" when ").append(step).append(verb).append(" them");
-        }
-        if (constraint != null) {
-            reason.append(", constraint \"").append(constraint).append('"');
-        }
-        if (!refused.isEmpty()) {
-            reason.append(" (").append(found.how()).append("): ").append(refused.stream().map(Object::toString)
-                    .collect(Collectors.joining(", ")));
-            if (!found.together() && refused.size() >= RefusedRowsException.MAX_ROWS) {
-                reason.append(", and maybe more");
-            }
-        }
-        reason.append("; PostgreSQL: ").append(serverMessage(x)).append("; nothing of this batch was loaded");
-        return new RefusedRowsException(where, reason.toString(), constraint, refused, found.together(), x);
     }
 
     /** Most staged rows for which a MERGE may be steered to probe the target's key index. */
@@ -1739,31 +1345,6 @@ public final class LoadEngine {
 
     // ------------------------------------------------------------------------------------------ COPY
 
-    /** Writes one row in the column order of a COPY statement. */
-    @FunctionalInterface
-    interface RowBody {
-        void write(CopySink out, Row row) throws SQLException;
-    }
-
-    /** How rows are written into one COPY: the binary encoding of each COPY column and the row body. */
-    record RowWriter(Encoding[] encodings, RowBody body) {
-        /** Whether every value of {@code rows} fits its column's binary encoding. */
-        boolean binaryFits(List<Row> rows) {
-            CopySink.Checker check = new CopySink.Checker(encodings);
-            try {
-                for (Row r : rows) {
-                    body.write(check, r);
-                    if (!check.fits()) {
-                        return false;
-                    }
-                }
-            } catch (SQLException e) {
-                return false;
-            }
-            return true;
-        }
-    }
-
     private static Encoding[] encodings(Plan plan, Encoding... extra) {
         Encoding[] e = new Encoding[plan.columns.size() + extra.length];
         for (int i = 0; i < plan.columns.size(); i++) {
@@ -1811,6 +1392,11 @@ public final class LoadEngine {
             }
             out.endRow();
         });
+    }
+
+    /** The writer of the plan's rows into the stage (without the load timestamp, which the MERGE sets). */
+    private RowWriter stageWriter(Plan plan) {
+        return plan.cdc ? changeWriter(plan) : recordWriter(plan, null);
     }
 
     private RowWriter changeWriter(Plan plan) {
@@ -1888,25 +1474,26 @@ public final class LoadEngine {
         while (start < rows.size()) {
             List<Row> rest = rows.subList(start, rows.size());
             try {
-                n += copyPart(c, sql, rest, writer, deadLetter);
+                n += writer.copy(c, sql, rest, deadLetter);
                 copied.addAll(rest);
                 start = rows.size();
             } catch (SQLException e) {
                 int at = badIndex(e, sql, rest.size());
-                if (at < 0 && deadLetter && refusal(e) && !sql.equals(statements.stageCopySql())) {
+                if (at < 0 && deadLetter && RefusedWrites.isRefusal(e) && !sql.equals(statements.stageCopySql())) {
                     // refused after the last row (a foreign key, an AFTER trigger): the rows to blame are looked for,
                     // set aside, and the COPY goes on with the others (the part was undone to its savepoint)
-                    Map<Long, Row> byNumber = byNumber(rest);
-                    Refusals.Found found = refusedInCopy(c, plan, sql, rest, byNumber, writer, e, Integer.MAX_VALUE);
+                    Map<Long, Row> byNumber = RefusedWrites.byNumber(rest);
+                    Refusals.Found found = onRefusal.inCopy(c, plan, sql, rest, byNumber, writer, stageWriter(plan), e,
+                            Integer.MAX_VALUE);
                     if (found.records().isEmpty() || found.together() || ++rejects.rounds > MAX_DEAD_LETTER_ROUNDS) {
-                        throw refused(plan, "the COPY", e, found, byNumber);
+                        throw onRefusal.exception(plan, "the COPY", e, found, byNumber);
                     }
-                    String reason = "the table refused it when the COPY wrote it (" + found.how() + "): " + serverMessage(e);
+                    String reason = "the table refused it when the COPY wrote it (" + found.how() + "): " + RefusedWrites.serverMessage(e);
                     Set<Long> gone = new HashSet<>(found.records());
                     List<Row> left = new ArrayList<>(rest.size() - gone.size());
                     for (Row r : rest) {
                         if (gone.contains(r.recordNumber)) {
-                            rejects.add(r.recordNumber, keyText(r.values, plan), reason, r.values);
+                            rejects.add(r.recordNumber, plan.keyText(r.values), reason, r.values);
                             if (r.before != null) {
                                 retry.add(r.before);
                             }
@@ -1928,19 +1515,19 @@ public final class LoadEngine {
                 Row bad = rest.get(at);
                 String reason = reason(e);
                 if (!deadLetter) {
-                    throw bad(bad.recordNumber, keyText(bad.values, plan), copyColumn(e, sql), reason, e);
+                    throw bad(bad.recordNumber, plan.keyText(bad.values), copyColumn(e, sql), reason, e);
                 }
                 List<Row> before = rest.subList(0, at);
                 if (!before.isEmpty()) {
                     try {
-                        n += copyPart(c, sql, before, writer, true);
+                        n += writer.copy(c, sql, before, true);
                     } catch (SQLException again) {
                         again.addSuppressed(e);
                         throw Sql.failed(sql, again);   // rows that fitted a moment ago: not a bad row
                     }
                     copied.addAll(before);
                 }
-                rejects.add(bad.recordNumber, keyText(bad.values, plan), reason, bad.values);
+                rejects.add(bad.recordNumber, plan.keyText(bad.values), reason, bad.values);
                 refused = true;
                 if (bad.before != null) {
                     // the key's earlier records or events of this batch, without the refused one
@@ -1959,55 +1546,6 @@ public final class LoadEngine {
             all.addAll(copied);
         }
         return n;
-    }
-
-    /**
-     * One COPY of {@code part}, inside a savepoint when {@code undoable} (so a refused row leaves the transaction
-     * usable); throws the server's error with the COPY cancelled and the savepoint rolled back and released.
-     */
-    private static long copyPart(Connection c, String sql, List<Row> part, RowWriter writer, boolean undoable) throws SQLException {
-        Savepoint sp = undoable ? c.setSavepoint() : null;
-        long t0 = System.nanoTime();
-        CopyIn in = null;
-        boolean binary = writer.binaryFits(part);
-        String copySql = binary ? sql + " (format binary)" : sql;
-        try {
-            in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
-            CopySink out = binary ? CopySink.binary(in, writer.encodings()) : CopySink.text(in);
-            for (Row r : part) {
-                writer.body().write(out, r);
-            }
-            out.finish();
-            long n = in.endCopy();
-            in = null;
-            Sql.logged(copySql + " [" + n + " rows]", t0);
-            if (sp != null) {
-                c.releaseSavepoint(sp);
-            }
-            return n;
-        } catch (SQLException e) {
-            cancel(in, e);
-            if (sp != null) {
-                try {
-                    c.rollback(sp);
-                    c.releaseSavepoint(sp);   // so that many refused rows do not nest many subtransactions
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                    throw Sql.failed(copySql, e);   // the transaction is lost: not a refused row
-                }
-            }
-            throw e;
-        }
-    }
-
-    private static void cancel(CopyIn in, SQLException e) {
-        if (in != null && in.isActive()) {
-            try {
-                in.cancelCopy();
-            } catch (SQLException c) {
-                // the COPY already failed; the server's message is what matters
-            }
-        }
     }
 
     /** The index of the row the COPY refused (its line minus one), or -1 when the error names no line of it. */
@@ -2063,21 +1601,6 @@ public final class LoadEngine {
     }
 
     // ------------------------------------------------------------------------------------------ bad rows
-
-    /** Bad rows set aside for the dead-letter table. */
-    static final class Rejects {
-        final List<Object[]> rows = new ArrayList<>();
-        /** Rounds of setting aside rows the table refused at the MERGE. */
-        int rounds;
-
-        void add(long recordNumber, String key, String reason, Record record) {
-            rows.add(new Object[] {recordNumber, key, reason, String.valueOf(record)});
-        }
-
-        int size() {
-            return rows.size();
-        }
-    }
 
     private void reject(Rejects rejects, Record r, long number, String key, String column, String reason, Throwable cause) {
         if (spec.onBadRow() == OnBadRow.FAIL) {
@@ -2259,25 +1782,5 @@ public final class LoadEngine {
         return v;
     }
 
-    private static String keyText(Record r, Plan plan) {
-        Object[] values = new Object[plan.keyIndex.length];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = r.get(plan.keyIndex[i]);
-        }
-        return keyText(values, plan);
-    }
-
-    private static String keyText(Object[] keyValues, Plan plan) {
-        if (plan.key.isEmpty()) {
-            return null;
-        }
-        StringJoiner s = new StringJoiner(", ");
-        for (int i = 0; i < keyValues.length; i++) {
-            // a bytea key as PostgreSQL prints it (\x0102), not as byte[]'s identity ([B@1b6d3586)
-            s.add(plan.key.get(i) + "=" + (keyValues[i] == null ? "NULL"
-                    : keyValues[i] instanceof byte[] b ? CopyText.valueText(b) : keyValues[i]));
-        }
-        return s.toString();
-    }
 
 }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * The columns of one load: the batch's columns with the SQL type each gets in the stage (the target's type when
@@ -346,4 +347,28 @@ final class Plan {
     private static boolean numeric(Kind k) {
         return k == Kind.INT || k == Kind.LONG || k == Kind.DECIMAL || k == Kind.DOUBLE;
     }
+
+    /** The key of a record as messages show it ({@code id=7, region=EU}), or null when the plan has no key. */
+    String keyText(Record r) {
+        Object[] values = new Object[keyIndex.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = r.get(keyIndex[i]);
+        }
+        return keyText(values);
+    }
+
+    /** Key values as messages show them, or null when the plan has no key. */
+    String keyText(Object[] keyValues) {
+        if (key.isEmpty()) {
+            return null;
+        }
+        StringJoiner s = new StringJoiner(", ");
+        for (int i = 0; i < keyValues.length; i++) {
+            // a bytea key as PostgreSQL prints it (\x0102), not as byte[]'s identity ([B@1b6d3586)
+            s.add(key.get(i) + "=" + (keyValues[i] == null ? "NULL"
+                    : keyValues[i] instanceof byte[] b ? CopyText.valueText(b) : keyValues[i]));
+        }
+        return s.toString();
+    }
+
 }
