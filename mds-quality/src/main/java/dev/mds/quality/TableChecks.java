@@ -440,8 +440,10 @@ public final class TableChecks {
      * Except for sequential values, a grouped check's failing "rows" are its failing groups and its checked rows the
      * groups: a {@link #threshold} counts groups (a percentage is of the groups), the samples and stored failures are
      * the failing groups (the grouping columns and their {@code rows}; for not constant also the one value; for a row
-     * count comparison {@code rows} and {@code other_rows}), and the observed value names the first five. A grouped
-     * check runs one query of its own, not in the table's single scan. Call it before a threshold: ungrouped, these
+     * count comparison {@code rows} and {@code other_rows}), and the observed value names the first five. Grouped
+     * checks are not in the table's single scan: the at least one and not constant checks grouped by the same columns
+     * (in any order) share one grouped query (one scan, one GROUP BY), and so do the row count comparisons with the same
+     * other table grouped by the same columns; a grouped sequential values check runs its own window. Call it before a threshold: ungrouped, these
      * checks have no failing rows to count. The check's id stays as it was; give it another with {@link #id} when the
      * table also has the ungrouped check.
      *

@@ -426,23 +426,105 @@ public final class Render {
     }
 
     /**
-     * The query of a check grouped by columns (dbt-utils' {@code group_by_columns} of at_least_one, not_constant,
-     * equal_rowcount, fewer_rows_than): {@code n} (groups), {@code failing} (failing groups) and
-     * {@code failing_groups} (the first five failing groups as text, in their order); for a row count comparison also
-     * {@code rows_here} and {@code rows_there}. Groups are the distinct values of the grouping columns after the table's
-     * {@code where}; NULL is a group of its own.
+     * Which grouped checks may share one grouped query ({@link GroupedScan}): equal keys share it. At least one and not
+     * constant group this table's rows alone, so those grouped by the same columns (in any order: the same groups)
+     * share one. A row count comparison groups a {@code union all} of this table's and the other table's grouping
+     * columns, whose types and collations PostgreSQL resolves across both (text and citext give text, so 'a' and 'A'
+     * become two groups; float8 and numeric give numeric): its groups can differ from this table's own, so it shares a
+     * query only with row count comparisons against the same other table, never with the checks of this table alone
+     * (whose groups would change) nor with those against another table (whose union differs).
      */
-    public static String grouped(TableName table, Optional<String> where, CheckSpec c) {
-        List<String> g = c.groupBy();
-        String groupText = g.size() == 1 ? "coalesce(" + Identifiers.quote(g.get(0)) + "::text, 'NULL')"
-                : "row(" + Identifiers.quoteAll(g) + ")::text";
-        String failing = groupFailing(c);
-        String counts = c.kind() == Kind.EQUAL_ROW_COUNT || c.kind() == Kind.FEWER_ROWS_THAN
-                ? ", coalesce(sum(" + Identifiers.quote(label(c, "here")) + "), 0) as rows_here, coalesce(sum("
-                        + Identifiers.quote(label(c, "there")) + "), 0) as rows_there" : "";
-        return "select count(*) as n, count(*) filter (where " + failing + ") as failing" + counts
-                + ", array_to_string((array_agg(" + groupText + " order by " + Identifiers.quoteAll(g) + ") filter (where "
-                + failing + "))[1:5], ', ') as failing_groups\nfrom (" + groups(table, where, c, false) + ") g";
+    public static List<Object> groupedKey(CheckSpec c) {
+        boolean compared = c.kind() == Kind.EQUAL_ROW_COUNT || c.kind() == Kind.FEWER_ROWS_THAN;
+        return List.of(compared ? c.refTable() : "", new java.util.TreeSet<>(c.groupBy()));
+    }
+
+    /**
+     * One query for grouped checks of one table that share a {@link #groupedKey} (dbt-utils' {@code group_by_columns}
+     * of at_least_one, not_constant, equal_rowcount, fewer_rows_than): one grouping of the table's rows after its
+     * {@code where} (for row count comparisons, of the union with the other table's rows), then over the groups
+     * {@code n} (groups) and, per check, its failing groups ({@link #failing(CheckSpec)}) and the first five of them as
+     * text in its own group order ({@link #failingGroups(CheckSpec)}); for row count comparisons also {@code rows_here}
+     * and {@code rows_there}. NULL is a group of its own. The same results as each check's query alone: the groups are
+     * the same, each check's aggregate is its own.
+     */
+    public static final class GroupedScan {
+        private final Map<String, String> aggregates = new LinkedHashMap<>();
+        private final Map<String, String> failingByCheck = new LinkedHashMap<>();
+        private final Map<String, Integer> indexByCheck = new LinkedHashMap<>();
+        private final String sql;
+
+        public GroupedScan(TableName table, Optional<String> where, List<CheckSpec> checks) {
+            List<String> g = checks.get(0).groupBy();
+            for (CheckSpec c : checks) {
+                if (!groupedKey(c).equals(groupedKey(checks.get(0)))) {
+                    throw new IllegalArgumentException("check " + c.id() + " cannot share the grouped query of "
+                            + checks.get(0).id());
+                }
+            }
+            String cols = Identifiers.quoteAll(g);
+            java.util.function.Predicate<String> taken = g::contains;
+            String inner;
+            if (!groupedKey(checks.get(0)).get(0).equals("")) {
+                CheckSpec c0 = checks.get(0);
+                String side = Identifiers.quote(freeName("here_side", taken));
+                String here = Identifiers.quote(freeName("here", taken));
+                String there = Identifiers.quote(freeName("there", taken));
+                inner = "select " + cols + ", count(*) filter (where " + side + ") as " + here
+                        + ", count(*) filter (where not " + side + ") as " + there
+                        + " from (select " + cols + ", true as " + side + " from " + table.quoted() + whereClause(where)
+                        + " union all select " + cols + ", false from " + c0.refTable().quoted() + ") u group by " + cols;
+                for (CheckSpec c : checks) {
+                    failingByCheck.put(c.id(), c.kind() == Kind.EQUAL_ROW_COUNT ? here + " <> " + there : here + " >= " + there);
+                }
+                this.countsRows = ", coalesce(sum(" + here + "), 0) as rows_here, coalesce(sum(" + there + "), 0) as rows_there";
+            } else {
+                for (CheckSpec c : checks) {
+                    String expr = switch (c.kind()) {
+                        case AT_LEAST_ONE -> "count(" + col(c) + ")";
+                        case NOT_CONSTANT -> "count(distinct " + col(c) + ")";
+                        default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
+                    };
+                    String alias = aggregates.computeIfAbsent(expr, e -> freeName("v" + (aggregates.size() + 1), taken));
+                    failingByCheck.put(c.id(), Identifiers.quote(alias) + (c.kind() == Kind.AT_LEAST_ONE ? " = 0" : " = 1"));
+                }
+                StringBuilder s = new StringBuilder("select " + cols);
+                aggregates.forEach((expr, alias) -> s.append(", ").append(expr).append(" as ").append(Identifiers.quote(alias)));
+                inner = s.append(" from ").append(table.quoted()).append(whereClause(where)).append(" group by ").append(cols)
+                        .toString();
+                this.countsRows = "";
+            }
+            StringBuilder s = new StringBuilder("select count(*) as n").append(countsRows);
+            for (CheckSpec c : checks) {
+                int k = indexByCheck.size() + 1;
+                indexByCheck.put(c.id(), k);
+                List<String> own = c.groupBy();
+                String groupText = own.size() == 1 ? "coalesce(" + Identifiers.quote(own.get(0)) + "::text, 'NULL')"
+                        : "row(" + Identifiers.quoteAll(own) + ")::text";
+                String failing = failingByCheck.get(c.id());
+                s.append(",\n  count(*) filter (where ").append(failing).append(") as failing_").append(k)
+                        .append(", array_to_string((array_agg(").append(groupText).append(" order by ")
+                        .append(Identifiers.quoteAll(own)).append(") filter (where ").append(failing)
+                        .append("))[1:5], ', ') as failing_groups_").append(k);
+            }
+            this.sql = s.append("\nfrom (").append(inner).append(") g").toString();
+        }
+
+        private final String countsRows;
+
+        public String sql() {
+            return sql;
+        }
+
+        /** The label of the check's count of failing groups in the query's row. */
+        public String failing(CheckSpec c) {
+            return "failing_" + indexByCheck.get(c.id());
+        }
+
+        /** The label of the check's first failing groups (text) in the query's row. */
+        public String failingGroups(CheckSpec c) {
+            return "failing_groups_" + indexByCheck.get(c.id());
+        }
     }
 
     /**

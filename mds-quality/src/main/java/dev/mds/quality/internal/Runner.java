@@ -101,8 +101,13 @@ public final class Runner {
             if (!scan.isEmpty()) {
                 out.add(new Render.Scan(t.table(), t.where(), scan, null).sql());
             }
+            Set<List<Object>> groupedDone = new HashSet<>();
             for (CheckSpec x : t.checks()) {
-                if (x.kind() == Kind.UNIQUE) {
+                if (x.grouped()) {
+                    if (groupedDone.add(Render.groupedKey(x))) {
+                        out.add(groupedScan(t, x, t.checks()).sql());
+                    }
+                } else if (x.kind() == Kind.UNIQUE) {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
                     out.add(Render.relationships(t.table(), t.where(), x, true));
@@ -140,12 +145,15 @@ public final class Runner {
             Schema schema = found.get();
             List<CheckSpec> scan = new ArrayList<>();
             List<String> own = new ArrayList<>();
-            for (CheckSpec check : t.checks()) {
-                if (problem(t.table(), check, schema) != null) {
-                    continue;
-                }
+            List<CheckSpec> runnable = t.checks().stream().filter(x -> problem(t.table(), x, schema) == null).toList();
+            Set<List<Object>> groupedDone = new HashSet<>();
+            for (CheckSpec check : runnable) {
                 if (check.inScan()) {
                     scan.add(check);
+                } else if (check.grouped()) {
+                    if (groupedDone.add(Render.groupedKey(check))) {
+                        own.add(groupedScan(t, check, runnable).sql());
+                    }
                 } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
                 } else if (check.kind() == Kind.RELATIONSHIPS) {
@@ -243,7 +251,14 @@ public final class Runner {
             } else if (out[i] == null && check.kind() == Kind.EQUALITY) {
                 out[i] = runEquality(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.grouped()) {
-                out[i] = runGrouped(name, check, ownSql(t, check, schema));
+                List<Integer> shared = new ArrayList<>();
+                for (int j = i; j < out.length; j++) {
+                    if (out[j] == null && checks.get(j).grouped()
+                            && Render.groupedKey(checks.get(j)).equals(Render.groupedKey(check))) {
+                        shared.add(j);
+                    }
+                }
+                runGrouped(t, shared, out);
             } else if (out[i] == null && (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN)) {
                 out[i] = runRowCounts(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.ownQuery()) {
@@ -912,11 +927,18 @@ public final class Runner {
         return check.min() instanceof BigDecimal d ? d.toPlainString() : String.valueOf(check.min());
     }
 
-    /** The statement of a check that runs a query of its own, other than unique and relationships. */
+    /**
+     * The grouped query of {@code check} and of the checks among {@code candidates} that share it
+     * ({@link Render#groupedKey}), in their order.
+     */
+    private static Render.GroupedScan groupedScan(TableSpec t, CheckSpec check, List<CheckSpec> candidates) {
+        List<Object> key = Render.groupedKey(check);
+        return new Render.GroupedScan(t.table(), t.where(), candidates.stream()
+                .filter(x -> x.grouped() && Render.groupedKey(x).equals(key)).toList());
+    }
+
+    /** The statement of a check that runs a query of its own, other than unique, relationships and grouped checks. */
     private static String ownSql(TableSpec t, CheckSpec check, Schema schema) {
-        if (check.grouped()) {
-            return Render.grouped(t.table(), t.where(), check);
-        }
         return switch (check.kind()) {
             case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> Render.windowed(t.table(), t.where(), check, schema);
             case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> Render.rowCounts(t.table(), t.where(), check);
@@ -926,29 +948,60 @@ public final class Runner {
     }
 
     /**
-     * A check grouped by columns: one query over the groups; its failing "rows" are the failing groups, its checked
-     * rows the groups, and the observed value names the first failing groups.
+     * Grouped checks (the indexes {@code shared} of the table's checks) that share one grouped query
+     * ({@link Render.GroupedScan}): their failing "rows" are the failing groups, their checked rows the groups, and the
+     * observed value names the first failing groups. When the shared query fails for a reason about one of its checks
+     * (a column type without equality, a group column whose type the other table's cannot meet in a union), each runs
+     * alone, as the table's scan does, so that only the one that cannot run is an ERROR.
      */
-    private CheckResult runGrouped(String table, CheckSpec check, String sql) {
-        return timedRow(table, check, sql, (row, took) -> {
-            long n = number(row.get("n")).longValue();
-            long failing = number(row.get("failing")).longValue();
-            String by = "by " + String.join(", ", check.groupBy());
-            String observed = failing + " of " + n + " groups " + by + switch (check.kind()) {
-                case AT_LEAST_ONE -> " have no non-NULL " + check.columns().get(0);
-                case NOT_CONSTANT -> " have one distinct " + check.columns().get(0);
-                case EQUAL_ROW_COUNT -> " differ in rows from " + check.refTable();
-                default -> " have no fewer rows than " + check.refTable();
-            };
-            if (row.containsKey("rows_here")) {
-                observed += " (" + number(row.get("rows_here")).longValue() + " rows, " + check.refTable() + " "
-                        + number(row.get("rows_there")).longValue() + " rows)";
+    private void runGrouped(TableSpec t, List<Integer> shared, CheckResult[] out) {
+        String name = t.table().toString();
+        List<CheckSpec> checks = shared.stream().map(i -> t.checks().get(i)).toList();
+        Render.GroupedScan scan = new Render.GroupedScan(t.table(), t.where(), checks);
+        long t0 = System.nanoTime();
+        try {
+            Map<String, Object> row = queryRow(scan.sql());
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            for (int k = 0; k < checks.size(); k++) {
+                out[shared.get(k)] = grouped(name, checks.get(k), scan, row, took);
             }
-            if (failing > 0) {
-                observed += ": " + row.get("failing_groups") + (failing > 5 ? ", …" : "");
+        } catch (SQLException combined) {
+            if (checks.size() == 1 || aboutNoCheck(combined)) {
+                Duration took = Duration.ofNanos(System.nanoTime() - t0);
+                for (int k = 0; k < checks.size(); k++) {
+                    out[shared.get(k)] = error(name, checks.get(k), scan.sql(), "could not run: " + oneLine(combined), took);
+                }
+                return;
             }
-            return rows(table, check, failing, n, observed, n, sql, took);
-        });
+            LOG.debug("grouped query of {} failed ({}); running its checks one by one", name, combined.getMessage());
+            for (int k = 0; k < checks.size(); k++) {
+                CheckSpec check = checks.get(k);
+                Render.GroupedScan single = new Render.GroupedScan(t.table(), t.where(), List.of(check));
+                out[shared.get(k)] = timedRow(name, check, single.sql(), (row, took) -> grouped(name, check, single, row, took));
+            }
+        }
+    }
+
+    /** A grouped check's result from its grouped query's row. */
+    private CheckResult grouped(String table, CheckSpec check, Render.GroupedScan scan, Map<String, Object> row,
+            Duration took) {
+        long n = number(row.get("n")).longValue();
+        long failing = number(row.get(scan.failing(check))).longValue();
+        String by = "by " + String.join(", ", check.groupBy());
+        String observed = failing + " of " + n + " groups " + by + switch (check.kind()) {
+            case AT_LEAST_ONE -> " have no non-NULL " + check.columns().get(0);
+            case NOT_CONSTANT -> " have one distinct " + check.columns().get(0);
+            case EQUAL_ROW_COUNT -> " differ in rows from " + check.refTable();
+            default -> " have no fewer rows than " + check.refTable();
+        };
+        if (row.containsKey("rows_here")) {
+            observed += " (" + number(row.get("rows_here")).longValue() + " rows, " + check.refTable() + " "
+                    + number(row.get("rows_there")).longValue() + " rows)";
+        }
+        if (failing > 0) {
+            observed += ": " + row.get(scan.failingGroups(check)) + (failing > 5 ? ", …" : "");
+        }
+        return rows(table, check, failing, n, observed, n, scan.sql(), took);
     }
 
     /**
