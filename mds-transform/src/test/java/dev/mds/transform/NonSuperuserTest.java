@@ -136,4 +136,27 @@ class NonSuperuserTest {
                 + " where oid = 'ns.theirs'::regclass")).containsExactly(admin);
         assertThatTable(ds, "ns.mine").containsExactlyInAnyOrder(row(1));
     }
+
+    /**
+     * A table in a publication of another role: the new relation could not be added to it, and the swap would drop the
+     * old one out of it, so the model is refused before it is built, naming the publication and its owner.
+     */
+    @Test
+    void aTableInAPublicationOfAnotherRoleIsRefusedRatherThanDroppedFromIt(DataSource ds, TestDatabase db) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("np.t", "{{ config(materialized='table') }}\nselect 1 as id").build();
+        project.run().assertSucceeded();
+        sql(db.adminDataSource(), "create publication np_pub for table np.t");
+        String oid = strings(ds, "select 'np.t'::regclass::oid").get(0);
+
+        RunResults results = TransformProject.builder(ds)
+                .model("np.t", "{{ config(materialized='table') }}\nselect 2 as id").build().run();
+
+        assertThat(results.model("np.t").error().orElseThrow()).contains("np.t is in publication \"np_pub\"",
+                "owned by role \"" + db.server().user() + "\"", "the model is unchanged");
+        assertThat(strings(ds, "select 'np.t'::regclass::oid")).containsExactly(oid);
+        assertThatTable(ds, "np.t").containsExactlyInAnyOrder(row(1));
+        assertThat(strings(ds, "select tablename from pg_publication_tables where pubname = 'np_pub'"))
+                .containsExactly("t");
+    }
 }

@@ -250,8 +250,9 @@ final class Plan {
     }
 
     /**
-     * Gives the new relation {@code to} the privileges and comments of the old one, {@code from} (renamed away
-     * by then): the grants on it, its comment and the comments of the columns it still has.
+     * Gives the new relation {@code to} the privileges, comments and publications of the old one, {@code from}
+     * (renamed away by then): the grants on it, its comment and the comments of the columns it still has, and its
+     * membership of each publication that names it, with the same column list and row filter.
      */
     record CarryOver(TableName from, TableName to) implements Step {
     }

@@ -112,7 +112,9 @@ public final class Runner {
                         kept.forEach(r -> out.add(r.sql()));
                     } else if (step instanceof Plan.CarryOver carry) {
                         // the old relation has not been renamed away yet
-                        out.addAll(carryOver(c, describe(c, carry.to()), carry.to()));
+                        Described from = describe(c, carry.to());
+                        out.addAll(carryOver(c, from, carry.to()));
+                        out.addAll(publish(from, carry.to()));
                     } else if (step instanceof Plan.WriteSnapshot w) {
                         // as if the query's columns were the table's
                         List<String> columns = new ArrayList<>();
@@ -350,6 +352,7 @@ public final class Runner {
         boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
         if (swaps && existing.isPresent()) {
             refuseForeignOwner(c, m);
+            refuseForeignPublication(c, m);
             // checked first so that a refused model builds nothing, again once locked (KeepViews), and again once
             // renamed away (CheckDependents)
             cascade = !refuseForeignDependents(c, m, m.table()).all().isEmpty();
@@ -426,9 +429,11 @@ public final class Runner {
                     }
                 }
             } else if (step instanceof Plan.CarryOver carry) {
-                for (String sql : carryOver(c, describe(c, carry.from()), carry.to())) {
+                Described from = describe(c, carry.from());
+                for (String sql : carryOver(c, from, carry.to())) {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
+                publish(c, m, from, carry.to());
             } else if (step instanceof Plan.CarryOverDropped carry && dropped.containsKey(carry.relation())) {
                 for (String sql : carryOver(c, dropped.get(carry.relation()), carry.relation())) {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
@@ -661,15 +666,17 @@ public final class Runner {
     }
 
     /**
-     * Refuses to replace a relation that something other than views and foreign keys depends on, directly or through
-     * its row type: a function returning its rows, a column of another table holding its rows, a table inheriting from
-     * it. Dropping the old relation would drop them too (with CASCADE silently, a column with its data), and creating
+     * Refuses to replace a relation that something other than views, foreign keys and publications (carried over)
+     * depends on, directly or through its row type: a function returning its rows, a column of another table holding
+     * its rows, a table inheriting from it. Dropping the old relation would drop them too (with CASCADE silently, a column with its data), and creating
      * the new one would not bring them back.
      *
      * @throws Failure naming them
      */
     private static void refuseDroppedWithIt(Connection c, ModelSpec m, TableName relation) throws SQLException {
-        List<String> others = dependingObjects(c, relation, "'n'", "'pg_rewrite'::regclass, 'pg_constraint'::regclass");
+        // a publication's membership (its column list and row filter depend on columns) is carried over
+        List<String> others = dependingObjects(c, relation, "'n'", "'pg_rewrite'::regclass, 'pg_constraint'::regclass,"
+                + " 'pg_publication_rel'::regclass");
         if (!others.isEmpty()) {
             throw new Failure(m.name() + " (" + m.source() + "): cannot replace " + m.table() + ": "
                     + String.join(", ", others) + " depend(s) on it or on its row type, and dropping the old relation"
@@ -953,10 +960,17 @@ public final class Runner {
 
     /**
      * What a swap carries over from a relation: its grants (per grantee and grant option: {@code t} for PUBLIC, the
-     * role, {@code t} for grant option, the privileges), its columns' grants (the same after the column's name) and
-     * its comments (column name, or null for the relation's).
+     * role, {@code t} for grant option, the privileges), its columns' grants (the same after the column's name), its
+     * comments (column name, or null for the relation's) and the publications that name it ({@code FOR TABLE}: the
+     * publication, its row filter or null, its owner, {@code t} when the current role may alter it, {@code t} when it
+     * has a column list; {@code publicationColumns}: the publication and a column of its list, in order).
      */
-    private record Described(List<String[]> grants, List<String[]> columnGrants, List<String[]> comments) {
+    private record Described(List<String[]> grants, List<String[]> columnGrants, List<String[]> comments,
+            List<String[]> publications, List<String[]> publicationColumns) {
+        /** The column list of {@code publication}, or empty when it publishes all columns. */
+        List<String> columnsOf(String publication) {
+            return publicationColumns.stream().filter(p -> p[0].equals(publication)).map(p -> p[1]).toList();
+        }
     }
 
     /** The grants on {@code relation} and on its columns, its comment and its columns' comments. */
@@ -978,7 +992,91 @@ public final class Runner {
                 + " where a.attrelid = " + oid + " and a.attnum > 0 and not a.attisdropped"
                 + " group by a.attnum, 1, 2, 3, 4 order by a.attnum, 3, 4";
         return new Described(rows(c, grants, relation), rows(c, columnGrants, relation),
-                rows(c, comments, relation, relation, relation));
+                rows(c, comments, relation, relation, relation), publications(c, relation),
+                rows(c, PUBLICATION_COLUMNS, relation));
+    }
+
+    /** The publications naming {@code relation} in their tables, as {@link Described#publications} lists them. */
+    private static List<String[]> publications(Connection c, TableName relation) throws SQLException {
+        return rows(c, "select p.pubname, pg_get_expr(r.prqual, r.prrelid), pg_get_userbyid(p.pubowner),"
+                + " pg_has_role(p.pubowner, 'USAGE'), r.prattrs is not null from pg_publication_rel r"
+                + " join pg_publication p on p.oid = r.prpubid where r.prrelid = " + OID + " order by 1", relation);
+    }
+
+    /** The columns of the publications' column lists for the relation, in the list's order. */
+    private static final String PUBLICATION_COLUMNS = "select p.pubname, a.attname from pg_publication_rel r"
+            + " join pg_publication p on p.oid = r.prpubid cross join unnest(r.prattrs::int2[]) with ordinality k(attnum, i)"
+            + " join pg_attribute a on a.attrelid = r.prrelid and a.attnum = k.attnum where r.prrelid = " + OID
+            + " order by 1, k.i";
+
+    /**
+     * The statements adding {@code to} to the publications that named {@code from} ({@code FOR TABLE}), each with
+     * the column list and row filter it had; a {@code FOR ALL TABLES} or {@code FOR TABLES IN SCHEMA} publication
+     * takes the new relation by itself. The swap drops the old relation, and with it its memberships.
+     */
+    private static List<String> publish(Described from, TableName to) {
+        List<String> out = new ArrayList<>();
+        for (String[] p : from.publications()) {
+            List<String> columns = from.columnsOf(p[0]);
+            out.add("alter publication " + Identifiers.quote(p[0]) + " add table " + to.quoted()
+                    + ("t".equals(p[4]) ? " (" + Identifiers.quoteAll(columns) + ")" : "")
+                    + (p[1] == null ? "" : " where (" + p[1] + ")"));
+        }
+        return out;
+    }
+
+    /**
+     * Adds the rebuilt {@code to} to the publications {@code from} was in, as it was in them.
+     *
+     * @throws Failure naming the publication when its column list names a column {@code to} lacks, or the server
+     *     refuses the membership (a row filter reading such a column); the transaction, and so the swap, is undone
+     */
+    private static void publish(Connection c, ModelSpec m, Described from, TableName to) throws SQLException {
+        if (from.publications().isEmpty()) {
+            return;
+        }
+        List<String> columns = columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
+                + " and c.relname = ?", to.schema(), to.name()).stream().map(col -> col[0]).toList();
+        String unchanged = "; nothing was changed: the old " + m.table() + ", its rows and its publications are as they were";
+        for (String[] p : from.publications()) {
+            for (String column : from.columnsOf(p[0])) {
+                if (!columns.contains(column)) {
+                    throw new Failure(m.name() + " (" + m.source() + "): cannot keep " + m.table() + " in publication "
+                            + Identifiers.quote(p[0]) + ": its column list names column " + Identifiers.quote(column)
+                            + ", which the new build does not have (it has " + String.join(", ", columns) + "); change"
+                            + " the publication's column list first (alter publication ... set table ...) or keep the"
+                            + " column in the model" + unchanged);
+                }
+            }
+        }
+        List<String> statements = publish(from, to);
+        for (int i = 0; i < statements.size(); i++) {
+            String sql = statements.get(i);
+            try {
+                Sql.update(c, sql);
+            } catch (MdsException failed) {
+                throw new Failure(m.name() + " (" + m.source() + "): cannot keep " + m.table() + " in publication "
+                        + Identifiers.quote(from.publications().get(i)[0]) + ": '" + sql + "' failed: "
+                        + serverMessage(failed.getCause() != null ? failed.getCause() : failed) + unchanged);
+            }
+        }
+    }
+
+    /**
+     * Refuses, before anything is built, to rebuild a model whose relation is in a publication ({@code FOR TABLE})
+     * the current role does not own: adding the new relation to it needs the publication's ownership, and without it
+     * the swap would drop the table out of the publication, where a CDC reader stops seeing its changes.
+     */
+    private static void refuseForeignPublication(Connection c, ModelSpec m) throws SQLException {
+        for (String[] p : publications(c, m.table())) {
+            if (!"t".equals(p[3])) {
+                throw new Failure(m.name() + " (" + m.source() + "): " + m.table() + " is in publication "
+                        + Identifiers.quote(p[0]) + ", owned by role " + Identifiers.quote(p[2]) + ", and rebuilding it"
+                        + " replaces the relation, which must then be added to the publication again: that needs the"
+                        + " publication's ownership, and the current role is not a member of " + Identifiers.quote(p[2])
+                        + " (make it the publication's owner, or run as its owner); the model is unchanged");
+            }
+        }
     }
 
     /**
