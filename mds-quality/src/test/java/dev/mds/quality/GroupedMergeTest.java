@@ -147,4 +147,36 @@ class GroupedMergeTest {
         assertThat(empty.checks()).extracting(CheckResult::status).containsExactly(Status.PASS, Status.PASS, Status.FAIL,
                 Status.PASS);
     }
+
+    @Test
+    void groupedNotConstantComparesMinAndMaxWhereTheTypeHasThemAndCountsDistinctValuesWhereItHasNot(DataSource ds)
+            throws Exception {
+        String u1 = "'00000000-0000-0000-0000-000000000001'";
+        String u2 = "'00000000-0000-0000-0000-000000000002'";
+        sql(ds, "create schema gmc",
+                "create table gmc.t (g text, i int, u uuid, b boolean, tx text)",
+                "insert into gmc.t values"
+                        + " ('a', 1, " + u1 + ", true, 'x'), ('a', 1, " + u1 + ", true, 'x'),"          // one value: fails
+                        + " ('b', 1, " + u1 + ", true, 'x'), ('b', 2, " + u2 + ", false, 'X'),"         // two: passes
+                        + " ('c', null, null, null, null), ('c', null, null, null, null),"              // none: passes
+                        + " ('d', 3, " + u2 + ", false, 'y'), ('d', null, null, null, null),"            // one and NULL: fails
+                        + " (null, 5, " + u1 + ", true, 'z'), (null, 5, " + u1 + ", true, 'z')");        // the NULL group: fails
+        QualityReport r = QualitySuite.on(ds).table("gmc.t", t -> t
+                .notConstant("i").groupBy("g")
+                .notConstant("u").groupBy("g")
+                .notConstant("b").groupBy("g")
+                .notConstant("tx").groupBy("g")).run();
+        for (CheckResult c : r.checks()) {
+            String column = c.columns().get(0);
+            assertThat(c.observed()).as(column).isEqualTo("3 of 5 groups by g have one distinct " + column + ": a, d, NULL");
+            assertThat(c.samples()).as(column).extracting(m -> m.get("g")).containsExactly("a", "d", null);
+            assertThat(c.samples()).as(column).extracting(m -> m.get("rows")).containsExactly(2L, 2L, 2L);
+        }
+        assertThat(r.checks().get(0).samples()).extracting(m -> m.get("i")).containsExactly(1, 3, 5);
+        assertThat(r.checks().get(3).samples()).extracting(m -> m.get("tx")).containsExactly("x", "y", "z");
+        String sql = r.checks().get(0).sql();
+        assertThat(sql).contains("(min(\"i\") = max(\"i\"))", "(min(\"tx\" collate \"C\") = max(\"tx\" collate \"C\"))",
+                "(bool_and(\"b\") = bool_or(\"b\"))", "(count(distinct \"u\") = 1)");
+        assertThat(sql).doesNotContain("count(distinct \"i\")");
+    }
 }

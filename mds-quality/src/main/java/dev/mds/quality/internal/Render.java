@@ -108,7 +108,8 @@ public final class Render {
      * its ordering's (text under its collation, numbers, dates and times, arrays). Text under a deterministic collation is
      * compared under {@code "C"}: values equal under it are equal bytewise, so the answer is the same without the
      * collation's cost. Booleans use bool_and and bool_or; other types (uuid, json, composite, or unknown before a run)
-     * keep {@code count(distinct col) = 1}.
+     * keep {@code count(distinct col) = 1}. The first (the condition) is also a grouped not constant check's aggregate per
+     * group: NULL for a group of NULLs only, which passes, as {@code count(distinct col) = 1} is false for it.
      */
     private static List<String> constant(CheckSpec c, Schema schema, TextColumns text) {
         FieldType.Kind kind = kind(c, schema);
@@ -454,7 +455,11 @@ public final class Render {
         private final Map<String, Integer> indexByCheck = new LinkedHashMap<>();
         private final String sql;
 
-        public GroupedScan(TableName table, Optional<String> where, List<CheckSpec> checks) {
+        /**
+         * @param schema the table's columns, or null when not known (a plan): a not constant check then counts distinct values
+         * @param text what the catalog says about the table's text columns (see {@link TextColumns})
+         */
+        public GroupedScan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema, TextColumns text) {
             List<String> g = checks.get(0).groupBy();
             for (CheckSpec c : checks) {
                 if (!groupedKey(c).equals(groupedKey(checks.get(0)))) {
@@ -482,11 +487,12 @@ public final class Render {
                 for (CheckSpec c : checks) {
                     String expr = switch (c.kind()) {
                         case AT_LEAST_ONE -> "count(" + col(c) + ")";
-                        case NOT_CONSTANT -> "count(distinct " + col(c) + ")";
+                        case NOT_CONSTANT -> constant(c, schema, text).get(0);
                         default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
                     };
                     String alias = aggregates.computeIfAbsent(expr, e -> freeName("v" + (aggregates.size() + 1), taken));
-                    failingByCheck.put(c.id(), Identifiers.quote(alias) + (c.kind() == Kind.AT_LEAST_ONE ? " = 0" : " = 1"));
+                    // not constant's aggregate is true for a group of one distinct non-NULL value (NULL for one of none)
+                    failingByCheck.put(c.id(), Identifiers.quote(alias) + (c.kind() == Kind.AT_LEAST_ONE ? " = 0" : ""));
                 }
                 StringBuilder s = new StringBuilder("select " + cols);
                 aggregates.forEach((expr, alias) -> s.append(", ").append(expr).append(" as ").append(Identifiers.quote(alias)));
@@ -532,15 +538,15 @@ public final class Render {
      * samples show: the group's rows (and, for not constant, its one value; for a row count comparison, the other
      * table's rows).
      */
-    private static String groups(TableName table, Optional<String> where, CheckSpec c, boolean sample) {
+    private static String groups(TableName table, Optional<String> where, CheckSpec c, Schema schema, TextColumns text) {
         String g = Identifiers.quoteAll(c.groupBy());
         return switch (c.kind()) {
             case AT_LEAST_ONE -> "select " + g + ", count(*) as " + Identifiers.quote(label(c, "rows")) + ", count(" + col(c)
                     + ") as " + Identifiers.quote(label(c, "values")) + " from " + table.quoted() + whereClause(where)
                     + " group by " + g;
-            case NOT_CONSTANT -> "select " + g + ", count(*) as " + Identifiers.quote(label(c, "rows")) + ", count(distinct "
-                    + col(c) + ") as " + Identifiers.quote(label(c, "values")) + (sample ? ", (array_agg(" + col(c)
-                            + ") filter (where " + col(c) + " is distinct from null))[1] as " + col(c) : "")
+            case NOT_CONSTANT -> "select " + g + ", count(*) as " + Identifiers.quote(label(c, "rows")) + ", "
+                    + constant(c, schema, text).get(0) + " as " + Identifiers.quote(label(c, "values")) + ", (array_agg("
+                    + col(c) + ") filter (where " + col(c) + " is distinct from null))[1] as " + col(c)
                     + " from " + table.quoted() + whereClause(where) + " group by " + g;
             case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> {
                 String side = Identifiers.quote(label(c, "here_side"));
@@ -557,7 +563,7 @@ public final class Render {
     private static String groupFailing(CheckSpec c) {
         return switch (c.kind()) {
             case AT_LEAST_ONE -> Identifiers.quote(label(c, "values")) + " = 0";
-            case NOT_CONSTANT -> Identifiers.quote(label(c, "values")) + " = 1";
+            case NOT_CONSTANT -> Identifiers.quote(label(c, "values"));
             case EQUAL_ROW_COUNT -> Identifiers.quote(label(c, "here")) + " <> " + Identifiers.quote(label(c, "there"));
             case FEWER_ROWS_THAN -> Identifiers.quote(label(c, "here")) + " >= " + Identifiers.quote(label(c, "there"));
             default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
@@ -570,7 +576,8 @@ public final class Render {
      * {@code rows} here and {@code other_rows} in the other table. {@code _} is added to a label while a grouping
      * column has that name.
      */
-    public static String failingGroups(TableName table, Optional<String> where, CheckSpec c, int limit) {
+    public static String failingGroups(TableName table, Optional<String> where, CheckSpec c, Schema schema,
+            TextColumns text, int limit) {
         List<String> shown = new ArrayList<>(c.groupBy());
         List<String> select = new ArrayList<>();
         c.groupBy().forEach(x -> select.add(Identifiers.quote(x)));
@@ -585,7 +592,7 @@ public final class Render {
                 select.add(Identifiers.quote(label(c, "there")) + " as " + Identifiers.quote(label(c, "other_rows")));
             }
         }
-        return "select " + String.join(", ", select) + " from (" + groups(table, where, c, true) + ") g where "
+        return "select " + String.join(", ", select) + " from (" + groups(table, where, c, schema, text) + ") g where "
                 + groupFailing(c) + " order by " + Identifiers.quoteAll(shown) + (limit > 0 ? " limit " + limit : "");
     }
 
@@ -654,7 +661,7 @@ public final class Render {
      */
     public static String failingRows(TableName table, Optional<String> where, CheckSpec c, Schema schema, TextColumns text) {
         if (c.grouped()) {
-            return failingGroups(table, where, c, 0);
+            return failingGroups(table, where, c, schema, text, 0);
         }
         if (c.kind() == Kind.EQUALITY) {
             return equalityRows(table, where, c, schema, 0);
@@ -682,7 +689,7 @@ public final class Render {
     public static String samples(TableName table, Optional<String> where, CheckSpec c, List<String> keys, Schema schema,
             TextColumns text, int limit) {
         if (c.grouped()) {
-            return failingGroups(table, where, c, limit);
+            return failingGroups(table, where, c, schema, text, limit);
         }
         if (c.kind() == Kind.EQUALITY) {
             return equalityRows(table, where, c, schema, limit);

@@ -105,7 +105,7 @@ public final class Runner {
             for (CheckSpec x : t.checks()) {
                 if (x.grouped()) {
                     if (groupedDone.add(Render.groupedKey(x))) {
-                        out.add(groupedScan(t, x, t.checks()).sql());
+                        out.add(groupedScan(t, x, t.checks(), null, TextColumns.NONE).sql());
                     }
                 } else if (x.kind() == Kind.UNIQUE) {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
@@ -152,7 +152,7 @@ public final class Runner {
                     scan.add(check);
                 } else if (check.grouped()) {
                     if (groupedDone.add(Render.groupedKey(check))) {
-                        own.add(groupedScan(t, check, runnable).sql());
+                        own.add(groupedScan(t, check, runnable, schema, text(t.table())).sql());
                     }
                 } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
@@ -258,7 +258,7 @@ public final class Runner {
                         shared.add(j);
                     }
                 }
-                runGrouped(t, shared, out);
+                runGrouped(t, schema, shared, out);
             } else if (out[i] == null && (check.kind() == Kind.EQUAL_ROW_COUNT || check.kind() == Kind.FEWER_ROWS_THAN)) {
                 out[i] = runRowCounts(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.ownQuery()) {
@@ -931,10 +931,11 @@ public final class Runner {
      * The grouped query of {@code check} and of the checks among {@code candidates} that share it
      * ({@link Render#groupedKey}), in their order.
      */
-    private static Render.GroupedScan groupedScan(TableSpec t, CheckSpec check, List<CheckSpec> candidates) {
+    private static Render.GroupedScan groupedScan(TableSpec t, CheckSpec check, List<CheckSpec> candidates, Schema schema,
+            TextColumns text) {
         List<Object> key = Render.groupedKey(check);
         return new Render.GroupedScan(t.table(), t.where(), candidates.stream()
-                .filter(x -> x.grouped() && Render.groupedKey(x).equals(key)).toList());
+                .filter(x -> x.grouped() && Render.groupedKey(x).equals(key)).toList(), schema, text);
     }
 
     /** The statement of a check that runs a query of its own, other than unique, relationships and grouped checks. */
@@ -954,10 +955,10 @@ public final class Runner {
      * (a column type without equality, a group column whose type the other table's cannot meet in a union), each runs
      * alone, as the table's scan does, so that only the one that cannot run is an ERROR.
      */
-    private void runGrouped(TableSpec t, List<Integer> shared, CheckResult[] out) {
+    private void runGrouped(TableSpec t, Schema schema, List<Integer> shared, CheckResult[] out) {
         String name = t.table().toString();
         List<CheckSpec> checks = shared.stream().map(i -> t.checks().get(i)).toList();
-        Render.GroupedScan scan = new Render.GroupedScan(t.table(), t.where(), checks);
+        Render.GroupedScan scan = new Render.GroupedScan(t.table(), t.where(), checks, schema, text(t.table()));
         long t0 = System.nanoTime();
         try {
             Map<String, Object> row = queryRow(scan.sql());
@@ -976,7 +977,8 @@ public final class Runner {
             LOG.debug("grouped query of {} failed ({}); running its checks one by one", name, combined.getMessage());
             for (int k = 0; k < checks.size(); k++) {
                 CheckSpec check = checks.get(k);
-                Render.GroupedScan single = new Render.GroupedScan(t.table(), t.where(), List.of(check));
+                Render.GroupedScan single = new Render.GroupedScan(t.table(), t.where(), List.of(check), schema,
+                        text(t.table()));
                 out[shared.get(k)] = timedRow(name, check, single.sql(), (row, took) -> grouped(name, check, single, row, took));
             }
         }
