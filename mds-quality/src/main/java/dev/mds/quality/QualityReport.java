@@ -1,6 +1,7 @@
 package dev.mds.quality;
 
 import dev.mds.core.TableName;
+import dev.mds.quality.internal.Plural;
 import dev.mds.quality.internal.ReportRenderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,7 +64,7 @@ public record QualityReport(String runId, Instant startedAt, List<CheckResult> c
     public void assertPassed() {
         if (!passed()) {
             List<CheckResult> bad = checks.stream().filter(c -> !c.ok()).toList();
-            throw new QualityException(bad.size() + " of " + checks.size() + " quality checks did not pass:\n"
+            throw new QualityException(bad.size() + " of " + Plural.count(checks.size(), "quality check") + " did not pass:\n"
                     + ReportRenderer.console(this, bad), this);
         }
     }

@@ -52,7 +52,7 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
             maxPercent = 0.0; // not -0.0: percent(-0.0) is percent(0), equal to it and printed "> 0.0%"
         }
         if (maxRows >= 0 && percentOf != PercentOf.CHECKED_ROWS) {
-            throw new IllegalArgumentException("a row-count threshold (" + maxRows + " rows) is a percentage of nothing;"
+            throw new IllegalArgumentException("a row-count threshold (" + maxRows + (maxRows == 1 ? " row" : " rows") + ") is a percentage of nothing;"
                     + " percentOf must be CHECKED_ROWS");
         }
     }
@@ -195,7 +195,7 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
 
     @Override
     public String toString() {
-        return maxRows >= 0 ? "> " + maxRows + " rows"
+        return maxRows >= 0 ? "> " + maxRows + (maxRows == 1 ? " row" : " rows")
                 : "> " + maxPercent + "%" + (percentOf == PercentOf.NON_NULL_ROWS ? " of non-null rows" : "");
     }
 }

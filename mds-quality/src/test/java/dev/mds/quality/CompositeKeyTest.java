@@ -36,7 +36,7 @@ class CompositeKeyTest {
         CheckResult single = check(r, "public.cp", "unique_k");
         assertThat(single.status()).isEqualTo(Status.FAIL);
         assertThat(single.failingRows()).isEqualTo(4);
-        assertThat(single.observed()).startsWith("2 duplicated key(s)");
+        assertThat(single.observed()).startsWith("2 duplicated keys");
         assertThat(single.samples()).extracting(m -> m.get("k")).containsExactlyInAnyOrder("(,)", "(1,)");
         assertThat(single.samples()).allSatisfy(m -> assertThat(m.get("duplicates")).isEqualTo(2L));
 

@@ -78,7 +78,7 @@ class GroupByTest {
         CheckResult grouped = r.checks().get(0);
         assertThat(grouped.failingRows()).isEqualTo(1);           // 3 after 1 in US; the NULL n of XX is ignored
         assertThat(grouped.checkedRows()).isEqualTo(9);
-        assertThat(grouped.observed()).isEqualTo("1 of 9 rows in 1 groups by country do not follow the previous value by 1");
+        assertThat(grouped.observed()).isEqualTo("1 of 9 rows in 1 group by country do not follow the previous value by 1");
         assertThat(grouped.samples()).hasSize(1);
         assertThat(grouped.samples().get(0)).containsEntry("id", 6).containsEntry("country", "US").containsEntry("previous_n", 1);
         assertThat(grouped.sql()).contains("lag(\"n\") over (partition by \"country\" order by \"n\")");

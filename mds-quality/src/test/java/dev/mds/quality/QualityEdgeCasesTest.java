@@ -439,7 +439,7 @@ class QualityEdgeCasesTest {
 
         CheckResult cu = check(r, "public.cu", "unique_x_y");
         assertThat(cu.failingRows()).isEqualTo(3);
-        assertThat(cu.observed()).startsWith("1 duplicated key(s) in 3 of 8 rows");
+        assertThat(cu.observed()).startsWith("1 duplicated key in 3 of 8 rows");
         assertThat(cu.samples()).containsExactly(Map.of("x", 1, "y", 1, "duplicates", 3L));
     }
 
@@ -488,11 +488,11 @@ class QualityEdgeCasesTest {
         reload(ds, 100);
         CheckResult first = suite.run().checks().get(0);
         assertThat(first.status()).isEqualTo(Status.PASS);
-        assertThat(first.observed()).contains("0 earlier run(s)");
+        assertThat(first.observed()).contains("0 earlier runs,");
         reload(ds, 5000);
         CheckResult second = suite.run().checks().get(0);
         assertThat(second.status()).isEqualTo(Status.PASS);
-        assertThat(second.observed()).contains("1 earlier run(s)");
+        assertThat(second.observed()).contains("1 earlier run,");
         // an errored run (table gone) is recorded but not part of the baseline
         sql(ds, "alter table an rename to an_away");
         assertThat(suite.run().checks().get(0).status()).isEqualTo(Status.ERROR);

@@ -84,9 +84,11 @@ public final class ReportRenderer {
     }
 
     private static String summary(QualityReport r) {
-        return String.format(Locale.ROOT, "quality run %s: %d checks, %d passed, %d warned, %d failed, %d errors; %d queries in %d ms",
-                r.runId(), r.checks().size(), r.withStatus(Status.PASS).size(), r.withStatus(Status.WARN).size(),
-                r.withStatus(Status.FAIL).size(), r.withStatus(Status.ERROR).size(), r.queries(), r.duration().toMillis());
+        return String.format(Locale.ROOT, "quality run %s: %s, %d passed, %d warned, %d failed, %s; %s in %d ms",
+                r.runId(), Plural.count(r.checks().size(), "check"), r.withStatus(Status.PASS).size(),
+                r.withStatus(Status.WARN).size(), r.withStatus(Status.FAIL).size(),
+                Plural.count(r.withStatus(Status.ERROR).size(), "error"), Plural.count(r.queries(), "query", "queries"),
+                r.duration().toMillis());
     }
 
     private static void line(StringBuilder s, String[] cells, int[] w) {

@@ -210,9 +210,10 @@ public final class Runner {
         }
         history.ifPresent(h -> undoneOnFailure(() -> writeHistory(h, runId, startedAt, results)));
         QualityReport report = new QualityReport(runId, startedAt, results, queries, Duration.ofNanos(System.nanoTime() - t0));
-        LOG.info("quality run {}: {} checks, {} failed, {} errors, {} warnings, {} queries in {} ms", runId,
-                results.size(), report.withStatus(Status.FAIL).size(), report.withStatus(Status.ERROR).size(),
-                report.withStatus(Status.WARN).size(), queries, report.duration().toMillis());
+        LOG.info("quality run {}: {}, {} failed, {}, {}, {} in {} ms", runId, Plural.count(results.size(), "check"),
+                report.withStatus(Status.FAIL).size(), Plural.count(report.withStatus(Status.ERROR).size(), "error"),
+                Plural.count(report.withStatus(Status.WARN).size(), "warning"), Plural.count(queries, "query", "queries"),
+                report.duration().toMillis());
         return report;
     }
 
@@ -611,27 +612,27 @@ public final class Runner {
         switch (check.kind()) {
             case NOT_NULL -> {
                 if (a.isEmpty()) {
-                    return rows(table, check, 0, n, "0 of " + n + " rows are NULL (NOT NULL constraint)", n, sql, took);
+                    return rows(table, check, 0, n, "0 of " + Plural.count(n, "row") + " are NULL (NOT NULL constraint)", n, sql, took);
                 }
                 long failing = n - number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows are NULL", n, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " are NULL", n, sql, took);
             }
             case ACCEPTED_VALUES -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows not in " + check.values(), nonNull, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " not in " + check.values(), nonNull, sql, took);
             }
             case RANGE -> {
                 long failing = sum(row, a);   // below min + above max, or one OR
                 String range = bounds(check);
-                return rows(table, check, failing, n, failing + " of " + n + " rows outside " + range, nonNull, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " outside " + range, nonNull, sql, took);
             }
             case NOT_ACCEPTED_VALUES -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows in " + check.values(), nonNull, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " in " + check.values(), nonNull, sql, took);
             }
             case LENGTH -> {
                 long failing = sum(row, a);   // too short + too long
-                return rows(table, check, failing, n, failing + " of " + n + " rows with a length outside " + bounds(check),
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " with a length outside " + bounds(check),
                         nonNull, sql, took);
             }
             case NOT_CONSTANT -> {
@@ -642,22 +643,22 @@ public final class Runner {
             }
             case AT_LEAST_ONE -> {
                 long values = a.isEmpty() ? n : number(row.get(a.get(0))).longValue();
-                return result(table, check, values > 0, values + " non-NULL of " + n + " rows", 0, n, sql, took,
-                        values > 0 ? "" : "no non-NULL " + check.columns().get(0) + " in " + n + " rows");
+                return result(table, check, values > 0, values + " non-NULL of " + Plural.count(n, "row"), 0, n, sql, took,
+                        values > 0 ? "" : "no non-NULL " + check.columns().get(0) + " in " + Plural.count(n, "row"));
             }
             case MATCHES -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows do not match " + check.text(), nonNull, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " do not match " + check.text(), nonNull, sql, took);
             }
             case EXPRESSION -> {
                 long failing = number(row.get(a.get(0))).longValue();
-                return rows(table, check, failing, n, failing + " of " + n + " rows where not (" + check.text() + ")", n,
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " where not (" + check.text() + ")", n,
                         sql, took);
             }
             case ROW_COUNT -> {
                 boolean ok = check.bounds().contains(n);
-                return result(table, check, ok, n + " rows", 0, n, sql, took,
-                        ok ? "" : n + " rows, expected " + check.bounds());
+                return result(table, check, ok, Plural.count(n, "row"), 0, n, sql, took,
+                        ok ? "" : Plural.count(n, "row") + ", expected " + check.bounds());
             }
             case FRESHNESS -> {
                 Object newest = row.get(a.get(0));
@@ -738,7 +739,7 @@ public final class Runner {
         }
         Duration total = took.plusNanos(System.nanoTime() - t0);
         if (earlier.size() < 2) {
-            return result(table, check, true, n + " rows; " + earlier.size() + " earlier run(s), needs 2 to judge", 0, n,
+            return result(table, check, true, Plural.count(n, "row") + "; " + Plural.count(earlier.size(), "earlier run") + ", needs 2 to judge", 0, n,
                     scanSql + ";\n" + sql, total, "");
         }
         double mean = earlier.stream().mapToLong(Long::longValue).average().orElse(0);
@@ -746,7 +747,7 @@ public final class Runner {
         double sd = Math.sqrt(var);
         double dev = Math.abs(n - mean);
         boolean ok = sd == 0 ? dev == 0 : dev <= check.k() * sd;
-        String observed = String.format(Locale.ROOT, "%d rows; last %d runs mean %.1f, stddev %.1f (%s)", n,
+        String observed = String.format(Locale.ROOT, "%s; last %d runs mean %.1f, stddev %.1f (%s)", Plural.count(n, "row"),
                 earlier.size(), mean, sd, sd == 0 ? "no spread" : String.format(Locale.ROOT, "%.2f sd away", dev / sd));
         return result(table, check, ok, observed, 0, n, scanSql + ";\n" + sql, total,
                 ok ? "" : String.format(Locale.ROOT, "row count %d is more than %s standard deviations from the mean %.1f of the last %d runs",
@@ -772,7 +773,7 @@ public final class Runner {
             long complete = number(row.get("complete")).longValue();
             long distinct = number(row.get("distinct_fp")).longValue();
             if (distinct == complete) {
-                return rows(name, check, 0, n, "0 duplicated keys in " + n + " rows", complete, sql,
+                return rows(name, check, 0, n, "0 duplicated keys in " + Plural.count(n, "row"), complete, sql,
                         Duration.ofNanos(System.nanoTime() - t0));
             }
         } catch (SQLException e) {
@@ -890,18 +891,18 @@ public final class Runner {
             // present only when a threshold is a percentage of the non-NULL rows (see CheckSpec#countsNonNull)
             long nonNull = row.containsKey("non_null") ? number(row.get("non_null")).longValue() : n;
             String observed = switch (check.kind()) {
-                case UNIQUE -> number(row.get("keys")).longValue() + " duplicated key(s) in " + failing + " of " + n + " rows";
-                case SEQUENTIAL_VALUES -> failing + " of " + n + " rows" + (check.groupBy().isEmpty() ? ""
-                        : " in " + number(row.get("failing_groups")).longValue() + " groups by " + String.join(", ", check.groupBy()))
+                case UNIQUE -> Plural.count(number(row.get("keys")).longValue(), "duplicated key") + " in " + failing + " of " + Plural.count(n, "row");
+                case SEQUENTIAL_VALUES -> failing + " of " + Plural.count(n, "row") + (check.groupBy().isEmpty() ? ""
+                        : " in " + Plural.count(number(row.get("failing_groups")).longValue(), "group") + " by " + String.join(", ", check.groupBy()))
                         + " do not follow the previous value by " + step(check);
-                case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + n + " rows have "
+                case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + Plural.count(n, "row") + " have "
                         + (Boolean.TRUE.equals(check.values().get(1)) ? "a reversed range" : "an empty range")
                         + ", a NULL bound or one " + switch (String.valueOf(check.values().get(0))) {
                             case "NOT_ALLOWED" -> "not ending where the next range begins";
                             case "REQUIRED" -> "not ending before the next range begins";
                             default -> "overlapping the next range";
                         };
-                default -> failing + " of " + n + " rows have no " + check.refColumn() + " in " + check.refTable();
+                default -> failing + " of " + Plural.count(n, "row") + " have no " + check.refColumn() + " in " + check.refTable();
             };
             return rows(table, check, failing, n, observed, nonNull, sql, took);
         });
@@ -990,15 +991,15 @@ public final class Runner {
         long n = number(row.get("n")).longValue();
         long failing = number(row.get(scan.failing(check))).longValue();
         String by = "by " + String.join(", ", check.groupBy());
-        String observed = failing + " of " + n + " groups " + by + switch (check.kind()) {
+        String observed = failing + " of " + Plural.count(n, "group") + " " + by + switch (check.kind()) {
             case AT_LEAST_ONE -> " have no non-NULL " + check.columns().get(0);
             case NOT_CONSTANT -> " have one distinct " + check.columns().get(0);
             case EQUAL_ROW_COUNT -> " differ in rows from " + check.refTable();
             default -> " have no fewer rows than " + check.refTable();
         };
         if (row.containsKey("rows_here")) {
-            observed += " (" + number(row.get("rows_here")).longValue() + " rows, " + check.refTable() + " "
-                    + number(row.get("rows_there")).longValue() + " rows)";
+            observed += " (" + Plural.count(number(row.get("rows_here")).longValue(), "row") + ", " + check.refTable() + " "
+                    + Plural.count(number(row.get("rows_there")).longValue(), "row") + ")";
         }
         if (failing > 0) {
             observed += ": " + row.get(scan.failingGroups(check)) + (failing > 5 ? ", …" : "");
@@ -1016,8 +1017,8 @@ public final class Runner {
             long other = number(row.get("other_n")).longValue();
             long here = number(row.get("only_here")).longValue();
             long there = number(row.get("only_there")).longValue();
-            String observed = (here + there) + " rows differ: " + here + " of " + n + " only in " + table + ", " + there
-                    + " of " + other + " only in " + check.refTable();
+            String observed = Plural.count(here + there, "row differs", "rows differ") + ": " + here + " of " + n + " only in "
+                    + table + ", " + there + " of " + other + " only in " + check.refTable();
             return rows(table, check, here + there, n + other, observed, n + other, sql, took);
         });
     }
@@ -1029,8 +1030,8 @@ public final class Runner {
             long other = number(row.get("other_n")).longValue();
             boolean equal = check.kind() == Kind.EQUAL_ROW_COUNT;
             boolean ok = equal ? n == other : n < other;
-            String observed = n + " rows, " + check.refTable() + " " + other + " rows";
-            return result(table, check, ok, observed, 0, n, sql, took, ok ? "" : n + " rows, expected "
+            String observed = Plural.count(n, "row") + ", " + check.refTable() + " " + Plural.count(other, "row");
+            return result(table, check, ok, observed, 0, n, sql, took, ok ? "" : Plural.count(n, "row") + ", expected "
                     + (equal ? "as many as " : "fewer than ") + check.refTable() + "'s " + other);
         });
     }
@@ -1142,23 +1143,23 @@ public final class Runner {
         if (errors && errorIf.exceededBy(failing, n, nonNull)) {
             status = Status.FAIL;
             decidedBy = "error_if " + errorIf;
-            message = String.format(Locale.ROOT, "%d failing rows (%s), more than %s", failing,
+            message = String.format(Locale.ROOT, "%s (%s), more than %s", Plural.count(failing, "failing row"),
                     share(check, failing, n, nonNull, errorIf), one ? "the threshold " + plain(errorIf) : decidedBy);
         } else if (warnIf.exceededBy(failing, n, nonNull)) {
             status = Status.WARN;
             decidedBy = "warn_if " + warnIf;
-            message = String.format(Locale.ROOT, "%d failing rows (%s), more than %s", failing,
+            message = String.format(Locale.ROOT, "%s (%s), more than %s", Plural.count(failing, "failing row"),
                     share(check, failing, n, nonNull, warnIf), one ? "the threshold " + plain(warnIf)
                             : decidedBy + ", within error_if " + errorIf);
         } else if (failing > 0) {
-            message = String.format(Locale.ROOT, "%d failing rows (%s), within %s", failing,
+            message = String.format(Locale.ROOT, "%s (%s), within %s", Plural.count(failing, "failing row"),
                     share(check, failing, n, nonNull, warnIf), one ? "the threshold " + warnIf
                             : "warn_if " + warnIf + " and error_if " + errorIf);
         }
         if (check.grouped()) {
             // the failing units of a grouped check are its groups, and its thresholds count them
-            message = message.replace("failing rows", "failing groups").replace(" rows", " groups");
-            decidedBy = decidedBy.replace(" rows", " groups");
+            message = message.replaceAll("\\brow(s?)\\b", "group$1");
+            decidedBy = decidedBy.replaceAll("\\brow(s?)\\b", "group$1");
         }
         return new CheckResult(table, check.id(), check.kind().label(), check.allColumns(), check.severity(), status,
                 observed, failing, n, percent(failing, n), List.of(), sql, took, message, decidedBy, "");
@@ -1181,7 +1182,7 @@ public final class Runner {
      */
     private static String share(CheckSpec check, long failing, long n, long nonNull, Threshold t) {
         if (t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS && t.maxRows() < 0 && check.countsNonNull()) {
-            return String.format(Locale.ROOT, "%.2f%% of %d non-null rows", percent(failing, nonNull), nonNull);
+            return String.format(Locale.ROOT, "%.2f%% of %s", percent(failing, nonNull), Plural.count(nonNull, "non-null row"));
         }
         return String.format(Locale.ROOT, "%.2f%%", percent(failing, n));
     }
