@@ -362,7 +362,7 @@ public final class TableChecks {
         }
         return added(CheckSpec.of(Kind.MUTUALLY_EXCLUSIVE_RANGES, "mutually_exclusive_ranges_" + lower + "_" + upper, cols)
                 .withText(String.valueOf(partitionBy == null ? 0 : partitionBy.length))
-                .withValues(List.of(gaps.name(), zeroLengthRangeAllowed)));
+                .withValues(List.of(gaps, zeroLengthRangeAllowed)));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.mds.quality.internal;
 
 import dev.mds.core.TableName;
 import dev.mds.quality.Bounds;
+import dev.mds.quality.Gaps;
 import dev.mds.quality.Severity;
 import dev.mds.quality.Threshold;
 import java.time.Duration;
@@ -33,8 +34,9 @@ import java.util.Locale;
  * @param k anomaly: standard deviations
  * @param lastRuns anomaly: runs to compare with
  * @param groupBy the grouping columns (dbt-utils' {@code group_by_columns}) of a check that takes them; empty for none
- * (a mutually exclusive ranges check keeps its options in {@code values}: the {@code Gaps}' name and whether zero-length
- * ranges are allowed; an equality check its compared columns in {@code columns}, empty for all of this table's)
+ * (a mutually exclusive ranges check keeps its options in {@code values}: its {@link Gaps} and whether zero-length ranges
+ * are allowed, read typed through {@link #gaps()} and {@link #zeroLengthRangeAllowed()}; an equality check its compared
+ * columns in {@code columns}, empty for all of this table's)
  */
 public record CheckSpec(Kind kind, String id, List<String> columns, Severity severity, Threshold warnIf, Threshold errorIf,
         List<Object> values, Object min, Object max, String text, TableName refTable, String refColumn, Bounds bounds,
@@ -88,6 +90,16 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         columns = List.copyOf(columns);
         values = values == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(values));
         groupBy = groupBy == null ? List.of() : List.copyOf(groupBy);
+    }
+
+    /** A mutually exclusive ranges check: what may lie between one range and the next ({@link Gaps#ALLOWED} when not set). */
+    public Gaps gaps() {
+        return kind == Kind.MUTUALLY_EXCLUSIVE_RANGES && !values.isEmpty() && values.get(0) instanceof Gaps g ? g : Gaps.ALLOWED;
+    }
+
+    /** A mutually exclusive ranges check: whether a range with {@code lower = upper} passes (false when not set). */
+    public boolean zeroLengthRangeAllowed() {
+        return kind == Kind.MUTUALLY_EXCLUSIVE_RANGES && values.size() > 1 && Boolean.TRUE.equals(values.get(1));
     }
 
     /** Whether it compares groups ({@code groupBy} given): then its failing units are the failing groups. */

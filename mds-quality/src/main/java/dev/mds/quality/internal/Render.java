@@ -391,11 +391,11 @@ public final class Render {
         String upper = Identifiers.quote(c.columns().get(1));
         // a NULL bound fails the row (dbt-utils' coalesce(..., false)); no next range (or only ones with a NULL lower
         // bound, which sort last) passes it
-        boolean zeroLength = c.values().size() > 1 && Boolean.TRUE.equals(c.values().get(1));
-        String gaps = switch (c.values().isEmpty() ? "ALLOWED" : String.valueOf(c.values().get(0))) {
-            case "NOT_ALLOWED" -> " = ";
-            case "REQUIRED" -> " < ";
-            default -> " <= ";
+        boolean zeroLength = c.zeroLengthRangeAllowed();
+        String gaps = switch (c.gaps()) {
+            case NOT_ALLOWED -> " = ";
+            case REQUIRED -> " < ";
+            case ALLOWED -> " <= ";
         };
         return "not (coalesce(" + v + (zeroLength ? " <= " : " < ") + upper + ", false) and coalesce(" + upper + gaps + w
                 + ", true))";

@@ -896,11 +896,11 @@ public final class Runner {
                         : " in " + Plural.count(number(row.get("failing_groups")).longValue(), "group") + " by " + String.join(", ", check.groupBy()))
                         + " do not follow the previous value by " + step(check);
                 case MUTUALLY_EXCLUSIVE_RANGES -> failing + " of " + Plural.count(n, "row") + " have "
-                        + (Boolean.TRUE.equals(check.values().get(1)) ? "a reversed range" : "an empty range")
-                        + ", a NULL bound or one " + switch (String.valueOf(check.values().get(0))) {
-                            case "NOT_ALLOWED" -> "not ending where the next range begins";
-                            case "REQUIRED" -> "not ending before the next range begins";
-                            default -> "overlapping the next range";
+                        + (check.zeroLengthRangeAllowed() ? "a reversed range" : "an empty range")
+                        + ", a NULL bound or one " + switch (check.gaps()) {
+                            case NOT_ALLOWED -> "not ending where the next range begins";
+                            case REQUIRED -> "not ending before the next range begins";
+                            case ALLOWED -> "overlapping the next range";
                         };
                 default -> failing + " of " + Plural.count(n, "row") + " have no " + check.refColumn() + " in " + check.refTable();
             };
