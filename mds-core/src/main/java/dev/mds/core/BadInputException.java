@@ -10,10 +10,12 @@ public class BadInputException extends MdsException {
     private final InputLocation location;
     private final String reason;
 
+    /** Bad input at {@code location}, for {@code reason}. */
     public BadInputException(InputLocation location, String reason) {
         this(location, reason, null);
     }
 
+    /** Bad input at {@code location}, for {@code reason}, found through {@code cause}. */
     public BadInputException(InputLocation location, String reason, Throwable cause) {
         super(location.describe() + ": " + reason, cause);
         this.location = location;

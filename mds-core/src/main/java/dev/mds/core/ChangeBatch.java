@@ -30,10 +30,12 @@ public record ChangeBatch(TableName table, Schema schema, List<String> keyColumn
         }
     }
 
+    /** The number of events. */
     public int size() {
         return events.size();
     }
 
+    /** Whether the batch holds no event. */
     public boolean isEmpty() {
         return events.isEmpty();
     }

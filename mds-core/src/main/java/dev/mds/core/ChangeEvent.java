@@ -71,18 +71,22 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         }
     }
 
+    /** A row inserted into {@code source}. */
     public static ChangeEvent create(TableName source, Record key, Record after, EventPosition position, Instant commitTime) {
         return new ChangeEvent(Operation.CREATE, source, key, Optional.empty(), Optional.of(after), position, commitTime);
     }
 
+    /** A row of {@code source} read by a snapshot. */
     public static ChangeEvent read(TableName source, Record key, Record after, EventPosition position, Instant commitTime) {
         return new ChangeEvent(Operation.READ, source, key, Optional.empty(), Optional.of(after), position, commitTime);
     }
 
+    /** A row of {@code source} updated; {@code after} is its new image. */
     public static ChangeEvent update(TableName source, Record key, Record after, EventPosition position, Instant commitTime) {
         return new ChangeEvent(Operation.UPDATE, source, key, Optional.empty(), Optional.of(after), position, commitTime);
     }
 
+    /** The row of {@code key} deleted from {@code source}. */
     public static ChangeEvent delete(TableName source, Record key, EventPosition position, Instant commitTime) {
         return new ChangeEvent(Operation.DELETE, source, key, Optional.empty(), Optional.empty(), position, commitTime);
     }
@@ -106,6 +110,7 @@ public record ChangeEvent(Operation operation, TableName source, Record key, Opt
         return new ChangeEvent(operation, source, key, Optional.of(beforeImage), after, position, commitTime);
     }
 
+    /** Whether this is a DELETE event. */
     public boolean isDelete() {
         return operation == Operation.DELETE;
     }

@@ -49,6 +49,7 @@ public interface Dialect {
             return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);
         }
 
+        /** Whether this version's major is at least {@code wantedMajor}. */
         public boolean atLeast(int wantedMajor) {
             return major >= wantedMajor;
         }

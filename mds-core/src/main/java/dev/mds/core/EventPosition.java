@@ -20,6 +20,7 @@ public record EventPosition(long commit, long change) implements Comparable<Even
         return c != 0 ? c : Long.compareUnsigned(change, o.change);
     }
 
+    /** Whether this position comes after {@code o} in the stream. */
     public boolean isAfter(EventPosition o) {
         return compareTo(o) > 0;
     }

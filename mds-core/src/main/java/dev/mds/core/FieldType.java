@@ -80,6 +80,7 @@ public final class FieldType {
         return new FieldType(Kind.ARRAY, 0, 0, element);
     }
 
+    /** The kind of value. */
     public Kind kind() {
         return kind;
     }
@@ -99,6 +100,7 @@ public final class FieldType {
         return element == null ? this : element;
     }
 
+    /** Whether this is an array type. */
     public boolean isArray() {
         return kind == Kind.ARRAY;
     }

@@ -48,6 +48,7 @@ public final class InputLocation {
         return new InputLocation(source, line, recordNumber, column, key, excerpt);
     }
 
+    /** This location narrowed to {@code column}. */
     public InputLocation withColumn(String column) {
         return new InputLocation(source, line, recordNumber, column, key, excerpt);
     }
@@ -64,26 +65,32 @@ public final class InputLocation {
         return new InputLocation(source, line, recordNumber, column, key, cut);
     }
 
+    /** The file, table or stream the input came from. */
     public String source() {
         return source;
     }
 
+    /** The line in the file (1-based), when the input is a file. */
     public OptionalLong line() {
         return line < 0 ? OptionalLong.empty() : OptionalLong.of(line);
     }
 
+    /** The record's number in its source or batch (1-based). */
     public OptionalLong recordNumber() {
         return recordNumber < 0 ? OptionalLong.empty() : OptionalLong.of(recordNumber);
     }
 
+    /** The column, when one is to blame. */
     public Optional<String> column() {
         return Optional.ofNullable(column);
     }
 
+    /** The record's key, as {@code column=value, …}. */
     public Optional<String> key() {
         return Optional.ofNullable(key);
     }
 
+    /** A short excerpt of the input (the line or value), when there is one. */
     public Optional<String> excerpt() {
         return Optional.ofNullable(excerpt);
     }

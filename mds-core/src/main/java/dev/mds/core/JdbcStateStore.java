@@ -68,6 +68,7 @@ public final class JdbcStateStore implements StateStore {
         return builder(dataSource).build();
     }
 
+    /** A builder of a state store in the database of {@code dataSource}. */
     public static Builder builder(DataSource dataSource) {
         return new Builder(dataSource);
     }
@@ -406,16 +407,19 @@ public final class JdbcStateStore implements StateStore {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         }
 
+        /** The schema of the state table (default {@code mds}). */
         public Builder schema(String schema) {
             this.schema = Identifiers.check(schema);
             return this;
         }
 
+        /** The state table's name (default {@code state}). */
         public Builder table(String table) {
             this.table = Identifiers.check(table);
             return this;
         }
 
+        /** The state store; the table is created on first use. */
         public JdbcStateStore build() {
             return new JdbcStateStore(this);
         }

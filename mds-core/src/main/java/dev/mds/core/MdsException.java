@@ -8,10 +8,12 @@ package dev.mds.core;
 public class MdsException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** An error described by {@code message}. */
     public MdsException(String message) {
         super(message);
     }
 
+    /** An error described by {@code message}, caused by {@code cause}. */
     public MdsException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -31,6 +31,7 @@ public final class Record {
         return new Record(values.toArray());
     }
 
+    /** The value at {@code position} (0-based), null for SQL NULL. */
     public Object get(int position) {
         return values[position];
     }
@@ -40,10 +41,12 @@ public final class Record {
         return type.cast(values[position]);
     }
 
+    /** Whether the value at {@code position} is SQL NULL. */
     public boolean isNull(int position) {
         return values[position] == null;
     }
 
+    /** The number of values. */
     public int size() {
         return values.length;
     }

@@ -30,18 +30,22 @@ public record RecordBatch(Schema schema, List<Record> records, Optional<SourcePo
         }
     }
 
+    /** A batch without a source position. */
     public static RecordBatch of(Schema schema, List<Record> records) {
         return new RecordBatch(schema, records, Optional.empty());
     }
 
+    /** A batch whose records end at {@code position} of their source. */
     public static RecordBatch of(Schema schema, List<Record> records, SourcePosition position) {
         return new RecordBatch(schema, records, Optional.of(position));
     }
 
+    /** The number of records. */
     public int size() {
         return records.size();
     }
 
+    /** Whether the batch holds no record. */
     public boolean isEmpty() {
         return records.isEmpty();
     }

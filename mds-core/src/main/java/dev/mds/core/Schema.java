@@ -35,26 +35,32 @@ public final class Schema {
         this.index = Map.copyOf(byName);
     }
 
+    /** A schema of these fields, in this order. */
     public static Schema of(Field... fields) {
         return new Schema(List.of(fields));
     }
 
+    /** A schema of these fields, in iteration order. */
     public static Schema of(Collection<Field> fields) {
         return new Schema(List.copyOf(fields));
     }
 
+    /** A builder adding fields one by one. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** The fields, in order. */
     public List<Field> fields() {
         return fields;
     }
 
+    /** The number of fields. */
     public int size() {
         return fields.size();
     }
 
+    /** The field at {@code position} (0-based). */
     public Field field(int position) {
         return fields.get(position);
     }
@@ -84,10 +90,12 @@ public final class Schema {
         return i;
     }
 
+    /** Whether a field has this name. */
     public boolean contains(String name) {
         return index.containsKey(name);
     }
 
+    /** The field names, in order. */
     public List<String> names() {
         List<String> names = new ArrayList<>(fields.size());
         for (Field f : fields) {
@@ -146,11 +154,13 @@ public final class Schema {
             return this;
         }
 
+        /** Adds a field after the ones already added. */
         public Builder add(Field field) {
             fields.add(field);
             return this;
         }
 
+        /** The schema of the fields added. */
         public Schema build() {
             return new Schema(fields);
         }

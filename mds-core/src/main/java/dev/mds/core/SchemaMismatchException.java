@@ -12,12 +12,14 @@ public class SchemaMismatchException extends MdsException {
     private final TableName table;
     private final List<String> columns;
 
+    /** A mismatch of {@code columns} of {@code table}, described by {@code message}. */
     public SchemaMismatchException(TableName table, List<String> columns, String message) {
         super(table + ": " + message);
         this.table = table;
         this.columns = List.copyOf(columns);
     }
 
+    /** The table whose schema does not match. */
     public TableName table() {
         return table;
     }

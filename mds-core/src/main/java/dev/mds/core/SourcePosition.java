@@ -90,6 +90,7 @@ public final class SourcePosition {
         return values;
     }
 
+    /** The entry, if present. */
     public Optional<Object> get(String key) {
         return Optional.ofNullable(values.get(key));
     }

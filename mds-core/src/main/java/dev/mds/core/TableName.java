@@ -115,10 +115,12 @@ public final class TableName {
         return new String(chars);
     }
 
+    /** The schema, as written (unquoted). */
     public String schema() {
         return schema;
     }
 
+    /** The table name, as written (unquoted). */
     public String name() {
         return name;
     }

@@ -35,6 +35,7 @@ public final class EmbeddedPostgresServer extends PostgresServer {
         this.postgres = postgres;
     }
 
+    /** A builder of a server of its own (most tests use the shared one). */
     public static Builder builder() {
         return new Builder();
     }
@@ -104,6 +105,7 @@ public final class EmbeddedPostgresServer extends PostgresServer {
             return this;
         }
 
+        /** How long the server may take to start (default 60 s). */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
             return this;

@@ -13,14 +13,17 @@ public final class MdsAssertions {
     private MdsAssertions() {
     }
 
+    /** Assertions on the rows of {@code table} ({@code schema.table} or a bare name), read through {@code dataSource}. */
     public static TableAssert assertThatTable(DataSource dataSource, String table) {
         return TableAssert.assertThatTable(dataSource, table);
     }
 
+    /** Assertions on the rows of {@code table}, read through {@code dataSource}. */
     public static TableAssert assertThatTable(DataSource dataSource, dev.mds.core.TableName table) {
         return TableAssert.assertThatTable(dataSource, table);
     }
 
+    /** An expected row: its values in column order. */
     public static Row row(Object... values) {
         return Row.row(values);
     }

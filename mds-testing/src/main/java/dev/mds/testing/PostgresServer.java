@@ -33,6 +33,7 @@ public abstract class PostgresServer implements AutoCloseable {
     /** A user allowed to create databases (and, on the embedded server, to replicate). */
     public abstract String user();
 
+    /** The superuser's password. */
     public abstract String password();
 
     /** The database to connect to for administration (creating and dropping databases). */

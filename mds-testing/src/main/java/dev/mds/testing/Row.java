@@ -21,10 +21,12 @@ public final class Row {
         return new Row(values.clone());
     }
 
+    /** The values, in column order. */
     public List<Object> values() {
         return Collections.unmodifiableList(Arrays.asList(values));
     }
 
+    /** The number of values. */
     public int size() {
         return values.length;
     }

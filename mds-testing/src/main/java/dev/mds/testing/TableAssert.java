@@ -50,6 +50,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         return new TableAssert(dataSource, TableName.parse(table), List.of());
     }
 
+    /** Assertions on the rows of {@code table}, read through {@code dataSource}. */
     public static TableAssert assertThatTable(DataSource dataSource, TableName table) {
         return new TableAssert(dataSource, table, List.of());
     }
@@ -75,6 +76,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         return this;
     }
 
+    /** Asserts the table holds exactly {@code expected} rows. */
     public TableAssert hasRowCount(long expected) {
         long count = count();
         if (count != expected) {
@@ -83,6 +85,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         return this;
     }
 
+    /** Asserts the table holds no row. */
     public TableAssert isEmpty() {
         long count = count();
         if (count != 0) {

@@ -71,22 +71,27 @@ public final class TestDatabase implements AutoCloseable {
         return owner != null;
     }
 
+    /** The server the database lives on. */
     public PostgresServer server() {
         return server;
     }
 
+    /** The database's name. */
     public String name() {
         return name;
     }
 
+    /** The JDBC URL of the database. */
     public String jdbcUrl() {
         return server.jdbcUrl(name);
     }
 
+    /** The server's host name. */
     public String host() {
         return server.host();
     }
 
+    /** The server's port. */
     public int port() {
         return server.port();
     }
@@ -96,6 +101,7 @@ public final class TestDatabase implements AutoCloseable {
         return owner != null ? owner : server.user();
     }
 
+    /** The password of {@link #user()}. */
     public String password() {
         return owner != null ? ownerPassword : server.password();
     }

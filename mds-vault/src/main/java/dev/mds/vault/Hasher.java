@@ -134,10 +134,12 @@ public final class Hasher {
         return new byte[algorithm.bytes()];
     }
 
+    /** The hash standard this hasher follows. */
     public HashStandard standard() {
         return standard;
     }
 
+    /** The hash algorithm this hasher uses. */
     public HashAlgorithm algorithm() {
         return algorithm;
     }
@@ -215,11 +217,13 @@ public final class Hasher {
             }
         }
 
+        /** The hash standard (how values are cast, trimmed, upper-cased and joined); by default the vault's. */
         public Builder standard(HashStandard standard) {
             this.standard = Objects.requireNonNull(standard, "standard");
             return this;
         }
 
+        /** The hash algorithm; by default the vault's. */
         public Builder algorithm(HashAlgorithm algorithm) {
             this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
             return this;

@@ -61,6 +61,7 @@ public final class Hub extends Structure {
         return this;
     }
 
+    /** What a stage row with a NULL business key does: skipped (the default) or loaded as the ghost key. */
     public Hub nullKeys(NullKeys nullKeys) {
         this.nullKeys = Objects.requireNonNull(nullKeys, "nullKeys");
         return this;

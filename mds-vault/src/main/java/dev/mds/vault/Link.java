@@ -64,11 +64,13 @@ public final class Link extends Structure {
         return this;
     }
 
+    /** The stages that feed the link. */
     public Link from(Stage... stages) {
         this.stages.addAll(List.of(stages));
         return this;
     }
 
+    /** What a stage row with a NULL reference does: skipped (the default) or loaded with the ghost key. */
     public Link nullKeys(NullKeys nullKeys) {
         this.nullKeys = Objects.requireNonNull(nullKeys, "nullKeys");
         return this;

@@ -48,11 +48,13 @@ public final class Satellite extends Structure {
         return this;
     }
 
+    /** The hashdiff column (same name in the stage and the satellite). */
     public Satellite hashDiff(String column) {
         this.hashDiff = Identifiers.check(column);
         return this;
     }
 
+    /** The descriptive columns the satellite stores (same names in the stage and the satellite). */
     public Satellite payload(String... columns) {
         for (String c : columns) {
             payload.add(Identifiers.check(c));

@@ -140,23 +140,28 @@ public final class Stage {
         return new Stage(source, target, derived, hashes, recordSource, recordSourceIsColumn, column, materialization);
     }
 
+    /** How {@link Vault#createStage} creates the stage: a view (default) or a table holding the computed hashes. */
     public Stage materialized(Materialization m) {
         return new Stage(source, target, derived, hashes, recordSource, recordSourceIsColumn, loadDate,
                 Objects.requireNonNull(m, "materialization"));
     }
 
+    /** The raw table the stage reads. */
     public TableName source() {
         return source;
     }
 
+    /** The stage relation {@link Vault#createStage} creates. */
     public TableName target() {
         return target;
     }
 
+    /** The derived columns, in the order they were added. */
     public List<Derived> derivedColumns() {
         return derived;
     }
 
+    /** The hash keys and hashdiffs, in the order they were added. */
     public List<Hash> hashes() {
         return hashes;
     }
@@ -166,10 +171,12 @@ public final class Stage {
         return hashes.stream().filter(h -> h.name().equals(name)).findFirst();
     }
 
+    /** The record source: a constant, or the name of the source column holding it. */
     public String recordSource() {
         return recordSource;
     }
 
+    /** Whether {@link #recordSource()} names a source column rather than being a constant. */
     public boolean recordSourceIsColumn() {
         return recordSourceIsColumn;
     }
@@ -179,6 +186,7 @@ public final class Stage {
         return Optional.ofNullable(loadDate);
     }
 
+    /** How the stage is created (see {@link #materialized}). */
     public Materialization materialization() {
         return materialization;
     }

@@ -75,10 +75,12 @@ public final class Vault {
         return new Vault(dataSource, HashStandard.CANONICAL, HashAlgorithm.MD5, false, null);
     }
 
+    /** The hash standard of every hash this vault computes or checks (default CANONICAL). */
     public Vault standard(HashStandard standard) {
         return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
     }
 
+    /** The hash algorithm of every hash this vault computes or checks (default MD5). */
     public Vault algorithm(HashAlgorithm algorithm) {
         return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
     }
@@ -109,10 +111,12 @@ public final class Vault {
         return standard == HashStandard.AUTOMATEDV ? "AUTOMATE_DV_SYSTEM" : "SYSTEM";
     }
 
+    /** The vault's hash standard. */
     public HashStandard standard() {
         return standard;
     }
 
+    /** The vault's hash algorithm. */
     public HashAlgorithm algorithm() {
         return algorithm;
     }

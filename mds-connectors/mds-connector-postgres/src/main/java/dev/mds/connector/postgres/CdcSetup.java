@@ -740,6 +740,7 @@ public final class CdcSetup {
             private Builder() {
             }
 
+            /** Tables to capture, as {@code schema.table}. */
             public Builder tables(String... qualifiedNames) {
                 for (String t : qualifiedNames) {
                     tables.add(TableName.parse(t));
@@ -747,6 +748,7 @@ public final class CdcSetup {
                 return this;
             }
 
+            /** Tables to capture. */
             public Builder tables(Collection<TableName> tableNames) {
                 tables.addAll(tableNames);
                 return this;
@@ -762,6 +764,7 @@ public final class CdcSetup {
                 return this;
             }
 
+            /** The logical replication slot to create (pgoutput) when it is missing; none is created without it. */
             public Builder slot(String name) {
                 this.slot = Identifiers.check(name);
                 return this;
@@ -791,6 +794,7 @@ public final class CdcSetup {
                 return this;
             }
 
+            /** WAL retained by the slot above which the check reports a warning (default 1 GiB). */
             public Builder walWarningBytes(long bytes) {
                 this.walWarningBytes = bytes;
                 return this;

@@ -85,6 +85,7 @@ public final class JdbcIncrementalSource {
         this.stateKey = b.stateKey != null ? b.stateKey : "jdbc-incremental:" + table + ":" + cursor;
     }
 
+    /** A builder reading {@code qualifiedTable} ({@code schema.table}) from {@code source}. */
     public static Builder builder(DataSource source, String qualifiedTable) {
         return new Builder(source, TableName.parse(qualifiedTable));
     }
@@ -564,6 +565,7 @@ public final class JdbcIncrementalSource {
             return this;
         }
 
+        /** Rows per batch handed to the handler (default 10,000). */
         public Builder batchRows(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("batchRows must be at least 1, not " + rows);
@@ -578,6 +580,7 @@ public final class JdbcIncrementalSource {
             return this;
         }
 
+        /** The state store key of the cursor (default {@code jdbc-incremental:<table>:<cursor>}). */
         public Builder stateKey(String name) {
             this.stateKey = Objects.requireNonNull(name, "name");
             return this;

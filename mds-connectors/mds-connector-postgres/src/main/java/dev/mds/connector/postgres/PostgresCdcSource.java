@@ -132,6 +132,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         this.goneKey = offsetKey + ":gone";
     }
 
+    /** A builder of a CDC source; see the class documentation for what it needs. */
     public static Builder builder() {
         return new Builder();
     }
@@ -1240,6 +1241,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             return this;
         }
 
+        /** What to do with rows that exist before the slot (default {@link SnapshotMode#INITIAL}). */
         public Builder snapshot(SnapshotMode mode) {
             this.snapshot = Objects.requireNonNull(mode, "mode");
             return this;
