@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -105,7 +106,7 @@ public final class Runner {
                     } else if (step instanceof Plan.KeepViews keep) {
                         List<TableName> views = classify(c, m, keep.relation()).kept();
                         if (!views.isEmpty()) {
-                            out.add(lock(keep.relation()));
+                            out.addAll(locks(c, keep.relation(), views));
                             kept = recreations(c, views);
                         }
                     } else if (step instanceof Plan.RecreateViews) {
@@ -394,9 +395,20 @@ public final class Runner {
                     if (!cascade) {
                         throw createdMeanwhile(m, views);
                     }
-                    update(c, m, new Plan.Exec(lock(keep.relation()), -1, null, false));
-                    // read again now that no view over the relation can change
+                    for (String sql : locks(c, keep.relation(), views)) {
+                        update(c, m, new Plan.Exec(sql, -1, null, false));
+                    }
+                    // read again now that no view over the relation can change; a view created since may read
+                    // tables not locked yet, taken now, out of order (a deadlock is then possible, and reported)
+                    List<TableName> before = views;
                     views = refuseForeignDependents(c, m, keep.relation()).kept();
+                    if (!before.containsAll(views) && isTable(c, keep.relation())) {
+                        List<TableName> more = new ArrayList<>(readTables(c, keep.relation(), views));
+                        more.removeAll(readTables(c, keep.relation(), before));
+                        if (!more.isEmpty()) {
+                            update(c, m, new Plan.Exec(lockShared(more), -1, null, false));
+                        }
+                    }
                     refuseUnkeepable(c, m, views);
                     kept = recreations(c, views);
                     keptHere.addAll(views);
@@ -589,6 +601,65 @@ public final class Runner {
     /** {@code lock table t in access exclusive mode}: no view over {@code relation} changes until the swap commits. */
     private static String lock(TableName relation) {
         return "lock table " + relation.quoted() + " in access exclusive mode";
+    }
+
+    /** {@code lock table a, b in access share mode}: the tables stay as they are until the swap commits. */
+    private static String lockShared(List<TableName> tables) {
+        return "lock table " + String.join(", ", tables.stream().map(TableName::quoted).toList()) + " in access share mode";
+    }
+
+    /** Schema, then name: the one order in which every swap of every run takes its locks. */
+    private static final Comparator<TableName> LOCK_ORDER =
+            Comparator.comparing(TableName::schema).thenComparing(TableName::name);
+
+    /**
+     * The locks a table's swap takes before it keeps {@code views}: {@code relation} in access exclusive mode and the
+     * other tables the views read (directly or through other views), which creating them again will read, in access
+     * share mode, all in {@link #LOCK_ORDER}. Two swaps at the same time ({@code threads > 1}) that keep one view thus
+     * lock the same tables in the same order, and the second waits for the first to commit; before, each locked its own
+     * table first and then wanted the other's, and PostgreSQL's deadlock detector failed one of them. A view model's
+     * relation keeps its one lock: locking a view locks the tables it reads too.
+     */
+    private static List<String> locks(Connection c, TableName relation, List<TableName> views) throws SQLException {
+        if (!isTable(c, relation)) {
+            return List.of(lock(relation));
+        }
+        List<TableName> shared = readTables(c, relation, views);
+        List<TableName> before = shared.stream().filter(t -> LOCK_ORDER.compare(t, relation) < 0).toList();
+        List<TableName> after = shared.stream().filter(t -> LOCK_ORDER.compare(t, relation) > 0).toList();
+        List<String> out = new ArrayList<>();
+        if (!before.isEmpty()) {
+            out.add(lockShared(before));
+        }
+        out.add(lock(relation));
+        if (!after.isEmpty()) {
+            out.add(lockShared(after));
+        }
+        return out;
+    }
+
+    /**
+     * The tables (plain and partitioned, other than {@code relation}) that {@code views} read, directly or through
+     * other views, in {@link #LOCK_ORDER}.
+     */
+    private static List<TableName> readTables(Connection c, TableName relation, List<TableName> views)
+            throws SQLException {
+        Set<TableName> tables = new HashSet<>();
+        for (TableName v : views) {
+            for (String[] t : rows(c, "with recursive r(oid) as (select " + OID + " union"
+                    + " select d.refobjid from r join pg_rewrite w on w.ev_class = r.oid join pg_depend d"
+                    + " on d.classid = 'pg_rewrite'::regclass and d.objid = w.oid and d.refclassid = 'pg_class'::regclass)"
+                    + " select n.nspname, c.relname from r join pg_class c on c.oid = r.oid"
+                    + " join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p')", v)) {
+                tables.add(TableName.of(t[0], t[1]));
+            }
+        }
+        tables.remove(relation);
+        return tables.stream().sorted(LOCK_ORDER).toList();
+    }
+
+    private static boolean isTable(Connection c, TableName t) throws SQLException {
+        return existing(c, t).map(e -> e.kind() == 'r' || e.kind() == 'p').orElse(false);
     }
 
     /** One statement creating again a view that a swap keeps. */
