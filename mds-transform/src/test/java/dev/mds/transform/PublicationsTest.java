@@ -119,4 +119,28 @@ class PublicationsTest {
         assertThatTable(ds, "pf.t").containsExactlyInAnyOrder(row(1, 10));
         assertThat(membership(ds, "pf", "t")).containsExactly("pf_pub id,amount (amount > 5)");
     }
+
+    @Test
+    void aRebuiltTableKeepsItsReplicaIdentityFullOrNothing(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("ri.full_t", TABLE + "select 1 as id, 'a'::text as v")
+                .model("ri.nothing_t", TABLE + "select 1 as id")
+                .model("ri.default_t", TABLE + "select 1 as id")
+                .build();
+        project.run().assertSucceeded();
+        // a table in a publication of updates and deletes without a primary key needs FULL, or its updates fail
+        TestSql.sql(ds, "alter table ri.full_t replica identity full", "alter table ri.nothing_t replica identity nothing",
+                "create publication ri_pub for table ri.full_t");
+        assertThat(project.sql()).contains("alter table \"ri\".\"full_t\" replica identity full",
+                "alter table \"ri\".\"nothing_t\" replica identity nothing");
+        assertThat(project.sql()).noneMatch(s -> s.contains("\"default_t\" replica identity"));
+
+        project.run().assertSucceeded();
+
+        assertThat(TestSql.strings(ds, "select relname || ' ' || relreplident::text from pg_class where relnamespace = 'ri'::regnamespace"
+                + " and relkind = 'r' order by 1")).containsExactly("default_t d", "full_t f", "nothing_t n");
+        // the publication still sends the rebuilt table's updates: an update succeeds (it fails without an identity)
+        TestSql.sql(ds, "update ri.full_t set v = 'b'");
+        assertThatTable(ds, "ri.full_t").containsExactlyInAnyOrder(row(1, "b"));
+    }
 }

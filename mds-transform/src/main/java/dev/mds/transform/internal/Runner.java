@@ -442,6 +442,11 @@ public final class Runner {
                 }
             } else if (step instanceof Plan.CarryOver carry) {
                 Described from = describe(c, carry.from());
+                if ("i".equals(from.replicaIdentity())) {
+                    LOG.warn("{}: {} had REPLICA IDENTITY USING INDEX, which is not carried over with the index (the"
+                            + " rebuilt table has the default identity: its primary key, if any); set it again after the run",
+                            m.name(), m.table());
+                }
                 for (String sql : carryOver(c, from, carry.to())) {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
@@ -1034,10 +1039,12 @@ public final class Runner {
      * role, {@code t} for grant option, the privileges), its columns' grants (the same after the column's name), its
      * comments (column name, or null for the relation's) and the publications that name it ({@code FOR TABLE}: the
      * publication, its row filter or null, its owner, {@code t} when the current role may alter it, {@code t} when it
-     * has a column list; {@code publicationColumns}: the publication and a column of its list, in order).
+     * has a column list; {@code publicationColumns}: the publication and a column of its list, in order), and a
+     * table's replica identity ({@code pg_class.relreplident}: {@code d}efault, {@code f}ull, {@code n}othing or
+     * {@code i}ndex; null for another kind of relation).
      */
     private record Described(List<String[]> grants, List<String[]> columnGrants, List<String[]> comments,
-            List<String[]> publications, List<String[]> publicationColumns) {
+            List<String[]> publications, List<String[]> publicationColumns, String replicaIdentity) {
         /** The column list of {@code publication}, or empty when it publishes all columns. */
         List<String> columnsOf(String publication) {
             return publicationColumns.stream().filter(p -> p[0].equals(publication)).map(p -> p[1]).toList();
@@ -1062,9 +1069,11 @@ public final class Runner {
                 + " from pg_attribute a cross join lateral aclexplode(a.attacl) x left join pg_roles r on r.oid = x.grantee"
                 + " where a.attrelid = " + oid + " and a.attnum > 0 and not a.attisdropped"
                 + " group by a.attnum, 1, 2, 3, 4 order by a.attnum, 3, 4";
+        List<String[]> identity = rows(c, "select case when c.relkind in ('r', 'p') then c.relreplident::text end"
+                + " from pg_class c where c.oid = " + oid, relation);
         return new Described(rows(c, grants, relation), rows(c, columnGrants, relation),
                 rows(c, comments, relation, relation, relation), publications(c, relation),
-                rows(c, PUBLICATION_COLUMNS, relation));
+                rows(c, PUBLICATION_COLUMNS, relation), identity.isEmpty() ? null : identity.get(0)[0]);
     }
 
     /** The publications naming {@code relation} in their tables, as {@link Described#publications} lists them. */
@@ -1171,6 +1180,11 @@ public final class Runner {
                         + " on " + to.quoted() + " to " + ("t".equals(g[1]) ? "public" : Identifiers.quote(g[2]))
                         + ("t".equals(g[3]) ? " with grant option" : ""));
             }
+        }
+        if (("f".equals(from.replicaIdentity()) || "n".equals(from.replicaIdentity())) && !isView(c, to)) {
+            // what a publication sends for updates and deletes; USING INDEX is left to the default (the index is not
+            // carried over; the run warns)
+            out.add("alter table " + to.quoted() + " replica identity " + ("f".equals(from.replicaIdentity()) ? "full" : "nothing"));
         }
         for (String[] d : from.comments()) {
             if (d[0] == null) {
