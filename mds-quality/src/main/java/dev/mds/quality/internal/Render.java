@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /** Renders checks as SQL. Every identifier and literal goes through {@link Identifiers}. */
 public final class Render {
@@ -437,7 +439,7 @@ public final class Render {
      */
     public static List<Object> groupedKey(CheckSpec c) {
         boolean compared = c.kind() == Kind.EQUAL_ROW_COUNT || c.kind() == Kind.FEWER_ROWS_THAN;
-        return List.of(compared ? c.refTable() : "", new java.util.TreeSet<>(c.groupBy()));
+        return List.of(compared ? c.refTable() : "", new TreeSet<>(c.groupBy()));
     }
 
     /**
@@ -453,6 +455,7 @@ public final class Render {
         private final Map<String, String> aggregates = new LinkedHashMap<>();
         private final Map<String, String> failingByCheck = new LinkedHashMap<>();
         private final Map<String, Integer> indexByCheck = new LinkedHashMap<>();
+        private final String countsRows;
         private final String sql;
 
         /**
@@ -468,7 +471,7 @@ public final class Render {
                 }
             }
             String cols = Identifiers.quoteAll(g);
-            java.util.function.Predicate<String> taken = g::contains;
+            Predicate<String> taken = g::contains;
             String inner;
             if (!groupedKey(checks.get(0)).get(0).equals("")) {
                 CheckSpec c0 = checks.get(0);
@@ -516,7 +519,6 @@ public final class Render {
             this.sql = s.append("\nfrom (").append(inner).append(") g").toString();
         }
 
-        private final String countsRows;
 
         public String sql() {
             return sql;
@@ -602,7 +604,7 @@ public final class Render {
     }
 
     /** {@code base}, with {@code _} added while {@code taken} says a column has that name. */
-    private static String freeName(String base, java.util.function.Predicate<String> taken) {
+    private static String freeName(String base, Predicate<String> taken) {
         String name = base;
         while (taken.test(name)) {
             name += "_";
