@@ -24,6 +24,11 @@ import java.util.Objects;
  * <tr><td>{@link #UUID}</td><td>java.util.UUID</td><td>uuid</td></tr>
  * <tr><td>{@link #arrayOf(FieldType)}</td><td>java.util.List of the element's value</td><td>element[]</td></tr>
  * </table>
+ *
+ * <p>PostgreSQL's {@code infinity} and {@code -infinity} of a {@link #DATE}, {@link #TIMESTAMP} or
+ * {@link #TIMESTAMPTZ} are the type's {@code MAX} and {@code MIN}, as pgjdbc reads and writes them:
+ * {@code LocalDate.MAX}/{@code MIN}, {@code LocalDateTime.MAX}/{@code MIN}, {@code OffsetDateTime.MAX}/{@code MIN}
+ * (and {@code Instant.MAX}/{@code MIN}). Only those exact values: others beyond PostgreSQL's range stay out of it.
  */
 public final class FieldType {
     /** The kinds of type; {@link #DECIMAL} and {@link #ARRAY} carry parameters. */

@@ -343,9 +343,11 @@ class BadInputTest {
 
     @Test
     void dateBeyondPostgresRangeIsRefusedNotWrapped(DataSource ds) {
-        // LocalDate.MAX, a common "no end" sentinel, wrapped to 466210-05-14 in binary COPY
+        // the day before LocalDate.MAX (which stands for infinity) wrapped to 466210-05-13 in binary COPY
         assertRefusedAsRecordTwo(ds, "date_max", "date", FieldType.DATE, java.time.LocalDate.of(2024, 1, 1),
-                java.time.LocalDate.MAX, "date");
+                java.time.LocalDate.MAX.minusDays(1), "date");
+        assertRefusedAsRecordTwo(ds, "date_min", "date", FieldType.DATE, java.time.LocalDate.of(2024, 1, 1),
+                java.time.LocalDate.MIN.plusDays(1), "date");
         assertRefusedAsRecordTwo(ds, "date_past_end", "date", FieldType.DATE, java.time.LocalDate.of(2024, 1, 1),
                 java.time.LocalDate.of(5874898, 1, 1), "date");
     }
@@ -357,8 +359,15 @@ class BadInputTest {
                 java.time.LocalDateTime.of(600_000, 1, 1, 0, 0), "out of range");
         assertRefusedAsRecordTwo(ds, "tstz_far", "timestamptz", FieldType.TIMESTAMPTZ, Instant.parse("2024-01-01T00:00:00Z"),
                 java.time.OffsetDateTime.of(600_000, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC), "out of range");
+        // one second short of the MAX and MIN that stand for infinity and -infinity
         assertRefusedAsRecordTwo(ds, "tstz_max", "timestamptz", FieldType.TIMESTAMPTZ, Instant.parse("2024-01-01T00:00:00Z"),
-                Instant.MAX, "out of range");
+                Instant.MAX.minusSeconds(1), "out of range");
+        assertRefusedAsRecordTwo(ds, "tstz_odt_max", "timestamptz", FieldType.TIMESTAMPTZ, Instant.parse("2024-01-01T00:00:00Z"),
+                java.time.OffsetDateTime.MAX.minusSeconds(1), "out of range");
+        assertRefusedAsRecordTwo(ds, "ts_max", "timestamp", FieldType.TIMESTAMP, java.time.LocalDateTime.of(2024, 1, 1, 0, 0),
+                java.time.LocalDateTime.MAX.minusSeconds(1), "out of range");
+        assertRefusedAsRecordTwo(ds, "ts_min", "timestamp", FieldType.TIMESTAMP, java.time.LocalDateTime.of(2024, 1, 1, 0, 0),
+                java.time.LocalDateTime.MIN.plusSeconds(1), "out of range");
     }
 
     @Test

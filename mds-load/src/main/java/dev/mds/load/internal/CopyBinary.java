@@ -23,6 +23,9 @@ import org.postgresql.copy.CopyIn;
  * {@code numeric(12,2)} or a too long {@code varchar(n)} is reported with its line, as with text. A value the
  * binary form would change (a date or timestamp beyond PostgreSQL's range, a double that is no {@code real}, a
  * string that is not Unicode) does not fit its encoding: it goes as text, which the server refuses with its line.
+ * The MAX and MIN that stand for {@code infinity} and {@code -infinity} ({@link Infinity}) go as PostgreSQL's own
+ * (DATEVAL_NOEND and DATEVAL_NOBEGIN, the int32 max and min, for a date; DT_NOEND and DT_NOBEGIN, the int64 max and
+ * min, for a timestamp).
  */
 final class CopyBinary {
     private static final int CHUNK = 1 << 16;
@@ -90,11 +93,12 @@ final class CopyBinary {
                 case BOOL -> v instanceof Boolean;
                 case TEXT, JSONB -> v instanceof String s && isUnicode(s);
                 case NUMERIC -> v instanceof Long || v instanceof Integer || v instanceof BigDecimal d && isNumeric(d);
-                case DATE -> v instanceof LocalDate d && isDate(d.toEpochDay() - PG_EPOCH_DAYS);
+                case DATE -> v instanceof LocalDate d && (Infinity.sign(d) != 0 || isDate(d.toEpochDay() - PG_EPOCH_DAYS));
                 case TIME -> v instanceof LocalTime;
-                case TIMESTAMP -> v instanceof LocalDateTime t && isTimestamp(t.toInstant(ZoneOffset.UTC));
+                case TIMESTAMP -> v instanceof LocalDateTime t
+                        && (Infinity.sign(t) != 0 || isTimestamp(t.toInstant(ZoneOffset.UTC)));
                 case TIMESTAMPTZ -> (v instanceof OffsetDateTime || v instanceof Instant || v instanceof ZonedDateTime)
-                        && isTimestamp(instant(v));
+                        && (Infinity.sign(v) != 0 || isTimestamp(instant(v)));
                 case UUID -> v instanceof java.util.UUID;
                 case BYTEA -> v instanceof byte[];
             };
@@ -178,10 +182,17 @@ final class CopyBinary {
             case TEXT -> text((String) v, false);
             case JSONB -> text((String) v, true);
             case NUMERIC -> numeric(v instanceof BigDecimal d ? d : BigDecimal.valueOf(((Number) v).longValue()));
-            case DATE -> fixed(4).int32((int) (((LocalDate) v).toEpochDay() - PG_EPOCH_DAYS));
+            case DATE -> {
+                int infinity = Infinity.sign(v);
+                fixed(4).int32(infinity > 0 ? Integer.MAX_VALUE : infinity < 0 ? Integer.MIN_VALUE
+                        : (int) (((LocalDate) v).toEpochDay() - PG_EPOCH_DAYS));
+            }
             case TIME -> fixed(8).int64(timeMicros((LocalTime) v));
-            case TIMESTAMP -> fixed(8).int64(micros(((LocalDateTime) v).toInstant(ZoneOffset.UTC)));
-            case TIMESTAMPTZ -> fixed(8).int64(micros(instant(v)));
+            case TIMESTAMP, TIMESTAMPTZ -> {
+                int infinity = Infinity.sign(v);
+                fixed(8).int64(infinity > 0 ? Long.MAX_VALUE : infinity < 0 ? Long.MIN_VALUE
+                        : micros(e == Encoding.TIMESTAMP ? ((LocalDateTime) v).toInstant(ZoneOffset.UTC) : instant(v)));
+            }
             case UUID -> {
                 java.util.UUID u = (java.util.UUID) v;
                 fixed(16).int64(u.getMostSignificantBits());

@@ -248,9 +248,14 @@ final class CopyText {
      * {@code +10000-01-01} (PostgreSQL: 10000-01-01) and {@code -0005-01-01} or year {@code 0000} (PostgreSQL counts
      * no year 0: 0006-01-01 BC, as the binary form and the proleptic Gregorian calendar of both have it). A
      * {@link ZonedDateTime} goes as its offset (its {@code [Europe/Paris]} suffix is no PostgreSQL syntax); an
-     * {@link Instant} as UTC. A value beyond Java's own dates stays Java's text, which the server refuses.
+     * {@link Instant} as UTC. The MAX and MIN that stand for PostgreSQL's infinities ({@link Infinity}) are
+     * {@code infinity} and {@code -infinity}. A value beyond Java's own dates stays Java's text, which the server refuses.
      */
     static String dateTime(Object v) {
+        int infinity = Infinity.sign(v);
+        if (infinity != 0) {
+            return Infinity.text(infinity);
+        }
         if (v instanceof LocalDate d) {
             return isIso(d.getYear()) ? d.toString() : pgDate(d) + bc(d.getYear());
         }

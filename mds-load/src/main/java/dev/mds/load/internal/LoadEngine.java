@@ -1746,7 +1746,8 @@ public final class LoadEngine {
     /**
      * A value with Java equality and order as the database's for the value as stored: integers as longs, decimals
      * without trailing zeros, timestamps as instants rounded to the microsecond as PostgreSQL stores them (an instant and
-     * an offset date-time of it are one {@code timestamptz}), times as rounded microseconds of the day.
+     * an offset date-time of it are one {@code timestamptz}; the infinities are {@link Instant#MAX} and
+     * {@link Instant#MIN}), times as rounded microseconds of the day.
      */
     private static Object normalize(Object v) {
         if (v instanceof Long) {
@@ -1764,6 +1765,10 @@ public final class LoadEngine {
             return d == 0.0 ? 0.0 : d;
         }
         if (v instanceof Instant || v instanceof OffsetDateTime || v instanceof ZonedDateTime) {
+            int infinity = Infinity.sign(v);
+            if (infinity != 0) {
+                return infinity > 0 ? Instant.MAX : Instant.MIN;   // OffsetDateTime.MAX is not Instant.MAX's instant
+            }
             Instant i = v instanceof Instant t ? t : v instanceof OffsetDateTime o ? o.toInstant()
                     : ((ZonedDateTime) v).toInstant();
             return i.getNano() % 1000 == 0 || i.getEpochSecond() == Instant.MAX.getEpochSecond() ? i

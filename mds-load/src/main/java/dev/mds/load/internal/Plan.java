@@ -364,9 +364,10 @@ final class Plan {
         }
         StringJoiner s = new StringJoiner(", ");
         for (int i = 0; i < keyValues.length; i++) {
-            // a bytea key as PostgreSQL prints it (\x0102), not as byte[]'s identity ([B@1b6d3586)
+            // a bytea key as PostgreSQL prints it (\x0102), not as byte[]'s identity ([B@1b6d3586); infinity as infinity
             s.add(key.get(i) + "=" + (keyValues[i] == null ? "NULL"
-                    : keyValues[i] instanceof byte[] b ? CopyText.valueText(b) : keyValues[i]));
+                    : keyValues[i] instanceof byte[] b ? CopyText.valueText(b)
+                    : Infinity.sign(keyValues[i]) != 0 ? CopyText.valueText(keyValues[i]) : keyValues[i]));
         }
         return s.toString();
     }

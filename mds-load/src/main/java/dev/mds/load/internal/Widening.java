@@ -187,6 +187,9 @@ record Widening(String column, FieldType batchType, String tableType, String wid
     }
 
     private static long nanos(Object v) {
+        if (Infinity.sign(v) != 0) {
+            return 0;   // LocalDateTime.MAX's 999999999 nanos stand for infinity, which no precision rounds
+        }
         if (v instanceof LocalDateTime x) {
             return x.getNano();
         } else if (v instanceof OffsetDateTime x) {
