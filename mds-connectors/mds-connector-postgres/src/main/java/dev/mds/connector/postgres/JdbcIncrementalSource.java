@@ -489,11 +489,11 @@ public final class JdbcIncrementalSource {
             case DECIMAL -> decimal(rs.getString(i));
             case DOUBLE -> rs.getDouble(i);
             case BOOLEAN -> rs.getBoolean(i);
-            case DATE -> finite(rs.getObject(i, LocalDate.class), LocalDate.MAX, LocalDate.MIN, "date");
+            // infinity and -infinity as the driver reads them, the types' MAX and MIN, which mds-load writes back
+            case DATE -> rs.getObject(i, LocalDate.class);
             case TIME -> rs.getObject(i, LocalTime.class);
-            case TIMESTAMP -> finite(rs.getObject(i, LocalDateTime.class), LocalDateTime.MAX, LocalDateTime.MIN, "timestamp");
-            case TIMESTAMPTZ -> finite(rs.getObject(i, OffsetDateTime.class), OffsetDateTime.MAX, OffsetDateTime.MIN,
-                    "timestamptz");
+            case TIMESTAMP -> rs.getObject(i, LocalDateTime.class);
+            case TIMESTAMPTZ -> rs.getObject(i, OffsetDateTime.class);
             case BYTES -> rs.getBytes(i);
             case UUID -> rs.getObject(i, java.util.UUID.class);
             case ARRAY -> {
@@ -502,18 +502,6 @@ public final class JdbcIncrementalSource {
             }
         };
         return rs.wasNull() ? null : v;
-    }
-
-    /**
-     * The value, unless it is the driver's stand-in for PostgreSQL's {@code infinity} or {@code -infinity} (the type's
-     * MAX or MIN), which mds-load could only refuse as out of range, naming neither the source nor infinity.
-     */
-    private static <T> T finite(T value, T max, T min, String type) {
-        if (value != null && (value.equals(max) || value.equals(min))) {
-            throw new IllegalArgumentException(type + " '" + (value.equals(max) ? "" : "-") + "infinity', which mds"
-                    + " cannot carry (java.time has no infinity)");
-        }
-        return value;
     }
 
     /** A numeric's text as a BigDecimal; {@code NaN} and the infinities have none and are refused. */

@@ -122,9 +122,9 @@ class JdbcIncrementalSourceTest {
     /**
      * mds-core maps {@code timetz} to time, and reading such a value as a LocalTime failed with the driver's "Cannot
      * convert the column of type TIMETZ" naming neither table nor column: a timetz (and its array) is carried as its
-     * text, offset included. A numeric NaN (no BigDecimal), a timestamp infinity (the driver's LocalDateTime.MAX, which
-     * mds-load refused as out of range) and a column of a type mds has no value for are refused naming the table, the
-     * row and the column; nothing of the refused page is loaded.
+     * text, offset included. A numeric NaN (a BigDecimal has none) and a column of a type mds has no value for are
+     * refused naming the table, the row and the column; nothing of the refused page is loaded. (Date and timestamp
+     * infinities are carried: {@link #infinitiesAreCarriedAsValuesAndAsTheCursor}.)
      */
     @Test
     void aTimetzIsCarriedAsItsTextAndValuesMdsCannotCarryAreRefusedWithTableRowAndColumn(DataSource ds) {
@@ -145,12 +145,14 @@ class JdbcIncrementalSourceTest {
                 .hasMessageContaining("s6.t row id=2, column amount: numeric 'NaN'");
         assertThat(count(ds, "select count(*) from raw6.t")).isEqualTo(1);
 
-        sql(ds, "create table s6.inf (id int primary key, ts timestamptz not null, due date, at timestamp)",
-                "insert into s6.inf values (1, '2024-01-01Z', '2024-01-01', '-infinity')");
-        assertThatThrownBy(() -> JdbcIncrementalSource.builder(ds, "s6.inf").cursor("ts").key("id").offsets(state)
-                .build().run(ds, (batch, c) -> { }))
+        sql(ds, "insert into s6.t values (3, '2024-01-03Z', null, null, '-Infinity')");
+        assertThatThrownBy(() -> source.run(ds, (batch, c) -> loader.load(batch, c)))
                 .isInstanceOf(MdsException.class)
-                .hasMessageContaining("s6.inf row id=1, column at: timestamp '-infinity', which mds cannot carry");
+                .hasMessageContaining("s6.t row id=2, column amount: numeric 'NaN'");
+        sql(ds, "delete from s6.t where id = 2");
+        assertThatThrownBy(() -> source.run(ds, (batch, c) -> loader.load(batch, c)))
+                .isInstanceOf(MdsException.class)
+                .hasMessageContaining("s6.t row id=3, column amount: numeric '-Infinity'");
 
         sql(ds, "create table s6.iv (id int primary key, ts timestamptz not null, took interval)",
                 "insert into s6.iv values (1, '2024-01-01Z', '1 mon')");
@@ -164,6 +166,43 @@ class JdbcIncrementalSourceTest {
      * The page condition compares the last key in the column's own type: a parameter cast to bare {@code character}
      * was cut to one character ('AB' became 'A'), so the same page came back forever.
      */
+    /**
+     * PostgreSQL's infinity and -infinity in date, timestamp and timestamptz columns (and a date[]) are read as the
+     * driver's MAX and MIN and land in the target as infinity; they were refused ("which mds cannot carry"). A cursor
+     * column holding infinity works: -infinity rows come first, infinity rows last, and a stored cursor of
+     * {@code infinity} is compared as PostgreSQL compares it, so each later run reads the rows at infinity again (the
+     * cursor is inclusive) and no row with a finite cursor, which sorts before infinity, is read any more.
+     */
+    @Test
+    void infinitiesAreCarriedAsValuesAndAsTheCursor(DataSource ds) {
+        sql(ds, "create schema s19", "create table s19.scd (id int primary key, valid_to timestamp not null, due date,"
+                + " seen timestamptz, dues date[])",
+                "insert into s19.scd values (1, '-infinity', 'infinity', '-infinity', '{infinity,-infinity,NULL}'),"
+                        + " (2, '2024-01-01', '-infinity', 'infinity', null), (3, 'infinity', '2024-01-01', null, null),"
+                        + " (4, 'infinity', 'infinity', 'infinity', '{2024-01-01}')");
+        StateStore state = JdbcStateStore.create(ds);
+        MergeLoader loader = MergeLoader.into(ds, "raw19.scd").mode(SyncMode.MERGE).key("id").build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s19.scd").cursor("valid_to").key("id")
+                .batchRows(2).offsets(state).build();
+        List<Object> cursors = new ArrayList<>();
+        assertThat(source.run(ds, (batch, c) -> {
+            batch.records().forEach(r -> cursors.add(r.get(batch.schema().indexOf("valid_to"))));
+            loader.load(batch, c);
+        })).isEqualTo(4);
+        assertThat(cursors).containsExactly(java.time.LocalDateTime.MIN, java.time.LocalDateTime.of(2024, 1, 1, 0, 0),
+                java.time.LocalDateTime.MAX, java.time.LocalDateTime.MAX);
+        assertThat(Cdc.difference(ds, "s19.scd", "raw19.scd", "id, valid_to, due, seen, dues")).isZero();
+        assertThat(count(ds, "select count(*) from raw19.scd where valid_to = 'infinity' and due = 'infinity'"
+                + " and seen = 'infinity' and dues[1] = '2024-01-01'")).isEqualTo(1);
+        assertThat(source.storedCursor()).hasValue("infinity");
+
+        // a row closed at infinity, and a new row with a finite cursor: only the rows at infinity are read again
+        sql(ds, "insert into s19.scd values (5, 'infinity', null, null, null), (6, '2025-01-01', null, null, null)");
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(3);
+        assertThat(Cdc.text(ds, "select string_agg(id::text, ',' order by id) from raw19.scd")).isEqualTo("1,2,3,4,5");
+        assertThat(source.storedCursor()).hasValue("infinity");
+    }
+
     @Test
     void keysOfCharNumericAndVarcharTypesPageThroughTiesExactlyOnce(DataSource ds) {
         sql(ds, "create schema s4", "create table s4.codes (code char(2) primary key, ts timestamp not null)",

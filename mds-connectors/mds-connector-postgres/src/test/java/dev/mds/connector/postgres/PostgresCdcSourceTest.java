@@ -23,6 +23,7 @@ import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -265,27 +266,56 @@ class PostgresCdcSourceTest {
     }
 
     /**
-     * PostgreSQL's infinity has no java.time value and mds-load could not write it back: Debezium sends a timestamp
-     * infinity as a date in year 294247, which used to land in the target as that date. The run stops with an
-     * error naming table, column and key, before the change is applied.
+     * PostgreSQL's {@code infinity} and {@code -infinity} in date, timestamp and timestamptz columns, their arrays and
+     * a key of all three, are carried from the snapshot and from the stream (inserts, updates to and from infinity, a
+     * key changing from infinity, a delete of an infinity key) as the MAX and MIN pgjdbc reads, and land in the
+     * target as infinity. Before, the run stopped with "timestamp 'infinity', which mds cannot carry".
      */
     @Test
-    void anInfiniteTimestampStopsTheRunWithAnErrorNamingTableColumnAndKey(TestDatabase db) throws Exception {
+    void infinitiesInDatesAndTimestampsAreCarriedFromSnapshotAndStream(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
-        sql(ds, "create schema s23", "create table s23.t (id int primary key, ts timestamp, tstz timestamptz, d date)",
-                "insert into s23.t values (1, '2024-01-01 10:00', '2024-01-01 10:00+00', '2024-01-01')");
-        var run = Cdc.start(Cdc.source(db, ds, "t_infinity", "s23.t").build(), Cdc.loadInto(ds, "w23"));
-        try {
-            awaitSame(ds, "s23.t", "w23.t", "id, ts, tstz, d");
-            sql(ds, "insert into s23.t values (2, 'infinity', '2024-01-01 10:00+00', '2024-01-01')");
-            Cdc.await("the run to stop", Duration.ofSeconds(30), run.done::isDone);
-        } finally {
-            assertThatThrownBy(run::close).hasRootCauseInstanceOf(MdsException.class).rootCause()
-                    .hasMessageStartingWith("s23.t column ts of the row with key [2]: timestamp 'infinity', which mds"
-                            + " cannot carry");
-            Cdc.dropSlot(ds, "t_infinity");
+        sql(ds, "create schema s23", "create table s23.t (id int primary key, ts timestamp, tstz timestamptz, d date,"
+                + " tss timestamp[], tstzs timestamptz[], ds date[])",
+                "create table s23.k (d date, ts timestamp, tstz timestamptz, v text, primary key (d, ts, tstz))",
+                "insert into s23.t values (1, 'infinity', 'infinity', 'infinity', '{infinity,2024-01-01}', '{-infinity}',"
+                        + " '{infinity,-infinity,NULL}'), (2, '-infinity', '-infinity', '-infinity', null, null, null),"
+                        + " (3, '2024-01-01 10:00', '2024-01-01 10:00+00', '2024-01-01', null, null, null)",
+                "insert into s23.k values ('infinity', 'infinity', 'infinity', 'a'), ('-infinity', '-infinity', '-infinity', 'b')");
+        String columns = "id, ts, tstz, d, tss, tstzs, ds";
+        try (var run = Cdc.start(Cdc.source(db, ds, "t_infinity", "s23.t", "s23.k").build(), Cdc.loadInto(ds, "w23"))) {
+            awaitSame(ds, "s23.t", "w23.t", columns);
+            awaitSame(ds, "s23.k", "w23.k", "d, ts, tstz, v");
+            assertThat(count(ds, "select count(*) from w23.t where ts = 'infinity' and tstz = 'infinity' and d = 'infinity'"
+                    + " and ds[2] = '-infinity'")).as("snapshot").isEqualTo(1);
+            sql(ds, "insert into s23.t values (4, 'infinity', '-infinity', 'infinity', '{-infinity}', '{infinity,NULL}',"
+                    + " '{-infinity}'), (5, '-infinity', 'infinity', '-infinity', null, null, null)",
+                    "update s23.t set ts = 'infinity', tstz = 'infinity', d = 'infinity' where id = 3",
+                    "update s23.t set ts = '2025-01-01 00:00', tstz = '2025-01-01 00:00+00', d = '2025-01-01' where id = 1",
+                    "update s23.k set v = 'a2' where d = 'infinity'",
+                    "update s23.k set d = '2024-01-01', v = 'b2' where d = '-infinity'",
+                    "insert into s23.k values ('infinity', '-infinity', 'infinity', 'c')",
+                    "delete from s23.k where v = 'c'");
+            awaitSame(ds, "s23.t", "w23.t", columns);
+            awaitSame(ds, "s23.k", "w23.k", "d, ts, tstz, v");
+            List<Object> values = new ArrayList<>();
+            for (ChangeEvent e : run.rowEvents()) {
+                e.after().ifPresent(r -> {
+                    if (e.source().name().equals("t") && ((Integer) r.get(0) == 4 || (Integer) r.get(0) == 5)) {
+                        values.add(r.get(1));
+                        values.add(r.get(2));
+                        values.add(r.get(3));
+                    }
+                });
+            }
+            assertThat(values).as("the stream's values").containsExactly(LocalDateTime.MAX, OffsetDateTime.MIN, LocalDate.MAX,
+                    LocalDateTime.MIN, OffsetDateTime.MAX, LocalDate.MIN);
         }
-        assertThat(Cdc.text(ds, "select string_agg(id::text, ',') from w23.t")).as("nothing of row 2").isEqualTo("1");
+        assertThat(Cdc.text(ds, "select string_agg(id || ' ' || ts || ' ' || tstz || ' ' || d, ', ' order by id) from w23.t"
+                + " where id <> 3 and id <> 1")).isEqualTo("2 -infinity -infinity -infinity, 4 infinity -infinity infinity,"
+                + " 5 -infinity infinity -infinity");
+        assertThat(Cdc.text(ds, "select string_agg(d || ' ' || ts || ' ' || v, ', ' order by v) from w23.k"))
+                .isEqualTo("infinity infinity a2, 2024-01-01 -infinity b2");
+        Cdc.dropSlot(ds, "t_infinity");
     }
 
     /**

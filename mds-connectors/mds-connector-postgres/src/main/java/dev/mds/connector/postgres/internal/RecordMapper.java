@@ -68,13 +68,17 @@ public final class RecordMapper {
     private static final long NANOS_PER_MICRO = 1_000L;
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;
     /*
-     * PostgreSQL's infinity and -infinity as Debezium sends a timestamp: the JDBC driver's DATE_POSITIVE_INFINITY
-     * and DATE_NEGATIVE_INFINITY read as microseconds (in the range of a timestamp, +294247-01-10T04:00:25.2, so a
-     * silent wrong value if taken as it is). A date infinity arrives as a day count overflowed out of any date
-     * PostgreSQL can hold; a timestamptz one as the text "infinity".
+     * PostgreSQL's infinity and -infinity as Debezium's own converters send a timestamp: the JDBC driver's
+     * DATE_POSITIVE_INFINITY and DATE_NEGATIVE_INFINITY read as microseconds (+294247-01-10T04:00:25.2, a timestamp
+     * PostgreSQL can hold too, which Debezium's stream sends alike). A date infinity arrives as a day count overflowed
+     * out of any date PostgreSQL can hold (DEBEZIUM_*_DAY); a timestamptz one as the text "infinity". TextValueConverter
+     * sends them as the range ends of an int (dates) or a long (timestamps), read as the types' MAX and MIN.
      */
     private static final long INFINITY_MICROS = 9_223_372_036_825_200_000L;
     private static final long MINUS_INFINITY_MICROS = -9_223_372_036_832_400_000L;
+    /** Debezium 3.2's own Date for infinity (-1701532-04-05: the sentinel's days cast to int) and -infinity (-1711471-07-22). */
+    private static final long DEBEZIUM_INFINITY_DAY = (int) (org.postgresql.PGStatement.DATE_POSITIVE_INFINITY / 86_400_000L);
+    private static final long DEBEZIUM_MINUS_INFINITY_DAY = -625_821_272L;
     private static final long PG_MIN_EPOCH_DAY = LocalDate.of(-4713, 11, 24).toEpochDay();
     private static final long PG_MAX_EPOCH_DAY = LocalDate.of(5874897, 12, 31).toEpochDay();
 
@@ -321,12 +325,7 @@ public final class RecordMapper {
     /** A source value no mds value stands for; {@link #row} names the table, column and key. */
     static final class UnrepresentableValue extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        private static final String NO_INFINITY = "java.time has no infinity and mds-load could not write it back";
         private final String why;
-
-        UnrepresentableValue(String what) {
-            this(what, NO_INFINITY);
-        }
 
         UnrepresentableValue(String what, String why) {
             super(what, null, false, false);
@@ -549,7 +548,7 @@ public final class RecordMapper {
                     return v -> {
                         long us = ((Number) v).longValue();
                         if (us == Long.MAX_VALUE || us == Long.MIN_VALUE) {
-                            throw new UnrepresentableValue("timestamptz '" + (us > 0 ? "" : "-") + "infinity'");
+                            return us > 0 ? OffsetDateTime.MAX : OffsetDateTime.MIN;   // as pgjdbc reads infinity
                         }
                         if (us == TextValueConverter.BEYOND_MICROS) {
                             throw new UnrepresentableValue("a timestamptz beyond the year 294247", "its microseconds"
@@ -561,7 +560,7 @@ public final class RecordMapper {
                     return v -> {
                         String text = (String) v;
                         if (text.equals("infinity") || text.equals("-infinity")) {
-                            throw new UnrepresentableValue("timestamptz '" + text + "'");
+                            return text.equals("infinity") ? OffsetDateTime.MAX : OffsetDateTime.MIN;
                         }
                         return OffsetDateTime.parse(text);
                     };
@@ -641,12 +640,22 @@ public final class RecordMapper {
     /**
      * A date or time as PostgreSQL prints it (DateStyle ISO, as the driver and the replication connection set it),
      * read as the java.time value of its mds type: BC years kept, {@code 24:00:00} as LocalTime.MAX, the infinities
-     * refused.
+     * as the type's MAX and MIN (as pgjdbc reads them).
      */
     static Object dateTimeText(String text, String schemaName) {
         boolean date = schemaName.equals(TextValueConverter.DATE_TEXT);
         if (text.equals("infinity") || text.equals("-infinity")) {
-            throw new UnrepresentableValue((date ? "date '" : "timestamp '") + text + "'");
+            boolean plus = text.equals("infinity");
+            switch (schemaName) {
+                case TextValueConverter.DATE_TEXT:
+                    return plus ? LocalDate.MAX : LocalDate.MIN;
+                case TextValueConverter.TIMESTAMP_TEXT:
+                    return plus ? LocalDateTime.MAX : LocalDateTime.MIN;
+                case TextValueConverter.TIMESTAMPTZ_TEXT:
+                    return plus ? OffsetDateTime.MAX : OffsetDateTime.MIN;
+                default:
+                    throw new UnrepresentableValue("time '" + text + "'", "it is not a time as PostgreSQL prints one");
+            }
         }
         if (schemaName.equals(TextValueConverter.TIME_TEXT)) {
             java.util.regex.Matcher t = PG_TIME.matcher(text);
@@ -699,9 +708,22 @@ public final class RecordMapper {
         return nanos == NANOS_PER_DAY ? LocalTime.MAX : LocalTime.ofNanoOfDay(nanos);
     }
 
+    /**
+     * A date from its day count; PostgreSQL's infinities ({@link TextValueConverter#epochDay} sends them as the int
+     * range's ends, Debezium's own converter as overflowed day counts) are LocalDate.MAX and MIN, as pgjdbc reads them.
+     */
     private static LocalDate date(long epochDay) {
+        if (epochDay == Integer.MAX_VALUE || epochDay == DEBEZIUM_INFINITY_DAY
+                || epochDay == TextValueConverter.STREAM_INFINITY_DAY) {
+            return LocalDate.MAX;
+        }
+        if (epochDay == Integer.MIN_VALUE || epochDay == DEBEZIUM_MINUS_INFINITY_DAY
+                || epochDay == TextValueConverter.STREAM_MINUS_INFINITY_DAY) {
+            return LocalDate.MIN;
+        }
         if (epochDay < PG_MIN_EPOCH_DAY || epochDay > PG_MAX_EPOCH_DAY) {
-            throw new UnrepresentableValue("date 'infinity' or '-infinity' (Debezium sends day " + epochDay + ")");
+            throw new UnrepresentableValue("date beyond PostgreSQL's range (Debezium sends day " + epochDay + ")",
+                    "no PostgreSQL date is that far, so it is no value mds could write back");
         }
         return LocalDate.ofEpochDay(epochDay);
     }
@@ -719,8 +741,11 @@ public final class RecordMapper {
                 && micros <= TextValueConverter.AMBIGUOUS_BASE + TextValueConverter.AMBIGUOUS_SPAN) {
             return new ReadFromSource(fromMicros(micros - TextValueConverter.AMBIGUOUS_BASE));
         }
+        if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
+            return micros > 0 ? LocalDateTime.MAX : LocalDateTime.MIN;   // as pgjdbc reads infinity
+        }
         if (micros == INFINITY_MICROS || micros == MINUS_INFINITY_MICROS) {
-            throw new UnrepresentableValue("timestamp '" + (micros > 0 ? "" : "-") + "infinity'");
+            return micros > 0 ? LocalDateTime.MAX : LocalDateTime.MIN;
         }
         if (micros == TextValueConverter.BEYOND_MICROS) {
             throw new UnrepresentableValue("a timestamp beyond the year 294247", "its microseconds since 1970 do not"

@@ -232,6 +232,15 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         return parseLiteral(data.toString());
     }
 
+    /**
+     * The day Debezium's stream hands over for a date {@code infinity}: PostgreSQL's DATEVAL_NOEND (the int32 max, in
+     * days from 2000-01-01) moved to 1970 in int arithmetic, which wraps (-5877611-06-21, far before any PostgreSQL
+     * date).
+     */
+    static final long STREAM_INFINITY_DAY = (int) (Integer.MAX_VALUE + 10_957L);
+    /** The day Debezium's stream hands over for a date {@code -infinity} (DATEVAL_NOBEGIN wrapped: -5877611-06-22). */
+    static final long STREAM_MINUS_INFINITY_DAY = (int) (Integer.MIN_VALUE + 10_957L);
+
     /** 1582-10-15, from which the JVM's default calendar is Gregorian, in epoch milliseconds (UTC). */
     private static final long GREGORIAN_CUTOVER_MILLIS = -12_219_292_800_000L;
 
@@ -239,7 +248,8 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
      * A date as Debezium's {@code io.debezium.time.Date} (days since 1970-01-01). The stream hands over a LocalDate;
      * the snapshot a java.sql.Date, which Debezium reads without its era, so 44 BC arrived as 44 AD: its fields are
      * read with the era from the calendar the driver built it in. PostgreSQL's infinities become the int range's
-     * ends, which {@link RecordMapper} refuses as it refuses Debezium's.
+     * ends, which {@link RecordMapper} reads as LocalDate.MAX and MIN: the snapshot's are the driver's sentinels, the
+     * stream's the days {@link #STREAM_INFINITY_DAY} and {@link #STREAM_MINUS_INFINITY_DAY}.
      */
     static Object epochDay(Object data) {
         if (data == null) {
@@ -249,7 +259,14 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             return null;   // a date is never stored out of line
         }
         if (data instanceof LocalDate d) {
-            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, d.toEpochDay()));
+            long day = d.toEpochDay();
+            if (day == STREAM_INFINITY_DAY) {
+                return Integer.MAX_VALUE;
+            }
+            if (day == STREAM_MINUS_INFINITY_DAY) {
+                return Integer.MIN_VALUE;
+            }
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, day));
         }
         if (data instanceof java.sql.Date d) {
             long millis = d.getTime();
@@ -270,8 +287,14 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         return io.debezium.time.Date.toEpochDay(data, null);
     }
 
+    private static final Instant STREAM_INFINITY_TIMESTAMP = Instant.EPOCH.plus(PGStatement.DATE_POSITIVE_INFINITY,
+            java.time.temporal.ChronoUnit.MICROS);
+    private static final Instant STREAM_MINUS_INFINITY_TIMESTAMP = Instant.EPOCH.plus(PGStatement.DATE_NEGATIVE_INFINITY,
+            java.time.temporal.ChronoUnit.MICROS);
+
     /**
-     * A timestamp as Debezium's MicroTimestamp (microseconds since 1970 of its wall-clock time read as UTC). The stream
+     * A timestamp as Debezium's MicroTimestamp (microseconds since 1970 of its wall-clock time read as UTC), with
+     * {@link Long#MAX_VALUE} and {@link Long#MIN_VALUE} for {@code infinity} and {@code -infinity}. The stream
      * hands over an Instant; the snapshot a java.sql.Timestamp built by the driver in the JVM's (hybrid Julian)
      * calendar, which Debezium read as an instant: a timestamp before 1582 moved by days and a BC one lost its era.
      * Its fields are read in that calendar instead.
@@ -281,12 +304,23 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             return null;
         }
         if (data instanceof Instant i) {
+            // the stream's infinities: the driver's sentinels read as microseconds (+294247-01-10T04:00:25.2, which is
+            // also a timestamp PostgreSQL can hold, read as infinity alike; -290308-12-21T19:59:27.6)
+            if (i.equals(STREAM_INFINITY_TIMESTAMP)) {
+                return Long.MAX_VALUE;
+            }
+            if (i.equals(STREAM_MINUS_INFINITY_TIMESTAMP)) {
+                return Long.MIN_VALUE;
+            }
             return micros(i.getEpochSecond(), i.getNano());
         }
         if (data instanceof java.sql.Timestamp t) {
             long millis = t.getTime();
-            if (millis == PGStatement.DATE_POSITIVE_INFINITY || millis == PGStatement.DATE_NEGATIVE_INFINITY) {
-                return millis;   // as Debezium sends them, which RecordMapper refuses
+            if (millis == PGStatement.DATE_POSITIVE_INFINITY) {
+                return Long.MAX_VALUE;
+            }
+            if (millis == PGStatement.DATE_NEGATIVE_INFINITY) {
+                return Long.MIN_VALUE;
             }
             LocalDateTime local = millis >= GREGORIAN_CUTOVER_MILLIS ? t.toLocalDateTime()
                     : fields(t, TimeZone.getDefault()).withNano(t.getNanos());

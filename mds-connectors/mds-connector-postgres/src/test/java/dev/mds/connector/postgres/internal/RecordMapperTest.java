@@ -48,9 +48,12 @@ class RecordMapperTest {
         }
     }
 
-    /** The values Debezium 3.2 sends for PostgreSQL's infinities, seen in its snapshot and its stream. */
+    /**
+     * The values Debezium 3.2 sends for PostgreSQL's infinities, seen in its snapshot and its stream, are the MAX and
+     * MIN pgjdbc reads (they were refused); a day beyond PostgreSQL's dates that is no infinity is still refused.
+     */
     @Test
-    void infiniteTimestampsAndDatesAreRefusedInsteadOfReadAsFarDates() {
+    void infiniteTimestampsAndDatesAreReadAsMaxAndMinInsteadOfFarDates() {
         Function<Object, Object> tstz = RecordMapper.converter(SchemaBuilder.string()
                 .name("io.debezium.time.ZonedTimestamp").optional().build());
         Function<Object, Object> micros = RecordMapper.converter(SchemaBuilder.int64()
@@ -59,16 +62,26 @@ class RecordMapperTest {
                 .name("io.debezium.time.Timestamp").optional().build());
         Function<Object, Object> days = RecordMapper.converter(SchemaBuilder.int32()
                 .name("io.debezium.time.Date").optional().build());
-        assertThatThrownBy(() -> tstz.apply("infinity")).isInstanceOf(RecordMapper.UnrepresentableValue.class)
-                .hasMessage("timestamptz 'infinity'");
-        assertThatThrownBy(() -> tstz.apply("-infinity")).hasMessage("timestamptz '-infinity'");
-        assertThatThrownBy(() -> micros.apply(9_223_372_036_825_200_000L)).hasMessage("timestamp 'infinity'");
-        assertThatThrownBy(() -> micros.apply(-9_223_372_036_832_400_000L)).hasMessage("timestamp '-infinity'");
-        assertThatThrownBy(() -> millis.apply(9_223_372_036_825_200L)).hasMessage("timestamp 'infinity'");
-        for (String sent : new String[] {"-1701532-04-05", "-1711471-07-22", "-5877611-06-21", "-5877611-06-22"}) {
-            assertThatThrownBy(() -> days.apply((int) LocalDate.parse(sent).toEpochDay()))
-                    .isInstanceOf(RecordMapper.UnrepresentableValue.class).hasMessageContaining("date 'infinity'");
-        }
+        assertThat(tstz.apply("infinity")).isEqualTo(OffsetDateTime.MAX);
+        assertThat(tstz.apply("-infinity")).isEqualTo(OffsetDateTime.MIN);
+        assertThat(micros.apply(9_223_372_036_825_200_000L)).isEqualTo(LocalDateTime.MAX);
+        assertThat(micros.apply(-9_223_372_036_832_400_000L)).isEqualTo(LocalDateTime.MIN);
+        assertThat(micros.apply(Long.MAX_VALUE)).isEqualTo(LocalDateTime.MAX);
+        assertThat(micros.apply(Long.MIN_VALUE)).isEqualTo(LocalDateTime.MIN);
+        assertThat(millis.apply(9_223_372_036_825_200L)).isEqualTo(LocalDateTime.MAX);
+        // Debezium's own converter (infinity, -infinity), then its stream's decoder (infinity, -infinity)
+        assertThat(java.util.stream.Stream.of("-1701532-04-05", "-1711471-07-22", "-5877611-06-21", "-5877611-06-22")
+                .map(sent -> days.apply((int) LocalDate.parse(sent).toEpochDay())))
+                .containsExactly(LocalDate.MAX, LocalDate.MIN, LocalDate.MAX, LocalDate.MIN);
+        assertThat(days.apply(Integer.MAX_VALUE)).isEqualTo(LocalDate.MAX);
+        assertThat(days.apply(Integer.MIN_VALUE)).isEqualTo(LocalDate.MIN);
+        assertThat(TextValueConverter.epochDay(LocalDate.parse("-5877611-06-21"))).isEqualTo(Integer.MAX_VALUE);
+        assertThat(TextValueConverter.epochDay(LocalDate.parse("-5877611-06-22"))).isEqualTo(Integer.MIN_VALUE);
+        assertThat(TextValueConverter.localMicros(java.time.Instant.parse("+294247-01-10T04:00:25.200Z"))).isEqualTo(Long.MAX_VALUE);
+        assertThat(TextValueConverter.localMicros(java.time.Instant.parse("-290308-12-21T19:59:27.600Z"))).isEqualTo(Long.MIN_VALUE);
+        assertThat(TextValueConverter.utcMicros(OffsetDateTime.parse("+292278994-08-16T23:00Z"))).isEqualTo(Long.MAX_VALUE);
+        assertThatThrownBy(() -> days.apply((int) LocalDate.of(5874898, 1, 1).toEpochDay()))
+                .isInstanceOf(RecordMapper.UnrepresentableValue.class).hasMessageContaining("date beyond PostgreSQL's range");
         assertThat(tstz.apply("2024-05-01T10:11:12.654321+02:00"))
                 .isEqualTo(OffsetDateTime.of(2024, 5, 1, 10, 11, 12, 654_321_000, ZoneOffset.ofHours(2)));
         assertThat(micros.apply(0L)).isEqualTo(LocalDateTime.of(1970, 1, 1, 0, 0));
@@ -110,7 +123,7 @@ class RecordMapperTest {
 
     /** Dates and timestamps as the snapshot hands them to the converter: java.sql types built by the driver. */
     @Test
-    void snapshotDatesAndTimestampsKeepTheirEraAndCalendarAndInfinitiesAreRefused() throws Exception {
+    void snapshotDatesAndTimestampsKeepTheirEraAndCalendarAndInfinitiesAreMaxAndMin() throws Exception {
         var driver = new org.postgresql.jdbc.TimestampUtils(true, java.util.TimeZone::getDefault);
         for (String day : new String[] {"0044-03-15 BC", "1000-01-01", "1582-10-15", "2024-02-29", "4713-11-24 BC"}) {
             Object sent = TextValueConverter.epochDay(driver.toDate(null, day));
@@ -121,10 +134,8 @@ class RecordMapperTest {
         }
         Function<Object, Object> days = RecordMapper.converter(SchemaBuilder.int32().name("io.debezium.time.Date")
                 .optional().build());
-        for (String infinity : new String[] {"infinity", "-infinity"}) {
-            Object sent = TextValueConverter.epochDay(driver.toDate(null, infinity));
-            assertThatThrownBy(() -> days.apply(sent)).hasMessageContaining("date 'infinity'");
-        }
+        assertThat(days.apply(TextValueConverter.epochDay(driver.toDate(null, "infinity")))).isEqualTo(LocalDate.MAX);
+        assertThat(days.apply(TextValueConverter.epochDay(driver.toDate(null, "-infinity")))).isEqualTo(LocalDate.MIN);
         Function<Object, Object> stamps = RecordMapper.converter(SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp")
                 .optional().build());
         Function<Object, Object> zoned = RecordMapper.converter(SchemaBuilder.int64()
@@ -137,10 +148,10 @@ class RecordMapperTest {
                 .isEqualTo(OffsetDateTime.of(1000, 1, 1, 7, 0, 0, 0, ZoneOffset.UTC));
         assertThat(zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "2024-06-01 12:00:00.123456+05:30"))))
                 .isEqualTo(OffsetDateTime.of(2024, 6, 1, 6, 30, 0, 123_456_000, ZoneOffset.UTC));
-        assertThatThrownBy(() -> stamps.apply(TextValueConverter.localMicros(driver.toTimestamp(null, "infinity"))))
-                .hasMessage("timestamp 'infinity'");
-        assertThatThrownBy(() -> zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "-infinity"))))
-                .hasMessage("timestamptz '-infinity'");
+        assertThat(stamps.apply(TextValueConverter.localMicros(driver.toTimestamp(null, "infinity")))).isEqualTo(LocalDateTime.MAX);
+        assertThat(stamps.apply(TextValueConverter.localMicros(driver.toTimestamp(null, "-infinity")))).isEqualTo(LocalDateTime.MIN);
+        assertThat(zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "infinity")))).isEqualTo(OffsetDateTime.MAX);
+        assertThat(zoned.apply(TextValueConverter.utcMicros(driver.toTimestamp(null, "-infinity")))).isEqualTo(OffsetDateTime.MIN);
     }
 
     /** Dates and times as PostgreSQL prints them in ISO style, as elements of arrays are sent. */
@@ -157,8 +168,9 @@ class RecordMapperTest {
                 .isEqualTo(OffsetDateTime.of(-999, 1, 1, 10, 0, 0, 0, ZoneOffset.ofHoursMinutesSeconds(0, 53, 28)));
         assertThat(RecordMapper.dateTimeText("2024-06-01 12:00:00-05", TextValueConverter.TIMESTAMPTZ_TEXT))
                 .isEqualTo(OffsetDateTime.of(2024, 6, 1, 12, 0, 0, 0, ZoneOffset.ofHours(-5)));
-        assertThatThrownBy(() -> RecordMapper.dateTimeText("infinity", TextValueConverter.TIMESTAMPTZ_TEXT))
-                .hasMessage("timestamp 'infinity'");
+        assertThat(RecordMapper.dateTimeText("infinity", TextValueConverter.TIMESTAMPTZ_TEXT)).isEqualTo(OffsetDateTime.MAX);
+        assertThat(RecordMapper.dateTimeText("-infinity", TextValueConverter.TIMESTAMP_TEXT)).isEqualTo(LocalDateTime.MIN);
+        assertThat(RecordMapper.dateTimeText("infinity", TextValueConverter.DATE_TEXT)).isEqualTo(LocalDate.MAX);
         assertThatThrownBy(() -> RecordMapper.dateTimeText("2024-01-01", TextValueConverter.TIMESTAMP_TEXT))
                 .isInstanceOf(RecordMapper.UnrepresentableValue.class);
     }
