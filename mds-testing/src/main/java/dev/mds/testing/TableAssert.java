@@ -229,8 +229,9 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
 
     /**
      * An array of a date or time type as a list of {@code java.time} values, read from its text: pgjdbc's arrays hold
-     * the same lossy {@code java.sql} values as its default objects. Falls back to pgjdbc's array for what the text
-     * form cannot give back here (more than one dimension, infinity, BC, 24:00).
+     * the same lossy {@code java.sql} values as its default objects. {@code infinity} and {@code -infinity} are the
+     * element type's MAX and MIN, as pgjdbc reads a scalar. Falls back to pgjdbc's array for what the text form
+     * cannot give back here (more than one dimension, BC, 24:00).
      */
     private static Object temporalArray(ResultSet rs, int i, String element) throws SQLException {
         String text = rs.getString(i);
@@ -248,6 +249,15 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
                 continue;
             }
             String v = e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+            if ((v.equals("infinity") || v.equals("-infinity")) && !element.equals("time") && !element.equals("timetz")) {
+                boolean max = v.equals("infinity");
+                values.add(switch (element) {
+                    case "timestamp" -> max ? LocalDateTime.MAX : LocalDateTime.MIN;
+                    case "timestamptz" -> max ? OffsetDateTime.MAX : OffsetDateTime.MIN;
+                    default -> max ? LocalDate.MAX : LocalDate.MIN;
+                });
+                continue;
+            }
             try {
                 values.add(switch (element) {
                     case "time" -> LocalTime.parse(v);

@@ -100,6 +100,31 @@ class TableAssertTest {
         assertThatTable(ds, "t.time_arrays").hasRowCount(2);   // infinity is read as pgjdbc reads it
     }
 
+    /**
+     * PostgreSQL's infinity and -infinity compare equal to the MAX and MIN pgjdbc reads, in scalar columns and array
+     * elements: an expected {@code LocalDate.MAX} matches a stored 'infinity', and an expected {@code Instant.MAX} or
+     * {@code OffsetDateTime.MAX} a timestamptz 'infinity'. Before, a timestamptz compared as the instant of
+     * OffsetDateTime.MAX (not Instant.MAX), and array elements fell back to java.sql values far in the future.
+     */
+    @Test
+    void infinitiesCompareEqualToTheMaxAndMinPgjdbcReads(DataSource ds) throws Exception {
+        TableFixture.on(ds, "t.infinities").columns("id int", "d date", "ts timestamp", "tstz timestamptz", "ds date[]",
+                "tss timestamp[]", "tstzs timestamptz[]").rows();
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "insert into t.infinities values (1, 'infinity', 'infinity', 'infinity', '{infinity,NULL}',"
+                    + " '{infinity,-infinity}', '{-infinity,infinity}'), (2, '-infinity', '-infinity', '-infinity', null, null, null)");
+        }
+        assertThatTable(ds, "t.infinities").containsExactlyInAnyOrder(
+                row(1, LocalDate.MAX, LocalDateTime.MAX, java.time.Instant.MAX, java.util.Arrays.asList(LocalDate.MAX, null),
+                        List.of(LocalDateTime.MAX, LocalDateTime.MIN), List.of(java.time.Instant.MIN, OffsetDateTime.MAX)),
+                row(2, LocalDate.MIN, LocalDateTime.MIN, OffsetDateTime.MIN, null, null, null));
+        assertThatTable(ds, "t.infinities").column("tstz").containsOnly(OffsetDateTime.MAX, java.time.Instant.MIN);
+        assertThatThrownBy(() -> assertThatTable(ds, "t.infinities").columns("id", "d").contains(row(1, LocalDate.MAX.minusDays(1))))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> assertThatTable(ds, "t.infinities").columns("id", "tstz").contains(row(2, java.time.Instant.MAX)))
+                .isInstanceOf(AssertionError.class);
+    }
+
     @Test
     void bitColumnsCompareAsBooleanOrAsTheirBits(DataSource ds) throws Exception {
         TableFixture.on(ds, "t.bits").columns("one bit", "three bit(3)", "any_bits varbit").rows();

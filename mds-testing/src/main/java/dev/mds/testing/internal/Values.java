@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Time;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import org.postgresql.PGStatement;
 import org.postgresql.util.PGobject;
 
 /** Normalises JDBC and Java values so that equal meanings compare equal in table assertions. */
@@ -23,7 +26,11 @@ public final class Values {
 
     /**
      * A canonical form: numbers as stripped BigDecimal, SQL dates as java.time, instants for zoned times, byte
-     * arrays as {@link Bytes} (equal by content, so sets and lists of them compare by content too).
+     * arrays as {@link Bytes} (equal by content, so sets and lists of them compare by content too). PostgreSQL's
+     * {@code infinity} and {@code -infinity} are the MAX and MIN pgjdbc reads: {@code LocalDate.MAX},
+     * {@code LocalDateTime.MAX}, and {@code Instant.MAX} for a zoned one ({@code OffsetDateTime.MAX} is not
+     * {@code Instant.MAX}'s instant); a {@code java.sql} date or timestamp holding the driver's infinity sentinel
+     * likewise.
      */
     public static Object normalize(Object v) {
         if (v == null) {
@@ -48,16 +55,20 @@ public final class Values {
             return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
         }
         if (v instanceof Date d) {
-            return d.toLocalDate();
+            long millis = d.getTime();
+            return millis == PGStatement.DATE_POSITIVE_INFINITY ? LocalDate.MAX
+                    : millis == PGStatement.DATE_NEGATIVE_INFINITY ? LocalDate.MIN : d.toLocalDate();
         }
         if (v instanceof Time t) {
             return t.toLocalTime();
         }
         if (v instanceof Timestamp t) {
-            return t.toLocalDateTime();
+            long millis = t.getTime();
+            return millis == PGStatement.DATE_POSITIVE_INFINITY ? LocalDateTime.MAX
+                    : millis == PGStatement.DATE_NEGATIVE_INFINITY ? LocalDateTime.MIN : t.toLocalDateTime();
         }
         if (v instanceof OffsetDateTime o) {
-            return o.toInstant();
+            return o.equals(OffsetDateTime.MAX) ? Instant.MAX : o.equals(OffsetDateTime.MIN) ? Instant.MIN : o.toInstant();
         }
         if (v instanceof ZonedDateTime z) {
             return z.toInstant();
