@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  * long rows = orders.run(warehouse, (batch, c) -> loader.load(batch, c));
  * }</pre>
  *
- * Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor that does
+ * Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor of
+ * {@code infinity} is never stored (no later finite row would be read from it): the last finite one is, so each run
+ * reads the rows at infinity again. A cursor that does
  * not grow with every change (for example a timestamp set at transaction start by a long transaction that commits
  * late) can miss rows; use CDC for such tables.
  */
@@ -140,6 +142,7 @@ public final class JdbcIncrementalSource {
                 refuseNullCursors(src);
             }
             Optional<String> start = storedCursor();
+            String finiteCursor = start.orElse(null);
             String lastCursor = null;
             List<String> lastKey = null;
             while (true) {
@@ -173,8 +176,16 @@ public final class JdbcIncrementalSource {
                 }
                 lastCursor = page.last.cursor();
                 lastKey = page.last.key();
+                if (page.lastFinite != null) {
+                    finiteCursor = page.lastFinite;
+                }
+                // a stored cursor of infinity would never move again: no later finite row would ever be read. The
+                // batch stores the last finite cursor instead, so later runs read the rows at infinity again (as the
+                // inclusive cursor re-reads the rows at its value) and still every new row with a finite cursor
                 Map<String, Object> pos = new LinkedHashMap<>();
-                pos.put("cursor", lastCursor);
+                if (finiteCursor != null) {
+                    pos.put("cursor", finiteCursor);
+                }
                 SourcePosition position = SourcePosition.of(stateKey, pos);
                 commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)), position);
                 total += page.records.size();
@@ -335,10 +346,11 @@ public final class JdbcIncrementalSource {
     }
 
     /**
-     * A page: its schema, records, the cursor and key of its last record and, when the query gave a row beyond the
-     * page, that row's cursor and key ({@code null} when there is none).
+     * A page: its schema, records, the cursor and key of its last record, the cursor of its last record whose cursor
+     * is not infinity ({@code null} when none is) and, when the query gave a row beyond the page, that row's cursor
+     * and key ({@code null} when there is none).
      */
-    private record Page(Schema schema, List<Record> records, RowAt last, RowAt next) {
+    private record Page(Schema schema, List<Record> records, RowAt last, String lastFinite, RowAt next) {
     }
 
     /** Reads the page {@code sql} selects, at most {@code rows} records, and the cursor and key of a row after them. */
@@ -365,10 +377,11 @@ public final class JdbcIncrementalSource {
                 }
                 List<Record> records = new ArrayList<>();
                 RowAt last = null;
+                String lastFinite = null;
                 while (rs.next()) {
                     RowAt at = rowAt(rs, cursorIndex, keyIndex);
                     if (records.size() == rows) {
-                        return new Page(schema, records, last, at);
+                        return new Page(schema, records, last, lastFinite, at);
                     }
                     Object[] values = new Object[n];
                     for (int i = 0; i < n; i++) {
@@ -385,10 +398,18 @@ public final class JdbcIncrementalSource {
                     }
                     records.add(Record.of(values));
                     last = at;
+                    if (!infinite(at.cursor())) {
+                        lastFinite = at.cursor();
+                    }
                 }
-                return new Page(schema, records, last, null);
+                return new Page(schema, records, last, lastFinite, null);
             }
         }
+    }
+
+    /** Whether a cursor's text is PostgreSQL's infinity (a date or timestamp's, or a float's). */
+    private static boolean infinite(String cursorText) {
+        return cursorText.equals("infinity") || cursorText.equals("Infinity");
     }
 
     private RowAt rowAt(ResultSet rs, int cursorIndex, int[] keyIndex) throws SQLException {

@@ -169,9 +169,9 @@ class JdbcIncrementalSourceTest {
     /**
      * PostgreSQL's infinity and -infinity in date, timestamp and timestamptz columns (and a date[]) are read as the
      * driver's MAX and MIN and land in the target as infinity; they were refused ("which mds cannot carry"). A cursor
-     * column holding infinity works: -infinity rows come first, infinity rows last, and a stored cursor of
-     * {@code infinity} is compared as PostgreSQL compares it, so each later run reads the rows at infinity again (the
-     * cursor is inclusive) and no row with a finite cursor, which sorts before infinity, is read any more.
+     * column holding infinity works: -infinity rows come first, infinity rows last. The stored cursor is the last
+     * finite one, never infinity (from which no later finite row would ever be read): each later run reads the rows
+     * at infinity again, as the inclusive cursor re-reads the rows at its value, and every new finite row.
      */
     @Test
     void infinitiesAreCarriedAsValuesAndAsTheCursor(DataSource ds) {
@@ -194,13 +194,31 @@ class JdbcIncrementalSourceTest {
         assertThat(Cdc.difference(ds, "s19.scd", "raw19.scd", "id, valid_to, due, seen, dues")).isZero();
         assertThat(count(ds, "select count(*) from raw19.scd where valid_to = 'infinity' and due = 'infinity'"
                 + " and seen = 'infinity' and dues[1] = '2024-01-01'")).isEqualTo(1);
-        assertThat(source.storedCursor()).hasValue("infinity");
+        assertThat(source.storedCursor()).hasValue("2024-01-01 00:00:00");
 
-        // a row closed at infinity, and a new row with a finite cursor: only the rows at infinity are read again
+        // a row closed at infinity, and a new row with a finite cursor: both are read, with the rows from the stored
+        // cursor on (2, and 3 and 4 at infinity) again
         sql(ds, "insert into s19.scd values (5, 'infinity', null, null, null), (6, '2025-01-01', null, null, null)");
-        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(3);
-        assertThat(Cdc.text(ds, "select string_agg(id::text, ',' order by id) from raw19.scd")).isEqualTo("1,2,3,4,5");
-        assertThat(source.storedCursor()).hasValue("infinity");
+        List<Object> ids = new ArrayList<>();
+        assertThat(source.run(ds, (batch, c) -> {
+            batch.records().forEach(r -> ids.add(r.get(batch.schema().indexOf("id"))));
+            loader.load(batch, c);
+        })).isEqualTo(5);
+        assertThat(ids).containsExactly(2, 6, 3, 4, 5);
+        assertThat(Cdc.text(ds, "select string_agg(id::text, ',' order by id) from raw19.scd")).isEqualTo("1,2,3,4,5,6");
+        assertThat(Cdc.difference(ds, "s19.scd", "raw19.scd", "id, valid_to, due, seen, dues")).isZero();
+        assertThat(source.storedCursor()).hasValue("2025-01-01 00:00:00");
+
+        // only rows at infinity: the first run stores no cursor, so each run reads them all again
+        sql(ds, "create table s19.inf (id int primary key, at date not null)", "insert into s19.inf values (1, 'infinity')");
+        JdbcIncrementalSource onlyInfinite = JdbcIncrementalSource.builder(ds, "s19.inf").cursor("at").key("id")
+                .offsets(state).build();
+        MergeLoader infLoader = MergeLoader.into(ds, "raw19.inf").mode(SyncMode.MERGE).key("id").build();
+        assertThat(onlyInfinite.run(ds, (batch, c) -> infLoader.load(batch, c))).isEqualTo(1);
+        assertThat(onlyInfinite.storedCursor()).isEmpty();
+        sql(ds, "insert into s19.inf values (2, '2020-01-01')");
+        assertThat(onlyInfinite.run(ds, (batch, c) -> infLoader.load(batch, c))).isEqualTo(2);
+        assertThat(onlyInfinite.storedCursor()).hasValue("2020-01-01");
     }
 
     @Test
