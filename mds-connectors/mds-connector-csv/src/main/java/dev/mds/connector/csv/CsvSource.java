@@ -309,7 +309,10 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** An unquoted field equal to this is NULL (default: the empty string). */
+        /**
+         * An unquoted field equal to this is NULL (default: the empty string), compared as written, before escapes
+         * are undone: with {@code escape('\\')}, {@code nullString("\\N")} reads MySQL's {@code \N} as NULL.
+         */
         public Builder nullString(String nullString) {
             this.nullString = Objects.requireNonNull(nullString, "nullString");
             return this;

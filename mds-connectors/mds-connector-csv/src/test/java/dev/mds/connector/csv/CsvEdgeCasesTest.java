@@ -538,6 +538,26 @@ class CsvEdgeCasesTest {
                 Record.of(4L, "d\r"), Record.of(5L, "e\r"));
     }
 
+    /**
+     * MySQL's SELECT … INTO OUTFILE (FIELDS ESCAPED BY '\\') writes NULL as {@code \N}; read with that escape and
+     * null string, it must be NULL. The null string is compared with the field as written, before escapes are
+     * undone (as PostgreSQL's COPY does), so {@code \\N} is the text \N and a plain N stays N.
+     */
+    @Test
+    void anEscapedNullStringSuchAsMysqlsBackslashNIsNullNotItsUnescapedText() throws IOException {
+        Path file = write("mysql.csv", "id,name,n\n1,\\N,\\N\n2,a\\,b,5\n3,N,\\N\r\n4,\\\\N,7\n5,\"\\N\",8\n");
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file).escape('\\')
+                    .nullString("\\N")));
+            assertThat(records).containsExactly(
+                    Record.of(1L, null, null),
+                    Record.of(2L, "a,b", 5L),
+                    Record.of(3L, "N", null),
+                    Record.of(4L, "\\N", 7L),
+                    Record.of(5L, "N", 8L));
+        }
+    }
+
     @Test
     void aQuotedNullStringIsTextAndAnUnquotedOneIsNull() throws IOException {
         Path file = write("nulls.csv", "id,v,n\n1,NULL,NULL\n2,\"NULL\",\n3,,\"\"\n4,\"\",5\n");

@@ -42,8 +42,9 @@ public final class ChunkParser implements Values.TextDecoder {
 
     private int[] fOff = new int[16];
     private int[] fLen = new int[16];
-    private boolean[] fQuoted = new boolean[16];
     private boolean[] fScratch = new boolean[16];
+    /** Whether the field is unquoted and, as written (before escapes are undone), equals the null string. */
+    private boolean[] fNull = new boolean[16];
     private int nFields;
     private byte[] scratch = new byte[1024];
     private int scratchLen;
@@ -235,7 +236,7 @@ public final class ChunkParser implements Values.TextDecoder {
         Object[] values = new Object[nFields];
         for (int i = 0; i < nFields; i++) {
             byte[] src = fScratch[i] ? scratch : b;
-            if (!fQuoted[i] && isNull(src, fOff[i], fLen[i])) {
+            if (fNull[i]) {
                 values[i] = null;
             } else {
                 Object s = text(src, fOff[i], fLen[i], true);
@@ -254,7 +255,7 @@ public final class ChunkParser implements Values.TextDecoder {
         int off = fOff[i];
         int len = fLen[i];
         FieldType type = types[i];
-        if (!fQuoted[i] && isNull(src, off, len)) {
+        if (fNull[i]) {
             return null;
         }
         FieldType.Kind kind = type.kind();
@@ -375,9 +376,9 @@ public final class ChunkParser implements Values.TextDecoder {
                     p++;
                 }
                 if (sStart >= 0) {
-                    addField(sStart, scratchLen - sStart, true, true);
+                    addField(sStart, scratchLen - sStart, true, false);
                 } else {
-                    addField(start, p - start, true, false);
+                    addField(start, p - start, false, false);
                 }
                 p++;
                 if (trim) {
@@ -454,7 +455,18 @@ public final class ChunkParser implements Values.TextDecoder {
                     fEnd--;
                 }
             }
-            addField(fStart, fEnd - fStart, false, sStart >= 0);
+            // the null string is compared with the field as written, before escapes are undone (as COPY does):
+            // with escape '\', MySQL's \N is NULL, and an escaped \\N is the text \N
+            int rawEnd = p;
+            if (last && rawEnd > start && b[rawEnd - 1] == Format.CR && escapedTo != rawEnd) {
+                rawEnd--;
+            }
+            if (trim) {
+                while (rawEnd > start && isSpace(b[rawEnd - 1]) && escapedTo != rawEnd) {
+                    rawEnd--;
+                }
+            }
+            addField(fStart, fEnd - fStart, sStart >= 0, isNull(b, start, rawEnd - start));
             if (p >= end) {
                 return end;
             }
@@ -502,17 +514,17 @@ public final class ChunkParser implements Values.TextDecoder {
         scratch[scratchLen++] = c;
     }
 
-    private void addField(int off, int len, boolean quoted, boolean inScratch) {
+    private void addField(int off, int len, boolean inScratch, boolean isNull) {
         if (nFields == fOff.length) {
             int n = nFields * 2;
             fOff = Arrays.copyOf(fOff, n);
             fLen = Arrays.copyOf(fLen, n);
-            fQuoted = Arrays.copyOf(fQuoted, n);
             fScratch = Arrays.copyOf(fScratch, n);
+            fNull = Arrays.copyOf(fNull, n);
         }
+        fNull[nFields] = isNull;
         fOff[nFields] = off;
         fLen[nFields] = len;
-        fQuoted[nFields] = quoted;
         fScratch[nFields] = inScratch;
         nFields++;
     }
