@@ -225,7 +225,8 @@ public final class Vault {
         }
         List<String> out = new ArrayList<>();
         out.addAll(schemaDdl(c, t));
-        out.add(dropStatement(c, t));
+        out.add(ddlLock(t.quoted()));
+        out.add(dropStatement(c, t, stage.materialization()));
         out.add(switch (stage.materialization()) {
             case VIEW -> "CREATE VIEW " + t.quoted() + " AS\n" + body;
             case TABLE -> "CREATE TABLE " + t.quoted() + " AS\n" + body;
@@ -427,14 +428,18 @@ public final class Vault {
         }
     }
 
-    private static String dropStatement(Connection c, TableName t) {
+    /**
+     * The drop of the relation there now; when there is none, the drop of one this stage would create, IF EXISTS: a
+     * createStage of the same stage that ran at the same time (and held the DDL lock first) may have created it.
+     */
+    private static String dropStatement(Connection c, TableName t, Stage.Materialization m) {
         String sql = "SELECT relkind::text FROM pg_class WHERE oid = " + PostgresDialect.INSTANCE.relationOid(t);
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             if (rs.next()) {
                 String kind = rs.getString(1);
                 return ("v".equals(kind) ? "DROP VIEW " : "DROP TABLE ") + t.quoted();
             }
-            return "SELECT 1";
+            return (m == Stage.Materialization.VIEW ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") + t.quoted();
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
@@ -498,16 +503,30 @@ public final class Vault {
      * {@code CREATE SCHEMA IF NOT EXISTS} to a role without CREATE on the database even when the schema is there).
      */
     static List<String> schemaDdl(Connection c, TableName table) {
+        String schema = Identifiers.quote(table.schema());
         return PostgresDialect.INSTANCE.schemaExists(c, table.schema()) ? List.of()
-                : List.of("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(table.schema()));
+                : List.of(ddlLock(schema), "CREATE SCHEMA IF NOT EXISTS " + schema);
     }
 
     /**
-     * The DDL of a structure's table: its schema (if missing), then the table with these column definitions, then
-     * {@code extra}.
+     * A transaction-level advisory lock on a schema's or relation's quoted name, taken before creating it: two
+     * sessions running CREATE ... IF NOT EXISTS (or a drop and create) of one name at the same time do not take turns
+     * in PostgreSQL, and the second failed on the catalog's unique index ('duplicate key value violates unique
+     * constraint "pg_type_typname_nsp_index"') or with 'already exists'. Holding this lock, the second waits for the
+     * first to commit and then finds what it created. A schema's lock is taken before a relation's, never after.
+     * Another key than the loads' lock, so that creating an existing table does not wait for a load of it.
+     */
+    static String ddlLock(String quotedName) {
+        return "SELECT pg_advisory_xact_lock(hashtext('mds-vault ddl'), hashtext(" + Identifiers.literal(quotedName) + "))";
+    }
+
+    /**
+     * The DDL of a structure's table: its schema (if missing), the lock that makes two creations of it take turns
+     * ({@link #ddlLock}), then the table with these column definitions, then {@code extra}.
      */
     static List<String> tableDdl(Connection c, TableName table, StringJoiner columns, String... extra) {
         List<String> out = new ArrayList<>(schemaDdl(c, table));
+        out.add(ddlLock(table.quoted()));
         out.add("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + columns + "\n)");
         out.addAll(List.of(extra));
         return out;
