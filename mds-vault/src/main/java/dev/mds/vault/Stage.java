@@ -2,6 +2,7 @@ package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.TableName;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +29,8 @@ public final class Stage {
     public static final String LOAD_DATE = "load_date";
     /** The stage's record source column. */
     public static final String RECORD_SOURCE = "record_source";
+    /** PostgreSQL's longest name, in bytes. */
+    private static final int MAX_NAME_BYTES = 63;
 
     /** How a stage is kept in the database. */
     public enum Materialization {
@@ -68,11 +71,18 @@ public final class Stage {
         this.materialization = materialization;
     }
 
-    /** A stage over the source relation ({@link TableName#parse(String)}); its target defaults to {@code <schema>.stg_<name>}. */
+    /**
+     * A stage over the source relation ({@link TableName#parse(String)}); its target defaults to
+     * {@code <schema>.stg_<name>}, for a name too long for that (over 59 bytes) {@code stg_}, its first 50 bytes,
+     * {@code _} and 8 hex digits of its SHA-256 (see {@link #into} to name it).
+     */
     public static Stage of(String source) {
         TableName s = TableName.parse(source);
-        return new Stage(s, s.withName("stg_" + s.name()), List.of(), List.of(), "unknown", false, null,
-                Materialization.VIEW);
+        String target = "stg_" + s.name();
+        if (target.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            target = "stg_" + Identifiers.cutToBytes(s.name(), 50) + "_" + Identifiers.shortHash(s.name());
+        }
+        return new Stage(s, s.withName(target), List.of(), List.of(), "unknown", false, null, Materialization.VIEW);
     }
 
     /** The relation the stage is created as. */
