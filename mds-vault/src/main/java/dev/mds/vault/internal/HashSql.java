@@ -164,8 +164,12 @@ public final class HashSql {
                 if (!top) {
                     throw new IllegalArgumentException("arrays of arrays cannot be hashed");
                 }
+                // an array of several dimensions, or not starting at 1, is prefixed with its dimensions ('[1:2][1:2]',
+                // '[0:3]'): unnest reads every element in order, so '{{1,2},{3,4}}', '{1,2,3,4}' and '[0:3]={1,2,3,4}'
+                // hashed alike. No element part starts with '['; the arrays the Java Hasher takes (lists, from 1) have none
                 String e = canonicalText("e.v", type.elementType(), false);
-                yield "CASE WHEN " + v + " IS NULL THEN NULL ELSE COALESCE((SELECT string_agg(" + part(e)
+                yield "CASE WHEN " + v + " IS NULL THEN NULL ELSE CASE WHEN array_ndims(" + v + ") > 1 OR array_lower(" + v
+                        + ", 1) <> 1 THEN array_dims(" + v + ") ELSE '' END || COALESCE((SELECT string_agg(" + part(e)
                         + ", '' ORDER BY e.o) FROM unnest(" + v + ") WITH ORDINALITY AS e(v, o)), '') END";
             }
         };
