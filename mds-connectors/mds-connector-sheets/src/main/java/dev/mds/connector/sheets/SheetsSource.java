@@ -241,7 +241,8 @@ public final class SheetsSource {
     /**
      * Settings of a {@link SheetsSource}. Required: {@link #spreadsheet} and {@link #credentials}. Defaults: every grid
      * sheet, 10,000 rows per request and batch, {@link ColumnNames#TRIMMED}, {@link ValueRender#FORMATTED}, endpoint
-     * {@code https://sheets.googleapis.com}, 5 attempts per request with backoff from 1 s doubling up to 32 s,
+     * {@code https://sheets.googleapis.com}, 7 attempts per request with backoff from 1 s doubling up to 32 s (63 s
+     * or more in all, so a per-minute quota's 429 is waited out),
      * requests time out after 3 minutes, a new {@link HttpClient}, the system clock.
      *
      * <p>Why 10,000 rows (Airbyte started at 200 and now asks 1,000,000): Google allows 60 read requests per minute
@@ -257,9 +258,9 @@ public final class SheetsSource {
         private ColumnNames columnNames = ColumnNames.TRIMMED;
         private ValueRender valueRender = ValueRender.FORMATTED;
         private URI endpoint = URI.create("https://sheets.googleapis.com");
-        private int maxAttempts = 5;
-        private Duration firstBackoff = Duration.ofSeconds(1);
-        private Duration maxBackoff = Duration.ofSeconds(32);
+        private int maxAttempts = Retry.DEFAULT.maxAttempts();
+        private Duration firstBackoff = Retry.DEFAULT.first();
+        private Duration maxBackoff = Retry.DEFAULT.max();
         private Duration requestTimeout = Duration.ofMinutes(3);
         private HttpClient httpClient;
         private Clock clock = Clock.systemUTC();
@@ -334,7 +335,8 @@ public final class SheetsSource {
          * Retries of a request answered 429, 408 or 5xx, or failed by a connection error or timeout: at most
          * {@code maxAttempts} sends in all, waiting {@code firstBackoff}, then twice as long each time up to
          * {@code maxBackoff} (plus up to a quarter at random); a Retry-After header is honoured instead, up to 5
-         * minutes. Default 5 attempts, 1 s, 32 s.
+         * minutes. Default 7 attempts, 1 s, 32 s (waits of 1, 2, 4, 8, 16 and 32 s: Google refills its per-minute
+         * read quota within them).
          */
         public Builder retries(int maxAttempts, Duration firstBackoff, Duration maxBackoff) {
             if (maxAttempts < 1) {

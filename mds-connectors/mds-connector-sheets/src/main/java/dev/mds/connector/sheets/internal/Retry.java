@@ -12,6 +12,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param max the longest wait computed by backoff (a server's Retry-After is honoured as given, up to 5 minutes)
  */
 public record Retry(int maxAttempts, Duration first, Duration max) {
+    /**
+     * What a source retries with unless told otherwise: 7 attempts, waits from 1 s doubling up to 32 s, so 63 s or
+     * more in all: longer than the minute after which Google refills a read quota that answered 429.
+     */
+    public static final Retry DEFAULT = new Retry(7, Duration.ofSeconds(1), Duration.ofSeconds(32));
+
     /** The longest Retry-After honoured. */
     public static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(5);
 
