@@ -239,7 +239,8 @@ public final class EffectivitySatellite extends Structure {
                 + "    FROM " + stage.target().quoted() + " AS s\n"
                 + "    WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND s." + ef + " IS NOT NULL\n"
                 + "    ORDER BY s." + dk + ", " + sef + " DESC, " + sld + " DESC"
-                + (endDate == null ? "" : ", " + stop + " IS NULL") + ", s." + lk + ", s." + rs + "::text COLLATE \"C\"\n"
+                // rows that tie but for their end store the earliest end, whatever the stage's row order
+                + (endDate == null ? "" : ", " + stop + " IS NULL, " + stop) + ", s." + lk + ", s." + rs + "::text COLLATE \"C\"\n"
                 + "),\n"
                 // each driving key's stored links by the (driving key, load date) index, whatever the batch's size
                 + "latest AS (\n"

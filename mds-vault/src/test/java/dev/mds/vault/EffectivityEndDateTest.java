@@ -489,4 +489,22 @@ class EffectivityEndDateTest {
                 + " from dds.ee_big order by assign_hk, load_date desc) l where end_date = '9999-12-31 00:00:00+00'")).containsExactly("5000");
         assertThat(doublyOpen(ds, "dds.ee_big")).isEmpty();
     }
+
+    /**
+     * Two stage rows of one link that tie on effective-from, load date and record source but end on other days (a
+     * source that sent a correction within one batch) store the same end whatever the stage's row order: the earliest.
+     * Before, the sort ordered them only by whether they had an end, so the stored end was the one the stage gave first.
+     */
+    @Test
+    void rowsOfOneLinkThatTieOnEverythingButTheirEndStoreTheSameEndInEitherRowOrder(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Row early = row("c1", "p1", day(1), day(3), day(1));
+        Row late = row("c1", "p1", day(1), day(4), day(1));
+        EffectivitySatellite first = created(vault, "dds.ee_tie_a", setUp(vault, ds, "ee_tie_a", early, late));
+        EffectivitySatellite second = created(vault, "dds.ee_tie_b", setUp(vault, ds, "ee_tie_b", late, early));
+        assertThat(first.load().rowsInserted()).isEqualTo(1);
+        assertThat(second.load().rowsInserted()).isEqualTo(1);
+        assertThat(periods(vault, ds, "dds.ee_tie_a")).containsExactly("c1p1 2024-01-01 2024-01-03 2024-01-01");
+        assertThat(periods(vault, ds, "dds.ee_tie_b")).containsExactly("c1p1 2024-01-01 2024-01-03 2024-01-01");
+    }
 }
