@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * @param location file, line, record number, column (when one column is at fault) and an excerpt
  * @param reason what is wrong, without the location
- * @param text the row's text as read (for an unbalanced quote: up to the end of the file)
+ * @param text the row's text as read (for an unbalanced quote: up to the end of the file), bytes invalid in the
+ *     encoding and NUL characters shown as U+FFFD so that PostgreSQL can store it
  */
 public record BadRow(InputLocation location, String reason, String text) {
     public BadRow {

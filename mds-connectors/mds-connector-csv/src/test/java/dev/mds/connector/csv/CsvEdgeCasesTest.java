@@ -300,6 +300,42 @@ class CsvEdgeCasesTest {
                 .isInstanceOf(SQLException.class);
     }
 
+    /**
+     * A row made bad by a NUL must still be dead-lettered into PostgreSQL, where dead letters are kept (keyed by source
+     * and record): its text and excerpt show the NUL as U+FFFD, as they show bytes invalid in the encoding. Before,
+     * they held the NUL itself, the sink's insert failed ("invalid byte sequence for encoding UTF8: 0x00") and with it
+     * the whole read, on the very rows DEAD_LETTER is for.
+     */
+    @Test
+    void aRowWithANulByteCanBeDeadLetteredIntoPostgresql(DataSource ds) throws Exception {
+        Path file = dir.resolve("nul_dead.csv");
+        Files.write(file, bytes("id,name\n1,a", new byte[] {0}, "b\n2,ok\n3,\"c", new byte[] {0}, "\"\n"));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table dead_letters (source text, record bigint, reason text, excerpt text,"
+                    + " row_text text, primary key (source, record))");
+        }
+        BadRowSink toTable = bad -> {
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "insert into dead_letters values (?, ?, ?, ?, ?)")) {
+                ps.setString(1, bad.location().source());
+                ps.setLong(2, bad.location().recordNumber().orElseThrow());
+                ps.setString(3, bad.reason());
+                ps.setString(4, bad.location().excerpt().orElse(null));
+                ps.setString(5, bad.text());
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        List<Record> good = Read.records(CsvSource.builder().path(file).onBadRow(OnBadRow.DEAD_LETTER, toTable)
+                .type("name", FieldType.STRING));
+        assertThat(good).containsExactly(Record.of(2L, "ok"));
+        assertThat(count(ds, "select * from dead_letters where record = 1 and excerpt = 'a\uFFFDb'"
+                + " and row_text = '1,a\uFFFDb' and reason like '%NUL%'")).isEqualTo(1);
+        assertThat(count(ds, "select * from dead_letters where record = 3 and row_text = '3,\"c\uFFFD\"'"))
+                .isEqualTo(1);
+    }
+
     @Test
     void aByteUndefinedInWindows1252IsABadRow() throws IOException {
         Path file = dir.resolve("cp1252.csv");

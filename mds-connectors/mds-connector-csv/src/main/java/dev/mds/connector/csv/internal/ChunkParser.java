@@ -313,12 +313,16 @@ public final class ChunkParser implements Values.TextDecoder {
         }
     }
 
+    /**
+     * Text for a bad row's message, excerpt and {@link BadRow#text}: bytes invalid in the charset and NUL characters
+     * as U+FFFD, so that it can be stored in PostgreSQL (a dead-letter table), whose text cannot hold a NUL.
+     */
     private String lenient(byte[] src, int off, int end) {
         int to = end;
         if (to > off && src[to - 1] == Format.CR) {
             to--;
         }
-        return new String(src, off, Math.max(0, to - off), format.charset());
+        return new String(src, off, Math.max(0, to - off), format.charset()).replace('\0', '\uFFFD');
     }
 
     /**
