@@ -147,7 +147,8 @@ public final class CsvSource implements AutoCloseable {
      * PostgreSQL does, and those that then do not fit are bad rows), double,
      * boolean ({@code true/false/t/f/yes/no/y/n/1/0}), date ({@code yyyy-MM-dd}), timestamp and timestamptz
      * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm} or
-     * {@code ±HH:mm}; without an offset it is read as UTC), time, uuid, json (text), bytes (hex, optionally
+     * {@code ±HH:mm}; without an offset it is read as UTC; PostgreSQL's {@code infinity} and {@code -infinity} in any
+     * case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as pgjdbc reads them), time, uuid, json (text), bytes (hex, optionally
      * after {@code \x}), string. An empty field of a non-text type is NULL.
      */
     public static final class Builder {

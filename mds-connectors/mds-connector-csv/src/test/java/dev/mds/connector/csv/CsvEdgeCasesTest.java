@@ -122,6 +122,57 @@ class CsvEdgeCasesTest {
                 .hasMessageContaining("24:00:01");
     }
 
+    /**
+     * PostgreSQL's COPY TO writes a date or timestamp at infinity as {@code infinity}/{@code -infinity}, and its COPY
+     * FROM reads them back. They read as the MAX/MIN pgjdbc reads (which mds-load writes back as infinity), and
+     * inference still sees the column as dates or timestamps. Before, each was a bad row, and inference made the
+     * column text.
+     */
+    @Test
+    void infinityInDatesAndTimestampsExportedByPostgresqlReadsAsMaxAndMin(DataSource ds) throws Exception {
+        Path file = dir.resolve("infinite.csv");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set timezone = 'UTC'");
+            st.execute("create table infinite (id bigint, d date, ts timestamp, tz timestamptz)");
+            st.execute("insert into infinite values (1, '2024-02-29', '2024-01-01 10:00', '2024-01-01 10:00+02'),"
+                    + " (2, 'infinity', 'infinity', 'infinity'), (3, '-infinity', '-infinity', '-infinity'),"
+                    + " (4, null, null, null)");
+            try (var out = Files.newOutputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyOut("copy (select * from infinite order by id) to stdout (format csv, header true)", out);
+            }
+            st.execute("create table infinite_csv (id bigint, d date, ts timestamp, tz timestamptz)");
+        }
+        assertThat(Files.readString(file)).contains("2,infinity,infinity,infinity\n3,-infinity,-infinity,-infinity");
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (CsvSource csv = reading.apply(CsvSource.builder().path(file)).build()) {
+                assertThat(csv.schema().fields()).extracting(f -> f.type())
+                        .containsExactly(FieldType.LONG, FieldType.DATE, FieldType.TIMESTAMP, FieldType.TIMESTAMPTZ);
+                List<Record> records = csv.batches().flatMap(b -> b.records().stream()).toList();
+                assertThat(records.get(1).values()).containsExactly(2L, java.time.LocalDate.MAX,
+                        java.time.LocalDateTime.MAX, java.time.OffsetDateTime.MAX);
+                assertThat(records.get(2).values()).containsExactly(3L, java.time.LocalDate.MIN,
+                        java.time.LocalDateTime.MIN, java.time.OffsetDateTime.MIN);
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("truncate infinite_csv");
+                }
+                insert(ds, "infinite_csv", 4, records);
+                assertThat(count(ds, "select * from infinite except all select * from infinite_csv")).isZero();
+                assertThat(count(ds, "select * from infinite_csv except all select * from infinite")).isZero();
+            }
+        }
+        // declared types read them too, in any case; other words stay bad
+        Files.writeString(file, "d\nINFINITY\n-Infinity\n");
+        assertThat(Read.records(CsvSource.builder().path(file).type("d", FieldType.DATE)))
+                .containsExactly(Record.of(java.time.LocalDate.MAX), Record.of(java.time.LocalDate.MIN));
+        Files.writeString(file, "d\ninfinity\nforever\n");
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).type("d", FieldType.DATE)))
+                .hasMessageContaining("\"forever\" is not a date");
+        // a column of infinities alone is no evidence of dates
+        Files.writeString(file, "d\ninfinity\n");
+        assertThat(CsvSource.builder().path(file).build().schema().field(0).type()).isEqualTo(FieldType.STRING);
+    }
+
     @Test
     void typedValuesAgreeWithPostgresCopyIntoTheSameTypedTable(DataSource ds) throws Exception {
         String csv = "id,n,f,d,ts,tz,x,i\n"

@@ -42,8 +42,15 @@ final class TypeInference {
             if (v.isEmpty()) {
                 continue;
             }
-            any = true;
             byte[] b = v.getBytes(StandardCharsets.UTF_8);
+            if (Values.infinity(b, 0, b.length) != 0) {
+                // a date or timestamp at infinity (as PostgreSQL exports it), but alone no evidence of either
+                isLong = false;
+                isDecimal = false;
+                isBoolean = false;
+                continue;
+            }
+            any = true;
             boolean leadingZero = LEADING_ZERO.matcher(v).matches();
             isLong = isLong && !leadingZero && Values.parseLong(b, 0, b.length) != Values.BAD;
             isDecimal = isDecimal && !leadingZero && PLAIN_DECIMAL.matcher(v).matches();

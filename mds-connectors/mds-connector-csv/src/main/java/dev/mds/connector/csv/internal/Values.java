@@ -258,7 +258,30 @@ public final class Values {
         return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
 
+    /**
+     * 1 for PostgreSQL's {@code infinity}, -1 for {@code -infinity} (in any case, as its date and timestamp input and
+     * COPY TO write them), else 0.
+     */
+    static int infinity(byte[] b, int off, int len) {
+        int sign = len == 8 ? 1 : len == 9 && b[off] == '-' ? -1 : 0;
+        if (sign == 0) {
+            return 0;
+        }
+        int from = sign > 0 ? off : off + 1;
+        for (int i = 0; i < 8; i++) {
+            if (lower(b[from + i]) != "infinity".charAt(i)) {
+                return 0;
+            }
+        }
+        return sign;
+    }
+
+    /** A date, or PostgreSQL's {@code infinity}/{@code -infinity} as {@link LocalDate#MAX}/{@link LocalDate#MIN}. */
     static Object parseDate(byte[] b, int off, int len) {
+        int infinity = infinity(b, off, len);
+        if (infinity != 0) {
+            return infinity > 0 ? LocalDate.MAX : LocalDate.MIN;   // as pgjdbc reads them; mds-load writes infinity
+        }
         if (len == 10 && b[off + 4] == '-' && b[off + 7] == '-') {
             int y = digits(b, off, 4);
             int m = digits(b, off + 5, 2);
@@ -278,9 +301,16 @@ public final class Values {
 
     /**
      * {@code yyyy-MM-dd[T| ]HH:mm[:ss[.fraction]]} then, for a timestamp with time zone, {@code Z}, {@code ±HH},
-     * {@code ±HHmm} or {@code ±HH:mm}; a timestamptz without an offset is read as UTC.
+     * {@code ±HHmm} or {@code ±HH:mm}; a timestamptz without an offset is read as UTC. PostgreSQL's {@code infinity}
+     * and {@code -infinity} are the type's {@code MAX} and {@code MIN}.
      */
     static Object parseDateTime(byte[] b, int off, int len, boolean withZone) {
+        int infinity = infinity(b, off, len);
+        if (infinity != 0) {
+            // as pgjdbc reads them; mds-load writes them back as infinity
+            return withZone ? infinity > 0 ? OffsetDateTime.MAX : OffsetDateTime.MIN
+                    : infinity > 0 ? LocalDateTime.MAX : LocalDateTime.MIN;
+        }
         int end = off + len;
         if (len < 16 || b[off + 4] != '-' || b[off + 7] != '-' || (b[off + 10] != 'T' && b[off + 10] != ' '
                 && b[off + 10] != 't') || b[off + 13] != ':') {
