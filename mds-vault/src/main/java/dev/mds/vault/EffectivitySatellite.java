@@ -1,5 +1,6 @@
 package dev.mds.vault;
 
+import dev.mds.core.FieldType;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.Sql;
@@ -136,6 +137,7 @@ public final class EffectivitySatellite extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stage.target());
+        requireDateOrTimestamp(s);
         String effType = s.require(name(), effectiveFrom).sqlType();
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(link));
@@ -191,11 +193,30 @@ public final class EffectivitySatellite extends Structure {
         return new LoadResult(table.toString(), counts[0], d);
     }
 
+    /**
+     * Refuses an effective-from or end date of the stage that is no date, timestamp or timestamptz: links are ordered
+     * by it and compared with the end of time, so text dates ('9/15/2024' after '10/1/2024') chose the wrong open
+     * link silently, and an integer failed inside the load naming no column.
+     */
+    private void requireDateOrTimestamp(Relation s) {
+        String where = name() + " from " + stage;
+        for (String column : endDate == null ? List.of(effectiveFrom) : List.of(effectiveFrom, endDate)) {
+            Relation.Column col = s.require(where, column);
+            FieldType.Kind k = col.type().map(FieldType::kind).orElse(null);
+            if (k != FieldType.Kind.DATE && k != FieldType.Kind.TIMESTAMP && k != FieldType.Kind.TIMESTAMPTZ) {
+                throw new MdsException(where + ": " + (column.equals(effectiveFrom) ? "effective-from" : "end date")
+                        + " column '" + column + "' is " + col.sqlType() + "; it must be a date, timestamp or timestamptz"
+                        + " (cast it in a derived column of the stage, e.g. to_date(" + column + ", 'MM/DD/YYYY'))");
+            }
+        }
+    }
+
     @Override
     List<String> statements(Connection c) {
         String where = name() + " from " + stage;
-        Relation target = Vault.relation(c, name(), table);
         Relation s = Vault.relation(c, name(), stage.target());
+        requireDateOrTimestamp(s);
+        Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(where, s, link);
         Vault.checkBytea(where, s, drivingKey);
         vault.checkWidth(c, where, stage.target(), link);
