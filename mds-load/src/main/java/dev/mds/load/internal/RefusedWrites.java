@@ -88,12 +88,7 @@ final class RefusedWrites {
      */
     RefusedRowsException byCopy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, RowWriter stageWriter,
             SQLException x, MdsException failed) {
-        try (Statement st = c.createStatement()) {
-            st.execute("rollback to savepoint " + APPLY);
-        } catch (SQLException r) {
-            failed.addSuppressed(r);
-            throw failed;
-        }
+        undo(c, failed);
         Map<Long, Row> byNumber = byNumber(rows);
         return released(c, exception(plan, "the COPY", x, inCopy(c, plan, sql, rows, byNumber, writer, stageWriter,
                 x, RefusedRowsException.MAX_ROWS), byNumber));
@@ -151,12 +146,7 @@ final class RefusedWrites {
      * takes them out of the stage (and of {@code shape.rows}) and returns how many, for the MERGE to run again.
      */
     long byMerge(Connection c, Plan plan, String merge, MergeShape shape, SQLException x, MdsException failed) {
-        try (Statement st = c.createStatement()) {
-            st.execute("rollback to savepoint " + APPLY);
-        } catch (SQLException r) {
-            failed.addSuppressed(r);
-            throw failed;
-        }
+        undo(c, failed);
         boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
         Map<Long, Row> byNumber = byNumber(shape.rows());
         Refusals.Found found;
@@ -221,12 +211,7 @@ final class RefusedWrites {
      * set aside with {@link OnBadRow#DEAD_LETTER}).
      */
     RefusedRowsException byDelete(Connection c, Plan plan, List<Row> rows, SQLException x, MdsException failed) {
-        try (Statement st = c.createStatement()) {
-            st.execute("rollback to savepoint " + APPLY);
-        } catch (SQLException r) {
-            failed.addSuppressed(r);
-            throw failed;
-        }
+        undo(c, failed);
         Map<Long, Row> byNumber = byNumber(rows);
         String step = spec.deleteMode() == DeleteMode.SOFT ? "the UPDATE marking deleted rows" : "the DELETE";
         Refusals.Found found;
@@ -248,6 +233,19 @@ final class RefusedWrites {
             found = new Refusals.Found(List.of(), false, "looking for them failed");
         }
         return released(c, exception(plan, step, x, found, byNumber));
+    }
+
+    /**
+     * Rolls the write step back to its savepoint {@value #APPLY}, for its refused rows to be looked for; when even
+     * that fails the transaction is lost, and {@code failed} (the step's error) is thrown with that failure.
+     */
+    private static void undo(Connection c, MdsException failed) {
+        try (Statement st = c.createStatement()) {
+            st.execute("rollback to savepoint " + APPLY);
+        } catch (SQLException r) {
+            failed.addSuppressed(r);
+            throw failed;
+        }
     }
 
     /**
