@@ -305,6 +305,9 @@ public final class Canonical {
                 out.put((byte) '~');
                 continue;
             }
+            if (codes[i] == C_DECIMAL && v instanceof BigDecimal d) {
+                v = toScale(fields.get(i).type(), d);
+            }
             if (fast(out, codes[i], v, emptyAsNull)) {
                 anyValue = true;
                 continue;
@@ -508,7 +511,7 @@ public final class Canonical {
                 }
                 throw wrongType(f, v);
             case DECIMAL: {
-                BigDecimal d = decimal(f, v);
+                BigDecimal d = toScale(t, decimal(f, v));
                 return d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString();
             }
             case DOUBLE: {
@@ -589,6 +592,14 @@ public final class Canonical {
 
     private static long micros(long epochSecond, int nanos) {
         return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), nanos / 1000);
+    }
+
+    /**
+     * A value with more decimals than a {@code decimal(p,s)} holds, as PostgreSQL stores it: rounded to {@code s}, half
+     * away from zero; other values as they are (a hash of 1.50 and of 1.5 is the same anyway).
+     */
+    private static BigDecimal toScale(FieldType t, BigDecimal d) {
+        return t.precision() > 0 && d.scale() > t.scale() ? d.setScale(t.scale(), RoundingMode.HALF_UP) : d;
     }
 
     private static BigDecimal decimal(Field f, Object v) {
