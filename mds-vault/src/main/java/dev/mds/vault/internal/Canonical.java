@@ -539,8 +539,10 @@ public final class Canonical {
                 throw wrongType(f, v);
             case TIME:
                 if (v instanceof LocalTime lt) {
-                    // pgjdbc reads PostgreSQL's '24:00:00' as LocalTime.MAX (no time of a column is that close to it)
-                    return lt.equals(LocalTime.MAX) ? END_OF_DAY_MICROS : Long.toString(lt.toNanoOfDay() / 1000);
+                    // pgjdbc reads PostgreSQL's '24:00:00' as LocalTime.MAX (no time of a column is that close to it);
+                    // nanoseconds round to the nearest microsecond, half up, as PostgreSQL stores them (so
+                    // 23:59:59.9999995 is 24:00:00 too)
+                    return lt.equals(LocalTime.MAX) ? END_OF_DAY_MICROS : Long.toString((lt.toNanoOfDay() + 500) / 1000);
                 }
                 throw wrongType(f, v);
             case TIMESTAMP:
@@ -590,8 +592,12 @@ public final class Canonical {
         }
     }
 
+    /**
+     * Microseconds since the epoch, the nanoseconds rounded to the nearest microsecond, half up, as PostgreSQL stores
+     * what pgjdbc sends (1.5 µs as 2 µs; 999,999,500 ns as the next second).
+     */
     private static long micros(long epochSecond, int nanos) {
-        return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), nanos / 1000);
+        return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000L), (nanos + 500) / 1000);
     }
 
     /**
