@@ -131,7 +131,8 @@ public final class SheetsSource {
      * All the records of a sheet, in row order, at most {@code batchRows} per batch. The sheet's size and header are
      * read by this call (so a missing sheet, a refusal or a bad header throws here); the rows are read as the stream
      * is consumed, one request per batch. A request whose rows are all empty gives no batch, but a sheet without any
-     * record gives one empty batch, so a loader can create or empty its table.
+     * record gives one empty batch, so a loader can create or empty its table. A sheet without any value, header
+     * included (a new, empty tab), gives no batch, as Airbyte skips it, so that a loop over {@link #sheets()} goes on.
      *
      * @throws dev.mds.core.BadInputException for a bad header (here) or a bad cell (from the stream, after the
      *     batches before its request, none after)
@@ -141,8 +142,14 @@ public final class SheetsSource {
         SheetInfo info = info(sheet);
         LOG.info("reading sheet {} of spreadsheet {} ({} grid rows, {} per request)", A1.display(info.title()),
                 spreadsheetId, info.rowCount(), batchRows);
-        return stream(SheetReading.open(api, info, source(info), batchRows, render(), valueRender.name(),
-                sqlSafe(), 2, null));
+        SheetReading reading = SheetReading.open(api, info, source(info), batchRows, render(), valueRender.name(),
+                sqlSafe(), 2, null);
+        if (reading == null) {
+            LOG.info("sheet {} of spreadsheet {} holds no value at all (no header row): no batch", A1.display(info.title()),
+                    spreadsheetId);
+            return Stream.empty();
+        }
+        return stream(reading);
     }
 
     /**

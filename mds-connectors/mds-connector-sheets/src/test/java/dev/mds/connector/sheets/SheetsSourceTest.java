@@ -179,6 +179,40 @@ class SheetsSourceTest {
                 "monthly_seat_price", "_1_st_name", "price_eur_", "grosse", "camel_case", "valid_from");
     }
 
+    /**
+     * A tab without any value (a new, empty tab) gives no batch, as Airbyte skips it, so a loop over every tab goes on;
+     * an empty header over values stays bad input, also when the values lie beyond the first request's rows.
+     */
+    @Test
+    void aSheetWithoutAnyValueGivesNoBatchAndALoopOverEveryTabGoesOn() {
+        google.sheet(ID, "first", 100, List.of(r("a"), r("1")));
+        google.sheet(ID, "empty", 1000, List.of());
+        google.sheet(ID, "blanks", 1000, List.of(r(), r("", " "), r()));
+        google.sheet(ID, "last", 100, List.of(r("b"), r("2")));
+        SheetsSource source = source().batchRows(2).build();
+        List<String> read = new ArrayList<>();
+        for (String sheet : source.sheets()) {
+            source.batches(sheet).forEach(b -> b.records().forEach(r -> read.add(sheet + "=" + r.get(0))));
+        }
+        assertThat(read).containsExactly("first=1", "last=2");
+        for (ValueRender render : ValueRender.values()) {
+            assertThat(source().valueRender(render).build().batches("empty").toList()).isEmpty();
+        }
+
+        // row 1 empty, a value past the first request's rows (batchRows 2: rows 1 to 3): the header is what is missing
+        List<List<String>> far = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            far.add(r());
+        }
+        far.add(r("late"));
+        google.sheet(ID, "far", 100, far);
+        for (ValueRender render : ValueRender.values()) {
+            assertThatThrownBy(() -> source().batchRows(2).valueRender(render).build().batches("far"))
+                    .isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("far!1:1: the header row is empty");
+        }
+    }
+
     @Test
     void anEmptyHeaderRowIsBadInput() {
         google.sheet(ID, "blank", 1000, List.of(r(), r("1", "2")));

@@ -74,6 +74,9 @@ public final class SheetReading implements Iterator<RecordBatch> {
      * {@code valueRender} (a {@link dev.mds.connector.sheets.ValueRender} name) is kept in positions; {@code render} is
      * its request parameters.
      *
+     * @return the reading, or null when a read from the start finds a sheet without any value (no header, no rows),
+     *     which gives no batch, as Airbyte skips such a sheet (one more request, for the rest of the grid, when row 1
+     *     is empty; a resumed read of such a sheet fails on its changed header instead)
      * @throws BadInputException for a bad header; {@link dev.mds.connector.sheets.SheetsException} when a request fails
      */
     public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
@@ -82,15 +85,40 @@ public final class SheetReading implements Iterator<RecordBatch> {
         if (fromRow <= 2 && render.equals(FORMATTED)) {
             long end = Math.min(last, 1L + batchRows);
             List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
+            if (expectedHeader == null && blank(rows) && blankFrom(api, sheet, end + 1)) {
+                return null;
+            }
             Header header = checked(Header.parse(api.spreadsheetId(), sheet.title(), rows.isEmpty() ? null : rows.get(0),
                     sqlSafe),
                     expectedHeader);
             return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2,
                     expectedHeader != null);
         }
-        Header header = checked(header(api, sheet, sqlSafe), expectedHeader);
+        List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), FORMATTED));
+        if (expectedHeader == null && fromRow <= 2 && blank(first) && blankFrom(api, sheet, 2)) {
+            return null;
+        }
+        Header header = checked(Header.parse(api.spreadsheetId(), sheet.title(), first.isEmpty() ? null : first.get(0),
+                sqlSafe), expectedHeader);
         return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, Math.max(2, fromRow), null,
                 0, expectedHeader != null);
+    }
+
+    /** Whether {@code rows} of a {@code values} answer hold no value (white space is no value). */
+    private static boolean blank(List<JsonNode> rows) {
+        for (JsonNode row : rows) {
+            for (JsonNode cell : row) {
+                if (Cells.text(cell) != null) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether the sheet holds no value from row {@code from} to its last: one request, none past the grid. */
+    private static boolean blankFrom(Api api, SheetInfo sheet, long from) {
+        return from > sheet.rowCount() || blank(rows(api.values(A1.rows(sheet.title(), from, sheet.rowCount()), FORMATTED)));
     }
 
     /** The header alone: one request for row 1, formatted values. */
