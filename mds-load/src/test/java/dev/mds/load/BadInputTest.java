@@ -46,6 +46,28 @@ class BadInputTest {
         assertThatTable(ds, "raw." + table).columns("id", "name", "amount").containsExactlyInAnyOrder(row(1, "one", 1));
     }
 
+    /**
+     * A column named as a PostgreSQL system column (a CSV header "xmin") is refused before anything is written, naming
+     * it; PostgreSQL refused the target's DDL with "conflicts with a system column name", naming no source. "XMIN" is
+     * another name, and loads.
+     */
+    @Test
+    void aColumnNamedAsASystemColumnIsRefusedNamingIt(DataSource ds) {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("xmin", FieldType.STRING)
+                .add("ctid", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.system_names").key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a", "b")))))
+                .isInstanceOfSatisfying(SchemaMismatchException.class, e -> {
+                    assertThat(e.table()).isEqualTo(TableName.parse("raw.system_names"));
+                    assertThat(e.getMessage()).contains("[xmin, ctid]", "system columns");
+                });
+        assertThat(TestSql.strings(ds, "select count(*) from pg_class where relname = 'system_names'")).containsExactly("0");
+
+        Schema upper = Schema.builder().required("id", FieldType.LONG).add("XMIN", FieldType.STRING).build();
+        loader.load(RecordBatch.of(upper, List.of(Record.of(1L, "a"))));
+        assertThatTable(ds, "raw.system_names").columns("id", "XMIN").containsExactlyInAnyOrder(row(1, "a"));
+    }
+
     @Test
     void nullKeyNamesTableRecordAndKeyAndCommitsNothing(DataSource ds) {
         MergeLoader loader = seeded(ds, "null_key", OnBadRow.FAIL);

@@ -29,6 +29,8 @@ import java.util.StringJoiner;
  */
 final class Plan {
     static final String RESERVED_PREFIX = "_mds_";
+    /** The names of PostgreSQL's system columns, which a table's own columns cannot take. */
+    private static final Set<String> SYSTEM_COLUMNS = Set.of("tableoid", "xmin", "cmin", "xmax", "cmax", "ctid");
 
     final TableName target;
     final Schema schema;
@@ -138,6 +140,13 @@ final class Plan {
         if (!reserved.isEmpty()) {
             throw new SchemaMismatchException(table, reserved, "column names starting with " + RESERVED_PREFIX
                     + " (and _deleted_at in CDC mode) are reserved for the loader's bookkeeping: " + reserved);
+        }
+        List<String> system = schema.names().stream().filter(SYSTEM_COLUMNS::contains).toList();
+        if (!system.isEmpty()) {
+            // PostgreSQL would refuse the table's DDL ("conflicts with a system column name"), after the batch was read
+            throw new SchemaMismatchException(table, system, "columns " + system + " have the names of PostgreSQL's"
+                    + " system columns, which no table can have: rename them in the source (a CSV header, a sheet's"
+                    + " header row) or in the batch's schema");
         }
         Map<String, String> types = new LinkedHashMap<>();
         Map<String, String> typeNames = new LinkedHashMap<>();
