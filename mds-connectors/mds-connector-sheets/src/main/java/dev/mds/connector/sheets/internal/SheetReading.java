@@ -88,9 +88,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
             if (expectedHeader == null && blank(rows) && blankFrom(api, sheet, end + 1)) {
                 return null;
             }
-            Header header = checked(Header.parse(api.spreadsheetId(), sheet.title(), rows.isEmpty() ? null : rows.get(0),
-                    sqlSafe),
-                    expectedHeader);
+            Header header = checked(header(api, sheet, rows, sqlSafe), expectedHeader);
             return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2,
                     expectedHeader != null);
         }
@@ -98,8 +96,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
         if (expectedHeader == null && fromRow <= 2 && blank(first) && blankFrom(api, sheet, 2)) {
             return null;
         }
-        Header header = checked(Header.parse(api.spreadsheetId(), sheet.title(), first.isEmpty() ? null : first.get(0),
-                sqlSafe), expectedHeader);
+        Header header = checked(header(api, sheet, first, sqlSafe), expectedHeader);
         return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, Math.max(2, fromRow), null,
                 0, expectedHeader != null);
     }
@@ -124,7 +121,12 @@ public final class SheetReading implements Iterator<RecordBatch> {
     /** The header alone: one request for row 1, formatted values. */
     public static Header header(Api api, SheetInfo sheet, boolean sqlSafe) {
         List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), FORMATTED));
-        return Header.parse(api.spreadsheetId(), sheet.title(), first.isEmpty() ? null : first.get(0), sqlSafe);
+        return header(api, sheet, first, sqlSafe);
+    }
+
+    /** The header in the first of {@code rows} (a {@code values} answer from row 1 on; none when it is empty). */
+    private static Header header(Api api, SheetInfo sheet, List<JsonNode> rows, boolean sqlSafe) {
+        return Header.parse(api.spreadsheetId(), sheet.title(), rows.isEmpty() ? null : rows.get(0), sqlSafe);
     }
 
     private static Header checked(Header header, Long expected) {
