@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -32,16 +33,10 @@ class ConcurrentDdlTest {
         Stage stage = customers("raw.ddl_turns", "crm");
         vault.createStage(stage);
         Hub hub = vault.hub("stg.ddl_turns_hub").hashKey("customer_hk").businessKey("id").from(stage);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            for (String s : hub.createTableSql()) {
-                st.execute(s);
-            }
-            CompletableFuture<Void> second = CompletableFuture.runAsync(hub::createTable);
-            Sessions.awaitLockWait(ds, second);
-            c.commit();
-            second.join();
-        }
+        whileHeld(ds, hub.createTableSql(), () -> {
+            hub.createTable();
+            return null;
+        });
         assertThat(hub.load().rowsInserted()).isEqualTo(1);
         assertThatTable(ds, "stg.ddl_turns_hub").hasRowCount(1);
     }
@@ -51,16 +46,7 @@ class ConcurrentDdlTest {
         Vault vault = Vault.on(ds);
         raw(ds, "raw.ddl_stage", row("1", "a", "A", 1, day(1)));
         Stage stage = customers("raw.ddl_stage", "crm").into("ddl_stage_stg.users");
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            for (String s : vault.stageSql(stage)) {
-                st.execute(s);
-            }
-            CompletableFuture<LoadResult> second = CompletableFuture.supplyAsync(() -> vault.createStage(stage));
-            Sessions.awaitLockWait(ds, second);
-            c.commit();
-            second.join();
-        }
+        whileHeld(ds, vault.stageSql(stage), () -> vault.createStage(stage));
         assertThat(vault.stageSql(stage)).isEmpty();
         Hub hub = vault.hub("dds.ddl_stage_hub").hashKey("customer_hk").businessKey("id").from(stage);
         hub.createTable();
@@ -72,16 +58,7 @@ class ConcurrentDdlTest {
         Vault vault = Vault.on(ds);
         raw(ds, "raw.ddl_stage_t", row("1", "a", "A", 1, day(1)));
         Stage stage = customers("raw.ddl_stage_t", "crm").materialized(Stage.Materialization.TABLE);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            for (String s : vault.stageSql(stage)) {
-                st.execute(s);
-            }
-            CompletableFuture<LoadResult> second = CompletableFuture.supplyAsync(() -> vault.createStage(stage));
-            Sessions.awaitLockWait(ds, second);
-            c.commit();
-            assertThat(second.join().rowsInserted()).isEqualTo(1);
-        }
+        assertThat(whileHeld(ds, vault.stageSql(stage), () -> vault.createStage(stage)).rowsInserted()).isEqualTo(1);
         assertThatTable(ds, "stg.ddl_stage_t").hasRowCount(1);
     }
 
@@ -94,16 +71,27 @@ class ConcurrentDdlTest {
         Hub hub = vault.hub("ddl_schema_dds.hub").hashKey("customer_hk").businessKey("id").from(stage);
         Satellite sat = vault.satellite("ddl_schema_dds.sat").parent("customer_hk").hashDiff("customer_hashdiff")
                 .payload("name").from(stage);
+        whileHeld(ds, hub.createTableSql(), () -> {
+            sat.createTable();
+            return null;
+        });
+        assertThat(List.of(hub.load().rowsInserted(), sat.load().rowsInserted())).containsExactly(1L, 1L);
+    }
+
+    /**
+     * Runs {@code statements} (what the first call shows) in a transaction held open until {@code second} waits for
+     * a lock, then commits it; {@code second}'s result.
+     */
+    private static <T> T whileHeld(DataSource ds, List<String> statements, Supplier<T> second) throws Exception {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
-            for (String s : hub.createTableSql()) {
+            for (String s : statements) {
                 st.execute(s);
             }
-            CompletableFuture<Void> second = CompletableFuture.runAsync(sat::createTable);
-            Sessions.awaitLockWait(ds, second);
+            CompletableFuture<T> waiting = CompletableFuture.supplyAsync(second);
+            Sessions.awaitLockWait(ds, waiting);
             c.commit();
-            second.join();
+            return waiting.join();
         }
-        assertThat(List.of(hub.load().rowsInserted(), sat.load().rowsInserted())).containsExactly(1L, 1L);
     }
 }
