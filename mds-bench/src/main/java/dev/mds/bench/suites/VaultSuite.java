@@ -126,8 +126,9 @@ public final class VaultSuite implements BenchSuite {
     }
 
     /**
-     * Measures {@link VaultJavaPrototype} (set work in Java, not mds's design) against the same baseline, as a detail
-     * line for the design decision it informs; its satellite must equal the baseline's.
+     * Measures {@link VaultJavaPrototype} (set work in Java) and {@link VaultSplitPrototype} (two connections, not
+     * atomic), neither mds's design, against the same baseline, as detail lines for the design decisions they inform;
+     * their hubs and satellites must equal the baseline's.
      */
     private static void prototype(BenchContext ctx, DataSource ds, Vault vault, int keys, long satRows, String checksum,
             String hubChecksum, Series baseFirst) throws Exception {
@@ -144,6 +145,17 @@ public final class VaultSuite implements BenchSuite {
             ctx.detail("%s; over the AutomateDV SQL first load: %.2f (satellite identical to the baseline's); last round: %s",
                     series.summary(), series.medianSeconds() / baseFirst.medianSeconds(), proto.phases());
         }
+        VaultSplitPrototype split = new VaultSplitPrototype(ds, vault, PAYLOAD_COLUMNS);
+        Series series = ctx.series("prototype, keys split over two connections, not atomic (not mds's design), first load");
+        for (int round = 0; round <= Math.min(3, ctx.rounds()); round++) {
+            split.reset();
+            long[] n = series.time(round, split::firstLoad);
+            expect(n[0] == keys && n[1] == satRows, "split prototype loaded " + n[0] + " hub and " + n[1] + " sat rows");
+            expect(hubSum(ds, "proto2.hub_customer").equals(hubChecksum), "split prototype hub differs: " + hubSum(ds, "proto2.hub_customer"));
+            expect(sum(ds, "proto2.sat_customer").equals(checksum), "split prototype satellite differs: " + sum(ds, "proto2.sat_customer"));
+        }
+        ctx.detail("%s; over the AutomateDV SQL first load: %.2f (hub and satellite identical to the baseline's)",
+                series.summary(), series.medianSeconds() / baseFirst.medianSeconds());
     }
 
     /** 5 versions per key over 5 load dates; a quarter of the keys repeat version 2 as version 3 (no change). */
