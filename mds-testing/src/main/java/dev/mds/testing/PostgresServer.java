@@ -9,6 +9,10 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A PostgreSQL server that tests, examples and benchmarks get databases from: the embedded one
@@ -23,6 +27,7 @@ import java.util.Objects;
  * }</pre>
  */
 public abstract class PostgresServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresServer.class);
 
     /** The host clients connect to. */
     public abstract String host();
@@ -122,7 +127,14 @@ public abstract class PostgresServer implements AutoCloseable {
         }
     }
 
-    /** A connection pool on a database of this server. */
+    /**
+     * A connection pool on a database of this server. It hands out no connection inside a transaction that an
+     * earlier user opened with SQL and left open: a failed {@code "begin; ...; commit"} leaves its connection in an
+     * aborted transaction, which the pool (tracking only {@code setAutoCommit}) would not roll back, and every later
+     * statement on that connection, another test's or the code under test's, would fail with "current transaction
+     * is aborted"; one left open would run the next user's work inside it. Such a transaction is rolled back when the
+     * connection is next taken from the pool.
+     */
     public HikariDataSource dataSource(String database, int maxPoolSize) {
         return dataSource(database, maxPoolSize, java.util.Map.of());
     }
@@ -142,7 +154,40 @@ public abstract class PostgresServer implements AutoCloseable {
         config.setMaximumPoolSize(maxPoolSize);
         config.setMinimumIdle(0);
         config.setPoolName("mds-" + database);
-        return new HikariDataSource(config);
+        return new Pool(config);
+    }
+
+    /** A pool whose connections come out of it in auto-commit with no transaction open (see {@link #dataSource}). */
+    private static final class Pool extends HikariDataSource {
+        Pool(HikariConfig config) {
+            super(config);
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection c = super.getConnection();
+            try {
+                endLeftOverTransaction(c);
+                return c;
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        private void endLeftOverTransaction(Connection c) throws SQLException {
+            if (!c.getAutoCommit() || !c.isWrapperFor(BaseConnection.class)) {
+                return;   // the pool rolls back what a user left open with auto-commit off
+            }
+            TransactionState state = c.unwrap(BaseConnection.class).getTransactionState();
+            if (state != TransactionState.IDLE) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("rollback");
+                }
+                LOG.warn("pool {}: a connection came back inside a transaction ({}) opened with SQL and not ended;"
+                        + " rolled it back", getPoolName(), state);
+            }
+        }
     }
 
     @Override
