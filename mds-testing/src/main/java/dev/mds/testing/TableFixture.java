@@ -57,9 +57,22 @@ public final class TableFixture {
         return new TableFixture(dataSource, table, Arrays.asList(definitions));
     }
 
-    /** Creates the table and inserts these rows (values by column position); returns the table. */
+    /**
+     * Creates the table and inserts these rows (values by column position, each row as many as the first:
+     * {@code null} for NULL); returns the table.
+     *
+     * @throws IllegalArgumentException when a row has more or fewer values than the first, naming both
+     */
     public TableName rows(Row... rows) {
         requireColumns();
+        for (int i = 1; i < rows.length; i++) {
+            if (rows[i].size() != rows[0].size()) {
+                // a batch keeps the values of the row before for the parameters a shorter row does not set
+                throw new IllegalArgumentException("fixture " + table + ": row " + (i + 1) + " " + rows[i] + " has "
+                        + rows[i].size() + " values, row 1 " + rows[0] + " has " + rows[0].size()
+                        + "; give every row the same number of values (null for NULL)");
+            }
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             create(c, columns);

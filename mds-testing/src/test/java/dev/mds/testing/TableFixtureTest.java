@@ -44,6 +44,18 @@ class TableFixtureTest {
     }
 
     @Test
+    void aRowWithFewerOrMoreValuesThanTheFirstIsRefusedNotFilledFromTheRowBefore(DataSource ds) {
+        // before, the short row was inserted as (2, 'x'): the batch kept the row before's value of b
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.uneven").columns("a int", "b text").rows(row(1, "x"), row(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fixture t.uneven: row 2 (2) has 1 values, row 1 (1, 'x') has 2");
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.uneven").columns("a int", "b text").rows(row(1), row(2, "x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row 2 (2, 'x') has 2 values");
+        TableFixture.on(ds, "t.uneven").columns("a int", "b text").rows(row(1, "x"), row(2, null));
+        assertThatTable(ds, "t.uneven").containsExactlyInAnyOrder(row(1, "x"), row(2, null));
+    }
+
+    @Test
     void badFixturesFailClearly(DataSource ds) {
         assertThatThrownBy(() -> TableFixture.on(ds, "t.x").rows(row(1))).hasMessageContaining("call columns(...)");
         assertThatThrownBy(() -> TableFixture.on(ds, "t.x").columns("v int").rows(row("not a number")))
