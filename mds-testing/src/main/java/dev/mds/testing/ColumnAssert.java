@@ -2,6 +2,7 @@ package dev.mds.testing;
 
 import dev.mds.testing.internal.Values;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -40,7 +41,7 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         }
         if (!unexpected.isEmpty() || !missing.isEmpty()) {
             failWithMessage("Column %s should contain only %s%nbut has unexpected values %s%nand lacks %s", name,
-                    List.of(expected), unexpected, missing);
+                    Row.show(Arrays.asList(expected)), Row.show(unexpected), Row.show(missing));
         }
         return this;
     }
@@ -54,7 +55,7 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         return this;
     }
 
-    /** Fails if two rows hold the same value. */
+    /** Fails if two rows hold the same value (two NULLs count as the same). */
     public ColumnAssert hasNoDuplicates() {
         Set<Object> seen = new LinkedHashSet<>();
         List<Object> dups = new ArrayList<>();
@@ -65,7 +66,7 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
             }
         }
         if (!dups.isEmpty()) {
-            failWithMessage("Column %s should have no duplicates but repeats %s", name, dups);
+            failWithMessage("Column %s should have no duplicates but repeats %s", name, Row.show(dups));
         }
         return this;
     }

@@ -42,11 +42,27 @@ public final class Row {
             if (i > 0) {
                 s.append(", ");
             }
-            Object v = values[i];
-            // bytes as hex, so that the rows of a failed bytea comparison show how they differ
-            s.append(v instanceof String str ? "'" + str + "'"
-                    : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v));
+            s.append(show(values[i]));
         }
         return s.append(')').toString();
+    }
+
+    /**
+     * A value as a failure message shows it: a string in quotes (so that {@code ''}, the string {@code 'null'} and
+     * NULL, shown as {@code null}, differ), bytes as hex, so that the rows of a failed bytea comparison show how they
+     * differ.
+     */
+    static String show(Object v) {
+        return v instanceof String str ? "'" + str + "'"
+                : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v);
+    }
+
+    /** The values as a failure message shows them: {@code ['a', '', null]}. */
+    static String show(java.util.Collection<?> values) {
+        java.util.StringJoiner s = new java.util.StringJoiner(", ", "[", "]");
+        for (Object v : values) {
+            s.add(show(v));
+        }
+        return s.toString();
     }
 }

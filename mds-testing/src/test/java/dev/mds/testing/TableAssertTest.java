@@ -56,7 +56,7 @@ class TableAssertTest {
         assertThatThrownBy(() -> assertThatTable(ds, "product.users").column("score").hasNoNulls())
                 .hasMessageContaining("product.users.score should have no NULLs but has 1");
         assertThatThrownBy(() -> assertThatTable(ds, "product.users").column("name").containsOnly("John Doe", "Jane Doe"))
-                .hasMessageContaining("unexpected values [Jonathan Foo]");
+                .hasMessageContaining("unexpected values ['Jonathan Foo']");
         assertThatThrownBy(() -> assertThatTable(ds, "product.nope").hasRowCount(0))
                 .hasMessageContaining("cannot read table product.nope");
     }
@@ -160,5 +160,21 @@ class TableAssertTest {
                 .hasMessageContaining("Unexpected (found, not expected) 1:");
         assertThatThrownBy(() -> assertThatTable(ds, "t.dups").column("v").hasNoDuplicates()).hasMessageContaining("repeats [1]");
         assertThat(assertThatTable(ds, "t.dups").column("v").values()).hasSize(3);
+    }
+
+    @Test
+    void aColumnFailureTellsNullTheEmptyStringAndTheStringNullApart(DataSource ds) {
+        TableFixture.on(ds, "t.nullish").columns("v text").rows(row((Object) null), row(""), row("null"));
+        assertThatTable(ds, "t.nullish").column("v").containsOnly(null, "", "null");
+        // before, an expected null made the failure a NullPointerException, and the message showed [, null] for ['', 'null']
+        assertThatThrownBy(() -> assertThatTable(ds, "t.nullish").column("v").containsOnly("", "null", "x", null))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("should contain only ['', 'null', 'x', null]").hasMessageContaining("lacks ['x']");
+        assertThatThrownBy(() -> assertThatTable(ds, "t.nullish").column("v").containsOnly("", "null"))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("unexpected values [null]")
+                .hasMessageContaining("should contain only ['', 'null']");
+        TableFixture.on(ds, "t.nullish").columns("v text").rows(row(""), row(""));
+        assertThatThrownBy(() -> assertThatTable(ds, "t.nullish").column("v").hasNoDuplicates())
+                .hasMessageContaining("repeats ['']");
     }
 }
