@@ -49,10 +49,18 @@ public final class Row {
 
     /**
      * A value as a failure message shows it: a string in quotes (so that {@code ''}, the string {@code 'null'} and
-     * NULL, shown as {@code null}, differ), bytes as hex, so that the rows of a failed bytea comparison show how they
+     * NULL, shown as {@code null}, differ), an array with its elements, bytes as hex, so that the rows of a failed bytea comparison show how they
      * differ.
      */
     static String show(Object v) {
+        if (v != null && v.getClass().isArray() && !(v instanceof byte[])) {
+            // not [I@1b6d3586: an expected array (Object[], int[] ...) with its elements
+            java.util.StringJoiner s = new java.util.StringJoiner(", ", "[", "]");
+            for (int i = 0, n = java.lang.reflect.Array.getLength(v); i < n; i++) {
+                s.add(show(java.lang.reflect.Array.get(v, i)));
+            }
+            return s.toString();
+        }
         return v instanceof String str ? "'" + str + "'"
                 : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v);
     }

@@ -177,4 +177,19 @@ class TableAssertTest {
         assertThatThrownBy(() -> assertThatTable(ds, "t.nullish").column("v").hasNoDuplicates())
                 .hasMessageContaining("repeats ['']");
     }
+
+    @Test
+    void arraysOfPrimitivesCompareByTheirElementsAndFailuresShowExpectedArraysElementByElement(DataSource ds) {
+        TableFixture.on(ds, "t.int_arrays").columns("id int", "a int[]", "d float8[]")
+                .rows(row(1, new int[] {1, 2}, new double[] {0.5}));
+        // before, an int[] or double[] matched nothing (compared by identity) ...
+        assertThatTable(ds, "t.int_arrays").containsExactlyInAnyOrder(row(1, new int[] {1, 2}, new double[] {0.5}));
+        assertThatTable(ds, "t.int_arrays").column("a").containsOnly(new long[] {1, 2});
+        assertThatThrownBy(() -> assertThatTable(ds, "t.int_arrays").columns("a").contains(row((Object) new int[] {2, 1})))
+                .isInstanceOf(AssertionError.class);
+        // ... and a failure showed an expected array as [I@1b6d3586
+        assertThatThrownBy(() -> assertThatTable(ds, "t.int_arrays").columns("id", "a")
+                .containsExactlyInAnyOrder(row(1, new Integer[] {1, null}), row(2, new int[] {3})))
+                .hasMessageContaining("(1, [1, null])").hasMessageContaining("(2, [3])");
+    }
 }

@@ -26,7 +26,7 @@ public final class Values {
 
     /**
      * A canonical form: numbers as stripped BigDecimal, SQL dates as java.time, instants for zoned times, byte
-     * arrays as {@link Bytes} (equal by content, so sets and lists of them compare by content too). PostgreSQL's
+     * arrays as {@link Bytes}, other arrays (a SQL array, {@code Object[]}, {@code int[]} ...) as lists (equal by content, so sets and lists of them compare by content too). PostgreSQL's
      * {@code infinity} and {@code -infinity} are the MAX and MIN pgjdbc reads: {@code LocalDate.MAX},
      * {@code LocalDateTime.MAX}, and {@code Instant.MAX} for a zoned one ({@code OffsetDateTime.MAX} is not
      * {@code Instant.MAX}'s instant); a {@code java.sql} date or timestamp holding the driver's infinity sentinel
@@ -87,6 +87,15 @@ public final class Values {
             List<Object> out = new ArrayList<>(arr.length);
             for (Object o : arr) {
                 out.add(normalize(o));
+            }
+            return out;
+        }
+        if (v.getClass().isArray()) {
+            // an array of a primitive type other than byte (int[], double[] ...): as a list of its values
+            int n = java.lang.reflect.Array.getLength(v);
+            List<Object> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                out.add(normalize(java.lang.reflect.Array.get(v, i)));
             }
             return out;
         }
