@@ -179,11 +179,17 @@ public final class MergeLoader {
      * not started writing roll back), and the interrupt flag is kept. Starts {@code parallelism} threads, stopped
      * before this returns; connections are taken from the data source in stream order.
      *
+     * <p>In {@link SyncMode#OVERWRITE} the whole stream replaces the table's rows instead, in one transaction on one
+     * connection (Airbyte's full refresh | overwrite of a file read in chunks): the first batch overwrites, each
+     * later one is merged into it by the key (appended without a key), so a key in several batches ends as one row,
+     * as in one batch; a stream without any batch empties an existing table. {@code parallelism} is not used,
+     * progress is reported after each batch written (not yet committed), and readers of the table wait until the
+     * end (the truncate's lock). On any failure nothing is committed: the {@link PartialLoadException} says so.
+     *
      * @return the sum of the batches' results
      * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches
      *     and records of the stream are committed
-     * @throws IllegalStateException in mode {@link SyncMode#CDC} or {@link SyncMode#OVERWRITE} (each batch would
-     *     replace the one before), before anything is read
+     * @throws IllegalStateException in mode {@link SyncMode#CDC}, before anything is read
      */
     public LoadResult loadAll(Stream<RecordBatch> batches, int parallelism, ProgressListener listener) {
         Objects.requireNonNull(batches, "batches");
@@ -196,9 +202,7 @@ public final class MergeLoader {
                     + " loadAll loads RecordBatches with mode APPEND or MERGE");
         }
         if (spec.mode() == SyncMode.OVERWRITE) {
-            throw new IllegalStateException("loader into " + spec.target() + " is in mode OVERWRITE, which replaces the"
-                    + " table's rows with each batch: loadAll would keep only the stream's last batch. Load the table's"
-                    + " rows as one batch with load(batch), or loadAll with mode APPEND or MERGE");
+            return new OverwriteAll(dataSource, spec, engine).run(batches, listener);
         }
         long t0 = System.nanoTime();
         LoadResult total = new LoadResult(spec.target(), spec.mode(), 0, 0, 0, 0, 0, Duration.ZERO);

@@ -443,19 +443,6 @@ class ConcurrencyTest {
         assertThat(read).isFalse();
     }
 
-    /** Each OVERWRITE batch replaces the table's rows: loadAll would silently keep only the last batch of the stream. */
-    @Test
-    void loadAllRefusesModeOverwriteAndLeavesTheTableAsItWas(DataSource ds) {
-        MergeLoader loader = MergeLoader.into(ds, "raw.whole").mode(SyncMode.OVERWRITE).key("id").build();
-        loader.load(batch(0, 5, "old"));
-        assertThatThrownBy(() -> loader.loadAll(Stream.of(batch(0, 10, "a"), batch(10, 20, "b")), 2, ProgressListener.NONE))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("mode OVERWRITE")
-                .hasMessageContaining("keep only the stream's last batch");
-        assertThatTable(ds, "raw.whole").column("v").containsOnly("old");
-        assertThatTable(ds, "raw.whole").hasRowCount(5);
-    }
-
     /**
      * A load on the caller's auto-commit connection whose session dies while it waits for the load lock: the error
      * is the load's own (its statement and the server's reason), not the closed connection's that restoring

@@ -143,11 +143,7 @@ public final class LoadEngine {
         lock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
         ensureTarget(c, plan, existing);
-        long old = 0;
-        if (existing.isPresent()) {
-            old = queryLong(c, "select count(*) from " + target.quoted());
-            Sql.execute(c, truncateTargetSql());
-        }
+        long old = truncated(c, existing);
         long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
                 existing);
         return new long[] {n, 0, old};
@@ -200,6 +196,28 @@ public final class LoadEngine {
             }
             throw e;
         }
+    }
+
+    /**
+     * Empties the target inside the current transaction, as an overwrite with no rows would: the load lock, then
+     * {@code TRUNCATE} if the target exists (a missing target stays missing: there is no schema to create it from).
+     * For {@code loadAll} in OVERWRITE over a stream without any batch.
+     */
+    public LoadResult emptyTarget(Connection c) {
+        long t0 = System.nanoTime();
+        lock(c);
+        long old = truncated(c, TargetColumn.read(c, target));
+        return result(new long[] {0, 0, old}, 0, new Rejects(), t0);
+    }
+
+    /** Truncates the target if it {@code existing}, returning the rows it held. */
+    private long truncated(Connection c, Optional<Map<String, TargetColumn>> existing) {
+        if (existing.isEmpty()) {
+            return 0;
+        }
+        long old = queryLong(c, "select count(*) from " + target.quoted());
+        Sql.execute(c, truncateTargetSql());
+        return old;
     }
 
     private String truncateTargetSql() {

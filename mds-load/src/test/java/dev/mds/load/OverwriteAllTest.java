@@ -1,0 +1,229 @@
+package dev.mds.load;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.FieldType;
+import dev.mds.core.Progress;
+import dev.mds.core.ProgressListener;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.testing.MdsPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code loadAll} in OVERWRITE: the whole stream replaces the table's rows in one transaction (Airbyte's full
+ * refresh | overwrite of a file read in chunks), or nothing changes.
+ */
+@MdsPostgres
+class OverwriteAllTest {
+    static final Schema SCHEMA = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+
+    static RecordBatch batch(long from, long to, String value) {
+        List<Record> records = new ArrayList<>();
+        for (long i = from; i < to; i++) {
+            records.add(Record.of(i, value));
+        }
+        return RecordBatch.of(SCHEMA, records);
+    }
+
+    /** A table holding ids 0..4 with v 'old'. */
+    static MergeLoader withOldRows(DataSource ds, String table, String... key) {
+        MergeLoader.Builder b = MergeLoader.into(ds, table).mode(SyncMode.OVERWRITE);
+        if (key.length > 0) {
+            b.key(key);
+        }
+        MergeLoader loader = b.build();
+        loader.load(batch(100, 105, "old"));
+        return loader;
+    }
+
+    @Test
+    void everyBatchOfTheStreamReplacesTheOldRowsTogether(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.whole", "id");
+        List<Progress> progress = new CopyOnWriteArrayList<>();
+        List<Progress> done = new CopyOnWriteArrayList<>();
+        LoadResult r = loader.loadAll(Stream.of(batch(0, 10, "a"), batch(10, 20, "b"), batch(20, 25, "c")), 2,
+                new ProgressListener() {
+                    @Override
+                    public void onProgress(Progress p) {
+                        progress.add(p);
+                    }
+
+                    @Override
+                    public void onDone(Progress p) {
+                        done.add(p);
+                    }
+                });
+        assertThat(r.mode()).isEqualTo(SyncMode.OVERWRITE);
+        assertThat(r.inserted()).isEqualTo(25);
+        assertThat(r.deleted()).isEqualTo(5);
+        assertThatTable(ds, "raw.whole").hasRowCount(25);
+        assertThatTable(ds, "raw.whole").column("id").hasNoDuplicates();
+        assertThatTable(ds, "raw.whole").column("v").containsOnly("a", "b", "c");
+        assertThat(progress).extracting(Progress::batches).containsExactly(1L, 2L, 3L);
+        assertThat(progress).extracting(Progress::rows).containsExactly(10L, 20L, 25L);
+        assertThat(done).singleElement().satisfies(p -> assertThat(p.rows()).isEqualTo(25));
+    }
+
+    @Test
+    void aKeyInSeveralBatchesEndsAsOneRowOfTheLaterBatchAsInOneBatch(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.keyed", "id");
+        loader.loadAll(Stream.of(batch(0, 3, "first"), batch(2, 4, "second")), 1, ProgressListener.NONE);
+        assertThatTable(ds, "raw.keyed").containsExactlyInAnyOrder(
+                row(0L, "first"), row(1L, "first"), row(2L, "second"), row(3L, "second"));
+    }
+
+    @Test
+    void withoutAKeyTheBatchesAreAppendedToEachOther(DataSource ds) {
+        withOldRows(ds, "raw.unkeyed");
+        MergeLoader loader = MergeLoader.into(ds, "raw.unkeyed").mode(SyncMode.OVERWRITE).build();
+        LoadResult r = loader.loadAll(Stream.of(batch(0, 3, "a"), batch(0, 3, "a")), 1, ProgressListener.NONE);
+        assertThat(r.inserted()).isEqualTo(6);
+        assertThatTable(ds, "raw.unkeyed").hasRowCount(6);
+        assertThatTable(ds, "raw.unkeyed").column("v").containsOnly("a");
+    }
+
+    @Test
+    void aBadRowInALaterBatchLeavesTheTableAsItWasAndSaysNothingIsCommitted(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.bad", "id");
+        RecordBatch bad = RecordBatch.of(SCHEMA, List.of(Record.of(30L, "x"), Record.of(null, "no key")));
+        assertThatThrownBy(() -> loader.loadAll(Stream.of(batch(0, 10, "a"), batch(10, 20, "b"), bad), 2,
+                ProgressListener.NONE))
+                .isInstanceOfSatisfying(PartialLoadException.class, e -> {
+                    assertThat(e.committedBatches()).isZero();
+                    assertThat(e.committedRows()).isZero();
+                })
+                .hasMessageContaining("raw")
+                .hasMessageContaining("batch 3 of the stream failed")
+                .hasMessageContaining("record 2")
+                .hasMessageContaining("nothing committed: the table is as it was")
+                .hasCauseInstanceOf(BadInputException.class);
+        assertThatTable(ds, "raw.bad").hasRowCount(5);
+        assertThatTable(ds, "raw.bad").column("v").containsOnly("old");
+    }
+
+    @Test
+    void aStreamFailingMidwayLeavesTheTableAsItWas(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.broken", "id");
+        Stream<RecordBatch> failing = Stream.of(1, 2, 3).map(i -> {
+            if (i == 3) {
+                throw new UncheckedIOException(new IOException("input.csv: disk read error"));
+            }
+            return batch(i * 10L, i * 10L + 10, "new");
+        });
+        assertThatThrownBy(() -> loader.loadAll(failing, 1, ProgressListener.NONE))
+                .isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("reading batch 3 of the stream failed")
+                .hasMessageContaining("disk read error")
+                .hasMessageContaining("nothing committed");
+        assertThatTable(ds, "raw.broken").hasRowCount(5);
+        assertThatTable(ds, "raw.broken").column("v").containsOnly("old");
+    }
+
+    @Test
+    void aStreamWithoutAnyBatchEmptiesTheTableAndCreatesNoneThatIsMissing(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.emptied", "id");
+        LoadResult r = loader.loadAll(Stream.empty(), 2, ProgressListener.NONE);
+        assertThat(r.deleted()).isEqualTo(5);
+        assertThat(r.inserted()).isZero();
+        assertThatTable(ds, "raw.emptied").isEmpty();
+
+        MergeLoader none = MergeLoader.into(ds, "raw.never").mode(SyncMode.OVERWRITE).build();
+        assertThat(none.loadAll(Stream.empty(), 2, ProgressListener.NONE).changed()).isZero();
+        assertThat(exists(ds, "raw.never")).isFalse();
+    }
+
+    @Test
+    void anEmptyBatchEmptiesTheTableAndCreatesAMissingOne(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.header_only", "id");
+        loader.loadAll(Stream.of(RecordBatch.of(SCHEMA, List.of())), 1, ProgressListener.NONE);
+        assertThatTable(ds, "raw.header_only").isEmpty();
+        MergeLoader fresh = MergeLoader.into(ds, "raw.fresh").mode(SyncMode.OVERWRITE).build();
+        fresh.loadAll(Stream.of(RecordBatch.of(SCHEMA, List.of())), 1, ProgressListener.NONE);
+        assertThat(exists(ds, "raw.fresh")).isTrue();
+        assertThatTable(ds, "raw.fresh").isEmpty();
+    }
+
+    /**
+     * A header-only CSV file gives one empty batch whose columns are inferred as text: it empties a table whose
+     * columns are typed otherwise, which keeps its types.
+     */
+    @Test
+    void anEmptyBatchOfTextColumnsEmptiesATypedTableKeepingItsTypes(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.typed", "id");
+        Schema text = Schema.builder().add("id", FieldType.STRING).add("v", FieldType.STRING).build();
+        loader.loadAll(Stream.of(RecordBatch.of(text, List.of())), 1, ProgressListener.NONE);
+        assertThatTable(ds, "raw.typed").isEmpty();
+        loader.load(batch(1, 2, "new"));
+        assertThatTable(ds, "raw.typed").containsExactlyInAnyOrder(row(1L, "new"));
+    }
+
+    /** A reader in another session never sees the table half-replaced: it waits until the whole stream commits. */
+    @Test
+    void aReaderDuringTheOverwriteWaitsInsteadOfSeeingPartOfIt(DataSource ds) throws Exception {
+        MergeLoader loader = withOldRows(ds, "raw.watched", "id");
+        List<String> seen = new ArrayList<>();
+        loader.loadAll(Stream.of(batch(0, 10, "a"), batch(10, 20, "b")), 1, new ProgressListener() {
+            @Override
+            public void onProgress(Progress p) {
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("set lock_timeout = '200ms'");
+                    try (var rs = st.executeQuery("select count(*) from raw.watched")) {
+                        rs.next();
+                        seen.add("read " + rs.getLong(1));
+                    }
+                } catch (SQLException e) {
+                    seen.add(e.getSQLState());
+                }
+            }
+        });
+        // after each batch the reader times out on the lock (55P03); once committed (onDone) it reads all of it
+        assertThat(seen).containsExactly("55P03", "55P03", "read 20");
+        assertThatTable(ds, "raw.watched").hasRowCount(20);
+    }
+
+    @Test
+    void anInterruptRollsBackTheWholeStreamAndKeepsTheFlag(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.interrupted", "id");
+        try {
+            assertThatThrownBy(() -> loader.loadAll(Stream.of(1, 2, 3).map(i -> {
+                if (i == 2) {
+                    Thread.currentThread().interrupt();
+                }
+                return batch(i * 10L, i * 10L + 10, "new");
+            }), 1, ProgressListener.NONE))
+                    .isInstanceOf(PartialLoadException.class)
+                    .hasMessageContaining("interrupted")
+                    .hasMessageContaining("nothing committed");
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThatTable(ds, "raw.interrupted").column("v").containsOnly("old");
+    }
+
+    private static boolean exists(DataSource ds, String table) {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             var rs = st.executeQuery("select to_regclass('" + table + "') is not null")) {
+            rs.next();
+            return rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
