@@ -33,7 +33,9 @@ import org.assertj.core.api.AbstractAssert;
  * assertThatTable(ds, "raw.subscriptions").column("subscription").containsOnly("starter", "medium", "enterprise");
  * }</pre>
  *
- * A failed row comparison shows the rows that are missing and the rows that are unexpected.
+ * A failed row comparison shows the rows that are missing and the rows that are unexpected (or, for
+ * {@link #contains}, the table's first rows), and for each missing row the nearest found row with the columns that
+ * differ and the Java types of their values.
  */
 public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     private final DataSource dataSource;
@@ -96,7 +98,8 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
 
     /** Fails unless the table's rows (in the chosen columns) are exactly these, in any order, duplicates counted. */
     public TableAssert containsExactlyInAnyOrder(Row... expected) {
-        List<Row> actualRows = rows(Integer.MAX_VALUE);
+        Read read = read(Integer.MAX_VALUE);
+        List<Row> actualRows = read.rows();
         List<Row> missing = new ArrayList<>(Arrays.asList(expected));
         List<Row> unexpected = new ArrayList<>();
         for (Row a : actualRows) {
@@ -115,16 +118,18 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         }
         if (!missing.isEmpty() || !unexpected.isEmpty()) {
             failWithMessage("Table %s%s does not hold exactly the expected %s rows (it holds %s).%n"
-                            + "Missing (expected, not found) %s:%n%s%nUnexpected (found, not expected) %s:%n%s",
+                            + "Missing (expected, not found) %s:%n%s%nUnexpected (found, not expected) %s:%n%s%s",
                     actual, columns.isEmpty() ? "" : " " + columns, expected.length, actualRows.size(),
-                    missing.size(), render(missing), unexpected.size(), render(unexpected));
+                    missing.size(), render(missing), unexpected.size(), render(unexpected),
+                    differences(read.names(), missing, unexpected));
         }
         return this;
     }
 
     /** Fails unless each of these rows is in the table. */
     public TableAssert contains(Row... expected) {
-        List<Row> actualRows = rows(Integer.MAX_VALUE);
+        Read read = read(Integer.MAX_VALUE);
+        List<Row> actualRows = read.rows();
         List<Row> missing = new ArrayList<>();
         for (Row e : expected) {
             if (actualRows.stream().noneMatch(a -> sameRow(a, e))) {
@@ -132,8 +137,11 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             }
         }
         if (!missing.isEmpty()) {
-            failWithMessage("Table %s%s lacks %s expected rows:%n%s", actual, columns.isEmpty() ? "" : " " + columns,
-                    missing.size(), render(missing));
+            List<Row> shown = actualRows.subList(0, Math.min(SHOWN, actualRows.size()));
+            failWithMessage("Table %s%s lacks %s expected rows:%n%s%nIt holds %s rows%s:%n%s%s", actual,
+                    columns.isEmpty() ? "" : " " + columns, missing.size(), render(missing), actualRows.size(),
+                    shown.size() < actualRows.size() ? ", the first " + SHOWN : "", render(shown),
+                    differences(read.names(), missing, actualRows));
         }
         return this;
     }
@@ -145,6 +153,53 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             values.add(r.get(0));
         }
         return new ColumnAssert(actual + "." + name, values);
+    }
+
+    /** How many rows a failure shows of a table, and how many missing rows it compares with their nearest found row. */
+    private static final int SHOWN = 20;
+
+    /**
+     * For each missing row (the first {@value #SHOWN}), the found row of as many values that differs from it in the
+     * fewest columns, when some columns are equal: the columns that differ, with each value's Java type, which the
+     * rows alone do not show ({@code 1} and {@code 1L} match, {@code '1'} and {@code 1} do not, nor a
+     * {@code LocalDateTime} and a {@code timestamptz}). Empty when no found row is near.
+     */
+    private static String differences(List<String> names, List<Row> missing, List<Row> found) {
+        StringBuilder s = new StringBuilder();
+        for (Row e : missing.subList(0, Math.min(SHOWN, missing.size()))) {
+            Row nearest = null;
+            List<Integer> nearestDiffer = null;
+            for (Row a : found) {
+                if (a.size() != e.size()) {
+                    continue;
+                }
+                List<Integer> differ = new ArrayList<>();
+                for (int i = 0; i < a.size(); i++) {
+                    if (!Values.same(a.get(i), e.get(i))) {
+                        differ.add(i);
+                    }
+                }
+                if (differ.size() < a.size() && (nearestDiffer == null || differ.size() < nearestDiffer.size())) {
+                    nearest = a;
+                    nearestDiffer = differ;
+                }
+            }
+            if (nearest != null) {
+                s.append(System.lineSeparator()).append("  ").append(e).append(" is nearest to found ").append(nearest)
+                        .append(", which differs in");
+                for (int i : nearestDiffer) {
+                    s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
+                            .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
+                            .append(';');
+                }
+                s.setLength(s.length() - 1);
+            }
+        }
+        return s.length() == 0 ? "" : System.lineSeparator() + "Nearest found rows:" + s;
+    }
+
+    private static String typed(Object v) {
+        return v == null ? "null" : Row.show(v) + " (" + v.getClass().getSimpleName() + ")";
     }
 
     private static boolean sameRow(Row a, Row e) {
@@ -181,12 +236,24 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         });
     }
 
+    /** The rows a query read, and the names of its columns. */
+    private record Read(List<String> names, List<Row> rows) {
+    }
+
     List<Row> rows(int limit) {
+        return read(limit).rows();
+    }
+
+    private Read read(int limit) {
         String select = columns.isEmpty() ? "*" : Identifiers.quoteAll(columns);
         String sql = "select " + select + " from " + actual.quoted() + (limit == Integer.MAX_VALUE ? "" : " limit " + limit);
         return query(sql, rs -> {
             ResultSetMetaData md = rs.getMetaData();
             int n = md.getColumnCount();
+            List<String> names = new ArrayList<>(n);
+            for (int i = 1; i <= n; i++) {
+                names.add(md.getColumnName(i));
+            }
             List<Row> out = new ArrayList<>();
             while (rs.next()) {
                 Object[] values = new Object[n];
@@ -195,7 +262,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
                 }
                 out.add(Row.row(values));
             }
-            return out;
+            return new Read(names, out);
         });
     }
 

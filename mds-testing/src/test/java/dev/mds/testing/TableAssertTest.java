@@ -192,4 +192,20 @@ class TableAssertTest {
                 .containsExactlyInAnyOrder(row(1, new Integer[] {1, null}), row(2, new int[] {3})))
                 .hasMessageContaining("(1, [1, null])").hasMessageContaining("(2, [3])");
     }
+
+    @Test
+    void aFailureNamesTheColumnsInWhichAMissingRowDiffersFromTheNearestFoundRow(DataSource ds) {
+        // before, contains showed only the missing rows, nothing of the table, and neither said which column differed
+        assertThatThrownBy(() -> assertThatTable(ds, "product.users").columns("user_id", "name", "joined")
+                .contains(row(1, "John Doe", LocalDateTime.of(2023, 1, 1, 0, 0))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("It holds 3 rows:").hasMessageContaining("(2, 'Jane Doe', 2023-02-01)")
+                .hasMessageContaining("(1, 'John Doe', 2023-01-01T00:00) is nearest to found (1, 'John Doe', 2023-01-01),"
+                        + " which differs in column joined: expected 2023-01-01T00:00 (LocalDateTime), found 2023-01-01 (LocalDate)");
+        assertThatThrownBy(() -> assertThatTable(ds, "product.users").columns("user_id", "name", "score")
+                .containsExactlyInAnyOrder(row(1, "John Doe", 1.5), row(2, "Jane Doe", null), row("3", "Jonathan Foo", 3)))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Nearest found rows:")
+                .hasMessageContaining("which differs in column user_id: expected '3' (String), found 3 (Integer)");
+    }
 }
