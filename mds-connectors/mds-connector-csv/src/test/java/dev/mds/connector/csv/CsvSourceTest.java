@@ -455,15 +455,45 @@ class CsvSourceTest {
     }
 
     @Test
-    void emptyFileAndHeaderOnlyGiveNoBatches() throws IOException {
+    void anEmptyFileGivesNoBatch() throws IOException {
         try (CsvSource csv = CsvSource.builder().path(write("empty.csv", "")).build()) {
             assertThat(csv.schema().size()).isZero();
             assertThat(csv.batches()).isEmpty();
         }
-        try (CsvSource csv = CsvSource.builder().path(write("header.csv", "a,b\n")).parallelism(2).build()) {
+    }
+
+    /**
+     * A file of its header only gives one empty batch with the header's columns, as a sheet without records does,
+     * so that a loader can create its table or, in OVERWRITE, empty it (today's export has no rows). Before, it gave
+     * no batch and an OVERWRITE kept yesterday's rows. Its position is the header's end: a resume from it reads the
+     * rows appended since, and one of the same file gives no batch.
+     */
+    @Test
+    void aFileOfItsHeaderOnlyGivesOneEmptyBatchPositionedAfterTheHeader() throws IOException {
+        Path header = write("header.csv", "a,b\n");
+        List<RecordBatch> batches;
+        try (CsvSource csv = CsvSource.builder().path(header).parallelism(2).build()) {
             assertThat(csv.schema().toString()).isEqualTo("[a string, b string]");
-            assertThat(csv.batches()).isEmpty();
+            batches = csv.batches().toList();
         }
+        assertThat(batches).singleElement().satisfies(b -> {
+            assertThat(b.records()).isEmpty();
+            assertThat(b.schema().names()).containsExactly("a", "b");
+            assertThat(b.position().orElseThrow().getLong("offset")).hasValue(4L);
+            assertThat(b.position().orElseThrow().getLong("record")).hasValue(0L);
+        });
+        SourcePosition at = batches.get(0).position().orElseThrow();
+        try (CsvSource again = CsvSource.builder().path(header).resumeFrom(at).build()) {
+            assertThat(again.batches()).isEmpty();
+        }
+        Files.writeString(header, "x,y\n", StandardOpenOption.APPEND);
+        try (CsvSource more = CsvSource.builder().path(header).resumeFrom(at).build()) {
+            assertThat(more.batches().flatMap(b -> b.records().stream())).containsExactly(Record.of("x", "y"));
+        }
+        // a file replaced by one with another header is refused, as after any position
+        Files.writeString(header, "c,d\nx,y\n");
+        assertThatThrownBy(() -> CsvSource.builder().path(header).resumeFrom(at).build().batches().toList())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match");
     }
 
     @Test

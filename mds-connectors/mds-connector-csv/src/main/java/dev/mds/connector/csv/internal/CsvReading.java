@@ -60,6 +60,9 @@ public final class CsvReading implements Closeable {
     private final AtomicLong badRows = new AtomicLong();
     private RecordScanner scanner;
     private Schema schema;
+    /* where the first record starts: byte offset and line */
+    private long dataStart;
+    private long dataLine;
     private String[] fileNames;
     private FieldType[] fileTypes;
     private int[] target;
@@ -134,6 +137,8 @@ public final class CsvReading implements Closeable {
                 }
             }
             fileNames = names.toArray(String[]::new);
+            this.dataStart = dataStart;
+            this.dataLine = firstLine;
             settleSchema(dataStart, firstLine);
             SourcePosition resume = settings.resumeFrom();
             if (resume != null) {
@@ -400,6 +405,22 @@ public final class CsvReading implements Closeable {
         }
     }
 
+    /**
+     * The check of the bytes before the first record (the header's end), for a position there; null where a resume
+     * does not check (a stream, a transcoded file) or the file cannot be read again.
+     */
+    private String headerCheck() {
+        if (settings.path() == null || transcode) {
+            return null;
+        }
+        try (FileChannel fc = FileChannel.open(settings.path(), StandardOpenOption.READ)) {
+            return TailCheck.of(fc, dataStart);
+        } catch (IOException e) {
+            LOG.debug("{}: cannot read the header again for its check: {}", display, e.toString());
+            return null;
+        }
+    }
+
     /** Cuts chunks on the consumer's thread, parses up to parallelism + 1 of them ahead, hands them in order. */
     private final class Pipeline implements Iterator<RecordBatch> {
         private final ArrayDeque<Future<ChunkParser.Result>> inFlight = new ArrayDeque<>();
@@ -455,6 +476,10 @@ public final class CsvReading implements Closeable {
                         // every resume from the last batch would hand them to the sink again
                         batch(List.of(), uncovered);
                         uncovered = null;
+                    } else if (batches == 0 && settings.resumeFrom() == null && schema.size() > 0) {
+                        // an input without any record (its header only): one empty batch, so that a loader can
+                        // create its table, or empty it in OVERWRITE, as for a sheet without records
+                        batch(List.of(), new ChunkParser.Span(dataStart, 1, 0, dataLine, headerCheck()));
                     }
                     return;
                 }
@@ -480,7 +505,9 @@ public final class CsvReading implements Closeable {
             at.put("offset", c.endOffset());
             at.put("record", c.firstRecord() + c.records() - 1);
             at.put("line", c.nextLine());
-            at.put("check", c.tailCheck());
+            if (c.tailCheck() != null) {
+                at.put("check", c.tailCheck());
+            }
             next = RecordBatch.of(schema, records, SourcePosition.of(positionSource, at));
             batches++;
             LOG.debug("{}: batch {} of {} rows, {}", display, batches, records.size(), at);

@@ -25,6 +25,18 @@ final class TailCheck {
         return n + ":" + Long.toHexString(crc.getValue());
     }
 
+    /** The check of the file's bytes before {@code offset}. */
+    static String of(FileChannel file, long offset) throws IOException {
+        int n = (int) Math.min(MAX_BYTES, offset);
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (file.read(b, offset - n + b.position()) < 0) {
+                throw new IOException("the file ends before byte " + offset);
+            }
+        }
+        return of(b.array(), 0, n);
+    }
+
     /**
      * Whether the file's bytes before {@code offset} match {@code check}; empty when the check cannot be read (a
      * position written by hand or by an older version), which is then not checked.
