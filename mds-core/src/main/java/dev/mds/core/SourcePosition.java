@@ -95,9 +95,12 @@ public final class SourcePosition {
         return Optional.ofNullable(values.get(key));
     }
 
-    /** The entry as a long, when it is a number. */
+    /**
+     * The entry as a long, when it is a whole number within a long ({@code 1000.0} included); empty for a fraction or
+     * a number beyond a long's range, which a long would not hold (it is not cut to one), and for any other value.
+     */
     public Optional<Long> getLong(String key) {
-        return values.get(key) instanceof Number n ? Optional.of(n.longValue()) : Optional.empty();
+        return values.get(key) instanceof Long l ? Optional.of(l) : Optional.empty();   // whole numbers within a long are Longs here
     }
 
     /** One flat JSON object holding the source and the entries. */

@@ -97,6 +97,22 @@ class SchemaAndRecordTest {
     }
 
     @Test
+    void getLongGivesOnlyAWholeNumberWithinALongNeverOneCutToIt() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("whole", 1_048_576.0);
+        values.put("fraction", 1_048_576.5);
+        values.put("beyond", new BigInteger("18446744073709551617"));   // 2^64 + 1
+        values.put("text", "7");
+        SourcePosition back = SourcePosition.fromJson(SourcePosition.of("s", values).toJson());
+        assertThat(back.getLong("whole")).contains(1_048_576L);
+        // before, 1048576 (the fraction cut off) and 1 (the high bits dropped): a resume from another place than stored
+        assertThat(back.getLong("fraction")).isEmpty();
+        assertThat(back.getLong("beyond")).isEmpty();
+        assertThat(back.getLong("text")).isEmpty();
+        assertThat(back.getLong("missing")).isEmpty();
+    }
+
+    @Test
     void sourcePositionNumbersOfEveryJavaTypeRoundTripThroughJsonWithTheirValue() {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("int", 7);
