@@ -162,11 +162,17 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
      * For each missing row (the first {@value #SHOWN}), the found row of as many values that differs from it in the
      * fewest columns, when some columns are equal: the columns that differ, with each value's Java type, which the
      * rows alone do not show ({@code 1} and {@code 1L} match, {@code '1'} and {@code 1} do not, nor a
-     * {@code LocalDateTime} and a {@code timestamptz}). Empty when no found row is near.
+     * {@code LocalDateTime} and a {@code timestamptz}); or that it has another number of values than the columns
+     * read. Empty when no found row is near.
      */
     private static String differences(List<String> names, List<Row> missing, List<Row> found) {
         StringBuilder s = new StringBuilder();
         for (Row e : missing.subList(0, Math.min(SHOWN, missing.size()))) {
+            if (e.size() != names.size()) {
+                s.append(System.lineSeparator()).append("  ").append(e).append(" has ").append(e.size())
+                        .append(" values, but the rows read have ").append(names.size()).append(": ").append(names);
+                continue;
+            }
             Row nearest = null;
             List<Integer> nearestDiffer = null;
             for (Row a : found) {

@@ -207,5 +207,8 @@ class TableAssertTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Nearest found rows:")
                 .hasMessageContaining("which differs in column user_id: expected '3' (String), found 3 (Integer)");
+        assertThatThrownBy(() -> assertThatTable(ds, "product.users").contains(row(1, "John Doe")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("(1, 'John Doe') has 2 values, but the rows read have 5: [user_id, name, score, joined, seen_at]");
     }
 }
