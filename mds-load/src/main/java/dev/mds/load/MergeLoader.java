@@ -415,6 +415,8 @@ public final class MergeLoader {
             return r;
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
+        } catch (MdsException e) {
+            throw named(e);
         }
     }
 
@@ -431,7 +433,22 @@ public final class MergeLoader {
             }
         } catch (SQLException e) {
             throw new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
+        } catch (MdsException e) {
+            throw named(e);
         }
+    }
+
+    /**
+     * A failed statement's plain {@link MdsException} (the server's message and the statement: a dead session's
+     * "terminating connection" at the load's lock, its DDL or its COPY) as one naming the target, so that the caller
+     * of a pipeline of many loads knows which failed. Exceptions of a kind of their own, and those already naming
+     * the target, are kept as they are.
+     */
+    private MdsException named(MdsException e) {
+        if (e.getClass() != MdsException.class || String.valueOf(e.getMessage()).contains(spec.target().toString())) {
+            return e;
+        }
+        return new MdsException("load into " + spec.target() + " failed: " + e.getMessage(), e);
     }
 
     /**
