@@ -20,6 +20,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.assertj.core.api.AbstractAssert;
 
@@ -62,21 +63,33 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         return new TableAssert(dataSource, actual, Arrays.asList(names));
     }
 
-    /** Fails unless the table exists. */
+    /**
+     * Fails unless the table exists: a table (partitioned or not), a view, a materialized view or a foreign table of
+     * that name; an index, a sequence or a composite type of that name is no table.
+     */
     public TableAssert exists() {
-        if (!tableExists()) {
-            failWithMessage("Expected table %s to exist, but it does not", actual);
+        String kind = relationKind();
+        if (kind == null || !TABLE_KINDS.containsKey(kind)) {
+            failWithMessage("Expected table %s to exist, but %s", actual,
+                    kind == null ? "it does not" : "it is " + OTHER_KINDS.getOrDefault(kind, "a relation of kind " + kind));
         }
         return this;
     }
 
-    /** Fails if the table exists. */
+    /** Fails if the table exists (as {@link #exists()} takes it). */
     public TableAssert doesNotExist() {
-        if (tableExists()) {
-            failWithMessage("Expected table %s not to exist, but it does", actual);
+        String kind = relationKind();
+        if (kind != null && TABLE_KINDS.containsKey(kind)) {
+            failWithMessage("Expected table %s not to exist, but it does (%s)", actual, TABLE_KINDS.get(kind));
         }
         return this;
     }
+
+    /** {@code pg_class.relkind}s of what {@link #exists()} takes for a table. */
+    private static final Map<String, String> TABLE_KINDS = Map.of("r", "a table", "p", "a partitioned table", "v", "a view",
+            "m", "a materialized view", "f", "a foreign table");
+    private static final Map<String, String> OTHER_KINDS = Map.of("i", "an index", "I", "a partitioned index",
+            "S", "a sequence", "c", "a composite type", "t", "a TOAST table");
 
     /** Asserts the table holds exactly {@code expected} rows. */
     public TableAssert hasRowCount(long expected) {
@@ -228,10 +241,12 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         return s.length() == 0 ? "  (none)" : s.toString().stripTrailing();
     }
 
-    private boolean tableExists() {
-        return query("select " + PostgresDialect.INSTANCE.relationOid(actual) + " is not null", rs -> {
+    /** The {@code pg_class.relkind} of the relation of this name, null when there is none. */
+    private String relationKind() {
+        return query("select (select c.relkind from pg_catalog.pg_class c where c.oid = "
+                + PostgresDialect.INSTANCE.relationOid(actual) + ")::text", rs -> {
             rs.next();
-            return rs.getBoolean(1);
+            return rs.getString(1);
         });
     }
 

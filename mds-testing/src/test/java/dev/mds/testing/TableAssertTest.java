@@ -211,4 +211,21 @@ class TableAssertTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("(1, 'John Doe') has 2 values, but the rows read have 5: [user_id, name, score, joined, seen_at]");
     }
+
+    @Test
+    void anIndexOrASequenceOfTheNameIsNoTable(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists kinds", "create table kinds.t (id int primary key)",
+                "create sequence kinds.seq", "create view kinds.v as select 1 as one");
+        // before, exists() passed on the index kinds.t_pkey and the sequence, and doesNotExist() failed on them
+        assertThatThrownBy(() -> assertThatTable(ds, "kinds.t_pkey").exists())
+                .isInstanceOf(AssertionError.class).hasMessageContaining("Expected table kinds.t_pkey to exist, but it is an index");
+        assertThatThrownBy(() -> assertThatTable(ds, "kinds.seq").exists())
+                .isInstanceOf(AssertionError.class).hasMessageContaining("but it is a sequence");
+        assertThatTable(ds, "kinds.t_pkey").doesNotExist();
+        assertThatTable(ds, "kinds.t").exists();
+        assertThatTable(ds, "kinds.v").exists();
+        assertThatThrownBy(() -> assertThatTable(ds, "kinds.v").doesNotExist())
+                .isInstanceOf(AssertionError.class).hasMessageContaining("but it does (a view)");
+        assertThatThrownBy(() -> assertThatTable(ds, "kinds.none").exists()).hasMessageContaining("but it does not");
+    }
 }
