@@ -338,9 +338,29 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return Jdbc.withConnection(vault.dataSource(), this::tableDdl);
     }
 
-    /** Creates the table (and its schema) if it does not exist. */
+    /**
+     * Creates the table (and its schema) if it does not exist.
+     *
+     * @throws MdsException naming the structure when the creation fails (nothing of it is created)
+     */
     public void createTable() {
-        vault.run(name(), createTableSql(), -1);
+        try {
+            vault.run(name(), createTableSql(), -1);
+        } catch (MdsException e) {
+            throw named(e, "create table failed");
+        }
+    }
+
+    /**
+     * A plain {@link MdsException} of a failed statement (a dead session's "terminating connection" at the catalog
+     * reads that plan the statements, or at the statements themselves) as one naming the structure; exceptions of a
+     * kind of their own, and those naming it already, as they are.
+     */
+    MdsException named(MdsException e, String what) {
+        if (e.getClass() != MdsException.class || String.valueOf(e.getMessage()).startsWith(name())) {
+            return e;
+        }
+        return new MdsException(name() + ": " + what + ": " + e.getMessage(), e);
     }
 
     /** The statements {@link #load()} runs (read-only: it checks the columns they use). */
@@ -358,7 +378,12 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      *     source (which the table's NOT NULL refuses), the message also says which stage and source column
      */
     public LoadResult load() {
-        List<String> statements = sql();
+        List<String> statements;
+        try {
+            statements = sql();
+        } catch (MdsException e) {
+            throw named(e, "load failed");   // the checks against the tables, before anything is written
+        }
         try {
             return run(statements);
         } catch (MdsException e) {

@@ -205,13 +205,25 @@ public final class Vault {
      * that still has the source's columns is left as it is: nothing runs (no lock on the view, which concurrent loads
      * may be reading; a role that may only read the view can call this too). Such a view is trusted to be what its
      * comment says, as loads trust it. A table stage is always built again.
+     *
+     * @throws MdsException naming the stage when it cannot be created (nothing of it is created)
      */
     public LoadResult createStage(Stage stage) {
         long t0 = System.nanoTime();
-        List<String> statements = stageSql(stage);
-        // the rows of the CREATE, the statement before the comment (or ANALYZE)
-        long rows = statements.isEmpty() ? 0
-                : Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, statements.size() - 2));
+        long rows;
+        List<String> statements;
+        try {
+            statements = stageSql(stage);
+            // the rows of the CREATE, the statement before the comment (or ANALYZE)
+            rows = statements.isEmpty() ? 0
+                    : Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, statements.size() - 2));
+        } catch (MdsException e) {
+            // a plain failed statement (a dead session) names the stage; refusals of a kind of their own name it already
+            if (e.getClass() != MdsException.class || String.valueOf(e.getMessage()).contains(stage.target().toString())) {
+                throw e;
+            }
+            throw new MdsException(stage + ": creating it failed: " + e.getMessage(), e);
+        }
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("{} {} in {} ms", stage, statements.isEmpty() ? "is up to date" : "created", d.toMillis());
         return new LoadResult(stage.target().toString(), rows, d);

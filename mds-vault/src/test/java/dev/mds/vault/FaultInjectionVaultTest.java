@@ -1,0 +1,118 @@
+package dev.mds.vault;
+
+import static dev.mds.testing.Row.row;
+import static dev.mds.vault.VaultFixtures.day;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.FaultSweep;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.Row;
+import dev.mds.testing.TableFixture;
+import dev.mds.testing.TestSql;
+import javax.sql.DataSource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The session of a vault's DDL or load dies at every statement it sends in turn ({@link FaultSweep}): the call throws
+ * naming its structure or stage, the database holds exactly what it held before (no half-created table or stage, no
+ * row of the load), and a re-run gives exactly what an uninterrupted run gives.
+ */
+@MdsPostgres
+class FaultInjectionVaultTest {
+    enum Kind { HUB, LINK, SATELLITE }
+
+    enum Target { EMPTY, WITH_ROWS }
+
+    static final Row[] FIRST = {row("c1", "p1", "a@x", day(1)), row("c2", "p1", "b@x", day(1)), row("c1", "p2", "a@x", day(1))};
+    static final Row[] SECOND = {row("c1", "p1", "a2@x", day(2)), row("c3", "p3", "c@x", day(2)), row("c2", "p1", "b@x", day(2))};
+
+    static Stage stage(Stage.Materialization m) {
+        return Stage.of("raw.sales").into("stg.sales").loadDate("ld").recordSource("crm").materialized(m)
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product")
+                .hashDiff("customer_hashdiff", "email");
+    }
+
+    static Structure structure(DataSource ds, Kind kind) {
+        Vault vault = Vault.on(ds);
+        Stage stage = stage(Stage.Materialization.VIEW);
+        return switch (kind) {
+            case HUB -> vault.hub("dds.hub_customer").hashKey("customer_hk").businessKey("customer").from(stage);
+            case LINK -> vault.link("dds.link_sale").hashKey("sale_hk").refs("customer_hk", "product_hk").from(stage);
+            case SATELLITE -> vault.satellite("dds.sat_customer").parent("customer_hk").hashDiff("customer_hashdiff")
+                    .payload("email").from(stage);
+        };
+    }
+
+    static String name(Kind kind) {
+        return switch (kind) {
+            case HUB -> "dds.hub_customer";
+            case LINK -> "dds.link_sale";
+            case SATELLITE -> "dds.sat_customer";
+        };
+    }
+
+    static void raw(DataSource ds, Row... rows) {
+        TestSql.sql(ds, "drop schema if exists raw cascade", "drop schema if exists stg cascade",
+                "drop schema if exists dds cascade");
+        TableFixture.on(ds, "raw.sales").columns("customer text", "product text", "email text", "ld timestamptz").rows(rows);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Stage.Materialization.class)
+    void createStageIsAllOrNothingWhereverItsSessionDies(Stage.Materialization m, DataSource ds) throws Exception {
+        int points = FaultSweep.on(ds)
+                .setUp(d -> raw(d, FIRST))
+                .operation(d -> Vault.on(d).createStage(stage(m)))
+                .failure(e -> assertThat(e).hasMessageContaining("stg.sales"))
+                .run();
+        assertThat(points).isGreaterThan(2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void createTableIsAllOrNothingWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
+        int points = FaultSweep.on(ds)
+                .setUp(d -> {
+                    raw(d, FIRST);
+                    Vault.on(d).createStage(stage(Stage.Materialization.VIEW));
+                })
+                .operation(d -> structure(d, kind).createTable())
+                .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
+                .run();
+        assertThat(points).isGreaterThan(2);
+    }
+
+    static void loadInto(DataSource ds, Kind kind, Target target) throws Exception {
+        raw(ds, FIRST);
+        Vault.on(ds).createStage(stage(Stage.Materialization.VIEW));
+        Structure s = structure(ds, kind);
+        s.createTable();
+        if (target == Target.WITH_ROWS) {
+            assertThat(s.load().rowsInserted()).isPositive();
+            VaultFixtures.batch(ds, "raw.sales", SECOND);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aFirstLoadIsAllOrNothingWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
+        int points = FaultSweep.on(ds)
+                .setUp(d -> loadInto(d, kind, Target.EMPTY))
+                .operation(d -> structure(d, kind).load())
+                .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
+                .run();
+        assertThat(points).isGreaterThan(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aLoadIntoATableWithRowsIsAllOrNothingWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
+        int points = FaultSweep.on(ds)
+                .setUp(d -> loadInto(d, kind, Target.WITH_ROWS))
+                .operation(d -> structure(d, kind).load())
+                .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
+                .run();
+        assertThat(points).isGreaterThan(1);
+    }
+}
