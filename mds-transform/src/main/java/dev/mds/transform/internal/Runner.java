@@ -152,6 +152,12 @@ public final class Runner {
             }
         } catch (SQLException e) {
             throw new MdsException("cannot create the models' schemas: " + e.getMessage(), e);
+        } catch (MdsException e) {
+            if (e.getClass() != MdsException.class || !(e.getCause() instanceof SQLException)) {
+                throw e;   // a refusal of its own (standard_conforming_strings)
+            }
+            // a failed statement (a dead session at the look for a schema, or its CREATE) says what it was for
+            throw new MdsException("cannot create the models' schemas: " + e.getMessage(), e);
         }
         Map<TableName, ModelResult> done = threads <= 1 ? runInline() : runPooled();
         List<ModelResult> ordered = new ArrayList<>();
