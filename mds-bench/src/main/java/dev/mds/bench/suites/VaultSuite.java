@@ -132,30 +132,48 @@ public final class VaultSuite implements BenchSuite {
      */
     private static void prototype(BenchContext ctx, DataSource ds, Vault vault, int keys, long satRows, String checksum,
             String hubChecksum, Series baseFirst) throws Exception {
+        Loaded expected = new Loaded(keys, satRows, hubChecksum, checksum);
         for (boolean tuned : new boolean[] {false, true}) {
             VaultJavaPrototype proto = new VaultJavaPrototype(ds, vault, PAYLOAD_COLUMNS, tuned);
-            Series series = ctx.series("prototype, set work in Java (not mds's design), " + (tuned ? "tuned" : "plain") + ", first load");
-            for (int round = 0; round <= Math.min(3, ctx.rounds()); round++) {
-                proto.reset();
-                long[] n = series.time(round, proto::firstLoad);
-                expect(n[0] == keys && n[1] == satRows, "prototype loaded " + n[0] + " hub and " + n[1] + " sat rows");
-                expect(hubSum(ds, "proto.hub_customer").equals(hubChecksum), "prototype hub differs: " + hubSum(ds, "proto.hub_customer"));
-                expect(sum(ds, "proto.sat_customer").equals(checksum), "prototype satellite differs: " + sum(ds, "proto.sat_customer"));
-            }
+            Series series = timeFirstLoads(ctx, ds, "prototype, set work in Java (not mds's design), "
+                    + (tuned ? "tuned" : "plain") + ", first load", "proto", proto::reset, proto::firstLoad, expected);
             ctx.detail("%s; over the AutomateDV SQL first load: %.2f (satellite identical to the baseline's); last round: %s",
                     series.summary(), series.medianSeconds() / baseFirst.medianSeconds(), proto.phases());
         }
         VaultSplitPrototype split = new VaultSplitPrototype(ds, vault, PAYLOAD_COLUMNS);
-        Series series = ctx.series("prototype, keys split over two connections, not atomic (not mds's design), first load");
-        for (int round = 0; round <= Math.min(3, ctx.rounds()); round++) {
-            split.reset();
-            long[] n = series.time(round, split::firstLoad);
-            expect(n[0] == keys && n[1] == satRows, "split prototype loaded " + n[0] + " hub and " + n[1] + " sat rows");
-            expect(hubSum(ds, "proto2.hub_customer").equals(hubChecksum), "split prototype hub differs: " + hubSum(ds, "proto2.hub_customer"));
-            expect(sum(ds, "proto2.sat_customer").equals(checksum), "split prototype satellite differs: " + sum(ds, "proto2.sat_customer"));
-        }
+        Series series = timeFirstLoads(ctx, ds, "prototype, keys split over two connections, not atomic (not mds's design),"
+                + " first load", "proto2", split::reset, split::firstLoad, expected);
         ctx.detail("%s; over the AutomateDV SQL first load: %.2f (hub and satellite identical to the baseline's)",
                 series.summary(), series.medianSeconds() / baseFirst.medianSeconds());
+    }
+
+    /** What a first load must leave: row counts and checksums of the hub and the satellite (the baseline's). */
+    private record Loaded(long hubRows, long satRows, String hubChecksum, String satChecksum) {
+    }
+
+    /** What a round does before it is timed. */
+    private interface Reset {
+        void run() throws Exception;
+    }
+
+    /**
+     * Times up to 3 rounds (after a warm-up) of a prototype's first load into {@code schema}.hub_customer and
+     * {@code schema}.sat_customer, reset before each, and checks each round left what the baseline left.
+     */
+    private static Series timeFirstLoads(BenchContext ctx, DataSource ds, String label, String schema, Reset reset,
+            java.util.concurrent.Callable<long[]> load, Loaded expected) throws Exception {
+        Series series = ctx.series(label);
+        for (int round = 0; round <= Math.min(3, ctx.rounds()); round++) {
+            reset.run();
+            long[] n = series.time(round, load);
+            expect(n[0] == expected.hubRows() && n[1] == expected.satRows(), label + " loaded " + n[0] + " hub and " + n[1]
+                    + " sat rows");
+            String hub = hubSum(ds, schema + ".hub_customer");
+            String sat = sum(ds, schema + ".sat_customer");
+            expect(hub.equals(expected.hubChecksum()), label + ": hub differs: " + hub);
+            expect(sat.equals(expected.satChecksum()), label + ": satellite differs: " + sat);
+        }
+        return series;
     }
 
     /** 5 versions per key over 5 load dates; a quarter of the keys repeat version 2 as version 3 (no change). */
