@@ -77,10 +77,12 @@ final class OverwriteAll {
                     step.what = "the progress listener failed";
                     listener.onProgress(new Progress(task, step.rows, step.batches, 0, Duration.ofNanos(System.nanoTime() - t0)));
                 }
-                step.what = sum == null ? "emptying the table failed" : "the commit failed";
-                LoadResult done = sum == null ? first.emptyTarget(x) : sum;
+                if (sum == null) {
+                    step.what = "emptying the table failed";
+                    sum = first.emptyTarget(x);
+                }
                 step.what = "the commit failed";
-                return done;
+                return sum;
             });
         } catch (Interrupted e) {
             throw new PartialLoadException(task + " (OVERWRITE) was interrupted; nothing committed: the table is as it"

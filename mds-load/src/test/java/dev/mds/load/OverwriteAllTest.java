@@ -1,5 +1,7 @@
 package dev.mds.load;
 
+import static dev.mds.load.ConcurrencyTest.SCHEMA;
+import static dev.mds.load.ConcurrencyTest.batch;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,17 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 @MdsPostgres
 class OverwriteAllTest {
-    static final Schema SCHEMA = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
-
-    static RecordBatch batch(long from, long to, String value) {
-        List<Record> records = new ArrayList<>();
-        for (long i = from; i < to; i++) {
-            records.add(Record.of(i, value));
-        }
-        return RecordBatch.of(SCHEMA, records);
-    }
-
-    /** A table holding ids 0..4 with v 'old'. */
+    /** A table holding ids 100..104 with v 'old'. */
     static MergeLoader withOldRows(DataSource ds, String table, String... key) {
         MergeLoader.Builder b = MergeLoader.into(ds, table).mode(SyncMode.OVERWRITE);
         if (key.length > 0) {

@@ -210,7 +210,7 @@ public final class LoadEngine {
         return result(new long[] {0, 0, old}, 0, new Rejects(), t0);
     }
 
-    /** Truncates the target if it {@code existing}, returning the rows it held. */
+    /** Truncates the target when it exists ({@code existing}: its columns), returning the rows it held; else 0. */
     private long truncated(Connection c, Optional<Map<String, TargetColumn>> existing) {
         if (existing.isEmpty()) {
             return 0;

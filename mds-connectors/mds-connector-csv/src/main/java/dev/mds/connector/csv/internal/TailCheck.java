@@ -28,13 +28,22 @@ final class TailCheck {
     /** The check of the file's bytes before {@code offset}. */
     static String of(FileChannel file, long offset) throws IOException {
         int n = (int) Math.min(MAX_BYTES, offset);
+        byte[] b = before(file, offset, n);
+        if (b == null) {
+            throw new IOException("the file ends before byte " + offset);
+        }
+        return of(b, 0, n);
+    }
+
+    /** The file's {@code n} bytes before {@code offset}; null when the file ends before it. */
+    private static byte[] before(FileChannel file, long offset, int n) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(n);
         while (b.hasRemaining()) {
             if (file.read(b, offset - n + b.position()) < 0) {
-                throw new IOException("the file ends before byte " + offset);
+                return null;
             }
         }
-        return of(b.array(), 0, n);
+        return b.array();
     }
 
     /**
@@ -55,12 +64,7 @@ final class TailCheck {
         if (offset - n < 0) {
             return Optional.of(false);
         }
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (file.read(b, offset - n + b.position()) < 0) {
-                return Optional.of(false);
-            }
-        }
-        return Optional.of(of(b.array(), 0, n).equals(check));
+        byte[] b = before(file, offset, n);
+        return Optional.of(b != null && of(b, 0, n).equals(check));
     }
 }
