@@ -9,6 +9,7 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestSql;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @MdsPostgres
 class FaultInjectionVaultTest {
-    enum Kind { HUB, LINK, SATELLITE }
+    /** The structures swept; a PIT is built over the hub and the satellite, loaded first. */
+    enum Kind { HUB, LINK, SATELLITE, EFFECTIVITY_SATELLITE, MULTI_ACTIVE_SATELLITE, TRANSACTIONAL_LINK, PIT }
 
     enum Target { EMPTY, WITH_ROWS }
 
@@ -30,7 +32,7 @@ class FaultInjectionVaultTest {
     static Stage stage(Stage.Materialization m) {
         return Stage.of("raw.sales").into("stg.sales").loadDate("ld").recordSource("crm").materialized(m)
                 .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("sale_hk", "customer", "product")
-                .hashDiff("customer_hashdiff", "email");
+                .hashDiff("customer_hashdiff", "email").hashDiff("sale_hashdiff", "product", "email");
     }
 
     static Structure structure(DataSource ds, Kind kind) {
@@ -41,6 +43,14 @@ class FaultInjectionVaultTest {
             case LINK -> vault.link("dds.link_sale").hashKey("sale_hk").refs("customer_hk", "product_hk").from(stage);
             case SATELLITE -> vault.satellite("dds.sat_customer").parent("customer_hk").hashDiff("customer_hashdiff")
                     .payload("email").from(stage);
+            case EFFECTIVITY_SATELLITE -> vault.effectivitySatellite("dds.eff_sale").link("sale_hk").drivingKey("customer_hk")
+                    .effectiveFrom("ld").from(stage);
+            case MULTI_ACTIVE_SATELLITE -> vault.multiActiveSatellite("dds.ma_sat_customer").parent("customer_hk")
+                    .childKeys("product").hashDiff("sale_hashdiff").payload("email").from(stage);
+            case TRANSACTIONAL_LINK -> vault.transactionalLink("dds.t_link_sale").hashKey("sale_hk")
+                    .refs("customer_hk", "product_hk").payload("email").effectiveFrom("ld").from(stage);
+            case PIT -> vault.pit("dds.pit_customer").hub("dds.hub_customer", "customer_hk").satellites("dds.sat_customer")
+                    .asOf(List.of(day(1), day(2), day(3)));
         };
     }
 
@@ -49,6 +59,10 @@ class FaultInjectionVaultTest {
             case HUB -> "dds.hub_customer";
             case LINK -> "dds.link_sale";
             case SATELLITE -> "dds.sat_customer";
+            case EFFECTIVITY_SATELLITE -> "dds.eff_sale";
+            case MULTI_ACTIVE_SATELLITE -> "dds.ma_sat_customer";
+            case TRANSACTIONAL_LINK -> "dds.t_link_sale";
+            case PIT -> "dds.pit_customer";
         };
     }
 
@@ -76,6 +90,7 @@ class FaultInjectionVaultTest {
                 .setUp(d -> {
                     raw(d, FIRST);
                     Vault.on(d).createStage(stage(Stage.Materialization.VIEW));
+                    readBy(d, kind);
                 })
                 .operation(d -> structure(d, kind).createTable())
                 .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
@@ -83,14 +98,26 @@ class FaultInjectionVaultTest {
         assertThat(points).isGreaterThan(2);
     }
 
+    /** What {@code kind} is built from besides the stage, loaded: for a PIT, the hub and the satellite. */
+    static void readBy(DataSource ds, Kind kind) {
+        if (kind == Kind.PIT) {
+            for (Kind k : List.of(Kind.HUB, Kind.SATELLITE)) {
+                structure(ds, k).createTable();
+                structure(ds, k).load();
+            }
+        }
+    }
+
     static void loadInto(DataSource ds, Kind kind, Target target) throws Exception {
         raw(ds, FIRST);
         Vault.on(ds).createStage(stage(Stage.Materialization.VIEW));
+        readBy(ds, kind);
         Structure s = structure(ds, kind);
         s.createTable();
         if (target == Target.WITH_ROWS) {
             assertThat(s.load().rowsInserted()).isPositive();
             VaultFixtures.batch(ds, "raw.sales", SECOND);
+            readBy(ds, kind);
         }
     }
 
