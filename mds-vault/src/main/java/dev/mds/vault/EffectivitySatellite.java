@@ -179,7 +179,7 @@ public final class EffectivitySatellite extends Structure {
                 }
                 return Jdbc.firstRowOfLongs(x, statements.get(statements.size() - 1));
             });
-            Vault.analyzeIfGrown(c, table, n[0], List.of());
+            Vault.analyzeAfterCommit(c, table, n[0], List.of());
             return n;
         });
         Duration d = Duration.ofNanos(System.nanoTime() - t0);

@@ -247,10 +247,14 @@ public final class MultiActiveSatellite extends Structure {
      * UUID, a zero interval, an empty array, an enum's first label.
      *
      * @throws MdsException naming the child key when its type has none of these (an {@code inet}, a range), before
-     *     anything is written
+     *     anything is written; naming the satellite when the insert fails (nothing is inserted)
      */
     public LoadResult insertGhostRecord() {
-        return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
+        try {
+            return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
+        } catch (MdsException e) {
+            throw named(e, "inserting the ghost record failed");
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.mds.vault;
 
 import dev.mds.core.Identifiers;
+import dev.mds.core.MdsException;
 import dev.mds.core.TableName;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
@@ -156,9 +157,15 @@ public final class Satellite extends Structure {
      * effective-from, if stored) 1900-01-01 (midnight UTC for a {@code timestamptz}, whatever the session's
      * TimeZone, as the PIT's ghost), and the vault's {@link Vault#ghostRecordSource() ghost record source}
      * ({@code AUTOMATE_DV_SYSTEM} under AUTOMATEDV, as AutomateDV's {@code create_ghost_record}).
+     *
+     * @throws MdsException naming the satellite when the insert fails (nothing is inserted)
      */
     public LoadResult insertGhostRecord() {
-        return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
+        try {
+            return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
+        } catch (MdsException e) {
+            throw named(e, "inserting the ghost record failed");
+        }
     }
 
     /** The statement {@link #insertGhostRecord()} runs, to show before it runs. */

@@ -632,12 +632,26 @@ public final class Vault {
         }
     }
 
+    /**
+     * {@link #analyzeIfGrown} once the load has committed: a failure (a dead session) is logged at WARN, not thrown,
+     * since the rows are stored and the statistics only help the next load's plan (autovacuum refreshes them too). A
+     * load reported as failed after its commit would be re-run, or worse, believed not to have happened.
+     */
+    static void analyzeAfterCommit(Connection c, TableName table, long inserted, List<String> joinColumns) {
+        try {
+            analyzeIfGrown(c, table, inserted, joinColumns);
+        } catch (MdsException e) {
+            LOG.warn("{}: {} rows inserted and committed, but refreshing the table's statistics failed: {}", table, inserted,
+                    e.getMessage());
+        }
+    }
+
     /** Loads a structure: the statements in one transaction, then statistics refreshed if it grew. */
     LoadResult load(TableName table, List<String> statements, int countIndex, List<String> joinColumns) {
         long t0 = System.nanoTime();
         long rows = Jdbc.withConnection(dataSource, c -> {
             long n = Jdbc.inTransaction(c, statements, countIndex);
-            analyzeIfGrown(c, table, n, joinColumns);
+            analyzeAfterCommit(c, table, n, joinColumns);
             return n;
         });
         Duration d = Duration.ofNanos(System.nanoTime() - t0);

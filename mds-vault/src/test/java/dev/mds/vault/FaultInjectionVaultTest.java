@@ -4,6 +4,7 @@ import static dev.mds.testing.Row.row;
 import static dev.mds.vault.VaultFixtures.day;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mds.testing.FaultInjection;
 import dev.mds.testing.FaultSweep;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
@@ -15,9 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The session of a vault's DDL or load dies at every statement it sends in turn ({@link FaultSweep}): the call throws
- * naming its structure or stage, the database holds exactly what it held before (no half-created table or stage, no
- * row of the load), and a re-run gives exactly what an uninterrupted run gives.
+ * The session of a vault's DDL, load or ghost record insert dies at every statement it sends in turn
+ * ({@link FaultSweep}): the call throws naming its structure or stage, the database holds exactly what it held before
+ * (no half-created table or stage, no row of the load), and a re-run gives exactly what an uninterrupted run gives. A
+ * call that does not throw has done all of its work.
  */
 @MdsPostgres
 class FaultInjectionVaultTest {
@@ -137,6 +139,53 @@ class FaultInjectionVaultTest {
     void aLoadIntoATableWithRowsIsAllOrNothingWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
         int points = FaultSweep.on(ds)
                 .setUp(d -> loadInto(d, kind, Target.WITH_ROWS))
+                .operation(d -> structure(d, kind).load())
+                .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
+                .run();
+        assertThat(points).isGreaterThan(1);
+    }
+
+    /** Inserts the ghost record of a satellite or multi-active satellite. */
+    static LoadResult insertGhostRecord(DataSource ds, Kind kind) {
+        return switch (kind) {
+            case SATELLITE -> ((Satellite) structure(ds, kind)).insertGhostRecord();
+            case MULTI_ACTIVE_SATELLITE -> ((MultiActiveSatellite) structure(ds, kind)).insertGhostRecord();
+            default -> throw new IllegalArgumentException(kind + " has no ghost record");
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"SATELLITE", "MULTI_ACTIVE_SATELLITE"})
+    void insertingAGhostRecordIsAllOrNothingAndNamesItsStructureWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
+        int points = FaultSweep.on(ds)
+                .setUp(d -> loadInto(d, kind, Target.EMPTY))
+                .operation(d -> insertGhostRecord(d, kind))
+                .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
+                .run();
+        assertThat(points).isGreaterThan(1);
+    }
+
+    /**
+     * A first load of 1,200 keys, enough for the load to refresh the table's statistics ({@code Vault#analyzeIfGrown}),
+     * after its commit: a kill at that refresh, too, leaves the state before or after the load, never a failure over
+     * committed rows. A hub stands for the links, transactional links and multi-active satellites, which load through
+     * the same code ({@code Vault#load}); an effectivity satellite has its own.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"HUB", "EFFECTIVITY_SATELLITE"})
+    void aLoadThatRefreshesItsTablesStatisticsIsAllOrNothingWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
+        FaultSweep.Work setUp = d -> {
+            loadInto(d, kind, Target.EMPTY);
+            TestSql.sql(d, "insert into raw.sales select 'c' || i, 'p' || i % 7, 'e' || i, timestamptz '2024-01-03'"
+                    + " from generate_series(1, 1200) as i");
+        };
+        setUp.run(ds);
+        FaultInjection counted = FaultInjection.on(ds);
+        structure(counted.dataSource(), kind).load();
+        assertThat(counted.statements()).as("the load refreshes the statistics").anyMatch(s -> s.startsWith("ANALYZE"));
+
+        int points = FaultSweep.on(ds)
+                .setUp(setUp)
                 .operation(d -> structure(d, kind).load())
                 .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
                 .run();
