@@ -29,7 +29,8 @@ import java.util.OptionalLong;
  * @param keptViews the views over the model's old relation (directly or through other views) that no model rebuilds
  *     after it in the run, and that replacing the relation dropped and created again over the new one, as they were
  *     (definition, owner, options, grants, comments, column defaults, triggers, rules), in the order they were
- *     created; empty when the model did not succeed or replaced nothing anything depended on
+ *     created; empty when the model did not succeed or replaced nothing anything depended on. The views of models
+ *     rebuilt after it are kept the same way until their own builds replace them, but not listed
  */
 public record ModelResult(TableName table, Materialization materialization, ModelStatus status, OptionalLong rows,
         Instant started, Duration duration, Optional<String> error, List<TableName> keptViews) {

@@ -222,7 +222,8 @@ class DependentViewsTest {
                 .model("dm.v", "select id, id * 2 as twice from {{ ref('dm.t') }}")
                 .build().run().assertSucceeded();
 
-        assertThat(results.model("dm.t").keptViews()).isEqualTo(names("dm.v", "dm.report"));
+        // dm.v was kept too, until its own build: keptViews lists the views no model rebuilds after dm.t
+        assertThat(results.model("dm.t").keptViews()).isEqualTo(names("dm.report"));
         assertThat(results.model("dm.v").keptViews()).isEqualTo(names("dm.report"));
         assertThat(Db.columns(ds, "dm", "v")).containsExactly("id", "twice");
         assertThatTable(ds, "dm.report").containsExactlyInAnyOrder(row(2L));

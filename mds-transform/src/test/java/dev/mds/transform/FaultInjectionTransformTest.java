@@ -14,7 +14,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,21 +60,17 @@ class FaultInjectionTransformTest {
     }
 
     /**
-     * A view model over a table model: the table's swap drops the view ({@code drop ... cascade}: a model rebuilt later
-     * is not kept), so when the view's own build then fails (its session dies, or its SQL fails), or the table's commit
-     * reply is lost (the table reports ERROR and the view is SKIPPED), the view is gone instead of left as it was.
+     * A view model over a table model: the table's swap keeps the view as it was (dropped with the old table and created
+     * again over the new one) until the view's own build replaces it, so when that build then fails (its session dies),
+     * or the table's commit reply is lost (the table reports ERROR and the view is SKIPPED), the view is still there.
      */
     @Test
-    @Disabled("bug, design question: a table model's swap drops the view models over it (rebuilt later in the run), so a"
-            + " failed or skipped view model leaves no view at all; fix by keeping them as the other views are (and"
-            + " deciding what to do when the old view no longer fits the new table)")
     void aViewModelOverATableModelIsLeftAsItWasWhenItsBuildFails(DataSource ds) throws Exception {
         assertThat(sweep(ds, true)).isGreaterThan(8);
     }
 
     /** The same without a dead session: the view model's new SQL fails. */
     @Test
-    @Disabled("bug, design question: see aViewModelOverATableModelIsLeftAsItWasWhenItsBuildFails")
     void aViewModelOverATableModelWhoseSqlFailsKeepsItsOldView(DataSource ds) {
         TableFixture.on(ds, "raw.vt").columns("id int", "v int").rows(row(1, 1));
         TransformProject.builder(ds).model("vt.base", "{{ config(materialized='table') }}\nselect id, v from raw.vt")
@@ -84,6 +79,12 @@ class FaultInjectionTransformTest {
                 .model("vt.wide", "select id, no_such_column from {{ ref('vt.base') }}").build().run();
         assertThat(r.model("vt.wide").status()).isEqualTo(ModelStatus.ERROR);
         assertThat(TestSql.strings(ds, "select v2::text from vt.wide")).containsExactly("2");   // the old view
+    }
+
+    /** What a relation's snapshot says of the relation itself: a view's columns and definition, without its rows. */
+    static List<String> own(List<String> snapshot) {
+        return snapshot == null || snapshot.stream().noneMatch(s -> s.startsWith("definition ")) ? snapshot
+                : snapshot.stream().filter(s -> !s.startsWith("row ")).toList();
     }
 
     static int sweep(DataSource ds, boolean viewOverTable) throws Exception {
@@ -116,10 +117,12 @@ class FaultInjectionTransformTest {
                         return;
                     }
                     Set<String> failed = new TreeSet<>();
+                    boolean ambiguous = o.kill().commits() && o.kill().moment() == FaultInjection.Moment.LOST_REPLY;
                     for (ModelResult m : r.models()) {
                         String rel = RELATION.get(m.name());
                         List<String> now = o.now().relations().get(rel);
-                        boolean old = Objects.equals(now, o.before().relations().get(rel));
+                        // a view's rows are its upstream's: one left as it was reads a rebuilt upstream's new rows
+                        boolean old = Objects.equals(own(now), own(o.before().relations().get(rel)));
                         boolean done = Objects.equals(now, o.after().relations().get(rel));
                         switch (m.status()) {
                             case SUCCESS -> assertThat(done).as("%s succeeded but holds %s", m.name(), now).isTrue();
@@ -127,7 +130,6 @@ class FaultInjectionTransformTest {
                             case ERROR -> {
                                 failed.add(m.name());
                                 assertThat(m.error()).hasValueSatisfying(e -> assertThat(e).startsWith(m.name()));
-                                boolean ambiguous = o.kill().commits() && o.kill().moment() == FaultInjection.Moment.LOST_REPLY;
                                 assertThat(old || ambiguous && done).as("%s failed but holds %s", m.name(), now).isTrue();
                             }
                         }

@@ -105,14 +105,15 @@ class MaterializationsTest {
                 .model("vc.top", "select a + 1 as a from {{ ref('vc.base') }}")
                 .build();
         chain.run().assertSucceeded();
-        chain.run().assertSucceeded();   // vc.top depends on the old vc.base: dropped with it and rebuilt after it
+        chain.run().assertSucceeded();   // vc.top depends on the old vc.base: kept over the new one, then rebuilt
         assertThatTable(ds, "vc.top").containsExactlyInAnyOrder(row(2));
 
         // a view that is not a model, over vc.top: vc.base keeps both as they are, then vc.top's build keeps it again
         TestSql.sql(ds, "create schema report", "create view report.mine as select a from vc.top");
         RunResults kept = chain.run().assertSucceeded();
 
-        assertThat(kept.model("vc.base").keptViews()).extracting(Object::toString).containsExactly("vc.top", "report.mine");
+        // vc.top was kept too, until its own build: keptViews lists the views no model rebuilds after vc.base
+        assertThat(kept.model("vc.base").keptViews()).extracting(Object::toString).containsExactly("report.mine");
         assertThat(kept.model("vc.top").keptViews()).extracting(Object::toString).containsExactly("report.mine");
         assertThatTable(ds, "report.mine").containsExactlyInAnyOrder(row(2));
     }

@@ -110,7 +110,16 @@ public final class Runner {
                             kept = recreations(c, views);
                         }
                     } else if (step instanceof Plan.RecreateViews) {
-                        kept.forEach(r -> out.add(r.sql()));
+                        for (Recreation r : kept) {
+                            boolean model = rebuiltAfter(m, r.view());
+                            if (model) {
+                                out.add(SAVEPOINT);
+                            }
+                            out.addAll(r.sql());
+                            if (model) {
+                                out.add(RELEASE);
+                            }
+                        }
                     } else if (step instanceof Plan.CarryOver carry) {
                         // the old relation has not been renamed away yet
                         Described from = describe(c, carry.to());
@@ -300,7 +309,8 @@ public final class Runner {
             dropped.putAll(droppedHere);
             r = new ModelResult(m.table(), m.materialization(), ModelStatus.SUCCESS,
                     rows < 0 ? OptionalLong.empty() : OptionalLong.of(rows), started,
-                    Duration.ofNanos(System.nanoTime() - t0), Optional.empty(), keptHere);
+                    Duration.ofNanos(System.nanoTime() - t0), Optional.empty(),
+                    keptHere.stream().filter(v -> !rebuiltAfter(m, v)).toList());   // the others: their models replace them
         } catch (SQLException | RuntimeException e) {
             String message = e instanceof Failure ? e.getMessage()
                     : e instanceof BadInputException ? m.name() + ": " + e.getMessage()
@@ -426,25 +436,16 @@ public final class Runner {
                     throw createdMeanwhile(m, since);
                 }
                 for (Dependent dependent : now.all()) {
-                    // a table whose foreign key refers to it only loses the constraint
-                    if (dependent.kind() == 'v' && !keptHere.contains(dependent.name())) {
+                    // a table whose foreign key refers to it only loses the constraint; a kept view of a model rebuilt
+                    // later is dropped after all when its old definition does not fit the new relation
+                    if (dependent.kind() == 'v' && (!keptHere.contains(dependent.name())
+                            || rebuiltAfter(m, dependent.name()))) {
                         droppedHere.put(dependent.name(), describe(c, dependent.name()));
                     }
                 }
             } else if (step instanceof Plan.RecreateViews) {
                 for (Recreation r : kept) {
-                    try {
-                        Sql.update(c, r.sql());
-                    } catch (MdsException failed) {
-                        throw new Failure(m.name() + " (" + m.source() + "): cannot keep view " + r.view() + ", which"
-                                + " depends on " + m.table() + ", over its new build: '" + r.sql().replaceAll("\\s*\n\\s*", " ")
-                                + "' failed: "
-                                + serverMessage(failed.getCause() != null ? failed.getCause() : failed)
-                                + (r.sql().startsWith("create view ") ? " (change or drop the view, or make it a"
-                                        + " model that ref('" + m.name() + "')s);" : " (run as a role that may, or"
-                                        + " change or drop the view first);")
-                                + " nothing was changed: the old " + m.table() + " and its views are as they were");
-                    }
+                    recreate(c, m, r, droppedHere, keptHere);
                 }
             } else if (step instanceof Plan.CarryOver carry) {
                 Described from = describe(c, carry.from());
@@ -523,10 +524,11 @@ public final class Runner {
     }
 
     /**
-     * What becomes of the relations that depend on one a model replaces: {@code kept}, the plain views no model
-     * rebuilds after it in this run (with the views of such models that they read), in the order they can be created
-     * again; {@code refused}, the other relations no model rebuilds after it (materialized views, tables whose foreign
-     * keys or rules refer to it). The others, models rebuilt after it, are dropped and built again.
+     * What becomes of the relations that depend on one a model replaces: {@code kept}, the plain views, in the order
+     * they can be created again (those of models rebuilt after it in this run too, as they are, until their models
+     * replace them: so a model that then fails or is skipped leaves its view as it was); {@code refused}, the other
+     * relations no model rebuilds after it (materialized views, tables whose foreign keys or rules refer to it). The
+     * others, of models rebuilt after it, are dropped and built again.
      */
     private record Dependents(List<Dependent> all, List<TableName> kept, List<Dependent> refused) {
     }
@@ -534,30 +536,13 @@ public final class Runner {
     /** The dependents of {@code relation} (the model's relation, perhaps renamed away), sorted by what becomes of them. */
     private Dependents classify(Connection c, ModelSpec m, TableName relation) throws SQLException {
         List<Dependent> all = dependents(c, relation);
-        Set<TableName> ours = models.descendants(m.table());
-        Map<TableName, Dependent> byName = new HashMap<>();
         Set<TableName> kept = new HashSet<>();
         List<Dependent> refused = new ArrayList<>();
         for (Dependent d : all) {
-            byName.put(d.name(), d);
-            if (ours.contains(d.name()) && isSelected(d.name())) {
-                continue;
-            }
             if (d.kind() == 'v') {
                 kept.add(d.name());
-            } else {
+            } else if (!rebuiltAfter(m, d.name())) {
                 refused.add(d);
-            }
-        }
-        // a kept view needs the views it reads: those of models rebuilt later are kept too, as they are, until their
-        // models replace them (keeping, in turn, the views over them)
-        List<TableName> pending = new ArrayList<>(kept);
-        while (!pending.isEmpty()) {
-            for (TableName read : byName.get(pending.remove(pending.size() - 1)).reads()) {
-                Dependent d = byName.get(read);
-                if (d != null && d.kind() == 'v' && kept.add(read)) {
-                    pending.add(read);
-                }
             }
         }
         // in creation order: a view after those it reads
@@ -673,8 +658,57 @@ public final class Runner {
         return existing(c, t).map(e -> e.kind() == 'r' || e.kind() == 'p').orElse(false);
     }
 
-    /** One statement creating again a view that a swap keeps. */
-    private record Recreation(TableName view, String sql) {
+    /** The statements creating again a view that a swap keeps, in order. */
+    private record Recreation(TableName view, List<String> sql) {
+    }
+
+    /** Around the creation of a kept view of a model rebuilt later: its failure drops the view instead. */
+    private static final String SAVEPOINT = "savepoint mds_keep_view";
+    private static final String RELEASE = "release savepoint mds_keep_view";
+
+    /** Whether {@code view} is the relation of a model this run rebuilds after {@code m} (one reading it). */
+    private boolean rebuiltAfter(ModelSpec m, TableName view) {
+        return isSelected(view) && models.descendants(m.table()).contains(view);
+    }
+
+    /**
+     * Creates a kept view again over the model's new relation. A view no model rebuilds after it must fit: its failure
+     * is the model's. The view of a model rebuilt later is created in a savepoint, and when its old definition no
+     * longer fits (the model was changed with the relation it reads) it stays dropped: its model builds it again, with
+     * the grants and comments {@code droppedHere} holds, so only then is it missing, as dbt leaves it.
+     */
+    private void recreate(Connection c, ModelSpec m, Recreation r, Map<TableName, Described> droppedHere,
+            List<TableName> keptHere) {
+        boolean model = rebuiltAfter(m, r.view());
+        if (model) {
+            Sql.update(c, SAVEPOINT);
+        }
+        for (String sql : r.sql()) {
+            try {
+                Sql.update(c, sql);
+            } catch (MdsException failed) {
+                String why = serverMessage(failed.getCause() != null ? failed.getCause() : failed);
+                if (model) {
+                    Sql.update(c, "rollback to " + SAVEPOINT);
+                    Sql.update(c, RELEASE);
+                    keptHere.remove(r.view());
+                    LOG.info("{}: the view of model {} does not fit the new {} ({}), so it is dropped until its model"
+                            + " builds it again", m.name(), r.view(), m.table(), why);
+                    return;
+                }
+                throw new Failure(m.name() + " (" + m.source() + "): cannot keep view " + r.view() + ", which"
+                        + " depends on " + m.table() + ", over its new build: '" + sql.replaceAll("\\s*\n\\s*", " ")
+                        + "' failed: " + why
+                        + (sql.startsWith("create view ") ? " (change or drop the view, or make it a"
+                                + " model that ref('" + m.name() + "')s);" : " (run as a role that may, or"
+                                + " change or drop the view first);")
+                        + " nothing was changed: the old " + m.table() + " and its views are as they were");
+            }
+        }
+        if (model) {
+            Sql.update(c, RELEASE);
+            droppedHere.remove(r.view());   // kept: its model's build carries its grants over from it
+        }
     }
 
     /** The oid of the relation named by the two parameters that follow. */
@@ -689,6 +723,7 @@ public final class Runner {
     private static List<Recreation> recreations(Connection c, List<TableName> views) throws SQLException {
         List<Recreation> out = new ArrayList<>();
         for (TableName v : views) {
+            List<String> sql = new ArrayList<>();
             String[] view = rows(c, "select pg_get_viewdef(c.oid, true), pg_get_userbyid(c.relowner), current_user"
                     + " from pg_class c where c.oid = " + OID, v).get(0);
             StringBuilder options = new StringBuilder();
@@ -699,29 +734,26 @@ public final class Runner {
             }
             String definition = view[0].strip();
             definition = definition.endsWith(";") ? definition.substring(0, definition.length() - 1) : definition;
-            out.add(new Recreation(v, "create view " + v.quoted() + (options.length() == 0 ? "" : options + ")")
-                    + " as\n" + definition));
+            sql.add("create view " + v.quoted() + (options.length() == 0 ? "" : options + ")") + " as\n" + definition);
             if (!view[1].equals(view[2])) {
-                out.add(new Recreation(v, "alter view " + v.quoted() + " owner to " + Identifiers.quote(view[1])));
+                sql.add("alter view " + v.quoted() + " owner to " + Identifiers.quote(view[1]));
             }
             for (String[] d : rows(c, "select a.attname, pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d"
                     + " join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = " + OID
                     + " order by a.attnum", v)) {
-                out.add(new Recreation(v, "alter view " + v.quoted() + " alter column " + Identifiers.quote(d[0])
-                        + " set default " + d[1]));
+                sql.add("alter view " + v.quoted() + " alter column " + Identifiers.quote(d[0]) + " set default " + d[1]);
             }
-            for (String sql : carryOver(c, describe(c, v), v)) {
-                out.add(new Recreation(v, sql));
-            }
+            sql.addAll(carryOver(c, describe(c, v), v));
             for (String[] t : rows(c, "select pg_get_triggerdef(t.oid, true) from pg_trigger t where t.tgrelid = " + OID
                     + " and not t.tgisinternal order by t.tgname", v)) {
-                out.add(new Recreation(v, t[0]));
+                sql.add(t[0]);
             }
             for (String[] r : rows(c, "select pg_get_ruledef(w.oid, true) from pg_rewrite w where w.ev_class = " + OID
                     + " and w.rulename <> '_RETURN' order by w.rulename", v)) {
                 String rule = r[0].strip();
-                out.add(new Recreation(v, rule.endsWith(";") ? rule.substring(0, rule.length() - 1) : rule));
+                sql.add(rule.endsWith(";") ? rule.substring(0, rule.length() - 1) : rule);
             }
+            out.add(new Recreation(v, List.copyOf(sql)));
         }
         return out;
     }
