@@ -116,6 +116,19 @@ class ViewModelsOverSwapsTest {
         assertThatTable(ds, "vs.report").containsExactlyInAnyOrder(row(1L));
     }
 
+    /** Before, the table's {@code drop ... cascade} took the view model along, and with it, silently, the function. */
+    @Test
+    void aFunctionOverAViewModelsRowTypeFailsTheTableNamingItAndIsNotDropped(DataSource ds) {
+        run(ds, "select 1 as id", "select id from {{ ref('vs.t') }}").assertSucceeded();
+        TestSql.sql(ds, "create function vs.all_v() returns setof vs.v language sql as 'select * from vs.v'");
+
+        RunResults r = run(ds, "select 2 as id", "select id from {{ ref('vs.t') }}");
+
+        assertThat(r.model("vs.t").status()).isEqualTo(ModelStatus.ERROR);
+        assertThat(r.model("vs.t").error()).hasValueSatisfying(e -> assertThat(e).contains("vs.v", "function vs.all_v()"));
+        assertThat(TestSql.strings(ds, "select id::text from vs.all_v()")).containsExactly("1");
+    }
+
     @Test
     void sqlShowsTheViewModelCreatedAgainInASavepoint(DataSource ds) {
         run(ds, "select 1 as id", "select id from {{ ref('vs.t') }}").assertSucceeded();
