@@ -374,18 +374,21 @@ class StoreFailuresTest {
                 "grant select on ac.t to sf_auto", "grant usage, create on schema audit_ac to sf_auto");
         QualitySuite suite = QualitySuite.create().storeFailures("audit_ac").table("ac.t", t -> t.notNull("v"));
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            assertThat(c.getAutoCommit()).isTrue();
-            st.execute("set role sf_auto");
-            assertThat(suite.run(c).checks().get(0).failuresTable()).isEqualTo("audit_ac.t__not_null_v");
-            // the role still owns the table (it may drop it) but may no longer create one in the schema
-            st.execute("reset role");
-            st.execute("revoke create on schema audit_ac from sf_auto");
-            st.execute("update ac.t set v = 0 where id = 1");
-            st.execute("set role sf_auto");
-            CheckResult r = suite.run(c).checks().get(0);
-            assertThat(r.message()).contains("not stored in audit_ac.t__not_null_v", "permission denied for schema audit_ac");
-            assertThat(c.getAutoCommit()).isTrue();
-            st.execute("reset role");
+            try {
+                assertThat(c.getAutoCommit()).isTrue();
+                st.execute("set role sf_auto");
+                assertThat(suite.run(c).checks().get(0).failuresTable()).isEqualTo("audit_ac.t__not_null_v");
+                // the role still owns the table (it may drop it) but may no longer create one in the schema
+                st.execute("reset role");
+                st.execute("revoke create on schema audit_ac from sf_auto");
+                st.execute("update ac.t set v = 0 where id = 1");
+                st.execute("set role sf_auto");
+                CheckResult r = suite.run(c).checks().get(0);
+                assertThat(r.message()).contains("not stored in audit_ac.t__not_null_v", "permission denied for schema audit_ac");
+                assertThat(c.getAutoCommit()).isTrue();
+            } finally {
+                st.execute("reset role");   // also when an assertion failed: the pool hands this session on
+            }
         }
         // before: the drop had committed alone, the last run's rows were gone
         assertThat(ids(ds, "audit_ac.t__not_null_v")).containsExactly("1", "2", "3");
