@@ -485,9 +485,10 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return why.toString();
     }
 
+    /** Whether an {@link SQLException} in {@code e}'s causes has one of the states (a state may be null: not one). */
     private static boolean sqlState(Throwable e, String... states) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && List.of(states).contains(s.getSQLState())) {
+            if (t instanceof SQLException s && s.getSQLState() != null && List.of(states).contains(s.getSQLState())) {
                 return true;
             }
         }

@@ -3,15 +3,25 @@ package dev.mds.vault;
 import static dev.mds.testing.Row.row;
 import static dev.mds.vault.VaultFixtures.day;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
+import dev.mds.core.MdsException;
 import dev.mds.testing.FaultInjection;
 import dev.mds.testing.FaultSweep;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Row;
 import dev.mds.testing.TableFixture;
+import dev.mds.testing.TestDatabase;
 import dev.mds.testing.TestSql;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.SQLTransientConnectionException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -190,5 +200,49 @@ class FaultInjectionVaultTest {
                 .failure(e -> assertThat(e).hasMessageContaining(name(kind)))
                 .run();
         assertThat(points).isGreaterThan(1);
+    }
+
+    /**
+     * On sessions whose default isolation is REPEATABLE READ a load runs READ COMMITTED and puts the default back
+     * after it: a session killed in the load (or just after its COMMIT) still reports its own error, naming the hub,
+     * not the failure to put the isolation back on the dead connection, and a load that committed does not fail.
+     */
+    @Test
+    void aLoadOnSessionsThatDefaultToRepeatableReadReportsItsOwnDeadSession(TestDatabase db) throws Exception {
+        try (HikariDataSource rr = db.newDataSource(2, Map.of("options", "-c default_transaction_isolation=repeatable\\ read"))) {
+            int points = FaultSweep.on(rr)
+                    .setUp(d -> loadInto(d, Kind.HUB, Target.WITH_ROWS))
+                    .operation(d -> structure(d, Kind.HUB).load())
+                    .moments(FaultInjection.Moment.BEFORE, FaultInjection.Moment.AFTER, FaultInjection.Moment.LOST_REPLY)
+                    .failure(e -> assertThat(e).hasMessageContaining(name(Kind.HUB)).hasMessageContaining("terminating connection"))
+                    .run();
+            assertThat(points).isGreaterThan(1);
+        }
+    }
+
+    /**
+     * A pool that times out when the load, planned on one connection, asks for the next one to run on: the error
+     * Hikari gives then has no SQLSTATE, and the load reports it naming the hub (it threw a NullPointerException while
+     * looking for a NOT NULL violation among the causes).
+     */
+    @Test
+    void aLoadWhosePoolTimesOutNamesTheHubAndThePoolsError(DataSource ds) throws Exception {
+        loadInto(ds, Kind.HUB, Target.EMPTY);
+        AtomicInteger connections = new AtomicInteger();
+        DataSource timingOut = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection") && connections.incrementAndGet() > 1) {
+                        throw new SQLTransientConnectionException("pool - Connection is not available, request timed out after 250ms.");
+                    }
+                    try {
+                        return method.invoke(ds, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        assertThatThrownBy(() -> structure(timingOut, Kind.HUB).load())
+                .isExactlyInstanceOf(MdsException.class)
+                .hasMessageStartingWith("hub dds.hub_customer: load failed: cannot get a connection: pool - Connection is not available");
+        assertThat(TestSql.strings(ds, "select count(*)::text from dds.hub_customer")).containsExactly("0");
     }
 }

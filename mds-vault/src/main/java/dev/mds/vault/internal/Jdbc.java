@@ -33,7 +33,8 @@ public final class Jdbc {
      *
      * <p>The transaction is READ COMMITTED whatever the connection's default (put back after it): a load's first
      * statement waits for the other loads of its table (Structure#lock), and each later statement must see what they
-     * committed. Under REPEATABLE READ the lock's SELECT would fix the snapshot before the wait.
+     * committed. Under REPEATABLE READ the lock's SELECT would fix the snapshot before the wait. A failure to put
+     * the isolation back (a dead session) neither hides the transaction's own error nor fails committed work.
      */
     public static <T> T transaction(Connection c, String what, Function<Connection, T> work) {
         try {
@@ -42,11 +43,24 @@ public final class Jdbc {
                 return Sql.transaction(c, work::apply);
             }
             c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            T out;
             try {
-                return Sql.transaction(c, work::apply);
-            } finally {
-                c.setTransactionIsolation(isolation);
+                out = Sql.transaction(c, work::apply);
+            } catch (SQLException | RuntimeException | Error e) {
+                try {
+                    c.setTransactionIsolation(isolation);
+                } catch (SQLException reset) {
+                    e.addSuppressed(reset);     // a dead session: its own error says what happened
+                }
+                throw e;
             }
+            try {
+                c.setTransactionIsolation(isolation);
+            } catch (SQLException reset) {
+                // committed: a connection that cannot be reset is for the pool to discard (Hikari resets the
+                // isolation it hands out), and reporting the committed work as failed would invite doing it twice
+            }
+            return out;
         } catch (SQLException e) {
             throw new MdsException((what.isEmpty() ? "" : what + ": ") + "transaction failed: " + e.getMessage(), e);
         }
