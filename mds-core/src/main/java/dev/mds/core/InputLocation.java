@@ -38,8 +38,17 @@ public final class InputLocation {
         return new InputLocation(source, -1, -1, null, null, null);
     }
 
-    /** The 1-based line in a text source. */
+    /**
+     * The 1-based line in a text source. A location without a line is one never given a line:
+     * {@link #of(String)} has none, and {@link #line()} is then empty.
+     *
+     * @throws IllegalArgumentException for a negative line, naming it and the source (it once meant "no line")
+     */
     public InputLocation withLine(long line) {
+        if (line < 0) {
+            throw new IllegalArgumentException("line " + line + " in " + source + ": a line is 0 or more; for no"
+                    + " line, do not call withLine");
+        }
         return new InputLocation(source, line, recordNumber, column, key, excerpt);
     }
 

@@ -277,6 +277,21 @@ class CoreEdgeCasesTest {
     }
 
     @Test
+    void aNegativeLineIsRefusedNotTakenForNoLine() {
+        assertThatThrownBy(() -> InputLocation.of("transactions.csv").withLine(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("line -1 in transactions.csv");
+        assertThatThrownBy(() -> InputLocation.of("t").withRecordNumber(3).withLine(Long.MIN_VALUE))
+                .isInstanceOf(IllegalArgumentException.class);
+        // no line: a location never given one
+        InputLocation none = InputLocation.of("transactions.csv").withRecordNumber(3);
+        assertThat(none.line()).isEmpty();
+        assertThat(none.describe()).isEqualTo("transactions.csv record 3");
+        assertThat(none.withLine(0).line()).hasValue(0);
+        assertThat(none.withLine(7).describe()).isEqualTo("transactions.csv line 7 record 3");
+    }
+
+    @Test
     void badInputSaysWhereAndWhatAndCutsLongExcerpts() {
         InputLocation at = InputLocation.of("transactions.csv").withLine(1042).withRecordNumber(1041)
                 .withKey("id=7").withColumn("price").withExcerpt("x".repeat(100));
