@@ -2,6 +2,7 @@ package dev.mds.testing;
 
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
+import dev.mds.core.PostgresDialect;
 import dev.mds.core.TableName;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,10 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -34,9 +37,14 @@ import org.postgresql.PGConnection;
  * }</pre>
  *
  * Column definitions are SQL written by the test ({@code name type constraints}), used as given. The table is
- * dropped and created anew; its schema is created when missing.
+ * dropped and created anew; its schema is created when missing. {@link #rows(Row...)} gives values to the columns that
+ * take one, in order: a generated column ({@code generated always as (...) stored}) is skipped, an identity column
+ * takes the row's value.
  */
 public final class TableFixture {
+    /** The longest header {@link #csv(Path)} reads (it reads the header, then hands the whole text to COPY). */
+    private static final int MAX_HEADER_CHARS = 1 << 20;
+
     private final DataSource dataSource;
     private final TableName table;
     private final List<String> columns;
@@ -77,8 +85,8 @@ public final class TableFixture {
             c.setAutoCommit(false);
             create(c, columns);
             if (rows.length > 0) {
-                String marks = String.join(", ", java.util.Collections.nCopies(rows[0].size(), "?"));
-                try (PreparedStatement ps = c.prepareStatement("insert into " + table.quoted() + " values (" + marks + ")")) {
+                String insert = insert(c, rows[0]);
+                try (PreparedStatement ps = c.prepareStatement(insert)) {
                     for (Row r : rows) {
                         for (int i = 0; i < r.size(); i++) {
                             ps.setObject(i + 1, r.get(i));
@@ -96,8 +104,42 @@ public final class TableFixture {
     }
 
     /**
+     * The insert of one row into the columns that take a value, in table order: a generated column
+     * ({@code generated always as (...) stored}) takes none and is skipped, an identity column
+     * ({@code generated always as identity}) takes the row's value ({@code overriding system value}).
+     */
+    private String insert(Connection c, Row first) throws SQLException {
+        List<String> writable = new ArrayList<>();
+        List<String> generated = new ArrayList<>();
+        boolean identityAlways = false;
+        String sql = "select a.attname, a.attgenerated <> '', a.attidentity = 'a' from pg_catalog.pg_attribute a"
+                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                if (rs.getBoolean(2)) {
+                    generated.add(rs.getString(1));
+                } else {
+                    writable.add(rs.getString(1));
+                    identityAlways |= rs.getBoolean(3) && writable.size() <= first.size();
+                }
+            }
+        }
+        if (first.size() > writable.size()) {
+            throw new IllegalArgumentException("fixture " + table + ": row 1 " + first + " has " + first.size()
+                    + " values, but the table has " + writable.size() + " columns that take one: " + writable
+                    + (generated.isEmpty() ? "" : " (generated, so given no value: " + generated + ")"));
+        }
+        String marks = String.join(", ", Collections.nCopies(first.size(), "?"));
+        return "insert into " + table.quoted() + " (" + Identifiers.quoteAll(writable.subList(0, first.size())) + ")"
+                + (identityAlways ? " overriding system value" : "") + " values (" + marks + ")";
+    }
+
+    /**
      * Creates the table and loads a CSV file with a header line into it with {@code COPY}. Without
-     * {@link #columns(String...)}, the columns are the header's names, all of type text.
+     * {@link #columns(String...)}, the columns are the header's names, all of type text. Header and rows are read as
+     * CSV: a field in double quotes may hold commas, line breaks and doubled quotes ({@code "say ""hi"""}); spaces
+     * around a header name, outside its quotes, are dropped.
      */
     public TableName csv(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
@@ -121,18 +163,19 @@ public final class TableFixture {
     }
 
     private TableName csv(InputStream in, String name) throws IOException {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        reader.mark(1 << 16);
-        String header = reader.readLine();
-        if (header == null) {
-            throw new IllegalArgumentException("fixture " + table + ": " + name + " is empty, expected a header line");
-        }
+        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        reader.mark(MAX_HEADER_CHARS + 16);   // the header, a byte order mark and a look-ahead
+        List<String> header = header(reader, name);
         reader.reset();
         List<String> defs = columns;
         if (defs.isEmpty()) {
             defs = new ArrayList<>();
-            for (String h : header.replace("\uFEFF", "").split(",", -1)) {
-                defs.add(Identifiers.quote(h.strip().replaceAll("^\"|\"$", "")) + " text");
+            for (int i = 0; i < header.size(); i++) {
+                if (header.get(i).isEmpty()) {
+                    throw new IllegalArgumentException("fixture " + table + ": " + name + ": header column " + (i + 1)
+                            + " of " + header.size() + " has no name; name it or give columns(...)");
+                }
+                defs.add(Identifiers.quote(header.get(i)) + " text");
             }
         }
         try (Connection c = dataSource.getConnection()) {
@@ -143,6 +186,71 @@ public final class TableFixture {
             return table;
         } catch (SQLException e) {
             throw new MdsException("fixture " + table + " from " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The names of the CSV header record, split as PostgreSQL's {@code COPY ... (format csv)} splits a record: at
+     * commas outside double quotes, where quotes may hold commas and line breaks and {@code ""} is a quote; a byte
+     * order mark before it is dropped, and so are spaces around a name (outside its quotes), as before.
+     */
+    private List<String> header(Reader reader, String name) throws IOException {
+        List<String> names = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean inQuotes = false;
+        boolean hadQuotes = false;
+        int closed = 0;   // the field's length at its last closing quote
+        int ch = reader.read();
+        if (ch == '\uFEFF') {
+            ch = reader.read();
+        }
+        if (ch < 0) {
+            throw new IllegalArgumentException("fixture " + table + ": " + name + " is empty, expected a header line");
+        }
+        for (int read = 1; ; read++) {
+            if (read > MAX_HEADER_CHARS) {
+                throw new IllegalArgumentException("fixture " + table + ": " + name + ": the header is longer than "
+                        + MAX_HEADER_CHARS + " characters (a quote never closed?)");
+            }
+            if (inQuotes) {
+                if (ch < 0) {
+                    throw new IllegalArgumentException("fixture " + table + ": " + name + ": in the header, the quote"
+                            + " opening field " + (names.size() + 1) + " (\"" + field + ") is never closed");
+                }
+                if (ch == '"') {
+                    ch = reader.read();
+                    read++;
+                    if (ch == '"') {
+                        field.append('"');   // a doubled quote stands for one
+                        ch = reader.read();
+                    } else {
+                        inQuotes = false;    // the character after the closing quote is read as any other
+                        closed = field.length();
+                    }
+                    continue;
+                }
+                field.append((char) ch);
+            } else if (ch == '"') {
+                if (!hadQuotes && field.toString().isBlank()) {
+                    field.setLength(0);      // spaces before a quoted name
+                }
+                inQuotes = true;
+                hadQuotes = true;
+            } else if (ch == ',' || ch == '\n' || ch == '\r' || ch < 0) {
+                if (hadQuotes && field.substring(closed).isBlank()) {
+                    field.setLength(closed); // spaces after a quoted name
+                }
+                names.add(hadQuotes ? field.toString() : field.toString().strip());
+                field.setLength(0);
+                hadQuotes = false;
+                closed = 0;
+                if (ch != ',') {
+                    return names;
+                }
+            } else {
+                field.append((char) ch);
+            }
+            ch = reader.read();
         }
     }
 

@@ -7,9 +7,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.MdsException;
 import dev.mds.core.TableName;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @MdsPostgres
 class TableFixtureTest {
@@ -61,5 +68,89 @@ class TableFixtureTest {
         assertThatThrownBy(() -> TableFixture.on(ds, "t.x").columns("v int").rows(row("not a number")))
                 .isInstanceOf(MdsException.class).hasMessageContaining("fixture t.x");
         assertThatThrownBy(() -> TableFixture.on(ds, "t.x").csvResource("/nope.csv")).hasMessageContaining("/nope.csv");
+    }
+
+    @Test
+    void csvHeaderAndRowsAreReadAsCsvWithQuotedCommasLineBreaksAndDoubledQuotes(DataSource ds, @TempDir Path dir)
+            throws Exception {
+        // before, the header was split at every comma: "name, full" made two columns, and COPY refused the rows
+        Path file = dir.resolve("odd.csv");
+        Files.writeString(file, "\uFEFFid, \"name, full\",\"say \"\"hi\"\"\",\"two\nlines\"\n"
+                + "1,\"Doe, John\",\"he said \"\"hi\"\"\",\"a\nb\"\n"
+                + "2,plain,,\"\"\n");
+        TableFixture.on(ds, "t.odd").csv(file);
+        try (Connection c = ds.getConnection(); ResultSet rs = c.getMetaData().getColumns(null, "t", "odd", null)) {
+            List<String> names = new ArrayList<>();
+            while (rs.next()) {
+                names.add(rs.getString("COLUMN_NAME"));
+            }
+            assertThat(names).containsExactly("id", "name, full", "say \"hi\"", "two\nlines");
+        }
+        assertThatTable(ds, "t.odd").containsExactlyInAnyOrder(row("1", "Doe, John", "he said \"hi\"", "a\nb"),
+                row("2", "plain", null, ""));
+        // with columns(...), the rows are read the same way
+        TableFixture.on(ds, "t.typed").columns("id int", "name text", "said text", "lines text").csv(file);
+        assertThatTable(ds, "t.typed").columns("id", "name").containsExactlyInAnyOrder(row(1, "Doe, John"), row(2, "plain"));
+    }
+
+    @Test
+    void aCsvHeaderThatCannotBeReadIsRefusedNamingTheFile(DataSource ds, @TempDir Path dir) throws Exception {
+        Path open = dir.resolve("open.csv");
+        Files.writeString(open, "id,\"name\n1,x\n");
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.bad").csv(open)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("open.csv").hasMessageContaining("quote opening field 2");
+        Path unnamed = dir.resolve("unnamed.csv");
+        Files.writeString(unnamed, "id,,v\n1,2,3\n");
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.bad").csv(unnamed)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unnamed.csv: header column 2 of 3 has no name");
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "");
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.bad").csv(empty)).hasMessageContaining("is empty");
+    }
+
+    @Test
+    void rowsSkipGeneratedColumnsAndFillIdentityColumnsWithTheValuesGiven(DataSource ds) {
+        // before, values went to every column by position: the generated column was given one and the insert failed
+        TableFixture.on(ds, "t.gen").columns("id int generated always as identity", "qty int",
+                        "twice int generated always as (qty * 2) stored", "name text")
+                .rows(row(7, 2, "a"), row(8, 5, "b"));
+        assertThatTable(ds, "t.gen").containsExactlyInAnyOrder(row(7, 2, 4, "a"), row(8, 5, 10, "b"));
+        // fewer values than columns leave the last ones to their defaults, as before
+        TableFixture.on(ds, "t.gen").columns("qty int", "twice int generated always as (qty * 2) stored",
+                "note text default 'n/a'").rows(row(3));
+        assertThatTable(ds, "t.gen").containsExactlyInAnyOrder(row(3, 6, "n/a"));
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.gen").columns("qty int",
+                        "twice int generated always as (qty * 2) stored").rows(row(1, 2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fixture t.gen: row 1 (1, 2) has 2 values, but the table has 1 columns that take"
+                        + " one: [qty] (generated, so given no value: [twice])");
+    }
+
+    @Test
+    void seedDataErrorsSayWhereTheyLooked(@TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("nowhere");
+        assertThatThrownBy(() -> SeedData.locate(null, missing.toString(), dir)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("seed data directory missing: " + missing + " (named by the environment variable"
+                        + " MDS_SEED_DATA=" + missing + ", does not exist)");
+        assertThatThrownBy(() -> SeedData.locate(missing.toString(), "/elsewhere", dir))
+                .hasMessageContaining("named by the system property mds.seed.data=" + missing);
+        Path seeds = Files.createDirectory(dir.resolve("seeds"));
+        SeedData.Located located = SeedData.locate(null, seeds.toString(), dir);
+        assertThat(located.path()).isEqualTo(seeds);
+        assertThatThrownBy(() -> SeedData.file(located, "000-x/users.csv")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("seed data file missing: " + seeds.resolve("000-x/users.csv") + " (000-x/users.csv in the"
+                        + " seed-data directory " + seeds + ", named by the environment variable MDS_SEED_DATA=" + seeds + ")");
+        // nothing set: the search beside a checkout (a directory holding mvnw) says what it tried
+        Path checkout = Files.createDirectories(dir.resolve("work/main/mds-testing"));
+        Files.writeString(dir.resolve("work/main/mvnw"), "");
+        assertThatThrownBy(() -> SeedData.locate(null, " ", checkout)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("neither the system property mds.seed.data nor the environment variable"
+                        + " MDS_SEED_DATA is set")
+                .hasMessageContaining("looked for [" + dir.resolve("work/shared/seed-data") + "]");
+        Files.createDirectories(dir.resolve("work/shared/seed-data"));
+        assertThat(SeedData.locate(null, null, checkout).path()).isEqualTo(dir.resolve("work/shared/seed-data"));
+        Path bare = Files.createDirectory(dir.resolve("bare"));
+        assertThatThrownBy(() -> SeedData.locate("", null, bare)).hasMessageContaining("no directory from " + bare
+                + " up holds mvnw");
     }
 }
