@@ -95,8 +95,12 @@ class FaultInjectionVaultTest {
         assertThat(points).isGreaterThan(2);
     }
 
+    /**
+     * Every kind but two whose DDL is made as another's is (from one stage's columns, run by {@code Vault#run}): a
+     * transactional link's as a link's, an effectivity satellite's as a satellite's. Left out to keep the sweep short.
+     */
     @ParameterizedTest
-    @EnumSource(Kind.class)
+    @EnumSource(value = Kind.class, mode = EnumSource.Mode.EXCLUDE, names = {"TRANSACTIONAL_LINK", "EFFECTIVITY_SATELLITE"})
     void createTableIsAllOrNothingWhereverItsSessionDies(Kind kind, DataSource ds) throws Exception {
         int points = FaultSweep.on(ds)
                 .setUp(d -> {
