@@ -8,13 +8,17 @@ import dev.mds.testing.FaultSweep;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestSql;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The session of a project run dies at every statement it sends in turn ({@link FaultSweep}): the killed model is
@@ -88,24 +92,36 @@ class FaultInjectionTransformTest {
     }
 
     static int sweep(DataSource ds, boolean viewOverTable) throws Exception {
-        Map<String, Set<String>> downstreamOf = viewOverTable ? VIEW_OVER_TABLE : VIEW_FIRST;
+        return sweep(ds, d -> {
+            TableFixture.on(d, "raw.src").columns("id int", "v int").rows(row(1, 1), row(2, 2));
+            project(d, viewOverTable).run().assertSucceeded();
+            TestSql.sql(d, "insert into raw.src values (3, 3)", "update raw.src set v = 5 where id = 2");
+        }, d -> project(d, viewOverTable), RELATION, viewOverTable ? VIEW_OVER_TABLE : VIEW_FIRST);
+    }
+
+    /**
+     * Sweeps a run of {@code project} over the state {@code setUp} leaves (after dropping the schemas raw, p and s):
+     * {@code relation} names each model's relation in a snapshot, {@code downstreamOf} the models downstream of each.
+     */
+    static int sweep(DataSource ds, FaultSweep.Work setUp, Function<DataSource, TransformProject> project,
+            Map<String, String> relation, Map<String, Set<String>> downstreamOf) throws Exception {
         RunResults[] last = new RunResults[1];
         return FaultSweep.on(ds)
                 .setUp(d -> {
-                    TestSql.sql(d, "drop schema if exists raw cascade", "drop schema if exists p cascade");
-                    TableFixture.on(d, "raw.src").columns("id int", "v int").rows(row(1, 1), row(2, 2));
-                    project(d, viewOverTable).run().assertSucceeded();
-                    TestSql.sql(d, "insert into raw.src values (3, 3)", "update raw.src set v = 5 where id = 2");
+                    TestSql.sql(d, "drop schema if exists raw cascade", "drop schema if exists p cascade",
+                            "drop schema if exists s cascade");
+                    setUp.run(d);
                 })
                 .operation(d -> {
                     last[0] = null;
-                    last[0] = project(d, viewOverTable).run();
+                    last[0] = project.apply(d).run();
                     last[0].assertSucceeded();
                 })
                 .check(o -> {
                     assertThat(o.now().relations().keySet()).as("no relation left behind or lost")
                             .isEqualTo(o.before().relations().keySet());
-                    assertThat(o.now().relations().get("raw.src (r)")).isEqualTo(o.before().relations().get("raw.src (r)"));
+                    o.before().relations().keySet().stream().filter(k -> k.startsWith("raw.")).forEach(k ->
+                            assertThat(o.now().relations().get(k)).as("source %s", k).isEqualTo(o.before().relations().get(k)));
                     if (!o.failed()) {
                         assertThat(o.now()).isEqualTo(o.after());
                         return;
@@ -119,7 +135,7 @@ class FaultInjectionTransformTest {
                     Set<String> failed = new TreeSet<>();
                     boolean ambiguous = o.kill().commits() && o.kill().moment() == FaultInjection.Moment.LOST_REPLY;
                     for (ModelResult m : r.models()) {
-                        String rel = RELATION.get(m.name());
+                        String rel = relation.get(m.name());
                         List<String> now = o.now().relations().get(rel);
                         // a view's rows are its upstream's: one left as it was reads a rebuilt upstream's new rows
                         boolean old = Objects.equals(own(now), own(o.before().relations().get(rel)));
@@ -142,5 +158,41 @@ class FaultInjectionTransformTest {
                     }
                 })
                 .run();
+    }
+
+    /** A seed, a view over it, a snapshot (timestamp strategy) and a table over both. */
+    static final Map<String, String> SEED_AND_SNAPSHOT = Map.of("s.status", "s.status (r)", "p.labels", "p.labels (v)",
+            "p.snap", "p.snap (r)", "p.joined", "p.joined (r)");
+    static final Map<String, Set<String>> SEED_AND_SNAPSHOT_DOWNSTREAM = Map.of("s.status", Set.of("p.labels", "p.joined"),
+            "p.labels", Set.of("p.joined"), "p.snap", Set.of("p.joined"), "p.joined", Set.of());
+
+    static TransformProject seedAndSnapshot(DataSource ds, Path seeds) {
+        return TransformProject.builder(ds).seedsFrom(seeds)
+                .model("p.labels", "select code, upper(label) as l from {{ ref('s.status') }}")
+                .model("p.snap", "{{ config(materialized='snapshot', unique_key='id', strategy='timestamp',"
+                        + " updated_at='updated_at') }}\nselect id, name, updated_at from raw.cust")
+                .model("p.joined", "{{ config(materialized='table') }}\nselect c.id, c.name, l.l from {{ ref('p.snap') }} c"
+                        + " left join {{ ref('p.labels') }} l on l.code = c.id where c.dbt_valid_to is null")
+                .threads(1).build();
+    }
+
+    /**
+     * The seed's new file has the same columns, so its rows are replaced (truncate, then copy; a seed whose columns
+     * change is swapped as a table model is, swept above); the snapshot sees a changed, a new and an unchanged row.
+     */
+    @Test
+    void aSeedAndASnapshotAreEachOldOrNewWhereverTheSessionDies(DataSource ds, @TempDir Path seeds) throws Exception {
+        Path csv = seeds.resolve("s/status.csv");
+        int points = sweep(ds, d -> {
+            Files.createDirectories(csv.getParent());
+            Files.writeString(csv, "code,label\n1,open\n2,closed\n");
+            TestSql.sql(d, "create schema raw", "create table raw.cust (id int, name text, updated_at timestamp)",
+                    "insert into raw.cust values (1, 'Ann', '2024-01-01'), (2, 'Bob', '2024-01-01')");
+            seedAndSnapshot(d, seeds).run().assertSucceeded();
+            Files.writeString(csv, "code,label\n1,opened\n2,closed\n3,held\n");
+            TestSql.sql(d, "update raw.cust set name = 'Anne', updated_at = '2024-02-01' where id = 1",
+                    "insert into raw.cust values (3, 'Cy', '2024-02-01')");
+        }, d -> seedAndSnapshot(d, seeds), SEED_AND_SNAPSHOT, SEED_AND_SNAPSHOT_DOWNSTREAM);
+        assertThat(points).isGreaterThan(8);
     }
 }
