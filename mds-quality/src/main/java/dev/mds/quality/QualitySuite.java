@@ -212,12 +212,24 @@ public final class QualitySuite {
         try (Connection c = dataSource.getConnection()) {
             return Sql.transaction(c, x -> {
                 // every check of the run sees one snapshot; SET TRANSACTION leaves the session's own level as it was
-                Sql.execute(x, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                try {
+                    Sql.execute(x, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+                } catch (MdsException e) {
+                    throw new MdsException("quality run of " + names() + " cannot start its transaction: " + e.getMessage(), e);
+                }
                 return new Runner(x, samples, history, clock, failuresSchema, dataSource).run(tables);
             });
         } catch (SQLException e) {
-            throw new MdsException("quality run failed: " + e.getMessage(), e);
+            // connecting, or the commit: a commit whose connection broke may have been made (its reply was lost)
+            throw new MdsException("quality run of " + names() + " failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The tables of the suite, for a message: the first three, and how many more. */
+    private String names() {
+        List<String> names = tables.stream().map(t -> t.table().toString()).distinct().toList();
+        return names.size() <= 3 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 3)) + " and " + (names.size() - 3) + " more";
     }
 
     /**

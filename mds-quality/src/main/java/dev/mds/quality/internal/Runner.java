@@ -68,6 +68,8 @@ public final class Runner {
      */
     private final Map<String, Optional<String>> failureTables = new HashMap<>();
     private final DataSource catalogNow;
+    /** What the run is doing, for the error that stops it when its session is lost: "checking src.t". */
+    private String step = "starting";
 
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock) {
         this(connection, samples, history, clock, Optional.empty());
@@ -200,7 +202,10 @@ public final class Runner {
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
         String runId = UUID.randomUUID().toString();
-        history.ifPresent(h -> undoneOnFailure(() -> createHistory(h)));
+        history.ifPresent(h -> {
+            step = "creating history " + h;
+            undoneOnFailure(() -> createHistory(h));
+        });
         if (failuresSchema.isPresent()) {
             stored(tables);
         }
@@ -208,7 +213,10 @@ public final class Runner {
         for (TableSpec t : tables) {
             results.addAll(runTable(t));
         }
-        history.ifPresent(h -> undoneOnFailure(() -> writeHistory(h, runId, startedAt, results)));
+        history.ifPresent(h -> {
+            step = "writing history " + h;
+            undoneOnFailure(() -> writeHistory(h, runId, startedAt, results));
+        });
         QualityReport report = new QualityReport(runId, startedAt, results, queries, Duration.ofNanos(System.nanoTime() - t0));
         LOG.info("quality run {}: {}, {} failed, {}, {}, {} in {} ms", runId, Plural.count(results.size(), "check"),
                 report.withStatus(Status.FAIL).size(), Plural.count(report.withStatus(Status.ERROR).size(), "error"),
@@ -221,6 +229,7 @@ public final class Runner {
         List<CheckSpec> checks = t.checks();
         CheckResult[] out = new CheckResult[checks.size()];
         String name = t.table().toString();
+        step = "checking " + name;
         Optional<Schema> found = schema(t.table());
         if (found.isEmpty()) {
             for (int i = 0; i < out.length; i++) {
@@ -310,6 +319,7 @@ public final class Runner {
         // its threshold keeps its failing rows too
         boolean failing = r.failingRows() > 0;
         String what = "failing rows of check " + check.id() + " on " + t.table();
+        step = "storing the " + what + " in " + target;
         try {
             if (!failuresSchemaExists()) {
                 String name = failuresSchema.orElseThrow();
@@ -1505,11 +1515,12 @@ public final class Runner {
             String state = failure instanceof SQLException e ? e.getSQLState() : null;
             if (state != null && !state.startsWith("08") && !state.startsWith("57P")) {
                 // the server kept the session: the pool closed the connection on this error (HikariCP does on 0A000)
-                throw new MdsException("quality run stopped, its connection was closed after a statement failed with SQLSTATE "
+                throw new MdsException("quality run stopped while " + step + ", its connection was closed after a statement failed with SQLSTATE "
                         + state + " (a connection pool such as HikariCP closes a connection on 0A000, feature not"
                         + " supported): " + failure.getMessage(), failure);
             }
-            throw new MdsException("quality run stopped, its database session was lost: " + failure.getMessage(), failure);
+            throw new MdsException("quality run stopped while " + step + ", its database session was lost: "
+                    + failure.getMessage(), failure);
         }
         if (sp != null) {
             c.rollback(sp);
@@ -1576,13 +1587,17 @@ public final class Runner {
         if (tableExists) {
             return;
         }
-        if (!schemaExists) {
-            Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
+        try {
+            if (!schemaExists) {
+                Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
+            }
+            Sql.execute(c, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz not null,"
+                    + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
+                    + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
+                    + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
+        } catch (MdsException e) {
+            throw new MdsException("cannot create the quality history table " + h + ": " + e.getMessage(), e);
         }
-        Sql.execute(c, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz not null,"
-                + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
-                + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
-                + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
     }
 
     private void writeHistory(TableName h, String runId, Instant at, List<CheckResult> results) {
@@ -1605,7 +1620,7 @@ public final class Runner {
             }
             ps.executeBatch();
         } catch (SQLException e) {
-            throw Sql.failed(sql, e);
+            throw new MdsException("cannot write the quality run's results to history " + h + ": " + e.getMessage(), e);
         }
     }
 
