@@ -153,6 +153,41 @@ class FaultInjectionQualityTest {
     }
 
     /**
+     * A first run on a connection in auto-commit mode makes the history schema and table, and the failures tables: the
+     * history's schema and table are made in one transaction (never a schema without its table), and each failures table
+     * in one of its own. The history table may be left made and empty (the run's rows are written in its last
+     * statement); it never holds part of a run.
+     */
+    @Test
+    void aFirstRunInAutoCommitModeMakesTheHistoryTableWithItsSchemaOrNeither(DataSource ds) throws Exception {
+        int points = FaultSweep.on(ds)
+                .setUp(d -> sql(d, "drop schema if exists src cascade", "drop schema if exists audit cascade",
+                        "drop schema if exists qh cascade", "create schema src", "create schema audit",
+                        "create table src.t (id int primary key, v int, code text, n int)",
+                        "insert into src.t values " + NOW))
+                .operation(d -> run(suite(d, SECOND_RUN, true), d, Mode.AUTO_COMMIT))
+                .ignoreColumns("run_id")
+                .idempotent(false)
+                .failure(FaultInjectionQualityTest::namesTheTable)
+                .check(o -> {
+                    FaultSweep.Snapshot now = o.now();
+                    List<String> history = now.relations().get("qh.runs (r)");
+                    if (o.failed() && history != null && history.stream().noneMatch(l -> l.startsWith("row "))) {
+                        // made, and no run written into it: the state before with an empty history table
+                        Map<String, List<String>> without = new java.util.HashMap<>(now.relations());
+                        without.remove("qh.runs (r)");
+                        without.remove("qh (schema)");
+                        now = new FaultSweep.Snapshot(without);
+                    } else if (now.relations().containsKey("qh (schema)") && history == null) {
+                        throw new AssertionError("schema qh was made without its history table: " + now.relations().keySet());
+                    }
+                    eachRelationOldOrNew(new FaultSweep.Outcome(o.kill(), o.failure(), o.before(), o.after(), now));
+                })
+                .run();
+        assertThat(points).isGreaterThan(5);
+    }
+
+    /**
      * On a connection in auto-commit mode each failures table is replaced in a transaction of its own and the history
      * in another: each relation (and schema) holds what it held before or what an uninterrupted run leaves, never a mix.
      */

@@ -1587,16 +1587,40 @@ public final class Runner {
         if (tableExists) {
             return;
         }
+        // in auto-commit mode, schema and table in a transaction of their own: never a schema made without its table
+        boolean own = false;
         try {
             if (!schemaExists) {
+                own = c.getAutoCommit();
+                if (own) {
+                    c.setAutoCommit(false);
+                }
                 Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
             }
             Sql.execute(c, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz not null,"
                     + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
                     + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
                     + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
-        } catch (MdsException e) {
+            if (own) {
+                c.commit();
+            }
+        } catch (MdsException | SQLException e) {
+            if (own) {
+                try {
+                    c.rollback();
+                } catch (SQLException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
             throw new MdsException("cannot create the quality history table " + h + ": " + e.getMessage(), e);
+        } finally {
+            if (own) {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException e) {
+                    LOG.debug("cannot restore auto-commit: {}", e.getMessage());
+                }
+            }
         }
     }
 
