@@ -39,7 +39,11 @@ public interface Dialect {
      */
     Features features(Connection connection);
 
-    /** The columns of an existing table or view, in order; empty when there is no such relation. */
+    /**
+     * The columns of an existing table or view, in order, its identity and generated columns marked
+     * ({@link Field#generation()}: an insert lists {@link Schema#writable()}); empty when there is no such relation
+     * (an index or a sequence of the name is none).
+     */
     Optional<Schema> readSchema(Connection connection, TableName table);
 
     /** A server version, such as 17.2. */

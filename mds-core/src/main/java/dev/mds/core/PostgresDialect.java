@@ -240,6 +240,7 @@ public final class PostgresDialect implements Dialect {
             DatabaseMetaData meta = connection.getMetaData();
             Map<String, FieldType> domains = null;
             Map<String, FieldType> arrays = null;
+            boolean generatedOrIdentity = false;
             String schema = table.schema().equals("pg_temp") ? temporarySchema(connection) : table.schema();
             try (ResultSet rs = meta.getColumns(null, escape(schema, meta), escape(table.name(), meta), null)) {
                 while (rs.next()) {
@@ -280,12 +281,39 @@ public final class PostgresDialect implements Dialect {
                         type = fieldType(jdbcType, typeName, precision, scale);
                     }
                     fields.add(new Field(column, type, nullable));
+                    // pgjdbc says YES for identity, serial and generated columns, without telling which
+                    generatedOrIdentity |= "YES".equals(rs.getString("IS_AUTOINCREMENT"))
+                            || "YES".equals(rs.getString("IS_GENERATEDCOLUMN"));
                 }
+            }
+            if (generatedOrIdentity) {
+                Map<String, Field.Generation> generations = generations(connection, table);
+                fields.replaceAll(f -> new Field(f.name(), f.type(), f.nullable(),
+                        generations.getOrDefault(f.name(), Field.Generation.NONE)));
             }
         } catch (SQLException e) {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
         }
         return fields;
+    }
+
+    /** How the database fills {@code table}'s identity and generated columns, by column; the others are absent. */
+    private Map<String, Field.Generation> generations(Connection connection, TableName table) throws SQLException {
+        String sql = "select a.attname, a.attidentity::text, a.attgenerated::text from pg_catalog.pg_attribute a"
+                + " where a.attrelid = " + relationOid(table) + " and a.attnum > 0 and not a.attisdropped"
+                + " and (a.attidentity <> '' or a.attgenerated <> '')";
+        long t0 = System.nanoTime();
+        Map<String, Field.Generation> generations = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            Sql.logged(sql, t0);
+            while (rs.next()) {
+                String identity = rs.getString(2);
+                // attgenerated: 's' stored; PostgreSQL 18 adds 'v' virtual, which takes no value either
+                generations.put(rs.getString(1), !rs.getString(3).isEmpty() ? Field.Generation.EXPRESSION
+                        : "a".equals(identity) ? Field.Generation.IDENTITY_ALWAYS : Field.Generation.IDENTITY_BY_DEFAULT);
+            }
+        }
+        return generations;
     }
 
     /** The name of this session's temporary schema ({@code pg_temp_3}), which {@code pg_temp} stands for. */
@@ -384,18 +412,33 @@ public final class PostgresDialect implements Dialect {
 
     /**
      * SQL for the oid of {@code table}, or NULL when there is no such table, read from {@code pg_class} under the
-     * statement's snapshot. {@code to_regclass} instead answers from the session's catalog cache, which can keep
-     * "no such table" after another transaction created the table and committed (the session reads such
-     * invalidations when it next takes a relation lock it does not hold yet): a loader that looked for its target,
-     * then took the target's lock after another loader had created it, would create it again and fail.
+     * statement's snapshot. A table is what holds rows under the name: a table, a partitioned table, a view, a
+     * materialized view or a foreign table; an index, a sequence, a composite type or a TOAST table of the name is
+     * none (their {@code pg_attribute} rows are no table's columns). {@code to_regclass} instead answers from the
+     * session's catalog cache, which can keep "no such table" after another transaction created the table and
+     * committed (the session reads such invalidations when it next takes a relation lock it does not hold yet): a
+     * loader that looked for its target, then took the target's lock after another loader had created it, would
+     * create it again and fail.
      */
     public String relationOid(TableName table) {
+        return oid(table, " and c.relkind in ('r', 'p', 'v', 'm', 'f')");
+    }
+
+    /**
+     * As {@link #relationOid}, but any {@code pg_class} entry of the name: an index, a sequence or a composite type
+     * too. For telling what a name is ({@code select relkind ... where oid = ...}), not for reading a table.
+     */
+    public String anyRelationOid(TableName table) {
+        return oid(table, "");
+    }
+
+    private static String oid(TableName table, String kinds) {
         // pg_temp names the session's own temporary schema, as it does for to_regclass
         String schema = table.schema().equals("pg_temp") ? "c.relnamespace = pg_catalog.pg_my_temp_schema()"
                 : "c.relnamespace = (select n.oid from pg_catalog.pg_namespace n where n.nspname = "
                         + Identifiers.literal(table.schema()) + ")";
         return "(select c.oid from pg_catalog.pg_class c where " + schema + " and c.relname = "
-                + Identifiers.literal(table.name()) + ")";
+                + Identifiers.literal(table.name()) + kinds + ")";
     }
 
     /** A unique index a table enforces at every statement: its name and its key columns, in index order. */

@@ -18,6 +18,9 @@ import java.util.Optional;
  *     .build();
  * int i = schema.indexOf("amount");   // 1
  * }</pre>
+ *
+ * A schema read from a table ({@link Dialect#readSchema}) marks its generated and identity columns
+ * ({@link Field#generation()}); {@link #writable()} leaves out the columns an insert must not list.
  */
 public final class Schema {
     private final List<Field> fields;
@@ -102,6 +105,20 @@ public final class Schema {
             names.add(f.name());
         }
         return names;
+    }
+
+    /**
+     * The columns an {@code INSERT} or {@code COPY} into the table may list, in order: all but the generated ones
+     * ({@link Field#writable()}). The same schema when none is generated.
+     */
+    public Schema writable() {
+        List<Field> writable = new ArrayList<>(fields.size());
+        for (Field f : fields) {
+            if (f.writable()) {
+                writable.add(f);
+            }
+        }
+        return writable.size() == fields.size() ? this : new Schema(writable);
     }
 
     /** This schema with {@code field} appended. */

@@ -244,7 +244,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     /** The {@code pg_class.relkind} of the relation of this name, null when there is none. */
     private String relationKind() {
         return query("select (select c.relkind from pg_catalog.pg_class c where c.oid = "
-                + PostgresDialect.INSTANCE.relationOid(actual) + ")::text", rs -> {
+                + PostgresDialect.INSTANCE.anyRelationOid(actual) + ")::text", rs -> {
             rs.next();
             return rs.getString(1);
         });
