@@ -1627,7 +1627,14 @@ public final class Runner {
     private void writeHistory(TableName h, String runId, Instant at, List<CheckResult> results) {
         String sql = "insert into " + h.quoted() + " (run_id, run_at, table_name, check_id, kind, severity, status,"
                 + " failing_rows, checked_rows, observed, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        // in auto-commit mode, a transaction of its own: pgjdbc sends a long batch in parts, each ending in a Sync that
+        // commits it, so a row that failed late left the run's earlier rows written
+        boolean own = false;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
+            own = c.getAutoCommit();
+            if (own) {
+                c.setAutoCommit(false);
+            }
             for (CheckResult r : results) {
                 ps.setString(1, runId);
                 ps.setObject(2, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
@@ -1643,8 +1650,29 @@ public final class Runner {
                 ps.addBatch();
             }
             ps.executeBatch();
+            if (own) {
+                c.commit();
+            }
         } catch (SQLException e) {
-            throw new MdsException("cannot write the quality run's results to history " + h + ": " + e.getMessage(), e);
+            if (own) {
+                try {
+                    c.rollback();
+                } catch (SQLException undo) {
+                    e.addSuppressed(undo);
+                }
+            }
+            // a batch's error names only its first failing row's values; the next exception says why
+            SQLException why = e.getNextException() != null ? e.getNextException() : e;
+            throw new MdsException("cannot write the quality run's results to history " + h + ": " + e.getMessage()
+                    + (why == e ? "" : " (" + why.getMessage() + ")"), e);
+        } finally {
+            if (own) {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException e) {
+                    LOG.debug("cannot restore auto-commit: {}", e.getMessage());
+                }
+            }
         }
     }
 
