@@ -111,7 +111,10 @@ public final class QualitySuite {
 
     /**
      * Stores each run's results in {@code table} (created when missing), one row per check, in the same
-     * transaction as the checks; {@link TableChecks#rowCountAnomaly} reads earlier runs from it.
+     * transaction as the checks; {@link TableChecks#rowCountAnomaly} reads earlier runs from it. On a connection in
+     * auto-commit mode ({@link #run(Connection)}), the history's schema and table are made in one transaction and a
+     * run's rows written in another: a run's rows are written all or none, though a run that fails after the first
+     * may leave the table made and empty.
      */
     public QualitySuite history(String table) {
         return new QualitySuite(dataSource, tables, samples, Optional.of(TableName.parse(table)), clock, failuresSchema);
