@@ -15,7 +15,9 @@ import java.util.Objects;
  * }</pre>
  *
  * {@link #parse(String)} reads a name the way PostgreSQL reads it in SQL: unquoted parts have their ASCII letters
- * folded to lower case (other letters stay as written, as in a UTF8 database), quoted parts are kept as written, a missing schema means {@code public}. {@link #of(String, String)}
+ * folded to lower case (other letters stay as written, as in a UTF8 database), quoted parts are kept as written, a missing schema means {@code public}.
+ * An unquoted part must be what PostgreSQL reads as one name (a letter or {@code _}, then letters, digits, {@code _} or
+ * {@code $}); {@code my table}, {@code 1abc} and {@code a-b} are refused and need quotes ({@code "my table"}). {@link #of(String, String)}
  * takes the parts exactly. Both refuse parts over 63 bytes rather than let PostgreSQL truncate them.
  */
 public final class TableName {
@@ -38,8 +40,9 @@ public final class TableName {
     /**
      * Parses {@code name}, {@code schema.name} or their quoted forms ({@code "My Schema"."a.b"}).
      *
-     * @throws IllegalArgumentException for an empty part, an unterminated quote, more than two parts or a part
-     *     over 63 bytes
+     * @throws IllegalArgumentException naming the input for an empty part, an unterminated quote, more than two parts,
+     *     a part over 63 bytes or an unquoted part PostgreSQL would not read as a name ({@code my table},
+     *     {@code 1abc}, {@code a-b}: quote them)
      */
     public static TableName parse(String qualified) {
         Objects.requireNonNull(qualified, "qualified");
@@ -81,6 +84,7 @@ public final class TableName {
                     throw new IllegalArgumentException("cannot read table name '" + qualified
                             + "': expected name or schema.name, quoted with \" where needed");
                 }
+                checkUnquoted(qualified, part);
                 parts.add(foldAscii(part));
                 i = end;
             }
@@ -98,6 +102,25 @@ public final class TableName {
                     + "': expected name or schema.name, found " + parts.size() + " parts");
         }
         return parts.size() == 1 ? new TableName(DEFAULT_SCHEMA, parts.get(0)) : new TableName(parts.get(0), parts.get(1));
+    }
+
+    /**
+     * Refuses an unquoted part PostgreSQL's scanner would not read as one identifier: it starts with a letter or
+     * {@code _} and goes on with letters, digits, {@code _} and {@code $}, where every non-ASCII character counts as a
+     * letter (as in a UTF8 database). {@code my table}, {@code 1abc} and {@code a-b} need quotes.
+     */
+    private static void checkUnquoted(String qualified, String part) {
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+            boolean ok = i == 0 ? letter : letter || (c >= '0' && c <= '9') || c == '$';
+            if (!ok) {
+                String what = i == 0 ? "starts with '" + c + "'" : "has '" + c + "' at position " + (i + 1);
+                throw new IllegalArgumentException("cannot read table name '" + qualified + "': the unquoted part '"
+                        + part + "' " + what + ", which PostgreSQL reads only in a quoted name: write \""
+                        + part + "\" (an unquoted name is a letter or _, then letters, digits, _ or $)");
+            }
+        }
     }
 
     /**

@@ -56,6 +56,27 @@ class TableNameTest {
     }
 
     @Test
+    void refusesUnquotedPartsPostgresWouldNotReadAsANameAndNamesTheInput() {
+        for (String in : new String[] {"my table", "raw.my table", "1abc", "raw.1abc", "a-b", "raw.a-b", "raw.users;",
+                "$x", "a b.c", "a\tb"}) {
+            assertThatThrownBy(() -> TableName.parse(in)).as(in).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("cannot read table name '" + in + "'")
+                    .hasMessageContaining("quoted");
+        }
+        assertThatThrownBy(() -> TableName.parse("raw.a-b")).hasMessage("cannot read table name 'raw.a-b': the unquoted"
+                + " part 'a-b' has '-' at position 2, which PostgreSQL reads only in a quoted name: write \"a-b\" (an"
+                + " unquoted name is a letter or _, then letters, digits, _ or $)");
+        assertThatThrownBy(() -> TableName.parse("1abc")).hasMessageContaining("'1abc' starts with '1'");
+        // quoted, the same text is a name, kept exactly
+        assertThat(TableName.parse("\"my table\"")).isEqualTo(TableName.of("public", "my table"));
+        assertThat(TableName.parse("raw.\"1abc\"")).isEqualTo(TableName.of("raw", "1abc"));
+        assertThat(TableName.parse("\"a-b\".\"My Table\"")).isEqualTo(TableName.of("a-b", "My Table"));
+        // what PostgreSQL does read unquoted: _ first, digits and $ after the first character, any non-ASCII letter
+        assertThat(TableName.parse("_x.a$1")).isEqualTo(TableName.of("_x", "a$1"));
+        assertThat(TableName.parse("ünï.é9")).isEqualTo(TableName.of("ünï", "é9"));
+    }
+
+    @Test
     void withNameKeepsSchema() {
         assertThat(TableName.parse("data_lake.transactions").withName("transactions_rejected"))
                 .isEqualTo(TableName.of("data_lake", "transactions_rejected"));

@@ -1,6 +1,7 @@
 package dev.mds.transform;
 
 import dev.mds.core.TableName;
+import dev.mds.transform.internal.ProjectModels;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -40,7 +41,7 @@ public record RunResults(List<ModelResult> models, Duration duration) {
         }
         TableName parsed;
         try {
-            parsed = TableName.parse(name);
+            parsed = ProjectModels.modelName(name);
         } catch (IllegalArgumentException notAName) {
             parsed = null;
         }

@@ -1,6 +1,7 @@
 package dev.mds.transform;
 
 import dev.mds.core.TableName;
+import dev.mds.transform.internal.ProjectModels;
 import dev.mds.transform.internal.Selector;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,7 +79,8 @@ public record Select(String select, boolean downstream, List<String> exclude) {
     }
 
     /**
-     * The named models ({@code schema.model}, read as {@link TableName#parse}) only.
+     * The named models ({@code schema.model}, read as {@link TableName#parse}, or as a seed file's exact name where SQL
+     * would need quotes: {@code Raw.My Seed}) only.
      *
      * @throws IllegalArgumentException when none is given or one is not a name
      */
@@ -86,7 +88,7 @@ public record Select(String select, boolean downstream, List<String> exclude) {
         if (names.length == 0) {
             throw new IllegalArgumentException("select at least one model");
         }
-        return new Select(Arrays.stream(names).map(n -> TableName.parse(n).toString()).collect(Collectors.joining(" ")),
+        return new Select(Arrays.stream(names).map(n -> ProjectModels.modelName(n).toString()).collect(Collectors.joining(" ")),
                 false, List.of());
     }
 

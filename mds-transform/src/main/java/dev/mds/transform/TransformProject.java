@@ -166,7 +166,7 @@ public final class TransformProject {
      * is refused when {@code refuseEphemeral} (it would build nothing).
      */
     private TableName named(Selector.Criterion c, List<TableName> tables, boolean refuseEphemeral) {
-        TableName named = TableName.parse(c.value());
+        TableName named = ProjectModels.modelName(c.value());
         TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
                 + " in this project" + (Select.find(named, models.disabled()).isPresent()
                         ? ": it is disabled (config enabled=false)" : elsewhere(c.value(), named) + "; models: " + models())));
@@ -296,7 +296,7 @@ public final class TransformProject {
          *     {@code with[out] time zone}, optional {@code []}; no constraint, default or collation
          */
         public Builder seedColumnTypes(String seed, Map<String, String> columnTypes) {
-            TableName table = TableName.parse(Objects.requireNonNull(seed, "seed"));
+            TableName table = ProjectModels.modelName(Objects.requireNonNull(seed, "seed"));
             for (Map.Entry<String, String> e : Map.copyOf(columnTypes).entrySet()) {
                 Identifiers.check(e.getKey());
                 if (!ProjectModels.isTypeName(e.getValue())) {

@@ -229,11 +229,22 @@ class SeedsTest {
     @Test
     void headerNamesAreTakenExactlyWithAByteOrderMarkDropped(DataSource ds, @TempDir Path dir) throws Exception {
         write(dir, "Raw/My Seed.csv", "\uFEFFId,\"Odd \"\"Name\"\"\",select\n1,\"x,y\",z\n");
-        TransformProject.builder(ds).seedsFrom(dir)
-                .model("gold.odd", "select \"Odd \"\"Name\"\"\" as odd from {{ ref('Raw.My Seed') }}").build().run()
-                .assertSucceeded();
+        TransformProject project = TransformProject.builder(ds).seedsFrom(dir)
+                .model("gold.odd", "select \"Odd \"\"Name\"\"\" as odd from {{ ref('Raw.My Seed') }}").build();
+        project.run().assertSucceeded();
         assertThat(Db.columns(ds, "Raw", "My Seed")).containsExactly("Id", "Odd \"Name\"", "select");
         assertThatTable(ds, "gold.odd").column("odd").containsOnly("x,y");
+
+        // SQL reads Raw.My Seed only quoted (TableName.parse refuses it); selections take the file's exact name too
+        RunResults selected = project.run(Select.models("Raw.My Seed"));
+        assertThat(selected.models()).extracting(ModelResult::name).containsExactly("\"Raw\".\"My Seed\"");
+        assertThat(selected.model("Raw.My Seed").status()).isEqualTo(ModelStatus.SUCCESS);
+        // a selector string separates criteria by spaces: there the name is written quoted
+        assertThat(project.run(Select.parse("\"Raw\".\"My Seed\"+")).models()).hasSize(2);
+        assertThatThrownBy(() -> TransformProject.builder(ds).seedsFrom(dir)
+                .model("gold.odd", "select 1 from {{ ref('Raw.No Seed') }}").build())
+                .isInstanceOf(BadInputException.class).hasMessageContaining("ref('Raw.No Seed'): cannot read table name")
+                .hasMessageContaining("write \"No Seed\"");
     }
 
     @Test

@@ -752,11 +752,10 @@ public final class ProjectModels {
                         + " (write schema.model)");
             }
         } else {
+            TableName exact = exactName(r.target());
             try {
                 TableName t = TableName.parse(r.target());
-                String[] parts = r.target().split("\\.");
-                TableName exact = parts.length == 2 && r.target().indexOf('"') < 0
-                        ? TableName.of(parts[0].strip(), parts[1].strip()) : t;   // a file's exact, unfolded name
+                exact = exact == null ? t : exact;
                 boolean folded = names.contains(t);
                 if (folded && !exact.equals(t) && names.contains(exact)) {
                     throw new BadInputException(at, written + " is ambiguous: it could be " + t + " (as SQL reads"
@@ -770,12 +769,49 @@ public final class ProjectModels {
                     return exact;
                 }
             } catch (IllegalArgumentException e) {
+                if (exact != null && names.contains(exact)) {
+                    return exact;   // a seed file's name that SQL reads only quoted: ref('Raw.My Seed')
+                }
                 throw new BadInputException(at, written + ": " + e.getMessage());
             }
         }
         String hint = closest(r.target(), names);
         throw new BadInputException(at, written + " names no model"
                 + (hint == null ? "" : " (did you mean " + hint + "?)"));
+    }
+
+    /**
+     * The name {@code written} as a file names a model, exactly, without folding or quotes ({@code Raw.My Seed} is
+     * {@code "Raw"."My Seed"}, where SQL would fold or refuse it); null when it is quoted or not two parts.
+     */
+    public static TableName exactName(String written) {
+        String[] parts = written.split("\\.", -1);
+        if (parts.length != 2 || written.indexOf('"') >= 0) {
+            return null;
+        }
+        try {
+            return TableName.of(parts[0].strip(), parts[1].strip());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A model's name as a selector or {@code Select} writes it: as SQL reads it ({@link TableName#parse}), or else,
+     * when SQL would refuse it unquoted, a file's exact name ({@link #exactName}).
+     *
+     * @throws IllegalArgumentException when it is neither
+     */
+    public static TableName modelName(String written) {
+        try {
+            return TableName.parse(written);
+        } catch (IllegalArgumentException e) {
+            TableName exact = exactName(written);
+            if (exact == null) {
+                throw e;
+            }
+            return exact;
+        }
     }
 
     private static String closest(String wanted, Set<TableName> names) {

@@ -167,7 +167,7 @@ public final class Selector {
                 return new Criterion(text, at, childrensParents, parents, children, Method.GLOB, null, value);
             }
             try {
-                TableName.parse(value);
+                ProjectModels.modelName(value);
             } catch (IllegalArgumentException e) {
                 throw bad(selector, flag, at, text, "not a model name: " + e.getMessage());
             }
