@@ -44,10 +44,10 @@ class CoreEdgeCasesTest {
     }
 
     @Test
-    void parseOfAnInjectionAttemptYieldsOneQuotedName() {
-        TableName t = TableName.parse("raw.users; drop table x; --");
-        assertThat(t.schema()).isEqualTo("raw");
-        assertThat(t.quoted()).isEqualTo("\"raw\".\"users; drop table x; --\"");
+    void parseOfAnInjectionAttemptIsRefusedUnquotedAndYieldsOneQuotedNameQuoted() {
+        // unquoted, PostgreSQL would not read it as one name: refused (it was one quoted name before)
+        assertThatThrownBy(() -> TableName.parse("raw.users; drop table x; --")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'users; drop table x; --' has ';'");
         TableName q = TableName.parse("\"raw\".\"users\"\"; drop table x; --\"");
         assertThat(q.name()).isEqualTo("users\"; drop table x; --");
         assertThat(q.quoted()).isEqualTo("\"raw\".\"users\"\"; drop table x; --\"");
