@@ -1588,39 +1588,19 @@ public final class Runner {
             return;
         }
         // in auto-commit mode, schema and table in a transaction of their own: never a schema made without its table
-        boolean own = false;
         try {
-            if (!schemaExists) {
-                own = c.getAutoCommit();
-                if (own) {
-                    c.setAutoCommit(false);
+            Sql.transaction(c, x -> {
+                if (!schemaExists) {
+                    Sql.execute(x, "create schema if not exists " + Identifiers.quote(h.schema()));
                 }
-                Sql.execute(c, "create schema if not exists " + Identifiers.quote(h.schema()));
-            }
-            Sql.execute(c, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz not null,"
-                    + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
-                    + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
-                    + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
-            if (own) {
-                c.commit();
-            }
+                Sql.execute(x, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz"
+                        + " not null, table_name text not null, check_id text not null, kind text not null, severity text"
+                        + " not null, status text not null, failing_rows bigint not null, checked_rows bigint not null,"
+                        + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
+                return null;
+            });
         } catch (MdsException | SQLException e) {
-            if (own) {
-                try {
-                    c.rollback();
-                } catch (SQLException undo) {
-                    e.addSuppressed(undo);
-                }
-            }
             throw new MdsException("cannot create the quality history table " + h + ": " + e.getMessage(), e);
-        } finally {
-            if (own) {
-                try {
-                    c.setAutoCommit(true);
-                } catch (SQLException e) {
-                    LOG.debug("cannot restore auto-commit: {}", e.getMessage());
-                }
-            }
         }
     }
 
@@ -1629,50 +1609,32 @@ public final class Runner {
                 + " failing_rows, checked_rows, observed, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         // in auto-commit mode, a transaction of its own: pgjdbc sends a long batch in parts, each ending in a Sync that
         // commits it, so a row that failed late left the run's earlier rows written
-        boolean own = false;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            own = c.getAutoCommit();
-            if (own) {
-                c.setAutoCommit(false);
-            }
-            for (CheckResult r : results) {
-                ps.setString(1, runId);
-                ps.setObject(2, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-                ps.setString(3, r.table());
-                ps.setString(4, r.id());
-                ps.setString(5, r.kind());
-                ps.setString(6, r.severity().name());
-                ps.setString(7, r.status().name());
-                ps.setLong(8, r.failingRows());
-                ps.setLong(9, r.checkedRows());
-                ps.setString(10, r.observed());
-                ps.setString(11, r.message());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-            if (own) {
-                c.commit();
-            }
-        } catch (SQLException e) {
-            if (own) {
-                try {
-                    c.rollback();
-                } catch (SQLException undo) {
-                    e.addSuppressed(undo);
+        try {
+            Sql.transaction(c, x -> {
+                try (PreparedStatement ps = x.prepareStatement(sql)) {
+                    for (CheckResult r : results) {
+                        ps.setString(1, runId);
+                        ps.setObject(2, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
+                        ps.setString(3, r.table());
+                        ps.setString(4, r.id());
+                        ps.setString(5, r.kind());
+                        ps.setString(6, r.severity().name());
+                        ps.setString(7, r.status().name());
+                        ps.setLong(8, r.failingRows());
+                        ps.setLong(9, r.checkedRows());
+                        ps.setString(10, r.observed());
+                        ps.setString(11, r.message());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
                 }
-            }
+                return null;
+            });
+        } catch (SQLException e) {
             // a batch's error names only its first failing row's values; the next exception says why
             SQLException why = e.getNextException() != null ? e.getNextException() : e;
             throw new MdsException("cannot write the quality run's results to history " + h + ": " + e.getMessage()
                     + (why == e ? "" : " (" + why.getMessage() + ")"), e);
-        } finally {
-            if (own) {
-                try {
-                    c.setAutoCommit(true);
-                } catch (SQLException e) {
-                    LOG.debug("cannot restore auto-commit: {}", e.getMessage());
-                }
-            }
         }
     }
 
