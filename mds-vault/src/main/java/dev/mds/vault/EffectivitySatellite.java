@@ -150,15 +150,15 @@ public final class EffectivitySatellite extends Structure {
         return Vault.tableDdl(c, table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
     }
 
-    /**
-     * Opens and closes links; logs how many stage rows were skipped as older than their driving key's open link.
-     * With an {@link #endDate} the second statement looks for a row ending before it starts and stops the load there.
-     */
     @Override
     List<Stage> stagesRead() {
         return stage == null ? List.of() : List.of(stage);
     }
 
+    /**
+     * Opens and closes links; logs how many stage rows were skipped as older than their driving key's open link.
+     * With an {@link #endDate} the second statement looks for a row ending before it starts and stops the load there.
+     */
     @Override
     LoadResult run(List<String> statements) {
         long t0 = System.nanoTime();

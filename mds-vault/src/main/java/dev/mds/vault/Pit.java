@@ -159,7 +159,8 @@ public final class Pit extends Structure {
     LoadResult run(List<String> statements) {
         long t0 = System.nanoTime();
         String structure = table.toString();
-        long rows = Jdbc.withConnection(vault.dataSource(), conn -> Jdbc.transaction(conn, structure, c -> {
+        // load() names the PIT in the error (Structure#explained)
+        long rows = Jdbc.withConnection(vault.dataSource(), conn -> Jdbc.transaction(conn, "", c -> {
             long written = 0;
             for (int i = 0; i < statements.size(); i++) {
                 long n = Sql.update(c, statements.get(i));

@@ -603,7 +603,8 @@ public final class Vault {
     /** Runs a satellite load: the lock, then the insert into a satellite holding rows, or the one into an empty one. */
     LoadResult runSatellite(String structure, List<String> statements, List<String> joinColumns) {
         long t0 = System.nanoTime();
-        long rows = Jdbc.withConnection(dataSource, conn -> Jdbc.transaction(conn, structure, c -> {
+        // the caller names the satellite in the error (Structure#explained)
+        long rows = Jdbc.withConnection(dataSource, conn -> Jdbc.transaction(conn, "", c -> {
             Sql.execute(c, statements.get(0));
             // an empty satellite needs no anti-join and no merge with stored rows
             long n = Sql.update(c, statements.get(Jdbc.queryLong(c, statements.get(1)) > 0 ? 2 : 3));
