@@ -184,7 +184,12 @@ public final class MergeLoader {
      * later one is merged into it by the key (appended without a key), so a key in several batches ends as one row,
      * as in one batch; a stream without any batch empties an existing table. {@code parallelism} is not used,
      * progress is reported after each batch written (not yet committed), and readers of the table wait until the
-     * end (the truncate's lock). On any failure nothing is committed: the {@link PartialLoadException} says so.
+     * end (the truncate's lock). Deferred constraints are checked once, after the last batch and before the commit
+     * ({@code set constraints all immediate}), so a row of one batch may refer to a row of a later one; one they
+     * refuse fails the load with a {@link RefusedRowsException} naming the table, the constraint and PostgreSQL's
+     * detail (the key: {@code Key (customer_id)=(5) is not present in table "customers"}), but no record (the
+     * stream is read once), also with {@link OnBadRow#DEAD_LETTER}. On any failure nothing is committed: the
+     * {@link PartialLoadException} says so.
      *
      * @return the sum of the batches' results
      * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches

@@ -1,5 +1,6 @@
 package dev.mds.load;
 
+import dev.mds.core.InputLocation;
 import dev.mds.core.Progress;
 import dev.mds.core.ProgressListener;
 import dev.mds.core.RecordBatch;
@@ -8,10 +9,14 @@ import dev.mds.load.internal.LoadEngine;
 import dev.mds.load.internal.LoadSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * {@link MergeLoader#loadAll} in {@link SyncMode#OVERWRITE}: the whole stream replaces the table's rows, in one
@@ -21,6 +26,9 @@ import javax.sql.DataSource;
  * key. A stream without any batch empties an existing target. Either the whole stream is committed or nothing is.
  */
 final class OverwriteAll {
+    /** The statement that checks the deferred constraints at the end of the stream, before the commit. */
+    static final String CHECK_DEFERRED = "set constraints all immediate";
+
     private final DataSource dataSource;
     private final LoadSpec spec;
     private final LoadEngine first;
@@ -49,6 +57,34 @@ final class OverwriteAll {
         Interrupted() {
             super(null, null, false, false);
         }
+    }
+
+    /**
+     * Checks the deferred constraints now, before the commit ({@value #CHECK_DEFERRED}), so that a refusal is the
+     * failure of a known statement: a {@link RefusedRowsException} naming the table, the constraint and PostgreSQL's
+     * message with its detail (the key a foreign key misses: {@code Key (customer_id)=(5) is not present in table
+     * "customers"}), which pgjdbc leaves out of its own message when {@code logServerErrorDetail} is off. A single
+     * batch's load runs again with the constraints immediate to name its records; a stream is not read twice, so the
+     * records stay unnamed.
+     */
+    private void checkDeferred(Connection c) {
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement()) {
+            st.execute(CHECK_DEFERRED);
+        } catch (SQLException x) {
+            if (x.getSQLState() == null || !x.getSQLState().startsWith("23")) {
+                throw Sql.failed(CHECK_DEFERRED, x);
+            }
+            ServerErrorMessage m = x instanceof PSQLException p ? p.getServerErrorMessage() : null;
+            String message = m == null || m.getMessage() == null ? String.valueOf(x.getMessage()) : m.getMessage();
+            if (m != null && m.getDetail() != null && !message.contains(m.getDetail())) {
+                message += " (" + m.getDetail() + ")";
+            }
+            throw new RefusedRowsException(InputLocation.of(spec.target().toString()), "a deferred constraint refused"
+                    + " the stream's rows: " + message + "; which records is not known (the stream is read once)", m == null ? null
+                    : m.getConstraint(), List.of(), false, x);
+        }
+        Sql.logged(CHECK_DEFERRED, t0);
     }
 
     LoadResult run(Stream<RecordBatch> batches, ProgressListener listener) {
@@ -81,6 +117,8 @@ final class OverwriteAll {
                     step.what = "emptying the table failed";
                     sum = first.emptyTarget(x);
                 }
+                step.what = "checking the deferred constraints before the commit failed";
+                checkDeferred(x);
                 step.what = "the commit failed";
                 return sum;
             });
