@@ -6,6 +6,7 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -14,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,12 +43,36 @@ import org.postgresql.core.TransactionState;
  * }
  * }</pre>
  *
- * <p>What counts as a statement, numbered from 1 across every connection of the wrapped data source in the order
- * they are sent: each {@code execute*} of a {@link Statement}, {@link PreparedStatement} or
- * {@link java.sql.CallableStatement}; each COPY started through pgjdbc's {@link CopyManager} (reached by
- * {@code connection.unwrap(PGConnection.class).getCopyAPI()}, which keeps working); each {@link DatabaseMetaData} call
- * that returns rows; {@code commit()}, {@code rollback()}, {@code setSavepoint()}, {@code releaseSavepoint()}, and
- * {@code setAutoCommit(true)} inside an open transaction (which commits it).
+ * <p>What counts as a statement (a kill point), numbered from 1 across every connection of the wrapped data source in
+ * the order they are sent; each is something pgjdbc sends to the server and waits for:
+ * <ul>
+ * <li>each {@code execute*} of a {@link Statement}, {@link PreparedStatement} or {@link java.sql.CallableStatement};</li>
+ * <li>a batch ({@code executeBatch}, {@code executeLargeBatch}) counts once for each part pgjdbc sends it in. pgjdbc
+ *     pipelines a batch and ends a part with a Sync when it expects its reply buffer to fill: every
+ *     {@value #PART_ENTRIES} entries of statements that return no rows (measured with pgjdbc 42.7), after each entry
+ *     of a statement that returns rows ({@code RETURNING}, generated keys: exact when a returned column has no fixed
+ *     size, such as {@code text}; more kill points than pgjdbc's parts otherwise), and every
+ *     {@code 255 × 128} entries of an {@code INSERT ... VALUES} it rewrites ({@code reWriteBatchedInserts}). In
+ *     auto-commit mode each part is a transaction of its own, committed by its Sync, so a long batch is not
+ *     all-or-nothing; a kill inside a part rolls the whole part back, which is why the kill points are the parts and
+ *     not the entries. A batch of one part is one statement, named by its SQL, as before; a longer one's parts are
+ *     named {@code "<sql> [batch part 2 of 4: entries 256-510]"}. A kill inside a batch sends the parts before it as
+ *     a batch of their own, ends the session, then sends the rest, which fails as pgjdbc fails on a dead socket
+ *     (a {@link BatchUpdateException} whose update counts are those of the parts that ran);</li>
+ * <li>each COPY started through pgjdbc's {@link CopyManager} (reached by
+ *     {@code connection.unwrap(PGConnection.class).getCopyAPI()}, which keeps working);</li>
+ * <li>each {@link DatabaseMetaData} call that returns rows;</li>
+ * <li>{@code commit()} and {@code rollback()} when a transaction is open (with auto-commit off; otherwise pgjdbc
+ *     sends nothing), {@code rollback(savepoint)}, {@code setSavepoint()}, {@code releaseSavepoint()}, and
+ *     {@code setAutoCommit(true)} inside an open transaction (which commits it);</li>
+ * <li>{@code setTransactionIsolation} outside a transaction (pgjdbc sends {@code SET SESSION CHARACTERISTICS}) and
+ *     {@code setSchema} (it sends {@code SET SESSION search_path}); neither commits anything.</li>
+ * </ul>
+ * Not counted, as they send nothing: {@code setAutoCommit(false)}, {@code setAutoCommit(true)} with no transaction
+ * open, {@code commit()} or {@code rollback()} with none open, {@code setTransactionIsolation} inside a transaction
+ * (pgjdbc refuses it), {@code setReadOnly} (pgjdbc's default read-only mode sends it with the next {@code BEGIN}),
+ * {@code addBatch}. Not counted though they send a query, being reads a session may die at with the next statement
+ * failing just the same: {@code getTransactionIsolation}, {@code getSchema}, {@code isValid}, {@code setClientInfo}.
  *
  * <p>The {@link Moment} says when statement {@code k}'s session dies: before it is sent; after it ran (the next
  * statement, or nothing if there is none, meets the dead socket); or after it ran with its reply lost (the caller gets
@@ -64,6 +90,13 @@ public final class FaultInjection {
         /** After the statement ran, with its answer lost: the statement itself reports the dead connection's error. */
         LOST_REPLY
     }
+
+    /**
+     * The entries of a batch pgjdbc sends in one part (one Sync) when they return no rows: it counts 250 bytes of reply
+     * for each and syncs before 64000 (pgjdbc 42.7's {@code QueryExecutorImpl}); 255 measured with the transaction ids
+     * of a 1000-entry batch in auto-commit mode (entries 1-255, 256-510, 511-765, 766-1000).
+     */
+    static final int PART_ENTRIES = 255;
 
     private final DataSource real;
     private final List<String> statements = new ArrayList<>();
@@ -199,7 +232,12 @@ public final class FaultInjection {
         /** Runs one counted statement. */
         Object run(String sql, Call call) throws Throwable {
             boolean control = sql.startsWith("ROLLBACK") || sql.equals("SAVEPOINT") || sql.equals("RELEASE SAVEPOINT");
-            Moment m = count(sql, sql.startsWith("COMMIT") || !control && real.getAutoCommit());
+            return run(sql, sql.startsWith("COMMIT") || !control && real.getAutoCommit(), call);
+        }
+
+        /** Runs one counted statement that commits ({@code commits}) or not. */
+        Object run(String sql, boolean commits, Call call) throws Throwable {
+            Moment m = count(sql, commits);
             if (m == Moment.BEFORE) {
                 kill();
             }
@@ -295,13 +333,29 @@ public final class FaultInjection {
                     String sql = args != null && args.length > 0 && args[0] instanceof String q ? q : null;
                     Class<? extends Statement> type = st instanceof java.sql.CallableStatement ? java.sql.CallableStatement.class
                             : st instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
-                    return statement(s, self[0], type, st, sql);
+                    return statement(s, self[0], type, st, sql, returnsRows(sql, args));
                 }
                 case "commit" -> {
+                    if (c.getAutoCommit() || !inTransaction(c)) {
+                        return invoke(method, c, args);   // pgjdbc sends nothing (or refuses in auto-commit)
+                    }
                     return s.run("COMMIT", () -> invoke(method, c, args));
                 }
                 case "rollback" -> {
+                    if (args == null && (c.getAutoCommit() || !inTransaction(c))) {
+                        return invoke(method, c, args);   // pgjdbc sends nothing (or refuses in auto-commit)
+                    }
                     return s.run(args == null ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT", () -> invoke(method, c, args));
+                }
+                case "setTransactionIsolation" -> {
+                    if (inTransaction(c)) {
+                        return invoke(method, c, args);   // pgjdbc refuses it inside a transaction, sending nothing
+                    }
+                    return s.run("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL (setTransactionIsolation("
+                            + args[0] + "))", false, () -> invoke(method, c, args));
+                }
+                case "setSchema" -> {
+                    return s.run("SET SESSION search_path (setSchema(" + args[0] + "))", false, () -> invoke(method, c, args));
                 }
                 case "setSavepoint" -> {
                     return s.run("SAVEPOINT", () -> invoke(method, c, args));
@@ -365,9 +419,26 @@ public final class FaultInjection {
         return c.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE;
     }
 
-    private Statement statement(Session s, Connection owner, Class<? extends Statement> type, Statement st, String prepared) {
+    /** Whether a statement prepared with {@code args} returns rows from each batch entry (RETURNING, generated keys). */
+    private static boolean returnsRows(String sql, Object[] args) {
+        boolean keys = args != null && args.length == 2 && (args[1] instanceof int[] || args[1] instanceof String[]
+                || args[1] instanceof Integer k && k == Statement.RETURN_GENERATED_KEYS);
+        return sql != null && (keys || RETURNING.matcher(sql).find());
+    }
+
+    private static final java.util.regex.Pattern RETURNING =
+            java.util.regex.Pattern.compile("\\breturning\\b", java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final java.util.regex.Pattern INSERT_VALUES =
+            java.util.regex.Pattern.compile("^\\s*insert\\b.*\\bvalues\\b", java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.DOTALL);
+
+    private Statement statement(Session s, Connection owner, Class<? extends Statement> type, Statement st, String prepared,
+            boolean returnsRows) {
+        Batch batch = new Batch(st, prepared, returnsRows);
         return proxy(type, (p, method, args) -> {
             String name = method.getName();
+            if (name.equals("executeBatch") || name.equals("executeLargeBatch")) {
+                return batch.execute(s, method, args);
+            }
             if (name.startsWith("execute")) {
                 String sql = args != null && args.length > 0 && args[0] instanceof String q ? q
                         : prepared != null ? prepared : name;
@@ -383,11 +454,190 @@ public final class FaultInjection {
                 case "hashCode" -> {
                     return System.identityHashCode(p);
                 }
+                case "addBatch" -> {
+                    Object out = invoke(method, st, args);
+                    batch.added(args);
+                    return out;
+                }
+                case "clearBatch" -> {
+                    Object out = invoke(method, st, args);
+                    batch.entries.clear();
+                    return out;
+                }
+                case "clearParameters" -> {
+                    Object out = invoke(method, st, args);
+                    batch.parameters.clear();
+                    return out;
+                }
                 default -> {
-                    return invoke(method, st, args);
+                    Object out = invoke(method, st, args);
+                    if (name.startsWith("set") && method.getDeclaringClass() != Statement.class && args != null
+                            && args.length >= 2) {
+                        batch.parameters.put(args[0], new Object[] {method, args.clone()});   // a parameter's value
+                    }
+                    return out;
                 }
             }
         });
+    }
+
+    /**
+     * The entries a statement has been given for its next batch, kept so that a batch can be sent in two pieces with the
+     * session killed between them: a prepared statement's parameters at each {@code addBatch()}, a plain statement's
+     * SQL at each {@code addBatch(sql)}.
+     */
+    private final class Batch {
+        final Statement st;
+        final String prepared;
+        final boolean returnsRows;
+        final List<Object> entries = new ArrayList<>();
+        final java.util.Map<Object, Object[]> parameters = new java.util.LinkedHashMap<>();
+
+        Batch(Statement st, String prepared, boolean returnsRows) {
+            this.st = st;
+            this.prepared = prepared;
+            this.returnsRows = returnsRows;
+        }
+
+        void added(Object[] args) {
+            entries.add(args != null && args.length == 1 ? args[0] : List.copyOf(parameters.values()));
+        }
+
+        /**
+         * How many entries pgjdbc sends in one part, ended by a Sync (in auto-commit mode, the Sync commits the part):
+         * see {@link FaultInjection#PART_ENTRIES}.
+         */
+        int partEntries(Session s) throws SQLException {
+            if (returnsRows) {
+                return 1;
+            }
+            if (prepared != null && INSERT_VALUES.matcher(prepared).find() && s.real.isWrapperFor(BaseConnection.class)) {
+                var executor = s.real.unwrap(BaseConnection.class).getQueryExecutor();
+                if (executor.isReWriteBatchedInsertsEnabled()) {
+                    return PART_ENTRIES * Math.max(1, executor.getReWriteBatchedInsertsSize());
+                }
+            }
+            return PART_ENTRIES;
+        }
+
+        String label(int n, int part, int parts, int size) {
+            String sql = prepared != null ? prepared
+                    : entries.isEmpty() ? "executeBatch" : "batch of " + n + ": " + entries.get(0) + (n > 1 ? "; …" : "");
+            if (parts == 1) {
+                return sql;
+            }
+            int first = (part - 1) * size + 1;
+            return sql + " [batch part " + part + " of " + parts + ": entries " + first + "-" + Math.min(n, part * size) + "]";
+        }
+
+        Object execute(Session s, Method method, Object[] args) throws Throwable {
+            int n = entries.size();
+            if (n == 0) {
+                return invoke(method, st, args);   // sends nothing
+            }
+            int size = partEntries(s);
+            int parts = (n + size - 1) / size;
+            boolean commits = s.real.getAutoCommit();
+            Moment m = null;
+            int part = 0;
+            while (m == null && part < parts) {
+                part++;
+                m = count(label(n, part, parts, size), commits);
+            }
+            List<Object> all = List.copyOf(entries);
+            entries.clear();   // executeBatch empties the batch, also when it fails
+            if (m == null) {
+                return invoke(method, st, args);
+            }
+            int sent = Math.min(n, (m == Moment.BEFORE ? part - 1 : part) * size);   // entries sent before the kill
+            int acknowledged = m == Moment.LOST_REPLY ? (part - 1) * size : sent;
+            if (sent == 0) {
+                s.kill();
+                return invoke(method, st, args);   // fails on the dead socket as pgjdbc does
+            }
+            long[] done;
+            Object out;
+            if (sent == n) {
+                out = invoke(method, st, args);
+            } else {
+                st.clearBatch();
+                replay(all.subList(0, sent));
+                out = invoke(method, st, args);
+            }
+            done = counts(out);
+            s.kill();
+            if (m == Moment.LOST_REPLY) {
+                SQLException dead = deadSessionError(s.real);
+                BatchUpdateException e = new BatchUpdateException("Batch entry " + acknowledged + " of " + label(n, part,
+                        parts, size) + " was aborted: " + dead.getMessage(), dead.getSQLState(), 0,
+                        failedFrom(done, acknowledged, n), dead);
+                e.setNextException(dead);
+                throw e;
+            }
+            if (sent == n) {
+                return out;
+            }
+            replay(all.subList(sent, n));
+            try {
+                return concat(out, done, counts(invoke(method, st, args)));
+            } catch (BatchUpdateException e) {   // as pgjdbc reports a batch that failed part of the way
+                long[] rest = e.getLargeUpdateCounts() == null ? new long[0] : e.getLargeUpdateCounts();
+                BatchUpdateException whole = new BatchUpdateException(e.getMessage(), e.getSQLState(), e.getErrorCode(),
+                        (long[]) concat(done, done, rest), e.getCause());
+                whole.setNextException(e.getNextException());
+                throw whole;
+            }
+        }
+
+        /** Adds {@code batch}'s entries to the real statement again. */
+        @SuppressWarnings("unchecked")
+        void replay(List<Object> batch) throws Throwable {
+            for (Object entry : batch) {
+                if (entry instanceof String sql) {
+                    st.addBatch(sql);
+                } else {
+                    PreparedStatement ps = (PreparedStatement) st;
+                    ps.clearParameters();
+                    for (Object[] set : (List<Object[]>) entry) {
+                        invoke((Method) set[0], ps, (Object[]) set[1]);
+                    }
+                    ps.addBatch();
+                }
+            }
+        }
+    }
+
+    /** {@code counts}' first {@code ok} entries, then {@link Statement#EXECUTE_FAILED} up to {@code n}, as pgjdbc reports. */
+    private static long[] failedFrom(long[] counts, int ok, int n) {
+        long[] out = Arrays.copyOf(counts, n);
+        Arrays.fill(out, ok, n, Statement.EXECUTE_FAILED);
+        return out;
+    }
+
+    private static long[] counts(Object out) {
+        if (out instanceof long[] l) {
+            return l;
+        }
+        int[] i = (int[]) out;
+        long[] l = new long[i.length];
+        for (int k = 0; k < i.length; k++) {
+            l[k] = i[k];
+        }
+        return l;
+    }
+
+    /** {@code a} then {@code b}, as an {@code int[]} or {@code long[]} like {@code like}. */
+    private static Object concat(Object like, long[] a, long[] b) {
+        long[] l = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, l, a.length, b.length);
+        if (like instanceof long[]) {
+            return l;
+        }
+        int[] i = new int[l.length];
+        for (int k = 0; k < l.length; k++) {
+            i[k] = (int) l[k];
+        }
+        return i;
     }
 
     private PGConnection pgConnection(Session s, PGConnection pg) {

@@ -83,4 +83,43 @@ class FaultInjectionTest {
                 .hasMessageContaining("kill at statement 1 (LOST_REPLY) [commits]")
                 .hasMessageContaining("the operation failed but changed the database");
     }
+
+    /** Serializable isolation, an empty commit, an insert committed by setAutoCommit(true). */
+    static void isolationWork(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            c.setAutoCommit(false);
+            c.commit();   // nothing open: pgjdbc sends nothing
+            c.rollback();
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate("insert into t values (1)");
+            }
+            c.setAutoCommit(true);   // commits
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+    }
+
+    @Test
+    void setTransactionIsolationAndACommittingSetAutoCommitAreKillPointsACommitWithNothingOpenIsNot(DataSource ds)
+            throws Exception {
+        FaultInjection faults = FaultInjection.on(ds);
+        isolationWork(faults.dataSource());
+        assertThat(faults.statements()).containsExactly(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL (setTransactionIsolation(8))",
+                "insert into t values (1)",
+                "COMMIT (setAutoCommit(true))",
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL (setTransactionIsolation(2))");
+        assertThat(faults.commits()).containsExactly(false, false, true, false);
+
+        TestSql.sql(ds, "truncate t");
+        faults.killAt(1, FaultInjection.Moment.BEFORE);
+        assertThatThrownBy(() -> isolationWork(faults.dataSource())).isInstanceOf(java.sql.SQLException.class);
+        assertThat(faults.killed()).contains("statement 1 (BEFORE): SET SESSION CHARACTERISTICS AS TRANSACTION"
+                + " ISOLATION LEVEL (setTransactionIsolation(8))");
+        assertThatTable(ds, "t").isEmpty();
+
+        faults.killAt(3, FaultInjection.Moment.LOST_REPLY);   // the commit happened, the caller is told it failed
+        assertThatThrownBy(() -> isolationWork(faults.dataSource())).hasMessageContaining("terminating connection");
+        assertThatTable(ds, "t").columns("id").containsExactlyInAnyOrder(row(1));
+    }
 }
