@@ -188,8 +188,9 @@ public final class MergeLoader {
      * ({@code set constraints all immediate}), so a row of one batch may refer to a row of a later one; one they
      * refuse fails the load with a {@link RefusedRowsException} naming the table, the constraint and PostgreSQL's
      * detail (the key: {@code Key (customer_id)=(5) is not present in table "customers"}), but no record (the
-     * stream is read once), also with {@link OnBadRow#DEAD_LETTER}. On any failure nothing is committed: the
-     * {@link PartialLoadException} says so.
+     * stream is read once), also with {@link OnBadRow#DEAD_LETTER}. The stream is closed before the commit, and a
+     * failure to close it fails the load. On any failure nothing is committed: the {@link PartialLoadException}
+     * says so.
      *
      * @return the sum of the batches' results
      * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches
@@ -227,9 +228,12 @@ public final class MergeLoader {
             long submitted = 0;
             int running = 0;
             try {
-                Iterator<RecordBatch> it = batches.iterator();
+                Iterator<RecordBatch> it = null;
                 while (true) {
                     try {
+                        if (it == null) {
+                            it = batches.iterator();   // a stream already used fails here: a failure of the stream
+                        }
                         while (!failure.any() && !interrupted && running < parallelism && it.hasNext()) {
                             RecordBatch b = it.next();
                             long index = submitted++;

@@ -60,6 +60,21 @@ final class OverwriteAll {
     }
 
     /**
+     * Closes the stream after a failure (a no-op when it is closed already), its own failure suppressed on
+     * {@code failure}, which is returned.
+     */
+    private static <T extends Throwable> T closing(Stream<RecordBatch> batches, T failure) {
+        try {
+            batches.close();
+        } catch (RuntimeException | Error e) {
+            if (e != failure) {
+                failure.addSuppressed(e);
+            }
+        }
+        return failure;
+    }
+
+    /**
      * Checks the deferred constraints now, before the commit ({@value #CHECK_DEFERRED}), so that a refusal is the
      * failure of a known statement: a {@link RefusedRowsException} naming the table, the constraint and PostgreSQL's
      * message with its detail (the key a foreign key misses: {@code Key (customer_id)=(5) is not present in table
@@ -92,9 +107,10 @@ final class OverwriteAll {
         String task = "load " + spec.target();
         Step step = new Step();
         LoadResult total;
-        try (batches; Connection c = dataSource.getConnection()) {
+        try (Connection c = dataSource.getConnection()) {
             total = Sql.transaction(c, x -> {
                 LoadResult sum = null;
+                step.what = "reading batch 1 of the stream failed";
                 Iterator<RecordBatch> it = batches.iterator();
                 while (true) {
                     if (Thread.currentThread().isInterrupted()) {
@@ -117,21 +133,26 @@ final class OverwriteAll {
                     step.what = "emptying the table failed";
                     sum = first.emptyTarget(x);
                 }
+                // before the commit: a stream that fails to close (a reader's last error) rolls back with the rest
+                step.what = "closing the stream failed";
+                batches.close();
                 step.what = "checking the deferred constraints before the commit failed";
                 checkDeferred(x);
                 step.what = "the commit failed";
                 return sum;
             });
         } catch (Interrupted e) {
-            throw new PartialLoadException(task + " (OVERWRITE) was interrupted; nothing committed: the table is as it"
-                    + " was", null, 0, 0);
+            throw closing(batches, new PartialLoadException(task + " (OVERWRITE) was interrupted; nothing committed:"
+                    + " the table is as it was", null, 0, 0));
         } catch (SQLException | RuntimeException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             if (e instanceof SQLException && !reason.contains(spec.target().toString())) {
                 reason = "load into " + spec.target() + " failed: " + reason;
             }
-            throw new PartialLoadException(task + " (OVERWRITE): " + step.what + ": " + reason + "; nothing committed:"
-                    + " the table is as it was", e, 0, 0);
+            throw closing(batches, new PartialLoadException(task + " (OVERWRITE): " + step.what + ": " + reason
+                    + "; nothing committed: the table is as it was", e, 0, 0));
+        } catch (Error e) {
+            throw closing(batches, e);
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
         listener.onDone(new Progress(task, step.rows, step.batches, 0, elapsed));

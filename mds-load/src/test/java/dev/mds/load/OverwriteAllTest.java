@@ -209,6 +209,69 @@ class OverwriteAllTest {
         assertThatTable(ds, "raw.interrupted").column("v").containsOnly("old");
     }
 
+    /**
+     * The stream is closed before the commit, and a failure to close it rolls the whole stream back. Before, it was
+     * closed after the commit, and its failure was reported as "the commit failed ...; nothing committed: the table
+     * is as it was" although every batch was committed.
+     */
+    @Test
+    void aStreamThatFailsToCloseCommitsNothingAndSaysSo(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.unclosed", "id");
+        Stream<RecordBatch> unclosable = Stream.of(batch(0, 10, "new"), batch(10, 20, "new")).onClose(() -> {
+            throw new UncheckedIOException(new IOException("input.csv: close failed"));
+        });
+        assertThatThrownBy(() -> loader.loadAll(unclosable, 1, ProgressListener.NONE))
+                .isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("closing the stream failed")
+                .hasMessageContaining("input.csv: close failed")
+                .hasMessageContaining("nothing committed: the table is as it was");
+        assertThatTable(ds, "raw.unclosed").hasRowCount(5);
+        assertThatTable(ds, "raw.unclosed").column("v").containsOnly("old");
+    }
+
+    /**
+     * A stream that cannot even start (already used) is a failure of the stream, not of the connection; in APPEND
+     * and MERGE it is a PartialLoadException too (before: the stream's own IllegalStateException, as it was).
+     */
+    @Test
+    void aStreamThatCannotStartIsReportedAsTheStreamsFailure(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.used_up", "id");
+        for (SyncMode mode : List.of(SyncMode.OVERWRITE, SyncMode.MERGE)) {
+            Stream<RecordBatch> used = Stream.of(batch(0, 10, "new"));
+            used.count();
+            MergeLoader l = MergeLoader.into(ds, "raw.used_up").mode(mode).key("id").build();
+            assertThatThrownBy(() -> l.loadAll(used, 1, ProgressListener.NONE))
+                    .as(mode.name())
+                    .isInstanceOfSatisfying(PartialLoadException.class, e -> assertThat(e.committedBatches()).isZero())
+                    .hasMessageContaining("reading batch 1 of the stream failed")
+                    .hasMessageNotContaining("opening a connection")
+                    .hasCauseInstanceOf(IllegalStateException.class);
+        }
+        assertThatTable(ds, "raw.used_up").column("v").containsOnly("old");
+    }
+
+    /** A later batch with a new column: refused with SchemaChange.FAIL (nothing committed), added with ADD_COLUMNS. */
+    @Test
+    void aLaterBatchWithANewColumnFollowsTheSchemaChangePolicy(DataSource ds) {
+        withOldRows(ds, "raw.drifting", "id");
+        Schema wider = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING)
+                .add("w", FieldType.LONG).build();
+        RecordBatch withW = RecordBatch.of(wider, List.of(Record.of(10L, "b", 7L)));
+        MergeLoader strict = MergeLoader.into(ds, "raw.drifting").mode(SyncMode.OVERWRITE).key("id").build();
+        assertThatThrownBy(() -> strict.loadAll(Stream.of(batch(0, 2, "a"), withW), 1, ProgressListener.NONE))
+                .isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("batch 2 of the stream failed")
+                .hasMessageContaining("[w]")
+                .hasMessageContaining("nothing committed")
+                .hasCauseInstanceOf(dev.mds.core.SchemaMismatchException.class);
+        assertThatTable(ds, "raw.drifting").column("v").containsOnly("old");
+        MergeLoader adding = MergeLoader.into(ds, "raw.drifting").mode(SyncMode.OVERWRITE).key("id")
+                .onSchemaChange(SchemaChange.ADD_COLUMNS).build();
+        adding.loadAll(Stream.of(batch(0, 2, "a"), withW), 1, ProgressListener.NONE);
+        assertThatTable(ds, "raw.drifting").columns("id", "v", "w")
+                .containsExactlyInAnyOrder(row(0L, "a", null), row(1L, "a", null), row(10L, "b", 7L));
+    }
+
     private static boolean exists(DataSource ds, String table) {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
              var rs = st.executeQuery("select to_regclass('" + table + "') is not null")) {
