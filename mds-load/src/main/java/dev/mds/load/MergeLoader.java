@@ -190,7 +190,7 @@ public final class MergeLoader {
      * detail (the key: {@code Key (customer_id)=(5) is not present in table "customers"}), but no record (the
      * stream is read once), also with {@link OnBadRow#DEAD_LETTER}. The stream is closed before the commit, and a
      * failure to close it fails the load. On any failure nothing is committed: the {@link PartialLoadException}
-     * says so.
+     * says so. {@link #sqlAll} shows the statements before they run.
      *
      * @return the sum of the batches' results
      * @throws PartialLoadException when the load stopped before the end of the stream; it says how many batches
@@ -377,14 +377,52 @@ public final class MergeLoader {
 
     /**
      * The statements a load of a batch with this schema would run now, in order, given the target's current
-     * state (read from the database). {@code COPY} statements stand for the streamed rows. In CDC mode a batch
+     * state (read from the database; a MERGE into a missing or empty table COPYs straight into it). {@code COPY}
+     * statements stand for the streamed rows (sent {@code (format binary)} when every value fits it). Queries that
+     * only read (the catalog, the row counts) are not listed. In CDC mode a batch
      * holding a {@code TRUNCATE} first runs three more (tombstones for the rows older than it, then their delete;
      * one {@code UPDATE} with {@link DeleteMode#SOFT}), which depend on its position and are logged at DEBUG.
+     * For the statements of {@link #loadAll} over many batches (in OVERWRITE, more than one batch's), see
+     * {@link #sqlAll}.
      */
     public List<String> sql(Schema schema) {
         Objects.requireNonNull(schema, "schema");
         try (Connection c = dataSource.getConnection()) {
             return engine.sql(c, schema);
+        } catch (SQLException e) {
+            throw new MdsException("cannot connect to plan a load into " + spec.target() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The statements {@link #loadAll} would run now for a stream of batches with this schema, in order, as
+     * {@link #sql} shows them. In {@link SyncMode#OVERWRITE} (one transaction for the whole stream): the first
+     * batch's statements (those {@link #sql} gives), then the statements each later batch runs, listed once (a stream
+     * of n batches runs them n − 1 times), planned against the table as the first batch leaves it, then
+     * {@code set constraints all immediate}; a stream without any batch runs only a {@code truncate} of an existing
+     * table. In {@link SyncMode#APPEND} and {@link SyncMode#MERGE} every batch is a load of its own: a batch's
+     * statements, as {@link #sql} gives them.
+     *
+     * <p>Nothing is written and the target is not locked: when the first batch would create the table, or add or
+     * widen columns, the columns it would leave are planned in a temporary table made in a transaction that is rolled
+     * back at once. Columns that {@link SchemaChange#ADD_AND_WIDEN_COLUMNS} widens only for a value that needs it
+     * (all but a declared decimal) cannot be foreseen from a schema: a batch holding such a value runs that
+     * {@code alter table} too.
+     *
+     * @throws dev.mds.core.SchemaMismatchException when a batch with this schema would be refused (as {@link #sql})
+     * @throws IllegalStateException in mode {@link SyncMode#CDC}, which {@link #loadAll} does not take
+     */
+    public List<String> sqlAll(Schema schema) {
+        Objects.requireNonNull(schema, "schema");
+        if (spec.mode() == SyncMode.CDC) {
+            throw new IllegalStateException("loader into " + spec.target() + " is in mode CDC: it applies ChangeBatches;"
+                    + " loadAll (and sqlAll) load RecordBatches with mode APPEND, OVERWRITE or MERGE");
+        }
+        if (spec.mode() != SyncMode.OVERWRITE) {
+            return sql(schema);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return new OverwriteAll(dataSource, spec, engine).sql(c, schema);
         } catch (SQLException e) {
             throw new MdsException("cannot connect to plan a load into " + spec.target() + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import dev.mds.core.InputLocation;
 import dev.mds.core.Progress;
 import dev.mds.core.ProgressListener;
 import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
 import dev.mds.core.Sql;
 import dev.mds.load.internal.LoadEngine;
 import dev.mds.load.internal.LoadSpec;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -39,8 +41,20 @@ final class OverwriteAll {
         this.spec = spec;
         this.first = first;
         SyncMode then = spec.key().isEmpty() ? SyncMode.APPEND : SyncMode.MERGE;
+        // later batches always stage and merge (none COPYs straight into a table the first left empty), so their
+        // statements do not depend on the first batch's rows and can be shown before (sql)
         this.rest = new LoadEngine(new LoadSpec(spec.target(), then, spec.key(), spec.cursor(), spec.loadTimestamp(),
-                spec.schemaChange(), spec.deleteMode(), spec.onBadRow()));
+                spec.schemaChange(), spec.deleteMode(), spec.onBadRow()), false);
+    }
+
+    /**
+     * The statements {@link #run} runs for a stream of batches of {@code schema}: the first batch's, then those each
+     * later batch runs (planned against the table as the first leaves it), then {@value #CHECK_DEFERRED}.
+     */
+    List<String> sql(Connection c, Schema schema) {
+        List<String> out = new ArrayList<>(first.sqlThen(c, schema, rest));
+        out.add(CHECK_DEFERRED);
+        return out;
     }
 
     /** Where the load stopped, for the exception's message. */

@@ -247,10 +247,15 @@ class MergeModeTest {
     @Test
     void sqlShowsTheStatementsWithoutRunningThem(DataSource ds) {
         MergeLoader loader = MergeLoader.into(ds, "raw.planned").key("id").loadTimestamp("load_timestamp").build();
+        // a missing (or empty) table is created and its rows COPYed straight into it, as the load does
         List<String> sql = loader.sql(USERS);
-        assertThat(String.join("\n", sql)).contains("create table \"raw\".\"planned\"", "merge into \"raw\".\"planned\"",
-                "is distinct from", "\"load_timestamp\" = now()");
+        assertThat(String.join("\n", sql)).contains("create table \"raw\".\"planned\"", "copy \"raw\".\"planned\"")
+                .doesNotContain("merge into");
         assertThatTable(ds, "raw.planned").doesNotExist();
+        loader.load(users(Record.of(1L, "a", 1L)));
+        sql = loader.sql(USERS);
+        assertThat(String.join("\n", sql)).contains("merge into \"raw\".\"planned\"", "is distinct from",
+                "\"load_timestamp\" = now()").doesNotContain("create table");
     }
 
     @Test

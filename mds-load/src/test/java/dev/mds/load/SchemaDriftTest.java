@@ -266,7 +266,8 @@ class SchemaDriftTest {
 
     @Test
     void planShowsTheAlterBeforeTheMerge(DataSource ds) {
-        exec(ds, "create schema if not exists drift; create table drift.planned (id bigint primary key, v numeric(6,2))");
+        exec(ds, "create schema if not exists drift; create table drift.planned (id bigint primary key, v numeric(6,2));"
+                + " insert into drift.planned values (1, 1)");
         List<String> sql = loader(ds, "planned", SyncMode.MERGE, SchemaChange.ADD_AND_WIDEN_COLUMNS).sql(DECIMAL_10_4);
         assertThat(sql).contains("alter table \"drift\".\"planned\" alter column \"v\" type numeric(10,4)");
         assertThat(sql.indexOf("alter table \"drift\".\"planned\" alter column \"v\" type numeric(10,4)"))

@@ -83,8 +83,20 @@ public final class LoadEngine {
     private final LoadStatements statements;
     private final RefusedWrites onRefusal;
     private volatile boolean versionChecked;
+    /** Whether a MERGE into an empty target COPYs straight into it (see {@link #LoadEngine(LoadSpec, boolean)}). */
+    private final boolean copyIntoEmpty;
 
     public LoadEngine(LoadSpec spec) {
+        this(spec, true);
+    }
+
+    /**
+     * An engine whose MERGE into an empty target (without row-level security) COPYs the rows straight into it when
+     * {@code copyIntoEmpty}; otherwise it always stages and merges, so its statements do not depend on whether an
+     * earlier load of the transaction left rows ({@code loadAll} in OVERWRITE, whose plan is shown before).
+     */
+    public LoadEngine(LoadSpec spec, boolean copyIntoEmpty) {
+        this.copyIntoEmpty = copyIntoEmpty;
         this.spec = spec;
         this.target = spec.target();
         this.statements = new LoadStatements(spec);
@@ -228,7 +240,7 @@ public final class LoadEngine {
         boolean locked = turn.ready() && tryLock(c);
         if (locked) {
             Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
-            if (emptyWithoutRowSecurity(c)) {
+            if (copyIntoEmpty && emptyWithoutRowSecurity(c)) {
                 long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)),
                         rejects, existing);
                 return new long[] {n, 0, 0};
@@ -937,7 +949,26 @@ public final class LoadEngine {
             throw new IllegalStateException("loader into " + target + " takes its key from each ChangeBatch;"
                     + " set key(...) to plan without a batch");
         }
-        Plan plan = Plan.of(spec, schema, key, existing, spec.mode() == SyncMode.CDC, new BitSet());
+        return sql(c, Plan.of(spec, schema, key, existing, spec.mode() == SyncMode.CDC, new BitSet()), existing);
+    }
+
+    /**
+     * The statements of a whole stream of batches of {@code schema} loaded in one transaction, this engine loading
+     * the first ({@code loadAll} in OVERWRITE): the first batch's, then those each later batch runs with
+     * {@code later}, planned against the table as the first batch leaves it. Nothing is written: when the first
+     * batch would create the table or add or widen columns, the columns it would leave are read from a temporary
+     * table made with them in a transaction rolled back at once (no statement touches the target).
+     */
+    public List<String> sqlThen(Connection c, Schema schema, LoadEngine later) {
+        Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        Plan plan = Plan.of(spec, schema, spec.key(), existing, false, new BitSet());
+        List<String> out = new ArrayList<>(sql(c, plan, existing));
+        Optional<Map<String, TargetColumn>> after = columnsAfter(c, plan, existing);
+        out.addAll(later.sql(c, Plan.of(later.spec, schema, later.spec.key(), after, false, new BitSet()), after));
+        return out;
+    }
+
+    private List<String> sql(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         List<String> out = new ArrayList<>();
         switch (spec.mode()) {
             case APPEND -> {
@@ -952,11 +983,18 @@ public final class LoadEngine {
                 out.add(statements.directCopySql(target, plan));
             }
             case MERGE -> {
-                out.add(statements.createStage(plan));
-                out.add(statements.stageCopySql());
+                // as merge() runs them holding the lock at once (waiting for it, it stages first, then alters)
                 out.addAll(targetDdl(c, plan, existing));
-                out.add(statements.mergeSql(plan));
-                out.add(statements.dropStage());
+                if (copyIntoEmpty && (existing.isEmpty() || emptyWithoutRowSecurity(c))) {
+                    out.add(statements.directCopySql(target, plan));
+                } else {
+                    out.add(statements.dropStage());
+                    out.add(statements.createStage(plan));
+                    out.addAll(stageChecks(c, plan));
+                    out.add(statements.stageCopySql());
+                    out.add(statements.mergeSql(plan));
+                    out.add(statements.dropStage());
+                }
             }
             case CDC -> {
                 TableName tombstones = statements.tombstones();
@@ -972,6 +1010,59 @@ public final class LoadEngine {
             }
         }
         return out;
+    }
+
+    /** The temporary table {@link #columnsAfter} reads the columns a load would leave from. */
+    private static final String PLANNED = "_mds_planned";
+
+    /**
+     * The target's columns as a load of {@code plan} leaves them ({@code existing}: as they are now). When its DDL
+     * creates the table or adds or widens columns, those columns are made as the DDL makes them in a temporary table,
+     * in a transaction rolled back at once, and read from the catalog there (so their types are spelled, and their
+     * equality and collation known, as the database will have them); the target itself is neither altered nor locked.
+     */
+    private Optional<Map<String, TargetColumn>> columnsAfter(Connection c, Plan plan,
+            Optional<Map<String, TargetColumn>> existing) {
+        if (targetDdl(c, plan, existing).isEmpty()) {
+            return existing;
+        }
+        Map<String, TargetColumn> have = existing.orElse(Map.of());
+        StringJoiner cols = new StringJoiner(", ");
+        for (String col : plan.columns) {
+            if (existing.isEmpty()) {
+                boolean notNull = plan.notNull.get(col) || plan.key.contains(col);   // the key: the primary key
+                cols.add(Identifiers.quote(col) + " " + plan.types.get(col) + (notNull ? " not null" : ""));
+            } else if (!have.containsKey(col)) {
+                cols.add(Identifiers.quote(col) + " " + plan.types.get(col));
+            } else if (plan.widened.containsKey(col)) {
+                cols.add(Identifiers.quote(col) + " " + plan.widened.get(col) + (have.get(col).notNull() ? " not null" : ""));
+            }
+        }
+        spec.loadTimestamp().filter(ts -> !have.containsKey(ts))
+                .ifPresent(ts -> cols.add(Identifiers.quote(ts) + " timestamptz" + (existing.isEmpty() ? " not null" : "")));
+        Map<String, TargetColumn> made;
+        try {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                Sql.execute(c, "create temp table " + Identifiers.quote(PLANNED) + " (" + cols + ")");
+                made = TargetColumn.readTemporary(c, PLANNED);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new MdsException("cannot plan the later batches of a load into " + target + ": " + e.getMessage(), e);
+        }
+        boolean triggers = !have.isEmpty() && have.values().iterator().next().tableHasTriggers();
+        Map<String, TargetColumn> after = new LinkedHashMap<>();
+        for (TargetColumn tc : have.values()) {
+            after.put(tc.name(), made.containsKey(tc.name()) ? made.get(tc.name()).on(triggers) : tc);
+        }
+        for (TargetColumn tc : made.values()) {
+            after.putIfAbsent(tc.name(), tc.on(triggers));
+        }
+        return Optional.of(after);
     }
 
     // ------------------------------------------------------------------------------------------ DDL

@@ -1,5 +1,6 @@
 package dev.mds.load.internal;
 
+import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
 import dev.mds.core.Sql;
@@ -48,16 +49,35 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
 
     /** The columns of {@code table} by name, in order; empty when there is no such table. */
     static Optional<Map<String, TargetColumn>> read(Connection c, TableName table) {
+        // the table by name under this statement's snapshot: see PostgresDialect.relationOid
+        return read(c, PostgresDialect.INSTANCE.relationOid(table), table.toString());
+    }
+
+    /** The columns of this session's temporary table {@code name}, by name, in order. */
+    static Map<String, TargetColumn> readTemporary(Connection c, String name) {
+        return read(c, "(select r.oid from pg_catalog.pg_class r where r.relnamespace = pg_catalog.pg_my_temp_schema()"
+                + " and r.relname = " + Identifiers.literal(name) + ")", "pg_temp." + name).orElse(Map.of());
+    }
+
+    /**
+     * This column (of a table made to plan with) as a column of a table with triggers or not, neither identity nor
+     * generated (a column a load adds or widens is neither).
+     */
+    TargetColumn on(boolean tableTriggers) {
+        return new TargetColumn(name, sqlType, typeName, notNull, equality, nondeterministicCollation, false, false,
+                tableTriggers);
+    }
+
+    private static Optional<Map<String, TargetColumn>> read(Connection c, String relationOid, String table) {
         Map<String, TargetColumn> columns = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        // the table by name under this statement's snapshot: see PostgresDialect.relationOid
         String query = "select a.attname, format_type(a.atttypid, a.atttypmod), t.typname, a.attnotnull, " + EQUALITY
                 + ", (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
                 + " where co.oid = a.attcollation and not co.collisdeterministic), a.attidentity = 'a', a.attgenerated <> '',"
                 + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid)"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
-                + PostgresDialect.INSTANCE.relationOid(table) + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
+                + relationOid + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
