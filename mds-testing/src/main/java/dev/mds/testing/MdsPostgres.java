@@ -34,6 +34,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * works. {@link TestDatabase#adminDataSource()} still connects as the server's user, for set-up that needs one.
  * The system property or environment variable {@code MDS_TEST_ROLE=owner} makes {@link Role#OWNER} the default of
  * every class that does not choose, to see which tests depend on a superuser.
+ *
+ * <p>A transaction opened with SQL ({@code begin}) and left open on a connection given back to a test pool is rolled
+ * back and logged as a warning; a production pool would hand it, open, to its next user. {@link #leftOpenTransactions()}
+ * {@code = FAIL} (or, as the default of every class that does not choose, the system property or environment variable
+ * {@code MDS_TEST_LEFT_OPEN_TRANSACTIONS=fail}) fails the test that left it instead, naming the test and the session's
+ * last statement. The shared pool also resets a session's settings and role when it is given back
+ * ({@link TestDatabase}).
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
@@ -45,6 +52,9 @@ public @interface MdsPostgres {
 
     /** Who the injected {@code DataSource}s connect as. */
     Role role() default Role.DEFAULT;
+
+    /** What a transaction opened with SQL and left open on a connection given back to a test pool does to the test. */
+    LeftOpenTransactions leftOpenTransactions() default LeftOpenTransactions.DEFAULT;
 
     /** Where the server comes from. */
     enum Source {
@@ -64,5 +74,15 @@ public @interface MdsPostgres {
         SERVER_USER,
         /** A login role of the database's own that owns the database and is not a superuser. */
         OWNER
+    }
+
+    /** What a transaction opened with SQL and left open on a connection given back to a test pool does to the test. */
+    enum LeftOpenTransactions {
+        /** {@link #FAIL} when {@code MDS_TEST_LEFT_OPEN_TRANSACTIONS=fail} (system property or environment variable), else {@link #WARN}. */
+        DEFAULT,
+        /** Rolled back with a warning in the log; the test goes on. */
+        WARN,
+        /** Rolled back, and the test that left it fails (after it ran), naming it and the session's last statement. */
+        FAIL
     }
 }

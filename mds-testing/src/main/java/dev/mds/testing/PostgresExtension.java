@@ -2,13 +2,17 @@ package dev.mds.testing;
 
 import dev.mds.testing.internal.ContainerServer;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -26,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * {@link MdsPostgres.Role#OWNER} the database is owned by a login role of its own that is not a superuser, and the
  * {@code DataSource} connects as that role ({@link PostgresServer#createOwnedDatabase(String)}).
  */
-public final class PostgresExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback, ParameterResolver {
+public final class PostgresExtension implements ExecutionCondition, BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        AfterEachCallback, ParameterResolver {
     /** Names an existing server instead of the embedded one. */
     public static final String URL_VARIABLE = "MDS_TEST_JDBC_URL";
     public static final String USER_VARIABLE = "MDS_TEST_JDBC_USER";
@@ -36,6 +41,11 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
      * property or environment variable); {@code server_user} or unset keeps the server's user.
      */
     public static final String ROLE_VARIABLE = "MDS_TEST_ROLE";
+    /**
+     * {@code fail} makes {@link MdsPostgres.LeftOpenTransactions#FAIL} the default of classes that do not choose (system
+     * property or environment variable); {@code warn} or unset keeps {@link MdsPostgres.LeftOpenTransactions#WARN}.
+     */
+    public static final String LEFT_OPEN_TRANSACTIONS_VARIABLE = "MDS_TEST_LEFT_OPEN_TRANSACTIONS";
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresExtension.class);
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(PostgresExtension.class);
@@ -128,6 +138,22 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
         }
     }
 
+    /** What the nearest {@code @MdsPostgres} does about left open transactions, {@link MdsPostgres.LeftOpenTransactions#DEFAULT} resolved. */
+    static MdsPostgres.LeftOpenTransactions leftOpenTransactions(Class<?> testClass) {
+        MdsPostgres.LeftOpenTransactions chosen = annotation(testClass).map(MdsPostgres::leftOpenTransactions)
+                .orElse(MdsPostgres.LeftOpenTransactions.DEFAULT);
+        if (chosen != MdsPostgres.LeftOpenTransactions.DEFAULT) {
+            return chosen;
+        }
+        String wanted = env(LEFT_OPEN_TRANSACTIONS_VARIABLE).orElse("warn").strip().toUpperCase(Locale.ROOT);
+        try {
+            MdsPostgres.LeftOpenTransactions l = MdsPostgres.LeftOpenTransactions.valueOf(wanted);
+            return l == MdsPostgres.LeftOpenTransactions.DEFAULT ? MdsPostgres.LeftOpenTransactions.WARN : l;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(LEFT_OPEN_TRANSACTIONS_VARIABLE + " is '" + wanted + "', expected fail or warn", e);
+        }
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         classDatabase(context);
@@ -147,8 +173,11 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
                 case TESTCONTAINERS -> containerServer(classContext);
             };
             String name = databaseName(classContext.getRequiredTestClass());
-            return role(classContext.getRequiredTestClass()) == MdsPostgres.Role.OWNER
+            TestDatabase db = role(classContext.getRequiredTestClass()) == MdsPostgres.Role.OWNER
                     ? server.createOwnedDatabase(name) : server.createDatabase(name);
+            db.failOnLeftOpenTransactions(leftOpenTransactions(classContext.getRequiredTestClass())
+                    == MdsPostgres.LeftOpenTransactions.FAIL);
+            return db;
         }, TestDatabase.class);
     }
 
@@ -174,14 +203,66 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
         return name.length() > 63 ? name.substring(0, 63) : name;
     }
 
+    /** Fails a test whose class set-up (constructor, {@code @BeforeAll}) left a transaction open on a pooled connection. */
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        failOnLeftOpenTransactions(context, "the set-up of " + context.getRequiredTestClass().getName()
+                + " (its constructor or @BeforeAll), run before " + testName(context) + ",");
+    }
+
+    /** Fails a test that left a transaction open on a pooled connection (in it or its {@code @BeforeEach}/{@code @AfterEach}). */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        failOnLeftOpenTransactions(context, testName(context));
+    }
+
+    private static String testName(ExtensionContext context) {
+        String method = context.getRequiredTestMethod().getName();
+        String display = context.getDisplayName();
+        return context.getRequiredTestClass().getName() + "#" + method
+                + (display.startsWith(method + "(") ? "" : " [" + display + "]");
+    }
+
+    /** The databases of the classes around {@code context}'s test, nearest first, that exist already. */
+    private static List<TestDatabase> databases(ExtensionContext context) {
+        List<TestDatabase> out = new ArrayList<>();
+        for (Optional<ExtensionContext> c = Optional.of(context); c.isPresent(); c = c.get().getParent()) {
+            if (c.get().getTestClass().isPresent() && c.get().getTestMethod().isEmpty()) {
+                TestDatabase db = c.get().getStore(NS).get(c.get().getUniqueId(), TestDatabase.class);
+                if (db != null) {
+                    out.add(db);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void failOnLeftOpenTransactions(ExtensionContext context, String who) {
+        List<String> found = new ArrayList<>();
+        for (TestDatabase db : databases(context)) {
+            found.addAll(db.takeLeftOpenTransactions());
+        }
+        if (!found.isEmpty()) {
+            throw new AssertionError(who + " left " + (found.size() == 1 ? "a transaction" : found.size() + " transactions")
+                    + " open on a pooled connection (rolled back; @MdsPostgres(leftOpenTransactions = WARN) would only"
+                    + " log it):\n  " + String.join("\n  ", found));
+        }
+    }
+
     @Override
     public void afterAll(ExtensionContext context) {
         TestDatabase db = context.getStore(NS).remove(context.getUniqueId(), TestDatabase.class);
         if (db != null) {
+            List<String> found = db.takeLeftOpenTransactions();
             try {
                 db.drop();
             } catch (RuntimeException e) {
                 LOG.warn("could not drop test database {}: {}", db.name(), e.getMessage());
+            }
+            if (!found.isEmpty()) {
+                throw new AssertionError("the tear-down of " + context.getRequiredTestClass().getName()
+                        + " (@AfterAll) left a transaction open on a pooled connection (rolled back):\n  "
+                        + String.join("\n  ", found));
             }
         }
     }

@@ -146,6 +146,11 @@ public abstract class PostgresServer implements AutoCloseable {
 
     HikariDataSource dataSource(String database, String user, String password, int maxPoolSize,
             java.util.Map<String, String> properties) {
+        return dataSource(database, user, password, maxPoolSize, properties, PoolHooks.DEFAULT);
+    }
+
+    HikariDataSource dataSource(String database, String user, String password, int maxPoolSize,
+            java.util.Map<String, String> properties, PoolHooks hooks) {
         HikariConfig config = new HikariConfig();
         properties.forEach(config::addDataSourceProperty);
         config.setJdbcUrl(jdbcUrl(database));
@@ -154,13 +159,35 @@ public abstract class PostgresServer implements AutoCloseable {
         config.setMaximumPoolSize(maxPoolSize);
         config.setMinimumIdle(0);
         config.setPoolName("mds-" + database);
-        return new Pool(config);
+        return new Pool(config, hooks);
     }
 
-    /** A pool whose connections come out of it in auto-commit with no transaction open (see {@link #dataSource}). */
+    /**
+     * What a test pool does with a connection given back to it ({@code close()}): {@code resetSessions} resets the
+     * session's settings and role ({@link Pool#RESET}); {@code leftOpen} is told of a transaction opened with SQL and
+     * left open (with what the session last ran), which the pool rolls back either way.
+     */
+    record PoolHooks(boolean resetSessions, java.util.function.Consumer<String> leftOpen) {
+        static final PoolHooks DEFAULT = new PoolHooks(false, what -> LOG.warn("{}; rolled it back", what));
+    }
+
+    /**
+     * A pool whose connections come out of it in auto-commit with no transaction open (see {@link #dataSource}), and go
+     * back into it through {@link PoolHooks}. Its connections are proxies of Hikari's that see {@code close()} first.
+     */
     private static final class Pool extends HikariDataSource {
-        Pool(HikariConfig config) {
+        /**
+         * The reset of a session given back: its settings ({@code SET}, {@code set_config}, {@code SET SESSION
+         * CHARACTERISTICS}) to those it started with, and its user and role to the one that logged in. Not
+         * {@code DISCARD ALL}, which would also drop pgjdbc's server-prepared statements under it.
+         */
+        static final String RESET = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
+
+        private final PoolHooks hooks;
+
+        Pool(HikariConfig config, PoolHooks hooks) {
             super(config);
+            this.hooks = hooks;
         }
 
         @Override
@@ -168,13 +195,26 @@ public abstract class PostgresServer implements AutoCloseable {
             Connection c = super.getConnection();
             try {
                 endLeftOverTransaction(c);
-                return c;
+                return (Connection) java.lang.reflect.Proxy.newProxyInstance(Pool.class.getClassLoader(),
+                        new Class<?>[] {Connection.class}, new Returning(this, c));
             } catch (SQLException | RuntimeException e) {
                 c.close();
                 throw e;
             }
         }
 
+        @Override
+        public void evictConnection(Connection connection) {
+            if (java.lang.reflect.Proxy.isProxyClass(connection.getClass())
+                    && java.lang.reflect.Proxy.getInvocationHandler(connection) instanceof Returning r) {
+                r.closed = true;
+                super.evictConnection(r.hikari);
+                return;
+            }
+            super.evictConnection(connection);
+        }
+
+        /** A connection checked out earlier that somehow still is in a transaction opened with SQL (see close). */
         private void endLeftOverTransaction(Connection c) throws SQLException {
             if (!c.getAutoCommit() || !c.isWrapperFor(BaseConnection.class)) {
                 return;   // the pool rolls back what a user left open with auto-commit off
@@ -186,6 +226,107 @@ public abstract class PostgresServer implements AutoCloseable {
                 }
                 LOG.warn("pool {}: a connection came back inside a transaction ({}) opened with SQL and not ended;"
                         + " rolled it back", getPoolName(), state);
+            }
+        }
+
+        /**
+         * Gives {@code c} (Hikari's connection) back: rolls back a transaction left open (telling {@link PoolHooks#leftOpen}
+         * of one opened with SQL in auto-commit mode, which Hikari would hand on as it is), resets the session if asked,
+         * and closes it. A connection that cannot be tidied is evicted, not handed out again.
+         */
+        void giveBack(Connection c) throws SQLException {
+            String leftOpen = null;
+            try {
+                if (!c.isClosed() && c.isWrapperFor(BaseConnection.class)) {
+                    BaseConnection pg = c.unwrap(BaseConnection.class);
+                    TransactionState state = pg.getTransactionState();
+                    if (state != TransactionState.IDLE && c.getAutoCommit()) {
+                        leftOpen = describe(pg, state);
+                        pg.execSQLUpdate("rollback");
+                    } else if (state != TransactionState.IDLE) {
+                        c.rollback();   // what Hikari does on close with auto-commit off; done first so the reset is not undone
+                    }
+                    if (hooks.resetSessions()) {
+                        pg.execSQLUpdate(RESET);   // sent with no BEGIN, also with auto-commit off
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("pool {}: could not tidy a connection given back ({}); evicted it", getPoolName(), e.toString());
+                super.evictConnection(c);
+                c = null;
+            }
+            if (c != null) {
+                c.close();
+            }
+            if (leftOpen != null) {
+                hooks.leftOpen().accept(leftOpen);
+            }
+        }
+
+        /** What a session left in a transaction was doing, from {@code pg_stat_activity} (read on another connection). */
+        private String describe(BaseConnection pg, TransactionState state) {
+            String last;
+            try (Connection other = DriverManager.getConnection(getJdbcUrl(), getUsername(), getPassword());
+                    java.sql.PreparedStatement ps = other.prepareStatement(
+                            "select state, query from pg_stat_activity where pid = ?")) {
+                ps.setInt(1, pg.getBackendPID());
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    last = rs.next() ? rs.getString(1) + ", last statement: " + abbreviate(rs.getString(2)) : "unknown";
+                }
+            } catch (SQLException e) {
+                last = "last statement unknown (" + e.getMessage() + ")";
+            }
+            return "pool " + getPoolName() + ": a connection was given back inside a transaction "
+                    + (state == TransactionState.FAILED ? "that failed, " : "") + "opened with SQL in auto-commit mode and"
+                    + " not ended (" + last + ")";
+        }
+
+        private static String abbreviate(String sql) {
+            String s = sql == null ? "unknown" : sql.strip().replaceAll("\\s+", " ");
+            return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+        }
+    }
+
+    /** A pooled connection that gives itself back through {@link Pool#giveBack} when closed. */
+    private static final class Returning implements java.lang.reflect.InvocationHandler {
+        final Pool pool;
+        final Connection hikari;
+        volatile boolean closed;
+
+        Returning(Pool pool, Connection hikari) {
+            this.pool = pool;
+            this.hikari = hikari;
+        }
+
+        @Override
+        public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args) throws Throwable {
+            switch (method.getName()) {
+                case "close" -> {
+                    if (!closed) {
+                        closed = true;
+                        pool.giveBack(hikari);
+                    }
+                    return null;
+                }
+                case "isClosed" -> {
+                    return closed || hikari.isClosed();
+                }
+                case "equals" -> {
+                    return proxy == args[0];
+                }
+                case "hashCode" -> {
+                    return System.identityHashCode(proxy);
+                }
+                case "toString" -> {
+                    return hikari.toString();
+                }
+                default -> {
+                    try {
+                        return method.invoke(hikari, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }
             }
         }
     }

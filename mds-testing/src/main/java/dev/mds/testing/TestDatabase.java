@@ -1,8 +1,14 @@
 package dev.mds.testing;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One database on a {@link PostgresServer}, with a connection pool. What the {@link MdsPostgres} extension
@@ -12,8 +18,17 @@ import javax.sql.DataSource;
  * <p>Its pools connect as {@link #user()}: the server's user, or, for a database made by
  * {@link PostgresServer#createOwnedDatabase(String)} ({@code @MdsPostgres(role = Role.OWNER)}), the database's own
  * login role, which owns it and is not a superuser. {@link #adminDataSource()} connects as the server's user either way.
+ *
+ * <p>What its pools do with a connection given back ({@code close()}): a transaction left open is rolled back; one
+ * opened with SQL ({@code begin}) in auto-commit mode, which a production pool would hand to its next user as it is, is
+ * also reported: logged as a warning, or, under {@link MdsPostgres.LeftOpenTransactions#FAIL}, failing the test that
+ * left it. The shared pools ({@link #dataSource()}, {@link #adminDataSource()}) also reset the session
+ * ({@code RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL}), so that a {@code set timezone} or {@code set role} of
+ * one test does not reach the next one; a pool of {@link #newDataSource} is the caller's own and keeps its sessions'
+ * settings from one use to the next. Neither resets temporary tables, advisory locks or {@code LISTEN}s.
  */
 public final class TestDatabase implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TestDatabase.class);
     private final PostgresServer server;
     private final String name;
     /** The owning login role, or null when the pools connect as the server's user. */
@@ -21,6 +36,8 @@ public final class TestDatabase implements AutoCloseable {
     private final String ownerPassword;
     private volatile HikariDataSource dataSource;
     private volatile HikariDataSource adminDataSource;
+    private volatile boolean failOnLeftOpenTransactions;
+    private final Queue<String> leftOpen = new ConcurrentLinkedQueue<>();
 
     TestDatabase(PostgresServer server, String name) {
         this(server, name, null, null);
@@ -36,7 +53,7 @@ public final class TestDatabase implements AutoCloseable {
     /** The shared pool on this database (created on first use, closed by {@link #close()}). */
     public synchronized HikariDataSource dataSource() {
         if (dataSource == null) {
-            dataSource = newDataSource(8);
+            dataSource = server.dataSource(name, user(), password(), 8, java.util.Map.of(), hooks(true));
         }
         return dataSource;
     }
@@ -51,19 +68,48 @@ public final class TestDatabase implements AutoCloseable {
             return dataSource();
         }
         if (adminDataSource == null) {
-            adminDataSource = server.dataSource(name, server.user(), server.password(), 4, java.util.Map.of());
+            adminDataSource = server.dataSource(name, server.user(), server.password(), 4, java.util.Map.of(), hooks(true));
         }
         return adminDataSource;
     }
 
-    /** A new, separate pool on this database; the caller closes it. */
+    /**
+     * A new, separate pool on this database; the caller closes it. Its sessions keep their settings from one use to the
+     * next (a {@code set timezone} on a pool of one connection holds for the pool's later users).
+     */
     public HikariDataSource newDataSource(int maxPoolSize) {
         return newDataSource(maxPoolSize, java.util.Map.of());
     }
 
     /** A new, separate pool on this database with pgjdbc connection properties; the caller closes it. */
     public HikariDataSource newDataSource(int maxPoolSize, java.util.Map<String, String> properties) {
-        return server.dataSource(name, user(), password(), maxPoolSize, properties);
+        return server.dataSource(name, user(), password(), maxPoolSize, properties, hooks(false));
+    }
+
+    private PostgresServer.PoolHooks hooks(boolean resetSessions) {
+        return new PostgresServer.PoolHooks(resetSessions, this::leftOpen);
+    }
+
+    private void leftOpen(String what) {
+        if (failOnLeftOpenTransactions) {
+            leftOpen.add(what);
+        } else {
+            LOG.warn("{}; rolled it back", what);
+        }
+    }
+
+    /** Whether a transaction left open on a pooled connection is kept for {@link #takeLeftOpenTransactions()} to fail a test. */
+    void failOnLeftOpenTransactions(boolean fail) {
+        this.failOnLeftOpenTransactions = fail;
+    }
+
+    /** The transactions left open on this database's pooled connections since the last call (when failing on them). */
+    List<String> takeLeftOpenTransactions() {
+        List<String> out = new ArrayList<>();
+        for (String s = leftOpen.poll(); s != null; s = leftOpen.poll()) {
+            out.add(s);
+        }
+        return out;
     }
 
     /** Whether the pools connect as the database's own login role (not a superuser) rather than the server's user. */

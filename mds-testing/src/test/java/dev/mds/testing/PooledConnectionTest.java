@@ -10,7 +10,8 @@ import java.sql.Connection;
 import java.sql.Statement;
 import org.junit.jupiter.api.Test;
 
-@MdsPostgres
+/** Leaves transactions open on purpose, to see the pool end them: WARN also when MDS_TEST_LEFT_OPEN_TRANSACTIONS=fail. */
+@MdsPostgres(leftOpenTransactions = MdsPostgres.LeftOpenTransactions.WARN)
 class PooledConnectionTest {
     @Test
     void aFailedBeginCommitScriptLeavesNoAbortedTransactionForTheNextUserOfThePool(TestDatabase db) {
