@@ -125,6 +125,34 @@ class LoadEdgeCasesTest {
         assertThatTable(ds, "raw.ci_keys").column("name").containsOnly("second", "bob");
     }
 
+    /**
+     * {@code ALTER COLUMN ... TYPE} without {@code COLLATE} gives the column its new type's default collation: a
+     * widened case-insensitive key became case-sensitive (and a "C" column took the database's), silently.
+     */
+    @Test
+    void wideningAColumnKeepsItsCollation(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw",
+                "create collation if not exists raw.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+                "create table raw.ci_widened (email varchar(12) collate raw.ci primary key, name varchar(3) collate \"C\")",
+                "insert into raw.ci_widened values ('alice@x.org', 'a')");
+        Schema schema = Schema.builder().required("email", FieldType.STRING).add("name", FieldType.STRING).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.ci_widened").key("email")
+                .onSchemaChange(dev.mds.load.SchemaChange.ADD_AND_WIDEN_COLUMNS).build();
+
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of("ALICE@x.org", "longer"),
+                Record.of("bob.is.longer@x.org", "b"))));
+
+        assertThat(dev.mds.testing.TestSql.strings(ds, "select a.attname || ' ' || format_type(a.atttypid, a.atttypmod)"
+                + " || ' ' || co.collname from pg_attribute a join pg_collation co on co.oid = a.attcollation"
+                + " where a.attrelid = 'raw.ci_widened'::regclass and a.attnum > 0 order by a.attnum"))
+                .containsExactly("email text ci", "name text C");
+        // the key still matches case-insensitively: ALICE@x.org is alice@x.org's row
+        assertThat(r.updated()).as(r.toString()).isEqualTo(1);
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.ci_widened").columns("email", "name").containsExactlyInAnyOrder(
+                row("alice@x.org", "longer"), row("bob.is.longer@x.org", "b"));
+    }
+
     @Test
     void aKeyInAnotherCaseUpdatesTheRowOfACaseInsensitiveKeyColumn(DataSource ds) throws Exception {
         // the stage's key has the default collation; the column's non-default one wins the comparison

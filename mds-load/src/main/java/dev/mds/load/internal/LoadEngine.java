@@ -1035,7 +1035,9 @@ public final class LoadEngine {
             } else if (!have.containsKey(col)) {
                 cols.add(Identifiers.quote(col) + " " + plan.types.get(col));
             } else if (plan.widened.containsKey(col)) {
-                cols.add(Identifiers.quote(col) + " " + plan.widened.get(col) + (have.get(col).notNull() ? " not null" : ""));
+                String collation = have.get(col).collation();
+                cols.add(Identifiers.quote(col) + " " + plan.widened.get(col) + (collation == null ? "" : " collate " + collation)
+                        + (have.get(col).notNull() ? " not null" : ""));
             }
         }
         spec.loadTimestamp().filter(ts -> !have.containsKey(ts))
@@ -1164,7 +1166,9 @@ public final class LoadEngine {
             // wide enough for the column as it is now: another load may have widened it since the plan (numeric(6,2)
             // to numeric(10,4)), and the plan's type (numeric(12,2)) would narrow it again
             String wider = w.get().widerType();
-            String type = " type " + wider;
+            // without COLLATE the column would take the new type's default collation (a case-insensitive key would
+            // become case-sensitive)
+            String type = " type " + wider + (tc.collation() == null ? "" : " collate " + tc.collation());
             adds.add("alter column " + Identifiers.quote(f.name()) + type);
             LOG.info("{}: widening column '{}' from {} to {} ({} in the batch)", target, f.name(), tc.sqlType(), wider,
                     f.type());

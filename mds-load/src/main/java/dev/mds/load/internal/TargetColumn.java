@@ -22,8 +22,12 @@ import java.util.Optional;
  * @param notNull whether the column is NOT NULL
  * @param equality whether its type (an array's element type) has a default btree or hash operator class, whose
  *     {@code =} comparisons such as {@code IS DISTINCT FROM} use; {@code json}, {@code xml} and the geometric
- *     types have none (or, as {@code box}, an {@code =} that compares areas) * @param nondeterministicCollation the column's collation, qualified and quoted, when it is nondeterministic
+ *     types have none (or, as {@code box}, an {@code =} that compares areas)
+ * @param nondeterministicCollation the column's collation, qualified and quoted, when it is nondeterministic
  *     (two different strings can be equal, as under a case-insensitive ICU collation); null otherwise
+ * @param collation the column's collation, qualified and quoted, when it is not its type's default ({@code "C"},
+ *     {@code raw.ci}): widening the column names it again, since {@code ALTER COLUMN ... TYPE} without
+ *     {@code COLLATE} gives the new type's default; null otherwise
  * @param identityAlways whether it is a {@code generated always as identity} column, which an {@code INSERT} (a
  *     MERGE's too) fills with a given value only with {@code overriding system value} (COPY always does)
  * @param generated whether it is a {@code generated always as (…) stored} column, which takes no value at all
@@ -31,7 +35,8 @@ import java.util.Optional;
  *     ({@code pg_class.relhastriggers}): a COPY into it can then fail after its last row, naming no line
  */
 record TargetColumn(String name, String sqlType, String typeName, boolean notNull, boolean equality,
-        String nondeterministicCollation, boolean identityAlways, boolean generated, boolean tableHasTriggers) {
+        String nondeterministicCollation, String collation, boolean identityAlways, boolean generated,
+        boolean tableHasTriggers) {
 
     /**
      * Whether the element type (a domain's base type) of {@code t} has a default btree or hash operator class:
@@ -64,8 +69,8 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
      * generated (a column a load adds or widens is neither).
      */
     TargetColumn on(boolean tableTriggers) {
-        return new TargetColumn(name, sqlType, typeName, notNull, equality, nondeterministicCollation, false, false,
-                tableTriggers);
+        return new TargetColumn(name, sqlType, typeName, notNull, equality, nondeterministicCollation, collation, false,
+                false, tableTriggers);
     }
 
     private static Optional<Map<String, TargetColumn>> read(Connection c, String relationOid, String table) {
@@ -75,14 +80,18 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
                 + ", (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
                 + " where co.oid = a.attcollation and not co.collisdeterministic), a.attidentity = 'a', a.attgenerated <> '',"
-                + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid)"
+                + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid),"
+                + " (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
+                + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
+                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation)"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + relationOid + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
-                            rs.getBoolean(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getBoolean(9));
+                            rs.getBoolean(5), rs.getString(6), rs.getString(10), rs.getBoolean(7), rs.getBoolean(8),
+                            rs.getBoolean(9));
                     columns.put(col.name(), col);
                 }
             }
