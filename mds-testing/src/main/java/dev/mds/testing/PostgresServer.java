@@ -244,6 +244,8 @@ public abstract class PostgresServer implements AutoCloseable {
                         leftOpen = describe(pg, state);
                         pg.execSQLUpdate("rollback");
                     } else if (state != TransactionState.IDLE) {
+                        LOG.debug("pool {}: rolling back a transaction ({}) left open with auto-commit off", getPoolName(),
+                                state);
                         c.rollback();   // what Hikari does on close with auto-commit off; done first so the reset is not undone
                     }
                     if (hooks.resetSessions()) {
