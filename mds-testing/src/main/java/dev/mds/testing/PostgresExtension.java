@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -125,32 +126,35 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
 
     /** The role the nearest {@code @MdsPostgres} asks for, {@link MdsPostgres.Role#DEFAULT} resolved. */
     static MdsPostgres.Role role(Class<?> testClass) {
-        MdsPostgres.Role role = annotation(testClass).map(MdsPostgres::role).orElse(MdsPostgres.Role.DEFAULT);
-        if (role != MdsPostgres.Role.DEFAULT) {
-            return role;
-        }
-        String wanted = env(ROLE_VARIABLE).orElse("server_user").strip().toUpperCase(Locale.ROOT);
-        try {
-            MdsPostgres.Role r = MdsPostgres.Role.valueOf(wanted);
-            return r == MdsPostgres.Role.DEFAULT ? MdsPostgres.Role.SERVER_USER : r;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(ROLE_VARIABLE + " is '" + wanted + "', expected owner or server_user", e);
-        }
+        return resolved(testClass, MdsPostgres::role, MdsPostgres.Role.class, MdsPostgres.Role.SERVER_USER, ROLE_VARIABLE,
+                "owner or server_user");
     }
 
     /** What the nearest {@code @MdsPostgres} does about left open transactions, {@link MdsPostgres.LeftOpenTransactions#DEFAULT} resolved. */
     static MdsPostgres.LeftOpenTransactions leftOpenTransactions(Class<?> testClass) {
-        MdsPostgres.LeftOpenTransactions chosen = annotation(testClass).map(MdsPostgres::leftOpenTransactions)
-                .orElse(MdsPostgres.LeftOpenTransactions.DEFAULT);
-        if (chosen != MdsPostgres.LeftOpenTransactions.DEFAULT) {
+        return resolved(testClass, MdsPostgres::leftOpenTransactions, MdsPostgres.LeftOpenTransactions.class,
+                MdsPostgres.LeftOpenTransactions.WARN, LEFT_OPEN_TRANSACTIONS_VARIABLE, "fail or warn");
+    }
+
+    /**
+     * An {@code @MdsPostgres} attribute of the nearest annotation; its {@code DEFAULT} (or no annotation) resolved to
+     * {@code variable}'s value (system property or environment, any case), else to {@code fallback}.
+     *
+     * @throws IllegalStateException when the variable names no constant, saying which are {@code expected}
+     */
+    private static <E extends Enum<E>> E resolved(Class<?> testClass, Function<MdsPostgres, E> attribute, Class<E> type,
+            E fallback, String variable, String expected) {
+        E unset = Enum.valueOf(type, "DEFAULT");
+        E chosen = annotation(testClass).map(attribute).orElse(unset);
+        if (chosen != unset) {
             return chosen;
         }
-        String wanted = env(LEFT_OPEN_TRANSACTIONS_VARIABLE).orElse("warn").strip().toUpperCase(Locale.ROOT);
+        String wanted = env(variable).orElse(fallback.name()).strip().toUpperCase(Locale.ROOT);
         try {
-            MdsPostgres.LeftOpenTransactions l = MdsPostgres.LeftOpenTransactions.valueOf(wanted);
-            return l == MdsPostgres.LeftOpenTransactions.DEFAULT ? MdsPostgres.LeftOpenTransactions.WARN : l;
+            E e = Enum.valueOf(type, wanted);
+            return e == unset ? fallback : e;
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(LEFT_OPEN_TRANSACTIONS_VARIABLE + " is '" + wanted + "', expected fail or warn", e);
+            throw new IllegalStateException(variable + " is '" + wanted + "', expected " + expected, e);
         }
     }
 
