@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the new and changed rows of a table by a cursor column ("incremental append" for sources without CDC), in
  * batches, and stores the cursor in the warehouse's {@link StateStore} in the same transaction as each batch's
- * load. The cursor is inclusive: each run starts again at the last stored cursor value, so rows that share it and
- * arrived after the last run are not missed (the rows read twice are the ones a MERGE load leaves unchanged).
+ * load. By default the cursor is inclusive: each run starts again at the last stored cursor value, so rows that share
+ * it and arrived after the last run are not missed (the rows read twice are the ones a MERGE load leaves unchanged).
+ * An APPEND load, which would hold those rows twice, wants {@link Restart#AFTER_LAST_ROW}: a run starts strictly after
+ * the last row committed, each row read once.
  * Within a run, pages follow the {@code (cursor, key)} order, so ties never split or repeat across pages; rows equal
  * in cursor and key too (a key holding NULL, or not unique) come in one page, however many there are.
  *
@@ -76,6 +78,7 @@ public final class JdbcIncrementalSource {
     private final int batchRows;
     private final StateStore offsets;
     private final String stateKey;
+    private final Restart restart;
 
     private JdbcIncrementalSource(Builder b) {
         this.source = b.source;
@@ -85,6 +88,24 @@ public final class JdbcIncrementalSource {
         this.batchRows = b.batchRows;
         this.offsets = b.offsets;
         this.stateKey = b.stateKey != null ? b.stateKey : "jdbc-incremental:" + table + ":" + cursor;
+        this.restart = b.restart;
+    }
+
+    /** Where a run starts, relative to the last row the runs before it committed. */
+    public enum Restart {
+        /**
+         * At the stored cursor value, inclusive (the default): the rows at that value are read again, so a row
+         * committed later with the same cursor value is not missed. For a MERGE load, which leaves the rows read
+         * again unchanged; an APPEND load would hold them twice.
+         */
+        AT_LAST_CURSOR,
+        /**
+         * Strictly after the last row committed, in {@code (cursor, key)} order (its key is stored with the cursor):
+         * each row is read once, as an APPEND load needs. A row committed later with the same cursor value and a
+         * smaller key is missed, as any row committed late with an older cursor is. Rows at a cursor of infinity
+         * are still read again by every run (the last finite row is stored).
+         */
+        AFTER_LAST_ROW
     }
 
     /** A builder reading {@code qualifiedTable} ({@code schema.table}) from {@code source}. */
@@ -141,10 +162,18 @@ public final class JdbcIncrementalSource {
             if (nullable.contains(cursor)) {
                 refuseNullCursors(src);
             }
-            Optional<String> start = storedCursor();
+            Optional<SourcePosition> stored = offsets.get(stateKey).map(s -> SourcePosition.fromJson(s.json()));
+            Optional<String> start = stored.flatMap(p -> p.get("cursor")).map(Object::toString);
             String finiteCursor = start.orElse(null);
+            List<String> finiteKey = stored.flatMap(JdbcIncrementalSource::storedKey)
+                    .filter(k -> k.size() == key.size()).orElse(null);
             String lastCursor = null;
             List<String> lastKey = null;
+            if (restart == Restart.AFTER_LAST_ROW && start.isPresent() && finiteKey != null) {
+                // strictly after the last row committed: each row once
+                lastCursor = start.get();
+                lastKey = finiteKey;
+            }
             while (true) {
                 String select = "select * from " + table.quoted();
                 String where = "";
@@ -177,7 +206,8 @@ public final class JdbcIncrementalSource {
                 lastCursor = page.last.cursor();
                 lastKey = page.last.key();
                 if (page.lastFinite != null) {
-                    finiteCursor = page.lastFinite;
+                    finiteCursor = page.lastFinite.cursor();
+                    finiteKey = page.lastFinite.key();
                 }
                 // a stored cursor of infinity would never move again: no later finite row would ever be read. The
                 // batch stores the last finite cursor instead, so later runs read the rows at infinity again (as the
@@ -185,6 +215,11 @@ public final class JdbcIncrementalSource {
                 Map<String, Object> pos = new LinkedHashMap<>();
                 if (finiteCursor != null) {
                     pos.put("cursor", finiteCursor);
+                    if (restart == Restart.AFTER_LAST_ROW && finiteKey != null) {
+                        for (int i = 0; i < key.size(); i++) {
+                            pos.put("key." + i, finiteKey.get(i));
+                        }
+                    }
                 }
                 SourcePosition position = SourcePosition.of(stateKey, pos);
                 commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)), position);
@@ -341,16 +376,26 @@ public final class JdbcIncrementalSource {
         return types;
     }
 
+    /** The key of the last row a position stored ({@link Restart#AFTER_LAST_ROW}), if it holds one for every key column. */
+    private static Optional<List<String>> storedKey(SourcePosition p) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; p.values().containsKey("key." + i); i++) {
+            Object v = p.values().get("key." + i);
+            values.add(v == null ? null : v.toString());
+        }
+        return values.isEmpty() ? Optional.empty() : Optional.of(Collections.unmodifiableList(values));
+    }
+
     /** A row's cursor and key values as text. */
     private record RowAt(String cursor, List<String> key) {
     }
 
     /**
-     * A page: its schema, records, the cursor and key of its last record, the cursor of its last record whose cursor
+     * A page: its schema, records, the cursor and key of its last record, those of its last record whose cursor
      * is not infinity ({@code null} when none is) and, when the query gave a row beyond the page, that row's cursor
      * and key ({@code null} when there is none).
      */
-    private record Page(Schema schema, List<Record> records, RowAt last, String lastFinite, RowAt next) {
+    private record Page(Schema schema, List<Record> records, RowAt last, RowAt lastFinite, RowAt next) {
     }
 
     /** Reads the page {@code sql} selects, at most {@code rows} records, and the cursor and key of a row after them. */
@@ -377,7 +422,7 @@ public final class JdbcIncrementalSource {
                 }
                 List<Record> records = new ArrayList<>();
                 RowAt last = null;
-                String lastFinite = null;
+                RowAt lastFinite = null;
                 while (rs.next()) {
                     RowAt at = rowAt(rs, cursorIndex, keyIndex);
                     if (records.size() == rows) {
@@ -399,7 +444,7 @@ public final class JdbcIncrementalSource {
                     records.add(Record.of(values));
                     last = at;
                     if (!infinite(at.cursor())) {
-                        lastFinite = at.cursor();
+                        lastFinite = at;
                     }
                 }
                 return new Page(schema, records, last, lastFinite, null);
@@ -544,7 +589,8 @@ public final class JdbcIncrementalSource {
 
     /**
      * Configures a {@link JdbcIncrementalSource}; {@link #cursor}, {@link #key} and {@link #offsets} are required.
-     * Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<table>:<cursor>}.
+     * Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<table>:<cursor>}, restart
+     * {@link Restart#AT_LAST_CURSOR}.
      */
     public static final class Builder {
         private final DataSource source;
@@ -554,6 +600,7 @@ public final class JdbcIncrementalSource {
         private int batchRows = 10_000;
         private StateStore offsets;
         private String stateKey;
+        private Restart restart = Restart.AT_LAST_CURSOR;
 
         private Builder(DataSource source, TableName table) {
             this.source = Objects.requireNonNull(source, "source");
@@ -592,6 +639,12 @@ public final class JdbcIncrementalSource {
         /** The state store key of the cursor (default {@code jdbc-incremental:<table>:<cursor>}). */
         public Builder stateKey(String name) {
             this.stateKey = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Where each run starts (default {@link Restart#AT_LAST_CURSOR}); {@link Restart#AFTER_LAST_ROW} for an APPEND load. */
+        public Builder restart(Restart restart) {
+            this.restart = Objects.requireNonNull(restart, "restart");
             return this;
         }
 

@@ -49,6 +49,47 @@ class JdbcIncrementalSourceTest {
         assertSameInstant(ds, source.storedCursor(), "2024-01-02 00:00:00+00");
     }
 
+    /**
+     * The inclusive cursor reads the rows at the stored cursor again in every run, which an APPEND load held twice
+     * (after any run, and after a run that failed mid-way, whose next run resumes at the cursor of the last batch
+     * committed). {@code restart(AFTER_LAST_ROW)} stores the last row's key with its cursor and resumes strictly after
+     * it: every row once, ties split across runs and batches included; a tie committed later with a smaller key is not
+     * read (as any row committed late).
+     */
+    @Test
+    void appendRestartingAfterTheLastRowLoadsEachRowOnceAcrossFailedAndLaterRuns(DataSource ds) {
+        sql(ds, "create schema s20", "create table s20.t (id int primary key, ts timestamp not null, v text)",
+                "insert into s20.t select g, timestamp '2024-01-01' + (g / 3) * interval '1 day', 'v' || g"
+                        + " from generate_series(1, 20) g");
+        StateStore state = JdbcStateStore.create(ds);
+        for (JdbcIncrementalSource.Restart restart : JdbcIncrementalSource.Restart.values()) {
+            String target = "raw20." + restart.name().toLowerCase();
+            MergeLoader loader = MergeLoader.into(ds, target).mode(SyncMode.APPEND).build();
+            JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s20.t").cursor("ts").key("id").batchRows(4)
+                    .offsets(state).stateKey("s20:" + restart).restart(restart).build();
+            int[] calls = {0};
+            assertThatThrownBy(() -> source.run(ds, (batch, c) -> {
+                loader.load(batch, c);
+                if (++calls[0] == 2) {
+                    throw new IllegalStateException("warehouse full");
+                }
+            })).hasMessageContaining("warehouse full");
+            source.run(ds, (batch, c) -> loader.load(batch, c));
+            sql(ds, "insert into s20.t values (21, '2024-01-08', 'v21'), (0, '2024-01-07', 'late tie')");
+            source.run(ds, (batch, c) -> loader.load(batch, c));
+            long rows = count(ds, "select count(*) from " + target);
+            long distinct = count(ds, "select count(distinct id) from " + target);
+            if (restart == JdbcIncrementalSource.Restart.AT_LAST_CURSOR) {
+                assertThat(rows).as("rows read again at the stored cursor, appended twice").isGreaterThan(distinct);
+            } else {
+                assertThat(rows).isEqualTo(distinct).isEqualTo(21);
+                assertThat(count(ds, "select count(*) from " + target + " where id = 0")).isZero();
+                assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isZero();
+            }
+            sql(ds, "delete from s20.t where id in (0, 21)");
+        }
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
