@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor of
- * {@code infinity} is never stored (no later finite row would be read from it): the last finite one is, so each run
- * reads the rows at infinity again. A cursor that does
+ * {@code infinity} (or a float's {@code NaN}, which sorts after it) is never stored (no later finite row would be read
+ * from it): the last finite one is, so each run reads the rows at infinity and NaN again. A cursor that does
  * not grow with every change (for example a timestamp set at transaction start by a long transaction that commits
  * late) can miss rows; use CDC for such tables.
  */
@@ -452,9 +452,12 @@ public final class JdbcIncrementalSource {
         }
     }
 
-    /** Whether a cursor's text is PostgreSQL's infinity (a date or timestamp's, or a float's). */
+    /**
+     * Whether a cursor's text is PostgreSQL's infinity (a date or timestamp's, or a float's) or a float's NaN, which
+     * sorts after infinity: from either, no later finite row would be read.
+     */
     private static boolean infinite(String cursorText) {
-        return cursorText.equals("infinity") || cursorText.equals("Infinity");
+        return cursorText.equals("infinity") || cursorText.equals("Infinity") || cursorText.equals("NaN");
     }
 
     private RowAt rowAt(ResultSet rs, int cursorIndex, int[] keyIndex) throws SQLException {

@@ -262,6 +262,26 @@ class JdbcIncrementalSourceTest {
         assertThat(onlyInfinite.storedCursor()).hasValue("2020-01-01");
     }
 
+    /**
+     * A double precision cursor holding NaN, which PostgreSQL sorts after every number, infinity included: the stored
+     * cursor was NaN, from which no later finite row is ever read (only NaN is {@code >= 'NaN'}), so every row added
+     * later was silently lost. NaN is never stored, as infinity is not: the last finite cursor is.
+     */
+    @Test
+    void aNanCursorIsNeverStoredSoLaterRowsAreStillRead(DataSource ds) {
+        sql(ds, "create schema s21", "create table s21.t (id int primary key, at double precision not null)",
+                "insert into s21.t values (1, 1.5), (2, 'Infinity'), (3, 'NaN')");
+        MergeLoader loader = MergeLoader.into(ds, "raw21.t").mode(SyncMode.MERGE).key("id").build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s21.t").cursor("at").key("id").batchRows(2)
+                .offsets(JdbcStateStore.create(ds)).build();
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(3);
+        assertThat(source.storedCursor()).hasValue("1.5");
+        sql(ds, "insert into s21.t values (4, 2.5)");
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).as("1.5, 2.5, Infinity and NaN").isEqualTo(4);
+        assertThat(Cdc.text(ds, "select string_agg(id::text, ',' order by id) from raw21.t")).isEqualTo("1,2,3,4");
+        assertThat(source.storedCursor()).hasValue("2.5");
+    }
+
     @Test
     void keysOfCharNumericAndVarcharTypesPageThroughTiesExactlyOnce(DataSource ds) {
         sql(ds, "create schema s4", "create table s4.codes (code char(2) primary key, ts timestamp not null)",
