@@ -124,7 +124,8 @@ public final class JdbcIncrementalSource {
     }
 
     /**
-     * The first page's query (later pages add the {@code (cursor, key) >} condition). It asks for one row more than
+     * The first page's query (later pages, and with {@link Restart#AFTER_LAST_ROW} a first page after a stored position,
+     * read after the last row by a {@code (cursor, key) >} condition instead). It asks for one row more than
      * a batch: when that row equals the page's last in cursor and key, the page is read again up to the end of their
      * group (rows after {@code (cursor, key)} are not reached otherwise).
      */
