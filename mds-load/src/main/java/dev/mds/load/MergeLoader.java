@@ -301,9 +301,25 @@ public final class MergeLoader {
             throw new PartialLoadException(task + ": " + failure.what() + ": " + reason + "; " + committed, cause,
                     order.committedBatches(), order.committedRows());
         }
-        listener.onDone(new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        done(listener, new Progress(task, rows, done, 0, Duration.ofNanos(System.nanoTime() - t0)));
         return new LoadResult(total.table(), total.mode(), total.inserted(), total.updated(), total.deleted(),
                 total.unchanged(), total.rejected(), Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    /**
+     * Tells {@code listener} that the whole stream is committed ({@link ProgressListener#onDone}). Its failure is
+     * thrown as a {@link PartialLoadException} saying that everything is committed: read as a failed load, a bare
+     * exception invited a re-run, which an APPEND load would store twice.
+     */
+    static void done(ProgressListener listener, Progress progress) {
+        try {
+            listener.onDone(progress);
+        } catch (RuntimeException e) {
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new PartialLoadException(progress.task() + ": the progress listener failed when the stream was done: "
+                    + reason + "; committed: the whole stream, " + progress.batches() + " batch(es), " + progress.rows()
+                    + " record(s)", e, progress.batches(), progress.rows());
+        }
     }
 
     /** What became of one batch of {@link #loadAll}: its result, or the failure that rolled it back. */

@@ -169,7 +169,7 @@ final class OverwriteAll {
             throw closing(batches, e);
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
-        listener.onDone(new Progress(task, step.rows, step.batches, 0, elapsed));
+        MergeLoader.done(listener, new Progress(task, step.rows, step.batches, 0, elapsed));
         return new LoadResult(total.table(), SyncMode.OVERWRITE, total.inserted(), total.updated(), total.deleted(),
                 total.unchanged(), total.rejected(), elapsed);
     }

@@ -5,7 +5,8 @@ import dev.mds.core.MdsException;
 /**
  * {@link MergeLoader#loadAll} stopped before the end of its stream: the stream's first {@link #committedBatches()}
  * batches are committed, and nothing after them. The cause is what stopped it (the failure of the earliest batch
- * that failed, of the stream, or of the listener); later failures are suppressed on it.
+ * that failed, of the stream, or of the listener); later failures are suppressed on it. A listener failing in
+ * {@code onDone}, once the whole stream is committed, is reported so too, every batch counted as committed.
  *
  * <pre>{@code
  * try {

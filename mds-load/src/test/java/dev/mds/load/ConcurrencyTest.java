@@ -398,6 +398,34 @@ class ConcurrencyTest {
         assertThatTable(ds, "raw.interrupted").column("id").containsOnly(LongStream.range(0, 10).boxed().toArray());
     }
 
+    /**
+     * A listener whose onDone fails, after every batch committed: the caller learns that the whole stream is committed
+     * (a bare exception read as "the load failed" invited an APPEND re-run, which loads it twice).
+     */
+    @Test
+    void aListenerFailingWhenTheStreamIsDoneSaysEverythingIsCommitted(DataSource ds) {
+        MergeLoader loader = MergeLoader.into(ds, "raw.done_listener").mode(SyncMode.APPEND).build();
+        ProgressListener failingAtTheEnd = new ProgressListener() {
+            @Override
+            public void onProgress(Progress p) {
+            }
+
+            @Override
+            public void onDone(Progress p) {
+                throw new IllegalStateException("dashboard down");
+            }
+        };
+        Throwable thrown = catchThrowable(() -> loader.loadAll(
+                IntStream.range(0, 4).mapToObj(i -> batch(i * 10L, i * 10L + 10, "v")), 2, failingAtTheEnd));
+        assertThat(thrown).isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("the progress listener failed when the stream was done: dashboard down")
+                .hasMessageContaining("committed: the whole stream, 4 batch(es), 40 record(s)")
+                .hasCauseInstanceOf(IllegalStateException.class);
+        assertThat(((PartialLoadException) thrown).committedBatches()).isEqualTo(4);
+        assertThat(((PartialLoadException) thrown).committedRows()).isEqualTo(40);
+        assertThatTable(ds, "raw.done_listener").hasRowCount(40);
+    }
+
     @Test
     void loadAllStoppedByAFailingListenerLeavesTheStreamsFirstBatchesOnly(DataSource ds) throws Exception {
         MergeLoader loader = MergeLoader.into(ds, "raw.listened").mode(SyncMode.APPEND).build();

@@ -189,6 +189,28 @@ class OverwriteAllTest {
         assertThatTable(ds, "raw.watched").hasRowCount(20);
     }
 
+    /** onDone runs after the commit: its failure says the whole stream is committed, not "nothing committed". */
+    @Test
+    void aListenerFailingWhenTheStreamIsDoneSaysTheWholeStreamIsCommitted(DataSource ds) {
+        MergeLoader loader = withOldRows(ds, "raw.done_overwrite", "id");
+        ProgressListener failingAtTheEnd = new ProgressListener() {
+            @Override
+            public void onProgress(Progress p) {
+            }
+
+            @Override
+            public void onDone(Progress p) {
+                throw new IllegalStateException("dashboard down");
+            }
+        };
+        assertThatThrownBy(() -> loader.loadAll(Stream.of(batch(0, 10, "a"), batch(10, 15, "b")), 1, failingAtTheEnd))
+                .isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("the progress listener failed when the stream was done: dashboard down")
+                .hasMessageContaining("committed: the whole stream, 2 batch(es), 15 record(s)")
+                .satisfies(e -> assertThat(((PartialLoadException) e).committedBatches()).isEqualTo(2));
+        assertThatTable(ds, "raw.done_overwrite").hasRowCount(15);
+    }
+
     @Test
     void anInterruptRollsBackTheWholeStreamAndKeepsTheFlag(DataSource ds) {
         MergeLoader loader = withOldRows(ds, "raw.interrupted", "id");
