@@ -105,13 +105,9 @@ final class OverwriteAll {
                 throw Sql.failed(CHECK_DEFERRED, x);
             }
             ServerErrorMessage m = x instanceof PSQLException p ? p.getServerErrorMessage() : null;
-            String message = m == null || m.getMessage() == null ? String.valueOf(x.getMessage()) : m.getMessage();
-            if (m != null && m.getDetail() != null && !message.contains(m.getDetail())) {
-                message += " (" + m.getDetail() + ")";
-            }
             throw new RefusedRowsException(InputLocation.of(spec.target().toString()), "a deferred constraint refused"
-                    + " the stream's rows: " + message + "; which records is not known (the stream is read once)", m == null ? null
-                    : m.getConstraint(), List.of(), false, x);
+                    + " the stream's rows: " + LoadEngine.reason(x) + "; which records is not known (the stream is read"
+                    + " once)", m == null ? null : m.getConstraint(), List.of(), false, x);
         }
         Sql.logged(CHECK_DEFERRED, t0);
     }

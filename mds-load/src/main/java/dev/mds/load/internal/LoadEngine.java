@@ -1705,7 +1705,8 @@ public final class LoadEngine {
         return from >= 0 && m.find(from) ? m : null;
     }
 
-    private static String reason(SQLException e) {
+    /** The server's message with its detail in parentheses ({@code Key (id)=(5) is not present ...}), else the driver's. */
+    public static String reason(SQLException e) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
             ServerErrorMessage m = p.getServerErrorMessage();
             return m.getMessage() + (m.getDetail() == null ? "" : " (" + m.getDetail() + ")");
