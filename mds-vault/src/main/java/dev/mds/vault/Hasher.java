@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +50,7 @@ public final class Hasher {
     private final HashAlgorithm algorithm;
     private final boolean emptyStringAsNull;
     private final boolean asciiUpperCase;
+    private final Locale fullCaseMapping;
     private final List<Field> fields;
     private final boolean[] charColumns;
     private final byte[] codes;
@@ -61,6 +63,7 @@ public final class Hasher {
         this.algorithm = b.algorithm;
         this.emptyStringAsNull = b.emptyStringAsNull;
         this.asciiUpperCase = b.asciiUpperCase;
+        this.fullCaseMapping = b.fullCaseMapping;
         this.fields = b.schema.fields();
         this.charColumns = b.charColumns.isEmpty() ? null : new boolean[fields.size()];
         for (int i = 0; charColumns != null && i < fields.size(); i++) {
@@ -98,7 +101,7 @@ public final class Hasher {
         check(values.length);
         Work w = work.get();
         boolean present = standard == HashStandard.AUTOMATEDV
-                ? Canonical.automateDv(w.buffer, fields, values, null, true, asciiUpperCase)
+                ? Canonical.automateDv(w.buffer, fields, values, null, true, asciiUpperCase, fullCaseMapping)
                 : Canonical.canonical(w.buffer, fields, codes, values, charColumns, emptyStringAsNull, true);
         return present ? Optional.of(digest(w)) : Optional.empty();
     }
@@ -117,7 +120,7 @@ public final class Hasher {
         check(values.length);
         Work w = work.get();
         if (standard == HashStandard.AUTOMATEDV) {
-            Canonical.automateDv(w.buffer, fields, values, diffOrder, false, asciiUpperCase);
+            Canonical.automateDv(w.buffer, fields, values, diffOrder, false, asciiUpperCase, fullCaseMapping);
         } else {
             Canonical.canonical(w.buffer, fields, codes, values, charColumns, emptyStringAsNull, false);
         }
@@ -208,6 +211,7 @@ public final class Hasher {
         private HashAlgorithm algorithm = HashAlgorithm.MD5;
         private boolean emptyStringAsNull;
         private boolean asciiUpperCase;
+        private Locale fullCaseMapping;
         private Set<String> charColumns = Set.of();
 
         private Builder(Schema schema) {
@@ -237,11 +241,29 @@ public final class Hasher {
 
         /**
          * Under AUTOMATEDV: upper-case only ASCII letters, as PostgreSQL's {@code upper()} does in a database whose
-         * {@code LC_CTYPE} is C or POSIX (false, the default: every letter by its simple Unicode mapping, as under
-         * a UTF-8 locale or ICU). {@link Vault#hasher(Schema)} sets it from the database it works on.
+         * {@code LC_CTYPE} is C or POSIX (false, the default: every letter by its simple Unicode mapping, one
+         * character for one, as under a libc UTF-8 locale or the builtin {@code C.UTF-8}). Turns off
+         * {@link #fullCaseMapping}. {@link Vault#hasher(Schema)} sets it from the database it works on.
          */
         public Builder asciiUpperCase(boolean asciiOnly) {
             this.asciiUpperCase = asciiOnly;
+            if (asciiOnly) {
+                this.fullCaseMapping = null;
+            }
+            return this;
+        }
+
+        /**
+         * Under AUTOMATEDV: upper-case by full Unicode case mapping in the locale's rules, as
+         * {@link String#toUpperCase(Locale)} does ({@code ß} becomes {@code SS}, the ligature {@code ﬁ} {@code FI}, and
+         * in Turkish {@code i} becomes {@code İ}), as PostgreSQL's {@code upper()} does in a database whose locale
+         * provider is ICU (in its ICU locale; {@link Locale#ROOT} for {@code und}) or the builtin
+         * {@code PG_UNICODE_FAST}. Turns off {@link #asciiUpperCase}. {@link Vault#hasher(Schema)} sets it from the
+         * database it works on.
+         */
+        public Builder fullCaseMapping(Locale locale) {
+            this.fullCaseMapping = Objects.requireNonNull(locale, "locale");
+            this.asciiUpperCase = false;
             return this;
         }
 

@@ -25,6 +25,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,7 +60,7 @@ public final class Vault {
     private final HashAlgorithm algorithm;
     private final boolean emptyStringAsNull;
     private final String ghostRecordSource;
-    private volatile Boolean asciiUpperCache;
+    private volatile UpperCase upperCaseCache;
 
     private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull,
             String ghostRecordSource) {
@@ -133,26 +134,52 @@ public final class Vault {
     public Hasher.Builder hasherBuilder(Schema parts) {
         Hasher.Builder b = Hasher.builder(parts).standard(standard).algorithm(algorithm).emptyStringAsNull(emptyStringAsNull);
         if (standard == HashStandard.AUTOMATEDV) {
-            b.asciiUpperCase(asciiOnlyUpper());
+            UpperCase u = upperCase();
+            b.asciiUpperCase(u.asciiOnly());
+            u.fullCaseMapping().ifPresent(b::fullCaseMapping);
         }
         return b;
     }
 
+    /** How the database's {@code upper()} maps letters: ASCII only, one character for one, or by full case mapping. */
+    private record UpperCase(boolean asciiOnly, Optional<Locale> fullCaseMapping) {
+    }
+
     /**
-     * Whether the database's {@code upper()} changes only ASCII letters: a libc C or POSIX {@code LC_CTYPE}, or
-     * PostgreSQL 17's builtin {@code C} locale. Read once per vault.
+     * How the database's {@code upper()} maps letters. ASCII only under a libc C or POSIX {@code LC_CTYPE}, or
+     * PostgreSQL 17's builtin {@code C} locale; by full case mapping under ICU (in the database's ICU locale:
+     * {@code ß} becomes {@code SS}) or the builtin {@code PG_UNICODE_FAST}; otherwise one character for one (libc
+     * {@code towupper}, builtin {@code C.UTF-8}). Read once per vault.
      */
-    private boolean asciiOnlyUpper() {
-        Boolean known = asciiUpperCache;
+    private UpperCase upperCase() {
+        UpperCase known = upperCaseCache;
         if (known == null) {
-            // to_jsonb: datlocale exists from PostgreSQL 17 on, and reading it by name would fail on 15 and 16
-            String sql = "SELECT CASE d.datlocprovider WHEN 'c' THEN d.datctype IN ('C', 'POSIX')"
-                    + " WHEN 'b' THEN coalesce(to_jsonb(d) ->> 'datlocale', '') = 'C' ELSE false END::int"
+            // to_jsonb: the locale is datlocale from PostgreSQL 17 on, daticulocale in 15 and 16; naming either fails on the other
+            String sql = "SELECT d.datlocprovider::text, d.datctype,"
+                    + " coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale', '')"
                     + " FROM pg_database AS d WHERE d.datname = current_database()";
-            known = Jdbc.withConnection(dataSource, c -> Jdbc.queryLong(c, sql) == 1);
-            asciiUpperCache = known;
+            List<String> row = Jdbc.withConnection(dataSource, c -> Jdbc.firstRow(c, sql))
+                    .orElseThrow(() -> new MdsException("cannot read the current database's locale: " + sql));
+            String provider = row.get(0);
+            String ctype = row.get(1);
+            String locale = row.get(2);
+            known = switch (provider) {
+                case "c" -> new UpperCase("C".equals(ctype) || "POSIX".equals(ctype), Optional.empty());
+                case "b" -> "PG_UNICODE_FAST".equals(locale) ? new UpperCase(false, Optional.of(Locale.ROOT))
+                        : new UpperCase("C".equals(locale), Optional.empty());
+                case "i" -> new UpperCase(false, Optional.of(icuLocale(locale)));
+                default -> new UpperCase(false, Optional.empty());
+            };
+            upperCaseCache = known;
         }
         return known;
+    }
+
+    /** An ICU locale ID ({@code und}, {@code tr-TR}, {@code de_DE@collation=phonebook}) as a Java locale. */
+    static Locale icuLocale(String id) {
+        int at = id.indexOf('@');
+        String tag = (at < 0 ? id : id.substring(0, at)).replace('_', '-');
+        return tag.isEmpty() || tag.equalsIgnoreCase("root") ? Locale.ROOT : Locale.forLanguageTag(tag);
     }
 
     /** A hub definition for the table ({@link TableName#parse(String)}). */

@@ -127,6 +127,43 @@ class HashStandardTest {
         }
     }
 
+    /**
+     * Under ICU, PostgreSQL's upper() maps by full case mapping in the database's ICU locale (straße becomes STRASSE,
+     * the ligature ﬁ FI, and in Turkish i becomes İ); the Java Hasher a vault hands out maps as the database does.
+     */
+    @Test
+    void automateDvJavaHasherUpperCasesAsAnIcuDatabaseDoes(TestDatabase db) throws Exception {
+        Schema schema = Schema.of(Field.of("s", FieldType.STRING));
+        List<Object[]> rows = List.<Object[]>of(new Object[] {"straße"}, new Object[] {"ﬁle"}, new Object[] {"ŉ istanbul"},
+                new Object[] {"plain ascii"});
+        for (String icuLocale : List.of("und", "tr-TR")) {
+            String name = db.name() + "_icu_" + icuLocale.replace('-', '_').toLowerCase(java.util.Locale.ROOT);
+            try (com.zaxxer.hikari.HikariDataSource admin = db.newDataSource(2)) {
+                try (Connection c = admin.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("create database " + name + " template template0 encoding 'UTF8' locale_provider icu"
+                            + " icu_locale '" + icuLocale + "' lc_ctype 'C' lc_collate 'C'");
+                }
+                try (com.zaxxer.hikari.HikariDataSource ds = db.server().dataSource(name, 2)) {
+                    insert(ds, "raw.icu", "s text", rows);
+                    Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+                    vault.createStage(Stage.of("raw.icu").into("stg.icu").loadDate("ld").hashKey("hk", "s").hashDiff("hd", "s", "id"));
+                    Hasher key = vault.hasher(schema);
+                    Hasher diff = vault.hasher(Schema.of(Field.of("s", FieldType.STRING), Field.of("id", FieldType.INT)));
+                    List<String[]> sql = query(ds, "select hk, hd from stg.icu order by id", 2);
+                    for (int i = 0; i < rows.size(); i++) {
+                        assertThat(sql.get(i)[0]).as("%s key of %s", icuLocale, rows.get(i)[0])
+                                .isEqualTo(hex(key.hashKey(rows.get(i)).orElseThrow()));
+                        assertThat(sql.get(i)[1]).as("%s hashdiff of %s", icuLocale, rows.get(i)[0])
+                                .isEqualTo(hex(diff.hashDiff(rows.get(i)[0], i)));
+                    }
+                    assertThat(query(ds, "select upper(s) from raw.icu where id = 0", 1).get(0)[0]).isEqualTo("STRASSE");
+                }
+            } finally {
+                db.server().dropDatabase(name);
+            }
+        }
+    }
+
     @Test
     void canonicalJavaHasherMatchesSqlOnTenThousandRowsUnderAnySessionSettings(DataSource ds) throws Exception {
         Schema schema = Schema.builder().add("s", FieldType.STRING).add("n", FieldType.INT).add("l", FieldType.LONG)

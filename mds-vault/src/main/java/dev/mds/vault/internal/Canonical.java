@@ -17,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -623,16 +624,18 @@ public final class Canonical {
      *
      * @param order the order of the parts (hashdiff columns sorted by name), or null for the given order
      * @param asciiUpper upper-case only ASCII letters, as PostgreSQL does under a C or POSIX {@code LC_CTYPE}
+     * @param fullCase upper-case by full case mapping in this locale's rules, as PostgreSQL does under ICU; null for
+     *     one character at a time
      * @return false when the result is NULL (a key whose parts are all NULL)
      */
     public static boolean automateDv(Buffer out, List<Field> fields, Object[] values, int[] order, boolean key,
-            boolean asciiUpper) {
+            boolean asciiUpper, Locale fullCase) {
         out.reset();
         int n = values.length;
         boolean anyValue = false;
         for (int j = 0; j < n; j++) {
             int i = order == null ? j : order[j];
-            String text = values[i] == null ? null : automateText(fields.get(i), values[i], asciiUpper);
+            String text = values[i] == null ? null : automateText(fields.get(i), values[i], asciiUpper, fullCase);
             if (key && n == 1) {
                 if (text == null) {
                     return false;
@@ -657,7 +660,7 @@ public final class Canonical {
     }
 
     /** {@code NULLIF(UPPER(TRIM(CAST(v AS VARCHAR))), '')}. */
-    static String automateText(Field f, Object v, boolean asciiUpper) {
+    static String automateText(Field f, Object v, boolean asciiUpper, Locale fullCase) {
         String raw = switch (f.type().kind()) {
             case STRING -> {
                 if (!(v instanceof String s)) {
@@ -685,14 +688,15 @@ public final class Canonical {
         while (e > b && raw.charAt(e - 1) == ' ') {
             e--;
         }
-        String std = upper(raw.substring(b, e), asciiUpper);
+        String std = fullCase != null ? raw.substring(b, e).toUpperCase(fullCase) : upper(raw.substring(b, e), asciiUpper);
         return std.isEmpty() ? null : std;
     }
 
     /**
      * PostgreSQL's {@code upper()}: it maps one character at a time (libc {@code towupper} or ICU's simple case
      * mapping), so {@code ß} stays {@code ß}, unlike {@link String#toUpperCase}; under a C or POSIX
-     * {@code LC_CTYPE} only ASCII letters change. The database's locale therefore matters, one reason CANONICAL
+     * {@code LC_CTYPE} only ASCII letters change. (Under ICU it maps by full case mapping in the ICU locale's rules,
+     * {@code ß} to {@code SS}, as {@link String#toUpperCase(Locale)} does.) The database's locale therefore matters, one reason CANONICAL
      * does no case folding. (Turkic locales, where {@code i} becomes {@code İ}, are not reproduced; nor are case
      * mappings newer than the JDK's Unicode version, e.g. Unicode 14's U+2C5F, which Java 17 leaves unchanged.)
      */
