@@ -642,7 +642,10 @@ public final class MergeLoader {
             return this;
         }
 
-        /** A {@code timestamptz} column the database sets to {@code now()} on insert and on real change. */
+        /**
+         * A {@code timestamptz} column the database sets to {@code now()} on insert and on real change; not a name
+         * starting with {@code _mds_}, nor {@code _deleted_at} in CDC mode (the loader's own columns).
+         */
         public Builder loadTimestamp(String column) {
             this.loadTimestamp = Identifiers.check(column);
             return this;
@@ -687,6 +690,13 @@ public final class MergeLoader {
             }
             if (loadTimestamp != null && key.contains(loadTimestamp)) {
                 problems.add("loadTimestamp \"" + loadTimestamp + "\" is a key column");
+            }
+            // the loader's bookkeeping columns, as refused in a batch: a load timestamp of that name made the
+            // CREATE TABLE of a CDC target fail in PostgreSQL ('column "_mds_commit" specified more than once')
+            if (loadTimestamp != null && (loadTimestamp.startsWith("_mds_")
+                    || (mode == SyncMode.CDC && loadTimestamp.equals("_deleted_at")))) {
+                problems.add("loadTimestamp \"" + loadTimestamp + "\" is reserved for the loader's bookkeeping"
+                        + " (names starting with _mds_, and _deleted_at in CDC mode)");
             }
             if (deleteMode == DeleteMode.SOFT && mode != SyncMode.CDC) {
                 problems.add("deleteMode SOFT only applies to mode CDC, not " + mode);

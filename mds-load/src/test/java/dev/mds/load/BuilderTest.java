@@ -24,6 +24,30 @@ class BuilderTest {
         assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").key("x".repeat(64))).hasMessageContaining("63 bytes");
     }
 
+    /**
+     * A load timestamp named like the loader's own bookkeeping columns ({@code _mds_commit}, {@code _mds_change}, and
+     * {@code _deleted_at} in CDC mode) used to be accepted, and every CDC load then failed in PostgreSQL with
+     * 'column "_mds_commit" specified more than once' inside the generated CREATE TABLE. build() refuses it instead.
+     */
+    @Test
+    void buildRefusesALoadTimestampNamedLikeTheLoadersBookkeepingColumns(DataSource ds) {
+        for (String reserved : List.of("_mds_commit", "_mds_change", "_mds_loaded_at")) {
+            for (SyncMode mode : SyncMode.values()) {
+                MergeLoader.Builder b = MergeLoader.into(ds, "raw.x").mode(mode).key("id").loadTimestamp(reserved);
+                assertThatThrownBy(b::build).as(mode + " " + reserved)
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("MergeLoader into raw.x: loadTimestamp \"" + reserved + "\" is reserved");
+            }
+        }
+        assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").mode(SyncMode.CDC).loadTimestamp("_deleted_at")
+                .deleteMode(DeleteMode.SOFT).build()).hasMessageContaining("loadTimestamp \"_deleted_at\" is reserved");
+        assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").mode(SyncMode.CDC).loadTimestamp("_deleted_at").build())
+                .hasMessageContaining("loadTimestamp \"_deleted_at\" is reserved");
+        // outside CDC, _deleted_at is an ordinary name (as for a batch column)
+        assertThat(MergeLoader.into(ds, "raw.x").key("id").loadTimestamp("_deleted_at").build().mode())
+                .isEqualTo(SyncMode.MERGE);
+    }
+
     @Test
     void cdcPlanShowsTombstonesAndPositionChecks(DataSource ds) {
         MergeLoader loader = MergeLoader.into(ds, "raw.planned_cdc").mode(SyncMode.CDC).key("id").build();
