@@ -39,7 +39,7 @@ class HooksTest {
         String failing = model.replace("select 1 as id", "select 2 as id").replace("\") }}\n",
                 "\", post_hook='select * from hp.missing') }}\n");
         RunResults results = TransformProject.builder(ds).model("hp.t", failing).build().run();
-        assertThat(results.model("hp.t").error()).hasValueSatisfying(e -> assertThat(e).startsWith("hp.t (model hp.t):"
+        assertThat(results.model("hp.t").error()).hasValueSatisfying(e -> assertThat(e).startsWith("hp.t (model hp.t line 1):"
                 + " post_hook 'select * from hp.missing' failed: ERROR: relation \"hp.missing\" does not exist")
                 .endsWith("; the model is unchanged"));
         assertThat(TestSql.strings(ds, "select id from hp.t")).containsExactly("1");
@@ -77,5 +77,36 @@ class HooksTest {
                         + " may hold is {{ this }}");
         assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.x", "{{ config(post_hook=[' ; ']) }}\nselect 1").build())
                 .hasMessage("model hb.x line 1: post_hook holds an empty statement");
+    }
+
+    /**
+     * A failure the config decides (a hook, a unique_key, a snapshot's or merge's columns) names the line its
+     * config() starts on, as build() does.
+     */
+    @Test
+    void failuresOfConfiguredStatementsAndColumnsNameTheConfigsLine(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists hl; create table hl.src (id int, v text); insert into hl.src values (1, 'a')");
+        RunResults results = TransformProject.builder(ds)
+                .model("hl.hooked", "-- a table with an audit hook\n\n{{ config(materialized='table',\n"
+                        + "    post_hook='insert into hl.missing values (1)') }}\nselect id from hl.src")
+                .model("hl.inc", "\n{{ config(materialized='incremental', unique_key='ID') }}\nselect id from hl.src")
+                .model("hl.snap", "{{ config(materialized='snapshot', unique_key='id',\n strategy='timestamp',\n"
+                        + " updated_at='changed_at') }}\nselect id from hl.src")
+                .model("hl.merged", "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',\n"
+                        + "  merge_update_columns=['w']) }}\nselect id, v from hl.src")
+                .build().run();
+
+        assertThat(results.model("hl.hooked").error()).hasValue("hl.hooked (model hl.hooked line 3): post_hook"
+                + " 'insert into hl.missing values (1)' failed: ERROR: relation \"hl.missing\" does not exist; the model is"
+                + " unchanged");
+        assertThat(results.model("hl.inc").error()).hasValueSatisfying(e -> assertThat(e)
+                .startsWith("hl.inc (model hl.inc line 2): unique_key column(s) [ID] are not columns of the model"));
+        assertThat(results.model("hl.snap").error()).hasValueSatisfying(e -> assertThat(e)
+                .startsWith("hl.snap (model hl.snap line 1): the snapshot's config names [changed_at], which the query"
+                        + " does not return"));
+        assertThat(results.model("hl.merged").error()).hasValueSatisfying(e -> assertThat(e)
+                .startsWith("hl.merged (model hl.merged line 1): merge_update_columns names [w], not written by the merge"));
+        assertThat(TestSql.strings(ds, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = 'hl' and c.relname <> 'src'")).containsExactly("0");
     }
 }

@@ -168,7 +168,7 @@ class IncrementalStrategiesTest {
     void aUniqueKeyTheModelDoesNotReturnFailsItsFirstBuildNotEveryLaterRun(DataSource ds) {
         String model = "{{ config(materialized='incremental', unique_key=['ID', 'day']) }}\nselect 1 as id, 'x' as v";
         RunResults first = run(ds, "uk.t", model);
-        assertThat(first.model("uk.t").error()).hasValue("uk.t (model uk.t): unique_key column(s) [ID, day] are not"
+        assertThat(first.model("uk.t").error()).hasValue("uk.t (model uk.t line 1): unique_key column(s) [ID, day] are not"
                 + " columns of the model (it returns id, v) (column names are matched exactly, case included: did you mean"
                 + " id?), so no later run could match its new rows with the table's; nothing was built");
         assertThat(TestSql.strings(ds, "select count(*)::text from pg_class where relname like 't%' and relnamespace ="
@@ -256,11 +256,11 @@ class IncrementalStrategiesTest {
 
         // a column the merge does not write is refused at run time, the table unchanged
         String unknown = update.replace("['v', 'hits']", "['v', 'hitz']");
-        assertThat(run(ds, "mu.u", unknown).model("mu.u").error()).hasValue("mu.u (model mu.u): merge_update_columns names"
+        assertThat(run(ds, "mu.u", unknown).model("mu.u").error()).hasValue("mu.u (model mu.u line 1): merge_update_columns names"
                 + " [hitz], not written by the merge (it writes id, v, first_seen, hits); the table is unchanged");
         // and on a first build, which would otherwise build the table for every later run to fail (as before)
         RunResults first = run(ds, "mu.n", unknown.replace("hitz", "hitz2"));
-        assertThat(first.model("mu.n").error()).hasValue("mu.n (model mu.n): merge_update_columns names"
+        assertThat(first.model("mu.n").error()).hasValue("mu.n (model mu.n line 1): merge_update_columns names"
                 + " [hitz2], not written by the merge (it writes id, v, first_seen, hits); the table is unchanged");
         assertThat(TestSql.strings(ds, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where n.nspname = 'mu' and c.relname like 'n%'")).containsExactly("0");

@@ -295,7 +295,7 @@ class SnapshotsTest {
                         + " another snapshot brings them along)");
         assertThat(run(ds, "snap9.other", "{{ config(materialized='snapshot', unique_key='id', strategy='check',"
                 + " check_cols=['name', 'colour']) }}\nselect id, name from raw9.customers").model("snap9.other").error())
-                .hasValue("snap9.other (model snap9.other): the snapshot's config names [colour], which the query does not"
+                .hasValue("snap9.other (model snap9.other line 1): the snapshot's config names [colour], which the query does not"
                         + " return (it returns id, name)");
         assertThatTable(ds, "snap9.again").doesNotExist();
         assertThatTable(ds, "snap9.other").doesNotExist();

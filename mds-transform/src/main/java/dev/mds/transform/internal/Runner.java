@@ -391,7 +391,7 @@ public final class Runner {
                 try {
                     Sql.update(c, h.sql());
                 } catch (MdsException failed) {
-                    throw new Failure(m.name() + " (" + m.source() + "): " + h.config() + " '" + h.sql() + "' failed: "
+                    throw new Failure(m.name() + " (" + at(m, h.config()) + "): " + h.config() + " '" + h.sql() + "' failed: "
                             + serverMessage(failed.getCause() != null ? failed.getCause() : failed) + "; the model is unchanged");
                 }
             } else if (step instanceof Plan.CheckStage check) {
@@ -489,7 +489,7 @@ public final class Runner {
                 + " and c.relname = ?", built.schema(), built.name()).stream().map(col -> col[0]).toList();
         List<String> absent = m.uniqueKey().stream().filter(k -> !columns.contains(k)).toList();
         if (!absent.isEmpty()) {
-            throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + absent + " are not columns of"
+            throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent + " are not columns of"
                     + " the model (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns) + ", so no"
                     + " later run could match its new rows with the table's; nothing was built");
         }
@@ -518,7 +518,7 @@ public final class Runner {
     private static void refuseUnwritten(ModelSpec m, String config, List<String> named, List<String> written) {
         List<String> unknown = named.stream().filter(c -> !written.contains(c)).toList();
         if (!unknown.isEmpty()) {
-            throw new Failure(m.name() + " (" + m.source() + "): " + config + " names " + unknown + ", not written by"
+            throw new Failure(m.name() + " (" + at(m, config) + "): " + config + " names " + unknown + ", not written by"
                     + " the merge (it writes " + String.join(", ", written) + "); the table is unchanged");
         }
     }
@@ -821,6 +821,15 @@ public final class Runner {
         }
     }
 
+    /**
+     * Where a message about {@code config(configKey=...)} points: the model's file (or {@code model x.y}) and the line
+     * the key is written on, when the model sets it.
+     */
+    private static String at(ModelSpec m, String configKey) {
+        Template.Setting setting = m.template() == null ? null : m.template().config().get(configKey);
+        return setting == null ? m.source() : m.source() + " line " + setting.line();
+    }
+
     private static String describe(ModelSpec m, Plan.Exec e, MdsException failed) {
         Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
         String text = cause.getMessage() == null ? cause.toString() : cause.getMessage();
@@ -890,7 +899,7 @@ public final class Runner {
         }
         List<String> newKeys = m.uniqueKey().stream().filter(extra::contains).toList();
         if (!newKeys.isEmpty() && policy != ModelSpec.OnSchemaChange.IGNORE && holdsRows(c, m.table())) {
-            throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + newKeys + " are not in the"
+            throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + newKeys + " are not in the"
                     + " table, which holds rows: none of them could match a new row, so each would stay beside its new"
                     + " version (rebuild the model with fullRefresh(true)); the table is unchanged");
         }
@@ -929,7 +938,7 @@ public final class Runner {
         }
         List<String> absent = m.uniqueKey().stream().filter(k -> !written.contains(k)).toList();
         if (!absent.isEmpty()) {
-            throw new Failure(m.name() + " (" + m.source() + "): unique_key column(s) " + absent
+            throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
                     + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage));
         }
@@ -969,7 +978,10 @@ public final class Runner {
         named.addAll(config.checkCols());
         List<String> absent = named.stream().filter(col -> !columns.contains(col)).distinct().toList();
         if (!absent.isEmpty()) {
-            throw new Failure(where + "the snapshot's config names " + absent + ", which the query does not return"
+            String first = absent.get(0);
+            String key = m.uniqueKey().contains(first) ? "unique_key" : first.equals(config.updatedAt()) ? "updated_at"
+                    : "check_cols";
+            throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent + ", which the query does not return"
                     + " (it returns " + String.join(", ", columns) + ")");
         }
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot");
