@@ -406,6 +406,13 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         if (sqlState(e, "22001", "22026")) {
             return new MdsException(prefix + e.getMessage() + tooLong(e), e);
         }
+        if (sqlState(e, "22P02")) {
+            StringBuilder why = new StringBuilder();
+            for (Stage stage : stagesRead()) {
+                why.append(vault.backslashes(stage, e));
+            }
+            return why.length() == 0 && prefix.isEmpty() ? e : new MdsException(prefix + e.getMessage() + why, e);
+        }
         if (!sqlState(e, "23502")) {
             return prefix.isEmpty() ? e : new MdsException(prefix + e.getMessage(), e);
         }
@@ -486,7 +493,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     }
 
     /** Whether an {@link SQLException} in {@code e}'s causes has one of the states (a state may be null: not one). */
-    private static boolean sqlState(Throwable e, String... states) {
+    static boolean sqlState(Throwable e, String... states) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && s.getSQLState() != null && List.of(states).contains(s.getSQLState())) {
                 return true;

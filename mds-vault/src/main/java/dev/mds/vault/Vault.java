@@ -249,7 +249,7 @@ public final class Vault {
             if (e.getClass() != MdsException.class || String.valueOf(e.getMessage()).contains(stage.target().toString())) {
                 throw e;
             }
-            throw new MdsException(stage + ": creating it failed: " + e.getMessage(), e);
+            throw new MdsException(stage + ": creating it failed: " + e.getMessage() + backslashes(stage, e), e);
         }
         Duration d = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info("{} {} in {} ms", stage, statements.isEmpty() ? "is up to date" : "created", d.toMillis());
@@ -443,21 +443,66 @@ public final class Vault {
                 select.add((h.diff() ? hs.hashDiff("b", parts) : hs.hashKey("b", parts)) + " AS " + Identifiers.quote(h.name()));
             }
         }
-        String from;
-        if (stage.derivedColumns().isEmpty()) {
-            from = "\nFROM " + stage.source().quoted() + " AS b";
-        } else {
-            StringJoiner d = new StringJoiner(", ", "\nFROM (SELECT s.*, ", " FROM " + stage.source().quoted() + " AS s) AS b");
-            for (Stage.Derived dc : stage.derivedColumns()) {
-                d.add("(" + dc.sql() + ") AS " + Identifiers.quote(dc.name()));
-            }
-            from = d.toString();
-        }
-        String body = select + from;
+        String body = select + "\nFROM " + sourceWithDerived(stage);
         if (!anyLazy) {
             return body;
         }
         return diffs + "\nFROM (" + body + "\nOFFSET 0) AS k";
+    }
+
+    /** The stage's source with its derived columns, as {@code b}. */
+    private static String sourceWithDerived(Stage stage) {
+        if (stage.derivedColumns().isEmpty()) {
+            return stage.source().quoted() + " AS b";
+        }
+        StringJoiner d = new StringJoiner(", ", "(SELECT s.*, ", " FROM " + stage.source().quoted() + " AS s) AS b");
+        for (Stage.Derived dc : stage.derivedColumns()) {
+            d.add("(" + dc.sql() + ") AS " + Identifiers.quote(dc.name()));
+        }
+        return d.toString();
+    }
+
+    /**
+     * Why a hash of the stage failed with {@code invalid input syntax for type bytea} (SQLSTATE 22P02): under AUTOMATEDV
+     * with SHA256 the hash input is cast to bytea, as AutomateDV's SQL for PostgreSQL casts it, and bytea reads a
+     * backslash as an escape. Per hashed column holding a backslash, the first such value (cut at 100 characters),
+     * read on a connection of its own; empty under other settings or when the search fails (added to {@code e} as
+     * suppressed).
+     */
+    String backslashes(Stage stage, Throwable e) {
+        if (standard != HashStandard.AUTOMATEDV || algorithm != HashAlgorithm.SHA256 || !Structure.sqlState(e, "22P02")) {
+            return "";
+        }
+        Map<String, List<String>> hashedInto = new LinkedHashMap<>();
+        for (Stage.Hash h : stage.hashes()) {
+            for (String col : h.columns()) {
+                hashedInto.computeIfAbsent(col, k -> new ArrayList<>()).add("'" + h.name() + "'");
+            }
+        }
+        StringBuilder why = new StringBuilder();
+        try {
+            Jdbc.withConnection(dataSource, c -> {
+                for (Map.Entry<String, List<String>> col : hashedInto.entrySet()) {
+                    String text = "b." + Identifiers.quote(col.getKey()) + "::text";
+                    Jdbc.firstRow(c, "SELECT left(" + text + ", 100), length(" + text + ")::text FROM " + sourceWithDerived(stage)
+                                    + " WHERE strpos(" + text + ", chr(92)) > 0 LIMIT 1")
+                            .ifPresent(row -> why.append("\n  ").append(stage).append(": column '").append(col.getKey())
+                                    .append("' (hashed into ").append(String.join(", ", col.getValue()))
+                                    .append(") holds a backslash: '").append(row.get(0))
+                                    .append(row.get(0).length() < Integer.parseInt(row.get(1)) ? "…'" : "'"));
+                }
+                return null;
+            });
+        } catch (RuntimeException diagnosis) {
+            e.addSuppressed(diagnosis);
+            return "";
+        }
+        if (why.length() > 0) {
+            why.append("\n  AUTOMATEDV with SHA256 casts each hash input to bytea, as AutomateDV's SQL for PostgreSQL does,"
+                    + " and bytea reads a backslash as the start of an escape: replace backslashes in a derived column"
+                    + " (e.g. replace(col, '\\', '/')), or use HashStandard.CANONICAL or MD5");
+        }
+        return why.toString();
     }
 
     private static void checkFree(String what, Map<String, Optional<FieldType>> types, String name, String allowedSource) {
