@@ -90,7 +90,11 @@ public final class TransformProject {
      * Runs every model in dependency order (creating their schemas when missing) and reports each one. A model that
      * fails is {@link ModelStatus#ERROR} with the reason, its downstream models {@link ModelStatus#SKIPPED}.
      *
-     * @throws dev.mds.core.MdsException only when the run cannot start (no connection, schemas cannot be created)
+     * <p>Interrupting the calling thread stops the run: no model starts after the interrupt, the models already
+     * running finish (each in its own transaction), then this throws with the interrupt flag set.
+     *
+     * @throws dev.mds.core.MdsException when the run cannot start (no connection, schemas cannot be created), or when
+     *     the calling thread is interrupted, naming the models done (with their status) and those not started
      */
     public RunResults run() {
         return runner(built(models.ordered())).run();
@@ -102,6 +106,7 @@ public final class TransformProject {
      * dropped with the old relation and created again, as it was, over the new one ({@link ModelResult#keptViews()});
      * when it no longer fits the new relation, or a materialized view or a table's foreign key depends on the old
      * one, that model is reported as an error naming them, and nothing is changed.
+     * An interrupt of the calling thread stops it as it stops {@link #run()}.
      *
      * <pre>{@code
      * project.run(Select.parse("+silver.transactions tag:nightly").excluding("gold.report"));

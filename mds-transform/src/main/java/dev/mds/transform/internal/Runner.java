@@ -218,6 +218,9 @@ public final class Runner {
     private Map<TableName, ModelResult> runInline() {
         Map<TableName, ModelResult> done = new HashMap<>();
         for (ModelSpec m : selected) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw interrupted(done, null);
+            }
             Optional<ModelResult> failed = failedParent(m, done);
             done.put(m.table(), failed.isPresent() ? skipped(m, failed.get()) : build(m));
         }
@@ -232,10 +235,10 @@ public final class Runner {
             t.setDaemon(true);
             return t;
         });
+        CompletionService<ModelResult> completion = new ExecutorCompletionService<>(pool);
+        int running = 0;
         try {
-            CompletionService<ModelResult> completion = new ExecutorCompletionService<>(pool);
             List<ModelSpec> pending = new ArrayList<>(selected);
-            int running = 0;
             while (true) {
                 boolean progressed = true;
                 while (progressed) {
@@ -271,8 +274,21 @@ public final class Runner {
             }
             return done;
         } catch (InterruptedException e) {
+            // no model starts any more; the running ones finish (each commits or rolls back), so that nothing of this
+            // run is still at work, or commits, once it has thrown
+            while (running > 0) {
+                try {
+                    ModelResult r = completion.take().get();
+                    done.put(r.table(), r);
+                    running--;
+                } catch (InterruptedException again) {
+                    // still finishing them
+                } catch (ExecutionException unexpected) {
+                    running--;
+                }
+            }
             Thread.currentThread().interrupt();
-            throw new MdsException("interrupted while running models", e);
+            throw interrupted(done, e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("a model's build failed unexpectedly", e.getCause());
         } finally {
@@ -283,6 +299,26 @@ public final class Runner {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The run stopped for an interrupt of its thread: which models are done (with their status) and which were not
+     * started.
+     */
+    private MdsException interrupted(Map<TableName, ModelResult> done, InterruptedException cause) {
+        List<String> built = new ArrayList<>(); // done: succeeded, failed or skipped
+        List<String> notStarted = new ArrayList<>();
+        for (ModelSpec m : selected) {
+            ModelResult r = done.get(m.table());
+            if (r == null) {
+                notStarted.add(m.name());
+            } else {
+                built.add(m.name() + " (" + r.status() + ")");
+            }
+        }
+        return new MdsException("interrupted while running models: done " + (built.isEmpty() ? "none" : String.join(", ", built))
+                + "; not started: " + (notStarted.isEmpty() ? "none" : String.join(", ", notStarted)) + " (each model is"
+                + " built in its own transaction: the ones that succeeded are committed, the others are as they were)", cause);
     }
 
     private boolean isSelected(TableName t) {
