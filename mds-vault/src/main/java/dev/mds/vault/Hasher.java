@@ -247,9 +247,7 @@ public final class Hasher {
          */
         public Builder asciiUpperCase(boolean asciiOnly) {
             this.asciiUpperCase = asciiOnly;
-            if (asciiOnly) {
-                this.fullCaseMapping = null;
-            }
+            this.fullCaseMapping = null;
             return this;
         }
 

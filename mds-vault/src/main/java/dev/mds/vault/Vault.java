@@ -635,13 +635,17 @@ public final class Vault {
     }
 
     /**
-     * Checks that the hash column holds hashes of this vault's width.
+     * Checks that the hash column holds hashes of this vault's width, judged by a value that is not a ghost key (all
+     * zero bytes, or AutomateDV's all {@code '0'} characters).
      *
      * @throws MdsException naming the structure, the relation and the column
      */
     void checkWidth(Connection c, String structure, TableName table, String column) {
+        // a ghost key is not a hash: mds's is all zero bytes, AutomateDV's on PostgreSQL CAST('000…0' AS BYTEA), the
+        // text's bytes (32 of '0' under MD5), which a table AutomateDV loaded holds beside 16-byte hashes
         String sql = "SELECT octet_length(" + Identifiers.quote(column) + ") FROM " + table.quoted() + " WHERE "
-                + Identifiers.quote(column) + " IS NOT NULL LIMIT 1";
+                + Identifiers.quote(column) + " IS NOT NULL AND btrim(" + Identifiers.quote(column) + ", '\\x0030'::bytea)"
+                + " <> '\\x'::bytea LIMIT 1";
         long width = Jdbc.queryLong(c, sql);
         if (width >= 0 && width != algorithm.bytes()) {
             throw new MdsException(structure + ": column '" + column + "' of " + table + " holds " + width
