@@ -533,6 +533,60 @@ class ConcurrencyTest {
         }
     }
 
+    /**
+     * Streams loaded in parallel into a schema that does not exist yet (the first sync of users, subscriptions and
+     * pricing into raw): each load creates the schema. PostgreSQL's {@code create schema if not exists} does not see
+     * another transaction's uncommitted schema; it waits for it and, once that commits, fails with a unique violation
+     * of pg_namespace. Before, every load but one failed ('duplicate key value violates unique constraint
+     * "pg_namespace_nspname_index"'); now the second load waits for the first and goes on in the schema it made, or
+     * creates it when the first rolled back. Made deterministic: the first load runs in the test's transaction.
+     */
+    @Test
+    void loadsIntoTablesOfANewSchemaCreatedMeanwhileByAnotherLoadSucceed(DataSource ds) throws Exception {
+        for (boolean commit : new boolean[] {true, false}) {
+            String schema = commit ? "fresh_committed" : "fresh_rolled_back";
+            MergeLoader first = MergeLoader.into(ds, schema + ".first").key("id").build();
+            MergeLoader second = MergeLoader.into(ds, schema + ".second").key("id").build();
+            try (Connection holder = ds.getConnection()) {
+                holder.setAutoCommit(false);
+                first.load(batch(0, 5, "a"), holder);
+                CompletableFuture<LoadResult> waiting = CompletableFuture.supplyAsync(() -> second.load(batch(0, 10, "b")));
+                pollUntil(() -> waitingForALock(ds) == 1);       // the second waits for the first's schema
+                if (commit) {
+                    holder.commit();
+                } else {
+                    holder.rollback();
+                }
+                assertThat(waiting.get(30, TimeUnit.SECONDS).inserted()).as(schema).isEqualTo(10);
+            }
+            assertThatTable(ds, schema + ".second").hasRowCount(10);
+        }
+        assertThatTable(ds, "fresh_committed.first").hasRowCount(5);
+    }
+
+    /** The same race with four loads at once, as {@code loadAll} of several streams in threads would run them. */
+    @Test
+    void parallelFirstLoadsIntoTablesOfOneNewSchemaAllSucceed(DataSource ds) throws Exception {
+        List<CompletableFuture<LoadResult>> loads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            MergeLoader loader = MergeLoader.into(ds, "parallel_new.t" + t).key("id").build();
+            loads.add(CompletableFuture.supplyAsync(() -> loader.load(batch(0, 2000, "v"))));
+        }
+        for (CompletableFuture<LoadResult> load : loads) {
+            assertThat(load.get(60, TimeUnit.SECONDS).inserted()).isEqualTo(2000);
+        }
+    }
+
+    /** Sessions of this database waiting for a lock of any kind. */
+    static long waitingForALock(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from pg_locks where not granted and pid in"
+                     + " (select pid from pg_stat_activity where datname = current_database())")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     static long waitingForAdvisoryLock(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select count(*) from pg_locks where locktype = 'advisory' and not granted"

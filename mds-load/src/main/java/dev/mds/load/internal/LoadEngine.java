@@ -77,6 +77,7 @@ import org.slf4j.LoggerFactory;
 public final class LoadEngine {
     private static final Logger LOG = LoggerFactory.getLogger(LoadEngine.class);
     private static final Pattern COPY_LINE = Pattern.compile(", line (\\d+)(?:, column (.*?)(?:: |$))?");
+    private static final String CREATE_SCHEMA = "create schema if not exists ";
 
     private final LoadSpec spec;
     private final TableName target;
@@ -1088,6 +1089,10 @@ public final class LoadEngine {
      */
     private void ensureTarget(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         for (String s : targetDdl(c, plan, existing)) {
+            if (s.startsWith(CREATE_SCHEMA)) {
+                createSchema(c, s);
+                continue;
+            }
             try {
                 Sql.execute(c, s);
             } catch (MdsException e) {
@@ -1108,12 +1113,29 @@ public final class LoadEngine {
         }
     }
 
+    /**
+     * Creates the target's missing schema. Loads into different tables of a schema that does not exist yet (the
+     * streams of a first sync, loaded in parallel) each create it; {@code create schema if not exists} does not see
+     * another transaction's uncommitted schema, waits for it and then fails with a unique violation of
+     * {@code pg_namespace} (and its own failed look-up leaves "no such schema" in the session's catalog cache, so a
+     * retry in a savepoint cannot create the table either). So the creators take turns on a lock of the schema's
+     * name, and the schema is looked for again, under the statement's snapshot, once the lock is held: two more
+     * round trips, only when the schema was missing.
+     */
+    private void createSchema(Connection c, String sql) {
+        lockQuery(c, "select pg_advisory_xact_lock(hashtextextended(?, 0))",
+                "mds.schema " + Identifiers.quote(target.schema()));
+        if (!PostgresDialect.INSTANCE.schemaExists(c, target.schema())) {
+            Sql.execute(c, sql);
+        }
+    }
+
     /** The target's DDL: for a missing target its schema (only if missing too) and table, else what widens it. */
     private List<String> targetDdl(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         List<String> out = new ArrayList<>();
         if (existing.isEmpty()) {
             if (!PostgresDialect.INSTANCE.schemaExists(c, target.schema())) {
-                out.add("create schema if not exists " + Identifiers.quote(target.schema()));
+                out.add(CREATE_SCHEMA + Identifiers.quote(target.schema()));
             }
             StringJoiner cols = new StringJoiner(", ");
             for (String col : plan.columns) {
@@ -1773,17 +1795,17 @@ public final class LoadEngine {
     }
 
     private void lock(Connection c) {
-        lockQuery(c, "select pg_advisory_xact_lock(hashtextextended(?, 0))");
+        lockQuery(c, "select pg_advisory_xact_lock(hashtextextended(?, 0))", "mds.load " + target.quoted());
     }
 
     private boolean tryLock(Connection c) {
-        return lockQuery(c, "select pg_try_advisory_xact_lock(hashtextextended(?, 0))");
+        return lockQuery(c, "select pg_try_advisory_xact_lock(hashtextextended(?, 0))", "mds.load " + target.quoted());
     }
 
-    private boolean lockQuery(Connection c, String sql) {
+    private static boolean lockQuery(Connection c, String sql, String key) {
         long t0 = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, "mds.load " + target.quoted());
+            ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Object v = rs.getObject(1);
