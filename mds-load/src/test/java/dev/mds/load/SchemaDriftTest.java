@@ -199,6 +199,44 @@ class SchemaDriftTest {
                         + "|10:00:00.5|12.345");
     }
 
+    static final Schema EXACT_NUMBERS = Schema.builder().required("id", FieldType.LONG).add("dec", FieldType.DECIMAL)
+            .add("lng", FieldType.LONG).add("i", FieldType.INT).build();
+
+    /**
+     * A real column got a double refused when it would round it, but a decimal (what CSV inference gives
+     * {@code 613.4245936603365}, streams.csv's size_mb), a long or an int went in rounded to 7 digits without an
+     * error (613.4246, 123456789 as 1.2345679e+08), in every mode. They are refused the same way now, or widened to
+     * double precision under ADD_AND_WIDEN_COLUMNS; values real holds (0.1, 12345.67, 16777216) still load.
+     */
+    @ParameterizedTest
+    @EnumSource(SyncMode.class)
+    void decimalsAndIntegersARealColumnWouldRoundAreRefusedUnlessWidened(SyncMode mode, DataSource ds) {
+        String t = table("real_exact", mode);
+        exec(ds, "create schema if not exists drift; create table drift." + t
+                + " (id bigint primary key, dec real, lng real, i real)");
+        List<String> before = state(ds, t);
+        assertThatThrownBy(() -> load(loader(ds, t, mode, SchemaChange.ADD_COLUMNS), mode, EXACT_NUMBERS,
+                Record.of(1L, new BigDecimal("0.1"), 16_777_216L, 7), Record.of(2L, new BigDecimal("613.4245936603365"),
+                        123_456_789L, 123_456_789)))
+                .isInstanceOfSatisfying(SchemaMismatchException.class, e -> assertThat(e.columns())
+                        .containsExactly("dec", "lng", "i"))
+                .hasMessageContaining("'dec' is decimal in the batch but real in the table (record 2's value would be rounded)")
+                .hasMessageContaining("'lng' is long in the batch but real in the table (record 2's value would be rounded)")
+                .hasMessageContaining("'i' is int in the batch but real in the table (record 2's value would be rounded)")
+                .hasMessageContaining("alters 'dec' to double precision");
+        assertThat(state(ds, t)).isEqualTo(before);
+
+        load(loader(ds, t, mode, SchemaChange.FAIL), mode, EXACT_NUMBERS,
+                Record.of(1L, new BigDecimal("0.1"), 16_777_216L, 7), Record.of(3L, new BigDecimal("12345.67"), -3L, null));
+        assertThat(query(ds, "select id, dec, lng, i from drift." + t + " order by id"))
+                .containsExactly("1|0.1|1.6777216e+07|7", "3|12345.67|-3|null");
+
+        load(loader(ds, t, mode, SchemaChange.ADD_AND_WIDEN_COLUMNS), mode, EXACT_NUMBERS,
+                Record.of(2L, new BigDecimal("613.4245936603365"), 123_456_789L, 123_456_789));
+        assertThat(query(ds, "select dec, lng, i from drift." + t + " where id = 2"))
+                .containsExactly("613.4245936603365|123456789|123456789");
+    }
+
     static final Schema DOUBLE = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.DOUBLE).build();
 
     @ParameterizedTest

@@ -4,6 +4,8 @@ import dev.mds.core.FieldType;
 import dev.mds.core.Record;
 import dev.mds.core.Schema;
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -85,6 +87,11 @@ record Widening(String column, FieldType batchType, String tableType, String wid
     static Optional<Widening> of(String column, FieldType batch, TargetColumn tc) {
         String t = tc.typeName();
         int[] mod = modifier(tc.sqlType());
+        if (t.equals("float4") && (batch.kind() == FieldType.Kind.DECIMAL || batch.kind() == FieldType.Kind.LONG
+                || batch.kind() == FieldType.Kind.INT)) {
+            // as for a double below: 613.4245936603365 or 123456789 would be stored as 613.4246 or 1.2345679e+08
+            return wider(column, batch, tc, "double precision", "float8", Check.ROUNDS, Widening::realHoldsExactly);
+        }
         switch (batch.kind()) {
             case DECIMAL -> {
                 if (!t.equals("numeric") || mod.length == 0) {
@@ -178,6 +185,34 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         }
         BigDecimal text = new BigDecimal(v.toString());
         return text.scale() <= scale || text.stripTrailingZeros().scale() <= scale;
+    }
+
+    /**
+     * Whether {@code real} stores an exact number (a BigDecimal, long or int) as it is: whether the shortest decimal
+     * that reads back as the nearest float (what PostgreSQL prints) is the number. A number out of real's range is
+     * left to the COPY, which refuses it naming the record.
+     */
+    private static boolean realHoldsExactly(Object v) {
+        BigDecimal d;
+        if (v instanceof BigDecimal b) {
+            d = b;
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            d = BigDecimal.valueOf(((Number) v).longValue());
+        } else {
+            return true;   // text: the database parses it
+        }
+        float f = d.floatValue();
+        if (d.signum() == 0 || Float.isInfinite(f) || f == 0) {
+            return true;
+        }
+        BigDecimal exact = new BigDecimal(f);
+        for (int digits = 1; digits <= 9; digits++) {   // 9 significant digits always read back as the same float
+            BigDecimal shortest = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (Float.parseFloat(shortest.toString()) == f) {
+                return shortest.compareTo(d) == 0;
+            }
+        }
+        return false;
     }
 
     private static boolean realHolds(double d) {
