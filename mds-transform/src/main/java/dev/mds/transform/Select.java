@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * ({@code Silver.Tx} is {@code silver.tx}, else the file model {@code models/Silver/Tx.sql}), but, unlike
  * {@code ref()}, a name without a schema is in {@code public} ({@link TableName#parse}): {@code transactions} is
  * {@code public.transactions} only; {@code *} and {@code ?} in a name match any characters, or one, of
- * {@code schema.model} ({@code silver.*}, {@code *}). Or a method and value:
+ * {@code schema.model} ({@code silver.*}, {@code *}), where a double-quoted part is literal, quotes dropped
+ * ({@code "Gold Ü".*} matches the models of the schema {@code Gold Ü}). Or a method and value:
  * <ul>
  * <li>{@code tag:nightly}: the models whose {@code config(tags=...)} holds {@code nightly} ({@code *}, {@code ?} allowed);
  * <li>{@code path:silver}: the model and seed files at or below the path, relative to the directory given to

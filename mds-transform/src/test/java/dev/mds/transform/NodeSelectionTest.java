@@ -303,4 +303,32 @@ class NodeSelectionTest {
                 .build()).isInstanceOf(BadInputException.class).hasMessage("model bt.x line 1: tags=true: the value must"
                         + " be a quoted string or a list of them");
     }
+
+    /**
+     * A wildcard with a quoted part matches names as SQL reads them: quotes delimit, a doubled quote is one, and a
+     * {@code *} or {@code ?} inside quotes is itself, so a schema with a space or a capital can be selected with a
+     * wildcard (dbt's fqn globs never see quotes, nor such names).
+     */
+    @Test
+    void aWildcardWithQuotedPartsMatchesTheNamesAsSqlReadsThem(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds)
+                .model("\"Gold Ü\".\"Sales by Country\"", "select 1 as x")
+                .model("\"Gold Ü\".\"Sales*Star\"", "select 2 as x")
+                .model("\"Gold Ü\".\"Say \"\"hi\"\"\"", "select 3 as x")
+                .model("gold.other", "select 4 as x")
+                .build();
+
+        assertThat(names(project, "\"Gold Ü\".*")).containsExactly("\"Gold Ü\".\"Sales by Country\"",
+                "\"Gold Ü\".\"Sales*Star\"", "\"Gold Ü\".\"Say \"\"hi\"\"\"");
+        assertThat(names(project, "\"Gold Ü\".\"Sales \"*")).containsExactly("\"Gold Ü\".\"Sales by Country\"");
+        assertThat(names(project, "\"Gold Ü\".\"Sales*\"*")).containsExactly("\"Gold Ü\".\"Sales*Star\"");
+        assertThat(names(project, "*.\"Say \"\"hi\"\"\"")).containsExactly("\"Gold Ü\".\"Say \"\"hi\"\"\"");
+        assertThat(names(project, "gold.*")).containsExactly("gold.other");
+        assertThatThrownBy(() -> project.run(Select.parse("\"gold ü\".*"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("selects nothing");
+    }
+
+    static List<String> names(TransformProject project, String selector) {
+        return project.run(Select.parse(selector)).assertSucceeded().models().stream().map(ModelResult::name).toList();
+    }
 }

@@ -271,7 +271,7 @@ public final class Selector {
                 found.add(named.apply(c));
                 return found;
             case GLOB:
-                Pattern glob = glob(c.value());
+                Pattern glob = nameGlob(c.value());
                 models.ordered().stream().filter(m -> glob.matcher(m.table().schema() + "." + m.table().name()).matches())
                         .forEach(m -> found.add(m.table()));
                 return nonEmpty(found, c, flag, selector, "no model's schema.name matches it");
@@ -334,6 +334,34 @@ public final class Selector {
             return list.contains(value);
         }
         return v instanceof Boolean ? v.toString().equalsIgnoreCase(value) : v.equals(value);
+    }
+
+    /**
+     * A wildcard over {@code schema.name} as SQL reads a name: {@code *} any characters, {@code ?} one, the rest
+     * literal; a double-quoted part is literal throughout ({@code *} and {@code ?} included), its quotes dropped and a
+     * doubled quote one quote, so {@code "Gold Ü".*} matches the models of the schema {@code Gold Ü}.
+     */
+    private static Pattern nameGlob(String glob) {
+        StringBuilder regex = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < glob.length(); i = glob.offsetByCodePoints(i, 1)) {
+            int ch = glob.codePointAt(i);
+            if (ch == '"') {
+                if (quoted && i + 1 < glob.length() && glob.charAt(i + 1) == '"') {
+                    regex.append(Pattern.quote("\""));
+                    i++;
+                } else {
+                    quoted = !quoted;
+                }
+            } else if (!quoted && ch == '*') {
+                regex.append(".*");
+            } else if (!quoted && ch == '?') {
+                regex.append('.');
+            } else {
+                regex.append(Pattern.quote(new String(Character.toChars(ch))));
+            }
+        }
+        return Pattern.compile(regex.toString(), Pattern.DOTALL);
     }
 
     /** {@code *} any characters, {@code ?} one; the rest literal. */
