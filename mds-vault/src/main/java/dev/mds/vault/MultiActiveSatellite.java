@@ -230,6 +230,11 @@ public final class MultiActiveSatellite extends Structure {
     }
 
     @Override
+    List<String> nonNullHashColumns() {
+        return hashDiff == null ? List.of() : List.of(hashDiff);
+    }
+
+    @Override
     LoadResult run(List<String> statements) {
         return vault.load(table, statements, 1, List.of(parent, Stage.LOAD_DATE));
     }

@@ -31,6 +31,8 @@ import java.util.StringJoiner;
  * (a date as its midnight), whatever the session's TimeZone; a stage load date is then taken as the satellite's type
  * stores it (timestamps of one day loaded into a {@code date} column are one row per key and day). Concurrent loads of one satellite take
  * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for; a role that may only insert and select takes an advisory lock on the table's name instead).
+ * A stage view mds did not build (by hand, or AutomateDV's) that holds a NULL hashdiff fails the load, naming the
+ * stage and the column.
  */
 public final class Satellite extends Structure {
     private String parent;
@@ -148,6 +150,11 @@ public final class Satellite extends Structure {
     }
 
     @Override
+    List<String> nonNullHashColumns() {
+        return hashDiff == null ? List.of() : List.of(hashDiff);
+    }
+
+    @Override
     LoadResult run(List<String> statements) {
         return vault.runSatellite(table.toString(), statements, List.of(parent, Stage.LOAD_DATE));
     }
@@ -259,6 +266,11 @@ public final class Satellite extends Structure {
         String minLd = intermediate("min_ld");
         String isNew = intermediate("is_new");
         String prevHd = intermediate("prev_hashdiff");
+        // a view mds did not build (by hand, AutomateDV's) may hold a NULL hashdiff, which the table refuses: such a row
+        // must fail the load, not pass as "no change" (NULL IS DISTINCT FROM NULL is false) when it is a key's first
+        String changed = rel.startsWith("(") || stage.materialization() != Stage.Materialization.VIEW
+                ? "w." + prevHd + " IS DISTINCT FROM w." + hd
+                : "(w." + prevHd + " IS DISTINCT FROM w." + hd + " OR w." + hd + " IS NULL)";
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", " + sld + ") s." + hk + ", s." + hd + candExtra + ", " + sldAs + ", s." + rs + "\n"
                 + "    FROM " + rel + " AS s\n"
@@ -283,7 +295,7 @@ public final class Satellite extends Structure {
                 + "w AS (SELECT seq.*, lag(seq." + hd + ") OVER (PARTITION BY seq." + hk + " ORDER BY seq." + ld + ") AS " + prevHd + " FROM seq)\n"
                 + "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM w\n"
-                + "WHERE w." + isNew + " AND w." + prevHd + " IS DISTINCT FROM w." + hd;
+                + "WHERE w." + isNew + " AND " + changed;
         // into an empty satellite every row is new and has no stored predecessor: one sort, one window
         String empty = "INSERT INTO " + sat + " (" + insertCols + ")\n"
                 + "SELECT " + insertCols + " FROM (\n"
@@ -295,7 +307,7 @@ public final class Satellite extends Structure {
                 + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + ties + "\n"
                 + "    ) AS c\n"
                 + ") AS w\n"
-                + "WHERE w." + prevHd + " IS DISTINCT FROM w." + hd;
+                + "WHERE " + changed;
         return List.of(lock(c),
                 "SELECT count(*) FROM (SELECT 1 FROM " + sat + " LIMIT 1) AS any_row", sql, empty);
     }

@@ -375,7 +375,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * Loads the structure in one transaction.
      *
      * @throws MdsException naming the structure when the load fails; when a stage row has no load date or record
-     *     source (which the table's NOT NULL refuses), the message also says which stage and source column
+     *     source, or (in a stage mds did not build) a satellite's hashdiff is NULL, which the table's NOT NULL refuses,
+     *     the message also says which stage and column
      */
     public LoadResult load() {
         List<String> statements;
@@ -391,6 +392,14 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         }
     }
 
+    /**
+     * The hash columns the load reads from its stages and stores in a NOT NULL column without filtering NULLs out (a
+     * hashdiff): a failed load says which stages hold NULLs in them.
+     */
+    List<String> nonNullHashColumns() {
+        return List.of();
+    }
+
     /** The stages the load reads (none for a PIT, which reads tables). */
     List<Stage> stagesRead() {
         return List.of();
@@ -398,7 +407,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
 
     /**
      * A failed load's error, prefixed with the structure; a NOT NULL violation (SQLSTATE 23502) is explained by
-     * counting, in each stage read, the rows whose load date or record source is NULL. The count runs only after
+     * counting, in each stage read, the rows whose load date, record source or hashdiff is NULL. The count runs only after
      * a failure, on a connection of its own; if it cannot run, the error is reported as it is.
      */
     private MdsException explained(MdsException e) {
@@ -417,11 +426,25 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
             return prefix.isEmpty() ? e : new MdsException(prefix + e.getMessage(), e);
         }
         StringBuilder why = new StringBuilder();
+        boolean nullHash = false;
+        boolean nullMetadata = false;
         for (Stage stage : stagesRead()) {
             try {
+                StringBuilder hashNulls = new StringBuilder();
+                for (String h : nonNullHashColumns()) {
+                    hashNulls.append(", count(*) FILTER (WHERE ").append(Identifiers.quote(h)).append(" IS NULL)");
+                }
                 long[] nulls = Jdbc.withConnection(vault.dataSource(), c -> Jdbc.firstRowOfLongs(c,
                         "SELECT count(*) FILTER (WHERE " + Identifiers.quote(Stage.LOAD_DATE) + " IS NULL), count(*) FILTER (WHERE "
-                        + Identifiers.quote(Stage.RECORD_SOURCE) + " IS NULL) FROM " + stage.target().quoted()));
+                        + Identifiers.quote(Stage.RECORD_SOURCE) + " IS NULL)" + hashNulls + " FROM " + stage.target().quoted()));
+                for (int i = 0; i < nonNullHashColumns().size(); i++) {
+                    if (nulls[2 + i] > 0) {
+                        why.append("\n  ").append(stage).append(" has ").append(nulls[2 + i]).append(" row(s) with a NULL ")
+                                .append(nonNullHashColumns().get(i));
+                        nullHash = true;
+                    }
+                }
+                nullMetadata |= nulls[0] > 0 || nulls[1] > 0;
                 if (nulls[0] > 0) {
                     why.append("\n  ").append(stage).append(" has ").append(nulls[0]).append(" row(s) with a NULL ")
                             .append(Stage.LOAD_DATE).append(stage.loadDateColumn().map(col -> " (its load date column '" + col + "' is NULL)").orElse(""));
@@ -435,9 +458,14 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                 e.addSuppressed(diagnosis);
             }
         }
-        if (why.length() > 0) {
+        if (nullMetadata) {
             why.append("\n  every row a vault stores needs a load date and a record source: filter such rows out of the"
                     + " source, or derive the column with a default (Stage.derived, e.g. coalesce(col, 'unknown'))");
+        }
+        if (nullHash) {
+            why.append("\n  a stage mds builds never has a NULL hashdiff; a stage built otherwise must not have one either"
+                    + " (AutomateDV hashes a hashdiff of one column given as a string, not as a list, to NULL when the"
+                    + " column is NULL)");
         }
         return new MdsException(prefix + e.getMessage() + why, e);
     }
