@@ -2,6 +2,9 @@ package dev.mds.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mds.core.Field;
+import dev.mds.core.FieldType;
+import dev.mds.core.Schema;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.SeedData;
 import dev.mds.testing.TableFixture;
@@ -67,6 +70,23 @@ class FakerVaultReloadTest {
                 .isEqualTo(rows(ds, "select encode(" + automateKey("id", "email", "brand_model") + ", 'hex'), encode("
                         + automateDiff("nullif(purchased_at, '')::timestamptz", "nullif(returned_at, '')::timestamptz")
                         + ", 'hex') from raw.purchases_delivery order by id::int"));
+
+        // the Java Hasher gives the same bytes, for records hashed on their way in
+        Hasher purchaseKey = vault.hasher(Schema.of(Field.of("id", FieldType.STRING), Field.of("email", FieldType.STRING),
+                Field.of("brand_model", FieldType.STRING)));
+        Hasher userDiff = vault.hasher(Schema.of(Field.of("title", FieldType.STRING), Field.of("occupation", FieldType.STRING),
+                Field.of("name", FieldType.STRING), Field.of("age_years", FieldType.INT)));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select p.id, p.email, p.brand_model, p.purchase_hk, u.title, u.occupation, u.name,"
+                     + " u.age_years, u.user_hashdiff from stg.purchases p join stg.users u using (user_hk)")) {
+            int n = 0;
+            while (rs.next()) {
+                assertThat(purchaseKey.hashKey(rs.getString(1), rs.getString(2), rs.getString(3)).orElseThrow()).isEqualTo(rs.getBytes(4));
+                assertThat(userDiff.hashDiff(rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8))).isEqualTo(rs.getBytes(9));
+                n++;
+            }
+            assertThat(n).isEqualTo(14);
+        }
 
         Hub hubUsers = vault.hub("dds.hub_users").hashKey("user_hk").businessKey("email").from(users, purchases);
         Hub hubProducts = vault.hub("dds.hub_products").hashKey("product_hk").businessKey("brand_model").from(purchases);
