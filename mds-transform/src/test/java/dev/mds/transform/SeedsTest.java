@@ -129,15 +129,16 @@ class SeedsTest {
         RunResults failed = project.run();
         assertThat(failed.model("raw.zips").status()).isEqualTo(ModelStatus.ERROR);
         assertThat(failed.model("raw.zips").error().orElseThrow()).isEqualTo("raw.zips: " + csv + " line 4, column"
-                + " 'code': value too long for type character varying(2) (set the column's type with seedColumnTypes,"
-                + " or fix the value); the seed's table is unchanged");
+                + " 'code': value too long for type character varying(2) (the column's type, varchar(2), is"
+                + " set with seedColumnTypes: change it there, or fix the value); the seed's table is unchanged");
         assertThatTable(ds, "raw.zips").column("zip").containsOnly("007", "010");
 
         Files.writeString(csv, "zip,city,code\n1,a,b\n");
         RunResults wrongType = TransformProject.builder(ds).seedsFrom(dir)
                 .seedColumnTypes("raw.zips", Map.of("city", "integer")).build().run();
-        assertThat(wrongType.model("raw.zips").error().orElseThrow()).startsWith("raw.zips: " + csv + " line 2, column"
-                + " 'city': invalid input syntax for type integer: \"a\"");
+        assertThat(wrongType.model("raw.zips").error().orElseThrow()).isEqualTo("raw.zips: " + csv + " line 2, column"
+                + " 'city': invalid input syntax for type integer: \"a\" (the column's type, integer, is set with"
+                + " seedColumnTypes: change it there, or fix the value); the seed's table is unchanged");
         assertThatTable(ds, "raw.zips").column("zip").containsOnly("007", "010");
     }
 

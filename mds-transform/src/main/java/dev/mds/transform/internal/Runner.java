@@ -417,7 +417,7 @@ public final class Runner {
         for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
                 : Plan.steps(m, existing, fullRefresh, cascade)) {
             if (step instanceof Plan.LoadSeed load) {
-                rows = Seeds.load(c, m.seed().file(), load.table(), load.into());
+                rows = Seeds.load(c, m.seed().file(), load.table(), load.into(), m.seed().columnTypes().keySet());
             } else if (step instanceof Plan.Exec e) {
                 long count = update(c, m, e);
                 if (e.counts()) {

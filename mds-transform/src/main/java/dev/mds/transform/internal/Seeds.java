@@ -240,7 +240,7 @@ final class Seeds {
      * @throws BadInputException naming the file and line of a ragged row, of bytes that are not UTF-8, or of a value
      *     the column's type refuses (with the column and PostgreSQL's reason)
      */
-    static long load(Connection c, Path file, Table table, TableName into) throws SQLException {
+    static long load(Connection c, Path file, Table table, TableName into, Set<String> typesSet) throws SQLException {
         String sql = table.copy(into);
         long start = System.nanoTime();
         CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
@@ -271,9 +271,9 @@ final class Seeds {
             Sql.logged(sql + " [" + rows + " rows]", start);
             return rows;
         } catch (SQLException e) {
-            throw refused(file, e, Arrays.copyOf(lines[0], sent[0]));
+            throw refused(file, e, Arrays.copyOf(lines[0], sent[0]), table, typesSet);
         } catch (UncheckedSqlException e) {
-            throw refused(file, e.getCause(), Arrays.copyOf(lines[0], sent[0]));
+            throw refused(file, e.getCause(), Arrays.copyOf(lines[0], sent[0]), table, typesSet);
         } finally {
             if (copy.isActive()) {
                 try {
@@ -309,18 +309,28 @@ final class Seeds {
         }
     }
 
-    /** The COPY's error as bad input at the file's line, when the server names the line; else as it is. */
-    private static RuntimeException refused(Path file, SQLException e, long[] lines) {
+    /**
+     * The COPY's error as bad input at the file's line, when the server names the line; else as it is. The hint says
+     * where the refusing type came from: {@code typesSet} (the columns given a type with seedColumnTypes), or the
+     * inference.
+     */
+    private static RuntimeException refused(Path file, SQLException e, long[] lines, Table table, Set<String> typesSet) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getWhere() != null) {
             Matcher where = COPY_WHERE.matcher(p.getServerErrorMessage().getWhere());
             int record = where.find() ? Integer.parseInt(where.group(1)) : -1;
             if (record >= 1 && record <= lines.length) {
                 InputLocation at = InputLocation.of(file.toString()).withLine(lines[record - 1]);
-                if (where.group(3) != null) {
-                    at = at.withColumn(where.group(3));
+                String column = where.group(3);
+                if (column != null) {
+                    at = at.withColumn(column);
                 }
-                return new BadInputException(at, p.getServerErrorMessage().getMessage()
-                        + " (set the column's type with seedColumnTypes, or fix the value); the seed's table is unchanged", e);
+                int i = column == null ? -1 : table.columns().indexOf(column);
+                String hint = i >= 0 && typesSet.contains(column)
+                        ? "the column's type, " + table.types().get(i) + ", is set with seedColumnTypes: change it there,"
+                                + " or fix the value"
+                        : "set the column's type with seedColumnTypes, or fix the value";
+                return new BadInputException(at, p.getServerErrorMessage().getMessage() + " (" + hint + "); the seed's"
+                        + " table is unchanged", e);
             }
         }
         return Sql.failed("copy from " + file, e);
