@@ -151,16 +151,17 @@ public final class JdbcStateStore implements StateStore {
         }
         try {
             if (!schemaExists) {
-                createIfAbsent(c, "create schema if not exists " + Identifiers.quote(table.schema()), inTransaction);
+                PostgresDialect.INSTANCE.createSchemaIfMissing(c, table.schema());
             }
             createIfAbsent(c, createTableSql(), inTransaction);
-        } catch (SQLException e) {
-            if (!"55P03".equals(e.getSQLState())) {
+        } catch (SQLException | MdsException e) {
+            Throwable cause = e instanceof MdsException && e.getCause() instanceof SQLException ? e.getCause() : e;
+            if (!(cause instanceof SQLException s) || !"55P03".equals(s.getSQLState())) {
                 throw e;
             }
             throw new MdsException("state store " + table + ": cannot create the table: waited "
                     + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema or table and"
-                    + " has not committed (create the table beforehand, or commit that transaction first)", e);
+                    + " has not committed (create the table beforehand, or commit that transaction first)", s);
         } finally {
             try (PreparedStatement ps = c.prepareStatement("select set_config('lock_timeout', ?, " + inTransaction + ")")) {
                 ps.setString(1, before);
@@ -181,9 +182,9 @@ public final class JdbcStateStore implements StateStore {
     /**
      * Runs a {@code create ... if not exists}. When another session creates the same object at the same time, the
      * statement that loses the race fails on the catalog's unique index (23505) instead of skipping; once the winner
-     * has committed, running it again sees the object and does nothing. Both statements get this, each on its own:
-     * a lost race on the schema must not skip the table. In a caller's transaction each attempt runs in a savepoint,
-     * so that a failed one does not abort the caller's transaction.
+     * has committed, running it again sees the object and does nothing. (The schema is created through
+     * {@link PostgresDialect#createSchemaIfMissing}, whose creators take turns.) In a caller's transaction each attempt
+     * runs in a savepoint, so that a failed one does not abort the caller's transaction.
      */
     private static void createIfAbsent(Connection c, String ddl, boolean inTransaction) throws SQLException {
         try {

@@ -5,6 +5,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -201,6 +202,74 @@ public final class PostgresDialect implements Dialect {
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
+    }
+
+    /**
+     * Creates {@code schema} when it is missing, on the caller's connection and in its transaction (in auto-commit
+     * mode, in a transaction of its own), and says whether this call created it. Every mds module creates a missing
+     * schema through it. {@code create schema if not exists} alone fails when another session creates the same
+     * schema at the same moment (it waits for the other's uncommitted schema, then fails on pg_namespace's unique
+     * index), so creators take turns on one transaction-level advisory lock of the schema's name and look for it
+     * again once they hold it; a program that is not mds creating it meanwhile is found after its commit. It asks
+     * first without the lock: PostgreSQL checks {@code create schema if not exists}
+     * against the role's CREATE privilege on the database even when the schema is there. In a REPEATABLE READ or
+     * SERIALIZABLE transaction whose snapshot is older than another session's new schema, the create still fails.
+     *
+     * @throws MdsException naming the statement that failed
+     */
+    public boolean createSchemaIfMissing(Connection connection, String schema) {
+        if (schemaExists(connection, schema)) {
+            return false;
+        }
+        try {
+            return connection.getAutoCommit() ? Sql.transaction(connection, tx -> createLocked(tx, schema))
+                    : createLocked(connection, schema);
+        } catch (SQLException e) {
+            throw new MdsException("cannot create schema " + Identifiers.quote(schema) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The statements {@link #createSchemaIfMissing} runs for a missing schema: the lock that makes creators take
+     * turns, then the create (between them, it looks for the schema again).
+     */
+    public List<String> createSchemaSql(String schema) {
+        return List.of(schemaLockSql(schema), "create schema if not exists " + Identifiers.quote(schema));
+    }
+
+    /**
+     * Under the lock, creates the schema unless it is there now. The create runs in a savepoint: a session that is
+     * not mds (it took no lock) may have created the schema meanwhile and committed, which fails the create on the
+     * catalog's unique index; the schema is then there. (Inside a caller's transaction, that transaction's later
+     * statements may still not find it: the failed look-up stays in the session's catalog cache until it next
+     * reads invalidations. In auto-commit mode the caller's next statements are transactions of their own.)
+     */
+    private boolean createLocked(Connection connection, String schema) throws SQLException {
+        List<String> sql = createSchemaSql(schema);
+        Sql.execute(connection, sql.get(0));
+        if (schemaExists(connection, schema)) {
+            return false;
+        }
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            Sql.execute(connection, sql.get(1));
+            connection.releaseSavepoint(savepoint);
+            return true;
+        } catch (MdsException e) {
+            if (!(e.getCause() instanceof SQLException s) || !"23505".equals(s.getSQLState())) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+            if (!schemaExists(connection, schema)) {   // read afresh: the create's own look-up can stay stale
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    private static String schemaLockSql(String schema) {
+        return "select pg_advisory_xact_lock(hashtextextended(" + Identifiers.literal("mds.schema " + Identifiers.quote(schema))
+                + ", 0))";
     }
 
     private boolean exists(Connection connection, TableName table) {
