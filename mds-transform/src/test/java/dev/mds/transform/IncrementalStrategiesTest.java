@@ -151,12 +151,17 @@ class IncrementalStrategiesTest {
         String model = "{{ config(materialized='incremental', unique_key='id') }}\n";
         RunResults twice = run(ds, "ukd.t", model + "select * from (values (1, 'a'), (1, 'b'), (2, 'c')) v(id, v)");
         assertThat(twice.model("ukd.t").error()).hasValueSatisfying(e -> assertThat(e)
-                .contains("duplicate unique_key in the new rows: id=1 appears 2 times; the table is unchanged"));
+                .contains("duplicate unique_key in the new rows: id=1 appears 2 times; nothing was built"));
         assertThat(TestSql.strings(ds, "select count(*)::text from pg_class where relnamespace ="
                 + " (select oid from pg_namespace where nspname = 'ukd')")).containsExactly("0");
+        // a first snapshot likewise builds nothing, and says so (there is no table to be unchanged)
+        RunResults snapshot = run(ds, "ukd.s", "{{ config(materialized='snapshot', unique_key='id', strategy='check',"
+                + " check_cols='all') }}\nselect * from (values (1, 'a'), (1, 'b')) v(id, v)");
+        assertThat(snapshot.model("ukd.s").error()).hasValueSatisfying(e -> assertThat(e)
+                .endsWith("duplicate unique_key in the new rows: id=1 appears 2 times; nothing was built"));
         RunResults nulls = run(ds, "ukd.t", model + "select * from (values (1, 'a'), (null, 'b')) v(id, v)");
         assertThat(nulls.model("ukd.t").error()).hasValueSatisfying(e -> assertThat(e).contains("unique_key id is NULL in 1"
-                + " new row(s): a later delete+insert cannot match a NULL key"));
+                + " new row(s): a later delete+insert cannot match a NULL key").endsWith("; nothing was built"));
         run(ds, "ukd.t", model + "select 1 as id, 'a' as v").assertSucceeded();
         RunResults rebuilt = TransformProject.builder(ds).model("ukd.t", model + "select * from (values (1, 'x'), (1, 'y')) v(id, v)")
                 .fullRefresh(true).build().run();
@@ -261,7 +266,7 @@ class IncrementalStrategiesTest {
         // and on a first build, which would otherwise build the table for every later run to fail (as before)
         RunResults first = run(ds, "mu.n", unknown.replace("hitz", "hitz2"));
         assertThat(first.model("mu.n").error()).hasValue("mu.n (model mu.n line 1): merge_update_columns names"
-                + " [hitz2], not written by the merge (it writes id, v, first_seen, hits); the table is unchanged");
+                + " [hitz2], not written by the merge (it writes id, v, first_seen, hits); nothing was built");
         assertThat(TestSql.strings(ds, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where n.nspname = 'mu' and c.relname like 'n%'")).containsExactly("0");
         // and at build(): with another strategy, both at once, or a key to update

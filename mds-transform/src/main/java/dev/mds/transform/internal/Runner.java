@@ -400,6 +400,8 @@ public final class Runner {
     private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere, List<TableName> keptHere)
             throws SQLException {
         Optional<Plan.Existing> existing = existing(c, m.table());
+        // what a refusal leaves: the relation as it was, or, on a first build, none
+        String unchanged = existing.isPresent() ? "the table is unchanged" : "nothing was built";
         Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
         boolean cascade = false;
         boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
@@ -434,10 +436,10 @@ public final class Runner {
                 written = checkStage(c, m, check);
             } else if (step instanceof Plan.CheckKey check) {
                 // a later run's checks, at once: a first (or full) build that passed them only to fail every run after
-                refuseUnknownMergeColumns(m, refuseMissingKey(c, m, check.built()));
-                refuseDuplicateOrNullKeys(c, m, check.built().quoted(), "a later " + m.strategy().configName());
+                refuseUnknownMergeColumns(m, refuseMissingKey(c, m, check.built()), unchanged);
+                refuseDuplicateOrNullKeys(c, m, check.built().quoted(), "a later " + m.strategy().configName(), unchanged);
             } else if (step instanceof Plan.Write w) {
-                refuseUnknownMergeColumns(m, written);
+                refuseUnknownMergeColumns(m, written, unchanged);
                 for (String sql : w.sql(written)) {
                     rows = update(c, m, new Plan.Exec(sql, -1, null, true));
                 }
@@ -499,7 +501,7 @@ public final class Runner {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
             } else if (step instanceof Plan.CheckSnapshot check) {
-                staged = checkSnapshot(c, m, check);
+                staged = checkSnapshot(c, m, check, unchanged);
             } else if (step instanceof Plan.WriteSnapshot w) {
                 refuseCurrentValueOfAnotherTimeZone(c, m, w);
                 rows = 0;
@@ -546,16 +548,17 @@ public final class Runner {
     }
 
     /** merge_update_columns and merge_exclude_columns may name only columns the merge writes. */
-    private static void refuseUnknownMergeColumns(ModelSpec m, List<String> written) {
-        refuseUnwritten(m, "merge_update_columns", m.mergeColumns().update(), written);
-        refuseUnwritten(m, "merge_exclude_columns", m.mergeColumns().exclude(), written);
+    private static void refuseUnknownMergeColumns(ModelSpec m, List<String> written, String unchanged) {
+        refuseUnwritten(m, "merge_update_columns", m.mergeColumns().update(), written, unchanged);
+        refuseUnwritten(m, "merge_exclude_columns", m.mergeColumns().exclude(), written, unchanged);
     }
 
-    private static void refuseUnwritten(ModelSpec m, String config, List<String> named, List<String> written) {
+    private static void refuseUnwritten(ModelSpec m, String config, List<String> named, List<String> written,
+            String unchanged) {
         List<String> unknown = named.stream().filter(c -> !written.contains(c)).toList();
         if (!unknown.isEmpty()) {
             throw new Failure(m.name() + " (" + at(m, config) + "): " + config + " names " + unknown + ", not written by"
-                    + " the merge (it writes " + String.join(", ", written) + "); the table is unchanged");
+                    + " the merge (it writes " + String.join(", ", written) + "); " + unchanged);
         }
     }
 
@@ -978,7 +981,8 @@ public final class Runner {
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
                     + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage));
         }
-        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), m.strategy().configName());
+        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), m.strategy().configName(),
+                "the table is unchanged");
         return written;
     }
 
@@ -996,7 +1000,8 @@ public final class Runner {
      * Checks a snapshot's staged query rows (see {@link Plan.CheckSnapshot}) and returns their columns' names and
      * types.
      */
-    private List<String[]> checkSnapshot(Connection c, ModelSpec m, Plan.CheckSnapshot check) throws SQLException {
+    private List<String[]> checkSnapshot(Connection c, ModelSpec m, Plan.CheckSnapshot check, String unchanged)
+            throws SQLException {
         List<String[]> staged = columnsAndTypes(c, "where c.relnamespace = pg_my_temp_schema() and c.relname = ?",
                 check.stage(), null);
         List<String> columns = staged.stream().map(col -> col[0]).toList();
@@ -1020,7 +1025,7 @@ public final class Runner {
             throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent + ", which the query does not return"
                     + " (it returns " + String.join(", ", columns) + ")");
         }
-        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot");
+        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot", unchanged);
         if (config.updatedAt() != null) {
             String sql = "select " + keyAsText(m) + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
                     + " where " + Identifiers.quote(config.updatedAt()) + " is null limit 1";
@@ -1089,8 +1094,8 @@ public final class Runner {
      *
      * @throws Failure naming the key
      */
-    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String rows, String writer)
-            throws SQLException {
+    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String rows, String writer,
+            String unchanged) throws SQLException {
         String key = Identifiers.quoteAll(m.uniqueKey());
         String sql = "select " + keyAsText(m) + ", count(*) from " + rows
                 + " group by " + key
@@ -1100,7 +1105,7 @@ public final class Runner {
             Sql.logged(sql, start);
             if (rs.next()) {
                 throw new Failure(m.name() + " (" + m.source() + "): duplicate unique_key in the new rows: " + shownKey(m, rs)
-                        + " appears " + rs.getLong(m.uniqueKey().size() + 1) + " times; the table is unchanged");
+                        + " appears " + rs.getLong(m.uniqueKey().size() + 1) + " times; " + unchanged);
             }
         }
         StringBuilder anyNull = new StringBuilder();
@@ -1115,7 +1120,7 @@ public final class Runner {
             if (rs.getLong(1) > 0) {
                 throw new Failure(m.name() + " (" + m.source() + "): unique_key " + String.join(", ", m.uniqueKey())
                         + " is NULL in " + rs.getLong(1) + " new row(s): " + writer
-                        + " cannot match a NULL key, so each run would add such rows again; filter them out or coalesce the key; the table is unchanged");
+                        + " cannot match a NULL key, so each run would add such rows again; filter them out or coalesce the key; " + unchanged);
             }
         }
     }
