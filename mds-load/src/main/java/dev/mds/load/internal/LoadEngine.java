@@ -121,8 +121,8 @@ public final class LoadEngine {
                     + " load a RecordBatch with mode APPEND, OVERWRITE or MERGE");
         }
         long t0 = System.nanoTime();
-        Rejects rejects = new Rejects();
         List<String> key = spec.key();
+        Rejects rejects = new Rejects(batch.schema().names(), key);
         Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet(), batch.records());
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
@@ -536,8 +536,8 @@ public final class LoadEngine {
                     + ": a ChangeBatch needs mode CDC");
         }
         long t0 = System.nanoTime();
-        Rejects rejects = new Rejects();
         List<String> key = spec.key().isEmpty() ? batch.keyColumns() : spec.key();
+        Rejects rejects = new Rejects(batch.schema().names(), key);
         // the lock first: when it is free (one CDC stream per table, the usual case) the columns read now stay
         // true for the whole load, so the catalog is read once per batch
         boolean locked = tryLock(c);
