@@ -223,4 +223,32 @@ class BuildErrorsTest {
             assertThat(TestSql.strings(off, "select count(*)::text from pg_namespace where nspname = 'scs'")).containsExactly("0");
         }
     }
+
+    /**
+     * A string constant, quoted name, dollar-quoted string or block comment left open is refused at build() where it
+     * starts. Before, the run failed with the JDBC driver's message about the wrapped statement ("Unterminated string
+     * literal started at position 50 in SQL create table ...__mds_tmp as ..."), naming no file or line.
+     */
+    @Test
+    void aStringQuotedNameOrCommentLeftOpenIsRefusedWhereItStarts(DataSource ds) {
+        String config = "{{ config(materialized='table') }}\n";
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("select 1 as a,\n  'abc as b", "model g.x line 3: a string constant opened here is never closed");
+        cases.put("select 1 as a,\n  E'it\\'s as b", "model g.x line 3: a string constant opened here is never closed");
+        cases.put("select 1 as a,\n\n  \"b as c", "model g.x line 4: a quoted name opened here is never closed");
+        cases.put("select 1 as a,\n  $body$ x $as b", "model g.x line 3: a dollar-quoted string ($body$) opened here is"
+                + " never closed");
+        cases.put("select 1 as a\n/* one /* nested */ comment", "model g.x line 3: a block comment opened here is never"
+                + " closed (block comments nest)");
+        for (var c : cases.entrySet()) {
+            assertThatThrownBy(() -> builder(ds).model("g.x", config + c.getKey()).build()).as(c.getKey())
+                    .isInstanceOf(BadInputException.class).hasMessageStartingWith(c.getValue());
+        }
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table',\n post_hook=\"analyze {{ this }}"
+                + " /* stats\") }}\nselect 1 as a").build()).isInstanceOf(BadInputException.class)
+                .hasMessage("model g.x line 1: post_hook 'analyze {{ this }} /* stats': a block comment in it is never closed");
+        // closed ones, and quotes inside comments, are fine
+        builder(ds).model("g.y", config + "select 'it''s' as a, E'\\'' as b, \"c \"\"d\"\"\" as \"e\", $t$ ' $t$ as f"
+                + " -- it's\n/* \" /* ' */ */").build();
+    }
 }

@@ -323,8 +323,9 @@ public final class ProjectModels {
     }
 
     /**
-     * Refuses a model whose SQL (rendered either way of is_incremental()) is empty, or holds a second statement after
-     * a {@code ;}: it would run inside the model's build, unchecked, or break the statement mds wraps around it.
+     * Refuses a model whose SQL (rendered either way of is_incremental()) is empty, leaves a string, quoted name or
+     * comment open, or holds a second statement after a {@code ;}: it would run inside the model's build, unchecked,
+     * or break the statement mds wraps around it.
      */
     private static void refuseSecondStatement(Source s, Template t, Map<Template.Tag, String> values) {
         for (boolean incremental : new boolean[] {false, true}) {
@@ -334,6 +335,14 @@ public final class ProjectModels {
                 throw new BadInputException(InputLocation.of(s.source()), "the model has no SQL"
                         + (incremental ? " when is_incremental() is true" : "") + ": a model is one SELECT (the file"
                         + " holds only config(), comments or white space)");
+            }
+            Statements.Unclosed open = Statements.unclosed(r.sql()).orElse(null);
+            if (open != null) {
+                // before, the run failed in the JDBC driver ("Unterminated string literal started at position 50 in SQL
+                // create table ..."), naming neither file nor line
+                throw new BadInputException(InputLocation.of(s.source()).withLine(r.lineAt(open.at())), open.what()
+                        + " opened here is never closed" + (open.what().equals("a block comment") ? " (block comments nest)" : "")
+                        + (incremental ? " when is_incremental() is true" : ""));
             }
             int at = Statements.secondStatement(r.sql());
             if (at >= 0) {
@@ -370,6 +379,10 @@ public final class ProjectModels {
             if (Statements.secondStatement(sql) >= 0) {
                 throw new BadInputException(at, configKey + " '" + hook + "' holds more than one statement: give a"
                         + " list, one statement each");
+            }
+            Statements.Unclosed open = Statements.unclosed(sql).orElse(null);
+            if (open != null) {
+                throw new BadInputException(at, configKey + " '" + hook + "': " + open.what() + " in it is never closed");
             }
             hooks.add(sql);
         }

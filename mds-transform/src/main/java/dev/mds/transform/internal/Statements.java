@@ -124,6 +124,101 @@ final class Statements {
         return secondStatement(probe) == expression.length() && !expression.strip().isEmpty();
     }
 
+    /**
+     * A string constant, quoted name, dollar-quoted string or block comment that is never closed.
+     *
+     * @param at where it starts in the SQL
+     * @param what what it is, for a message ({@code a string constant})
+     */
+    record Unclosed(int at, String what) {
+    }
+
+    /**
+     * The first string constant, quoted name, dollar-quoted string or block comment in {@code sql} that is never
+     * closed (it would swallow the rest of the statement mds wraps around the model), read as {@link #secondStatement}
+     * reads them; empty when every one is closed.
+     */
+    static java.util.Optional<Unclosed> unclosed(String sql) {
+        int n = sql.length();
+        int i = 0;
+        while (i < n) {
+            char ch = sql.charAt(i);
+            if (sql.startsWith("--", i)) {
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
+            } else if (sql.startsWith("/*", i)) {
+                if (depthAtEnd(sql, i) > 0) {
+                    return java.util.Optional.of(new Unclosed(i, "a block comment"));
+                }
+                i = blockCommentEnd(sql, i);
+            } else if (ch == '\'' || ch == '"') {
+                boolean escapes = ch == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+                        && (i < 2 || !isWordChar(sql.charAt(i - 2)));
+                int end = quotedClose(sql, i, ch, escapes);
+                if (end < 0) {
+                    return java.util.Optional.of(new Unclosed(i, ch == '"' ? "a quoted name" : "a string constant"));
+                }
+                i = end;
+            } else if (ch == '$' && !(i > 0 && isWordChar(sql.charAt(i - 1)))) {
+                int close = sql.indexOf('$', i + 1);
+                if (close > 0 && isTag(sql, i + 1, close)) {
+                    String delimiter = sql.substring(i, close + 1);
+                    int end = sql.indexOf(delimiter, close + 1);
+                    if (end < 0) {
+                        return java.util.Optional.of(new Unclosed(i, "a dollar-quoted string (" + delimiter + ")"));
+                    }
+                    i = end + delimiter.length();
+                } else {
+                    i++;
+                }
+            } else {
+                i++;
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The nesting depth left open by the block comment starting at {@code i} (0 when it closes). */
+    private static int depthAtEnd(String sql, int i) {
+        int depth = 0;
+        int j = i;
+        while (j < sql.length()) {
+            if (sql.startsWith("/*", j)) {
+                depth++;
+                j += 2;
+            } else if (sql.startsWith("*/", j)) {
+                depth--;
+                j += 2;
+                if (depth == 0) {
+                    return 0;
+                }
+            } else {
+                j++;
+            }
+        }
+        return depth;
+    }
+
+    /** The offset after the closing quote of the constant or identifier quoted at {@code i}, or -1 when it has none. */
+    private static int quotedClose(String sql, int i, char quote, boolean backslashEscapes) {
+        int j = i + 1;
+        while (j < sql.length()) {
+            char c = sql.charAt(j);
+            if (backslashEscapes && c == '\\') {
+                j += 2;
+            } else if (c == quote) {
+                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
+                    j += 2;
+                } else {
+                    return j + 1;
+                }
+            } else {
+                j++;
+            }
+        }
+        return -1;
+    }
+
     /** The offset after the token (or the single character) starting at {@code i}. */
     private static int tokenEnd(String sql, int i) {
         char ch = sql.charAt(i);
