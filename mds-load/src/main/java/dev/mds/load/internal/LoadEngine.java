@@ -1090,7 +1090,7 @@ public final class LoadEngine {
     private void ensureTarget(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         for (String s : targetDdl(c, plan, existing)) {
             if (s.startsWith(CREATE_SCHEMA)) {
-                createSchema(c, s);
+                createSchema(c);
                 continue;
             }
             try {
@@ -1114,20 +1114,15 @@ public final class LoadEngine {
     }
 
     /**
-     * Creates the target's missing schema. Loads into different tables of a schema that does not exist yet (the
-     * streams of a first sync, loaded in parallel) each create it; {@code create schema if not exists} does not see
-     * another transaction's uncommitted schema, waits for it and then fails with a unique violation of
-     * {@code pg_namespace} (and its own failed look-up leaves "no such schema" in the session's catalog cache, so a
-     * retry in a savepoint cannot create the table either). So the creators take turns on a lock of the schema's
-     * name, and the schema is looked for again, under the statement's snapshot, once the lock is held: two more
-     * round trips, only when the schema was missing.
+     * Creates the target's missing schema, as every mds module does ({@link PostgresDialect#createSchemaIfMissing}).
+     * Loads into different tables of a schema that does not exist yet (the streams of a first sync, loaded in
+     * parallel) each create it, and {@code create schema if not exists} alone waits for another transaction's
+     * uncommitted schema, then fails with a unique violation of {@code pg_namespace}: creators take turns on an
+     * advisory lock of the schema's name (held until the load commits) and look for the schema again once they hold
+     * it.
      */
-    private void createSchema(Connection c, String sql) {
-        lockQuery(c, "select pg_advisory_xact_lock(hashtextextended(?, 0))",
-                "mds.schema " + Identifiers.quote(target.schema()));
-        if (!PostgresDialect.INSTANCE.schemaExists(c, target.schema())) {
-            Sql.execute(c, sql);
-        }
+    private void createSchema(Connection c) {
+        PostgresDialect.INSTANCE.createSchemaIfMissing(c, target.schema());
     }
 
     /** The target's DDL: for a missing target its schema (only if missing too) and table, else what widens it. */
