@@ -584,20 +584,21 @@ public final class Vault {
 
     /**
      * The schema's creation, when it is missing (none when it exists: PostgreSQL refuses
-     * {@code CREATE SCHEMA IF NOT EXISTS} to a role without CREATE on the database even when the schema is there).
+     * {@code CREATE SCHEMA IF NOT EXISTS} to a role without CREATE on the database even when the schema is there):
+     * mds-core's lock and create, so that a vault and other mds modules creating one new schema at once take turns.
      */
     static List<String> schemaDdl(Connection c, TableName table) {
-        String schema = Identifiers.quote(table.schema());
         return PostgresDialect.INSTANCE.schemaExists(c, table.schema()) ? List.of()
-                : List.of(ddlLock(schema), "CREATE SCHEMA IF NOT EXISTS " + schema);
+                : PostgresDialect.INSTANCE.createSchemaSql(table.schema());
     }
 
     /**
-     * A transaction-level advisory lock on a schema's or relation's quoted name, taken before creating it: two
+     * A transaction-level advisory lock on a relation's quoted name, taken before creating it: two
      * sessions running CREATE ... IF NOT EXISTS (or a drop and create) of one name at the same time do not take turns
      * in PostgreSQL, and the second failed on the catalog's unique index ('duplicate key value violates unique
      * constraint "pg_type_typname_nsp_index"') or with 'already exists'. Holding this lock, the second waits for the
-     * first to commit and then finds what it created. A schema's lock is taken before a relation's, never after.
+     * first to commit and then finds what it created. A schema's lock ({@link #schemaDdl}) is taken before a
+     * relation's, never after.
      * Another key than the loads' lock, so that creating an existing table does not wait for a load of it.
      */
     static String ddlLock(String quotedName) {
