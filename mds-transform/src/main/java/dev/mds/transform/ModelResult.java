@@ -19,8 +19,9 @@ import java.util.OptionalLong;
  * @param table the model's table or view
  * @param materialization how it was (or would have been) built
  * @param status success, error or skipped
- * @param rows rows written: the table's rows for a table (or a full incremental build), the inserted rows for an
- *     incremental run, the versions inserted for a snapshot, the rows loaded for a seed; empty for views and models
+ * @param rows rows written: the table's rows for a table (or a full incremental build), the rows an incremental run
+ *     writes (inserted by delete+insert or append, also those replacing a deleted key; updated or inserted by merge,
+ *     as its MERGE counts them), the versions inserted for a snapshot, the rows loaded for a seed; empty for views and models
  *     that did not succeed
  * @param started when the model started (or was skipped)
  * @param duration how long it took, zero when skipped
