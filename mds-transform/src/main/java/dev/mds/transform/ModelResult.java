@@ -21,8 +21,8 @@ import java.util.OptionalLong;
  * @param status success, error or skipped
  * @param rows rows written: the table's rows for a table (or a full incremental build), the rows an incremental run
  *     writes (inserted by delete+insert or append, also those replacing a deleted key; updated or inserted by merge,
- *     as its MERGE counts them), the versions inserted for a snapshot, the rows loaded for a seed; empty for views and models
- *     that did not succeed
+ *     as its MERGE counts them), the versions inserted for a snapshot, the rows loaded for a seed; empty for views
+ *     and models that did not succeed
  * @param started when the model started (or was skipped)
  * @param duration how long it took, zero when skipped
  * @param error for {@link ModelStatus#ERROR} the reason (model, file and line, PostgreSQL's message); for

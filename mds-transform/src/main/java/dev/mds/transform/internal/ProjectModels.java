@@ -340,9 +340,9 @@ public final class ProjectModels {
             if (open != null) {
                 // before, the run failed in the JDBC driver ("Unterminated string literal started at position 50 in SQL
                 // create table ..."), naming neither file nor line
+                String nest = open.what().equals("a block comment") ? " (block comments nest)" : "";
                 throw new BadInputException(InputLocation.of(s.source()).withLine(r.lineAt(open.at())), open.what()
-                        + " opened here is never closed" + (open.what().equals("a block comment") ? " (block comments nest)" : "")
-                        + (incremental ? " when is_incremental() is true" : ""));
+                        + " opened here is never closed" + nest + (incremental ? " when is_incremental() is true" : ""));
             }
             int at = Statements.secondStatement(r.sql());
             if (at >= 0) {

@@ -306,7 +306,7 @@ public final class Runner {
      * started.
      */
     private MdsException interrupted(Map<TableName, ModelResult> done, InterruptedException cause) {
-        List<String> built = new ArrayList<>(); // done: succeeded, failed or skipped
+        List<String> built = new ArrayList<>();   // done: succeeded, failed or skipped
         List<String> notStarted = new ArrayList<>();
         for (ModelSpec m : selected) {
             ModelResult r = done.get(m.table());
@@ -316,9 +316,10 @@ public final class Runner {
                 built.add(m.name() + " (" + r.status() + ")");
             }
         }
-        return new MdsException("interrupted while running models: done " + (built.isEmpty() ? "none" : String.join(", ", built))
-                + "; not started: " + (notStarted.isEmpty() ? "none" : String.join(", ", notStarted)) + " (each model is"
-                + " built in its own transaction: the ones that succeeded are committed, the others are as they were)", cause);
+        return new MdsException("interrupted while running models: done "
+                + (built.isEmpty() ? "none" : String.join(", ", built)) + "; not started: "
+                + (notStarted.isEmpty() ? "none" : String.join(", ", notStarted)) + " (each model is built in its own"
+                + " transaction: the ones that succeeded are committed, the others are as they were)", cause);
     }
 
     private boolean isSelected(TableName t) {
@@ -1022,7 +1023,8 @@ public final class Runner {
             String first = absent.get(0);
             String key = m.uniqueKey().contains(first) ? "unique_key" : first.equals(config.updatedAt()) ? "updated_at"
                     : "check_cols";
-            throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent + ", which the query does not return"
+            throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent
+                    + ", which the query does not return"
                     + " (it returns " + String.join(", ", columns) + ")");
         }
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot", unchanged);

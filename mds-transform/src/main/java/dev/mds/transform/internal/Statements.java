@@ -1,5 +1,7 @@
 package dev.mds.transform.internal;
 
+import java.util.Optional;
+
 /**
  * Finds where a PostgreSQL statement ends, reading string constants ({@code '…'}, {@code E'…'}), quoted
  * identifiers, dollar-quoted strings ({@code $tag$…$tag$}) and comments ({@code --}, nested {@code /* *}{@code /})
@@ -138,7 +140,7 @@ final class Statements {
      * closed (it would swallow the rest of the statement mds wraps around the model), read as {@link #secondStatement}
      * reads them; empty when every one is closed.
      */
-    static java.util.Optional<Unclosed> unclosed(String sql) {
+    static Optional<Unclosed> unclosed(String sql) {
         int n = sql.length();
         int i = 0;
         while (i < n) {
@@ -148,7 +150,7 @@ final class Statements {
                 i = eol < 0 ? n : eol + 1;
             } else if (sql.startsWith("/*", i)) {
                 if (depthAtEnd(sql, i) > 0) {
-                    return java.util.Optional.of(new Unclosed(i, "a block comment"));
+                    return Optional.of(new Unclosed(i, "a block comment"));
                 }
                 i = blockCommentEnd(sql, i);
             } else if (ch == '\'' || ch == '"') {
@@ -156,7 +158,7 @@ final class Statements {
                         && (i < 2 || !isWordChar(sql.charAt(i - 2)));
                 int end = quotedClose(sql, i, ch, escapes);
                 if (end < 0) {
-                    return java.util.Optional.of(new Unclosed(i, ch == '"' ? "a quoted name" : "a string constant"));
+                    return Optional.of(new Unclosed(i, ch == '"' ? "a quoted name" : "a string constant"));
                 }
                 i = end;
             } else if (ch == '$' && !(i > 0 && isWordChar(sql.charAt(i - 1)))) {
@@ -165,7 +167,7 @@ final class Statements {
                     String delimiter = sql.substring(i, close + 1);
                     int end = sql.indexOf(delimiter, close + 1);
                     if (end < 0) {
-                        return java.util.Optional.of(new Unclosed(i, "a dollar-quoted string (" + delimiter + ")"));
+                        return Optional.of(new Unclosed(i, "a dollar-quoted string (" + delimiter + ")"));
                     }
                     i = end + delimiter.length();
                 } else {
@@ -175,7 +177,7 @@ final class Statements {
                 i++;
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** The nesting depth left open by the block comment starting at {@code i} (0 when it closes). */
