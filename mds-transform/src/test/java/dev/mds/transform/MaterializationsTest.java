@@ -232,6 +232,7 @@ class MaterializationsTest {
         List<String> sql = project.sql();
 
         assertThat(sql).containsExactly(
+                "select pg_advisory_xact_lock(hashtextextended('mds.schema \"sq\"', 0))",
                 "create schema if not exists \"sq\"",
                 "create table \"sq\".\"a__mds_tmp\" as\n\nselect 1 as id",
                 "alter table \"sq\".\"a__mds_tmp\" rename to \"a\"",

@@ -1591,7 +1591,7 @@ public final class Runner {
         try {
             Sql.transaction(c, x -> {
                 if (!schemaExists) {
-                    Sql.execute(x, "create schema if not exists " + Identifiers.quote(h.schema()));
+                    PostgresDialect.INSTANCE.createSchemaIfMissing(x, h.schema());
                 }
                 Sql.execute(x, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz"
                         + " not null, table_name text not null, check_id text not null, kind text not null, severity text"

@@ -74,17 +74,13 @@ public final class Runner {
         return schemas;
     }
 
-    private static String createSchema(String schema) {
-        return "create schema if not exists " + Identifiers.quote(schema);
-    }
-
     /** Every statement a run would run now, in order, without running any (the catalog is read). */
     public List<String> sql() {
         List<String> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             for (String s : schemas()) {
                 if (!PostgresDialect.INSTANCE.schemaExists(c, s)) {     // as the run: only a missing schema
-                    out.add(createSchema(s));
+                    out.addAll(PostgresDialect.INSTANCE.createSchemaSql(s));
                 }
             }
             for (ModelSpec m : selected) {
@@ -154,10 +150,8 @@ public final class Runner {
         try (Connection c = dataSource.getConnection()) {
             refuseNonStandardStrings(c);
             for (String s : schemas()) {
-                // only a missing one: PostgreSQL checks CREATE SCHEMA IF NOT EXISTS against CREATE on the database
-                if (!PostgresDialect.INSTANCE.schemaExists(c, s)) {
-                    Sql.execute(c, createSchema(s));
-                }
+                // only a missing one, taking turns with other mds sessions creating it (mds-core's lock)
+                PostgresDialect.INSTANCE.createSchemaIfMissing(c, s);
             }
         } catch (SQLException e) {
             throw new MdsException("cannot create the models' schemas: " + e.getMessage(), e);
