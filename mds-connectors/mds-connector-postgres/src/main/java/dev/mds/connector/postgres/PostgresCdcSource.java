@@ -384,6 +384,11 @@ public final class PostgresCdcSource implements AutoCloseable {
         return keys;
     }
 
+    /** Whether {@code name} holds only ASCII characters (Debezium's pgoutput decoder reads names byte by byte). */
+    static boolean isAscii(String name) {
+        return name.chars().allMatch(c -> c < 0x80);
+    }
+
     private Connection sourceConnection() throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://" + config.host + ":" + config.port + "/" + config.database,
                 config.user, config.password);
@@ -497,6 +502,24 @@ public final class PostgresCdcSource implements AutoCloseable {
         return array.toString();
     }
 
+    /**
+     * Refuses a primary key column with a non-ASCII name: Debezium's pgoutput decoder garbles the relation message's
+     * column names (other columns are decoded again by the mapper), so the stream would find no key column in the
+     * table and its changes would carry no key.
+     */
+    private void refuseNonAsciiKey(Connection c, TableName table) throws SQLException {
+        if (config.keys.containsKey(table)) {
+            return;   // checked by key(...)
+        }
+        for (String column : PostgresDialect.INSTANCE.primaryKey(c, table)) {
+            if (!isAscii(column)) {
+                throw new MdsException("table " + table + ": primary key column \"" + column + "\" has a non-ASCII name,"
+                        + " which Debezium's pgoutput decoder garbles, so the table's streamed changes would carry no"
+                        + " key; rename the column to ASCII, or read the table with JdbcIncrementalSource");
+            }
+        }
+    }
+
     private void preflight() {
         refuseAddedTables();
         String where = config.host + ":" + config.port + "/" + config.database;
@@ -526,6 +549,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             List<String> generated = new ArrayList<>();
             for (TableName t : config.tables) {
+                refuseNonAsciiKey(c, t);
                 for (String column : CdcSetup.generatedColumns(c, t)) {
                     generated.add(t.schema() + "." + t.name() + "." + column);
                 }
@@ -1198,15 +1222,30 @@ public final class PostgresCdcSource implements AutoCloseable {
         /** The tables to capture, as {@code schema.table} ({@link TableName#parse} rules). */
         public Builder tables(String... qualifiedNames) {
             for (String t : qualifiedNames) {
-                tables.add(TableName.parse(t));
+                tables.add(asciiNamed(TableName.parse(t)));
             }
             return this;
         }
 
         /** The tables to capture. */
         public Builder tables(List<TableName> tableNames) {
-            tables.addAll(tableNames);
+            tableNames.forEach(t -> tables.add(asciiNamed(t)));
             return this;
+        }
+
+        /**
+         * Refuses a schema or table name with a non-ASCII character: Debezium 3.2's pgoutput decoder reads the names
+         * of a relation message byte by byte, so such a table matches no captured table and every streamed change of
+         * it would be dropped without a word after the snapshot.
+         */
+        private static TableName asciiNamed(TableName table) {
+            if (!isAscii(table.schema()) || !isAscii(table.name())) {
+                throw new IllegalArgumentException("table " + table + ": a schema or table name with a non-ASCII"
+                        + " character cannot be captured (Debezium's pgoutput decoder garbles it, and every streamed"
+                        + " change of the table would be dropped after the snapshot); rename it to ASCII, or read the"
+                        + " table with JdbcIncrementalSource");
+            }
+            return table;
         }
 
         /**
@@ -1217,7 +1256,14 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (columns.length == 0) {
                 throw new IllegalArgumentException("key(" + qualifiedTable + "): name at least one column");
             }
-            keys.put(TableName.parse(qualifiedTable), List.of(columns));
+            TableName table = asciiNamed(TableName.parse(qualifiedTable));
+            for (String column : columns) {
+                if (!isAscii(column)) {
+                    throw new IllegalArgumentException("key(" + table + "): key column '" + column + "' has a non-ASCII"
+                            + " name, which Debezium's pgoutput decoder garbles (streamed changes would carry no key)");
+                }
+            }
+            keys.put(table, List.of(columns));
             return this;
         }
 

@@ -9,6 +9,7 @@ import dev.mds.core.JdbcStateStore;
 import dev.mds.core.MdsException;
 import dev.mds.core.Record;
 import dev.mds.core.StateStore;
+import dev.mds.core.TableName;
 import dev.mds.load.MergeLoader;
 import dev.mds.load.SyncMode;
 import dev.mds.testing.MdsPostgres;
@@ -266,6 +267,59 @@ class CdcEdgeCasesTest {
         } finally {
             Cdc.dropSlot(ds, "e_names");
         }
+    }
+
+    /**
+     * Non-ASCII column names. Debezium 3.2's pgoutput decoder reads the names of a relation message byte by byte
+     * ({@code "größe"} became {@code "gr\uFFC3\uFFB6\uFFC3\uFF9Fe"}): streamed values went to a new, garbled column of
+     * the target while the real one kept the snapshot's value (and NULL for new rows). A non-ASCII primary key column
+     * left the streamed changes without a key ("has no primary key"): refused before the snapshot, naming it.
+     */
+    @Test
+    void nonAsciiColumnNamesStreamIntoTheirOwnColumns(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e14", "create table e14.t (id int primary key, \"größe\" text, \"名前 x\" int)",
+                "insert into e14.t values (1, 'a', 1)");
+        String cols = "id, \"größe\", \"名前 x\"";
+        try (var run = Cdc.start(Cdc.source(db, ds, "e_unicode", "e14.t").build(), Cdc.loadInto(ds, "we14"))) {
+            awaitSame(run, ds, "e14.t", "we14.t", cols);
+            sql(ds, "insert into e14.t values (2, 'b', 2)", "update e14.t set \"größe\" = 'z', \"名前 x\" = 9 where id = 1",
+                    "update e14.t set id = 3 where id = 2", "insert into e14.t values (4, 'd', 4)",
+                    "delete from e14.t where id = 4");
+            awaitSame(run, ds, "e14.t", "we14.t", cols);
+            assertThat(run.batches.get(run.batches.size() - 1).schema().names()).containsExactly("id", "größe", "名前 x");
+        } finally {
+            Cdc.dropSlot(ds, "e_unicode");
+        }
+        assertThat(Cdc.text(ds, "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns"
+                + " where table_schema = 'we14' and table_name = 't' and column_name not like '\\_mds\\_%'")).isEqualTo("id,größe,名前 x");
+
+        sql(ds, "create table e14.k (\"ïd\" int primary key, v text)", "insert into e14.k values (1, 'a')");
+        try (PostgresCdcSource source = Cdc.source(db, ds, "e_unicode_key", "e14.k").build()) {
+            assertThatThrownBy(() -> source.run((b, tx) -> { })).isInstanceOf(MdsException.class)
+                    .hasMessageContaining("e14.k").hasMessageContaining("\"ïd\"").hasMessageContaining("non-ASCII");
+        } finally {
+            Cdc.dropSlot(ds, "e_unicode_key");
+        }
+        assertThatThrownBy(() -> PostgresCdcSource.builder().key("e14.k", "ïd"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'ïd'");
+    }
+
+    /**
+     * A schema or table name with a non-ASCII character reaches Debezium's pgoutput decoder garbled, matches no captured
+     * table, and every streamed change of the table would be dropped without a word after the snapshot: refused when
+     * configured, naming the table.
+     */
+    @Test
+    void aSchemaOrTableNameWithANonAsciiCharacterIsRefusedUpFront() {
+        for (String bad : new String[] {"\"Über\".t", "s.\"tâble €\"", "s.名前"}) {
+            assertThatThrownBy(() -> PostgresCdcSource.builder().tables(bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(TableName.parse(bad).toString())
+                    .hasMessageContaining("non-ASCII");
+            assertThatThrownBy(() -> PostgresCdcSource.builder().tables(java.util.List.of(TableName.parse(bad)))).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-ASCII");
+        }
+        PostgresCdcSource.builder().tables("\"My Sch\".\"a\"\"b,c\"");
     }
 
     /** A table whose name holds a double quote and a comma (legal in PostgreSQL). */

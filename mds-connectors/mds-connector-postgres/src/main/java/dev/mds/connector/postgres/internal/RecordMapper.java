@@ -12,6 +12,8 @@ import dev.mds.core.Unchanged;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -273,11 +275,42 @@ public final class RecordMapper {
         Schema.Builder sb = Schema.builder();
         List<Function<Object, Object>> converters = new ArrayList<>();
         for (org.apache.kafka.connect.data.Field f : rowSchema.fields()) {
-            FieldType type = fieldType(table, f.name(), f.schema());
-            sb.add(new Field(f.name(), type, f.schema().isOptional()));
+            String name = ungarbled(f.name());
+            FieldType type = fieldType(table, name, f.schema());
+            sb.add(new Field(name, type, f.schema().isOptional()));
             converters.add(converter(f.schema()));
         }
         return new Shape(table, sb.build(), List.copyOf(keyColumns), List.copyOf(converters));
+    }
+
+    /**
+     * A column name as PostgreSQL spells it. Debezium 3.2's pgoutput decoder reads the names of a relation message
+     * byte by byte, each byte a char: a UTF-8 name's bytes of 0x80 and above arrive sign-extended, {@code "größe"} as
+     * {@code "gr\uFFC3\uFFB6\uFFC3\uFF9Fe"}, and streamed values would land in a column of that name. A name made of
+     * ASCII and such chars only, whose bytes are valid UTF-8, is decoded; any other (the snapshot's, read through JDBC)
+     * is returned as it is.
+     */
+    static String ungarbled(String name) {
+        byte[] bytes = new byte[name.length()];
+        boolean garbled = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= '\uFF80') {
+                garbled = true;
+            } else if (c >= 0x80) {
+                return name;
+            }
+            bytes[i] = (byte) c;
+        }
+        if (!garbled) {
+            return name;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException notUtf8) {
+            return name;
+        }
     }
 
     /** The error of a table whose change events carry no key. */
@@ -309,7 +342,7 @@ public final class RecordMapper {
             try {
                 values[i] = shape.converters.get(i).apply(row.get(fields.get(i)));
             } catch (UnrepresentableValue e) {
-                throw unrepresentable(shape, fields.get(i).name(), "of the row with key " + key, e);
+                throw unrepresentable(shape, shape.schema.names().get(i), "of the row with key " + key, e);
             }
         }
         return Record.of(values);

@@ -202,4 +202,17 @@ class RecordMapperTest {
                 SchemaBuilder.string().optional().build()).optional().build());
         assertThat(words.apply(List.of("__mds"))).isEqualTo(List.of("__mds"));
     }
+
+    /**
+     * Debezium's pgoutput decoder turns each byte of a UTF-8 name into a char (sign-extended); those names are
+     * decoded, and names read correctly are kept, also ones holding the chars a garbled name is made of.
+     */
+    @Test
+    void columnNamesGarbledByThePgoutputDecoderAreDecodedAndOthersKept() {
+        assertThat(RecordMapper.ungarbled("gr\uFFC3\uFFB6\uFFC3\uFF9Fe")).isEqualTo("größe");
+        assertThat(RecordMapper.ungarbled("\uFFE5\uFF90\uFF8D\uFFE5\uFF89\uFF8D x")).isEqualTo("名前 x");
+        for (String kept : new String[] {"größe", "名前 x", "plain_Name", "\uFF80\uFF9E", "\uFFC3", "a\uFFC3\uFFB6\u00e9"}) {
+            assertThat(RecordMapper.ungarbled(kept)).as(kept).isEqualTo(kept);
+        }
+    }
 }
