@@ -36,10 +36,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * every class that does not choose, to see which tests depend on a superuser.
  *
  * <p>A transaction opened with SQL ({@code begin}) and left open on a connection given back to a test pool is rolled
- * back and logged as a warning; a production pool would hand it, open, to its next user. {@link #leftOpenTransactions()}
- * {@code = FAIL} (or, as the default of every class that does not choose, the system property or environment variable
- * {@code MDS_TEST_LEFT_OPEN_TRANSACTIONS=fail}) fails the test that left it instead, naming the test and the session's
- * last statement. The shared pool also resets a session's settings and role when it is given back
+ * back, and the test that left it fails, naming the test and the session's last statement: a production pool would
+ * hand it, open, to its next user. {@link #leftOpenTransactions()} {@code = WARN} (or, as the default of every class
+ * that does not choose, the system property or environment variable {@code MDS_TEST_LEFT_OPEN_TRANSACTIONS=warn})
+ * only logs it as a warning. The shared pool also resets a session's settings and role when it is given back
  * ({@link TestDatabase}).
  */
 @Target(ElementType.TYPE)
@@ -78,7 +78,7 @@ public @interface MdsPostgres {
 
     /** What a transaction opened with SQL and left open on a connection given back to a test pool does to the test. */
     enum LeftOpenTransactions {
-        /** {@link #FAIL} when {@code MDS_TEST_LEFT_OPEN_TRANSACTIONS=fail} (system property or environment variable), else {@link #WARN}. */
+        /** {@link #WARN} when {@code MDS_TEST_LEFT_OPEN_TRANSACTIONS=warn} (system property or environment variable), else {@link #FAIL}. */
         DEFAULT,
         /** Rolled back with a warning in the log; the test goes on. */
         WARN,

@@ -133,7 +133,7 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
     /** What the nearest {@code @MdsPostgres} does about left open transactions, {@link MdsPostgres.LeftOpenTransactions#DEFAULT} resolved. */
     static MdsPostgres.LeftOpenTransactions leftOpenTransactions(Class<?> testClass) {
         return resolved(testClass, MdsPostgres::leftOpenTransactions, MdsPostgres.LeftOpenTransactions.class,
-                MdsPostgres.LeftOpenTransactions.WARN, LEFT_OPEN_TRANSACTIONS_VARIABLE, "fail or warn");
+                MdsPostgres.LeftOpenTransactions.FAIL, LEFT_OPEN_TRANSACTIONS_VARIABLE, "fail or warn");
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.mds.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.sql.Connection;
@@ -136,8 +137,18 @@ class LeftOpenTransactionsTest {
         }
     }
 
+    /** Without the setting, a class that does not choose fails the test that left a transaction open. */
     @Test
-    void theSystemPropertyMakesFailTheDefaultOfAClassThatDoesNotChoose() {
+    void aClassThatDoesNotChooseFailsByDefault() {
+        assumeTrue(System.getenv(PostgresExtension.LEFT_OPEN_TRANSACTIONS_VARIABLE) == null
+                && System.getProperty(PostgresExtension.LEFT_OPEN_TRANSACTIONS_VARIABLE) == null, "the default is set");
+        assertThat(run(NotChoosing.class).get("leavesAnInsertOpen"))
+                .contains("#leavesAnInsertOpen left a transaction open")
+                .contains("last statement: insert into t values (1)");
+    }
+
+    @Test
+    void theSystemPropertyChoosesTheDefaultOfAClassThatDoesNotChoose() {
         String before = System.getProperty(PostgresExtension.LEFT_OPEN_TRANSACTIONS_VARIABLE);
         System.setProperty(PostgresExtension.LEFT_OPEN_TRANSACTIONS_VARIABLE, "fail");
         try {
