@@ -353,7 +353,7 @@ public final class CdcSetup {
      * Whether publication {@code pub} publishes {@code t}: the table itself, or, for a partitioned table published
      * without {@code publish_via_partition_root}, one of its partitions (pg_publication_tables then lists those).
      */
-    private static boolean inPublication(Connection c, String pub, TableName t) throws SQLException {
+    static boolean inPublication(Connection c, String pub, TableName t) throws SQLException {
         // by oid, never by name: a name cast to regclass is looked up with the caller's rights, and the planner may
         // evaluate it for catalog rows of other publications (pg_toast's among them), which a CDC role cannot read
         String oid = PostgresDialect.INSTANCE.relationOid(t);

@@ -389,6 +389,11 @@ public final class PostgresCdcSource implements AutoCloseable {
         return name.chars().allMatch(c -> c < 0x80);
     }
 
+    /** How often a running source checks that the publication still covers its tables. */
+    private Duration publicationCheckInterval() {
+        return config.heartbeat.isZero() ? LAG_CHECK_EVERY : config.heartbeat;
+    }
+
     private Connection sourceConnection() throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://" + config.host + ":" + config.port + "/" + config.database,
                 config.user, config.password);
@@ -727,6 +732,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         private Pending pending;
         private Connection lagConnection;
         private long nextLagCheck = System.nanoTime();
+        private long nextPublicationCheck = System.nanoTime() + publicationCheckInterval().toNanos();
         /** A key change's delete held back from the batch it came in, to go with its insert in the next one. */
         private RecordChangeEvent<SourceRecord> carried;
         /**
@@ -814,6 +820,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             Prepared prepared;
             try {
+                refuseTablesGoneFromThePublication();
                 prepared = batch.isEmpty() ? null : prepare(batch);
             } catch (RuntimeException | Error e) {
                 failure.compareAndSet(null, e);
@@ -1079,16 +1086,56 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
         }
 
+        /**
+         * Stops the run when a captured table has left the publication while streaming: dropped (and perhaps created
+         * again under its name, which a {@code FOR TABLE} publication does not cover) or removed from it. pgoutput then
+         * sends nothing more of the table, so the rows of a re-created table were missed without a word, while a
+         * restart was refused by the setup check. Checked once per heartbeat interval (30 s without heartbeats), before
+         * the batch is committed.
+         */
+        private void refuseTablesGoneFromThePublication() {
+            if (System.nanoTime() - nextPublicationCheck < 0) {
+                return;
+            }
+            nextPublicationCheck = System.nanoTime() + publicationCheckInterval().toNanos();
+            List<TableName> gone = new ArrayList<>();
+            try {
+                Connection c = sourceSession();
+                for (TableName t : config.tables) {
+                    if (!CdcSetup.inPublication(c, config.publication, t)) {
+                        gone.add(t);
+                    }
+                }
+            } catch (SQLException e) {
+                LOG.debug("cannot check that publication {} still covers the tables: {}", config.publication,
+                        e.getMessage());
+                return;
+            }
+            if (!gone.isEmpty()) {
+                throw new MdsException("table(s) " + gone.stream().map(TableName::toString)
+                        .collect(java.util.stream.Collectors.joining(", ")) + " left publication " + config.publication
+                        + " while streaming (dropped, dropped and created again, or removed from it): pgoutput sends"
+                        + " nothing more of them, and the changes made since are in no stream. Add them back"
+                        + " (ALTER PUBLICATION " + Identifiers.quote(config.publication) + " ADD TABLE ...) and"
+                        + " capture them again with a new slot and offset key, so a snapshot reads their rows");
+            }
+        }
+
+        /** The source session of the periodic checks (lag, publication), opened again when closed. */
+        private Connection sourceSession() throws SQLException {
+            if (lagConnection == null || lagConnection.isClosed()) {
+                lagConnection = sourceConnection();
+            }
+            return lagConnection;
+        }
+
         private void maybeCheckLag() {
             if (config.lagWarningBytes <= 0 || System.nanoTime() - nextLagCheck < 0) {
                 return;
             }
             nextLagCheck = System.nanoTime() + LAG_CHECK_EVERY.toNanos();
             try {
-                if (lagConnection == null || lagConnection.isClosed()) {
-                    lagConnection = sourceConnection();
-                }
-                try (PreparedStatement ps = lagConnection.prepareStatement(
+                try (PreparedStatement ps = sourceSession().prepareStatement(
                         "select pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint"
                                 + " from pg_replication_slots where slot_name = ?")) {
                     ps.setString(1, config.slot);

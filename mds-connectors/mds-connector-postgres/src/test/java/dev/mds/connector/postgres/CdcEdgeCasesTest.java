@@ -359,6 +359,29 @@ class CdcEdgeCasesTest {
     }
 
     /**
+     * A captured table dropped and re-created while streaming leaves a {@code FOR TABLE} publication with the drop:
+     * pgoutput sends nothing of the new table, and its rows never arrived while the run went on without a word (a
+     * restart refused it: the setup check found the publication no longer covers the table). The run stops instead,
+     * naming the table and the publication.
+     */
+    @Test
+    void aCapturedTableDroppedAndRecreatedWhileStreamingStopsTheRunInsteadOfMissingItsRows(TestDatabase db)
+            throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e15", "create table e15.t (id int primary key, v text)", "insert into e15.t values (1, 'a')");
+        Cdc.Running run = Cdc.start(Cdc.source(db, ds, "e_recreated", "e15.t").build(), Cdc.loadInto(ds, "we15"));
+        try {
+            awaitSame(run, ds, "e15.t", "we15.t", "id, v");
+            sql(ds, "drop table e15.t", "create table e15.t (id int primary key, v text)", "insert into e15.t values (2, 'b')");
+            Cdc.await("the run to stop", Duration.ofSeconds(15), () -> run.done.isDone());
+            assertThatThrownBy(run.done::join).hasRootCauseInstanceOf(MdsException.class)
+                    .rootCause().hasMessageContaining("e15.t").hasMessageContaining("publication e_recreated");
+        } finally {
+            stopAndDrop(run, ds, "e_recreated");
+        }
+    }
+
+    /**
      * A table added to the capture (and to the publication) on a later run: Debezium would stream only its changes
      * from then on, and its existing rows would never reach the target. The source refuses it, saying what to do.
      */
