@@ -149,14 +149,13 @@ final class Statements {
                 int eol = sql.indexOf('\n', i);
                 i = eol < 0 ? n : eol + 1;
             } else if (sql.startsWith("/*", i)) {
-                if (depthAtEnd(sql, i) > 0) {
+                int end = blockCommentClose(sql, i);
+                if (end < 0) {
                     return Optional.of(new Unclosed(i, "a block comment"));
                 }
-                i = blockCommentEnd(sql, i);
+                i = end;
             } else if (ch == '\'' || ch == '"') {
-                boolean escapes = ch == '\'' && i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
-                        && (i < 2 || !isWordChar(sql.charAt(i - 2)));
-                int end = quotedClose(sql, i, ch, escapes);
+                int end = quotedClose(sql, i, ch, ch == '\'' && escapeString(sql, i));
                 if (end < 0) {
                     return Optional.of(new Unclosed(i, ch == '"' ? "a quoted name" : "a string constant"));
                 }
@@ -178,27 +177,6 @@ final class Statements {
             }
         }
         return Optional.empty();
-    }
-
-    /** The nesting depth left open by the block comment starting at {@code i} (0 when it closes). */
-    private static int depthAtEnd(String sql, int i) {
-        int depth = 0;
-        int j = i;
-        while (j < sql.length()) {
-            if (sql.startsWith("/*", j)) {
-                depth++;
-                j += 2;
-            } else if (sql.startsWith("*/", j)) {
-                depth--;
-                j += 2;
-                if (depth == 0) {
-                    return 0;
-                }
-            } else {
-                j++;
-            }
-        }
-        return depth;
     }
 
     /** The offset after the closing quote of the constant or identifier quoted at {@code i}, or -1 when it has none. */
@@ -225,13 +203,9 @@ final class Statements {
     private static int tokenEnd(String sql, int i) {
         char ch = sql.charAt(i);
         boolean afterWord = i > 0 && isWordChar(sql.charAt(i - 1));
-        if (ch == '\'') {
-            boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
-                    && (i < 2 || !isWordChar(sql.charAt(i - 2)));
-            return quotedEnd(sql, i, '\'', escapes);
-        }
-        if (ch == '"') {
-            return quotedEnd(sql, i, '"', false);
+        if (ch == '\'' || ch == '"') {
+            int end = quotedClose(sql, i, ch, ch == '\'' && escapeString(sql, i));
+            return end < 0 ? sql.length() : end;
         }
         if (ch == '$' && !afterWord) {
             int close = sql.indexOf('$', i + 1);
@@ -260,28 +234,19 @@ final class Statements {
         return Character.isLetterOrDigit(c) || c == '_' || c == '$';
     }
 
-    /** The offset after the constant or identifier quoted by {@code quote} at {@code i} (a doubled quote stays in). */
-    private static int quotedEnd(String sql, int i, char quote, boolean backslashEscapes) {
-        int j = i + 1;
-        while (j < sql.length()) {
-            char c = sql.charAt(j);
-            if (backslashEscapes && c == '\\') {
-                j += 2;
-            } else if (c == quote) {
-                if (j + 1 < sql.length() && sql.charAt(j + 1) == quote) {
-                    j += 2;
-                } else {
-                    return j + 1;
-                }
-            } else {
-                j++;
-            }
-        }
-        return sql.length();
+    /** Whether the quote at {@code i} opens an escape string constant ({@code E'…'}, where a backslash escapes). */
+    private static boolean escapeString(String sql, int i) {
+        return i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e') && (i < 2 || !isWordChar(sql.charAt(i - 2)));
     }
 
-    /** The offset after the block comment at {@code i}; block comments nest. */
+    /** The offset after the block comment at {@code i} (the end of the SQL when it never closes); block comments nest. */
     private static int blockCommentEnd(String sql, int i) {
+        int end = blockCommentClose(sql, i);
+        return end < 0 ? sql.length() : end;
+    }
+
+    /** The offset after the block comment at {@code i}, or -1 when it never closes; block comments nest. */
+    private static int blockCommentClose(String sql, int i) {
         int depth = 0;
         int j = i;
         while (j < sql.length()) {
@@ -298,6 +263,6 @@ final class Statements {
                 j++;
             }
         }
-        return sql.length();
+        return -1;
     }
 }
