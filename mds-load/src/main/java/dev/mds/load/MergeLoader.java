@@ -693,8 +693,7 @@ public final class MergeLoader {
             }
             // the loader's bookkeeping columns, as refused in a batch: a load timestamp of that name made the
             // CREATE TABLE of a CDC target fail in PostgreSQL ('column "_mds_commit" specified more than once')
-            if (loadTimestamp != null && (loadTimestamp.startsWith("_mds_")
-                    || (mode == SyncMode.CDC && loadTimestamp.equals("_deleted_at")))) {
+            if (loadTimestamp != null && LoadEngine.reservedColumn(loadTimestamp, mode == SyncMode.CDC)) {
                 problems.add("loadTimestamp \"" + loadTimestamp + "\" is reserved for the loader's bookkeeping"
                         + " (names starting with _mds_, and _deleted_at in CDC mode)");
             }

@@ -1722,6 +1722,11 @@ public final class LoadEngine {
         return from >= 0 && m.find(from) ? m : null;
     }
 
+    /** Whether a column name is the loader's own (starting with {@code _mds_}, or {@code _deleted_at} in CDC mode). */
+    public static boolean reservedColumn(String column, boolean cdc) {
+        return Plan.reserved(column, cdc);
+    }
+
     /** The server's message with its detail in parentheses ({@code Key (id)=(5) is not present ...}), else the driver's. */
     public static String reason(SQLException e) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {

@@ -29,6 +29,11 @@ import java.util.StringJoiner;
  */
 final class Plan {
     static final String RESERVED_PREFIX = "_mds_";
+
+    /** Whether a column name is the loader's own: starting with {@code _mds_}, or {@code _deleted_at} in CDC mode. */
+    static boolean reserved(String column, boolean cdc) {
+        return column.startsWith(RESERVED_PREFIX) || (cdc && column.equals(LoadStatements.DELETED_AT));
+    }
     /** The names of PostgreSQL's system columns, which a table's own columns cannot take. */
     private static final Set<String> SYSTEM_COLUMNS = Set.of("tableoid", "xmin", "cmin", "xmax", "cmax", "ctid");
 
@@ -133,7 +138,7 @@ final class Plan {
         });
         List<String> reserved = new ArrayList<>();
         for (String name : schema.names()) {
-            if (name.startsWith(RESERVED_PREFIX) || (cdc && name.equals(LoadStatements.DELETED_AT))) {
+            if (reserved(name, cdc)) {
                 reserved.add(name);
             }
         }
