@@ -92,12 +92,15 @@ public final class FakerSource {
 
     /**
      * All records of a stream, in id order, in batches of {@link Builder#batchRows batchRows} (the last may be
-     * smaller; no batch for an empty stream). Lazy: a batch is made when the stream asks for it. Can be called
-     * any number of times, each call giving the same batches.
+     * smaller). An empty stream (no users, no products, or purchases without products) gives one empty batch, as a
+     * CSV file of its header only does, so that a loader creates the stream's table (Airbyte creates it too); its
+     * position is the end. Lazy: a batch is made when the stream asks for it. Can be called any number of times,
+     * each call giving the same batches.
      */
     public Stream<RecordBatch> batches(FakerStream stream) {
         Objects.requireNonNull(stream, "stream");
-        return stream(stream == FakerStream.PURCHASES ? new Purchases(1, 1, 0) : new ById(stream, 1));
+        Read read = stream == FakerStream.PURCHASES ? new Purchases(1, 1, 0) : new ById(stream, 1);
+        return read.hasNext() ? stream(read) : Stream.of(RecordBatch.of(schema(stream), List.of(), read.position()));
     }
 
     /**
@@ -173,8 +176,13 @@ public final class FakerSource {
                 Spliterator.ORDERED | Spliterator.NONNULL), false);
     }
 
+    /** The batches of a stream from a point on, and the position of that point. */
+    private interface Read extends Iterator<RecordBatch> {
+        SourcePosition position();
+    }
+
     /** Users or products: ids nextId..count. */
-    private final class ById implements Iterator<RecordBatch> {
+    private final class ById implements Read {
         private final FakerStream stream;
         private final long count;
         private long next;
@@ -201,12 +209,17 @@ public final class FakerSource {
                 records.add(stream == FakerStream.USERS ? generator.user(id) : generator.product(id));
             }
             next = end + 1;
-            return RecordBatch.of(schema(stream), records, position(stream, next, 0, 0));
+            return RecordBatch.of(schema(stream), records, position());
+        }
+
+        @Override
+        public SourcePosition position() {
+            return FakerSource.this.position(stream, next, 0, 0);
         }
     }
 
     /** Purchases from the index-th purchase of a user on, numbered from nextId. */
-    private final class Purchases implements Iterator<RecordBatch> {
+    private final class Purchases implements Read {
         private long nextId;
         private long user;
         private int index;
@@ -241,8 +254,12 @@ public final class FakerSource {
                 records.add(generator.purchase(nextId++, user, index++));
                 skipEmpty();
             }
-            return RecordBatch.of(Generator.PURCHASES, records,
-                    position(FakerStream.PURCHASES, nextId, user, index));
+            return RecordBatch.of(Generator.PURCHASES, records, position());
+        }
+
+        @Override
+        public SourcePosition position() {
+            return FakerSource.this.position(FakerStream.PURCHASES, nextId, user, index);
         }
     }
 

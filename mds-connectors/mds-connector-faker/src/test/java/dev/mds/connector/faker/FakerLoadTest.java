@@ -24,6 +24,17 @@ class FakerLoadTest {
         return source.batches(stream).map(loader::load).reduce(LoadResult::plus).orElseThrow();
     }
 
+    /** Airbyte creates a stream's table though the stream is empty; so does a load of the stream's one empty batch. */
+    @Test
+    void anEmptyStreamStillCreatesItsTable(DataSource ds) {
+        FakerSource noProducts = FakerSource.builder().users(5).products(0).build();
+        MergeLoader loader = MergeLoader.into(ds, TableName.of("empty", "purchases")).key("id").build();
+        long inserted = noProducts.batches(FakerStream.PURCHASES).map(loader::load).mapToLong(LoadResult::inserted).sum();
+
+        assertThat(inserted).isZero();
+        assertThatTable(ds, "empty.purchases").exists().hasRowCount(0);
+    }
+
     @Test
     void allStreamsLoadWithIntactReferencesAndASecondGenerationUpdatesSomeUsers(DataSource ds) {
         FakerSource first = FakerSource.builder().seed(42).users(USERS).products(PRODUCTS).batchRows(1_000).build();

@@ -165,12 +165,20 @@ class FakerSourceTest {
     }
 
     @Test
-    void emptyCountsGiveNoBatchesAndNoPurchasesWithoutProducts() {
+    void anEmptyStreamGivesOneEmptyBatchAtItsEndAndNoPurchasesWithoutProducts() {
         FakerSource none = FakerSource.builder().users(0).products(0).build();
         for (FakerStream stream : FakerStream.values()) {
-            assertThat(none.batches(stream)).isEmpty();
+            List<RecordBatch> batches = none.batches(stream).toList();
+            assertThat(batches).singleElement().satisfies(b -> {
+                assertThat(b.records()).isEmpty();
+                assertThat(b.schema()).isEqualTo(none.schema(stream));
+            });
+            assertThat(none.batches(stream, batches.get(0).position().orElseThrow())).isEmpty();   // at the end
         }
-        assertThat(FakerSource.builder().users(50).products(0).build().batches(FakerStream.PURCHASES)).isEmpty();
+        FakerSource noProducts = FakerSource.builder().users(50).products(0).build();
+        List<RecordBatch> purchases = noProducts.batches(FakerStream.PURCHASES).toList();
+        assertThat(purchases).singleElement().satisfies(b -> assertThat(b.records()).isEmpty());
+        assertThat(noProducts.batches(FakerStream.PURCHASES, purchases.get(0).position().orElseThrow())).isEmpty();
     }
 
     @Test
