@@ -278,30 +278,30 @@ class CdcEdgeCasesTest {
     @Test
     void nonAsciiColumnNamesStreamIntoTheirOwnColumns(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
-        sql(ds, "create schema e14", "create table e14.t (id int primary key, \"größe\" text, \"名前 x\" int)",
-                "insert into e14.t values (1, 'a', 1)");
+        sql(ds, "create schema e40", "create table e40.t (id int primary key, \"größe\" text, \"名前 x\" int)",
+                "insert into e40.t values (1, 'a', 1)");
         String cols = "id, \"größe\", \"名前 x\"";
-        try (var run = Cdc.start(Cdc.source(db, ds, "e_unicode", "e14.t").build(), Cdc.loadInto(ds, "we14"))) {
-            awaitSame(run, ds, "e14.t", "we14.t", cols);
-            sql(ds, "insert into e14.t values (2, 'b', 2)", "update e14.t set \"größe\" = 'z', \"名前 x\" = 9 where id = 1",
-                    "update e14.t set id = 3 where id = 2", "insert into e14.t values (4, 'd', 4)",
-                    "delete from e14.t where id = 4");
-            awaitSame(run, ds, "e14.t", "we14.t", cols);
+        try (var run = Cdc.start(Cdc.source(db, ds, "e_unicode", "e40.t").build(), Cdc.loadInto(ds, "we40"))) {
+            awaitSame(run, ds, "e40.t", "we40.t", cols);
+            sql(ds, "insert into e40.t values (2, 'b', 2)", "update e40.t set \"größe\" = 'z', \"名前 x\" = 9 where id = 1",
+                    "update e40.t set id = 3 where id = 2", "insert into e40.t values (4, 'd', 4)",
+                    "delete from e40.t where id = 4");
+            awaitSame(run, ds, "e40.t", "we40.t", cols);
             assertThat(run.batches.get(run.batches.size() - 1).schema().names()).containsExactly("id", "größe", "名前 x");
         } finally {
             Cdc.dropSlot(ds, "e_unicode");
         }
         assertThat(Cdc.text(ds, "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns"
-                + " where table_schema = 'we14' and table_name = 't' and column_name not like '\\_mds\\_%'")).isEqualTo("id,größe,名前 x");
+                + " where table_schema = 'we40' and table_name = 't' and column_name not like '\\_mds\\_%'")).isEqualTo("id,größe,名前 x");
 
-        sql(ds, "create table e14.k (\"ïd\" int primary key, v text)", "insert into e14.k values (1, 'a')");
-        try (PostgresCdcSource source = Cdc.source(db, ds, "e_unicode_key", "e14.k").build()) {
+        sql(ds, "create table e40.k (\"ïd\" int primary key, v text)", "insert into e40.k values (1, 'a')");
+        try (PostgresCdcSource source = Cdc.source(db, ds, "e_unicode_key", "e40.k").build()) {
             assertThatThrownBy(() -> source.run((b, tx) -> { })).isInstanceOf(MdsException.class)
-                    .hasMessageContaining("e14.k").hasMessageContaining("\"ïd\"").hasMessageContaining("non-ASCII");
+                    .hasMessageContaining("e40.k").hasMessageContaining("\"ïd\"").hasMessageContaining("non-ASCII");
         } finally {
             Cdc.dropSlot(ds, "e_unicode_key");
         }
-        assertThatThrownBy(() -> PostgresCdcSource.builder().key("e14.k", "ïd"))
+        assertThatThrownBy(() -> PostgresCdcSource.builder().key("e40.k", "ïd"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'ïd'");
     }
 
@@ -368,14 +368,14 @@ class CdcEdgeCasesTest {
     void aCapturedTableDroppedAndRecreatedWhileStreamingStopsTheRunInsteadOfMissingItsRows(TestDatabase db)
             throws Exception {
         DataSource ds = db.dataSource();
-        sql(ds, "create schema e15", "create table e15.t (id int primary key, v text)", "insert into e15.t values (1, 'a')");
-        Cdc.Running run = Cdc.start(Cdc.source(db, ds, "e_recreated", "e15.t").build(), Cdc.loadInto(ds, "we15"));
+        sql(ds, "create schema e41", "create table e41.t (id int primary key, v text)", "insert into e41.t values (1, 'a')");
+        Cdc.Running run = Cdc.start(Cdc.source(db, ds, "e_recreated", "e41.t").build(), Cdc.loadInto(ds, "we41"));
         try {
-            awaitSame(run, ds, "e15.t", "we15.t", "id, v");
-            sql(ds, "drop table e15.t", "create table e15.t (id int primary key, v text)", "insert into e15.t values (2, 'b')");
+            awaitSame(run, ds, "e41.t", "we41.t", "id, v");
+            sql(ds, "drop table e41.t", "create table e41.t (id int primary key, v text)", "insert into e41.t values (2, 'b')");
             Cdc.await("the run to stop", Duration.ofSeconds(15), () -> run.done.isDone());
             assertThatThrownBy(run.done::join).hasRootCauseInstanceOf(MdsException.class)
-                    .rootCause().hasMessageContaining("e15.t").hasMessageContaining("publication e_recreated");
+                    .rootCause().hasMessageContaining("e41.t").hasMessageContaining("publication e_recreated");
         } finally {
             stopAndDrop(run, ds, "e_recreated");
         }
