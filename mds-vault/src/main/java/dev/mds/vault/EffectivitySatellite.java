@@ -163,7 +163,7 @@ public final class EffectivitySatellite extends Structure {
     LoadResult run(List<String> statements) {
         long t0 = System.nanoTime();
         long[] counts = Jdbc.withConnection(vault.dataSource(), c -> {
-            long[] n = Jdbc.transaction(c, name(), x -> {
+            long[] n = vault.hashingTransaction(c, name(), x -> {
                 // the lock, then (with an end date: four statements) the check, the join setting, the load
                 for (int i = 0; i < statements.size() - 1; i++) {
                     String s = statements.get(i);

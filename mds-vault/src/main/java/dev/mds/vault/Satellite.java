@@ -138,7 +138,8 @@ public final class Satellite extends Structure {
     }
 
     /**
-     * Loads the changes. The statements are those of {@link #sql()}: the lock; a check whether the satellite holds
+     * Loads the changes. The statements are those of {@link #sql()} (after the vault's {@code SET LOCAL TimeZone}, if
+     * it has a {@link Vault#timeZone() time zone}): the lock; a check whether the satellite holds
      * any row; the insert into a satellite holding rows (only stage rows whose (key, load date) is not stored yet,
      * merged in time with their stored neighbours; from a view stage the hashdiff is computed only for those rows,
      * so a re-load computes almost none); or, into an empty satellite, the last statement (no anti-join and no

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -363,8 +364,17 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return new MdsException(name() + ": " + what + ": " + e.getMessage(), e);
     }
 
-    /** The statements {@link #load()} runs (read-only: it checks the columns they use). */
+    /**
+     * The statements {@link #load()} runs in one transaction (read-only: it checks the columns they use); first, for a
+     * load that reads stages, the {@code SET LOCAL TimeZone} of a vault with a {@link Vault#timeZone(ZoneId) time zone}.
+     */
     public List<String> sql() {
+        List<String> statements = plan();
+        return stagesRead().isEmpty() ? statements : vault.withTimeZone(statements);
+    }
+
+    /** The load's own statements, without the settings its transaction begins with (which {@link #run} applies). */
+    private List<String> plan() {
         validate();
         List<String> statements = Jdbc.withConnection(vault.dataSource(), this::statements);
         checkStoredOnce();            // after the checks against the tables, which name more specific problems
@@ -381,7 +391,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     public LoadResult load() {
         List<String> statements;
         try {
-            statements = sql();
+            statements = plan();
         } catch (MdsException e) {
             throw named(e, "load failed");   // the checks against the tables, before anything is written
         }

@@ -20,6 +20,8 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -31,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Defaults: {@link HashStandard#CANONICAL}, {@link HashAlgorithm#MD5}, empty strings are values (not NULL)
- * under CANONICAL. Every builder shows its statements with {@code sql()} before running them.
+ * under CANONICAL, no {@link #timeZone(ZoneId) TimeZone} of its own (hashing statements run in the session's). Every builder shows its statements with {@code sql()} before running them.
  */
 public final class Vault {
     private static final Logger LOG = LoggerFactory.getLogger(Vault.class);
@@ -60,35 +63,37 @@ public final class Vault {
     private final HashAlgorithm algorithm;
     private final boolean emptyStringAsNull;
     private final String ghostRecordSource;
+    private final ZoneId timeZone;
     private volatile UpperCase upperCaseCache;
 
     private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull,
-            String ghostRecordSource) {
+            String ghostRecordSource, ZoneId timeZone) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.standard = Objects.requireNonNull(standard, "standard");
         this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
         this.emptyStringAsNull = emptyStringAsNull;
         this.ghostRecordSource = ghostRecordSource;
+        this.timeZone = timeZone;
     }
 
     /** A vault in the database behind {@code dataSource}. */
     public static Vault on(DataSource dataSource) {
-        return new Vault(dataSource, HashStandard.CANONICAL, HashAlgorithm.MD5, false, null);
+        return new Vault(dataSource, HashStandard.CANONICAL, HashAlgorithm.MD5, false, null, null);
     }
 
     /** The hash standard of every hash this vault computes or checks (default CANONICAL). */
     public Vault standard(HashStandard standard) {
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource, timeZone);
     }
 
     /** The hash algorithm of every hash this vault computes or checks (default MD5). */
     public Vault algorithm(HashAlgorithm algorithm) {
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource, timeZone);
     }
 
     /** Under CANONICAL, whether empty strings hash as NULL (AUTOMATEDV always does so). */
     public Vault emptyStringAsNull(boolean emptyStringAsNull) {
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource, timeZone);
     }
 
     /**
@@ -101,7 +106,34 @@ public final class Vault {
         if (recordSource == null || recordSource.isEmpty()) {
             throw new IllegalArgumentException("ghost record source must not be null or empty");
         }
-        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, recordSource);
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, recordSource, timeZone);
+    }
+
+    /**
+     * The session TimeZone every statement that computes hashes runs under: each load that reads a stage (hub, link,
+     * transactional link, satellite, multi-active and effectivity satellite) and the creation of a table stage
+     * ({@link Stage.Materialization#TABLE}) begins its transaction with {@code SET LOCAL TimeZone = '<zone>'}, shown
+     * first by its {@code sql()} or {@link #stageSql}. Not set by default: the statements run in the session's own
+     * TimeZone, which pgjdbc sets from the JVM's default zone.
+     *
+     * <p>It matters under {@link HashStandard#AUTOMATEDV}, which hashes a {@code timestamptz} (and a {@code timetz})
+     * by its text, as AutomateDV's SQL does: that text is in the session's TimeZone, so the same rows loaded from JVMs
+     * in different zones get different hash keys and hashdiffs (a second hub row, a "changed" satellite row), and
+     * differ from those of an AutomateDV (dbt) vault, whose sessions have the server's default TimeZone, unless both
+     * run in one zone: set the server's ({@code SHOW TimeZone}), or UTC. CANONICAL hashes do not depend on it. A view
+     * stage's hashes are computed by whoever reads the view, in the reader's TimeZone (only the loads are covered);
+     * a table stage holds those computed when it was created. A fixed offset is set as a POSIX zone with that offset
+     * (PostgreSQL reads {@code '+02:00'} alone as two hours west of Greenwich); a region is set by its ID, which the
+     * server must know ({@code pg_timezone_names}), else the load fails naming it.
+     */
+    public Vault timeZone(ZoneId zone) {
+        Objects.requireNonNull(zone, "zone");
+        return new Vault(dataSource, standard, algorithm, emptyStringAsNull, ghostRecordSource, zone);
+    }
+
+    /** The session TimeZone the hashing statements run under, if one is set ({@link #timeZone(ZoneId)}). */
+    public Optional<ZoneId> timeZone() {
+        return Optional.ofNullable(timeZone);
     }
 
     /** The record source ghost records get: as set, or the standard's default. */
@@ -263,6 +295,10 @@ public final class Vault {
             return List.of();
         }
         List<String> out = new ArrayList<>();
+        if (stage.materialization() != Stage.Materialization.VIEW) {
+            // a table stage computes its hashes now; a view's are computed by each reader, so the loads set it
+            out.addAll(timeZoneSql());
+        }
         out.addAll(schemaDdl(c, t));
         out.add(ddlLock(t.quoted()));
         out.add(dropStatement(c, t, stage.materialization()));
@@ -567,6 +603,55 @@ public final class Vault {
         return out;
     }
 
+    /**
+     * The statement that sets the vault's {@link #timeZone(ZoneId) TimeZone} for the rest of a transaction; empty when
+     * none is set.
+     */
+    List<String> timeZoneSql() {
+        return timeZone == null ? List.of() : List.of("SET LOCAL TimeZone = " + Identifiers.literal(postgresZone(timeZone)));
+    }
+
+    /**
+     * A zone as PostgreSQL's TimeZone setting reads it: UTC, a fixed offset as a POSIX zone (whose offset is
+     * west-positive: {@code <+02:00>-02:00} is two hours east, and prints {@code +02}), a region by its ID.
+     */
+    static String postgresZone(ZoneId zone) {
+        ZoneId z = zone.normalized();
+        if (!(z instanceof ZoneOffset o)) {
+            return z.getId();
+        }
+        if (o.getTotalSeconds() == 0) {
+            return "UTC";
+        }
+        String id = o.getId();                                   // +02:00, -09:30, +05:30:15
+        String west = (id.charAt(0) == '+' ? "-" : "+") + id.substring(1);
+        return "<" + id + ">" + west;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on {@code c} ({@link Jdbc#transaction}), after the vault's
+     * {@link #timeZoneSql()}: the transaction of a load whose statements compute hashes.
+     */
+    <T> T hashingTransaction(Connection c, String what, Function<Connection, T> work) {
+        List<String> settings = timeZoneSql();
+        return Jdbc.transaction(c, what, x -> {
+            for (String s : settings) {
+                Sql.execute(x, s);
+            }
+            return work.apply(x);
+        });
+    }
+
+    /** The statements that set up a load's hashing, then the load's {@code statements}: what its {@code sql()} shows. */
+    List<String> withTimeZone(List<String> statements) {
+        if (timeZone == null) {
+            return statements;
+        }
+        List<String> out = new ArrayList<>(timeZoneSql());
+        out.addAll(statements);
+        return List.copyOf(out);
+    }
+
     HashSql hashSql() {
         return new HashSql(standard, algorithm, emptyStringAsNull);
     }
@@ -681,7 +766,7 @@ public final class Vault {
     LoadResult runSatellite(String structure, List<String> statements, List<String> joinColumns) {
         long t0 = System.nanoTime();
         // the caller names the satellite in the error (Structure#explained)
-        long rows = Jdbc.withConnection(dataSource, conn -> Jdbc.transaction(conn, "", c -> {
+        long rows = Jdbc.withConnection(dataSource, conn -> hashingTransaction(conn, "", c -> {
             Sql.execute(c, statements.get(0));
             // an empty satellite needs no anti-join and no merge with stored rows
             long n = Sql.update(c, statements.get(Jdbc.queryLong(c, statements.get(1)) > 0 ? 2 : 3));
@@ -724,11 +809,14 @@ public final class Vault {
         }
     }
 
-    /** Loads a structure: the statements in one transaction, then statistics refreshed if it grew. */
+    /**
+     * Loads a structure: the statements in one transaction (after the vault's {@link #timeZoneSql()}), then statistics
+     * refreshed if it grew.
+     */
     LoadResult load(TableName table, List<String> statements, int countIndex, List<String> joinColumns) {
         long t0 = System.nanoTime();
         long rows = Jdbc.withConnection(dataSource, c -> {
-            long n = Jdbc.inTransaction(c, statements, countIndex);
+            long n = hashingTransaction(c, "", x -> Jdbc.updates(x, statements, countIndex));
             analyzeAfterCommit(c, table, n, joinColumns);
             return n;
         });

@@ -71,16 +71,22 @@ public final class Jdbc {
      * {@code countIndex} (or the sum of all when it is -1).
      */
     public static long inTransaction(Connection c, List<String> statements, int countIndex) {
-        return transaction(c, "", x -> {
-            long total = 0;
-            for (int i = 0; i < statements.size(); i++) {
-                long n = Sql.update(x, statements.get(i));
-                if (countIndex < 0 || countIndex == i) {
-                    total += n;
-                }
+        return transaction(c, "", x -> updates(x, statements, countIndex));
+    }
+
+    /**
+     * Runs the statements on {@code c} as it is and returns the rows changed by the statement at {@code countIndex}
+     * (or the sum of all when it is -1).
+     */
+    public static long updates(Connection c, List<String> statements, int countIndex) {
+        long total = 0;
+        for (int i = 0; i < statements.size(); i++) {
+            long n = Sql.update(c, statements.get(i));
+            if (countIndex < 0 || countIndex == i) {
+                total += n;
             }
-            return total;
-        });
+        }
+        return total;
     }
 
     /**
