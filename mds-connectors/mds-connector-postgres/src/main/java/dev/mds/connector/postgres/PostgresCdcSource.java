@@ -1035,6 +1035,26 @@ public final class PostgresCdcSource implements AutoCloseable {
             return offset;
         }
 
+        /**
+         * Runs the handler on one table's batch. An exception of the handler's own (not an {@link MdsException}, whose
+         * message says where already) is wrapped in one naming the table and the keys of the batch, its cause kept:
+         * without it the run's error said only "failed: java.lang.IllegalStateException: ...", or, for an
+         * SQLException of the handler, that the warehouse commit failed.
+         */
+        private void handle(ChangeBatch batch, Tx tx) throws Exception {
+            try {
+                handler.handle(batch, tx);
+            } catch (MdsException | InterruptedException e) {
+                throw e;   // an interrupt is close() stopping the run
+            } catch (Exception e) {
+                List<ChangeEvent> events = batch.events();
+                String keys = events.isEmpty() ? "" : events.size() == 1 ? " (key " + events.get(0).key() + ")"
+                        : " (keys " + events.get(0).key() + " .. " + events.get(events.size() - 1).key() + ")";
+                throw new MdsException("the CDC handler failed on " + events.size() + " event"
+                        + (events.size() == 1 ? "" : "s") + " of " + batch.table() + keys + ": " + e, e);
+            }
+        }
+
         private void commitBatch(Prepared p) {
             long t0 = System.nanoTime();
             try (Connection c = config.warehouse.getConnection()) {
@@ -1046,7 +1066,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                         Group g = e.getValue();
                         ChangeBatch batch = new ChangeBatch(shape.table(), shape.schema(), shape.keyColumns(), g.events,
                                 Optional.of(SourcePosition.of(offsetKey, g.offset)));
-                        handler.handle(batch, tx);
+                        handle(batch, tx);
                     }
                     long handled = System.nanoTime();
                     offsets.put(c, offsetKey, p.position.toJson());

@@ -855,7 +855,9 @@ class PostgresCdcSourceTest {
         Cdc.awaitSlotActive(ds, "t_fail");
         sql(ds, "insert into s8.t values (1, 'a')");
         assertThatThrownBy(() -> failing.done.get(60, java.util.concurrent.TimeUnit.SECONDS))
-                .hasRootCauseMessage("boom in handler");
+                .hasRootCauseMessage("boom in handler")
+                .cause().as("the run's error names the table and keys of the batch the handler failed on")
+                .hasMessageContaining("handler failed on 1 event of s8.t (key [1])");
         assertThat(Cdc.tableExists(ds, "w8.t") ? count(ds, "select count(*) from w8.t") : 0).isZero();
         try (var run = Cdc.start(Cdc.source(db, ds, "t_fail", "s8.t").snapshot(SnapshotMode.NEVER).build(), load)) {
             awaitSame(ds, "s8.t", "w8.t", "id, v");
