@@ -86,7 +86,8 @@ public final class FlatJson {
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
-    private static void string(StringBuilder s, String v) {
+    /** Appends {@code v} as a JSON string: quoted, with quotes, backslashes and control characters escaped. */
+    public static void string(StringBuilder s, String v) {
         s.append('"');
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);

@@ -1,6 +1,7 @@
 package dev.mds.load.internal;
 
 import dev.mds.core.Record;
+import dev.mds.core.internal.FlatJson;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ final class Rejects {
             if (i > 0) {
                 s.append(", ");
             }
-            string(s, names.get(i));
+            FlatJson.string(s, names.get(i));
             s.append(": ");
             value(s, record.get(i));
         }
@@ -82,29 +83,7 @@ final class Rejects {
             }
             s.append(']');
         } else {
-            string(s, Infinity.sign(v) != 0 || v instanceof byte[] ? CopyText.valueText(v) : String.valueOf(v));
+            FlatJson.string(s, Infinity.sign(v) != 0 || v instanceof byte[] ? CopyText.valueText(v) : String.valueOf(v));
         }
-    }
-
-    private static void string(StringBuilder s, String text) {
-        s.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            switch (c) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                case '\n' -> s.append("\\n");
-                case '\r' -> s.append("\\r");
-                case '\t' -> s.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        s.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
-        }
-        s.append('"');
     }
 }
