@@ -485,6 +485,7 @@ public final class CdcSetup {
                 }
                 existing.add(t);
                 TableInfo ti = info.get();
+                nonAsciiNames(c, t, spec.keyedTables().contains(t));
                 ownsAll &= ti.owner.equals(user);
                 if (role.isPresent() && schemasChecked.add(t.schema())
                         && !bool(c, "select has_schema_privilege(?, ?, 'USAGE')", user, t.schema())) {
@@ -679,6 +680,26 @@ public final class CdcSetup {
             List<Item> sorted = new ArrayList<>(items);
             sorted.sort((a, b) -> a.severity().compareTo(b.severity()));
             return new SetupReport(sorted);
+        }
+
+        /**
+         * Reports names Debezium 3.2's pgoutput decoder garbles (it reads them byte by byte), as the source refuses them:
+         * a schema or table name (the stream's changes of the table would be dropped) and a primary key column (they
+         * would carry no key) with a non-ASCII character. Other columns are decoded again by the source.
+         */
+        private void nonAsciiNames(Connection c, TableName t, boolean keyGiven) throws SQLException {
+            String fix = "rename it to ASCII, or read the table with JdbcIncrementalSource";
+            if (!PostgresCdcSource.isAscii(t.schema()) || !PostgresCdcSource.isAscii(t.name())) {
+                error("table " + t + " has a non-ASCII schema or table name, which Debezium's pgoutput decoder garbles:"
+                        + " its streamed changes would be dropped", fix);
+            } else if (!keyGiven) {
+                List<String> key = PostgresDialect.INSTANCE.primaryKey(c, t).stream()
+                        .filter(col -> !PostgresCdcSource.isAscii(col)).map(Identifiers::quote).toList();
+                if (!key.isEmpty()) {
+                    error("table " + t + " has primary key column(s) with a non-ASCII name (" + String.join(", ", key)
+                            + "), which Debezium's pgoutput decoder garbles: its streamed changes would carry no key", fix);
+                }
+            }
         }
 
         private void error(String problem, String fix) {

@@ -132,6 +132,28 @@ class CdcSetupTest {
                         + " value to UTC"));
     }
 
+    /**
+     * Debezium 3.2's pgoutput decoder garbles non-ASCII names, and the source refuses a table whose schema, table or
+     * primary key column has one: the check says so first. Other non-ASCII columns are fine (the source decodes them).
+     */
+    @Test
+    void nonAsciiSchemaTableAndKeyColumnNamesAreErrors(DataSource ds) {
+        sql(ds, "create schema \"Schlüssel\"", "create table \"Schlüssel\".t (id int primary key)",
+                "create schema na", "create table na.\"größe\" (id int primary key)",
+                "create table na.k (\"schlüssel\" int primary key, \"größe\" int)",
+                "create table na.ok (id int primary key, \"größe\" int)");
+        SetupReport report = CdcSetup.check(ds, CdcSetup.spec()
+                .tables("\"Schlüssel\".t", "na.\"größe\"", "na.k", "na.ok").build());
+
+        assertThat(report.items(Severity.ERROR)).extracting(Object::toString)
+                .anySatisfy(e -> assertThat(e).contains("table \"Schlüssel\".t has a non-ASCII schema or table name"))
+                .anySatisfy(e -> assertThat(e).contains("table na.\"größe\" has a non-ASCII schema or table name"))
+                .anySatisfy(e -> assertThat(e).contains("table na.k has primary key column(s) with a non-ASCII name"
+                        + " (\"schlüssel\")"))
+                .noneSatisfy(e -> assertThat(e).contains("na.ok"))
+                .allSatisfy(e -> assertThat(e).doesNotContain("größe),"));
+    }
+
     @Test
     void applyPreparesTheDatabaseIdempotentlyAndTheCheckThenPasses(DataSource ds) {
         sql(ds, "create schema product", "create table product.users (user_id serial, name varchar)",
