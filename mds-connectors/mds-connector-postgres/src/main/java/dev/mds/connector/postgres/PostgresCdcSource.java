@@ -507,24 +507,6 @@ public final class PostgresCdcSource implements AutoCloseable {
         return array.toString();
     }
 
-    /**
-     * Refuses a primary key column with a non-ASCII name: Debezium's pgoutput decoder garbles the relation message's
-     * column names (other columns are decoded again by the mapper), so the stream would find no key column in the
-     * table and its changes would carry no key.
-     */
-    private void refuseNonAsciiKey(Connection c, TableName table) throws SQLException {
-        if (config.keys.containsKey(table)) {
-            return;   // checked by key(...)
-        }
-        for (String column : PostgresDialect.INSTANCE.primaryKey(c, table)) {
-            if (!isAscii(column)) {
-                throw new MdsException("table " + table + ": primary key column \"" + column + "\" has a non-ASCII name,"
-                        + " which Debezium's pgoutput decoder garbles, so the table's streamed changes would carry no"
-                        + " key; rename the column to ASCII, or read the table with JdbcIncrementalSource");
-            }
-        }
-    }
-
     private void preflight() {
         refuseAddedTables();
         String where = config.host + ":" + config.port + "/" + config.database;
@@ -554,12 +536,12 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             List<String> generated = new ArrayList<>();
             for (TableName t : config.tables) {
-                refuseNonAsciiKey(c, t);
                 for (String column : CdcSetup.generatedColumns(c, t)) {
                     generated.add(t.schema() + "." + t.name() + "." + column);
                 }
             }
             generatedColumns = List.copyOf(generated);
+            // the check also refuses a primary key column with a non-ASCII name (Debezium garbles it: no key)
             SetupReport report = CdcSetup.check(c, CdcSetup.spec().tables(config.tables).slot(config.slot)
                     .publication(config.publication).keyColumns(config.keys.keySet()).build());
             if (!report.ok()) {
