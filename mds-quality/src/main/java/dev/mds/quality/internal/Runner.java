@@ -48,6 +48,10 @@ public final class Runner {
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
 
     private final Connection c;
+    /** Cancels the run's statements when its thread is interrupted; {@link #c} is its connection. */
+    private final InterruptWatch watch;
+    /** Whether a failures table was replaced in a transaction of its own (auto-commit mode): it stays when the run stops. */
+    private boolean committedAlone;
     private final int samples;
     private final Optional<TableName> history;
     private final Clock clock;
@@ -86,7 +90,8 @@ public final class Runner {
      */
     public Runner(Connection connection, int samples, Optional<TableName> history, Clock clock, Optional<String> failuresSchema,
             DataSource catalogNow) {
-        this.c = connection;
+        this.watch = new InterruptWatch(connection);
+        this.c = watch.connection();
         this.samples = samples;
         this.history = history;
         this.clock = clock;
@@ -197,8 +202,23 @@ public final class Runner {
         return stored;
     }
 
-    /** Runs every table's checks and, when configured, records them in the history table. */
+    /**
+     * Runs every table's checks and, when configured, records them in the history table. An interrupt of the calling
+     * thread cancels the statement running and stops the run: its statements are undone (to its savepoints), no
+     * history is written, and this throws {@link MdsException} (its cause an {@link InterruptedException}) with the
+     * interrupt flag still set.
+     */
     public QualityReport run(List<TableSpec> tables) {
+        watch.start();
+        try {
+            return runWatched(tables);
+        } finally {
+            watch.close();
+        }
+    }
+
+    private QualityReport runWatched(List<TableSpec> tables) {
+        stopIfInterrupted(null);
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
         String runId = UUID.randomUUID().toString();
@@ -230,6 +250,7 @@ public final class Runner {
         CheckResult[] out = new CheckResult[checks.size()];
         String name = t.table().toString();
         step = "checking " + name;
+        stopIfInterrupted(null);
         Optional<Schema> found = schema(t.table());
         if (found.isEmpty()) {
             for (int i = 0; i < out.length; i++) {
@@ -392,15 +413,21 @@ public final class Runner {
             }
             if (autoCommit) {
                 c.commit();
+                committedAlone = true;
             } else {
                 release(sp);
             }
         } catch (SQLException e) {
             try {
-                rollback(sp, e);
                 if (autoCommit) {
-                    c.rollback();
+                    // first: putting auto-commit back (finally) would commit the statements before the failed one
+                    try {
+                        c.rollback();
+                    } catch (SQLException undo) {
+                        e.addSuppressed(undo);
+                    }
                 }
+                rollback(sp, e);   // stops the run when the session is lost or the thread interrupted
             } catch (SQLException undo) {
                 e.addSuppressed(undo);
             }
@@ -1487,6 +1514,7 @@ public final class Runner {
      * statement, this is where that shows: the run stops as in {@link #rollback}.
      */
     private Savepoint savepoint() throws SQLException {
+        stopIfInterrupted(null);
         try {
             return c.getAutoCommit() ? null : c.setSavepoint();
         } catch (SQLException e) {
@@ -1525,6 +1553,30 @@ public final class Runner {
         if (sp != null) {
             c.rollback(sp);
         }
+        stopIfInterrupted(failure);
+    }
+
+    /**
+     * Stops the run when its thread was interrupted ({@link InterruptWatch} cancelled the statement it waited on, which
+     * failed with {@code failure}, or it is between statements): throws {@link MdsException} whose cause is an
+     * {@link InterruptedException}, leaving the interrupt flag set.
+     */
+    private void stopIfInterrupted(Exception failure) {
+        if (failure instanceof MdsException m && m.getCause() instanceof InterruptedException) {
+            throw m;   // the run already stopped for the interrupt; undone to this savepoint too on its way out
+        }
+        if (!Thread.currentThread().isInterrupted()) {
+            return;
+        }
+        InterruptedException cause = new InterruptedException("quality run interrupted while " + step);
+        if (failure != null) {
+            cause.initCause(failure);
+        }
+        boolean cancelled = failure instanceof SQLException e && "57014".equals(e.getSQLState());
+        throw new MdsException("quality run interrupted while " + step + (cancelled ? " (its statement was cancelled)" : "")
+                + ": the run's statements are undone and no history was written" + (committedAlone
+                        ? "; failures tables replaced before (each in its own transaction, in auto-commit mode) stay"
+                        : ", nothing of the run was committed"), cause);
     }
 
     /**
