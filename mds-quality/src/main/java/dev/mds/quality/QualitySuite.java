@@ -204,8 +204,13 @@ public final class QualitySuite {
      * Runs every check in one transaction on a connection from the data source, and commits (only history rows
      * are written).
      *
+     * <p>An interrupt of the calling thread ({@code Future.cancel(true)}, {@code ExecutorService.shutdownNow()}) stops
+     * the run: the statement it waits on is cancelled on the server, the transaction rolled back (no history rows, no
+     * failures tables), and this throws with the interrupt flag still set.
+     *
      * @throws IllegalStateException when the suite was made with {@link #create()} or has no tables
-     * @throws MdsException when the database cannot be reached at all
+     * @throws MdsException when the database cannot be reached at all, or the calling thread was interrupted (its
+     *     cause then an {@link InterruptedException})
      */
     public QualityReport run() {
         if (dataSource == null) {
@@ -239,7 +244,10 @@ public final class QualitySuite {
      * Runs every check on the caller's connection, inside the caller's transaction when one is open; neither
      * commits nor rolls back (statements that fail are undone to a savepoint so the transaction stays usable).
      * History rows, when configured, are part of the caller's transaction; when the history table cannot be created
-     * or written, this throws {@link MdsException} with those statements undone and the transaction still usable.
+     * or written, this throws {@link MdsException} with those statements undone and the transaction still usable. An
+     * interrupt of the calling thread cancels the statement running and stops the run as in {@link #run()}: its
+     * statements are undone to their savepoint, the caller's transaction stays usable (in auto-commit mode, failures
+     * tables replaced before the interrupt stay), and this throws with the interrupt flag still set.
      */
     public QualityReport run(Connection connection) {
         Objects.requireNonNull(connection, "connection");
