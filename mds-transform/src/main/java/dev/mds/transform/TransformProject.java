@@ -202,6 +202,7 @@ public final class TransformProject {
         private final Map<ProjectModels.SourceTable, TableName> sourceTables = new HashMap<>();
         private final Map<String, String> sourceSchemas = new HashMap<>();
         private final Map<String, String> vars = new HashMap<>();
+        private final Map<String, List<String>> grants = new LinkedHashMap<>();
         private final Map<TableName, Map<String, String>> seedColumnTypes = new LinkedHashMap<>();
         private int threads = 1;
         private boolean fullRefresh;
@@ -392,6 +393,27 @@ public final class TransformProject {
             return this;
         }
 
+        /**
+         * Grants {@code privilege} on every model's relation (views, tables, incremental models, snapshots; not seeds)
+         * to {@code roles}, as dbt's {@code +grants} in {@code dbt_project.yml} does:
+         * {@code grants("select", "reporter", "bi")}. A model's {@code config(grants={'select': [...]})} replaces the
+         * roles of the privileges it names, or adds to them when written {@code '+select'}. Once a model is built, in
+         * its transaction, the grants its role made on the relation become exactly these: the missing ones are
+         * granted, and the others (other roles, other privileges) revoked, as dbt does. A privilege given no role
+         * ({@code grants("insert")}) revokes it from every role. Without any grants, the relation's grants are left as
+         * they are (a rebuild carries them over). A later call for the same privilege replaces the earlier one.
+         *
+         * @param privilege a table privilege: select, insert, update, delete, truncate, references, trigger, maintain
+         * @param roles role names as the server spells them ({@code 'public'}, any case, is PUBLIC)
+         * @throws IllegalArgumentException for another privilege or an empty role name
+         */
+        public Builder grants(String privilege, String... roles) {
+            Objects.requireNonNull(privilege, "privilege");
+            List<String> list = List.of(Objects.requireNonNull(roles, "roles"));
+            ProjectModels.grants(Map.of(privilege, list), false).forEach(grants::put);
+            return this;
+        }
+
         /** How many models may run at once, each on its own connection; default 1 (no threads are started). */
         public Builder threads(int threads) {
             if (threads < 1) {
@@ -439,7 +461,7 @@ public final class TransformProject {
                 }
             }
             return new TransformProject(this, ProjectModels.resolve(List.copyOf(all),
-                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars)));
+                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants)));
         }
     }
 }

@@ -25,6 +25,8 @@ import java.util.Set;
  * @param postHooks config(post_hook=...): statements run in the model's transaction once it is built
  * @param indexes config(indexes=[...]) of a table or incremental model (dbt-postgres): created on the table when
  *     it is built anew
+ * @param grants config(grants={...}) merged over the project's {@code grants(...)}: privilege (lower case) to the
+ *     roles that are to hold it, in order; empty when neither sets any, so the relation's grants are left as they are
  * @param tagValues every ref(), source() and var() of the template to the text it renders as
  * @param parents the models it needs built first: those it refers to, the ephemeral ones replaced by the models
  *     they refer to (recursively)
@@ -36,13 +38,16 @@ import java.util.Set;
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
         SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, List<Index> indexes,
-        Map<Template.Tag, String> tagValues,
+        Map<String, List<String>> grants, Map<Template.Tag, String> tagValues,
         Set<TableName> parents, List<Template.Cte> ctes, SeedSpec seed, List<String> tags, ModelFile file) {
 
     public ModelSpec {
         ctes = List.copyOf(ctes);
         indexes = List.copyOf(indexes);
         tags = List.copyOf(tags);
+        Map<String, List<String>> ordered = new java.util.LinkedHashMap<>();
+        grants.forEach((privilege, roles) -> ordered.put(privilege, List.copyOf(roles)));
+        grants = java.util.Collections.unmodifiableMap(ordered);
     }
 
     /**

@@ -13,7 +13,7 @@ import java.util.Optional;
 final class Plan {
     /** One step of a model's build. */
     sealed interface Step permits Exec, Hook, CheckStage, CheckKey, Write, KeepViews, CheckDependents, CheckSnapshot,
-            WriteSnapshot, CarryOver, CarryOverDropped, RecreateViews, LoadSeed {
+            WriteSnapshot, CarryOver, CarryOverDropped, RecreateViews, LoadSeed, ApplyGrants {
     }
 
     /**
@@ -33,6 +33,13 @@ final class Plan {
 
     /** A statement of the model's pre_hook or post_hook ({@code config}). */
     record Hook(String config, String sql) implements Step {
+    }
+
+    /**
+     * Makes the grants the current role made on the built relation exactly the model's {@link ModelSpec#grants()}
+     * (dbt's grants): revokes the others, then grants the missing ones.
+     */
+    record ApplyGrants(TableName relation) implements Step {
     }
 
     /** Checks the incremental stage against the target: same columns, no duplicate unique key. */
@@ -340,6 +347,9 @@ final class Plan {
         m.preHooks().forEach(h -> steps.add(new Hook("pre_hook", h)));
         steps.addAll(buildSteps(m, existing, fullRefresh, cascade));
         m.postHooks().forEach(h -> steps.add(new Hook("post_hook", h)));
+        if (!m.grants().isEmpty()) {
+            steps.add(new ApplyGrants(m.table()));
+        }
         return steps;
     }
 

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags");
+            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags", "grants");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "dbt_valid_to_current");
@@ -53,13 +53,15 @@ public final class ProjectModels {
      * @param sourceTables a source and table (as written in source()) to the relation declared for it
      * @param sourceSchemas source name to the schema that holds all its tables
      * @param vars variable name to its value, rendered as written
+     * @param grants the project's grants(...): privilege (lower case) to roles, for every model that is built
      */
     public record Declarations(Map<SourceTable, TableName> sourceTables, Map<String, String> sourceSchemas,
-            Map<String, String> vars) {
+            Map<String, String> vars, Map<String, List<String>> grants) {
         public Declarations {
             sourceTables = Map.copyOf(sourceTables);
             sourceSchemas = Map.copyOf(sourceSchemas);
             vars = Map.copyOf(vars);
+            grants = Collections.unmodifiableMap(new LinkedHashMap<>(grants));
         }
     }
 
@@ -179,8 +181,8 @@ public final class ProjectModels {
             }
             List<ModelSpec.Index> indexes = indexes(s, t, m);
             specs.put(s.table(), new ModelSpec(s.table(), s.source(), t, m, key, strategy, onSchemaChange, mergeColumns,
-                    snapshot, preHooks, postHooks, indexes, Map.copyOf(values), Collections.unmodifiableSet(parents),
-                    List.of(), null, tags(s, t), s.file()));
+                    snapshot, preHooks, postHooks, indexes, m == Materialization.EPHEMERAL ? Map.of() : grants(s, t, declared),
+                    Map.copyOf(values), Collections.unmodifiableSet(parents), List.of(), null, tags(s, t), s.file()));
         }
         List<ModelSpec> direct = order(specs);
         List<ModelSpec> ordered = inlineEphemerals(direct);
@@ -212,7 +214,7 @@ public final class ProjectModels {
         }
         return new ModelSpec(s.table(), s.source(), Template.parse(s.source(), ""), Materialization.SEED, List.of(),
                 ModelSpec.Strategy.APPEND, ModelSpec.OnSchemaChange.FAIL, ModelSpec.MergeColumns.ALL, null, List.of(),
-                List.of(), List.of(), Map.of(), Set.of(), List.of(), s.seed(), List.of(), s.file());
+                List.of(), List.of(), Map.of(), Map.of(), Set.of(), List.of(), s.seed(), List.of(), s.file());
     }
 
     /** Whether {@code type} reads as a type name, for a seed's column ({@code varchar(2)}, {@code text[]}). */
@@ -234,6 +236,11 @@ public final class ProjectModels {
                 throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), hook + " on an"
                         + " ephemeral model: it is never built, so its hooks would never run");
             }
+        }
+        Template.Setting grants = t.config().get("grants");
+        if (grants != null) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(grants.line()), "grants on an ephemeral"
+                    + " model: it is never built, so there is no relation to grant on");
         }
     }
 
@@ -277,7 +284,7 @@ public final class ProjectModels {
             }
             ModelSpec resolved = new ModelSpec(m.table(), m.source(), m.template(), m.materialization(), m.uniqueKey(),
                     m.strategy(), m.onSchemaChange(), m.mergeColumns(), m.snapshot(), m.preHooks(), m.postHooks(),
-                    m.indexes(), Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed(), m.tags(),
+                    m.indexes(), m.grants(), Map.copyOf(values), Collections.unmodifiableSet(parents), ctes, m.seed(), m.tags(),
                     m.file());
             done.put(m.table(), resolved);
             out.add(resolved);
@@ -460,10 +467,86 @@ public final class ProjectModels {
                 throw new BadInputException(at, "enabled must be true or false (unquoted), not " + (value instanceof String ? "'" + value + "'" : value));
             }
             boolean strings = value instanceof String || value instanceof List<?> l && l.stream().allMatch(String.class::isInstance);
-            if (!e.getKey().equals("enabled") && !e.getKey().equals("indexes") && !strings) {
+            if (e.getKey().equals("grants") && !(value instanceof Map<?, ?>)) {
+                throw new BadInputException(at, "grants=" + value + ": the value must be a dict of privileges to roles:"
+                        + " {'select': ['reporter', 'bi']}");
+            }
+            if (!e.getKey().equals("enabled") && !e.getKey().equals("indexes") && !e.getKey().equals("grants") && !strings) {
                 throw new BadInputException(at, e.getKey() + "=" + value + ": the value must be a quoted string or a list of them");
             }
         }
+    }
+
+    /** The privileges a table or view can be granted (PostgreSQL 17 adds {@code maintain}). */
+    public static final List<String> PRIVILEGES = List.of("select", "insert", "update", "delete", "truncate",
+            "references", "trigger", "maintain");
+
+    /**
+     * The privileges and roles of a grants dict ({@code config(grants=...)} or the project's {@code grants(...)}):
+     * each key a privilege, any case, with a leading {@code +} when {@code plus} allows it; each value a role or a list
+     * of them ({@code 'public'}, any case, is PUBLIC).
+     *
+     * @return privilege (lower case, with its {@code +}) to its roles, in the order written
+     * @throws IllegalArgumentException naming the bad privilege or role
+     */
+    public static Map<String, List<String>> grants(Map<?, ?> dict, boolean plus) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : dict.entrySet()) {
+            String key = String.valueOf(e.getKey()).strip();
+            boolean add = plus && key.startsWith("+");
+            String privilege = (add ? key.substring(1).strip() : key).toLowerCase(Locale.ROOT);
+            if (!PRIVILEGES.contains(privilege)) {
+                throw new IllegalArgumentException("grants: '" + key + "' is not a privilege of a table or view ("
+                        + String.join(", ", PRIVILEGES) + (plus ? "; a leading + adds to the project's grants(...)" : "")
+                        + ")");
+            }
+            Object value = e.getValue();
+            if (!(value instanceof String) && !(value instanceof List<?> l && l.stream().allMatch(String.class::isInstance))) {
+                throw new IllegalArgumentException("grants: '" + key + "' takes a role or a list of roles, not " + value);
+            }
+            List<String> roles = new ArrayList<>();
+            for (String role : stringOrList(value)) {
+                if (role.isBlank()) {
+                    throw new IllegalArgumentException("grants: '" + key + "' names an empty role");
+                }
+                if (!roles.contains(role)) {
+                    roles.add(role);
+                }
+            }
+            if (out.containsKey(privilege) || out.containsKey("+" + privilege)) {
+                throw new IllegalArgumentException("grants: '" + privilege + "' is set twice");
+            }
+            out.put((add ? "+" : "") + privilege, List.copyOf(roles));
+        }
+        return out;
+    }
+
+    /**
+     * A model's grants: its config(grants=...) over the project's grants(...), privilege by privilege as dbt merges
+     * them (the model's roles replace the project's, or, written {@code '+select'}, are added to them).
+     */
+    private static Map<String, List<String>> grants(Source s, Template t, Declarations declared) {
+        Template.Setting setting = t.config().get("grants");
+        Map<String, List<String>> merged = new LinkedHashMap<>(declared.grants());
+        if (setting == null) {
+            return merged;
+        }
+        Map<String, List<String>> own;
+        try {
+            own = grants((Map<?, ?>) setting.value(), true);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), e.getMessage());
+        }
+        own.forEach((key, roles) -> {
+            if (key.startsWith("+")) {
+                List<String> all = new ArrayList<>(merged.getOrDefault(key.substring(1), List.of()));
+                roles.stream().filter(r -> !all.contains(r)).forEach(all::add);
+                merged.put(key.substring(1), all);
+            } else {
+                merged.put(key, roles);
+            }
+        });
+        return merged;
     }
 
     private static final List<String> INDEX_KEYS = List.of("columns", "unique", "type");

@@ -97,6 +97,9 @@ public final class Runner {
                         out.add(e.sql());
                     } else if (step instanceof Plan.Hook h) {
                         out.add(h.sql());
+                    } else if (step instanceof Plan.ApplyGrants g) {
+                        // against the grants the relation has now, which a rebuild carries over
+                        out.addAll(grantStatements(m, existing.isPresent() ? currentGrants(c, g.relation()) : List.of()));
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
                     } else if (step instanceof Plan.KeepViews keep) {
@@ -426,6 +429,16 @@ public final class Runner {
                 } catch (MdsException failed) {
                     throw new Failure(m.name() + " (" + at(m, h.config()) + "): " + h.config() + " '" + h.sql() + "' failed: "
                             + serverMessage(failed.getCause() != null ? failed.getCause() : failed) + "; the model is unchanged");
+                }
+            } else if (step instanceof Plan.ApplyGrants g) {
+                for (String sql : grantStatements(m, currentGrants(c, g.relation()))) {
+                    try {
+                        Sql.update(c, sql);
+                    } catch (MdsException failed) {
+                        throw new Failure(m.name() + " (" + at(m, "grants") + "): grants: '" + sql + "' failed: "
+                                + serverMessage(failed.getCause() != null ? failed.getCause() : failed)
+                                + "; the model is unchanged");
+                    }
                 }
             } else if (step instanceof Plan.CheckStage check) {
                 written = checkStage(c, m, check);
@@ -1281,6 +1294,60 @@ public final class Runner {
             }
         }
         return out;
+    }
+
+    /**
+     * The table privileges on {@code relation} that its owner or the current role granted to another role: privilege
+     * (lower case), {@code t} for PUBLIC, the role.
+     */
+    private static List<String[]> currentGrants(Connection c, TableName relation) throws SQLException {
+        return rows(c, "select lower(a.privilege_type), a.grantee = 0, coalesce(r.rolname, '')"
+                + " from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles r on r.oid = a.grantee"
+                + " where c.oid = " + OID + " and a.grantor in (c.relowner, (select oid from pg_roles where rolname = current_user))"
+                + " and a.grantee not in (c.relowner, (select oid from pg_roles where rolname = current_user))"
+                + " order by 1, 3", relation);
+    }
+
+    /**
+     * The statements making {@code current} (as {@link #currentGrants} reads them) the model's grants: a revoke per
+     * privilege and role it does not list (its privileges first, in its order, then the others), then a grant per
+     * privilege of the roles that lack it. dbt's {@code apply_grants}: the configured grants are all there is.
+     */
+    private static List<String> grantStatements(ModelSpec m, List<String[]> current) {
+        String relation = m.table().quoted();
+        List<String> revokes = new ArrayList<>();
+        List<String> grants = new ArrayList<>();
+        List<String> privileges = new ArrayList<>(m.grants().keySet());
+        current.stream().map(g -> g[0]).filter(p -> !privileges.contains(p)).distinct().forEach(privileges::add);
+        for (String privilege : privileges) {
+            List<String> wanted = m.grants().getOrDefault(privilege, List.of());
+            List<String> held = current.stream().filter(g -> g[0].equals(privilege))
+                    .map(g -> "t".equals(g[1]) ? "public" : g[2]).toList();
+            List<String> revoked = held.stream().filter(r -> wanted.stream().noneMatch(w -> sameRole(w, r))).toList();
+            List<String> granted = wanted.stream().filter(w -> held.stream().noneMatch(r -> sameRole(w, r))).toList();
+            if (!revoked.isEmpty()) {
+                revokes.add("revoke " + privilege + " on " + relation + " from " + roles(revoked));
+            }
+            if (!granted.isEmpty()) {
+                grants.add("grant " + privilege + " on " + relation + " to " + roles(granted));
+            }
+        }
+        revokes.addAll(grants);
+        return revokes;
+    }
+
+    /** Whether a configured role and a held one (PUBLIC as {@code public}) are the same: PUBLIC in any case. */
+    private static boolean sameRole(String configured, String held) {
+        return isPublic(configured) ? held.equals("public") : configured.equals(held);
+    }
+
+    private static boolean isPublic(String role) {
+        return role.equalsIgnoreCase("public");
+    }
+
+    /** Roles as GRANT and REVOKE name them: PUBLIC unquoted, the others quoted. */
+    private static String roles(List<String> roles) {
+        return roles.stream().map(r -> isPublic(r) ? "public" : Identifiers.quote(r)).collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** The rows of {@code sql}, whose parameters are the schema and name of each of {@code relations} in turn. */
