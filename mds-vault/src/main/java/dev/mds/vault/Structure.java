@@ -376,7 +376,12 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     /** The load's own statements, without the settings its transaction begins with (which {@link #run} applies). */
     private List<String> plan() {
         validate();
-        List<String> statements = Jdbc.withConnection(vault.dataSource(), this::statements);
+        List<String> statements = Jdbc.withConnection(vault.dataSource(), c -> {
+            for (Stage stage : stagesRead()) {
+                vault.checkStageHashing(c, name(), stage);
+            }
+            return statements(c);
+        });
         checkStoredOnce();            // after the checks against the tables, which name more specific problems
         return statements;
     }
@@ -384,7 +389,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     /**
      * Loads the structure in one transaction.
      *
-     * @throws MdsException naming the structure when the load fails; when a stage row has no load date or record
+     * @throws MdsException naming the structure when the load fails (before anything is written when a stage was
+     *     created by a vault of another hash standard, naming the stage and both standards); when a stage row has no load date or record
      *     source, or (in a stage mds did not build) a satellite's hashdiff is NULL, which the table's NOT NULL refuses,
      *     the message also says which stage and column
      */

@@ -57,6 +57,10 @@ import org.slf4j.LoggerFactory;
 public final class Vault {
     private static final Logger LOG = LoggerFactory.getLogger(Vault.class);
     private static final String STAGE_COMMENT = "mds stage, query sha-256 ";
+    /** A table stage's comment, before {@link #HASHES}. */
+    private static final String TABLE_STAGE_COMMENT = "mds stage";
+    /** Before the hashing a stage's comment records ({@link #hashing()}). */
+    private static final String HASHES = "; hashes ";
 
     private final DataSource dataSource;
     private final HashStandard standard;
@@ -263,7 +267,9 @@ public final class Vault {
      * Creates (or replaces) the stage in one transaction. A view stage that mds built from this very definition and
      * that still has the source's columns is left as it is: nothing runs (no lock on the view, which concurrent loads
      * may be reading; a role that may only read the view can call this too). Such a view is trusted to be what its
-     * comment says, as loads trust it. A table stage is always built again.
+     * comment says, as loads trust it. A table stage is always built again. The stage's comment records the vault's
+     * hash standard, algorithm and empty-string rule: a load by a vault of another standard (or, under CANONICAL,
+     * another {@link #emptyStringAsNull} rule) is refused before it writes anything, naming the stage and both.
      *
      * @throws MdsException naming the stage when it cannot be created (nothing of it is created)
      */
@@ -273,9 +279,9 @@ public final class Vault {
         List<String> statements;
         try {
             statements = stageSql(stage);
-            // the rows of the CREATE, the statement before the comment (or ANALYZE)
-            rows = statements.isEmpty() ? 0
-                    : Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, statements.size() - 2));
+            // the rows of the CREATE: a view's comes before its comment, a table's before its comment and ANALYZE
+            int create = statements.size() - (stage.materialization() == Stage.Materialization.VIEW ? 2 : 3);
+            rows = statements.isEmpty() ? 0 : Jdbc.withConnection(dataSource, c -> Jdbc.inTransaction(c, statements, create));
         } catch (MdsException e) {
             // a plain failed statement (a dead session) names the stage; refusals of a kind of their own name it already
             if (e.getClass() != MdsException.class || String.valueOf(e.getMessage()).contains(stage.target().toString())) {
@@ -310,6 +316,7 @@ public final class Vault {
         if (stage.materialization() == Stage.Materialization.VIEW) {
             out.add("COMMENT ON VIEW " + t.quoted() + " IS " + Identifiers.literal(stageComment(body)));
         } else {
+            out.add("COMMENT ON TABLE " + t.quoted() + " IS " + Identifiers.literal(TABLE_STAGE_COMMENT + HASHES + hashing()));
             out.add("ANALYZE " + t.quoted());
         }
         return out;
@@ -320,7 +327,7 @@ public final class Vault {
      * its comment names the body, and its columns are the body's (a view keeps the source's columns of when it was
      * made, so a column added to the source since, or renamed, makes it stale).
      */
-    private static boolean isViewOf(Connection c, TableName t, String body) {
+    private boolean isViewOf(Connection c, TableName t, String body) {
         String sql = "SELECT a.attname FROM pg_class AS v JOIN pg_attribute AS a ON a.attrelid = v.oid AND a.attnum > 0"
                 + " AND NOT a.attisdropped WHERE v.oid = " + PostgresDialect.INSTANCE.relationOid(t) + " AND v.relkind = 'v'"
                 + " AND obj_description(v.oid, 'pg_class') = " + Identifiers.literal(stageComment(body)) + " ORDER BY a.attnum";
@@ -353,13 +360,80 @@ public final class Vault {
      * view mds built from this very stage definition from one built otherwise (by hand, by AutomateDV, or from an
      * earlier definition).
      */
-    private static String stageComment(String body) {
+    private String stageComment(String body) {
+        return legacyStageComment(body) + HASHES + hashing();
+    }
+
+    /** The comment mds put on a stage view before it recorded the hashing too: the query's SHA-256 alone. */
+    private static String legacyStageComment(String body) {
         try {
             byte[] sha = MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8));
             return STAGE_COMMENT + HexFormat.of().formatHex(sha);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }
+    }
+
+    /**
+     * How this vault hashes, as a stage's comment records it: the standard and the algorithm, and under CANONICAL
+     * whether empty strings hash as NULL, e.g. {@code AUTOMATEDV MD5}, {@code CANONICAL SHA256, empty strings as NULL}.
+     */
+    String hashing() {
+        return standard + " " + algorithm + (standard == HashStandard.CANONICAL && emptyStringAsNull ? ", empty strings as NULL" : "");
+    }
+
+    /**
+     * How the stage relation there now was hashed, as the comment mds put on it records it; for a view from before
+     * mds recorded it (its comment holds the query's SHA-256 alone), the other standard when that comment names the
+     * query this stage has under it. Empty for a stage mds did not build (AutomateDV's, one by hand), one whose
+     * hashing cannot be told, or none.
+     */
+    private Optional<String> recordedHashing(Connection c, Stage stage) {
+        String sql = "SELECT obj_description(" + PostgresDialect.INSTANCE.relationOid(stage.target()) + ", 'pg_class')";
+        String comment = Jdbc.firstRow(c, sql).map(row -> row.get(0)).orElse(null);
+        if (comment == null || !(comment.startsWith(STAGE_COMMENT) || comment.startsWith(TABLE_STAGE_COMMENT + HASHES))) {
+            return Optional.empty();
+        }
+        int at = comment.indexOf(HASHES);
+        if (at >= 0) {
+            return Optional.of(comment.substring(at + HASHES.length()));
+        }
+        Vault other = standard(standard == HashStandard.CANONICAL ? HashStandard.AUTOMATEDV : HashStandard.CANONICAL);
+        try {
+            if (comment.equals(legacyStageComment(other.stageBody(c, stage, false)))) {
+                return Optional.of(other.hashing());
+            }
+        } catch (MdsException e) {
+            // the stage cannot be hashed under the other standard (a timetz under CANONICAL): not built under it
+            LOG.debug("{}: not a stage of the {} standard: {}", stage, other.standard, e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Refuses a stage that mds built under another hash standard than this vault's, or under CANONICAL with another
+     * rule for empty strings (as its comment records it, see {@link #recordedHashing}): loading it would store its hash
+     * keys and hashdiffs beside this vault's, which never match them. Another algorithm is left to
+     * {@link #checkWidth}, which names the hash column's width.
+     *
+     * @throws MdsException naming {@code structure}, the stage, the stage's hashing and this vault's
+     */
+    void checkStageHashing(Connection c, String structure, Stage stage) {
+        Optional<String> recorded = recordedHashing(c, stage);
+        if (recorded.isPresent() && !withoutAlgorithm(recorded.get()).equals(withoutAlgorithm(hashing()))) {
+            throw new MdsException(structure + ": " + stage + " was created with hash standard " + recorded.get()
+                    + ", but this vault hashes with " + hashing() + ": its hash keys and hashdiffs would be stored"
+                    + " beside this vault's, and never match them; load it with a vault of the stage's standard, or create"
+                    + " the stage again with this vault (vault.createStage)");
+        }
+    }
+
+    /** A {@link #hashing()} without its algorithm: {@code CANONICAL, empty strings as NULL}. */
+    private static String withoutAlgorithm(String hashing) {
+        for (HashAlgorithm a : HashAlgorithm.values()) {
+            hashing = hashing.replace(" " + a.name(), "");
+        }
+        return hashing;
     }
 
     /**
