@@ -513,6 +513,27 @@ class CdcApplyTest {
         }
     }
 
+    /**
+     * A primary-key update (Debezium: a delete of the old key and an insert of the new one, at one position) into a
+     * target the user created with the source's unique constraint on another column: the insert of the new key met
+     * the old key's row, which was deleted only after the MERGE, and the batch was refused ("duplicate key value
+     * violates unique constraint"). The deletes go first now.
+     */
+    @Test
+    void aKeyChangeIntoATargetUniqueOnAnotherColumnIsApplied(DataSource ds) {
+        dev.mds.testing.TableFixture.on(ds, "raw.unique_name")
+                .columns("user_id int primary key", "name text unique", "bio text").rows();
+        MergeLoader loader = loader(ds, "unique_name");
+        loader.load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        // 1 -> 3, then 2 -> 1 (a key deleted in the batch before) beside an insert
+        loader.load(batch(delete(1, 20), create(3, "a", "x", 20)));
+        LoadResult r = loader.load(batch(delete(2, 30), create(1, "b", "y", 30), create(5, "c", "z", 31)));
+        assertThat(r.inserted()).isEqualTo(2);
+        assertThat(r.deleted()).isEqualTo(1);
+        assertThatTable(ds, "raw.unique_name").columns("user_id", "name")
+                .containsExactlyInAnyOrder(row(1, "b"), row(3, "a"), row(5, "c"));
+    }
+
     private static long queryLong(DataSource ds, String sql) {
         try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();

@@ -257,8 +257,7 @@ public final class LoadEngine {
             ensureTarget(c, plan);
         }
         long[] counts = mergeCounts(c, plan, statements.mergeSql(plan), staged, new RefusedWrites.MergeShape(STAGE_TABLE, statements.mergeMatched(plan), rows, rejects,
-                recordWriter(plan, null)),
-                false);
+                recordWriter(plan, null)));
         Sql.execute(c, statements.dropStage());
         LOG.debug("{}: {} staged, {} inserted, {} updated", target, staged, counts[0], counts[1]);
         return new long[] {counts[0], counts[1], 0};
@@ -631,26 +630,20 @@ public final class LoadEngine {
         if (deletes && remembered.tombstones() == Tombstones.NO_TABLE) {
             Sql.execute(c, statements.createTombstones(plan, tombstones));
         }
+        // Deletes before upserts: after the fold a key is either deleted or upserted, so the order changes no key's
+        // outcome, but a primary-key update (a delete of the old key, an insert of the new) into a target unique on
+        // another column too must lose its old row before the new one is written
+        long deleted = deletes ? cdcDeletes(c, plan, rows, tombstones) : 0;
         long[] counts = mergeCounts(c, plan, statements.cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
                 new RefusedWrites.MergeShape(statements.cdcUpsertSource(plan, tombstones, useTombstones, reads), LoadStatements.cdcMatched(reads), rows, rejects,
-                        changeWriter(plan)),
-                deletes);
+                        changeWriter(plan)));
         staged -= counts[2];
+        if (deletes && counts[2] > 0) {
+            // DEAD_LETTER staged a refused upsert's earlier events in its place, which may be a delete
+            deleted += cdcDeletes(c, plan, rows, tombstones);
+        }
         if (useTombstones) {
             Sql.update(c, statements.cdcForgetTombstonesSql(plan, tombstones, reads));
-        }
-        long deleted = 0;
-        if (deletes) {
-            // in the savepoint mergeCounts set again after the MERGE (same round trip), released with the next statement
-            try {
-                deleted = Sql.update(c, statements.cdcDeleteSql(plan));
-            } catch (MdsException e) {
-                if (e.getCause() instanceof SQLException x && RefusedWrites.isRefusal(x)) {
-                    throw onRefusal.byDelete(c, plan, rows, x, e);
-                }
-                throw e;
-            }
-            Sql.update(c, RELEASE_APPLY + statements.cdcTombstoneSql(plan, tombstones));
         }
         if (folded.snapshotComplete().isPresent()) {
             deleted += Sql.update(c, statements.sweepSql(plan, folded.snapshotComplete().get()));
@@ -659,6 +652,35 @@ public final class LoadEngine {
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
         writeRejects(c, rejects);
         return result(new long[] {counts[0], counts[1], deleted + truncated}, staged + dropped, rejects, t0);
+    }
+
+    /**
+     * Applies the staged deletes (SOFT: marks the rows) in the write step's savepoint, then records their tombstones.
+     *
+     * @return rows deleted or marked
+     */
+    private long cdcDeletes(Connection c, Plan plan, List<Row> rows, TableName tombstones) {
+        String sql = SAVEPOINT_APPLY + statements.cdcDeleteSql(plan);
+        long deleted = 0;
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement()) {
+            boolean results = st.execute(sql);   // the savepoint's result, then the delete's
+            while (results || st.getLargeUpdateCount() != -1) {
+                if (!results) {
+                    deleted = st.getLargeUpdateCount();
+                }
+                results = st.getMoreResults();
+            }
+            Sql.logged(sql, t0);
+        } catch (SQLException x) {
+            MdsException e = Sql.failed(sql, x);
+            if (RefusedWrites.isRefusal(x)) {
+                throw onRefusal.byDelete(c, plan, rows, x, e);
+            }
+            throw e;
+        }
+        Sql.update(c, RELEASE_APPLY + statements.cdcTombstoneSql(plan, tombstones));
+        return deleted;
     }
 
     /**
@@ -1003,10 +1025,10 @@ public final class LoadEngine {
                 out.add(statements.stageCopySql());
                 out.addAll(targetDdl(c, plan, existing));
                 out.add(statements.createTombstones(plan, tombstones));
-                out.add(statements.cdcUpsertSql(plan, tombstones, true, true));
-                out.add(statements.cdcForgetTombstonesSql(plan, tombstones, true));
                 out.add(statements.cdcDeleteSql(plan));
                 out.add(statements.cdcTombstoneSql(plan, tombstones));
+                out.add(statements.cdcUpsertSql(plan, tombstones, true, true));
+                out.add(statements.cdcForgetTombstonesSql(plan, tombstones, true));
                 out.add(statements.dropStage());
             }
         }
@@ -1344,13 +1366,13 @@ public final class LoadEngine {
      * extra round trip); it needs a valid index whose first column is a key column.
      *
      * <p>The MERGE runs inside the savepoint {@value RefusedWrites#APPLY}, set in the round trip of the counter query before it
-     * and released in the one after ({@code keepSavepoint}: set again there, for the CDC delete that follows). When
+     * and released in the one after. When
      * the table refuses a row, the MERGE is undone to it and the refused records are looked for
      * ({@link RefusedWrites#byMerge}); with {@link OnBadRow#DEAD_LETTER} they are set aside and the MERGE runs again.
      *
      * @return {inserted, updated, staged rows taken out (DEAD_LETTER)}
      */
-    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, RefusedWrites.MergeShape shape, boolean keepSavepoint) {
+    private long[] mergeCounts(Connection c, Plan plan, String merge, long staged, RefusedWrites.MergeShape shape) {
         if (!versionChecked) {
             PostgresDialect.INSTANCE.features(c);   // throws, saying what is needed, before PostgreSQL 15
             versionChecked = true;
@@ -1377,9 +1399,8 @@ public final class LoadEngine {
                 removed += onRefusal.byMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
                 continue;
             }
-            String next = keepSavepoint ? RELEASE_APPLY + SAVEPOINT_APPLY : RELEASE_APPLY;
-            long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3], next)
-                    : xactCounters(c, null, null, next);
+            long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3], RELEASE_APPLY)
+                    : xactCounters(c, null, null, RELEASE_APPLY);
             long inserted = after[0] - b[0];
             long updated = after[1] - b[1];
             if (inserted + updated != total || inserted < 0 || updated < 0) {
