@@ -128,11 +128,27 @@ class TransformEdgeCasesTest {
                 .hasMessageContaining("model sl.b line 3");
     }
 
-    /** Documented: only {@code if is_incremental()}; {@code if not is_incremental()} is an error with the line. */
+    /** dbt's {@code if not is_incremental()}: the branch a first build takes, with its {@code else} for later runs. */
     @Test
-    void ifNotIsIncrementalAndUnbalancedIfsAreBuildErrorsNamingTheLine(DataSource ds) {
-        assertThatThrownBy(() -> project(ds, "ni.a", "select 1 as id\n{% if not is_incremental() %}\n{% endif %}"))
-                .isInstanceOf(BadInputException.class).hasMessageContaining("line 2");
+    void ifNotIsIncrementalTakesItsBranchOnTheFirstBuildAndItsElseOnLaterRuns(DataSource ds) {
+        sql(ds, "create schema nsrc; create table nsrc.e (id int, kind text); insert into nsrc.e values (1, 'a'), (2, 'b')");
+        String model = "{{ config(materialized='incremental', unique_key='id') }}\nselect id, kind,\n"
+                + "{% if not is_incremental() %}'first'{% else %}'later'{% endif %} as run\nfrom nsrc.e\n"
+                + "{% if not is_incremental() %}where kind = 'a'{% endif %}";
+        assertThat(project(ds, "ni.inc", model).sql()).anyMatch(s -> s.contains("'first' as run") && s.contains("where kind = 'a'"));
+        project(ds, "ni.inc", model).run().assertSucceeded();
+        assertThat(strings(ds, "select id || ':' || run from ni.inc order by id")).containsExactly("1:first");
+        TransformProject again = project(ds, "ni.inc", model);
+        assertThat(again.sql()).anyMatch(s -> s.contains("'later' as run") && !s.contains("where kind"));
+        again.run().assertSucceeded();
+        assertThat(strings(ds, "select id || ':' || run from ni.inc order by id")).containsExactly("1:later", "2:later");
+    }
+
+    @Test
+    void unbalancedIfsAndOtherConditionsAreBuildErrorsNamingTheLine(DataSource ds) {
+        assertThatThrownBy(() -> project(ds, "ni.a", "select 1 as id\n{% if not is_incremental() or true %}\n{% endif %}"))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("line 2")
+                .hasMessageContaining("{% if not is_incremental() %}");
         assertThatThrownBy(() -> project(ds, "ni.b", "select 1 as id\n{% if is_incremental() %}\n"
                 + "{% if is_incremental() %}\nwhere true\n{% endif %}"))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("line 2")

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * A model's SQL parsed into text and the few tags mds-transform understands: {@code {{ ref('x') }}},
  * {@code {{ source('s', 't') }}}, {@code {{ var('v') }}} (or {@code var('v', 'default')}), {@code {{ this }}},
- * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}},
+ * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}} (or {@code if not}),
  * {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}. Anything else is a {@link BadInputException}
  * naming the source and the line.
  */
@@ -308,7 +308,7 @@ public final class Template {
 
         Template parse() {
             List<Node> root = new ArrayList<>();
-            // stack of open ifs: each frame is [If line, then-list, else-list or null]
+            // stack of open ifs: each frame is [If line, then-list, else-list or null, parent list, negated]
             List<Object[]> stack = new ArrayList<>();
             List<Node> current = root;
             int i = 0;
@@ -354,9 +354,11 @@ public final class Template {
                     i = end.end();
                 } else if (kind == '{') {
                     expression(tokens, line, tag, current);
-                } else if (tokens.equals(List.of("if", "is_incremental", "(", ")"))) {
+                } else if (tokens.equals(List.of("if", "is_incremental", "(", ")"))
+                        || tokens.equals(List.of("if", "not", "is_incremental", "(", ")"))) {
                     List<Node> then = new ArrayList<>();
-                    stack.add(new Object[] {line, then, null, current});
+                    // the last element: whether it is "if not", whose branches the If holds the other way round
+                    stack.add(new Object[] {line, then, null, current, tokens.size() == 5});
                     current = then;
                 } else if (tokens.equals(List.of("else"))) {
                     if (stack.isEmpty() || stack.get(stack.size() - 1)[2] != null) {
@@ -376,11 +378,14 @@ public final class Template {
                     List<Node> otherwise = frame[2] == null ? List.of() : (List<Node>) frame[2];
                     @SuppressWarnings("unchecked")
                     List<Node> parent = (List<Node>) frame[3];
-                    parent.add(new If(List.copyOf(then), List.copyOf(otherwise), (Integer) frame[0]));
+                    parent.add(Boolean.TRUE.equals(frame[4])
+                            ? new If(List.copyOf(otherwise), List.copyOf(then), (Integer) frame[0])
+                            : new If(List.copyOf(then), List.copyOf(otherwise), (Integer) frame[0]));
                     current = parent;
                 } else {
                     throw error(line, "unknown tag " + tag + ": the supported statements are"
-                            + " {% if is_incremental() %}, {% else %}, {% endif %} and {% raw %}");
+                            + " {% if is_incremental() %}, {% if not is_incremental() %}, {% else %}, {% endif %} and"
+                            + " {% raw %}");
                 }
             }
             if (!stack.isEmpty()) {
