@@ -58,6 +58,8 @@ public final class Runner {
     private final Map<TableName, Optional<Schema>> schemas = new HashMap<>();
     /** Per table: what the catalog says about its text columns. */
     private final Map<TableName, TextColumns> textColumns = new HashMap<>();
+    /** Per table (as the report names it): each column's declared type as PostgreSQL prints it ({@code character varying(20)}), for messages. */
+    private final Map<String, Map<String, String>> declaredTypes = new HashMap<>();
     private int queries;
 
     /** Where failing rows are stored (storeFailures), if anywhere. */
@@ -611,7 +613,7 @@ public final class Runner {
             if (aboutNoCheck(combined)) {
                 Duration took = Duration.ofNanos(System.nanoTime() - t0);
                 for (int k = 0; k < checks.size(); k++) {
-                    out[indexes.get(k)] = error(name, checks.get(k), scan.sql(), "could not run: " + oneLine(combined), took);
+                    out[indexes.get(k)] = error(name, checks.get(k), scan.sql(), couldNotRun(name, checks.get(k), combined), took);
                 }
                 return;
             }
@@ -624,7 +626,7 @@ public final class Runner {
                     Map<String, Object> row = queryRow(single.sql());
                     out[indexes.get(k)] = evaluate(name, check, single, row, Duration.ofNanos(System.nanoTime() - t1));
                 } catch (SQLException e) {
-                    out[indexes.get(k)] = error(name, check, single.sql(), "could not run: " + oneLine(e),
+                    out[indexes.get(k)] = error(name, check, single.sql(), couldNotRun(name, check, e),
                             Duration.ofNanos(System.nanoTime() - t1));
                 }
             }
@@ -815,7 +817,7 @@ public final class Runner {
             }
         } catch (SQLException e) {
             if (aboutNoCheck(e)) {
-                return error(name, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
+                return error(name, check, sql, couldNotRun(name, check, e), Duration.ofNanos(System.nanoTime() - t0));
             }
             LOG.debug("fingerprint pass of {} {} failed ({}); grouping instead", name, check.id(), e.getMessage());
         }
@@ -956,7 +958,8 @@ public final class Runner {
             Map<String, Object> row = queryRow(sql);
             return result.apply(row, Duration.ofNanos(System.nanoTime() - t0));
         } catch (SQLException e) {
-            return error(table, check, sql, "could not run: " + oneLine(e), Duration.ofNanos(System.nanoTime() - t0));
+            return error(table, check, sql, couldNotRun(table, check, e),
+                    Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 
@@ -1008,7 +1011,7 @@ public final class Runner {
             if (checks.size() == 1 || aboutNoCheck(combined)) {
                 Duration took = Duration.ofNanos(System.nanoTime() - t0);
                 for (int k = 0; k < checks.size(); k++) {
-                    out[shared.get(k)] = error(name, checks.get(k), scan.sql(), "could not run: " + oneLine(combined), took);
+                    out[shared.get(k)] = error(name, checks.get(k), scan.sql(), couldNotRun(name, checks.get(k), combined), took);
                 }
                 return;
             }
@@ -1241,6 +1244,21 @@ public final class Runner {
                 "", 0, -1, 0, List.of(), sql, took, message);
     }
 
+    /**
+     * The message of a check whose statement the server refused: which check, of which kind, on which columns (with
+     * their declared types) of which table, then the server's reason: {@code check range_name (range on column "name"
+     * of type text) of public.t could not run: ERROR: operator does not exist: text < integer}.
+     */
+    private String couldNotRun(String table, CheckSpec check, SQLException e) {
+        Map<String, String> declared = declaredTypes.getOrDefault(table, Map.of());
+        List<String> columns = check.allColumns().stream().map(col -> Identifiers.quote(col)
+                + Optional.ofNullable(declared.get(col)).map(type -> " of type " + type).orElse("")).toList();
+        String on = columns.isEmpty() ? "" : (columns.size() == 1 ? " on column " : " on columns ") + String.join(", ", columns);
+        String to = check.kind() == Kind.RELATIONSHIPS ? " to " + check.refTable() + "." + Identifiers.quote(check.refColumn())
+                : check.refTable() != null ? " against " + check.refTable() : "";
+        return "check " + check.id() + " (" + check.kind().label() + on + to + ") of " + table + " could not run: " + oneLine(e);
+    }
+
     /** {@code r} with the samples {@code sql} fetches, and {@code note} added to its message. */
     private CheckResult withSamples(CheckResult r, String sql, String note) {
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -1398,7 +1416,7 @@ public final class Runner {
         // over numeric is a number (statistic), one over timestamp a timestamp (freshness and bounds read as UTC)
         String sql = "select a.attname, a.attnotnull and r.relkind <> 'f', t.typname, coalesce(co.collisdeterministic, false),"
                 + " co.oid is not null and not co.collisdeterministic, co.collname, t.typtype = 'c', tn.nspname,"
-                + " t.typcategory = 'A', t.oid || '/' || a.attcollation"
+                + " t.typcategory = 'A', t.oid || '/' || a.attcollation, format_type(a.atttypid, a.atttypmod)"
                 + " from pg_attribute a join pg_class r on r.oid = a.attrelid"
                 + " join pg_type t on t.oid = (with recursive d(oid, typtype, typbasetype) as (select x.oid, x.typtype,"
                 + " x.typbasetype from pg_type x where x.oid = a.atttypid union all select y.oid, y.typtype, y.typbasetype"
@@ -1414,6 +1432,7 @@ public final class Runner {
         Map<String, String> composite = new HashMap<>();
         Set<String> arrays = new HashSet<>();
         Map<String, String> types = new HashMap<>();
+        Map<String, String> declared = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -1436,6 +1455,7 @@ public final class Runner {
                         arrays.add(name);
                     }
                     types.put(name, rs.getString(10));
+                    declared.put(name, rs.getString(11));
                     if (typname.equals("text") || typname.equals("varchar") || typname.equals("bpchar")) {
                         textTyped.add(name);
                         if (rs.getBoolean(4)) {
@@ -1448,6 +1468,7 @@ public final class Runner {
                 }
             }
         }
+        declaredTypes.put(table.toString(), Map.copyOf(declared));
         textColumns.put(table, new TextColumns(textTyped, bytewise, blankPadded, nondeterministic, composite, arrays,
                 types));
         if (fields.isEmpty() && !exists(table)) {
