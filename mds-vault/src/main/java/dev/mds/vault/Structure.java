@@ -379,6 +379,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         List<String> statements = Jdbc.withConnection(vault.dataSource(), c -> {
             for (Stage stage : stagesRead()) {
                 vault.checkStageHashing(c, name(), stage);
+                vault.warnIfHashedInSessionTimeZone(c, stage);
             }
             return statements(c);
         });

@@ -33,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -69,6 +70,8 @@ public final class Vault {
     private final String ghostRecordSource;
     private final ZoneId timeZone;
     private volatile UpperCase upperCaseCache;
+    /** The stages whose hashing's dependence on the session's TimeZone this vault has looked at (and warned of). */
+    private final Set<TableName> timeZoneChecked = ConcurrentHashMap.newKeySet();
 
     private Vault(DataSource dataSource, HashStandard standard, HashAlgorithm algorithm, boolean emptyStringAsNull,
             String ghostRecordSource, ZoneId timeZone) {
@@ -128,7 +131,9 @@ public final class Vault {
      * stage's hashes are computed by whoever reads the view, in the reader's TimeZone (only the loads are covered);
      * a table stage holds those computed when it was created. A fixed offset is set as a POSIX zone with that offset
      * (PostgreSQL reads {@code '+02:00'} alone as two hours west of Greenwich); a region is set by its ID, which the
-     * server must know ({@code pg_timezone_names}), else the load fails naming it.
+     * server must know ({@code pg_timezone_names}), else the load fails naming it. Without it, an AUTOMATEDV vault
+     * logs one WARN per stage that hashes such a column (at its creation or first load), naming the stage, the columns
+     * and the session's TimeZone.
      */
     public Vault timeZone(ZoneId zone) {
         Objects.requireNonNull(zone, "zone");
@@ -296,6 +301,7 @@ public final class Vault {
 
     private List<String> stageStatements(Connection c, Stage stage) {
         String body = stageBody(c, stage, false);
+        warnIfHashedInSessionTimeZone(c, stage);
         TableName t = stage.target();
         if (stage.materialization() == Stage.Materialization.VIEW && isViewOf(c, t, body)) {
             return List.of();
@@ -425,6 +431,56 @@ public final class Vault {
                     + ", but this vault hashes with " + hashing() + ": its hash keys and hashdiffs would be stored"
                     + " beside this vault's, and never match them; load it with a vault of the stage's standard, or create"
                     + " the stage again with this vault (vault.createStage)");
+        }
+    }
+
+    /**
+     * Logs once per stage, at WARN, that an AUTOMATEDV stage hashes a {@code timestamptz} or {@code timetz} column (or
+     * an array of one) by its text in the session's TimeZone, when the vault has no {@link #timeZone(ZoneId) zone} of
+     * its own: sessions in other zones compute other hash keys and hashdiffs for the same rows. Names the stage, the
+     * columns and the session's zone. Called by {@link #createStage} and before each load that reads the stage; what
+     * it cannot read (a missing source, a derived column that does not compile) is left to those to report.
+     */
+    void warnIfHashedInSessionTimeZone(Connection c, Stage stage) {
+        if (standard != HashStandard.AUTOMATEDV || timeZone != null || timeZoneChecked.contains(stage.target())) {
+            return;
+        }
+        List<String> zoned = new ArrayList<>();
+        try {
+            Optional<Relation> src = Relation.read(c, stage.source());
+            if (src.isEmpty()) {
+                return;
+            }
+            Set<String> timeTz = new HashSet<>();
+            Map<String, Optional<FieldType>> types = new LinkedHashMap<>();
+            for (String n : src.get().names()) {
+                Relation.Column col = src.get().require(stage.toString(), n);
+                types.put(n, col.type());
+                if (col.timeTz()) {
+                    timeTz.add(n);
+                }
+            }
+            types.putAll(derivedTypes(c, stage, stage.toString(), timeTz));
+            for (Stage.Hash h : stage.hashes()) {
+                for (String col : h.columns()) {
+                    FieldType t = types.getOrDefault(col, Optional.empty()).orElse(null);
+                    FieldType.Kind k = t == null ? null : t.isArray() ? t.elementType().kind() : t.kind();
+                    if ((k == FieldType.Kind.TIMESTAMPTZ || timeTz.contains(col)) && !zoned.contains(col)) {
+                        zoned.add(col);
+                    }
+                }
+            }
+        } catch (MdsException e) {
+            LOG.debug("{}: cannot tell whether its hashes depend on the session's TimeZone: {}", stage, e.getMessage());
+            return;
+        }
+        if (timeZoneChecked.add(stage.target()) && !zoned.isEmpty()) {
+            String zone = Jdbc.firstRow(c, "SELECT current_setting('TimeZone')").map(r -> r.get(0)).orElse("unknown");
+            LOG.warn("{}: under AUTOMATEDV, column(s) {} (timestamptz or timetz) are hashed by their text in the session's"
+                    + " TimeZone, here '{}': sessions in another zone (pgjdbc sets it from the JVM's default zone) compute"
+                    + " other hash keys and hashdiffs for the same rows, a second hub row and a \"changed\" satellite row;"
+                    + " set Vault.timeZone(ZoneId) (the server's zone to match an AutomateDV vault, or UTC) to hash under"
+                    + " one zone", stage, String.join(", ", zoned.stream().map(z -> "'" + z + "'").toList()), zone);
         }
     }
 
