@@ -359,6 +359,40 @@ class CdcEdgeCasesTest {
     }
 
     /**
+     * A column named like mds-load's bookkeeping ({@code _mds_...}) added at the source while streaming: the batch
+     * carrying it is refused, naming the table and the column, and nothing of the transaction it came in commits (the
+     * other table's change neither, the offset stays before it), so a restart meets it again instead of skipping it.
+     */
+    @Test
+    void aReservedColumnAddedAtTheSourceWhileStreamingStopsTheRunNamingItAndWritesNothing(TestDatabase db)
+            throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema e42", "create table e42.t (id int primary key, v text)",
+                "create table e42.other (id int primary key)", "insert into e42.t values (1, 'a')");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "we42");
+        Cdc.Running run = Cdc.start(Cdc.source(db, ds, "e_reserved", "e42.t", "e42.other").build(), load);
+        try {
+            awaitSame(run, ds, "e42.t", "we42.t", "id, v");
+            sql(ds, "alter table e42.t add column _mds_x int",
+                    "begin; insert into e42.other values (7); update e42.t set v = 'b', _mds_x = 1 where id = 1; commit");
+            Cdc.Running first = run;
+            Cdc.await("the run to stop", Duration.ofSeconds(30), () -> first.done.isDone());
+            assertThatThrownBy(run.done::join).rootCause().hasMessageContaining("we42.t").hasMessageContaining("_mds_x")
+                    .hasMessageContaining("reserved");
+            assertThat(count(ds, "select count(*) from we42.t where v = 'a'")).isOne();
+            assertThat(Cdc.tableExists(ds, "we42.other") ? count(ds, "select count(*) from we42.other") : 0).isZero();
+            assertThat(Cdc.text(ds, "select string_agg(column_name, ',' order by column_name) from information_schema.columns"
+                    + " where table_schema = 'we42' and table_name = 't' and column_name like '\\_mds\\_x%'")).isNull();
+            run = Cdc.start(Cdc.source(db, ds, "e_reserved", "e42.t", "e42.other").build(), load);
+            Cdc.Running second = run;
+            Cdc.await("the restarted run to stop at the same change", Duration.ofSeconds(30), () -> second.done.isDone());
+            assertThatThrownBy(run.done::join).rootCause().hasMessageContaining("_mds_x");
+        } finally {
+            stopAndDrop(run, ds, "e_reserved");
+        }
+    }
+
+    /**
      * A captured table dropped and re-created while streaming leaves a {@code FOR TABLE} publication with the drop:
      * pgoutput sends nothing of the new table, and its rows never arrived while the run went on without a word (a
      * restart refused it: the setup check found the publication no longer covers the table). The run stops instead,
