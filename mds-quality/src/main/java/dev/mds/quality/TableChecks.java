@@ -91,12 +91,41 @@ public final class TableChecks {
 
     /**
      * Fails for each row whose value (of one column, or the combination of several) appears in more than one
-     * row. Rows where any of the columns is NULL are ignored, as a PostgreSQL unique constraint ignores them;
-     * add {@link #notNull} to forbid NULLs. Runs one query of its own (a grouping).
+     * row. Rows where any of the columns is NULL are ignored, as a PostgreSQL unique constraint and dbt's {@code unique}
+     * test ignore them; add {@link #notNull} to forbid NULLs, or {@link #nullsNotDistinct()} to compare them as values
+     * (dbt-utils' {@code unique_combination_of_columns}). Runs one query of its own (a grouping).
      */
     public TableChecks unique(String... columns) {
         requireColumns(columns);
         return added(CheckSpec.of(Kind.UNIQUE, "unique_" + String.join("_", columns), Arrays.asList(columns)));
+    }
+
+    /**
+     * Makes the unique check just declared count a NULL as a value, equal to every other NULL, as dbt-utils'
+     * {@code unique_combination_of_columns} (a {@code GROUP BY} of the columns, where NULLs group together) and
+     * PostgreSQL 15's {@code UNIQUE NULLS NOT DISTINCT} do: {@code ('jan', NULL)} twice is a duplicated key, and so is
+     * {@code (NULL, NULL)} twice. Every row is then compared (its checked rows, and what a
+     * {@link Threshold#percentOfNonNull} threshold divides by, are all rows). A unique index makes the check's query
+     * unnecessary only when its columns are NOT NULL.
+     *
+     * <pre>{@code
+     * t.unique("month", "product").nullsNotDistinct()
+     * }</pre>
+     *
+     * @throws IllegalStateException when no check was declared before it
+     * @throws IllegalArgumentException when the check before is not a unique check
+     */
+    public TableChecks nullsNotDistinct() {
+        requireLast("nullsNotDistinct");
+        for (int i = lastFrom; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            if (c.kind() != Kind.UNIQUE) {
+                throw new IllegalArgumentException(table + ": nullsNotDistinct() on check '" + c.id() + "': only a unique"
+                        + " check compares keys, this is a " + c.kind().label() + " check");
+            }
+            checks.set(i, c.withText(CheckSpec.NULLS_NOT_DISTINCT));
+        }
+        return this;
     }
 
     /**

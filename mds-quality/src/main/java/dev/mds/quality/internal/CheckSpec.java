@@ -102,6 +102,14 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         return kind == Kind.MUTUALLY_EXCLUSIVE_RANGES && values.size() > 1 && Boolean.TRUE.equals(values.get(1));
     }
 
+    /** The {@code text} of a unique check that compares NULLs as values ({@code TableChecks.nullsNotDistinct}). */
+    public static final String NULLS_NOT_DISTINCT = "nulls not distinct";
+
+    /** A unique check: whether a NULL is a value equal to every other NULL (else rows with a NULL in the key are ignored). */
+    public boolean nullsNotDistinct() {
+        return kind == Kind.UNIQUE && NULLS_NOT_DISTINCT.equals(text);
+    }
+
     /** Whether it compares groups ({@code groupBy} given): then its failing units are the failing groups. */
     public boolean grouped() {
         return !groupBy.isEmpty() && kind != Kind.SEQUENTIAL_VALUES;

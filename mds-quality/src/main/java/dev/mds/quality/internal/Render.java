@@ -205,14 +205,16 @@ public final class Render {
 
     /**
      * The unique check: one grouping by the key; returns {@code n} (rows), {@code keys} (duplicated keys) and
-     * {@code failing} (rows whose key is duplicated); groups with a NULL in the key are not duplicates.
+     * {@code failing} (rows whose key is duplicated); groups with a NULL in the key are not duplicates, unless the
+     * check {@link CheckSpec#nullsNotDistinct compares NULLs as values} (GROUP BY groups NULLs together).
      */
     public static String unique(TableName table, Optional<String> where, CheckSpec c) {
         String cols = Identifiers.quoteAll(c.columns());
+        String partial = c.nullsNotDistinct() ? "false" : partialKey(c.columns());
         return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
                 + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing"
                 + (c.countsNonNull() ? ", coalesce(sum(c) filter (where not partial), 0) as non_null" : "") + "\nfrom (select count(*) as c, ("
-                + partialKey(c.columns()) + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
+                + partial + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
     }
 
     /**
@@ -271,7 +273,7 @@ public final class Render {
 
     /** Whether {@link #uniqueFingerprints} compares the values themselves (no hash, so no second pass needed). */
     public static boolean exactFingerprint(CheckSpec c, Schema schema) {
-        if (c.columns().size() != 1 || schema == null) {
+        if (c.columns().size() != 1 || schema == null || c.nullsNotDistinct()) {
             return false;
         }
         return schema.field(c.columns().get(0)).map(f -> switch (f.type().kind()) {
@@ -283,6 +285,10 @@ public final class Render {
     private static String fingerprint(CheckSpec c, Schema schema, TextColumns text) {
         if (exactFingerprint(c, schema)) {
             return col(c);
+        }
+        if (c.nullsNotDistinct()) {
+            // NULLs are values: the hash of the whole key, never NULL itself (a record's NULL fields hash too)
+            return "hash_record_extended(row(" + Identifiers.quoteAll(c.columns()) + "), 0)";
         }
         // text's own hash, under the column's collation; other types (citext, name…) hash with their own function
         if (c.columns().size() == 1 && text.textTyped().contains(c.columns().get(0))) {
@@ -672,6 +678,15 @@ public final class Render {
         return switch (c.kind()) {
             case UNIQUE -> {
                 String cols = Identifiers.quoteAll(c.columns());
+                if (c.nullsNotDistinct()) {
+                    // IN never meets a NULL: the duplicated keys are matched column by column, NULL meeting NULL
+                    StringJoiner same = new StringJoiner(" and ");
+                    for (String col : c.columns()) {
+                        same.add("d." + Identifiers.quote(col) + " is not distinct from " + table.quoted() + "." + Identifiers.quote(col));
+                    }
+                    yield from + "exists (select 1 from (select " + cols + " from " + table.quoted() + whereClause(where)
+                            + " group by " + cols + " having count(*) > 1) d where " + same + ")";
+                }
                 String key = c.columns().size() == 1 ? cols : "(" + cols + ")";
                 yield from + key + " in (select " + cols + " from " + table.quoted() + " where "
                         + where.map(w -> user(w) + " and ").orElse("") + completeKey(c.columns()) + " group by " + cols
@@ -705,7 +720,7 @@ public final class Render {
         String order = keys.isEmpty() ? "" : " order by " + Identifiers.quoteAll(keys);
         if (c.kind() == Kind.UNIQUE) {
             String cols = Identifiers.quoteAll(c.columns());
-            String notNull = completeKey(c.columns());
+            String notNull = c.nullsNotDistinct() ? "true" : completeKey(c.columns());
             // the count is labelled "duplicates", or "duplicates_"… when a key column has that name: the same label
             // twice would make the ORDER BY ambiguous (and one sample value hide the other)
             String label = freeName("duplicates", c.columns()::contains);

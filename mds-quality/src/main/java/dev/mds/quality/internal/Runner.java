@@ -163,7 +163,7 @@ public final class Runner {
                     if (groupedDone.add(Render.groupedKey(check))) {
                         own.add(groupedScan(t, check, runnable, schema, text(t.table())).sql());
                     }
-                } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check.columns()).isEmpty()) {
+                } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check, schema).isEmpty()) {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
                 } else if (check.kind() == Kind.RELATIONSHIPS) {
                     own.add(Render.relationships(t.table(), t.where(), check, sameType(t.table(), check)));
@@ -799,7 +799,7 @@ public final class Runner {
      */
     private CheckResult runUnique(TableSpec t, CheckSpec check, Schema schema) {
         String name = t.table().toString();
-        Optional<String> index = uniqueIndex(t.table(), check.columns());
+        Optional<String> index = uniqueIndex(t.table(), check, schema);
         if (index.isPresent()) {
             return new CheckResult(name, check.id(), check.kind().label(), check.columns(), check.severity(), Status.PASS,
                     "guaranteed by unique index " + index.get(), 0, -1, 0, List.of(), "", Duration.ZERO, "");
@@ -812,7 +812,7 @@ public final class Runner {
             long complete = number(row.get("complete")).longValue();
             long distinct = number(row.get("distinct_fp")).longValue();
             if (distinct == complete) {
-                return rows(name, check, 0, n, "0 duplicated keys in " + Plural.count(n, "row"), complete, sql,
+                return rows(name, check, 0, n, "0 duplicated keys in " + Plural.count(n, "row") + nullsNote(check), complete, sql,
                         Duration.ofNanos(System.nanoTime() - t0));
             }
         } catch (SQLException e) {
@@ -824,14 +824,21 @@ public final class Runner {
         return runOwnQuery(name, check, Render.unique(t.table(), t.where(), check), true);
     }
 
+    /** For the observed value of a unique check that compares NULLs as values: says so. */
+    private static String nullsNote(CheckSpec check) {
+        return check.nullsNotDistinct() ? " (NULLs compared as values)" : "";
+    }
+
     /**
      * A valid, immediate (not deferrable), non-partial unique index whose key columns are all among
      * {@code columns}: it already guarantees the check (a superset of a unique key is unique), so no scan is
      * needed. Deferrable constraints are not trusted: inside a transaction they may be violated until commit. Nor is
      * any index of a table with inheritance children (not partitions): a query of the table reads their rows too, and
-     * its indexes do not cover them.
+     * its indexes do not cover them. For a check that {@link CheckSpec#nullsNotDistinct compares NULLs as values}, only
+     * an index over NOT NULL columns (a plain unique index lets NULL keys repeat).
      */
-    private Optional<String> uniqueIndex(TableName table, List<String> columns) {
+    private Optional<String> uniqueIndex(TableName table, CheckSpec check, Schema schema) {
+        List<String> columns = check.columns();
         Savepoint sp = null;
         try {
             sp = savepoint();
@@ -842,7 +849,9 @@ public final class Runner {
             List<PostgresDialect.UniqueKey> keys = PostgresDialect.INSTANCE.uniqueKeys(c, table);
             release(sp);
             for (PostgresDialect.UniqueKey k : keys) {
-                if (!k.columns().isEmpty() && columns.containsAll(k.columns())) {
+                boolean nullsExcluded = !check.nullsNotDistinct() || k.columns().stream()
+                        .allMatch(col -> schema.field(col).map(f -> !f.nullable()).orElse(false));
+                if (!k.columns().isEmpty() && columns.containsAll(k.columns()) && nullsExcluded) {
                     return Optional.of(k.index());
                 }
             }
@@ -930,7 +939,8 @@ public final class Runner {
             // present only when a threshold is a percentage of the non-NULL rows (see CheckSpec#countsNonNull)
             long nonNull = row.containsKey("non_null") ? number(row.get("non_null")).longValue() : n;
             String observed = switch (check.kind()) {
-                case UNIQUE -> Plural.count(number(row.get("keys")).longValue(), "duplicated key") + " in " + failing + " of " + Plural.count(n, "row");
+                case UNIQUE -> Plural.count(number(row.get("keys")).longValue(), "duplicated key") + " in " + failing + " of "
+                        + Plural.count(n, "row") + nullsNote(check);
                 case SEQUENTIAL_VALUES -> failing + " of " + Plural.count(n, "row") + (check.groupBy().isEmpty() ? ""
                         : " in " + Plural.count(number(row.get("failing_groups")).longValue(), "group") + " by " + String.join(", ", check.groupBy()))
                         + " do not follow the previous value by " + step(check);

@@ -1,0 +1,88 @@
+package dev.mds.quality;
+
+import static dev.mds.testing.TestSql.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.testing.MdsPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * NULLs in a unique check's key. By default a row with a NULL in any key column is not compared, as a PostgreSQL unique
+ * constraint and dbt's {@code unique} test ignore it; {@code nullsNotDistinct()} counts a NULL as a value, as
+ * dbt-utils' {@code unique_combination_of_columns} (a GROUP BY of the columns, where NULLs group together) and
+ * PostgreSQL 15's {@code UNIQUE NULLS NOT DISTINCT} do.
+ */
+@MdsPostgres
+class UniqueNullsTest {
+
+    private static long scalar(DataSource ds, String query) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void nullsNotDistinctCountsKeysWithNullsAsDbtUtilsUniqueCombinationOfColumnsDoes(DataSource ds) throws Exception {
+        sql(ds, "create table combo (id int primary key, month text, product text)",
+                "insert into combo values (1, 'jan', 'a'), (2, 'jan', null), (3, 'jan', null), (4, null, null),"
+                        + " (5, null, null), (6, 'feb', null), (7, 'jan', 'b')");
+        // dbt-utils' test query, as it runs on PostgreSQL: the groups it returns are its failures
+        long dbtUtilsGroups = scalar(ds, "select count(*) from (select month, product from combo group by month, product"
+                + " having count(*) > 1) validation_errors");
+        assertThat(dbtUtilsGroups).isEqualTo(2);
+
+        QualityReport r = QualitySuite.on(ds).storeFailures("public").table("combo", t -> t
+                .unique("month", "product")
+                .unique("month", "product").nullsNotDistinct().id("combination")
+                .unique("product").nullsNotDistinct().id("product_nulls"))
+                .table("combo", t -> t.where("id in (1, 2, 6, 7)").unique("month", "product").nullsNotDistinct().id("distinct"))
+                .run();
+        CheckResult plain = r.check("public.combo", "unique_month_product").orElseThrow();
+        assertThat(plain.status()).isEqualTo(Status.PASS);
+
+        CheckResult combination = r.check("public.combo", "combination").orElseThrow();
+        assertThat(combination.status()).isEqualTo(Status.FAIL);
+        assertThat(combination.failingRows()).isEqualTo(4);
+        assertThat(combination.checkedRows()).isEqualTo(7);
+        assertThat(combination.observed()).isEqualTo("2 duplicated keys in 4 of 7 rows (NULLs compared as values)");
+        assertThat(combination.samples()).extracting(m -> m.get("month")).containsExactlyInAnyOrder("jan", null);
+        assertThat(combination.samples()).allSatisfy(m -> assertThat(m.get("duplicates")).isEqualTo(2L));
+        assertThat(combination.failuresTable()).isNotEmpty();
+        assertThat(scalar(ds, "select count(*) from " + combination.failuresTable())).isEqualTo(4);
+        assertThat(scalar(ds, "select count(*) from " + combination.failuresTable() + " where id in (2, 3, 4, 5)")).isEqualTo(4);
+
+        CheckResult distinct = r.check("public.combo", "distinct").orElseThrow();
+        assertThat(distinct.status()).as("(jan, NULL) and (feb, NULL) differ").isEqualTo(Status.PASS);
+        assertThat(distinct.checkedRows()).isEqualTo(4);
+
+        CheckResult single = r.check("public.combo", "product_nulls").orElseThrow();
+        assertThat(single.failingRows()).as("the five NULL products are one key").isEqualTo(5);
+    }
+
+    @Test
+    void nullsNotDistinctTrustsOnlyAUniqueIndexOverNotNullColumns(DataSource ds) {
+        sql(ds, "create table idx (a int, b int not null, unique (a))", "insert into idx values (null, 1), (null, 2)",
+                "create table idx2 (a int not null, b int, unique (a))", "insert into idx2 values (1, null), (2, null)");
+        QualityReport r = QualitySuite.on(ds).table("idx", t -> t.unique("a").nullsNotDistinct())
+                .table("idx2", t -> t.unique("a", "b").nullsNotDistinct()).run();
+        assertThat(r.checks().get(0).status()).as("unique (a) lets NULLs repeat").isEqualTo(Status.FAIL);
+        assertThat(r.checks().get(0).failingRows()).isEqualTo(2);
+        assertThat(r.checks().get(1).status()).isEqualTo(Status.PASS);
+        assertThat(r.checks().get(1).observed()).startsWith("guaranteed by unique index");
+    }
+
+    @Test
+    void nullsNotDistinctFollowsOnlyAUniqueCheck(DataSource ds) {
+        assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.notNull("a").nullsNotDistinct()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not_null_a").hasMessageContaining("unique");
+        assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.nullsNotDistinct()))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}
