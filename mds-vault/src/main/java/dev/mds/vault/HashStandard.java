@@ -28,8 +28,9 @@ public enum HashStandard {
      * {@code Instant}, which is how pgjdbc reads them). A {@code char(n)} value is hashed without its trailing
      * blanks, as PostgreSQL compares it, so {@code 'ab'} in a {@code char(5)} and in a {@code text} column give one
      * hash (the Java {@link Hasher} needs {@link Hasher.Builder#charColumns} for it: pgjdbc reads it padded). No
-     * case folding or trimming (both depend on the database's collation). The Java {@link Hasher} gives the same
-     * bytes as the SQL.
+     * case folding or trimming (both depend on the database's collation). A hashdiff's columns are hashed in the
+     * order the stage lists them (not sorted: sorting would change the hashdiffs vaults already store). The Java
+     * {@link Hasher} gives the same bytes as the SQL.
      */
     CANONICAL
 }

@@ -111,7 +111,13 @@ public final class Stage {
         return withHash(new Hash(name, List.of(columns), false));
     }
 
-    /** A hashdiff over the columns (sorted by name under AUTOMATEDV). */
+    /**
+     * A hashdiff over the columns. Under {@link HashStandard#CANONICAL} in the order given: the same columns listed in
+     * another order give other hashdiffs, so a satellite loaded before would store one "changed" row per key; keep the
+     * order once a satellite holds rows (append new columns at the end, which changes every hashdiff once anyway).
+     * Under {@link HashStandard#AUTOMATEDV} sorted by name ignoring case, as AutomateDV's {@code hash} macro sorts a
+     * hashdiff's list with Jinja's {@code sort}: the order given does not matter.
+     */
     public Stage hashDiff(String name, String... columns) {
         return withHash(new Hash(name, List.of(columns), true));
     }
