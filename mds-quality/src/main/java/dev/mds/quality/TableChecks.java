@@ -92,8 +92,8 @@ public final class TableChecks {
     /**
      * Fails for each row whose value (of one column, or the combination of several) appears in more than one
      * row. Rows where any of the columns is NULL are ignored, as a PostgreSQL unique constraint and dbt's {@code unique}
-     * test ignore them; add {@link #notNull} to forbid NULLs, or {@link #nullsNotDistinct()} to compare them as values
-     * (dbt-utils' {@code unique_combination_of_columns}). Runs one query of its own (a grouping).
+     * test ignore them; add {@link #notNull} to forbid NULLs, or {@link #nullKeys} to compare them as values
+     * (dbt-utils' {@code unique_combination_of_columns}, Great Expectations' compound columns unique). Runs one query of its own (a grouping).
      */
     public TableChecks unique(String... columns) {
         requireColumns(columns);
@@ -101,29 +101,32 @@ public final class TableChecks {
     }
 
     /**
-     * Makes the unique check just declared count a NULL as a value, equal to every other NULL, as dbt-utils'
-     * {@code unique_combination_of_columns} (a {@code GROUP BY} of the columns, where NULLs group together) and
-     * PostgreSQL 15's {@code UNIQUE NULLS NOT DISTINCT} do: {@code ('jan', NULL)} twice is a duplicated key, and so is
-     * {@code (NULL, NULL)} twice. Every row is then compared (its checked rows, and what a
-     * {@link Threshold#percentOfNonNull} threshold divides by, are all rows). A unique index makes the check's query
-     * unnecessary only when its columns are NOT NULL.
+     * Which rows the unique check just declared compares when its key holds NULLs (default
+     * {@link NullKeys#SKIPPED_IF_ANY_NULL}: a row with a NULL in any key column is not compared).
+     * {@link NullKeys#COMPARED} counts a NULL as a value equal to every other NULL, as dbt-utils'
+     * {@code unique_combination_of_columns} does: {@code ('jan', NULL)} twice is a duplicated key, and so is
+     * {@code (NULL, NULL)} twice; {@link NullKeys#SKIPPED_IF_ALL_NULL} (Great Expectations' default) skips only keys of
+     * NULLs alone. What a {@link Threshold#percentOfNonNull} threshold divides by is the rows it compares (its checked
+     * rows are all rows, as without it); a unique index makes its query unnecessary, under either of these two, only when the
+     * index's columns are NOT NULL.
      *
      * <pre>{@code
-     * t.unique("month", "product").nullsNotDistinct()
+     * t.unique("month", "product").nullKeys(NullKeys.COMPARED)
      * }</pre>
      *
      * @throws IllegalStateException when no check was declared before it
      * @throws IllegalArgumentException when the check before is not a unique check
      */
-    public TableChecks nullsNotDistinct() {
-        requireLast("nullsNotDistinct");
+    public TableChecks nullKeys(NullKeys nullKeys) {
+        Objects.requireNonNull(nullKeys, "nullKeys");
+        requireLast("nullKeys");
         for (int i = lastFrom; i < checks.size(); i++) {
             CheckSpec c = checks.get(i);
             if (c.kind() != Kind.UNIQUE) {
-                throw new IllegalArgumentException(table + ": nullsNotDistinct() on check '" + c.id() + "': only a unique"
-                        + " check compares keys, this is a " + c.kind().label() + " check");
+                throw new IllegalArgumentException(table + ": nullKeys(" + nullKeys + ") on check '" + c.id() + "': only a"
+                        + " unique check compares keys, this is a " + c.kind().label() + " check");
             }
-            checks.set(i, c.withText(CheckSpec.NULLS_NOT_DISTINCT));
+            checks.set(i, c.withText(nullKeys.name()));
         }
         return this;
     }

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * NULLs in a unique check's key. By default a row with a NULL in any key column is not compared, as a PostgreSQL unique
- * constraint and dbt's {@code unique} test ignore it; {@code nullsNotDistinct()} counts a NULL as a value, as
+ * constraint and dbt's {@code unique} test ignore it; {@code nullKeys(COMPARED)} counts a NULL as a value, as
  * dbt-utils' {@code unique_combination_of_columns} (a GROUP BY of the columns, where NULLs group together) and
- * PostgreSQL 15's {@code UNIQUE NULLS NOT DISTINCT} do.
+ * PostgreSQL 15's {@code UNIQUE NULLS NOT DISTINCT} do; {@code nullKeys(SKIPPED_IF_ALL_NULL)} skips only keys of NULLs
+ * alone, as Great Expectations' {@code expect_compound_columns_to_be_unique} does by default.
  */
 @MdsPostgres
 class UniqueNullsTest {
@@ -29,7 +30,7 @@ class UniqueNullsTest {
     }
 
     @Test
-    void nullsNotDistinctCountsKeysWithNullsAsDbtUtilsUniqueCombinationOfColumnsDoes(DataSource ds) throws Exception {
+    void nullKeysComparedCountsKeysWithNullsAsDbtUtilsUniqueCombinationOfColumnsDoes(DataSource ds) throws Exception {
         sql(ds, "create table combo (id int primary key, month text, product text)",
                 "insert into combo values (1, 'jan', 'a'), (2, 'jan', null), (3, 'jan', null), (4, null, null),"
                         + " (5, null, null), (6, 'feb', null), (7, 'jan', 'b')");
@@ -40,9 +41,10 @@ class UniqueNullsTest {
 
         QualityReport r = QualitySuite.on(ds).storeFailures("public").table("combo", t -> t
                 .unique("month", "product")
-                .unique("month", "product").nullsNotDistinct().id("combination")
-                .unique("product").nullsNotDistinct().id("product_nulls"))
-                .table("combo", t -> t.where("id in (1, 2, 6, 7)").unique("month", "product").nullsNotDistinct().id("distinct"))
+                .unique("month", "product").nullKeys(NullKeys.COMPARED).id("combination")
+                .unique("product").nullKeys(NullKeys.COMPARED).id("product_nulls"))
+                .table("combo", t -> t.unique("month", "product").nullKeys(NullKeys.SKIPPED_IF_ALL_NULL).id("ge_default"))
+                .table("combo", t -> t.where("id in (1, 2, 6, 7)").unique("month", "product").nullKeys(NullKeys.COMPARED).id("distinct"))
                 .run();
         CheckResult plain = r.check("public.combo", "unique_month_product").orElseThrow();
         assertThat(plain.status()).isEqualTo(Status.PASS);
@@ -62,16 +64,23 @@ class UniqueNullsTest {
         assertThat(distinct.status()).as("(jan, NULL) and (feb, NULL) differ").isEqualTo(Status.PASS);
         assertThat(distinct.checkedRows()).isEqualTo(4);
 
+        CheckResult ge = r.check("public.combo", "ge_default").orElseThrow();
+        assertThat(ge.failingRows()).as("('jan', NULL) twice; (NULL, NULL) skipped").isEqualTo(2);
+        assertThat(ge.checkedRows()).as("all rows, as for the default").isEqualTo(7);
+        assertThat(ge.samples()).extracting(m -> m.get("month")).containsExactly("jan");
+        assertThat(scalar(ds, "select count(*) from " + ge.failuresTable() + " where id in (2, 3)")).isEqualTo(2);
+        assertThat(scalar(ds, "select count(*) from " + ge.failuresTable())).isEqualTo(2);
+
         CheckResult single = r.check("public.combo", "product_nulls").orElseThrow();
         assertThat(single.failingRows()).as("the five NULL products are one key").isEqualTo(5);
     }
 
     @Test
-    void nullsNotDistinctTrustsOnlyAUniqueIndexOverNotNullColumns(DataSource ds) {
+    void nullKeysComparedTrustsOnlyAUniqueIndexOverNotNullColumns(DataSource ds) {
         sql(ds, "create table idx (a int, b int not null, unique (a))", "insert into idx values (null, 1), (null, 2)",
                 "create table idx2 (a int not null, b int, unique (a))", "insert into idx2 values (1, null), (2, null)");
-        QualityReport r = QualitySuite.on(ds).table("idx", t -> t.unique("a").nullsNotDistinct())
-                .table("idx2", t -> t.unique("a", "b").nullsNotDistinct()).run();
+        QualityReport r = QualitySuite.on(ds).table("idx", t -> t.unique("a").nullKeys(NullKeys.COMPARED))
+                .table("idx2", t -> t.unique("a", "b").nullKeys(NullKeys.COMPARED)).run();
         assertThat(r.checks().get(0).status()).as("unique (a) lets NULLs repeat").isEqualTo(Status.FAIL);
         assertThat(r.checks().get(0).failingRows()).isEqualTo(2);
         assertThat(r.checks().get(1).status()).isEqualTo(Status.PASS);
@@ -79,10 +88,10 @@ class UniqueNullsTest {
     }
 
     @Test
-    void nullsNotDistinctFollowsOnlyAUniqueCheck(DataSource ds) {
-        assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.notNull("a").nullsNotDistinct()))
+    void nullKeysFollowsOnlyAUniqueCheck(DataSource ds) {
+        assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.notNull("a").nullKeys(NullKeys.COMPARED)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not_null_a").hasMessageContaining("unique");
-        assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.nullsNotDistinct()))
+        assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.nullKeys(NullKeys.COMPARED)))
                 .isInstanceOf(IllegalStateException.class);
     }
 }

@@ -3,6 +3,7 @@ package dev.mds.quality.internal;
 import dev.mds.core.TableName;
 import dev.mds.quality.Bounds;
 import dev.mds.quality.Gaps;
+import dev.mds.quality.NullKeys;
 import dev.mds.quality.Severity;
 import dev.mds.quality.Threshold;
 import java.time.Duration;
@@ -23,7 +24,7 @@ import java.util.Locale;
  * @param values accepted (or not accepted) values; for columns, the expected column names
  * @param min range (or statistic) minimum, or null
  * @param max range (or statistic) maximum, or null
- * @param text regex or SQL expression; for a statistic, the {@code Statistic}'s name; for columns, the {@code
+ * @param text regex or SQL expression; for a unique check, its {@code NullKeys}' name (or null); for a statistic, the {@code Statistic}'s name; for columns, the {@code
  *     ColumnMatch}'s name; for a column type, the expected type
  * (a sequential values check keeps its step in {@code min}; a mutually exclusive ranges check its lower bound, upper
  * bound and partition columns in {@code columns}; a row count comparison its other table in {@code refTable})
@@ -102,12 +103,9 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         return kind == Kind.MUTUALLY_EXCLUSIVE_RANGES && values.size() > 1 && Boolean.TRUE.equals(values.get(1));
     }
 
-    /** The {@code text} of a unique check that compares NULLs as values ({@code TableChecks.nullsNotDistinct}). */
-    public static final String NULLS_NOT_DISTINCT = "nulls not distinct";
-
-    /** A unique check: whether a NULL is a value equal to every other NULL (else rows with a NULL in the key are ignored). */
-    public boolean nullsNotDistinct() {
-        return kind == Kind.UNIQUE && NULLS_NOT_DISTINCT.equals(text);
+    /** A unique check: which rows it compares when its key holds NULLs ({@code text} holds it; default: none with a NULL). */
+    public NullKeys nullKeys() {
+        return kind == Kind.UNIQUE && text != null ? NullKeys.valueOf(text) : NullKeys.SKIPPED_IF_ANY_NULL;
     }
 
     /** Whether it compares groups ({@code groupBy} given): then its failing units are the failing groups. */

@@ -4,6 +4,7 @@ import dev.mds.core.FieldType;
 import dev.mds.core.Identifiers;
 import dev.mds.core.Schema;
 import dev.mds.core.TableName;
+import dev.mds.quality.NullKeys;
 import dev.mds.quality.internal.CheckSpec.Kind;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -205,12 +206,12 @@ public final class Render {
 
     /**
      * The unique check: one grouping by the key; returns {@code n} (rows), {@code keys} (duplicated keys) and
-     * {@code failing} (rows whose key is duplicated); groups with a NULL in the key are not duplicates, unless the
-     * check {@link CheckSpec#nullsNotDistinct compares NULLs as values} (GROUP BY groups NULLs together).
+     * {@code failing} (rows whose key is duplicated); groups of keys the check does not compare ({@link #skippedKey})
+     * are not duplicates (GROUP BY groups NULLs together).
      */
     public static String unique(TableName table, Optional<String> where, CheckSpec c) {
         String cols = Identifiers.quoteAll(c.columns());
-        String partial = c.nullsNotDistinct() ? "false" : partialKey(c.columns());
+        String partial = skippedKey(c);
         return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
                 + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing"
                 + (c.countsNonNull() ? ", coalesce(sum(c) filter (where not partial), 0) as non_null" : "") + "\nfrom (select count(*) as c, ("
@@ -273,7 +274,7 @@ public final class Render {
 
     /** Whether {@link #uniqueFingerprints} compares the values themselves (no hash, so no second pass needed). */
     public static boolean exactFingerprint(CheckSpec c, Schema schema) {
-        if (c.columns().size() != 1 || schema == null || c.nullsNotDistinct()) {
+        if (c.columns().size() != 1 || schema == null || c.nullKeys() == NullKeys.COMPARED) {
             return false;
         }
         return schema.field(c.columns().get(0)).map(f -> switch (f.type().kind()) {
@@ -286,9 +287,10 @@ public final class Render {
         if (exactFingerprint(c, schema)) {
             return col(c);
         }
-        if (c.nullsNotDistinct()) {
-            // NULLs are values: the hash of the whole key, never NULL itself (a record's NULL fields hash too)
-            return "hash_record_extended(row(" + Identifiers.quoteAll(c.columns()) + "), 0)";
+        if (c.nullKeys() != NullKeys.SKIPPED_IF_ANY_NULL) {
+            // NULLs are values: the hash of the whole key (a record's NULL fields hash too), NULL for a skipped key only
+            String hash = "hash_record_extended(row(" + Identifiers.quoteAll(c.columns()) + "), 0)";
+            return c.nullKeys() == NullKeys.COMPARED ? hash : "case when " + skippedKey(c) + " then null else " + hash + " end";
         }
         // text's own hash, under the column's collation; other types (citext, name…) hash with their own function
         if (c.columns().size() == 1 && text.textTyped().contains(c.columns().get(0))) {
@@ -296,6 +298,35 @@ public final class Render {
         }
         return "case when " + partialKey(c.columns()) + " then null else hash_record_extended(row(" + Identifiers.quoteAll(c.columns())
                 + "), 0) end";
+    }
+
+    /**
+     * True for a row whose key the unique check does not compare ({@link CheckSpec#nullKeys}): one with a NULL column
+     * ({@link #partialKey}), one of NULLs alone, or none.
+     */
+    static String skippedKey(CheckSpec c) {
+        return switch (c.nullKeys()) {
+            case SKIPPED_IF_ANY_NULL -> partialKey(c.columns());
+            case SKIPPED_IF_ALL_NULL -> {
+                StringJoiner all = new StringJoiner(" and ");
+                c.columns().forEach(col -> all.add(Identifiers.quote(col) + " is not distinct from null"));
+                yield all.toString();
+            }
+            case COMPARED -> "false";
+        };
+    }
+
+    /** True for a row whose key the unique check compares: the negation of {@link #skippedKey}. */
+    static String comparedKey(CheckSpec c) {
+        return switch (c.nullKeys()) {
+            case SKIPPED_IF_ANY_NULL -> completeKey(c.columns());
+            case SKIPPED_IF_ALL_NULL -> {
+                StringJoiner any = new StringJoiner(" or ", "(", ")");
+                c.columns().forEach(col -> any.add(Identifiers.quote(col) + " is distinct from null"));
+                yield any.toString();
+            }
+            case COMPARED -> "true";
+        };
     }
 
     /**
@@ -678,14 +709,15 @@ public final class Render {
         return switch (c.kind()) {
             case UNIQUE -> {
                 String cols = Identifiers.quoteAll(c.columns());
-                if (c.nullsNotDistinct()) {
+                if (c.nullKeys() != NullKeys.SKIPPED_IF_ANY_NULL) {
                     // IN never meets a NULL: the duplicated keys are matched column by column, NULL meeting NULL
                     StringJoiner same = new StringJoiner(" and ");
                     for (String col : c.columns()) {
                         same.add("d." + Identifiers.quote(col) + " is not distinct from " + table.quoted() + "." + Identifiers.quote(col));
                     }
-                    yield from + "exists (select 1 from (select " + cols + " from " + table.quoted() + whereClause(where)
-                            + " group by " + cols + " having count(*) > 1) d where " + same + ")";
+                    yield from + "exists (select 1 from (select " + cols + " from " + table.quoted() + " where "
+                            + where.map(w -> user(w) + " and ").orElse("") + comparedKey(c) + " group by " + cols
+                            + " having count(*) > 1) d where " + same + ")";
                 }
                 String key = c.columns().size() == 1 ? cols : "(" + cols + ")";
                 yield from + key + " in (select " + cols + " from " + table.quoted() + " where "
@@ -720,7 +752,7 @@ public final class Render {
         String order = keys.isEmpty() ? "" : " order by " + Identifiers.quoteAll(keys);
         if (c.kind() == Kind.UNIQUE) {
             String cols = Identifiers.quoteAll(c.columns());
-            String notNull = c.nullsNotDistinct() ? "true" : completeKey(c.columns());
+            String notNull = comparedKey(c);
             // the count is labelled "duplicates", or "duplicates_"… when a key column has that name: the same label
             // twice would make the ORDER BY ambiguous (and one sample value hide the other)
             String label = freeName("duplicates", c.columns()::contains);

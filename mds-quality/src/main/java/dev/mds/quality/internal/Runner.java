@@ -826,7 +826,11 @@ public final class Runner {
 
     /** For the observed value of a unique check that compares NULLs as values: says so. */
     private static String nullsNote(CheckSpec check) {
-        return check.nullsNotDistinct() ? " (NULLs compared as values)" : "";
+        return switch (check.nullKeys()) {
+            case SKIPPED_IF_ANY_NULL -> "";
+            case SKIPPED_IF_ALL_NULL -> " (NULLs compared as values, keys of NULLs alone skipped)";
+            case COMPARED -> " (NULLs compared as values)";
+        };
     }
 
     /**
@@ -834,7 +838,7 @@ public final class Runner {
      * {@code columns}: it already guarantees the check (a superset of a unique key is unique), so no scan is
      * needed. Deferrable constraints are not trusted: inside a transaction they may be violated until commit. Nor is
      * any index of a table with inheritance children (not partitions): a query of the table reads their rows too, and
-     * its indexes do not cover them. For a check that {@link CheckSpec#nullsNotDistinct compares NULLs as values}, only
+     * its indexes do not cover them. For a check that {@link CheckSpec#nullKeys compares NULLs as values}, only
      * an index over NOT NULL columns (a plain unique index lets NULL keys repeat).
      */
     private Optional<String> uniqueIndex(TableName table, CheckSpec check, Schema schema) {
@@ -849,7 +853,7 @@ public final class Runner {
             List<PostgresDialect.UniqueKey> keys = PostgresDialect.INSTANCE.uniqueKeys(c, table);
             release(sp);
             for (PostgresDialect.UniqueKey k : keys) {
-                boolean nullsExcluded = !check.nullsNotDistinct() || k.columns().stream()
+                boolean nullsExcluded = check.nullKeys() == dev.mds.quality.NullKeys.SKIPPED_IF_ANY_NULL || k.columns().stream()
                         .allMatch(col -> schema.field(col).map(f -> !f.nullable()).orElse(false));
                 if (!k.columns().isEmpty() && columns.containsAll(k.columns()) && nullsExcluded) {
                     return Optional.of(k.index());
