@@ -88,7 +88,13 @@ class ExamplesTest {
                 .contains("15 checks, 15 passed")
                 .contains("marts.daily_streams incremental SUCCESS 31 rows")
                 .contains("Cinema Paradiso              | 132     | 121")
-                .contains("__dbt__cte__stg_streams").doesNotContain("staging.stg_streams view");
+                .contains("__dbt__cte__stg_streams").doesNotContain("staging.stg_streams view")
+                .contains("books.json: [name string, pages long, author string, publisher string] -> vendor.books"
+                        + " OVERWRITE: 103 inserted")
+                .contains("reviews.json: [content json, rating json, books json, movies json, updated timestamptz,"
+                        + " created timestamptz] -> vendor.reviews OVERWRITE: 501 inserted")
+                .contains("marts.book_ratings table SUCCESS 102 rows")
+                .contains("Blithe Spirit          | Zaida Schuppe DO       | 13      | 2.54");
         String second = out.substring(out.indexOf("== 4."));
         assertThat(second).contains("snapshots.users snapshot SUCCESS 1 rows")
                 .contains("marts.daily_streams incremental SUCCESS 2 rows")

@@ -54,7 +54,8 @@ class ReadmeSnippetsTest {
 
     /** The API packages every snippet sees; a name two of them share is imported from the section's module. */
     private static final List<String> PACKAGES = List.of("dev.mds.core", "dev.mds.testing", "dev.mds.load",
-            "dev.mds.connector.csv", "dev.mds.connector.postgres", "dev.mds.connector.faker", "dev.mds.connector.sheets",
+            "dev.mds.connector.csv", "dev.mds.connector.json", "dev.mds.connector.postgres", "dev.mds.connector.faker",
+            "dev.mds.connector.sheets",
             "dev.mds.vault", "dev.mds.quality", "dev.mds.transform");
 
     private static final String IMPORTS = """

@@ -1,6 +1,7 @@
 package dev.mds.examples.transform;
 
 import dev.mds.connector.csv.CsvSource;
+import dev.mds.connector.json.JsonSource;
 import dev.mds.core.Sql;
 import dev.mds.examples.Tables;
 import dev.mds.load.MergeLoader;
@@ -19,8 +20,11 @@ import javax.sql.DataSource;
 /**
  * The streaming app's pipeline (viniciusgalvaoia/opensource-dataplatform: movies, users and 9,652 streams of
  * December 2021 as CSV): the three files are read by {@link CsvSource} (types inferred, the streams' {@code +0100}
- * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}; mds-transform then builds (over an
- * ephemeral staging model, inlined as a CTE) a per-movie table, an incremental daily table and a snapshot of the users; mds-quality checks the
+ * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}, and the vendor's books and reviews
+ * (JSON arrays of nested objects) are read by {@link JsonSource} into {@code vendor} (nesting kept as jsonb);
+ * mds-transform then builds (over an
+ * ephemeral staging model, inlined as a CTE) a per-movie table, an incremental daily table, a snapshot of the users
+ * and the books' ratings (flattened from the reviews' jsonb); mds-quality checks the
  * raw tables (keys, relationships, stream times). Then the sources change as a nightly load would see them: a
  * user's surname changes and a new day of streams arrives. The second run adds that day to the incremental table
  * without rebuilding it, and the snapshot keeps both versions of the user.
@@ -40,6 +44,8 @@ public final class StreamingExample {
             load(ds, "movies.csv", "raw.movies", "title");
             load(ds, "users.csv", "raw.users", "email");
             load(ds, "streams.csv", "raw.streams", "movie_title", "user_email", "start_at");
+            loadJson(ds, "books.json", "vendor.books");
+            loadJson(ds, "reviews.json", "vendor.reviews");
 
             Tables.step("2. quality checks on raw", System.out);
             QualityReport report = checks(ds);
@@ -59,6 +65,9 @@ public final class StreamingExample {
                     select title, streams, viewers, watched_hours, avg_completion_pct
                     from marts.movie_stats order by streams desc, title limit 5""", System.out);
             Tables.query(ds, "last days", "select * from marts.daily_streams order by day desc limit 3", System.out);
+            Tables.query(ds, "most reviewed books", """
+                    select book, author, reviews, avg_rate from marts.book_ratings
+                    order by reviews desc, book limit 3""", System.out);
 
             Tables.step("4. the sources change: a user's surname, and the streams of 2021-12-31", System.out);
             try (Connection c = ds.getConnection()) {
@@ -85,6 +94,15 @@ public final class StreamingExample {
         }
     }
 
+    /** A JSON array of objects: one column per top-level key, types inferred, nested values as jsonb. */
+    private static void loadJson(DataSource ds, String file, String table) {
+        MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.OVERWRITE).build();
+        try (JsonSource json = JsonSource.builder().path(SeedData.file("004-streaming-app/" + file)).build()) {
+            System.out.println("  " + file + ": " + json.schema() + " -> "
+                    + loader.loadAll(json.batches(), 1, dev.mds.core.ProgressListener.NONE));
+        }
+    }
+
     private static QualityReport checks(DataSource ds) {
         return QualitySuite.on(ds)
                 .table("raw.movies", t -> t.key("title").notNull("title", "duration_mins").unique("title")
@@ -108,6 +126,7 @@ public final class StreamingExample {
     static TransformProject project(DataSource ds) {
         return TransformProject.builder(ds)
                 .sourceSchema("app", "raw")
+                .sourceSchema("vendor", "vendor")
                 .model("staging.stg_streams", """
                         {{ config(materialized='ephemeral') }}
                         select movie_title, user_email, size_mb, start_at, end_at,
@@ -131,6 +150,14 @@ public final class StreamingExample {
                         where day >= (select max(day) from {{ this }})
                         {% endif %}
                         group by day""")
+                .model("marts.book_ratings", """
+                        {{ config(materialized='table') }}
+                        select b.name as book, b.author, count(*) as reviews,
+                            round(avg((r.rating ->> 'rate')::int), 2) as avg_rate
+                        from {{ source('vendor', 'reviews') }} r
+                        cross join lateral jsonb_array_elements(r.books) as reviewed
+                        join {{ source('vendor', 'books') }} b on upper(b.name) = reviewed -> 'metadata' ->> 'title'
+                        group by b.name, b.author""")
                 .model("snapshots.users", """
                         {{ config(materialized='snapshot', unique_key='email', strategy='check',
                                   check_cols=['first_name', 'last_name']) }}

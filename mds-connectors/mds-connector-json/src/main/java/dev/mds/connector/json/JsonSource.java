@@ -1,0 +1,187 @@
+package dev.mds.connector.json;
+
+import dev.mds.connector.json.internal.JsonReading;
+import dev.mds.core.FieldType;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Reads a JSON file as a stream of typed {@link RecordBatch}es, one column per top-level key, in file order, each
+ * batch carrying the position to resume right after it. The file holds an array of objects ({@code [{…}, {…}]}) or
+ * objects one after another (JSON Lines, {@code {…}\n{…}}); which one is seen from its first character.
+ *
+ * <pre>{@code
+ * try (JsonSource json = JsonSource.builder()
+ *         .path(Path.of("reviews.json"))
+ *         .type("rating", FieldType.JSON)             // the others inferred from the first records
+ *         .build()) {
+ *     json.batches().forEach(loader::load);
+ * }
+ * }</pre>
+ *
+ * <p>Types, unless declared: a key whose values include an object or an array is a {@link FieldType#JSON} column
+ * (jsonb: flatten it in SQL, {@code rating ->> 'rate'}); otherwise booleans are {@link FieldType#BOOLEAN}, whole
+ * numbers {@link FieldType#LONG}, numbers with a fraction or beyond a long {@link FieldType#DECIMAL} (exact), strings
+ * {@link FieldType#TIMESTAMPTZ} when every one is an ISO 8601 date-time with an offset ({@code +01:00},
+ * {@code +0100} or {@code Z}), {@link FieldType#DATE} when every one is a date, else {@link FieldType#STRING}; a key
+ * with values of several kinds (a number here, a string there) is STRING, each value its JSON text. A missing key
+ * and {@code null} are NULL. Nothing is rounded or guessed: a later value that does not fit its column (a string in
+ * a bigint column, {@code 1.5} in a bigint column, a whole number a double cannot hold) fails the read, naming the
+ * file, line, record and key.
+ *
+ * <p>A batch's {@link SourcePosition} has {@code json:<file>} as its source and two entries: {@code record} (the
+ * number of the batch's last record) and {@code offset} (the byte after it). Commit it with the load, then
+ * {@link Builder#resumeFrom} it: the records before it are read again (to infer the same schema and to skip them),
+ * and a file whose record ends elsewhere than the position says is refused as rewritten.
+ */
+public final class JsonSource implements AutoCloseable {
+    private final JsonReading reading;
+
+    private JsonSource(JsonReading.Settings settings) {
+        this.reading = new JsonReading(settings);
+    }
+
+    /** A builder; see {@link Builder} for the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The columns: the declared schema, or one per key in the order first seen in the first
+     * {@link Builder#sampleRows} records (then the keys declared with {@link Builder#type} but not seen).
+     *
+     * @throws dev.mds.core.BadInputException when those records are not valid JSON, naming file and line
+     */
+    public Schema schema() {
+        return reading.schema();
+    }
+
+    /**
+     * The batches, in file order; can be called once. An input without records gives one empty batch (so a loader
+     * creates its table or, overwriting, empties it).
+     *
+     * @throws dev.mds.core.BadInputException (from the stream) at the first record that is not valid JSON, not an
+     *     object, or has a value that does not fit its column or a key outside the schema; batches before it have
+     *     been handed out, none after
+     * @throws UncheckedIOException (from the stream) when the file cannot be read
+     */
+    public Stream<RecordBatch> batches() {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(reading.batches(),
+                Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(reading::close);
+    }
+
+    @Override
+    public void close() {
+        reading.close();
+    }
+
+    /**
+     * Settings of a {@link JsonSource}. Defaults: types inferred from the first {@code sampleRows(10_000)} records,
+     * {@code chunkRows(10_000)}, a key outside the schema fails the read ({@code ignoreUnknownFields(false)}).
+     */
+    public static final class Builder {
+        private Path path;
+        private InputStream stream;
+        private String name;
+        private Schema schema;
+        private final Map<String, FieldType> types = new LinkedHashMap<>();
+        private int sampleRows = 10_000;
+        private int chunkRows = 10_000;
+        private boolean ignoreUnknownFields;
+        private SourcePosition resumeFrom;
+
+        private Builder() {
+        }
+
+        /** The file to read (UTF-8, UTF-16 or UTF-32, detected as JSON allows). */
+        public Builder path(Path path) {
+            this.path = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /** A stream to read instead of a file, named {@code name} in messages and positions; closed with the source. */
+        public Builder stream(InputStream stream, String name) {
+            this.stream = Objects.requireNonNull(stream, "stream");
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The columns, declared: no inference. Keys not in it fail the read unless {@link #ignoreUnknownFields}. */
+        public Builder schema(Schema schema) {
+            this.schema = Objects.requireNonNull(schema, "schema");
+            return this;
+        }
+
+        /** The type of one key's column (the others inferred); a key not seen in the sample is added last. */
+        public Builder type(String key, FieldType type) {
+            if (Objects.requireNonNull(key, "key").isEmpty()) {
+                throw new IllegalArgumentException("type: the key is empty");
+            }
+            types.put(key, Objects.requireNonNull(type, "type"));
+            return this;
+        }
+
+        /**
+         * How many records the type inference reads, at least 1; default 10,000. They are kept in memory until
+         * handed out, so the input is read once.
+         */
+        public Builder sampleRows(int rows) {
+            if (rows < 1) {
+                throw new IllegalArgumentException("sampleRows must be at least 1, got " + rows);
+            }
+            this.sampleRows = rows;
+            return this;
+        }
+
+        /** Records per batch, at least 1; default 10,000. */
+        public Builder chunkRows(int rows) {
+            if (rows < 1) {
+                throw new IllegalArgumentException("chunkRows must be at least 1, got " + rows);
+            }
+            this.chunkRows = rows;
+            return this;
+        }
+
+        /** Whether a key outside the schema is dropped (true) or fails the read naming it (false, the default). */
+        public Builder ignoreUnknownFields(boolean ignore) {
+            this.ignoreUnknownFields = ignore;
+            return this;
+        }
+
+        /** Start right after the batch that carried {@code position}. */
+        public Builder resumeFrom(SourcePosition position) {
+            this.resumeFrom = Objects.requireNonNull(position, "position");
+            return this;
+        }
+
+        /**
+         * A source with these settings; the input is opened on the first call of {@link JsonSource#schema()} or
+         * {@link JsonSource#batches()}.
+         *
+         * @throws IllegalArgumentException when neither or both of path and stream are set, or types are declared
+         *     beside a schema
+         */
+        public JsonSource build() {
+            if ((path == null) == (stream == null)) {
+                throw new IllegalArgumentException("set one of path(...) and stream(...)");
+            }
+            if (schema != null && !types.isEmpty()) {
+                throw new IllegalArgumentException("type(...) and schema(...) are both set: declare the types in the schema");
+            }
+            String shown = path != null ? path.toString() : name;
+            return new JsonSource(new JsonReading.Settings(path, stream, shown, schema, types, sampleRows, chunkRows,
+                    ignoreUnknownFields, resumeFrom));
+        }
+    }
+}

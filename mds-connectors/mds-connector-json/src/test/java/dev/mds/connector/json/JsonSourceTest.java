@@ -1,0 +1,198 @@
+package dev.mds.connector.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.FieldType;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link JsonSource} on files and streams: formats, inferred and declared types, positions, and bad input. */
+class JsonSourceTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private static List<Record> all(JsonSource source) {
+        try (source) {
+            return source.batches().flatMap(b -> b.records().stream()).toList();
+        }
+    }
+
+    private static JsonSource stream(String text, String name) {
+        return JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), name).build();
+    }
+
+    @Test
+    void anArrayAndJsonLinesGiveTheSameRecordsWithTypesInferredPerKey() throws IOException {
+        String a = "{\"id\": 1, \"name\": \"Ann\", \"price\": 9.5, \"ok\": true, \"tags\": [\"x\"], \"at\": \"2021-12-17T11:49:40.461+0100\","
+                + " \"day\": \"2021-12-17\"}";
+        String b = "{\"id\": 2, \"name\": null, \"price\": 10, \"ok\": false, \"tags\": {\"k\": 1}, \"at\": \"2021-12-18T00:00:00Z\","
+                + " \"day\": \"2021-12-18\", \"extra\": \"late key\"}";
+        JsonSource array = JsonSource.builder().path(file("a.json", "[" + a + ",\n" + b + "]")).build();
+        JsonSource lines = JsonSource.builder().path(file("a.jsonl", a + "\n" + b + "\n")).build();
+        Schema expected = Schema.builder().add("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("price", FieldType.DECIMAL).add("ok", FieldType.BOOLEAN).add("tags", FieldType.JSON)
+                .add("at", FieldType.TIMESTAMPTZ).add("day", FieldType.DATE).add("extra", FieldType.STRING).build();
+        assertThat(array.schema()).isEqualTo(expected);
+        assertThat(lines.schema()).isEqualTo(expected);
+        List<Record> records = all(array);
+        assertThat(records).isEqualTo(all(lines));
+        assertThat(records.get(0).values()).containsExactly(1L, "Ann", new BigDecimal("9.5"), true, "[\"x\"]",
+                OffsetDateTime.of(2021, 12, 17, 11, 49, 40, 461_000_000, ZoneOffset.ofHours(1)), LocalDate.of(2021, 12, 17), null);
+        assertThat(records.get(1).values()).containsExactly(2L, null, new BigDecimal("10"), false, "{\"k\":1}",
+                OffsetDateTime.of(2021, 12, 18, 0, 0, 0, 0, ZoneOffset.UTC), LocalDate.of(2021, 12, 18), "late key");
+    }
+
+    @Test
+    void aKeyWithValuesOfSeveralKindsIsTextAndDeclaredTypesWin() {
+        JsonSource source = JsonSource.builder().stream(new ByteArrayInputStream(
+                "{\"pages\": 10, \"code\": \"007\"}\n{\"pages\": \"unknown\", \"code\": \"8\"}".getBytes(StandardCharsets.UTF_8)), "mixed")
+                .type("code", FieldType.INT).type("never_seen", FieldType.UUID).build();
+        assertThat(source.schema().names()).containsExactly("pages", "code", "never_seen");
+        assertThat(source.schema().field(0).type()).isEqualTo(FieldType.STRING);
+        assertThat(all(source)).extracting(Record::values).containsExactly(Arrays.asList("10", 7, null),
+                Arrays.asList("unknown", 8, null));
+    }
+
+    @Test
+    void batchesCarryPositionsAndAResumeReadsOnFromTheNextRecord() throws IOException {
+        StringBuilder text = new StringBuilder("[\n");
+        for (int i = 1; i <= 25; i++) {
+            text.append(i > 1 ? ",\n" : "").append("{\"id\": ").append(i).append('}');
+        }
+        Path p = file("n.json", text.append("\n]").toString());
+        List<RecordBatch> batches;
+        try (JsonSource source = JsonSource.builder().path(p).chunkRows(10).build()) {
+            batches = source.batches().toList();
+        }
+        assertThat(batches).extracting(RecordBatch::size).containsExactly(10, 10, 5);
+        SourcePosition second = batches.get(1).position().orElseThrow();
+        assertThat(second.source()).isEqualTo("json:" + p);
+        assertThat(second.getLong("record")).contains(20L);
+
+        SourcePosition stored = SourcePosition.fromJson(second.toJson());
+        try (JsonSource resumed = JsonSource.builder().path(p).chunkRows(10).resumeFrom(stored).build()) {
+            List<RecordBatch> rest = resumed.batches().toList();
+            assertThat(rest).hasSize(1);
+            assertThat(rest.get(0).records()).extracting(r -> r.get(0)).containsExactly(21L, 22L, 23L, 24L, 25L);
+            assertThat(rest.get(0).position()).isEqualTo(batches.get(2).position());
+        }
+        // resumed after the last batch: one empty batch, at the same position
+        try (JsonSource resumed = JsonSource.builder().path(p).resumeFrom(batches.get(2).position().orElseThrow()).build()) {
+            List<RecordBatch> rest = resumed.batches().toList();
+            assertThat(rest).hasSize(1);
+            assertThat(rest.get(0).isEmpty()).isTrue();
+            assertThat(rest.get(0).position()).isEqualTo(batches.get(2).position());
+        }
+
+        // the file rewritten under its name: record 20 now ends elsewhere
+        Files.writeString(p, text.toString().replace("{\"id\": 3}", "{\"id\": 3, \"v\": 1}"));
+        assertThatThrownBy(() -> all(JsonSource.builder().path(p).resumeFrom(stored).ignoreUnknownFields(true).build()))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("record 20").hasMessageContaining("rewritten");
+    }
+
+    @Test
+    void anEmptyInputGivesOneEmptyBatch() {
+        for (String text : List.of("", "[]", "  \n [ ] \n")) {
+            try (JsonSource source = JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                    "empty").type("id", FieldType.LONG).build()) {
+                List<RecordBatch> batches = source.batches().toList();
+                assertThat(batches).as(text).hasSize(1);
+                assertThat(batches.get(0).isEmpty()).isTrue();
+                assertThat(batches.get(0).schema().names()).containsExactly("id");
+            }
+        }
+    }
+
+    @Test
+    void invalidJsonIsNamedByFileLineAndRecord() throws IOException {
+        Path p = file("bad.json", "[{\"id\": 1},\n{\"id\": 2},\n{\"id\": 3,, \"x\": 1}]");
+        assertThatThrownBy(() -> all(JsonSource.builder().path(p).sampleRows(1).build()))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith(p + " line 3")
+                .hasMessageContaining("not valid JSON").hasMessageContaining("record 3");
+        assertThatThrownBy(() -> all(stream("{\"id\": 1}\n{\"id\": 2, \"id\": 3}", "dup.jsonl")))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("dup.jsonl line 2")
+                .hasMessageContaining("Duplicate field 'id'");
+        assertThatThrownBy(() -> all(stream("[{\"id\": 1}, 2]", "num.json")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("record 2")
+                .hasMessageContaining("is a number, not an object");
+        assertThatThrownBy(() -> all(stream("[{\"id\": 1}", "open.json")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("open.json");
+        assertThatThrownBy(() -> all(stream("[{\"id\": 1}] {\"id\": 2}", "after.json")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("after the array");
+        assertThatThrownBy(() -> all(stream("\"just a string\"", "scalar.json")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("is a string, not an object");
+        assertThatThrownBy(() -> all(stream("{\"\": 1}", "emptykey.json")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("a key is empty");
+    }
+
+    @Test
+    void aValueThatDoesNotFitItsColumnFailsNamingTheKeyAndTheFix() {
+        String text = "{\"n\": 1, \"d\": 2.5}\n{\"n\": 2, \"d\": 3}\n{\"n\": \"three\", \"d\": 1}";
+        assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                "late.jsonl").sampleRows(2).build()))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("late.jsonl line 3 record 3, column 'n'")
+                .hasMessageContaining("the string \"three\" is not a number")
+                .hasMessageContaining("inferred from the first 2 records")
+                .hasMessageContaining("type(\"n\", FieldType.STRING)");
+        assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream("{\"n\": 1.5}".getBytes(StandardCharsets.UTF_8)),
+                "frac.jsonl").type("n", FieldType.LONG).build()))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("has a fraction");
+        assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(
+                "{\"n\": 9007199254740993}".getBytes(StandardCharsets.UTF_8)), "big.jsonl").type("n", FieldType.DOUBLE).build()))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("cannot be held exactly by a double");
+        assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(
+                "{\"t\": \"2021-12-17T11:49:40\"}".getBytes(StandardCharsets.UTF_8)), "tz.jsonl").type("t", FieldType.TIMESTAMPTZ).build()))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("with an offset");
+        assertThat(all(stream("{\"a\": 1}\n{\"a\": 2, \"b\": 3}", "unknown.jsonl")))   // b is in the sample
+                .extracting(Record::values).containsExactly(Arrays.asList(1L, null), List.of(2L, 3L));
+        assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(
+                "{\"a\": 1}\n{\"a\": 2, \"b\": 3}".getBytes(StandardCharsets.UTF_8)), "unknown.jsonl").sampleRows(1).build()))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("line 2 record 2, column 'b'")
+                .hasMessageContaining("not in the schema [a]").hasMessageContaining("ignoreUnknownFields(true)");
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(
+                "{\"a\": 1}\n{\"a\": 2, \"b\": 3}".getBytes(StandardCharsets.UTF_8)), "unknown.jsonl").sampleRows(1)
+                .ignoreUnknownFields(true).build())).extracting(r -> r.get(0)).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void wholeNumbersBeyondALongAreExactDecimals() {
+        assertThat(stream("{\"n\": 1}\n{\"n\": 123456789012345678901234567890}", "big").schema().field(0).type())
+                .isEqualTo(FieldType.DECIMAL);
+        assertThat(all(stream("{\"n\": 1}\n{\"n\": 123456789012345678901234567890}", "big")))
+                .extracting(r -> r.get(0)).containsExactly(new BigDecimal("1"), new BigDecimal("123456789012345678901234567890"));
+    }
+
+    @Test
+    void badBuilderSettingsAreRefused() {
+        assertThatThrownBy(() -> JsonSource.builder().build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("path(...) and stream(...)");
+        assertThatThrownBy(() -> JsonSource.builder().path(Path.of("x")).schema(Schema.builder().add("a", FieldType.LONG).build())
+                .type("a", FieldType.LONG).build()).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JsonSource.builder().sampleRows(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> JsonSource.builder().chunkRows(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
