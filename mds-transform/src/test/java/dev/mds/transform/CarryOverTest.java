@@ -10,22 +10,10 @@ import org.junit.jupiter.api.Test;
 /** A rebuilt view or table keeps the grants on the relation it replaces, its comment and its columns' comments. */
 @MdsPostgres
 class CarryOverTest {
-    /** Roles belong to the server, not to the test's database: created once, whichever test class comes first. */
-    private static void role(DataSource ds, String name) {
-        TestSql.sql(ds, "do $$ begin create role " + name + "; exception when duplicate_object then null; end $$");
-    }
-
-    private static String acl(DataSource ds, String relation) {
-        return String.join(" ", TestSql.strings(ds, "select coalesce(r.rolname, 'PUBLIC') || '=' || string_agg(a.privilege_type"
-                + " || case when a.is_grantable then '*' else '' end, ',' order by a.privilege_type)"
-                + " from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles r on r.oid = a.grantee"
-                + " where c.oid = '" + relation + "'::regclass and a.grantee <> c.relowner group by r.rolname order by 1"));
-    }
-
     @Test
     void aRebuiltTableKeepsItsGrantsAndComments(DataSource ds) {
-        role(ds, "mds_carry_reader");
-        role(ds, "mds_carry_writer");
+        Db.roles(ds, "mds_carry_reader");
+        Db.roles(ds, "mds_carry_writer");
         TransformProject project = TransformProject.builder(ds)
                 .model("co.t", "{{ config(materialized='table') }}\nselect 1 as id, 'a'::text as name, 2 as gone").build();
         project.run().assertSucceeded();
@@ -33,7 +21,7 @@ class CarryOverTest {
                 + " grant insert, update on co.t to mds_carry_writer with grant option;"
                 + " comment on table co.t is 'one row, it''s a test'; comment on column co.t.name is 'the name';"
                 + " comment on column co.t.gone is 'dropped by the next build'");
-        String before = acl(ds, "co.t");
+        String before = Db.acl(ds, "co.t");
         assertThat(before).isEqualTo("PUBLIC=SELECT mds_carry_reader=SELECT mds_carry_writer=INSERT*,UPDATE*");
 
         TransformProject changed = TransformProject.builder(ds)
@@ -43,7 +31,7 @@ class CarryOverTest {
                 "comment on table \"co\".\"t\" is 'one row, it''s a test'");
         changed.run().assertSucceeded();
 
-        assertThat(acl(ds, "co.t")).isEqualTo(before);
+        assertThat(Db.acl(ds, "co.t")).isEqualTo(before);
         assertThat(TestSql.strings(ds, "select obj_description('co.t'::regclass, 'pg_class') || ' / '"
                 + " || col_description('co.t'::regclass, 2)")).containsExactly("one row, it's a test / the name");
         assertThat(TestSql.strings(ds, "select count(*) from pg_description where objoid = 'co.t'::regclass"))
@@ -52,34 +40,34 @@ class CarryOverTest {
 
     @Test
     void aViewKeepsItsGrantsAcrossRebuildsAndAChangeToATable(DataSource ds) {
-        role(ds, "mds_carry_reader");
+        Db.roles(ds, "mds_carry_reader");
         String view = "select 1 as id";
         TransformProject.builder(ds).model("cv.v", view).build().run().assertSucceeded();
         TestSql.sql(ds, "grant select on cv.v to mds_carry_reader; comment on view cv.v is 'a view'");
         TransformProject.builder(ds).model("cv.v", view + ", 2 as two").build().run().assertSucceeded();
-        assertThat(acl(ds, "cv.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(Db.acl(ds, "cv.v")).isEqualTo("mds_carry_reader=SELECT");
         assertThat(TestSql.strings(ds, "select obj_description('cv.v'::regclass, 'pg_class')")).containsExactly("a view");
 
         TransformProject.builder(ds).model("cv.v", "{{ config(materialized='table') }}\n" + view).build().run()
                 .assertSucceeded();
         assertThat(TestSql.strings(ds, "select relkind::text from pg_class where oid = 'cv.v'::regclass")).containsExactly("r");
-        assertThat(acl(ds, "cv.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(Db.acl(ds, "cv.v")).isEqualTo("mds_carry_reader=SELECT");
         assertThat(TestSql.strings(ds, "select obj_description('cv.v'::regclass, 'pg_class')")).containsExactly("a view");
     }
 
     @Test
     void aFullRefreshOfAnIncrementalModelKeepsItsGrants(DataSource ds) {
-        role(ds, "mds_carry_reader");
+        Db.roles(ds, "mds_carry_reader");
         String model = "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id";
         TransformProject.builder(ds).model("ci.t", model).build().run().assertSucceeded();
         TestSql.sql(ds, "grant select on ci.t to mds_carry_reader");
         TransformProject.builder(ds).model("ci.t", model).fullRefresh(true).build().run().assertSucceeded();
-        assertThat(acl(ds, "ci.t")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(Db.acl(ds, "ci.t")).isEqualTo("mds_carry_reader=SELECT");
     }
 
     @Test
     void aDownstreamViewDroppedByTheCascadeOfItsRebuiltTableKeepsItsGrantsAndComments(DataSource ds) {
-        role(ds, "mds_carry_reader");
+        Db.roles(ds, "mds_carry_reader");
         TransformProject project = TransformProject.builder(ds)
                 .model("cc.t", "{{ config(materialized='table') }}\nselect 1 as id, 'a'::text as name")
                 .model("cc.v", "select id, name from {{ ref('cc.t') }}")
@@ -91,8 +79,8 @@ class CarryOverTest {
 
         // rebuilding cc.t drops cc.v and cc.w (CASCADE), which are then built again
         project.run().assertSucceeded();
-        assertThat(acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
-        assertThat(acl(ds, "cc.w")).isEqualTo("mds_carry_reader=SELECT*");
+        assertThat(Db.acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(Db.acl(ds, "cc.w")).isEqualTo("mds_carry_reader=SELECT*");
         assertThat(TestSql.strings(ds, "select obj_description('cc.v'::regclass, 'pg_class') || ' / '"
                 + " || col_description('cc.v'::regclass, 2)")).containsExactly("the view / the name");
 
@@ -102,13 +90,13 @@ class CarryOverTest {
                 .model("cc.v", "select id from {{ ref('cc.t') }}")
                 .model("cc.w", "select id from {{ ref('cc.v') }}")
                 .build().run().assertSucceeded();
-        assertThat(acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
+        assertThat(Db.acl(ds, "cc.v")).isEqualTo("mds_carry_reader=SELECT");
         assertThat(TestSql.strings(ds, "select obj_description('cc.v'::regclass, 'pg_class')")).containsExactly("the view");
     }
 
     @Test
     void aRebuiltTableKeepsTheGrantsOnTheColumnsItStillHas(DataSource ds) {
-        role(ds, "mds_carry_reader");
+        Db.roles(ds, "mds_carry_reader");
         TransformProject.builder(ds).model("cg.t", "{{ config(materialized='table') }}\nselect 1 as id, 2 as gone")
                 .build().run().assertSucceeded();
         TestSql.sql(ds, "grant select (id), update (id) on cg.t to mds_carry_reader with grant option",

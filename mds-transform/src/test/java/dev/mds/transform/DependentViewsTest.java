@@ -19,11 +19,6 @@ import org.junit.jupiter.api.Test;
 class DependentViewsTest {
     private static final String TABLE = "{{ config(materialized='table') }}\n";
 
-    /** Roles belong to the server, not to the test's database: created once, whichever test class comes first. */
-    private static void role(DataSource ds, String name) {
-        TestSql.sql(ds, "do $$ begin create role " + name + "; exception when duplicate_object then null; end $$");
-    }
-
     private static String one(DataSource ds, String query) {
         List<String> out = TestSql.strings(ds, query);
         assertThat(out).hasSize(1);
@@ -40,8 +35,8 @@ class DependentViewsTest {
 
     @Test
     void aSelectedTableKeepsAnUnselectedViewModelOverItWithItsOwnerGrantsAndComment(DataSource ds) {
-        role(ds, "mds_dv_owner");
-        role(ds, "mds_dv_reader");
+        Db.roles(ds, "mds_dv_owner");
+        Db.roles(ds, "mds_dv_reader");
         TransformProject first = TransformProject.builder(ds)
                 .model("dv.orders", TABLE + "select 1 as id, 10 as amount")
                 .model("dv.big_orders", "select id, amount from {{ ref('dv.orders') }} where amount > 5")
@@ -92,7 +87,7 @@ class DependentViewsTest {
 
     @Test
     void aHandMadeViewKeepsItsOptionsColumnCommentsColumnGrantsDefaultsAndInsteadOfTrigger(DataSource ds) {
-        role(ds, "mds_dv_reader");
+        Db.roles(ds, "mds_dv_reader");
         TransformProject project = TransformProject.builder(ds)
                 .model("hv.t", TABLE + "select 1 as id, 'a'::text as name, 'secret'::text as pin").build();
         project.run().assertSucceeded();
@@ -231,7 +226,7 @@ class DependentViewsTest {
 
     @Test
     void sqlListsTheLockAndTheStatementsCreatingTheKeptViewsAgainAfterTheDrop(DataSource ds) {
-        role(ds, "mds_dv_reader");
+        Db.roles(ds, "mds_dv_reader");
         TransformProject project = TransformProject.builder(ds).model("sq.t", TABLE + "select 1 as id").build();
         project.run().assertSucceeded();
         TestSql.sql(ds, "create view sq.v as select * from sq.t", "grant select on sq.v to mds_dv_reader",

@@ -15,29 +15,14 @@ import org.junit.jupiter.api.Test;
  */
 @MdsPostgres
 class GrantsTest {
-    /** Roles belong to the server, not to the test's database: created once, whichever test class comes first. */
-    private static void roles(DataSource ds, String... names) {
-        for (String name : names) {
-            TestSql.sql(ds, "do $$ begin create role " + name + "; exception when duplicate_object then null; end $$");
-        }
-    }
-
-    /** The grants on a relation to roles other than its owner: {@code role=PRIV,PRIV}, sorted. */
-    private static String acl(DataSource ds, String relation) {
-        return String.join(" ", TestSql.strings(ds, "select coalesce(r.rolname, 'PUBLIC') || '=' || string_agg(a.privilege_type"
-                + " || case when a.is_grantable then '*' else '' end, ',' order by a.privilege_type)"
-                + " from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles r on r.oid = a.grantee"
-                + " where c.oid = '" + relation + "'::regclass and a.grantee <> c.relowner group by r.rolname order by 1"));
-    }
-
     @Test
     void aTableModelGetsItsConfiguredGrantsAndLosesTheOnesNoLongerConfigured(DataSource ds) {
-        roles(ds, "mds_grants_reporter", "mds_grants_bi", "mds_grants_loader");
+        Db.roles(ds, "mds_grants_reporter", "mds_grants_bi", "mds_grants_loader");
         TransformProject first = TransformProject.builder(ds).model("gt.t", "{{ config(materialized='table',"
                 + " grants={'select': ['mds_grants_reporter', 'mds_grants_bi']}) }}\nselect 1 as id").build();
         assertThat(first.sql()).contains("grant select on \"gt\".\"t\" to \"mds_grants_reporter\", \"mds_grants_bi\"");
         first.run().assertSucceeded();
-        assertThat(acl(ds, "gt.t")).isEqualTo("mds_grants_bi=SELECT mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gt.t")).isEqualTo("mds_grants_bi=SELECT mds_grants_reporter=SELECT");
 
         // by hand between runs: the rebuild carries it over, and the grants config then revokes it (dbt's rule)
         TestSql.sql(ds, "grant insert on gt.t to mds_grants_loader");
@@ -48,24 +33,24 @@ class GrantsTest {
                 "revoke select on \"gt\".\"t\" from \"mds_grants_bi\"",
                 "revoke insert on \"gt\".\"t\" from \"mds_grants_loader\"");
         second.run().assertSucceeded();
-        assertThat(acl(ds, "gt.t")).isEqualTo("mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gt.t")).isEqualTo("mds_grants_reporter=SELECT");
         assertThat(TestSql.strings(ds, "select id from gt.t")).containsExactly("2");
     }
 
     @Test
     void withoutGrantsARebuildKeepsWhateverTheRelationHad(DataSource ds) {
-        roles(ds, "mds_grants_reporter");
+        Db.roles(ds, "mds_grants_reporter");
         TransformProject.builder(ds).model("gk.v", "select 1 as id").build().run().assertSucceeded();
         TestSql.sql(ds, "grant select on gk.v to mds_grants_reporter");
         TransformProject again = TransformProject.builder(ds).model("gk.v", "select 1 as id, 2 as two").build();
         assertThat(again.sql()).noneMatch(s -> s.startsWith("revoke"));
         again.run().assertSucceeded();
-        assertThat(acl(ds, "gk.v")).isEqualTo("mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gk.v")).isEqualTo("mds_grants_reporter=SELECT");
     }
 
     @Test
     void theProjectsGrantsApplyToEveryModelAndAModelReplacesOrAddsToThemByPrivilege(DataSource ds) {
-        roles(ds, "mds_grants_reporter", "mds_grants_bi", "mds_grants_loader");
+        Db.roles(ds, "mds_grants_reporter", "mds_grants_bi", "mds_grants_loader");
         TransformProject project = TransformProject.builder(ds)
                 .grants("select", "mds_grants_reporter")
                 .grants("SELECT", "mds_grants_reporter", "public")          // replaces the call before
@@ -77,16 +62,16 @@ class GrantsTest {
                 .model("gp.uses", "select * from {{ ref('gp.hidden') }}")
                 .build();
         project.run().assertSucceeded();
-        assertThat(acl(ds, "gp.plain")).isEqualTo("PUBLIC=SELECT mds_grants_reporter=SELECT");
-        assertThat(acl(ds, "gp.replaced")).isEqualTo("mds_grants_bi=SELECT");
-        assertThat(acl(ds, "gp.added"))
+        assertThat(Db.acl(ds, "gp.plain")).isEqualTo("PUBLIC=SELECT mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gp.replaced")).isEqualTo("mds_grants_bi=SELECT");
+        assertThat(Db.acl(ds, "gp.added"))
                 .isEqualTo("PUBLIC=SELECT mds_grants_bi=SELECT mds_grants_loader=INSERT mds_grants_reporter=SELECT");
-        assertThat(acl(ds, "gp.uses")).isEqualTo("PUBLIC=SELECT mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gp.uses")).isEqualTo("PUBLIC=SELECT mds_grants_reporter=SELECT");
     }
 
     @Test
     void anIncrementalRunAndASnapshotRunSettleTheirGrantsToo(DataSource ds) {
-        roles(ds, "mds_grants_reporter", "mds_grants_bi");
+        Db.roles(ds, "mds_grants_reporter", "mds_grants_bi");
         TestSql.sql(ds, "create schema gsrc; create table gsrc.c (id int primary key, v text); insert into gsrc.c values (1, 'a')");
         String incremental = "{{ config(materialized='incremental', unique_key='id', grants={'select': ['%s']}) }}\n"
                 + "select id, v from gsrc.c";
@@ -94,31 +79,31 @@ class GrantsTest {
                 + " grants={'select': ['%s']}) }}\nselect id, v from gsrc.c";
         TransformProject.builder(ds).model("gi.inc", incremental.formatted("mds_grants_reporter"))
                 .model("gi.snap", snapshot.formatted("mds_grants_reporter")).build().run().assertSucceeded();
-        assertThat(acl(ds, "gi.inc")).isEqualTo("mds_grants_reporter=SELECT");
-        assertThat(acl(ds, "gi.snap")).isEqualTo("mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gi.inc")).isEqualTo("mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gi.snap")).isEqualTo("mds_grants_reporter=SELECT");
 
         TestSql.sql(ds, "insert into gsrc.c values (2, 'b')");
         TransformProject.builder(ds).model("gi.inc", incremental.formatted("mds_grants_bi"))
                 .model("gi.snap", snapshot.formatted("mds_grants_bi")).build().run().assertSucceeded();
-        assertThat(acl(ds, "gi.inc")).isEqualTo("mds_grants_bi=SELECT");
-        assertThat(acl(ds, "gi.snap")).isEqualTo("mds_grants_bi=SELECT");
+        assertThat(Db.acl(ds, "gi.inc")).isEqualTo("mds_grants_bi=SELECT");
+        assertThat(Db.acl(ds, "gi.snap")).isEqualTo("mds_grants_bi=SELECT");
         assertThat(TestSql.strings(ds, "select count(*) from gi.inc")).containsExactly("2");
     }
 
     @Test
     void aPrivilegeWithNoRoleIsRevokedFromEveryRole(DataSource ds) {
-        roles(ds, "mds_grants_reporter", "mds_grants_loader");
+        Db.roles(ds, "mds_grants_reporter", "mds_grants_loader");
         TransformProject.builder(ds).model("gn.t", "{{ config(materialized='table') }}\nselect 1 as id").build().run()
                 .assertSucceeded();
         TestSql.sql(ds, "grant select, insert on gn.t to mds_grants_loader; grant select on gn.t to mds_grants_reporter");
         TransformProject.builder(ds).model("gn.t", "{{ config(materialized='table', grants={'select': ['mds_grants_reporter'],"
                 + " 'insert': []}) }}\nselect 1 as id").build().run().assertSucceeded();
-        assertThat(acl(ds, "gn.t")).isEqualTo("mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gn.t")).isEqualTo("mds_grants_reporter=SELECT");
     }
 
     @Test
     void aGrantToAMissingRoleFailsTheModelNamingItAndLeavesItAsItWas(DataSource ds) {
-        roles(ds, "mds_grants_reporter");
+        Db.roles(ds, "mds_grants_reporter");
         TransformProject.builder(ds).model("gm.t", "{{ config(materialized='table', grants={'select': 'mds_grants_reporter'})"
                 + " }}\nselect 1 as id").build().run().assertSucceeded();
         RunResults results = TransformProject.builder(ds).model("gm.t", "{{ config(materialized='table',\n"
@@ -127,7 +112,7 @@ class GrantsTest {
         assertThat(results.model("gm.t").error().orElseThrow())
                 .contains("gm.t", "line 1", "grants", "mds_grants_nobody", "does not exist", "unchanged");
         assertThat(TestSql.strings(ds, "select id from gm.t")).containsExactly("1");
-        assertThat(acl(ds, "gm.t")).isEqualTo("mds_grants_reporter=SELECT");
+        assertThat(Db.acl(ds, "gm.t")).isEqualTo("mds_grants_reporter=SELECT");
     }
 
     @Test

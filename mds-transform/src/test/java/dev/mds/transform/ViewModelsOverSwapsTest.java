@@ -22,11 +22,6 @@ import org.junit.jupiter.api.Test;
 class ViewModelsOverSwapsTest {
     private static final String TABLE = "{{ config(materialized='table') }}\n";
 
-    /** Roles belong to the server, not to the test's database: created once, whichever test class comes first. */
-    private static void role(DataSource ds, String name) {
-        TestSql.sql(ds, "do $$ begin create role " + name + "; exception when duplicate_object then null; end $$");
-    }
-
     @BeforeEach
     void dropTheSchema(DataSource ds) {
         TestSql.sql(ds, "drop schema if exists vs cascade");
@@ -67,7 +62,7 @@ class ViewModelsOverSwapsTest {
 
     @Test
     void aViewModelChangedWithTheColumnItReadsIsDroppedByTheSwapAndBuiltAgainWithItsGrantsAndComment(DataSource ds) {
-        role(ds, "mds_vs_reader");
+        Db.roles(ds, "mds_vs_reader");
         run(ds, "select 1 as id, 'x'::text as gone", "select id, gone from {{ ref('vs.t') }}").assertSucceeded();
         TestSql.sql(ds, "grant usage on schema vs to mds_vs_reader", "grant select on vs.v to mds_vs_reader",
                 "comment on view vs.v is 'kept through rebuilds'");
