@@ -4,6 +4,7 @@ import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
+import dev.mds.vault.internal.HashSql;
 import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A point-in-time table over a hub and its satellites: for each hub key and each as-of date, the key and load
- * date of each satellite's row in effect then (the ghost key and 1900-01-01 when there is none). After each
+ * date of each satellite's row in effect then (the ghost key and 1900-01-01 when there is none; under AUTOMATEDV,
+ * for a satellite holding AutomateDV's ghost record and not mds's, that record's key and load date). After each
  * {@link #load()} the table holds exactly those rows for the hub's keys and the given dates, as a full rebuild would,
  * but only the difference is written: missing rows inserted, rows whose satellite rows changed updated, rows of other
  * dates or of keys no longer in the hub deleted; {@link LoadResult#rowsInserted()} counts the rows inserted or
@@ -220,6 +222,21 @@ public final class Pit extends Structure {
         return d;
     }
 
+    /**
+     * Whether, under AUTOMATEDV, the satellite holds AutomateDV's ghost record ({@link HashSql#automateDvGhostLiteral})
+     * and not mds's: the PIT then points at AutomateDV's, where a satellite has no row in effect, so that joining the
+     * PIT to the satellite finds the ghost row as AutomateDV's own PIT (with ghost records enabled) does.
+     */
+    private boolean automateDvGhostOnly(Connection c, TableName satellite) {
+        if (vault.standard() != HashStandard.AUTOMATEDV) {
+            return false;
+        }
+        String hk = Identifiers.quote(hashKey);
+        String holds = "SELECT EXISTS (SELECT 1 FROM " + satellite.quoted() + " AS g WHERE g." + hk + " = %s)::int";
+        return Jdbc.queryLong(c, String.format(holds, vault.hashSql().ghostLiteral())) == 0
+                && Jdbc.queryLong(c, String.format(holds, HashSql.automateDvGhostLiteral(vault.algorithm()))) == 1;
+    }
+
     @Override
     List<String> statements(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
@@ -244,8 +261,17 @@ public final class Pit extends Structure {
             sr.require(name(), hashKey);
             String satLd = sr.require(name(), Stage.LOAD_DATE).sqlType();
             String alias = "s" + (i++);
-            sel.add("COALESCE(" + alias + ".k, " + ghost + ")");
-            sel.add("COALESCE(" + alias + ".ld, " + GHOST_DATE + "::" + satLd + ")");
+            String ghostKey = ghost;
+            String ghostLd = GHOST_DATE + "::" + satLd;
+            if (automateDvGhostOnly(c, s)) {
+                // AutomateDV's ghost row, at the load date it has: AutomateDV casts '1900-01-01 00:00:00' to the
+                // column's type, a timestamptz in the dbt session's TimeZone
+                ghostKey = HashSql.automateDvGhostLiteral(vault.algorithm());
+                ghostLd = "COALESCE((SELECT min(g." + ld + ") FROM " + s.quoted() + " AS g WHERE g." + hk + " = " + ghostKey
+                        + "), " + ghostLd + ")";
+            }
+            sel.add("COALESCE(" + alias + ".k, " + ghostKey + ")");
+            sel.add("COALESCE(" + alias + ".ld, " + ghostLd + ")");
             cols.add(Identifiers.quote(prefix(s) + "_pk")).add(Identifiers.quote(prefix(s) + "_ldts"));
             // each row of the satellite with the load date of its key's next row: it is in effect as of a date from
             // its own load date up to (not including) the next one. One ordered pass over the satellite's primary key

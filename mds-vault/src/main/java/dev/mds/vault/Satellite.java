@@ -3,6 +3,7 @@ package dev.mds.vault;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.TableName;
+import dev.mds.vault.internal.HashSql;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -164,7 +165,9 @@ public final class Satellite extends Structure {
      * Inserts the ghost record if it is missing: the ghost key, an all-zero hashdiff, NULL payload, load date (and
      * effective-from, if stored) 1900-01-01 (midnight UTC for a {@code timestamptz}, whatever the session's
      * TimeZone, as the PIT's ghost), and the vault's {@link Vault#ghostRecordSource() ghost record source}
-     * ({@code AUTOMATE_DV_SYSTEM} under AUTOMATEDV, as AutomateDV's {@code create_ghost_record}).
+     * ({@code AUTOMATE_DV_SYSTEM} under AUTOMATEDV, as AutomateDV's {@code create_ghost_record}). Under AUTOMATEDV a
+     * satellite holding AutomateDV's ghost record ({@code CAST('000…0' AS BYTEA)}, which AutomateDV created) has its
+     * ghost record: nothing is inserted.
      *
      * @throws MdsException naming the satellite when the insert fails (nothing is inserted)
      */
@@ -181,11 +184,16 @@ public final class Satellite extends Structure {
         validate();
         String ghost = vault.hashSql().ghostLiteral();
         String epoch = GHOST_DATE;
+        String values = ghost + ", " + ghost + ", " + epoch + ", " + Identifiers.literal(vault.ghostRecordSource())
+                + (effectiveFrom == null ? "" : ", " + epoch);
+        // under AUTOMATEDV, AutomateDV's ghost record (a satellite AutomateDV created) is the satellite's ghost record
+        String rows = vault.standard() != HashStandard.AUTOMATEDV ? "VALUES (" + values + ")"
+                : "SELECT " + values + " WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS g WHERE g."
+                        + Identifiers.quote(parent) + " = " + HashSql.automateDvGhostLiteral(vault.algorithm()) + ")";
         return "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
                 + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE)
-                + (effectiveFrom == null ? "" : ", " + Identifiers.quote(EFFECTIVE_FROM)) + ") VALUES ("
-                + ghost + ", " + ghost + ", " + epoch + ", " + Identifiers.literal(vault.ghostRecordSource())
-                + (effectiveFrom == null ? "" : ", " + epoch) + ") ON CONFLICT DO NOTHING";
+                + (effectiveFrom == null ? "" : ", " + Identifiers.quote(EFFECTIVE_FROM)) + ") " + rows
+                + " ON CONFLICT DO NOTHING";
     }
 
     @Override

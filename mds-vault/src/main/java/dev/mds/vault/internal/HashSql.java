@@ -59,6 +59,15 @@ public final class HashSql {
         return "'\\x" + "00".repeat(algorithm.bytes()) + "'::bytea";
     }
 
+    /**
+     * A literal of AutomateDV's ghost key on PostgreSQL: its {@code binary_ghost} renders {@code CAST('000…0' AS BYTEA)}
+     * with twice the hash's width in {@code '0'} characters (32 under MD5, 64 under SHA-256), which bytea reads as
+     * that many bytes {@code 0x30}.
+     */
+    public static String automateDvGhostLiteral(HashAlgorithm algorithm) {
+        return "'\\x" + "30".repeat(2 * algorithm.bytes()) + "'::bytea";
+    }
+
     // ---- AutomateDV (macros/supporting/hash.sql, standard_column_wrapper, null_expression, select_hash_alg)
     //
     // AutomateDV renders NULLIF(UPPER(TRIM(CAST(c AS VARCHAR))), '') per column. mds renders SQL that gives the
