@@ -170,4 +170,53 @@ class InterruptTest {
         assertThat(scalar(ds, "select count(*) from mine")).as("the caller's rows, committed by the caller").isEqualTo(2);
         assertThat(scalar(ds, "select count(*) from audit_j.runs")).isZero();
     }
+
+    @Test
+    void anInterruptWhileReplacingAFailuresTableInAutoCommitModeKeepsTheRowsOfTheRunBefore(DataSource ds) throws Exception {
+        this.ds = ds;
+        // false for every row; sleeps only inside the statement that stores the failing rows (create table ... as)
+        sql(ds, "create table st (id int)", "insert into st values (1), (2)", "create schema audit_s",
+                "create function slow_when_storing(int) returns boolean language plpgsql as $$ begin"
+                        + " if current_query() ilike 'create table%' then perform pg_sleep(300); end if; return false; end $$");
+        QualitySuite suite = QualitySuite.create().storeFailures("audit_s").table("st", t -> t.expression("flag",
+                "slow_when_storing(id)"));
+        AtomicReference<Outcome> outcome = new AtomicReference<>();
+        AtomicBoolean autoCommitAfter = new AtomicBoolean();
+        Thread runner = new Thread(() -> {
+            try (Connection c = ds.getConnection()) {
+                try (Statement st = c.createStatement()) {
+                    // the first run stores its 2 rows without sleeping: the function sleeps from the second run on
+                    st.execute("create or replace function slow_when_storing(int) returns boolean language sql as 'select false'");
+                }
+                suite.run(c);
+                try (Statement st = c.createStatement()) {
+                    st.execute("insert into st values (3)");
+                    st.execute("create or replace function slow_when_storing(int) returns boolean language plpgsql as $$ begin"
+                            + " if current_query() ilike 'create table%' then perform pg_sleep(300); end if; return false; end $$");
+                }
+                try {
+                    suite.run(c);
+                    outcome.set(new Outcome(null, Thread.currentThread().isInterrupted()));
+                } catch (Throwable e) {
+                    outcome.set(new Outcome(e, Thread.currentThread().isInterrupted()));
+                }
+                autoCommitAfter.set(c.getAutoCommit());
+            } catch (SQLException e) {
+                outcome.compareAndSet(null, new Outcome(e, false));
+            }
+        });
+        runner.start();
+        awaitRunning(ds, "create table");
+        runner.interrupt();
+        runner.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(runner.isAlive()).as("the run ended after its interrupt").isFalse();
+        assertThat(outcome.get().thrown()).isInstanceOf(MdsException.class).hasMessageContaining("interrupted")
+                .hasMessageContaining("flag").hasCauseInstanceOf(InterruptedException.class);
+        assertThat(outcome.get().interruptFlag()).isTrue();
+        assertThat(autoCommitAfter).as("auto-commit put back").isTrue();
+        // the drop that preceded the cancelled create is undone with it: the rows of the run before, not none
+        assertThat(scalar(ds, "select count(*) from audit_s.st__flag")).isEqualTo(2);
+        assertThat(scalar(ds, "select count(*) from pg_stat_activity where datname = current_database()"
+                + " and pid <> pg_backend_pid() and state = 'active' and query ilike 'create table%'")).isZero();
+    }
 }
