@@ -60,6 +60,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.StringJoiner;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -1509,10 +1510,11 @@ public final class LoadEngine {
         int n = plan.columns.size();
         boolean ts = loadTimestamp != null && spec.loadTimestamp().isPresent();
         Encoding[] enc = ts ? encodings(plan, loadTimestampEncoding(plan)) : encodings(plan);
+        UnaryOperator<Object>[] convert = CanonicalText.conversions(plan);
         return new RowWriter(enc, (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
-                out.value(r.get(i));
+                out.value(convert == null || convert[i] == null ? r.get(i) : convert[i].apply(r.get(i)));
             }
             if (ts) {
                 out.value(loadTimestamp);
@@ -1531,10 +1533,11 @@ public final class LoadEngine {
         boolean ts = loadTimestamp != null;
         Encoding[] enc = ts ? encodings(plan, Encoding.INT8, Encoding.INT8, loadTimestampEncoding(plan))
                 : encodings(plan, Encoding.INT8, Encoding.INT8);
+        UnaryOperator<Object>[] convert = CanonicalText.conversions(plan);
         return new RowWriter(enc, (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
-                out.value(r.get(i));
+                out.value(convert == null || convert[i] == null ? r.get(i) : convert[i].apply(r.get(i)));
             }
             out.value(row.commit);
             out.value(row.change);
@@ -1562,10 +1565,11 @@ public final class LoadEngine {
         if (numbered) {
             extra[extra.length - 1] = Encoding.INT8;
         }
+        UnaryOperator<Object>[] convert = CanonicalText.conversions(plan);
         return new RowWriter(encodings(plan, extra), (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
-                out.value(r.get(i));
+                out.value(convert == null || convert[i] == null ? r.get(i) : convert[i].apply(r.get(i)));
             }
             out.value(row.delete);
             out.value(row.commit);

@@ -322,6 +322,9 @@ final class Plan {
         }
         Kind b = batch.kind();
         Kind t = column.kind();
+        if (t == Kind.STRING && CanonicalText.TEXT_COLUMNS.contains(typeName)) {
+            return true;   // a text column takes any value as its canonical text (CanonicalText)
+        }
         if (b == t) {
             return b != Kind.ARRAY || compatible(batch.elementType(), elementName(typeName));
         }

@@ -314,9 +314,11 @@ final class RefusedWrites {
         Sql.execute(c, "drop table if exists " + Identifiers.quote("pg_temp", NUMBERS));
         Sql.execute(c, "create temp table " + Identifiers.quote(NUMBERS) + " (" + cols + ") on commit drop");
         int[] keyIndex = plan.keyIndex;
+        java.util.function.UnaryOperator<Object>[] convert = CanonicalText.conversions(plan);
         RowWriter writer = new RowWriter(enc, (out, row) -> {
             for (int k : keyIndex) {
-                out.value(row.values.get(k));
+                Object v = row.values.get(k);
+                out.value(convert == null || convert[k] == null ? v : convert[k].apply(v));
             }
             out.value(row.recordNumber);
             out.endRow();
