@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * <p>The denominator of a percentage ({@link PercentOf}): {@link #percent} counts every row the check looked at
  * (after {@link TableChecks#where}), NULLs included, so a column that is mostly NULL hardly ever exceeds it;
  * {@link #percentOfNonNull} and {@link #mostly} count only the rows whose checked column is not NULL, the rows the
- * check can fail (Great Expectations' column expectations do this). For unique, those are the rows with no NULL in
- * the key; for not null, whose failing rows are the NULLs, and for expression, which has no column, the
+ * check can fail (Great Expectations' column expectations do this). For unique, those are the rows whose key it
+ * compares (by default those with no NULL in the key, see {@link TableChecks#nullKeys}); for not null, whose failing rows are the NULLs, and for expression, which has no column, the
  * denominator is all rows checked either way (as Great Expectations' {@code expect_column_values_to_not_be_null}).
  * Checks that are not about rows (row count, freshness, row-count anomaly) take no threshold: {@link TableChecks}
  * refuses one given to them (a default set before the first check passes them by).
@@ -105,6 +105,12 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
      * (dbt's default) are {@link #NONE}; blanks around the operator and the number are allowed ({@code "> 10"}).
      * dbt compares the count with any SQL; a threshold says how many failing rows are too many, so only these forms
      * are taken.
+     *
+     * <p>The count is of rows, for every check (as Great Expectations counts): dbt's {@code unique} and
+     * {@code accepted_values} tests (and dbt-utils' {@code unique_combination_of_columns}) return one row per
+     * duplicated or unexpected value, so there dbt's condition counts distinct values. A key repeated in 3 rows is 3
+     * failing rows here and 1 failure in dbt; a condition ported from such a test judges more units here, and fails
+     * sooner. ({@code not_null}, {@code relationships} and {@code expression_is_true} count rows in both.)
      *
      * @throws IllegalArgumentException naming the condition and what is wrong with it: another operator ({@code "<5"},
      *     {@code "=0"}, {@code "!=3"}), a condition every count meets ({@code ">=0"}), a number that is not a whole
