@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Typed values in a column of another type, as a stream whose type inference differs between two files gives them: a
- * text column takes any value as its canonical text, an integer column a decimal without fraction.
+ * text column takes any value as its canonical text, an integer column a decimal without fraction, and a double
+ * precision column refuses a number it would round.
  */
 @dev.mds.testing.MdsPostgres
 class TypedValuesTest {
@@ -187,6 +188,47 @@ class TypedValuesTest {
         assertThat(r.rejected()).isOne();
         assertThatTable(ds, "typed.counts").columns("id", "n").contains(row(7, 7L));
         assertThatTable(ds, "typed.counts_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2L, "id=8"));
+    }
+
+    /**
+     * A long beyond 2^53 (or a decimal of more digits than a double holds) into a double precision column would be
+     * stored rounded without a word (9007199254740993 as 9007199254740992): refused before anything is written, in
+     * every mode and under every schema-change policy, naming the table, column, record and value.
+     */
+    @ParameterizedTest
+    @EnumSource(SchemaChange.class)
+    void aDoubleColumnRefusesANumberItWouldRound(SchemaChange policy, DataSource ds) {
+        String table = "typed.dbl_" + policy.name().toLowerCase();
+        Schema doubles = Schema.builder().required("id", FieldType.INT).add("x", FieldType.DOUBLE).build();
+        Schema longs = Schema.builder().required("id", FieldType.INT).add("x", FieldType.LONG).build();
+        Schema decimals = Schema.builder().required("id", FieldType.INT).add("x", FieldType.DECIMAL).build();
+        MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.MERGE).key("id").onSchemaChange(policy).build();
+        loader.load(RecordBatch.of(doubles, List.of(Record.of(1, 0.5))));
+        // exact ones load: up to 2^53, and decimals a double holds as they are
+        loader.load(RecordBatch.of(longs, List.of(Record.of(2, 9007199254740992L), Record.of(3, -9007199254740992L),
+                Record.of(4, 1L << 60))));
+        loader.load(RecordBatch.of(decimals, List.of(Record.of(5, new BigDecimal("0.1")), Record.of(6,
+                new BigDecimal("123456789.125")))));
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(longs, List.of(Record.of(7, 1L), Record.of(8, 9007199254740993L)))))
+                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining(table)
+                .hasMessageContaining("'x' is long in the batch but double precision in the table (record 2's value"
+                        + " 9007199254740993 would be stored as 9007199254740992)")
+                .hasMessageContaining("alter 'x' to numeric").hasMessageContaining("nothing of this batch was loaded");
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(decimals, List.of(Record.of(9, new BigDecimal("0.12345678901234567891"))))))
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("record 1's value 0.12345678901234567891 would be stored as 0.12345678901234568");
+        ChangeBatch cdc = new ChangeBatch(TableName.of("src", "t"), longs, List.of("id"), List.of(ChangeEvent.create(
+                TableName.of("src", "t"), Record.of(10), Record.of(10, Long.MAX_VALUE), new EventPosition(5, 5),
+                Instant.EPOCH)), Optional.empty());
+        MergeLoader cdcLoader = MergeLoader.into(ds, table + "_cdc").mode(SyncMode.CDC).onSchemaChange(policy).build();
+        cdcLoader.load(new ChangeBatch(TableName.of("src", "t"), doubles, List.of("id"), List.of(ChangeEvent.create(
+                TableName.of("src", "t"), Record.of(1), Record.of(1, 0.5), new EventPosition(1, 1), Instant.EPOCH)),
+                Optional.empty()));
+        assertThatThrownBy(() -> cdcLoader.load(cdc)).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("9223372036854775807 would be stored as 9223372036854775808");
+        assertThatTable(ds, table).columns("id", "x").containsExactlyInAnyOrder(row(1, 0.5), row(2, 9007199254740992.0),
+                row(3, -9007199254740992.0), row(4, (double) (1L << 60)), row(5, 0.1), row(6, 123456789.125));
+        assertThatTable(ds, table + "_cdc").columns("id", "x").containsExactlyInAnyOrder(row(1, 0.5));
     }
 
     /** Loads in a session whose TimeZone is not UTC. */

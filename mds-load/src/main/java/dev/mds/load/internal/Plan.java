@@ -181,7 +181,8 @@ final class Plan {
                     why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType() + " in the table");
                 }
                 Widening w = incompatible.contains(f.name()) ? null : needed.get(f.name());
-                if (w != null && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS) {
+                if (w != null && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS
+                        && w.check() != Widening.Check.NEVER_WIDENED) {
                     // the write step alters the column first; the stage carries the wider type already
                     types.put(f.name(), w.widerType());
                     typeNames.put(f.name(), w.widerTypeName());
@@ -229,15 +230,25 @@ final class Plan {
         List<String> columns = new ArrayList<>();
         List<String> why = new ArrayList<>();
         List<String> alters = new ArrayList<>();
+        List<String> kinds = new ArrayList<>();
         for (Widening w : narrower) {
             columns.add(w.column());
             why.add(w.describe());
-            alters.add("'" + w.column() + "' to " + w.widerType());
+            if (w.check() == Widening.Check.NEVER_WIDENED) {
+                kinds.add("'" + w.column() + "'");
+            } else {
+                alters.add("'" + w.column() + "' to " + w.widerType());
+            }
+        }
+        String fix = alters.isEmpty() ? "" : "; widen them yourself or use onSchemaChange(SchemaChange."
+                + SchemaChange.ADD_AND_WIDEN_COLUMNS + "), which alters " + String.join(", ", alters) + " before loading";
+        if (!kinds.isEmpty()) {
+            fix += "; double precision holds integers exactly only up to 2^53 and 15 to 17 significant digits: alter "
+                    + String.join(", ", kinds) + " to numeric (or bigint) yourself, no onSchemaChange policy changes a"
+                    + " column's kind";
         }
         return new SchemaMismatchException(table, columns, "column(s) narrower than the batch's type, which would round"
-                + " its values: " + String.join("; ", why) + "; widen them yourself or use onSchemaChange(SchemaChange."
-                + SchemaChange.ADD_AND_WIDEN_COLUMNS + "), which alters " + String.join(", ", alters)
-                + " before loading; nothing of this batch was loaded");
+                + " its values: " + String.join("; ", why) + fix + "; nothing of this batch was loaded");
     }
 
     /**

@@ -32,9 +32,10 @@ import java.util.function.Predicate;
  * @param check how the need is found
  * @param fits for {@link Check#ROUNDS} and {@link Check#REFUSED}: whether the column holds a value as it is
  * @param record the first record (1-based) whose value the column does not hold; 0 for {@link Check#TYPE}
+ * @param value that record's value (null for {@link Check#TYPE})
  */
 record Widening(String column, FieldType batchType, String tableType, String widerType, String widerTypeName,
-        Check check, Predicate<Object> fits, long record) {
+        Check check, Predicate<Object> fits, long record, Object value) {
 
     /** How a widening is found to be needed, and what happens without a policy that widens. */
     enum Check {
@@ -43,7 +44,12 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         /** By value: some value would be rounded silently; refused before the load. */
         ROUNDS,
         /** By value: some value would be refused by the COPY, naming its record; left to the COPY. */
-        REFUSED
+        REFUSED,
+        /**
+         * By value: some value would be rounded, and no policy widens the column, since the type that holds it is of
+         * another kind ({@code double precision} to {@code numeric}); refused before the load in every mode.
+         */
+        NEVER_WIDENED
     }
 
     /** Numeric precision PostgreSQL accepts in a type modifier. */
@@ -74,7 +80,7 @@ record Widening(String column, FieldType batchType, String tableType, String wid
                     if (v != null && !w.get().fits.test(v)) {
                         Widening x = w.get();
                         out.add(new Widening(x.column, x.batchType, x.tableType, x.widerType, x.widerTypeName, x.check,
-                                x.fits, n));
+                                x.fits, n, v));
                         break;
                     }
                 }
@@ -87,6 +93,11 @@ record Widening(String column, FieldType batchType, String tableType, String wid
     static Optional<Widening> of(String column, FieldType batch, TargetColumn tc) {
         String t = tc.typeName();
         int[] mod = modifier(tc.sqlType());
+        if (t.equals("float8") && (batch.kind() == FieldType.Kind.LONG || batch.kind() == FieldType.Kind.DECIMAL)) {
+            // a long beyond 2^53 (9007199254740993) or a decimal of more than 17 digits would be stored rounded; the
+            // column that holds them (numeric) is of another kind, whose ALTER would round the stored doubles to 15 digits
+            return wider(column, batch, tc, "numeric", "numeric", Check.NEVER_WIDENED, Widening::doubleHoldsExactly);
+        }
         if (t.equals("float4") && (batch.kind() == FieldType.Kind.DECIMAL || batch.kind() == FieldType.Kind.LONG
                 || batch.kind() == FieldType.Kind.INT)) {
             // as for a double below: 613.4245936603365 or 123456789 would be stored as 613.4246 or 1.2345679e+08
@@ -215,6 +226,38 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         return false;
     }
 
+    /**
+     * Whether {@code double precision} stores an exact number (a long or BigDecimal) as it is: a long when the double
+     * nearest to it is the long; a decimal also when the shortest decimal that reads back as that double (what
+     * PostgreSQL prints: {@code 0.1}) is the decimal.
+     */
+    private static boolean doubleHoldsExactly(Object v) {
+        BigDecimal d;
+        if (v instanceof BigDecimal b) {
+            d = b;
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            long l = ((Number) v).longValue();
+            if (Math.abs(l) <= 1L << 53) {
+                return true;
+            }
+            d = BigDecimal.valueOf(l);
+        } else {
+            return true;   // text: the database parses it
+        }
+        double x = d.doubleValue();
+        if (d.signum() == 0 || Double.isInfinite(x)) {
+            return true;   // out of range: the COPY refuses it, naming the record
+        }
+        return new BigDecimal(x).compareTo(d) == 0 || (v instanceof BigDecimal
+                && new BigDecimal(CanonicalText.floatText(x, false)).compareTo(d) == 0);
+    }
+
+    /** The value as {@code double precision} would store it, for messages: a long's as the integer it becomes. */
+    static String asDouble(Object v) {
+        double x = v instanceof BigDecimal b ? b.doubleValue() : ((Number) v).doubleValue();
+        return v instanceof BigDecimal ? CanonicalText.floatText(x, false) : new BigDecimal(x).toPlainString();
+    }
+
     private static boolean realHolds(double d) {
         float f = (float) d;
         return Double.isNaN(d) || Double.isInfinite(d) || Float.isInfinite(f) || (f == 0 && d != 0) || f == d
@@ -243,7 +286,7 @@ record Widening(String column, FieldType batchType, String tableType, String wid
 
     private static Optional<Widening> wider(String column, FieldType batch, TargetColumn tc, String type, String typeName,
             Check check, Predicate<Object> fits) {
-        return Optional.of(new Widening(column, batch, tc.sqlType(), type, typeName, check, fits, 0));
+        return Optional.of(new Widening(column, batch, tc.sqlType(), type, typeName, check, fits, 0, null));
     }
 
     /** The numbers in the first parentheses of {@code sqlType} ({@code numeric(6,2)} gives 6, 2); none without. */
@@ -268,6 +311,10 @@ record Widening(String column, FieldType batchType, String tableType, String wid
     /** {@code 'amount' is decimal(10,4) in the batch but numeric(6,2) in the table (record 3 …)}. */
     String describe() {
         String s = "'" + column + "' is " + batchType + " in the batch but " + tableType + " in the table";
+        if (check == Check.NEVER_WIDENED) {
+            return s + " (record " + record + "'s value " + (value instanceof BigDecimal d ? d.toPlainString() : value)
+                    + " would be stored as " + asDouble(value) + ")";
+        }
         return record == 0 ? s : s + " (record " + record + "'s value would be rounded)";
     }
 }
