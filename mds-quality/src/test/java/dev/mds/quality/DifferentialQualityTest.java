@@ -477,7 +477,16 @@ class DifferentialQualityTest {
                     d.cols = List.copyOf(key);
                     d.uniqueIndexed = pk && key.contains("id");
                     String cs = key.stream().map(k -> "t." + k).collect(Collectors.joining(", "));
-                    String complete = key.stream().map(k -> "t." + k + " is distinct from null").collect(Collectors.joining(" and "));
+                    // which keys are compared (nullKeys): the rows kept here; the window and the grouping below put
+                    // NULLs together, as dbt-utils' GROUP BY does
+                    NullKeys nulls = NullKeys.values()[rnd.nextInt(NullKeys.values().length)];
+                    String complete = switch (nulls) {
+                        case SKIPPED_IF_ANY_NULL -> key.stream().map(k -> "t." + k + " is distinct from null")
+                                .collect(Collectors.joining(" and "));
+                        case SKIPPED_IF_ALL_NULL -> key.stream().map(k -> "t." + k + " is distinct from null")
+                                .collect(Collectors.joining(" or ", "(", ")"));
+                        case COMPARED -> "true";
+                    };
                     // a window over the key partitions as a grouping does (an independent formulation of "shared")
                     d.failingRowsSql = "select x from (select t::text as x, count(*) over (partition by " + cs + ") as c from " + tw
                             + " and " + complete + ") s where c > 1";
@@ -485,7 +494,9 @@ class DifferentialQualityTest {
                             + " having count(*) > 1) g";
                     d.nonNullSql = "select count(*) from " + tw + " and " + complete;
                     String id = declaredId(d, "unique_" + String.join("_", key));
-                    d.declare = tc -> named(tc.unique(key.toArray(String[]::new)), d, id);
+                    boolean explicit = nulls != NullKeys.SKIPPED_IF_ANY_NULL || rnd.nextBoolean();
+                    d.declare = tc -> named(explicit ? tc.unique(key.toArray(String[]::new)).nullKeys(nulls)
+                            : tc.unique(key.toArray(String[]::new)), d, id);
                 } else if (kind < 42) {
                     Col x = col("text", "int", "long", "decimal", "double", "bool", "date", "ts", "tz", "uuid", "other");
                     List<Object> values = new ArrayList<>();
