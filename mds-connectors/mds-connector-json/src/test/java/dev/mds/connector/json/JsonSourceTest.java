@@ -179,6 +179,25 @@ class JsonSourceTest {
     }
 
     @Test
+    void isoDateTimesWithAnOffsetAreTimestamptzAndAnythingElseStaysText() {
+        String ok = "{\"t\": \"2021-12-17T11:49Z\"}\n{\"t\": \"2021-12-17 11:49:40+01\"}\n{\"t\": \"2021-12-17T11:49:40.5-05:30\"}\n"
+                + "{\"t\": \"2021-12-17T11:49:40.123456789+0100\"}";
+        assertThat(all(stream(ok, "ok"))).extracting(r -> r.get(0)).containsExactly(
+                OffsetDateTime.of(2021, 12, 17, 11, 49, 0, 0, ZoneOffset.UTC),
+                OffsetDateTime.of(2021, 12, 17, 11, 49, 40, 0, ZoneOffset.ofHours(1)),
+                OffsetDateTime.of(2021, 12, 17, 11, 49, 40, 500_000_000, ZoneOffset.ofHoursMinutes(-5, -30)),
+                OffsetDateTime.of(2021, 12, 17, 11, 49, 40, 123_456_789, ZoneOffset.ofHours(1)));
+        for (String other : List.of("2021-13-01T00:00:00Z", "2021-12-17T11:49:40", "2021-12-17T11:49:40.1234567891Z",
+                "2021-12-17T11:49:40+1", "2021-12-17T11:49:40Z ", "2021-02-30T00:00Z", "2021-12-17T25:00Z")) {
+            String text = "{\"t\": \"2021-12-17T11:49Z\"}\n{\"t\": \"" + other + "\"}";
+            assertThat(stream(text, "other").schema().field(0).type()).as(other).isEqualTo(FieldType.STRING);
+            assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(
+                    ("{\"t\": \"" + other + "\"}").getBytes(StandardCharsets.UTF_8)), "declared").type("t", FieldType.TIMESTAMPTZ)
+                    .build())).as(other).isInstanceOf(BadInputException.class).hasMessageContaining("with an offset");
+        }
+    }
+
+    @Test
     void wholeNumbersBeyondALongAreExactDecimals() {
         assertThat(stream("{\"n\": 1}\n{\"n\": 123456789012345678901234567890}", "big").schema().field(0).type())
                 .isEqualTo(FieldType.DECIMAL);
