@@ -101,7 +101,7 @@ public final class Hub extends Structure {
         }
         cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
         cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-        return Vault.tableDdl(c, table, cols);
+        return vault.tableDdl(c, table, cols);
     }
 
     /** Loads the new business keys. */

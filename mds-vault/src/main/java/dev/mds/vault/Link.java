@@ -118,7 +118,7 @@ public final class Link extends Structure {
         for (String r : refs) {
             indexes.add(Vault.indexDdl(table, r));
         }
-        return Vault.tableDdl(c, table, cols, indexes.toArray(String[]::new));
+        return vault.tableDdl(c, table, cols, indexes.toArray(String[]::new));
     }
 
     /** Loads the new key combinations. */

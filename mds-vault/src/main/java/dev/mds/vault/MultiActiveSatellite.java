@@ -191,7 +191,7 @@ public final class MultiActiveSatellite extends Structure {
         pk.addAll(childKeys);
         pk.add(Stage.LOAD_DATE);
         cols.add("PRIMARY KEY (" + Identifiers.quoteAll(pk) + ")");
-        return Vault.tableDdl(c, table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
+        return vault.tableDdl(c, table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
     }
 
     /** The collation of the table's column, qualified and quoted, if its type has one. */

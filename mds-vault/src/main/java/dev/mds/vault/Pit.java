@@ -148,7 +148,7 @@ public final class Pit extends Structure {
             cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + sr.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
         }
         cols.add("PRIMARY KEY (" + Identifiers.quote(hashKey) + ", " + Identifiers.quote(AS_OF_DATE) + ")");
-        return Vault.tableDdl(c, table, cols);
+        return vault.tableDdl(c, table, cols);
     }
 
     /**

@@ -135,7 +135,7 @@ public final class Satellite extends Structure {
         cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
         cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
         cols.add("PRIMARY KEY (" + Identifiers.quote(parent) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
-        return Vault.tableDdl(c, table, cols);
+        return vault.tableDdl(c, table, cols);
     }
 
     /**

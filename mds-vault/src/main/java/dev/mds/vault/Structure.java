@@ -377,6 +377,9 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     private List<String> plan() {
         validate();
         List<String> statements = Jdbc.withConnection(vault.dataSource(), c -> {
+            if (!stagesRead().isEmpty()) {
+                vault.checkTableHashing(c, name(), table);
+            }
             for (Stage stage : stagesRead()) {
                 vault.checkStageHashing(c, name(), stage);
                 vault.warnIfHashedInSessionTimeZone(c, stage);

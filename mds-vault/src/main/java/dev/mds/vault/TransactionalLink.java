@@ -144,7 +144,7 @@ public final class TransactionalLink extends Structure {
         for (String r : refs) {
             indexes.add(Vault.indexDdl(table, r));
         }
-        return Vault.tableDdl(c, table, cols, indexes.toArray(String[]::new));
+        return vault.tableDdl(c, table, cols, indexes.toArray(String[]::new));
     }
 
     @Override

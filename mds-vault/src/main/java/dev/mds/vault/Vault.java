@@ -60,6 +60,8 @@ public final class Vault {
     private static final String STAGE_COMMENT = "mds stage, query sha-256 ";
     /** A table stage's comment, before {@link #HASHES}. */
     private static final String TABLE_STAGE_COMMENT = "mds stage";
+    /** A structure's table's comment, before {@link #HASHES}. */
+    private static final String TABLE_COMMENT = "mds vault table";
     /** Before the hashing a stage's comment records ({@link #hashing()}). */
     private static final String HASHES = "; hashes ";
 
@@ -409,7 +411,7 @@ public final class Vault {
             if (comment.equals(legacyStageComment(other.stageBody(c, stage, false)))) {
                 return Optional.of(other.hashing());
             }
-        } catch (MdsException e) {
+        } catch (MdsException | IllegalArgumentException e) {
             // the stage cannot be hashed under the other standard (a timetz under CANONICAL): not built under it
             LOG.debug("{}: not a stage of the {} standard: {}", stage, other.standard, e.getMessage());
         }
@@ -824,12 +826,41 @@ public final class Vault {
      * The DDL of a structure's table: its schema (if missing), the lock that makes two creations of it take turns
      * ({@link #ddlLock}), then the table with these column definitions, then {@code extra}.
      */
-    static List<String> tableDdl(Connection c, TableName table, StringJoiner columns, String... extra) {
+    List<String> tableDdl(Connection c, TableName table, StringJoiner columns, String... extra) {
+        boolean exists = Jdbc.queryLong(c, "SELECT (" + PostgresDialect.INSTANCE.relationOid(table) + " IS NOT NULL)::int") > 0;
         List<String> out = new ArrayList<>(schemaDdl(c, table));
         out.add(ddlLock(table.quoted()));
         out.add("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (\n    " + columns + "\n)");
+        if (!exists) {
+            // what loads check before they write (checkTableHashing); a table there already keeps its comment
+            out.add("COMMENT ON TABLE " + table.quoted() + " IS " + Identifiers.literal(TABLE_COMMENT + HASHES + hashing()));
+        }
         out.addAll(List.of(extra));
         return out;
+    }
+
+    /**
+     * Refuses to load a table holding rows that a vault of another hash standard (or, under CANONICAL, another
+     * empty-string rule) created, as its comment records it: its stored hash keys and hashdiffs never match this vault's, so every
+     * key would be stored again beside its old row. A table mds did not create (AutomateDV's), or created before it
+     * recorded this, is loaded as before.
+     *
+     * @throws MdsException naming the structure, the table, the table's hashing and this vault's
+     */
+    void checkTableHashing(Connection c, String structure, TableName table) {
+        String sql = "SELECT obj_description(" + PostgresDialect.INSTANCE.relationOid(table) + ", 'pg_class')";
+        String comment = Jdbc.firstRow(c, sql).map(row -> row.get(0)).orElse("");
+        if (!comment.startsWith(TABLE_COMMENT + HASHES)) {
+            return;
+        }
+        String recorded = comment.substring(TABLE_COMMENT.length() + HASHES.length());
+        if (!withoutAlgorithm(recorded).equals(withoutAlgorithm(hashing()))
+                && Jdbc.queryLong(c, "SELECT EXISTS (SELECT 1 FROM " + table.quoted() + ")::int") > 0) {
+            throw new MdsException(structure + ": " + table + " was created by a vault of hash standard " + recorded
+                    + " and holds its hashes, but this vault hashes with " + hashing() + ": they never match the stored"
+                    + " ones, so every key would be stored again beside its rows; load it with a vault of the table's"
+                    + " standard, or load another table");
+        }
     }
 
     /**

@@ -131,4 +131,37 @@ class StageHashStandardTest {
         hub.createTable();
         assertThat(hub.load().rowsInserted()).isEqualTo(1);
     }
+
+    @ParameterizedTest
+    @EnumSource(HashStandard.class)
+    void aTableLoadedUnderOneStandardRefusesLoadsUnderTheOtherEvenFromAStageRebuiltForIt(HashStandard created, DataSource ds) {
+        String name = "std_tbl_" + created.name().toLowerCase();
+        raw(ds, "raw." + name, row("1", "a@x", "Ann", 30, day(1)));
+        Stage stage = customers("raw." + name, "crm");
+        Vault first = vault(ds, created);
+        first.createStage(stage);
+        Hub hub = first.hub("dds.hub_" + name).hashKey("customer_hk").businessKey("id").from(stage);
+        Satellite sat = first.satellite("dds.sat_" + name).parent("customer_hk").hashDiff("customer_hashdiff")
+                .payload("email", "name", "age").from(stage);
+        hub.createTable();
+        sat.createTable();
+        hub.load();
+        sat.load();
+
+        // the program now builds its vault under the other standard: the stage is rebuilt, the tables are not
+        Vault second = vault(ds, other(created));
+        second.createStage(stage);
+        Hub hub2 = second.hub("dds.hub_" + name).hashKey("customer_hk").businessKey("id").from(stage);
+        Satellite sat2 = second.satellite("dds.sat_" + name).parent("customer_hk").hashDiff("customer_hashdiff")
+                .payload("email", "name", "age").from(stage);
+        hub2.createTable();
+        sat2.createTable();
+        for (Structure s : List.of(hub2, sat2)) {
+            assertThatThrownBy(s::load).isInstanceOf(MdsException.class).hasMessageContaining(s.name() + ": " + s.table + " was created")
+                    .hasMessageContaining("hash standard " + created.name())
+                    .hasMessageContaining("this vault hashes with " + other(created).name());
+        }
+        assertThat(strings(ds, "select count(*)::text from dds.hub_" + name)).containsExactly("1");
+        assertThat(strings(ds, "select count(*)::text from dds.sat_" + name)).containsExactly("1");
+    }
 }
