@@ -333,12 +333,15 @@ public final class Vault {
     /**
      * Whether {@code t} is the view mds built from {@code body} and still gives the columns {@code body} gives now:
      * its comment names the body, and its columns are the body's (a view keeps the source's columns of when it was
-     * made, so a column added to the source since, or renamed, makes it stale).
+     * made, so a column added to the source since, or renamed, makes it stale). A comment from before mds recorded the
+     * hashing ({@link #legacyStageComment}) names the body all the same (the body differs by standard): such a view is
+     * not rebuilt, which would fail on views of the user's over it.
      */
     private boolean isViewOf(Connection c, TableName t, String body) {
         String sql = "SELECT a.attname FROM pg_class AS v JOIN pg_attribute AS a ON a.attrelid = v.oid AND a.attnum > 0"
                 + " AND NOT a.attisdropped WHERE v.oid = " + PostgresDialect.INSTANCE.relationOid(t) + " AND v.relkind = 'v'"
-                + " AND obj_description(v.oid, 'pg_class') = " + Identifiers.literal(stageComment(body)) + " ORDER BY a.attnum";
+                + " AND obj_description(v.oid, 'pg_class') IN (" + Identifiers.literal(stageComment(body)) + ", "
+                + Identifiers.literal(legacyStageComment(body)) + ") ORDER BY a.attnum";
         List<String> viewColumns = new ArrayList<>();
         List<String> bodyColumns = new ArrayList<>();
         try (Statement st = c.createStatement()) {
@@ -511,7 +514,8 @@ public final class Vault {
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
-        if (!stageComment(stageBody(c, stage, false)).equals(comment)) {
+        String body = stageBody(c, stage, false);
+        if (!stageComment(body).equals(comment) && !legacyStageComment(body).equals(comment)) {
             LOG.debug("{} is not the view mds builds from {}: read as it is", stage.target(), stage);
             return stage.target().quoted();
         }

@@ -164,4 +164,21 @@ class StageHashStandardTest {
         assertThat(strings(ds, "select count(*)::text from dds.hub_" + name)).containsExactly("1");
         assertThat(strings(ds, "select count(*)::text from dds.sat_" + name)).containsExactly("1");
     }
+
+    @Test
+    void aViewFromBeforeTheStandardWasRecordedIsStillUpToDateForItsOwnStandard(DataSource ds) {
+        raw(ds, "raw.std_legacy_own", row("1", "a@x", "Ann", 30, day(1)));
+        Stage stage = customers("raw.std_legacy_own", "crm");
+        Vault vault = Vault.on(ds);
+        vault.createStage(stage);
+        sql(ds, "do $$ begin execute format('comment on view stg.std_legacy_own is %L', split_part(obj_description("
+                + "'stg.std_legacy_own'::regclass, 'pg_class'), ';', 1)); end $$");
+        // a view of the user's over the stage: rebuilding the stage (DROP VIEW) would fail on it
+        sql(ds, "create view stg.std_legacy_own_report as select customer_hk from stg.std_legacy_own");
+        assertThat(vault.stageSql(stage)).isEmpty();
+        vault.createStage(stage);
+        Hub hub = vault.hub("dds.hub_std_legacy_own").hashKey("customer_hk").businessKey("id").from(stage);
+        hub.createTable();
+        assertThat(hub.load().rowsInserted()).isEqualTo(1);
+    }
 }
