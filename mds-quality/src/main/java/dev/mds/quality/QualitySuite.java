@@ -225,7 +225,7 @@ public final class QualitySuite {
                 } catch (MdsException e) {
                     throw new MdsException("quality run of " + names() + " cannot start its transaction: " + e.getMessage(), e);
                 }
-                return new Runner(x, samples, history, clock, failuresSchema, dataSource).run(tables);
+                return new Runner(x, samples, history, clock, failuresSchema, dataSource).ownTransaction().run(tables);
             });
         } catch (SQLException e) {
             // connecting, or the commit: a commit whose connection broke may have been made (its reply was lost)
@@ -245,8 +245,9 @@ public final class QualitySuite {
      * commits nor rolls back (statements that fail are undone to a savepoint so the transaction stays usable).
      * History rows, when configured, are part of the caller's transaction; when the history table cannot be created
      * or written, this throws {@link MdsException} with those statements undone and the transaction still usable. An
-     * interrupt of the calling thread cancels the statement running and stops the run as in {@link #run()}: its
-     * statements are undone to their savepoint, the caller's transaction stays usable (in auto-commit mode, failures
+     * interrupt of the calling thread cancels the statement running and stops the run as in {@link #run()}: that
+     * statement is undone to its savepoint, no history rows are written, what the run wrote before it (a history table
+     * it made, failures tables) stays in the caller's transaction, which stays usable (in auto-commit mode, failures
      * tables replaced before the interrupt stay), and this throws with the interrupt flag still set.
      */
     public QualityReport run(Connection connection) {

@@ -165,7 +165,8 @@ class InterruptTest {
         caller.interrupt();
         caller.join(TimeUnit.SECONDS.toMillis(30));
         assertThat(caller.isAlive()).isFalse();
-        assertThat(inTx.get().thrown()).isInstanceOf(MdsException.class).hasMessageContaining("interrupted");
+        assertThat(inTx.get().thrown()).isInstanceOf(MdsException.class).hasMessageContaining("interrupted")
+                .hasMessageContaining("caller's open transaction");
         assertThat(inTx.get().interruptFlag()).isTrue();
         assertThat(scalar(ds, "select count(*) from mine")).as("the caller's rows, committed by the caller").isEqualTo(2);
         assertThat(scalar(ds, "select count(*) from audit_j.runs")).isZero();
@@ -211,7 +212,8 @@ class InterruptTest {
         runner.join(TimeUnit.SECONDS.toMillis(30));
         assertThat(runner.isAlive()).as("the run ended after its interrupt").isFalse();
         assertThat(outcome.get().thrown()).isInstanceOf(MdsException.class).hasMessageContaining("interrupted")
-                .hasMessageContaining("flag").hasCauseInstanceOf(InterruptedException.class);
+                .hasMessageContaining("flag").hasMessageContaining("nothing of the run was committed")
+                .hasCauseInstanceOf(InterruptedException.class);
         assertThat(outcome.get().interruptFlag()).isTrue();
         assertThat(autoCommitAfter).as("auto-commit put back").isTrue();
         // the drop that preceded the cancelled create is undone with it: the rows of the run before, not none

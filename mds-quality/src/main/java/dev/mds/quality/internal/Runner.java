@@ -52,6 +52,10 @@ public final class Runner {
     private final InterruptWatch watch;
     /** Whether a failures table was replaced in a transaction of its own (auto-commit mode): it stays when the run stops. */
     private boolean committedAlone;
+    /** Whether the run's transaction is its own ({@link #ownTransaction}), rolled back when the run stops. */
+    private boolean ownTransaction;
+    /** Whether the connection was in auto-commit mode when the run started (storing failures turns it off for a while). */
+    private boolean autoCommitAtStart;
     private final int samples;
     private final Optional<TableName> history;
     private final Clock clock;
@@ -205,10 +209,20 @@ public final class Runner {
     }
 
     /**
+     * Says that the run's transaction is its own, which its caller rolls back when the run throws
+     * ({@code QualitySuite.run()}), so that the error of an interrupted run can say nothing was committed.
+     */
+    public Runner ownTransaction() {
+        this.ownTransaction = true;
+        return this;
+    }
+
+    /**
      * Runs every table's checks and, when configured, records them in the history table. An interrupt of the calling
-     * thread cancels the statement running and stops the run: its statements are undone (to its savepoints), no
-     * history is written, and this throws {@link MdsException} (its cause an {@link InterruptedException}) with the
-     * interrupt flag still set.
+     * thread cancels the statement running and stops the run: that statement is undone (to its savepoint), no history
+     * is written, and this throws {@link MdsException} (its cause an {@link InterruptedException}) with the interrupt
+     * flag still set; what the run wrote before (a history table it made, failures tables) is left to the transaction
+     * it ran in (in auto-commit mode, failures tables replaced before stay).
      */
     public QualityReport run(List<TableSpec> tables) {
         watch.start();
@@ -221,6 +235,11 @@ public final class Runner {
 
     private QualityReport runWatched(List<TableSpec> tables) {
         stopIfInterrupted(null);
+        try {
+            autoCommitAtStart = c.getAutoCommit();
+        } catch (SQLException e) {
+            throw new MdsException("quality run cannot start: cannot read the connection's auto-commit mode: " + e.getMessage(), e);
+        }
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
         String runId = UUID.randomUUID().toString();
@@ -1608,10 +1627,12 @@ public final class Runner {
             cause.initCause(failure);
         }
         boolean cancelled = failure instanceof SQLException e && "57014".equals(e.getSQLState());
+        String left = ownTransaction ? "its transaction is rolled back, nothing of the run was committed"
+                : !autoCommitAtStart ? "what it wrote before is in the caller's open transaction, to commit or roll back"
+                : committedAlone ? "failures tables replaced before, each in a transaction of its own, stay"
+                : "nothing of the run was committed";
         throw new MdsException("quality run interrupted while " + step + (cancelled ? " (its statement was cancelled)" : "")
-                + ": the run's statements are undone and no history was written" + (committedAlone
-                        ? "; failures tables replaced before (each in its own transaction, in auto-commit mode) stay"
-                        : ", nothing of the run was committed"), cause);
+                + ": no history rows were written; " + left, cause);
     }
 
     /**
