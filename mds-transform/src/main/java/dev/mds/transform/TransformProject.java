@@ -51,12 +51,14 @@ public final class TransformProject {
     private final ProjectModels models;
     private final int threads;
     private final boolean fullRefresh;
+    private final Map<TableName, List<Audit>> audits;
 
-    private TransformProject(Builder b, ProjectModels models) {
+    private TransformProject(Builder b, ProjectModels models, Map<TableName, List<Audit>> audits) {
         this.dataSource = b.dataSource;
         this.models = models;
         this.threads = b.threads;
         this.fullRefresh = b.fullRefresh;
+        this.audits = audits;
     }
 
     /** A builder of a project whose models run against {@code dataSource}. */
@@ -185,7 +187,7 @@ public final class TransformProject {
     }
 
     private Runner runner(List<ModelSpec> selected) {
-        return new Runner(dataSource, models, selected, threads, fullRefresh);
+        return new Runner(dataSource, models, selected, threads, fullRefresh, audits);
     }
 
     /**
@@ -203,6 +205,7 @@ public final class TransformProject {
         private final Map<String, String> sourceSchemas = new HashMap<>();
         private final Map<String, String> vars = new HashMap<>();
         private final Map<String, List<String>> grants = new LinkedHashMap<>();
+        private final Map<String, List<Audit>> audits = new LinkedHashMap<>();
         private final Map<TableName, Map<String, String>> seedColumnTypes = new LinkedHashMap<>();
         private int threads = 1;
         private boolean fullRefresh;
@@ -414,6 +417,18 @@ public final class TransformProject {
             return this;
         }
 
+        /**
+         * Adds an {@link Audit} of {@code model} (a model or seed, named as {@code ref()} names it): run in the model's
+         * transaction once it is built (after its post_hooks and grants), before it commits; a rejection rolls the
+         * model back, fails it and skips the models downstream. Several audits of one model run in the order added.
+         * {@link #build()} refuses a name that is no model, or an ephemeral model (never built).
+         */
+        public Builder audit(String model, Audit audit) {
+            audits.computeIfAbsent(Objects.requireNonNull(model, "model"), k -> new ArrayList<>())
+                    .add(Objects.requireNonNull(audit, "audit"));
+            return this;
+        }
+
         /** How many models may run at once, each on its own connection; default 1 (no threads are started). */
         public Builder threads(int threads) {
             if (threads < 1) {
@@ -460,8 +475,22 @@ public final class TransformProject {
                     }
                 }
             }
-            return new TransformProject(this, ProjectModels.resolve(List.copyOf(all),
-                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants)));
+            ProjectModels resolved = ProjectModels.resolve(List.copyOf(all),
+                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants));
+            Map<TableName, List<Audit>> audited = new LinkedHashMap<>();
+            List<TableName> built = resolved.ordered().stream().map(ModelSpec::table).toList();
+            for (Map.Entry<String, List<Audit>> e : audits.entrySet()) {
+                TableName named = ProjectModels.modelName(e.getKey());
+                TableName t = Select.find(named, built).orElseThrow(() -> new IllegalArgumentException("audit names "
+                        + named + ", which is no model of this project (models: " + names(built) + ")"));
+                if (resolved.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral())) {
+                    throw new IllegalArgumentException("audit names " + t + ", which is ephemeral: it is never built,"
+                            + " so there is nothing to audit (audit the models that ref() it)");
+                }
+                audited.computeIfAbsent(t, k -> new ArrayList<>()).addAll(e.getValue());
+            }
+            audited.replaceAll((t, list) -> List.copyOf(list));
+            return new TransformProject(this, resolved, Map.copyOf(audited));
         }
     }
 }

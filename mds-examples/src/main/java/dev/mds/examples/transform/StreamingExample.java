@@ -127,6 +127,11 @@ public final class StreamingExample {
         return TransformProject.builder(ds)
                 .sourceSchema("app", "raw")
                 .sourceSchema("vendor", "vendor")
+                // write-audit-publish: checked in the model's transaction; a failing check keeps the old table
+                .audit("marts.movie_stats", (connection, relation) -> QualitySuite.on(ds)
+                        .table(relation.toString(), t -> t.notNull("title").unique("title")
+                                .range("avg_completion_pct", 0, 100))
+                        .run(connection).assertPassed())
                 .model("staging.stg_streams", """
                         {{ config(materialized='ephemeral') }}
                         select movie_title, user_email, size_mb, start_at, end_at,

@@ -6,6 +6,7 @@ import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
+import dev.mds.transform.Audit;
 import dev.mds.transform.ModelResult;
 import dev.mds.transform.ModelStatus;
 import dev.mds.transform.RunResults;
@@ -56,10 +57,13 @@ public final class Runner {
     private final boolean fullRefresh;
     /** The grants and comments of the views that a model's {@code drop ... cascade} dropped in this run. */
     private final Map<TableName, Described> dropped = new ConcurrentHashMap<>();
+    /** Per model, the audits its new version must pass before it commits. */
+    private final Map<TableName, List<Audit>> audits;
 
     /** A runner of {@code selected} (a subset of {@code models}, in dependency order). */
     public Runner(DataSource dataSource, ProjectModels models, List<ModelSpec> selected, int threads,
-            boolean fullRefresh) {
+            boolean fullRefresh, Map<TableName, List<Audit>> audits) {
+        this.audits = Map.copyOf(audits);
         this.dataSource = dataSource;
         this.models = models;
         this.selected = List.copyOf(selected);
@@ -339,7 +343,11 @@ public final class Runner {
         try (Connection c = dataSource.getConnection()) {
             Map<TableName, Described> droppedHere = new HashMap<>();
             List<TableName> keptHere = new ArrayList<>();
-            long rows = Sql.transaction(c, conn -> execute(conn, m, droppedHere, keptHere));
+            long rows = Sql.transaction(c, conn -> {
+                long n = execute(conn, m, droppedHere, keptHere);
+                audit(conn, m);
+                return n;
+            });
             dropped.putAll(droppedHere);
             r = new ModelResult(m.table(), m.materialization(), ModelStatus.SUCCESS,
                     rows < 0 ? OptionalLong.empty() : OptionalLong.of(rows), started,
@@ -379,6 +387,48 @@ public final class Runner {
                 }
             }
         }
+    }
+
+    /**
+     * Runs the model's audits on its connection, which they may not commit, roll back or close.
+     *
+     * @throws Failure naming the model and the audit's reason when one rejects the build
+     */
+    private void audit(Connection c, ModelSpec m) {
+        List<Audit> list = audits.getOrDefault(m.table(), List.of());
+        for (int i = 0; i < list.size(); i++) {
+            long t0 = System.nanoTime();
+            try {
+                list.get(i).check(transactionOnly(c), m.table());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failure(m.name() + ": audit " + (i + 1) + " was interrupted; the model is unchanged");
+            } catch (Exception e) {
+                String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+                throw new Failure(m.name() + ": audit " + (i + 1) + (list.size() > 1 ? " of " + list.size() : "")
+                        + " rejected the build: " + reason + "; the model is unchanged");
+            }
+            LOG.debug("{}: audit {} passed in {} ms", m.name(), i + 1, (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    /** {@code c} for an audit: every method but commit, rollback (of the whole transaction), auto-commit and close. */
+    private static Connection transactionOnly(Connection c) {
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    String name = method.getName();
+                    boolean wholeRollback = name.equals("rollback") && (args == null || args.length == 0);
+                    if (name.equals("commit") || wholeRollback || name.equals("setAutoCommit") || name.equals("close")
+                            || name.equals("abort")) {
+                        throw new IllegalStateException("an audit runs inside the model's transaction: it may not call "
+                                + name + "() on its connection (throw to reject the build)");
+                    }
+                    try {
+                        return method.invoke(c, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** A model failure with its finished message. */
