@@ -188,4 +188,23 @@ class CdcKeyChangeTest {
                 "begin; delete from k7.users where id = 4; update k7.users set id = 4 where id = 5; commit",
                 "update k7.users set id = 1, v = 'back' where id = 101");
     }
+
+    /**
+     * A DEFERRABLE primary key (such a table needs REPLICA IDENTITY FULL) lets one statement move keys onto each other:
+     * the insert of key 2 is logged before the delete of the old key 2, and the target lost rows 2, 4 and 5 without
+     * a word. Rows equal in every other column are not told apart (the README's limits), so these differ.
+     */
+    @Test
+    void aSwapInOneStatementUnderADeferrableKeyApplies(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema k6", "create table k6.t (id int, v text, constraint t_pk primary key (id) deferrable)",
+                "alter table k6.t replica identity full", "insert into k6.t select g, 'v' || g from generate_series(1, 6) g");
+        replay(db, "kc_deferrable", "k6.t", "id, v", "wk6", 2_000, DeleteMode.HARD,
+                "update k6.t set id = 3 - id where id in (1, 2)",
+                "update k6.t set id = case id when 3 then 4 when 4 then 5 else 3 end where id between 3 and 5",
+                "begin; set constraints all deferred; update k6.t set id = 6 where id = 1;"
+                        + " update k6.t set id = 1 where id = 6 and v = 'v6'; delete from k6.t where id = 6; commit");
+        assertThat(Cdc.text(ds, "select string_agg(id || '=' || v, ',' order by id) from wk6.t"))
+                .isEqualTo("1=v6,2=v1,3=v5,4=v3,5=v4");
+    }
 }
