@@ -231,10 +231,12 @@ public final class Pit extends Structure {
         if (vault.standard() != HashStandard.AUTOMATEDV) {
             return false;
         }
-        String hk = Identifiers.quote(hashKey);
-        String holds = "SELECT EXISTS (SELECT 1 FROM " + satellite.quoted() + " AS g WHERE g." + hk + " = %s)::int";
-        return Jdbc.queryLong(c, String.format(holds, vault.hashSql().ghostLiteral())) == 0
-                && Jdbc.queryLong(c, String.format(holds, HashSql.automateDvGhostLiteral(vault.algorithm()))) == 1;
+        String hk = "g." + Identifiers.quote(hashKey);
+        String own = vault.hashSql().ghostLiteral();
+        String adv = HashSql.automateDvGhostLiteral(vault.algorithm());
+        // one query, one pass at most over a satellite AutomateDV created (it has no index on its key)
+        return Jdbc.queryLong(c, "SELECT coalesce(max(CASE WHEN x.k = " + own + " THEN 2 ELSE 1 END), 0) FROM (SELECT DISTINCT "
+                + hk + " AS k FROM " + satellite.quoted() + " AS g WHERE " + hk + " IN (" + own + ", " + adv + ") LIMIT 2) AS x") == 1;
     }
 
     @Override
