@@ -458,11 +458,36 @@ public final class Template {
             } else if (t.size() >= 3 && t.get(0).equals("config") && t.get(1).equals("(")
                     && t.get(t.size() - 1).equals(")")) {
                 config(t.subList(2, t.size() - 1), line, tag);
+            } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".")
+                    && t.get(2).equals("generate_surrogate_key") && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
+                current.add(new Text(surrogateKey(t.subList(4, t.size() - 1), line, tag), line));
             } else {
                 throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
                         + " {{ source('source', 'table') }}, {{ var('name') }}, {{ var('name', 'default') }},"
-                        + " {{ this }} and {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}");
+                        + " {{ this }}, {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} and"
+                        + " {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}");
             }
+        }
+
+        /**
+         * dbt_utils' {@code generate_surrogate_key(['a', 'b'])} as dbt-postgres renders it, so keys match a dbt
+         * project's byte for byte: {@code md5(cast(coalesce(cast(a as varchar), '_dbt_utils_surrogate_key_null_') ||
+         * '-' || … as varchar))}. Each string is a column or SQL expression, inserted as written (as dbt does).
+         */
+        private String surrogateKey(List<String> t, int line, String tag) {
+            int[] i = {0};
+            Object fields = t.isEmpty() ? null : value(t, i, line, tag, "generate_surrogate_key");
+            if (i[0] != t.size() || !(fields instanceof List<?> list) || list.isEmpty()
+                    || !list.stream().allMatch(f -> f instanceof String text && !text.isBlank())) {
+                throw error(line, tag + ": generate_surrogate_key takes one list of column names or expressions:"
+                        + " dbt_utils.generate_surrogate_key(['customer_id', 'order_date'])");
+            }
+            StringBuilder sql = new StringBuilder("md5(cast(");
+            for (int k = 0; k < list.size(); k++) {
+                sql.append(k == 0 ? "" : " || '-' || ").append("coalesce(cast(").append(list.get(k))
+                        .append(" as varchar), '_dbt_utils_surrogate_key_null_')");
+            }
+            return sql.append(" as varchar))").toString();
         }
 
         /** Whether {@code t} is {@code name(} followed by {@code args} quoted strings separated by commas, then {@code )}. */
@@ -646,7 +671,7 @@ public final class Template {
                     number.lookingAt();
                     out.add(number.group());
                     i = number.end();
-                } else if ("()[],={}:".indexOf(c) >= 0) {
+                } else if ("()[],={}:.".indexOf(c) >= 0) {
                     out.add(String.valueOf(c));
                     i++;
                 } else {
