@@ -27,9 +27,11 @@ import java.util.Objects;
  * @param status the outcome
  * @param observed the measured value in words, e.g. {@code 16 of 100 rows are NULL} or {@code 1203 rows}
  * @param failingRows rows that failed (for unique: rows whose key is shared with another row; for a check grouped by
- *     columns, other than sequential values: the groups that failed); 0 for table-level checks
- * @param checkedRows rows the check looked at (after the table's {@code where}; for a grouped check: its groups);
- *     -1 when unknown
+ *     columns, other than sequential values: the groups that failed; for a check that
+ *     {@link TableChecks#countValues counts values}: the duplicated keys or the distinct failing values); 0 for
+ *     table-level checks
+ * @param checkedRows rows the check looked at (after the table's {@code where}; for a grouped check: its groups; for a
+ *     check that counts values: the distinct keys or values it compared); -1 when unknown
  * @param failingPercent {@code failingRows} as a percentage of {@code checkedRows} (NULLs included; a threshold of
  *     {@link Threshold#percentOfNonNull} judges the share of the non-NULL rows, which the message gives)
  * @param samples up to N failing rows (key columns and offending values), only for checks that did not pass

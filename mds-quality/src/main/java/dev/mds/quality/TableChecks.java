@@ -132,6 +132,35 @@ public final class TableChecks {
     }
 
     /**
+     * Makes the unique, accepted values or not accepted values check just declared count values instead of rows, as
+     * dbt's {@code unique} and {@code accepted_values} tests (and dbt-utils' {@code unique_combination_of_columns} and
+     * {@code not_accepted_values}) count their failures: one per duplicated key, or per distinct unexpected value, however
+     * many rows hold it. Its failing "rows" are then those values and its checked rows the distinct values (keys) it
+     * compared, so that a threshold ported from dbt ({@code errorIf(">10")}) judges what dbt's judges; a percentage is
+     * of the distinct values. Samples and stored failures are still the rows. The accepted values checks count distinct
+     * values in the table's scan ({@code count(distinct …)}: a sort of the column's values).
+     *
+     * <pre>{@code
+     * t.acceptedValues("status", "placed", "shipped").countValues().errorIf(">2")   // 3 unexpected statuses fail
+     * }</pre>
+     *
+     * @throws IllegalStateException when no check was declared before it
+     * @throws IllegalArgumentException when the check before is of another kind
+     */
+    public TableChecks countValues() {
+        requireLast("countValues");
+        for (int i = lastFrom; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            if (c.kind() != Kind.UNIQUE && c.kind() != Kind.ACCEPTED_VALUES && c.kind() != Kind.NOT_ACCEPTED_VALUES) {
+                throw new IllegalArgumentException(table + ": countValues() on check '" + c.id() + "': only unique, accepted"
+                        + " values and not accepted values checks count values, this is a " + c.kind().label() + " check");
+            }
+            checks.set(i, c.withCountValues());
+        }
+        return this;
+    }
+
+    /**
      * Fails for each row whose value is not one of {@code values}. NULLs are ignored (as dbt's accepted_values
      * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type (a composite
      * value or an array written as PostgreSQL reads it: {@code "(1,a)"}, {@code "{a,b}"}); java.time values as in

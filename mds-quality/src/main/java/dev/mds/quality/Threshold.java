@@ -110,7 +110,8 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
      * {@code accepted_values} tests (and dbt-utils' {@code unique_combination_of_columns}) return one row per
      * duplicated or unexpected value, so there dbt's condition counts distinct values. A key repeated in 3 rows is 3
      * failing rows here and 1 failure in dbt; a condition ported from such a test judges more units here, and fails
-     * sooner. ({@code not_null}, {@code relationships} and {@code expression_is_true} count rows in both.)
+     * sooner, unless the check {@link TableChecks#countValues counts values} as dbt does. ({@code not_null},
+     * {@code relationships} and {@code expression_is_true} count rows in both.)
      *
      * @throws IllegalArgumentException naming the condition and what is wrong with it: another operator ({@code "<5"},
      *     {@code "=0"}, {@code "!=3"}), a condition every count meets ({@code ">=0"}), a number that is not a whole

@@ -34,6 +34,8 @@ import java.util.Locale;
  * @param maxAge freshness
  * @param k anomaly: standard deviations
  * @param lastRuns anomaly: runs to compare with
+ * @param countValues whether a unique, accepted values or not accepted values check counts values, as dbt's tests
+ *     count them, instead of rows ({@code TableChecks.countValues})
  * @param groupBy the grouping columns (dbt-utils' {@code group_by_columns}) of a check that takes them; empty for none
  * (a mutually exclusive ranges check keeps its options in {@code values}: its {@link Gaps} and whether zero-length ranges
  * are allowed, read typed through {@link #gaps()} and {@link #zeroLengthRangeAllowed()}; an equality check its compared
@@ -41,7 +43,7 @@ import java.util.Locale;
  */
 public record CheckSpec(Kind kind, String id, List<String> columns, Severity severity, Threshold warnIf, Threshold errorIf,
         List<Object> values, Object min, Object max, String text, TableName refTable, String refColumn, Bounds bounds,
-        Duration maxAge, double k, int lastRuns, List<String> groupBy) {
+        Duration maxAge, double k, int lastRuns, List<String> groupBy, boolean countValues) {
 
     /** The kinds of check. */
     public enum Kind {
@@ -138,9 +140,15 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         return List.copyOf(all);
     }
 
+    /** This check counting values instead of rows. */
+    public CheckSpec withCountValues() {
+        return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
+                maxAge, k, lastRuns, groupBy, true);
+    }
+
     public CheckSpec withGroupBy(List<String> columnsOfGroups) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, columnsOfGroups);
+                maxAge, k, lastRuns, columnsOfGroups, countValues);
     }
 
     /**
@@ -148,7 +156,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
      * for a check on columns whose failing rows are not the NULLs themselves (not for not null or expression).
      */
     public boolean countsNonNull() {
-        return rowLevel() && !grouped() && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION
+        return rowLevel() && !grouped() && !countValues && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION
                 && kind != Kind.MUTUALLY_EXCLUSIVE_RANGES && kind != Kind.EQUALITY
                 && (warnIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS
                         || errorIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS);
@@ -157,17 +165,17 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
     /** A check with only the common fields set. */
     public static CheckSpec of(Kind kind, String id, List<String> columns) {
         return new CheckSpec(kind, id, columns, Severity.ERROR, Threshold.NONE, Threshold.NONE, null, null, null, null, null, null, null,
-                null, 0, 0, List.of());
+                null, 0, 0, List.of(), false);
     }
 
     public CheckSpec withId(String newId) {
         return new CheckSpec(kind, newId, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn,
-                bounds, maxAge, k, lastRuns, groupBy);
+                bounds, maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withSeverity(Severity s) {
         return new CheckSpec(kind, id, columns, s, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     /** Both thresholds: the check's one tolerance, as {@code TableChecks.threshold} sets it. */
@@ -177,46 +185,46 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
     public CheckSpec withWarnIf(Threshold t) {
         return new CheckSpec(kind, id, columns, severity, t, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withErrorIf(Threshold t) {
         return new CheckSpec(kind, id, columns, severity, warnIf, t, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withValues(List<Object> v) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, v, min, max, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withRange(Object lo, Object hi) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, lo, hi, text, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withText(String t) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, t, refTable, refColumn, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withRef(TableName table, String column) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, table, column, bounds,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withBounds(Bounds b) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, b,
-                maxAge, k, lastRuns, groupBy);
+                maxAge, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withMaxAge(Duration age) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                age, k, lastRuns, groupBy);
+                age, k, lastRuns, groupBy, countValues);
     }
 
     public CheckSpec withAnomaly(double deviations, int runs) {
         return new CheckSpec(kind, id, columns, severity, warnIf, errorIf, values, min, max, text, refTable, refColumn, bounds,
-                maxAge, deviations, runs, groupBy);
+                maxAge, deviations, runs, groupBy, countValues);
     }
 }

@@ -89,8 +89,12 @@ public final class Render {
                     ? List.of("count(*) filter (where char_length(" + col(c) + ") < " + c.min() + ")",
                             "count(*) filter (where char_length(" + col(c) + ") > " + c.max() + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
-            case ACCEPTED_VALUES, NOT_ACCEPTED_VALUES, MATCHES, EXPRESSION ->
-                    List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            // counting values (as dbt does): the distinct failing values, and the distinct values
+            case ACCEPTED_VALUES, NOT_ACCEPTED_VALUES -> c.countValues()
+                    ? List.of("count(distinct " + col(c) + ") filter (where " + failing(c, schema, text) + ")",
+                            "count(distinct " + col(c) + ")")
+                    : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            case MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             // count(col) is the not null check's aggregate, shared when both are declared; a NOT NULL column needs none
             case AT_LEAST_ONE -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
             case NOT_CONSTANT -> constant(c, schema, text);
@@ -214,7 +218,8 @@ public final class Render {
         String partial = skippedKey(c);
         return "select coalesce(sum(c), 0) as n, count(*) filter (where c > 1 and not partial) as keys,"
                 + " coalesce(sum(c) filter (where c > 1 and not partial), 0) as failing"
-                + (c.countsNonNull() ? ", coalesce(sum(c) filter (where not partial), 0) as non_null" : "") + "\nfrom (select count(*) as c, ("
+                + (c.countsNonNull() ? ", coalesce(sum(c) filter (where not partial), 0) as non_null" : "")
+                + (c.countValues() ? ", count(*) filter (where not partial) as distinct_keys" : "") + "\nfrom (select count(*) as c, ("
                 + partial + ") as partial from " + table.quoted() + whereClause(where) + " group by " + cols + ") g";
     }
 

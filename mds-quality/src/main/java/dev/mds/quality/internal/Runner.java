@@ -677,6 +677,11 @@ public final class Runner {
             }
             case ACCEPTED_VALUES -> {
                 long failing = number(row.get(a.get(0))).longValue();
+                if (check.countValues()) {
+                    long values = number(row.get(a.get(1))).longValue();
+                    return rows(table, check, failing, values, failing + " of " + Plural.count(values, "distinct value")
+                            + " not in " + check.values() + " (" + Plural.count(n, "row") + ")", values, sql, took);
+                }
                 return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " not in " + check.values(), nonNull, sql, took);
             }
             case RANGE -> {
@@ -686,6 +691,11 @@ public final class Runner {
             }
             case NOT_ACCEPTED_VALUES -> {
                 long failing = number(row.get(a.get(0))).longValue();
+                if (check.countValues()) {
+                    long values = number(row.get(a.get(1))).longValue();
+                    return rows(table, check, failing, values, failing + " of " + Plural.count(values, "distinct value")
+                            + " in " + check.values() + " (" + Plural.count(n, "row") + ")", values, sql, took);
+                }
                 return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " in " + check.values(), nonNull, sql, took);
             }
             case LENGTH -> {
@@ -831,8 +841,10 @@ public final class Runner {
             long complete = number(row.get("complete")).longValue();
             long distinct = number(row.get("distinct_fp")).longValue();
             if (distinct == complete) {
-                return rows(name, check, 0, n, "0 duplicated keys in " + Plural.count(n, "row") + nullsNote(check), complete, sql,
-                        Duration.ofNanos(System.nanoTime() - t0));
+                // no duplicate: the distinct keys are the compared rows (what countValues counts)
+                long checked = check.countValues() ? complete : n;
+                return rows(name, check, 0, checked, "0 duplicated keys in " + Plural.count(n, "row") + nullsNote(check), complete,
+                        sql, Duration.ofNanos(System.nanoTime() - t0));
             }
         } catch (SQLException e) {
             if (aboutNoCheck(e)) {
@@ -961,6 +973,13 @@ public final class Runner {
             long failing = number(row.get("failing")).longValue();
             // present only when a threshold is a percentage of the non-NULL rows (see CheckSpec#countsNonNull)
             long nonNull = row.containsKey("non_null") ? number(row.get("non_null")).longValue() : n;
+            if (unique && check.countValues()) {
+                // dbt's count: the duplicated keys, of the distinct keys compared
+                long keys = number(row.get("keys")).longValue();
+                long distinct = number(row.get("distinct_keys")).longValue();
+                return rows(table, check, keys, distinct, Plural.count(keys, "duplicated key") + " of " + Plural.count(distinct,
+                        "distinct key") + " (" + failing + " of " + Plural.count(n, "row") + ")" + nullsNote(check), distinct, sql, took);
+            }
             String observed = switch (check.kind()) {
                 case UNIQUE -> Plural.count(number(row.get("keys")).longValue(), "duplicated key") + " in " + failing + " of "
                         + Plural.count(n, "row") + nullsNote(check);
@@ -1233,6 +1252,11 @@ public final class Runner {
             // the failing units of a grouped check are its groups, and its thresholds count them
             message = message.replaceAll("\\brow(s?)\\b", "group$1");
             decidedBy = decidedBy.replaceAll("\\brow(s?)\\b", "group$1");
+        } else if (check.countValues()) {
+            // so are the values (keys) of a check that counts values, as dbt's tests count them
+            String unit = check.kind() == Kind.UNIQUE ? "key" : "value";
+            message = message.replaceAll("\\brow(s?)\\b", unit + "$1");
+            decidedBy = decidedBy.replaceAll("\\brow(s?)\\b", unit + "$1");
         }
         return new CheckResult(table, check.id(), check.kind().label(), check.allColumns(), check.severity(), status,
                 observed, failing, n, percent(failing, n), List.of(), sql, took, message, decidedBy, "");
