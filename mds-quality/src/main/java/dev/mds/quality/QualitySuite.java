@@ -39,7 +39,9 @@ import javax.sql.DataSource;
  * (write-audit-publish: check the data a loader just wrote, roll back if the report did not pass). A check that
  * cannot run (missing table or column, bad expression) is reported as {@link Status#ERROR} and the other checks
  * still run; when a table's scan fails for a reason about none of its checks (a statement or lock timeout, a
- * cancel), its row-level checks are all ERROR with that reason instead of each being run again alone.
+ * cancel from another session), its row-level checks are all ERROR with that reason instead of each being run again
+ * alone. An interrupt of the thread running the suite is not a check's ERROR: it cancels the statement and stops the
+ * run ({@link #run()}).
  */
 public final class QualitySuite {
     private final DataSource dataSource;
