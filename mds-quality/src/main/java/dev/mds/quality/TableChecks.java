@@ -132,6 +132,31 @@ public final class TableChecks {
     }
 
     /**
+     * Makes the bounds of the range check just declared exclusive: a row whose value equals {@code min} or {@code max}
+     * fails too, as dbt-utils' {@code accepted_range} with {@code inclusive: false} and Great Expectations'
+     * {@code strict_min} and {@code strict_max} (both) judge it. The report shows the range as {@code (min, max)}.
+     *
+     * <pre>{@code
+     * t.range("discount", 0, 1).exclusive()   // 0 and 1 fail
+     * }</pre>
+     *
+     * @throws IllegalStateException when no check was declared before it
+     * @throws IllegalArgumentException when the check before is not a range check
+     */
+    public TableChecks exclusive() {
+        requireLast("exclusive");
+        for (int i = lastFrom; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            if (c.kind() != Kind.RANGE) {
+                throw new IllegalArgumentException(table + ": exclusive() on check '" + c.id() + "': only a range check has"
+                        + " bounds to exclude, this is a " + c.kind().label() + " check");
+            }
+            checks.set(i, c.withText(CheckSpec.EXCLUSIVE));
+        }
+        return this;
+    }
+
+    /**
      * Makes the unique, accepted values or not accepted values check just declared count values instead of rows, as
      * dbt's {@code unique} and {@code accepted_values} tests (and dbt-utils' {@code unique_combination_of_columns} and
      * {@code not_accepted_values}) count their failures: one per duplicated key, or per distinct unexpected value, however
@@ -192,8 +217,8 @@ public final class TableChecks {
     }
 
     /**
-     * Fails for each row whose value is below {@code min} or above {@code max} (both inclusive; null for no
-     * bound). Numbers are written as numbers; other values (a {@code LocalDate}, a string) as literals that
+     * Fails for each row whose value is below {@code min} or above {@code max} (both inclusive, unless
+     * {@link #exclusive()} follows; null for no bound). Numbers are written as numbers; other values (a {@code LocalDate}, a string) as literals that
      * PostgreSQL reads in the column's type. NULLs are ignored.
      *
      * <p>java.time bounds mean the same in every session (pgjdbc sets the session's TimeZone from the JVM's): against

@@ -81,9 +81,10 @@ public final class Render {
         return switch (c.kind()) {
             // a NOT NULL constraint already guarantees the check: nothing to compute per row
             case NOT_NULL -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
-            case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max())
-                    ? List.of("count(*) filter (where " + col(c) + " < " + bound(c, c.min(), schema, text) + ")",
-                            "count(*) filter (where " + col(c) + " > " + bound(c, c.max(), schema, text) + ")")
+            // two FILTERs only when no row can meet both (min <= max; min < max when exclusive, where min = max fails all)
+            case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max()) && !(c.exclusive() && ordered(c.max(), c.min()))
+                    ? List.of("count(*) filter (where " + col(c) + below(c) + bound(c, c.min(), schema, text) + ")",
+                            "count(*) filter (where " + col(c) + above(c) + bound(c, c.max(), schema, text) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case LENGTH -> c.min() != null && c.max() != null
                     ? List.of("count(*) filter (where char_length(" + col(c) + ") < " + c.min() + ")",
@@ -190,10 +191,10 @@ public final class Render {
             case RANGE -> {
                 StringJoiner or = new StringJoiner(" or ");
                 if (c.min() != null) {
-                    or.add(q + " < " + bound(c, c.min(), schema, text));
+                    or.add(q + below(c) + bound(c, c.min(), schema, text));
                 }
                 if (c.max() != null) {
-                    or.add(q + " > " + bound(c, c.max(), schema, text));
+                    or.add(q + above(c) + bound(c, c.max(), schema, text));
                 }
                 yield or.toString();
             }
@@ -819,6 +820,16 @@ public final class Render {
      * Whether {@code min <= max} is certain whatever the column's type: both numbers, or both the same kind of
      * java.time value. Strings are read in the column's type, whose order Java cannot know.
      */
+    /** The operator of a value outside a range's lower bound: {@code <}, or {@code <=} when the bounds are exclusive. */
+    private static String below(CheckSpec c) {
+        return c.exclusive() ? " <= " : " < ";
+    }
+
+    /** The operator of a value outside a range's upper bound: {@code >}, or {@code >=} when the bounds are exclusive. */
+    private static String above(CheckSpec c) {
+        return c.exclusive() ? " >= " : " > ";
+    }
+
     static boolean ordered(Object min, Object max) {
         if (min instanceof Number a && max instanceof Number b) {
             return new BigDecimal(value(a, null)).compareTo(new BigDecimal(value(b, null))) <= 0;

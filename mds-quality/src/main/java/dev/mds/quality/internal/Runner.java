@@ -757,7 +757,8 @@ public final class Runner {
 
     /** A range's or statistic's bounds as the messages show them: {@code [1, ∞]}. */
     private static String bounds(CheckSpec check) {
-        return "[" + (check.min() == null ? "-∞" : check.min()) + ", " + (check.max() == null ? "∞" : check.max()) + "]";
+        return (check.exclusive() ? "(" : "[") + (check.min() == null ? "-∞" : check.min()) + ", "
+                + (check.max() == null ? "∞" : check.max()) + (check.exclusive() ? ")" : "]");
     }
 
     /** A statistic's check: its value (PostgreSQL's text of it, null when there is none) within the bounds. */
