@@ -53,7 +53,7 @@ class SurrogateKeyTest {
                     .as(call).isInstanceOf(BadInputException.class).hasMessageContaining("model sk.bad line 2")
                     .hasMessageContaining("one list of column names");
         }
-        assertThatThrownBy(() -> TransformProject.builder(ds).model("sk.bad", "select {{ dbt_utils.star(from=ref('x')) }}").build())
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("sk.bad", "select {{ dbt_utils.pivot('x', ['a']) }}").build())
                 .isInstanceOf(BadInputException.class).hasMessageContaining("unknown tag");
     }
 }

@@ -79,6 +79,17 @@ public record ModelSpec(TableName table, String source, Template template, Mater
         return template.render(incremental, table.quoted(), tagValues::get).withCtes(ctes);
     }
 
+    /** This model with {@code more} tag values (a run's dbt_utils.star() columns) added to its own. */
+    public ModelSpec withTagValues(Map<Template.Tag, String> more) {
+        if (more.isEmpty()) {
+            return this;
+        }
+        Map<Template.Tag, String> values = new java.util.HashMap<>(tagValues);
+        values.putAll(more);
+        return new ModelSpec(table, source, template, materialization, uniqueKey, strategy, onSchemaChange, mergeColumns,
+                snapshot, preHooks, postHooks, indexes, grants, Map.copyOf(values), parents, ctes, seed, tags, file);
+    }
+
     /** Whether it is ephemeral: never built, inlined as a CTE wherever it is referred to. */
     public boolean ephemeral() {
         return materialization == Materialization.EPHEMERAL;

@@ -237,6 +237,13 @@ public final class ProjectModels {
                         + " ephemeral model: it is never built, so its hooks would never run");
             }
         }
+        Optional<Template.Star> star = t.tags().stream().filter(Template.Star.class::isInstance)
+                .map(Template.Star.class::cast).findFirst();
+        if (star.isPresent()) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(star.get().line()), "dbt_utils.star() in"
+                    + " an ephemeral model: its columns are read from the catalog when a model runs, and an ephemeral"
+                    + " model is inlined before that; write the columns, or make it a view");
+        }
         Template.Setting grants = t.config().get("grants");
         if (grants != null) {
             throw new BadInputException(InputLocation.of(s.source()).withLine(grants.line()), "grants on an ephemeral"
@@ -272,6 +279,14 @@ public final class ProjectModels {
                 if (e.getKey() instanceof Template.Ref) {
                     cteNames.entrySet().stream().filter(n -> e.getValue().equals(n.getKey().quoted()))
                             .findFirst().ifPresent(n -> values.put(e.getKey(), n.getValue()));
+                }
+            }
+            for (Template.Tag tag : m.template().tags()) {
+                if (tag instanceof Template.Star star && !values.get(star.from()).equals(m.tagValues().get(star.from()))) {
+                    throw new BadInputException(InputLocation.of(m.source()).withLine(star.line()), "dbt_utils.star() of "
+                            + (star.from() instanceof Template.Ref r ? "ref('" + r.target() + "')" : star.from())
+                            + ", an ephemeral model: it has no relation whose columns could be read (write"
+                            + " the columns, or make it a view)");
                 }
             }
             List<TableName> order = new ArrayList<>(inlined);
@@ -336,7 +351,9 @@ public final class ProjectModels {
      */
     private static void refuseSecondStatement(Source s, Template t, Map<Template.Tag, String> values) {
         for (boolean incremental : new boolean[] {false, true}) {
-            Template.Rendered r = t.render(incremental, s.table().quoted(), values::get);
+            // a star's columns are read when the model runs; any select list serves the checks here
+            Template.Rendered r = t.render(incremental, s.table().quoted(), tag -> tag instanceof Template.Star ? "*"
+                    : values.get(tag));
             if (Statements.isEmpty(r.sql())) {
                 // before, the build wrapped nothing and failed in PostgreSQL ('syntax error at end of input')
                 throw new BadInputException(InputLocation.of(s.source()), "the model has no SQL"

@@ -87,7 +87,8 @@ public final class Runner {
                     out.addAll(PostgresDialect.INSTANCE.createSchemaSql(s));
                 }
             }
-            for (ModelSpec m : selected) {
+            for (ModelSpec selectedModel : selected) {
+                ModelSpec m = stars(c, selectedModel, true);
                 Optional<Plan.Existing> existing = existing(c, m.table());
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
                 boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
@@ -390,6 +391,45 @@ public final class Runner {
     }
 
     /**
+     * {@code m} with the select lists of its {@code dbt_utils.star()} tags, read from the catalog (the relations they
+     * name are built before it, being its parents). For {@code sql()} ({@code shown}), a relation not built yet shows
+     * as {@code *}.
+     *
+     * @throws Failure naming the model, line and relation when the relation does not exist or has no column left
+     */
+    private static ModelSpec stars(Connection c, ModelSpec m, boolean shown) throws SQLException {
+        Map<Template.Tag, String> values = new HashMap<>();
+        for (Template.Tag tag : m.template() == null ? List.<Template.Tag>of() : m.template().tags()) {
+            if (tag instanceof Template.Star star) {
+                String relation = m.tagValues().get(star.from());
+                List<String> columns = new ArrayList<>();
+                String sql = "select a.attname from pg_attribute a where a.attrelid = to_regclass(?) and a.attnum > 0"
+                        + " and not a.attisdropped order by a.attnum";
+                long t0 = System.nanoTime();
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setString(1, relation);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            columns.add(rs.getString(1));
+                        }
+                    }
+                }
+                Sql.logged(sql, t0);
+                String list = star.render(columns);
+                if (list.isEmpty() && shown) {
+                    list = "* /* dbt_utils.star(): the columns of " + relation + " once it is built */";
+                } else if (list.isEmpty()) {
+                    throw new Failure(m.name() + " (" + m.source() + " line " + star.line() + "): dbt_utils.star() of "
+                            + relation + (columns.isEmpty() ? ": the relation does not exist or has no columns"
+                            : ": every column is in except " + star.except()) + "; the model is unchanged");
+                }
+                values.put(star, list);
+            }
+        }
+        return m.withTagValues(values);
+    }
+
+    /**
      * Runs the model's audits on its connection, which they may not commit, roll back or close.
      *
      * @throws Failure naming the model and the audit's reason when one rejects the build
@@ -445,8 +485,9 @@ public final class Runner {
      * later that its {@code drop ... cascade} drops, for their models to get back once they are built again;
      * {@code keptHere} the views it drops and creates again as they were.
      */
-    private long execute(Connection c, ModelSpec m, Map<TableName, Described> droppedHere, List<TableName> keptHere)
+    private long execute(Connection c, ModelSpec model, Map<TableName, Described> droppedHere, List<TableName> keptHere)
             throws SQLException {
+        ModelSpec m = stars(c, model, false);
         Optional<Plan.Existing> existing = existing(c, m.table());
         // what a refusal leaves: the relation as it was, or, on a first build, none
         String unchanged = existing.isPresent() ? "the table is unchanged" : "nothing was built";

@@ -25,8 +25,11 @@ public final class Template {
     public sealed interface Node permits Text, Tag, This, If {
     }
 
-    /** A tag replaced by a value that the project resolves: {@link Ref}, {@link SourceRef} or {@link Var}. */
-    public sealed interface Tag extends Node permits Ref, SourceRef, Var {
+    /**
+     * A tag replaced by a value that the project resolves ({@link Ref}, {@link SourceRef}, {@link Var}) or, for a
+     * {@link Star}, that a run reads from the catalog.
+     */
+    public sealed interface Tag extends Node permits Ref, SourceRef, Var, Star {
         /** The line the tag is on. */
         int line();
     }
@@ -50,6 +53,37 @@ public final class Template {
 
     /** {@code {{ var('name') }}} or {@code {{ var('name', 'fallback') }}} ({@code fallback} null when absent). */
     public record Var(String name, String fallback, int line) implements Tag {
+    }
+
+    /**
+     * {@code {{ dbt_utils.star(from=ref('x'), except=['a'], relation_alias='t', prefix='p_', suffix='_s') }}}: the
+     * columns of {@code from} (a {@link Ref} or {@link SourceRef}, itself a tag of the template) but those of
+     * {@code except} (compared ignoring case), each quoted unless {@code quote} is false, after {@code alias.} when
+     * set, renamed {@code prefix || column || suffix} when either is set.
+     */
+    public record Star(Tag from, List<String> except, String alias, String prefix, String suffix, boolean quote, int line)
+            implements Tag {
+        public Star {
+            except = List.copyOf(except);
+        }
+
+        /** The select list for a relation whose columns, in order, are {@code columns}. */
+        public String render(List<String> columns) {
+            List<String> out = new ArrayList<>();
+            for (String c : columns) {
+                if (except.stream().anyMatch(e -> e.equalsIgnoreCase(c))) {
+                    continue;
+                }
+                String name = quote ? dev.mds.core.Identifiers.quote(c) : c;
+                String item = (alias == null ? "" : alias + ".") + name;
+                if (!prefix.isEmpty() || !suffix.isEmpty()) {
+                    String renamed = prefix + c + suffix;
+                    item += " as " + (quote ? dev.mds.core.Identifiers.quote(renamed) : renamed);
+                }
+                out.add(item);
+            }
+            return String.join(",\n  ", out);
+        }
     }
 
     /** {@code {{ this }}}. */
@@ -458,15 +492,105 @@ public final class Template {
             } else if (t.size() >= 3 && t.get(0).equals("config") && t.get(1).equals("(")
                     && t.get(t.size() - 1).equals(")")) {
                 config(t.subList(2, t.size() - 1), line, tag);
+            } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".") && t.get(2).equals("star")
+                    && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
+                Star star = star(t.subList(4, t.size() - 1), line, tag);
+                tags.add(star);
+                current.add(star);
             } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".")
                     && t.get(2).equals("generate_surrogate_key") && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
                 current.add(new Text(surrogateKey(t.subList(4, t.size() - 1), line, tag), line));
             } else {
                 throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
                         + " {{ source('source', 'table') }}, {{ var('name') }}, {{ var('name', 'default') }},"
-                        + " {{ this }}, {{ dbt_utils.generate_surrogate_key(['a', 'b']) }} and"
+                        + " {{ this }}, {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
+                        + " {{ dbt_utils.star(from=ref('x'), except=['a']) }} and"
                         + " {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}");
             }
+        }
+
+        /**
+         * The arguments of {@code dbt_utils.star(...)}: {@code from} first or as {@code from=}, a {@code ref()} or
+         * {@code source()} (added to the template's tags, so it orders the model as any other); then {@code except},
+         * {@code relation_alias}, {@code prefix}, {@code suffix}, {@code quote_identifiers}.
+         */
+        private Star star(List<String> t, int line, String tag) {
+            String usage = tag + ": dbt_utils.star(from=ref('model') or source('s', 't'), except=['column', ...],"
+                    + " relation_alias='alias', prefix='', suffix='', quote_identifiers=True)";
+            Tag from = null;
+            List<String> except = List.of();
+            String alias = null;
+            String prefix = "";
+            String suffix = "";
+            boolean quote = true;
+            int i = 0;
+            while (i < t.size()) {
+                String key = "from";
+                if (i + 1 < t.size() && t.get(i + 1).equals("=")) {
+                    key = t.get(i);
+                    i += 2;
+                } else if (i > 0) {
+                    throw error(line, usage);
+                }
+                if (key.equals("from")) {
+                    int close = i;
+                    while (close < t.size() && !t.get(close).equals(")")) {
+                        close++;
+                    }
+                    List<String> call = close == t.size() ? List.of() : t.subList(i, close + 1);
+                    if (call(call, "ref", 1)) {
+                        from = new Ref(unquote(call.get(2)).strip(), line);
+                    } else if (call(call, "source", 2)) {
+                        from = new SourceRef(unquote(call.get(2)).strip(), unquote(call.get(4)).strip(), line);
+                    } else {
+                        throw error(line, usage + ": from is a ref() or a source()");
+                    }
+                    i = close + 1;
+                } else {
+                    int[] at = {i};
+                    Object value = value(t, at, line, tag, key);
+                    i = at[0];
+                    switch (key) {
+                        case "except" -> {
+                            if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+                                throw error(line, usage + ": except is a list of column names");
+                            }
+                            except = list.stream().map(String.class::cast).toList();
+                        }
+                        case "relation_alias" -> alias = text(value, key, usage, line);
+                        case "prefix" -> prefix = text(value, key, usage, line);
+                        case "suffix" -> suffix = text(value, key, usage, line);
+                        case "quote_identifiers" -> {
+                            if (!(value instanceof Boolean b)) {
+                                throw error(line, usage + ": quote_identifiers is True or False");
+                            }
+                            quote = b;
+                        }
+                        default -> throw error(line, usage + ": unknown argument '" + key + "'");
+                    }
+                }
+                if (i < t.size()) {
+                    if (!t.get(i).equals(",")) {
+                        throw error(line, usage);
+                    }
+                    i++;
+                }
+            }
+            if (from == null) {
+                throw error(line, usage + ": from is required");
+            }
+            if (alias != null && !alias.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw error(line, usage + ": relation_alias is a plain name, not '" + alias + "'");
+            }
+            tags.add(from);
+            return new Star(from, except, alias, prefix, suffix, quote, line);
+        }
+
+        private String text(Object value, String key, String usage, int line) {
+            if (!(value instanceof String text)) {
+                throw error(line, usage + ": " + key + " is a quoted string");
+            }
+            return text;
         }
 
         /**
