@@ -186,6 +186,37 @@ public final class TableChecks {
     }
 
     /**
+     * Restricts the parent rows of the relationships check just declared to those meeting {@code condition} (the
+     * caller's SQL on the parent table's columns, used as written), as dbt-utils' {@code relationships_where} does with
+     * its {@code to_condition}: a child value whose only parents fail it is an orphan. (Its {@code from_condition} is
+     * the table's {@link #where}.)
+     *
+     * <pre>{@code
+     * t.relationships("user_id", "raw.users", "user_id").parentWhere("deleted_at is null")
+     * }</pre>
+     *
+     * @throws IllegalStateException when no check was declared before it
+     * @throws IllegalArgumentException when the condition is empty or holds text PostgreSQL cannot receive, or the check
+     *     before is not a relationships check
+     */
+    public TableChecks parentWhere(String condition) {
+        if (condition == null || condition.isBlank()) {
+            throw new IllegalArgumentException(table + ": parentWhere: the condition is empty");
+        }
+        sqlText("parentWhere", condition);
+        requireLast("parentWhere");
+        for (int i = lastFrom; i < checks.size(); i++) {
+            CheckSpec c = checks.get(i);
+            if (c.kind() != Kind.RELATIONSHIPS) {
+                throw new IllegalArgumentException(table + ": parentWhere(\"" + condition + "\") on check '" + c.id()
+                        + "': only a relationships check has a parent table, this is a " + c.kind().label() + " check");
+            }
+            checks.set(i, c.withText(condition));
+        }
+        return this;
+    }
+
+    /**
      * Fails for each row whose value is not one of {@code values}. NULLs are ignored (as dbt's accepted_values
      * test ignores them); add {@link #notNull} to forbid them. Values are compared in the column's type (a composite
      * value or an array written as PostgreSQL reads it: {@code "(1,a)"}, {@code "{a,b}"}); java.time values as in

@@ -24,7 +24,7 @@ import java.util.Locale;
  * @param values accepted (or not accepted) values; for columns, the expected column names
  * @param min range (or statistic) minimum, or null
  * @param max range (or statistic) maximum, or null
- * @param text regex or SQL expression; for a range check {@link #EXCLUSIVE} (or null); for a unique check, its {@code NullKeys}' name (or null); for a statistic, the {@code Statistic}'s name; for columns, the {@code
+ * @param text regex or SQL expression; for a relationships check, the condition on its parent rows (or null); for a range check {@link #EXCLUSIVE} (or null); for a unique check, its {@code NullKeys}' name (or null); for a statistic, the {@code Statistic}'s name; for columns, the {@code
  *     ColumnMatch}'s name; for a column type, the expected type
  * (a sequential values check keeps its step in {@code min}; a mutually exclusive ranges check its lower bound, upper
  * bound and partition columns in {@code columns}; a row count comparison its other table in {@code refTable})
@@ -103,6 +103,11 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
     /** A mutually exclusive ranges check: whether a range with {@code lower = upper} passes (false when not set). */
     public boolean zeroLengthRangeAllowed() {
         return kind == Kind.MUTUALLY_EXCLUSIVE_RANGES && values.size() > 1 && Boolean.TRUE.equals(values.get(1));
+    }
+
+    /** A relationships check: the condition its parent rows must meet ({@code TableChecks.parentWhere}), if any. */
+    public java.util.Optional<String> parentWhere() {
+        return kind == Kind.RELATIONSHIPS ? java.util.Optional.ofNullable(text) : java.util.Optional.empty();
     }
 
     /** The {@code text} of a range check whose bounds are exclusive ({@code TableChecks.exclusive}). */

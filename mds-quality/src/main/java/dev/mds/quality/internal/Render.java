@@ -373,7 +373,7 @@ public final class Render {
         if (!sameType) {
             return "with c as materialized (select " + q + " as v from " + table.quoted() + whereClause(where) + ")\nselect"
                     + " (select count(*) from c) as n, (select count(*) from c where c.v is distinct from null and not exists"
-                    + " (select 1 from " + c.refTable().quoted() + " p where p." + Identifiers.quote(c.refColumn()) + " = c.v))"
+                    + " (select 1 from " + parent(c) + " p where p." + Identifiers.quote(c.refColumn()) + " = c.v))"
                     + " as failing" + (c.countsNonNull() ? ", (select count(c.v) from c) as non_null" : "");
         }
         // "is [not] distinct from null", not "is [not] null": for a composite-typed key, "is null" is true for a value
@@ -382,7 +382,8 @@ public final class Render {
         return "select count(*) as n, count(*) filter (where c.v is distinct from null and p.k is not distinct from null)"
                 + " as failing" + (c.countsNonNull() ? ", count(c.v) as non_null" : "") + "\nfrom (select "
                 + q + " as v from " + table.quoted() + whereClause(where) + ") c\nleft join (select distinct "
-                + Identifiers.quote(c.refColumn()) + " as k from " + c.refTable().quoted() + ") p on p.k = c.v";
+                + Identifiers.quote(c.refColumn()) + " as k from " + parent(c) + (c.parentWhere().isPresent() ? " r" : "")
+                + ") p on p.k = c.v";
     }
 
     /**
@@ -731,7 +732,7 @@ public final class Render {
                         + " having count(*) > 1)";
             }
             case RELATIONSHIPS -> from + col(c) + " is distinct from null and not exists (select 1 from "
-                    + c.refTable().quoted() + " p where p." + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "."
+                    + parent(c) + " p where p." + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "."
                     + col(c) + ")";
             // every column of the row and the window's value (previous_<column>, next_<lower>)
             case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> "select * from (" + window(table, where, c, schema,
@@ -774,7 +775,7 @@ public final class Render {
         }
         // the table under its own name, as in the scan: an expression or where(...) may qualify columns with it
         String condition = c.kind() != Kind.RELATIONSHIPS ? failing(c, schema, text)
-                : col(c) + " is distinct from null and not exists (select 1 from " + c.refTable().quoted() + " p where p."
+                : col(c) + " is distinct from null and not exists (select 1 from " + parent(c) + " p where p."
                         + Identifiers.quote(c.refColumn()) + " = " + table.quoted() + "." + col(c) + ")";
         String select = shown.isEmpty() ? "*" : Identifiers.quoteAll(shown);
         return "select " + select + " from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("")
@@ -802,6 +803,15 @@ public final class Render {
      */
     private static String user(String condition) {
         return "(" + condition + "\n)";
+    }
+
+    /**
+     * The parent rows of a relationships check: its table, or only those meeting its {@link CheckSpec#parentWhere}
+     * (a derived table, so that the condition reads the parent's columns unqualified).
+     */
+    private static String parent(CheckSpec c) {
+        return c.parentWhere().map(w -> "(select * from " + c.refTable().quoted() + " where " + user(w) + ")")
+                .orElse(c.refTable().quoted());
     }
 
     private static String whereClause(Optional<String> where) {

@@ -994,7 +994,8 @@ public final class Runner {
                             case REQUIRED -> "not ending before the next range begins";
                             case ALLOWED -> "overlapping the next range";
                         };
-                default -> failing + " of " + Plural.count(n, "row") + " have no " + check.refColumn() + " in " + check.refTable();
+                default -> failing + " of " + Plural.count(n, "row") + " have no " + check.refColumn() + " in " + check.refTable()
+                        + check.parentWhere().map(w -> " where " + w).orElse("");
             };
             return rows(table, check, failing, n, observed, nonNull, sql, took);
         });
