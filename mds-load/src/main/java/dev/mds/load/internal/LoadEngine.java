@@ -967,9 +967,10 @@ public final class LoadEngine {
      * know. Only a source whose primary key is DEFERRABLE holds two rows of one key inside a transaction: an UPDATE
      * moving keys onto each other in one statement ({@code set id = 3 - id}: 1 to 2, then 2 to 1) logs the insert of
      * key 2 before the delete of the old key 2, and folding that delete as the key's last event lost the row. The
-     * delete's own version is the one stored before the transaction, which the key's upsert replaces anyway. A before
-     * image of the key alone (REPLICA IDENTITY DEFAULT) knows no other column and changes nothing; nor do rows equal
-     * in every column both know (see the README's limits).
+     * delete's own version is the one stored before the transaction, which the key's upsert replaces anyway. Only
+     * nullable columns are compared: in a before image of the key alone (REPLICA IDENTITY DEFAULT) they are NULL, while
+     * Debezium fills the NOT NULL ones with their type's default ({@code ""}, 0), which would read as another row. Rows
+     * equal in every nullable column both know are not told apart (see the README's limits).
      */
     private static boolean deletesAnotherVersion(ChangeEvent e, Row prev, Plan plan) {
         if (prev == null || prev.delete || prev.commit != e.position().commit() || e.before().isEmpty()) {
@@ -982,7 +983,8 @@ public final class LoadEngine {
         for (int j = 0; j < before.size(); j++) {
             Object b = before.get(j);
             Object p = prev.values.get(j);
-            if (b == null || p == null || Unchanged.is(b) || Unchanged.is(p) || plan.key.contains(plan.schema.field(j).name())) {
+            dev.mds.core.Field f = plan.schema.field(j);
+            if (b == null || p == null || Unchanged.is(b) || Unchanged.is(p) || !f.nullable() || plan.key.contains(f.name())) {
                 continue;
             }
             if (!normalize(b).equals(normalize(p))) {
