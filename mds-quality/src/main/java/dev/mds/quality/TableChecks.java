@@ -33,7 +33,9 @@ import java.util.Set;
  * {@link #errorIf(Threshold)} change the checks added by the call just before them
  * ({@code notNull("a", "b").severity(WARN)} makes both warnings); severity and thresholds called before the table's
  * first check set the table's defaults instead. Defaults: severity {@link Severity#ERROR}, both thresholds
- * {@link Threshold#NONE}, ids {@code <kind>_<columns>}.
+ * {@link Threshold#NONE}, ids {@code <kind>_<columns>}. Some checks take a modifier of their own, right after them:
+ * {@link #nullKeys} (unique), {@link #countValues()} (unique, accepted and not accepted values), {@link #exclusive()}
+ * (range), {@link #parentWhere} (relationships), {@link #groupBy} (the checks it names).
  *
  * <p>Status of a row-level check, as dbt decides it from {@code severity}, {@code warn_if} and {@code error_if}:
  * <ol>
@@ -50,7 +52,8 @@ import java.util.Set;
  *
  * <p>NULL handling follows dbt's generic tests: only {@link #notNull} counts NULLs; accepted values, not accepted
  * values, length, range, matches, sequential values and relationships ignore rows whose column is NULL; unique ignores
- * rows where any key column is NULL (as a PostgreSQL unique constraint does); an expression that yields NULL passes (as
+ * rows where any key column is NULL (as a PostgreSQL unique constraint and dbt's unique do; {@link #nullKeys} for
+ * dbt-utils' and Great Expectations' ways); an expression that yields NULL passes (as
  * dbt's expression_is_true); not constant and at least one look at the non-NULL values only (as dbt-utils'); a range of
  * {@link #mutuallyExclusiveRanges} with a NULL bound fails (as dbt-utils'); {@link #equality} takes NULL as equal to
  * NULL (as {@code except} does); a NULL in {@link #groupBy} columns makes a group of its own.
@@ -61,7 +64,7 @@ import java.util.Set;
  * check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
  *
  * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
- * to {@link #expression} and {@link #where} is the caller's own SQL, used as written: never build it from
+ * to {@link #expression}, {@link #where} and {@link #parentWhere} is the caller's own SQL, used as written: never build it from
  * untrusted input.
  */
 public final class TableChecks {
