@@ -192,7 +192,8 @@ public final class TransformProject {
 
     /**
      * Collects the models and settings of a {@link TransformProject}. Defaults: no models, {@code threads(1)} (no
-     * threads are started), {@code fullRefresh(false)}.
+     * threads are started), {@code fullRefresh(false)}, no project grants (a relation's grants are left as they are),
+     * no audits.
      *
      * <pre>{@code
      * TransformProject.builder(ds).modelsFrom(Path.of("models")).threads(4).build();
