@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * A column statistic that {@link TableChecks#statistic} bounds, as Great Expectations'
- * {@code expect_column_min/max/mean/sum/stdev_to_be_between}: computed over the non-NULL values by the table's single
- * scan, as PostgreSQL's aggregate of that name computes it.
+ * {@code expect_column_min/max/mean/median/sum/stdev_to_be_between}: computed over the non-NULL values by the table's
+ * single scan, as PostgreSQL's aggregate of that name computes it.
  */
 public enum Statistic {
     /** {@code min(column)}. */
@@ -14,6 +14,13 @@ public enum Statistic {
     MAX("max"),
     /** {@code avg(column)}. */
     MEAN("avg"),
+    /**
+     * The median: the middle value, or the mean of the two middle values of an even count (as Great Expectations'
+     * {@code expect_column_median_to_be_between}), exact for numeric columns: {@code (percentile_disc(0.5) within group
+     * (order by column) + percentile_disc(0.5) within group (order by column desc)) / 2.0}. Sorts the column's values
+     * (twice), unlike the others.
+     */
+    MEDIAN("percentile_disc"),
     /** {@code sum(column)}. */
     SUM("sum"),
     /** {@code stddev_samp(column)}, the sample standard deviation (NULL, so failing, for fewer than two values). */

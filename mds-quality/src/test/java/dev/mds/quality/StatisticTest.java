@@ -87,4 +87,25 @@ class StatisticTest {
                 .threshold(Threshold.rows(5)))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("max_a");
     }
+
+    @Test
+    void medianIsTheMiddleValueOrTheMeanOfTheTwoMiddleValuesExactly(DataSource ds) {
+        sql(ds, "create table med (id int, even numeric(10,2), odd int, f float8)",
+                "insert into med values (1, 1.00, 1, 0.1), (2, 2.00, 2, 0.2), (3, 3.00, 10, null), (4, 4.01, null, 0.4),"
+                        + " (5, null, null, null)");
+        QualityReport r = QualitySuite.on(ds).table("med", t -> t
+                .statistic(Statistic.MEDIAN, "even", new BigDecimal("2.505"), new BigDecimal("2.505"))   // exactly 2.5, so 2.505 fails
+                .id("even_exact")
+                .statistic(Statistic.MEDIAN, "even", 2.5, 2.5)
+                .statistic(Statistic.MEDIAN, "odd", 2, 2)
+                .statistic(Statistic.MEDIAN, "f", 0.2, 0.2)).run();
+        assertThat(r.queries()).as("in the one scan").isEqualTo(1);
+        assertThat(r.check("public.med", "even_exact").orElseThrow().status()).isEqualTo(Status.FAIL);
+        CheckResult even = r.check("public.med", "median_even").orElseThrow();
+        assertThat(even.status()).isEqualTo(Status.PASS);
+        assertThat(new BigDecimal(even.observed().substring("median ".length()))).isEqualByComparingTo("2.5");
+        assertThat(r.check("public.med", "median_odd").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("public.med", "median_f").orElseThrow().observed()).isEqualTo("median 0.2");
+        assertThat(r.check("public.med", "median_f").orElseThrow().status()).isEqualTo(Status.PASS);
+    }
 }

@@ -103,10 +103,21 @@ public final class Render {
                     "(" + ageSeconds(c, schema) + ")::float8");
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
-            case STATISTIC -> List.of(dev.mds.quality.Statistic.valueOf(c.text()).aggregate() + "(" + col(c) + ")::text");
+            case STATISTIC -> List.of(statistic(c) + "::text");
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN, EQUALITY,
                     COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
+    }
+
+    /** A statistic check's aggregate expression over its column. */
+    private static String statistic(CheckSpec c) {
+        dev.mds.quality.Statistic s = dev.mds.quality.Statistic.valueOf(c.text());
+        if (s == dev.mds.quality.Statistic.MEDIAN) {
+            // the lower and the upper middle value, averaged: exact for numeric (percentile_cont would go through float8)
+            return "((percentile_disc(0.5) within group (order by " + col(c) + ") + percentile_disc(0.5) within group (order by "
+                    + col(c) + " desc)) / 2.0)";
+        }
+        return s.aggregate() + "(" + col(c) + ")";
     }
 
     /**
