@@ -551,6 +551,15 @@ public final class LoadEngine {
         }
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
         Folded folded = folded(batch, probe, rejects);
+        if (spec.deleteMode() == DeleteMode.HARD && !folded.replacedDeletes().isEmpty() && existing.isPresent()
+                && uniqueBeyondKey(c, key)) {
+            // keys deleted and written again in this batch (a key swap through a temporary value, a delete and
+            // re-insert) in a table unique on another column too: their stored rows are deleted first, as the source
+            // did, so that the MERGE writing the new rows does not meet the old rows' values. Only then: a delete
+            // reaches foreign keys and triggers the update it replaces would not
+            load(c, new ChangeBatch(batch.table(), batch.schema(), batch.keyColumns(), folded.replacedDeletes(),
+                    batch.position()));
+        }
         List<Row> rows = folded.rows();
         BitSet unchanged = new BitSet();
         boolean deletes = false;
@@ -751,6 +760,29 @@ public final class LoadEngine {
     }
 
     /**
+     * Whether the target has a unique index checked at each row (partial and on expressions too) or an exclusion
+     * constraint, other than a plain unique index on exactly the key columns.
+     */
+    private boolean uniqueBeyondKey(Connection c, List<String> key) {
+        String sql = "select i.indexprs is not null or i.indpred is not null or i.indisexclusion, array(select a.attname::text"
+                + " from generate_series(0, i.indnkeyatts - 1) k join pg_catalog.pg_attribute a on a.attrelid = i.indrelid"
+                + " and a.attnum = i.indkey[k]) from pg_catalog.pg_index i where i.indrelid = "
+                + PostgresDialect.INSTANCE.relationOid(target) + " and (i.indisunique and i.indimmediate or i.indisexclusion)";
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            boolean beyond = false;
+            while (rs.next() && !beyond) {
+                List<String> columns = List.of((String[]) rs.getArray(2).getArray());
+                beyond = rs.getBoolean(1) || columns.size() != key.size() || !columns.containsAll(key);
+            }
+            Sql.logged(sql, t0);
+            return beyond;
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+    }
+
+    /**
      * COPYs the upserts straight into the target inside a savepoint, for a batch of inserts only; the target has a
      * unique index on the key (see {@link #hasUniqueIndexOnKey}).
      *
@@ -828,7 +860,8 @@ public final class LoadEngine {
      * The rows of a change batch, one per key; the batch's last {@code TRUNCATE} (the rows come after it) and its
      * last {@code SNAPSHOT_COMPLETE}.
      */
-    private record Folded(List<Row> rows, Optional<ChangeEvent> truncate, Optional<ChangeEvent> snapshotComplete) {
+    private record Folded(List<Row> rows, Optional<ChangeEvent> truncate, Optional<ChangeEvent> snapshotComplete,
+            List<ChangeEvent> replacedDeletes) {
     }
 
     /**
@@ -858,6 +891,7 @@ public final class LoadEngine {
         int width = batch.schema().size();
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
+        HashMap<Object, ChangeEvent> lastDelete = new HashMap<>();
         ChangeEvent truncate = null;
         ChangeEvent snapshotComplete = null;
         for (int n = 0; n < count; n++) {
@@ -871,6 +905,7 @@ public final class LoadEngine {
                 }
                 if (e.operation() == ChangeEvent.Operation.TRUNCATE) {
                     byKey.clear();
+                    lastDelete.clear();
                     truncate = e;
                 } else {
                     snapshotComplete = e;
@@ -954,11 +989,24 @@ public final class LoadEngine {
                     folded = Record.of(values);
                 }
             }
+            if (e.isDelete()) {
+                lastDelete.put(k, e);
+            }
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
                     e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null));
         }
+        List<ChangeEvent> replacedDeletes = new ArrayList<>();
+        if (!lastDelete.isEmpty()) {
+            for (Map.Entry<Object, Row> r : byKey.entrySet()) {
+                ChangeEvent d = lastDelete.get(r.getKey());
+                if (d != null && !r.getValue().delete
+                        && d.position().compareTo(new EventPosition(r.getValue().commit, r.getValue().change)) < 0) {
+                    replacedDeletes.add(d);
+                }
+            }
+        }
         return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
-                Optional.ofNullable(snapshotComplete));
+                Optional.ofNullable(snapshotComplete), replacedDeletes);
     }
 
     /**

@@ -174,17 +174,20 @@ class CdcKeyChangeTest {
     /**
      * The user created the target with the source's unique constraint on another column: the new key's row was
      * inserted while the old key's row still held the value, and mds-load refused the batch ("duplicate key value
-     * violates unique constraint"), stopping every run there. (Two rows swapping keys, and so their unique values,
-     * are still refused: one MERGE updates both rows and the unique index is checked row by row.)
+     * violates unique constraint"), stopping every run there; two rows swapping keys, and so their unique values,
+     * were refused too (one MERGE updated both rows, and the index is checked row by row).
      */
     @Test
     void keyChangesApplyToATargetUniqueOnAnotherColumn(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
         sql(ds, "create schema k7", "create table k7.users (id int primary key, email text not null unique, v text)",
                 "insert into k7.users select g, 'u' || g || '@x', 'v' || g from generate_series(1, 6) g",
-                "create schema wk7", "create table wk7.users (id int primary key, email text not null unique, v text)");
+                "create schema wk7", "create table wk7.users (id int primary key, email text not null unique, v text)",
+                "create unique index on wk7.users (lower(v))");
         replay(db, "kc_unique", "k7.users", "id, email, v", "wk7", 2_000, DeleteMode.HARD,
                 "update k7.users set id = 101 where id = 1",
+                "begin; update k7.users set id = 100 where id = 2; update k7.users set id = 2 where id = 3;"
+                        + " update k7.users set id = 3 where id = 100; commit",
                 "begin; delete from k7.users where id = 4; update k7.users set id = 4 where id = 5; commit",
                 "update k7.users set id = 1, v = 'back' where id = 101");
     }
