@@ -32,7 +32,10 @@ public enum Statistic {
         this.aggregate = aggregate;
     }
 
-    /** The PostgreSQL aggregate that computes it. */
+    /**
+     * The PostgreSQL aggregate that computes it, called as {@code aggregate(column)}; for {@link #MEDIAN} the
+     * ordered-set aggregate its expression uses ({@code percentile_disc}), which takes another form.
+     */
     public String aggregate() {
         return aggregate;
     }
