@@ -43,11 +43,17 @@ class InterruptTest {
 
     /** Waits (up to 30 s) until another session of this database runs a statement containing {@code text}. */
     private static void awaitRunning(DataSource ds, String text) throws Exception {
+        awaitRunning(ds, text, "true");
+    }
+
+    /** Waits until another session runs a statement containing {@code text} and meeting {@code condition}. */
+    private static void awaitRunning(DataSource ds, String text, String condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             while (System.nanoTime() < deadline) {
                 try (ResultSet rs = st.executeQuery("select count(*) from pg_stat_activity where datname = current_database()"
-                        + " and pid <> pg_backend_pid() and state = 'active' and strpos(query, '" + text + "') > 0")) {
+                        + " and pid <> pg_backend_pid() and state = 'active' and strpos(query, '" + text + "') > 0 and "
+                        + condition)) {
                     rs.next();
                     if (rs.getLong(1) > 0) {
                         return;
@@ -207,7 +213,8 @@ class InterruptTest {
             }
         });
         runner.start();
-        awaitRunning(ds, "create table");
+        // the second run's: the first run's create table runs too, briefly, and does not sleep
+        awaitRunning(ds, "create table", "wait_event = 'PgSleep'");
         runner.interrupt();
         runner.join(TimeUnit.SECONDS.toMillis(30));
         assertThat(runner.isAlive()).as("the run ended after its interrupt").isFalse();
