@@ -358,7 +358,8 @@ class QualitySuiteTest {
         assertThat(r.check("public.e", "broken_sql").orElseThrow().message()).contains("could not run", ">>>");
         assertThat(r.check("public.e", "bad_cast").orElseThrow().message()).contains("invalid input syntax");
         assertThat(r.check("public.e", "unique_missing_too").orElseThrow().message()).contains("\"missing_too\"");
-        assertThat(r.check("public.e", "relationships_id").orElseThrow().message()).contains("public.nowhere does not exist");
+        assertThat(r.check("public.e", "relationships_id").orElseThrow().message()).contains("public.nowhere does not exist",
+                "(referenced by \"id\" of public.e)");
         assertThat(r.withStatus(Status.ERROR).stream().filter(c -> c.table().equals("public.no_such_table")))
                 .hasSize(2).allMatch(c -> c.message().contains("table public.no_such_table does not exist"));
         assertThat(r.toConsoleTable()).contains("ERROR", "no_such_column");

@@ -1422,11 +1422,15 @@ public final class Runner {
         }
         if (check.kind() == Kind.RELATIONSHIPS) {
             Optional<Schema> parent = schema(check.refTable());
+            // the child column(s) too: one table may have several relationships checks
+            String child = " (referenced by " + String.join(", ", check.columns().stream().map(Identifiers::quote).toList())
+                    + " of " + table + ")";
             if (parent.isEmpty()) {
-                return "referenced table " + check.refTable() + " does not exist";
+                return "referenced table " + check.refTable() + " does not exist (or is not visible to this user)" + child;
             }
             if (!parent.get().contains(check.refColumn())) {
-                return "column " + Identifiers.quote(check.refColumn()) + " does not exist in referenced table " + check.refTable();
+                return "column " + Identifiers.quote(check.refColumn()) + " does not exist in referenced table "
+                        + check.refTable() + child;
             }
         }
         return null;
