@@ -1,6 +1,7 @@
 package dev.mds.transform.internal;
 
 import dev.mds.core.BadInputException;
+import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,11 +75,11 @@ public final class Template {
                 if (except.stream().anyMatch(e -> e.equalsIgnoreCase(c))) {
                     continue;
                 }
-                String name = quote ? dev.mds.core.Identifiers.quote(c) : c;
+                String name = quote ? Identifiers.quote(c) : c;
                 String item = (alias == null ? "" : alias + ".") + name;
                 if (!prefix.isEmpty() || !suffix.isEmpty()) {
                     String renamed = prefix + c + suffix;
-                    item += " as " + (quote ? dev.mds.core.Identifiers.quote(renamed) : renamed);
+                    item += " as " + (quote ? Identifiers.quote(renamed) : renamed);
                 }
                 out.add(item);
             }

@@ -63,8 +63,9 @@ public final class JsonTypes {
             } else if (value.isTextual()) {
                 string = true;
                 String text = value.textValue();
-                allTimestamps &= allTimestamps && offsetDateTime(text) != null;
-                allDates &= allDates && LOOKS_LIKE_DATE.matcher(text).matches() && parsesAsDate(text);
+                // once false, not looked at again
+                allTimestamps = allTimestamps && offsetDateTime(text) != null;
+                allDates = allDates && LOOKS_LIKE_DATE.matcher(text).matches() && parsesAsDate(text);
             } else {
                 structured = true;
             }
