@@ -198,6 +198,24 @@ class JsonSourceTest {
     }
 
     @Test
+    void aByteOrderMarkAndUtf16AreReadAsJsonAllows() throws IOException {
+        byte[] body = "[{\"city\": \"Zürich\"}]".getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[body.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(body, 0, withBom, 3, body.length);
+        Path bom = dir.resolve("bom.json");
+        Files.write(bom, withBom);
+        Path utf16 = dir.resolve("utf16.json");
+        Files.write(utf16, "[{\"city\": \"Zürich\"}]".getBytes(StandardCharsets.UTF_16LE));
+        for (Path p : List.of(bom, utf16)) {
+            assertThat(all(JsonSource.builder().path(p).build())).as(p.toString()).extracting(r -> r.get(0))
+                    .containsExactly("Zürich");
+        }
+    }
+
+    @Test
     void wholeNumbersBeyondALongAreExactDecimals() {
         assertThat(stream("{\"n\": 1}\n{\"n\": 123456789012345678901234567890}", "big").schema().field(0).type())
                 .isEqualTo(FieldType.DECIMAL);
