@@ -80,6 +80,21 @@ class StreamingVendorJsonTest {
         assertThat(TestSql.strings(ds, "select count(*) from vendor.books")).containsExactly("0");
     }
 
+    @Test
+    void hostileKeysBecomeColumnsOfExactlyThatName(DataSource ds) {
+        String key = "x\"; drop table vendor.victim; --";
+        TestSql.sql(ds, "create schema if not exists vendor; create table vendor.victim (id int)");
+        String text = "{\"id\": 1, " + new com.fasterxml.jackson.databind.node.TextNode(key) + ": \"v\"}";
+        MergeLoader loader = MergeLoader.into(ds, "vendor.hostile").mode(SyncMode.APPEND).build();
+        try (JsonSource json = JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                "hostile.json").build()) {
+            json.batches().forEach(loader::load);
+        }
+        assertThat(TestSql.strings(ds, "select attname from pg_attribute where attrelid = 'vendor.hostile'::regclass"
+                + " and attnum > 0 and not attisdropped order by attnum")).contains("id", key);
+        assertThat(TestSql.strings(ds, "select to_regclass('vendor.victim') is not null")).containsExactly("t");
+    }
+
     private static JsonNode readTree(String json) {
         try {
             return MAPPER.readTree(json);
