@@ -38,6 +38,7 @@ import java.util.StringJoiner;
 public final class Satellite extends Structure {
     private String parent;
     private String hashDiff;
+    private String stageHashDiff;
     private final List<String> payload = new ArrayList<>();
     private String effectiveFrom;
     private Stage stage;
@@ -54,7 +55,21 @@ public final class Satellite extends Structure {
 
     /** The hashdiff column (same name in the stage and the satellite). */
     public Satellite hashDiff(String column) {
+        return hashDiff(column, column);
+    }
+
+    /**
+     * The satellite's hashdiff column {@code column}, read from the stage's {@code stageColumn}: AutomateDV's
+     * {@code src_hashdiff: {source_column: <stageColumn>, alias: <column>}}. The table, its ghost record and the
+     * loads use {@code column}; only the stage is read by {@code stageColumn}.
+     *
+     * <pre>{@code
+     * vault.satellite("dds.sat_products").parent("product_hk").hashDiff("hashdiff", "product_hashdiff")
+     * }</pre>
+     */
+    public Satellite hashDiff(String column, String stageColumn) {
         this.hashDiff = Identifiers.check(column);
+        this.stageHashDiff = Identifiers.check(stageColumn);
         return this;
     }
 
@@ -153,7 +168,7 @@ public final class Satellite extends Structure {
 
     @Override
     List<String> nonNullHashColumns() {
-        return hashDiff == null ? List.of() : List.of(hashDiff);
+        return stageHashDiff == null ? List.of() : List.of(stageHashDiff);
     }
 
     @Override
@@ -204,10 +219,11 @@ public final class Satellite extends Structure {
         Relation s = Vault.relation(c, name(), stage.target());
         Vault.checkBytea(name(), target, parent);
         Vault.checkBytea(where, s, parent);
-        Vault.checkBytea(where, s, hashDiff);
+        Vault.checkBytea(where, s, stageHashDiff);
+        target.require(name(), hashDiff);
         vault.checkWidth(c, name(), table, parent);
         vault.checkWidth(c, where, stage.target(), parent);
-        vault.checkWidth(c, where, stage.target(), hashDiff);
+        vault.checkWidth(c, where, stage.target(), stageHashDiff);
         for (String p : payload) {
             s.require(where, p);
             target.require(name(), p);
@@ -219,6 +235,9 @@ public final class Satellite extends Structure {
         s.require(where, Stage.RECORD_SOURCE);
         String hk = Identifiers.quote(parent);
         String hd = Identifiers.quote(hashDiff);
+        // the stage's hashdiff, named as the satellite's from the first read of the stage on
+        String shd = Identifiers.quote(stageHashDiff);
+        String shdAs = shd.equals(hd) ? "s." + hd : "s." + shd + " AS " + hd;
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         // a stage load date (or effective-from) of another type than the satellite's is converted in UTC (see inUtc):
         // compared with and stored as the satellite's, it would be cast in the session's TimeZone
@@ -263,7 +282,7 @@ public final class Satellite extends Structure {
         }
         String sat = table.quoted();
         StringJoiner sc = new StringJoiner(", ");
-        sc.add("s." + hk).add("s." + hd);
+        sc.add("s." + hk).add(shdAs);
         storedPayload.forEach(sc::add);
         if (effectiveFrom != null && !payload.contains(effectiveFrom)) {
             sc.add("s." + Identifiers.quote(effectiveFrom));
@@ -281,11 +300,11 @@ public final class Satellite extends Structure {
                 ? "w." + prevHd + " IS DISTINCT FROM w." + hd
                 : "(w." + prevHd + " IS DISTINCT FROM w." + hd + " OR w." + hd + " IS NULL)";
         String sql = "WITH cand AS MATERIALIZED (\n"
-                + "    SELECT DISTINCT ON (s." + hk + ", " + sld + ") s." + hk + ", s." + hd + candExtra + ", " + sldAs + ", s." + rs + "\n"
+                + "    SELECT DISTINCT ON (s." + hk + ", " + sld + ") s." + hk + ", " + shdAs + candExtra + ", " + sldAs + ", s." + rs + "\n"
                 + "    FROM " + rel + " AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
-                + "    ORDER BY s." + hk + ", " + sld + ", s." + hd + ties + "\n"
+                + "    ORDER BY s." + hk + ", " + sld + ", s." + shd + ties + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * The AutomateDV models of the project the faker seed data stands in for (Katrindenek/Cloud-Data-Vault-with-dbt-and-Airbyte:
  * v_stg_users, v_stg_products, v_stg_purchases, hub_users, sat_users, sat_products, link_purchases as a t_link), as an
  * AUTOMATEDV vault writes them: derived load date, record source and effective-from, hashdiffs listed unsorted with
- * underscores in the names, a hashdiff of one column in a list, a timestamptz in a key. The stage hashes equal
+ * underscores in the names, a hashdiff of one column in a list, a timestamptz in a key, and sat_products storing the
+ * stage's {@code product_hashdiff} as {@code hashdiff} (AutomateDV's {@code src_hashdiff} alias). The stage hashes equal
  * AutomateDV's SQL for PostgreSQL; the loads and a re-load store what AutomateDV's would.
  */
 @MdsPostgres
@@ -75,7 +76,8 @@ class KatrindenekVaultTest {
         Satellite satUsers = vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff")
                 .payload("age", "name", "title", "gender", "height", "weight", "language", "telephone", "blood_type",
                         "occupation", "nationality", "academic_degree", "updated_at").effectiveFrom("effective_from").from(users);
-        Satellite satProducts = vault.satellite("dds.sat_products").parent("product_hk").hashDiff("product_hashdiff")
+        Satellite satProducts = vault.satellite("dds.sat_products").parent("product_hk")
+                .hashDiff("hashdiff", "product_hashdiff")      // src_hashdiff: {source_column: PRODUCT_HASHDIFF, alias: HASHDIFF}
                 .payload("make", "year", "model", "price", "created_at").effectiveFrom("effective_from").from(products);
         TransactionalLink link = vault.transactionalLink("dds.link_purchases").hashKey("purchase_hk").refs("user_hk", "product_hk")
                 .payload("purchased_at", "added_to_cart_at", "returned_at").effectiveFrom("effective_from").from(purchases);
@@ -89,6 +91,8 @@ class KatrindenekVaultTest {
         assertThat(strings(ds, "select (select count(*) from dds.hub_users) || ' ' || (select count(*) from dds.sat_users)"
                 + " || ' ' || (select count(*) from dds.sat_products) || ' ' || (select count(*) from dds.link_purchases)"))
                 .containsExactly("10 10 100 14");
+        assertThat(strings(ds, "select count(*) from dds.sat_products s join stg.v_stg_products g"
+                + " on g.product_hk = s.product_hk and g.product_hashdiff = s.hashdiff")).containsExactly("100");
         for (Structure s : all) {
             assertThat(s.load().rowsInserted()).as(s.name()).isZero();
         }
