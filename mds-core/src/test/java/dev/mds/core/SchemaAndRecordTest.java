@@ -54,6 +54,22 @@ class SchemaAndRecordTest {
     }
 
     @Test
+    void batchCarriesTheBadRecordsOfItsRangeAndOlderConstructorsCarryNone() {
+        RecordBatch plain = new RecordBatch(schema, List.of(Record.of(1L, BigDecimal.ONE, null)), Optional.empty());
+        assertThat(plain.rejected()).isEmpty();
+        assertThat(RecordBatch.of(schema, List.of()).rejected()).isEmpty();
+        BadRecord bad = new BadRecord(InputLocation.of("prices.csv").withLine(10).withRecordNumber(9).withColumn("amount"),
+                "\"x\" is not a decimal(12,2)", "9,x,");
+        List<BadRecord> list = new java.util.ArrayList<>(List.of(bad));
+        RecordBatch with = plain.withRejected(list);
+        list.clear();
+        assertThat(with.rejected()).containsExactly(bad);
+        assertThat(with.records()).isEqualTo(plain.records());
+        assertThat(bad.describe()).isEqualTo("prices.csv line 10 record 9, column 'amount': \"x\" is not a decimal(12,2)");
+        assertThat(bad.toException()).hasMessage(bad.describe());
+    }
+
+    @Test
     void batchRejectsRecordsOfTheWrongWidth() {
         assertThatThrownBy(() -> RecordBatch.of(schema, List.of(Record.of(1L, BigDecimal.ONE, null), Record.of(2L))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("record 2 has 1 values");
