@@ -84,7 +84,9 @@ public final class CsvSource implements AutoCloseable {
      * The batches, in file order; can be called once. Closing the stream (or this source) stops the reading
      * threads. A chunk whose rows were all bad gives no batch (the next batch's position covers it), except at
      * the end of the input: there an empty batch carries the position past those rows, so that resuming from the
-     * last position does not hand them to the sink again.
+     * last position does not hand them to the sink again. Under {@link OnBadRow#DEAD_LETTER} without a sink each
+     * batch carries the bad rows of its range ({@link RecordBatch#rejected()}), and a chunk of only bad rows gives
+     * a batch of no records that carries them.
      *
      * @throws dev.mds.core.BadInputException (from the stream) on the first bad row under {@link OnBadRow#FAIL};
      *     batches before it have been handed out, none after
@@ -273,13 +275,23 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** {@link OnBadRow#FAIL} or {@link OnBadRow#SKIP}; use {@link #onBadRow(OnBadRow, BadRowSink)} for DEAD_LETTER. */
+        /**
+         * What to do with a row that cannot be read (default {@link OnBadRow#FAIL}). {@link OnBadRow#DEAD_LETTER}
+         * without a sink attaches each bad row to the batch whose range holds it ({@link RecordBatch#rejected()}), so
+         * that the loader stores it in that batch's transaction: mds-load writes it to {@code <table>_rejected} under
+         * its own {@code OnBadRow.DEAD_LETTER} and fails the batch naming it under {@code FAIL}. A chunk whose rows
+         * are all bad then gives a batch without records that carries them.
+         */
         public Builder onBadRow(OnBadRow policy) {
             this.onBadRow = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** A policy with the sink that receives bad rows (required for {@link OnBadRow#DEAD_LETTER}). */
+        /**
+         * A policy with a sink that receives the bad rows under {@link OnBadRow#DEAD_LETTER}, outside any load's
+         * transaction: after a crash the rows of batches not committed reach it again. Prefer
+         * {@link #onBadRow(OnBadRow)}, whose batches carry their bad rows into the load's transaction.
+         */
         public Builder onBadRow(OnBadRow policy, BadRowSink sink) {
             this.onBadRow = Objects.requireNonNull(policy, "policy");
             this.sink = Objects.requireNonNull(sink, "sink");
@@ -362,9 +374,6 @@ public final class CsvSource implements AutoCloseable {
         public CsvSource build() {
             if ((path == null) == (stream == null)) {
                 throw new IllegalArgumentException("set exactly one of path and stream");
-            }
-            if (onBadRow == OnBadRow.DEAD_LETTER && sink == null) {
-                throw new IllegalArgumentException("onBadRow DEAD_LETTER needs a sink: onBadRow(DEAD_LETTER, sink)");
             }
             if (delimiter == quote || delimiter == escape || delimiter == comment) {
                 throw new IllegalArgumentException("delimiter '" + delimiter + "' must differ from quote, escape and"

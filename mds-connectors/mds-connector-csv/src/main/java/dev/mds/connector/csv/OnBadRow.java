@@ -6,7 +6,7 @@ package dev.mds.connector.csv;
  * PostgreSQL text cannot store).
  *
  * <pre>{@code
- * CsvSource.builder().path(file).onBadRow(OnBadRow.DEAD_LETTER, bad -> rejects.add(bad)).build();
+ * CsvSource.builder().path(file).onBadRow(OnBadRow.DEAD_LETTER).build();   // batch.rejected() carries them
  * }</pre>
  */
 public enum OnBadRow {
@@ -14,6 +14,11 @@ public enum OnBadRow {
     FAIL,
     /** Leave the row out and count it ({@link CsvSource#badRows()}). */
     SKIP,
-    /** Leave the row out and hand it, with its line and the reason, to the caller's {@link BadRowSink}. */
+    /**
+     * Leave the row out and attach it, with its location, the reason and its text, to the batch whose range holds it
+     * ({@link dev.mds.core.RecordBatch#rejected()}), so that mds-load stores it in {@code <table>_rejected} in that
+     * batch's transaction; or, with {@link CsvSource.Builder#onBadRow(OnBadRow, BadRowSink)}, hand it to the caller's
+     * {@link BadRowSink} (outside any transaction).
+     */
     DEAD_LETTER
 }

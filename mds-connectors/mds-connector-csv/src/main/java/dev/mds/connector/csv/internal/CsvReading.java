@@ -3,6 +3,7 @@ package dev.mds.connector.csv.internal;
 import dev.mds.connector.csv.BadRow;
 import dev.mds.connector.csv.OnBadRow;
 import dev.mds.core.BadInputException;
+import dev.mds.core.BadRecord;
 import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.Identifiers;
@@ -474,17 +475,23 @@ public final class CsvReading implements Closeable {
                     if (uncovered != null) {
                         // bad rows at the end of the input: an empty batch carries the position past them, or
                         // every resume from the last batch would hand them to the sink again
-                        batch(List.of(), uncovered);
+                        batch(List.of(), uncovered, List.of());
                         uncovered = null;
                     } else if (batches == 0 && settings.resumeFrom() == null && schema.size() > 0) {
                         // an input without any record (its header only): one empty batch, so that a loader can
                         // create its table, or empty it in OVERWRITE, as for a sheet without records
-                        batch(List.of(), new ChunkParser.Span(dataStart, 1, 0, dataLine, headerCheck()));
+                        batch(List.of(), new ChunkParser.Span(dataStart, 1, 0, dataLine, headerCheck()), List.of());
                     }
                     return;
                 }
                 ChunkParser.Result r = take(head);
-                handleBadRows(r);
+                List<BadRecord> attached = handleBadRows(r);
+                if (!attached.isEmpty()) {
+                    // the batch of this chunk carries them, even one of no good record: its position covers them
+                    uncovered = null;
+                    batch(r.records(), r.span(), attached);
+                    return;
+                }
                 if (r.records().isEmpty()) {
                     if (!r.badRows().isEmpty()) {
                         uncovered = r.span();
@@ -492,7 +499,7 @@ public final class CsvReading implements Closeable {
                     return;
                 }
                 uncovered = null;
-                batch(r.records(), r.span());
+                batch(r.records(), r.span(), List.of());
             } catch (RuntimeException | Error e) {
                 done = true;
                 closeQuietly();
@@ -500,7 +507,7 @@ public final class CsvReading implements Closeable {
             }
         }
 
-        private void batch(List<Record> records, ChunkParser.Span c) {
+        private void batch(List<Record> records, ChunkParser.Span c, List<BadRecord> rejected) {
             Map<String, Object> at = new LinkedHashMap<>();
             at.put("offset", c.endOffset());
             at.put("record", c.firstRecord() + c.records() - 1);
@@ -508,9 +515,9 @@ public final class CsvReading implements Closeable {
             if (c.tailCheck() != null) {
                 at.put("check", c.tailCheck());
             }
-            next = RecordBatch.of(schema, records, SourcePosition.of(positionSource, at));
+            next = RecordBatch.of(schema, records, SourcePosition.of(positionSource, at)).withRejected(rejected);
             batches++;
-            LOG.debug("{}: batch {} of {} rows, {}", display, batches, records.size(), at);
+            LOG.debug("{}: batch {} of {} rows and {} bad rows, {}", display, batches, records.size(), rejected.size(), at);
         }
 
         private void fill() {
@@ -551,16 +558,28 @@ public final class CsvReading implements Closeable {
             }
         }
 
-        private void handleBadRows(ChunkParser.Result r) {
+        /** Throws, skips or hands bad rows to the sink; returns those the batch carries (DEAD_LETTER without a sink). */
+        private List<BadRecord> handleBadRows(ChunkParser.Result r) {
+            List<BadRecord> attached = List.of();
             for (BadRow bad : r.badRows()) {
                 switch (settings.onBadRow()) {
                     case FAIL -> throw bad.toException();
                     case SKIP -> LOG.debug("{}: skipped bad row: {}: {}", display, bad.location().describe(),
                             bad.reason());
-                    case DEAD_LETTER -> settings.sink().accept(bad);
+                    case DEAD_LETTER -> {
+                        if (settings.sink() != null) {
+                            settings.sink().accept(bad);
+                        } else {
+                            if (attached.isEmpty()) {
+                                attached = new ArrayList<>();
+                            }
+                            attached.add(new BadRecord(bad.location(), bad.reason(), bad.text()));
+                        }
+                    }
                 }
                 badRows.incrementAndGet();
             }
+            return attached;
         }
     }
 }
