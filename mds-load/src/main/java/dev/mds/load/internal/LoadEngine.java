@@ -14,6 +14,7 @@ import static dev.mds.load.internal.RefusedWrites.RELEASE_APPLY;
 import static dev.mds.load.internal.RefusedWrites.SAVEPOINT_APPLY;
 
 import dev.mds.core.BadInputException;
+import dev.mds.core.BadRecord;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.EventPosition;
@@ -124,6 +125,7 @@ public final class LoadEngine {
         long t0 = System.nanoTime();
         List<String> key = spec.key();
         Rejects rejects = new Rejects(batch.schema().names(), key);
+        sourceRejects(batch, rejects);
         Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet(), batch.records());
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
@@ -1854,6 +1856,24 @@ public final class LoadEngine {
         rejects.add(number, key, reason, r);
     }
 
+    /**
+     * The records the batch's source could not read: under FAIL the first fails the load before anything is written,
+     * naming its file, line and column; under DEAD_LETTER they go to the dead-letter table with the batch's rows.
+     */
+    private void sourceRejects(RecordBatch batch, Rejects rejects) {
+        List<BadRecord> bad = batch.rejected();
+        if (bad.isEmpty()) {
+            return;
+        }
+        if (spec.onBadRow() == OnBadRow.FAIL) {
+            BadRecord first = bad.get(0);
+            throw new BadInputException(first.location(), first.reason() + " (the source found " + bad.size()
+                    + " bad record(s) in this batch's range; onBadRow(OnBadRow.DEAD_LETTER) writes them to "
+                    + LoadStatements.suffixed(target, "_rejected") + "); nothing of this batch was loaded");
+        }
+        bad.forEach(rejects::addFromSource);
+    }
+
     private BadInputException bad(long recordNumber, String key, String column, String reason, Throwable cause) {
         InputLocation where = InputLocation.of(target.toString()).withRecordNumber(recordNumber);
         if (key != null) {
@@ -1878,7 +1898,11 @@ public final class LoadEngine {
         long t0 = System.nanoTime();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (Object[] r : rejects.rows) {
-                ps.setLong(1, (Long) r[0]);
+                if (r[0] == null) {
+                    ps.setNull(1, java.sql.Types.BIGINT);
+                } else {
+                    ps.setLong(1, (Long) r[0]);
+                }
                 ps.setString(2, r[1] == null ? null : ((String) r[1]).replace("\0", "\\0"));
                 ps.setString(3, ((String) r[2]).replace("\0", "\\0"));
                 ps.setString(4, ((String) r[3]).replace("\0", "\\0"));

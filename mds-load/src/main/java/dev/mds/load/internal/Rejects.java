@@ -1,5 +1,6 @@
 package dev.mds.load.internal;
 
+import dev.mds.core.BadRecord;
 import dev.mds.core.Record;
 import dev.mds.core.internal.FlatJson;
 import java.math.BigDecimal;
@@ -34,6 +35,18 @@ final class Rejects {
 
     void add(long recordNumber, String key, String reason, Record record) {
         rows.add(new Object[] {recordNumber, key, reason, json(record)});
+    }
+
+    /**
+     * A record the batch's source could not read ({@link dev.mds.core.RecordBatch#rejected()}): its record number in
+     * the source, no key, the reason after the location (file, line, record, column), and the text as the source
+     * read it, as a JSON string.
+     */
+    void addFromSource(BadRecord bad) {
+        StringBuilder text = new StringBuilder();
+        FlatJson.string(text, bad.text());
+        Long number = bad.location().recordNumber().isPresent() ? bad.location().recordNumber().getAsLong() : null;
+        rows.add(new Object[] {number, null, bad.describe(), text.toString()});
     }
 
     int size() {
