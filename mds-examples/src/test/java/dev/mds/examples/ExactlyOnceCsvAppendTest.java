@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -37,16 +38,24 @@ class ExactlyOnceCsvAppendTest {
 
     /** Runs the pipeline: from the stored position, or from the start when none is stored. */
     static void appendResuming(DataSource ds) {
+        appendResuming(ds, KEY, loader -> loader, CsvSource.builder().path(FILE).chunkRows(40).type("price", FieldType.STRING));
+    }
+
+    /**
+     * Appends the CSV file {@code csv} reads into raw.transactions ({@code loader} adds to the APPEND loader's
+     * settings), each chunk in one transaction with its position stored under {@code key}; resumes from that position.
+     */
+    static void appendResuming(DataSource ds, String key, UnaryOperator<MergeLoader.Builder> loaderSettings,
+            CsvSource.Builder csv) {
         StateStore state = JdbcStateStore.builder(ds).schema("pipeline").build();
-        MergeLoader loader = MergeLoader.into(ds, "raw.transactions").mode(SyncMode.APPEND).build();
-        CsvSource.Builder csv = CsvSource.builder().path(FILE).chunkRows(40).type("price", FieldType.STRING);
-        state.get(KEY).ifPresent(s -> csv.resumeFrom(SourcePosition.fromJson(s.json())));
+        MergeLoader loader = loaderSettings.apply(MergeLoader.into(ds, "raw.transactions").mode(SyncMode.APPEND)).build();
+        state.get(key).ifPresent(s -> csv.resumeFrom(SourcePosition.fromJson(s.json())));
         try (CsvSource source = csv.build()) {
             source.batches().forEach(batch -> {
                 try (Connection c = ds.getConnection()) {
                     Sql.transaction(c, tx -> {
                         loader.load(batch, tx);
-                        return state.put(tx, KEY, batch.position().orElseThrow().toJson());
+                        return state.put(tx, key, batch.position().orElseThrow().toJson());
                     });
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);

@@ -4,20 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.connector.csv.CsvSource;
 import dev.mds.core.FieldType;
-import dev.mds.core.JdbcStateStore;
 import dev.mds.core.SourcePosition;
-import dev.mds.core.Sql;
-import dev.mds.core.StateStore;
-import dev.mds.load.MergeLoader;
-import dev.mds.load.SyncMode;
 import dev.mds.testing.FaultSweep;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.SeedData;
 import dev.mds.testing.TestSql;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -37,24 +30,9 @@ class ExactlyOnceCsvDeadLetterTest {
     private static final String KEY = "csv:forex_dead_letters";
 
     static void appendResuming(DataSource ds) {
-        StateStore state = JdbcStateStore.builder(ds).schema("pipeline").build();
-        MergeLoader loader = MergeLoader.into(ds, "raw.transactions").mode(SyncMode.APPEND)
-                .onBadRow(dev.mds.load.OnBadRow.DEAD_LETTER).build();
-        CsvSource.Builder csv = CsvSource.builder().path(FILE).chunkRows(30).type("price", FieldType.decimal(10, 2))
-                .onBadRow(dev.mds.connector.csv.OnBadRow.DEAD_LETTER);
-        state.get(KEY).ifPresent(s -> csv.resumeFrom(SourcePosition.fromJson(s.json())));
-        try (CsvSource source = csv.build()) {
-            source.batches().forEach(batch -> {
-                try (Connection c = ds.getConnection()) {
-                    Sql.transaction(c, tx -> {
-                        loader.load(batch, tx);
-                        return state.put(tx, KEY, batch.position().orElseThrow().toJson());
-                    });
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        }
+        ExactlyOnceCsvAppendTest.appendResuming(ds, KEY, loader -> loader.onBadRow(dev.mds.load.OnBadRow.DEAD_LETTER),
+                CsvSource.builder().path(FILE).chunkRows(30).type("price", FieldType.decimal(10, 2))
+                        .onBadRow(dev.mds.connector.csv.OnBadRow.DEAD_LETTER));
     }
 
     private static boolean exists(DataSource ds, String table) {
