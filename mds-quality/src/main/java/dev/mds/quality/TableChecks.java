@@ -544,11 +544,15 @@ public final class TableChecks {
 
     /**
      * Groups the check added just before by {@code columns}: dbt-utils' {@code group_by_columns} of at_least_one,
-     * not_constant, sequential_values, equal_rowcount and fewer_rows_than. Groups are the distinct values of the
-     * columns after {@link #where}; a NULL is a group of its own (as GROUP BY makes it).
+     * not_constant, recency (here {@link #freshness}), sequential_values, equal_rowcount and fewer_rows_than. Groups are
+     * the distinct values of the columns after {@link #where}; a NULL is a group of its own (as GROUP BY makes it).
      * <ul>
      *   <li>{@link #atLeastOne} and {@link #notConstant} judge each group's non-NULL values as they judge the table's;
      *   groups exist only where rows do, so an empty table passes (as in dbt-utils).</li>
+     *   <li>{@link #freshness} judges each group's newest value as it judges the table's (dbt-utils' recency with
+     *   {@code group_by_columns}, a dbt source's freshness per partition): a group whose newest value is older than the
+     *   maximum age fails, and so does a group whose column holds only NULLs (dbt-utils lets it pass: its newest value is
+     *   NULL); an empty table (after {@link #where}) fails, as the ungrouped check does, whatever the threshold.</li>
      *   <li>{@link #equalRowCount} and {@link #fewerRowsThan} compare the rows of each group here (after {@link #where})
      *   with the same group of the other table (which must have the columns, in a type a {@code union} can merge); a group
      *   missing on one side has 0 rows there, so it fails equal row count, and fails fewer rows than when it is missing in
@@ -559,10 +563,11 @@ public final class TableChecks {
      * </ul>
      * Except for sequential values, a grouped check's failing "rows" are its failing groups and its checked rows the
      * groups: a {@link #threshold} counts groups (a percentage is of the groups), the samples and stored failures are
-     * the failing groups (the grouping columns and their {@code rows}; for not constant also the one value; for a row
-     * count comparison {@code rows} and {@code other_rows}), and the observed value names the first five. Grouped
-     * checks are not in the table's single scan: the at least one and not constant checks grouped by the same columns
-     * (in any order) share one grouped query (one scan, one GROUP BY), and so do the row count comparisons with the same
+     * the failing groups (the grouping columns and their {@code rows}; for not constant also the one value, for
+     * freshness the newest value, under the column's name; for a row count comparison {@code rows} and
+     * {@code other_rows}), and the observed value names the first five. Grouped checks are not in the table's single
+     * scan: the at least one, not constant and freshness checks grouped by the same columns (in any order) share one
+     * grouped query (one scan, one GROUP BY), and so do the row count comparisons with the same
      * other table grouped by the same columns; a grouped sequential values check runs its own window. Call it before a threshold: ungrouped, these
      * checks have no failing rows to count. The check's id stays as it was; give it another with {@link #id} when the
      * table also has the ungrouped check.
@@ -586,9 +591,9 @@ public final class TableChecks {
             CheckSpec c = checks.get(i);
             String what = table + ": groupBy(" + String.join(", ", groups) + ") on check '" + c.id() + "'";
             if (c.kind() != Kind.AT_LEAST_ONE && c.kind() != Kind.NOT_CONSTANT && c.kind() != Kind.SEQUENTIAL_VALUES
-                    && c.kind() != Kind.EQUAL_ROW_COUNT && c.kind() != Kind.FEWER_ROWS_THAN) {
+                    && c.kind() != Kind.EQUAL_ROW_COUNT && c.kind() != Kind.FEWER_ROWS_THAN && c.kind() != Kind.FRESHNESS) {
                 throw new IllegalArgumentException(what + ": a " + c.kind().label() + " check cannot be grouped (only at least"
-                        + " one, not constant, sequential values, equal row count and fewer rows than can"
+                        + " one, not constant, freshness, sequential values, equal row count and fewer rows than can"
                         + (c.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES ? "; give the partition columns to mutuallyExclusiveRanges" : "")
                         + ")");
             }
@@ -681,7 +686,9 @@ public final class TableChecks {
      * Fails when the newest value of the timestamp (or date) {@code column} is older than {@code maxAge}
      * compared with the database's {@code now()}, or when there are no rows. A {@code timestamp} (without time zone)
      * column is read as UTC and a {@code date} as midnight UTC, whatever the session's TimeZone (which pgjdbc takes
-     * from the JVM). The observed value shows the newest {@code timestamptz} in UTC.
+     * from the JVM). The observed value shows the newest {@code timestamptz} in UTC. Followed by {@link #groupBy}, each
+     * group's newest value must be within {@code maxAge} (dbt-utils' recency with {@code group_by_columns}): its failing
+     * "rows" are the stale groups.
      */
     public TableChecks freshness(String column, Duration maxAge) {
         requireColumns(column);
@@ -925,7 +932,7 @@ public final class TableChecks {
                         + " check passes or fails as a whole, it has no failing rows for a threshold to count; its severity"
                         + " decides FAIL or WARN (.severity(Severity.WARN)), its bounds or age decide when"
                         + (c.kind() == Kind.AT_LEAST_ONE || c.kind() == Kind.NOT_CONSTANT || c.kind() == Kind.EQUAL_ROW_COUNT
-                                || c.kind() == Kind.FEWER_ROWS_THAN ? "; grouped by columns (.groupBy(...) before the"
+                                || c.kind() == Kind.FEWER_ROWS_THAN || c.kind() == Kind.FRESHNESS ? "; grouped by columns (.groupBy(...) before the"
                                         + " threshold) it counts failing groups" : ""));
             }
         }

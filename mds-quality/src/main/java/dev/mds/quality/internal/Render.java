@@ -485,7 +485,7 @@ public final class Render {
 
     /**
      * Which grouped checks may share one grouped query ({@link GroupedScan}): equal keys share it. At least one and not
-     * constant group this table's rows alone, so those grouped by the same columns (in any order: the same groups)
+     * constant (and freshness) group this table's rows alone, so those grouped by the same columns (in any order: the same groups)
      * share one. A row count comparison groups a {@code union all} of this table's and the other table's grouping
      * columns, whose types and collations PostgreSQL resolves across both (text and citext give text, so 'a' and 'A'
      * become two groups; float8 and numeric give numeric): its groups can differ from this table's own, so it shares a
@@ -499,7 +499,7 @@ public final class Render {
 
     /**
      * One query for grouped checks of one table that share a {@link #groupedKey} (dbt-utils' {@code group_by_columns}
-     * of at_least_one, not_constant, equal_rowcount, fewer_rows_than): one grouping of the table's rows after its
+     * of at_least_one, not_constant, recency, equal_rowcount, fewer_rows_than): one grouping of the table's rows after its
      * {@code where} (for row count comparisons, of the union with the other table's rows), then over the groups
      * {@code n} (groups) and, per check, its failing groups ({@link #failing(CheckSpec)}) and the first five of them as
      * text in its own group order ({@link #failingGroups(CheckSpec)}); for row count comparisons also {@code rows_here}
@@ -546,11 +546,16 @@ public final class Render {
                     String expr = switch (c.kind()) {
                         case AT_LEAST_ONE -> "count(" + col(c) + ")";
                         case NOT_CONSTANT -> constant(c, schema, text).get(0);
+                        case FRESHNESS -> "(" + ageSeconds(c, schema) + ")";
                         default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
                     };
                     String alias = aggregates.computeIfAbsent(expr, e -> freeName("v" + (aggregates.size() + 1), taken));
                     // not constant's aggregate is true for a group of one distinct non-NULL value (NULL for one of none)
-                    failingByCheck.put(c.id(), Identifiers.quote(alias) + (c.kind() == Kind.AT_LEAST_ONE ? " = 0" : ""));
+                    failingByCheck.put(c.id(), switch (c.kind()) {
+                        case AT_LEAST_ONE -> Identifiers.quote(alias) + " = 0";
+                        case FRESHNESS -> stale(c, Identifiers.quote(alias));
+                        default -> Identifiers.quote(alias);
+                    });
                 }
                 StringBuilder s = new StringBuilder("select " + cols);
                 aggregates.forEach((expr, alias) -> s.append(", ").append(expr).append(" as ").append(Identifiers.quote(alias)));
@@ -605,6 +610,9 @@ public final class Render {
                     + constant(c, schema, text).get(0) + " as " + Identifiers.quote(label(c, "values")) + ", (array_agg("
                     + col(c) + ") filter (where " + col(c) + " is distinct from null))[1] as " + col(c)
                     + " from " + table.quoted() + whereClause(where) + " group by " + g;
+            case FRESHNESS -> "select " + g + ", count(*) as " + Identifiers.quote(label(c, "rows")) + ", max(" + col(c)
+                    + ") as " + col(c) + ", (" + ageSeconds(c, schema) + ") as " + Identifiers.quote(label(c, "age_seconds"))
+                    + " from " + table.quoted() + whereClause(where) + " group by " + g;
             case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> {
                 String side = Identifiers.quote(label(c, "here_side"));
                 yield "select " + g + ", count(*) filter (where " + side + ") as " + Identifiers.quote(label(c, "here"))
@@ -616,11 +624,22 @@ public final class Render {
         };
     }
 
+    /**
+     * True for a group of a grouped freshness check whose newest value, {@code age} seconds old (numeric, ±Infinity
+     * for infinite timestamps), is older than the check's maximum age, or that has none (only NULLs); a value in the
+     * future (a negative age) is fresh, as the ungrouped check judges it.
+     */
+    private static String stale(CheckSpec c, String age) {
+        BigDecimal maxAge = BigDecimal.valueOf(c.maxAge().getSeconds()).add(BigDecimal.valueOf(c.maxAge().getNano(), 9));
+        return "coalesce(" + age + " > " + maxAge.stripTrailingZeros().toPlainString() + ", true)";
+    }
+
     /** The condition true for a failing group, over the columns of {@link #groups}. */
     private static String groupFailing(CheckSpec c) {
         return switch (c.kind()) {
             case AT_LEAST_ONE -> Identifiers.quote(label(c, "values")) + " = 0";
             case NOT_CONSTANT -> Identifiers.quote(label(c, "values"));
+            case FRESHNESS -> stale(c, Identifiers.quote(label(c, "age_seconds")));
             case EQUAL_ROW_COUNT -> Identifiers.quote(label(c, "here")) + " <> " + Identifiers.quote(label(c, "there"));
             case FEWER_ROWS_THAN -> Identifiers.quote(label(c, "here")) + " >= " + Identifiers.quote(label(c, "there"));
             default -> throw new IllegalArgumentException(c.kind() + " is not grouped this way");
@@ -640,7 +659,7 @@ public final class Render {
         c.groupBy().forEach(x -> select.add(Identifiers.quote(x)));
         switch (c.kind()) {
             case AT_LEAST_ONE -> select.add(Identifiers.quote(label(c, "rows")));
-            case NOT_CONSTANT -> {
+            case NOT_CONSTANT, FRESHNESS -> {
                 select.add(Identifiers.quote(label(c, "rows")));
                 select.add(col(c));
             }

@@ -1085,9 +1085,15 @@ public final class Runner {
         long n = number(row.get("n")).longValue();
         long failing = number(row.get(scan.failing(check))).longValue();
         String by = "by " + String.join(", ", check.groupBy());
+        if (check.kind() == Kind.FRESHNESS && n == 0) {
+            // as the ungrouped check: no rows, no freshness to tell (not a pass for want of groups)
+            return result(table, check, false, "no rows", 0, 0, scan.sql(), took,
+                    "no rows with a " + check.columns().get(0) + ": cannot tell freshness of any group " + by);
+        }
         String observed = failing + " of " + Plural.count(n, "group") + " " + by + switch (check.kind()) {
             case AT_LEAST_ONE -> " have no non-NULL " + check.columns().get(0);
             case NOT_CONSTANT -> " have one distinct " + check.columns().get(0);
+            case FRESHNESS -> " have no " + check.columns().get(0) + " in the last " + human(check.maxAge());
             case EQUAL_ROW_COUNT -> " differ in rows from " + check.refTable();
             default -> " have no fewer rows than " + check.refTable();
         };
