@@ -55,13 +55,14 @@ import java.util.Set;
  * rows where any key column is NULL (as a PostgreSQL unique constraint and dbt's unique do; {@link #nullKeys} for
  * dbt-utils' and Great Expectations' ways); an expression that yields NULL passes (as
  * dbt's expression_is_true); not constant and at least one look at the non-NULL values only (as dbt-utils'); a range of
- * {@link #mutuallyExclusiveRanges} with a NULL bound fails (as dbt-utils'); {@link #equality} takes NULL as equal to
- * NULL (as {@code except} does); a NULL in {@link #groupBy} columns makes a group of its own.
+ * {@link #mutuallyExclusiveRanges} with a NULL bound fails (as dbt-utils'); {@link #equality} and
+ * {@link #cardinalityEquality} take NULL as equal to NULL (as {@code except} does); a NULL in {@link #groupBy} columns
+ * makes a group of its own.
  *
  * <p>Where they run: not null, accepted and not accepted values, length, range, matches, expression, row count,
  * freshness, statistic, not constant and at least one are aggregates of the table's single scan; unique,
- * relationships, sequential values, mutually exclusive ranges, row count comparisons and equality run one query each, as does a
- * check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
+ * relationships, sequential values, mutually exclusive ranges, row count comparisons, equality and cardinality equality
+ * run one query each, as does a check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
  *
  * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
  * to {@link #expression}, {@link #where} and {@link #parentWhere} is the caller's own SQL, used as written: never build it from
@@ -529,6 +530,29 @@ public final class TableChecks {
             throw new IllegalArgumentException(table + ": equality(" + otherTable + "): a column is given twice");
         }
         return added(CheckSpec.of(Kind.EQUALITY, "equality_" + other.name(), cols).withRef(other, null));
+    }
+
+    /**
+     * Fails for each value of {@code column} (after {@link #where}) that does not appear in as many rows as in
+     * {@code otherColumn} of {@code otherTable} (all its rows): dbt-utils' cardinality_equality. A value found on one
+     * side only has 0 rows on the other and fails; NULL is a value too, compared with the other side's NULLs (as
+     * dbt-utils' {@code group by} and {@code except} compare it). The failing "rows" are the values whose counts differ
+     * (dbt-utils counts such a value twice when both sides hold it), the checked rows the distinct values of both sides,
+     * so a threshold counts values ({@code errorIf(">2")}) and a percentage is of the values. Samples and stored failures
+     * show each failing value under the column's name with its {@code rows} here and its {@code other_rows} there. The
+     * two columns meet in a {@code union all}, whose type and collation PostgreSQL resolves across both (text and citext
+     * compare as text); columns whose types cannot meet there make the check an {@link Status#ERROR}, as does a missing
+     * table or column, naming it. Runs one query of its own; its id is {@code cardinality_equality_<column>}.
+     *
+     * <pre>{@code
+     * t.cardinalityEquality("customer_id", "raw.orders", "customer_id")   // as many orders per customer on both sides
+     * }</pre>
+     */
+    public TableChecks cardinalityEquality(String column, String otherTable, String otherColumn) {
+        requireColumns(column, otherColumn);
+        TableName other = otherTable(otherTable, "cardinalityEquality(" + column + ")");
+        return added(CheckSpec.of(Kind.CARDINALITY_EQUALITY, "cardinality_equality_" + column, List.of(column))
+                .withRef(other, otherColumn));
     }
 
     private TableName otherTable(String otherTable, String what) {

@@ -28,8 +28,8 @@ import java.util.Locale;
  *     ColumnMatch}'s name; for a column type, the expected type
  * (a sequential values check keeps its step in {@code min}; a mutually exclusive ranges check its lower bound, upper
  * bound and partition columns in {@code columns}; a row count comparison its other table in {@code refTable})
- * @param refTable relationships: the parent table
- * @param refColumn relationships: the parent column
+ * @param refTable relationships: the parent table; cardinality equality: the other table
+ * @param refColumn relationships: the parent column; cardinality equality: the other table's column
  * @param bounds row count bounds
  * @param maxAge freshness
  * @param k anomaly: standard deviations
@@ -52,7 +52,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         ROW_COUNT_ANOMALY(true, false), STATISTIC(true, false), NOT_ACCEPTED_VALUES(true, true), LENGTH(true, true),
         NOT_CONSTANT(true, false), AT_LEAST_ONE(true, false), SEQUENTIAL_VALUES(false, true),
         MUTUALLY_EXCLUSIVE_RANGES(false, true), EQUAL_ROW_COUNT(false, false), FEWER_ROWS_THAN(false, false),
-        COLUMNS(false, false), COLUMN_TYPE(false, false), EQUALITY(false, true);
+        COLUMNS(false, false), COLUMN_TYPE(false, false), EQUALITY(false, true), CARDINALITY_EQUALITY(false, true);
 
         private final boolean inScan;
         private final boolean rowLevel;
@@ -75,7 +75,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         /** Runs a query of its own over the table's rows (a grouping, an anti-join, a window). */
         public boolean ownQuery() {
             return this == UNIQUE || this == RELATIONSHIPS || this == SEQUENTIAL_VALUES || this == MUTUALLY_EXCLUSIVE_RANGES
-                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN || this == EQUALITY;
+                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN || this == EQUALITY || this == CARDINALITY_EQUALITY;
         }
 
         /** Read from the catalog alone: no query over the table's rows. */
@@ -170,7 +170,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
      */
     public boolean countsNonNull() {
         return rowLevel() && !grouped() && !countValues && kind != Kind.NOT_NULL && kind != Kind.EXPRESSION
-                && kind != Kind.MUTUALLY_EXCLUSIVE_RANGES && kind != Kind.EQUALITY
+                && kind != Kind.MUTUALLY_EXCLUSIVE_RANGES && kind != Kind.EQUALITY && kind != Kind.CARDINALITY_EQUALITY
                 && (warnIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS
                         || errorIf.percentOf() == Threshold.PercentOf.NON_NULL_ROWS);
     }

@@ -105,7 +105,7 @@ public final class Render {
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(statistic(c) + "::text");
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN, EQUALITY,
-                    COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
+                    CARDINALITY_EQUALITY, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
     }
 
@@ -213,7 +213,7 @@ public final class Render {
                     ? notMatching(q, c.text(), schema == null || text.literalPatterns(c.columns().get(0)))
                     : notMatching(asText(q, kind(c, schema)), c.text(), true);
             case EXPRESSION -> "not " + user(c.text());
-            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUALITY ->
+            case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUALITY, CARDINALITY_EQUALITY ->
                     throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC, NOT_CONSTANT, AT_LEAST_ONE, EQUAL_ROW_COUNT,
                     FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not row-level");
@@ -719,6 +719,41 @@ public final class Render {
                 + " limit " + limit;
     }
 
+    /**
+     * The values of a cardinality equality check (dbt-utils' cardinality_equality) with their rows here ({@code here}, after
+     * this table's {@code where}) and in the other table ({@code there}): one grouping of a {@code union all} of both
+     * columns, so a value missing on one side has 0 rows there and NULL is a value of its own (as dbt-utils' {@code group
+     * by} and {@code except} take it). PostgreSQL resolves the two columns' types and collations across the union.
+     */
+    private static String cardinalityCounts(TableName table, Optional<String> where, CheckSpec c) {
+        return "select v, count(*) filter (where side) as here, count(*) filter (where not side) as there from (select "
+                + col(c) + " as v, true as side from " + table.quoted() + whereClause(where) + " union all select "
+                + Identifiers.quote(c.refColumn()) + ", false from " + c.refTable().quoted() + ") u group by v";
+    }
+
+    /**
+     * The cardinality equality check: {@code n} (the distinct values of both sides), {@code failing} (the values whose
+     * rows here and there differ), {@code rows_here}, {@code rows_there} and {@code failing_values} (the first five, as
+     * text, in the values' order).
+     */
+    public static String cardinality(TableName table, Optional<String> where, CheckSpec c) {
+        return "select count(*) as n, count(*) filter (where here <> there) as failing, coalesce(sum(here), 0) as rows_here,"
+                + " coalesce(sum(there), 0) as rows_there, array_to_string((array_agg(coalesce(v::text, 'NULL') order by v)"
+                + " filter (where here <> there))[1:5], ', ') as failing_values\nfrom (" + cardinalityCounts(table, where, c)
+                + ") g";
+    }
+
+    /**
+     * The values of a cardinality equality check whose rows differ, as samples and stored failures show them: the value
+     * under the column's name, its {@code rows} here and {@code other_rows} in the other table ({@code _} added to a
+     * label while the column has that name), in the values' order, up to {@code limit} ({@code 0}: all).
+     */
+    public static String cardinalityRows(TableName table, Optional<String> where, CheckSpec c, int limit) {
+        return "select v as " + col(c) + ", here as " + Identifiers.quote(label(c, "rows")) + ", there as "
+                + Identifiers.quote(label(c, "other_rows")) + " from (" + cardinalityCounts(table, where, c)
+                + ") g where here <> there order by v" + (limit > 0 ? " limit " + limit : "");
+    }
+
     /** {@code select <compared columns> from <table> [where ...]}: {@code *} when the columns are not known (a plan). */
     private static String compared(TableName from, Optional<String> where, CheckSpec c, Schema schema) {
         List<String> cols = equalityColumns(c, schema);
@@ -741,6 +776,9 @@ public final class Render {
         }
         if (c.kind() == Kind.EQUALITY) {
             return equalityRows(table, where, c, schema, 0);
+        }
+        if (c.kind() == Kind.CARDINALITY_EQUALITY) {
+            return cardinalityRows(table, where, c, 0);
         }
         String from = "select * from " + table.quoted() + " where " + where.map(w -> user(w) + " and ").orElse("");
         return switch (c.kind()) {
@@ -779,6 +817,9 @@ public final class Render {
         }
         if (c.kind() == Kind.EQUALITY) {
             return equalityRows(table, where, c, schema, limit);
+        }
+        if (c.kind() == Kind.CARDINALITY_EQUALITY) {
+            return cardinalityRows(table, where, c, limit);
         }
         List<String> shown = new ArrayList<>(keys);
         for (String col : c.allColumns()) {

@@ -302,6 +302,8 @@ public final class Runner {
                         false);
             } else if (out[i] == null && check.kind() == Kind.EQUALITY) {
                 out[i] = runEquality(name, check, ownSql(t, check, schema));
+            } else if (out[i] == null && check.kind() == Kind.CARDINALITY_EQUALITY) {
+                out[i] = runCardinality(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.grouped()) {
                 List<Integer> shared = new ArrayList<>();
                 for (int j = i; j < out.length; j++) {
@@ -1039,6 +1041,7 @@ public final class Runner {
             case SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES -> Render.windowed(t.table(), t.where(), check, schema);
             case EQUAL_ROW_COUNT, FEWER_ROWS_THAN -> Render.rowCounts(t.table(), t.where(), check);
             case EQUALITY -> Render.equality(t.table(), t.where(), check, schema);
+            case CARDINALITY_EQUALITY -> Render.cardinality(t.table(), t.where(), check);
             default -> throw new IllegalArgumentException(check.kind() + " has no query of its own here");
         };
     }
@@ -1120,6 +1123,23 @@ public final class Runner {
             String observed = Plural.count(here + there, "row differs", "rows differ") + ": " + here + " of " + n + " only in "
                     + table + ", " + there + " of " + other + " only in " + check.refTable();
             return rows(table, check, here + there, n + other, observed, n + other, sql, took);
+        });
+    }
+
+    /**
+     * cardinality_equality: one query grouping both columns' values; the failing "rows" are the values whose counts
+     * differ, the checked rows the distinct values of both sides.
+     */
+    private CheckResult runCardinality(String table, CheckSpec check, String sql) {
+        return timedRow(table, check, sql, (row, took) -> {
+            long n = number(row.get("n")).longValue();
+            long failing = number(row.get("failing")).longValue();
+            String observed = failing + " of " + Plural.count(n, "value") + " of " + check.columns().get(0)
+                    + " differ in rows from " + check.refTable() + "." + Identifiers.quote(check.refColumn()) + " ("
+                    + Plural.count(number(row.get("rows_here")).longValue(), "row") + ", " + check.refTable() + " "
+                    + Plural.count(number(row.get("rows_there")).longValue(), "row") + ")"
+                    + (failing > 0 ? ": " + row.get("failing_values") + (failing > 5 ? ", …" : "") : "");
+            return rows(table, check, failing, n, observed, n, sql, took);
         });
     }
 
@@ -1260,8 +1280,9 @@ public final class Runner {
             // the failing units of a grouped check are its groups, and its thresholds count them
             message = message.replaceAll("\\brow(s?)\\b", "group$1");
             decidedBy = decidedBy.replaceAll("\\brow(s?)\\b", "group$1");
-        } else if (check.countValues()) {
-            // so are the values (keys) of a check that counts values, as dbt's tests count them
+        } else if (check.countValues() || check.kind() == Kind.CARDINALITY_EQUALITY) {
+            // so are the values (keys) of a check that counts values, as dbt's tests count them, and the values whose
+            // counts differ
             String unit = check.kind() == Kind.UNIQUE ? "key" : "value";
             message = message.replaceAll("\\brow(s?)\\b", unit + "$1");
             decidedBy = decidedBy.replaceAll("\\brow(s?)\\b", unit + "$1");
@@ -1277,7 +1298,8 @@ public final class Runner {
      */
     private static Threshold effective(CheckSpec check, Threshold t) {
         boolean ofAll = check.kind() == Kind.NOT_NULL || check.kind() == Kind.EXPRESSION
-                || check.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES || check.kind() == Kind.EQUALITY || check.grouped();
+                || check.kind() == Kind.MUTUALLY_EXCLUSIVE_RANGES || check.kind() == Kind.EQUALITY
+                || check.kind() == Kind.CARDINALITY_EQUALITY || check.grouped();
         return ofAll && t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS ? Threshold.percent(t.maxPercent()) : t;
     }
 
@@ -1319,7 +1341,7 @@ public final class Runner {
         List<String> columns = check.allColumns().stream().map(col -> Identifiers.quote(col)
                 + Optional.ofNullable(declared.get(col)).map(type -> " of type " + type).orElse("")).toList();
         String on = columns.isEmpty() ? "" : (columns.size() == 1 ? " on column " : " on columns ") + String.join(", ", columns);
-        String to = check.kind() == Kind.RELATIONSHIPS ? " to " + check.refTable() + "." + Identifiers.quote(check.refColumn())
+        String to = check.kind() == Kind.RELATIONSHIPS || check.kind() == Kind.CARDINALITY_EQUALITY ? " to " + check.refTable() + "." + Identifiers.quote(check.refColumn())
                 : check.refTable() != null ? " against " + check.refTable() : "";
         return "check " + check.id() + " (" + check.kind().label() + on + to + ") of " + table + " could not run: " + oneLine(e);
     }
@@ -1413,6 +1435,16 @@ public final class Runner {
                     return "group column " + Identifiers.quote(col) + " does not exist in the table to compare with "
                             + check.refTable() + " (columns: " + String.join(", ", other.get().names()) + ")";
                 }
+            }
+        }
+        if (check.kind() == Kind.CARDINALITY_EQUALITY) {
+            Optional<Schema> other = schema(check.refTable());
+            if (other.isEmpty()) {
+                return "table to compare with " + check.refTable() + " does not exist (or is not visible to this user)";
+            }
+            if (!other.get().contains(check.refColumn())) {
+                return "column " + Identifiers.quote(check.refColumn()) + " does not exist in the table to compare with "
+                        + check.refTable() + " (columns: " + String.join(", ", other.get().names()) + ")";
             }
         }
         if (check.kind() == Kind.EQUALITY) {
