@@ -60,7 +60,8 @@ import java.util.Set;
  * makes a group of its own.
  *
  * <p>Where they run: not null, accepted and not accepted values, length, range, matches, expression, row count,
- * freshness, statistic, not constant and at least one are aggregates of the table's single scan; unique,
+ * freshness, statistic, not constant, at least one, unique value count and proportion of unique values are aggregates
+ * of the table's single scan; unique,
  * relationships, sequential values, mutually exclusive ranges, row count comparisons, equality and cardinality equality
  * run one query each, as does a check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
  *
@@ -317,6 +318,77 @@ public final class TableChecks {
         }
         return added(CheckSpec.of(Kind.STATISTIC, statistic.label() + "_" + column, List.of(column)).withRange(lo, hi)
                 .withText(statistic.name()));
+    }
+
+    /**
+     * Fails when the number of distinct non-NULL values of {@code column} (after {@link #where}) lies outside
+     * {@code min}..{@code max} (whole numbers, both inclusive; null for no bound): Great Expectations'
+     * {@code expect_column_unique_value_count_to_be_between}. Values are distinct as the column's type compares them
+     * (under its collation); NULL is not a value. A table-level check (no threshold), computed by the table's single scan
+     * ({@code count(distinct …)}: a sort of the column's values); its id is {@code unique_value_count_<column>}.
+     *
+     * <pre>{@code
+     * t.uniqueValueCount("currency", 1, 20)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when both bounds are null, one is negative or not a whole number, or min is above
+     *     max
+     */
+    public TableChecks uniqueValueCount(String column, Number min, Number max) {
+        requireColumns(column);
+        String what = table + ": uniqueValueCount(" + column + ")";
+        java.math.BigDecimal[] b = boundsOf(what, min, max);
+        for (java.math.BigDecimal x : b) {
+            if (x != null && (x.signum() < 0 || x.stripTrailingZeros().scale() > 0)) {
+                throw new IllegalArgumentException(what + ": a bound must be a whole number of values, 0 or more, was "
+                        + x.toPlainString());
+            }
+        }
+        return added(CheckSpec.of(Kind.UNIQUE_VALUE_COUNT, "unique_value_count_" + column, List.of(column))
+                .withRange(b[0], b[1]));
+    }
+
+    /**
+     * Fails when the proportion of unique values of {@code column} (after {@link #where}), its distinct non-NULL values
+     * divided by its non-NULL rows, lies outside {@code min}..{@code max} (between 0 and 1, both inclusive; null for no
+     * bound): Great Expectations' {@code expect_column_proportion_of_unique_values_to_be_between}. As there, the
+     * proportion is 0 when there is no non-NULL value, and bounds are inclusive (no {@code strict_min}/{@code strict_max}).
+     * Compared exactly (the distinct values against the bound times the non-NULL rows); the observed value shows it to
+     * four decimals. A table-level check (no threshold), computed by the table's single scan ({@code count(distinct …)},
+     * as {@link #uniqueValueCount}, with which it shares the aggregate); its id is
+     * {@code proportion_of_unique_values_<column>}.
+     *
+     * <pre>{@code
+     * t.proportionOfUniqueValues("email", 0.99, null)   // nearly every email distinct
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when both bounds are null, one lies outside 0..1, or min is above max
+     */
+    public TableChecks proportionOfUniqueValues(String column, Number min, Number max) {
+        requireColumns(column);
+        String what = table + ": proportionOfUniqueValues(" + column + ")";
+        java.math.BigDecimal[] b = boundsOf(what, min, max);
+        for (java.math.BigDecimal x : b) {
+            if (x != null && (x.signum() < 0 || x.compareTo(java.math.BigDecimal.ONE) > 0)) {
+                throw new IllegalArgumentException(what + ": a bound must be a proportion between 0 and 1, was "
+                        + x.toPlainString());
+            }
+        }
+        return added(CheckSpec.of(Kind.PROPORTION_OF_UNIQUE_VALUES, "proportion_of_unique_values_" + column,
+                List.of(column)).withRange(b[0], b[1]));
+    }
+
+    /** Both bounds as exact decimals; refuses none, a NaN or infinite one, and min above max, naming {@code what}. */
+    private static java.math.BigDecimal[] boundsOf(String what, Number min, Number max) {
+        if (min == null && max == null) {
+            throw new IllegalArgumentException(what + ": give a minimum, a maximum or both");
+        }
+        java.math.BigDecimal lo = decimal(what, min);
+        java.math.BigDecimal hi = decimal(what, max);
+        if (lo != null && hi != null && lo.compareTo(hi) > 0) {
+            throw new IllegalArgumentException(what + ": minimum " + lo.toPlainString() + " is above maximum " + hi.toPlainString());
+        }
+        return new java.math.BigDecimal[] {lo, hi};
     }
 
     /**

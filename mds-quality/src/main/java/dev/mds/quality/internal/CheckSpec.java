@@ -22,8 +22,8 @@ import java.util.Locale;
  * @param warnIf failing rows tolerated before the check warns (dbt's warn_if)
  * @param errorIf failing rows tolerated before the check fails, under severity ERROR (dbt's error_if)
  * @param values accepted (or not accepted) values; for columns, the expected column names
- * @param min range (or statistic) minimum, or null
- * @param max range (or statistic) maximum, or null
+ * @param min range (or statistic, unique value count, proportion of unique values) minimum, or null
+ * @param max range (or statistic, unique value count, proportion of unique values) maximum, or null
  * @param text regex or SQL expression; for a relationships check, the condition on its parent rows (or null); for a range check {@link #EXCLUSIVE} (or null); for a unique check, its {@code NullKeys}' name (or null); for a statistic, the {@code Statistic}'s name; for columns, the {@code
  *     ColumnMatch}'s name; for a column type, the expected type
  * (a sequential values check keeps its step in {@code min}; a mutually exclusive ranges check its lower bound, upper
@@ -52,7 +52,8 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         ROW_COUNT_ANOMALY(true, false), STATISTIC(true, false), NOT_ACCEPTED_VALUES(true, true), LENGTH(true, true),
         NOT_CONSTANT(true, false), AT_LEAST_ONE(true, false), SEQUENTIAL_VALUES(false, true),
         MUTUALLY_EXCLUSIVE_RANGES(false, true), EQUAL_ROW_COUNT(false, false), FEWER_ROWS_THAN(false, false),
-        COLUMNS(false, false), COLUMN_TYPE(false, false), EQUALITY(false, true), CARDINALITY_EQUALITY(false, true);
+        COLUMNS(false, false), COLUMN_TYPE(false, false), EQUALITY(false, true), CARDINALITY_EQUALITY(false, true),
+        UNIQUE_VALUE_COUNT(true, false), PROPORTION_OF_UNIQUE_VALUES(true, false);
 
         private final boolean inScan;
         private final boolean rowLevel;

@@ -104,9 +104,23 @@ public final class Render {
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(statistic(c) + "::text");
+            // the distinct non-NULL values: a sort of the column's values in the scan (as countValues' count), cheaper
+            // than reading the table again; the non-NULL rows are not null's count(col), shared (all rows when NOT NULL)
+            case UNIQUE_VALUE_COUNT -> List.of(distinctValues(c, text));
+            case PROPORTION_OF_UNIQUE_VALUES -> notNullColumn(c, schema) ? List.of(distinctValues(c, text))
+                    : List.of(distinctValues(c, text), "count(" + col(c) + ")");
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN, EQUALITY,
                     CARDINALITY_EQUALITY, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
+    }
+
+    /**
+     * {@code count(distinct col)}: the distinct non-NULL values, as the column's type compares them. Text under a
+     * deterministic collation is sorted under {@code "C"}: two values are equal under it exactly when their bytes are,
+     * so the count is the same without the collation's cost in every comparison of the sort.
+     */
+    private static String distinctValues(CheckSpec c, TextColumns text) {
+        return "count(distinct " + col(c) + (text.bytewise().contains(c.columns().get(0)) ? " collate \"C\"" : "") + ")";
     }
 
     /** A statistic check's aggregate expression over its column. */
@@ -216,7 +230,7 @@ public final class Render {
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUALITY, CARDINALITY_EQUALITY ->
                     throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC, NOT_CONSTANT, AT_LEAST_ONE, EQUAL_ROW_COUNT,
-                    FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not row-level");
+                    FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES -> throw new IllegalArgumentException(c.kind() + " is not row-level");
         };
     }
 

@@ -753,6 +753,28 @@ public final class Runner {
             case STATISTIC -> {
                 return statistic(table, check, (String) row.get(a.get(0)), n, sql, took);
             }
+            case UNIQUE_VALUE_COUNT -> {
+                long distinct = number(row.get(a.get(0))).longValue();
+                BigDecimal v = BigDecimal.valueOf(distinct);
+                boolean ok = within(check, v, BigDecimal.ONE);
+                return result(table, check, ok, Plural.count(distinct, "distinct value") + " in " + Plural.count(n, "row"), 0,
+                        n, sql, took, ok ? "" : "unique value count of " + check.columns().get(0) + " is " + distinct
+                                + ", expected within " + bounds(check));
+            }
+            case PROPORTION_OF_UNIQUE_VALUES -> {
+                long distinct = number(row.get(a.get(0))).longValue();
+                long values = a.size() > 1 ? number(row.get(a.get(1))).longValue() : n;
+                // Great Expectations' unique proportion: 0 when there is no non-NULL value (0 of 1 compares the same);
+                // compared exactly, distinct against bound * values
+                long of1 = values == 0 ? 1 : values;
+                String shown = BigDecimal.valueOf(distinct).divide(BigDecimal.valueOf(of1), 4, java.math.RoundingMode.HALF_EVEN)
+                        .stripTrailingZeros().toPlainString();
+                boolean ok = within(check, BigDecimal.valueOf(values == 0 ? 0 : distinct), BigDecimal.valueOf(of1));
+                String of = Plural.count(distinct, "distinct value") + " of " + Plural.count(values, "non-NULL value");
+                return result(table, check, ok, "proportion " + shown + " (" + of + ")", 0, n, sql, took, ok ? ""
+                        : "proportion of unique values of " + check.columns().get(0) + " is " + shown + " (" + of
+                                + "), expected within " + bounds(check));
+            }
             default -> throw new IllegalStateException(check.kind() + " is not part of a scan");
         }
     }
@@ -761,6 +783,16 @@ public final class Runner {
     private static String bounds(CheckSpec check) {
         return (check.exclusive() ? "(" : "[") + (check.min() == null ? "-∞" : check.min()) + ", "
                 + (check.max() == null ? "∞" : check.max()) + (check.exclusive() ? ")" : "]");
+    }
+
+    /**
+     * Whether the fraction {@code numerator / denominator} (a positive denominator) lies within the check's inclusive
+     * bounds ({@code min} and {@code max}, BigDecimal or null), compared exactly: the numerator against each bound times
+     * the denominator.
+     */
+    private static boolean within(CheckSpec check, BigDecimal numerator, BigDecimal denominator) {
+        return (check.min() == null || numerator.compareTo(((BigDecimal) check.min()).multiply(denominator)) >= 0)
+                && (check.max() == null || numerator.compareTo(((BigDecimal) check.max()).multiply(denominator)) <= 0);
     }
 
     /** A statistic's check: its value (PostgreSQL's text of it, null when there is none) within the bounds. */
