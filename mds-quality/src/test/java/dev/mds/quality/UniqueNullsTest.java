@@ -87,6 +87,38 @@ class UniqueNullsTest {
         assertThat(r.checks().get(1).observed()).startsWith("guaranteed by unique index");
     }
 
+    /**
+     * A unique index declared {@code NULLS NOT DISTINCT} over nullable columns: the checks that compare NULLs still scan
+     * (the index is trusted only over NOT NULL columns), and every way of treating NULLs reports what the rows hold; a
+     * check on fewer columns than the index is not guaranteed by it.
+     */
+    @Test
+    void aUniqueIndexNullsNotDistinctIsCheckedNotTrustedForNullKeysAndEveryModeReportsTheRows(DataSource ds) {
+        sql(ds, "create table nnd (id int primary key, a int, b text, c text, unique nulls not distinct (a, b))",
+                "insert into nnd values (1, 1, null, 'p'), (2, null, null, 'p'), (3, 2, 'x', 'p'), (4, null, 'x', 'p'),"
+                        + " (5, 1, 'y', 'q')");
+        QualityReport r = QualitySuite.on(ds).table("nnd", t -> t
+                .unique("a", "b").id("default")
+                .unique("a", "b").nullKeys(NullKeys.COMPARED).id("compared")
+                .unique("a", "b").nullKeys(NullKeys.SKIPPED_IF_ALL_NULL).id("all_null")
+                .unique("a", "b", "c").nullKeys(NullKeys.COMPARED).id("wider")
+                .unique("a").nullKeys(NullKeys.COMPARED).id("narrower")
+                .unique("a").id("narrower_default")).run();
+        assertThat(r.check("public.nnd", "default").orElseThrow().observed()).startsWith("guaranteed by unique index");
+        CheckResult compared = r.check("public.nnd", "compared").orElseThrow();
+        assertThat(compared.status()).isEqualTo(Status.PASS);
+        assertThat(compared.observed()).isEqualTo("0 duplicated keys in 5 rows (NULLs compared as values)");
+        assertThat(compared.sql()).isNotEmpty();
+        assertThat(r.check("public.nnd", "all_null").orElseThrow().observed())
+                .isEqualTo("0 duplicated keys in 5 rows (NULLs compared as values, keys of NULLs alone skipped)");
+        assertThat(r.check("public.nnd", "wider").orElseThrow().status()).isEqualTo(Status.PASS);
+        CheckResult narrower = r.check("public.nnd", "narrower").orElseThrow();
+        assertThat(narrower.status()).as("a = 1 twice, a NULL twice").isEqualTo(Status.FAIL);
+        assertThat(narrower.failingRows()).isEqualTo(4);
+        CheckResult narrowerDefault = r.check("public.nnd", "narrower_default").orElseThrow();
+        assertThat(narrowerDefault.failingRows()).as("a = 1 twice; NULLs skipped").isEqualTo(2);
+    }
+
     @Test
     void nullKeysFollowsOnlyAUniqueCheck(DataSource ds) {
         assertThatThrownBy(() -> QualitySuite.on(ds).table("t", t -> t.notNull("a").nullKeys(NullKeys.COMPARED)))
