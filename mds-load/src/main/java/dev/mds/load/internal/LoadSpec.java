@@ -19,9 +19,12 @@ import java.util.Optional;
  * @param schemaChange what to do with new columns
  * @param deleteMode what a CDC delete does
  * @param onBadRow what to do with a bad record
+ * @param workMem the least {@code work_mem} (a PostgreSQL memory size with its unit) a MERGE of a stage larger
+ *     than an index probe's runs with
  */
 public record LoadSpec(TableName target, SyncMode mode, List<String> key, Optional<String> cursor,
-        Optional<String> loadTimestamp, SchemaChange schemaChange, DeleteMode deleteMode, OnBadRow onBadRow) {
+        Optional<String> loadTimestamp, SchemaChange schemaChange, DeleteMode deleteMode, OnBadRow onBadRow,
+        String workMem) {
     public LoadSpec {
         key = List.copyOf(key);
     }
