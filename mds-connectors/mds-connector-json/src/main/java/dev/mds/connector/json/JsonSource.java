@@ -37,13 +37,16 @@ import java.util.stream.StreamSupport;
  * {@code +0100} or {@code Z}), {@link FieldType#DATE} when every one is a date, else {@link FieldType#STRING}; a key
  * with values of several kinds (a number here, a string there) is STRING, each value its JSON text. A missing key
  * and {@code null} are NULL. Nothing is rounded or guessed: a later value that does not fit its column (a string in
- * a bigint column, {@code 1.5} in a bigint column, a whole number a double cannot hold) fails the read, naming the
- * file, line, record and key.
+ * a bigint column, {@code 1.5} in a bigint column, a whole number a double cannot hold) makes its record bad, named by
+ * file, line, record and key; a bad record fails the read, or is skipped or carried by its batch, as
+ * {@link Builder#onBadRecord} says.
  *
  * <p>A batch's {@link SourcePosition} has {@code json:<file>} as its source and two entries: {@code record} (the
  * number of the batch's last record) and {@code offset} (the byte after it). Commit it with the load, then
  * {@link Builder#resumeFrom} it: the records before it are read again (to infer the same schema and to skip them),
- * and a file whose record ends elsewhere than the position says is refused as rewritten.
+ * and a file whose record ends elsewhere than the position says is refused as rewritten. Bad records count as
+ * records: a batch's position is after the last record of its range, good or bad, so a resume does not hand out again
+ * the bad records before it.
  */
 public final class JsonSource implements AutoCloseable {
     private final JsonReading reading;
@@ -71,14 +74,24 @@ public final class JsonSource implements AutoCloseable {
      * The batches, in file order; can be called once. An input without records gives one empty batch (so a loader
      * creates its table or, overwriting, empties it).
      *
-     * @throws dev.mds.core.BadInputException (from the stream) at the first record that is not valid JSON, not an
-     *     object, or has a value that does not fit its column or a key outside the schema; batches before it have
-     *     been handed out, none after
+     * <p>Under {@link OnBadRecord#DEAD_LETTER} each batch carries the bad records of its range
+     * ({@link RecordBatch#rejected()}); a range of only bad records gives a batch of no records that carries them.
+     * Under {@link OnBadRecord#SKIP}, records skipped after the last batch are covered by one more empty batch.
+     *
+     * @throws dev.mds.core.BadInputException (from the stream) at invalid JSON inside an array (under any policy), and
+     *     under {@link OnBadRecord#FAIL} at the first record that is not valid JSON, not an object, has a key twice,
+     *     a value that does not fit its column or a key outside the schema; batches before it have been handed out,
+     *     none after
      * @throws UncheckedIOException (from the stream) when the file cannot be read
      */
     public Stream<RecordBatch> batches() {
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(reading.batches(),
                 Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(reading::close);
+    }
+
+    /** The records skipped or dead-lettered so far. */
+    public long badRecords() {
+        return reading.badRecords();
     }
 
     @Override
@@ -88,7 +101,8 @@ public final class JsonSource implements AutoCloseable {
 
     /**
      * Settings of a {@link JsonSource}. Defaults: types inferred from the first {@code sampleRows(10_000)} records,
-     * {@code chunkRows(10_000)}, a key outside the schema fails the read ({@code ignoreUnknownFields(false)}).
+     * {@code chunkRows(10_000)}, a key outside the schema makes its record bad ({@code ignoreUnknownFields(false)}),
+     * a bad record fails the read ({@code onBadRecord(OnBadRecord.FAIL)}).
      */
     public static final class Builder {
         private Path path;
@@ -99,6 +113,7 @@ public final class JsonSource implements AutoCloseable {
         private int sampleRows = 10_000;
         private int chunkRows = 10_000;
         private boolean ignoreUnknownFields;
+        private OnBadRecord onBadRecord = OnBadRecord.FAIL;
         private SourcePosition resumeFrom;
 
         private Builder() {
@@ -144,7 +159,7 @@ public final class JsonSource implements AutoCloseable {
             return this;
         }
 
-        /** Records per batch, at least 1; default 10,000. */
+        /** Records per batch, at least 1; default 10,000. Dead-lettered records count, skipped ones do not. */
         public Builder chunkRows(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("chunkRows must be at least 1, got " + rows);
@@ -153,9 +168,22 @@ public final class JsonSource implements AutoCloseable {
             return this;
         }
 
-        /** Whether a key outside the schema is dropped (true) or fails the read naming it (false, the default). */
+        /** Whether a key outside the schema is dropped (true) or makes its record bad, naming it (false, the default). */
         public Builder ignoreUnknownFields(boolean ignore) {
             this.ignoreUnknownFields = ignore;
+            return this;
+        }
+
+        /**
+         * What a record that cannot be read does (default {@link OnBadRecord#FAIL}): a value that does not fit its
+         * column, a key outside the schema, a key twice in one object, a record that is not an object, and in JSON
+         * Lines invalid JSON, after which reading goes on at the next line that starts with <code>{</code>. Invalid
+         * JSON inside an array fails the read under every policy. {@link OnBadRecord#DEAD_LETTER} attaches each bad
+         * record (file, line, record, key, reason, text) to the batch whose range holds it, so that mds-load stores
+         * it in {@code <table>_rejected} in that batch's transaction.
+         */
+        public Builder onBadRecord(OnBadRecord policy) {
+            this.onBadRecord = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
@@ -181,7 +209,7 @@ public final class JsonSource implements AutoCloseable {
             }
             String shown = path != null ? path.toString() : name;
             return new JsonSource(new JsonReading.Settings(path, stream, shown, schema, types, sampleRows, chunkRows,
-                    ignoreUnknownFields, resumeFrom));
+                    ignoreUnknownFields, onBadRecord, resumeFrom));
         }
     }
 }

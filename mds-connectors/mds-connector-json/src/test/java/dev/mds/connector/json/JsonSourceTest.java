@@ -133,8 +133,8 @@ class JsonSourceTest {
                 .isInstanceOf(BadInputException.class).hasMessageStartingWith(p + " line 3")
                 .hasMessageContaining("not valid JSON").hasMessageContaining("record 3");
         assertThatThrownBy(() -> all(stream("{\"id\": 1}\n{\"id\": 2, \"id\": 3}", "dup.jsonl")))
-                .isInstanceOf(BadInputException.class).hasMessageStartingWith("dup.jsonl line 2")
-                .hasMessageContaining("Duplicate field 'id'");
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("dup.jsonl line 2 record 2, column 'id'")
+                .hasMessageContaining("the key 'id' is twice in one object");
         assertThatThrownBy(() -> all(stream("[{\"id\": 1}, 2]", "num.json")))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("record 2")
                 .hasMessageContaining("is a number, not an object");

@@ -11,7 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mds.connector.json.OnBadRecord;
 import dev.mds.core.BadInputException;
+import dev.mds.core.BadRecord;
 import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.InputLocation;
@@ -38,13 +40,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One read of a JSON input: the records (objects) of a top-level array, or of a sequence of top-level objects (JSON
- * Lines), typed by a schema declared or inferred from the first records, in batches that carry their position.
+ * Lines), typed by a schema declared or inferred from the first records, in batches that carry their position. A
+ * record that cannot be read is thrown, skipped or carried by its batch, as {@link OnBadRecord} says.
  */
 public final class JsonReading implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JsonReading.class);
+    // duplicate keys are found by KeyCheck, which reads the record to its end, so that the record alone is bad
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000).build()).build())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
@@ -57,14 +60,16 @@ public final class JsonReading implements AutoCloseable {
      * @param schema the declared schema, or null to infer one
      * @param types declared types of some keys (the others inferred); ignored with a schema
      * @param sampleRows how many records the inference reads
-     * @param chunkRows records per batch
-     * @param ignoreUnknownFields whether a key outside the schema is dropped (else it fails the read)
+     * @param chunkRows records per batch (good ones and dead letters; skipped ones do not count)
+     * @param ignoreUnknownFields whether a key outside the schema is dropped (else the record is bad)
+     * @param onBadRecord what a record that cannot be read does
      * @param resumeFrom the position to resume after, or null
      */
     public record Settings(Path path, InputStream stream, String name, Schema schema, Map<String, FieldType> types,
-            int sampleRows, int chunkRows, boolean ignoreUnknownFields, SourcePosition resumeFrom) {
+            int sampleRows, int chunkRows, boolean ignoreUnknownFields, OnBadRecord onBadRecord, SourcePosition resumeFrom) {
         public Settings {
             types = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(types));
+            Objects.requireNonNull(onBadRecord, "onBadRecord");
         }
     }
 
@@ -73,13 +78,41 @@ public final class JsonReading implements AutoCloseable {
     private Schema schema;
     private Deque<Parsed> sample;
     private boolean started;
+    private long badRecords;
 
     public JsonReading(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
-    /** One record as read: its object, its number (from 1), the line it starts on, the byte offset after it. */
-    private record Parsed(ObjectNode object, long number, long line, long endOffset) {
+    /**
+     * One record as read: its object (null for a record that is not one), its number (from 1), the line it starts on,
+     * the byte offsets of its first byte and of the byte after it (-1 when the input's offsets are not bytes), and,
+     * for a record found bad while it was parsed, why.
+     */
+    private record Parsed(ObjectNode object, long number, long line, long startOffset, long endOffset, Problem problem) {
+        Parsed bad(Problem p) {
+            return new Parsed(object, number, line, startOffset, endOffset, p);
+        }
+    }
+
+    /** Why a record is bad: where (with the column when one is to blame), the reason, and its text when known. */
+    private record Problem(InputLocation where, String reason, String text) {
+    }
+
+    /** Thrown by {@link #record} for a record that does not fit the schema. */
+    private static final class Misfit extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient Problem problem;
+
+        Misfit(InputLocation where, String reason) {
+            super(reason, null, false, false);
+            this.problem = new Problem(where, reason, null);
+        }
+    }
+
+    /** The records skipped or dead-lettered so far. */
+    public long badRecords() {
+        return badRecords;
     }
 
     /** The schema: declared, or inferred from the first {@code sampleRows} records. */
@@ -108,7 +141,7 @@ public final class JsonReading implements AutoCloseable {
 
     /**
      * Reads the first records for the types: kept to be handed out (so a stream is read once); the keys in the order
-     * first seen, then the declared types of keys not seen.
+     * first seen, then the declared types of keys not seen. Bad records count towards the sample but add no type.
      */
     private void infer() {
         Map<String, JsonTypes.Inferred> inferred = new LinkedHashMap<>();
@@ -118,11 +151,14 @@ public final class JsonReading implements AutoCloseable {
             if (p == null) {
                 break;
             }
+            if (p.problem() == null && p.object().has("")) {
+                p = p.bad(new Problem(where(p), "a key is empty: it cannot name a column", null));
+            }
             sample.add(p);
+            if (p.problem() != null) {
+                continue;
+            }
             for (Map.Entry<String, JsonNode> e : p.object().properties()) {
-                if (e.getKey().isEmpty()) {
-                    throw new BadInputException(where(p), "a key is empty: it cannot name a column");
-                }
                 inferred.computeIfAbsent(e.getKey(), k -> new JsonTypes.Inferred()).add(e.getValue());
             }
         }
@@ -151,20 +187,26 @@ public final class JsonReading implements AutoCloseable {
         skipTo(settings.resumeFrom());
         return new Iterator<>() {
             private boolean emitted;
+            private long emittedRecord = -1;
             private RecordBatch next;
 
             @Override
             public boolean hasNext() {
                 if (next == null) {
                     next = read(s);
-                    if (next != null && next.isEmpty()) {
+                    if (next != null && next.isEmpty() && next.rejected().isEmpty()) {
                         // an input without records (after the resume point) gives one empty batch: a loader then
-                        // creates its table, or, overwriting, empties it
-                        if (emitted) {
+                        // creates its table, or, overwriting, empties it; at the end, one also carries the position
+                        // past records skipped after the last batch, so a resume does not read them again
+                        long record = next.position().flatMap(p -> p.getLong("record")).orElse(0L);
+                        if (emitted && record == emittedRecord) {
                             next = null;
                         }
                     }
-                    emitted |= next != null;
+                    if (next != null) {
+                        emitted = true;
+                        emittedRecord = next.position().flatMap(p -> p.getLong("record")).orElse(0L);
+                    }
                 }
                 return next != null;
             }
@@ -185,7 +227,10 @@ public final class JsonReading implements AutoCloseable {
         return !sample.isEmpty() ? sample.poll() : records.next();
     }
 
-    /** Skips the records up to the resume position; checks the input still has them where the position says. */
+    /**
+     * Skips the records up to the resume position, bad ones too (they were handled by the run that stored it);
+     * checks the input still has them where the position says.
+     */
     private void skipTo(SourcePosition position) {
         if (position == null) {
             return;
@@ -205,6 +250,7 @@ public final class JsonReading implements AutoCloseable {
                 throw new BadInputException(InputLocation.of(settings.name()), "the position to resume from is after record "
                         + record + ", but the input now holds only " + n + " records: it was replaced or rewritten since");
             }
+            records.release(last.endOffset());
         }
         if (last != null && offset >= 0 && last.endOffset() != offset) {
             throw new BadInputException(where(last), "the position to resume from says record " + record + " ends at byte "
@@ -223,13 +269,38 @@ public final class JsonReading implements AutoCloseable {
             return null;
         }
         List<Record> out = new ArrayList<>(Math.min(settings.chunkRows(), 1 << 16));
-        while (out.size() < settings.chunkRows()) {
+        List<BadRecord> rejected = new ArrayList<>();
+        while (out.size() + rejected.size() < settings.chunkRows()) {
             Parsed p = nextRecord();
             if (p == null) {
                 done = true;
                 break;
             }
-            out.add(record(s, p));
+            Problem problem = p.problem();
+            if (problem == null) {
+                try {
+                    out.add(record(s, p));
+                } catch (Misfit m) {
+                    problem = m.problem;
+                }
+            }
+            if (problem != null) {
+                BadRecord bad = new BadRecord(problem.where(), problem.reason(),
+                        problem.text() != null ? problem.text() : records.text(p));
+                switch (settings.onBadRecord()) {
+                    case FAIL -> {
+                        done = true;
+                        throw bad.toException();
+                    }
+                    case SKIP -> LOG.warn("{}: skipped a bad record: {}", settings.name(), bad.describe());
+                    case DEAD_LETTER -> {
+                        LOG.debug("{}: bad record set aside: {}", settings.name(), bad.describe());
+                        rejected.add(bad);
+                    }
+                }
+                badRecords++;
+            }
+            records.release(p.endOffset());
             lastNumber = p.number();
             lastOffset = p.endOffset();
         }
@@ -240,10 +311,10 @@ public final class JsonReading implements AutoCloseable {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("record", lastNumber);
         values.put("offset", lastOffset);
-        return RecordBatch.of(s, out, SourcePosition.of("json:" + settings.name(), values));
+        return RecordBatch.of(s, out, SourcePosition.of("json:" + settings.name(), values)).withRejected(rejected);
     }
 
-    private Record record(Schema s, Parsed p) {
+    private Record record(Schema s, Parsed p) throws Misfit {
         Object[] values = new Object[s.size()];
         for (Map.Entry<String, JsonNode> e : p.object().properties()) {
             int i = s.indexOf(e.getKey());
@@ -251,7 +322,7 @@ public final class JsonReading implements AutoCloseable {
                 if (settings.ignoreUnknownFields()) {
                     continue;
                 }
-                throw new BadInputException(where(p).withColumn(e.getKey()), "the key '" + e.getKey() + "' is not in"
+                throw new Misfit(where(p).withColumn(e.getKey()), "the key '" + e.getKey() + "' is not in"
                         + " the schema " + s.names() + (settings.schema() == null ? " (inferred from the first "
                         + settings.sampleRows() + " records: read more with sampleRows(n), declare it with type(key,"
                         + " type), or drop such keys with ignoreUnknownFields(true))" : " (declare it, or drop such keys"
@@ -261,19 +332,19 @@ public final class JsonReading implements AutoCloseable {
             try {
                 values[i] = JsonTypes.convert(e.getValue(), field.type());
             } catch (JsonTypes.Mismatch m) {
-                throw new BadInputException(where(p).withColumn(field.name()).withExcerpt(JsonTypes.describe(e.getValue())),
+                throw new Misfit(where(p).withColumn(field.name()).withExcerpt(JsonTypes.describe(e.getValue())),
                         JsonTypes.describe(e.getValue()) + " " + m.getMessage() + (settings.types().containsKey(field.name())
                                 || settings.schema() != null ? "" : " (the column's type " + field.type() + " was inferred"
                                 + " from the first " + settings.sampleRows() + " records; declare it with type(\""
                                 + field.name() + "\", FieldType.STRING) or FieldType.JSON to take any value)"));
             }
             if (values[i] == null && !field.nullable()) {
-                throw new BadInputException(where(p).withColumn(field.name()), "null in a required column");
+                throw new Misfit(where(p).withColumn(field.name()), "null in a required column");
             }
         }
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null && !s.field(i).nullable() && !p.object().has(s.field(i).name())) {
-                throw new BadInputException(where(p).withColumn(s.field(i).name()), "the required key '"
+                throw new Misfit(where(p).withColumn(s.field(i).name()), "the required key '"
                         + s.field(i).name() + "' is missing");
             }
         }
@@ -287,17 +358,44 @@ public final class JsonReading implements AutoCloseable {
         }
     }
 
-    /** The input's records, one object at a time, from a top-level array or a sequence of top-level objects. */
+    /**
+     * The input's records, one at a time, from a top-level array or a sequence of top-level values (JSON Lines). A
+     * record that is not an object or has a key twice is returned with its problem; so is invalid JSON in a sequence
+     * of UTF-8 records: its text runs to the next line that starts with <code>{</code>, where a new parser goes on (so
+     * that a resume under any policy can skip it). Invalid JSON in an array, or in UTF-16 or UTF-32 input, fails:
+     * nothing tells where the next record starts.
+     */
     private final class Records {
         private final InputStream in;
-        private final JsonParser parser;
-        private Boolean array;     // null until the first token is read
+        private final Recorder recorder;
+        private JsonParser parser;
+        private KeyCheck keys;
+        private long parserOffset;    // absolute byte offset where the parser started
+        private long parserLine = 1;  // the line it started on (at the line's start)
+        private long endOffset;       // absolute byte offset after the last record (or where the parser started)
+        private long endLine = 1;     // the line of that offset
+        private Boolean array;        // null until the first token is read
         private long number;
         private boolean end;
 
         Records(InputStream in) throws IOException {
             this.in = in;
-            this.parser = MAPPER.getFactory().createParser(in);
+            this.recorder = new Recorder(in);
+            startParser();
+        }
+
+        private void startParser() throws IOException {
+            parser = MAPPER.getFactory().createParser(recorder);
+            keys = new KeyCheck(parser);
+        }
+
+        private long offset(JsonLocation at) {
+            long local = at.getByteOffset();
+            return local < 0 ? -1 : parserOffset + local;
+        }
+
+        private long line(JsonLocation at) {
+            return parserLine + at.getLineNr() - 1;
         }
 
         /** The next record, or null at the end of the input. */
@@ -305,6 +403,7 @@ public final class JsonReading implements AutoCloseable {
             if (end) {
                 return null;
             }
+            boolean counted = false;
             try {
                 JsonToken token = parser.nextToken();
                 if (array == null) {
@@ -313,6 +412,9 @@ public final class JsonReading implements AutoCloseable {
                         return null;
                     }
                     array = token == JsonToken.START_ARRAY;
+                    if (parser.currentTokenLocation().getByteOffset() < 0) {
+                        recorder.stopRecording();    // UTF-16 or UTF-32: the parser counts characters, not bytes
+                    }
                     if (array) {
                         token = parser.nextToken();
                     }
@@ -333,19 +435,130 @@ public final class JsonReading implements AutoCloseable {
                     end = true;
                     return null;
                 }
-                long line = parser.currentTokenLocation().getLineNr();
+                JsonLocation at = parser.currentTokenLocation();
+                long line = line(at);
+                long start = offset(at);
                 number++;
+                counted = true;
+                InputLocation where = InputLocation.of(settings.name()).withLine(line).withRecordNumber(number);
                 if (token != JsonToken.START_OBJECT) {
-                    throw new BadInputException(InputLocation.of(settings.name()).withLine(line).withRecordNumber(number),
-                            "the record is " + describe(token) + ", not an object (a file holds an array of objects, or"
-                                    + " one object per line)");
+                    String what = describe(token);
+                    JsonNode value = MAPPER.readTree(parser);   // read to its end: the next record follows
+                    Parsed p = parsed(null, line, start);
+                    return p.bad(new Problem(where, "the record is " + what + ", not an object (a file holds an array of"
+                            + " objects, or one object per line)", text(start, p.endOffset(), value)));
                 }
-                ObjectNode object = MAPPER.readTree(parser);
-                return new Parsed(object, number, line, parser.currentLocation().getByteOffset());
+                keys.startRecord();
+                ObjectNode object = MAPPER.readTree(keys);
+                Parsed p = parsed(object, line, start);
+                if (keys.duplicate() != null) {
+                    String key = keys.duplicate();
+                    String top = keys.duplicateTopLevelKey();
+                    JsonLocation dup = keys.duplicateAt();
+                    return p.bad(new Problem(where.withColumn(top), "the key '" + key + "' is twice in one object"
+                            + (key.equals(top) ? "" : " (inside '" + top + "')") + ", at line " + line(dup)
+                            + (dup.getColumnNr() > 0 ? " character " + dup.getColumnNr() : "")
+                            + ": which value is meant is not known", null));
+                }
+                return p;
             } catch (JsonParseException e) {
+                if (array == null) {
+                    array = false;     // not even a first token: not an array
+                }
+                if (e.getLocation() != null && e.getLocation().getByteOffset() < 0) {
+                    recorder.stopRecording();    // UTF-16 or UTF-32: offsets are not bytes, lines cannot be found
+                }
+                if (!array && recorder.recording()) {
+                    try {
+                        return resync(e, counted);
+                    } catch (IOException io) {
+                        throw new UncheckedIOException("cannot read " + settings.name() + ": " + io.getMessage(), io);
+                    }
+                }
                 throw bad(e.getLocation(), e.getOriginalMessage());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** The record just read, ending where the parser is. */
+        private Parsed parsed(ObjectNode object, long line, long start) {
+            JsonLocation after = parser.currentLocation();
+            endOffset = offset(after);
+            endLine = line(after);
+            return new Parsed(object, number, line, start, endOffset, null);
+        }
+
+        /**
+         * After invalid JSON in a sequence of records: the bad record runs from the first character after the last
+         * record to the next line that starts with <code>{</code> (or the end of the input), where a new parser starts.
+         */
+        private Parsed resync(JsonParseException e, boolean counted) throws IOException {
+            long from = endOffset;
+            long line = endLine;
+            if (from == 0 && recorder.byteAt(0) == 0xEF && recorder.byteAt(1) == 0xBB && recorder.byteAt(2) == 0xBF) {
+                from = 3;     // a UTF-8 byte-order mark
+            }
+            for (int b = recorder.byteAt(from); isBlank(b); b = recorder.byteAt(++from)) {
+                if (b == '\n') {
+                    line++;
+                }
+            }
+            if (recorder.byteAt(from) < 0) {
+                throw bad(e.getLocation(), e.getOriginalMessage());    // nothing left to blame
+            }
+            long next = from;
+            long nextLine = line;
+            for (int prev = -1, b = recorder.byteAt(next); b >= 0; prev = b, b = recorder.byteAt(++next)) {
+                if (prev == '\n' && b == '{') {
+                    break;
+                }
+                if (b == '\n') {
+                    nextLine++;
+                }
+            }
+            long to = next;
+            while (to > from + 1 && isBlank(recorder.byteAt(to - 1))) {
+                to--;     // trailing blanks are not the record's
+            }
+            if (!counted) {
+                number++;
+            }
+            JsonLocation at = e.getLocation();
+            String reason = "not valid JSON" + (at != null && at.getLineNr() > 0 ? " (line " + line(at)
+                    + (at.getColumnNr() > 0 ? " character " + at.getColumnNr() : "") + ")" : "") + ": "
+                    + firstLine(e.getOriginalMessage()) + (settings.onBadRecord() == OnBadRecord.FAIL ? ""
+                    : "; reading goes on at the next line that starts with '{'");
+            InputLocation where = InputLocation.of(settings.name()).withLine(line).withRecordNumber(number);
+            String text = recorder.text(from, to);
+            recorder.seek(next);
+            parser.close();    // its input, the recorder, stays open
+            parserOffset = next;
+            parserLine = nextLine;
+            endOffset = next;
+            endLine = nextLine;
+            startParser();
+            return new Parsed(null, number, line, from, to, new Problem(where, reason, text == null ? "" : text));
+        }
+
+        private static boolean isBlank(int b) {
+            return b == ' ' || b == '\t' || b == '\r' || b == '\n';
+        }
+
+        /** A bad record's text as read: its bytes while they are held, else its JSON as parsed. */
+        private String text(long from, long to, JsonNode parsed) {
+            String held = from >= 0 && recorder.recording() ? recorder.text(from, to) : null;
+            return held != null ? held : parsed != null ? parsed.toString() : "";
+        }
+
+        /** The text of a record parsed as an object (for one found bad only when converted). */
+        String text(Parsed p) {
+            return text(p.startOffset(), p.endOffset(), p.object());
+        }
+
+        void release(long offset) {
+            if (offset >= 0) {
+                recorder.release(offset);
             }
         }
 
@@ -363,7 +576,7 @@ public final class JsonReading implements AutoCloseable {
         private BadInputException bad(JsonLocation at, String message) {
             InputLocation where = InputLocation.of(settings.name());
             if (at != null && at.getLineNr() > 0) {
-                where = where.withLine(at.getLineNr());
+                where = where.withLine(line(at));
             }
             String column = at != null && at.getColumnNr() > 0 ? " (character " + at.getColumnNr() + " of the line)" : "";
             String record = number > 0 ? ", in or after record " + number : "";
@@ -381,7 +594,7 @@ public final class JsonReading implements AutoCloseable {
         void close() {
             try {
                 parser.close();
-                in.close();
+                recorder.closeInput();
             } catch (IOException e) {
                 LOG.debug("{}: closing failed: {}", settings.name(), e.toString());
             }

@@ -1,0 +1,137 @@
+package dev.mds.connector.json.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The input as the parser reads it, keeping the bytes from {@link #release(long) a point on} while recording, so that
+ * a bad record's text can be taken as it was read and a new parser can start again at a line after invalid JSON.
+ * Offsets are absolute: bytes from the start of the input. Not recording, it only passes the bytes through.
+ */
+final class Recorder extends InputStream {
+    private final InputStream in;
+    private boolean recording = true;
+    private byte[] buf = new byte[1 << 16];
+    private long base;        // absolute offset of buf[0]
+    private int len;          // bytes held
+    private long pos;         // absolute offset of the next byte handed to the parser
+    private long keepFrom;    // bytes before this may be dropped
+    private boolean eof;
+
+    Recorder(InputStream in) {
+        this.in = in;
+    }
+
+    boolean recording() {
+        return recording;
+    }
+
+    /** Stops keeping bytes (their offsets are unknown to the parser: a UTF-16 or UTF-32 input). */
+    void stopRecording() {
+        recording = false;
+    }
+
+    /** The bytes before {@code offset} are no longer needed. */
+    void release(long offset) {
+        keepFrom = Math.max(keepFrom, offset);
+    }
+
+    /** The byte at {@code offset} (held, or read now), or -1 after the end of the input. */
+    int byteAt(long offset) throws IOException {
+        if (offset < base) {
+            throw new IllegalStateException("byte " + offset + " is no longer held (from " + base + ")");
+        }
+        while (offset >= base + len) {
+            if (!fill(8192)) {
+                return -1;
+            }
+        }
+        return buf[(int) (offset - base)] & 0xff;
+    }
+
+    /** The bytes from {@code from} to {@code to} as UTF-8 text; null when they are no longer held. */
+    String text(long from, long to) {
+        if (from < base || to > base + len || from > to) {
+            return null;
+        }
+        return new String(buf, (int) (from - base), (int) (to - from), StandardCharsets.UTF_8);
+    }
+
+    /** The next byte handed to a parser is the one at {@code offset}, a held one or the next one unread. */
+    void seek(long offset) {
+        if (offset < base || offset > base + len) {
+            throw new IllegalStateException("offset " + offset + " is not held (" + base + " to " + (base + len) + ")");
+        }
+        pos = offset;
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int n) throws IOException {
+        if (n == 0) {
+            return 0;
+        }
+        if (pos >= base + len) {
+            if (!recording) {
+                int r = in.read(b, off, n);
+                if (r > 0) {
+                    pos += r;
+                    base = pos;      // nothing held
+                    len = 0;
+                }
+                return r;
+            }
+            if (!fill(n)) {
+                return -1;
+            }
+        }
+        int from = (int) (pos - base);
+        int r = Math.min(n, len - from);
+        System.arraycopy(buf, from, b, off, r);
+        pos += r;
+        return r;
+    }
+
+    /** Reads up to {@code n} more bytes into the buffer; false at the end of the input. */
+    private boolean fill(int n) throws IOException {
+        if (eof) {
+            return false;
+        }
+        if (len + n > buf.length) {
+            long dropTo = Math.min(keepFrom, pos);
+            int drop = (int) Math.max(0, Math.min(dropTo - base, len));
+            if (drop > 0) {
+                System.arraycopy(buf, drop, buf, 0, len - drop);
+                len -= drop;
+                base += drop;
+            }
+            if (len + n > buf.length) {
+                byte[] bigger = new byte[Math.max(buf.length * 2, len + n)];
+                System.arraycopy(buf, 0, bigger, 0, len);
+                buf = bigger;
+            }
+        }
+        int r = in.read(buf, len, n);
+        if (r < 0) {
+            eof = true;
+            return false;
+        }
+        len += r;
+        return true;
+    }
+
+    /** Parsers close their input when they are dropped: the input is closed by {@link #closeInput()} only. */
+    @Override
+    public void close() {
+    }
+
+    void closeInput() throws IOException {
+        in.close();
+    }
+}

@@ -1,0 +1,219 @@
+package dev.mds.connector.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.mds.core.BadInputException;
+import dev.mds.core.BadRecord;
+import dev.mds.core.FieldType;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link JsonSource} under each {@link OnBadRecord}: which bad records are per record (in JSON Lines every kind, in an
+ * array all but invalid JSON), what a batch carries, and resuming past bad records.
+ */
+class JsonSourceBadRecordTest {
+    static final Schema SCHEMA = Schema.builder().add("id", FieldType.LONG).add("n", FieldType.LONG).build();
+
+    /** JSON Lines, line k holding record k: a bad record of each kind between good ones. */
+    static final List<String> LINES = List.of(
+            "{\"id\": 1, \"n\": 10}",
+            "{\"id\": 2, \"n\": \"ten\"}",                 // a value that does not fit its column
+            "{\"id\": 3, \"n\": 30, \"x\": 1}",           // a key outside the schema
+            "{\"id\": 4, \"n\": 40, \"id\": 5}",          // a key twice
+            "[4, 5]",                                      // not an object
+            "{\"id\": 6, \"n\": 60,, }",                  // not valid JSON
+            "{\"id\": 7, \"n\": 70}",
+            "{\"id\": 8,",                                 // not valid JSON, the object never closed
+            "{\"id\": 9, \"n\": 90}");
+    static final String TEXT = String.join("\n", LINES) + "\n";
+
+    @TempDir
+    Path dir;
+
+    static JsonSource.Builder source(String text, String name) {
+        return JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), name);
+    }
+
+    static List<RecordBatch> batches(JsonSource.Builder builder) {
+        try (JsonSource source = builder.build()) {
+            return source.batches().toList();
+        }
+    }
+
+    static List<Long> ids(List<RecordBatch> batches) {
+        return batches.stream().flatMap(b -> b.records().stream()).map(r -> (Long) r.get(0)).toList();
+    }
+
+    static List<BadRecord> rejected(List<RecordBatch> batches) {
+        return batches.stream().flatMap(b -> b.rejected().stream()).toList();
+    }
+
+    @Test
+    void eachKindOfBadRecordInJsonLinesIsDeadLetteredWithFileLineRecordKeyReasonAndItsText() {
+        List<RecordBatch> batches = batches(source(TEXT, "kinds.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L, 7L, 9L);
+        List<BadRecord> bad = rejected(batches);
+        assertThat(bad).extracting(BadRecord::text).containsExactly(LINES.get(1), LINES.get(2), LINES.get(3), LINES.get(4),
+                LINES.get(5), LINES.get(7));
+        assertThat(bad).extracting(b -> b.location().line().orElseThrow()).containsExactly(2L, 3L, 4L, 5L, 6L, 8L);
+        assertThat(bad).extracting(b -> b.location().recordNumber().orElseThrow()).containsExactly(2L, 3L, 4L, 5L, 6L, 8L);
+        assertThat(bad).extracting(b -> b.location().column().orElse("-")).containsExactly("n", "x", "id", "-", "-", "-");
+        assertThat(bad.get(0).describe()).startsWith("kinds.jsonl line 2 record 2, column 'n'")
+                .contains("the string \"ten\" is not a number");
+        assertThat(bad.get(1).reason()).contains("the key 'x' is not in the schema [id, n]");
+        assertThat(bad.get(2).reason()).contains("the key 'id' is twice in one object");
+        assertThat(bad.get(3).reason()).contains("the record is an array, not an object");
+        assertThat(bad.get(4).reason()).startsWith("not valid JSON (line 6 character ");
+        assertThat(bad.get(5).reason()).startsWith("not valid JSON (line 9 character ")   // seen at the next '{'
+                .contains("reading goes on at the next line that starts with '{'");
+        // one batch (chunkRows counts good and dead-lettered records alike: 9 < 10 000), ending after record 9
+        assertThat(batches).hasSize(1);
+        assertThat(batches.get(0).position().orElseThrow().getLong("record")).contains(9L);
+        assertThat(batches.get(0).position().orElseThrow().getLong("offset")).contains((long) TEXT.length() - 1);
+    }
+
+    @Test
+    void skipLeavesEachKindOfBadRecordOutAndCountsIt() {
+        try (JsonSource source = source(TEXT, "kinds.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.SKIP).build()) {
+            List<RecordBatch> batches = source.batches().toList();
+            assertThat(ids(batches)).containsExactly(1L, 7L, 9L);
+            assertThat(rejected(batches)).isEmpty();
+            assertThat(source.badRecords()).isEqualTo(6);
+            assertThat(batches.get(batches.size() - 1).position().orElseThrow().getLong("record")).contains(9L);
+        }
+    }
+
+    @Test
+    void failStopsAtTheFirstBadRecordOfEachKindAfterTheBatchesBeforeIt() {
+        for (int bad : List.of(1, 2, 3, 4, 5, 7)) {
+            String text = LINES.get(0) + "\n" + LINES.get(bad) + "\n" + LINES.get(6) + "\n";
+            List<RecordBatch> seen = new ArrayList<>();
+            try (JsonSource source = source(text, "fail.jsonl").schema(SCHEMA).chunkRows(1).build()) {
+                assertThat(catchThrowable(() -> source.batches().forEach(seen::add))).as(LINES.get(bad))
+                        .isInstanceOf(BadInputException.class).hasMessageStartingWith("fail.jsonl line 2");
+            }
+            assertThat(ids(seen)).as(LINES.get(bad)).containsExactly(1L);
+        }
+    }
+
+    @Test
+    void aRangeOfOnlyBadRecordsIsABatchOfNoRecordsCarryingThemAndAResumeNeverHandsOutABadRecordBeforeItsPosition() {
+        JsonSource.Builder b = source(TEXT, "kinds.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER).chunkRows(3);
+        List<RecordBatch> batches = batches(b);
+        assertThat(batches).hasSize(3);
+        assertThat(batches).extracting(RecordBatch::size).containsExactly(1, 0, 2);
+        assertThat(batches).extracting(x -> x.rejected().size()).containsExactly(2, 3, 1);
+        assertThat(batches).extracting(x -> x.position().orElseThrow().getLong("record").orElseThrow())
+                .containsExactly(3L, 6L, 9L);
+        assertThat(batches.get(1).rejected()).extracting(x -> x.location().recordNumber().orElseThrow())
+                .containsExactly(4L, 5L, 6L);
+
+        for (int i = 0; i < batches.size(); i++) {
+            SourcePosition stored = SourcePosition.fromJson(batches.get(i).position().orElseThrow().toJson());
+            List<RecordBatch> rest = batches(source(TEXT, "kinds.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER)
+                    .chunkRows(3).resumeFrom(stored));
+            if (i < batches.size() - 1) {
+                assertThat(rest).as("after batch %d", i + 1).isEqualTo(batches.subList(i + 1, batches.size()));
+            }
+        }
+        // after the last batch, under any policy: the bad records before the position are skipped as they are
+        for (OnBadRecord policy : OnBadRecord.values()) {
+            List<RecordBatch> rest = batches(source(TEXT, "kinds.jsonl").schema(SCHEMA).onBadRecord(policy)
+                    .resumeFrom(batches.get(2).position().orElseThrow()));
+            assertThat(rest).as(policy.name()).hasSize(1);
+            assertThat(rest.get(0).isEmpty()).isTrue();
+            assertThat(rest.get(0).rejected()).isEmpty();
+            assertThat(rest.get(0).position()).isEqualTo(batches.get(2).position());
+        }
+    }
+
+    @Test
+    void skippedRecordsAfterTheLastBatchAreCoveredByAnEmptyBatchSoAResumeDoesNotReadThemAgain() {
+        String text = LINES.get(0) + "\n" + LINES.get(1) + "\n" + LINES.get(3) + "\n";
+        List<RecordBatch> batches = batches(source(text, "tail.jsonl").schema(SCHEMA).chunkRows(1).onBadRecord(OnBadRecord.SKIP));
+        assertThat(batches).extracting(RecordBatch::size).containsExactly(1, 0);
+        assertThat(batches.get(1).position().orElseThrow().getLong("record")).contains(3L);
+        try (JsonSource resumed = source(text, "tail.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.SKIP)
+                .resumeFrom(batches.get(1).position().orElseThrow()).build()) {
+            assertThat(resumed.batches().toList()).hasSize(1);
+            assertThat(resumed.badRecords()).isZero();
+        }
+    }
+
+    @Test
+    void inAnArrayBadRecordsArePerRecordButInvalidJsonStillFailsTheRead() throws IOException {
+        String text = "[{\"id\": 1, \"n\": 1},\n {\"id\": 2, \"n\": \"x\"},\n 3,\n {\"id\": 4, \"n\": {\"a\": 1, \"a\": 2}},\n"
+                + " {\"id\": 5, \"n\": 5}]";
+        Path p = dir.resolve("a.json");
+        Files.writeString(p, text);
+        List<RecordBatch> batches = batches(JsonSource.builder().path(p).schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L, 5L);
+        assertThat(rejected(batches)).extracting(BadRecord::text).containsExactly("{\"id\": 2, \"n\": \"x\"}", "3",
+                "{\"id\": 4, \"n\": {\"a\": 1, \"a\": 2}}");
+        assertThat(rejected(batches).get(2).describe()).isEqualTo(p + " line 4 record 4, column 'n': the key 'a' is twice"
+                + " in one object (inside 'n'), at line 4 character 26: which value is meant is not known");
+
+        Files.writeString(p, "[{\"id\": 1, \"n\": 1},\n {\"id\": 2,, \"n\": 2},\n {\"id\": 3, \"n\": 3}]");
+        for (OnBadRecord policy : OnBadRecord.values()) {
+            assertThatThrownBy(() -> batches(JsonSource.builder().path(p).schema(SCHEMA).onBadRecord(policy)))
+                    .isInstanceOf(BadInputException.class).hasMessageStartingWith(p + " line 2: not valid JSON");
+        }
+    }
+
+    @Test
+    void badRecordsInTheSampleAddNoTypes() {
+        String text = "{\"id\": \"a\", \"id\": 1}\n[1]\n{\"id\": 1, ,}\n{\"\": 1}\n{\"id\": 2}\n";
+        try (JsonSource source = source(text, "sample.jsonl").onBadRecord(OnBadRecord.DEAD_LETTER).build()) {
+            assertThat(source.schema()).isEqualTo(Schema.builder().add("id", FieldType.LONG).build());
+            List<RecordBatch> batches = source.batches().toList();
+            assertThat(ids(batches)).containsExactly(2L);
+            assertThat(rejected(batches)).extracting(b -> b.location().recordNumber().orElseThrow())
+                    .containsExactly(1L, 2L, 3L, 4L);
+            assertThat(rejected(batches).get(3).reason()).isEqualTo("a key is empty: it cannot name a column");
+        }
+    }
+
+    @Test
+    void aUtf16InputDeadLettersItsRecordsAsParsedAndFailsAtInvalidJson() throws IOException {
+        Path p = dir.resolve("u16.jsonl");
+        Files.write(p, "{\"id\": 1, \"n\": 1}\n{\"id\": 2, \"n\": \"zwei\"}\n".getBytes(StandardCharsets.UTF_16LE));
+        List<RecordBatch> batches = batches(JsonSource.builder().path(p).schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L);
+        assertThat(rejected(batches)).extracting(BadRecord::text).containsExactly("{\"id\":2,\"n\":\"zwei\"}");
+        Files.write(p, "{\"id\": 1, \"n\": 1}\n{\"id\": 2,, }\n".getBytes(StandardCharsets.UTF_16LE));
+        assertThatThrownBy(() -> batches(JsonSource.builder().path(p).schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("not valid JSON");
+    }
+
+    @Test
+    void invalidJsonOnTheFirstLineAfterAByteOrderMarkAndWithCrLfLineEndsIsOneRecordToo() throws IOException {
+        Path p = dir.resolve("first.jsonl");
+        byte[] body = "oops {\r\n{\"id\": 1, \"n\": 1}\r\n\r\nnot json\r\n  more of it\r\n{\"id\": 2, \"n\": 2}"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[body.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(body, 0, withBom, 3, body.length);
+        Files.write(p, withBom);
+        List<RecordBatch> batches = batches(JsonSource.builder().path(p).schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L, 2L);
+        assertThat(rejected(batches)).extracting(BadRecord::text).containsExactly("oops {", "not json\r\n  more of it");
+        assertThat(rejected(batches)).extracting(b -> b.location().describe()).containsExactly(p + " line 1 record 1",
+                p + " line 4 record 3");
+        assertThat(batches.get(0).position().orElseThrow().getLong("offset")).contains((long) withBom.length);
+    }
+}
