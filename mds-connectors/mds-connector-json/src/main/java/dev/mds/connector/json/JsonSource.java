@@ -114,6 +114,7 @@ public final class JsonSource implements AutoCloseable {
         private int chunkRows = 10_000;
         private boolean ignoreUnknownFields;
         private OnBadRecord onBadRecord = OnBadRecord.FAIL;
+        private String flatten;
         private SourcePosition resumeFrom;
 
         private Builder() {
@@ -187,6 +188,22 @@ public final class JsonSource implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Nested objects as columns: the key {@code rate} inside {@code rating} becomes the column
+         * {@code rating<separator>rate} ({@code flatten("__")}: {@code rating__rate}, as dlt names them), at any depth.
+         * Arrays stay {@link FieldType#JSON}, an empty object gives no column, and a key holding an object in one record
+         * and a value in another gives both columns. Inference and a declared {@link #schema} see the flattened names.
+         * Two keys that become one name (a top-level {@code rating__rate} beside {@code rating.rate}) fail the read,
+         * naming both. Default: off, an object is one jsonb column.
+         */
+        public Builder flatten(String separator) {
+            if (Objects.requireNonNull(separator, "separator").isEmpty()) {
+                throw new IllegalArgumentException("flatten: the separator is empty");
+            }
+            this.flatten = separator;
+            return this;
+        }
+
         /** Start right after the batch that carried {@code position}. */
         public Builder resumeFrom(SourcePosition position) {
             this.resumeFrom = Objects.requireNonNull(position, "position");
@@ -209,7 +226,7 @@ public final class JsonSource implements AutoCloseable {
             }
             String shown = path != null ? path.toString() : name;
             return new JsonSource(new JsonReading.Settings(path, stream, shown, schema, types, sampleRows, chunkRows,
-                    ignoreUnknownFields, onBadRecord, resumeFrom));
+                    ignoreUnknownFields, onBadRecord, flatten, resumeFrom));
         }
     }
 }

@@ -63,10 +63,12 @@ public final class JsonReading implements AutoCloseable {
      * @param chunkRows records per batch (good ones and dead letters; skipped ones do not count)
      * @param ignoreUnknownFields whether a key outside the schema is dropped (else the record is bad)
      * @param onBadRecord what a record that cannot be read does
+     * @param flatten the separator between a nested object's key and its keys' names, or null to keep objects as JSON
      * @param resumeFrom the position to resume after, or null
      */
     public record Settings(Path path, InputStream stream, String name, Schema schema, Map<String, FieldType> types,
-            int sampleRows, int chunkRows, boolean ignoreUnknownFields, OnBadRecord onBadRecord, SourcePosition resumeFrom) {
+            int sampleRows, int chunkRows, boolean ignoreUnknownFields, OnBadRecord onBadRecord, String flatten,
+            SourcePosition resumeFrom) {
         public Settings {
             types = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(types));
             Objects.requireNonNull(onBadRecord, "onBadRecord");
@@ -92,6 +94,10 @@ public final class JsonReading implements AutoCloseable {
     private record Parsed(ObjectNode object, long number, long line, long startOffset, long endOffset, Problem problem) {
         Parsed bad(Problem p) {
             return new Parsed(object, number, line, startOffset, endOffset, p);
+        }
+
+        Parsed with(ObjectNode o) {
+            return new Parsed(o, number, line, startOffset, endOffset, problem);
         }
     }
 
@@ -368,6 +374,7 @@ public final class JsonReading implements AutoCloseable {
     private final class Records {
         private final InputStream in;
         private final Recorder recorder;
+        private final Flattener flattener = settings.flatten() == null ? null : new Flattener(settings.flatten());
         private JsonParser parser;
         private KeyCheck keys;
         private long parserOffset;    // absolute byte offset where the parser started
@@ -459,6 +466,14 @@ public final class JsonReading implements AutoCloseable {
                             + (key.equals(top) ? "" : " (inside '" + top + "')") + ", at line " + line(dup)
                             + (dup.getColumnNr() > 0 ? " character " + dup.getColumnNr() : "")
                             + ": which value is meant is not known", null));
+                }
+                if (flattener != null) {
+                    try {
+                        p = p.with(flattener.flatten(object));
+                    } catch (Flattener.Clash c) {
+                        end = true;
+                        throw new BadInputException(where, c.getMessage());
+                    }
                 }
                 return p;
             } catch (JsonParseException e) {
