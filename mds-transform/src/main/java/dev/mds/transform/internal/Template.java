@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * A model's SQL parsed into text and the few tags mds-transform understands: {@code {{ ref('x') }}},
  * {@code {{ source('s', 't') }}}, {@code {{ var('v') }}} (or {@code var('v', 'default')}), {@code {{ this }}},
  * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}} (or {@code if not}),
- * {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}. Anything else is a {@link BadInputException}
- * naming the source and the line.
+ * {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}, with Jinja's {@code -} whitespace control. Anything
+ * else is a {@link BadInputException} naming the source and the line.
  */
 public final class Template {
     /** A part of the parsed model. */
@@ -354,8 +354,11 @@ public final class Template {
                     current.add(new Text(sql.substring(i), lineOf(i)));
                     break;
                 }
-                if (open > i) {
-                    current.add(new Text(sql.substring(i, open), lineOf(i)));
+                // Jinja's whitespace control: {%- {{- {#- remove the white space before the tag, -%} -}} -#} after it
+                boolean trimBefore = open + 2 < n && sql.charAt(open + 2) == '-';
+                int textEnd = trimBefore ? whitespaceBefore(open, i) : open;
+                if (textEnd > i) {
+                    current.add(new Text(sql.substring(i, textEnd), lineOf(i)));
                 }
                 char kind = sql.charAt(open + 1);
                 String closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
@@ -364,29 +367,29 @@ public final class Template {
                 if (close < 0) {
                     throw error(line, "'" + sql.substring(open, open + 2) + "' is never closed with '" + closer + "'");
                 }
-                String inner = sql.substring(open + 2, close);
+                int innerStart = open + 2 + (trimBefore ? 1 : 0);
+                boolean trimAfter = close - 1 >= innerStart && sql.charAt(close - 1) == '-';
+                String inner = sql.substring(innerStart, trimAfter ? close - 1 : close);
                 String tag = sql.substring(open, close + 2);
                 i = close + 2;
                 if (kind == '#') {
+                    i = trimAfter ? whitespaceAfter(i) : i;
                     continue;
-                }
-                inner = inner.strip();
-                if (inner.startsWith("-")) {
-                    inner = inner.substring(1);
-                }
-                if (inner.endsWith("-")) {
-                    inner = inner.substring(0, inner.length() - 1);
                 }
                 List<String> tokens = tokens(inner, line, tag);
                 if (kind == '%' && tokens.equals(List.of("raw"))) {
+                    // as Jinja: {% raw -%} trims the start of the text, {%- endraw %} its end
+                    int from = trimAfter ? whitespaceAfter(i) : i;
                     Matcher end = END_RAW.matcher(sql);
-                    if (!end.find(i)) {
+                    if (!end.find(from)) {
                         throw error(line, "{% raw %} is never closed with {% endraw %}");
                     }
-                    if (end.start() > i) {
-                        current.add(new Text(sql.substring(i, end.start()), lineOf(i)));
+                    int to = end.group().startsWith("{%-") ? whitespaceBefore(end.start(), from) : end.start();
+                    if (to > from) {
+                        current.add(new Text(sql.substring(from, to), lineOf(from)));
                     }
-                    i = end.end();
+                    i = end.group().endsWith("-%}") ? whitespaceAfter(end.end()) : end.end();
+                    continue;
                 } else if (kind == '{') {
                     expression(tokens, line, tag, current);
                 } else if (tokens.equals(List.of("if", "is_incremental", "(", ")"))
@@ -422,12 +425,31 @@ public final class Template {
                             + " {% if is_incremental() %}, {% if not is_incremental() %}, {% else %}, {% endif %} and"
                             + " {% raw %}");
                 }
+                if (trimAfter) {
+                    i = whitespaceAfter(i);
+                }
             }
             if (!stack.isEmpty()) {
                 throw error((Integer) stack.get(stack.size() - 1)[0],
                         "{% if is_incremental() %} is never closed with {% endif %}");
             }
             return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
+        }
+
+        /** Where the white space ending {@code sql[from, at)} starts. */
+        private int whitespaceBefore(int at, int from) {
+            while (at > from && Character.isWhitespace(sql.charAt(at - 1))) {
+                at--;
+            }
+            return at;
+        }
+
+        /** The first character at or after {@code at} that is not white space. */
+        private int whitespaceAfter(int at) {
+            while (at < sql.length() && Character.isWhitespace(sql.charAt(at))) {
+                at++;
+            }
+            return at;
         }
 
         /**
