@@ -216,4 +216,21 @@ class JsonSourceBadRecordTest {
                 p + " line 4 record 3");
         assertThat(batches.get(0).position().orElseThrow().getLong("offset")).contains((long) withBom.length);
     }
+
+    @Test
+    void aRecordBeyondTheParsersLimitsIsBadInputNotAnUnreadableFile() {
+        String deep = "{\"id\": 1, \"n\": " + "[".repeat(1_001) + "]".repeat(1_001) + "}";
+        String text = LINES.get(0) + "\n" + deep + "\n" + LINES.get(6) + "\n";
+        assertThatThrownBy(() -> batches(source(text, "deep.jsonl").schema(SCHEMA)))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("deep.jsonl line 2")
+                .hasMessageContaining("nesting depth");
+        List<RecordBatch> batches = batches(source(text, "deep.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L, 7L);
+        assertThat(rejected(batches)).singleElement().satisfies(b -> {
+            assertThat(b.describe()).startsWith("deep.jsonl line 2 record 2: not valid JSON").contains("nesting depth");
+            assertThat(b.text()).isEqualTo(deep);
+        });
+        assertThatThrownBy(() -> batches(source("[" + deep + "]", "deep.json").schema(SCHEMA).onBadRecord(OnBadRecord.SKIP)))
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("deep.json line 1: not valid JSON");
+    }
 }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -476,21 +478,23 @@ public final class JsonReading implements AutoCloseable {
                     }
                 }
                 return p;
-            } catch (JsonParseException e) {
+            } catch (JsonParseException | StreamConstraintsException e) {
+                // not JSON, or beyond the parser's limits (nesting depth, a number's or a string's length)
                 if (array == null) {
                     array = false;     // not even a first token: not an array
                 }
-                if (e.getLocation() != null && e.getLocation().getByteOffset() < 0) {
+                JsonLocation at = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+                if (at.getByteOffset() < 0) {
                     recorder.stopRecording();    // UTF-16 or UTF-32: offsets are not bytes, lines cannot be found
                 }
                 if (!array && recorder.recording()) {
                     try {
-                        return resync(e, counted);
+                        return resync(e, at, counted);
                     } catch (IOException io) {
                         throw new UncheckedIOException("cannot read " + settings.name() + ": " + io.getMessage(), io);
                     }
                 }
-                throw bad(e.getLocation(), e.getOriginalMessage());
+                throw bad(at, e.getOriginalMessage());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
             }
@@ -508,7 +512,7 @@ public final class JsonReading implements AutoCloseable {
          * After invalid JSON in a sequence of records: the bad record runs from the first character after the last
          * record to the next line that starts with <code>{</code> (or the end of the input), where a new parser starts.
          */
-        private Parsed resync(JsonParseException e, boolean counted) throws IOException {
+        private Parsed resync(JsonProcessingException e, JsonLocation at, boolean counted) throws IOException {
             long from = endOffset;
             long line = endLine;
             if (from == 0 && recorder.byteAt(0) == 0xEF && recorder.byteAt(1) == 0xBB && recorder.byteAt(2) == 0xBF) {
@@ -520,7 +524,7 @@ public final class JsonReading implements AutoCloseable {
                 }
             }
             if (recorder.byteAt(from) < 0) {
-                throw bad(e.getLocation(), e.getOriginalMessage());    // nothing left to blame
+                throw bad(at, e.getOriginalMessage());    // nothing left to blame
             }
             long next = from;
             long nextLine = line;
@@ -539,7 +543,6 @@ public final class JsonReading implements AutoCloseable {
             if (!counted) {
                 number++;
             }
-            JsonLocation at = e.getLocation();
             String reason = "not valid JSON" + (at != null && at.getLineNr() > 0 ? " (line " + line(at)
                     + (at.getColumnNr() > 0 ? " character " + at.getColumnNr() : "") + ")" : "") + ": "
                     + firstLine(e.getOriginalMessage()) + (settings.onBadRecord() == OnBadRecord.FAIL ? ""
