@@ -66,12 +66,14 @@ class FaultInjectionQualityTest {
 
     /**
      * The suite with the checks of every way a check is run: the scan, a unique and a relationships query, a window, a
-     * grouped query, a row count comparison, the catalog (column type, columns), and samples of each failed check.
+     * grouped query, a row count comparison, a cardinality comparison, the catalog (column type, columns), and samples
+     * of each failed check.
      */
     static QualitySuite wide(DataSource ds) {
         return suite(ds, SECOND_RUN, false).samples(1).table("src.t", t -> t.relationships("code", "src.p", "code")
                 .sequentialValues("id").atLeastOne("v").groupBy("code").notConstant("n").columnType("v", "integer")
-                .columns("id", "v").equalRowCount("src.p"));
+                .columns("id", "v").equalRowCount("src.p").cardinalityEquality("code", "src.p", "code")
+                .proportionOfUniqueValues("code", 1, null));
     }
 
     /** {@code src.t} as the run before saw it, {@code src.p}, schema audit; no history, no failures table. */
@@ -241,7 +243,8 @@ class FaultInjectionQualityTest {
         Map<String, String> uninterrupted = statuses(reports.get(0));
         assertThat(uninterrupted).containsEntry("not_null_v", "FAIL 1 ").containsEntry("relationships_code", "FAIL 3 ")
                 .containsEntry("at_least_one_v", "FAIL 1 ").containsEntry("sequential_values_id", "PASS 0 ").containsEntry("not_constant_n", "FAIL 0 ")
-                .containsEntry("equal_row_count_p", "FAIL 0 ").containsEntry("column_type_v", "PASS 0 ");
+                .containsEntry("equal_row_count_p", "FAIL 0 ").containsEntry("column_type_v", "PASS 0 ")
+                .containsEntry("cardinality_equality_code", "FAIL 4 ").containsEntry("proportion_of_unique_values_code", "FAIL 0 ");
         assertThat(reports).allSatisfy(r -> {
             assertThat(statuses(r)).isEqualTo(uninterrupted);
             assertThat(r.withStatus(Status.FAIL)).filteredOn(c -> c.failingRows() > 0)
