@@ -3,13 +3,17 @@ package dev.mds.transform.internal;
 import dev.mds.core.BadInputException;
 import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,13 +21,16 @@ import java.util.regex.Pattern;
 /**
  * A model's SQL parsed into text and the few tags mds-transform understands: {@code {{ ref('x') }}},
  * {@code {{ source('s', 't') }}}, {@code {{ var('v') }}} (or {@code var('v', 'default')}), {@code {{ this }}},
- * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}} (or {@code if not}),
+ * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}} (or {@code if not}, or
+ * testing {@code loop.first}, {@code loop.last} or a name set to true/false), {@code {% set name = value %}} at the
+ * top level, {@code {% for x in list %} ... {% endfor %}} with {@code loop.*}, {@code {{ name }}},
  * {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}, with Jinja's {@code -} whitespace control. Anything
- * else is a {@link BadInputException} naming the source and the line.
+ * else (an unknown name included) is a {@link BadInputException} naming the source and the line: every check is made
+ * when parsing, none when rendering.
  */
 public final class Template {
     /** A part of the parsed model. */
-    public sealed interface Node permits Text, Tag, This, If {
+    public sealed interface Node permits Text, Tag, This, If, For, Assign, Print {
     }
 
     /**
@@ -91,9 +98,85 @@ public final class Template {
     record This(int line) implements Node {
     }
 
-    /** {@code {% if is_incremental() %}}. */
-    record If(List<Node> then, List<Node> otherwise, int line) implements Node {
+    /** {@code {% if cond %} then {% else %} otherwise {% endif %}}. */
+    record If(Cond cond, List<Node> then, List<Node> otherwise, int line) implements Node {
     }
+
+    /** {@code {% for name in list %} body {% else %} otherwise {% endfor %}} (otherwise when the list is empty). */
+    record For(String name, Expr list, List<Node> body, List<Node> otherwise, int line) implements Node {
+    }
+
+    /** {@code {% set name = value %}}, at the top level. */
+    record Assign(String name, Expr value, int line) implements Node {
+    }
+
+    /** {@code {{ name }}}, {@code {{ loop.index }}} or {@code {{ 'literal' }}}: the value as Jinja prints it. */
+    record Print(Expr value, int line) implements Node {
+    }
+
+    /** An if's test: {@code is_incremental()} when {@code test} is null, else a true/false value. */
+    record Cond(Expr test, boolean negated) {
+    }
+
+    /** A value in a tag. */
+    sealed interface Expr permits Literal, Name, LoopAttr, VarValue {
+    }
+
+    /** A String, {@link Num}, Boolean, or List of those. */
+    record Literal(Object value) implements Expr {
+    }
+
+    /** A name set, or the item of the innermost for looping over it. */
+    record Name(String name) implements Expr {
+    }
+
+    /** {@code loop.index} and the like, of the innermost for. */
+    record LoopAttr(String attribute) implements Expr {
+    }
+
+    /** {@code var('name')} as a value: its text. */
+    record VarValue(Var var) implements Expr {
+    }
+
+    /** A number literal, held as Jinja prints it ({@code 0.50} as {@code 0.5}, {@code 10.0} as itself). */
+    record Num(String printed) {
+        @Override
+        public String toString() {
+            return printed;
+        }
+    }
+
+    /** What a value is, known when parsing: so a for over a string, or an if on a number, is refused there. */
+    private enum Kind {
+        SCALAR("a single value"), BOOLEAN("true or false"), LIST("a list");
+
+        final String what;
+
+        Kind(String what) {
+            this.what = what;
+        }
+    }
+
+    /** A value and its kind. */
+    private record Typed(Expr expr, Kind kind) {
+    }
+
+    /** Names a set or for may not take: the tags', Jinja's words and constants, dbt's context. */
+    private static final Set<String> RESERVED = Set.of("ref", "source", "var", "config", "this", "loop",
+            "is_incremental", "dbt_utils", "dbt", "target", "env_var", "adapter", "execute", "model", "run_query",
+            "return", "log", "exceptions", "modules", "graph", "invocation_id", "true", "false", "none", "True",
+            "False", "None", "not", "and", "or", "in", "is", "if", "else", "elif", "for", "set", "raw", "endif",
+            "endfor", "endraw", "endset", "block", "macro", "call", "filter", "with", "import", "from", "include",
+            "extends", "do", "break", "continue");
+    private static final Set<String> BOOLEANS = Set.of("true", "True", "false", "False");
+    private static final String IF_USAGE = "{% if %} tests is_incremental(), loop.first, loop.last or a name set to"
+            + " true or false, perhaps after not ({% if not is_incremental() %}, {% if not loop.last %})";
+    private static final String FOR_USAGE = "write {% for name in list %}, the list a name set with {% set name ="
+            + " ['a', 'b'] %} or written in place";
+    private static final String SET_USAGE = "write {% set name = value %}, the value a quoted string, a number, true"
+            + " or false, a [list] of those, or var('name') (perhaps with a default)";
+    private static final String VALUE_USAGE = "a value is a quoted string, a number, true or false, a [list] of"
+            + " those, var('name') (perhaps with a default), a name set before or loop.index and the like";
 
     /** A config value with the line it was set on. */
     public record Setting(Object value, int line) {
@@ -115,7 +198,10 @@ public final class Template {
         this.config = config;
     }
 
-    /** Every ref(), source() and var() in the order written, in both branches of an {@code if}. */
+    /**
+     * Every ref(), source() and var() in the order written, in both branches of an {@code if}, once for a
+     * {@code for}'s body, var() in a {@code set} included.
+     */
     public List<Tag> tags() {
         return tags;
     }
@@ -250,10 +336,11 @@ public final class Template {
      * it, a trailing {@code ;} removed.
      */
     public Rendered render(boolean incremental, String thisQuoted, Function<Tag, String> tags) {
-        StringBuilder out = new StringBuilder();
-        List<int[]> segs = new ArrayList<>();
-        List<Boolean> isText = new ArrayList<>();
-        render(nodes, incremental, thisQuoted, tags, out, segs, isText);
+        Renderer r = new Renderer(incremental, thisQuoted, tags);
+        r.render(nodes);
+        StringBuilder out = r.out;
+        List<int[]> segs = r.segs;
+        List<Boolean> isText = r.isText;
         int end = out.length();
         while (end > 0 && (Character.isWhitespace(out.charAt(end - 1)) || out.charAt(end - 1) == ';')) {
             end--;
@@ -286,29 +373,112 @@ public final class Template {
                     return in;
                 }
             }
+            if (n instanceof For f) {
+                Optional<Integer> in = thisLine(f.body()).or(() -> thisLine(f.otherwise()));
+                if (in.isPresent()) {
+                    return in;
+                }
+            }
         }
         return Optional.empty();
     }
 
-    private static void render(List<Node> nodes, boolean incremental, String thisQuoted,
-            Function<Tag, String> tags, StringBuilder out, List<int[]> segs, List<Boolean> isText) {
-        for (Node n : nodes) {
-            if (n instanceof Text t) {
-                segs.add(new int[] {out.length(), t.line()});
-                isText.add(true);
-                out.append(t.text());
-            } else if (n instanceof Tag tag) {
-                segs.add(new int[] {out.length(), tag.line()});
-                isText.add(false);
-                out.append(tags.apply(tag));
-            } else if (n instanceof This t) {
-                segs.add(new int[] {out.length(), t.line()});
-                isText.add(false);
-                out.append(thisQuoted);
-            } else if (n instanceof If f) {
-                render(incremental ? f.then() : f.otherwise(), incremental, thisQuoted, tags, out, segs, isText);
+    /** One rendering: the text so far, its segments, the names set and the loops open. */
+    private static final class Renderer {
+        private final boolean incremental;
+        private final String thisQuoted;
+        private final Function<Tag, String> tags;
+        private final StringBuilder out = new StringBuilder();
+        private final List<int[]> segs = new ArrayList<>();
+        private final List<Boolean> isText = new ArrayList<>();
+        private final Map<String, Object> globals = new HashMap<>();
+        private final List<Loop> loops = new ArrayList<>();
+
+        /** A for's current item. */
+        private record Loop(String name, Object item, int index0, int length) {
+        }
+
+        Renderer(boolean incremental, String thisQuoted, Function<Tag, String> tags) {
+            this.incremental = incremental;
+            this.thisQuoted = thisQuoted;
+            this.tags = tags;
+        }
+
+        private void append(String text, int line, boolean literal) {
+            segs.add(new int[] {out.length(), line});
+            isText.add(literal);
+            out.append(text);
+        }
+
+        void render(List<Node> nodes) {
+            for (Node n : nodes) {
+                if (n instanceof Text t) {
+                    append(t.text(), t.line(), true);
+                } else if (n instanceof Tag tag) {
+                    append(tags.apply(tag), tag.line(), false);
+                } else if (n instanceof This t) {
+                    append(thisQuoted, t.line(), false);
+                } else if (n instanceof Print p) {
+                    append(print(eval(p.value())), p.line(), false);
+                } else if (n instanceof If f) {
+                    boolean test = f.cond().test() == null ? incremental : (Boolean) eval(f.cond().test());
+                    render(test != f.cond().negated() ? f.then() : f.otherwise());
+                } else if (n instanceof For f) {
+                    List<?> items = (List<?>) eval(f.list());
+                    if (items.isEmpty()) {
+                        render(f.otherwise());
+                    }
+                    for (int k = 0; k < items.size(); k++) {
+                        loops.add(new Loop(f.name(), items.get(k), k, items.size()));
+                        render(f.body());
+                        loops.remove(loops.size() - 1);
+                    }
+                } else if (n instanceof Assign a) {
+                    globals.put(a.name(), eval(a.value()));
+                }
             }
         }
+
+        private Object eval(Expr e) {
+            if (e instanceof Literal l) {
+                return l.value();
+            }
+            if (e instanceof VarValue v) {
+                return tags.apply(v.var());
+            }
+            if (e instanceof Name name) {
+                for (int k = loops.size() - 1; k >= 0; k--) {
+                    if (loops.get(k).name().equals(name.name())) {
+                        return loops.get(k).item();
+                    }
+                }
+                return globals.get(name.name());
+            }
+            Loop loop = loops.get(loops.size() - 1);
+            return switch (((LoopAttr) e).attribute()) {
+                case "index" -> loop.index0() + 1;
+                case "index0" -> loop.index0();
+                case "revindex" -> loop.length() - loop.index0();
+                case "revindex0" -> loop.length() - loop.index0() - 1;
+                case "first" -> loop.index0() == 0;
+                case "last" -> loop.index0() == loop.length() - 1;
+                default -> loop.length();
+            };
+        }
+
+        /** A single value as Jinja prints it: booleans as {@code True}/{@code False}. */
+        private static String print(Object value) {
+            return value instanceof Boolean b ? (b ? "True" : "False") : String.valueOf(value);
+        }
+    }
+
+    /** A number literal as Jinja (Python) prints it: an integer as written, a decimal without trailing zeros. */
+    private static String jinjaNumber(String token) {
+        if (token.indexOf('.') < 0) {
+            return new BigInteger(token).toString();
+        }
+        BigDecimal d = new BigDecimal(token).stripTrailingZeros();
+        return (d.scale() <= 0 ? d.setScale(1) : d).toPlainString();
     }
 
     /** Parses {@code sql} read from {@code source} (a file name or {@code model x.y}). */
@@ -321,6 +491,10 @@ public final class Template {
         private final String sql;
         private final List<Tag> tags = new ArrayList<>();
         private final Map<String, Setting> config = new LinkedHashMap<>();
+        /** The names set so far and what they hold. */
+        private final Map<String, Kind> globals = new HashMap<>();
+        /** The names of the open fors' items, innermost last. */
+        private final List<String> loops = new ArrayList<>();
 
         Parser(String source, String sql) {
             this.source = source;
@@ -343,8 +517,7 @@ public final class Template {
 
         Template parse() {
             List<Node> root = new ArrayList<>();
-            // stack of open ifs: each frame is [If line, then-list, else-list or null, parent list, negated]
-            List<Object[]> stack = new ArrayList<>();
+            List<Frame> stack = new ArrayList<>();
             List<Node> current = root;
             int i = 0;
             int n = sql.length();
@@ -390,48 +563,19 @@ public final class Template {
                     }
                     i = end.group().endsWith("-%}") ? whitespaceAfter(end.end()) : end.end();
                     continue;
-                } else if (kind == '{') {
+                }
+                if (kind == '{') {
                     expression(tokens, line, tag, current);
-                } else if (tokens.equals(List.of("if", "is_incremental", "(", ")"))
-                        || tokens.equals(List.of("if", "not", "is_incremental", "(", ")"))) {
-                    List<Node> then = new ArrayList<>();
-                    // the last element: whether it is "if not", whose branches the If holds the other way round
-                    stack.add(new Object[] {line, then, null, current, tokens.size() == 5});
-                    current = then;
-                } else if (tokens.equals(List.of("else"))) {
-                    if (stack.isEmpty() || stack.get(stack.size() - 1)[2] != null) {
-                        throw error(line, "{% else %} without an open {% if is_incremental() %}");
-                    }
-                    List<Node> otherwise = new ArrayList<>();
-                    stack.get(stack.size() - 1)[2] = otherwise;
-                    current = otherwise;
-                } else if (tokens.equals(List.of("endif"))) {
-                    if (stack.isEmpty()) {
-                        throw error(line, "{% endif %} without an open {% if is_incremental() %}");
-                    }
-                    Object[] frame = stack.remove(stack.size() - 1);
-                    @SuppressWarnings("unchecked")
-                    List<Node> then = (List<Node>) frame[1];
-                    @SuppressWarnings("unchecked")
-                    List<Node> otherwise = frame[2] == null ? List.of() : (List<Node>) frame[2];
-                    @SuppressWarnings("unchecked")
-                    List<Node> parent = (List<Node>) frame[3];
-                    parent.add(Boolean.TRUE.equals(frame[4])
-                            ? new If(List.copyOf(otherwise), List.copyOf(then), (Integer) frame[0])
-                            : new If(List.copyOf(then), List.copyOf(otherwise), (Integer) frame[0]));
-                    current = parent;
                 } else {
-                    throw error(line, "unknown tag " + tag + ": the supported statements are"
-                            + " {% if is_incremental() %}, {% if not is_incremental() %}, {% else %}, {% endif %} and"
-                            + " {% raw %}");
+                    current = statement(tokens, line, tag, stack, current);
                 }
                 if (trimAfter) {
                     i = whitespaceAfter(i);
                 }
             }
             if (!stack.isEmpty()) {
-                throw error((Integer) stack.get(stack.size() - 1)[0],
-                        "{% if is_incremental() %} is never closed with {% endif %}");
+                Frame f = stack.get(stack.size() - 1);
+                throw error(f.line, f.tag + " is never closed with {% end" + f.kind + " %}");
             }
             return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
         }
@@ -450,6 +594,238 @@ public final class Template {
                 at++;
             }
             return at;
+        }
+
+        /** An open {@code {% if %}} or {@code {% for %}}: what it holds so far and the list it goes into. */
+        private static final class Frame {
+            final String kind;
+            final int line;
+            final String tag;
+            final List<Node> parent;
+            final List<Node> first = new ArrayList<>();
+            List<Node> second;
+            Cond cond;
+            String name;
+            Expr list;
+
+            Frame(String kind, int line, String tag, List<Node> parent) {
+                this.kind = kind;
+                this.line = line;
+                this.tag = tag;
+                this.parent = parent;
+            }
+        }
+
+        /** A {@code {% … %}} statement; returns the list the nodes after it go into. */
+        private List<Node> statement(List<String> t, int line, String tag, List<Frame> stack, List<Node> current) {
+            Frame top = stack.isEmpty() ? null : stack.get(stack.size() - 1);
+            switch (t.get(0)) {
+                case "if" -> {
+                    Frame f = new Frame("if", line, tag, current);
+                    f.cond = condition(t.subList(1, t.size()), line, tag);
+                    stack.add(f);
+                    return f.first;
+                }
+                case "for" -> {
+                    if (t.size() < 4 || !isIdent(t.get(1)) || !t.get(2).equals("in")) {
+                        throw error(line, tag + ": " + FOR_USAGE);
+                    }
+                    String name = t.get(1);
+                    checkName(name, line, tag);
+                    List<String> over = t.subList(3, t.size());
+                    Typed list = operand(over, line, tag);
+                    if (list.kind() != Kind.LIST) {
+                        throw error(line, tag + ": " + String.join("", over) + " is " + list.kind().what
+                                + ", not a list; " + FOR_USAGE);
+                    }
+                    Frame f = new Frame("for", line, tag, current);
+                    f.name = name;
+                    f.list = list.expr();
+                    stack.add(f);
+                    loops.add(name);
+                    return f.first;
+                }
+                case "else" -> {
+                    if (t.size() != 1) {
+                        throw unknownStatement(line, tag);
+                    }
+                    if (top == null || top.second != null) {
+                        throw error(line, "{% else %} without an open {% if %} or {% for %}");
+                    }
+                    if (top.kind.equals("for")) {
+                        loops.remove(loops.size() - 1);       // Jinja's for-else runs when the list is empty, no loop
+                    }
+                    top.second = new ArrayList<>();
+                    return top.second;
+                }
+                case "endif", "endfor" -> {
+                    String kind = t.get(0).substring(3);
+                    if (t.size() != 1) {
+                        throw unknownStatement(line, tag);
+                    }
+                    if (top == null) {
+                        throw error(line, "{% " + t.get(0) + " %} without an open {% " + kind + " %}");
+                    }
+                    if (!top.kind.equals(kind)) {
+                        throw error(line, "{% " + t.get(0) + " %} while the " + top.tag + " of line " + top.line
+                                + " is open (close it first with {% end" + top.kind + " %})");
+                    }
+                    stack.remove(stack.size() - 1);
+                    if (kind.equals("for") && top.second == null) {
+                        loops.remove(loops.size() - 1);
+                    }
+                    List<Node> otherwise = top.second == null ? List.of() : List.copyOf(top.second);
+                    top.parent.add(kind.equals("if") ? new If(top.cond, List.copyOf(top.first), otherwise, top.line)
+                            : new For(top.name, top.list, List.copyOf(top.first), otherwise, top.line));
+                    return top.parent;
+                }
+                case "set" -> {
+                    if (top != null) {
+                        throw error(line, tag + ": {% set %} is read only at the top level of the file, not inside"
+                                + " the " + top.tag + " of line " + top.line);
+                    }
+                    if (t.size() < 4 || !isIdent(t.get(1)) || !t.get(2).equals("=")) {
+                        throw error(line, tag + ": " + SET_USAGE);
+                    }
+                    String name = t.get(1);
+                    checkName(name, line, tag);
+                    Typed value = operand(t.subList(3, t.size()), line, tag);
+                    globals.put(name, value.kind());
+                    current.add(new Assign(name, value.expr(), line));
+                    return current;
+                }
+                default -> throw unknownStatement(line, tag);
+            }
+        }
+
+        private BadInputException unknownStatement(int line, String tag) {
+            return error(line, "unknown tag " + tag + ": the supported statements are {% if is_incremental() %}"
+                    + " (or loop.first, loop.last, a name set to true or false; perhaps after not), {% else %},"
+                    + " {% endif %}, {% for name in list %}, {% endfor %}, {% set name = value %} and {% raw %}");
+        }
+
+        /** A name a {@code set} or {@code for} may not take: the tags', Jinja's words, dbt's context. */
+        private void checkName(String name, int line, String tag) {
+            if (RESERVED.contains(name)) {
+                throw error(line, tag + ": '" + name + "' is a reserved name (a tag's, Jinja's or dbt's); choose"
+                        + " another");
+            }
+        }
+
+        /** The test of an {@code {% if %}}: {@code is_incremental()}, or a true/false name, perhaps after not. */
+        private Cond condition(List<String> t, int line, String tag) {
+            boolean negated = !t.isEmpty() && t.get(0).equals("not");
+            List<String> test = negated ? t.subList(1, t.size()) : t;
+            if (test.equals(List.of("is_incremental", "(", ")"))) {
+                return new Cond(null, negated);
+            }
+            if (isReference(test)) {
+                Typed v = reference(test, line, tag);
+                if (v.kind() != Kind.BOOLEAN) {
+                    throw error(line, tag + ": " + String.join("", test) + " is " + v.kind().what + ", not true or"
+                            + " false; " + IF_USAGE);
+                }
+                return new Cond(v.expr(), negated);
+            }
+            throw error(line, "unknown tag " + tag + ": " + IF_USAGE);
+        }
+
+        /** Whether {@code t} is a name (not a reserved one) or {@code loop.attribute}. */
+        private static boolean isReference(List<String> t) {
+            return t.size() == 1 && isIdent(t.get(0)) && !RESERVED.contains(t.get(0))
+                    || t.size() == 3 && t.get(0).equals("loop") && t.get(1).equals(".") && isIdent(t.get(2));
+        }
+
+        /** A name set or looped over before, or {@code loop.attribute} inside a for; else an error naming it. */
+        private Typed reference(List<String> t, int line, String tag) {
+            if (t.get(0).equals("loop")) {
+                if (loops.isEmpty()) {
+                    throw error(line, tag + ": loop." + t.get(2) + " outside a {% for %}");
+                }
+                Kind kind = switch (t.get(2)) {
+                    case "first", "last" -> Kind.BOOLEAN;
+                    case "index", "index0", "revindex", "revindex0", "length" -> Kind.SCALAR;
+                    default -> throw error(line, tag + ": loop has no attribute '" + t.get(2) + "' (it has index,"
+                            + " index0, revindex, revindex0, first, last and length)");
+                };
+                return new Typed(new LoopAttr(t.get(2)), kind);
+            }
+            String name = t.get(0);
+            if (loops.contains(name)) {
+                return new Typed(new Name(name), Kind.SCALAR);
+            }
+            Kind kind = globals.get(name);
+            if (kind == null) {
+                throw error(line, tag + ": '" + name + "' is undefined (set it above with {% set " + name
+                        + " = … %}, or loop with {% for " + name + " in … %})");
+            }
+            return new Typed(new Name(name), kind);
+        }
+
+        /**
+         * A value: a quoted string, a number, true/false, a {@code [list]} of those, {@code var('name')} (perhaps
+         * with a default; its text), a name set or looped over before, or {@code loop.attribute}.
+         */
+        private Typed operand(List<String> t, int line, String tag) {
+            if (call(t, "var", 1) || call(t, "var", 2) || numberDefault(t)) {
+                String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? t.get(4) : unquote(t.get(4));
+                Var v = new Var(unquote(t.get(2)).strip(), fallback, line);
+                if (v.name().isEmpty()) {
+                    throw error(line, tag + ": var() needs a variable name");
+                }
+                tags.add(v);
+                return new Typed(new VarValue(v), Kind.SCALAR);
+            }
+            if (isReference(t)) {
+                return reference(t, line, tag);
+            }
+            int[] i = {0};
+            Object value = literal(t, i, line, tag, false);
+            if (i[0] != t.size()) {
+                throw error(line, "cannot read " + tag + ": " + VALUE_USAGE);
+            }
+            return new Typed(new Literal(value), value instanceof List ? Kind.LIST
+                    : value instanceof Boolean ? Kind.BOOLEAN : Kind.SCALAR);
+        }
+
+        /** A literal at {@code t[i[0]]}, {@code i[0]} moved past it; a list holds no list. */
+        private Object literal(List<String> t, int[] i, int line, String tag, boolean inList) {
+            String token = i[0] < t.size() ? t.get(i[0]) : "";
+            if (isString(token)) {
+                i[0]++;
+                return unquote(token);
+            }
+            if (isNumber(token)) {
+                if (token.matches("-?0\\d+")) {
+                    // Jinja (Python 3) refuses them too, rather than read them as octal or decimal
+                    throw error(line, "cannot read " + tag + ": " + token + " is not a number (no leading zeros)");
+                }
+                i[0]++;
+                return new Num(jinjaNumber(token));
+            }
+            if (BOOLEANS.contains(token)) {
+                i[0]++;
+                return Boolean.valueOf(token.equalsIgnoreCase("true"));
+            }
+            if (token.equals("[") && !inList) {
+                i[0]++;
+                List<Object> items = new ArrayList<>();
+                while (true) {
+                    if (i[0] < t.size() && t.get(i[0]).equals("]")) {
+                        i[0]++;
+                        return List.copyOf(items);
+                    }
+                    items.add(literal(t, i, line, tag, true));
+                    if (i[0] < t.size() && t.get(i[0]).equals(",")) {
+                        i[0]++;
+                    } else if (i[0] >= t.size() || !t.get(i[0]).equals("]")) {
+                        throw error(line, "cannot read " + tag + ": a list is [item, item, …] of quoted strings,"
+                                + " numbers and true/false");
+                    }
+                }
+            }
+            throw error(line, "cannot read " + tag + ": " + (inList ? "a list holds quoted strings, numbers and"
+                    + " true/false" : VALUE_USAGE));
         }
 
         /**
@@ -523,10 +899,19 @@ public final class Template {
             } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".")
                     && t.get(2).equals("generate_surrogate_key") && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
                 current.add(new Text(surrogateKey(t.subList(4, t.size() - 1), line, tag), line));
+            } else if (isReference(t) || isString(t.get(0)) || isNumber(t.get(0)) || BOOLEANS.contains(t.get(0))
+                    || t.get(0).equals("[")) {
+                Typed value = operand(t, line, tag);
+                if (value.kind() == Kind.LIST) {
+                    throw error(line, tag + ": " + String.join("", t) + " is a list, which mds does not print (Jinja"
+                            + " would print a Python list, not SQL); loop over it with {% for %}");
+                }
+                current.add(new Print(value.expr(), line));
             } else {
                 throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
                         + " {{ source('source', 'table') }}, {{ var('name') }}, {{ var('name', 'default') }},"
-                        + " {{ this }}, {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
+                        + " {{ this }}, {{ name }} (set or looped over), {{ loop.index }} (and index0, revindex,"
+                        + " revindex0, first, last, length), {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
                         + " {{ dbt_utils.star(from=ref('x'), except=['a']) }} and"
                         + " {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}");
             }
