@@ -233,4 +233,15 @@ class JsonSourceBadRecordTest {
         assertThatThrownBy(() -> batches(source("[" + deep + "]", "deep.json").schema(SCHEMA).onBadRecord(OnBadRecord.SKIP)))
                 .isInstanceOf(BadInputException.class).hasMessageStartingWith("deep.json line 1: not valid JSON");
     }
+
+    @Test
+    void aScalarRecordAndInvalidJsonKeepTheirLinesAndTextsAndTheBadTextRunsToTheNextLineStartingWithABrace() {
+        String text = "5\n{\"id\": 1, ,}\n\"five\"\r\n{\"id\": 2, \"n\": 2}\nnull";
+        List<RecordBatch> batches = batches(source(text, "scalars.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(2L);
+        assertThat(rejected(batches)).extracting(b -> b.location().describe() + " " + b.text()).containsExactly(
+                // the line after invalid JSON does not start with '{': it is taken as part of the bad record
+                "scalars.jsonl line 1 record 1 5", "scalars.jsonl line 2 record 2 {\"id\": 1, ,}\n\"five\"",
+                "scalars.jsonl line 5 record 4 null");
+    }
 }

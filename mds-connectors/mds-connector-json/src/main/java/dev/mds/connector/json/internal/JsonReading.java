@@ -563,10 +563,13 @@ public final class JsonReading implements AutoCloseable {
             return b == ' ' || b == '\t' || b == '\r' || b == '\n';
         }
 
-        /** A bad record's text as read: its bytes while they are held, else its JSON as parsed. */
+        /**
+         * A bad record's text as read, without the blank after it (a number or a literal ends after the blank that
+         * ends it): its bytes while they are held, else its JSON as parsed.
+         */
         private String text(long from, long to, JsonNode parsed) {
             String held = from >= 0 && recorder.recording() ? recorder.text(from, to) : null;
-            return held != null ? held : parsed != null ? parsed.toString() : "";
+            return held != null ? held.stripTrailing() : parsed != null ? parsed.toString() : "";
         }
 
         /** The text of a record parsed as an object (for one found bad only when converted). */
