@@ -25,6 +25,7 @@ import java.util.stream.StreamSupport;
  * try (JsonSource json = JsonSource.builder()
  *         .path(Path.of("reviews.json"))
  *         .type("rating", FieldType.JSON)             // the others inferred from the first records
+ *         .onBadRecord(OnBadRecord.DEAD_LETTER)         // bad records ride in their batch: batch.rejected()
  *         .build()) {
  *     json.batches().forEach(loader::load);
  * }
@@ -40,6 +41,9 @@ import java.util.stream.StreamSupport;
  * a bigint column, {@code 1.5} in a bigint column, a whole number a double cannot hold) makes its record bad, named by
  * file, line, record and key; a bad record fails the read, or is skipped or carried by its batch, as
  * {@link Builder#onBadRecord} says.
+ *
+ * <p>With {@link Builder#flatten(String)} nested objects are columns named by their path ({@code rating__rate}), and
+ * only arrays are JSON.
  *
  * <p>A batch's {@link SourcePosition} has {@code json:<file>} as its source and two entries: {@code record} (the
  * number of the batch's last record) and {@code offset} (the byte after it). Commit it with the load, then
