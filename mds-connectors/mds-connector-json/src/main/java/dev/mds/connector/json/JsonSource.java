@@ -66,9 +66,11 @@ public final class JsonSource implements AutoCloseable {
 
     /**
      * The columns: the declared schema, or one per key in the order first seen in the first
-     * {@link Builder#sampleRows} records (then the keys declared with {@link Builder#type} but not seen).
+     * {@link Builder#sampleRows} records (then the keys declared with {@link Builder#type} but not seen). Bad records
+     * among them add no key and no type; they are handled as {@link Builder#onBadRecord} says when handed out.
      *
-     * @throws dev.mds.core.BadInputException when those records are not valid JSON, naming file and line
+     * @throws dev.mds.core.BadInputException when those records are in an array that is not valid JSON, or, under
+     *     {@link Builder#flatten}, two keys become one column, naming file and line
      */
     public Schema schema() {
         return reading.schema();
