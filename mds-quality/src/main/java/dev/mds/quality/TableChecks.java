@@ -60,10 +60,10 @@ import java.util.Set;
  * makes a group of its own.
  *
  * <p>Where they run: not null, accepted and not accepted values, length, range, matches, expression, row count,
- * freshness, statistic, not constant, at least one, unique value count and proportion of unique values are aggregates
- * of the table's single scan; unique,
+ * freshness, statistic, not constant and at least one are aggregates of the table's single scan; unique,
  * relationships, sequential values, mutually exclusive ranges, row count comparisons, equality and cardinality equality
- * run one query each, as does a check {@link #groupBy grouped} by columns; {@link #columns} and {@link #columnType} read the catalog only.
+ * run one query each, as do a check {@link #groupBy grouped} by columns and the unique value count and proportion of
+ * unique values checks of a column (one query for both); {@link #columns} and {@link #columnType} read the catalog only.
  *
  * <p>Column and table names are quoted through {@link Identifiers} (exact, case-sensitive names). The SQL given
  * to {@link #expression}, {@link #where} and {@link #parentWhere} is the caller's own SQL, used as written: never build it from
@@ -324,8 +324,10 @@ public final class TableChecks {
      * Fails when the number of distinct non-NULL values of {@code column} (after {@link #where}) lies outside
      * {@code min}..{@code max} (whole numbers, both inclusive; null for no bound): Great Expectations'
      * {@code expect_column_unique_value_count_to_be_between}. Values are distinct as the column's type compares them
-     * (under its collation); NULL is not a value. A table-level check (no threshold), computed by the table's single scan
-     * ({@code count(distinct …)}: a sort of the column's values); its id is {@code unique_value_count_<column>}.
+     * (under its collation); NULL is not a value. A table-level check (no threshold). It runs one query of its own, a
+     * grouping of the column, shared with the column's {@link #proportionOfUniqueValues} checks: a
+     * {@code count(distinct …)} in the table's scan would sort all the scan's rows and make it serial, for every check in
+     * it. Its id is {@code unique_value_count_<column>}.
      *
      * <pre>{@code
      * t.uniqueValueCount("currency", 1, 20)
@@ -354,8 +356,8 @@ public final class TableChecks {
      * bound): Great Expectations' {@code expect_column_proportion_of_unique_values_to_be_between}. As there, the
      * proportion is 0 when there is no non-NULL value, and bounds are inclusive (no {@code strict_min}/{@code strict_max}).
      * Compared exactly (the distinct values against the bound times the non-NULL rows); the observed value shows it to
-     * four decimals. A table-level check (no threshold), computed by the table's single scan ({@code count(distinct …)},
-     * as {@link #uniqueValueCount}, with which it shares the aggregate); its id is
+     * four decimals. A table-level check (no threshold); it runs the query of its column's distinct values, shared with
+     * the column's {@link #uniqueValueCount} checks (see there why it is not in the table's scan). Its id is
      * {@code proportion_of_unique_values_<column>}.
      *
      * <pre>{@code

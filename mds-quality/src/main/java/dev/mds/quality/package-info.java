@@ -10,10 +10,10 @@
  * }</pre>
  *
  * <p>All row-level checks of a table (not null, accepted and not accepted values, length, range, matches,
- * expression) and its aggregate checks (row count, freshness, statistic, not constant, at least one, unique value count,
- * proportion of unique values) compile into one {@code SELECT} of aggregates; unique, relationships, sequential values,
- * mutually exclusive ranges, row count comparisons, equality and cardinality equality add one query each, and the
- * checks grouped by the same columns one grouped query; schema expectations (columns, column types) read the catalog only;
+ * expression) and its aggregate checks (row count, freshness, statistic, not constant, at least one) compile into one
+ * {@code SELECT} of aggregates; unique, relationships, sequential values, mutually exclusive ranges, row count
+ * comparisons, equality and cardinality equality add one query each, the checks grouped by the same columns one grouped
+ * query, and the unique value count and proportion of unique values checks of a column one grouping of it; schema expectations (columns, column types) read the catalog only;
  * failing rows are sampled only for checks that did not pass. Results are a {@link dev.mds.quality.QualityReport}
  * of {@link dev.mds.quality.CheckResult}s.
  *

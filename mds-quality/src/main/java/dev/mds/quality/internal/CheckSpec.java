@@ -53,7 +53,7 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         NOT_CONSTANT(true, false), AT_LEAST_ONE(true, false), SEQUENTIAL_VALUES(false, true),
         MUTUALLY_EXCLUSIVE_RANGES(false, true), EQUAL_ROW_COUNT(false, false), FEWER_ROWS_THAN(false, false),
         COLUMNS(false, false), COLUMN_TYPE(false, false), EQUALITY(false, true), CARDINALITY_EQUALITY(false, true),
-        UNIQUE_VALUE_COUNT(true, false), PROPORTION_OF_UNIQUE_VALUES(true, false);
+        UNIQUE_VALUE_COUNT(false, false), PROPORTION_OF_UNIQUE_VALUES(false, false);
 
         private final boolean inScan;
         private final boolean rowLevel;
@@ -76,7 +76,13 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
         /** Runs a query of its own over the table's rows (a grouping, an anti-join, a window). */
         public boolean ownQuery() {
             return this == UNIQUE || this == RELATIONSHIPS || this == SEQUENTIAL_VALUES || this == MUTUALLY_EXCLUSIVE_RANGES
-                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN || this == EQUALITY || this == CARDINALITY_EQUALITY;
+                    || this == EQUAL_ROW_COUNT || this == FEWER_ROWS_THAN || this == EQUALITY || this == CARDINALITY_EQUALITY
+                    || countsDistinct();
+        }
+
+        /** Counts a column's distinct values in a query of its own, shared by the checks of that column that do. */
+        public boolean countsDistinct() {
+            return this == UNIQUE_VALUE_COUNT || this == PROPORTION_OF_UNIQUE_VALUES;
         }
 
         /** Read from the catalog alone: no query over the table's rows. */

@@ -104,23 +104,9 @@ public final class Render {
             case ROW_COUNT, ROW_COUNT_ANOMALY -> List.of();
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(statistic(c) + "::text");
-            // the distinct non-NULL values: a sort of the column's values in the scan (as countValues' count), cheaper
-            // than reading the table again; the non-NULL rows are not null's count(col), shared (all rows when NOT NULL)
-            case UNIQUE_VALUE_COUNT -> List.of(distinctValues(c, text));
-            case PROPORTION_OF_UNIQUE_VALUES -> notNullColumn(c, schema) ? List.of(distinctValues(c, text))
-                    : List.of(distinctValues(c, text), "count(" + col(c) + ")");
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN, EQUALITY,
-                    CARDINALITY_EQUALITY, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
+                    CARDINALITY_EQUALITY, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
-    }
-
-    /**
-     * {@code count(distinct col)}: the distinct non-NULL values, as the column's type compares them. Text under a
-     * deterministic collation is sorted under {@code "C"}: two values are equal under it exactly when their bytes are,
-     * so the count is the same without the collation's cost in every comparison of the sort.
-     */
-    private static String distinctValues(CheckSpec c, TextColumns text) {
-        return "count(distinct " + col(c) + (text.bytewise().contains(c.columns().get(0)) ? " collate \"C\"" : "") + ")";
     }
 
     /** A statistic check's aggregate expression over its column. */
@@ -731,6 +717,22 @@ public final class Render {
         String order = cols.isEmpty() ? "" : " order by " + Identifiers.quoteAll(cols);
         return "select * from (" + rows + ") d order by row_number() over (partition by " + label + order + "), " + label
                 + " limit " + limit;
+    }
+
+    /**
+     * The distinct values of a column (unique value count, proportion of unique values): {@code n} (rows),
+     * {@code distinct_values} (distinct non-NULL values, as the column's type compares them) and {@code non_null}
+     * (non-NULL rows), from one grouping of the column. Not in the table's scan: a {@code count(distinct …)} there sorts
+     * every row of the scan and makes its aggregation serial (DISTINCT aggregates have no partial, parallel form), for all
+     * of the table's checks; a grouping hashes, in parallel, and only the column. Text under a deterministic collation is
+     * grouped under {@code "C"}: two values are equal under it exactly when their bytes are, so the groups are the same
+     * without the collation's cost where they are sorted.
+     */
+    public static String distinctValues(TableName table, Optional<String> where, CheckSpec c, TextColumns text) {
+        String v = col(c) + (text.bytewise().contains(c.columns().get(0)) ? " collate \"C\"" : "");
+        return "select coalesce(sum(c), 0) as n, count(*) filter (where v is distinct from null) as distinct_values,"
+                + " coalesce(sum(c) filter (where v is distinct from null), 0) as non_null\nfrom (select " + v
+                + " as v, count(*) as c from " + table.quoted() + whereClause(where) + " group by 1) g";
     }
 
     /**

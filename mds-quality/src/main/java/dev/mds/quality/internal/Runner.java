@@ -120,6 +120,10 @@ public final class Runner {
                     if (groupedDone.add(Render.groupedKey(x))) {
                         out.add(groupedScan(t, x, t.checks(), null, TextColumns.NONE).sql());
                     }
+                } else if (x.kind().countsDistinct()) {
+                    if (groupedDone.add(List.of("distinct", x.columns()))) {
+                        out.add(Render.distinctValues(t.table(), t.where(), x, TextColumns.NONE));
+                    }
                 } else if (x.kind() == Kind.UNIQUE) {
                     out.add(Render.uniqueFingerprints(t.table(), t.where(), x, null, TextColumns.NONE));
                 } else if (x.kind() == Kind.RELATIONSHIPS) {
@@ -166,6 +170,10 @@ public final class Runner {
                 } else if (check.grouped()) {
                     if (groupedDone.add(Render.groupedKey(check))) {
                         own.add(groupedScan(t, check, runnable, schema, text(t.table())).sql());
+                    }
+                } else if (check.kind().countsDistinct()) {
+                    if (groupedDone.add(List.of("distinct", check.columns()))) {
+                        own.add(Render.distinctValues(t.table(), t.where(), check, text(t.table())));
                     }
                 } else if (check.kind() == Kind.UNIQUE && uniqueIndex(t.table(), check, schema).isEmpty()) {
                     own.add(Render.uniqueFingerprints(t.table(), t.where(), check, schema, text(t.table())));
@@ -302,6 +310,14 @@ public final class Runner {
                         false);
             } else if (out[i] == null && check.kind() == Kind.EQUALITY) {
                 out[i] = runEquality(name, check, ownSql(t, check, schema));
+            } else if (out[i] == null && check.kind().countsDistinct()) {
+                List<Integer> shared = new ArrayList<>();
+                for (int j = i; j < out.length; j++) {
+                    if (out[j] == null && checks.get(j).kind().countsDistinct() && checks.get(j).columns().equals(check.columns())) {
+                        shared.add(j);
+                    }
+                }
+                runDistinct(t, shared, out);
             } else if (out[i] == null && check.kind() == Kind.CARDINALITY_EQUALITY) {
                 out[i] = runCardinality(name, check, ownSql(t, check, schema));
             } else if (out[i] == null && check.grouped()) {
@@ -753,30 +769,55 @@ public final class Runner {
             case STATISTIC -> {
                 return statistic(table, check, (String) row.get(a.get(0)), n, sql, took);
             }
-            case UNIQUE_VALUE_COUNT -> {
-                long distinct = number(row.get(a.get(0))).longValue();
-                BigDecimal v = BigDecimal.valueOf(distinct);
-                boolean ok = within(check, v, BigDecimal.ONE);
-                return result(table, check, ok, Plural.count(distinct, "distinct value") + " in " + Plural.count(n, "row"), 0,
-                        n, sql, took, ok ? "" : "unique value count of " + check.columns().get(0) + " is " + distinct
-                                + ", expected within " + bounds(check));
-            }
-            case PROPORTION_OF_UNIQUE_VALUES -> {
-                long distinct = number(row.get(a.get(0))).longValue();
-                long values = a.size() > 1 ? number(row.get(a.get(1))).longValue() : n;
-                // Great Expectations' unique proportion: 0 when there is no non-NULL value (0 of 1 compares the same);
-                // compared exactly, distinct against bound * values
-                long of1 = values == 0 ? 1 : values;
-                String shown = BigDecimal.valueOf(distinct).divide(BigDecimal.valueOf(of1), 4, java.math.RoundingMode.HALF_EVEN)
-                        .stripTrailingZeros().toPlainString();
-                boolean ok = within(check, BigDecimal.valueOf(values == 0 ? 0 : distinct), BigDecimal.valueOf(of1));
-                String of = Plural.count(distinct, "distinct value") + " of " + Plural.count(values, "non-NULL value");
-                return result(table, check, ok, "proportion " + shown + " (" + of + ")", 0, n, sql, took, ok ? ""
-                        : "proportion of unique values of " + check.columns().get(0) + " is " + shown + " (" + of
-                                + "), expected within " + bounds(check));
-            }
             default -> throw new IllegalStateException(check.kind() + " is not part of a scan");
         }
+    }
+
+    /**
+     * The unique value count and proportion of unique values checks (the indexes {@code shared} of the table's checks)
+     * on one column: one query ({@link Render#distinctValues}) for all of them; when it fails, each is an ERROR naming
+     * itself (they run the same statement on the same column).
+     */
+    private void runDistinct(TableSpec t, List<Integer> shared, CheckResult[] out) {
+        String name = t.table().toString();
+        CheckSpec first = t.checks().get(shared.get(0));
+        String sql = Render.distinctValues(t.table(), t.where(), first, text(t.table()));
+        long t0 = System.nanoTime();
+        try {
+            Map<String, Object> row = queryRow(sql);
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            for (int i : shared) {
+                out[i] = distinct(name, t.checks().get(i), row, sql, took);
+            }
+        } catch (SQLException e) {
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            for (int i : shared) {
+                out[i] = error(name, t.checks().get(i), sql, couldNotRun(name, t.checks().get(i), e), took);
+            }
+        }
+    }
+
+    /** A unique value count or proportion of unique values check's result from its distinct values query's row. */
+    private static CheckResult distinct(String table, CheckSpec check, Map<String, Object> row, String sql, Duration took) {
+        long n = number(row.get("n")).longValue();
+        long distinct = number(row.get("distinct_values")).longValue();
+        if (check.kind() == Kind.UNIQUE_VALUE_COUNT) {
+            boolean ok = within(check, BigDecimal.valueOf(distinct), BigDecimal.ONE);
+            return result(table, check, ok, Plural.count(distinct, "distinct value") + " in " + Plural.count(n, "row"), 0, n,
+                    sql, took, ok ? "" : "unique value count of " + check.columns().get(0) + " is " + distinct
+                            + ", expected within " + bounds(check));
+        }
+        long values = number(row.get("non_null")).longValue();
+        // Great Expectations' unique proportion: 0 when there is no non-NULL value (0 of 1 compares the same);
+        // compared exactly, distinct against bound * values
+        long of1 = values == 0 ? 1 : values;
+        String shown = BigDecimal.valueOf(distinct).divide(BigDecimal.valueOf(of1), 4, java.math.RoundingMode.HALF_EVEN)
+                .stripTrailingZeros().toPlainString();
+        boolean ok = within(check, BigDecimal.valueOf(values == 0 ? 0 : distinct), BigDecimal.valueOf(of1));
+        String of = Plural.count(distinct, "distinct value") + " of " + Plural.count(values, "non-NULL value");
+        return result(table, check, ok, "proportion " + shown + " (" + of + ")", 0, n, sql, took, ok ? ""
+                : "proportion of unique values of " + check.columns().get(0) + " is " + shown + " (" + of
+                        + "), expected within " + bounds(check));
     }
 
     /** A range's or statistic's bounds as the messages show them: {@code [1, ∞]}. */
