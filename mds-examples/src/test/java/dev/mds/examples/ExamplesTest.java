@@ -91,8 +91,8 @@ class ExamplesTest {
                 .contains("__dbt__cte__stg_streams").doesNotContain("staging.stg_streams view")
                 .contains("books.json: [name string, pages long, author string, publisher string] -> vendor.books"
                         + " OVERWRITE: 103 inserted")
-                .contains("reviews.json: [content json, rating json, books json, movies json, updated timestamptz,"
-                        + " created timestamptz] -> vendor.reviews OVERWRITE: 501 inserted")
+                .contains("reviews.json: [content__text string, rating__rate long, rating__label string, books json,"
+                        + " movies json, updated timestamptz, created timestamptz] -> vendor.reviews OVERWRITE: 501 inserted")
                 .contains("marts.book_ratings table SUCCESS 102 rows")
                 .contains("Blithe Spirit          | Zaida Schuppe DO       | 13      | 2.54");
         String second = out.substring(out.indexOf("== 4."));

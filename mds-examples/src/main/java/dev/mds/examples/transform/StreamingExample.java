@@ -21,10 +21,11 @@ import javax.sql.DataSource;
  * The streaming app's pipeline (viniciusgalvaoia/opensource-dataplatform: movies, users and 9,652 streams of
  * December 2021 as CSV): the three files are read by {@link CsvSource} (types inferred, the streams' {@code +0100}
  * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}, and the vendor's books and reviews
- * (JSON arrays of nested objects) are read by {@link JsonSource} into {@code vendor} (nesting kept as jsonb);
+ * (JSON arrays of nested objects) are read by {@link JsonSource} into {@code vendor} (the reviews' objects
+ * flattened into columns, their arrays kept as jsonb);
  * mds-transform then builds (over an
  * ephemeral staging model, inlined as a CTE) a per-movie table, an incremental daily table, a snapshot of the users
- * and the books' ratings (flattened from the reviews' jsonb); mds-quality checks the
+ * and the books' ratings (the reviews' book arrays unnested); mds-quality checks the
  * raw tables (keys, relationships, stream times). Then the sources change as a nightly load would see them: a
  * user's surname changes and a new day of streams arrives. The second run adds that day to the incremental table
  * without rebuilding it, and the snapshot keeps both versions of the user.
@@ -44,8 +45,8 @@ public final class StreamingExample {
             load(ds, "movies.csv", "raw.movies", "title");
             load(ds, "users.csv", "raw.users", "email");
             load(ds, "streams.csv", "raw.streams", "movie_title", "user_email", "start_at");
-            loadJson(ds, "books.json", "vendor.books");
-            loadJson(ds, "reviews.json", "vendor.reviews");
+            loadJson(ds, "books.json", "vendor.books", false);
+            loadJson(ds, "reviews.json", "vendor.reviews", true);   // rating.rate becomes the column rating__rate
 
             Tables.step("2. quality checks on raw", System.out);
             QualityReport report = checks(ds);
@@ -94,10 +95,14 @@ public final class StreamingExample {
         }
     }
 
-    /** A JSON array of objects: one column per top-level key, types inferred, nested values as jsonb. */
-    private static void loadJson(DataSource ds, String file, String table) {
+    /**
+     * A JSON array of objects: one column per top-level key, types inferred, nested values as jsonb; with
+     * {@code flatten}, nested objects' keys are columns of their own ({@code rating__rate}), arrays stay jsonb.
+     */
+    private static void loadJson(DataSource ds, String file, String table, boolean flatten) {
         MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.OVERWRITE).build();
-        try (JsonSource json = JsonSource.builder().path(SeedData.file("004-streaming-app/" + file)).build()) {
+        JsonSource.Builder source = JsonSource.builder().path(SeedData.file("004-streaming-app/" + file));
+        try (JsonSource json = (flatten ? source.flatten("__") : source).build()) {
             System.out.println("  " + file + ": " + json.schema() + " -> "
                     + loader.loadAll(json.batches(), 1, dev.mds.core.ProgressListener.NONE));
         }
@@ -158,7 +163,7 @@ public final class StreamingExample {
                 .model("marts.book_ratings", """
                         {{ config(materialized='table') }}
                         select b.name as book, b.author, count(*) as reviews,
-                            round(avg((r.rating ->> 'rate')::int), 2) as avg_rate
+                            round(avg(r.rating__rate), 2) as avg_rate
                         from {{ source('vendor', 'reviews') }} r
                         cross join lateral jsonb_array_elements(r.books) as reviewed
                         join {{ source('vendor', 'books') }} b on upper(b.name) = reviewed -> 'metadata' ->> 'title'
