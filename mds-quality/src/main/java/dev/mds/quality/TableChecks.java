@@ -388,7 +388,8 @@ public final class TableChecks {
         java.math.BigDecimal lo = decimal(what, min);
         java.math.BigDecimal hi = decimal(what, max);
         if (lo != null && hi != null && lo.compareTo(hi) > 0) {
-            throw new IllegalArgumentException(what + ": minimum " + lo.toPlainString() + " is above maximum " + hi.toPlainString());
+            throw new IllegalArgumentException(what + ": minimum " + lo.toPlainString() + " is above maximum "
+                    + hi.toPlainString());
         }
         return new java.math.BigDecimal[] {lo, hi};
     }

@@ -105,7 +105,8 @@ public final class Render {
             // as text: exact for numeric (avg, sum), and NaN or Infinity of a float column come through as they are
             case STATISTIC -> List.of(statistic(c) + "::text");
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUAL_ROW_COUNT, FEWER_ROWS_THAN, EQUALITY,
-                    CARDINALITY_EQUALITY, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES, COLUMNS, COLUMN_TYPE -> throw new IllegalArgumentException(c.kind() + " is not part of a scan");
+                    CARDINALITY_EQUALITY, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES, COLUMNS, COLUMN_TYPE ->
+                    throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
     }
 
@@ -216,7 +217,8 @@ public final class Render {
             case UNIQUE, RELATIONSHIPS, SEQUENTIAL_VALUES, MUTUALLY_EXCLUSIVE_RANGES, EQUALITY, CARDINALITY_EQUALITY ->
                     throw new IllegalArgumentException(c.kind() + " has its own query");
             case ROW_COUNT, FRESHNESS, ROW_COUNT_ANOMALY, STATISTIC, NOT_CONSTANT, AT_LEAST_ONE, EQUAL_ROW_COUNT,
-                    FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES -> throw new IllegalArgumentException(c.kind() + " is not row-level");
+                    FEWER_ROWS_THAN, COLUMNS, COLUMN_TYPE, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES ->
+                    throw new IllegalArgumentException(c.kind() + " is not row-level");
         };
     }
 

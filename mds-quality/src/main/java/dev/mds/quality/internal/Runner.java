@@ -313,7 +313,8 @@ public final class Runner {
             } else if (out[i] == null && check.kind().countsDistinct()) {
                 List<Integer> shared = new ArrayList<>();
                 for (int j = i; j < out.length; j++) {
-                    if (out[j] == null && checks.get(j).kind().countsDistinct() && checks.get(j).columns().equals(check.columns())) {
+                    if (out[j] == null && checks.get(j).kind().countsDistinct()
+                            && checks.get(j).columns().equals(check.columns())) {
                         shared.add(j);
                     }
                 }
@@ -1414,7 +1415,8 @@ public final class Runner {
         List<String> columns = check.allColumns().stream().map(col -> Identifiers.quote(col)
                 + Optional.ofNullable(declared.get(col)).map(type -> " of type " + type).orElse("")).toList();
         String on = columns.isEmpty() ? "" : (columns.size() == 1 ? " on column " : " on columns ") + String.join(", ", columns);
-        String to = check.kind() == Kind.RELATIONSHIPS || check.kind() == Kind.CARDINALITY_EQUALITY ? " to " + check.refTable() + "." + Identifiers.quote(check.refColumn())
+        String to = check.kind() == Kind.RELATIONSHIPS || check.kind() == Kind.CARDINALITY_EQUALITY
+                ? " to " + check.refTable() + "." + Identifiers.quote(check.refColumn())
                 : check.refTable() != null ? " against " + check.refTable() : "";
         return "check " + check.id() + " (" + check.kind().label() + on + to + ") of " + table + " could not run: " + oneLine(e);
     }
