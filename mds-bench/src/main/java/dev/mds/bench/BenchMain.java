@@ -120,6 +120,6 @@ public final class BenchMain {
 
     private static void usage() {
         System.out.println("usage: java -jar mds-bench/target/mds-bench.jar [--quick] [--rounds N] <suite>...");
-        System.out.println("suites: baseline, load, csv, cdc, vault, quality");
+        System.out.println("suites: baseline, load, csv, json, cdc, vault, quality");
     }
 }
