@@ -21,12 +21,14 @@ import java.util.regex.Pattern;
 /**
  * A model's SQL parsed into text and the few tags mds-transform understands: {@code {{ ref('x') }}},
  * {@code {{ source('s', 't') }}}, {@code {{ var('v') }}} (or {@code var('v', 'default')}), {@code {{ this }}},
- * {@code {{ config(...) }}}, {@code {% if is_incremental() %} ... {% else %} ... {% endif %}} (or {@code if not}, or
- * testing {@code loop.first}, {@code loop.last} or a name set to true/false), {@code {% set name = value %}} at the
- * top level, {@code {% for x in list %} ... {% endfor %}} with {@code loop.*}, {@code {{ name }}},
- * {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}, with Jinja's {@code -} whitespace control. Anything
- * else (an unknown name included) is a {@link BadInputException} naming the source and the line: every check is made
- * when parsing, none when rendering.
+ * {@code {{ config(...) }}}, {@code {% if test %} ... {% elif test %} ... {% else %} ... {% endif %}},
+ * {@code {% set name = value %}} at the top level, {@code {% for x in list %} ... {% endfor %}} with {@code loop.*},
+ * {@code {{ expression }}}, {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}, with Jinja's {@code -}
+ * whitespace control. An expression is Jinja's: literals, names, {@code loop.*}, {@code var()},
+ * {@code is_incremental()}, inline ifs, {@code or}, {@code and}, {@code not}, comparisons, {@code in}, {@code ~},
+ * parentheses and the filters join, upper, lower, trim, replace, length and default, each operand's kind checked.
+ * Anything else (an unknown name included) is a {@link BadInputException} naming the source and the line: every check
+ * is made when parsing, none when rendering.
  */
 public final class Template {
     /** A part of the parsed model. */
@@ -98,8 +100,8 @@ public final class Template {
     record This(int line) implements Node {
     }
 
-    /** {@code {% if cond %} then {% else %} otherwise {% endif %}}. */
-    record If(Cond cond, List<Node> then, List<Node> otherwise, int line) implements Node {
+    /** {@code {% if test %} then {% else %} otherwise {% endif %}} ({@code elif} is an If in {@code otherwise}). */
+    record If(Expr test, List<Node> then, List<Node> otherwise, int line) implements Node {
     }
 
     /** {@code {% for name in list %} body {% else %} otherwise {% endfor %}} (otherwise when the list is empty). */
@@ -110,16 +112,13 @@ public final class Template {
     record Assign(String name, Expr value, int line) implements Node {
     }
 
-    /** {@code {{ name }}}, {@code {{ loop.index }}} or {@code {{ 'literal' }}}: the value as Jinja prints it. */
+    /** {@code {{ expression }}}: the value as Jinja prints it. */
     record Print(Expr value, int line) implements Node {
     }
 
-    /** An if's test: {@code is_incremental()} when {@code test} is null, else a true/false value. */
-    record Cond(Expr test, boolean negated) {
-    }
-
     /** A value in a tag. */
-    sealed interface Expr permits Literal, Name, LoopAttr, VarValue {
+    sealed interface Expr permits Literal, Name, LoopAttr, VarValue, Incremental, Not, Logic, Compare, Choice, Concat,
+            Filter {
     }
 
     /** A String, {@link Num}, Boolean, or List of those. */
@@ -138,6 +137,39 @@ public final class Template {
     record VarValue(Var var) implements Expr {
     }
 
+    /** {@code is_incremental()}. */
+    record Incremental() implements Expr {
+    }
+
+    /** {@code not operand}. */
+    record Not(Expr operand) implements Expr {
+    }
+
+    /** {@code left and right} ({@code and} true) or {@code left or right}, both true/false. */
+    record Logic(boolean and, Expr left, Expr right) implements Expr {
+    }
+
+    /** {@code left op right}, op one of {@code == != < > <= >= in notin}. */
+    record Compare(String op, Expr left, Expr right) implements Expr {
+    }
+
+    /** {@code then if test else otherwise}; {@code otherwise} null when there is no else (Jinja's undefined). */
+    record Choice(Expr test, Expr then, Expr otherwise) implements Expr {
+    }
+
+    /** {@code a ~ b ~ …}: the values printed one after the other. */
+    record Concat(List<Expr> parts) implements Expr {
+    }
+
+    /** {@code operand | name(args)}. */
+    record Filter(String name, Expr operand, List<Expr> args) implements Expr {
+    }
+
+    /** Jinja's undefined: what an inline if without else gives when its test is false; prints as nothing. */
+    private enum Undefined {
+        VALUE
+    }
+
     /** A number literal, held as Jinja prints it ({@code 0.50} as {@code 0.5}, {@code 10.0} as itself). */
     record Num(String printed) {
         @Override
@@ -148,17 +180,30 @@ public final class Template {
 
     /** What a value is, known when parsing: so a for over a string, or an if on a number, is refused there. */
     private enum Kind {
-        SCALAR("a single value"), BOOLEAN("true or false"), LIST("a list");
+        STRING("a single value", "text", "texts"), NUMBER("a single value", "a number", "numbers"),
+        BOOLEAN("true or false", "true/false", "true/false values"), LIST("a list", "a list", "lists"),
+        SCALAR("a single value", "a value of a list mixing kinds", "values");
 
         final String what;
+        final String noun;
+        final String plural;
 
-        Kind(String what) {
+        Kind(String what, String noun, String plural) {
             this.what = what;
+            this.noun = noun;
+            this.plural = plural;
+        }
+
+        boolean scalar() {
+            return this != LIST;
         }
     }
 
-    /** A value and its kind. */
-    private record Typed(Expr expr, Kind kind) {
+    /**
+     * A value, its kind, for a list the kind of its items ({@code SCALAR} when they mix), whether it may be Jinja's
+     * undefined (an inline if without else), and its text as written (for messages).
+     */
+    private record Typed(Expr expr, Kind kind, Kind item, boolean maybeUndefined, String text) {
     }
 
     /** Names a set or for may not take: the tags', Jinja's words and constants, dbt's context. */
@@ -170,13 +215,15 @@ public final class Template {
             "extends", "do", "break", "continue");
     private static final Set<String> BOOLEANS = Set.of("true", "True", "false", "False");
     private static final String IF_USAGE = "{% if %} tests is_incremental(), loop.first, loop.last or a name set to"
-            + " true or false, perhaps after not ({% if not is_incremental() %}, {% if not loop.last %})";
+            + " true or false, perhaps after not ({% if not is_incremental() %}, {% if not loop.last %}), or a comparison"
+            + " (==, !=, <, >, <=, >=, in, not in) of values, joined with and / or (parentheses group)";
     private static final String FOR_USAGE = "write {% for name in list %}, the list a name set with {% set name ="
             + " ['a', 'b'] %} or written in place";
     private static final String SET_USAGE = "write {% set name = value %}, the value a quoted string, a number, true"
             + " or false, a [list] of those, or var('name') (perhaps with a default)";
     private static final String VALUE_USAGE = "a value is a quoted string, a number, true or false, a [list] of"
             + " those, var('name') (perhaps with a default), a name set before or loop.index and the like";
+    private static final String FILTERS = "join, upper, lower, trim, replace, length and default";
 
     /** A config value with the line it was set on. */
     public record Setting(Object value, int line) {
@@ -421,8 +468,7 @@ public final class Template {
                 } else if (n instanceof Print p) {
                     append(print(eval(p.value())), p.line(), false);
                 } else if (n instanceof If f) {
-                    boolean test = f.cond().test() == null ? incremental : (Boolean) eval(f.cond().test());
-                    render(test != f.cond().negated() ? f.then() : f.otherwise());
+                    render((Boolean) eval(f.test()) ? f.then() : f.otherwise());
                 } else if (n instanceof For f) {
                     List<?> items = (List<?>) eval(f.list());
                     if (items.isEmpty()) {
@@ -454,6 +500,31 @@ public final class Template {
                 }
                 return globals.get(name.name());
             }
+            if (e instanceof Incremental) {
+                return incremental;
+            }
+            if (e instanceof Not not) {
+                return !(Boolean) eval(not.operand());
+            }
+            if (e instanceof Logic l) {
+                boolean left = (Boolean) eval(l.left());
+                return l.and() ? left && (Boolean) eval(l.right()) : left || (Boolean) eval(l.right());
+            }
+            if (e instanceof Compare c) {
+                return compare(c.op(), eval(c.left()), eval(c.right()));
+            }
+            if (e instanceof Choice c) {
+                return (Boolean) eval(c.test()) ? eval(c.then())
+                        : c.otherwise() == null ? Undefined.VALUE : eval(c.otherwise());
+            }
+            if (e instanceof Concat c) {
+                StringBuilder text = new StringBuilder();
+                c.parts().forEach(p -> text.append(print(eval(p))));
+                return text.toString();
+            }
+            if (e instanceof Filter f) {
+                return filter(f);
+            }
             Loop loop = loops.get(loops.size() - 1);
             return switch (((LoopAttr) e).attribute()) {
                 case "index" -> loop.index0() + 1;
@@ -466,10 +537,153 @@ public final class Template {
             };
         }
 
-        /** A single value as Jinja prints it: booleans as {@code True}/{@code False}. */
-        private static String print(Object value) {
-            return value instanceof Boolean b ? (b ? "True" : "False") : String.valueOf(value);
+        /** A filter as Jinja 3.1's: the kinds were checked when parsing. */
+        private Object filter(Filter f) {
+            Object value = eval(f.operand());
+            List<Object> args = new ArrayList<>();
+            f.args().forEach(a -> args.add(eval(a)));
+            return switch (f.name()) {
+                case "join" -> {
+                    StringBuilder text = new StringBuilder();
+                    String separator = args.isEmpty() ? "" : print(args.get(0));
+                    List<?> items = (List<?>) value;
+                    for (int k = 0; k < items.size(); k++) {
+                        text.append(k == 0 ? "" : separator).append(print(items.get(k)));
+                    }
+                    yield text.toString();
+                }
+                case "upper" -> print(value).toUpperCase(java.util.Locale.ROOT);
+                case "lower" -> print(value).toLowerCase(java.util.Locale.ROOT);
+                case "trim" -> strip(print(value), args.isEmpty() ? null : print(args.get(0)));
+                case "replace" -> print(value).replace(print(args.get(0)), print(args.get(1)));
+                case "length" -> value instanceof List<?> list ? list.size()
+                        : print(value).codePointCount(0, print(value).length());
+                default -> {                                                  // default
+                    boolean falsy = args.size() > 1 && (Boolean) args.get(1);
+                    yield value == Undefined.VALUE || falsy && !truthy(value) ? args.isEmpty() ? "" : args.get(0)
+                            : value;
+                }
+            };
         }
+
+        /** A single value as Jinja prints it: booleans as {@code True}/{@code False}, undefined as nothing. */
+        private static String print(Object value) {
+            return value instanceof Boolean b ? (b ? "True" : "False")
+                    : value == Undefined.VALUE ? "" : String.valueOf(value);
+        }
+    }
+
+    /** Python's truth of a value: false for False, 0, '', [] and undefined. */
+    private static boolean truthy(Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if (value instanceof Num || value instanceof Integer) {
+            return decimal(value).signum() != 0;
+        }
+        if (value instanceof String text) {
+            return !text.isEmpty();
+        }
+        if (value instanceof List<?> list) {
+            return !list.isEmpty();
+        }
+        return value != Undefined.VALUE;
+    }
+
+    /** Python's {@code str.strip()} (white space as Python's {@code isspace}), or {@code strip(chars)}. */
+    private static String strip(String text, String chars) {
+        int from = 0;
+        int to = text.length();
+        while (from < to && stripped(text.charAt(from), chars)) {
+            from++;
+        }
+        while (to > from && stripped(text.charAt(to - 1), chars)) {
+            to--;
+        }
+        return text.substring(from, to);
+    }
+
+    private static boolean stripped(char c, String chars) {
+        return chars == null ? Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085'
+                : chars.indexOf(c) >= 0;
+    }
+
+    /** A number (or a boolean, as Python counts it in a comparison) as its exact value. */
+    private static BigDecimal decimal(Object value) {
+        if (value instanceof Boolean b) {
+            return b ? BigDecimal.ONE : BigDecimal.ZERO;
+        }
+        if (value instanceof Integer n) {
+            return BigDecimal.valueOf(n);
+        }
+        String printed = ((Num) value).printed();
+        // a decimal literal is a Python float: compared by the double it is, as Python does
+        return printed.indexOf('.') < 0 ? new BigDecimal(printed) : new BigDecimal(Double.parseDouble(printed));
+    }
+
+    private static boolean numeric(Object value) {
+        return value instanceof Num || value instanceof Integer || value instanceof Boolean;
+    }
+
+    /** Python's {@code ==}. */
+    private static boolean same(Object a, Object b) {
+        if (numeric(a) && numeric(b)) {
+            return decimal(a).compareTo(decimal(b)) == 0;
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            if (x.size() != y.size()) {
+                return false;
+            }
+            for (int k = 0; k < x.size(); k++) {
+                if (!same(x.get(k), y.get(k))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return a.equals(b);
+    }
+
+    /** A comparison as Python makes it, the kinds checked when parsing (ordering: two numbers or two texts). */
+    private static boolean compare(String op, Object a, Object b) {
+        switch (op) {
+            case "==" -> {
+                return same(a, b);
+            }
+            case "!=" -> {
+                return !same(a, b);
+            }
+            case "in", "notin" -> {
+                boolean in = b instanceof List<?> list ? list.stream().anyMatch(item -> same(a, item))
+                        : ((String) b).contains((String) a);
+                return in == op.equals("in");
+            }
+            default -> {
+                int order = a instanceof String x ? codePointOrder(x, (String) b) : decimal(a).compareTo(decimal(b));
+                return switch (op) {
+                    case "<" -> order < 0;
+                    case ">" -> order > 0;
+                    case "<=" -> order <= 0;
+                    default -> order >= 0;
+                };
+            }
+        }
+    }
+
+    /** Orders two texts by code point, as Python does (not by UTF-16 unit, as {@link String#compareTo}). */
+    private static int codePointOrder(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Boolean.compare(i < a.length(), j < b.length());
     }
 
     /** A number literal as Jinja (Python) prints it: an integer as written, a decimal without trailing zeros. */
@@ -492,9 +706,12 @@ public final class Template {
         private final List<Tag> tags = new ArrayList<>();
         private final Map<String, Setting> config = new LinkedHashMap<>();
         /** The names set so far and what they hold. */
-        private final Map<String, Kind> globals = new HashMap<>();
-        /** The names of the open fors' items, innermost last. */
-        private final List<String> loops = new ArrayList<>();
+        private final Map<String, Typed> globals = new HashMap<>();
+        /** The open fors' items (the name and the kind of the list's items), innermost last. */
+        private final List<LoopVar> loops = new ArrayList<>();
+
+        private record LoopVar(String name, Kind kind) {
+        }
 
         Parser(String source, String sql) {
             this.source = source;
@@ -604,7 +821,10 @@ public final class Template {
             final List<Node> parent;
             final List<Node> first = new ArrayList<>();
             List<Node> second;
-            Cond cond;
+            /** An if's tests and their bodies: the if's, then each elif's, with their lines. */
+            final List<Expr> tests = new ArrayList<>();
+            final List<List<Node>> bodies = new ArrayList<>();
+            final List<Integer> lines = new ArrayList<>();
             String name;
             Expr list;
 
@@ -622,9 +842,26 @@ public final class Template {
             switch (t.get(0)) {
                 case "if" -> {
                     Frame f = new Frame("if", line, tag, current);
-                    f.cond = condition(t.subList(1, t.size()), line, tag);
+                    f.tests.add(condition(t.subList(1, t.size()), line, tag));
+                    f.bodies.add(f.first);
+                    f.lines.add(line);
                     stack.add(f);
                     return f.first;
+                }
+                case "elif" -> {
+                    if (top == null || !top.kind.equals("if")) {
+                        throw error(line, tag + " without an open {% if %}" + (top == null ? ""
+                                : " (the " + top.tag + " of line " + top.line + " is open)"));
+                    }
+                    if (top.second != null) {
+                        throw error(line, tag + " after the {% else %} of the " + top.tag + " of line " + top.line
+                                + ": elif comes before else");
+                    }
+                    List<Node> body = new ArrayList<>();
+                    top.tests.add(condition(t.subList(1, t.size()), line, tag));
+                    top.bodies.add(body);
+                    top.lines.add(line);
+                    return body;
                 }
                 case "for" -> {
                     if (t.size() < 4 || !isIdent(t.get(1)) || !t.get(2).equals("in")) {
@@ -632,17 +869,25 @@ public final class Template {
                     }
                     String name = t.get(1);
                     checkName(name, line, tag);
-                    List<String> over = t.subList(3, t.size());
-                    Typed list = operand(over, line, tag);
+                    int depth = 0;
+                    for (String token : t.subList(3, t.size())) {
+                        depth += token.equals("(") || token.equals("[") ? 1 : token.equals(")") || token.equals("]") ? -1 : 0;
+                        if (depth == 0 && token.equals("if")) {
+                            throw error(line, tag + ": a loop filter (for x in list if test) is not supported; put an"
+                                    + " {% if test %} inside the loop");
+                        }
+                    }
+                    Typed list = defined(value(t.subList(3, t.size()), line, tag, () -> error(line, "cannot read " + tag
+                            + ": " + FOR_USAGE)), tag, line, "loop over");
                     if (list.kind() != Kind.LIST) {
-                        throw error(line, tag + ": " + String.join("", over) + " is " + list.kind().what
-                                + ", not a list; " + FOR_USAGE);
+                        throw error(line, tag + ": " + list.text() + " is " + list.kind().what + ", not a list; "
+                                + FOR_USAGE);
                     }
                     Frame f = new Frame("for", line, tag, current);
                     f.name = name;
                     f.list = list.expr();
                     stack.add(f);
-                    loops.add(name);
+                    loops.add(new LoopVar(name, list.item()));
                     return f.first;
                 }
                 case "else" -> {
@@ -675,8 +920,15 @@ public final class Template {
                         loops.remove(loops.size() - 1);
                     }
                     List<Node> otherwise = top.second == null ? List.of() : List.copyOf(top.second);
-                    top.parent.add(kind.equals("if") ? new If(top.cond, List.copyOf(top.first), otherwise, top.line)
-                            : new For(top.name, top.list, List.copyOf(top.first), otherwise, top.line));
+                    if (kind.equals("for")) {
+                        top.parent.add(new For(top.name, top.list, List.copyOf(top.first), otherwise, top.line));
+                        return top.parent;
+                    }
+                    for (int k = top.tests.size() - 1; k >= 0; k--) {          // elif: an if in the else part
+                        If f = new If(top.tests.get(k), List.copyOf(top.bodies.get(k)), otherwise, top.lines.get(k));
+                        otherwise = List.of(f);
+                    }
+                    top.parent.add(otherwise.get(0));
                     return top.parent;
                 }
                 case "set" -> {
@@ -689,8 +941,10 @@ public final class Template {
                     }
                     String name = t.get(1);
                     checkName(name, line, tag);
-                    Typed value = operand(t.subList(3, t.size()), line, tag);
-                    globals.put(name, value.kind());
+                    Typed value = value(t.subList(3, t.size()), line, tag, () -> error(line, "cannot read " + tag
+                            + ": " + VALUE_USAGE));
+                    defined(value, tag, line, "set");
+                    globals.put(name, value);
                     current.add(new Assign(name, value.expr(), line));
                     return current;
                 }
@@ -700,8 +954,9 @@ public final class Template {
 
         private BadInputException unknownStatement(int line, String tag) {
             return error(line, "unknown tag " + tag + ": the supported statements are {% if is_incremental() %}"
-                    + " (or loop.first, loop.last, a name set to true or false; perhaps after not), {% else %},"
-                    + " {% endif %}, {% for name in list %}, {% endfor %}, {% set name = value %} and {% raw %}");
+                    + " (or loop.first, loop.last, a name set to true or false, a comparison; with not, and, or),"
+                    + " {% elif … %}, {% else %}, {% endif %}, {% for name in list %}, {% endfor %},"
+                    + " {% set name = value %} and {% raw %}");
         }
 
         /** A name a {@code set} or {@code for} may not take: the tags', Jinja's words, dbt's context. */
@@ -712,80 +967,439 @@ public final class Template {
             }
         }
 
-        /** The test of an {@code {% if %}}: {@code is_incremental()}, or a true/false name, perhaps after not. */
-        private Cond condition(List<String> t, int line, String tag) {
-            boolean negated = !t.isEmpty() && t.get(0).equals("not");
-            List<String> test = negated ? t.subList(1, t.size()) : t;
-            if (test.equals(List.of("is_incremental", "(", ")"))) {
-                return new Cond(null, negated);
+        /** The test of an {@code {% if %}} or {@code {% elif %}}: an expression that is true or false. */
+        private Expr condition(List<String> t, int line, String tag) {
+            if (t.isEmpty()) {
+                throw error(line, tag + ": " + IF_USAGE);
             }
-            if (isReference(test)) {
-                Typed v = reference(test, line, tag);
-                if (v.kind() != Kind.BOOLEAN) {
-                    throw error(line, tag + ": " + String.join("", test) + " is " + v.kind().what + ", not true or"
-                            + " false; " + IF_USAGE);
-                }
-                return new Cond(v.expr(), negated);
-            }
-            throw error(line, "unknown tag " + tag + ": " + IF_USAGE);
+            Typed test = value(t, line, tag, () -> error(line, "unknown tag " + tag + ": " + IF_USAGE));
+            return bool(test, tag, line).expr();
         }
 
-        /** Whether {@code t} is a name (not a reserved one) or {@code loop.attribute}. */
-        private static boolean isReference(List<String> t) {
-            return t.size() == 1 && isIdent(t.get(0)) && !RESERVED.contains(t.get(0))
-                    || t.size() == 3 && t.get(0).equals("loop") && t.get(1).equals(".") && isIdent(t.get(2));
+        /** {@code v}, which must be true or false (and not perhaps undefined). */
+        private Typed bool(Typed v, String tag, int line) {
+            if (v.kind() != Kind.BOOLEAN) {
+                throw error(line, tag + ": " + v.text() + " is " + v.kind().what + ", not true or false; " + IF_USAGE);
+            }
+            return defined(v, tag, line, "test");
+        }
+
+        /** {@code v}, which must not be an inline if without else (Jinja's undefined when its test is false). */
+        private Typed defined(Typed v, String tag, int line, String use) {
+            if (v.maybeUndefined()) {
+                throw error(line, tag + ": " + v.text() + " has no else, so it is undefined when its test is false;"
+                        + " give it an else to " + use + " it (only {{ }} and ~ print an undefined value, as nothing)");
+            }
+            return v;
+        }
+
+        /** Tokens being read as one expression, the cursor at {@code i}. */
+        private final class Cursor {
+            final List<String> t;
+            final int line;
+            final String tag;
+            /** The error for a tag that is not an expression mds reads (a call of an unknown function...). */
+            final java.util.function.Supplier<BadInputException> unknown;
+            int i;
+
+            Cursor(List<String> t, int line, String tag, java.util.function.Supplier<BadInputException> unknown) {
+                this.t = t;
+                this.line = line;
+                this.tag = tag;
+                this.unknown = unknown;
+            }
+
+            String peek() {
+                return i < t.size() ? t.get(i) : "";
+            }
+
+            String peek(int ahead) {
+                return i + ahead < t.size() ? t.get(i + ahead) : "";
+            }
+
+            boolean accept(String token) {
+                if (peek().equals(token)) {
+                    i++;
+                    return true;
+                }
+                return false;
+            }
+
+            void expect(String token, String what) {
+                if (!accept(token)) {
+                    throw error(line, "cannot read " + tag + ": expected '" + token + "' " + what + (i < t.size()
+                            ? ", not '" + t.get(i) + "'" : ""));
+                }
+            }
+
+            String text(int from) {
+                return display(t.subList(from, i));
+            }
+        }
+
+        /** Tokens as written, roughly: spaced around words, operators and after commas, not in calls' brackets. */
+        private static String display(List<String> t) {
+            StringBuilder out = new StringBuilder();
+            for (int k = 0; k < t.size(); k++) {
+                String token = t.get(k);
+                if (k > 0) {
+                    String before = t.get(k - 1);
+                    boolean tight = Set.of("(", "[", ".").contains(before)
+                            || Set.of(")", "]", ",", ".").contains(token)
+                            || token.equals("(") && isIdent(before);
+                    out.append(tight ? "" : " ");
+                }
+                out.append(token);
+            }
+            return out.toString();
+        }
+
+        /**
+         * All of {@code t} as one expression, Jinja's grammar and precedence: inline if, or, and, not, comparisons,
+         * {@code ~}, filters, then values; each operand's kind checked.
+         */
+        private Typed value(List<String> t, int line, String tag, java.util.function.Supplier<BadInputException> unknown) {
+            Cursor c = new Cursor(t, line, tag, unknown);
+            Typed v = choice(c);
+            if (c.i < t.size()) {
+                throw error(line, "cannot read " + tag + ": unexpected '" + t.get(c.i) + "' after " + v.text());
+            }
+            return v;
+        }
+
+        /** {@code then if test else otherwise}, or without else. */
+        private Typed choice(Cursor c) {
+            int from = c.i;
+            Typed v = or(c);
+            while (c.accept("if")) {
+                Typed test = bool(or(c), c.tag, c.line);
+                if (c.accept("else")) {
+                    Typed otherwise = choice(c);
+                    Kind kind = v.kind() == otherwise.kind() ? v.kind() : null;
+                    if (kind == null && (v.kind() == Kind.LIST || otherwise.kind() == Kind.LIST)) {
+                        throw error(c.line, c.tag + ": " + c.text(from) + " is a list on one side of else and not"
+                                + " on the other");
+                    }
+                    Kind item = v.item() == otherwise.item() ? v.item() : Kind.SCALAR;
+                    v = new Typed(new Choice(test.expr(), v.expr(), otherwise.expr()), kind == null ? Kind.SCALAR
+                            : kind, item, v.maybeUndefined() || otherwise.maybeUndefined(), c.text(from));
+                } else {
+                    v = new Typed(new Choice(test.expr(), v.expr(), null), v.kind(), v.item(), true, c.text(from));
+                }
+            }
+            return v;
+        }
+
+        private Typed or(Cursor c) {
+            int from = c.i;
+            Typed v = and(c);
+            while (c.accept("or")) {
+                Typed right = and(c);
+                v = new Typed(new Logic(false, bool(v, c.tag, c.line).expr(), bool(right, c.tag, c.line).expr()),
+                        Kind.BOOLEAN, null, false, c.text(from));
+            }
+            return v;
+        }
+
+        private Typed and(Cursor c) {
+            int from = c.i;
+            Typed v = not(c);
+            while (c.accept("and")) {
+                Typed right = not(c);
+                v = new Typed(new Logic(true, bool(v, c.tag, c.line).expr(), bool(right, c.tag, c.line).expr()),
+                        Kind.BOOLEAN, null, false, c.text(from));
+            }
+            return v;
+        }
+
+        private Typed not(Cursor c) {
+            int from = c.i;
+            if (c.accept("not")) {
+                Typed v = bool(not(c), c.tag, c.line);
+                return new Typed(new Not(v.expr()), Kind.BOOLEAN, null, false, c.text(from));
+            }
+            return comparison(c);
+        }
+
+        private static final Set<String> COMPARISONS = Set.of("==", "!=", "<", ">", "<=", ">=", "in");
+
+        /** {@code left op right}; a chain ({@code a < b < c}) is refused. */
+        private Typed comparison(Cursor c) {
+            int from = c.i;
+            Typed left = concat(c);
+            String op = c.peek().equals("not") && c.peek(1).equals("in") ? "notin" : c.peek();
+            if (!COMPARISONS.contains(op) && !op.equals("notin")) {
+                return left;
+            }
+            c.i += op.equals("notin") ? 2 : 1;
+            Typed right = concat(c);
+            String text = c.text(from);
+            defined(left, c.tag, c.line, "compare");
+            defined(right, c.tag, c.line, "compare");
+            switch (op) {
+                case "==", "!=" -> {
+                    if (!comparable(left.kind(), right.kind())) {
+                        throw error(c.line, c.tag + ": " + text + " compares " + left.kind().noun + " with "
+                                + right.kind().noun + ", which Jinja never finds equal");
+                    }
+                }
+                case "in", "notin" -> {
+                    if (right.kind() == Kind.LIST) {
+                        if (left.kind() == Kind.LIST || !comparable(left.kind(), right.item())) {
+                            throw error(c.line, c.tag + ": " + text + " looks for " + left.kind().noun + " in a list"
+                                    + " of " + right.item().plural
+                                    + ", where Jinja never finds it");
+                        }
+                    } else if (right.kind() != Kind.STRING || left.kind() != Kind.STRING) {
+                        throw error(c.line, c.tag + ": " + text + ": in looks for a value in a list or a text in a"
+                                + " text, not " + left.kind().noun + " in " + right.kind().noun);
+                    }
+                }
+                default -> {
+                    if (left.kind() != right.kind() || left.kind() != Kind.STRING && left.kind() != Kind.NUMBER) {
+                        throw error(c.line, c.tag + ": " + text + ": " + op + " orders two numbers or two texts, not "
+                                + left.kind().noun + " and " + right.kind().noun);
+                    }
+                }
+            }
+            if (COMPARISONS.contains(c.peek()) || c.peek().equals("not") && c.peek(1).equals("in")) {
+                throw error(c.line, c.tag + ": " + display(c.t.subList(from, c.t.size())) + " chains comparisons;"
+                        + " write each one and join them with and");
+            }
+            return new Typed(new Compare(op, left.expr(), right.expr()), Kind.BOOLEAN, null, false, text);
+        }
+
+        /** Whether Jinja may find values of these kinds equal (a mixed list's item may be anything). */
+        private static boolean comparable(Kind a, Kind b) {
+            return a == b || a == Kind.SCALAR && b.scalar() || b == Kind.SCALAR && a.scalar();
+        }
+
+        /** {@code a ~ b ~ …}: text. */
+        private Typed concat(Cursor c) {
+            int from = c.i;
+            Typed v = filtered(c);
+            if (!c.peek().equals("~")) {
+                return v;
+            }
+            List<Expr> parts = new ArrayList<>();
+            parts.add(v.expr());
+            List<Typed> typed = new ArrayList<>(List.of(v));
+            while (c.accept("~")) {
+                Typed part = filtered(c);
+                parts.add(part.expr());
+                typed.add(part);
+            }
+            for (Typed part : typed) {
+                if (part.kind() == Kind.LIST) {
+                    throw error(c.line, c.tag + ": " + part.text() + " is a list, which ~ would print as a Python"
+                            + " list, not SQL; use | join(', ')");
+                }
+            }
+            return new Typed(new Concat(List.copyOf(parts)), Kind.STRING, null, false, c.text(from));
+        }
+
+        /** A value and the filters after it. */
+        private Typed filtered(Cursor c) {
+            int from = c.i;
+            Typed v;
+            String token = c.peek();
+            if (isIdent(token) && !RESERVED.contains(token) && !c.peek(1).equals("(") && !defined(token)) {
+                // an undefined name is an error, unless a default filter follows it
+                if (!(c.peek(1).equals("|") && c.peek(2).equals("default"))) {
+                    throw undefined(token, c.line, c.tag);
+                }
+                c.i += 3;
+                List<Typed> args = arguments(c, "default");
+                if (args.size() > 2) {
+                    throw error(c.line, c.tag + ": default takes a value and perhaps true (default('x'), default('x',"
+                            + " true))");
+                }
+                v = args.isEmpty() ? new Typed(new Literal(""), Kind.STRING, null, false, c.text(from))
+                        : new Typed(args.get(0).expr(), args.get(0).kind(), args.get(0).item(), false, c.text(from));
+            } else {
+                v = primary(c);
+            }
+            while (c.accept("|")) {
+                String name = c.peek();
+                if (!isIdent(name)) {
+                    throw error(c.line, "cannot read " + c.tag + ": a filter's name after '|', not '" + name + "'");
+                }
+                c.i++;
+                List<Typed> args = arguments(c, name);
+                v = filter(name, v, args, c, from);
+            }
+            return v;
+        }
+
+        /** A filter's arguments, {@code (a, b)} or none; keyword arguments are refused. */
+        private List<Typed> arguments(Cursor c, String filter) {
+            List<Typed> args = new ArrayList<>();
+            if (!c.accept("(")) {
+                return args;
+            }
+            while (!c.accept(")")) {
+                if (isIdent(c.peek()) && c.peek(1).equals("=")) {
+                    throw error(c.line, c.tag + ": " + filter + "(" + c.peek() + "=…): mds reads a filter's arguments"
+                            + " by position only");
+                }
+                args.add(defined(choice(c), c.tag, c.line, "pass"));
+                if (!c.peek().equals(")")) {
+                    c.expect(",", "between " + filter + "'s arguments");
+                }
+            }
+            return args;
+        }
+
+        /** {@code v | name(args)}, kinds checked as Jinja 3.1 would fail or print something not SQL. */
+        private Typed filter(String name, Typed v, List<Typed> args, Cursor c, int from) {
+            String text = c.text(from);
+            int[] arity = switch (name) {
+                case "join", "trim" -> new int[] {0, 1};
+                case "upper", "lower", "length" -> new int[] {0, 0};
+                case "replace" -> new int[] {2, 2};
+                case "default" -> new int[] {0, 2};
+                default -> throw error(c.line, c.tag + ": unknown filter '" + name + "' (mds has " + FILTERS + ")");
+            };
+            if (args.size() < arity[0] || args.size() > arity[1]) {
+                throw error(c.line, c.tag + ": " + text + ": " + name + " takes " + (arity[1] == 0 ? "no arguments"
+                        : arity[0] == arity[1] ? arity[0] + " arguments" : "at most " + arity[1] + " argument"
+                        + (arity[1] > 1 ? "s" : "")) + ", not " + args.size());
+            }
+            for (Typed a : args) {
+                if (a.kind() == Kind.LIST && !name.equals("default")) {
+                    throw error(c.line, c.tag + ": " + text + ": " + a.text() + " is a list, not a value " + name
+                            + " can take");
+                }
+            }
+            if (name.equals("default")) {
+                if (args.size() == 2 && !(args.get(1).expr() instanceof Literal l && l.value() instanceof Boolean)) {
+                    throw error(c.line, c.tag + ": " + text + ": default's second argument is true or false");
+                }
+                boolean replaces = v.maybeUndefined() || args.size() == 2;
+                Kind with = args.isEmpty() ? Kind.STRING : args.get(0).kind();
+                Kind kind = !replaces || v.kind() == with ? v.kind() : null;
+                if (kind == null && (v.kind() == Kind.LIST || with == Kind.LIST)) {
+                    throw error(c.line, c.tag + ": " + text + ": a list or its default, not a list");
+                }
+                Kind item = !replaces ? v.item() : args.isEmpty() || v.item() == args.get(0).item() ? v.item()
+                        : Kind.SCALAR;
+                return new Typed(new Filter(name, v.expr(), args.stream().map(Typed::expr).toList()),
+                        kind == null ? Kind.SCALAR : kind, item, false, text);
+            }
+            defined(v, c.tag, c.line, "filter");
+            Kind result = name.equals("length") ? Kind.NUMBER : Kind.STRING;
+            if (name.equals("join") ? v.kind() != Kind.LIST : name.equals("length")
+                    ? v.kind() != Kind.LIST && v.kind() != Kind.STRING : v.kind() == Kind.LIST) {
+                throw error(c.line, c.tag + ": " + text + ": " + name + " takes " + (name.equals("join") ? "a list"
+                        : name.equals("length") ? "a list or a text" : "a single value") + ", and "
+                        + v.text() + " is " + v.kind().noun);
+            }
+            return new Typed(new Filter(name, v.expr(), args.stream().map(Typed::expr).toList()), result, null, false,
+                    text);
+        }
+
+        private boolean defined(String name) {
+            return globals.containsKey(name) || loops.stream().anyMatch(l -> l.name().equals(name));
+        }
+
+        private BadInputException undefined(String name, int line, String tag) {
+            return error(line, tag + ": '" + name + "' is undefined (set it above with {% set " + name
+                    + " = … %}, or loop with {% for " + name + " in … %})");
+        }
+
+        /**
+         * A value: a quoted string, a number, true/false, a {@code [list]} of those, {@code var('name')} (perhaps
+         * with a default; its text), {@code is_incremental()}, a name set or looped over before, {@code loop.attribute}
+         * or an expression in parentheses.
+         */
+        private Typed primary(Cursor c) {
+            int from = c.i;
+            String token = c.peek();
+            if (c.accept("(")) {
+                Typed v = choice(c);
+                c.expect(")", "closing the '(' of " + display(c.t.subList(from, Math.min(c.i, c.t.size()))));
+                return new Typed(v.expr(), v.kind(), v.item(), v.maybeUndefined(), c.text(from));
+            }
+            if (token.equals("var") && c.peek(1).equals("(")) {
+                int after = c.t.subList(c.i, c.t.size()).indexOf(")");
+                int close = after < 0 ? -1 : c.i + after;
+                List<String> call = close < 0 ? List.of() : c.t.subList(c.i, close + 1);
+                if (!(call(call, "var", 1) || call(call, "var", 2) || numberDefault(call))) {
+                    throw c.unknown.get();
+                }
+                String fallback = call.size() != 6 ? null : isNumber(call.get(4)) ? call.get(4) : unquote(call.get(4));
+                Var v = new Var(unquote(call.get(2)).strip(), fallback, c.line);
+                if (v.name().isEmpty()) {
+                    throw error(c.line, c.tag + ": var() needs a variable name");
+                }
+                tags.add(v);
+                c.i = close + 1;
+                return new Typed(new VarValue(v), Kind.STRING, null, false, c.text(from));
+            }
+            if (token.equals("is_incremental") && c.peek(1).equals("(") && c.peek(2).equals(")")) {
+                c.i += 3;
+                return new Typed(new Incremental(), Kind.BOOLEAN, null, false, c.text(from));
+            }
+            if (token.equals("loop") && c.peek(1).equals(".") && isIdent(c.peek(2))) {
+                c.i += 3;
+                return reference(c.t.subList(from, c.i), c.line, c.tag);
+            }
+            if (isIdent(token) && !RESERVED.contains(token) && !c.peek(1).equals("(")) {
+                c.i++;
+                return reference(List.of(token), c.line, c.tag);
+            }
+            if (isString(token) || isNumber(token) || BOOLEANS.contains(token) || token.equals("[")) {
+                int[] i = {c.i};
+                Object value = literal(c.t, i, c.line, c.tag, false);
+                c.i = i[0];
+                Kind item = null;
+                if (value instanceof List<?> list) {
+                    for (Object o : list) {
+                        Kind k = kindOf(o);
+                        item = item == null || item == k ? k : Kind.SCALAR;
+                    }
+                    item = item == null ? Kind.SCALAR : item;
+                }
+                return new Typed(new Literal(value), kindOf(value), item, false, c.text(from));
+            }
+            if (isIdent(token) || c.i == 0) {
+                throw c.unknown.get();
+            }
+            throw error(c.line, "cannot read " + c.tag + ": expected a value" + (token.isEmpty() ? " at the end"
+                    : ", not '" + token + "'") + "; " + VALUE_USAGE);
+        }
+
+        private static Kind kindOf(Object literal) {
+            return literal instanceof List ? Kind.LIST : literal instanceof Boolean ? Kind.BOOLEAN
+                    : literal instanceof String ? Kind.STRING : Kind.NUMBER;
         }
 
         /** A name set or looped over before, or {@code loop.attribute} inside a for; else an error naming it. */
         private Typed reference(List<String> t, int line, String tag) {
+            String text = display(t);
             if (t.get(0).equals("loop")) {
                 if (loops.isEmpty()) {
                     throw error(line, tag + ": loop." + t.get(2) + " outside a {% for %}");
                 }
                 Kind kind = switch (t.get(2)) {
                     case "first", "last" -> Kind.BOOLEAN;
-                    case "index", "index0", "revindex", "revindex0", "length" -> Kind.SCALAR;
+                    case "index", "index0", "revindex", "revindex0", "length" -> Kind.NUMBER;
                     default -> throw error(line, tag + ": loop has no attribute '" + t.get(2) + "' (it has index,"
                             + " index0, revindex, revindex0, first, last and length)");
                 };
-                return new Typed(new LoopAttr(t.get(2)), kind);
+                return new Typed(new LoopAttr(t.get(2)), kind, null, false, text);
             }
             String name = t.get(0);
-            if (loops.contains(name)) {
-                return new Typed(new Name(name), Kind.SCALAR);
-            }
-            Kind kind = globals.get(name);
-            if (kind == null) {
-                throw error(line, tag + ": '" + name + "' is undefined (set it above with {% set " + name
-                        + " = … %}, or loop with {% for " + name + " in … %})");
-            }
-            return new Typed(new Name(name), kind);
-        }
-
-        /**
-         * A value: a quoted string, a number, true/false, a {@code [list]} of those, {@code var('name')} (perhaps
-         * with a default; its text), a name set or looped over before, or {@code loop.attribute}.
-         */
-        private Typed operand(List<String> t, int line, String tag) {
-            if (call(t, "var", 1) || call(t, "var", 2) || numberDefault(t)) {
-                String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? t.get(4) : unquote(t.get(4));
-                Var v = new Var(unquote(t.get(2)).strip(), fallback, line);
-                if (v.name().isEmpty()) {
-                    throw error(line, tag + ": var() needs a variable name");
+            for (int k = loops.size() - 1; k >= 0; k--) {
+                if (loops.get(k).name().equals(name)) {
+                    return new Typed(new Name(name), loops.get(k).kind(), null, false, text);
                 }
-                tags.add(v);
-                return new Typed(new VarValue(v), Kind.SCALAR);
             }
-            if (isReference(t)) {
-                return reference(t, line, tag);
+            Typed set = globals.get(name);
+            if (set == null) {
+                throw undefined(name, line, tag);
             }
-            int[] i = {0};
-            Object value = literal(t, i, line, tag, false);
-            if (i[0] != t.size()) {
-                throw error(line, "cannot read " + tag + ": " + VALUE_USAGE);
-            }
-            return new Typed(new Literal(value), value instanceof List ? Kind.LIST
-                    : value instanceof Boolean ? Kind.BOOLEAN : Kind.SCALAR);
+            return new Typed(new Name(name), set.kind(), set.item(), false, text);
         }
 
         /** A literal at {@code t[i[0]]}, {@code i[0]} moved past it; a list holds no list. */
@@ -899,21 +1513,20 @@ public final class Template {
             } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".")
                     && t.get(2).equals("generate_surrogate_key") && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
                 current.add(new Text(surrogateKey(t.subList(4, t.size() - 1), line, tag), line));
-            } else if (isReference(t) || isString(t.get(0)) || isNumber(t.get(0)) || BOOLEANS.contains(t.get(0))
-                    || t.get(0).equals("[")) {
-                Typed value = operand(t, line, tag);
+            } else {
+                Typed value = value(t, line, tag, () -> error(line, "unknown tag " + tag + ": the supported"
+                        + " expressions are {{ ref('schema.model') }}, {{ source('source', 'table') }}, {{ var('name') }},"
+                        + " {{ var('name', 'default') }}, {{ this }}, {{ name }} (set or looped over), {{ loop.index }}"
+                        + " (and index0, revindex, revindex0, first, last, length), {{ 'a' if test else 'b' }},"
+                        + " {{ a ~ b }}, {{ value | " + FILTERS.replace(" and ", ", ") + " }},"
+                        + " {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
+                        + " {{ dbt_utils.star(from=ref('x'), except=['a']) }} and"
+                        + " {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}"));
                 if (value.kind() == Kind.LIST) {
-                    throw error(line, tag + ": " + String.join("", t) + " is a list, which mds does not print (Jinja"
-                            + " would print a Python list, not SQL); loop over it with {% for %}");
+                    throw error(line, tag + ": " + value.text() + " is a list, which mds does not print (Jinja"
+                            + " would print a Python list, not SQL); loop over it with {% for %} or | join(', ')");
                 }
                 current.add(new Print(value.expr(), line));
-            } else {
-                throw error(line, "unknown tag " + tag + ": the supported expressions are {{ ref('schema.model') }},"
-                        + " {{ source('source', 'table') }}, {{ var('name') }}, {{ var('name', 'default') }},"
-                        + " {{ this }}, {{ name }} (set or looped over), {{ loop.index }} (and index0, revindex,"
-                        + " revindex0, first, last, length), {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
-                        + " {{ dbt_utils.star(from=ref('x'), except=['a']) }} and"
-                        + " {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}");
             }
         }
 
@@ -1203,7 +1816,10 @@ public final class Template {
                     number.lookingAt();
                     out.add(number.group());
                     i = number.end();
-                } else if ("()[],={}:.".indexOf(c) >= 0) {
+                } else if (i + 1 < n && Set.of("==", "!=", "<=", ">=").contains(inner.substring(i, i + 2))) {
+                    out.add(inner.substring(i, i + 2));
+                    i += 2;
+                } else if ("()[],={}:.<>|~".indexOf(c) >= 0) {
                     out.add(String.valueOf(c));
                     i++;
                 } else {
