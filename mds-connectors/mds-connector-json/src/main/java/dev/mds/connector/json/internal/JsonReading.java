@@ -1,6 +1,7 @@
 package dev.mds.connector.json.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -26,6 +27,8 @@ import dev.mds.core.SourcePosition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -52,6 +55,9 @@ public final class JsonReading implements AutoCloseable {
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000).build()).build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
+
+    // writes objects and arrays of JSON columns as text: the same generator as JsonNode.toString()'s
+    private static final JsonFactory TEXT = new JsonFactory();
 
     /**
      * What to read and how.
@@ -89,17 +95,19 @@ public final class JsonReading implements AutoCloseable {
     }
 
     /**
-     * One record as read: its object (null for a record that is not one), its number (from 1), the line it starts on,
-     * the byte offsets of its first byte and of the byte after it (-1 when the input's offsets are not bytes), and,
-     * for a record found bad while it was parsed, why.
+     * One record as read: its object as a tree (null for a record that is not one, or read straight into values), or
+     * its values already converted to the schema's columns (null for a tree), its number (from 1), the line it starts
+     * on, the byte offsets of its first byte and of the byte after it (-1 when the input's offsets are not bytes),
+     * and, for a record found bad while it was parsed, why.
      */
-    private record Parsed(ObjectNode object, long number, long line, long startOffset, long endOffset, Problem problem) {
+    private record Parsed(ObjectNode object, Object[] values, long number, long line, long startOffset, long endOffset,
+            Problem problem) {
         Parsed bad(Problem p) {
-            return new Parsed(object, number, line, startOffset, endOffset, p);
+            return new Parsed(object, values, number, line, startOffset, endOffset, p);
         }
 
         Parsed with(ObjectNode o) {
-            return new Parsed(o, number, line, startOffset, endOffset, problem);
+            return new Parsed(o, values, number, line, startOffset, endOffset, problem);
         }
     }
 
@@ -133,6 +141,7 @@ public final class JsonReading implements AutoCloseable {
             } else {
                 infer();
             }
+            records.convertTo(schema);
         }
         return schema;
     }
@@ -323,6 +332,9 @@ public final class JsonReading implements AutoCloseable {
     }
 
     private Record record(Schema s, Parsed p) throws Misfit {
+        if (p.values() != null) {
+            return Record.of(p.values());    // read straight into the columns, checked as below
+        }
         Object[] values = new Object[s.size()];
         for (Map.Entry<String, JsonNode> e : p.object().properties()) {
             int i = s.indexOf(e.getKey());
@@ -330,33 +342,48 @@ public final class JsonReading implements AutoCloseable {
                 if (settings.ignoreUnknownFields()) {
                     continue;
                 }
-                throw new Misfit(where(p).withColumn(e.getKey()), "the key '" + e.getKey() + "' is not in"
-                        + " the schema " + s.names() + (settings.schema() == null ? " (inferred from the first "
-                        + settings.sampleRows() + " records: read more with sampleRows(n), declare it with type(key,"
-                        + " type), or drop such keys with ignoreUnknownFields(true))" : " (declare it, or drop such keys"
-                        + " with ignoreUnknownFields(true))"));
+                throw unknownKey(where(p), s, e.getKey());
             }
             Field field = s.field(i);
             try {
                 values[i] = JsonTypes.convert(e.getValue(), field.type());
             } catch (JsonTypes.Mismatch m) {
-                throw new Misfit(where(p).withColumn(field.name()).withExcerpt(JsonTypes.describe(e.getValue())),
-                        JsonTypes.describe(e.getValue()) + " " + m.getMessage() + (settings.types().containsKey(field.name())
-                                || settings.schema() != null ? "" : " (the column's type " + field.type() + " was inferred"
-                                + " from the first " + settings.sampleRows() + " records; declare it with type(\""
-                                + field.name() + "\", FieldType.STRING) or FieldType.JSON to take any value)"));
+                throw mismatch(where(p), field, e.getValue(), m);
             }
             if (values[i] == null && !field.nullable()) {
-                throw new Misfit(where(p).withColumn(field.name()), "null in a required column");
+                throw nullInRequired(where(p), field);
             }
         }
         for (int i = 0; i < values.length; i++) {
             if (values[i] == null && !s.field(i).nullable() && !p.object().has(s.field(i).name())) {
-                throw new Misfit(where(p).withColumn(s.field(i).name()), "the required key '"
-                        + s.field(i).name() + "' is missing");
+                throw missingRequired(where(p), s.field(i));
             }
         }
         return Record.of(values);
+    }
+
+    private Misfit unknownKey(InputLocation where, Schema s, String key) {
+        return new Misfit(where.withColumn(key), "the key '" + key + "' is not in"
+                + " the schema " + s.names() + (settings.schema() == null ? " (inferred from the first "
+                + settings.sampleRows() + " records: read more with sampleRows(n), declare it with type(key,"
+                + " type), or drop such keys with ignoreUnknownFields(true))" : " (declare it, or drop such keys"
+                + " with ignoreUnknownFields(true))"));
+    }
+
+    private Misfit mismatch(InputLocation where, Field field, JsonNode value, JsonTypes.Mismatch m) {
+        return new Misfit(where.withColumn(field.name()).withExcerpt(JsonTypes.describe(value)),
+                JsonTypes.describe(value) + " " + m.getMessage() + (settings.types().containsKey(field.name())
+                        || settings.schema() != null ? "" : " (the column's type " + field.type() + " was inferred"
+                        + " from the first " + settings.sampleRows() + " records; declare it with type(\""
+                        + field.name() + "\", FieldType.STRING) or FieldType.JSON to take any value)"));
+    }
+
+    private static Misfit nullInRequired(InputLocation where, Field field) {
+        return new Misfit(where.withColumn(field.name()), "null in a required column");
+    }
+
+    private static Misfit missingRequired(InputLocation where, Field field) {
+        return new Misfit(where.withColumn(field.name()), "the required key '" + field.name() + "' is missing");
     }
 
     @Override
@@ -386,6 +413,11 @@ public final class JsonReading implements AutoCloseable {
         private Boolean array;        // null until the first token is read
         private long number;
         private boolean end;
+        // once the schema is known (and without flatten): objects are read straight into its columns, no tree
+        private Schema columns;
+        private int[] tokenKinds;
+        private JsonGenerator textOut;       // writes JSON columns' text into textBuffer
+        private StringBuilder textBuffer;
 
         Records(InputStream in) throws IOException {
             this.in = in;
@@ -396,6 +428,22 @@ public final class JsonReading implements AutoCloseable {
         private void startParser() throws IOException {
             parser = MAPPER.getFactory().createParser(recorder);
             keys = new KeyCheck(parser);
+            if (columns != null) {
+                keys.columns(columns);
+            }
+        }
+
+        /** Reads the next records' objects straight into the columns of {@code s} (not with flatten, which needs trees). */
+        void convertTo(Schema s) {
+            if (flattener != null) {
+                return;
+            }
+            columns = s;
+            tokenKinds = new int[s.size()];
+            for (int i = 0; i < s.size(); i++) {
+                tokenKinds[i] = JsonTypes.tokenKind(s.field(i).type());
+            }
+            keys.columns(s);
         }
 
         private long offset(JsonLocation at) {
@@ -449,32 +497,35 @@ public final class JsonReading implements AutoCloseable {
                 long start = offset(at);
                 number++;
                 counted = true;
-                InputLocation where = InputLocation.of(settings.name()).withLine(line).withRecordNumber(number);
                 if (token != JsonToken.START_OBJECT) {
                     String what = describe(token);
                     JsonNode value = MAPPER.readTree(parser);   // read to its end: the next record follows
-                    Parsed p = parsed(null, line, start);
-                    return p.bad(new Problem(where, "the record is " + what + ", not an object (a file holds an array of"
-                            + " objects, or one object per line)", text(start, p.endOffset(), value)));
+                    Parsed p = parsed(null, null, line, start);
+                    return p.bad(new Problem(where(line), "the record is " + what + ", not an object (a file holds an"
+                            + " array of objects, or one object per line)", text(start, p.endOffset(), value)));
                 }
                 keys.startRecord();
+                if (columns != null && recorder.recording()) {
+                    // straight into the columns; a bad record's text is then always its bytes, held while recording
+                    Object[] values = new Object[columns.size()];
+                    Misfit misfit = readValues(values, line);
+                    Parsed p = parsed(null, values, line, start);
+                    if (keys.duplicate() != null) {
+                        return p.bad(duplicate(line));
+                    }
+                    return misfit == null ? p : p.bad(misfit.problem);
+                }
                 ObjectNode object = MAPPER.readTree(keys);
-                Parsed p = parsed(object, line, start);
+                Parsed p = parsed(object, null, line, start);
                 if (keys.duplicate() != null) {
-                    String key = keys.duplicate();
-                    String top = keys.duplicateTopLevelKey();
-                    JsonLocation dup = keys.duplicateAt();
-                    return p.bad(new Problem(where.withColumn(top), "the key '" + key + "' is twice in one object"
-                            + (key.equals(top) ? "" : " (inside '" + top + "')") + ", at line " + line(dup)
-                            + (dup.getColumnNr() > 0 ? " character " + dup.getColumnNr() : "")
-                            + ": which value is meant is not known", null));
+                    return p.bad(duplicate(line));
                 }
                 if (flattener != null) {
                     try {
                         p = p.with(flattener.flatten(object));
                     } catch (Flattener.Clash c) {
                         end = true;
-                        throw new BadInputException(where, c.getMessage());
+                        throw new BadInputException(where(line), c.getMessage());
                     }
                 }
                 return p;
@@ -500,12 +551,170 @@ public final class JsonReading implements AutoCloseable {
             }
         }
 
+        private InputLocation where(long line) {
+            return InputLocation.of(settings.name()).withLine(line).withRecordNumber(number);
+        }
+
+        /** The record just read has a key twice in one object, as {@link KeyCheck} found. */
+        private Problem duplicate(long line) {
+            String key = keys.duplicate();
+            String top = keys.duplicateTopLevelKey();
+            JsonLocation dup = keys.duplicateAt();
+            return new Problem(where(line).withColumn(top), "the key '" + key + "' is twice in one object"
+                    + (key.equals(top) ? "" : " (inside '" + top + "')") + ", at line " + line(dup)
+                    + (dup.getColumnNr() > 0 ? " character " + dup.getColumnNr() : "")
+                    + ": which value is meant is not known", null);
+        }
+
+        /**
+         * Reads the members of the object whose <code>{</code> was just read, each value converted to its column in
+         * {@code values}, and the object's <code>}</code>: the checks and messages of {@link #record}, in the same
+         * order, without a tree. The first misfit is returned; the rest of the record is still read (as trees), so
+         * that invalid JSON or a duplicate key later in it is found as when the record was read whole.
+         */
+        private Misfit readValues(Object[] values, long line) throws IOException {
+            Misfit misfit = null;
+            while (keys.nextToken() == JsonToken.FIELD_NAME) {
+                String key = keys.currentName();
+                int i = misfit == null ? keys.topLevelColumn() : -1;
+                JsonToken token = keys.nextToken();
+                if (i < 0) {
+                    if (misfit == null && !settings.ignoreUnknownFields()) {
+                        misfit = unknownKey(where(line), columns, key);
+                    }
+                    MAPPER.readTree(keys);    // read as the tree reader did: to its end, strings and numbers parsed
+                    continue;
+                }
+                Field field = columns.field(i);
+                int kind = tokenKinds[i];
+                Object value;
+                if (token == JsonToken.VALUE_NULL) {
+                    value = null;
+                } else if ((kind == JsonTypes.JSON_KIND || kind == JsonTypes.STRING_KIND)
+                        && (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY)) {
+                    value = jsonText(token);
+                } else {
+                    value = JsonTypes.fromToken(keys, token, kind);
+                }
+                if (value == JsonTypes.AS_TREE) {
+                    JsonNode node = MAPPER.readTree(keys);
+                    try {
+                        value = JsonTypes.convert(node, field.type());
+                    } catch (JsonTypes.Mismatch m) {
+                        misfit = mismatch(where(line), field, node, m);
+                        continue;
+                    }
+                }
+                values[i] = value;
+                if (value == null && !field.nullable()) {
+                    misfit = nullInRequired(where(line), field);
+                }
+            }
+            for (int i = 0; misfit == null && i < values.length; i++) {
+                if (values[i] == null && !columns.field(i).nullable()) {
+                    misfit = missingRequired(where(line), columns.field(i));    // a null value failed above
+                }
+            }
+            return misfit;
+        }
+
+        /**
+         * The object or array whose first token was just read, read to its end, as its JSON text: the text Jackson's
+         * tree gives ({@code JsonNode.toString()}: compact, its decimals without trailing zeros, as the tree holds them),
+         * written as the tokens are read.
+         */
+        private String jsonText(JsonToken first) throws IOException {
+            if (textOut == null) {
+                textBuffer = new StringBuilder(256);
+                textOut = TEXT.createGenerator(new Writer() {
+                    @Override
+                    public void write(char[] c, int off, int len) {
+                        textBuffer.append(c, off, len);
+                    }
+
+                    @Override
+                    public void write(String str, int off, int len) {
+                        textBuffer.append(str, off, off + len);
+                    }
+
+                    @Override
+                    public void flush() {
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                });
+                textOut.setRootValueSeparator(null);
+            }
+            textBuffer.setLength(0);
+            JsonGenerator g = textOut;
+            try {
+                int depth = 0;
+                JsonToken t = first;
+                while (true) {
+                    switch (t) {
+                        case START_OBJECT -> {
+                            g.writeStartObject();
+                            depth++;
+                        }
+                        case END_OBJECT -> {
+                            g.writeEndObject();
+                            depth--;
+                        }
+                        case START_ARRAY -> {
+                            g.writeStartArray();
+                            depth++;
+                        }
+                        case END_ARRAY -> {
+                            g.writeEndArray();
+                            depth--;
+                        }
+                        case FIELD_NAME -> g.writeFieldName(keys.currentName());
+                        case VALUE_STRING -> g.writeString(keys.getText());
+                        case VALUE_NUMBER_INT -> {
+                            switch (keys.getNumberType()) {
+                                case INT -> g.writeNumber(keys.getIntValue());
+                                case LONG -> g.writeNumber(keys.getLongValue());
+                                default -> g.writeNumber(keys.getBigIntegerValue());
+                            }
+                        }
+                        case VALUE_NUMBER_FLOAT -> {
+                            BigDecimal d = keys.getDecimalValue();
+                            try {
+                                d = d.stripTrailingZeros();    // as the tree holds it
+                            } catch (ArithmeticException e) {
+                                // kept as parsed, as the tree does
+                            }
+                            g.writeNumber(d);
+                        }
+                        case VALUE_TRUE -> g.writeBoolean(true);
+                        case VALUE_FALSE -> g.writeBoolean(false);
+                        case VALUE_NULL -> g.writeNull();
+                        default -> throw new IllegalStateException("unexpected token " + t + " in a JSON value");
+                    }
+                    if (depth == 0) {
+                        break;
+                    }
+                    t = keys.nextToken();
+                    if (t == null) {
+                        throw new IllegalStateException("the input ends inside a JSON value");   // the parser fails first
+                    }
+                }
+                g.flush();
+            } catch (IOException | RuntimeException e) {
+                textOut = null;     // left inside a value: a new one next time
+                throw e;
+            }
+            return textBuffer.toString();
+        }
+
         /** The record just read, ending where the parser is. */
-        private Parsed parsed(ObjectNode object, long line, long start) {
+        private Parsed parsed(ObjectNode object, Object[] values, long line, long start) {
             JsonLocation after = parser.currentLocation();
             endOffset = offset(after);
             endLine = line(after);
-            return new Parsed(object, number, line, start, endOffset, null);
+            return new Parsed(object, values, number, line, start, endOffset, null);
         }
 
         /**
@@ -556,7 +765,7 @@ public final class JsonReading implements AutoCloseable {
             endOffset = next;
             endLine = nextLine;
             startParser();
-            return new Parsed(null, number, line, from, to, new Problem(where, reason, text == null ? "" : text));
+            return new Parsed(null, null, number, line, from, to, new Problem(where, reason, text == null ? "" : text));
         }
 
         private static boolean isBlank(int b) {

@@ -1,7 +1,10 @@
 package dev.mds.connector.json.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mds.core.FieldType;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.LocalDate;
@@ -24,6 +27,14 @@ public final class JsonTypes {
     private static final Pattern LOOKS_LIKE_DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    // the offsets of whole quarter hours, -18:00 to +18:00, without ZoneOffset's boxed lookup per value
+    private static final ZoneOffset[] QUARTER_HOURS = new ZoneOffset[145];
+
+    static {
+        for (int i = 0; i < QUARTER_HOURS.length; i++) {
+            QUARTER_HOURS[i] = ZoneOffset.ofTotalSeconds((i - 72) * 900);
+        }
+    }
 
     private JsonTypes() {
     }
@@ -56,7 +67,7 @@ public final class JsonTypes {
             any = true;
             if (value.isBoolean()) {
                 bool = true;
-            } else if (value.isIntegralNumber() && fitsLong(value.bigIntegerValue())) {
+            } else if (value.isIntegralNumber() && (value.isInt() || value.isLong() || fitsLong(value.bigIntegerValue()))) {
                 integer = true;
             } else if (value.isNumber()) {
                 decimal = true;
@@ -158,10 +169,14 @@ public final class JsonTypes {
                 return null;
             }
             int seconds = (oh * 3600 + om * 60) * (sign == '-' ? -1 : 1);
-            try {
-                offset = ZoneOffset.ofTotalSeconds(seconds);
-            } catch (java.time.DateTimeException e) {
-                return null;
+            if (seconds % 900 == 0 && Math.abs(seconds) <= 18 * 3600) {
+                offset = QUARTER_HOURS[seconds / 900 + 72];    // the instances ZoneOffset caches itself
+            } else {
+                try {
+                    offset = ZoneOffset.ofTotalSeconds(seconds);
+                } catch (java.time.DateTimeException e) {
+                    return null;
+                }
             }
         } else {
             return null;
@@ -238,7 +253,6 @@ public final class JsonTypes {
             throw new Mismatch("is " + describe(value) + ", not a " + type + " value (an object or array fits a json"
                     + " or text column)");
         }
-        String text = value.asText();
         try {
             return switch (type.kind()) {
                 case INT, LONG, DECIMAL, DOUBLE -> number(value, type);
@@ -246,6 +260,7 @@ public final class JsonTypes {
                     if (value.isBoolean()) {
                         yield value.booleanValue();
                     }
+                    String text = value.textValue();
                     if (value.isTextual() && (text.equals("true") || text.equals("false"))) {
                         yield Boolean.valueOf(text);
                     }
@@ -269,6 +284,98 @@ public final class JsonTypes {
             throw new Mismatch("is not a " + type + " value (" + e.getMessage() + ")");
         } catch (IllegalArgumentException e) {
             throw new Mismatch("is not a " + type + " value (" + e.getMessage() + ")");
+        }
+    }
+
+    /** What {@link #fromToken} returns for a value it leaves to {@link #convert}. */
+    static final Object AS_TREE = new Object();
+    /** The {@link #tokenKind} of JSON columns, whose objects and arrays the reader writes out as text itself. */
+    static final int JSON_KIND = 8;
+    /** The {@link #tokenKind} of STRING columns, which take an object or array as its JSON text too. */
+    static final int STRING_KIND = 1;
+
+    /**
+     * How {@link #fromToken} converts to {@code type}: one of the common column types, or 0 for the others (every
+     * value then goes through {@link #convert}). The same tests as {@link #convert}'s, in the same order.
+     */
+    static int tokenKind(FieldType type) {
+        if (type.isArray()) {
+            return 0;
+        }
+        if (type.equals(FieldType.JSON)) {
+            return JSON_KIND;
+        }
+        if (type.equals(FieldType.STRING)) {
+            return 1;
+        }
+        return switch (type.kind()) {
+            case INT -> 2;
+            case LONG -> 3;
+            case DECIMAL -> 4;
+            case BOOLEAN -> 5;
+            case TIMESTAMPTZ -> 6;
+            case DATE -> 7;
+            default -> 0;
+        };
+    }
+
+    /**
+     * The scalar {@code token} the parser is on, converted to the column of {@link #tokenKind} {@code kind} straight
+     * from the parser, when it is a common case that fits: exactly the value {@link #convert} gives for the node the
+     * tree reader would build (a decimal without trailing zeros, as Jackson's tree holds it). {@link #AS_TREE} for
+     * anything else (a value that does not fit, an uncommon type or value, null), which is then read as a node and
+     * converted by {@link #convert}, so that what does not fit is refused with the same reason.
+     */
+    static Object fromToken(JsonParser p, JsonToken token, int kind) throws IOException {
+        switch (kind) {
+            case 1:
+                return token == JsonToken.VALUE_STRING ? p.getText() : AS_TREE;
+            case 2:
+                return token == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+                        ? (Object) p.getIntValue() : AS_TREE;
+            case 3:
+                if (token == JsonToken.VALUE_NUMBER_INT) {
+                    JsonParser.NumberType n = p.getNumberType();
+                    if (n == JsonParser.NumberType.INT || n == JsonParser.NumberType.LONG) {
+                        return p.getLongValue();
+                    }
+                }
+                return AS_TREE;
+            case 4:
+                if (token == JsonToken.VALUE_NUMBER_INT) {
+                    JsonParser.NumberType n = p.getNumberType();
+                    if (n == JsonParser.NumberType.INT || n == JsonParser.NumberType.LONG) {
+                        return BigDecimal.valueOf(p.getLongValue());
+                    }
+                } else if (token == JsonToken.VALUE_NUMBER_FLOAT && !p.isNaN()) {
+                    BigDecimal d = p.getDecimalValue();
+                    try {
+                        return d.stripTrailingZeros();    // as Jackson's tree holds it (STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                    } catch (ArithmeticException e) {
+                        return AS_TREE;
+                    }
+                }
+                return AS_TREE;
+            case 5:
+                return token == JsonToken.VALUE_TRUE ? Boolean.TRUE : token == JsonToken.VALUE_FALSE ? Boolean.FALSE
+                        : AS_TREE;
+            case 6:
+                if (token == JsonToken.VALUE_STRING) {
+                    OffsetDateTime t = offsetDateTime(p.getText());
+                    return t != null ? t : AS_TREE;
+                }
+                return AS_TREE;
+            case 7:
+                if (token == JsonToken.VALUE_STRING) {
+                    try {
+                        return LocalDate.parse(p.getText());
+                    } catch (DateTimeParseException e) {
+                        return AS_TREE;
+                    }
+                }
+                return AS_TREE;
+            default:
+                return AS_TREE;
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import dev.mds.core.Schema;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,9 +23,31 @@ final class KeyCheck extends JsonParserDelegate {
     private String topLevelKey;
     private String duplicateTopLevelKey;
     private JsonLocation duplicateAt;
+    // top-level keys that are columns: seen in this record when their stamp is the record's (no set to fill)
+    private Schema columns;
+    private long[] seenIn;
+    private long record;
+    private int topLevelColumn = -1;
+    // the column of the k-th top-level key of the last records: records mostly have their keys in one order, and
+    // the parser hands out one String instance per name, so a key is mostly found by identity, without a lookup
+    private String[] keyAt = new String[16];
+    private int[] columnAt = new int[16];
+    private int position;
 
     KeyCheck(JsonParser parser) {
         super(parser);
+    }
+
+    /** Top-level keys are looked up in {@code s}: {@link #topLevelColumn()} then says which column a key is. */
+    void columns(Schema s) {
+        columns = s;
+        seenIn = new long[s.size()];
+        java.util.Arrays.fill(keyAt, null);
+    }
+
+    /** The column of the top-level key just read (with {@link #columns}), -1 when it is none. */
+    int topLevelColumn() {
+        return topLevelColumn;
     }
 
     /** Forgets the last record's keys; the parser is on the record's opening <code>{</code>, already read. */
@@ -35,6 +58,8 @@ final class KeyCheck extends JsonParserDelegate {
             open.get(0).clear();
         }
         depth = 1;
+        record++;
+        position = 0;
         topLevelKey = null;
         duplicate = null;
         duplicateAt = null;
@@ -56,6 +81,21 @@ final class KeyCheck extends JsonParserDelegate {
         return duplicateAt;
     }
 
+    private int column(String name) {
+        int k = position++;
+        if (k < keyAt.length && keyAt[k] == name) {
+            return columnAt[k];
+        }
+        int column = columns.indexOf(name);
+        if (k >= keyAt.length) {
+            keyAt = java.util.Arrays.copyOf(keyAt, Math.max(k + 1, keyAt.length * 2));
+            columnAt = java.util.Arrays.copyOf(columnAt, keyAt.length);
+        }
+        keyAt[k] = name;
+        columnAt[k] = column;
+        return column;
+    }
+
     @Override
     public JsonToken nextToken() throws IOException {
         JsonToken t = delegate.nextToken();
@@ -74,10 +114,21 @@ final class KeyCheck extends JsonParserDelegate {
             case END_OBJECT -> depth--;
             case FIELD_NAME -> {
                 String name = delegate.currentName();
+                boolean again;
                 if (depth == 1) {
                     topLevelKey = name;
+                    int column = columns == null ? -1 : column(name);
+                    topLevelColumn = column;
+                    if (column >= 0) {
+                        again = seenIn[column] == record;
+                        seenIn[column] = record;
+                    } else {
+                        again = !open.get(0).add(name);
+                    }
+                } else {
+                    again = !open.get(depth - 1).add(name);
                 }
-                if (!open.get(depth - 1).add(name) && duplicate == null) {
+                if (again && duplicate == null) {
                     duplicate = name;
                     duplicateTopLevelKey = topLevelKey;
                     duplicateAt = delegate.currentTokenLocation();
