@@ -8,6 +8,7 @@ import dev.mds.transform.internal.ModelSpec;
 import dev.mds.transform.internal.ProjectModels;
 import dev.mds.transform.internal.Runner;
 import dev.mds.transform.internal.Selector;
+import dev.mds.transform.internal.Template;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -205,6 +206,7 @@ public final class TransformProject {
         private final Map<ProjectModels.SourceTable, TableName> sourceTables = new HashMap<>();
         private final Map<String, String> sourceSchemas = new HashMap<>();
         private final Map<String, String> vars = new HashMap<>();
+        private final Map<String, Template.Macro> macros = new LinkedHashMap<>();
         private final Map<String, List<String>> grants = new LinkedHashMap<>();
         private final Map<String, List<Audit>> audits = new LinkedHashMap<>();
         private final Map<TableName, Map<String, String>> seedColumnTypes = new LinkedHashMap<>();
@@ -249,6 +251,41 @@ public final class TransformProject {
                 }
                 sources.add(new ProjectModels.Source(table, f.toString(), read(f), null,
                         new ModelSpec.ModelFile(directory, f)));
+            }
+            return this;
+        }
+
+        /**
+         * Reads the macros of every {@code *.sql} file below {@code directory} (dbt's {@code macro-paths}): each file
+         * holds {@code {% macro name(param, param='default') %} … {% endmacro %}} blocks (and comments), and every
+         * model may call them, {@code {{ name(args) }}}. A macro defined in a model's own file, above the call, hides
+         * one of the same name here. A body is checked where it is called, with that call's arguments.
+         *
+         * @throws UncheckedIOException when the directory cannot be read
+         * @throws IllegalArgumentException when it is not a directory
+         * @throws BadInputException for a file holding anything but macros, a bad definition, or a name defined
+         *         twice, naming the file and line
+         */
+        public Builder macrosFrom(Path directory) {
+            if (!Files.isDirectory(directory)) {
+                throw new IllegalArgumentException("macros directory " + directory + " is not a directory");
+            }
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(directory)) {
+                files = walk.filter(p -> p.getFileName().toString().endsWith(".sql") && Files.isRegularFile(p))
+                        .sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list macros in " + directory, e);
+            }
+            for (Path f : files) {
+                for (Template.Macro m : Template.macros(f.toString(), read(f)).values()) {
+                    Template.Macro prior = macros.putIfAbsent(m.name(), m);
+                    if (prior != null) {
+                        throw new BadInputException(InputLocation.of(f.toString()).withLine(m.line()), "macro '"
+                                + m.name() + "' is defined twice (also in " + prior.source() + " line " + prior.line()
+                                + ")");
+                    }
+                }
             }
             return this;
         }
@@ -477,7 +514,7 @@ public final class TransformProject {
                 }
             }
             ProjectModels resolved = ProjectModels.resolve(List.copyOf(all),
-                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants));
+                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants, macros));
             Map<TableName, List<Audit>> audited = new LinkedHashMap<>();
             List<TableName> built = resolved.ordered().stream().map(ModelSpec::table).toList();
             for (Map.Entry<String, List<Audit>> e : audits.entrySet()) {

@@ -226,7 +226,7 @@ class JinjaSetForTest {
         refused(ds, "select 1\n{% set n = 007 %}", "model e.x line 2: cannot read {% set n = 007 %}: 007 is not a number"
                 + " (no leading zeros)");
         refused(ds, "select 1\n{% else %}", "model e.x line 2: {% else %} without an open {% if %} or {% for %}");
-        refused(ds, "select 1\n{% macro m() %}{% endmacro %}", "model e.x line 2: unknown tag {% macro m() %}: the supported"
+        refused(ds, "select 1\n{% call m() %}{% endcall %}", "model e.x line 2: unknown tag {% call m() %}: the supported"
                 + " statements are");
         refused(ds, "{% set cols = ['a'] %}select {{ cols | batch(2) }}", "model e.x line 1: {{ cols | batch(2) }}:"
                 + " unknown filter 'batch' (mds has join, upper, lower, trim, replace, length and default)");

@@ -54,10 +54,12 @@ public final class ProjectModels {
      * @param sourceSchemas source name to the schema that holds all its tables
      * @param vars variable name to its value, rendered as written
      * @param grants the project's grants(...): privilege (lower case) to roles, for every model that is built
+     * @param macros the macros of the macros directory by name, callable in every model
      */
     public record Declarations(Map<SourceTable, TableName> sourceTables, Map<String, String> sourceSchemas,
-            Map<String, String> vars, Map<String, List<String>> grants) {
+            Map<String, String> vars, Map<String, List<String>> grants, Map<String, Template.Macro> macros) {
         public Declarations {
+            macros = Map.copyOf(macros);
             sourceTables = Map.copyOf(sourceTables);
             sourceSchemas = Map.copyOf(sourceSchemas);
             vars = Map.copyOf(vars);
@@ -136,7 +138,7 @@ public final class ProjectModels {
         Map<TableName, Source> disabled = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (Source s : byName.values()) {
             if (s.seed() == null) {
-                Template t = Template.parse(s.source(), s.sql());
+                Template t = Template.parse(s.source(), s.sql(), declared.macros());
                 checkConfig(s, t);
                 Template.Setting enabled = t.config().get("enabled");
                 if (enabled != null && Boolean.FALSE.equals(enabled.value())) {

@@ -6,6 +6,7 @@ import dev.mds.core.InputLocation;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -26,7 +27,9 @@ import java.util.regex.Pattern;
  * {@code {{ expression }}}, {@code {% raw %} ... {% endraw %}} and {@code {# comments #}}, with Jinja's {@code -}
  * whitespace control. An expression is Jinja's: literals, names, {@code loop.*}, {@code var()},
  * {@code is_incremental()}, inline ifs, {@code or}, {@code and}, {@code not}, comparisons, {@code in}, {@code ~},
- * parentheses and the filters join, upper, lower, trim, replace, length and default, each operand's kind checked.
+ * parentheses and the filters join, upper, lower, trim, replace, length and default, each operand's kind checked;
+ * and {@code {% macro name(params) %} … {% endmacro %}} (in the file or a {@link Macro} of the macros directory),
+ * called as {@code name(args)}, its body checked at each call with that call's arguments.
  * Anything else (an unknown name included) is a {@link BadInputException} naming the source and the line: every check
  * is made when parsing, none when rendering.
  */
@@ -118,7 +121,7 @@ public final class Template {
 
     /** A value in a tag. */
     sealed interface Expr permits Literal, Name, LoopAttr, VarValue, Incremental, Not, Logic, Compare, Choice, Concat,
-            Filter {
+            Filter, MacroCall {
     }
 
     /** A String, {@link Num}, Boolean, or List of those. */
@@ -163,6 +166,26 @@ public final class Template {
 
     /** {@code operand | name(args)}. */
     record Filter(String name, Expr operand, List<Expr> args) implements Expr {
+    }
+
+    /**
+     * {@code name(args)}: the macro's body, parsed for this call (with the kinds of these arguments), rendered with
+     * {@code params} bound to {@code args} and nothing else of the caller's; its text.
+     */
+    record MacroCall(String name, List<String> params, List<Expr> args, List<Node> body) implements Expr {
+    }
+
+    /**
+     * A {@code {% macro name(params) %} body {% endmacro %}}: its parameters, their defaults (a literal, or null when
+     * the parameter is required), its body as written, where it was read ({@code source}) and the lines of the
+     * definition and of the body's first character.
+     */
+    public record Macro(String name, List<String> params, List<Object> defaults, String body, String source, int line,
+            int bodyLine) {
+        public Macro {
+            params = List.copyOf(params);
+            defaults = Collections.unmodifiableList(new ArrayList<>(defaults));
+        }
     }
 
     /** Jinja's undefined: what an inline if without else gives when its test is false; prints as nothing. */
@@ -232,6 +255,7 @@ public final class Template {
     /** A number literal in a tag: an integer or a decimal, perhaps negative. */
     private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?");
     private static final Pattern END_RAW = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
+    private static final Pattern END_MACRO = Pattern.compile("\\{%-?\\s*endmacro\\s*-?%}");
 
     private final String source;
     private final List<Node> nodes;
@@ -414,6 +438,11 @@ public final class Template {
             if (n instanceof This t) {
                 return Optional.of(t.line());
             }
+            Optional<Integer> inCall = n instanceof Print p ? thisLine(p.value()) : n instanceof Assign a
+                    ? thisLine(a.value()) : n instanceof If f ? thisLine(f.test()) : Optional.empty();
+            if (inCall.isPresent()) {
+                return inCall;
+            }
             if (n instanceof If f) {
                 Optional<Integer> in = thisLine(f.then()).or(() -> thisLine(f.otherwise()));
                 if (in.isPresent()) {
@@ -428,6 +457,34 @@ public final class Template {
             }
         }
         return Optional.empty();
+    }
+
+    /** The line of a {@code {{ this }}} in a macro called in {@code e} (the call's line in the model). */
+    private static Optional<Integer> thisLine(Expr e) {
+        List<Expr> inside;
+        if (e instanceof MacroCall m) {
+            Optional<Integer> in = thisLine(m.body());
+            if (in.isPresent()) {
+                return in;
+            }
+            inside = m.args();
+        } else if (e instanceof Not n) {
+            inside = List.of(n.operand());
+        } else if (e instanceof Logic l) {
+            inside = List.of(l.left(), l.right());
+        } else if (e instanceof Compare c) {
+            inside = List.of(c.left(), c.right());
+        } else if (e instanceof Choice c) {
+            inside = c.otherwise() == null ? List.of(c.test(), c.then()) : List.of(c.test(), c.then(), c.otherwise());
+        } else if (e instanceof Concat c) {
+            inside = c.parts();
+        } else if (e instanceof Filter f) {
+            inside = new ArrayList<>(f.args());
+            inside.add(0, f.operand());
+        } else {
+            return Optional.empty();
+        }
+        return inside.stream().map(Template::thisLine).flatMap(Optional::stream).findFirst();
     }
 
     /** One rendering: the text so far, its segments, the names set and the loops open. */
@@ -524,6 +581,14 @@ public final class Template {
             }
             if (e instanceof Filter f) {
                 return filter(f);
+            }
+            if (e instanceof MacroCall m) {
+                Renderer call = new Renderer(incremental, thisQuoted, tags);      // sees only its arguments
+                for (int k = 0; k < m.params().size(); k++) {
+                    call.globals.put(m.params().get(k), eval(m.args().get(k)));
+                }
+                call.render(m.body());
+                return call.out.toString();
             }
             Loop loop = loops.get(loops.size() - 1);
             return switch (((LoopAttr) e).attribute()) {
@@ -697,14 +762,65 @@ public final class Template {
 
     /** Parses {@code sql} read from {@code source} (a file name or {@code model x.y}). */
     public static Template parse(String source, String sql) {
-        return new Parser(Objects.requireNonNull(source), Objects.requireNonNull(sql)).parse();
+        return parse(source, sql, Map.of());
+    }
+
+    /**
+     * Parses {@code sql} read from {@code source}, the macros of {@code library} (dbt's macro-paths) callable in it
+     * besides those it defines.
+     */
+    public static Template parse(String source, String sql, Map<String, Macro> library) {
+        return new Parser(Objects.requireNonNull(source), Objects.requireNonNull(sql), new ArrayList<>(),
+                Map.copyOf(library), new LinkedHashMap<>(), List.of(), null, "", 1).parse();
+    }
+
+    /**
+     * The macros defined in {@code text}, read from {@code source} (a file of dbt's macro-paths), by name: the file
+     * holds {@code {% macro %}} blocks, white space and comments only. Their bodies are checked where they are called.
+     */
+    public static Map<String, Macro> macros(String source, String text) {
+        Parser p = new Parser(Objects.requireNonNull(source), Objects.requireNonNull(text), new ArrayList<>(), Map.of(),
+                new LinkedHashMap<>(), List.of(), null, "", 1);
+        List<Node> nodes = p.nodes();
+        for (Node n : nodes) {
+            if (!(n instanceof Text t) || !t.text().isBlank()) {
+                int line = n instanceof Text t ? t.line() + leadingNewlines(t.text()) : nodeLine(n);
+                throw p.error(line, "a macro file holds only {% macro %} … {% endmacro %} blocks (and comments),"
+                        + " not SQL or other tags");
+            }
+        }
+        return Collections.unmodifiableMap(new LinkedHashMap<>(p.local));
+    }
+
+    private static int leadingNewlines(String text) {
+        int lines = 0;
+        for (int i = 0; i < text.length() && Character.isWhitespace(text.charAt(i)); i++) {
+            lines += text.charAt(i) == '\n' ? 1 : 0;
+        }
+        return lines;
+    }
+
+    private static int nodeLine(Node n) {
+        return n instanceof Tag t ? t.line() : n instanceof This t ? t.line() : n instanceof If f ? f.line()
+                : n instanceof For f ? f.line() : n instanceof Assign a ? a.line() : ((Print) n).line();
     }
 
     private static final class Parser {
         private final String source;
         private final String sql;
-        private final List<Tag> tags = new ArrayList<>();
+        private final List<Tag> tags;
         private final Map<String, Setting> config = new LinkedHashMap<>();
+        /** The macros of the macros directory, and those defined in this file so far. */
+        private final Map<String, Macro> library;
+        private final Map<String, Macro> local;
+        /** The macros being called, outermost first, when this parses a macro's body; else empty. */
+        private final List<String> calling;
+        /** In a macro's body, the model's line of the outermost call: tags and {@code this} are counted there. */
+        private final Integer callLine;
+        /** In a macro's body, where it is called, added to every error; else empty. */
+        private final String context;
+        /** The line {@code sql} starts on in {@code source}. */
+        private final int firstLine;
         /** The names set so far and what they hold. */
         private final Map<String, Typed> globals = new HashMap<>();
         /** The open fors' items (the name and the kind of the list's items), innermost last. */
@@ -713,17 +829,30 @@ public final class Template {
         private record LoopVar(String name, Kind kind) {
         }
 
-        Parser(String source, String sql) {
+        Parser(String source, String sql, List<Tag> tags, Map<String, Macro> library, Map<String, Macro> local,
+                List<String> calling, Integer callLine, String context, int firstLine) {
             this.source = source;
             this.sql = sql;
+            this.tags = tags;
+            this.library = library;
+            this.local = local;
+            this.calling = calling;
+            this.callLine = callLine;
+            this.context = context;
+            this.firstLine = firstLine;
         }
 
         BadInputException error(int line, String reason) {
-            return new BadInputException(InputLocation.of(source).withLine(line), reason);
+            return new BadInputException(InputLocation.of(source).withLine(line), reason + context);
+        }
+
+        /** The line a tag on {@code line} is counted on: in a macro's body, the model's line of the call. */
+        int tagLine(int line) {
+            return callLine != null ? callLine : line;
         }
 
         int lineOf(int offset) {
-            int line = 1;
+            int line = firstLine;
             for (int i = 0; i < offset; i++) {
                 if (sql.charAt(i) == '\n') {
                     line++;
@@ -733,6 +862,12 @@ public final class Template {
         }
 
         Template parse() {
+            List<Node> root = nodes();
+            return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
+        }
+
+        /** The nodes of {@code sql}. */
+        List<Node> nodes() {
             List<Node> root = new ArrayList<>();
             List<Frame> stack = new ArrayList<>();
             List<Node> current = root;
@@ -781,6 +916,30 @@ public final class Template {
                     i = end.group().endsWith("-%}") ? whitespaceAfter(end.end()) : end.end();
                     continue;
                 }
+                if (kind == '%' && tokens.get(0).equals("macro")) {
+                    if (!stack.isEmpty() || !calling.isEmpty()) {
+                        throw error(line, tag + ": a macro is defined only at the top level of a file, not inside "
+                                + (calling.isEmpty() ? "the " + stack.get(stack.size() - 1).tag + " of line "
+                                + stack.get(stack.size() - 1).line : "another macro"));
+                    }
+                    int from = trimAfter ? whitespaceAfter(i) : i;
+                    Matcher end = END_MACRO.matcher(sql);
+                    if (!end.find(from)) {
+                        throw error(line, tag + " is never closed with {% endmacro %}");
+                    }
+                    Matcher nested = Pattern.compile("\\{%-?\\s*macro\\b").matcher(sql).region(from, end.start());
+                    if (nested.find()) {
+                        throw error(lineOf(nested.start()), "a macro is defined only at the top level of a file, not"
+                                + " inside the " + tag + " of line " + line);
+                    }
+                    int to = end.group().startsWith("{%-") ? whitespaceBefore(end.start(), from) : end.start();
+                    define(tokens, line, tag, sql.substring(from, to), lineOf(from));
+                    i = end.group().endsWith("-%}") ? whitespaceAfter(end.end()) : end.end();
+                    continue;
+                }
+                if (kind == '%' && tokens.get(0).equals("endmacro")) {
+                    throw error(line, tag + " without an open {% macro %}");
+                }
                 if (kind == '{') {
                     expression(tokens, line, tag, current);
                 } else {
@@ -794,7 +953,7 @@ public final class Template {
                 Frame f = stack.get(stack.size() - 1);
                 throw error(f.line, f.tag + " is never closed with {% end" + f.kind + " %}");
             }
-            return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
+            return root;
         }
 
         /** Where the white space ending {@code sql[from, at)} starts. */
@@ -956,7 +1115,7 @@ public final class Template {
             return error(line, "unknown tag " + tag + ": the supported statements are {% if is_incremental() %}"
                     + " (or loop.first, loop.last, a name set to true or false, a comparison; with not, and, or),"
                     + " {% elif … %}, {% else %}, {% endif %}, {% for name in list %}, {% endfor %},"
-                    + " {% set name = value %} and {% raw %}");
+                    + " {% set name = value %}, {% macro name(params) %}, {% endmacro %} and {% raw %}");
         }
 
         /** A name a {@code set} or {@code for} may not take: the tags', Jinja's words, dbt's context. */
@@ -1304,7 +1463,8 @@ public final class Template {
 
         private BadInputException undefined(String name, int line, String tag) {
             return error(line, tag + ": '" + name + "' is undefined (set it above with {% set " + name
-                    + " = … %}, or loop with {% for " + name + " in … %})");
+                    + " = … %}, or loop with {% for " + name + " in … %}" + (calling.isEmpty() ? ")"
+                    : "; a macro sees only its parameters and the names it sets)"));
         }
 
         /**
@@ -1328,7 +1488,7 @@ public final class Template {
                     throw c.unknown.get();
                 }
                 String fallback = call.size() != 6 ? null : isNumber(call.get(4)) ? call.get(4) : unquote(call.get(4));
-                Var v = new Var(unquote(call.get(2)).strip(), fallback, c.line);
+                Var v = new Var(unquote(call.get(2)).strip(), fallback, tagLine(c.line));
                 if (v.name().isEmpty()) {
                     throw error(c.line, c.tag + ": var() needs a variable name");
                 }
@@ -1347,6 +1507,9 @@ public final class Template {
             if (isIdent(token) && !RESERVED.contains(token) && !c.peek(1).equals("(")) {
                 c.i++;
                 return reference(List.of(token), c.line, c.tag);
+            }
+            if (isIdent(token) && !RESERVED.contains(token)) {
+                return call(c);
             }
             if (isString(token) || isNumber(token) || BOOLEANS.contains(token) || token.equals("[")) {
                 int[] i = {c.i};
@@ -1367,6 +1530,148 @@ public final class Template {
             }
             throw error(c.line, "cannot read " + c.tag + ": expected a value" + (token.isEmpty() ? " at the end"
                     : ", not '" + token + "'") + "; " + VALUE_USAGE);
+        }
+
+        /** Reads {@code {% macro name(a, b='default') %}} and keeps {@code body} as this file's macro. */
+        private void define(List<String> t, int line, String tag, String body, int bodyLine) {
+            String usage = tag + ": write {% macro name(param, param='default', …) %}, each default a quoted string, a"
+                    + " number, true/false or a [list] of those";
+            if (t.size() < 4 || !isIdent(t.get(1)) || !t.get(2).equals("(") || !t.get(t.size() - 1).equals(")")) {
+                throw error(line, usage);
+            }
+            String name = t.get(1);
+            checkName(name, line, tag);
+            List<String> params = new ArrayList<>();
+            List<Object> defaults = new ArrayList<>();
+            int[] i = {3};
+            while (i[0] < t.size() - 1) {
+                String param = t.get(i[0]);
+                if (!isIdent(param)) {
+                    throw error(line, usage);
+                }
+                checkName(param, line, tag);
+                if (params.contains(param)) {
+                    throw error(line, tag + ": parameter '" + param + "' is named twice");
+                }
+                params.add(param);
+                i[0]++;
+                Object fallback = null;
+                if (t.get(i[0]).equals("=")) {
+                    i[0]++;
+                    fallback = literal(t, i, line, tag, false);
+                } else if (defaults.stream().anyMatch(Objects::nonNull)) {
+                    throw error(line, tag + ": parameter '" + param + "' has no default but one before it has (as in"
+                            + " Python, parameters with defaults come last)");
+                }
+                defaults.add(fallback);
+                if (i[0] < t.size() - 1 && !t.get(i[0]++).equals(",")) {
+                    throw error(line, usage);
+                }
+            }
+            Macro prior = local.get(name);
+            if (prior != null) {
+                throw error(line, tag + ": macro '" + name + "' is defined twice in this file (also on line "
+                        + prior.line() + ")");
+            }
+            local.put(name, new Macro(name, params, defaults, body, source, line, bodyLine));
+        }
+
+        /**
+         * {@code name(args)} at the cursor: a macro of this file defined above, or of the macros directory, its
+         * arguments by position or {@code param=value}; its body parsed here with the arguments' kinds.
+         */
+        private Typed call(Cursor c) {
+            int from = c.i;
+            String name = c.t.get(c.i);
+            Macro m = local.containsKey(name) ? local.get(name) : library.get(name);
+            if (m == null) {
+                throw error(c.line, c.tag + ": no macro '" + name + "' (define it above with {% macro " + name
+                        + "(…) %} in this file, or in a file of the macros directory)");
+            }
+            c.i += 2;
+            Typed[] args = new Typed[m.params().size()];
+            int positional = 0;
+            boolean keywords = false;
+            while (!c.accept(")")) {
+                if (c.i >= c.t.size()) {
+                    throw error(c.line, "cannot read " + c.tag + ": " + name + "( is never closed with ')'");
+                }
+                String param = null;
+                if (isIdent(c.peek()) && c.peek(1).equals("=")) {
+                    param = c.peek();
+                    c.i += 2;
+                }
+                Typed arg = defined(choice(c), c.tag, c.line, "pass");
+                int k;
+                if (param == null) {
+                    if (keywords) {
+                        throw error(c.line, c.tag + ": a positional argument after a keyword one (" + name + "(…, "
+                                + "param=value, value))");
+                    }
+                    k = positional++;
+                    if (k >= args.length) {
+                        throw error(c.line, c.tag + ": macro " + name + " takes " + args.length + " argument"
+                                + (args.length == 1 ? "" : "s") + " (" + String.join(", ", m.params()) + "), not more");
+                    }
+                } else {
+                    keywords = true;
+                    k = m.params().indexOf(param);
+                    if (k < 0) {
+                        throw error(c.line, c.tag + ": macro " + name + " has no parameter '" + param + "' (it has "
+                                + (m.params().isEmpty() ? "none" : String.join(", ", m.params())) + ")");
+                    }
+                    if (args[k] != null) {
+                        throw error(c.line, c.tag + ": macro " + name + "'s parameter '" + param + "' is given twice");
+                    }
+                }
+                args[k] = arg;
+                if (!c.peek().equals(")")) {
+                    c.expect(",", "between " + name + "'s arguments");
+                }
+            }
+            String text = c.text(from);
+            for (int k = 0; k < args.length; k++) {
+                if (args[k] == null) {
+                    Object fallback = m.defaults().get(k);
+                    if (fallback == null) {
+                        throw error(c.line, c.tag + ": " + text + ": macro " + name + "(" + String.join(", ", m.params())
+                                + ") needs " + m.params().get(k));
+                    }
+                    args[k] = typedLiteral(fallback, display(List.of(m.params().get(k))));
+                }
+            }
+            if (calling.contains(name)) {
+                List<String> chain = new ArrayList<>(calling.subList(calling.indexOf(name), calling.size()));
+                chain.add(name);
+                throw error(c.line, c.tag + ": macro " + name + " calls itself (" + String.join(" -> ", chain)
+                        + "); mds does not run recursive macros");
+            }
+            List<String> nowCalling = new ArrayList<>(calling);
+            nowCalling.add(name);
+            int line = tagLine(c.line);
+            String where = " (in macro " + name + ", called " + (context.isEmpty() ? "from " + source + " line " + line
+                    + ")" : "by " + context.substring(" (in ".length()));
+            Parser body = new Parser(m.source(), m.body(), tags, library, new LinkedHashMap<>(
+                    m.source().equals(source) ? local : Map.of()), List.copyOf(nowCalling), line, where, m.bodyLine());
+            for (int k = 0; k < args.length; k++) {
+                body.globals.put(m.params().get(k), new Typed(new Name(m.params().get(k)), args[k].kind(),
+                        args[k].item(), false, m.params().get(k)));
+            }
+            List<Node> nodes = body.nodes();
+            return new Typed(new MacroCall(name, List.copyOf(m.params()), Arrays.stream(args).map(Typed::expr).toList(),
+                    List.copyOf(nodes)), Kind.STRING, null, false, text);
+        }
+
+        private static Typed typedLiteral(Object value, String text) {
+            Kind item = null;
+            if (value instanceof List<?> list) {
+                for (Object o : list) {
+                    Kind k = kindOf(o);
+                    item = item == null || item == k ? k : Kind.SCALAR;
+                }
+                item = item == null ? Kind.SCALAR : item;
+            }
+            return new Typed(new Literal(value), kindOf(value), item, false, text);
         }
 
         private static Kind kindOf(Object literal) {
@@ -1478,17 +1783,17 @@ public final class Template {
 
         private void expression(List<String> t, int line, String tag, List<Node> current) {
             if (t.equals(List.of("this"))) {
-                current.add(new This(line));
+                current.add(new This(tagLine(line)));
             } else if (t.size() == 4 && t.get(0).equals("ref") && t.get(1).equals("(") && isString(t.get(2))
                     && t.get(3).equals(")")) {
-                Ref r = new Ref(unquote(t.get(2)).strip(), line);
+                Ref r = new Ref(unquote(t.get(2)).strip(), tagLine(line));
                 if (r.target().isEmpty()) {
                     throw error(line, tag + ": ref() needs a model name");
                 }
                 tags.add(r);
                 current.add(r);
             } else if (call(t, "source", 2)) {
-                SourceRef r = new SourceRef(unquote(t.get(2)).strip(), unquote(t.get(4)).strip(), line);
+                SourceRef r = new SourceRef(unquote(t.get(2)).strip(), unquote(t.get(4)).strip(), tagLine(line));
                 if (r.source().isEmpty() || r.table().isEmpty()) {
                     throw error(line, tag + ": source() needs a source name and a table name");
                 }
@@ -1496,7 +1801,7 @@ public final class Template {
                 current.add(r);
             } else if (call(t, "var", 1) || call(t, "var", 2) || numberDefault(t)) {
                 String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? t.get(4) : unquote(t.get(4));
-                Var v = new Var(unquote(t.get(2)).strip(), fallback, line);
+                Var v = new Var(unquote(t.get(2)).strip(), fallback, tagLine(line));
                 if (v.name().isEmpty()) {
                     throw error(line, tag + ": var() needs a variable name");
                 }
@@ -1504,6 +1809,9 @@ public final class Template {
                 current.add(v);
             } else if (t.size() >= 3 && t.get(0).equals("config") && t.get(1).equals("(")
                     && t.get(t.size() - 1).equals(")")) {
+                if (!calling.isEmpty()) {
+                    throw error(line, tag + ": config() is read in a model, not in a macro");
+                }
                 config(t.subList(2, t.size() - 1), line, tag);
             } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".") && t.get(2).equals("star")
                     && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
@@ -1560,9 +1868,9 @@ public final class Template {
                     }
                     List<String> call = close == t.size() ? List.of() : t.subList(i, close + 1);
                     if (call(call, "ref", 1)) {
-                        from = new Ref(unquote(call.get(2)).strip(), line);
+                        from = new Ref(unquote(call.get(2)).strip(), tagLine(line));
                     } else if (call(call, "source", 2)) {
-                        from = new SourceRef(unquote(call.get(2)).strip(), unquote(call.get(4)).strip(), line);
+                        from = new SourceRef(unquote(call.get(2)).strip(), unquote(call.get(4)).strip(), tagLine(line));
                     } else {
                         throw error(line, usage + ": from is a ref() or a source()");
                     }
@@ -1604,7 +1912,7 @@ public final class Template {
                 throw error(line, usage + ": relation_alias is a plain name, not '" + alias + "'");
             }
             tags.add(from);
-            return new Star(from, except, alias, prefix, suffix, quote, line);
+            return new Star(from, except, alias, prefix, suffix, quote, tagLine(line));
         }
 
         private String text(Object value, String key, String usage, int line) {
