@@ -111,7 +111,8 @@ class JinjaExpressionsTest {
      * What each operator and filter gives, printed, against Jinja's own rendering: Python's equality (1 == 1.0,
      * True == 1), ordering of numbers and of texts by code point, in over texts and lists, not/and/or precedence,
      * inline ifs without else printing nothing, default on an undefined name and on an empty value, ~ and filters'
-     * precedence (a filter binds tighter than ~, a comparison looser), length counting code points.
+     * precedence (a filter binds tighter than ~, a comparison looser), length counting code points, a list of names and
+     * expressions.
      */
     @Test
     void everyOperatorAndFilterPrintsWhatJinjaPrints(DataSource ds) {
@@ -124,6 +125,7 @@ class JinjaExpressionsTest {
                   '{{ 'x' ~ 1 ~ true ~ half ~ ('q' if false) }}|{{ 'a' ~ 'b' | upper }}|{{ mixed | join('-') }}|{{ words | join }}|{{ words | join(', ') | upper }}' as texts,
                   '{{ 'MiXed' | lower }}|{{ 'straße' | upper }}|{{ '  pad  ' | trim }}|{{ 'xxhixx' | trim('x') }}|{{ 'a.b.c' | replace('.', '__') }}|{{ n | replace('3', 'three') }}|{{ on | upper }}' as filters,
                   {{ 'héllo😀' | length }} as len_text, {{ words | length }} as len_list, {{ words | length > 2 }} as long_list,
+                  '{% for w in words %}{{ [w, loop.index, w ~ '!', on] | join('/') }}{{ ';' if not loop.last }}{% endfor %}' as lists,
                   {% for w in words %}{% if w == 'a' %}'first_a'{% elif w in 'bc' and loop.index0 > 0 %}'late_{{ w }}'{% elif loop.first %}'{{ w ~ "_first" }}'{% else %}'never'{% endif %}{{ " || " if not loop.last else " as w," }}{% endfor %}
                   '{% for m in mixed %}{{ m == 1 }}{{ '/' if not loop.last }}{% endfor %}' as m
                 """).build();
@@ -136,13 +138,14 @@ class JinjaExpressionsTest {
                 + "  'x1True0.5|aB|1-True-x-2.5|bac|B, A, C' as texts,\n"
                 + "  'mixed|STRASSE|pad|hi|a__b__c|three|TRUE' as filters,\n"
                 + "  6 as len_text, 3 as len_list, True as long_list,\n"
+                + "  'b/1/b!/True;a/2/a!/True;c/3/c!/True' as lists,\n"
                 + "  'b_first' || 'first_a' || 'late_c' as w,\n"
                 + "  'True/True/False/False' as m"));
         project.run().assertSucceeded();
         assertThat(TestSql.strings(ds, "select concat_ws(' ', comparisons, membership, logic, choices, texts, filters, len_text,"
-                + " len_list, long_list, w, m) from xv.values")).containsExactly("True|False|True|True|True|True|False"
+                + " len_list, long_list, lists, w, m) from xv.values")).containsExactly("True|False|True|True|True|True|False"
                 + " True|True|True|True|True|True True|False|True|False|False |y|b|d|u||e|z|k x1True0.5|aB|1-True-x-2.5|bac|B, A, C mixed|STRASSE|pad|hi|a__b__c|three|TRUE 6 3"
-                + " t b_firstfirst_alate_c True/True/False/False");
+                + " t b/1/b!/True;a/2/a!/True;c/3/c!/True b_firstfirst_alate_c True/True/False/False");
     }
 
     @Test

@@ -121,7 +121,11 @@ public final class Template {
 
     /** A value in a tag. */
     sealed interface Expr permits Literal, Name, LoopAttr, VarValue, Incremental, Not, Logic, Compare, Choice, Concat,
-            Filter, MacroCall {
+            Filter, MacroCall, ListOf {
+    }
+
+    /** {@code [a, b ~ 'x', …]}: a list whose items are not all literals. */
+    record ListOf(List<Expr> items) implements Expr {
     }
 
     /** A String, {@link Num}, Boolean, or List of those. */
@@ -478,6 +482,8 @@ public final class Template {
             inside = c.otherwise() == null ? List.of(c.test(), c.then()) : List.of(c.test(), c.then(), c.otherwise());
         } else if (e instanceof Concat c) {
             inside = c.parts();
+        } else if (e instanceof ListOf l) {
+            inside = l.items();
         } else if (e instanceof Filter f) {
             inside = new ArrayList<>(f.args());
             inside.add(0, f.operand());
@@ -581,6 +587,11 @@ public final class Template {
             }
             if (e instanceof Filter f) {
                 return filter(f);
+            }
+            if (e instanceof ListOf l) {
+                List<Object> items = new ArrayList<>();
+                l.items().forEach(item -> items.add(eval(item)));
+                return items;
             }
             if (e instanceof MacroCall m) {
                 Renderer call = new Renderer(incremental, thisQuoted, tags);      // sees only its arguments
@@ -1511,7 +1522,31 @@ public final class Template {
             if (isIdent(token) && !RESERVED.contains(token)) {
                 return call(c);
             }
-            if (isString(token) || isNumber(token) || BOOLEANS.contains(token) || token.equals("[")) {
+            if (c.accept("[")) {
+                String usage = "cannot read " + c.tag + ": a list holds quoted strings, numbers and true/false (or"
+                        + " names and expressions giving them)";
+                List<Expr> items = new ArrayList<>();
+                Kind item = null;
+                while (!c.accept("]")) {
+                    if (c.i >= c.t.size() || c.peek().equals("[")) {
+                        throw error(c.line, usage);
+                    }
+                    Typed v = defined(choice(c), c.tag, c.line, "list");
+                    if (v.kind() == Kind.LIST) {
+                        throw error(c.line, usage);
+                    }
+                    items.add(v.expr());
+                    item = item == null || item == v.kind() ? v.kind() : Kind.SCALAR;
+                    if (!c.peek().equals("]") && !c.accept(",")) {
+                        throw error(c.line, "cannot read " + c.tag + ": a list is [item, item, …], not '" + c.peek()
+                                + "' after an item");
+                    }
+                }
+                Expr list = items.stream().allMatch(Literal.class::isInstance)
+                        ? new Literal(items.stream().map(e -> ((Literal) e).value()).toList()) : new ListOf(items);
+                return new Typed(list, Kind.LIST, item == null ? Kind.SCALAR : item, false, c.text(from));
+            }
+            if (isString(token) || isNumber(token) || BOOLEANS.contains(token)) {
                 int[] i = {c.i};
                 Object value = literal(c.t, i, c.line, c.tag, false);
                 c.i = i[0];
