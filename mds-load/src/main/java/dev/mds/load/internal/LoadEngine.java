@@ -894,6 +894,9 @@ public final class LoadEngine {
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
         HashMap<Object, ChangeEvent> lastDelete = new HashMap<>();
+        // a DEFERRABLE key: the key's other rows, beside the one in byKey, inside the transaction of that one (rare)
+        HashMap<Object, List<Row>> beside = new HashMap<>();
+        Boolean fullImages = null;   // whether the batch's before images hold whole rows (REPLICA IDENTITY FULL), lazily
         ChangeEvent truncate = null;
         ChangeEvent snapshotComplete = null;
         for (int n = 0; n < count; n++) {
@@ -908,6 +911,7 @@ public final class LoadEngine {
                 if (e.operation() == ChangeEvent.Operation.TRUNCATE) {
                     byKey.clear();
                     lastDelete.clear();
+                    beside.clear();
                     truncate = e;
                 } else {
                     snapshotComplete = e;
@@ -951,8 +955,65 @@ public final class LoadEngine {
             Object k = keyOf(keyValues);
             Row prev = byKey.get(k);
             Record folded;
-            if (e.isDelete() && deletesAnotherVersion(e, prev, plan)) {
-                continue;
+            if (!beside.isEmpty() && prev != null && prev.commit != e.position().commit()) {
+                beside.remove(k);   // prev's transaction committed with one row of the key at most: prev's
+            }
+            boolean sameTransaction = prev != null && !prev.delete && !prev.read && prev.commit == e.position().commit();
+            List<Row> others = sameTransaction ? beside.get(k) : null;
+            if (sameTransaction && (prev.besideStored || others != null) && e.before().isPresent()
+                    && e.before().get().size() == width && (e.isDelete() || e.operation() == ChangeEvent.Operation.UPDATE)) {
+                // a DEFERRABLE key holds two rows inside a transaction: which one does this event change?
+                Record b = e.before().get();
+                if (!sameRow(b, prev.values, plan)) {
+                    int at = others == null ? -1 : indexOfSameRow(others, b, plan);
+                    boolean stored = false;
+                    if (at < 0 && prev.besideStored) {
+                        if (fullImages == null && !wholeRow(b, plan)) {
+                            fullImages = wholeRows(batch, plan);
+                        }
+                        stored = wholeRow(b, plan) || Boolean.TRUE.equals(fullImages);
+                    }
+                    if (at >= 0 || stored) {
+                        // the event is about another row of the key: prev stays the key's row, as of this event
+                        if (e.operation() == ChangeEvent.Operation.UPDATE) {
+                            Row changed = new Row(filledFrom(e.after().get(), b, keyValues, plan), number, false, false,
+                                    e.position().commit(), e.position().change(), e.commitTime(), null);
+                            if (at >= 0) {
+                                others.set(at, changed);
+                            } else {
+                                beside.computeIfAbsent(k, x -> new ArrayList<>()).add(changed);
+                            }
+                        } else if (at >= 0) {
+                            others.remove(at);
+                        }
+                        byKey.put(k, prev.asOf(e.position().commit(), e.position().change(), e.commitTime(),
+                                prev.besideStored && !stored));
+                        continue;
+                    }
+                } else if (e.isDelete() && (prev.besideStored || !others.isEmpty())) {
+                    // the delete removes prev: the key falls back to its other row
+                    if (others != null && !others.isEmpty()) {
+                        byKey.put(k, others.remove(others.size() - 1).asOf(e.position().commit(), e.position().change(),
+                                e.commitTime(), prev.besideStored));
+                    } else {
+                        byKey.remove(k);   // the row the target stores, if there is one, is the key's row again
+                    }
+                    continue;
+                }
+            }
+            boolean besideStored = false;
+            if (e.operation() == ChangeEvent.Operation.CREATE) {
+                // an insert over a key the batch has not touched: the target's row may still be there beside it
+                // until the commit (a DEFERRABLE key), and an insert over a live row of the key is a second row
+                besideStored = prev == null ? truncate == null : sameTransaction && prev.besideStored;
+                if (prev != null && !prev.delete && !prev.read) {
+                    (sameTransaction && others != null ? others : beside.computeIfAbsent(k, x -> new ArrayList<>()))
+                            .add(prev.asOf(prev.commit, prev.change, prev.at, false));
+                }
+            } else if (e.operation() == ChangeEvent.Operation.UPDATE) {
+                besideStored = sameTransaction && prev.besideStored;
+            } else if (!beside.isEmpty()) {
+                beside.remove(k);
             }
             if (e.isDelete()) {
                 Object[] values = new Object[width];
@@ -995,7 +1056,7 @@ public final class LoadEngine {
                 lastDelete.put(k, e);
             }
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
-                    e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null));
+                    e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null, besideStored));
         }
         List<ChangeEvent> replacedDeletes = new ArrayList<>();
         if (!lastDelete.isEmpty()) {
@@ -1012,36 +1073,81 @@ public final class LoadEngine {
     }
 
     /**
-     * Whether a delete removes another version of its key than the one the batch's earlier events of the same
-     * transaction came to: its before image (REPLICA IDENTITY FULL) differs from that row in a non-key column both
-     * know. Only a source whose primary key is DEFERRABLE holds two rows of one key inside a transaction: an UPDATE
-     * moving keys onto each other in one statement ({@code set id = 3 - id}: 1 to 2, then 2 to 1) logs the insert of
-     * key 2 before the delete of the old key 2, and folding that delete as the key's last event lost the row. The
-     * delete's own version is the one stored before the transaction, which the key's upsert replaces anyway. Only
-     * nullable columns are compared: in a before image of the key alone (REPLICA IDENTITY DEFAULT) they are NULL, while
-     * Debezium fills the NOT NULL ones with their type's default ({@code ""}, 0), which would read as another row. Rows
-     * equal in every nullable column both know are not told apart (see the README's limits).
+     * Whether a before image is the row {@code row} of its key: equal in every non-key column, a column either does
+     * not carry counting as equal. Values are compared as the database compares them ({@link #normalize}), or by their
+     * COPY text when their Java types differ.
      */
-    private static boolean deletesAnotherVersion(ChangeEvent e, Row prev, Plan plan) {
-        if (prev == null || prev.delete || prev.commit != e.position().commit() || e.before().isEmpty()) {
-            return false;
-        }
-        Record before = e.before().get();
-        if (before.size() != prev.values.size()) {
-            return false;
-        }
+    private static boolean sameRow(Record before, Record row, Plan plan) {
         for (int j = 0; j < before.size(); j++) {
             Object b = before.get(j);
-            Object p = prev.values.get(j);
-            dev.mds.core.Field f = plan.schema.field(j);
-            if (b == null || p == null || Unchanged.is(b) || Unchanged.is(p) || !f.nullable() || plan.key.contains(f.name())) {
+            Object r = row.get(j);
+            if (b == r || Unchanged.is(b) || Unchanged.is(r) || plan.key.contains(plan.schema.field(j).name())) {
                 continue;
             }
-            if (!normalize(b).equals(normalize(p))) {
+            if (b == null || r == null) {
+                return false;
+            }
+            Object nb = normalize(b);
+            Object nr = normalize(r);
+            if (!nb.equals(nr) && (nb.getClass() == nr.getClass() || !CopyText.valueText(b).equals(CopyText.valueText(r)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int indexOfSameRow(List<Row> rows, Record before, Plan plan) {
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            if (sameRow(before, rows.get(i).values, plan)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Whether a before image evidently holds a whole row (REPLICA IDENTITY FULL): a non-key column holds a value other
+     * than NULL and the defaults ({@code ""}, 0, false, no bytes) Debezium fills the NOT NULL columns of a before image
+     * of the key alone with (REPLICA IDENTITY DEFAULT).
+     */
+    private static boolean wholeRow(Record before, Plan plan) {
+        for (int j = 0; j < before.size(); j++) {
+            Object v = before.get(j);
+            if (v == null || Unchanged.is(v) || plan.key.contains(plan.schema.field(j).name())) {
+                continue;
+            }
+            boolean filler = v instanceof String t ? t.isEmpty() : v instanceof Boolean f ? !f
+                    : v instanceof byte[] bytes ? bytes.length == 0
+                    : v instanceof BigDecimal d ? d.signum() == 0 : v instanceof Number n && n.doubleValue() == 0;
+            if (!filler) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether some before image of the batch evidently holds a whole row: the source table's are whole rows. */
+    private static boolean wholeRows(ChangeBatch batch, Plan plan) {
+        for (ChangeEvent e : batch.events()) {
+            if (e.before().isPresent() && e.before().get().size() == plan.schema.size() && wholeRow(e.before().get(), plan)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An UPDATE's after image with its unsent values taken from its before image, and the key's values. */
+    private static Record filledFrom(Record after, Record before, Object[] keyValues, Plan plan) {
+        Object[] values = after.values().toArray();
+        for (int j = 0; j < values.length; j++) {
+            if (Unchanged.is(values[j]) && !Unchanged.is(before.get(j))) {
+                values[j] = before.get(j);
+            }
+        }
+        for (int j = 0; j < keyValues.length; j++) {
+            values[plan.keyIndex[j]] = keyValues[j];
+        }
+        return Record.of(values);
     }
 
     /** The after images of a change batch's events, one per event (null for an event without one), lazily. */

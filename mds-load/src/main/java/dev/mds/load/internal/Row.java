@@ -21,6 +21,11 @@ final class Row {
      * came to before this row replaced them (null when none), loaded instead when the database refuses this row.
      */
     final Row before;
+    /**
+     * A change event's row created in its transaction over a key the batch had not touched before: the row the target
+     * stores for the key may still exist alongside it at the source until that transaction commits (a DEFERRABLE key).
+     */
+    final boolean besideStored;
 
     Row(Record values, long recordNumber) {
         this(values, recordNumber, null);
@@ -31,6 +36,11 @@ final class Row {
     }
 
     Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before) {
+        this(values, recordNumber, delete, read, commit, change, at, before, false);
+    }
+
+    Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before,
+            boolean besideStored) {
         this.values = values;
         this.recordNumber = recordNumber;
         this.delete = delete;
@@ -39,10 +49,16 @@ final class Row {
         this.change = change;
         this.at = at;
         this.before = before;
+        this.besideStored = besideStored;
     }
 
     /** This row with another {@link #before}. */
     Row withBefore(Row other) {
-        return other == before ? this : new Row(values, recordNumber, delete, read, commit, change, at, other);
+        return other == before ? this : new Row(values, recordNumber, delete, read, commit, change, at, other, besideStored);
+    }
+
+    /** This row as of a later event of its key, which left it the key's row. */
+    Row asOf(long laterCommit, long laterChange, Instant laterAt, boolean stillBesideStored) {
+        return new Row(values, recordNumber, delete, read, laterCommit, laterChange, laterAt, before, stillBesideStored);
     }
 }
