@@ -194,7 +194,7 @@ public final class TransformProject {
     /**
      * Collects the models and settings of a {@link TransformProject}. Defaults: no models, {@code threads(1)} (no
      * threads are started), {@code fullRefresh(false)}, no project grants (a relation's grants are left as they are),
-     * no audits.
+     * no audits, no macros directory, {@code target("dev")}.
      *
      * <pre>{@code
      * TransformProject.builder(ds).modelsFrom(Path.of("models")).threads(4).build();
@@ -207,6 +207,7 @@ public final class TransformProject {
         private final Map<String, String> sourceSchemas = new HashMap<>();
         private final Map<String, String> vars = new HashMap<>();
         private final Map<String, Template.Macro> macros = new LinkedHashMap<>();
+        private String target = Template.DEFAULT_TARGET;
         private final Map<String, List<String>> grants = new LinkedHashMap<>();
         private final Map<String, List<Audit>> audits = new LinkedHashMap<>();
         private final Map<TableName, Map<String, String>> seedColumnTypes = new LinkedHashMap<>();
@@ -252,6 +253,20 @@ public final class TransformProject {
                 sources.add(new ProjectModels.Source(table, f.toString(), read(f), null,
                         new ModelSpec.ModelFile(directory, f)));
             }
+            return this;
+        }
+
+        /**
+         * Sets dbt's {@code target.name}, which models test as {@code {% if target.name == 'prod' %}}; default
+         * {@code "dev"}. ({@code target.type} is {@code 'postgres'}; other attributes of {@code target} are refused.)
+         *
+         * @throws IllegalArgumentException when {@code name} is blank
+         */
+        public Builder target(String name) {
+            if (Objects.requireNonNull(name, "name").isBlank()) {
+                throw new IllegalArgumentException("target name is blank");
+            }
+            this.target = name;
             return this;
         }
 
@@ -514,7 +529,7 @@ public final class TransformProject {
                 }
             }
             ProjectModels resolved = ProjectModels.resolve(List.copyOf(all),
-                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants, macros));
+                    new ProjectModels.Declarations(sourceTables, sourceSchemas, vars, grants, macros, target));
             Map<TableName, List<Audit>> audited = new LinkedHashMap<>();
             List<TableName> built = resolved.ordered().stream().map(ModelSpec::table).toList();
             for (Map.Entry<String, List<Audit>> e : audits.entrySet()) {

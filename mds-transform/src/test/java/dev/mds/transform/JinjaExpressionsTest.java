@@ -148,6 +148,44 @@ class JinjaExpressionsTest {
                 + " t b/1/b!/True;a/2/a!/True;c/3/c!/True b_firstfirst_alate_c True/True/False/False");
     }
 
+    /**
+     * dbt's {@code target.name}, from {@code target(name)} (default {@code dev}), and {@code target.type}: compiled
+     * under three targets as Jinja compiles the model with that target, and run.
+     */
+    @Test
+    void targetNameIsTheBuildersTargetAndIfsOnItCompileAsJinja(DataSource ds) {
+        TableFixture.on(ds, "tg_src.t").columns("id int").rows(row(-1), row(5), row(7), row(200));
+        String model = """
+                select id,
+                    '{{ target.name }}' as target_name, '{{ target.type | upper }}' as adapter
+                from {{ ref('tg.src') }}
+                {% if target.name == 'prod' -%}
+                where id > 0
+                {%- elif target.name in ['dev', 'ci'] -%}
+                where id < 100 limit {{ 1 if target.name == 'ci' else 2 }}
+                {%- endif %}
+                """;
+        String[][] expected = {
+                {null, "'dev' as target_name", "where id < 100 limit 2", "2"},
+                {"prod", "'prod' as target_name", "where id > 0", "3"},
+                {"ci", "'ci' as target_name", "where id < 100 limit 1", "1"}};
+        for (String[] e : expected) {
+            TransformProject.Builder builder = TransformProject.builder(ds).model("tg.src", "select * from tg_src.t")
+                    .model("tg.m", model);
+            TransformProject project = (e[0] == null ? builder : builder.target(e[0])).build();
+            assertThat(project.sql()).as(e[0]).anySatisfy(s -> assertThat(s).endsWith(" as\n"
+                    + "select id,\n"
+                    + "    " + e[1] + ", 'POSTGRES' as adapter\n"
+                    + "from \"tg\".\"src\"\n"
+                    + e[2]));
+            project.run().assertSucceeded();
+            assertThat(TestSql.strings(ds, "select count(*) || ' ' || min(target_name) from tg.m"))
+                    .containsExactly(e[3] + " " + (e[0] == null ? "dev" : e[0]));
+        }
+        assertThatThrownBy(() -> TransformProject.builder(ds).target(" ")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("target name is blank");
+    }
+
     @Test
     void everyMisusedExpressionIsRefusedNamingTheFileAndLine(DataSource ds, @TempDir Path dir) throws Exception {
         refused(ds, "select 1\n{% for x in ['a'] %}{{ 'a' if loop.index else 'b' }}{% endfor %}", "model e.x line 2:"
@@ -208,6 +246,10 @@ class JinjaExpressionsTest {
         refused(ds, "select 1\n{{ 'a' + 'b' }}", "model e.x line 2: unknown tag {{ 'a' + 'b' }}: unexpected '+'");
         refused(ds, "select 1\n{{ ref('a') ~ 'b' }}", "model e.x line 2: unknown tag {{ ref('a') ~ 'b' }}: the supported"
                 + " expressions are");
+        refused(ds, "select 1\n{{ target.schema }}", "model e.x line 2: {{ target.schema }}: mds knows target.name (set"
+                + " with target(name), default 'dev') and target.type ('postgres'), not target.schema (mds has no default"
+                + " schema: a model names its own)");
+        refused(ds, "select 1\n{{ target }}", "model e.x line 2: unknown tag {{ target }}");
         refused(ds, "select 1\n{% elif true %}", "model e.x line 2: {% elif true %} without an open {% if %}");
         refused(ds, "select 1\n{% for x in ['a'] %}\n{% elif true %}{% endfor %}", "model e.x line 3: {% elif true %}"
                 + " without an open {% if %} (the {% for x in ['a'] %} of line 2 is open)");

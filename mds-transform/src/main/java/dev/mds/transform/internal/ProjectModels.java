@@ -55,9 +55,11 @@ public final class ProjectModels {
      * @param vars variable name to its value, rendered as written
      * @param grants the project's grants(...): privilege (lower case) to roles, for every model that is built
      * @param macros the macros of the macros directory by name, callable in every model
+     * @param target dbt's {@code target.name}
      */
     public record Declarations(Map<SourceTable, TableName> sourceTables, Map<String, String> sourceSchemas,
-            Map<String, String> vars, Map<String, List<String>> grants, Map<String, Template.Macro> macros) {
+            Map<String, String> vars, Map<String, List<String>> grants, Map<String, Template.Macro> macros,
+            String target) {
         public Declarations {
             macros = Map.copyOf(macros);
             sourceTables = Map.copyOf(sourceTables);
@@ -138,7 +140,7 @@ public final class ProjectModels {
         Map<TableName, Source> disabled = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (Source s : byName.values()) {
             if (s.seed() == null) {
-                Template t = Template.parse(s.source(), s.sql(), declared.macros());
+                Template t = Template.parse(s.source(), s.sql(), declared.macros(), declared.target());
                 checkConfig(s, t);
                 Template.Setting enabled = t.config().get("enabled");
                 if (enabled != null && Boolean.FALSE.equals(enabled.value())) {

@@ -773,16 +773,21 @@ public final class Template {
 
     /** Parses {@code sql} read from {@code source} (a file name or {@code model x.y}). */
     public static Template parse(String source, String sql) {
-        return parse(source, sql, Map.of());
+        return parse(source, sql, Map.of(), DEFAULT_TARGET);
     }
+
+    /** dbt's {@code target.name} when none is set: the name dbt's profiles give the development target. */
+    public static final String DEFAULT_TARGET = "dev";
 
     /**
      * Parses {@code sql} read from {@code source}, the macros of {@code library} (dbt's macro-paths) callable in it
-     * besides those it defines.
+     * besides those it defines, {@code target.name} being {@code target}.
      */
-    public static Template parse(String source, String sql, Map<String, Macro> library) {
-        return new Parser(Objects.requireNonNull(source), Objects.requireNonNull(sql), new ArrayList<>(),
-                Map.copyOf(library), new LinkedHashMap<>(), List.of(), null, "", 1).parse();
+    public static Template parse(String source, String sql, Map<String, Macro> library, String target) {
+        Parser p = new Parser(Objects.requireNonNull(source), Objects.requireNonNull(sql), new ArrayList<>(),
+                Map.copyOf(library), new LinkedHashMap<>(), List.of(), null, "", 1);
+        p.target = Objects.requireNonNull(target);
+        return p.parse();
     }
 
     /**
@@ -832,6 +837,8 @@ public final class Template {
         private final String context;
         /** The line {@code sql} starts on in {@code source}. */
         private final int firstLine;
+        /** dbt's {@code target.name}. */
+        private String target = DEFAULT_TARGET;
         /** The names set so far and what they hold. */
         private final Map<String, Typed> globals = new HashMap<>();
         /** The open fors' items (the name and the kind of the list's items), innermost last. */
@@ -1511,6 +1518,18 @@ public final class Template {
                 c.i += 3;
                 return new Typed(new Incremental(), Kind.BOOLEAN, null, false, c.text(from));
             }
+            if (token.equals("target") && c.peek(1).equals(".") && isIdent(c.peek(2))) {
+                c.i += 3;
+                String value = switch (c.t.get(c.i - 1)) {
+                    case "name" -> target;
+                    case "type" -> "postgres";
+                    default -> throw error(c.line, c.tag + ": mds knows target.name (set with target(name), default '"
+                            + DEFAULT_TARGET + "') and target.type ('postgres'), not target." + c.t.get(c.i - 1)
+                            + (c.t.get(c.i - 1).equals("schema") ? " (mds has no default schema: a model names its"
+                            + " own)" : ""));
+                };
+                return new Typed(new Literal(value), Kind.STRING, null, false, c.text(from));
+            }
             if (token.equals("loop") && c.peek(1).equals(".") && isIdent(c.peek(2))) {
                 c.i += 3;
                 return reference(c.t.subList(from, c.i), c.line, c.tag);
@@ -1688,6 +1707,7 @@ public final class Template {
                     + ")" : "by " + context.substring(" (in ".length()));
             Parser body = new Parser(m.source(), m.body(), tags, library, new LinkedHashMap<>(
                     m.source().equals(source) ? local : Map.of()), List.copyOf(nowCalling), line, where, m.bodyLine());
+            body.target = target;
             for (int k = 0; k < args.length; k++) {
                 body.globals.put(m.params().get(k), new Typed(new Name(m.params().get(k)), args[k].kind(),
                         args[k].item(), false, m.params().get(k)));
