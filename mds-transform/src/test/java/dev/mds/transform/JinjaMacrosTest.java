@@ -139,6 +139,11 @@ class JinjaMacrosTest {
                 + " 'b' has no default but one before it has");
         refused(ds, m + m + "select 1", "model e.x line 2: {% macro m(a, b='x') %}: macro 'm' is defined twice in this file"
                 + " (also on line 1)");
+        refused(ds, "{% macro never(a) %}\n{{ a | nofilter }}{% endmacro %}\nselect 1", "model e.x line 2:"
+                + " {{ a | nofilter }}: unknown filter 'nofilter' (mds has join, upper, lower, trim, replace, length and"
+                + " default) (in macro never)");
+        refused(ds, "{% macro r() %}{{ r() }}{% endmacro %}select 1", "model e.x line 1: {{ r() }}: macro r calls itself"
+                + " (r -> r); mds does not run recursive macros (in macro r)");
         refused(ds, "{% macro m(a) %}{{ a | upper }}{% endmacro %}\nselect {{ m(['x']) }}", "model e.x line 1:"
                 + " {{ a | upper }}: a | upper: upper takes a single value, and a is a list (in macro m, called from model"
                 + " e.x line 2)");
@@ -155,16 +160,22 @@ class JinjaMacrosTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage(macros.resolve("b.sql") + " line 3: a macro file holds only {% macro %} … {% endmacro %}"
                         + " blocks (and comments), not SQL or other tags");
+        // a body no call could pass is refused even when no model calls it
         Files.writeString(macros.resolve("b.sql"), "{% macro other(col) %}\n\n  {{ col ~ missing }}\n{% endmacro %}\n");
         Path models = Files.createDirectories(dir.resolve("models/mart"));
-        Files.writeString(models.resolve("x.sql"), "select\n  {{ other('a') }}\n");
-        assertThatThrownBy(() -> TransformProject.builder(ds).macrosFrom(macros).modelsFrom(dir.resolve("models")).build())
+        Files.writeString(models.resolve("x.sql"), "select\n  {{ up(['a']) }}\n");
+        assertThatThrownBy(() -> TransformProject.builder(ds).macrosFrom(macros).model("mart.y", "select 1").build())
                 .isInstanceOf(BadInputException.class)
                 .hasMessage(macros.resolve("b.sql") + " line 3: {{ col ~ missing }}: 'missing' is undefined (set it above"
                         + " with {% set missing = … %}, or loop with {% for missing in … %}; a macro sees only its"
-                        + " parameters and the names it sets) (in macro other, called from " + models.resolve("x.sql")
-                        + " line 2)")
+                        + " parameters and the names it sets) (in macro other)")
                 .satisfies(e -> assertThat(((BadInputException) e).location().line()).hasValue(3));
+        // one that fails only with a call's arguments is refused at that call, naming both places
+        Files.writeString(macros.resolve("b.sql"), "{% macro up(x) %}\n{{ x | upper }}{% endmacro %}\n");
+        assertThatThrownBy(() -> TransformProject.builder(ds).macrosFrom(macros).modelsFrom(dir.resolve("models")).build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage(macros.resolve("b.sql") + " line 2: {{ x | upper }}: x | upper: upper takes a single value,"
+                        + " and x is a list (in macro up, called from " + models.resolve("x.sql") + " line 2)");
     }
 
     private static void refused(DataSource ds, String sql, String message) {

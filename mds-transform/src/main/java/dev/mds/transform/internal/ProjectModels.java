@@ -127,6 +127,7 @@ public final class ProjectModels {
      * @throws TransformException for a cycle, naming it
      */
     public static ProjectModels resolve(List<Source> sources, Declarations declared) {
+        Template.check(declared.macros(), declared.target());
         Map<TableName, Source> byName = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (Source s : sources) {
             Source prior = byName.put(s.table(), s);

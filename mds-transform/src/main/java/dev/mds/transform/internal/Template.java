@@ -209,7 +209,9 @@ public final class Template {
     private enum Kind {
         STRING("a single value", "text", "texts"), NUMBER("a single value", "a number", "numbers"),
         BOOLEAN("true or false", "true/false", "true/false values"), LIST("a list", "a list", "lists"),
-        SCALAR("a single value", "a value of a list mixing kinds", "values");
+        SCALAR("a single value", "a value of a list mixing kinds", "values"),
+        /** A macro's parameter when its body is checked where it is defined: any kind passes every check. */
+        ANY("a value", "a value", "values");
 
         final String what;
         final String noun;
@@ -797,6 +799,7 @@ public final class Template {
     public static Map<String, Macro> macros(String source, String text) {
         Parser p = new Parser(Objects.requireNonNull(source), Objects.requireNonNull(text), new ArrayList<>(), Map.of(),
                 new LinkedHashMap<>(), List.of(), null, "", 1);
+        p.macroFile = true;
         List<Node> nodes = p.nodes();
         for (Node n : nodes) {
             if (!(n instanceof Text t) || !t.text().isBlank()) {
@@ -806,6 +809,20 @@ public final class Template {
             }
         }
         return Collections.unmodifiableMap(new LinkedHashMap<>(p.local));
+    }
+
+    /**
+     * Checks the body of every macro of {@code library} (a macros directory) as it would be checked at a call, but
+     * with arguments of any kind: a body that no call could pass (bad syntax, an unknown name, filter or macro, a
+     * recursion) is refused even when no model calls it, as dbt refuses a macro file it cannot compile.
+     */
+    public static void check(Map<String, Macro> library, String target) {
+        for (Macro m : library.values()) {
+            Parser p = new Parser(m.source(), "", new ArrayList<>(), Map.copyOf(library), new LinkedHashMap<>(),
+                    List.of(), null, "", 1);
+            p.target = Objects.requireNonNull(target);
+            p.check(m, Map.of());
+        }
     }
 
     private static int leadingNewlines(String text) {
@@ -839,6 +856,8 @@ public final class Template {
         private final int firstLine;
         /** dbt's {@code target.name}. */
         private String target = DEFAULT_TARGET;
+        /** Whether {@code sql} is a macros directory's file (its macros are checked with the whole directory's). */
+        private boolean macroFile;
         /** The names set so far and what they hold. */
         private final Map<String, Typed> globals = new HashMap<>();
         /** The open fors' items (the name and the kind of the list's items), innermost last. */
@@ -882,6 +901,20 @@ public final class Template {
         Template parse() {
             List<Node> root = nodes();
             return new Template(source, List.copyOf(root), List.copyOf(tags), Map.copyOf(config));
+        }
+
+        /**
+         * Parses {@code m}'s body as a call would, each parameter of any kind and the tags it finds discarded; only
+         * the errors count.
+         */
+        void check(Macro m, Map<String, Macro> file) {
+            Parser body = new Parser(m.source(), m.body(), new ArrayList<>(), library, new LinkedHashMap<>(file),
+                    List.of(m.name()), m.line(), " (in macro " + m.name() + ")", m.bodyLine());
+            body.target = target;
+            for (String param : m.params()) {
+                body.globals.put(param, new Typed(new Name(param), Kind.ANY, Kind.ANY, false, param));
+            }
+            body.nodes();
         }
 
         /** The nodes of {@code sql}. */
@@ -971,6 +1004,9 @@ public final class Template {
                 Frame f = stack.get(stack.size() - 1);
                 throw error(f.line, f.tag + " is never closed with {% end" + f.kind + " %}");
             }
+            if (calling.isEmpty() && !macroFile) {
+                local.values().forEach(m -> check(m, local));        // the file's macros, called or not
+            }
             return root;
         }
 
@@ -1056,7 +1092,7 @@ public final class Template {
                     }
                     Typed list = defined(value(t.subList(3, t.size()), line, tag, () -> error(line, "cannot read " + tag
                             + ": " + FOR_USAGE)), tag, line, "loop over");
-                    if (list.kind() != Kind.LIST) {
+                    if (list.kind() != Kind.LIST && list.kind() != Kind.ANY) {
                         throw error(line, tag + ": " + list.text() + " is " + list.kind().what + ", not a list; "
                                 + FOR_USAGE);
                     }
@@ -1064,7 +1100,7 @@ public final class Template {
                     f.name = name;
                     f.list = list.expr();
                     stack.add(f);
-                    loops.add(new LoopVar(name, list.item()));
+                    loops.add(new LoopVar(name, list.kind() == Kind.ANY ? Kind.ANY : list.item()));
                     return f.first;
                 }
                 case "else" -> {
@@ -1155,7 +1191,7 @@ public final class Template {
 
         /** {@code v}, which must be true or false (and not perhaps undefined). */
         private Typed bool(Typed v, String tag, int line) {
-            if (v.kind() != Kind.BOOLEAN) {
+            if (v.kind() != Kind.BOOLEAN && v.kind() != Kind.ANY) {
                 throw error(line, tag + ": " + v.text() + " is " + v.kind().what + ", not true or false; " + IF_USAGE);
             }
             return defined(v, tag, line, "test");
@@ -1252,12 +1288,13 @@ public final class Template {
                 Typed test = bool(or(c), c.tag, c.line);
                 if (c.accept("else")) {
                     Typed otherwise = choice(c);
-                    Kind kind = v.kind() == otherwise.kind() ? v.kind() : null;
+                    Kind kind = v.kind() == otherwise.kind() ? v.kind()
+                            : v.kind() == Kind.ANY || otherwise.kind() == Kind.ANY ? Kind.ANY : null;
                     if (kind == null && (v.kind() == Kind.LIST || otherwise.kind() == Kind.LIST)) {
                         throw error(c.line, c.tag + ": " + c.text(from) + " is a list on one side of else and not"
                                 + " on the other");
                     }
-                    Kind item = v.item() == otherwise.item() ? v.item() : Kind.SCALAR;
+                    Kind item = v.item() == otherwise.item() ? v.item() : union(v.item(), otherwise.item());
                     v = new Typed(new Choice(test.expr(), v.expr(), otherwise.expr()), kind == null ? Kind.SCALAR
                             : kind, item, v.maybeUndefined() || otherwise.maybeUndefined(), c.text(from));
                 } else {
@@ -1321,7 +1358,9 @@ public final class Template {
                     }
                 }
                 case "in", "notin" -> {
-                    if (right.kind() == Kind.LIST) {
+                    if (right.kind() == Kind.ANY || left.kind() == Kind.ANY && right.kind() == Kind.STRING) {
+                        break;
+                    } else if (right.kind() == Kind.LIST) {
                         if (left.kind() == Kind.LIST || !comparable(left.kind(), right.item())) {
                             throw error(c.line, c.tag + ": " + text + " looks for " + left.kind().noun + " in a list"
                                     + " of " + right.item().plural
@@ -1333,7 +1372,10 @@ public final class Template {
                     }
                 }
                 default -> {
-                    if (left.kind() != right.kind() || left.kind() != Kind.STRING && left.kind() != Kind.NUMBER) {
+                    boolean any = left.kind() == Kind.ANY && right.kind() != Kind.LIST && right.kind() != Kind.BOOLEAN
+                            || right.kind() == Kind.ANY && left.kind() != Kind.LIST && left.kind() != Kind.BOOLEAN;
+                    if (!any && (left.kind() != right.kind() || left.kind() != Kind.STRING
+                            && left.kind() != Kind.NUMBER)) {
                         throw error(c.line, c.tag + ": " + text + ": " + op + " orders two numbers or two texts, not "
                                 + left.kind().noun + " and " + right.kind().noun);
                     }
@@ -1348,7 +1390,8 @@ public final class Template {
 
         /** Whether Jinja may find values of these kinds equal (a mixed list's item may be anything). */
         private static boolean comparable(Kind a, Kind b) {
-            return a == b || a == Kind.SCALAR && b.scalar() || b == Kind.SCALAR && a.scalar();
+            return a == b || a == Kind.SCALAR && b.scalar() || b == Kind.SCALAR && a.scalar() || a == Kind.ANY
+                    || b == Kind.ANY;
         }
 
         /** {@code a ~ b ~ …}: text. */
@@ -1454,19 +1497,20 @@ public final class Template {
                 }
                 boolean replaces = v.maybeUndefined() || args.size() == 2;
                 Kind with = args.isEmpty() ? Kind.STRING : args.get(0).kind();
-                Kind kind = !replaces || v.kind() == with ? v.kind() : null;
+                Kind kind = !replaces || v.kind() == with ? v.kind()
+                        : v.kind() == Kind.ANY || with == Kind.ANY ? Kind.ANY : null;
                 if (kind == null && (v.kind() == Kind.LIST || with == Kind.LIST)) {
                     throw error(c.line, c.tag + ": " + text + ": a list or its default, not a list");
                 }
                 Kind item = !replaces ? v.item() : args.isEmpty() || v.item() == args.get(0).item() ? v.item()
-                        : Kind.SCALAR;
+                        : union(v.item(), args.get(0).item());
                 return new Typed(new Filter(name, v.expr(), args.stream().map(Typed::expr).toList()),
                         kind == null ? Kind.SCALAR : kind, item, false, text);
             }
             defined(v, c.tag, c.line, "filter");
             Kind result = name.equals("length") ? Kind.NUMBER : Kind.STRING;
-            if (name.equals("join") ? v.kind() != Kind.LIST : name.equals("length")
-                    ? v.kind() != Kind.LIST && v.kind() != Kind.STRING : v.kind() == Kind.LIST) {
+            if (v.kind() != Kind.ANY && (name.equals("join") ? v.kind() != Kind.LIST : name.equals("length")
+                    ? v.kind() != Kind.LIST && v.kind() != Kind.STRING : v.kind() == Kind.LIST)) {
                 throw error(c.line, c.tag + ": " + text + ": " + name + " takes " + (name.equals("join") ? "a list"
                         : name.equals("length") ? "a list or a text" : "a single value") + ", and "
                         + v.text() + " is " + v.kind().noun);
@@ -1555,7 +1599,7 @@ public final class Template {
                         throw error(c.line, usage);
                     }
                     items.add(v.expr());
-                    item = item == null || item == v.kind() ? v.kind() : Kind.SCALAR;
+                    item = item == null || item == v.kind() ? v.kind() : union(item, v.kind());
                     if (!c.peek().equals("]") && !c.accept(",")) {
                         throw error(c.line, "cannot read " + c.tag + ": a list is [item, item, …], not '" + c.peek()
                                 + "' after an item");
@@ -1727,6 +1771,11 @@ public final class Template {
                 item = item == null ? Kind.SCALAR : item;
             }
             return new Typed(new Literal(value), kindOf(value), item, false, text);
+        }
+
+        /** The kind of an item of a list holding items of kinds {@code a} and {@code b}. */
+        private static Kind union(Kind a, Kind b) {
+            return a == b ? a : a == Kind.ANY || b == Kind.ANY ? Kind.ANY : a == null ? b : b == null ? a : Kind.SCALAR;
         }
 
         private static Kind kindOf(Object literal) {
