@@ -556,6 +556,31 @@ class CdcApplyTest {
     }
 
     /**
+     * With {@link DeleteMode#SOFT} a deleted row stays, marked, with its values; a target unique on another column among
+     * its live rows only ({@code where _deleted_at is null}) takes a key change, and took a swap of two rows' keys
+     * through a temporary key only with HARD deletes: one MERGE updating both rows met the other row's value ("duplicate
+     * key value violates unique constraint"). The stored rows of keys deleted and written again are marked deleted first.
+     */
+    @Test
+    void aKeySwapWithSoftDeletesIntoATargetUniqueAmongLiveRowsIsApplied(DataSource ds) {
+        dev.mds.testing.TableFixture.on(ds, "raw.soft_swap").columns("user_id int primary key", "name text", "bio text",
+                "_mds_commit bigint", "_mds_change bigint", "_deleted_at timestamptz").rows();
+        dev.mds.testing.TestSql.sql(ds, "create unique index soft_swap_live_name on raw.soft_swap (name) where _deleted_at is null");
+        MergeLoader loader = softLoader(ds, "soft_swap");
+        loader.load(batch(create(1, "a", "x", 10), create(3, "c", "z", 11), create(4, "d", "w", 12)));
+        loader.load(batch(delete(1, 20), create(101, "a", "x", 20)));
+        List<ChangeEvent> swap = List.of(delete(3, 30), create(100, "c", "z", 30), delete(4, 31), create(3, "d", "w", 31),
+                delete(100, 32), create(4, "c", "z", 32));
+        LoadResult r = loader.load(batch(swap.toArray(ChangeEvent[]::new)));
+        assertThat(r.deleted()).isZero();
+        assertThatTable(ds, "raw.soft_swap").columns("user_id", "name", "_mds_commit")
+                .containsExactlyInAnyOrder(row(1, "a", 20), row(101, "a", 20), row(3, "d", 31), row(4, "c", 32));
+        assertThat(queryString(ds, "select string_agg(user_id::text, ',' order by user_id) from raw.soft_swap"
+                + " where _deleted_at is null")).as("live rows").isEqualTo("3,4,101");
+        assertThat(loader.load(batch(swap.toArray(ChangeEvent[]::new))).changed()).as("a replay").isZero();
+    }
+
+    /**
      * A source whose primary key is DEFERRABLE (so REPLICA IDENTITY FULL: deletes carry the whole old row) swaps keys
      * in one statement ({@code update t set id = 3 - id}): Debezium logs the move of row 1 to key 2 (delete 1, insert 2)
      * before the move of row 2 to key 1 (delete 2, insert 1), so key 2's insert comes before the delete of its old

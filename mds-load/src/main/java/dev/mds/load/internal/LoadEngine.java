@@ -553,12 +553,12 @@ public final class LoadEngine {
         }
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
         Folded folded = folded(batch, probe, rejects);
-        if (spec.deleteMode() == DeleteMode.HARD && !folded.replacedDeletes().isEmpty() && existing.isPresent()
-                && uniqueBeyondKey(c, key)) {
+        if (!folded.replacedDeletes().isEmpty() && existing.isPresent() && uniqueBeyondKey(c, key)) {
             // keys deleted and written again in this batch (a key swap through a temporary value, a delete and
             // re-insert) in a table unique on another column too: their stored rows are deleted first, as the source
             // did, so that the MERGE writing the new rows does not meet the old rows' values. Only then: a delete
-            // reaches foreign keys and triggers the update it replaces would not
+            // reaches foreign keys and triggers the update it replaces would not. With SOFT deletes the rows are
+            // marked deleted first, which helps a unique index that leaves marked rows out (where _deleted_at is null)
             load(c, new ChangeBatch(batch.table(), batch.schema(), batch.keyColumns(), folded.replacedDeletes(),
                     batch.position()));
         }
