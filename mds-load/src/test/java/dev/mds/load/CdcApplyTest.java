@@ -581,6 +581,28 @@ class CdcApplyTest {
     }
 
     /**
+     * With {@link DeleteMode#SOFT} a key change into a target unique on another column over all its rows cannot be
+     * applied: the old key's row stays, marked deleted, with the value the new key's row needs (clearing it would
+     * break what SOFT keeps). The refusal used to say only that another row holds the value; it now names that row's
+     * key, says it is marked deleted, and what to do.
+     */
+    @Test
+    void aKeyChangeWithSoftDeletesIntoATargetUniqueOverAllRowsNamesTheMarkedRow(DataSource ds) {
+        dev.mds.testing.TableFixture.on(ds, "raw.soft_unique").columns("user_id int primary key", "name text unique",
+                "bio text", "_mds_commit bigint", "_mds_change bigint", "_deleted_at timestamptz").rows();
+        MergeLoader loader = softLoader(ds, "soft_unique");
+        loader.load(batch(create(1, "a", "x", 10), create(3, "c", "z", 11)));
+        assertThatThrownBy(() -> loader.load(batch(delete(1, 20), create(101, "a", "x", 20))))
+                .isInstanceOf(RefusedRowsException.class)
+                .hasMessageContaining("raw.soft_unique record 2 (key user_id=101)")
+                .hasMessageContaining("constraint \"soft_unique_name_key\"")
+                .hasMessageContaining("the row of key user_id=1, which holds the value, is marked deleted")
+                .hasMessageContaining("where _deleted_at is null")
+                .hasMessageContaining("DeleteMode.HARD");
+        assertThatTable(ds, "raw.soft_unique").columns("user_id", "_mds_commit").containsExactlyInAnyOrder(row(1, 10), row(3, 11));
+    }
+
+    /**
      * A source whose primary key is DEFERRABLE (so REPLICA IDENTITY FULL: deletes carry the whole old row) swaps keys
      * in one statement ({@code update t set id = 3 - id}): Debezium logs the move of row 1 to key 2 (delete 1, insert 2)
      * before the move of row 2 to key 1 (delete 2, insert 1), so key 2's insert comes before the delete of its old

@@ -144,6 +144,70 @@ final class Refusals {
         return bisect(probe, candidates, limit);
     }
 
+    /**
+     * After a refusal by a unique index over plain columns: the key of a target row marked deleted
+     * ({@code deletedAt} not null, {@link dev.mds.load.DeleteMode#SOFT}) that holds a value a written row of another
+     * key needs, as {@code id=1}; empty when none does (or the index is partial, on expressions, or another error).
+     */
+    java.util.Optional<String> markedDeletedHolder(SQLException error, String deletedAt) {
+        ServerErrorMessage m = error instanceof PSQLException p ? p.getServerErrorMessage() : null;
+        if (m == null || m.getConstraint() == null || !"23505".equals(error.getSQLState()) || key.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.sql.Savepoint sp = null;
+        try {
+            sp = c.setSavepoint();
+            List<String> cols = uniqueColumns(m.getConstraint());
+            java.util.Optional<String> holder = java.util.Optional.empty();
+            if (cols != null) {
+                StringJoiner same = new StringJoiner(" and ");
+                for (String col : cols) {
+                    same.add("t." + q(col) + " = w." + q(col));
+                }
+                StringJoiner text = new StringJoiner(" || ', ' || ");
+                for (String k : key) {
+                    text.add(Identifiers.literal(k + "=") + " || t." + q(k) + "::text");
+                }
+                String sql = "select " + text + " from " + target.quoted() + " t join " + written + " w on " + same
+                        + " where t." + q(deletedAt) + " is not null and (" + Identifiers.quoteAll("t", key)
+                        + ") is distinct from (" + Identifiers.quoteAll("w", key) + ") limit 1";
+                long t0 = System.nanoTime();
+                try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+                    holder = rs.next() ? java.util.Optional.ofNullable(rs.getString(1)) : holder;
+                }
+                Sql.logged(sql, t0);
+            }
+            c.releaseSavepoint(sp);
+            return holder;
+        } catch (SQLException e) {
+            LOG.debug("{}: looking for a row marked deleted holding the value failed: {}", target, e.getMessage());
+            try {
+                if (sp != null) {
+                    c.rollback(sp);
+                    c.releaseSavepoint(sp);
+                }
+            } catch (SQLException ignored) {
+                // the refusal is reported without the hint
+            }
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The columns of the target's unique index {@code name} when it is not partial and has no expression; else null. */
+    private List<String> uniqueColumns(String name) throws SQLException {
+        String sql = "select i.indpred is null and 0 <> all(i.indkey::int2[]),"
+                + " array(select a.attname::text from unnest(i.indkey::int2[]) with ordinality u(n, o)"
+                + " join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = u.n order by u.o)"
+                + " from pg_catalog.pg_index i join pg_catalog.pg_class x on x.oid = i.indexrelid"
+                + " where i.indrelid = " + PostgresDialect.INSTANCE.relationOid(target) + " and i.indisunique and x.relname = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1) ? strings(rs.getArray(2)) : null;
+            }
+        }
+    }
+
     /** The expression of the target's CHECK constraint {@code name}, or null when it has none of that name. */
     private String checkExpression(String name) throws SQLException {
         String sql = "select pg_get_expr(k.conbin, k.conrelid) from pg_catalog.pg_constraint k where k.conrelid = "

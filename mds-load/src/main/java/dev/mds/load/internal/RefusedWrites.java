@@ -16,6 +16,7 @@ import dev.mds.core.TableName;
 import dev.mds.load.DeleteMode;
 import dev.mds.load.OnBadRow;
 import dev.mds.load.RefusedRowsException;
+import dev.mds.load.SyncMode;
 import dev.mds.load.internal.CopyBinary.Encoding;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -159,6 +160,16 @@ final class RefusedWrites {
                     + " and not n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
             found = refusals.find(x, records -> probe(c, keep, records, merge), refusals.candidates(),
                     deadLetter ? Integer.MAX_VALUE : RefusedRowsException.MAX_ROWS);
+            if (spec.mode() == SyncMode.CDC && spec.deleteMode() == DeleteMode.SOFT) {
+                // a key change: the old key's row, marked deleted, keeps the value the new key's row needs
+                Optional<String> holder = refusals.markedDeletedHolder(x, DELETED_AT);
+                if (holder.isPresent()) {
+                    found = new Refusals.Found(found.records(), found.together(), found.how() + "; the row of key "
+                            + holder.get() + ", which holds the value, is marked deleted: DeleteMode.SOFT keeps a deleted"
+                            + " row with its values, so a unique index of the target must leave marked rows out (create it"
+                            + " with 'where _deleted_at is null'), or load with DeleteMode.HARD");
+                }
+            }
         } catch (SQLException | MdsException d) {
             x.addSuppressed(d);
             LOG.debug("{}: looking for the refused rows failed: {}", target, d.getMessage());
