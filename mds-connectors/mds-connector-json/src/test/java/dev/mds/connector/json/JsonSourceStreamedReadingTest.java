@@ -53,7 +53,8 @@ class JsonSourceStreamedReadingTest {
     private static final List<String> OTHERS = List.of("true", "false", "null", "{}", "[]", "[1, 2, 3]", "[1, null, 2]",
             "[1, \"x\"]", "[1.5]", "{\"a\": 1, \"b\": [true, null, {\"c\": \"\\u0001é\"}], \"d\": 1.50}",
             "{\"n\": {\"m\": {\"k\": 100.00, \"e\": 1e2, \"big\": 12345678901234567890}}}", "[{\"x\": -0.0}, [], {}]",
-            "{\"dup\": 1, \"dup\": 2}", "{\"q\": \"a\\\"b\"}");
+            "{\"dup\": 1, \"dup\": 2}", "{\"q\": \"a\\\"b\"}",
+            "[\"a\\\"b\\\\c\\n\\t\\u0001\\u001f/\\u00e9\\u2028\\b\\f\\r\\u007f\", {\"k\\n\\u001e\": \"\\ud83d\\ude00 x\"}]");
 
     private static String value(Random random) {
         int pick = random.nextInt(10);

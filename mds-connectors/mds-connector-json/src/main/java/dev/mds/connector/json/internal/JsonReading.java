@@ -1,7 +1,6 @@
 package dev.mds.connector.json.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -27,7 +26,6 @@ import dev.mds.core.SourcePosition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +54,24 @@ public final class JsonReading implements AutoCloseable {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
-    // writes objects and arrays of JSON columns as text: the same generator as JsonNode.toString()'s
-    private static final JsonFactory TEXT = new JsonFactory();
+    // how Jackson's generator escapes a character below 128 by default (CharTypes.get7BitOutputEscapes()): 0 not at
+    // all, -1 as a backslash, u00 and two upper-case hex digits (JsonWriteFeature.WRITE_HEX_UPPER_CASE), else as a
+    // backslash and this character
+    private static final int[] ESCAPES = new int[128];
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    static {
+        for (int c = 0; c < 32; c++) {
+            ESCAPES[c] = -1;
+        }
+        ESCAPES['"'] = '"';
+        ESCAPES['\\'] = '\\';
+        ESCAPES['\b'] = 'b';
+        ESCAPES['\t'] = 't';
+        ESCAPES['\f'] = 'f';
+        ESCAPES['\n'] = 'n';
+        ESCAPES['\r'] = 'r';
+    }
 
     /**
      * What to read and how.
@@ -416,8 +430,7 @@ public final class JsonReading implements AutoCloseable {
         // once the schema is known (and without flatten): objects are read straight into its columns, no tree
         private Schema columns;
         private int[] tokenKinds;
-        private JsonGenerator textOut;       // writes JSON columns' text into textBuffer
-        private StringBuilder textBuffer;
+        private final StringBuilder textBuffer = new StringBuilder(256);    // a JSON column's text
 
         Records(InputStream in) throws IOException {
             this.in = in;
@@ -620,93 +633,104 @@ public final class JsonReading implements AutoCloseable {
 
         /**
          * The object or array whose first token was just read, read to its end, as its JSON text: the text Jackson's
-         * tree gives ({@code JsonNode.toString()}: compact, its decimals without trailing zeros, as the tree holds them),
-         * written as the tokens are read.
+         * tree gives ({@code JsonNode.toString()}), written as the tokens are read: compact, decimals without trailing
+         * zeros (as the tree holds them) in {@code BigDecimal.toString()}'s form, strings escaped as Jackson's
+         * generator escapes them by default ({@code \"}, {@code \\}, {@code \n} and the like, other control characters
+         * as upper-case {@code \}{@code u00XX}, everything else as is).
          */
         private String jsonText(JsonToken first) throws IOException {
-            if (textOut == null) {
-                textBuffer = new StringBuilder(256);
-                textOut = TEXT.createGenerator(new Writer() {
-                    @Override
-                    public void write(char[] c, int off, int len) {
-                        textBuffer.append(c, off, len);
-                    }
-
-                    @Override
-                    public void write(String str, int off, int len) {
-                        textBuffer.append(str, off, off + len);
-                    }
-
-                    @Override
-                    public void flush() {
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                });
-                textOut.setRootValueSeparator(null);
-            }
-            textBuffer.setLength(0);
-            JsonGenerator g = textOut;
-            try {
-                int depth = 0;
-                JsonToken t = first;
-                while (true) {
-                    switch (t) {
-                        case START_OBJECT -> {
-                            g.writeStartObject();
-                            depth++;
+            StringBuilder out = textBuffer;
+            out.setLength(0);
+            int depth = 0;
+            boolean comma = false;     // a member or element came before in the open object or array
+            JsonToken t = first;
+            while (true) {
+                switch (t) {
+                    case START_OBJECT, START_ARRAY -> {
+                        if (comma) {
+                            out.append(',');
                         }
-                        case END_OBJECT -> {
-                            g.writeEndObject();
-                            depth--;
-                        }
-                        case START_ARRAY -> {
-                            g.writeStartArray();
-                            depth++;
-                        }
-                        case END_ARRAY -> {
-                            g.writeEndArray();
-                            depth--;
-                        }
-                        case FIELD_NAME -> g.writeFieldName(keys.currentName());
-                        case VALUE_STRING -> g.writeString(keys.getText());
-                        case VALUE_NUMBER_INT -> {
-                            switch (keys.getNumberType()) {
-                                case INT -> g.writeNumber(keys.getIntValue());
-                                case LONG -> g.writeNumber(keys.getLongValue());
-                                default -> g.writeNumber(keys.getBigIntegerValue());
-                            }
-                        }
-                        case VALUE_NUMBER_FLOAT -> {
-                            BigDecimal d = keys.getDecimalValue();
-                            try {
-                                d = d.stripTrailingZeros();    // as the tree holds it
-                            } catch (ArithmeticException e) {
-                                // kept as parsed, as the tree does
-                            }
-                            g.writeNumber(d);
-                        }
-                        case VALUE_TRUE -> g.writeBoolean(true);
-                        case VALUE_FALSE -> g.writeBoolean(false);
-                        case VALUE_NULL -> g.writeNull();
-                        default -> throw new IllegalStateException("unexpected token " + t + " in a JSON value");
+                        out.append(t == JsonToken.START_OBJECT ? '{' : '[');
+                        depth++;
+                        comma = false;
                     }
-                    if (depth == 0) {
-                        break;
+                    case END_OBJECT, END_ARRAY -> {
+                        out.append(t == JsonToken.END_OBJECT ? '}' : ']');
+                        depth--;
+                        comma = true;
                     }
-                    t = keys.nextToken();
-                    if (t == null) {
-                        throw new IllegalStateException("the input ends inside a JSON value");   // the parser fails first
+                    case FIELD_NAME -> {
+                        if (comma) {
+                            out.append(',');
+                        }
+                        quoted(out, keys.currentName());
+                        out.append(':');
+                        comma = false;     // the value follows the colon
+                    }
+                    default -> {
+                        if (comma) {
+                            out.append(',');
+                        }
+                        scalar(out, t);
+                        comma = true;
                     }
                 }
-                g.flush();
-            } catch (IOException | RuntimeException e) {
-                textOut = null;     // left inside a value: a new one next time
-                throw e;
+                if (depth == 0) {
+                    return out.toString();
+                }
+                t = keys.nextToken();
+                if (t == null) {
+                    throw new IllegalStateException("the input ends inside a JSON value");   // the parser fails first
+                }
             }
-            return textBuffer.toString();
+        }
+
+        private void scalar(StringBuilder out, JsonToken t) throws IOException {
+            switch (t) {
+                case VALUE_STRING -> quoted(out, keys.getText());
+                case VALUE_NUMBER_INT -> {
+                    switch (keys.getNumberType()) {
+                        case INT -> out.append(keys.getIntValue());
+                        case LONG -> out.append(keys.getLongValue());
+                        default -> out.append(keys.getBigIntegerValue());
+                    }
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    BigDecimal d = keys.getDecimalValue();
+                    try {
+                        d = d.stripTrailingZeros();    // as the tree holds it
+                    } catch (ArithmeticException e) {
+                        // kept as parsed, as the tree does
+                    }
+                    out.append(d);
+                }
+                case VALUE_TRUE -> out.append("true");
+                case VALUE_FALSE -> out.append("false");
+                case VALUE_NULL -> out.append("null");
+                default -> throw new IllegalStateException("unexpected token " + t + " in a JSON value");
+            }
+        }
+
+        /** {@code s} as a JSON string, escaped as Jackson's generator does by default. */
+        private static void quoted(StringBuilder out, String s) {
+            out.append('"');
+            int n = s.length();
+            int from = 0;
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= ESCAPES.length || ESCAPES[c] == 0) {
+                    continue;
+                }
+                out.append(s, from, i).append('\\');
+                int e = ESCAPES[c];
+                if (e > 0) {
+                    out.append((char) e);
+                } else {
+                    out.append("u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+                }
+                from = i + 1;
+            }
+            out.append(s, from, n).append('"');
         }
 
         /** The record just read, ending where the parser is. */

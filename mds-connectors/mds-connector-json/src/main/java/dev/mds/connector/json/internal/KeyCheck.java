@@ -17,7 +17,7 @@ import java.util.Set;
  * can be read, and the record is set aside as bad by the policy.
  */
 final class KeyCheck extends JsonParserDelegate {
-    private final List<Set<String>> open = new ArrayList<>();
+    private final List<Keys> open = new ArrayList<>();
     private int depth;
     private String duplicate;
     private String topLevelKey;
@@ -53,7 +53,7 @@ final class KeyCheck extends JsonParserDelegate {
     /** Forgets the last record's keys; the parser is on the record's opening <code>{</code>, already read. */
     void startRecord() {
         if (open.isEmpty()) {
-            open.add(new HashSet<>());
+            open.add(new Keys());
         } else {
             open.get(0).clear();
         }
@@ -105,7 +105,7 @@ final class KeyCheck extends JsonParserDelegate {
         switch (t) {
             case START_OBJECT -> {
                 if (open.size() <= depth) {
-                    open.add(new HashSet<>());
+                    open.add(new Keys());
                 } else {
                     open.get(depth).clear();
                 }
@@ -138,6 +138,40 @@ final class KeyCheck extends JsonParserDelegate {
             }
         }
         return t;
+    }
+
+    /**
+     * The keys of one open object: a short list looked through (the parser hands out one String instance per name, so
+     * mostly compared by identity), a set once there are many.
+     */
+    private static final class Keys {
+        private static final int LISTED = 12;
+        private final String[] listed = new String[LISTED];
+        private int size;
+        private Set<String> many;
+
+        void clear() {
+            size = 0;
+            many = null;
+        }
+
+        /** Adds {@code name}; false when it is there already. */
+        boolean add(String name) {
+            if (many != null) {
+                return many.add(name);
+            }
+            for (int i = 0; i < size; i++) {
+                if (listed[i] == name || listed[i].equals(name)) {
+                    return false;
+                }
+            }
+            if (size < LISTED) {
+                listed[size++] = name;
+                return true;
+            }
+            many = new HashSet<>(List.of(listed));
+            return many.add(name);
+        }
     }
 
     @Override
