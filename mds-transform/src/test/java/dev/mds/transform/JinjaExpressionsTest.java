@@ -203,7 +203,9 @@ class JinjaExpressionsTest {
         refused(ds, "select 1\n{% if 1 == 'a' %}{% endif %}", "model e.x line 2: {% if 1 == 'a' %}: 1 == 'a' compares a"
                 + " number with text, which Jinja never finds equal");
         refused(ds, "select 1\n{% if true != 1 %}{% endif %}", "model e.x line 2: {% if true != 1 %}: true != 1 compares"
-                + " true/false with a number");
+                + " true/false with a number (Jinja counts true as 1 and false as 0); compare true/false with true/false");
+        refused(ds, "select 1\n{% if 1 in [true] %}{% endif %}", "model e.x line 2: {% if 1 in [true] %}: 1 in [true] looks"
+                + " for a number in a list of true/false values (Jinja counts true as 1 and false as 0)");
         refused(ds, "select 1\n{% if var('n') == 3 %}{% endif %}", "model e.x line 2: {% if var('n') == 3 %}:"
                 + " var('n') == 3 compares text with a number");
         refused(ds, "select 1\n{% if 'a' < 1 %}{% endif %}", "model e.x line 2: {% if 'a' < 1 %}: 'a' < 1: < orders two"

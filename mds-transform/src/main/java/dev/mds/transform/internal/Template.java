@@ -1354,7 +1354,7 @@ public final class Template {
                 case "==", "!=" -> {
                     if (!comparable(left.kind(), right.kind())) {
                         throw error(c.line, c.tag + ": " + text + " compares " + left.kind().noun + " with "
-                                + right.kind().noun + ", which Jinja never finds equal");
+                                + right.kind().noun + never(left.kind(), right.kind(), ", which Jinja never finds equal"));
                     }
                 }
                 case "in", "notin" -> {
@@ -1363,8 +1363,7 @@ public final class Template {
                     } else if (right.kind() == Kind.LIST) {
                         if (left.kind() == Kind.LIST || !comparable(left.kind(), right.item())) {
                             throw error(c.line, c.tag + ": " + text + " looks for " + left.kind().noun + " in a list"
-                                    + " of " + right.item().plural
-                                    + ", where Jinja never finds it");
+                                    + " of " + right.item().plural + never(left.kind(), right.item(), ", where Jinja never finds it"));
                         }
                     } else if (right.kind() != Kind.STRING || left.kind() != Kind.STRING) {
                         throw error(c.line, c.tag + ": " + text + ": in looks for a value in a list or a text in a"
@@ -1386,6 +1385,16 @@ public final class Template {
                         + " write each one and join them with and");
             }
             return new Typed(new Compare(op, left.expr(), right.expr()), Kind.BOOLEAN, null, false, text);
+        }
+
+        /**
+         * Why comparing kinds {@code a} and {@code b} is refused: Jinja never finds them equal, but for true/false and
+         * a number, which Python compares as 1/0 (so {@code true == 1}): compare like with like.
+         */
+        private static String never(Kind a, Kind b, String otherwise) {
+            boolean counted = a == Kind.BOOLEAN && b == Kind.NUMBER || a == Kind.NUMBER && b == Kind.BOOLEAN;
+            return counted ? " (Jinja counts true as 1 and false as 0); compare true/false with true/false"
+                    : otherwise;
         }
 
         /** Whether Jinja may find values of these kinds equal (a mixed list's item may be anything). */
