@@ -556,6 +556,31 @@ class CdcApplyTest {
     }
 
     /**
+     * A key swap through a temporary key into a target unique on another column deletes the two stored rows first
+     * (4344908), and the MERGE then inserts them again: the load reported 2 inserted where the same batch into a target
+     * without that index reports 2 updated. It reports what happened to the rows: 2 updated, whatever the target's
+     * indexes, and a pre-deleted key whose new row the table refuses (DEAD_LETTER) counts as deleted.
+     */
+    @Test
+    void aKeySwapThroughATemporaryKeyCountsTwoUpdatesWhateverTheTargetsIndexes(DataSource ds) {
+        dev.mds.testing.TableFixture.on(ds, "raw.swap_counted").columns("user_id int primary key", "name text unique",
+                "bio text check (bio <> 'refused')").rows();
+        for (String table : new String[] {"swap_counted", "swap_counted_plain"}) {
+            MergeLoader loader = loader(ds, table);
+            loader.load(batch(create(1, "a", "x", 10), create(3, "c", "z", 11), create(5, "e", "y", 12)));
+            LoadResult r = loader.load(batch(delete(1, 20), create(9, "a", "x", 20), delete(3, 21),
+                    create(1, "c", "z", 21), delete(9, 22), create(3, "a", "x", 22)));
+            assertThat(List.of(r.inserted(), r.updated(), r.deleted())).as(table).containsExactly(0L, 2L, 0L);
+        }
+        MergeLoader deadLetter = MergeLoader.into(ds, TableName.of("raw", "swap_counted")).mode(SyncMode.CDC)
+                .onBadRow(OnBadRow.DEAD_LETTER).build();
+        LoadResult r = deadLetter.load(batch(delete(1, 30), create(8, "c", "z", 30), delete(5, 31),
+                create(1, "e", "refused", 31), delete(8, 32), create(5, "c", "z", 32)));
+        assertThat(List.of(r.inserted(), r.updated(), r.deleted(), r.rejected())).containsExactly(0L, 1L, 1L, 1L);
+        assertThatTable(ds, "raw.swap_counted").columns("user_id", "name").containsExactlyInAnyOrder(row(3, "a"), row(5, "c"));
+    }
+
+    /**
      * With {@link DeleteMode#SOFT} a deleted row stays, marked, with its values; a target unique on another column among
      * its live rows only ({@code where _deleted_at is null}) takes a key change, and took a swap of two rows' keys
      * through a temporary key only with HARD deletes: one MERGE updating both rows met the other row's value ("duplicate

@@ -553,13 +553,14 @@ public final class LoadEngine {
         }
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
         Folded folded = folded(batch, probe, rejects);
+        LoadResult replaced = null;   // the stored rows deleted (marked) first, whose keys the MERGE writes again
         if (!folded.replacedDeletes().isEmpty() && existing.isPresent() && uniqueBeyondKey(c, key)) {
             // keys deleted and written again in this batch (a key swap through a temporary value, a delete and
             // re-insert) in a table unique on another column too: their stored rows are deleted first, as the source
             // did, so that the MERGE writing the new rows does not meet the old rows' values. Only then: a delete
             // reaches foreign keys and triggers the update it replaces would not. With SOFT deletes the rows are
             // marked deleted first, which helps a unique index that leaves marked rows out (where _deleted_at is null)
-            load(c, new ChangeBatch(batch.table(), batch.schema(), batch.keyColumns(), folded.replacedDeletes(),
+            replaced = load(c, new ChangeBatch(batch.table(), batch.schema(), batch.keyColumns(), folded.replacedDeletes(),
                     batch.position()));
         }
         List<Row> rows = folded.rows();
@@ -661,6 +662,16 @@ public final class LoadEngine {
             deleted += Sql.update(c, statements.sweepSql(plan, folded.snapshotComplete().get()));
         }
         // the stage goes at commit (on commit drop); a later load in this transaction drops it first
+        if (replaced != null && replaced.deleted() > 0) {
+            // a row deleted first and written again by the MERGE was updated, as the same batch reports into a target
+            // without the index (under SOFT the MERGE counted it so); one whose new row was set aside stays deleted
+            long setAside = rejects.size() == 0 ? 0 : setAside(folded.replacedKeys(), rows, plan);
+            long stayDeleted = Math.min(replaced.deleted(), setAside);
+            long moved = spec.deleteMode() == DeleteMode.HARD ? Math.min(replaced.deleted() - stayDeleted, counts[0]) : 0;
+            counts[0] -= moved;
+            counts[1] += moved;
+            deleted += stayDeleted;
+        }
         LOG.debug("{}: {} events staged, {} inserted, {} updated, {} deleted", target, staged, counts[0], counts[1], deleted);
         writeRejects(c, rejects);
         return result(new long[] {counts[0], counts[1], deleted + truncated}, staged + dropped, rejects, t0);
@@ -863,7 +874,18 @@ public final class LoadEngine {
      * last {@code SNAPSHOT_COMPLETE}.
      */
     private record Folded(List<Row> rows, Optional<ChangeEvent> truncate, Optional<ChangeEvent> snapshotComplete,
-            List<ChangeEvent> replacedDeletes) {
+            List<ChangeEvent> replacedDeletes, List<Object> replacedKeys) {
+    }
+
+    /** How many of {@code keys} (as {@link #keyOf(Record, int[])}) have no upsert among {@code rows} any more. */
+    private static long setAside(List<Object> keys, List<Row> rows, Plan plan) {
+        java.util.Set<Object> written = new java.util.HashSet<>();
+        for (Row r : rows) {
+            if (!r.delete) {
+                written.add(keyOf(r.values, plan.keyIndex));
+            }
+        }
+        return keys.stream().filter(k -> !written.contains(k)).count();
     }
 
     /**
@@ -1059,17 +1081,19 @@ public final class LoadEngine {
                     e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null, besideStored));
         }
         List<ChangeEvent> replacedDeletes = new ArrayList<>();
+        List<Object> replacedKeys = new ArrayList<>();
         if (!lastDelete.isEmpty()) {
             for (Map.Entry<Object, Row> r : byKey.entrySet()) {
                 ChangeEvent d = lastDelete.get(r.getKey());
                 if (d != null && !r.getValue().delete
                         && d.position().compareTo(new EventPosition(r.getValue().commit, r.getValue().change)) < 0) {
                     replacedDeletes.add(d);
+                    replacedKeys.add(r.getKey());
                 }
             }
         }
         return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
-                Optional.ofNullable(snapshotComplete), replacedDeletes);
+                Optional.ofNullable(snapshotComplete), replacedDeletes, replacedKeys);
     }
 
     /**
