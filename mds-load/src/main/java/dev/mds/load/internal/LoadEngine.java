@@ -918,6 +918,7 @@ public final class LoadEngine {
         HashMap<Object, ChangeEvent> lastDelete = new HashMap<>();
         // a DEFERRABLE key: the key's other rows, beside the one in byKey, inside the transaction of that one (rare)
         HashMap<Object, List<Row>> beside = new HashMap<>();
+        HashMap<Object, ChangeEvent> storedDeletes = new HashMap<>();   // deletes of the stored row left out of the fold
         Boolean fullImages = null;   // whether the batch's before images hold whole rows (REPLICA IDENTITY FULL), lazily
         ChangeEvent truncate = null;
         ChangeEvent snapshotComplete = null;
@@ -934,6 +935,7 @@ public final class LoadEngine {
                     byKey.clear();
                     lastDelete.clear();
                     beside.clear();
+                    storedDeletes.clear();
                     truncate = e;
                 } else {
                     snapshotComplete = e;
@@ -1007,6 +1009,8 @@ public final class LoadEngine {
                             }
                         } else if (at >= 0) {
                             others.remove(at);
+                        } else {
+                            storedDeletes.put(k, e);
                         }
                         byKey.put(k, prev.asOf(e.position().commit(), e.position().change(), e.commitTime(),
                                 prev.besideStored && !stored));
@@ -1082,11 +1086,23 @@ public final class LoadEngine {
         }
         List<ChangeEvent> replacedDeletes = new ArrayList<>();
         List<Object> replacedKeys = new ArrayList<>();
-        if (!lastDelete.isEmpty()) {
+        if (!lastDelete.isEmpty() || !storedDeletes.isEmpty()) {
             for (Map.Entry<Object, Row> r : byKey.entrySet()) {
                 ChangeEvent d = lastDelete.get(r.getKey());
-                if (d != null && !r.getValue().delete
-                        && d.position().compareTo(new EventPosition(r.getValue().commit, r.getValue().change)) < 0) {
+                ChangeEvent stored = storedDeletes.get(r.getKey());
+                EventPosition at = new EventPosition(r.getValue().commit, r.getValue().change);
+                if (r.getValue().delete) {
+                    continue;
+                }
+                if (stored != null && (d == null || stored.position().compareTo(d.position()) > 0)) {
+                    // the stored row deleted within a DEFERRABLE key's transaction: the key's row carries that delete's
+                    // position, so the delete run first goes just before it (its tombstone goes with the upsert)
+                    EventPosition p = stored.position().compareTo(at) < 0 ? stored.position()
+                            : new EventPosition(at.commit(), at.change() - 1);
+                    replacedDeletes.add(new ChangeEvent(stored.operation(), stored.source(), stored.key(), stored.before(),
+                            stored.after(), p, stored.commitTime()));
+                    replacedKeys.add(r.getKey());
+                } else if (d != null && d.position().compareTo(at) < 0) {
                     replacedDeletes.add(d);
                     replacedKeys.add(r.getKey());
                 }
