@@ -186,6 +186,29 @@ class JinjaExpressionsTest {
                 .hasMessage("target name is blank");
     }
 
+    /**
+     * A decimal literal is a Python float and prints as Python prints it: the shortest text that reads back as the
+     * same double, in exponent form below 1e-4 and from 1e16, -0.0 keeping its sign, and compares as that double; an
+     * integer prints as written; a decimal beyond a double's range is refused.
+     * Expected: Jinja 3.1.6's rendering of the same tags.
+     */
+    @Test
+    void decimalLiteralsPrintAsPythonPrintsFloats(DataSource ds) {
+        TransformProject project = TransformProject.builder(ds).model("xn.n", "select '"
+                + "{{ -0.0 }}|{{ -0.00 }}|{{ 0.1000000000000000055511 }}|{{ 12345678901234567890.5 }}|{{ 0.00001 }}|"
+                + "{{ 0.0001 }}|{{ 123456789012345678.0 }}|{{ 1234567890123456.7 }}|{{ 10.0 }}|{{ 2.50 }}|"
+                + "{{ 0.30000000000000004 }}|{{ 9999999999999999.0 }}|{{ 0.000012345 }}|{{ [-0.0, 1.10] | join(\",\") }}|"
+                + "{{ -0 }}|{{ 123456789012345678901234567890 }}|{{ 12345678901234567890.5 == 12345678901234567168 }}|"
+                + "{{ 12345678901234567890.5 == 12345678901234567890 }}|{{ 0.1 == 0.10000000000000001 }}' as n").build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).endsWith(" as\nselect '-0.0|-0.0|0.1|"
+                + "1.2345678901234567e+19|1e-05|0.0001|1.2345678901234568e+17|1234567890123456.8|10.0|2.5|"
+                + "0.30000000000000004|1e+16|1.2345e-05|-0.0,1.1|0|123456789012345678901234567890|True|False|True' as n"));
+        project.run().assertSucceeded();
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("xn.m", "select\n{{ 1" + "0".repeat(400) + ".5 }}")
+                .build()).isInstanceOf(BadInputException.class).hasMessageEndingWith(".5 is beyond a float's range")
+                .hasMessageStartingWith("model xn.m line 2: cannot read {{ 1000");
+    }
+
     @Test
     void everyMisusedExpressionIsRefusedNamingTheFileAndLine(DataSource ds, @TempDir Path dir) throws Exception {
         refused(ds, "select 1\n{% for x in ['a'] %}{{ 'a' if loop.index else 'b' }}{% endfor %}", "model e.x line 2:"

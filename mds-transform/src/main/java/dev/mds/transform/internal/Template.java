@@ -5,6 +5,8 @@ import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -197,7 +199,7 @@ public final class Template {
         VALUE
     }
 
-    /** A number literal, held as Jinja prints it ({@code 0.50} as {@code 0.5}, {@code 10.0} as itself). */
+    /** A number literal, held as Jinja prints it ({@code 0.50} as {@code 0.5}, {@code 10.0} as itself, {@code 1e+16}). */
     record Num(String printed) {
         @Override
         public String toString() {
@@ -696,7 +698,8 @@ public final class Template {
         }
         String printed = ((Num) value).printed();
         // a decimal literal is a Python float: compared by the double it is, as Python does
-        return printed.indexOf('.') < 0 ? new BigDecimal(printed) : new BigDecimal(Double.parseDouble(printed));
+        return printed.indexOf('.') < 0 && printed.indexOf('e') < 0 ? new BigDecimal(printed)
+                : new BigDecimal(Double.parseDouble(printed));
     }
 
     private static boolean numeric(Object value) {
@@ -764,13 +767,42 @@ public final class Template {
         return Boolean.compare(i < a.length(), j < b.length());
     }
 
-    /** A number literal as Jinja (Python) prints it: an integer as written, a decimal without trailing zeros. */
+    /**
+     * A number literal as Jinja (Python) prints it: an integer as written, a decimal as Python's repr of the float it
+     * is ({@code 0.50} as {@code 0.5}, {@code -0.0} signed, {@code 1e+16} from 1e16, {@code 1e-05} below 1e-4).
+     */
     private static String jinjaNumber(String token) {
         if (token.indexOf('.') < 0) {
             return new BigInteger(token).toString();
         }
-        BigDecimal d = new BigDecimal(token).stripTrailingZeros();
-        return (d.scale() <= 0 ? d.setScale(1) : d).toPlainString();
+        // a Python float: the shortest text reading back as the same double, as Python's repr writes it
+        double d = Double.parseDouble(token);
+        String sign = token.startsWith("-") ? "-" : "";
+        if (d == 0) {
+            return sign + "0.0";
+        }
+        if (Double.isInfinite(d)) {
+            return sign + "inf";
+        }
+        BigDecimal exact = new BigDecimal(d).abs();
+        BigDecimal shortest = exact;
+        for (int digits = 1; digits <= 17; digits++) {
+            BigDecimal rounded = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (rounded.doubleValue() == Math.abs(d)) {
+                shortest = rounded;
+                break;
+            }
+        }
+        shortest = shortest.stripTrailingZeros();
+        String digits = shortest.unscaledValue().toString();
+        int exponent = digits.length() - 1 - shortest.scale();
+        if (exponent < -4 || exponent >= 16) {
+            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "")
+                    + Math.abs(exponent);
+        }
+        String plain = shortest.toPlainString();
+        return sign + (plain.contains(".") ? plain : plain + ".0");
     }
 
     /** Parses {@code sql} read from {@code source} (a file name or {@code model x.y}). */
@@ -1831,6 +1863,9 @@ public final class Template {
                 if (token.matches("-?0\\d+")) {
                     // Jinja (Python 3) refuses them too, rather than read them as octal or decimal
                     throw error(line, "cannot read " + tag + ": " + token + " is not a number (no leading zeros)");
+                }
+                if (token.indexOf('.') >= 0 && Double.isInfinite(Double.parseDouble(token))) {
+                    throw error(line, "cannot read " + tag + ": " + token + " is beyond a float's range");
                 }
                 i[0]++;
                 return new Num(jinjaNumber(token));
