@@ -108,7 +108,8 @@ public final class JsonSource implements AutoCloseable {
     /**
      * Settings of a {@link JsonSource}. Defaults: types inferred from the first {@code sampleRows(10_000)} records,
      * {@code chunkRows(10_000)}, a key outside the schema makes its record bad ({@code ignoreUnknownFields(false)}),
-     * a bad record fails the read ({@code onBadRecord(OnBadRecord.FAIL)}).
+     * a bad record fails the read ({@code onBadRecord(OnBadRecord.FAIL)}), one thread ({@code threads(1)}, chunks
+     * of {@code chunkBytes(1 << 18)} when more).
      */
     public static final class Builder {
         private Path path;
@@ -122,6 +123,8 @@ public final class JsonSource implements AutoCloseable {
         private OnBadRecord onBadRecord = OnBadRecord.FAIL;
         private String flatten;
         private SourcePosition resumeFrom;
+        private int threads = 1;
+        private int chunkBytes = 1 << 18;
 
         private Builder() {
         }
@@ -210,6 +213,33 @@ public final class JsonSource implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Threads parsing JSON Lines ahead of the consumer, 1 to 256; default 1: the consumer's thread, no thread
+         * started. The input after the first records (the inference's sample, or one record; then up to the first
+         * record that ends its line) is cut into chunks of about {@link #chunkBytes} before lines that start with
+         * <code>{</code>, parsed in parallel and handed out in file order: the same batches, positions, record and
+         * line numbers and bad records as on one thread. At most {@code threads + 1} chunks are read ahead. From a
+         * chunk holding JSON that is not valid, or cut inside a record (a record over several lines, one of which
+         * starts with <code>{</code>), one thread reads on to the end. An array, UTF-16 or UTF-32 input and
+         * {@link #flatten} are read on one thread.
+         */
+        public Builder threads(int threads) {
+            if (threads < 1 || threads > 256) {
+                throw new IllegalArgumentException("threads must be between 1 and 256, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** The bytes of a chunk parsed by one of the {@link #threads}, about, at least 1; default 256 KiB. */
+        public Builder chunkBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("chunkBytes must be at least 1, got " + bytes);
+            }
+            this.chunkBytes = bytes;
+            return this;
+        }
+
         /** Start right after the batch that carried {@code position}. */
         public Builder resumeFrom(SourcePosition position) {
             this.resumeFrom = Objects.requireNonNull(position, "position");
@@ -232,7 +262,7 @@ public final class JsonSource implements AutoCloseable {
             }
             String shown = path != null ? path.toString() : name;
             return new JsonSource(new JsonReading.Settings(path, stream, shown, schema, types, sampleRows, chunkRows,
-                    ignoreUnknownFields, onBadRecord, flatten, resumeFrom));
+                    ignoreUnknownFields, onBadRecord, flatten, resumeFrom, threads, chunkBytes));
         }
     }
 }

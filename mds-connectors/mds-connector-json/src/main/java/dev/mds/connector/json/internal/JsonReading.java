@@ -23,8 +23,10 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.core.SourcePosition;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -38,6 +40,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JsonReading implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JsonReading.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
     // duplicate keys are found by KeyCheck, which reads the record to its end, so that the record alone is bad
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000).build()).build())
@@ -87,10 +95,12 @@ public final class JsonReading implements AutoCloseable {
      * @param onBadRecord what a record that cannot be read does
      * @param flatten the separator between a nested object's key and its keys' names, or null to keep objects as JSON
      * @param resumeFrom the position to resume after, or null
+     * @param threads threads parsing chunks of JSON Lines (UTF-8, without flatten) ahead of the consumer; 1: none
+     * @param chunkBytes the bytes of such a chunk, about (cut at the next line break between records)
      */
     public record Settings(Path path, InputStream stream, String name, Schema schema, Map<String, FieldType> types,
             int sampleRows, int chunkRows, boolean ignoreUnknownFields, OnBadRecord onBadRecord, String flatten,
-            SourcePosition resumeFrom) {
+            SourcePosition resumeFrom, int threads, int chunkBytes) {
         public Settings {
             types = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(types));
             Objects.requireNonNull(onBadRecord, "onBadRecord");
@@ -99,6 +109,8 @@ public final class JsonReading implements AutoCloseable {
 
     private final Settings settings;
     private Records records;
+    private Records source;            // the reader whose bytes a bad record's text and a release refer to
+    private Parallel parallel;         // with threads(n): the records after the first ones
     private Schema schema;
     private Deque<Parsed> sample;
     private boolean started;
@@ -122,6 +134,13 @@ public final class JsonReading implements AutoCloseable {
 
         Parsed with(ObjectNode o) {
             return new Parsed(o, values, number, line, startOffset, endOffset, problem);
+        }
+
+        /** This record of a chunk numbered from 1, numbered after the {@code before} records before the chunk. */
+        Parsed renumbered(long before) {
+            long n = number + before;
+            return new Parsed(object, values, n, line, startOffset, endOffset, problem == null ? null
+                    : new Problem(problem.where().withRecordNumber(n), problem.reason(), problem.text()));
         }
     }
 
@@ -164,6 +183,7 @@ public final class JsonReading implements AutoCloseable {
         if (records == null) {
             try {
                 records = new Records(settings.path() != null ? Files.newInputStream(settings.path()) : settings.stream());
+                source = records;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
             }
@@ -255,7 +275,19 @@ public final class JsonReading implements AutoCloseable {
     }
 
     private Parsed nextRecord() {
-        return !sample.isEmpty() ? sample.poll() : records.next();
+        if (!sample.isEmpty()) {
+            return sample.poll();
+        }
+        if (parallel != null) {
+            return parallel.next();
+        }
+        if (settings.threads() > 1 && records.array != null) {
+            parallel = startParallel();     // when the last record read ends its line; else after the next one
+            if (parallel != null) {
+                return parallel.next();
+            }
+        }
+        return records.next();
     }
 
     /**
@@ -281,7 +313,7 @@ public final class JsonReading implements AutoCloseable {
                 throw new BadInputException(InputLocation.of(settings.name()), "the position to resume from is after record "
                         + record + ", but the input now holds only " + n + " records: it was replaced or rewritten since");
             }
-            records.release(last.endOffset());
+            source.release(last.endOffset());
         }
         if (last != null && offset >= 0 && last.endOffset() != offset) {
             throw new BadInputException(where(last), "the position to resume from says record " + record + " ends at byte "
@@ -317,7 +349,7 @@ public final class JsonReading implements AutoCloseable {
             }
             if (problem != null) {
                 BadRecord bad = new BadRecord(problem.where(), problem.reason(),
-                        problem.text() != null ? problem.text() : records.text(p));
+                        problem.text() != null ? problem.text() : source.text(p));
                 switch (settings.onBadRecord()) {
                     case FAIL -> {
                         done = true;
@@ -331,7 +363,7 @@ public final class JsonReading implements AutoCloseable {
                 }
                 badRecords++;
             }
-            records.release(p.endOffset());
+            source.release(p.endOffset());
             lastNumber = p.number();
             lastOffset = p.endOffset();
         }
@@ -402,8 +434,268 @@ public final class JsonReading implements AutoCloseable {
 
     @Override
     public void close() {
+        if (parallel != null) {
+            parallel.close();
+        }
         if (records != null) {
             records.close();
+        }
+    }
+
+    /**
+     * With {@code threads(n)}: the reading of the records after the first ones, in parallel chunks, when the input
+     * is JSON Lines read straight into columns (UTF-8, no flatten, the schema known) and the last record read ends
+     * its line (then the chunks start at line starts, where a new parser sees the same lines and characters).
+     */
+    private Parallel startParallel() {
+        Records r = records;
+        if (settings.threads() < 2 || r.end || r.array == null || r.array || r.columns == null
+                || !r.recorder.recording()) {
+            return null;
+        }
+        try {
+            long at = r.endOffset;
+            int b = r.recorder.byteAt(at);
+            while (b == ' ' || b == '\t') {
+                b = r.recorder.byteAt(++at);
+            }
+            if (b == '\r') {
+                b = r.recorder.byteAt(++at);
+            }
+            if (b != '\n') {
+                return null;     // more on the line, or the end: one thread reads the next record
+            }
+            at++;
+            r.recorder.seek(at);
+            r.recorder.stopRecording();    // the chunks hold their own bytes
+            LOG.debug("{}: {} threads read on from byte {} (line {}, after record {})", settings.name(),
+                    settings.threads(), at, r.endLine + 1, r.number);
+            return new Parallel(r.recorder, at, r.endLine + 1, r.number);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The records of JSON Lines from a line's start on, parsed in chunks by threads and handed out in order. The
+     * consumer's thread cuts the chunks before lines that start with <code>{</code>, counting line breaks (as Jackson
+     * does: CR, LF or CRLF) so that each chunk's parser knows its first line; records are numbered when handed out. A
+     * chunk parses as one parser reading on would parse it only when it starts at a record's start and holds whole
+     * records: the first chunk does, and a chunk that parses without invalid JSON ends where the next one starts. A
+     * chunk that does not (invalid JSON, or a cut inside a record over several lines, which leaves its object open)
+     * is read again, with the rest of the input, by one parser from the chunk's start, as one thread reads.
+     */
+    private final class Parallel {
+        private final InputStream in;
+        private final ExecutorService executor;
+        private final ArrayDeque<Chunk> inFlight = new ArrayDeque<>();
+        private byte[] carry = new byte[0];
+        private int carryLength;
+        private long nextOffset;
+        private long nextLine;
+        private long number;        // the records handed out before the current chunk's
+        private long counted;       // ... and those of the current chunk
+        private boolean scanned;
+        private Iterator<Parsed> current = java.util.Collections.emptyIterator();
+        private Records fallback;
+
+        Parallel(InputStream in, long offset, long line, long number) {
+            this.in = in;
+            this.nextOffset = offset;
+            this.nextLine = line;
+            this.number = number;
+            this.counted = number;
+            this.executor = Executors.newFixedThreadPool(settings.threads(), task -> {
+                Thread t = new Thread(task, "mds-json-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        /** A chunk's bytes, where it starts, whether it was cut inside a line, its parse (numbered from 1). */
+        private static final class Chunk {
+            byte[] bytes;
+            int length;
+            long offset;
+            long line;
+            boolean capped;
+            Future<List<Parsed>> parsed;     // null when the chunk is not clean
+        }
+
+        Parsed next() {
+            if (fallback != null) {
+                return fallback.next();
+            }
+            while (!current.hasNext()) {
+                fill();
+                Chunk c = inFlight.poll();
+                if (c == null) {
+                    return null;
+                }
+                List<Parsed> parsed = take(c.parsed);
+                if (parsed == null) {
+                    startFallback(c);
+                    return fallback.next();
+                }
+                number = counted;
+                counted += parsed.size();
+                current = parsed.iterator();
+            }
+            return current.next().renumbered(number);
+        }
+
+        private void fill() {
+            while (!scanned && inFlight.size() < settings.threads() + 1) {
+                Chunk c;
+                try {
+                    c = cut();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
+                }
+                if (c == null) {
+                    scanned = true;
+                    break;
+                }
+                c.parsed = executor.submit(() -> parse(c));
+                inFlight.add(c);
+            }
+        }
+
+        /**
+         * The next chunk: about chunkBytes, ending after a line break that a line starting with <code>{</code>
+         * follows (or at the end); null at the end. Its line breaks are counted as Jackson counts them (CR, LF,
+         * CRLF), for the next chunk's first line: in a chunk that parses as whole records without invalid JSON, they
+         * are all between tokens. Its records are numbered when handed out.
+         */
+        private Chunk cut() throws IOException {
+            int target = settings.chunkBytes();
+            long cap = 4L * target + (1 << 16);
+            byte[] buf = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(carryLength + 8192L,
+                    target + (target >> 2) + 8192L))];
+            System.arraycopy(carry, 0, buf, 0, carryLength);
+            int len = carryLength;
+            carryLength = 0;
+            int end = -1;
+            boolean capped = false;
+            int from = Math.min(target, len);      // where a line break may end the chunk
+            while (end < 0) {
+                for (int i = Math.max(from, 1); i < len; i++) {
+                    if (buf[i] == '{' && buf[i - 1] == '\n' && i >= target) {
+                        end = i;
+                        break;
+                    }
+                }
+                if (end >= 0) {
+                    break;
+                }
+                from = Math.max(len, 1);
+                if (len >= cap) {
+                    end = len;            // no line to cut at for long (a record over many lines?): bounded
+                    capped = true;
+                    break;
+                }
+                if (len == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 16, buf.length * 2L));
+                }
+                int n = in.read(buf, len, buf.length - len);
+                if (n < 0) {
+                    end = len;            // the end of the input
+                    break;
+                }
+                len += n;
+            }
+            if (end == 0) {
+                return null;
+            }
+            long lines = 0;
+            for (int i = 0; i < end; i++) {
+                byte b = buf[i];
+                if (b == '\n') {
+                    if (i == 0 || buf[i - 1] != '\r') {
+                        lines++;
+                    }
+                } else if (b == '\r') {
+                    lines++;
+                }
+            }
+            carryLength = len - end;
+            if (carry.length < carryLength) {
+                carry = new byte[Math.max(carryLength, 8192)];
+            }
+            System.arraycopy(buf, end, carry, 0, carryLength);
+            Chunk c = new Chunk();
+            c.bytes = buf;
+            c.length = end;
+            c.offset = nextOffset;
+            c.line = nextLine;
+            c.capped = capped;
+            nextOffset += end;
+            nextLine += lines;
+            return c;
+        }
+
+        /** The chunk's records as one parser reading on from the chunk's start gives them; null when not clean. */
+        private List<Parsed> parse(Chunk c) {
+            if (c.capped) {
+                return null;
+            }
+            try {
+                Records r = new Records(c.bytes, c.length, c.offset, c.line, 0);
+                r.convertTo(schema);
+                List<Parsed> out = new ArrayList<>(1024);
+                for (Parsed p = r.next(); p != null; p = r.next()) {
+                    if (r.resynced) {
+                        return null;
+                    }
+                    out.add(r.withText(p));
+                }
+                return r.resynced ? null : out;
+            } catch (IOException | RuntimeException e) {
+                return null;     // read again by one parser, which fails or reads on as one thread does
+            }
+        }
+
+        private List<Parsed> take(Future<List<Parsed>> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new dev.mds.core.MdsException("interrupted while reading " + settings.name(), e);
+            } catch (ExecutionException e) {
+                return null;
+            }
+        }
+
+        /** One parser reads on from chunk {@code c}'s start: its bytes, those of the chunks after it, then the rest. */
+        private void startFallback(Chunk c) {
+            List<InputStream> parts = new ArrayList<>();
+            parts.add(new ByteArrayInputStream(c.bytes, 0, c.length));
+            for (Chunk d : inFlight) {
+                d.parsed.cancel(true);
+                parts.add(new ByteArrayInputStream(d.bytes, 0, d.length));
+            }
+            inFlight.clear();
+            parts.add(new ByteArrayInputStream(java.util.Arrays.copyOf(carry, carryLength)));
+            carryLength = 0;
+            parts.add(in);
+            executor.shutdownNow();
+            LOG.debug("{}: one thread reads on from byte {} (line {}, after record {})", settings.name(), c.offset,
+                    c.line, counted);
+            try {
+                fallback = new Records(new SequenceInputStream(java.util.Collections.enumeration(parts)), c.offset, c.line,
+                        counted);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
+            }
+            fallback.convertTo(schema);
+            source = fallback;
+        }
+
+        void close() {
+            executor.shutdownNow();
+            if (fallback != null) {
+                fallback.close();
+            }
         }
     }
 
@@ -427,6 +719,7 @@ public final class JsonReading implements AutoCloseable {
         private Boolean array;        // null until the first token is read
         private long number;
         private boolean end;
+        private boolean resynced;     // invalid JSON was met: reading went on at a later line
         // once the schema is known (and without flatten): objects are read straight into its columns, no tree
         private Schema columns;
         private int[] tokenKinds;
@@ -436,6 +729,40 @@ public final class JsonReading implements AutoCloseable {
             this.in = in;
             this.recorder = new Recorder(in);
             startParser();
+        }
+
+        /**
+         * The JSON Lines records of {@code in}, the input's bytes from absolute {@code offset} on, a line's start on
+         * line {@code line}, after {@code number} records: a chunk, or the rest of the input after one.
+         */
+        Records(InputStream in, long offset, long line, long number) throws IOException {
+            this(in, new Recorder(in, offset), offset, line, number);
+        }
+
+        /** The JSON Lines records of a chunk: its first {@code length} bytes, as {@link #Records(InputStream, long, long, long)}. */
+        Records(byte[] bytes, int length, long offset, long line, long number) throws IOException {
+            this(InputStream.nullInputStream(), new Recorder(bytes, length, offset), offset, line, number);
+        }
+
+        private Records(InputStream in, Recorder recorder, long offset, long line, long number) throws IOException {
+            this.in = in;
+            this.recorder = recorder;
+            this.parserOffset = offset;
+            this.endOffset = offset;
+            this.parserLine = line;
+            this.endLine = line;
+            this.number = number;
+            this.array = false;
+            startParser();
+        }
+
+        /** {@code p} with its bad record's text taken now (from the bytes held), when it has none yet. */
+        Parsed withText(Parsed p) {
+            Problem problem = p.problem();
+            if (problem == null || problem.text() != null) {
+                return p;
+            }
+            return p.bad(new Problem(problem.where(), problem.reason(), text(p)));
         }
 
         private void startParser() throws IOException {
@@ -773,6 +1100,7 @@ public final class JsonReading implements AutoCloseable {
             while (to > from + 1 && isBlank(recorder.byteAt(to - 1))) {
                 to--;     // trailing blanks are not the record's
             }
+            resynced = true;
             if (!counted) {
                 number++;
             }

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 final class Recorder extends InputStream {
     private final InputStream in;
     private boolean recording = true;
-    private byte[] buf = new byte[1 << 16];
+    private byte[] buf;       // not final: grown, or a chunk's bytes held as they are
     private long base;        // absolute offset of buf[0]
     private int len;          // bytes held
     private long pos;         // absolute offset of the next byte handed to the parser
@@ -21,6 +21,27 @@ final class Recorder extends InputStream {
 
     Recorder(InputStream in) {
         this.in = in;
+        this.buf = new byte[1 << 16];
+    }
+
+    /** The input's bytes from absolute offset {@code start} on (a chunk of a larger input). */
+    Recorder(InputStream in, long start) {
+        this.in = in;
+        this.buf = new byte[1 << 16];
+        this.base = start;
+        this.pos = start;
+        this.keepFrom = start;
+    }
+
+    /** The first {@code length} bytes of {@code bytes}, all of an input's bytes from absolute offset {@code start} on. */
+    Recorder(byte[] bytes, int length, long start) {
+        this.in = InputStream.nullInputStream();
+        this.buf = bytes;
+        this.len = length;
+        this.base = start;
+        this.pos = start;
+        this.keepFrom = start;
+        this.eof = true;
     }
 
     boolean recording() {
