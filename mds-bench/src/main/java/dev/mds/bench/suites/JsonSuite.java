@@ -27,8 +27,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * JSON Lines reading: {@link JsonSource} (types inferred) against Jackson's own reading of the same file into
- * {@code Map}s ({@code ObjectMapper.readerFor(Map.class).readValues}, one thread), in the same run, alternating.
+ * JSON Lines reading: {@link JsonSource} (types inferred) on one thread and with {@code threads(2)} against Jackson's
+ * own reading of the same file into {@code Map}s ({@code ObjectMapper.readerFor(Map.class).readValues}, one thread),
+ * in the same run, alternating.
  * Detail lines only, no {@code RATIO} line: no goal is set for JSON reading.
  *
  * <p>Warm-up: both sides read at least 300,000 records untimed, then alternate the timed rounds.
@@ -61,27 +62,35 @@ public final class JsonSuite implements BenchSuite {
             }
             Series jackson = ctx.series("Jackson readValues into Maps, 1 thread");
             Series mds = ctx.series("JsonSource inferred, 1 thread");
+            Series mds2 = ctx.series("JsonSource inferred, threads(2)");
             // the JIT compiles JsonSource's deeper paths later than Jackson's: both sides read at least 300,000
             // records untimed (quick mode's 100,000-record file three times) before the timed rounds
             for (int extra = 1; extra < Math.max(1, 300_000 / rows); extra++) {
                 jacksonMaps(file);
-                jsonSource(file);
+                jsonSource(file, 1);
+                jsonSource(file, 2);
             }
             for (int round = 0; round <= ctx.rounds(); round++) {
                 long[] a = jackson.time(round, () -> jacksonMaps(file));
-                long[] b = mds.time(round, () -> jsonSource(file));
-                if (a[0] != rows || b[0] != rows || a[1] != mapsExpected || b[1] != typedExpected) {
+                long[] b = mds.time(round, () -> jsonSource(file, 1));
+                long[] c = mds2.time(round, () -> jsonSource(file, 2));
+                if (a[0] != rows || b[0] != rows || c[0] != rows || a[1] != mapsExpected || b[1] != typedExpected
+                        || c[1] != typedExpected) {
                     throw new AssertionError("wrong records: Jackson " + a[0] + " records hash " + a[1] + " (expected "
                             + rows + ", " + mapsExpected + "), JsonSource " + b[0] + " records hash " + b[1]
-                            + " (expected " + rows + ", " + typedExpected + ")");
+                            + ", on 2 threads " + c[0] + " records hash " + c[1] + " (expected " + rows + ", "
+                            + typedExpected + ")");
                 }
             }
-            ctx.detail("every round: %d records on both sides; Maps hash sum %d, typed hash sum %d (as generated)",
+            ctx.detail("every round: %d records on each side; Maps hash sum %d, typed hash sum %d (as generated)",
                     rows, mapsExpected, typedExpected);
             ctx.detail("%s -> %.0f records/s", jackson.summary(), rows / jackson.medianSeconds());
             ctx.detail("%s -> %.0f records/s", mds.summary(), rows / mds.medianSeconds());
+            ctx.detail("%s -> %.0f records/s", mds2.summary(), rows / mds2.medianSeconds());
             ctx.detail("JsonSource 1 thread / Jackson into Maps (time, lower is faster): median %.2f",
                     mds.medianSeconds() / jackson.medianSeconds());
+            ctx.detail("JsonSource threads(2) / Jackson into Maps (time, lower is faster): median %.2f",
+                    mds2.medianSeconds() / jackson.medianSeconds());
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
@@ -245,11 +254,11 @@ public final class JsonSuite implements BenchSuite {
             FieldType.DECIMAL, FieldType.LONG, FieldType.DECIMAL, FieldType.TIMESTAMPTZ, FieldType.BOOLEAN,
             FieldType.STRING, FieldType.JSON);
 
-    /** JsonSource with its types inferred (checked to be the expected ones), one thread. */
-    private static long[] jsonSource(Path file) {
+    /** JsonSource with its types inferred (checked to be the expected ones), on {@code threads} threads. */
+    private static long[] jsonSource(Path file, int threads) {
         long n = 0;
         long hash = 0;
-        try (JsonSource json = JsonSource.builder().path(file).chunkRows(CHUNK_ROWS).build()) {
+        try (JsonSource json = JsonSource.builder().path(file).chunkRows(CHUNK_ROWS).threads(threads).build()) {
             Schema schema = json.schema();
             List<FieldType> types = new ArrayList<>();
             schema.fields().forEach(f -> types.add(f.type()));
