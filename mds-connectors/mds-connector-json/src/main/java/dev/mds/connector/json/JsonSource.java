@@ -231,12 +231,15 @@ public final class JsonSource implements AutoCloseable {
             return this;
         }
 
-        /** The bytes of a chunk parsed by one of the {@link #threads}, about, at least 1; default 256 KiB. */
-        public Builder chunkBytes(int bytes) {
-            if (bytes < 1) {
-                throw new IllegalArgumentException("chunkBytes must be at least 1, got " + bytes);
+        /**
+         * The bytes of a chunk parsed by one of the {@link #threads}, about, 1 to 2^30 (as CsvSource's chunkBytes, a
+         * long); default 256 KiB.
+         */
+        public Builder chunkBytes(long bytes) {
+            if (bytes < 1 || bytes > 1 << 30) {
+                throw new IllegalArgumentException("chunkBytes must be between 1 and 2^30, got " + bytes);
             }
-            this.chunkBytes = bytes;
+            this.chunkBytes = (int) bytes;
             return this;
         }
 

@@ -192,5 +192,7 @@ class JsonSourceThreadsTest {
         assertThat(three.parallel()).isFalse();
         Throwable t = catchThrowable(() -> JsonSource.builder().threads(0));
         assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("threads");
+        assertThat(catchThrowable(() -> JsonSource.builder().chunkBytes(0))).hasMessageContaining("chunkBytes");
+        assertThat(catchThrowable(() -> JsonSource.builder().chunkBytes(1L << 31))).hasMessageContaining("chunkBytes");
     }
 }
