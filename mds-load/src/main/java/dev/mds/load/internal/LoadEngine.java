@@ -43,6 +43,7 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
@@ -52,6 +53,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -1147,8 +1149,10 @@ public final class LoadEngine {
 
     /**
      * Whether a before image evidently holds a whole row (REPLICA IDENTITY FULL): a non-key column holds a value other
-     * than NULL and the defaults ({@code ""}, 0, false, no bytes) Debezium fills the NOT NULL columns of a before image
-     * of the key alone with (REPLICA IDENTITY DEFAULT).
+     * than NULL and the defaults Debezium (and mds's converter) fill the NOT NULL columns of a before image of the key
+     * alone with (REPLICA IDENTITY DEFAULT): {@code ""}, 0, false, no bytes, an empty array, and day, time or instant 0
+     * (1970-01-01, midnight, its first instant). Before, a date or timestamp filler read as a value, so a delete of a
+     * key inserted earlier in its transaction was taken for the delete of a stored row and the inserted row stayed.
      */
     private static boolean wholeRow(Record before, Plan plan) {
         for (int j = 0; j < before.size(); j++) {
@@ -1156,14 +1160,28 @@ public final class LoadEngine {
             if (v == null || Unchanged.is(v) || plan.key.contains(plan.schema.field(j).name())) {
                 continue;
             }
-            boolean filler = v instanceof String t ? t.isEmpty() : v instanceof Boolean f ? !f
-                    : v instanceof byte[] bytes ? bytes.length == 0
-                    : v instanceof BigDecimal d ? d.signum() == 0 : v instanceof Number n && n.doubleValue() == 0;
-            if (!filler) {
+            if (!filler(v)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static final LocalDateTime EPOCH_LOCAL = LocalDateTime.of(1970, 1, 1, 0, 0);
+
+    /** Whether {@code v} is a value Debezium fills a NOT NULL column of a key-only before image with. */
+    private static boolean filler(Object v) {
+        return v instanceof String t ? t.isEmpty() : v instanceof Boolean f ? !f
+                : v instanceof byte[] bytes ? bytes.length == 0
+                : v instanceof BigDecimal d ? d.signum() == 0
+                : v instanceof Number n ? n.doubleValue() == 0
+                : v instanceof Collection<?> c ? c.isEmpty()
+                : v instanceof Object[] a ? a.length == 0
+                : v instanceof LocalDate d ? d.toEpochDay() == 0
+                : v instanceof LocalDateTime t ? t.equals(EPOCH_LOCAL)
+                : v instanceof LocalTime t ? t.equals(LocalTime.MIDNIGHT)
+                : v instanceof OffsetDateTime t ? t.toInstant().equals(Instant.EPOCH)
+                : v instanceof Instant i && i.equals(Instant.EPOCH);
     }
 
     /** Whether some before image of the batch evidently holds a whole row: the source table's are whole rows. */

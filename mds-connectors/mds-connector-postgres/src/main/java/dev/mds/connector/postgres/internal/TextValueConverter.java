@@ -146,44 +146,43 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         boolean userType = column.jdbcType() == Types.OTHER && column.nativeType() >= FIRST_USER_OID
                 && !DEBEZIUM_EXTENSION_TYPES.contains(type);
         if (TEXT_TYPES.contains(type) || column.jdbcType() == Types.STRUCT || userType) {
-            SchemaBuilder schema = SchemaBuilder.string();
-            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::scalarText);
+            register(registration, column, SchemaBuilder.string(), TextValueConverter::scalarText, "");
             return;
         }
         if ("money".equals(type)) {
-            registration.register(numericSchema(false, 0, 0, column.isOptional()), TextValueConverter::money);
+            register(registration, column, numericSchema(false, 0, 0, false), TextValueConverter::money, "0");
             return;
         }
         String temporal = TEMPORAL_ARRAYS.get(type);
         if (temporal != null) {
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(temporal).optional().build());
-            registration.register(column.isOptional() ? schema.optional() : schema, data -> textArray(data, ','));
+            register(registration, column, schema, data -> textArray(data, ','), List.of());
             return;
         }
         if (type.startsWith("_") && !DEBEZIUM_ARRAYS.contains(type.substring(1))) {
             char delimiter = "_box".equals(type) ? ';' : ',';
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().optional().build());
-            registration.register(column.isOptional() ? schema.optional() : schema, data -> textArray(data, delimiter));
+            register(registration, column, schema, data -> textArray(data, delimiter), List.of());
             return;
         }
         if ("_bit".equals(type) || "_varbit".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(BITS_SCHEMA_NAME).optional().build());
-            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::bitArray);
+            register(registration, column, schema, TextValueConverter::bitArray, List.of());
             return;
         }
         if ("timestamp".equals(type)) {
             SchemaBuilder schema = io.debezium.time.MicroTimestamp.builder();
-            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::localMicros);
+            register(registration, column, schema, TextValueConverter::localMicros, 0L);
             return;
         }
         if ("timestamptz".equals(type)) {
             SchemaBuilder schema = SchemaBuilder.int64().name(TIMESTAMPTZ_MICROS);
-            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::utcMicros);
+            register(registration, column, schema, TextValueConverter::utcMicros, 0L);
             return;
         }
         if ("date".equals(type) || column.jdbcType() == Types.DATE && !type.startsWith("_")) {
             SchemaBuilder schema = io.debezium.time.Date.builder();
-            registration.register(column.isOptional() ? schema.optional() : schema, TextValueConverter::epochDay);
+            register(registration, column, schema, TextValueConverter::epochDay, 0);
             return;
         }
         boolean array = "_numeric".equals(type);
@@ -196,10 +195,30 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         int declaredScale = declared ? scale : Integer.MIN_VALUE;
         if (array) {
             SchemaBuilder schema = SchemaBuilder.array(numericSchema(declared, precision, scale, true).build());
-            registration.register(column.isOptional() ? schema.optional() : schema, data -> array(data, declaredScale));
+            register(registration, column, schema, data -> array(data, declaredScale), List.of());
         } else {
-            registration.register(numericSchema(declared, precision, scale, column.isOptional()),
-                    data -> data == null ? null : text(data, declaredScale));
+            register(registration, column, numericSchema(declared, precision, scale, false),
+                    data -> data == null ? null : text(data, declaredScale), "0");
+        }
+    }
+
+    /**
+     * Registers {@code convert} for {@code column} with {@code schema}, optional when the column is nullable. For a
+     * NOT NULL column a NULL result becomes {@code filler}, as Debezium's own converters fill such a field (0,
+     * {@code ""}, an empty array): a delete's before image under REPLICA IDENTITY DEFAULT holds the key alone, and
+     * Debezium hands the converter NULL for every other column; a required Connect field refused that NULL ("Invalid
+     * value: null used for required field"), which stopped the source at every such delete. mds-load reads a before
+     * image of only such fillers as the key alone.
+     */
+    private static void register(ConverterRegistration<SchemaBuilder> registration, RelationalColumn column,
+            SchemaBuilder schema, Converter convert, Object filler) {
+        if (column.isOptional()) {
+            registration.register(schema.optional(), convert);
+        } else {
+            registration.register(schema, data -> {
+                Object value = convert.convert(data);
+                return value != null ? value : filler;
+            });
         }
     }
 
