@@ -235,6 +235,33 @@ class JsonSourceBadRecordTest {
     }
 
     @Test
+    void aNumberWhoseExponentNoDecimalCanHoldIsABadRecordNamingFileAndLine() {
+        // valid JSON that Jackson tokenizes but cannot hold as a BigDecimal (the exponent is beyond an int): it threw a
+        // bare NumberFormatException, naming no file or line, under every policy
+        String huge = "{\"id\": 2, \"n\": 1e2147483648}";
+        String inJson = "{\"id\": 3, \"n\": 3, \"j\": {\"x\": [1e-2147483649]}}";
+        String text = LINES.get(0) + "\n" + huge + "\n" + inJson + "\n" + LINES.get(6) + "\n";
+        Schema withJson = Schema.builder().add("id", FieldType.LONG).add("n", FieldType.LONG).add("j", FieldType.JSON).build();
+        for (boolean declared : new boolean[] {true, false}) {       // read straight into the columns, or as trees
+            JsonSource.Builder fail = source(text, "huge.jsonl");
+            JsonSource.Builder dead = source(text, "huge.jsonl").onBadRecord(OnBadRecord.DEAD_LETTER);
+            if (declared) {
+                fail.schema(withJson);
+                dead.schema(withJson);
+            }
+            assertThatThrownBy(() -> batches(fail)).isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("huge.jsonl line 2 record 2: ").hasMessageContaining("1e2147483648");
+            List<RecordBatch> batches = batches(dead);
+            assertThat(ids(batches)).containsExactly(1L, 7L);
+            assertThat(rejected(batches)).extracting(b -> b.location().describe() + " " + b.text()).containsExactly(
+                    "huge.jsonl line 2 record 2 " + huge, "huge.jsonl line 3 record 3 " + inJson);
+        }
+        assertThatThrownBy(() -> batches(source("[" + LINES.get(0) + ",\n" + huge + "]", "huge.json").schema(SCHEMA)
+                .onBadRecord(OnBadRecord.SKIP))).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("huge.json line 2").hasMessageContaining("1e2147483648");
+    }
+
+    @Test
     void aScalarRecordAndInvalidJsonKeepTheirLinesAndTextsAndTheBadTextRunsToTheNextLineStartingWithABrace() {
         String text = "5\n{\"id\": 1, ,}\n\"five\"\r\n{\"id\": 2, \"n\": 2}\nnull";
         List<RecordBatch> batches = batches(source(text, "scalars.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));

@@ -871,24 +871,37 @@ public final class JsonReading implements AutoCloseable {
                 return p;
             } catch (JsonParseException | StreamConstraintsException e) {
                 // not JSON, or beyond the parser's limits (nesting depth, a number's or a string's length)
-                if (array == null) {
-                    array = false;     // not even a first token: not an array
-                }
-                JsonLocation at = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
-                if (at.getByteOffset() < 0) {
-                    recorder.stopRecording();    // UTF-16 or UTF-32: offsets are not bytes, lines cannot be found
-                }
-                if (!array && recorder.recording()) {
-                    try {
-                        return resync(e, at, counted);
-                    } catch (IOException io) {
-                        throw new UncheckedIOException("cannot read " + settings.name() + ": " + io.getMessage(), io);
-                    }
-                }
-                throw bad(at, e.getOriginalMessage());
+                return notReadable(e, counted);
+            } catch (NumberFormatException e) {
+                // a number the parser read but cannot hold as a BigDecimal (an exponent beyond an int's range): beyond
+                // its limits too, found when the number is converted (to a node, a column's value or a JSON text)
+                return notReadable(new JsonParseException(parser, "the number is beyond a decimal's range: "
+                        + firstLine(e.getMessage()), parser.currentTokenLocation(), e), counted);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * After invalid JSON or JSON beyond the parser's limits: in JSON Lines (UTF-8) the bad record, after which a new
+         * parser reads on ({@link #resync}); else fails naming file and line.
+         */
+        private Parsed notReadable(JsonProcessingException e, boolean counted) {
+            if (array == null) {
+                array = false;     // not even a first token: not an array
+            }
+            JsonLocation at = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+            if (at.getByteOffset() < 0) {
+                recorder.stopRecording();    // UTF-16 or UTF-32: offsets are not bytes, lines cannot be found
+            }
+            if (!array && recorder.recording()) {
+                try {
+                    return resync(e, at, counted);
+                } catch (IOException io) {
+                    throw new UncheckedIOException("cannot read " + settings.name() + ": " + io.getMessage(), io);
+                }
+            }
+            throw bad(at, e.getOriginalMessage());
         }
 
         private InputLocation where(long line) {
