@@ -262,6 +262,20 @@ class JsonSourceBadRecordTest {
     }
 
     @Test
+    void withLinesEndedByCarriageReturnsOnlyInvalidJsonIsNamedByItsLineAndReadingGoesOnAtTheNextRecord() {
+        // CR alone ends a line, as for Jackson (which numbers the lines of the other records so): the bad record was
+        // named by the line of the record before it, and ran to the end of the input, taking the good records after it
+        String text = LINES.get(0) + "\r\r" + LINES.get(5) + "\r" + LINES.get(6) + "\r" + LINES.get(1) + "\r\n"
+                + LINES.get(7) + "\r" + LINES.get(8) + "\r";
+        List<RecordBatch> batches = batches(source(text, "cr.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L, 7L, 9L);
+        assertThat(rejected(batches)).extracting(b -> b.location().describe() + " " + b.text()).containsExactly(
+                "cr.jsonl line 3 record 2 " + LINES.get(5), "cr.jsonl line 5 record 4, column 'n', near \"the string \"ten\"\" " + LINES.get(1),
+                "cr.jsonl line 6 record 5 " + LINES.get(7));
+        assertThat(rejected(batches).get(0).reason()).contains("(line 3 character");
+    }
+
+    @Test
     void aScalarRecordAndInvalidJsonKeepTheirLinesAndTextsAndTheBadTextRunsToTheNextLineStartingWithABrace() {
         String text = "5\n{\"id\": 1, ,}\n\"five\"\r\n{\"id\": 2, \"n\": 2}\nnull";
         List<RecordBatch> batches = batches(source(text, "scalars.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));

@@ -1091,8 +1091,9 @@ public final class JsonReading implements AutoCloseable {
             if (from == 0 && recorder.byteAt(0) == 0xEF && recorder.byteAt(1) == 0xBB && recorder.byteAt(2) == 0xBF) {
                 from = 3;     // a UTF-8 byte-order mark
             }
-            for (int b = recorder.byteAt(from); isBlank(b); b = recorder.byteAt(++from)) {
-                if (b == '\n') {
+            // lines end as Jackson ends them (and numbers the lines of the other records): CR, LF or CRLF
+            for (int prev = -1, b = recorder.byteAt(from); isBlank(b); prev = b, b = recorder.byteAt(++from)) {
+                if (b == '\r' || b == '\n' && prev != '\r') {
                     line++;
                 }
             }
@@ -1102,10 +1103,10 @@ public final class JsonReading implements AutoCloseable {
             long next = from;
             long nextLine = line;
             for (int prev = -1, b = recorder.byteAt(next); b >= 0; prev = b, b = recorder.byteAt(++next)) {
-                if (prev == '\n' && b == '{') {
+                if ((prev == '\n' || prev == '\r') && b == '{') {
                     break;
                 }
-                if (b == '\n') {
+                if (b == '\r' || b == '\n' && prev != '\r') {
                     nextLine++;
                 }
             }
