@@ -202,8 +202,8 @@ public final class JsonReading implements AutoCloseable {
             if (p == null) {
                 break;
             }
-            if (p.problem() == null && p.object().has("")) {
-                p = p.bad(new Problem(where(p), "a key is empty: it cannot name a column", null));
+            if (p.problem() == null) {
+                p = unnameable(p);
             }
             sample.add(p);
             if (p.problem() != null) {
@@ -222,6 +222,23 @@ public final class JsonReading implements AutoCloseable {
         });
         schema = b.build();
         LOG.debug("{}: schema {} inferred from {} records", settings.name(), schema, sample.size());
+    }
+
+    /** {@code p}, bad when one of its keys cannot name a column: empty, or holding text PostgreSQL cannot hold. */
+    private Parsed unnameable(Parsed p) {
+        if (p.object().has("")) {
+            return p.bad(new Problem(where(p), "a key is empty: it cannot name a column", null));
+        }
+        for (Map.Entry<String, JsonNode> e : p.object().properties()) {
+            String key = e.getKey();
+            String what = JsonTypes.unstorable(key);
+            if (what != null) {
+                String shown = JsonTypes.visible(key);
+                return p.bad(new Problem(where(p).withColumn(shown), "the key '" + shown + "' holds " + what
+                        + ", which PostgreSQL cannot hold: it cannot name a column", null));
+            }
+        }
+        return p;
     }
 
     private InputLocation where(Parsed p) {
@@ -409,7 +426,8 @@ public final class JsonReading implements AutoCloseable {
     }
 
     private Misfit unknownKey(InputLocation where, Schema s, String key) {
-        return new Misfit(where.withColumn(key), "the key '" + key + "' is not in"
+        String shown = JsonTypes.visible(key);
+        return new Misfit(where.withColumn(shown), "the key '" + shown + "' is not in"
                 + " the schema " + s.names() + (settings.schema() == null ? " (inferred from the first "
                 + settings.sampleRows() + " records: read more with sampleRows(n), declare it with type(key,"
                 + " type), or drop such keys with ignoreUnknownFields(true))" : " (declare it, or drop such keys"
@@ -419,8 +437,8 @@ public final class JsonReading implements AutoCloseable {
     private Misfit mismatch(InputLocation where, Field field, JsonNode value, JsonTypes.Mismatch m) {
         return new Misfit(where.withColumn(field.name()).withExcerpt(JsonTypes.describe(value)),
                 JsonTypes.describe(value) + " " + m.getMessage() + (settings.types().containsKey(field.name())
-                        || settings.schema() != null ? "" : " (the column's type " + field.type() + " was inferred"
-                        + " from the first " + settings.sampleRows() + " records; declare it with type(\""
+                        || settings.schema() != null || m.fitsNoColumn() ? "" : " (the column's type " + field.type()
+                        + " was inferred from the first " + settings.sampleRows() + " records; declare it with type(\""
                         + field.name() + "\", FieldType.STRING) or FieldType.JSON to take any value)"));
     }
 
@@ -724,6 +742,7 @@ public final class JsonReading implements AutoCloseable {
         private Schema columns;
         private int[] tokenKinds;
         private final StringBuilder textBuffer = new StringBuilder(256);    // a JSON column's text
+        private String unstorable;    // what in that text PostgreSQL cannot hold (JsonTypes.unstorable), or null
 
         Records(InputStream in) throws IOException {
             this.in = in;
@@ -910,8 +929,8 @@ public final class JsonReading implements AutoCloseable {
 
         /** The record just read has a key twice in one object, as {@link KeyCheck} found. */
         private Problem duplicate(long line) {
-            String key = keys.duplicate();
-            String top = keys.duplicateTopLevelKey();
+            String key = JsonTypes.visible(keys.duplicate());
+            String top = JsonTypes.visible(keys.duplicateTopLevelKey());
             JsonLocation dup = keys.duplicateAt();
             return new Problem(where(line).withColumn(top), "the key '" + key + "' is twice in one object"
                     + (key.equals(top) ? "" : " (inside '" + top + "')") + ", at line " + line(dup)
@@ -945,7 +964,14 @@ public final class JsonReading implements AutoCloseable {
                     value = null;
                 } else if ((kind == JsonTypes.JSON_KIND || kind == JsonTypes.STRING_KIND)
                         && (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY)) {
+                    unstorable = null;
                     value = jsonText(token);
+                    if (unstorable != null) {
+                        String what = token == JsonToken.START_OBJECT ? "an object" : "an array";
+                        misfit = new Misfit(where(line).withColumn(field.name()).withExcerpt(what), what + " "
+                                + JsonTypes.unstorableReason(unstorable, true));
+                        continue;
+                    }
                 } else {
                     value = JsonTypes.fromToken(keys, token, kind);
                 }
@@ -1051,15 +1077,30 @@ public final class JsonReading implements AutoCloseable {
             }
         }
 
-        /** {@code s} as a JSON string, escaped as Jackson's generator does by default. */
-        private static void quoted(StringBuilder out, String s) {
+        /**
+         * {@code s} as a JSON string, escaped as Jackson's generator does by default; notes in {@link #unstorable} a
+         * NUL character or half a surrogate pair, which PostgreSQL cannot hold.
+         */
+        private void quoted(StringBuilder out, String s) {
             out.append('"');
             int n = s.length();
             int from = 0;
             for (int i = 0; i < n; i++) {
                 char c = s.charAt(i);
-                if (c >= ESCAPES.length || ESCAPES[c] == 0) {
+                if (c >= ESCAPES.length) {
+                    if (Character.isSurrogate(c) && unstorable == null) {
+                        unstorable = JsonTypes.unstorable(s.substring(i, Math.min(n, i + 2)));
+                        if (unstorable == null) {
+                            i++;     // a whole pair
+                        }
+                    }
                     continue;
+                }
+                if (ESCAPES[c] == 0) {
+                    continue;
+                }
+                if (c == 0 && unstorable == null) {
+                    unstorable = JsonTypes.unstorable("\0");
                 }
                 out.append(s, from, i).append('\\');
                 int e = ESCAPES[c];

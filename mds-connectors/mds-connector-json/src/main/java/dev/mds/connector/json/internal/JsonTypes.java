@@ -42,10 +42,102 @@ public final class JsonTypes {
     /** A value that does not fit its column's type; {@code reason} completes "… is not …". */
     public static final class Mismatch extends Exception {
         private static final long serialVersionUID = 1L;
+        private final boolean fitsNoColumn;
 
         Mismatch(String reason) {
-            super(reason, null, false, false);
+            this(reason, false);
         }
+
+        Mismatch(String reason, boolean fitsNoColumn) {
+            super(reason, null, false, false);
+            this.fitsNoColumn = fitsNoColumn;
+        }
+
+        /** Whether no column type takes the value (text PostgreSQL cannot hold), so declaring another will not help. */
+        public boolean fitsNoColumn() {
+            return fitsNoColumn;
+        }
+    }
+
+    /**
+     * What in {@code s} PostgreSQL cannot hold in text or jsonb, completing "… holds": a NUL character, or half of a
+     * UTF-16 surrogate pair without its other half (which UTF-8 cannot encode); null when it holds neither.
+     */
+    public static String unstorable(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                return "a NUL character (U+0000)";
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return String.format("U+%04X, half of a UTF-16 surrogate pair without its other half", (int) c);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Refuses a value with a string or key PostgreSQL cannot hold ({@link #unstorable(String)}), whatever its column. */
+    static void storable(JsonNode value) throws Mismatch {
+        String what = unstorableIn(value);
+        if (what != null) {
+            throw new Mismatch(unstorableReason(what, value.isContainerNode()), true);
+        }
+    }
+
+    /** The reason for a value holding {@code what} (a container: in one of its strings or keys). */
+    static String unstorableReason(String what, boolean container) {
+        return "holds " + what + (container ? " in a string or key" : "") + ", which PostgreSQL text and jsonb cannot hold";
+    }
+
+    private static String unstorableIn(JsonNode value) {
+        if (value.isTextual()) {
+            return unstorable(value.textValue());
+        }
+        if (value.isObject()) {
+            for (java.util.Map.Entry<String, JsonNode> e : value.properties()) {
+                String what = unstorable(e.getKey());
+                if (what == null) {
+                    what = unstorableIn(e.getValue());
+                }
+                if (what != null) {
+                    return what;
+                }
+            }
+        } else if (value.isArray()) {
+            for (JsonNode element : value) {
+                String what = unstorableIn(element);
+                if (what != null) {
+                    return what;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@code s} for a message that PostgreSQL can store: NUL characters and halves of surrogate pairs without their
+     * other half written as JSON escapes ({@code \u005Cu0000}, {@code \u005CuD800}), everything else as is.
+     */
+    public static String visible(String s) {
+        if (unstorable(s) == null) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length() + 8);
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                out.append(c).append(s.charAt(++i));
+            } else if (c == 0 || Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04X", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** What the values of one key seen so far are; {@link #type()} is the column type they give. */
@@ -220,7 +312,7 @@ public final class JsonTypes {
         if (text.length() > 60) {
             text = text.substring(0, 57) + "...";
         }
-        return (value.isTextual() ? "the string " : value.isNumber() ? "the number " : "") + text;
+        return (value.isTextual() ? "the string " : value.isNumber() ? "the number " : "") + visible(text);
     }
 
     /**
@@ -244,9 +336,11 @@ public final class JsonTypes {
             return out;
         }
         if (type.equals(FieldType.JSON)) {
+            storable(value);
             return value.toString();
         }
         if (type.equals(FieldType.STRING)) {
+            storable(value);
             return value.isTextual() ? value.textValue() : value.isValueNode() ? value.asText() : value.toString();
         }
         if (value.isContainerNode()) {
@@ -329,7 +423,11 @@ public final class JsonTypes {
     static Object fromToken(JsonParser p, JsonToken token, int kind) throws IOException {
         switch (kind) {
             case 1:
-                return token == JsonToken.VALUE_STRING ? p.getText() : AS_TREE;
+                if (token == JsonToken.VALUE_STRING) {
+                    String text = p.getText();
+                    return unstorable(text) == null ? text : AS_TREE;     // refused by convert
+                }
+                return AS_TREE;
             case 2:
                 return token == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
                         ? (Object) p.getIntValue() : AS_TREE;
