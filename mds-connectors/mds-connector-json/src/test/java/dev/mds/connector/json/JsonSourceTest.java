@@ -224,6 +224,23 @@ class JsonSourceTest {
     }
 
     @Test
+    void aUuidColumnTakesTheCanonicalFormOnlyAndNeverAnotherUuid() {
+        String ok = "{\"u\": \"0123ABCD-4567-89ab-cdef-0123456789AB\"}";
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(ok.getBytes(StandardCharsets.UTF_8)), "ok")
+                .type("u", FieldType.UUID).build())).extracting(r -> r.get(0))
+                .containsExactly(java.util.UUID.fromString("0123abcd-4567-89ab-cdef-0123456789ab"));
+        // 36 characters, but not 8-4-4-4-12 hex digits: UUID.fromString read the first two as 23456789-0123-… and
+        // 01234567-…, a UUID the file does not hold
+        for (String other : List.of("123456789-123-1234-1234-123456789012", "+1234567-1234-1234-1234-123456789012",
+                "1234567-12345-1234-1234-123456789012", "12345678-1234-1234-1234-12345678901g")) {
+            String text = "{\"u\": \"" + other + "\"}";
+            assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                    "uuid.jsonl").type("u", FieldType.UUID).build())).as(other).isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("uuid.jsonl line 1 record 1, column 'u'").hasMessageContaining("not a uuid value");
+        }
+    }
+
+    @Test
     void badBuilderSettingsAreRefused() {
         assertThatThrownBy(() -> JsonSource.builder().build()).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("path(...) and stream(...)");

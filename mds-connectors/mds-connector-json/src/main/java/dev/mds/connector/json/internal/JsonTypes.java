@@ -484,10 +484,21 @@ public final class JsonTypes {
         return value.textValue();
     }
 
-    /** UUID.fromString accepts short groups ("1-2-3-4-5"); only the canonical 36-character form is a UUID here. */
+    /**
+     * UUID.fromString accepts short groups ("1-2-3-4-5"), and with 36 characters also long ones and signs, cutting
+     * them ("123456789-123-…" is 23456789-0123-…); only the canonical form, 8-4-4-4-12 hex digits, is a UUID here.
+     */
     private static String uuidText(String text) {
         if (text.length() != 36) {
             throw new IllegalArgumentException("a UUID has 36 characters: 8-4-4-4-12 hex digits");
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = text.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : Character.digit(c, 16) < 0 || c > 'f') {
+                throw new IllegalArgumentException("a UUID is 8-4-4-4-12 hex digits, and character " + (i + 1) + " is '"
+                        + visible(String.valueOf(c)) + "'");
+            }
         }
         return text;
     }
