@@ -290,6 +290,11 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (c instanceof java.util.concurrent.RejectedExecutionException || c instanceof InterruptedException) {
                 return true;
             }
+            if (c instanceof IllegalStateException && c.getMessage() != null
+                    && c.getMessage().contains("current engine state is 'STOPPING'")) {
+                // close() while the engine was still starting: it refuses to go on to its next start step
+                return true;
+            }
         }
         return false;
     }

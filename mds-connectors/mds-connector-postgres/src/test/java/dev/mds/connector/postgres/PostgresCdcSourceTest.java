@@ -737,6 +737,27 @@ class PostgresCdcSourceTest {
         Cdc.dropSlot(ds, "t_drain");
     }
 
+    /**
+     * close() while the engine is still starting (a run with nothing to stream, closed at once): run() returns
+     * without an error. Before, Debezium's engine, stopped while initialising, failed its run with "Cannot change
+     * engine state to 'CREATING_TASKS' as the engine is not in expected state 'INITIALIZING', current engine state is
+     * 'STOPPING'", which run() threw as the run's failure.
+     */
+    @Test
+    void closeWhileTheEngineStartsEndsTheRunWithoutAnError(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema s90", "create table s90.t (id int primary key, v text)");
+        for (int i = 0; i < 5; i++) {
+            PostgresCdcSource source = Cdc.source(db, ds, "t_close_start", "s90.t").snapshot(SnapshotMode.NEVER).build();
+            var run = Cdc.start(source, (b, tx) -> { });
+            Cdc.await("the engine starting", Duration.ofSeconds(30), () -> run.done.isDone()
+                    || Thread.getAllStackTraces().values().stream().flatMap(Arrays::stream)
+                            .anyMatch(f -> f.getClassName().startsWith("io.debezium.embedded.async.AsyncEmbeddedEngine")));
+            run.close();   // rethrows the run's failure
+        }
+        Cdc.dropSlot(ds, "t_close_start");
+    }
+
     private static boolean someThreadIsIn(String method) {
         return Thread.getAllStackTraces().values().stream().flatMap(Arrays::stream)
                 .anyMatch(f -> f.getClassName().startsWith(PostgresCdcSource.class.getName())
