@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -130,16 +131,15 @@ public final class TransformProject {
 
     private List<ModelSpec> selected(Select select) {
         Objects.requireNonNull(select, "select");
-        List<TableName> tables = models.ordered().stream().map(ModelSpec::table).toList();
         Set<TableName> wanted = Selector.select(models, Selector.parse(select.select(), "select"), "select",
-                select.select(), c -> named(c, tables, !select.downstream()));
+                select.select(), c -> named(c, !select.downstream()));
         if (select.downstream()) {
             new ArrayList<>(wanted).forEach(t -> wanted.addAll(models.descendants(t)));
         }
         Set<TableName> included = Set.copyOf(wanted);
         for (String exclude : select.exclude()) {
             wanted.removeAll(Selector.select(models, Selector.parse(exclude, "exclude"), "exclude", exclude,
-                    c -> named(c, tables, false)));
+                    c -> named(c, false)));
         }
         List<ModelSpec> out = built(models.ordered()).stream().filter(m -> wanted.contains(m.table())).toList();
         if (out.isEmpty()) {
@@ -173,9 +173,9 @@ public final class TransformProject {
      * The model a name criterion names, found as {@code ref()} finds it for its case; an ephemeral model named alone
      * is refused when {@code refuseEphemeral} (it would build nothing).
      */
-    private TableName named(Selector.Criterion c, List<TableName> tables, boolean refuseEphemeral) {
+    private TableName named(Selector.Criterion c, boolean refuseEphemeral) {
         TableName named = ProjectModels.modelName(c.value());
-        TableName t = Select.find(named, tables).orElseThrow(() -> new IllegalArgumentException("no model " + named
+        TableName t = find(models, named).orElseThrow(() -> new IllegalArgumentException("no model " + named
                 + " in this project" + (Select.find(named, models.disabled()).isPresent()
                         ? ": it is disabled (config enabled=false)" : elsewhere(c.value(), named) + "; models: " + models())));
         if (refuseEphemeral && !c.operators()
@@ -185,6 +185,16 @@ public final class TransformProject {
                     + " (Select.parse(\"" + t + "+\"))");
         }
         return t;
+    }
+
+    /**
+     * The relation of the model (or seed) {@code named} names: by the model's own name first, as ref() finds it, then
+     * by the relation it is built as (they differ under dbt's schema and alias configs).
+     */
+    private static Optional<TableName> find(ProjectModels models, TableName named) {
+        Map<TableName, TableName> relations = models.relations();
+        return Select.find(named, relations.keySet()).map(relations::get)
+                .or(() -> Select.find(named, models.ordered().stream().map(ModelSpec::table).toList()));
     }
 
     private Runner runner(List<ModelSpec> selected) {
@@ -534,7 +544,7 @@ public final class TransformProject {
             List<TableName> built = resolved.ordered().stream().map(ModelSpec::table).toList();
             for (Map.Entry<String, List<Audit>> e : audits.entrySet()) {
                 TableName named = ProjectModels.modelName(e.getKey());
-                TableName t = Select.find(named, built).orElseThrow(() -> new IllegalArgumentException("audit names "
+                TableName t = find(resolved, named).orElseThrow(() -> new IllegalArgumentException("audit names "
                         + named + ", which is no model of this project (models: " + names(built) + ")"));
                 if (resolved.ordered().stream().anyMatch(m -> m.table().equals(t) && m.ephemeral())) {
                     throw new IllegalArgumentException("audit names " + t + ", which is ephemeral: it is never built,"

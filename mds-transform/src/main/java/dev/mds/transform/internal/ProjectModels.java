@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags", "grants");
+            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags", "grants", "schema", "alias");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "dbt_valid_to_current");
@@ -74,13 +74,15 @@ public final class ProjectModels {
     private final Map<TableName, Set<TableName>> refParents;
     private final Map<TableName, Set<TableName>> refChildren;
     private final List<TableName> disabled;
+    private final Map<TableName, TableName> relations;
 
     private ProjectModels(List<ModelSpec> ordered, Map<TableName, Set<TableName>> descendants,
-            Map<TableName, Set<TableName>> refParents, List<TableName> disabled) {
+            Map<TableName, Set<TableName>> refParents, List<TableName> disabled, Map<TableName, TableName> relations) {
         this.ordered = ordered;
         this.descendants = descendants;
         this.refParents = refParents;
         this.disabled = disabled;
+        this.relations = relations;
         Map<TableName, Set<TableName>> children = new HashMap<>();
         refParents.forEach((child, parents) -> parents.forEach(p -> children.computeIfAbsent(p, k -> new LinkedHashSet<>())
                 .add(child)));
@@ -95,6 +97,14 @@ public final class ProjectModels {
     /** The models left out by {@code config(enabled=false)}, in name order. */
     public List<TableName> disabled() {
         return disabled;
+    }
+
+    /**
+     * The enabled models' and seeds' own names (a file's {@code schema.name}, or the name given in code) to the relations
+     * they are built as: the same but for a model with dbt's {@code schema} or {@code alias} config.
+     */
+    public Map<TableName, TableName> relations() {
+        return relations;
     }
 
     /** The models, every model after the models it refers to; ties in name order. */
@@ -152,20 +162,25 @@ public final class ProjectModels {
             }
         }
         disabled.keySet().forEach(byName::remove);
+        Map<TableName, TableName> relations = relations(byName, templates);
         Map<TableName, ModelSpec> specs = new LinkedHashMap<>();
-        for (Source s : byName.values()) {
+        for (Source named : byName.values()) {
+            // from here on a model is its relation: ref()s to it, {{ this }}, its hooks, the order and the results
+            TableName relation = relations.get(named.table());
+            Source s = relation.equals(named.table()) ? named
+                    : new Source(relation, named.source(), named.sql(), named.seed(), named.file());
             if (s.seed() != null) {
                 specs.put(s.table(), seed(s));
                 continue;
             }
-            Template t = templates.get(s.table());
+            Template t = templates.get(named.table());
             Materialization m = materialization(s, t);
             List<String> key = uniqueKey(s, t, m);
             Map<Template.Tag, String> values = new HashMap<>();
             Set<TableName> parents = new LinkedHashSet<>();
             for (Template.Tag tag : t.tags()) {
                 if (tag instanceof Template.Ref r) {
-                    TableName target = target(s, r, byName.keySet(), disabled.keySet());
+                    TableName target = relations.get(target(s, r, byName.keySet(), disabled.keySet()));
                     values.put(r, target.quoted());
                     parents.add(target);
                 } else if (tag instanceof Template.SourceRef r) {
@@ -203,7 +218,63 @@ public final class ProjectModels {
         }
         Map<TableName, Set<TableName>> refParents = new HashMap<>();
         direct.forEach(m -> refParents.put(m.table(), m.parents()));
-        return new ProjectModels(List.copyOf(ordered), descendants, refParents, List.copyOf(disabled.keySet()));
+        return new ProjectModels(List.copyOf(ordered), descendants, refParents, List.copyOf(disabled.keySet()),
+                Collections.unmodifiableMap(relations));
+    }
+
+    /**
+     * The relation each model (and seed) is built as: its own name, or with dbt's {@code config(schema='…')} and
+     * {@code config(alias='…')} in place of its schema and name. Each is taken exactly as written, as a file's name is
+     * (the schema as is, not appended to a target schema: mds has none, so this is the common override of dbt's
+     * {@code generate_schema_name}).
+     *
+     * @throws BadInputException naming the file and line of a value that is not one name, or of a model built as the
+     *     relation of another model or seed (naming both)
+     */
+    private static Map<TableName, TableName> relations(Map<TableName, Source> byName, Map<TableName, Template> templates) {
+        Map<TableName, TableName> out = new LinkedHashMap<>();
+        Map<TableName, Source> builtAs = new HashMap<>();
+        for (Source s : byName.values()) {
+            Template t = templates.get(s.table());
+            Template.Setting schema = t == null ? null : t.config().get("schema");
+            Template.Setting alias = t == null ? null : t.config().get("alias");
+            TableName relation = s.table();
+            if (schema != null || alias != null) {
+                String sc = schema == null ? s.table().schema() : oneName(s, schema, "schema");
+                String name = alias == null ? s.table().name() : oneName(s, alias, "alias");
+                Template.Setting at = alias != null ? alias : schema;
+                try {
+                    relation = TableName.of(sc, name);
+                } catch (IllegalArgumentException e) {
+                    throw new BadInputException(InputLocation.of(s.source()).withLine(at.line()), "cannot build model "
+                            + s.table() + " as " + sc + "." + name + ": " + e.getMessage());
+                }
+            }
+            out.put(s.table(), relation);
+        }
+        for (Source s : byName.values()) {
+            Source prior = builtAs.put(out.get(s.table()), s);
+            if (prior != null) {
+                Source renamed = out.get(s.table()).equals(s.table()) ? prior : s;
+                Source other = renamed == s ? prior : s;
+                Template t = templates.get(renamed.table());
+                Template.Setting at = t.config().containsKey("alias") ? t.config().get("alias") : t.config().get("schema");
+                throw new BadInputException(InputLocation.of(renamed.source()).withLine(at.line()), "model "
+                        + renamed.table() + " is built as " + out.get(renamed.table()) + " (config schema/alias), which "
+                        + (other.seed() != null ? "seed " : "model ") + other.table() + " (" + other.source() + ")"
+                        + (out.get(other.table()).equals(other.table()) ? " is" : " is built as too"));
+            }
+        }
+        return out;
+    }
+
+    /** A schema or alias config's value: one non-empty name. */
+    private static String oneName(Source s, Template.Setting setting, String key) {
+        if (!(setting.value() instanceof String v) || v.isEmpty()) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), key + "=" + setting.value()
+                    + ": the value must be one quoted, non-empty name");
+        }
+        return v;
     }
 
     /**
