@@ -77,6 +77,29 @@ class JsonSourceTest {
     }
 
     @Test
+    void aNumberInATextColumnIsItsTextAsWritten() {
+        // a decimal became the text of the BigDecimal Jackson's tree holds: 100.0 was "1E+2", 1.50 "1.5", 0.0000001
+        // "1E-7"; in the sample (trees) and after it, inferred (values of several kinds) and declared
+        String text = "{\"v\": \"x\"}\n{\"v\": 100.0}\n{\"v\": 1.50}\n{\"v\": 1e2}\n{\"v\": -0.0000001}\n{\"v\": 10}\n"
+                + "{\"v\": 123456789012345678901234567890.00}\n{\"v\": true}\n";
+        List<Object> expected = List.of("x", "100.0", "1.50", "1e2", "-0.0000001", "10", "123456789012345678901234567890.00",
+                "true");
+        for (int sampleRows : new int[] {1, 3, 100}) {
+            assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "m")
+                    .sampleRows(sampleRows).build())).as("sample %s", sampleRows).extracting(r -> r.get(0))
+                    .containsExactlyElementsOf(expected);
+            assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "m")
+                    .sampleRows(sampleRows).schema(Schema.builder().add("v", FieldType.STRING).build()).build()))
+                    .as("declared, sample %s", sampleRows).extracting(r -> r.get(0)).containsExactlyElementsOf(expected);
+        }
+        // UTF-16 input and flatten are read as trees
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_16LE)), "m")
+                .build())).extracting(r -> r.get(0)).containsExactlyElementsOf(expected);
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "m")
+                .flatten("__").sampleRows(2).build())).extracting(r -> r.get(0)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void batchesCarryPositionsAndAResumeReadsOnFromTheNextRecord() throws IOException {
         StringBuilder text = new StringBuilder("[\n");
         for (int i = 1; i <= 25; i++) {

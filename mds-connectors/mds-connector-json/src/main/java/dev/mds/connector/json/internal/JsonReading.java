@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mds.connector.json.OnBadRecord;
@@ -743,6 +744,9 @@ public final class JsonReading implements AutoCloseable {
         private int[] tokenKinds;
         private final StringBuilder textBuffer = new StringBuilder(256);    // a JSON column's text
         private String unstorable;    // what in that text PostgreSQL cannot hold (JsonTypes.unstorable), or null
+        // trees whose decimals keep their text as written, for a text column
+        private final JsonTypes.WrittenNumbers numbers = new JsonTypes.WrittenNumbers();
+        private final ObjectReader trees = MAPPER.reader().with(numbers);
 
         Records(InputStream in) throws IOException {
             this.in = in;
@@ -786,6 +790,7 @@ public final class JsonReading implements AutoCloseable {
 
         private void startParser() throws IOException {
             parser = MAPPER.getFactory().createParser(recorder);
+            numbers.readFrom(parser);
             keys = new KeyCheck(parser);
             if (columns != null) {
                 keys.columns(columns);
@@ -858,7 +863,7 @@ public final class JsonReading implements AutoCloseable {
                 counted = true;
                 if (token != JsonToken.START_OBJECT) {
                     String what = describe(token);
-                    JsonNode value = MAPPER.readTree(parser);   // read to its end: the next record follows
+                    JsonNode value = trees.readTree(parser);   // read to its end: the next record follows
                     Parsed p = parsed(null, null, line, start);
                     return p.bad(new Problem(where(line), "the record is " + what + ", not an object (a file holds an"
                             + " array of objects, or one object per line)", text(start, p.endOffset(), value)));
@@ -874,7 +879,7 @@ public final class JsonReading implements AutoCloseable {
                     }
                     return misfit == null ? p : p.bad(misfit.problem);
                 }
-                ObjectNode object = MAPPER.readTree(keys);
+                ObjectNode object = trees.readTree(keys);
                 Parsed p = parsed(object, null, line, start);
                 if (keys.duplicate() != null) {
                     return p.bad(duplicate(line));
@@ -954,7 +959,7 @@ public final class JsonReading implements AutoCloseable {
                     if (misfit == null && !settings.ignoreUnknownFields()) {
                         misfit = unknownKey(where(line), columns, key);
                     }
-                    MAPPER.readTree(keys);    // read as the tree reader did: to its end, strings and numbers parsed
+                    trees.readTree(keys);    // read as the tree reader did: to its end, strings and numbers parsed
                     continue;
                 }
                 Field field = columns.field(i);
@@ -976,7 +981,7 @@ public final class JsonReading implements AutoCloseable {
                     value = JsonTypes.fromToken(keys, token, kind);
                 }
                 if (value == JsonTypes.AS_TREE) {
-                    JsonNode node = MAPPER.readTree(keys);
+                    JsonNode node = trees.readTree(keys);
                     try {
                         value = JsonTypes.convert(node, field.type());
                     } catch (JsonTypes.Mismatch m) {

@@ -3,6 +3,9 @@ package dev.mds.connector.json.internal;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.mds.core.FieldType;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -138,6 +141,49 @@ public final class JsonTypes {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The node factory of one parser's trees: a decimal's node keeps the number's text as written ({@code 100.0},
+     * {@code 1e2}), which a text column takes ({@link #convert}); its value is Jackson's as before (without trailing
+     * zeros), for every other use.
+     */
+    static final class WrittenNumbers extends JsonNodeFactory {
+        private static final long serialVersionUID = 1L;
+        private transient JsonParser parser;
+
+        WrittenNumbers() {
+            super(false);
+        }
+
+        /** The parser whose trees this factory builds (its current token is the number a node is made for). */
+        void readFrom(JsonParser p) {
+            parser = p;
+        }
+
+        @Override
+        public ValueNode numberNode(BigDecimal v) {
+            ValueNode node = super.numberNode(v);
+            if (node instanceof DecimalNode && parser != null && parser.currentToken() == JsonToken.VALUE_NUMBER_FLOAT) {
+                try {
+                    return new WrittenDecimal(v, parser.getText());
+                } catch (IOException e) {
+                    return node;
+                }
+            }
+            return node;
+        }
+    }
+
+    /** A decimal's node with the number's text as written. */
+    static final class WrittenDecimal extends DecimalNode {
+        private static final long serialVersionUID = 1L;
+        private final String written;
+
+        WrittenDecimal(BigDecimal value, String written) {
+            super(value);
+            this.written = written;
+        }
     }
 
     /** What the values of one key seen so far are; {@link #type()} is the column type they give. */
@@ -341,7 +387,8 @@ public final class JsonTypes {
         }
         if (type.equals(FieldType.STRING)) {
             storable(value);
-            return value.isTextual() ? value.textValue() : value.isValueNode() ? value.asText() : value.toString();
+            return value.isTextual() ? value.textValue() : value instanceof WrittenDecimal d ? d.written
+                    : value.isValueNode() ? value.asText() : value.toString();
         }
         if (value.isContainerNode()) {
             throw new Mismatch("is " + describe(value) + ", not a " + type + " value (an object or array fits a json"
