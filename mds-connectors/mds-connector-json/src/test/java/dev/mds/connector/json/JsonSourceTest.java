@@ -263,6 +263,58 @@ class JsonSourceTest {
         }
     }
 
+    /** A stream that notes whether it was closed, and fails its reads when asked. */
+    private static final class Watched extends java.io.InputStream {
+        private final ByteArrayInputStream bytes;
+        private final boolean failing;
+        private boolean closed;
+
+        Watched(String text, boolean failing) {
+            this.bytes = new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+            this.failing = failing;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return read(new byte[1], 0, 1);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (failing) {
+                throw new IOException("disk gone");
+            }
+            return bytes.read(b, off, len);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Test
+    void theInputIsClosedWithTheSourceOnEveryPath() {
+        // closed without being read (the source is built, then closed before schema() or batches())
+        Watched unread = new Watched("{\"a\": 1}", false);
+        JsonSource.builder().stream(unread, "unread").build().close();
+        assertThat(unread.closed).isTrue();
+        // its first read fails (for a path: a directory, whose descriptor was left open on each try)
+        Watched failing = new Watched("{\"a\": 1}", true);
+        try (JsonSource json = JsonSource.builder().stream(failing, "failing").build()) {
+            assertThatThrownBy(json::schema).hasMessageContaining("disk gone");
+            assertThat(failing.closed).isTrue();
+        }
+        // read to the end, read in part, and failing at bad input
+        for (String text : List.of("{\"a\": 1}\n{\"a\": 2}", "[{\"a\": 1}, {\"a\": ]")) {
+            Watched read = new Watched(text, false);
+            try (JsonSource json = JsonSource.builder().stream(read, "read").sampleRows(1).chunkRows(1).build()) {
+                assertThat(json.batches().findFirst()).isPresent();
+            }
+            assertThat(read.closed).isTrue();
+        }
+    }
+
     @Test
     void badBuilderSettingsAreRefused() {
         assertThatThrownBy(() -> JsonSource.builder().build()).isInstanceOf(IllegalArgumentException.class)

@@ -182,11 +182,29 @@ public final class JsonReading implements AutoCloseable {
 
     private void open() {
         if (records == null) {
+            InputStream in = settings.stream();
             try {
-                records = new Records(settings.path() != null ? Files.newInputStream(settings.path()) : settings.stream());
+                if (settings.path() != null) {
+                    in = Files.newInputStream(settings.path());
+                }
+                records = new Records(in);
                 source = records;
             } catch (IOException e) {
+                closeInput(in);     // the parser's first read (its encoding detection) failed: nothing else holds it
                 throw new UncheckedIOException("cannot read " + settings.name() + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                closeInput(in);
+                throw e;
+            }
+        }
+    }
+
+    private void closeInput(InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                LOG.debug("{}: closing failed: {}", settings.name(), e.toString());
             }
         }
     }
@@ -458,6 +476,8 @@ public final class JsonReading implements AutoCloseable {
         }
         if (records != null) {
             records.close();
+        } else {
+            closeInput(settings.stream());    // a stream is the source's from build() on, read or not
         }
     }
 
