@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -1969,6 +1970,9 @@ public final class Template {
             } else if (t.size() >= 5 && t.get(0).equals("dbt_utils") && t.get(1).equals(".")
                     && t.get(2).equals("generate_surrogate_key") && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
                 current.add(new Text(surrogateKey(t.subList(4, t.size() - 1), line, tag), line));
+            } else if (t.size() >= 5 && (t.get(0).equals("dbt_utils") || t.get(0).equals("dbt")) && t.get(1).equals(".")
+                    && t.get(2).equals("date_spine") && t.get(3).equals("(") && t.get(t.size() - 1).equals(")")) {
+                current.add(new Text(dateSpine(t.subList(4, t.size() - 1), line, tag), line));
             } else {
                 Typed value = value(t, line, tag, () -> error(line, "unknown tag " + tag + ": the supported"
                         + " expressions are {{ ref('schema.model') }}, {{ source('source', 'table') }}, {{ var('name') }},"
@@ -1976,6 +1980,7 @@ public final class Template {
                         + " (and index0, revindex, revindex0, first, last, length), {{ 'a' if test else 'b' }},"
                         + " {{ a ~ b }}, {{ value | " + FILTERS.replace(" and ", ", ") + " }},"
                         + " {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
+                        + " {{ dbt_utils.date_spine('day', \"cast('2024-01-01' as date)\", \"cast('2025-01-01' as date)\") }},"
                         + " {{ dbt_utils.star(from=ref('x'), except=['a']) }} and"
                         + " {{ config(materialized='view'|'table'|'incremental'|'snapshot', unique_key=...) }}"));
                 if (value.kind() == Kind.LIST) {
@@ -2089,6 +2094,96 @@ public final class Template {
                         .append(" as varchar), '_dbt_utils_surrogate_key_null_')");
             }
             return sql.append(" as varchar))").toString();
+        }
+
+        /** The dateparts {@code date_spine} takes: those dbt-postgres' {@code datediff} and {@code dateadd} both handle. */
+        private static final List<String> DATEPARTS = List.of("year", "month", "week", "day", "hour", "minute", "second",
+                "millisecond", "microsecond");
+
+        /**
+         * dbt's {@code date_spine(datepart, start_date, end_date)} (dbt_utils' and dbt-core's): one row per period from
+         * {@code start_date} on, {@code start_date + k * interval '1 <datepart>'} for k from 0 while k is below dbt-postgres'
+         * {@code datediff(start_date, end_date, datepart)} and the period is not after {@code end_date}, in a column
+         * {@code date_<datepart>}, as dbt's rows. dbt counts the periods with a query when it compiles the model; here the
+         * count is part of the statement ({@code generate_series}), so no query runs at {@code build()}. The two dates are
+         * SQL expressions, inserted as written (as dbt does).
+         */
+        private String dateSpine(List<String> t, int line, String tag) {
+            String usage = tag + ": date_spine(datepart='day', start_date=\"cast('2024-01-01' as date)\","
+                    + " end_date=\"cast('2025-01-01' as date)\")";
+            List<String> names = List.of("datepart", "start_date", "end_date");
+            Map<String, String> args = new HashMap<>();
+            int i = 0;
+            boolean keywords = false;
+            while (i < t.size()) {
+                String key;
+                if (i + 1 < t.size() && t.get(i + 1).equals("=")) {
+                    key = t.get(i);
+                    keywords = true;
+                    i += 2;
+                    if (!names.contains(key)) {
+                        throw error(line, usage + ": unknown argument '" + key + "'");
+                    }
+                } else if (keywords || args.size() == names.size()) {
+                    throw error(line, usage + ": three arguments, by position before any by name");
+                } else {
+                    key = names.get(args.size());
+                }
+                int[] at = {i};
+                Object value = value(t, at, line, tag, key);
+                i = at[0];
+                if (args.put(key, text(value, key, usage, line)) != null) {
+                    throw error(line, usage + ": " + key + " is given twice");
+                }
+                if (i < t.size()) {
+                    if (!t.get(i).equals(",")) {
+                        throw error(line, usage);
+                    }
+                    i++;
+                }
+            }
+            for (String name : names) {
+                if (args.get(name) == null || args.get(name).isBlank()) {
+                    throw error(line, usage + ": " + name + " is required");
+                }
+            }
+            String part = args.get("datepart").strip().toLowerCase(Locale.ROOT);
+            if (!DATEPARTS.contains(part)) {
+                throw error(line, usage + ": datepart '" + args.get("datepart") + "' is not one of " + String.join(", ", DATEPARTS)
+                        + (part.equals("quarter") ? " (dbt-postgres adds no interval '1 quarter' either: use month and"
+                                + " keep every third)" : ""));
+            }
+            String start = args.get("start_date");
+            String end = args.get("end_date");
+            String column = "date_" + part;
+            return "select " + column + " from (\n    select (" + start + ") + ((interval '1 " + part + "') * (generated_number - 1)) as "
+                    + column + "\n    from generate_series(1, (" + datediff(start, end, part) + ")::bigint) as generated_number\n)"
+                    + " as all_periods\nwhere " + column + " <= (" + end + ")";
+        }
+
+        /** dbt-postgres' {@code datediff(first, second, datepart)}, as its macro renders it, for {@link #DATEPARTS}. */
+        private static String datediff(String first, String second, String part) {
+            String a = "(" + first + ")";
+            String b = "(" + second + ")";
+            return switch (part) {
+                case "year" -> "(date_part('year', " + b + "::date) - date_part('year', " + a + "::date))";
+                case "month" -> "(" + datediff(first, second, "year") + " * 12 + date_part('month', " + b
+                        + "::date) - date_part('month', " + a + "::date))";
+                case "day" -> "(" + b + "::date - " + a + "::date)";
+                case "week" -> "(" + datediff(first, second, "day") + " / 7 + case when date_part('dow', " + a
+                        + "::timestamp) <= date_part('dow', " + b + "::timestamp) then case when " + first + " <= " + second
+                        + " then 0 else -1 end else case when " + first + " <= " + second + " then 1 else 0 end end)";
+                case "hour" -> "(" + datediff(first, second, "day") + " * 24 + date_part('hour', " + b
+                        + "::timestamp) - date_part('hour', " + a + "::timestamp))";
+                case "minute" -> "(" + datediff(first, second, "hour") + " * 60 + date_part('minute', " + b
+                        + "::timestamp) - date_part('minute', " + a + "::timestamp))";
+                case "second" -> "(" + datediff(first, second, "minute") + " * 60 + floor(date_part('second', " + b
+                        + "::timestamp)) - floor(date_part('second', " + a + "::timestamp)))";
+                case "millisecond" -> "(" + datediff(first, second, "minute") + " * 60000 + floor(date_part('millisecond', " + b
+                        + "::timestamp)) - floor(date_part('millisecond', " + a + "::timestamp)))";
+                default -> "(" + datediff(first, second, "minute") + " * 60000000 + floor(date_part('microsecond', " + b
+                        + "::timestamp)) - floor(date_part('microsecond', " + a + "::timestamp)))";
+            };
         }
 
         /** Whether {@code t} is {@code name(} followed by {@code args} quoted strings separated by commas, then {@code )}. */
