@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * Defaults: port 5432, slot and publication {@code mds_<database>}, {@link SnapshotMode#INITIAL}, heartbeat every
- * 10 s, batches of at most 10,000 events or 500 ms, offsets in {@code JdbcStateStore.create(warehouse)} under
+ * 10 s, batches of at most 10,000 events or 500 ms (but always of whole source transactions: one larger than that
+ * comes as one batch), offsets in {@code JdbcStateStore.create(warehouse)} under
  * {@code postgres-cdc:<database>:<slot>}, the slot kept on {@link #close()}, a lag warning above 1 GiB of retained
  * WAL, pipelining on. The handler runs on one loader thread per running source (or, with {@code pipeline(false)},
  * on Debezium's thread); {@code close()} may be called from any thread.
@@ -655,6 +656,9 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
         String excluded = p.getProperty("column.exclude.list");
         config.engineProperties.forEach(p::setProperty);
+        // BEGIN/END records around each streamed transaction: batches end only at a transaction's END (see
+        // BatchConsumer#wholeTransactions); not to be turned off by an engine property
+        p.setProperty("provide.transaction.metadata", "true");
         if (excluded != null) {
             p.setProperty("column.exclude.list", excluded);   // the caller's own list is in it
         }
@@ -720,21 +724,19 @@ public final class PostgresCdcSource implements AutoCloseable {
         private Connection lagConnection;
         private long nextLagCheck = System.nanoTime();
         private long nextPublicationCheck = System.nanoTime() + publicationCheckInterval().toNanos();
-        /** A key change's delete held back from the batch it came in, to go with its insert in the next one. */
-        private RecordChangeEvent<SourceRecord> carried;
+        /**
+         * The records after the end of the last whole transaction: the start of a transaction whose END has not
+         * arrived yet. They are neither handed to the handler nor marked processed (so neither their offsets nor the
+         * slot move past them) until the END arrives, however many events and waits that takes.
+         */
+        private final List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>();
+        /** Whether the last record seen (held or handed) is inside a source transaction. */
+        private boolean inTransaction;
         /**
          * Debezium's schemas of the captured tables, read at the first table the snapshot finds empty, closed when the
          * snapshot completes (or the run ends).
          */
         private DebeziumTableSchemas emptyTableSchemas;
-
-        /**
-         * Whether a record is the delete Debezium emits first for a primary-key update (it carries the new key in a
-         * header); the insert follows from the same WAL message, with the same offset.
-         */
-        private static boolean splitsKeyChange(SourceRecord r) {
-            return r.headers() != null && r.headers().lastWithName("__debezium.newkey") != null;
-        }
 
         BatchConsumer(Handler handler, AtomicReference<Throwable> failure, java.util.concurrent.ExecutorService loader) {
             this.handler = handler;
@@ -792,19 +794,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         @Override
         public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                 DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
-            List<RecordChangeEvent<SourceRecord>> batch = records;
-            if (carried != null) {
-                batch = new ArrayList<>(records.size() + 1);
-                batch.add(carried);
-                batch.addAll(records);
-                carried = null;
-            }
-            if (!batch.isEmpty() && splitsKeyChange(batch.get(batch.size() - 1).record())) {
-                // the delete half of a primary-key update, whose insert half (same WAL message, same offset) comes
-                // in the next batch: committing the offset now would skip the insert after a stop in between
-                carried = batch.get(batch.size() - 1);
-                batch = batch.subList(0, batch.size() - 1);
-            }
+            List<RecordChangeEvent<SourceRecord>> batch = wholeTransactions(records);
             Prepared prepared;
             try {
                 refuseTablesGoneFromThePublication();
@@ -829,6 +819,50 @@ public final class PostgresCdcSource implements AutoCloseable {
                     : CompletableFuture.runAsync(() -> commitBatch(prepared), loader);
             pending = new Pending(records, committer, done);
             maybeCheckLag();
+        }
+
+        /**
+         * The records of the held ones and {@code records} up to the end of the last whole source transaction (or
+         * the last record outside any: snapshot reads, heartbeats, notifications, which batch as Debezium batches
+         * them); the rest is held for a later call. Debezium cuts its batches every {@code maxBatch} records or when
+         * the wait runs out, inside a transaction too; a batch cut there let mds-load fold half a transaction (a key's
+         * insert in one batch, the delete of its other row under a DEFERRABLE key in the next: the row was lost), and
+         * stored a position inside it. So a transaction larger than {@code maxBatch} comes as one batch, after its END.
+         * An END without a transaction in progress here (Debezium ends the transaction of a position it resumed from)
+         * is not a cut: it is held with what follows, whose position it may carry.
+         */
+        private List<RecordChangeEvent<SourceRecord>> wholeTransactions(List<RecordChangeEvent<SourceRecord>> records) {
+            int end = -1;   // in records: the last one a batch may end with
+            for (int i = 0; i < records.size(); i++) {
+                switch (RecordMapper.transactionMark(records.get(i).record())) {
+                    case BEGIN, INSIDE -> inTransaction = true;
+                    case END -> {
+                        if (inTransaction) {
+                            inTransaction = false;
+                            end = i;
+                        }
+                    }
+                    case OUTSIDE -> {
+                        if (!inTransaction) {
+                            end = i;
+                        }
+                    }
+                }
+            }
+            if (end < 0) {
+                held.addAll(records);
+                if (held.size() > config.maxBatchEvents && LOG.isDebugEnabled()) {
+                    LOG.debug("holding {} records of a source transaction larger than maxBatch ({}) until its end",
+                            held.size(), config.maxBatchEvents);
+                }
+                return List.of();
+            }
+            List<RecordChangeEvent<SourceRecord>> batch = new ArrayList<>(held.size() + end + 1);
+            batch.addAll(held);
+            batch.addAll(records.subList(0, end + 1));
+            held.clear();
+            held.addAll(records.subList(end + 1, records.size()));
+            return batch;
         }
 
         /** Waits for the batch being loaded and confirms it; rethrows its failure. */
@@ -859,6 +893,12 @@ public final class PostgresCdcSource implements AutoCloseable {
          * nothing writes to the warehouse once {@link #run} has returned.
          */
         void drain() {
+            if (!held.isEmpty()) {
+                // never handed on nor marked processed: the next run streams the transaction again from its start
+                LOG.debug("stopped with {} records of an unfinished source transaction held; they come again on the"
+                        + " next run", held.size());
+                held.clear();
+            }
             Pending p = pending;
             pending = null;
             if (p != null) {
@@ -1356,7 +1396,12 @@ public final class PostgresCdcSource implements AutoCloseable {
             return this;
         }
 
-        /** At most {@code events} per batch; a batch is handed over at the latest after {@code wait}. */
+        /**
+         * At most {@code events} per batch; a batch is handed over at the latest after {@code wait}. A batch always
+         * ends at the end of a source transaction: the events of a transaction not yet ended are held until it ends
+         * (in memory: a transaction larger than {@code events} comes as one batch, however large), so a handler never
+         * sees part of a transaction. Snapshot reads are batched by these limits alone.
+         */
         public Builder maxBatch(int events, Duration wait) {
             if (events < 1) {
                 throw new IllegalArgumentException("maxBatch events must be at least 1, not " + events);

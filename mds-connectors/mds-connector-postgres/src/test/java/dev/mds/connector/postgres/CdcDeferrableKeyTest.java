@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * which row each delete removes. The rows here are equal in every nullable column (or in every column but the key),
  * which the value comparison of b488411/63d4130 could not tell apart: it lost rows. The real Debezium source captures
  * the changes; its events are then loaded twice, all in one batch and one batch per source transaction, since the
- * source may cut a transaction into two batches anywhere (a limit: mds-load's README), which would make a live run flaky.
+ * source hands over whole transactions, several to a batch (CdcTransactionBatchesTest runs such changes live).
  */
 @MdsPostgres
 class CdcDeferrableKeyTest {

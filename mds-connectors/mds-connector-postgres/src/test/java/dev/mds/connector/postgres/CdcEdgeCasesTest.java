@@ -89,9 +89,10 @@ class CdcEdgeCasesTest {
     // ------------------------------------------------------------------ exactly-once under restart
 
     /**
-     * One source transaction over two tables, delivered in several Debezium batches; the run fails in the middle of
-     * it (after some batches committed). After a restart the targets equal the sources, and no event of the
-     * committed batches is applied again beyond a replay that changes nothing.
+     * One source transaction over two tables, delivered by Debezium in several batches of 25; the run fails in the
+     * middle of it. The source hands the transaction over whole, in one batch, so none of it committed (before, the
+     * batches before the failure did, with a position inside the transaction). After a restart the targets equal the
+     * sources, and every event of the transaction was applied once.
      */
     @Test
     void aRunStoppedInsideAMultiTableTransactionResumesWithoutLossOrRepeatedEffect(TestDatabase db) throws Exception {
@@ -116,16 +117,15 @@ class CdcEdgeCasesTest {
             Cdc.Running f = failing;
             Cdc.await("the run to fail", Duration.ofSeconds(60), () -> f.done.isDone());
             long committedFirst = first.eventsCommitted();
-            assertThat(committedFirst).as("some batches of the transaction committed before the failure")
-                    .isBetween(1L, 269L);
+            assertThat(committedFirst).as("no part of the transaction committed before the failure").isZero();
+            assertThat(Cdc.tableExists(ds, "we1.a") ? count(ds, "select count(*) from we1.a") : 0).isZero();
             failing = null;
             try (var run = Cdc.start(Cdc.source(db, ds, "e_midtx", "e1.a", "e1.b").snapshot(SnapshotMode.NEVER)
                     .maxBatch(25, Duration.ofMillis(50)).build(), load)) {
                 awaitSame(run, ds, "e1.a", "we1.a", "id, v");
                 awaitSame(run, ds, "e1.b", "we1.b", "id, v");
                 long second = run.rowEvents().size();
-                assertThat(committedFirst + second).as("events of the first run plus the second (270 in the transaction)")
-                        .isBetween(270L, 271L);
+                assertThat(second).as("events of the second run (270 in the transaction)").isEqualTo(270L);
             }
         } finally {
             stopAndDrop(failing, ds, "e_midtx");
@@ -160,8 +160,9 @@ class CdcEdgeCasesTest {
             awaitSame(f, ds, "e2.t", "we2.t", "id, v");
             sql(ds, "update e2.t set id = 100 where id = 1");
             Cdc.await("the run to fail", Duration.ofSeconds(60), () -> f.done.isDone());
-            // the delete half arrived alone in its batch of one: it is held back for the insert half, and the batch
-            // holding both failed, so neither committed (and the stored offset is before the key change)
+            // the delete half arrived alone in Debezium's batch of one: it is held back with the rest of its
+            // transaction until the transaction's end, and the batch holding it all failed, so nothing of it committed
+            // (and the stored offset is before the key change)
             assertThat(count(ds, "select count(*) from we2.t where id = 1")).as("the old key is still there").isOne();
             assertThat(count(ds, "select count(*) from we2.t where id = 100")).as("the new key not yet").isZero();
             failing = null;
@@ -183,7 +184,10 @@ class CdcEdgeCasesTest {
         }
     }
 
-    /** A clean close() while a large transaction streams, then a restart: targets equal sources. */
+    /**
+     * A clean close() while a large transaction streams (its tail perhaps held, waiting for its end), then a restart:
+     * the transaction committed whole or not at all, and after the restart targets equal sources.
+     */
     @Test
     void closingWhileALargeTransactionStreamsAndRestartingLosesNothing(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
@@ -195,11 +199,12 @@ class CdcEdgeCasesTest {
             var run1 = Cdc.start(first, load);
             Cdc.awaitSlotActive(ds, "e_close");
             sql(ds, "insert into e3.t select g, 'v' || g from generate_series(1, 8000) g");
-            Cdc.await("part of the transaction committed", Duration.ofSeconds(60), () -> first.eventsCommitted() > 0);
+            Thread.sleep(200);   // Debezium has handed some batches of 200 over by now
             run1.close();
             long committed = first.eventsCommitted();
-            assertThat(count(ds, "select count(*) from we3.t")).as("target rows match the committed events")
-                    .isEqualTo(committed);
+            assertThat(committed).as("the transaction committed whole or not at all").isIn(0L, 8000L);
+            assertThat(Cdc.tableExists(ds, "we3.t") ? count(ds, "select count(*) from we3.t") : 0)
+                    .as("target rows match the committed events").isEqualTo(committed);
             try (var run = Cdc.start(Cdc.source(db, ds, "e_close", "e3.t").snapshot(SnapshotMode.NEVER).build(), load)) {
                 awaitSame(run, ds, "e3.t", "we3.t", "id, v");
             }

@@ -135,6 +135,41 @@ public final class RecordMapper {
         return s.field("op") != null && s.field("source") != null && s.field("after") != null;
     }
 
+    /** Where a record stands in the source's transactions, from Debezium's transaction metadata. */
+    public enum TransactionMark {
+        /** Debezium's BEGIN record of a transaction. */
+        BEGIN,
+        /** Debezium's END record of a transaction (after its last event). */
+        END,
+        /** An event of a transaction (its envelope carries a {@code transaction} block). */
+        INSIDE,
+        /** Anything else: snapshot reads, heartbeats, notifications. */
+        OUTSIDE
+    }
+
+    /**
+     * Where {@code r} stands in the source's transactions. Needs {@code provide.transaction.metadata=true}: Debezium
+     * then sends a BEGIN and an END record around each streamed transaction (on their own topic, recognised here by
+     * their value schema, whatever the topic is named) and gives each of its events a {@code transaction} block.
+     */
+    public static TransactionMark transactionMark(SourceRecord r) {
+        if (!(r.value() instanceof Struct v)) {
+            return TransactionMark.OUTSIDE;
+        }
+        org.apache.kafka.connect.data.Schema s = v.schema();
+        if (s.name() != null && s.name().endsWith(".TransactionMetadataValue") && s.field("status") != null) {
+            Object status = v.get("status");
+            if ("BEGIN".equals(status)) {
+                return TransactionMark.BEGIN;
+            }
+            if ("END".equals(status)) {
+                return TransactionMark.END;
+            }
+        }
+        return s.field("transaction") != null && v.get("transaction") != null ? TransactionMark.INSIDE
+                : TransactionMark.OUTSIDE;
+    }
+
     /**
      * Whether a snapshot read is the last one of its table (Debezium marks it {@code last_in_data_collection}, or
      * {@code last} for the last table).
