@@ -100,6 +100,29 @@ class JsonSourceTest {
     }
 
     @Test
+    void aStringAfterTheSampleDoesNotFitAColumnInferredFromNumbersOrBooleans() {
+        // the sample's values were all numbers (booleans): a string is another kind, which with a larger sample would
+        // have made the column text; it was taken as the number (boolean) it holds
+        String text = "{\"n\": 1, \"d\": 1.5, \"b\": true}\n{\"n\": 2, \"d\": 2.5, \"b\": false}\n";
+        for (String late : List.of("{\"n\": \"3\"}", "{\"d\": \"3.5\"}", "{\"b\": \"true\"}")) {
+            String key = late.substring(2, 3);
+            assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream((text + late)
+                    .getBytes(StandardCharsets.UTF_8)), "late.jsonl").sampleRows(2).build())).as(late)
+                    .isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("late.jsonl line 3 record 3, column '" + key + "'")
+                    .hasMessageContaining("is a string, not a")
+                    .hasMessageContaining("inferred from the first 2 records");
+            // all in the sample: the column is text; declared: the string holding a value of the type is taken
+            assertThat(JsonSource.builder().stream(new ByteArrayInputStream((text + late).getBytes(StandardCharsets.UTF_8)),
+                    "all.jsonl").build().schema().field(key).orElseThrow().type()).as(late).isEqualTo(FieldType.STRING);
+        }
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream((text + "{\"n\": \"3\", \"b\": \"true\"}")
+                .getBytes(StandardCharsets.UTF_8)), "declared.jsonl").sampleRows(2).type("n", FieldType.LONG)
+                .type("b", FieldType.BOOLEAN).build())).extracting(r -> r.get(0) + " " + r.get(2))
+                .containsExactly("1 true", "2 false", "3 true");
+    }
+
+    @Test
     void batchesCarryPositionsAndAResumeReadsOnFromTheNextRecord() throws IOException {
         StringBuilder text = new StringBuilder("[\n");
         for (int i = 1; i <= 25; i++) {

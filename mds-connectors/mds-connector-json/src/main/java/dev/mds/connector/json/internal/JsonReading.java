@@ -428,7 +428,7 @@ public final class JsonReading implements AutoCloseable {
             }
             Field field = s.field(i);
             try {
-                values[i] = JsonTypes.convert(e.getValue(), field.type());
+                values[i] = convert(e.getValue(), field);
             } catch (JsonTypes.Mismatch m) {
                 throw mismatch(where(p), field, e.getValue(), m);
             }
@@ -442,6 +442,23 @@ public final class JsonReading implements AutoCloseable {
             }
         }
         return Record.of(values);
+    }
+
+    /**
+     * {@code value} as a value of {@code field}'s column: as {@link JsonTypes#convert}, but a column inferred from
+     * numbers or booleans takes no string (one holding a number or a boolean is taken by a declared type only): a
+     * string among its values would have made it a text column, had it been in the sample.
+     */
+    private Object convert(JsonNode value, Field field) throws JsonTypes.Mismatch {
+        Object converted = JsonTypes.convert(value, field.type());      // what does not fit any way is refused so
+        if (value.isTextual() && settings.schema() == null && !settings.types().containsKey(field.name())) {
+            FieldType.Kind kind = field.type().kind();
+            if (kind == FieldType.Kind.LONG || kind == FieldType.Kind.DECIMAL || kind == FieldType.Kind.BOOLEAN) {
+                throw new JsonTypes.Mismatch("is a string, not a " + (kind == FieldType.Kind.BOOLEAN ? "boolean"
+                        : "number"));
+            }
+        }
+        return converted;
     }
 
     private Misfit unknownKey(InputLocation where, Schema s, String key) {
@@ -1003,7 +1020,7 @@ public final class JsonReading implements AutoCloseable {
                 if (value == JsonTypes.AS_TREE) {
                     JsonNode node = trees.readTree(keys);
                     try {
-                        value = JsonTypes.convert(node, field.type());
+                        value = convert(node, field);
                     } catch (JsonTypes.Mismatch m) {
                         misfit = mismatch(where(line), field, node, m);
                         continue;
