@@ -398,7 +398,13 @@ public final class MergeLoader {
      * statements stand for the streamed rows (sent {@code (format binary)} when every value fits it). Queries that
      * only read (the catalog, the row counts) are not listed. In CDC mode a batch
      * holding a {@code TRUNCATE} first runs three more (tombstones for the rows older than it, then their delete;
-     * one {@code UPDATE} with {@link DeleteMode#SOFT}), which depend on its position and are logged at DEBUG.
+     * one {@code UPDATE} with {@link DeleteMode#SOFT}), which depend on its position and are logged at DEBUG. In CDC
+     * mode into a target with a unique index or exclusion constraint beyond its key, the list starts with the step a
+     * batch that deletes keys it writes again (a key swap) runs first: the same statements over those deletes alone,
+     * which delete (SOFT: mark) the stored rows of those keys; its first statement carries a {@code --} comment saying
+     * so, and a batch that needs no such step skips it (a column the batch adds is then added in that step). CDC's
+     * {@code MERGE} and tombstone clean-up are shown with every condition a batch may need (snapshot reads,
+     * remembered deletes); a load leaves out those it does not need.
      * For the statements of {@link #loadAll} over many batches (in OVERWRITE, more than one batch's), see
      * {@link #sqlAll}.
      */

@@ -12,6 +12,7 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.TableName;
 import dev.mds.testing.FaultInjection;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestSql;
@@ -163,6 +164,83 @@ class SqlAllTest {
         f.countOnly();
         append.loadAll(Stream.of(batch(0, 3, "a")), 1, ProgressListener.NONE);
         assertThat(ran(f)).containsExactlyElementsOf(plan);
+    }
+
+    /**
+     * CDC into a target unique beyond its key: a batch swapping keys first deletes (SOFT: marks) the stored rows of
+     * the keys it writes again, as a load of those deletes alone, then loads the batch. Before, sql() did not show
+     * that step, so the statements a swap ran were not among those shown. Now sql() shows it first, under a comment
+     * saying when it runs, and every statement a swap runs is, in order, one sql() shows; a target unique on its key
+     * only shows no such step. CDC's sql() is a template: its MERGE and its tombstone clean-up are shown with every
+     * condition a batch may need (snapshot reads, remembered deletes), so those two are compared up to their
+     * conditions, and statements that run only when needed (the tombstone table's creation) may be missing.
+     */
+    @Test
+    void cdcShowsTheKeySwapPreDeleteThatRunsIntoATargetUniqueBeyondItsKey(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists raw",
+                "create table raw.planned_swap (user_id int primary key, name text unique, bio text)",
+                "create table raw.planned_swap_soft (user_id int primary key, name text, bio text,"
+                        + " _deleted_at timestamptz)",
+                "create unique index planned_swap_soft_live on raw.planned_swap_soft (name) where _deleted_at is null",
+                "create table raw.planned_swap_plain (user_id int primary key, name text, bio text)");
+        for (String table : List.of("planned_swap", "planned_swap_soft", "planned_swap_plain")) {
+            DeleteMode mode = table.endsWith("soft") ? DeleteMode.SOFT : DeleteMode.HARD;
+            MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC).deleteMode(mode).build()
+                    .load(CdcApplyTest.batch(CdcApplyTest.create(1, "a", "x", 10), CdcApplyTest.create(3, "c", "z", 11)));
+            FaultInjection f = FaultInjection.on(ds);
+            MergeLoader loader = MergeLoader.into(f.dataSource(), TableName.of("raw", table)).mode(SyncMode.CDC)
+                    .deleteMode(mode).key("user_id").build();
+            List<String> plan = loader.sql(CdcApplyTest.SCHEMA);
+            f.countOnly();
+            loader.load(CdcApplyTest.batch(CdcApplyTest.delete(1, 20), CdcApplyTest.create(9, "a", "x", 20),
+                    CdcApplyTest.delete(3, 21), CdcApplyTest.create(1, "c", "z", 21), CdcApplyTest.delete(9, 22),
+                    CdcApplyTest.create(3, "a", "x", 22)));
+            List<String> shown = cdcShapes(plan);
+            List<String> run = cdcShapes(f.statements());
+            String delete = mode == DeleteMode.HARD ? "delete from \"raw\".\"" + table + "\" t"
+                    : "update \"raw\".\"" + table + "\" t";
+            long deletes = table.endsWith("plain") ? 1 : 2;
+            assertThat(run.stream().filter(s -> s.startsWith(delete))).as("%s: deletes run", table).hasSize((int) deletes);
+            assertThat(shown.stream().filter(s -> s.startsWith(delete))).as("%s: deletes shown", table)
+                    .hasSize((int) deletes);
+            assertThat(plan.stream().filter(s -> s.startsWith("-- only for a batch that deletes keys it writes again")))
+                    .as("%s: the pre-delete step's comment", table).hasSize((int) deletes - 1);
+            int at = 0;
+            for (String statement : run) {
+                int found = shown.subList(at, shown.size()).indexOf(statement);
+                assertThat(found).as("%s: run statement %s among those shown after the %d-th: %s", table, statement, at,
+                        shown).isNotNegative();
+                at += found + 1;
+            }
+            assertThat(TestSql.strings(ds, "select string_agg(user_id || '=' || name, ',' order by user_id) from raw."
+                    + table + (mode == DeleteMode.SOFT ? " where _deleted_at is null" : ""))).containsExactly("1=c,3=a");
+        }
+    }
+
+    /**
+     * A CDC load's statements as sql() shows them and as they are sent, alike: no comment, no savepoint around them,
+     * the stage's drop (sent before its creation, shown after the load) and the reads left out, a COPY's format left
+     * out, a MERGE up to its source and a tombstone clean-up up to its conditions.
+     */
+    private static List<String> cdcShapes(List<String> statements) {
+        List<String> out = new ArrayList<>();
+        for (String statement : statements) {
+            for (String s : statement.replaceAll("(?m)^--[^\n]*\n", "").split("; ")) {
+                s = s.replace(" (format binary)", "");
+                String lower = s.toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("select") || lower.startsWith("savepoint") || lower.startsWith("release savepoint")
+                        || lower.startsWith("commit") || lower.startsWith("drop table if exists \"pg_temp\"")) {
+                    continue;
+                }
+                if (lower.startsWith("merge into")) {
+                    s = s.substring(0, s.indexOf(" using "));
+                } else if (lower.startsWith("delete from") && s.contains("_mds_tombstones\" d using")) {
+                    s = s.substring(0, s.indexOf(" where "));
+                }
+                out.add(s);
+            }
+        }
+        return out;
     }
 
     @Test

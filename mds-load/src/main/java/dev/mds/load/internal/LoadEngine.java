@@ -1272,15 +1272,23 @@ public final class LoadEngine {
             }
             case CDC -> {
                 TableName tombstones = statements.tombstones();
-                out.add(statements.createStage(plan));
-                out.add(statements.stageCopySql());
+                List<String> apply = List.of(statements.createStage(plan), statements.stageCopySql(),
+                        statements.createTombstones(plan, tombstones), statements.cdcDeleteSql(plan),
+                        statements.cdcTombstoneSql(plan, tombstones), statements.cdcUpsertSql(plan, tombstones, true, true),
+                        statements.cdcForgetTombstonesSql(plan, tombstones, true), statements.dropStage());
+                if (existing.isPresent() && uniqueBeyondKey(c, plan.key)) {
+                    // as load(c, batch) runs it first for the keys a batch deletes and writes again: a load of their
+                    // deletes as a batch of their own
+                    out.add("-- only for a batch that deletes keys it writes again (a key swap): the target is unique"
+                            + " beyond its key, so the stored rows of those keys are "
+                            + (spec.deleteMode() == DeleteMode.HARD ? "deleted" : "marked deleted")
+                            + " first, by these statements over those deletes alone\n" + apply.get(0));
+                    out.addAll(apply.subList(1, apply.size()));
+                }
+                out.add(apply.get(0));
+                out.add(apply.get(1));
                 out.addAll(targetDdl(c, plan, existing));
-                out.add(statements.createTombstones(plan, tombstones));
-                out.add(statements.cdcDeleteSql(plan));
-                out.add(statements.cdcTombstoneSql(plan, tombstones));
-                out.add(statements.cdcUpsertSql(plan, tombstones, true, true));
-                out.add(statements.cdcForgetTombstonesSql(plan, tombstones, true));
-                out.add(statements.dropStage());
+                out.addAll(apply.subList(2, apply.size()));
             }
         }
         return out;
