@@ -171,6 +171,45 @@ class JsonSourceThreadsTest {
     }
 
     @Test
+    void closingTheSourceAfterTheFirstBatchStopsItsThreadsAndReleasesTheFile() throws IOException {
+        // the workers parsed on the chunks read ahead (4 MiB each) after close(), which returned with them running
+        StringBuilder s = new StringBuilder();
+        for (int id = 1; id <= 300_000; id++) {
+            s.append("{\"id\": ").append(id).append(", \"name\": \"abcdefghijklmnopqrstuvwxyz\", \"tags\": [1, 2.5]}\n");
+        }
+        Path f = file(s.toString());
+        for (int run = 0; run < 3; run++) {
+            int before = newestReader();
+            try (JsonSource json = JsonSource.builder().path(f).schema(SCHEMA).threads(3).chunkBytes(4 << 20).chunkRows(10)
+                    .build()) {
+                assertThat(json.batches().findFirst()).isPresent();
+                assertThat(newestReader()).isGreaterThan(before);     // it reads on threads of its own
+                assertThat(openDescriptors(f)).isIn(1L, -1L);
+            }
+            assertThat(Thread.getAllStackTraces().keySet()).filteredOn(Thread::isAlive).extracting(Thread::getName)
+                    .filteredOn(n -> n.startsWith("mds-json-") && Integer.parseInt(n.substring(9)) > before).isEmpty();
+            assertThat(openDescriptors(f)).isIn(0L, -1L);
+        }
+    }
+
+    /** The process's open descriptors of {@code file} (Linux: /proc/self/fd), -1 where that cannot be seen. */
+    private static long openDescriptors(Path file) throws IOException {
+        Path fds = Path.of("/proc/self/fd");
+        if (!Files.isDirectory(fds)) {
+            return -1;
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(fds)) {
+            return s.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(file.toAbsolutePath());
+                } catch (IOException | UnsupportedOperationException e) {
+                    return false;    // closed meanwhile, or not a link
+                }
+            }).count();
+        }
+    }
+
+    @Test
     void smallFilesArraysFlattenAndUtf16ReadAsOnOneThread() throws IOException {
         for (String small : List.of("", "\n", "{\"id\": 1}", "{\"id\": 1}\n", "{\"id\": 1}\n{\"id\": 2}", "[{\"id\": 1}]",
                 "{\"id\": 1} {\"id\": 2}\n{\"id\": 3}\n\n{\"id\": 4}")) {

@@ -45,6 +45,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -554,6 +555,8 @@ public final class JsonReading implements AutoCloseable {
         private boolean scanned;
         private Iterator<Parsed> current = java.util.Collections.emptyIterator();
         private Records fallback;
+        private volatile boolean closed;     // the workers stop at their next record
+        private final List<Thread> workers = new ArrayList<>();
 
         Parallel(InputStream in, long offset, long line, long number) {
             this.in = in;
@@ -564,6 +567,9 @@ public final class JsonReading implements AutoCloseable {
             this.executor = Executors.newFixedThreadPool(settings.threads(), task -> {
                 Thread t = new Thread(task, "mds-json-" + THREADS.incrementAndGet());
                 t.setDaemon(true);
+                synchronized (workers) {
+                    workers.add(t);
+                }
                 return t;
             });
         }
@@ -700,8 +706,8 @@ public final class JsonReading implements AutoCloseable {
                 r.convertTo(schema);
                 List<Parsed> out = new ArrayList<>(1024);
                 for (Parsed p = r.next(); p != null; p = r.next()) {
-                    if (r.resynced) {
-                        return null;
+                    if (r.resynced || closed || Thread.currentThread().isInterrupted()) {
+                        return null;     // read again by one parser; or the source was closed, or reads on alone
                     }
                     out.add(r.withText(p));
                 }
@@ -747,8 +753,25 @@ public final class JsonReading implements AutoCloseable {
             source = fallback;
         }
 
+        /** Stops the workers and returns once their threads have ended (each within a record of its chunk). */
         void close() {
+            closed = true;
             executor.shutdownNow();
+            List<Thread> started;
+            synchronized (workers) {
+                started = List.copyOf(workers);
+            }
+            try {
+                for (Thread t : started) {
+                    t.join(TimeUnit.MINUTES.toMillis(1));
+                    if (t.isAlive()) {
+                        LOG.warn("{}: thread {} parsing a chunk did not end within a minute of close()", settings.name(),
+                                t.getName());
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();     // closed anyway: the workers end at their next record
+            }
             if (fallback != null) {
                 fallback.close();
             }
