@@ -225,6 +225,20 @@ class JsonSourceTest {
     }
 
     @Test
+    void aNumberTooSmallForADoubleIsRefusedNotMadeZero() {
+        // 1e-400 is beyond a double's range as 1e400 is, but became 0.0 (and -1e-400 -0.0): a value the file does not hold
+        for (String tiny : List.of("1e-400", "-1e-400", "4.9e-325")) {
+            String text = "{\"x\": 1.5}\n{\"x\": " + tiny + "}\n";
+            assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                    "tiny.jsonl").type("x", FieldType.DOUBLE).build())).as(tiny).isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("tiny.jsonl line 2 record 2, column 'x'").hasMessageContaining("double");
+        }
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream("{\"x\": 0.0}\n{\"x\": 4.9e-324}\n{\"x\": -0}"
+                .getBytes(StandardCharsets.UTF_8)), "small.jsonl").type("x", FieldType.DOUBLE).build()))
+                .extracting(r -> r.get(0)).containsExactly(0.0, 4.9e-324, 0.0);
+    }
+
+    @Test
     void isoDateTimesWithAnOffsetAreTimestamptzAndAnythingElseStaysText() {
         String ok = "{\"t\": \"2021-12-17T11:49Z\"}\n{\"t\": \"2021-12-17 11:49:40+01\"}\n{\"t\": \"2021-12-17T11:49:40.5-05:30\"}\n"
                 + "{\"t\": \"2021-12-17T11:49:40.123456789+0100\"}";

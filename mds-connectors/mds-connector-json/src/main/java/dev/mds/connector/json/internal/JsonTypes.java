@@ -588,6 +588,10 @@ public final class JsonTypes {
                 if (Double.isInfinite(d)) {
                     throw new Mismatch("is beyond a double precision value's range");
                 }
+                if (d == 0 && exact.signum() != 0) {
+                    throw new Mismatch("is too close to zero for a double precision value (it would become 0): use a"
+                            + " decimal column");
+                }
                 // a whole number written without a fraction or exponent is meant exactly (an id, a count)
                 if (value.isIntegralNumber() && new BigDecimal(d).compareTo(exact) != 0) {
                     throw new Mismatch("cannot be held exactly by a double precision value (it would become " + d
