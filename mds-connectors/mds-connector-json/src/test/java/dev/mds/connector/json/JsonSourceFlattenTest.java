@@ -87,6 +87,22 @@ class JsonSourceFlattenTest {
     }
 
     @Test
+    void aBadRecordOfUtf16InputKeepsItsNestingInItsTextNotItsFlattenedColumns() {
+        // UTF-16 offsets are not bytes: a bad record's text is its JSON as parsed, which was the flattened object
+        // ({"id":2,"rating__rate":3.5}), a record the file does not hold
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("rating__rate", FieldType.LONG).build();
+        String text = "{\"id\": 1, \"rating\": {\"rate\": 4}}\n{\"id\": 2, \"rating\": {\"rate\": 3.5}}\n";
+        List<RecordBatch> batches = batches(JsonSource.builder().stream(new ByteArrayInputStream(
+                text.getBytes(StandardCharsets.UTF_16LE)), "utf16.jsonl").flatten("__").schema(schema)
+                .onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(values(batches)).containsExactly(Arrays.asList(1L, 4L));
+        assertThat(batches.stream().flatMap(x -> x.rejected().stream())).singleElement().satisfies(r -> {
+            assertThat(r.describe()).startsWith("utf16.jsonl line 2 record 2, column 'rating__rate'");
+            assertThat(r.text()).isEqualTo("{\"id\":2,\"rating\":{\"rate\":3.5}}");
+        });
+    }
+
+    @Test
     void twoKeysThatBecomeOneColumnFailTheReadNamingBoth() {
         assertThatThrownBy(() -> batches(source("{\"a__b\": 1, \"a\": {\"b\": 2}}", "clash.jsonl").flatten("__")
                 .onBadRecord(OnBadRecord.DEAD_LETTER)))

@@ -126,23 +126,29 @@ public final class JsonReading implements AutoCloseable {
      * One record as read: its object as a tree (null for a record that is not one, or read straight into values), or
      * its values already converted to the schema's columns (null for a tree), its number (from 1), the line it starts
      * on, the byte offsets of its first byte and of the byte after it (-1 when the input's offsets are not bytes),
-     * and, for a record found bad while it was parsed, why.
+     * for a record found bad while it was parsed, why, and under flatten its object as parsed (else null: the object).
      */
     private record Parsed(ObjectNode object, Object[] values, long number, long line, long startOffset, long endOffset,
-            Problem problem) {
-        Parsed bad(Problem p) {
-            return new Parsed(object, values, number, line, startOffset, endOffset, p);
+            Problem problem, ObjectNode parsed) {
+        Parsed(ObjectNode object, Object[] values, long number, long line, long startOffset, long endOffset,
+                Problem problem) {
+            this(object, values, number, line, startOffset, endOffset, problem, null);
         }
 
-        Parsed with(ObjectNode o) {
-            return new Parsed(o, values, number, line, startOffset, endOffset, problem);
+        Parsed bad(Problem p) {
+            return new Parsed(object, values, number, line, startOffset, endOffset, p, parsed);
+        }
+
+        /** This record with its object flattened to {@code o}. */
+        Parsed flattened(ObjectNode o) {
+            return new Parsed(o, values, number, line, startOffset, endOffset, problem, object);
         }
 
         /** This record of a chunk numbered from 1, numbered after the {@code before} records before the chunk. */
         Parsed renumbered(long before) {
             long n = number + before;
             return new Parsed(object, values, n, line, startOffset, endOffset, problem == null ? null
-                    : new Problem(problem.where().withRecordNumber(n), problem.reason(), problem.text()));
+                    : new Problem(problem.where().withRecordNumber(n), problem.reason(), problem.text()), parsed);
         }
     }
 
@@ -946,7 +952,7 @@ public final class JsonReading implements AutoCloseable {
                 }
                 if (flattener != null) {
                     try {
-                        p = p.with(flattener.flatten(object));
+                        p = p.flattened(flattener.flatten(object));
                     } catch (Flattener.Clash c) {
                         end = true;
                         throw new BadInputException(where(line), c.getMessage());
@@ -1253,9 +1259,9 @@ public final class JsonReading implements AutoCloseable {
             return held != null ? held.stripTrailing() : parsed != null ? parsed.toString() : "";
         }
 
-        /** The text of a record parsed as an object (for one found bad only when converted). */
+        /** The text of a record parsed as an object (for one found bad only when converted), as read: not flattened. */
         String text(Parsed p) {
-            return text(p.startOffset(), p.endOffset(), p.object());
+            return text(p.startOffset(), p.endOffset(), p.parsed() != null ? p.parsed() : p.object());
         }
 
         void release(long offset) {
