@@ -123,6 +123,27 @@ class JsonSourceTest {
     }
 
     @Test
+    void aDateColumnInferredFromTheSampleTakesLaterDatesOfTheSameFormOnly() {
+        // the inference takes yyyy-mm-dd for a date; after the sample any ISO date was taken ("+12021-12-17"), which in
+        // the sample would have made the column text
+        String text = "{\"d\": \"2021-12-17\"}\n{\"d\": \"2021-12-18\"}\n";
+        for (String late : List.of("+12021-12-17", "-2021-12-17")) {
+            String all = text + "{\"d\": \"" + late + "\"}\n";
+            assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(all.getBytes(StandardCharsets.UTF_8)),
+                    "dates.jsonl").sampleRows(2).build())).as(late).isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("dates.jsonl line 3 record 3, column 'd'")
+                    .hasMessageContaining("inferred from the first 2 records");
+            assertThat(JsonSource.builder().stream(new ByteArrayInputStream(all.getBytes(StandardCharsets.UTF_8)), "dates.jsonl")
+                    .build().schema().field(0).type()).as(late).isEqualTo(FieldType.STRING);
+        }
+        // declared, an ISO date with a longer year is taken
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream((text + "{\"d\": \"+12021-12-17\"}")
+                .getBytes(StandardCharsets.UTF_8)), "dates.jsonl").sampleRows(2).type("d", FieldType.DATE).build()))
+                .extracting(r -> r.get(0)).containsExactly(LocalDate.of(2021, 12, 17), LocalDate.of(2021, 12, 18),
+                        LocalDate.of(12021, 12, 17));
+    }
+
+    @Test
     void batchesCarryPositionsAndAResumeReadsOnFromTheNextRecord() throws IOException {
         StringBuilder text = new StringBuilder("[\n");
         for (int i = 1; i <= 25; i++) {

@@ -453,8 +453,9 @@ public final class JsonReading implements AutoCloseable {
 
     /**
      * {@code value} as a value of {@code field}'s column: as {@link JsonTypes#convert}, but a column inferred from
-     * numbers or booleans takes no string (one holding a number or a boolean is taken by a declared type only): a
-     * string among its values would have made it a text column, had it been in the sample.
+     * numbers or booleans takes no string (one holding a number or a boolean is taken by a declared type only), and
+     * one inferred from dates takes dates of the inference's form only (yyyy-mm-dd, not another ISO form): such a
+     * value among the sample's would have made it a text column.
      */
     private Object convert(JsonNode value, Field field) throws JsonTypes.Mismatch {
         Object converted = JsonTypes.convert(value, field.type());      // what does not fit any way is refused so
@@ -463,6 +464,9 @@ public final class JsonReading implements AutoCloseable {
             if (kind == FieldType.Kind.LONG || kind == FieldType.Kind.DECIMAL || kind == FieldType.Kind.BOOLEAN) {
                 throw new JsonTypes.Mismatch("is a string, not a " + (kind == FieldType.Kind.BOOLEAN ? "boolean"
                         : "number"));
+            }
+            if (kind == FieldType.Kind.DATE && !JsonTypes.looksLikeDate(value.textValue())) {
+                throw new JsonTypes.Mismatch("is not a date of the form yyyy-mm-dd");
             }
         }
         return converted;

@@ -20,14 +20,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * What a JSON value is as a column: the type inferred from the values of one key, and a value converted to a
  * column's type. Conversions never guess: a value that does not fit is a {@link Mismatch} saying why.
  */
 public final class JsonTypes {
-    private static final Pattern LOOKS_LIKE_DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
     // the offsets of whole quarter hours, -18:00 to +18:00, without ZoneOffset's boxed lookup per value
@@ -214,7 +212,7 @@ public final class JsonTypes {
                 String text = value.textValue();
                 // once false, not looked at again
                 allTimestamps = allTimestamps && offsetDateTime(text) != null;
-                allDates = allDates && LOOKS_LIKE_DATE.matcher(text).matches() && parsesAsDate(text);
+                allDates = allDates && looksLikeDate(text) && parsesAsDate(text);
             } else {
                 structured = true;
             }
@@ -245,6 +243,12 @@ public final class JsonTypes {
             }
             return allTimestamps ? FieldType.TIMESTAMPTZ : allDates ? FieldType.DATE : FieldType.STRING;
         }
+    }
+
+    /** Whether {@code text} has the form the inference takes for a date, yyyy-mm-dd (four digits of year, no sign). */
+    static boolean looksLikeDate(String text) {
+        return text.length() == 10 && digits(text, 0, 4) >= 0 && text.charAt(4) == '-' && digits(text, 5, 2) >= 0
+                && text.charAt(7) == '-' && digits(text, 8, 2) >= 0;
     }
 
     private static boolean parsesAsDate(String text) {
@@ -512,8 +516,12 @@ public final class JsonTypes {
                 return AS_TREE;
             case 7:
                 if (token == JsonToken.VALUE_STRING) {
+                    String text = p.getText();
+                    if (!looksLikeDate(text)) {
+                        return AS_TREE;     // another ISO form (a longer year) fits a declared column only
+                    }
                     try {
-                        return LocalDate.parse(p.getText());
+                        return LocalDate.parse(text);
                     } catch (DateTimeParseException e) {
                         return AS_TREE;
                     }
