@@ -276,6 +276,22 @@ class JsonSourceBadRecordTest {
     }
 
     @Test
+    void invalidJsonIsExplainedWithoutAdvisingParserFeaturesTheSourceDoesNotOffer() {
+        // Jackson's messages ended "enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow" (or named the feature
+        // ALLOW_COMMENTS): settings of a parser the source owns, which no JsonSource setting reaches
+        String text = "{\"id\": NaN}\n{\"id\": -Infinity}\n{\"id\": +1}\n{\"id\": 1} // note\n{\"id\": 'x'}\n";
+        List<RecordBatch> batches = batches(source(text, "odd.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L);
+        assertThat(rejected(batches)).extracting(BadRecord::reason).hasSize(5).allSatisfy(r -> assertThat(r)
+                .startsWith("not valid JSON").doesNotContain("JsonReadFeature").doesNotContain("ALLOW_")
+                .doesNotContain("enable"));
+        assertThat(rejected(batches).get(0).reason()).contains("Non-standard token 'NaN'").contains("not allowed in JSON");
+        assertThat(rejected(batches).get(3).reason()).contains("comment").contains("not allowed in JSON");
+        assertThatThrownBy(() -> batches(source("[{\"id\": NaN}]", "odd.json").schema(SCHEMA)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("NaN").hasMessageNotContaining("JsonReadFeature");
+    }
+
+    @Test
     void aScalarRecordAndInvalidJsonKeepTheirLinesAndTextsAndTheBadTextRunsToTheNextLineStartingWithABrace() {
         String text = "5\n{\"id\": 1, ,}\n\"five\"\r\n{\"id\": 2, \"n\": 2}\nnull";
         List<RecordBatch> batches = batches(source(text, "scalars.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));

@@ -68,6 +68,11 @@ public final class JsonReading implements AutoCloseable {
     // all, -1 as a backslash, u00 and two upper-case hex digits (JsonWriteFeature.WRITE_HEX_UPPER_CASE), else as a
     // backslash and this character
     private static final int[] ESCAPES = new int[128];
+    // Jackson's advice in a message: ": enable `JsonReadFeature.ALLOW_…` to allow", " (not recognized as one since
+    // Feature 'ALLOW_COMMENTS' not enabled for parser)"
+    private static final java.util.regex.Pattern PARSER_FEATURE_ADVICE = java.util.regex.Pattern.compile(
+            ":? enable `[A-Za-z]+\\.[A-Z_]+` to allow| \\(not recognized as one since Feature '[A-Z_]+' not enabled for"
+                    + " parser\\)");
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static {
@@ -1295,12 +1300,17 @@ public final class JsonReading implements AutoCloseable {
             return new BadInputException(where, "not valid JSON" + column + record + ": " + firstLine(message));
         }
 
+        /**
+         * The first line of a parser's message, without its advice to enable a parser feature (no setting of the
+         * source reaches the parser it owns): "…: not allowed in JSON" instead.
+         */
         private String firstLine(String message) {
             if (message == null) {
                 return "unreadable";
             }
             int nl = message.indexOf('\n');
-            return nl < 0 ? message : message.substring(0, nl);
+            String line = nl < 0 ? message : message.substring(0, nl);
+            return PARSER_FEATURE_ADVICE.matcher(line).replaceAll(": not allowed in JSON");
         }
 
         void close() {
