@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  *
  * Defaults: port 5432, slot and publication {@code mds_<database>}, {@link SnapshotMode#INITIAL}, heartbeat every
  * 10 s, batches of at most 10,000 events or 500 ms (but always of whole source transactions: one larger than that
- * comes as one batch), offsets in {@code JdbcStateStore.create(warehouse)} under
+ * comes as one batch, up to {@link Builder#maxTransactionEvents} events, 100,000), offsets in {@code JdbcStateStore.create(warehouse)} under
  * {@code postgres-cdc:<database>:<slot>}, the slot kept on {@link #close()}, a lag warning above 1 GiB of retained
  * WAL, pipelining on. The handler runs on one loader thread per running source (or, with {@code pipeline(false)},
  * on Debezium's thread); {@code close()} may be called from any thread.
@@ -732,6 +732,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         private final List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>();
         /** Whether the last record seen (held or handed) is inside a source transaction. */
         private boolean inTransaction;
+        /** Whether the transaction in progress was too large to hold and has been handed on in parts (warned once). */
+        private boolean handedInParts;
         /**
          * Debezium's schemas of the captured tables, read at the first table the snapshot finds empty, closed when the
          * snapshot completes (or the run ends).
@@ -839,6 +841,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                     case END -> {
                         if (inTransaction) {
                             inTransaction = false;
+                            handedInParts = false;
                             end = i;
                         }
                     }
@@ -851,6 +854,9 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             if (end < 0) {
                 held.addAll(records);
+                if (held.size() >= config.maxTransactionEvents) {
+                    return inParts();
+                }
                 if (held.size() > config.maxBatchEvents && LOG.isDebugEnabled()) {
                     LOG.debug("holding {} records of a source transaction larger than maxBatch ({}) until its end",
                             held.size(), config.maxBatchEvents);
@@ -863,6 +869,49 @@ public final class PostgresCdcSource implements AutoCloseable {
             held.clear();
             held.addAll(records.subList(end + 1, records.size()));
             return batch;
+        }
+
+        /**
+         * The held records of a transaction too large to hold (maxTransactionEvents), handed on as a part: all but a
+         * last one that is the delete half of a key change (its insert half, from the same WAL message and with the same
+         * offset, comes next: a stop between the two would store an offset past the insert).
+         */
+        private List<RecordChangeEvent<SourceRecord>> inParts() {
+            int cut = held.size();
+            if (splitsKeyChange(held.get(cut - 1).record())) {
+                cut--;
+            }
+            if (cut == 0) {
+                return List.of();
+            }
+            if (!handedInParts) {
+                handedInParts = true;
+                LOG.warn("CDC from {}:{}/{}: a source transaction{} holds more than maxTransactionEvents ({}) events; it is handed"
+                        + " on in parts, not as one batch (under a DEFERRABLE key, a part ending between a key's insert and"
+                        + " the delete of its other row loses that row: raise maxTransactionEvents and the heap)",
+                        config.host, config.port, config.database, transactionId(held.get(0).record()),
+                        config.maxTransactionEvents);
+            }
+            List<RecordChangeEvent<SourceRecord>> part = new ArrayList<>(held.subList(0, cut));
+            held.subList(0, cut).clear();
+            return part;
+        }
+
+        /**
+         * Whether a record is the delete Debezium emits first for a primary-key update (it carries the new key in a
+         * header); the insert follows from the same WAL message, with the same offset.
+         */
+        private static boolean splitsKeyChange(SourceRecord r) {
+            return r.headers() != null && r.headers().lastWithName("__debezium.newkey") != null;
+        }
+
+        /** {@code " <id>"} of the transaction a record belongs to, from its transaction block, or "" when it has none. */
+        private static String transactionId(SourceRecord r) {
+            if (r.value() instanceof org.apache.kafka.connect.data.Struct v && v.schema().field("transaction") != null
+                    && v.get("transaction") instanceof org.apache.kafka.connect.data.Struct t && t.schema().field("id") != null) {
+                return " " + t.get("id");
+            }
+            return "";
         }
 
         /** Waits for the batch being loaded and confirms it; rethrows its failure. */
@@ -1244,6 +1293,9 @@ public final class PostgresCdcSource implements AutoCloseable {
      * requires {@link #connect}, {@link #credentials}, at least one table and a warehouse {@link DataSource}.
      */
     public static final class Builder {
+        /** {@link #maxTransactionEvents}' default. */
+        public static final int DEFAULT_MAX_TRANSACTION_EVENTS = 100_000;
+
         private String host;
         private int port = 5432;
         private String database;
@@ -1257,6 +1309,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         private Duration heartbeat = Duration.ofSeconds(10);
         private int maxBatchEvents = 10_000;
         private Duration maxBatchWait = Duration.ofMillis(500);
+        private int maxTransactionEvents = DEFAULT_MAX_TRANSACTION_EVENTS;
         private DataSource warehouse;
         private StateStore offsets;
         private String offsetKey;
@@ -1285,6 +1338,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             b.heartbeat = heartbeat;
             b.maxBatchEvents = maxBatchEvents;
             b.maxBatchWait = maxBatchWait;
+            b.maxTransactionEvents = maxTransactionEvents;
             b.warehouse = warehouse;
             b.offsets = offsets;
             b.offsetKey = offsetKey;
@@ -1411,6 +1465,23 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             this.maxBatchEvents = events;
             this.maxBatchWait = wait;
+            return this;
+        }
+
+        /**
+         * The most events of one source transaction held in memory to hand it on whole (default
+         * {@value #DEFAULT_MAX_TRANSACTION_EVENTS}, about 2 KB each for a narrow row). A larger transaction is handed on
+         * in parts, as Debezium batches it (never between the delete and the insert of one key change), with a WARN
+         * naming it: a stream then makes progress whatever the heap, where holding a bulk update of millions of rows
+         * would run out of memory on every run. Under a DEFERRABLE key, such a part can end between a key's insert and
+         * the delete of its other row, and mds-load then loses that row: raise the bound (and the heap) where bulk
+         * transactions move DEFERRABLE keys.
+         */
+        public Builder maxTransactionEvents(int events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("maxTransactionEvents must be at least 1, not " + events);
+            }
+            this.maxTransactionEvents = events;
             return this;
         }
 

@@ -181,4 +181,55 @@ class CdcTransactionBatchesTest {
         assertThat(Cdc.text(ds, "select string_agg(id || '=' || v, ',' order by id) from wtb3.t"))
                 .isEqualTo("1=v9,2=v8,3=v7,4=v6,5=v5,6=v4+,7=v3+,8=v2+,9=v1+,10=v10+");
     }
+
+    /**
+     * A transaction of more than maxTransactionEvents events is handed on in parts rather than held whole (a bulk
+     * update of millions of rows would otherwise run out of memory on every run): key changes of every row (a delete
+     * and an insert each, never split) over several parts, a run stopped between two parts and resumed, and the target
+     * still equals the source.
+     */
+    @Test
+    void aTransactionLargerThanMaxTransactionEventsComesInPartsAndLosesNothingAcrossARestart(TestDatabase db) throws Exception {
+        assertThatThrownBy(() -> PostgresCdcSource.builder().maxTransactionEvents(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTransactionEvents must be at least 1");
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema tb4", "create table tb4.t (id int primary key, v text not null)",
+                "insert into tb4.t select g, 'v' || g from generate_series(1, 300) g");
+        List<Handled> first = new CopyOnWriteArrayList<>();
+        PostgresCdcSource.Handler load = recording(ds, "wtb4", first);
+        int[] parts = {0};
+        var failing = Cdc.start(Cdc.source(db, ds, "tb_parts", "tb4.t").maxBatch(20, Duration.ofMillis(50))
+                .maxTransactionEvents(50).build(), (batch, tx) -> {
+                    boolean change = batch.events().stream().anyMatch(e -> e.operation() != ChangeEvent.Operation.READ
+                            && !e.operation().isTableWide());
+                    if (change && ++parts[0] == 4) {
+                        throw new IllegalStateException("stop inside the large transaction");
+                    }
+                    load.handle(batch, tx);
+                });
+        Cdc.awaitSame(ds, "tb4.t", "wtb4.t", "id, v");
+        sql(ds, "update tb4.t set id = id + 1000", "update tb4.t set v = v || '!' where id % 2 = 0");
+        assertThatThrownBy(() -> failing.done.get(60, TimeUnit.SECONDS)).hasRootCauseMessage("stop inside the large transaction");
+        assertThat(Cdc.text(ds, "select count(*) filter (where id > 1000) || ' moved of ' || count(*) from wtb4.t"))
+                .as("the first run applied a part of the key changes, each whole").matches("[1-9][0-9]* moved of 300");
+        List<Handled> second = new CopyOnWriteArrayList<>();
+        try (var run = Cdc.start(Cdc.source(db, ds, "tb_parts", "tb4.t").maxBatch(20, Duration.ofMillis(50))
+                .maxTransactionEvents(50).build(), recording(ds, "wtb4", second))) {
+            Cdc.awaitSame(ds, "tb4.t", "wtb4.t", "id, v");
+        }
+        Cdc.dropSlot(ds, "tb_parts");
+        assertThat(Cdc.text(ds, "select count(*) || ' ' || min(id) || ' ' || max(id) || ' ' || count(*) filter (where v like '%!')"
+                + " from wtb4.t")).isEqualTo("300 1001 1300 150");
+        Map<Long, Set<Integer>> perTransaction = warehouseTransactionsPerSourceTransaction(second);
+        assertThat(perTransaction.values()).as("the large transactions come in several warehouse transactions")
+                .anyMatch(in -> in.size() > 1);
+        // every part of the key changes holds whole key changes: as many deletes (old keys) as inserts (new keys)
+        List<Handled> all = new ArrayList<>(first);
+        all.addAll(second);
+        for (Handled h : all) {
+            long deletes = h.batch().events().stream().filter(e -> e.operation() == ChangeEvent.Operation.DELETE).count();
+            long inserts = h.batch().events().stream().filter(e -> e.operation() == ChangeEvent.Operation.CREATE).count();
+            assertThat(deletes).as("deletes and inserts of key changes in one part").isEqualTo(inserts);
+        }
+    }
 }
