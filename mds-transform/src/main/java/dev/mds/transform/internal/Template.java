@@ -2317,25 +2317,85 @@ public final class Template {
         }
 
         /**
-         * A string token's value, its escapes read as Jinja (Python) reads them: {@code \'}, {@code \"} and
-         * {@code \\} are the character, {@code \n}, {@code \t} and {@code \r} a control character, any other
-         * backslash is kept.
+         * A string token's value, read as Jinja reads it: its line breaks as {@code \n}, then Python's
+         * {@code unicode-escape} (after {@code backslashreplace}, so a backslash before a non-ASCII character keeps
+         * both as that character's escape): {@code \'}, {@code \"}, {@code \\}, {@code \a}, {@code \b}, {@code \f},
+         * {@code \n}, {@code \r}, {@code \t}, {@code \v}, up to three octal digits, {@code \xhh}, a backslash-u and four,
+         * {@code \Uhhhhhhhh}, {@code \N{name}}, a backslash before a line break dropped with it; any other backslash
+         * is kept.
+         *
+         * @throws IllegalArgumentException for an escape Python cannot read (Jinja fails on it too)
          */
         private static String unquote(String token) {
+            String text = token.substring(1, token.length() - 1).replace("\r\n", "\n").replace('\r', '\n');
             StringBuilder out = new StringBuilder();
-            for (int i = 1; i < token.length() - 1; i++) {
-                char c = token.charAt(i);
-                if (c == '\\' && i + 1 < token.length() - 1) {
-                    char next = token.charAt(++i);
-                    switch (next) {
-                        case '\'', '"', '\\' -> out.append(next);
-                        case 'n' -> out.append('\n');
-                        case 't' -> out.append('\t');
-                        case 'r' -> out.append('\r');
-                        default -> out.append(c).append(next);
-                    }
-                } else {
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                if (c != '\\' || i + 1 == text.length()) {
                     out.append(c);
+                    continue;
+                }
+                char next = text.charAt(++i);
+                switch (next) {
+                    case '\n' -> { }
+                    case '\'', '"', '\\' -> out.append(next);
+                    case 'a' -> out.append('\u0007');
+                    case 'b' -> out.append('\b');
+                    case 'f' -> out.append('\f');
+                    case 'n' -> out.append('\n');
+                    case 'r' -> out.append('\r');
+                    case 't' -> out.append('\t');
+                    case 'v' -> out.append('\u000b');
+                    case '0', '1', '2', '3', '4', '5', '6', '7' -> {
+                        int end = i + 1;
+                        while (end < text.length() && end < i + 3 && text.charAt(end) >= '0' && text.charAt(end) <= '7') {
+                            end++;
+                        }
+                        out.append((char) Integer.parseInt(text.substring(i, end), 8));
+                        i = end - 1;
+                    }
+                    case 'x', 'u', 'U' -> {
+                        int digits = next == 'x' ? 2 : next == 'u' ? 4 : 8;
+                        String hex = text.substring(i + 1, Math.min(text.length(), i + 1 + digits));
+                        if (hex.length() < digits || !hex.chars().allMatch(h -> Character.digit(h, 16) >= 0
+                                && h < 128)) {
+                            throw new IllegalArgumentException("truncated \\" + next + " escape (it takes " + digits
+                                    + " hexadecimal digits)");
+                        }
+                        long code = Long.parseLong(hex, 16);
+                        if (code > Character.MAX_CODE_POINT) {
+                            throw new IllegalArgumentException("\\" + next + hex + " is beyond Unicode");
+                        }
+                        out.appendCodePoint((int) code);
+                        i += digits;
+                    }
+                    case 'N' -> {
+                        int close = text.indexOf('}', i);
+                        if (i + 1 >= text.length() || text.charAt(i + 1) != '{' || close < 0) {
+                            throw new IllegalArgumentException("malformed \\N character escape (write \\N{name})");
+                        }
+                        String name = text.substring(i + 2, close);
+                        int code;
+                        try {
+                            code = Character.codePointOf(name);
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("\\N{" + name + "} names no Unicode character");
+                        }
+                        out.appendCodePoint(code);
+                        i = close;
+                    }
+                    default -> {
+                        out.append('\\');
+                        if (next < 128) {
+                            out.append(next);
+                        } else {
+                            // Python escapes the character before reading the backslash: \é is \\xe9, read as \ and xe9
+                            int cp = text.codePointAt(i);
+                            out.append(cp < 0x100 ? String.format("x%02x", cp)
+                                    : cp < 0x10000 ? String.format("u%04x", cp) : String.format("U%08x", cp));
+                            i += Character.charCount(cp) - 1;
+                        }
+                    }
                 }
             }
             return out.toString();
@@ -2359,6 +2419,11 @@ public final class Template {
                     int end = stringEnd(inner, i);
                     if (end < 0) {
                         throw error(line, "cannot read " + tag + ": unterminated string");
+                    }
+                    try {
+                        unquote(inner.substring(i, end + 1));
+                    } catch (IllegalArgumentException e) {
+                        throw error(line, "cannot read " + tag + ": " + e.getMessage());
                     }
                     out.add(inner.substring(i, end + 1));
                     i = end + 1;
