@@ -355,8 +355,8 @@ public final class TableChecks {
      * divided by its non-NULL rows, lies outside {@code min}..{@code max} (between 0 and 1, both inclusive; null for no
      * bound): Great Expectations' {@code expect_column_proportion_of_unique_values_to_be_between}. As there, the
      * proportion is 0 when there is no non-NULL value, and bounds are inclusive (no {@code strict_min}/{@code strict_max}).
-     * Compared exactly (the distinct values against the bound times the non-NULL rows); the observed value shows it to
-     * four decimals. A table-level check (no threshold); it runs the query of its column's distinct values, shared with
+     * Compared as Great Expectations compares it, the proportion as a double against the bounds as doubles (2 of 3
+     * values lie within a maximum of {@code 2.0 / 3}); the observed value shows it to four decimals. A table-level check (no threshold); it runs the query of its column's distinct values, shared with
      * the column's {@link #uniqueValueCount} checks (see there why it is not in the table's scan). Its id is
      * {@code proportion_of_unique_values_<column>}.
      *

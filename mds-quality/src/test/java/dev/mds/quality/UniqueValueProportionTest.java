@@ -125,4 +125,23 @@ class UniqueValueProportionTest {
         assertThatThrownBy(() -> suite.table("pve.t", t -> t.proportionOfUniqueValues("cur", 0, 1).groupBy("id")))
                 .hasMessageContaining("a proportion_of_unique_values check cannot be grouped");
     }
+
+    @Test
+    void aProportionOnABoundGivenAsAFractionPassesAsInGreatExpectations(DataSource ds) throws Exception {
+        sql(ds, "create schema upf", "create table upf.t (v text)", "insert into upf.t values ('a'), ('a'), ('b'), (null)");
+        // 2 distinct of 3 non-NULL values: Great Expectations computes 2 / 3 as a float, equal to the bound 2.0 / 3
+        QualityReport r = QualitySuite.on(ds).table("upf.t", t -> t
+                .proportionOfUniqueValues("v", 1.0 / 3, 2.0 / 3).id("between_thirds")
+                .proportionOfUniqueValues("v", 2.0 / 3, null).id("at_least_two_thirds")
+                .proportionOfUniqueValues("v", null, 0.6666).id("below")
+                .proportionOfUniqueValues("v", 0.6667, null).id("above")).run();
+        assertThat(r.checks()).extracting(CheckResult::id, CheckResult::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("between_thirds", Status.PASS),
+                org.assertj.core.groups.Tuple.tuple("at_least_two_thirds", Status.PASS),
+                org.assertj.core.groups.Tuple.tuple("below", Status.FAIL),
+                org.assertj.core.groups.Tuple.tuple("above", Status.FAIL));
+        assertThat(r.checks().get(0).observed()).isEqualTo("proportion 0.6667 (2 distinct values of 3 non-NULL values)");
+        assertThat(r.checks().get(2).message()).isEqualTo("proportion of unique values of v is 0.6667 (2 distinct values"
+                + " of 3 non-NULL values), expected within [-∞, 0.6666]");
+    }
 }

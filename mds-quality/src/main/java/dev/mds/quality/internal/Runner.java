@@ -809,12 +809,15 @@ public final class Runner {
                             + ", expected within " + bounds(check));
         }
         long values = number(row.get("non_null")).longValue();
-        // Great Expectations' unique proportion: 0 when there is no non-NULL value (0 of 1 compares the same);
-        // compared exactly, distinct against bound * values
+        // Great Expectations' unique proportion: 0 when there is no non-NULL value; compared as Great Expectations
+        // compares it, the quotient as a double (correctly rounded, as Python's division) against the bounds as
+        // doubles, so that 2 of 3 values lie within a bound of 2.0 / 3 (exactly, 2 is above 0.666…6 * 3)
         long of1 = values == 0 ? 1 : values;
         String shown = BigDecimal.valueOf(distinct).divide(BigDecimal.valueOf(of1), 4, java.math.RoundingMode.HALF_EVEN)
                 .stripTrailingZeros().toPlainString();
-        boolean ok = within(check, BigDecimal.valueOf(values == 0 ? 0 : distinct), BigDecimal.valueOf(of1));
+        double proportion = values == 0 ? 0 : (double) distinct / values;
+        boolean ok = (check.min() == null || proportion >= ((BigDecimal) check.min()).doubleValue())
+                && (check.max() == null || proportion <= ((BigDecimal) check.max()).doubleValue());
         String of = Plural.count(distinct, "distinct value") + " of " + Plural.count(values, "non-NULL value");
         return result(table, check, ok, "proportion " + shown + " (" + of + ")", 0, n, sql, took, ok ? ""
                 : "proportion of unique values of " + check.columns().get(0) + " is " + shown + " (" + of
