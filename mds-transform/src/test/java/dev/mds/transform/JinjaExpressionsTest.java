@@ -210,6 +210,25 @@ class JinjaExpressionsTest {
     }
 
     @Test
+    void aVarsNumberDefaultIsTheNumberAsInDbt(DataSource ds) {
+        // dbt gives var('n', 2) the default itself, an int, when n has no value: a number in comparisons and printing
+        // (texts from Jinja 3.1.6 with var returning its default); a value set with var(name, value) stays text
+        String model = "select '{{ var('n', 0.50) }}|{{ var('n', 2.50) ~ 'x' }}|{% if var('n', 2) == 2 %}two{% else %}"
+                + "other{% endif %}|{{ var('n', 3) > 2 }}|{% set x = var('n', 1.50) %}{{ x }}{{ x > 1 }}|"
+                + "{{ [var('n', 1.0), 2] | join('-') }}' as v";
+        TransformProject unset = TransformProject.builder(ds).model("vn.v", model).build();
+        assertThat(unset.sql()).anySatisfy(s -> assertThat(s).endsWith(" as\nselect '0.5|2.5x|two|True|1.5True|1.0-2' as v"));
+        unset.run().assertSucceeded();
+        refused(ds, "select {% if var('n', 2) == '2' %}1{% endif %}", "model e.x line 1: {% if var('n', 2) == '2' %}:"
+                + " var('n', 2) == '2' compares a number with text, which Jinja never finds equal");
+        refused(ds, "select {{ var('n', 2) | length }}", "model e.x line 1: {{ var('n', 2) | length }}: var('n', 2) |"
+                + " length: length takes a list or a text");
+        TransformProject set = TransformProject.builder(ds).var("n", "7").model("vn.w",
+                "select '{{ var('n', 0.50) }}|{% if var('n', 2) == '7' %}seven{% endif %}' as v").build();
+        assertThat(set.sql()).anySatisfy(s -> assertThat(s).endsWith(" as\nselect '7|seven' as v"));
+    }
+
+    @Test
     void everyMisusedExpressionIsRefusedNamingTheFileAndLine(DataSource ds, @TempDir Path dir) throws Exception {
         refused(ds, "select 1\n{% for x in ['a'] %}{{ 'a' if loop.index else 'b' }}{% endfor %}", "model e.x line 2:"
                 + " {{ 'a' if loop.index else 'b' }}: loop.index is a single value, not true or false; {% if %} tests");

@@ -137,7 +137,7 @@ public final class ProjectModels {
      * @throws TransformException for a cycle, naming it
      */
     public static ProjectModels resolve(List<Source> sources, Declarations declared) {
-        Template.check(declared.macros(), declared.target());
+        Template.check(declared.macros(), declared.target(), declared.vars().keySet());
         Map<TableName, Source> byName = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (Source s : sources) {
             Source prior = byName.put(s.table(), s);
@@ -151,7 +151,8 @@ public final class ProjectModels {
         Map<TableName, Source> disabled = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
         for (Source s : byName.values()) {
             if (s.seed() == null) {
-                Template t = Template.parse(s.source(), s.sql(), declared.macros(), declared.target());
+                Template t = Template.parse(s.source(), s.sql(), declared.macros(), declared.target(),
+                        declared.vars().keySet());
                 checkConfig(s, t);
                 Template.Setting enabled = t.config().get("enabled");
                 if (enabled != null && Boolean.FALSE.equals(enabled.value())) {

@@ -819,9 +819,19 @@ public final class Template {
      * besides those it defines, {@code target.name} being {@code target}.
      */
     public static Template parse(String source, String sql, Map<String, Macro> library, String target) {
+        return parse(source, sql, library, target, Set.of());
+    }
+
+    /**
+     * As {@link #parse(String, String, Map, String)}, {@code setVars} naming the vars given a value: a
+     * {@code var('name', 3)} whose var has none is the number 3, as in dbt (a var's value is text).
+     */
+    public static Template parse(String source, String sql, Map<String, Macro> library, String target,
+            Set<String> setVars) {
         Parser p = new Parser(Objects.requireNonNull(source), Objects.requireNonNull(sql), new ArrayList<>(),
                 Map.copyOf(library), new LinkedHashMap<>(), List.of(), null, "", 1);
         p.target = Objects.requireNonNull(target);
+        p.setVars = Set.copyOf(setVars);
         return p.parse();
     }
 
@@ -849,11 +859,12 @@ public final class Template {
      * with arguments of any kind: a body that no call could pass (bad syntax, an unknown name, filter or macro, a
      * recursion) is refused even when no model calls it, as dbt refuses a macro file it cannot compile.
      */
-    public static void check(Map<String, Macro> library, String target) {
+    public static void check(Map<String, Macro> library, String target, Set<String> setVars) {
         for (Macro m : library.values()) {
             Parser p = new Parser(m.source(), "", new ArrayList<>(), Map.copyOf(library), new LinkedHashMap<>(),
                     List.of(), null, "", 1);
             p.target = Objects.requireNonNull(target);
+            p.setVars = Set.copyOf(setVars);
             p.check(m, Map.of());
         }
     }
@@ -889,6 +900,8 @@ public final class Template {
         private final int firstLine;
         /** dbt's {@code target.name}. */
         private String target = DEFAULT_TARGET;
+        /** The vars given a value (the others are their default, a number default being a number). */
+        private Set<String> setVars = Set.of();
         /** Whether {@code sql} is a macros directory's file (its macros are checked with the whole directory's). */
         private boolean macroFile;
         /** The names set so far and what they hold. */
@@ -944,6 +957,7 @@ public final class Template {
             Parser body = new Parser(m.source(), m.body(), new ArrayList<>(), library, new LinkedHashMap<>(file),
                     List.of(m.name()), m.line(), " (in macro " + m.name() + ")", m.bodyLine());
             body.target = target;
+            body.setVars = setVars;
             for (String param : m.params()) {
                 body.globals.put(param, new Typed(new Name(param), Kind.ANY, Kind.ANY, false, param));
             }
@@ -1591,13 +1605,19 @@ public final class Template {
                 if (!(call(call, "var", 1) || call(call, "var", 2) || numberDefault(call))) {
                     throw c.unknown.get();
                 }
-                String fallback = call.size() != 6 ? null : isNumber(call.get(4)) ? call.get(4) : unquote(call.get(4));
+                String fallback = call.size() != 6 ? null
+                        : isNumber(call.get(4)) ? jinjaNumber(call.get(4)) : unquote(call.get(4));
                 Var v = new Var(unquote(call.get(2)).strip(), fallback, tagLine(c.line));
                 if (v.name().isEmpty()) {
                     throw error(c.line, c.tag + ": var() needs a variable name");
                 }
                 tags.add(v);
                 c.i = close + 1;
+                if (numberDefault(call) && !setVars.contains(v.name())) {
+                    // dbt gives the default itself: a number, compared and filtered as one
+                    Object value = literal(call, new int[] {4}, c.line, c.tag, false);
+                    return new Typed(new Literal(value), kindOf(value), null, false, c.text(from));
+                }
                 return new Typed(new VarValue(v), Kind.STRING, null, false, c.text(from));
             }
             if (token.equals("is_incremental") && c.peek(1).equals("(") && c.peek(2).equals(")")) {
@@ -1794,6 +1814,7 @@ public final class Template {
             Parser body = new Parser(m.source(), m.body(), tags, library, new LinkedHashMap<>(
                     m.source().equals(source) ? local : Map.of()), List.copyOf(nowCalling), line, where, m.bodyLine());
             body.target = target;
+            body.setVars = setVars;
             for (int k = 0; k < args.length; k++) {
                 body.globals.put(m.params().get(k), new Typed(new Name(m.params().get(k)), args[k].kind(),
                         args[k].item(), false, m.params().get(k)));
@@ -1949,7 +1970,7 @@ public final class Template {
                 tags.add(r);
                 current.add(r);
             } else if (call(t, "var", 1) || call(t, "var", 2) || numberDefault(t)) {
-                String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? t.get(4) : unquote(t.get(4));
+                String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? jinjaNumber(t.get(4)) : unquote(t.get(4));
                 Var v = new Var(unquote(t.get(2)).strip(), fallback, tagLine(line));
                 if (v.name().isEmpty()) {
                     throw error(line, tag + ": var() needs a variable name");
@@ -2199,7 +2220,7 @@ public final class Template {
             return true;
         }
 
-        /** Whether {@code t} is {@code var('name', 3)}: a number as the default, rendered as written. */
+        /** Whether {@code t} is {@code var('name', 3)}: a number as the default, printed as Python prints it. */
         private static boolean numberDefault(List<String> t) {
             return t.size() == 6 && t.get(0).equals("var") && t.get(1).equals("(") && isString(t.get(2))
                     && t.get(3).equals(",") && isNumber(t.get(4)) && t.get(5).equals(")");
