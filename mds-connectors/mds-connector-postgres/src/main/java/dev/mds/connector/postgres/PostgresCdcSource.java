@@ -889,7 +889,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 LOG.warn("CDC from {}:{}/{}: a source transaction{} holds more than maxTransactionEvents ({}) events; it is handed"
                         + " on in parts, not as one batch (under a DEFERRABLE key, a part ending between a key's insert and"
                         + " the delete of its other row loses that row: raise maxTransactionEvents and the heap)",
-                        config.host, config.port, config.database, transactionId(held.get(0).record()),
+                        config.host, config.port, config.database, transactionId(held),
                         config.maxTransactionEvents);
             }
             List<RecordChangeEvent<SourceRecord>> part = new ArrayList<>(held.subList(0, cut));
@@ -905,11 +905,26 @@ public final class PostgresCdcSource implements AutoCloseable {
             return r.headers() != null && r.headers().lastWithName("__debezium.newkey") != null;
         }
 
-        /** {@code " <id>"} of the transaction a record belongs to, from its transaction block, or "" when it has none. */
-        private static String transactionId(SourceRecord r) {
-            if (r.value() instanceof org.apache.kafka.connect.data.Struct v && v.schema().field("transaction") != null
-                    && v.get("transaction") instanceof org.apache.kafka.connect.data.Struct t && t.schema().field("id") != null) {
-                return " " + t.get("id");
+        /**
+         * {@code " <id>"} of the transaction the held records belong to, from the first that names it: Debezium's BEGIN
+         * record (its {@code id}) or an event's transaction block; "" when none does. (The first held record is most
+         * often the BEGIN, which has no transaction block: reading that alone left the warning without the id.)
+         */
+        private static String transactionId(List<RecordChangeEvent<SourceRecord>> records) {
+            for (RecordChangeEvent<SourceRecord> rce : records) {
+                if (!(rce.record().value() instanceof org.apache.kafka.connect.data.Struct v)) {
+                    continue;
+                }
+                RecordMapper.TransactionMark mark = RecordMapper.transactionMark(rce.record());
+                if ((mark == RecordMapper.TransactionMark.BEGIN || mark == RecordMapper.TransactionMark.END)
+                        && v.schema().field("id") != null && v.get("id") != null) {
+                    return " " + v.get("id");
+                }
+                if (mark == RecordMapper.TransactionMark.INSIDE
+                        && v.get("transaction") instanceof org.apache.kafka.connect.data.Struct t
+                        && t.schema().field("id") != null) {
+                    return " " + t.get("id");
+                }
             }
             return "";
         }
