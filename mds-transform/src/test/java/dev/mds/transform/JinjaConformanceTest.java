@@ -44,7 +44,7 @@ class JinjaConformanceTest {
                         .isEqualTo(expected);
             }
         }
-        assertThat(cases).isEqualTo(726);
+        assertThat(cases).isEqualTo(735);
         softly.assertAll();
     }
 }

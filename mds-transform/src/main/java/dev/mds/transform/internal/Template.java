@@ -685,8 +685,15 @@ public final class Template {
     }
 
     private static boolean stripped(char c, String chars) {
-        return chars == null ? Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085'
-                : chars.indexOf(c) >= 0;
+        return chars == null ? jinjaSpace(c) : chars.indexOf(c) >= 0;
+    }
+
+    /**
+     * White space as Python's {@code str.isspace()} and Jinja's {@code \s} see it: Java's white space, the
+     * no-break spaces and U+0085 too.
+     */
+    private static boolean jinjaSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
 
     /** A number (or a boolean, as Python counts it in a comparison) as its exact value. */
@@ -1059,7 +1066,7 @@ public final class Template {
 
         /** Where the white space ending {@code sql[from, at)} starts. */
         private int whitespaceBefore(int at, int from) {
-            while (at > from && Character.isWhitespace(sql.charAt(at - 1))) {
+            while (at > from && jinjaSpace(sql.charAt(at - 1))) {
                 at--;
             }
             return at;
@@ -1067,7 +1074,7 @@ public final class Template {
 
         /** The first character at or after {@code at} that is not white space. */
         private int whitespaceAfter(int at) {
-            while (at < sql.length() && Character.isWhitespace(sql.charAt(at))) {
+            while (at < sql.length() && jinjaSpace(sql.charAt(at))) {
                 at++;
             }
             return at;
