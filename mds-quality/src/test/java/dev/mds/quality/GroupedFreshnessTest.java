@@ -126,7 +126,7 @@ class GroupedFreshnessTest {
         QualityReport r = QualitySuite.on(ds).table("gfe.ev", t -> t
                 .freshness("nope", Duration.ofHours(1)).groupBy("source")
                 .freshness("loaded_at", Duration.ofHours(1)).groupBy("region")
-                .freshness("email", Duration.ofHours(1)).groupBy("source")      // text: the server refuses it
+                .freshness("email", Duration.ofHours(1)).groupBy("source")      // text: refused, not sent
                 .atLeastOne("email").groupBy("source")
                 .freshness("loaded_at", Duration.ofHours(1)).groupBy("source").id("fine")).run();
         assertThat(r.checks()).extracting(CheckResult::status).containsExactly(Status.ERROR, Status.ERROR, Status.ERROR,
@@ -134,8 +134,8 @@ class GroupedFreshnessTest {
         assertThat(r.checks().get(0).message()).isEqualTo(
                 "column \"nope\" does not exist in gfe.ev (columns: id, source, loaded_at, naive, email)");
         assertThat(r.checks().get(1).message()).startsWith("column \"region\" does not exist in gfe.ev");
-        assertThat(r.checks().get(2).message()).startsWith("check freshness_email (freshness on columns \"email\" of type"
-                + " text, \"source\" of type text) of gfe.ev could not run: ERROR:");
+        assertThat(r.checks().get(2).message()).isEqualTo(
+                "column \"email\" of gfe.ev is of type text, not a date or timestamp: the freshness check needs one");
         assertThat(r.checks().get(4).observed()).startsWith("3 of 7 groups by source");
         QualityReport none = QualitySuite.on(ds).table("gfe.nowhere", t -> t.freshness("loaded_at", Duration.ofHours(1))
                 .groupBy("source")).run();
@@ -148,5 +148,44 @@ class GroupedFreshnessTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(".groupBy(...) before the threshold");
         assertThatThrownBy(() -> suite.table("gfe.ev", t -> t.freshness("loaded_at", Duration.ofHours(1))
                 .groupBy("loaded_at"))).hasMessageContaining("column loaded_at is the checked column itself");
+    }
+
+    @Test
+    void freshnessOfATimeOfDayAnIntervalOrANumberIsAnErrorNamingTheColumnsTypeNotAnAge(DataSource ds) throws Exception {
+        sql(ds, "create schema gfk",
+                "create table gfk.t (id int, g text, tm time, tz timetz, iv interval, ep bigint, ts timestamptz)",
+                "insert into gfk.t values (1, 'a', localtime, current_time, interval '1 minute',"
+                        + " extract(epoch from now())::bigint, now())");
+        // dbt-utils' recency compares max(field) < a timestamp: PostgreSQL refuses a time, an interval or a number.
+        // Before, a time of day, a time with offset and an interval were read as seconds since 1970 (FAIL, 20000 days old)
+        QualityReport r = QualitySuite.on(ds).table("gfk.t", t -> t
+                .notNull("id")
+                .freshness("tm", Duration.ofHours(1)).id("f_time")
+                .freshness("tz", Duration.ofHours(1)).id("f_timetz")
+                .freshness("iv", Duration.ofHours(1)).id("f_interval")
+                .freshness("ep", Duration.ofHours(1)).id("f_epoch")
+                .freshness("ts", Duration.ofHours(1)).id("f_ts")
+                .freshness("tm", Duration.ofHours(1)).groupBy("g").id("fg_time")
+                .freshness("iv", Duration.ofHours(1)).groupBy("g").id("fg_interval")
+                .freshness("ts", Duration.ofHours(1)).groupBy("g").id("fg_ts")).run();
+        assertThat(r.checks()).extracting(CheckResult::id, CheckResult::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("not_null_id", Status.PASS),
+                org.assertj.core.groups.Tuple.tuple("f_time", Status.ERROR),
+                org.assertj.core.groups.Tuple.tuple("f_timetz", Status.ERROR),
+                org.assertj.core.groups.Tuple.tuple("f_interval", Status.ERROR),
+                org.assertj.core.groups.Tuple.tuple("f_epoch", Status.ERROR),
+                org.assertj.core.groups.Tuple.tuple("f_ts", Status.PASS),
+                org.assertj.core.groups.Tuple.tuple("fg_time", Status.ERROR),
+                org.assertj.core.groups.Tuple.tuple("fg_interval", Status.ERROR),
+                org.assertj.core.groups.Tuple.tuple("fg_ts", Status.PASS));
+        assertThat(r.checks().get(1).message()).isEqualTo(
+                "column \"tm\" of gfk.t is of type time without time zone, not a date or timestamp: the freshness check needs one");
+        assertThat(r.checks().get(2).message()).isEqualTo(
+                "column \"tz\" of gfk.t is of type time with time zone, not a date or timestamp: the freshness check needs one");
+        assertThat(r.checks().get(4).message()).isEqualTo(
+                "column \"ep\" of gfk.t is of type bigint, not a date or timestamp: the freshness check needs one");
+        assertThat(r.checks().get(7).message()).isEqualTo(
+                "column \"iv\" of gfk.t is of type interval, not a date or timestamp: the freshness check needs one");
+        assertThat(r.queries()).isEqualTo(2);           // the scan and the grouped query; nothing sent to fail
     }
 }

@@ -1481,6 +1481,18 @@ public final class Runner {
                         + dev.mds.quality.Statistic.valueOf(check.text()).label() + " check needs one";
             }
         }
+        if (check.kind() == Kind.FRESHNESS) {
+            // the age is a difference of epochs: a time of day, a time with offset or an interval has one too (seconds
+            // from midnight, or its length), so it read as 1970 and failed as 20000 days old; dbt-utils' recency
+            // (max(field) < a timestamp) is refused by PostgreSQL for them, as for numbers
+            String col = check.columns().get(0);
+            FieldType.Kind type = schema.field(col).orElseThrow().type().kind();
+            if (type != FieldType.Kind.DATE && type != FieldType.Kind.TIMESTAMP && type != FieldType.Kind.TIMESTAMPTZ) {
+                return "column " + Identifiers.quote(col) + " of " + table + Optional.ofNullable(declaredTypes
+                        .getOrDefault(table.toString(), Map.of()).get(col)).map(x -> " is of type " + x + ",").orElse(" is")
+                        + " not a date or timestamp: the freshness check needs one";
+            }
+        }
         if (check.kind() == Kind.LENGTH && schema.field(check.columns().get(0)).orElseThrow().type().kind() != FieldType.Kind.STRING) {
             return "column " + Identifiers.quote(check.columns().get(0)) + " of " + table + " is not text: the length check"
                     + " needs one (check the length of its text with an expression: char_length(" + Identifiers.quote(
