@@ -44,7 +44,7 @@ class JinjaConformanceTest {
                         .isEqualTo(expected);
             }
         }
-        assertThat(cases).isEqualTo(735);
+        assertThat(cases).isEqualTo(744);
         softly.assertAll();
     }
 }

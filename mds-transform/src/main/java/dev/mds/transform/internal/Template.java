@@ -909,6 +909,11 @@ public final class Template {
         private String target = DEFAULT_TARGET;
         /** The vars given a value (the others are their default, a number default being a number). */
         private Set<String> setVars = Set.of();
+        /**
+         * In the body of a macro of a model's file, called: the names the file's top level has set at the call, which
+         * Jinja's macro would see (mds's does not); else null.
+         */
+        private Map<String, Typed> fileSets;
         /** Whether {@code sql} is a macros directory's file (its macros are checked with the whole directory's). */
         private boolean macroFile;
         /** The names set so far and what they hold. */
@@ -1491,6 +1496,11 @@ public final class Template {
                 if (!(c.peek(1).equals("|") && c.peek(2).equals("default"))) {
                     throw undefined(token, c.line, c.tag);
                 }
+                if (fileSets != null && fileSets.containsKey(token)) {
+                    throw error(c.line, c.tag + ": " + token + " is set in the file where the macro is called, which"
+                            + " Jinja's macro would see (printing its value, not the default) but an mds macro does"
+                            + " not; pass it as an argument");
+                }
                 c.i += 3;
                 List<Typed> args = arguments(c, "default");
                 if (args.size() > 2) {
@@ -1822,6 +1832,7 @@ public final class Template {
                     m.source().equals(source) ? local : Map.of()), List.copyOf(nowCalling), line, where, m.bodyLine());
             body.target = target;
             body.setVars = setVars;
+            body.fileSets = !m.source().equals(source) ? null : context.isEmpty() ? Map.copyOf(globals) : fileSets;
             for (int k = 0; k < args.length; k++) {
                 body.globals.put(m.params().get(k), new Typed(new Name(m.params().get(k)), args[k].kind(),
                         args[k].item(), false, m.params().get(k)));
