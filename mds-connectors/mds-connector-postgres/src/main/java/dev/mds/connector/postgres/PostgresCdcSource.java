@@ -730,6 +730,11 @@ public final class PostgresCdcSource implements AutoCloseable {
          * slot move past them) until the END arrives, however many events and waits that takes.
          */
         private final List<RecordChangeEvent<SourceRecord>> held = new ArrayList<>();
+        /**
+         * The change events among {@link #held} (records of a transaction's tables: not its BEGIN, nor heartbeats or
+         * messages), which {@code maxTransactionEvents} bounds.
+         */
+        private int heldEvents;
         /** Whether the last record seen (held or handed) is inside a source transaction. */
         private boolean inTransaction;
         /** Whether the transaction in progress was too large to hold and has been handed on in parts (warned once). */
@@ -854,7 +859,8 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             if (end < 0) {
                 held.addAll(records);
-                if (held.size() >= config.maxTransactionEvents) {
+                heldEvents += events(records);
+                if (heldEvents > config.maxTransactionEvents) {
                     return inParts();
                 }
                 if (held.size() > config.maxBatchEvents && LOG.isDebugEnabled()) {
@@ -868,7 +874,20 @@ public final class PostgresCdcSource implements AutoCloseable {
             batch.addAll(records.subList(0, end + 1));
             held.clear();
             held.addAll(records.subList(end + 1, records.size()));
+            heldEvents = events(held);
             return batch;
+        }
+
+        /** The change events among {@code records} (a transaction's BEGIN and END, heartbeats, messages are not). */
+        private static int events(List<RecordChangeEvent<SourceRecord>> records) {
+            int n = 0;
+            for (RecordChangeEvent<SourceRecord> r : records) {
+                if (RecordMapper.transactionMark(r.record()) == RecordMapper.TransactionMark.INSIDE
+                        && RecordMapper.isDataChange(r.record())) {
+                    n++;
+                }
+            }
+            return n;
         }
 
         /**
@@ -894,6 +913,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             List<RecordChangeEvent<SourceRecord>> part = new ArrayList<>(held.subList(0, cut));
             held.subList(0, cut).clear();
+            heldEvents = events(held);
             return part;
         }
 
@@ -908,7 +928,8 @@ public final class PostgresCdcSource implements AutoCloseable {
         /**
          * {@code " <id>"} of the transaction the held records belong to, from the first that names it: Debezium's BEGIN
          * record (its {@code id}) or an event's transaction block; "" when none does. (The first held record is most
-         * often the BEGIN, which has no transaction block: reading that alone left the warning without the id.)
+         * often the BEGIN, which has no transaction block: reading that alone left the warning without the id.) Not
+         * from an END: one held before the BEGIN ends the transaction of a position Debezium resumed from.
          */
         private static String transactionId(List<RecordChangeEvent<SourceRecord>> records) {
             for (RecordChangeEvent<SourceRecord> rce : records) {
@@ -916,8 +937,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                     continue;
                 }
                 RecordMapper.TransactionMark mark = RecordMapper.transactionMark(rce.record());
-                if ((mark == RecordMapper.TransactionMark.BEGIN || mark == RecordMapper.TransactionMark.END)
-                        && v.schema().field("id") != null && v.get("id") != null) {
+                if (mark == RecordMapper.TransactionMark.BEGIN && v.schema().field("id") != null && v.get("id") != null) {
                     return " " + v.get("id");
                 }
                 if (mark == RecordMapper.TransactionMark.INSIDE
@@ -962,6 +982,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 LOG.debug("stopped with {} records of an unfinished source transaction held; they come again on the"
                         + " next run", held.size());
                 held.clear();
+                heldEvents = 0;
             }
             Pending p = pending;
             pending = null;
