@@ -61,6 +61,11 @@ class DateSpineTest {
             {"{{ dbt_utils.date_spine(datepart='day', \"date '2024-01-01'\", \"date '2025-01-01'\") }}", "by position before any by name"},
             {"{{ dbt_utils.date_spine('day', start=\"date '2024-01-01'\", end_date=\"x\") }}", "unknown argument 'start'"},
             {"{{ dbt_utils.date_spine('day; drop table x', \"date '2024-01-01'\", \"date '2025-01-01'\") }}", "is not one of"},
+            // dbt-postgres' datediff compares the datepart as written, so dbt fails on these
+            {"{{ dbt_utils.date_spine('DAY', \"date '2024-01-01'\", \"date '2025-01-01'\") }}", "datepart 'DAY' is not one of"},
+            {"{{ dbt.date_spine(datepart=' month', start_date=\"date '2024-01-01'\", end_date=\"date '2025-01-01'\") }}",
+                "datepart ' month' is not one of year, month, week, day, hour, minute, second, millisecond, microsecond (written in"
+                    + " lower case, without spaces, as dbt-postgres' datediff compares it)"},
         }) {
             assertThatThrownBy(() -> TransformProject.builder(ds).model("ds2.bad", "select 1 as x from\n(" + bad[0] + ") s").build())
                     .isInstanceOf(BadInputException.class).hasMessageContaining("model ds2.bad line 2")

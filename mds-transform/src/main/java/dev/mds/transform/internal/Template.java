@@ -2186,9 +2186,12 @@ public final class Template {
                     throw error(line, usage + ": " + name + " is required");
                 }
             }
-            String part = args.get("datepart").strip().toLowerCase(Locale.ROOT);
+            // as written: dbt-postgres' datediff compares it with 'day', 'month'..., failing on 'DAY' or ' day'
+            String part = args.get("datepart");
             if (!DATEPARTS.contains(part)) {
                 throw error(line, usage + ": datepart '" + args.get("datepart") + "' is not one of " + String.join(", ", DATEPARTS)
+                        + (DATEPARTS.contains(part.strip().toLowerCase(Locale.ROOT)) ? " (written in lower case, without"
+                                + " spaces, as dbt-postgres' datediff compares it)" : "")
                         + (part.equals("quarter") ? " (dbt-postgres adds no interval '1 quarter' either: use month and"
                                 + " keep every third)" : ""));
             }
