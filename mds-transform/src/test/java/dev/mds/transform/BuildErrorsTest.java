@@ -143,6 +143,11 @@ class BuildErrorsTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("model g.x line 2: materialized=materialized_view is not supported (use 'view', 'table',"
                         + " 'incremental', 'snapshot' or 'ephemeral')");
+        // dbt finds no materialization 'TABLE' (it looks its macro up by name), so neither does mds
+        assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='TABLE') }}\nselect 1").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model g.x line 1: materialized=TABLE is not supported (use 'view', 'table', 'incremental',"
+                        + " 'snapshot' or 'ephemeral', in lower case, as dbt names its materializations)");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(database='other') }} select 1").build())
                 .hasMessage("model g.x line 1: unknown config key 'database' (supported: enabled, materialized, unique_key,"
                         + " incremental_strategy, on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at,"

@@ -695,15 +695,19 @@ public final class ProjectModels {
         if (setting == null) {
             return Materialization.VIEW;
         }
+        // as written: dbt looks up the materialization macro by name, so 'TABLE' is no materialization there
+        boolean otherCase = false;
         if (setting.value() instanceof String v) {
             for (Materialization m : Materialization.values()) {
-                if (m != Materialization.SEED && m.configName().equals(v.toLowerCase(Locale.ROOT))) {
+                if (m != Materialization.SEED && m.configName().equals(v)) {
                     return m;
                 }
+                otherCase |= m != Materialization.SEED && m.configName().equals(v.toLowerCase(Locale.ROOT));
             }
         }
         throw new BadInputException(InputLocation.of(s.source()).withLine(setting.line()), "materialized="
-                + setting.value() + " is not supported (use 'view', 'table', 'incremental', 'snapshot' or 'ephemeral')");
+                + setting.value() + " is not supported (use 'view', 'table', 'incremental', 'snapshot' or 'ephemeral'"
+                + (otherCase ? ", in lower case, as dbt names its materializations" : "") + ")");
     }
 
     /** The strategy: as configured, else delete+insert with a unique_key and append without. */
