@@ -979,6 +979,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         void drain() {
             if (!held.isEmpty()) {
                 // never handed on nor marked processed: the next run streams the transaction again from its start
+                // (or, when parts of it were handed on, from the end of the last part committed)
                 LOG.debug("stopped with {} records of an unfinished source transaction held; they come again on the"
                         + " next run", held.size());
                 held.clear();
@@ -1489,8 +1490,9 @@ public final class PostgresCdcSource implements AutoCloseable {
         /**
          * At most {@code events} per batch; a batch is handed over at the latest after {@code wait}. A batch always
          * ends at the end of a source transaction: the events of a transaction not yet ended are held until it ends
-         * (in memory: a transaction larger than {@code events} comes as one batch, however large), so a handler never
-         * sees part of a transaction. Snapshot reads are batched by these limits alone.
+         * (in memory: a transaction larger than {@code events} comes as one batch), so a handler never sees part of a
+         * transaction, up to {@link #maxTransactionEvents} events: a larger one is handed on in parts. Snapshot reads
+         * are batched by these limits alone.
          */
         public Builder maxBatch(int events, Duration wait) {
             if (events < 1) {
