@@ -104,6 +104,18 @@ class SourcesVarsRawTest {
     }
 
     @Test
+    void aVarsNameIsTakenAsWrittenAsInDbt(DataSource ds) {
+        // dbt looks var(' days ') up as ' days ': not the var days, so its default (texts from dbt's var())
+        TransformProject project = TransformProject.builder(ds).var("days", "7")
+                .model("vw.v", "select '{{ var('days') }}|{{ var(' days', 'd') }}|{% set x = var('days ', 'e') %}{{ x }}' as v")
+                .build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).endsWith(" as\nselect '7|d|e' as v"));
+        assertThatThrownBy(() -> TransformProject.builder(ds).var("days", "7").model("vw.x", "select {{ var(' days ') }}")
+                .build()).isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("model vw.x line 1: var(' days ') has no value and no default");
+    }
+
+    @Test
     void varRendersItsValueOrTheTagsDefaultAndAMissingOneIsRefused(DataSource ds) {
         TableFixture.on(ds, "raw.tx").columns("id int", "day date", "amount int")
                 .rows(row(1, java.time.LocalDate.of(2024, 1, 1), 5), row(2, java.time.LocalDate.of(2024, 1, 2), 7),

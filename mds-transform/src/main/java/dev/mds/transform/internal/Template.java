@@ -1624,7 +1624,8 @@ public final class Template {
                 }
                 String fallback = call.size() != 6 ? null
                         : isNumber(call.get(4)) ? jinjaNumber(call.get(4)) : unquote(call.get(4));
-                Var v = new Var(unquote(call.get(2)).strip(), fallback, tagLine(c.line));
+                // the name as written: dbt looks ' days ' up as ' days ', not days
+                Var v = new Var(unquote(call.get(2)), fallback, tagLine(c.line));
                 if (v.name().isEmpty()) {
                     throw error(c.line, c.tag + ": var() needs a variable name");
                 }
@@ -1989,7 +1990,7 @@ public final class Template {
                 current.add(r);
             } else if (call(t, "var", 1) || call(t, "var", 2) || numberDefault(t)) {
                 String fallback = t.size() != 6 ? null : isNumber(t.get(4)) ? jinjaNumber(t.get(4)) : unquote(t.get(4));
-                Var v = new Var(unquote(t.get(2)).strip(), fallback, tagLine(line));
+                Var v = new Var(unquote(t.get(2)), fallback, tagLine(line));
                 if (v.name().isEmpty()) {
                     throw error(line, tag + ": var() needs a variable name");
                 }
