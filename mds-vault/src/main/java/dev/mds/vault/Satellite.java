@@ -24,7 +24,9 @@ import java.util.StringJoiner;
  * latest stored row for new data, the preceding stored or staged row for late-arriving data. Several changes
  * of one key in one stage are all kept, in load-date order. A stage row whose (key, load date) is already
  * stored is skipped, so re-loading a stage inserts nothing; the primary key (hash key, load date) backs this
- * and makes "latest row per key" an index lookup. Two stage rows with the same key and load date but different
+ * and makes "latest row per key" an index lookup. Of several stage rows with the same key and load date, the one
+ * with the latest {@link #effectiveFrom effective-from} is kept (the key's state at the end of the batch; a NULL
+ * effective-from counts as earliest); without an effective-from, or among rows tying on it, rows with different
  * hashdiffs are ambiguous: the one with the smallest hashdiff is kept; among rows with the same hashdiff (under
  * AUTOMATEDV {@code 'Ann'} and {@code 'ann'}) the one with the smallest record source, then payload (text in byte
  * order), as a hub's tie-break, so the stored row does not depend on the stage's row order. A stage whose load date (or effective-from) is
@@ -280,6 +282,10 @@ public final class Satellite extends Structure {
                     : byStage == Order.VALUE_THEN_TEXT || byTable == Order.VALUE_THEN_TEXT ? Order.VALUE_THEN_TEXT : Order.VALUE;
             ties.append(", ").append(orderBy("s." + Identifiers.quote(stageCol), o));
         }
+        // rows of one key and load date with several effective-froms are changes within one batch, of which the table
+        // (one row per key and load date) keeps one: the latest, the key's state at the end of the batch (as an
+        // effectivity satellite keeps a driving key's latest row), not the smallest hashdiff, which may be any of them
+        String latestFirst = effectiveFrom == null ? "" : ", s." + Identifiers.quote(effectiveFrom) + " DESC NULLS LAST";
         String sat = table.quoted();
         StringJoiner sc = new StringJoiner(", ");
         sc.add("s." + hk).add(shdAs);
@@ -304,7 +310,7 @@ public final class Satellite extends Structure {
                 + "    FROM " + rel + " AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
-                + "    ORDER BY s." + hk + ", " + sld + ", s." + shd + ties + "\n"
+                + "    ORDER BY s." + hk + ", " + sld + latestFirst + ", s." + shd + ties + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"
@@ -332,7 +338,7 @@ public final class Satellite extends Structure {
                 + "        SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
                 + "        FROM (SELECT " + stageCols + " FROM " + rel + " AS s OFFSET 0) AS s\n"
                 + "        WHERE s." + hk + " IS NOT NULL\n"
-                + "        ORDER BY s." + hk + ", s." + ld + ", s." + hd + ties + "\n"
+                + "        ORDER BY s." + hk + ", s." + ld + latestFirst + ", s." + hd + ties + "\n"
                 + "    ) AS c\n"
                 + ") AS w\n"
                 + "WHERE " + changed;
