@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -465,7 +466,7 @@ public final class Vault {
                     timeTz.add(n);
                 }
             }
-            types.putAll(derivedTypes(c, stage, stage.toString(), timeTz));
+            types.putAll(derivedTypes(c, stage, stage.toString(), timeTz, new HashMap<>()));
             for (Stage.Hash h : stage.hashes()) {
                 for (String col : h.columns()) {
                     FieldType t = types.getOrDefault(col, Optional.empty()).orElse(null);
@@ -545,7 +546,8 @@ public final class Vault {
                 timeTz.add(n);
             }
         }
-        types.putAll(derivedTypes(c, stage, what, timeTz));
+        Map<String, String> derivedSqlTypes = new HashMap<>();
+        types.putAll(derivedTypes(c, stage, what, timeTz, derivedSqlTypes));
         String ld = stage.loadDateColumn().orElseThrow(
                 () -> new IllegalArgumentException(what + ": loadDate(column) is required"));
         Optional<FieldType> ldType = types.get(ld);
@@ -596,7 +598,7 @@ public final class Vault {
                 }
                 if (t.isEmpty() || (standard == HashStandard.CANONICAL && t.get().isArray()
                         && t.get().elementType().isArray())) {
-                    String sqlType = src.has(col) ? src.require(what, col).sqlType() : "its type";
+                    String sqlType = src.has(col) ? src.require(what, col).sqlType() : derivedSqlTypes.getOrDefault(col, "of its type");
                     throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is " + sqlType
                             + ", which cannot be hashed; cast it to text or another supported type in a derived column");
                 }
@@ -701,8 +703,12 @@ public final class Vault {
         }
     }
 
-    /** The derived columns' types; adds the names of those that are {@code timetz} (or arrays of it) to {@code timeTz}. */
-    private static Map<String, Optional<FieldType>> derivedTypes(Connection c, Stage stage, String what, Set<String> timeTz) {
+    /**
+     * The derived columns' types; adds the names of those that are {@code timetz} (or arrays of it) to {@code timeTz},
+     * and each column's SQL type name ({@code point}, {@code point[]}) to {@code sqlTypes}, for messages.
+     */
+    private static Map<String, Optional<FieldType>> derivedTypes(Connection c, Stage stage, String what, Set<String> timeTz,
+            Map<String, String> sqlTypes) {
         Map<String, Optional<FieldType>> out = new LinkedHashMap<>();
         if (stage.derivedColumns().isEmpty()) {
             return out;
@@ -729,6 +735,7 @@ public final class Vault {
                     t = "numeric".equals(md.getColumnTypeName(i)) ? Optional.of(FieldType.DECIMAL) : Optional.empty();
                 }
                 out.put(md.getColumnLabel(i), t);
+                sqlTypes.put(md.getColumnLabel(i), typeName.startsWith("_") ? typeName.substring(1) + "[]" : typeName);
                 if ("timetz".equals(md.getColumnTypeName(i)) || "_timetz".equals(md.getColumnTypeName(i))) {
                     timeTz.add(md.getColumnLabel(i));
                 }

@@ -390,6 +390,14 @@ class HashStandardTest {
         assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("ld").hashDiff("hd", "name", "loc")))
                 .isInstanceOf(MdsException.class).hasMessageContaining("'loc'").hasMessageContaining("point")
                 .hasMessageContaining("cannot be hashed");
+        // a derived column's type is named as a source column's (it read "column 'spot' is its type")
+        assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("ld")
+                .derived("spot", "point(1, 2)").hashKey("hk", "id", "spot")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("stage stg.places: hash column 'hk': column 'spot' is point,"
+                        + " which cannot be hashed");
+        assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("ld")
+                .derived("spots", "array[loc]").hashDiff("hd", "name", "spots")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("hash column 'hd': column 'spots' is point[], which cannot be hashed");
         assertThatThrownBy(() -> vault.createStage(Stage.of("raw.places").into("stg.places").loadDate("name").hashKey("hk", "id")))
                 .isInstanceOf(MdsException.class).hasMessageContaining("load date column 'name'");
         assertThatThrownBy(() -> vault.createStage(Stage.of("raw.nowhere").loadDate("ld").hashKey("hk", "id")))
