@@ -44,7 +44,8 @@ import java.util.StringJoiner;
  * (parent key, load date) is already stored is skipped, so re-loading a stage inserts nothing (in AutomateDV a
  * re-load of a stage with several load dates per key inserts again); the primary key (parent key, child keys, load
  * date) backs this, and an index on (parent key, load date) serves "latest set per key". Two stage rows with the
- * same parent key, child keys and load date are one row: the smallest hashdiff, then record source, then child keys
+ * same parent key, child keys and load date are one row: the one with the latest effective-from (when the satellite
+ * stores one; a NULL one counts as earliest), then the smallest hashdiff, then record source, then child keys
  * by their text (1.0 and 1.00 are one child key), payload and effective-from (by value, then by text in byte order,
  * as {@link Link} breaks ties) is kept, so the stored row does not depend on the order of the stage's rows (under
  * AUTOMATEDV {@code 'abc'} and {@code 'ABC '} have one hashdiff). Child keys are told apart by the table's column
@@ -429,6 +430,9 @@ public final class MultiActiveSatellite extends Structure {
                     order(List.of(target), Satellite.EFFECTIVE_FROM)));
         }
 
+        // rows of one child key and load date with several effective-froms are changes of it within one batch, of which
+        // the set keeps one: the latest, as a satellite does (see Satellite), not the smallest hashdiff
+        String latestFirst = effectiveFrom == null ? "" : ", s." + Identifiers.quote(Satellite.EFFECTIVE_FROM) + " DESC NULLS LAST";
         String cks = Identifiers.quoteAll(childKeys);
         String sCks = Identifiers.quoteAll("s", childKeys);
         String tCks = Identifiers.quoteAll("t", childKeys);
@@ -445,7 +449,7 @@ public final class MultiActiveSatellite extends Structure {
                 + "        " + union + "\n"
                 + "        OFFSET 0\n"
                 + "    ) AS s\n"
-                + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + ", s." + hd + ", s." + rs + " COLLATE \"C\"" + tieBreak + "\n"
+                + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + latestFirst + ", s." + hd + ", s." + rs + " COLLATE \"C\"" + tieBreak + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"
