@@ -147,7 +147,8 @@ public final class CsvSource implements AutoCloseable {
      *
      * <p>Types: long, int, decimal (with a declared precision and scale, values are rounded half away from zero to the scale, as
      * PostgreSQL does, and those that then do not fit are bad rows), double,
-     * boolean ({@code true/false/t/f/yes/no/y/n/1/0}), date ({@code yyyy-MM-dd}), timestamp and timestamptz
+     * boolean (as PostgreSQL reads it: {@code true/false/yes/no/on/off/1/0} and unique prefixes such as {@code t},
+     * {@code f}, {@code y}, {@code n}, in any case, white space around allowed), date ({@code yyyy-MM-dd}), timestamp and timestamptz
      * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm} or
      * {@code ±HH:mm}; without an offset it is read as UTC; PostgreSQL's {@code infinity} and {@code -infinity} in any
      * case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as pgjdbc reads them), time, uuid, json (text), bytes (hex, optionally

@@ -220,6 +220,55 @@ class CsvEdgeCasesTest {
         assertThat(records.get(6).values()).containsExactly(7L, null, false, null, null, null, null, null);
     }
 
+    /**
+     * A boolean column reads what PostgreSQL's boolean input reads (and Airbyte's on/off): on, off, unique prefixes of
+     * true, false, yes and no, any case, white space around. Before, only true/false/t/f/yes/no/y/n/1/0 were read, so
+     * on/off (an HTML checkbox's value, a config export) and ' true' were bad rows that COPY loads.
+     */
+    @Test
+    void booleansReadAsPostgresqlReadsThemOnOffPrefixesAndWhiteSpace(DataSource ds) throws Exception {
+        String[] good = {"on", "OFF", "of", "On", "tr", "tru", "fa", "fals", "ye", "YES", "no", "N", "t", "F", "1", "0",
+            " true", "false ", "\tyes", "\"\u000bno\f\"", "\" on \""};
+        StringBuilder csv = new StringBuilder("id,b\n");
+        for (int i = 0; i < good.length; i++) {
+            csv.append(i).append(',').append(good[i]).append('\n');
+        }
+        Path file = write("booleans.csv", csv.toString());
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table bool_copy (id bigint, b boolean)");
+            st.execute("create table bool_csv (id bigint, b boolean)");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy bool_copy from stdin (format csv, header true)", in);
+            }
+        }
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("b", FieldType.BOOLEAN).build();
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("truncate bool_csv");
+            }
+            List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file).schema(schema)));
+            assertThat(records).hasSize(good.length);
+            insert(ds, "bool_csv", 2, records);
+            assertThat(count(ds, "select * from bool_copy except all select * from bool_csv")).isZero();
+            assertThat(count(ds, "select * from bool_csv except all select * from bool_copy")).isZero();
+        }
+        assertThat(count(ds, "select * from bool_copy where b")).isEqualTo(11);
+        // what PostgreSQL refuses stays a bad row: 'o' is neither on nor off, no word is longer than itself
+        String[] bad = {"o", "onn", "offf", "truee", "yess", "nope", "2", "01", "t r", "+1"};
+        for (String value : bad) {
+            Path one = write("bad_boolean.csv", "id,b\n1," + value + "\n");
+            List<BadRow> rejected = new ArrayList<>();
+            assertThat(Read.records(CsvSource.builder().path(one).schema(schema)
+                    .onBadRow(OnBadRow.DEAD_LETTER, rejected::add))).as(value).isEmpty();
+            assertThat(rejected).as(value).singleElement()
+                    .satisfies(b -> assertThat(b.reason()).isEqualTo("\"" + value + "\" is not a boolean"));
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                assertThatThrownBy(() -> st.execute("select '" + value + "'::boolean")).as(value)
+                        .hasMessageContaining("invalid input syntax for type boolean");
+            }
+        }
+    }
+
     @Test
     void everySeedCsvReadsAsPostgresCopyReadsItInParallel(DataSource ds) throws Exception {
         List<Path> seeds;

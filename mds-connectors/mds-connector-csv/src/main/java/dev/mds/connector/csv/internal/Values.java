@@ -3,7 +3,6 @@ package dev.mds.connector.csv.internal;
 import dev.mds.core.FieldType;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -233,7 +232,12 @@ public final class Values {
         return false;
     }
 
-    /** true/false, t/f, yes/no, y/n, 1/0 in any case; only true/false when {@code strictWords}. */
+    /**
+     * A boolean as PostgreSQL's boolean input reads it: in any case, with white space around it (C's isspace), a
+     * unique prefix of {@code true}, {@code false}, {@code yes} or {@code no} ({@code t}, {@code tr}, {@code f},
+     * {@code y}, {@code n} ...), {@code on}, {@code off} (or {@code of}), {@code 1} and {@code 0}. When
+     * {@code strictWords} (inference), only {@code true} and {@code false} as written.
+     */
     static Object parseBoolean(byte[] b, int off, int len, boolean strictWords) {
         if (len == 4 && lower(b[off]) == 't' && lower(b[off + 1]) == 'r' && lower(b[off + 2]) == 'u'
                 && lower(b[off + 3]) == 'e') {
@@ -243,15 +247,52 @@ public final class Values {
                 && lower(b[off + 3]) == 's' && lower(b[off + 4]) == 'e') {
             return Boolean.FALSE;
         }
-        if (strictWords || len == 0 || len > 3) {
+        if (strictWords) {
             return BAD;
         }
-        String s = new String(b, off, len, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-        return switch (s) {
-            case "t", "yes", "y", "1" -> Boolean.TRUE;
-            case "f", "no", "n", "0" -> Boolean.FALSE;
+        int from = off;
+        int to = off + len;
+        while (from < to && isCSpace(b[from])) {
+            from++;
+        }
+        while (to > from && isCSpace(b[to - 1])) {
+            to--;
+        }
+        int n = to - from;
+        if (n == 0) {
+            return BAD;
+        }
+        // as PostgreSQL's parse_bool_with_len: the first character picks the word, the rest must be a prefix of it
+        return switch (lower(b[from])) {
+            case 't' -> prefixOf(b, from, n, "true") ? Boolean.TRUE : BAD;
+            case 'f' -> prefixOf(b, from, n, "false") ? Boolean.FALSE : BAD;
+            case 'y' -> prefixOf(b, from, n, "yes") ? Boolean.TRUE : BAD;
+            case 'n' -> prefixOf(b, from, n, "no") ? Boolean.FALSE : BAD;
+            // 'o' alone is neither on nor off
+            case 'o' -> n < 2 ? BAD : prefixOf(b, from, n, "on") ? Boolean.TRUE
+                    : prefixOf(b, from, n, "off") ? Boolean.FALSE : BAD;
+            case '1' -> n == 1 ? Boolean.TRUE : BAD;
+            case '0' -> n == 1 ? Boolean.FALSE : BAD;
             default -> BAD;
         };
+    }
+
+    /** Whether the {@code n} bytes at {@code from} are, in any case, the first {@code n} characters of {@code word}. */
+    private static boolean prefixOf(byte[] b, int from, int n, String word) {
+        if (n > word.length()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (lower(b[from + i]) != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** C's isspace in the C locale, which PostgreSQL's input functions skip around a value: space, \t, \n, \v, \f, \r. */
+    static boolean isCSpace(byte c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
     }
 
     private static int lower(byte c) {

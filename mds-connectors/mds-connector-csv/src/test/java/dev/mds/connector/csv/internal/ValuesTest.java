@@ -139,6 +139,9 @@ class ValuesTest {
         assertThat(convert(FieldType.BOOLEAN, "TRUE")).isEqualTo(true);
         assertThat(convert(FieldType.BOOLEAN, "n")).isEqualTo(false);
         assertThat(convert(FieldType.BOOLEAN, "maybe")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.BOOLEAN, "on")).isEqualTo(true);
+        assertThat(convert(FieldType.BOOLEAN, " Of\t")).isEqualTo(false);
+        assertThat(convert(FieldType.BOOLEAN, "o")).isSameAs(Values.BAD);
         assertThat(convert(FieldType.DATE, "2024-02-29")).isEqualTo(LocalDate.of(2024, 2, 29));
         assertThat(convert(FieldType.DATE, "2023-02-29")).isSameAs(Values.BAD);
         assertThat(convert(FieldType.DATE, "18-07-2023")).isSameAs(Values.BAD);
