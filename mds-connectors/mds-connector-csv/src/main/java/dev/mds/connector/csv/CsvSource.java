@@ -152,7 +152,9 @@ public final class CsvSource implements AutoCloseable {
      * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm} or
      * {@code ±HH:mm}; without an offset it is read as UTC; PostgreSQL's {@code infinity} and {@code -infinity} in any
      * case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as pgjdbc reads them), time, uuid, json (text), bytes (hex, optionally
-     * after {@code \x}), string. An empty field of a non-text type is NULL.
+     * after {@code \x}), string. An empty field of a non-text type is NULL. Numbers, dates, timestamps and times may
+     * have white space around them (space, tab, CR, LF, FF, VT) and integers any number of leading zeros, as
+     * PostgreSQL's input reads them; inference takes such a column for text.
      */
     public static final class Builder {
         private static final int DEFAULT_MAX_RECORD_BYTES = 256 << 20;

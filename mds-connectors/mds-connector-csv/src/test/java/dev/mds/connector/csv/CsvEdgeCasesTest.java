@@ -269,6 +269,64 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * Numbers, dates, timestamps and times with white space around them, and integers with any number of leading
+     * zeros, read as PostgreSQL's input functions (and so COPY) read them: a file written '1, 2, 2024-01-05' loads.
+     * Before, each was a bad row (' 42' is not a long integer), though a double column already skipped it.
+     */
+    @Test
+    void whiteSpaceAroundNumbersDatesAndTimesAndLeadingZerosReadAsPostgresqlReadsThem(DataSource ds) throws Exception {
+        String csv = "id,n,i,d,day,ts,tz,t\n"
+                + "1, 42,\t-5 , 1.5,2024-02-29 , 2024-01-01 10:00:00,2024-01-01T10:00:00+02:00 , 10:15\n"
+                + "2,42 , +7,\"2.25\t\",\" 2024-01-05\",\"2024-01-01T10:00 \",\" 2024-06-30 12:00:00-0800\",\"10:15:30 \"\n"
+                + "3,0000000000000000000000042,-00000000000000000000000002147483648, 1e3 ,\"\f2024-01-05\u000b\","
+                + "\"\u000b2024-01-01 23:59:59.999999\f\", infinity , 24:00 \n"
+                + "4,-00000000000000000000000009223372036854775808,000000000000000000000000000,\" -0.5 \", -infinity ,"
+                + " -infinity ,\"\t2024-01-01 00:00Z\t\",\"\t00:00\t\"\n"
+                + "5,,,,,,,\n";
+        Path file = write("spaced.csv", csv);
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("n", FieldType.LONG).add("i", FieldType.INT)
+                .add("d", FieldType.decimal(10, 2)).add("day", FieldType.DATE).add("ts", FieldType.TIMESTAMP)
+                .add("tz", FieldType.TIMESTAMPTZ).add("t", FieldType.TIME).build();
+        String columns = schema.fields().stream()
+                .map(f -> f.name() + " " + PostgresDialect.INSTANCE.typeName(f.type())).collect(Collectors.joining(", "));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table spaced_copy (" + columns + ")");
+            st.execute("create table spaced_csv (" + columns + ")");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyIn("copy spaced_copy from stdin (format csv, header true)", in);
+            }
+        }
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("truncate spaced_csv");
+            }
+            List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file).schema(schema)));
+            assertThat(records).hasSize(5);
+            insert(ds, "spaced_csv", schema.size(), records);
+            assertThat(count(ds, "select * from spaced_copy except all select * from spaced_csv")).isZero();
+            assertThat(count(ds, "select * from spaced_csv except all select * from spaced_copy")).isZero();
+        }
+        List<Record> records = Read.records(CsvSource.builder().path(file).schema(schema));
+        assertThat(records.get(0).values()).startsWith(1L, 42L, -5, new BigDecimal("1.5"),
+                java.time.LocalDate.of(2024, 2, 29));
+        assertThat(records.get(3).get(1)).isEqualTo(Long.MIN_VALUE);
+        // white space alone, or inside a value, is still no value of these types (COPY refuses it too)
+        for (String value : new String[] {"\"  \"", "4 2", "- 5", "1. 5", "2024-01 -05"}) {
+            Path one = write("bad_spaced.csv", "id,n\n1," + value + "\n");
+            assertThatThrownBy(() -> Read.records(CsvSource.builder().path(one)
+                    .schema(Schema.builder().add("id", FieldType.LONG).add("n", FieldType.LONG).build())))
+                    .as(value).isInstanceOf(BadInputException.class).hasMessageContaining("is not a long integer");
+        }
+        // inference stays strict: a column written with spaces is text
+        Path inferred = write("inferred_spaced.csv", "a,b\n1, 2\n3, 4\n");
+        try (CsvSource source = CsvSource.builder().path(inferred).build()) {
+            assertThat(source.schema().fields()).extracting(f -> f.type())
+                    .containsExactly(FieldType.LONG, FieldType.STRING);
+        }
+    }
+
     @Test
     void everySeedCsvReadsAsPostgresCopyReadsItInParallel(DataSource ds) throws Exception {
         List<Path> seeds;

@@ -34,6 +34,21 @@ public final class Values {
 
     /** Converts ASCII-compatible text; {@code text} decodes it for the types parsed from a String. */
     static Object convert(FieldType type, byte[] b, int off, int len, TextDecoder text) {
+        switch (type.kind()) {
+            case LONG, INT, DECIMAL, DATE, TIMESTAMP, TIMESTAMPTZ, TIME -> {
+                // PostgreSQL's input functions of these types skip white space around the value (' 42', '1.5 ')
+                while (len > 0 && isCSpace(b[off])) {
+                    off++;
+                    len--;
+                }
+                while (len > 0 && isCSpace(b[off + len - 1])) {
+                    len--;
+                }
+            }
+            default -> {
+                // double skips its own white space; boolean too; uuid and the rest take none
+            }
+        }
         return switch (type.kind()) {
             case LONG -> parseLong(b, off, len);
             case INT -> {
@@ -60,8 +75,9 @@ public final class Values {
         Object decode(byte[] b, int off, int len);
     }
 
+    /** A long in ASCII digits with an optional sign; any number of leading zeros, as PostgreSQL's int8 reads it. */
     static Object parseLong(byte[] b, int off, int len) {
-        if (len == 0 || len > 20) {
+        if (len == 0) {
             return BAD;
         }
         int i = off;

@@ -31,6 +31,10 @@ class ValuesTest {
         assertThat(convert(FieldType.LONG, "-")).isSameAs(Values.BAD);
         assertThat(convert(FieldType.INT, "2147483648")).isSameAs(Values.BAD);
         assertThat(convert(FieldType.INT, "-7")).isEqualTo(-7);
+        assertThat(convert(FieldType.LONG, "000000000000000000000000042")).isEqualTo(42L);
+        assertThat(convert(FieldType.LONG, "00000000000000000000009223372036854775808")).isSameAs(Values.BAD);
+        assertThat(convert(FieldType.INT, " \t-7\u000b")).isEqualTo(-7);
+        assertThat(convert(FieldType.INT, "\u00a0-7")).isSameAs(Values.BAD);
     }
 
     @Test
