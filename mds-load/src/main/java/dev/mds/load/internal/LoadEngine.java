@@ -468,9 +468,11 @@ public final class LoadEngine {
      * The rank, in the database's order of the cursor column's type, of each distinct string the batch gives as a
      * cursor value ({@code "10"} after {@code "9"} in a {@code bigint} column, which Java's string order puts first),
      * and, when the batch mixes strings with values of other classes ({@code "3"} and {@code 3L}), of those values'
-     * text ({@link CopyText#valueText}) too, read in one query; null when there is no cursor, no string cursor value
-     * to compare with another, or the database cannot read one of them as that type (the COPY then reports it with
-     * its record).
+     * text ({@link CopyText#valueText}) too, read in one query. The same when the batch's cursor values are of classes
+     * Java cannot compare with each other ({@code 5L} and {@code 4.5} of a decimal or double column, as a JSON source
+     * gives whole numbers and others): ranked as the database orders them. Null when there is no cursor, no string
+     * cursor value to compare with another and a single class, or the database cannot read one of them as that type
+     * (the COPY then reports it with its record).
      */
     private Map<String, Long> cursorRanks(Connection c, RecordBatch batch, Plan plan) {
         if (spec.cursor().isEmpty() || spec.mode() == SyncMode.APPEND || plan.key.isEmpty()) {
@@ -480,15 +482,20 @@ public final class LoadEngine {
         int cursor = plan.schema.indexOf(col);
         Set<String> values = new LinkedHashSet<>();
         Set<String> others = new LinkedHashSet<>();
+        Class<?> first = null;
+        boolean mixed = false;
         for (Record r : batch.records()) {
             Object v = r.get(cursor);
             if (v instanceof String s) {
                 values.add(s);
             } else if (v != null) {
                 others.add(CopyText.valueText(v));
+                Class<?> k = comparedClass(v);
+                mixed |= first != null && k != first;
+                first = first == null ? k : first;
             }
         }
-        if (values.isEmpty() || values.size() < 2 && others.isEmpty()) {
+        if (!mixed && (values.isEmpty() || values.size() < 2 && others.isEmpty())) {
             return null;
         }
         values.addAll(others);
@@ -505,8 +512,10 @@ public final class LoadEngine {
         if (older == null) {
             return true;
         }
-        if (ranks != null && (newer instanceof String || older instanceof String)) {
-            // a string, or a string and a value of another class: compared as the database orders the column's type
+        if (ranks != null && (newer instanceof String || older instanceof String
+                || comparedClass(newer) != comparedClass(older))) {
+            // a string, or values of classes Java does not compare with each other (a Long and a BigDecimal): compared
+            // as the database orders the column's type
             return ranks.get(cursorText(newer)) >= ranks.get(cursorText(older));
         }
         try {
@@ -515,6 +524,20 @@ public final class LoadEngine {
             throw bad(recordNumber, plan.keyText(r), spec.cursor().orElse(null),
                     "cursor values " + newer + " and " + older + " cannot be compared", e);
         }
+    }
+
+    /** The class of {@link #normalize}'s result for {@code v}: values of one such class compare with each other. */
+    private static Class<?> comparedClass(Object v) {
+        if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            return Long.class;
+        }
+        if (v instanceof Float) {
+            return Double.class;
+        }
+        if (v instanceof OffsetDateTime || v instanceof ZonedDateTime) {
+            return Instant.class;
+        }
+        return v.getClass();
     }
 
     /** A cursor value as {@link #cursorRanks} ranks it. */
