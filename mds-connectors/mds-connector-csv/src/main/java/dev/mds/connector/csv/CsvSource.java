@@ -145,16 +145,17 @@ public final class CsvSource implements AutoCloseable {
      * character, no comments, an empty unquoted field is NULL, no trimming, UTF-8 with its byte-order mark
      * dropped, strict quotes.
      *
-     * <p>Types: long, int, decimal (with a declared precision and scale, values are rounded half away from zero to the scale, as
-     * PostgreSQL does, and those that then do not fit are bad rows), double,
-     * boolean (as PostgreSQL reads it: {@code true/false/yes/no/on/off/1/0} and unique prefixes such as {@code t},
-     * {@code f}, {@code y}, {@code n}, in any case, white space around allowed), date ({@code yyyy-MM-dd}), timestamp and timestamptz
-     * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm} or
-     * {@code ±HH:mm}; without an offset it is read as UTC; PostgreSQL's {@code infinity} and {@code -infinity} in any
-     * case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as pgjdbc reads them), time, uuid, json (text), bytes (hex, optionally
-     * after {@code \x}), string. An empty field of a non-text type is NULL. Numbers, dates, timestamps and times may
-     * have white space around them (space, tab, CR, LF, FF, VT) and integers any number of leading zeros, as
-     * PostgreSQL's input reads them; inference takes such a column for text.
+     * <p>Types: long, int, decimal (with a declared precision and scale, values are rounded half away from zero to the
+     * scale, as PostgreSQL does, and those that then do not fit are bad rows), double, boolean (as PostgreSQL reads it:
+     * {@code true/false/yes/no/on/off/1/0} and unique prefixes such as {@code t}, {@code f}, {@code y}, {@code n}, in
+     * any case, white space around allowed), date ({@code yyyy-MM-dd}), timestamp and timestamptz
+     * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm},
+     * {@code ±HH:mm} or {@code ±HH:mm:ss}; without an offset it is read as UTC; PostgreSQL's {@code infinity} and
+     * {@code -infinity} in any case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as
+     * pgjdbc reads them), time, uuid, json (text), bytes (hex, optionally after {@code \x}), string. An empty field of
+     * a non-text type is NULL. Numbers, dates, timestamps and times may have white space around them (space, tab, CR,
+     * LF, FF, VT) and integers any number of leading zeros, as PostgreSQL's input reads them; inference takes such a
+     * column for text.
      */
     public static final class Builder {
         private static final int DEFAULT_MAX_RECORD_BYTES = 256 << 20;

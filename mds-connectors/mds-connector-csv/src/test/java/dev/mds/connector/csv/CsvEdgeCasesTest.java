@@ -174,6 +174,54 @@ class CsvEdgeCasesTest {
         assertThat(CsvSource.builder().path(file).build().schema().field(0).type()).isEqualTo(FieldType.STRING);
     }
 
+    /**
+     * PostgreSQL writes a timestamptz whose zone then had an offset of seconds (local mean time, before a zone took
+     * standard time) with those seconds: '1850-01-01 00:17:30+00:17:30' under Europe/Amsterdam. A file COPY TO wrote
+     * in such a session reads back as the same instants, and inference still sees timestamps with time zone. Before,
+     * each such value was a bad row, and inference made the column text.
+     */
+    @Test
+    void offsetsWithSecondsAsPostgresqlWritesLocalMeanTimeReadAsTheSameInstants(DataSource ds) throws Exception {
+        Path file = dir.resolve("lmt.csv");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set timezone = 'Europe/Amsterdam'");
+            st.execute("create table lmt (id bigint, tz timestamptz)");
+            st.execute("insert into lmt values (1, '1850-01-01 00:00:00+00'), (2, '1900-06-30 12:34:56.789+00'),"
+                    + " (3, '2024-01-01 10:00:00+00'), (4, '1700-01-01 00:00:00-05:30')");
+            try (var out = Files.newOutputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyOut("copy (select * from lmt order by id) to stdout (format csv, header true)", out);
+            }
+            st.execute("create table lmt_csv (id bigint, tz timestamptz)");
+            st.execute("reset timezone");   // the pool hands this session to the next test
+        }
+        // the zone's LMT offset comes from the server's tz database (+00:19:32 or, since 2022, Brussels' +00:17:30)
+        assertThat(Files.readString(file)).containsPattern("\n1,1850-01-01 00:\\d\\d:\\d\\d\\+00:\\d\\d:\\d\\d\n");
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (CsvSource csv = reading.apply(CsvSource.builder().path(file)).build()) {
+                assertThat(csv.schema().fields()).extracting(f -> f.type())
+                        .containsExactly(FieldType.LONG, FieldType.TIMESTAMPTZ);
+                List<Record> records = csv.batches().flatMap(b -> b.records().stream()).toList();
+                java.time.OffsetDateTime first = (java.time.OffsetDateTime) records.get(0).get(1);
+                assertThat(first.toInstant()).isEqualTo(java.time.Instant.parse("1850-01-01T00:00:00Z"));
+                assertThat(first.getOffset().getTotalSeconds() % 60).isNotZero();
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("truncate lmt_csv");
+                }
+                insert(ds, "lmt_csv", 2, records);
+                assertThat(count(ds, "select * from lmt except all select * from lmt_csv")).isZero();
+                assertThat(count(ds, "select * from lmt_csv except all select * from lmt")).isZero();
+            }
+        }
+        // an offset of seconds is written with colons only; other shapes stay bad
+        for (String value : new String[] {"1850-01-01 00:19:32+001932", "1850-01-01 00:19:32+00:19:3",
+            "1850-01-01 00:19:32+00:19:60"}) {
+            Files.writeString(file, "tz\n" + value + "\n");
+            assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).type("tz", FieldType.TIMESTAMPTZ)))
+                    .as(value).hasMessageContaining("is not a timestamp with time zone");
+        }
+    }
+
     @Test
     void typedValuesAgreeWithPostgresCopyIntoTheSameTypedTable(DataSource ds) throws Exception {
         String csv = "id,n,f,d,ts,tz,x,i\n"

@@ -306,7 +306,7 @@ public final class Values {
         return true;
     }
 
-    /** C's isspace in the C locale, which PostgreSQL's input functions skip around a value: space, \t, \n, \v, \f, \r. */
+    /** C's isspace, which PostgreSQL's input functions skip around a value: space, \t, \n, \v, \f, \r. */
     static boolean isCSpace(byte c) {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == 0x0B;
     }
@@ -358,8 +358,8 @@ public final class Values {
 
     /**
      * {@code yyyy-MM-dd[T| ]HH:mm[:ss[.fraction]]} then, for a timestamp with time zone, {@code Z}, {@code ±HH},
-     * {@code ±HHmm} or {@code ±HH:mm}; a timestamptz without an offset is read as UTC. PostgreSQL's {@code infinity}
-     * and {@code -infinity} are the type's {@code MAX} and {@code MIN}.
+     * {@code ±HHmm}, {@code ±HH:mm} or {@code ±HH:mm:ss}; a timestamptz without an offset is read as UTC.
+     * PostgreSQL's {@code infinity} and {@code -infinity} are the type's {@code MAX} and {@code MIN}.
      */
     static Object parseDateTime(byte[] b, int off, int len, boolean withZone) {
         int infinity = infinity(b, off, len);
@@ -424,6 +424,7 @@ public final class Values {
                 int sign = b[i] == '-' ? -1 : 1;
                 int oh;
                 int om = 0;
+                int os = 0;
                 if (rest == 3) {
                     oh = digits(b, i + 1, 2);
                 } else if (rest == 5) {
@@ -432,14 +433,20 @@ public final class Values {
                 } else if (rest == 6 && b[i + 3] == ':') {
                     oh = digits(b, i + 1, 2);
                     om = digits(b, i + 4, 2);
+                } else if (rest == 9 && b[i + 3] == ':' && b[i + 6] == ':') {
+                    // as PostgreSQL writes an offset of seconds: a zone's local mean time before standard time
+                    // ('1850-01-01 00:19:32+00:19:32' under Europe/Amsterdam)
+                    oh = digits(b, i + 1, 2);
+                    om = digits(b, i + 4, 2);
+                    os = digits(b, i + 7, 2);
                 } else {
                     return BAD;
                 }
-                if (oh < 0 || om < 0) {
+                if (oh < 0 || om < 0 || os < 0) {
                     return BAD;
                 }
                 try {
-                    offset = ZoneOffset.ofHoursMinutes(sign * oh, sign * om);
+                    offset = ZoneOffset.ofHoursMinutesSeconds(sign * oh, sign * om, sign * os);
                 } catch (DateTimeException e) {
                     return BAD;
                 }
