@@ -260,6 +260,47 @@ class SchemaDriftTest {
         assertThat(query(ds, "select v::text from drift." + t + " where id = 7")).containsExactly("1.2345");
     }
 
+    static final Schema NUMBERS = Schema.builder().required("id", FieldType.LONG).add("d", FieldType.DECIMAL)
+            .add("f", FieldType.DOUBLE).add("l", FieldType.LONG).add("i", FieldType.INT).build();
+
+    /**
+     * A number with more integer digits than a {@code numeric(P,S)} column holds (12345.6 for numeric(6,2)) is refused
+     * by the COPY, naming its record; ADD_AND_WIDEN_COLUMNS widens the column to {@code numeric} first, as it does for a
+     * value with more decimals. Before, only the decimals were looked at, so the widening policy failed the batch
+     * ('numeric field overflow') as if it did not widen, for a decimal (as the README's table promised otherwise), a
+     * double, a long or an int field alike.
+     */
+    @ParameterizedTest
+    @EnumSource(SyncMode.class)
+    void aNumberWithMoreIntegerDigitsThanANumericColumnHoldsIsRefusedByTheCopyUnlessWidened(SyncMode mode, DataSource ds) {
+        String t = table("num_int", mode);
+        exec(ds, "create schema if not exists drift; create table drift." + t + " (id bigint primary key, d numeric(6,2),"
+                + " f numeric(6,2), l numeric(6,2), i numeric(6,2)); insert into drift." + t + " values (1, 1, 1, 1, 1)");
+        List<String> before = state(ds, t);
+        Record[] overflows = {Record.of(2L, new BigDecimal("12345.6"), 1.5, 7L, 8),
+                Record.of(3L, null, 123456.5, null, null), Record.of(4L, null, null, 1234567L, null),
+                Record.of(5L, null, null, null, 1234567)};
+        for (int k = 0; k < overflows.length; k++) {
+            Record r = overflows[k];
+            String column = List.of("d", "f", "l", "i").get(k);
+            assertThatThrownBy(() -> load(loader(ds, t, mode, SchemaChange.ADD_COLUMNS), mode, NUMBERS, r))
+                    .isInstanceOf(BadInputException.class)
+                    .hasMessageContaining("record 1 (key id=" + r.get(0) + "), column '" + column + "'")
+                    .hasMessageContaining("numeric field overflow");
+            assertThat(state(ds, t)).as(column).isEqualTo(before);
+        }
+        // values that fit leave the columns as they are, even with the policy that widens
+        MergeLoader widening = loader(ds, t, mode, SchemaChange.ADD_AND_WIDEN_COLUMNS);
+        load(widening, mode, NUMBERS, Record.of(6L, new BigDecimal("9999.99"), 9999.5, 9999L, -9999));
+        assertThat(query(ds, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'drift." + t
+                + "'::regclass and attnum between 2 and 5 order by attnum")).containsOnly("numeric(6,2)");
+        load(widening, mode, NUMBERS, overflows);
+        assertThat(query(ds, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'drift." + t
+                + "'::regclass and attnum between 2 and 5 order by attnum")).containsOnly("numeric");
+        assertThat(query(ds, "select concat_ws('|', d, f, l, i) from drift." + t + " where id between 2 and 5 order by id"))
+                .containsExactly("12345.6|1.5|7|8", "123456.5", "1234567", "1234567");
+    }
+
     static final Schema TEXT = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING)
             .add("c", FieldType.STRING).build();
 

@@ -1472,7 +1472,7 @@ public final class LoadEngine {
         boolean widen = spec.schemaChange() == dev.mds.load.SchemaChange.ADD_AND_WIDEN_COLUMNS;
         for (dev.mds.core.Field f : plan.schema.fields()) {
             TargetColumn tc = have.get(f.name());
-            Optional<Widening> w = tc == null ? Optional.empty() : Widening.of(f.name(), f.type(), tc);
+            Optional<Widening> w = tc == null ? Optional.empty() : Widening.any(f.name(), f.type(), tc);
             if (w.isEmpty()) {
                 continue;
             }

@@ -63,30 +63,89 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         List<Widening> out = new ArrayList<>();
         for (dev.mds.core.Field f : schema.fields()) {
             TargetColumn tc = target.get(f.name());
-            Optional<Widening> w = tc == null ? Optional.empty() : of(f.name(), f.type(), tc);
-            if (w.isEmpty()) {
+            if (tc == null) {
                 continue;
             }
-            if (w.get().check == Check.TYPE) {
-                out.add(w.get());
-                continue;
-            }
-            int at = schema.indexOf(f.name());
-            long n = 0;
-            for (Record r : values) {
-                n++;
-                if (r != null && at < r.size()) {
-                    Object v = r.get(at);
-                    if (v != null && !w.get().fits.test(v)) {
-                        Widening x = w.get();
-                        out.add(new Widening(x.column, x.batchType, x.tableType, x.widerType, x.widerTypeName, x.check,
-                                x.fits, n, v));
-                        break;
-                    }
+            // a value that would be rounded first (refused before the load), then one the COPY would refuse
+            List<Widening> candidates = new ArrayList<>(2);
+            of(f.name(), f.type(), tc).ifPresent(candidates::add);
+            overflow(f.name(), f.type(), tc).ifPresent(candidates::add);
+            for (Widening w : candidates) {
+                Widening found = w.check == Check.TYPE ? w : firstUnfit(w, schema.indexOf(f.name()), values);
+                if (found != null) {
+                    out.add(found);
+                    break;
                 }
             }
         }
         return out;
+    }
+
+    /** {@code w} for the first of {@code values} whose value at {@code at} the column does not hold; null for none. */
+    private static Widening firstUnfit(Widening w, int at, Iterable<Record> values) {
+        long n = 0;
+        for (Record r : values) {
+            n++;
+            if (r != null && at < r.size()) {
+                Object v = r.get(at);
+                if (v != null && !w.fits.test(v)) {
+                    return new Widening(w.column, w.batchType, w.tableType, w.widerType, w.widerTypeName, w.check, w.fits,
+                            n, v);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The widening a column needs when the batch may hold a value it would refuse ({@link #of}), or else one with
+     * more integer digits than a {@code numeric(P,S)} column holds ({@link #overflow}); empty when neither applies.
+     */
+    static Optional<Widening> any(String column, FieldType batch, TargetColumn tc) {
+        Optional<Widening> w = of(column, batch, tc);
+        return w.isPresent() ? w : overflow(column, batch, tc);
+    }
+
+    /**
+     * The widening of a {@code numeric(P,S)} column to {@code numeric} for a number of more than P-S integer digits
+     * (12345.6 for numeric(6,2)), which the COPY refuses ("numeric field overflow", naming the record): an int, long,
+     * double or unconstrained decimal field (a declared {@code decimal(p,s)} is compared by type in {@link #of}).
+     * Decimals the column would round are {@link #of}'s.
+     */
+    static Optional<Widening> overflow(String column, FieldType batch, TargetColumn tc) {
+        int[] mod = modifier(tc.sqlType());
+        FieldType.Kind k = batch.kind();
+        if (!tc.typeName().equals("numeric") || mod.length == 0 || !(k == FieldType.Kind.INT || k == FieldType.Kind.LONG
+                || k == FieldType.Kind.DOUBLE || k == FieldType.Kind.DECIMAL && batch.precision() == 0)) {
+            return Optional.empty();
+        }
+        int integerDigits = mod[0] - (mod.length > 1 ? mod[1] : 0);
+        return wider(column, batch, tc, "numeric", "numeric", Check.REFUSED, v -> integerPartFits(v, integerDigits));
+    }
+
+    /**
+     * Whether a number, as the COPY sends it, has at most {@code digits} digits before the point (an infinity does
+     * not fit a bounded numeric; NaN does; text is the database's to parse).
+     */
+    private static boolean integerPartFits(Object v, int digits) {
+        BigDecimal d;
+        if (v instanceof BigDecimal b) {
+            d = b;
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            d = BigDecimal.valueOf(((Number) v).longValue());
+        } else if (v instanceof Double || v instanceof Float) {
+            double x = ((Number) v).doubleValue();
+            if (Double.isNaN(x)) {
+                return true;
+            }
+            if (Double.isInfinite(x)) {
+                return false;
+            }
+            d = new BigDecimal(v.toString());
+        } else {
+            return true;
+        }
+        return d.signum() == 0 || d.precision() - d.scale() <= digits;
     }
 
     /** The widening a field of {@code batch} type may need in column {@code tc}; empty when it never does. */
