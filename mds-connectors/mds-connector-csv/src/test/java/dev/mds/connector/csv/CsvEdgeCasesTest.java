@@ -375,6 +375,63 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * A uuid column reads the forms PostgreSQL's uuid input reads: upper case, braces, hyphens after any group of four
+     * digits or none (.NET's "N" and "B" formats, SQL Server's braces). Before, only the 36-character 8-4-4-4-12 form
+     * was read, so a file COPY loads made every such value a bad row.
+     */
+    @Test
+    void uuidsInEveryFormPostgresqlReadsAreReadAndOthersAreBadRows(DataSource ds) throws Exception {
+        String[] good = {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}",
+            "A0EEBC999C0B4EF8BB6D6BB9BD380A11", "{a0eebc999c0b4ef8bb6d6bb9bd380a11}",
+            "a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11", "a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11",
+            "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF", "00000000000000000000000000000000"};
+        StringBuilder csv = new StringBuilder("id,u\n");
+        for (int i = 0; i < good.length; i++) {
+            csv.append(i).append(',').append(good[i]).append('\n');
+        }
+        Path file = write("uuids.csv", csv.toString());
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table uuid_copy (id bigint, u uuid)");
+            st.execute("create table uuid_csv (id bigint, u uuid)");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy uuid_copy from stdin (format csv, header true)", in);
+            }
+        }
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("u", FieldType.UUID).build();
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("truncate uuid_csv");
+            }
+            List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file).schema(schema)));
+            assertThat(records).hasSize(good.length);
+            insert(ds, "uuid_csv", 2, records);
+            assertThat(count(ds, "select * from uuid_copy except all select * from uuid_csv")).isZero();
+            assertThat(count(ds, "select * from uuid_csv except all select * from uuid_copy")).isZero();
+        }
+        assertThat(Read.records(CsvSource.builder().path(file).schema(schema)).get(2).get(1))
+                .isEqualTo(java.util.UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
+        // what PostgreSQL refuses stays a bad row
+        String[] bad = {"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11-",
+            "-a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", "a0e-ebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "a0eebc99--9c0b-4ef8-bb6d-6bb9bd380a11", "\" a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"",
+            "{}", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11a0", "+0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"};
+        for (String value : bad) {
+            Path one = write("bad_uuid.csv", "id,u\n1," + value + "\n");
+            List<BadRow> rejected = new ArrayList<>();
+            assertThat(Read.records(CsvSource.builder().path(one).schema(schema)
+                    .onBadRow(OnBadRow.DEAD_LETTER, rejected::add))).as(value).isEmpty();
+            assertThat(rejected).as(value).singleElement()
+                    .satisfies(b -> assertThat(b.reason()).endsWith("is not a uuid"));
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                String literal = value.replace("\"", "");
+                assertThatThrownBy(() -> st.execute("select '" + literal + "'::uuid")).as(value)
+                        .hasMessageContaining("invalid input syntax for type uuid");
+            }
+        }
+    }
+
     @Test
     void everySeedCsvReadsAsPostgresCopyReadsItInParallel(DataSource ds) throws Exception {
         List<Path> seeds;

@@ -487,26 +487,48 @@ public final class Values {
         }
     }
 
+    /**
+     * A uuid as PostgreSQL's uuid input reads it: 32 ASCII hex digits in any case, a hyphen allowed after any group of
+     * four (so the standard 8-4-4-4-12 form, and the digits without hyphens), the whole optionally in braces. Not
+     * {@link UUID#fromString}: past its fast path it parses groups with Long.parseLong, which takes a sign and any
+     * Unicode digit ('+2345678-…', fullwidth digits), none of which PostgreSQL reads.
+     */
     static Object parseUuid(Object s) {
         if (!(s instanceof String t)) {
             return BAD;
         }
-        if (t.length() != 36) {
-            return BAD;
-        }
-        // 8-4-4-4-12 ASCII hex digits: past its fast path UUID.fromString parses groups with Long.parseLong, which
-        // takes a sign and any Unicode digit ('+2345678-…', fullwidth digits), none of which PostgreSQL's uuid reads
-        for (int i = 0; i < 36; i++) {
-            char c = t.charAt(i);
-            if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' : hexDigit(c) < 0) {
+        int p = 0;
+        int end = t.length();
+        boolean braces = end > 0 && t.charAt(0) == '{';
+        if (braces) {
+            if (t.charAt(end - 1) != '}') {
                 return BAD;
             }
+            p = 1;
+            end--;
         }
-        try {
-            return UUID.fromString(t);
-        } catch (IllegalArgumentException e) {
-            return BAD;
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 16; i++) {
+            if (p + 2 > end) {
+                return BAD;
+            }
+            int h = hexDigit(t.charAt(p));
+            int l = hexDigit(t.charAt(p + 1));
+            if (h < 0 || l < 0) {
+                return BAD;
+            }
+            p += 2;
+            if (i < 8) {
+                hi = hi << 8 | h << 4 | l;
+            } else {
+                lo = lo << 8 | h << 4 | l;
+            }
+            if (p < end && t.charAt(p) == '-' && i % 2 == 1 && i < 15) {
+                p++;
+            }
         }
+        return p == end ? new UUID(hi, lo) : BAD;
     }
 
     /** An ASCII hex digit's value, or -1 ({@link Character#digit} also reads fullwidth and other Unicode digits). */
