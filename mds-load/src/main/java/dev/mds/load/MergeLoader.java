@@ -648,7 +648,12 @@ public final class MergeLoader {
             return this;
         }
 
-        /** The column whose newest value wins (MERGE only): among duplicates of a key and against the target. */
+        /**
+         * The column whose newest value wins among the records of a key: in MERGE among a batch's duplicates and against
+         * the target; in OVERWRITE (with a key, as Airbyte's overwrite + deduped) among a batch's duplicates and, in
+         * {@link MergeLoader#loadAll}, across the stream's batches. A NULL value loses to any other; ties go to the later
+         * record.
+         */
         public Builder cursor(String column) {
             this.cursor = Identifiers.check(column);
             return this;
@@ -716,8 +721,11 @@ public final class MergeLoader {
             if (mode == SyncMode.MERGE && key.isEmpty()) {
                 problems.add("mode MERGE needs key(...)");
             }
-            if (cursor != null && mode != SyncMode.MERGE) {
-                problems.add("cursor(\"" + cursor + "\") only applies to mode MERGE, not " + mode);
+            if (cursor != null && mode != SyncMode.MERGE && mode != SyncMode.OVERWRITE) {
+                problems.add("cursor(\"" + cursor + "\") only applies to mode MERGE or OVERWRITE, not " + mode);
+            }
+            if (cursor != null && mode == SyncMode.OVERWRITE && key.isEmpty()) {
+                problems.add("cursor(\"" + cursor + "\") needs key(...): it picks the newest record of a key");
             }
             if (cursor != null && key.contains(cursor)) {
                 problems.add("cursor \"" + cursor + "\" is a key column");

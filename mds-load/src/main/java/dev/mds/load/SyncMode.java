@@ -7,7 +7,8 @@ public enum SyncMode {
     /**
      * Replaces the whole table's rows: {@code TRUNCATE} and COPY in one transaction, so readers see the old rows
      * or the new rows, never an empty or half-loaded table. The table itself stays, with its grants, triggers,
-     * policies, sequences and the views on it (a table referenced by a foreign key cannot be truncated).
+     * policies, sequences and the views on it (a table referenced by a foreign key cannot be truncated). With a key,
+     * duplicates of a key are collapsed as in {@link #MERGE} (newest by cursor, then last arrival).
      */
     OVERWRITE,
     /**

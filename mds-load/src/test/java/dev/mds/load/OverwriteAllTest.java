@@ -80,6 +80,34 @@ class OverwriteAllTest {
                 row(0L, "first"), row(1L, "first"), row(2L, "second"), row(3L, "second"));
     }
 
+    /**
+     * Airbyte's full refresh | overwrite + deduped: the table holds one row per key, the one with the newest cursor
+     * (a NULL cursor losing to any value, ties to the later record), within a batch and across the stream's batches,
+     * whatever order the source sends them in. Before, cursor(...) was refused in OVERWRITE ('only applies to mode
+     * MERGE'), though the README and OverwriteAll said duplicates collapse by it, so a key kept its last record.
+     */
+    @Test
+    void aCursorKeepsTheNewestRecordOfAKeyWithinABatchAndAcrossTheStream(DataSource ds) {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).add("ver", FieldType.LONG).build();
+        MergeLoader loader = MergeLoader.into(ds, "raw.ow_cursor").mode(SyncMode.OVERWRITE).key("id").cursor("ver")
+                .loadTimestamp("lt").build();
+        loader.load(RecordBatch.of(schema, List.of(Record.of(9L, "old", 1L))));
+        LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "newest", 5L), Record.of(1L, "older", 3L),
+                Record.of(2L, "null", null), Record.of(2L, "value", 1L), Record.of(3L, "tie", 7L), Record.of(3L, "tie later", 7L))));
+        assertThat(List.of(r.inserted(), r.deleted())).containsExactly(3L, 1L);
+        assertThatTable(ds, "raw.ow_cursor").columns("id", "v").containsExactlyInAnyOrder(row(1L, "newest"), row(2L, "value"),
+                row(3L, "tie later"));
+        loader.loadAll(Stream.of(RecordBatch.of(schema, List.of(Record.of(1L, "b1 newer", 8L), Record.of(2L, "b1", 2L))),
+                RecordBatch.of(schema, List.of(Record.of(1L, "b2 older", 6L), Record.of(2L, "b2 newer", 4L),
+                        Record.of(4L, "b2", null))),
+                RecordBatch.of(schema, List.of(Record.of(4L, "b3 value", 0L), Record.of(2L, "b3 null", null)))), 1,
+                ProgressListener.NONE);
+        assertThatTable(ds, "raw.ow_cursor").columns("id", "v").containsExactlyInAnyOrder(row(1L, "b1 newer"),
+                row(2L, "b2 newer"), row(4L, "b3 value"));
+        assertThatThrownBy(() -> MergeLoader.into(ds, "raw.ow_cursor").mode(SyncMode.OVERWRITE).cursor("ver").build())
+                .hasMessageContaining("cursor(\"ver\") needs key(...)");
+    }
+
     @Test
     void withoutAKeyTheBatchesAreAppendedToEachOther(DataSource ds) {
         withOldRows(ds, "raw.unkeyed");
