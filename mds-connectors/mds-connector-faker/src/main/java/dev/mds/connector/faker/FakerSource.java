@@ -233,6 +233,14 @@ public final class FakerSource {
 
         /** Moves to the next user with a purchase left, if the current one has none. */
         private void skipEmpty() {
+            if (products == 0) {
+                // no user has a purchase: the end at once, not after asking each of up to Long.MAX_VALUE / 4 users
+                if (user <= users) {
+                    user = users + 1;
+                    index = 0;
+                }
+                return;
+            }
             while (user <= users && index >= generator.purchaseCount(user)) {
                 user++;
                 index = 0;

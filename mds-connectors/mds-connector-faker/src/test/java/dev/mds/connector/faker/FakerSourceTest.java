@@ -235,6 +235,34 @@ class FakerSourceTest {
         assertThatThrownBy(() -> FakerSource.builder().products(Long.MAX_VALUE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("products must be at most " + max);
     }
+    /**
+     * Without products no user has a purchase, so the purchases stream is empty however many users there are: its one
+     * empty batch (and a read resumed from any purchases position) comes without making every user's purchase count.
+     * The timeout only guards the run: before, the read walked all users one by one, which for the largest allowed
+     * count never ends.
+     */
+    @Test
+    void purchasesWithoutProductsAreEmptyAtOnceForTheLargestUserCount() {
+        long max = Long.MAX_VALUE / 4;
+        FakerSource none = FakerSource.builder().seed(6).users(max).products(0).build();
+        List<RecordBatch> batches = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(60), () -> none.batches(FakerStream.PURCHASES).toList());
+        assertThat(batches).singleElement().satisfies(b -> {
+            assertThat(b.records()).isEmpty();
+            assertThat(b.position().orElseThrow().values()).containsEntry("user", max + 1).containsEntry("index", 0L)
+                    .containsEntry("next_id", 1L).containsEntry("products", 0L);
+        });
+        SourcePosition early = SourcePosition.of("faker:purchases", Map.of("seed", 6L, "generation", 1, "next_id", 1L,
+                "products", 0L, "user", 2L, "index", 0));
+        assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> none.batches(FakerStream.PURCHASES, early).toList())).isEmpty();
+        // the stored end resumes to nothing, and a small source without products is unchanged
+        assertThat(none.batches(FakerStream.PURCHASES, batches.get(0).position().orElseThrow())).isEmpty();
+        assertThat(FakerSource.builder().users(50).products(0).build().batches(FakerStream.PURCHASES).toList())
+                .singleElement().satisfies(b -> assertThat(b.position().orElseThrow().values())
+                        .containsEntry("user", 51L));
+    }
+
     @Test
     void aLaterReadWithMoreUsersAndProductsContinuesFromTheFirstReadsLastPositionWithoutDuplicatesOrGaps() {
         // Airbyte's pattern: a first sync of count N, a second of a larger count resuming from the stored state
