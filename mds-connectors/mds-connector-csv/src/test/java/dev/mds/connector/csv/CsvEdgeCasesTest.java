@@ -432,6 +432,64 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * A decimal beyond PostgreSQL's numeric (more than 16383 digits after the point, as written, or 131072 before it)
+     * is a bad row naming its line and column, as COPY refuses it. Before, '1e-999999999' in a decimal(10,2) column
+     * failed the whole read with an ArithmeticException naming neither (even under DEAD_LETTER), '1e-9999999' took
+     * seconds to round, and a plain decimal column took '1e999999999', whose text is a billion digits.
+     */
+    @Test
+    void aDecimalBeyondPostgresqlsNumericIsABadRowNotACrashOfTheRead(DataSource ds) throws Exception {
+        String[] beyond = {"1e-999999999", "1e-9999999", "1e999999999", "1e131072", "1e-16384", "0e-20000",
+            "1.5e-16383", "-12345678901234567890e131053"};
+        String[] within = {"1e131071", "1e-16383", "-9.99e131071", "0e200000", "1.5", "123456789012345678901234567890.5"};
+        for (FieldType type : new FieldType[] {FieldType.DECIMAL, FieldType.decimal(10, 2)}) {
+            StringBuilder csv = new StringBuilder("id,v\n");
+            int id = 0;
+            for (String value : beyond) {
+                csv.append(++id).append(',').append(value).append('\n');
+            }
+            Path file = write("numeric_range.csv", csv.toString());
+            for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+                List<BadRow> rejected = new ArrayList<>();
+                List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file)
+                        .schema(Schema.builder().add("id", FieldType.LONG).add("v", type).build())
+                        .onBadRow(OnBadRow.DEAD_LETTER, rejected::add)));
+                assertThat(records).as("%s", type).isEmpty();
+                assertThat(rejected).as("%s", type).hasSize(beyond.length).allSatisfy(b -> {
+                    assertThat(b.location().column()).hasValue("v");
+                    assertThat(b.reason()).contains("is not a decimal");
+                });
+                assertThat(rejected.get(0).location().line()).hasValue(2);
+            }
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            for (String value : beyond) {
+                assertThatThrownBy(() -> st.execute("select '" + value + "'::numeric")).as(value)
+                        .hasMessageContaining("value overflows numeric format");
+            }
+            st.execute("create table numeric_copy (id bigint, v numeric)");
+            st.execute("create table numeric_csv (id bigint, v numeric)");
+        }
+        // up to the limits, a plain decimal column reads what COPY reads
+        StringBuilder csv = new StringBuilder("id,v\n");
+        for (int i = 0; i < within.length; i++) {
+            csv.append(i).append(',').append(within[i]).append('\n');
+        }
+        Path file = write("numeric_within.csv", csv.toString());
+        try (Connection c = ds.getConnection()) {
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyIn("copy numeric_copy from stdin (format csv, header true)", in);
+            }
+        }
+        List<Record> records = Read.records(CsvSource.builder().path(file)
+                .schema(Schema.builder().add("id", FieldType.LONG).add("v", FieldType.DECIMAL).build()));
+        insert(ds, "numeric_csv", 2, records);
+        assertThat(count(ds, "select * from numeric_copy except all select * from numeric_csv")).isZero();
+        assertThat(count(ds, "select * from numeric_csv except all select * from numeric_copy")).isZero();
+    }
+
     @Test
     void everySeedCsvReadsAsPostgresCopyReadsItInParallel(DataSource ds) throws Exception {
         List<Path> seeds;

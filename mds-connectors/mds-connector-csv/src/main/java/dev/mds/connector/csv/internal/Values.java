@@ -150,14 +150,30 @@ public final class Values {
             }
             return BigDecimal.valueOf(negative ? -unscaled : unscaled, Math.max(scale, 0));
         }
+        BigDecimal d;
         try {
             Object t = text.decode(b, off, len);
             // BigDecimal reads any Unicode digit ('１２３', '٤٥'); PostgreSQL's numeric reads ASCII digits only
-            return t instanceof String str && str.chars().allMatch(ch -> ch < 0x80) ? new BigDecimal(str) : BAD;
+            if (!(t instanceof String str) || !str.chars().allMatch(ch -> ch < 0x80)) {
+                return BAD;
+            }
+            d = new BigDecimal(str);
         } catch (NumberFormatException e) {
             return BAD;
         }
+        // PostgreSQL's numeric holds at most 16383 digits after the point (as written: '0e-20000' overflows too) and
+        // 131072 before it; beyond, its input fails ('value overflows numeric format'). An exponent like 1e-999999999
+        // would also cost seconds to round, or fail BigDecimal's own range, and 1e999999999 a billion-digit text.
+        if (d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && d.precision() - (long) d.scale() > NUMERIC_MAX_DIGITS) {
+            return BAD;
+        }
+        return d;
     }
+
+    /** The most digits after the point a PostgreSQL numeric holds (NUMERIC_DSCALE_MAX). */
+    private static final int NUMERIC_MAX_SCALE = 16383;
+    /** The most digits before the point a PostgreSQL numeric holds ((NUMERIC_WEIGHT_MAX + 1) groups of 4). */
+    private static final int NUMERIC_MAX_DIGITS = 131072;
 
     /**
      * Rounds to the declared scale half away from zero, as PostgreSQL stores a numeric(p,s), and rejects a value
