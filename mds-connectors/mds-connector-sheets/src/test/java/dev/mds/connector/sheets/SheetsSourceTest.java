@@ -625,6 +625,20 @@ class SheetsSourceTest {
         assertThatThrownBy(() -> source.schema("twice")).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("header 'id' repeats A1");
     }
+    /**
+     * U+0085 (NEXT LINE, what a Windows-1252 ellipsis becomes when text is read as Latin-1) is white space to Python's
+     * str.strip(), which Airbyte's source uses: a cell of it alone is blank (Airbyte leaves the field out), and around
+     * a header name it is trimmed. Java's isWhitespace and isSpaceChar both miss it.
+     */
+    @Test
+    void nextLineU0085IsWhiteSpaceAsPythonsStripHasIt() {
+        google.sheet(ID, "s", 10, List.of(r("id\u0085", "\u0085name", "note"), r("1", "\u0085", "a\u0085"),
+                r("\u0085", " \u0085 ", "\u0085")));
+        SheetsSource source = source().build();
+        assertThat(source.schema("s").names()).containsExactly("id", "name", "note");
+        // values are kept as the sheet gives them; a row of blank cells only is skipped
+        assertThat(values(source.batches("s"))).containsExactly(Arrays.asList("1", null, "a\u0085"));
+    }
     @Test
     void headerNamesAreWhatTheSheetShowsWhateverValueRenderTheRowsAreReadWith() {
         // the header row computed by formulas (quarters, months) or formatted as percentages: Airbyte names columns by

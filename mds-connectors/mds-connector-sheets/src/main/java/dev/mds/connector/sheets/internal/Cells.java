@@ -2,7 +2,10 @@ package dev.mds.connector.sheets.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** A cell of a {@code values} answer as text; blank cells (white space only) are NULL, as Airbyte reads them. */
+/**
+ * A cell of a {@code values} answer as text; blank cells (white space only, as Python's {@code str.strip()} has it) are
+ * NULL, as Airbyte reads them.
+ */
 public final class Cells {
     private Cells() {
     }
@@ -51,7 +54,11 @@ public final class Cells {
         return s.substring(from, to);
     }
 
+    /**
+     * Python's {@code str.isspace()}: Java's white space, the space separators (no-break spaces included) and U+0085
+     * NEXT LINE, which Python counts (bidirectional class B) and Java does not.
+     */
     private static boolean space(char c) {
-        return Character.isWhitespace(c) || Character.isSpaceChar(c);
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
 }
