@@ -137,6 +137,9 @@ public final class EffectivitySatellite extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stage.target());
+        // the hash columns are bytea whatever the stage: read it for those, so a misnamed one creates no table
+        Vault.checkBytea(name() + " from " + stage, s, link);
+        Vault.checkBytea(name() + " from " + stage, s, drivingKey);
         requireDateOrTimestamp(s);
         String effType = s.require(name(), effectiveFrom).sqlType();
         StringJoiner cols = new StringJoiner(",\n    ");

@@ -94,6 +94,10 @@ public final class Hub extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stages.get(0).target());
+        // the hash column is bytea whatever the stages: read them for it, so a misnamed one creates no table
+        for (Stage st : stages) {
+            Vault.checkBytea(name() + " from " + st, Vault.relation(c, name(), st.target()), hashKey);
+        }
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
         for (String bk : businessKeys) {

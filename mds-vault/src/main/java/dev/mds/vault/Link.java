@@ -104,6 +104,14 @@ public final class Link extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stages.get(0).target());
+        // the hash columns are bytea whatever the stages: read them for those, so a misnamed one creates no table
+        for (Stage st : stages) {
+            Relation r = Vault.relation(c, name(), st.target());
+            Vault.checkBytea(name() + " from " + st, r, hashKey);
+            for (String ref : refs) {
+                Vault.checkBytea(name() + " from " + st, r, ref);
+            }
+        }
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
         for (String r : refs) {

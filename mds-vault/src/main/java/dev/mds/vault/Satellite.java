@@ -140,6 +140,9 @@ public final class Satellite extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stage.target());
+        // the hash columns are bytea whatever the stage: read it for those, so a misnamed one creates no table
+        Vault.checkBytea(name() + " from " + stage, s, parent);
+        Vault.checkBytea(name() + " from " + stage, s, stageHashDiff);
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(parent));
         cols.add(vault.hashColumnDdl(hashDiff));

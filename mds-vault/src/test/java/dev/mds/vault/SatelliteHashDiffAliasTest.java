@@ -80,7 +80,13 @@ class SatelliteHashDiffAliasTest {
         vault.createStage(stage);
         Satellite sat = vault.satellite("dds.sat_c_alias_bad").parent("customer_hk").hashDiff("hashdiff", "no_such_hashdiff")
                 .payload("name").from(stage);
-        sat.createTable();
+        // createTable reads the stage's hash columns too: refused before the table is created
+        assertThatThrownBy(sat::createTable).isInstanceOf(MdsException.class)
+                .hasMessageContaining("dds.sat_c_alias_bad").hasMessageContaining("stg.c_alias_bad")
+                .hasMessageContaining("'no_such_hashdiff'");
+        assertThat(strings(ds, "select to_regclass('dds.sat_c_alias_bad') is null")).containsExactly("t");
+        vault.satellite("dds.sat_c_alias_bad").parent("customer_hk").hashDiff("hashdiff", "customer_hashdiff").payload("name")
+                .from(stage).createTable();
         assertThatThrownBy(sat::load).isInstanceOf(MdsException.class)
                 .hasMessageContaining("dds.sat_c_alias_bad").hasMessageContaining("stg.c_alias_bad")
                 .hasMessageContaining("'no_such_hashdiff'");

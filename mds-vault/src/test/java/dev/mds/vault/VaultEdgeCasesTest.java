@@ -619,6 +619,54 @@ class VaultEdgeCasesTest {
     }
 
     /**
+     * createTable of a hub, link, satellite or effectivity satellite whose hash column (hash key, reference, parent, the
+     * stage's hashdiff, driving key) the stage does not have, or has as another type than bytea: refused naming the
+     * structure and the column, and no table is created. These tables' hash columns are bytea whatever the stage, so
+     * the stage was not read for them: a mistyped name created a table with a column no stage fills, which every load
+     * then refused, and which had to be dropped by hand.
+     */
+    @Test
+    void createTableRefusesAHashColumnTheStageDoesNotHaveAndCreatesNothing(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.rv_ct").columns("customer text", "product text", "name text", "since timestamptz", "ld timestamptz")
+                .rows(row("c1", "p1", "n", day(1), day(1)));
+        Stage stage = Stage.of("raw.rv_ct").into("stg.rv_ct").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("product_hk", "product").hashKey("assign_hk", "customer", "product")
+                .hashDiff("customer_hashdiff", "name");
+        vault.createStage(stage);
+        Stage other = Stage.of("raw.rv_ct").into("stg.rv_ct_other").loadDate("ld").recordSource("web").hashKey("product_hk", "product");
+        vault.createStage(other);
+        List<String> columns = new ArrayList<>();
+        List<Structure> structures = new ArrayList<>();
+        columns.add("'custmer_hk'");
+        structures.add(vault.hub("dds.rv_ct_hub").hashKey("custmer_hk").businessKey("customer").from(stage));
+        columns.add("'name' of stg.rv_ct is text, expected bytea");
+        structures.add(vault.hub("dds.rv_ct_hub").hashKey("name").businessKey("customer").from(stage));
+        columns.add("hub dds.rv_ct_hub from stage stg.rv_ct_other (from raw.rv_ct): stg.rv_ct_other has no column 'customer_hk'");
+        structures.add(vault.hub("dds.rv_ct_hub").hashKey("customer_hk").businessKey("customer").from(stage, other));
+        columns.add("'asign_hk'");
+        structures.add(vault.link("dds.rv_ct_link").hashKey("asign_hk").refs("customer_hk", "product_hk").from(stage));
+        columns.add("'prodcut_hk'");
+        structures.add(vault.link("dds.rv_ct_link").hashKey("assign_hk").refs("customer_hk", "prodcut_hk").from(stage));
+        columns.add("'custmer_hk'");
+        structures.add(vault.satellite("dds.rv_ct_sat").parent("custmer_hk").hashDiff("customer_hashdiff").payload("name").from(stage));
+        columns.add("'hashdiff'");
+        structures.add(vault.satellite("dds.rv_ct_sat").parent("customer_hk").hashDiff("hashdiff").payload("name").from(stage));
+        columns.add("'name' of stg.rv_ct is text, expected bytea");
+        structures.add(vault.satellite("dds.rv_ct_sat").parent("customer_hk").hashDiff("hashdiff", "name").payload("name").from(stage));
+        columns.add("'asign_hk'");
+        structures.add(vault.effectivitySatellite("dds.rv_ct_eff").link("asign_hk").drivingKey("customer_hk").effectiveFrom("since").from(stage));
+        columns.add("'custmer_hk'");
+        structures.add(vault.effectivitySatellite("dds.rv_ct_eff").link("assign_hk").drivingKey("custmer_hk").effectiveFrom("since").from(stage));
+        for (int i = 0; i < structures.size(); i++) {
+            Structure s = structures.get(i);
+            assertThatThrownBy(s::createTable).as(s.name()).isInstanceOf(MdsException.class).hasMessageContaining(s.name())
+                    .hasMessageContaining(columns.get(i));
+        }
+        assertThat(strings(ds, "select count(*) from pg_class where relname like 'rv\\_ct\\_%' and relkind = 'r'")).containsExactly("0");
+    }
+
+    /**
      * A hub created by a SHA-256 vault (its hash key checked to 32 bytes) and still empty, loaded by an MD5 vault: the
      * width check reads stored rows only, so the mismatch surfaced as a raw check-constraint violation from the INSERT
      * instead of an error naming the structure, the column and the two widths.
