@@ -490,6 +490,37 @@ class CsvEdgeCasesTest {
         assertThat(count(ds, "select * from numeric_csv except all select * from numeric_copy")).isZero();
     }
 
+    /**
+     * Zero fits every numeric(p,s), a numeric(2,2) too, as PostgreSQL stores it (zero has no digit before the point),
+     * also written with an exponent. Before, '0' in a numeric(2,2) column (a rate, a fraction) and '0e5' in a
+     * numeric(3,0) column were bad rows ('"0" is not a decimal(2,2)'), as BigDecimal counts a digit before the point of
+     * zero (and more for 0e5), though COPY loads them.
+     */
+    @Test
+    void zeroFitsEveryDeclaredDecimalAsInPostgresql(DataSource ds) throws Exception {
+        Path file = write("zeros.csv", "id,rate,whole\n1,0,0\n2,-0,-0\n3,0.000,0e5\n4,.0,0E+3\n5,0e5,-0.0e10\n"
+                + "6,0.004,0.4\n7,-0.005,-0.5\n8,0.125,999\n");
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("rate", FieldType.decimal(2, 2))
+                .add("whole", FieldType.decimal(3, 0)).build();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table zeros_copy (id bigint, rate numeric(2,2), whole numeric(3,0))");
+            st.execute("create table zeros_csv (id bigint, rate numeric(2,2), whole numeric(3,0))");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy zeros_copy from stdin (format csv, header true)", in);
+            }
+        }
+        List<Record> records = Read.records(CsvSource.builder().path(file).schema(schema));
+        assertThat(records).hasSize(8);
+        insert(ds, "zeros_csv", 3, records);
+        assertThat(count(ds, "select * from zeros_copy except all select * from zeros_csv")).isZero();
+        assertThat(count(ds, "select * from zeros_csv except all select * from zeros_copy")).isZero();
+        assertThat(records.get(7).get(1)).isEqualTo(new BigDecimal("0.13"));   // half away from zero
+        // a value that is not zero still needs its digits: 0.995 rounds to 1.00, too wide for numeric(2,2)
+        Path wide = write("zeros_wide.csv", "id,rate,whole\n1,0.995,0\n");
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(wide).schema(schema)))
+                .hasMessageContaining("\"0.995\" is not a decimal(2,2)");
+    }
+
     @Test
     void everySeedCsvReadsAsPostgresCopyReadsItInParallel(DataSource ds) throws Exception {
         List<Path> seeds;

@@ -182,6 +182,10 @@ public final class Values {
     private static Object checkPrecision(Object v, FieldType type) {
         if (v instanceof BigDecimal d && type.precision() > 0) {
             BigDecimal rounded = d.scale() > type.scale() ? d.setScale(type.scale(), RoundingMode.HALF_UP) : d;
+            if (rounded.signum() == 0) {
+                // zero has no digit before the point (BigDecimal counts one, and more for 0e5): it fits numeric(2,2)
+                return rounded.scale() < 0 ? BigDecimal.ZERO : rounded;
+            }
             int integerDigits = rounded.precision() - rounded.scale();
             if (integerDigits > type.precision() - type.scale()) {
                 return BAD;
