@@ -16,8 +16,10 @@ public enum ColumnNames {
     /**
      * Airbyte's {@code names_conversion}: lower-case snake_case of letters and digits, accents dropped, an underscore
      * before a leading digit ({@code "Monthly Seat Price"} → {@code monthly_seat_price}, {@code "1st Name"} →
-     * {@code _1_st_name}, {@code "Price (EUR)"} → {@code price_eur_}). Names that collide after conversion are bad
-     * input.
+     * {@code _1_st_name}, {@code "Price (EUR)"} → {@code price_eur_}). The header cell is converted as the sheet shows
+     * it, untrimmed, as Airbyte converts it: white space around a name is a separator like any other
+     * ({@code " Price"} → {@code _price}, {@code "Price "} → {@code price_}). Names that collide after conversion are
+     * bad input.
      */
     SQL_SAFE
 }

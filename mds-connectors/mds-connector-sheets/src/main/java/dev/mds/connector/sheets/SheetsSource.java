@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Rows.</b> Row 1 is the header: each non-blank cell names a column (trimmed, or SQL-safe with
- * {@link ColumnNames#SQL_SAFE}); every column is a nullable text column. Each later row is a record: cells are matched
+ * {@link ColumnNames#SQL_SAFE}, converted untrimmed as Airbyte converts it); every column is a nullable text column. Each later row is a record: cells are matched
  * to the header by position, blank cells (empty or white space only) are NULL, a row shorter than the header is padded
  * with NULLs, and a row without any non-blank cell is skipped. Values are kept as the sheet gives them (not trimmed).
  *

@@ -180,6 +180,33 @@ class SheetsSourceTest {
     }
 
     /**
+     * Airbyte converts the header cell as the sheet shows it, untrimmed: white space around a name is a separator like
+     * any other, so " Price" becomes _price and "Price " price_ (its names_conversion on the raw formattedValue). The
+     * SQL-safe names must be those, or a model written against Airbyte's columns finds none; TRIMMED names stay trimmed.
+     */
+    @Test
+    void sqlSafeNamesConvertTheHeaderAsTheSheetShowsItWithWhiteSpaceAroundAsAirbyteDoes() {
+        FakeGoogle.Sheet sheet = google.sheet(ID, "s", 10, List.of(r(" Price", "Cost ", "Unit Price\u00a0",
+                "  Name  ", "id"), r("1", "2", "3", "4", "5"), r("6", "7", "8", "9", "10")));
+        SheetsSource sqlSafe = source().columnNames(ColumnNames.SQL_SAFE).batchRows(1).build();
+        assertThat(sqlSafe.schema("s").names()).containsExactly("_price", "cost_", "unit_price_", "_name_", "id");
+        assertThat(source().build().schema("s").names()).containsExactly("Price", "Cost", "Unit Price", "Name", "id");
+
+        // two columns for Airbyte, so two here
+        google.sheet(ID, "both", 10, List.of(r("Price", "Price "), r("1", "2")));
+        assertThat(values(sqlSafe.batches("both"))).containsExactly(List.of("1", "2"));
+        assertThat(sqlSafe.schema("both").names()).containsExactly("price", "price_");
+
+        // the names follow the white space, so a position does not resume once it changed
+        SourcePosition p = sqlSafe.batches("s").findFirst().orElseThrow().position().orElseThrow();
+        assertThat(values(sqlSafe.batches("s", p))).containsExactly(List.of("6", "7", "8", "9", "10"));
+        sheet.rows.set(0, r("Price", "Cost ", "Unit Price\u00a0", "  Name  ", "id"));
+        assertThatThrownBy(() -> sqlSafe.batches("s", p)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("the header row changed since the position was taken")
+                .hasMessageContaining("now [price, cost_, unit_price_, _name_, id]");
+    }
+
+    /**
      * A tab without any value (a new, empty tab) gives no batch, as Airbyte skips it, so a loop over every tab goes on;
      * an empty header over values stays bad input, also when the values lie beyond the first request's rows.
      */

@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
- * A sheet's first row as column names: trimmed (and converted to SQL-safe names when asked). A blank header cell
+ * A sheet's first row as column names: trimmed, or converted to SQL-safe names from the text as the sheet shows it
+ * (white space around a name becomes an underscore, as in Airbyte's {@code names_conversion}). A blank header cell
  * leaves its column out (a value below it is bad input); the header ends at its last non-blank cell (a value to the
  * right of it is bad input). Duplicate names are bad input, located at the second one.
  */
@@ -40,11 +41,13 @@ public final class Header {
      * @throws BadInputException when the row is empty, a name repeats, or a name cannot be a column name
      */
     public static Header parse(String spreadsheet, String sheet, JsonNode row, boolean sqlSafe) {
+        // what a name is made of: the cell trimmed, or for SQL-safe names the cell as the sheet shows it, since
+        // Airbyte's names_conversion makes white space around a name an underscore (" Price" is _price)
         List<String> raw = new ArrayList<>();
         if (row != null) {
             for (JsonNode cell : row) {
                 String t = Cells.text(cell);
-                raw.add(t == null ? null : Cells.strip(t));
+                raw.add(t == null ? null : sqlSafe ? t : Cells.strip(t));
             }
         }
         while (!raw.isEmpty() && raw.get(raw.size() - 1) == null) {
