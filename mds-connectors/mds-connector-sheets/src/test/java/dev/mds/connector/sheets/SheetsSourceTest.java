@@ -240,6 +240,31 @@ class SheetsSourceTest {
         }
     }
 
+    /**
+     * Rows read as formulas or unformatted values come after a header request of row 1 alone; when row 1 is empty, the
+     * check for a sheet without any value asks rows of at most batchRows first, as every read does, not the whole rest
+     * of the grid at once (a big sheet whose header is in row 2 was one request of every row, which can outlast the
+     * 180 s Google gives a request, only to fail on the empty header).
+     */
+    @Test
+    void anEmptyHeaderOverRowsIsFoundWithoutAskingMoreThanBatchRowsRows() {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(r());
+        rows.addAll(numbered(30));                          // the header and rows in 2..32, under an empty row 1
+        google.sheet(ID, "late", 40, rows);
+        for (ValueRender render : List.of(ValueRender.UNFORMATTED, ValueRender.FORMULA)) {
+            google.clearRequests();
+            assertThatThrownBy(() -> source().batchRows(10).valueRender(render).build().batches("late"))
+                    .isInstanceOf(BadInputException.class).hasMessageStartingWith("late!1:1: the header row is empty");
+            assertThat(google.ranges()).as(render.name()).containsExactly("'late'!1:1", "'late'!2:11");
+        }
+        // an empty tab still gives no batch: the first rows, then the rest of the grid in one request
+        google.sheet(ID, "empty", 40, List.of());
+        google.clearRequests();
+        assertThat(source().batchRows(10).valueRender(ValueRender.UNFORMATTED).build().batches("empty")).isEmpty();
+        assertThat(google.ranges()).containsExactly("'empty'!1:1", "'empty'!2:11", "'empty'!12:40");
+    }
+
     @Test
     void anEmptyHeaderRowIsBadInput() {
         google.sheet(ID, "blank", 1000, List.of(r(), r("1", "2")));

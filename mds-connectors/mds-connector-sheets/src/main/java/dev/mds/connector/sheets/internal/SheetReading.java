@@ -75,8 +75,9 @@ public final class SheetReading implements Iterator<RecordBatch> {
      * its request parameters.
      *
      * @return the reading, or null when a read from the start finds a sheet without any value (no header, no rows),
-     *     which gives no batch, as Airbyte skips such a sheet (one more request, for the rest of the grid, when row 1
-     *     is empty; a resumed read of such a sheet fails on its changed header instead)
+     *     which gives no batch, as Airbyte skips such a sheet (when row 1 is empty: one more request for the rest of
+     *     the grid, or with rows read unformatted or as formulas one for rows 2 to {@code batchRows + 1} and, when
+     *     they are blank, one for the rest; a resumed read of such a sheet fails on its changed header instead)
      * @throws BadInputException for a bad header; {@link dev.mds.connector.sheets.SheetsException} when a request fails
      */
     public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
@@ -85,7 +86,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
         if (fromRow <= 2 && render.equals(FORMATTED)) {
             long end = Math.min(last, 1L + batchRows);
             List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
-            if (expectedHeader == null && blank(rows) && blankFrom(api, sheet, end + 1)) {
+            if (expectedHeader == null && blank(rows) && blankFrom(api, sheet, end + 1, Long.MAX_VALUE)) {
                 return null;
             }
             Header header = checked(header(api, sheet, rows, sqlSafe), expectedHeader);
@@ -93,7 +94,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
                     expectedHeader != null);
         }
         List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), FORMATTED));
-        if (expectedHeader == null && fromRow <= 2 && blank(first) && blankFrom(api, sheet, 2)) {
+        if (expectedHeader == null && fromRow <= 2 && blank(first) && blankFrom(api, sheet, 2, batchRows)) {
             return null;
         }
         Header header = checked(header(api, sheet, first, sqlSafe), expectedHeader);
@@ -113,9 +114,21 @@ public final class SheetReading implements Iterator<RecordBatch> {
         return true;
     }
 
-    /** Whether the sheet holds no value from row {@code from} to its last: one request, none past the grid. */
-    private static boolean blankFrom(Api api, SheetInfo sheet, long from) {
-        return from > sheet.rowCount() || blank(rows(api.values(A1.rows(sheet.title(), from, sheet.rowCount()), FORMATTED)));
+    /**
+     * Whether the sheet holds no value from row {@code from} to its last: a request of its first {@code firstRows}
+     * rows, then, when they are blank, one of the rest of the grid (an empty tab answers it at once, whatever its
+     * size); none past the grid. A value near the top, as under an empty row 1, is found without asking for every row.
+     */
+    private static boolean blankFrom(Api api, SheetInfo sheet, long from, long firstRows) {
+        long last = sheet.rowCount();
+        if (from > last) {
+            return true;
+        }
+        long end = last - from < firstRows ? last : from + firstRows - 1;
+        if (!blank(rows(api.values(A1.rows(sheet.title(), from, end), FORMATTED)))) {
+            return false;
+        }
+        return end >= last || blank(rows(api.values(A1.rows(sheet.title(), end + 1, last), FORMATTED)));
     }
 
     /** The header alone: one request for row 1, formatted values. */
