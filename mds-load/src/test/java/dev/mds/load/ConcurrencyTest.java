@@ -14,6 +14,7 @@ import dev.mds.core.ProgressListener;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.Sessions;
 import dev.mds.testing.TestDatabase;
@@ -151,6 +152,57 @@ class ConcurrencyTest {
         assertThatTable(ds, "raw.widened_meanwhile").columns("id", "v").containsExactlyInAnyOrder(
                 row(1L, new java.math.BigDecimal("1.2500")), row(2L, new java.math.BigDecimal("1.2345")),
                 row(3L, new java.math.BigDecimal("1234567890.1200")));
+    }
+
+    /**
+     * The loader plans a new column 'd' for a decimal field; while it waits for the lock, another load (or a person)
+     * adds 'd' as numeric(6,2). Before, the waiting load checked the batch against the table as it was when planned,
+     * so it stored 1.2345 as 1.23 without an error, in every mode, where a load started after the ALTER refuses the
+     * batch naming 'd' (or widens it under ADD_AND_WIDEN_COLUMNS). Now the load plans again against the columns it
+     * finds under the lock when they changed meanwhile.
+     */
+    @Test
+    void aColumnAddedWhileTheLoaderWaitsForItsLockIsCheckedAsTheTableNowHasIt(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).add("d", FieldType.DECIMAL).build();
+        RecordBatch batch = RecordBatch.of(schema, List.of(Record.of(2L, "b", new java.math.BigDecimal("1.2345"))));
+        for (SyncMode mode : List.of(SyncMode.APPEND, SyncMode.OVERWRITE, SyncMode.MERGE)) {
+            for (SchemaChange policy : List.of(SchemaChange.ADD_COLUMNS, SchemaChange.ADD_AND_WIDEN_COLUMNS)) {
+                String table = "added_meanwhile_" + mode.name().toLowerCase(java.util.Locale.ROOT) + "_" + policy.ordinal();
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("create schema if not exists raw");
+                    st.execute("create table raw." + table + " (id bigint primary key, v text)");
+                    st.execute("insert into raw." + table + " values (1, 'a')");
+                }
+                MergeLoader loader = MergeLoader.into(ds, "raw." + table).mode(mode).key("id").onSchemaChange(policy).build();
+                CompletableFuture<LoadResult> waiting;
+                try (Connection holder = ds.getConnection(); Statement st = holder.createStatement()) {
+                    holder.setAutoCommit(false);
+                    st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"" + table + "\"', 0))");
+                    waiting = CompletableFuture.supplyAsync(() -> loader.load(batch));
+                    try (Connection probe = ds.getConnection(); Statement q = probe.createStatement()) {
+                        pollUntil(() -> {
+                            try (ResultSet rs = q.executeQuery("select count(*) from pg_locks where locktype = 'advisory'"
+                                    + " and not granted and database = (select oid from pg_database where datname = current_database())")) {
+                                rs.next();
+                                return rs.getLong(1) == 1;
+                            }
+                        });
+                    }
+                    st.execute("alter table raw." + table + " add column d numeric(6,2)");
+                    holder.commit();
+                }
+                String what = mode + " " + policy;
+                if (policy == SchemaChange.ADD_COLUMNS) {
+                    assertThat(catchThrowable(waiting::join)).as(what).hasCauseInstanceOf(SchemaMismatchException.class)
+                            .hasMessageContaining("'d' is decimal in the batch but numeric(6,2) in the table");
+                    assertThatTable(ds, "raw." + table).as(what).columns("id", "v").containsExactlyInAnyOrder(row(1L, "a"));
+                } else {
+                    waiting.join();
+                    assertThatTable(ds, "raw." + table).as(what).columns("id", "d")
+                            .contains(row(2L, new java.math.BigDecimal("1.2345")));
+                }
+            }
+        }
     }
 
     @Test

@@ -128,23 +128,61 @@ public final class LoadEngine {
         List<String> key = spec.key();
         Rejects rejects = new Rejects(batch.schema().names(), key);
         sourceRejects(batch, rejects);
-        Plan plan = Plan.of(spec, batch.schema(), key, TargetColumn.read(c, target), false, new BitSet(), batch.records());
+        Optional<Map<String, TargetColumn>> seen = TargetColumn.read(c, target);
+        Plan plan = Plan.of(spec, batch.schema(), key, seen, false, new BitSet(), batch.records());
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
                 : collapsed(batch, plan, canonicalKeys(c, batch, plan), cursorRanks(c, batch, plan), rejects);
+        Planned planned = new Planned(batch, seen, plan);
         long[] counts = switch (spec.mode()) {
-            case APPEND -> append(c, plan, rows, rejects, turn);
-            case OVERWRITE -> overwrite(c, plan, rows, rejects, turn);
-            default -> merge(c, plan, rows, rejects, turn);
+            case APPEND -> append(c, planned, rows, rejects, turn);
+            case OVERWRITE -> overwrite(c, planned, rows, rejects, turn);
+            default -> merge(c, planned, rows, rejects, turn);
         };
         writeRejects(c, rejects);
         return result(counts, rows.size(), rejects, t0);
     }
 
-    private long[] append(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
+    /**
+     * A record batch's plan, made before the load lock against the target's columns as they were then ({@code seen}).
+     */
+    private record Planned(RecordBatch batch, Optional<Map<String, TargetColumn>> seen, Plan plan) {
+    }
+
+    /**
+     * The plan for the target's columns as read under the load lock ({@code now}): the one made before when they are
+     * unchanged, else one made again against them. Another load (or a person) may have created the table, or added,
+     * widened or retyped a column, while this one waited for the lock: its batch is then checked (types, values that
+     * would be rounded, new columns) against the table it will write, not the one it saw.
+     */
+    private Plan under(Planned planned, Optional<Map<String, TargetColumn>> now) {
+        if (now.equals(planned.seen())) {
+            return planned.plan();
+        }
+        LOG.debug("{}: the table changed while the load waited for its lock; planning again", target);
+        return Plan.of(spec, planned.batch().schema(), planned.plan().key, now, false, new BitSet(), planned.batch().records());
+    }
+
+    /**
+     * Whether two plans stage the batch's columns in the same types, by catalog name and modifier (a table the load
+     * planned to create spells {@code timestamptz} where the catalog writes {@code timestamp with time zone}).
+     */
+    private static boolean sameStage(Plan a, Plan b) {
+        for (String col : a.columns) {
+            if (!java.util.Objects.equals(a.typeNames.get(col), b.typeNames.get(col))
+                    || !Arrays.equals(Widening.modifier(a.types.get(col)), Widening.modifier(b.types.get(col)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long[] append(Connection c, Planned planned, List<Row> rows, Rejects rejects, WriteTurn turn) {
         turn.await();
         lock(c);
-        Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
+        Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        Plan plan = under(planned, existing);
+        ensureTarget(c, plan, existing);
         long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
                 existing);
         return new long[] {n, 0, 0};
@@ -156,10 +194,11 @@ public final class LoadEngine {
      * on it; readers wait for the commit and then see the new rows, never an empty or half-loaded table (TRUNCATE
      * holds the table's ACCESS EXCLUSIVE lock until then). A failed load rolls the truncate back with the rest.
      */
-    private long[] overwrite(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
+    private long[] overwrite(Connection c, Planned planned, List<Row> rows, Rejects rejects, WriteTurn turn) {
         turn.await();
         lock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+        Plan plan = under(planned, existing);
         ensureTarget(c, plan, existing);
         long old = truncated(c, existing);
         long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
@@ -242,10 +281,13 @@ public final class LoadEngine {
         return "truncate table " + target.quoted();
     }
 
-    private long[] merge(Connection c, Plan plan, List<Row> rows, Rejects rejects, WriteTurn turn) {
+    private long[] merge(Connection c, Planned planned, List<Row> rows, Rejects rejects, WriteTurn turn) {
+        Plan plan = planned.plan();
         boolean locked = turn.ready() && tryLock(c);
         if (locked) {
-            Optional<Map<String, TargetColumn>> existing = ensureTarget(c, plan);
+            Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
+            plan = under(planned, existing);
+            ensureTarget(c, plan, existing);
             if (copyIntoEmpty && emptyWithoutRowSecurity(c)) {
                 long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)),
                         rejects, existing);
@@ -259,7 +301,17 @@ public final class LoadEngine {
         if (!locked) {
             turn.await();
             lock(c);
-            ensureTarget(c, plan);
+            Optional<Map<String, TargetColumn>> now = TargetColumn.read(c, target);
+            Plan staging = plan;
+            plan = under(planned, now);
+            ensureTarget(c, plan, now);
+            if (!sameStage(plan, staging)) {
+                // staged in the types of the table as it was: staged again in those it has now (only after such a change)
+                Sql.execute(c, statements.dropStage());
+                Sql.execute(c, statements.createStage(plan));
+                stageChecks(c, plan).forEach(check -> Sql.execute(c, check));
+                staged = copy(c, plan, statements.stageCopySql(), rows, recordWriter(plan, null), rejects);
+            }
         }
         long[] counts = mergeCounts(c, plan, statements.mergeSql(plan), staged, new RefusedWrites.MergeShape(STAGE_TABLE, statements.mergeMatched(plan), rows, rejects,
                 recordWriter(plan, null)));
