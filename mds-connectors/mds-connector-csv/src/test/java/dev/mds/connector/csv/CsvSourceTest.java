@@ -502,6 +502,37 @@ class CsvSourceTest {
     }
 
     /**
+     * A file that should start with a header line but has none yet (0 bytes, or blank lines: an export not written
+     * yet) gives no batch even with a declared schema, as without one: a position there would lie before the header
+     * once it is written, and every resume from it was refused ('is before the first record'), so the pipeline could
+     * not go on without deleting the stored position by hand. Without a header line expected (Header.NONE), the empty
+     * file is an export of no rows: one empty batch, from whose position the rows written later are read.
+     */
+    @Test
+    void aFileStillWithoutItsHeaderLineGivesNoBatchEvenWithADeclaredSchema() throws IOException {
+        Schema schema = Schema.builder().add("a", FieldType.LONG).add("b", FieldType.STRING).build();
+        for (String nothingYet : new String[] {"", "\n\n", "\r\n"}) {
+            Path file = write("not_yet.csv", nothingYet);
+            List<RecordBatch> batches = Read.batches(CsvSource.builder().path(file).schema(schema).parallelism(2));
+            // the next run, once the export is written, goes on from the last position stored (if any)
+            Files.writeString(file, "a,b\n1,x\n");
+            CsvSource.Builder next = CsvSource.builder().path(file).schema(schema);
+            if (!batches.isEmpty()) {
+                next.resumeFrom(batches.get(batches.size() - 1).position().orElseThrow());
+            }
+            assertThat(Read.records(next)).containsExactly(Record.of(1L, "x"));
+            assertThat(batches).isEmpty();
+        }
+        Path headerless = write("headerless.csv", "");
+        List<RecordBatch> batches = Read.batches(CsvSource.builder().path(headerless).schema(schema)
+                .header(Header.NONE));
+        assertThat(batches).singleElement().satisfies(b -> assertThat(b.records()).isEmpty());
+        Files.writeString(headerless, "1,x\n");
+        assertThat(Read.records(CsvSource.builder().path(headerless).schema(schema).header(Header.NONE)
+                .resumeFrom(batches.get(0).position().orElseThrow()))).containsExactly(Record.of(1L, "x"));
+    }
+
+    /**
      * A file of its header only gives one empty batch with the header's columns, as a sheet without records does,
      * so that a loader can create its table or, in OVERWRITE, empty it (today's export has no rows). Before, it gave
      * no batch and an OVERWRITE kept yesterday's rows. Its position is the header's end: a resume from it reads the

@@ -69,6 +69,8 @@ public final class CsvReading implements Closeable {
     private int[] target;
     /** The line the header is on (after blank and comment lines); 1 when the file has none. */
     private long headerLine = 1;
+    /** Whether the file's column names come from its header line, or from the settings (none was expected). */
+    private boolean namedByFile;
     private ExecutorService executor;
     private boolean started;
     private boolean closed;
@@ -120,6 +122,7 @@ public final class CsvReading implements Closeable {
         try {
             scanner = scanner(0);
             List<String> names = readHeader(scanner);
+            namedByFile = names != null || !settings.header().firstLine();
             long dataStart = scanner.offset();
             long firstLine = scanner.nextLine();
             if (names == null) {
@@ -477,9 +480,11 @@ public final class CsvReading implements Closeable {
                         // every resume from the last batch would hand them to the sink again
                         batch(List.of(), uncovered, List.of());
                         uncovered = null;
-                    } else if (batches == 0 && settings.resumeFrom() == null && schema.size() > 0) {
+                    } else if (batches == 0 && settings.resumeFrom() == null && schema.size() > 0 && namedByFile) {
                         // an input without any record (its header only): one empty batch, so that a loader can
-                        // create its table, or empty it in OVERWRITE, as for a sheet without records
+                        // create its table, or empty it in OVERWRITE, as for a sheet without records. Not for a file
+                        // still without the header line it should have (empty, or blank lines): a position there
+                        // would be before the header once it is written, and every resume from it refused
                         batch(List.of(), new ChunkParser.Span(dataStart, 1, 0, dataLine, headerCheck()), List.of());
                     }
                     return;
