@@ -26,6 +26,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -564,6 +565,47 @@ class CsvSourceTest {
         Files.writeString(header, "c,d\nx,y\n");
         assertThatThrownBy(() -> CsvSource.builder().path(header).resumeFrom(at).build().batches().toList())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match");
+    }
+
+    /**
+     * A header-only file whose header line ended it without a line end gives its empty batch at the header's end; when
+     * rows are appended after a line break, a resume from that position reads them, as it does after a last record
+     * without a line end. Before, the header now ending one or two bytes later, the resume failed ('position ... is
+     * before the first record of h.csv (byte 4)') and the pipeline could not go on.
+     */
+    @Test
+    void aResumeFromAHeaderOnlyFileWithoutALineEndReadsTheRowsAppendedAfterALineBreak() throws IOException {
+        Schema schema = Schema.builder().add("a", FieldType.LONG).add("b", FieldType.STRING).build();
+        for (String eol : new String[] {"\n", "\r\n"}) {
+            Path file = write("h.csv", "a,b");
+            SourcePosition at = Read.batches(CsvSource.builder().path(file)).get(0).position().orElseThrow();
+            Files.writeString(file, eol + "1,x" + eol + "2,y" + eol, StandardOpenOption.APPEND);
+            List<RecordBatch> batches = Read.batches(CsvSource.builder().path(file).resumeFrom(at).chunkRows(1));
+            assertThat(batches).flatExtracting(RecordBatch::records).containsExactly(Record.of(1L, "x"), Record.of(2L, "y"));
+            assertThat(batches.get(1).position().orElseThrow().getLong("record")).hasValue(2L);
+            assertThat(batches.get(1).position().orElseThrow().getLong("line")).hasValue(4L);
+            // a stream, resumed with its declared schema
+            byte[] bytes = Files.readAllBytes(file);
+            assertThat(Read.records(CsvSource.builder().stream(new ByteArrayInputStream(bytes), file.toString())
+                    .schema(schema).resumeFrom(SourcePosition.of(file.toString(), Map.of("offset", 3L, "record", 0L,
+                            "line", 1L))))).containsExactly(Record.of(1L, "x"), Record.of(2L, "y"));
+            // a bad row on the first line after the header names its line
+            Files.writeString(file, "a,b");
+            Files.writeString(file, eol + "z,x" + eol, StandardOpenOption.APPEND);
+            assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).schema(schema).resumeFrom(at)))
+                    .hasMessageContaining("h.csv line 2 record 1");
+        }
+        // the header line continued instead: refused, as after a record
+        Path file = write("h.csv", "a,b");
+        SourcePosition at = Read.batches(CsvSource.builder().path(file)).get(0).position().orElseThrow();
+        Files.writeString(file, "c\n1,x\n", StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).resumeFrom(at)))
+                .isInstanceOf(IllegalArgumentException.class);
+        // a position inside a header that has its line end all along stays refused
+        Path ended = write("h.csv", "a,b\n1,x\n");
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(ended).resumeFrom(SourcePosition.of(
+                ended.toString(), Map.of("offset", 2L, "record", 0L, "line", 1L)))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("before the first record");
     }
 
     @Test

@@ -69,6 +69,8 @@ public final class CsvReading implements Closeable {
     private int[] target;
     /** The line the header is on (after blank and comment lines); 1 when the file has none. */
     private long headerLine = 1;
+    /** The bytes of the header line's line end (LF 1, CRLF 2), 0 when the header line ends the input without one. */
+    private int headerLineEnd;
     /** Whether the file's column names come from its header line, or from the settings (none was expected). */
     private boolean namedByFile;
     private ExecutorService executor;
@@ -154,12 +156,19 @@ public final class CsvReading implements Closeable {
                         "position " + resume + " has no byte offset; it is not a CSV position"));
                 long record = resume.getLong("record").orElse(0L);
                 long line = resume.getLong("line").orElse(0L);
-                if (offset < dataStart) {
+                boolean headerLineEndedSince = offset < dataStart && record == 0 && headerLineEnd > 0
+                        && offset == dataStart - headerLineEnd;
+                if (offset < dataStart && !headerLineEndedSince) {
                     throw new IllegalArgumentException("position " + resume + " is before the first record of "
                             + display + " (byte " + dataStart + ")");
                 }
                 if (settings.path() != null && !transcode) {
                     checkTail(resume, offset);
+                }
+                if (headerLineEndedSince) {
+                    // taken when the header line ended the file without a line end (its empty batch); it has one now
+                    offset = dataStart;
+                    line = dataLine;
                 }
                 if (settings.path() != null) {
                     scanner.close();
@@ -282,6 +291,10 @@ public final class CsvReading implements Closeable {
         s.skipTo(s.offset(), 1, s.nextLine());
         if (h == null || h.records() == 0) {
             return null;
+        }
+        byte[] hb = h.bytes();
+        if (hb[h.to() - 1] == Format.LF) {
+            headerLineEnd = h.to() - h.from() >= 2 && hb[h.to() - 2] == Format.CR ? 2 : 1;
         }
         List<String> names = new ArrayList<>();
         ChunkParser parser = ChunkParser.header(format, display);
