@@ -310,6 +310,35 @@ class BadInputTest {
         assertThatTable(ds, "raw.dup_dead_rejected").columns("record_number", "key").containsExactlyInAnyOrder(row(2, "id=1"));
     }
 
+    /**
+     * With a cursor, the record a refused one gives way to is the one the batch would keep without it: the newest of
+     * the others by cursor, wherever it stands in the batch. Before, only records that came before the refused one (and
+     * that it had replaced) were kept to fall back on, so a key whose newest record came first and was refused lost the
+     * others (key 1 was not written) or fell back to an older one (key 2 got 'older', not 'newer').
+     */
+    @Test
+    void deadLetterOfTheNewestRecordOfAKeyByCursorLoadsTheNextNewestWhereverItStands(DataSource ds) {
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("amount", FieldType.decimal(6, 2)).add("ver", FieldType.LONG).build();
+        BigDecimal refused = new BigDecimal("100000");
+        for (boolean empty : List.of(true, false)) {
+            String table = "raw.cursor_dead_" + (empty ? "empty" : "seeded");
+            MergeLoader loader = MergeLoader.into(ds, table).key("id").cursor("ver").onBadRow(OnBadRow.DEAD_LETTER).build();
+            if (!empty) {
+                loader.load(RecordBatch.of(schema, List.of(Record.of(9L, "seed", BigDecimal.ONE, 0L))));   // MERGE, not COPY
+            }
+            LoadResult r = loader.load(RecordBatch.of(schema, List.of(
+                    Record.of(1L, "newest", refused, 9L), Record.of(1L, "null", BigDecimal.ONE, null), Record.of(1L, "next", BigDecimal.ONE, 5L),
+                    Record.of(2L, "older", BigDecimal.ONE, 1L), Record.of(2L, "newest", refused, 7L),
+                    Record.of(2L, "newer", BigDecimal.ONE, 3L), Record.of(2L, "tie", refused, 3L),
+                    Record.of(3L, "newer", refused, 4L), Record.of(3L, "older", BigDecimal.ONE, 2L))));
+            assertThat(r.rejected()).as(table).isEqualTo(4);
+            assertThat(r.inserted()).as(table).isEqualTo(3);
+            assertThatTable(ds, table).as(table).columns("id", "name").contains(row(1, "next"), row(2, "newer"), row(3, "older"));
+            assertThatTable(ds, table + "_rejected").as(table).column("record_number").containsOnly(1, 5, 7, 8);
+        }
+    }
+
     @Test
     void aRowRefusedByATriggerOrAUniqueKeyOnlyInTheMergeNamesTheTableTheRecordsAndCommitsNothing(DataSource ds) {
         // such rows are refused by the MERGE for the batch as a whole: the error used to be PostgreSQL's alone

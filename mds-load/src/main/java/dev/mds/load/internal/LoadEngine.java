@@ -352,6 +352,8 @@ public final class LoadEngine {
         }
         int cursor = spec.cursor().map(plan.schema::indexOf).orElse(-1);
         boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        // with DEAD_LETTER and a cursor: the records that lost to a key's row, by its index (see fallbacks)
+        Map<Integer, List<Row>> losers = deadLetter && cursor >= 0 ? new HashMap<>() : null;
         HashMap<Object, Integer> seen = new HashMap<>(Math.max(16, records.size() * 4 / 3 + 1));
         List<Row> rows = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
@@ -367,9 +369,36 @@ public final class LoadEngine {
                 rows.add(new Row(r, i + 1));
             } else if (cursor < 0 || wins(r.get(cursor), rows.get(prev).values.get(cursor), cursorRanks, i + 1, r, plan)) {
                 rows.set(prev, new Row(r, i + 1, deadLetter ? rows.get(prev) : null));
+            } else if (losers != null) {
+                losers.computeIfAbsent(prev, x -> new ArrayList<>()).add(new Row(r, i + 1));
             }
         }
+        if (losers != null) {
+            losers.forEach((at, lost) -> rows.set(at, fallbacks(rows.get(at), lost, cursor, cursorRanks, plan)));
+        }
         return rows;
+    }
+
+    /**
+     * A key's row whose {@link Row#before} chain holds every other record of the key, newest by cursor first (a NULL
+     * cursor last, ties to the later record): what the batch keeps when DEAD_LETTER sets the row aside is then the record
+     * it would have kept without it, wherever that stands in the batch. {@code lost}: the records that came after the
+     * row and lost to it; the chain holds those it replaced.
+     */
+    private Row fallbacks(Row row, List<Row> lost, int cursor, Map<String, Long> ranks, Plan plan) {
+        List<Row> others = new ArrayList<>(lost);
+        for (Row x = row.before; x != null; x = x.before) {
+            others.add(x);
+        }
+        others.sort((a, b) -> {
+            int newer = compareCursor(b.values.get(cursor), a.values.get(cursor), ranks, b.recordNumber, b.values, plan);
+            return newer != 0 ? newer : Long.compare(b.recordNumber, a.recordNumber);
+        });
+        Row chain = null;
+        for (int k = others.size() - 1; k >= 0; k--) {
+            chain = others.get(k).withBefore(chain);
+        }
+        return row.withBefore(chain);
     }
 
     /** Catalog types whose equality is Java's {@code String.equals} for the text of a value. */
@@ -556,22 +585,28 @@ public final class LoadEngine {
         return readable(c, sql, values, rs -> ranks.put(rs.getString(1), rs.getLong(2))) ? ranks : null;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Whether a later record's cursor {@code newer} wins over {@code older}: it is not older (ties go to the later). */
     private boolean wins(Object newer, Object older, Map<String, Long> ranks, long recordNumber, Record r, Plan plan) {
+        return compareCursor(newer, older, ranks, recordNumber, r, plan) >= 0;
+    }
+
+    /** Cursor values in the database's order of the column's type, NULL before any value. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private int compareCursor(Object newer, Object older, Map<String, Long> ranks, long recordNumber, Record r, Plan plan) {
         if (newer == null) {
-            return older == null;
+            return older == null ? 0 : -1;
         }
         if (older == null) {
-            return true;
+            return 1;
         }
         if (ranks != null && (newer instanceof String || older instanceof String
                 || comparedClass(newer) != comparedClass(older))) {
             // a string, or values of classes Java does not compare with each other (a Long and a BigDecimal): compared
             // as the database orders the column's type
-            return ranks.get(cursorText(newer)) >= ranks.get(cursorText(older));
+            return Long.compare(ranks.get(cursorText(newer)), ranks.get(cursorText(older)));
         }
         try {
-            return ((Comparable) normalize(newer)).compareTo(normalize(older)) >= 0;
+            return ((Comparable) normalize(newer)).compareTo(normalize(older));
         } catch (ClassCastException e) {
             throw bad(recordNumber, plan.keyText(r), spec.cursor().orElse(null),
                     "cursor values " + newer + " and " + older + " cannot be compared", e);
