@@ -22,7 +22,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
- * Where the server comes from ({@link PostgresExtension}): {@code MDS_TEST_JDBC_URL} (with
+ * A {@code @Nested} class works in its enclosing class's database (it shares the enclosing instance, its
+ * {@code @BeforeAll} fixtures and {@code @BeforeEach} methods); one annotated {@code @MdsPostgres} itself gets a database
+ * of its own, which its tests, and the enclosing class's {@code @BeforeEach} run for them, are given, while the
+ * enclosing instance keeps what its constructor was given.
+ *
+ * <p>Where the server comes from ({@link PostgresExtension}): {@code MDS_TEST_JDBC_URL} (with
  * {@code MDS_TEST_JDBC_USER} and {@code MDS_TEST_JDBC_PASSWORD}) names an existing server; otherwise one embedded
  * PostgreSQL 17 per JVM, started on first use. {@link Source#TESTCONTAINERS} asks for a Docker container and
  * skips the class, with the reason, when Docker is absent.

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The JUnit 5 extension behind {@link MdsPostgres}: one fresh database per test class, dropped after it, on a
- * server shared by the whole JVM. Resolves parameters of type {@link DataSource} and {@link TestDatabase}. Under
+ * server shared by the whole JVM; a {@code @Nested} class works in its enclosing class's database unless it has an
+ * {@code @MdsPostgres} of its own. Resolves parameters of type {@link DataSource} and {@link TestDatabase}. Under
  * {@link MdsPostgres.Role#OWNER} the database is owned by a login role of its own that is not a superuser, and the
  * {@code DataSource} connects as that role ({@link PostgresServer#createOwnedDatabase(String)}).
  */
@@ -166,9 +167,18 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
     /**
      * The database of the class whose context this is, created on first need: in {@link #beforeAll}, or before it
      * when a {@code @TestInstance(PER_CLASS)} class's constructor asks for it (JUnit creates such an instance first).
-     * Keyed by the class's context, so that a {@code @Nested} class gets its own, as it always has.
+     * A {@code @Nested} class without an {@code @MdsPostgres} of its own (nor a superclass's) works in its enclosing
+     * class's database, as it works with its enclosing instance, {@code @BeforeAll} fixtures and {@code @BeforeEach}
+     * methods; one with its own gets its own. Keyed by the owning class's context.
      */
     private static TestDatabase classDatabase(ExtensionContext classContext) {
+        Class<?> testClass = classContext.getRequiredTestClass();
+        Optional<ExtensionContext> enclosing = classContext.getParent()
+                .filter(p -> p.getTestClass().isPresent() && p.getTestMethod().isEmpty());
+        if (enclosing.isPresent() && !Modifier.isStatic(testClass.getModifiers())
+                && AnnotationSupport.findAnnotation(testClass, MdsPostgres.class).isEmpty()) {
+            return classDatabase(enclosing.get());
+        }
         return classContext.getStore(NS).getOrComputeIfAbsent(classContext.getUniqueId(), k -> {
             MdsPostgres.Source source = source(classContext.getRequiredTestClass());
             PostgresServer server = switch (source) {
