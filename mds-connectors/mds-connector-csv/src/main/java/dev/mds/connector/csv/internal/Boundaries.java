@@ -13,13 +13,24 @@ final class Boundaries {
     private static final int UNQUOTED = 1;
     private static final int QUOTED = 2;
     private static final int AFTER_QUOTE = 3;
+    /** Before the record's first byte: a comment marker there makes it a comment line. */
+    private static final int RECORD_START = 4;
+    private static final int COMMENT = 5;
 
     private final Format format;
     private final boolean parity;
     private final byte quote;
     private final byte delimiter;
-    /** Line feeds seen by the last {@link #find} call, the ending one included. */
+    /** Line feeds seen by the last {@link #find} and the {@link #findMore} calls after it, the ending one included. */
     int newlines;
+    /** Bytes examined by all calls, for tests that the scanner's search stays linear in its input. */
+    long examined;
+
+    /* where the last search stopped without a boundary, for findMore: the quote parity or state, and line feeds */
+    private boolean inQuotes;
+    private int state;
+    private boolean escaped;
+    private int lf;
 
     Boundaries(Format format) {
         this.format = format;
@@ -33,46 +44,51 @@ final class Boundaries {
      * first (the record continues past the data, or it is the file's last record without a final newline).
      */
     int find(byte[] b, int from, int to) {
+        inQuotes = false;
+        state = RECORD_START;
+        escaped = false;
+        lf = 0;
+        return findMore(b, from, to);
+    }
+
+    /**
+     * Goes on with the record whose last {@link #find} (or findMore) returned -1, at the byte {@code from} it had
+     * reached, so that a record arriving in many reads is examined once, not again from its start after each.
+     */
+    int findMore(byte[] b, int from, int to) {
+        examined += Math.max(0, to - from);
         return parity ? findByParity(b, from, to) : findByState(b, from, to);
     }
 
     private int findByParity(byte[] b, int from, int to) {
         final byte q = quote;
-        boolean inQuotes = false;
-        int lf = 0;
+        boolean inQ = inQuotes;
+        int n = lf;
         for (int i = from; i < to; i++) {
             byte c = b[i];
             if (c == q) {
-                inQuotes = !inQuotes;
+                inQ = !inQ;
             } else if (c == Format.LF) {
-                lf++;
-                if (!inQuotes) {
-                    newlines = lf;
+                n++;
+                if (!inQ) {
+                    newlines = n;
                     return i;
                 }
             }
         }
-        newlines = lf;
+        inQuotes = inQ;
+        lf = n;
+        newlines = n;
         return -1;
     }
 
     private int findByState(byte[] b, int from, int to) {
-        int lf = 0;
         int comment = format.comment();
-        if (comment >= 0 && from < to && b[from] == (byte) comment) {
-            for (int i = from; i < to; i++) {
-                if (b[i] == Format.LF) {
-                    newlines = 1;
-                    return i;
-                }
-            }
-            newlines = 0;
-            return -1;
-        }
         int escape = format.escape();
         boolean trim = format.trim();
-        boolean escaped = false;
-        int state = FIELD_START;
+        int state = this.state;
+        boolean escaped = this.escaped;
+        int lf = this.lf;
         for (int i = from; i < to; i++) {
             byte c = b[i];
             if (c == Format.LF) {
@@ -85,7 +101,16 @@ final class Boundaries {
                 }
                 continue;
             }
+            if (state == RECORD_START) {
+                state = comment >= 0 && c == (byte) comment ? COMMENT : FIELD_START;
+            }
             switch (state) {
+                case COMMENT -> {
+                    if (c == Format.LF) {
+                        newlines = lf;
+                        return i;
+                    }
+                }
                 case FIELD_START -> {
                     if (c == quote) {
                         state = QUOTED;
@@ -130,6 +155,9 @@ final class Boundaries {
                 }
             }
         }
+        this.state = state;
+        this.escaped = escaped;
+        this.lf = lf;
         newlines = lf;
         return -1;
     }

@@ -6,8 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mds.core.BadInputException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,5 +71,84 @@ class RecordScannerTest {
                         .contains("quote");
             });
         }
+    }
+
+    /**
+     * A record arriving in many reads (a stream hands out a few KiB per read: a socket, an HTTP body, the transcoder of a
+     * UTF-16 file) is searched for its end once, going on where the last search stopped. Before, each read searched the
+     * record again from its start: a 16 MiB quoted field from such a stream took seconds, the documented 256 MiB
+     * (maxRecordBytes) most of an hour.
+     */
+    @Test
+    void aRecordArrivingInManySmallReadsIsSearchedOnceNotFromItsStartAfterEachRead() throws IOException {
+        String big = "x".repeat(4 << 20);
+        byte[] text = ("a,b\n1,\"" + big + "\"\n2,y\n").getBytes(StandardCharsets.US_ASCII);
+        try (RecordScanner s = new RecordScanner(Format.rfc4180(), "big.csv", reads(text, 8192), 0, 1, 1, 64 * 1024)) {
+            List<String> records = new ArrayList<>();
+            Chunk c;
+            while ((c = s.next(1, Long.MAX_VALUE)) != null) {
+                records.add(new String(c.bytes(), c.from(), c.to() - c.from(), StandardCharsets.US_ASCII));
+            }
+            assertThat(records).containsExactly("a,b\n", "1,\"" + big + "\"\n", "2,y\n");
+            assertThat(s.examined()).as("bytes searched for %s bytes", text.length).isLessThan(2L * text.length);
+        }
+    }
+
+    /**
+     * Going on where the search stopped finds the same records, lines and comments as one search of the whole input,
+     * whichever byte a read ends on: inside quotes, after an escape character, inside a comment line, in a CRLF.
+     */
+    @Test
+    void aSearchThatGoesOnAfterEachByteFindsTheSameRecordsAsOneSearchOfTheWholeInput() throws IOException {
+        String text = "# comment, \"quoted\nid,\"na\"\"me\"\r\n1,\"multi\nline\",\\\"x\r\n\n#c2\n2,a\\\nb,\"q\\\"q\"\n"
+                + "3,\"\",\"\"\"\"\n4,last";
+        Format[] formats = {Format.rfc4180(),
+            new Format((byte) ',', (byte) '"', '\\', '#', "", false, StandardCharsets.UTF_8, false, false),
+            new Format((byte) ',', (byte) '"', -1, '#', "", true, StandardCharsets.UTF_8, false, true)};
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        for (Format format : formats) {
+            List<String> whole = chunks(new RecordScanner(format, "t.csv", reads(bytes, bytes.length), 0, 1, 1, 1024));
+            List<String> byteByByte = chunks(new RecordScanner(format, "t.csv", reads(bytes, 1), 0, 1, 1, 1024));
+            assertThat(byteByByte).as("%s", format).isEqualTo(whole).hasSizeGreaterThan(3);
+        }
+    }
+
+    private static List<String> chunks(RecordScanner s) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (s) {
+            Chunk c;
+            while ((c = s.next(1, Long.MAX_VALUE)) != null) {
+                out.add(c.firstRecord() + "/" + c.firstLine() + "+" + c.lines() + "x" + c.records() + ":"
+                        + new String(c.bytes(), c.from(), c.to() - c.from(), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    /** A channel handing out at most {@code step} bytes per read, as a stream over a socket does. */
+    private static ReadableByteChannel reads(byte[] data, int step) {
+        return new ReadableByteChannel() {
+            private int at;
+
+            @Override
+            public int read(ByteBuffer dst) {
+                if (at == data.length) {
+                    return -1;
+                }
+                int n = Math.min(Math.min(step, dst.remaining()), data.length - at);
+                dst.put(data, at, n);
+                at += n;
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 }
