@@ -220,14 +220,20 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
     /** Fails a test whose class set-up (constructor, {@code @BeforeAll}) left a transaction open on a pooled connection. */
     @Override
     public void beforeEach(ExtensionContext context) {
-        failOnLeftOpenTransactions(context, "the set-up of " + context.getRequiredTestClass().getName()
+        failOnLeftOpenTransactions(context, null, "the set-up of " + context.getRequiredTestClass().getName()
                 + " (its constructor or @BeforeAll), run before " + testName(context) + ",");
+        TestDatabase.RUNNING_TEST.set(context.getUniqueId());
     }
 
-    /** Fails a test that left a transaction open on a pooled connection (in it or its {@code @BeforeEach}/{@code @AfterEach}). */
+    /**
+     * Fails a test that left a transaction open on a pooled connection (in it or its {@code @BeforeEach}/{@code @AfterEach}):
+     * one given back on its thread, or on a thread of no test; not one given back on the thread of another test
+     * running at the same time.
+     */
     @Override
     public void afterEach(ExtensionContext context) {
-        failOnLeftOpenTransactions(context, testName(context));
+        TestDatabase.RUNNING_TEST.remove();
+        failOnLeftOpenTransactions(context, context.getUniqueId(), testName(context));
     }
 
     private static String testName(ExtensionContext context) {
@@ -251,10 +257,11 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
         return out;
     }
 
-    private static void failOnLeftOpenTransactions(ExtensionContext context, String who) {
+    /** {@code test}: the unique id of the test whose own left open transactions are taken too (null: only those of no test). */
+    private static void failOnLeftOpenTransactions(ExtensionContext context, String test, String who) {
         List<String> found = new ArrayList<>();
         for (TestDatabase db : databases(context)) {
-            found.addAll(db.takeLeftOpenTransactions());
+            found.addAll(db.takeLeftOpenTransactions(test == null ? "" : test));
         }
         if (!found.isEmpty()) {
             throw new AssertionError(who + " left " + (found.size() == 1 ? "a transaction" : found.size() + " transactions")

@@ -37,7 +37,18 @@ public final class TestDatabase implements AutoCloseable {
     private volatile HikariDataSource dataSource;
     private volatile HikariDataSource adminDataSource;
     private volatile boolean failOnLeftOpenTransactions;
-    private final Queue<String> leftOpen = new ConcurrentLinkedQueue<>();
+    private final Queue<LeftOpen> leftOpen = new ConcurrentLinkedQueue<>();
+
+    /**
+     * The test running on this thread (from its before-each to its after-each callbacks), set by the extension: a
+     * transaction left open is kept with the test whose thread gave its connection back, so that under JUnit's
+     * parallel execution another test of the class that ends meanwhile does not take it.
+     */
+    static final ThreadLocal<String> RUNNING_TEST = new ThreadLocal<>();
+
+    /** A transaction left open, with the test whose thread gave its connection back (null: none, or not known). */
+    private record LeftOpen(String test, String what) {
+    }
 
     TestDatabase(PostgresServer server, String name) {
         this(server, name, null, null);
@@ -92,7 +103,7 @@ public final class TestDatabase implements AutoCloseable {
 
     private void leftOpen(String what) {
         if (failOnLeftOpenTransactions) {
-            leftOpen.add(what);
+            leftOpen.add(new LeftOpen(RUNNING_TEST.get(), what));
         } else {
             LOG.warn("{}; rolled it back", what);
         }
@@ -105,9 +116,21 @@ public final class TestDatabase implements AutoCloseable {
 
     /** The transactions left open on this database's pooled connections since the last call (when failing on them). */
     List<String> takeLeftOpenTransactions() {
+        return takeLeftOpenTransactions(null);
+    }
+
+    /**
+     * As {@link #takeLeftOpenTransactions()}, leaving those given back on the thread of another test than {@code test}
+     * (its unique id) for that test; all of them when {@code test} is null.
+     */
+    List<String> takeLeftOpenTransactions(String test) {
         List<String> out = new ArrayList<>();
-        for (String s = leftOpen.poll(); s != null; s = leftOpen.poll()) {
-            out.add(s);
+        for (java.util.Iterator<LeftOpen> it = leftOpen.iterator(); it.hasNext(); ) {
+            LeftOpen l = it.next();
+            if (test == null || l.test() == null || l.test().equals(test)) {
+                it.remove();
+                out.add(l.what());
+            }
         }
         return out;
     }
