@@ -154,9 +154,9 @@ public final class CsvSource implements AutoCloseable {
      * {@code -infinity} in any case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as
      * pgjdbc reads them), time, uuid (in the forms PostgreSQL reads: any case, in braces or not, with or without
      * hyphens after groups of four digits), json (text), bytes (hex, optionally after {@code \x}), string. An empty
-     * field of a non-text type is NULL. Numbers, dates, timestamps and times may have white space around them (space, tab, CR,
-     * LF, FF, VT) and integers any number of leading zeros, as PostgreSQL's input reads them; inference takes such a
-     * column for text.
+     * field of a non-text type is NULL. Numbers, dates, timestamps and times may have white space around them (space,
+     * tab, CR, LF, FF, VT) and integers any number of leading zeros, as PostgreSQL's input reads them; inference takes
+     * such a column for text.
      */
     public static final class Builder {
         private static final int DEFAULT_MAX_RECORD_BYTES = 256 << 20;
