@@ -293,11 +293,12 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
      * microseconds of {@code time}; {@code Timestamp} and {@code Date} are built in the JVM's zone, so a
      * {@code timestamp} that does not exist there, inside a daylight-saving gap, comes back shifted by an hour;
      * {@code timestamptz} would lose its instant). A {@code bit(n)} of more than one bit is its text ({@code 101}):
-     * pgjdbc would read it as a boolean and fail.
+     * pgjdbc would read it as a boolean and fail. An {@code xml} value is its text: pgjdbc's {@code SQLXML} equals nothing.
      */
     private static Object value(ResultSet rs, int i, ResultSetMetaData md) throws SQLException {
         return switch (md.getColumnTypeName(i)) {
             case "bit" -> md.getPrecision(i) == 1 ? rs.getObject(i) : rs.getString(i);
+            case "xml" -> rs.getString(i);
             case "timestamptz" -> rs.getObject(i, OffsetDateTime.class);
             case "timestamp" -> rs.getObject(i, LocalDateTime.class);
             case "date" -> rs.getObject(i, LocalDate.class);

@@ -228,4 +228,18 @@ class TableAssertTest {
                 .isInstanceOf(AssertionError.class).hasMessageContaining("but it does (a view)");
         assertThatThrownBy(() -> assertThatTable(ds, "kinds.none").exists()).hasMessageContaining("but it does not");
     }
+
+    /**
+     * An xml column compares with its text. Before, it was read as pgjdbc's SQLXML, which equals nothing, so no expected
+     * value matched, and a failure showed it as {@code org.postgresql.jdbc.PgSQLXML@7d446ed1}.
+     */
+    @Test
+    void xmlColumnsCompareAsTheirText(DataSource ds) {
+        TestSql.sql(ds, "create table xml_docs (id int, doc xml)", "insert into xml_docs values (1, '<a>1</a>'), (2, null)");
+        assertThatTable(ds, "xml_docs").containsExactlyInAnyOrder(row(1, "<a>1</a>"), row(2, null));
+        assertThatTable(ds, "xml_docs").column("doc").containsOnly("<a>1</a>", null);
+        assertThatThrownBy(() -> assertThatTable(ds, "xml_docs").contains(row(1, "<a>2</a>")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("differs in column doc: expected '<a>2</a>' (String), found '<a>1</a>' (String)");
+    }
 }
