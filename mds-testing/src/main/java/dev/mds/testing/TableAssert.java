@@ -305,8 +305,16 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             case "time" -> rs.getObject(i, LocalTime.class);
             case "timetz" -> rs.getObject(i, OffsetTime.class);
             case "_time", "_timetz", "_timestamp", "_timestamptz", "_date" -> temporalArray(rs, i, md.getColumnTypeName(i).substring(1));
-            default -> rs.getObject(i);
+            default -> elements(rs.getObject(i));
         };
+    }
+
+    /**
+     * An array's elements ({@code String[]}, {@code BigDecimal[]} ... as pgjdbc reads them), read while the connection
+     * is open, so that a failure shows them as it shows an expected array; any other value as it is.
+     */
+    private static Object elements(Object v) throws SQLException {
+        return v instanceof java.sql.Array a ? a.getArray() : v;
     }
 
     private static final DateTimeFormatter TIMETZ = new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_TIME)
@@ -328,7 +336,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             return null;
         }
         if (!text.startsWith("{") || !text.endsWith("}") || text.indexOf('{', 1) >= 0) {
-            return rs.getObject(i);
+            return elements(rs.getObject(i));
         }
         String body = text.substring(1, text.length() - 1);
         List<Object> values = new ArrayList<>();
@@ -356,7 +364,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
                     default -> LocalDate.parse(v);
                 });
             } catch (DateTimeParseException ex) {
-                return rs.getObject(i);
+                return elements(rs.getObject(i));
             }
         }
         return values;

@@ -242,4 +242,23 @@ class TableAssertTest {
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("differs in column doc: expected '<a>2</a>' (String), found '<a>1</a>' (String)");
     }
+
+    /**
+     * A failure shows a found array as it shows an expected one, element by element, strings quoted and NULL as null.
+     * Before, a found array was shown as PostgreSQL's text ({@code {x,NULL,"y z"}}, typed PgArray) beside an expected
+     * {@code ['x', 'null', 'y z']}.
+     */
+    @Test
+    void aFailureShowsFoundArraysAsItShowsExpectedOnes(DataSource ds) {
+        TestSql.sql(ds, "create table shown_arrays (id int, tags text[], amounts numeric[])",
+                "insert into shown_arrays values (1, '{x,NULL,\"y z\"}', '{1.50,NULL}')");
+        assertThatTable(ds, "shown_arrays").containsExactlyInAnyOrder(row(1, new String[] {"x", null, "y z"},
+                java.util.Arrays.asList(new BigDecimal("1.5"), null)));
+        assertThatThrownBy(() -> assertThatTable(ds, "shown_arrays").columns("id", "tags").contains(row(1, new String[] {"x", "null", "y z"})))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("It holds 1 rows:" + System.lineSeparator() + "  (1, ['x', null, 'y z'])")
+                .hasMessageContaining("differs in column tags: expected ['x', 'null', 'y z'] (String[]), found ['x', null, 'y z'] (String[])");
+        assertThatThrownBy(() -> assertThatTable(ds, "shown_arrays").columns("id", "amounts").contains(row(1, List.of(2))))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("found [1.50, null] (BigDecimal[])");
+    }
 }
