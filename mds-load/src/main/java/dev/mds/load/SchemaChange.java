@@ -21,7 +21,8 @@ public enum SchemaChange {
      * lock (as Airbyte and Fivetran do): {@code numeric(6,2)} to {@code numeric(10,4)} for a {@code decimal(10,4)}
      * field (the larger integer part and scale of the two), to {@code numeric} for an unconstrained decimal or a double
      * it would round, or for a number of more integer digits than it holds (12345.6 for {@code numeric(6,2)});
-     * {@code smallint}/{@code integer} to {@code integer}/{@code bigint}; {@code real} to {@code double precision};
+     * {@code smallint}/{@code integer} to {@code integer}/{@code bigint} (to {@code bigint} for a whole decimal or double
+     * beyond its range); {@code real} to {@code double precision};
      * {@code timestamp(p)}, {@code timestamptz(p)}, {@code time(p)} to microseconds; {@code varchar(n)} and
      * {@code char(n)} to {@code text}. Columns judged by value (all but a declared decimal) are widened only when a
      * value of the batch needs it; columns are never narrowed. The ALTER may rewrite the table (holding its ACCESS

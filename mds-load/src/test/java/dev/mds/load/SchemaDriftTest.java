@@ -301,6 +301,37 @@ class SchemaDriftTest {
                 .containsExactly("12345.6|1.5|7|8", "123456.5", "1234567", "1234567");
     }
 
+    static final Schema WHOLE = Schema.builder().required("id", FieldType.LONG).add("s", FieldType.DECIMAL)
+            .add("i", FieldType.DOUBLE).build();
+
+    /**
+     * An integer column takes a decimal or double without fraction as the integer (TypedValuesTest); one beyond the
+     * column's range is refused by the COPY naming its record, unless ADD_AND_WIDEN_COLUMNS widens the column to bigint,
+     * as it does for an int or long field. Before, the widening policy refused it as if it did not widen.
+     */
+    @ParameterizedTest
+    @EnumSource(SyncMode.class)
+    void aWholeDecimalOrDoubleBeyondAnIntegerColumnsRangeIsRefusedByTheCopyUnlessWidened(SyncMode mode, DataSource ds) {
+        String t = table("whole", mode);
+        exec(ds, "create schema if not exists drift; create table drift." + t + " (id bigint primary key, s smallint, i integer);"
+                + " insert into drift." + t + " values (1, 1, 1)");
+        List<String> before = state(ds, t);
+        assertThatThrownBy(() -> load(loader(ds, t, mode, SchemaChange.ADD_COLUMNS), mode, WHOLE,
+                Record.of(2L, new BigDecimal("40000"), 1e10)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("record 1 (key id=2), column 's'")
+                .hasMessageContaining("out of range for type smallint");
+        assertThat(state(ds, t)).isEqualTo(before);
+        MergeLoader widening = loader(ds, t, mode, SchemaChange.ADD_AND_WIDEN_COLUMNS);
+        load(widening, mode, WHOLE, Record.of(3L, new BigDecimal("32767.0"), 2147483647.0));
+        assertThat(List.of(type(ds, t, "s"), type(ds, t, "i"))).containsExactly("smallint", "integer");
+        load(widening, mode, WHOLE, Record.of(2L, new BigDecimal("40000"), 1e10));
+        assertThat(List.of(type(ds, t, "s"), type(ds, t, "i"))).containsExactly("bigint", "bigint");
+        assertThat(query(ds, "select s || '|' || i from drift." + t + " where id = 2")).containsExactly("40000|10000000000");
+        // a fraction is no integer: still a bad row, whatever the policy
+        assertThatThrownBy(() -> load(widening, mode, WHOLE, Record.of(4L, new BigDecimal("1.5"), 2.0)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("column 's'");
+    }
+
     static final Schema TEXT = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING)
             .add("c", FieldType.STRING).build();
 

@@ -162,6 +162,15 @@ record Widening(String column, FieldType batchType, String tableType, String wid
             // as for a double below: 613.4245936603365 or 123456789 would be stored as 613.4246 or 1.2345679e+08
             return wider(column, batch, tc, "double precision", "float8", Check.ROUNDS, Widening::realHoldsExactly);
         }
+        if ((t.equals("int2") || t.equals("int4"))
+                && (batch.kind() == FieldType.Kind.DECIMAL || batch.kind() == FieldType.Kind.DOUBLE)) {
+            // an integer column takes a whole decimal or double as the integer (CanonicalText.integral): one beyond its
+            // range is refused by the COPY, as a long is; a fraction stays a bad row, which no widening helps
+            long min = t.equals("int2") ? Short.MIN_VALUE : Integer.MIN_VALUE;
+            long max = t.equals("int2") ? Short.MAX_VALUE : Integer.MAX_VALUE;
+            return wider(column, batch, tc, "bigint", "int8", Check.REFUSED,
+                    v -> !(CanonicalText.integral(v) instanceof Long n) || (n >= min && n <= max));
+        }
         switch (batch.kind()) {
             case DECIMAL -> {
                 if (!t.equals("numeric") || mod.length == 0) {
