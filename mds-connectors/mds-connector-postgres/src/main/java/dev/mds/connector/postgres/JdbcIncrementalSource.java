@@ -131,7 +131,7 @@ public final class JdbcIncrementalSource {
      */
     public String sql() {
         return "select * from " + table.quoted() + " where " + Identifiers.quote(cursor) + " >= cast(? as <cursor type>)"
-                + " order by " + orderBy() + " limit " + (batchRows + 1);
+                + " order by " + orderBy() + " limit " + ((long) batchRows + 1);
     }
 
     private String orderBy() {
@@ -187,7 +187,7 @@ public final class JdbcIncrementalSource {
                 }
                 String order = " order by " + orderBy();
                 // one row more than a batch, whose cursor and key only are read: does the page end inside a group?
-                Page page = read(src, select + where + order + " limit " + (batchRows + 1), params, batchRows);
+                Page page = read(src, select + where + order + " limit " + ((long) batchRows + 1), params, batchRows);
                 if (page.records.isEmpty()) {
                     break;
                 }

@@ -90,6 +90,19 @@ class JdbcIncrementalSourceTest {
         }
     }
 
+    /** {@code batchRows(Integer.MAX_VALUE)}, all rows in one batch: the query's {@code limit} was one more, overflowing to a negative. */
+    @Test
+    void aBatchOfAsManyRowsAsAnIntHoldsReadsTheTableInOneBatch(DataSource ds) {
+        sql(ds, "create schema s23", "create table s23.t (id int primary key, ts int not null)",
+                "insert into s23.t select g, g from generate_series(1, 5) g");
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s23.t").cursor("ts").key("id")
+                .batchRows(Integer.MAX_VALUE).offsets(JdbcStateStore.create(ds)).build();
+        List<Integer> sizes = new ArrayList<>();
+        assertThat(source.run(ds, (batch, c) -> sizes.add(batch.size()))).isEqualTo(5);
+        assertThat(sizes).containsExactly(5);
+        assertThat(source.sql()).endsWith(" limit 2147483648");
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
