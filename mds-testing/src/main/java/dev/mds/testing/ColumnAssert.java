@@ -11,14 +11,21 @@ import org.assertj.core.api.AbstractAssert;
 /** Assertions on the values of one column, from {@link TableAssert#column(String)}. */
 public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object>> {
     private final String name;
+    /** What an expected value is compared as (a jsonb column's JSON text as a {@link Values.Jsonb}). */
+    private final java.util.function.UnaryOperator<Object> expectedAs;
 
-    ColumnAssert(String name, List<Object> values) {
+    ColumnAssert(String name, List<Object> values, java.util.function.UnaryOperator<Object> expectedAs) {
         super(values, ColumnAssert.class);
         this.name = name;
+        this.expectedAs = expectedAs;
     }
 
     /** Fails unless every value is one of these (and each of these occurs, as AssertJ's containsOnly). */
-    public ColumnAssert containsOnly(Object... expected) {
+    public ColumnAssert containsOnly(Object... given) {
+        Object[] expected = given.clone();
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = expectedAs.apply(expected[i]);
+        }
         Set<Object> distinct = new LinkedHashSet<>();
         for (Object v : actual) {
             distinct.add(Values.normalize(v));
@@ -71,8 +78,12 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         return this;
     }
 
-    /** The column's values, for AssertJ's general list assertions. */
+    /** The column's values, for AssertJ's general list assertions (a jsonb value as its text). */
     public List<Object> values() {
-        return actual;
+        List<Object> out = new ArrayList<>(actual.size());
+        for (Object v : actual) {
+            out.add(v instanceof Values.Jsonb j ? j.text() : v);
+        }
+        return out;
     }
 }

@@ -36,7 +36,8 @@ import org.assertj.core.api.AbstractAssert;
  *
  * A failed row comparison shows the rows that are missing and the rows that are unexpected (or, for
  * {@link #contains}, the table's first rows), and for each missing row the nearest found row with the columns that
- * differ and the Java types of their values.
+ * differ and the Java types of their values. An expected value for a {@code jsonb} column may be its JSON text, compared
+ * by meaning as PostgreSQL compares jsonb (key order, white space and a number's trailing zeros do not matter).
  */
 public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     private final DataSource dataSource;
@@ -110,8 +111,9 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     }
 
     /** Fails unless the table's rows (in the chosen columns) are exactly these, in any order, duplicates counted. */
-    public TableAssert containsExactlyInAnyOrder(Row... expected) {
+    public TableAssert containsExactlyInAnyOrder(Row... given) {
         Read read = read(Integer.MAX_VALUE);
+        Row[] expected = jsonb(read.types(), given);
         List<Row> actualRows = read.rows();
         List<Row> missing = new ArrayList<>(Arrays.asList(expected));
         List<Row> unexpected = new ArrayList<>();
@@ -140,8 +142,9 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     }
 
     /** Fails unless each of these rows is in the table. */
-    public TableAssert contains(Row... expected) {
+    public TableAssert contains(Row... given) {
         Read read = read(Integer.MAX_VALUE);
+        Row[] expected = jsonb(read.types(), given);
         List<Row> actualRows = read.rows();
         List<Row> missing = new ArrayList<>();
         for (Row e : expected) {
@@ -161,11 +164,49 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
 
     /** Assertions on the values of one column. */
     public ColumnAssert column(String name) {
+        Read read = columns(name).read(Integer.MAX_VALUE);
         List<Object> values = new ArrayList<>();
-        for (Row r : columns(name).rows(Integer.MAX_VALUE)) {
+        for (Row r : read.rows()) {
             values.add(r.get(0));
         }
-        return new ColumnAssert(actual + "." + name, values);
+        return new ColumnAssert(actual + "." + name, values, e -> jsonb(read.types(), new Row[] {Row.row(e)})[0].get(0));
+    }
+
+    /**
+     * The expected rows with each value given as JSON text ({@code String} or pgjdbc's {@code PGobject}) for a
+     * {@code jsonb} column as a {@link Values.Jsonb} of PostgreSQL's reading of it, so that it compares by meaning (key
+     * order and white space do not matter); text that is no JSON stays as it is, and matches nothing.
+     */
+    private Row[] jsonb(List<String> types, Row[] expected) {
+        if (!types.contains("jsonb")) {
+            return expected;
+        }
+        Row[] out = expected.clone();
+        try (Connection c = dataSource.getConnection();
+                java.sql.PreparedStatement ps = c.prepareStatement("select cast(cast(? as text) as jsonb)::text")) {
+            for (int r = 0; r < out.length; r++) {
+                if (out[r].size() != types.size()) {
+                    continue;
+                }
+                Object[] values = out[r].values().toArray();
+                for (int i = 0; i < values.length; i++) {
+                    Object v = values[i] instanceof org.postgresql.util.PGobject p ? p.getValue() : values[i];
+                    if (types.get(i).equals("jsonb") && v instanceof String text) {
+                        ps.setString(1, text);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            values[i] = new Values.Jsonb(rs.getString(1));
+                        } catch (SQLException notJson) {
+                            // no JSON: compared as given, it matches no jsonb value
+                        }
+                    }
+                }
+                out[r] = Row.row(values);
+            }
+        } catch (SQLException e) {
+            throw new AssertionError("cannot read expected jsonb values of " + actual + ": " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /** How many rows a failure shows of a table, and how many missing rows it compares with their nearest found row. */
@@ -257,8 +298,8 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         });
     }
 
-    /** The rows a query read, and the names of its columns. */
-    private record Read(List<String> names, List<Row> rows) {
+    /** The rows a query read, and the names and type names of its columns. */
+    private record Read(List<String> names, List<String> types, List<Row> rows) {
     }
 
     List<Row> rows(int limit) {
@@ -272,8 +313,10 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             ResultSetMetaData md = rs.getMetaData();
             int n = md.getColumnCount();
             List<String> names = new ArrayList<>(n);
+            List<String> types = new ArrayList<>(n);
             for (int i = 1; i <= n; i++) {
                 names.add(md.getColumnName(i));
+                types.add(md.getColumnTypeName(i));
             }
             List<Row> out = new ArrayList<>();
             while (rs.next()) {
@@ -283,7 +326,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
                 }
                 out.add(Row.row(values));
             }
-            return new Read(names, out);
+            return new Read(names, types, out);
         });
     }
 
@@ -294,11 +337,13 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
      * {@code timestamp} that does not exist there, inside a daylight-saving gap, comes back shifted by an hour;
      * {@code timestamptz} would lose its instant). A {@code bit(n)} of more than one bit is its text ({@code 101}):
      * pgjdbc would read it as a boolean and fail. An {@code xml} value is its text: pgjdbc's {@code SQLXML} equals nothing.
+     * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning.
      */
     private static Object value(ResultSet rs, int i, ResultSetMetaData md) throws SQLException {
         return switch (md.getColumnTypeName(i)) {
             case "bit" -> md.getPrecision(i) == 1 ? rs.getObject(i) : rs.getString(i);
             case "xml" -> rs.getString(i);
+            case "jsonb" -> rs.getString(i) == null ? null : new Values.Jsonb(rs.getString(i));
             case "timestamptz" -> rs.getObject(i, OffsetDateTime.class);
             case "timestamp" -> rs.getObject(i, LocalDateTime.class);
             case "date" -> rs.getObject(i, LocalDate.class);

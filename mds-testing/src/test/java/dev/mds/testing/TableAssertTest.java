@@ -261,4 +261,30 @@ class TableAssertTest {
         assertThatThrownBy(() -> assertThatTable(ds, "shown_arrays").columns("id", "amounts").contains(row(1, List.of(2))))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("found [1.50, null] (BigDecimal[])");
     }
+
+    /**
+     * An expected jsonb value written as JSON text compares by what it means, as PostgreSQL's jsonb {@code =} does: key
+     * order, white space and a number's trailing zeros do not matter. Before, it had to be written as PostgreSQL prints
+     * jsonb ({@code {"a": 1, "b": 2}}), so {@code "{\"a\":1,\"b\":2}"} did not match, and the failure blamed the types
+     * (String against PGobject).
+     */
+    @Test
+    void expectedJsonbComparesByMeaning(DataSource ds) {
+        TestSql.sql(ds, "create table docs (id int, doc jsonb, raw json)",
+                "insert into docs values (1, '{\"b\": [1, 2.50, \"2.50\"], \"a\": {\"x\": null}}', '{\"b\":1}'), (2, null, null)");
+        assertThatTable(ds, "docs").containsExactlyInAnyOrder(row(1, "{\"a\":{\"x\":null},\"b\":[1,2.5,\"2.50\"]}", "{\"b\":1}"),
+                row(2, null, null));
+        assertThatTable(ds, "docs").columns("doc").contains(row("{ \"b\" : [1.0, 2.50, \"2.50\"], \"a\" : {\"x\" : null} }"));
+        assertThatTable(ds, "docs").column("doc").containsOnly("{\"a\":{\"x\":null},\"b\":[1,2.50,\"2.50\"]}", null);
+        assertThat(assertThatTable(ds, "docs").column("doc").values())
+                .contains("{\"a\": {\"x\": null}, \"b\": [1, 2.50, \"2.50\"]}");
+        assertThatThrownBy(() -> assertThatTable(ds, "docs").columns("id", "doc").contains(row(1, "{\"a\":{\"x\":null},\"b\":[1,2.5,\"2.5\"]}")))
+                .isInstanceOf(AssertionError.class)   // a string is compared as written
+                .hasMessageContaining("differs in column doc: expected {\"a\": {\"x\": null}, \"b\": [1, 2.5, \"2.5\"]} (Jsonb),"
+                        + " found {\"a\": {\"x\": null}, \"b\": [1, 2.50, \"2.50\"]} (Jsonb)");
+        assertThatThrownBy(() -> assertThatTable(ds, "docs").column("doc").containsOnly("{\"a\":1}", null))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("lacks [{\"a\": 1}]");
+        assertThatThrownBy(() -> assertThatTable(ds, "docs").columns("id", "doc").contains(row(1, "not json")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("expected 'not json' (String)");
+    }
 }

@@ -122,6 +122,75 @@ public final class Values {
         return Objects.equals(x, y);
     }
 
+    /**
+     * A {@code jsonb} value as PostgreSQL prints it (keys in its order, its spacing), equal to another of the same meaning
+     * as PostgreSQL's {@code jsonb =} takes it: numbers by value ({@code 2.5} and {@code 2.50} are equal). Shown as its text.
+     */
+    public static final class Jsonb {
+        private final String text;
+        private final String key;
+
+        /** {@code text}: a jsonb value's text as PostgreSQL prints it ({@code ::jsonb::text}). */
+        public Jsonb(String text) {
+            this.text = Objects.requireNonNull(text, "text");
+            this.key = numbersByValue(text);
+        }
+
+        /** The value's text, as PostgreSQL prints it. */
+        public String text() {
+            return text;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Jsonb j && key.equals(j.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return key.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+
+        /** The text with each number outside a string in one form ({@code 2.50}, {@code 2.5} and {@code 25e-1} as {@code 2.5}). */
+        private static String numbersByValue(String json) {
+            StringBuilder out = new StringBuilder(json.length());
+            for (int i = 0; i < json.length(); ) {
+                char c = json.charAt(i);
+                if (c == '"') {
+                    int j = i + 1;
+                    while (j < json.length() && json.charAt(j) != '"') {
+                        j += json.charAt(j) == '\\' ? 2 : 1;
+                    }
+                    j = Math.min(j + 1, json.length());
+                    out.append(json, i, j);
+                    i = j;
+                } else if (c == '-' || (c >= '0' && c <= '9')) {
+                    int j = i + 1;
+                    while (j < json.length() && "0123456789.eE+-".indexOf(json.charAt(j)) >= 0) {
+                        j++;
+                    }
+                    String number = json.substring(i, j);
+                    try {
+                        BigDecimal d = new BigDecimal(number);
+                        out.append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toString());
+                    } catch (NumberFormatException e) {
+                        out.append(number);
+                    }
+                    i = j;
+                } else {
+                    out.append(c);
+                    i++;
+                }
+            }
+            return out.toString();
+        }
+    }
+
     /** A byte array compared by content; shown as hex. */
     public static final class Bytes {
         private final byte[] bytes;
