@@ -730,6 +730,10 @@ public final class MergeLoader {
             if (cursor != null && key.contains(cursor)) {
                 problems.add("cursor \"" + cursor + "\" is a key column");
             }
+            if (cursor != null && cursor.equals(loadTimestamp)) {
+                problems.add("cursor \"" + cursor + "\" is the loadTimestamp column, which the loader sets itself"
+                        + " (a batch carrying it is refused); the cursor is a column of the batch");
+            }
             if (loadTimestamp != null && key.contains(loadTimestamp)) {
                 problems.add("loadTimestamp \"" + loadTimestamp + "\" is a key column");
             }

@@ -21,6 +21,11 @@ class BuilderTest {
         assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").key("id").deleteMode(DeleteMode.SOFT).build())
                 .hasMessageContaining("deleteMode SOFT only applies to mode CDC");
         assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").key("id", "id")).hasMessageContaining("repeat");
+        // the cursor comes in the batch, the load timestamp is set by the loader (a batch carrying it is refused): one
+        // column cannot be both, which every load refused only when it ran
+        assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").key("id").cursor("lt").loadTimestamp("lt").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cursor \"lt\" is the loadTimestamp column, which the loader sets itself");
         assertThatThrownBy(() -> MergeLoader.into(ds, "raw.x").key("x".repeat(64))).hasMessageContaining("63 bytes");
     }
 
