@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  * long rows = orders.run(warehouse, (batch, c) -> loader.load(batch, c));
  * }</pre>
  *
- * Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor of
+ * One run at a time: a batch commits only while the stored position is the one its run read or last stored, so a
+ * run overlapping another of the same state key fails, its batch rolled back, instead of loading the other's rows again.
+ *
+ * <p>Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor of
  * {@code infinity} (or a float's {@code NaN}, which sorts after it) is never stored (no later finite row would be read
  * from it): the last finite one is, so each run reads the rows at infinity and NaN again. A cursor that does
  * not grow with every change (for example a timestamp set at transaction start by a long transaction that commits
@@ -163,7 +166,11 @@ public final class JdbcIncrementalSource {
             if (nullable.contains(cursor)) {
                 refuseNullCursors(src);
             }
-            Optional<SourcePosition> stored = offsets.get(stateKey).map(s -> SourcePosition.fromJson(s.json()));
+            Optional<StateStore.State> state = offsets.get(stateKey);
+            // the version each batch's commit expects to find: a run overlapping another must not commit the rows the
+            // other committed (an APPEND target would hold them twice)
+            long version = state.map(StateStore.State::version).orElse(0L);
+            Optional<SourcePosition> stored = state.map(s -> SourcePosition.fromJson(s.json()));
             Optional<String> start = stored.flatMap(p -> p.get("cursor")).map(Object::toString);
             String finiteCursor = start.orElse(null);
             List<String> finiteKey = stored.flatMap(JdbcIncrementalSource::storedKey)
@@ -223,7 +230,8 @@ public final class JdbcIncrementalSource {
                     }
                 }
                 SourcePosition position = SourcePosition.of(stateKey, pos);
-                commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)), position);
+                version = commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)),
+                        position, version);
                 total += page.records.size();
                 if (!more) {
                     break;
@@ -319,9 +327,15 @@ public final class JdbcIncrementalSource {
         }
     }
 
-    private void commit(DataSource warehouse, Handler handler, RecordBatch batch, SourcePosition position) {
+    /**
+     * Loads the batch and stores its position in one warehouse transaction, if the stored position is still at
+     * {@code version} (the one this run read or last wrote); returns the version stored.
+     *
+     * @throws MdsException when another run stored a position meanwhile (its batch rolled back)
+     */
+    private long commit(DataSource warehouse, Handler handler, RecordBatch batch, SourcePosition position, long version) {
         try (Connection c = warehouse.getConnection()) {
-            Sql.transaction(c, x -> {
+            return Sql.transaction(c, x -> {
                 try {
                     handler.handle(batch, x);
                 } catch (RuntimeException e) {
@@ -329,8 +343,13 @@ public final class JdbcIncrementalSource {
                 } catch (Exception e) {
                     throw new MdsException("loading a batch of " + table + " failed: " + e.getMessage(), e);
                 }
-                offsets.put(x, stateKey, position.toJson());
-                return null;
+                if (!offsets.compareAndSet(x, stateKey, version, position.toJson())) {
+                    throw new MdsException(table + ": another run of this source committed a position (state key "
+                            + stateKey + ") since this run read it, so this batch may hold rows that run loaded already;"
+                            + " the batch is rolled back. Run one read of a table at a time (or give each its own"
+                            + " stateKey)");
+                }
+                return offsets.get(x, stateKey).map(StateStore.State::version).orElseThrow();
             });
         } catch (SQLException e) {
             throw new MdsException("cannot commit a batch of " + table + " to the warehouse: " + e.getMessage(), e);

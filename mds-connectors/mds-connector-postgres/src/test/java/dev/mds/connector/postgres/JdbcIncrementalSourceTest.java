@@ -90,6 +90,44 @@ class JdbcIncrementalSourceTest {
         }
     }
 
+    /**
+     * Two runs of one source at once (a scheduler starting the next run before the last one ended): both read from the
+     * position stored when they started, so with an APPEND load each committed the same rows, and the target held them
+     * twice, although {@code AFTER_LAST_ROW} promises each row once. A batch now commits only while the stored position is
+     * still the one its run last saw; the run that finds it moved by another fails, its batch rolled back.
+     */
+    @Test
+    void aRunOverlappingAnotherOfTheSameSourceFailsRatherThanLoadTheirRowsTwice(DataSource ds) {
+        sql(ds, "create schema s22", "create table s22.t (id int primary key, ts int not null)",
+                "insert into s22.t select g, g / 2 from generate_series(1, 7) g", "create table s22.landed (id int)");
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s22.t").cursor("ts").key("id").batchRows(3)
+                .restart(JdbcIncrementalSource.Restart.AFTER_LAST_ROW).offsets(JdbcStateStore.create(ds)).build();
+        JdbcIncrementalSource.Handler land = (batch, c) -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("insert into s22.landed values (?)")) {
+                for (dev.mds.core.Record r : batch.records()) {
+                    ps.setInt(1, (Integer) r.get(0));
+                    ps.executeUpdate();
+                }
+            }
+        };
+        for (int overlapAt : new int[] {1, 2}) {
+            sql(ds, "truncate s22.landed");
+            JdbcStateStore.create(ds).delete(source.stateKey());
+            int[] batches = {0};
+            // the second run starts and ends while the first one's batch is loaded but not yet committed
+            assertThatThrownBy(() -> source.run(ds, (batch, c) -> {
+                land.handle(batch, c);
+                if (++batches[0] == overlapAt) {
+                    assertThat(source.run(ds, land)).isEqualTo(overlapAt == 1 ? 7 : 4);
+                }
+            })).isInstanceOf(MdsException.class).hasMessageContaining("s22.t")
+                    .hasMessageContaining("another run");
+            assertThat(count(ds, "select count(*) from s22.landed")).as("overlap at batch %d", overlapAt).isEqualTo(7);
+            assertThat(count(ds, "select count(distinct id) from s22.landed")).isEqualTo(7);
+            assertThat(source.run(ds, land)).isZero();
+        }
+    }
+
     /** {@code batchRows(Integer.MAX_VALUE)}, all rows in one batch: the query's {@code limit} was one more, overflowing to a negative. */
     @Test
     void aBatchOfAsManyRowsAsAnIntHoldsReadsTheTableInOneBatch(DataSource ds) {
