@@ -148,11 +148,12 @@ public final class CsvSource implements AutoCloseable {
      * <p>Types: long, int, decimal (with a declared precision and scale, values are rounded half away from zero to the
      * scale, as PostgreSQL does, and those that then do not fit are bad rows), double, boolean (as PostgreSQL reads it:
      * {@code true/false/yes/no/on/off/1/0} and unique prefixes such as {@code t}, {@code f}, {@code y}, {@code n}, in
-     * any case, white space around allowed), date ({@code yyyy-MM-dd}), timestamp and timestamptz
-     * ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm},
-     * {@code ±HH:mm} or {@code ±HH:mm:ss}; without an offset it is read as UTC; PostgreSQL's {@code infinity} and
-     * {@code -infinity} in any case, as its COPY TO writes them, read as the type's {@code MAX} and {@code MIN}, as
-     * pgjdbc reads them), time, uuid (in the forms PostgreSQL reads: any case, in braces or not, with or without
+     * any case, white space around allowed), date ({@code yyyy-MM-dd}; a year of more digits and {@code " BC"} at the
+     * end, as PostgreSQL writes them, are read too: {@code 0044-03-15 BC} is year -43, as pgjdbc reads it; a value
+     * beyond PostgreSQL's range is bad), timestamp and timestamptz ({@code yyyy-MM-dd[T ]HH:mm[:ss[.fraction]]}, the
+     * same for the year, the latter with {@code Z}, {@code ±HH}, {@code ±HHmm}, {@code ±HH:mm} or {@code ±HH:mm:ss};
+     * without an offset it is read as UTC; PostgreSQL's {@code infinity} and {@code -infinity} in any case, as its COPY
+     * TO writes them, read as the type's {@code MAX} and {@code MIN}, as pgjdbc reads them), time, uuid (in the forms PostgreSQL reads: any case, in braces or not, with or without
      * hyphens after groups of four digits), json (text), bytes (hex, optionally after {@code \x}), string. An empty
      * field of a non-text type is NULL. Numbers, dates, timestamps and times may have white space around them (space,
      * tab, CR, LF, FF, VT) and integers any number of leading zeros, as PostgreSQL's input reads them; inference takes

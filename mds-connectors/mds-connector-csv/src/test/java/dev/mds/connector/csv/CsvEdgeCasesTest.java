@@ -222,6 +222,74 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * PostgreSQL's COPY TO writes a date or timestamp before year 1 with " BC" ('0044-03-15 BC') and one after 9999 with
+     * more digits ('10000-01-01'); its COPY FROM reads them back. They read as the years pgjdbc reads (0044 BC is year
+     * -43), inference still sees dates and timestamps, and inserted back they equal the source table. Before, each was a
+     * bad row and inference made the column text. Beyond PostgreSQL's range a value stays bad, as COPY refuses it.
+     */
+    @Test
+    void datesAndTimestampsBeforeYearOneAndAfter9999ReadAsPostgresqlWritesThem(DataSource ds) throws Exception {
+        Path file = dir.resolve("eras.csv");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("set timezone = 'UTC'");
+            st.execute("create table eras (id bigint, d date, ts timestamp, tz timestamptz)");
+            st.execute("insert into eras values (1, '0044-03-15 BC', '0044-03-15 10:00:00.5 BC', '0044-03-15 10:00+00 BC'),"
+                    + " (2, '0001-01-01 BC', '0001-12-31 23:59:59 BC', '0001-01-01 00:00+00'),"
+                    + " (3, '10000-01-01', '12345-06-07 08:09:10', '12345-06-07 08:09:10+00'),"
+                    + " (4, '4713-01-01 BC', '4713-01-01 00:00 BC', '4713-01-01 00:00+00 BC'),"
+                    + " (5, '5874897-12-31', '294276-12-31 23:59:59', '294276-12-31 23:59:59+00'),"
+                    + " (6, '2024-02-29', '2024-02-29 12:00', '2024-02-29 12:00+00')");
+            try (var out = Files.newOutputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyOut("copy (select * from eras order by id) to stdout (format csv, header true)", out);
+            }
+            st.execute("create table eras_csv (id bigint, d date, ts timestamp, tz timestamptz)");
+            st.execute("reset timezone");   // the pool hands this session to the next test
+        }
+        assertThat(Files.readString(file)).contains("1,0044-03-15 BC,0044-03-15 10:00:00.5 BC,0044-03-15 10:00:00+00 BC")
+                .contains("5,5874897-12-31,294276-12-31 23:59:59,294276-12-31 23:59:59+00");
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (CsvSource csv = reading.apply(CsvSource.builder().path(file)).build()) {
+                assertThat(csv.schema().fields()).extracting(f -> f.type())
+                        .containsExactly(FieldType.LONG, FieldType.DATE, FieldType.TIMESTAMP, FieldType.TIMESTAMPTZ);
+                List<Record> records = csv.batches().flatMap(b -> b.records().stream()).toList();
+                assertThat(records.get(0).values()).containsExactly(1L, java.time.LocalDate.of(-43, 3, 15),
+                        java.time.LocalDateTime.of(-43, 3, 15, 10, 0, 0, 500_000_000),
+                        java.time.OffsetDateTime.of(-43, 3, 15, 10, 0, 0, 0, java.time.ZoneOffset.UTC));
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("truncate eras_csv");
+                }
+                insert(ds, "eras_csv", 4, records);
+                assertThat(count(ds, "select * from eras except all select * from eras_csv")).isZero();
+                assertThat(count(ds, "select * from eras_csv except all select * from eras")).isZero();
+            }
+        }
+        // PostgreSQL's first day (pgjdbc, used above to insert, writes a LocalDate before 4713-01-01 BC as -infinity)
+        // PostgreSQL also reads BC without the space, and any case
+        Files.writeString(file, "d,ts\n4714-11-24 BC,4714-11-24 00:00:00 BC\n0044-03-15bc,0044-03-15 10:00BC\n");
+        assertThat(Read.records(CsvSource.builder().path(file))).containsExactly(Record.of(
+                java.time.LocalDate.of(-4713, 11, 24), java.time.LocalDateTime.of(-4713, 11, 24, 0, 0)),
+                Record.of(java.time.LocalDate.of(-43, 3, 15), java.time.LocalDateTime.of(-43, 3, 15, 10, 0)));
+        // beyond PostgreSQL's range, or no year at all: bad, as COPY refuses them
+        String[][] beyond = {{"date", "4714-11-23 BC"}, {"date", "5874898-01-01"}, {"date", "0000-01-01 BC"},
+            {"date", "12345678-01-01"}, {"timestamp", "294277-01-01 00:00:00"}, {"timestamp", "4714-11-23 23:59 BC"},
+            {"timestamptz", "294276-12-31 23:59:59-01"}, {"timestamptz", "4714-11-24 00:00+01 BC"}};
+        for (String[] value : beyond) {
+            FieldType type = value[0].equals("date") ? FieldType.DATE
+                    : value[0].equals("timestamp") ? FieldType.TIMESTAMP : FieldType.TIMESTAMPTZ;
+            Files.writeString(file, "v\n" + value[1] + "\n");
+            assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).type("v", type))).as(value[1])
+                    .isInstanceOf(BadInputException.class).hasMessageContaining("\"" + value[1] + "\" is not a");
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("set timezone = 'UTC'");
+                assertThatThrownBy(() -> st.execute("select '" + value[1] + "'::" + value[0])).as(value[1])
+                        .isInstanceOf(SQLException.class);
+                st.execute("reset timezone");
+            }
+        }
+    }
+
     @Test
     void typedValuesAgreeWithPostgresCopyIntoTheSameTypedTable(DataSource ds) throws Exception {
         String csv = "id,n,f,d,ts,tz,x,i\n"

@@ -353,22 +353,31 @@ public final class Values {
         return sign;
     }
 
-    /** A date, or PostgreSQL's {@code infinity}/{@code -infinity} as {@link LocalDate#MAX}/{@link LocalDate#MIN}. */
+    /**
+     * A date ({@code yyyy-MM-dd}, a year of more digits, or before year 1 with {@code " BC"} as PostgreSQL writes it,
+     * {@code 0044-03-15 BC} read as year -43 as pgjdbc reads it), within PostgreSQL's range, or PostgreSQL's
+     * {@code infinity}/{@code -infinity} as {@link LocalDate#MAX}/{@link LocalDate#MIN}.
+     */
     static Object parseDate(byte[] b, int off, int len) {
         int infinity = infinity(b, off, len);
         if (infinity != 0) {
             return infinity > 0 ? LocalDate.MAX : LocalDate.MIN;   // as pgjdbc reads them; mds-load writes infinity
         }
-        if (len == 10 && b[off + 4] == '-' && b[off + 7] == '-') {
-            int y = digits(b, off, 4);
-            int m = digits(b, off + 5, 2);
-            int d = digits(b, off + 8, 2);
+        int suffix = bc(b, off, len);
+        boolean bc = suffix > 0;
+        len -= suffix;
+        int o = yearDigits(b, off, off + len) - 4;   // the year's digits beyond 4
+        if (o >= 0 && len == 10 + o && b[off + 4 + o] == '-' && b[off + 7 + o] == '-') {
+            int y = digits(b, off, 4 + o);
+            int m = digits(b, off + 5 + o, 2);
+            int d = digits(b, off + 8 + o, 2);
             // year 0000 is no year to PostgreSQL (1 BC follows 1 AD); java.time would read it as 1 BC
             if (y <= 0 || m < 0 || d < 0) {
                 return BAD;
             }
             try {
-                return LocalDate.of(y, m, d);
+                LocalDate date = LocalDate.of(bc ? 1 - y : y, m, d);
+                return date.isBefore(DATE_MIN) || date.isAfter(DATE_MAX) ? BAD : date;
             } catch (DateTimeException e) {
                 return BAD;
             }
@@ -376,10 +385,39 @@ public final class Values {
         return BAD;
     }
 
+    /* PostgreSQL's ranges (4714-11-24 BC to 5874897-12-31 for a date, to 294276-12-31 for a timestamp) */
+    private static final LocalDate DATE_MIN = LocalDate.of(-4713, 11, 24);
+    private static final LocalDate DATE_MAX = LocalDate.of(5_874_897, 12, 31);
+    private static final LocalDateTime TIMESTAMP_MIN = DATE_MIN.atStartOfDay();
+    private static final LocalDateTime TIMESTAMP_MAX = LocalDateTime.of(294_276, 12, 31, 23, 59, 59, 999_999_999);
+
+    /**
+     * How many bytes of {@code " BC"} (PostgreSQL writes a date or timestamp before year 1 so) or {@code "BC"} (which
+     * it reads too) end the text, in any case: 3, 2 or 0.
+     */
+    private static int bc(byte[] b, int off, int len) {
+        if (len < 3 || lower(b[off + len - 2]) != 'b' || lower(b[off + len - 1]) != 'c') {
+            return 0;
+        }
+        return b[off + len - 3] == ' ' ? 3 : 2;
+    }
+
+    /** How many digits the year at {@code off} has (4 to 7, followed by '-'), or -1: PostgreSQL writes 10000-01-01. */
+    private static int yearDigits(byte[] b, int off, int end) {
+        int i = off;
+        while (i < end && i - off < 8 && b[i] >= '0' && b[i] <= '9') {
+            i++;
+        }
+        int n = i - off;
+        return n >= 4 && n <= 7 && i < end && b[i] == '-' ? n : -1;
+    }
+
     /**
      * {@code yyyy-MM-dd[T| ]HH:mm[:ss[.fraction]]} then, for a timestamp with time zone, {@code Z}, {@code ±HH},
-     * {@code ±HHmm}, {@code ±HH:mm} or {@code ±HH:mm:ss}; a timestamptz without an offset is read as UTC.
-     * PostgreSQL's {@code infinity} and {@code -infinity} are the type's {@code MAX} and {@code MIN}.
+     * {@code ±HHmm}, {@code ±HH:mm} or {@code ±HH:mm:ss}; a timestamptz without an offset is read as UTC. The year
+     * may have more digits, and {@code " BC"} at the end (as PostgreSQL writes them) gives a year before 1, as for a
+     * date; beyond PostgreSQL's range it is bad. PostgreSQL's {@code infinity} and {@code -infinity} are the type's
+     * {@code MAX} and {@code MIN}.
      */
     static Object parseDateTime(byte[] b, int off, int len, boolean withZone) {
         int infinity = infinity(b, off, len);
@@ -388,20 +426,27 @@ public final class Values {
             return withZone ? infinity > 0 ? OffsetDateTime.MAX : OffsetDateTime.MIN
                     : infinity > 0 ? LocalDateTime.MAX : LocalDateTime.MIN;
         }
+        int suffix = bc(b, off, len);   // after the offset too: '0044-03-15 10:00:00+00 BC'
+        boolean bc = suffix > 0;
+        len -= suffix;
         int end = off + len;
-        if (len < 16 || b[off + 4] != '-' || b[off + 7] != '-' || (b[off + 10] != 'T' && b[off + 10] != ' '
-                && b[off + 10] != 't') || b[off + 13] != ':') {
+        int o = yearDigits(b, off, end) - 4;   // the year's digits beyond 4
+        if (o < 0 || len < 16 + o || b[off + 7 + o] != '-' || (b[off + 10 + o] != 'T' && b[off + 10 + o] != ' '
+                && b[off + 10 + o] != 't') || b[off + 13 + o] != ':') {
             return BAD;
         }
-        int y = digits(b, off, 4);
-        int mo = digits(b, off + 5, 2);
-        int d = digits(b, off + 8, 2);
-        int h = digits(b, off + 11, 2);
-        int mi = digits(b, off + 14, 2);
+        int y = digits(b, off, 4 + o);
+        int mo = digits(b, off + 5 + o, 2);
+        int d = digits(b, off + 8 + o, 2);
+        int h = digits(b, off + 11 + o, 2);
+        int mi = digits(b, off + 14 + o, 2);
         if (y <= 0 || mo < 0 || d < 0 || h < 0 || mi < 0) {   // year 0000: see parseDate
             return BAD;
         }
-        int i = off + 16;
+        if (bc) {
+            y = 1 - y;
+        }
+        int i = off + 16 + o;
         int s = 0;
         int nanos = 0;
         if (i < end && b[i] == ':') {
@@ -476,10 +521,12 @@ public final class Values {
         }
         try {
             LocalDateTime t = LocalDateTime.of(y, mo, d, h, mi, s, nanos);
-            if (!withZone) {
-                return t;
+            OffsetDateTime tz = withZone ? OffsetDateTime.of(t, offset == null ? ZoneOffset.UTC : offset) : null;
+            LocalDateTime utc = withZone ? tz.withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime() : t;
+            if (utc.isBefore(TIMESTAMP_MIN) || utc.isAfter(TIMESTAMP_MAX)) {
+                return BAD;
             }
-            return OffsetDateTime.of(t, offset == null ? ZoneOffset.UTC : offset);
+            return withZone ? tz : t;
         } catch (DateTimeException e) {
             return BAD;
         }
