@@ -67,7 +67,8 @@ public final class TableFixture {
 
     /**
      * Creates the table and inserts these rows (values by column position, each row as many as the first:
-     * {@code null} for NULL); returns the table.
+     * {@code null} for NULL); returns the table. A string gives any column its value as a SQL literal does
+     * ({@code "2024-01-01"} a date, JSON text a jsonb); other values are bound as pgjdbc binds them.
      *
      * @throws IllegalArgumentException when a row has more or fewer values than the first, naming both
      */
@@ -89,7 +90,7 @@ public final class TableFixture {
                 try (PreparedStatement ps = c.prepareStatement(insert)) {
                     for (Row r : rows) {
                         for (int i = 0; i < r.size(); i++) {
-                            ps.setObject(i + 1, r.get(i));
+                            bind(ps, i + 1, r.get(i));
                         }
                         ps.addBatch();
                     }
@@ -100,6 +101,18 @@ public final class TableFixture {
             return table;
         } catch (SQLException e) {
             throw new MdsException("fixture " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Binds a row's value: a string of unspecified type, which the server reads as a literal of the column's type
+     * ({@code '2024-01-01'} for a date, JSON text for jsonb), not as varchar, which only text columns take.
+     */
+    private static void bind(PreparedStatement ps, int index, Object value) throws SQLException {
+        if (value instanceof String s) {
+            ps.setObject(index, s, java.sql.Types.OTHER);
+        } else {
+            ps.setObject(index, value);
         }
     }
 

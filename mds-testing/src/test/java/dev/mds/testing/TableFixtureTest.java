@@ -153,4 +153,26 @@ class TableFixtureTest {
         assertThatThrownBy(() -> SeedData.locate("", null, bare)).hasMessageContaining("no directory from " + bare
                 + " up holds mvnw");
     }
+
+    /**
+     * A string gives a value to a column of any type, as a SQL literal does ({@code '2024-01-01'} to a date). Before,
+     * it was sent as varchar, and every column of another type than text refused it: "column "j" is of type jsonb but
+     * expression is of type character varying".
+     */
+    @Test
+    void aStringGivesAValueToAColumnOfAnyTypeAsASqlLiteralDoes(DataSource ds) {
+        TableFixture.on(ds, "t.literals").columns("id int", "j jsonb", "u uuid", "d date", "n numeric(5,2)", "i inet",
+                "iv interval", "v varchar(5)", "t text").rows(
+                row(1, "{\"b\":1,\"a\":2}", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "2024-01-01", "1.5", "10.0.0.1", "1 day",
+                        "abc", "x"),
+                row(2, null, null, null, null, null, null, null, null));
+        assertThatTable(ds, "t.literals").columns("id", "j", "u", "d", "n", "v", "t").containsExactlyInAnyOrder(
+                row(1, "{\"a\": 2, \"b\": 1}", java.util.UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+                        LocalDate.of(2024, 1, 1), new java.math.BigDecimal("1.50"), "abc", "x"),
+                row(2, null, null, null, null, null, null));
+        assertThat(TestSql.strings(ds, "select i::text || ' ' || iv::text from t.literals where id = 1"))
+                .containsExactly("10.0.0.1/32 1 day");
+        assertThatThrownBy(() -> TableFixture.on(ds, "t.literals").columns("d date").rows(row("not a date")))
+                .isInstanceOf(MdsException.class).hasMessageContaining("invalid input syntax for type date: \"not a date\"");
+    }
 }
