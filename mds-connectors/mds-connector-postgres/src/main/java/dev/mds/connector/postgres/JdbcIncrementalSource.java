@@ -248,7 +248,8 @@ public final class JdbcIncrementalSource {
      * The condition of the rows after {@code (lastCursor, lastKey)} in the pages' order, its parameters added to
      * {@code params}. A row comparison {@code (c, k1, k2) > (?, ?, ?)} when no key column can hold NULL; otherwise
      * spelt out column by column, NULLs last as {@code order by} puts them: a row comparison with a NULL on either
-     * side is NULL, not true, and would skip the later rows that hold NULL where the others are equal.
+     * side is NULL, not true, and would skip the later rows that hold NULL where the others are equal. That form
+     * starts with {@code c >= ?}, so that an index on the cursor bounds the scan.
      */
     private String after(Map<String, String> types, boolean keyMayBeNull, String lastCursor, List<String> lastKey,
             List<String> params) {
@@ -264,8 +265,12 @@ public final class JdbcIncrementalSource {
             return sql.append(')').toString();
         }
         String c = Identifiers.quote(cursor);
-        sql.append('(').append(c).append(" > cast(? as ").append(cursorType).append(") or (").append(c)
+        // "c >= ?" first: it bounds an index scan on the cursor, which the disjunction alone does not (each page
+        // would scan from the table's first row and drop every row before the page)
+        sql.append('(').append(c).append(" >= cast(? as ").append(cursorType).append(") and (").append(c)
+                .append(" > cast(? as ").append(cursorType).append(") or (").append(c)
                 .append(" = cast(? as ").append(cursorType).append(")");
+        params.add(lastCursor);
         params.add(lastCursor);
         params.add(lastCursor);
         int open = 1;
@@ -286,7 +291,7 @@ public final class JdbcIncrementalSource {
             open++;
         }
         sql.append(" and false");
-        return sql.append(")".repeat(open + 1)).toString();
+        return sql.append(")".repeat(open + 2)).toString();
     }
 
     /**

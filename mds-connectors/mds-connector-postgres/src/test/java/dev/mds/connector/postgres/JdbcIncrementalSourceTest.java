@@ -141,6 +141,78 @@ class JdbcIncrementalSourceTest {
         assertThat(source.sql()).endsWith(" limit 2147483648");
     }
 
+    /**
+     * The page after a row whose key may hold NULL (any column of a view, a key column without NOT NULL) is selected by
+     * a condition spelt out column by column, {@code c > ? or (c = ? and ...)}, which no index bounds: every page
+     * scanned the index from the table's first row and dropped the rows before the page (a first run over n rows read
+     * about n²/2 / batchRows of them). The condition now also says {@code c >= ?}, which bounds the index scan: a page
+     * reads the rows of its cursor value before it, no more.
+     */
+    @Test
+    void thePageAfterANullableKeyIsBoundedByTheCursorIndex(DataSource ds) {
+        sql(ds, "create schema s24", "create table s24.t (id int, ts int not null, unique (id))",
+                "insert into s24.t select g, g / 3, from generate_series(1, 3000) g".replace(", from", " from"),
+                "create index on s24.t (ts, id)", "analyze s24.t", "create view s24.v as select id, ts from s24.t");
+        for (String relation : new String[] {"s24.t", "s24.v"}) {
+            List<String[]> queries = new ArrayList<>();
+            JdbcIncrementalSource source = JdbcIncrementalSource.builder(recording(ds, queries), relation).cursor("ts")
+                    .key("id").batchRows(100).offsets(JdbcStateStore.create(ds)).stateKey("s24:" + relation).build();
+            assertThat(source.run(ds, (batch, c) -> { })).isEqualTo(3000);
+            List<String[]> pages = queries.stream().filter(q -> q[0].startsWith("select * from") && q.length > 1).toList();
+            assertThat(pages).as("pages after the first of %s", relation).hasSize(29);
+            for (String[] page : pages) {
+                String query = page[0];
+                for (int i = 1; i < page.length; i++) {
+                    query = query.replaceFirst("\\?", java.util.regex.Matcher.quoteReplacement(
+                            dev.mds.core.Identifiers.literal(page[i])));
+                }
+                String plan = String.join("\n", dev.mds.testing.TestSql.strings(ds,
+                        "explain (analyze, costs off, timing off, summary off) " + query));
+                java.util.regex.Matcher removed = java.util.regex.Pattern.compile("Rows Removed by Filter: (\\d+)").matcher(plan);
+                long dropped = removed.find() ? Long.parseLong(removed.group(1)) : 0;
+                assertThat(dropped).as("rows scanned and dropped by %s:%n%s", query, plan).isLessThanOrEqualTo(3);
+            }
+        }
+    }
+
+    /** {@code ds}, whose statements' SQL and string parameters are added to {@code queries} as they run. */
+    private static DataSource recording(DataSource ds, List<String[]> queries) {
+        return (DataSource) java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object out = invoke(ds, method, args);
+                    if (!method.getName().equals("getConnection")) {
+                        return out;
+                    }
+                    java.sql.Connection c = (java.sql.Connection) out;
+                    return java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                            new Class<?>[] {java.sql.Connection.class}, (cp, cm, ca) -> {
+                                Object r = invoke(c, cm, ca);
+                                if (!cm.getName().equals("prepareStatement")) {
+                                    return r;
+                                }
+                                java.sql.PreparedStatement ps = (java.sql.PreparedStatement) r;
+                                List<String> call = new ArrayList<>(List.of((String) ca[0]));
+                                return java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                                        new Class<?>[] {java.sql.PreparedStatement.class}, (sp, sm, sa) -> {
+                                            if (sm.getName().equals("setString")) {
+                                                call.add((String) sa[1]);
+                                            } else if (sm.getName().equals("executeQuery")) {
+                                                queries.add(call.toArray(new String[0]));
+                                            }
+                                            return invoke(ps, sm, sa);
+                                        });
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
