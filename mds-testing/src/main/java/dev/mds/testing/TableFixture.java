@@ -68,7 +68,8 @@ public final class TableFixture {
     /**
      * Creates the table and inserts these rows (values by column position, each row as many as the first:
      * {@code null} for NULL); returns the table. A string gives any column its value as a SQL literal does
-     * ({@code "2024-01-01"} a date, JSON text a jsonb); other values are bound as pgjdbc binds them.
+     * ({@code "2024-01-01"} a date, JSON text a jsonb), an {@code Instant} a timestamptz its instant; other values are
+     * bound as pgjdbc binds them.
      *
      * @throws IllegalArgumentException when a row has more or fewer values than the first, naming both
      */
@@ -106,11 +107,14 @@ public final class TableFixture {
 
     /**
      * Binds a row's value: a string of unspecified type, which the server reads as a literal of the column's type
-     * ({@code '2024-01-01'} for a date, JSON text for jsonb), not as varchar, which only text columns take.
+     * ({@code '2024-01-01'} for a date, JSON text for jsonb), not as varchar, which only text columns take; an
+     * {@code Instant} as its {@code OffsetDateTime} in UTC.
      */
     private static void bind(PreparedStatement ps, int index, Object value) throws SQLException {
         if (value instanceof String s) {
             ps.setObject(index, s, java.sql.Types.OTHER);
+        } else if (value instanceof java.time.Instant instant) {
+            ps.setObject(index, instant.atOffset(java.time.ZoneOffset.UTC));   // pgjdbc takes no Instant
         } else {
             ps.setObject(index, value);
         }

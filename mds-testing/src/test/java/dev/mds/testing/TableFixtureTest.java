@@ -175,4 +175,15 @@ class TableFixtureTest {
         assertThatThrownBy(() -> TableFixture.on(ds, "t.literals").columns("d date").rows(row("not a date")))
                 .isInstanceOf(MdsException.class).hasMessageContaining("invalid input syntax for type date: \"not a date\"");
     }
+
+    /**
+     * An {@code Instant}, which the table assertions take for a timestamptz, gives one its instant. Before, pgjdbc
+     * refused it: "Can't infer the SQL type to use for an instance of java.time.Instant".
+     */
+    @Test
+    void anInstantGivesATimestamptzItsInstant(DataSource ds) {
+        java.time.Instant at = java.time.Instant.parse("2024-03-31T01:30:00.000123Z");
+        TableFixture.on(ds, "t.instants").columns("at timestamptz").rows(row(at), row((Object) null));
+        assertThatTable(ds, "t.instants").containsExactlyInAnyOrder(row(at), row((Object) null));
+    }
 }
