@@ -224,6 +224,33 @@ class LoadEdgeCasesTest {
         assertThat(text(ds, "select v from raw.mixed_keys where k = 2")).isEqualTo("second");
     }
 
+    /**
+     * An integer column takes a whole decimal or double as the integer (TypedValuesTest), so 5 and 5.0 of a JSON-fed
+     * decimal key are one bigint key, and 5.0 and 6 of a cursor compare as 5 and 6. Before, the keys were compared as
+     * given (the database could not read '5.0' as a bigint to find them equal): both were staged and the batch failed,
+     * the COPY into an empty table on a duplicate key naming record 2, the MERGE refusing records 1 and 2 (each
+     * named twice); and the cursor values were 'cannot be compared'.
+     */
+    @Test
+    void aWholeDecimalOrDoubleKeyOrCursorIntoAnIntegerColumnIsComparedAsTheIntegerItIsStoredAs(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create table raw.int_keys_empty (id bigint primary key, v text, ver integer)",
+                "create table raw.int_keys_seeded (id bigint primary key, v text, ver integer)",
+                "insert into raw.int_keys_seeded values (9, 'seed', 0)");
+        for (FieldType type : List.of(FieldType.DECIMAL, FieldType.DOUBLE)) {
+            Object five = type == FieldType.DECIMAL ? new BigDecimal("5.0") : (Object) 5.0;
+            Schema schema = Schema.builder().required("id", type).add("v", FieldType.STRING).add("ver", type).build();
+            for (String table : List.of("raw.int_keys_empty", "raw.int_keys_seeded")) {
+                sql(ds, "delete from " + table + " where id <> 9");
+                MergeLoader loader = MergeLoader.into(ds, table).key("id").cursor("ver").build();
+                LoadResult r = loader.load(RecordBatch.of(schema, List.of(Record.of(5L, "first", 6L), Record.of(five, "second", five),
+                        Record.of(7L, "x", 1L))));
+                assertThat(r.inserted()).as(type + " " + table + " " + r).isEqualTo(2);
+                assertThat(text(ds, "select v || ' ' || ver from " + table + " where id = 5")).as(type + " " + table)
+                        .isEqualTo("first 6");
+            }
+        }
+    }
+
     @Test
     void timestampKeysThatTheColumnsPrecisionWouldRoundAreRefusedNotCollapsed(DataSource ds) throws Exception {
         // timestamptz(0) keeps whole seconds: 10:00:00.2 and 10:00:00.3 would become one key (SchemaDriftTest)

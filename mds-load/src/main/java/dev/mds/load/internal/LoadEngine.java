@@ -130,6 +130,7 @@ public final class LoadEngine {
         sourceRejects(batch, rejects);
         Optional<Map<String, TargetColumn>> seen = TargetColumn.read(c, target);
         Plan plan = Plan.of(spec, batch.schema(), key, seen, false, new BitSet(), batch.records());
+        batch = integralKeys(batch, plan);
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
                 : collapsed(batch, plan, canonicalKeys(c, batch, plan), cursorRanks(c, batch, plan), rejects);
@@ -141,6 +142,42 @@ public final class LoadEngine {
         };
         writeRejects(c, rejects);
         return result(counts, rows.size(), rejects, t0);
+    }
+
+    /**
+     * The batch with its key and cursor values as an integer column stores them: a whole decimal or double as the long
+     * the COPY writes ({@link CanonicalText#integral}), so that keys and cursors are compared in Java as the database
+     * holds them ({@code 5} and {@code 5.0} are one bigint key; the database cannot read {@code '5.0'} as a bigint to
+     * say so). The batch itself when no key or cursor column is such a column.
+     */
+    private RecordBatch integralKeys(RecordBatch batch, Plan plan) {
+        List<String> names = new ArrayList<>(plan.key);
+        spec.cursor().ifPresent(names::add);
+        List<Integer> columns = new ArrayList<>();
+        for (String name : names) {
+            int i = plan.schema.indexOf(name);
+            dev.mds.core.FieldType.Kind kind = plan.schema.field(i).type().kind();
+            if (CanonicalText.INTEGER_COLUMNS.contains(plan.typeNames.get(name))
+                    && (kind == dev.mds.core.FieldType.Kind.DECIMAL || kind == dev.mds.core.FieldType.Kind.DOUBLE)) {
+                columns.add(i);
+            }
+        }
+        if (columns.isEmpty()) {
+            return batch;
+        }
+        List<Record> out = new ArrayList<>(batch.size());
+        for (Record r : batch.records()) {
+            Record x = r;
+            for (int i : columns) {
+                Object v = r.get(i);
+                Object w = CanonicalText.integral(v);
+                if (w != v) {
+                    x = x.with(i, w);
+                }
+            }
+            out.add(x);
+        }
+        return new RecordBatch(batch.schema(), out, batch.position(), batch.rejected());
     }
 
     /**
