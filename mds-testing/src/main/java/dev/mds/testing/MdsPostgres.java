@@ -8,8 +8,11 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Gives a test class its own fresh database on a real PostgreSQL; test methods and constructors receive a
- * {@link javax.sql.DataSource} (a HikariCP pool) or a {@link TestDatabase} as parameters.
+ * Gives a test class its own fresh database on a real PostgreSQL; test methods, constructors and lifecycle methods
+ * receive a {@link javax.sql.DataSource} (a HikariCP pool), a {@link TestDatabase} or a {@link java.sql.Connection} as
+ * parameters. A {@code Connection} is one of the pool's, the same for a test and its {@code @BeforeEach} and
+ * {@code @AfterEach} methods, given back to the pool after them (what it left uncommitted is rolled back); a constructor's,
+ * {@code @BeforeAll}'s or {@code @AfterAll}'s is one for the class, given back after it.
  *
  * <pre>{@code
  * @MdsPostgres

@@ -2,6 +2,8 @@ package dev.mds.testing;
 
 import dev.mds.testing.internal.ContainerServer;
 import java.lang.reflect.Modifier;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +30,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The JUnit 5 extension behind {@link MdsPostgres}: one fresh database per test class, dropped after it, on a
  * server shared by the whole JVM; a {@code @Nested} class works in its enclosing class's database unless it has an
- * {@code @MdsPostgres} of its own. Resolves parameters of type {@link DataSource} and {@link TestDatabase}. Under
+ * {@code @MdsPostgres} of its own. Resolves parameters of type {@link DataSource}, {@link TestDatabase} and
+ * {@link Connection} (one of the shared pool's per test, shared by the test and its {@code @BeforeEach} and
+ * {@code @AfterEach} and given back after them; for a constructor, {@code @BeforeAll} or {@code @AfterAll}, one per class,
+ * given back after the class). Under
  * {@link MdsPostgres.Role#OWNER} the database is owned by a login role of its own that is not a superuser, and the
  * {@code DataSource} connects as that role ({@link PostgresServer#createOwnedDatabase(String)}).
  */
@@ -232,7 +237,11 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
      */
     @Override
     public void afterEach(ExtensionContext context) {
-        TestDatabase.RUNNING_TEST.remove();
+        try {
+            closeConnections(context);
+        } finally {
+            TestDatabase.RUNNING_TEST.remove();
+        }
         failOnLeftOpenTransactions(context, context.getUniqueId(), testName(context));
     }
 
@@ -272,6 +281,7 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
 
     @Override
     public void afterAll(ExtensionContext context) {
+        closeConnections(context);
         TestDatabase db = context.getStore(NS).remove(context.getUniqueId(), TestDatabase.class);
         if (db != null) {
             List<String> found = db.takeLeftOpenTransactions();
@@ -291,7 +301,7 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == DataSource.class || type == TestDatabase.class;
+        return type == DataSource.class || type == TestDatabase.class || type == Connection.class;
     }
 
     @Override
@@ -305,6 +315,58 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
             throw new ParameterResolutionException("no test database: is the class annotated with @MdsPostgres?");
         }
         TestDatabase db = classDatabase(c.get());
-        return parameter.getParameter().getType() == TestDatabase.class ? db : db.dataSource();
+        Class<?> type = parameter.getParameter().getType();
+        if (type == Connection.class) {
+            return connections(context).get(db);
+        }
+        return type == TestDatabase.class ? db : db.dataSource();
+    }
+
+    /**
+     * The connections handed to parameters in {@code context}: a test's (its method, {@code @BeforeEach} and
+     * {@code @AfterEach} share one per database), or a class's (its constructor, {@code @BeforeAll}, {@code @AfterAll}).
+     */
+    private static Connections connections(ExtensionContext context) {
+        return context.getStore(NS).getOrComputeIfAbsent(Connections.key(context), k -> new Connections(), Connections.class);
+    }
+
+    /** Gives back the connections handed to parameters in {@code context}, if any. */
+    private static void closeConnections(ExtensionContext context) {
+        Connections open = context.getStore(NS).remove(Connections.key(context), Connections.class);
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    /** Connections from the shared pools, one per database, given back together (closed by JUnit too, if need be). */
+    private static final class Connections implements AutoCloseable {
+        private final java.util.Map<String, Connection> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+        static String key(ExtensionContext context) {
+            return "connections " + context.getUniqueId();
+        }
+
+        Connection get(TestDatabase db) {
+            return open.computeIfAbsent(db.name(), name -> {
+                try {
+                    return db.dataSource().getConnection();
+                } catch (SQLException e) {
+                    throw new ParameterResolutionException("cannot connect to " + db.jdbcUrl() + ": " + e.getMessage(), e);
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            for (java.util.Iterator<Connection> it = open.values().iterator(); it.hasNext(); ) {
+                Connection c = it.next();
+                it.remove();
+                try {
+                    c.close();   // back to the pool, which rolls back what is left open (see TestDatabase)
+                } catch (SQLException e) {
+                    LOG.warn("could not give back a connection handed to a parameter: {}", e.getMessage());
+                }
+            }
+        }
     }
 }
