@@ -351,7 +351,7 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
                 try {
                     return db.dataSource().getConnection();
                 } catch (SQLException e) {
-                    throw new ParameterResolutionException("cannot connect to " + db.jdbcUrl() + ": " + e.getMessage(), e);
+                    throw new ParameterResolutionException("cannot connect to database " + db.name() + " on " + db.host() + ":" + db.port() + ": " + e.getMessage(), e);
                 }
             });
         }
