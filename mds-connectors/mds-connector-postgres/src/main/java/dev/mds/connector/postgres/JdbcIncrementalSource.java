@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
+import org.postgresql.PGStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -319,7 +320,7 @@ public final class JdbcIncrementalSource {
             sql.append(i == 0 ? "" : " and ").append('(').append(value).append(" is not distinct from ").append(value)
                     .append(')');
         }
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try (PreparedStatement ps = unprepared(c, sql.toString())) {
             for (int i = 0; i < columns.size(); i++) {
                 ps.setString(2 * i + 1, nextValues.get(i));
                 ps.setString(2 * i + 2, lastValues.get(i));
@@ -425,7 +426,7 @@ public final class JdbcIncrementalSource {
 
     /** Reads the page {@code sql} selects, at most {@code rows} records, and the cursor and key of a row after them. */
     private Page read(Connection c, String sql, List<String> params, int rows) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = unprepared(c, sql)) {
             for (int i = 0; i < params.size(); i++) {
                 ps.setString(i + 1, params.get(i));
             }
@@ -475,6 +476,21 @@ public final class JdbcIncrementalSource {
                 return new Page(schema, records, last, lastFinite, null);
             }
         }
+    }
+
+    /**
+     * A statement on the source that pgjdbc never prepares on the server. From a statement's fifth run on a connection
+     * on (its {@code prepareThreshold}, counting the runs of the same SQL by earlier users of a pooled connection),
+     * pgjdbc prepares it and takes its results in binary, where {@code getString} gives a bytea as a Java array's
+     * {@code toString()} and a timetz moved to UTC: the page conditions would then compare the wrong cursor and key, and
+     * values change. Unprepared, every page is read as text, as the first ones are.
+     */
+    private static PreparedStatement unprepared(Connection c, String sql) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        if (ps.isWrapperFor(PGStatement.class)) {
+            ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
+        return ps;
     }
 
     /**

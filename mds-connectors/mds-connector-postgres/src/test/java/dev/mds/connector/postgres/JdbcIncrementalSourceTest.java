@@ -288,6 +288,39 @@ class JdbcIncrementalSourceTest {
         assertThat(source.storedCursor()).hasValue("1");
     }
 
+    /**
+     * pgjdbc server-prepares a statement from its fifth run on a connection on (its prepareThreshold; a pool's
+     * connection counts the runs before too) and then takes its results in binary, where {@code getString} gives a
+     * bytea as a Java array's {@code toString()} ({@code [B@1b6d3586}) and a timetz moved to UTC. From the sixth page
+     * on, a bytea key or cursor was compared as that text, so rows were skipped (9 of 20 here) or read again, and a
+     * timetz value lost its offset. The source's statements now stay unprepared: every page is read as the first.
+     */
+    @Test
+    void pagesAfterTheDriversFifthRunOfAStatementReadByteaAndTimetzAsTheFirstPages(DataSource ds) {
+        sql(ds, "create schema s28", "create table s28.t (k bytea primary key, at bytea not null, ts int not null, tz timetz)",
+                "insert into s28.t select decode(lpad(to_hex(g), 4, '0'), 'hex'), decode(lpad(to_hex(g / 3), 2, '0'), 'hex'),"
+                        + " g / 3, time with time zone '10:00+02' + g * interval '1 minute' from generate_series(1, 20) g");
+        for (String cursor : new String[] {"ts", "at"}) {
+            for (JdbcIncrementalSource.Restart restart : JdbcIncrementalSource.Restart.values()) {
+                JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s28.t").cursor(cursor).key("k")
+                        .batchRows(1).restart(restart).stateKey("s28:" + cursor + ":" + restart)
+                        .offsets(JdbcStateStore.create(ds)).build();
+                List<String> keys = new ArrayList<>();
+                List<Object> zones = new ArrayList<>();
+                long read = source.run(ds, (batch, c) -> batch.records().forEach(r -> {
+                    keys.add(java.util.HexFormat.of().formatHex((byte[]) r.get(0)));
+                    zones.add(r.get(3));
+                }));
+                assertThat(keys).as("cursor %s, %s", cursor, restart).doesNotHaveDuplicates().hasSize(20);
+                assertThat(read).isEqualTo(20);
+                assertThat(zones).as("timetz values").allSatisfy(z -> assertThat((String) z).endsWith(":00+02"));
+                assertThat(source.storedCursor()).hasValue(cursor.equals("ts") ? "6" : "\\x06");
+                assertThat(source.run(ds, (batch, c) -> { }))
+                        .isEqualTo(restart == JdbcIncrementalSource.Restart.AT_LAST_CURSOR ? 3 : 0);
+            }
+        }
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
