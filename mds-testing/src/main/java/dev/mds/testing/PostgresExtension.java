@@ -68,7 +68,8 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
             if (external == null) {
                 external = PostgresServer.external(url.get(), env(USER_VARIABLE).orElse("postgres"),
                         env(PASSWORD_VARIABLE).orElse(""));
-                LOG.info("tests use the PostgreSQL server at {}", url.get());
+                // without the URL's parameters, which may hold a password (password=...)
+                LOG.info("tests use the PostgreSQL server at {}", url.get().replaceFirst("\\?.*", "?..."));
             }
             return external;
         }
