@@ -131,7 +131,8 @@ public final class JdbcIncrementalSource {
      * The first page's query (later pages, and with {@link Restart#AFTER_LAST_ROW} a first page after a stored position,
      * read after the last row by a {@code (cursor, key) >} condition instead). It asks for one row more than
      * a batch: when that row equals the page's last in cursor and key, the page is read again up to the end of their
-     * group (rows after {@code (cursor, key)} are not reached otherwise).
+     * group (rows after {@code (cursor, key)} are not reached otherwise). A table with money columns is read by its
+     * columns' names instead of {@code *}, those cast to numeric.
      */
     public String sql() {
         return "select * from " + table.quoted() + " where " + Identifiers.quote(cursor) + " >= cast(? as <cursor type>)"
@@ -184,7 +185,7 @@ public final class JdbcIncrementalSource {
                 lastKey = finiteKey;
             }
             while (true) {
-                String select = "select * from " + table.quoted();
+                String select = "select " + selectList(types) + " from " + table.quoted();
                 String where = "";
                 List<String> params = new ArrayList<>();
                 if (lastCursor != null) {
@@ -400,6 +401,28 @@ public final class JdbcIncrementalSource {
             }
         }
         return types;
+    }
+
+    /**
+     * {@code *}, or, for a table with money columns, its columns by name, the money ones cast to numeric (exact, and
+     * free of lc_monetary's currency sign and thousands separators, {@code $1,000.00}, which pgjdbc cannot read as the
+     * double it reads money as).
+     */
+    private static String selectList(Map<String, String> types) {
+        if (types.values().stream().noneMatch(JdbcIncrementalSource::money)) {
+            return "*";
+        }
+        List<String> columns = new ArrayList<>();
+        types.forEach((name, type) -> {
+            String column = Identifiers.quote(name);
+            columns.add(money(type) ? "cast(" + column + " as numeric" + type.substring("money".length()) + ") as " + column
+                    : column);
+        });
+        return String.join(", ", columns);
+    }
+
+    private static boolean money(String type) {
+        return type.equals("money") || type.equals("money[]");
     }
 
     /** The key of the last row a position stored ({@link Restart#AFTER_LAST_ROW}), if it holds one for every key column. */

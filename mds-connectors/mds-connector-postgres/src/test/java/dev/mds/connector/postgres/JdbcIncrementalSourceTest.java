@@ -321,6 +321,39 @@ class JdbcIncrementalSourceTest {
         }
     }
 
+    /**
+     * pgjdbc reads money as a double from its text, which PostgreSQL groups by thousands ({@code $1,000.00}): every value
+     * of 1,000 or more failed the whole read ("Bad value for type double : 1,000.00", Airbyte's issue 7870), and the rest
+     * came as doubles (not exact from 10^13 on). Money is now read exactly as a decimal, as CDC carries it, and works as a
+     * cursor.
+     */
+    @Test
+    void moneyIsReadExactlyAsADecimalWhateverItsSize(DataSource ds) {
+        sql(ds, "create schema s29", "create table s29.t (id int primary key, m money not null, ms money[])",
+                "insert into s29.t values (1, 999.99, null), (2, 1000, '{1000.5,NULL,-2}'), (3, -1000.5, null),"
+                        + " (4, 1234567.89, null), (5, '92233720368547758.07', null), (6, '-92233720368547758.08', null)");
+        for (String cursor : new String[] {"id", "m"}) {
+            JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "s29.t").cursor(cursor).key("id").batchRows(2)
+                    .stateKey("s29:" + cursor).offsets(JdbcStateStore.create(ds)).build();
+            java.util.Map<Object, Object> values = new java.util.TreeMap<>();
+            List<Object> arrays = new ArrayList<>();
+            assertThat(source.run(ds, (batch, c) -> batch.records().forEach(r -> {
+                values.put(r.get(0), r.get(1));
+                if (r.get(2) != null) {
+                    arrays.add(r.get(2));
+                }
+            }))).isEqualTo(6);
+            assertThat(values.values()).as("cursor %s", cursor).containsExactly(new java.math.BigDecimal("999.99"),
+                    new java.math.BigDecimal("1000.00"), new java.math.BigDecimal("-1000.50"),
+                    new java.math.BigDecimal("1234567.89"), new java.math.BigDecimal("92233720368547758.07"),
+                    new java.math.BigDecimal("-92233720368547758.08"));
+            assertThat(arrays).containsExactly(java.util.Arrays.asList(new java.math.BigDecimal("1000.50"), null,
+                    new java.math.BigDecimal("-2.00")));
+            assertThat(source.storedCursor()).hasValue(cursor.equals("id") ? "6" : "92233720368547758.07");
+            assertThat(source.run(ds, (batch, c) -> { })).as("the rows at the stored cursor again").isEqualTo(1);
+        }
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
