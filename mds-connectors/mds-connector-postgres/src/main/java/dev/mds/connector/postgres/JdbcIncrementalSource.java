@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * An APPEND load, which would hold those rows twice, wants {@link Restart#AFTER_LAST_ROW}: a run starts strictly after
  * the last row committed, each row read once.
  * Within a run, pages follow the {@code (cursor, key)} order, so ties never split or repeat across pages; rows equal
- * in cursor and key too (a key holding NULL, or not unique) come in one page, however many there are.
+ * in cursor and key too (a key holding NULL, or not unique) come in one page, however many there are. Each page is one
+ * statement in auto-commit, whatever the source pool's default: nothing is held on the source while a batch loads.
  *
  * <pre>{@code
  * JdbcIncrementalSource orders = JdbcIncrementalSource.builder(shopDataSource, "shop.orders")
@@ -159,6 +160,10 @@ public final class JdbcIncrementalSource {
         Objects.requireNonNull(handler, "handler");
         long total = 0;
         try (Connection src = source.getConnection()) {
+            // each page commits on its own, whatever the pool's default: one transaction over the run would hold its
+            // lock on the table (an ALTER TABLE at the source waiting for the whole run, and every query behind it) and
+            // stay idle in transaction while each batch loads
+            src.setAutoCommit(true);
             src.setReadOnly(true);
             Set<String> nullable = new HashSet<>();
             Map<String, String> collations = new HashMap<>();

@@ -354,6 +354,44 @@ class JdbcIncrementalSourceTest {
         }
     }
 
+    /**
+     * A source pool whose connections start with auto-commit off (a common Hikari setting for an application's pool):
+     * the run's pages all ran in one source transaction, left open while each batch loaded, holding its lock on the
+     * table (an {@code ALTER TABLE} of the application waited for the whole run, and every query behind it) and idle in
+     * transaction (which {@code idle_in_transaction_session_timeout} ends). Each page now commits on its own.
+     */
+    @Test
+    void aSourcePoolWithoutAutoCommitHoldsNoTransactionWhileABatchLoads(DataSource ds) {
+        sql(ds, "create schema s30", "create table s30.t (id int primary key, ts int not null)",
+                "insert into s30.t select g, g from generate_series(1, 4) g");
+        DataSource noAutoCommit = (DataSource) java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object out = invoke(ds, method, args);
+                    if (method.getName().equals("getConnection")) {
+                        ((java.sql.Connection) out).setAutoCommit(false);
+                    }
+                    return out;
+                });
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(noAutoCommit, "s30.t").cursor("ts").key("id")
+                .batchRows(2).offsets(JdbcStateStore.create(ds)).build();
+        List<String> locks = new ArrayList<>();
+        assertThat(source.run(ds, (batch, c) -> {
+            // what an application's ALTER TABLE would need, tried while the batch loads
+            try (java.sql.Connection app = ds.getConnection(); java.sql.Statement st = app.createStatement()) {
+                app.setAutoCommit(false);
+                st.execute("set local lock_timeout = '1ms'");
+                try {
+                    st.execute("lock table s30.t in access exclusive mode");
+                    locks.add("taken");
+                } catch (java.sql.SQLException e) {
+                    locks.add(e.getMessage());
+                }
+                app.rollback();
+            }
+        })).isEqualTo(4);
+        assertThat(locks).containsExactly("taken", "taken");
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
