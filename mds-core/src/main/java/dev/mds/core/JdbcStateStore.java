@@ -149,23 +149,31 @@ public final class JdbcStateStore implements StateStore {
             // local to the caller's transaction (and undone with a rollback of it), or to the session in auto-commit
             st.execute("select set_config('lock_timeout', '" + CREATE_LOCK_TIMEOUT_SECONDS + "s', " + inTransaction + ")");
         }
+        Throwable failure = null;
         try {
             if (!schemaExists) {
-                PostgresDialect.INSTANCE.createSchemaIfMissing(c, table.schema());
+                createSchema(c, inTransaction);
             }
             createIfAbsent(c, createTableSql(), inTransaction);
         } catch (SQLException | MdsException e) {
+            failure = e;
             Throwable cause = e instanceof MdsException && e.getCause() instanceof SQLException ? e.getCause() : e;
             if (!(cause instanceof SQLException s) || !"55P03".equals(s.getSQLState())) {
                 throw e;
             }
-            throw new MdsException("state store " + table + ": cannot create the table: waited "
+            failure = new MdsException("state store " + table + ": cannot create the table: waited "
                     + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema or table and"
                     + " has not committed (create the table beforehand, or commit that transaction first)", s);
+            throw (MdsException) failure;
         } finally {
             try (PreparedStatement ps = c.prepareStatement("select set_config('lock_timeout', ?, " + inTransaction + ")")) {
                 ps.setString(1, before);
                 ps.execute();
+            } catch (SQLException reset) {
+                if (failure == null) {
+                    throw reset;
+                }
+                failure.addSuppressed(reset);   // the creation's failure says why; this one only follows from it
             }
         }
         if (inTransaction) {
@@ -174,6 +182,30 @@ public final class JdbcStateStore implements StateStore {
             LOG.info("state table {} created", table);
         }
         return true;
+    }
+
+    /**
+     * Creates the missing schema. Inside a caller's transaction it does so in a savepoint, as the table: a failure
+     * (another open transaction creating the same schema, a read-only transaction, no CREATE privilege) then leaves
+     * the transaction usable, and the error says that failure rather than that the transaction is aborted.
+     */
+    private void createSchema(Connection c, boolean inTransaction) throws SQLException {
+        Savepoint savepoint = inTransaction ? c.setSavepoint() : null;
+        try {
+            PostgresDialect.INSTANCE.createSchemaIfMissing(c, table.schema());
+        } catch (RuntimeException e) {
+            if (savepoint != null) {
+                try {
+                    c.rollback(savepoint);
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+            }
+            throw e;
+        }
+        if (savepoint != null) {
+            c.releaseSavepoint(savepoint);
+        }
     }
 
     /** How long the table's creation waits for another transaction creating the same schema or table. */
