@@ -106,18 +106,18 @@ public final class JdbcStateStore implements StateStore {
      *
      * @return whether the table exists now (false only when {@code createInTransaction} is false and it is missing)
      */
-    private boolean ensureTable(Connection c, boolean createInTransaction) throws SQLException {
+    private boolean ensureTable(Connection c, String key, boolean createInTransaction) throws SQLException {
         if (created) {
             return true;
         }
         if (!c.getAutoCommit()) {
-            return lookUpOrCreate(c, createInTransaction, true);
+            return lookUpOrCreate(c, key, createInTransaction, true);
         }
         synchronized (this) {
             if (created) {
                 return true;
             }
-            if (lookUpOrCreate(c, true, false)) {
+            if (lookUpOrCreate(c, key, true, false)) {
                 created = true;
                 LOG.debug("state table {} ready", table);
             }
@@ -125,7 +125,7 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
-    private boolean lookUpOrCreate(Connection c, boolean create, boolean inTransaction) throws SQLException {
+    private boolean lookUpOrCreate(Connection c, String key, boolean create, boolean inTransaction) throws SQLException {
         boolean tableExists;
         boolean schemaExists;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select "
@@ -156,14 +156,17 @@ public final class JdbcStateStore implements StateStore {
             }
             createIfAbsent(c, createTableSql(), inTransaction);
         } catch (SQLException | MdsException e) {
-            failure = e;
+            // named as every other failure of the store: which store, for which key (a creation's own error, say a
+            // role without CREATE, tells neither)
             Throwable cause = e instanceof MdsException && e.getCause() instanceof SQLException ? e.getCause() : e;
-            if (!(cause instanceof SQLException s) || !"55P03".equals(s.getSQLState())) {
-                throw e;
+            if (cause instanceof SQLException s && "55P03".equals(s.getSQLState())) {
+                failure = new MdsException("state store " + table + ", key '" + key + "': cannot create the table: waited "
+                        + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema or table"
+                        + " and has not committed (create the table beforehand, or commit that transaction first)", s);
+            } else {
+                failure = new MdsException("state store " + table + ", key '" + key + "': cannot create the table: "
+                        + e.getMessage(), e);
             }
-            failure = new MdsException("state store " + table + ": cannot create the table: waited "
-                    + CREATE_LOCK_TIMEOUT_SECONDS + " s for another transaction that is creating its schema or table and"
-                    + " has not committed (create the table beforehand, or commit that transaction first)", s);
             throw (MdsException) failure;
         } finally {
             try (PreparedStatement ps = c.prepareStatement("select set_config('lock_timeout', ?, " + inTransaction + ")")) {
@@ -254,7 +257,7 @@ public final class JdbcStateStore implements StateStore {
     public Optional<State> get(Connection c, String key) {
         checkText(key, key, "key");
         try {
-            if (!ensureTable(c, false)) {
+            if (!ensureTable(c, key, false)) {
                 return Optional.empty();   // no table, no state: a read creates nothing in a caller's transaction
             }
             return read(c, selectSql, key).filter(s -> s.version() > 0);
@@ -382,7 +385,7 @@ public final class JdbcStateStore implements StateStore {
 
     private <T> T run(Connection c, String key, SqlWork<T> work) {
         try {
-            ensureTable(c, true);
+            ensureTable(c, key, true);
             return work.run();
         } catch (SQLException e) {
             throw failed(key, e);
@@ -420,7 +423,7 @@ public final class JdbcStateStore implements StateStore {
                     // the store's own connection: create a missing table in auto-commit, before the transaction
                     boolean auto = c.getAutoCommit();
                     c.setAutoCommit(true);
-                    ensureTable(c, true);
+                    ensureTable(c, key, true);
                     c.setAutoCommit(auto);
                 }
                 return Sql.transaction(c, work::run);
