@@ -217,6 +217,9 @@ public final class JdbcIncrementalSource {
                             groupParams, Integer.MAX_VALUE);
                     LOG.debug("a page of {} ends inside a group of rows equal in cursor and key: read {} rows", table,
                             page.records.size());
+                    if (page.records.isEmpty()) {
+                        continue;   // another session deleted the group meanwhile: the page again, from where it started
+                    }
                 }
                 lastCursor = page.last.cursor();
                 lastKey = page.last.key();

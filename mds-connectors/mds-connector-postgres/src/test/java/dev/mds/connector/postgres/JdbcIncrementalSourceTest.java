@@ -392,6 +392,39 @@ class JdbcIncrementalSourceTest {
         assertThat(locks).containsExactly("taken", "taken");
     }
 
+    /**
+     * A page ending inside a group of rows equal in cursor and key is read again up to the group's end; when another
+     * session deleted the whole group in between, that second read found no row and the run failed with a
+     * NullPointerException. The page is now read again from where it started.
+     */
+    @Test
+    void aGroupDeletedBetweenAPageAndItsRereadIsPassedOver(DataSource ds) {
+        sql(ds, "create schema s31", "create table s31.t (k int, ts int not null, v int)",
+                "insert into s31.t values (1, 1, 1), (1, 1, 2), (1, 1, 3), (2, 2, 4), (3, 3, 5)");
+        // another session deletes the group (1, 1) just before the source reads it again
+        DataSource deleting = (DataSource) java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object out = invoke(ds, method, args);
+                    if (!method.getName().equals("getConnection")) {
+                        return out;
+                    }
+                    java.sql.Connection c = (java.sql.Connection) out;
+                    return java.lang.reflect.Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                            new Class<?>[] {java.sql.Connection.class}, (cp, cm, ca) -> {
+                                if (cm.getName().equals("prepareStatement") && ((String) ca[0]).contains("not coalesce(")) {
+                                    sql(ds, "delete from s31.t where k = 1");
+                                }
+                                return invoke(c, cm, ca);
+                            });
+                });
+        List<Object> values = new ArrayList<>();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(deleting, "s31.t").cursor("ts").key("k").batchRows(1)
+                .offsets(JdbcStateStore.create(ds)).build();
+        assertThat(source.run(ds, (batch, c) -> batch.records().forEach(r -> values.add(r.get(2))))).isEqualTo(2);
+        assertThat(values).containsExactly(4, 5);
+        assertThat(source.storedCursor()).hasValue("3");
+    }
+
     @Test
     void aFailingBatchRollsBackAloneAndTheNextRunResumesAfterTheCommittedOnes(DataSource ds) {
         sql(ds, "create schema s2", "create table s2.events (seq bigint primary key, payload text)",
