@@ -101,7 +101,9 @@ public final class JdbcStateStore implements StateStore {
      *   <li>A read ({@code createInTransaction} false) of a missing table inside a caller's transaction finds no
      *       state and creates nothing. In auto-commit a read creates it too: a pipeline's first read of its stored
      *       position, at start-up, then creates the table before its first load transaction would (holding the
-     *       creation's locks, which other sessions creating it wait for, until that transaction ends).</li>
+     *       creation's locks, which other sessions creating it wait for, until that transaction ends). A session that
+     *       may not write (a hot standby, {@code default_transaction_read_only}) creates nothing on a read: it finds no
+     *       state, as a read in a caller's transaction does; a write there fails, saying so.</li>
      * </ul>
      *
      * @return whether the table exists now (false only when {@code createInTransaction} is false and it is missing)
@@ -111,13 +113,13 @@ public final class JdbcStateStore implements StateStore {
             return true;
         }
         if (!c.getAutoCommit()) {
-            return lookUpOrCreate(c, key, createInTransaction, true);
+            return lookUpOrCreate(c, key, createInTransaction, true, false);
         }
         synchronized (this) {
             if (created) {
                 return true;
             }
-            if (lookUpOrCreate(c, key, true, false)) {
+            if (lookUpOrCreate(c, key, true, false, !createInTransaction)) {
                 created = true;
                 LOG.debug("state table {} ready", table);
             }
@@ -125,18 +127,22 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
-    private boolean lookUpOrCreate(Connection c, String key, boolean create, boolean inTransaction) throws SQLException {
+    private boolean lookUpOrCreate(Connection c, String key, boolean create, boolean inTransaction, boolean read)
+            throws SQLException {
         boolean tableExists;
         boolean schemaExists;
+        boolean readOnly;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select "
                 + PostgresDialect.INSTANCE.relationOid(table) + " is not null, exists (select 1 from"
-                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(table.schema()) + ")")) {
+                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(table.schema()) + "),"
+                + " current_setting('transaction_read_only') = 'on'")) {
             rs.next();
             tableExists = rs.getBoolean(1);
             schemaExists = rs.getBoolean(2);
+            readOnly = rs.getBoolean(3);
         }
-        if (tableExists || !create) {
-            return tableExists;
+        if (tableExists || !create || (read && readOnly)) {
+            return tableExists;   // a read in a session that may not write finds no state rather than fail to create
         }
         // another transaction that created the schema or table and has not committed blocks the DDL: give up after
         // a while with an error saying so, rather than wait for as long as it stays open
