@@ -74,7 +74,7 @@ class ExamplesTest {
         String out = output(() -> FakerVault.main(new String[0]));
         String first = out.substring(out.indexOf("load 1"), out.indexOf("load 2"));
         String second = out.substring(out.indexOf("load 2"));
-        assertThat(first).contains("dds.hub_users           10 rows inserted").contains("dds.hub_products        93 rows inserted")
+        assertThat(first).contains("dds.hub_users           10 rows inserted").contains("dds.hub_products       100 rows inserted")
                 .contains("dds.link_purchases      14 rows inserted");
         assertThat(second).contains("dds.hub_users            0 rows inserted").contains("dds.sat_users            0 rows inserted")
                 .contains("dds.sat_products         0 rows inserted");

@@ -24,7 +24,8 @@ import javax.sql.DataSource;
 
 /**
  * Replays the e-commerce Data Vault of {@code Katrindenek/Cloud-Data-Vault-with-dbt-and-Airbyte} (built there
- * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from make || model),
+ * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from the product id, as
+ * the project's final {@code hub_products} has it: 100 products, of which 7 share a make and model with another),
  * link_purchases, sat_users and sat_products. Run it with
  * {@code java -cp mds-examples/target/mds-examples.jar dev.mds.examples.vault.FakerVault}.
  */
@@ -50,9 +51,9 @@ public final class FakerVault {
             for (String t : List.of("faker_users", "faker_products", "faker_purchases")) {
                 st.execute("alter table raw." + t + " add column _extracted_at timestamptz not null default to_timestamp(1669682107.441)");
             }
-            st.execute("create view raw.faker_purchases_enriched as select p.*, u.email, pr.make || pr.model as brand_model"
-                    + " from raw.faker_purchases p join raw.faker_users u on u.id = p.user_id"
-                    + " join raw.faker_products pr on pr.id = p.product_id");
+            // a purchase names its user by id; the users' hub is keyed by email
+            st.execute("create view raw.faker_purchases_enriched as select p.*, u.email"
+                    + " from raw.faker_purchases p join raw.faker_users u on u.id = p.user_id");
         }
 
         Vault vault = Vault.on(ds);   // HashStandard.CANONICAL, MD5
@@ -60,14 +61,14 @@ public final class FakerVault {
                 .derived("updated", "updated_at::timestamptz").derived("age_years", "age::int")
                 .hashKey("user_hk", "email").hashDiff("user_hashdiff", "name", "age_years", "title", "occupation");
         Stage products = Stage.of("raw.faker_products").into("stg.products").recordSource("faker").loadDate("_extracted_at")
-                .derived("brand_model", "make || model").derived("created", "created_at::timestamptz")
-                .hashKey("product_hk", "brand_model").hashDiff("product_hashdiff", "year", "price");
+                .derived("product_id", "id").derived("created", "created_at::timestamptz")
+                .hashKey("product_hk", "product_id").hashDiff("product_hashdiff", "make", "model", "year", "price");
         Stage purchases = Stage.of("raw.faker_purchases_enriched").into("stg.purchases").recordSource("faker")
                 .loadDate("_extracted_at").derived("purchased", "nullif(purchased_at, '')::timestamptz")
                 .derived("added_to_cart", "nullif(added_to_cart_at, '')::timestamptz")
                 .derived("returned", "nullif(returned_at, '')::timestamptz")
-                .hashKey("user_hk", "email").hashKey("product_hk", "brand_model")
-                .hashKey("purchase_hk", "id", "email", "brand_model");
+                .hashKey("user_hk", "email").hashKey("product_hk", "product_id")
+                .hashKey("purchase_hk", "id", "email", "product_id");
         // shown before it runs (once created and up to date, a stage view needs no statement)
         String usersView = vault.stageSql(users).stream().filter(sql -> sql.startsWith("CREATE VIEW")).findFirst().orElse(
                 "(stg.users is up to date)");
@@ -78,13 +79,13 @@ public final class FakerVault {
         out.println(usersView);
 
         Hub hubUsers = vault.hub("dds.hub_users").hashKey("user_hk").businessKey("email").from(users);
-        Hub hubProducts = vault.hub("dds.hub_products").hashKey("product_hk").businessKey("brand_model").from(products);
+        Hub hubProducts = vault.hub("dds.hub_products").hashKey("product_hk").businessKey("product_id").from(products);
         Link link = vault.link("dds.link_purchases").hashKey("purchase_hk").refs("product_hk", "user_hk")
                 .payload("purchased", "added_to_cart", "returned").from(purchases);
         Satellite satUsers = vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff")
                 .payload("name", "age_years", "title", "occupation").effectiveFrom("updated").from(users);
         Satellite satProducts = vault.satellite("dds.sat_products").parent("product_hk").hashDiff("product_hashdiff")
-                .payload("year", "price").effectiveFrom("created").from(products);
+                .payload("make", "model", "year", "price").effectiveFrom("created").from(products);
         hubUsers.createTable();
         hubProducts.createTable();
         link.createTable();

@@ -1,0 +1,33 @@
+package dev.mds.examples;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.examples.vault.FakerVault;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestSql;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** What the Faker vault holds, compared with the seed files (001-faker-vault: 10 users, 100 products, 14 purchases). */
+@MdsPostgres
+class FakerVaultTest {
+    @Test
+    void everyProductKeepsItsOwnYearAndPriceAndEachPurchaseItsProduct(DataSource ds) throws Exception {
+        FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+
+        // purchase 8 bought product 67
+        assertThat(TestSql.strings(ds, "select s.year || ' ' || s.price from raw.faker_purchases p"
+                + " join stg.purchases l on l.id = p.id join dds.sat_products s on s.product_hk = l.product_hk"
+                + " where p.id = '8'")).containsExactly("2005 73572");
+        // 100 products, 93 distinct make || model: Toyota Tacoma is product 32 (2003, 73558) and 67 (2005, 73572)
+        assertThatTable(ds, "dds.hub_products").hasRowCount(100);
+        assertThatTable(ds, "dds.sat_products").hasRowCount(100);
+        // SOURCE.md: "the 100 product prices sum to 4,494,201"
+        assertThat(TestSql.strings(ds, "select sum(price::numeric) from dds.sat_products")).containsExactly("4494201");
+        assertThatTable(ds, "dds.link_purchases").hasRowCount(14);
+        assertThatTable(ds, "dds.hub_users").hasRowCount(10);
+    }
+}
