@@ -53,6 +53,27 @@ class SchemaAndRecordTest {
         assertThat(Record.of(new byte[] {1, 2})).isEqualTo(Record.of(new byte[] {1, 2}));
     }
 
+    /**
+     * A bytea[] value is a List of byte[] (FieldType.arrayOf(BYTES)): its elements compare, hash and print by content, as
+     * a bytea value does, not by the arrays' identity.
+     */
+    @Test
+    void recordsCompareHashAndPrintByteArraysInsideArrayValuesByContent() {
+        Record a = Record.of(1L, java.util.Arrays.asList(new byte[] {1, 2}, null, new byte[0]));
+        Record b = Record.of(1L, List.of(new byte[] {1, 2}));
+        Record c = Record.of(1L, java.util.Arrays.asList(new byte[] {1, 2}, null, new byte[0]));
+        assertThat(a).isEqualTo(c).hasSameHashCodeAs(c).hasToString("[1, [[1, 2], null, []]]");
+        assertThat(a).isNotEqualTo(b);
+        assertThat(Record.of(List.of(new byte[] {1}))).isNotEqualTo(Record.of(List.of(new byte[] {2})));
+        // values without arrays inside lists compare, hash and print as before
+        Record plain = Record.of(1L, new BigDecimal("1.50"), List.of("x", "y"), new byte[] {7}, null);
+        assertThat(plain).isEqualTo(Record.of(1L, new BigDecimal("1.50"), java.util.Arrays.asList("x", "y"), new byte[] {7},
+                null));
+        assertThat(plain.hashCode()).isEqualTo(java.util.Arrays.deepHashCode(plain.values().toArray()));
+        assertThat(plain).hasToString("[1, 1.50, [x, y], [7], null]");
+        assertThat(plain).isNotEqualTo(Record.of(1L, new BigDecimal("1.5"), List.of("x", "y"), new byte[] {7}, null));
+    }
+
     @Test
     void batchCarriesTheBadRecordsOfItsRangeAndOlderConstructorsCarryNone() {
         RecordBatch plain = new RecordBatch(schema, List.of(Record.of(1L, BigDecimal.ONE, null)), Optional.empty());
