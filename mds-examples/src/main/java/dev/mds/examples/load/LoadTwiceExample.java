@@ -1,5 +1,6 @@
 package dev.mds.examples.load;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.mds.core.FieldType;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
@@ -22,14 +23,17 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
+import java.util.Map;
 
 /**
  * Loads the forex pipeline's {@code customer_transactions.csv} (as text, the way a CSV lands) into a typed table
  * {@code data_lake.transactions} twice with a {@link MergeLoader} in MERGE mode and prints each
  * {@link LoadResult}: the first run inserts the rows and dead-letters the ones the table's types refuse ("Two
- * Hundred" as a price, a day-first date); the second run, with one customer's city changed, updates that row
- * only and leaves every other row (and its {@code load_timestamp}) untouched.
+ * Hundred" as a price, "T1010" as an id); the second run, with one customer's city changed, updates that row
+ * only and leaves every other row (and its {@code load_timestamp}) untouched. The file writes some dates day first
+ * ({@code 18-07-2023}, {@code 11-07-2023}): the warehouse sessions read them so ({@code DateStyle ISO, DMY}), as the
+ * source project's silver model does, where PostgreSQL's default ({@code MDY}) would refuse 18-07-2023 and take
+ * 11-07-2023 for 7 November.
  * Run it with
  * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.load.LoadTwiceExample}.
  */
@@ -40,8 +44,9 @@ public final class LoadTwiceExample {
     public static void main(String[] args) throws Exception {
         Path file = SeedData.file("002-forex-transactions/customer_transactions.csv");
         try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
-             TestDatabase warehouse = server.createDatabase("warehouse")) {
-            DataSource ds = warehouse.dataSource();
+             TestDatabase warehouse = server.createDatabase("warehouse");
+             // sessions that read a date such as 11-07-2023 day first (an ISO date stays as it is)
+             HikariDataSource ds = warehouse.newDataSource(2, Map.of("options", "-c DateStyle=ISO,DMY"))) {
             try (Connection c = ds.getConnection()) {
                 Sql.execute(c, "create schema data_lake");
                 Sql.execute(c, "create table data_lake.transactions (transaction_id bigint primary key, customer_id numeric,"
@@ -67,6 +72,8 @@ public final class LoadTwiceExample {
 
             Tables.query(ds, "rows changed by the second load", "select transaction_id, customer_city from data_lake.transactions"
                     + " where load_timestamp = (select max(load_timestamp) from data_lake.transactions)", System.out);
+            Tables.query(ds, "transactions loaded", "select count(*) as rows, min(transaction_date) as first_day,"
+                    + " max(transaction_date) as last_day from data_lake.transactions", System.out);
             Tables.query(ds, "dead letters of the first load", "select record_number, key, reason from"
                     + " data_lake.transactions_rejected where rejected_at = (select min(rejected_at) from"
                     + " data_lake.transactions_rejected) order by record_number", System.out);
