@@ -60,6 +60,12 @@ class ExamplesTest {
         String out = output(() -> ForexQualityExample.main(new String[0]));
         assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 16)")
                 .contains("its failing rows, stored in audit.transactions__not_null_quantity").contains("16   | 5");
+        // silver reads what the project's silver model reads (derived/silver_transaction.csv: no date, price or tax
+        // missing), and its monthly revenue is the project's derived/agg_sales_monthly.csv
+        assertThat(out).containsPattern("silver.transactions \\| not_null_transaction_date +\\| PASS +\\| +0 ")
+                .containsPattern("silver.transactions \\| not_null_price +\\| PASS +\\| +0 ")
+                .containsPattern("silver.transactions \\| not_null_tax +\\| PASS +\\| +0 ")
+                .contains("2023 | 7     | 3       | 46411.29");
     }
 
     @Test

@@ -19,8 +19,10 @@ import javax.sql.DataSource;
 /**
  * Checks the forex pipeline's {@code customer_transactions.csv} (demiguel122/data_platform_with_docker) the way
  * its dbt tests would, in one scan: loads the file as text into {@code raw.transactions}, casts it in the view
- * {@code silver.transactions} (values that are not numbers or ISO dates become NULL, as the project's silver
- * model does), then runs the checks and prints the console report and writes an HTML report.
+ * {@code silver.transactions} as the project's silver model does (dates ISO or day first, prices and taxes written
+ * in words read as numbers; unlike it, the source's customer id is kept rather than replaced by a hash of the
+ * customer's names), then runs the checks, prints the console report, writes an HTML report and prints the
+ * project's monthly revenue ({@code agg_sales_monthly}) from the silver view.
  *
  * <p>The data has real problems, and the checks find them: 16 rows without a quantity (the project's
  * {@code derived/missing_quantity.csv}), customer ids missing, prices written in words ("Two Hundred"), dates
@@ -41,14 +43,22 @@ public final class ForexQualityExample {
             TableFixture.on(ds, "raw.transactions").csv(SeedData.file("002-forex-transactions/customer_transactions.csv"));
             try (Connection c = ds.getConnection()) {
                 Sql.execute(c, "create schema silver");
+                // the project's Word2Number: "Two Hundred" is the n whose cash_words are "Two hundred dollars and …"
+                Sql.execute(c, "create function silver.word2number(words text) returns numeric language sql immutable"
+                        + " strict as $$ select n from generate_series(0, 100000) as n"
+                        + " where lower(regexp_replace(cash_words(n::money), ' dollars? and .*$', '')) = lower(trim(words)) $$");
                 Sql.execute(c, "create view silver.transactions as select"
                         + " transaction_id,"
                         + " case when pg_input_is_valid(customer_id, 'numeric') then customer_id::numeric::int end as customer_id,"
-                        + " case when transaction_date ~ '^\\d{4}-\\d{2}-\\d{2}$' then transaction_date::date end as transaction_date,"
+                        + " case when transaction_date ~ '^\\d{4}-\\d{2}-\\d{2}$' then to_date(transaction_date, 'YYYY-MM-DD')"
+                        + "      when transaction_date ~ '^\\d{2}-\\d{2}-\\d{4}$' then to_date(transaction_date, 'DD-MM-YYYY')"
+                        + " end as transaction_date,"
                         + " product_id, product_name,"
                         + " case when pg_input_is_valid(quantity, 'numeric') then quantity::numeric::int end as quantity,"
-                        + " case when pg_input_is_valid(price, 'numeric') then price::numeric(10,2) end as price,"
-                        + " case when pg_input_is_valid(tax, 'numeric') then tax::numeric(10,2) end as tax,"
+                        + " case when price ~ '^[A-Za-z -]+$' then silver.word2number(price)"
+                        + "      when pg_input_is_valid(price, 'numeric') then price::numeric(10,2) end as price,"
+                        + " case when tax ~ '^[A-Za-z -]+$' then silver.word2number(tax)"
+                        + "      when pg_input_is_valid(tax, 'numeric') then tax::numeric(10,2) end as tax,"
                         + " customer_email, customer_country"
                         + " from raw.transactions");
                 Sql.execute(c, "create schema audit");
@@ -83,6 +93,11 @@ public final class ForexQualityExample {
             Tables.query(ds, "its failing rows, stored in " + quantity.failuresTable(), "select count(*) as rows,"
                     + " count(distinct product_id) as products from " + TableName.parse(quantity.failuresTable()).quoted(), System.out);
             System.out.println("HTML report: " + report.writeHtml(html).toAbsolutePath());
+            Tables.query(ds, "monthly revenue, as the project's agg_sales_monthly (its derived/agg_sales_monthly.csv: 2023,"
+                    + " 7, 3, 46411.29)", "select extract(year from transaction_date) as year, extract(month from"
+                    + " transaction_date) as month, extract(quarter from transaction_date) as quarter,"
+                    + " round(sum(quantity * price), 2) as monthly_revenue from silver.transactions"
+                    + " where transaction_date is not null group by 1, 2, 3 order by 1, 2", System.out);
         }
     }
 }
