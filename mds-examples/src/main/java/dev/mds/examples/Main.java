@@ -191,6 +191,8 @@ public final class Main {
     /**
      * The dbt models of the source project's {@code product_stats} (staging views, the {@code mart.users} table), run
      * by mds-transform in dependency order: each model in its own transaction, views and the table swapped in whole.
+     * The project's Python model {@code int_users} (stg_users plus a random {@code predicted_user_category}, "mocked")
+     * is left out: {@code mart.users} reads {@code stg_users} and so has no such column.
      */
     static final class Models {
         private Models() {
@@ -208,6 +210,8 @@ public final class Main {
                             from {{ source('product_data', 'subscriptions') }}""")
                     .model("staging.stg_subscription_pricing", """
                             select package, valid_from::date as valid_from, nullif(valid_until, '')::date as valid_until,
+                                nullif(valid_until, '') is null or nullif(valid_until, '')::date > now()::date
+                                    as is_current_pricing,
                                 case when currency != 'eur' then null::numeric else monthly_seat_price::numeric end
                                     as monthly_seat_price_eur
                             from {{ source('revenue_data', 'pricing') }}""")
