@@ -95,7 +95,9 @@ class ExamplesTest {
         String out = output(() -> StreamingExample.main(new String[0]));
         assertThat(out).contains("streams.csv: raw.streams MERGE: 9652 inserted")
                 .contains("15 checks, 15 passed")
-                .contains("marts.daily_streams incremental SUCCESS 31 rows")
+                // the streams' days are the app's (+01:00): 1 to 30 December 2021, no 30 November
+                .contains("marts.daily_streams incremental SUCCESS 30 rows")
+                .contains("2021-12-30 | 303     | 251     | 356.0")
                 .contains("Cinema Paradiso              | 132     | 121")
                 .contains("__dbt__cte__stg_streams").doesNotContain("staging.stg_streams view")
                 .contains("books.json: [name string, pages long, author string, publisher string] -> vendor.books"
@@ -107,8 +109,8 @@ class ExamplesTest {
         String second = out.substring(out.indexOf("== 4."));
         assertThat(second).contains("snapshots.users snapshot SUCCESS 1 rows")
                 .contains("marts.daily_streams incremental SUCCESS 2 rows")
-                .contains("2021-12-31 | 293     | 243     | 346.6")
-                .contains("2021-12-30 | 293     | 243     | 346.6")
+                .contains("2021-12-31 | 303     | 251     | 356.0")
+                .contains("2021-12-30 | 303     | 251     | 356.0")
                 .contains("Eddy       | Kirlin      | false").contains("Eddy       | Kirlin-Conn | true");
     }
 

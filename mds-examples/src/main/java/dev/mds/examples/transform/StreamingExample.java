@@ -76,7 +76,7 @@ public final class StreamingExample {
                 Sql.execute(c, """
                         insert into raw.streams (movie_title, user_email, size_mb, start_at, end_at)
                         select movie_title, user_email, size_mb, start_at + interval '1 day', end_at + interval '1 day'
-                        from raw.streams where (start_at at time zone 'UTC')::date = date '2021-12-30'""");
+                        from raw.streams where (start_at at time zone interval '+01:00')::date = date '2021-12-30'""");
             }
             RunResults second = project.run();
             System.out.println(second);
@@ -124,9 +124,10 @@ public final class StreamingExample {
     }
 
     /**
-     * The models: the streams' staging model (ephemeral: never built, inlined as a CTE where it is referred to), the per-movie table, the daily table (incremental: a later run
-     * recomputes only the days from the last stored one on, merged by day) and the users' history (a check
-     * snapshot of their names).
+     * The models: the streams' staging model (ephemeral: never built, inlined as a CTE where it is referred to), the
+     * per-movie table, the daily table (the app's days, its times being all +0100; incremental: a later run recomputes
+     * only the days from the last stored one on, merged by day) and the users' history (a check snapshot of their
+     * names).
      */
     static TransformProject project(DataSource ds) {
         return TransformProject.builder(ds)
@@ -141,7 +142,7 @@ public final class StreamingExample {
                         {{ config(materialized='ephemeral') }}
                         select movie_title, user_email, size_mb, start_at, end_at,
                             extract(epoch from end_at - start_at) / 60 as watched_mins,
-                            (start_at at time zone 'UTC')::date as day
+                            (start_at at time zone interval '+01:00')::date as day   -- the app's day: its times are +0100
                         from {{ source('app', 'streams') }}""")
                 .model("marts.movie_stats", """
                         {{ config(materialized='table') }}
