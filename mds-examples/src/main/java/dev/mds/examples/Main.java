@@ -7,7 +7,6 @@ import dev.mds.connector.postgres.CdcSetup;
 import dev.mds.connector.postgres.PostgresCdcSource;
 import dev.mds.core.FieldType;
 import dev.mds.core.Schema;
-import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.load.LoadResult;
 import dev.mds.load.MergeLoader;

@@ -22,7 +22,8 @@ import javax.sql.DataSource;
  * by {@link JdbcIncrementalSource} in batches of 5 and merged into the warehouse by id, each batch committed with
  * its cursor. A second run reads from the stored cursor on: after two updates and one insert in the source it reads
  * those three rows plus the rows at the stored cursor itself (the cursor is inclusive, so rows that share the last
- * value are never missed; two subscriptions end on the last day), and the merge leaves those unchanged.
+ * value are never missed: three subscriptions end on the last day, 2023-05-31, and the two of them not updated meanwhile
+ * are read again), and the merge leaves those unchanged.
  * Run it with
  * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.incremental.IncrementalExample}.
  */

@@ -25,7 +25,7 @@ import javax.sql.DataSource;
 /**
  * Replays the e-commerce Data Vault of {@code Katrindenek/Cloud-Data-Vault-with-dbt-and-Airbyte} (built there
  * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from the product id, as
- * the project's final {@code hub_products} has it: 100 products, of which 7 share a make and model with another),
+ * the project's final {@code hub_products} has it: the 100 products have only 93 distinct makes and models),
  * link_purchases, sat_users and sat_products. Run it with
  * {@code java -cp mds-examples/target/mds-examples.jar dev.mds.examples.vault.FakerVault}.
  */
