@@ -101,7 +101,13 @@ public final class TableName {
             throw new IllegalArgumentException("cannot read table name '" + qualified
                     + "': expected name or schema.name, found " + parts.size() + " parts");
         }
-        return parts.size() == 1 ? new TableName(DEFAULT_SCHEMA, parts.get(0)) : new TableName(parts.get(0), parts.get(1));
+        try {
+            return parts.size() == 1 ? new TableName(DEFAULT_SCHEMA, parts.get(0)) : new TableName(parts.get(0), parts.get(1));
+        } catch (IllegalArgumentException e) {
+            // an empty quoted part, a NUL, more than 63 bytes: said with the input, so the setting that holds it is found
+            throw new IllegalArgumentException("cannot read table name '" + qualified.replace("\0", "\\0") + "': "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

@@ -77,6 +77,21 @@ class TableNameTest {
     }
 
     @Test
+    void aPartRefusedByTheIdentifierRulesIsNamedWithTheWholeInput() {
+        // PostgreSQL: zero-length delimited identifier at or near """"; a setting's value must be findable from the message
+        assertThatThrownBy(() -> TableName.parse("raw.\"\"")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot read table name 'raw.\"\"': an identifier cannot be empty");
+        assertThatThrownBy(() -> TableName.parse("\"a\0b\".users")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot read table name '\"a\\0b\".users': identifier 'a\\0b' contains a NUL");
+        String longName = "x".repeat(64);
+        assertThatThrownBy(() -> TableName.parse("raw." + longName)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot read table name 'raw." + longName + "': identifier '" + longName
+                        + "' is 64 bytes long");
+        assertThatThrownBy(() -> TableName.parse("\"\"")).hasMessage("cannot read table name '\"\"': an identifier cannot"
+                + " be empty");
+    }
+
+    @Test
     void withNameKeepsSchema() {
         assertThat(TableName.parse("data_lake.transactions").withName("transactions_rejected"))
                 .isEqualTo(TableName.of("data_lake", "transactions_rejected"));
