@@ -13,7 +13,8 @@ import java.util.Optional;
  * strings, numbers, booleans or null, so a position round-trips through JSON in a {@link StateStore}: numbers are
  * kept by value, as JSON (and jsonb, which keeps a number's value but not its text) gives them back: a {@link Long}
  * for a whole number within a long, a {@link BigDecimal} without trailing zeros after the point otherwise. A double or float NaN or
- * infinity, which JSON cannot hold, is refused when the position is made.
+ * infinity, which JSON cannot hold, is refused when the position is made, and so is a NUL character (U+0000) in the
+ * source's name or an entry's name or text, which jsonb cannot hold.
  *
  * <pre>{@code
  * SourcePosition p = SourcePosition.of("transactions.csv", Map.of("offset", 1_048_576L, "record", 50_000L));
@@ -29,9 +30,19 @@ public final class SourcePosition {
 
     private SourcePosition(String source, Map<String, Object> values) {
         this.source = Objects.requireNonNull(source, "source");
+        if (source.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("position of " + source.replace("\0", "\\0") + ": the source's name"
+                    + " holds a NUL character, which PostgreSQL's jsonb cannot hold, so the position could not be stored");
+        }
         Map<String, Object> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> {
             Objects.requireNonNull(k, "key");
+            if (k.indexOf('\0') >= 0 || v instanceof String text && text.indexOf('\0') >= 0) {
+                // jsonb refuses U+0000 ("cannot be converted to text"): the batch's transaction would fail at the put
+                throw new IllegalArgumentException("position of " + source + ": entry '" + k.replace("\0", "\\0")
+                        + "' holds a NUL character (U+0000) in its " + (k.indexOf('\0') >= 0 ? "name" : "value")
+                        + ", which PostgreSQL's jsonb cannot hold, so the position could not be stored");
+            }
             if (k.equals(SOURCE)) {
                 // the JSON object holds the source under this name: the entry would replace it, and read back it
                 // would be the source, the entry lost
@@ -63,7 +74,8 @@ public final class SourcePosition {
      * A position of {@code source} with these entries (copied, in their order).
      *
      * @throws IllegalArgumentException for a value that is not a string, number, boolean or null, a number JSON
-     *     cannot hold (NaN, infinity), or an entry named {@code source} (the JSON form's name for the source), naming
+     *     cannot hold (NaN, infinity), a NUL character jsonb cannot hold, or an entry named {@code source} (the JSON
+     *     form's name for the source), naming
      *     the entry
      */
     public static SourcePosition of(String source, Map<String, ?> values) {

@@ -107,6 +107,28 @@ class SchemaAndRecordTest {
     }
 
     /**
+     * jsonb cannot hold U+0000 (PostgreSQL: "unsupported Unicode escape sequence", "\\u0000 cannot be converted to
+     * text"): a position holding it failed the batch's transaction at the state store's put, naming neither the
+     * source nor the entry. It is refused when made, as NaN is.
+     */
+    @Test
+    void sourcePositionRefusesANulCharacterWhenMadeNamingTheEntry() {
+        assertThatThrownBy(() -> SourcePosition.of("orders.json", Map.of("last_key", "A\0B")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("position of orders.json: entry 'last_key'")
+                .hasMessageContaining("NUL");
+        assertThatThrownBy(() -> SourcePosition.of("orders.json", Map.of("a\0b", 1L)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> SourcePosition.of("orders\0.json", Map.of("a", 1L)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"x\":\"\\u0000\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 'x'");
+        // every other control character is written as an escape jsonb takes, and read back
+        SourcePosition controls = SourcePosition.of("s", Map.of("x", "\u0001\u001f"));
+        assertThat(SourcePosition.fromJson(controls.toJson())).isEqualTo(controls);
+    }
+
+    /**
      * JSON has no NaN or Infinity: such a position was written as {@code "x":NaN}, which PostgreSQL's jsonb refuses
      * (so the batch's transaction failed at the put) and which fromJson cannot read back. It is refused when made.
      */
