@@ -186,10 +186,16 @@ public final class PostgresDialect implements Dialect {
      * Whether the schema exists. Code that creates a missing schema asks first: PostgreSQL checks
      * {@code create schema if not exists} against the role's CREATE privilege on the database before it looks for
      * the schema, so a role that may create tables in an existing schema but no schemas is refused by it.
+     * {@code pg_temp}, which names the session's own temporary schema (as for {@link #relationOid}), always exists:
+     * PostgreSQL makes it with the first table created in it, and {@code create schema "pg_temp"} is refused (the
+     * {@code pg_} prefix is reserved).
      *
      * @throws MdsException naming the query when it fails
      */
     public boolean schemaExists(Connection connection, String schema) {
+        if (schema.equals("pg_temp")) {
+            return true;
+        }
         String sql = "select exists (select 1 from pg_catalog.pg_namespace where nspname = ?)";
         long t0 = System.nanoTime();
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
