@@ -33,6 +33,18 @@ class CreateSchemaTest {
                 "create schema if not exists \"it's\"");
     }
 
+    /** pg_temp names the session's own temporary schema: it always exists and is never created. */
+    @Test
+    void pgTempIsTheSessionsTemporarySchemaAndAlwaysExists(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            assertThat(dialect.schemaExists(c, "pg_temp")).isTrue();
+            assertThat(dialect.createSchemaIfMissing(c, "pg_temp")).isFalse();
+            Sql.execute(c, "create temporary table staging (id int)");
+            Sql.execute(c, "insert into pg_temp.staging values (1)");
+            assertThat(dialect.readSchema(c, TableName.of("pg_temp", "staging"))).as("read as the session's own").isPresent();
+        }
+    }
+
     /** Inside the caller's transaction the schema commits or rolls back with it. */
     @Test
     void joinsTheCallersTransaction(DataSource ds) throws Exception {

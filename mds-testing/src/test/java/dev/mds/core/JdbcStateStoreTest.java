@@ -379,6 +379,76 @@ class JdbcStateStoreTest {
         assertThat(second.get("a").orElseThrow().json()).isEqualTo("1");
     }
 
+    /**
+     * A creation that fails inside a caller's transaction (here: another open transaction is creating the same
+     * schema) says why, not that the caller's transaction is aborted; the schema is created in a savepoint, so the
+     * caller's transaction stays usable.
+     */
+    @Test
+    void aCreationThatFailsInsideACallersTransactionSaysWhyNotThatTheTransactionIsAborted(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.builder(ds).schema("pending_schema").build();
+        try (Connection other = ds.getConnection(); Connection c = ds.getConnection()) {
+            other.setAutoCommit(false);
+            PostgresDialect.INSTANCE.createSchemaIfMissing(other, "pending_schema");   // not committed
+            c.setAutoCommit(false);
+            assertThatThrownBy(() -> store.put(c, "k", "1"))
+                    .isInstanceOf(MdsException.class)
+                    .hasMessageContaining("state store pending_schema.state, key 'k': cannot create the table")
+                    .hasMessageContaining("has not committed")
+                    .hasMessageNotContaining("current transaction is aborted");
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 1")) {
+                assertThat(rs.next()).as("the caller's transaction is still usable").isTrue();
+            }
+            c.rollback();
+            c.setAutoCommit(true);
+            other.rollback();
+        }
+        assertThat(store.put("k", "1")).isEqualTo(1);
+    }
+
+    /** A creation refused by the server (a read-only transaction) names the store and the key, and says why. */
+    @Test
+    void aFailedCreationNamesTheStoreAndTheKey(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.builder(ds).schema("named_create").build();
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+            assertThatThrownBy(() -> store.put(c, "cdc:orders", "1"))
+                    .isInstanceOf(MdsException.class)
+                    .hasMessageStartingWith("state store named_create.state, key 'cdc:orders': cannot create the table:")
+                    .hasMessageContaining("read-only transaction");
+            c.rollback();
+            c.setReadOnly(false);
+            c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * In a session that may not write (a hot standby, default_transaction_read_only), a read of a missing table finds
+     * no state instead of failing to create the table; a write fails, naming the store and the key.
+     */
+    @Test
+    void aReadInAReadOnlySessionOfAMissingTableFindsNoState(TestDatabase db) throws Exception {
+        try (HikariDataSource readOnly = db.newDataSource(1, Map.of("options", "-c default_transaction_read_only=on"))) {
+            StateStore store = JdbcStateStore.builder(readOnly).schema("read_only_state").build();
+            assertThat(store.get("k")).isEmpty();
+            try (Connection c = readOnly.getConnection()) {
+                assertThat(store.get(c, "k")).isEmpty();
+                assertThat(relationExists(c, "read_only_state.state")).as("a read creates nothing").isFalse();
+            }
+            assertThatThrownBy(() -> store.put("k", "1"))
+                    .isInstanceOf(MdsException.class)
+                    .hasMessageContaining("state store read_only_state.state, key 'k'")
+                    .hasMessageContaining("read-only transaction");
+        }
+        StateStore writable = JdbcStateStore.builder(db.dataSource()).schema("read_only_state").build();
+        assertThat(writable.put("k", "1")).isEqualTo(1);
+        try (HikariDataSource readOnly = db.newDataSource(1, Map.of("options", "-c default_transaction_read_only=on"))) {
+            StateStore store = JdbcStateStore.builder(readOnly).schema("read_only_state").build();
+            assertThat(store.get("k").orElseThrow().json()).as("an existing table is read as before").isEqualTo("1");
+        }
+    }
+
     private static boolean relationExists(Connection c, String name) throws Exception {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select to_regclass(" + Identifiers.literal(name) + ") is not null")) {
