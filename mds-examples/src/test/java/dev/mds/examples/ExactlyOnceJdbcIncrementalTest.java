@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Loading a table read incrementally by a cursor ({@link JdbcIncrementalSource}), exactly once: each batch's rows and
  * its position are committed in one warehouse transaction (the source's {@code run} loads the batch with the handler
- * and stores the position with {@code JdbcStateStore.put} in one {@code Sql.transaction}), and a run resumes from the
+ * and stores the position with {@code JdbcStateStore.compareAndSet} in one {@code Sql.transaction}), and a run resumes from the
  * stored position. Source and warehouse are one database here and both read through the swept data source, so every
  * statement is a kill point: the source's catalogue and page queries as much as the load and the position's store.
  * The cursor {@code changed_at} has ties of about three rows, which the batches of 10 split.
