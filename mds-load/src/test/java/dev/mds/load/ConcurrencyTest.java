@@ -205,6 +205,58 @@ class ConcurrencyTest {
         }
     }
 
+    /**
+     * The CDC path's form of the race above: a change batch carrying a new decimal column 'd' is planned (and
+     * staged) while another transaction holds the table's load lock; meanwhile 'd' is added as numeric(6,2). Before,
+     * the CDC load planned against the columns it saw before the lock, so its MERGE stored 1.2345 as 1.23 without an
+     * error (ADD_COLUMNS), where a batch applied after the ALTER is refused naming 'd' (or widens it under
+     * ADD_AND_WIDEN_COLUMNS). Now it plans again against the columns it finds under the lock, and stages again when
+     * the stage's types change.
+     */
+    @Test
+    void aColumnAddedWhileACdcLoadWaitsForItsLockIsCheckedAsTheTableNowHasIt(DataSource ds) throws Exception {
+        dev.mds.core.TableName src = dev.mds.core.TableName.of("app", "t");
+        Schema before = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).build();
+        Schema after = Schema.builder().required("id", FieldType.LONG).add("v", FieldType.STRING).add("d", FieldType.DECIMAL).build();
+        java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        for (SchemaChange policy : List.of(SchemaChange.ADD_COLUMNS, SchemaChange.ADD_AND_WIDEN_COLUMNS)) {
+            String table = "cdc_added_meanwhile_" + policy.ordinal();
+            MergeLoader loader = MergeLoader.into(ds, dev.mds.core.TableName.of("raw", table)).mode(SyncMode.CDC)
+                    .onSchemaChange(policy).build();
+            loader.load(new dev.mds.core.ChangeBatch(src, before, List.of("id"), List.of(dev.mds.core.ChangeEvent.create(src,
+                    Record.of(1L), Record.of(1L, "a"), new dev.mds.core.EventPosition(10, 10), t)), java.util.Optional.empty()));
+            dev.mds.core.ChangeBatch batch = new dev.mds.core.ChangeBatch(src, after, List.of("id"), List.of(
+                    dev.mds.core.ChangeEvent.update(src, Record.of(1L), Record.of(1L, "b", new java.math.BigDecimal("1.2345")),
+                            new dev.mds.core.EventPosition(20, 20), t)), java.util.Optional.empty());
+            CompletableFuture<LoadResult> waiting;
+            try (Connection holder = ds.getConnection(); Statement st = holder.createStatement()) {
+                holder.setAutoCommit(false);
+                st.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"" + table + "\"', 0))");
+                waiting = CompletableFuture.supplyAsync(() -> loader.load(batch));
+                try (Connection probe = ds.getConnection(); Statement q = probe.createStatement()) {
+                    pollUntil(() -> {
+                        try (ResultSet rs = q.executeQuery("select count(*) from pg_locks where locktype = 'advisory'"
+                                + " and not granted and database = (select oid from pg_database where datname = current_database())")) {
+                            rs.next();
+                            return rs.getLong(1) == 1;
+                        }
+                    });
+                }
+                st.execute("alter table raw." + table + " add column d numeric(6,2)");
+                holder.commit();
+            }
+            if (policy == SchemaChange.ADD_COLUMNS) {
+                assertThat(catchThrowable(waiting::join)).as(policy.name()).hasCauseInstanceOf(SchemaMismatchException.class)
+                        .hasMessageContaining("'d' is decimal in the batch but numeric(6,2) in the table");
+                assertThatTable(ds, "raw." + table).as(policy.name()).columns("id", "v").containsExactlyInAnyOrder(row(1L, "a"));
+            } else {
+                waiting.join();
+                assertThatTable(ds, "raw." + table).as(policy.name()).columns("id", "v", "d")
+                        .containsExactlyInAnyOrder(row(1L, "b", new java.math.BigDecimal("1.2345")));
+            }
+        }
+    }
+
     @Test
     void overwriteIsNeverSeenEmptyOrHalfLoadedByAConcurrentReader(DataSource ds) throws Exception {
         MergeLoader loader = MergeLoader.into(ds, "raw.snapshot").mode(SyncMode.OVERWRITE).key("id").build();

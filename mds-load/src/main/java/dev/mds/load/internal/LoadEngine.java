@@ -772,7 +772,22 @@ public final class LoadEngine {
         long staged = copy(c, plan, statements.stageCopySql(), rows, changeWriter(plan), rejects);
         if (!locked) {
             lock(c);
-            ensureTarget(c, plan);
+            Optional<Map<String, TargetColumn>> now = TargetColumn.read(c, target);
+            if (!now.equals(existing)) {
+                // another load (or a person) created the table or changed a column while this one waited for the
+                // lock: the batch is checked against the table it will write (as a record batch is, see under)
+                LOG.debug("{}: the table changed while the load waited for its lock; planning again", target);
+                Plan staging = plan;
+                plan = Plan.of(spec, batch.schema(), key, now, true, unchanged, afterImages(batch));
+                ensureTarget(c, plan, now);
+                if (!sameStage(plan, staging)) {
+                    // staged in the types of the table as it was: staged again in those it has now
+                    Sql.execute(c, statements.dropStage() + "; " + statements.createStage(plan));
+                    staged = copy(c, plan, statements.stageCopySql(), rows, changeWriter(plan), rejects);
+                }
+            } else {
+                ensureTarget(c, plan, now);
+            }
             if (folded.truncate().isPresent()) {
                 truncated = truncate(c, folded.truncate().get(), tombstones);
             }
