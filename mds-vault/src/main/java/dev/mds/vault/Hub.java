@@ -154,15 +154,6 @@ public final class Hub extends Structure {
         for (String bk : businessKeys) {
             byValue.put(bk, order(read, bk));
         }
-        return insertNewKeys(c, columnsOf(), List.of(), byValue, union.toString());
-    }
-
-    private List<String> columnsOf() {
-        List<String> all = new ArrayList<>();
-        all.add(hashKey);
-        all.addAll(businessKeys);
-        all.add(Stage.LOAD_DATE);
-        all.add(Stage.RECORD_SOURCE);
-        return all;
+        return insertNewKeys(c, storedColumns(), List.of(), byValue, union.toString());
     }
 }
