@@ -61,6 +61,8 @@ final class OverwriteAll {
     private static final class Step {
         String what = "opening a connection failed";
         long rows;
+        /** The stream's records, with those its source could not read. */
+        long records;
         long batches;
     }
 
@@ -132,9 +134,10 @@ final class OverwriteAll {
                     }
                     RecordBatch b = it.next();
                     step.what = "batch " + (step.batches + 1) + " of the stream failed";
-                    LoadResult r = (sum == null ? first : rest).load(x, b);
+                    LoadResult r = sum == null ? first.loadFirstOfStream(x, b) : rest.load(x, b);
                     sum = sum == null ? r : sum.plus(r);
                     step.rows += b.size();
+                    step.records += b.size() + b.rejected().size();
                     step.batches++;
                     step.what = "the progress listener failed";
                     listener.onProgress(new Progress(task, step.rows, step.batches, 0, Duration.ofNanos(System.nanoTime() - t0)));
@@ -142,6 +145,10 @@ final class OverwriteAll {
                 if (sum == null) {
                     step.what = "emptying the table failed";
                     sum = first.emptyTarget(x);
+                } else if (sum.inserted() + sum.updated() == 0 && sum.rejected() > 0) {
+                    // every record of the stream was set aside: the table keeps its rows (see LoadEngine.everyRecordRefused)
+                    step.what = "every record was refused";
+                    throw first.everyRecordRefused(x, "stream", sum.rejected(), step.records, List.of());
                 }
                 // before the commit: a stream that fails to close (a reader's last error) rolls back with the rest
                 step.what = "closing the stream failed";

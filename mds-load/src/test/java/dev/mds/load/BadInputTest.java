@@ -176,6 +176,43 @@ class BadInputTest {
                 + " (A field with precision 6, scale 2 must round to an absolute value less than 10^4.)");
     }
 
+    /**
+     * OVERWRITE with DEAD_LETTER whose every record is refused (a day-first date file, a wrong decimal separator):
+     * before, the table was truncated and nothing replaced its rows, so one bad file emptied it and the load reported
+     * success. Now such an overwrite fails naming the table, the count and the refusals, and the table keeps its rows
+     * (no dead letters are stored: nothing of the batch is committed); a batch of no records at all still empties it,
+     * and one good record is enough to overwrite. loadAll in OVERWRITE refuses a whole stream whose every record was
+     * refused in the same way.
+     */
+    @Test
+    void anOverwriteWhoseEveryRecordIsRefusedFailsAndKeepsTheTablesRows(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists raw; create table raw.ow_all_bad (id bigint primary key, name text,"
+                + " amount numeric(6,2)); insert into raw.ow_all_bad values (1, 'one', 1), (2, 'two', 2)");
+        MergeLoader loader = MergeLoader.into(ds, "raw.ow_all_bad").mode(SyncMode.OVERWRITE).key("id")
+                .onBadRow(OnBadRow.DEAD_LETTER).build();
+        RecordBatch allBad = RecordBatch.of(SCHEMA, List.of(Record.of(3L, "three", new BigDecimal("123456.50")),
+                Record.of(4L, "four", new BigDecimal("999999.00"))));
+        assertThatThrownBy(() -> loader.load(allBad)).isInstanceOfSatisfying(BadInputException.class, e -> assertThat(e)
+                .hasMessageStartingWith("raw.ow_all_bad: OVERWRITE refused every record of the batch (2 refused of 2 records;")
+                .hasMessageContaining("the table keeps its rows")
+                .hasMessageContaining("record 1 (key id=3): numeric field overflow")
+                .hasMessageContaining("record 2 (key id=4): numeric field overflow"));
+        assertThatTable(ds, "raw.ow_all_bad").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"), row(2, "two"));
+        assertThat(TestSql.strings(ds, "select to_regclass('raw.ow_all_bad_rejected') is null")).containsExactly("t");
+        assertThatThrownBy(() -> loader.loadAll(java.util.stream.Stream.of(allBad, allBad), 1, dev.mds.core.ProgressListener.NONE))
+                .isInstanceOf(PartialLoadException.class)
+                .hasMessageContaining("OVERWRITE refused every record of the stream (4 refused of 4 records;");
+        assertThatTable(ds, "raw.ow_all_bad").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"), row(2, "two"));
+
+        LoadResult r = loader.load(RecordBatch.of(SCHEMA, List.of(Record.of(3L, "three", new BigDecimal("123456.50")),
+                Record.of(5L, "five", BigDecimal.TEN))));
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThat(r.rejected()).isEqualTo(1);
+        assertThatTable(ds, "raw.ow_all_bad").columns("id", "name").containsExactlyInAnyOrder(row(5, "five"));
+        loader.load(RecordBatch.of(SCHEMA, List.of()));
+        assertThatTable(ds, "raw.ow_all_bad").isEmpty();
+    }
+
     @Test
     void aJsonValueTheColumnRefusesNamesItsOwnRecordNotTheLineInsideTheJson(DataSource ds) {
         // jsonb refuses "\u0000", and PostgreSQL's context names "JSON data, line 1" before "COPY ..., line 3": the

@@ -120,6 +120,19 @@ public final class LoadEngine {
      * load lock) only on its {@code turn}.
      */
     public LoadResult load(Connection c, RecordBatch batch, WriteTurn turn) {
+        return load(c, batch, turn, true);
+    }
+
+    /**
+     * Loads the first batch of a stream that {@code loadAll} in OVERWRITE replaces the table with: as {@link #load},
+     * except that an overwrite whose every record is refused is not refused here (later batches may bring rows; the
+     * stream as a whole is checked by {@link #everyRecordRefused}).
+     */
+    public LoadResult loadFirstOfStream(Connection c, RecordBatch batch) {
+        return load(c, batch, WriteTurn.NOW, false);
+    }
+
+    private LoadResult load(Connection c, RecordBatch batch, WriteTurn turn, boolean wholeOverwrite) {
         if (spec.mode() == SyncMode.CDC) {
             throw new IllegalStateException("loader into " + target + " is in mode CDC: it applies ChangeBatches;"
                     + " load a RecordBatch with mode APPEND, OVERWRITE or MERGE");
@@ -140,8 +153,50 @@ public final class LoadEngine {
             case OVERWRITE -> overwrite(c, planned, rows, rejects, turn);
             default -> merge(c, planned, rows, rejects, turn);
         };
+        if (wholeOverwrite && spec.mode() == SyncMode.OVERWRITE && counts[0] == 0 && rejects.size() > 0) {
+            List<String> refusals = new ArrayList<>();
+            for (Object[] r : rejects.rows) {
+                refusals.add((r[0] == null ? "" : "record " + r[0]) + (r[1] == null ? "" : " (key " + r[1] + ")")
+                        + (r[0] == null && r[1] == null ? "" : ": ") + r[2]);
+            }
+            throw everyRecordRefused(c, "batch", rejects.size(), batch.size() + batch.rejected().size(), refusals);
+        }
         writeRejects(c, rejects);
         return result(counts, rows.size(), rejects, t0);
+    }
+
+    /**
+     * The failure of an OVERWRITE whose every record was refused (set aside under {@link OnBadRow#DEAD_LETTER}): it
+     * would leave the table empty, which one bad file (day-first dates, a wrong decimal separator) should not do. The
+     * load's transaction is made to fail on the server (a caller's too, which must then roll back, as after any failed
+     * load), so the truncate, the COPY and the dead letters are undone and the table keeps its rows. An overwrite of no
+     * records at all still empties the table.
+     *
+     * @param what "batch" or "stream"
+     * @param refusals the refused records with their reasons, as far as known (the first few are named)
+     */
+    public BadInputException everyRecordRefused(Connection c, String what, long refused, long records, List<String> refusals) {
+        StringBuilder m = new StringBuilder("OVERWRITE refused every record of the ").append(what).append(" (")
+                .append(refused).append(" refused of ").append(records).append(" records; onBadRow(")
+                .append(spec.onBadRow()).append(") would have set them aside in ")
+                .append(LoadStatements.suffixed(target, "_rejected")).append(") and would have left the table empty, so"
+                        + " nothing of this ").append(what).append(" was loaded: the table keeps its rows and no dead letter is stored"
+                        + " (an overwrite with no records at all still empties the table)");
+        int shown = Math.min(5, refusals.size());
+        if (shown > 0) {
+            m.append("; refused: ").append(String.join("; ", refusals.subList(0, shown)));
+            if (refusals.size() > shown) {
+                m.append("; and ").append(refusals.size() - shown).append(" more");
+            }
+        }
+        String abort = "do $$begin raise exception 'mds.load: an overwrite whose every record was refused is rolled back'; end$$";
+        SQLException cause = null;
+        try (Statement st = c.createStatement()) {
+            st.execute(abort);
+        } catch (SQLException e) {
+            cause = e;   // expected: the transaction is aborted
+        }
+        return new BadInputException(InputLocation.of(target.toString()), m.toString(), cause);
     }
 
     /**
