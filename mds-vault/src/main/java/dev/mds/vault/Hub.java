@@ -49,9 +49,7 @@ public final class Hub extends Structure {
 
     /** The business key columns (same names in the stages and the hub). */
     public Hub businessKey(String... columns) {
-        for (String c : columns) {
-            businessKeys.add(Identifiers.check(c));
-        }
+        addColumns(businessKeys, columns);
         return this;
     }
 

@@ -50,17 +50,13 @@ public final class Link extends Structure {
 
     /** The hash key columns of the hubs it links (same names in the stages and the link). */
     public Link refs(String... columns) {
-        for (String c : columns) {
-            refs.add(Identifiers.check(c));
-        }
+        addColumns(refs, columns);
         return this;
     }
 
     /** Extra columns stored with the link (taken from the row that first loaded it). */
     public Link payload(String... columns) {
-        for (String c : columns) {
-            payload.add(Identifiers.check(c));
-        }
+        addColumns(payload, columns);
         return this;
     }
 

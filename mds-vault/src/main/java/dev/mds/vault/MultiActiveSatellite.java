@@ -88,9 +88,7 @@ public final class MultiActiveSatellite extends Structure {
 
     /** The columns that tell the rows of one set apart (AutomateDV's {@code src_cdk}), stored as the stage has them. */
     public MultiActiveSatellite childKeys(String... columns) {
-        for (String c : columns) {
-            childKeys.add(Identifiers.check(c));
-        }
+        addColumns(childKeys, columns);
         return this;
     }
 
@@ -102,9 +100,7 @@ public final class MultiActiveSatellite extends Structure {
 
     /** The descriptive columns stored with each row. */
     public MultiActiveSatellite payload(String... columns) {
-        for (String c : columns) {
-            payload.add(Identifiers.check(c));
-        }
+        addColumns(payload, columns);
         return this;
     }
 

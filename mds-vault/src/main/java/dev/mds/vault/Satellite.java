@@ -77,9 +77,7 @@ public final class Satellite extends Structure {
 
     /** The descriptive columns the satellite stores (same names in the stage and the satellite). */
     public Satellite payload(String... columns) {
-        for (String c : columns) {
-            payload.add(Identifiers.check(c));
-        }
+        addColumns(payload, columns);
         return this;
     }
 

@@ -52,6 +52,16 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                 + " in one stage (Stage.of over a view that unions them) and call from once";
     }
 
+    /**
+     * Adds the columns of a setter to {@code into} in order, each checked by {@link Identifiers#check} as it comes (so
+     * the columns before one refused are added).
+     */
+    static void addColumns(List<String> into, String... columns) {
+        for (String c : columns) {
+            into.add(Identifiers.check(c));
+        }
+    }
+
     /** Adds the names of the settings not made yet (e.g. {@code hashKey}, {@code from}). */
     abstract void missingSettings(List<String> missing);
 

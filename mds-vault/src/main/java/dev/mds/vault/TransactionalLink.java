@@ -57,17 +57,13 @@ public final class TransactionalLink extends Structure {
 
     /** The hash key columns of the hubs (or links) it references (same names in the stages and the link). */
     public TransactionalLink refs(String... columns) {
-        for (String c : columns) {
-            refs.add(Identifiers.check(c));
-        }
+        addColumns(refs, columns);
         return this;
     }
 
     /** The transaction's own columns (amounts, codes...), stored as the stage has them. */
     public TransactionalLink payload(String... columns) {
-        for (String c : columns) {
-            payload.add(Identifiers.check(c));
-        }
+        addColumns(payload, columns);
         return this;
     }
 
