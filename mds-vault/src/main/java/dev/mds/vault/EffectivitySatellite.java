@@ -10,7 +10,6 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.StringJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,11 +99,7 @@ public final class EffectivitySatellite extends Structure {
      *     added to it; the definition is left unchanged
      */
     public EffectivitySatellite from(Stage stage) {
-        Objects.requireNonNull(stage, "stage");
-        if (this.stage != null) {
-            throw new IllegalStateException(sourceTwice(this.stage, stage));
-        }
-        this.stage = stage;
+        this.stage = onlyStage(this.stage, stage);
         return this;
     }
 

@@ -8,7 +8,6 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.StringJoiner;
 
 /**
@@ -96,11 +95,7 @@ public final class Satellite extends Structure {
      *     added to it; the definition is left unchanged
      */
     public Satellite from(Stage stage) {
-        Objects.requireNonNull(stage, "stage");
-        if (this.stage != null) {
-            throw new IllegalStateException(sourceTwice(this.stage, stage));
-        }
-        this.stage = stage;
+        this.stage = onlyStage(this.stage, stage);
         return this;
     }
 

@@ -16,6 +16,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,10 +44,25 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     }
 
     /**
+     * The one stage of a structure that loads from one: {@code stage}, when {@code current} (the stage set so far) is
+     * {@code null}.
+     *
+     * @throws NullPointerException when {@code stage} is {@code null}
+     * @throws IllegalStateException when a stage is set already, naming both (see {@link #sourceTwice})
+     */
+    final Stage onlyStage(Stage current, Stage stage) {
+        Objects.requireNonNull(stage, "stage");
+        if (current != null) {
+            throw new IllegalStateException(sourceTwice(current, stage));
+        }
+        return stage;
+    }
+
+    /**
      * The message refusing a second stage for a structure that loads from one: names the structure, both stages and
      * how to load several sources.
      */
-    final String sourceTwice(Stage first, Stage second) {
+    private String sourceTwice(Stage first, Stage second) {
         return name() + ": from(" + second + ") after from(" + first + "): a " + kind + " loads from one stage, and a"
                 + " second one would neither replace the first nor be added to it; to load several sources, union them"
                 + " in one stage (Stage.of over a view that unions them) and call from once";
