@@ -108,21 +108,35 @@ public final class Link extends Structure {
                 Vault.checkBytea(name() + " from " + st, r, ref);
             }
         }
+        return linkTableDdl(this, c, s, name(), hashKey, refs, payload, null);
+    }
+
+    /**
+     * The DDL of a link or a transactional link: the hash key as primary key, a hash column per reference, the payload
+     * (and {@code effective_from}, when {@code effectiveFrom} is not {@code null}) and the load date of the types
+     * {@code stage} has (a column it lacks named with {@code where}), the record source, and an index per reference.
+     */
+    static List<String> linkTableDdl(Structure structure, Connection c, Relation stage, String where, String hashKey,
+            List<String> refs, List<String> payload, String effectiveFrom) {
+        Vault vault = structure.vault;
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
         for (String r : refs) {
             cols.add(vault.hashColumnDdl(r));
         }
         for (String p : payload) {
-            cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
+            cols.add(Identifiers.quote(p) + " " + stage.require(where, p).sqlType());
         }
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        if (effectiveFrom != null) {
+            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + stage.require(where, effectiveFrom).sqlType());
+        }
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + stage.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
         cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
         List<String> indexes = new ArrayList<>();
         for (String r : refs) {
-            indexes.add(Vault.indexDdl(table, r));
+            indexes.add(Vault.indexDdl(structure.table, r));
         }
-        return vault.tableDdl(c, table, cols, indexes.toArray(String[]::new));
+        return vault.tableDdl(c, structure.table, cols, indexes.toArray(String[]::new));
     }
 
     /** Loads the new key combinations. */

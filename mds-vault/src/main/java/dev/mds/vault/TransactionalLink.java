@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.StringJoiner;
 
 /**
  * A transactional (non-historised) link, AutomateDV's {@code t_link}: one row per transaction, identified by its
@@ -123,24 +122,7 @@ public final class TransactionalLink extends Structure {
         for (String r : refs) {
             Vault.checkBytea(where, s, r);
         }
-        StringJoiner cols = new StringJoiner(",\n    ");
-        cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
-        for (String r : refs) {
-            cols.add(vault.hashColumnDdl(r));
-        }
-        for (String p : payload) {
-            cols.add(Identifiers.quote(p) + " " + s.require(where, p).sqlType());
-        }
-        if (effectiveFrom != null) {
-            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + s.require(where, effectiveFrom).sqlType());
-        }
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
-        List<String> indexes = new ArrayList<>();
-        for (String r : refs) {
-            indexes.add(Vault.indexDdl(table, r));
-        }
-        return vault.tableDdl(c, table, cols, indexes.toArray(String[]::new));
+        return Link.linkTableDdl(this, c, s, where, hashKey, refs, payload, effectiveFrom);
     }
 
     @Override
