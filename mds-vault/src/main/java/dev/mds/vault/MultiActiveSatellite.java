@@ -8,8 +8,6 @@ import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -203,19 +201,7 @@ public final class MultiActiveSatellite extends Structure {
     private static boolean sortable(Connection c, TableName relation, String column) {
         String probe = "EXPLAIN SELECT 1 FROM " + relation.quoted() + " ORDER BY " + Identifiers.quote(column);
         try {
-            Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
-            try (Statement st = c.createStatement()) {
-                st.execute(probe);
-            } catch (SQLException e) {
-                if (sp != null) {
-                    c.rollback(sp);
-                }
-                return false;
-            }
-            if (sp != null) {
-                c.releaseSavepoint(sp);
-            }
-            return true;
+            return Jdbc.refusal(c, probe).isEmpty();
         } catch (SQLException e) {
             throw new MdsException("cannot check whether " + relation + "." + column + " can be sorted: " + e.getMessage(), e);
         }

@@ -10,8 +10,6 @@ import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.sql.Statement;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,25 +294,18 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     private void checkAssignable(Connection c, String where, Relation stage, String column, String from, String asColumn, String to) {
         // planning the insert (EXPLAIN runs nothing) applies PostgreSQL's own assignment rules
         String probe = "EXPLAIN INSERT INTO " + table.quoted() + " (" + Identifiers.quote(asColumn) + ") SELECT NULL::" + from;
+        Optional<SQLException> refused;
         try {
-            Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
-            try (Statement st = c.createStatement()) {
-                st.execute(probe);
-            } catch (SQLException e) {
-                if (sp != null) {
-                    c.rollback(sp);
-                }
-                throw new SchemaMismatchException(table, List.of(column), where + ": column '" + column + "' of "
-                        + stage.name() + " is " + from + ", but " + table + " stores it"
-                        + (asColumn.equals(column) ? "" : " (as '" + asColumn + "')") + " as " + to + ", and PostgreSQL"
-                        + " cannot assign the one to the other (was the column's type changed after the table was"
-                        + " created?): " + e.getMessage());
-            }
-            if (sp != null) {
-                c.releaseSavepoint(sp);
-            }
+            refused = Jdbc.refusal(c, probe);
         } catch (SQLException e) {
             throw new MdsException(where + ": cannot check the type of column '" + column + "': " + e.getMessage(), e);
+        }
+        if (refused.isPresent()) {
+            throw new SchemaMismatchException(table, List.of(column), where + ": column '" + column + "' of "
+                    + stage.name() + " is " + from + ", but " + table + " stores it"
+                    + (asColumn.equals(column) ? "" : " (as '" + asColumn + "')") + " as " + to + ", and PostgreSQL"
+                    + " cannot assign the one to the other (was the column's type changed after the table was"
+                    + " created?): " + refused.get().getMessage());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.mds.core.Sql;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,5 +151,28 @@ public final class Jdbc {
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
+    }
+
+    /**
+     * Runs {@code statement}, one that changes nothing (an {@code EXPLAIN}, which plans it and runs nothing), and
+     * returns the error PostgreSQL refused it with; empty when it ran. Inside a transaction it runs under a savepoint,
+     * rolled back when it is refused, so that the refusal leaves the transaction usable.
+     *
+     * @throws SQLException when the savepoint cannot be set, rolled back or released
+     */
+    public static Optional<SQLException> refusal(Connection c, String statement) throws SQLException {
+        Savepoint sp = c.getAutoCommit() ? null : c.setSavepoint();
+        try (Statement st = c.createStatement()) {
+            st.execute(statement);
+        } catch (SQLException e) {
+            if (sp != null) {
+                c.rollback(sp);
+            }
+            return Optional.of(e);
+        }
+        if (sp != null) {
+            c.releaseSavepoint(sp);
+        }
+        return Optional.empty();
     }
 }
