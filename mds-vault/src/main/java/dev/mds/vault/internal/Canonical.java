@@ -114,13 +114,7 @@ public final class Canonical {
             int start = length;
             int at = writeSmall(b, start, n);
             b[at++] = ':';
-            int seen = 0;
-            for (int i = 0; i < n; i++) {
-                char c = text.charAt(i);
-                seen |= c;
-                b[at + i] = (byte) c;
-            }
-            if (seen >= 0x80) {
+            if (!copiedAscii(text, b, at)) {
                 length = start;
                 putDecimal(text.codePointCount(0, n));
                 put((byte) ':');
@@ -136,17 +130,25 @@ public final class Canonical {
             ensure(n);
             byte[] b = bytes;
             int at = length;
-            int seen = 0;
-            for (int i = 0; i < n; i++) {
-                char c = text.charAt(i);
-                seen |= c;
-                b[at + i] = (byte) c;
-            }
-            if (seen >= 0x80) {
+            if (!copiedAscii(text, b, at)) {
                 put(text.getBytes(StandardCharsets.UTF_8));
                 return;
             }
             length = at + n;
+        }
+
+        /**
+         * Copies each char of {@code text} to {@code b} from {@code at} as one byte, and says whether they were all
+         * ASCII; if not, the bytes copied are not the text's UTF-8, and the caller writes that instead.
+         */
+        private static boolean copiedAscii(String text, byte[] b, int at) {
+            int seen = 0;
+            for (int i = 0, n = text.length(); i < n; i++) {
+                char c = text.charAt(i);
+                seen |= c;
+                b[at + i] = (byte) c;
+            }
+            return seen < 0x80;
         }
 
         /** The 16 lower-case hex digits of {@code bits}, prefixed {@code 16:}. */
