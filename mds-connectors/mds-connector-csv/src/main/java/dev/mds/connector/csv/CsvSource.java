@@ -47,8 +47,8 @@ import java.util.stream.StreamSupport;
  * it with the load, then {@link Builder#resumeFrom} it. Resuming a file refuses a position whose check no longer
  * matches the file's bytes: the file was replaced or rewritten under its name since, and reading on from the offset
  * would skip or repeat records, and one taken after a last record that ended the file without a line end when the
- * file now continues that line (the record was read while being written) (neither is checked for a stream, or a file
- * in an encoding that is not ASCII-compatible).
+ * file now continues that line (the record was read while being written). A stream, and a file in an encoding that is
+ * not ASCII-compatible, are checked the same way as the resume reads them from their start up to the position.
  *
  * <p>How records are found: one sequential pass over the bytes cuts whole records into chunks. With RFC 4180
  * quoting a line feed ends a record exactly when an even number of quotes precede it in the record (every quote,

@@ -1,6 +1,7 @@
 package dev.mds.connector.csv;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.BadRecord;
 import dev.mds.core.Field;
@@ -267,6 +268,67 @@ class CsvResumeTest {
             }
         }
         assertThat(differences).isEmpty();
+    }
+
+    /**
+     * A UTF-16 file (Excel's "Unicode text") or a stream replaced since the position (the next export, with a row
+     * added at the top) is refused, as a UTF-8 file is, and so is one that now continues a last record read while it
+     * was written: the resume reads the input from its start anyway, so it checks the bytes before the position on
+     * the way. Before, neither was checked: the resume silently lost the new row and read a committed one again, or
+     * read the rest of a line as a record of its own. An input that only grew at its end resumes as before.
+     */
+    @Test
+    void aResumeRefusesATranscodedFileOrAStreamReplacedOrContinuedSinceThePosition() throws IOException {
+        Schema schema = Schema.of(Field.of("id", FieldType.LONG), Field.of("name", FieldType.STRING));
+        Path file = dir.resolve("daily.txt");
+        for (Charset charset : new Charset[] {StandardCharsets.UTF_16LE, StandardCharsets.UTF_16}) {
+            Files.write(file, "id,name\n1,a\n2,b\n3,c\n".getBytes(charset));
+            UnaryOperator<CsvSource.Builder> utf16 = b -> b.path(file).encoding(charset);
+            SourcePosition stored = SourcePosition.fromJson(Read.batches(CsvSource.builder(), b -> utf16.apply(b)
+                    .chunkRows(2)).get(0).position().orElseThrow().toJson());
+
+            Files.write(file, "id,name\n1,a\n2,b\n3,c\n4,d\n".getBytes(charset));   // appended
+            assertThat(Read.records(utf16.apply(CsvSource.builder()).resumeFrom(stored)))
+                    .containsExactly(Record.of(3L, "c"), Record.of(4L, "d"));
+
+            Files.write(file, "id,name\n0,z\n1,a\n2,b\n3,c\n".getBytes(charset));   // replaced
+            assertThatThrownBy(() -> Read.records(utf16.apply(CsvSource.builder()).resumeFrom(stored)))
+                    .as(charset.name()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("daily.txt").hasMessageContaining("the file changed since");
+
+            Files.write(file, "id,name\n1,a\n2,b\n3,ze".getBytes(charset));   // "3,zebra" being written
+            List<RecordBatch> read = Read.batches(CsvSource.builder(), b -> utf16.apply(b).chunkRows(2));
+            SourcePosition afterLast = SourcePosition.fromJson(read.get(1).position().orElseThrow().toJson());
+            Files.write(file, "id,name\n1,a\n2,b\n3,zebra\n4,d\n".getBytes(charset));
+            assertThatThrownBy(() -> Read.records(utf16.apply(CsvSource.builder()).resumeFrom(afterLast)))
+                    .as(charset.name()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("daily.txt").hasMessageContaining("continues that line");
+            Files.write(file, "id,name\n1,a\n2,b\n3,ze\r\n4,d\n".getBytes(charset));   // its line end came later
+            assertThat(Read.records(utf16.apply(CsvSource.builder()).resumeFrom(afterLast)))
+                    .containsExactly(Record.of(4L, "d"));
+        }
+
+        UnaryOperator<CsvSource.Builder> stream = b -> b.schema(schema);
+        SourcePosition stored = SourcePosition.fromJson(Read.batches(stream.apply(CsvSource.builder())
+                .stream(bytes("id,name\n1,a\n2,b\n3,c\n"), "daily.csv").chunkRows(2)).get(0).position()
+                .orElseThrow().toJson());
+        assertThat(Read.records(stream.apply(CsvSource.builder()).stream(bytes("id,name\n1,a\n2,b\n3,c\n4,d\n"),
+                "daily.csv").resumeFrom(stored))).containsExactly(Record.of(3L, "c"), Record.of(4L, "d"));
+        assertThatThrownBy(() -> Read.records(stream.apply(CsvSource.builder()).stream(bytes(
+                "id,name\n0,z\n1,a\n2,b\n3,c\n"), "daily.csv").resumeFrom(stored)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("daily.csv").hasMessageContaining("changed since");
+        SourcePosition afterLast = SourcePosition.fromJson(Read.batches(stream.apply(CsvSource.builder())
+                .stream(bytes("id,name\n1,a\n2,b\n3,ze"), "daily.csv").chunkRows(2)).get(1).position()
+                .orElseThrow().toJson());
+        assertThatThrownBy(() -> Read.records(stream.apply(CsvSource.builder()).stream(bytes(
+                "id,name\n1,a\n2,b\n3,zebra\n4,d\n"), "daily.csv").resumeFrom(afterLast)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("daily.csv").hasMessageContaining("continues that line");
+    }
+
+    private static ByteArrayInputStream bytes(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String readUntilFailure(CsvSource.Builder builder, List<RecordBatch> into) {

@@ -165,18 +165,26 @@ public final class CsvReading implements Closeable {
                 if (settings.path() != null && !transcode) {
                     checkTail(resume, offset);
                 }
+                long taken = offset;
                 if (headerLineEndedSince) {
                     // taken when the header line ended the file without a line end (its empty batch); it has one now
                     offset = dataStart;
                     line = dataLine;
                 }
-                if (settings.path() != null) {
+                if (settings.path() != null && !transcode) {
                     scanner.close();
                     scanner = scanner(offset);
-                    scanner.skipTo(offset, record + 1, line);
                 } else {
-                    scanner.skipTo(offset, record + 1, line);
+                    if (settings.path() != null) {
+                        scanner.close();
+                        scanner = scanner(0);
+                    }
+                    // read from the start up to the position anyway: check the bytes before it on the way
+                    if (taken >= scanner.offset()) {
+                        checkOnTheWay(resume, taken);
+                    }
                 }
+                scanner.skipTo(offset, record + 1, line);
                 LOG.info("{}: resuming after record {} at byte {}", display, record, offset);
             }
             LOG.info("{}: {} columns {}, chunks of {} rows, {} thread(s)", display, schema.size(), schema,
@@ -228,6 +236,34 @@ public final class CsvReading implements Closeable {
                             + " them); resuming there would read the rest of the line as a record of its own");
                 }
             }
+        }
+    }
+
+    /**
+     * The checks of {@link #checkTail} for an input the resume reads from its start (a stream, a file in an encoding
+     * that is not ASCII-compatible, whose offsets count bytes of its UTF-8): moves the scanner to {@code offset},
+     * keeping the bytes before it.
+     */
+    private void checkOnTheWay(SourcePosition resume, long offset) throws IOException {
+        byte[] before = scanner.skipKeeping(offset, TailCheck.MAX_BYTES);
+        if (before == null) {
+            return;   // the input ends before the position: the skip that follows says so
+        }
+        String input = settings.path() != null ? "the file" : "the input";
+        if (resume.get("check").orElse(null) instanceof String check
+                && !TailCheck.matches(check, before, offset).orElse(true)) {
+            throw new IllegalArgumentException("position " + resume + " does not match " + display + ": the bytes"
+                    + " before byte " + offset + " are not those the position was taken after, so " + input
+                    + " changed since (replaced, rewritten or split again); resuming there would skip or repeat"
+                    + " records");
+        }
+        // the byte at the position is read only after a record without a line end (a stream may not have it yet)
+        int at = before.length > 0 && !lineEnd(before[before.length - 1]) ? scanner.peekByte() : -1;
+        if (at >= 0 && !lineEnd((byte) at)) {
+            throw new IllegalArgumentException("position " + resume + " follows a record that ended " + display
+                    + " without a line end, and " + input + " now continues that line at byte " + offset + " (the"
+                    + " record was still being written, or lines were appended without a line break before them);"
+                    + " resuming there would read the rest of the line as a record of its own");
         }
     }
 

@@ -97,6 +97,45 @@ final class RecordScanner implements Closeable {
     }
 
     /**
+     * Moves forward to {@code offset} (at or after the current position; the counters are left to {@link #skipTo})
+     * and returns the up to {@code n} input bytes just before it, fewer when the input starts closer or when this
+     * scanner dropped them before the call; null when the input ends before {@code offset}.
+     */
+    byte[] skipKeeping(long offset, int n) throws IOException {
+        byte[] kept = new byte[0];
+        while (bufOffset + end < offset && !eof) {
+            if (end == buf.length) {
+                kept = last(kept, 0, end, n);   // the next read drops the buffer's bytes
+            }
+            start = end;
+            fill(0);
+        }
+        if (bufOffset + end < offset) {
+            return null;
+        }
+        start = (int) (offset - bufOffset);
+        return last(kept, 0, start, n);
+    }
+
+    /** The last {@code n} bytes of {@code kept} followed by {@code buf[from, to)}. */
+    private byte[] last(byte[] kept, int from, int to, int n) {
+        int fromBuf = Math.min(n, to - from);
+        int fromKept = Math.min(n - fromBuf, kept.length);
+        byte[] out = new byte[fromKept + fromBuf];
+        System.arraycopy(kept, kept.length - fromKept, out, 0, fromKept);
+        System.arraycopy(buf, to - fromBuf, out, fromKept, fromBuf);
+        return out;
+    }
+
+    /** The byte at the current position, without moving past it; -1 at the end of the input. */
+    int peekByte() throws IOException {
+        while (start >= end && !eof) {
+            fill(start);
+        }
+        return start < end ? buf[start] & 0xFF : -1;
+    }
+
+    /**
      * The next chunk of up to {@code maxRecords} records or about {@code maxBytes} bytes; null at the end. The
      * chunk holds a copy of exactly its bytes, so memory held by chunks in flight is their size, not the buffer's.
      */

@@ -51,14 +51,8 @@ final class TailCheck {
      * position written by hand or by an older version), which is then not checked.
      */
     static Optional<Boolean> matches(String check, FileChannel file, long offset) throws IOException {
-        int colon = check.indexOf(':');
-        int n;
-        try {
-            n = Integer.parseInt(check.substring(0, Math.max(colon, 0)));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        if (n < 0 || n > MAX_BYTES) {
+        int n = length(check);
+        if (n < 0) {
             return Optional.empty();
         }
         if (offset - n < 0) {
@@ -66,5 +60,35 @@ final class TailCheck {
         }
         byte[] b = before(file, offset, n);
         return Optional.of(b != null && of(b, 0, n).equals(check));
+    }
+
+    /**
+     * Whether {@code before}, the input's last bytes before {@code offset}, match {@code check}; empty when the check
+     * cannot be read, or covers more bytes than {@code before} holds though the input has them.
+     */
+    static Optional<Boolean> matches(String check, byte[] before, long offset) {
+        int n = length(check);
+        if (n < 0) {
+            return Optional.empty();
+        }
+        if (offset - n < 0) {
+            return Optional.of(false);
+        }
+        if (before.length < n) {
+            return Optional.empty();
+        }
+        return Optional.of(of(before, before.length - n, before.length).equals(check));
+    }
+
+    /** The number of bytes {@code check} covers; -1 when it is not a check this class made. */
+    private static int length(String check) {
+        int colon = check.indexOf(':');
+        int n;
+        try {
+            n = Integer.parseInt(check.substring(0, Math.max(colon, 0)));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+        return n < 0 || n > MAX_BYTES ? -1 : n;
     }
 }
