@@ -618,6 +618,7 @@ public final class MergeLoader {
         private DeleteMode deleteMode = DeleteMode.HARD;
         private OnBadRow onBadRow = OnBadRow.FAIL;
         private String workMem = DEFAULT_WORK_MEM;
+        private DateOrder dateOrder = DateOrder.YEAR_FIRST;
 
         private Builder(DataSource dataSource, TableName table) {
             this.dataSource = dataSource;
@@ -712,6 +713,17 @@ public final class MergeLoader {
         }
 
         /**
+         * How text going into a {@code date}, {@code timestamp} or {@code timestamptz} column is read when its day
+         * and month are both numbers (default {@link DateOrder#YEAR_FIRST}: {@code 2023-07-11}, and {@code 11-07-2023}
+         * is a bad row). The load's statements run with the matching {@code DateStyle}, whatever the session's; the
+         * session's own setting is set back after the load. Typed values ({@code LocalDate}, ...) are not affected.
+         */
+        public Builder dateOrder(DateOrder order) {
+            this.dateOrder = Objects.requireNonNull(order, "dateOrder");
+            return this;
+        }
+
+        /**
          * The loader.
          *
          * @throws IllegalArgumentException naming the settings that do not go together
@@ -750,7 +762,7 @@ public final class MergeLoader {
                 throw new IllegalArgumentException("MergeLoader into " + table + ": " + String.join("; ", problems));
             }
             return new MergeLoader(dataSource, new LoadSpec(table, mode, key, Optional.ofNullable(cursor),
-                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow, workMem));
+                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow, workMem, dateOrder));
         }
     }
 }

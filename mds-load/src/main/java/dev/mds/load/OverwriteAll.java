@@ -44,7 +44,7 @@ final class OverwriteAll {
         // later batches always stage and merge (none COPYs straight into a table the first left empty), so their
         // statements do not depend on the first batch's rows and can be shown before (sql)
         this.rest = new LoadEngine(new LoadSpec(spec.target(), then, spec.key(), spec.cursor(), spec.loadTimestamp(),
-                spec.schemaChange(), spec.deleteMode(), spec.onBadRow(), spec.workMem()), false);
+                spec.schemaChange(), spec.deleteMode(), spec.onBadRow(), spec.workMem(), spec.dateOrder()), false);
     }
 
     /**

@@ -143,11 +143,13 @@ public final class LoadEngine {
         sourceRejects(batch, rejects);
         Optional<Map<String, TargetColumn>> seen = TargetColumn.read(c, target);
         Plan plan = Plan.of(spec, batch.schema(), key, seen, false, new BitSet(), batch.records());
+        PinnedDateStyle dates = new PinnedDateStyle(spec);
+        dates.pin(c, plan);   // before the key and cursor comparisons, which read text as the column's type
         batch = integralKeys(batch, plan);
         List<Row> rows = spec.mode() == SyncMode.APPEND || key.isEmpty()
                 ? checked(batch, plan, rejects)
                 : collapsed(batch, plan, canonicalKeys(c, batch, plan), cursorRanks(c, batch, plan), rejects);
-        Planned planned = new Planned(batch, seen, plan);
+        Planned planned = new Planned(batch, seen, plan, dates);
         long[] counts = switch (spec.mode()) {
             case APPEND -> append(c, planned, rows, rejects, turn);
             case OVERWRITE -> overwrite(c, planned, rows, rejects, turn);
@@ -162,6 +164,7 @@ public final class LoadEngine {
             throw everyRecordRefused(c, "batch", rejects.size(), batch.size() + batch.rejected().size(), refusals);
         }
         writeRejects(c, rejects);
+        dates.restore(c);
         return result(counts, rows.size(), rejects, t0);
     }
 
@@ -238,7 +241,7 @@ public final class LoadEngine {
     /**
      * A record batch's plan, made before the load lock against the target's columns as they were then ({@code seen}).
      */
-    private record Planned(RecordBatch batch, Optional<Map<String, TargetColumn>> seen, Plan plan) {
+    private record Planned(RecordBatch batch, Optional<Map<String, TargetColumn>> seen, Plan plan, PinnedDateStyle dates) {
     }
 
     /**
@@ -247,12 +250,14 @@ public final class LoadEngine {
      * widened or retyped a column, while this one waited for the lock: its batch is then checked (types, values that
      * would be rounded, new columns) against the table it will write, not the one it saw.
      */
-    private Plan under(Planned planned, Optional<Map<String, TargetColumn>> now) {
+    private Plan under(Connection c, Planned planned, Optional<Map<String, TargetColumn>> now) {
         if (now.equals(planned.seen())) {
             return planned.plan();
         }
         LOG.debug("{}: the table changed while the load waited for its lock; planning again", target);
-        return Plan.of(spec, planned.batch().schema(), planned.plan().key, now, false, new BitSet(), planned.batch().records());
+        Plan plan = Plan.of(spec, planned.batch().schema(), planned.plan().key, now, false, new BitSet(), planned.batch().records());
+        planned.dates().pin(c, plan);   // a date column made meanwhile
+        return plan;
     }
 
     /**
@@ -273,7 +278,7 @@ public final class LoadEngine {
         turn.await();
         lock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
-        Plan plan = under(planned, existing);
+        Plan plan = under(c, planned, existing);
         ensureTarget(c, plan, existing);
         long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
                 existing);
@@ -290,7 +295,7 @@ public final class LoadEngine {
         turn.await();
         lock(c);
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
-        Plan plan = under(planned, existing);
+        Plan plan = under(c, planned, existing);
         ensureTarget(c, plan, existing);
         long old = truncated(c, existing);
         long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
@@ -378,7 +383,7 @@ public final class LoadEngine {
         boolean locked = turn.ready() && tryLock(c);
         if (locked) {
             Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
-            plan = under(planned, existing);
+            plan = under(c, planned, existing);
             ensureTarget(c, plan, existing);
             if (copyIntoEmpty && emptyWithoutRowSecurity(c)) {
                 long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)),
@@ -395,7 +400,7 @@ public final class LoadEngine {
             lock(c);
             Optional<Map<String, TargetColumn>> now = TargetColumn.read(c, target);
             Plan staging = plan;
-            plan = under(planned, now);
+            plan = under(c, planned, now);
             ensureTarget(c, plan, now);
             if (!sameStage(plan, staging)) {
                 // staged in the types of the table as it was: staged again in those it has now (only after such a change)
@@ -737,6 +742,13 @@ public final class LoadEngine {
 
     /** Applies a change batch on {@code c}, inside its current transaction. */
     public LoadResult load(Connection c, ChangeBatch batch) {
+        PinnedDateStyle dates = new PinnedDateStyle(spec);
+        LoadResult r = apply(c, batch, dates);
+        dates.restore(c);
+        return r;
+    }
+
+    private LoadResult apply(Connection c, ChangeBatch batch, PinnedDateStyle dates) {
         if (spec.mode() != SyncMode.CDC) {
             throw new IllegalStateException("loader into " + target + " is in mode " + spec.mode()
                     + ": a ChangeBatch needs mode CDC");
@@ -786,6 +798,7 @@ public final class LoadEngine {
             }
         }
         Plan plan = Plan.of(spec, batch.schema(), key, existing, true, unchanged, afterImages(batch));
+        dates.pin(c, plan);
         TableName tombstones = statements.tombstones();
         Remembered remembered = null;
         long truncated = 0;
@@ -834,6 +847,7 @@ public final class LoadEngine {
                 LOG.debug("{}: the table changed while the load waited for its lock; planning again", target);
                 Plan staging = plan;
                 plan = Plan.of(spec, batch.schema(), key, now, true, unchanged, afterImages(batch));
+                dates.pin(c, plan);
                 ensureTarget(c, plan, now);
                 if (!sameStage(plan, staging)) {
                     // staged in the types of the table as it was: staged again in those it has now
@@ -2180,6 +2194,10 @@ public final class LoadEngine {
                 }
                 Row bad = rest.get(at);
                 String reason = reason(e);
+                if (("22007".equals(e.getSQLState()) || "22008".equals(e.getSQLState()))
+                        && PinnedDateStyle.readsText(plan, copyColumn(e, sql))) {
+                    reason += PinnedDateStyle.hint(spec);
+                }
                 if (!deadLetter) {
                     throw bad(bad.recordNumber, plan.keyText(bad.values), copyColumn(e, sql), reason, e);
                 }

@@ -1,6 +1,7 @@
 package dev.mds.load.internal;
 
 import dev.mds.core.TableName;
+import dev.mds.load.DateOrder;
 import dev.mds.load.DeleteMode;
 import dev.mds.load.OnBadRow;
 import dev.mds.load.SchemaChange;
@@ -21,10 +22,11 @@ import java.util.Optional;
  * @param onBadRow what to do with a bad record
  * @param workMem the least {@code work_mem} (a PostgreSQL memory size with its unit) a MERGE of a stage larger
  *     than an index probe's runs with
+ * @param dateOrder how text going into a date or timestamp column is read (the DateStyle the load pins)
  */
 public record LoadSpec(TableName target, SyncMode mode, List<String> key, Optional<String> cursor,
         Optional<String> loadTimestamp, SchemaChange schemaChange, DeleteMode deleteMode, OnBadRow onBadRow,
-        String workMem) {
+        String workMem, DateOrder dateOrder) {
     public LoadSpec {
         key = List.copyOf(key);
     }
