@@ -238,11 +238,7 @@ public final class MultiActiveSatellite extends Structure {
      *     anything is written; naming the satellite when the insert fails (nothing is inserted)
      */
     public LoadResult insertGhostRecord() {
-        try {
-            return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
-        } catch (MdsException e) {
-            throw named(e, "inserting the ghost record failed");
-        }
+        return runGhostRecordSql(this::ghostRecordSql);
     }
 
     /**

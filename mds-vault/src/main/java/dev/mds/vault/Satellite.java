@@ -185,11 +185,7 @@ public final class Satellite extends Structure {
      * @throws MdsException naming the satellite when the insert fails (nothing is inserted)
      */
     public LoadResult insertGhostRecord() {
-        try {
-            return vault.run(table.toString(), List.of(ghostRecordSql()), 0);
-        } catch (MdsException e) {
-            throw named(e, "inserting the ghost record failed");
-        }
+        return runGhostRecordSql(this::ghostRecordSql);
     }
 
     /** The statement {@link #insertGhostRecord()} runs, to show before it runs. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -366,6 +367,21 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
             vault.run(name(), createTableSql(), -1);
         } catch (MdsException e) {
             throw named(e, "create table failed");
+        }
+    }
+
+    /**
+     * Runs the ghost record's insert of a satellite, read from {@code ghostRecordSql} (whose checks fail named, as the
+     * insert does).
+     *
+     * @throws MdsException naming the structure when the statement cannot be made or the insert fails (nothing is
+     *     inserted)
+     */
+    final LoadResult runGhostRecordSql(Supplier<String> ghostRecordSql) {
+        try {
+            return vault.run(table.toString(), List.of(ghostRecordSql.get()), 0);
+        } catch (MdsException e) {
+            throw named(e, "inserting the ghost record failed");
         }
     }
 
