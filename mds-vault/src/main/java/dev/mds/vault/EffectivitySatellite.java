@@ -142,8 +142,7 @@ public final class EffectivitySatellite extends Structure {
         cols.add(Identifiers.quote(drivingKey) + " bytea NOT NULL");
         cols.add(Identifiers.quote(START_DATE) + " " + effType);
         cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        addMetadataDdl(cols, s, name());
         cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
         return vault.tableDdl(c, table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
     }

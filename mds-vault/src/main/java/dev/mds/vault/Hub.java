@@ -101,8 +101,7 @@ public final class Hub extends Structure {
         for (String bk : businessKeys) {
             cols.add(Identifiers.quote(bk) + " " + s.require(name(), bk).sqlType());
         }
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        addMetadataDdl(cols, s, name());
         return vault.tableDdl(c, table, cols);
     }
 

@@ -130,8 +130,7 @@ public final class Link extends Structure {
         if (effectiveFrom != null) {
             cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + stage.require(where, effectiveFrom).sqlType());
         }
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + stage.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        addMetadataDdl(cols, stage, where);
         List<String> indexes = new ArrayList<>();
         for (String r : refs) {
             indexes.add(Vault.indexDdl(structure.table, r));

@@ -179,8 +179,7 @@ public final class MultiActiveSatellite extends Structure {
         if (effectiveFrom != null) {
             cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + s.require(where, effectiveFrom).sqlType());
         }
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        addMetadataDdl(cols, s, where);
         List<String> pk = new ArrayList<>();
         pk.add(parent);
         pk.addAll(childKeys);

@@ -145,8 +145,7 @@ public final class Satellite extends Structure {
         if (effectiveFrom != null) {
             cols.add(Identifiers.quote(EFFECTIVE_FROM) + " " + s.require(name(), effectiveFrom).sqlType());
         }
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + s.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
-        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+        addMetadataDdl(cols, s, name());
         cols.add("PRIMARY KEY (" + Identifiers.quote(parent) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
         return vault.tableDdl(c, table, cols);
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.StringJoiner;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,6 +80,15 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
 
     /** Adds the names of the settings not made yet (e.g. {@code hashKey}, {@code from}). */
     abstract void missingSettings(List<String> missing);
+
+    /**
+     * Adds the DDL of the columns every table loaded from stages stores after its own: the load date, of the type
+     * {@code stage} has (a stage without one is named with {@code where}), and the record source, both NOT NULL.
+     */
+    static void addMetadataDdl(StringJoiner cols, Relation stage, String where) {
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + stage.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+    }
 
     /** The DDL of the table, read from the columns of the stages or tables it is built from. */
     abstract List<String> tableDdl(Connection c);
