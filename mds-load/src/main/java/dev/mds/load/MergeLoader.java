@@ -528,7 +528,7 @@ public final class MergeLoader {
      * aside as for any constraint, and commits; otherwise (or when that fails too) throws as {@link #deferredRefusal}.
      */
     private LoadResult deadLettered(Connection c, Function<Connection, LoadResult> rerun, SQLException failure) {
-        if (spec.onBadRow() != OnBadRow.DEAD_LETTER || failure.getSQLState() == null
+        if (spec.onBadRow() == OnBadRow.FAIL || failure.getSQLState() == null
                 || !failure.getSQLState().startsWith("23")) {
             throw deferredRefusal(c, rerun, failure);
         }

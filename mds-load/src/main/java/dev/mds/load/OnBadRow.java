@@ -23,5 +23,13 @@ public enum OnBadRow {
      * transaction: record_number is their record number in the source, key NULL, reason the location (file, line,
      * record, column) and the reason, record their text as the source read it, as a JSON string.
      */
-    DEAD_LETTER
+    DEAD_LETTER,
+    /**
+     * Drops the bad record and loads the good records, exactly as {@link #DEAD_LETTER} does, but stores it nowhere
+     * (as a Spring Batch skip policy or the CSV and JSON sources' {@code SKIP}): {@link LoadResult#rejected()} counts
+     * the records dropped, and a warning names their count and the first few (record number, key, reason). For a
+     * pipeline that accepts losing bad rows; use {@link #DEAD_LETTER} to keep them for a fix and a re-load. An
+     * OVERWRITE whose every record is dropped fails all the same, leaving the table as it was.
+     */
+    SKIP
 }

@@ -177,6 +177,32 @@ class BadInputTest {
     }
 
     /**
+     * SKIP drops what DEAD_LETTER sets aside (a NULL key, a value the COPY refuses, a row the table refuses when the
+     * MERGE writes it, a record the source could not read), counts it, loads the rest, and stores it nowhere.
+     */
+    @Test
+    void skipDropsBadRowsCountsThemAndLoadsTheGoodOnes(DataSource ds) {
+        MergeLoader loader = seeded(ds, "skip", OnBadRow.SKIP);
+        TestSql.sql(ds, "alter table raw.skip add constraint not_zero check (amount <> 0)");
+        RecordBatch batch = RecordBatch.of(SCHEMA, List.of(Record.of(1L, "changed", new BigDecimal("9.99")),
+                Record.of(null, "no key", null), Record.of(3L, "too big", new BigDecimal("123456")),
+                Record.of(4L, "four", BigDecimal.ONE), Record.of(5L, "zero", BigDecimal.ZERO)))
+                .withRejected(List.of(new dev.mds.core.BadRecord(dev.mds.core.InputLocation.of("prices.csv").withLine(7)
+                        .withRecordNumber(6), "expected 3 fields but found 2", "6,six")));
+        LoadResult r = loader.load(batch);
+        assertThat(r.rejected()).isEqualTo(4);
+        assertThat(r.inserted()).isEqualTo(1);
+        assertThat(r.updated()).isEqualTo(1);
+        assertThatTable(ds, "raw.skip").columns("id", "name").containsExactlyInAnyOrder(row(1, "changed"), row(4, "four"));
+        assertThat(TestSql.strings(ds, "select to_regclass('raw.skip_rejected') is null")).containsExactly("t");
+
+        MergeLoader overwrite = MergeLoader.into(ds, "raw.skip").mode(SyncMode.OVERWRITE).key("id").onBadRow(OnBadRow.SKIP).build();
+        assertThatThrownBy(() -> overwrite.load(RecordBatch.of(SCHEMA, List.of(Record.of(3L, "too big", new BigDecimal("123456"))))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("onBadRow(SKIP) would have dropped them");
+        assertThatTable(ds, "raw.skip").columns("id", "name").containsExactlyInAnyOrder(row(1, "changed"), row(4, "four"));
+    }
+
+    /**
      * OVERWRITE with DEAD_LETTER whose every record is refused (a day-first date file, a wrong decimal separator):
      * before, the table was truncated and nothing replaced its rows, so one bad file emptied it and the load reported
      * success. Now such an overwrite fails naming the table, the count and the refusals, and the table keeps its rows

@@ -181,8 +181,9 @@ public final class LoadEngine {
     public BadInputException everyRecordRefused(Connection c, String what, long refused, long records, List<String> refusals) {
         StringBuilder m = new StringBuilder("OVERWRITE refused every record of the ").append(what).append(" (")
                 .append(refused).append(" refused of ").append(records).append(" records; onBadRow(")
-                .append(spec.onBadRow()).append(") would have set them aside in ")
-                .append(LoadStatements.suffixed(target, "_rejected")).append(") and would have left the table empty, so"
+                .append(spec.onBadRow()).append(spec.onBadRow() == OnBadRow.SKIP ? ") would have dropped them"
+                        : ") would have set them aside in " + LoadStatements.suffixed(target, "_rejected"))
+                .append(") and would have left the table empty, so"
                         + " nothing of this ").append(what).append(" was loaded: the table keeps its rows and no dead letter is stored"
                         + " (an overwrite with no records at all still empties the table)");
         int shown = Math.min(5, refusals.size());
@@ -448,7 +449,7 @@ public final class LoadEngine {
             return rows;
         }
         int cursor = spec.cursor().map(plan.schema::indexOf).orElse(-1);
-        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        boolean deadLetter = spec.onBadRow() != OnBadRow.FAIL;   // DEAD_LETTER or SKIP: set aside
         // with DEAD_LETTER and a cursor: the records that lost to a key's row, by its index (see fallbacks)
         Map<Integer, List<Row>> losers = deadLetter && cursor >= 0 ? new HashMap<>() : null;
         HashMap<Object, Integer> seen = new HashMap<>(Math.max(16, records.size() * 4 / 3 + 1));
@@ -1144,7 +1145,7 @@ public final class LoadEngine {
             }
         }
         boolean keyFromEvent = plan.key.equals(batch.keyColumns());
-        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        boolean deadLetter = spec.onBadRow() != OnBadRow.FAIL;   // DEAD_LETTER or SKIP: set aside
         int width = batch.schema().size();
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
@@ -2144,7 +2145,7 @@ public final class LoadEngine {
      * @return rows copied; with DEAD_LETTER, {@code rows} is left holding the rows that were copied
      */
     private long copy(Connection c, Plan plan, String sql, List<Row> rows, RowWriter writer, Rejects rejects) {
-        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        boolean deadLetter = spec.onBadRow() != OnBadRow.FAIL;   // DEAD_LETTER or SKIP: set aside
         List<Row> all = rows;
         List<Row> copied = new ArrayList<>(rows.size());
         List<Row> retry = new ArrayList<>();
@@ -2330,6 +2331,14 @@ public final class LoadEngine {
 
     private void writeRejects(Connection c, Rejects rejects) {
         if (rejects.size() == 0) {
+            return;
+        }
+        if (spec.onBadRow() == OnBadRow.SKIP) {
+            StringJoiner first = new StringJoiner("; ");
+            for (Object[] r : rejects.rows.subList(0, Math.min(3, rejects.size()))) {
+                first.add((r[0] == null ? "" : "record " + r[0] + " ") + (r[1] == null ? "" : "(key " + r[1] + ") ") + r[2]);
+            }
+            LOG.warn("{}: {} bad record(s) dropped (OnBadRow.SKIP), the first: {}", target, rejects.size(), first);
             return;
         }
         TableName rejected = LoadStatements.suffixed(target, "_rejected");

@@ -148,7 +148,7 @@ final class RefusedWrites {
      */
     long byMerge(Connection c, Plan plan, String merge, MergeShape shape, SQLException x, MdsException failed) {
         undo(c, failed);
-        boolean deadLetter = spec.onBadRow() == OnBadRow.DEAD_LETTER;
+        boolean deadLetter = spec.onBadRow() != OnBadRow.FAIL;   // DEAD_LETTER or SKIP: set aside
         Map<Long, Row> byNumber = byNumber(shape.rows());
         Refusals.Found found;
         String numbers = Identifiers.quote("pg_temp", NUMBERS);
