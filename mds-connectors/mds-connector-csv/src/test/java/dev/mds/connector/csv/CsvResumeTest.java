@@ -327,6 +327,36 @@ class CsvResumeTest {
                 .hasMessageContaining("daily.csv").hasMessageContaining("continues that line");
     }
 
+    /**
+     * A UTF-16 file or a stream that now ends before the position is refused as a UTF-8 file is: an
+     * IllegalArgumentException saying it was truncated or replaced. Before, it failed with an UncheckedIOException
+     * ("cannot read daily.txt: position 16 is past the end of the input (8 bytes)"), so a pipeline that handles a stale
+     * position (IllegalArgumentException) for UTF-8 files did not for these.
+     */
+    @Test
+    void aResumeRefusesATranscodedFileOrAStreamTruncatedBelowThePositionSayingSo() throws IOException {
+        Path file = dir.resolve("daily.txt");
+        Files.write(file, "id,name\n1,a\n2,b\n3,c\n".getBytes(StandardCharsets.UTF_16LE));
+        UnaryOperator<CsvSource.Builder> utf16 = b -> b.path(file).encoding(StandardCharsets.UTF_16LE);
+        SourcePosition stored = SourcePosition.fromJson(Read.batches(CsvSource.builder(), b -> utf16.apply(b)
+                .chunkRows(2)).get(0).position().orElseThrow().toJson());   // offset 16, after "2,b"
+        Files.write(file, "id,name\n1,a\n".getBytes(StandardCharsets.UTF_16LE));
+        assertThatThrownBy(() -> Read.records(utf16.apply(CsvSource.builder()).resumeFrom(stored)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("daily.txt").hasMessageContaining("past the end")
+                .hasMessageContaining("the file was truncated or replaced");
+
+        Schema schema = Schema.of(Field.of("id", FieldType.LONG), Field.of("name", FieldType.STRING));
+        SourcePosition inStream = SourcePosition.fromJson(Read.batches(CsvSource.builder().schema(schema)
+                .stream(bytes("id,name\n1,a\n2,b\n3,c\n"), "daily.csv").chunkRows(2)).get(0).position()
+                .orElseThrow().toJson());
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().schema(schema).stream(bytes("id,name\n1,a\n"),
+                "daily.csv").resumeFrom(inStream)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("daily.csv").hasMessageContaining("past the end")
+                .hasMessageContaining("the input was truncated or replaced");
+    }
+
     private static ByteArrayInputStream bytes(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }

@@ -246,10 +246,12 @@ public final class CsvReading implements Closeable {
      */
     private void checkOnTheWay(SourcePosition resume, long offset) throws IOException {
         byte[] before = scanner.skipKeeping(offset, TailCheck.MAX_BYTES);
-        if (before == null) {
-            return;   // the input ends before the position: the skip that follows says so
-        }
         String input = settings.path() != null ? "the file" : "the input";
+        if (before == null) {
+            throw new IllegalArgumentException("position offset " + offset + " is past the end of " + display + " ("
+                    + scanner.offset() + " bytes" + (transcode ? " as UTF-8" : "") + "): " + input + " was truncated or"
+                    + " replaced since");
+        }
         if (resume.get("check").orElse(null) instanceof String check
                 && !TailCheck.matches(check, before, offset).orElse(true)) {
             throw new IllegalArgumentException("position " + resume + " does not match " + display + ": the bytes"

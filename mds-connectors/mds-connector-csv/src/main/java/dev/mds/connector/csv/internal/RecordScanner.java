@@ -99,7 +99,8 @@ final class RecordScanner implements Closeable {
     /**
      * Moves forward to {@code offset} (at or after the current position; the counters are left to {@link #skipTo})
      * and returns the up to {@code n} input bytes just before it, fewer when the input starts closer or when this
-     * scanner dropped them before the call; null when the input ends before {@code offset}.
+     * scanner dropped them before the call; null when the input ends before {@code offset} (the scanner is then at
+     * its end, so {@link #offset()} is the input's length).
      */
     byte[] skipKeeping(long offset, int n) throws IOException {
         byte[] kept = new byte[0];
@@ -111,6 +112,7 @@ final class RecordScanner implements Closeable {
             fill(0);
         }
         if (bufOffset + end < offset) {
+            start = end;
             return null;
         }
         start = (int) (offset - bufOffset);
