@@ -224,7 +224,11 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** How many rows type inference looks at (default 1,000). */
+        /**
+         * How many rows type inference looks at (default 1,000): the file's first ones, also when the read resumes
+         * from a position, so that a resumed read types its batches as the uninterrupted read does. A file that held
+         * fewer rows at an earlier run and has grown since may infer other types now: declare them for such a file.
+         */
         public Builder sampleRows(int rows) {
             if (rows < 1) {
                 throw new IllegalArgumentException("sampleRows must be at least 1, not " + rows);
@@ -365,7 +369,11 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** Start right after the batch that carried {@code position}. */
+        /**
+         * Start right after the batch that carried {@code position}: the batches are those the uninterrupted read
+         * gives after it (the same records, types, bad rows and their lines). Refuses the position of another input,
+         * or one the input no longer matches (see the class documentation).
+         */
         public Builder resumeFrom(SourcePosition position) {
             this.resumeFrom = Objects.requireNonNull(position, "position");
             return this;
