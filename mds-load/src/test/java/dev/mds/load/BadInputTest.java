@@ -229,6 +229,13 @@ class BadInputTest {
                 .isInstanceOf(PartialLoadException.class)
                 .hasMessageContaining("OVERWRITE refused every record of the stream (4 refused of 4 records;");
         assertThatTable(ds, "raw.ow_all_bad").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"), row(2, "two"));
+        // the stream as a whole: a first batch of only bad records, then a good one, overwrites with the good one
+        LoadResult all = loader.loadAll(java.util.stream.Stream.of(allBad, RecordBatch.of(SCHEMA, List.of(
+                Record.of(6L, "six", BigDecimal.ONE)))), 1, dev.mds.core.ProgressListener.NONE);
+        assertThat(all.inserted()).isEqualTo(1);
+        assertThat(all.rejected()).isEqualTo(2);
+        assertThatTable(ds, "raw.ow_all_bad").columns("id", "name").containsExactlyInAnyOrder(row(6, "six"));
+        TestSql.sql(ds, "drop table raw.ow_all_bad_rejected");
 
         LoadResult r = loader.load(RecordBatch.of(SCHEMA, List.of(Record.of(3L, "three", new BigDecimal("123456.50")),
                 Record.of(5L, "five", BigDecimal.TEN))));

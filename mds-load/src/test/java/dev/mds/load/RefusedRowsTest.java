@@ -454,6 +454,18 @@ class RefusedRowsTest {
     }
 
     @Test
+    void skipDropsTheRecordsADeferredConstraintRefusesAtCommit(DataSource ds) {
+        String table = "fk_deferred_skip";
+        withForeignKey(ds, table);
+        sql(ds, "alter table raw." + table + " alter constraint " + table + "_fk deferrable initially deferred");
+        LoadResult r = MergeLoader.into(ds, "raw." + table).key("id").onBadRow(OnBadRow.SKIP).build().load(fkBatch());
+        assertThat(r.rejected()).as(r.toString()).isEqualTo(2);
+        assertThat(r.inserted()).as(r.toString()).isEqualTo(2);
+        assertThat(strings(ds, "select id from raw." + table + " order by id")).containsExactly("1", "3");
+        assertThat(strings(ds, "select to_regclass('raw." + table + "_rejected') is null")).containsExactly("t");
+    }
+
+    @Test
     void aCallersTransactionIsBackBeforeTheRefusedMergeWithItsJoinSettings(DataSource ds) throws Exception {
         // a small batch into a big table runs with hash and merge joins off (set for the MERGE only): a refused
         // MERGE is undone to its savepoint, which also undoes those settings
