@@ -233,13 +233,9 @@ public final class Satellite extends Structure {
         String shdAs = shd.equals(hd) ? "s." + hd : "s." + shd + " AS " + hd;
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         // a stage load date (or effective-from) of another type than the satellite's is converted in UTC (see inUtc):
-        // compared with and stored as the satellite's, it would be cast in the session's TimeZone
-        String satLd = target.require(name(), Stage.LOAD_DATE).sqlType();
-        String sld = inUtc("s." + ld, stageLd, satLd);
-        if (!stageLd.equals(satLd)) {
-            // as the satellite stores it: two stage timestamps of one day are one (key, load date) of a date column
-            sld = "CAST(" + sld + " AS " + satLd + ")";
-        }
+        // compared with and stored as the satellite's, it would be cast in the session's TimeZone; the load date is
+        // then taken as the satellite stores it: two stage timestamps of one day are one (key, load date) of a date column
+        String sld = storedLoadDate(stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
         String sldAs = sld.equals("s." + ld) ? sld : sld + " AS " + ld;
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         List<String> extra = new ArrayList<>(payload);

@@ -222,6 +222,16 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return zoned ? "(" + expr + " AT TIME ZONE 'UTC')" : "(" + expr + "::timestamp AT TIME ZONE 'UTC')";
     }
 
+    /**
+     * The load date of the stage aliased {@code s}, of the SQL type {@code stageType}, as a table whose load date is
+     * a {@code tableType} stores it: read in UTC (see {@link #inUtc}), then cast to the table's type where the types
+     * differ, so that the load compares and groups it as the table's primary key does.
+     */
+    static String storedLoadDate(String stageType, String tableType) {
+        String sld = inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stageType, tableType);
+        return stageType.equals(tableType) ? sld : "CAST(" + sld + " AS " + tableType + ")";
+    }
+
     private static boolean zoned(String sqlType) {
         return sqlType.startsWith("timestamp") && sqlType.endsWith(" with time zone");
     }
