@@ -133,8 +133,8 @@ public final class EffectivitySatellite extends Structure {
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stage.target());
         // the hash columns are bytea whatever the stage: read it for those, so a misnamed one creates no table
-        Vault.checkBytea(name() + " from " + stage, s, link);
-        Vault.checkBytea(name() + " from " + stage, s, drivingKey);
+        Vault.checkBytea(nameFrom(stage), s, link);
+        Vault.checkBytea(nameFrom(stage), s, drivingKey);
         requireDateOrTimestamp(s);
         String effType = s.require(name(), effectiveFrom).sqlType();
         StringJoiner cols = new StringJoiner(",\n    ");
@@ -166,7 +166,7 @@ public final class EffectivitySatellite extends Structure {
                     String s = statements.get(i);
                     if (i == 1 && statements.size() == 4) {
                         Jdbc.firstRow(x, s).ifPresent(bad -> {
-                            throw new MdsException(name() + " from " + stage + ": link " + bad.get(0) + " ends ("
+                            throw new MdsException(nameFrom(stage) + ": link " + bad.get(0) + " ends ("
                                     + endDate + " " + bad.get(2) + ") before it starts (" + effectiveFrom + " " + bad.get(1)
                                     + "); nothing was loaded");
                         });
@@ -196,7 +196,7 @@ public final class EffectivitySatellite extends Structure {
      * link silently, and an integer failed inside the load naming no column.
      */
     private void requireDateOrTimestamp(Relation s) {
-        String where = name() + " from " + stage;
+        String where = nameFrom(stage);
         for (String column : endDate == null ? List.of(effectiveFrom) : List.of(effectiveFrom, endDate)) {
             Relation.Column col = s.require(where, column);
             FieldType.Kind k = col.type().map(FieldType::kind).orElse(null);
@@ -210,7 +210,7 @@ public final class EffectivitySatellite extends Structure {
 
     @Override
     List<String> statements(Connection c) {
-        String where = name() + " from " + stage;
+        String where = nameFrom(stage);
         Relation s = Vault.relation(c, name(), stage.target());
         requireDateOrTimestamp(s);
         Relation target = Vault.relation(c, name(), table);

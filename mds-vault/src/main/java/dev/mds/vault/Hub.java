@@ -94,7 +94,7 @@ public final class Hub extends Structure {
         Relation s = Vault.relation(c, name(), stages.get(0).target());
         // the hash column is bytea whatever the stages: read them for it, so a misnamed one creates no table
         for (Stage st : stages) {
-            Vault.checkBytea(name() + " from " + st, Vault.relation(c, name(), st.target()), hashKey);
+            Vault.checkBytea(nameFrom(st), Vault.relation(c, name(), st.target()), hashKey);
         }
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(hashKey) + " PRIMARY KEY");
@@ -130,14 +130,14 @@ public final class Hub extends Structure {
         for (Stage st : stages) {
             Relation s = Vault.relation(c, name(), st.target());
             read.add(s);
-            Vault.checkBytea(name() + " from " + st, s, hashKey);
+            Vault.checkBytea(nameFrom(st), s, hashKey);
             StringJoiner keys = new StringJoiner(", ");
             for (String bk : businessKeys) {
-                keys.add(storedItem(c, name() + " from " + st, s, bk, target));
+                keys.add(storedItem(c, nameFrom(st), s, bk, target));
             }
             String stageLd = s.require(name(), Stage.LOAD_DATE).sqlType();
             s.require(name(), Stage.RECORD_SOURCE);
-            vault.checkWidth(c, name() + " from " + st, st.target(), hashKey);
+            vault.checkWidth(c, nameFrom(st), st.target(), hashKey);
             String key = nullKeys == NullKeys.GHOST ? "COALESCE(s." + hk + ", " + vault.hashSql().ghostLiteral() + ")" : "s." + hk;
             String ld = Identifiers.quote(Stage.LOAD_DATE);
             // OFFSET 0 keeps the subquery whole, so a stage view's hash is computed once per row, not once per use

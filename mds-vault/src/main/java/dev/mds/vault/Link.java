@@ -103,9 +103,9 @@ public final class Link extends Structure {
         // the hash columns are bytea whatever the stages: read them for those, so a misnamed one creates no table
         for (Stage st : stages) {
             Relation r = Vault.relation(c, name(), st.target());
-            Vault.checkBytea(name() + " from " + st, r, hashKey);
+            Vault.checkBytea(nameFrom(st), r, hashKey);
             for (String ref : refs) {
-                Vault.checkBytea(name() + " from " + st, r, ref);
+                Vault.checkBytea(nameFrom(st), r, ref);
             }
         }
         return linkTableDdl(this, c, s, name(), hashKey, refs, payload, null);
@@ -178,7 +178,7 @@ public final class Link extends Structure {
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
         List<Relation> read = new ArrayList<>();
         for (Stage st : stages) {
-            String where = name + " from " + st;
+            String where = structure.nameFrom(st);
             Relation s = Vault.relation(c, name, st.target());
             read.add(s);
             Vault.checkBytea(where, s, hashKey);

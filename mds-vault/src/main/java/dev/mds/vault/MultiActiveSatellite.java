@@ -158,7 +158,7 @@ public final class MultiActiveSatellite extends Structure {
     List<String> tableDdl(Connection c) {
         Stage stage = stages.get(0);
         Relation s = Vault.relation(c, name(), stage.target());
-        String where = name() + " from " + stage;
+        String where = nameFrom(stage);
         Vault.checkBytea(where, s, parent);
         Vault.checkBytea(where, s, hashDiff);
         StringJoiner cols = new StringJoiner(",\n    ");
@@ -344,7 +344,7 @@ public final class MultiActiveSatellite extends Structure {
         List<Relation> read = new ArrayList<>();
         StringJoiner union = new StringJoiner("\n        UNION ALL\n        ");
         for (Stage stage : stages) {
-            String where = name() + " from " + stage;
+            String where = nameFrom(stage);
             String rel = vault.stageRelation(c, stage);
             Relation s = Vault.relation(c, name(), stage.target());
             read.add(s);

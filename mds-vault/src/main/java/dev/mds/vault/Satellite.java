@@ -134,8 +134,8 @@ public final class Satellite extends Structure {
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stage.target());
         // the hash columns are bytea whatever the stage: read it for those, so a misnamed one creates no table
-        Vault.checkBytea(name() + " from " + stage, s, parent);
-        Vault.checkBytea(name() + " from " + stage, s, stageHashDiff);
+        Vault.checkBytea(nameFrom(stage), s, parent);
+        Vault.checkBytea(nameFrom(stage), s, stageHashDiff);
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(parent));
         cols.add(vault.hashColumnDdl(hashDiff));
@@ -206,7 +206,7 @@ public final class Satellite extends Structure {
 
     @Override
     List<String> statements(Connection c) {
-        String where = name() + " from " + stage;
+        String where = nameFrom(stage);
         String rel = vault.stageRelation(c, stage);
         Relation target = Vault.relation(c, name(), table);
         Relation s = Vault.relation(c, name(), stage.target());

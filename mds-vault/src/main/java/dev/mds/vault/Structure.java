@@ -43,6 +43,11 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return kind + " " + table;
     }
 
+    /** The structure and a stage it reads, in messages, e.g. {@code hub dds.hub_users from stage stg.users (from raw.users)}. */
+    final String nameFrom(Stage stage) {
+        return name() + " from " + stage;
+    }
+
     /**
      * The one stage of a structure that loads from one: {@code stage}, when {@code current} (the stage set so far) is
      * {@code null}.

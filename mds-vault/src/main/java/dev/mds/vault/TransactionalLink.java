@@ -117,7 +117,7 @@ public final class TransactionalLink extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stages.get(0).target());
-        String where = name() + " from " + stages.get(0);
+        String where = nameFrom(stages.get(0));
         Vault.checkBytea(where, s, hashKey);
         for (String r : refs) {
             Vault.checkBytea(where, s, r);
