@@ -146,7 +146,7 @@ public final class Link extends Structure {
 
     @Override
     LoadResult run(List<String> statements) {
-        return vault.load(table, statements, 2, List.of(hashKey));
+        return runNewKeys(statements, hashKey);
     }
 
     @Override

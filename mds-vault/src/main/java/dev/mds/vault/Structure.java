@@ -158,6 +158,15 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return List.of(lock(c), "SET LOCAL enable_incremental_sort = off", insert);
     }
 
+    /**
+     * Runs the statements of {@link #insertNewKeys} in one transaction ({@link Vault#load}), counting the rows of its
+     * insert, the third; when the table grew, the statistics of {@code hashKey}, which the next load's anti-join
+     * joins on, are refreshed.
+     */
+    final LoadResult runNewKeys(List<String> statements, String hashKey) {
+        return vault.load(table, statements, 2, List.of(hashKey));
+    }
+
     /** The ORDER BY items that order the expression {@code q} as {@code order} says. */
     static String orderBy(String q, Order order) {
         String text = q + "::text COLLATE \"C\"";

@@ -132,7 +132,7 @@ public final class TransactionalLink extends Structure {
 
     @Override
     LoadResult run(List<String> statements) {
-        return vault.load(table, statements, 2, List.of(hashKey));
+        return runNewKeys(statements, hashKey);
     }
 
     /**
