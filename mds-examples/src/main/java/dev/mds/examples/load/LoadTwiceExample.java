@@ -8,6 +8,7 @@ import dev.mds.core.Schema;
 import dev.mds.core.Sql;
 import dev.mds.testing.SeedData;
 import dev.mds.examples.Tables;
+import dev.mds.load.DateOrder;
 import dev.mds.load.LoadResult;
 import dev.mds.load.MergeLoader;
 import dev.mds.load.OnBadRow;
@@ -23,7 +24,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Loads the forex pipeline's {@code customer_transactions.csv} (as text, the way a CSV lands) into a typed table
@@ -31,9 +31,9 @@ import java.util.Map;
  * {@link LoadResult}: the first run inserts the rows and dead-letters the ones the table's types refuse ("Two
  * Hundred" as a price, "T1010" as an id); the second run, with one customer's city changed, updates that row
  * only and leaves every other row (and its {@code load_timestamp}) untouched. The file writes some dates day first
- * ({@code 18-07-2023}, {@code 11-07-2023}): the warehouse sessions read them so ({@code DateStyle ISO, DMY}), as the
- * source project's silver model does, where PostgreSQL's default ({@code MDY}) would refuse 18-07-2023 and take
- * 11-07-2023 for 7 November.
+ * ({@code 18-07-2023}, {@code 11-07-2023}): the loader reads them so ({@code dateOrder(DateOrder.DAY_FIRST)}), as the
+ * source project's silver model does, where the loader's default (year first) would refuse them as bad rows and
+ * PostgreSQL's default DateStyle ({@code MDY}) would refuse 18-07-2023 and take 11-07-2023 for 7 November.
  * Run it with
  * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.load.LoadTwiceExample}.
  */
@@ -45,8 +45,7 @@ public final class LoadTwiceExample {
         Path file = SeedData.file("002-forex-transactions/customer_transactions.csv");
         try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
              TestDatabase warehouse = server.createDatabase("warehouse");
-             // sessions that read a date such as 11-07-2023 day first (an ISO date stays as it is)
-             HikariDataSource ds = warehouse.newDataSource(2, Map.of("options", "-c DateStyle=ISO,DMY"))) {
+             HikariDataSource ds = warehouse.newDataSource(2)) {
             try (Connection c = ds.getConnection()) {
                 Sql.execute(c, "create schema data_lake");
                 Sql.execute(c, "create table data_lake.transactions (transaction_id bigint primary key, customer_id numeric,"
@@ -60,6 +59,7 @@ public final class LoadTwiceExample {
                     .key("transaction_id")
                     .loadTimestamp("load_timestamp")
                     .onBadRow(OnBadRow.DEAD_LETTER)
+                    .dateOrder(DateOrder.DAY_FIRST)   // 11-07-2023 is 11 July (an ISO date stays as it is)
                     .build();
 
             RecordBatch batch = read(file);
