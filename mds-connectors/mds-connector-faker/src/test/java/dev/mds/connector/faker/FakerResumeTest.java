@@ -1,0 +1,86 @@
+package dev.mds.connector.faker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.SourcePosition;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resuming from any batch's position (stored as JSON and read back) gives exactly what the uninterrupted,
+ * deterministic read gave after that batch: the same batches, records and positions, for users, products and
+ * purchases, several seeds, sizes, batch sizes and generations; and a position taken with one batch size resumes with
+ * another to the same records.
+ */
+class FakerResumeTest {
+    private static final long[] SEEDS = {0, 1, 42, -7, Long.MAX_VALUE};
+    private static final int[] BATCH_ROWS = {1, 2, 3, 7, 10_000};
+
+    @Test
+    void aReadResumedFromAnyBatchGivesExactlyTheRestOfTheUninterruptedRead() {
+        List<String> differences = new ArrayList<>();
+        for (long seed : SEEDS) {
+            for (long[] size : new long[][] {{23, 5}, {9, 1}, {6, 0}, {0, 3}}) {
+                for (int generation = 1; generation <= 2; generation++) {
+                    for (int rows : BATCH_ROWS) {
+                        FakerSource source = FakerSource.builder().seed(seed).users(size[0]).products(size[1])
+                                .batchRows(rows).generation(generation).build();
+                        for (FakerStream stream : FakerStream.values()) {
+                            List<RecordBatch> all = source.batches(stream).toList();
+                            String read = stream + " seed " + seed + " users " + size[0] + " products " + size[1]
+                                    + " generation " + generation + " batchRows " + rows;
+                            for (int i = 0; i < all.size(); i++) {
+                                SourcePosition at = SourcePosition.fromJson(all.get(i).position().orElseThrow()
+                                        .toJson());
+                                List<RecordBatch> rest = source.batches(stream, at).toList();
+                                if (!rest.equals(all.subList(i + 1, all.size()))) {
+                                    differences.add(read + " after batch " + i + ": want "
+                                            + all.subList(i + 1, all.size()) + "\n  got " + rest);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(differences).isEmpty();
+    }
+
+    /** A position taken with one batch size resumes with another (and a fresh source) to the same records. */
+    @Test
+    void aPositionTakenWithOneBatchSizeResumesWithAnotherToTheSameRecords() {
+        List<String> differences = new ArrayList<>();
+        for (long seed : SEEDS) {
+            for (FakerStream stream : FakerStream.values()) {
+                FakerSource ones = FakerSource.builder().seed(seed).users(17).products(4).batchRows(1).build();
+                List<RecordBatch> all = ones.batches(stream).toList();
+                List<Record> records = records(all);
+                for (int i = 0; i < all.size(); i++) {
+                    SourcePosition at = SourcePosition.fromJson(all.get(i).position().orElseThrow().toJson());
+                    for (int rows : BATCH_ROWS) {
+                        FakerSource other = FakerSource.builder().seed(seed).users(17).products(4).batchRows(rows)
+                                .build();
+                        List<RecordBatch> rest = other.batches(stream, at).toList();
+                        if (!records(rest).equals(records.subList(i + 1, records.size()))) {
+                            differences.add(stream + " seed " + seed + " after record " + i + " batchRows " + rows
+                                    + ": " + records(rest));
+                        }
+                        if (!rest.isEmpty() && !rest.get(rest.size() - 1).position()
+                                .equals(all.get(all.size() - 1).position())) {
+                            differences.add(stream + " seed " + seed + " after record " + i + " batchRows " + rows
+                                    + ": ends at " + rest.get(rest.size() - 1).position());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(differences).isEmpty();
+    }
+
+    private static List<Record> records(List<RecordBatch> batches) {
+        return batches.stream().flatMap(b -> b.records().stream()).toList();
+    }
+}
