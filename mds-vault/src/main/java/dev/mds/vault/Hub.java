@@ -55,7 +55,7 @@ public final class Hub extends Structure {
 
     /** The stages that feed the hub. */
     public Hub from(Stage... stages) {
-        this.stages.addAll(List.of(stages));
+        addStages(this.stages, stages);
         return this;
     }
 

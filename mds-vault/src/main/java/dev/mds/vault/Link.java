@@ -62,7 +62,7 @@ public final class Link extends Structure {
 
     /** The stages that feed the link. */
     public Link from(Stage... stages) {
-        this.stages.addAll(List.of(stages));
+        addStages(this.stages, stages);
         return this;
     }
 

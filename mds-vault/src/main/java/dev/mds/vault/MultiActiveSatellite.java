@@ -113,9 +113,7 @@ public final class MultiActiveSatellite extends Structure {
      * (a customer's phones from the CRM and from the web shop), each row with its own stage's record source.
      */
     public MultiActiveSatellite from(Stage... stages) {
-        for (Stage s : stages) {
-            this.stages.add(Objects.requireNonNull(s, "stage"));
-        }
+        addStages(this.stages, stages);
         return this;
     }
 

@@ -68,9 +68,22 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * how to load several sources.
      */
     private String sourceTwice(Stage first, Stage second) {
-        return name() + ": from(" + second + ") after from(" + first + "): a " + kind + " loads from one stage, and a"
+        String article = "aeiou".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ";
+        return name() + ": from(" + second + ") after from(" + first + "): " + article + kind + " loads from one stage, and a"
                 + " second one would neither replace the first nor be added to it; to load several sources, union them"
                 + " in one stage (Stage.of over a view that unions them) and call from once";
+    }
+
+    /**
+     * Adds the stages of a {@code from(Stage...)} to {@code into}: all of them, or none when one is null (refused
+     * naming the argument's position).
+     */
+    static void addStages(List<Stage> into, Stage... stages) {
+        Objects.requireNonNull(stages, "stages");
+        for (int i = 0; i < stages.length; i++) {
+            Objects.requireNonNull(stages[i], "stage " + (i + 1) + " of from(...) is null");
+        }
+        into.addAll(List.of(stages));
     }
 
     /**

@@ -74,9 +74,7 @@ public final class TransactionalLink extends Structure {
 
     /** The stages it loads from (several are unioned; ties between them are broken as described above). */
     public TransactionalLink from(Stage... stages) {
-        for (Stage s : stages) {
-            this.stages.add(Objects.requireNonNull(s, "stage"));
-        }
+        addStages(this.stages, stages);
         return this;
     }
 

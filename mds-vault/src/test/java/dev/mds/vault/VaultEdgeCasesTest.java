@@ -421,11 +421,42 @@ class VaultEdgeCasesTest {
         assertThatThrownBy(() -> eff.from(stages.get(1))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("effectivity satellite dds.rv_two_eff")
                 .hasMessageContaining("from(stage stg.rv_two_eb (from raw.rv_two_eb)) after from(stage stg.rv_two_ea (from raw.rv_two_ea))")
-                .hasMessageContaining("union them in one stage");
+                .hasMessageContaining("union them in one stage")
+                .hasMessageContaining("an effectivity satellite loads from one stage");
+        assertThatThrownBy(() -> vault.satellite("dds.rv_two_sat2").from(stages.get(0)).from(stages.get(1)))
+                .hasMessageContaining("a satellite loads from one stage");
         eff.createTable();
         assertThat(eff.load().rowsInserted()).isEqualTo(1);
         assertThat(strings(ds, "select record_source from dds.rv_two_eff")).containsExactly("rv_two_ea");
         assertThatThrownBy(() -> vault.satellite("dds.rv_two_null").from(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    /**
+     * A null among the stages of from(Stage...) is refused, naming its position, and adds none of them, in every
+     * structure that loads from several stages (hubs and links refused it without a message; multi-active satellites
+     * and transactional links kept the stages before the null one).
+     */
+    @Test
+    void aNullStageAmongSeveralIsRefusedNamingItsPositionAndAddsNone(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        raw(ds, "raw.rv_null_stage", row("1", "a", "A", 1, day(1)));
+        Stage a = customers("raw.rv_null_stage", "crm");
+        Hub hub = vault.hub("dds.rv_null_hub").hashKey("customer_hk").businessKey("id");
+        Link link = vault.link("dds.rv_null_link").hashKey("customer_hk").refs("customer_hk");
+        MultiActiveSatellite mas = vault.multiActiveSatellite("dds.rv_null_mas");
+        TransactionalLink tl = vault.transactionalLink("dds.rv_null_tl");
+        for (Runnable call : List.<Runnable>of(() -> hub.from(a, null), () -> link.from(a, null), () -> mas.from(a, null),
+                () -> tl.from(a, null))) {
+            assertThatThrownBy(call::run).isInstanceOf(NullPointerException.class)
+                    .hasMessage("stage 2 of from(...) is null");
+        }
+        for (Structure s : List.<Structure>of(hub, link, mas, tl)) {
+            assertThat(s.stagesRead()).as(s.name() + ": nothing added by the refused call").isEmpty();
+        }
+        vault.createStage(a);
+        hub.from(a).createTable();
+        assertThat(hub.stagesRead()).containsExactly(a);
+        assertThat(hub.load().rowsInserted()).isEqualTo(1);
     }
 
     /** A PIT over two satellites points, per as-of date, at each one's row in effect (or the ghost), and follows new loads. */
