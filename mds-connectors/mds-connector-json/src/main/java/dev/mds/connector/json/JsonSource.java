@@ -45,12 +45,14 @@ import java.util.stream.StreamSupport;
  * <p>With {@link Builder#flatten(String)} nested objects are columns named by their path ({@code rating__rate}), and
  * only arrays are JSON.
  *
- * <p>A batch's {@link SourcePosition} has {@code json:<file>} as its source and two entries: {@code record} (the
- * number of the batch's last record) and {@code offset} (the byte after it). Commit it with the load, then
+ * <p>A batch's {@link SourcePosition} has {@code json:<file>} as its source and the entries {@code record} (the
+ * number of the batch's last record), {@code offset} (the byte after it) and, but for UTF-16 and UTF-32 input,
+ * {@code check} (a CRC-32 of that record's first and last 64 bytes). Commit it with the load, then
  * {@link Builder#resumeFrom} it: the records before it are read again (to infer the same schema and to skip them),
- * and a file whose record ends elsewhere than the position says is refused as rewritten. Bad records count as
- * records: a batch's position is after the last record of its range, good or bad, so a resume does not hand out again
- * the bad records before it.
+ * and a file whose record ends elsewhere than the position says, or holds other bytes, is refused as replaced or
+ * rewritten (a {@link dev.mds.core.BadInputException} naming the file); one that only grew is read on. Bad records
+ * count as records: a batch's position is after the last record of its range, good or bad, so a resume does not hand
+ * out again the bad records before it.
  */
 public final class JsonSource implements AutoCloseable {
     private final JsonReading reading;

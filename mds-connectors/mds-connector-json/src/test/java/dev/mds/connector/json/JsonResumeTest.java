@@ -268,6 +268,62 @@ class JsonResumeTest {
                 .containsExactly(Record.of(3L, "c"), Record.of(4L, "d"));
     }
 
+    /**
+     * A file replaced since the position by records of the same lengths (the next day's export under the same name,
+     * a record of the same length added on top) is refused, naming the file: the position carries a check of the
+     * bytes of the record it was taken after. Before, only the offset where that record ends was compared, so such a
+     * file resumed silently: records the position had not seen were lost and committed ones read again. A file that
+     * only grew resumes, and a position without a check (taken before it was added) is read as before.
+     */
+    @Test
+    void aResumeRefusesAFileReplacedByRecordsOfTheSameLengthsNamingIt() throws IOException {
+        Path file = dir.resolve("daily.jsonl");
+        String yesterday = "{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n{\"id\":3,\"v\":\"c\"}\n";
+        String[][] replacements = {
+                {yesterday, "{\"id\":4,\"v\":\"d\"}\n{\"id\":5,\"v\":\"e\"}\n{\"id\":6,\"v\":\"f\"}\n"
+                        + "{\"id\":7,\"v\":\"g\"}\n"},
+                {yesterday, "{\"id\":0,\"v\":\"z\"}\n" + yesterday},
+                {"[{\"id\":1,\"v\":\"a\"},{\"id\":2,\"v\":\"b\"},{\"id\":3,\"v\":\"c\"}]",
+                        "[{\"id\":4,\"v\":\"d\"},{\"id\":5,\"v\":\"e\"},{\"id\":6,\"v\":\"f\"}]"},
+                // a dead letter last, then invalid JSON last
+                {"{\"id\":1,\"v\":\"a\"}\n{\"id\":\"x\",\"v\":\"b\"}\n{\"id\":3,\"v\":\"c\"}\n",
+                        "{\"id\":1,\"v\":\"a\"}\n{\"id\":\"y\",\"v\":\"b\"}\n{\"id\":3,\"v\":\"c\"}\n"},
+                {"{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\n{\"id\":3,\"v\":\"c\"}\n",
+                        "{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"x\n{\"id\":3,\"v\":\"c\"}\n"}};
+        for (String[] r : replacements) {
+            for (int threads = 1; threads <= 2; threads++) {
+                int t = threads;
+                UnaryOperator<JsonSource.Builder> base = b -> b.path(file).type("id", FieldType.LONG).chunkRows(2)
+                        .sampleRows(1).threads(t).chunkBytes(3).onBadRecord(OnBadRecord.DEAD_LETTER);
+                Files.writeString(file, r[0]);
+                SourcePosition stored = SourcePosition.fromJson(batches(base).get(0).position().orElseThrow()
+                        .toJson());
+                Files.writeString(file, r[1]);
+                assertThatThrownBy(() -> batches(b -> base.apply(b).resumeFrom(stored)))
+                        .as("%s threads %d", r[1], t)
+                        .isInstanceOf(BadInputException.class).hasMessageContaining(file.toString())
+                        .hasMessageContaining("record 2").hasMessageContaining("replaced");
+                Files.writeString(file, r[0]);
+                List<RecordBatch> all = batches(base);
+                Files.writeString(file, r[0].startsWith("[") ? r[0].replace("]", ",{\"id\":9,\"v\":\"i\"}]")
+                        : r[0] + "{\"id\":9,\"v\":\"i\"}\n");
+                List<RecordBatch> grown = batches(base);
+                List<RecordBatch> rest = batches(b -> base.apply(b).resumeFrom(stored));
+                assertThat(records(rest)).as(r[0]).isEqualTo(records(grown.subList(1, grown.size())))
+                        .endsWith(Record.of(9L, "i"));
+                assertThat(rejected(rest)).isEqualTo(rejected(all.subList(1, all.size())));
+            }
+        }
+        Files.writeString(file, yesterday);
+        UnaryOperator<JsonSource.Builder> base = b -> b.path(file).type("id", FieldType.LONG).chunkRows(2);
+        SourcePosition stored = batches(base).get(0).position().orElseThrow();
+        SourcePosition older = SourcePosition.of(stored.source(), java.util.Map.of("record", 2L, "offset",
+                stored.getLong("offset").orElseThrow()));
+        Files.writeString(file, "{\"id\":0,\"v\":\"z\"}\n" + yesterday);
+        assertThat(records(batches(b -> base.apply(b).resumeFrom(older)))).containsExactly(Record.of(2L, "b"),
+                Record.of(3L, "c"));
+    }
+
     private void check(String read, UnaryOperator<JsonSource.Builder> base, List<String> differences) {
         List<RecordBatch> all = batches(base);
         Schema schema;

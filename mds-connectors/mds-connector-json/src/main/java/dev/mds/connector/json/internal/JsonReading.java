@@ -131,29 +131,31 @@ public final class JsonReading implements AutoCloseable {
      * One record as read: its object as a tree (null for a record that is not one, or read straight into values), or
      * its values already converted to the schema's columns (null for a tree), its number (from 1), the line it starts
      * on, the byte offsets of its first byte and of the byte after it (-1 when the input's offsets are not bytes),
-     * for a record found bad while it was parsed, why, and under flatten its object as parsed (else null: the object).
+     * for a record found bad while it was parsed, why, under flatten its object as parsed (else null: the object),
+     * and the {@link Recorder#check check} of its bytes (-1 when they are not known: UTF-16 or UTF-32 input).
      */
     private record Parsed(ObjectNode object, Object[] values, long number, long line, long startOffset, long endOffset,
-            Problem problem, ObjectNode parsed) {
+            Problem problem, ObjectNode parsed, long check) {
         Parsed(ObjectNode object, Object[] values, long number, long line, long startOffset, long endOffset,
-                Problem problem) {
-            this(object, values, number, line, startOffset, endOffset, problem, null);
+                Problem problem, long check) {
+            this(object, values, number, line, startOffset, endOffset, problem, null, check);
         }
 
         Parsed bad(Problem p) {
-            return new Parsed(object, values, number, line, startOffset, endOffset, p, parsed);
+            return new Parsed(object, values, number, line, startOffset, endOffset, p, parsed, check);
         }
 
         /** This record with its object flattened to {@code o}. */
         Parsed flattened(ObjectNode o) {
-            return new Parsed(o, values, number, line, startOffset, endOffset, problem, object);
+            return new Parsed(o, values, number, line, startOffset, endOffset, problem, object, check);
         }
 
         /** This record of a chunk numbered from 1, numbered after the {@code before} records before the chunk. */
         Parsed renumbered(long before) {
             long n = number + before;
             return new Parsed(object, values, n, line, startOffset, endOffset, problem == null ? null
-                    : new Problem(problem.where().withRecordNumber(n), problem.reason(), problem.text()), parsed);
+                    : new Problem(problem.where().withRecordNumber(n), problem.reason(), problem.text()), parsed,
+                    check);
         }
     }
 
@@ -368,10 +370,18 @@ public final class JsonReading implements AutoCloseable {
                     + offset + ", but it now ends at byte " + last.endOffset() + ": the input was rewritten since, and"
                     + " reading on would skip or repeat records");
         }
+        long check = position.getLong("check").orElse(-1L);    // positions taken before checks were added have none
+        if (last != null && check >= 0 && last.check() >= 0 && last.check() != check) {
+            throw new BadInputException(where(last), "the position to resume from was taken after record " + record
+                    + ", but that record now holds other bytes than then: the input was replaced or rewritten since,"
+                    + " and reading on would skip or repeat records");
+        }
+        lastCheck = check;
     }
 
     private long lastNumber;
     private long lastOffset;
+    private long lastCheck = -1;     // the check of the bytes of the last record handed out (or resumed after)
     private boolean done;
 
     /** The next batch; an empty one at the end of the input; null once that was given. */
@@ -414,6 +424,7 @@ public final class JsonReading implements AutoCloseable {
             source.release(p.endOffset());
             lastNumber = p.number();
             lastOffset = p.endOffset();
+            lastCheck = p.check();
         }
         if (lastNumber == 0 && settings.resumeFrom() != null) {
             lastNumber = settings.resumeFrom().getLong("record").orElse(0L);
@@ -422,6 +433,9 @@ public final class JsonReading implements AutoCloseable {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("record", lastNumber);
         values.put("offset", lastOffset);
+        if (lastCheck >= 0) {
+            values.put("check", lastCheck);
+        }
         return RecordBatch.of(s, out, SourcePosition.of("json:" + settings.name(), values)).withRejected(rejected);
     }
 
@@ -1199,7 +1213,7 @@ public final class JsonReading implements AutoCloseable {
             JsonLocation after = parser.currentLocation();
             endOffset = offset(after);
             endLine = line(after);
-            return new Parsed(object, values, number, line, start, endOffset, null);
+            return new Parsed(object, values, number, line, start, endOffset, null, recorder.check(start, endOffset));
         }
 
         /**
@@ -1245,6 +1259,7 @@ public final class JsonReading implements AutoCloseable {
                     : "; reading goes on at the next line that starts with '{'");
             InputLocation where = InputLocation.of(settings.name()).withLine(line).withRecordNumber(number);
             String text = recorder.text(from, to);
+            long check = recorder.check(from, to);
             recorder.seek(next);
             parser.close();    // its input, the recorder, stays open
             parserOffset = next;
@@ -1252,7 +1267,8 @@ public final class JsonReading implements AutoCloseable {
             endOffset = next;
             endLine = nextLine;
             startParser();
-            return new Parsed(null, null, number, line, from, to, new Problem(where, reason, text == null ? "" : text));
+            return new Parsed(null, null, number, line, from, to, new Problem(where, reason, text == null ? "" : text),
+                    check);
         }
 
         private static boolean isBlank(int b) {

@@ -3,6 +3,7 @@ package dev.mds.connector.json.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
 
 /**
  * The input as the parser reads it, keeping the bytes from {@link #release(long) a point on} while recording, so that
@@ -10,6 +11,8 @@ import java.nio.charset.StandardCharsets;
  * Offsets are absolute: bytes from the start of the input. Not recording, it only passes the bytes through.
  */
 final class Recorder extends InputStream {
+    static final int CHECKED_BYTES = 64;
+
     private final InputStream in;
     private boolean recording = true;
     private byte[] buf;       // not final: grown, or a chunk's bytes held as they are
@@ -77,6 +80,27 @@ final class Recorder extends InputStream {
             return null;
         }
         return new String(buf, (int) (from - base), (int) (to - from), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The check of a record's bytes from {@code from} to {@code to} that a position carries, so that a resume can
+     * tell the record it was taken after from another of the same length: the CRC-32 of its first and last (at most)
+     * {@value #CHECKED_BYTES} bytes, all of them in a shorter record; -1 when they are not held (not recording).
+     */
+    long check(long from, long to) {
+        if (!recording || from < base || to > base + len || from > to) {
+            return -1;
+        }
+        CRC32 crc = new CRC32();
+        int start = (int) (from - base);
+        int n = (int) (to - from);
+        if (n <= 2 * CHECKED_BYTES) {
+            crc.update(buf, start, n);
+        } else {
+            crc.update(buf, start, CHECKED_BYTES);
+            crc.update(buf, start + n - CHECKED_BYTES, CHECKED_BYTES);
+        }
+        return crc.getValue();
     }
 
     /** The next byte handed to a parser is the one at {@code offset}, a held one or the next one unread. */
