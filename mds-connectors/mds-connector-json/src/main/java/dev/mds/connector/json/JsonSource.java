@@ -46,8 +46,9 @@ import java.util.stream.StreamSupport;
  * only arrays are JSON.
  *
  * <p>A batch's {@link SourcePosition} has {@code json:<file>} as its source and the entries {@code record} (the
- * number of the batch's last record), {@code offset} (the byte after it) and, but for UTF-16 and UTF-32 input,
- * {@code check} (a CRC-32 of that record's first and last 64 bytes). Commit it with the load, then
+ * number of the batch's last record), {@code offset} (the byte after it; -1 in UTF-16 and UTF-32 input) and
+ * {@code check} (a CRC-32 of that record's first and last 64 bytes; in UTF-16 and UTF-32 input, of its JSON as
+ * parsed). Commit it with the load, then
  * {@link Builder#resumeFrom} it: the records before it are read again (to infer the same schema and to skip them),
  * and a file whose record ends elsewhere than the position says, or holds other bytes, is refused as replaced or
  * rewritten (a {@link dev.mds.core.BadInputException} naming the file); one that only grew is read on. Bad records

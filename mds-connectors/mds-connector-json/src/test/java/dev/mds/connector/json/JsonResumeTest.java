@@ -324,6 +324,57 @@ class JsonResumeTest {
                 Record.of(3L, "c"));
     }
 
+    /**
+     * A UTF-16 or UTF-32 file replaced since the position (the next export, or one with a record added on top) is
+     * refused as a UTF-8 one is, naming the file. Their offsets are not bytes, so a position carried neither an
+     * offset nor a check, and such a file resumed silently, losing the records the position had not seen and reading
+     * committed ones again. A file that only grew resumes.
+     */
+    @Test
+    void aResumeRefusesAUtf16FileReplacedSinceThePositionNamingIt() throws IOException {
+        Path file = dir.resolve("daily.json");
+        String[][] replacements = {
+                {"{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n{\"id\":3,\"v\":\"c\"}\n",
+                        "{\"id\":4,\"v\":\"d\"}\n{\"id\":5,\"v\":\"e\"}\n{\"id\":6,\"v\":\"f\"}\n",
+                        "{\"id\":9,\"v\":\"i\"}\n"},
+                {"{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n{\"id\":3,\"v\":\"c\"}\n",
+                        "{\"id\":0,\"v\":\"z\"}\n{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n"
+                                + "{\"id\":3,\"v\":\"c\"}\n",
+                        "{\"id\":9,\"v\":\"i\"}\n"},
+                {"[{\"id\":1,\"v\":\"a\"},{\"id\":2,\"v\":\"b\"},{\"id\":3,\"v\":\"c\"}]",
+                        "[{\"id\":4,\"v\":\"d\"},{\"id\":5,\"v\":\"e\"},{\"id\":6,\"v\":\"f\"}]",
+                        ",{\"id\":9,\"v\":\"i\"}"},
+                {"{\"id\":1,\"v\":\"a\"}\n[2]\n{\"id\":3,\"v\":\"c\"}\n",          // a dead letter last
+                        "{\"id\":1,\"v\":\"a\"}\n[7]\n{\"id\":3,\"v\":\"c\"}\n", "{\"id\":9,\"v\":\"i\"}\n"}};
+        for (Charset charset : new Charset[] {StandardCharsets.UTF_16LE, StandardCharsets.UTF_16,
+                Charset.forName("UTF-32BE")}) {
+            for (String[] r : replacements) {
+                for (boolean flatten : new boolean[] {false, true}) {
+                    UnaryOperator<JsonSource.Builder> base = b -> {
+                        JsonSource.Builder j = b.path(file).type("id", FieldType.LONG).chunkRows(2).sampleRows(1)
+                                .onBadRecord(OnBadRecord.DEAD_LETTER);
+                        return flatten ? j.flatten("_") : j;
+                    };
+                    String read = charset + " " + r[0] + (flatten ? " flattened" : "");
+                    Files.write(file, r[0].getBytes(charset));
+                    SourcePosition stored = SourcePosition.fromJson(batches(base).get(0).position().orElseThrow()
+                            .toJson());
+                    Files.write(file, r[1].getBytes(charset));
+                    assertThatThrownBy(() -> batches(b -> base.apply(b).resumeFrom(stored))).as(read)
+                            .isInstanceOf(BadInputException.class).hasMessageContaining(file.toString())
+                            .hasMessageContaining("record 2").hasMessageContaining("replaced");
+                    String grown = r[0].startsWith("[") ? r[0].replace("]", r[2] + "]") : r[0] + r[2];
+                    Files.write(file, grown.getBytes(charset));
+                    List<RecordBatch> all = batches(base);
+                    List<RecordBatch> rest = batches(b -> base.apply(b).resumeFrom(stored));
+                    assertThat(records(rest)).as(read).isEqualTo(records(all.subList(1, all.size())))
+                            .endsWith(Record.of(9L, "i"));
+                    assertThat(rejected(rest)).as(read).isEqualTo(rejected(all.subList(1, all.size())));
+                }
+            }
+        }
+    }
+
     private void check(String read, UnaryOperator<JsonSource.Builder> base, List<String> differences) {
         List<RecordBatch> all = batches(base);
         Schema schema;

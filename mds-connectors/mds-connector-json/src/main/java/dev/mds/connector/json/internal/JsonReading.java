@@ -145,6 +145,12 @@ public final class JsonReading implements AutoCloseable {
             return new Parsed(object, values, number, line, startOffset, endOffset, p, parsed, check);
         }
 
+        /** This record with the check {@code c} when it has none (its bytes were not held: UTF-16 or UTF-32). */
+        Parsed checkedBy(java.util.function.LongSupplier c) {
+            return check >= 0 ? this : new Parsed(object, values, number, line, startOffset, endOffset, problem, parsed,
+                    c.getAsLong());
+        }
+
         /** This record with its object flattened to {@code o}. */
         Parsed flattened(ObjectNode o) {
             return new Parsed(o, values, number, line, startOffset, endOffset, problem, object, check);
@@ -953,7 +959,7 @@ public final class JsonReading implements AutoCloseable {
                 if (token != JsonToken.START_OBJECT) {
                     String what = describe(token);
                     JsonNode value = trees.readTree(parser);   // read to its end: the next record follows
-                    Parsed p = parsed(null, null, line, start);
+                    Parsed p = parsed(null, null, line, start).checkedBy(() -> Recorder.check(value.toString()));
                     return p.bad(new Problem(where(line), "the record is " + what + ", not an object (a file holds an"
                             + " array of objects, or one object per line)", text(start, p.endOffset(), value)));
                 }
@@ -1213,7 +1219,11 @@ public final class JsonReading implements AutoCloseable {
             JsonLocation after = parser.currentLocation();
             endOffset = offset(after);
             endLine = line(after);
-            return new Parsed(object, values, number, line, start, endOffset, null, recorder.check(start, endOffset));
+            long check = recorder.check(start, endOffset);
+            if (check < 0 && object != null) {
+                check = Recorder.check(object.toString());    // UTF-16 or UTF-32: its JSON as parsed
+            }
+            return new Parsed(object, values, number, line, start, endOffset, null, check);
         }
 
         /**

@@ -84,21 +84,30 @@ final class Recorder extends InputStream {
 
     /**
      * The check of a record's bytes from {@code from} to {@code to} that a position carries, so that a resume can
-     * tell the record it was taken after from another of the same length: the CRC-32 of its first and last (at most)
-     * {@value #CHECKED_BYTES} bytes, all of them in a shorter record; -1 when they are not held (not recording).
+     * tell the record it was taken after from another of the same length: see {@link #check(byte[], int, int)}; -1
+     * when they are not held (not recording).
      */
     long check(long from, long to) {
         if (!recording || from < base || to > base + len || from > to) {
             return -1;
         }
+        return check(buf, (int) (from - base), (int) (to - from));
+    }
+
+    /** The check of a record's JSON as parsed, when its bytes are not held (UTF-16 or UTF-32 input). */
+    static long check(String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        return check(b, 0, b.length);
+    }
+
+    /** The CRC-32 of the first and last (at most) {@value #CHECKED_BYTES} of the {@code n} bytes, all of fewer. */
+    private static long check(byte[] bytes, int start, int n) {
         CRC32 crc = new CRC32();
-        int start = (int) (from - base);
-        int n = (int) (to - from);
         if (n <= 2 * CHECKED_BYTES) {
-            crc.update(buf, start, n);
+            crc.update(bytes, start, n);
         } else {
-            crc.update(buf, start, CHECKED_BYTES);
-            crc.update(buf, start + n - CHECKED_BYTES, CHECKED_BYTES);
+            crc.update(bytes, start, CHECKED_BYTES);
+            crc.update(bytes, start + n - CHECKED_BYTES, CHECKED_BYTES);
         }
         return crc.getValue();
     }
