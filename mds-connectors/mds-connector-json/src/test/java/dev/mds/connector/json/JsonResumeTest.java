@@ -151,6 +151,63 @@ class JsonResumeTest {
         assertThat(differences).isEmpty();
     }
 
+    /** A stream (named, read from its start again) resumed from any batch's position, as a file is. */
+    @Test
+    void aStreamResumedFromAnyBatchGivesExactlyTheRestOfTheUninterruptedRead() {
+        List<String> differences = new ArrayList<>();
+        for (Input input : INPUTS) {
+            byte[] bytes = input.text().getBytes(input.charset());
+            for (int chunkRows = 1; chunkRows <= 2; chunkRows++) {
+                for (int threads = 1; threads <= 2; threads++) {
+                    int rows = chunkRows;
+                    int t = threads;
+                    check("stream " + input.name() + " chunkRows " + rows + " threads " + t, b -> input.options()
+                            .apply(b.stream(new java.io.ByteArrayInputStream(bytes), input.name()).sampleRows(1)
+                                    .chunkRows(rows).threads(t).chunkBytes(5).onBadRecord(OnBadRecord.DEAD_LETTER)),
+                            differences);
+                }
+            }
+        }
+        assertThat(differences).isEmpty();
+    }
+
+    /**
+     * A position taken under DEAD_LETTER resumes under SKIP to the same records, and under FAIL to the same records
+     * up to the first bad record after the position, where it fails naming that record: the bad records before the
+     * position were handled by the run that took it.
+     */
+    @Test
+    void aPositionTakenUnderOnePolicyResumesUnderAnother() throws IOException {
+        List<String> differences = new ArrayList<>();
+        for (Input input : INPUTS) {
+            Path file = dir.resolve(input.name() + ".json");
+            Files.write(file, input.text().getBytes(input.charset()));
+            UnaryOperator<JsonSource.Builder> base = b -> input.options().apply(b.path(file).chunkRows(1));
+            List<RecordBatch> ones = batches(b -> base.apply(b).onBadRecord(OnBadRecord.DEAD_LETTER));
+            for (int i = 0; i < ones.size(); i++) {
+                SourcePosition at = ones.get(i).position().orElseThrow();
+                List<RecordBatch> after = ones.subList(i + 1, ones.size());
+                List<RecordBatch> skipped = batches(b -> base.apply(b).onBadRecord(OnBadRecord.SKIP).resumeFrom(at));
+                if (!records(skipped).equals(records(after)) || !rejected(skipped).isEmpty()) {
+                    differences.add(input.name() + " SKIP after " + i + ": " + show(skipped));
+                }
+                List<RecordBatch> failing = new ArrayList<>();
+                String failure = readUntilFailure(base.apply(JsonSource.builder()).onBadRecord(OnBadRecord.FAIL)
+                        .resumeFrom(at), failing);
+                int firstBad = 0;
+                while (firstBad < after.size() && after.get(firstBad).rejected().isEmpty()) {
+                    firstBad++;
+                }
+                boolean fails = firstBad < after.size();
+                if (!records(failing).equals(records(after.subList(0, firstBad))) || fails != (failure != null)
+                        || fails && !failure.startsWith(after.get(firstBad).rejected().get(0).location().describe())) {
+                    differences.add(input.name() + " FAIL after " + i + ": " + failure + " " + show(failing));
+                }
+            }
+        }
+        assertThat(differences).isEmpty();
+    }
+
     /**
      * A position taken with one chunking (one record a batch) resumes with another, on one thread or two, to the same
      * records and bad records; and one taken with two threads resumes on one.
