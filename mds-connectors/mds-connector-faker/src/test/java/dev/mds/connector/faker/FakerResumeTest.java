@@ -80,6 +80,36 @@ class FakerResumeTest {
         assertThat(differences).isEmpty();
     }
 
+    /**
+     * A position taken from a source with fewer users resumes in one with more (the data set grown since) to exactly
+     * what the larger source's uninterrupted read gives after that point: each record is a function of seed, stream
+     * and id, so the records before the position are those already read.
+     */
+    @Test
+    void aPositionResumedInALargerSourceGivesTheRestOfItsUninterruptedRead() {
+        List<String> differences = new ArrayList<>();
+        for (long seed : SEEDS) {
+            FakerSource small = FakerSource.builder().seed(seed).users(11).products(4).batchRows(3).build();
+            FakerSource large = FakerSource.builder().seed(seed).users(29).products(4).batchRows(1).build();
+            for (FakerStream stream : FakerStream.values()) {
+                List<Record> whole = records(large.batches(stream).toList());
+                List<RecordBatch> before = small.batches(stream).toList();
+                List<Record> read = new ArrayList<>();
+                for (RecordBatch b : before) {
+                    read.addAll(b.records());
+                    List<Record> rest = records(large.batches(stream, SourcePosition.fromJson(b.position()
+                            .orElseThrow().toJson())).toList());
+                    List<Record> both = new ArrayList<>(read);
+                    both.addAll(rest);
+                    if (!both.equals(whole)) {
+                        differences.add(stream + " seed " + seed + " after " + read.size() + " records: " + rest);
+                    }
+                }
+            }
+        }
+        assertThat(differences).isEmpty();
+    }
+
     private static List<Record> records(List<RecordBatch> batches) {
         return batches.stream().flatMap(b -> b.records().stream()).toList();
     }
