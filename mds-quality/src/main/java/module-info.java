@@ -6,6 +6,7 @@ module dev.mds.quality {
     requires transitive dev.mds.core;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.yaml;
 
     exports dev.mds.quality;
 }

@@ -7,11 +7,14 @@ import dev.mds.core.TableName;
 import dev.mds.quality.internal.CheckSpec.Kind;
 import dev.mds.quality.internal.Runner;
 import dev.mds.quality.internal.TableSpec;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -81,7 +84,11 @@ public final class QualitySuite {
      *     id an earlier call for the same table already used
      */
     public QualitySuite table(String table, Consumer<TableChecks> checks) {
-        TableChecks t = new TableChecks(TableName.parse(Objects.requireNonNull(table, "table")));
+        return table(TableName.parse(Objects.requireNonNull(table, "table")), checks);
+    }
+
+    private QualitySuite table(TableName table, Consumer<TableChecks> checks) {
+        TableChecks t = new TableChecks(table);
         Objects.requireNonNull(checks, "checks").accept(t);
         TableSpec spec = t.spec();
         if (spec.checks().isEmpty()) {
@@ -101,6 +108,71 @@ public final class QualitySuite {
         List<TableSpec> all = new ArrayList<>(tables);
         all.add(spec);
         return new QualitySuite(dataSource, all, samples, history, clock, failuresSchema);
+    }
+
+    /**
+     * Adds the data tests of a dbt project's properties files, as {@code dbt test} would run them: {@code ymlFileOrDirectory}
+     * is one {@code .yml} file or a directory read recursively for {@code *.yml} and {@code *.yaml} (dbt's
+     * {@code models/}), {@code relations} says which table each model and source is. Same as
+     * {@link #dbtTests(Path, DbtRelations, UnsupportedDbtTest)} with {@link UnsupportedDbtTest#FAIL}.
+     *
+     * <pre>{@code
+     * QualityReport report = QualitySuite.on(dataSource)
+     *     .dbtTests(Path.of("models"), DbtRelations.schema("analytics"))
+     *     .run();
+     * report.assertPassed();   // check ids are dbt's test names: not_null_orders_order_id, ...
+     * }</pre>
+     */
+    public QualitySuite dbtTests(Path ymlFileOrDirectory, DbtRelations relations) {
+        return dbtTests(ymlFileOrDirectory, relations, UnsupportedDbtTest.FAIL);
+    }
+
+    /**
+     * Adds the data tests ({@code tests:} or {@code data_tests:}) of the models, seeds, snapshots and sources in dbt
+     * properties files (config version 2), each as the check dbt's test is, with dbt's test name as its id
+     * ({@code not_null_orders_order_id}, {@code source_unique_jaffle_raw_orders_id},
+     * {@code relationships_orders_customer_id__customer_id__ref_customers_}; a test's {@code name:} when it has one):
+     * {@code not_null}, {@code unique}, {@code accepted_values} ({@code values}, {@code quote}), {@code relationships}
+     * ({@code to: ref('model')} or {@code source('source', 'table')}, {@code field}),
+     * {@code dbt_utils.unique_combination_of_columns}, {@code dbt_utils.expression_is_true} (with or without
+     * {@code column_name}), {@code dbt_utils.accepted_range} and {@code dbt_utils.recency}; arguments beside the test
+     * name or under {@code arguments:}. Config (under {@code config:} or beside the arguments): {@code severity},
+     * {@code warn_if}, {@code error_if} ({@code ">n"}, {@code ">=n"}, {@code "!=0"}), {@code where} and
+     * {@code enabled}; {@code tags}, {@code meta}, {@code alias}, {@code store_failures(_as)}, {@code database} and
+     * {@code schema} change nothing here. Unique, accepted values and unique combination count failing values, as dbt
+     * does, so {@code error_if} decides the same; tests of one table with the same {@code where} share its scan.
+     *
+     * <p>Everything is read and checked here, before any SQL runs: a file that is not valid YAML, an unknown key of a
+     * model, column or source, a test missing an argument ({@code values}), a {@code ref} to a model no file read
+     * declares (nor {@link DbtRelations#model} maps), or two tests of one name on a table throw, naming the file and
+     * line, the model (or source table), the column and the test. A test this cannot run as dbt would (an unknown test
+     * kind, argument or config, Jinja in a value, a source's {@code freshness:}) throws too, unless
+     * {@code unsupported} is {@link UnsupportedDbtTest#SKIP_WITH_WARNING}: then it is left out with a WARN log.
+     *
+     * @throws IllegalArgumentException as above
+     * @throws java.io.UncheckedIOException when a file cannot be read
+     */
+    public QualitySuite dbtTests(Path ymlFileOrDirectory, DbtRelations relations, UnsupportedDbtTest unsupported) {
+        List<DbtTests.Test> tests = DbtTests.read(ymlFileOrDirectory, relations, unsupported);
+        Map<List<Object>, List<DbtTests.Test>> groups = new LinkedHashMap<>();
+        for (DbtTests.Test t : tests) {
+            groups.computeIfAbsent(List.of(t.table(), t.where()), k -> new ArrayList<>()).add(t);
+        }
+        QualitySuite suite = this;
+        for (List<DbtTests.Test> group : groups.values()) {
+            DbtTests.Test first = group.get(0);
+            suite = suite.table(first.table(), t -> {
+                first.where().ifPresent(t::where);
+                for (DbtTests.Test test : group) {
+                    try {
+                        test.declare().accept(t);
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        throw new IllegalArgumentException(test.at() + ": " + test.id() + ": " + e.getMessage(), e);
+                    }
+                }
+            });
+        }
+        return suite;
     }
 
     /** How many failing rows to fetch per failed check (0 for none; default 5). */

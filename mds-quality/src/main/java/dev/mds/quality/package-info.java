@@ -21,6 +21,7 @@
  * {@link dev.mds.quality.TableChecks#warnIf} / {@link dev.mds.quality.TableChecks#errorIf}, with a
  * {@link dev.mds.quality.Threshold} or dbt's condition ({@code warnIf(">10")}); {@code mostly} is
  * {@link dev.mds.quality.Threshold#mostly} (a percentage of the non-NULL rows); {@code store_failures} is
- * {@link dev.mds.quality.QualitySuite#storeFailures}.
+ * {@link dev.mds.quality.QualitySuite#storeFailures}; a project's own {@code models/*.yml} tests run with
+ * {@link dev.mds.quality.QualitySuite#dbtTests} (tables named by {@link dev.mds.quality.DbtRelations}).
  */
 package dev.mds.quality;

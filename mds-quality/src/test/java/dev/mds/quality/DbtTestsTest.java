@@ -1,0 +1,253 @@
+package dev.mds.quality;
+
+import static dev.mds.testing.TestSql.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.testing.MdsPostgres;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * dbt properties files (src/test/resources/dbt) run as dbt test would run them: dbt's test names as check ids, each
+ * test kind passing and failing, severity, warn_if / error_if and where, source tests, and yml files that are refused
+ * naming the file and line.
+ */
+@MdsPostgres
+class DbtTestsTest {
+
+    private static Path resource(String path) {
+        try {
+            return Path.of(DbtTestsTest.class.getResource("/dbt/" + path).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> outcomes(QualityReport r) {
+        Map<String, String> seen = new LinkedHashMap<>();
+        r.checks().forEach(c -> seen.put(c.table() + " " + c.id(), c.status() + " " + c.failingRows()));
+        return seen;
+    }
+
+    /** jaffle_shop's own models/schema.yml and models/staging/schema.yml, read from the models directory. */
+    @Test
+    void jaffleShopsSchemaYmlRunsWithDbtsTestNamesAndFailsWhereDbtWould(DataSource ds) {
+        sql(ds, "create schema jaffle",
+                "create table jaffle.customers (customer_id int, first_name text, last_name text, first_order date,"
+                        + " most_recent_order date, number_of_orders bigint, total_order_amount numeric)",
+                "insert into jaffle.customers values (1, 'Michael', 'P.', '2018-01-01', '2018-02-10', 2, 33),"
+                        + " (2, 'Shawn', 'M.', '2018-01-02', '2018-01-02', 1, 23)",
+                "create table jaffle.orders (order_id int, customer_id int, order_date date, status text, amount numeric,"
+                        + " credit_card_amount numeric, coupon_amount numeric, bank_transfer_amount numeric,"
+                        + " gift_card_amount numeric)",
+                "insert into jaffle.orders values (1, 1, '2018-01-01', 'returned', 10, 10, 0, 0, 0),"
+                        + " (2, 1, '2018-02-10', 'completed', 23, 0, 23, 0, 0),"
+                        + " (3, 2, '2018-01-02', 'placed', 23, 0, 0, 23, 0)",
+                "create table jaffle.stg_customers (customer_id int, first_name text, last_name text)",
+                "insert into jaffle.stg_customers values (1, 'Michael', 'P.'), (2, 'Shawn', 'M.')",
+                "create table jaffle.stg_orders (order_id int, customer_id int, order_date date, status text)",
+                "insert into jaffle.stg_orders select order_id, customer_id, order_date, status from jaffle.orders",
+                "create table jaffle.stg_payments (payment_id int, order_id int, payment_method text, amount numeric)",
+                "insert into jaffle.stg_payments values (1, 1, 'credit_card', 10), (2, 2, 'coupon', 23),"
+                        + " (3, 3, 'bank_transfer', 23)");
+        QualitySuite suite = QualitySuite.on(ds).dbtTests(resource("jaffle_shop/models"), DbtRelations.schema("jaffle"));
+        QualityReport passing = suite.run();
+        assertThat(outcomes(passing)).containsExactly(
+                Map.entry("jaffle.customers unique_customers_customer_id", "PASS 0"),
+                Map.entry("jaffle.customers not_null_customers_customer_id", "PASS 0"),
+                Map.entry("jaffle.orders unique_orders_order_id", "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_order_id", "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_customer_id", "PASS 0"),
+                Map.entry("jaffle.orders relationships_orders_customer_id__customer_id__ref_customers_", "PASS 0"),
+                Map.entry("jaffle.orders accepted_values_orders_status__placed__shipped__completed__return_pending__returned",
+                        "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_amount", "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_credit_card_amount", "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_coupon_amount", "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_bank_transfer_amount", "PASS 0"),
+                Map.entry("jaffle.orders not_null_orders_gift_card_amount", "PASS 0"),
+                Map.entry("jaffle.stg_customers unique_stg_customers_customer_id", "PASS 0"),
+                Map.entry("jaffle.stg_customers not_null_stg_customers_customer_id", "PASS 0"),
+                Map.entry("jaffle.stg_orders unique_stg_orders_order_id", "PASS 0"),
+                Map.entry("jaffle.stg_orders not_null_stg_orders_order_id", "PASS 0"),
+                Map.entry("jaffle.stg_orders accepted_values_stg_orders_status__placed__shipped__completed__return_pending__returned",
+                        "PASS 0"),
+                Map.entry("jaffle.stg_payments unique_stg_payments_payment_id", "PASS 0"),
+                Map.entry("jaffle.stg_payments not_null_stg_payments_payment_id", "PASS 0"),
+                Map.entry("jaffle.stg_payments accepted_values_stg_payments_payment_method__credit_card__coupon__bank_transfer__gift_card",
+                        "PASS 0"));
+
+        // an orphan customer, a duplicated order id twice over, two unknown statuses in three rows, a NULL amount
+        sql(ds, "insert into jaffle.orders values (3, 9, '2018-03-01', 'lost', null, 0, 0, 0, 0),"
+                + " (3, 2, '2018-03-02', 'lost', 5, 5, 0, 0, 0), (4, 2, '2018-03-03', 'stolen', 5, 5, 0, 0, 0)");
+        QualityReport failing = suite.run();
+        assertThat(outcomes(failing)).containsAllEntriesOf(Map.of(
+                "jaffle.orders unique_orders_order_id", "FAIL 1",          // dbt counts duplicated values
+                "jaffle.orders relationships_orders_customer_id__customer_id__ref_customers_", "FAIL 1",
+                "jaffle.orders accepted_values_orders_status__placed__shipped__completed__return_pending__returned", "FAIL 2",
+                "jaffle.orders not_null_orders_amount", "FAIL 1",
+                "jaffle.orders not_null_orders_order_id", "PASS 0"));
+        assertThat(failing.withStatus(Status.FAIL)).hasSize(4);
+    }
+
+    /** Every test kind of events.yml passes on good rows, and fails (or warns, under its config) on bad ones. */
+    @Test
+    void eachTestKindPassesAndFailsUnderItsConfig(DataSource ds) {
+        setUpFeatures(ds, "ft", "ft_landing");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/models/events.yml"), relations("ft", "ft_landing"));
+        QualityReport passing = suite.run();
+        assertThat(outcomes(passing)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+                Map.entry("ft.users unique_users_id", "PASS 0"),
+                Map.entry("ft.users not_null_users_id", "PASS 0"),
+                Map.entry("ft.events dbt_utils_unique_combination_of_columns_events_user_id__kind", "PASS 0"),
+                Map.entry("ft.events dbt_utils_expression_is_true_events_amount_0", "PASS 0"),
+                Map.entry("ft.events dbt_utils_recency_events_day__created_at__1", "PASS 0"),
+                Map.entry("ft.events events_have_a_priority", "PASS 0"),
+                Map.entry("ft.events unique_events_event_id", "PASS 0"),
+                Map.entry("ft.events not_null_events_event_id", "PASS 0"),
+                Map.entry("ft.events accepted_values_events_kind__click__view", "PASS 0"),
+                Map.entry("ft.events relationships_events_user_id__id__ref_users_", "PASS 0"),
+                Map.entry("ft.events dbt_utils_accepted_range_events_amount__100__0", "PASS 0"),
+                Map.entry("ft.events amount_strictly_inside", "PASS 0"),
+                Map.entry("ft.events dbt_utils_expression_is_true_events_amount___0", "PASS 0"),
+                Map.entry("ft.events accepted_values_events_Priority__False__1__2__3", "PASS 0"),
+                Map.entry("ft_landing.raw_payments_v2 dbt_utils_source_expression_is_true_shop_raw_payments_amount_0", "PASS 0"),
+                Map.entry("ft_landing.raw_payments_v2 source_unique_shop_raw_payments_id", "PASS 0"),
+                Map.entry("ft_landing.raw_payments_v2 source_not_null_shop_raw_payments_id", "PASS 0"),
+                Map.entry("ft_landing.raw_payments_v2 source_accepted_values_shop_raw_payments_method__card__cash", "PASS 0")));
+
+        sql(ds,
+                // user 7 does not exist (an orphan, but kind 'system' is outside the relationships test's where);
+                // user 9 does not exist either and is a click: 1 orphan
+                "insert into ft.events values (10, 'system', 7, 50, 2, now()), (11, 'click', 9, 50, 2, now())",
+                // (1, click) again: one duplicated combination; a NULL priority (warn); an amount of 100 (strict range warns)
+                "insert into ft.events values (12, 'click', 1, 100, null, now())",
+                // a negative amount: the model's expression_is_true (warn_if >0, error_if >1) warns at 1 row
+                "insert into ft.events values (13, 'view', 2, -1, 3, now())",
+                // priority 4 on a view is outside the accepted_values test's where; on a click it fails
+                "insert into ft.events values (14, 'view', 2, 5, 4, now()), (15, 'click', 2, 5, 4, now())",
+                // a duplicated event id; 'scroll' is not an accepted kind (severity warn)
+                "insert into ft.events values (15, 'scroll', 2, 5, 1, now())",
+                // source: a duplicated id, one unknown method (error_if >=2: a warning at 1)
+                "insert into ft_landing.raw_payments_v2 values (1, 'bitcoin', 3)");
+        QualityReport failing = suite.run();
+        assertThat(outcomes(failing)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+                Map.entry("ft.users unique_users_id", "PASS 0"),
+                Map.entry("ft.users not_null_users_id", "PASS 0"),
+                Map.entry("ft.events dbt_utils_unique_combination_of_columns_events_user_id__kind", "FAIL 3"),
+                Map.entry("ft.events dbt_utils_expression_is_true_events_amount_0", "WARN 1"),
+                Map.entry("ft.events dbt_utils_recency_events_day__created_at__1", "PASS 0"),
+                Map.entry("ft.events events_have_a_priority", "WARN 1"),
+                Map.entry("ft.events unique_events_event_id", "FAIL 1"),
+                Map.entry("ft.events not_null_events_event_id", "PASS 0"),
+                Map.entry("ft.events accepted_values_events_kind__click__view", "WARN 2"),
+                Map.entry("ft.events relationships_events_user_id__id__ref_users_", "FAIL 1"),
+                Map.entry("ft.events dbt_utils_accepted_range_events_amount__100__0", "FAIL 1"),
+                Map.entry("ft.events amount_strictly_inside", "WARN 2"),
+                Map.entry("ft.events dbt_utils_expression_is_true_events_amount___0", "FAIL 1"),
+                Map.entry("ft.events accepted_values_events_Priority__False__1__2__3", "FAIL 1"),
+                Map.entry("ft_landing.raw_payments_v2 dbt_utils_source_expression_is_true_shop_raw_payments_amount_0", "PASS 0"),
+                Map.entry("ft_landing.raw_payments_v2 source_unique_shop_raw_payments_id", "FAIL 1"),
+                Map.entry("ft_landing.raw_payments_v2 source_not_null_shop_raw_payments_id", "PASS 0"),
+                Map.entry("ft_landing.raw_payments_v2 source_accepted_values_shop_raw_payments_method__card__cash", "WARN 1")));
+        assertThat(failing.check("ft.events", "accepted_values_events_kind__click__view").orElseThrow().severity())
+                .isEqualTo(Severity.WARN);
+
+        // recency: the newest event is two days old
+        sql(ds, "update ft.events set created_at = now() - interval '2 days'");
+        assertThat(suite.run().check("ft.events", "dbt_utils_recency_events_day__created_at__1").orElseThrow().status())
+                .isEqualTo(Status.FAIL);
+    }
+
+    /**
+     * A table's tests without a where share one scan: the events tests make one scan for their row-level tests, one
+     * query per unique test (and unique combination), and the relationships test with its own where one query (it has
+     * no scan of its own); the users, and the source, one scan and a unique query each.
+     */
+    @Test
+    void aTablesRowLevelTestsStillRunInOneScan(DataSource ds) {
+        setUpFeatures(ds, "fs", "landing"); // the source's table as the yml says: schema landing, identifier raw_payments_v2
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/models/events.yml"),
+                DbtRelations.schema("fs"));
+        QualityReport r = suite.run();
+        assertThat(r.passed()).isTrue();
+        String eventsScan = r.check("fs.events", "not_null_events_event_id").orElseThrow().sql();
+        for (String id : new String[] {"dbt_utils_expression_is_true_events_amount_0", "dbt_utils_recency_events_day__created_at__1",
+                "events_have_a_priority", "accepted_values_events_kind__click__view",
+                "dbt_utils_accepted_range_events_amount__100__0", "amount_strictly_inside",
+                "dbt_utils_expression_is_true_events_amount___0"}) {
+            assertThat(r.check("fs.events", id).orElseThrow().sql()).as(id).isEqualTo(eventsScan);
+        }
+        // users: scan + unique; events: scan + 2 unique + relationships (where) + accepted_values (where: a scan);
+        // source: scan + unique
+        assertThat(r.queries()).isEqualTo(2 + 5 + 2);
+        assertThat(suite.sql()).hasSize(9);
+    }
+
+    @Test
+    void anUnknownTestIsRefusedNamingFileLineModelColumnAndTest() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown_test.yml line 8: model orders column order_id test"
+                        + " dbt_expectations.expect_column_values_to_be_of_type: unknown test (taken: not_null, unique,");
+    }
+
+    @Test
+    void anUnknownTestCanBeLeftOutWithAWarning() {
+        QualitySuite suite = QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a"),
+                UnsupportedDbtTest.SKIP_WITH_WARNING);
+        assertThat(suite.sql()).hasSize(1).first().asString().contains("\"a\".\"orders\"");
+    }
+
+    @Test
+    void acceptedValuesWithoutValuesIsRefused() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/missing_values.yml"), DbtRelations.schema("a"),
+                UnsupportedDbtTest.SKIP_WITH_WARNING))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/missing_values.yml") + " line 7: model orders column status test accepted_values: missing 'values'");
+    }
+
+    @Test
+    void aRefToAModelNoFileDeclaresIsRefused() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_ref.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/unknown_ref.yml") + " line 8: model orders column customer_id test relationships: ref('customer') names"
+                        + " no model, seed or snapshot of the yml files read (orders, customers); map it with"
+                        + " DbtRelations.model(\"customer\", \"schema.table\")");
+        // mapped, it resolves
+        assertThat(QualitySuite.create().dbtTests(resource("bad/unknown_ref.yml"),
+                DbtRelations.schema("a").model("customer", "crm.customer")).sql())
+                .anySatisfy(s -> assertThat(s).contains("\"crm\".\"customer\""));
+    }
+
+    @Test
+    void anUnknownKeyAndInvalidYamlAreRefusedWithTheirLine() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_key.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/unknown_key.yml") + " line 6: model orders column order_id: unknown key 'test'");
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/not_yaml.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(resource("bad/not_yaml.yml") + " line 5: not valid YAML: ");
+    }
+
+    private static DbtRelations relations(String schema, String landing) {
+        return DbtRelations.schema(schema).source("shop_raw", "payments", landing + ".raw_payments_v2");
+    }
+
+    private static void setUpFeatures(DataSource ds, String schema, String landing) {
+        sql(ds, "create schema " + schema, "create schema " + landing,
+                "create table " + schema + ".users (id int)",
+                "insert into " + schema + ".users values (1), (2)",
+                "create table " + schema + ".events (event_id int, kind text, user_id int, amount numeric, priority int,"
+                        + " created_at timestamptz)",
+                "insert into " + schema + ".events values (1, 'click', 1, 10, 1, now()), (2, 'view', 1, 0.5, 2, now()),"
+                        + " (3, 'click', 2, 99, 3, now()), (4, 'view', null, 1, 1, now() - interval '3 days')",
+                "create table " + landing + ".raw_payments_v2 (id int, method text, amount numeric)",
+                "insert into " + landing + ".raw_payments_v2 values (1, 'card', 10), (2, 'cash', 5)");
+    }
+}
