@@ -198,6 +198,9 @@ final class DbtTests {
                             + " version's table with DbtRelations.model and write its tests without versions");
                     continue;
                 }
+                if (disabled(file, m, label)) {
+                    continue; // dbt runs no test of a disabled model
+                }
                 Target target = new Target(name, "", relations.modelTable(name), label);
                 testsOf(file, m, target, Optional.empty());
                 for (MapNode c : list(file, m, "columns", label)) {
@@ -216,6 +219,9 @@ final class DbtTests {
                 String label = "source " + sourceName + " table " + tableName;
                 keys(file, t, SOURCE_TABLE_KEYS, label);
                 freshness(file, t, label);
+                if (disabled(file, s, "source " + sourceName) || disabled(file, t, label)) {
+                    continue;
+                }
                 TableName table = relations.sourceTable(sourceName, tableName, source.schema(),
                         source.identifiers().get(tableName));
                 Target target = new Target(sourceName + "_" + tableName, "source_", table, label);
@@ -226,6 +232,14 @@ final class DbtTests {
                 }
             }
         }
+    }
+
+    /** Whether the entry's {@code config:} says {@code enabled: false}. */
+    private static boolean disabled(String file, MapNode m, String label) {
+        if (m.get("config") instanceof MapNode c && c.get("enabled") != null) {
+            return !bool(file, c.get("enabled"), true, label + ": config enabled");
+        }
+        return false;
     }
 
     private void freshness(String file, MapNode m, String label) {
@@ -426,7 +440,16 @@ final class DbtTests {
                 }
             }
         }
-        String at = where0 + " (" + test + ")";
+        for (String[] cond : new String[][] {{"warn_if", warnIf}, {"error_if", errorIf}}) {
+            if (cond[1] != null) {
+                try {
+                    Threshold.parse(cond[1]);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + " line " + config.get(cond[0]).line() + ": " + test + ": "
+                            + cond[0] + " " + e.getMessage(), e);
+                }
+            }
+        }
         Consumer<TableChecks> declare = declare(file, entry.line(), test, namespace, name, args, id, target, column);
         Severity sev = severity;
         String w = warnIf;
@@ -434,15 +457,11 @@ final class DbtTests {
         Consumer<TableChecks> full = t -> {
             declare.accept(t);
             t.id(id).severity(sev);
-            try {
-                if (w != null) {
-                    t.warnIf(w);
-                }
-                if (er != null) {
-                    t.errorIf(er);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(at + ": " + e.getMessage(), e);
+            if (w != null) {
+                t.warnIf(w);
+            }
+            if (er != null) {
+                t.errorIf(er);
             }
         };
         if ((warnIf != null || errorIf != null) && "recency".equals(name)) {

@@ -235,6 +235,52 @@ class DbtTestsTest {
                 .hasMessageStartingWith(resource("bad/not_yaml.yml") + " line 5: not valid YAML: ");
     }
 
+    /** A disabled model's tests are not run (as dbt runs none); a malformed error_if names file, line and test. */
+    @Test
+    void aDisabledModelsTestsAreLeftOutAndABadErrorIfNamesItsTest() {
+        assertThat(QualitySuite.create().dbtTests(resource("bad/disabled_model.yml"), DbtRelations.schema("a")).sql())
+                .singleElement().asString().contains("\"a\".\"orders\"").doesNotContain("archived");
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/configs.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(resource("bad/configs.yml") + " line 15: model orders column order_id test unique:"
+                        + " error_if condition \"<5\": '<' would warn or fail when there are few failing rows");
+    }
+
+    /** Jinja is not rendered: a where holding it is refused, or left out with a warning (the other test stays). */
+    @Test
+    void jinjaInAConfigIsRefusedOrLeftOut() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/jinja_where.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("jinja_where.yml line 8: model orders column order_id test unique: 'order_date >"
+                        + " '{{ var(\"start\") }}'' holds Jinja, which is not rendered here");
+        assertThat(QualitySuite.create().dbtTests(resource("bad/jinja_where.yml"), DbtRelations.schema("a"),
+                UnsupportedDbtTest.SKIP_WITH_WARNING).sql()).hasSize(1).first().asString().contains("count(*)");
+    }
+
+    /** A source's freshness: is dbt source freshness, not a test: refused, or left out while its tests still run. */
+    @Test
+    void sourceFreshnessIsRefusedOrLeftOut() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/source_freshness.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("source_freshness.yml line 5: source jaffle: freshness: is dbt source freshness");
+        assertThat(QualitySuite.create().dbtTests(resource("bad/source_freshness.yml"), DbtRelations.schema("a"),
+                UnsupportedDbtTest.SKIP_WITH_WARNING).sql()).hasSize(1).first().asString().contains("\"jaffle\".\"raw_orders\"");
+    }
+
+    /** Two tests dbt would give one name (dbt refuses them too), and a column test without a column. */
+    @Test
+    void twoTestsOfOneNameAndAColumnTestWithoutAColumnAreRefused() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/same_name.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/same_name.yml") + " line 9: test accepted_values_orders_status__placed on a.orders is"
+                        + " already declared at " + resource("bad/same_name.yml") + " line 7 (dbt refuses two tests of one"
+                        + " name too; give one a name:)");
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/model_level_unique.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/model_level_unique.yml") + " line 5: model orders test unique: a column test: give it"
+                        + " under a column's tests:, or column_name:");
+    }
+
     private static DbtRelations relations(String schema, String landing) {
         return DbtRelations.schema(schema).source("shop_raw", "payments", landing + ".raw_payments_v2");
     }
