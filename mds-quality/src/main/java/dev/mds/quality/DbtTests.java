@@ -205,7 +205,7 @@ final class DbtTests {
                 testsOf(file, m, target, Optional.empty());
                 for (MapNode c : list(file, m, "columns", label)) {
                     keys(file, c, COLUMN_KEYS, label + " column");
-                    testsOf(file, c, target, Optional.of(column(file, c, label)));
+                    testsOf(file, c, target, Optional.of(column(file, c, label, false)));
                 }
             }
         }
@@ -226,9 +226,10 @@ final class DbtTests {
                         source.identifiers().get(tableName));
                 Target target = new Target(sourceName + "_" + tableName, "source_", table, label);
                 testsOf(file, t, target, Optional.empty());
+                boolean quoteColumns = quoteColumns(file, t, quoteColumns(file, s, false));
                 for (MapNode c : list(file, t, "columns", label)) {
                     keys(file, c, COLUMN_KEYS, label + " column");
-                    testsOf(file, c, target, Optional.of(column(file, c, label)));
+                    testsOf(file, c, target, Optional.of(column(file, c, label, quoteColumns)));
                 }
             }
         }
@@ -251,12 +252,24 @@ final class DbtTests {
         }
     }
 
-    /** A column; in SQL its ASCII letters are folded to lower case unless {@code quote: true}, as PostgreSQL reads dbt's SQL. */
-    private static Col column(String file, MapNode c, String label) {
+    /**
+     * A column. Unquoted, dbt pastes its name into SQL as written, so PostgreSQL folds its ASCII letters to lower case;
+     * quoted ({@code quote: true}, or a source's {@code quoting: column: true}), dbt passes it double-quoted, also in
+     * the test's name ({@code not_null_orders__Status_}).
+     */
+    private static Col column(String file, MapNode c, String label, boolean quoteColumns) {
         String name = string(file, c, "name", label + " column");
         Node quote = c.get("quote");
-        boolean quoted = quote instanceof Scalar s && Boolean.TRUE.equals(s.value());
-        return new Col(name, quoted ? name : fold(name));
+        boolean quoted = isNull(quote) ? quoteColumns : bool(file, quote, false, label + " column " + name + ": quote");
+        return quoted ? new Col(Identifiers.quote(name), name) : new Col(name, fold(name));
+    }
+
+    /** A source's or source table's {@code quoting: column:}, or {@code dflt} when it says nothing. */
+    private static boolean quoteColumns(String file, MapNode m, boolean dflt) {
+        if (m.get("quoting") instanceof MapNode q && !isNull(q.get("column"))) {
+            return bool(file, q.get("column"), false, "quoting: column");
+        }
+        return dflt;
     }
 
     private static String fold(String name) {

@@ -189,6 +189,35 @@ class DbtTestsTest {
         assertThat(suite.sql()).hasSize(9);
     }
 
+    /**
+     * A quoted column (quote: true, or a source's quoting: column: true) is the column of that exact name and is named
+     * double-quoted in dbt's test name; an unquoted one is read as PostgreSQL reads it (Priority is priority). Bounds of
+     * accepted_range that are SQL are pasted as dbt-utils pastes them.
+     */
+    @Test
+    void quotedColumnsAndSqlBoundsAreReadAsDbtReadsThem(DataSource ds) {
+        sql(ds, "create schema q", "create schema crm",
+                "create table q.tickets (\"Status\" text, priority int, opened_on date)",
+                "insert into q.tickets values ('open', 1, '2021-01-01'), ('closed', 2, current_date)",
+                "create table crm.\"Contacts\" (\"Email\" text)",
+                "insert into crm.\"Contacts\" values ('a@example.com'), ('b@example.com')");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/quoted.yml"), DbtRelations.schema("q"));
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("q.tickets not_null_tickets__Status_", "PASS 0"),
+                Map.entry("q.tickets accepted_values_tickets__Status___open__closed", "PASS 0"),
+                Map.entry("q.tickets not_null_tickets_Priority", "PASS 0"),
+                Map.entry("q.tickets dbt_utils_accepted_range_tickets_opened_on__current_date___2020_01_01_", "PASS 0"),
+                Map.entry("crm.\"Contacts\" source_unique_crm_Contacts__Email_", "PASS 0"));
+        sql(ds, "insert into q.tickets values (null, 3, '2019-05-05'), ('Open', null, current_date + 10)",
+                "insert into crm.\"Contacts\" values ('a@example.com')");
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("q.tickets not_null_tickets__Status_", "FAIL 1"),
+                Map.entry("q.tickets accepted_values_tickets__Status___open__closed", "FAIL 1"),
+                Map.entry("q.tickets not_null_tickets_Priority", "FAIL 1"),
+                Map.entry("q.tickets dbt_utils_accepted_range_tickets_opened_on__current_date___2020_01_01_", "FAIL 2"),
+                Map.entry("crm.\"Contacts\" source_unique_crm_Contacts__Email_", "FAIL 1"));
+    }
+
     @Test
     void anUnknownTestIsRefusedNamingFileLineModelColumnAndTest() {
         assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a")))
