@@ -51,7 +51,7 @@ final class DbtTests {
     private static final Set<String> CONFIG_WITHOUT_EFFECT = Set.of("tags", "meta", "store_failures",
             "store_failures_as", "database", "schema", "alias", "description", "group");
     private static final Set<String> TOP_LEVEL = Set.of("version", "models", "sources", "seeds", "snapshots",
-            "analyses", "macros", "exposures", "metrics", "semantic_models", "saved_queries", "groups", "unit_tests",
+            "analyses", "macros", "exposures", "metrics", "semantic_models", "saved_queries", "groups", "unit_tests", "anchors",
             "functions");
     private static final Set<String> MODEL_KEYS = Set.of("name", "description", "columns", "tests", "data_tests",
             "config", "meta", "docs", "tags", "access", "group", "constraints", "contract", "latest_version",

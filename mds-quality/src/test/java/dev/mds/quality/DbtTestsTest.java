@@ -218,6 +218,18 @@ class DbtTestsTest {
                 Map.entry("crm.\"Contacts\" source_unique_crm_Contacts__Email_", "FAIL 1"));
     }
 
+    /** YAML anchors, aliases and merge keys are resolved as dbt's PyYAML resolves them, not read as the alias's name. */
+    @Test
+    void anchorsAliasesAndMergeKeysAreResolved(DataSource ds) {
+        sql(ds, "create schema anc", "create table anc.parcels (status text, amount int)",
+                "insert into anc.parcels values ('placed', 5), ('lost', 5), ('gone', 1), ('shipped', 0)");
+        QualityReport r = QualitySuite.on(ds).samples(0).dbtTests(resource("features/anchors.yml"), DbtRelations.schema("anc"))
+                .run();
+        CheckResult c = r.check("anc.parcels", "accepted_values_parcels_status__placed__shipped").orElseThrow();
+        assertThat(c.severity()).isEqualTo(Severity.WARN);                  // merged from &warn
+        assertThat(c.status() + " " + c.failingRows()).isEqualTo("WARN 1"); // its own where (amount > 1) wins: 'lost' only
+    }
+
     @Test
     void anUnknownTestIsRefusedNamingFileLineModelColumnAndTest() {
         assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a")))
