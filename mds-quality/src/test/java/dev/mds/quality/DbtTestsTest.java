@@ -230,6 +230,25 @@ class DbtTestsTest {
         assertThat(c.status() + " " + c.failingRows()).isEqualTo("WARN 1"); // its own where (amount > 1) wins: 'lost' only
     }
 
+    /** relationships to a source's table, found by the yml's schema: and identifier:; a source no file declares is refused. */
+    @Test
+    void relationshipsToASourceFindItsTableAsTheYmlSays(DataSource ds) {
+        sql(ds, "create schema src_m", "create schema billing_raw",
+                "create table billing_raw.payments_2024 (id int)", "insert into billing_raw.payments_2024 values (1), (2)",
+                "create table src_m.refunds (payment_id int)", "insert into src_m.refunds values (1), (2), (null)");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/to_source.yml"),
+                DbtRelations.schema("src_m"));
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("src_m.refunds relationships_refunds_payment_id__id__source_billing_payments_", "PASS 0"));
+        sql(ds, "insert into src_m.refunds values (3), (3)");
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("src_m.refunds relationships_refunds_payment_id__id__source_billing_payments_", "FAIL 2"));
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_source.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/unknown_source.yml") + " line 8: model refunds column payment_id test relationships:"
+                        + " source('billing', 'payment') is declared in no sources: of the yml files read");
+    }
+
     @Test
     void anUnknownTestIsRefusedNamingFileLineModelColumnAndTest() {
         assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a")))
