@@ -58,10 +58,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Positions.</b> A sheet has no cursor: every read is a full refresh. Each batch carries a
  * {@link SourcePosition} (source {@code sheets:<spreadsheet id>/<sheet>}, entries {@code sheet_id}, {@code next_row},
- * {@code header}, {@code value_render}) so an interrupted read can go on with
- * {@link #batches(String, SourcePosition)}. Resuming refuses a sheet that was replaced (other id) or whose header
- * changed, and other column names or another {@link ValueRender} than the position's, but cannot see rows inserted
- * or deleted above the position in between: resume soon, or read again from the start.
+ * {@code header}, {@code value_render}, and after a record {@code last_row} and {@code last_cells}, its row and a
+ * checksum of its cells) so an interrupted read can go on with {@link #batches(String, SourcePosition)}. Resuming
+ * refuses a sheet that was replaced (other id) or whose header changed, other column names or another
+ * {@link ValueRender} than the position's, and a sheet whose last record read is no longer on its row (rows inserted
+ * or deleted above it, or the row edited), which would read rows twice or skip them: read again from the start then.
+ * Rows appended after the position are read by the resumed read.
  *
  * <p>Immutable and thread-safe (the access token is shared); starts no threads.
  */
@@ -158,7 +160,9 @@ public final class SheetsSource {
      *
      * @throws IllegalArgumentException when the position is of another spreadsheet or sheet, was taken with another
      *     {@link ValueRender}, or lacks its entries
-     * @throws dev.mds.core.BadInputException when the sheet's header changed since the position was taken
+     * @throws dev.mds.core.BadInputException when the sheet's header changed since the position was taken, or the row
+     *     of the last record read before it no longer holds that record (rows inserted or deleted above it, or the row
+     *     edited): one more request, of that row
      * @throws SheetsException when the sheet was deleted, or replaced by another of the same name
      */
     public Stream<RecordBatch> batches(String sheet, SourcePosition position) {
@@ -188,8 +192,11 @@ public final class SheetsSource {
             throw new IllegalArgumentException("position " + position + ": next_row must be at least 2");
         }
         LOG.info("resuming sheet {} of spreadsheet {} at row {}", A1.display(info.title()), spreadsheetId, nextRow);
+        // positions taken before last_row was kept resume unchecked
+        long lastRow = position.getLong(SheetReading.LAST_ROW).orElse(0L);
+        long lastCells = position.getLong(SheetReading.LAST_CELLS).orElse(0L);
         return stream(SheetReading.open(api, info, source, batchRows, render(), valueRender.name(), sqlSafe(),
-                nextRow, header));
+                nextRow, header, lastRow, lastCells));
     }
 
     private static long entry(SourcePosition position, String key) {

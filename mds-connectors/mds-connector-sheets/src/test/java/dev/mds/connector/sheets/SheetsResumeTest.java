@@ -228,6 +228,62 @@ class SheetsResumeTest {
         assertThat(differences).isEmpty();
     }
 
+    /**
+     * Rows inserted or deleted above the position move the rows the position counts on: a resume would read rows
+     * twice (inserted) or skip them (deleted). A resume refuses that, naming the row, as it refuses a renamed header.
+     */
+    @Test
+    void aResumeRefusesRowsInsertedOrDeletedAboveThePositionAndARenamedHeader() {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(r("id", "v"));
+        for (int i = 1; i <= 6; i++) {
+            rows.add(r(String.valueOf(i), "v" + i));
+        }
+        List<String> outcomes = new ArrayList<>();
+        for (int batchRows : new int[] {1, 4}) {
+            for (String change : List.of("insert", "delete", "rename", "none")) {
+                for (int at = 1; at <= 6; at++) {
+                    FakeGoogle.Sheet sheet = google.sheet(ID, "t", 10, rows);
+                    SheetsSource source = source().batchRows(batchRows).build();
+                    List<RecordBatch> all = source.batches("t").toList();
+                    for (int i = 0; i < all.size() - 1; i++) {
+                        SourcePosition p = all.get(i).position().orElseThrow();
+                        long next = p.getLong("next_row").orElseThrow();
+                        if (at + 1 >= next) {
+                            continue;   // a change below the position is read by the resumed read
+                        }
+                        synchronized (google) {
+                            sheet.rows.clear();
+                            sheet.rows.addAll(rows);
+                            switch (change) {
+                                case "insert" -> sheet.rows.add(at, r("new", "inserted"));
+                                case "delete" -> sheet.rows.remove(at);
+                                case "rename" -> sheet.rows.set(0, r("id", "value"));
+                                default -> { }
+                            }
+                        }
+                        List<RecordBatch> rest = new ArrayList<>();
+                        String failure = readUntilFailure(() -> source.batches("t", p).iterator(), rest);
+                        String what = change + " at row " + (at + 1) + " before next_row " + next + " batchRows "
+                                + batchRows;
+                        if (change.equals("none")) {
+                            if (failure != null || !rest.equals(all.subList(i + 1, all.size()))) {
+                                outcomes.add(what + ": " + failure + " " + show(rest));
+                            }
+                        } else if (failure == null) {
+                            outcomes.add(what + ": resumed with " + records(rest));
+                        } else if (!failure.contains(change.equals("rename") ? "t!1:1: the header row changed"
+                                : "the row the position was taken after is no longer there")) {
+                            outcomes.add(what + ": " + failure);
+                        }
+                    }
+                    google.remove(ID, "t");
+                }
+            }
+        }
+        assertThat(outcomes).isEmpty();
+    }
+
     private static String readUntilFailure(Supplier<Iterator<RecordBatch>> read, List<RecordBatch> into) {
         try {
             Iterator<RecordBatch> batches = read.get();

@@ -7,12 +7,14 @@ import dev.mds.core.InputLocation;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.SourcePosition;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,10 @@ public final class SheetReading implements Iterator<RecordBatch> {
     public static final String HEADER = "header";
     /** Position entry: the {@link dev.mds.connector.sheets.ValueRender} the values were read with. */
     public static final String VALUE_RENDER = "value_render";
+    /** Position entry: the row of the batch's last record (1-based); none in the empty batch. */
+    public static final String LAST_ROW = "last_row";
+    /** Position entry: the checksum of that row's cells, to see on resuming that it is still there. */
+    public static final String LAST_CELLS = "last_cells";
 
     /** The request parameters of formatted values: the header is always read so, as the sheet shows it. */
     public static final String FORMATTED = "valueRenderOption=FORMATTED_VALUE";
@@ -49,6 +55,8 @@ public final class SheetReading implements Iterator<RecordBatch> {
     private long pendingFirst;
     private RecordBatch ready;
     private boolean anyBatch;
+    private long lastRow;
+    private long lastCells;
 
     private SheetReading(Api api, SheetInfo sheet, Header header, String source, int batchRows, String render,
             String valueRender, long nextRow, JsonNode pending, long pendingFirst, boolean resumed) {
@@ -81,6 +89,35 @@ public final class SheetReading implements Iterator<RecordBatch> {
      * @throws BadInputException for a bad header; {@link dev.mds.connector.sheets.SheetsException} when a request fails
      */
     public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
+            String valueRender, boolean sqlSafe, long fromRow, Long expectedHeader) {
+        return open(api, sheet, source, batchRows, render, valueRender, sqlSafe, fromRow, expectedHeader, 0, 0);
+    }
+
+    /**
+     * Resumes a read at {@code fromRow} as {@link #open(Api, SheetInfo, String, int, String, String, boolean, long,
+     * Long)} does, first checking, when {@code lastRow} is not 0, that row {@code lastRow} (the last record read before
+     * the position) still holds the cells whose checksum is {@code lastCells}: one more request, of that row.
+     *
+     * @throws BadInputException when the row changed, as when rows were inserted or deleted above it since
+     */
+    public static SheetReading open(Api api, SheetInfo sheet, String source, int batchRows, String render,
+            String valueRender, boolean sqlSafe, long fromRow, Long expectedHeader, long lastRow, long lastCells) {
+        SheetReading reading = openAt(api, sheet, source, batchRows, render, valueRender, sqlSafe, fromRow,
+                expectedHeader);
+        if (lastRow > 0) {
+            JsonNode cells = lastRow > sheet.rowCount() ? null
+                    : api.values(A1.rows(sheet.title(), lastRow, lastRow), render).path("values").path(0);
+            if (cells == null || cells.isMissingNode() || checksum(cells) != lastCells) {
+                throw new BadInputException(InputLocation.of(A1.display(sheet.title()) + "!" + lastRow + ":" + lastRow),
+                        "the row the position was taken after is no longer there (rows were inserted or deleted above"
+                        + " it since, or it was edited): resuming at row " + fromRow + " would read rows twice or"
+                        + " skip them; read the sheet from the start" + Header.in(api.spreadsheetId()));
+            }
+        }
+        return reading;
+    }
+
+    private static SheetReading openAt(Api api, SheetInfo sheet, String source, int batchRows, String render,
             String valueRender, boolean sqlSafe, long fromRow, Long expectedHeader) {
         long last = Math.max(1, sheet.rowCount());
         if (fromRow <= 2 && render.equals(FORMATTED)) {
@@ -222,7 +259,23 @@ public final class SheetReading implements Iterator<RecordBatch> {
         values.put(NEXT_ROW, next);
         values.put(HEADER, header.checksum());
         values.put(VALUE_RENDER, valueRender);
+        if (lastRow > 0) {
+            values.put(LAST_ROW, lastRow);
+            values.put(LAST_CELLS, lastCells);
+        }
         return SourcePosition.of(source, values);
+    }
+
+    /** A checksum of a row's non-blank cells and their columns, as a {@code values} answer gives them. */
+    private static long checksum(JsonNode cells) {
+        CRC32 crc = new CRC32();
+        for (int c = 0; c < cells.size(); c++) {
+            String v = Cells.text(cells.get(c));
+            if (v != null) {
+                crc.update((c + "\u0000" + v + "\u0000").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return crc.getValue();
     }
 
     private List<Record> records(JsonNode values, long firstRow) {
@@ -257,6 +310,8 @@ public final class SheetReading implements Iterator<RecordBatch> {
             }
             if (any) {
                 records.add(Record.of(record));
+                lastRow = row;
+                lastCells = checksum(cells);
             }
             row++;
         }
