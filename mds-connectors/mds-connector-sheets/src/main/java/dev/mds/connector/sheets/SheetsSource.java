@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * refuses a sheet that was replaced (other id) or whose header changed, other column names or another
  * {@link ValueRender} than the position's, and a sheet whose last record read is no longer on its row (rows inserted
  * or deleted above it, or the row edited), which would read rows twice or skip them: read again from the start then.
- * Rows appended after the position are read by the resumed read.
+ * Rows appended after the last record read are read by the resumed read, also those written into blank rows before
+ * the position.
  *
  * <p>Immutable and thread-safe (the access token is shared); starts no threads.
  */
@@ -162,7 +163,8 @@ public final class SheetsSource {
      *     {@link ValueRender}, or lacks its entries
      * @throws dev.mds.core.BadInputException when the sheet's header changed since the position was taken, or the row
      *     of the last record read before it no longer holds that record (rows inserted or deleted above it, or the row
-     *     edited): one more request, of that row
+     *     edited): one more request, of the rows from it to the position, whose rows after it (blank when the
+     *     position was taken) give the first batch when values were written there since
      * @throws SheetsException when the sheet was deleted, or replaced by another of the same name
      */
     public Stream<RecordBatch> batches(String sheet, SourcePosition position) {

@@ -186,14 +186,16 @@ class SheetsResumeTest {
     }
 
     /**
-     * Rows appended after the position are read once, by the resumed read: into the grid's blank rows after the
-     * position, or after the grid grew. Records before the position and after it then make the new sheet's records
+     * Rows appended after the last record read are read once, by the resumed read: into the grid's blank rows, after
+     * the position or before it in the request of its last batch, or after the grid grew. Records before the position and after it then make the new sheet's records
      * once each.
      */
     @Test
     void rowsAppendedAfterThePositionAreReadOnceByTheResumedRead() {
         List<String> differences = new ArrayList<>();
-        for (int batchRows : new int[] {1, 2, 3}) {
+        // with 4 and 5 rows a request, the last record (row 7) is not the last row of its request: rows 8 and 9 are
+        // written into blank rows the position is already past
+        for (int batchRows : new int[] {1, 2, 3, 4, 5}) {
             for (boolean grow : new boolean[] {false, true}) {
                 List<List<String>> rows = new ArrayList<>();
                 rows.add(r("id", "v"));
@@ -221,6 +223,43 @@ class SheetsResumeTest {
                         sheet.rows.subList(7, sheet.rows.size()).clear();
                         sheet.rowCount = 7 + (grow ? 0 : 3 * batchRows);
                     }
+                }
+                google.remove(ID, "t");
+            }
+        }
+        assertThat(differences).isEmpty();
+    }
+
+    /**
+     * A blank row inserted or deleted between the last record read and the position moves the rows after it across
+     * the position: the resumed read rereads those blank rows, so each record is read once.
+     */
+    @Test
+    void aBlankRowInsertedOrDeletedAfterTheLastRecordReadLosesAndRepeatsNothing() {
+        List<List<String>> rows = List.of(r("id", "v"), r("1", "a"), r("2", "b"), r("3", "c"), r("4", "d"), r(), r(),
+                r("5", "e"), r("6", "f"));
+        List<String> differences = new ArrayList<>();
+        for (int batchRows : new int[] {3, 5}) {
+            for (int change = 0; change < 3; change++) {
+                FakeGoogle.Sheet sheet = google.sheet(ID, "t", 12, rows);
+                SheetsSource source = source().batchRows(batchRows).build();
+                List<RecordBatch> all = source.batches("t").toList();
+                // the batch whose last record is row 5, the position past the blank rows 6 and 7
+                RecordBatch cut = all.stream().filter(b -> b.position().orElseThrow().getLong("last_row")
+                        .orElseThrow() == 5).findFirst().orElseThrow();
+                assertThat(cut.position().orElseThrow().getLong("next_row")).hasValueSatisfying(n ->
+                        assertThat(n).isGreaterThan(6));
+                synchronized (google) {
+                    switch (change) {
+                        case 0 -> sheet.rows.remove(5);
+                        case 1 -> sheet.rows.add(5, r());
+                        default -> sheet.rows.set(5, r("4.5", "written"));
+                    }
+                }
+                List<RecordBatch> both = new ArrayList<>(all.subList(0, all.indexOf(cut) + 1));
+                both.addAll(source.batches("t", cut.position().orElseThrow()).toList());
+                if (!records(both).equals(records(source.batches("t").toList()))) {
+                    differences.add("batchRows " + batchRows + " change " + change + ": " + show(both));
                 }
                 google.remove(ID, "t");
             }

@@ -96,7 +96,9 @@ public final class SheetReading implements Iterator<RecordBatch> {
     /**
      * Resumes a read at {@code fromRow} as {@link #open(Api, SheetInfo, String, int, String, String, boolean, long,
      * Long)} does, first checking, when {@code lastRow} is not 0, that row {@code lastRow} (the last record read before
-     * the position) still holds the cells whose checksum is {@code lastCells}: one more request, of that row.
+     * the position) still holds the cells whose checksum is {@code lastCells}: one more request, of rows
+     * {@code lastRow} to {@code fromRow - 1}, whose rows after the first (blank when the position was taken) give the
+     * first batch when values were written there since, so that rows appended after the last record are read.
      *
      * @throws BadInputException when the row changed, as when rows were inserted or deleted above it since
      */
@@ -105,14 +107,22 @@ public final class SheetReading implements Iterator<RecordBatch> {
         SheetReading reading = openAt(api, sheet, source, batchRows, render, valueRender, sqlSafe, fromRow,
                 expectedHeader);
         if (lastRow > 0) {
-            JsonNode cells = lastRow > sheet.rowCount() ? null
-                    : api.values(A1.rows(sheet.title(), lastRow, lastRow), render).path("values").path(0);
+            JsonNode rows = lastRow > sheet.rowCount() ? null : api.values(A1.rows(sheet.title(), lastRow,
+                    Math.max(lastRow, Math.min(fromRow - 1, sheet.rowCount()))), render).path("values");
+            JsonNode cells = rows == null ? null : rows.path(0);
             if (cells == null || cells.isMissingNode() || checksum(cells) != lastCells) {
                 throw new BadInputException(InputLocation.of(A1.display(sheet.title()) + "!" + lastRow + ":" + lastRow),
                         "the row the position was taken after is no longer there (rows were inserted or deleted above"
                         + " it since, or it was edited): resuming at row " + fromRow + " would read rows twice or"
                         + " skip them; read the sheet from the start" + Header.in(api.spreadsheetId()));
             }
+            // the rows after the last record, blank when the position was taken: rows written there since
+            ArrayNode after = Api.JSON.createArrayNode();
+            for (int i = 1; i < rows.size(); i++) {
+                after.add(rows.get(i));
+            }
+            reading.pending = after;
+            reading.pendingFirst = lastRow + 1;
         }
         return reading;
     }
