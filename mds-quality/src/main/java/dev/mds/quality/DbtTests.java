@@ -415,6 +415,9 @@ final class DbtTests {
             String at = file + " line " + v.line() + ": " + test;
             switch (k) {
                 case "enabled" -> {
+                    if (v instanceof Scalar s && s.value() instanceof String str) {
+                        noJinja(at, str);
+                    }
                     if (!(v instanceof Scalar s && s.value() instanceof Boolean b)) {
                         throw new IllegalArgumentException(at + ": enabled must be true or false, not " + text(v));
                     }

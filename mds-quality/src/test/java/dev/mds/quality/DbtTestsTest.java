@@ -315,6 +315,9 @@ class DbtTestsTest {
                         + " '{{ var(\"start\") }}'' holds Jinja, which is not rendered here");
         assertThat(QualitySuite.create().dbtTests(resource("bad/jinja_where.yml"), DbtRelations.schema("a"),
                 UnsupportedDbtTest.SKIP_WITH_WARNING).sql()).hasSize(1).first().asString().contains("count(*)");
+        // enabled: "{{ target.name == 'prod' }}" is Jinja too, not a malformed boolean
+        assertThat(QualitySuite.create().dbtTests(resource("bad/jinja_enabled.yml"), DbtRelations.schema("a"),
+                UnsupportedDbtTest.SKIP_WITH_WARNING).sql()).hasSize(1).first().asString().contains("count(*)");
     }
 
     /** A source's freshness: is dbt source freshness, not a test: refused, or left out while its tests still run. */
