@@ -272,6 +272,18 @@ final class DbtTests {
         return dflt;
     }
 
+    /**
+     * A column name that dbt pastes into its SQL as written: {@code "Id"} (double-quoted) is the column Id, anything
+     * else is read as PostgreSQL reads an unquoted name (ASCII letters folded to lower case).
+     */
+    private static String sqlName(String written) {
+        String w = written.strip();
+        if (w.length() >= 2 && w.startsWith("\"") && w.endsWith("\"")) {
+            return w.substring(1, w.length() - 1).replace("\"\"", "\"");
+        }
+        return fold(w);
+    }
+
     private static String fold(String name) {
         StringBuilder b = new StringBuilder(name.length());
         for (char ch : name.toCharArray()) {
@@ -502,7 +514,7 @@ final class DbtTests {
         String kind = namespace == null ? name : namespace + "." + name;
         Node columnName = args.get("column_name");
         String rawColumn = columnName == null ? null : scalarText(file, columnName, test + ": column_name");
-        String col = column.map(Col::sql).orElse(rawColumn == null ? null : fold(rawColumn));
+        String col = column.map(Col::sql).orElse(rawColumn == null ? null : sqlName(rawColumn));
         switch (kind) {
             case "not_null" -> {
                 allowed(at, args, Set.of("column_name"), Set.of("column_name"));
@@ -537,7 +549,7 @@ final class DbtTests {
             case "relationships" -> {
                 allowed(at, args, Set.of("column_name", "to", "field"), Set.of("column_name", "to", "field"));
                 String to = noJinja(at, scalarText(file, args.get("to"), test + ": to"));
-                String field = fold(scalarText(file, args.get("field"), test + ": field"));
+                String field = sqlName(scalarText(file, args.get("field"), test + ": field"));
                 TableName parent = resolve(file, args.get("to").line(), test, to);
                 return t -> t.relationships(col, parent.toString(), field);
             }
@@ -551,7 +563,7 @@ final class DbtTests {
                 }
                 String[] names = cl.items().stream()
                         .map(n -> scalarText(file, n, test + ": combination_of_columns"))
-                        .map(n -> quoted ? n : fold(n)).toArray(String[]::new);
+                        .map(n -> quoted ? n : sqlName(n)).toArray(String[]::new);
                 return t -> t.unique(names).nullKeys(NullKeys.COMPARED).countValues();
             }
             case "dbt_utils.expression_is_true" -> {
@@ -611,7 +623,7 @@ final class DbtTests {
                     default -> throw new Unsupported(test + ": datepart '" + datepart + "' has no fixed length (second,"
                             + " minute, hour, day and week are taken)");
                 };
-                String field = fold(scalarText(file, args.get("field"), test + ": field"));
+                String field = sqlName(scalarText(file, args.get("field"), test + ": field"));
                 Node g = args.get("group_by_columns");
                 List<String> groups = new ArrayList<>();
                 if (g != null && !isNull(g)) {
@@ -619,7 +631,7 @@ final class DbtTests {
                         throw new IllegalArgumentException(file + " line " + g.line() + ": " + test
                                 + ": group_by_columns must be a list");
                     }
-                    gl.items().forEach(x -> groups.add(fold(scalarText(file, x, test + ": group_by_columns"))));
+                    gl.items().forEach(x -> groups.add(sqlName(scalarText(file, x, test + ": group_by_columns"))));
                 }
                 return groups.isEmpty() ? t -> t.freshness(field, maxAge)
                         : t -> t.freshness(field, maxAge).groupBy(groups.toArray(String[]::new));

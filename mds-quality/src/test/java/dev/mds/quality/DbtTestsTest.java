@@ -249,6 +249,31 @@ class DbtTestsTest {
                         + " source('billing', 'payment') is declared in no sources: of the yml files read");
     }
 
+    /**
+     * A column name that dbt pastes as written is read as PostgreSQL reads it: '"Id"' (double-quoted, in a field:, a
+     * combination_of_columns or a column_name:) is the column Id, Day unquoted is day. Model names are exact, as
+     * dbt-postgres quotes relations.
+     */
+    @Test
+    void doubleQuotedNamesInArgumentsAreExactColumns(DataSource ds) {
+        sql(ds, "create schema qn", "create table qn.\"Accounts\" (\"Id\" int)", "insert into qn.\"Accounts\" values (1), (2)",
+                "create table qn.logins (\"Account\" int, day date)",
+                "insert into qn.logins values (1, '2024-01-01'), (2, '2024-01-01'), (1, '2024-01-02')");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/quoted_names.yml"),
+                DbtRelations.schema("qn"));
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("qn.\"Accounts\" unique_Accounts__Id_", "PASS 0"),
+                Map.entry("qn.logins dbt_utils_unique_combination_of_columns_logins__Account___Day", "PASS 0"),
+                Map.entry("qn.logins not_null_logins__Account_", "PASS 0"),
+                Map.entry("qn.logins relationships_logins__Account____Id___ref_Accounts_", "PASS 0"));
+        sql(ds, "insert into qn.logins values (3, '2024-01-02'), (1, '2024-01-02'), (null, '2024-01-03')");
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("qn.\"Accounts\" unique_Accounts__Id_", "PASS 0"),
+                Map.entry("qn.logins dbt_utils_unique_combination_of_columns_logins__Account___Day", "FAIL 1"),
+                Map.entry("qn.logins not_null_logins__Account_", "FAIL 1"),
+                Map.entry("qn.logins relationships_logins__Account____Id___ref_Accounts_", "FAIL 1"));
+    }
+
     @Test
     void anUnknownTestIsRefusedNamingFileLineModelColumnAndTest() {
         assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a")))
