@@ -462,6 +462,10 @@ final class DbtTests {
                 case "limit" -> throw new Unsupported(test + ": config limit is not supported (it caps the failures dbt"
                         + " counts; here every failing row is counted)");
                 default -> {
+                    if (k.equals("name")) {
+                        throw new Unsupported(test + ": name under config: (dbt does not take a test's name from its"
+                                + " config and names it " + id + "; write name: beside the test's arguments)");
+                    }
                     if (!CONFIG_WITHOUT_EFFECT.contains(k)) {
                         throw new Unsupported(test + ": unknown config '" + k + "'");
                     }

@@ -274,6 +274,16 @@ class DbtTestsTest {
                 Map.entry("qn.logins relationships_logins__Account____Id___ref_Accounts_", "FAIL 1"));
     }
 
+    /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
+    @Test
+    void aNameUnderConfigIsRefusedSayingWhereItGoes() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/name_in_config.yml"), DbtRelations.schema("a")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name_in_config.yml line 7: model orders column order_id test unique: name under config:"
+                        + " (dbt does not take a test's name from its config and names it unique_orders_order_id; write name:"
+                        + " beside the test's arguments)");
+    }
+
     @Test
     void anUnknownTestIsRefusedNamingFileLineModelColumnAndTest() {
         assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/unknown_test.yml"), DbtRelations.schema("a")))
