@@ -76,6 +76,22 @@ class DateStyleTest {
         assertThatTable(ds, "raw.ds_dates").hasRowCount(5);
     }
 
+    /** sql() shows the DateStyle a load of text dates runs with, first; a batch of typed dates pins none. */
+    @Test
+    void sqlShowsTheDateStyleALoadOfTextDatesRunsWith(DataSource ds) throws Exception {
+        TestSql.sql(ds, "create schema if not exists raw; create table raw.ds_shown (id bigint primary key, d date, ts timestamp)");
+        String pin = "select set_config('DateStyle', 'ISO, YMD', true)";
+        assertThat(MergeLoader.into(ds, "raw.ds_shown").key("id").build().sql(SCHEMA)).first().isEqualTo(pin);
+        assertThat(MergeLoader.into(ds, "raw.ds_shown").key("id").mode(SyncMode.APPEND).build().sql(SCHEMA)).first()
+                .isEqualTo(pin);
+        assertThat(MergeLoader.into(ds, "raw.ds_shown").key("id").dateOrder(DateOrder.DAY_FIRST).build().sql(SCHEMA))
+                .first().isEqualTo("select set_config('DateStyle', 'ISO, DMY', true)");
+        Schema typed = Schema.builder().required("id", FieldType.LONG).add("d", FieldType.DATE).add("ts", FieldType.TIMESTAMP).build();
+        assertThat(MergeLoader.into(ds, "raw.ds_shown").key("id").build().sql(typed)).noneMatch(s -> s.contains("DateStyle"));
+        Schema noDates = Schema.builder().required("id", FieldType.LONG).build();
+        assertThat(MergeLoader.into(ds, "raw.ds_shown").key("id").build().sql(noDates)).noneMatch(s -> s.contains("DateStyle"));
+    }
+
     /** In the caller's transaction the load sets DateStyle for itself only: the transaction has its own after it. */
     @Test
     void aLoadInTheCallersTransactionLeavesItsDateStyleAsItWas(DataSource ds) throws Exception {

@@ -1475,7 +1475,7 @@ public final class LoadEngine {
     }
 
     private List<String> sql(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
-        List<String> out = new ArrayList<>();
+        List<String> out = new ArrayList<>(PinnedDateStyle.shown(spec, plan));   // as load() pins it, before all else
         switch (spec.mode()) {
             case APPEND -> {
                 out.addAll(targetDdl(c, plan, existing));

@@ -1,11 +1,13 @@
 package dev.mds.load.internal;
 
 import dev.mds.core.FieldType.Kind;
+import dev.mds.core.Identifiers;
 import dev.mds.core.Sql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -61,6 +63,15 @@ final class PinnedDateStyle {
         }
         Sql.logged(PIN, t0);
         pinned = true;
+    }
+
+    /**
+     * The pin as {@code sql()} shows it, first of a load's statements, when {@code plan} sends text to a date column
+     * (the load also reads the session's value in it, and sets it back after the load when it differed); else none.
+     */
+    static List<String> shown(LoadSpec spec, Plan plan) {
+        return plan.columns.stream().noneMatch(col -> readsText(plan, col)) ? List.of()
+                : List.of("select set_config('DateStyle', " + Identifiers.literal(spec.dateOrder().dateStyle()) + ", true)");
     }
 
     /** Sets the DateStyle back to what it was before {@link #pin}, after a load that succeeded. */
