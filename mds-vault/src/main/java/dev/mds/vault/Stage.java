@@ -46,8 +46,16 @@ public final class Stage {
     public record Derived(String name, String sql) {
     }
 
-    /** A hash column: a key over {@code columns} in order, or a hashdiff. */
-    public record Hash(String name, List<String> columns, boolean diff) {
+    /**
+     * A hash column: a key over {@code columns} in order, or a hashdiff. With {@code excluding}, a hashdiff over every
+     * column of the source relation except {@code columns} (see {@link #hashDiffExcluding}), resolved when the stage is
+     * created.
+     */
+    public record Hash(String name, List<String> columns, boolean diff, boolean excluding) {
+        /** A hash over {@code columns} themselves. */
+        public Hash(String name, List<String> columns, boolean diff) {
+            this(name, columns, diff, false);
+        }
     }
 
     private final TableName source;
@@ -122,9 +130,25 @@ public final class Stage {
         return withHash(new Hash(name, List.of(columns), true));
     }
 
+    /**
+     * A hashdiff over every column of the source relation except {@code excluded}, as AutomateDV's
+     * {@code hashed_columns: {name: {is_hashdiff: true, exclude_columns: true, columns: [...]}}} hashes: the source's
+     * own columns only (not the derived columns, the hash columns, nor the {@code load_date} and {@code record_source}
+     * the stage adds; the source's load-date and record-source columns are hashed unless excluded). With no column
+     * excluded, every source column. The columns are read from the catalog each time the stage is created ({@link
+     * Vault#createStage}, {@link Vault#stageSql}): a column added to the source later is hashed once the stage is
+     * created again. Under {@link HashStandard#AUTOMATEDV} they are sorted by name ignoring case, as for {@link
+     * #hashDiff}; under {@link HashStandard#CANONICAL} they are in the source's column order. An excluded name that is
+     * not a column of the source (names are exact, as PostgreSQL's quoted names), or excluding every column, is refused
+     * naming the stage when it is created.
+     */
+    public Stage hashDiffExcluding(String name, String... excluded) {
+        return withHash(new Hash(name, List.of(excluded), true, true));
+    }
+
     private Stage withHash(Hash h) {
         Identifiers.check(h.name());
-        if (h.columns().isEmpty()) {
+        if (h.columns().isEmpty() && !h.excluding()) {
             throw new IllegalArgumentException("hash column '" + h.name() + "' needs at least one column");
         }
         h.columns().forEach(Identifiers::check);

@@ -468,7 +468,7 @@ public final class Vault {
             }
             types.putAll(derivedTypes(c, stage, stage.toString(), timeTz, new HashMap<>()));
             for (Stage.Hash h : stage.hashes()) {
-                for (String col : h.columns()) {
+                for (String col : hashedColumns(stage.toString(), stage, h, src.get().names())) {
                     FieldType t = types.getOrDefault(col, Optional.empty()).orElse(null);
                     FieldType.Kind k = t == null ? null : t.isArray() ? t.elementType().kind() : t.kind();
                     if ((k == FieldType.Kind.TIMESTAMPTZ || timeTz.contains(col)) && !zoned.contains(col)) {
@@ -585,7 +585,7 @@ public final class Vault {
                 throw new MdsException(what + ": hash column '" + h.name() + "' is a column every stage adds; name the hash otherwise");
             }
             List<Field> parts = new ArrayList<>();
-            for (String col : h.columns()) {
+            for (String col : hashedColumns(what, stage, h, src.names())) {
                 Optional<FieldType> t = types.get(col);
                 if (t == null) {
                     throw new MdsException(what + ": hash column '" + h.name() + "' names column '" + col + "', which is not in "
@@ -600,12 +600,14 @@ public final class Vault {
                         && t.get().elementType().isArray())) {
                     String sqlType = src.has(col) ? src.require(what, col).sqlType() : derivedSqlTypes.getOrDefault(col, "of its type");
                     throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is " + sqlType
-                            + ", which cannot be hashed; cast it to text or another supported type in a derived column");
+                            + ", which cannot be hashed; " + (h.excluding() ? "exclude it, or " : "")
+                            + "cast it to text or another supported type in a derived column");
                 }
                 if (standard == HashStandard.CANONICAL && timeTz.contains(col)) {
                     // PostgreSQL keeps a timetz's offset, the Java Hasher's TIME is a LocalTime: no hash both can agree on
                     throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is a time with time"
-                            + " zone, which CANONICAL cannot hash as the Java Hasher does; cast it to time (e.g. (" + Identifiers.quote(col)
+                            + " zone, which CANONICAL cannot hash as the Java Hasher does; " + (h.excluding() ? "exclude it, or " : "")
+                            + "cast it to time (e.g. (" + Identifiers.quote(col)
                             + " AT TIME ZONE 'UTC')::time) or to text in a derived column");
                 }
                 parts.add(Field.of(col, t.get()));
@@ -622,6 +624,41 @@ public final class Vault {
             return body;
         }
         return diffs + "\nFROM (" + body + "\nOFFSET 0) AS k";
+    }
+
+    /**
+     * The columns {@code h} hashes: its own, or for a {@link Stage#hashDiffExcluding} every column of the source
+     * ({@code sourceColumns}, in the source's order) except those it excludes.
+     *
+     * @throws MdsException naming the stage, the hash and the column, for an excluded name that is not a source column,
+     *     and when no column is left
+     */
+    static List<String> hashedColumns(String what, Stage stage, Stage.Hash h, List<String> sourceColumns) {
+        if (!h.excluding()) {
+            return h.columns();
+        }
+        for (String col : h.columns()) {
+            if (!sourceColumns.contains(col)) {
+                boolean derived = stage.derivedColumns().stream().anyMatch(d -> d.name().equals(col));
+                String otherCase = sourceColumns.stream().filter(n -> n.equalsIgnoreCase(col)).findFirst()
+                        .map(n -> "; names are exact: the source has '" + n + "'").orElse("");
+                throw new MdsException(what + ": hashdiff '" + h.name() + "' excludes column '" + col + "', which is not in "
+                        + stage.source() + (derived ? " but a derived column: derived columns are not hashed by an"
+                        + " excluding hashdiff (as in AutomateDV), so drop it from the exclusions"
+                        : " (it has " + sourceColumns + otherCase + ")"));
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String col : sourceColumns) {
+            if (!h.columns().contains(col)) {
+                out.add(col);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new MdsException(what + ": hashdiff '" + h.name() + "' excludes every column of " + stage.source() + " "
+                    + sourceColumns + ", so it has nothing to hash");
+        }
+        return out;
     }
 
     /** The stage's source with its derived columns, as {@code b}. */
@@ -648,14 +685,16 @@ public final class Vault {
             return "";
         }
         Map<String, List<String>> hashedInto = new LinkedHashMap<>();
-        for (Stage.Hash h : stage.hashes()) {
-            for (String col : h.columns()) {
-                hashedInto.computeIfAbsent(col, k -> new ArrayList<>()).add("'" + h.name() + "'");
-            }
-        }
         StringBuilder why = new StringBuilder();
         try {
             Jdbc.withConnection(dataSource, c -> {
+                List<String> sourceColumns = stage.hashes().stream().anyMatch(Stage.Hash::excluding)
+                        ? Relation.read(c, stage.source()).map(Relation::names).orElse(List.of()) : List.of();
+                for (Stage.Hash h : stage.hashes()) {
+                    for (String col : hashedColumns(stage.toString(), stage, h, sourceColumns)) {
+                        hashedInto.computeIfAbsent(col, k -> new ArrayList<>()).add("'" + h.name() + "'");
+                    }
+                }
                 for (Map.Entry<String, List<String>> col : hashedInto.entrySet()) {
                     String text = "b." + Identifiers.quote(col.getKey()) + "::text";
                     Jdbc.firstRow(c, "SELECT left(" + text + ", 100), length(" + text + ")::text FROM " + sourceWithDerived(stage)
