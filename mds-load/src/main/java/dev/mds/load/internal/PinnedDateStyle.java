@@ -45,9 +45,14 @@ final class PinnedDateStyle {
         return i >= 0 && !TYPED.contains(plan.schema.field(i).type().kind());
     }
 
+    /** Whether {@code plan} sends text to a date column: the loads whose DateStyle is pinned (and shown). */
+    private static boolean sendsText(Plan plan) {
+        return plan.columns.stream().anyMatch(col -> readsText(plan, col));
+    }
+
     /** Pins the DateStyle on {@code c} when {@code plan} sends text to a date column and it is not pinned yet. */
     void pin(Connection c, Plan plan) {
-        if (pinned || plan.columns.stream().noneMatch(col -> readsText(plan, col))) {
+        if (pinned || !sendsText(plan)) {
             return;
         }
         long t0 = System.nanoTime();
@@ -70,7 +75,7 @@ final class PinnedDateStyle {
      * (the load also reads the session's value in it, and sets it back after the load when it differed); else none.
      */
     static List<String> shown(LoadSpec spec, Plan plan) {
-        return plan.columns.stream().noneMatch(col -> readsText(plan, col)) ? List.of()
+        return !sendsText(plan) ? List.of()
                 : List.of("select set_config('DateStyle', " + Identifiers.literal(spec.dateOrder().dateStyle()) + ", true)");
     }
 
