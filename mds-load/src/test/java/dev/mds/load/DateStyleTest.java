@@ -167,6 +167,41 @@ class DateStyleTest {
                 .containsExactly("1 2023-07-11 10:00", "2 2023-07-11 01:00", "3 2023-07-11 10:00", "4 2023-07-11 10:00");
     }
 
+    /**
+     * A column whose type is a domain over date or timestamp (also over another such domain, over date[], or an array
+     * of such a domain) takes text in the loader's date order too. Before, only the built-in type names were known as
+     * dates, so such text was read in the session's DateStyle: with 'ISO, DMY' (pgjdbc allows only ISO output) and a
+     * loader told the dates are month first, '04/03/2024' landed as 4 March instead of 3 April.
+     */
+    @Test
+    void textIntoADomainOverADateIsReadInTheLoadersDateOrder(DataSource ds) throws Exception {
+        TestSql.sql(ds, "create schema if not exists raw; create domain raw.ds_day as date check (value > '2000-01-01');"
+                + " create domain raw.ds_day2 as raw.ds_day; create domain raw.ds_moment as timestamptz;"
+                + " create domain raw.ds_days as date[];"
+                + " create table raw.ds_domains (id bigint primary key, d raw.ds_day, d2 raw.ds_day2, ts raw.ds_moment,"
+                + " da raw.ds_days, dd raw.ds_day[])");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("d", FieldType.STRING).add("d2", FieldType.STRING)
+                .add("ts", FieldType.STRING).add("da", FieldType.STRING).add("dd", FieldType.STRING).build();
+        LocalDate april3 = LocalDate.of(2024, 4, 3);
+        for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.APPEND)) {
+            TestSql.sql(ds, "truncate raw.ds_domains");
+            MergeLoader loader = MergeLoader.into(ds, "raw.ds_domains").key("id").mode(mode)
+                    .dateOrder(DateOrder.MONTH_FIRST).build();
+            try (Connection c = ds.getConnection()) {
+                set(c, "ISO, DMY");
+                loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "04/03/2024", "04/03/2024", "04/03/2024 10:00+00",
+                        "{04/03/2024}", "{04/03/2024}"))), c);
+                assertThat(dateStyle(c)).isEqualTo("ISO, DMY");
+            }
+            assertThat(TestSql.strings(ds, "select d || ' ' || d2 || ' ' || to_char(ts at time zone 'UTC', 'YYYY-MM-DD HH24:MI')"
+                    + " || ' ' || da[1] || ' ' || dd[1] from raw.ds_domains")).as(mode.toString())
+                    .containsExactly("2024-04-03 2024-04-03 2024-04-03 10:00 2024-04-03 2024-04-03");
+            assertThat(loader.sql(schema)).as(mode.toString()).first()
+                    .isEqualTo("select set_config('DateStyle', 'ISO, MDY', true)");
+        }
+        assertThatTable(ds, "raw.ds_domains").columns("id", "d").containsExactlyInAnyOrder(row(1L, april3));
+    }
+
     /** Change events carrying dates as text (a source sending strings) are read the same way. */
     @Test
     void aChangeBatchsTextDatesAreReadYearFirstToo(DataSource ds) throws Exception {

@@ -20,7 +20,7 @@ import java.util.Set;
  * to the transaction's rollback, which a failed load needs anyway (also a caller's). Not thread-safe: one per load.
  */
 final class PinnedDateStyle {
-    /** Catalog type names whose text input DateStyle decides (with their array types). */
+    /** Catalog type names whose text input DateStyle decides (with their array types), domains resolved. */
     private static final Set<String> DATE_TYPES = Set.of("date", "timestamp", "timestamptz", "_date", "_timestamp", "_timestamptz");
     /** Field kinds sent as ISO text or in binary: read alike under every DateStyle. */
     private static final Set<Kind> TYPED = Set.of(Kind.DATE, Kind.TIMESTAMP, Kind.TIMESTAMPTZ, Kind.TIME);
@@ -36,9 +36,12 @@ final class PinnedDateStyle {
         this.style = spec.dateOrder().dateStyle();
     }
 
-    /** Whether the column's values are text that the pinned DateStyle reads (a string field into a date column). */
+    /**
+     * Whether the column's values are text that the pinned DateStyle reads (a string field into a date column, or into
+     * a column of a domain over a date type: its text goes through the base type's input).
+     */
     static boolean readsText(Plan plan, String column) {
-        if (column == null || !plan.typeNames.containsKey(column) || !DATE_TYPES.contains(plan.typeNames.get(column))) {
+        if (column == null || !plan.baseTypeNames.containsKey(column) || !DATE_TYPES.contains(plan.baseTypeNames.get(column))) {
             return false;
         }
         int i = plan.schema.indexOf(column);

@@ -46,6 +46,11 @@ final class Plan {
     final Map<String, String> types;
     /** Catalog type name per batch column ({@code int8}, {@code numeric}, {@code _text}), for binary COPY. */
     final Map<String, String> typeNames;
+    /**
+     * Catalog type name per batch column with domains resolved ({@link TargetColumn#baseTypeName}): {@code date} for a
+     * domain over {@code date}; for telling which columns read text as dates.
+     */
+    final Map<String, String> baseTypeNames;
     final Map<String, Boolean> notNull;
     /** Existing columns with a nondeterministic collation: the collation, qualified and quoted. */
     final Map<String, String> nondeterministic;
@@ -67,7 +72,8 @@ final class Plan {
     final Map<String, String> widened;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
-            Map<String, String> typeNames, Map<String, Boolean> notNull, Set<String> comparedAsText,
+            Map<String, String> typeNames, Map<String, String> baseTypeNames, Map<String, Boolean> notNull,
+            Set<String> comparedAsText,
             Map<String, String> nondeterministic, List<String> newColumns, boolean targetExists, boolean cdc,
             BitSet unchanged, boolean identityAlways, boolean loadTimestampWithoutZone, Map<String, String> widened) {
         this.target = target;
@@ -83,6 +89,7 @@ final class Plan {
         this.nonKey = List.copyOf(rest);
         this.types = types;
         this.typeNames = typeNames;
+        this.baseTypeNames = baseTypeNames;
         this.notNull = notNull;
         this.comparedAsText = Set.copyOf(comparedAsText);
         this.nondeterministic = Map.copyOf(nondeterministic);
@@ -155,6 +162,7 @@ final class Plan {
         }
         Map<String, String> types = new LinkedHashMap<>();
         Map<String, String> typeNames = new LinkedHashMap<>();
+        Map<String, String> baseTypeNames = new LinkedHashMap<>();
         Map<String, Boolean> notNull = new LinkedHashMap<>();
         Set<String> comparedAsText = new HashSet<>();
         Map<String, String> nondeterministic = new HashMap<>();
@@ -171,6 +179,7 @@ final class Plan {
             if (tc == null) {
                 types.put(f.name(), PostgresDialect.INSTANCE.typeName(f.type()));
                 typeNames.put(f.name(), catalogName(f.type()));
+                baseTypeNames.put(f.name(), catalogName(f.type()));
                 notNull.put(f.name(), !cdc && !f.nullable());
                 if (target.isPresent()) {
                     newColumns.add(f.name());
@@ -186,6 +195,7 @@ final class Plan {
                     // the write step alters the column first; the stage carries the wider type already
                     types.put(f.name(), w.widerType());
                     typeNames.put(f.name(), w.widerTypeName());
+                    baseTypeNames.put(f.name(), w.widerTypeName());
                     widened.put(f.name(), w.widerType());
                 } else {
                     if (w != null && w.check() != Widening.Check.REFUSED) {
@@ -193,6 +203,7 @@ final class Plan {
                     }
                     types.put(f.name(), tc.sqlType());
                     typeNames.put(f.name(), tc.typeName());
+                    baseTypeNames.put(f.name(), tc.baseTypeName());
                 }
                 notNull.put(f.name(), !cdc && tc.notNull());
                 if (!tc.equality()) {
@@ -218,8 +229,8 @@ final class Plan {
         if (cdc) {
             checkPositionColumns(table, target);
         }
-        return new Plan(table, schema, key, types, typeNames, notNull, comparedAsText, nondeterministic, newColumns,
-                target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target), widened);
+        return new Plan(table, schema, key, types, typeNames, baseTypeNames, notNull, comparedAsText, nondeterministic,
+                newColumns, target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target), widened);
     }
 
     /**

@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param name the column name
  * @param sqlType the type as {@code format_type} writes it, ready for DDL ({@code numeric(12,2)}, {@code character varying(10)})
  * @param typeName the type's catalog name ({@code int8}, {@code _text}, {@code numeric})
+ * @param baseTypeName the catalog name of the type with domains resolved, through domains over domains and of an
+ *     array's element type too: {@code date} for a domain over {@code date}, {@code _date} for a domain over
+ *     {@code date[]} or an array of a domain over {@code date}; {@link #typeName} for other types
  * @param notNull whether the column is NOT NULL
  * @param equality whether its type (an array's element type) has a default btree or hash operator class, whose
  *     {@code =} comparisons such as {@code IS DISTINCT FROM} use; {@code json}, {@code xml} and the geometric
@@ -34,7 +37,7 @@ import java.util.Optional;
  * @param tableHasTriggers whether the column's table has (or had) triggers, foreign key checks included
  *     ({@code pg_class.relhastriggers}): a COPY into it can then fail after its last row, naming no line
  */
-record TargetColumn(String name, String sqlType, String typeName, boolean notNull, boolean equality,
+record TargetColumn(String name, String sqlType, String typeName, String baseTypeName, boolean notNull, boolean equality,
         String nondeterministicCollation, String collation, boolean identityAlways, boolean generated,
         boolean tableHasTriggers) {
 
@@ -51,6 +54,18 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
             + " when 'm' then 'pg_catalog.anymultirange'::regtype when 'c' then 'pg_catalog.record'::regtype end"
             + " or exists (select 1 from pg_catalog.pg_cast c where c.castsource = b.oid and c.casttarget = oc.opcintype"
             + " and c.castmethod = 'b' and c.castcontext = 'i')))";
+
+    /**
+     * The catalog name of {@code t} with domains resolved ({@link #baseTypeName}): each step goes from a domain to the
+     * type it is over, or once from an array to its element type (prefixing {@code _}); the last step's type is neither.
+     */
+    private static final String BASE_TYPE_NAME = "(with recursive s(o, p) as (select t.oid, ''::text union all"
+            + " select case when y.typtype = 'd' then y.typbasetype else y.typelem end,"
+            + " case when y.typtype = 'd' then s.p else '_' end"
+            + " from s join pg_catalog.pg_type y on y.oid = s.o where y.typtype = 'd'"
+            + " or (s.p = '' and y.typsubscript = 'pg_catalog.array_subscript_handler'::regproc))"
+            + " select s.p || z.typname from s join pg_catalog.pg_type z on z.oid = s.o where z.typtype <> 'd'"
+            + " and not (s.p = '' and z.typsubscript = 'pg_catalog.array_subscript_handler'::regproc))";
 
     /** The columns of {@code table} by name, in order; empty when there is no such table. */
     static Optional<Map<String, TargetColumn>> read(Connection c, TableName table) {
@@ -69,7 +84,7 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
      * generated (a column a load adds or widens is neither).
      */
     TargetColumn on(boolean tableTriggers) {
-        return new TargetColumn(name, sqlType, typeName, notNull, equality, nondeterministicCollation, collation, false,
+        return new TargetColumn(name, sqlType, typeName, baseTypeName, notNull, equality, nondeterministicCollation, collation, false,
                 false, tableTriggers);
     }
 
@@ -83,13 +98,14 @@ record TargetColumn(String name, String sqlType, String typeName, boolean notNul
                 + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid),"
                 + " (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
-                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation)"
+                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation), " + BASE_TYPE_NAME
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + relationOid + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
+                    TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(11),
+                            rs.getBoolean(4),
                             rs.getBoolean(5), rs.getString(6), rs.getString(10), rs.getBoolean(7), rs.getBoolean(8),
                             rs.getBoolean(9));
                     columns.put(col.name(), col);

@@ -54,4 +54,20 @@ class TargetColumnTest {
                     .containsExactly("i", "t", "v", "c", "n", "j", "ts", "u", "b", "ta", "m", "p", "r");
         }
     }
+
+    /** A domain's column is known by its base type, through domains over domains and arrays, for the date check. */
+    @Test
+    void resolvesDomainsToTheirBaseTypes(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create domain raw.b_day as date; create domain raw.b_day2 as raw.b_day;"
+                    + " create domain raw.b_days as date[]; create domain raw.b_days2 as raw.b_day2[]");
+            st.execute("create table raw.bases (d date, da date[], t text, ts timestamptz, x raw.b_day, x2 raw.b_day2,"
+                    + " xa raw.b_day[], xa2 raw.b_day2[], ys raw.b_days, ys2 raw.b_days2)");
+            Map<String, TargetColumn> columns = TargetColumn.read(c, TableName.of("raw", "bases")).orElseThrow();
+            assertThat(columns.values().stream().map(tc -> tc.name() + " " + tc.baseTypeName())).containsExactly("d date",
+                    "da _date", "t text", "ts timestamptz", "x date", "x2 date", "xa _date", "xa2 _date", "ys _date",
+                    "ys2 _date");
+        }
+    }
 }
