@@ -1013,6 +1013,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             Map<RecordMapper.Shape, Group> groups = new LinkedHashMap<>();
             Map<String, ?> lastOffset = null;
             int events = 0;
+            mapper.startBatch(() -> records.stream().map(RecordChangeEvent::record).iterator());
             for (RecordChangeEvent<SourceRecord> rce : records) {
                 SourceRecord r = rce.record();
                 if (notifications.equals(r.topic())) {

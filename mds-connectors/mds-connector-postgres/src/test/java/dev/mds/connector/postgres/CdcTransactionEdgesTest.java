@@ -191,8 +191,8 @@ class CdcTransactionEdgesTest {
                 "create table te6.u (id int primary key, n int)");
         java.util.concurrent.atomic.AtomicInteger batches = new java.util.concurrent.atomic.AtomicInteger();
         PostgresCdcSource.Handler load = Cdc.loadInto(ds, "wte6");
-        // the slot is the server's, not the test database's: dropped even when the test fails, so that a rerun (the
-        // module's surefire reruns a failed test once, see the pom) can make it again
+        // the slot is the server's, not the test database's: dropped even when the test fails, so that a rerun can
+        // make it again
         try (AutoCloseable slot = () -> Cdc.dropSlot(ds, "te_snap");
              var run = Cdc.start(Cdc.source(db, ds, "te_snap", "te6.t", "te6.u").maxBatch(5, Duration.ofMillis(1))
                 .maxTransactionEvents(100_000).build(), (batch, tx) -> {

@@ -86,6 +86,11 @@ public final class RecordMapper {
 
     private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
     private final Function<TableName, List<String>> keyLookup;
+    /*
+     * The LSN of the last change in the batch being mapped of each transaction Debezium streams without the position
+     * of a commit before it, by transaction id: those events' shared commit position (see position).
+     */
+    private Map<Long, Long> lastChanges = Map.of();
 
     /**
      * @param keyLookup the key columns of a table, asked only when a {@code TRUNCATE} (which carries no key) is the
@@ -241,6 +246,31 @@ public final class RecordMapper {
     }
 
     /**
+     * Reads a batch before its records are {@linkplain #map mapped}: the commit position of a transaction Debezium
+     * streams without the position of a commit before it is the LSN of its last change in the batch. Call once per
+     * batch, with all of its records, before mapping them.
+     */
+    public void startBatch(Iterable<SourceRecord> records) {
+        Map<Long, Long> last = new java.util.HashMap<>();
+        for (SourceRecord r : records) {
+            if (!isDataChange(r)) {
+                continue;
+            }
+            Struct value = (Struct) r.value();
+            Struct source = value.getStruct("source");
+            if ("r".equals(value.getString("op")) || source == null || lastCommit(source) >= 0) {
+                continue;
+            }
+            Long txId = source.schema().field("txId") == null ? null : source.getInt64("txId");
+            Long lsn = source.getInt64("lsn");
+            if (txId != null && lsn != null) {
+                last.merge(txId, lsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+            }
+        }
+        lastChanges = last;
+    }
+
+    /**
      * Maps one data change record.
      *
      * @return empty for operations mds does not carry (logical messages)
@@ -262,11 +292,11 @@ public final class RecordMapper {
         }
         Shape shape = shape(r, value, source, operation);
         if (operation == ChangeEvent.Operation.TRUNCATE) {
-            return Optional.of(new Mapped(shape, ChangeEvent.truncate(shape.table, position(source, operation),
-                    commitTime(source))));
+            return Optional.of(new Mapped(shape, ChangeEvent.truncate(shape.table, position(source, operation,
+                    lastChanges), commitTime(source))));
         }
         Record key = key(shape, r);
-        EventPosition position = position(source, operation);
+        EventPosition position = position(source, operation, lastChanges);
         Instant commitTime = commitTime(source);
         Struct after = value.getStruct("after");
         Struct before = value.getStruct("before");
@@ -402,23 +432,44 @@ public final class RecordMapper {
     }
 
     /**
-     * The event's order. For streamed changes, Debezium's {@code sequence} holds the LSN of the last commit it saw
-     * and the change's own LSN; the first never decreases along the stream and, for one row, the second follows
-     * the commit order (row locks serialise writers of a row), so the pair orders the changes of each row.
+     * The event's order. For streamed changes, Debezium's {@code sequence} holds the LSN of the end of the last commit
+     * it saw and the change's own LSN; the first is shared by the events of a transaction, grows from one transaction
+     * to the next and, for one row, the second follows the commit order (row locks serialise writers of a row), so the
+     * pair orders the changes of each row and tells transactions apart, which mds-load's fold of a batch needs (a key
+     * a transaction moves under a DEFERRABLE key).
+     * <p>
+     * The first transaction streamed without a commit seen before it (the first after a snapshot, or after a start from
+     * a position stored without one, when no heartbeat's message came first) has no such commit: its events take the
+     * LSN of the transaction's last change in the batch ({@code lastChanges}, see {@link #startBatch}). That value is
+     * shared by all of them; it is after the commit of every transaction before it that changed a row it changes (its
+     * change of that row waited for that commit, and the last change is not before it); and it is before the next
+     * transaction's, the end of this one's commit. (Each event took its own LSN before, which the fold read as one
+     * transaction per change: a swap of two keys there lost one of them.)
+     * <p>
      * Snapshot reads get {@code (0, snapshot LSN)}: older than every streamed change (a commit LSN is never 0),
      * because the slot streams every change committed since the snapshot; and a different position for every
      * snapshot, so mds-load's CDC mode lets a read replace a row stored by an earlier stream or snapshot (a
      * re-snapshot after a lost slot brings back what the stream missed) while a replayed read changes nothing.
      */
-    static EventPosition position(Struct source, ChangeEvent.Operation operation) {
+    static EventPosition position(Struct source, ChangeEvent.Operation operation, Map<Long, Long> lastChanges) {
         Long lsn = source.getInt64("lsn");
         long change = lsn == null ? 0 : lsn;
         if (operation == ChangeEvent.Operation.READ) {
             return new EventPosition(0, change);
         }
+        long commit = lastCommit(source);
+        if (commit < 0) {
+            Long txId = source.schema().field("txId") == null ? null : source.getInt64("txId");
+            Long last = txId == null ? null : lastChanges.get(txId);
+            commit = last == null ? change : last;
+        }
+        return new EventPosition(commit, change);
+    }
+
+    /** The LSN of the last commit Debezium saw before the event; -1 when it saw none. */
+    private static long lastCommit(Struct source) {
         String sequence = source.schema().field("sequence") == null ? null : source.getString("sequence");
-        long commit = sequence == null ? -1 : firstNumber(sequence);
-        return new EventPosition(commit < 0 ? change : commit, change);
+        return sequence == null ? -1 : firstNumber(sequence);
     }
 
     /** The first element of {@code ["123","456"]} as a number; -1 when it is null or absent. */
