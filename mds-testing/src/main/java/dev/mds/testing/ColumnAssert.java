@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Set;
 import org.assertj.core.api.AbstractAssert;
 
-/** Assertions on the values of one column, from {@link TableAssert#column(String)}. */
+/** Assertions on the values of one column, from {@link TableAssert#column(String)} or {@link QueryAssert#column(String)}. */
 public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object>> {
     private final String name;
     /** What an expected value is compared as (a jsonb column's JSON text as a {@link Values.Jsonb}). */
@@ -18,6 +18,16 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         super(values, ColumnAssert.class);
         this.name = name;
         this.expectedAs = expectedAs;
+    }
+
+    /** The values of column {@code index} of {@code read}, an expected value for a jsonb column read as {@link Rows#jsonb} reads it. */
+    static ColumnAssert of(String name, javax.sql.DataSource dataSource, Rows.Read read, int index) {
+        List<Object> values = new ArrayList<>();
+        for (Row r : read.rows()) {
+            values.add(r.get(index));
+        }
+        List<String> type = List.of(read.types().get(index));
+        return new ColumnAssert(name, values, e -> Rows.jsonb(dataSource, type, new Row[] {Row.row(e)}, name)[0].get(0));
     }
 
     /** Fails unless every value is one of these (and each of these occurs, as AssertJ's containsOnly). */

@@ -1,0 +1,178 @@
+package dev.mds.testing;
+
+import dev.mds.core.TableName;
+import dev.mds.testing.TableChanges.Change;
+import dev.mds.testing.TableChanges.Kind;
+import dev.mds.testing.internal.Values;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.assertj.core.api.AbstractAssert;
+
+/**
+ * AssertJ assertions on the {@link TableChanges} between two snapshots; a failure lists the changes found.
+ *
+ * <pre>{@code
+ * assertThat(changes.end()).hasNumberOfChanges(3).hasCreations(1).hasDeletions(1)
+ *     .containsCreations(row(3, "new", 2.5))
+ *     .hasModification(row(1), "status", "new", "paid")
+ *     .hasModifiedColumns(row(1), "status");
+ * }</pre>
+ *
+ * Rows and keys are given as {@link Row}s of all columns (of the key's columns, in key order) and compare by meaning, as
+ * {@link TableAssert}'s do. {@link #onTable} narrows the assertions that follow to one of the tables.
+ */
+public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChanges> {
+    private final List<Change> changes;
+    private final String scope;
+
+    ChangesAssert(TableChanges changes) {
+        this(changes, changes.changes(), changes.tables().toString());
+    }
+
+    private ChangesAssert(TableChanges changes, List<Change> scoped, String scope) {
+        super(changes, ChangesAssert.class);
+        this.changes = scoped;
+        this.scope = scope;
+    }
+
+    /** The assertions that follow look at the changes of this table only. */
+    public ChangesAssert onTable(String table) {
+        TableName name = TableName.parse(table);
+        if (!actual.tables().contains(name)) {
+            throw new IllegalArgumentException("changes of " + actual.tables() + " do not track " + name);
+        }
+        return new ChangesAssert(actual, changes.stream().filter(c -> c.table().equals(name)).toList(), "[" + name + "]");
+    }
+
+    /** Fails unless there are exactly this many changes. */
+    public ChangesAssert hasNumberOfChanges(int expected) {
+        if (changes.size() != expected) {
+            failWithMessage("Expected %s changes in %s but found %s.%n%s", expected, scope, changes.size(), found());
+        }
+        return this;
+    }
+
+    /** Fails unless nothing changed. */
+    public ChangesAssert isUnchanged() {
+        if (!changes.isEmpty()) {
+            failWithMessage("Expected no change in %s but found %s.%n%s", scope, changes.size(), found());
+        }
+        return this;
+    }
+
+    /** Fails unless exactly this many rows were created. */
+    public ChangesAssert hasCreations(int expected) {
+        return hasCount(Kind.CREATION, expected);
+    }
+
+    /** Fails unless exactly this many rows were modified. */
+    public ChangesAssert hasModifications(int expected) {
+        return hasCount(Kind.MODIFICATION, expected);
+    }
+
+    /** Fails unless exactly this many rows were deleted. */
+    public ChangesAssert hasDeletions(int expected) {
+        return hasCount(Kind.DELETION, expected);
+    }
+
+    /** Fails unless each of these rows (all columns) was created (and maybe others). */
+    public ChangesAssert containsCreations(Row... rows) {
+        return containsRows(Kind.CREATION, rows);
+    }
+
+    /** Fails unless each of these rows (all columns, as they were) was deleted (and maybe others). */
+    public ChangesAssert containsDeletions(Row... rows) {
+        return containsRows(Kind.DELETION, rows);
+    }
+
+    /** Fails unless the row of this key was modified, its {@code column} from {@code before} to {@code after} (other columns may change too). */
+    public ChangesAssert hasModification(Row key, String column, Object before, Object after) {
+        Change change = modification(key);
+        int i = change.columns().indexOf(column);
+        if (i < 0) {
+            failWithMessage("Table %s has no column %s; its columns: %s", change.table(), column, change.columns());
+        }
+        Row was = change.before().orElseThrow();
+        Row is = change.after().orElseThrow();
+        Object expectedBefore = expected(change, i, before);
+        Object expectedAfter = expected(change, i, after);
+        if (!Values.same(was.get(i), expectedBefore) || !Values.same(is.get(i), expectedAfter)) {
+            failWithMessage("Expected %s key %s to change %s %s → %s, but it %s.%n%s", change.table(), key, column,
+                    Row.show(expectedBefore), Row.show(expectedAfter),
+                    Values.same(was.get(i), is.get(i)) ? "kept " + Row.show(was.get(i))
+                            : "changed it " + Row.show(was.get(i)) + " → " + Row.show(is.get(i)), found());
+        }
+        return this;
+    }
+
+    /** Fails unless the row of this key was modified in exactly these columns (in any order). */
+    public ChangesAssert hasModifiedColumns(Row key, String... columns) {
+        Change change = modification(key);
+        List<String> changed = change.changedColumns();
+        if (changed.size() != columns.length || !changed.containsAll(List.of(columns))) {
+            failWithMessage("Expected %s key %s to change columns %s, but it changed %s.%n%s", change.table(), key,
+                    List.of(columns), changed, found());
+        }
+        return this;
+    }
+
+    private ChangesAssert hasCount(Kind kind, int expected) {
+        long count = changes.stream().filter(c -> c.kind() == kind).count();
+        if (count != expected) {
+            failWithMessage("Expected %s %s%s in %s but found %s.%n%s", expected, kind, expected == 1 ? "" : "s", scope,
+                    count, found());
+        }
+        return this;
+    }
+
+    private ChangesAssert containsRows(Kind kind, Row[] given) {
+        List<Row> missing = new ArrayList<>();
+        for (Row e : given) {
+            boolean found = false;
+            for (Change c : changes) {
+                if (c.kind() == kind) {
+                    Row[] expected = Rows.jsonb(actual.dataSource(), typesOf(c.table()), new Row[] {e}, c.table());
+                    found |= Rows.sameRow(c.before().or(c::after).orElseThrow(), expected[0]);
+                }
+            }
+            if (!found) {
+                missing.add(e);
+            }
+        }
+        if (!missing.isEmpty()) {
+            failWithMessage("Expected %ss in %s to include%n%s%nbut no %s matches.%n%s", kind, scope, Rows.render(missing),
+                    kind, found());
+        }
+        return this;
+    }
+
+    /** The one modification of the row of this key (in any table in scope, of a key of as many columns). */
+    private Change modification(Row key) {
+        Optional<Change> change = changes.stream()
+                .filter(c -> c.kind() == Kind.MODIFICATION && Rows.sameRow(c.key(), key)).findFirst();
+        if (change.isEmpty()) {
+            failWithMessage("Expected a modification of the row of key %s in %s, but there is none.%n%s", key, scope, found());
+        }
+        return change.orElseThrow();
+    }
+
+    /** A value expected in column {@code i} of the change's table: JSON text for a jsonb column read as jsonb. */
+    private Object expected(Change change, int i, Object value) {
+        List<String> types = typesOf(change.table());
+        return Rows.jsonb(actual.dataSource(), List.of(types.get(i)), new Row[] {Row.row(value)}, change.table())[0].get(0);
+    }
+
+    private List<String> typesOf(TableName table) {
+        return actual.types(table);
+    }
+
+    /** The changes in scope, one a line, as a failure ends. */
+    private String found() {
+        StringBuilder s = new StringBuilder("Changes found (").append(changes.size()).append("):");
+        for (Change c : changes) {
+            s.append(System.lineSeparator()).append("  ").append(c);
+        }
+        return changes.isEmpty() ? "No change found." : s.toString();
+    }
+}

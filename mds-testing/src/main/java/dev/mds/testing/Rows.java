@@ -1,0 +1,304 @@
+package dev.mds.testing;
+
+import dev.mds.testing.internal.Values;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.OffsetTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Reading rows and comparing them by meaning, shared by {@link TableAssert}, {@link QueryAssert} and
+ * {@link TableChanges}: package-private (not in {@code internal}) because it uses {@link Row}'s package-private parts.
+ */
+final class Rows {
+    /** How many rows a failure shows, and how many missing rows it compares with their nearest found row. */
+    static final int SHOWN = 20;
+
+    private Rows() {
+    }
+
+    /** The rows a query read, and the names and type names of its columns. */
+    record Read(List<String> names, List<String> types, List<Row> rows) {
+    }
+
+    /** The rows {@code sql} returns with {@code params} bound by {@code setObject}, each value read as {@link #value} reads it. */
+    static Read read(Connection c, String sql, List<Object> params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.size(); i++) {
+                ps.setObject(i + 1, params.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                ResultSetMetaData md = rs.getMetaData();
+                int n = md.getColumnCount();
+                List<String> names = new ArrayList<>(n);
+                List<String> types = new ArrayList<>(n);
+                for (int i = 1; i <= n; i++) {
+                    names.add(md.getColumnName(i));
+                    types.add(md.getColumnTypeName(i));
+                }
+                List<Row> out = new ArrayList<>();
+                while (rs.next()) {
+                    Object[] values = new Object[n];
+                    for (int i = 0; i < n; i++) {
+                        values[i] = value(rs, i + 1, md);
+                    }
+                    out.add(Row.row(values));
+                }
+                return new Read(names, types, out);
+            }
+        }
+    }
+
+    /** Expected rows missing from the found ones and found rows not expected, duplicates counted. */
+    record Mismatch(List<Row> missing, List<Row> unexpected) {
+        boolean none() {
+            return missing.isEmpty() && unexpected.isEmpty();
+        }
+    }
+
+    /** How {@code found} differs from {@code expected}, in any order, duplicates counted. */
+    static Mismatch inAnyOrder(List<Row> found, Row[] expected) {
+        List<Row> missing = new ArrayList<>(Arrays.asList(expected));
+        List<Row> unexpected = new ArrayList<>();
+        for (Row a : found) {
+            int match = -1;
+            for (int i = 0; i < missing.size(); i++) {
+                if (sameRow(a, missing.get(i))) {
+                    match = i;
+                    break;
+                }
+            }
+            if (match >= 0) {
+                missing.remove(match);
+            } else {
+                unexpected.add(a);
+            }
+        }
+        return new Mismatch(missing, unexpected);
+    }
+
+    /** The expected rows that match no found row. */
+    static List<Row> missing(List<Row> found, Row[] expected) {
+        List<Row> missing = new ArrayList<>();
+        for (Row e : expected) {
+            if (found.stream().noneMatch(a -> sameRow(a, e))) {
+                missing.add(e);
+            }
+        }
+        return missing;
+    }
+
+    /** The missing and the unexpected rows of a failed comparison, with {@link #differences}, as a failure shows them. */
+    static String missingAndUnexpected(List<String> names, Mismatch m) {
+        return String.format("Missing (expected, not found) %s:%n%s%nUnexpected (found, not expected) %s:%n%s%s",
+                m.missing().size(), render(m.missing()), m.unexpected().size(), render(m.unexpected()),
+                differences(names, m.missing(), m.unexpected()));
+    }
+
+    /**
+     * For each missing row (the first {@value #SHOWN}), the found row of as many values that differs from it in the
+     * fewest columns, when some columns are equal: the columns that differ, with each value's Java type, which the
+     * rows alone do not show ({@code 1} and {@code 1L} match, {@code '1'} and {@code 1} do not, nor a
+     * {@code LocalDateTime} and a {@code timestamptz}); or that it has another number of values than the columns
+     * read. Empty when no found row is near.
+     */
+    static String differences(List<String> names, List<Row> missing, List<Row> found) {
+        StringBuilder s = new StringBuilder();
+        for (Row e : missing.subList(0, Math.min(SHOWN, missing.size()))) {
+            if (e.size() != names.size()) {
+                s.append(System.lineSeparator()).append("  ").append(e).append(" has ").append(e.size())
+                        .append(" values, but the rows read have ").append(names.size()).append(": ").append(names);
+                continue;
+            }
+            Row nearest = null;
+            List<Integer> nearestDiffer = null;
+            for (Row a : found) {
+                if (a.size() != e.size()) {
+                    continue;
+                }
+                List<Integer> differ = new ArrayList<>();
+                for (int i = 0; i < a.size(); i++) {
+                    if (!Values.same(a.get(i), e.get(i))) {
+                        differ.add(i);
+                    }
+                }
+                if (differ.size() < a.size() && (nearestDiffer == null || differ.size() < nearestDiffer.size())) {
+                    nearest = a;
+                    nearestDiffer = differ;
+                }
+            }
+            if (nearest != null) {
+                s.append(System.lineSeparator()).append("  ").append(e).append(" is nearest to found ").append(nearest)
+                        .append(", which differs in");
+                for (int i : nearestDiffer) {
+                    s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
+                            .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
+                            .append(';');
+                }
+                s.setLength(s.length() - 1);
+            }
+        }
+        return s.length() == 0 ? "" : System.lineSeparator() + "Nearest found rows:" + s;
+    }
+
+    private static String typed(Object v) {
+        return v == null ? "null" : Row.show(v) + " (" + v.getClass().getSimpleName() + ")";
+    }
+
+    static boolean sameRow(Row a, Row e) {
+        if (a.size() != e.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!Values.same(a.get(i), e.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One row a line, indented; {@code (none)} for no row. */
+    static String render(List<Row> rows) {
+        StringBuilder s = new StringBuilder();
+        for (Row r : rows) {
+            s.append("  ").append(r).append(System.lineSeparator());
+        }
+        return s.length() == 0 ? "  (none)" : s.toString().stripTrailing();
+    }
+
+    /**
+     * The expected rows with each value given as JSON text ({@code String} or pgjdbc's {@code PGobject}) for a
+     * {@code jsonb} column as a {@link Values.Jsonb} of PostgreSQL's reading of it, so that it compares by meaning (key
+     * order and white space do not matter); text that is no JSON stays as it is, and matches nothing. {@code of} names
+     * what is read, for the error when the database cannot be asked.
+     */
+    static Row[] jsonb(DataSource dataSource, List<String> types, Row[] expected, Object of) {
+        if (!types.contains("jsonb")) {
+            return expected;
+        }
+        Row[] out = expected.clone();
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select cast(cast(? as text) as jsonb)::text")) {
+            for (int r = 0; r < out.length; r++) {
+                if (out[r].size() != types.size()) {
+                    continue;
+                }
+                Object[] values = out[r].values().toArray();
+                for (int i = 0; i < values.length; i++) {
+                    Object v = values[i] instanceof org.postgresql.util.PGobject p ? p.getValue() : values[i];
+                    if (types.get(i).equals("jsonb") && v instanceof String text) {
+                        ps.setString(1, text);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            values[i] = new Values.Jsonb(rs.getString(1));
+                        } catch (SQLException notJson) {
+                            // no JSON: compared as given, it matches no jsonb value
+                        }
+                    }
+                }
+                out[r] = Row.row(values);
+            }
+        } catch (SQLException e) {
+            throw new AssertionError("cannot read expected jsonb values of " + of + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * A column's value, date and time types as {@code java.time} values: pgjdbc's default objects are
+     * {@code java.sql} types, which lose what the column holds ({@code Time} keeps milliseconds, not the
+     * microseconds of {@code time}; {@code Timestamp} and {@code Date} are built in the JVM's zone, so a
+     * {@code timestamp} that does not exist there, inside a daylight-saving gap, comes back shifted by an hour;
+     * {@code timestamptz} would lose its instant). A {@code bit(n)} of more than one bit is its text ({@code 101}):
+     * pgjdbc would read it as a boolean and fail. An {@code xml} value is its text: pgjdbc's {@code SQLXML} equals nothing.
+     * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning.
+     */
+    private static Object value(ResultSet rs, int i, ResultSetMetaData md) throws SQLException {
+        return switch (md.getColumnTypeName(i)) {
+            case "bit" -> md.getPrecision(i) == 1 ? rs.getObject(i) : rs.getString(i);
+            case "xml" -> rs.getString(i);
+            case "jsonb" -> rs.getString(i) == null ? null : new Values.Jsonb(rs.getString(i));
+            case "timestamptz" -> rs.getObject(i, OffsetDateTime.class);
+            case "timestamp" -> rs.getObject(i, LocalDateTime.class);
+            case "date" -> rs.getObject(i, LocalDate.class);
+            case "time" -> rs.getObject(i, LocalTime.class);
+            case "timetz" -> rs.getObject(i, OffsetTime.class);
+            case "_time", "_timetz", "_timestamp", "_timestamptz", "_date" -> temporalArray(rs, i, md.getColumnTypeName(i).substring(1));
+            default -> elements(rs.getObject(i));
+        };
+    }
+
+    /**
+     * An array's elements ({@code String[]}, {@code BigDecimal[]} ... as pgjdbc reads them), read while the connection
+     * is open, so that a failure shows them as it shows an expected array; any other value as it is.
+     */
+    private static Object elements(Object v) throws SQLException {
+        return v instanceof java.sql.Array a ? a.getArray() : v;
+    }
+
+    private static final DateTimeFormatter TIMETZ = new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_TIME)
+            .appendOffset("+HH:mm:ss", "+00").toFormatter();
+    private static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_DATE)
+            .appendLiteral(' ').append(DateTimeFormatter.ISO_LOCAL_TIME).toFormatter();
+    private static final DateTimeFormatter TIMESTAMPTZ = new DateTimeFormatterBuilder().append(TIMESTAMP)
+            .appendOffset("+HH:mm:ss", "+00").toFormatter();
+
+    /**
+     * An array of a date or time type as a list of {@code java.time} values, read from its text: pgjdbc's arrays hold
+     * the same lossy {@code java.sql} values as its default objects. {@code infinity} and {@code -infinity} are the
+     * element type's MAX and MIN, as pgjdbc reads a scalar. Falls back to pgjdbc's array for what the text form
+     * cannot give back here (more than one dimension, BC, 24:00).
+     */
+    private static Object temporalArray(ResultSet rs, int i, String element) throws SQLException {
+        String text = rs.getString(i);
+        if (text == null) {
+            return null;
+        }
+        if (!text.startsWith("{") || !text.endsWith("}") || text.indexOf('{', 1) >= 0) {
+            return elements(rs.getObject(i));
+        }
+        String body = text.substring(1, text.length() - 1);
+        List<Object> values = new ArrayList<>();
+        for (String e : body.isEmpty() ? new String[0] : body.split(",", -1)) {
+            if (e.equals("NULL")) {
+                values.add(null);
+                continue;
+            }
+            String v = e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+            if ((v.equals("infinity") || v.equals("-infinity")) && !element.equals("time") && !element.equals("timetz")) {
+                boolean max = v.equals("infinity");
+                values.add(switch (element) {
+                    case "timestamp" -> max ? LocalDateTime.MAX : LocalDateTime.MIN;
+                    case "timestamptz" -> max ? OffsetDateTime.MAX : OffsetDateTime.MIN;
+                    default -> max ? LocalDate.MAX : LocalDate.MIN;
+                });
+                continue;
+            }
+            try {
+                values.add(switch (element) {
+                    case "time" -> LocalTime.parse(v);
+                    case "timetz" -> OffsetTime.parse(v, TIMETZ);
+                    case "timestamp" -> LocalDateTime.parse(v, TIMESTAMP);
+                    case "timestamptz" -> OffsetDateTime.parse(v, TIMESTAMPTZ);
+                    default -> LocalDate.parse(v);
+                });
+            } catch (DateTimeParseException ex) {
+                return elements(rs.getObject(i));
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,129 @@
+package dev.mds.testing;
+
+import static dev.mds.testing.MdsAssertions.assertThat;
+import static dev.mds.testing.MdsAssertions.assertThatChanges;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.MdsException;
+import dev.mds.core.Sql;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+@MdsPostgres
+class TableChangesTest {
+    private static void sql(DataSource ds, String sql) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, sql);
+        }
+    }
+
+    @Test
+    void findsCreationsModificationsAndDeletionsByPrimaryKey(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.orders").columns("id int primary key", "status text", "total numeric", "note text").rows(
+                row(1, "new", new BigDecimal("1.5"), null), row(2, "new", 2, "gift"), row(3, "paid", 3, null));
+        TableChanges changes = TableChanges.of(ds, "c.orders");
+        // 1: status and note change (note from NULL); 2: deleted; 3: total rewritten with another scale, no change; 4: new
+        sql(ds, "update c.orders set status = 'paid', note = 'late' where id = 1;"
+                + " update c.orders set total = 3.000 where id = 3; delete from c.orders where id = 2;"
+                + " insert into c.orders values (4, 'new', 1.50, null)");
+        assertThat(changes.end()).hasNumberOfChanges(3).hasCreations(1).hasModifications(1).hasDeletions(1)
+                .containsCreations(row(4, "new", 1.5, null))
+                .containsDeletions(row(2, "new", new BigDecimal("2.00"), "gift"))
+                .hasModification(row(1), "status", "new", "paid")
+                .hasModification(row(1L), "note", null, "late")
+                .hasModifiedColumns(row(1), "note", "status");
+        assertThat(changes.changes()).extracting(TableChanges.Change::kind).containsExactly(
+                TableChanges.Kind.CREATION, TableChanges.Kind.MODIFICATION, TableChanges.Kind.DELETION);
+    }
+
+    @Test
+    void failureListsTheChangesFound(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.accounts").columns("id int primary key", "owner text", "balance numeric(8,2)").rows(
+                row(1, "ann", 10), row(2, "bob", 20));
+        TableChanges changes = TableChanges.of(ds, "c.accounts");
+        sql(ds, "update c.accounts set balance = 12.5, owner = null where id = 1; insert into c.accounts values (3, 'cy', 0)");
+        changes.end();
+        String found = "Changes found (2):" + System.lineSeparator()
+                + "  creation c.accounts key (3): (3, 'cy', 0.00)" + System.lineSeparator()
+                + "  modification c.accounts key (1): owner 'ann' → null, balance 10.00 → 12.50";
+        assertThatThrownBy(() -> assertThatChanges(changes).hasNumberOfChanges(1))
+                .isInstanceOf(AssertionError.class)
+                .hasMessage("Expected 1 changes in [c.accounts] but found 2." + System.lineSeparator() + found);
+        assertThatThrownBy(() -> assertThatChanges(changes).hasDeletions(1))
+                .hasMessage("Expected 1 deletion in [c.accounts] but found 0." + System.lineSeparator() + found);
+        assertThatThrownBy(() -> assertThatChanges(changes).isUnchanged())
+                .hasMessage("Expected no change in [c.accounts] but found 2." + System.lineSeparator() + found);
+        assertThatThrownBy(() -> assertThatChanges(changes).containsCreations(row(3, "cy", 1)))
+                .hasMessage("Expected creations in [c.accounts] to include" + System.lineSeparator() + "  (3, 'cy', 1)"
+                        + System.lineSeparator() + "but no creation matches." + System.lineSeparator() + found);
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "balance", 10, 12))
+                .hasMessage("Expected c.accounts key (1) to change balance 10 → 12, but it changed it 10.00 → 12.50."
+                        + System.lineSeparator() + found);
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "id", 1, 2))
+                .hasMessageStartingWith("Expected c.accounts key (1) to change id 1 → 2, but it kept 1.");
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(2), "owner", "bob", "ann"))
+                .hasMessageStartingWith("Expected a modification of the row of key (2) in [c.accounts], but there is none.");
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModifiedColumns(row(1), "balance"))
+                .hasMessageStartingWith("Expected c.accounts key (1) to change columns [balance], but it changed [owner, balance].");
+    }
+
+    @Test
+    void matchesRowsByACompositeKeyInTheKeysOrder(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.lines").columns("order_id int", "line int", "sku text", "qty int").rows(
+                row(1, 1, "a", 1), row(1, 2, "b", 1), row(2, 1, "a", 5));
+        sql(ds, "alter table c.lines add primary key (line, order_id)");
+        TableChanges changes = TableChanges.of(ds, "c.lines");
+        sql(ds, "update c.lines set qty = 2 where order_id = 1 and line = 2; delete from c.lines where order_id = 2");
+        assertThat(changes.end()).hasNumberOfChanges(2).hasModification(row(2, 1), "qty", 1, 2)
+                .containsDeletions(row(2, 1, "a", 5));
+        assertThatThrownBy(() -> assertThatChanges(changes).isUnchanged())
+                .hasMessageContaining("modification c.lines key (2, 1): qty 1 → 2")
+                .hasMessageContaining("deletion c.lines key (1, 2): (2, 1, 'a', 5)");
+    }
+
+    @Test
+    void aTableWithoutAPrimaryKeyHasADeletionAndACreationForAChangedRow(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.log").columns("msg text", "n int").rows(row("a", 1), row("a", 1), row("b", null));
+        TableChanges changes = TableChanges.of(ds, "c.log");
+        sql(ds, "update c.log set n = 2 where msg = 'b'; delete from c.log where ctid = (select min(ctid) from c.log where msg = 'a')");
+        assertThat(changes.end()).hasNumberOfChanges(3).hasModifications(0).hasCreations(1).hasDeletions(2)
+                .containsCreations(row("b", 2)).containsDeletions(row("b", null), row("a", 1));
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModifications(1))
+                .hasMessageContaining("creation c.log (no primary key): ('b', 2)")
+                .hasMessageContaining("deletion c.log (no primary key): ('b', null)")
+                .hasMessageContaining("deletion c.log (no primary key): ('a', 1)");
+    }
+
+    @Test
+    void tracksSeveralTablesAndNarrowsToOne(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.a").columns("id int primary key", "v text").rows(row(1, "x"));
+        TableFixture.on(ds, "c.b").columns("id int primary key", "v text").rows(row(1, "x"));
+        TableChanges changes = TableChanges.of(ds, "c.a", "c.b");
+        sql(ds, "update c.b set v = 'y'");
+        assertThat(changes.end()).hasNumberOfChanges(1).hasModification(row(1), "v", "x", "y");
+        assertThat(changes).onTable("c.a").isUnchanged();
+        assertThat(changes).onTable("c.b").hasModifications(1);
+        assertThatThrownBy(() -> assertThat(changes).onTable("c.a").hasModifications(1))
+                .hasMessage("Expected 1 modification in [c.a] but found 0." + System.lineSeparator() + "No change found.");
+        assertThatThrownBy(() -> assertThat(changes).onTable("c.c")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("changes of [c.a, c.b] do not track c.c");
+        assertThat(TableChanges.of(ds, "c.a", "c.b").end()).isUnchanged();
+    }
+
+    @Test
+    void refusesToAssertBeforeTheEndAndAMissingTable(DataSource ds) {
+        TableFixture.on(ds, "c.e").columns("id int primary key").rows();
+        TableChanges changes = TableChanges.of(ds, "c.e");
+        assertThatThrownBy(() -> assertThat(changes)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("changes of [c.e] not ended: call end() after the code under test");
+        changes.end();
+        assertThatThrownBy(changes::end).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> TableChanges.of(ds, "c.e", "c.nope")).isInstanceOf(MdsException.class)
+                .hasMessageContaining("cannot read table c.nope for its changes: ")
+                .hasMessageContaining("relation \"c.nope\" does not exist");
+    }
+}
