@@ -257,6 +257,73 @@ class ConcurrencyTest {
         }
     }
 
+    /**
+     * A change batch that deletes keys and writes them again (here 1 and 2 swap their unique emails) deletes the stored
+     * rows first when the target is unique on another column too, so that the MERGE does not meet the old rows' values.
+     * Whether it is, is read from the catalog; meanwhile a person creates that unique index, committing it while the
+     * load waits for its lock (the lock held by another transaction) or once it has the lock (the lock free). Before,
+     * the load read the indexes before it took its lock, and without a lock on the table that keeps indexes from
+     * changing, so it found none, merged the swap, and the index it met refused the batch (a unique violation of the
+     * email, RefusedRowsException); the same batch loaded after the index's commit is applied. Now the load decides
+     * under its lock and a row exclusive lock on the table (which the DELETE and MERGE take anyway): it waits for the
+     * index's commit, sees it, and deletes first.
+     */
+    @Test
+    void aUniqueIndexCreatedWhileACdcLoadDecidesOnItIsSeenByTheLoad(DataSource ds) throws Exception {
+        dev.mds.core.TableName src = dev.mds.core.TableName.of("app", "t");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("email", FieldType.STRING).build();
+        java.time.Instant t = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        for (boolean lockHeld : List.of(false, true)) {
+            String table = "cdc_unique_meanwhile_" + lockHeld;
+            MergeLoader loader = MergeLoader.into(ds, dev.mds.core.TableName.of("raw", table)).mode(SyncMode.CDC).build();
+            loader.load(new dev.mds.core.ChangeBatch(src, schema, List.of("id"), List.of(
+                    dev.mds.core.ChangeEvent.create(src, Record.of(1L), Record.of(1L, "a@x"), new dev.mds.core.EventPosition(10, 10), t),
+                    dev.mds.core.ChangeEvent.create(src, Record.of(2L), Record.of(2L, "b@x"), new dev.mds.core.EventPosition(10, 11), t)),
+                    java.util.Optional.empty()));
+            dev.mds.core.ChangeBatch swap = new dev.mds.core.ChangeBatch(src, schema, List.of("id"), List.of(
+                    dev.mds.core.ChangeEvent.delete(src, Record.of(1L), new dev.mds.core.EventPosition(20, 20), t),
+                    dev.mds.core.ChangeEvent.delete(src, Record.of(2L), new dev.mds.core.EventPosition(20, 21), t),
+                    dev.mds.core.ChangeEvent.create(src, Record.of(1L), Record.of(1L, "b@x"), new dev.mds.core.EventPosition(20, 22), t),
+                    dev.mds.core.ChangeEvent.create(src, Record.of(2L), Record.of(2L, "a@x"), new dev.mds.core.EventPosition(20, 23), t)),
+                    java.util.Optional.empty());
+            CompletableFuture<LoadResult> loading;
+            try (Connection holder = ds.getConnection(); Statement hold = holder.createStatement();
+                 Connection indexer = ds.getConnection(); Statement index = indexer.createStatement();
+                 Connection probe = ds.getConnection(); Statement q = probe.createStatement()) {
+                holder.setAutoCommit(false);
+                indexer.setAutoCommit(false);
+                if (lockHeld) {
+                    hold.execute("select pg_advisory_xact_lock(hashtextextended('mds.load \"raw\".\"" + table + "\"', 0))");
+                }
+                index.execute("create unique index on raw." + table + " (email)");   // not committed yet
+                loading = CompletableFuture.supplyAsync(() -> loader.load(swap));
+                if (lockHeld) {
+                    pollUntil(() -> {
+                        try (ResultSet rs = q.executeQuery("select count(*) from pg_locks where locktype = 'advisory'"
+                                + " and not granted and database = (select oid from pg_database where datname = current_database())")) {
+                            rs.next();
+                            return rs.getLong(1) == 1;
+                        }
+                    });
+                    holder.commit();
+                }
+                // the load waits for the index's transaction: at its MERGE before, at its lock on the table now
+                pollUntil(() -> {
+                    try (ResultSet rs = q.executeQuery("select count(*) from pg_locks where locktype = 'relation'"
+                            + " and not granted and relation = 'raw." + table + "'::regclass")) {
+                        rs.next();
+                        return rs.getLong(1) == 1;
+                    }
+                });
+                indexer.commit();
+            }
+            LoadResult r = loading.join();
+            assertThat(r.updated()).as("lock held: " + lockHeld).isEqualTo(2);
+            assertThatTable(ds, "raw." + table).as("lock held: " + lockHeld).columns("id", "email")
+                    .containsExactlyInAnyOrder(row(1L, "b@x"), row(2L, "a@x"));
+        }
+    }
+
     @Test
     void overwriteIsNeverSeenEmptyOrHalfLoadedByAConcurrentReader(DataSource ds) throws Exception {
         MergeLoader loader = MergeLoader.into(ds, "raw.snapshot").mode(SyncMode.OVERWRITE).key("id").build();

@@ -771,6 +771,20 @@ public final class LoadEngine {
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
         Folded folded = folded(batch, probe, rejects);
         LoadResult replaced = null;   // the stored rows deleted (marked) first, whose keys the MERGE writes again
+        if (!folded.replacedDeletes().isEmpty()) {
+            // whether they are deleted first depends on the target's unique indexes, which may change until the load
+            // holds its lock and a lock on the table that keeps them from changing (a person's CREATE INDEX waits for
+            // it, or it for that CREATE INDEX's commit): such a batch takes both before it stages, then reads again
+            if (!locked) {
+                lock(c);
+                locked = true;
+                existing = TargetColumn.read(c, target);
+            }
+            if (existing.isPresent()) {
+                Sql.execute(c, "lock table " + target.quoted() + " in row exclusive mode");
+                existing = TargetColumn.read(c, target);
+            }
+        }
         if (!folded.replacedDeletes().isEmpty() && existing.isPresent() && uniqueBeyondKey(c, key)) {
             // keys deleted and written again in this batch (a key swap through a temporary value, a delete and
             // re-insert) in a table unique on another column too: their stored rows are deleted first, as the source
