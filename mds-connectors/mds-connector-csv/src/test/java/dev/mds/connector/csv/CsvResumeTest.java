@@ -3,6 +3,7 @@ package dev.mds.connector.csv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mds.core.BadInputException;
 import dev.mds.core.BadRecord;
 import dev.mds.core.Field;
 import dev.mds.core.FieldType;
@@ -293,7 +294,7 @@ class CsvResumeTest {
 
             Files.write(file, "id,name\n0,z\n1,a\n2,b\n3,c\n".getBytes(charset));   // replaced
             assertThatThrownBy(() -> Read.records(utf16.apply(CsvSource.builder()).resumeFrom(stored)))
-                    .as(charset.name()).isInstanceOf(IllegalArgumentException.class)
+                    .as(charset.name()).isInstanceOf(BadInputException.class)
                     .hasMessageContaining("daily.txt").hasMessageContaining("the file changed since");
 
             Files.write(file, "id,name\n1,a\n2,b\n3,ze".getBytes(charset));   // "3,zebra" being written
@@ -301,7 +302,7 @@ class CsvResumeTest {
             SourcePosition afterLast = SourcePosition.fromJson(read.get(1).position().orElseThrow().toJson());
             Files.write(file, "id,name\n1,a\n2,b\n3,zebra\n4,d\n".getBytes(charset));
             assertThatThrownBy(() -> Read.records(utf16.apply(CsvSource.builder()).resumeFrom(afterLast)))
-                    .as(charset.name()).isInstanceOf(IllegalArgumentException.class)
+                    .as(charset.name()).isInstanceOf(BadInputException.class)
                     .hasMessageContaining("daily.txt").hasMessageContaining("continues that line");
             Files.write(file, "id,name\n1,a\n2,b\n3,ze\r\n4,d\n".getBytes(charset));   // its line end came later
             assertThat(Read.records(utf16.apply(CsvSource.builder()).resumeFrom(afterLast)))
@@ -316,14 +317,14 @@ class CsvResumeTest {
                 "daily.csv").resumeFrom(stored))).containsExactly(Record.of(3L, "c"), Record.of(4L, "d"));
         assertThatThrownBy(() -> Read.records(stream.apply(CsvSource.builder()).stream(bytes(
                 "id,name\n0,z\n1,a\n2,b\n3,c\n"), "daily.csv").resumeFrom(stored)))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("daily.csv").hasMessageContaining("changed since");
         SourcePosition afterLast = SourcePosition.fromJson(Read.batches(stream.apply(CsvSource.builder())
                 .stream(bytes("id,name\n1,a\n2,b\n3,ze"), "daily.csv").chunkRows(2)).get(1).position()
                 .orElseThrow().toJson());
         assertThatThrownBy(() -> Read.records(stream.apply(CsvSource.builder()).stream(bytes(
                 "id,name\n1,a\n2,b\n3,zebra\n4,d\n"), "daily.csv").resumeFrom(afterLast)))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("daily.csv").hasMessageContaining("continues that line");
     }
 
@@ -342,7 +343,7 @@ class CsvResumeTest {
                 .chunkRows(2)).get(0).position().orElseThrow().toJson());   // offset 16, after "2,b"
         Files.write(file, "id,name\n1,a\n".getBytes(StandardCharsets.UTF_16LE));
         assertThatThrownBy(() -> Read.records(utf16.apply(CsvSource.builder()).resumeFrom(stored)))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("daily.txt").hasMessageContaining("past the end")
                 .hasMessageContaining("the file was truncated or replaced");
 
@@ -352,7 +353,7 @@ class CsvResumeTest {
                 .orElseThrow().toJson());
         assertThatThrownBy(() -> Read.records(CsvSource.builder().schema(schema).stream(bytes("id,name\n1,a\n"),
                 "daily.csv").resumeFrom(inStream)))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("daily.csv").hasMessageContaining("past the end")
                 .hasMessageContaining("the input was truncated or replaced");
     }

@@ -117,8 +117,8 @@ class CsvSourceTest {
 
         Files.writeString(file, "id,name\n0,z\n1,a\n2,b\n3,c\n");   // replaced: a row before the committed ones
         assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).schema(schema).resumeFrom(stored)))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("daily.csv")
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("daily.csv line 4: position ")   // the line the next record began on
                 .hasMessageContaining("the file changed since");
     }
 
@@ -130,7 +130,7 @@ class CsvSourceTest {
 
         Files.writeString(file, "id,name\n1,a\n");   // truncated before the position
         assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).resumeFrom(stored)))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("daily.csv")
                 .hasMessageContaining("past the end")
                 .hasMessageContaining("truncated or replaced");
@@ -145,7 +145,7 @@ class CsvSourceTest {
 
         Files.writeString(file, "bra\n4,d\n", StandardOpenOption.APPEND);
         assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).resumeFrom(afterLast)))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(BadInputException.class)
                 .hasMessageContaining("growing.csv")
                 .hasMessageContaining("without a line end")
                 .hasMessageContaining("continues that line");
@@ -564,7 +564,7 @@ class CsvSourceTest {
         // a file replaced by one with another header is refused, as after any position
         Files.writeString(header, "c,d\nx,y\n");
         assertThatThrownBy(() -> CsvSource.builder().path(header).resumeFrom(at).build().batches().toList())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not match");
+                .isInstanceOf(BadInputException.class).hasMessageContaining("does not match");
     }
 
     /**
@@ -600,12 +600,12 @@ class CsvSourceTest {
         SourcePosition at = Read.batches(CsvSource.builder().path(file)).get(0).position().orElseThrow();
         Files.writeString(file, "c\n1,x\n", StandardOpenOption.APPEND);
         assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).resumeFrom(at)))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(BadInputException.class);
         // a position inside a header that has its line end all along stays refused
         Path ended = write("h.csv", "a,b\n1,x\n");
         assertThatThrownBy(() -> Read.records(CsvSource.builder().path(ended).resumeFrom(SourcePosition.of(
                 ended.toString(), Map.of("offset", 2L, "record", 0L, "line", 1L)))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("before the first record");
+                .isInstanceOf(BadInputException.class).hasMessageContaining("before the first record");
     }
 
     @Test

@@ -159,8 +159,8 @@ public final class CsvReading implements Closeable {
                 boolean headerLineEndedSince = offset < dataStart && record == 0 && headerLineEnd > 0
                         && offset == dataStart - headerLineEnd;
                 if (offset < dataStart && !headerLineEndedSince) {
-                    throw new IllegalArgumentException("position " + resume + " is before the first record of "
-                            + display + " (byte " + dataStart + ")");
+                    throw changedSince(resume, "position " + resume + " is before the first record (byte " + dataStart
+                            + "): the file's header is longer than when the position was taken, or the file was replaced");
                 }
                 if (settings.path() != null && !transcode) {
                     checkTail(resume, offset);
@@ -218,9 +218,9 @@ public final class CsvReading implements Closeable {
             long size = fc.size();
             if (resume.get("check").orElse(null) instanceof String check && offset <= size
                     && !TailCheck.matches(check, fc, offset).orElse(true)) {
-                throw new IllegalArgumentException("position " + resume + " does not match " + display + ": the bytes"
-                        + " before byte " + offset + " are not those the position was taken after, so the file changed"
-                        + " since (replaced, rewritten or split again); resuming there would skip or repeat records");
+                throw changedSince(resume, "position " + resume + " does not match the file: the bytes before byte "
+                        + offset + " are not those the position was taken after, so the file changed since (replaced,"
+                        + " rewritten or split again); resuming there would skip or repeat records");
             }
             if (offset > 0 && offset < size) {
                 ByteBuffer around = ByteBuffer.allocate(2);   // the byte before the offset and the one at it
@@ -230,8 +230,8 @@ public final class CsvReading implements Closeable {
                     }
                 }
                 if (!around.hasRemaining() && !lineEnd(around.get(0)) && !lineEnd(around.get(1))) {
-                    throw new IllegalArgumentException("position " + resume + " follows a record that ended " + display
-                            + " without a line end, and the file now continues that line at byte " + offset + " (the"
+                    throw changedSince(resume, "position " + resume + " follows a record that ended the file without"
+                            + " a line end, and the file now continues that line at byte " + offset + " (the"
                             + " record was still being written, or lines were appended without a line break before"
                             + " them); resuming there would read the rest of the line as a record of its own");
                 }
@@ -248,13 +248,13 @@ public final class CsvReading implements Closeable {
         byte[] before = scanner.skipKeeping(offset, TailCheck.MAX_BYTES);
         String input = settings.path() != null ? "the file" : "the input";
         if (before == null) {
-            throw new IllegalArgumentException("position offset " + offset + " is past the end of " + display + " ("
+            throw changedSince(resume, "position offset " + offset + " is past the end of " + input + " ("
                     + scanner.offset() + " bytes" + (transcode ? " as UTF-8" : "") + "): " + input + " was truncated or"
                     + " replaced since");
         }
         if (resume.get("check").orElse(null) instanceof String check
                 && !TailCheck.matches(check, before, offset).orElse(true)) {
-            throw new IllegalArgumentException("position " + resume + " does not match " + display + ": the bytes"
+            throw changedSince(resume, "position " + resume + " does not match " + input + ": the bytes"
                     + " before byte " + offset + " are not those the position was taken after, so " + input
                     + " changed since (replaced, rewritten or split again); resuming there would skip or repeat"
                     + " records");
@@ -262,11 +262,21 @@ public final class CsvReading implements Closeable {
         // the byte at the position is read only after a record without a line end (a stream may not have it yet)
         int at = before.length > 0 && !lineEnd(before[before.length - 1]) ? scanner.peekByte() : -1;
         if (at >= 0 && !lineEnd((byte) at)) {
-            throw new IllegalArgumentException("position " + resume + " follows a record that ended " + display
+            throw changedSince(resume, "position " + resume + " follows a record that ended " + input
                     + " without a line end, and " + input + " now continues that line at byte " + offset + " (the"
                     + " record was still being written, or lines were appended without a line break before them);"
                     + " resuming there would read the rest of the line as a record of its own");
         }
+    }
+
+    /**
+     * A resume position the input no longer fits (changed, truncated or still being written since it was taken), at
+     * the line the position's next record began on: bad input, as the JSON and Sheets sources report it.
+     */
+    private BadInputException changedSince(SourcePosition resume, String reason) {
+        long line = resume.getLong("line").orElse(0L);
+        InputLocation where = InputLocation.of(display);
+        return new BadInputException(line > 0 ? where.withLine(line) : where, reason);
     }
 
     private static boolean lineEnd(byte b) {
@@ -300,8 +310,8 @@ public final class CsvReading implements Closeable {
                 long size = fc.size();
                 if (offset > size) {
                     fc.close();
-                    throw new IllegalArgumentException("position offset " + offset + " is past the end of "
-                            + display + " (" + size + " bytes): the file was truncated or replaced since");
+                    throw new BadInputException(InputLocation.of(display), "position offset " + offset + " is past"
+                            + " the end of the file (" + size + " bytes): the file was truncated or replaced since");
                 }
                 fc.position(offset);
             }
