@@ -304,6 +304,7 @@ public final class Vault {
 
     private List<String> stageStatements(Connection c, Stage stage) {
         String body = stageBody(c, stage, false);
+        checkNullReplacements(c, stage);
         warnIfHashedInSessionTimeZone(c, stage);
         TableName t = stage.target();
         if (stage.materialization() == Stage.Materialization.VIEW && isViewOf(c, t, body)) {
@@ -467,6 +468,12 @@ public final class Vault {
                 }
             }
             types.putAll(derivedTypes(c, stage, stage.toString(), timeTz, new HashMap<>()));
+            for (Stage.NullColumn nc : stage.nullColumns()) {
+                types.putIfAbsent(nc.original(), types.getOrDefault(nc.name(), Optional.empty()));
+                if (timeTz.contains(nc.name())) {
+                    timeTz.add(nc.original());
+                }
+            }
             for (Stage.Hash h : stage.hashes()) {
                 for (String col : hashedColumns(stage.toString(), stage, h, src.get().names())) {
                     FieldType t = types.getOrDefault(col, Optional.empty()).orElse(null);
@@ -548,6 +555,27 @@ public final class Vault {
         }
         Map<String, String> derivedSqlTypes = new HashMap<>();
         types.putAll(derivedTypes(c, stage, what, timeTz, derivedSqlTypes));
+        Map<String, String> originals = new HashMap<>();
+        for (Stage.NullColumn nc : stage.nullColumns()) {
+            if (!types.containsKey(nc.name())) {
+                String otherCase = types.keySet().stream().filter(n -> n.equalsIgnoreCase(nc.name())).findFirst()
+                        .map(n -> "; names are exact: it has '" + n + "'").orElse("");
+                throw new MdsException(what + ": null column '" + nc.name() + "' is not a column of " + stage.source()
+                        + " nor a derived column (it has " + types.keySet() + otherCase + ")");
+            }
+            if (types.containsKey(nc.original())) {
+                throw new MdsException(what + ": null column '" + nc.name() + "' keeps its value as it came in '"
+                        + nc.original() + "', which is already a " + (src.has(nc.original()) ? "column of " + stage.source()
+                        : "derived column") + "; rename that column");
+            }
+        }
+        for (Stage.NullColumn nc : stage.nullColumns()) {
+            types.put(nc.original(), types.get(nc.name()));
+            originals.put(nc.original(), nc.name());
+            if (timeTz.contains(nc.name())) {
+                timeTz.add(nc.original());
+            }
+        }
         String ld = stage.loadDateColumn().orElseThrow(
                 () -> new IllegalArgumentException(what + ": loadDate(column) is required"));
         Optional<FieldType> ldType = types.get(ld);
@@ -578,6 +606,10 @@ public final class Vault {
         StringJoiner diffs = new StringJoiner(",\n    ", "SELECT k.*,\n    ", "");
         boolean anyLazy = false;
         for (Stage.Hash h : stage.hashes()) {
+            if (originals.containsKey(h.name())) {
+                throw new MdsException(what + ": hash column '" + h.name() + "' is the stage's column holding null column '"
+                        + originals.get(h.name()) + "' as it came; name the hash otherwise");
+            }
             if (types.containsKey(h.name())) {
                 throw new MdsException(what + ": hash column '" + h.name() + "' is already a column of " + stage.source());
             }
@@ -598,7 +630,8 @@ public final class Vault {
                 }
                 if (t.isEmpty() || (standard == HashStandard.CANONICAL && t.get().isArray()
                         && t.get().elementType().isArray())) {
-                    String sqlType = src.has(col) ? src.require(what, col).sqlType() : derivedSqlTypes.getOrDefault(col, "of its type");
+                    String of = originals.getOrDefault(col, col);
+                    String sqlType = src.has(of) ? src.require(what, of).sqlType() : derivedSqlTypes.getOrDefault(of, "of its type");
                     throw new MdsException(what + ": hash column '" + h.name() + "': column '" + col + "' is " + sqlType
                             + ", which cannot be hashed; " + (h.excluding() ? "exclude it, or " : "")
                             + "cast it to text or another supported type in a derived column");
@@ -619,7 +652,7 @@ public final class Vault {
                 select.add((h.diff() ? hs.hashDiff("b", parts) : hs.hashKey("b", parts)) + " AS " + Identifiers.quote(h.name()));
             }
         }
-        String body = select + "\nFROM " + sourceWithDerived(stage);
+        String body = select + "\nFROM " + stageFrom(stage, src.names());
         if (!anyLazy) {
             return body;
         }
@@ -661,12 +694,62 @@ public final class Vault {
         return out;
     }
 
-    /** The stage's source with its derived columns, as {@code b}. */
-    private static String sourceWithDerived(Stage stage) {
-        if (stage.derivedColumns().isEmpty()) {
-            return stage.source().quoted() + " AS b";
+    /**
+     * The stage's source with its derived columns, then its null columns replaced (AutomateDV's order: derived columns,
+     * then null columns, then hashes), as {@code b}: each null column {@code COALESCE}d with its replacement value in its
+     * place, then each one's value as it came as {@code <column>_original}. {@code sourceColumns} are the source's
+     * columns in order (read only when the stage has null columns).
+     */
+    private static String stageFrom(Stage stage, List<String> sourceColumns) {
+        List<Stage.NullColumn> nulls = stage.nullColumns();
+        if (nulls.isEmpty()) {
+            return sourceWithDerived(stage, "b");
         }
-        StringJoiner d = new StringJoiner(", ", "(SELECT s.*, ", " FROM " + stage.source().quoted() + " AS s) AS b");
+        Map<String, Stage.NullColumn> byName = new HashMap<>();
+        nulls.forEach(nc -> byName.put(nc.name(), nc));
+        List<String> columns = new ArrayList<>(sourceColumns);
+        stage.derivedColumns().forEach(d -> columns.add(d.name()));
+        StringJoiner select = new StringJoiner(",\n        ", "(SELECT ", "\n    FROM " + sourceWithDerived(stage, "n") + ") AS b");
+        for (String col : columns) {
+            Stage.NullColumn nc = byName.get(col);
+            select.add(nc == null ? "n." + Identifiers.quote(col) : "COALESCE(n." + Identifiers.quote(col) + ", "
+                    + Identifiers.literal(nc.replacement()) + ") AS " + Identifiers.quote(col));
+        }
+        for (Stage.NullColumn nc : nulls) {
+            select.add("n." + Identifiers.quote(nc.name()) + " AS " + Identifiers.quote(nc.original()));
+        }
+        return select.toString();
+    }
+
+    /**
+     * Refuses a null column whose type cannot read its replacement value (PostgreSQL reads the literal as the column's
+     * type, as in AutomateDV's {@code COALESCE(col, '-1')}): a date, a boolean, a uuid. Read-only: one {@code LIMIT 0}
+     * query per null column (each its own, so that the first failure names its column).
+     *
+     * @throws MdsException naming the stage, the column, the value and PostgreSQL's reason
+     */
+    private static void checkNullReplacements(Connection c, Stage stage) {
+        for (Stage.NullColumn nc : stage.nullColumns()) {
+            String sql = "SELECT COALESCE(n." + Identifiers.quote(nc.name()) + ", " + Identifiers.literal(nc.replacement())
+                    + ") FROM " + sourceWithDerived(stage, "n") + " LIMIT 0";
+            try (Statement st = c.createStatement()) {
+                st.executeQuery(sql).close();
+            } catch (SQLException e) {
+                throw new MdsException("stage " + stage.target() + ": null column '" + nc.name() + "' cannot hold its "
+                        + (nc.required() ? "required" : "optional") + " replacement " + Identifiers.literal(nc.replacement())
+                        + ", which PostgreSQL reads as the column's type: " + e.getMessage() + "; cast the column to text"
+                        + " in a derived column and name that, or set Stage." + (nc.required() ? "nullKeyRequired"
+                        : "nullKeyOptional") + " to a value of its type", e);
+            }
+        }
+    }
+
+    /** The stage's source with its derived columns, as {@code alias}. */
+    private static String sourceWithDerived(Stage stage, String alias) {
+        if (stage.derivedColumns().isEmpty()) {
+            return stage.source().quoted() + " AS " + alias;
+        }
+        StringJoiner d = new StringJoiner(", ", "(SELECT s.*, ", " FROM " + stage.source().quoted() + " AS s) AS " + alias);
         for (Stage.Derived dc : stage.derivedColumns()) {
             d.add("(" + dc.sql() + ") AS " + Identifiers.quote(dc.name()));
         }
@@ -689,6 +772,7 @@ public final class Vault {
         try {
             Jdbc.withConnection(dataSource, c -> {
                 List<String> sourceColumns = stage.hashes().stream().anyMatch(Stage.Hash::excluding)
+                        || !stage.nullColumns().isEmpty()
                         ? Relation.read(c, stage.source()).map(Relation::names).orElse(List.of()) : List.of();
                 for (Stage.Hash h : stage.hashes()) {
                     for (String col : hashedColumns(stage.toString(), stage, h, sourceColumns)) {
@@ -697,7 +781,7 @@ public final class Vault {
                 }
                 for (Map.Entry<String, List<String>> col : hashedInto.entrySet()) {
                     String text = "b." + Identifiers.quote(col.getKey()) + "::text";
-                    Jdbc.firstRow(c, "SELECT left(" + text + ", 100), length(" + text + ")::text FROM " + sourceWithDerived(stage)
+                    Jdbc.firstRow(c, "SELECT left(" + text + ", 100), length(" + text + ")::text FROM " + stageFrom(stage, sourceColumns)
                                     + " WHERE strpos(" + text + ", chr(92)) > 0 LIMIT 1")
                             .ifPresent(row -> why.append("\n  ").append(stage).append(": column '").append(col.getKey())
                                     .append("' (hashed into ").append(String.join(", ", col.getValue()))
