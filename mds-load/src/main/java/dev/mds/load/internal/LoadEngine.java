@@ -781,7 +781,7 @@ public final class LoadEngine {
                 existing = TargetColumn.read(c, target);
             }
             if (existing.isPresent()) {
-                Sql.execute(c, "lock table " + target.quoted() + " in row exclusive mode");
+                Sql.execute(c, lockIndexesSql());
                 existing = TargetColumn.read(c, target);
             }
         }
@@ -1018,6 +1018,15 @@ public final class LoadEngine {
         } catch (SQLException e) {
             throw new MdsException(target + ": cannot read its unique indexes: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The lock a change batch that deletes keys and writes them again takes on the target before it reads its unique
+     * indexes ({@link #uniqueBeyondKey}): the one its DELETE and MERGE take, which no index can be created or dropped
+     * under (and which waits for an index being created to commit).
+     */
+    private String lockIndexesSql() {
+        return "lock table " + target.quoted() + " in row exclusive mode";
     }
 
     /**
@@ -1522,6 +1531,11 @@ public final class LoadEngine {
                         statements.createTombstones(plan, tombstones), statements.cdcDeleteSql(plan),
                         statements.cdcTombstoneSql(plan, tombstones), statements.cdcUpsertSql(plan, tombstones, true, true),
                         statements.cdcForgetTombstonesSql(plan, tombstones, true), statements.dropStage());
+                if (existing.isPresent()) {
+                    out.add("-- for a batch that deletes keys it writes again (a key swap): taken before it stages (it"
+                            + " waits for the load lock first), so that the target's unique indexes do not change while"
+                            + " the load decides whether the stored rows of those keys go first\n" + lockIndexesSql());
+                }
                 if (existing.isPresent() && uniqueBeyondKey(c, plan.key)) {
                     // as load(c, batch) runs it first for the keys a batch deletes and writes again: a load of their
                     // deletes as a batch of their own
