@@ -59,6 +59,8 @@ class ReadmeSnippetsTest {
             "dev.mds.vault", "dev.mds.quality", "dev.mds.transform");
 
     private static final String IMPORTS = """
+            import static dev.mds.testing.MdsAssertions.assertThatChanges;
+            import static dev.mds.testing.MdsAssertions.assertThatQuery;
             import static dev.mds.testing.MdsAssertions.assertThatTable;
             import static dev.mds.testing.MdsAssertions.row;
             import dev.mds.core.Record;
