@@ -45,7 +45,7 @@ final class CanonicalText {
         UnaryOperator<Object>[] out = null;
         for (int i = 0; i < plan.columns.size(); i++) {
             String column = plan.columns.get(i);
-            String type = plan.typeNames.get(column);
+            String type = plan.baseTypeNames.get(column);   // a domain takes what its base type takes
             dev.mds.core.FieldType.Kind kind = plan.schema.field(i).type().kind();
             UnaryOperator<Object> f = null;
             if (TEXT_COLUMNS.contains(type) && kind != dev.mds.core.FieldType.Kind.STRING

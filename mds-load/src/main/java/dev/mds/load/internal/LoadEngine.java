@@ -216,7 +216,7 @@ public final class LoadEngine {
         for (String name : names) {
             int i = plan.schema.indexOf(name);
             dev.mds.core.FieldType.Kind kind = plan.schema.field(i).type().kind();
-            if (CanonicalText.INTEGER_COLUMNS.contains(plan.typeNames.get(name))
+            if (CanonicalText.INTEGER_COLUMNS.contains(plan.baseTypeNames.get(name))
                     && (kind == dev.mds.core.FieldType.Kind.DECIMAL || kind == dev.mds.core.FieldType.Kind.DOUBLE)) {
                 columns.add(i);
             }
@@ -523,7 +523,7 @@ public final class LoadEngine {
             Map<String, String> canonical = null;
             String collation = plan.nondeterministic.get(col);
             boolean every = collation != null || rounds(plan.types.get(col)) || mixedClasses(batch, plan.keyIndex[k]);
-            boolean strings = !TEXT_TYPES.contains(plan.typeNames.get(col));
+            boolean strings = !TEXT_TYPES.contains(plan.baseTypeNames.get(col));
             Set<String> values = new LinkedHashSet<>();
             for (Record r : batch.records()) {
                 Object v = r.get(plan.keyIndex[k]);

@@ -177,7 +177,7 @@ final class LoadStatements {
         StringJoiner out = new StringJoiner(", ");
         for (String col : columns) {
             String as = plan.comparedAsText.contains(col) ? "::text"
-                    : plan.nondeterministic.containsKey(col) || "citext".equals(plan.typeNames.get(col))
+                    : plan.nondeterministic.containsKey(col) || "citext".equals(plan.baseTypeNames.get(col))
                     ? "::text COLLATE \"C\"" : "";
             out.add(alias + "." + Identifiers.quote(col) + as);
         }

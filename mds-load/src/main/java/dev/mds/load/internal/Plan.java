@@ -48,7 +48,8 @@ final class Plan {
     final Map<String, String> typeNames;
     /**
      * Catalog type name per batch column with domains resolved ({@link TargetColumn#baseTypeName}): {@code date} for a
-     * domain over {@code date}; for telling which columns read text as dates.
+     * domain over {@code date}; for telling which columns read text as dates, which values a column takes converted
+     * ({@link CanonicalText}) and how keys compare. {@link #typeNames} keeps the domain, whose stage differs.
      */
     final Map<String, String> baseTypeNames;
     final Map<String, Boolean> notNull;
@@ -185,13 +186,14 @@ final class Plan {
                     newColumns.add(f.name());
                 }
             } else {
-                if (!compatible(f.type(), tc.typeName())) {
+                if (!compatible(f.type(), tc.baseTypeName())) {   // a domain's values are its base type's
                     incompatible.add(f.name());
-                    why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType() + " in the table");
+                    why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType()
+                            + (tc.domain() ? " (a domain over " + tc.baseSqlType() + ")" : "") + " in the table");
                 }
                 Widening w = incompatible.contains(f.name()) ? null : needed.get(f.name());
                 if (w != null && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS
-                        && w.check() != Widening.Check.NEVER_WIDENED) {
+                        && w.check() != Widening.Check.NEVER_WIDENED && !w.domain()) {
                     // the write step alters the column first; the stage carries the wider type already
                     types.put(f.name(), w.widerType());
                     typeNames.put(f.name(), w.widerTypeName());
@@ -242,10 +244,13 @@ final class Plan {
         List<String> why = new ArrayList<>();
         List<String> alters = new ArrayList<>();
         List<String> kinds = new ArrayList<>();
+        List<String> domains = new ArrayList<>();
         for (Widening w : narrower) {
             columns.add(w.column());
             why.add(w.describe());
-            if (w.check() == Widening.Check.NEVER_WIDENED) {
+            if (w.domain()) {
+                domains.add("'" + w.column() + "' a domain over " + w.widerType());
+            } else if (w.check() == Widening.Check.NEVER_WIDENED) {
                 kinds.add("'" + w.column() + "'");
             } else {
                 alters.add("'" + w.column() + "' to " + w.widerType());
@@ -257,6 +262,10 @@ final class Plan {
             fix += "; double precision holds integers exactly only up to 2^53 and 15 to 17 significant digits: alter "
                     + String.join(", ", kinds) + " to numeric (or bigint) yourself, no onSchemaChange policy changes a"
                     + " column's kind";
+        }
+        if (!domains.isEmpty()) {
+            fix += "; the loader never alters a domain column, under any onSchemaChange policy (altering its type would"
+                    + " drop the domain and its constraints): give " + String.join(", ", domains) + " yourself";
         }
         return new SchemaMismatchException(table, columns, "column(s) narrower than the batch's type, which would round"
                 + " its values: " + String.join("; ", why) + fix + "; nothing of this batch was loaded");
@@ -334,13 +343,16 @@ final class Plan {
                 + " timestamp with time zone (or timestamp without time zone)");
     }
 
-    /** Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName}. */
+    /**
+     * Whether a batch value of {@code batch} type can go into a column of catalog type {@code typeName} (for a domain,
+     * its base type's: the domain's constraints are checked by the COPY, which names the record a value fails).
+     */
     static boolean compatible(FieldType batch, String typeName) {
         FieldType column;
         try {
             column = PostgresDialect.INSTANCE.fieldType(Types.OTHER, typeName, 0, 0);
         } catch (MdsException | IllegalArgumentException e) {
-            return batch.kind() == Kind.STRING;   // an enum or domain: the database parses the text
+            return batch.kind() == Kind.STRING;   // an enum, a range, a type of an extension: the database parses the text
         }
         Kind b = batch.kind();
         Kind t = column.kind();

@@ -22,6 +22,11 @@ import java.util.Optional;
  * @param baseTypeName the catalog name of the type with domains resolved, through domains over domains and of an
  *     array's element type too: {@code date} for a domain over {@code date}, {@code _date} for a domain over
  *     {@code date[]} or an array of a domain over {@code date}; {@link #typeName} for other types
+ * @param baseSqlType the type with domains resolved as {@code format_type} writes it, with the modifier of the domain
+ *     over it ({@code numeric(12,2)} for a domain over {@code numeric(12,2)}, {@code date[]} for an array of a domain
+ *     over {@code date}); {@link #sqlType} for other types
+ * @param domain whether the column's type is a domain, or an array of one: its values are checked against the
+ *     domain's constraints, and the loader never alters its type
  * @param notNull whether the column is NOT NULL
  * @param equality whether its type (an array's element type) has a default btree or hash operator class, whose
  *     {@code =} comparisons such as {@code IS DISTINCT FROM} use; {@code json}, {@code xml} and the geometric
@@ -37,7 +42,8 @@ import java.util.Optional;
  * @param tableHasTriggers whether the column's table has (or had) triggers, foreign key checks included
  *     ({@code pg_class.relhastriggers}): a COPY into it can then fail after its last row, naming no line
  */
-record TargetColumn(String name, String sqlType, String typeName, String baseTypeName, boolean notNull, boolean equality,
+record TargetColumn(String name, String sqlType, String typeName, String baseTypeName, String baseSqlType, boolean domain,
+        boolean notNull, boolean equality,
         String nondeterministicCollation, String collation, boolean identityAlways, boolean generated,
         boolean tableHasTriggers) {
 
@@ -59,13 +65,33 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
      * The catalog name of {@code t} with domains resolved ({@link #baseTypeName}): each step goes from a domain to the
      * type it is over, or once from an array to its element type (prefixing {@code _}); the last step's type is neither.
      */
-    private static final String BASE_TYPE_NAME = "(with recursive s(o, p) as (select t.oid, ''::text union all"
-            + " select case when y.typtype = 'd' then y.typbasetype else y.typelem end,"
-            + " case when y.typtype = 'd' then s.p else '_' end"
-            + " from s join pg_catalog.pg_type y on y.oid = s.o where y.typtype = 'd'"
-            + " or (s.p = '' and y.typsubscript = 'pg_catalog.array_subscript_handler'::regproc))"
-            + " select s.p || z.typname from s join pg_catalog.pg_type z on z.oid = s.o where z.typtype <> 'd'"
-            + " and not (s.p = '' and z.typsubscript = 'pg_catalog.array_subscript_handler'::regproc))";
+    private static final String BASE_TYPE_NAME = resolved("s.p || z.typname");
+
+    /**
+     * The type of {@code t} with domains resolved as {@code format_type} writes it ({@link #baseSqlType}): the modifier
+     * is the column's, or the one of the domain (over a domain: of the innermost) that has one.
+     */
+    private static final String BASE_SQL_TYPE = resolved("format_type(z.oid, s.m) || case when s.p = '' then '' else '[]' end");
+
+    /** Whether {@code t} is a domain, or an array of one ({@link #domain}). */
+    private static final String DOMAIN = "(t.typtype = 'd' or exists (select 1 from pg_catalog.pg_type e where e.oid = t.typelem"
+            + " and t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc and e.typtype = 'd'))";
+
+    /**
+     * A scalar subquery walking from {@code t} (with the column's modifier {@code a.atttypmod}) through its domains and
+     * once to an array's element type; {@code select} reads the last step {@code z} and the walk's state {@code s}:
+     * {@code s.p} is {@code _} after the array step, {@code s.m} the modifier.
+     */
+    private static String resolved(String select) {
+        return "(with recursive s(o, p, m) as (select t.oid, ''::text, a.atttypmod union all"
+                + " select case when y.typtype = 'd' then y.typbasetype else y.typelem end,"
+                + " case when y.typtype = 'd' then s.p else '_' end,"
+                + " case when y.typtype = 'd' and y.typtypmod <> -1 then y.typtypmod else s.m end"
+                + " from s join pg_catalog.pg_type y on y.oid = s.o where y.typtype = 'd'"
+                + " or (s.p = '' and y.typsubscript = 'pg_catalog.array_subscript_handler'::regproc))"
+                + " select " + select + " from s join pg_catalog.pg_type z on z.oid = s.o where z.typtype <> 'd'"
+                + " and not (s.p = '' and z.typsubscript = 'pg_catalog.array_subscript_handler'::regproc))";
+    }
 
     /** The columns of {@code table} by name, in order; empty when there is no such table. */
     static Optional<Map<String, TargetColumn>> read(Connection c, TableName table) {
@@ -84,8 +110,8 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
      * generated (a column a load adds or widens is neither).
      */
     TargetColumn on(boolean tableTriggers) {
-        return new TargetColumn(name, sqlType, typeName, baseTypeName, notNull, equality, nondeterministicCollation, collation, false,
-                false, tableTriggers);
+        return new TargetColumn(name, sqlType, typeName, baseTypeName, baseSqlType, domain, notNull, equality,
+                nondeterministicCollation, collation, false, false, tableTriggers);
     }
 
     private static Optional<Map<String, TargetColumn>> read(Connection c, String relationOid, String table) {
@@ -98,14 +124,14 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
                 + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid),"
                 + " (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
-                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation), " + BASE_TYPE_NAME
+                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation), " + BASE_TYPE_NAME + ", " + BASE_SQL_TYPE + ", " + DOMAIN
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + relationOid + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(11),
-                            rs.getBoolean(4),
+                            rs.getString(12), rs.getBoolean(13), rs.getBoolean(4),
                             rs.getBoolean(5), rs.getString(6), rs.getString(10), rs.getBoolean(7), rs.getBoolean(8),
                             rs.getBoolean(9));
                     columns.put(col.name(), col);

@@ -33,9 +33,11 @@ import java.util.function.Predicate;
  * @param fits for {@link Check#ROUNDS} and {@link Check#REFUSED}: whether the column holds a value as it is
  * @param record the first record (1-based) whose value the column does not hold; 0 for {@link Check#TYPE}
  * @param value that record's value (null for {@link Check#TYPE})
+ * @param domain whether the column's type is a domain (judged by its base type), which no policy alters: altering the
+ *     column to {@link #widerType} would drop the domain and its constraints
  */
 record Widening(String column, FieldType batchType, String tableType, String widerType, String widerTypeName,
-        Check check, Predicate<Object> fits, long record, Object value) {
+        Check check, Predicate<Object> fits, long record, Object value, boolean domain) {
 
     /** How a widening is found to be needed, and what happens without a policy that widens. */
     enum Check {
@@ -90,7 +92,7 @@ record Widening(String column, FieldType batchType, String tableType, String wid
                 Object v = r.get(at);
                 if (v != null && !w.fits.test(v)) {
                     return new Widening(w.column, w.batchType, w.tableType, w.widerType, w.widerTypeName, w.check, w.fits,
-                            n, v);
+                            n, v, w.domain);
                 }
             }
         }
@@ -113,9 +115,9 @@ record Widening(String column, FieldType batchType, String tableType, String wid
      * Decimals the column would round are {@link #of}'s.
      */
     static Optional<Widening> overflow(String column, FieldType batch, TargetColumn tc) {
-        int[] mod = modifier(tc.sqlType());
+        int[] mod = modifier(tc.baseSqlType());
         FieldType.Kind k = batch.kind();
-        if (!tc.typeName().equals("numeric") || mod.length == 0 || !(k == FieldType.Kind.INT || k == FieldType.Kind.LONG
+        if (!tc.baseTypeName().equals("numeric") || mod.length == 0 || !(k == FieldType.Kind.INT || k == FieldType.Kind.LONG
                 || k == FieldType.Kind.DOUBLE || k == FieldType.Kind.DECIMAL && batch.precision() == 0)) {
             return Optional.empty();
         }
@@ -148,10 +150,13 @@ record Widening(String column, FieldType batchType, String tableType, String wid
         return d.signum() == 0 || d.precision() - d.scale() <= digits;
     }
 
-    /** The widening a field of {@code batch} type may need in column {@code tc}; empty when it never does. */
+    /**
+     * The widening a field of {@code batch} type may need in column {@code tc} (a domain's by its base type: a domain
+     * over {@code numeric(12,2)} rounds as that type does); empty when it never does.
+     */
     static Optional<Widening> of(String column, FieldType batch, TargetColumn tc) {
-        String t = tc.typeName();
-        int[] mod = modifier(tc.sqlType());
+        String t = tc.baseTypeName();
+        int[] mod = modifier(tc.baseSqlType());
         if (t.equals("float8") && (batch.kind() == FieldType.Kind.LONG || batch.kind() == FieldType.Kind.DECIMAL)) {
             // a long beyond 2^53 (9007199254740993) or a decimal of more than 17 digits would be stored rounded; the
             // column that holds them (numeric) is of another kind, whose ALTER would round the stored doubles to 15 digits
@@ -354,7 +359,8 @@ record Widening(String column, FieldType batchType, String tableType, String wid
 
     private static Optional<Widening> wider(String column, FieldType batch, TargetColumn tc, String type, String typeName,
             Check check, Predicate<Object> fits) {
-        return Optional.of(new Widening(column, batch, tc.sqlType(), type, typeName, check, fits, 0, null));
+        String table = tc.domain() ? tc.sqlType() + " (a domain over " + tc.baseSqlType() + ")" : tc.sqlType();
+        return Optional.of(new Widening(column, batch, table, type, typeName, check, fits, 0, null, tc.domain()));
     }
 
     /** The numbers in the first parentheses of {@code sqlType} ({@code numeric(6,2)} gives 6, 2); none without. */

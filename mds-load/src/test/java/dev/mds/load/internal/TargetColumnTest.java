@@ -70,4 +70,25 @@ class TargetColumnTest {
                     "ys2 _date");
         }
     }
+
+    /**
+     * A domain's column shows its base type as DDL writes it, with the modifier of the domain that has one (over a
+     * domain, of the innermost), and is known as a domain, also an array of one; other columns are not.
+     */
+    @Test
+    void knowsDomainsAndTheirBaseTypesModifiers(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create schema if not exists raw");
+            st.execute("create domain raw.m_cents as numeric(12,2) check (value >= 0); create domain raw.m_cents2 as raw.m_cents;"
+                    + " create domain raw.m_code as varchar(10); create domain raw.m_amounts as numeric(6,2)[]");
+            st.execute("create table raw.modifiers (n numeric(8,3), v varchar(4)[], c raw.m_cents, c2 raw.m_cents2,"
+                    + " ca raw.m_cents[], code raw.m_code, am raw.m_amounts)");
+            Map<String, TargetColumn> columns = TargetColumn.read(c, TableName.of("raw", "modifiers")).orElseThrow();
+            assertThat(columns.values().stream().map(tc -> tc.name() + " " + tc.domain() + " " + tc.baseSqlType()))
+                    .containsExactly("n false numeric(8,3)", "v false character varying(4)[]", "c true numeric(12,2)",
+                            "c2 true numeric(12,2)", "ca true numeric(12,2)[]", "code true character varying(10)",
+                            "am true numeric(6,2)[]");
+            assertThat(columns.values()).filteredOn(tc -> !tc.domain()).allMatch(tc -> tc.sqlType().equals(tc.baseSqlType()));
+        }
+    }
 }
