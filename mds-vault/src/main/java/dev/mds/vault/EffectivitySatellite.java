@@ -9,7 +9,9 @@ import dev.mds.vault.internal.Jdbc;
 import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.StringJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +27,11 @@ import org.slf4j.LoggerFactory;
  *     .effectiveFrom("purchased_at").from(purchases).load();
  * }</pre>
  *
- * Per load, the stage's latest row per driving key (by effective-from, then load date) is the driving key's
- * active link; intermediate changes inside one stage are collapsed. Re-loading a stage inserts nothing.
+ * A driving key may be several columns, as AutomateDV's {@code src_dfk} may be a list: with
+ * {@code drivingKey("customer_hk", "nation_hk")} each (customer, nation) pair keeps its own open link, and a stage row
+ * with a NULL in any of them is skipped. Per load, the stage's latest row per driving key (by effective-from, then
+ * load date) is the driving key's active link; intermediate changes inside one stage are collapsed. Re-loading a
+ * stage inserts nothing.
  *
  * <p>The timeline only moves forward: a stage row changes its driving key's open link only when its effective-from
  * is on or after the open link's start and its load date is after the open link's load date. An older row is
@@ -47,7 +52,8 @@ public final class EffectivitySatellite extends Structure {
     public static final String END_DATE = "end_date";
 
     private String link;
-    private String drivingKey;
+    /** The driving key's columns, in the order given; empty until set. */
+    private List<String> drivingKeys = List.of();
     private String effectiveFrom;
     private String endDate;
     private Stage stage;
@@ -56,16 +62,56 @@ public final class EffectivitySatellite extends Structure {
         super(vault, table, "effectivity satellite");
     }
 
-    /** The link's hash key column. */
+    /**
+     * The link's hash key column.
+     *
+     * @throws IllegalArgumentException when it is one of the driving key's columns, naming the structure and the column
+     */
     public EffectivitySatellite link(String column) {
-        this.link = Identifiers.check(column);
+        String checked = Identifiers.check(column);
+        if (drivingKeys.contains(checked)) {
+            throw new IllegalArgumentException(linkAsDrivingKey(checked));
+        }
+        this.link = checked;
         return this;
     }
 
-    /** The hash key of the driving hub (one of the link's references). */
-    public EffectivitySatellite drivingKey(String column) {
-        this.drivingKey = Identifiers.check(column);
+    /**
+     * The driving key: the hash key of the driving hub (one of the link's references), or several of them, as
+     * AutomateDV's {@code src_dfk} takes a list. Each combination of the columns' values is one driving key, with at
+     * most one open link: a link over customer, order and nation driven by {@code drivingKey("customer_hk",
+     * "nation_hk")} moves a (customer, nation) pair from one order to another, and a row for the same customer with
+     * another nation is another driving key, leaving the first pair's link open. Stage rows with a NULL in any of the
+     * columns are skipped (not counted in the warning), as AutomateDV's {@code eff_sat} filters them out. Replaces
+     * the columns set before.
+     *
+     * @throws IllegalArgumentException when no column is given, a column is given twice, or a column is the link's
+     *     hash key, naming the structure and the column
+     */
+    public EffectivitySatellite drivingKey(String... columns) {
+        Objects.requireNonNull(columns, "columns");
+        if (columns.length == 0) {
+            throw new IllegalArgumentException(name() + ": drivingKey needs at least one column");
+        }
+        List<String> keys = new ArrayList<>();
+        addColumns(keys, columns);
+        for (int i = 0; i < keys.size(); i++) {
+            String c = keys.get(i);
+            if (keys.subList(0, i).contains(c)) {
+                throw new IllegalArgumentException(name() + ": driving key column '" + c + "' is named twice in "
+                        + keys + "; name each column once");
+            }
+            if (c.equals(link)) {
+                throw new IllegalArgumentException(linkAsDrivingKey(c));
+            }
+        }
+        this.drivingKeys = List.copyOf(keys);
         return this;
+    }
+
+    private String linkAsDrivingKey(String column) {
+        return name() + ": driving key column '" + column + "' is the link's hash key; a driving key is one or more of"
+                + " the link's references (the driving hubs' hash keys), whose combination keeps one open link";
     }
 
     /** The stage column saying when the link became effective. */
@@ -105,7 +151,11 @@ public final class EffectivitySatellite extends Structure {
 
     @Override
     List<String> storedColumns() {
-        return List.of(link, drivingKey, START_DATE, END_DATE, Stage.LOAD_DATE, Stage.RECORD_SOURCE);
+        List<String> out = new ArrayList<>();
+        out.add(link);
+        out.addAll(drivingKeys);
+        out.addAll(List.of(START_DATE, END_DATE, Stage.LOAD_DATE, Stage.RECORD_SOURCE));
+        return out;
     }
 
     @Override
@@ -113,7 +163,7 @@ public final class EffectivitySatellite extends Structure {
         if (link == null) {
             missing.add("link");
         }
-        if (drivingKey == null) {
+        if (drivingKeys.isEmpty()) {
             missing.add("drivingKey");
         }
         if (effectiveFrom == null) {
@@ -128,23 +178,32 @@ public final class EffectivitySatellite extends Structure {
         return "date".equals(sqlType) ? "DATE '9999-12-31'" : "'9999-12-31 00:00:00+00'::" + sqlType;
     }
 
-    /** The DDL: primary key (link, load date), an index on the driving key. */
+    /**
+     * The DDL: primary key (link, load date), an index on (driving key columns…, load date), by which a load looks
+     * up each driving key's stored links.
+     */
     @Override
     List<String> tableDdl(Connection c) {
         Relation s = Vault.relation(c, name(), stage.target());
         // the hash columns are bytea whatever the stage: read it for those, so a misnamed one creates no table
         Vault.checkBytea(nameFrom(stage), s, link);
-        Vault.checkBytea(nameFrom(stage), s, drivingKey);
+        for (String dk : drivingKeys) {
+            Vault.checkBytea(nameFrom(stage), s, dk);
+        }
         requireDateOrTimestamp(s);
         String effType = s.require(name(), effectiveFrom).sqlType();
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(link));
-        cols.add(Identifiers.quote(drivingKey) + " bytea NOT NULL");
+        for (String dk : drivingKeys) {
+            cols.add(Identifiers.quote(dk) + " bytea NOT NULL");
+        }
         cols.add(Identifiers.quote(START_DATE) + " " + effType);
         cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");
         addMetadataDdl(cols, s, name());
         cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
-        return vault.tableDdl(c, table, cols, Vault.indexDdl(table, drivingKey, Stage.LOAD_DATE));
+        List<String> indexed = new ArrayList<>(drivingKeys);
+        indexed.add(Stage.LOAD_DATE);
+        return vault.tableDdl(c, table, cols, Vault.indexDdl(table, indexed.toArray(String[]::new)));
     }
 
     @Override
@@ -208,6 +267,34 @@ public final class EffectivitySatellite extends Structure {
         }
     }
 
+    /** The driving key's columns, qualified by {@code alias} unless it is null: {@code s."customer_hk", s."nation_hk"}. */
+    private String dkCols(String alias) {
+        StringJoiner out = new StringJoiner(", ");
+        for (String column : drivingKeys) {
+            out.add((alias == null ? "" : alias + ".") + Identifiers.quote(column));
+        }
+        return out.toString();
+    }
+
+    /** The same driving key in {@code a} and {@code b}: every column equal. */
+    private String dkEq(String a, String b) {
+        StringJoiner out = new StringJoiner(" AND ");
+        for (String column : drivingKeys) {
+            String q = Identifiers.quote(column);
+            out.add(a + "." + q + " = " + b + "." + q);
+        }
+        return out.toString();
+    }
+
+    /** No driving key column of {@code alias} is NULL (AutomateDV's eff_sat skips a row with a NULL in any). */
+    private String dkNotNull(String alias) {
+        StringJoiner out = new StringJoiner(" AND ");
+        for (String column : drivingKeys) {
+            out.add(alias + "." + Identifiers.quote(column) + " IS NOT NULL");
+        }
+        return out.toString();
+    }
+
     @Override
     List<String> statements(Connection c) {
         String where = nameFrom(stage);
@@ -215,14 +302,20 @@ public final class EffectivitySatellite extends Structure {
         requireDateOrTimestamp(s);
         Relation target = Vault.relation(c, name(), table);
         Vault.checkBytea(where, s, link);
-        Vault.checkBytea(where, s, drivingKey);
+        for (String column : drivingKeys) {
+            Vault.checkBytea(where, s, column);
+            // a table created with other driving key columns (the definition changed since): named here, not by
+            // PostgreSQL's "column e.… does not exist" inside the load
+            target.require(name(), column);
+        }
         vault.checkWidth(c, where, stage.target(), link);
         vault.checkWidth(c, name(), table, link);
         String stageEf = s.require(where, effectiveFrom).sqlType();
         String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
         String end = endOfTime(target.require(name(), END_DATE).sqlType());
         String lk = Identifiers.quote(link);
-        String dk = Identifiers.quote(drivingKey);
+        // the driving key's columns: the first one stands for them where they are all NULL or none is
+        String dk = Identifiers.quote(drivingKeys.get(0));
         String ef = Identifiers.quote(effectiveFrom);
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
@@ -245,18 +338,18 @@ public final class EffectivitySatellite extends Structure {
             String text = storedEnd.endsWith(" with time zone") ? "((%s) AT TIME ZONE 'UTC')::text || '+00'" : "(%s)::text";
             check = "SELECT encode(s." + lk + ", 'hex'), " + text.formatted(sef) + ", " + text.formatted(se) + "\n"
                     + "FROM " + stage.target().quoted() + " AS s\n"
-                    + "WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND " + se + " < " + sef + "\n"
+                    + "WHERE s." + lk + " IS NOT NULL AND " + dkNotNull("s") + " AND " + se + " < " + sef + "\n"
                     + "LIMIT 1";
         }
         // the load's own column, named apart from the stored ones (a driving key 'stop' made it ambiguous)
         String stopCol = intermediate("stop");
         String sql = "WITH active AS (\n"
-                + "    SELECT DISTINCT ON (s." + dk + ") s." + lk + ", s." + dk + ", " + sef + " AS start_date, "
+                + "    SELECT DISTINCT ON (" + dkCols("s") + ") s." + lk + ", " + dkCols("s") + ", " + sef + " AS start_date, "
                 + stop + " AS " + stopCol + ", "
                 + (sld.equals("s." + ld) ? sld : sld + " AS " + ld) + ", s." + rs + "\n"
                 + "    FROM " + stage.target().quoted() + " AS s\n"
-                + "    WHERE s." + lk + " IS NOT NULL AND s." + dk + " IS NOT NULL AND s." + ef + " IS NOT NULL\n"
-                + "    ORDER BY s." + dk + ", " + sef + " DESC, " + sld + " DESC"
+                + "    WHERE s." + lk + " IS NOT NULL AND " + dkNotNull("s") + " AND s." + ef + " IS NOT NULL\n"
+                + "    ORDER BY " + dkCols("s") + ", " + sef + " DESC, " + sld + " DESC"
                 // rows that tie but for their end store the earliest end, whatever the stage's row order
                 + (endDate == null ? "" : ", " + stop + " IS NULL, " + stop) + ", s." + lk + ", s." + rs + "::text COLLATE \"C\"\n"
                 + "),\n"
@@ -264,34 +357,34 @@ public final class EffectivitySatellite extends Structure {
                 + "latest AS (\n"
                 + "    SELECT l.* FROM active AS k CROSS JOIN LATERAL (\n"
                 + "        SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"
-                + "        WHERE e." + dk + " = k." + dk + " ORDER BY e." + lk + ", e." + ld + " DESC) AS l\n"
+                + "        WHERE " + dkEq("e", "k") + " ORDER BY e." + lk + ", e." + ld + " DESC) AS l\n"
                 + "),\n"
                 + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
                 // driving keys whose links are all closed: what is newer starts on or after the last end
                 + "settled AS (\n"
-                + "    SELECT l." + dk + ", max(l." + ed + ") AS " + ed + ", max(l." + ld + ") AS " + ld + " FROM latest AS l\n"
-                + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = l." + dk + ")\n"
-                + "    GROUP BY l." + dk + "\n"
+                + "    SELECT " + dkCols("l") + ", max(l." + ed + ") AS " + ed + ", max(l." + ld + ") AS " + ld + " FROM latest AS l\n"
+                + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE " + dkEq("o", "l") + ")\n"
+                + "    GROUP BY " + dkCols("l") + "\n"
                 + "),\n"
                 + "current AS (\n"
                 + "    SELECT a.* FROM active AS a\n"
-                + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + dk + " = a." + dk + "\n"
+                + "    WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE " + dkEq("o", "a") + "\n"
                 + "        AND (o." + sd + " > a.start_date OR o." + ld + " >= a." + ld + "))\n"
-                + "    AND NOT EXISTS (SELECT 1 FROM settled AS z WHERE z." + dk + " = a." + dk + "\n"
+                + "    AND NOT EXISTS (SELECT 1 FROM settled AS z WHERE " + dkEq("z", "a") + "\n"
                 + "        AND (z." + ed + " > a.start_date OR z." + ld + " >= a." + ld + "))\n"
                 + "),\n"
                 + "changes AS (\n"
-                + "    SELECT a." + lk + ", a." + dk + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
+                + "    SELECT a." + lk + ", " + dkCols("a") + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
                 + "    FROM current AS a WHERE a." + stopCol + " IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
                 + "    UNION ALL\n"
-                + "    SELECT a." + lk + ", a." + dk + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld + ", a." + rs + "\n"
+                + "    SELECT a." + lk + ", " + dkCols("a") + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld + ", a." + rs + "\n"
                 + "    FROM current AS a LEFT JOIN open AS o ON o." + lk + " = a." + lk + " WHERE a." + stopCol + " IS NOT NULL\n"
                 + "    UNION ALL\n"
-                + "    SELECT o." + lk + ", o." + dk + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
-                + "    FROM open AS o JOIN current AS a ON a." + dk + " = o." + dk + " AND a." + lk + " <> o." + lk + "\n"
+                + "    SELECT o." + lk + ", " + dkCols("o") + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
+                + "    FROM open AS o JOIN current AS a ON " + dkEq("a", "o") + " AND a." + lk + " <> o." + lk + "\n"
                 + "),\n"
                 + "inserted AS (\n"
-                + "INSERT INTO " + eff + " (" + lk + ", " + dk + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
+                + "INSERT INTO " + eff + " (" + lk + ", " + dkCols(null) + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
                 + "SELECT * FROM changes\n"
                 + "RETURNING 1\n"
                 + ")\n"
@@ -299,10 +392,10 @@ public final class EffectivitySatellite extends Structure {
                 // joins, not EXISTS under OR (a subplan per row): a driving key has at most one open link and one
                 // settled row, a link one latest row
                 + "    (SELECT count(*) FROM active AS a\n"
-                + "     LEFT JOIN open AS o ON o." + dk + " = a." + dk + "\n"
-                + "     LEFT JOIN settled AS z ON z." + dk + " = a." + dk + "\n"
+                + "     LEFT JOIN open AS o ON " + dkEq("o", "a") + "\n"
+                + "     LEFT JOIN settled AS z ON " + dkEq("z", "a") + "\n"
                 + "     LEFT JOIN latest AS l ON l." + lk + " = a." + lk + "\n"
-                + "     LEFT JOIN current AS k ON k." + dk + " = a." + dk + "\n"
+                + "     LEFT JOIN current AS k ON " + dkEq("k", "a") + "\n"
                 + "     WHERE k." + dk + " IS NULL\n"
                 + "     AND (o." + dk + " IS NOT NULL AND (o." + lk + " <> a." + lk + " OR a." + stopCol + " IS NOT NULL)\n"
                 // a driving key with every link closed: a row whose link holds nothing as recent is dropped news

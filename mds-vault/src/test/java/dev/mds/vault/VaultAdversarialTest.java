@@ -244,8 +244,8 @@ class VaultAdversarialTest {
 
     /**
      * Settings that would store one column twice (a payload naming the parent key, load_date or itself twice, a
-     * business key naming the hash key, an effectivity satellite whose link is its driving key) are refused naming
-     * the structure and the column, before any SQL; before, the DDL failed with PostgreSQL's "specified more than once".
+     * business key naming the hash key, an effectivity satellite whose driving key names load_date or its link) are
+     * refused naming the structure and the column, before any SQL; before, the DDL failed with PostgreSQL's "specified more than once".
      */
     @Test
     void settingsThatWouldStoreAColumnTwiceAreRefusedNamingTheStructureAndColumn(DataSource ds) throws Exception {
@@ -260,11 +260,15 @@ class VaultAdversarialTest {
                 vault.satellite("dds.s3").parent("hk").hashDiff("hd").payload("load_date").from(stage),
                 vault.hub("dds.h1").hashKey("hk").businessKey("hk").from(stage),
                 vault.link("dds.l1").hashKey("hk").refs("hk", "nk").from(stage),
-                vault.effectivitySatellite("dds.e1").link("hk").drivingKey("hk").effectiveFrom("ld").from(stage));
+                vault.effectivitySatellite("dds.e1").link("hk").drivingKey("nk", "load_date").effectiveFrom("ld").from(stage));
         for (Structure st : bad) {
             assertThatThrownBy(st::createTableSql).as(st.name()).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(st.name()).hasMessageContaining("would be stored twice");
         }
+        // an effectivity satellite whose link is its driving key is refused by the setter, naming the column
+        assertThatThrownBy(() -> vault.effectivitySatellite("dds.e1").link("hk").drivingKey("hk"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("effectivity satellite dds.e1: driving key column 'hk' is the link's hash key");
         // a satellite table made by hand with the columns: the load refuses the settings too, naming the column
         sql(ds, "create table dds.s2 (hk bytea, hd bytea, name text, load_date timestamptz, record_source text)");
         assertThatThrownBy(bad.get(1)::load).isInstanceOf(IllegalArgumentException.class)
