@@ -199,4 +199,41 @@ class DomainColumnsTest {
         assertThat(TestSql.strings(ds, "select format_type(atttypid, atttypmod) from pg_attribute"
                 + " where attrelid = 'raw.dm_narrow'::regclass and attname = 'qty'")).containsExactly("raw.dm_small");
     }
+
+    /**
+     * A CDC delete (which stages no values but its key) and an update leaving a column unchanged load into a table whose
+     * columns are of domains that refuse NULL ({@code not null}) or check their value.
+     */
+    @Test
+    void cdcDeletesAndUnchangedValuesGoIntoColumnsOfNotNullDomains(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists raw; create domain raw.dm_name as text not null check (value <> '');"
+                + " create domain raw.dm_pos as bigint not null check (value > 0);"
+                + " create table raw.dm_cdc_nn (id raw.dm_pos primary key, name raw.dm_name, bio raw.dm_name)");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).required("name", FieldType.STRING)
+                .required("bio", FieldType.STRING).build();
+        MergeLoader cdc = MergeLoader.into(ds, TableName.of("raw", "dm_cdc_nn")).mode(SyncMode.CDC).build();
+        cdc.load(new ChangeBatch(SRC, schema, List.of("id"), List.of(
+                ChangeEvent.create(SRC, Record.of(1L), Record.of(1L, "one", "b1"), new EventPosition(1, 1), T),
+                ChangeEvent.create(SRC, Record.of(2L), Record.of(2L, "two", "b2"), new EventPosition(1, 2), T)),
+                Optional.empty()));
+        cdc.load(new ChangeBatch(SRC, schema, List.of("id"), List.of(
+                ChangeEvent.delete(SRC, Record.of(1L), new EventPosition(2, 1), T),
+                ChangeEvent.update(SRC, Record.of(2L), Record.of(2L, "zwei", dev.mds.core.Unchanged.VALUE),
+                        new EventPosition(2, 2), T)), Optional.empty()));
+        assertThatTable(ds, "raw.dm_cdc_nn").columns("id", "name", "bio").containsExactlyInAnyOrder(row(2, "zwei", "b2"));
+        // the domain still refuses a NULL or an empty name when the MERGE writes it, naming the record and key
+        ChangeBatch bad = new ChangeBatch(SRC, schema, List.of("id"), List.of(
+                ChangeEvent.update(SRC, Record.of(2L), Record.of(2L, "two", "b2"), new EventPosition(3, 1), T),
+                ChangeEvent.create(SRC, Record.of(3L), Record.of(3L, "", "b3"), new EventPosition(3, 2), T),
+                ChangeEvent.create(SRC, Record.of(4L), Record.of(4L, null, "b4"), new EventPosition(3, 3), T)),
+                Optional.empty());
+        assertThatThrownBy(() -> cdc.load(bad)).isInstanceOfSatisfying(RefusedRowsException.class, e -> {
+            assertThat(e.rows()).extracting(Object::toString).containsExactly("record 2 (key id=3)", "record 3 (key id=4)");
+            assertThat(e.getMessage()).startsWith("raw.dm_cdc_nn record 2 (key id=3)").contains("nothing of this batch was loaded");
+        });
+        LoadResult r = MergeLoader.into(ds, TableName.of("raw", "dm_cdc_nn")).mode(SyncMode.CDC).onBadRow(OnBadRow.DEAD_LETTER)
+                .build().load(bad);
+        assertThat(r.rejected()).isEqualTo(2);
+        assertThatTable(ds, "raw.dm_cdc_nn").columns("id", "name", "bio").containsExactlyInAnyOrder(row(2, "two", "b2"));
+    }
 }

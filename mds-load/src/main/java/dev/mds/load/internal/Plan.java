@@ -203,8 +203,16 @@ final class Plan {
                     if (w != null && w.check() != Widening.Check.REFUSED) {
                         narrower.add(w);
                     }
-                    types.put(f.name(), tc.sqlType());
-                    typeNames.put(f.name(), tc.typeName());
+                    if (cdc && tc.notNullDomain() && !key.contains(f.name())) {
+                        // a CDC stage holds NULLs for deletes and unchanged values: staged as the base type, the
+                        // domain (its NOT NULL and CHECKs) is checked where the MERGE writes the column, as a NOT NULL
+                        // column's is (RefusedWrites names the record)
+                        types.put(f.name(), tc.baseSqlType());
+                        typeNames.put(f.name(), tc.baseTypeName());
+                    } else {
+                        types.put(f.name(), tc.sqlType());
+                        typeNames.put(f.name(), tc.typeName());
+                    }
                     baseTypeNames.put(f.name(), tc.baseTypeName());
                 }
                 notNull.put(f.name(), !cdc && tc.notNull());

@@ -351,10 +351,16 @@ final class RefusedWrites {
         return "select " + writtenColumns(c, plan, true) + ", n." + Identifiers.quote(Refusals.RECORD) + " from " + from;
     }
 
-    /** The target's columns as a write of the plan's rows (alias {@code s}; target row {@code t} when {@code matched}) sets them. */
+    /**
+     * The target's columns as a write of the plan's rows (alias {@code s}; target row {@code t} when {@code matched})
+     * sets them, each in its column's type; a domain's in its base type, so that a value or NULL the domain refuses is
+     * among the rows looked at, not an error of the query looking.
+     */
     String writtenColumns(Connection c, Plan plan, boolean matched) throws SQLException {
-        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), case when a.attidentity = '' and a.attgenerated = ''"
-                + " then pg_get_expr(d.adbin, d.adrelid) end from pg_catalog.pg_attribute a left join pg_catalog.pg_attrdef d"
+        String sql = "select a.attname, case when " + TargetColumn.DOMAIN + " then " + TargetColumn.BASE_SQL_TYPE
+                + " else format_type(a.atttypid, a.atttypmod) end, case when a.attidentity = '' and a.attgenerated = ''"
+                + " then pg_get_expr(d.adbin, d.adrelid) end from pg_catalog.pg_attribute a join pg_catalog.pg_type t"
+                + " on t.oid = a.atttypid left join pg_catalog.pg_attrdef d"
                 + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(target)
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         StringJoiner out = new StringJoiner(", ");

@@ -27,6 +27,8 @@ import java.util.Optional;
  *     over {@code date}); {@link #sqlType} for other types
  * @param domain whether the column's type is a domain, or an array of one: its values are checked against the
  *     domain's constraints, and the loader never alters its type
+ * @param notNullDomain whether the column's type is a domain that refuses NULL ({@code create domain ... not null},
+ *     also through a domain it is over): a NULL is refused wherever the type is, a table's column or a stage's
  * @param notNull whether the column is NOT NULL
  * @param equality whether its type (an array's element type) has a default btree or hash operator class, whose
  *     {@code =} comparisons such as {@code IS DISTINCT FROM} use; {@code json}, {@code xml} and the geometric
@@ -43,7 +45,7 @@ import java.util.Optional;
  *     ({@code pg_class.relhastriggers}): a COPY into it can then fail after its last row, naming no line
  */
 record TargetColumn(String name, String sqlType, String typeName, String baseTypeName, String baseSqlType, boolean domain,
-        boolean notNull, boolean equality,
+        boolean notNullDomain, boolean notNull, boolean equality,
         String nondeterministicCollation, String collation, boolean identityAlways, boolean generated,
         boolean tableHasTriggers) {
 
@@ -69,13 +71,20 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
 
     /**
      * The type of {@code t} with domains resolved as {@code format_type} writes it ({@link #baseSqlType}): the modifier
-     * is the column's, or the one of the domain (over a domain: of the innermost) that has one.
+     * is the column's, or the one of the domain (over a domain: of the innermost) that has one. A scalar subquery over
+     * {@code pg_attribute a} and its {@code pg_type t}.
      */
-    private static final String BASE_SQL_TYPE = resolved("format_type(z.oid, s.m) || case when s.p = '' then '' else '[]' end");
+    static final String BASE_SQL_TYPE = resolved("format_type(z.oid, s.m) || case when s.p = '' then '' else '[]' end");
 
     /** Whether {@code t} is a domain, or an array of one ({@link #domain}). */
-    private static final String DOMAIN = "(t.typtype = 'd' or exists (select 1 from pg_catalog.pg_type e where e.oid = t.typelem"
+    static final String DOMAIN = "(t.typtype = 'd' or exists (select 1 from pg_catalog.pg_type e where e.oid = t.typelem"
             + " and t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc and e.typtype = 'd'))";
+
+    /** Whether {@code t} is a domain refusing NULL, or over one ({@link #notNullDomain}); an array of one is not. */
+    private static final String NOT_NULL_DOMAIN = "(with recursive s(o) as (select t.oid union all select y.typbasetype"
+            + " from s join pg_catalog.pg_type y on y.oid = s.o where y.typtype = 'd')"
+            + " select coalesce(bool_or(z.typnotnull), false) from s join pg_catalog.pg_type z on z.oid = s.o"
+            + " where z.typtype = 'd')";
 
     /**
      * A scalar subquery walking from {@code t} (with the column's modifier {@code a.atttypmod}) through its domains and
@@ -110,7 +119,7 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
      * generated (a column a load adds or widens is neither).
      */
     TargetColumn on(boolean tableTriggers) {
-        return new TargetColumn(name, sqlType, typeName, baseTypeName, baseSqlType, domain, notNull, equality,
+        return new TargetColumn(name, sqlType, typeName, baseTypeName, baseSqlType, domain, notNullDomain, notNull, equality,
                 nondeterministicCollation, collation, false, false, tableTriggers);
     }
 
@@ -125,13 +134,16 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
                 + " (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
                 + " where co.oid = a.attcollation and a.attcollation <> t.typcollation), " + BASE_TYPE_NAME + ", " + BASE_SQL_TYPE + ", " + DOMAIN
+                + ", " + NOT_NULL_DOMAIN
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + relationOid + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(11),
-                            rs.getString(12), rs.getBoolean(13), rs.getBoolean(4),
+                    boolean domain = rs.getBoolean(13);   // other types are their own base (int2vector is no smallint[])
+                    TargetColumn col = new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3),
+                            domain ? rs.getString(11) : rs.getString(3), domain ? rs.getString(12) : rs.getString(2), domain,
+                            rs.getBoolean(14), rs.getBoolean(4),
                             rs.getBoolean(5), rs.getString(6), rs.getString(10), rs.getBoolean(7), rs.getBoolean(8),
                             rs.getBoolean(9));
                     columns.put(col.name(), col);
