@@ -50,7 +50,11 @@ final class CopyBinary {
     enum Encoding {
         INT2, INT4, INT8, FLOAT4, FLOAT8, BOOL, TEXT, NUMERIC, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, UUID, BYTEA, JSONB;
 
-        /** The encoding for a catalog type name ({@code int8}, {@code numeric} ...), or null when there is none. */
+        /**
+         * The encoding for a catalog type name ({@code int8}, {@code numeric} ...), or null when there is none. A
+         * column of a domain takes its base type's encoding: the server reads the value with the base type's receive
+         * function and the domain's modifier ({@code domain_recv}), then checks the domain's constraints.
+         */
         static Encoding forType(String typeName) {
             return switch (typeName) {
                 case "int2" -> INT2;

@@ -2054,7 +2054,8 @@ public final class LoadEngine {
     private static Encoding[] encodings(Plan plan, Encoding... extra) {
         Encoding[] e = new Encoding[plan.columns.size() + extra.length];
         for (int i = 0; i < plan.columns.size(); i++) {
-            e[i] = Encoding.forType(plan.typeNames.get(plan.columns.get(i)));
+            // a domain's value in its base type's form (see Encoding.forType)
+            e[i] = Encoding.forType(plan.baseTypeNames.get(plan.columns.get(i)));
         }
         System.arraycopy(extra, 0, e, plan.columns.size(), extra.length);
         return e;

@@ -44,12 +44,13 @@ final class Plan {
     final int[] keyIndex;
     final List<String> nonKey;
     final Map<String, String> types;
-    /** Catalog type name per batch column ({@code int8}, {@code numeric}, {@code _text}), for binary COPY. */
+    /** Catalog type name per batch column ({@code int8}, {@code numeric}, {@code _text}), as the stage has it. */
     final Map<String, String> typeNames;
     /**
      * Catalog type name per batch column with domains resolved ({@link TargetColumn#baseTypeName}): {@code date} for a
      * domain over {@code date}; for telling which columns read text as dates, which values a column takes converted
-     * ({@link CanonicalText}) and how keys compare. {@link #typeNames} keeps the domain, whose stage differs.
+     * ({@link CanonicalText}), how keys compare, and each column's binary COPY encoding. {@link #typeNames} keeps the
+     * domain, as the stage has it.
      */
     final Map<String, String> baseTypeNames;
     final Map<String, Boolean> notNull;

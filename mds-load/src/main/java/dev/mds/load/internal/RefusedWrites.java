@@ -318,7 +318,7 @@ final class RefusedWrites {
         for (int i = 0; i < plan.key.size(); i++) {
             String k = plan.key.get(i);
             cols.add(Identifiers.quote(k) + " " + plan.types.get(k));
-            enc[i] = Encoding.forType(plan.typeNames.get(k));
+            enc[i] = Encoding.forType(plan.baseTypeNames.get(k));
         }
         cols.add(Identifiers.quote(Refusals.RECORD) + " bigint");
         enc[plan.key.size()] = Encoding.INT8;
