@@ -271,4 +271,44 @@ class DomainColumnsTest {
             assertThat(stored(ds, table)).as(mode.toString()).containsExactly("1" + STORED, "2" + STORED, "3" + STORED);
         }
     }
+
+    /**
+     * The loader's own columns may be of domains over their types: a load timestamp column of a domain over
+     * timestamptz or timestamp, CDC position columns of a domain over bigint. Before, they were refused as "the load
+     * timestamp column 'loaded' is raw.dm_lts_stamp in the table; ... must be timestamp with time zone" and "the CDC
+     * position column(s) must be bigint". A domain over another type is still refused, naming its base type.
+     */
+    @Test
+    void theLoadersOwnColumnsMayBeOfDomainsOverTheirTypes(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists raw; create domain raw.dm_stamp as timestamptz check (value > '2000-01-01');"
+                + " create domain raw.dm_local as timestamp; create domain raw.dm_position as bigint check (value >= 0);"
+                + " create domain raw.dm_when as date");
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("name", FieldType.STRING).build();
+        for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.APPEND)) {
+            for (String type : List.of("dm_stamp", "dm_local")) {
+                String table = "raw.dm_lts_" + type + "_" + mode.name().toLowerCase();
+                TestSql.sql(ds, "create table " + table + " (id bigint, name text, loaded raw." + type + ")");
+                MergeLoader loader = MergeLoader.into(ds, table).mode(mode)
+                        .key(mode == SyncMode.MERGE ? new String[] {"id"} : new String[0]).loadTimestamp("loaded").build();
+                loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a"))));
+                loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "b"))));
+                assertThat(TestSql.strings(ds, "select count(*) || ' ' || bool_and(loaded is not null) from " + table))
+                        .as(table).containsExactly(mode == SyncMode.MERGE ? "1 true" : "2 true");
+            }
+        }
+        TestSql.sql(ds, "create table raw.dm_cdc_own (id bigint primary key, name text, _mds_commit raw.dm_position,"
+                + " _mds_change raw.dm_position, loaded raw.dm_stamp)");
+        MergeLoader cdc = MergeLoader.into(ds, TableName.of("raw", "dm_cdc_own")).mode(SyncMode.CDC).loadTimestamp("loaded").build();
+        for (long position : new long[] {5, 6}) {
+            cdc.load(new ChangeBatch(SRC, schema, List.of("id"), List.of(ChangeEvent.update(SRC, Record.of(1L),
+                    Record.of(1L, "v" + position), new EventPosition(position, 1), T)), Optional.empty()));
+        }
+        assertThatTable(ds, "raw.dm_cdc_own").columns("id", "name", "_mds_commit").containsExactlyInAnyOrder(row(1, "v6", 6));
+
+        TestSql.sql(ds, "create table raw.dm_lts_date (id bigint, name text, loaded raw.dm_when)");
+        MergeLoader refused = MergeLoader.into(ds, "raw.dm_lts_date").key("id").loadTimestamp("loaded").build();
+        assertThatThrownBy(() -> refused.load(RecordBatch.of(schema, List.of(Record.of(1L, "a")))))
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("the load timestamp column 'loaded' is raw.dm_when (a domain over date) in the table");
+    }
 }

@@ -189,8 +189,7 @@ final class Plan {
             } else {
                 if (!compatible(f.type(), tc.baseTypeName())) {   // a domain's values are its base type's
                     incompatible.add(f.name());
-                    why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + tc.sqlType()
-                            + (tc.domain() ? " (a domain over " + tc.baseSqlType() + ")" : "") + " in the table");
+                    why.add("'" + f.name() + "' is " + f.type() + " in the batch but " + described(tc) + " in the table");
                 }
                 Widening w = incompatible.contains(f.name()) ? null : needed.get(f.name());
                 if (w != null && spec.schemaChange() == SchemaChange.ADD_AND_WIDEN_COLUMNS
@@ -312,18 +311,18 @@ final class Plan {
     }
 
     /**
-     * Refuses a CDC target whose position columns exist with another type than {@code bigint} (a table made
-     * beforehand with {@code integer} ones): positions are 64-bit, and the COPY straight into the table writes them
-     * as {@code bigint}, which such a column cannot take.
+     * Refuses a CDC target whose position columns exist with another type than {@code bigint} or a domain over it (a
+     * table made beforehand with {@code integer} ones): positions are 64-bit, and the COPY straight into the table
+     * writes them as {@code bigint}, which such a column cannot take.
      */
     private static void checkPositionColumns(TableName table, Optional<Map<String, TargetColumn>> target) {
         List<String> wrong = new ArrayList<>();
         List<String> why = new ArrayList<>();
         for (String name : List.of(LoadStatements.COMMIT, LoadStatements.CHANGE)) {
             TargetColumn tc = target.map(m -> m.get(name)).orElse(null);
-            if (tc != null && !tc.typeName().equals("int8")) {
+            if (tc != null && !tc.baseTypeName().equals("int8")) {   // a domain over bigint takes a bigint
                 wrong.add(name);
-                why.add("'" + name + "' is " + tc.sqlType());
+                why.add("'" + name + "' is " + described(tc));
             }
         }
         if (!wrong.isEmpty()) {
@@ -333,23 +332,29 @@ final class Plan {
     }
 
     /**
-     * Whether the target's load timestamp column is a {@code timestamp}; a column of another type than it or
-     * {@code timestamptz} is refused: the loader stores the transaction's {@code now()} there, which a {@code date}
+     * Whether the target's load timestamp column is a {@code timestamp} (or a domain over it); a column of another
+     * type than it or {@code timestamptz} (or a domain over them) is refused: the loader stores the transaction's {@code now()} there, which a {@code date}
      * or {@code text} column cannot take from a binary COPY, and a {@code bigint} one would store as a meaningless
      * number.
      */
     private static boolean loadTimestampWithoutZone(LoadSpec spec, Optional<Map<String, TargetColumn>> target) {
         TableName table = spec.target();
         TargetColumn tc = spec.loadTimestamp().flatMap(ts -> target.map(m -> m.get(ts))).orElse(null);
-        if (tc == null || tc.typeName().equals("timestamptz")) {
+        // a domain over either takes the value as its base type does, its constraints checked by the write
+        if (tc == null || tc.baseTypeName().equals("timestamptz")) {
             return false;
         }
-        if (tc.typeName().equals("timestamp")) {
+        if (tc.baseTypeName().equals("timestamp")) {
             return true;
         }
         throw new SchemaMismatchException(table, List.of(tc.name()), "the load timestamp column '" + tc.name() + "' is "
-                + tc.sqlType() + " in the table; the loader stores the transaction's now() there, so it must be"
+                + described(tc) + " in the table; the loader stores the transaction's now() there, so it must be"
                 + " timestamp with time zone (or timestamp without time zone)");
+    }
+
+    /** A column's type for messages: {@code raw.money (a domain over numeric(12,2))} for a domain. */
+    private static String described(TargetColumn tc) {
+        return tc.domain() ? tc.sqlType() + " (a domain over " + tc.baseSqlType() + ")" : tc.sqlType();
     }
 
     /**
