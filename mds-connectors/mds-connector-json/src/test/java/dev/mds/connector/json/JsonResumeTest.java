@@ -295,6 +295,28 @@ class JsonResumeTest {
         assertThat(differences).isEmpty();
     }
 
+    /**
+     * A JSON Lines file read while its last line was being written: that partial line is a bad record, which SKIP
+     * steps over, and once the line is complete a resume from the position after it is refused (reading on would
+     * start inside the record). The message says so, instead of only "rewritten".
+     */
+    @Test
+    void aResumeAfterAPartialLastLineThatWasCompletedSinceSaysSo() throws IOException {
+        Path file = dir.resolve("growing.jsonl");
+        Files.writeString(file, "{\"id\":1,\"v\":\"a\"}\n{\"id\":2,\"v\":\"b\"}\n{\"id\":3,\"v\":\"c");
+        UnaryOperator<JsonSource.Builder> base = b -> b.path(file).type("id", FieldType.LONG).type("v", FieldType.STRING)
+                .onBadRecord(OnBadRecord.SKIP);
+        List<RecordBatch> read = batches(base);
+        assertThat(records(read)).containsExactly(Record.of(1L, "a"), Record.of(2L, "b"));
+        SourcePosition stored = SourcePosition.fromJson(read.get(read.size() - 1).position().orElseThrow().toJson());
+
+        Files.writeString(file, "\"}\n{\"id\":4,\"v\":\"d\"}\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> batches(b -> base.apply(b).resumeFrom(stored)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining(file.toString())
+                .hasMessageContaining("record 3 ends at byte 48, but it now ends at byte 50")
+                .hasMessageContaining("still being written when the position was taken");
+    }
+
     /** A file truncated or replaced since the position is refused, naming the file, instead of skipping records. */
     @Test
     void aResumeRefusesAFileTruncatedOrReplacedSinceThePositionNamingIt() throws IOException {

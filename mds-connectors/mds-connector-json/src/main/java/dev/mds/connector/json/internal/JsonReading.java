@@ -372,9 +372,12 @@ public final class JsonReading implements AutoCloseable {
             source.release(last.endOffset());
         }
         if (last != null && offset >= 0 && last.endOffset() != offset) {
+            boolean continued = last.startOffset() < offset && offset < last.endOffset();
             throw new BadInputException(where(last), "the position to resume from says record " + record + " ends at byte "
-                    + offset + ", but it now ends at byte " + last.endOffset() + ": the input was rewritten since, and"
-                    + " reading on would skip or repeat records");
+                    + offset + ", but it now ends at byte " + last.endOffset() + (continued ? ": the record now goes on"
+                    + " past the position, so it was still being written when the position was taken (a partial last"
+                    + " line, read as a bad record) and has been completed since, or the input was rewritten; either"
+                    + " way" : ": the input was rewritten since, and") + " reading on would skip or repeat records");
         }
         long check = position.getLong("check").orElse(-1L);    // positions taken before checks were added have none
         if (last != null && check >= 0 && last.check() >= 0 && last.check() != check) {
