@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * A driving key may be several columns, as AutomateDV's {@code src_dfk} may be a list: with
  * {@code drivingKey("customer_hk", "nation_hk")} each (customer, nation) pair keeps its own open link, and a stage row
- * with a NULL in any of them is skipped. Per load, the stage's latest row per driving key (by effective-from, then
- * load date) is the driving key's active link; intermediate changes inside one stage are collapsed. Re-loading a
- * stage inserts nothing.
+ * with a NULL in any of them is skipped. An optional {@link #secondaryKey} (AutomateDV's {@code src_sfk}) is stored
+ * with each row, and a stage row with a NULL in it is skipped too; a move is still a different link hash key. Per
+ * load, the stage's latest row per driving key (by effective-from, then load date) is the driving key's active link;
+ * intermediate changes inside one stage are collapsed. Re-loading a stage inserts nothing.
  *
  * <p>The timeline only moves forward: a stage row changes its driving key's open link only when its effective-from
  * is on or after the open link's start and its load date is after the open link's load date. An older row is
@@ -54,6 +55,8 @@ public final class EffectivitySatellite extends Structure {
     private String link;
     /** The driving key's columns, in the order given; empty until set. */
     private List<String> drivingKeys = List.of();
+    /** The secondary key's columns (AutomateDV's {@code src_sfk}), in the order given; empty unless set. */
+    private List<String> secondaryKeys = List.of();
     private String effectiveFrom;
     private String endDate;
     private Stage stage;
@@ -65,12 +68,16 @@ public final class EffectivitySatellite extends Structure {
     /**
      * The link's hash key column.
      *
-     * @throws IllegalArgumentException when it is one of the driving key's columns, naming the structure and the column
+     * @throws IllegalArgumentException when it is one of the driving key's or the secondary key's columns, naming the
+     *     structure and the column
      */
     public EffectivitySatellite link(String column) {
         String checked = Identifiers.check(column);
         if (drivingKeys.contains(checked)) {
             throw new IllegalArgumentException(linkAsDrivingKey(checked));
+        }
+        if (secondaryKeys.contains(checked)) {
+            throw new IllegalArgumentException(linkAsSecondaryKey(checked));
         }
         this.link = checked;
         return this;
@@ -86,7 +93,7 @@ public final class EffectivitySatellite extends Structure {
      * the columns set before.
      *
      * @throws IllegalArgumentException when no column is given, a column is given twice, or a column is the link's
-     *     hash key, naming the structure and the column
+     *     hash key or one of the {@link #secondaryKey secondary key's} columns, naming the structure and the column
      */
     public EffectivitySatellite drivingKey(String... columns) {
         Objects.requireNonNull(columns, "columns");
@@ -104,9 +111,62 @@ public final class EffectivitySatellite extends Structure {
             if (c.equals(link)) {
                 throw new IllegalArgumentException(linkAsDrivingKey(c));
             }
+            if (secondaryKeys.contains(c)) {
+                throw new IllegalArgumentException(drivingAndSecondary(c));
+            }
         }
         this.drivingKeys = List.copyOf(keys);
         return this;
+    }
+
+    /**
+     * Optional: the secondary key, AutomateDV's {@code src_sfk}: the hash keys of the link's other hubs (one or
+     * several), stored with each row after the driving key's columns, as AutomateDV's {@code eff_sat} table holds them.
+     * Stage rows with a NULL in any of them are skipped (not counted in the warning), as AutomateDV's {@code eff_sat}
+     * filters them out, like rows with a NULL driving column. Which link a driving key is on is still decided by the
+     * link's hash key, as by AutomateDV's current {@code eff_sat}: when the link's hash key hashes exactly the driving
+     * and the secondary keys, that is the same as comparing the secondary keys; when the link's hash key hashes more
+     * (a hub or a dependent child key not named as secondary key), a change of it alone is a move; when it hashes
+     * less, a change of a secondary key alone is none (the row is a replay of its link). A row closing a link (a move)
+     * stores the closed row's secondary key, as AutomateDV's closing row does; other rows store the stage row's.
+     * Without this setting the table has no secondary key columns and loads as before. Replaces the columns set
+     * before.
+     *
+     * @throws IllegalArgumentException when no column is given, a column is given twice, or a column is the link's
+     *     hash key or one of the driving key's columns, naming the structure and the column
+     */
+    public EffectivitySatellite secondaryKey(String... columns) {
+        Objects.requireNonNull(columns, "columns");
+        if (columns.length == 0) {
+            throw new IllegalArgumentException(name() + ": secondaryKey needs at least one column");
+        }
+        List<String> keys = new ArrayList<>();
+        addColumns(keys, columns);
+        for (int i = 0; i < keys.size(); i++) {
+            String c = keys.get(i);
+            if (keys.subList(0, i).contains(c)) {
+                throw new IllegalArgumentException(name() + ": secondary key column '" + c + "' is named twice in "
+                        + keys + "; name each column once");
+            }
+            if (c.equals(link)) {
+                throw new IllegalArgumentException(linkAsSecondaryKey(c));
+            }
+            if (drivingKeys.contains(c)) {
+                throw new IllegalArgumentException(drivingAndSecondary(c));
+            }
+        }
+        this.secondaryKeys = List.copyOf(keys);
+        return this;
+    }
+
+    private String linkAsSecondaryKey(String column) {
+        return name() + ": secondary key column '" + column + "' is the link's hash key; a secondary key is one or more"
+                + " of the link's references (its other hubs' hash keys) besides the driving key";
+    }
+
+    private String drivingAndSecondary(String column) {
+        return name() + ": column '" + column + "' is both a driving key and a secondary key column; name it in one of"
+                + " them (the driving key's columns choose the open link, the secondary key's are the link's other hubs)";
     }
 
     private String linkAsDrivingKey(String column) {
@@ -154,6 +214,7 @@ public final class EffectivitySatellite extends Structure {
         List<String> out = new ArrayList<>();
         out.add(link);
         out.addAll(drivingKeys);
+        out.addAll(secondaryKeys);
         out.addAll(List.of(START_DATE, END_DATE, Stage.LOAD_DATE, Stage.RECORD_SOURCE));
         return out;
     }
@@ -179,8 +240,9 @@ public final class EffectivitySatellite extends Structure {
     }
 
     /**
-     * The DDL: primary key (link, load date), an index on (driving key columns…, load date), by which a load looks
-     * up each driving key's stored links.
+     * The DDL: the link, the driving key's and the secondary key's columns, the dates and the metadata; primary key
+     * (link, load date), an index on (driving key columns…, load date), by which a load looks up each driving key's
+     * stored links.
      */
     @Override
     List<String> tableDdl(Connection c) {
@@ -190,12 +252,15 @@ public final class EffectivitySatellite extends Structure {
         for (String dk : drivingKeys) {
             Vault.checkBytea(nameFrom(stage), s, dk);
         }
+        for (String sk : secondaryKeys) {
+            Vault.checkBytea(nameFrom(stage), s, sk);
+        }
         requireDateOrTimestamp(s);
         String effType = s.require(name(), effectiveFrom).sqlType();
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(vault.hashColumnDdl(link));
-        for (String dk : drivingKeys) {
-            cols.add(Identifiers.quote(dk) + " bytea NOT NULL");
+        for (String key : keyColumns()) {
+            cols.add(Identifiers.quote(key) + " bytea NOT NULL");
         }
         cols.add(Identifiers.quote(START_DATE) + " " + effType);
         cols.add(Identifiers.quote(END_DATE) + " " + effType + " NOT NULL");
@@ -286,10 +351,29 @@ public final class EffectivitySatellite extends Structure {
         return out.toString();
     }
 
-    /** No driving key column of {@code alias} is NULL (AutomateDV's eff_sat skips a row with a NULL in any). */
+    /** The driving key's columns, then the secondary key's: the references the table stores after the link. */
+    private List<String> keyColumns() {
+        List<String> out = new ArrayList<>(drivingKeys);
+        out.addAll(secondaryKeys);
+        return out;
+    }
+
+    /** The driving key's and secondary key's columns qualified by {@code alias} unless it is null. */
+    private String keyCols(String alias) {
+        StringJoiner out = new StringJoiner(", ");
+        for (String column : keyColumns()) {
+            out.add((alias == null ? "" : alias + ".") + Identifiers.quote(column));
+        }
+        return out.toString();
+    }
+
+    /**
+     * No driving or secondary key column of {@code alias} is NULL (AutomateDV's eff_sat skips a row with a NULL in
+     * any of its {@code src_dfk} and {@code src_sfk}).
+     */
     private String dkNotNull(String alias) {
         StringJoiner out = new StringJoiner(" AND ");
-        for (String column : drivingKeys) {
+        for (String column : keyColumns()) {
             out.add(alias + "." + Identifiers.quote(column) + " IS NOT NULL");
         }
         return out.toString();
@@ -306,6 +390,11 @@ public final class EffectivitySatellite extends Structure {
             Vault.checkBytea(where, s, column);
             // a table created with other driving key columns (the definition changed since): named here, not by
             // PostgreSQL's "column e.… does not exist" inside the load
+            target.require(name(), column);
+        }
+        for (String column : secondaryKeys) {
+            Vault.checkBytea(where, s, column);
+            // a table created without the secondary key (it was set since): named before anything is written
             target.require(name(), column);
         }
         vault.checkWidth(c, where, stage.target(), link);
@@ -344,7 +433,7 @@ public final class EffectivitySatellite extends Structure {
         // the load's own column, named apart from the stored ones (a driving key 'stop' made it ambiguous)
         String stopCol = intermediate("stop");
         String sql = "WITH active AS (\n"
-                + "    SELECT DISTINCT ON (" + dkCols("s") + ") s." + lk + ", " + dkCols("s") + ", " + sef + " AS start_date, "
+                + "    SELECT DISTINCT ON (" + dkCols("s") + ") s." + lk + ", " + keyCols("s") + ", " + sef + " AS start_date, "
                 + stop + " AS " + stopCol + ", "
                 + (sld.equals("s." + ld) ? sld : sld + " AS " + ld) + ", s." + rs + "\n"
                 + "    FROM " + stage.target().quoted() + " AS s\n"
@@ -374,17 +463,18 @@ public final class EffectivitySatellite extends Structure {
                 + "        AND (z." + ed + " > a.start_date OR z." + ld + " >= a." + ld + "))\n"
                 + "),\n"
                 + "changes AS (\n"
-                + "    SELECT a." + lk + ", " + dkCols("a") + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
+                + "    SELECT a." + lk + ", " + keyCols("a") + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
                 + "    FROM current AS a WHERE a." + stopCol + " IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
                 + "    UNION ALL\n"
-                + "    SELECT a." + lk + ", " + dkCols("a") + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld + ", a." + rs + "\n"
+                + "    SELECT a." + lk + ", " + keyCols("a") + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld + ", a." + rs + "\n"
                 + "    FROM current AS a LEFT JOIN open AS o ON o." + lk + " = a." + lk + " WHERE a." + stopCol + " IS NOT NULL\n"
                 + "    UNION ALL\n"
-                + "    SELECT o." + lk + ", " + dkCols("o") + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
+                // the closing row keeps the closed link's stored secondary key, as AutomateDV's takes the open row's
+                + "    SELECT o." + lk + ", " + keyCols("o") + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
                 + "    FROM open AS o JOIN current AS a ON " + dkEq("a", "o") + " AND a." + lk + " <> o." + lk + "\n"
                 + "),\n"
                 + "inserted AS (\n"
-                + "INSERT INTO " + eff + " (" + lk + ", " + dkCols(null) + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
+                + "INSERT INTO " + eff + " (" + lk + ", " + keyCols(null) + ", " + sd + ", " + ed + ", " + ld + ", " + rs + ")\n"
                 + "SELECT * FROM changes\n"
                 + "RETURNING 1\n"
                 + ")\n"
