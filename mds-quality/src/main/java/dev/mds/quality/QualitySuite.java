@@ -244,7 +244,9 @@ public final class QualitySuite {
      * The statements a run would execute, in the order it executes them (samples and history not included, nor the
      * {@code set_config('enable_presorted_aggregate', 'off', …)} a unique check's query runs under and the restore of
      * the setting after it, which change no data): per
-     * table, the single scan, then one statement per check with a query of its own (unique, relationships, a window, a
+     * table, the single scan, then the query of the distinct failing values of each accepted values check in it that
+     * {@linkplain TableChecks#countValues() counts values} (run only when the scan found failing rows for it), then one
+     * statement per check with a query of its own (unique, relationships, a window, a
      * comparison with another table; grouped checks that share a grouped query have one, where the first of them is
      * declared), then, with
      * {@link #storeFailures}, per row-level check the statements that replace its failures table as if it found failing rows:

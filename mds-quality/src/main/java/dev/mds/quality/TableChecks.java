@@ -167,8 +167,11 @@ public final class TableChecks {
      * {@code not_accepted_values}) count their failures: one per duplicated key, or per distinct unexpected value, however
      * many rows hold it. Its failing "rows" are then those values and its checked rows the distinct values (keys) it
      * compared, so that a threshold ported from dbt ({@code errorIf(">10")}) judges what dbt's judges; a percentage is
-     * of the distinct values. Samples and stored failures are still the rows. The accepted values checks count distinct
-     * values in the table's scan ({@code count(distinct …)}: a sort of the column's values).
+     * of the distinct values. Samples and stored failures are still the rows. An accepted values check counts in the
+     * table's scan its failing rows and the listed values found (aggregates that keep the scan parallel); only when
+     * rows fail does a query of its own count their distinct values, sorting the failing rows alone. A not accepted
+     * values check counts distinct values in the table's scan ({@code count(distinct …)}: a sort of the column's
+     * values, and a serial scan for all the table's checks).
      *
      * <pre>{@code
      * t.acceptedValues("status", "placed", "shipped").countValues().errorIf(">2")   // 3 unexpected statuses fail

@@ -90,8 +90,13 @@ public final class Render {
                     ? List.of("count(*) filter (where char_length(" + col(c) + ") < " + c.min() + ")",
                             "count(*) filter (where char_length(" + col(c) + ") > " + c.max() + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
-            // counting values (as dbt does): the distinct failing values, and the distinct values
-            case ACCEPTED_VALUES, NOT_ACCEPTED_VALUES -> c.countValues()
+            // counting values (as dbt does): the failing rows and how many of the accepted values the rows hold, both
+            // parallel-safe; the distinct failing values only when there are failing rows (failingValues, its own query)
+            case ACCEPTED_VALUES -> c.countValues()
+                    ? List.of("count(*) filter (where " + failing(c, schema, text) + ")", acceptedFound(c, schema, text))
+                    : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
+            // counting values: the distinct failing values, and the distinct values (which the list cannot tell)
+            case NOT_ACCEPTED_VALUES -> c.countValues()
                     ? List.of("count(distinct " + col(c) + ") filter (where " + failing(c, schema, text) + ")",
                             "count(distinct " + col(c) + ")")
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
@@ -108,6 +113,39 @@ public final class Render {
                     CARDINALITY_EQUALITY, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES, COLUMNS, COLUMN_TYPE ->
                     throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
+    }
+
+    /**
+     * How many of an accepted values check's values the rows hold (0 for none), as one parallel-safe aggregate: each
+     * row's value sets the bit of the first listed value it equals ({@code case col when …}, the comparison of
+     * {@link #failing}), and the bits set are counted. A value equal to two listed values (listed twice, {@code 1} and
+     * {@code 1.0}, {@code 'a'} and {@code 'A'} under a case-insensitive collation) sets one bit, so this is the number
+     * of distinct accepted values found, as {@code count(distinct col)} would count them, without its sort: with the
+     * distinct failing values ({@link #failingValues}), the distinct values of the column.
+     */
+    static String acceptedFound(CheckSpec c, Schema schema, TextColumns text) {
+        String column = c.columns().get(0);
+        String v = !text.arrays().contains(column) && text.bytewise().contains(column) ? col(c) + " collate \"C\"" : col(c);
+        List<Object> values = c.values();
+        // up to 63 values a bigint's bits (no allocation per row), beyond a bit string as long as the list
+        boolean wide = values.size() > 63;
+        StringBuilder s = new StringBuilder("coalesce(bit_count(bit_or(").append(wide ? "B'1'::bit(" + values.size() + ") >> " : "")
+                .append("case ").append(v);
+        for (int i = 0; i < values.size(); i++) {
+            s.append(" when ").append(Identifiers.literal(text(values.get(i), kind(c, schema)))).append(typeCast(c, text, ""))
+                    .append(" then ").append(wide ? Integer.toString(i) : Long.toString(1L << i) + "::int8");
+        }
+        return s.append(" end)").append(wide ? "" : "::bit(64)").append("), 0)").toString();
+    }
+
+    /**
+     * An accepted values check that counts values ({@link CheckSpec#countValues}), run when the table's scan found
+     * failing rows: {@code failing_values}, its distinct failing values. It sorts only the failing rows; in the scan a
+     * {@code count(distinct …)} would sort the column's every value and make the whole scan serial.
+     */
+    public static String failingValues(TableName table, Optional<String> where, CheckSpec c, Schema schema, TextColumns text) {
+        return "select count(distinct " + col(c) + ") as failing_values\nfrom " + table.quoted() + "\nwhere "
+                + where.map(w -> user(w) + " and ").orElse("") + "(" + failing(c, schema, text) + ")";
     }
 
     /** A statistic check's aggregate expression over its column. */

@@ -113,6 +113,7 @@ public final class Runner {
             List<CheckSpec> scan = t.checks().stream().filter(x -> x.inScan()).toList();
             if (!scan.isEmpty()) {
                 out.add(new Render.Scan(t.table(), t.where(), scan, null).sql());
+                out.addAll(failingValues(t, scan, null, TextColumns.NONE));
             }
             Set<List<Object>> groupedDone = new HashSet<>();
             for (CheckSpec x : t.checks()) {
@@ -149,8 +150,10 @@ public final class Runner {
     /**
      * The statements a run on this connection executes first, with the catalog read as a run reads it (column
      * types and collations, NOT NULL constraints, unique indexes that make a unique check's query unnecessary).
-     * A check that would end as ERROR (missing table or column) adds none; the follow-up queries that depend on
-     * results (grouping a unique check that found duplicates, samples of failed checks) are not included.
+     * A check that would end as ERROR (missing table or column) adds none. The query of the distinct failing values of
+     * an accepted values check that counts values follows the scan, though it runs only when the scan found failing
+     * rows; the other follow-up queries that depend on results (grouping a unique check that found duplicates,
+     * samples of failed checks) are not included.
      */
     public List<String> statements(List<TableSpec> tables) {
         List<String> out = new ArrayList<>();
@@ -185,6 +188,7 @@ public final class Runner {
             }
             if (!scan.isEmpty()) {
                 out.add(new Render.Scan(t.table(), t.where(), scan, schema, text(t.table())).sql());
+                out.addAll(failingValues(t, scan, schema, text(t.table())));
             }
             out.addAll(own);
             if (failuresSchema.isPresent() && failuresSchemaExistsForPlan(tables)) {
@@ -196,6 +200,15 @@ public final class Runner {
             }
         }
         return out;
+    }
+
+    /**
+     * The queries of the distinct failing values of the scan's accepted values checks that count values, in the scan's
+     * order: each runs after the scan only when its check found failing rows.
+     */
+    private static List<String> failingValues(TableSpec t, List<CheckSpec> scan, Schema schema, TextColumns text) {
+        return scan.stream().filter(x -> x.kind() == Kind.ACCEPTED_VALUES && x.countValues())
+                .map(x -> Render.failingValues(t.table(), t.where(), x, schema, text)).toList();
     }
 
     /** {@link #failuresSchemaExists}, for {@link #statements}: a catalog that cannot be read is the caller's error. */
@@ -645,7 +658,7 @@ public final class Runner {
             Map<String, Object> row = queryRow(scan.sql());
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             for (int k = 0; k < checks.size(); k++) {
-                out[indexes.get(k)] = evaluate(name, checks.get(k), scan, row, took);
+                out[indexes.get(k)] = evaluate(t, schema, checks.get(k), scan, row, took);
             }
         } catch (SQLException combined) {
             if (aboutNoCheck(combined)) {
@@ -662,7 +675,7 @@ public final class Runner {
                 long t1 = System.nanoTime();
                 try {
                     Map<String, Object> row = queryRow(single.sql());
-                    out[indexes.get(k)] = evaluate(name, check, single, row, Duration.ofNanos(System.nanoTime() - t1));
+                    out[indexes.get(k)] = evaluate(t, schema, check, single, row, Duration.ofNanos(System.nanoTime() - t1));
                 } catch (SQLException e) {
                     out[indexes.get(k)] = error(name, check, single.sql(), couldNotRun(name, check, e),
                             Duration.ofNanos(System.nanoTime() - t1));
@@ -681,7 +694,9 @@ public final class Runner {
         return state != null && (state.equals("57014") || state.equals("55P03") || state.startsWith("53"));
     }
 
-    private CheckResult evaluate(String table, CheckSpec check, Render.Scan scan, Map<String, Object> row, Duration took) {
+    private CheckResult evaluate(TableSpec t, Schema schema, CheckSpec check, Render.Scan scan, Map<String, Object> row,
+            Duration took) {
+        String table = t.table().toString();
         long n = number(row.get("n")).longValue();
         List<String> a = scan.aliases(check);
         String sql = scan.sql();
@@ -697,9 +712,7 @@ public final class Runner {
             case ACCEPTED_VALUES -> {
                 long failing = number(row.get(a.get(0))).longValue();
                 if (check.countValues()) {
-                    long values = number(row.get(a.get(1))).longValue();
-                    return rows(table, check, failing, values, failing + " of " + Plural.count(values, "distinct value")
-                            + " not in " + check.values() + " (" + Plural.count(n, "row") + ")", values, sql, took);
+                    return acceptedValues(t, schema, check, failing, number(row.get(a.get(1))).longValue(), n, sql, took);
                 }
                 return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " not in " + check.values(), nonNull, sql, took);
             }
@@ -772,6 +785,35 @@ public final class Runner {
             }
             default -> throw new IllegalStateException(check.kind() + " is not part of a scan");
         }
+    }
+
+    /**
+     * An accepted values check that counts values, from the table's scan: its failing rows and the accepted values
+     * found. Only when rows fail does a second query ({@link Render#failingValues}) count their distinct values; the
+     * distinct values of the column are those and the accepted ones found. The result is what counting both in the
+     * scan gave ({@code count(distinct …)}, which sorts the column and keeps the whole scan from running in parallel).
+     * That query failing makes the check an ERROR naming it.
+     */
+    private CheckResult acceptedValues(TableSpec t, Schema schema, CheckSpec check, long failingRows, long found, long n,
+            String scanSql, Duration took) {
+        String table = t.table().toString();
+        long failing = 0;
+        String sql = scanSql;
+        Duration total = took;
+        if (failingRows > 0) {
+            String own = Render.failingValues(t.table(), t.where(), check, schema, text(t.table()));
+            sql = scanSql + ";\n" + own;
+            long t0 = System.nanoTime();
+            try {
+                failing = number(queryRow(own).get("failing_values")).longValue();
+            } catch (SQLException e) {
+                return error(table, check, sql, couldNotRun(table, check, e), took.plusNanos(System.nanoTime() - t0));
+            }
+            total = took.plusNanos(System.nanoTime() - t0);
+        }
+        long values = found + failing;
+        return rows(table, check, failing, values, failing + " of " + Plural.count(values, "distinct value")
+                + " not in " + check.values() + " (" + Plural.count(n, "row") + ")", values, sql, total);
     }
 
     /**
