@@ -133,8 +133,10 @@ record TargetColumn(String name, String sqlType, String typeName, String baseTyp
                 + " (select r.relhastriggers from pg_catalog.pg_class r where r.oid = a.attrelid),"
                 + " (select quote_ident(n.nspname) || '.' || quote_ident(co.collname) from pg_catalog.pg_collation co"
                 + " join pg_catalog.pg_namespace n on n.oid = co.collnamespace"
-                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation), " + BASE_TYPE_NAME + ", " + BASE_SQL_TYPE + ", " + DOMAIN
-                + ", " + NOT_NULL_DOMAIN
+                + " where co.oid = a.attcollation and a.attcollation <> t.typcollation),"
+                // the walks through domains only for a domain's column (the others are their own base, below)
+                + " case when " + DOMAIN + " then " + BASE_TYPE_NAME + " end, case when " + DOMAIN + " then " + BASE_SQL_TYPE
+                + " end, " + DOMAIN + ", case when t.typtype = 'd' then " + NOT_NULL_DOMAIN + " else false end"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = "
                 + relationOid + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         try (PreparedStatement ps = c.prepareStatement(query)) {
