@@ -334,11 +334,7 @@ public final class EffectivitySatellite extends Structure {
 
     /** The driving key's columns, qualified by {@code alias} unless it is null: {@code s."customer_hk", s."nation_hk"}. */
     private String dkCols(String alias) {
-        StringJoiner out = new StringJoiner(", ");
-        for (String column : drivingKeys) {
-            out.add((alias == null ? "" : alias + ".") + Identifiers.quote(column));
-        }
-        return out.toString();
+        return alias == null ? Identifiers.quoteAll(drivingKeys) : Identifiers.quoteAll(alias, drivingKeys);
     }
 
     /** The same driving key in {@code a} and {@code b}: every column equal. */
@@ -360,11 +356,7 @@ public final class EffectivitySatellite extends Structure {
 
     /** The driving key's and secondary key's columns qualified by {@code alias} unless it is null. */
     private String keyCols(String alias) {
-        StringJoiner out = new StringJoiner(", ");
-        for (String column : keyColumns()) {
-            out.add((alias == null ? "" : alias + ".") + Identifiers.quote(column));
-        }
-        return out.toString();
+        return alias == null ? Identifiers.quoteAll(keyColumns()) : Identifiers.quoteAll(alias, keyColumns());
     }
 
     /**
