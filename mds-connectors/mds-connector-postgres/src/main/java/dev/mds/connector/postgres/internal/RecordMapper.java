@@ -261,7 +261,7 @@ public final class RecordMapper {
             if ("r".equals(value.getString("op")) || source == null || lastCommit(source) >= 0) {
                 continue;
             }
-            Long txId = source.schema().field("txId") == null ? null : source.getInt64("txId");
+            Long txId = txId(source);
             Long lsn = source.getInt64("lsn");
             if (txId != null && lsn != null) {
                 last.merge(txId, lsn, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
@@ -459,11 +459,16 @@ public final class RecordMapper {
         }
         long commit = lastCommit(source);
         if (commit < 0) {
-            Long txId = source.schema().field("txId") == null ? null : source.getInt64("txId");
+            Long txId = txId(source);
             Long last = txId == null ? null : lastChanges.get(txId);
             commit = last == null ? change : last;
         }
         return new EventPosition(commit, change);
+    }
+
+    /** The event's source transaction id; null when Debezium sends none. */
+    private static Long txId(Struct source) {
+        return source.schema().field("txId") == null ? null : source.getInt64("txId");
     }
 
     /** The LSN of the last commit Debezium saw before the event; -1 when it saw none. */
