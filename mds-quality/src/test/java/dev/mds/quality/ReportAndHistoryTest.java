@@ -62,7 +62,7 @@ class ReportAndHistoryTest {
         assertThat(first.get("failingPercent").asDouble()).isEqualTo(50.0);
         assertThat(first.get("samples").get(0).get("id").asInt()).isEqualTo(2);
         assertThat(first.get("samples").get(0).get("v").isNull()).isTrue();
-        assertThat(first.get("sql").asText()).contains("count(\"v\")");
+        assertThat(first.get("sql").asText()).contains("count(*) filter (where \"v\" is null)");
         assertThat(json.get("checks").get(1).get("status").asText()).isEqualTo("PASS");
 
         String console = r.toConsoleTable();

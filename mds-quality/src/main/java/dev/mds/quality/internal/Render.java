@@ -9,10 +9,12 @@ import dev.mds.quality.internal.CheckSpec.Kind;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeSet;
@@ -28,6 +30,8 @@ public final class Render {
         private final Map<String, String> aggregates = new LinkedHashMap<>();
         private final Map<String, List<String>> aliasesByCheck = new LinkedHashMap<>();
         private final Map<String, String> nonNullByCheck = new LinkedHashMap<>();
+        /** The aliases of aggregates that count a column's NULLs rather than its values (see {@link #nullsOrValues}). */
+        private final Set<String> nullCounts = new HashSet<>();
         private final String sql;
 
         public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema) {
@@ -45,7 +49,12 @@ public final class Render {
                 // the non-NULL rows, only for a check whose threshold divides by them (a not null check of the same
                 // column shares the aggregate; a NOT NULL column needs none: all its rows count)
                 if (c.countsNonNull() && !notNullColumn(c, schema)) {
-                    nonNullByCheck.put(c.id(), aggregates.computeIfAbsent("count(" + col(c) + ")", e -> "a" + (aggregates.size() + 1)));
+                    nonNullByCheck.put(c.id(), aggregates.computeIfAbsent(nullsOrValues(c, text), e -> "a" + (aggregates.size() + 1)));
+                }
+            }
+            for (CheckSpec c : checks) {
+                if (!c.columns().isEmpty() && nullsOrValues(c, text).startsWith(COUNT_NULLS)) {
+                    Optional.ofNullable(aggregates.get(nullsOrValues(c, text))).ifPresent(nullCounts::add);
                 }
             }
             StringBuilder s = new StringBuilder("select count(*) as n");
@@ -59,9 +68,19 @@ public final class Render {
             return sql;
         }
 
-        /** The alias of the check's count of non-NULL rows, when its threshold needs it and it is not all rows. */
-        public Optional<String> nonNullAlias(CheckSpec check) {
-            return Optional.ofNullable(nonNullByCheck.get(check.id()));
+        /** The check's count of non-NULL rows, when its threshold needs it and it is not all rows. */
+        public OptionalLong nonNull(CheckSpec check, Map<String, Object> row, long n) {
+            String alias = nonNullByCheck.get(check.id());
+            return alias == null ? OptionalLong.empty() : OptionalLong.of(nonNull(alias, row, n));
+        }
+
+        /**
+         * The non-NULL rows that the aggregate behind {@code alias} (a not null or at least one check's, see
+         * {@link #nullsOrValues}) counted: its value, or the rows less its value when it counts NULLs.
+         */
+        public long nonNull(String alias, Map<String, Object> row, long n) {
+            long counted = ((Number) row.get(alias)).longValue();
+            return nullCounts.contains(alias) ? n - counted : counted;
         }
 
         /** The aliases of the check's aggregates, in the order {@link #aggregatesOf} gives them. */
@@ -71,8 +90,7 @@ public final class Render {
     }
 
     /**
-     * The aggregates a scan check needs. NULLs are counted as {@code count(*) - count(col)} (a count is cheaper
-     * than a FILTER: measured 4 counts +37 ms against 4 FILTERs +73 ms per 1M rows); other row checks count rows
+     * The aggregates a scan check needs. NULLs are counted by {@link #nullsOrValues}; other row checks count rows
      * meeting their failing condition with one FILTER each, except a range with both bounds in order, which
      * counts each side with its own FILTER (a row cannot be on both sides; two plain comparisons cost less per
      * row than one OR). Failing counts are the sum of a check's aggregates.
@@ -80,7 +98,7 @@ public final class Render {
     static List<String> aggregatesOf(CheckSpec c, Schema schema, TextColumns text) {
         return switch (c.kind()) {
             // a NOT NULL constraint already guarantees the check: nothing to compute per row
-            case NOT_NULL -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
+            case NOT_NULL -> notNullColumn(c, schema) ? List.of() : List.of(nullsOrValues(c, text));
             // two FILTERs only when no row can meet both (min <= max; min < max when exclusive, where min = max fails all)
             case RANGE -> c.min() != null && c.max() != null && ordered(c.min(), c.max()) && !(c.exclusive() && ordered(c.max(), c.min()))
                     ? List.of("count(*) filter (where " + col(c) + below(c) + bound(c, c.min(), schema, text) + ")",
@@ -102,7 +120,7 @@ public final class Render {
                     : List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             case MATCHES, EXPRESSION -> List.of("count(*) filter (where " + failing(c, schema, text) + ")");
             // count(col) is the not null check's aggregate, shared when both are declared; a NOT NULL column needs none
-            case AT_LEAST_ONE -> notNullColumn(c, schema) ? List.of() : List.of("count(" + col(c) + ")");
+            case AT_LEAST_ONE -> notNullColumn(c, schema) ? List.of() : List.of(nullsOrValues(c, text));
             case NOT_CONSTANT -> constant(c, schema, text);
             case FRESHNESS -> List.of(asText("max(" + col(c) + ")", kind(c, schema)),
                     "(" + ageSeconds(c, schema) + ")::float8");
@@ -113,6 +131,19 @@ public final class Render {
                     CARDINALITY_EQUALITY, UNIQUE_VALUE_COUNT, PROPORTION_OF_UNIQUE_VALUES, COLUMNS, COLUMN_TYPE ->
                     throw new IllegalArgumentException(c.kind() + " is not part of a scan");
         };
+    }
+
+    private static final String COUNT_NULLS = "count(*) filter (where ";
+
+    /**
+     * The scan's aggregate that counts a column's NULLs, shared by the not null, at least one and non-NULL counts of
+     * the column: {@code count(*) filter (where col is null)}, which calls the count's transition only for the NULLs
+     * (measured 62 ms against 67 ms for four columns of 1M rows). A composite column counts its values instead,
+     * {@code count(col)}: there {@code is null} is also true for a row value whose fields are all NULL, which is no
+     * SQL NULL. Without the catalog ({@code sql()} of a suite without a data source) a column is taken as no composite.
+     */
+    static String nullsOrValues(CheckSpec c, TextColumns text) {
+        return text.compositeTypes().containsKey(c.columns().get(0)) ? "count(" + col(c) + ")" : COUNT_NULLS + col(c) + " is null)";
     }
 
     /**

@@ -700,13 +700,13 @@ public final class Runner {
         long n = number(row.get("n")).longValue();
         List<String> a = scan.aliases(check);
         String sql = scan.sql();
-        long nonNull = scan.nonNullAlias(check).map(x -> number(row.get(x)).longValue()).orElse(n);
+        long nonNull = scan.nonNull(check, row, n).orElse(n);
         switch (check.kind()) {
             case NOT_NULL -> {
                 if (a.isEmpty()) {
                     return rows(table, check, 0, n, "0 of " + Plural.count(n, "row") + " are NULL (NOT NULL constraint)", n, sql, took);
                 }
-                long failing = n - number(row.get(a.get(0))).longValue();
+                long failing = n - scan.nonNull(a.get(0), row, n);
                 return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " are NULL", n, sql, took);
             }
             case ACCEPTED_VALUES -> {
@@ -742,7 +742,7 @@ public final class Runner {
                         took, constant ? "every non-NULL " + check.columns().get(0) + " is the same value" + value : "");
             }
             case AT_LEAST_ONE -> {
-                long values = a.isEmpty() ? n : number(row.get(a.get(0))).longValue();
+                long values = a.isEmpty() ? n : scan.nonNull(a.get(0), row, n);
                 return result(table, check, values > 0, values + " non-NULL of " + Plural.count(n, "row"), 0, n, sql, took,
                         values > 0 ? "" : "no non-NULL " + check.columns().get(0) + " in " + Plural.count(n, "row"));
             }
