@@ -61,6 +61,14 @@ import org.slf4j.LoggerFactory;
  * One run at a time: a batch commits only while the stored position is the one its run read or last stored, so a
  * run overlapping another of the same state key fails, its batch rolled back, instead of loading the other's rows again.
  *
+ * <p>One source per state key: each stored position names the database it was read from, its
+ * {@code current_database()} and its cluster's {@code system_identifier} (by the server's address and port instead
+ * where the role may not call {@code pg_control_system()}). A run finding another source's position under its key (two
+ * databases holding a table of the same name, loaded into one warehouse) fails naming the key and both sources before
+ * it reads a row, instead of starting at the other's cursor and skipping its own rows: give each source its own
+ * {@code stateKey}. A position stored without a source (by an earlier version) is taken as this one's, and names it
+ * from the next batch committed on.
+ *
  * <p>Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor of
  * {@code infinity} (or a float's {@code NaN}, which sorts after it) is never stored (no later finite row would be read
  * from it): the last finite one is, so each run reads the rows at infinity and NaN again. A cursor that does
@@ -165,6 +173,13 @@ public final class JdbcIncrementalSource {
             // stay idle in transaction while each batch loads
             src.setAutoCommit(true);
             src.setReadOnly(true);
+            Optional<StateStore.State> state = offsets.get(stateKey);
+            // the version each batch's commit expects to find: a run overlapping another must not commit the rows the
+            // other committed (an APPEND target would hold them twice)
+            long version = state.map(StateStore.State::version).orElse(0L);
+            Optional<SourcePosition> stored = state.map(s -> SourcePosition.fromJson(s.json()));
+            SourceIdentity identity = SourceIdentity.of(src);
+            stored.ifPresent(p -> refuseAnotherSource(p, identity));
             Set<String> nullable = new HashSet<>();
             Map<String, String> collations = new HashMap<>();
             Map<String, String> types = columnTypes(src, nullable, collations);
@@ -173,11 +188,6 @@ public final class JdbcIncrementalSource {
             if (nullable.contains(cursor)) {
                 refuseNullCursors(src);
             }
-            Optional<StateStore.State> state = offsets.get(stateKey);
-            // the version each batch's commit expects to find: a run overlapping another must not commit the rows the
-            // other committed (an APPEND target would hold them twice)
-            long version = state.map(StateStore.State::version).orElse(0L);
-            Optional<SourcePosition> stored = state.map(s -> SourcePosition.fromJson(s.json()));
             Optional<String> start = stored.flatMap(p -> p.get("cursor")).map(Object::toString);
             String finiteCursor = start.orElse(null);
             List<String> finiteKey = stored.flatMap(JdbcIncrementalSource::storedKey)
@@ -239,6 +249,9 @@ public final class JdbcIncrementalSource {
                         }
                     }
                 }
+                // who the cursor belongs to: a later run of another database under this key is refused
+                pos.put(SourceIdentity.DATABASE, identity.database());
+                pos.put(SourceIdentity.CLUSTER, identity.cluster());
                 SourcePosition position = SourcePosition.of(stateKey, pos);
                 version = commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)),
                         position, version);
@@ -252,6 +265,81 @@ public final class JdbcIncrementalSource {
         }
         LOG.info("read {} rows of {} by cursor {}", total, table, cursor);
         return total;
+    }
+
+    /**
+     * Refuses a stored position that another source database committed under this state key: this source would
+     * start at that one's cursor and skip its own rows before it. A position without an identity (stored by a version
+     * before identities were) is taken as this source's; the next batch stores it with this source's identity.
+     */
+    private void refuseAnotherSource(SourcePosition stored, SourceIdentity current) {
+        Optional<SourceIdentity> storedBy = SourceIdentity.storedIn(stored);
+        if (storedBy.isEmpty()) {
+            LOG.info("the position of {} (state key {}) names no source database; taken as {}'s, stored with it from"
+                    + " the next batch on", table, stateKey, current);
+            return;
+        }
+        if (!storedBy.get().equals(current)) {
+            throw new MdsException(table + ": the position stored under state key '" + stateKey + "' was committed by"
+                    + " another source (" + storedBy.get() + ") than this one (" + current + "); reading on from its"
+                    + " cursor would skip this source's rows before it, so nothing is read. Give each source its own"
+                    + " stateKey(...). If this is the same data moved to another server, give it a new stateKey (its"
+                    + " rows are read again) or remove the entries " + SourceIdentity.DATABASE + " and "
+                    + SourceIdentity.CLUSTER + " from the stored position (the next run continues from its cursor)");
+        }
+    }
+
+    /**
+     * The source a position was read from: its {@code current_database()} and its cluster, by the
+     * {@code system_identifier} of {@code pg_control_system()} (the same on a physical replica as on its primary,
+     * different for every {@code initdb}) or, where the role may not call it, by the server's address and port.
+     */
+    private record SourceIdentity(String database, String cluster) {
+        static final String DATABASE = "source.database";
+        static final String CLUSTER = "source.cluster";
+
+        /**
+         * Reads the identity of the source {@code c} is connected to (auto-commit, so a refused call spoils nothing).
+         * Only a refused or missing {@code pg_control_system()} (SQLSTATE 42501, 42883) falls back to the address.
+         */
+        static SourceIdentity of(Connection c) throws SQLException {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select current_database(),"
+                    + " (select system_identifier from pg_control_system())")) {
+                rs.next();
+                return new SourceIdentity(rs.getString(1), "system_identifier=" + rs.getString(2));
+            } catch (SQLException e) {
+                if (!"42501".equals(e.getSQLState()) && !"42883".equals(e.getSQLState())) {
+                    // not a refusal (a cancelled statement, a lost connection): a run identified the other way would
+                    // store an identity that the next run, identified by the system identifier again, is refused by
+                    throw e;
+                }
+                // Fallback: current_database() with inet_server_addr()/inet_server_port(). Every role may call
+                // pg_control_system() by default, but a hardened or managed server may revoke it (or lack it). The
+                // server's address and port tell two servers apart too, but change when the same source is reached
+                // at another address (a failover to another host, another route), and such a run is then refused
+                LOG.debug("pg_control_system() failed ({}): the source is identified by the server's address", e.getMessage());
+            }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select current_database(),"
+                    + " coalesce(host(inet_server_addr()), 'local'), inet_server_port()")) {
+                rs.next();
+                return new SourceIdentity(rs.getString(1), "server=" + rs.getString(2) + ":" + rs.getString(3));
+            }
+        }
+
+        /** The identity a position was stored with, if it was. */
+        static Optional<SourceIdentity> storedIn(SourcePosition p) {
+            Object database = p.values().get(DATABASE);
+            Object cluster = p.values().get(CLUSTER);
+            if (database == null && cluster == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new SourceIdentity(String.valueOf(database), String.valueOf(cluster)));
+        }
+
+        @Override
+        public String toString() {
+            return "database " + database + ", " + cluster;
+        }
     }
 
     /**
@@ -711,7 +799,11 @@ public final class JdbcIncrementalSource {
             return this;
         }
 
-        /** The state store key of the cursor (default {@code jdbc-incremental:<table>:<cursor>}). */
+        /**
+         * The state store key of the cursor (default {@code jdbc-incremental:<table>:<cursor>}, which does not name the
+         * source database): one per source, since a run finding another source database's position under its key is
+         * refused.
+         */
         public Builder stateKey(String name) {
             this.stateKey = Objects.requireNonNull(name, "name");
             return this;
