@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * (the first one loaded wins, as in a satellite) or late-arriving data: the effectivity satellite does not rewrite
  * a past period, so a link that was in effect between two stored changes and arrives late is not recorded. A row
  * effective on the open link's start date replaces it when its load date is later (a same-day correction; the
- * closed row then ends where it starts). So every closing row has a later load date than the row it closes.
+ * closed row then ends where it starts). So every closing row has a later load date than the row it closes. A
+ * closing row (a move, or an {@link #endDate} ending the open link) stores the load date of the stage row that closes
+ * the link and the record source of the stored row it closes, as AutomateDV's {@code eff_sat} closing row does.
  * A stage whose effective-from or load date is a {@code date} or {@code timestamp} where the stored one is a
  * {@code timestamptz} (or the reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
  */
@@ -185,8 +187,8 @@ public final class EffectivitySatellite extends Structure {
      * replacement (a user closing an account with a product). A row with a NULL end, or one on or after the end of
      * time (AutomateDV's 9999-12-31 23:59:59.999999 too), is open, as without this column. A row with an end records a
      * closed period: when its link is the driving key's open one, a row closing that link at the end (from the open
-     * link's start); when it names another link, the open one is closed at the row's effective-from, as for any move,
-     * and the row's own period is stored closed. A driving key whose links are all closed takes a row that starts on
+     * link's start, with the open row's record source); when it names another link, the open one is closed at the
+     * row's effective-from, as for any move, and the row's own period is stored closed. A driving key whose links are all closed takes a row that starts on
      * or after its last end and is loaded later (a new link, or AutomateDV's re-open of a closed one); an earlier
      * start is late data or a replay and is skipped, so a stored end is never moved by a later row. An end before the
      * row's effective-from is refused, naming the link key.
@@ -458,11 +460,14 @@ public final class EffectivitySatellite extends Structure {
                 + "    SELECT a." + lk + ", " + keyCols("a") + ", a.start_date AS " + sd + ", " + end + " AS " + ed + ", a." + ld + ", a." + rs + "\n"
                 + "    FROM current AS a WHERE a." + stopCol + " IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o." + lk + " = a." + lk + ")\n"
                 + "    UNION ALL\n"
-                + "    SELECT a." + lk + ", " + keyCols("a") + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld + ", a." + rs + "\n"
+                // a row ending its open link closes the stored row: its start and, as AutomateDV's closing row, its source
+                + "    SELECT a." + lk + ", " + keyCols("a") + ", COALESCE(o." + sd + ", a.start_date), a." + stopCol + ", a." + ld
+                + ", COALESCE(o." + rs + ", a." + rs + ")\n"
                 + "    FROM current AS a LEFT JOIN open AS o ON o." + lk + " = a." + lk + " WHERE a." + stopCol + " IS NOT NULL\n"
                 + "    UNION ALL\n"
-                // the closing row keeps the closed link's stored secondary key, as AutomateDV's takes the open row's
-                + "    SELECT o." + lk + ", " + keyCols("o") + ", o." + sd + ", a.start_date, a." + ld + ", a." + rs + "\n"
+                // the closing row keeps the closed link's stored secondary key and record source, as AutomateDV's
+                // takes the open row's (lo.*), with the stage row's load date (h.LOAD_DATETIME)
+                + "    SELECT o." + lk + ", " + keyCols("o") + ", o." + sd + ", a.start_date, a." + ld + ", o." + rs + "\n"
                 + "    FROM open AS o JOIN current AS a ON " + dkEq("a", "o") + " AND a." + lk + " <> o." + lk + "\n"
                 + "),\n"
                 + "inserted AS (\n"

@@ -541,8 +541,9 @@ class VaultModelTest {
          * active link; rows with a NULL link, driving key or effective-from are not read. With no stored link it is
          * opened. With an open link, a row starting on or after the open link's start and loaded after it moves the
          * driving key when its link is another: the open link is closed at the row's start (a row with the row's
-         * load date and record source) and the row's link opened; other rows are skipped. With every link closed, a
-         * row starting on or after the last end and loaded after the last load date opens its link.
+         * load date and the open row's record source, as AutomateDV's closing row) and the row's link opened; other
+         * rows are skipped. With every link closed, a row starting on or after the last end and loaded after the last
+         * load date opens its link.
          */
         long loadEff(List<Raw> rows) {
             Map<String, Raw> active = new TreeMap<>();
@@ -581,7 +582,7 @@ class VaultModelTest {
                     if (start.compareTo(open.start()) < 0 || ld.compareTo(open.ld()) <= 0 || open.link().equals(lk)) {
                         continue;
                     }
-                    stored.add(new EffRow(open.link(), open.start(), start, ld, sources.get(e.getKey())));
+                    stored.add(new EffRow(open.link(), open.start(), start, ld, open.sources()));
                     inserted++;
                 } else if (!latestPerLink.isEmpty()) {
                     Instant lastEnd = latestPerLink.values().stream().map(EffRow::end).max(Comparator.naturalOrder()).orElseThrow();

@@ -42,10 +42,10 @@ changes AS (
     SELECT a."link_hk", a."customer_hk", a.start_date AS "start_date", '9999-12-31 00:00:00+00'::timestamp with time zone AS "end_date", a."load_date", a."record_source"
     FROM current AS a WHERE a."stop" IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o."link_hk" = a."link_hk")
     UNION ALL
-    SELECT a."link_hk", a."customer_hk", COALESCE(o."start_date", a.start_date), a."stop", a."load_date", a."record_source"
+    SELECT a."link_hk", a."customer_hk", COALESCE(o."start_date", a.start_date), a."stop", a."load_date", COALESCE(o."record_source", a."record_source")
     FROM current AS a LEFT JOIN open AS o ON o."link_hk" = a."link_hk" WHERE a."stop" IS NOT NULL
     UNION ALL
-    SELECT o."link_hk", o."customer_hk", o."start_date", a.start_date, a."load_date", a."record_source"
+    SELECT o."link_hk", o."customer_hk", o."start_date", a.start_date, a."load_date", o."record_source"
     FROM open AS o JOIN current AS a ON a."customer_hk" = o."customer_hk" AND a."link_hk" <> o."link_hk"
 ),
 inserted AS (

@@ -43,10 +43,10 @@ changes AS (
     SELECT a."link3_hk", a."customer_hk", a."nation_hk", a.start_date AS "start_date", '9999-12-31 00:00:00+00'::timestamp with time zone AS "end_date", a."load_date", a."record_source"
     FROM current AS a WHERE a."stop" IS NULL AND NOT EXISTS (SELECT 1 FROM open AS o WHERE o."link3_hk" = a."link3_hk")
     UNION ALL
-    SELECT a."link3_hk", a."customer_hk", a."nation_hk", COALESCE(o."start_date", a.start_date), a."stop", a."load_date", a."record_source"
+    SELECT a."link3_hk", a."customer_hk", a."nation_hk", COALESCE(o."start_date", a.start_date), a."stop", a."load_date", COALESCE(o."record_source", a."record_source")
     FROM current AS a LEFT JOIN open AS o ON o."link3_hk" = a."link3_hk" WHERE a."stop" IS NOT NULL
     UNION ALL
-    SELECT o."link3_hk", o."customer_hk", o."nation_hk", o."start_date", a.start_date, a."load_date", a."record_source"
+    SELECT o."link3_hk", o."customer_hk", o."nation_hk", o."start_date", a.start_date, a."load_date", o."record_source"
     FROM open AS o JOIN current AS a ON a."customer_hk" = o."customer_hk" AND a."nation_hk" = o."nation_hk" AND a."link3_hk" <> o."link3_hk"
 ),
 inserted AS (
