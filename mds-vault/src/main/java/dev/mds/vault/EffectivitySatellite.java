@@ -391,6 +391,14 @@ public final class EffectivitySatellite extends Structure {
             // a table created without the secondary key (it was set since): named before anything is written
             target.require(name(), column);
         }
+        // a table created with secondary key columns (NOT NULL) this definition does not name: named here, not by
+        // PostgreSQL's "null value in column" inside the load
+        List<String> unfilled = target.requiredBeyond(storedColumns());
+        if (!unfilled.isEmpty()) {
+            throw new MdsException(name() + ": " + table + " has NOT NULL column(s) " + unfilled + " that this definition"
+                    + " does not fill; if the table was created with them as secondary key, name them in secondaryKey(...)"
+                    + " (it names " + secondaryKeys + ")");
+        }
         vault.checkWidth(c, where, stage.target(), link);
         vault.checkWidth(c, name(), table, link);
         String stageEf = s.require(where, effectiveFrom).sqlType();

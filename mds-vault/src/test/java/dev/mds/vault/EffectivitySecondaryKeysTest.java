@@ -279,6 +279,36 @@ class EffectivitySecondaryKeysTest {
     }
 
     /**
+     * A table created with secondary key columns (order_hk, nation_hk: NOT NULL) loaded by a definition without them, or
+     * with only one of them, is refused before anything is written, naming the structure, the table and the columns
+     * the definition leaves empty; sql() refuses it too. Before, PostgreSQL's 'null value in column "order_hk"' came
+     * from inside the insert. The definition the table was created with still loads.
+     */
+    @Test
+    void aTableCreatedWithSecondaryKeysRefusesADefinitionWithoutThemNamingTheColumns(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        Stage stage = setUp(vault, ds, "esk_more", row("c1", "o1", "n1", day(1), null, day(1)));
+        EffectivitySatellite full = vault.effectivitySatellite("dds.esk_more").link("link3_hk").drivingKey("customer_hk")
+                .secondaryKey("order_hk", "nation_hk").effectiveFrom("since").from(stage);
+        full.createTable();
+        assertThat(full.load().rowsInserted()).isEqualTo(1);
+        batch(ds, "raw.esk_more", row("c1", "o2", "n1", day(3), null, day(3)));
+        EffectivitySatellite none = vault.effectivitySatellite("dds.esk_more").link("link3_hk").drivingKey("customer_hk")
+                .effectiveFrom("since").from(stage);
+        assertThatThrownBy(none::load).isInstanceOf(MdsException.class)
+                .hasMessageStartingWith("effectivity satellite dds.esk_more: dds.esk_more has NOT NULL column(s) [order_hk, nation_hk]")
+                .hasMessageContaining("secondaryKey")
+                .hasMessageNotContaining("null value");
+        assertThatThrownBy(none::sql).isInstanceOf(MdsException.class).hasMessageContaining("[order_hk, nation_hk]");
+        EffectivitySatellite one = vault.effectivitySatellite("dds.esk_more").link("link3_hk").drivingKey("customer_hk")
+                .secondaryKey("order_hk").effectiveFrom("since").from(stage);
+        assertThatThrownBy(one::load).isInstanceOf(MdsException.class)
+                .hasMessageStartingWith("effectivity satellite dds.esk_more: dds.esk_more has NOT NULL column(s) [nation_hk]");
+        assertThat(strings(ds, "select count(*) from dds.esk_more")).containsExactly("1");
+        assertThat(full.load().rowsInserted()).isEqualTo(2);
+    }
+
+    /**
      * Without a secondary key, createTableSql() and sql() are byte for byte what they were before secondaryKey existed
      * (captured from de5c6b0 into src/test/resources/dev/mds/vault/effectivity-sql): one driving column, one with an
      * end date, two driving columns. Since then only the closing rows' record source changed (the closed row's, as

@@ -25,9 +25,11 @@ public final class Relation {
      * One column: its name, its SQL type ({@code format_type}), its logical type if any, and whether its type has a
      * default btree order of its own (a base or domain type with a default btree operator class, a range, a
      * multirange or an enum; not an array or composite type, whose order depends on their elements'), and whether it
-     * is a {@code timetz} or an array of it (directly or through a domain).
+     * is a {@code timetz} or an array of it (directly or through a domain), and whether an insert must give it a value
+     * ({@code NOT NULL} without a default, identity or generation).
      */
-    public record Column(String name, String sqlType, Optional<FieldType> type, boolean ordered, boolean timeTz) {
+    public record Column(String name, String sqlType, Optional<FieldType> type, boolean ordered, boolean timeTz,
+            boolean required) {
     }
 
     private final TableName name;
@@ -47,7 +49,8 @@ public final class Relation {
                 + " where am.amname = 'btree' and oc.opcdefault and oc.opcintype = case"
                 + " when bt.typtype = 'r' then 'anyrange'::regtype when bt.typtype = 'm' then 'anymultirange'::regtype"
                 + " when bt.typtype = 'e' then 'anyenum'::regtype when bt.typcategory = 'A' or bt.typtype = 'c' then 0"
-                + " else bt.oid end)"
+                + " else bt.oid end),"
+                + " a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = ''"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
                 + " left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'"
@@ -62,7 +65,7 @@ public final class Relation {
                     int typmod = rs.getInt(4);
                     String element = rs.getString(5);
                     cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element), rs.getBoolean(6),
-                            "timetz".equals(typname) || "timetz".equals(element)));
+                            "timetz".equals(typname) || "timetz".equals(element), rs.getBoolean(7)));
                 }
             }
         } catch (SQLException e) {
@@ -100,6 +103,17 @@ public final class Relation {
 
     public List<String> names() {
         return new ArrayList<>(columns.keySet());
+    }
+
+    /** The columns an insert must give a value ({@code NOT NULL} without a default) that are not in {@code filled}. */
+    public List<String> requiredBeyond(List<String> filled) {
+        List<String> out = new ArrayList<>();
+        for (Column col : columns.values()) {
+            if (col.required() && !filled.contains(col.name())) {
+                out.add(col.name());
+            }
+        }
+        return out;
     }
 
     /**
