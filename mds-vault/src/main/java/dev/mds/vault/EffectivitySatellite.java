@@ -373,6 +373,16 @@ public final class EffectivitySatellite extends Structure {
         return out.toString();
     }
 
+    /**
+     * A table created with secondary key columns (NOT NULL) that this definition does not name is the usual case of
+     * {@link Structure#checkFilled}: the hint says so.
+     */
+    @Override
+    String unfilledHint() {
+        return "; if the table was created with them as secondary key, name them in secondaryKey(...) (it names "
+                + secondaryKeys + ")";
+    }
+
     @Override
     List<String> statements(Connection c) {
         String where = nameFrom(stage);
@@ -390,14 +400,6 @@ public final class EffectivitySatellite extends Structure {
             Vault.checkBytea(where, s, column);
             // a table created without the secondary key (it was set since): named before anything is written
             target.require(name(), column);
-        }
-        // a table created with secondary key columns (NOT NULL) this definition does not name: named here, not by
-        // PostgreSQL's "null value in column" inside the load
-        List<String> unfilled = target.requiredBeyond(storedColumns());
-        if (!unfilled.isEmpty()) {
-            throw new MdsException(name() + ": " + table + " has NOT NULL column(s) " + unfilled + " that this definition"
-                    + " does not fill; if the table was created with them as secondary key, name them in secondaryKey(...)"
-                    + " (it names " + secondaryKeys + ")");
         }
         vault.checkWidth(c, where, stage.target(), link);
         vault.checkWidth(c, name(), table, link);

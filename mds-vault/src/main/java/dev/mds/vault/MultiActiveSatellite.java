@@ -235,7 +235,9 @@ public final class MultiActiveSatellite extends Structure {
      *     anything is written; naming the satellite when the insert fails (nothing is inserted)
      */
     public LoadResult insertGhostRecord() {
-        return runGhostRecordSql(this::ghostRecordSql);
+        List<String> filled = new ArrayList<>(storedColumns());
+        filled.removeAll(payload);
+        return runGhostRecordSql(this::ghostRecordSql, filled);
     }
 
     /**

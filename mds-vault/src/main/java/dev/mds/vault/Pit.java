@@ -131,6 +131,18 @@ public final class Pit extends Structure {
         }
     }
 
+    @Override
+    List<String> storedColumns() {
+        List<String> out = new ArrayList<>();
+        out.add(hashKey);
+        out.add(AS_OF_DATE);
+        for (TableName s : satellites) {
+            out.add(prefix(s) + "_pk");
+            out.add(prefix(s) + "_ldts");
+        }
+        return out;
+    }
+
     private static String prefix(TableName sat) {
         return sat.name();
     }

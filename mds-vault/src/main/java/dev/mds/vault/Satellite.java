@@ -184,7 +184,12 @@ public final class Satellite extends Structure {
      * @throws MdsException naming the satellite when the insert fails (nothing is inserted)
      */
     public LoadResult insertGhostRecord() {
-        return runGhostRecordSql(this::ghostRecordSql);
+        validate();
+        List<String> filled = new ArrayList<>(List.of(parent, hashDiff, Stage.LOAD_DATE, Stage.RECORD_SOURCE));
+        if (effectiveFrom != null) {
+            filled.add(EFFECTIVE_FROM);
+        }
+        return runGhostRecordSql(this::ghostRecordSql, filled);
     }
 
     /** The statement {@link #insertGhostRecord()} runs, to show before it runs. */

@@ -419,14 +419,21 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
 
     /**
      * Runs the ghost record's insert of a satellite, read from {@code ghostRecordSql} (whose checks fail named, as the
-     * insert does).
+     * insert does), which gives the columns {@code filled} (the others, payload among them, are left NULL).
      *
-     * @throws MdsException naming the structure when the statement cannot be made or the insert fails (nothing is
-     *     inserted)
+     * @throws MdsException naming the structure when the statement cannot be made, when the table has NOT NULL
+     *     columns without a default the ghost record leaves NULL (see {@link #checkFilled}), or the insert fails
+     *     (nothing is inserted)
      */
-    final LoadResult runGhostRecordSql(Supplier<String> ghostRecordSql) {
+    final LoadResult runGhostRecordSql(Supplier<String> ghostRecordSql, List<String> filled) {
         try {
-            return vault.run(table.toString(), List.of(ghostRecordSql.get()), 0);
+            String sql = ghostRecordSql.get();
+            Jdbc.withConnection(vault.dataSource(), c -> {
+                checkFilled(Vault.relation(c, name(), table), filled, "the ghost record leaves NULL",
+                        " (it fills " + filled + ", its payload is NULL as AutomateDV's ghost record's)");
+                return null;
+            });
+            return vault.run(table.toString(), List.of(sql), 0);
         } catch (MdsException e) {
             throw named(e, "inserting the ghost record failed");
         }
@@ -464,10 +471,37 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                 vault.checkStageHashing(c, name(), stage);
                 vault.warnIfHashedInSessionTimeZone(c, stage);
             }
-            return statements(c);
+            List<String> out = statements(c);
+            // after the structure's own checks, which name more specific problems (a column the table lacks)
+            checkFilled(Vault.relation(c, name(), table), storedColumns(), "this definition does not fill", unfilledHint());
+            return out;
         });
         checkStoredOnce();            // after the checks against the tables, which name more specific problems
         return statements;
+    }
+
+    /**
+     * Refuses, before anything is written, a table with columns an insert must give a value ({@code NOT NULL} without
+     * a default, identity or generation) that {@code filled}, the columns the insert gives, leaves out: named here
+     * rather than by PostgreSQL's "null value in column" from inside the insert. Nullable columns, and those with a
+     * default, may be added to a table (AutomateDV's tables have such columns).
+     *
+     * @throws MdsException naming the structure, the table and the columns
+     */
+    final void checkFilled(Relation target, List<String> filled, String what, String hint) {
+        List<String> unfilled = target.requiredBeyond(filled);
+        if (!unfilled.isEmpty()) {
+            throw new MdsException(name() + ": " + table + " has NOT NULL column(s) " + unfilled + " that " + what + hint);
+        }
+    }
+
+    /**
+     * What a load refused by {@link #checkFilled} may do, after the message naming the columns: by default, that the
+     * load fills only the stored columns, and the ways out.
+     */
+    String unfilledHint() {
+        return " (it fills " + storedColumns() + "); name them in the definition, or give them a DEFAULT or drop their"
+                + " NOT NULL";
     }
 
     /**
