@@ -655,7 +655,9 @@ public final class Runner {
         Render.Scan scan = new Render.Scan(t.table(), t.where(), checks, schema, text(t.table()));
         long t0 = System.nanoTime();
         try {
-            Map<String, Object> row = queryRow(scan.sql());
+            // in the run's own transaction the scan's savepoint is left to the COMMIT or ROLLBACK that ends the run
+            // (see queryRow): one round trip less per table
+            Map<String, Object> row = queryRow(scan.sql(), ownTransaction);
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             for (int k = 0; k < checks.size(); k++) {
                 out[indexes.get(k)] = evaluate(t, schema, checks.get(k), scan, row, took);
@@ -1622,7 +1624,14 @@ public final class Runner {
         return schemas.computeIfAbsent(table, name -> {
             Savepoint sp = null;
             try {
-                sp = savepoint();
+                // a failed catalog read stops the run (this throws): in the run's own transaction, which is then rolled
+                // back as a whole, a savepoint would undo nothing more, and it costs two round trips (SAVEPOINT,
+                // RELEASE) per table; in a caller's transaction it keeps that transaction usable
+                if (ownTransaction) {
+                    stopIfInterrupted(null);
+                } else {
+                    sp = savepoint();
+                }
                 // one cheap pg_attribute query (JDBC's getColumns is several times slower and refuses nothing less);
                 // a column of a type mds has no logical type for (interval, inet, point…) must not stop the checks
                 Optional<Schema> s = catalogColumns(name);
@@ -1743,6 +1752,15 @@ public final class Runner {
     }
 
     private Map<String, Object> queryRow(String sql) throws SQLException {
+        return queryRow(sql, false);
+    }
+
+    /**
+     * @param keepSavepoint whether the statement's savepoint, once it succeeded, is left as it is instead of released:
+     *     only in the run's own transaction, whose COMMIT (or ROLLBACK) ends it; no statement goes back to it, and the
+     *     savepoints of later statements nest in it, each undoing only its own statement as before
+     */
+    private Map<String, Object> queryRow(String sql, boolean keepSavepoint) throws SQLException {
         queries++;
         Savepoint sp = savepoint();
         long t0 = System.nanoTime();
@@ -1754,7 +1772,9 @@ public final class Runner {
                     row.put(md.getColumnLabel(i), rs.getObject(i));
                 }
             }
-            release(sp);
+            if (!keepSavepoint) {
+                release(sp);
+            }
             Sql.logged(sql, t0);
             return row;
         } catch (SQLException e) {
