@@ -155,6 +155,9 @@ public record CheckSpec(Kind kind, String id, List<String> columns, Severity sev
 
     /** The columns the check reads in its own table: its columns, then the grouping columns it does not name already. */
     public List<String> allColumns() {
+        if (groupBy.isEmpty()) {
+            return List.copyOf(columns);   // the common case, without a stream (a run calls this for every result)
+        }
         List<String> all = new ArrayList<>(columns);
         groupBy.stream().filter(g -> !all.contains(g)).forEach(all::add);
         return List.copyOf(all);
