@@ -312,6 +312,23 @@ class MaterializationsTest {
         assertThatTable(ds, "ix.inc").hasRowCount(2);
     }
 
+    /**
+     * A long table name cuts every index name short: two indexes whose names differ only in their last bytes (or by
+     * the number telling two equal ones apart) must still get distinct temporary names on the new table.
+     */
+    @Test
+    void indexesOfALongTableNameGetDistinctNamesWhileBuilt(DataSource ds) {
+        String table = "fct_customer_order_line_items_daily_snapshot_by_region";   // 54 bytes
+        TableFixture.on(ds, "raw.ixl").columns("customer_id int", "customer_key int").rows(row(1, 2));
+        TransformProject project = TransformProject.builder(ds).model("ixl." + table, "{{ config(materialized='table',"
+                + " indexes=[{'columns': ['customer_id']}, {'columns': ['customer_key']}]) }}\n"
+                + "select customer_id, customer_key from raw.ixl").build();
+        for (int run = 0; run < 2; run++) {
+            project.run().assertSucceeded();
+            assertThat(indexes(ds, "ixl", table)).containsExactly("btree (customer_id)", "btree (customer_key)");
+        }
+    }
+
     @Test
     void badIndexesAreRefusedWithTheirLine(DataSource ds) {
         java.util.function.Function<String, TransformProject.Builder> model = sql -> TransformProject.builder(ds).model("ix.bad", sql);

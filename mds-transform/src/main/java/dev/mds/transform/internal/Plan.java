@@ -6,8 +6,10 @@ import dev.mds.transform.Materialization;
 import dev.mds.transform.TransformException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
@@ -322,6 +324,25 @@ final class Plan {
         return names;
     }
 
+    /**
+     * The names {@code indexNames} have while built on the new table, before the swap: {@code <name>__mds_tmp}, cut
+     * to fit 63 bytes, numbered from 1 when that is another's or the new or old table's name while swapped (a cut
+     * name of a long table's index is its table's name cut the same way).
+     */
+    static List<String> tmpIndexNames(TableName t, List<String> indexNames) {
+        Set<String> taken = new HashSet<>(List.of(suffixed(t.name(), "__mds_tmp"), suffixed(t.name(), "__mds_backup")));
+        List<String> names = new ArrayList<>();
+        for (String index : indexNames) {
+            String name = suffixed(index, "__mds_tmp");
+            for (int n = 1; taken.contains(name); n++) {
+                name = suffixed(index, "__mds_tmp" + n);
+            }
+            taken.add(name);
+            names.add(name);
+        }
+        return names;
+    }
+
     static String stageName(ModelSpec m) {
         return suffixed(m.table().name(), "__mds_stage");
     }
@@ -373,10 +394,11 @@ final class Plan {
             // built on the new table under a temporary name (the old table's indexes hold the final ones until it is
             // dropped), then renamed once the swap is done
             List<String> indexNames = indexNames(t, m.indexes());
+            List<String> tmpIndexNames = tmpIndexNames(t, indexNames);
             for (int i = 0; i < m.indexes().size(); i++) {
                 ModelSpec.Index index = m.indexes().get(i);
                 steps.add(new Exec("create " + (index.unique() ? "unique " : "") + "index "
-                        + Identifiers.quote(suffixed(indexNames.get(i), "__mds_tmp")) + " on " + tmp.quoted()
+                        + Identifiers.quote(tmpIndexNames.get(i)) + " on " + tmp.quoted()
                         + (index.type() == null ? "" : " using " + index.type()) + " (" + Identifiers.quoteAll(index.columns())
                         + ")", -1, null, false));
             }
@@ -396,9 +418,9 @@ final class Plan {
                         + Identifiers.quote(t.name()), -1, null, false));
                 steps.add(new CarryOverDropped(t));
             }
-            for (String name : indexNames) {
-                steps.add(new Exec("alter index " + t.withName(suffixed(name, "__mds_tmp")).quoted() + " rename to "
-                        + Identifiers.quote(name), -1, null, false));
+            for (int i = 0; i < indexNames.size(); i++) {
+                steps.add(new Exec("alter index " + t.withName(tmpIndexNames.get(i)).quoted() + " rename to "
+                        + Identifiers.quote(indexNames.get(i)), -1, null, false));
             }
             return steps;
         }
