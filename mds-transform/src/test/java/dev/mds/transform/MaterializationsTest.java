@@ -313,6 +313,29 @@ class MaterializationsTest {
     }
 
     /**
+     * Index names live in the schema's namespace of relations: {@code orders} indexed on {@code customer_id} and
+     * {@code orders_customer} indexed on {@code id} both make {@code orders_customer_id_idx}. The second one takes the
+     * next free number, as PostgreSQL names an index it names itself, and keeps it on later runs; both build.
+     */
+    @Test
+    void anIndexNameAnotherRelationOfTheSchemaHoldsTakesTheNextNumber(DataSource ds) {
+        TableFixture.on(ds, "raw.ixc").columns("id int", "customer_id int").rows(row(1, 2));
+        TransformProject project = TransformProject.builder(ds)
+                .model("ixc.orders", "{{ config(materialized='table', indexes=[{'columns': ['customer_id']}]) }}\n"
+                        + "select id, customer_id from raw.ixc")
+                .model("ixc.orders_customer", "{{ config(materialized='table', indexes=[{'columns': ['id']}]) }}\n"
+                        + "select customer_id as id from {{ ref('ixc.orders') }}")
+                .build();
+        for (int run = 0; run < 2; run++) {
+            project.run().assertSucceeded();
+            assertThat(TestSql.strings(ds, "select tablename || ' ' || indexname from pg_indexes where schemaname = 'ixc'"
+                    + " order by 1")).containsExactly("orders orders_customer_id_idx", "orders_customer orders_customer_id_idx1");
+            assertThat(project.sql()).contains("alter index \"ixc\".\"orders_customer_id_idx__mds_tmp\" rename to"
+                    + " \"orders_customer_id_idx1\"");
+        }
+    }
+
+    /**
      * A long table name cuts every index name short: two indexes whose names differ only in their last bytes (or by
      * the number telling two equal ones apart) must still get distinct temporary names on the new table.
      */

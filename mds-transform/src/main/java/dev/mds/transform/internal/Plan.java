@@ -15,7 +15,8 @@ import java.util.Set;
 final class Plan {
     /** One step of a model's build. */
     sealed interface Step permits Exec, Hook, CheckStage, CheckKey, Write, KeepViews, CheckDependents, CheckSnapshot,
-            WriteSnapshot, CarryOver, CarryOverDropped, RecreateViews, LoadSeed, ApplyGrants {
+            WriteSnapshot, CarryOver, CarryOverDropped, RecreateViews, LoadSeed, ApplyGrants,
+            RenameIndex {
     }
 
     /**
@@ -273,6 +274,26 @@ final class Plan {
     record CarryOverDropped(TableName relation) implements Step {
     }
 
+    /**
+     * Renames an index built on the new {@code table} as {@code tmp} to {@code name} once the old table (and its indexes) is
+     * gone; when another relation of the schema has that name (another model's index), to the first of
+     * {@code <base>_idx1}, {@code <base>_idx2}, … that is free and none of the table's other index names
+     * ({@code planned}), as PostgreSQL names an index it names itself.
+     */
+    record RenameIndex(TableName table, String tmp, String name, String base, List<String> planned) implements Step {
+        String sql(String to) {
+            return "alter index " + table.withName(tmp).quoted() + " rename to " + Identifiers.quote(to);
+        }
+
+        /** The names to try, in order: {@code name}, then the numbered ones. */
+        String candidate(int n) {
+            if (n == 0) {
+                return name;
+            }
+            return suffixed(base, "_idx" + n);
+        }
+    }
+
     /** {@code t."a" = s."a" and t."b" = s."b"}: a target row {@code t} matching a staged row {@code s} by key. */
     private static String keyMatch(List<String> key) {
         StringBuilder match = new StringBuilder();
@@ -314,7 +335,7 @@ final class Plan {
     static List<String> indexNames(TableName t, List<ModelSpec.Index> indexes) {
         List<String> names = new ArrayList<>();
         for (ModelSpec.Index index : indexes) {
-            String base = t.name() + "_" + String.join("_", index.columns());
+            String base = indexBase(t, index);
             String name = suffixed(base, "_idx");
             for (int n = 1; names.contains(name); n++) {
                 name = suffixed(base, "_idx" + n);
@@ -322,6 +343,11 @@ final class Plan {
             names.add(name);
         }
         return names;
+    }
+
+    /** {@code <table>_<columns>}: an index's name without its {@code _idx} label. */
+    static String indexBase(TableName t, ModelSpec.Index index) {
+        return t.name() + "_" + String.join("_", index.columns());
     }
 
     /**
@@ -419,8 +445,8 @@ final class Plan {
                 steps.add(new CarryOverDropped(t));
             }
             for (int i = 0; i < indexNames.size(); i++) {
-                steps.add(new Exec("alter index " + t.withName(tmpIndexNames.get(i)).quoted() + " rename to "
-                        + Identifiers.quote(indexNames.get(i)), -1, null, false));
+                steps.add(new RenameIndex(t, tmpIndexNames.get(i), indexNames.get(i),
+                        indexBase(t, m.indexes().get(i)), indexNames));
             }
             return steps;
         }

@@ -107,6 +107,9 @@ public final class Runner {
                         out.addAll(grantStatements(m, existing.isPresent() ? currentGrants(c, g.relation()) : List.of()));
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
+                    } else if (step instanceof Plan.RenameIndex rename) {
+                        // the old table's indexes still hold their names: only another relation's counts
+                        out.add(rename.sql(freeIndexName(c, rename, existing.isPresent() && !existing.get().isView())));
                     } else if (step instanceof Plan.KeepViews keep) {
                         List<TableName> views = classify(c, m, keep.relation()).kept();
                         if (!views.isEmpty()) {
@@ -595,6 +598,8 @@ public final class Runner {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
                 publish(c, m, from, carry.to());
+            } else if (step instanceof Plan.RenameIndex rename) {
+                update(c, m, new Plan.Exec(rename.sql(freeIndexName(c, rename, false)), -1, null, false));
             } else if (step instanceof Plan.CarryOverDropped carry && dropped.containsKey(carry.relation())) {
                 for (String sql : carryOver(c, dropped.get(carry.relation()), carry.relation())) {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
@@ -1524,6 +1529,44 @@ public final class Runner {
             }
             Sql.logged(sql, start);
             return out;
+        }
+    }
+
+    /**
+     * The name {@code rename} gives its index: the planned one, unless another relation of the schema has it (with
+     * {@code beforeSwap}, for {@code sql()}, the old table's indexes do not count: the swap drops them first).
+     */
+    private static String freeIndexName(Connection c, Plan.RenameIndex rename, boolean beforeSwap) throws SQLException {
+        String sql = "select exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                + " where n.nspname = ? and c.relname = ?"
+                + (beforeSwap ? " and c.oid not in (select i.indexrelid from pg_index i where i.indrelid = ?::regclass)" : "")
+                + ")";
+        String name = rename.name();
+        int n = 0;
+        while (taken(c, sql, rename, name, beforeSwap)) {
+            // the numbered names skip the table's other planned ones, which its other indexes take
+            do {
+                n++;
+                name = rename.candidate(n);
+            } while (rename.planned().contains(name));
+        }
+        return name;
+    }
+
+    private static boolean taken(Connection c, String sql, Plan.RenameIndex rename, String name, boolean beforeSwap)
+            throws SQLException {
+        long start = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, rename.table().schema());
+            ps.setString(2, name);
+            if (beforeSwap) {
+                ps.setString(3, rename.table().quoted());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                Sql.logged(sql, start);
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
