@@ -185,7 +185,8 @@ public final class MergeLoader {
      * later one is merged into it by the key (appended without a key), so a key in several batches ends as one row,
      * as in one batch; a stream without any batch empties an existing table. {@code parallelism} is not used,
      * progress is reported after each batch written (not yet committed), and readers of the table wait until the
-     * end (the truncate's lock). Deferred constraints are checked once, after the last batch and before the commit
+     * end (the truncate's lock; with {@link OverwriteMode#DELETE} they read the old rows until the commit instead).
+     * Deferred constraints are checked once, after the last batch and before the commit
      * ({@code set constraints all immediate}), so a row of one batch may refer to a row of a later one; one they
      * refuse fails the load with a {@link RefusedRowsException} naming the table, the constraint and PostgreSQL's
      * detail (the key: {@code Key (customer_id)=(5) is not present in table "customers"}), but no record (the
@@ -422,8 +423,9 @@ public final class MergeLoader {
      * {@link #sql} shows them. In {@link SyncMode#OVERWRITE} (one transaction for the whole stream): the first
      * batch's statements (those {@link #sql} gives), then the statements each later batch runs, listed once (a stream
      * of n batches runs them n − 1 times), planned against the table as the first batch leaves it, then
-     * {@code set constraints all immediate}; a stream without any batch runs only a {@code truncate} of an existing
-     * table. In {@link SyncMode#APPEND} and {@link SyncMode#MERGE} every batch is a load of its own: a batch's
+     * {@code set constraints all immediate}; a stream without any batch runs only a {@code truncate} (with
+     * {@link OverwriteMode#DELETE}, a {@code delete from}) of an existing table. In {@link SyncMode#APPEND} and
+     * {@link SyncMode#MERGE} every batch is a load of its own: a batch's
      * statements, as {@link #sql} gives them.
      *
      * <p>Nothing is written and the target is not locked: when the first batch would create the table, or add or
@@ -602,7 +604,7 @@ public final class MergeLoader {
      * Settings of a {@link MergeLoader}. Defaults: mode {@link SyncMode#MERGE}, no key (required for MERGE; in
      * CDC the change batch's key columns), no cursor, no load timestamp column, {@link SchemaChange#FAIL},
      * {@link DeleteMode#HARD}, {@link OnBadRow#FAIL}, {@code work_mem} at least {@value #DEFAULT_WORK_MEM} for a large
-     * batch's MERGE.
+     * batch's MERGE, {@link DateOrder#YEAR_FIRST}, {@link OverwriteMode#TRUNCATE}.
      */
     public static final class Builder {
         /** The least {@code work_mem} a large batch's MERGE runs with unless {@link #workMem} says otherwise. */
@@ -619,6 +621,7 @@ public final class MergeLoader {
         private OnBadRow onBadRow = OnBadRow.FAIL;
         private String workMem = DEFAULT_WORK_MEM;
         private DateOrder dateOrder = DateOrder.YEAR_FIRST;
+        private OverwriteMode overwriteMode = OverwriteMode.TRUNCATE;
 
         private Builder(DataSource dataSource, TableName table) {
             this.dataSource = dataSource;
@@ -724,6 +727,18 @@ public final class MergeLoader {
         }
 
         /**
+         * How {@link SyncMode#OVERWRITE} empties the table, in {@code load} and in {@code loadAll}'s full refresh
+         * (default {@link OverwriteMode#TRUNCATE}). {@link OverwriteMode#DELETE} lets readers keep reading the old
+         * rows until the commit instead of waiting for the whole load behind TRUNCATE's lock, and overwrites a table
+         * referenced by foreign keys; it is slower and leaves the old rows as dead rows for autovacuum (the table
+         * grows until then). Only for mode OVERWRITE.
+         */
+        public Builder overwriteMode(OverwriteMode how) {
+            this.overwriteMode = Objects.requireNonNull(how, "overwriteMode");
+            return this;
+        }
+
+        /**
          * The loader.
          *
          * @throws IllegalArgumentException naming the settings that do not go together
@@ -758,11 +773,14 @@ public final class MergeLoader {
             if (deleteMode == DeleteMode.SOFT && mode != SyncMode.CDC) {
                 problems.add("deleteMode SOFT only applies to mode CDC, not " + mode);
             }
+            if (overwriteMode != OverwriteMode.TRUNCATE && mode != SyncMode.OVERWRITE) {
+                problems.add("overwriteMode " + overwriteMode + " only applies to mode OVERWRITE, not " + mode);
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("MergeLoader into " + table + ": " + String.join("; ", problems));
             }
             return new MergeLoader(dataSource, new LoadSpec(table, mode, key, Optional.ofNullable(cursor),
-                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow, workMem, dateOrder));
+                    Optional.ofNullable(loadTimestamp), schemaChange, deleteMode, onBadRow, workMem, dateOrder, overwriteMode));
         }
     }
 }

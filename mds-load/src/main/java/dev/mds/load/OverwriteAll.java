@@ -23,7 +23,7 @@ import org.postgresql.util.ServerErrorMessage;
 /**
  * {@link MergeLoader#loadAll} in {@link SyncMode#OVERWRITE}: the whole stream replaces the table's rows, in one
  * transaction on one connection, as Airbyte's full refresh | overwrite of a stream. The first batch overwrites
- * (truncate, then COPY); each later batch is added to it: merged by the key, so a key in several batches ends as
+ * (truncate, or delete with {@link OverwriteMode#DELETE}, then COPY); each later batch is added to it: merged by the key, so a key in several batches ends as
  * one row (the newest cursor's, or else the later batch's), as duplicates within one batch do; appended without a
  * key. A stream without any batch empties an existing target. Either the whole stream is committed or nothing is.
  */
@@ -44,7 +44,8 @@ final class OverwriteAll {
         // later batches always stage and merge (none COPYs straight into a table the first left empty), so their
         // statements do not depend on the first batch's rows and can be shown before (sql)
         this.rest = new LoadEngine(new LoadSpec(spec.target(), then, spec.key(), spec.cursor(), spec.loadTimestamp(),
-                spec.schemaChange(), spec.deleteMode(), spec.onBadRow(), spec.workMem(), spec.dateOrder()), false);
+                spec.schemaChange(), spec.deleteMode(), spec.onBadRow(), spec.workMem(), spec.dateOrder(),
+                spec.overwriteMode()), false);
     }
 
     /**

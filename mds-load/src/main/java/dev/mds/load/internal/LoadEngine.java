@@ -31,6 +31,7 @@ import dev.mds.core.Unchanged;
 import dev.mds.load.DeleteMode;
 import dev.mds.load.LoadResult;
 import dev.mds.load.OnBadRow;
+import dev.mds.load.OverwriteMode;
 import dev.mds.load.SyncMode;
 import dev.mds.load.internal.CopyBinary.Encoding;
 import java.math.BigDecimal;
@@ -172,8 +173,8 @@ public final class LoadEngine {
      * The failure of an OVERWRITE whose every record was refused (set aside under {@link OnBadRow#DEAD_LETTER}): it
      * would leave the table empty, which one bad file (day-first dates, a wrong decimal separator) should not do. The
      * load's transaction is made to fail on the server (a caller's too, which must then roll back, as after any failed
-     * load), so the truncate, the COPY and the dead letters are undone and the table keeps its rows. An overwrite of no
-     * records at all still empties the table.
+     * load), so the truncate (or delete), the COPY and the dead letters are undone and the table keeps its rows. An
+     * overwrite of no records at all still empties the table.
      *
      * @param what "batch" or "stream"
      * @param refusals the refused records with their reasons, as far as known (the first few are named)
@@ -193,13 +194,7 @@ public final class LoadEngine {
                 m.append("; and ").append(refusals.size() - shown).append(" more");
             }
         }
-        String abort = "do $$begin raise exception 'mds.load: an overwrite whose every record was refused is rolled back'; end$$";
-        SQLException cause = null;
-        try (Statement st = c.createStatement()) {
-            st.execute(abort);
-        } catch (SQLException e) {
-            cause = e;   // expected: the transaction is aborted
-        }
+        SQLException cause = abort(c, "an overwrite whose every record was refused is rolled back");
         return new BadInputException(InputLocation.of(target.toString()), m.toString(), cause);
     }
 
@@ -287,10 +282,14 @@ public final class LoadEngine {
     }
 
     /**
-     * Replaces the target's rows in the caller's transaction: columns the batch adds, then {@code TRUNCATE} and
-     * COPY. The relation stays, with its grants, triggers, policies, owner, sequences, publications and the views
-     * on it; readers wait for the commit and then see the new rows, never an empty or half-loaded table (TRUNCATE
-     * holds the table's ACCESS EXCLUSIVE lock until then). A failed load rolls the truncate back with the rest.
+     * Replaces the target's rows in the caller's transaction: columns the batch adds, then {@code TRUNCATE} (or, with
+     * {@link OverwriteMode#DELETE}, {@code DELETE}: see {@link #emptied}) and COPY. The relation stays, with its
+     * grants, triggers, policies, owner, sequences, publications and the views on it; readers see the old rows until
+     * the commit and then the new rows, never an empty or half-loaded table (TRUNCATE holds the table's ACCESS
+     * EXCLUSIVE lock until then, so they wait; after a DELETE they read the old rows meanwhile). A failed load rolls
+     * the truncate or delete back with the rest. The COPY goes straight into the target either way: a deleted row is
+     * still in the table's pages until vacuum, but no statement of the load looks at pages (its emptiness checks,
+     * {@code exists (select 1 …)}, see the transaction's own delete).
      */
     private long[] overwrite(Connection c, Planned planned, List<Row> rows, Rejects rejects, WriteTurn turn) {
         turn.await();
@@ -298,7 +297,7 @@ public final class LoadEngine {
         Optional<Map<String, TargetColumn>> existing = TargetColumn.read(c, target);
         Plan plan = under(c, planned, existing);
         ensureTarget(c, plan, existing);
-        long old = truncated(c, existing);
+        long old = emptied(c, existing);
         long n = directCopy(c, plan, statements.directCopySql(target, plan), rows, recordWriter(plan, loadTimestamp(c, plan)), rejects,
                 existing);
         return new long[] {n, 0, old};
@@ -355,28 +354,115 @@ public final class LoadEngine {
 
     /**
      * Empties the target inside the current transaction, as an overwrite with no rows would: the load lock, then
-     * {@code TRUNCATE} if the target exists (a missing target stays missing: there is no schema to create it from).
-     * For {@code loadAll} in OVERWRITE over a stream without any batch.
+     * {@code TRUNCATE} (or {@code DELETE}) if the target exists (a missing target stays missing: there is no schema to
+     * create it from). For {@code loadAll} in OVERWRITE over a stream without any batch.
      */
     public LoadResult emptyTarget(Connection c) {
         long t0 = System.nanoTime();
         lock(c);
-        long old = truncated(c, TargetColumn.read(c, target));
+        long old = emptied(c, TargetColumn.read(c, target));
         return result(new long[] {0, 0, old}, 0, new Rejects(), t0);
     }
 
-    /** Truncates the target when it exists ({@code existing}: its columns), returning the rows it held; else 0. */
-    private long truncated(Connection c, Optional<Map<String, TargetColumn>> existing) {
+    /**
+     * Empties the target when it exists ({@code existing}: its columns), as {@link LoadSpec#overwriteMode} says,
+     * returning the rows it held; else 0.
+     *
+     * <p>{@link OverwriteMode#DELETE} first takes the table's EXCLUSIVE lock, which plain readers (ACCESS SHARE) pass
+     * and writers wait for, as behind a truncate, so that no other session's row written meanwhile outlives the
+     * overwrite and the count read before the delete is the delete's. One query then counts the rows and names the
+     * foreign keys whose {@code ON DELETE} would change another table (cascade, set null, set default): such a table
+     * is refused before anything is deleted, and a delete that leaves rows (a {@code BEFORE DELETE} trigger returning
+     * NULL, a rule, a policy) fails the load, each making the transaction fail on the server (a caller's too, so that
+     * columns the batch added cannot commit); a delete a foreign key refuses fails naming the table, the constraint
+     * and the referencing table.
+     */
+    private long emptied(Connection c, Optional<Map<String, TargetColumn>> existing) {
         if (existing.isEmpty()) {
             return 0;
         }
-        long old = queryLong(c, "select count(*) from " + target.quoted());
-        Sql.execute(c, truncateTargetSql());
-        return old;
+        if (spec.overwriteMode() == OverwriteMode.TRUNCATE) {
+            long old = queryLong(c, "select count(*) from " + target.quoted());
+            try {
+                Sql.execute(c, emptyTargetSql());
+            } catch (MdsException e) {
+                if (e.getCause() instanceof SQLException x && "0A000".equals(x.getSQLState())
+                        && String.valueOf(x.getMessage()).contains("foreign key")) {
+                    throw new MdsException(target + ": OVERWRITE cannot truncate the table: " + reason(x) + "; nothing of"
+                            + " this batch was loaded: the table keeps its rows (overwriteMode(OverwriteMode.DELETE)"
+                            + " overwrites a table that foreign keys reference)", x);
+                }
+                throw e;
+            }
+            return old;
+        }
+        Sql.execute(c, lockForDeleteSql());
+        String oid = PostgresDialect.INSTANCE.relationOid(target);
+        String sql = "select (select count(*) from " + target.quoted() + "), (select string_agg(format('%I on %s (on delete"
+                + " %s)', conname, conrelid::regclass, case confdeltype when 'c' then 'cascade' when 'n' then 'set null'"
+                + " else 'set default' end), ', ' order by conname) from pg_catalog.pg_constraint where contype = 'f'"
+                + " and confrelid = " + oid + " and conrelid <> " + oid + " and confdeltype in ('c', 'n', 'd'))";
+        long old;
+        String actions;
+        long t0 = System.nanoTime();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            old = rs.getLong(1);
+            actions = rs.getString(2);
+            Sql.logged(sql, t0);
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        String mode = ": OVERWRITE with overwriteMode(DELETE) ";
+        if (actions != null) {
+            // the columns the batch added are undone too, in a caller's transaction as well
+            SQLException cause = abort(c, "an overwrite that would change other tables is rolled back");
+            throw new MdsException(target + mode + "refuses a table whose rows other tables reference with an ON DELETE"
+                    + " action: deleting its rows would change theirs (" + actions + "); nothing of this batch was loaded:"
+                    + " the table keeps its rows (make the constraints ON DELETE NO ACTION or RESTRICT, or overwrite with"
+                    + " TRUNCATE)", cause);
+        }
+        long deleted;
+        try {
+            deleted = Sql.update(c, emptyTargetSql());
+        } catch (MdsException e) {
+            if (e.getCause() instanceof SQLException x && "23503".equals(x.getSQLState())) {
+                throw new MdsException(target + mode + "cannot delete the table's old rows: rows of another table"
+                        + " still reference them: " + reason(x) + "; nothing of this batch was loaded: the table keeps its"
+                        + " rows", x);
+            }
+            throw e;
+        }
+        if (deleted != old) {
+            SQLException cause = abort(c, "an overwrite whose delete kept rows is rolled back");
+            throw new MdsException(target + mode + "deleted " + deleted + " of the table's " + old + " rows (a BEFORE"
+                    + " DELETE trigger returning NULL, a rule or a row-level security policy kept the others), so the"
+                    + " table would not be replaced; nothing of this batch was loaded: the table keeps its rows", cause);
+        }
+        return deleted;
     }
 
-    private String truncateTargetSql() {
-        return "truncate table " + target.quoted();
+    /** The statement that empties the target: {@code truncate table <t>} or {@code delete from <t>}. */
+    private String emptyTargetSql() {
+        return (spec.overwriteMode() == OverwriteMode.TRUNCATE ? "truncate table " : "delete from ") + target.quoted();
+    }
+
+    /** The lock {@link OverwriteMode#DELETE} takes before its delete: readers pass it, writers wait (see {@link #emptied}). */
+    private String lockForDeleteSql() {
+        return "lock table " + target.quoted() + " in exclusive mode";
+    }
+
+    /**
+     * Makes the current transaction fail on the server ({@code why} is its error), so that nothing of it can commit,
+     * a caller's transaction included; returns that error.
+     */
+    private static SQLException abort(Connection c, String why) {
+        try (Statement st = c.createStatement()) {
+            st.execute("do $$begin raise exception 'mds.load: " + why + "'; end$$");
+        } catch (SQLException e) {
+            return e;   // expected: the transaction is aborted
+        }
+        return null;
     }
 
     private long[] merge(Connection c, Planned planned, List<Row> rows, Rejects rejects, WriteTurn turn) {
@@ -1507,7 +1593,10 @@ public final class LoadEngine {
             case OVERWRITE -> {
                 out.addAll(targetDdl(c, plan, existing));
                 if (existing.isPresent()) {
-                    out.add(truncateTargetSql());
+                    if (spec.overwriteMode() == OverwriteMode.DELETE) {
+                        out.add(lockForDeleteSql());
+                    }
+                    out.add(emptyTargetSql());
                 }
                 out.add(statements.directCopySql(target, plan));
             }

@@ -4,6 +4,7 @@ import dev.mds.core.TableName;
 import dev.mds.load.DateOrder;
 import dev.mds.load.DeleteMode;
 import dev.mds.load.OnBadRow;
+import dev.mds.load.OverwriteMode;
 import dev.mds.load.SchemaChange;
 import dev.mds.load.SyncMode;
 import java.util.List;
@@ -23,10 +24,11 @@ import java.util.Optional;
  * @param workMem the least {@code work_mem} (a PostgreSQL memory size with its unit) a MERGE of a stage larger
  *     than an index probe's runs with
  * @param dateOrder how text going into a date or timestamp column is read (the DateStyle the load pins)
+ * @param overwriteMode how OVERWRITE empties the target: TRUNCATE or DELETE
  */
 public record LoadSpec(TableName target, SyncMode mode, List<String> key, Optional<String> cursor,
         Optional<String> loadTimestamp, SchemaChange schemaChange, DeleteMode deleteMode, OnBadRow onBadRow,
-        String workMem, DateOrder dateOrder) {
+        String workMem, DateOrder dateOrder, OverwriteMode overwriteMode) {
     public LoadSpec {
         key = List.copyOf(key);
     }
