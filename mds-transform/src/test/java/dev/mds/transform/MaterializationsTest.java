@@ -234,8 +234,10 @@ class MaterializationsTest {
         assertThat(sql).containsExactly(
                 "select pg_advisory_xact_lock(hashtextextended('mds.schema \"sq\"', 0))",
                 "create schema if not exists \"sq\"",
+                "select pg_advisory_xact_lock(hashtextextended('mds.model \"sq\".\"a\"', 0))",
                 "create table \"sq\".\"a__mds_tmp\" as\n\nselect 1 as id",
                 "alter table \"sq\".\"a__mds_tmp\" rename to \"a\"",
+                "select pg_advisory_xact_lock(hashtextextended('mds.model \"sq\".\"b\"', 0))",
                 "create view \"sq\".\"b__mds_tmp\" as\nselect id from \"sq\".\"a\"",
                 "alter view \"sq\".\"b__mds_tmp\" rename to \"b\"");
         assertThat(TestSql.strings(ds, "select table_schema || '.' || table_name from information_schema.tables"
@@ -258,6 +260,7 @@ class MaterializationsTest {
         project.run().assertSucceeded();
 
         assertThat(project.sql()).containsExactly(                  // the schema exists now: no create schema
+                "select pg_advisory_xact_lock(hashtextextended('mds.model \"iq\".\"t\"', 0))",
                 "lock table \"iq\".\"t\" in share row exclusive mode",
                 "create temporary table \"pg_temp\".\"t__mds_stage\" on commit drop as\n\nselect id, v from raw.q\nwhere id > 1",
                 "delete from \"iq\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s where t.\"id\" = s.\"id\"",

@@ -616,6 +616,46 @@ class TransformEdgeCasesTest {
     }
 
 
+    /**
+     * Two runs (two schedulers, a retry) building the same models for the first time at once: the second builds each
+     * model after the first's commit, as a rebuild of it, instead of failing with "relation already exists" at its
+     * rename. The runs are held on a lock of the source table until both are waiting, so they always overlap. (A view
+     * model over cf.t would be left out: the second run's rebuild of cf.t refuses it when the first run creates it
+     * during that rebuild, as it refuses any view created during a swap.)
+     */
+    @Test
+    void twoRunsBuildingTheSameModelsForTheFirstTimeAtOnceBothSucceed(DataSource ds) throws Exception {
+        TableFixture.on(ds, "raw.cf").columns("id int", "v text").rows(row(1, "a"), row(2, "b"));
+        TransformProject p = project(ds,
+                "cf.t", TABLE + "select id, v from raw.cf",
+                "cf.v", "select id, v from raw.cf",
+                "cf.i", "{{ config(materialized='incremental', unique_key='id') }}\nselect id, v from {{ ref('cf.t') }}",
+                "cf.s", "{{ config(materialized='snapshot', unique_key='id', strategy='check', check_cols='all') }}\n"
+                        + "select id, v from {{ ref('cf.t') }}");
+        List<RunResults> both;
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("lock table raw.cf in access exclusive mode");
+            CompletableFuture<RunResults> one = CompletableFuture.supplyAsync(p::run);
+            CompletableFuture<RunResults> two = CompletableFuture.supplyAsync(p::run);
+            while (!strings(ds, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'"
+                    + " and datname = current_database()").equals(List.of("2"))) {
+                assertThat(one.isDone() || two.isDone()).as("a run ended before both waited").isFalse();
+                Thread.sleep(20);
+            }
+            holder.commit();
+            both = List.of(one.get(30, TimeUnit.SECONDS), two.get(30, TimeUnit.SECONDS));
+        }
+
+        for (RunResults r : both) {
+            assertThat(r.models()).allSatisfy(m -> assertThat(m.status()).as(m.toString()).isEqualTo(ModelStatus.SUCCESS));
+        }
+        assertThatTable(ds, "cf.t").containsExactlyInAnyOrder(row(1, "a"), row(2, "b"));
+        assertThatTable(ds, "cf.i").containsExactlyInAnyOrder(row(1, "a"), row(2, "b"));
+        assertThat(strings(ds, "select count(*) from cf.s")).containsExactly("2");
+        assertThat(leftovers(ds)).isEmpty();
+    }
+
     @Test
     void twoOverlappingIncrementalRunsDoNotDuplicateUniqueKeys(DataSource ds) throws Exception {
         String model = "{{ config(materialized='incremental', unique_key='id') }}\nselect 1 as id, now()::text as v";

@@ -369,6 +369,16 @@ final class Plan {
         return names;
     }
 
+    /**
+     * The transaction-scoped advisory lock a model's build takes first, on its relation's name: two runs building
+     * the same relation at once (two schedulers, a retry) take turns, and the second reads what the first committed
+     * (the relation it created, its columns) before deciding how to build, instead of both building it anew and the
+     * second failing at its rename with "relation already exists".
+     */
+    static String modelLock(TableName t) {
+        return "select pg_advisory_xact_lock(hashtextextended(" + Identifiers.literal("mds.model " + t.quoted()) + ", 0))";
+    }
+
     static String stageName(ModelSpec m) {
         return suffixed(m.table().name(), "__mds_stage");
     }

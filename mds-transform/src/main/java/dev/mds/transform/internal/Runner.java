@@ -88,6 +88,7 @@ public final class Runner {
                 }
             }
             for (ModelSpec selectedModel : selected) {
+                out.add(Plan.modelLock(selectedModel.table()));
                 ModelSpec m = stars(c, selectedModel, true);
                 Optional<Plan.Existing> existing = existing(c, m.table());
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
@@ -490,6 +491,13 @@ public final class Runner {
      */
     private long execute(Connection c, ModelSpec model, Map<TableName, Described> droppedHere, List<TableName> keptHere)
             throws SQLException {
+        // before anything is read: another run building this relation now commits first, and is read here
+        String lock = Plan.modelLock(model.table());
+        long start = System.nanoTime();
+        try (Statement st = c.createStatement()) {
+            st.executeQuery(lock).close();
+            Sql.logged(lock, start);
+        }
         ModelSpec m = stars(c, model, false);
         Optional<Plan.Existing> existing = existing(c, m.table());
         // what a refusal leaves: the relation as it was, or, on a first build, none
