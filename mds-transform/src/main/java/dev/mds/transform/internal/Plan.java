@@ -16,7 +16,7 @@ final class Plan {
     /** One step of a model's build. */
     sealed interface Step permits Exec, Hook, CheckStage, CheckKey, Write, KeepViews, CheckDependents, CheckSnapshot,
             WriteSnapshot, CarryOver, CarryOverDropped, RecreateViews, LoadSeed, ApplyGrants,
-            RenameIndex {
+            RenameIndex, DropOld {
     }
 
     /**
@@ -275,6 +275,17 @@ final class Plan {
     }
 
     /**
+     * Drops the old relation, renamed away ({@code kind} is {@code "table "} or {@code "view "}), with {@code cascade}
+     * when views or models rebuilt later depended on it when the build started; the run adds the cascade when
+     * {@link KeepViews} finds views created over it since, which it keeps as it keeps the others.
+     */
+    record DropOld(String kind, TableName relation, boolean cascade) implements Step {
+        String sql(boolean withCascade) {
+            return "drop " + kind + relation.quoted() + (withCascade ? " cascade" : "");
+        }
+    }
+
+    /**
      * Renames an index built on the new {@code table} as {@code tmp} to {@code name} once the old table (and its indexes) is
      * gone; when another relation of the schema has that name (another model's index), to the first of
      * {@code <base>_idx1}, {@code <base>_idx2}, … that is free and none of the table's other index names
@@ -447,7 +458,7 @@ final class Plan {
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
                         + Identifiers.quote(t.name()), -1, null, false));
                 steps.add(new CarryOver(backup, t));
-                steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
+                steps.add(new DropOld(kind, backup, cascade));
                 steps.add(new RecreateViews());
             } else {
                 steps.add(new Exec("alter " + (view ? "view " : "table ") + tmp.quoted() + " rename to "
@@ -514,7 +525,7 @@ final class Plan {
             steps.add(new CheckDependents(backup));
             steps.add(new Exec("alter table " + tmp.quoted() + " rename to " + Identifiers.quote(t.name()), -1, null, false));
             steps.add(new CarryOver(backup, t));
-            steps.add(new Exec("drop " + kind + backup.quoted() + (cascade ? " cascade" : ""), -1, null, false));
+            steps.add(new DropOld(kind, backup, cascade));
             steps.add(new RecreateViews());
         } else {
             steps.add(new Exec("alter table " + tmp.quoted() + " rename to " + Identifiers.quote(t.name()), -1, null, false));

@@ -108,6 +108,8 @@ public final class Runner {
                         out.addAll(grantStatements(m, existing.isPresent() ? currentGrants(c, g.relation()) : List.of()));
                     } else if (step instanceof Plan.Write w) {
                         out.addAll(w.sql(w.columns()));
+                    } else if (step instanceof Plan.DropOld drop) {
+                        out.add(drop.sql(drop.cascade()));
                     } else if (step instanceof Plan.RenameIndex rename) {
                         // the old table's indexes still hold their names: only another relation's counts
                         out.add(rename.sql(freeIndexName(c, rename, existing.isPresent() && !existing.get().isView())));
@@ -556,9 +558,9 @@ public final class Runner {
             } else if (step instanceof Plan.KeepViews keep) {
                 List<TableName> views = refuseForeignDependents(c, m, keep.relation()).kept();
                 if (!views.isEmpty()) {
-                    if (!cascade) {
-                        throw createdMeanwhile(m, views);
-                    }
+                    // views created since the build started (another run building a view model over it): kept as
+                    // the others, the old relation then dropped with cascade
+                    cascade = true;
                     for (String sql : locks(c, keep.relation(), views)) {
                         update(c, m, new Plan.Exec(sql, -1, null, false));
                     }
@@ -606,6 +608,8 @@ public final class Runner {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
                 publish(c, m, from, carry.to());
+            } else if (step instanceof Plan.DropOld drop) {
+                update(c, m, new Plan.Exec(drop.sql(cascade), -1, null, false));
             } else if (step instanceof Plan.RenameIndex rename) {
                 update(c, m, new Plan.Exec(rename.sql(freeIndexName(c, rename, false)), -1, null, false));
             } else if (step instanceof Plan.CarryOverDropped carry && dropped.containsKey(carry.relation())) {
