@@ -117,7 +117,7 @@ class ShopProjectTest {
         assertThatTable(ds, "sel.b").containsExactlyInAnyOrder(row(10));
         assertThatTable(ds, "sel.c").containsExactlyInAnyOrder(row(1));
         assertThat(project.run(Select.models("sel.c")).models()).extracting(ModelResult::name).containsExactly("sel.c");
-        assertThat(project.sql(Select.models("sel.b"))).hasSize(4).allSatisfy(s -> assertThat(s).doesNotContain("\"c"));
+        assertThat(project.sql(Select.models("sel.b"))).hasSize(5).allSatisfy(s -> assertThat(s).doesNotContain("\"c"));
     }
 
     @Test
