@@ -218,6 +218,24 @@ class BuildErrorsTest {
         assertThat(TestSql.strings(ds, "select \"c;d\" || e || f || g || \"h\"\"\" from g.one")).containsExactly("a;bit's;x;y ; 1");
     }
 
+    /**
+     * PostgreSQL's lexer (and the JDBC driver's) ends a {@code --} comment at a carriage return as at a line feed: what
+     * follows a lone {@code \r} is SQL, so a {@code ;} there ends the statement and the server runs the next one.
+     */
+    @Test
+    void aCommentEndsAtACarriageReturnAsForTheServer(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists g", "create table g.keep as select 1 as id");
+        assertThatThrownBy(() -> builder(ds).var("n", "1 -- note\r; drop table g.keep")
+                .model("g.cr", "select {{ var('n') }} as a").build())
+                .isInstanceOf(BadInputException.class).hasMessageStartingWith("model g.cr line 1: a ';' ends");
+        assertThatThrownBy(() -> builder(ds).model("g.cr", "select 1 as a -- old Mac line end\r;\rdrop table g.keep").build())
+                .isInstanceOf(BadInputException.class).hasMessageContaining("a ';' ends the model's statement here");
+        // a quote in such a comment is no string left open; the comment itself is one statement
+        TransformProject.builder(ds).model("g.cr2", "select 1 as a -- it's\r, 2 as b").build().run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select a + b from g.cr2")).containsExactly("3");
+        assertThat(TestSql.strings(ds, "select count(*) from g.keep")).containsExactly("1");
+    }
+
     @Test
     void aRunIsRefusedWhereStandardConformingStringsIsOff(TestDatabase db) throws Exception {
         // with it off, 'a\';' is one constant for the server but ends at the backslash for build()'s reading

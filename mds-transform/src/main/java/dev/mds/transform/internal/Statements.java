@@ -29,8 +29,7 @@ final class Statements {
             } else if (Character.isWhitespace(ch)) {
                 i++;
             } else if (sql.startsWith("--", i)) {
-                int eol = sql.indexOf('\n', i);
-                i = eol < 0 ? n : eol + 1;
+                i = commentEnd(sql, i);
             } else if (sql.startsWith("/*", i)) {
                 i = blockCommentEnd(sql, i);
             } else {
@@ -57,8 +56,7 @@ final class Statements {
             } else if (Character.isWhitespace(ch)) {
                 i++;
             } else if (sql.startsWith("--", i)) {
-                int eol = sql.indexOf('\n', i);
-                i = eol < 0 ? n : eol + 1;
+                i = commentEnd(sql, i);
             } else if (sql.startsWith("/*", i)) {
                 i = blockCommentEnd(sql, i);
             } else {
@@ -99,8 +97,7 @@ final class Statements {
             if (Character.isWhitespace(sql.charAt(j))) {
                 j++;
             } else if (sql.startsWith("--", j)) {
-                int eol = sql.indexOf('\n', j);
-                j = eol < 0 ? sql.length() : eol + 1;
+                j = commentEnd(sql, j);
             } else if (sql.startsWith("/*", j)) {
                 j = blockCommentEnd(sql, j);
             } else {
@@ -146,8 +143,7 @@ final class Statements {
         while (i < n) {
             char ch = sql.charAt(i);
             if (sql.startsWith("--", i)) {
-                int eol = sql.indexOf('\n', i);
-                i = eol < 0 ? n : eol + 1;
+                i = commentEnd(sql, i);
             } else if (sql.startsWith("/*", i)) {
                 int end = blockCommentClose(sql, i);
                 if (end < 0) {
@@ -197,6 +193,21 @@ final class Statements {
             }
         }
         return -1;
+    }
+
+    /**
+     * The offset after the line break ending the {@code --} comment at {@code i} (the end of the SQL when none does):
+     * a line feed or a carriage return, as for PostgreSQL's lexer and the JDBC driver, which run what follows a lone
+     * {@code \r} as SQL.
+     */
+    private static int commentEnd(String sql, int i) {
+        for (int j = i + 2; j < sql.length(); j++) {
+            char c = sql.charAt(j);
+            if (c == '\n' || c == '\r') {
+                return j + 1;
+            }
+        }
+        return sql.length();
     }
 
     /** The offset after the token (or the single character) starting at {@code i}. */
