@@ -456,7 +456,7 @@ public final class JsonTypes {
         return switch (type.kind()) {
             case INT -> 2;
             case LONG -> 3;
-            case DECIMAL -> 4;
+            case DECIMAL -> type.precision() == 0 ? 4 : 0;     // numeric(p,s): checked by convert
             case BOOLEAN -> 5;
             case TIMESTAMPTZ -> 6;
             case DATE -> 7;
@@ -558,6 +558,36 @@ public final class JsonTypes {
         return text;
     }
 
+    /**
+     * {@code exact} when a declared {@code numeric(p,s)} holds it as it is: PostgreSQL would round a number with more
+     * than {@code s} digits after the point to {@code s} (1e-3 to 0.00) and refuse one with more than {@code p - s}
+     * before it, failing the whole load.
+     */
+    private static BigDecimal fitting(BigDecimal exact, FieldType type) throws Mismatch {
+        if (type.precision() == 0 || exact.signum() == 0) {
+            return exact;
+        }
+        String numeric = "numeric(" + type.precision() + "," + type.scale() + ")";
+        BigDecimal stripped;
+        try {
+            stripped = exact.stripTrailingZeros();
+        } catch (ArithmeticException e) {
+            throw new Mismatch("is beyond " + numeric + "'s range");
+        }
+        long after = Math.max(0, (long) stripped.scale());
+        long before = Math.max(0, (long) stripped.precision() - stripped.scale());
+        if (after > type.scale()) {
+            throw new Mismatch("has " + after + " digits after the point, more than the " + type.scale() + " of "
+                    + numeric + ", which would round it: nothing is rounded (declare a wider scale, or "
+                    + "FieldType.DECIMAL)");
+        }
+        if (before > type.precision() - type.scale()) {
+            throw new Mismatch("is beyond " + numeric + "'s range (at most " + (type.precision() - type.scale())
+                    + " digits before the point)");
+        }
+        return exact;
+    }
+
     /** A number (or a string holding one) as {@code type}: exact, never rounded or cut. */
     private static Object number(JsonNode value, FieldType type) throws Mismatch {
         if (value.isInt() || value.isLong()) {      // the common case, without a BigDecimal
@@ -571,7 +601,7 @@ public final class JsonTypes {
                     }
                     throw new Mismatch("is beyond an integer's range");
                 case DECIMAL:
-                    return BigDecimal.valueOf(l);
+                    return fitting(BigDecimal.valueOf(l), type);
                 default:
                     break;   // a double: checked below for exactness
             }
@@ -590,7 +620,7 @@ public final class JsonTypes {
         }
         switch (type.kind()) {
             case DECIMAL:
-                return exact;
+                return fitting(exact, type);
             case DOUBLE:
                 double d = exact.doubleValue();
                 if (Double.isInfinite(d)) {
