@@ -255,13 +255,14 @@ final class DbtTests {
     /**
      * A column. Unquoted, dbt pastes its name into SQL as written, so PostgreSQL folds its ASCII letters to lower case;
      * quoted ({@code quote: true}, or a source's {@code quoting: column: true}), dbt passes it double-quoted, also in
-     * the test's name ({@code not_null_orders__Status_}).
+     * the test's name ({@code not_null_orders__Status_}). A name written double-quoted ({@code '"Status"'}) without
+     * {@code quote: true} is pasted as written too, so it is the column of that exact name, as in an argument.
      */
     private static Col column(String file, MapNode c, String label, boolean quoteColumns) {
         String name = string(file, c, "name", label + " column");
         Node quote = c.get("quote");
         boolean quoted = isNull(quote) ? quoteColumns : bool(file, quote, false, label + " column " + name + ": quote");
-        return quoted ? new Col(Identifiers.quote(name), name) : new Col(name, fold(name));
+        return quoted ? new Col(Identifiers.quote(name), name) : new Col(name, sqlName(name));
     }
 
     /** A source's or source table's {@code quoting: column:}, or {@code dflt} when it says nothing. */

@@ -276,6 +276,30 @@ class DbtTestsTest {
                 Map.entry("qn.logins relationships_logins__Account____Id___ref_Accounts_", "FAIL 1"));
     }
 
+    /**
+     * A column whose name: is written double-quoted ('"Amount"', without quote: true) is the column Amount: dbt pastes
+     * the name as written into its tests' SQL, and names the tests after it (not_null_payments__Amount_). Before, the
+     * name was folded as if unquoted and kept its quotes, so every test of the column was an ERROR ('column
+     * """amount""" does not exist') where dbt tests the column.
+     */
+    @Test
+    void aColumnNameWrittenDoubleQuotedIsTheExactColumn(DataSource ds) {
+        sql(ds, "create schema qc", "create table qc.payments (id int, \"Amount\" int, amount int)",
+                "insert into qc.payments values (1, 10, 10), (2, 20, 20)");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/quoted_column_name.yml"),
+                DbtRelations.schema("qc"));
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("qc.payments not_null_payments__Amount_", "PASS 0"),
+                Map.entry("qc.payments accepted_values_payments__Amount___False__10__20", "PASS 0"),
+                Map.entry("qc.payments dbt_utils_expression_is_true_payments__Amount____0", "PASS 0"));
+        // the lower-case column amount stays valid: only "Amount" is tested
+        sql(ds, "insert into qc.payments values (3, null, 10), (4, 30, 20), (5, -1, 10)");
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("qc.payments not_null_payments__Amount_", "FAIL 1"),
+                Map.entry("qc.payments accepted_values_payments__Amount___False__10__20", "FAIL 2"),
+                Map.entry("qc.payments dbt_utils_expression_is_true_payments__Amount____0", "FAIL 1"));
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
