@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -327,8 +328,61 @@ public final class CsvReading implements Closeable {
                 (long) settings.chunkRows() * 128L)));
     }
 
+    /**
+     * Refuses an input that starts with the byte-order mark of another encoding than the declared one: read in the
+     * declared one, a UTF-8 mark would become part of the first column's name ({@code ï»¿id} in ISO-8859-1), and a
+     * UTF-16 file read in the other byte order would become other characters, the whole file one header line.
+     */
+    private void refuseForeignByteOrderMark(RecordScanner s) throws IOException {
+        Charset declared = settings.format().charset();
+        String mark = null;
+        String bytes = null;
+        String use = null;
+        if (transcode) {
+            // read in the declared encoding, the other byte order's mark is U+FFFE, a noncharacter
+            if (s.startsWith(new byte[] {(byte) 0xEF, (byte) 0xBF, (byte) 0xBE})) {
+                String name = declared.name();
+                String other = name.endsWith("LE") ? name.substring(0, name.length() - 2) + "BE"
+                        : name.endsWith("BE") ? name.substring(0, name.length() - 2) + "LE" : null;
+                mark = other != null ? other : "other byte order's";
+                bytes = "U+FEFF in the other byte order";
+                use = other != null ? null : "the other byte order";
+            }
+        } else if (s.startsWith(new byte[] {0, 0, (byte) 0xFE, (byte) 0xFF})) {
+            mark = "UTF-32BE";
+            bytes = "00 00 FE FF";
+        } else if (s.startsWith(new byte[] {(byte) 0xFF, (byte) 0xFE, 0, 0})) {
+            mark = "UTF-32LE";
+            bytes = "FF FE 00 00";
+        } else if (s.startsWith(new byte[] {(byte) 0xFE, (byte) 0xFF})) {
+            mark = "UTF-16BE";
+            bytes = "FE FF";
+        } else if (s.startsWith(new byte[] {(byte) 0xFF, (byte) 0xFE})) {
+            mark = "UTF-16LE";
+            bytes = "FF FE";
+        } else if (!format.utf8() && s.startsWith(UTF8_BOM)) {
+            mark = "UTF-8";
+            bytes = "EF BB BF, which " + declared.name() + " reads as '" + new String(UTF8_BOM, declared)
+                    + "' in the first column's name";
+            use = "encoding(StandardCharsets.UTF_8)";
+        }
+        if (mark == null) {
+            return;
+        }
+        if (use == null) {
+            use = mark.startsWith("UTF-16") ? "encoding(StandardCharsets." + mark.replace('-', '_') + ")"
+                    : "encoding(Charset.forName(\"" + mark + "\"))";
+        }
+        throw new BadInputException(InputLocation.of(display).withLine(1), "the input starts with a " + mark
+                + " byte-order mark (" + bytes + ") but is read as " + declared.name() + ": read it with " + use
+                + (mark.startsWith("UTF-16") ? " or encoding(StandardCharsets.UTF_16), which follows the mark" : ""));
+    }
+
     /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none or is empty. */
     private List<String> readHeader(RecordScanner s) throws IOException {
+        if (!format.keepByteOrderMark()) {
+            refuseForeignByteOrderMark(s);
+        }
         if (format.utf8() && !format.keepByteOrderMark()) {
             s.dropPrefix(UTF8_BOM);
         }

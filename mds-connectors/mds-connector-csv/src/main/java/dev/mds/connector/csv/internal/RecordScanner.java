@@ -66,6 +66,15 @@ final class RecordScanner implements Closeable {
 
     /** Drops {@code n} bytes at the current position if they are there (a byte-order mark); true if dropped. */
     boolean dropPrefix(byte[] prefix) throws IOException {
+        if (!startsWith(prefix)) {
+            return false;
+        }
+        start += prefix.length;
+        return true;
+    }
+
+    /** Whether the bytes not yet read start with {@code prefix}; reads no further than it. */
+    boolean startsWith(byte[] prefix) throws IOException {
         while (end - start < prefix.length && !eof) {
             fill(0);
         }
@@ -77,7 +86,6 @@ final class RecordScanner implements Closeable {
                 return false;
             }
         }
-        start += prefix.length;
         return true;
     }
 
