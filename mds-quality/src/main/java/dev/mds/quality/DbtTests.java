@@ -450,7 +450,12 @@ final class DbtTests {
                 case "error_if" -> errorIf = noJinja(at, scalarText(file, v, test + ": error_if"));
                 case "where" -> {
                     if (!(v instanceof Scalar s && s.value() == null)) {
-                        where = noJinja(at, scalarText(file, v, test + ": where"));
+                        String w = noJinja(at, scalarText(file, v, test + ": where"));
+                        // dbt's get_where_subquery filters only when the where is not empty ({% if where %})
+                        if (!w.isEmpty() && w.isBlank()) {
+                            throw new IllegalArgumentException(at + ": where is blank (leave it out, or write a condition)");
+                        }
+                        where = w.isEmpty() ? null : w;
                     }
                 }
                 case "fail_calc" -> {

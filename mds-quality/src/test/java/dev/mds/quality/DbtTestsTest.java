@@ -300,6 +300,23 @@ class DbtTestsTest {
                 Map.entry("qc.payments dbt_utils_expression_is_true_payments__Amount____0", "FAIL 1"));
     }
 
+    /**
+     * where: "" is no condition, as for dbt (whose get_where_subquery filters only when the where is not empty); a
+     * blank one, which dbt pastes into SQL the server refuses, is refused naming the file and line. Before, both
+     * failed dbtTests with "where: the condition is empty", naming neither the file nor the test.
+     */
+    @Test
+    void anEmptyWhereIsNoConditionAndABlankOneIsRefusedNamingTheLine(DataSource ds) {
+        sql(ds, "create schema ew", "create table ew.orders (id int)", "insert into ew.orders values (1), (null)");
+        QualityReport r = QualitySuite.on(ds).samples(0).dbtTests(resource("features/empty_where.yml"),
+                DbtRelations.schema("ew")).run();
+        assertThat(outcomes(r)).containsExactly(Map.entry("ew.orders not_null_orders_id", "FAIL 1"));
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("bad/blank_where.yml"), DbtRelations.schema("ew")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("bad/blank_where.yml") + " line 10: model orders column id test not_null: where is"
+                        + " blank (leave it out, or write a condition)");
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
