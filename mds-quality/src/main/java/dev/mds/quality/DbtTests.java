@@ -285,6 +285,12 @@ final class DbtTests {
         return fold(w);
     }
 
+    /** Whether dbt pastes {@code written} as a column's name: an identifier, bare or double-quoted, not an expression. */
+    private static boolean isName(String written) {
+        String w = written.strip();
+        return w.matches("\"([^\"]|\"\")+\"") || w.matches("[\\p{L}_][\\p{L}\\p{N}_$]*");
+    }
+
     private static String fold(String name) {
         StringBuilder b = new StringBuilder(name.length());
         for (char ch : name.toCharArray()) {
@@ -525,6 +531,13 @@ final class DbtTests {
         Node columnName = args.get("column_name");
         String rawColumn = columnName == null ? null : scalarText(file, columnName, test + ": column_name");
         String col = column.map(Col::sql).orElse(rawColumn == null ? null : sqlName(rawColumn));
+        // dbt pastes column_name into its SQL, so it may be an expression ("(country_code || '-' || order_id)", as dbt's
+        // docs test one for uniqueness); a check takes a column: only expression_is_true pastes it too
+        if (column.isEmpty() && rawColumn != null && !kind.equals("dbt_utils.expression_is_true") && !isName(rawColumn)) {
+            throw new Unsupported(test + ": column_name '" + rawColumn + "' is an expression, not a column name (dbt pastes"
+                    + " it into its SQL; a check here takes a column: make the expression a column of a model, or test it"
+                    + " with dbt_utils.expression_is_true)");
+        }
         switch (kind) {
             case "not_null" -> {
                 allowed(at, args, Set.of("column_name"), Set.of("column_name"));

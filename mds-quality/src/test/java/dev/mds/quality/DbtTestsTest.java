@@ -317,6 +317,30 @@ class DbtTestsTest {
                         + " blank (leave it out, or write a condition)");
     }
 
+    /**
+     * dbt pastes a column_name: as written, so its documented "(country_code || '-' || order_id)" tests an
+     * expression; here a check takes a column, so such a test is refused as one that cannot run as dbt runs it (left out
+     * with a warning under SKIP_WITH_WARNING), except for expression_is_true, which pastes it too. Before, it was
+     * taken for the name of a column and was an ERROR at every run ('column "(country_code || '-' || order_id)" does
+     * not exist'), also under SKIP_WITH_WARNING.
+     */
+    @Test
+    void anExpressionAsColumnNameIsRefusedAsUnsupported(DataSource ds) {
+        sql(ds, "create schema ec", "create table ec.orders (order_id int, country_code text, \"Order Id\" int)",
+                "insert into ec.orders values (1, 'de', 1), (1, 'fr', 2), (-1, 'de', 3)");
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("features/expression_column_name.yml"),
+                DbtRelations.schema("ec")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(resource("features/expression_column_name.yml") + " line 6: model orders test unique:"
+                        + " column_name '(country_code || '-' || order_id)' is an expression, not a column name");
+        QualityReport r = QualitySuite.on(ds).samples(0).dbtTests(resource("features/expression_column_name.yml"),
+                DbtRelations.schema("ec"), UnsupportedDbtTest.SKIP_WITH_WARNING).run();
+        assertThat(outcomes(r)).containsExactly(
+                Map.entry("ec.orders dbt_utils_expression_is_true_orders_coalesce_order_id_0____0", "FAIL 1"),
+                Map.entry("ec.orders not_null_orders__Order_Id_", "PASS 0"),
+                Map.entry("ec.orders unique_orders_order_id", "FAIL 1"));
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
