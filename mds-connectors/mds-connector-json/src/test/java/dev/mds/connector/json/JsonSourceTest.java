@@ -260,6 +260,24 @@ class JsonSourceTest {
     }
 
     @Test
+    void aWholeNumberInAStringADoubleCannotHoldExactlyIsRefusedAsTheNumberIs() {
+        // 9007199254740993 as a number was refused, but as a string became 9007199254740992: a value the file does not hold
+        for (String big : List.of("\"9007199254740993\"", "\" 12345678901234567890 \"", "\"-9007199254740993\"",
+                "9007199254740993")) {
+            String text = "{\"x\": 1.5}\n{\"x\": " + big + "}\n";
+            assertThatThrownBy(() -> all(JsonSource.builder().stream(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)),
+                    "big.jsonl").type("x", FieldType.DOUBLE).build())).as(big).isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("big.jsonl line 2 record 2, column 'x'")
+                    .hasMessageContaining("cannot be held exactly by a double precision value");
+        }
+        // whole numbers a double holds, and numbers written with a fraction or an exponent (meant approximately), fit
+        assertThat(all(JsonSource.builder().stream(new ByteArrayInputStream(("{\"x\": \"9007199254740992\"}\n"
+                + "{\"x\": \"12\"}\n{\"x\": \"0.1\"}\n{\"x\": \"9007199254740993.0\"}\n{\"x\": \"1e20\"}")
+                .getBytes(StandardCharsets.UTF_8)), "fits.jsonl").type("x", FieldType.DOUBLE).build()))
+                .extracting(r -> r.get(0)).containsExactly(9007199254740992.0, 12.0, 0.1, 9007199254740992.0, 1e20);
+    }
+
+    @Test
     void isoDateTimesWithAnOffsetAreTimestamptzAndAnythingElseStaysText() {
         String ok = "{\"t\": \"2021-12-17T11:49Z\"}\n{\"t\": \"2021-12-17 11:49:40+01\"}\n{\"t\": \"2021-12-17T11:49:40.5-05:30\"}\n"
                 + "{\"t\": \"2021-12-17T11:49:40.123456789+0100\"}";

@@ -588,6 +588,21 @@ public final class JsonTypes {
         return exact;
     }
 
+    /** Whether {@code text} is a whole number written without a fraction or exponent ({@code -12}, {@code +7}). */
+    private static boolean wholeNumber(String text) {
+        int from = text.startsWith("-") || text.startsWith("+") ? 1 : 0;
+        if (from == text.length()) {
+            return false;
+        }
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A number (or a string holding one) as {@code type}: exact, never rounded or cut. */
     private static Object number(JsonNode value, FieldType type) throws Mismatch {
         if (value.isInt() || value.isLong()) {      // the common case, without a BigDecimal
@@ -630,8 +645,10 @@ public final class JsonTypes {
                     throw new Mismatch("is too close to zero for a double precision value (it would become 0): use a"
                             + " decimal column");
                 }
-                // a whole number written without a fraction or exponent is meant exactly (an id, a count)
-                if (value.isIntegralNumber() && new BigDecimal(d).compareTo(exact) != 0) {
+                // a whole number written without a fraction or exponent is meant exactly (an id, a count), as a
+                // number or in a string
+                if ((value.isIntegralNumber() || value.isTextual() && wholeNumber(value.textValue().strip()))
+                        && new BigDecimal(d).compareTo(exact) != 0) {
                     throw new Mismatch("cannot be held exactly by a double precision value (it would become " + d
                             + "): use a decimal or bigint column");
                 }
