@@ -123,7 +123,9 @@ public final class CsvSource implements AutoCloseable {
      *
      * @return the chunk files, in order (none for a file without records)
      * @throws dev.mds.core.BadInputException when the header line is malformed (a bare CR line end, a quote it never
-     *     closes), as the whole file would then be one header; nothing is written or deleted
+     *     closes), as the whole file would then be one header, or when the file is in UTF-16 or UTF-32 (it starts
+     *     with such a byte-order mark, or its header line holds NUL bytes), whose records cannot be cut by their
+     *     bytes; nothing is written or deleted
      */
     public static List<Path> split(Path path, Path directory, int chunkRows) {
         Objects.requireNonNull(path, "path");

@@ -1077,6 +1077,36 @@ class CsvEdgeCasesTest {
                 .containsExactly(Record.of(1L, 2L));
     }
 
+    /**
+     * split copies records by their bytes, cut after each LF byte outside quotes: in UTF-16 or UTF-32 a line feed is
+     * two or four bytes (0A 00 in UTF-16LE), and 0A or 22 bytes are parts of other characters (U+0A22 is 0A 22 in
+     * UTF-16BE), so the cuts fall inside characters. Such a file is refused before anything is written, not cut into
+     * chunks that cannot be read back.
+     */
+    @Test
+    void splitRefusesAUtf16OrUtf32FileInsteadOfCuttingItInsideCharacters() throws IOException {
+        Path out = dir.resolve("parts16");
+        String text = "id,name\n1,\u00e4\n2,b\n3,c\n";
+        for (Charset cs : List.of(StandardCharsets.UTF_16, StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
+                Charset.forName("UTF-32"), Charset.forName("UTF-32LE"))) {
+            Path file = dir.resolve("wide_" + cs.name() + ".csv");
+            Files.write(file, text.getBytes(cs));
+            assertThatThrownBy(() -> CsvSource.split(file, out, 1)).as(cs.name())
+                    .isInstanceOfSatisfying(BadInputException.class, e -> assertThat(e.getMessage())
+                            .contains(file.getFileName() + " line 1").contains("UTF-16").contains("nothing was split"));
+            assertThat(out).satisfiesAnyOf(d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
+        }
+        // a header of only non-ASCII characters has no NUL byte in UTF-16: its byte-order mark tells
+        Path cjk = dir.resolve("cjk.csv");
+        Files.write(cjk, "\u540d\u524d\n\u5c71\n".getBytes(StandardCharsets.UTF_16));
+        assertThatThrownBy(() -> CsvSource.split(cjk, out, 1)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("cjk.csv line 1").hasMessageContaining("byte-order mark");
+        // UTF-8 with its mark still splits, the mark dropped
+        Path utf8 = dir.resolve("utf8.csv");
+        Files.write(utf8, ("\uFEFF" + text).getBytes(StandardCharsets.UTF_8));
+        assertThat(CsvSource.split(utf8, out, 2)).hasSize(2);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // helpers
     // ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.mds.connector.csv.internal;
 
 import dev.mds.connector.csv.BadRow;
 import dev.mds.core.BadInputException;
+import dev.mds.core.InputLocation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,8 +39,21 @@ public final class CsvSplitter {
         List<Path> out = new ArrayList<>();
         try (RecordScanner scanner = new RecordScanner(format, fileName, FileChannel.open(path,
                 StandardOpenOption.READ), 0, 1, 1, 1 << 20)) {
+            for (byte[] mark : WIDE_MARKS) {
+                if (scanner.startsWith(mark)) {
+                    throw wide(fileName, "starts with a " + (mark.length == 4 ? "UTF-32" : "UTF-16")
+                            + " byte-order mark (" + hex(mark) + ")");
+                }
+            }
             scanner.dropPrefix(UTF8_BOM);
             Chunk header = scanner.next(1, Long.MAX_VALUE);
+            if (header != null) {
+                for (int i = header.from(); i < header.to(); i++) {
+                    if (header.bytes()[i] == 0) {
+                        throw wide(fileName, "holds NUL bytes in its header line, as text in UTF-16 or UTF-32 does");
+                    }
+                }
+            }
             if (header != null && header.records() > 0) {
                 // a header with a bare CR line end or a quote it never closes runs to the end of the file: there would
                 // be no chunk, as for a file without records, and the loss would go unnoticed (bytes are copied, so
@@ -101,6 +115,26 @@ public final class CsvSplitter {
     }
 
     private static final String TEMP_SUFFIX = ".tmp";
+
+    /** The byte-order marks of UTF-32BE, UTF-16BE and UTF-16LE (UTF-32LE's starts with the latter). */
+    private static final byte[][] WIDE_MARKS = {{0, 0, (byte) 0xFE, (byte) 0xFF}, {(byte) 0xFE, (byte) 0xFF},
+            {(byte) 0xFF, (byte) 0xFE}};
+
+    /** The refusal of an input in UTF-16 or UTF-32, whose records cannot be cut by their bytes. */
+    private static BadInputException wide(String fileName, String what) {
+        return new BadInputException(InputLocation.of(fileName).withLine(1), "the file " + what + ": split cuts"
+                + " records after LF bytes outside quotes, and in UTF-16 or UTF-32 such bytes are parts of characters,"
+                + " so the chunks could not be read back; convert the file to UTF-8 first, or read it whole with"
+                + " CsvSource.builder().encoding(...); nothing was split");
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : bytes) {
+            sb.append(sb.length() == 0 ? "" : " ").append(String.format("%02X", b & 0xFF));
+        }
+        return sb.toString();
+    }
 
     /**
      * Deletes {@code <stem>_<number>.csv} files (an earlier split of the same file, perhaps into more chunks) and the
