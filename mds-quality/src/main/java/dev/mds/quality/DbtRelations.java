@@ -68,6 +68,16 @@ public final class DbtRelations {
         return Optional.ofNullable(models.get(model)).orElseGet(() -> TableName.of(schema, model));
     }
 
+    /** The table {@code name} of the schema given, mapped or not (a model's alias). */
+    TableName defaultTable(String name) {
+        return TableName.of(schema, name);
+    }
+
+    /** The schema given ({@link #schema(String)}). */
+    String schemaName() {
+        return schema;
+    }
+
     /** Whether {@link #model} mapped this model. */
     boolean mapsModel(String model) {
         return models.containsKey(model);

@@ -93,6 +93,8 @@ final class DbtTests {
     private final DbtRelations relations;
     private final UnsupportedDbtTest onUnsupported;
     private final Map<String, String> models = new LinkedHashMap<>();       // model name -> where declared
+    private final Map<String, String> aliases = new HashMap<>();             // model name -> its config alias
+    private final Map<String, String[]> customSchemas = new HashMap<>();     // model name -> {where given, config schema}
     private final Map<String, Source> sources = new LinkedHashMap<>();
     private final List<Test> tests = new ArrayList<>();
     private final Map<String, String> ids = new HashMap<>();                // table + id -> where declared
@@ -166,6 +168,18 @@ final class DbtTests {
             for (MapNode m : entries(file, doc, kind)) {
                 String name = string(file, m, "name", kind.substring(0, kind.length() - 1));
                 models.putIfAbsent(name, file + " line " + m.line());
+                if (m.get("config") instanceof MapNode c) {
+                    String what = kind.substring(0, kind.length() - 1) + " " + name;
+                    if (!isNull(c.get("alias"))) {
+                        String at = file + " line " + c.get("alias").line() + ": " + what;
+                        aliases.putIfAbsent(name, noJinja(at, scalarText(file, c.get("alias"), what + ": config alias")));
+                    }
+                    if (!isNull(c.get("schema"))) {
+                        String at = file + " line " + c.get("schema").line() + ": " + what;
+                        customSchemas.putIfAbsent(name, new String[] {at,
+                                noJinja(at, scalarText(file, c.get("schema"), what + ": config schema"))});
+                    }
+                }
             }
         }
         for (MapNode s : entries(file, doc, "sources")) {
@@ -201,7 +215,7 @@ final class DbtTests {
                 if (disabled(file, m, label)) {
                     continue; // dbt runs no test of a disabled model
                 }
-                Target target = new Target(name, "", relations.modelTable(name), label);
+                Target target = new Target(name, "", modelTable(name), label);
                 testsOf(file, m, target, Optional.empty());
                 for (MapNode c : list(file, m, "columns", label)) {
                     keys(file, c, COLUMN_KEYS, label + " column");
@@ -665,6 +679,25 @@ final class DbtTests {
         }
     }
 
+    /**
+     * A model's table: as {@link DbtRelations#model} maps it, else the table of its config alias (or its name) in the
+     * relations' schema, as dbt names its relation. A model whose config gives a schema is refused unless mapped: dbt
+     * builds it in the schema the project's generate_schema_name makes of it (by default the target schema, an
+     * underscore and the custom schema), which the yml does not say.
+     */
+    private TableName modelTable(String model) {
+        if (relations.mapsModel(model)) {
+            return relations.modelTable(model);
+        }
+        String[] custom = customSchemas.get(model);
+        if (custom != null) {
+            throw new IllegalArgumentException(custom[0] + ": config schema '" + custom[1] + "' builds its table in the schema"
+                    + " the project's generate_schema_name makes of it (dbt's default: " + relations.schemaName() + "_"
+                    + custom[1] + "); map it with DbtRelations.model(\"" + model + "\", \"schema.table\")");
+        }
+        return relations.defaultTable(aliases.getOrDefault(model, model));
+    }
+
     /** The table of {@code ref('model')} or {@code source('source', 'table')}. */
     private TableName resolve(String file, int line, String test, String to) {
         Matcher r = REF.matcher(to);
@@ -676,7 +709,7 @@ final class DbtTests {
                         + String.join(", ", models.keySet()) + ")") + "; map it with DbtRelations.model(\"" + model
                         + "\", \"schema.table\")");
             }
-            return relations.modelTable(model);
+            return modelTable(model);
         }
         Matcher s = SOURCE.matcher(to);
         if (s.matches()) {

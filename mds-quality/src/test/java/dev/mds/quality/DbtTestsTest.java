@@ -341,6 +341,37 @@ class DbtTestsTest {
                 Map.entry("ec.orders unique_orders_order_id", "FAIL 1"));
     }
 
+    /**
+     * A model whose config: gives an alias is dbt's relation of that name, for its own tests and for a ref to it.
+     * Before, the alias was ignored: the tests ran against the table named after the model, here a stale one whose
+     * rows pass, so not_null passed while dbt's (on orders_v2) fails, and the relationships test compared against
+     * the stale keys. A config schema:, whose schema depends on the project's generate_schema_name, is refused unless
+     * DbtRelations.model maps the model (before, the model's tests ran in the default schema).
+     */
+    @Test
+    void aModelsConfigAliasIsItsTableAndAConfigSchemaMustBeMapped(DataSource ds) {
+        sql(ds, "create schema ma", "create table ma.orders (id int)", "insert into ma.orders values (1), (2)",
+                "create table ma.orders_v2 (id int)", "insert into ma.orders_v2 values (1), (null)",
+                "create table ma.payments (order_id int)", "insert into ma.payments values (1), (2)");
+        QualityReport r = QualitySuite.on(ds).samples(0).dbtTests(resource("features/model_alias.yml"),
+                DbtRelations.schema("ma")).run();
+        assertThat(outcomes(r)).containsExactly(Map.entry("ma.orders_v2 not_null_orders_id", "FAIL 1"),
+                Map.entry("ma.payments relationships_payments_order_id__id__ref_orders_", "FAIL 1"));
+        // a mapping still wins over the alias
+        QualityReport mapped = QualitySuite.on(ds).samples(0).dbtTests(resource("features/model_alias.yml"),
+                DbtRelations.schema("ma").model("orders", "ma.orders")).run();
+        assertThat(outcomes(mapped)).containsExactly(Map.entry("ma.orders not_null_orders_id", "PASS 0"),
+                Map.entry("ma.payments relationships_payments_order_id__id__ref_orders_", "PASS 0"));
+
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("features/model_schema.yml"), DbtRelations.schema("ma")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("features/model_schema.yml") + " line 6: model orders: config schema 'finance' builds"
+                        + " its table in the schema the project's generate_schema_name makes of it (dbt's default: ma_finance);"
+                        + " map it with DbtRelations.model(\"orders\", \"schema.table\")");
+        assertThat(QualitySuite.create().dbtTests(resource("features/model_schema.yml"), DbtRelations.schema("ma")
+                .model("orders", "ma_finance.orders")).sql()).singleElement().asString().contains("\"ma_finance\".\"orders\"");
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
