@@ -605,6 +605,7 @@ public final class Vault {
         }
         StringJoiner diffs = new StringJoiner(",\n    ", "SELECT k.*,\n    ", "");
         boolean anyLazy = false;
+        Map<String, Long> collations = null;
         for (Stage.Hash h : stage.hashes()) {
             if (originals.containsKey(h.name())) {
                 throw new MdsException(what + ": hash column '" + h.name() + "' is the stage's column holding null column '"
@@ -645,11 +646,23 @@ public final class Vault {
                 }
                 parts.add(Field.of(col, t.get()));
             }
+            boolean eachPartUpper = false;
+            if (standard == HashStandard.AUTOMATEDV && parts.size() > 1) {
+                if (collations == null) {
+                    collations = textCollations(c, stage, what);
+                }
+                Set<Long> distinct = new HashSet<>();
+                for (Field f : parts) {
+                    distinct.add(collations.getOrDefault(originals.getOrDefault(f.name(), f.name()), 0L));
+                }
+                eachPartUpper = distinct.size() > 1 || distinct.contains(0L);
+            }
             if (lazyDiffs && h.diff()) {
-                diffs.add(hs.hashDiff("k", parts) + " AS " + Identifiers.quote(h.name()));
+                diffs.add(hs.hashDiff("k", parts, eachPartUpper) + " AS " + Identifiers.quote(h.name()));
                 anyLazy = true;
             } else {
-                select.add((h.diff() ? hs.hashDiff("b", parts) : hs.hashKey("b", parts)) + " AS " + Identifiers.quote(h.name()));
+                select.add((h.diff() ? hs.hashDiff("b", parts, eachPartUpper) : hs.hashKey("b", parts, eachPartUpper))
+                        + " AS " + Identifiers.quote(h.name()));
             }
         }
         String body = select + "\nFROM " + stageFrom(stage, src.names());
@@ -657,6 +670,45 @@ public final class Vault {
             return body;
         }
         return diffs + "\nFROM (" + body + "\nOFFSET 0) AS k";
+    }
+
+    /**
+     * The collation (its oid) of each source and derived column's text as AutomateDV's hash reads it,
+     * {@code CAST(c AS VARCHAR)}, under which its {@code UPPER} maps: a source column's own collation (the default,
+     * 100, for a type without one), read from the catalog; a derived column's from its expression, by a query that
+     * reads no row (the derived columns' types are read so too). 0 where PostgreSQL cannot tell (a derived expression
+     * over columns of two collations). A null column's replaced value has the column's collation, its original too.
+     */
+    private static Map<String, Long> textCollations(Connection c, Stage stage, String what) {
+        Map<String, Long> out = new HashMap<>();
+        String sql = "SELECT a.attname, CASE WHEN a.attcollation = 0 THEN 100 ELSE a.attcollation END::bigint"
+                + " FROM pg_attribute AS a WHERE a.attrelid = " + PostgresDialect.INSTANCE.relationOid(stage.source())
+                + " AND a.attnum > 0 AND NOT a.attisdropped";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        if (stage.derivedColumns().isEmpty()) {
+            return out;
+        }
+        StringJoiner d = new StringJoiner(", ", "SELECT ", " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT * FROM "
+                + stage.source().quoted() + " AS s LIMIT 0) AS s ON true");
+        for (Stage.Derived dc : stage.derivedColumns()) {
+            d.add("COALESCE(pg_collation_for(CAST((" + dc.sql() + ") AS VARCHAR))::regcollation::oid::bigint, 0)");
+        }
+        sql = d.toString();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            for (int i = 0; i < stage.derivedColumns().size(); i++) {
+                out.put(stage.derivedColumns().get(i).name(), rs.getLong(i + 1));
+            }
+        } catch (SQLException e) {
+            throw new MdsException(what + ": a derived column does not compile: " + e.getMessage() + "\n  in: " + sql, e);
+        }
+        return out;
     }
 
     /**

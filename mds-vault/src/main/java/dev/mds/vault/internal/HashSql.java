@@ -35,17 +35,33 @@ public final class HashSql {
     public static final Comparator<String> AUTOMATEDV_COLUMN_ORDER = (a, b) -> Arrays.compare(
             a.toLowerCase(Locale.ROOT).codePoints().toArray(), b.toLowerCase(Locale.ROOT).codePoints().toArray());
 
-    /** The expression of a hash key over {@code parts} (in the given order). */
+    /** The expression of a hash key over {@code parts} (in the given order), whose texts share one collation. */
     public String hashKey(String alias, List<Field> parts) {
-        return standard == HashStandard.AUTOMATEDV ? automateKey(alias, parts) : canonical(alias, parts, true);
+        return hashKey(alias, parts, false);
     }
 
-    /** The expression of a hashdiff over {@code parts} (sorted by name under AUTOMATEDV). */
+    /**
+     * The expression of a hash key over {@code parts} (in the given order).
+     *
+     * @param eachPartUpper under AUTOMATEDV, upper-case each part on its own, as AutomateDV does: needed when the parts'
+     *     texts ({@code CAST(c AS VARCHAR)}) have different collations, as {@code upper()} maps under the collation
+     *     of its argument; otherwise one {@code UPPER} over the concatenation gives the same bytes more cheaply
+     */
+    public String hashKey(String alias, List<Field> parts, boolean eachPartUpper) {
+        return standard == HashStandard.AUTOMATEDV ? automateKey(alias, parts, eachPartUpper) : canonical(alias, parts, true);
+    }
+
+    /** The expression of a hashdiff over {@code parts} (sorted by name under AUTOMATEDV), whose texts share one collation. */
     public String hashDiff(String alias, List<Field> parts) {
+        return hashDiff(alias, parts, false);
+    }
+
+    /** The expression of a hashdiff over {@code parts} (sorted by name under AUTOMATEDV); see {@link #hashKey(String, List, boolean)}. */
+    public String hashDiff(String alias, List<Field> parts, boolean eachPartUpper) {
         if (standard == HashStandard.AUTOMATEDV) {
             List<Field> sorted = new ArrayList<>(parts);
             sorted.sort(Comparator.comparing(Field::name, AUTOMATEDV_COLUMN_ORDER));
-            return automateDiff(alias, sorted);
+            return automateDiff(alias, sorted, eachPartUpper);
         }
         return canonical(alias, parts, false);
     }
@@ -73,7 +89,9 @@ public final class HashSql {
     // AutomateDV renders NULLIF(UPPER(TRIM(CAST(c AS VARCHAR))), '') per column. mds renders SQL that gives the
     // same bytes more cheaply: TRIM and NULLIF only where the text can have outer spaces or be empty (strings,
     // JSON, bytes), and one UPPER over the whole concatenation of a multi-column hash (UPPER maps character by
-    // character, and '^^' and '||' have no case).
+    // character, and '^^' and '||' have no case) when the columns' texts share one collation; UPPER maps under its
+    // argument's collation (only ASCII letters under "C"), so columns of different collations are upper-cased each
+    // on its own, as AutomateDV does (one UPPER would map all of them under the concatenation's collation, or fail).
 
     private static boolean textual(FieldType t) {
         return switch (t.kind()) {
@@ -103,7 +121,7 @@ public final class HashSql {
         return text;
     }
 
-    private String automateKey(String alias, List<Field> parts) {
+    private String automateKey(String alias, List<Field> parts, boolean eachPartUpper) {
         if (parts.size() == 1) {
             return automateAlg(upper(parts, automateText(alias, parts.get(0))));
         }
@@ -111,25 +129,30 @@ public final class HashSql {
         for (int i = 0; i < parts.size(); i++) {
             allNull.add("^^");
         }
-        return automateAlg("NULLIF(" + upper(parts, concatWs(alias, parts)) + ", '" + allNull + "')");
+        // parts of two collations other than the default make the concatenation's collation undetermined, and NULLIF's
+        // comparison fail (AutomateDV's too): under "C" it compares bytes, as every deterministic collation does
+        String text = eachPartUpper ? concatWs(alias, parts, true) + " COLLATE \"C\"" : upper(parts, concatWs(alias, parts, false));
+        return automateAlg("NULLIF(" + text + ", '" + allNull + "')");
     }
 
-    private String automateDiff(String alias, List<Field> parts) {
+    private String automateDiff(String alias, List<Field> parts, boolean eachPartUpper) {
         if (parts.size() == 1) {
             return automateAlg(upper(parts, "COALESCE(" + automateText(alias, parts.get(0)) + ", '^^')"));
         }
-        return automateAlg(upper(parts, concatWs(alias, parts)));
+        return automateAlg(eachPartUpper ? concatWs(alias, parts, true) : upper(parts, concatWs(alias, parts, false)));
     }
 
     /**
      * AutomateDV's {@code CONCAT_WS('||', COALESCE(.., '^^'), ...)}. Every part is COALESCEd, so no part is NULL
      * and a chain of {@code ||} gives the same text; PostgreSQL's CONCAT_WS looks up and calls each argument's
-     * output function on every row, which made it a third of a satellite's first load.
+     * output function on every row, which made it a third of a satellite's first load. With {@code eachPartUpper}
+     * each part is upper-cased on its own, under its own collation (integers, digits and a sign, are left as they are).
      */
-    private String concatWs(String alias, List<Field> parts) {
+    private String concatWs(String alias, List<Field> parts, boolean eachPartUpper) {
         StringJoiner j = new StringJoiner("\n        || '||' || ", "(", ")");
         for (Field f : parts) {
-            j.add("COALESCE(" + automateText(alias, f) + ", '^^')");
+            String text = automateText(alias, f);
+            j.add("COALESCE(" + (eachPartUpper ? upper(List.of(f), text) : text) + ", '^^')");
         }
         return j.toString();
     }
