@@ -185,10 +185,17 @@ final class DbtTests {
         for (MapNode s : entries(file, doc, "sources")) {
             String name = string(file, s, "name", "source");
             String schema = s.get("schema") == null ? name : string(file, s, "schema", "source " + name);
+            // quoting: false makes dbt write the name unquoted, which PostgreSQL folds to lower case
+            if (!quoting(file, s, "schema", true)) {
+                schema = fold(schema);
+            }
+            boolean quoteIdentifiers = quoting(file, s, "identifier", true);
             Map<String, String> tables = new LinkedHashMap<>();
             for (MapNode t : list(file, s, "tables", "source " + name)) {
                 String table = string(file, t, "name", "source " + name + " table");
-                tables.put(table, t.get("identifier") == null ? table : string(file, t, "identifier", "source " + name + " table " + table));
+                String identifier = t.get("identifier") == null ? table
+                        : string(file, t, "identifier", "source " + name + " table " + table);
+                tables.put(table, quoting(file, t, "identifier", quoteIdentifiers) ? identifier : fold(identifier));
             }
             Source earlier = sources.get(name);
             if (earlier != null) {
@@ -277,6 +284,14 @@ final class DbtTests {
         Node quote = c.get("quote");
         boolean quoted = isNull(quote) ? quoteColumns : bool(file, quote, false, label + " column " + name + ": quote");
         return quoted ? new Col(Identifiers.quote(name), name) : new Col(name, sqlName(name));
+    }
+
+    /** A source's or source table's {@code quoting: <part>:} (schema, identifier), or {@code dflt} when it says nothing. */
+    private static boolean quoting(String file, MapNode m, String part, boolean dflt) {
+        if (m.get("quoting") instanceof MapNode q && !isNull(q.get(part))) {
+            return bool(file, q.get(part), dflt, "quoting: " + part);
+        }
+        return dflt;
     }
 
     /** A source's or source table's {@code quoting: column:}, or {@code dflt} when it says nothing. */

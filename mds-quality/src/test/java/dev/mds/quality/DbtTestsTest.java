@@ -372,6 +372,24 @@ class DbtTestsTest {
                 .model("orders", "ma_finance.orders")).sql()).singleElement().asString().contains("\"ma_finance\".\"orders\"");
     }
 
+    /**
+     * A source's quoting: schema: false / identifier: false (a table's own quoting: identifier: overriding the
+     * source's) makes dbt write the name unquoted, which PostgreSQL folds to lower case: Inbound_Q.Orders_V2 is
+     * inbound_q.orders_v2. Before, the names were used exactly as written, so the tests ran on "Inbound_Q"."Orders_V2"
+     * (here a stale table whose rows pass) instead of the table dbt tests.
+     */
+    @Test
+    void aSourcesQuotingFalseFoldsItsSchemaAndIdentifierAsPostgresqlDoes(DataSource ds) {
+        sql(ds, "create schema inbound_q", "create table inbound_q.orders_v2 (id int)", "insert into inbound_q.orders_v2 values (null)",
+                "create schema \"Inbound_Q\"", "create table \"Inbound_Q\".\"Orders_V2\" (id int)",
+                "insert into \"Inbound_Q\".\"Orders_V2\" values (1)",
+                "create table inbound_q.\"Customers\" (id int)", "insert into inbound_q.\"Customers\" values (null)");
+        QualityReport r = QualitySuite.on(ds).samples(0).dbtTests(resource("features/source_quoting.yml"),
+                DbtRelations.schema("analytics")).run();
+        assertThat(outcomes(r)).containsExactly(Map.entry("inbound_q.orders_v2 source_not_null_raw_orders_id", "FAIL 1"),
+                Map.entry("inbound_q.\"Customers\" source_not_null_raw_Customers_id", "FAIL 1"));
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
