@@ -182,7 +182,9 @@ public final class HashSql {
      */
     String canonicalText(String v, FieldType type, boolean top) {
         return switch (type.kind()) {
-            case STRING -> emptyStringAsNull ? "NULLIF(" + v + "::text, '')" : v + "::text";
+            // compared under "C": under a nondeterministic collation a string of ignorable characters (a soft hyphen)
+            // equals '', and would be NULL (a key skipped, a hashdiff equal to the empty string's); the Java Hasher's too
+            case STRING -> emptyStringAsNull ? "NULLIF(" + v + "::text COLLATE \"C\", '')" : v + "::text";
             case JSON -> v + "::jsonb::text";
             case INT, LONG, BOOLEAN, UUID -> v + "::text";
             case DECIMAL -> "trim_scale(" + v + "::numeric)::text";
