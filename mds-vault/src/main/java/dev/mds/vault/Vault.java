@@ -678,6 +678,7 @@ public final class Vault {
      * 100, for a type without one), read from the catalog; a derived column's from its expression, by a query that
      * reads no row (the derived columns' types are read so too). 0 where PostgreSQL cannot tell (a derived expression
      * over columns of two collations). A null column's replaced value has the column's collation, its original too.
+     * No derived expression is evaluated.
      */
     private static Map<String, Long> textCollations(Connection c, Stage stage, String what) {
         Map<String, Long> out = new HashMap<>();
@@ -697,7 +698,8 @@ public final class Vault {
         StringJoiner d = new StringJoiner(", ", "SELECT ", " FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT * FROM "
                 + stage.source().quoted() + " AS s LIMIT 0) AS s ON true");
         for (Stage.Derived dc : stage.derivedColumns()) {
-            d.add("COALESCE(pg_collation_for(CAST((" + dc.sql() + ") AS VARCHAR))::regcollation::oid::bigint, 0)");
+            // the CASE's collation is its branch's, and the branch never runs: a volatile expression (nextval) is not called
+            d.add("COALESCE(pg_collation_for(CASE WHEN false THEN CAST((" + dc.sql() + ") AS VARCHAR) END)::regcollation::oid::bigint, 0)");
         }
         sql = d.toString();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {

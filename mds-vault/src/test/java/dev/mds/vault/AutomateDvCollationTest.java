@@ -56,6 +56,19 @@ class AutomateDvCollationTest {
                 .hasMessageContaining("could not determine which collation");
     }
 
+    /** Reading a derived column's collation does not evaluate it: a sequence it draws from is not advanced. */
+    @Test
+    void aDerivedColumnsCollationIsReadWithoutEvaluatingIt(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create sequence raw.coll_seq",
+                "create table raw.coll_seq_src (a text collate \"C\", ld timestamptz default '2024-01-01Z')");
+        Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
+        vault.createStage(Stage.of("raw.coll_seq_src").into("stg.coll_seq").loadDate("ld").recordSource("crm")
+                .derived("n", "nextval('raw.coll_seq')::text").hashKey("an_hk", "a", "n"));
+        assertThat(strings(ds, "select is_called::text from raw.coll_seq")).containsExactly("false");
+        // and the stage, which upper-cases each part on its own ("C" and the default), reads
+        assertThat(strings(ds, "select count(an_hk)::text from stg.coll_seq")).containsExactly("0");
+    }
+
     private static String hex(String bytes) {
         return "coalesce(encode(" + bytes + ", 'hex'), 'NULL')";
     }
