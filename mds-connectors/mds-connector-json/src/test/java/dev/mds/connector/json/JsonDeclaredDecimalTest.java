@@ -80,4 +80,53 @@ class JsonDeclaredDecimalTest {
             }
         }).isInstanceOf(BadInputException.class).hasMessageContaining("prices.jsonl line 2 record 2, column 'price'");
     }
+
+    /**
+     * PostgreSQL's numeric holds at most 131072 digits before the point and 16383 after it; a number beyond is a bad
+     * record at its line, as in the CSV source, not a load that fails with 'value overflows numeric format'.
+     */
+    @Test
+    void aNumberBeyondPostgresNumericRangeIsABadRecordAtItsLine(DataSource ds) throws Exception {
+        Path file = dir.resolve("wide.jsonl");
+        Files.writeString(file, """
+                {"id":1,"v":1.5}
+                {"id":2,"v":1e200000}
+                {"id":3,"v":1e-20000}
+                {"id":4,"v":1e131071}
+                {"id":5,"v":-1e-16383}
+                {"id":6,"v":"1e131072"}
+                """, StandardCharsets.UTF_8);
+        int run = 0;
+        for (boolean declared : new boolean[] {false, true}) {
+            for (int sampleRows : new int[] {1, 100}) {
+                JsonSource.Builder b = JsonSource.builder().path(file).sampleRows(sampleRows)
+                        .onBadRecord(OnBadRecord.DEAD_LETTER).type("id", FieldType.LONG);
+                if (declared) {
+                    b.type("v", FieldType.DECIMAL);
+                }
+                List<RecordBatch> batches;
+                try (JsonSource json = b.build(); var s = json.batches()) {
+                    batches = s.collect(Collectors.toList());
+                }
+                if (!declared && sampleRows == 100) {
+                    continue;   // the string makes the inferred column text
+                }
+                List<BadRecord> bad = new ArrayList<>();
+                batches.forEach(x -> bad.addAll(x.rejected()));
+                assertThat(bad).as("declared %s, sample %s", declared, sampleRows)
+                        .extracting(r -> r.location().recordNumber().getAsLong())
+                        .containsExactly(2L, 3L, 6L);
+                assertThat(bad.get(0).describe()).contains("wide.jsonl line 2 record 2, column 'v'")
+                        .contains("numeric's range");
+                String table = "raw.wide_" + run++;
+                MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.APPEND).onBadRow(OnBadRow.DEAD_LETTER)
+                        .build();
+                batches.forEach(loader::load);
+                assertThat(TestSql.strings(ds, "select id || ':' || length(v::text) from " + table + " order by id"))
+                        .containsExactly("1:3", "4:131072", "5:16386");
+                assertThat(TestSql.strings(ds, "select reason from " + table + "_rejected order by record_number"))
+                        .hasSize(3).first().asString().contains("wide.jsonl line 2 record 2");
+            }
+        }
+    }
 }

@@ -499,7 +499,8 @@ public final class JsonTypes {
                 } else if (token == JsonToken.VALUE_NUMBER_FLOAT && !p.isNaN()) {
                     BigDecimal d = p.getDecimalValue();
                     try {
-                        return d.stripTrailingZeros();    // as Jackson's tree holds it (STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                        BigDecimal stripped = d.stripTrailingZeros();   // as Jackson's tree holds it
+                        return beyondNumeric(stripped) ? AS_TREE : stripped;     // refused by convert
                     } catch (ArithmeticException e) {
                         return AS_TREE;
                     }
@@ -558,12 +559,30 @@ public final class JsonTypes {
         return text;
     }
 
+    /** The most digits after the point a PostgreSQL numeric holds (NUMERIC_DSCALE_MAX). */
+    private static final int NUMERIC_MAX_SCALE = 16383;
+    /** The most digits before the point a PostgreSQL numeric holds ((NUMERIC_WEIGHT_MAX + 1) groups of 4). */
+    private static final int NUMERIC_MAX_DIGITS = 131072;
+
     /**
-     * {@code exact} when a declared {@code numeric(p,s)} holds it as it is: PostgreSQL would round a number with more
+     * Whether PostgreSQL's numeric input refuses {@code d} as written ('value overflows numeric format'): more than
+     * 16383 digits after the point, or more than 131072 before it.
+     */
+    static boolean beyondNumeric(BigDecimal d) {
+        return d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && (long) d.precision() - d.scale() > NUMERIC_MAX_DIGITS;
+    }
+
+    /**
+     * {@code exact} when PostgreSQL's numeric holds it (see {@link #beyondNumeric}) and a declared {@code numeric(p,s)}
+     * holds it as it is: PostgreSQL would round a number with more
      * than {@code s} digits after the point to {@code s} (1e-3 to 0.00) and refuse one with more than {@code p - s}
      * before it, failing the whole load.
      */
     private static BigDecimal fitting(BigDecimal exact, FieldType type) throws Mismatch {
+        if (beyondNumeric(exact)) {
+            throw new Mismatch("is beyond PostgreSQL numeric's range (at most " + NUMERIC_MAX_DIGITS
+                    + " digits before the point and " + NUMERIC_MAX_SCALE + " after it)");
+        }
         if (type.precision() == 0 || exact.signum() == 0) {
             return exact;
         }
