@@ -129,4 +129,40 @@ class JsonDeclaredDecimalTest {
             }
         }
     }
+
+    /** jsonb keeps its numbers as numeric: one beyond numeric's range inside a JSON column is a bad record too. */
+    @Test
+    void aNumberBeyondNumericRangeInsideAJsonColumnIsABadRecordAtItsLine(DataSource ds) throws Exception {
+        Path file = dir.resolve("nested.jsonl");
+        Files.writeString(file, """
+                {"id":1,"j":{"x":1.5}}
+                {"id":2,"j":{"x":[1, 1e200000]}}
+                {"id":3,"j":[{"y":1e-20000}]}
+                {"id":4,"j":{"x":1e131071}}
+                {"id":5,"j":2e200000}
+                {"id":6,"j":"1e200000"}
+                """, StandardCharsets.UTF_8);
+        int run = 0;
+        for (int sampleRows : new int[] {1, 100}) {     // streamed as text, and converted from the sample's trees
+            List<RecordBatch> batches;
+            try (JsonSource json = JsonSource.builder().path(file).sampleRows(sampleRows).type("id", FieldType.LONG)
+                    .type("j", FieldType.JSON).onBadRecord(OnBadRecord.DEAD_LETTER).build(); var s = json.batches()) {
+                batches = s.collect(Collectors.toList());
+            }
+            List<BadRecord> bad = new ArrayList<>();
+            batches.forEach(x -> bad.addAll(x.rejected()));
+            assertThat(bad).as("sample %s", sampleRows).extracting(r -> r.location().recordNumber().getAsLong())
+                    .containsExactly(2L, 3L, 5L);
+            assertThat(bad.get(0).describe()).contains("nested.jsonl line 2 record 2, column 'j'")
+                    .contains("1E+200000").contains("numeric's range");
+            String table = "raw.nested_" + run++;
+            MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.APPEND).onBadRow(OnBadRow.DEAD_LETTER)
+                    .build();
+            batches.forEach(loader::load);
+            assertThat(TestSql.strings(ds, "select id || ':' || jsonb_typeof(j) from " + table + " order by id"))
+                    .containsExactly("1:object", "4:object", "6:string");
+            assertThat(TestSql.strings(ds, "select reason from " + table + "_rejected order by record_number"))
+                    .hasSize(3).allSatisfy(r -> assertThat(r).contains("nested.jsonl line"));
+        }
+    }
 }

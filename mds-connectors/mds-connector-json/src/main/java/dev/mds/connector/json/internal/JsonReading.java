@@ -842,6 +842,7 @@ public final class JsonReading implements AutoCloseable {
         private int[] tokenKinds;
         private final StringBuilder textBuffer = new StringBuilder(256);    // a JSON column's text
         private String unstorable;    // what in that text PostgreSQL cannot hold (JsonTypes.unstorable), or null
+        private BigDecimal wide;      // the first number in that text beyond numeric's range, which jsonb cannot hold
         // trees whose decimals keep their text as written, for a text column
         private final JsonTypes.WrittenNumbers numbers = new JsonTypes.WrittenNumbers();
         private final ObjectReader trees = MAPPER.reader().with(numbers);
@@ -1068,11 +1069,19 @@ public final class JsonReading implements AutoCloseable {
                 } else if ((kind == JsonTypes.JSON_KIND || kind == JsonTypes.STRING_KIND)
                         && (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY)) {
                     unstorable = null;
+                    wide = null;
                     value = jsonText(token);
                     if (unstorable != null) {
                         String what = token == JsonToken.START_OBJECT ? "an object" : "an array";
                         misfit = new Misfit(where(line).withColumn(field.name()).withExcerpt(what), what + " "
                                 + JsonTypes.unstorableReason(unstorable, true));
+                        continue;
+                    }
+                    if (wide != null && kind == JsonTypes.JSON_KIND) {
+                        String what = token == JsonToken.START_OBJECT ? "an object" : "an array";
+                        misfit = new Misfit(where(line).withColumn(field.name()).withExcerpt(what), what
+                                + " holds the number " + wide + ", which is " + JsonTypes.beyondNumericReason()
+                                + ", so jsonb cannot hold it");
                         continue;
                     }
                 } else {
@@ -1170,6 +1179,9 @@ public final class JsonReading implements AutoCloseable {
                         d = d.stripTrailingZeros();    // as the tree holds it
                     } catch (ArithmeticException e) {
                         // kept as parsed, as the tree does
+                    }
+                    if (wide == null && JsonTypes.beyondNumeric(d)) {
+                        wide = d;
                     }
                     out.append(d);
                 }

@@ -387,6 +387,11 @@ public final class JsonTypes {
         }
         if (type.equals(FieldType.JSON)) {
             storable(value);
+            BigDecimal wide = beyondNumericIn(value);
+            if (wide != null) {
+                throw new Mismatch((value.isContainerNode() ? "holds the number " + wide + ", which is " : "is ")
+                        + beyondNumericReason() + ", so jsonb cannot hold it");
+            }
             return value.toString();
         }
         if (type.equals(FieldType.STRING)) {
@@ -568,6 +573,31 @@ public final class JsonTypes {
      * Whether PostgreSQL's numeric input refuses {@code d} as written ('value overflows numeric format'): more than
      * 16383 digits after the point, or more than 131072 before it.
      */
+    static String beyondNumericReason() {
+        return "beyond PostgreSQL numeric's range (at most " + NUMERIC_MAX_DIGITS + " digits before the point and "
+                + NUMERIC_MAX_SCALE + " after it)";
+    }
+
+    /** The first number in {@code value}, at any depth, that is {@link #beyondNumeric}; null when there is none. */
+    static BigDecimal beyondNumericIn(JsonNode value) {
+        if (value.isNumber()) {
+            if (value.isInt() || value.isLong()) {
+                return null;
+            }
+            BigDecimal d = value.decimalValue();
+            return beyondNumeric(d) ? d : null;
+        }
+        if (value.isContainerNode()) {
+            for (JsonNode element : value) {
+                BigDecimal d = beyondNumericIn(element);
+                if (d != null) {
+                    return d;
+                }
+            }
+        }
+        return null;
+    }
+
     static boolean beyondNumeric(BigDecimal d) {
         return d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && (long) d.precision() - d.scale() > NUMERIC_MAX_DIGITS;
     }
@@ -580,8 +610,7 @@ public final class JsonTypes {
      */
     private static BigDecimal fitting(BigDecimal exact, FieldType type) throws Mismatch {
         if (beyondNumeric(exact)) {
-            throw new Mismatch("is beyond PostgreSQL numeric's range (at most " + NUMERIC_MAX_DIGITS
-                    + " digits before the point and " + NUMERIC_MAX_SCALE + " after it)");
+            throw new Mismatch("is " + beyondNumericReason());
         }
         if (type.precision() == 0 || exact.signum() == 0) {
             return exact;
