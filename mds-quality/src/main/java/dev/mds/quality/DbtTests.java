@@ -314,6 +314,18 @@ final class DbtTests {
         return fold(w);
     }
 
+    /**
+     * A column named by an argument dbt pastes into its SQL ({@code field}, {@code combination_of_columns}…), as
+     * PostgreSQL reads it ({@link #sqlName}); an expression there is refused as unsupported: a check takes a column.
+     */
+    private static String columnArg(String test, String argument, String written) {
+        if (!isName(written)) {
+            throw new Unsupported(test + ": " + argument + " '" + written + "' is an expression, not a column name (dbt pastes"
+                    + " it into its SQL; a check here takes a column: make the expression a column of a model)");
+        }
+        return sqlName(written);
+    }
+
     /** Whether dbt pastes {@code written} as a column's name: an identifier, bare or double-quoted, not an expression. */
     private static boolean isName(String written) {
         String w = written.strip();
@@ -601,7 +613,7 @@ final class DbtTests {
             case "relationships" -> {
                 allowed(at, args, Set.of("column_name", "to", "field"), Set.of("column_name", "to", "field"));
                 String to = noJinja(at, scalarText(file, args.get("to"), test + ": to"));
-                String field = sqlName(scalarText(file, args.get("field"), test + ": field"));
+                String field = columnArg(test, "field", scalarText(file, args.get("field"), test + ": field"));
                 TableName parent = resolve(file, args.get("to").line(), test, to);
                 return t -> t.relationships(col, parent.toString(), field);
             }
@@ -615,7 +627,7 @@ final class DbtTests {
                 }
                 String[] names = cl.items().stream()
                         .map(n -> scalarText(file, n, test + ": combination_of_columns"))
-                        .map(n -> quoted ? n : sqlName(n)).toArray(String[]::new);
+                        .map(n -> quoted ? n : columnArg(test, "combination_of_columns", n)).toArray(String[]::new);
                 return t -> t.unique(names).nullKeys(NullKeys.COMPARED).countValues();
             }
             case "dbt_utils.expression_is_true" -> {
@@ -675,7 +687,7 @@ final class DbtTests {
                     default -> throw new Unsupported(test + ": datepart '" + datepart + "' has no fixed length (second,"
                             + " minute, hour, day and week are taken)");
                 };
-                String field = sqlName(scalarText(file, args.get("field"), test + ": field"));
+                String field = columnArg(test, "field", scalarText(file, args.get("field"), test + ": field"));
                 Node g = args.get("group_by_columns");
                 List<String> groups = new ArrayList<>();
                 if (g != null && !isNull(g)) {
@@ -683,7 +695,7 @@ final class DbtTests {
                         throw new IllegalArgumentException(file + " line " + g.line() + ": " + test
                                 + ": group_by_columns must be a list");
                     }
-                    gl.items().forEach(x -> groups.add(sqlName(scalarText(file, x, test + ": group_by_columns"))));
+                    gl.items().forEach(x -> groups.add(columnArg(test, "group_by_columns", scalarText(file, x, test + ": group_by_columns"))));
                 }
                 return groups.isEmpty() ? t -> t.freshness(field, maxAge)
                         : t -> t.freshness(field, maxAge).groupBy(groups.toArray(String[]::new));

@@ -390,6 +390,28 @@ class DbtTestsTest {
                 Map.entry("inbound_q.\"Customers\" source_not_null_raw_Customers_id", "FAIL 1"));
     }
 
+    /**
+     * Like column_name:, the columns dbt pastes from other arguments (combination_of_columns without quote_columns,
+     * relationships' field, recency's field and group_by_columns) may be expressions there; such a test is refused as
+     * unsupported, naming the argument, instead of an ERROR at every run ('column "lower(email)" does not exist'),
+     * which SKIP_WITH_WARNING did not leave out.
+     */
+    @Test
+    void expressionsInColumnArgumentsAreRefusedAsUnsupported(DataSource ds) {
+        sql(ds, "create schema ea", "create table ea.events (user_id int, email text, \"Day\" date, created_at timestamptz,"
+                + " updated_at timestamptz)", "insert into ea.events values (1, 'a@x', '2024-01-01', now(), null)");
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("features/expression_arguments.yml"),
+                DbtRelations.schema("ea")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(resource("features/expression_arguments.yml") + " line 6: model events test"
+                        + " dbt_utils.unique_combination_of_columns: combination_of_columns 'lower(email)' is an expression,"
+                        + " not a column name");
+        QualityReport r = QualitySuite.on(ds).samples(0).dbtTests(resource("features/expression_arguments.yml"),
+                DbtRelations.schema("ea"), UnsupportedDbtTest.SKIP_WITH_WARNING).run();
+        assertThat(outcomes(r)).containsExactly(
+                Map.entry("ea.events dbt_utils_unique_combination_of_columns_events_email___Day_", "PASS 0"));
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
