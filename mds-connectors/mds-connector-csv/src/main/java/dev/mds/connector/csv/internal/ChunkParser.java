@@ -259,8 +259,11 @@ public final class ChunkParser implements Values.TextDecoder {
             return null;
         }
         FieldType.Kind kind = type.kind();
-        if (kind == FieldType.Kind.STRING || kind == FieldType.Kind.JSON) {
+        if (kind == FieldType.Kind.STRING) {
             return decode(src, off, len);
+        }
+        if (kind == FieldType.Kind.JSON) {
+            return Values.json(decode(src, off, len));
         }
         if (len == 0) {
             return null;

@@ -65,7 +65,8 @@ public final class Values {
             case TIME -> parseTime(text.decode(b, off, len));
             case UUID -> parseUuid(text.decode(b, off, len));
             case BYTES -> parseHex(text.decode(b, off, len));
-            case STRING, JSON -> text.decode(b, off, len);
+            case STRING -> text.decode(b, off, len);
+            case JSON -> json(text.decode(b, off, len));
             case ARRAY -> throw new IllegalStateException("arrays are rejected when the source is built");
         };
     }
@@ -164,10 +165,20 @@ public final class Values {
         // PostgreSQL's numeric holds at most 16383 digits after the point (as written: '0e-20000' overflows too) and
         // 131072 before it; beyond, its input fails ('value overflows numeric format'). An exponent like 1e-999999999
         // would also cost seconds to round, or fail BigDecimal's own range, and 1e999999999 a billion-digit text.
-        if (d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && d.precision() - (long) d.scale() > NUMERIC_MAX_DIGITS) {
+        if (beyondNumeric(d)) {
             return BAD;
         }
         return d;
+    }
+
+    /** A decoded field of a json (jsonb) column: {@link #BAD} when jsonb's input would refuse it. */
+    static Object json(Object decoded) {
+        return decoded instanceof String str && !JsonCheck.valid(str) ? BAD : decoded;
+    }
+
+    /** Whether PostgreSQL's numeric input refuses {@code d} as written ('value overflows numeric format'). */
+    static boolean beyondNumeric(BigDecimal d) {
+        return d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && d.precision() - (long) d.scale() > NUMERIC_MAX_DIGITS;
     }
 
     /** The most digits after the point a PostgreSQL numeric holds (NUMERIC_DSCALE_MAX). */
@@ -653,6 +664,7 @@ public final class Values {
             case TIME -> "a time";
             case UUID -> "a uuid";
             case BYTES -> "hex bytes";
+            case JSON -> "valid JSON (as PostgreSQL's jsonb reads it)";
             default -> "a " + type;
         };
     }
