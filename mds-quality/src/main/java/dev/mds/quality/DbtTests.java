@@ -326,6 +326,11 @@ final class DbtTests {
         return sqlName(written);
     }
 
+    /** A number scalar's value as a decimal. */
+    private static BigDecimal decimal(Scalar s) {
+        return s.value() instanceof BigDecimal d ? d : new BigDecimal(s.value().toString());
+    }
+
     /** Whether dbt pastes {@code written} as a column's name: an identifier, bare or double-quoted, not an expression. */
     private static boolean isName(String written) {
         String w = written.strip();
@@ -648,8 +653,9 @@ final class DbtTests {
                 }
                 String c = col;
                 if (isNumberOrNull(min) && isNumberOrNull(max)) {
-                    Object lo = isNull(min) ? null : new BigDecimal(((Scalar) min).text());
-                    Object hi = isNull(max) ? null : new BigDecimal(((Scalar) max).text());
+                    // the value YAML read, not its text: 0x0F, 017 and 1_000 are integers there, as for dbt's PyYAML
+                    Object lo = isNull(min) ? null : decimal((Scalar) min);
+                    Object hi = isNull(max) ? null : decimal((Scalar) max);
                     return inclusive ? t -> t.range(c, lo, hi) : t -> t.range(c, lo, hi).exclusive();
                 }
                 // a bound that is SQL ('2020-01-01', current_date): dbt-utils pastes it; so does this expression

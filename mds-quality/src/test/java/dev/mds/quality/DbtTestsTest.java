@@ -412,6 +412,24 @@ class DbtTestsTest {
                 Map.entry("ea.events dbt_utils_unique_combination_of_columns_events_email___Day_", "PASS 0"));
     }
 
+    /**
+     * Integers are read as dbt's YAML reader (PyYAML, YAML 1.1) reads them, also as accepted_range's bounds: 0x0F is
+     * 15, 017 octal 15, 1_000 is 1000. Before, a bound written so failed dbtTests with a bare NumberFormatException
+     * ('Character x is neither a decimal digit number...'), naming neither the file nor the test.
+     */
+    @Test
+    void integerBoundsAreReadAsDbtsYamlReaderReadsThem(DataSource ds) {
+        sql(ds, "create schema yi", "create table yi.orders (id int)", "insert into yi.orders values (31), (15), (1000)");
+        QualitySuite suite = QualitySuite.on(ds).samples(0).dbtTests(resource("features/yaml_integers.yml"), DbtRelations.schema("yi"));
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("yi.orders accepted_values_orders_id__False__31__15__1000", "PASS 0"),
+                Map.entry("yi.orders dbt_utils_accepted_range_orders_id__1000__15", "PASS 0"));
+        sql(ds, "insert into yi.orders values (14), (1001)");
+        assertThat(outcomes(suite.run())).containsExactly(
+                Map.entry("yi.orders accepted_values_orders_id__False__31__15__1000", "FAIL 2"),
+                Map.entry("yi.orders dbt_utils_accepted_range_orders_id__1000__15", "FAIL 2"));
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
