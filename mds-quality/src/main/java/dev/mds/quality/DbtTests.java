@@ -94,7 +94,7 @@ final class DbtTests {
     private final UnsupportedDbtTest onUnsupported;
     private final Map<String, String> models = new LinkedHashMap<>();       // model name -> where declared
     private final Map<String, String> aliases = new HashMap<>();             // model name -> its config alias
-    private final Map<String, String[]> customSchemas = new HashMap<>();     // model name -> {where given, config schema}
+    private final Map<String, String> unmapped = new HashMap<>();            // model name -> why its table must be mapped
     private final Map<String, Source> sources = new LinkedHashMap<>();
     private final List<Test> tests = new ArrayList<>();
     private final Map<String, String> ids = new HashMap<>();                // table + id -> where declared
@@ -170,14 +170,23 @@ final class DbtTests {
                 models.putIfAbsent(name, file + " line " + m.line());
                 if (m.get("config") instanceof MapNode c) {
                     String what = kind.substring(0, kind.length() - 1) + " " + name;
+                    String map = "; map it with DbtRelations.model(\"" + name + "\", \"schema.table\")";
                     if (!isNull(c.get("alias"))) {
                         String at = file + " line " + c.get("alias").line() + ": " + what;
-                        aliases.putIfAbsent(name, noJinja(at, scalarText(file, c.get("alias"), what + ": config alias")));
+                        String alias = scalarText(file, c.get("alias"), what + ": config alias");
+                        if (jinja(alias)) {
+                            unmapped.putIfAbsent(name, at + ": config alias '" + alias + "' holds Jinja, which is not rendered" + map);
+                        } else {
+                            aliases.putIfAbsent(name, alias);
+                        }
                     }
                     if (!isNull(c.get("schema"))) {
                         String at = file + " line " + c.get("schema").line() + ": " + what;
-                        customSchemas.putIfAbsent(name, new String[] {at,
-                                noJinja(at, scalarText(file, c.get("schema"), what + ": config schema"))});
+                        String schema = scalarText(file, c.get("schema"), what + ": config schema");
+                        unmapped.putIfAbsent(name, at + ": config schema '" + schema + "' " + (jinja(schema)
+                                ? "holds Jinja, which is not rendered"
+                                : "builds its table in the schema the project's generate_schema_name makes of it (dbt's"
+                                        + " default: " + relations.schemaName() + "_" + schema + ")") + map);
                     }
                 }
             }
@@ -722,11 +731,9 @@ final class DbtTests {
         if (relations.mapsModel(model)) {
             return relations.modelTable(model);
         }
-        String[] custom = customSchemas.get(model);
-        if (custom != null) {
-            throw new IllegalArgumentException(custom[0] + ": config schema '" + custom[1] + "' builds its table in the schema"
-                    + " the project's generate_schema_name makes of it (dbt's default: " + relations.schemaName() + "_"
-                    + custom[1] + "); map it with DbtRelations.model(\"" + model + "\", \"schema.table\")");
+        String why = unmapped.get(model);
+        if (why != null) {
+            throw new IllegalArgumentException(why);
         }
         return relations.defaultTable(aliases.getOrDefault(model, model));
     }
@@ -859,6 +866,10 @@ final class DbtTests {
             return b;
         }
         throw new IllegalArgumentException(file + " line " + n.line() + ": " + what + " must be true or false, not " + text(n));
+    }
+
+    private static boolean jinja(String text) {
+        return text.contains("{{") || text.contains("{%");
     }
 
     private static String noJinja(String at, String text) {

@@ -430,6 +430,22 @@ class DbtTestsTest {
                 Map.entry("yi.orders dbt_utils_accepted_range_orders_id__1000__15", "FAIL 2"));
     }
 
+    /**
+     * A config alias or schema holding Jinja (not rendered here) leaves the model's table unknown: refused naming the
+     * file and line unless DbtRelations.model maps the model. Before (since the alias was read), dbtTests failed with
+     * an internal exception whose message named neither the file nor the line.
+     */
+    @Test
+    void aConfigAliasHoldingJinjaMustBeMapped() {
+        assertThatThrownBy(() -> QualitySuite.create().dbtTests(resource("features/model_alias_jinja.yml"), DbtRelations.schema("mj")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(resource("features/model_alias_jinja.yml") + " line 6: model orders: config alias"
+                        + " '{{ 'orders_' ~ var('version') }}' holds Jinja, which is not rendered; map it with"
+                        + " DbtRelations.model(\"orders\", \"schema.table\")");
+        assertThat(QualitySuite.create().dbtTests(resource("features/model_alias_jinja.yml"), DbtRelations.schema("mj")
+                .model("orders", "mj.orders_v3")).sql()).singleElement().asString().contains("\"mj\".\"orders_v3\"");
+    }
+
     /** A name under config: is not where dbt reads a test's name: refused, saying where it goes. */
     @Test
     void aNameUnderConfigIsRefusedSayingWhereItGoes() {
