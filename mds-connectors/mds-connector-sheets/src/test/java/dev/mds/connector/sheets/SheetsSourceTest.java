@@ -637,6 +637,33 @@ class SheetsSourceTest {
         assertThat(source().build().batches("h", p)).isEmpty();
     }
 
+    /**
+     * Values written into the blank grid rows of a header-only sheet after its empty batch are read by a read resumed
+     * from that batch's position, as values written into the blank rows after a sheet's last record are: not only the
+     * rows appended beyond the grid.
+     */
+    @Test
+    void aReadResumedAfterTheEmptyBatchReadsValuesWrittenSinceIntoTheGridsBlankRows() {
+        for (ValueRender render : ValueRender.values()) {
+            FakeGoogle.Sheet sheet = google.sheet(ID, "new", 10, new ArrayList<>(List.of(r("a", "b"))));
+            SheetsSource source = source().valueRender(render).batchRows(4).build();
+            SourcePosition p = source.batches("new").findFirst().orElseThrow().position().orElseThrow();
+            synchronized (google) {
+                sheet.rows.add(r("1", "x"));
+                sheet.rows.add(r());
+                sheet.rows.add(r("3", "z"));
+                for (int i = sheet.rows.size(); i < 10; i++) {
+                    sheet.rows.add(r());
+                }
+                sheet.rows.add(r("11", "appended"));
+                sheet.rowCount = 11;
+            }
+            assertThat(values(source.batches("new", p))).as(render.name())
+                    .containsExactly(List.of("1", "x"), List.of("3", "z"), List.of("11", "appended"));
+            google.remove(ID, "new");
+        }
+    }
+
     @Test
     void anUnknownSheetListsNamesWithQuotesOrCommasUnambiguously() {
         google.sheet(ID, "it's, ok", 10, numbered(1));

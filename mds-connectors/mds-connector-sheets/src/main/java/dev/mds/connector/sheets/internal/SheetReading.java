@@ -33,7 +33,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
     public static final String HEADER = "header";
     /** Position entry: the {@link dev.mds.connector.sheets.ValueRender} the values were read with. */
     public static final String VALUE_RENDER = "value_render";
-    /** Position entry: the row of the batch's last record (1-based); none in the empty batch. */
+    /** Position entry: the row of the batch's last record (1-based); 1, the header, in the empty batch. */
     public static final String LAST_ROW = "last_row";
     /** Position entry: the checksum of that row's cells, to see on resuming that it is still there. */
     public static final String LAST_CELLS = "last_cells";
@@ -99,6 +99,8 @@ public final class SheetReading implements Iterator<RecordBatch> {
      * the position) still holds the cells whose checksum is {@code lastCells}: one more request, of rows
      * {@code lastRow} to {@code fromRow - 1}, whose rows after the first (blank when the position was taken) give the
      * first batch when values were written there since, so that rows appended after the last record are read.
+     * {@code lastRow} 1 (the empty batch of a sheet without records) is the header, checked already: the rows
+     * from 2 to {@code fromRow - 1} are read as the first batch instead.
      *
      * @throws BadInputException when the row changed, as when rows were inserted or deleted above it since
      */
@@ -106,6 +108,21 @@ public final class SheetReading implements Iterator<RecordBatch> {
             String valueRender, boolean sqlSafe, long fromRow, Long expectedHeader, long lastRow, long lastCells) {
         SheetReading reading = openAt(api, sheet, source, batchRows, render, valueRender, sqlSafe, fromRow,
                 expectedHeader);
+        if (lastRow == 1) {
+            // the empty batch of a sheet without records: its "last record" is the header, checked above; the rows
+            // below it, blank when the position was taken, give the first batch when values were written there since
+            if (lastCells != reading.header.checksum()) {
+                throw new IllegalArgumentException("position at row " + fromRow + ": last_row 1 (the header) with"
+                        + " last_cells " + lastCells + " that is not the header's checksum: not a position of this"
+                        + " sheet's empty batch");
+            }
+            long end = Math.min(fromRow - 1, sheet.rowCount());
+            if (end >= 2) {
+                reading.pending = api.values(A1.rows(sheet.title(), 2, end), render).path("values");
+                reading.pendingFirst = 2;
+            }
+            return reading;
+        }
         if (lastRow > 0) {
             JsonNode rows = lastRow > sheet.rowCount() ? null : api.values(A1.rows(sheet.title(), lastRow,
                     Math.max(lastRow, Math.min(fromRow - 1, sheet.rowCount()))), render).path("values");
@@ -238,6 +255,10 @@ public final class SheetReading implements Iterator<RecordBatch> {
                 if (!anyBatch) {
                     // nothing at all: one empty batch, so that a loader can create (or empty) the table
                     anyBatch = true;
+                    // "after" the header: a resume reads the rows below it again, so that values written into the
+                    // grid's blank rows since are read, as they are after a sheet's last record
+                    lastRow = 1;
+                    lastCells = header.checksum();
                     ready = RecordBatch.of(header.schema(), List.of(), position(nextRow));
                     return true;
                 }
