@@ -86,7 +86,11 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         return containsRows(Kind.DELETION, rows);
     }
 
-    /** Fails unless the row of this key was modified, its {@code column} from {@code before} to {@code after} (other columns may change too). */
+    /**
+     * Fails unless the row of this key was modified, its {@code column} from {@code before} to {@code after} (other
+     * columns may change too); a column the modification kept fails, even when {@code before} and {@code after} are
+     * both its value.
+     */
     public ChangesAssert hasModification(Row key, String column, Object before, Object after) {
         Change change = modification(key);
         int i = change.columns().indexOf(column);
@@ -97,7 +101,8 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         Row is = change.after().orElseThrow();
         Object expectedBefore = expected(change, i, before);
         Object expectedAfter = expected(change, i, after);
-        if (!Values.same(was.get(i), expectedBefore) || !Values.same(is.get(i), expectedAfter)) {
+        if (!Values.same(was.get(i), expectedBefore) || !Values.same(is.get(i), expectedAfter)
+                || Values.same(was.get(i), is.get(i))) {
             failWithMessage("Expected %s key %s to change %s %s → %s, but it %s.%n%s", change.table(), key, column,
                     Row.show(expectedBefore), Row.show(expectedAfter),
                     Values.same(was.get(i), is.get(i)) ? "kept " + Row.show(was.get(i))

@@ -72,6 +72,21 @@ class TableChangesTest {
     }
 
     @Test
+    void hasModificationFailsForAColumnTheModificationKept(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.prices").columns("id int primary key", "price numeric", "note text").rows(row(1, 10, null));
+        TableChanges changes = TableChanges.of(ds, "c.prices");
+        sql(ds, "update c.prices set note = 'checked' where id = 1");
+        changes.end();
+        // price kept 10: a test expecting it to go from 10 to an expected price that is (wrongly) 10 again must fail
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "price", 10, 10))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Expected c.prices key (1) to change price 10 → 10, but it kept 10.");
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "price", 10, new java.math.BigDecimal("10.0")))
+                .hasMessageStartingWith("Expected c.prices key (1) to change price 10 → 10.0, but it kept 10.");
+        assertThatChanges(changes).hasModification(row(1), "note", null, "checked");
+    }
+
+    @Test
     void matchesRowsByACompositeKeyInTheKeysOrder(DataSource ds) throws Exception {
         TableFixture.on(ds, "c.lines").columns("order_id int", "line int", "sku text", "qty int").rows(
                 row(1, 1, "a", 1), row(1, 2, "b", 1), row(2, 1, "a", 5));
