@@ -87,6 +87,18 @@ class TableChangesTest {
     }
 
     @Test
+    void hasModifiedColumnsFailsWhenAColumnNamedTwiceHidesAChangedOne(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.items").columns("id int primary key", "s text", "x int").rows(row(1, "a", 1));
+        TableChanges changes = TableChanges.of(ds, "c.items");
+        sql(ds, "update c.items set s = 'b', x = 2 where id = 1");
+        changes.end();
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModifiedColumns(row(1), "s", "s"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Expected c.items key (1) to change columns [s, s], but it changed [s, x].");
+        assertThatChanges(changes).hasModifiedColumns(row(1), "x", "s");
+    }
+
+    @Test
     void matchesRowsByACompositeKeyInTheKeysOrder(DataSource ds) throws Exception {
         TableFixture.on(ds, "c.lines").columns("order_id int", "line int", "sku text", "qty int").rows(
                 row(1, 1, "a", 1), row(1, 2, "b", 1), row(2, 1, "a", 5));
