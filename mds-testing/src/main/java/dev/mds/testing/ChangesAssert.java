@@ -76,12 +76,18 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         return hasCount(Kind.DELETION, expected);
     }
 
-    /** Fails unless each of these rows (all columns) was created (and maybe others). */
+    /**
+     * Fails unless each of these rows (all columns) was created (and maybe others; a row given twice needs to be created
+     * once, as in AssertJ's {@code contains}). With no row given it fails unless no row was created.
+     */
     public ChangesAssert containsCreations(Row... rows) {
         return containsRows(Kind.CREATION, rows);
     }
 
-    /** Fails unless each of these rows (all columns, as they were) was deleted (and maybe others). */
+    /**
+     * Fails unless each of these rows (all columns, as they were) was deleted (and maybe others; a row given twice needs
+     * to be deleted once). With no row given it fails unless no row was deleted.
+     */
     public ChangesAssert containsDeletions(Row... rows) {
         return containsRows(Kind.DELETION, rows);
     }
@@ -133,6 +139,10 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
     }
 
     private ChangesAssert containsRows(Kind kind, Row[] given) {
+        if (given.length == 0 && changes.stream().anyMatch(c -> c.kind() == kind)) {
+            failWithMessage("Expected %ss in %s to include the given rows, but no row was given and there are %ss.%n%s",
+                    kind, scope, kind, found());
+        }
         List<Row> missing = new ArrayList<>();
         for (Row e : given) {
             boolean found = false;

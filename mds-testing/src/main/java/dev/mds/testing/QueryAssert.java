@@ -83,9 +83,17 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
         return this;
     }
 
-    /** Fails unless the query returns each of these rows (and maybe others). */
+    /**
+     * Fails unless the query returns each of these rows (and maybe others; a row given twice needs to be returned once,
+     * as in AssertJ's {@code contains}). With no row given it fails unless the query returns none, as AssertJ's
+     * {@code contains} does.
+     */
     public QueryAssert contains(Row... given) {
         Rows.Read read = read();
+        if (given.length == 0 && !read.rows().isEmpty()) {
+            failWithMessage("Query %s returns rows while no row to look for was given; it returns %s:%n%s", query(),
+                    read.rows().size(), shown(read.rows()));
+        }
         List<Row> missing = Rows.missing(read.rows(), Rows.jsonb(dataSource, read.types(), given, query()));
         if (!missing.isEmpty()) {
             failWithMessage("Query %s lacks %s expected rows:%n%s%nIt returns %s rows:%n%s%s", query(), missing.size(),

@@ -112,10 +112,19 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         return this;
     }
 
-    /** Fails unless each of these rows is in the table. */
+    /**
+     * Fails unless each of these rows is in the table (a row given twice needs to be there once, as in AssertJ's
+     * {@code contains}). With no row given it fails unless the table is empty, as AssertJ's {@code contains} does: an
+     * empty expectation (a computed list that came out empty) would pass for any table.
+     */
     public TableAssert contains(Row... given) {
         Rows.Read read = read(Integer.MAX_VALUE);
         List<Row> actualRows = read.rows();
+        if (given.length == 0 && !actualRows.isEmpty()) {
+            failWithMessage("Table %s%s is not empty while no row to look for was given; it holds %s rows:%n%s", actual,
+                    columns.isEmpty() ? "" : " " + columns, actualRows.size(),
+                    Rows.render(actualRows.subList(0, Math.min(Rows.SHOWN, actualRows.size()))));
+        }
         List<Row> missing = Rows.missing(actualRows, Rows.jsonb(dataSource, read.types(), given, actual));
         if (!missing.isEmpty()) {
             List<Row> shown = actualRows.subList(0, Math.min(Rows.SHOWN, actualRows.size()));

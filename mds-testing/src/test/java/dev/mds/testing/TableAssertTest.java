@@ -43,6 +43,31 @@ class TableAssertTest {
     }
 
     @Test
+    void containsWithNoRowGivenFailsUnlessThereIsNoneAsAssertJsContainsDoes(DataSource ds) throws Exception {
+        Row[] none = List.<Row>of().toArray(Row[]::new);   // an expectation computed by the test, which came out empty
+        assertThatThrownBy(() -> assertThatTable(ds, "product.users").columns("user_id").contains(none))
+                .isInstanceOf(AssertionError.class)
+                .hasMessage("Table product.users [user_id] is not empty while no row to look for was given; it holds 3 rows:"
+                        + System.lineSeparator() + "  (1)" + System.lineSeparator() + "  (2)" + System.lineSeparator() + "  (3)");
+        assertThatThrownBy(() -> MdsAssertions.assertThatQuery(ds, "select 1").contains(none))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Query \"select 1\" returns rows while no row to look for was given; it returns 1:");
+        MdsAssertions.assertThatQuery(ds, "select 1 where false").contains(none);
+        TableFixture.on(ds, "product.none").columns("id int primary key").rows();
+        assertThatTable(ds, "product.none").contains(none);
+        TableChanges changes = TableChanges.of(ds, "product.none");
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "insert into product.none values (1)");
+        }
+        changes.end();
+        assertThatThrownBy(() -> MdsAssertions.assertThatChanges(changes).containsCreations(none))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Expected creations in [product.none] to include the given rows, but no row was given"
+                        + " and there are creations.");
+        MdsAssertions.assertThatChanges(changes).containsDeletions(none);
+    }
+
+    @Test
     void failureShowsMissingAndUnexpectedRows(DataSource ds) {
         assertThatThrownBy(() -> assertThatTable(ds, "product.users").columns("user_id", "name")
                 .containsExactlyInAnyOrder(row(1, "John Doe"), row(2, "Jane Doe"), row(4, "Nobody")))
