@@ -6,7 +6,6 @@ import dev.mds.testing.TableChanges.Kind;
 import dev.mds.testing.internal.Values;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.assertj.core.api.AbstractAssert;
 
 /**
@@ -163,14 +162,21 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         return this;
     }
 
-    /** The one modification of the row of this key (in any table in scope, of a key of as many columns). */
+    /**
+     * The one modification of the row of this key in scope (of a key of as many columns); fails when tables in scope
+     * modified rows of this key in more than one table, naming them, as which one the assertion means is unclear.
+     */
     private Change modification(Row key) {
-        Optional<Change> change = changes.stream()
-                .filter(c -> c.kind() == Kind.MODIFICATION && Rows.sameRow(c.key(), key)).findFirst();
-        if (change.isEmpty()) {
+        List<Change> found = changes.stream()
+                .filter(c -> c.kind() == Kind.MODIFICATION && Rows.sameRow(c.key(), key)).toList();
+        if (found.isEmpty()) {
             failWithMessage("Expected a modification of the row of key %s in %s, but there is none.%n%s", key, scope, found());
         }
-        return change.orElseThrow();
+        if (found.size() > 1) {
+            failWithMessage("Rows of key %s were modified in %s tables, %s: name one with onTable(...) first.%n%s", key,
+                    found.size(), found.stream().map(c -> c.table().toString()).toList(), found());
+        }
+        return found.get(0);
     }
 
     /** A value expected in column {@code i} of the change's table: JSON text for a jsonb column read as jsonb. */

@@ -142,6 +142,23 @@ class TableChangesTest {
     }
 
     @Test
+    void aKeyModifiedInTwoTablesMustBeNarrowedToOne(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.m1").columns("id int primary key", "v text", "w text").rows(row(1, "x", "p"));
+        TableFixture.on(ds, "c.m2").columns("id int primary key", "v text", "w text").rows(row(1, "x", "p"));
+        TableChanges changes = TableChanges.of(ds, "c.m1", "c.m2");
+        sql(ds, "update c.m1 set v = 'y'; update c.m2 set v = 'y', w = 'q'");
+        changes.end();
+        // meant for c.m2, which changed v and w: c.m1's modification of key (1) must not answer for it
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModifiedColumns(row(1), "v"))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("Rows of key (1) were modified in 2 tables, [c.m1, c.m2]: name one with onTable(...) first.");
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "v", "x", "y"))
+                .hasMessageStartingWith("Rows of key (1) were modified in 2 tables");
+        assertThatChanges(changes).onTable("c.m1").hasModifiedColumns(row(1), "v");
+        assertThatChanges(changes).onTable("c.m2").hasModifiedColumns(row(1), "v", "w").hasModification(row(1), "w", "p", "q");
+    }
+
+    @Test
     void refusesToAssertBeforeTheEndAndAMissingTable(DataSource ds) {
         TableFixture.on(ds, "c.e").columns("id int primary key").rows();
         TableChanges changes = TableChanges.of(ds, "c.e");
