@@ -1,5 +1,6 @@
 package dev.mds.core;
 
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -483,6 +484,20 @@ public final class PostgresDialect implements Dialect {
         int precision = ((typmod - 4) >> 16) & 0xffff;
         int scale = (((typmod - 4) & 0x7ff) ^ 1024) - 1024;
         return fieldType(Types.NUMERIC, "numeric", precision, scale);
+    }
+
+    /** The most digits after the point a PostgreSQL numeric holds (NUMERIC_DSCALE_MAX). */
+    public static final int NUMERIC_MAX_SCALE = 16383;
+    /** The most digits before the point a PostgreSQL numeric holds ((NUMERIC_WEIGHT_MAX + 1) groups of 4). */
+    public static final int NUMERIC_MAX_DIGITS = 131072;
+
+    /**
+     * Whether PostgreSQL's numeric input refuses {@code d} as written ('value overflows numeric format'): more than
+     * {@link #NUMERIC_MAX_SCALE} digits after the point (as written: {@code 0e-20000} overflows too), or more than
+     * {@link #NUMERIC_MAX_DIGITS} before it.
+     */
+    public boolean beyondNumeric(BigDecimal d) {
+        return d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && (long) d.precision() - d.scale() > NUMERIC_MAX_DIGITS;
     }
 
     /**

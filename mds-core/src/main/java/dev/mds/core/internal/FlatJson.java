@@ -82,7 +82,7 @@ public final class FlatJson {
     }
 
     /** PostgreSQL's numeric holds up to 131072 digits before the decimal point. */
-    private static final int MAX_WHOLE_DIGITS = 131_072;
+    private static final int MAX_WHOLE_DIGITS = dev.mds.core.PostgresDialect.NUMERIC_MAX_DIGITS;
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 

@@ -1,6 +1,7 @@
 package dev.mds.connector.csv.internal;
 
 import dev.mds.core.FieldType;
+import dev.mds.core.PostgresDialect;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.DateTimeException;
@@ -178,13 +179,8 @@ public final class Values {
 
     /** Whether PostgreSQL's numeric input refuses {@code d} as written ('value overflows numeric format'). */
     static boolean beyondNumeric(BigDecimal d) {
-        return d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && d.precision() - (long) d.scale() > NUMERIC_MAX_DIGITS;
+        return PostgresDialect.INSTANCE.beyondNumeric(d);
     }
-
-    /** The most digits after the point a PostgreSQL numeric holds (NUMERIC_DSCALE_MAX). */
-    private static final int NUMERIC_MAX_SCALE = 16383;
-    /** The most digits before the point a PostgreSQL numeric holds ((NUMERIC_WEIGHT_MAX + 1) groups of 4). */
-    private static final int NUMERIC_MAX_DIGITS = 131072;
 
     /**
      * Rounds to the declared scale half away from zero, as PostgreSQL stores a numeric(p,s), and rejects a value

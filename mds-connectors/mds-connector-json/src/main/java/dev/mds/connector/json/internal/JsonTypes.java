@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.mds.core.FieldType;
+import dev.mds.core.PostgresDialect;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -564,18 +565,14 @@ public final class JsonTypes {
         return text;
     }
 
-    /** The most digits after the point a PostgreSQL numeric holds (NUMERIC_DSCALE_MAX). */
-    private static final int NUMERIC_MAX_SCALE = 16383;
-    /** The most digits before the point a PostgreSQL numeric holds ((NUMERIC_WEIGHT_MAX + 1) groups of 4). */
-    private static final int NUMERIC_MAX_DIGITS = 131072;
 
     /**
      * Whether PostgreSQL's numeric input refuses {@code d} as written ('value overflows numeric format'): more than
      * 16383 digits after the point, or more than 131072 before it.
      */
     static String beyondNumericReason() {
-        return "beyond PostgreSQL numeric's range (at most " + NUMERIC_MAX_DIGITS + " digits before the point and "
-                + NUMERIC_MAX_SCALE + " after it)";
+        return "beyond PostgreSQL numeric's range (at most " + PostgresDialect.NUMERIC_MAX_DIGITS + " digits before the point and "
+                + PostgresDialect.NUMERIC_MAX_SCALE + " after it)";
     }
 
     /** The first number in {@code value}, at any depth, that is {@link #beyondNumeric}; null when there is none. */
@@ -599,7 +596,7 @@ public final class JsonTypes {
     }
 
     static boolean beyondNumeric(BigDecimal d) {
-        return d.scale() > NUMERIC_MAX_SCALE || d.signum() != 0 && (long) d.precision() - d.scale() > NUMERIC_MAX_DIGITS;
+        return PostgresDialect.INSTANCE.beyondNumeric(d);
     }
 
     /**
