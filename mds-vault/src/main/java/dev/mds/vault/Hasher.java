@@ -35,7 +35,8 @@ import java.util.Set;
  *
  * <p>Give values as pgjdbc reads them: PostgreSQL's {@code 'infinity'} and {@code '-infinity'} dates and timestamps
  * are {@code MAX} and {@code MIN} of {@code LocalDate}, {@code LocalDateTime} or {@code OffsetDateTime} (also
- * {@code Instant}), and hash as the SQL hashes the infinities. A {@code char(n)} column is hashed in SQL without
+ * {@code Instant}), and hash as the SQL hashes the infinities; a {@code numeric}'s {@code NaN}, {@code Infinity} and
+ * {@code -Infinity} are the {@link Double} NaN and infinities (a {@code BigDecimal} cannot hold them). A {@code char(n)} column is hashed in SQL without
  * its trailing blanks (as PostgreSQL compares it), but pgjdbc reads it padded to {@code n}: name such columns in
  * {@link Builder#charColumns} (a {@link FieldType#STRING} cannot tell), or the Java hash differs.
  *

@@ -514,6 +514,10 @@ public final class Canonical {
                 }
                 throw wrongType(f, v);
             case DECIMAL: {
+                String special = specialNumeric(v);
+                if (special != null) {
+                    return special;
+                }
                 BigDecimal d = toScale(t, decimal(f, v));
                 return d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString();
             }
@@ -611,6 +615,18 @@ public final class Canonical {
         return t.precision() > 0 && d.scale() > t.scale() ? d.setScale(t.scale(), RoundingMode.HALF_UP) : d;
     }
 
+    /**
+     * A numeric {@code NaN}, {@code Infinity} or {@code -Infinity}, which pgjdbc reads as a {@link Double} (a
+     * {@link BigDecimal} cannot hold them), as PostgreSQL prints it; null for any other value.
+     */
+    private static String specialNumeric(Object v) {
+        if ((v instanceof Double || v instanceof Float) && !Double.isFinite(((Number) v).doubleValue())) {
+            double d = ((Number) v).doubleValue();
+            return Double.isNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+        }
+        return null;
+    }
+
     private static BigDecimal decimal(Field f, Object v) {
         if (v instanceof BigDecimal d) {
             return d;
@@ -672,6 +688,10 @@ public final class Canonical {
             }
             case INT, LONG -> canonicalText(f, f.type(), v, false);
             case DECIMAL -> {
+                String special = specialNumeric(v);
+                if (special != null) {
+                    yield special;
+                }
                 BigDecimal d = decimal(f, v);
                 if (f.type().precision() > 0) {
                     d = d.setScale(f.type().scale(), RoundingMode.HALF_UP);
