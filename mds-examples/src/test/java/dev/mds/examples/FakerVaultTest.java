@@ -8,6 +8,8 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestSql;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -29,5 +31,25 @@ class FakerVaultTest {
         assertThat(TestSql.strings(ds, "select sum(price::numeric) from dds.sat_products")).containsExactly("4494201");
         assertThatTable(ds, "dds.link_purchases").hasRowCount(14);
         assertThatTable(ds, "dds.hub_users").hasRowCount(10);
+    }
+
+    @Test
+    void buildingTheVaultTwiceOnTheSameDatabaseGivesTheSameVault(DataSource ds) throws Exception {
+        FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+        List<String> first = vault(ds);
+
+        FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+
+        assertThat(vault(ds)).isEqualTo(first);
+        assertThatTable(ds, "dds.hub_users").hasRowCount(10);
+        assertThatTable(ds, "dds.link_purchases").hasRowCount(14);
+    }
+
+    private static List<String> vault(DataSource ds) {
+        List<String> rows = new ArrayList<>();
+        for (String t : List.of("dds.hub_users", "dds.hub_products", "dds.link_purchases", "dds.sat_users", "dds.sat_products")) {
+            rows.addAll(TestSql.strings(ds, "select '" + t + " ' || t::text from " + t + " t order by t::text"));
+        }
+        return rows;
     }
 }

@@ -41,8 +41,16 @@ public final class FakerVault {
         }
     }
 
-    /** Loads the seed CSVs into {@code raw}, builds the vault in {@code dds}, loads it twice and prints it. */
+    /**
+     * Loads the seed CSVs into {@code raw}, builds the vault in {@code dds}, loads it twice and prints it. Idempotent: on
+     * a database where it ran before, it reloads {@code raw} and leaves the vault as the first build made it.
+     */
     public static void build(DataSource ds, PrintStream out) throws SQLException {
+        // a second build on the same database reloads raw, whose tables the views of an earlier build read: drop the
+        // views first (createStage makes them again); the vault's tables stay, and its loads insert nothing new
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("drop view if exists stg.users, stg.products, stg.purchases, raw.faker_purchases_enriched");
+        }
         TableFixture.on(ds, "raw.faker_users").csv(SeedData.file("001-faker-vault/faker_users.csv"));
         TableFixture.on(ds, "raw.faker_products").csv(SeedData.file("001-faker-vault/faker_products.csv"));
         TableFixture.on(ds, "raw.faker_purchases").csv(SeedData.file("001-faker-vault/faker_purchases.csv"));
