@@ -45,6 +45,29 @@ class FakerVaultTest {
         assertThatTable(ds, "dds.link_purchases").hasRowCount(14);
     }
 
+    @Test
+    void aUsersSatelliteSeesEveryAttributeTheProjectsHashdiffCovers(DataSource ds) throws Exception {
+        FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+
+        // v_stg_users.sql hashes AGE, NAME, TITLE, GENDER, HEIGHT, WEIGHT, LANGUAGE, TELEPHONE, BLOOD_TYPE, OCCUPATION,
+        // NATIONALITY, ACADEMIC_DEGREE and UPDATED_AT into USER_HASHDIFF; sat_users.sql stores them with EMAIL and CREATED_AT
+        assertThat(TestSql.strings(ds, "select column_name from information_schema.columns"
+                + " where table_schema = 'dds' and table_name = 'sat_users'")).contains("email", "gender", "height",
+                "weight", "language", "telephone", "blood_type", "occupation", "nationality", "academic_degree",
+                "created_at", "updated_at");
+        // Airbyte's always_updated changes a user's telephone and weight and stamps updated_at: each of those, and every
+        // other hashed attribute, changes the user's hashdiff, so the next satellite load keeps the new version
+        for (String change : List.of("telephone = '555-0100'", "weight = '99'", "gender = 'Other'", "height = '1.99'",
+                "language = 'Zulu'", "blood_type = 'O+'", "nationality = 'Kenyan'", "academic_degree = 'PhD'",
+                "updated_at = '2022-11-28T10:00:00+00:00'")) {
+            TestSql.sql(ds, "update raw.faker_users set " + change + " where id = '1'");
+            assertThat(TestSql.strings(ds, "select (g.user_hashdiff = s.user_hashdiff)::text from stg.users g"
+                    + " join dds.sat_users s on s.user_hk = g.user_hk where g.id = '1'"))
+                    .as("after %s", change).containsExactly("false");
+            FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+        }
+    }
+
     private static List<String> vault(DataSource ds) {
         List<String> rows = new ArrayList<>();
         for (String t : List.of("dds.hub_users", "dds.hub_products", "dds.link_purchases", "dds.sat_users", "dds.sat_products")) {

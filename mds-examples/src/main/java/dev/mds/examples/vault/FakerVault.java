@@ -26,7 +26,8 @@ import javax.sql.DataSource;
  * Replays the e-commerce Data Vault of {@code Katrindenek/Cloud-Data-Vault-with-dbt-and-Airbyte} (built there
  * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from the product id, as
  * the project's final {@code hub_products} has it: the 100 products have only 93 distinct makes and models),
- * link_purchases, sat_users and sat_products. Run it with
+ * link_purchases, sat_users (hashdiff and payload as the project's: every attribute of a user, so a changed
+ * telephone or weight is a new version) and sat_products. Run it with
  * {@code java -cp mds-examples/target/mds-examples.jar dev.mds.examples.vault.FakerVault}.
  */
 public final class FakerVault {
@@ -67,7 +68,10 @@ public final class FakerVault {
         Vault vault = Vault.on(ds);   // HashStandard.CANONICAL, MD5
         Stage users = Stage.of("raw.faker_users").into("stg.users").recordSource("faker").loadDate("_extracted_at")
                 .derived("updated", "updated_at::timestamptz").derived("age_years", "age::int")
-                .hashKey("user_hk", "email").hashDiff("user_hashdiff", "name", "age_years", "title", "occupation");
+                .hashKey("user_hk", "email")
+                // v_stg_users.sql's USER_HASHDIFF: every attribute Airbyte's faker may change, updated_at included
+                .hashDiff("user_hashdiff", "age_years", "name", "title", "gender", "height", "weight", "language",
+                        "telephone", "blood_type", "occupation", "nationality", "academic_degree", "updated");
         Stage products = Stage.of("raw.faker_products").into("stg.products").recordSource("faker").loadDate("_extracted_at")
                 .derived("product_id", "id").derived("created", "created_at::timestamptz")
                 .hashKey("product_hk", "product_id").hashDiff("product_hashdiff", "make", "model", "year", "price");
@@ -91,7 +95,9 @@ public final class FakerVault {
         Link link = vault.link("dds.link_purchases").hashKey("purchase_hk").refs("product_hk", "user_hk")
                 .payload("purchased", "added_to_cart", "returned").from(purchases);
         Satellite satUsers = vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff")
-                .payload("name", "age_years", "title", "occupation").effectiveFrom("updated").from(users);
+                .payload("age_years", "name", "email", "title", "gender", "height", "weight", "language", "telephone",
+                        "blood_type", "occupation", "nationality", "academic_degree", "created_at", "updated_at")
+                .effectiveFrom("updated").from(users);
         Satellite satProducts = vault.satellite("dds.sat_products").parent("product_hk").hashDiff("product_hashdiff")
                 .payload("make", "model", "year", "price").effectiveFrom("created").from(products);
         hubUsers.createTable();
