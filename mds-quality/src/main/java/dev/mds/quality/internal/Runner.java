@@ -1903,24 +1903,21 @@ public final class Runner {
      * privilege, which a role that may only write the history table (a loader auditing its own writes) lacks.
      */
     private void createHistory(TableName h) {
-        String sql = "select " + PostgresDialect.INSTANCE.relationOid(h) + " is not null, exists (select 1 from"
-                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(h.schema()) + ")";
-        boolean tableExists;
-        boolean schemaExists;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            tableExists = rs.getBoolean(1);
-            schemaExists = rs.getBoolean(2);
-        } catch (SQLException e) {
-            throw new MdsException("cannot look up the quality history table " + h + ": " + e.getMessage(), e);
-        }
-        if (tableExists) {
+        if (historyFound(h)[0]) {
             return;
         }
-        // in auto-commit mode, schema and table in a transaction of their own: never a schema made without its table
+        // in auto-commit mode, schema and table in a transaction of their own: never a schema made without its table.
+        // Runs that found the table missing take turns (a lock of the transaction) and look again once they hold it:
+        // a second create would wait for the first's transaction and then fail on pg_type's unique index.
         try {
             Sql.transaction(c, x -> {
-                if (!schemaExists) {
+                Sql.execute(x, "select pg_advisory_xact_lock(hashtext('mds-quality history'), hashtext("
+                        + Identifiers.literal(h.quoted()) + "))");
+                boolean[] found = historyFound(h);
+                if (found[0]) {
+                    return null;
+                }
+                if (!found[1]) {
                     PostgresDialect.INSTANCE.createSchemaIfMissing(x, h.schema());
                 }
                 Sql.execute(x, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz"
@@ -1931,6 +1928,18 @@ public final class Runner {
             });
         } catch (MdsException | SQLException e) {
             throw new MdsException("cannot create the quality history table " + h + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the history table exists, and whether its schema does. */
+    private boolean[] historyFound(TableName h) {
+        String sql = "select " + PostgresDialect.INSTANCE.relationOid(h) + " is not null, exists (select 1 from"
+                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(h.schema()) + ")";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return new boolean[] {rs.getBoolean(1), rs.getBoolean(2)};
+        } catch (SQLException e) {
+            throw new MdsException("cannot look up the quality history table " + h + ": " + e.getMessage(), e);
         }
     }
 
