@@ -39,7 +39,7 @@ import javax.sql.DataSource;
  *     in CDC mode, offsets committed with the rows);</li>
  * <li>the pricing sheet (all cells text, as Airbyte's Sheets source lands them) from CSV into {@code raw.pricing};</li>
  * <li>the project's dbt models with mds-transform: staging views and the {@code mart.users} table;</li>
- * <li>quality checks on the raw tables, in one scan per table;</li>
+ * <li>quality checks on the raw tables, in one scan per table (a failing check stops the run);</li>
  * <li>changes in the product database (an update, an insert, a delete) flow through, and the mart is rebuilt.</li>
  * </ol>
  *
@@ -107,6 +107,7 @@ public final class Main {
                 Tables.step("6. quality checks", System.out);
                 QualityReport report = checks(dwh);
                 System.out.println(report.toConsoleTable());
+                report.assertPassed();   // a FAIL or ERROR stops the run (warnings do not), so CI's run exits non-zero
 
                 Tables.step("7. changes in the product database flow through", System.out);
                 try (Connection c = source.getConnection(); Statement st = c.createStatement()) {
