@@ -169,5 +169,26 @@ class CdcReviewTest {
         }
         return sb.toString();
     }
-}
 
+    /**
+     * A numeric with a negative scale (PostgreSQL 15+: {@code numeric(5,-2)} rounds to hundreds), its array, and a
+     * scale above the precision ({@code numeric(3,5)}), from the snapshot and the stream.
+     */
+    @Test
+    void numericsWithANegativeScaleOrAScaleAboveThePrecisionArriveAtTheirValue(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r4", "create table r4.t (id int primary key, h numeric(5,-2), ha numeric(7,-3)[],"
+                        + " small numeric(3,5), nn numeric(6,-1) not null)",
+                "insert into r4.t values (1, 12345, '{1234567, -5500}', 0.00123, 99999)");
+        String columns = "id, h::text, ha::text, small::text, nn::text";
+        try (var run = Cdc.start(Cdc.source(db, ds, "r_negscale", "r4.t").build(), Cdc.loadInto(ds, "rw4"))) {
+            awaitSameAs(ds, "r4.t", "rw4.t", columns);
+            Cdc.awaitSlotActive(ds, "r_negscale");
+            sql(ds, "insert into r4.t values (2, -99949, '{0}', -0.00999, 5)", "update r4.t set h = 50 where id = 1");
+            awaitSameAs(ds, "r4.t", "rw4.t", columns);
+            assertThat(run.rowEvents()).filteredOn(e -> e.key().get(0).equals(2)).singleElement()
+                    .satisfies(e -> assertThat(e.after().orElseThrow().get(1)).isEqualTo(new java.math.BigDecimal("-99900")));
+        }
+        Cdc.dropSlot(ds, "r_negscale");
+    }
+}

@@ -190,7 +190,7 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             return;
         }
         int precision = column.length().orElse(0);
-        int scale = column.scale().orElse(0);
+        int scale = signedScale(column.scale().orElse(0));
         boolean declared = precision > 0 && precision != VARIABLE_SCALE_LENGTH;
         int declaredScale = declared ? scale : Integer.MIN_VALUE;
         if (array) {
@@ -220,6 +220,16 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
                 return value != null ? value : filler;
             });
         }
+    }
+
+    /**
+     * The declared scale of a numeric column, which may be negative since PostgreSQL 15 ({@code numeric(5,-2)} rounds
+     * to hundreds). PostgreSQL keeps it in the low 11 bits of the type modifier, as a signed number; the driver (and so
+     * Debezium) reads those bits unsigned, so -2 came as 2046 and every value was given 2,046 zeros after the point.
+     * PostgreSQL's scales run from -1000 to 1000: a larger number is read back as the negative it stands for.
+     */
+    static int signedScale(int scale) {
+        return scale > 1000 && scale <= 0x7ff ? ((scale & 0x7ff) ^ 1024) - 1024 : scale;
     }
 
     private static SchemaBuilder numericSchema(boolean declared, int precision, int scale, boolean optional) {
