@@ -43,4 +43,48 @@ class ReportsAndHistoryReviewTest {
         }
         assertThat(strings(ds, "select count(distinct run_id) from audit_race.runs")).containsExactly("2");
     }
+
+    /**
+     * A check id, table name or message in CJK (two terminal columns a character), or with a combining accent (none),
+     * pushed the console table's columns out of line: widths were counted in chars.
+     */
+    @Test
+    void theConsoleTableLinesUpWideAndCombiningCharacters(DataSource ds) throws Exception {
+        sql(ds, "create table \"注文\" (id int, note text)", "insert into \"注文\" values (1, 'a'), (2, 'b')");
+        QualityReport r = QualitySuite.on(ds).table("\"注文\"", t -> t
+                .expression("金額チェック", "id > 1")
+                .expression("cafe\u0301", "id > 0")
+                .expression("plain", "id > 0")
+                .expression("長".repeat(40), "id > 0"))
+                .run();
+        List<String> lines = r.toConsoleTable().lines().skip(1).takeWhile(l -> !l.isEmpty()).toList();
+        assertThat(lines).hasSize(6); // head, rule, 4 checks
+        List<Integer> bars = null;
+        for (String l : lines) {
+            List<Integer> at = new java.util.ArrayList<>();
+            int col = 0;
+            for (int i = 0; i < l.length(); ) {
+                int cp = l.codePointAt(i);
+                if (cp == '|' || cp == '+') {
+                    at.add(col);
+                }
+                col += columns(cp);
+                i += Character.charCount(cp);
+            }
+            if (bars == null) {
+                bars = at;
+            }
+            assertThat(at).as(l).isEqualTo(bars);
+        }
+        assertThat(bars.get(1) - bars.get(0) - 3).as("the check column, cut at 70 columns").isLessThanOrEqualTo(70);
+        assertThat(lines.get(5)).contains("長".repeat(34) + "…");
+    }
+
+    /** Terminal columns of a code point in this test's strings. */
+    private static int columns(int cp) {
+        if (Character.getType(cp) == Character.NON_SPACING_MARK) {
+            return 0;
+        }
+        return cp >= 0x3000 && cp <= 0x9FFF ? 2 : 1;
+    }
 }

@@ -44,7 +44,7 @@ public final class ReportRenderer {
         for (int i = 0; i < head.length; i++) {
             w[i] = head[i].length();
             for (String[] r : rows) {
-                w[i] = Math.max(w[i], r[i].length());
+                w[i] = Math.max(w[i], width(r[i]));
             }
         }
         StringBuilder s = new StringBuilder();
@@ -96,7 +96,7 @@ public final class ReportRenderer {
         for (int i = 0; i < cells.length; i++) {
             boolean right = i == 3 || i == 4;
             String cell = cells[i];
-            String pad = " ".repeat(w[i] - cell.length());
+            String pad = " ".repeat(w[i] - width(cell));
             l.append(i == 0 ? "" : " | ").append(right ? pad + cell : cell + pad);
         }
         s.append(l.toString().stripTrailing()).append('\n');
@@ -104,15 +104,54 @@ public final class ReportRenderer {
 
     /**
      * A table cell: one line (line breaks and tabs as spaces, other control characters escaped as in
-     * {@link #escaped}), cut to {@link #MAX_CELL} characters without splitting a surrogate pair.
+     * {@link #escaped}), cut to {@link #MAX_CELL} terminal columns ({@link #width}) between code points.
      */
     private static String cell(String v) {
         String one = escaped(v.replace('\n', ' ').replace('\r', ' ').replace('\t', ' '));
-        if (one.length() <= MAX_CELL) {
+        if (width(one) <= MAX_CELL) {
             return one;
         }
-        int end = Character.isHighSurrogate(one.charAt(MAX_CELL - 2)) ? MAX_CELL - 2 : MAX_CELL - 1;
+        int used = 0;
+        int end = 0;
+        while (end < one.length()) {
+            int cp = one.codePointAt(end);
+            if (used + columns(cp) > MAX_CELL - 1) {
+                break;
+            }
+            used += columns(cp);
+            end += Character.charCount(cp);
+        }
         return one.substring(0, end) + "…";
+    }
+
+    /** The terminal columns {@code s} takes (see {@link #columns}), which line the console table's cells up. */
+    private static int width(String s) {
+        int w = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            w += columns(cp);
+            i += Character.charCount(cp);
+        }
+        return w;
+    }
+
+    /**
+     * The terminal columns of one code point, as wcwidth counts them: none for a combining mark, a zero-width or
+     * format character, two for East Asian wide and fullwidth characters (CJK, kana, hangul, fullwidth forms) and
+     * emoji, else one.
+     */
+    private static int columns(int cp) {
+        int type = Character.getType(cp);
+        if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.FORMAT
+                || cp >= 0x1160 && cp <= 0x11FF) {
+            return 0;
+        }
+        boolean wide = cp >= 0x1100 && cp <= 0x115F || cp >= 0x2E80 && cp <= 0x303E || cp >= 0x3041 && cp <= 0x33FF
+                || cp >= 0x3400 && cp <= 0x4DBF || cp >= 0x4E00 && cp <= 0x9FFF || cp >= 0xA000 && cp <= 0xA4CF
+                || cp >= 0xAC00 && cp <= 0xD7A3 || cp >= 0xF900 && cp <= 0xFAFF || cp >= 0xFE30 && cp <= 0xFE4F
+                || cp >= 0xFF00 && cp <= 0xFF60 || cp >= 0xFFE0 && cp <= 0xFFE6 || cp >= 0x1F300 && cp <= 0x1F64F
+                || cp >= 0x1F900 && cp <= 0x1F9FF || cp >= 0x20000 && cp <= 0x3FFFD;
+        return wide ? 2 : 1;
     }
 
     /**
