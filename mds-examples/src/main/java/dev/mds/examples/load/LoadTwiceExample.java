@@ -1,7 +1,9 @@
 package dev.mds.examples.load;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.mds.core.BadInputException;
 import dev.mds.core.FieldType;
+import dev.mds.core.InputLocation;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
@@ -82,7 +84,11 @@ public final class LoadTwiceExample {
         }
     }
 
-    /** The CSV as a batch of text values (empty means NULL), parsed simply: the file has no quoted fields. */
+    /**
+     * The CSV as a batch of text values (empty means NULL), parsed simply: the file has no quoted fields.
+     *
+     * @throws BadInputException at the first line that holds a double quote or whose field count is not the header's
+     */
     static RecordBatch read(Path file) {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -92,14 +98,22 @@ public final class LoadTwiceExample {
                 schema.add(header[i], FieldType.STRING);
             }
             List<Record> records = new ArrayList<>();
-            for (String line : lines.subList(1, lines.size())) {
+            for (int n = 1; n < lines.size(); n++) {
+                String line = lines.get(n);
                 if (line.isBlank()) {
                     continue;
                 }
+                InputLocation at = InputLocation.of(file.toString()).withLine(n + 1L);
+                if (line.indexOf('"') >= 0) {
+                    throw new BadInputException(at, "a double quote: this simple reader does not read quoted fields");
+                }
                 String[] cells = line.split(",", -1);
+                if (cells.length != header.length) {
+                    throw new BadInputException(at, cells.length + " fields, the header has " + header.length + " columns");
+                }
                 Object[] values = new Object[header.length];
                 for (int i = 0; i < header.length; i++) {
-                    values[i] = i < cells.length && !cells[i].isBlank() ? cells[i].strip() : null;
+                    values[i] = cells[i].isBlank() ? null : cells[i].strip();
                 }
                 records.add(Record.of(values));
             }
