@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
@@ -38,9 +39,19 @@ public final class ProductDatabase {
         }
     }
 
+    /**
+     * Copies a seed file into {@code target}.
+     *
+     * @throws SQLException when PostgreSQL refuses the file, naming it: COPY's message names only the table and the
+     *     line (counted from the header, so the file's line)
+     */
     private static void copy(Connection c, String target, String seedFile) throws SQLException, IOException {
-        try (Reader in = Files.newBufferedReader(SeedData.file(seedFile), StandardCharsets.UTF_8)) {
+        Path file = SeedData.file(seedFile);
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + target + " from stdin (format csv, header true)", in);
+        } catch (SQLException e) {
+            throw new SQLException("seed file " + file.toAbsolutePath() + " cannot be loaded into " + target + ": "
+                    + e.getMessage(), e.getSQLState(), e);
         }
     }
 }
