@@ -87,4 +87,25 @@ class ReportsAndHistoryReviewTest {
         }
         return cp >= 0x3000 && cp <= 0x9FFF ? 2 : 1;
     }
+
+    /**
+     * A numeric sample value below 1e-6 was shown in Java's exponent notation: 0.0000001 as 1E-7 in the console and
+     * the HTML page, and 0.00000010 as 1.0E-7 in the JSON, where PostgreSQL (and psql) print 0.0000001 and
+     * 0.00000010.
+     */
+    @Test
+    void smallNumericSampleValuesReadAsPostgresqlPrintsThem(DataSource ds) throws Exception {
+        sql(ds, "create table tiny (id int primary key, rate numeric)",
+                "insert into tiny values (1, 0.0000001), (2, 0.00000010), (3, -0.000000000015), (4, 0.5)");
+        QualityReport r = QualitySuite.on(ds).table("tiny", t -> t.key("id").range("rate", 0.1, 1)).run();
+        assertThat(r.toConsoleTable()).contains("{id=1, rate=0.0000001}", "{id=2, rate=0.00000010}",
+                "{id=3, rate=-0.000000000015}").doesNotContain("E-");
+        assertThat(r.toHtml()).contains("<td>0.0000001</td>", "<td>0.00000010</td>").doesNotContain("E-");
+        String json = r.toJson();
+        assertThat(json).contains("\"rate\" : 0.0000001\n", "\"rate\" : 0.00000010\n", "\"rate\" : -0.000000000015\n");
+        com.fasterxml.jackson.databind.JsonNode samples = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .readTree(json).get("checks").get(0).get("samples");
+        assertThat(samples.get(1).get("rate").decimalValue()).isEqualByComparingTo("0.0000001");
+    }
 }

@@ -1,8 +1,10 @@
 package dev.mds.quality.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mds.core.MdsException;
@@ -21,7 +23,9 @@ import java.util.StringJoiner;
 
 /** Renders a {@link QualityReport} as a console table, JSON and XHTML. */
 public final class ReportRenderer {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Numeric sample values as PostgreSQL prints them, 0.0000001 and not 1E-7. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
     private static final int MAX_CELL = 70;
 
     private ReportRenderer() {
@@ -75,7 +79,7 @@ public final class ReportRenderer {
                         .append(":\n");
                 for (Map<String, Object> m : c.samples()) {
                     StringJoiner row = new StringJoiner(", ", "  {", "}\n");
-                    m.forEach((k, v) -> row.add(escaped(k) + "=" + (v == null ? "null" : escaped(v.toString()))));
+                    m.forEach((k, v) -> row.add(escaped(k) + "=" + (v == null ? "null" : escaped(text(v)))));
                     s.append(row);
                 }
             }
@@ -305,11 +309,16 @@ public final class ReportRenderer {
             t.append("<tr>");
             for (String c : cols) {
                 Object v = m.get(c);
-                t.append("<td>").append(v == null ? "<em>NULL</em>" : esc(v.toString())).append("</td>");
+                t.append("<td>").append(v == null ? "<em>NULL</em>" : esc(text(v))).append("</td>");
             }
             t.append("</tr>");
         }
         return t.append("</tbody></table>").toString();
+    }
+
+    /** A sample value's text: a numeric as PostgreSQL prints it (0.0000001, where BigDecimal's toString says 1E-7). */
+    private static String text(Object v) {
+        return v instanceof BigDecimal d ? d.toPlainString() : v.toString();
     }
 
     private static String td(String v) {
