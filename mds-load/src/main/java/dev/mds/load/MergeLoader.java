@@ -122,7 +122,8 @@ public final class MergeLoader {
 
     /**
      * Loads a batch of records inside the caller's transaction: nothing is committed or rolled back here. When
-     * the load throws, the caller's transaction is unusable and must be rolled back. A connection in auto-commit
+     * the load throws, the caller's transaction is unusable and must be rolled back: the load makes it fail on the
+     * server, so that a commit cannot keep what the load wrote before it failed. A connection in auto-commit
      * mode gets its own transaction, committed before this returns.
      */
     public LoadResult load(RecordBatch batch, Connection connection) {
@@ -496,7 +497,13 @@ public final class MergeLoader {
         Objects.requireNonNull(connection, "connection");
         try {
             if (!connection.getAutoCommit()) {
-                return work.apply(connection);
+                try {
+                    return work.apply(connection);
+                } catch (RuntimeException e) {
+                    // what the load wrote before it failed must not commit with the caller's work
+                    LoadEngine.abortCallersTransaction(connection);
+                    throw e;
+                }
             }
             try {
                 return timedTransaction(connection, work);

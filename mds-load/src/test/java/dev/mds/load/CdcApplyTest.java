@@ -146,6 +146,28 @@ class CdcApplyTest {
     }
 
     @Test
+    void aBatchRefusedInTheCallersTransactionCannotBeCommittedHalfApplied(DataSource ds) throws Exception {
+        MergeLoader loader = loader(ds, "joined_refused");
+        loader.load(batch(create(1, "a", "x", 10), create(3, "c", "z", 11)));
+        try (Connection c = ds.getConnection()) {
+            c.createStatement().execute("alter table raw.joined_refused add constraint short check (length(name) < 5)");
+            c.setAutoCommit(false);
+            // the delete of key 3 runs before the MERGE, which the CHECK refuses for key 2
+            assertThatThrownBy(() -> loader.load(batch(delete(3, 20), update(1, "b", "x", 21), create(2, "toolong", "x", 30)), c))
+                    .isInstanceOf(RefusedRowsException.class).hasMessageContaining("nothing of this batch was loaded");
+            // a caller that commits anyway (its source offset with it) must not commit half the batch
+            try {
+                c.commit();
+            } catch (java.sql.SQLException expected) {
+                c.rollback();
+            }
+        }
+        assertThatTable(ds, "raw.joined_refused").columns("user_id", "name")
+                .containsExactlyInAnyOrder(row(1, "a"), row(3, "c"));
+        assertThat(queryLong(ds, "select count(*) from pg_class where relname = 'joined_refused_mds_tombstones'")).isZero();
+    }
+
+    @Test
     void olderDeleteAfterNewerUpdateInOneBatchKeepsTheRow(DataSource ds) {
         MergeLoader loader = loader(ds, "reordered");
         // events arrive out of order: the newest by position wins

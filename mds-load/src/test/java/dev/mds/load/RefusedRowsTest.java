@@ -468,14 +468,20 @@ class RefusedRowsTest {
     @Test
     void aCallersTransactionIsBackBeforeTheRefusedMergeWithItsJoinSettings(DataSource ds) throws Exception {
         // a small batch into a big table runs with hash and merge joins off (set for the MERGE only): a refused
-        // MERGE is undone to its savepoint, which also undoes those settings
+        // MERGE is undone to its savepoint, which also undoes those settings. The failed load leaves the caller's
+        // transaction failed (it must not commit what the load wrote first), so the caller rolls back to a savepoint
+        // of its own set before the load, and goes on with its settings as they were
         table(ds, "joined", "insert into raw.joined select i, 'n' || i, 1 from generate_series(3, 5000) i",
                 "alter table raw.joined add constraint positive check (amount > 0)",
                 "alter table raw.joined add column credit numeric default 10",
                 "alter table raw.joined add constraint within_credit check (amount <= credit)");
         try (java.sql.Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
+            java.sql.Savepoint before = c.setSavepoint();
             assertRefused(() -> merge(ds, "joined").load(batch(r(1, "one", "50")), c), "joined", "within_credit", 1, "id=1");
+            assertThatThrownBy(() -> c.createStatement().executeQuery("select 1"))
+                    .hasMessageContaining("current transaction is aborted");
+            c.rollback(before);
             try (java.sql.Statement st = c.createStatement();
                  java.sql.ResultSet rs = st.executeQuery("select current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")) {
                 rs.next();

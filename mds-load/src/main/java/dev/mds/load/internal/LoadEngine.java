@@ -453,6 +453,16 @@ public final class LoadEngine {
     }
 
     /**
+     * After a load into a caller's transaction failed: makes that transaction fail on the server, so that the caller
+     * cannot commit what the load wrote before its failure (a CDC batch's deletes and tombstones run before the MERGE
+     * a constraint refuses; a table or column the load created) while the exception says nothing of the batch was
+     * loaded. The caller must roll back, as {@code load(batch, connection)} says; a transaction already failed stays so.
+     */
+    public static void abortCallersTransaction(Connection c) {
+        abort(c, "the load into this transaction failed, so it must be rolled back");
+    }
+
+    /**
      * Makes the current transaction fail on the server ({@code why} is its error), so that nothing of it can commit,
      * a caller's transaction included; returns that error.
      */
