@@ -25,7 +25,11 @@ import javax.sql.DataSource;
  * flattened into columns, their arrays kept as jsonb);
  * mds-transform then builds (over an
  * ephemeral staging model, inlined as a CTE) a per-movie table, an incremental daily table, a snapshot of the users
- * and the books' ratings (the reviews' book arrays unnested); mds-quality checks the
+ * and the books' ratings (the reviews' book arrays unnested), and answers the app's own questions as its dbt project's
+ * trusted models do (average streaming hours, median stream size, users hit by the Unforgiven outage of 25 December,
+ * users who watched half a movie in the last week, streamed movies based on books; the vendor's capitalised titles
+ * compared in capitals, and the percentage in decimals where the project's integer division gives 0; the question of
+ * Singaporean authors, whose SQL compares the nationality with a string literal, is left out); mds-quality checks the
  * raw tables (keys, relationships, stream times). Then the sources change as a nightly load would see them: a
  * user's surname changes and a new day of streams arrives. The second run adds that day to the incremental table
  * without rebuilding it, and the snapshot keeps both versions of the user.
@@ -69,6 +73,15 @@ public final class StreamingExample {
             Tables.query(ds, "most reviewed books", """
                     select book, author, reviews, avg_rate from marts.book_ratings
                     order by reviews desc, book limit 3""", System.out);
+            Tables.query(ds, "the app's questions (its trusted models)", """
+                    select (select round(average_streaming_duration, 2) from trusted.average_streaming_duration)
+                            as avg_hours,
+                        (select round(median_size_gb::numeric, 3) from trusted.median_streaming_size) as median_gb,
+                        (select total_users_affected from trusted.users_affected) as unforgiven_outage_users,
+                        (select users from trusted.users_watched_50_perc) as half_watched_last_week,
+                        (select total_streamed_movies_based_on_books || ' of ' || total_streamed_movies || ' ('
+                            || percentage_of_streamed_movies_based_on_books || '%)' from trusted.movies_based_on_books)
+                            as streamed_movies_from_books""", System.out);
 
             Tables.step("4. the sources change: a user's surname, and the streams of 2021-12-31", System.out);
             try (Connection c = ds.getConnection()) {
@@ -88,7 +101,7 @@ public final class StreamingExample {
         }
     }
 
-    private static void load(DataSource ds, String file, String table, String... key) throws Exception {
+    static void load(DataSource ds, String file, String table, String... key) throws Exception {
         MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.MERGE).key(key).build();
         try (CsvSource csv = CsvSource.builder().path(SeedData.file("004-streaming-app/" + file)).build()) {
             csv.batches().forEach(batch -> System.out.println("  " + file + ": " + loader.load(batch)));
@@ -99,7 +112,7 @@ public final class StreamingExample {
      * A JSON array of objects: one column per top-level key, types inferred, nested values as jsonb; with
      * {@code flatten}, nested objects' keys are columns of their own ({@code rating__rate}), arrays stay jsonb.
      */
-    private static void loadJson(DataSource ds, String file, String table, boolean flatten) {
+    static void loadJson(DataSource ds, String file, String table, boolean flatten) {
         MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.OVERWRITE).build();
         JsonSource.Builder source = JsonSource.builder().path(SeedData.file("004-streaming-app/" + file));
         try (JsonSource json = (flatten ? source.flatten("__") : source).build()) {
@@ -169,6 +182,38 @@ public final class StreamingExample {
                         cross join lateral jsonb_array_elements(r.books) as reviewed
                         join {{ source('vendor', 'books') }} b on upper(b.name) = reviewed -> 'metadata' ->> 'title'
                         group by b.name, b.author""")
+                // the app's own questions: its dbt project's trusted models, one answer each
+                .model("trusted.average_streaming_duration", """
+                        {{ config(materialized='table') }}
+                        select avg(trunc(extract(epoch from end_at - start_at) / 3600)) as average_streaming_duration
+                        from {{ ref('staging.stg_streams') }}""")
+                .model("trusted.median_streaming_size", """
+                        {{ config(materialized='table') }}
+                        select percentile_cont(0.5) within group (order by size_mb / 1024) as median_size_gb
+                        from {{ ref('staging.stg_streams') }}""")
+                .model("trusted.users_affected", """
+                        {{ config(materialized='table') }}
+                        select count(distinct user_email) as total_users_affected
+                        from {{ ref('staging.stg_streams') }}
+                        where movie_title = 'Unforgiven'
+                            and (start_at between timestamptz '2021-12-25 07:00:00+01' and timestamptz '2021-12-25 12:00:00+01'
+                                or end_at between timestamptz '2021-12-25 07:00:00+01' and timestamptz '2021-12-25 12:00:00+01')""")
+                .model("trusted.users_watched_50_perc", """
+                        {{ config(materialized='table') }}
+                        select count(distinct s.user_email) as users
+                        from {{ ref('staging.stg_streams') }} s
+                        join {{ source('app', 'movies') }} m on s.movie_title = m.title
+                            and s.start_at >= timestamptz '2021-12-31 23:59:59+01' - interval '7 days'
+                            and trunc(s.watched_mins) >= m.duration_mins / 2""")
+                .model("trusted.movies_based_on_books", """
+                        {{ config(materialized='table') }}
+                        select count(*) as total_streamed_movies, count(b.movie_title) as total_streamed_movies_based_on_books,
+                            round(100.0 * count(b.movie_title) / count(*), 2) as percentage_of_streamed_movies_based_on_books
+                        from (select distinct movie_title from {{ ref('staging.stg_streams') }}) s
+                        left join (
+                            select distinct (select upper(e ->> 'title') from jsonb_array_elements(r.movies)
+                                    with ordinality as m(e, n) where e ->> 'title' <> 'end' order by n limit 1) as movie_title
+                            from {{ source('vendor', 'reviews') }} r) b on upper(s.movie_title) = b.movie_title""")
                 .model("snapshots.users", """
                         {{ config(materialized='snapshot', unique_key='email', strategy='check',
                                   check_cols=['first_name', 'last_name']) }}
