@@ -3,6 +3,7 @@ package dev.mds.quality;
 import static dev.mds.testing.TestSql.sql;
 import static dev.mds.testing.TestSql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.testing.MdsPostgres;
 import java.sql.Connection;
@@ -107,5 +108,31 @@ class ReportsAndHistoryReviewTest {
                 .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .readTree(json).get("checks").get(0).get("samples");
         assertThat(samples.get(1).get("rate").decimalValue()).isEqualByComparingTo("0.0000001");
+    }
+
+    /**
+     * The console table cuts a cell at 70 columns, and an ERROR's message says why only at its end: assertPassed's
+     * exception read "check matches_code (matches on column "code" of type text) of public.codes coul…" and
+     * "referenced table public.nowhere does not exist (or is not visible to …", the reason cut off. The other checks
+     * still ran.
+     */
+    @Test
+    void assertPassedSaysWhyAnErrorCouldNotRunInFull(DataSource ds) throws Exception {
+        sql(ds, "create table codes (id int primary key, code text, parent int)",
+                "insert into codes values (1, 'ab', null), (2, 'cd', 1)");
+        QualityReport r = QualitySuite.on(ds).table("codes", t -> t
+                .matches("code", "([a-z")
+                .relationships("parent", "nowhere", "id")
+                .relationships("parent", "codes", "id").id("parent_in_codes")
+                .notNull("code"))
+                .run();
+        assertThat(r.check("codes", "parent_in_codes").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("codes", "not_null_code").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThatThrownBy(r::assertPassed).isInstanceOf(QualityException.class)
+                .hasMessageContaining("2 of 4 quality checks did not pass")
+                .hasMessageContaining("invalid regular expression: brackets [] not balanced")
+                .hasMessageContaining("referenced table public.nowhere does not exist (or is not visible to this user)"
+                        + " (referenced by \"parent\" of public.codes)");
+        assertThat(r.toConsoleTable()).contains("invalid regular expression: brackets [] not balanced");
     }
 }

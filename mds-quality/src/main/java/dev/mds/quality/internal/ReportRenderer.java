@@ -32,8 +32,8 @@ public final class ReportRenderer {
     }
 
     /**
-     * A summary line, a table of {@code checks}, then where failing rows were stored, then the samples of those that
-     * did not pass.
+     * A summary line, a table of {@code checks}, then the observed values and messages its cells cut, in full, then
+     * where failing rows were stored, then the samples of those that did not pass.
      */
     public static String console(QualityReport report, List<CheckResult> checks) {
         String[] head = {"TABLE", "CHECK", "STATUS", "FAILING", "%", "DECIDED BY", "OBSERVED", "MESSAGE"};
@@ -62,6 +62,10 @@ public final class ReportRenderer {
         for (String[] r : rows) {
             line(s, r, w);
         }
+        for (CheckResult c : checks) {
+            whole(s, c, "observed", c.observed());
+            whole(s, c, "message", c.message());
+        }
         boolean storedHead = false;
         for (CheckResult c : checks) {
             if (!c.failuresTable().isEmpty()) {
@@ -85,6 +89,19 @@ public final class ReportRenderer {
             }
         }
         return s.toString();
+    }
+
+    /**
+     * A check's observed value or message in full, line by line, when its cell was cut: an ERROR's reason stands at
+     * the end of its message (could not run: ERROR: invalid regular expression...), past what a cell shows.
+     */
+    private static void whole(StringBuilder s, CheckResult c, String what, String text) {
+        if (cell(text).equals(escaped(text))) {
+            return;
+        }
+        s.append('\n').append(what).append(" of ").append(escaped(c.table())).append(' ').append(escaped(c.id()))
+                .append(":\n");
+        text.lines().forEach(l -> s.append("  ").append(escaped(l)).append('\n'));
     }
 
     private static String summary(QualityReport r) {
