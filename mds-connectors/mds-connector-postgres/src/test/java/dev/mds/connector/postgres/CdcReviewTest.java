@@ -191,4 +191,34 @@ class CdcReviewTest {
         }
         Cdc.dropSlot(ds, "r_negscale");
     }
+
+    /**
+     * Columns of domain types over the types the source converts itself (timestamp, timestamptz, date, time, money,
+     * numeric, arrays), with infinities, BC dates and large money, from the snapshot and the stream, and a delete
+     * under the default replica identity of a row whose domain columns are NOT NULL.
+     */
+    @Test
+    void domainsOverConvertedTypesArriveAsTheirBaseTypes(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r5", "create domain r5.ts as timestamp", "create domain r5.tstz as timestamptz",
+                "create domain r5.day as date", "create domain r5.clock as time", "create domain r5.cash as money",
+                "create domain r5.amount as numeric(12,2)", "create domain r5.tags as text[]",
+                "create domain r5.stamps as timestamp[]",
+                "create table r5.t (id int primary key, ts r5.ts not null, tstz r5.tstz not null, d r5.day not null,"
+                        + " c r5.clock, m r5.cash not null, a r5.amount not null, tg r5.tags, st r5.stamps, bc r5.ts, bctz r5.tstz)",
+                "set timezone = 'UTC'",
+                "insert into r5.t values (1, '1969-12-31 23:59:59.5', '2024-01-01 10:00:00+02', '0044-03-15 BC',"
+                        + " '24:00:00', 12345678901234.56, 1.5, '{a,b}', '{\"2024-01-01 00:00:00\",\"0044-03-15 00:00:00 BC\"}',"
+                        + " '0044-03-15 10:00:00 BC', '1500-03-15 10:00:00+00')",
+                "insert into r5.t values (2, 'infinity', '-infinity', 'infinity', '00:00:00', -1, 0, '{}', '{}', null, null)");
+        String columns = "id, ts::text, tstz::text, d::text, c::text, m::numeric::text, a::text, tg::text, st::text, bc::text, bctz::text";
+        try (var run = Cdc.start(Cdc.source(db, ds, "r_domains", "r5.t").build(), Cdc.loadInto(ds, "rw5"))) {
+            awaitSameAs(ds, "r5.t", "rw5.t", columns);
+            Cdc.awaitSlotActive(ds, "r_domains");
+            sql(ds, "insert into r5.t select id + 10, ts, tstz, d, c, m, a, tg, st, bc, bctz from r5.t",
+                    "update r5.t set a = 2.25 where id = 1", "delete from r5.t where id = 2");
+            awaitSameAs(ds, "r5.t", "rw5.t", columns);
+        }
+        Cdc.dropSlot(ds, "r_domains");
+    }
 }

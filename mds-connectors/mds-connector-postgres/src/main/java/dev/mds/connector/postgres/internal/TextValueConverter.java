@@ -75,6 +75,37 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             "int8range", "uuid", "json", "jsonb", "float4", "float8", "bool", "bytea", "numeric", "bit", "varbit", "hstore",
             "citext", "ltree", "geometry", "geography");
     /**
+     * The built-in types this converter tells by name, by their OIDs (fixed in PostgreSQL's catalog, pg_type.dat). A
+     * column of a domain type comes with the domain's name ({@code "app"."created_at"}) and its base type's OID, so it
+     * is told by the OID: a domain over timestamp, timestamptz, timestamp[], money... then takes the same conversion
+     * as its base type (before, a BC or pre-1582 value of a domain over timestamp moved by days, as Debezium reads it).
+     */
+    private static final java.util.Map<Integer, String> BUILT_IN_TYPES = builtInTypes(
+            "19 name 22 int2vector 24 regproc 27 tid 28 xid 29 cid 30 oidvector 143 _xml 271 _xid8 600 point 601 "
+            + "lseg 602 path 603 box 604 polygon 628 line 629 _line 718 circle 719 _circle 790 money 791 _money "
+            + "1003 _name 1006 _int2vector 1008 _regproc 1010 _tid 1011 _xid 1012 _cid 1013 _oidvector 1017 _point "
+            + "1018 _lseg 1019 _path 1020 _box 1027 _polygon 1033 aclitem 1034 _aclitem 1082 date 1083 time 1114 "
+            + "timestamp 1115 _timestamp 1182 _date 1183 _time 1184 timestamptz 1185 _timestamptz 1187 _interval "
+            + "1231 _numeric 1266 timetz 1270 _timetz 1561 _bit 1562 varbit 1563 _varbit 1700 numeric 2202 "
+            + "regprocedure 2203 regoper 2204 regoperator 2205 regclass 2206 regtype 2207 _regprocedure 2208 "
+            + "_regoper 2209 _regoperator 2210 _regclass 2211 _regtype 2949 _txid_snapshot 2970 txid_snapshot 3614 "
+            + "tsvector 3615 tsquery 3643 _tsvector 3645 _tsquery 3734 regconfig 3735 _regconfig 3769 regdictionary "
+            + "3770 _regdictionary 4072 jsonpath 4073 _jsonpath 4089 regnamespace 4090 _regnamespace 4096 regrole "
+            + "4097 _regrole 4191 regcollation 4192 _regcollation 4451 int4multirange 4532 nummultirange 4533 "
+            + "tsmultirange 4534 tstzmultirange 4535 datemultirange 4536 int8multirange 5069 xid8 6150 "
+            + "_int4multirange 6151 _nummultirange 6152 _tsmultirange 6153 _tstzmultirange 6155 _datemultirange "
+            + "6157 _int8multirange 3220 pg_lsn 3221 _pg_lsn 5038 pg_snapshot 5039 _pg_snapshot");
+
+    private static java.util.Map<Integer, String> builtInTypes(String oidsAndNames) {
+        String[] parts = oidsAndNames.split(" ");
+        java.util.Map<Integer, String> types = new java.util.HashMap<>();
+        for (int i = 0; i < parts.length; i += 2) {
+            types.put(Integer.valueOf(parts[i]), parts[i + 1]);
+        }
+        return java.util.Map.copyOf(types);
+    }
+
+    /**
      * PostgreSQL's first OID of objects created after initdb: a scalar column of JDBC type OTHER whose type (a domain's
      * base type) has such an OID is a type Debezium does not know (a range over a user subtype...), unless it is one of
      * the extension types Debezium handles ({@link #DEBEZIUM_EXTENSION_TYPES}).
@@ -142,7 +173,7 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
 
     @Override
     public void converterFor(RelationalColumn column, ConverterRegistration<SchemaBuilder> registration) {
-        String type = typeName(column.typeName());
+        String type = BUILT_IN_TYPES.getOrDefault(column.nativeType(), typeName(column.typeName()));
         boolean userType = column.jdbcType() == Types.OTHER && column.nativeType() >= FIRST_USER_OID
                 && !DEBEZIUM_EXTENSION_TYPES.contains(type);
         if (TEXT_TYPES.contains(type) || column.jdbcType() == Types.STRUCT || userType) {
