@@ -135,4 +135,13 @@ class ReportsAndHistoryReviewTest {
                         + " (referenced by \"parent\" of public.codes)");
         assertThat(r.toConsoleTable()).contains("invalid regular expression: brackets [] not balanced");
     }
+
+    /** The HTML page counted samples as "1 sample row(s)", where the module's other counts read "1 row", "2 rows". */
+    @Test
+    void theHtmlPageCountsSamplesAsTheOtherReportsCount(DataSource ds) throws Exception {
+        sql(ds, "create table sampled (id int primary key, v int)", "insert into sampled values (1, null), (2, 5), (3, 6)");
+        String html = QualitySuite.on(ds).table("sampled", t -> t.notNull("v").range("v", 0, 4)).run().toHtml();
+        assertThat(html).contains("<summary>1 sample row</summary>", "<summary>2 sample rows</summary>")
+                .doesNotContain("row(s)");
+    }
 }

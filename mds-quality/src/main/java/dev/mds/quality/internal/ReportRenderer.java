@@ -301,7 +301,7 @@ public final class ReportRenderer {
                         .append("</code>");
             }
             if (!c.samples().isEmpty()) {
-                h.append("<details><summary>").append(c.samples().size()).append(" sample row(s)</summary>")
+                h.append("<details><summary>").append(Plural.count(c.samples().size(), "sample row")).append("</summary>")
                         .append(samplesTable(c.samples())).append("</details>");
             }
             if (!c.sql().isEmpty()) {
