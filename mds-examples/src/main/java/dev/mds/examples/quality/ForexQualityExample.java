@@ -14,6 +14,7 @@ import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 
 /**
@@ -21,8 +22,9 @@ import javax.sql.DataSource;
  * its dbt tests would, in one scan: loads the file as text into {@code raw.transactions}, casts it in the view
  * {@code silver.transactions} as the project's silver model does (dates ISO or day first, prices and taxes written
  * in words read as numbers; unlike it, the source's customer id is kept rather than replaced by a hash of the
- * customer's names), then runs the checks, prints the console report, writes an HTML report and prints the
- * project's monthly revenue ({@code agg_sales_monthly}) from the silver view.
+ * customer's names), then runs the checks, prints the console report, runs the project's own dbt tests (its
+ * bronze.yml and silver.yml: not_null warning up to 20 rows and failing above, unique) and prints their report, writes
+ * an HTML report and prints the project's monthly revenue ({@code agg_sales_monthly}) from the silver view.
  *
  * <p>The data has real problems, and the checks find them: 16 rows without a quantity (the project's
  * {@code derived/missing_quantity.csv}), customer ids missing, prices written in words ("Two Hundred"), dates
@@ -40,29 +42,7 @@ public final class ForexQualityExample {
         try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
              TestDatabase db = server.createDatabase("forex")) {
             DataSource ds = db.dataSource();
-            TableFixture.on(ds, "raw.transactions").csv(SeedData.file("002-forex-transactions/customer_transactions.csv"));
-            try (Connection c = ds.getConnection()) {
-                Sql.execute(c, "create schema silver");
-                // the project's Word2Number: "Two Hundred" is the n whose cash_words are "Two hundred dollars and …"
-                Sql.execute(c, "create function silver.word2number(words text) returns numeric language sql immutable"
-                        + " strict as $$ select n from generate_series(0, 100000) as n"
-                        + " where lower(regexp_replace(cash_words(n::money), ' dollars? and .*$', '')) = lower(trim(words)) $$");
-                Sql.execute(c, "create view silver.transactions as select"
-                        + " transaction_id,"
-                        + " case when pg_input_is_valid(customer_id, 'numeric') then customer_id::numeric::int end as customer_id,"
-                        + " case when transaction_date ~ '^\\d{4}-\\d{2}-\\d{2}$' then to_date(transaction_date, 'YYYY-MM-DD')"
-                        + "      when transaction_date ~ '^\\d{2}-\\d{2}-\\d{4}$' then to_date(transaction_date, 'DD-MM-YYYY')"
-                        + " end as transaction_date,"
-                        + " product_id, product_name,"
-                        + " case when pg_input_is_valid(quantity, 'numeric') then quantity::numeric::int end as quantity,"
-                        + " case when price ~ '^[A-Za-z -]+$' then silver.word2number(price)"
-                        + "      when pg_input_is_valid(price, 'numeric') then price::numeric(10,2) end as price,"
-                        + " case when tax ~ '^[A-Za-z -]+$' then silver.word2number(tax)"
-                        + "      when pg_input_is_valid(tax, 'numeric') then tax::numeric(10,2) end as tax,"
-                        + " customer_email, customer_country"
-                        + " from raw.transactions");
-                Sql.execute(c, "create schema audit");
-            }
+            land(ds);
 
             // storeFailures: as dbt's store_failures, each failed or warned row-level check keeps its failing rows in
             // a table of the audit schema, named in the report
@@ -87,6 +67,8 @@ public final class ForexQualityExample {
                     .run();
 
             System.out.println(report.toConsoleTable());
+            System.out.println("the project's own dbt tests (bronze.yml, silver.yml):");
+            System.out.println(projectTests(ds).toConsoleTable());
             CheckResult quantity = report.check("silver.transactions", "not_null_quantity").orElseThrow();
             System.out.printf("rows without a quantity: %d (the project's derived/missing_quantity.csv lists 16)%n",
                     quantity.failingRows());
@@ -99,5 +81,54 @@ public final class ForexQualityExample {
                     + " round(sum(quantity * price), 2) as monthly_revenue from silver.transactions"
                     + " where transaction_date is not null group by 1, 2, 3 order by 1, 2", System.out);
         }
+    }
+
+    /**
+     * Loads the file as text into {@code raw.transactions}, creates the view {@code silver.transactions} over it and
+     * the schema {@code audit} for the stored failures.
+     */
+    static void land(DataSource ds) throws SQLException {
+        TableFixture.on(ds, "raw.transactions").csv(SeedData.file("002-forex-transactions/customer_transactions.csv"));
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create schema silver");
+            // the project's Word2Number: "Two Hundred" is the n whose cash_words are "Two hundred dollars and …"
+            Sql.execute(c, "create function silver.word2number(words text) returns numeric language sql immutable"
+                    + " strict as $$ select n from generate_series(0, 100000) as n"
+                    + " where lower(regexp_replace(cash_words(n::money), ' dollars? and .*$', '')) = lower(trim(words)) $$");
+            Sql.execute(c, "create view silver.transactions as select"
+                    + " transaction_id,"
+                    + " case when pg_input_is_valid(customer_id, 'numeric') then customer_id::numeric::int end as customer_id,"
+                    + " case when transaction_date ~ '^\\d{4}-\\d{2}-\\d{2}$' then to_date(transaction_date, 'YYYY-MM-DD')"
+                    + "      when transaction_date ~ '^\\d{2}-\\d{2}-\\d{4}$' then to_date(transaction_date, 'DD-MM-YYYY')"
+                    + " end as transaction_date,"
+                    + " product_id, product_name,"
+                    + " case when pg_input_is_valid(quantity, 'numeric') then quantity::numeric::int end as quantity,"
+                    + " case when price ~ '^[A-Za-z -]+$' then silver.word2number(price)"
+                    + "      when pg_input_is_valid(price, 'numeric') then price::numeric(10,2) end as price,"
+                    + " case when tax ~ '^[A-Za-z -]+$' then silver.word2number(tax)"
+                    + "      when pg_input_is_valid(tax, 'numeric') then tax::numeric(10,2) end as tax,"
+                    + " customer_first_name, customer_last_name, customer_email, customer_phone, customer_country, customer_city"
+                    + " from raw.transactions");
+            Sql.execute(c, "create schema audit");
+        }
+    }
+
+    /**
+     * The project's own dbt tests (its bronze.yml and silver.yml): not_null with {@code severity: error, error_if:
+     * ">20"}, so up to 20 missing values warn (dbt's default warn_if is {@code != 0}) and more fail; unique on the
+     * transaction id, the email and the phone. The project's silver transaction_id and customer_id are hashes of the
+     * customer's fields, never NULL; here they are the source's ids.
+     */
+    static QualityReport projectTests(DataSource ds) {
+        return QualitySuite.on(ds)
+                .table("raw.transactions", t -> t.notNull("transaction_date", "product_name", "quantity", "price", "tax")
+                        .warnIf(Threshold.rows(0)).errorIf(Threshold.rows(20)))
+                .table("silver.transactions", t -> t.unique("transaction_id")
+                        .notNull("transaction_id", "customer_id", "transaction_date", "product_id", "product_name",
+                                "customer_first_name", "customer_last_name", "customer_email", "customer_phone",
+                                "customer_country", "customer_city", "quantity", "price", "tax")
+                        .warnIf(Threshold.rows(0)).errorIf(Threshold.rows(20))
+                        .unique("customer_email").unique("customer_phone"))
+                .run();
     }
 }
