@@ -1246,7 +1246,10 @@ public final class LoadEngine {
      * A {@code TRUNCATE} drops what the events before it folded: only what follows it is staged.
      */
     private Folded folded(ChangeBatch batch, Plan plan, Rejects rejects) {
-        List<ChangeEvent> events = batch.events();
+        boolean keyFromEvent = plan.key.equals(batch.keyColumns());
+        KeyMoves moves = keyMoves(batch.events(), plan, keyFromEvent);
+        List<ChangeEvent> events = moves == null ? batch.events() : moves.events();
+        int[] origin = moves == null ? null : moves.origin();   // null: events are the batch's; else each one's index in it
         int count = events.size();
         int[] order = null;   // null: the events are already in position order (the usual case), no sort needed
         for (int i = 1; i < count; i++) {
@@ -1263,7 +1266,6 @@ public final class LoadEngine {
                 break;
             }
         }
-        boolean keyFromEvent = plan.key.equals(batch.keyColumns());
         boolean deadLetter = spec.onBadRow() != OnBadRow.FAIL;   // DEAD_LETTER or SKIP: set aside
         int width = batch.schema().size();
         int keyWidth = plan.keyIndex.length;
@@ -1278,7 +1280,7 @@ public final class LoadEngine {
         for (int n = 0; n < count; n++) {
             int i = order == null ? n : order[n];
             ChangeEvent e = events.get(i);
-            long number = i + 1L;
+            long number = (origin == null ? i : origin[i]) + 1L;
             if (e.operation().isTableWide()) {
                 if (e.position().commit() < 0 || e.position().change() < 0) {
                     throw new IllegalArgumentException(target + " event " + number + ": " + e.operation() + " position "
@@ -1463,6 +1465,103 @@ public final class LoadEngine {
         }
         return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
                 Optional.ofNullable(snapshotComplete), replacedDeletes, replacedKeys);
+    }
+
+    /** A batch's events with its key-moving updates split ({@link #keyMoves}); {@code origin}: each one's index in the batch. */
+    private record KeyMoves(List<ChangeEvent> events, int[] origin) {
+    }
+
+    /**
+     * The batch's events with each UPDATE that moves its row to another key given as Debezium sends a key change: a
+     * DELETE of the old key (with the update's before image) and a CREATE of the new key, at the update's position, its
+     * unsent values taken from a whole before image. The old key is the before image's (when it carries one), else the
+     * event's key; the new key is the after image's. Without this the fold keyed such an update by one of the two keys
+     * only: its values were written under the old key and the new key never appeared, or the new key was written and
+     * the old key's row stayed. Null when no update moves its key (every Debezium batch: it splits key changes itself).
+     */
+    private static KeyMoves keyMoves(List<ChangeEvent> events, Plan plan, boolean keyFromEvent) {
+        int width = plan.schema.size();
+        int keyWidth = plan.keyIndex.length;
+        List<ChangeEvent> out = null;
+        int[] origin = null;
+        for (int i = 0; i < events.size(); i++) {
+            ChangeEvent e = events.get(i);
+            Object[] oldKey = null;
+            Object[] newKey = null;
+            if (e.operation() == ChangeEvent.Operation.UPDATE && e.after().get().size() == width) {
+                Record after = e.after().get();
+                Record before = e.before().filter(b -> b.size() == width).orElse(null);
+                newKey = new Object[keyWidth];
+                oldKey = new Object[keyWidth];
+                for (int k = 0; k < keyWidth && newKey != null; k++) {
+                    newKey[k] = after.get(plan.keyIndex[k]);
+                    oldKey[k] = before != null ? before.get(plan.keyIndex[k])
+                            : keyFromEvent && e.key().size() == keyWidth ? e.key().get(k) : null;
+                    if (newKey[k] == null || Unchanged.is(newKey[k]) || oldKey[k] == null || Unchanged.is(oldKey[k])) {
+                        newKey = null;   // a key the event does not tell: the fold names it, or takes the event's
+                    }
+                }
+                if (newKey != null && sameKey(oldKey, newKey, plan)) {
+                    newKey = null;
+                }
+            }
+            if (newKey == null) {
+                if (out != null) {
+                    out.add(e);
+                    origin[out.size() - 1] = i;
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new ArrayList<>(events.size() + 8);
+                origin = new int[events.size() * 2];
+                for (int j = 0; j < i; j++) {
+                    out.add(events.get(j));
+                    origin[j] = j;
+                }
+            }
+            Record after = e.after().get();
+            Object[] values = after.values().toArray();
+            if (e.before().isPresent() && e.before().get().size() == width) {
+                Record before = e.before().get();
+                for (int j = 0; j < width; j++) {
+                    if (Unchanged.is(values[j])) {
+                        values[j] = before.get(j);
+                    }
+                }
+            }
+            Record eventKeyOld = keyFromEvent ? Record.of(oldKey) : e.key();
+            Record eventKeyNew = keyFromEvent ? Record.of(newKey) : e.key();
+            out.add(new ChangeEvent(ChangeEvent.Operation.DELETE, e.source(), eventKeyOld, e.before(), Optional.empty(),
+                    e.position(), e.commitTime()));
+            origin[out.size() - 1] = i;
+            out.add(new ChangeEvent(ChangeEvent.Operation.CREATE, e.source(), eventKeyNew, Optional.empty(),
+                    Optional.of(Record.of(values)), e.position(), e.commitTime()));
+            origin[out.size() - 1] = i;
+        }
+        return out == null ? null : new KeyMoves(out, Arrays.copyOf(origin, out.size()));
+    }
+
+    /**
+     * Whether two key values are one key to the database as far as Java tells: equal as {@link #normalize} makes them
+     * or by their COPY text, or, for a uuid, citext or nondeterministic column, as text ignoring case (a change of case
+     * there is no change of key: it is written as an update of the key it has).
+     */
+    private static boolean sameKey(Object[] a, Object[] b, Plan plan) {
+        for (int k = 0; k < a.length; k++) {
+            if (a[k] == b[k] || normalize(a[k]).equals(normalize(b[k]))) {
+                continue;
+            }
+            String ta = CopyText.valueText(a[k]);
+            String tb = CopyText.valueText(b[k]);
+            String col = plan.key.get(k);
+            String base = plan.baseTypeNames.get(col);
+            boolean caseless = "uuid".equals(base) || "citext".equals(base) || plan.nondeterministic.containsKey(col);
+            if (!(caseless ? ta.equalsIgnoreCase(tb) : ta.equals(tb))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
