@@ -404,7 +404,7 @@ public final class EffectivitySatellite extends Structure {
         vault.checkWidth(c, where, stage.target(), link);
         vault.checkWidth(c, name(), table, link);
         String stageEf = s.require(where, effectiveFrom).sqlType();
-        String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
+        String stageLd = stageLoadDateType(where, s);
         String end = endOfTime(target.require(name(), END_DATE).sqlType());
         String lk = Identifiers.quote(link);
         // the driving key's columns: the first one stands for them where they are all NULL or none is

@@ -135,7 +135,7 @@ public final class Hub extends Structure {
             for (String bk : businessKeys) {
                 keys.add(storedItem(c, nameFrom(st), s, bk, target));
             }
-            String stageLd = s.require(name(), Stage.LOAD_DATE).sqlType();
+            String stageLd = stageLoadDateType(name(), s);
             s.require(name(), Stage.RECORD_SOURCE);
             vault.checkWidth(c, nameFrom(st), st.target(), hashKey);
             String key = nullKeys == NullKeys.GHOST ? "COALESCE(s." + hk + ", " + vault.hashSql().ghostLiteral() + ")" : "s." + hk;

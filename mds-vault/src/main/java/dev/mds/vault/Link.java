@@ -204,7 +204,7 @@ public final class Link extends Structure {
             if (effectiveFrom != null) {
                 sel.add(structure.effectiveFromItem(c, where, s, effectiveFrom, target));
             }
-            String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
+            String stageLd = stageLoadDateType(where, s);
             s.require(where, Stage.RECORD_SOURCE);
             sel.add(inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stageLd, linkLd) + " AS " + Identifiers.quote(Stage.LOAD_DATE));
             sel.add("s." + Identifiers.quote(Stage.RECORD_SOURCE));

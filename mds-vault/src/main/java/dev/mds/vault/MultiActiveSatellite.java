@@ -354,7 +354,7 @@ public final class MultiActiveSatellite extends Structure {
             vault.checkWidth(c, where, stage.target(), hashDiff);
             // the stage's load date as the table stores it: a set is one (parent key, load date) of the TABLE, so two
             // stage timestamps of one day are one set of a date column (grouped apart, the insert broke the primary key)
-            String sld = storedLoadDate(s.require(where, Stage.LOAD_DATE).sqlType(), tLdType);
+            String sld = storedLoadDate(stageLoadDateType(where, s), tLdType);
             s.require(where, Stage.RECORD_SOURCE);
             StringJoiner items = new StringJoiner(", ");
             StringJoiner notNull = new StringJoiner(" AND ");

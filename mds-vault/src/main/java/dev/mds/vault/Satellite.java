@@ -229,7 +229,7 @@ public final class Satellite extends Structure {
         if (effectiveFrom != null) {
             s.require(where, effectiveFrom);
         }
-        String stageLd = s.require(where, Stage.LOAD_DATE).sqlType();
+        String stageLd = stageLoadDateType(where, s);
         s.require(where, Stage.RECORD_SOURCE);
         String hk = Identifiers.quote(parent);
         String hd = Identifiers.quote(hashDiff);

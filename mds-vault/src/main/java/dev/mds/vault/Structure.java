@@ -104,8 +104,27 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * {@code stage} has (a stage without one is named with {@code where}), and the record source, both NOT NULL.
      */
     static void addMetadataDdl(StringJoiner cols, Relation stage, String where) {
-        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + stage.require(where, Stage.LOAD_DATE).sqlType() + " NOT NULL");
+        cols.add(Identifiers.quote(Stage.LOAD_DATE) + " " + stageLoadDateType(where, stage) + " NOT NULL");
         cols.add(Identifiers.quote(Stage.RECORD_SOURCE) + " text NOT NULL");
+    }
+
+    /**
+     * The SQL type of a stage's {@code load_date}, which must be a date, timestamp or timestamptz (or a domain over
+     * one): every structure orders and compares load dates, and as text they go by their characters
+     * ({@code '1/10/2024'} before {@code '1/9/2024'}). {@code createStage} refuses such a column of a stage mds builds;
+     * this refuses it in a stage view mds did not build (by hand, or AutomateDV's).
+     *
+     * @throws MdsException naming {@code where}, the stage, the column and its type
+     */
+    static String stageLoadDateType(String where, Relation stage) {
+        Relation.Column col = stage.require(where, Stage.LOAD_DATE);
+        FieldType.Kind kind = col.type().map(FieldType::kind).orElse(null);
+        if (kind != FieldType.Kind.DATE && kind != FieldType.Kind.TIMESTAMP && kind != FieldType.Kind.TIMESTAMPTZ) {
+            throw new MdsException(where + ": column '" + Stage.LOAD_DATE + "' of " + stage.name() + " is " + col.sqlType()
+                    + ", but a load date must be a date, timestamp or timestamptz (load dates are ordered and compared,"
+                    + " and as text '1/10/2024' comes before '1/9/2024'); cast it in the stage");
+        }
+        return col.sqlType();
     }
 
     /** The DDL of the table, read from the columns of the stages or tables it is built from. */
