@@ -144,4 +144,24 @@ class ReportsAndHistoryReviewTest {
         assertThat(html).contains("<summary>1 sample row</summary>", "<summary>2 sample rows</summary>")
                 .doesNotContain("row(s)");
     }
+
+    /**
+     * A run's startedAt (the report, its JSON and HTML) kept the clock's nanoseconds while the history stored the
+     * same instant rounded to PostgreSQL's microseconds: 00:00:00.000000999Z in the report was 00:00:00.000001 in
+     * run_at, a row stamped after the run it records started.
+     */
+    @Test
+    void theReportsStartedAtIsTheHistorysRunAt(DataSource ds) throws Exception {
+        sql(ds, "create table stamped (id int)", "insert into stamped values (1)");
+        java.time.Instant at = java.time.Instant.parse("2026-01-01T00:00:00.000000999Z");
+        QualityReport r = QualitySuite.on(ds).history("audit_stamp.runs").clock(java.time.Clock.fixed(at, java.time.ZoneOffset.UTC))
+                .table("stamped", t -> t.notNull("id")).run();
+        long micros = java.time.temporal.ChronoUnit.MICROS.between(java.time.Instant.EPOCH, r.startedAt());
+        assertThat(r.startedAt().getNano() % 1000).as("the report's startedAt has no finer part than run_at").isZero();
+        assertThat(strings(ds, "select (extract(epoch from run_at) * 1000000)::bigint from audit_stamp.runs"
+                + " where run_id = '" + r.runId() + "'")).containsExactly(Long.toString(micros));
+        assertThat(r.startedAt()).isEqualTo(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.toJson()).get("startedAt").asText())
+                .isEqualTo("2026-01-01T00:00:00Z");
+    }
 }

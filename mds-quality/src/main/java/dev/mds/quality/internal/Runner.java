@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -261,7 +262,8 @@ public final class Runner {
         } catch (SQLException e) {
             throw new MdsException("quality run cannot start: cannot read the connection's auto-commit mode: " + e.getMessage(), e);
         }
-        Instant startedAt = clock.instant();
+        // to the microsecond, as the history's run_at holds it (PostgreSQL would round the rest)
+        Instant startedAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
         long t0 = System.nanoTime();
         String runId = UUID.randomUUID().toString();
         history.ifPresent(h -> {
