@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.examples.vault.FakerVault;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.SeedData;
 import dev.mds.testing.TestSql;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +72,33 @@ class FakerVaultTest {
                     .as("after %s", change).containsExactly("false");
             FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
         }
+    }
+
+    @Test
+    void theHubsHashKeysAreAutomateDvsAsInTheProject(DataSource ds) throws Exception {
+        FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+
+        // the project builds its vault with AutomateDV on PostgreSQL: a hash key is
+        // DECODE(MD5(NULLIF(UPPER(TRIM(CAST(x AS VARCHAR))), '')), 'hex'); computed here from the seed files
+        List<String> users = new ArrayList<>();
+        List<String> lines = Files.readAllLines(SeedData.file("001-faker-vault/faker_users.csv"), StandardCharsets.UTF_8);
+        int email = List.of(lines.get(0).split(",", -1)).indexOf("email");
+        for (String line : lines.subList(1, lines.size())) {
+            String e = line.split(",", -1)[email];
+            users.add(e + " " + md5(e.strip().toUpperCase(Locale.ROOT)));
+        }
+        assertThat(TestSql.strings(ds, "select email || ' ' || encode(user_hk, 'hex') from dds.hub_users"))
+                .containsExactlyInAnyOrderElementsOf(users);
+        List<String> products = new ArrayList<>();
+        for (int id = 1; id <= 100; id++) {
+            products.add(id + " " + md5(String.valueOf(id)));
+        }
+        assertThat(TestSql.strings(ds, "select product_id || ' ' || encode(product_hk, 'hex') from dds.hub_products"))
+                .containsExactlyInAnyOrderElementsOf(products);
+    }
+
+    private static String md5(String s) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static List<String> vault(DataSource ds) {

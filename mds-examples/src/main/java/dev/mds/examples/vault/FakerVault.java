@@ -8,6 +8,7 @@ import dev.mds.examples.Tables;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestDatabase;
+import dev.mds.vault.HashStandard;
 import dev.mds.vault.Hub;
 import dev.mds.vault.Link;
 import dev.mds.vault.LoadResult;
@@ -27,7 +28,8 @@ import javax.sql.DataSource;
  * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from the product id, as
  * the project's final {@code hub_products} has it: the 100 products have only 93 distinct makes and models),
  * link_purchases, sat_users (hashdiff and payload as the project's: every attribute of a user, so a changed
- * telephone or weight is a new version) and sat_products. Run it with
+ * telephone or weight is a new version) and sat_products, hashed as AutomateDV hashes
+ * ({@code HashStandard.AUTOMATEDV}), so its keys are the project's. Run it with
  * {@code java -cp mds-examples/target/mds-examples.jar dev.mds.examples.vault.FakerVault}.
  */
 public final class FakerVault {
@@ -65,13 +67,15 @@ public final class FakerVault {
                     + " from raw.faker_purchases p join raw.faker_users u on u.id = p.user_id");
         }
 
-        Vault vault = Vault.on(ds);   // HashStandard.CANONICAL, MD5
+        // the project's vault is AutomateDV's on PostgreSQL: the same hash keys and hashdiffs (MD5 of the values' text)
+        Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV);
         Stage users = Stage.of("raw.faker_users").into("stg.users").recordSource("faker").loadDate("_extracted_at")
                 .derived("updated", "updated_at::timestamptz").derived("age_years", "age::int")
                 .hashKey("user_hk", "email")
                 // v_stg_users.sql's USER_HASHDIFF: every attribute Airbyte's faker may change, updated_at included
-                .hashDiff("user_hashdiff", "age_years", "name", "title", "gender", "height", "weight", "language",
-                        "telephone", "blood_type", "occupation", "nationality", "academic_degree", "updated");
+                // (of the columns as they landed, text, so no hash depends on the session's TimeZone)
+                .hashDiff("user_hashdiff", "age", "name", "title", "gender", "height", "weight", "language",
+                        "telephone", "blood_type", "occupation", "nationality", "academic_degree", "updated_at");
         Stage products = Stage.of("raw.faker_products").into("stg.products").recordSource("faker").loadDate("_extracted_at")
                 .derived("product_id", "id").derived("created", "created_at::timestamptz")
                 .hashKey("product_hk", "product_id").hashDiff("product_hashdiff", "make", "model", "year", "price");
