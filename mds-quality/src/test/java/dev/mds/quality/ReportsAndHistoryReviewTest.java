@@ -164,4 +164,21 @@ class ReportsAndHistoryReviewTest {
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.toJson()).get("startedAt").asText())
                 .isEqualTo("2026-01-01T00:00:00Z");
     }
+
+    /**
+     * The console escaped control characters from the data but passed Unicode's bidirectional controls through: a
+     * sample value 'paid\u202E0001 - refund' (RIGHT-TO-LEFT OVERRIDE, the Trojan Source trick) is shown reversed past
+     * the override by a terminal that does bidi, and a line separator (U+2028) breaks a cell's line in some.
+     */
+    @Test
+    void theConsoleEscapesBidiControlsAndLineSeparatorsFromTheData(DataSource ds) throws Exception {
+        sql(ds, "create table bidi (id int primary key, v text)",
+                "insert into bidi values (1, E'paid\\u202E0001 - refund'), (2, E'a\\u2028b'), (3, E'x\\u2066y\\u2069'),"
+                        + " (4, 'ok')");
+        QualityReport r = QualitySuite.on(ds).table("bidi", t -> t.key("id").acceptedValues("v", "ok")
+                .expression("v\u202Eid", "v = 'ok'")).run();
+        String console = r.toConsoleTable();
+        assertThat(console).contains("v=paid\\u202e0001 - refund", "v=a\\u2028b", "v=x\\u2066y\\u2069", "v\\u202eid")
+                .doesNotContain("\u202E", "\u2028", "\u2066", "\u2069");
+    }
 }

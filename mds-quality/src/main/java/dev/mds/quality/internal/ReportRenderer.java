@@ -176,15 +176,16 @@ public final class ReportRenderer {
     }
 
     /**
-     * {@code v} with control characters written as escapes ({@code \n}, {@code \r}, {@code \t}, else
-     * <code>&#92;u001b</code>): a value from the data then takes one line of the console and cannot drive the terminal (an
-     * ANSI escape sequence in a sample would otherwise be obeyed).
+     * {@code v} with control characters, bidirectional controls and line separators written as escapes ({@code \n},
+     * {@code \r}, {@code \t}, else <code>&#92;u001b</code>, <code>&#92;u202e</code>): a value from the data then takes
+     * one line of the console and cannot drive the terminal (an ANSI escape sequence in a sample would otherwise be
+     * obeyed, a right-to-left override reverse the rest of the line).
      */
     private static String escaped(String v) {
         StringBuilder b = null;
         for (int i = 0; i < v.length(); i++) {
             char ch = v.charAt(i);
-            if (!Character.isISOControl(ch)) {
+            if (!Character.isISOControl(ch) && !bidiOrLineSeparator(ch)) {
                 if (b != null) {
                     b.append(ch);
                 }
@@ -201,6 +202,16 @@ public final class ReportRenderer {
             }
         }
         return b == null ? v : b.toString();
+    }
+
+    /**
+     * Unicode's bidirectional controls (the embeddings, overrides and isolates, the marks) and the line and paragraph
+     * separators: a terminal that does bidi shows text past an override reversed (the Trojan Source trick), and some
+     * break a line at a separator.
+     */
+    private static boolean bidiOrLineSeparator(char ch) {
+        return ch >= '\u202A' && ch <= '\u202E' || ch >= '\u2066' && ch <= '\u2069' || ch == '\u200E' || ch == '\u200F'
+                || ch == '\u061C' || ch == '\u2028' || ch == '\u2029';
     }
 
     /** The report as an indented JSON document. */
