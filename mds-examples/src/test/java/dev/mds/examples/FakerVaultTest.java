@@ -97,6 +97,28 @@ class FakerVaultTest {
                 .containsExactlyInAnyOrderElementsOf(products);
     }
 
+    @Test
+    void purchasesAreTheProjectsTransactionalLinkKeyedByUserProductAndPurchaseTime(DataSource ds) throws Exception {
+        FakerVault.build(ds, new PrintStream(OutputStream.nullOutputStream()));
+
+        // link_purchases.sql is an automate_dv.t_link: PURCHASE_HK over USER_ID, PRODUCT_ID, PURCHASED_AT, effective from
+        // PURCHASED_AT; AutomateDV's key over several columns is MD5 of their upper-cased, trimmed text joined by '||',
+        // '^^' for a NULL (a cart-only purchase has no purchased_at)
+        List<String> expected = new ArrayList<>();
+        List<String> lines = Files.readAllLines(SeedData.file("001-faker-vault/faker_purchases.csv"), StandardCharsets.UTF_8);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",", -1);   // id, product_id, user_id, added_to_cart_at, purchased_at, returned_at
+            List<String> parts = new ArrayList<>();
+            for (String v : List.of(f[2], f[1], f[4])) {
+                parts.add(v.isBlank() ? "^^" : v.strip().toUpperCase(Locale.ROOT));
+            }
+            expected.add(md5(String.join("||", parts)) + " " + (f[4].isBlank() ? "-" : java.time.OffsetDateTime.parse(f[4]).toInstant()));
+        }
+        assertThat(TestSql.strings(ds, "select encode(purchase_hk, 'hex') || ' ' || coalesce(to_char(effective_from at time zone"
+                + " 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-') from dds.link_purchases"))
+                .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
     private static String md5(String s) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
     }

@@ -10,10 +10,10 @@ import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestDatabase;
 import dev.mds.vault.HashStandard;
 import dev.mds.vault.Hub;
-import dev.mds.vault.Link;
 import dev.mds.vault.LoadResult;
 import dev.mds.vault.Satellite;
 import dev.mds.vault.Stage;
+import dev.mds.vault.TransactionalLink;
 import dev.mds.vault.Vault;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -27,9 +27,11 @@ import javax.sql.DataSource;
  * Replays the e-commerce Data Vault of {@code Katrindenek/Cloud-Data-Vault-with-dbt-and-Airbyte} (built there
  * with dbt and AutomateDV) on the Faker seed data: hub_users (from email), hub_products (from the product id, as
  * the project's final {@code hub_products} has it: the 100 products have only 93 distinct makes and models),
- * link_purchases, sat_users (hashdiff and payload as the project's: every attribute of a user, so a changed
- * telephone or weight is a new version) and sat_products, hashed as AutomateDV hashes
- * ({@code HashStandard.AUTOMATEDV}), so its keys are the project's. Run it with
+ * link_purchases (a transactional link keyed by user, product and purchase time, as the project's t_link; its
+ * user_hk is the email's, where the project's hashed the user's id, which no hub holds), sat_users (hashdiff and
+ * payload as the project's: every attribute of a user, so a changed telephone or weight is a new version) and
+ * sat_products, hashed as AutomateDV hashes ({@code HashStandard.AUTOMATEDV}), so its keys are the project's. Run it
+ * with
  * {@code java -cp mds-examples/target/mds-examples.jar dev.mds.examples.vault.FakerVault}.
  */
 public final class FakerVault {
@@ -84,7 +86,8 @@ public final class FakerVault {
                 .derived("added_to_cart", "nullif(added_to_cart_at, '')::timestamptz")
                 .derived("returned", "nullif(returned_at, '')::timestamptz")
                 .hashKey("user_hk", "email").hashKey("product_hk", "product_id")
-                .hashKey("purchase_hk", "id", "email", "product_id");
+                // v_stg_purchases.sql's PURCHASE_HK: one purchase is a user's product at a time
+                .hashKey("purchase_hk", "user_id", "product_id", "purchased_at");
         // shown before it runs (once created and up to date, a stage view needs no statement)
         String usersView = vault.stageSql(users).stream().filter(sql -> sql.startsWith("CREATE VIEW")).findFirst().orElse(
                 "(stg.users is up to date)");
@@ -96,8 +99,10 @@ public final class FakerVault {
 
         Hub hubUsers = vault.hub("dds.hub_users").hashKey("user_hk").businessKey("email").from(users);
         Hub hubProducts = vault.hub("dds.hub_products").hashKey("product_hk").businessKey("product_id").from(products);
-        Link link = vault.link("dds.link_purchases").hashKey("purchase_hk").refs("product_hk", "user_hk")
-                .payload("purchased", "added_to_cart", "returned").from(purchases);
+        // link_purchases.sql: a transactional link (AutomateDV's t_link), effective from the purchase
+        TransactionalLink link = vault.transactionalLink("dds.link_purchases").hashKey("purchase_hk")
+                .refs("user_hk", "product_hk").payload("purchased", "added_to_cart", "returned")
+                .effectiveFrom("purchased").from(purchases);
         Satellite satUsers = vault.satellite("dds.sat_users").parent("user_hk").hashDiff("user_hashdiff")
                 .payload("age_years", "name", "email", "title", "gender", "height", "weight", "language", "telephone",
                         "blood_type", "occupation", "nationality", "academic_degree", "created_at", "updated_at")
