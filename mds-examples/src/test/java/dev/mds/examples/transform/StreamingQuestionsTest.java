@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The streaming app's own questions (its dbt project's trusted models), as StreamingExample's models answer them,
- * against the answers computed here from the seed files (004-streaming-app) with plain Java.
+ * The streaming app's own questions (its dbt project's trusted models) and the example's marts, as StreamingExample's
+ * models give them, against the answers computed here from the seed files (004-streaming-app) with plain Java.
  */
 @MdsPostgres
 class StreamingQuestionsTest {
@@ -138,6 +138,33 @@ class StreamingQuestionsTest {
         assertThat(TestSql.strings(ds, "select concat_ws(' ', total_streamed_movies, total_streamed_movies_based_on_books,"
                 + " percentage_of_streamed_movies_based_on_books) from trusted.movies_based_on_books"))
                 .containsExactly(streamed.size() + " " + based + " " + percent);
+    }
+
+    @Test
+    void dailyStreamsAndMovieStatsAreWhatTheStreamsFileGives(DataSource ds) {
+        // marts.daily_streams: per day of the app (+01:00), streams, distinct viewers, GB streamed (one decimal)
+        Map<String, List<Stream>> byDay = new java.util.TreeMap<>();
+        for (Stream s : streams) {
+            byDay.computeIfAbsent(s.start().withOffsetSameInstant(java.time.ZoneOffset.ofHours(1)).toLocalDate().toString(),
+                    d -> new ArrayList<>()).add(s);
+        }
+        List<String> days = new ArrayList<>();
+        byDay.forEach((day, list) -> days.add(day + " " + list.size() + " " + list.stream().map(Stream::user).distinct().count()
+                + " " + BigDecimal.valueOf(list.stream().mapToDouble(Stream::sizeMb).sum() / 1024).setScale(1, RoundingMode.HALF_UP)));
+        assertThat(TestSql.strings(ds, "select concat_ws(' ', day, streams, viewers, gb_streamed) from marts.daily_streams order by day"))
+                .containsExactlyElementsOf(days);
+
+        // marts.movie_stats: per movie of the catalogue, streams and distinct viewers
+        Map<String, List<Stream>> byMovie = new java.util.TreeMap<>();
+        for (Stream s : streams) {
+            if (durationMins.containsKey(s.movie())) {
+                byMovie.computeIfAbsent(s.movie(), m -> new ArrayList<>()).add(s);
+            }
+        }
+        List<String> movies = new ArrayList<>();
+        byMovie.forEach((movie, list) -> movies.add(movie + " | " + list.size() + " " + list.stream().map(Stream::user).distinct().count()));
+        assertThat(TestSql.strings(ds, "select title || ' | ' || streams || ' ' || viewers from marts.movie_stats"))
+                .containsExactlyInAnyOrderElementsOf(movies);
     }
 
     private static boolean within(OffsetDateTime t, OffsetDateTime from, OffsetDateTime to) {
