@@ -272,47 +272,87 @@ class CdcReviewTest {
     }
 
     /**
-     * Unchanged out-of-line values of domain-typed columns. A domain over an array Debezium converts itself (text[],
-     * int[]...) loses its unchanged-TOAST placeholder under the default replica identity (Debezium picks the placeholder
-     * by the type's name, the domain's): the setup check warns about such columns, as about int2[] and the others, and
-     * with REPLICA IDENTITY FULL an update of another column leaves every value as it is in the target. Domains over
-     * text, jsonb, bytea, numeric[] and timestamp[] keep their value under DEFAULT too.
+     * Unchanged out-of-line values of domain-typed columns. Debezium picks the unchanged-TOAST placeholder of an array
+     * by the type's name, the domain's, so a domain over an array it converts itself lost the value under the default
+     * replica identity (NULL); the source converts domains over text[], varchar[], char(n)[], int[] and bigint[]
+     * itself, with the placeholder, and the setup check warns about domains over the other such arrays (uuid[], jsonb[]...).
+     * Under REPLICA IDENTITY FULL and DEFAULT an update of another column leaves every value as it is in the target.
      */
     @Test
     void unchangedToastedValuesOfDomainColumnsAreWarnedAboutOrKept(TestDatabase db) throws Exception {
         DataSource ds = db.dataSource();
         sql(ds, "create schema r8", "create domain r8.body as text", "create domain r8.words as text[]",
-                "create domain r8.ints as int[]", "create domain r8.doc as jsonb", "create domain r8.blob as bytea",
+                "create domain r8.ints as int[]", "create domain r8.bigs as bigint[]", "create domain r8.codes as varchar(9)[]",
+                "create domain r8.ids as uuid[]", "create domain r8.doc as jsonb", "create domain r8.blob as bytea",
                 "create domain r8.nums as numeric[]", "create domain r8.stamps as timestamp[]",
                 "create table r8.t (id int primary key, title text, b r8.body, w r8.words, i r8.ints, d r8.doc,"
-                        + " bl r8.blob, n r8.nums, st r8.stamps)",
+                        + " bl r8.blob, n r8.nums, st r8.stamps, bg r8.bigs, cd r8.codes, u r8.ids)",
                 "alter table r8.t alter column b set storage external, alter column w set storage external,"
                         + " alter column i set storage external, alter column d set storage external,"
                         + " alter column bl set storage external, alter column n set storage external,"
-                        + " alter column st set storage external",
+                        + " alter column st set storage external, alter column bg set storage external,"
+                        + " alter column cd set storage external, alter column u set storage external",
                 "create table r8.def (like r8.t including all)",
                 "insert into r8.t select g, 't' || g, repeat('x', 5000), (select array_agg('w' || x) from generate_series(1, 2000) x),"
                         + " (select array_agg(x) from generate_series(1, 2000) x),"
                         + " (select jsonb_agg(x) from generate_series(1, 2000) x), decode(repeat('ab', 5000), 'hex'),"
                         + " (select array_agg(x / 7.0) from generate_series(1, 2000) x),"
-                        + " (select array_agg(timestamp '2024-01-01' + x * interval '1 second') from generate_series(1, 2000) x)"
+                        + " (select array_agg(timestamp '2024-01-01' + x * interval '1 second') from generate_series(1, 2000) x),"
+                        + " (select array_agg(x * 3000000000) from generate_series(1, 2000) x),"
+                        + " (select array_agg('c' || x) from generate_series(1, 2000) x),"
+                        + " (select array_agg(md5(x::text)::uuid) from generate_series(1, 2000) x)"
                         + " from generate_series(1, 2) g",
                 "insert into r8.def select * from r8.t");
         SetupReport report = CdcSetup.check(ds, CdcSetup.spec().tables("r8.t").build());
         assertThat(report.items(SetupReport.Severity.WARNING)).singleElement().satisfies(w -> assertThat(w.toString())
                 .contains("table r8.t has REPLICA IDENTITY DEFAULT and array columns Debezium has no unchanged-TOAST"
-                        + " placeholder for (w (r8.words), i (r8.ints)):"));
+                        + " placeholder for (u (r8.ids)):"));
         sql(ds, "alter table r8.t replica identity full");
-        String columns = "id, title, b::text, w::text, i::text, d::text, bl::text, n::text, st::text";
-        String scalars = "id, title, b::text, d::text, bl::text, n::text, st::text";
+        String columns = "id, title, b::text, w::text, i::text, d::text, bl::text, n::text, st::text, bg::text, cd::text,"
+                + " u::text";
+        String kept = "id, title, b::text, w::text, i::text, d::text, bl::text, n::text, st::text, bg::text, cd::text";
         try (var run = Cdc.start(Cdc.source(db, ds, "r_toastdom", "r8.t", "r8.def").build(), Cdc.loadInto(ds, "rw8"))) {
             awaitSameAs(ds, "r8.t", "rw8.t", columns);
             awaitSameAs(ds, "r8.def", "rw8.def", columns);
+            assertThat(Cdc.text(ds, "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by"
+                    + " attnum) from pg_attribute where attrelid = 'rw8.def'::regclass and attnum between 4 and 5"))
+                    .as("the same target types as for the arrays themselves").isEqualTo("w text[], i integer[]");
             Cdc.awaitSlotActive(ds, "r_toastdom");
             sql(ds, "update r8.t set title = 'renamed' where id = 2", "update r8.def set title = 'renamed' where id = 2");
             awaitSameAs(ds, "r8.t", "rw8.t", columns);
-            awaitSameAs(ds, "r8.def", "rw8.def", scalars);
+            awaitSameAs(ds, "r8.def", "rw8.def", kept);
+            assertThat(run.rowEvents()).filteredOn(e -> e.source().name().equals("def")
+                    && e.operation() == ChangeEvent.Operation.UPDATE).singleElement()
+                    .satisfies(e -> assertThat(e.after().orElseThrow().get(4)).isSameAs(dev.mds.core.Unchanged.VALUE));
         }
         Cdc.dropSlot(ds, "r_toastdom");
+    }
+
+    /**
+     * TRUNCATE inside transactions that also write the table before and after it, a TRUNCATE ... CASCADE reaching a
+     * captured child through a foreign key, and a TRUNCATE of a captured and an uncaptured table together.
+     */
+    @Test
+    void truncatesBetweenWritesOfOneTransactionApplyInOrder(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r9", "create table r9.p (id int primary key, v text)",
+                "create table r9.c (id int primary key, p int references r9.p, v text)",
+                "create table r9.other (id int primary key)",
+                "insert into r9.p select g, 'p' || g from generate_series(1, 10) g",
+                "insert into r9.c select g, g, 'c' || g from generate_series(1, 10) g", "insert into r9.other values (1)");
+        try (var run = Cdc.start(Cdc.source(db, ds, "r_trunc", "r9.p", "r9.c").build(), Cdc.loadInto(ds, "rw9"))) {
+            awaitSameAs(ds, "r9.p", "rw9.p", "id, v");
+            awaitSameAs(ds, "r9.c", "rw9.c", "id, p, v");
+            Cdc.awaitSlotActive(ds, "r_trunc");
+            sql(ds, "begin; insert into r9.c values (11, 1, 'before'); update r9.c set v = 'x' where id = 2;"
+                    + " truncate r9.c; insert into r9.c values (1, 1, 'after'), (20, 2, 'after'); update r9.c set v = 'again'"
+                    + " where id = 20; commit");
+            awaitSameAs(ds, "r9.c", "rw9.c", "id, p, v");
+            sql(ds, "begin; insert into r9.p values (30, 'gone'); truncate r9.p, r9.other cascade;"
+                    + " insert into r9.p values (31, 'kept'); insert into r9.c values (5, 31, 'child'); commit");
+            awaitSameAs(ds, "r9.p", "rw9.p", "id, v");
+            awaitSameAs(ds, "r9.c", "rw9.c", "id, p, v");
+        }
+        Cdc.dropSlot(ds, "r_trunc");
     }
 }

@@ -50,8 +50,8 @@ public final class RecordMapper {
      * hstore.handling.mode=json turns into a JSON object text. Text, json and varchar arrays get a one-element list
      * of the string, bytea[] a one-element list of the bytes.
      */
-    private static final List<Integer> PLACEHOLDER_INTS;
-    private static final List<Long> PLACEHOLDER_LONGS;
+    static final List<Integer> PLACEHOLDER_INTS;
+    static final List<Long> PLACEHOLDER_LONGS;
     private static final String PLACEHOLDER_UUID = UUID.nameUUIDFromBytes(PLACEHOLDER_BYTES).toString();
     private static final Map<String, String> PLACEHOLDER_HSTORE = Map.of(PLACEHOLDER, PLACEHOLDER);
     private static final String PLACEHOLDER_HSTORE_JSON = "{\"" + PLACEHOLDER + "\":\"" + PLACEHOLDER + "\"}";

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TimeZone;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.postgresql.PGStatement;
 import org.postgresql.util.PGobject;
@@ -188,6 +189,12 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         if (temporal != null) {
             SchemaBuilder schema = SchemaBuilder.array(SchemaBuilder.string().name(temporal).optional().build());
             register(registration, column, schema, data -> textArray(data, ','), List.of());
+            return;
+        }
+        Schema domainArray = DOMAIN_ARRAY_ELEMENTS.get(column.nativeType());
+        if (domainArray != null && !DOMAIN_ARRAY_NAMES.get(column.nativeType()).equals(typeName(column.typeName()))) {
+            SchemaBuilder schema = SchemaBuilder.array(domainArray);
+            register(registration, column, schema, data -> domainArray(data, domainArray.type()), List.of());
             return;
         }
         if (type.startsWith("_") && !DEBEZIUM_ARRAYS.contains(type.substring(1))) {
@@ -489,6 +496,62 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         }
         Object literal = data instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : data;
         return parseLiteral(literal.toString(), delimiter);
+    }
+
+    /**
+     * A domain over text[], varchar[], char(n)[], int[] or bigint[] as Debezium converts the array itself (the same
+     * schema, so the target's column type is the same), with the placeholder of an unchanged TOAST value in the shape
+     * Debezium gives that array: Debezium picks its placeholder by the type's name, which for a domain is the
+     * domain's, and sent NULL for such a value (the target lost it).
+     */
+    private static final java.util.Map<Integer, Schema> DOMAIN_ARRAY_ELEMENTS = java.util.Map.of(
+            1009, Schema.OPTIONAL_STRING_SCHEMA, 1015, Schema.OPTIONAL_STRING_SCHEMA, 1014, Schema.OPTIONAL_STRING_SCHEMA,
+            1007, Schema.OPTIONAL_INT32_SCHEMA, 1016, Schema.OPTIONAL_INT64_SCHEMA);
+
+    private static final java.util.Map<Integer, String> DOMAIN_ARRAY_NAMES = java.util.Map.of(1009, "_text", 1015,
+            "_varchar", 1014, "_bpchar", 1007, "_int4", 1016, "_int8");
+
+    private static Object domainArray(Object data, Schema.Type element) {
+        if (data == null) {
+            return null;
+        }
+        if (UnchangedToastedReplicationMessageColumn.isUnchangedToastedValue(data)) {
+            return switch (element) {
+                case INT32 -> RecordMapper.PLACEHOLDER_INTS;
+                case INT64 -> RecordMapper.PLACEHOLDER_LONGS;
+                default -> List.of(RecordMapper.PLACEHOLDER);
+            };
+        }
+        List<?> elements;
+        try {
+            if (data instanceof Array a) {
+                elements = java.util.Arrays.asList((Object[]) a.getArray());
+            } else if (data instanceof List<?> l) {
+                elements = l;
+            } else if (data instanceof Object[] o) {
+                elements = java.util.Arrays.asList(o);
+            } else {
+                elements = parseLiteral(data instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : data.toString());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the array value " + data + ": " + e.getMessage(), e);
+        }
+        List<Object> out = new ArrayList<>(elements.size());
+        for (Object e : elements) {
+            if (e == null) {
+                out.add(null);
+            } else if (e instanceof Object[] || e.toString().startsWith(NOT_ONE_DIMENSION)) {
+                throw new IllegalStateException("an array value of more than one dimension is not carried: " + data);
+            } else {
+                String text = e.toString();
+                out.add(switch (element) {
+                    case INT32 -> e instanceof Number n ? Integer.valueOf(n.intValue()) : Integer.valueOf(text);
+                    case INT64 -> e instanceof Number n ? Long.valueOf(n.longValue()) : Long.valueOf(text);
+                    default -> text;
+                });
+            }
+        }
+        return out;
     }
 
     /** The list of element texts; the placeholder list for an unchanged TOAST value. */
