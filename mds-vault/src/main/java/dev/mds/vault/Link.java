@@ -128,7 +128,7 @@ public final class Link extends Structure {
             cols.add(Identifiers.quote(p) + " " + stage.require(where, p).sqlType());
         }
         if (effectiveFrom != null) {
-            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + stage.require(where, effectiveFrom).sqlType());
+            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + effectiveFromType(where, stage, effectiveFrom));
         }
         addMetadataDdl(cols, stage, where);
         List<String> indexes = new ArrayList<>();

@@ -175,7 +175,7 @@ public final class MultiActiveSatellite extends Structure {
             cols.add(Identifiers.quote(p) + " " + s.require(where, p).sqlType());
         }
         if (effectiveFrom != null) {
-            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + s.require(where, effectiveFrom).sqlType());
+            cols.add(Identifiers.quote(Satellite.EFFECTIVE_FROM) + " " + effectiveFromType(where, s, effectiveFrom));
         }
         addMetadataDdl(cols, s, where);
         List<String> pk = new ArrayList<>();

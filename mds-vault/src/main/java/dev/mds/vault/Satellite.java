@@ -143,7 +143,7 @@ public final class Satellite extends Structure {
             cols.add(Identifiers.quote(p) + " " + s.require(name(), p).sqlType());
         }
         if (effectiveFrom != null) {
-            cols.add(Identifiers.quote(EFFECTIVE_FROM) + " " + s.require(name(), effectiveFrom).sqlType());
+            cols.add(Identifiers.quote(EFFECTIVE_FROM) + " " + effectiveFromType(nameFrom(stage), s, effectiveFrom));
         }
         addMetadataDdl(cols, s, name());
         cols.add("PRIMARY KEY (" + Identifiers.quote(parent) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");

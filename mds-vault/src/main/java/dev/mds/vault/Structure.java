@@ -127,6 +127,25 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         return col.sqlType();
     }
 
+    /**
+     * The SQL type of an effective-from column (a stage's, or a table's {@code effective_from}), which must be a date,
+     * timestamp or timestamptz (or a domain over one): a satellite and a multi-active satellite keep, of a key's rows
+     * of one load date, the one with the latest effective-from, and a transactional link breaks ties by it; as text,
+     * {@code '2024-01-01 9:00'} comes after {@code '2024-01-01 10:00'}. An effectivity satellite refuses it likewise.
+     *
+     * @throws MdsException naming {@code where}, the relation, the column and its type
+     */
+    static String effectiveFromType(String where, Relation relation, String column) {
+        Relation.Column col = relation.require(where, column);
+        FieldType.Kind kind = col.type().map(FieldType::kind).orElse(null);
+        if (kind != FieldType.Kind.DATE && kind != FieldType.Kind.TIMESTAMP && kind != FieldType.Kind.TIMESTAMPTZ) {
+            throw new MdsException(where + ": effective-from column '" + column + "' of " + relation.name() + " is "
+                    + col.sqlType() + ", but it must be a date, timestamp or timestamptz (rows are ordered by it, and as"
+                    + " text '2024-01-01 9:00' comes after '2024-01-01 10:00'); cast it in a derived column of the stage");
+        }
+        return col.sqlType();
+    }
+
     /** The DDL of the table, read from the columns of the stages or tables it is built from. */
     abstract List<String> tableDdl(Connection c);
 
@@ -349,7 +368,9 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      */
     final String effectiveFromItem(Connection c, String where, Relation stage, String column, Relation target) {
         String from = stage.require(where, column).sqlType();
-        String to = target.require(name(), Satellite.EFFECTIVE_FROM).sqlType();
+        // a table made with a text effective_from (by hand, or before createTable refused one) orders it as text; a
+        // stage column of another type than a date/timestamp table's is refused below unless it assigns (a date does)
+        String to = effectiveFromType(name(), target, Satellite.EFFECTIVE_FROM);
         String expr = inUtc("s." + Identifiers.quote(column), from, to);
         if (!from.equals(to)) {
             checkAssignable(c, where, stage, column, from, Satellite.EFFECTIVE_FROM, to);

@@ -35,7 +35,8 @@ class KatrindenekVaultTest {
         sql(ds, "alter table raw.users alter age type int using age::int, alter height type numeric using height::numeric,"
                 + " alter weight type int using weight::int, alter updated_at type timestamptz using updated_at::timestamptz,"
                 + " alter created_at type timestamptz using created_at::timestamptz");
-        sql(ds, "alter table raw.products alter year type int using year::int, alter price type int using price::int");
+        sql(ds, "alter table raw.products alter year type int using year::int, alter price type int using price::int,"
+                + " alter created_at type timestamptz using created_at::timestamptz");
 
         Vault vault = Vault.on(ds).standard(HashStandard.AUTOMATEDV).timeZone(java.time.ZoneOffset.UTC);
         Stage users = Stage.of("raw.users").into("stg.v_stg_users")
