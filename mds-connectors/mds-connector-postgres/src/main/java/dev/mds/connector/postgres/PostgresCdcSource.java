@@ -81,7 +81,10 @@ public final class PostgresCdcSource implements AutoCloseable {
     /** The topic of Debezium's notifications (its sink channel), unless an engine property names another. */
     private static final String NOTIFICATIONS = "mds_notifications";
 
-    /** Receives each batch of one table inside the open warehouse transaction; must not commit it. */
+    /**
+     * Receives each batch of one table inside the open warehouse transaction; must not commit it, roll it back or turn
+     * auto-commit on (the source checks, and stops the run before storing the position when it did).
+     */
     @FunctionalInterface
     public interface Handler {
         /**
@@ -1169,12 +1172,22 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
         }
 
+        /** The warehouse transaction's id (assigning one), to tell that a handler committed it. */
+        private static long transactionId(Connection c) throws SQLException {
+            try (java.sql.Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("select txid_current()")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
         private void commitBatch(Prepared p) {
             long t0 = System.nanoTime();
             try (Connection c = config.warehouse.getConnection()) {
                 c.setAutoCommit(false);
                 try {
                     Tx tx = new Tx(c);
+                    long xact = transactionId(c);
                     for (Map.Entry<RecordMapper.Shape, Group> e : p.groups.entrySet()) {
                         RecordMapper.Shape shape = e.getKey();
                         Group g = e.getValue();
@@ -1183,6 +1196,16 @@ public final class PostgresCdcSource implements AutoCloseable {
                         handle(batch, tx);
                     }
                     long handled = System.nanoTime();
+                    if (c.getAutoCommit() || transactionId(c) != xact) {
+                        // the rows went (or some of them) without the position: a crash now would apply them again
+                        throw new MdsException("the CDC handler " + (c.getAutoCommit() ? "turned auto-commit on for"
+                                : "committed") + " the warehouse transaction of a batch of " + p.events + " event"
+                                + (p.events == 1 ? "" : "s") + " ("
+                                + p.groups.keySet().stream().map(sh -> sh.table().toString()).distinct()
+                                        .collect(java.util.stream.Collectors.joining(", "))
+                                + "): the source commits the rows together with the position, so the handler must"
+                                + " only write on tx.connection() and never commit, roll back or change auto-commit");
+                    }
                     offsets.put(c, offsetKey, p.position.toJson());
                     if (!tablesRecorded) {
                         offsets.put(c, tablesKey, tablesJson());

@@ -355,4 +355,75 @@ class CdcReviewTest {
         }
         Cdc.dropSlot(ds, "r_trunc");
     }
+
+    /**
+     * A slot of the configured name made with another output plugin (test_decoding), or for another database, is
+     * refused at start naming the slot and the cause, before the engine starts and before anything is stored.
+     */
+    @Test
+    void aSlotOfAnotherPluginOrAnotherDatabaseIsRefusedAtStart(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r10", "create table r10.t (id int primary key)", "insert into r10.t values (1)",
+                "select pg_create_logical_replication_slot('r_plugin', 'test_decoding')");
+        try {
+            assertThatThrownBy(() -> Cdc.source(db, ds, "r_plugin", "r10.t").build().run((b, tx) -> { }))
+                    .isInstanceOf(dev.mds.core.MdsException.class)
+                    .hasMessageContaining("replication slot r_plugin uses plugin test_decoding; mds needs pgoutput");
+        } finally {
+            Cdc.dropSlot(ds, "r_plugin");
+        }
+        sql(ds, "create database r10_other");
+        try {
+            org.postgresql.ds.PGSimpleDataSource other = new org.postgresql.ds.PGSimpleDataSource();
+            other.setServerNames(new String[] {db.host()});
+            other.setPortNumbers(new int[] {db.port()});
+            other.setDatabaseName("r10_other");
+            other.setUser(db.user());
+            other.setPassword(db.password());
+            sql(other, "select pg_create_logical_replication_slot('r_elsewhere', 'pgoutput')");
+            try {
+                assertThatThrownBy(() -> Cdc.source(db, ds, "r_elsewhere", "r10.t").build().run((b, tx) -> { }))
+                        .isInstanceOf(dev.mds.core.MdsException.class)
+                        .hasMessageContaining("replication slot r_elsewhere").hasMessageContaining("belongs to database r10_other");
+            } finally {
+                Cdc.dropSlot(ds, "r_elsewhere");
+            }
+        } finally {
+            sql(ds, "drop database r10_other");
+        }
+        assertThat(Cdc.tableExists(ds, "mds.state") ? count(ds, "select count(*) from mds.state where key like '%r_plugin'"
+                + " or key like '%r_elsewhere'") : 0).as("nothing stored").isZero();
+    }
+
+    /**
+     * A handler that commits the warehouse transaction itself breaks the promise that rows and position commit
+     * together (a crash between its commit and the source's would apply the rows again, a failure after it leaves rows
+     * without their position): the run stops naming the mistake, before the position is stored.
+     */
+    @Test
+    void aHandlerThatCommitsTheWarehouseTransactionStopsTheRun(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r11", "create table r11.t (id int primary key, v text)", "insert into r11.t values (1, 'a')");
+        PostgresCdcSource.Handler load = Cdc.loadInto(ds, "rw11");
+        var committing = Cdc.start(Cdc.source(db, ds, "r_commit", "r11.t").build(), (b, tx) -> {
+            load.handle(b, tx);
+            tx.connection().commit();
+        });
+        assertThatThrownBy(() -> committing.done.get(60, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(dev.mds.core.MdsException.class)
+                .hasMessageContaining("the CDC handler committed the warehouse transaction of a batch of 1 event (r11.t)")
+                .hasMessageContaining("never commit");
+        assertThat(Cdc.tableExists(ds, "mds.state") ? count(ds, "select count(*) from mds.state where key like '%r_commit'")
+                : 0).as("no position stored").isZero();
+        var autoCommitting = Cdc.start(Cdc.source(db, ds, "r_commit", "r11.t").build(), (b, tx) -> {
+            tx.connection().setAutoCommit(true);
+            load.handle(b, tx);
+        });
+        assertThatThrownBy(() -> autoCommitting.done.get(60, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("the CDC handler turned auto-commit on for the warehouse transaction");
+        try (var run = Cdc.start(Cdc.source(db, ds, "r_commit", "r11.t").build(), load)) {
+            awaitSame(ds, "r11.t", "rw11.t", "id, v");
+        }
+        Cdc.dropSlot(ds, "r_commit");
+    }
 }
