@@ -181,4 +181,28 @@ class ReportsAndHistoryReviewTest {
         assertThat(console).contains("v=paid\\u202e0001 - refund", "v=a\\u2028b", "v=x\\u2066y\\u2069", "v\\u202eid")
                 .doesNotContain("\u202E", "\u2028", "\u2066", "\u2069");
     }
+
+    /**
+     * PostgreSQL compiles a pattern when a row first reaches it: matches with an invalid regular expression was an
+     * ERROR on a table with values, but passed on an empty table, under a where(...) that keeps no row and on a column
+     * of only NULLs, until the day a value arrived.
+     */
+    @Test
+    void anInvalidRegularExpressionIsAnErrorAlsoWhenNoRowReachesIt(DataSource ds) throws Exception {
+        sql(ds, "create table rx_empty (id int, code text)", "create table rx_nulls (id int, code text)",
+                "insert into rx_nulls values (1, null), (2, null)");
+        QualityReport r = QualitySuite.on(ds)
+                .table("rx_empty", t -> t.matches("code", "([a-z").matches("code", "^[a-z]+$").id("valid"))
+                .table("rx_nulls", t -> t.where("id > 5").matches("code", "([a-z").id("kept_none"))
+                .table("rx_nulls", t -> t.notNull("code").warn().matches("code", "([a-z").id("only_nulls")
+                        .matches("code", "^[a-z]+$").id("valid_on_nulls"))
+                .run();
+        for (String[] c : new String[][] {{"rx_empty", "matches_code"}, {"rx_nulls", "kept_none"}, {"rx_nulls", "only_nulls"}}) {
+            CheckResult x = r.check(c[0], c[1]).orElseThrow();
+            assertThat(x.status()).as(c[1]).isEqualTo(Status.ERROR);
+            assertThat(x.message()).as(c[1]).contains("could not run", "invalid regular expression");
+        }
+        assertThat(r.check("rx_empty", "valid").orElseThrow().status()).isEqualTo(Status.PASS);
+        assertThat(r.check("rx_nulls", "valid_on_nulls").orElseThrow().status()).isEqualTo(Status.PASS);
+    }
 }

@@ -32,6 +32,8 @@ public final class Render {
         private final Map<String, String> nonNullByCheck = new LinkedHashMap<>();
         /** The aliases of aggregates that count a column's NULLs rather than its values (see {@link #nullsOrValues}). */
         private final Set<String> nullCounts = new HashSet<>();
+        /** A check's aggregate that counts its column's NULLs or values, when the scan has one (any check's). */
+        private final Map<String, String> valuesByCheck = new LinkedHashMap<>();
         private final String sql;
 
         public Scan(TableName table, Optional<String> where, List<CheckSpec> checks, Schema schema) {
@@ -56,6 +58,9 @@ public final class Render {
                 if (!c.columns().isEmpty() && nullsOrValues(c, text).startsWith(COUNT_NULLS)) {
                     Optional.ofNullable(aggregates.get(nullsOrValues(c, text))).ifPresent(nullCounts::add);
                 }
+                if (!c.columns().isEmpty()) {
+                    Optional.ofNullable(aggregates.get(nullsOrValues(c, text))).ifPresent(a -> valuesByCheck.put(c.id(), a));
+                }
             }
             StringBuilder s = new StringBuilder("select count(*) as n");
             aggregates.forEach((expr, alias) -> s.append(",\n  ").append(expr).append(" as ").append(alias));
@@ -71,6 +76,15 @@ public final class Render {
         /** The check's count of non-NULL rows, when its threshold needs it and it is not all rows. */
         public OptionalLong nonNull(CheckSpec check, Map<String, Object> row, long n) {
             String alias = nonNullByCheck.get(check.id());
+            return alias == null ? OptionalLong.empty() : OptionalLong.of(nonNull(alias, row, n));
+        }
+
+        /**
+         * The non-NULL rows of the check's (first) column, when the scan counts them for any check (a not null or at
+         * least one check of the column, a threshold of the non-NULL rows).
+         */
+        public OptionalLong knownNonNull(CheckSpec check, Map<String, Object> row, long n) {
+            String alias = valuesByCheck.get(check.id());
             return alias == null ? OptionalLong.empty() : OptionalLong.of(nonNull(alias, row, n));
         }
 

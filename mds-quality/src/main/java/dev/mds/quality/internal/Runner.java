@@ -754,6 +754,15 @@ public final class Runner {
             }
             case MATCHES -> {
                 long failing = number(row.get(a.get(0))).longValue();
+                // PostgreSQL compiles the pattern when a row first reaches it: when none did (no row, or only NULLs),
+                // compile it once on its own, so that an invalid one is an ERROR now and not on the day a value arrives
+                if (failing == 0 && (n == 0 || scan.knownNonNull(check, row, n).orElse(-1) == 0)) {
+                    CheckResult invalid = timedRow(table, check, "select '' ~ " + Identifiers.literal(check.text()) + " as compiles",
+                            (ok, d) -> null);
+                    if (invalid != null) {
+                        return invalid;
+                    }
+                }
                 return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " do not match " + check.text(), nonNull, sql, took);
             }
             case EXPRESSION -> {
