@@ -192,6 +192,35 @@ class CdcApplyTest {
     }
 
     @Test
+    void aKeyColumnAPersonWidenedTakesDeletesOfWiderKeysAndKeepsTheirReplaysOut(DataSource ds) throws Exception {
+        // the source's id became bigint: its first key beyond the target's integer is refused, and a person widens the column
+        MergeLoader loader = loader(ds, "widened_by_hand");
+        loader.load(batch(create(1, "a", "x", 10), delete(1, 11)));   // the tombstone table is made with the key's integer
+        Schema wide = Schema.builder().required("user_id", FieldType.LONG).add("name", FieldType.STRING)
+                .add("bio", FieldType.STRING).build();
+        long big = 5_000_000_000L;
+        ChangeBatch widerKeys = new ChangeBatch(SRC, wide, List.of("user_id"), List.of(
+                ChangeEvent.create(SRC, Record.of(big), Record.of(big, "b", "y"), new EventPosition(20, 20), T),
+                ChangeEvent.create(SRC, Record.of(big + 1), Record.of(big + 1, "c", "z"), new EventPosition(20, 21), T)),
+                Optional.empty());
+        assertThatThrownBy(() -> loader.load(widerKeys)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("out of range for type integer");
+        try (Connection c = ds.getConnection(); var st = c.createStatement()) {
+            st.execute("alter table raw.widened_by_hand alter column user_id type bigint");
+        }
+        assertThat(MergeLoader.into(ds, "raw.widened_by_hand").mode(SyncMode.CDC).key("user_id").build().sql(wide))
+                .contains("alter table \"raw\".\"widened_by_hand_mds_tombstones\" alter column \"user_id\" type bigint");
+        loader.load(widerKeys);
+        LoadResult r = loader.load(new ChangeBatch(SRC, wide, List.of("user_id"),
+                List.of(ChangeEvent.delete(SRC, Record.of(big), new EventPosition(21, 22), T)), Optional.empty()));
+        assertThat(r.deleted()).as(r.toString()).isEqualTo(1);
+        assertThatTable(ds, "raw.widened_by_hand").columns("user_id", "name").containsExactlyInAnyOrder(row(big + 1, "c"));
+        // the delete is remembered: a replay of the insert stays out
+        loader.load(new ChangeBatch(SRC, wide, List.of("user_id"), List.of(widerKeys.events().get(0)), Optional.empty()));
+        assertThatTable(ds, "raw.widened_by_hand").columns("user_id", "name").containsExactlyInAnyOrder(row(big + 1, "c"));
+    }
+
+    @Test
     void olderDeleteAfterNewerUpdateInOneBatchKeepsTheRow(DataSource ds) {
         MergeLoader loader = loader(ds, "reordered");
         // events arrive out of order: the newest by position wins

@@ -919,7 +919,7 @@ public final class LoadEngine {
             if (folded.truncate().isPresent()) {
                 truncated = truncate(c, folded.truncate().get(), tombstones);
             }
-            remembered = remembered(c, tombstones);
+            remembered = remembered(c, tombstones, plan);
             if (remembered.truncatedAt().isPresent()) {
                 List<Row> newer = newerThan(rows, remembered.truncatedAt().get());
                 dropped = rows.size() - newer.size();
@@ -971,7 +971,7 @@ public final class LoadEngine {
             if (folded.truncate().isPresent()) {
                 truncated = truncate(c, folded.truncate().get(), tombstones);
             }
-            remembered = remembered(c, tombstones);
+            remembered = remembered(c, tombstones, plan);
             if (remembered.truncatedAt().isPresent()) {
                 // as newerThan, for the rows staged before the lock
                 Sql.update(c, "delete from " + STAGE_TABLE + " s where not s." + Identifiers.quote(S_READ) + " and "
@@ -1200,12 +1200,24 @@ public final class LoadEngine {
             boolean rowSecurity) {
     }
 
-    /** Reads what the target remembers, in one round trip when it has seen no truncate. */
-    private Remembered remembered(Connection c, TableName tombstones) {
+    /**
+     * Reads what the target remembers, in one round trip when it has seen no truncate. A tombstone key column of another
+     * type than the target's key column (a person widened the key, integer to bigint, as a refused wider key asks) is
+     * given the target's type first: the tombstone of a key beyond the old type could not be stored, so every batch
+     * deleting one failed ("integer out of range").
+     */
+    private Remembered remembered(Connection c, TableName tombstones, Plan plan) {
         long v = queryLong(c, "select case when " + PostgresDialect.INSTANCE.relationOid(tombstones) + " is null"
                 + " then 0 else 2 end + case when exists (select 1 from " + target.quoted() + ") then 0 else 1 end"
                 + " + case when " + PostgresDialect.INSTANCE.relationOid(statements.truncated()) + " is null then 0 else 4 end"
-                + " + case when row_security_active(" + PostgresDialect.INSTANCE.relationOid(target) + ") then 8 else 0 end");
+                + " + case when row_security_active(" + PostgresDialect.INSTANCE.relationOid(target) + ") then 8 else 0 end"
+                + " + case when exists (select 1" + tombstoneKeyMismatch(tombstones, plan) + ") then 16 else 0 end");
+        if ((v & 16) != 0) {
+            alignTombstoneKeys(c, tombstones, plan).ifPresent(alter -> {
+                LOG.info("{}: giving the tombstones' key columns the target's types: {}", target, alter);
+                Sql.execute(c, alter);
+            });
+        }
         Tombstones t = (v & 2) == 0 ? Tombstones.NO_TABLE : isEmpty(c, tombstones) ? Tombstones.EMPTY : Tombstones.SOME;
         Optional<EventPosition> truncatedAt = Optional.empty();
         if ((v & 4) != 0) {
@@ -1220,6 +1232,38 @@ public final class LoadEngine {
             }
         }
         return new Remembered(t, (v & 1) != 0, truncatedAt, (v & 8) != 0);
+    }
+
+    /**
+     * From and where of the tombstones' key columns ({@code a}, joined to the target's column {@code b} of the name)
+     * whose type differs from the target's; none when the tombstone table is missing.
+     */
+    private String tombstoneKeyMismatch(TableName tombstones, Plan plan) {
+        StringJoiner keys = new StringJoiner(", ");
+        for (String k : plan.key) {
+            keys.add(Identifiers.literal(k));
+        }
+        return " from pg_catalog.pg_attribute a join pg_catalog.pg_attribute b on b.attname = a.attname"
+                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(tombstones) + " and b.attrelid = "
+                + PostgresDialect.INSTANCE.relationOid(target) + " and a.attname in (" + keys + ") and not a.attisdropped"
+                + " and not b.attisdropped and (a.atttypid, a.atttypmod) is distinct from (b.atttypid, b.atttypmod)";
+    }
+
+    /**
+     * The ALTER giving the tombstones' key columns the target's key column types, each keeping its own collation;
+     * empty when they have them.
+     */
+    private Optional<String> alignTombstoneKeys(Connection c, TableName tombstones, Plan plan) {
+        String sql = "select string_agg('alter column \"' || replace(a.attname, '\"', '\"\"') || '\" type '"
+                + " || format_type(b.atttypid, b.atttypmod)"
+                + " || case when a.attcollation <> 0 and b.attcollation <> 0 then ' collate '"
+                + " || a.attcollation::regcollation::text else '' end, ', ' order by a.attnum)" + tombstoneKeyMismatch(tombstones, plan);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            String alter = rs.next() ? rs.getString(1) : null;
+            return alter == null ? Optional.empty() : Optional.of("alter table " + tombstones.quoted() + " " + alter);
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
     }
 
     /**
@@ -1725,10 +1769,14 @@ public final class LoadEngine {
             }
             case CDC -> {
                 TableName tombstones = statements.tombstones();
-                List<String> apply = List.of(statements.createStage(plan), statements.stageCopySql(),
+                List<String> apply = new ArrayList<>(List.of(statements.createStage(plan), statements.stageCopySql(),
                         statements.createTombstones(plan, tombstones), statements.cdcDeleteSql(plan),
                         statements.cdcTombstoneSql(plan, tombstones), statements.cdcUpsertSql(plan, tombstones, true, true),
-                        statements.cdcForgetTombstonesSql(plan, tombstones, true), statements.dropStage());
+                        statements.cdcForgetTombstonesSql(plan, tombstones, true), statements.dropStage()));
+                if (existing.isPresent()) {
+                    // as remembered(…) runs it, when a person changed the type of the target's key (widened it)
+                    alignTombstoneKeys(c, tombstones, plan).ifPresent(alter -> apply.add(3, alter));
+                }
                 if (existing.isPresent()) {
                     out.add("-- for a batch that deletes keys it writes again (a key swap): taken before it stages (it"
                             + " waits for the load lock first), so that the target's unique indexes do not change while"
