@@ -150,14 +150,14 @@ public final class Pit extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
-        String ldType = h.require(name(), Stage.LOAD_DATE).sqlType();
+        String ldType = stageLoadDateType(name(), h);
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL");
         cols.add(Identifiers.quote(AS_OF_DATE) + " " + ldType + " NOT NULL");
         for (TableName s : satellites) {
             Relation sr = Vault.relation(c, name(), s);
             cols.add(Identifiers.quote(prefix(s) + "_pk") + " bytea NOT NULL");
-            cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + sr.require(name(), Stage.LOAD_DATE).sqlType() + " NOT NULL");
+            cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + stageLoadDateType(name(), sr) + " NOT NULL");
         }
         cols.add("PRIMARY KEY (" + Identifiers.quote(hashKey) + ", " + Identifiers.quote(AS_OF_DATE) + ")");
         return vault.tableDdl(c, table, cols);
@@ -256,7 +256,7 @@ public final class Pit extends Structure {
         Relation h = Vault.relation(c, name(), hub);
         Vault.checkBytea(name(), h, hashKey);
         Vault.relation(c, name(), table);
-        String ldType = h.require(name(), Stage.LOAD_DATE).sqlType();
+        String ldType = stageLoadDateType(name(), h);
         String hk = Identifiers.quote(hashKey);
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         String ghost = vault.hashSql().ghostLiteral();
@@ -273,7 +273,7 @@ public final class Pit extends Structure {
         for (TableName s : satellites) {
             Relation sr = Vault.relation(c, name(), s);
             sr.require(name(), hashKey);
-            String satLd = sr.require(name(), Stage.LOAD_DATE).sqlType();
+            String satLd = stageLoadDateType(name(), sr);
             String alias = "s" + (i++);
             String ghostKey = ghost;
             String ghostLd = GHOST_DATE + "::" + satLd;

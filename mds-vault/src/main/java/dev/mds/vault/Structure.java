@@ -112,7 +112,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * The SQL type of a stage's {@code load_date}, which must be a date, timestamp or timestamptz (or a domain over
      * one): every structure orders and compares load dates, and as text they go by their characters
      * ({@code '1/10/2024'} before {@code '1/9/2024'}). {@code createStage} refuses such a column of a stage mds builds;
-     * this refuses it in a stage view mds did not build (by hand, or AutomateDV's).
+     * this refuses it in a stage view mds did not build (by hand, or AutomateDV's), and in the hub and satellites a PIT
+     * reads (tables made by hand, or by AutomateDV from such a stage).
      *
      * @throws MdsException naming {@code where}, the stage, the column and its type
      */
@@ -122,7 +123,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         if (kind != FieldType.Kind.DATE && kind != FieldType.Kind.TIMESTAMP && kind != FieldType.Kind.TIMESTAMPTZ) {
             throw new MdsException(where + ": column '" + Stage.LOAD_DATE + "' of " + stage.name() + " is " + col.sqlType()
                     + ", but a load date must be a date, timestamp or timestamptz (load dates are ordered and compared,"
-                    + " and as text '1/10/2024' comes before '1/9/2024'); cast it in the stage");
+                    + " and as text '1/10/2024' comes before '1/9/2024'); cast it in the stage (a table that holds text"
+                    + " load dates: alter its column to a date type)");
         }
         return col.sqlType();
     }
