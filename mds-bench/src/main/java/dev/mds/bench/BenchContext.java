@@ -3,6 +3,8 @@ package dev.mds.bench;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.PostgresServer;
 import dev.mds.testing.TestDatabase;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -122,17 +124,37 @@ public final class BenchContext implements AutoCloseable {
      * @param op {@code >=} or {@code <=}
      */
     public void ratio(String figure, double value, String op, double target) {
-        boolean pass = switch (op) {
-            case ">=" -> value >= target;
-            case "<=" -> value <= target;
-            case ">" -> value > target;
-            case "<" -> value < target;
-            default -> throw new IllegalArgumentException("unknown goal operator " + op);
-        };
-        String line = String.format(Locale.ROOT, "RATIO %s.%s %.2f goal %s %.2f %s", suite, figure, value, op, target,
-                pass ? "PASS" : "MISS");
+        String line = ratioLine(suite, figure, value, op, target);
         ratios.add(line);
         System.out.println(line);
+    }
+
+    /**
+     * The {@code RATIO} line of one figure. The value is printed with two decimals rounded towards a miss (down for
+     * {@code >=} and {@code >}, up for {@code <=} and {@code <}), and the verdict is that of the printed value, so a
+     * reader checking the line gets the bench's verdict, and rounding never turns a miss into a pass: 0.4996 against
+     * {@code >= 0.50} is {@code 0.49 ... MISS}, not {@code 0.50 ... MISS}. A value that is not a number (NaN, an
+     * infinity: a zero time) is no figure and throws.
+     */
+    static String ratioLine(String suite, String figure, double value, String op, double target) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            throw new IllegalStateException("figure " + suite + "." + figure + " is " + value + ", not a ratio");
+        }
+        RoundingMode towardsMiss = switch (op) {
+            case ">=", ">" -> RoundingMode.FLOOR;
+            case "<=", "<" -> RoundingMode.CEILING;
+            default -> throw new IllegalArgumentException("unknown goal operator " + op);
+        };
+        BigDecimal shown = BigDecimal.valueOf(value).setScale(2, towardsMiss);
+        int c = shown.compareTo(BigDecimal.valueOf(target));
+        boolean pass = switch (op) {
+            case ">=" -> c >= 0;
+            case ">" -> c > 0;
+            case "<=" -> c <= 0;
+            default -> c < 0;
+        };
+        return String.format(Locale.ROOT, "RATIO %s.%s %s goal %s %.2f %s", suite, figure, shown.toPlainString(), op,
+                target, pass ? "PASS" : "MISS");
     }
 
     /** Prints a detail line (not part of the contract). */
