@@ -264,6 +264,17 @@ class CdcApplyTest {
     }
 
     @Test
+    void aKeyReinsertedAfterTheTargetMovedFromSoftToHardDeletesIsNotLeftMarkedDeleted(DataSource ds) {
+        softLoader(ds, "soft_then_hard").load(batch(create(1, "a", "x", 10), create(2, "b", "y", 11)));
+        softLoader(ds, "soft_then_hard").load(batch(delete(1, 20)));
+        // the pipeline switches to hard deletes; readers of the target still leave out rows marked deleted
+        MergeLoader hard = loader(ds, "soft_then_hard");
+        hard.load(batch(create(1, "again", "x", 30), update(2, "b2", "y", 31)));
+        assertThatTable(ds, "raw.soft_then_hard").columns("user_id", "name", "_deleted_at")
+                .containsExactlyInAnyOrder(row(1, "again", null), row(2, "b2", null));
+    }
+
+    @Test
     void compositeKeyFromTheChangeBatchAndPositionsAreKept(DataSource ds) {
         Schema schema = Schema.builder().required("tenant", FieldType.STRING).required("id", FieldType.LONG)
                 .add("v", FieldType.STRING).build();

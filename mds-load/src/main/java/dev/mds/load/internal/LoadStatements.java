@@ -217,7 +217,7 @@ final class LoadStatements {
         }
         set.add(Identifiers.quote(COMMIT) + " = s." + Identifiers.quote(COMMIT));
         set.add(Identifiers.quote(CHANGE) + " = s." + Identifiers.quote(CHANGE));
-        if (spec.deleteMode() == DeleteMode.SOFT) {
+        if (plan.markedDeleted) {
             set.add(Identifiers.quote(DELETED_AT) + " = null");
         }
         spec.loadTimestamp().ifPresent(ts -> set.add(Identifiers.quote(ts) + " = now()"));

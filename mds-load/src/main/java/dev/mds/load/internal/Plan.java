@@ -72,12 +72,19 @@ final class Plan {
     final boolean loadTimestampWithoutZone;
     /** Existing columns to widen before the load ({@code ADD_AND_WIDEN_COLUMNS}): the type each is altered to. */
     final Map<String, String> widened;
+    /**
+     * CDC: whether the target has a {@code _deleted_at} column, where {@link dev.mds.load.DeleteMode#SOFT} marks rows
+     * deleted: a row the upsert writes is live, so it clears the mark under either delete mode (a target loaded with SOFT
+     * and then with HARD).
+     */
+    final boolean markedDeleted;
 
     private Plan(TableName target, Schema schema, List<String> key, Map<String, String> types,
             Map<String, String> typeNames, Map<String, String> baseTypeNames, Map<String, Boolean> notNull,
             Set<String> comparedAsText,
             Map<String, String> nondeterministic, List<String> newColumns, boolean targetExists, boolean cdc,
-            BitSet unchanged, boolean identityAlways, boolean loadTimestampWithoutZone, Map<String, String> widened) {
+            BitSet unchanged, boolean identityAlways, boolean loadTimestampWithoutZone, Map<String, String> widened,
+            boolean markedDeleted) {
         this.target = target;
         this.schema = schema;
         this.columns = schema.names();
@@ -102,6 +109,7 @@ final class Plan {
         this.identityAlways = identityAlways;
         this.loadTimestampWithoutZone = loadTimestampWithoutZone;
         this.widened = Map.copyOf(widened);
+        this.markedDeleted = markedDeleted;
     }
 
     /**
@@ -240,7 +248,9 @@ final class Plan {
             checkPositionColumns(table, target);
         }
         return new Plan(table, schema, key, types, typeNames, baseTypeNames, notNull, comparedAsText, nondeterministic,
-                newColumns, target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target), widened);
+                newColumns, target.isPresent(), cdc, unchanged, identityAlways, loadTimestampWithoutZone(spec, target), widened,
+                cdc && (spec.deleteMode() == dev.mds.load.DeleteMode.SOFT
+                        || target.isPresent() && target.get().containsKey(LoadStatements.DELETED_AT)));
     }
 
     /**

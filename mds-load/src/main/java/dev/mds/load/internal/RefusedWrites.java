@@ -383,7 +383,7 @@ final class RefusedWrites {
                     e = "now()";
                 } else if (plan.cdc && (col.equals(COMMIT) || col.equals(CHANGE))) {
                     e = "s." + q;
-                } else if (plan.cdc && col.equals(DELETED_AT) && spec.deleteMode() == DeleteMode.SOFT) {
+                } else if (plan.cdc && col.equals(DELETED_AT) && plan.markedDeleted) {
                     e = "null";
                 } else {
                     e = matched ? "case when t.ctid is null then " + dflt + " else t." + q + " end" : dflt;
