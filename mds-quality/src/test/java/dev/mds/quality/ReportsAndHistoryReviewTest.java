@@ -196,8 +196,10 @@ class ReportsAndHistoryReviewTest {
                 .table("rx_nulls", t -> t.where("id > 5").matches("code", "([a-z").id("kept_none"))
                 .table("rx_nulls", t -> t.notNull("code").warn().matches("code", "([a-z").id("only_nulls")
                         .matches("code", "^[a-z]+$").id("valid_on_nulls"))
+                .table("rx_nulls", t -> t.matches("code", "([a-z").id("only_nulls_uncounted"))
                 .run();
-        for (String[] c : new String[][] {{"rx_empty", "matches_code"}, {"rx_nulls", "kept_none"}, {"rx_nulls", "only_nulls"}}) {
+        for (String[] c : new String[][] {{"rx_empty", "matches_code"}, {"rx_nulls", "kept_none"}, {"rx_nulls", "only_nulls"},
+                {"rx_nulls", "only_nulls_uncounted"}}) {
             CheckResult x = r.check(c[0], c[1]).orElseThrow();
             assertThat(x.status()).as(c[1]).isEqualTo(Status.ERROR);
             assertThat(x.message()).as(c[1]).contains("could not run", "invalid regular expression");

@@ -53,6 +53,10 @@ public final class Render {
                 if (c.countsNonNull() && !notNullColumn(c, schema)) {
                     nonNullByCheck.put(c.id(), aggregates.computeIfAbsent(nullsOrValues(c, text), e -> "a" + (aggregates.size() + 1)));
                 }
+                // whether any value reached a pattern (PostgreSQL compiles it only then; see knownNonNull)
+                if (c.kind() == Kind.MATCHES && !notNullColumn(c, schema)) {
+                    aggregates.computeIfAbsent(nullsOrValues(c, text), e -> "a" + (aggregates.size() + 1));
+                }
             }
             for (CheckSpec c : checks) {
                 if (!c.columns().isEmpty() && nullsOrValues(c, text).startsWith(COUNT_NULLS)) {
@@ -81,7 +85,7 @@ public final class Render {
 
         /**
          * The non-NULL rows of the check's (first) column, when the scan counts them for any check (a not null or at
-         * least one check of the column, a threshold of the non-NULL rows).
+         * least one check of the column, a threshold of the non-NULL rows, a matches check of a nullable column).
          */
         public OptionalLong knownNonNull(CheckSpec check, Map<String, Object> row, long n) {
             String alias = valuesByCheck.get(check.id());

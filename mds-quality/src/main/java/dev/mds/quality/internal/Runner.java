@@ -756,7 +756,8 @@ public final class Runner {
                 long failing = number(row.get(a.get(0))).longValue();
                 // PostgreSQL compiles the pattern when a row first reaches it: when none did (no row, or only NULLs),
                 // compile it once on its own, so that an invalid one is an ERROR now and not on the day a value arrives
-                if (failing == 0 && (n == 0 || scan.knownNonNull(check, row, n).orElse(-1) == 0)) {
+                // (the scan counts a nullable column's NULLs for a matches check; a NOT NULL column's n rows all reach it)
+                if (failing == 0 && (n == 0 || scan.knownNonNull(check, row, n).orElse(n) == 0)) {
                     CheckResult invalid = timedRow(table, check, "select '' ~ " + Identifiers.literal(check.text()) + " as compiles",
                             (ok, d) -> null);
                     if (invalid != null) {
