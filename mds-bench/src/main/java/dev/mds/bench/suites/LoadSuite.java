@@ -29,7 +29,8 @@ import org.postgresql.PGConnection;
  *     changed versions of existing keys, half new keys; MergeLoader vs raw COPY of N rows into an empty table.</li>
  * <li>{@code upsert50_vs_jdbc_upsert}: the same batch by batched {@code INSERT … ON CONFLICT DO UPDATE}
  *     ({@code reWriteBatchedInserts}, 1000 per batch, one transaction) vs MergeLoader.</li>
- * <li>{@code unchanged_vs_copy}: the same N rows again into the settled table; MergeLoader must update nothing.</li>
+ * <li>{@code unchanged_vs_copy}: the same N rows again into the settled table; MergeLoader must update nothing: its
+ *     result says 0 updated, and every row keeps its version ({@code ctid}, {@code xmin}), so no row was written.</li>
  * </ul>
  * Raw COPY sends PostgreSQL's default text format, rendered before the clock starts (so the baseline pays no
  * encoding); MergeLoader is timed from {@code load(batch)} with the records in memory to the returned result,
@@ -84,9 +85,12 @@ public final class LoadSuite implements BenchSuite {
             check("MergeLoader upsert vs JDBC upsert", afterJdbc, afterMds);
 
             settle(ds, baseText);
+            String versionsBefore = rowVersions(ds);
             LoadResult same = unchanged.time(round, () -> loader.load(baseBatch));
             expect(same.updated() == 0 && same.inserted() == 0 && same.unchanged() == n, "unchanged: " + same);
             check("MergeLoader unchanged", baseSum, BenchData.checksum(ds, TABLE, n));
+            // the table's own record of it, not only the loader's count: no row was written again
+            check("MergeLoader unchanged rewrote rows (row versions, ctid and xmin)", versionsBefore, rowVersions(ds));
             if (round == 0) {
                 ctx.detail("results: %s | %s | %s", ins, up, same);
             }
@@ -133,6 +137,18 @@ public final class LoadSuite implements BenchSuite {
         try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
             st.execute("vacuum analyze " + TABLE);
             st.execute("checkpoint");
+        }
+    }
+
+    /**
+     * Count and a checksum of every row's physical version ({@code ctid}, {@code xmin}): any update, even to the same
+     * values, and any delete and re-insert give a row a new version, so an unchanged load must leave this as it was.
+     */
+    private static String rowVersions(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("select count(*), sum(hashtext((ctid, xmin)::text)::bigint) from " + TABLE)) {
+            rs.next();
+            return rs.getLong(1) + " row versions, checksum " + rs.getLong(2);
         }
     }
 
