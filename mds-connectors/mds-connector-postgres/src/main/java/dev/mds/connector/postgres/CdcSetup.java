@@ -239,7 +239,8 @@ public final class CdcSetup {
         List<String> found = new ArrayList<>();
         // A domain over an array comes with the domain's name, which Debezium's placeholder does not know either: for
         // a domain, every array base type Debezium converts itself is listed, but those TextValueConverter takes (the
-        // arrays it converts for every column, and domains over text[], varchar[], char(n)[], int[] and bigint[])
+        // arrays it converts for every column, and domains over text[], varchar[], char(n)[], int[], bigint[], uuid[],
+        // json[] and jsonb[])
         try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
                 + " from pg_attribute a join pg_type y on y.oid = a.atttypid left join pg_type b on b.oid = y.typbasetype"
                 + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0"
@@ -248,8 +249,8 @@ public final class CdcSetup {
                 + " '_int4range', '_numrange', '_int8range', '_float4', '_float8', '_bool', '_hstore', '_citext', '_ltree',"
                 + " '_geometry', '_geography') or y.typtype = 'd' and b.typcategory = 'A' and b.typname in ('_int2',"
                 + " '_oid', '_char', '_inet', '_cidr', '_macaddr',"
-                + " '_macaddr8', '_tsrange', '_tstzrange', '_daterange', '_int4range', '_numrange', '_int8range', '_uuid',"
-                + " '_json', '_jsonb', '_float4', '_float8', '_bool', '_bytea', '_hstore', '_citext', '_ltree',"
+                + " '_macaddr8', '_tsrange', '_tstzrange', '_daterange', '_int4range', '_numrange', '_int8range',"
+                + " '_float4', '_float8', '_bool', '_bytea', '_hstore', '_citext', '_ltree',"
                 + " '_geometry', '_geography')) order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

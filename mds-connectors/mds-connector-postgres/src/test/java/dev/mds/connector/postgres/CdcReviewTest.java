@@ -274,8 +274,9 @@ class CdcReviewTest {
     /**
      * Unchanged out-of-line values of domain-typed columns. Debezium picks the unchanged-TOAST placeholder of an array
      * by the type's name, the domain's, so a domain over an array it converts itself lost the value under the default
-     * replica identity (NULL); the source converts domains over text[], varchar[], char(n)[], int[] and bigint[]
-     * itself, with the placeholder, and the setup check warns about domains over the other such arrays (uuid[], jsonb[]...).
+     * replica identity (NULL); the source converts domains over text[], varchar[], char(n)[], int[], bigint[], uuid[],
+     * json[] and jsonb[] itself, with the placeholder, and the setup check warns about domains over the other such
+     * arrays (boolean[], bytea[]..., as about those arrays themselves).
      * Under REPLICA IDENTITY FULL and DEFAULT an update of another column leaves every value as it is in the target.
      */
     @Test
@@ -283,15 +284,17 @@ class CdcReviewTest {
         DataSource ds = db.dataSource();
         sql(ds, "create schema r8", "create domain r8.body as text", "create domain r8.words as text[]",
                 "create domain r8.ints as int[]", "create domain r8.bigs as bigint[]", "create domain r8.codes as varchar(9)[]",
-                "create domain r8.ids as uuid[]", "create domain r8.doc as jsonb", "create domain r8.blob as bytea",
+                "create domain r8.ids as uuid[]", "create domain r8.docs as jsonb[]", "create domain r8.flags as boolean[]",
+                "create domain r8.doc as jsonb", "create domain r8.blob as bytea",
                 "create domain r8.nums as numeric[]", "create domain r8.stamps as timestamp[]",
                 "create table r8.t (id int primary key, title text, b r8.body, w r8.words, i r8.ints, d r8.doc,"
-                        + " bl r8.blob, n r8.nums, st r8.stamps, bg r8.bigs, cd r8.codes, u r8.ids)",
+                        + " bl r8.blob, n r8.nums, st r8.stamps, bg r8.bigs, cd r8.codes, u r8.ids, js r8.docs, fl r8.flags)",
                 "alter table r8.t alter column b set storage external, alter column w set storage external,"
                         + " alter column i set storage external, alter column d set storage external,"
                         + " alter column bl set storage external, alter column n set storage external,"
                         + " alter column st set storage external, alter column bg set storage external,"
-                        + " alter column cd set storage external, alter column u set storage external",
+                        + " alter column cd set storage external, alter column u set storage external,"
+                        + " alter column js set storage external, alter column fl set storage external",
                 "create table r8.def (like r8.t including all)",
                 "insert into r8.t select g, 't' || g, repeat('x', 5000), (select array_agg('w' || x) from generate_series(1, 2000) x),"
                         + " (select array_agg(x) from generate_series(1, 2000) x),"
@@ -300,23 +303,26 @@ class CdcReviewTest {
                         + " (select array_agg(timestamp '2024-01-01' + x * interval '1 second') from generate_series(1, 2000) x),"
                         + " (select array_agg(x * 3000000000) from generate_series(1, 2000) x),"
                         + " (select array_agg('c' || x) from generate_series(1, 2000) x),"
-                        + " (select array_agg(md5(x::text)::uuid) from generate_series(1, 2000) x)"
+                        + " (select array_agg(md5(x::text)::uuid) from generate_series(1, 2000) x),"
+                        + " (select array_agg(jsonb_build_object('k', x)) from generate_series(1, 2000) x),"
+                        + " (select array_agg(x % 2 = 0) from generate_series(1, 20000) x)"
                         + " from generate_series(1, 2) g",
                 "insert into r8.def select * from r8.t");
         SetupReport report = CdcSetup.check(ds, CdcSetup.spec().tables("r8.t").build());
         assertThat(report.items(SetupReport.Severity.WARNING)).singleElement().satisfies(w -> assertThat(w.toString())
                 .contains("table r8.t has REPLICA IDENTITY DEFAULT and array columns Debezium has no unchanged-TOAST"
-                        + " placeholder for (u (r8.ids)):"));
+                        + " placeholder for (fl (r8.flags)):"));
         sql(ds, "alter table r8.t replica identity full");
-        String columns = "id, title, b::text, w::text, i::text, d::text, bl::text, n::text, st::text, bg::text, cd::text,"
-                + " u::text";
-        String kept = "id, title, b::text, w::text, i::text, d::text, bl::text, n::text, st::text, bg::text, cd::text";
+        String kept = "id, title, b::text, w::text, i::text, d::text, bl::text, n::text, st::text, bg::text, cd::text,"
+                + " u::text, js::text";
+        String columns = kept + ", fl::text";
         try (var run = Cdc.start(Cdc.source(db, ds, "r_toastdom", "r8.t", "r8.def").build(), Cdc.loadInto(ds, "rw8"))) {
             awaitSameAs(ds, "r8.t", "rw8.t", columns);
             awaitSameAs(ds, "r8.def", "rw8.def", columns);
             assertThat(Cdc.text(ds, "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by"
-                    + " attnum) from pg_attribute where attrelid = 'rw8.def'::regclass and attnum between 4 and 5"))
-                    .as("the same target types as for the arrays themselves").isEqualTo("w text[], i integer[]");
+                    + " attnum) from pg_attribute where attrelid = 'rw8.def'::regclass and attnum in (4, 5, 12, 13)"))
+                    .as("the same target types as for the arrays themselves")
+                    .isEqualTo("w text[], i integer[], u uuid[], js jsonb[]");
             Cdc.awaitSlotActive(ds, "r_toastdom");
             sql(ds, "update r8.t set title = 'renamed' where id = 2", "update r8.def set title = 'renamed' where id = 2");
             awaitSameAs(ds, "r8.t", "rw8.t", columns);

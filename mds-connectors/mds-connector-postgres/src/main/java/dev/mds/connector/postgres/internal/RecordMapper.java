@@ -52,7 +52,7 @@ public final class RecordMapper {
      */
     static final List<Integer> PLACEHOLDER_INTS;
     static final List<Long> PLACEHOLDER_LONGS;
-    private static final String PLACEHOLDER_UUID = UUID.nameUUIDFromBytes(PLACEHOLDER_BYTES).toString();
+    static final String PLACEHOLDER_UUID = UUID.nameUUIDFromBytes(PLACEHOLDER_BYTES).toString();
     private static final Map<String, String> PLACEHOLDER_HSTORE = Map.of(PLACEHOLDER, PLACEHOLDER);
     private static final String PLACEHOLDER_HSTORE_JSON = "{\"" + PLACEHOLDER + "\":\"" + PLACEHOLDER + "\"}";
 

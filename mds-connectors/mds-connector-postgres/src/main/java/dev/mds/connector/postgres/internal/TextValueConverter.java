@@ -194,7 +194,8 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
         Schema domainArray = DOMAIN_ARRAY_ELEMENTS.get(column.nativeType());
         if (domainArray != null && !DOMAIN_ARRAY_NAMES.get(column.nativeType()).equals(typeName(column.typeName()))) {
             SchemaBuilder schema = SchemaBuilder.array(domainArray);
-            register(registration, column, schema, data -> domainArray(data, domainArray.type()), List.of());
+            register(registration, column, schema, data -> domainArray(data, domainArray.type(),
+                    io.debezium.data.Uuid.LOGICAL_NAME.equals(domainArray.name())), List.of());
             return;
         }
         if (type.startsWith("_") && !DEBEZIUM_ARRAYS.contains(type.substring(1))) {
@@ -499,19 +500,22 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
     }
 
     /**
-     * A domain over text[], varchar[], char(n)[], int[] or bigint[] as Debezium converts the array itself (the same
+     * A domain over text[], varchar[], char(n)[], int[], bigint[], uuid[], json[] or jsonb[] as Debezium converts the
+     * array itself (the same
      * schema, so the target's column type is the same), with the placeholder of an unchanged TOAST value in the shape
      * Debezium gives that array: Debezium picks its placeholder by the type's name, which for a domain is the
      * domain's, and sent NULL for such a value (the target lost it).
      */
     private static final java.util.Map<Integer, Schema> DOMAIN_ARRAY_ELEMENTS = java.util.Map.of(
             1009, Schema.OPTIONAL_STRING_SCHEMA, 1015, Schema.OPTIONAL_STRING_SCHEMA, 1014, Schema.OPTIONAL_STRING_SCHEMA,
-            1007, Schema.OPTIONAL_INT32_SCHEMA, 1016, Schema.OPTIONAL_INT64_SCHEMA);
+            1007, Schema.OPTIONAL_INT32_SCHEMA, 1016, Schema.OPTIONAL_INT64_SCHEMA,
+            2951, io.debezium.data.Uuid.builder().optional().build(), 199, io.debezium.data.Json.builder().optional().build(),
+            3807, io.debezium.data.Json.builder().optional().build());
 
     private static final java.util.Map<Integer, String> DOMAIN_ARRAY_NAMES = java.util.Map.of(1009, "_text", 1015,
-            "_varchar", 1014, "_bpchar", 1007, "_int4", 1016, "_int8");
+            "_varchar", 1014, "_bpchar", 1007, "_int4", 1016, "_int8", 2951, "_uuid", 199, "_json", 3807, "_jsonb");
 
-    private static Object domainArray(Object data, Schema.Type element) {
+    private static Object domainArray(Object data, Schema.Type element, boolean uuid) {
         if (data == null) {
             return null;
         }
@@ -519,7 +523,7 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
             return switch (element) {
                 case INT32 -> RecordMapper.PLACEHOLDER_INTS;
                 case INT64 -> RecordMapper.PLACEHOLDER_LONGS;
-                default -> List.of(RecordMapper.PLACEHOLDER);
+                default -> List.of(uuid ? RecordMapper.PLACEHOLDER_UUID : RecordMapper.PLACEHOLDER);
             };
         }
         List<?> elements;
@@ -547,7 +551,7 @@ public final class TextValueConverter implements CustomConverter<SchemaBuilder, 
                 out.add(switch (element) {
                     case INT32 -> e instanceof Number n ? Integer.valueOf(n.intValue()) : Integer.valueOf(text);
                     case INT64 -> e instanceof Number n ? Long.valueOf(n.longValue()) : Long.valueOf(text);
-                    default -> text;
+                    default -> e instanceof PGobject o ? o.getValue() : text;
                 });
             }
         }
