@@ -119,7 +119,7 @@ public final class VaultSuite implements BenchSuite {
         ctx.detail(mdsReload.summary());
         prototype(ctx, ds, vault, keys, expectedSat, checksum, hubChecksum, baseFirst);
 
-        double hasherRate = javaHasher(ctx, ctx.scale(1_000_000, 200_000));
+        double hasherRate = javaHasher(ctx, ds, ctx.scale(1_000_000, 200_000));
         ctx.ratio("first_load_vs_automatedv", mdsFirst.medianSeconds() / baseFirst.medianSeconds(), "<=", 0.50);
         ctx.ratio("reload_vs_automatedv", mdsReload.medianSeconds() / baseReload.medianSeconds(), "<=", 0.30);
         ctx.ratio("java_hasher_rows_per_s", hasherRate / 1_000_000, ">=", 1.00);
@@ -301,8 +301,13 @@ public final class VaultSuite implements BenchSuite {
         }
     }
 
-    /** Rows per second of the Java Hasher on one thread: a 10-column CANONICAL hashdiff per row. */
-    private static double javaHasher(BenchContext ctx, int n) throws Exception {
+    /**
+     * Rows per second of the Java Hasher on one thread: a 10-column CANONICAL hashdiff per row. Checked: before the
+     * timed rounds, the Java hashes of a sample of the rows (every row up to 1,000 rows, then evenly spread) equal
+     * those of the SQL stage mds-vault generates for the same rows; every timed round's sum of the hashes' first bytes
+     * equals the warm-up's.
+     */
+    private static double javaHasher(BenchContext ctx, DataSource ds, int n) throws Exception {
         Schema schema = Schema.builder().add("first_name", FieldType.STRING).add("last_name", FieldType.STRING)
                 .add("email", FieldType.STRING).add("city", FieldType.STRING).add("country", FieldType.STRING)
                 .add("segment", FieldType.STRING).add("credit_limit", FieldType.decimal(12, 2))
@@ -317,22 +322,77 @@ public final class VaultSuite implements BenchSuite {
                 "country " + (k % 190), segments[(int) (k % 4)], BigDecimal.valueOf(k * 31 % 1_000_000, 2),
                 LocalDate.of(1950, 1, 1).plusDays(k % 20000), (k * 13 % 10000) / 7.0, k % 3 == 0};
         }
+        int sampled = hasherMatchesSql(ds, hasher, key, data);
         Series java = ctx.series("Java Hasher (key + 10-column hashdiff)");
-        long[] sink = new long[1];
+        long first = 0;
         for (int round = 0; round <= ctx.rounds(); round++) {
-            java.time(round, () -> {
+            long sum = java.time(round, () -> {
                 long acc = 0;
                 for (int i = 0; i < n; i++) {
                     acc += hasher.hashDiff(data[i])[0];
                     acc += key.hashKey((long) i).orElseThrow()[0];
                 }
-                sink[0] += acc;
                 return acc;
             });
+            if (round == 0) {
+                first = sum;
+            }
+            expect(sum == first, "Java Hasher round " + round + ": hashes sum to " + sum + ", the warm-up's to " + first);
         }
         double rate = n / java.medianSeconds();
-        ctx.detail("%s -> %.0f rows/s (checksum %d)", java.summary(), rate, sink[0]);
+        ctx.detail("%s -> %.0f rows/s (every round's checksum %d; %d rows' hashes equal to the SQL stage's)",
+                java.summary(), rate, first, sampled);
         return rate;
+    }
+
+    /**
+     * Loads a sample of {@code data} (row {@code i} with customer_id {@code i}) into a table, hashes it through a
+     * CANONICAL SQL stage of mds-vault, and checks the Java hash key and hashdiff of every sampled row against the
+     * stage's; returns the number of rows compared.
+     */
+    private static int hasherMatchesSql(DataSource ds, Hasher hasher, Hasher key, Object[][] data) throws Exception {
+        List<Integer> sample = new ArrayList<>();
+        int step = Math.max(1, data.length / 1000);
+        for (int i = 0; i < data.length; i += i < 1000 ? 1 : step) {
+            sample.add(i);
+        }
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("drop table if exists raw.hasher_check");
+            st.execute("create table raw.hasher_check (customer_id bigint, first_name text, last_name text, email text,"
+                    + " city text, country text, segment text, credit_limit numeric(12,2), birth_date date,"
+                    + " score double precision, active boolean, load_ts timestamptz not null default now())");
+            try (java.sql.PreparedStatement ps = c.prepareStatement("insert into raw.hasher_check (customer_id, " + PAYLOAD
+                    + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (int i : sample) {
+                    ps.setLong(1, i);
+                    for (int j = 0; j < data[i].length; j++) {
+                        ps.setObject(j + 2, data[i][j]);
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+        Vault.on(ds).createStage(Stage.of("raw.hasher_check").into("stg.hasher_check").loadDate("load_ts")
+                .recordSource("bench").hashKey("customer_hk", "customer_id").hashDiff("customer_hashdiff", PAYLOAD_COLUMNS));
+        int compared = 0;
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select customer_id, customer_hk, customer_hashdiff from stg.hasher_check")) {
+            while (rs.next()) {
+                int i = (int) rs.getLong(1);
+                byte[] javaKey = key.hashKey((long) i).orElseThrow();
+                byte[] javaDiff = hasher.hashDiff(data[i]);
+                expect(java.util.Arrays.equals(javaKey, rs.getBytes(2)) && java.util.Arrays.equals(javaDiff, rs.getBytes(3)),
+                        "Java Hasher differs from the SQL stage for row " + i + " " + java.util.Arrays.toString(data[i]));
+                compared++;
+            }
+        }
+        expect(compared == sample.size(), "the SQL stage holds " + compared + " of the " + sample.size() + " sampled rows");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("drop view if exists stg.hasher_check");
+            st.execute("drop table raw.hasher_check");
+        }
+        return compared;
     }
 
     private static long count(DataSource ds, String sql) throws Exception {
