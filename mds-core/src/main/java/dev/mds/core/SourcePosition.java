@@ -74,9 +74,9 @@ public final class SourcePosition {
      * A position of {@code source} with these entries (copied, in their order).
      *
      * @throws IllegalArgumentException for a value that is not a string, number, boolean or null, a number JSON
-     *     cannot hold (NaN, infinity), a NUL character jsonb cannot hold, or an entry named {@code source} (the JSON
-     *     form's name for the source), naming
-     *     the entry
+     *     cannot hold (NaN, infinity) or jsonb cannot (more than 131072 digits before the point or 16383 after it,
+     *     as PostgreSQL's numeric), a NUL character jsonb cannot hold, or an entry named {@code source} (the JSON
+     *     form's name for the source), naming the entry
      */
     public static SourcePosition of(String source, Map<String, ?> values) {
         return new SourcePosition(source, new LinkedHashMap<>(values));

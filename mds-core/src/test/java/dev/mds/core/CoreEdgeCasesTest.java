@@ -265,6 +265,27 @@ class CoreEdgeCasesTest {
         assertThat(p.get("x")).contains(largest.setScale(0));
     }
 
+    /**
+     * jsonb keeps a number as numeric, which holds at most 16383 digits after the point: a position holding
+     * 1.5E-16383 (16384 digits after the point) was made and written, and jsonb refused it ('value overflows numeric
+     * format'), so the state store's put failed the batch's whole transaction on every run.
+     */
+    @Test
+    void sourcePositionRefusesANumberWithMoreDigitsAfterThePointThanPostgresNumericHolds() {
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("x", new java.math.BigDecimal("1.5E-16383"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'").hasMessageContaining("16383");
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("x", new java.math.BigDecimal("1E-20000"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'");
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"x\":1E-16384}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1E-16384");
+        // the smallest number jsonb holds, and trailing zeros beyond the limit that are no digits of the value
+        java.math.BigDecimal smallest = new java.math.BigDecimal("1E-16383");
+        SourcePosition p = SourcePosition.of("s", Map.of("x", smallest, "y", new java.math.BigDecimal("0.5" + "0".repeat(20000))));
+        assertThat(SourcePosition.fromJson(p.toJson())).isEqualTo(p);
+        assertThat(p.get("x")).contains(smallest);
+        assertThat(p.get("y")).contains(new java.math.BigDecimal("0.5"));
+    }
+
     @Test
     void sourcePositionRefusesEscapesJsonDoesNotHaveInsteadOfReadingAnotherCharacter() {
         for (String escape : List.of("\\u-001", "\\u+041", "\\u 041", "\\x41", "\\a", "\\'")) {

@@ -61,7 +61,8 @@ public final class FlatJson {
      * a long ({@code 1000.0} included), otherwise a {@link BigDecimal} without trailing zeros after the point (a
      * whole number written with all its digits).
      *
-     * @throws NumberFormatException when it is not a number, or one with more than 131072 digits before the point
+     * @throws NumberFormatException when it is not a number, or one that PostgreSQL's numeric (and so jsonb) cannot
+     *     hold: more than 131072 digits before the point, or more than 16383 after it (trailing zeros not counted)
      */
     public static Object number(String text) {
         BigDecimal d = new BigDecimal(text);
@@ -78,11 +79,18 @@ public final class FlatJson {
             throw new NumberFormatException("number " + text + " has more than " + MAX_WHOLE_DIGITS
                     + " digits before the point, more than PostgreSQL's numeric (and so jsonb) can hold");
         }
+        if (stripped.scale() > MAX_SCALE) {
+            // jsonb refuses it ('value overflows numeric format'): a state store's put would fail on every run
+            throw new NumberFormatException("number " + text + " has " + stripped.scale() + " digits after the point,"
+                    + " more than the " + MAX_SCALE + " PostgreSQL's numeric (and so jsonb) can hold");
+        }
         return stripped.scale() < 0 ? stripped.setScale(0) : stripped;   // a whole number: its digits, no exponent
     }
 
     /** PostgreSQL's numeric holds up to 131072 digits before the decimal point. */
     private static final int MAX_WHOLE_DIGITS = dev.mds.core.PostgresDialect.NUMERIC_MAX_DIGITS;
+    /** PostgreSQL's numeric holds up to 16383 digits after the decimal point. */
+    private static final int MAX_SCALE = dev.mds.core.PostgresDialect.NUMERIC_MAX_SCALE;
     private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
     private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
