@@ -32,6 +32,16 @@ public final class BenchMain {
             System.exit(fork(jvm, args));
         }
         System.out.println("jvm: " + String.join(" ", jvm));
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the suites named in {@code args} in this JVM; returns the exit code: 0 when every suite ran (goals missed
+     * or not), 1 when a suite failed (an exception, a failed check, or any other {@link Throwable}: an
+     * {@link Error} such as an {@code OutOfMemoryError} is a failed suite too, and the next suites still run), 2 on
+     * bad arguments, before any suite runs.
+     */
+    static int run(String[] args) {
         boolean quick = false;
         int rounds = -1;
         List<String> suites = new ArrayList<>();
@@ -44,19 +54,19 @@ public final class BenchMain {
                         // a median of fewer than 3 rounds is not a figure (shared/BENCHMARKS.md: N >= 3)
                         System.err.println("--rounds needs a number of timed rounds, at least 3");
                         usage();
-                        System.exit(2);
+                        return 2;
                     }
                 }
                 case "-h", "--help" -> {
                     usage();
-                    return;
+                    return 0;
                 }
                 default -> suites.add(args[i]);
             }
         }
         if (suites.isEmpty()) {
             usage();
-            System.exit(2);
+            return 2;
         }
         if (rounds < 0) {
             rounds = quick ? 3 : 5;
@@ -70,8 +80,7 @@ public final class BenchMain {
             } catch (ReflectiveOperationException | ClassCastException | IndexOutOfBoundsException e) {
                 System.err.println("no suite '" + suite + "' (expected a class dev.mds.bench.suites.<Name>Suite)");
                 usage();
-                System.exit(2);
-                return;
+                return 2;
             }
         }
         for (int i = 0; i < suites.size(); i++) {
@@ -81,7 +90,7 @@ public final class BenchMain {
             try (BenchContext context = new BenchContext(suite, quick, rounds)) {
                 s.run(context);
                 all.addAll(context.ratios());
-            } catch (Exception | AssertionError e) {
+            } catch (Throwable e) {   // an Error too: it would end main() without the exit code (or hang on threads)
                 failed++;
                 System.err.println("suite " + suite + " FAILED: " + e);
                 e.printStackTrace();
@@ -91,7 +100,7 @@ public final class BenchMain {
             System.out.println("== all figures");
             all.forEach(System.out::println);
         }
-        System.exit(failed == 0 ? 0 : 1);
+        return failed == 0 ? 0 : 1;
     }
 
     /** Runs this class in a new JVM with {@link #HEAP_FLAGS} and the launching JVM's own options; its exit code. */
