@@ -335,24 +335,33 @@ public final class PostgresDialect implements Dialect {
                         if (domains == null) {
                             domains = domainBaseTypes(connection, table);
                         }
-                        type = domains.get(column);
+                        type = domains.containsKey(column) ? domains.get(column) : fieldType(jdbcType, typeName, precision, scale);
                         if (type == null) {
-                            type = fieldType(jdbcType, typeName, precision, scale);
+                            throw noLogicalType(typeName, "a domain over a composite, range or other type mds has none for");
                         }
                     } else if (jdbcType == Types.ARRAY) {
-                        try {
-                            type = fieldType(jdbcType, typeName, precision, scale);
-                        } catch (MdsException e) {
-                            // an array of an enum or of a domain: pgjdbc names the element type only
-                            if (arrays == null) {
-                                arrays = enumAndDomainArrayElements(connection, table);
-                            }
+                        // an array of an enum, a domain or a composite: pgjdbc names the element type only, and a
+                        // user's type on the search_path by its bare name (public.date[] as _date), so these are
+                        // looked up in the catalog before the name is taken for a built-in type's
+                        if (arrays == null) {
+                            arrays = userArrayElements(connection, table);
+                        }
+                        if (arrays.containsKey(column)) {
                             FieldType element = arrays.get(column);
                             if (element == null) {
-                                throw e;
+                                throw noLogicalType(typeName, "an array of a composite, range or other type mds has none for");
                             }
                             type = FieldType.arrayOf(element);
+                        } else {
+                            type = fieldType(jdbcType, typeName, precision, scale);
                         }
+                    } else if (jdbcType == Types.VARCHAR) {
+                        // text, varchar and name; and an enum, which pgjdbc reports as VARCHAR under its bare name when
+                        // on the search_path: an enum public.date is no date
+                        type = FieldType.STRING;
+                    } else if (jdbcType == Types.STRUCT) {
+                        // a composite type, whatever its name (a composite public.uuid is no uuid)
+                        throw noLogicalType(typeName, "a composite type");
                     } else {
                         type = fieldType(jdbcType, typeName, precision, scale);
                     }
@@ -371,6 +380,11 @@ public final class PostgresDialect implements Dialect {
             throw new MdsException("cannot read the columns of " + table + ": " + e.getMessage(), e);
         }
         return fields;
+    }
+
+    private static MdsException noLogicalType(String typeName, String what) {
+        return new MdsException("mds has no logical type for database type '" + typeName + "' (" + what + "); cast the"
+                + " column to text, numeric or another supported type");
     }
 
     /** How the database fills {@code table}'s identity and generated columns, by column; the others are absent. */
@@ -401,15 +415,17 @@ public final class PostgresDialect implements Dialect {
     }
 
     /**
-     * The element types of {@code table}'s array columns whose element is an enum (a string) or a domain (its base
-     * type through domains over domains, with the type modifier the nearest domain that has one gives it).
+     * The element types of {@code table}'s array columns whose element is a user's type rather than a built-in one:
+     * an enum (a string), a domain (its base type through domains over domains, with the type modifier the nearest
+     * domain that has one gives it), or a composite (null: mds has no type for it). Told by the catalog's type kind,
+     * not the name, which may be a built-in type's (an enum {@code public.date}).
      */
-    private Map<String, FieldType> enumAndDomainArrayElements(Connection connection, TableName table) throws SQLException {
+    private Map<String, FieldType> userArrayElements(Connection connection, TableName table) throws SQLException {
         String sql = "with recursive chain as (select a.attname, e.oid, e.typtype, e.typbasetype, e.typtypmod as typmod"
                 + " from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid = a.atttypid"
                 + " join pg_catalog.pg_type e on e.oid = t.typelem"
                 + " where a.attrelid = " + relationOid(table) + " and a.attnum > 0 and not a.attisdropped"
-                + " and t.typcategory = 'A' and e.typtype in ('e', 'd')"
+                + " and t.typcategory = 'A' and e.typtype in ('e', 'd', 'c')"
                 + " union all select c.attname, b.oid, b.typtype, b.typbasetype,"
                 + " case when c.typmod <> -1 then c.typmod else b.typtypmod end"
                 + " from chain c join pg_catalog.pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
@@ -420,15 +436,18 @@ public final class PostgresDialect implements Dialect {
             while (rs.next()) {
                 String base = rs.getString(3);
                 FieldType element;
-                if ("e".equals(rs.getString(2))) {
+                String kind = rs.getString(2);
+                if ("e".equals(kind)) {
                     element = FieldType.STRING;
+                } else if (!"b".equals(kind)) {
+                    element = null;   // a composite or range, whatever its name
                 } else if ("numeric".equals(base)) {
                     element = numericType(rs.getInt(4));
                 } else {
                     try {
                         element = fieldType(Types.OTHER, base, 0, 0);
                     } catch (MdsException e) {
-                        continue;
+                        element = null;
                     }
                 }
                 types.put(rs.getString(1), element);
@@ -439,7 +458,8 @@ public final class PostgresDialect implements Dialect {
 
     /**
      * The logical types of {@code table}'s columns whose type is a domain, from the domain's base type (through
-     * domains over domains) and the type modifier the domain gives it ({@code create domain money2 as numeric(12,2)}).
+     * domains over domains) and the type modifier the domain gives it ({@code create domain money2 as numeric(12,2)});
+     * a string over an enum and null over a composite or range, told by the type's kind rather than its name.
      */
     private Map<String, FieldType> domainBaseTypes(Connection connection, TableName table) throws SQLException {
         String sql = "with recursive chain as (select a.attname, t.oid, t.typtype, t.typbasetype, t.typtypmod as typmod"
@@ -455,16 +475,21 @@ public final class PostgresDialect implements Dialect {
         try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String base = rs.getString(2);
+                String kind = rs.getString(3);
                 int typmod = rs.getInt(4);
                 FieldType type;
-                if (base.equals("numeric")) {
+                if ("e".equals(kind)) {
+                    type = FieldType.STRING;   // an enum, whatever its name (an enum public.date is no date)
+                } else if (!"b".equals(kind)) {
+                    type = null;               // a composite or range: mds has no type for it, whatever its name
+                } else if (base.equals("numeric")) {
                     type = numericType(typmod);
                 } else if (base.equals("_numeric")) {
                     type = FieldType.arrayOf(numericType(typmod));
                 } else {
                     // varbit without a length: any
                     int precision = (base.equals("bit") || base.equals("varbit")) ? (typmod > 0 ? typmod : Integer.MAX_VALUE) : 0;
-                    type = fieldType("e".equals(rs.getString(3)) ? Types.VARCHAR : Types.OTHER, base, precision, 0);
+                    type = fieldType(Types.OTHER, base, precision, 0);
                 }
                 types.put(rs.getString(1), type);
             }
