@@ -86,7 +86,7 @@ public final class BenchMain {
         for (int i = 0; i < suites.size(); i++) {
             String suite = suites.get(i);
             BenchSuite s = loaded.get(i);
-            System.out.printf("== suite %s (%s, %d timed rounds after a warm-up)%n", suite, quick ? "quick" : "full", rounds);
+            System.out.printf(Locale.ROOT, "== suite %s (%s, %d timed rounds after a warm-up)%n", suite, quick ? "quick" : "full", rounds);
             try (BenchContext context = new BenchContext(suite, quick, rounds)) {
                 s.run(context);
                 all.addAll(context.ratios());

@@ -2,6 +2,7 @@ package dev.mds.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -37,7 +38,7 @@ public final class Series {
         if (round > 0) {
             nanos.add(elapsed);
         }
-        System.out.printf("  %-40s round %d%s: %8.3f s%n", label, round, round == 0 ? " (warm-up)" : "", elapsed / 1e9);
+        System.out.printf(Locale.ROOT, "  %-40s round %d%s: %8.3f s%n", label, round, round == 0 ? " (warm-up)" : "", elapsed / 1e9);
         return result;
     }
 
@@ -46,7 +47,7 @@ public final class Series {
         if (round > 0) {
             nanos.add(elapsedNanos);
         }
-        System.out.printf("  %-40s round %d%s: %8.3f s%n", label, round, round == 0 ? " (warm-up)" : "", elapsedNanos / 1e9);
+        System.out.printf(Locale.ROOT, "  %-40s round %d%s: %8.3f s%n", label, round, round == 0 ? " (warm-up)" : "", elapsedNanos / 1e9);
     }
 
     public double medianSeconds() {
@@ -76,7 +77,7 @@ public final class Series {
 
     /** {@code label: median 1.234 s (min 1.200, max 1.300, n 5)}. */
     public String summary() {
-        return String.format("%s: median %.3f s (min %.3f, max %.3f, n %d)", label, medianSeconds(), minSeconds(),
+        return String.format(Locale.ROOT, "%s: median %.3f s (min %.3f, max %.3f, n %d)", label, medianSeconds(), minSeconds(),
                 maxSeconds(), nanos.size());
     }
 }

@@ -9,6 +9,7 @@ import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
 
 /**
  * Reads a CSV file with {@link CsvSource} and prints rows, seconds and heap figures; the {@code csv} suite runs
@@ -61,7 +62,7 @@ public final class MemoryProbe {
         sampler.join();
         sample(maxUsed, maxAfterGc);
         long max = Runtime.getRuntime().maxMemory();
-        System.out.printf("PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakAfterYoungGcMB=%.1f"
+        System.out.printf(Locale.ROOT, "PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakAfterYoungGcMB=%.1f"
                 + " peakLiveAfterFullGcMB=%.1f maxHeapMB=%.1f%n", rows, batches, seconds, maxUsed[0] / 1048576.0,
                 maxAfterGc[0] / 1048576.0, maxLive[0] / 1048576.0, max / 1048576.0);
     }

@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -212,7 +213,7 @@ public final class CdcSuite implements BenchSuite {
         if (events.get() != expected) {
             throw new AssertionError("engine saw " + events.get() + " events, expected " + expected);
         }
-        System.out.printf("    (slot acquired -> first batch delivered: %.3f s)%n", (first.get() - acquired) / 1e9);
+        System.out.printf(Locale.ROOT, "    (slot acquired -> first batch delivered: %.3f s)%n", (first.get() - acquired) / 1e9);
         return new long[] {last.get() - acquired, last.get() - started};
     }
 
@@ -242,7 +243,7 @@ public final class CdcSuite implements BenchSuite {
         if (cdc.eventsCommitted() != expected) {
             throw new AssertionError("mds committed " + cdc.eventsCommitted() + " events, expected " + expected);
         }
-        System.out.printf("    (slot acquired -> first batch handed to mds-load: %.3f s; %d table batches, %.0f events"
+        System.out.printf(Locale.ROOT, "    (slot acquired -> first batch handed to mds-load: %.3f s; %d table batches, %.0f events"
                 + " each on average, %.3f s inside mds-load)%n", (first.get() - acquired) / 1e9, batches.get(),
                 (double) expected / Math.max(1, batches.get()), loadNanos.get() / 1e9);
         return new long[] {last - acquired, last - started};

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -125,7 +126,7 @@ public final class JsonSuite implements BenchSuite {
 
     private static String rateText(long id) {
         long m = mix(id, 4) % 100_000;
-        return "0." + String.format("%05d", m);
+        return "0." + String.format(Locale.ROOT, "%05d", m);
     }
 
     private static OffsetDateTime created(long id) {
@@ -138,7 +139,7 @@ public final class JsonSuite implements BenchSuite {
     private static String createdText(long id) {
         OffsetDateTime t = created(id);
         // always seconds and milliseconds, the offset as +HH:MM or Z
-        return String.format("%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
+        return String.format(Locale.ROOT, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
                 t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1_000_000, t.getOffset().getId());
     }
 
@@ -159,7 +160,7 @@ public final class JsonSuite implements BenchSuite {
     }
 
     private static String zip(long id) {
-        return String.format("%05d", mix(id, 12) % 100_000);
+        return String.format(Locale.ROOT, "%05d", mix(id, 12) % 100_000);
     }
 
     /** The nested object's JSON text, as written and as JsonSource hands it out (a jsonb column). */

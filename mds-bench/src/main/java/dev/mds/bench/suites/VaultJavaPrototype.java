@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -93,7 +94,7 @@ final class VaultJavaPrototype {
     String phases() {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < PHASES.length; i++) {
-            b.append(i == 0 ? "" : ", ").append(PHASES[i]).append(String.format(" %.2f s", phaseNanos[i] / 1e9));
+            b.append(i == 0 ? "" : ", ").append(PHASES[i]).append(String.format(Locale.ROOT, " %.2f s", phaseNanos[i] / 1e9));
         }
         return b.toString();
     }
