@@ -45,7 +45,8 @@ public final class Sql {
      * same: the work is its transaction and is committed. On a connection with a transaction already open (a
      * statement ran since its last commit: {@code transaction} called inside another), the work joins it in a
      * savepoint instead: its failure undoes only its own statements and is rethrown, and the caller's transaction
-     * commits or rolls back the rest. (Which of the two is told by pgjdbc's transaction state; with another driver
+     * commits or rolls back the rest; work that returns although one of its statements failed is undone and refused
+     * in the same way, saying so. (Which of the two is told by pgjdbc's transaction state; with another driver
      * the work is always committed.)
      */
     public static <T> T transaction(Connection connection, Work<T> work) throws SQLException {
@@ -89,7 +90,14 @@ public final class Sql {
         Savepoint sp = connection.setSavepoint();
         try {
             T out = work.run(connection);
-            connection.releaseSavepoint(sp);   // fails in an aborted transaction: undone below
+            if ("FAILED".equals(transactionState(connection))) {
+                // said so, rather than by the release's 'current transaction is aborted', which the rollback to the
+                // savepoint below makes untrue: the caller's transaction goes on
+                throw new SQLException("the work failed earlier (a statement failed and its error was caught): its"
+                        + " statements are rolled back to the savepoint it ran in; the enclosing transaction goes on",
+                        "25P02");
+            }
+            connection.releaseSavepoint(sp);
             return out;
         } catch (Throwable e) {
             try {
