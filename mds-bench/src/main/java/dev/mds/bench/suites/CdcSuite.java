@@ -359,9 +359,16 @@ public final class CdcSuite implements BenchSuite {
             }
         }
         writer.join();
+        // the last transaction visible is not all of them: every row written must be there, as written
+        String written = checksum(src, "bench.lat");
+        String arrived = checksum(wh, "raw.lat");
         cdc.close();
         run.get(60, TimeUnit.SECONDS);
         exec(src, "select pg_drop_replication_slot('mds_latency')");
+        if (!arrived.equals(written)) {
+            throw new AssertionError("latency run: warehouse " + arrived + " differs from source " + written);
+        }
+        ctx.detail("latency run: warehouse %s (equal to the source)", arrived);
         double[] ms = new double[n];
         for (int k = 0; k < n; k++) {
             ms[k] = Math.max(0, visible[k] - committed[k]) / 1e6;
