@@ -39,6 +39,7 @@ class CdcReviewTest {
                     load.handle(b, tx);
                 });
         assertThatThrownBy(() -> failing.done.get(60, TimeUnit.SECONDS)).hasRootCauseMessage("stop inside the snapshot");
+        awaitReleased(ds, "r_snap");
         long loaded = count(ds, "select count(*) from rw1.t");
         assertThat(loaded).as("part of the snapshot was committed").isBetween(1L, 4999L);
         System.out.println("stored after the stop: " + Cdc.text(ds, "select value::text from mds.state where key like '%r_snap'"));
@@ -71,6 +72,7 @@ class CdcReviewTest {
                     load.handle(b, tx);
                 });
         assertThatThrownBy(() -> failing.done.get(60, TimeUnit.SECONDS)).hasRootCauseMessage("stop inside the snapshot");
+        awaitReleased(ds, "r_snap2");
         try (java.sql.Connection open = ds.getConnection(); java.sql.Statement st = open.createStatement()) {
             open.setAutoCommit(false);
             st.execute("update r2.t set v = 'open' where id in (10, 4500)");
@@ -419,6 +421,7 @@ class CdcReviewTest {
                 .isInstanceOf(dev.mds.core.MdsException.class)
                 .hasMessageContaining("the CDC handler committed the warehouse transaction of a batch of 1 event (r11.t)")
                 .hasMessageContaining("never commit");
+        awaitReleased(ds, "r_commit");
         assertThat(Cdc.tableExists(ds, "mds.state") ? count(ds, "select count(*) from mds.state where key like '%r_commit'")
                 : 0).as("no position stored").isZero();
         var autoCommitting = Cdc.start(Cdc.source(db, ds, "r_commit", "r11.t").build(), (b, tx) -> {
@@ -427,6 +430,7 @@ class CdcReviewTest {
         });
         assertThatThrownBy(() -> autoCommitting.done.get(60, TimeUnit.SECONDS)).cause()
                 .hasMessageContaining("the CDC handler turned auto-commit on for the warehouse transaction");
+        awaitReleased(ds, "r_commit");
         try (var run = Cdc.start(Cdc.source(db, ds, "r_commit", "r11.t").build(), load)) {
             awaitSame(ds, "r11.t", "rw11.t", "id, v");
         }
@@ -456,5 +460,11 @@ class CdcReviewTest {
             awaitSameAs(ds, "r12.t", "rw12.t", columns);
         }
         Cdc.dropSlot(ds, "r_keydom");
+    }
+
+    /** Waits until the stopped run's WAL sender has let the slot go, so that the next run may take it. */
+    private static void awaitReleased(DataSource ds, String slot) {
+        Cdc.await("slot " + slot + " released", Duration.ofSeconds(30), () -> count(ds,
+                "select count(*) from pg_replication_slots where slot_name = '" + slot + "' and active") == 0);
     }
 }
