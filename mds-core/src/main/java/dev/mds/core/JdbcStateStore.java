@@ -400,13 +400,24 @@ public final class JdbcStateStore implements StateStore {
 
     /**
      * Refuses a key or value holding half of a UTF-16 surrogate pair: UTF-8 cannot encode it, so the driver would send
-     * '?' instead, and two keys would name one row, or a value would come back changed.
+     * '?' instead, and two keys would name one row, or a value would come back changed. Refuses a NUL character too,
+     * which PostgreSQL's text cannot hold: the server would refuse the statement (aborting a caller's transaction),
+     * and its error would quote the key with the NUL in it; the key is shown with {@code \0} for it.
      */
     private void checkText(String key, String text, String what) {
-        if (text != null && Identifiers.unpairedSurrogate(text)) {
-            throw new MdsException("state store " + table + ", key '" + key + "': the " + what + " holds half of a"
-                    + " UTF-16 surrogate pair, which UTF-8 cannot encode (it would be stored as '?')");
+        if (text != null && text.indexOf('\0') >= 0) {
+            throw new MdsException("state store " + table + ", key '" + shown(key) + "': the " + what
+                    + " holds a NUL character (U+0000), which PostgreSQL's text and jsonb cannot hold");
         }
+        if (text != null && Identifiers.unpairedSurrogate(text)) {
+            throw new MdsException("state store " + table + ", key '" + shown(key) + "': the " + what
+                    + " holds half of a UTF-16 surrogate pair, which UTF-8 cannot encode (it would be stored as '?')");
+        }
+    }
+
+    /** The key as a message shows it, a NUL character as {@code \0}. */
+    private static String shown(String key) {
+        return String.valueOf(key).replace("\0", "\\0");
     }
 
     /** An error naming the table and the key. */
