@@ -15,7 +15,7 @@ import java.util.Locale;
  * Reads a CSV file with {@link CsvSource} and prints rows, seconds and heap figures; the {@code csv} suite runs
  * it in a child JVM with {@code -Xmx256m}: {@code MemoryProbe <file> <chunkRows> <parallelism>}. A sampler
  * records heap in use every 20 ms and, every ~2 s, the heap still in use right after a full collection (the live
- * set: chunks in flight and the batch being consumed).
+ * set: chunks in flight and the batch being consumed; {@code n/a} when the read ended before the first).
  */
 public final class MemoryProbe {
     private MemoryProbe() {
@@ -28,6 +28,7 @@ public final class MemoryProbe {
         long[] maxUsed = new long[1];
         long[] maxAfterGc = new long[1];
         long[] maxLive = new long[1];
+        int[] liveSamples = new int[1];
         Thread sampler = new Thread(() -> {
             for (int i = 1; !Thread.currentThread().isInterrupted(); i++) {
                 sample(maxUsed, maxAfterGc);
@@ -36,6 +37,7 @@ public final class MemoryProbe {
                     System.gc();
                     maxLive[0] = Math.max(maxLive[0], ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
                             .getUsed());
+                    liveSamples[0]++;
                 }
                 try {
                     Thread.sleep(20);
@@ -62,9 +64,16 @@ public final class MemoryProbe {
         sampler.join();
         sample(maxUsed, maxAfterGc);
         long max = Runtime.getRuntime().maxMemory();
-        System.out.printf(Locale.ROOT, "PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakAfterYoungGcMB=%.1f"
-                + " peakLiveAfterFullGcMB=%.1f maxHeapMB=%.1f%n", rows, batches, seconds, maxUsed[0] / 1048576.0,
-                maxAfterGc[0] / 1048576.0, maxLive[0] / 1048576.0, max / 1048576.0);
+        // no full collection ran while reading (a read shorter than the sampling period): no live figure, not 0
+        String live = liveSamples[0] == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", maxLive[0] / 1048576.0);
+        // likewise no heap is known "after a collection" when none ran
+        long collections = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(gc -> Math.max(0, gc.getCollectionCount())).sum();
+        String afterGc = collections == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f", maxAfterGc[0] / 1048576.0);
+        System.out.printf(Locale.ROOT, "PROBE rows=%d batches=%d seconds=%.2f peakHeapUsedMB=%.1f peakAfterYoungGcMB=%s"
+                + " peakLiveAfterFullGcMB=%s (%d full collection%s) maxHeapMB=%.1f%n", rows, batches, seconds,
+                maxUsed[0] / 1048576.0, afterGc, live, liveSamples[0], liveSamples[0] == 1 ? "" : "s",
+                max / 1048576.0);
     }
 
     /** Heap in use now (live and garbage) and the heap left after the last collection of each pool. */
