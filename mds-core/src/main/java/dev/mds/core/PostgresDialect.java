@@ -314,7 +314,7 @@ public final class PostgresDialect implements Dialect {
         List<Field> fields = new ArrayList<>();
         try {
             DatabaseMetaData meta = connection.getMetaData();
-            Map<String, FieldType> domains = null;
+            Map<String, DomainType> domains = null;
             Map<String, FieldType> arrays = null;
             boolean generatedOrIdentity = false;
             String schema = table.schema().equals("pg_temp") ? temporarySchema(connection) : table.schema();
@@ -335,10 +335,8 @@ public final class PostgresDialect implements Dialect {
                         if (domains == null) {
                             domains = domainBaseTypes(connection, table);
                         }
-                        type = domains.containsKey(column) ? domains.get(column) : fieldType(jdbcType, typeName, precision, scale);
-                        if (type == null) {
-                            throw noLogicalType(typeName, "a domain over a composite, range or other type mds has none for");
-                        }
+                        DomainType domain = domains.get(column);
+                        type = domain != null ? domain.type(typeName) : fieldType(jdbcType, typeName, precision, scale);
                     } else if (jdbcType == Types.ARRAY) {
                         // an array of an enum, a domain or a composite: pgjdbc names the element type only, and a
                         // user's type on the search_path by its bare name (public.date[] as _date), so these are
@@ -385,6 +383,16 @@ public final class PostgresDialect implements Dialect {
     private static MdsException noLogicalType(String typeName, String what) {
         return new MdsException("mds has no logical type for database type '" + typeName + "' (" + what + "); cast the"
                 + " column to text, numeric or another supported type");
+    }
+
+    /** The logical type of a domain column, or why it has none (its base type's refusal). */
+    private record DomainType(FieldType type, String refusal) {
+        FieldType type(String domain) {
+            if (type == null) {
+                throw new MdsException(refusal + " (the base type of domain " + domain + ")");
+            }
+            return type;
+        }
     }
 
     /** How the database fills {@code table}'s identity and generated columns, by column; the others are absent. */
@@ -459,9 +467,11 @@ public final class PostgresDialect implements Dialect {
     /**
      * The logical types of {@code table}'s columns whose type is a domain, from the domain's base type (through
      * domains over domains) and the type modifier the domain gives it ({@code create domain money2 as numeric(12,2)});
-     * a string over an enum and null over a composite or range, told by the type's kind rather than its name.
+     * a string over an enum, none over a composite or range (told by the type's kind rather than its name). A base
+     * type mds has no type for fails only the reading of its own column ({@link DomainType#type}), so that
+     * {@link #readSchema(Connection, TableName, List)} reads the other columns.
      */
-    private Map<String, FieldType> domainBaseTypes(Connection connection, TableName table) throws SQLException {
+    private Map<String, DomainType> domainBaseTypes(Connection connection, TableName table) throws SQLException {
         String sql = "with recursive chain as (select a.attname, t.oid, t.typtype, t.typbasetype, t.typtypmod as typmod"
                 + " from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid = a.atttypid"
                 + " where a.attrelid = " + relationOid(table) + " and a.attnum > 0 and not a.attisdropped"
@@ -471,7 +481,7 @@ public final class PostgresDialect implements Dialect {
                 + " from chain c join pg_catalog.pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
                 + " select attname, typname, c.typtype, typmod from chain c join pg_catalog.pg_type t on t.oid = c.oid"
                 + " where c.typtype <> 'd'";
-        Map<String, FieldType> types = new HashMap<>();
+        Map<String, DomainType> types = new HashMap<>();
         try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String base = rs.getString(2);
@@ -489,9 +499,16 @@ public final class PostgresDialect implements Dialect {
                 } else {
                     // varbit without a length: any
                     int precision = (base.equals("bit") || base.equals("varbit")) ? (typmod > 0 ? typmod : Integer.MAX_VALUE) : 0;
-                    type = fieldType(Types.OTHER, base, precision, 0);
+                    try {
+                        type = fieldType(Types.OTHER, base, precision, 0);
+                    } catch (MdsException e) {
+                        types.put(rs.getString(1), new DomainType(null, e.getMessage()));
+                        continue;
+                    }
                 }
-                types.put(rs.getString(1), type);
+                types.put(rs.getString(1), new DomainType(type, type != null ? null : "mds has no logical type for"
+                        + " database type '" + base + "' (a composite, range or other type); cast the column to text,"
+                        + " numeric or another supported type"));
             }
         }
         return types;
