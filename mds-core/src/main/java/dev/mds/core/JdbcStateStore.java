@@ -102,8 +102,9 @@ public final class JdbcStateStore implements StateStore {
      *       state and creates nothing. In auto-commit a read creates it too: a pipeline's first read of its stored
      *       position, at start-up, then creates the table before its first load transaction would (holding the
      *       creation's locks, which other sessions creating it wait for, until that transaction ends). A session that
-     *       may not write (a hot standby, {@code default_transaction_read_only}) creates nothing on a read: it finds no
-     *       state, as a read in a caller's transaction does; a write there fails, saying so.</li>
+     *       may not write (a hot standby, {@code default_transaction_read_only}, a connection marked read-only) creates
+     *       nothing on a read: it finds no state, as a read in a caller's transaction does; a write there fails, saying
+     *       so.</li>
      * </ul>
      *
      * @return whether the table exists now (false only when {@code createInTransaction} is false and it is missing)
@@ -139,7 +140,9 @@ public final class JdbcStateStore implements StateStore {
             rs.next();
             tableExists = rs.getBoolean(1);
             schemaExists = rs.getBoolean(2);
-            readOnly = rs.getBoolean(3);
+            // a connection marked read-only (Connection.setReadOnly, pgjdbc's or a pool's readOnly) is one too: in
+            // auto-commit the server's transaction_read_only is off, but pgjdbc begins its transactions READ ONLY
+            readOnly = rs.getBoolean(3) || c.isReadOnly();
         }
         if (tableExists || !create || (read && readOnly)) {
             return tableExists;   // a read in a session that may not write finds no state rather than fail to create
