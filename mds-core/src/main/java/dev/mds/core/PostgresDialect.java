@@ -479,7 +479,9 @@ public final class PostgresDialect implements Dialect {
                 + " union all select c.attname, b.oid, b.typtype, b.typbasetype,"
                 + " case when c.typmod <> -1 then c.typmod else b.typtypmod end"
                 + " from chain c join pg_catalog.pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
-                + " select attname, typname, c.typtype, typmod from chain c join pg_catalog.pg_type t on t.oid = c.oid"
+                + " select attname, t.typname, c.typtype, typmod, e.typtype"
+                + " from chain c join pg_catalog.pg_type t on t.oid = c.oid"
+                + " left join pg_catalog.pg_type e on e.oid = t.typelem and t.typcategory = 'A'"
                 + " where c.typtype <> 'd'";
         Map<String, DomainType> types = new HashMap<>();
         try (PreparedStatement ps = connection.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
@@ -487,11 +489,16 @@ public final class PostgresDialect implements Dialect {
                 String base = rs.getString(2);
                 String kind = rs.getString(3);
                 int typmod = rs.getInt(4);
+                String elementKind = rs.getString(5);   // of an array base type: its element's kind
                 FieldType type;
                 if ("e".equals(kind)) {
                     type = FieldType.STRING;   // an enum, whatever its name (an enum public.date is no date)
                 } else if (!"b".equals(kind)) {
                     type = null;               // a composite or range: mds has no type for it, whatever its name
+                } else if ("e".equals(elementKind)) {
+                    type = FieldType.arrayOf(FieldType.STRING);   // an array of an enum, whatever its name (_date)
+                } else if ("c".equals(elementKind) || "r".equals(elementKind) || "m".equals(elementKind)) {
+                    type = null;               // an array of a composite or range, whatever its name
                 } else if (base.equals("numeric")) {
                     type = numericType(typmod);
                 } else if (base.equals("_numeric")) {
