@@ -87,7 +87,7 @@ public final class SourcePosition {
         Map<String, Object> all = FlatJson.parse(json);
         Object source = all.remove(SOURCE);
         if (!(source instanceof String s)) {
-            throw new IllegalArgumentException("not a source position (no \"source\"): " + json);
+            throw new IllegalArgumentException("not a source position (no \"source\"): " + FlatJson.excerpt(json, 0));
         }
         return new SourcePosition(s, all);
     }

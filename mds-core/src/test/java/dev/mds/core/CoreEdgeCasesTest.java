@@ -286,6 +286,26 @@ class CoreEdgeCasesTest {
         assertThat(p.get("y")).contains(new java.math.BigDecimal("0.5"));
     }
 
+    /**
+     * A state value read as a position may be large (a value of another key, a hand-edited row): its refusal quoted the
+     * whole text, a message of a megabyte for a one-megabyte value, logged and stored as it is. It now quotes the part
+     * around the fault and says how long the text is.
+     */
+    @Test
+    void aPositionRefusedFromJsonQuotesAnExcerptOfALargeTextNotAllOfIt() {
+        String big = "a".repeat(1_000_000);
+        for (String json : List.of("{\"source\":\"s\",\"x\":\"" + big,              // unterminated string
+                "{\"x\":\"" + big + "\"}",                                               // no source
+                "{\"source\":\"s\",\"x\":\"" + big + "\",\"y\":nope}")) {          // bad value at the end
+            assertThatThrownBy(() -> SourcePosition.fromJson(json)).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage().length()).as(e.getMessage().substring(0, 120)).isLessThan(500))
+                    .hasMessageContaining(json.length() + " characters");
+        }
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"x\":\"" + big + "\",\"y\":nope}"))
+                .hasMessageContaining("\"y\":nope}");   // the fault is in the excerpt
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"x\":1}")).hasMessageContaining("{\"x\":1}");   // short: all of it
+    }
+
     @Test
     void sourcePositionRefusesEscapesJsonDoesNotHaveInsteadOfReadingAnotherCharacter() {
         for (String escape : List.of("\\u-001", "\\u+041", "\\u 041", "\\x41", "\\a", "\\'")) {

@@ -154,6 +154,29 @@ public final class FlatJson {
         return out;
     }
 
+    /** The most characters of a text a message quotes. */
+    private static final int EXCERPT = 200;
+
+    /**
+     * {@code text} for a message: all of it when short; else the part around {@code at} (where a fault is), marked
+     * with … where cut, and the text's length, so that a large value does not make a message as large.
+     */
+    public static String excerpt(String text, int at) {
+        if (text.length() <= EXCERPT) {
+            return text;
+        }
+        int from = Math.max(0, Math.min(at - EXCERPT / 2, text.length() - EXCERPT));
+        int to = from + EXCERPT;
+        if (from > 0 && Character.isLowSurrogate(text.charAt(from))) {
+            from++;   // never half of a surrogate pair, which UTF-8 cannot encode
+        }
+        if (Character.isHighSurrogate(text.charAt(to - 1))) {
+            to--;
+        }
+        return (from > 0 ? "…" : "") + text.substring(from, to) + (to < text.length() ? "…" : "")
+                + " (" + text.length() + " characters)";
+    }
+
     private static boolean isHexDigit(int c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
@@ -199,7 +222,8 @@ public final class FlatJson {
         }
 
         IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("not a flat JSON object at position " + pos + " (" + what + "): " + s);
+            return new IllegalArgumentException("not a flat JSON object at position " + pos + " (" + what + "): "
+                    + excerpt(s, pos));
         }
 
         String string() {
@@ -266,7 +290,7 @@ public final class FlatJson {
             try {
                 return number(num);
             } catch (NumberFormatException e) {
-                throw error("bad number " + num);
+                throw error("bad number " + excerpt(num, 0));
             }
         }
     }
