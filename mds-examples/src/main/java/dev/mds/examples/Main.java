@@ -92,8 +92,10 @@ public final class Main {
                     }
                 }, "mds-cdc");
                 runner.start();
-                awaitRows(dwh, "select count(*) from raw.users", 3, failure);
-                awaitRows(dwh, "select count(*) from raw.subscriptions", 15, failure);
+                // the snapshot is in when the warehouse holds as many rows as the source (whatever the seed files hold)
+                awaitRows(dwh, "select count(*) from raw.users", count(source, "select count(*) from product.users"), failure);
+                awaitRows(dwh, "select count(*) from raw.subscriptions",
+                        count(source, "select count(*) from product.subscriptions"), failure);
                 Tables.query(dwh, "raw.users (with the CDC bookkeeping columns)", "select * from raw.users order by user_id", System.out);
 
                 Tables.step("4. the pricing sheet into raw.pricing", System.out);
@@ -110,14 +112,16 @@ public final class Main {
                 report.assertPassed();   // a FAIL or ERROR stops the run (warnings do not), so CI's run exits non-zero
 
                 Tables.step("7. changes in the product database flow through", System.out);
+                long adasSubscription;
                 try (Connection c = source.getConnection(); Statement st = c.createStatement()) {
                     st.execute("update product.subscriptions set paid = true where id = 10");            // Jane pays May
-                    st.execute("insert into product.users (name) values ('Ada Lovelace')");
-                    st.execute("insert into product.subscriptions (start_date, end_date, user_id, subscription, paid)"
-                            + " values ('2023-06-01', '2023-06-30', 4, 'medium', true)");
+                    long ada = count(c, "insert into product.users (name) values ('Ada Lovelace') returning user_id");
+                    adasSubscription = count(c, "insert into product.subscriptions (start_date, end_date, user_id,"
+                            + " subscription, paid) values ('2023-06-01', '2023-06-30', " + ada + ", 'medium', true) returning id");
                     st.execute("delete from product.subscriptions where id = 15");                       // Jonathan's May
                 }
-                awaitRows(dwh, "select count(*) from raw.subscriptions where (id = 10 and paid) or id = 16", 2, failure);
+                awaitRows(dwh, "select count(*) from raw.subscriptions where (id = 10 and paid) or id = " + adasSubscription, 2,
+                        failure);
                 awaitRows(dwh, "select count(*) from raw.subscriptions where id = 15", 0, failure);
                 Models.build(dwh);
                 Tables.print(dwh, "mart.users", System.out);
@@ -160,6 +164,20 @@ public final class Main {
                 .table("raw.pricing", t -> t.key("package").notNull("package", "valid_from", "monthly_seat_price")
                         .acceptedValues("currency", "eur"))
                 .run();
+    }
+
+    private static long count(DataSource ds, String sql) throws java.sql.SQLException {
+        try (Connection c = ds.getConnection()) {
+            return count(c, sql);
+        }
+    }
+
+    /** The first column of the one row {@code sql} returns (a count, or an id from {@code returning}). */
+    private static long count(Connection c, String sql) throws java.sql.SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static void awaitRows(DataSource ds, String countSql, long expected, AtomicReference<Throwable> failure)
