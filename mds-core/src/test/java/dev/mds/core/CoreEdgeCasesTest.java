@@ -287,6 +287,19 @@ class CoreEdgeCasesTest {
     }
 
     /**
+     * A number whose exponent is near int's limit, with zeros to strip ({@code 100e2147483647}), made BigDecimal's
+     * stripTrailingZeros overflow the scale: fromJson threw an ArithmeticException ('Overflow') without the position or
+     * the text, instead of the IllegalArgumentException it promises for what it cannot read.
+     */
+    @Test
+    void aNumberWhoseExponentOverflowsWhenItsZerosAreStrippedIsRefusedAsTooLarge() {
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"x\":100e2147483647}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100e2147483647");
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("x", new java.math.BigDecimal(java.math.BigInteger.valueOf(100),
+                -2147483647)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x'");
+    }
+
+    /**
      * A state value read as a position may be large (a value of another key, a hand-edited row): its refusal quoted the
      * whole text, a message of a megabyte for a one-megabyte value, logged and stored as it is. It now quotes the part
      * around the fault and says how long the text is.

@@ -73,12 +73,14 @@ public final class FlatJson {
                 // not a whole number
             }
         }
-        BigDecimal stripped = d.stripTrailingZeros();
-        if (stripped.precision() - (long) stripped.scale() > MAX_WHOLE_DIGITS) {
+        // digits before the point, the same before and after stripping zeros: asked first, as stripping the zeros of
+        // 100e2147483647 overflows the scale
+        if (d.signum() != 0 && d.precision() - (long) d.scale() > MAX_WHOLE_DIGITS) {
             // written with all its digits, 1e1000000000 would take a billion digits (and minutes, then memory)
-            throw new NumberFormatException("number " + text + " has more than " + MAX_WHOLE_DIGITS
+            throw new NumberFormatException("number " + excerpt(text, 0) + " has more than " + MAX_WHOLE_DIGITS
                     + " digits before the point, more than PostgreSQL's numeric (and so jsonb) can hold");
         }
+        BigDecimal stripped = d.stripTrailingZeros();
         if (stripped.scale() > MAX_SCALE) {
             // jsonb refuses it ('value overflows numeric format'): a state store's put would fail on every run
             throw new NumberFormatException("number " + text + " has " + stripped.scale() + " digits after the point,"
