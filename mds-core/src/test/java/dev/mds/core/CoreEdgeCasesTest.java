@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Edge cases of mds-core that need no database (those that do are in mds-testing's CoreOnPostgresEdgeCasesTest). */
 class CoreEdgeCasesTest {
@@ -284,6 +285,29 @@ class CoreEdgeCasesTest {
         assertThat(SourcePosition.fromJson(p.toJson())).isEqualTo(p);
         assertThat(p.get("x")).contains(smallest);
         assertThat(p.get("y")).contains(new java.math.BigDecimal("0.5"));
+    }
+
+    /**
+     * BigDecimal.stripTrailingZeros divides by ten once per zero: reading back the largest whole number jsonb holds (a
+     * 9 and 131071 zeros, as jsonb writes it) took about 10 s, on every read of such a stored position, and a text of a
+     * 1 and a million zeros was read whole (about 15 s) before it was refused. The timeout is a guard against that,
+     * not a measurement: the whole test took over 30 s before and takes a few seconds now, most of them BigDecimal
+     * reading 131072 digits.
+     */
+    @Test
+    @Timeout(value = 30, unit = java.util.concurrent.TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void numbersWithManyZerosAreReadWithoutDividingByTenOncePerZero() {
+        for (char lead : "123".toCharArray()) {
+            String digits = lead + "0".repeat(131_071);
+            SourcePosition p = SourcePosition.fromJson("{\"source\":\"s\",\"x\":" + digits + "}");
+            assertThat(p.get("x")).contains(new java.math.BigDecimal(digits));
+            assertThat(SourcePosition.fromJson(p.toJson())).isEqualTo(p);
+        }
+        SourcePosition fraction = SourcePosition.fromJson("{\"source\":\"s\",\"x\":0.5" + "0".repeat(16_000) + "}");
+        assertThat(fraction.get("x")).contains(new java.math.BigDecimal("0.5"));
+        String hostile = "{\"source\":\"s\",\"x\":1" + "0".repeat(1_000_000) + "}";
+        assertThatThrownBy(() -> SourcePosition.fromJson(hostile)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("131072");
     }
 
     /**
