@@ -292,7 +292,7 @@ public final class PostgresDialect implements Dialect {
      * The named columns of {@code table}, in the order given; unlike {@link #readSchema}, the table's other columns
      * may have types mds cannot map.
      *
-     * @throws MdsException when the table lacks one of them
+     * @throws MdsException when the table lacks one of them, or does not exist (saying so)
      */
     public Schema readSchema(Connection connection, TableName table, List<String> columns) {
         Map<String, Field> found = new HashMap<>();
@@ -303,6 +303,9 @@ public final class PostgresDialect implements Dialect {
         for (String column : columns) {
             Field f = found.get(column);
             if (f == null) {
+                if (found.isEmpty() && !exists(connection, table)) {
+                    throw new MdsException("table " + table + " does not exist");   // rather than that it lacks a column
+                }
                 throw new MdsException("table " + table + " has no column '" + column + "'");
             }
             fields.add(f);
