@@ -55,6 +55,11 @@ public final class Runner {
     private boolean committedAlone;
     /** Whether the run's transaction is its own ({@link #ownTransaction}), rolled back when the run stops. */
     private boolean ownTransaction;
+    /**
+     * The outermost of the scans' savepoints left open in the run's own transaction ({@link #queryRow(String, boolean)}),
+     * or null: released, and with it those nested in it, before the run writes ({@link #releaseKept}).
+     */
+    private Savepoint kept;
     /** Whether the connection was in auto-commit mode when the run started (storing failures turns it off for a while). */
     private boolean autoCommitAtStart;
     private final int samples;
@@ -442,6 +447,7 @@ public final class Runner {
             if (autoCommit) {
                 c.setAutoCommit(false);
             } else {
+                releaseKept();
                 sp = savepoint();
             }
             for (int i = 0; i < statements.size(); i++) {
@@ -1788,6 +1794,8 @@ public final class Runner {
             }
             if (!keepSavepoint) {
                 release(sp);
+            } else if (kept == null) {
+                kept = sp;
             }
             Sql.logged(sql, t0);
             return row;
@@ -1808,6 +1816,20 @@ public final class Runner {
         } catch (SQLException e) {
             rollback(null, e);
             throw e;
+        }
+    }
+
+    /**
+     * Releases the scans' savepoints left open ({@link #kept}) before the run writes: a write gives its subtransaction
+     * a transaction id, and every enclosing one its own first, so with more open savepoints than PostgreSQL caches
+     * subtransaction ids of (64 per session) the cache would overflow, slowing every other session's snapshots until
+     * the run commits. One round trip, only in a run that writes (history, stored failures).
+     */
+    private void releaseKept() throws SQLException {
+        if (kept != null) {
+            Savepoint outermost = kept;
+            kept = null;
+            release(outermost);
         }
     }
 
@@ -1893,6 +1915,7 @@ public final class Runner {
     private void undoneOnFailure(Runnable work) {
         Savepoint sp;
         try {
+            releaseKept();
             sp = savepoint();
         } catch (SQLException e) {
             throw new MdsException("cannot set a savepoint for the quality history: " + e.getMessage(), e);
