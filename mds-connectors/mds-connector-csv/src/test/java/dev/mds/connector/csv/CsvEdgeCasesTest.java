@@ -337,6 +337,50 @@ class CsvEdgeCasesTest {
     }
 
     /**
+     * A timestamp column reads a date alone as its midnight, as PostgreSQL's timestamp input does ('2024-01-03' is
+     * 2024-01-03 00:00): a spreadsheet or a hand-edited export drops the time of midnight values. Before, such a value
+     * was a bad row that COPY loads, and inference made a column mixing dates and timestamps text.
+     */
+    @Test
+    void aDateAloneInATimestampColumnReadsAsItsMidnightAsPostgresqlReadsIt(DataSource ds) throws Exception {
+        String csv = "id,ts\n1,2024-01-02 10:30:00\n2,2024-01-03\n3, 2024-02-29 \n4,0044-03-15 BC\n5,\"1999-12-31\"\n"
+                + "6,10000-01-01\n";
+        Path file = write("midnights.csv", csv);
+        Schema schema = Schema.builder().add("id", FieldType.LONG).add("ts", FieldType.TIMESTAMP).build();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table midnight_copy (id bigint, ts timestamp)");
+            st.execute("create table midnight_csv (id bigint, ts timestamp)");
+            try (var in = Files.newInputStream(file)) {
+                c.unwrap(PGConnection.class).getCopyAPI()
+                        .copyIn("copy midnight_copy from stdin (format csv, header true)", in);
+            }
+        }
+        for (UnaryOperator<CsvSource.Builder> reading : READINGS) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("truncate midnight_csv");
+            }
+            List<Record> records = Read.records(reading.apply(CsvSource.builder().path(file).schema(schema)));
+            assertThat(records).hasSize(6);
+            insert(ds, "midnight_csv", 2, records);
+            assertThat(count(ds, "select * from midnight_copy except all select * from midnight_csv")).isZero();
+            assertThat(count(ds, "select * from midnight_csv except all select * from midnight_copy")).isZero();
+        }
+        // inferred: a column mixing dates and timestamps is a timestamp column; dates alone stay a date column
+        Path mixed = write("mixed.csv", "ts\n2024-01-02 10:30:00\n2024-01-03\n0044-03-15 BC\n");
+        try (CsvSource inferred = CsvSource.builder().path(mixed).build()) {
+            assertThat(inferred.schema().field("ts").orElseThrow().type()).isEqualTo(FieldType.TIMESTAMP);
+        }
+        Path dates = write("dates.csv", "d\n2024-01-03\n2024-01-04\n");
+        try (CsvSource inferred = CsvSource.builder().path(dates).build()) {
+            assertThat(inferred.schema().field("d").orElseThrow().type()).isEqualTo(FieldType.DATE);
+        }
+        // a timestamptz without an offset is read as UTC (see the builder), a date alone as its UTC midnight
+        Path tz = write("tz.csv", "t\n2024-01-03\n");
+        assertThat(Read.records(CsvSource.builder().path(tz).type("t", FieldType.TIMESTAMPTZ)).get(0).get(0))
+                .isEqualTo(java.time.OffsetDateTime.of(2024, 1, 3, 0, 0, 0, 0, java.time.ZoneOffset.UTC));
+    }
+
+    /**
      * A boolean column reads what PostgreSQL's boolean input reads (and Airbyte's on/off): on, off, unique prefixes of
      * true, false, yes and no, any case, white space around. Before, only true/false/t/f/yes/no/y/n/1/0 were read, so
      * on/off (an HTML checkbox's value, a config export) and ' true' were bad rows that COPY loads.

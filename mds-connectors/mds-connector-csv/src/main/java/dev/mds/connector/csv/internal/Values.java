@@ -420,7 +420,7 @@ public final class Values {
     }
 
     /**
-     * {@code yyyy-MM-dd[T| ]HH:mm[:ss[.fraction]]} then, for a timestamp with time zone, {@code Z}, {@code ±HH},
+     * {@code yyyy-MM-dd} alone (its midnight, as PostgreSQL reads it), or {@code yyyy-MM-dd[T| ]HH:mm[:ss[.fraction]]} then, for a timestamp with time zone, {@code Z}, {@code ±HH},
      * {@code ±HHmm}, {@code ±HH:mm} or {@code ±HH:mm:ss}; a timestamptz without an offset is read as UTC. The year
      * may have more digits, and {@code " BC"} at the end (as PostgreSQL writes them) gives a year before 1, as for a
      * date; beyond PostgreSQL's range it is bad. PostgreSQL's {@code infinity} and {@code -infinity} are the type's
@@ -432,6 +432,14 @@ public final class Values {
             // as pgjdbc reads them; mds-load writes them back as infinity
             return withZone ? infinity > 0 ? OffsetDateTime.MAX : OffsetDateTime.MIN
                     : infinity > 0 ? LocalDateTime.MAX : LocalDateTime.MIN;
+        }
+        if (parseDate(b, off, len) instanceof LocalDate date) {
+            // a date alone is its midnight, as PostgreSQL's timestamp input reads it ('2024-01-03')
+            LocalDateTime midnight = date.atStartOfDay();
+            if (midnight.isAfter(TIMESTAMP_MAX)) {
+                return BAD;
+            }
+            return withZone ? OffsetDateTime.of(midnight, ZoneOffset.UTC) : midnight;
         }
         int suffix = bc(b, off, len);   // after the offset too: '0044-03-15 10:00:00+00 BC'
         boolean bc = suffix > 0;
