@@ -19,6 +19,7 @@ import dev.mds.core.BadInputException;
 import dev.mds.core.BadRecord;
 import dev.mds.core.Field;
 import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
 import dev.mds.core.InputLocation;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
@@ -30,6 +31,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -263,7 +265,10 @@ public final class JsonReading implements AutoCloseable {
         LOG.debug("{}: schema {} inferred from {} records", settings.name(), schema, sample.size());
     }
 
-    /** {@code p}, bad when one of its keys cannot name a column: empty, or holding text PostgreSQL cannot hold. */
+    /**
+     * {@code p}, bad when one of its keys (under flatten, its flattened names) cannot name a column: empty, holding
+     * text PostgreSQL cannot hold, or longer than the 63 bytes PostgreSQL keeps of a name (it would cut it).
+     */
     private Parsed unnameable(Parsed p) {
         if (p.object().has("")) {
             return p.bad(new Problem(where(p), "a key is empty: it cannot name a column", null));
@@ -275,6 +280,13 @@ public final class JsonReading implements AutoCloseable {
                 String shown = JsonTypes.visible(key);
                 return p.bad(new Problem(where(p).withColumn(shown), "the key '" + shown + "' holds " + what
                         + ", which PostgreSQL cannot hold: it cannot name a column", null));
+            }
+            int bytes = key.length() <= Identifiers.MAX_IDENTIFIER_BYTES / 3 ? 0
+                    : key.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > Identifiers.MAX_IDENTIFIER_BYTES) {
+                return p.bad(new Problem(where(p).withColumn(key), "the key '" + key + "' is " + bytes + " bytes long, more"
+                        + " than the " + Identifiers.MAX_IDENTIFIER_BYTES + " bytes PostgreSQL takes for a column name:"
+                        + " it cannot name a column", null));
             }
         }
         return p;
