@@ -337,6 +337,34 @@ class CsvEdgeCasesTest {
     }
 
     /**
+     * Header names are made unique and non-empty as Header's Javadoc says (an empty name at position 3 is column_3,
+     * a repeated name gets _2, _3), names differing only in case stay apart (mds quotes every identifier), and a
+     * repeated name of up to 63 bytes is cut to leave room for its suffix. Before, two columns named by the same
+     * 62-byte name (a long question in a survey export) failed the read: the second became a 64-byte name, which mds
+     * refuses, though the file's names were each valid.
+     */
+    @Test
+    void repeatedEmptyAndCaseOnlyDifferentHeaderNamesBecomeDistinctPostgresqlColumns(DataSource ds) throws Exception {
+        String long62 = "q".repeat(60) + "\u00e9";   // 62 bytes in UTF-8
+        String long63 = "r".repeat(63);
+        Path file = write("names.csv", "Id,id,," + long62 + "," + long62 + "," + long62 + "," + long63 + "," + long63
+                + ",id,id_2\n1,2,3,4,5,6,7,8,9,10\n");
+        List<String> names;
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            names = csv.schema().names();
+        }
+        assertThat(names).containsExactly("Id", "id", "column_3", long62, "q".repeat(60) + "_2", "q".repeat(60) + "_3",
+                long63, "r".repeat(61) + "_2", "id_2", "id_2_2");
+        String columns = names.stream().map(n -> dev.mds.core.Identifiers.quote(n) + " bigint")
+                .collect(Collectors.joining(", "));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table many_names (" + columns + ")");
+        }
+        insert(ds, "many_names", names.size(), Read.records(CsvSource.builder().path(file)));
+        assertThat(count(ds, "select * from many_names where \"Id\" = 1 and id = 2 and id_2_2 = 10")).isEqualTo(1);
+    }
+
+    /**
      * A timestamp column reads a date alone as its midnight, as PostgreSQL's timestamp input does ('2024-01-03' is
      * 2024-01-03 00:00): a spreadsheet or a hand-edited export drops the time of midnight values. Before, such a value
      * was a bad row that COPY loads, and inference made a column mixing dates and timestamps text.

@@ -413,7 +413,9 @@ public final class CsvReading implements Closeable {
             String base = raw == null || raw.isEmpty() ? "column_" + (i + 1) : raw;
             String name = base;
             for (int k = 2; used.contains(name); k++) {
-                name = base + "_" + k;
+                String suffix = "_" + k;
+                // a repeated name of up to 63 bytes keeps within PostgreSQL's 63 bytes with its suffix
+                name = Identifiers.cutToBytes(base, Identifiers.MAX_IDENTIFIER_BYTES - suffix.length()) + suffix;
             }
             try {
                 Identifiers.check(name);
