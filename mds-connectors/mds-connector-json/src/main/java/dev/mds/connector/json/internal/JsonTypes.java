@@ -417,9 +417,21 @@ public final class JsonTypes {
                     }
                     throw new Mismatch("is not a boolean (true or false)");
                 }
-                case DATE -> LocalDate.parse(textOnly(value, type));
+                case DATE -> {
+                    LocalDate d = LocalDate.parse(textOnly(value, type));
+                    if (d.isBefore(DATE_MIN) || d.isAfter(DATE_MAX)) {
+                        throw new Mismatch("is beyond PostgreSQL's date range (4714-11-24 BC to 5874897-12-31)");
+                    }
+                    yield d;
+                }
                 case TIME -> LocalTime.parse(textOnly(value, type));
-                case TIMESTAMP -> LocalDateTime.parse(textOnly(value, type).replace(' ', 'T'));
+                case TIMESTAMP -> {
+                    LocalDateTime t = LocalDateTime.parse(textOnly(value, type).replace(' ', 'T'));
+                    if (t.isBefore(TIMESTAMP_MIN) || t.isAfter(TIMESTAMP_MAX)) {
+                        throw new Mismatch("is beyond PostgreSQL's timestamp range (4714-11-24 BC to 294276-12-31)");
+                    }
+                    yield t;
+                }
                 case TIMESTAMPTZ -> {
                     OffsetDateTime t = offsetDateTime(textOnly(value, type));
                     if (t == null) {
@@ -437,6 +449,13 @@ public final class JsonTypes {
             throw new Mismatch("is not a " + type + " value (" + e.getMessage() + ")");
         }
     }
+
+    // PostgreSQL's ranges, as the CSV source's (a declared column takes longer and signed years; the inference's forms
+    // yyyy-mm-dd and the date-times with an offset, four digits of year, are within them)
+    private static final LocalDate DATE_MIN = LocalDate.of(-4713, 11, 24);
+    private static final LocalDate DATE_MAX = LocalDate.of(5_874_897, 12, 31);
+    private static final LocalDateTime TIMESTAMP_MIN = DATE_MIN.atStartOfDay();
+    private static final LocalDateTime TIMESTAMP_MAX = LocalDateTime.of(294_276, 12, 31, 23, 59, 59, 999_999_999);
 
     /** What {@link #fromToken} returns for a value it leaves to {@link #convert}. */
     static final Object AS_TREE = new Object();
