@@ -42,6 +42,28 @@ class BuildErrorsTest {
     }
 
     /**
+     * config() inside an if or a for is refused at build() naming the line and the block: mds reads config() when it
+     * builds, whatever the if decides, where dbt applies it only when its branch renders (so a model with
+     * {% if target.name == 'prod' %}{{ config(materialized='table') }}{% endif %} was built as a table in dev).
+     */
+    @Test
+    void configInsideAnIfOrAForIsRefusedWithItsLine(DataSource ds) {
+        assertThatThrownBy(() -> builder(ds).model("gold.t", "select 1 as x\n{% if target.name == 'prod' %}\n"
+                + "{{ config(materialized='table') }}\n{% endif %}").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model gold.t line 3: {{ config(materialized='table') }}: config() is read when the project"
+                        + " is built, apart from the {% if target.name == 'prod' %} of line 2 (dbt would apply it only as"
+                        + " that block renders it): write config() at the top level of the file");
+        assertThatThrownBy(() -> builder(ds).model("gold.f", "{% for m in ['table'] %}{{ config(materialized='table') }}"
+                + "{% endfor %}select 1 as x").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("model gold.f line 1: {{ config(materialized='table') }}: config() is read when the"
+                        + " project is built, apart from the {% for m in ['table'] %} of line 1");
+        assertThat(builder(ds).model("gold.v", "{{ config(materialized='table') }}{% if target.name == 'prod' %}"
+                + "select 1 as x{% else %}select 2 as x{% endif %}").build().models()).contains("gold.v");
+    }
+
+    /**
      * A model of only config(), comments or white space (or one whose SQL is all inside an is_incremental() branch)
      * is refused by build(), naming it; before, build() took it and the run failed in PostgreSQL with 'syntax error
      * at end of input'.

@@ -1050,6 +1050,14 @@ public final class Template {
                 if (kind == '%' && tokens.get(0).equals("endmacro")) {
                     throw error(line, tag + " without an open {% macro %}");
                 }
+                if (kind == '{' && !stack.isEmpty() && tokens.size() >= 2 && tokens.get(0).equals("config")
+                        && tokens.get(1).equals("(")) {
+                    // read when the project is built, so an if could not leave it out (nor a for repeat it)
+                    Frame f = stack.get(stack.size() - 1);
+                    throw error(line, tag + ": config() is read when the project is built, apart from the " + f.tag
+                            + " of line " + f.line + " (dbt would apply it only as that block renders it): write config()"
+                            + " at the top level of the file");
+                }
                 if (kind == '{') {
                     expression(tokens, line, tag, current);
                 } else {
