@@ -1123,8 +1123,8 @@ public final class JsonReading implements AutoCloseable {
 
         /**
          * The object or array whose first token was just read, read to its end, as its JSON text: the text Jackson's
-         * tree gives ({@code JsonNode.toString()}), written as the tokens are read: compact, decimals without trailing
-         * zeros (as the tree holds them) in {@code BigDecimal.toString()}'s form, strings escaped as Jackson's
+         * tree gives ({@code JsonNode.toString()}), written as the tokens are read: compact, decimals as written, trailing
+         * zeros too (as the tree holds them), in {@code BigDecimal.toString()}'s form, strings escaped as Jackson's
          * generator escapes them by default ({@code \"}, {@code \\}, {@code \n} and the like, other control characters
          * as upper-case {@code \}{@code u00XX}, everything else as is).
          */
@@ -1186,12 +1186,7 @@ public final class JsonReading implements AutoCloseable {
                     }
                 }
                 case VALUE_NUMBER_FLOAT -> {
-                    BigDecimal d = keys.getDecimalValue();
-                    try {
-                        d = d.stripTrailingZeros();    // as the tree holds it
-                    } catch (ArithmeticException e) {
-                        // kept as parsed, as the tree does
-                    }
+                    BigDecimal d = keys.getDecimalValue();     // as written (9.50), as the tree holds it
                     if (wide == null && JsonTypes.beyondNumeric(d)) {
                         wide = d;
                     }

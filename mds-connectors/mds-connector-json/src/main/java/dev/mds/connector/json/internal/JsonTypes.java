@@ -144,15 +144,15 @@ public final class JsonTypes {
 
     /**
      * The node factory of one parser's trees: a decimal's node keeps the number's text as written ({@code 100.0},
-     * {@code 1e2}), which a text column takes ({@link #convert}); its value is Jackson's as before (without trailing
-     * zeros), for every other use.
+     * {@code 1e2}), which a text column takes ({@link #convert}); its value is the number exactly as written, trailing
+     * zeros too ({@code 9.50} has scale 2, as PostgreSQL's numeric and jsonb read it), for every other use.
      */
     static final class WrittenNumbers extends JsonNodeFactory {
         private static final long serialVersionUID = 1L;
         private transient JsonParser parser;
 
         WrittenNumbers() {
-            super(false);
+            super(true);        // exact: no stripping of trailing zeros (Jackson's default would make 9.50 9.5)
         }
 
         /** The parser whose trees this factory builds (its current token is the number a node is made for). */
@@ -492,7 +492,7 @@ public final class JsonTypes {
     /**
      * The scalar {@code token} the parser is on, converted to the column of {@link #tokenKind} {@code kind} straight
      * from the parser, when it is a common case that fits: exactly the value {@link #convert} gives for the node the
-     * tree reader would build (a decimal without trailing zeros, as Jackson's tree holds it). {@link #AS_TREE} for
+     * tree reader would build (a decimal as written, trailing zeros too, as the tree holds it). {@link #AS_TREE} for
      * anything else (a value that does not fit, an uncommon type or value, null), which is then read as a node and
      * converted by {@link #convert}, so that what does not fit is refused with the same reason.
      */
@@ -522,13 +522,8 @@ public final class JsonTypes {
                         return BigDecimal.valueOf(p.getLongValue());
                     }
                 } else if (token == JsonToken.VALUE_NUMBER_FLOAT && !p.isNaN()) {
-                    BigDecimal d = p.getDecimalValue();
-                    try {
-                        BigDecimal stripped = d.stripTrailingZeros();   // as Jackson's tree holds it
-                        return beyondNumeric(stripped) ? AS_TREE : stripped;     // refused by convert
-                    } catch (ArithmeticException e) {
-                        return AS_TREE;
-                    }
+                    BigDecimal d = p.getDecimalValue();     // as written, as the tree holds it
+                    return beyondNumeric(d) ? AS_TREE : d;     // refused by convert
                 }
                 return AS_TREE;
             case 5:
