@@ -230,6 +230,8 @@ public final class CsvSource implements AutoCloseable {
          * How many rows type inference looks at (default 1,000): the file's first ones, also when the read resumes
          * from a position, so that a resumed read types its batches as the uninterrupted read does. A file that held
          * fewer rows at an earlier run and has grown since may infer other types now: declare them for such a file.
+         * A later value that does not fit an inferred type is a bad row; under {@link OnBadRow#FAIL} the exception
+         * says the type was inferred and from how many records.
          */
         public Builder sampleRows(int rows) {
             if (rows < 1) {

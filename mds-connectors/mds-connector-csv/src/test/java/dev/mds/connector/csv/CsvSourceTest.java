@@ -185,6 +185,35 @@ class CsvSourceTest {
         assertThat(rejected.get(1).text()).startsWith("1009,");
     }
 
+    /**
+     * A value that does not fit a type inferred from the first rows fails the read (FAIL) with a message that says the
+     * type was inferred, from how many records, and how to change it, as DuckDB's sniffer does; a type the caller set
+     * gets no such note. Before, the message read as if the caller had declared the type ('"18-07-2023" is not a date
+     * (yyyy-MM-dd)'), though the seed file's first rows had decided it.
+     */
+    @Test
+    void aValueThatDoesNotFitAnInferredTypeSaysTheTypeWasInferredAndHowToDeclareIt() {
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(TRANSACTIONS).sampleRows(3)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("customer_transactions.csv line 9 record 8, column 'transaction_date', near \"18-07-2023\":"
+                        + " \"18-07-2023\" is not a date (yyyy-MM-dd); the column's type was inferred from the first 3"
+                        + " records: declare it (type(\"transaction_date\", FieldType.STRING) reads any text) or raise"
+                        + " sampleRows");
+        // following the advice reads on to the next inferred column that does not fit
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(TRANSACTIONS).sampleRows(3)
+                .type("transaction_date", FieldType.STRING)))
+                .hasMessageContaining("column 'price', near \"Two Hundred\"")
+                .hasMessageEndingWith("the column's type was inferred from the first 3 records: declare it"
+                        + " (type(\"price\", FieldType.STRING) reads any text) or raise sampleRows");
+        // a type the caller set is the caller's: no note; bad rows handed on keep the short reason
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(TRANSACTIONS).sampleRows(3)
+                .type("transaction_date", FieldType.DATE)))
+                .hasMessageEndingWith("\"18-07-2023\" is not a date (yyyy-MM-dd)");
+        List<RecordBatch> batches = Read.batches(CsvSource.builder().path(TRANSACTIONS).sampleRows(3)
+                .onBadRow(OnBadRow.DEAD_LETTER));
+        assertThat(batches.get(0).rejected().get(0).reason()).isEqualTo("\"18-07-2023\" is not a date (yyyy-MM-dd)");
+    }
+
     @Test
     void failNamesFileLineColumnAndExcerptAndHandsOutOnlyTheBatchesBeforeTheBadRow() throws IOException {
         Path file = write("prices.csv", "id,price\n1,1.50\n2,2.50\n3,3.50\n4,4.50\n5,Two Hundred\n6,6.50\n");

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -67,6 +68,8 @@ public final class CsvReading implements Closeable {
     private long dataLine;
     private String[] fileNames;
     private FieldType[] fileTypes;
+    /** The columns whose type was inferred (not declared, not overridden) and not text, with how many records. */
+    private final Map<String, Integer> inferredFrom = new HashMap<>();
     private int[] target;
     /** The line the header is on (after blank and comment lines); 1 when the file has none. */
     private long headerLine = 1;
@@ -461,6 +464,9 @@ public final class CsvReading implements Closeable {
             for (int i = 0; i < n; i++) {
                 target[i] = i;
                 FieldType t = settings.types().getOrDefault(fileNames[i], inferred[i]);
+                if (!settings.types().containsKey(fileNames[i]) && t != FieldType.STRING) {
+                    inferredFrom.put(fileNames[i], sample.size());
+                }
                 fileTypes[i] = t;
                 fields.add(Field.of(fileNames[i], t));
             }
@@ -680,12 +686,27 @@ public final class CsvReading implements Closeable {
             }
         }
 
+        /**
+         * The exception FAIL throws: a value that does not fit a type inferred from the first rows says so and how to
+         * declare the type (as DuckDB's sniffer does); bad rows handed on keep the short reason.
+         */
+        private BadInputException failure(BadRow bad) {
+            Integer sampled = bad.location().column().map(inferredFrom::get).orElse(null);
+            if (sampled == null || !bad.reason().startsWith("\"")) {
+                return bad.toException();
+            }
+            String column = bad.location().column().orElseThrow();
+            return new BadInputException(bad.location(), bad.reason() + "; the column's type was inferred from the first "
+                    + sampled + " records: declare it (type(\"" + column + "\", FieldType.STRING) reads any text) or"
+                    + " raise sampleRows");
+        }
+
         /** Throws, skips or hands bad rows to the sink; returns those the batch carries (DEAD_LETTER without a sink). */
         private List<BadRecord> handleBadRows(ChunkParser.Result r) {
             List<BadRecord> attached = List.of();
             for (BadRow bad : r.badRows()) {
                 switch (settings.onBadRow()) {
-                    case FAIL -> throw bad.toException();
+                    case FAIL -> throw failure(bad);
                     case SKIP -> LOG.debug("{}: skipped bad row: {}: {}", display, bad.location().describe(),
                             bad.reason());
                     case DEAD_LETTER -> {
