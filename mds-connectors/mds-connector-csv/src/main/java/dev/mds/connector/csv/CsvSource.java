@@ -231,7 +231,9 @@ public final class CsvSource implements AutoCloseable {
          * from a position, so that a resumed read types its batches as the uninterrupted read does. A file that held
          * fewer rows at an earlier run and has grown since may infer other types now: declare them for such a file.
          * A later value that does not fit an inferred type is a bad row; under {@link OnBadRow#FAIL} the exception
-         * says the type was inferred and from how many records.
+         * says the type was inferred and from how many records. Numbers with a leading zero ({@code 01234}) make a
+         * column text; one after the sample in a column inferred as a number is a bad row, not a number that lost
+         * its zero.
          */
         public Builder sampleRows(int rows) {
             if (rows < 1) {

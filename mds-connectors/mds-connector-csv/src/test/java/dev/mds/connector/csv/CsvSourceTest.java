@@ -214,6 +214,37 @@ class CsvSourceTest {
         assertThat(batches.get(0).rejected().get(0).reason()).isEqualTo("\"18-07-2023\" is not a date (yyyy-MM-dd)");
     }
 
+    /**
+     * Inference keeps numbers with a leading zero as text (zip codes, account codes). A code with a leading zero
+     * that comes after the sample, in a column the sample made a number, is a bad row naming the lost zero, with
+     * every chunking: before, it was read as the number (zip '01234' loaded as 1234), silently, so the same column
+     * kept its zeros or lost them depending on where the first such code stood in the file. A declared or overridden
+     * number column reads leading zeros as PostgreSQL does (000042 is 42).
+     */
+    @Test
+    void aCodeWithALeadingZeroAfterTheSampleIsABadRowNotANumberThatLostItsZero() throws IOException {
+        Path file = write("zips.csv", "id,zip,amount\n1,10115,1.5\n2,20095,2.5\n3,01234,03.5\n4,80331,4.5\n5,-007,0.5\n");
+        for (int threads : new int[] {1, 2}) {
+            List<BadRow> rejected = new ArrayList<>();
+            List<Record> good = Read.records(CsvSource.builder().path(file).sampleRows(2).parallelism(threads)
+                    .chunkBytes(16).onBadRow(OnBadRow.DEAD_LETTER, rejected::add));
+            assertThat(good).extracting(r -> r.get(1)).containsExactly(10115L, 20095L, 80331L);
+            assertThat(rejected).extracting(b -> b.location().describe()).containsExactly(
+                    "zips.csv line 4 record 3, column 'zip', near \"01234\"",
+                    "zips.csv line 6 record 5, column 'zip', near \"-007\"");
+            assertThat(rejected.get(0).reason()).isEqualTo("\"01234\" is not a long integer: its leading zero would be"
+                    + " lost (inference reads numbers with a leading zero, such as codes, as text)");
+        }
+        assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).sampleRows(2)))
+                .hasMessageContaining("would be lost").hasMessageContaining("type(\"zip\", FieldType.STRING)");
+        // a sample that sees one keeps the column text; a declared number reads the zero as PostgreSQL does
+        assertThat(Read.records(CsvSource.builder().path(file)).get(2).values())
+                .containsExactly(3L, "01234", "03.5");
+        assertThat(Read.records(CsvSource.builder().path(file).sampleRows(2).type("zip", FieldType.LONG)
+                .type("amount", FieldType.DECIMAL)).get(2).values())
+                .containsExactly(3L, 1234L, new BigDecimal("03.5"));
+    }
+
     @Test
     void failNamesFileLineColumnAndExcerptAndHandsOutOnlyTheBatchesBeforeTheBadRow() throws IOException {
         Path file = write("prices.csv", "id,price\n1,1.50\n2,2.50\n3,3.50\n4,4.50\n5,Two Hundred\n6,6.50\n");

@@ -22,6 +22,8 @@ public final class ChunkParser implements Values.TextDecoder {
     private static final Object BAD_ENCODING = new Object();
     /** Text holding a NUL character, which PostgreSQL text cannot store. */
     private static final Object HAS_NUL = new Object();
+    /** A number with a leading zero in a column whose number type was inferred: a code that would lose its zero. */
+    private static final Object LEADING_ZERO = new Object();
 
     private final Format format;
     private final String source;
@@ -30,6 +32,7 @@ public final class ChunkParser implements Values.TextDecoder {
     private final int[] target;
     private final int width;
     private final boolean[] required;
+    private boolean[] keepZeros;
     private final boolean stopAtFirstBadRow;
     /** For a raw parser: whether text not valid in the charset makes the record bad (a header) or reads leniently. */
     private final boolean strictRaw;
@@ -84,6 +87,27 @@ public final class ChunkParser implements Values.TextDecoder {
         this.delimiter = format.delimiter();
         this.escape = format.escape();
         this.nullBytes = format.nullString().getBytes(format.charset());
+    }
+
+    /**
+     * The columns whose number type was inferred from a sample in which such a value would have made them text: a
+     * later value with a leading zero ({@code 01234}) is a bad row instead of a number that lost its zero.
+     */
+    ChunkParser keepLeadingZeros(boolean[] columns) {
+        this.keepZeros = columns;
+        return this;
+    }
+
+    private static boolean leadingZero(byte[] b, int off, int len) {
+        int i = off;
+        int end = off + len;
+        while (i < end && Values.isCSpace(b[i])) {
+            i++;
+        }
+        if (i < end && (b[i] == '-' || b[i] == '+')) {
+            i++;
+        }
+        return i + 1 < end && b[i] == '0' && b[i + 1] >= '0' && b[i + 1] <= '9';
     }
 
     /** A parser that returns each record's fields as Strings (nulls per the null string), for headers and samples. */
@@ -185,13 +209,15 @@ public final class ChunkParser implements Values.TextDecoder {
                                     "", lenient(b, recStart, term));
                             break;
                         }
-                        if (v == Values.BAD || v == BAD_ENCODING || v == HAS_NUL) {
+                        if (v == Values.BAD || v == BAD_ENCODING || v == HAS_NUL || v == LEADING_ZERO) {
                             String text = lenient(b, recStart, term);
                             String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fOff[i] + fLen[i]);
                             String reason = v == BAD_ENCODING ? "invalid " + format.charset().name() + " bytes"
                                     : v == HAS_NUL ? "the value holds a NUL character (byte 0), which PostgreSQL text"
                                             + " cannot store"
-                                    : '"' + abbreviated(shown) + "\" is not " + Values.describe(types[i]);
+                                    : '"' + abbreviated(shown) + "\" is not " + Values.describe(types[i])
+                                            + (v == LEADING_ZERO ? ": its leading zero would be lost (inference reads"
+                                                    + " numbers with a leading zero, such as codes, as text)" : "");
                             badRow = bad(recordLine, rec, names[i], reason, shown, text);
                             break;
                         }
@@ -267,6 +293,9 @@ public final class ChunkParser implements Values.TextDecoder {
         }
         if (len == 0) {
             return null;
+        }
+        if (keepZeros != null && keepZeros[i] && leadingZero(src, off, len)) {
+            return LEADING_ZERO;
         }
         return Values.convert(type, src, off, len, this);
     }

@@ -70,6 +70,8 @@ public final class CsvReading implements Closeable {
     private FieldType[] fileTypes;
     /** The columns whose type was inferred (not declared, not overridden) and not text, with how many records. */
     private final Map<String, Integer> inferredFrom = new HashMap<>();
+    /** The file columns inferred as numbers: a later value with a leading zero is a code, not a number. */
+    private boolean[] keepZeros;
     private int[] target;
     /** The line the header is on (after blank and comment lines); 1 when the file has none. */
     private long headerLine = 1;
@@ -466,6 +468,12 @@ public final class CsvReading implements Closeable {
                 FieldType t = settings.types().getOrDefault(fileNames[i], inferred[i]);
                 if (!settings.types().containsKey(fileNames[i]) && t != FieldType.STRING) {
                     inferredFrom.put(fileNames[i], sample.size());
+                    if (t.kind() == FieldType.Kind.LONG || t.kind() == FieldType.Kind.DECIMAL) {
+                        if (keepZeros == null) {
+                            keepZeros = new boolean[n];
+                        }
+                        keepZeros[i] = true;
+                    }
                 }
                 fileTypes[i] = t;
                 fields.add(Field.of(fileNames[i], t));
@@ -509,7 +517,7 @@ public final class CsvReading implements Closeable {
             required[i] = !schema.field(target[i]).nullable();
         }
         return new ChunkParser(format, display, fileNames, fileTypes, target, schema.size(), required,
-                settings.onBadRow() == OnBadRow.FAIL);
+                settings.onBadRow() == OnBadRow.FAIL).keepLeadingZeros(keepZeros);
     }
 
     @Override
