@@ -167,6 +167,35 @@ class SnapshotsTest {
         assertThat(TestSql.strings(ds, "select count(*) from snap4.kept where dbt_valid_to is null")).containsExactly("2");
     }
 
+    /**
+     * dbt's legacy invalidate_hard_deletes=True (dbt 1.8 and earlier, still read by 1.9) is hard_deletes='invalidate'
+     * and False is 'ignore'; setting both is refused, as dbt's get_hard_delete_behavior refuses it.
+     */
+    @Test
+    void legacyInvalidateHardDeletesIsHardDeletesInvalidate(DataSource ds) {
+        customers(ds, "rawlegacy");
+        String model = timestamp("rawlegacy").replace("updated_at='updated_at'", "updated_at='updated_at', invalidate_hard_deletes=True");
+        run(ds, "snaplegacy.customers", model).assertSucceeded();
+        String ignored = timestamp("rawlegacy").replace("updated_at='updated_at'", "updated_at='updated_at', invalidate_hard_deletes=false");
+        run(ds, "snaplegacy.kept", ignored).assertSucceeded();
+        TestSql.sql(ds, "delete from rawlegacy.customers where id = 2");
+        run(ds, "snaplegacy.customers", model).assertSucceeded();
+        run(ds, "snaplegacy.kept", ignored).assertSucceeded();
+        assertThat(TestSql.strings(ds, "select id || ' ' || (dbt_valid_to is null) from snaplegacy.customers order by id"))
+                .containsExactly("1 true", "2 false");
+        assertThat(TestSql.strings(ds, "select id || ' ' || (dbt_valid_to is null) from snaplegacy.kept order by id"))
+                .containsExactly("1 true", "2 true");
+        assertBuildError(ds, "{{ config(materialized='snapshot', unique_key='id', strategy='check', check_cols='all',"
+                        + " invalidate_hard_deletes=True, hard_deletes='new_record') }}\nselect 1 as id",
+                "model s.x line 1: invalidate_hard_deletes and hard_deletes are both set: set only hard_deletes"
+                        + " (invalidate_hard_deletes=True is dbt's legacy name of hard_deletes='invalidate'; dbt refuses both too)");
+        assertBuildError(ds, "{{ config(materialized='snapshot', unique_key='id', strategy='check', check_cols='all',"
+                        + " invalidate_hard_deletes='yes') }}\nselect 1 as id",
+                "model s.x line 1: invalidate_hard_deletes must be true or false (unquoted), not 'yes'");
+        assertBuildError(ds, "{{ config(materialized='table', invalidate_hard_deletes=True) }}\nselect 1 as id",
+                "model s.x line 1: invalidate_hard_deletes applies only to materialized='snapshot'");
+    }
+
     @Test
     void hardDeletesNewRecordAddsADeletionVersionOnceAndEndsItWhenTheKeyReturns(DataSource ds) {
         customers(ds, "raw5");

@@ -27,10 +27,11 @@ import java.util.regex.Pattern;
 public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
-            "hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags", "grants", "schema", "alias");
+            "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags",
+            "grants", "schema", "alias");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
-            "dbt_valid_to_current");
+            "invalidate_hard_deletes", "dbt_valid_to_current");
 
     /**
      * A model's text before parsing, or a seed's file ({@code seed} non-null, {@code sql} empty); {@code file} is
@@ -557,15 +558,17 @@ public final class ProjectModels {
                         "unknown config key '" + e.getKey() + "' (supported: " + String.join(", ", CONFIG_KEYS) + ")");
             }
             Object value = e.getValue().value();
-            if (e.getKey().equals("enabled") && !(value instanceof Boolean)) {
-                throw new BadInputException(at, "enabled must be true or false (unquoted), not " + (value instanceof String ? "'" + value + "'" : value));
+            boolean flag = e.getKey().equals("enabled") || e.getKey().equals("invalidate_hard_deletes");
+            if (flag && !(value instanceof Boolean)) {
+                throw new BadInputException(at, e.getKey() + " must be true or false (unquoted), not "
+                        + (value instanceof String ? "'" + value + "'" : value));
             }
             boolean strings = value instanceof String || value instanceof List<?> l && l.stream().allMatch(String.class::isInstance);
             if (e.getKey().equals("grants") && !(value instanceof Map<?, ?>)) {
                 throw new BadInputException(at, "grants=" + value + ": the value must be a dict of privileges to roles:"
                         + " {'select': ['reporter', 'bi']}");
             }
-            if (!e.getKey().equals("enabled") && !e.getKey().equals("indexes") && !e.getKey().equals("grants") && !strings) {
+            if (!flag && !e.getKey().equals("indexes") && !e.getKey().equals("grants") && !strings) {
                 throw new BadInputException(at, e.getKey() + "=" + value + ": the value must be a quoted string or a list of them");
             }
         }
@@ -877,7 +880,16 @@ public final class ProjectModels {
             cols = "all".equals(checkCols.value()) ? List.of() : columnList(c, "check_cols", checkCols.value());
         }
         Template.Setting deletes = t.config().get("hard_deletes");
+        Template.Setting legacy = t.config().get("invalidate_hard_deletes");
         ModelSpec.HardDeletes hardDeletes = ModelSpec.HardDeletes.IGNORE;
+        if (legacy != null && deletes != null) {
+            throw new BadInputException(InputLocation.of(s.source()).withLine(legacy.line()), "invalidate_hard_deletes"
+                    + " and hard_deletes are both set: set only hard_deletes (invalidate_hard_deletes=True is dbt's legacy"
+                    + " name of hard_deletes='invalidate'; dbt refuses both too)");
+        }
+        if (legacy != null && Boolean.TRUE.equals(legacy.value())) {
+            hardDeletes = ModelSpec.HardDeletes.INVALIDATE;   // dbt 1.8's config, still read by dbt 1.9
+        }
         if (deletes != null) {
             hardDeletes = null;
             for (ModelSpec.HardDeletes h : ModelSpec.HardDeletes.values()) {
