@@ -233,7 +233,8 @@ public final class CsvSource implements AutoCloseable {
          * A later value that does not fit an inferred type is a bad row; under {@link OnBadRow#FAIL} the exception
          * says the type was inferred and from how many records. Numbers with a leading zero ({@code 01234}) make a
          * column text; one after the sample in a column inferred as a number is a bad row, not a number that lost
-         * its zero.
+         * its zero. Likewise a timestamp without a UTC offset after the sample of a column inferred as timestamptz
+         * (every sampled value had an offset) is a bad row, not a time read as UTC.
          */
         public Builder sampleRows(int rows) {
             if (rows < 1) {

@@ -245,6 +245,36 @@ class CsvSourceTest {
                 .containsExactly(3L, 1234L, new BigDecimal("03.5"));
     }
 
+    /**
+     * Inference makes a column timestamptz only when every sampled value has a UTC offset (the seed streams.csv:
+     * '2021-12-06T19:30:19.099+0100'). A later value without one in such a column is a bad row: before, it was read
+     * as UTC, silently an hour off from the file's +0100 values. A declared or overridden timestamptz column reads
+     * such a value as UTC, as before.
+     */
+    @Test
+    void aTimestampWithoutAnOffsetAfterTheSampleOfATimestamptzColumnIsABadRowNotUtc() throws IOException {
+        Path file = dir.resolve("streams.csv");
+        Files.copy(STREAMS, file);
+        Files.writeString(file, "Rush,late@example.com,1.5,2021-12-31T23:00:00.000,2021-12-31T23:59:00.000+0100\n",
+                StandardOpenOption.APPEND);
+        long lines = Files.readAllLines(file).size();
+        for (int threads : new int[] {1, 2}) {
+            List<BadRow> rejected = new ArrayList<>();
+            long good = Read.records(CsvSource.builder().path(file).parallelism(threads)
+                    .onBadRow(OnBadRow.DEAD_LETTER, rejected::add)).size();
+            assertThat(good).isEqualTo(9652);
+            assertThat(rejected).singleElement().satisfies(b -> {
+                assertThat(b.location().describe()).isEqualTo("streams.csv line " + lines + " record 9653, column"
+                        + " 'start_at', near \"2021-12-31T23:00:00.000\"");
+                assertThat(b.reason()).isEqualTo("\"2021-12-31T23:00:00.000\" is not a timestamp with time zone: it has"
+                        + " no UTC offset, which every value inference sampled had (a declared timestamptz column"
+                        + " reads it as UTC)");
+            });
+        }
+        List<Record> declared = Read.records(CsvSource.builder().path(file).type("start_at", FieldType.TIMESTAMPTZ));
+        assertThat(declared.get(9652).get(3)).isEqualTo(OffsetDateTime.of(2021, 12, 31, 23, 0, 0, 0, ZoneOffset.UTC));
+    }
+
     @Test
     void failNamesFileLineColumnAndExcerptAndHandsOutOnlyTheBatchesBeforeTheBadRow() throws IOException {
         Path file = write("prices.csv", "id,price\n1,1.50\n2,2.50\n3,3.50\n4,4.50\n5,Two Hundred\n6,6.50\n");

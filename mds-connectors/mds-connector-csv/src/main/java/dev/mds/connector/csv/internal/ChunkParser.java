@@ -24,6 +24,8 @@ public final class ChunkParser implements Values.TextDecoder {
     private static final Object HAS_NUL = new Object();
     /** A number with a leading zero in a column whose number type was inferred: a code that would lose its zero. */
     private static final Object LEADING_ZERO = new Object();
+    /** A timestamp without a UTC offset in a column inferred as timestamptz because every sampled value had one. */
+    private static final Object NO_OFFSET = new Object();
 
     private final Format format;
     private final String source;
@@ -90,12 +92,25 @@ public final class ChunkParser implements Values.TextDecoder {
     }
 
     /**
-     * The columns whose number type was inferred from a sample in which such a value would have made them text: a
-     * later value with a leading zero ({@code 01234}) is a bad row instead of a number that lost its zero.
+     * The columns whose type was inferred from a sample in which such a value would have made them another type: in
+     * a number column a later value with a leading zero ({@code 01234}) is a bad row instead of a number that lost
+     * its zero; in a timestamptz column, a timestamp without a UTC offset instead of a time read as UTC.
      */
     ChunkParser keepLeadingZeros(boolean[] columns) {
         this.keepZeros = columns;
         return this;
+    }
+
+    /** A value lacking the UTC offset that every sampled value of its inferred timestamptz column had. */
+    private static boolean noOffset(byte[] b, int off, int len) {
+        while (len > 0 && Values.isCSpace(b[off])) {
+            off++;
+            len--;
+        }
+        while (len > 0 && Values.isCSpace(b[off + len - 1])) {
+            len--;
+        }
+        return Values.infinity(b, off, len) == 0 && Values.parseDateTime(b, off, len, false) != Values.BAD;
     }
 
     private static boolean leadingZero(byte[] b, int off, int len) {
@@ -209,7 +224,8 @@ public final class ChunkParser implements Values.TextDecoder {
                                     "", lenient(b, recStart, term));
                             break;
                         }
-                        if (v == Values.BAD || v == BAD_ENCODING || v == HAS_NUL || v == LEADING_ZERO) {
+                        if (v == Values.BAD || v == BAD_ENCODING || v == HAS_NUL || v == LEADING_ZERO
+                                || v == NO_OFFSET) {
                             String text = lenient(b, recStart, term);
                             String shown = lenient(fScratch[i] ? scratch : b, fOff[i], fOff[i] + fLen[i]);
                             String reason = v == BAD_ENCODING ? "invalid " + format.charset().name() + " bytes"
@@ -217,7 +233,10 @@ public final class ChunkParser implements Values.TextDecoder {
                                             + " cannot store"
                                     : '"' + abbreviated(shown) + "\" is not " + Values.describe(types[i])
                                             + (v == LEADING_ZERO ? ": its leading zero would be lost (inference reads"
-                                                    + " numbers with a leading zero, such as codes, as text)" : "");
+                                                    + " numbers with a leading zero, such as codes, as text)"
+                                                    : v == NO_OFFSET ? ": it has no UTC offset, which every value"
+                                                    + " inference sampled had (a declared timestamptz column reads it"
+                                                    + " as UTC)" : "");
                             badRow = bad(recordLine, rec, names[i], reason, shown, text);
                             break;
                         }
@@ -294,8 +313,10 @@ public final class ChunkParser implements Values.TextDecoder {
         if (len == 0) {
             return null;
         }
-        if (keepZeros != null && keepZeros[i] && leadingZero(src, off, len)) {
-            return LEADING_ZERO;
+        if (keepZeros != null && keepZeros[i]) {
+            if (kind == FieldType.Kind.TIMESTAMPTZ ? noOffset(src, off, len) : leadingZero(src, off, len)) {
+                return kind == FieldType.Kind.TIMESTAMPTZ ? NO_OFFSET : LEADING_ZERO;
+            }
         }
         return Values.convert(type, src, off, len, this);
     }

@@ -70,7 +70,10 @@ public final class CsvReading implements Closeable {
     private FieldType[] fileTypes;
     /** The columns whose type was inferred (not declared, not overridden) and not text, with how many records. */
     private final Map<String, Integer> inferredFrom = new HashMap<>();
-    /** The file columns inferred as numbers: a later value with a leading zero is a code, not a number. */
+    /**
+     * The file columns inferred as numbers or timestamptz: a later value with a leading zero is a code, not a number;
+     * one without a UTC offset is not read as UTC.
+     */
     private boolean[] keepZeros;
     private int[] target;
     /** The line the header is on (after blank and comment lines); 1 when the file has none. */
@@ -468,7 +471,8 @@ public final class CsvReading implements Closeable {
                 FieldType t = settings.types().getOrDefault(fileNames[i], inferred[i]);
                 if (!settings.types().containsKey(fileNames[i]) && t != FieldType.STRING) {
                     inferredFrom.put(fileNames[i], sample.size());
-                    if (t.kind() == FieldType.Kind.LONG || t.kind() == FieldType.Kind.DECIMAL) {
+                    if (t.kind() == FieldType.Kind.LONG || t.kind() == FieldType.Kind.DECIMAL
+                            || t.kind() == FieldType.Kind.TIMESTAMPTZ) {
                         if (keepZeros == null) {
                             keepZeros = new boolean[n];
                         }
