@@ -194,6 +194,27 @@ class JsonSourceTest {
     }
 
     @Test
+    void aFileOfOnlyAByteOrderMarkIsAnEmptyInputAsAFileOfNoBytesIs() throws IOException {
+        // what a tool writing UTF-8 with a byte-order mark leaves when it has no records
+        for (String text : List.of("\uFEFF", "\uFEFF\n", "\uFEFF[]", "\uFEFF ")) {
+            Path p = file("bom-only.jsonl", text);
+            for (boolean declared : new boolean[] {false, true}) {
+                JsonSource.Builder b = JsonSource.builder().path(p).threads(2);
+                try (JsonSource source = (declared ? b.type("id", FieldType.LONG) : b).build()) {
+                    List<RecordBatch> batches = source.batches().toList();
+                    assertThat(batches).as("%s declared %s", text.length(), declared).hasSize(1);
+                    assertThat(batches.get(0).isEmpty()).isTrue();
+                    assertThat(batches.get(0).schema().names()).isEqualTo(declared ? List.of("id") : List.of());
+                    SourcePosition at = batches.get(0).position().orElseThrow();
+                    try (JsonSource resumed = JsonSource.builder().path(p).resumeFrom(at).build()) {
+                        assertThat(resumed.batches().toList()).hasSize(1).allMatch(RecordBatch::isEmpty);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void invalidJsonIsNamedByFileLineAndRecord() throws IOException {
         Path p = file("bad.json", "[{\"id\": 1},\n{\"id\": 2},\n{\"id\": 3,, \"x\": 1}]");
         assertThatThrownBy(() -> all(JsonSource.builder().path(p).sampleRows(1).build()))

@@ -28,6 +28,7 @@ import dev.mds.core.SourcePosition;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -209,6 +210,7 @@ public final class JsonReading implements AutoCloseable {
                 if (settings.path() != null) {
                     in = Files.newInputStream(settings.path());
                 }
+                in = withoutLoneByteOrderMark(in);
                 records = new Records(in);
                 source = records;
             } catch (IOException e) {
@@ -219,6 +221,29 @@ public final class JsonReading implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /**
+     * {@code in}, at its end already when it holds only a UTF-8 byte-order mark: an input without records, as an empty
+     * one is. Jackson looks for a byte-order mark only in an input of 4 bytes or more and would read these 3 as text
+     * ('Invalid UTF-8 start byte 0xbb'); a tool writing UTF-8 with a byte-order mark leaves them when it has no records.
+     */
+    private static InputStream withoutLoneByteOrderMark(InputStream in) throws IOException {
+        PushbackInputStream p = new PushbackInputStream(in, 4);
+        byte[] first = new byte[4];
+        int n = 0;
+        while (n < 4) {
+            int r = p.read(first, n, 4 - n);
+            if (r < 0) {
+                break;
+            }
+            n += r;
+        }
+        boolean loneMark = n == 3 && (first[0] & 0xFF) == 0xEF && (first[1] & 0xFF) == 0xBB && (first[2] & 0xFF) == 0xBF;
+        if (!loneMark && n > 0) {
+            p.unread(first, 0, n);
+        }
+        return p;
     }
 
     private void closeInput(InputStream in) {
