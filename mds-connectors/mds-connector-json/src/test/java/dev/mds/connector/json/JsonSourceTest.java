@@ -215,6 +215,24 @@ class JsonSourceTest {
     }
 
     @Test
+    void aFileOfOnlyAUtf16ByteOrderMarkIsAnEmptyInputToo() throws IOException {
+        // what Windows PowerShell's Out-File (UTF-16LE with a byte-order mark) leaves when it has no records
+        for (byte[] mark : List.of(new byte[] {(byte) 0xFF, (byte) 0xFE}, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
+            Path p = dir.resolve("bom16-only.jsonl");
+            Files.write(p, mark);
+            for (OnBadRecord policy : OnBadRecord.values()) {
+                try (JsonSource source = JsonSource.builder().path(p).onBadRecord(policy).build()) {
+                    List<RecordBatch> batches = source.batches().toList();
+                    assertThat(batches).as("%s %s", Arrays.toString(mark), policy).hasSize(1);
+                    assertThat(batches.get(0).isEmpty()).isTrue();
+                    assertThat(batches.get(0).rejected()).isEmpty();
+                    assertThat(source.badRecords()).isZero();
+                }
+            }
+        }
+    }
+
+    @Test
     void invalidJsonIsNamedByFileLineAndRecord() throws IOException {
         Path p = file("bad.json", "[{\"id\": 1},\n{\"id\": 2},\n{\"id\": 3,, \"x\": 1}]");
         assertThatThrownBy(() -> all(JsonSource.builder().path(p).sampleRows(1).build()))

@@ -224,9 +224,10 @@ public final class JsonReading implements AutoCloseable {
     }
 
     /**
-     * {@code in}, at its end already when it holds only a UTF-8 byte-order mark: an input without records, as an empty
-     * one is. Jackson looks for a byte-order mark only in an input of 4 bytes or more and would read these 3 as text
-     * ('Invalid UTF-8 start byte 0xbb'); a tool writing UTF-8 with a byte-order mark leaves them when it has no records.
+     * {@code in}, at its end already when it holds only a byte-order mark, UTF-8's (3 bytes) or UTF-16's (2 bytes, big
+     * or little endian): an input without records, as an empty one is. Jackson looks for a byte-order mark only in an
+     * input of 4 bytes or more and would read these as UTF-8 text ('Invalid UTF-8 start byte 0xbb'); a tool writing
+     * with a byte-order mark (Windows PowerShell's Out-File, UTF-16LE) leaves them when it has no records.
      */
     private static InputStream withoutLoneByteOrderMark(InputStream in) throws IOException {
         PushbackInputStream p = new PushbackInputStream(in, 4);
@@ -239,7 +240,10 @@ public final class JsonReading implements AutoCloseable {
             }
             n += r;
         }
-        boolean loneMark = n == 3 && (first[0] & 0xFF) == 0xEF && (first[1] & 0xFF) == 0xBB && (first[2] & 0xFF) == 0xBF;
+        int b0 = first[0] & 0xFF;
+        int b1 = first[1] & 0xFF;
+        boolean loneMark = n == 3 && b0 == 0xEF && b1 == 0xBB && (first[2] & 0xFF) == 0xBF
+                || n == 2 && (b0 == 0xFE && b1 == 0xFF || b0 == 0xFF && b1 == 0xFE);
         if (!loneMark && n > 0) {
             p.unread(first, 0, n);
         }
