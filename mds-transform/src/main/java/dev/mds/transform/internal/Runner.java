@@ -557,6 +557,14 @@ public final class Runner {
                 }
             } else if (step instanceof Plan.KeepViews keep) {
                 List<TableName> views = refuseForeignDependents(c, m, keep.relation()).kept();
+                if (views.isEmpty() && isTable(c, keep.relation())) {
+                    // none yet: lock the table now (its rename, next, would), then look again, so that a view created
+                    // since the read (another run building a view model over it) is kept as the others, not refused
+                    // after the rename, and none can be created until the swap commits (not a view: LOCK on a view
+                    // locks the tables it reads too, and needs the rights to write them)
+                    update(c, m, new Plan.Exec(lock(keep.relation()), -1, null, false));
+                    views = refuseForeignDependents(c, m, keep.relation()).kept();
+                }
                 if (!views.isEmpty()) {
                     // views created since the build started (another run building a view model over it): kept as
                     // the others, the old relation then dropped with cascade
