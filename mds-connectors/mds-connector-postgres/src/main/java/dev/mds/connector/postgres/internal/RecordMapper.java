@@ -84,7 +84,15 @@ public final class RecordMapper {
     private static final long PG_MIN_EPOCH_DAY = LocalDate.of(-4713, 11, 24).toEpochDay();
     private static final long PG_MAX_EPOCH_DAY = LocalDate.of(5874897, 12, 31).toEpochDay();
 
+    /** The shape of each Connect schema instance Debezium has used: a lookup by identity, once per record. */
     private final Map<org.apache.kafka.connect.data.Schema, Shape> shapes = new IdentityHashMap<>();
+    /**
+     * The shapes by table, key columns and Connect schema by value. Debezium builds a new schema instance each time
+     * it reads a table's relation again, which pgoutput sends in the middle of a transaction's changes after a catalog
+     * change committed meanwhile (an ANALYZE by autovacuum): an equal one must give the same shape, or the source
+     * would hand the rest of the transaction's changes of the table on as another batch.
+     */
+    private final Map<List<Object>, Shape> equalShapes = new java.util.HashMap<>();
     private final Function<TableName, List<String>> keyLookup;
     /*
      * The LSN of the last change in the batch being mapped of each transaction Debezium streams without the position
@@ -325,7 +333,8 @@ public final class RecordMapper {
                 keys.add(f.name());
             }
         }
-        shape = shapeOf(table, keys, rowSchema);
+        shape = equalShapes.computeIfAbsent(List.of(table, List.copyOf(keys), rowSchema),
+                k -> shapeOf(table, keys, rowSchema));
         shapes.put(rowSchema, shape);
         return shape;
     }
