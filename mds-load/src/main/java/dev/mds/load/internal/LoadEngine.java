@@ -144,6 +144,7 @@ public final class LoadEngine {
         sourceRejects(batch, rejects);
         Optional<Map<String, TargetColumn>> seen = TargetColumn.read(c, target);
         Plan plan = Plan.of(spec, batch.schema(), key, seen, false, new BitSet(), batch.records());
+        refuseRowsOfNoColumn(batch, plan);
         PinnedDateStyle dates = new PinnedDateStyle(spec);
         dates.pin(c, plan);   // before the key and cursor comparisons, which read text as the column's type
         batch = integralKeys(batch, plan);
@@ -167,6 +168,26 @@ public final class LoadEngine {
         writeRejects(c, rejects);
         dates.restore(c);
         return result(counts, rows.size(), rejects, t0);
+    }
+
+    /**
+     * Refuses, before anything is written, a batch whose records have no field to write while the loader has no load
+     * timestamp: each record would be a row of no column (and the COPY's empty column list is PostgreSQL's syntax
+     * error). Airbyte loads a stream without properties as rows holding only its meta columns; mds's one is the load
+     * timestamp, with which such records load as rows holding only their load time. A batch without records passes (an
+     * empty file's batch still empties an overwritten table). MERGE has refused the missing key already.
+     */
+    private void refuseRowsOfNoColumn(RecordBatch batch, Plan plan) {
+        if (!plan.columns.isEmpty() || spec.loadTimestamp().isPresent() || batch.isEmpty()) {
+            return;
+        }
+        String from = batch.position().map(p -> ", source " + p.source()
+                + p.getLong("record").map(r -> " up to record " + r).orElse("")).orElse("");
+        throw new dev.mds.core.SchemaMismatchException(target, List.of(), "the batch's " + batch.size() + " records have no field"
+                + " (the batch's schema is empty" + from + "), so each would be a row of no column: give the loader a"
+                + " loadTimestamp(...) column to load them as rows holding only their load time (as Airbyte keeps a stream"
+                + " without properties as rows of its meta columns), or give the source the columns it should read;"
+                + " nothing of this batch was loaded");
     }
 
     /**

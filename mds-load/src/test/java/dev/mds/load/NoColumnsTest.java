@@ -1,0 +1,77 @@
+package dev.mds.load;
+
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.ProgressListener;
+import dev.mds.core.Record;
+import dev.mds.core.RecordBatch;
+import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
+import dev.mds.core.SourcePosition;
+import dev.mds.testing.MdsPostgres;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Records without any field (a JSON file of {@code {}} records, a source whose schema ends with no columns). Airbyte
+ * loads a stream without properties as rows holding only its meta columns: with a {@code loadTimestamp(…)}, mds's meta
+ * column, they are rows holding only their load time. Without one a row would have no column at all, so the batch is
+ * refused before anything is written, naming the table and where the batch comes from, instead of failing on
+ * PostgreSQL's syntax error from {@code copy t () from stdin}.
+ */
+@MdsPostgres
+class NoColumnsTest {
+    private static final Schema NONE = Schema.builder().build();
+    private static final SourcePosition AT = SourcePosition.of("json:/data/empty.jsonl", Map.of("record", 3L));
+
+    private static RecordBatch threeEmptyRecords() {
+        return RecordBatch.of(NONE, List.of(Record.of(), Record.of(), Record.of()), AT);
+    }
+
+    @Test
+    void recordsWithoutAnyFieldAreRefusedBeforeAnythingIsWrittenNamingTheTableAndTheSource(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create table raw.kept (id bigint, name text)",
+                "insert into raw.kept values (1, 'one'), (2, 'two')");
+        for (SyncMode mode : List.of(SyncMode.APPEND, SyncMode.OVERWRITE)) {
+            MergeLoader loader = MergeLoader.into(ds, "raw.kept").mode(mode).onBadRow(OnBadRow.DEAD_LETTER).build();
+            assertThatThrownBy(() -> loader.load(threeEmptyRecords())).isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageStartingWith("raw.kept: the batch's 3 records have no field (the batch's schema is empty,"
+                            + " source json:/data/empty.jsonl up to record 3), so each would be a row of no column")
+                    .hasMessageContaining("loadTimestamp(")
+                    .hasMessageEndingWith("nothing of this batch was loaded");
+            assertThatThrownBy(() -> loader.loadAll(Stream.of(threeEmptyRecords()), 1, ProgressListener.NONE))
+                    .hasStackTraceContaining("raw.kept: the batch's 3 records have no field");
+        }
+        assertThat(strings(ds, "select id || ' ' || name from raw.kept order by id")).containsExactly("1 one", "2 two");
+
+        MergeLoader missing = MergeLoader.into(ds, "raw.never_made").mode(SyncMode.APPEND).build();
+        assertThatThrownBy(() -> missing.load(threeEmptyRecords())).isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("raw.never_made: the batch's 3 records have no field");
+        assertThat(strings(ds, "select count(*) from pg_class where relname in ('never_made', 'never_made_rejected')"))
+                .containsExactly("0");
+    }
+
+    @Test
+    void withALoadTimestampTheyAreRowsHoldingOnlyTheirLoadTimeAsAirbyteKeepsOnlyItsMetaColumns(DataSource ds) {
+        for (SyncMode mode : List.of(SyncMode.APPEND, SyncMode.OVERWRITE)) {
+            String table = "raw.only_meta_" + mode.name().toLowerCase();
+            MergeLoader loader = MergeLoader.into(ds, table).mode(mode).loadTimestamp("loaded_at").build();
+            assertThat(loader.load(threeEmptyRecords()).inserted()).isEqualTo(3);
+            assertThat(strings(ds, "select count(loaded_at) from " + table)).containsExactly("3");
+        }
+    }
+
+    @Test
+    void aBatchWithoutFieldsOrRecordsStillEmptiesAnOverwrittenTable(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create table raw.emptied (id bigint)", "insert into raw.emptied values (1)");
+        MergeLoader loader = MergeLoader.into(ds, "raw.emptied").mode(SyncMode.OVERWRITE).build();
+        assertThat(loader.load(RecordBatch.of(NONE, List.of(), AT)).deleted()).isEqualTo(1);
+        assertThat(strings(ds, "select count(*) from raw.emptied")).containsExactly("0");
+    }
+}
