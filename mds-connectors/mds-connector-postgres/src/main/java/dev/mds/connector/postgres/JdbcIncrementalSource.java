@@ -183,6 +183,7 @@ public final class JdbcIncrementalSource {
             Set<String> nullable = new HashSet<>();
             Map<String, String> collations = new HashMap<>();
             Map<String, String> types = columnTypes(src, nullable, collations);
+            Map<String, UserType> userTypes = userTypes(src);
             boolean keyMayBeNull = key.stream().anyMatch(nullable::contains);
             String cursorType = types.get(cursor);
             if (nullable.contains(cursor)) {
@@ -211,7 +212,7 @@ public final class JdbcIncrementalSource {
                 }
                 String order = " order by " + orderBy();
                 // one row more than a batch, whose cursor and key only are read: does the page end inside a group?
-                Page page = read(src, select + where + order + " limit " + ((long) batchRows + 1), params, batchRows);
+                Page page = read(src, select + where + order + " limit " + ((long) batchRows + 1), params, batchRows, userTypes);
                 if (page.records.isEmpty()) {
                     break;
                 }
@@ -224,7 +225,7 @@ public final class JdbcIncrementalSource {
                     String upToGroup = "not coalesce(" + after(types, keyMayBeNull, page.last.cursor(), page.last.key(),
                             groupParams) + ", false)";
                     page = read(src, select + (where.isEmpty() ? " where " : where + " and ") + upToGroup + order,
-                            groupParams, Integer.MAX_VALUE);
+                            groupParams, Integer.MAX_VALUE, userTypes);
                     LOG.debug("a page of {} ends inside a group of rows equal in cursor and key: read {} rows", table,
                             page.records.size());
                     if (page.records.isEmpty()) {
@@ -544,7 +545,8 @@ public final class JdbcIncrementalSource {
     }
 
     /** Reads the page {@code sql} selects, at most {@code rows} records, and the cursor and key of a row after them. */
-    private Page read(Connection c, String sql, List<String> params, int rows) throws SQLException {
+    private Page read(Connection c, String sql, List<String> params, int rows, Map<String, UserType> userTypes)
+            throws SQLException {
         try (PreparedStatement ps = unprepared(c, sql)) {
             for (int i = 0; i < params.size(); i++) {
                 ps.setString(i + 1, params.get(i));
@@ -555,7 +557,7 @@ public final class JdbcIncrementalSource {
                 int n = md.getColumnCount();
                 FieldType[] types = new FieldType[n];
                 for (int i = 1; i <= n; i++) {
-                    types[i - 1] = fieldType(md, i);
+                    types[i - 1] = fieldType(md, i, userTypes);
                     sb.add(new Field(md.getColumnName(i), types[i - 1], md.isNullable(i) != ResultSetMetaData.columnNoNulls));
                 }
                 Schema schema = sb.build();
@@ -651,23 +653,122 @@ public final class JdbcIncrementalSource {
 
     /**
      * The mds type of a result column. A {@code timetz} (which mds-core maps to time, losing its offset, and which the
-     * driver refuses to read as a LocalTime) is read as its text, {@code 10:11:12.5+02}, as is an array of them.
+     * driver refuses to read as a LocalTime) is read as its text, {@code 10:11:12.5+02}, as is an array of them. A
+     * column whose type the catalog tells to be a user's ({@code userTypes}) is typed by what the catalog says, not by
+     * the name pgjdbc gives it, which is a bare name for a type on the {@code search_path}: an enum {@code public.date}
+     * is named "date".
      *
      * @throws MdsException naming the table and column when mds has no type for the column's
      */
-    private FieldType fieldType(ResultSetMetaData md, int i) throws SQLException {
+    private FieldType fieldType(ResultSetMetaData md, int i, Map<String, UserType> userTypes) throws SQLException {
         String typeName = md.getColumnTypeName(i);
+        try {
+            UserType user = userTypes.get(md.getColumnName(i));
+            if (user != null) {
+                return user.fieldType(typeName);
+            }
+            return builtIn(md.getColumnType(i), typeName, md.getPrecision(i), md.getScale(i));
+        } catch (MdsException e) {
+            throw new MdsException(table + " column " + md.getColumnName(i) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The mds type of a built-in type, by its name; a {@code timetz} and its array as text. */
+    private static FieldType builtIn(int jdbcType, String typeName, int precision, int scale) {
         if ("timetz".equals(typeName)) {
             return FieldType.STRING;
         }
         if ("_timetz".equals(typeName)) {
             return FieldType.arrayOf(FieldType.STRING);
         }
-        try {
-            return PostgresDialect.INSTANCE.fieldType(md.getColumnType(i), typeName, md.getPrecision(i), md.getScale(i));
-        } catch (MdsException e) {
-            throw new MdsException(table + " column " + md.getColumnName(i) + ": " + e.getMessage(), e);
+        return PostgresDialect.INSTANCE.fieldType(jdbcType, typeName, precision, scale);
+    }
+
+    /**
+     * What the catalog says of a column whose result type is not a built-in type known by its name: the kind
+     * ({@code pg_type.typtype}) of its type, domains resolved as the server resolves them in a result ('e' enum, 'c'
+     * composite, 'r' range, 'm' multirange, 'p' pseudo-type), or, for an array, of its element, with the element's
+     * base type name and type modifier when the element is a domain over a built-in type.
+     */
+    private record UserType(char kind, char elementKind, String elementBase, int elementTypmod) {
+
+        FieldType fieldType(String typeName) {
+            if (kind == 'e') {
+                return FieldType.STRING;   // an enum, whatever its name (an enum public.date is no date)
+            }
+            if (kind != 'b') {
+                throw noLogicalType(typeName, kindName(kind));
+            }
+            if (elementKind == 'e') {
+                return FieldType.arrayOf(FieldType.STRING);
+            }
+            if (elementKind != 'b') {
+                throw noLogicalType(typeName, "an array of " + kindName(elementKind));
+            }
+            // an array of a domain over a built-in type: the array of that type, with the domain's modifier
+            int precision = 0;
+            int scale = 0;
+            if (elementBase.equals("numeric") && elementTypmod >= 4) {
+                precision = ((elementTypmod - 4) >> 16) & 0xffff;
+                scale = (((elementTypmod - 4) & 0x7ff) ^ 1024) - 1024;
+            }
+            FieldType type = builtIn(Types.ARRAY, "_" + elementBase, precision, scale);
+            // the driver reads an element by its own type, the domain, whose values it reads as text only: the types
+            // it reads by their type's OID (dates, times, uuid, bytea) are not read from a domain's element
+            switch (type.elementType().kind()) {
+                case STRING, JSON, INT, LONG, DECIMAL, DOUBLE, BOOLEAN -> {
+                    return type;
+                }
+                default -> throw noLogicalType(typeName, "an array of a domain over " + elementBase);
+            }
         }
+
+        private static String kindName(char kind) {
+            return switch (kind) {
+                case 'c' -> "a composite type";
+                case 'r' -> "a range type";
+                case 'm' -> "a multirange type";
+                default -> "a pseudo-type";
+            };
+        }
+
+        private static MdsException noLogicalType(String typeName, String what) {
+            return new MdsException("mds has no logical type for database type '" + typeName + "' (" + what + ");"
+                    + " cast the column to text, numeric or another supported type");
+        }
+    }
+
+    /**
+     * The table's columns whose result type is a user's type rather than a built-in one known by its name: an enum,
+     * composite, range or multirange (through domains, which the server resolves to their base type in a result), or
+     * an array of one or of a domain. One catalog query; pgjdbc's names cannot tell these apart from built-in types
+     * of the same name, and its metadata gives no type OID.
+     */
+    private Map<String, UserType> userTypes(Connection c) throws SQLException {
+        String relation = PostgresDialect.INSTANCE.relationOid(table);
+        String sql = "with recursive top as (select a.attname, t.typtype, t.typbasetype, t.typelem, t.typcategory"
+                + " from pg_catalog.pg_attribute a join pg_catalog.pg_type t on t.oid = a.atttypid"
+                + " where a.attrelid = " + relation + " and a.attnum > 0 and not a.attisdropped"
+                + " union all select top.attname, b.typtype, b.typbasetype, b.typelem, b.typcategory from top"
+                + " join pg_catalog.pg_type b on b.oid = top.typbasetype where top.typtype = 'd'),"
+                + " elem as (select top.attname, e.typtype, e.typbasetype, e.typname, e.typtypmod as typmod,"
+                + " e.typtype = 'd' as domain from top join pg_catalog.pg_type e on e.oid = top.typelem"
+                + " where top.typtype <> 'd' and top.typcategory = 'A'"
+                + " union all select elem.attname, b.typtype, b.typbasetype, b.typname,"
+                + " case when elem.typmod <> -1 then elem.typmod else b.typtypmod end, true from elem"
+                + " join pg_catalog.pg_type b on b.oid = elem.typbasetype where elem.typtype = 'd')"
+                + " select top.attname, top.typtype::text, elem.typtype::text, elem.typname, elem.typmod, elem.domain"
+                + " from top left join elem on elem.attname = top.attname and elem.typtype <> 'd'"
+                + " where top.typtype <> 'd' and (top.typtype <> 'b' or elem.typtype <> 'b' or elem.domain)";
+        Map<String, UserType> types = new HashMap<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                String element = rs.getString(3);
+                types.put(rs.getString(1), new UserType(rs.getString(2).charAt(0),
+                        element == null ? 'b' : element.charAt(0), rs.getString(4), rs.getInt(5)));
+            }
+        }
+        return types;
     }
 
     /** A value of a row the driver cannot read as its type's Java value (a PostgreSQL data exception, class 22). */
