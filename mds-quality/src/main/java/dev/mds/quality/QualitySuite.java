@@ -185,7 +185,10 @@ public final class QualitySuite {
 
     /**
      * Stores each run's results in {@code table} (created when missing), one row per check, in the same
-     * transaction as the checks; {@link TableChecks#rowCountAnomaly} reads earlier runs from it. On a connection in
+     * transaction as the checks, with its table's {@code where} ({@code where_condition}, NULL for none);
+     * {@link TableChecks#rowCountAnomaly} reads earlier runs from it. A history table of an earlier version gains the
+     * {@code where_condition} column when the run's role owns it (its rows keep NULL: runs without a condition);
+     * otherwise rows are written without it and an anomaly check with a {@code where} is an ERROR. On a connection in
      * auto-commit mode ({@link #run(Connection)}), the history's schema and table are made in one transaction and a
      * run's rows written in another: a run's rows are written all or none, though a run that fails after the first
      * may leave the table made and empty.

@@ -819,7 +819,8 @@ public final class TableChecks {
      * Fails when this run's row count lies more than {@code k} standard deviations from the mean of the last
      * {@code lastRuns} runs recorded in the suite's {@link QualitySuite#history(String) history} (which it
      * needs). Passes, saying so, while fewer than two earlier runs are recorded. With a standard deviation of 0,
-     * any change of the count is an anomaly.
+     * any change of the count is an anomaly. The earlier runs are those of the same table, check id and
+     * {@link #where} (the same text, or none), as elementary keys a volume anomaly by its {@code where_expression}.
      */
     public TableChecks rowCountAnomaly(double k, int lastRuns) {
         if (!(k > 0) || Double.isInfinite(k)) {

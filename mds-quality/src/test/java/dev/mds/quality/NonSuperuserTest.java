@@ -65,4 +65,31 @@ class NonSuperuserTest {
         assertThat(strings(ds, "select distinct pg_get_userbyid(relowner) from pg_class c join pg_namespace n"
                 + " on n.oid = c.relnamespace where n.nspname in ('audit', 'dq') and c.relkind = 'r'")).containsExactly(db.user());
     }
+    /**
+     * A history table of an earlier version (no where_condition column) that another role owns and the warehouse role
+     * may only read and write: it is left as it is, an unfiltered anomaly check judges from its runs, and one with a
+     * where is an ERROR saying how to add the column.
+     */
+    @Test
+    void aHistoryTableOfAnEarlierVersionThisRoleMayNotAlterKeepsWorkingForUnfilteredChecks(DataSource ds, TestDatabase db) {
+        sql(db.adminDataSource(), "create schema if not exists src", "create table src.events (id int, grp int)",
+                "insert into src.events select g, g % 2 from generate_series(1, 100) g",
+                "grant usage on schema src to " + db.user(), "grant select on src.events to " + db.user(),
+                "create schema old_dq", "create table old_dq.runs (run_id text not null, run_at timestamptz not null,"
+                        + " table_name text not null, check_id text not null, kind text not null, severity text not null,"
+                        + " status text not null, failing_rows bigint not null, checked_rows bigint not null,"
+                        + " observed text not null, message text not null, primary key (run_id, table_name, check_id))",
+                "insert into old_dq.runs select 'r' || g, now() - g * interval '1 day', 'src.events', 'row_count_anomaly',"
+                        + " 'row_count_anomaly', 'ERROR', 'PASS', 0, 99 + g, '', '' from generate_series(1, 2) g",
+                "grant usage on schema old_dq to " + db.user(), "grant select, insert on old_dq.runs to " + db.user());
+        QualityReport r = QualitySuite.on(ds).history("old_dq.runs")
+                .table("src.events", t -> t.rowCountAnomaly(3, 5))
+                .table("src.events", t -> t.where("grp = 1").rowCountAnomaly(3, 5).id("odd_rows")).run();
+        assertThat(r.check("src.events", "row_count_anomaly").orElseThrow().observed()).startsWith("100 rows; last 2 runs mean 100.5");
+        CheckResult filtered = r.check("src.events", "odd_rows").orElseThrow();
+        assertThat(filtered.status()).isEqualTo(Status.ERROR);
+        assertThat(filtered.message()).contains("history old_dq.runs has no where_condition column",
+                "alter table \"old_dq\".\"runs\" add column where_condition text");
+        assertThat(strings(ds, "select count(*) from old_dq.runs")).containsExactly("4");
+    }
 }

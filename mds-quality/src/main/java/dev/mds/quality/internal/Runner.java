@@ -64,6 +64,8 @@ public final class Runner {
     private boolean autoCommitAtStart;
     private final int samples;
     private final Optional<TableName> history;
+    /** Whether the history table has a where_condition column (one made by an earlier version may not). */
+    private boolean historyHasWhere = true;
     private final Clock clock;
     private final Map<TableName, Optional<Schema>> schemas = new HashMap<>();
     /** Per table: what the catalog says about its text columns. */
@@ -279,12 +281,15 @@ public final class Runner {
             stored(tables);
         }
         List<CheckResult> results = new ArrayList<>();
+        List<String> wheres = new ArrayList<>();   // each result's table's where, for the history
         for (TableSpec t : tables) {
-            results.addAll(runTable(t));
+            List<CheckResult> of = runTable(t);
+            results.addAll(of);
+            of.forEach(r -> wheres.add(t.where().orElse(null)));
         }
         history.ifPresent(h -> {
             step = "writing history " + h;
-            undoneOnFailure(() -> writeHistory(h, runId, startedAt, results));
+            undoneOnFailure(() -> writeHistory(h, runId, startedAt, results, wheres));
         });
         QualityReport report = new QualityReport(runId, startedAt, results, queries, Duration.ofNanos(System.nanoTime() - t0));
         if (LOG.isInfoEnabled()) {   // its arguments are work of their own
@@ -800,7 +805,7 @@ public final class Runner {
                                 ? newest + ", older than " : ageText + " old, more than ") + human(check.maxAge()));
             }
             case ROW_COUNT_ANOMALY -> {
-                return anomaly(table, check, n, sql, took);
+                return anomaly(table, t.where(), check, n, sql, took);
             }
             case STATISTIC -> {
                 return statistic(table, check, (String) row.get(a.get(0)), n, sql, took);
@@ -923,9 +928,22 @@ public final class Runner {
                 ok ? "" : name + " of " + column + " is " + value + ", expected within " + range);
     }
 
-    private CheckResult anomaly(String table, CheckSpec check, long n, String scanSql, Duration took) {
+    /**
+     * A row-count anomaly check: the count against the earlier runs of the same table, check id and {@code where}
+     * (none: a NULL {@code where_condition}, as in the rows of a history table made before the column was added). On
+     * a history table without that column (made by an earlier version, which this run may not alter) a check with a
+     * {@code where} is an ERROR: its earlier runs cannot be told from those under another condition.
+     */
+    private CheckResult anomaly(String table, Optional<String> where, CheckSpec check, long n, String scanSql, Duration took) {
         TableName h = history.orElseThrow();
+        if (!historyHasWhere && where.isPresent()) {
+            return error(table, check, scanSql, "history " + h + " has no where_condition column (made by an earlier"
+                    + " version of mds-quality), so runs under where(\"" + where.get() + "\") cannot be told from runs"
+                    + " under another condition; its owner can add it: alter table " + h.quoted()
+                    + " add column where_condition text", took);
+        }
         String sql = "select checked_rows from " + h.quoted() + " where table_name = ? and check_id = ?"
+                + (historyHasWhere ? " and where_condition is not distinct from ?" : "")
                 + " and status <> 'ERROR' and checked_rows >= 0 order by run_at desc, run_id desc limit ?";
         List<Long> earlier = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -933,9 +951,13 @@ public final class Runner {
             queries++;
             Savepoint sp = savepoint();
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setString(1, table);
-                ps.setString(2, check.id());
-                ps.setInt(3, check.lastRuns());
+                int p = 1;
+                ps.setString(p++, table);
+                ps.setString(p++, check.id());
+                if (historyHasWhere) {
+                    ps.setString(p++, where.orElse(null));
+                }
+                ps.setInt(p, check.lastRuns());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         earlier.add(rs.getLong(1));
@@ -1938,7 +1960,12 @@ public final class Runner {
      * privilege, which a role that may only write the history table (a loader auditing its own writes) lacks.
      */
     private void createHistory(TableName h) {
-        if (historyFound(h)[0]) {
+        boolean[] at = historyFound(h);
+        if (at[0] && at[2]) {
+            return;
+        }
+        if (at[0]) {
+            addWhereColumn(h, at[3]);
             return;
         }
         // in auto-commit mode, schema and table in a transaction of their own: never a schema made without its table.
@@ -1950,6 +1977,7 @@ public final class Runner {
                         + Identifiers.literal(h.quoted()) + "))");
                 boolean[] found = historyFound(h);
                 if (found[0]) {
+                    historyHasWhere = found[2];
                     return null;
                 }
                 if (!found[1]) {
@@ -1958,7 +1986,8 @@ public final class Runner {
                 Sql.execute(x, "create table if not exists " + h.quoted() + " (run_id text not null, run_at timestamptz"
                         + " not null, table_name text not null, check_id text not null, kind text not null, severity text"
                         + " not null, status text not null, failing_rows bigint not null, checked_rows bigint not null,"
-                        + " observed text not null, message text not null, primary key (run_id, table_name, check_id))");
+                        + " observed text not null, message text not null, where_condition text,"
+                        + " primary key (run_id, table_name, check_id))");
                 return null;
             });
         } catch (MdsException | SQLException e) {
@@ -1966,27 +1995,60 @@ public final class Runner {
         }
     }
 
-    /** Whether the history table exists, and whether its schema does. */
+    /**
+     * A history table of an earlier version, without {@code where_condition}: its owner adds the column (its rows
+     * keep a NULL there, no condition), in a transaction of its own in auto-commit mode and taking turns with other
+     * runs as creating it does. Another role leaves the table as it is, and its rows are written without a condition.
+     */
+    private void addWhereColumn(TableName h, boolean owner) {
+        if (!owner) {
+            historyHasWhere = false;
+            LOG.warn("quality history {} has no where_condition column and this role does not own it: row-count anomaly"
+                    + " checks with a where are errors until its owner adds it", h);
+            return;
+        }
+        try {
+            Sql.transaction(c, x -> {
+                Sql.execute(x, "select pg_advisory_xact_lock(hashtext('mds-quality history'), hashtext("
+                        + Identifiers.literal(h.quoted()) + "))");
+                Sql.execute(x, "alter table " + h.quoted() + " add column if not exists where_condition text");
+                return null;
+            });
+        } catch (MdsException | SQLException e) {
+            throw new MdsException("cannot add the where_condition column to the quality history table " + h + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether the history table exists, whether its schema does, whether the table has a {@code where_condition}
+     * column and whether this role owns the table (may alter it).
+     */
     private boolean[] historyFound(TableName h) {
-        String sql = "select " + PostgresDialect.INSTANCE.relationOid(h) + " is not null, exists (select 1 from"
-                + " pg_catalog.pg_namespace where nspname = " + Identifiers.literal(h.schema()) + ")";
+        String oid = PostgresDialect.INSTANCE.relationOid(h);
+        String sql = "select " + oid + " is not null, exists (select 1 from pg_catalog.pg_namespace where nspname = "
+                + Identifiers.literal(h.schema()) + "), exists (select 1 from pg_catalog.pg_attribute where attrelid = "
+                + oid + " and attname = 'where_condition' and not attisdropped), coalesce((select"
+                + " pg_catalog.pg_has_role(relowner, 'USAGE') from pg_catalog.pg_class where oid = " + oid + "), false)";
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
-            return new boolean[] {rs.getBoolean(1), rs.getBoolean(2)};
+            return new boolean[] {rs.getBoolean(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4)};
         } catch (SQLException e) {
             throw new MdsException("cannot look up the quality history table " + h + ": " + e.getMessage(), e);
         }
     }
 
-    private void writeHistory(TableName h, String runId, Instant at, List<CheckResult> results) {
+    private void writeHistory(TableName h, String runId, Instant at, List<CheckResult> results, List<String> wheres) {
         String sql = "insert into " + h.quoted() + " (run_id, run_at, table_name, check_id, kind, severity, status,"
-                + " failing_rows, checked_rows, observed, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + " failing_rows, checked_rows, observed, message" + (historyHasWhere ? ", where_condition" : "")
+                + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?" + (historyHasWhere ? ", ?" : "") + ")";
         // in auto-commit mode, a transaction of its own: pgjdbc sends a long batch in parts, each ending in a Sync that
         // commits it, so a row that failed late left the run's earlier rows written
         try {
             Sql.transaction(c, x -> {
                 try (PreparedStatement ps = x.prepareStatement(sql)) {
-                    for (CheckResult r : results) {
+                    for (int i = 0; i < results.size(); i++) {
+                        CheckResult r = results.get(i);
                         ps.setString(1, runId);
                         ps.setObject(2, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
                         ps.setString(3, r.table());
@@ -1998,6 +2060,9 @@ public final class Runner {
                         ps.setLong(9, r.checkedRows());
                         ps.setString(10, r.observed());
                         ps.setString(11, r.message());
+                        if (historyHasWhere) {
+                            ps.setString(12, wheres.get(i));
+                        }
                         ps.addBatch();
                     }
                     ps.executeBatch();
