@@ -7,6 +7,7 @@ import dev.mds.connector.postgres.CdcSetup;
 import dev.mds.connector.postgres.PostgresCdcSource;
 import dev.mds.core.FieldType;
 import dev.mds.core.Schema;
+import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.load.LoadResult;
 import dev.mds.load.MergeLoader;
@@ -20,11 +21,9 @@ import dev.mds.transform.TransformProject;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TestDatabase;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 
 /**
@@ -46,8 +45,6 @@ import javax.sql.DataSource;
  * Run: {@code ./mvnw -q -DskipTests package && java -jar mds-examples/target/mds-examples.jar}.
  */
 public final class Main {
-    private static final Duration WAIT = Duration.ofSeconds(90);
-
     private Main() {
     }
 
@@ -72,7 +69,7 @@ public final class Main {
             Map<TableName, MergeLoader> loaders = Map.of(
                     TableName.parse("product.users"), cdcLoader(dwh, "raw.users"),
                     TableName.parse("product.subscriptions"), cdcLoader(dwh, "raw.subscriptions"));
-            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CompletableFuture<Void> running;
             try (PostgresCdcSource cdc = PostgresCdcSource.builder()
                     .connect(product.host(), product.port(), product.name())
                     .credentials(product.user(), product.password())
@@ -81,21 +78,16 @@ public final class Main {
                     .maxBatch(10_000, Duration.ofMillis(200))
                     .warehouse(dwh)
                     .build()) {
-                Thread runner = new Thread(() -> {
-                    try {
-                        cdc.run((batch, tx) -> {
-                            LoadResult r = loaders.get(batch.table()).load(batch, tx.connection());
-                            System.out.println("  cdc: " + r);
-                        });
-                    } catch (Throwable e) {
-                        failure.set(e);
-                    }
-                }, "mds-cdc");
-                runner.start();
+                // run() streams until close(): here in the background, while this thread changes the source and reads
+                running = CompletableFuture.runAsync(() -> cdc.run((batch, tx) -> {
+                    LoadResult r = loaders.get(batch.table()).load(batch, tx.connection());
+                    System.out.println("  cdc: " + r);
+                }));
                 // the snapshot is in when the warehouse holds as many rows as the source (whatever the seed files hold)
-                awaitRows(dwh, "select count(*) from raw.users", count(source, "select count(*) from product.users"), failure);
-                awaitRows(dwh, "select count(*) from raw.subscriptions",
-                        count(source, "select count(*) from product.subscriptions"), failure);
+                Queries.await(dwh, "select count(*) from raw.users",
+                        Queries.value(source, "select count(*) from product.users"), running);
+                Queries.await(dwh, "select count(*) from raw.subscriptions",
+                        Queries.value(source, "select count(*) from product.subscriptions"), running);
                 Tables.query(dwh, "raw.users (with the CDC bookkeeping columns)", "select * from raw.users order by user_id", System.out);
 
                 Tables.step("4. the pricing sheet into raw.pricing", System.out);
@@ -113,23 +105,21 @@ public final class Main {
 
                 Tables.step("7. changes in the product database flow through", System.out);
                 long adasSubscription;
-                try (Connection c = source.getConnection(); Statement st = c.createStatement()) {
-                    st.execute("update product.subscriptions set paid = true where id = 10");            // Jane pays May
-                    long ada = count(c, "insert into product.users (name) values ('Ada Lovelace') returning user_id");
-                    adasSubscription = count(c, "insert into product.subscriptions (start_date, end_date, user_id,"
+                try (Connection c = source.getConnection()) {
+                    Sql.execute(c, "update product.subscriptions set paid = true where id = 10");            // Jane pays May
+                    long ada = Queries.value(c, "insert into product.users (name) values ('Ada Lovelace') returning user_id");
+                    adasSubscription = Queries.value(c, "insert into product.subscriptions (start_date, end_date, user_id,"
                             + " subscription, paid) values ('2023-06-01', '2023-06-30', " + ada + ", 'medium', true) returning id");
-                    st.execute("delete from product.subscriptions where id = 15");                       // Jonathan's May
+                    Sql.execute(c, "delete from product.subscriptions where id = 15");                       // Jonathan's May
                 }
-                awaitRows(dwh, "select count(*) from raw.subscriptions where (id = 10 and paid) or id = " + adasSubscription, 2,
-                        failure);
-                awaitRows(dwh, "select count(*) from raw.subscriptions where id = 15", 0, failure);
+                Queries.await(dwh, "select count(*) from raw.subscriptions where (id = 10 and paid) or id = " + adasSubscription,
+                        2, running);
+                Queries.await(dwh, "select count(*) from raw.subscriptions where id = 15", 0, running);
                 Models.build(dwh);
                 Tables.print(dwh, "mart.users", System.out);
                 System.out.println("\n  stored CDC position: " + cdc.storedPosition().map(Object::toString).orElse("none"));
             }
-            if (failure.get() != null) {
-                throw new IllegalStateException("the CDC pipeline failed", failure.get());
-            }
+            running.join();   // closing the source ended run(); a failure of the pipeline fails the example
             Tables.step("done", System.out);
         }
     }
@@ -165,46 +155,6 @@ public final class Main {
                         .acceptedValues("currency", "eur"))
                 .run();
     }
-
-    private static long count(DataSource ds, String sql) throws java.sql.SQLException {
-        try (Connection c = ds.getConnection()) {
-            return count(c, sql);
-        }
-    }
-
-    /** The first column of the one row {@code sql} returns (a count, or an id from {@code returning}). */
-    private static long count(Connection c, String sql) throws java.sql.SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static void awaitRows(DataSource ds, String countSql, long expected, AtomicReference<Throwable> failure)
-            throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        long seen = -1;
-        while (System.nanoTime() < deadline) {
-            if (failure.get() != null) {
-                throw new IllegalStateException("the CDC pipeline failed", failure.get());
-            }
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(countSql)) {
-                rs.next();
-                seen = rs.getLong(1);
-                if (seen == expected) {
-                    return;
-                }
-            } catch (java.sql.SQLException e) {
-                // the target table does not exist until the first batch arrives
-                if (!"42P01".equals(e.getSQLState())) {
-                    throw e;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("waited " + WAIT.toSeconds() + " s for " + countSql + " = " + expected + ", last saw " + seen);
-    }
-
 
     /**
      * The dbt models of the source project's {@code product_stats} (staging views, the {@code mart.users} table), run

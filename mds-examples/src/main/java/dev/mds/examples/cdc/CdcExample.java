@@ -6,6 +6,7 @@ import dev.mds.connector.postgres.SetupReport;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.examples.ProductDatabase;
+import dev.mds.examples.Queries;
 import dev.mds.examples.Tables;
 import dev.mds.load.MergeLoader;
 import dev.mds.load.SchemaChange;
@@ -13,9 +14,6 @@ import dev.mds.load.SyncMode;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TestDatabase;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -75,29 +73,33 @@ public final class CdcExample {
                             .mode(SyncMode.CDC).onSchemaChange(SchemaChange.ADD_COLUMNS).build())
                             .load(batch, tx.connection())));
 
-            await(wh, running, "select count(*) from raw.subscriptions", 15);
-            await(wh, running, "select count(*) from raw.users", 3);
+            // the snapshot is in when the warehouse holds as many rows as the source
+            long subscriptions = Queries.value(src, "select count(*) from product.subscriptions");
+            Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions, running);
+            Queries.await(wh, "select count(*) from raw.users", Queries.value(src, "select count(*) from product.users"), running);
             show(wh, "after the snapshot");
 
+            long ada;
+            long adasSubscription;
             try (Connection c = src.getConnection()) {
-                Sql.execute(c, "insert into product.users (name) values ('Ada Lovelace')");
-                Sql.execute(c, "insert into product.subscriptions (start_date, end_date, user_id, subscription, paid)"
-                        + " values ('2023-05-01', '2023-05-31', 4, 'enterprise', false)");
+                ada = Queries.value(c, "insert into product.users (name) values ('Ada Lovelace') returning user_id");
+                adasSubscription = Queries.value(c, "insert into product.subscriptions (start_date, end_date, user_id,"
+                        + " subscription, paid) values ('2023-05-01', '2023-05-31', " + ada + ", 'enterprise', false) returning id");
             }
-            await(wh, running, "select count(*) from raw.subscriptions", 16);
-            show(wh, "after inserting user 4 and her subscription");
+            Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions + 1, running);
+            show(wh, "after inserting user " + ada + " and her subscription");
 
             try (Connection c = src.getConnection()) {
                 Sql.execute(c, "update product.users set name = 'Jane Roe' where user_id = 2");
             }
-            await(wh, running, "select count(*) from raw.users where name = 'Jane Roe'", 1);
+            Queries.await(wh, "select count(*) from raw.users where name = 'Jane Roe'", 1, running);
             show(wh, "after renaming user 2");
 
             try (Connection c = src.getConnection()) {
-                Sql.execute(c, "delete from product.subscriptions where id = 16");
+                Sql.execute(c, "delete from product.subscriptions where id = " + adasSubscription);
             }
-            await(wh, running, "select count(*) from raw.subscriptions", 15);
-            show(wh, "after deleting subscription 16");
+            Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions, running);
+            show(wh, "after deleting subscription " + adasSubscription);
 
             source.close();
             running.get(60, TimeUnit.SECONDS);
@@ -119,31 +121,5 @@ public final class CdcExample {
         System.out.println("== warehouse " + when);
         Tables.query(wh, "raw.users", USERS, System.out);
         Tables.query(wh, "raw.subscriptions", SUBSCRIPTIONS, System.out);
-    }
-
-    private static void await(DataSource wh, CompletableFuture<Void> running, String query, long expected)
-            throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            if (running.isDone()) {
-                running.join();
-                throw new IllegalStateException("the CDC source stopped early");
-            }
-            if (value(wh, query) == expected) {
-                return;
-            }
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException("timed out waiting for " + query + " = " + expected);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static long value(DataSource ds, String query) {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
-            return rs.next() ? rs.getLong(1) : -1;
-        } catch (SQLException e) {
-            return -1; // the table does not exist yet
-        }
     }
 }
