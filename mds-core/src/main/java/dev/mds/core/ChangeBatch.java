@@ -11,7 +11,8 @@ import java.util.Optional;
  * @param table the source table the events come from
  * @param schema the columns of the events' before and after images
  * @param keyColumns the key columns, in the order of each event's {@link ChangeEvent#key()}
- * @param events the events, in source order
+ * @param events the events, in source order, each from {@code table} (an event of another table is refused, naming
+ *     its number and both tables)
  * @param position where the source is after the last event
  */
 public record ChangeBatch(TableName table, Schema schema, List<String> keyColumns, List<ChangeEvent> events,
@@ -27,6 +28,15 @@ public record ChangeBatch(TableName table, Schema schema, List<String> keyColumn
         }
         for (String k : keyColumns) {
             schema.require(k);
+        }
+        for (int i = 0; i < events.size(); i++) {
+            // one comparison per event: a producer passes one TableName instance, whose equals is then identity
+            ChangeEvent e = events.get(i);
+            if (e.source() != table && !e.source().equals(table)) {
+                throw new IllegalArgumentException(table + ": event " + (i + 1) + " of the change batch (" + e.operation()
+                        + " at " + e.position() + ") comes from the table " + e.source() + ", not from the batch's table "
+                        + table + ": a change batch holds the events of one table");
+            }
         }
     }
 

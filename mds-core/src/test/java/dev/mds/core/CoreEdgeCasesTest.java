@@ -218,6 +218,29 @@ class CoreEdgeCasesTest {
                 java.util.Optional.empty())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ID");
     }
 
+    /**
+     * Every event of a change batch comes from the batch's table: one from another table (a producer grouping events by
+     * something else than their table) is refused naming the event's number and both tables. Before, the batch was
+     * made, and mds-load wrote that event's row into the batch's table without a word. Tables equal by name are one
+     * table, whichever instance carries them.
+     */
+    @Test
+    void aChangeBatchRefusesAnEventOfAnotherTableNamingItsNumberAndBothTables() {
+        TableName users = TableName.of("product", "users");
+        Schema schema = Schema.builder().required("id", FieldType.INT).add("name", FieldType.STRING).build();
+        Instant at = Instant.parse("2024-05-01T00:00:00Z");
+        ChangeEvent one = ChangeEvent.create(users, Record.of(1), Record.of(1, "a"), new EventPosition(1, 1), at);
+        ChangeEvent other = ChangeEvent.create(TableName.of("product", "orders"), Record.of(2), Record.of(2, "b"),
+                new EventPosition(2, 2), at);
+        ChangeEvent third = ChangeEvent.delete(TableName.parse("product.users"), Record.of(1), new EventPosition(3, 3), at);
+        assertThatThrownBy(() -> new ChangeBatch(users, schema, List.of("id"), List.of(one, other, third),
+                java.util.Optional.empty())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("product.users: event 2 of the change batch (CREATE at 2/2) comes from the table product.orders,"
+                        + " not from the batch's table product.users: a change batch holds the events of one table");
+        assertThat(new ChangeBatch(users, schema, List.of("id"), List.of(one, third), java.util.Optional.empty()).size())
+                .isEqualTo(2);
+    }
+
     /** LSNs are unsigned 64-bit: one past 2^63 must order after every smaller one. */
     @Test
     void eventPositionsOrderAsUnsignedLsns() {
