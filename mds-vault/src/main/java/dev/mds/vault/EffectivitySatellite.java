@@ -10,6 +10,7 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.StringJoiner;
@@ -270,7 +271,8 @@ public final class EffectivitySatellite extends Structure {
         cols.add("PRIMARY KEY (" + Identifiers.quote(link) + ", " + Identifiers.quote(Stage.LOAD_DATE) + ")");
         List<String> indexed = new ArrayList<>(drivingKeys);
         indexed.add(Stage.LOAD_DATE);
-        return vault.tableDdl(c, table, cols, Vault.indexDdl(table, indexed.toArray(String[]::new)));
+        return vault.tableDdl(c, table, cols,
+                Vault.indexDdl(c, table, new HashSet<>(), indexed.toArray(String[]::new)).toArray(String[]::new));
     }
 
     @Override

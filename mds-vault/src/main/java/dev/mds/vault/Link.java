@@ -6,9 +6,11 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -132,8 +134,9 @@ public final class Link extends Structure {
         }
         addMetadataDdl(cols, stage, where);
         List<String> indexes = new ArrayList<>();
+        Set<String> planned = new HashSet<>();
         for (String r : refs) {
-            indexes.add(Vault.indexDdl(structure.table, r));
+            indexes.addAll(Vault.indexDdl(c, structure.table, planned, r));
         }
         return vault.tableDdl(c, structure.table, cols, indexes.toArray(String[]::new));
     }

@@ -9,6 +9,7 @@ import dev.mds.vault.internal.Relation;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -183,7 +184,8 @@ public final class MultiActiveSatellite extends Structure {
         pk.addAll(childKeys);
         pk.add(Stage.LOAD_DATE);
         cols.add("PRIMARY KEY (" + Identifiers.quoteAll(pk) + ")");
-        return vault.tableDdl(c, table, cols, Vault.indexDdl(table, parent, Stage.LOAD_DATE));
+        return vault.tableDdl(c, table, cols,
+                Vault.indexDdl(c, table, new HashSet<>(), parent, Stage.LOAD_DATE).toArray(String[]::new));
     }
 
     /** The collation of the table's column, qualified and quoted, if its type has one. */

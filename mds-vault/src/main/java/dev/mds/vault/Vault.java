@@ -1052,17 +1052,55 @@ public final class Vault {
     }
 
     /**
-     * {@code CREATE INDEX IF NOT EXISTS <table>_<first column>_idx ON table (columns)}. A name longer than 60 bytes is
-     * cut (at a character boundary) and ends with 8 hex digits of the full name's SHA-256 instead, so that two indexes of
-     * one long-named table, cut to the same start, do not take one name (the second would be skipped as existing).
+     * The creation of an index on {@code table (columns)}, or none when the table has one already: a valid btree
+     * index without predicate on exactly these columns, in this order, whatever its name (an earlier version's name
+     * that another table now wants too, or the user's own). Its name is {@code <table>_<first column>_idx}, unless
+     * another relation of the schema or a name in {@code planned} (the other indexes of the same DDL) has it: then
+     * the first free of {@code <table>_<first column>_idx1}, {@code _idx2}, …, as PostgreSQL names an index it names
+     * itself. Index names share the schema's namespace, so tables {@code a_b} over {@code c} and {@code a} over
+     * {@code b_c} both wanted {@code a_b_c_idx}, and the second's {@code IF NOT EXISTS} skipped its index silently. A
+     * name longer than 60 bytes is cut (at a character boundary) and ends with 8 hex digits of the full name's
+     * SHA-256 instead. The name taken is added to {@code planned}. The statement keeps {@code IF NOT EXISTS}: a
+     * creation of the same table that waited for this one's lock finds the index there.
      */
-    static String indexDdl(TableName table, String... columns) {
-        String name = table.name() + "_" + columns[0] + "_idx";
-        if (name.getBytes(StandardCharsets.UTF_8).length > 60) {
-            name = Identifiers.cutToBytes(name, 51) + "_" + Identifiers.shortHash(name);
+    static List<String> indexDdl(Connection c, TableName table, Set<String> planned, String... columns) {
+        if (hasIndexOn(c, table, List.of(columns))) {
+            return List.of();
         }
-        return "CREATE INDEX IF NOT EXISTS " + Identifiers.quote(name) + " ON " + table.quoted() + " ("
-                + Identifiers.quoteAll(List.of(columns)) + ")";
+        String base = table.name() + "_" + columns[0] + "_idx";
+        String name = indexName(base);
+        for (int n = 1; planned.contains(name) || name.equals(table.name()) || relationExists(c, table.schema(), name); n++) {
+            name = indexName(base + n);
+        }
+        planned.add(name);
+        return List.of("CREATE INDEX IF NOT EXISTS " + Identifiers.quote(name) + " ON " + table.quoted() + " ("
+                + Identifiers.quoteAll(List.of(columns)) + ")");
+    }
+
+    /** {@code full}, or when longer than 60 bytes its first 51 bytes, {@code _} and 8 hex digits of its SHA-256. */
+    private static String indexName(String full) {
+        return full.getBytes(StandardCharsets.UTF_8).length > 60
+                ? Identifiers.cutToBytes(full, 51) + "_" + Identifiers.shortHash(full) : full;
+    }
+
+    /** Whether {@code table} exists and has a valid btree index without predicate on exactly {@code columns}. */
+    private static boolean hasIndexOn(Connection c, TableName table, List<String> columns) {
+        StringJoiner names = new StringJoiner(", ", "ARRAY[", "]::text[]");
+        columns.forEach(col -> names.add(Identifiers.literal(col)));
+        return Jdbc.queryLong(c, "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+                + " JOIN pg_am am ON am.oid = ic.relam WHERE i.indrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL AND am.amname = 'btree'"
+                + " AND i.indnkeyatts = " + columns.size()
+                + " AND ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)"
+                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n) = " + names
+                + ")::int") > 0;
+    }
+
+    /** Whether a relation (table, index, view, sequence, …) of schema {@code schema} is named {@code name}. */
+    private static boolean relationExists(Connection c, String schema, String name) {
+        return Jdbc.queryLong(c, "SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = " + Identifiers.literal(schema) + " AND c.relname = " + Identifiers.literal(name)
+                + ")::int") > 0;
     }
 
     static Relation relation(Connection c, String structure, TableName table) {
