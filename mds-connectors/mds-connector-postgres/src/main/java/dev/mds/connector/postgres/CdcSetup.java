@@ -241,13 +241,14 @@ public final class CdcSetup {
         // a domain, every array base type Debezium converts itself is listed, but those TextValueConverter takes (the
         // arrays it converts for every column, and domains over text[], varchar[], char(n)[], int[], bigint[], uuid[],
         // json[] and jsonb[])
-        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
-                + " from pg_attribute a join pg_type y on y.oid = a.atttypid left join pg_type b on b.oid = y.typbasetype"
-                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0"
-                + " and not a.attisdropped and a.attstorage <> 'p' and (y.typcategory = 'A' and y.typname in ('_int2',"
+        // The base type through every level of domains: a domain over a domain over boolean[] is one over boolean[]
+        try (PreparedStatement ps = c.prepareStatement(withBaseTypes(t) + " select a.attname,"
+                + " format_type(a.atttypid, a.atttypmod) from based a join pg_type y on y.oid = a.atttypid"
+                + " join pg_type b on b.oid = a.base where a.attstorage <> 'p' and b.typcategory = 'A' and (y.typtype <> 'd'"
+                + " and b.typname in ('_int2',"
                 + " '_oid', '_char', '_inet', '_cidr', '_macaddr', '_macaddr8', '_tsrange', '_tstzrange', '_daterange',"
                 + " '_int4range', '_numrange', '_int8range', '_float4', '_float8', '_bool', '_hstore', '_citext', '_ltree',"
-                + " '_geometry', '_geography') or y.typtype = 'd' and b.typcategory = 'A' and b.typname in ('_int2',"
+                + " '_geometry', '_geography') or y.typtype = 'd' and b.typname in ('_int2',"
                 + " '_oid', '_char', '_inet', '_cidr', '_macaddr',"
                 + " '_macaddr8', '_tsrange', '_tstzrange', '_daterange', '_int4range', '_numrange', '_int8range',"
                 + " '_float4', '_float8', '_bool', '_bytea', '_hstore', '_citext', '_ltree',"
@@ -279,13 +280,26 @@ public final class CdcSetup {
         return found;
     }
 
-    /** The {@code timetz} columns of {@code t} (domains over it included), as {@code name}. */
+    /**
+     * A {@code with recursive} clause naming {@code based}: {@code t}'s columns ({@code attnum, attname, atttypid,
+     * atttypmod, attstorage}) with {@code base}, the OID of their type's base type through every level of domains
+     * (a domain over a domain over boolean[] has boolean[]'s), the type itself for a column of no domain.
+     */
+    static String withBaseTypes(TableName t) {
+        return "with recursive chain as (select a.attnum, a.attname, a.atttypid, a.atttypmod, a.attstorage,"
+                + " y.oid as base, y.typtype, y.typbasetype from pg_attribute a join pg_type y on y.oid = a.atttypid"
+                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0"
+                + " and not a.attisdropped union all select c.attnum, c.attname, c.atttypid, c.atttypmod, c.attstorage,"
+                + " b.oid, b.typtype, b.typbasetype from chain c join pg_type b on b.oid = c.typbasetype"
+                + " where c.typtype = 'd'), based as (select attnum, attname, atttypid, atttypmod, attstorage, base"
+                + " from chain where typtype <> 'd')";
+    }
+
+    /** The {@code timetz} columns of {@code t} (domains over it included, at any depth), as {@code name}. */
     private static List<String> timetzColumns(Connection c, TableName t) throws SQLException {
         List<String> found = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("select a.attname from pg_attribute a join pg_type y"
-                + " on y.oid = a.atttypid where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(t)
-                + " and a.attnum > 0 and not a.attisdropped and 'timetz'::regtype in (y.oid, y.typbasetype)"
-                + " order by a.attnum")) {
+        try (PreparedStatement ps = c.prepareStatement(withBaseTypes(t) + " select a.attname from based a"
+                + " where a.base = 'timetz'::regtype order by a.attnum")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.add(rs.getString(1));

@@ -48,7 +48,10 @@ public final class UnsentToastReader implements AutoCloseable {
     private final Map<TableName, Map<String, Column>> catalog = new HashMap<>();
     private Connection connection;
 
-    /** Column facts from the source's catalog: its declared type and the name of its base type (domains resolved). */
+    /**
+     * Column facts from the source's catalog: its declared type and the name of its base type (domains resolved, at any
+     * depth).
+     */
     private record Column(String declared, String baseType, String elementType) {
     }
 
@@ -240,11 +243,15 @@ public final class UnsentToastReader implements AutoCloseable {
         }
         Map<String, Column> columns = new HashMap<>();
         try (PreparedStatement ps = connection().prepareStatement(
-                "select a.attname, format_type(a.atttypid, a.atttypmod), b.typname, e.typname"
+                // the base type through every level of domains (a domain over a domain over money is money)
+                "with recursive chain as (select a.attname, a.atttypid, a.atttypmod, t.oid, t.typtype, t.typbasetype"
                         + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
-                        + " join pg_type b on b.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
-                        + " left join pg_type e on e.oid = b.typelem and b.typcategory = 'A'"
-                        + " where a.attrelid = cast(? as regclass) and a.attnum > 0 and not a.attisdropped")) {
+                        + " where a.attrelid = cast(? as regclass) and a.attnum > 0 and not a.attisdropped"
+                        + " union all select c.attname, c.atttypid, c.atttypmod, b.oid, b.typtype, b.typbasetype"
+                        + " from chain c join pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
+                        + " select c.attname, format_type(c.atttypid, c.atttypmod), b.typname, e.typname"
+                        + " from chain c join pg_type b on b.oid = c.oid"
+                        + " left join pg_type e on e.oid = b.typelem and b.typcategory = 'A' where c.typtype <> 'd'")) {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
