@@ -109,6 +109,11 @@ class ExamplesTest {
                         + " OVERWRITE: 103 inserted")
                 .contains("reviews.json: [content__text string, rating__rate long, rating__label string, books json,"
                         + " movies json, updated timestamptz, created timestamptz] -> vendor.reviews OVERWRITE: 501 inserted")
+                .contains("authors.json: [metadata__name string, metadata__birth_date timestamptz, metadata__died_at"
+                        + " timestamptz, nationalities json] -> vendor.authors OVERWRITE: 201 inserted")
+                // the app's questions as its README answers them: 4 users hit by the outage, 712 who watched half a
+                // movie, 3 streamed movies of books by Singaporean authors (StreamingQuestionsTest computes them)
+                .containsPattern("\\| 4 +\\| 712 +\\| 85 of 91 \\(93.41%\\) +\\| 3\\n")
                 .contains("marts.book_ratings table SUCCESS 102 rows")
                 .contains("Blithe Spirit          | Zaida Schuppe DO       | 13      | 2.54");
         String second = out.substring(out.indexOf("== 4."));

@@ -20,16 +20,16 @@ import javax.sql.DataSource;
 /**
  * The streaming app's pipeline (viniciusgalvaoia/opensource-dataplatform: movies, users and 9,652 streams of
  * December 2021 as CSV): the three files are read by {@link CsvSource} (types inferred, the streams' {@code +0100}
- * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}, and the vendor's books and reviews
- * (JSON arrays of nested objects) are read by {@link JsonSource} into {@code vendor} (the reviews' objects
- * flattened into columns, their arrays kept as jsonb);
+ * timestamps as timestamptz) and merged into {@code raw} by {@link MergeLoader}, and the vendor's books, reviews
+ * and authors (JSON arrays of nested objects) are read by {@link JsonSource} into {@code vendor} (the reviews' and
+ * authors' objects flattened into columns, their arrays kept as jsonb);
  * mds-transform then builds (over an
  * ephemeral staging model, inlined as a CTE) a per-movie table, an incremental daily table, a snapshot of the users
  * and the books' ratings (the reviews' book arrays unnested), and answers the app's own questions as its dbt project's
  * trusted models do (average streaming hours, median stream size, users hit by the Unforgiven outage of 25 December,
- * users who watched half a movie in the last week, streamed movies based on books; the vendor's capitalised titles
- * compared in capitals, and the percentage in decimals where the project's integer division gives 0; the question of
- * Singaporean authors, whose SQL compares the nationality with a string literal, is left out); mds-quality checks the
+ * users who watched half a movie in the last week, streamed movies based on books, and those of books by Singaporean
+ * authors; the vendor's capitalised titles compared in capitals, and the percentage in decimals where the project's
+ * integer division gives 0); mds-quality checks the
  * raw tables (keys, relationships, stream times). Then the sources change as a nightly load would see them: a
  * user's surname changes and a new day of streams arrives. The second run adds that day to the incremental table
  * without rebuilding it, and the snapshot keeps both versions of the user.
@@ -51,6 +51,7 @@ public final class StreamingExample {
             load(ds, "streams.csv", "raw.streams", "movie_title", "user_email", "start_at");
             loadJson(ds, "books.json", "vendor.books", false);
             loadJson(ds, "reviews.json", "vendor.reviews", true);   // rating.rate becomes the column rating__rate
+            loadJson(ds, "authors.json", "vendor.authors", true);   // metadata.name becomes metadata__name
 
             Tables.step("2. quality checks on raw", System.out);
             QualityReport report = checks(ds);
@@ -81,7 +82,9 @@ public final class StreamingExample {
                         (select users from trusted.users_watched_50_perc) as half_watched_last_week,
                         (select total_streamed_movies_based_on_books || ' of ' || total_streamed_movies || ' ('
                             || percentage_of_streamed_movies_based_on_books || '%)' from trusted.movies_based_on_books)
-                            as streamed_movies_from_books""", System.out);
+                            as streamed_movies_from_books,
+                        (select movies_based_on_books_written_by_singaporeans
+                            from trusted.movies_based_on_books_by_singaporeans) as from_books_by_singaporeans""", System.out);
 
             Tables.step("4. the sources change: a user's surname, and the streams of 2021-12-31", System.out);
             try (Connection c = ds.getConnection()) {
@@ -214,6 +217,26 @@ public final class StreamingExample {
                             select distinct (select upper(e ->> 'title') from jsonb_array_elements(r.movies)
                                     with ordinality as m(e, n) where e ->> 'title' <> 'end' order by n limit 1) as movie_title
                             from {{ source('vendor', 'reviews') }} r) b on upper(s.movie_title) = b.movie_title""")
+                // the project's README version of it: titles compared in lower case, an author's nationality the
+                // first one with a slug (its vendor_authors.sql), a review's book its first, its movie the first not 'end'
+                .model("trusted.movies_based_on_books_by_singaporeans", """
+                        {{ config(materialized='table') }}
+                        with movies_based_on_books as (
+                            select distinct lower(r.books -> 0 -> 'metadata' ->> 'title') as book_title,
+                                lower((select e ->> 'title' from jsonb_array_elements(r.movies) with ordinality as m(e, n)
+                                    where e ->> 'title' <> 'end' order by n limit 1)) as movie_title
+                            from {{ source('vendor', 'reviews') }} r),
+                        streamed_movies as (select distinct lower(movie_title) as movie_title from {{ ref('staging.stg_streams') }}),
+                        authors as (
+                            select a.metadata__name as name,
+                                (select e ->> 'slug' from jsonb_array_elements(a.nationalities) with ordinality as x(e, n)
+                                    where e ->> 'slug' is not null order by n limit 1) as nationality_slug
+                            from {{ source('vendor', 'authors') }} a)
+                        select count(1) as movies_based_on_books_written_by_singaporeans
+                        from streamed_movies s
+                        join movies_based_on_books m on s.movie_title = m.movie_title
+                        join {{ source('vendor', 'books') }} b on m.book_title = lower(b.name)
+                        join authors a on lower(b.author) = lower(a.name) and a.nationality_slug = 'singaporeans'""")
                 .model("snapshots.users", """
                         {{ config(materialized='snapshot', unique_key='email', strategy='check',
                                   check_cols=['first_name', 'last_name']) }}
