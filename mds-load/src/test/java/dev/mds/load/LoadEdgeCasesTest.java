@@ -18,6 +18,7 @@ import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.TableName;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestDatabase;
+import dev.mds.testing.TestSql;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -283,6 +284,52 @@ class LoadEdgeCasesTest {
                 Record.of("ab  ", u.toUpperCase(java.util.Locale.ROOT), "second"))));
         assertThat(r.inserted()).as(r.toString()).isEqualTo(1);
         assertThat(text(ds, "select v from raw.char_keys where code = 'ab'")).isEqualTo("second");
+    }
+
+    /**
+     * Keys the database finds equal though their text differs ('a' and 'a  ' in a char(3) key, a uuid given as text in
+     * upper and in lower case) are one key in every mode, as MERGE and OVERWRITE with a key already folded them: in CDC
+     * the later event wins, a delete of one spelling deletes the row of the other. Before, the CDC fold kept them apart
+     * (Java's string equality) and the load failed on PostgreSQL's unique violation naming the record ('raw.ck_cdc
+     * record 2 (key code=a  ): duplicate key value violates unique constraint'), into a table with rows "the table
+     * refused 4 record(s)"; DEAD_LETTER set the later event aside as a bad row and kept the older value.
+     */
+    @Test
+    void keysEqualToTheDatabaseButNotAsTextAreOneKeyInMergeOverwriteAndCdc(DataSource ds) throws Exception {
+        Schema schema = Schema.builder().required("code", FieldType.STRING).required("u", FieldType.STRING)
+                .add("v", FieldType.STRING).build();
+        String u = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
+        String upper = u.toUpperCase(java.util.Locale.ROOT);
+        TableName src = TableName.of("app", "codes");
+        for (String mode : List.of("merge", "overwrite", "cdc", "cdc_seeded")) {
+            String table = "raw.padded_" + mode;
+            sql(ds, "create schema if not exists raw", "create table " + table + " (code char(3), u uuid, v text,"
+                    + " primary key (code, u))");
+            if (mode.equals("cdc_seeded")) {
+                sql(ds, "insert into " + table + " (code, u, v) values ('zz', '" + u + "', 'seed')");
+            }
+            for (OnBadRow onBadRow : List.of(OnBadRow.FAIL, OnBadRow.DEAD_LETTER)) {
+                sql(ds, "delete from " + table + " where code <> 'zz'");
+                MergeLoader.Builder b = MergeLoader.into(ds, table).key("code", "u").onBadRow(onBadRow);
+                LoadResult r;
+                if (mode.startsWith("cdc")) {
+                    MergeLoader loader = b.mode(SyncMode.CDC).build();
+                    r = loader.load(new ChangeBatch(src, schema, List.of("code", "u"), List.of(
+                            ChangeEvent.create(src, Record.of("a", u), Record.of("a", u, "first"), new EventPosition(10, 10), T),
+                            ChangeEvent.update(src, Record.of("a  ", upper), Record.of("a  ", upper, "second"),
+                                    new EventPosition(11, 11), T),
+                            ChangeEvent.create(src, Record.of("b", u), Record.of("b", u, "gone"), new EventPosition(12, 12), T),
+                            ChangeEvent.delete(src, Record.of("b ", upper), new EventPosition(13, 13), T)), Optional.empty()));
+                } else {
+                    MergeLoader loader = b.mode(mode.equals("merge") ? SyncMode.MERGE : SyncMode.OVERWRITE).build();
+                    r = loader.load(RecordBatch.of(schema, List.of(Record.of("a", u, "first"), Record.of("a  ", upper, "second"))));
+                }
+                assertThat(r.rejected()).as(mode + " " + r).isZero();
+                assertThat(r.inserted()).as(mode + " " + r).isEqualTo(1);
+                assertThat(TestSql.strings(ds, "select code || '|' || u || '|' || v from " + table + " where code <> 'zz'"))
+                        .as(mode + " " + onBadRow).containsExactly("a|" + u + "|second");
+            }
+        }
     }
 
     @Test

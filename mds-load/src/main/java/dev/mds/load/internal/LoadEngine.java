@@ -633,17 +633,68 @@ public final class LoadEngine {
      * first load) is compared as the type it is created with: its first COPY would refuse a second row of one key.
      */
     private List<Map<String, String>> canonicalKeys(Connection c, RecordBatch batch, Plan plan) {
+        List<List<Object>> columns = new ArrayList<>(plan.keyIndex.length);
+        for (int k = 0; k < plan.keyIndex.length; k++) {
+            int index = plan.keyIndex[k];
+            columns.add(new java.util.AbstractList<>() {
+                @Override
+                public Object get(int i) {
+                    return batch.records().get(i).get(index);
+                }
+
+                @Override
+                public int size() {
+                    return batch.size();
+                }
+            });
+        }
+        return canonicalKeys(c, columns, plan);
+    }
+
+    /**
+     * As {@link #canonicalKeys(Connection, RecordBatch, Plan)}, for a change batch: the key values of its events (the
+     * event's key when it gives the plan's key columns, and the key columns of its before and after images), so that its
+     * fold takes keys the database finds equal ({@code 'a'} and {@code 'a  '} in a {@code char(3)} key, a uuid given as
+     * text in either case) for one key, as MERGE does, instead of staging both and failing on the table's unique key.
+     * Costs nothing (no query) unless a key column is such a column.
+     */
+    private List<Map<String, String>> canonicalKeys(Connection c, ChangeBatch batch, Plan plan) {
+        boolean keyFromEvent = plan.key.equals(batch.keyColumns());
+        int width = batch.schema().size();
+        List<List<Object>> columns = new ArrayList<>(plan.keyIndex.length);
+        for (int k = 0; k < plan.keyIndex.length; k++) {
+            columns.add(new ArrayList<>());
+        }
+        for (ChangeEvent e : batch.events()) {
+            for (int k = 0; k < plan.keyIndex.length; k++) {
+                if (keyFromEvent && e.key().size() == plan.keyIndex.length) {
+                    columns.get(k).add(e.key().get(k));
+                }
+                for (Optional<Record> image : List.of(e.before(), e.after())) {
+                    if (image.isPresent() && image.get().size() == width) {
+                        columns.get(k).add(image.get().get(plan.keyIndex[k]));
+                    }
+                }
+            }
+        }
+        return canonicalKeys(c, columns, plan);
+    }
+
+    /** {@link #canonicalKeys(Connection, RecordBatch, Plan)} over each key column's values ({@code columns}, by key position). */
+    private List<Map<String, String>> canonicalKeys(Connection c, List<List<Object>> columns, Plan plan) {
         List<Map<String, String>> out = new ArrayList<>();
         boolean any = false;
         for (int k = 0; k < plan.keyIndex.length; k++) {
             String col = plan.key.get(k);
             Map<String, String> canonical = null;
             String collation = plan.nondeterministic.get(col);
-            boolean every = collation != null || rounds(plan.types.get(col)) || mixedClasses(batch, plan.keyIndex[k]);
+            boolean every = collation != null || rounds(plan.types.get(col)) || mixedClasses(columns.get(k));
             boolean strings = !TEXT_TYPES.contains(plan.baseTypeNames.get(col));
             Set<String> values = new LinkedHashSet<>();
-            for (Record r : batch.records()) {
-                Object v = r.get(plan.keyIndex[k]);
+            for (Object v : columns.get(k)) {
+                if (Unchanged.is(v)) {
+                    continue;
+                }
                 if (v instanceof String t && (strings || every)) {
                     values.add(t);
                 } else if (v != null && every) {
@@ -666,11 +717,10 @@ public final class LoadEngine {
     }
 
     /** Whether the non-null values of a batch column are of more than one Java class. */
-    private static boolean mixedClasses(RecordBatch batch, int column) {
+    private static boolean mixedClasses(List<Object> column) {
         Class<?> first = null;
-        for (Record r : batch.records()) {
-            Object v = r.get(column);
-            if (v != null) {
+        for (Object v : column) {
+            if (v != null && !Unchanged.is(v)) {
                 if (first == null) {
                     first = v.getClass();
                 } else if (v.getClass() != first) {
@@ -886,7 +936,7 @@ public final class LoadEngine {
             return result(new long[3], 0, rejects, t0);
         }
         Plan probe = Plan.of(spec, batch.schema(), key, existing, true, new BitSet(), afterImages(batch));
-        Folded folded = folded(batch, probe, rejects);
+        Folded folded = folded(batch, probe, canonicalKeys(c, batch, probe), rejects);
         LoadResult replaced = null;   // the stored rows deleted (marked) first, whose keys the MERGE writes again
         if (!folded.replacedDeletes().isEmpty()) {
             // whether they are deleted first depends on the target's unique indexes, which may change until the load
@@ -1030,7 +1080,7 @@ public final class LoadEngine {
         if (replaced != null && replaced.deleted() > 0) {
             // a row deleted first and written again by the MERGE was updated, as the same batch reports into a target
             // without the index (under SOFT the MERGE counted it so); one whose new row was set aside stays deleted
-            long setAside = rejects.size() == 0 ? 0 : setAside(folded.replacedKeys(), rows, plan);
+            long setAside = rejects.size() == 0 ? 0 : setAside(folded.replacedKeys(), rows, plan, folded.canonical());
             long stayDeleted = Math.min(replaced.deleted(), setAside);
             long moved = spec.deleteMode() == DeleteMode.HARD ? Math.min(replaced.deleted() - stayDeleted, counts[0]) : 0;
             counts[0] -= moved;
@@ -1292,15 +1342,19 @@ public final class LoadEngine {
      * last {@code SNAPSHOT_COMPLETE}.
      */
     private record Folded(List<Row> rows, Optional<ChangeEvent> truncate, Optional<ChangeEvent> snapshotComplete,
-            List<ChangeEvent> replacedDeletes, List<Object> replacedKeys) {
+            List<ChangeEvent> replacedDeletes, List<Object> replacedKeys, List<Map<String, String>> canonical) {
     }
 
-    /** How many of {@code keys} (as {@link #keyOf(Record, int[])}) have no upsert among {@code rows} any more. */
-    private static long setAside(List<Object> keys, List<Row> rows, Plan plan) {
+    /** How many of {@code keys} (as the fold keys them) have no upsert among {@code rows} any more. */
+    private static long setAside(List<Object> keys, List<Row> rows, Plan plan, List<Map<String, String>> canonical) {
         java.util.Set<Object> written = new java.util.HashSet<>();
         for (Row r : rows) {
             if (!r.delete) {
-                written.add(keyOf(r.values, plan.keyIndex));
+                Object[] keyValues = new Object[plan.keyIndex.length];
+                for (int k = 0; k < keyValues.length; k++) {
+                    keyValues[k] = r.values.get(plan.keyIndex[k]);
+                }
+                written.add(keyOf(keyValues, canonical));
             }
         }
         return keys.stream().filter(k -> !written.contains(k)).count();
@@ -1310,7 +1364,7 @@ public final class LoadEngine {
      * One row per key: the events of a key folded in position order; unchanged markers filled from earlier events.
      * A {@code TRUNCATE} drops what the events before it folded: only what follows it is staged.
      */
-    private Folded folded(ChangeBatch batch, Plan plan, Rejects rejects) {
+    private Folded folded(ChangeBatch batch, Plan plan, List<Map<String, String>> canonical, Rejects rejects) {
         boolean keyFromEvent = plan.key.equals(batch.keyColumns());
         KeyMoves moves = keyMoves(batch.events(), plan, keyFromEvent);
         List<ChangeEvent> events = moves == null ? batch.events() : moves.events();
@@ -1396,7 +1450,7 @@ public final class LoadEngine {
                         + e.after().get().size() + " values but the schema has " + width + " columns", null);
                 continue;
             }
-            Object k = keyOf(keyValues);
+            Object k = keyOf(keyValues, canonical);
             Row prev = byKey.get(k);
             Record folded;
             if (!beside.isEmpty() && prev != null && prev.commit != e.position().commit()) {
@@ -1529,7 +1583,7 @@ public final class LoadEngine {
             }
         }
         return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
-                Optional.ofNullable(snapshotComplete), replacedDeletes, replacedKeys);
+                Optional.ofNullable(snapshotComplete), replacedDeletes, replacedKeys, canonical);
     }
 
     /** A batch's events with its key-moving updates split ({@link #keyMoves}); {@code origin}: each one's index in the batch. */
@@ -2735,17 +2789,34 @@ public final class LoadEngine {
         return Arrays.asList(k);
     }
 
+    /**
+     * The key of key values as the CDC fold keys them: as {@link #keyOf(Object[])}, or with {@code canonical} (see
+     * {@link #canonicalKeys(Connection, ChangeBatch, Plan)}) as {@link #keyOf(Record, int[], List)}.
+     */
+    private static Object keyOf(Object[] keyValues, List<Map<String, String>> canonical) {
+        if (canonical.isEmpty()) {
+            return keyOf(keyValues);
+        }
+        Object[] k = new Object[keyValues.length];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = canonicalValue(keyValues[i], canonical.get(i));
+        }
+        return k.length == 1 ? k[0] : Arrays.asList(k);
+    }
+
     /** As {@link #keyOf(Record, int[])}, with values of some key columns replaced by the database's representative. */
     private static Object keyOf(Record r, int[] keyIndex, List<Map<String, String>> canonical) {
         Object[] k = new Object[keyIndex.length];
         for (int i = 0; i < k.length; i++) {
-            Object v = r.get(keyIndex[i]);
-            Map<String, String> text = canonical.get(i);
-            String representative = text == null || v == null ? null
-                    : text.get(v instanceof String t ? t : CopyText.valueText(v));
-            k[i] = representative != null ? representative : v instanceof String t ? t : normalize(v);
+            k[i] = canonicalValue(r.get(keyIndex[i]), canonical.get(i));
         }
         return k.length == 1 ? k[0] : Arrays.asList(k);
+    }
+
+    /** A key value as its database representative in {@code text} (null: none for its column), else as it is compared. */
+    private static Object canonicalValue(Object v, Map<String, String> text) {
+        String representative = text == null || v == null ? null : text.get(v instanceof String t ? t : CopyText.valueText(v));
+        return representative != null ? representative : v instanceof String t ? t : normalize(v);
     }
 
     /** The key as a value with Java equality matching the database's for the key types. */
