@@ -405,8 +405,7 @@ public final class EffectivitySatellite extends Structure {
         }
         vault.checkWidth(c, where, stage.target(), link);
         vault.checkWidth(c, name(), table, link);
-        String stageEf = s.require(where, effectiveFrom).sqlType();
-        String stageLd = stageLoadDateType(where, s);
+        stageLoadDateType(where, s);
         String end = endOfTime(target.require(name(), END_DATE).sqlType());
         String lk = Identifiers.quote(link);
         // the driving key's columns: the first one stands for them where they are all NULL or none is
@@ -419,18 +418,19 @@ public final class EffectivitySatellite extends Structure {
         String eff = table.quoted();
         // a stage's effective-from or load date of another type than the stored one is converted in UTC (see
         // inUtc): compared with and stored as the satellite's, it would be cast in the session's TimeZone
-        String sef = inUtc("s." + ef, stageEf, target.require(name(), START_DATE).sqlType());
-        String sld = inUtc("s." + ld, stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
+        String sef = inUtc("s." + ef, s.require(where, effectiveFrom).baseSqlType(), baseType(target, START_DATE));
+        String sld = inUtc("s." + ld, s.require(where, Stage.LOAD_DATE).baseSqlType(), baseType(target, Stage.LOAD_DATE));
         String storedEnd = target.require(name(), END_DATE).sqlType();
         // a row's end, NULL while open; without an end-date column every row is open
         String stop = "CAST(NULL AS " + storedEnd + ")";
         String check = null;
         if (endDate != null) {
-            String se = inUtc("s." + Identifiers.quote(endDate), s.require(where, endDate).sqlType(), storedEnd);
+            String se = inUtc("s." + Identifiers.quote(endDate), s.require(where, endDate).baseSqlType(),
+                    baseType(target, END_DATE));
             // open: no end, or one on the last day (AutomateDV compares the date of 9999-12-31 23:59:59.999999)
             stop = "(CASE WHEN " + se + " >= " + end + " THEN NULL ELSE " + se + " END)";
             // the values named in the error, as UTC text whatever the session's TimeZone
-            String text = storedEnd.endsWith(" with time zone") ? "((%s) AT TIME ZONE 'UTC')::text || '+00'" : "(%s)::text";
+            String text = baseType(target, END_DATE).endsWith(" with time zone") ? "((%s) AT TIME ZONE 'UTC')::text || '+00'" : "(%s)::text";
             check = "SELECT encode(s." + lk + ", 'hex'), " + text.formatted(sef) + ", " + text.formatted(se) + "\n"
                     + "FROM " + stage.target().quoted() + " AS s\n"
                     + "WHERE s." + lk + " IS NOT NULL AND " + dkNotNull("s") + " AND " + se + " < " + sef + "\n"

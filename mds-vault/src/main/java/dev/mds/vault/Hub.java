@@ -123,7 +123,7 @@ public final class Hub extends Structure {
         vault.checkWidth(c, name(), table, hashKey);
         // a stage's load date of another type than the hub's is converted in UTC (see inUtc), so that the stages'
         // UNION ALL does not cast a date or timestamp in the session's TimeZone
-        String hubLd = target.require(name(), Stage.LOAD_DATE).sqlType();
+        target.require(name(), Stage.LOAD_DATE);
         String hk = Identifiers.quote(hashKey);
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
         List<Relation> read = new ArrayList<>();
@@ -135,14 +135,14 @@ public final class Hub extends Structure {
             for (String bk : businessKeys) {
                 keys.add(storedItem(c, nameFrom(st), s, bk, target));
             }
-            String stageLd = stageLoadDateType(name(), s);
+            stageLoadDateType(name(), s);
             s.require(name(), Stage.RECORD_SOURCE);
             vault.checkWidth(c, nameFrom(st), st.target(), hashKey);
             String key = nullKeys == NullKeys.GHOST ? "COALESCE(s." + hk + ", " + vault.hashSql().ghostLiteral() + ")" : "s." + hk;
             String ld = Identifiers.quote(Stage.LOAD_DATE);
             // OFFSET 0 keeps the subquery whole, so a stage view's hash is computed once per row, not once per use
             union.add("SELECT * FROM (SELECT " + key + " AS " + hk + ", " + keys + ", "
-                    + inUtc("s." + ld, stageLd, hubLd) + " AS " + ld + ", s." + Identifiers.quote(Stage.RECORD_SOURCE)
+                    + inUtc("s." + ld, baseType(s, Stage.LOAD_DATE), baseType(target, Stage.LOAD_DATE)) + " AS " + ld + ", s." + Identifiers.quote(Stage.RECORD_SOURCE)
                     + " FROM " + st.target().quoted() + " AS s OFFSET 0) AS s"
                     + (nullKeys == NullKeys.SKIP ? " WHERE s." + hk + " IS NOT NULL" : ""));
         }

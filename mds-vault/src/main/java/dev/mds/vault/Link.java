@@ -175,7 +175,7 @@ public final class Link extends Structure {
             vault.checkWidth(c, name, structure.table, r);
         }
         // a stage's load date of another type than the link's is converted in UTC (see inUtc), as in a hub
-        String linkLd = target.require(name, Stage.LOAD_DATE).sqlType();
+        target.require(name, Stage.LOAD_DATE);
         String hk = Identifiers.quote(hashKey);
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner union = new StringJoiner("\n    UNION ALL\n    ");
@@ -207,9 +207,10 @@ public final class Link extends Structure {
             if (effectiveFrom != null) {
                 sel.add(structure.effectiveFromItem(c, where, s, effectiveFrom, target));
             }
-            String stageLd = stageLoadDateType(where, s);
+            stageLoadDateType(where, s);
             s.require(where, Stage.RECORD_SOURCE);
-            sel.add(inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stageLd, linkLd) + " AS " + Identifiers.quote(Stage.LOAD_DATE));
+            sel.add(inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), s.require(where, Stage.LOAD_DATE).baseSqlType(),
+                    target.require(name, Stage.LOAD_DATE).baseSqlType()) + " AS " + Identifiers.quote(Stage.LOAD_DATE));
             sel.add("s." + Identifiers.quote(Stage.RECORD_SOURCE));
             union.add("SELECT " + sel + " FROM " + st.target().quoted() + " AS s" + filter);
         }

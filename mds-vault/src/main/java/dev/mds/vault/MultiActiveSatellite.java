@@ -342,7 +342,7 @@ public final class MultiActiveSatellite extends Structure {
         String ld = Identifiers.quote(Stage.LOAD_DATE);
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         String sat = table.quoted();
-        String tLdType = target.require(name(), Stage.LOAD_DATE).sqlType();
+        Relation.Column tLd = target.require(name(), Stage.LOAD_DATE);
         List<Relation> read = new ArrayList<>();
         StringJoiner union = new StringJoiner("\n        UNION ALL\n        ");
         for (Stage stage : stages) {
@@ -356,7 +356,8 @@ public final class MultiActiveSatellite extends Structure {
             vault.checkWidth(c, where, stage.target(), hashDiff);
             // the stage's load date as the table stores it: a set is one (parent key, load date) of the TABLE, so two
             // stage timestamps of one day are one set of a date column (grouped apart, the insert broke the primary key)
-            String sld = storedLoadDate(stageLoadDateType(where, s), tLdType);
+            stageLoadDateType(where, s);
+            String sld = storedLoadDate(s.require(where, Stage.LOAD_DATE), tLd);
             s.require(where, Stage.RECORD_SOURCE);
             StringJoiner items = new StringJoiner(", ");
             StringJoiner notNull = new StringJoiner(" AND ");

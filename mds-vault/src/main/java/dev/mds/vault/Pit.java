@@ -262,7 +262,7 @@ public final class Pit extends Structure {
         String ghost = vault.hashSql().ghostLiteral();
         StringJoiner dates = new StringJoiner(", ");
         for (Object d : asOf) {
-            dates.add("(" + Identifiers.literal(asOfText(d, ldType)) + "::" + ldType + ")");
+            dates.add("(" + Identifiers.literal(asOfText(d, baseType(h, Stage.LOAD_DATE))) + "::" + ldType + ")");
         }
         StringJoiner sel = new StringJoiner(", ");
         StringJoiner cols = new StringJoiner(", ");
@@ -291,7 +291,7 @@ public final class Pit extends Structure {
             // its own load date up to (not including) the next one. One ordered pass over the satellite's primary key
             // and a merge join on the hash key; a LATERAL "latest row at or before the date" per key and date was an
             // index probe per PIT row (the select of 200k keys x 30 dates over two 1M-row satellites: 31 s, now 15 s)
-            String asOfHere = inUtc("a.d", ldType, satLd);
+            String asOfHere = inUtc("a.d", baseType(h, Stage.LOAD_DATE), baseType(sr, Stage.LOAD_DATE));
             joins.add("LEFT JOIN (SELECT t." + hk + ", t." + ld + ", lead(t." + ld + ") OVER (PARTITION BY t." + hk
                     + " ORDER BY t." + ld + ") FROM " + s.quoted() + " AS t WHERE t." + ld + " IS NOT NULL) AS " + alias
                     + "(k, ld, next_ld)\n    ON " + alias + ".k = h." + hk + " AND " + alias + ".ld <= " + asOfHere

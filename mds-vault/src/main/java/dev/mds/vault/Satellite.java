@@ -229,7 +229,7 @@ public final class Satellite extends Structure {
         if (effectiveFrom != null) {
             s.require(where, effectiveFrom);
         }
-        String stageLd = stageLoadDateType(where, s);
+        stageLoadDateType(where, s);
         s.require(where, Stage.RECORD_SOURCE);
         String hk = Identifiers.quote(parent);
         String hd = Identifiers.quote(hashDiff);
@@ -240,7 +240,7 @@ public final class Satellite extends Structure {
         // a stage load date (or effective-from) of another type than the satellite's is converted in UTC (see inUtc):
         // compared with and stored as the satellite's, it would be cast in the session's TimeZone; the load date is
         // then taken as the satellite stores it: two stage timestamps of one day are one (key, load date) of a date column
-        String sld = storedLoadDate(stageLd, target.require(name(), Stage.LOAD_DATE).sqlType());
+        String sld = storedLoadDate(s.require(where, Stage.LOAD_DATE), target.require(name(), Stage.LOAD_DATE));
         String sldAs = sld.equals("s." + ld) ? sld : sld + " AS " + ld;
         String rs = Identifiers.quote(Stage.RECORD_SOURCE);
         List<String> extra = new ArrayList<>(payload);

@@ -279,7 +279,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * {@code timestamp}: PostgreSQL would cast the date or timestamp side in the session's TimeZone (pgjdbc sets it
      * from the JVM's). A {@code timestamptz} becomes its UTC wall clock (a {@code timestamp}, which a date column
      * stores as its day and a date compares with as its midnight); a {@code date} (its midnight) or {@code timestamp}
-     * is read as UTC. Otherwise {@code expr} as it is.
+     * is read as UTC. Otherwise {@code expr} as it is. The types are base types ({@link Relation.Column#baseSqlType}):
+     * a domain over timestamptz is zoned, and was taken for neither, so PostgreSQL's cast converted it.
      */
     static String inUtc(String expr, String type, String asType) {
         boolean zoned = zoned(type);
@@ -290,13 +291,18 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     }
 
     /**
-     * The load date of the stage aliased {@code s}, of the SQL type {@code stageType}, as a table whose load date is
-     * a {@code tableType} stores it: read in UTC (see {@link #inUtc}), then cast to the table's type where the types
+     * The load date of the stage aliased {@code s}, its column {@code stage}, as a table whose load date is the column
+     * {@code table} stores it: read in UTC (see {@link #inUtc}), then cast to the table's type where the types
      * differ, so that the load compares and groups it as the table's primary key does.
      */
-    static String storedLoadDate(String stageType, String tableType) {
-        String sld = inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stageType, tableType);
-        return stageType.equals(tableType) ? sld : "CAST(" + sld + " AS " + tableType + ")";
+    static String storedLoadDate(Relation.Column stage, Relation.Column table) {
+        String sld = inUtc("s." + Identifiers.quote(Stage.LOAD_DATE), stage.baseSqlType(), table.baseSqlType());
+        return stage.sqlType().equals(table.sqlType()) ? sld : "CAST(" + sld + " AS " + table.sqlType() + ")";
+    }
+
+    /** The base type ({@link Relation.Column#baseSqlType}) of {@code relation}'s column, which must exist. */
+    final String baseType(Relation relation, String column) {
+        return relation.require(name(), column).baseSqlType();
     }
 
     private static boolean zoned(String sqlType) {
@@ -373,7 +379,8 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         // a table made with a text effective_from (by hand, or before createTable refused one) orders it as text; a
         // stage column of another type than a date/timestamp table's is refused below unless it assigns (a date does)
         String to = effectiveFromType(name(), target, Satellite.EFFECTIVE_FROM);
-        String expr = inUtc("s." + Identifiers.quote(column), from, to);
+        String expr = inUtc("s." + Identifiers.quote(column), baseType(stage, column),
+                baseType(target, Satellite.EFFECTIVE_FROM));
         if (!from.equals(to)) {
             checkAssignable(c, where, stage, column, from, Satellite.EFFECTIVE_FROM, to);
             expr = "CAST(" + expr + " AS " + unbounded(to) + ")";

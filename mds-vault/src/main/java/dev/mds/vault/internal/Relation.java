@@ -26,10 +26,11 @@ public final class Relation {
      * default btree order of its own (a base or domain type with a default btree operator class, a range, a
      * multirange or an enum; not an array or composite type, whose order depends on their elements'), and whether it
      * is a {@code timetz} or an array of it (directly or through a domain), and whether an insert must give it a value
-     * ({@code NOT NULL} without a default, identity or generation).
+     * ({@code NOT NULL} without a default, identity or generation), and the SQL type of a domain's base type (its
+     * {@code sqlType} for any other type), by which a load date of a domain over timestamptz is known as zoned.
      */
     public record Column(String name, String sqlType, Optional<FieldType> type, boolean ordered, boolean timeTz,
-            boolean required) {
+            boolean required, String baseSqlType) {
     }
 
     private final TableName name;
@@ -50,7 +51,8 @@ public final class Relation {
                 + " when bt.typtype = 'r' then 'anyrange'::regtype when bt.typtype = 'm' then 'anymultirange'::regtype"
                 + " when bt.typtype = 'e' then 'anyenum'::regtype when bt.typcategory = 'A' or bt.typtype = 'c' then 0"
                 + " else bt.oid end),"
-                + " a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = ''"
+                + " a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = '',"
+                + " format_type(bt.oid, case when t.typtype = 'd' then t.typtypmod else a.atttypmod end)"
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
                 + " left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'"
@@ -65,7 +67,7 @@ public final class Relation {
                     int typmod = rs.getInt(4);
                     String element = rs.getString(5);
                     cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element), rs.getBoolean(6),
-                            "timetz".equals(typname) || "timetz".equals(element), rs.getBoolean(7)));
+                            "timetz".equals(typname) || "timetz".equals(element), rs.getBoolean(7), rs.getString(8)));
                 }
             }
         } catch (SQLException e) {
