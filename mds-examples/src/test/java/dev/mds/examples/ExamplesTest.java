@@ -13,12 +13,16 @@ import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
 import dev.mds.examples.transform.StreamingExample;
 import dev.mds.examples.vault.FakerVault;
+import dev.mds.testing.SeedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs every example program as a user would (each starts its own embedded PostgreSQL) and checks what it
@@ -42,6 +46,30 @@ class ExamplesTest {
         return captured.toString(StandardCharsets.UTF_8);
     }
 
+    /** Runs a program with the seed data read from {@code dir} (as {@code MDS_SEED_DATA} would name it). */
+    static void withSeedData(Path dir, Program program) throws Exception {
+        String before = System.getProperty(SeedData.PROPERTY);
+        System.setProperty(SeedData.PROPERTY, dir.toString());
+        try {
+            program.run();
+        } finally {
+            if (before == null) {
+                System.clearProperty(SeedData.PROPERTY);
+            } else {
+                System.setProperty(SeedData.PROPERTY, before);
+            }
+        }
+    }
+
+    /** Copies a seed file into {@code dir} (under the same folder), with {@code from} replaced by {@code to} once. */
+    static void seedFile(Path dir, String file, String from, String to) throws Exception {
+        String text = Files.readString(SeedData.file(file), StandardCharsets.UTF_8);
+        assertThat(text).contains(from);
+        Path copy = dir.resolve(file);
+        Files.createDirectories(copy.getParent());
+        Files.writeString(copy, text.replaceFirst(java.util.regex.Pattern.quote(from), to), StandardCharsets.UTF_8);
+    }
+
     @Test
     void loadTwiceChangesOnlyWhatChanged() throws Exception {
         String out = output(() -> LoadTwiceExample.main(new String[0]));
@@ -51,6 +79,15 @@ class ExamplesTest {
                 .contains("second load: data_lake.transactions MERGE: 0 inserted, 1 updated, 0 deleted, 69 unchanged")
                 .contains("1001           | Brooklyn")
                 .contains("70   | 2023-07-10 | 2023-07-20");
+    }
+
+    @Test
+    void loadTwiceListsNoRowAsChangedWhenTheSecondLoadChangesNothing(@TempDir Path seed) throws Exception {
+        // transaction 1001 already lives in Brooklyn, the city the second load gives it
+        seedFile(seed, "002-forex-transactions/customer_transactions.csv", ",USA,New York\n", ",USA,Brooklyn\n");
+        String out = output(() -> withSeedData(seed, () -> LoadTwiceExample.main(new String[0])));
+        assertThat(out).contains("second load: data_lake.transactions MERGE: 0 inserted, 0 updated, 0 deleted, 70 unchanged")
+                .contains("rows changed by the second load (0 rows)");
     }
 
     @Test
