@@ -268,13 +268,26 @@ public final class ReportRenderer {
         } else if (v instanceof Short s) {
             o.put(k, s);
         } else if (v instanceof Double d) {
-            o.put(k, d);
+            putFloat(o, k, PgFloats.text(d));
         } else if (v instanceof Float f) {
-            o.put(k, f);
+            putFloat(o, k, PgFloats.text(f));
         } else if (v instanceof Boolean b) {
             o.put(k, b);
         } else {
             o.put(k, v.toString());
+        }
+    }
+
+    /**
+     * A float as PostgreSQL prints it: a JSON number ({@code 1e+10}, valid JSON as it is), or a string for
+     * {@code NaN} and the infinities, which JSON has no number for.
+     */
+    private static void putFloat(ObjectNode o, String k, String pgText) {
+        char last = pgText.charAt(pgText.length() - 1);
+        if (last >= '0' && last <= '9') {
+            o.putRawValue(k, new com.fasterxml.jackson.databind.util.RawValue(pgText));
+        } else {
+            o.put(k, pgText);
         }
     }
 
@@ -344,9 +357,13 @@ public final class ReportRenderer {
         return t.append("</tbody></table>").toString();
     }
 
-    /** A sample value's text: a numeric as PostgreSQL prints it (0.0000001, where BigDecimal's toString says 1E-7). */
+    /**
+     * A sample value's text: a numeric as PostgreSQL prints it (0.0000001, where BigDecimal's toString says 1E-7), a
+     * float too (1e+10, where Java says 1.0E10).
+     */
     private static String text(Object v) {
-        return v instanceof BigDecimal d ? d.toPlainString() : v.toString();
+        return v instanceof BigDecimal d ? d.toPlainString() : v instanceof Double d ? PgFloats.text(d)
+                : v instanceof Float f ? PgFloats.text(f) : v.toString();
     }
 
     private static String td(String v) {

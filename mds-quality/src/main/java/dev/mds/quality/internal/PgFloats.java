@@ -1,0 +1,94 @@
+package dev.mds.quality.internal;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+
+/**
+ * Float values as PostgreSQL 12 and later prints them ({@code extra_float_digits} above 0, psql's and pgjdbc's
+ * default): the shortest decimal that reads back as the same value, nearest the exact value among those, in fixed
+ * notation for decimal exponents from -4 to 14 (real: to 5) and else as {@code 1.5e+20} / {@code 1e-05};
+ * {@code NaN}, {@code Infinity}, {@code -Infinity} and {@code -0} as PostgreSQL spells them. Java prints
+ * {@code 1.0E10}, {@code 100.0} and, before Java 19, not always the shortest ({@code 4.9E-324} for 5e-324,
+ * {@code 9.999999999999999E22} for 1e+23).
+ */
+public final class PgFloats {
+
+    private PgFloats() {
+    }
+
+    /** A float8 (double precision) value as PostgreSQL prints it. */
+    public static String text(double v) {
+        return text(v, false);
+    }
+
+    /** A float4 (real) value as PostgreSQL prints it. */
+    public static String text(float v) {
+        return text(v, true);
+    }
+
+    private static String text(double v, boolean real) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "Infinity" : "-Infinity";
+        }
+        if (v == 0) {
+            return 1 / v < 0 ? "-0" : "0";
+        }
+        BigDecimal d = shortest(v, real);
+        int exp = d.precision() - d.scale() - 1;   // the decimal exponent of the first digit
+        if (exp >= -4 && exp < (real ? 6 : 15)) {
+            return d.toPlainString();
+        }
+        String digits = d.unscaledValue().abs().toString();
+        StringBuilder s = new StringBuilder(24);
+        if (d.signum() < 0) {
+            s.append('-');
+        }
+        s.append(digits.charAt(0));
+        if (digits.length() > 1) {
+            s.append('.').append(digits, 1, digits.length());
+        }
+        s.append('e').append(exp < 0 ? '-' : '+');
+        int e = Math.abs(exp);
+        return s.append(e < 10 ? "0" : "").append(e).toString();
+    }
+
+    /**
+     * The shortest decimal that reads back (as a double, or a float when {@code real}) as {@code v}; of two such of
+     * one length, the one nearer {@code v}'s exact value (on a tie, the one rounding half to even gives). Trailing
+     * zeros stripped.
+     */
+    private static BigDecimal shortest(double v, boolean real) {
+        BigDecimal exact = new BigDecimal(Math.abs(v));
+        // as PostgreSQL's Ryu: a decimal halfway to the next larger magnitude is never taken, even one that reads
+        // back as v (1e23 is printed 9.999999999999999e+22)
+        BigDecimal excluded = exact.add(new BigDecimal(real ? Math.ulp((float) v) : Math.ulp(v)).divide(BigDecimal.valueOf(2)));
+        for (int p = 1; p <= 17; p++) {
+            BigDecimal down = exact.round(new MathContext(p, RoundingMode.DOWN));
+            BigDecimal up = exact.round(new MathContext(p, RoundingMode.UP));
+            boolean downOk = readsBack(down, v, real);
+            boolean upOk = up.compareTo(excluded) != 0 && readsBack(up, v, real);
+            if (downOk && upOk && !down.equals(up)) {
+                int c = exact.subtract(down).abs().compareTo(up.subtract(exact).abs());
+                return signed(c < 0 ? down : c > 0 ? up : exact.round(new MathContext(p, RoundingMode.HALF_EVEN)), v);
+            }
+            if (downOk || upOk) {
+                return signed(downOk ? down : up, v);
+            }
+        }
+        return signed(exact.round(MathContext.DECIMAL64), v); // not reached: 17 digits read back a double
+    }
+
+    private static BigDecimal signed(BigDecimal magnitude, double v) {
+        return (v < 0 ? magnitude.negate() : magnitude).stripTrailingZeros();
+    }
+
+    /** Whether the magnitude {@code d} reads back as {@code v}'s. */
+    private static boolean readsBack(BigDecimal d, double v, boolean real) {
+        String s = d.toString();
+        return real ? Float.parseFloat(s) == Math.abs((float) v) : Double.parseDouble(s) == Math.abs(v);
+    }
+}
