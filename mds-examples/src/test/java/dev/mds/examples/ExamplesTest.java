@@ -1,6 +1,7 @@
 package dev.mds.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.connector.faker.FakerSource;
 import dev.mds.connector.faker.FakerStream;
@@ -130,6 +131,20 @@ class ExamplesTest {
         assertThat(second).contains("dds.hub_users            0 rows inserted").contains("dds.sat_users            0 rows inserted")
                 .contains("dds.sat_products         0 rows inserted");
         assertThat(out).contains("the same bytes as the SQL in dds.hub_users");
+    }
+
+    @Test
+    void fakerVaultFailsRatherThanClaimAKeyTheHubDoesNotHold(@TempDir Path seed) throws Exception {
+        // the user whose key the example computes in Java is not in the seed: the hub cannot hold that key
+        Files.createDirectories(seed.resolve("001-faker-vault"));
+        for (String f : List.of("001-faker-vault/faker_products.csv", "001-faker-vault/faker_purchases.csv")) {
+            Files.copy(SeedData.file(f), seed.resolve(f));
+        }
+        seedFile(seed, "001-faker-vault/faker_users.csv", "locations1983@protonmail.com", "elsewhere1983@protonmail.com");
+        assertThatThrownBy(() -> withSeedData(seed, () -> FakerVault.main(new String[0])))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("dds.hub_users holds no user_hk \\x8294fedc99261ec9484a084adac36781 for"
+                        + " locations1983@protonmail.com");
     }
 
     @Test

@@ -2,8 +2,10 @@ package dev.mds.examples.vault;
 
 import dev.mds.core.Field;
 import dev.mds.core.FieldType;
+import dev.mds.core.Identifiers;
 import dev.mds.core.Schema;
 import dev.mds.testing.SeedData;
+import dev.mds.examples.Queries;
 import dev.mds.examples.Tables;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TableFixture;
@@ -122,6 +124,10 @@ public final class FakerVault {
             out.println("load " + pass + (pass == 2 ? " (the same data again: nothing to insert)" : ""));
             for (LoadResult r : List.of(hubUsers.load(), hubProducts.load(), link.load(), satUsers.load(), satProducts.load())) {
                 out.printf("  %-22s %3d rows inserted in %d ms%n", r.structure(), r.rowsInserted(), r.elapsed().toMillis());
+                if (pass == 2 && r.rowsInserted() != 0) {
+                    throw new IllegalStateException(r.structure() + ": loading the same data again inserted "
+                            + r.rowsInserted() + " rows");
+                }
             }
         }
         for (String t : List.of("dds.hub_users", "dds.hub_products", "dds.link_purchases", "dds.sat_users")) {
@@ -129,8 +135,17 @@ public final class FakerVault {
         }
         Tables.query(ds, "dds.sat_products (first 10)", "select * from dds.sat_products order by product_hk limit 10", out);
 
-        byte[] hk = vault.hasher(Schema.of(Field.of("email", FieldType.STRING))).hashKey("locations1983@protonmail.com").orElseThrow();
-        out.println("\nthe Java Hasher gives user_hk of locations1983@protonmail.com as \\x" + HexFormat.of().formatHex(hk)
-                + ", the same bytes as the SQL in dds.hub_users");
+        // the hash key of a user, computed in Java, is the one the SQL stored in the hub
+        String email = "locations1983@protonmail.com";
+        byte[] hk = vault.hasher(Schema.of(Field.of("email", FieldType.STRING))).hashKey(email).orElseThrow();
+        String hex = "\\x" + HexFormat.of().formatHex(hk);
+        Tables.query(ds, "dds.hub_users for " + email, "select user_hk, email from dds.hub_users where email = "
+                + Identifiers.literal(email), out);
+        if (Queries.value(ds, "select count(*) from dds.hub_users where email = " + Identifiers.literal(email)
+                + " and user_hk = " + Identifiers.literal(hex) + "::bytea") != 1) {
+            throw new IllegalStateException("dds.hub_users holds no user_hk " + hex + " for " + email
+                    + ", the key the Java Hasher gives");
+        }
+        out.println("the Java Hasher gives user_hk of " + email + " as " + hex + ", the same bytes as the SQL in dds.hub_users");
     }
 }
