@@ -194,8 +194,9 @@ class ExamplesTest {
         assertThat(out.substring(out.indexOf("== generation 2")))
                 .contains("raw.users MERGE: 0 inserted, " + changed + " updated, 0 deleted, " + (1_000 - changed) + " unchanged")
                 .contains("raw.purchases MERGE: 0 inserted, 0 updated, 0 deleted, " + purchases + " unchanged")
-                .contains("first part 500 + rest " + (purchases - 500) + " = " + purchases + " purchases; a full read gives "
-                        + purchases);
+                .contains("first batch: raw.purchases_restarted MERGE: 500 inserted")
+                .contains("resumed: raw.purchases_restarted MERGE: " + (purchases - 500) + " inserted")
+                .containsPattern(purchases + " +\\| " + purchases + " +\\| 0\\n");
     }
 
     @Test

@@ -5,13 +5,13 @@ import dev.mds.connector.faker.FakerStream;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.SourcePosition;
 import dev.mds.core.TableName;
+import dev.mds.examples.Queries;
 import dev.mds.examples.Tables;
 import dev.mds.load.LoadResult;
 import dev.mds.load.MergeLoader;
 import dev.mds.load.SyncMode;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.TestDatabase;
-import java.util.Iterator;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 
@@ -19,8 +19,9 @@ import javax.sql.DataSource;
  * Airbyte's faker source, the mds way: {@link FakerSource} generates users, products and purchases (every record a
  * function of the seed, so two runs anywhere give equal tables), {@link MergeLoader} merges them into {@code raw} by
  * id. A second generation of the same seed changes about a quarter of the users, and the merge updates exactly
- * those. Last, a read of the purchases stops after its first batch and resumes from that batch's position: the two
- * parts together are the whole stream, as a restarted pipeline would see it.
+ * those. Last, a read of the purchases stops after its first batch and resumes from that batch's position, each
+ * part merged into {@code raw.purchases_restarted}: the two parts together are the whole stream, as a restarted
+ * pipeline would see it (the database compares the table with {@code raw.purchases}).
  * Run it with
  * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.faker.FakerExample}.
  */
@@ -46,24 +47,26 @@ public final class FakerExample {
 
             Tables.step("a read of the purchases stopped after one batch, then resumed", System.out);
             FakerSource source = settings.build();
+            MergeLoader restarted = MergeLoader.into(ds, "raw.purchases_restarted").mode(SyncMode.MERGE).key("id").build();
             SourcePosition stored;
-            long firstPart;
             try (Stream<RecordBatch> batches = source.batches(FakerStream.PURCHASES)) {
-                Iterator<RecordBatch> it = batches.iterator();
-                RecordBatch first = it.next();
-                firstPart = first.size();
-                stored = first.position().orElseThrow();
+                RecordBatch first = batches.iterator().next();
+                System.out.println("  first batch: " + restarted.load(first));
+                stored = first.position().orElseThrow();   // what a pipeline stores with the batch, then resumes from
             }
-            long rest;
+            System.out.println("  stored position " + stored.toJson());
             try (Stream<RecordBatch> batches = source.batches(FakerStream.PURCHASES, stored)) {
-                rest = batches.mapToLong(RecordBatch::size).sum();
+                System.out.println("  resumed: " + batches.map(restarted::load).reduce(LoadResult::plus).orElseThrow());
             }
-            long whole;
-            try (Stream<RecordBatch> batches = source.batches(FakerStream.PURCHASES)) {
-                whole = batches.mapToLong(RecordBatch::size).sum();
+            String differing = """
+                    select count(*) from ((table raw.purchases except table raw.purchases_restarted)
+                        union all (table raw.purchases_restarted except table raw.purchases)) d""";
+            Tables.query(ds, "the restarted read against the whole one", "select"
+                    + " (select count(*) from raw.purchases_restarted) as restarted_rows,"
+                    + " (select count(*) from raw.purchases) as whole_rows, (" + differing + ") as rows_not_in_both", System.out);
+            if (Queries.value(ds, differing) != 0) {
+                throw new IllegalStateException("the restarted read of the purchases is not the whole stream");
             }
-            System.out.printf("  stored position %s%n  first part %d + rest %d = %d purchases; a full read gives %d%n",
-                    stored.toJson(), firstPart, rest, firstPart + rest, whole);
         }
     }
 
