@@ -1013,7 +1013,7 @@ public final class PostgresCdcSource implements AutoCloseable {
 
         private Prepared prepare(List<RecordChangeEvent<SourceRecord>> records) {
             long t0 = System.nanoTime();
-            Map<RecordMapper.Shape, Group> groups = new LinkedHashMap<>();
+            Groups groups = new Groups();
             Map<String, ?> lastOffset = null;
             int events = 0;
             mapper.startBatch(() -> records.stream().map(RecordChangeEvent::record).iterator());
@@ -1036,7 +1036,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                         lastOffset = r.sourceOffset() != null ? r.sourceOffset() : ended;
                     }
                     if (table.isPresent()) {
-                        Group g = groups.computeIfAbsent(emptyTableShape(table.get()), s -> new Group());
+                        Group g = groups.of(emptyTableShape(table.get()));
                         g.events.add(ChangeEvent.snapshotComplete(table.get(), scan.get().position(), scan.get().at()));
                         g.offset = r.sourceOffset();
                         lastOffset = r.sourceOffset();
@@ -1092,7 +1092,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 if (!read && !openSnapshots.isEmpty()) {
                     endOpenSnapshots(groups);   // streaming started: the snapshot is over
                 }
-                Group g = groups.computeIfAbsent(mapped.get().shape(), s -> new Group());
+                Group g = groups.of(mapped.get().shape());
                 g.events.add(event);
                 g.offset = r.sourceOffset();
                 events++;
@@ -1120,7 +1120,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                 gone = goneJson();   // this batch's view: with pipelining the next batch is prepared while it commits
                 goneChanged = false;
             }
-            return new Prepared(groups, SourcePosition.of(offsetKey, lastOffset), events, gone);
+            return new Prepared(List.copyOf(groups.list), SourcePosition.of(offsetKey, lastOffset), events, gone);
         }
 
         /**
@@ -1137,10 +1137,10 @@ public final class PostgresCdcSource implements AutoCloseable {
         }
 
         /** Ends the snapshot of every table still open, after its last read; returns the last one's offset. */
-        private Map<String, ?> endOpenSnapshots(Map<RecordMapper.Shape, Group> groups) {
+        private Map<String, ?> endOpenSnapshots(Groups groups) {
             Map<String, ?> offset = null;
             for (OpenSnapshot open : openSnapshots.values()) {
-                Group g = groups.computeIfAbsent(open.shape(), s -> new Group());
+                Group g = groups.of(open.shape());
                 ChangeEvent last = open.lastRead();
                 g.events.add(ChangeEvent.snapshotComplete(last.source(), last.position(), last.commitTime()));
                 if (g.offset == null) {
@@ -1188,9 +1188,8 @@ public final class PostgresCdcSource implements AutoCloseable {
                 try {
                     Tx tx = new Tx(c);
                     long xact = transactionId(c);
-                    for (Map.Entry<RecordMapper.Shape, Group> e : p.groups.entrySet()) {
-                        RecordMapper.Shape shape = e.getKey();
-                        Group g = e.getValue();
+                    for (Group g : p.groups) {
+                        RecordMapper.Shape shape = g.shape;
                         ChangeBatch batch = new ChangeBatch(shape.table(), shape.schema(), shape.keyColumns(), g.events,
                                 Optional.of(SourcePosition.of(offsetKey, g.offset)));
                         handle(batch, tx);
@@ -1201,7 +1200,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                         throw new MdsException("the CDC handler " + (c.getAutoCommit() ? "turned auto-commit on for"
                                 : "committed") + " the warehouse transaction of a batch of " + p.events + " event"
                                 + (p.events == 1 ? "" : "s") + " ("
-                                + p.groups.keySet().stream().map(sh -> sh.table().toString()).distinct()
+                                + p.groups.stream().map(g -> g.shape.table().toString()).distinct()
                                         .collect(java.util.stream.Collectors.joining(", "))
                                 + "): the source commits the rows together with the position, so the handler must"
                                 + " only write on tx.connection() and never commit, roll back or change auto-commit");
@@ -1333,7 +1332,7 @@ public final class PostgresCdcSource implements AutoCloseable {
     }
 
     /** A batch ready to load; {@code gone}: the left-out keys to store with its offset, null when unchanged. */
-    private record Prepared(Map<RecordMapper.Shape, Group> groups, SourcePosition position, int events, String gone) {
+    private record Prepared(List<Group> groups, SourcePosition position, int events, String gone) {
     }
 
     private record Pending(List<RecordChangeEvent<SourceRecord>> records,
@@ -1344,9 +1343,40 @@ public final class PostgresCdcSource implements AutoCloseable {
     private record OpenSnapshot(RecordMapper.Shape shape, ChangeEvent lastRead, Map<String, ?> offset) {
     }
 
+    /** A table's events of one shape, handed to the handler as one {@link ChangeBatch}, and the offset of its last. */
     private static final class Group {
+        final RecordMapper.Shape shape;
         final List<ChangeEvent> events = new ArrayList<>();
         Map<String, ?> offset;
+
+        Group(RecordMapper.Shape shape) {
+            this.shape = shape;
+        }
+    }
+
+    /**
+     * A Debezium batch's events in the handler's order: a group per table while the table's events keep one shape, and
+     * a new group of the table each time its shape changes (a column added or dropped, a type changed), after the
+     * groups before it. So a table's events reach the handler in source order even when an earlier shape comes back
+     * (a column added and dropped again, a type changed and changed back: Debezium gives the later events a schema
+     * equal to the first, and {@link RecordMapper} the same shape), where grouping by shape alone handed the events
+     * after the change back on with the ones before it, ahead of the events between (an update leaving an unchanged
+     * out-of-line value then met no row in the target). Events of different tables keep no order between them.
+     */
+    private static final class Groups {
+        final List<Group> list = new ArrayList<>();
+        private final Map<TableName, Group> lastOfTable = new java.util.HashMap<>();
+
+        /** The group to add an event of {@code shape} to: its table's last group if of that shape, else a new one. */
+        Group of(RecordMapper.Shape shape) {
+            Group g = lastOfTable.get(shape.table());
+            if (g == null || g.shape != shape) {
+                g = new Group(shape);
+                list.add(g);
+                lastOfTable.put(shape.table(), g);
+            }
+            return g;
+        }
     }
 
     /**
