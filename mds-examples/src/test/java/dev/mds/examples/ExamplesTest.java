@@ -112,6 +112,21 @@ class ExamplesTest {
     }
 
     @Test
+    void forexQualityPrintsWhatTheProjectsOwnOutputsHold(@TempDir Path seed) throws Exception {
+        // the project's outputs as another run of it might have left them: one missing quantity fewer, another revenue
+        Files.createDirectories(seed.resolve("002-forex-transactions/derived"));
+        Files.copy(SeedData.file("002-forex-transactions/customer_transactions.csv"),
+                seed.resolve("002-forex-transactions/customer_transactions.csv"));
+        seedFile(seed, "002-forex-transactions/derived/missing_quantity.csv", "1006,506,2023-07-20,101,Product A,,77.61,24.56,"
+                + "David,White,david.white@example.com,+1-234-567-8906,France,Paris\n", "");
+        seedFile(seed, "002-forex-transactions/derived/agg_sales_monthly.csv", "46411.29", "46000.00");
+        String out = output(() -> withSeedData(seed, () -> ForexQualityExample.main(new String[0])));
+        assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 15)")
+                .contains("its derived/agg_sales_monthly.csv: 2023,7,3,46000.00)")
+                .contains("2023 | 7     | 3       | 46411.29");
+    }
+
+    @Test
     void cdcCapturesInsertsAnUpdateAndADelete() throws Exception {
         String out = output(() -> CdcExample.main(new String[0]));
         assertThat(out).contains("CDC setup: NOT ready").contains("fix: CREATE ROLE \"mds_cdc\"")
