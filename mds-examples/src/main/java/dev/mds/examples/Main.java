@@ -1,7 +1,5 @@
 package dev.mds.examples;
 
-import dev.mds.testing.SeedData;
-
 import dev.mds.connector.csv.CsvSource;
 import dev.mds.connector.postgres.CdcSetup;
 import dev.mds.connector.postgres.PostgresCdcSource;
@@ -16,10 +14,11 @@ import dev.mds.load.SyncMode;
 import dev.mds.quality.Bounds;
 import dev.mds.quality.QualityReport;
 import dev.mds.quality.QualitySuite;
+import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.SeedData;
+import dev.mds.testing.TestDatabase;
 import dev.mds.transform.RunResults;
 import dev.mds.transform.TransformProject;
-import dev.mds.testing.EmbeddedPostgresServer;
-import dev.mds.testing.TestDatabase;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Map;

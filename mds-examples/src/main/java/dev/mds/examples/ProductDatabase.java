@@ -1,8 +1,7 @@
 package dev.mds.examples;
 
-import dev.mds.testing.SeedData;
-
 import dev.mds.core.Sql;
+import dev.mds.testing.SeedData;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

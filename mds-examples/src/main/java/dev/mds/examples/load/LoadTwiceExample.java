@@ -8,7 +8,6 @@ import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
 import dev.mds.core.Sql;
-import dev.mds.testing.SeedData;
 import dev.mds.examples.Tables;
 import dev.mds.load.DateOrder;
 import dev.mds.load.LoadResult;
@@ -16,6 +15,7 @@ import dev.mds.load.MergeLoader;
 import dev.mds.load.OnBadRow;
 import dev.mds.load.SyncMode;
 import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.SeedData;
 import dev.mds.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -80,8 +79,6 @@ public final class LoadTwiceExample {
             Tables.query(ds, "dead letters of the first load", "select record_number, key, reason from"
                     + " data_lake.transactions_rejected where rejected_at = (select min(rejected_at) from"
                     + " data_lake.transactions_rejected) order by record_number", System.out);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.mds.examples.transform;
 
 import dev.mds.connector.csv.CsvSource;
 import dev.mds.connector.json.JsonSource;
+import dev.mds.core.ProgressListener;
 import dev.mds.core.Sql;
 import dev.mds.examples.Tables;
 import dev.mds.load.MergeLoader;
@@ -120,7 +121,7 @@ public final class StreamingExample {
         JsonSource.Builder source = JsonSource.builder().path(SeedData.file("004-streaming-app/" + file));
         try (JsonSource json = (flatten ? source.flatten("__") : source).build()) {
             System.out.println("  " + file + ": " + json.schema() + " -> "
-                    + loader.loadAll(json.batches(), 1, dev.mds.core.ProgressListener.NONE));
+                    + loader.loadAll(json.batches(), 1, ProgressListener.NONE));
         }
     }
 

@@ -4,10 +4,10 @@ import dev.mds.core.Field;
 import dev.mds.core.FieldType;
 import dev.mds.core.Identifiers;
 import dev.mds.core.Schema;
-import dev.mds.testing.SeedData;
 import dev.mds.examples.Queries;
 import dev.mds.examples.Tables;
 import dev.mds.testing.EmbeddedPostgresServer;
+import dev.mds.testing.SeedData;
 import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestDatabase;
 import dev.mds.vault.HashStandard;
@@ -41,10 +41,9 @@ public final class FakerVault {
     }
 
     public static void main(String[] args) throws Exception {
-        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start()) {
-            TestDatabase db = server.createDatabase("vault");
+        try (EmbeddedPostgresServer server = EmbeddedPostgresServer.builder().start();
+             TestDatabase db = server.createDatabase("vault")) {
             build(db.dataSource(), System.out);
-            db.close();
         }
     }
 
