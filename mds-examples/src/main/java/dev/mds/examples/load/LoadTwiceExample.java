@@ -1,9 +1,8 @@
 package dev.mds.examples.load;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.mds.core.BadInputException;
+import dev.mds.connector.csv.CsvSource;
 import dev.mds.core.FieldType;
-import dev.mds.core.InputLocation;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
@@ -17,10 +16,6 @@ import dev.mds.load.SyncMode;
 import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.SeedData;
 import dev.mds.testing.TestDatabase;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -39,6 +34,11 @@ import java.util.List;
  * {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar dev.mds.examples.load.LoadTwiceExample}.
  */
 public final class LoadTwiceExample {
+    /** The file's columns, in its header's order. */
+    private static final List<String> COLUMNS = List.of("transaction_id", "customer_id", "transaction_date", "product_id",
+            "product_name", "quantity", "price", "tax", "customer_first_name", "customer_last_name", "customer_email",
+            "customer_phone", "customer_country", "customer_city");
+
     private LoadTwiceExample() {
     }
 
@@ -83,41 +83,19 @@ public final class LoadTwiceExample {
     }
 
     /**
-     * The CSV as a batch of text values (empty means NULL), parsed simply: the file has no quoted fields.
+     * The CSV as one batch of text values, the way a CSV lands (Airbyte's file source types nothing), read by
+     * {@link CsvSource} with every column declared text: the table's types then judge the values. An empty field is
+     * NULL, spaces around a value are dropped.
      *
-     * @throws BadInputException at the first line that holds a double quote or whose field count is not the header's
+     * @throws dev.mds.core.BadInputException at the first record the reader cannot read (its file and line named)
      */
     static RecordBatch read(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            String[] header = lines.get(0).replace("\uFEFF", "").split(",", -1);
-            Schema.Builder schema = Schema.builder();
-            for (int i = 0; i < header.length; i++) {
-                schema.add(header[i], FieldType.STRING);
-            }
-            List<Record> records = new ArrayList<>();
-            for (int n = 1; n < lines.size(); n++) {
-                String line = lines.get(n);
-                if (line.isBlank()) {
-                    continue;
-                }
-                InputLocation at = InputLocation.of(file.toString()).withLine(n + 1L);
-                if (line.indexOf('"') >= 0) {
-                    throw new BadInputException(at, "a double quote: this simple reader does not read quoted fields");
-                }
-                String[] cells = line.split(",", -1);
-                if (cells.length != header.length) {
-                    throw new BadInputException(at, cells.length + " fields, the header has " + header.length + " columns");
-                }
-                Object[] values = new Object[header.length];
-                for (int i = 0; i < header.length; i++) {
-                    values[i] = cells[i].isBlank() ? null : cells[i].strip();
-                }
-                records.add(Record.of(values));
-            }
-            return RecordBatch.of(schema.build(), records);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+        Schema.Builder text = Schema.builder();
+        for (String column : COLUMNS) {
+            text.add(column, FieldType.STRING);
+        }
+        try (CsvSource csv = CsvSource.builder().path(file).schema(text.build()).trim(true).build()) {
+            return RecordBatch.of(csv.schema(), csv.batches().flatMap(batch -> batch.records().stream()).toList());
         }
     }
 }
