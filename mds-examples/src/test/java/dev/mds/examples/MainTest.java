@@ -38,18 +38,8 @@ class MainTest {
                 subscriptions.replace("15,2023-05-01,2023-05-31,3,starter,false", "15,2023-05-01,2023-05-31,3,premium,false"),
                 StandardCharsets.UTF_8);
 
-        String before = System.getProperty(SeedData.PROPERTY);
-        System.setProperty(SeedData.PROPERTY, seed.toString());
-        try {
-            assertThatThrownBy(() -> Main.main(new String[0])).isInstanceOf(QualityException.class)
-                    .hasMessageContaining("accepted_values_subscription");
-        } finally {
-            if (before == null) {
-                System.clearProperty(SeedData.PROPERTY);
-            } else {
-                System.setProperty(SeedData.PROPERTY, before);
-            }
-        }
+        assertThatThrownBy(() -> ExamplesTest.withSeedData(seed, () -> Main.main(new String[0])))
+                .isInstanceOf(QualityException.class).hasMessageContaining("accepted_values_subscription");
     }
 
     @Test
