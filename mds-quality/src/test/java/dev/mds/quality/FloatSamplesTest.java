@@ -59,4 +59,19 @@ class FloatSamplesTest {
         // the report's values stay Java numbers, the same values
         assertThat(report.checks().get(0).samples().get(0)).containsEntry("d", 1e10).containsEntry("r", 1e10f);
     }
+
+    /**
+     * Bounds and values given as Java doubles are compared as the numeric literals PostgreSQL reads (10000000000), and
+     * the messages say them so: not Java's 1.0E10, nor 1.0E+10 (the BigDecimal a statistic's bound becomes).
+     */
+    @Test
+    void doubleBoundsAndValuesReadInMessagesAsTheNumbersCompared(DataSource ds) {
+        sql(ds, "create table big (id int primary key, v numeric)", "insert into big values (1, 2e10), (2, 5e-7)");
+        QualityReport r = QualitySuite.on(ds).table("big", t -> t.range("v", 1e-6, 1e10)
+                .statistic(Statistic.MAX, "v", 0, 1e10).acceptedValues("v", 1e10, 0.5)).run();
+        assertThat(r.checks().get(0).message() + r.checks().get(0).observed()).contains("outside [0.000001, 10000000000]")
+                .doesNotContain("E");
+        assertThat(r.checks().get(1).message()).contains("expected within [0, 10000000000]").doesNotContain("E+");
+        assertThat(r.checks().get(2).observed()).contains("not in [10000000000, 0.5]").doesNotContain("E");
+    }
 }

@@ -731,7 +731,7 @@ public final class Runner {
                 if (check.countValues()) {
                     return acceptedValues(t, schema, check, failing, number(row.get(a.get(1))).longValue(), n, sql, took);
                 }
-                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " not in " + check.values(), nonNull, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " not in " + shown(check.values()), nonNull, sql, took);
             }
             case RANGE -> {
                 long failing = sum(row, a);   // below min + above max, or one OR
@@ -743,9 +743,9 @@ public final class Runner {
                 if (check.countValues()) {
                     long values = number(row.get(a.get(1))).longValue();
                     return rows(table, check, failing, values, failing + " of " + Plural.count(values, "distinct value")
-                            + " in " + check.values() + " (" + Plural.count(n, "row") + ")", values, sql, took);
+                            + " in " + shown(check.values()) + " (" + Plural.count(n, "row") + ")", values, sql, took);
                 }
-                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " in " + check.values(), nonNull, sql, took);
+                return rows(table, check, failing, n, failing + " of " + Plural.count(n, "row") + " in " + shown(check.values()), nonNull, sql, took);
             }
             case LENGTH -> {
                 long failing = sum(row, a);   // too short + too long
@@ -840,7 +840,7 @@ public final class Runner {
         }
         long values = found + failing;
         return rows(table, check, failing, values, failing + " of " + Plural.count(values, "distinct value")
-                + " not in " + check.values() + " (" + Plural.count(n, "row") + ")", values, sql, total);
+                + " not in " + shown(check.values()) + " (" + Plural.count(n, "row") + ")", values, sql, total);
     }
 
     /**
@@ -895,8 +895,28 @@ public final class Runner {
 
     /** A range's or statistic's bounds as the messages show them: {@code [1, ∞]}. */
     private static String bounds(CheckSpec check) {
-        return (check.exclusive() ? "(" : "[") + (check.min() == null ? "-∞" : check.min()) + ", "
-                + (check.max() == null ? "∞" : check.max()) + (check.exclusive() ? ")" : "]");
+        return (check.exclusive() ? "(" : "[") + (check.min() == null ? "-∞" : shown(check.min())) + ", "
+                + (check.max() == null ? "∞" : shown(check.max())) + (check.exclusive() ? ")" : "]");
+    }
+
+    /**
+     * A bound or listed value as a message shows it: a number as the numeric literal the check's SQL compares with
+     * (a double its shortest decimal), as PostgreSQL prints a numeric ({@code 10000000000}, not Java's {@code 1.0E10} or
+     * BigDecimal's {@code 1.0E+10}).
+     */
+    private static Object shown(Object v) {
+        if (v instanceof BigDecimal d) {
+            return d.toPlainString();
+        }
+        if (v instanceof Double || v instanceof Float) {
+            String text = v instanceof Double d ? PgFloats.text(d) : PgFloats.text((Float) v);
+            return Double.isFinite(((Number) v).doubleValue()) ? new BigDecimal(text).toPlainString() : text;
+        }
+        return v;
+    }
+
+    private static String shown(List<Object> values) {
+        return values.stream().map(v -> String.valueOf(shown(v))).toList().toString();
     }
 
     /**
