@@ -68,41 +68,45 @@ public final class CdcExample {
                     .maxBatch(10_000, Duration.ofMillis(100))
                     .warehouse(wh)
                     .build();
-            CompletableFuture<Void> running = CompletableFuture.runAsync(() -> source.run((batch, tx) ->
-                    loaders.computeIfAbsent(batch.table(), t -> MergeLoader.into(wh, TableName.of("raw", t.name()))
-                            .mode(SyncMode.CDC).onSchemaChange(SchemaChange.ADD_COLUMNS).build())
-                            .load(batch, tx.connection())));
+            CompletableFuture<Void> running;
+            try (source) {
+                // run() streams until close(): here in the background, while this thread changes the source and reads
+                running = CompletableFuture.runAsync(() -> source.run((batch, tx) ->
+                        loaders.computeIfAbsent(batch.table(), t -> MergeLoader.into(wh, TableName.of("raw", t.name()))
+                                .mode(SyncMode.CDC).onSchemaChange(SchemaChange.ADD_COLUMNS).build())
+                                .load(batch, tx.connection())));
 
-            // the snapshot is in when the warehouse holds as many rows as the source
-            long subscriptions = Queries.value(src, "select count(*) from product.subscriptions");
-            Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions, running);
-            Queries.await(wh, "select count(*) from raw.users", Queries.value(src, "select count(*) from product.users"), running);
-            show(wh, "after the snapshot");
+                // the snapshot is in when the warehouse holds as many rows as the source
+                long subscriptions = Queries.value(src, "select count(*) from product.subscriptions");
+                Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions, running);
+                Queries.await(wh, "select count(*) from raw.users",
+                        Queries.value(src, "select count(*) from product.users"), running);
+                show(wh, "after the snapshot");
 
-            long ada;
-            long adasSubscription;
-            try (Connection c = src.getConnection()) {
-                ada = Queries.value(c, "insert into product.users (name) values ('Ada Lovelace') returning user_id");
-                adasSubscription = Queries.value(c, "insert into product.subscriptions (start_date, end_date, user_id,"
-                        + " subscription, paid) values ('2023-05-01', '2023-05-31', " + ada + ", 'enterprise', false) returning id");
+                long ada;
+                long adasSubscription;
+                try (Connection c = src.getConnection()) {
+                    ada = Queries.value(c, "insert into product.users (name) values ('Ada Lovelace') returning user_id");
+                    adasSubscription = Queries.value(c, "insert into product.subscriptions (start_date, end_date, user_id,"
+                            + " subscription, paid) values ('2023-05-01', '2023-05-31', " + ada + ", 'enterprise', false)"
+                            + " returning id");
+                }
+                Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions + 1, running);
+                show(wh, "after inserting user " + ada + " and her subscription");
+
+                try (Connection c = src.getConnection()) {
+                    Sql.execute(c, "update product.users set name = 'Jane Roe' where user_id = 2");
+                }
+                Queries.await(wh, "select count(*) from raw.users where name = 'Jane Roe'", 1, running);
+                show(wh, "after renaming user 2");
+
+                try (Connection c = src.getConnection()) {
+                    Sql.execute(c, "delete from product.subscriptions where id = " + adasSubscription);
+                }
+                Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions, running);
+                show(wh, "after deleting subscription " + adasSubscription);
             }
-            Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions + 1, running);
-            show(wh, "after inserting user " + ada + " and her subscription");
-
-            try (Connection c = src.getConnection()) {
-                Sql.execute(c, "update product.users set name = 'Jane Roe' where user_id = 2");
-            }
-            Queries.await(wh, "select count(*) from raw.users where name = 'Jane Roe'", 1, running);
-            show(wh, "after renaming user 2");
-
-            try (Connection c = src.getConnection()) {
-                Sql.execute(c, "delete from product.subscriptions where id = " + adasSubscription);
-            }
-            Queries.await(wh, "select count(*) from raw.subscriptions", subscriptions, running);
-            show(wh, "after deleting subscription " + adasSubscription);
-
-            source.close();
-            running.get(60, TimeUnit.SECONDS);
+            running.get(60, TimeUnit.SECONDS);   // closing the source ended run(); a failure of it fails the example
             System.out.println();
             System.out.println("position stored in the warehouse (" + source.offsetKey() + "): "
                     + source.storedPosition().orElseThrow());

@@ -10,6 +10,7 @@ import dev.mds.core.SourcePosition;
 import dev.mds.testing.SeedData;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -31,10 +32,11 @@ public final class CsvChunksExample {
             for (Field f : csv.schema().fields()) {
                 System.out.printf("  %-22s %s%n", f.name(), f.type());
             }
-            int n = 0;
-            for (RecordBatch batch : (Iterable<RecordBatch>) csv.batches()::iterator) {
+            Iterator<RecordBatch> batches = csv.batches().iterator();
+            for (int n = 1; batches.hasNext(); n++) {
+                RecordBatch batch = batches.next();
                 SourcePosition p = batch.position().orElseThrow();
-                System.out.printf("batch %d: %d rows, position %s%n", ++n, batch.size(), p.toJson());
+                System.out.printf("batch %d: %d rows, position %s%n", n, batch.size(), p.toJson());
                 if (n == 2) {
                     afterSecond = p;
                 }

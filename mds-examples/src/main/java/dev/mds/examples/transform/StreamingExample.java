@@ -14,6 +14,7 @@ import dev.mds.testing.EmbeddedPostgresServer;
 import dev.mds.testing.SeedData;
 import dev.mds.testing.TestDatabase;
 import dev.mds.transform.RunResults;
+import dev.mds.transform.Select;
 import dev.mds.transform.TransformProject;
 import java.sql.Connection;
 import javax.sql.DataSource;
@@ -61,8 +62,8 @@ public final class StreamingExample {
 
             Tables.step("3. models", System.out);
             TransformProject project = project(ds);
-            String movieStats = project.sql().stream().filter(q -> q.contains("movie_stats") && q.contains("__dbt__cte__"))
-                    .findFirst().orElseThrow();
+            String movieStats = project.sql(Select.models("marts.movie_stats")).stream()
+                    .filter(q -> q.contains("__dbt__cte__")).findFirst().orElseThrow();   // the ephemeral model inlined
             System.out.println("  marts.movie_stats, as it runs (first lines):");
             movieStats.lines().limit(4).forEach(line -> System.out.println("    " + line));
             RunResults first = project.run();
