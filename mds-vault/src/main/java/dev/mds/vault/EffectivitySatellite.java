@@ -454,7 +454,9 @@ public final class EffectivitySatellite extends Structure {
                 + "        SELECT DISTINCT ON (e." + lk + ") e.* FROM " + eff + " AS e\n"
                 + "        WHERE " + dkEq("e", "k") + " ORDER BY e." + lk + ", e." + ld + " DESC) AS l\n"
                 + "),\n"
-                + "open AS (SELECT * FROM latest WHERE " + ed + " = " + end + "),\n"
+                // open: an end on the last day, as a stage's end is read (and as AutomateDV's eff_sat compares
+                // DATE(end_date)), so the links AutomateDV stored ending 9999-12-31 23:59:59.999 are open too
+                + "open AS (SELECT * FROM latest WHERE " + ed + " >= " + end + "),\n"
                 // driving keys whose links are all closed: what is newer starts on or after the last end
                 + "settled AS (\n"
                 + "    SELECT " + dkCols("l") + ", max(l." + ed + ") AS " + ed + ", max(l." + ld + ") AS " + ld + " FROM latest AS l\n"

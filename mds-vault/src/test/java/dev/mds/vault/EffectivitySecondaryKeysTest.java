@@ -312,7 +312,8 @@ class EffectivitySecondaryKeysTest {
      * Without a secondary key, createTableSql() and sql() are byte for byte what they were before secondaryKey existed
      * (captured from de5c6b0 into src/test/resources/dev/mds/vault/effectivity-sql): one driving column, one with an
      * end date, two driving columns. Since then only the closing rows' record source changed (the closed row's, as
-     * AutomateDV's: EffectivityRecordSourceTest).
+     * AutomateDV's: EffectivityRecordSourceTest), and a stored link is open when its end is on the last day, not only
+     * at its midnight (EffectivityAutomateDvOpenEndTest).
      */
     @Test
     void withoutASecondaryKeyTheSqlIsAsBefore(DataSource ds) throws Exception {

@@ -29,7 +29,7 @@ latest AS (
         SELECT DISTINCT ON (e."link_hk") e.* FROM "dds"."esk_gold_end" AS e
         WHERE e."customer_hk" = k."customer_hk" ORDER BY e."link_hk", e."load_date" DESC) AS l
 ),
-open AS (SELECT * FROM latest WHERE "end_date" = '9999-12-31 00:00:00+00'::timestamp with time zone),
+open AS (SELECT * FROM latest WHERE "end_date" >= '9999-12-31 00:00:00+00'::timestamp with time zone),
 settled AS (
     SELECT l."customer_hk", max(l."end_date") AS "end_date", max(l."load_date") AS "load_date" FROM latest AS l
     WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o."customer_hk" = l."customer_hk")

@@ -26,7 +26,7 @@ latest AS (
         SELECT DISTINCT ON (e."link3_hk") e.* FROM "dds"."esk_gold_two" AS e
         WHERE e."customer_hk" = k."customer_hk" AND e."nation_hk" = k."nation_hk" ORDER BY e."link3_hk", e."load_date" DESC) AS l
 ),
-open AS (SELECT * FROM latest WHERE "end_date" = '9999-12-31 00:00:00+00'::timestamp with time zone),
+open AS (SELECT * FROM latest WHERE "end_date" >= '9999-12-31 00:00:00+00'::timestamp with time zone),
 settled AS (
     SELECT l."customer_hk", l."nation_hk", max(l."end_date") AS "end_date", max(l."load_date") AS "load_date" FROM latest AS l
     WHERE NOT EXISTS (SELECT 1 FROM open AS o WHERE o."customer_hk" = l."customer_hk" AND o."nation_hk" = l."nation_hk")
