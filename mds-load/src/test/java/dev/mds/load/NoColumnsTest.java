@@ -67,6 +67,27 @@ class NoColumnsTest {
         }
     }
 
+    /**
+     * An empty input read without a declared schema (an empty JSON file) is a batch of no field and no record: it creates
+     * no table, which would have no column. Before, it created {@code create table t ()}, which the loader then read as
+     * missing (a table of no column has no row in pg_attribute), so every later load of the stream failed with
+     * 'relation "t" already exists'.
+     */
+    @Test
+    void aBatchWithoutFieldsOrRecordsCreatesNoTableOfNoColumnSoTheNextBatchLoads(DataSource ds) {
+        Schema id = Schema.builder().add("id", dev.mds.core.FieldType.LONG).build();
+        for (SyncMode mode : List.of(SyncMode.APPEND, SyncMode.OVERWRITE)) {
+            String table = "raw.first_empty_" + mode.name().toLowerCase();
+            MergeLoader loader = MergeLoader.into(ds, table).mode(mode).build();
+            assertThat(loader.sql(NONE)).as(mode.toString()).noneMatch(s -> s.startsWith("create table") || s.startsWith("copy"));
+            assertThat(loader.load(RecordBatch.of(NONE, List.of(), AT)).inserted()).isZero();
+            assertThat(strings(ds, "select count(*) from pg_class where relname = 'first_empty_" + mode.name().toLowerCase() + "'"))
+                    .containsExactly("0");
+            assertThat(loader.load(RecordBatch.of(id, List.of(Record.of(1L)))).inserted()).isEqualTo(1);
+            assertThat(strings(ds, "select id from " + table)).containsExactly("1");
+        }
+    }
+
     @Test
     void aBatchWithoutFieldsOrRecordsStillEmptiesAnOverwrittenTable(DataSource ds) {
         sql(ds, "create schema if not exists raw", "create table raw.emptied (id bigint)", "insert into raw.emptied values (1)");

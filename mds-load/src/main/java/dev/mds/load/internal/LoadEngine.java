@@ -152,7 +152,7 @@ public final class LoadEngine {
                 ? checked(batch, plan, rejects)
                 : collapsed(batch, plan, canonicalKeys(c, batch, plan), cursorRanks(c, batch, plan), rejects);
         Planned planned = new Planned(batch, seen, plan, dates);
-        long[] counts = switch (spec.mode()) {
+        long[] counts = noColumn(plan) ? withoutColumns(c, turn) : switch (spec.mode()) {
             case APPEND -> append(c, planned, rows, rejects, turn);
             case OVERWRITE -> overwrite(c, planned, rows, rejects, turn);
             default -> merge(c, planned, rows, rejects, turn);
@@ -168,6 +168,26 @@ public final class LoadEngine {
         writeRejects(c, rejects);
         dates.restore(c);
         return result(counts, rows.size(), rejects, t0);
+    }
+
+    /**
+     * Whether the batch gives the target no column to write: no field and no load timestamp (APPEND or OVERWRITE; such
+     * a batch with records is refused, see {@link #refuseRowsOfNoColumn}).
+     */
+    private boolean noColumn(Plan plan) {
+        return plan.columns.isEmpty() && spec.loadTimestamp().isEmpty() && spec.mode() != SyncMode.CDC;
+    }
+
+    /**
+     * The write step of a batch of no column and no record (an empty input read without a declared schema): no table
+     * is created, since it would have no column (and a table without columns reads as missing, so the next load would
+     * try to create it again); an OVERWRITE empties an existing target, as a stream of no batch does.
+     */
+    private long[] withoutColumns(Connection c, WriteTurn turn) {
+        turn.await();
+        lock(c);
+        long old = spec.mode() == SyncMode.OVERWRITE ? emptied(c, TargetColumn.read(c, target)) : 0;
+        return new long[] {0, 0, old};
     }
 
     /**
@@ -1813,6 +1833,16 @@ public final class LoadEngine {
 
     private List<String> sql(Connection c, Plan plan, Optional<Map<String, TargetColumn>> existing) {
         List<String> out = new ArrayList<>(PinnedDateStyle.shown(spec, plan));   // as load() pins it, before all else
+        if (noColumn(plan) && spec.mode() != SyncMode.MERGE) {
+            // see withoutColumns: no table made, no COPY; an overwrite empties an existing target
+            if (spec.mode() == SyncMode.OVERWRITE && existing.isPresent()) {
+                if (spec.overwriteMode() == OverwriteMode.DELETE) {
+                    out.add(lockForDeleteSql());
+                }
+                out.add(emptyTargetSql());
+            }
+            return out;
+        }
         switch (spec.mode()) {
             case APPEND -> {
                 out.addAll(targetDdl(c, plan, existing));

@@ -49,4 +49,22 @@ class JsonNoKeysTest {
         }
         assertThat(TestSql.strings(ds, "select count(loaded_at) from raw.stamped")).containsExactly("3");
     }
+
+    /**
+     * An empty file, the first of a stream of daily files, creates no table of no column: the next file loads. Before,
+     * the empty file's batch created the table without columns, which the loader then took for missing, and every
+     * later file failed with 'relation "daily" already exists'.
+     */
+    @Test
+    void anEmptyFirstFileLeavesNoTableOfNoColumnAndTheNextFileLoads(DataSource ds) throws IOException {
+        Path empty = Files.writeString(dir.resolve("day1.jsonl"), "");
+        Path next = Files.writeString(dir.resolve("day2.jsonl"), "{\"id\": 1, \"v\": \"a\"}\n");
+        MergeLoader loader = MergeLoader.into(ds, "raw.daily").mode(SyncMode.APPEND).build();
+        for (Path p : new Path[] {empty, next}) {
+            try (JsonSource json = JsonSource.builder().path(p).build()) {
+                loader.loadAll(json.batches(), 1, ProgressListener.NONE);
+            }
+        }
+        assertThat(TestSql.strings(ds, "select id || ' ' || v from raw.daily")).containsExactly("1 a");
+    }
 }
