@@ -57,38 +57,38 @@ public final class PgFloats {
     }
 
     /**
-     * The shortest decimal that reads back (as a double, or a float when {@code real}) as {@code v}; of two such of
-     * one length, the one nearer {@code v}'s exact value (on a tie, the one rounding half to even gives). Trailing
-     * zeros stripped.
+     * The shortest decimal strictly between the midpoints from {@code v} to its neighbours (so it reads back as
+     * {@code v}); of two such of one length, the one nearer {@code v}'s exact value (on a tie, the one rounding half to
+     * even gives). Strictly, as PostgreSQL's Ryu takes no decimal on a midpoint, even one that reads back as {@code v}
+     * (1e23 prints 9.999999999999999e+22, and 57163160287781264 5.7163160287781264e+16). Trailing zeros stripped.
      */
     private static BigDecimal shortest(double v, boolean real) {
-        BigDecimal exact = new BigDecimal(Math.abs(v));
-        // as PostgreSQL's Ryu: a decimal halfway to the next larger magnitude is never taken, even one that reads
-        // back as v (1e23 is printed 9.999999999999999e+22)
-        BigDecimal excluded = exact.add(new BigDecimal(real ? Math.ulp((float) v) : Math.ulp(v)).divide(BigDecimal.valueOf(2)));
+        double a = Math.abs(v);
+        BigDecimal exact = new BigDecimal(a);
+        BigDecimal below = new BigDecimal(real ? Math.nextDown((float) a) : Math.nextDown(a));
+        BigDecimal above = Double.isInfinite(real ? Math.nextUp((float) a) : Math.nextUp(a))
+                ? exact.add(new BigDecimal(real ? Math.ulp((float) a) : Math.ulp(a)))
+                : new BigDecimal(real ? Math.nextUp((float) a) : Math.nextUp(a));
+        BigDecimal two = BigDecimal.valueOf(2);
+        BigDecimal low = exact.add(below).divide(two);
+        BigDecimal high = exact.add(above).divide(two);
         for (int p = 1; p <= 17; p++) {
             BigDecimal down = exact.round(new MathContext(p, RoundingMode.DOWN));
             BigDecimal up = exact.round(new MathContext(p, RoundingMode.UP));
-            boolean downOk = readsBack(down, v, real);
-            boolean upOk = up.compareTo(excluded) != 0 && readsBack(up, v, real);
-            if (downOk && upOk && !down.equals(up)) {
-                int c = exact.subtract(down).abs().compareTo(up.subtract(exact).abs());
+            boolean downOk = down.compareTo(low) > 0;
+            boolean upOk = up.compareTo(high) < 0;
+            if (downOk && upOk && down.compareTo(up) != 0) {
+                int c = exact.subtract(down).compareTo(up.subtract(exact));
                 return signed(c < 0 ? down : c > 0 ? up : exact.round(new MathContext(p, RoundingMode.HALF_EVEN)), v);
             }
             if (downOk || upOk) {
                 return signed(downOk ? down : up, v);
             }
         }
-        return signed(exact.round(MathContext.DECIMAL64), v); // not reached: 17 digits read back a double
+        return signed(exact.round(new MathContext(17, RoundingMode.HALF_EVEN)), v); // not reached: 17 digits suffice
     }
 
     private static BigDecimal signed(BigDecimal magnitude, double v) {
         return (v < 0 ? magnitude.negate() : magnitude).stripTrailingZeros();
-    }
-
-    /** Whether the magnitude {@code d} reads back as {@code v}'s. */
-    private static boolean readsBack(BigDecimal d, double v, boolean real) {
-        String s = d.toString();
-        return real ? Float.parseFloat(s) == Math.abs((float) v) : Double.parseDouble(s) == Math.abs(v);
     }
 }
