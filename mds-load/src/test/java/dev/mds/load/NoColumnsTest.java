@@ -88,6 +88,25 @@ class NoColumnsTest {
         }
     }
 
+    /**
+     * A table of no column (made by a person, or by a load before the fix above), or a sequence of the target's
+     * name, is a relation the loader finds no column of: the load says so, naming it, instead of PostgreSQL's bare
+     * 'relation "t" already exists' from the create it tried.
+     */
+    @Test
+    void aRelationOfTheTargetsNameWithoutColumnsIsNamedInsteadOfAlreadyExists(DataSource ds) {
+        sql(ds, "create schema if not exists raw", "create table raw.no_cols ()", "create sequence raw.a_sequence");
+        Schema id = Schema.builder().add("id", dev.mds.core.FieldType.LONG).build();
+        for (String table : List.of("raw.no_cols", "raw.a_sequence")) {
+            MergeLoader loader = MergeLoader.into(ds, table).mode(SyncMode.APPEND).build();
+            assertThatThrownBy(() -> loader.load(RecordBatch.of(id, List.of(Record.of(1L)))))
+                    .isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageStartingWith(table + ": a relation of this name exists, but the loader finds no column of it"
+                            + " (a table without columns, or a sequence or index of that name)")
+                    .hasMessageEndingWith("nothing of this batch was loaded");
+        }
+    }
+
     @Test
     void aBatchWithoutFieldsOrRecordsStillEmptiesAnOverwrittenTable(DataSource ds) {
         sql(ds, "create schema if not exists raw", "create table raw.emptied (id bigint)", "insert into raw.emptied values (1)");

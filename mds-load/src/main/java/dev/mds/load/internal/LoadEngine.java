@@ -1988,6 +1988,13 @@ public final class LoadEngine {
             try {
                 Sql.execute(c, s);
             } catch (MdsException e) {
+                if (existing.isEmpty() && e.getCause() instanceof SQLException x && "42P07".equals(x.getSQLState())) {
+                    // the columns were read under the load lock: a relation of the name whose columns it found none of
+                    throw new dev.mds.core.SchemaMismatchException(target, List.of(), "a relation of this name exists, but"
+                            + " the loader finds no column of it (a table without columns, or a sequence or index of that"
+                            + " name), so it tried to create the table: drop or rename that relation, or load into another"
+                            + " table; nothing of this batch was loaded");
+                }
                 if (!s.contains(" alter column ") || !(e.getCause() instanceof SQLException x)) {
                     throw e;
                 }
