@@ -62,6 +62,14 @@ class JdbcIncrementalSourceTypeNamesTest {
             assertThat(Cdc.text(ds, "select concat_ws(' ', d, ds::text, b, dd, words::text, n) from raw1.t"))
                     .isEqualTo("monday {tuesday,NULL,monday} yes tuesday {a,b} 7");
 
+            // such an enum as the key (and cursor) pages through ties: the page conditions cast to the enum
+            sql(ds, "create table s1.k (d public.date primary key, at public.date not null)",
+                    "insert into s1.k values ('monday', 'tuesday'), ('tuesday', 'tuesday')");
+            List<Object> keys = new ArrayList<>();
+            assertThat(JdbcIncrementalSource.builder(src, "s1.k").cursor("at").key("d").batchRows(1).offsets(state)
+                    .build().run(ds, (batch, c) -> batch.records().forEach(r -> keys.add(r.get(0))))).isEqualTo(2);
+            assertThat(keys).containsExactly("monday", "tuesday");
+
             // a composite named as a built-in type is refused as any composite is, not read as a uuid
             sql(ds, "create type public.uuid as (a int, b text)",
                     "create table s1.c (id int primary key, ts timestamptz not null, u public.uuid)",
