@@ -70,6 +70,33 @@ class DomainLoadDateTimeZoneTest {
         }
     }
 
+    /**
+     * An effectivity satellite's stage effective-from of a domain over date, stored in a timestamptz start_date (a
+     * table made by hand or by AutomateDV): its midnight UTC, as a plain date's, under every session TimeZone.
+     */
+    @Test
+    void anEffectiveFromOfADomainOverDateStartsAtItsMidnightUtcUnderEverySessionTimeZone(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "drop domain if exists raw.dz_eday cascade", "create domain raw.dz_eday as date");
+        for (String zone : List.of("UTC", "Pacific/Kiritimati", "America/Los_Angeles")) {
+            String z = zone.replaceAll("\\W", "_").toLowerCase();
+            sql(ds, "create table raw.dz_e_" + z + " (customer text, product text, since raw.dz_eday, ld timestamptz)",
+                    "insert into raw.dz_e_" + z + " values ('c1', 'p1', '2024-01-02', '2024-01-02 00:00:00+00')",
+                    "create table dds.dz_eff_" + z + " (link_hk bytea not null, customer_hk bytea not null,"
+                            + " start_date timestamptz, end_date timestamptz not null, load_date timestamptz not null,"
+                            + " record_source text not null, primary key (link_hk, load_date))");
+            Vault vault = Vault.on(PitModelTest.inTimeZone(ds, zone));
+            Stage stage = Stage.of("raw.dz_e_" + z).into("stg.dz_e_" + z).loadDate("ld").recordSource("src")
+                    .hashKey("customer_hk", "customer").hashKey("link_hk", "customer", "product");
+            vault.createStage(stage);
+            EffectivitySatellite eff = vault.effectivitySatellite("dds.dz_eff_" + z).link("link_hk").drivingKey("customer_hk")
+                    .effectiveFrom("since").from(stage);
+            assertThat(eff.load().rowsInserted()).isEqualTo(1);
+            assertThat(strings(ds, "select (start_date at time zone 'UTC')::text from dds.dz_eff_" + z)).as(zone)
+                    .containsExactly("2024-01-02 00:00:00");
+        }
+    }
+
     private static Stage stage(String which, String z) {
         return Stage.of("raw.dz_" + which + "_" + z).into("stg.dz_" + which + "_" + z).loadDate("ld").recordSource("src")
                 .hashKey("hk", "id");
