@@ -1715,10 +1715,14 @@ public final class Runner {
      * cannot map are treated as opaque (not text, compared through hashes), which is all the checks need.
      */
     private Optional<Schema> catalogColumns(TableName table) throws SQLException {
-        // PostgreSQL does not enforce a foreign table's NOT NULL (the data lives elsewhere): its columns count as nullable
+        // PostgreSQL does not enforce a foreign table's NOT NULL (the data lives elsewhere): its columns count as nullable,
+        // and so do those of a table with a foreign partition or inheritance child at any depth, whose rows it reads too
         // a domain is read as its base type (through domains over domains), as PostgreSQL computes with it: a domain
         // over numeric is a number (statistic), one over timestamp a timestamp (freshness and bounds read as UTC)
-        String sql = "select a.attname, a.attnotnull and r.relkind <> 'f', t.typname, coalesce(co.collisdeterministic, false),"
+        String sql = "select a.attname, a.attnotnull and r.relkind <> 'f' and not exists (with recursive d(oid) as (select"
+                + " i.inhrelid from pg_inherits i where i.inhparent = r.oid union select i.inhrelid from d join pg_inherits i"
+                + " on i.inhparent = d.oid) select from d join pg_class k on k.oid = d.oid where k.relkind = 'f'),"
+                + " t.typname, coalesce(co.collisdeterministic, false),"
                 + " co.oid is not null and not co.collisdeterministic, co.collname, t.typtype = 'c', tn.nspname,"
                 + " t.typcategory = 'A', t.oid || '/' || a.attcollation, format_type(a.atttypid, a.atttypmod)"
                 + " from pg_attribute a join pg_class r on r.oid = a.attrelid"
