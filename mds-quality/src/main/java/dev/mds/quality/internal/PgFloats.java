@@ -6,11 +6,11 @@ import java.math.RoundingMode;
 
 /**
  * Float values as PostgreSQL 12 and later prints them ({@code extra_float_digits} above 0, psql's and pgjdbc's
- * default): the shortest decimal that reads back as the same value, nearest the exact value among those, in fixed
- * notation for decimal exponents from -4 to 14 (real: to 5) and else as {@code 1.5e+20} / {@code 1e-05};
- * {@code NaN}, {@code Infinity}, {@code -Infinity} and {@code -0} as PostgreSQL spells them. Java prints
- * {@code 1.0E10}, {@code 100.0} and, before Java 19, not always the shortest ({@code 4.9E-324} for 5e-324,
- * {@code 9.999999999999999E22} for 1e+23).
+ * default), as its Ryu computes them: the shortest decimal strictly between the midpoints to the neighbouring values
+ * (never on one, though it would read back), nearest the exact value among those, in fixed notation for decimal
+ * exponents from -4 to 14 (real: to 5) and else as {@code 1.5e+20} / {@code 1e-05}; {@code NaN}, {@code Infinity},
+ * {@code -Infinity} and {@code -0} as PostgreSQL spells them. Java prints {@code 1.0E10}, {@code 100.0} and, before
+ * Java 19, not always the shortest ({@code 4.9E-324} where PostgreSQL prints 5e-324).
  */
 public final class PgFloats {
 
