@@ -44,6 +44,51 @@ class IncrementalStrategiesTest {
     }
 
     @Test
+    void aLongerVarcharUpstreamWidensTheTablesColumnAsDbtExpandsIt(DataSource ds) {
+        // dbt's incremental materialization expands the target's string columns to the new rows' longer ones
+        // (expand_target_column_types) before it writes, whatever on_schema_change says
+        TestSql.sql(ds, "create schema rawwide; create table rawwide.w (id int, code varchar(3), note varchar(5));"
+                + " insert into rawwide.w values (1, 'abc', 'x')");
+        String ignore = "{{ config(materialized='incremental', unique_key='id', on_schema_change='ignore') }}\n"
+                + "select id, code, note from rawwide.w";
+        String append = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                + " on_schema_change='append_new_columns') }}\nselect id, code, note from rawwide.w";
+        run(ds, "wd.i", ignore).assertSucceeded();
+        run(ds, "wd.a", append).assertSucceeded();
+        TestSql.sql(ds, "alter table rawwide.w alter column code type varchar(10), alter column note type text;"
+                + " insert into rawwide.w values (2, 'abcdefgh', 'a longer note')");
+
+        run(ds, "wd.i", ignore).assertSucceeded();
+        run(ds, "wd.a", append).assertSucceeded();
+
+        for (String t : new String[] {"wd.i", "wd.a"}) {
+            assertThatTable(ds, t).containsExactlyInAnyOrder(row(1, "abc", "x"), row(2, "abcdefgh", "a longer note"));
+            assertThat(TestSql.strings(ds, "select string_agg(format_type(atttypid, atttypmod), ', ' order by attnum)"
+                    + " from pg_attribute where attrelid = '" + t + "'::regclass and attnum > 0"))
+                    .containsExactly("integer, character varying(10), text");
+        }
+    }
+
+    @Test
+    void aColumnAViewReadsIsNotWidenedAndItsRowsStillLoadWhenTheyFit(DataSource ds) {
+        // PostgreSQL refuses to change the type of a column a view reads: the column keeps its type, and the run
+        // succeeds as before while the values fit it
+        TestSql.sql(ds, "create schema raw2; create table raw2.w (id int, code varchar(3)); insert into raw2.w values (1, 'abc')");
+        String model = "{{ config(materialized='incremental', unique_key='id', on_schema_change='ignore') }}\n"
+                + "select id, code from raw2.w";
+        run(ds, "wv.t", model).assertSucceeded();
+        TestSql.sql(ds, "create view wv.report as select code from wv.t;"
+                + " alter table raw2.w alter column code type varchar(10); insert into raw2.w values (2, 'xyz')");
+
+        run(ds, "wv.t", model).assertSucceeded();
+
+        assertThatTable(ds, "wv.report").containsExactlyInAnyOrder(row("abc"), row("xyz"));
+        TestSql.sql(ds, "insert into raw2.w values (3, 'too long')");
+        assertThat(run(ds, "wv.t", model).model("wv.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("value too long for type character varying(3)"));
+    }
+
+    @Test
     void mergeRefusesDuplicateAndNullKeysLeavingTheTableUnchanged(DataSource ds) {
         TableFixture.on(ds, "raw.md").columns("id int", "v int").rows(row(1, 1));
         String model = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge') }}\n"

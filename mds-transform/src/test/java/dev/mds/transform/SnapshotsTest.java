@@ -233,6 +233,24 @@ class SnapshotsTest {
     }
 
     @Test
+    void aLongerVarcharInTheQueryWidensTheSnapshotsColumnAsDbtExpandsIt(DataSource ds) {
+        // dbt's snapshot expands the table's string columns to the staged query's longer ones
+        // (expand_target_column_types); a snapshot is never rebuilt, so without it no later run could write the value
+        TestSql.sql(ds, "create schema rawwide; create table rawwide.customers (id int, name varchar(3), updated_at timestamp);"
+                + " insert into rawwide.customers values (1, 'Ann', '2024-01-01')");
+        run(ds, "snapwide.customers", timestamp("rawwide")).assertSucceeded();
+        TestSql.sql(ds, "alter table rawwide.customers alter column name type varchar(20);"
+                + " update rawwide.customers set name = 'Annabelle', updated_at = '2024-02-01'");
+
+        run(ds, "snapwide.customers", timestamp("rawwide")).assertSucceeded();
+
+        assertThat(versions(ds, "snapwide.customers")).containsExactly("1 Ann 2024-01-01 00:00:00..2024-02-01 00:00:00",
+                "1 Annabelle 2024-02-01 00:00:00..-");
+        assertThat(TestSql.strings(ds, "select format_type(atttypid, atttypmod) from pg_attribute"
+                + " where attrelid = 'snapwide.customers'::regclass and attname = 'name'")).containsExactly("character varying(20)");
+    }
+
+    @Test
     void compositeKeyAndADownstreamModelOfTheCurrentVersions(DataSource ds) {
         TestSql.sql(ds, "create schema if not exists raw; create table raw.prices (shop text, sku text, price numeric, changed date);"
                 + " insert into raw.prices values ('a', 'x', 1.5, '2024-01-01'), ('b', 'x', 2, '2024-01-01')");

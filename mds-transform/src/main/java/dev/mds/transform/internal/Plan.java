@@ -10,6 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
@@ -388,6 +390,28 @@ final class Plan {
      */
     static String modelLock(TableName t) {
         return "select pg_advisory_xact_lock(hashtextextended(" + Identifiers.literal("mds.model " + t.quoted()) + ", 0))";
+    }
+
+    private static final Pattern BOUNDED_VARCHAR = Pattern.compile(
+            "character varying\\((\\d+)\\)");
+
+    /**
+     * dbt's expand_target_column_types: the type a table's column of {@code tableType} takes so that new rows'
+     * values of {@code newType} fit, when it is a {@code character varying(n)} and they are a longer
+     * {@code character varying(m)}, an unbounded {@code character varying} or {@code text} (dbt would make a
+     * {@code text} value {@code varchar(256)}); else empty. Types as {@code format_type} prints them.
+     */
+    static Optional<String> widerString(String tableType, String newType) {
+        Matcher table = BOUNDED_VARCHAR.matcher(tableType);
+        if (!table.matches()) {
+            return Optional.empty();
+        }
+        if (newType.equals("text") || newType.equals("character varying")) {
+            return Optional.of(newType);
+        }
+        Matcher wider = BOUNDED_VARCHAR.matcher(newType);
+        return wider.matches() && Long.parseLong(wider.group(1)) > Long.parseLong(table.group(1)) ? Optional.of(newType)
+                : Optional.empty();
     }
 
     static String stageName(ModelSpec m) {

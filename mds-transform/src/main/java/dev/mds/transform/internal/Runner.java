@@ -628,6 +628,10 @@ public final class Runner {
                 staged = checkSnapshot(c, m, check, unchanged);
             } else if (step instanceof Plan.WriteSnapshot w) {
                 refuseCurrentValueOfAnotherTimeZone(c, m, w);
+                if (w.existing().isPresent()) {
+                    widenStrings(c, m, w.existing().get().columns(), w.existing().get().types(),
+                            staged.stream().map(col -> col[0]).toList(), staged.stream().map(col -> col[1]).toList());
+                }
                 rows = 0;
                 for (Plan.Exec e : w.sql(staged.stream().map(col -> col[0]).toList(),
                         staged.stream().map(col -> col[1]).toList())) {
@@ -1060,6 +1064,9 @@ public final class Runner {
                     + " change the model back, rebuild it with fullRefresh(true), or configure on_schema_change="
                     + "'append_new_columns' or 'ignore'); the table is unchanged");
         }
+        if (policy == ModelSpec.OnSchemaChange.IGNORE || policy == ModelSpec.OnSchemaChange.APPEND_NEW_COLUMNS) {
+            widenStrings(c, m, check.targetColumns(), check.targetTypes(), stage, stageTypes);
+        }
         List<String> newKeys = m.uniqueKey().stream().filter(extra::contains).toList();
         if (!newKeys.isEmpty() && policy != ModelSpec.OnSchemaChange.IGNORE && holdsRows(c, m.table())) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + newKeys + " are not in the"
@@ -1108,6 +1115,42 @@ public final class Runner {
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), m.strategy().configName(),
                 "the table is unchanged");
         return written;
+    }
+
+    /**
+     * dbt's expand_target_column_types: widens each {@code character varying(n)} column of the model's table whose
+     * new rows' values are a longer {@code varchar}, or {@code text} ({@link Plan#widerString}), before they are
+     * written. PostgreSQL refuses to change the type of a column a view, rule, trigger, policy, function or
+     * publication reads (dbt's alter_column_type would drop such a view with the column): such a column keeps its
+     * type, and its new values are written as before, failing the model only when one is too long for it.
+     */
+    private static void widenStrings(Connection c, ModelSpec m, List<String> tableColumns, List<String> tableTypes,
+            List<String> columns, List<String> types) throws SQLException {
+        List<String[]> wider = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            int t = tableColumns.indexOf(columns.get(i));
+            if (t >= 0) {
+                String column = columns.get(i);
+                Plan.widerString(tableTypes.get(t), types.get(i)).ifPresent(type -> wider.add(new String[] {column, type}));
+            }
+        }
+        if (wider.isEmpty()) {
+            return;
+        }
+        // what ALTER COLUMN TYPE rebuilds itself (indexes, constraints, defaults, statistics) does not hold a column
+        List<String> held = columns(c, "select distinct a.attname from pg_depend d join pg_attribute a on a.attrelid ="
+                + " d.refobjid and a.attnum = d.refobjsubid where d.refclassid = 'pg_class'::regclass and d.refobjid = ?::regclass"
+                + " and d.refobjsubid > 0 and d.classid not in ('pg_constraint'::regclass, 'pg_attrdef'::regclass,"
+                + " 'pg_statistic_ext'::regclass) and not (d.classid = 'pg_class'::regclass and d.objsubid = 0)",
+                m.table().quoted(), null);
+        for (String[] w : wider) {
+            if (held.contains(w[0])) {
+                LOG.info("{}: column {} keeps its type, shorter than the new rows' {}: an object reads it", m.name(), w[0], w[1]);
+                continue;
+            }
+            update(c, m, new Plan.Exec("alter table " + m.table().quoted() + " alter column " + Identifiers.quote(w[0])
+                    + " type " + w[1], -1, null, false));
+        }
     }
 
     private static boolean holdsRows(Connection c, TableName table) throws SQLException {
