@@ -281,6 +281,26 @@ public final class CdcSetup {
     }
 
     /**
+     * The columns of {@code t} whose type is not pg_catalog's yet has the name of a type there (an enum
+     * {@code public.date}, its array {@code _date}, a domain {@code app.money} over text), as {@code name (type)}.
+     */
+    private static List<String> typesNamedAsBuiltIns(Connection c, TableName t) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select a.attname, format_type(a.atttypid, a.atttypmod)"
+                + " from pg_attribute a join pg_type y on y.oid = a.atttypid where a.attrelid = "
+                + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0 and not a.attisdropped"
+                + " and y.typnamespace <> 'pg_catalog'::regnamespace and exists (select 1 from pg_type b"
+                + " where b.typname = y.typname and b.typnamespace = 'pg_catalog'::regnamespace) order by a.attnum")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1) + " (" + rs.getString(2) + ")");
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
      * A {@code with recursive} clause naming {@code based}: {@code t}'s columns ({@code attnum, attname, atttypid,
      * atttypmod, attstorage}) with {@code base}, the OID of their type's base type through every level of domains
      * (a domain over a domain over boolean[] has boolean[]'s), the type itself for a column of no domain.
@@ -593,6 +613,15 @@ public final class CdcSetup {
                             + " so the target holds the same instant of the day without the source's offset, a value"
                             + " PostgreSQL does not call equal", "ALTER TABLE " + t.quoted() + " ALTER COLUMN ... TYPE"
                             + " text;  -- or time, or accept UTC offsets in the target");
+                }
+                List<String> shadowing = typesNamedAsBuiltIns(c, t);
+                if (!shadowing.isEmpty()) {
+                    warning("table " + t + " has columns of a user's type (an enum, a domain, a composite...) named as"
+                            + " a built-in type of PostgreSQL (" + String.join(", ", shadowing) + "): Debezium and pgjdbc"
+                            + " know a type by its bare name, so they read such a column as the built-in type, and a"
+                            + " value that is not one (an enum 'date' holding 'monday') stops the run", "ALTER TYPE"
+                            + " ... RENAME TO ...;  -- (ALTER DOMAIN for a domain) a name no type of pg_catalog has, or"
+                            + " read the table with JdbcIncrementalSource");
                 }
                 List<String> generated = generatedColumns(c, t);
                 if (!generated.isEmpty()) {
