@@ -147,7 +147,7 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
             boolean found = false;
             for (Change c : changes) {
                 if (c.kind() == kind) {
-                    Row[] expected = Rows.jsonb(actual.dataSource(), typesOf(c.table()), new Row[] {e}, c.table());
+                    Row[] expected = Rows.expected(actual.dataSource(), typesOf(c.table()), new Row[] {e}, c.table());
                     found |= Rows.sameRow(c.before().or(c::after).orElseThrow(), expected[0]);
                 }
             }
@@ -182,7 +182,7 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
     /** A value expected in column {@code i} of the change's table: JSON text for a jsonb column read as jsonb. */
     private Object expected(Change change, int i, Object value) {
         List<String> types = typesOf(change.table());
-        return Rows.jsonb(actual.dataSource(), List.of(types.get(i)), new Row[] {Row.row(value)}, change.table())[0].get(0);
+        return Rows.expected(actual.dataSource(), List.of(types.get(i)), new Row[] {Row.row(value)}, change.table())[0].get(0);
     }
 
     private List<String> typesOf(TableName table) {

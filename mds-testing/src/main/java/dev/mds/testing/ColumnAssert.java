@@ -20,14 +20,14 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         this.expectedAs = expectedAs;
     }
 
-    /** The values of column {@code index} of {@code read}, an expected value for a jsonb column read as {@link Rows#jsonb} reads it. */
+    /** The values of column {@code index} of {@code read}, an expected value for a jsonb column read as {@link Rows#expected} reads it. */
     static ColumnAssert of(String name, javax.sql.DataSource dataSource, Rows.Read read, int index) {
         List<Object> values = new ArrayList<>();
         for (Row r : read.rows()) {
             values.add(r.get(index));
         }
         List<String> type = List.of(read.types().get(index));
-        return new ColumnAssert(name, values, e -> Rows.jsonb(dataSource, type, new Row[] {Row.row(e)}, name)[0].get(0));
+        return new ColumnAssert(name, values, e -> Rows.expected(dataSource, type, new Row[] {Row.row(e)}, name)[0].get(0));
     }
 
     /** Fails unless every value is one of these (and each of these occurs, as AssertJ's containsOnly). */

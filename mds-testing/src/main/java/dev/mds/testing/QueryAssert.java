@@ -54,7 +54,7 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
     /** Fails unless the query returns exactly these rows, in this order. */
     public QueryAssert containsExactly(Row... given) {
         Rows.Read read = read();
-        Row[] expected = Rows.jsonb(dataSource, read.types(), given, query());
+        Row[] expected = Rows.expected(dataSource, read.types(), given, query());
         List<Row> found = read.rows();
         int first = 0;
         while (first < expected.length && first < found.size() && Rows.sameRow(found.get(first), expected[first])) {
@@ -74,7 +74,7 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
     /** Fails unless the query returns exactly these rows, in any order, duplicates counted. */
     public QueryAssert containsExactlyInAnyOrder(Row... given) {
         Rows.Read read = read();
-        Row[] expected = Rows.jsonb(dataSource, read.types(), given, query());
+        Row[] expected = Rows.expected(dataSource, read.types(), given, query());
         Rows.Mismatch mismatch = Rows.inAnyOrder(read.rows(), expected);
         if (!mismatch.none()) {
             failWithMessage("Query %s does not return exactly the expected %s rows (it returns %s).%n%s", query(),
@@ -94,7 +94,7 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
             failWithMessage("Query %s returns rows while no row to look for was given; it returns %s:%n%s", query(),
                     read.rows().size(), shown(read.rows()));
         }
-        List<Row> missing = Rows.missing(read.rows(), Rows.jsonb(dataSource, read.types(), given, query()));
+        List<Row> missing = Rows.missing(read.rows(), Rows.expected(dataSource, read.types(), given, query()));
         if (!missing.isEmpty()) {
             failWithMessage("Query %s lacks %s expected rows:%n%s%nIt returns %s rows:%n%s%s", query(), missing.size(),
                     Rows.render(missing), read.rows().size(), shown(read.rows()),

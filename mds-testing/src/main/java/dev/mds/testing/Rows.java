@@ -180,12 +180,28 @@ final class Rows {
     }
 
     /**
-     * The expected rows with each value given as JSON text ({@code String} or pgjdbc's {@code PGobject}) for a
-     * {@code jsonb} column as a {@link Values.Jsonb} of PostgreSQL's reading of it, so that it compares by meaning (key
-     * order and white space do not matter); text that is no JSON stays as it is, and matches nothing. {@code of} names
-     * what is read, for the error when the database cannot be asked.
+     * The expected rows as the rows read are compared: each value given as JSON text ({@code String} or pgjdbc's
+     * {@code PGobject}) for a {@code jsonb} column as a {@link Values.Jsonb} of PostgreSQL's reading of it, so that it
+     * compares by meaning (key order and white space do not matter); text that is no JSON stays as it is, and matches
+     * nothing. A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
+     * spaces, as {@link #value} reads the column: PostgreSQL ignores a {@code char(n)}'s padding when it compares.
+     * {@code of} names what is read, for the error when the database cannot be asked.
      */
-    static Row[] jsonb(DataSource dataSource, List<String> types, Row[] expected, Object of) {
+    static Row[] expected(DataSource dataSource, List<String> types, Row[] expected, Object of) {
+        if (types.contains("bpchar") || types.contains("_bpchar")) {
+            expected = expected.clone();
+            for (int r = 0; r < expected.length; r++) {
+                if (expected[r].size() == types.size()) {
+                    Object[] values = expected[r].values().toArray();
+                    for (int i = 0; i < values.length; i++) {
+                        if (types.get(i).equals("bpchar") || types.get(i).equals("_bpchar")) {
+                            values[i] = unpadded(values[i]);
+                        }
+                    }
+                    expected[r] = Row.row(values);
+                }
+            }
+        }
         if (!types.contains("jsonb")) {
             return expected;
         }
@@ -224,12 +240,16 @@ final class Rows {
      * {@code timestamp} that does not exist there, inside a daylight-saving gap, comes back shifted by an hour;
      * {@code timestamptz} would lose its instant). A {@code bit(n)} of more than one bit is its text ({@code 101}):
      * pgjdbc would read it as a boolean and fail. An {@code xml} value is its text: pgjdbc's {@code SQLXML} equals nothing.
-     * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning.
+     * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning. A {@code char(n)} value
+     * (and each element of a {@code char(n)[]}) is its text without trailing spaces, as {@code ::text} gives it:
+     * PostgreSQL ignores the padding when it compares ({@code 'ab'::char(5) = 'ab'}).
      */
     private static Object value(ResultSet rs, int i, ResultSetMetaData md) throws SQLException {
         return switch (md.getColumnTypeName(i)) {
             case "bit" -> md.getPrecision(i) == 1 ? rs.getObject(i) : rs.getString(i);
             case "xml" -> rs.getString(i);
+            case "bpchar" -> unpadded(rs.getString(i));
+            case "_bpchar" -> unpadded(elements(rs.getObject(i)));
             case "jsonb" -> rs.getString(i) == null ? null : new Values.Jsonb(rs.getString(i));
             case "timestamptz" -> rs.getObject(i, OffsetDateTime.class);
             case "timestamp" -> rs.getObject(i, LocalDateTime.class);
@@ -247,6 +267,36 @@ final class Rows {
      */
     private static Object elements(Object v) throws SQLException {
         return v instanceof java.sql.Array a ? a.getArray() : v;
+    }
+
+    /**
+     * A string (or a {@code Character}) without its trailing spaces (not other white space: PostgreSQL pads with spaces), an array's or list's strings likewise (an array as an {@code Object[]});
+     * any other value as it is.
+     */
+    private static Object unpadded(Object v) {
+        if (v instanceof String || v instanceof Character) {
+            String str = v.toString();
+            int end = str.length();
+            while (end > 0 && str.charAt(end - 1) == ' ') {
+                end--;
+            }
+            return str.substring(0, end);
+        }
+        if (v instanceof Object[] arr) {
+            Object[] out = new Object[arr.length];
+            for (int i = 0; i < arr.length; i++) {
+                out[i] = unpadded(arr[i]);
+            }
+            return out;
+        }
+        if (v instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object o : list) {
+                out.add(unpadded(o));
+            }
+            return out;
+        }
+        return v;
     }
 
     private static final DateTimeFormatter TIMETZ = new DateTimeFormatterBuilder().append(DateTimeFormatter.ISO_LOCAL_TIME)

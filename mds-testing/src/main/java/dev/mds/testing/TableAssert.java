@@ -102,7 +102,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     /** Fails unless the table's rows (in the chosen columns) are exactly these, in any order, duplicates counted. */
     public TableAssert containsExactlyInAnyOrder(Row... given) {
         Rows.Read read = read(Integer.MAX_VALUE);
-        Row[] expected = Rows.jsonb(dataSource, read.types(), given, actual);
+        Row[] expected = Rows.expected(dataSource, read.types(), given, actual);
         Rows.Mismatch mismatch = Rows.inAnyOrder(read.rows(), expected);
         if (!mismatch.none()) {
             failWithMessage("Table %s%s does not hold exactly the expected %s rows (it holds %s).%n%s", actual,
@@ -125,7 +125,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
                     columns.isEmpty() ? "" : " " + columns, actualRows.size(),
                     Rows.render(actualRows.subList(0, Math.min(Rows.SHOWN, actualRows.size()))));
         }
-        List<Row> missing = Rows.missing(actualRows, Rows.jsonb(dataSource, read.types(), given, actual));
+        List<Row> missing = Rows.missing(actualRows, Rows.expected(dataSource, read.types(), given, actual));
         if (!missing.isEmpty()) {
             List<Row> shown = actualRows.subList(0, Math.min(Rows.SHOWN, actualRows.size()));
             failWithMessage("Table %s%s lacks %s expected rows:%n%s%nIt holds %s rows%s:%n%s%s", actual,
