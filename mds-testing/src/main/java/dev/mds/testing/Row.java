@@ -50,7 +50,10 @@ public final class Row {
     /**
      * A value as a failure message shows it: a string in quotes (so that {@code ''}, the string {@code 'null'} and
      * NULL, shown as {@code null}, differ), an array with its elements, bytes as hex, so that the rows of a failed bytea comparison show how they
-     * differ.
+     * differ. A string holding a character one cannot see (a line break, a tab, another control character, white
+     * space other than the space, a zero-width or other format character) is shown as PostgreSQL's escaped text,
+     * {@code E'a\r\nb'} ({@code \n}, {@code \r}, {@code \t}, {@code \b}, {@code \f}, else <code>&#92;uXXXX</code>;
+     * a backslash doubled, a quote as {@code \'}), so that {@code 'a\r\nb'} and {@code 'a\nb'} do not look alike.
      */
     static String show(Object v) {
         if (v != null && v.getClass().isArray() && !(v instanceof byte[])) {
@@ -61,8 +64,40 @@ public final class Row {
             }
             return s.toString();
         }
-        return v instanceof String str ? "'" + str + "'"
+        return v instanceof String str ? quoted(str)
                 : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v);
+    }
+
+    private static String quoted(String str) {
+        if (str.chars().noneMatch(Row::invisible)) {
+            return "'" + str + "'";
+        }
+        StringBuilder s = new StringBuilder("E'");
+        for (int i = 0; i < str.length(); i++) {
+            char c = str.charAt(i);
+            switch (c) {
+                case '\\' -> s.append("\\\\");
+                case '\'' -> s.append("\\'");
+                case '\n' -> s.append("\\n");
+                case '\r' -> s.append("\\r");
+                case '\t' -> s.append("\\t");
+                case '\b' -> s.append("\\b");
+                case '\f' -> s.append("\\f");
+                default -> {
+                    if (invisible(c)) {
+                        s.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        s.append(c);
+                    }
+                }
+            }
+        }
+        return s.append('\'').toString();
+    }
+
+    /** A control character, white space other than the space, or a format character (zero-width space, BOM ...). */
+    private static boolean invisible(int c) {
+        return Character.isISOControl(c) || (Character.isSpaceChar(c) && c != ' ') || Character.getType(c) == Character.FORMAT;
     }
 
     /** The values as a failure message shows them: {@code ['a', '', null]}. */
