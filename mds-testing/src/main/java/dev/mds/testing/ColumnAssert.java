@@ -58,7 +58,7 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         }
         if (!unexpected.isEmpty() || !missing.isEmpty()) {
             failWithMessage("Column %s should contain only %s%nbut has unexpected values %s%nand lacks %s", name,
-                    Row.show(Arrays.asList(expected)), Row.show(unexpected), Row.show(missing));
+                    Row.show(Arrays.asList(expected)), first(unexpected), first(missing));
         }
         return this;
     }
@@ -83,9 +83,15 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
             }
         }
         if (!dups.isEmpty()) {
-            failWithMessage("Column %s should have no duplicates but repeats %s", name, Row.show(dups));
+            failWithMessage("Column %s should have no duplicates but repeats %s", name, first(dups));
         }
         return this;
+    }
+
+    /** The first {@value Rows#SHOWN} values as a failure shows them, then how many more there are. */
+    private static String first(List<Object> values) {
+        return values.size() <= Rows.SHOWN ? Row.show(values)
+                : Row.show(values.subList(0, Rows.SHOWN)) + " and " + (values.size() - Rows.SHOWN) + " more";
     }
 
     /** The column's values, for AssertJ's general list assertions (a jsonb value as its text). */

@@ -46,7 +46,7 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
     public QueryAssert isEmpty() {
         List<Row> rows = read().rows();
         if (!rows.isEmpty()) {
-            failWithMessage("Expected query %s to return no row but it returns %s:%n%s", query(), rows.size(), shown(rows));
+            failWithMessage("Expected query %s to return no row but it returns %s:%n%s", query(), rows.size(), Rows.render(rows));
         }
         return this;
     }
@@ -65,7 +65,7 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
             failWithMessage("Query %s does not return exactly the expected %s rows in order (it returns %s).%n"
                             + "First difference at row %s: expected %s, found %s%n%s", query(), expected.length, found.size(),
                     first + 1, first < expected.length ? expected[first] : "no row", first < found.size() ? found.get(first) : "no row",
-                    mismatch.none() ? "It returns the expected rows in another order:" + System.lineSeparator() + shown(found)
+                    mismatch.none() ? "It returns the expected rows in another order:" + System.lineSeparator() + Rows.render(found)
                             : Rows.missingAndUnexpected(read.names(), mismatch));
         }
         return this;
@@ -92,12 +92,12 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
         Rows.Read read = read();
         if (given.length == 0 && !read.rows().isEmpty()) {
             failWithMessage("Query %s returns rows while no row to look for was given; it returns %s:%n%s", query(),
-                    read.rows().size(), shown(read.rows()));
+                    read.rows().size(), Rows.render(read.rows()));
         }
         List<Row> missing = Rows.missing(read.rows(), Rows.expected(dataSource, read.types(), given, query()));
         if (!missing.isEmpty()) {
             failWithMessage("Query %s lacks %s expected rows:%n%s%nIt returns %s rows:%n%s%s", query(), missing.size(),
-                    Rows.render(missing), read.rows().size(), shown(read.rows()),
+                    Rows.render(missing), read.rows().size(), Rows.render(read.rows()),
                     Rows.differences(read.names(), missing, read.rows()));
         }
         return this;
@@ -117,12 +117,6 @@ public final class QueryAssert extends AbstractAssert<QueryAssert, String> {
     /** The query as a failure names it: its text in quotes, then its parameters. */
     private String query() {
         return "\"" + actual + "\"" + (params.isEmpty() ? "" : " with parameters " + Row.show(params));
-    }
-
-    /** The first {@value Rows#SHOWN} rows, saying when there are more. */
-    private static String shown(List<Row> rows) {
-        return Rows.render(rows.subList(0, Math.min(Rows.SHOWN, rows.size())))
-                + (rows.size() > Rows.SHOWN ? System.lineSeparator() + "  ... " + (rows.size() - Rows.SHOWN) + " more" : "");
     }
 
     private Rows.Read read() {

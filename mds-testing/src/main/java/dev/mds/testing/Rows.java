@@ -170,11 +170,17 @@ final class Rows {
         return true;
     }
 
-    /** One row a line, indented; {@code (none)} for no row. */
+    /**
+     * One row a line, indented, the first {@value #SHOWN} of them and then how many more there are (a failure on a big
+     * table stays readable); {@code (none)} for no row.
+     */
     static String render(List<Row> rows) {
         StringBuilder s = new StringBuilder();
-        for (Row r : rows) {
+        for (Row r : rows.subList(0, Math.min(SHOWN, rows.size()))) {
             s.append("  ").append(r).append(System.lineSeparator());
+        }
+        if (rows.size() > SHOWN) {
+            s.append("  ... ").append(rows.size() - SHOWN).append(" more");
         }
         return s.length() == 0 ? "  (none)" : s.toString().stripTrailing();
     }
