@@ -7,6 +7,7 @@ import dev.mds.core.PostgresDialect;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.transform.Audit;
+import dev.mds.transform.Materialization;
 import dev.mds.transform.ModelResult;
 import dev.mds.transform.ModelStatus;
 import dev.mds.transform.RunResults;
@@ -629,7 +630,7 @@ public final class Runner {
             } else if (step instanceof Plan.WriteSnapshot w) {
                 refuseCurrentValueOfAnotherTimeZone(c, m, w);
                 if (w.existing().isPresent()) {
-                    widenStrings(c, m, w.existing().get().columns(), w.existing().get().types(),
+                    widenStrings(c, m, Identifiers.quote("pg_temp", w.stage()), w.existing().get().columns(), w.existing().get().types(),
                             staged.stream().map(col -> col[0]).toList(), staged.stream().map(col -> col[1]).toList());
                 }
                 rows = 0;
@@ -1065,7 +1066,7 @@ public final class Runner {
                     + "'append_new_columns' or 'ignore'); the table is unchanged");
         }
         if (policy == ModelSpec.OnSchemaChange.IGNORE || policy == ModelSpec.OnSchemaChange.APPEND_NEW_COLUMNS) {
-            widenStrings(c, m, check.targetColumns(), check.targetTypes(), stage, stageTypes);
+            widenStrings(c, m, Identifiers.quote("pg_temp", check.stage()), check.targetColumns(), check.targetTypes(), stage, stageTypes);
         }
         List<String> newKeys = m.uniqueKey().stream().filter(extra::contains).toList();
         if (!newKeys.isEmpty() && policy != ModelSpec.OnSchemaChange.IGNORE && holdsRows(c, m.table())) {
@@ -1119,37 +1120,56 @@ public final class Runner {
 
     /**
      * dbt's expand_target_column_types: widens each {@code character varying(n)} column of the model's table whose
-     * new rows' values are a longer {@code varchar}, or {@code text} ({@link Plan#widerString}), before they are
-     * written. PostgreSQL refuses to change the type of a column a view, rule, trigger, policy, function or
-     * publication reads (dbt's alter_column_type would drop such a view with the column): such a column keeps its
-     * type, and its new values are written as before, failing the model only when one is too long for it.
+     * new rows' ({@code stage}'s) values are a longer {@code varchar}, or {@code text} ({@link Plan#widerString}),
+     * before they are written. PostgreSQL refuses to change the type of a column a view, rule, trigger, policy,
+     * function or publication reads (dbt's alter_column_type would drop such a view with the column): such a column
+     * keeps its type and its new values are written as before while they fit; one that does not is refused here,
+     * naming the column, its longest new value and what reads it.
      */
-    private static void widenStrings(Connection c, ModelSpec m, List<String> tableColumns, List<String> tableTypes,
-            List<String> columns, List<String> types) throws SQLException {
+    private static void widenStrings(Connection c, ModelSpec m, String stage, List<String> tableColumns,
+            List<String> tableTypes, List<String> columns, List<String> types) throws SQLException {
         List<String[]> wider = new ArrayList<>();
         for (int i = 0; i < columns.size(); i++) {
             int t = tableColumns.indexOf(columns.get(i));
             if (t >= 0) {
                 String column = columns.get(i);
-                Plan.widerString(tableTypes.get(t), types.get(i)).ifPresent(type -> wider.add(new String[] {column, type}));
+                String type = types.get(i);
+                Plan.widerString(tableTypes.get(t), type).ifPresent(to -> wider.add(new String[] {column, to,
+                        tableTypes.get(t)}));
             }
         }
         if (wider.isEmpty()) {
             return;
         }
         // what ALTER COLUMN TYPE rebuilds itself (indexes, constraints, defaults, statistics) does not hold a column
-        List<String> held = columns(c, "select distinct a.attname from pg_depend d join pg_attribute a on a.attrelid ="
-                + " d.refobjid and a.attnum = d.refobjsubid where d.refclassid = 'pg_class'::regclass and d.refobjid = ?::regclass"
+        List<String[]> held = rows(c, "select distinct a.attname, pg_describe_object(d.classid, d.objid, d.objsubid)"
+                + " from pg_depend d join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid"
+                + " where d.refclassid = 'pg_class'::regclass and d.refobjid = (select c.oid from pg_class c"
+                + " join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?)"
                 + " and d.refobjsubid > 0 and d.classid not in ('pg_constraint'::regclass, 'pg_attrdef'::regclass,"
-                + " 'pg_statistic_ext'::regclass) and not (d.classid = 'pg_class'::regclass and d.objsubid = 0)",
-                m.table().quoted(), null);
+                + " 'pg_statistic_ext'::regclass) and not (d.classid = 'pg_class'::regclass and d.objsubid = 0) order by 2",
+                m.table());
         for (String[] w : wider) {
-            if (held.contains(w[0])) {
-                LOG.info("{}: column {} keeps its type, shorter than the new rows' {}: an object reads it", m.name(), w[0], w[1]);
+            List<String> readers = held.stream().filter(h -> h[0].equals(w[0])).map(h -> h[1]).toList();
+            if (readers.isEmpty()) {
+                update(c, m, new Plan.Exec("alter table " + m.table().quoted() + " alter column " + Identifiers.quote(w[0])
+                        + " type " + w[1], -1, null, false));
                 continue;
             }
-            update(c, m, new Plan.Exec("alter table " + m.table().quoted() + " alter column " + Identifiers.quote(w[0])
-                    + " type " + w[1], -1, null, false));
+            List<String[]> longest = rows(c, "select max(char_length(" + Identifiers.quote(w[0]) + "))::text from "
+                    + stage);
+            String chars = longest.get(0)[0];
+            int limit = Integer.parseInt(w[2].replaceAll("\\D", ""));
+            if (chars != null && Integer.parseInt(chars) > limit) {
+                throw new Failure(m.name() + " (" + m.source() + "): column " + w[0] + " is " + w[2] + " in the table and"
+                        + " a new row's value has " + chars + " characters (the new rows' column is " + w[1] + "); it is"
+                        + " not widened, as dbt would widen it, because " + String.join(", ", readers) + " reads it (drop"
+                        + " that, alter the column's type, and create it again); the "
+                        + (m.materialization() == Materialization.SNAPSHOT ? "snapshot" : "table")
+                        + " is unchanged");
+            }
+            LOG.info("{}: column {} keeps its type {}, shorter than the new rows' {}: {} reads it", m.name(), w[0], w[2],
+                    w[1], String.join(", ", readers));
         }
     }
 
