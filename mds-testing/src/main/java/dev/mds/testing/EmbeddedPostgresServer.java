@@ -38,9 +38,11 @@ public final class EmbeddedPostgresServer extends PostgresServer {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
     private final EmbeddedPostgres postgres;
+    private final ServerOutput output;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, ServerOutput output) {
         this.postgres = postgres;
+        this.output = output;
     }
 
     /** A builder of a server of its own (most tests use the shared one). */
@@ -75,6 +77,8 @@ public final class EmbeddedPostgresServer extends PostgresServer {
             postgres.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stop the embedded PostgreSQL", e);
+        } finally {
+            output.close();
         }
     }
 
@@ -134,13 +138,21 @@ public final class EmbeddedPostgresServer extends PostgresServer {
                 // the server answering on the port must be this one: zonky's start-up check only connects to the port,
                 // and takes another server listening there (whose port this one could not bind) for this one
                 String instance = UUID.randomUUID().toString();
-                EmbeddedPostgres pg = start(instance);
+                ServerOutput output = ServerOutput.open();
+                EmbeddedPostgres pg;
+                try {
+                    pg = start(instance, output);
+                } catch (RuntimeException e) {
+                    output.close();
+                    throw e;
+                }
                 if (answers(pg, instance)) {
                     LOG.info("embedded PostgreSQL started on port {} in {} ms", pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
-                    return new EmbeddedPostgresServer(pg);
+                    return new EmbeddedPostgresServer(pg, output);
                 }
                 int taken = pg.getPort();
                 closeQuietly(pg);
+                output.close();
                 if (port > 0 || attempt == 3) {
                     throw new MdsException("cannot start the embedded PostgreSQL: port " + taken + " is in use by another"
                             + " PostgreSQL server" + (port > 0 ? "; choose another port()" : " (three free ports were taken"
@@ -151,9 +163,10 @@ public final class EmbeddedPostgresServer extends PostgresServer {
             }
         }
 
-        private EmbeddedPostgres start(String instance) {
+        private EmbeddedPostgres start(String instance, ServerOutput output) {
             try {
-                EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setPGStartupWait(startTimeout);
+                EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setPGStartupWait(startTimeout)
+                        .setOutputRedirector(output.redirect()).setErrorRedirector(output.redirect());
                 settings.forEach(b::setServerConfig);
                 b.setServerConfig(INSTANCE_SETTING, instance);
                 if (dataDirectory != null) {
@@ -164,7 +177,10 @@ public final class EmbeddedPostgresServer extends PostgresServer {
                 }
                 return b.start();
             } catch (IOException e) {
-                throw new MdsException("cannot start the embedded PostgreSQL: " + e.getMessage(), e);
+                // zonky waits for the whole start timeout for a server that exited at once, and says only that it
+                // gave up; the reason is in the server's output
+                throw new MdsException("cannot start the embedded PostgreSQL: " + output.reason().map(r -> r + " (").orElse("")
+                        + e.getMessage() + output.reason().map(r -> ")").orElse(""), e);
             }
         }
 
@@ -198,6 +214,90 @@ public final class EmbeddedPostgresServer extends PostgresServer {
                 pg.close();   // stops what was started, if anything, and deletes its data directory
             } catch (IOException | RuntimeException e) {
                 LOG.debug("embedded PostgreSQL: could not clean up a server that did not start: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * The output of the server ({@code pg_ctl} and the postmaster it starts), written to a temporary file so that a
+     * failed start can quote PostgreSQL's reason, and copied line by line to the log at INFO (as zonky logs it when it
+     * reads the output itself) by a daemon thread, until {@link #close()}.
+     */
+    private static final class ServerOutput implements AutoCloseable {
+        private static final Logger OUTPUT_LOG = LoggerFactory.getLogger(EmbeddedPostgres.class);
+        private final Path file;
+        private final Thread copier;
+        private volatile boolean closed;
+
+        private ServerOutput(Path file) {
+            this.file = file;
+            this.copier = new Thread(this::copy, "mds-embedded-postgres-output");
+            copier.setDaemon(true);
+        }
+
+        static ServerOutput open() {
+            try {
+                ServerOutput out = new ServerOutput(java.nio.file.Files.createTempFile("mds-embedded-postgres-", ".log"));
+                // zonky's shutdown hook for a server that failed to start runs pg_ctl stop at exit, which writes here again
+                out.file.toFile().deleteOnExit();
+                out.copier.start();
+                return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the embedded PostgreSQL's output file", e);
+            }
+        }
+
+        ProcessBuilder.Redirect redirect() {
+            return ProcessBuilder.Redirect.appendTo(file.toFile());
+        }
+
+        /** PostgreSQL's FATAL, PANIC and ERROR lines and pg_ctl's complaints, one after the other; empty when there are none. */
+        java.util.Optional<String> reason() {
+            try {
+                String reason = java.nio.file.Files.readAllLines(file).stream().map(String::strip)
+                        .filter(l -> l.contains("FATAL:") || l.contains("PANIC:") || l.contains("ERROR:") || l.startsWith("pg_ctl:"))
+                        .map(l -> l.replaceFirst("^waiting for server to start\\.*", ""))
+                        .collect(java.util.stream.Collectors.joining("; "));
+                return reason.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(reason);
+            } catch (IOException | RuntimeException e) {
+                return java.util.Optional.empty();
+            }
+        }
+
+        private void copy() {
+            try (java.io.BufferedReader in = java.nio.file.Files.newBufferedReader(file,
+                    java.nio.charset.StandardCharsets.UTF_8)) {
+                while (true) {
+                    boolean last = closed;   // read after close() was called: what was written until then, then stop
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        OUTPUT_LOG.info("{}", line);
+                    }
+                    if (last) {
+                        return;
+                    }
+                    Thread.sleep(100);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("embedded PostgreSQL: stopped copying the server's output to the log: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Copies what is left to the log, stops copying and deletes the file. */
+        @Override
+        public void close() {
+            closed = true;
+            try {
+                copier.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                java.nio.file.Files.deleteIfExists(file);
+            } catch (IOException e) {
+                LOG.debug("embedded PostgreSQL: could not delete {}: {}", file, e.toString());
             }
         }
     }
