@@ -671,6 +671,8 @@ class CdcApplyTest {
      * its live rows only ({@code where _deleted_at is null}) takes a key change, and took a swap of two rows' keys
      * through a temporary key only with HARD deletes: one MERGE updating both rows met the other row's value ("duplicate
      * key value violates unique constraint"). The stored rows of keys deleted and written again are marked deleted first.
+     * The temporary key 100, created and deleted within the batch, is left marked deleted with its last values (counted
+     * as deleted), as the batch cut between its create and its delete leaves it (see {@code SoftDeleteCutsTest}).
      */
     @Test
     void aKeySwapWithSoftDeletesIntoATargetUniqueAmongLiveRowsIsApplied(DataSource ds) {
@@ -683,9 +685,10 @@ class CdcApplyTest {
         List<ChangeEvent> swap = List.of(delete(3, 30), create(100, "c", "z", 30), delete(4, 31), create(3, "d", "w", 31),
                 delete(100, 32), create(4, "c", "z", 32));
         LoadResult r = loader.load(batch(swap.toArray(ChangeEvent[]::new)));
-        assertThat(r.deleted()).isZero();
+        assertThat(r.deleted()).isEqualTo(1);
         assertThatTable(ds, "raw.soft_swap").columns("user_id", "name", "_mds_commit")
-                .containsExactlyInAnyOrder(row(1, "a", 20), row(101, "a", 20), row(3, "d", 31), row(4, "c", 32));
+                .containsExactlyInAnyOrder(row(1, "a", 20), row(101, "a", 20), row(3, "d", 31), row(4, "c", 32),
+                        row(100, "c", 32));
         assertThat(queryString(ds, "select string_agg(user_id::text, ',' order by user_id) from raw.soft_swap"
                 + " where _deleted_at is null")).as("live rows").isEqualTo("3,4,101");
         assertThat(loader.load(batch(swap.toArray(ChangeEvent[]::new))).changed()).as("a replay").isZero();

@@ -32,6 +32,7 @@ import dev.mds.load.DeleteMode;
 import dev.mds.load.LoadResult;
 import dev.mds.load.OnBadRow;
 import dev.mds.load.OverwriteMode;
+import dev.mds.load.RefusedRowsException;
 import dev.mds.load.SyncMode;
 import dev.mds.load.internal.CopyBinary.Encoding;
 import java.math.BigDecimal;
@@ -990,7 +991,7 @@ public final class LoadEngine {
             for (Row r = last; r != null; r = r.before) {
                 deletes |= r.delete;
                 reads |= r.read;
-                if (!r.delete) {
+                if (!r.delete || r.withValues) {
                     for (int i = 0; i < r.values.size(); i++) {
                         if (Unchanged.is(r.values.get(i))) {
                             unchanged.set(i);
@@ -1081,14 +1082,14 @@ public final class LoadEngine {
         // Deletes before upserts: after the fold a key is either deleted or upserted, so the order changes no key's
         // outcome, but a primary-key update (a delete of the old key, an insert of the new) into a target unique on
         // another column too must lose its old row before the new one is written
-        long deleted = deletes ? cdcDeletes(c, plan, rows, tombstones) : 0;
+        long deleted = deletes ? cdcDeletes(c, plan, rows, tombstones, rejects) : 0;
         long[] counts = mergeCounts(c, plan, statements.cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
                 new RefusedWrites.MergeShape(statements.cdcUpsertSource(plan, tombstones, useTombstones, reads), LoadStatements.cdcMatched(reads), rows, rejects,
                         changeWriter(plan)));
         staged -= counts[2];
         if (deletes && counts[2] > 0) {
             // DEAD_LETTER staged a refused upsert's earlier events in its place, which may be a delete
-            deleted += cdcDeletes(c, plan, rows, tombstones);
+            deleted += cdcDeletes(c, plan, rows, tombstones, rejects);
         }
         if (useTombstones) {
             Sql.update(c, statements.cdcForgetTombstonesSql(plan, tombstones, reads));
@@ -1114,28 +1115,38 @@ public final class LoadEngine {
 
     /**
      * Applies the staged deletes (SOFT: marks the rows) in the write step's savepoint, then records their tombstones.
+     * With SOFT and {@link OnBadRow#DEAD_LETTER}, values a delete carried that the table refuses are set aside and the
+     * delete runs again (see {@link RefusedWrites#byDelete(Connection, Plan, List, Rejects, RowWriter, SQLException,
+     * MdsException)}).
      *
      * @return rows deleted or marked
      */
-    private long cdcDeletes(Connection c, Plan plan, List<Row> rows, TableName tombstones) {
+    private long cdcDeletes(Connection c, Plan plan, List<Row> rows, TableName tombstones, Rejects rejects) {
         String sql = SAVEPOINT_APPLY + statements.cdcDeleteSql(plan);
         long deleted = 0;
-        long t0 = System.nanoTime();
-        try (Statement st = c.createStatement()) {
-            boolean results = st.execute(sql);   // the savepoint's result, then the delete's
-            while (results || st.getLargeUpdateCount() != -1) {
-                if (!results) {
-                    deleted = st.getLargeUpdateCount();
+        for (boolean done = false; !done; ) {
+            long t0 = System.nanoTime();
+            try (Statement st = c.createStatement()) {
+                boolean results = st.execute(sql);   // the savepoint's result, then the delete's
+                while (results || st.getLargeUpdateCount() != -1) {
+                    if (!results) {
+                        deleted = st.getLargeUpdateCount();
+                    }
+                    results = st.getMoreResults();
                 }
-                results = st.getMoreResults();
+                Sql.logged(sql, t0);
+                done = true;
+            } catch (SQLException x) {
+                MdsException e = Sql.failed(sql, x);
+                if (!RefusedWrites.isRefusal(x)) {
+                    throw e;
+                }
+                // SOFT with DEAD_LETTER: the values a delete carried may be set aside, the delete staged again
+                Optional<RefusedRowsException> refused = onRefusal.byDelete(c, plan, rows, rejects, changeWriter(plan), x, e);
+                if (refused.isPresent()) {
+                    throw refused.get();
+                }
             }
-            Sql.logged(sql, t0);
-        } catch (SQLException x) {
-            MdsException e = Sql.failed(sql, x);
-            if (RefusedWrites.isRefusal(x)) {
-                throw onRefusal.byDelete(c, plan, rows, x, e);
-            }
-            throw e;
         }
         Sql.update(c, RELEASE_APPLY + statements.cdcTombstoneSql(plan, tombstones));
         return deleted;
@@ -1406,6 +1417,7 @@ public final class LoadEngine {
             }
         }
         boolean deadLetter = spec.onBadRow() != OnBadRow.FAIL;   // DEAD_LETTER or SKIP: set aside
+        boolean soft = spec.deleteMode() == DeleteMode.SOFT;
         int width = batch.schema().size();
         int keyWidth = plan.keyIndex.length;
         HashMap<Object, Row> byKey = new LinkedHashMap<>(Math.max(16, count * 4 / 3 + 1));
@@ -1535,7 +1547,13 @@ public final class LoadEngine {
             } else if (!beside.isEmpty()) {
                 beside.remove(k);
             }
-            if (e.isDelete()) {
+            boolean withValues = false;
+            if (e.isDelete() && soft && prev != null && (!prev.delete || prev.withValues)) {
+                // SOFT: the row marked deleted holds what the key's earlier events of the batch left it, as it would
+                // when the batch were cut between them and the delete (the marked row holds the last values)
+                folded = prev.values;
+                withValues = true;
+            } else if (e.isDelete()) {
                 Object[] values = new Object[width];
                 for (int j = 0; j < keyWidth; j++) {
                     values[plan.keyIndex[j]] = keyValues[j];
@@ -1576,7 +1594,8 @@ public final class LoadEngine {
                 lastDelete.put(k, e);
             }
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
-                    e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null, besideStored));
+                    e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null, besideStored,
+                    withValues));
         }
         List<ChangeEvent> replacedDeletes = new ArrayList<>();
         List<Object> replacedKeys = new ArrayList<>();
@@ -2470,7 +2489,8 @@ public final class LoadEngine {
         int n = plan.columns.size();
         int[] flags = plan.unchanged.stream().toArray();
         boolean numbered = flags.length > 0;
-        Encoding[] extra = new Encoding[5 + flags.length + (numbered ? 1 : 0)];
+        boolean soft = spec.deleteMode() == DeleteMode.SOFT;
+        Encoding[] extra = new Encoding[5 + (soft ? 1 : 0) + flags.length + (numbered ? 1 : 0)];
         Arrays.fill(extra, Encoding.BOOL);
         extra[1] = Encoding.INT8;
         extra[2] = Encoding.INT8;
@@ -2489,8 +2509,11 @@ public final class LoadEngine {
             out.value(row.change);
             out.value(row.at);
             out.value(row.read);
+            if (soft) {
+                out.value(row.withValues);
+            }
             for (int i : flags) {
-                out.value(!row.delete && Unchanged.is(r.get(i)));
+                out.value((!row.delete || row.withValues) && Unchanged.is(r.get(i)));
             }
             if (numbered) {
                 out.value(row.recordNumber);

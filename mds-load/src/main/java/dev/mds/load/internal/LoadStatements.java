@@ -27,6 +27,8 @@ final class LoadStatements {
     static final String S_DELETE = "_mds_delete";
     static final String S_AT = "_mds_at";
     static final String S_READ = "_mds_read";
+    /** Stage column ({@link DeleteMode#SOFT} only): the delete carries the key's last values (see {@link Row#withValues}). */
+    static final String S_VALUES = "_mds_values";
     static final String UNCHANGED_PREFIX = "_mds_u";
     /** Stage column of the event number, staged when some column carries {@link Unchanged#VALUE}. */
     static final String S_NUMBER = "_mds_n";
@@ -64,6 +66,9 @@ final class LoadStatements {
             cols.add(Identifiers.quote(CHANGE) + " bigint not null");
             cols.add(Identifiers.quote(S_AT) + " timestamptz");
             cols.add(Identifiers.quote(S_READ) + " boolean not null");
+            if (spec.deleteMode() == DeleteMode.SOFT) {
+                cols.add(Identifiers.quote(S_VALUES) + " boolean not null");
+            }
             for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
                 cols.add(Identifiers.quote(UNCHANGED_PREFIX + i) + " boolean not null");
             }
@@ -339,10 +344,49 @@ final class LoadStatements {
             return "delete from " + target.quoted() + " t using " + STAGE_TABLE + " s where s." + Identifiers.quote(S_DELETE)
                     + " and " + keyJoin(plan, "t", "s") + " and " + newer;
         }
-        String set = softDeleteSet("s." + Identifiers.quote(S_AT), "s." + Identifiers.quote(COMMIT),
-                "s." + Identifiers.quote(CHANGE));
-        return "update " + target.quoted() + " t set " + set + " from " + STAGE_TABLE + " s where s." + Identifiers.quote(S_DELETE)
-                + " and " + keyJoin(plan, "t", "s") + " and " + newer;
+        return softDeleteSql(plan, newer);
+    }
+
+    /**
+     * {@link DeleteMode#SOFT}'s delete: marks the key's row deleted, older rows only ({@code newer}). A delete that
+     * carries the key's last values ({@value #S_VALUES}: earlier events of the batch wrote the key) also writes them
+     * (an unsent value keeps the stored one), and inserts them, marked, when the key has no row and no tombstone as new
+     * as the delete: the target is then what it would be had the batch been cut between those events and the delete.
+     */
+    private String softDeleteSql(Plan plan, String newer) {
+        String carried = "s." + Identifiers.quote(S_VALUES);
+        StringJoiner set = new StringJoiner(", ");
+        for (String col : plan.nonKey) {
+            int i = plan.schema.indexOf(col);
+            String q = Identifiers.quote(col);
+            String keep = plan.unchanged.get(i) ? " and not s." + Identifiers.quote(UNCHANGED_PREFIX + i) : "";
+            set.add(q + " = case when " + carried + keep + " then s." + q + " else t." + q + " end");
+        }
+        set.add(softDeleteSet("s." + Identifiers.quote(S_AT), "s." + Identifiers.quote(COMMIT),
+                "s." + Identifiers.quote(CHANGE)));
+        List<String> cols = new ArrayList<>(plan.columns);
+        cols.add(COMMIT);
+        cols.add(CHANGE);
+        StringJoiner values = new StringJoiner(", ");
+        for (String col : cols) {
+            values.add("s." + Identifiers.quote(col));
+        }
+        cols.add(DELETED_AT);
+        values.add("s." + Identifiers.quote(S_AT));
+        spec.loadTimestamp().ifPresent(ts -> {
+            cols.add(ts);
+            values.add("now()");
+        });
+        StringJoiner insert = new StringJoiner(" and not s.", " and not s.", "").setEmptyValue("");
+        for (int i = plan.unchanged.nextSetBit(0); i >= 0; i = plan.unchanged.nextSetBit(i + 1)) {
+            insert.add(Identifiers.quote(UNCHANGED_PREFIX + i));
+        }
+        return "merge into " + target.quoted() + " as t using (select s.* from " + STAGE_TABLE + " s where s."
+                + Identifiers.quote(S_DELETE) + " and (not " + carried + " or not exists (select 1 from " + tombstones().quoted()
+                + " d where " + keyJoin(plan, "d", "s") + " and " + position("d") + " >= " + position("s") + "))) as s on "
+                + keyJoin(plan, "t", "s") + " when matched and " + newer + " then update set " + set
+                + " when not matched and " + carried + insert + " then insert (" + Identifiers.quoteAll(cols) + ")"
+                + overriding(plan) + " values (" + values + ")";
     }
 
     String cdcTombstoneSql(Plan plan, TableName tombstones) {

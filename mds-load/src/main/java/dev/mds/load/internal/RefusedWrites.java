@@ -217,14 +217,21 @@ final class RefusedWrites {
 
     /**
      * After the target refused the CDC delete (a foreign key of another table referencing a deleted row, a trigger;
-     * with {@link DeleteMode#SOFT} the update marking rows deleted): undoes it to its savepoint and finds the delete
-     * events to blame by bisection over the staged deletes that would remove a row. Always throws (a delete is not
-     * set aside with {@link OnBadRow#DEAD_LETTER}).
+     * with {@link DeleteMode#SOFT} the MERGE marking rows deleted, which also inserts a key the batch wrote and deleted):
+     * undoes it to its savepoint and finds the delete events to blame by bisection over the staged deletes that would
+     * remove (SOFT: mark or insert) a row, and returns the exception to throw (a delete is not set aside with
+     * {@link OnBadRow#DEAD_LETTER}). But with SOFT and {@code DEAD_LETTER}, when every refused record is a delete
+     * carrying its key's last values ({@link Row#withValues}), sets aside the event those values came from (as the batch
+     * cut before the delete would: its MERGE refuses that event), stages the delete again with what the key's events
+     * before that one came to, and returns empty, for the delete to run again.
      */
-    RefusedRowsException byDelete(Connection c, Plan plan, List<Row> rows, SQLException x, MdsException failed) {
+    Optional<RefusedRowsException> byDelete(Connection c, Plan plan, List<Row> rows, Rejects rejects, RowWriter stageWriter,
+            SQLException x, MdsException failed) {
         undo(c, failed);
+        boolean setAside = spec.onBadRow() != OnBadRow.FAIL && spec.deleteMode() == DeleteMode.SOFT
+                && rows.stream().anyMatch(r -> r.withValues);
         Map<Long, Row> byNumber = byNumber(rows);
-        String step = spec.deleteMode() == DeleteMode.SOFT ? "the UPDATE marking deleted rows" : "the DELETE";
+        String step = spec.deleteMode() == DeleteMode.SOFT ? "the MERGE marking deleted rows" : "the DELETE";
         Refusals.Found found;
         try {
             stageNumbers(c, plan, rows);
@@ -232,18 +239,64 @@ final class RefusedWrites {
             String record = "n." + Identifiers.quote(Refusals.RECORD);
             Refusals refusals = new Refusals(c, target, plan.key);
             List<Long> candidates = refusals.records("select " + record + " from " + STAGE_TABLE + " s join " + numbers + " n on "
-                    + statements.keyJoin(plan, "n", "s") + " join " + target.quoted() + " t on " + statements.keyJoin(plan, "t", "s") + " where s."
+                    + statements.keyJoin(plan, "n", "s") + (spec.deleteMode() == DeleteMode.SOFT ? " left" : "") + " join "
+                    + target.quoted() + " t on " + statements.keyJoin(plan, "t", "s") + " where s."
                     + Identifiers.quote(S_DELETE) + " and (t." + Identifiers.quote(COMMIT) + " is null or " + LoadStatements.position("t")
                     + " < " + LoadStatements.position("s") + ") order by 1", Integer.MAX_VALUE);
             String keep = "delete from " + STAGE_TABLE + " s using " + numbers + " n where " + statements.keyJoin(plan, "n", "s")
                     + " and not " + record + " = any(?)";
             String delete = statements.cdcDeleteSql(plan);
-            found = refusals.bisect(records -> probe(c, keep, records, delete), candidates, RefusedRowsException.MAX_ROWS);
+            found = refusals.bisect(records -> probe(c, keep, records, delete), candidates,
+                    setAside ? Integer.MAX_VALUE : RefusedRowsException.MAX_ROWS);
         } catch (SQLException | MdsException d) {
             x.addSuppressed(d);
             found = new Refusals.Found(List.of(), false, "looking for them failed");
         }
-        return released(c, exception(plan, step, x, found, byNumber));
+        if (!setAside || found.records().isEmpty() || found.together() || ++rejects.rounds > MAX_DEAD_LETTER_ROUNDS
+                || !found.records().stream().allMatch(n -> byNumber.get(n).withValues && byNumber.get(n).before != null)) {
+            return Optional.of(released(c, exception(plan, step, x, found, byNumber)));
+        }
+        String reason = "the table refused it when the MERGE marking deleted rows wrote it (" + found.how() + "): "
+                + serverMessage(x);
+        List<Row> fallback = new ArrayList<>();
+        for (long n : found.records()) {
+            Row d = byNumber.get(n);
+            Row refused = d.before;   // the key's event whose values the delete carried
+            rejects.add(refused.recordNumber, plan.keyText(refused.values), reason, refused.values);
+            Row earlier = refused.before;   // what the key's events before that one came to
+            if (earlier != null && (!earlier.delete || earlier.withValues)) {
+                fallback.add(new Row(earlier.values, d.recordNumber, true, false, d.commit, d.change, d.at, earlier, false,
+                        true));
+            } else {
+                Object[] key = new Object[d.values.size()];
+                for (int k : plan.keyIndex) {
+                    key[k] = d.values.get(k);
+                }
+                fallback.add(new Row(dev.mds.core.Record.of(key), d.recordNumber, true, false, d.commit, d.change, d.at,
+                        earlier, false, false));
+            }
+        }
+        String sql = "delete from " + STAGE_TABLE + " s using " + Identifiers.quote("pg_temp", NUMBERS) + " n where "
+                + statements.keyJoin(plan, "n", "s") + " and n." + Identifiers.quote(Refusals.RECORD) + " = any(?)";
+        long t0 = System.nanoTime();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("int8", found.records().toArray()));
+            ps.executeUpdate();
+            Sql.logged(sql, t0);
+            stageWriter.copy(c, statements.stageCopySql(), fallback, false);
+        } catch (SQLException e) {
+            throw Sql.failed(sql, e);
+        }
+        Set<Long> gone = new HashSet<>(found.records());
+        rows.removeIf(r -> gone.contains(r.recordNumber));
+        rows.addAll(fallback);
+        try (Statement st = c.createStatement()) {
+            st.execute("release savepoint " + APPLY);   // the delete sets it again
+        } catch (SQLException e) {
+            throw Sql.failed("release savepoint " + APPLY, e);
+        }
+        LOG.debug("{}: {} record(s) whose values a delete carried set aside; marking again", target, gone.size());
+        return Optional.empty();
     }
 
     /**

@@ -26,6 +26,11 @@ final class Row {
      * stores for the key may still exist alongside it at the source until that transaction commits (a DEFERRABLE key).
      */
     final boolean besideStored;
+    /**
+     * A delete ({@link dev.mds.load.DeleteMode#SOFT}) whose {@link #values} are what the key's earlier events of the
+     * batch left it, so that the row marked deleted holds its last values (an unsent value keeps the stored one).
+     */
+    final boolean withValues;
 
     Row(Record values, long recordNumber) {
         this(values, recordNumber, null);
@@ -41,6 +46,11 @@ final class Row {
 
     Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before,
             boolean besideStored) {
+        this(values, recordNumber, delete, read, commit, change, at, before, besideStored, false);
+    }
+
+    Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before,
+            boolean besideStored, boolean withValues) {
         this.values = values;
         this.recordNumber = recordNumber;
         this.delete = delete;
@@ -50,15 +60,18 @@ final class Row {
         this.at = at;
         this.before = before;
         this.besideStored = besideStored;
+        this.withValues = withValues;
     }
 
     /** This row with another {@link #before}. */
     Row withBefore(Row other) {
-        return other == before ? this : new Row(values, recordNumber, delete, read, commit, change, at, other, besideStored);
+        return other == before ? this : new Row(values, recordNumber, delete, read, commit, change, at, other, besideStored,
+                withValues);
     }
 
     /** This row as of a later event of its key, which left it the key's row. */
     Row asOf(long laterCommit, long laterChange, Instant laterAt, boolean stillBesideStored) {
-        return new Row(values, recordNumber, delete, read, laterCommit, laterChange, laterAt, before, stillBesideStored);
+        return new Row(values, recordNumber, delete, read, laterCommit, laterChange, laterAt, before, stillBesideStored,
+                withValues);
     }
 }

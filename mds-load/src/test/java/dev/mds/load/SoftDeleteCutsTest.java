@@ -1,0 +1,129 @@
+package dev.mds.load;
+
+import static dev.mds.load.CdcApplyTest.batch;
+import static dev.mds.load.CdcApplyTest.create;
+import static dev.mds.load.CdcApplyTest.delete;
+import static dev.mds.load.CdcApplyTest.update;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.ChangeBatch;
+import dev.mds.core.ChangeEvent;
+import dev.mds.core.TableName;
+import dev.mds.core.Unchanged;
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestSql;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With {@link DeleteMode#SOFT} a key's events give the same target whichever way they are cut into batches: a deleted
+ * key's row holds its last values, marked deleted at the delete (as Airbyte's CDC keeps a deleted record, with
+ * {@code _ab_cdc_deleted_at} set, holding the last values it had), also when the key was updated, re-created or
+ * created within the batch that deletes it. Each history is loaded as one batch and, into other tables, cut in two at
+ * every place; the tables must be equal apart from the load timestamps.
+ */
+@MdsPostgres
+class SoftDeleteCutsTest {
+    /** What every table holds before the history: key 1 as (J, long bio), key 3 as (L, x). */
+    static final List<ChangeEvent> STORED = List.of(create(1, "J", "long bio", 10), create(3, "L", "x", 11));
+
+    @Test
+    void anUpdateThenADeleteInOneBatchLeavesTheUpdatedValuesMarkedDeletedAsTwoBatchesDo(DataSource ds) {
+        assertCutsAgree(ds, "upd_del", List.of(update(1, "K2", "b2", 20), delete(1, 21)),
+                "1|K2|b2|21|2026-01-01 00:00:21+00", "3|L|x|11|");
+    }
+
+    @Test
+    void aReCreateThenADeleteInOneBatchLeavesTheReCreatedValuesMarkedDeletedAsTwoBatchesDo(DataSource ds) {
+        assertCutsAgree(ds, "recreate_del", List.of(delete(1, 20), create(1, "N", "n", 21), delete(1, 22)),
+                "1|N|n|22|2026-01-01 00:00:22+00", "3|L|x|11|");
+    }
+
+    @Test
+    void aKeyCreatedAndDeletedInOneBatchLeavesARowMarkedDeletedAsTwoBatchesDo(DataSource ds) {
+        assertCutsAgree(ds, "create_del", List.of(create(2, "a", "b", 20), update(2, "a2", null, 21), delete(2, 22),
+                        delete(5, 23)),
+                "1|J|long bio|10|", "2|a2||22|2026-01-01 00:00:22+00", "3|L|x|11|");
+    }
+
+    @Test
+    void anUnsentValueOfTheLastUpdateBeforeADeleteKeepsTheStoredValue(DataSource ds) {
+        assertCutsAgree(ds, "unsent_del", List.of(update(1, "K2", Unchanged.VALUE, 20), delete(1, 21),
+                        update(3, Unchanged.VALUE, "y", 22), update(3, "L2", Unchanged.VALUE, 23), delete(3, 24)),
+                "1|K2|long bio|21|2026-01-01 00:00:21+00", "3|L2|y|24|2026-01-01 00:00:24+00");
+    }
+
+    /**
+     * A value the table refuses, written by an event before the key's delete: cut apart, the MERGE refuses that event
+     * and the delete marks what the key was without it. In one batch the delete carries the value: with
+     * {@link OnBadRow#FAIL} the load is refused, with {@link OnBadRow#DEAD_LETTER} the event is set aside (as cut apart)
+     * and the delete marks what the key's events before it came to.
+     */
+    @Test
+    void aRefusedValueBeforeADeleteIsSetAsideAsWhenTheBatchIsCutBeforeTheDelete(DataSource ds) {
+        List<ChangeEvent> history = List.of(create(2, "bad", "b", 20), delete(2, 21), update(1, "ok", "o", 22),
+                update(1, "bad", "j", 23), delete(1, 24), delete(3, 25));
+        for (int cut = 0; cut < history.size(); cut++) {
+            String table = "checked_" + cut;
+            TestSql.sql(ds, "create schema if not exists raw", "create table raw." + table
+                    + " (user_id int primary key, name text check (name <> 'bad'), bio text)");
+            MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC)
+                    .deleteMode(DeleteMode.SOFT).onBadRow(OnBadRow.DEAD_LETTER).build();
+            loader.load(batch(STORED.toArray(ChangeEvent[]::new)));
+            long rejected = 0;
+            for (ChangeBatch b : cut == 0 ? List.of(batch(history.toArray(ChangeEvent[]::new)))
+                    : List.of(batch(history.subList(0, cut).toArray(ChangeEvent[]::new)),
+                            batch(history.subList(cut, history.size()).toArray(ChangeEvent[]::new)))) {
+                rejected += loader.load(b).rejected();
+            }
+            String as = cut == 0 ? "one batch" : "cut before event " + (cut + 1);
+            assertThat(rows(ds, table)).as(as).containsExactly("1|ok|o|24|2026-01-01 00:00:24+00",
+                    "3|L|x|25|2026-01-01 00:00:25+00");
+            assertThat(rejected).as(as).isEqualTo(2);
+            assertThat(TestSql.strings(ds, "select key || ' ' || record from raw." + table + "_rejected order by key desc"))
+                    .as(as).containsExactly("user_id=2 {\"user_id\": 2, \"name\": \"bad\", \"bio\": \"b\"}",
+                            "user_id=1 {\"user_id\": 1, \"name\": \"bad\", \"bio\": \"j\"}");
+        }
+        TestSql.sql(ds, "create table raw.checked_fail (user_id int primary key, name text check (name <> 'bad'), bio text)");
+        MergeLoader strict = MergeLoader.into(ds, TableName.of("raw", "checked_fail")).mode(SyncMode.CDC)
+                .deleteMode(DeleteMode.SOFT).build();
+        strict.load(batch(STORED.toArray(ChangeEvent[]::new)));
+        assertThatThrownBy(() -> strict.load(batch(history.toArray(ChangeEvent[]::new))))
+                .isInstanceOf(RefusedRowsException.class).hasMessageContaining("checked_fail_name_check");
+        assertThat(rows(ds, "checked_fail")).containsExactly("1|J|long bio|10|", "3|L|x|11|");
+    }
+
+    /** Loads the history as one batch and cut in two at every place; each table must hold {@code expected}. */
+    private static void assertCutsAgree(DataSource ds, String name, List<ChangeEvent> history, String... expected) {
+        for (int cut = 0; cut < history.size(); cut++) {
+            String table = name + "_" + cut;
+            MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC)
+                    .deleteMode(DeleteMode.SOFT).loadTimestamp("loaded_at").build();
+            loader.load(batch(STORED.toArray(ChangeEvent[]::new)));
+            List<ChangeBatch> batches = new ArrayList<>();
+            if (cut == 0) {
+                batches.add(batch(history.toArray(ChangeEvent[]::new)));
+            } else {
+                batches.add(batch(history.subList(0, cut).toArray(ChangeEvent[]::new)));
+                batches.add(batch(history.subList(cut, history.size()).toArray(ChangeEvent[]::new)));
+            }
+            for (ChangeBatch b : batches) {
+                loader.load(b);
+            }
+            assertThat(rows(ds, table)).as(cut == 0 ? "one batch" : "cut before event " + (cut + 1)).containsExactly(expected);
+            for (ChangeBatch b : batches) {
+                assertThat(loader.load(b).changed()).as("a replay, cut " + cut).isZero();
+            }
+            assertThat(rows(ds, table)).as("after a replay, cut " + cut).containsExactly(expected);
+        }
+    }
+
+    private static List<String> rows(DataSource ds, String table) {
+        return TestSql.strings(ds, "select concat_ws('|', user_id, name, coalesce(bio, ''), _mds_commit, coalesce("
+                + "to_char(_deleted_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00', '')) from raw." + table
+                + " order by user_id");
+    }
+}
