@@ -23,6 +23,28 @@ class NonSuperuserTest {
     private static final String INCREMENTAL = "{{ config(materialized='incremental', unique_key='id') }}\n";
 
     @Test
+    void anIncrementalTableTheRoleMayWriteButDoesNotOwnIsNotWidenedAndTakesRowsThatFit(DataSource ds, TestDatabase db) {
+        // widening a varchar column (dbt's expand_target_column_types) needs the table's ownership, writing rows does not
+        sql(db.adminDataSource(), "create schema wsrc", "create table wsrc.w (id int, code varchar(10))",
+                "insert into wsrc.w values (1, 'abc'), (2, 'xyz')", "grant usage on schema wsrc to " + db.user(),
+                "grant select on wsrc.w to " + db.user(), "create schema wn", "grant usage on schema wn to " + db.user(),
+                "create table wn.t (id int, code varchar(3))", "insert into wn.t values (1, 'abc')",
+                "grant select, insert, update, delete on wn.t to " + db.user());
+        String model = INCREMENTAL.replace("unique_key='id'", "unique_key='id', on_schema_change='ignore'")
+                + "select id, code from wsrc.w";
+
+        TransformProject.builder(ds).model("wn.t", model).build().run().assertSucceeded();
+
+        assertThatTable(ds, "wn.t").containsExactlyInAnyOrder(row(1, "abc"), row(2, "xyz"));
+        sql(db.adminDataSource(), "insert into wsrc.w values (3, 'too long')");
+        assertThat(TransformProject.builder(ds).model("wn.t", model).build().run().model("wn.t").error()).hasValueSatisfying(
+                e -> assertThat(e).contains("column code is character varying(3) in the table and a new row's value has 8"
+                        + " characters (the new rows' column is character varying(10)); it is not widened, as dbt would widen"
+                        + " it, because role ").contains(" owns the table (alter the column's type as that role, or run as it);"
+                        + " the table is unchanged"));
+    }
+
+    @Test
     void seedTableIncrementalAndSnapshotModelsBuildAndRebuild(DataSource ds, TestDatabase db, @TempDir Path dir)
             throws Exception {
         // the source belongs to another role (the server's user here); the warehouse role may only read it

@@ -1124,7 +1124,8 @@ public final class Runner {
      * before they are written. PostgreSQL refuses to change the type of a column a view, rule, trigger, policy,
      * function or publication reads (dbt's alter_column_type would drop such a view with the column): such a column
      * keeps its type and its new values are written as before while they fit; one that does not is refused here,
-     * naming the column, its longest new value and what reads it.
+     * naming the column, its longest new value and what reads it. So is a column of a table the run's role does not
+     * own (a type change needs the ownership; writing rows does not).
      */
     private static void widenStrings(Connection c, ModelSpec m, String stage, List<String> tableColumns,
             List<String> tableTypes, List<String> columns, List<String> types) throws SQLException {
@@ -1149,9 +1150,17 @@ public final class Runner {
                 + " and d.refobjsubid > 0 and d.classid not in ('pg_constraint'::regclass, 'pg_attrdef'::regclass,"
                 + " 'pg_statistic_ext'::regclass) and not (d.classid = 'pg_class'::regclass and d.objsubid = 0) order by 2",
                 m.table());
+        // changing a column's type needs the table's ownership, which an incremental run or a snapshot's does not
+        List<String[]> owner = rows(c, "select pg_has_role(c.relowner, 'USAGE')::text, pg_get_userbyid(c.relowner)"
+                + " from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ? and c.relname = ?",
+                m.table());
+        boolean owns = owner.get(0)[0].equals("true");
         for (String[] w : wider) {
             List<String> readers = held.stream().filter(h -> h[0].equals(w[0])).map(h -> h[1]).toList();
-            if (readers.isEmpty()) {
+            String why = !readers.isEmpty() ? String.join(", ", readers) + " reads it (drop that, alter the column's type,"
+                    + " and create it again)" : "role " + Identifiers.quote(owner.get(0)[1]) + " owns the table (alter"
+                    + " the column's type as that role, or run as it)";
+            if (readers.isEmpty() && owns) {
                 update(c, m, new Plan.Exec("alter table " + m.table().quoted() + " alter column " + Identifiers.quote(w[0])
                         + " type " + w[1], -1, null, false));
                 continue;
@@ -1163,13 +1172,11 @@ public final class Runner {
             if (chars != null && Integer.parseInt(chars) > limit) {
                 throw new Failure(m.name() + " (" + m.source() + "): column " + w[0] + " is " + w[2] + " in the table and"
                         + " a new row's value has " + chars + " characters (the new rows' column is " + w[1] + "); it is"
-                        + " not widened, as dbt would widen it, because " + String.join(", ", readers) + " reads it (drop"
-                        + " that, alter the column's type, and create it again); the "
+                        + " not widened, as dbt would widen it, because " + why + "; the "
                         + (m.materialization() == Materialization.SNAPSHOT ? "snapshot" : "table")
                         + " is unchanged");
             }
-            LOG.info("{}: column {} keeps its type {}, shorter than the new rows' {}: {} reads it", m.name(), w[0], w[2],
-                    w[1], String.join(", ", readers));
+            LOG.info("{}: column {} keeps its type {}, shorter than the new rows' {}: {}", m.name(), w[0], w[2], w[1], why);
         }
     }
 
