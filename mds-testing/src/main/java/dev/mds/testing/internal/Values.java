@@ -1,6 +1,7 @@
 package dev.mds.testing.internal;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.sql.Array;
 import java.sql.Date;
 import java.sql.SQLException;
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import org.postgresql.PGStatement;
+import org.postgresql.util.PGInterval;
 import org.postgresql.util.PGobject;
 
 /** Normalises JDBC and Java values so that equal meanings compare equal in table assertions. */
@@ -26,7 +28,8 @@ public final class Values {
 
     /**
      * A canonical form: numbers as stripped BigDecimal, SQL dates as java.time, instants for zoned times, byte
-     * arrays as {@link Bytes}, other arrays (a SQL array, {@code Object[]}, {@code int[]} ...) as lists (equal by content, so sets and lists of them compare by content too). PostgreSQL's
+     * arrays as {@link Bytes}, intervals (pgjdbc's {@code PGInterval}, a {@code Duration}, a {@code Period}) as an
+     * {@link Interval}, other arrays (a SQL array, {@code Object[]}, {@code int[]} ...) as lists (equal by content, so sets and lists of them compare by content too). PostgreSQL's
      * {@code infinity} and {@code -infinity} are the MAX and MIN pgjdbc reads: {@code LocalDate.MAX},
      * {@code LocalDateTime.MAX}, and {@code Instant.MAX} for a zoned one ({@code OffsetDateTime.MAX} is not
      * {@code Instant.MAX}'s instant); a {@code java.sql} date or timestamp holding the driver's infinity sentinel
@@ -72,6 +75,15 @@ public final class Values {
         }
         if (v instanceof ZonedDateTime z) {
             return z.toInstant();
+        }
+        if (v instanceof PGInterval i) {
+            return Interval.of(i);
+        }
+        if (v instanceof java.time.Duration d) {
+            return Interval.of(d);
+        }
+        if (v instanceof java.time.Period p) {
+            return Interval.of(p);
         }
         if (v instanceof PGobject p) {
             return p.getValue();
@@ -188,6 +200,54 @@ public final class Values {
                 }
             }
             return out.toString();
+        }
+    }
+
+    /**
+     * An interval as PostgreSQL compares it: by its length with a month taken as 30 days and a day as 24 hours, so
+     * {@code '1 day'} equals {@code '24 hours'} and {@code '1 mon'} equals {@code '30 days'}. Read from pgjdbc's
+     * {@code PGInterval}, a {@code Duration} (to the nanosecond, so one finer than PostgreSQL's microseconds equals
+     * none) or a {@code Period}; shown as it was given.
+     */
+    public static final class Interval {
+        private static final BigInteger NANOS_PER_DAY = BigInteger.valueOf(86_400_000_000_000L);
+        private final BigInteger nanos;
+        private final String shown;
+
+        private Interval(BigInteger nanos, String shown) {
+            this.nanos = nanos;
+            this.shown = shown;
+        }
+
+        static Interval of(PGInterval i) {
+            long days = (i.getYears() * 12L + i.getMonths()) * 30L + i.getDays();
+            long micros = ((i.getHours() * 60L + i.getMinutes()) * 60L + i.getWholeSeconds()) * 1_000_000L + i.getMicroSeconds();
+            return new Interval(BigInteger.valueOf(days).multiply(NANOS_PER_DAY)
+                    .add(BigInteger.valueOf(micros).multiply(BigInteger.valueOf(1000))), i.getValue());
+        }
+
+        static Interval of(java.time.Duration d) {
+            return new Interval(BigInteger.valueOf(d.getSeconds()).multiply(BigInteger.valueOf(1_000_000_000L))
+                    .add(BigInteger.valueOf(d.getNano())), d.toString());
+        }
+
+        static Interval of(java.time.Period p) {
+            return new Interval(BigInteger.valueOf(p.toTotalMonths() * 30L + p.getDays()).multiply(NANOS_PER_DAY), p.toString());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Interval i && nanos.equals(i.nanos);
+        }
+
+        @Override
+        public int hashCode() {
+            return nanos.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return shown;
         }
     }
 
