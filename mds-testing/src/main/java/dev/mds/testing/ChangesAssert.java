@@ -189,11 +189,14 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         return actual.types(table);
     }
 
-    /** The changes in scope, one a line, as a failure ends. */
+    /** The changes in scope, one a line (the first {@value Rows#SHOWN}, then how many more), as a failure ends. */
     private String found() {
         StringBuilder s = new StringBuilder("Changes found (").append(changes.size()).append("):");
-        for (Change c : changes) {
+        for (Change c : changes.subList(0, Math.min(Rows.SHOWN, changes.size()))) {
             s.append(System.lineSeparator()).append("  ").append(c);
+        }
+        if (changes.size() > Rows.SHOWN) {
+            s.append(System.lineSeparator()).append("  ... ").append(changes.size() - Rows.SHOWN).append(" more");
         }
         return changes.isEmpty() ? "No change found." : s.toString();
     }

@@ -46,6 +46,23 @@ class BigTableFailureTest {
     }
 
     @Test
+    void aChangesFailureListsTheFirstTwentyChangesAndCountsTheRest(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table orders (id int primary key, status text)");
+        }
+        TableChanges changes = TableChanges.of(ds, "public.orders");
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "insert into orders select g, 'new' from generate_series(1, 100) g");
+        }
+        String n = System.lineSeparator();
+        assertThatThrownBy(() -> MdsAssertions.assertThatChanges(changes.end()).hasNumberOfChanges(1))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Changes found (100):" + n + "  creation public.orders key (1): (1, 'new')")
+                .hasMessageContaining("  creation public.orders key (20): (20, 'new')" + n + "  ... 80 more")
+                .hasMessageNotContaining("key (21)");
+    }
+
+    @Test
     void aColumnFailureListsTheFirstTwentyValuesAndCountsTheRest(DataSource ds) {
         assertThatThrownBy(() -> assertThatTable(ds, "public.big").column("name").containsOnly("x"))
                 .isInstanceOf(AssertionError.class)
