@@ -189,7 +189,8 @@ final class Rows {
      * The expected rows as the rows read are compared: each value given as JSON text ({@code String} or pgjdbc's
      * {@code PGobject}) for a {@code jsonb} column as a {@link Values.Jsonb} of PostgreSQL's reading of it, so that it
      * compares by meaning (key order and white space do not matter); text that is no JSON stays as it is, and matches
-     * nothing. A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
+     * nothing. Likewise a string for a column of a type pgjdbc reads as text ({@link #readAsText}: {@code inet},
+     * ranges ...) as PostgreSQL prints the value of that type it reads from it. A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
      * spaces, as {@link #value} reads the column: PostgreSQL ignores a {@code char(n)}'s padding when it compares.
      * {@code of} names what is read, for the error when the database cannot be asked.
      */
@@ -208,36 +209,68 @@ final class Rows {
                 }
             }
         }
-        if (!types.contains("jsonb")) {
+        if (types.stream().noneMatch(Rows::readAsText)) {
             return expected;
         }
         Row[] out = expected.clone();
-        try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("select cast(cast(? as text) as jsonb)::text")) {
+        java.util.Map<String, PreparedStatement> casts = new java.util.HashMap<>();
+        try (Connection c = dataSource.getConnection()) {
             for (int r = 0; r < out.length; r++) {
                 if (out[r].size() != types.size()) {
                     continue;
                 }
                 Object[] values = out[r].values().toArray();
                 for (int i = 0; i < values.length; i++) {
+                    String type = types.get(i);
                     Object v = values[i] instanceof org.postgresql.util.PGobject p ? p.getValue() : values[i];
-                    if (types.get(i).equals("jsonb") && v instanceof String text) {
+                    if (readAsText(type) && v instanceof String text) {
+                        PreparedStatement ps = casts.get(type);
+                        if (ps == null) {
+                            // the type's output, as pgjdbc reads the column (an inet's ::text keeps a /32 its output drops)
+                            ps = c.prepareStatement("select cast(cast(? as text) as " + dev.mds.core.Identifiers.quote(type) + ")");
+                            casts.put(type, ps);
+                        }
                         ps.setString(1, text);
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
-                            values[i] = new Values.Jsonb(rs.getString(1));
-                        } catch (SQLException notJson) {
-                            // no JSON: compared as given, it matches no jsonb value
+                            values[i] = type.equals("jsonb") ? new Values.Jsonb(rs.getString(1)) : rs.getString(1);
+                        } catch (SQLException notOfTheType) {
+                            // not a value of the type: compared as given, it matches nothing
                         }
                     }
                 }
                 out[r] = Row.row(values);
             }
         } catch (SQLException e) {
-            throw new AssertionError("cannot read expected jsonb values of " + of + ": " + e.getMessage(), e);
+            throw new AssertionError("cannot read expected values of " + of + ": " + e.getMessage(), e);
+        } finally {
+            for (PreparedStatement ps : casts.values()) {
+                try {
+                    ps.close();
+                } catch (SQLException ignored) {
+                    // closed with its connection
+                }
+            }
         }
         return out;
     }
+
+    /**
+     * Types pgjdbc reads as a string-like object of no Java type of its own ({@code inet}, {@code cidr},
+     * {@code macaddr}, ranges, enums, {@code tsvector} ...) and {@code jsonb}: their values compare as PostgreSQL prints
+     * them, so an expected string is read by PostgreSQL first ({@code '10.0.0.1/32'} for an {@code inet} is
+     * {@code 10.0.0.1}, {@code '[1,4]'} for an {@code int4range} is {@code [1,5)}). Not arrays, nor types read as a Java
+     * value (numbers, dates, times, {@code uuid}, {@code interval}, geometric types), text or {@code json}, whose text
+     * PostgreSQL keeps as given.
+     */
+    private static boolean readAsText(String type) {
+        return !type.startsWith("_") && !NOT_READ_AS_TEXT.contains(type);
+    }
+
+    private static final java.util.Set<String> NOT_READ_AS_TEXT = java.util.Set.of("text", "varchar", "bpchar", "char", "name",
+            "json", "xml", "uuid", "bool", "bit", "varbit", "int2", "int4", "int8", "float4", "float8", "numeric", "money",
+            "oid", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "bytea", "point", "box", "circle",
+            "line", "lseg", "path", "polygon", "hstore", "refcursor", "unknown", "serial", "bigserial");
 
     /**
      * A column's value, date and time types as {@code java.time} values: pgjdbc's default objects are
