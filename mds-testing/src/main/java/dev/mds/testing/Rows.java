@@ -113,7 +113,9 @@ final class Rows {
      * fewest columns, when some columns are equal: the columns that differ, with each value's Java type, which the
      * rows alone do not show ({@code 1} and {@code 1L} match, {@code '1'} and {@code 1} do not, nor a
      * {@code LocalDateTime} and a {@code timestamptz}); or that it has another number of values than the columns
-     * read. Empty when no found row is near.
+     * read. A found row that differs in every column is near when it is shown as the missing row is (a {@code jsonb}
+     * {@code 1} and an {@code Integer 1}, a {@code jsonb null} and NULL), so that the types tell them apart. Empty when
+     * no found row is near.
      */
     static String differences(List<String> names, List<Row> missing, List<Row> found) {
         StringBuilder s = new StringBuilder();
@@ -135,7 +137,9 @@ final class Rows {
                         differ.add(i);
                     }
                 }
-                if (differ.size() < a.size() && (nearestDiffer == null || differ.size() < nearestDiffer.size())) {
+                // near: some columns equal; or none, but shown alike (a jsonb 1 and an int 1, a jsonb null and NULL)
+                boolean near = differ.size() < a.size() || (nearestDiffer == null && a.toString().equals(e.toString()));
+                if (near && (nearestDiffer == null || differ.size() < nearestDiffer.size())) {
                     nearest = a;
                     nearestDiffer = differ;
                 }
