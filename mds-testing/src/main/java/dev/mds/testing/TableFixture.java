@@ -108,13 +108,16 @@ public final class TableFixture {
     /**
      * Binds a row's value: a string of unspecified type, which the server reads as a literal of the column's type
      * ({@code '2024-01-01'} for a date, JSON text for jsonb), not as varchar, which only text columns take; an
-     * {@code Instant} as its {@code OffsetDateTime} in UTC.
+     * {@code Instant} as its {@code OffsetDateTime} in UTC; a {@code Duration} or {@code Period} as its ISO 8601 text
+     * ({@code PT1H30M}, {@code P1M}), which an {@code interval} column reads.
      */
     private static void bind(PreparedStatement ps, int index, Object value) throws SQLException {
         if (value instanceof String s) {
             ps.setObject(index, s, java.sql.Types.OTHER);
         } else if (value instanceof java.time.Instant instant) {
             ps.setObject(index, instant.atOffset(java.time.ZoneOffset.UTC));   // pgjdbc takes no Instant
+        } else if (value instanceof java.time.Duration || value instanceof java.time.Period) {
+            ps.setObject(index, value.toString(), java.sql.Types.OTHER);   // pgjdbc takes neither; PostgreSQL reads ISO 8601
         } else {
             ps.setObject(index, value);
         }

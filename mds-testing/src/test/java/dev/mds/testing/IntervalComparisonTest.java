@@ -50,4 +50,12 @@ class IntervalComparisonTest {
         }
         assertThatChanges(changes.end()).hasNumberOfChanges(1).hasModification(row(2), "span", Duration.ofDays(30), Duration.ofDays(2));
     }
+
+    @Test
+    void aFixtureGivesAnIntervalColumnADurationOrAPeriod(DataSource ds) {
+        TableFixture.on(ds, "public.waits").columns("id int", "wait interval").rows(row(1, Duration.ofMinutes(90)),
+                row(2, Duration.ofMillis(-1500)), row(3, Period.of(1, 2, 3)), row(4, Duration.ofNanos(1000)), row(5, null));
+        assertThat(TestSql.strings(ds, "select wait::text from waits order by id"))
+                .containsExactly("01:30:00", "-00:00:01.5", "1 year 2 mons 3 days", "00:00:00.000001", null);
+    }
 }
