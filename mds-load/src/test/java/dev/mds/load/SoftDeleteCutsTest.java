@@ -96,6 +96,31 @@ class SoftDeleteCutsTest {
         assertThat(rows(ds, "checked_fail")).containsExactly("1|J|long bio|10|", "3|L|x|11|");
     }
 
+    /**
+     * With {@link OnBadRow#DEAD_LETTER} a refused re-create after a delete gives way to the delete, which keeps the
+     * values the key's create left (as the batch cut before the re-create leaves them).
+     */
+    @Test
+    void aRefusedReCreateAfterADeleteGivesWayToTheDeleteWithTheValuesBeforeIt(DataSource ds) {
+        List<ChangeEvent> history = List.of(create(2, "a", "b", 20), delete(2, 21), create(2, "bad", "c", 22));
+        for (int cut = 0; cut < history.size(); cut++) {
+            String table = "recreate_refused_" + cut;
+            TestSql.sql(ds, "create schema if not exists raw", "create table raw." + table
+                    + " (user_id int primary key, name text check (name <> 'bad'), bio text)");
+            MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC)
+                    .deleteMode(DeleteMode.SOFT).onBadRow(OnBadRow.DEAD_LETTER).build();
+            long rejected = 0;
+            for (ChangeBatch b : cut == 0 ? List.of(batch(history.toArray(ChangeEvent[]::new)))
+                    : List.of(batch(history.subList(0, cut).toArray(ChangeEvent[]::new)),
+                            batch(history.subList(cut, history.size()).toArray(ChangeEvent[]::new)))) {
+                rejected += loader.load(b).rejected();
+            }
+            String as = cut == 0 ? "one batch" : "cut before event " + (cut + 1);
+            assertThat(rows(ds, table)).as(as).containsExactly("2|a|b|21|2026-01-01 00:00:21+00");
+            assertThat(rejected).as(as).isEqualTo(1);
+        }
+    }
+
     /** Loads the history as one batch and cut in two at every place; each table must hold {@code expected}. */
     private static void assertCutsAgree(DataSource ds, String name, List<ChangeEvent> history, String... expected) {
         for (int cut = 0; cut < history.size(); cut++) {

@@ -1083,12 +1083,14 @@ public final class LoadEngine {
         // outcome, but a primary-key update (a delete of the old key, an insert of the new) into a target unique on
         // another column too must lose its old row before the new one is written
         long deleted = deletes ? cdcDeletes(c, plan, rows, tombstones, rejects) : 0;
+        int rejectedBefore = rejects.size();
         long[] counts = mergeCounts(c, plan, statements.cdcUpsertSql(plan, tombstones, useTombstones, reads), staged,
                 new RefusedWrites.MergeShape(statements.cdcUpsertSource(plan, tombstones, useTombstones, reads), LoadStatements.cdcMatched(reads), rows, rejects,
                         changeWriter(plan)));
         staged -= counts[2];
-        if (deletes && counts[2] > 0) {
-            // DEAD_LETTER staged a refused upsert's earlier events in its place, which may be a delete
+        if (deletes && rejects.size() > rejectedBefore) {
+            // DEAD_LETTER staged a refused upsert's earlier events in its place, which may be a delete (counts[2], the
+            // rows the stage lost, is 0 when each refused row has such a fallback: it cannot tell)
             deleted += cdcDeletes(c, plan, rows, tombstones, rejects);
         }
         if (useTombstones) {
