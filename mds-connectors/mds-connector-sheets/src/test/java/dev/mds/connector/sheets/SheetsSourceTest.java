@@ -490,6 +490,19 @@ class SheetsSourceTest {
     }
 
     @Test
+    void aSheetDeletedDuringTheReadSaysSoNamingTheSheetNotAnUnparsableRange() {
+        google.sheet(ID, "pricing", 40, numbered(35));
+        Iterator<RecordBatch> batches = source().batchRows(10).build().batches("pricing").iterator();
+        assertThat(batches.next().size()).isEqualTo(10);
+        google.remove(ID, "pricing");
+
+        assertThatThrownBy(batches::hasNext).isInstanceOf(SheetsException.class)
+                .hasMessageContaining("reading 'pricing'!12:21 of spreadsheet " + ID)
+                .hasMessageContaining("sheet pricing is no longer in spreadsheet " + ID
+                        + ": deleted or renamed since the read began");
+    }
+
+    @Test
     void unformattedValuesReadNumbersAsPlainText() {
         google.sheet(ID, "pricing", 10, numbered(1));
         source().valueRender(ValueRender.UNFORMATTED).build().batches("pricing").toList();

@@ -82,11 +82,28 @@ public final class Api {
         return get("/v4/spreadsheets/" + spreadsheetId, "fields=" + encode("sheets.properties"), what);
     }
 
-    /** {@code spreadsheets.values.get} of an A1 range, rows as arrays. */
-    public JsonNode values(String range, String renderParameters) {
+    /**
+     * {@code spreadsheets.values.get} of rows {@code first} to {@code last} (1-based, inclusive) of the sheet
+     * {@code sheet}, rows as arrays.
+     *
+     * @throws SheetsException when the sheet is no longer there (Google's "Unable to parse range": the sheet was
+     *     found when the read began, so it was deleted or renamed since), or the request fails
+     */
+    public JsonNode values(String sheet, long first, long last, String renderParameters) {
+        String range = A1.rows(sheet, first, last);
         String what = "reading " + range + " of spreadsheet " + spreadsheetId;
-        JsonNode answer = get("/v4/spreadsheets/" + spreadsheetId + "/values/" + encode(range),
-                "majorDimension=ROWS&" + renderParameters, what);
+        JsonNode answer;
+        try {
+            answer = get("/v4/spreadsheets/" + spreadsheetId + "/values/" + encode(range),
+                    "majorDimension=ROWS&" + renderParameters, what);
+        } catch (SheetsException e) {
+            if (e.status().orElse(0) == 400 && e.getMessage().contains("Unable to parse range")) {
+                throw new SheetsException(e.getMessage() + ". The sheet " + A1.display(sheet) + " is no longer in"
+                        + " spreadsheet " + spreadsheetId + ": deleted or renamed since the read began; nothing after"
+                        + " the batches already given was read", 400, e.attempts(), e);
+            }
+            throw e;
+        }
         JsonNode rows = answer.path("values");
         boolean valid = rows.isMissingNode() || rows.isArray();
         for (int i = 0; valid && i < rows.size(); i++) {

@@ -118,14 +118,14 @@ public final class SheetReading implements Iterator<RecordBatch> {
             }
             long end = Math.min(fromRow - 1, sheet.rowCount());
             if (end >= 2) {
-                reading.pending = api.values(A1.rows(sheet.title(), 2, end), render).path("values");
+                reading.pending = api.values(sheet.title(), 2, end, render).path("values");
                 reading.pendingFirst = 2;
             }
             return reading;
         }
         if (lastRow > 0) {
-            JsonNode rows = lastRow > sheet.rowCount() ? null : api.values(A1.rows(sheet.title(), lastRow,
-                    Math.max(lastRow, Math.min(fromRow - 1, sheet.rowCount()))), render).path("values");
+            JsonNode rows = lastRow > sheet.rowCount() ? null : api.values(sheet.title(), lastRow,
+                    Math.max(lastRow, Math.min(fromRow - 1, sheet.rowCount())), render).path("values");
             JsonNode cells = rows == null ? null : rows.path(0);
             if (cells == null || cells.isMissingNode() || checksum(cells) != lastCells) {
                 throw new BadInputException(InputLocation.of(A1.display(sheet.title()) + "!" + lastRow + ":" + lastRow),
@@ -149,7 +149,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
         long last = Math.max(1, sheet.rowCount());
         if (fromRow <= 2 && render.equals(FORMATTED)) {
             long end = Math.min(last, 1L + batchRows);
-            List<JsonNode> rows = rows(api.values(A1.rows(sheet.title(), 1, end), render));
+            List<JsonNode> rows = rows(api.values(sheet.title(), 1, end, render));
             if (expectedHeader == null && blank(rows) && blankFrom(api, sheet, end + 1, Long.MAX_VALUE)) {
                 return null;
             }
@@ -157,7 +157,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
             return new SheetReading(api, sheet, header, source, batchRows, render, valueRender, end + 1, tail(rows), 2,
                     expectedHeader != null);
         }
-        List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), FORMATTED));
+        List<JsonNode> first = rows(api.values(sheet.title(), 1, 1, FORMATTED));
         if (expectedHeader == null && fromRow <= 2 && blank(first) && blankFrom(api, sheet, 2, batchRows)) {
             return null;
         }
@@ -189,15 +189,15 @@ public final class SheetReading implements Iterator<RecordBatch> {
             return true;
         }
         long end = last - from < firstRows ? last : from + firstRows - 1;
-        if (!blank(rows(api.values(A1.rows(sheet.title(), from, end), FORMATTED)))) {
+        if (!blank(rows(api.values(sheet.title(), from, end, FORMATTED)))) {
             return false;
         }
-        return end >= last || blank(rows(api.values(A1.rows(sheet.title(), end + 1, last), FORMATTED)));
+        return end >= last || blank(rows(api.values(sheet.title(), end + 1, last, FORMATTED)));
     }
 
     /** The header alone: one request for row 1, formatted values. */
     public static Header header(Api api, SheetInfo sheet, boolean sqlSafe) {
-        List<JsonNode> first = rows(api.values(A1.rows(sheet.title(), 1, 1), FORMATTED));
+        List<JsonNode> first = rows(api.values(sheet.title(), 1, 1, FORMATTED));
         return header(api, sheet, first, sqlSafe);
     }
 
@@ -249,7 +249,7 @@ public final class SheetReading implements Iterator<RecordBatch> {
             } else if (nextRow <= sheet.rowCount()) {
                 first = nextRow;
                 end = Math.min(sheet.rowCount(), nextRow + batchRows - 1);
-                values = api.values(A1.rows(sheet.title(), first, end), render).path("values");
+                values = api.values(sheet.title(), first, end, render).path("values");
                 nextRow = end + 1;
             } else {
                 if (!anyBatch) {
