@@ -503,6 +503,24 @@ class SheetsSourceTest {
     }
 
     @Test
+    void rowsDeletedDuringTheReadSayTheSheetShrankNotJustThatTheRangeExceedsTheGrid() {
+        FakeGoogle.Sheet sheet = google.sheet(ID, "pricing", 40, numbered(35));
+        Iterator<RecordBatch> batches = source().batchRows(10).build().batches("pricing").iterator();
+        assertThat(batches.next().size()).isEqualTo(10);
+        assertThat(batches.next().size()).isEqualTo(10);
+        synchronized (google) {
+            sheet.rows.subList(3, 13).clear();
+            sheet.rowCount = 30;
+        }
+
+        assertThatThrownBy(batches::hasNext).isInstanceOf(SheetsException.class)
+                .hasMessageContaining("reading 'pricing'!22:31 of spreadsheet " + ID)
+                .hasMessageContaining("The sheet pricing has fewer rows than when the read began: rows were deleted"
+                        + " since, so rows after them moved up and would be skipped; read the sheet again from the"
+                        + " start");
+    }
+
+    @Test
     void unformattedValuesReadNumbersAsPlainText() {
         google.sheet(ID, "pricing", 10, numbered(1));
         source().valueRender(ValueRender.UNFORMATTED).build().batches("pricing").toList();

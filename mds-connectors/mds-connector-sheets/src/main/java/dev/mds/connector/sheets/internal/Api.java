@@ -87,7 +87,8 @@ public final class Api {
      * {@code sheet}, rows as arrays.
      *
      * @throws SheetsException when the sheet is no longer there (Google's "Unable to parse range": the sheet was
-     *     found when the read began, so it was deleted or renamed since), or the request fails
+     *     found when the read began, so it was deleted or renamed since), has fewer rows than {@code last} (rows were
+     *     deleted since the read took the grid's size), or the request fails
      */
     public JsonNode values(String sheet, long first, long last, String renderParameters) {
         String range = A1.rows(sheet, first, last);
@@ -101,6 +102,12 @@ public final class Api {
                 throw new SheetsException(e.getMessage() + ". The sheet " + A1.display(sheet) + " is no longer in"
                         + " spreadsheet " + spreadsheetId + ": deleted or renamed since the read began; nothing after"
                         + " the batches already given was read", 400, e.attempts(), e);
+            }
+            if (e.status().orElse(0) == 400 && e.getMessage().contains("exceeds grid limits")) {
+                // the rows asked for were in the grid when the read began
+                throw new SheetsException(e.getMessage() + ". The sheet " + A1.display(sheet) + " has fewer rows"
+                        + " than when the read began: rows were deleted since, so rows after them moved up and would"
+                        + " be skipped; read the sheet again from the start", 400, e.attempts(), e);
             }
             throw e;
         }
