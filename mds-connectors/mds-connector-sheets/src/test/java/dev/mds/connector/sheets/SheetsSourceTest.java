@@ -521,6 +521,22 @@ class SheetsSourceTest {
     }
 
     @Test
+    void anExcelFileKeptInDriveIsRefusedSayingToSaveItAsGoogleSheets() {
+        // an .xlsx file opened in Google Sheets has a spreadsheet URL, but the Sheets API reads only Google Sheets
+        google.sheet(ID, "pricing", 10, numbered(3));
+        google.fail(q -> q.path().startsWith("/v4/"), 100, new FakeGoogle.Fault(400, Map.of(), FakeGoogle.error(400,
+                "This operation is not supported for this document", "FAILED_PRECONDITION")));
+
+        assertThatThrownBy(() -> source().build().batches("pricing")).isInstanceOf(SheetsException.class)
+                .hasMessageStartingWith("reading the sheets of spreadsheet " + ID + " (for sheet pricing): HTTP 400:"
+                        + " This operation is not supported for this document [FAILED_PRECONDITION]")
+                .hasMessageEndingWith(". The file is not a Google Sheets spreadsheet (an Excel or CSV file kept in"
+                        + " Google Drive, which Google Sheets opens but its API does not read): open it in Google"
+                        + " Sheets, choose File > Save as Google Sheets, and read the new spreadsheet");
+        assertThat(google.count("/v4/spreadsheets/" + ID)).as("not retried").isEqualTo(1);
+    }
+
+    @Test
     void unformattedValuesReadNumbersAsPlainText() {
         google.sheet(ID, "pricing", 10, numbered(1));
         source().valueRender(ValueRender.UNFORMATTED).build().batches("pricing").toList();

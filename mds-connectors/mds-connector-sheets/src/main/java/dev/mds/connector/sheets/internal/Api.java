@@ -253,6 +253,11 @@ public final class Api {
                     + " spreadsheet id or URL";
             case 401 -> what + ": unauthorized (HTTP 401" + google + ")" + (grant != null
                     ? " even with a new access token for " + grant.who() : ": check the API key");
+            case 400 -> what + ": HTTP 400" + google + (google.contains("not supported for this document")
+                    ? ". The file is not a Google Sheets spreadsheet (an Excel or CSV file kept in Google Drive, which"
+                            + " Google Sheets opens but its API does not read): open it in Google Sheets, choose"
+                            + " File > Save as Google Sheets, and read the new spreadsheet"
+                    : "");
             default -> what + ": HTTP " + status + google;
         };
     }
