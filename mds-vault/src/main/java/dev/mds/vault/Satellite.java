@@ -117,6 +117,17 @@ public final class Satellite extends Structure {
     }
 
     @Override
+    List<String> rowKey() {
+        return List.of(parent, Stage.LOAD_DATE);
+    }
+
+    @Override
+    String rowKeyWhy() {
+        return "the satellite writes a row per (" + parent + ", " + Stage.LOAD_DATE + "): a key's every new version, and"
+                + " every key changed at a load date";
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (parent == null) {
             missing.add("parent");

@@ -521,8 +521,11 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                 vault.warnIfHashedInSessionTimeZone(c, stage);
             }
             List<String> out = statements(c);
-            // after the structure's own checks, which name more specific problems (a column the table lacks)
-            checkFilled(Vault.relation(c, name(), table), storedColumns(), "this definition does not fill", unfilledHint());
+            // after the structure's own checks, which name more specific problems (a column the table lacks); one
+            // catalog read gives the table's columns and its unique keys
+            Relation target = Vault.relation(c, name(), table);
+            checkFilled(target, storedColumns(), "this definition does not fill", unfilledHint());
+            checkKeysHoldRows(target);
             return out;
         });
         checkStoredOnce();            // after the checks against the tables, which name more specific problems
@@ -541,6 +544,45 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         List<String> unfilled = target.requiredBeyond(filled);
         if (!unfilled.isEmpty()) {
             throw new MdsException(name() + ": " + table + " has NOT NULL column(s) " + unfilled + " that " + what + hint);
+        }
+    }
+
+    /**
+     * The columns whose values tell apart the rows the load writes (a satellite's hash key and load date), which a
+     * unique key over them must hold all of; empty (the default) where no key is checked: a hub or link writes one row
+     * per hash key, and its table's key on it (createTable's) holds them.
+     */
+    List<String> rowKey() {
+        return List.of();
+    }
+
+    /** Why a unique key must hold all of {@link #rowKey()}, in a message: which rows the load writes. */
+    String rowKeyWhy() {
+        return "";
+    }
+
+    /**
+     * Refuses a table whose primary key or a unique index is over some of the columns of {@link #rowKey()} only and
+     * lacks another: it holds fewer rows than the load writes, whose insert would fail on PostgreSQL's duplicate-key
+     * error (a satellite keyed on its hash key alone, at a key's second version), after the whole load was
+     * computed. Refused here, before anything is written. A table without a key (AutomateDV's have none), keys holding
+     * all of them (in any order, with more columns) and keys over other columns too load as before.
+     *
+     * @throws MdsException naming the structure, the table, the key or index, its columns and the columns it lacks
+     */
+    final void checkKeysHoldRows(Relation target) {
+        List<String> wanted = rowKey();
+        for (Relation.UniqueKey key : target.uniqueKeys()) {
+            if (wanted.isEmpty() || !wanted.containsAll(key.columns()) || key.columns().containsAll(wanted)) {
+                continue;
+            }
+            List<String> lacking = new ArrayList<>(wanted);
+            lacking.removeAll(key.columns());
+            String cols = String.join(", ", key.columns());
+            throw new MdsException(name() + ": " + table + "'s " + key.what() + " (" + cols + ") lacks the column(s) ["
+                    + String.join(", ", lacking) + "]: it holds one row per (" + cols + "), but " + rowKeyWhy()
+                    + ", which would break it; give the table the key createTable() makes, (" + String.join(", ", wanted)
+                    + "), or drop this one (nothing was written)");
         }
     }
 

@@ -33,16 +33,37 @@ public final class Relation {
             boolean required, String baseSqlType) {
     }
 
-    private final TableName name;
-    private final Map<String, Column> columns;
-
-    private Relation(TableName name, Map<String, Column> columns) {
-        this.name = name;
-        this.columns = columns;
+    /**
+     * A primary key or unique index of a table: {@code what} names it in messages ({@code primary key}, or
+     * {@code unique index} and its quoted name), {@code columns} are its key columns in order. Only those that hold
+     * every row: valid, without a predicate (a partial index) or an expression.
+     */
+    public record UniqueKey(String what, List<String> columns) {
     }
 
-    /** The relation's columns, or empty when it does not exist. */
+    private final TableName name;
+    private final Map<String, Column> columns;
+    private final List<UniqueKey> uniqueKeys;
+
+    private Relation(TableName name, Map<String, Column> columns, List<UniqueKey> uniqueKeys) {
+        this.name = name;
+        this.columns = columns;
+        this.uniqueKeys = uniqueKeys;
+    }
+
+    /** The relation's columns and unique keys (in one query), or empty when it does not exist. */
     public static Optional<Relation> read(Connection c, TableName table) {
+        String oid = PostgresDialect.INSTANCE.relationOid(table);
+        // the unique keys, flattened into one text[] evaluated once (an uncorrelated subquery): per key its name in
+        // messages, its number of key columns, then those columns; the primary key first, then unique indexes by name
+        String what = "case when i.indisprimary then 'primary key' else 'unique index ' || quote_ident(ic.relname) end";
+        String keys = "array(select u.e from (select i.indisprimary as pk, ic.relname as iname, array[" + what + ","
+                + " i.indnkeyatts::text] || array(select a.attname::text from unnest(i.indkey::int2[]) with ordinality"
+                + " k(attnum, n) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum"
+                + " where k.n <= i.indnkeyatts order by k.n) as parts"
+                + " from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = " + oid
+                + " and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null) as x,"
+                + " unnest(x.parts) with ordinality u(e, n) order by not x.pk, x.iname, u.n)";
         // a domain reads as its base type (bt), with the domain's type modifier (numeric(12,2) of a domain)
         String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), bt.typname,"
                 + " case when t.typtype = 'd' then t.typtypmod else a.atttypmod end,"
@@ -52,13 +73,14 @@ public final class Relation {
                 + " when bt.typtype = 'e' then 'anyenum'::regtype when bt.typcategory = 'A' or bt.typtype = 'c' then 0"
                 + " else bt.oid end),"
                 + " a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = '',"
-                + " format_type(bt.oid, case when t.typtype = 'd' then t.typtypmod else a.atttypmod end)"
+                + " format_type(bt.oid, case when t.typtype = 'd' then t.typtypmod else a.atttypmod end), " + keys
                 + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
                 + " join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
                 + " left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'"
-                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table)
+                + " where a.attrelid = " + oid
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         Map<String, Column> cols = new LinkedHashMap<>();
+        List<UniqueKey> uniqueKeys = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -68,12 +90,19 @@ public final class Relation {
                     String element = rs.getString(5);
                     cols.put(col, new Column(col, rs.getString(2), logical(typname, typmod, element), rs.getBoolean(6),
                             "timetz".equals(typname) || "timetz".equals(element), rs.getBoolean(7), rs.getString(8)));
+                    if (cols.size() == 1) {   // the same on every row: read on the first
+                        String[] parts = (String[]) rs.getArray(9).getArray();
+                        for (int i = 0; i < parts.length; i += 2 + Integer.parseInt(parts[i + 1])) {
+                            int n = Integer.parseInt(parts[i + 1]);
+                            uniqueKeys.add(new UniqueKey(parts[i], List.of(parts).subList(i + 2, i + 2 + n)));
+                        }
+                    }
                 }
             }
         } catch (SQLException e) {
             throw Sql.failed(sql, e);
         }
-        return cols.isEmpty() ? Optional.empty() : Optional.of(new Relation(table, cols));
+        return cols.isEmpty() ? Optional.empty() : Optional.of(new Relation(table, cols, List.copyOf(uniqueKeys)));
     }
 
     private static Optional<FieldType> logical(String typname, int typmod, String element) {
@@ -97,6 +126,11 @@ public final class Relation {
 
     public TableName name() {
         return name;
+    }
+
+    /** The primary key and unique indexes that hold every row (see {@link UniqueKey}): the primary key first. */
+    public List<UniqueKey> uniqueKeys() {
+        return uniqueKeys;
     }
 
     public boolean has(String column) {
