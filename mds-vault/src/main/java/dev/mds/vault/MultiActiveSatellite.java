@@ -133,6 +133,22 @@ public final class MultiActiveSatellite extends Structure {
         return all;
     }
 
+    /** A key's set at one load date is a row per child key: a key of the table holds them all (see {@link #checkKeysHoldRows}). */
+    @Override
+    List<String> rowKey() {
+        List<String> out = new ArrayList<>();
+        out.add(parent);
+        out.addAll(childKeys);
+        out.add(Stage.LOAD_DATE);
+        return out;
+    }
+
+    @Override
+    String rowKeyWhy() {
+        return "a key's set at one load date is a row per child key, and every key changed at a load date has its set,"
+                + " so a set of two rows (or two keys' sets) would break it";
+    }
+
     @Override
     void missingSettings(List<String> missing) {
         if (parent == null) {
@@ -186,47 +202,6 @@ public final class MultiActiveSatellite extends Structure {
         cols.add("PRIMARY KEY (" + Identifiers.quoteAll(pk) + ")");
         return vault.tableDdl(c, table, cols,
                 Vault.indexDdl(c, table, new HashSet<>(), parent, Stage.LOAD_DATE).toArray(String[]::new));
-    }
-
-    /**
-     * Refuses a table whose primary key or a unique index holds one row per key and load date: its columns are among
-     * the parent key, the child keys and the load date, and it lacks a child key (a table made as a plain
-     * satellite's, keyed on (parent, load date)). A key's set of several rows would fail the insert on PostgreSQL's
-     * duplicate-key error, after the whole load was computed; refused here, before anything is written. A table
-     * without such a key (AutomateDV's have none) loads as before.
-     *
-     * @throws MdsException naming the structure, the table, the key or index, its columns and the child keys it lacks
-     */
-    private void checkKeysHoldSets(Connection c) {
-        List<String> wanted = new ArrayList<>();
-        wanted.add(parent);
-        wanted.addAll(childKeys);
-        wanted.add(Stage.LOAD_DATE);
-        // the first such key: the primary key first, then the unique indexes by name
-        String sql = "SELECT x.what, array_to_string(x.cols, ', '), array_to_string(ARRAY(SELECT u.k FROM unnest("
-                + textArray(childKeys) + ") WITH ORDINALITY u(k, n) WHERE u.k <> ALL (x.cols) ORDER BY u.n), ', ')"
-                + " FROM (SELECT CASE WHEN i.indisprimary THEN 'primary key' ELSE 'unique index ' || quote_ident(ic.relname)"
-                + " END AS what, i.indisprimary AS pk, ic.relname AS name, ARRAY(SELECT a.attname::text"
-                + " FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, n)"
-                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE k.n <= i.indnkeyatts"
-                + " ORDER BY k.n) AS cols FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
-                + " WHERE i.indrelid = " + PostgresDialect.INSTANCE.relationOid(table)
-                + " AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL) AS x"
-                + " WHERE x.cols <@ " + textArray(wanted) + " AND NOT x.cols @> " + textArray(childKeys)
-                + " ORDER BY NOT x.pk, x.name LIMIT 1";
-        Jdbc.firstRow(c, sql).ifPresent(row -> {
-            throw new MdsException(name() + ": " + table + "'s " + row.get(0) + " (" + row.get(1) + ") lacks the child"
-                    + " key column(s) [" + row.get(2) + "]: it holds one row per (" + row.get(1) + "), but a key's set at"
-                    + " one load date is a row per child key, so a set of two rows would break it; give the table the"
-                    + " key createTable() makes, (" + String.join(", ", wanted) + "), or drop this one (nothing was"
-                    + " written)");
-        });
-    }
-
-    private static String textArray(List<String> values) {
-        StringJoiner out = new StringJoiner(", ", "ARRAY[", "]::text[]");
-        values.forEach(v -> out.add(Identifiers.literal(v)));
-        return out.toString();
     }
 
     /** The collation of the table's column, qualified and quoted, if its type has one. */
@@ -500,8 +475,6 @@ public final class MultiActiveSatellite extends Structure {
                 + "SELECT " + Identifiers.quoteAll("c", storedColumns()) + "\n"
                 // a row without a load date is not silently dropped: the table's NOT NULL refuses it, naming the stage
                 + "FROM cand AS c WHERE c." + ld + " IS NULL OR (c." + hk + ", c." + ld + ") IN (SELECT ch." + hk + ", ch." + ld + " FROM changed AS ch)";
-        // after the checks of the columns, which name more specific problems (a child key the stage or table lacks)
-        checkKeysHoldSets(c);
         return List.of(lock(c), sql);
     }
 }

@@ -79,4 +79,30 @@ class MultiActiveKeyTest {
             assertThat(sat.load().rowsInserted()).as(t).isEqualTo(2);
         }
     }
+
+    /**
+     * A unique index over the child keys and load date without the parent key holds one set per load date, not one
+     * per key: two keys with a home phone at one load date failed the load with PostgreSQL's 'duplicate key value
+     * violates unique constraint "ma_nohk_one"' from inside the insert (the earlier check let a key holding every child
+     * key pass). Now it is refused before anything is written, naming the parent key it lacks.
+     */
+    @Test
+    void aUniqueIndexWithoutTheParentKeyIsRefusedBeforeWriting(DataSource ds) {
+        Vault vault = Vault.on(ds);
+        TableFixture.on(ds, "raw.ma_two").columns("email text", "phone_type text", "phone text", "ld timestamptz")
+                .rows(row("a@x", "home", "111", day(1)), row("b@x", "home", "211", day(1)));
+        Stage stage = Stage.of("raw.ma_two").into("stg.ma_two").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        vault.createStage(stage);
+        sql(ds, "create schema if not exists dds", table("ma_nohk", "check (true)"),
+                "create unique index ma_nohk_one on dds.ma_nohk (phone_type, load_date)");
+        MultiActiveSatellite sat = vault.multiActiveSatellite("dds.ma_nohk").parent("user_hk").childKeys("phone_type")
+                .hashDiff("phone_hashdiff").payload("phone").from(stage);
+        assertThatThrownBy(sat::load).isInstanceOf(MdsException.class)
+                .hasMessageStartingWith("multi-active satellite dds.ma_nohk: ")
+                .hasMessageContaining("unique index ma_nohk_one (phone_type, load_date)")
+                .hasMessageContaining("[user_hk]")
+                .hasMessageNotContaining("duplicate key");
+        assertThat(strings(ds, "select count(*) from dds.ma_nohk")).containsExactly("0");
+    }
 }
