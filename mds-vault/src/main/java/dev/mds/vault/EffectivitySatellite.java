@@ -223,6 +223,17 @@ public final class EffectivitySatellite extends Structure {
     }
 
     @Override
+    List<String> rowKey() {
+        return List.of(link, Stage.LOAD_DATE);
+    }
+
+    @Override
+    String rowKeyWhy() {
+        return "the effectivity satellite writes a row per (" + link + ", " + Stage.LOAD_DATE + "): a link's opening"
+                + " row, and its closing row at the load date its driving key moves";
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (link == null) {
             missing.add("link");
