@@ -119,6 +119,17 @@ public final class Pit extends Structure {
     }
 
     @Override
+    List<String> rowKey() {
+        return List.of(hashKey, AS_OF_DATE);
+    }
+
+    @Override
+    String rowKeyWhy() {
+        return "the PIT writes a row per (" + hashKey + ", " + AS_OF_DATE + "): a hub key's row at every as-of date,"
+                + " and every hub key at an as-of date";
+    }
+
+    @Override
     void missingSettings(List<String> missing) {
         if (hub == null) {
             missing.add("hub");
