@@ -1,11 +1,13 @@
 package dev.mds.testing;
 
 import dev.mds.testing.internal.Values;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -14,9 +16,14 @@ import java.time.OffsetTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -69,37 +76,133 @@ final class Rows {
         }
     }
 
-    /** How {@code found} differs from {@code expected}, in any order, duplicates counted. */
+    /**
+     * How {@code found} differs from {@code expected}, in any order, duplicates counted: each found row in turn takes
+     * the first expected row still missing that it {@linkplain #sameRow matches}. Rows are looked up by their
+     * {@link #key}, so that a comparison of many rows takes time in proportion to their number, not its square; a row
+     * with a value of a type {@code key} does not know is compared with each expected row still missing, as before.
+     */
     static Mismatch inAnyOrder(List<Row> found, Row[] expected) {
-        List<Row> missing = new ArrayList<>(Arrays.asList(expected));
+        boolean[] taken = new boolean[expected.length];
+        Map<List<Object>, ArrayDeque<Integer>> byKey = new HashMap<>();
+        List<Integer> unkeyed = new ArrayList<>();   // expected rows without a key, in their order
+        for (int i = 0; i < expected.length; i++) {
+            List<Object> key = key(expected[i]);
+            if (key == null) {
+                unkeyed.add(i);
+            } else {
+                byKey.computeIfAbsent(key, k -> new ArrayDeque<>()).add(i);
+            }
+        }
         List<Row> unexpected = new ArrayList<>();
         for (Row a : found) {
+            List<Object> key = key(a);
             int match = -1;
-            for (int i = 0; i < missing.size(); i++) {
-                if (sameRow(a, missing.get(i))) {
-                    match = i;
-                    break;
+            if (key == null) {
+                for (int i = 0; i < expected.length && match < 0; i++) {
+                    if (!taken[i] && sameRow(a, expected[i])) {
+                        match = i;
+                    }
+                }
+            } else {
+                // the expected rows of the same key are exactly those it matches among the keyed ones
+                ArrayDeque<Integer> same = byKey.get(key);
+                if (same != null) {
+                    while (!same.isEmpty() && taken[same.peekFirst()]) {
+                        same.pollFirst();
+                    }
+                    match = same.isEmpty() ? -1 : same.peekFirst();
+                }
+                // an unkeyed expected row before it that its equals takes comes first, as in the pairwise order
+                for (int i : unkeyed) {
+                    if (match >= 0 && i > match) {
+                        break;
+                    }
+                    if (!taken[i] && sameRow(a, expected[i])) {
+                        match = i;
+                        break;
+                    }
                 }
             }
             if (match >= 0) {
-                missing.remove(match);
+                taken[match] = true;
             } else {
                 unexpected.add(a);
+            }
+        }
+        List<Row> missing = new ArrayList<>();
+        for (int i = 0; i < expected.length; i++) {
+            if (!taken[i]) {
+                missing.add(expected[i]);
             }
         }
         return new Mismatch(missing, unexpected);
     }
 
-    /** The expected rows that match no found row. */
+    /** The expected rows that match no found row, looked up by {@link #key} as {@link #inAnyOrder} does. */
     static List<Row> missing(List<Row> found, Row[] expected) {
+        Set<List<Object>> keys = new HashSet<>();
+        List<Row> unkeyed = new ArrayList<>();
+        for (Row a : found) {
+            List<Object> key = key(a);
+            if (key == null) {
+                unkeyed.add(a);
+            } else {
+                keys.add(key);
+            }
+        }
         List<Row> missing = new ArrayList<>();
         for (Row e : expected) {
-            if (found.stream().noneMatch(a -> sameRow(a, e))) {
+            List<Object> key = key(e);
+            boolean present = key == null ? found.stream().anyMatch(a -> sameRow(a, e))
+                    : keys.contains(key) || unkeyed.stream().anyMatch(a -> sameRow(a, e));
+            if (!present) {
                 missing.add(e);
             }
         }
         return missing;
     }
+
+    /**
+     * A row's values {@linkplain Values#normalize normalized}, as {@link #sameRow} compares them: two keyed rows are
+     * equal keys (with equal hash codes) exactly when they match. Null when a value, or an element of an array, is of a
+     * type whose equality is not known to be symmetric and to agree with its hash code (a {@code Map}, a user's
+     * class ...): such a row is compared pairwise.
+     */
+    private static List<Object> key(Row r) {
+        List<Object> key = new ArrayList<>(r.size());
+        for (int i = 0; i < r.size(); i++) {
+            Object v = Values.normalize(r.get(i));
+            if (!keyed(v)) {
+                return null;
+            }
+            key.add(v);
+        }
+        return key;
+    }
+
+    private static boolean keyed(Object v) {
+        if (v == null || KEYED.contains(v.getClass())) {
+            return true;
+        }
+        if (v.getClass() == ArrayList.class) {   // what normalize makes of an array or a list
+            for (Object o : (List<?>) v) {
+                if (!keyed(o)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The classes of normalized values whose {@code equals} holds only for another of the same class, is symmetric and
+     * agrees with {@code hashCode} (matched exactly: a subclass may not).
+     */
+    private static final Set<Class<?>> KEYED = Set.of(String.class, BigDecimal.class, Double.class, Boolean.class,
+            LocalDate.class, LocalDateTime.class, LocalTime.class, OffsetTime.class, Instant.class, UUID.class,
+            Values.Interval.class, Values.Bytes.class, Values.Jsonb.class);
 
     /** The missing and the unexpected rows of a failed comparison, with {@link #differences}, as a failure shows them. */
     static String missingAndUnexpected(List<String> names, Mismatch m) {
