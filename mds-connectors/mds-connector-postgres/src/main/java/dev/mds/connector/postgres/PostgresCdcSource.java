@@ -283,6 +283,19 @@ public final class PostgresCdcSource implements AutoCloseable {
     /** PostgreSQL's error when a replication slot is taken: {@code replication slot "x" is active for PID 42}. */
     private static final Pattern ACTIVE_FOR_PID = Pattern.compile("is active for PID (\\d+)");
 
+    /**
+     * How long a start waits for an active slot to be released before refusing it as in use. A consumer that has just
+     * stopped (this source's previous run, closed a moment ago) leaves the slot active until its walsender process on
+     * the server has exited, after the client has gone.
+     */
+    private static final Duration SLOT_RELEASE_WAIT = Duration.ofSeconds(5);
+
+    private static boolean slotActive(PreparedStatement slotQuery) throws SQLException {
+        try (ResultSet rs = slotQuery.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
     private MdsException slotInUse(String pid, Throwable cause) {
         return new MdsException("replication slot " + config.slot + " on " + config.host + ":" + config.port + "/"
                 + config.database + " is in use by another consumer (backend pid " + pid
@@ -525,6 +538,10 @@ public final class PostgresCdcSource implements AutoCloseable {
                     "select active, active_pid, database, pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint"
                             + " from pg_replication_slots where slot_name = ?")) {
                 ps.setString(1, config.slot);
+                long releaseBy = System.nanoTime() + SLOT_RELEASE_WAIT.toNanos();
+                while (slotActive(ps) && System.nanoTime() < releaseBy) {
+                    Thread.sleep(100);   // a consumer that has just stopped: its walsender releases the slot as it exits
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         refuseLostSlot(where);
@@ -579,6 +596,10 @@ public final class PostgresCdcSource implements AutoCloseable {
         } catch (SQLException e) {
             throw new MdsException("cannot connect to the CDC source " + where + " as " + config.user + ": "
                     + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MdsException("CDC from " + where + ": interrupted while waiting for slot " + config.slot
+                    + " to be released", e);
         }
     }
 
