@@ -2,6 +2,7 @@ package dev.mds.connector.postgres;
 
 import dev.mds.connector.postgres.SetupReport.Item;
 import dev.mds.connector.postgres.SetupReport.Severity;
+import dev.mds.connector.postgres.internal.BaseTypes;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
 import dev.mds.core.PostgresDialect;
@@ -300,19 +301,9 @@ public final class CdcSetup {
         return found;
     }
 
-    /**
-     * A {@code with recursive} clause naming {@code based}: {@code t}'s columns ({@code attnum, attname, atttypid,
-     * atttypmod, attstorage}) with {@code base}, the OID of their type's base type through every level of domains
-     * (a domain over a domain over boolean[] has boolean[]'s), the type itself for a column of no domain.
-     */
-    static String withBaseTypes(TableName t) {
-        return "with recursive chain as (select a.attnum, a.attname, a.atttypid, a.atttypmod, a.attstorage,"
-                + " y.oid as base, y.typtype, y.typbasetype from pg_attribute a join pg_type y on y.oid = a.atttypid"
-                + " where a.attrelid = " + PostgresDialect.INSTANCE.relationOid(t) + " and a.attnum > 0"
-                + " and not a.attisdropped union all select c.attnum, c.attname, c.atttypid, c.atttypmod, c.attstorage,"
-                + " b.oid, b.typtype, b.typbasetype from chain c join pg_type b on b.oid = c.typbasetype"
-                + " where c.typtype = 'd'), based as (select attnum, attname, atttypid, atttypmod, attstorage, base"
-                + " from chain where typtype <> 'd')";
+    /** {@link BaseTypes#withBaseTypes} over table {@code t}. */
+    private static String withBaseTypes(TableName t) {
+        return BaseTypes.withBaseTypes(PostgresDialect.INSTANCE.relationOid(t));
     }
 
     /** The {@code timetz} columns of {@code t} (domains over it included, at any depth), as {@code name}. */

@@ -244,14 +244,10 @@ public final class UnsentToastReader implements AutoCloseable {
         Map<String, Column> columns = new HashMap<>();
         try (PreparedStatement ps = connection().prepareStatement(
                 // the base type through every level of domains (a domain over a domain over money is money)
-                "with recursive chain as (select a.attname, a.atttypid, a.atttypmod, t.oid, t.typtype, t.typbasetype"
-                        + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
-                        + " where a.attrelid = cast(? as regclass) and a.attnum > 0 and not a.attisdropped"
-                        + " union all select c.attname, c.atttypid, c.atttypmod, b.oid, b.typtype, b.typbasetype"
-                        + " from chain c join pg_type b on b.oid = c.typbasetype where c.typtype = 'd')"
-                        + " select c.attname, format_type(c.atttypid, c.atttypmod), b.typname, e.typname"
-                        + " from chain c join pg_type b on b.oid = c.oid"
-                        + " left join pg_type e on e.oid = b.typelem and b.typcategory = 'A' where c.typtype <> 'd'")) {
+                BaseTypes.withBaseTypes("cast(? as regclass)")
+                        + " select a.attname, format_type(a.atttypid, a.atttypmod), b.typname, e.typname"
+                        + " from based a join pg_type b on b.oid = a.base"
+                        + " left join pg_type e on e.oid = b.typelem and b.typcategory = 'A'")) {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
