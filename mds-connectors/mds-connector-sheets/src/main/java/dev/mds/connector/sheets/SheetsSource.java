@@ -66,6 +66,13 @@ import org.slf4j.LoggerFactory;
  * Rows appended after the last record read are read by the resumed read, also those written into blank rows before
  * the position.
  *
+ * <p><b>Full refresh.</b> To replace a table with the sheet atomically, hand the whole stream to mds-load's
+ * {@code loadAll} in OVERWRITE ({@code MergeLoader.into(ds, "raw.pricing").mode(SyncMode.OVERWRITE).key("package")
+ * .build().loadAll(source.batches("pricing"), 1, listener)}): one transaction for the whole stream, so a read that
+ * fails part-way (a request given up, the sheet deleted, a bad cell) commits nothing and the table keeps the rows it
+ * had. Batches loaded one by one ({@code forEach(loader::load)}) commit each on its own, and in OVERWRITE each replaces
+ * the table; a resumed stream is the rest of the sheet only, so it is never a full refresh.
+ *
  * <p>Immutable and thread-safe (the access token is shared); starts no threads.
  */
 public final class SheetsSource {
