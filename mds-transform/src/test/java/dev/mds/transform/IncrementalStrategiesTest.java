@@ -70,6 +70,36 @@ class IncrementalStrategiesTest {
     }
 
     @Test
+    void aLongerVarcharUpstreamIsWidenedUnderOnSchemaChangeFailAndSyncAllColumnsAsDbtExpandsItFirst(DataSource ds) {
+        // dbt's incremental materialization runs expand_target_column_types before process_schema_changes, so a
+        // varchar that only grew is no schema change under 'fail' (the default here) or 'sync_all_columns'
+        TestSql.sql(ds, "create schema rawfail; create table rawfail.w (id int, code varchar(3), note varchar(5));"
+                + " insert into rawfail.w values (1, 'abc', 'x')");
+        String fail = "{{ config(materialized='incremental', unique_key='id') }}\n"
+                + "select id, code, note from rawfail.w";
+        String sync = "{{ config(materialized='incremental', unique_key='id', on_schema_change='sync_all_columns') }}\n"
+                + "select id, code, note from rawfail.w";
+        run(ds, "wf.f", fail).assertSucceeded();
+        run(ds, "wf.s", sync).assertSucceeded();
+        TestSql.sql(ds, "create view wf.report as select code from wf.s;"
+                + " alter table rawfail.w alter column code type varchar(10), alter column note type text;"
+                + " insert into rawfail.w values (2, 'abc', 'a longer note')");
+
+        run(ds, "wf.f", fail).assertSucceeded();
+        run(ds, "wf.s", sync).assertSucceeded();   // code keeps varchar(3) (a view reads it), its new values fit
+
+        for (String t : new String[] {"wf.f", "wf.s"}) {
+            assertThatTable(ds, t).containsExactlyInAnyOrder(row(1, "abc", "x"), row(2, "abc", "a longer note"));
+        }
+        assertThat(TestSql.strings(ds, "select string_agg(format_type(atttypid, atttypmod), ', ' order by attnum)"
+                + " from pg_attribute where attrelid = 'wf.f'::regclass and attnum > 0"))
+                .containsExactly("integer, character varying(10), text");
+        assertThat(TestSql.strings(ds, "select string_agg(format_type(atttypid, atttypmod), ', ' order by attnum)"
+                + " from pg_attribute where attrelid = 'wf.s'::regclass and attnum > 0"))
+                .containsExactly("integer, character varying(3), text");
+    }
+
+    @Test
     void aColumnAViewReadsIsNotWidenedItsRowsLoadWhenTheyFitAndALongerOneIsRefusedNamingTheView(DataSource ds) {
         // PostgreSQL refuses to change the type of a column a view reads: the column keeps its type, and the run
         // succeeds as before while the values fit it

@@ -182,7 +182,10 @@ public record ModelSpec(TableName table, String source, Template template, Mater
 
     /** What an incremental run does when the new rows' columns differ from the table's (dbt's on_schema_change). */
     public enum OnSchemaChange {
-        /** Refuse the run, naming the columns; the table is unchanged. */
+        /**
+         * Refuse the run, naming the columns; the table is unchanged. A {@code varchar(n)} whose new rows are longer
+         * is no change: every policy widens it first (dbt's expand_target_column_types).
+         */
         FAIL,
         /** Write the columns both have; a column the new rows lack is NULL in them, one the table lacks is dropped. */
         IGNORE,

@@ -1043,7 +1043,10 @@ public final class Runner {
             stage.add(col[0]);
             stageTypes.add(col[1]);
             int i = check.targetColumns().indexOf(col[0]);
-            if (i >= 0 && !check.targetTypes().get(i).equals(col[1])) {
+            // a varchar that only grew is widened below, whatever on_schema_change says (dbt's incremental
+            // materialization runs expand_target_column_types before it looks for schema changes)
+            if (i >= 0 && !check.targetTypes().get(i).equals(col[1])
+                    && Plan.widerString(check.targetTypes().get(i), col[1]).isEmpty()) {
                 changed.add(col[0] + " (" + check.targetTypes().get(i) + " in the table, " + col[1] + " in the new rows)");
             }
         }
@@ -1065,9 +1068,7 @@ public final class Runner {
                     + " change the model back, rebuild it with fullRefresh(true), or configure on_schema_change="
                     + "'append_new_columns' or 'ignore'); the table is unchanged");
         }
-        if (policy == ModelSpec.OnSchemaChange.IGNORE || policy == ModelSpec.OnSchemaChange.APPEND_NEW_COLUMNS) {
-            widenStrings(c, m, Identifiers.quote("pg_temp", check.stage()), check.targetColumns(), check.targetTypes(), stage, stageTypes);
-        }
+        widenStrings(c, m, Identifiers.quote("pg_temp", check.stage()), check.targetColumns(), check.targetTypes(), stage, stageTypes);
         List<String> newKeys = m.uniqueKey().stream().filter(extra::contains).toList();
         if (!newKeys.isEmpty() && policy != ModelSpec.OnSchemaChange.IGNORE && holdsRows(c, m.table())) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + newKeys + " are not in the"
@@ -1084,7 +1085,8 @@ public final class Runner {
             }
             for (String col : written) {
                 String type = stageTypes.get(stage.indexOf(col));
-                if (!check.targetTypes().get(check.targetColumns().indexOf(col)).equals(type)) {
+                String tableType = check.targetTypes().get(check.targetColumns().indexOf(col));
+                if (!tableType.equals(type) && Plan.widerString(tableType, type).isEmpty()) {
                     alters.add(table + " alter column " + Identifiers.quote(col) + " type " + type + " using "
                             + Identifiers.quote(col) + "::" + type);
                 }
