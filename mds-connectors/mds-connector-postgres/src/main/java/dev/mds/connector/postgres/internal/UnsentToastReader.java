@@ -158,8 +158,10 @@ public final class UnsentToastReader implements AutoCloseable {
                             filled = filled.with(i, value(field.type(), columns.get(field.name()), rs, n + 1));
                         } catch (RecordMapper.UnrepresentableValue | IllegalArgumentException bad) {
                             throw new MdsException(table + " column " + field.name() + " of the row with key "
-                                    + event.key() + ", read from the source after a key change: " + bad.getMessage()
-                                    + ", which mds cannot carry", bad);
+                                    + event.key() + ", " + (after.get(i) instanceof RecordMapper.ReadFromSource
+                                            ? "read again from the source for the snapshot (" + snapshotReason(field.type())
+                                            : "read from the source after a key change of the row (" + KEY_CHANGE_REASON)
+                                    + "): " + bad.getMessage() + ", which mds cannot carry", bad);
                         }
                     }
                 }
@@ -167,9 +169,27 @@ public final class UnsentToastReader implements AutoCloseable {
             return Optional.of(new ChangeEvent(event.operation(), table, event.key(), event.before(), Optional.of(filled),
                     event.position(), event.commitTime()));
         } catch (SQLException e) {
-            throw new MdsException("cannot read from the source the TOASTed values a key change of " + table
-                    + " (new key " + event.key() + ") did not send: " + e.getMessage(), e);
+            List<String> why = new ArrayList<>();
+            for (int i : unsent) {
+                String reason = after.get(i) instanceof RecordMapper.ReadFromSource
+                        ? "that the snapshot reads again (" + snapshotReason(schema.fields().get(i).type()) + ")"
+                        : "that a key change did not send (unchanged TOASTed values)";
+                if (!why.contains(reason)) {
+                    why.add(reason);
+                }
+            }
+            throw new MdsException("cannot read from the source the values of " + table + " (key " + event.key()
+                    + ") " + String.join(" and ", why) + ": " + e.getMessage(), e);
         }
+    }
+
+    private static final String KEY_CHANGE_REASON = "its unchanged TOASTed value is not in the WAL";
+
+    /** Why the snapshot value of a column of {@code type} is read again from the source. */
+    private static String snapshotReason(FieldType type) {
+        return type.kind() == FieldType.Kind.DECIMAL
+                ? "Debezium's snapshot reads money through a double, exact only below 10^13"
+                : "a timestamp in a daylight-saving gap of the JVM's time zone, which the driver moves by the gap";
     }
 
     /** The value of column {@code i} as the event would have carried it; Unchanged when mds cannot tell. */
