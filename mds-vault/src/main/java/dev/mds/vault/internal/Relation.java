@@ -64,18 +64,17 @@ public final class Relation {
                 + " from pg_index i join pg_class ic on ic.oid = i.indexrelid where i.indrelid = " + oid
                 + " and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null) as x,"
                 + " unnest(x.parts) with ordinality u(e, n) order by not x.pk, x.iname, u.n)";
-        // a domain reads as its base type (bt), with the domain's type modifier (numeric(12,2) of a domain)
-        String sql = "select a.attname, format_type(a.atttypid, a.atttypmod), bt.typname,"
-                + " case when t.typtype = 'd' then t.typtypmod else a.atttypmod end,"
+        // a domain reads as its base type (bt) through every level of domains, with the type modifier of the domain
+        // over it (numeric(12,2) of a domain)
+        String sql = withBaseTypes(oid) + " select a.attname, format_type(a.atttypid, a.atttypmod), bt.typname, d.basemod,"
                 + " et.typname, exists (select 1 from pg_opclass oc join pg_am am on am.oid = oc.opcmethod"
                 + " where am.amname = 'btree' and oc.opcdefault and oc.opcintype = case"
                 + " when bt.typtype = 'r' then 'anyrange'::regtype when bt.typtype = 'm' then 'anymultirange'::regtype"
                 + " when bt.typtype = 'e' then 'anyenum'::regtype when bt.typcategory = 'A' or bt.typtype = 'c' then 0"
                 + " else bt.oid end),"
                 + " a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = '',"
-                + " format_type(bt.oid, case when t.typtype = 'd' then t.typtypmod else a.atttypmod end), " + keys
-                + " from pg_attribute a join pg_type t on t.oid = a.atttypid"
-                + " join pg_type bt on bt.oid = case when t.typtype = 'd' then t.typbasetype else t.oid end"
+                + " format_type(bt.oid, d.basemod), " + keys
+                + " from pg_attribute a join based d on d.attnum = a.attnum join pg_type bt on bt.oid = d.base"
                 + " left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'"
                 + " where a.attrelid = " + oid
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
@@ -103,6 +102,24 @@ public final class Relation {
             throw Sql.failed(sql, e);
         }
         return cols.isEmpty() ? Optional.empty() : Optional.of(new Relation(table, cols, List.copyOf(uniqueKeys)));
+    }
+
+    /**
+     * A {@code with recursive} clause naming {@code based}: for each column of the relation whose OID is the SQL
+     * expression {@code relationOid}, its {@code attnum}, {@code base}, the OID of its type's base type through every
+     * level of domains (a domain over a domain over timestamptz has timestamptz's; the type itself for a column of no
+     * domain), and {@code basemod}, the type modifier that applies to that base (the innermost domain's that has one,
+     * else the column's). The one place mds-vault resolves domains: a catalog query joins {@code based} on
+     * {@code attnum}.
+     */
+    public static String withBaseTypes(String relationOid) {
+        return "with recursive chain as (select a.attnum, y.oid as base, y.typtype, y.typbasetype, y.typtypmod,"
+                + " a.atttypmod as basemod from pg_attribute a join pg_type y on y.oid = a.atttypid"
+                + " where a.attrelid = " + relationOid + " and a.attnum > 0 and not a.attisdropped"
+                + " union all select c.attnum, b.oid, b.typtype, b.typbasetype, b.typtypmod,"
+                + " case when c.typtypmod <> -1 then c.typtypmod else c.basemod end"
+                + " from chain c join pg_type b on b.oid = c.typbasetype where c.typtype = 'd'),"
+                + " based as (select attnum, base, basemod from chain where typtype <> 'd')";
     }
 
     private static Optional<FieldType> logical(String typname, int typmod, String element) {

@@ -1,0 +1,71 @@
+package dev.mds.vault;
+
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.MdsPostgres;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A domain over a domain (over a domain…) counts as its base type wherever a domain over that type does: a load date
+ * or effective-from of a domain over a domain over timestamptz (or date) is that base type, read in UTC against a date
+ * or timestamp, whatever the session's TimeZone; a multi-active satellite's ghost child key has its base type's
+ * empty value.
+ */
+@MdsPostgres
+class NestedDomainTest {
+    private static final String ZONE = "Pacific/Kiritimati";   // UTC+14: a UTC evening is the next day there
+
+    @Test
+    void aLoadDateOfADomainOverADomainIsItsBaseTypeUnderASessionTimeZone(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "drop domain if exists raw.nd_ts2 cascade", "drop domain if exists raw.nd_ts1 cascade",
+                "create domain raw.nd_ts1 as timestamptz", "create domain raw.nd_ts2 as raw.nd_ts1",
+                "drop domain if exists raw.nd_day2 cascade", "drop domain if exists raw.nd_day1 cascade",
+                "create domain raw.nd_day1 as date", "create domain raw.nd_day2 as raw.nd_day1",
+                "drop table if exists raw.nd_a, raw.nd_b cascade",
+                "create table raw.nd_a (id text, phone_type text, phone text, name text, since raw.nd_day2, ld raw.nd_ts2)",
+                "insert into raw.nd_a values ('a', 'home', '555', 'Ann', '2024-01-02', '2024-01-01 23:00:00+00')",
+                "create table raw.nd_b (id text, name text, ld raw.nd_day2)",
+                "insert into raw.nd_b values ('b', 'Bob', '2024-01-02')",
+                // a satellite and a multi-active satellite AutomateDV (or a user) made with a date load date
+                "drop table if exists dds.nd_hub, dds.nd_sat, dds.nd_ma_sat cascade",
+                "create table dds.nd_sat (hk bytea not null, hd bytea not null, name text, effective_from timestamptz,"
+                        + " load_date date not null, record_source text not null, primary key (hk, load_date))",
+                "create table dds.nd_ma_sat (hk bytea not null, phone_type text not null, mhd bytea not null, phone text,"
+                        + " effective_from timestamptz, load_date date not null, record_source text not null,"
+                        + " primary key (hk, phone_type, load_date))");
+        Vault vault = Vault.on(PitModelTest.inTimeZone(ds, ZONE));
+        Stage a = Stage.of("raw.nd_a").into("stg.nd_a").loadDate("ld").recordSource("src").hashKey("hk", "id")
+                .hashDiff("hd", "name").hashDiff("mhd", "phone_type", "phone");
+        Stage b = Stage.of("raw.nd_b").into("stg.nd_b").loadDate("ld").recordSource("src").hashKey("hk", "id");
+        vault.createStage(a);
+        vault.createStage(b);
+
+        // the hub's load date is the first stage's domain over a domain over timestamptz; the second's date is UTC
+        Hub hub = vault.hub("dds.nd_hub").hashKey("hk").businessKey("id").from(a, b);
+        hub.createTable();
+        hub.load();
+        assertThat(strings(ds, "select id || ' ' || (load_date at time zone 'UTC')::text from dds.nd_hub order by id"))
+                .containsExactly("a 2024-01-01 23:00:00", "b 2024-01-02 00:00:00");
+
+        // a date satellite stores the timestamptz as its UTC day; a date effective-from starts at its midnight UTC
+        Satellite sat = vault.satellite("dds.nd_sat").parent("hk").hashDiff("hd").payload("name").effectiveFrom("since")
+                .from(a);
+        assertThat(sat.load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select load_date::text || ' ' || (effective_from at time zone 'UTC')::text from dds.nd_sat"))
+                .containsExactly("2024-01-01 2024-01-02 00:00:00");
+
+        MultiActiveSatellite ma = vault.multiActiveSatellite("dds.nd_ma_sat").parent("hk").childKeys("phone_type")
+                .hashDiff("mhd").payload("phone").effectiveFrom("since").from(a);
+        assertThat(ma.load().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select phone_type || ' ' || load_date::text || ' ' || (effective_from at time zone 'UTC')::text"
+                + " from dds.nd_ma_sat")).containsExactly("home 2024-01-01 2024-01-02 00:00:00");
+        // a re-load inserts nothing: the stored load date is found again as the same UTC day
+        assertThat(hub.load().rowsInserted()).isZero();
+        assertThat(sat.load().rowsInserted()).isZero();
+        assertThat(ma.load().rowsInserted()).isZero();
+    }
+}
