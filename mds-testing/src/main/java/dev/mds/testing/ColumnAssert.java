@@ -94,11 +94,11 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
                 : Row.show(values.subList(0, Rows.SHOWN)) + " and " + (values.size() - Rows.SHOWN) + " more";
     }
 
-    /** The column's values, for AssertJ's general list assertions (a jsonb value as its text). */
+    /** The column's values, for AssertJ's general list assertions (a jsonb or citext value as its text). */
     public List<Object> values() {
         List<Object> out = new ArrayList<>(actual.size());
         for (Object v : actual) {
-            out.add(v instanceof Values.Jsonb j ? j.text() : v);
+            out.add(v instanceof Values.Jsonb j ? j.text() : v instanceof Values.Citext c ? c.text() : v);
         }
         return out;
     }

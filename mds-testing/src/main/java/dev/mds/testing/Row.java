@@ -64,7 +64,7 @@ public final class Row {
             }
             return s.toString();
         }
-        return v instanceof String str ? quoted(str)
+        return v instanceof String str ? quoted(str) : v instanceof dev.mds.testing.internal.Values.Citext c ? quoted(c.text())
                 : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v);
     }
 

@@ -56,16 +56,68 @@ final class Rows {
                     names.add(md.getColumnName(i));
                     types.add(md.getColumnTypeName(i));
                 }
-                List<Row> out = new ArrayList<>();
+                List<Object[]> read = new ArrayList<>();
                 while (rs.next()) {
                     Object[] values = new Object[n];
                     for (int i = 0; i < n; i++) {
                         values[i] = value(rs, i + 1, md);
                     }
+                    read.add(values);
+                }
+                for (int i = 0; i < n; i++) {
+                    if (isCitext(types.get(i))) {
+                        citext(c, read, i);
+                    }
+                }
+                List<Row> out = new ArrayList<>(read.size());
+                for (Object[] values : read) {
                     out.add(Row.row(values));
                 }
                 return new Read(names, types, out);
             }
+        }
+    }
+
+    /** Whether {@code type} (as pgjdbc names a column's type, schema-qualified when off the search path) is citext. */
+    static boolean isCitext(String type) {
+        return type.equals("citext") || type.endsWith(".\"citext\"") || type.endsWith(".citext");
+    }
+
+    /**
+     * Column {@code i} of {@code rows}, citext values read as text, as {@link Values.Citext}s folded by PostgreSQL's
+     * {@code lower()} (as citext's {@code =} compares them), in one statement.
+     */
+    private static void citext(Connection c, List<Object[]> rows, int i) throws SQLException {
+        List<String> texts = new ArrayList<>();
+        for (Object[] values : rows) {
+            if (values[i] instanceof String text) {
+                texts.add(text);
+            }
+        }
+        if (texts.isEmpty()) {
+            return;
+        }
+        List<String> folded = lower(c, texts);
+        int k = 0;
+        for (Object[] values : rows) {
+            if (values[i] instanceof String text) {
+                values[i] = new Values.Citext(text, folded.get(k++));
+            }
+        }
+    }
+
+    /** PostgreSQL's {@code lower()} of each of {@code texts}, in one statement. */
+    static List<String> lower(Connection c, List<String> texts) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select lower(t) from unnest(cast(? as text[])) with ordinality as u(t, n) order by n")) {
+            ps.setArray(1, c.createArrayOf("text", texts.toArray()));
+            List<String> out = new ArrayList<>(texts.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
         }
     }
 
@@ -202,7 +254,7 @@ final class Rows {
      */
     private static final Set<Class<?>> KEYED = Set.of(String.class, BigDecimal.class, Double.class, Boolean.class,
             LocalDate.class, LocalDateTime.class, LocalTime.class, OffsetTime.class, Instant.class, UUID.class,
-            Values.Interval.class, Values.Bytes.class, Values.Jsonb.class);
+            Values.Interval.class, Values.Bytes.class, Values.Jsonb.class, Values.Citext.class);
 
     /** The missing and the unexpected rows of a failed comparison, with {@link #differences}, as a failure shows them. */
     static String missingAndUnexpected(List<String> names, Mismatch m) {
@@ -297,7 +349,8 @@ final class Rows {
      * {@code PGobject}) for a {@code jsonb} column as a {@link Values.Jsonb} of PostgreSQL's reading of it, so that it
      * compares by meaning (key order and white space do not matter); text that is no JSON stays as it is, and matches
      * nothing. Likewise a string for a column of a type pgjdbc reads as text ({@link #readAsText}: {@code inet},
-     * ranges ...) as PostgreSQL prints the value of that type it reads from it. A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
+     * ranges ...) as PostgreSQL prints the value of that type it reads from it (a {@code citext} one as a
+     * {@link Values.Citext}, equal to another PostgreSQL lowers alike). A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
      * spaces, as {@link #value} reads the column: PostgreSQL ignores a {@code char(n)}'s padding when it compares.
      * {@code of} names what is read, for the error when the database cannot be asked.
      */
@@ -340,7 +393,9 @@ final class Rows {
                         ps.setString(1, text);
                         try (ResultSet rs = ps.executeQuery()) {
                             rs.next();
-                            values[i] = type.equals("jsonb") ? new Values.Jsonb(rs.getString(1)) : rs.getString(1);
+                            values[i] = type.equals("jsonb") ? new Values.Jsonb(rs.getString(1))
+                                    : isCitext(type) ? new Values.Citext(rs.getString(1), lower(c, List.of(rs.getString(1))).get(0))
+                                    : rs.getString(1);
                         } catch (SQLException notOfTheType) {
                             // not a value of the type: compared as given, it matches nothing
                         }
@@ -388,9 +443,13 @@ final class Rows {
      * pgjdbc would read it as a boolean and fail. An {@code xml} value is its text: pgjdbc's {@code SQLXML} equals nothing.
      * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning. A {@code char(n)} value
      * (and each element of a {@code char(n)[]}) is its text without trailing spaces, as {@code ::text} gives it:
-     * PostgreSQL ignores the padding when it compares ({@code 'ab'::char(5) = 'ab'}).
+     * PostgreSQL ignores the padding when it compares ({@code 'ab'::char(5) = 'ab'}). A {@code citext} value is its
+     * text here, made a {@link Values.Citext} by {@link #read}.
      */
     private static Object value(ResultSet rs, int i, ResultSetMetaData md) throws SQLException {
+        if (isCitext(md.getColumnTypeName(i))) {
+            return rs.getString(i);   // folded by citext(), once the rows are read
+        }
         return switch (md.getColumnTypeName(i)) {
             case "bit" -> md.getPrecision(i) == 1 ? rs.getObject(i) : rs.getString(i);
             case "xml" -> rs.getString(i);

@@ -251,6 +251,41 @@ public final class Values {
         }
     }
 
+    /**
+     * A {@code citext} value, equal to another whose text PostgreSQL lowers alike ({@code lower()}, as citext's
+     * {@code =} compares), so {@code 'ABC'} equals {@code 'abc'}. Shown as its text, quoted as a string is.
+     */
+    public static final class Citext {
+        private final String text;
+        private final String folded;
+
+        /** {@code text}: the value; {@code folded}: PostgreSQL's {@code lower(text)}. */
+        public Citext(String text, String folded) {
+            this.text = Objects.requireNonNull(text, "text");
+            this.folded = Objects.requireNonNull(folded, "folded");
+        }
+
+        /** The value's text, its case as stored or given. */
+        public String text() {
+            return text;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Citext c && folded.equals(c.folded);
+        }
+
+        @Override
+        public int hashCode() {
+            return folded.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     /** A byte array compared by content; shown as hex. */
     public static final class Bytes {
         private final byte[] bytes;
