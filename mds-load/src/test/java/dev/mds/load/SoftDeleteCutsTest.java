@@ -57,6 +57,20 @@ class SoftDeleteCutsTest {
     }
 
     /**
+     * An UPDATE that leaves a value unsent (TOAST) after a delete of its key in the same batch: the row marked deleted
+     * holds the value (the stored one, or the one the key's events before the delete left), so the update keeps it, as
+     * it does when the batch is cut after the delete. (With {@link DeleteMode#HARD} the deleted row is gone and the
+     * value is NULL however the batch is cut.)
+     */
+    @Test
+    void anUnsentValueOfAnUpdateAfterADeleteKeepsTheValueTheMarkedRowHolds(DataSource ds) {
+        assertCutsAgree(ds, "del_unsent", List.of(delete(1, 20), update(1, "K", Unchanged.VALUE, 21),
+                        update(3, "M", Unchanged.VALUE, 22), delete(3, 23), update(3, Unchanged.VALUE, "z", 24),
+                        delete(3, 25), update(3, "N", Unchanged.VALUE, 26)),
+                "1|K|long bio|21|", "3|N|z|26|");
+    }
+
+    /**
      * A value the table refuses, written by an event before the key's delete: cut apart, the MERGE refuses that event
      * and the delete marks what the key was without it. In one batch the delete carries the value: with
      * {@link OnBadRow#FAIL} the load is refused, with {@link OnBadRow#DEAD_LETTER} the event is set aside (as cut apart)

@@ -1566,7 +1566,7 @@ public final class LoadEngine {
                 boolean fill = false;
                 if (prev != null) {
                     for (int j = 0; j < width && !fill; j++) {
-                        fill = Unchanged.is(after.get(j)) && (prev.delete || !Unchanged.is(prev.values.get(j)));
+                        fill = Unchanged.is(after.get(j)) && knownAfter(prev, j, soft);
                     }
                 }
                 boolean sameKey = true;
@@ -1579,10 +1579,11 @@ public final class LoadEngine {
                 } else {
                     Object[] values = after.values().toArray();
                     if (fill) {
-                        // after an earlier event of this batch the value is known: the earlier one, or none after a delete
+                        // after an earlier event of this batch the value is known: the earlier one, or none after a
+                        // HARD delete (a SOFT delete's marked row holds the value: see knownAfter)
                         for (int j = 0; j < width; j++) {
-                            if (Unchanged.is(values[j]) && (prev.delete || !Unchanged.is(prev.values.get(j)))) {
-                                values[j] = prev.delete ? null : prev.values.get(j);
+                            if (Unchanged.is(values[j]) && knownAfter(prev, j, soft)) {
+                                values[j] = prev.delete && !soft ? null : prev.values.get(j);
                             }
                         }
                     }
@@ -1625,6 +1626,21 @@ public final class LoadEngine {
         }
         return new Folded(new ArrayList<>(byKey.values()), Optional.ofNullable(truncate),
                 Optional.ofNullable(snapshotComplete), replacedDeletes, replacedKeys, canonical);
+    }
+
+    /**
+     * Whether the fold knows column {@code j}'s value after {@code prev}, the key's earlier event of the batch, for a
+     * later event that leaves it unsent ({@link Unchanged#VALUE}): an upsert's own value when it sent one; after a HARD
+     * delete, none (NULL, as when the batch is cut after the delete: the row is gone). After a SOFT delete the row
+     * marked deleted holds the value, so only a delete carrying the values the key's earlier events left
+     * ({@link Row#withValues}) knows it; otherwise the value stays unsent and the write keeps the stored one, as it does
+     * when the batch is cut after the delete.
+     */
+    private static boolean knownAfter(Row prev, int j, boolean soft) {
+        if (prev.delete && !soft) {
+            return true;
+        }
+        return (!prev.delete || prev.withValues) && !Unchanged.is(prev.values.get(j));
     }
 
     /** A batch's events with its key-moving updates split ({@link #keyMoves}); {@code origin}: each one's index in the batch. */
