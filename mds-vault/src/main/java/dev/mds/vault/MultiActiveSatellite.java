@@ -308,13 +308,12 @@ public final class MultiActiveSatellite extends Structure {
 
     /** The ghost value of a child key, a literal of the table column's type, or a refusal naming the column. */
     private String ghostChildKey(Connection c, Relation target, String column, String ghost, String epoch) {
-        // a domain has its base type's category; bt is the base type (of a domain) for the names and enum labels
-        List<String> type = Jdbc.firstRow(c, "SELECT t.typcategory, bt.typname, bt.typtype, (SELECT e.enumlabel FROM"
-                + " pg_enum AS e WHERE e.enumtypid = bt.oid ORDER BY e.enumsortorder LIMIT 1)"
-                + " FROM pg_attribute AS a JOIN pg_type AS t ON t.oid = a.atttypid"
-                + " JOIN pg_type AS bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END"
-                + " WHERE a.attrelid = " + PostgresDialect.INSTANCE.relationOid(table) + " AND a.attname = "
-                + Identifiers.literal(column)).orElseThrow();
+        // bt is the base type (through every level of domains) for the category, the names and enum labels
+        String oid = PostgresDialect.INSTANCE.relationOid(table);
+        List<String> type = Jdbc.firstRow(c, Relation.withBaseTypes(oid) + " SELECT bt.typcategory, bt.typname,"
+                + " bt.typtype, (SELECT e.enumlabel FROM pg_enum AS e WHERE e.enumtypid = bt.oid ORDER BY e.enumsortorder"
+                + " LIMIT 1) FROM pg_attribute AS a JOIN based AS d ON d.attnum = a.attnum JOIN pg_type AS bt ON bt.oid = d.base"
+                + " WHERE a.attrelid = " + oid + " AND a.attname = " + Identifiers.literal(column)).orElseThrow();
         String category = type.get(0);
         String typname = type.get(1);
         if ("bytea".equals(typname)) {

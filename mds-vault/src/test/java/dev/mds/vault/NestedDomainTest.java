@@ -68,4 +68,38 @@ class NestedDomainTest {
         assertThat(sat.load().rowsInserted()).isZero();
         assertThat(ma.load().rowsInserted()).isZero();
     }
+
+    /**
+     * A multi-active satellite's ghost child keys of a domain over a domain get their base type's empty value: the nil
+     * UUID, an enum's first label, 0, 1900-01-01 (midnight UTC under any session TimeZone).
+     */
+    @Test
+    void ghostChildKeysOfADomainOverADomainGetTheirBaseTypesEmptyValue(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "drop table if exists raw.nd_g, dds.nd_ma_ghost cascade",
+                "drop domain if exists raw.nd_u2 cascade", "drop domain if exists raw.nd_u1 cascade",
+                "create domain raw.nd_u1 as uuid", "create domain raw.nd_u2 as raw.nd_u1",
+                "drop domain if exists raw.nd_m2 cascade", "drop domain if exists raw.nd_m1 cascade",
+                "drop type if exists raw.nd_mood cascade", "create type raw.nd_mood as enum ('sad', 'ok')",
+                "create domain raw.nd_m1 as raw.nd_mood", "create domain raw.nd_m2 as raw.nd_m1",
+                "drop domain if exists raw.nd_n2 cascade", "drop domain if exists raw.nd_n1 cascade",
+                "create domain raw.nd_n1 as numeric(5,2)", "create domain raw.nd_n2 as raw.nd_n1",
+                "drop domain if exists raw.nd_t2 cascade", "drop domain if exists raw.nd_t1 cascade",
+                "create domain raw.nd_t1 as timestamptz", "create domain raw.nd_t2 as raw.nd_t1",
+                "create table raw.nd_g (id text, k_uuid raw.nd_u2, k_enum raw.nd_m2, k_num raw.nd_n2, k_ts raw.nd_t2,"
+                        + " phone text, ld date)",
+                "insert into raw.nd_g values ('a', gen_random_uuid(), 'ok', 1.5, '2024-01-01 10:00Z', '1', '2024-01-01')");
+        Vault vault = Vault.on(PitModelTest.inTimeZone(ds, ZONE));
+        Stage stage = Stage.of("raw.nd_g").into("stg.nd_g").loadDate("ld").recordSource("crm").hashKey("hk", "id")
+                .hashDiff("hd", "phone");
+        vault.createStage(stage);
+        MultiActiveSatellite sat = vault.multiActiveSatellite("dds.nd_ma_ghost").parent("hk")
+                .childKeys("k_uuid", "k_enum", "k_num", "k_ts").hashDiff("hd").payload("phone").from(stage);
+        sat.createTable();
+        assertThat(sat.insertGhostRecord().rowsInserted()).isEqualTo(1);
+        assertThat(strings(ds, "select concat_ws('|', k_uuid, k_enum, k_num, k_ts at time zone 'UTC', load_date)"
+                + " from dds.nd_ma_ghost")).containsExactly(
+                        "00000000-0000-0000-0000-000000000000|sad|0.00|1900-01-01 00:00:00|1900-01-01");
+        assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+    }
 }
