@@ -78,6 +78,10 @@ final class Rows {
         }
     }
 
+    private static boolean isNumericRange(String type) {
+        return type.equals("numrange") || type.equals("nummultirange");
+    }
+
     /** Whether {@code type} (as pgjdbc names a column's type, schema-qualified when off the search path) is citext. */
     static boolean isCitext(String type) {
         return type.equals("citext") || type.endsWith(".\"citext\"") || type.endsWith(".citext");
@@ -254,7 +258,8 @@ final class Rows {
      */
     private static final Set<Class<?>> KEYED = Set.of(String.class, BigDecimal.class, Double.class, Boolean.class,
             LocalDate.class, LocalDateTime.class, LocalTime.class, OffsetTime.class, Instant.class, UUID.class,
-            Values.Interval.class, Values.Bytes.class, Values.Jsonb.class, Values.Citext.class);
+            Values.Interval.class, Values.Bytes.class, Values.Jsonb.class, Values.Citext.class,
+            Values.NumericRange.class);
 
     /** The missing and the unexpected rows of a failed comparison, with {@link #differences}, as a failure shows them. */
     static String missingAndUnexpected(List<String> names, Mismatch m) {
@@ -395,6 +400,7 @@ final class Rows {
                             rs.next();
                             values[i] = type.equals("jsonb") ? new Values.Jsonb(rs.getString(1))
                                     : isCitext(type) ? new Values.Citext(rs.getString(1), lower(c, List.of(rs.getString(1))).get(0))
+                                    : isNumericRange(type) ? new Values.NumericRange(rs.getString(1))
                                     : rs.getString(1);
                         } catch (SQLException notOfTheType) {
                             // not a value of the type: compared as given, it matches nothing
@@ -441,7 +447,8 @@ final class Rows {
      * {@code timestamp} that does not exist there, inside a daylight-saving gap, comes back shifted by an hour;
      * {@code timestamptz} would lose its instant). A {@code bit(n)} of more than one bit is its text ({@code 101}):
      * pgjdbc would read it as a boolean and fail. An {@code xml} value is its text: pgjdbc's {@code SQLXML} equals nothing.
-     * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning. A {@code char(n)} value
+     * A {@code jsonb} value is a {@link Values.Jsonb}, equal to another of the same meaning; a {@code numrange} or
+     * {@code nummultirange} one a {@link Values.NumericRange}, equal to another of equal bounds whatever their scale. A {@code char(n)} value
      * (and each element of a {@code char(n)[]}) is its text without trailing spaces, as {@code ::text} gives it:
      * PostgreSQL ignores the padding when it compares ({@code 'ab'::char(5) = 'ab'}). A {@code citext} value is its
      * text here, made a {@link Values.Citext} by {@link #read}.
@@ -456,6 +463,7 @@ final class Rows {
             case "bpchar" -> unpadded(rs.getString(i));
             case "_bpchar" -> unpadded(elements(rs.getObject(i)));
             case "jsonb" -> rs.getString(i) == null ? null : new Values.Jsonb(rs.getString(i));
+            case "numrange", "nummultirange" -> rs.getString(i) == null ? null : new Values.NumericRange(rs.getString(i));
             case "timestamptz" -> rs.getObject(i, OffsetDateTime.class);
             case "timestamp" -> rs.getObject(i, LocalDateTime.class);
             case "date" -> rs.getObject(i, LocalDate.class);

@@ -286,6 +286,39 @@ public final class Values {
         }
     }
 
+    /**
+     * A {@code numrange} or {@code nummultirange} value as PostgreSQL prints it, equal to another whose bounds are
+     * equal numbers, as the type's {@code =} compares them: {@code [1.50,2.0)} equals {@code [1.5,2)}, as the numeric
+     * {@code 1.50} equals {@code 1.5} (PostgreSQL keeps a bound's scale in its output). Shown as its text.
+     */
+    public static final class NumericRange {
+        private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("\\d+\\.\\d+");
+        private final String text;
+        private final String key;
+
+        /** {@code text}: the value as PostgreSQL prints it. */
+        public NumericRange(String text) {
+            this.text = Objects.requireNonNull(text, "text");
+            // a bound is never quoted in a numeric range's output: each decimal fraction in it is a bound
+            this.key = NUMBER.matcher(text).replaceAll(m -> new BigDecimal(m.group()).stripTrailingZeros().toPlainString());
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NumericRange r && key.equals(r.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return key.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     /** A byte array compared by content; shown as hex. */
     public static final class Bytes {
         private final byte[] bytes;
