@@ -173,12 +173,13 @@ class BuildErrorsTest {
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(database='other') }} select 1").build())
                 .hasMessage("model g.x line 1: unknown config key 'database' (supported: enabled, materialized, unique_key,"
                         + " incremental_strategy, on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at,"
-                        + " check_cols, hard_deletes, invalidate_hard_deletes, dbt_valid_to_current, pre_hook, post_hook, indexes, tags, grants, schema, alias)");
+                        + " check_cols, hard_deletes, invalidate_hard_deletes, dbt_valid_to_current, pre_hook, post_hook, indexes, tags, grants, schema, alias,"
+                        + " meta, docs, persist_docs, contract, access, group)");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table', unique_key='id') }} select 1").build())
                 .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental' or 'snapshot'");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=table) }} select 1").build())
                 .hasMessage("model g.x line 1: cannot read {{ config(materialized=table) }}: the value of materialized"
-                        + " must be a quoted string, a list of them, or true / false");
+                        + " must be a quoted string, a number, true / false, a list [ … ] or a dict { … }");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=true) }} select 1").build())
                 .hasMessage("model g.x line 1: materialized=true: the value must be a quoted string or a list of them");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(enabled='false') }} select 1").build())

@@ -270,7 +270,8 @@ class NodeSelectionTest {
         cases.put("config.colour:red", "cannot read select 'config.colour:red': 'config.colour:red' at character 1:"
                 + " unknown config key 'colour' (supported: enabled, materialized, unique_key, incremental_strategy,"
                 + " on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at, check_cols,"
-                + " hard_deletes, invalidate_hard_deletes, dbt_valid_to_current, pre_hook, post_hook, indexes, tags, grants, schema, alias)");
+                + " hard_deletes, invalidate_hard_deletes, dbt_valid_to_current, pre_hook, post_hook, indexes, tags, grants, schema, alias,"
+                + " meta, docs, persist_docs, contract, access, group)");
         cases.put("config.materialized:tabel", "cannot read select 'config.materialized:tabel':"
                 + " 'config.materialized:tabel' at character 1: materialized is one of view, table, incremental,"
                 + " snapshot, ephemeral, seed, not 'tabel'");

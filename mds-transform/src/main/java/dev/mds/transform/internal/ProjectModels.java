@@ -28,7 +28,7 @@ public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
             "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags",
-            "grants", "schema", "alias");
+            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "invalidate_hard_deletes", "dbt_valid_to_current");
@@ -549,7 +549,10 @@ public final class ProjectModels {
                 + (known.isEmpty() ? "" : "; set: " + String.join(", ", known)) + ")");
     }
 
-    /** Every config key is known, {@code enabled} is true or false, and every other value a string or a list. */
+    /**
+     * Every config key is known, {@code enabled} is true or false, the descriptive keys are what dbt takes, and every
+     * other value a string or a list.
+     */
     private static void checkConfig(Source s, Template t) {
         for (Map.Entry<String, Template.Setting> e : t.config().entrySet()) {
             InputLocation at = InputLocation.of(s.source()).withLine(e.getValue().line());
@@ -558,6 +561,10 @@ public final class ProjectModels {
                         "unknown config key '" + e.getKey() + "' (supported: " + String.join(", ", CONFIG_KEYS) + ")");
             }
             Object value = e.getValue().value();
+            if (DESCRIPTIVE_KEYS.contains(e.getKey())) {
+                checkDescriptive(at, e.getKey(), value);
+                continue;
+            }
             boolean flag = e.getKey().equals("enabled") || e.getKey().equals("invalidate_hard_deletes");
             if (flag && !(value instanceof Boolean)) {
                 throw new BadInputException(at, e.getKey() + " must be true or false (unquoted), not "
@@ -572,6 +579,64 @@ public final class ProjectModels {
                 throw new BadInputException(at, e.getKey() + "=" + value + ": the value must be a quoted string or a list of them");
             }
         }
+    }
+
+    /**
+     * The config keys that describe a model without changing what is built (dbt's {@code meta}, {@code docs},
+     * {@code persist_docs}, {@code contract}, {@code access}, {@code group}).
+     */
+    private static final List<String> DESCRIPTIVE_KEYS = List.of("meta", "docs", "persist_docs", "contract", "access",
+            "group");
+    /** Of the descriptive keys, those whose value is a dict, to the keys that dict takes (empty: any). */
+    private static final Map<String, List<String>> DICT_KEYS = Map.of("meta", List.of(),
+            "docs", List.of("show", "node_color"), "persist_docs", List.of("relation", "columns"),
+            "contract", List.of("enforced", "alias_types"));
+    private static final List<String> ACCESS = List.of("private", "protected", "public");
+
+    /**
+     * Checks a descriptive key's value as dbt does. {@code persist_docs} writes the descriptions of a model's .yml
+     * file, which mds does not read, so (as in dbt for a model without descriptions) it writes nothing; an enforced
+     * {@code contract} checks the columns declared there, so it is refused.
+     */
+    private static void checkDescriptive(InputLocation at, String key, Object value) {
+        List<String> keys = DICT_KEYS.get(key);
+        if (keys == null) {   // access, group: a name
+            if (!(value instanceof String name) || name.isBlank()
+                    || key.equals("access") && !ACCESS.contains(name)) {
+                throw new BadInputException(at, key + "=" + shown(value) + ": the value must be "
+                        + (key.equals("access") ? "'private', 'protected' or 'public'" : "a quoted name"));
+            }
+            return;
+        }
+        if (!(value instanceof Map<?, ?> dict)) {
+            throw new BadInputException(at, key + "=" + shown(value) + ": the value must be a dict: " + key + "="
+                    + switch (key) {
+                        case "meta" -> "{'owner': 'finance'}";
+                        case "docs" -> "{'show': false}";
+                        case "persist_docs" -> "{'relation': true, 'columns': true}";
+                        default -> "{'enforced': false}";
+                    });
+        }
+        for (Map.Entry<?, ?> entry : dict.entrySet()) {
+            if (!keys.isEmpty() && !keys.contains(entry.getKey())) {
+                throw new BadInputException(at, key + ": unknown key '" + entry.getKey() + "' (supported: "
+                        + String.join(", ", keys) + ")");
+            }
+            boolean flag = !key.equals("meta") && !entry.getKey().equals("node_color");
+            if (flag && !(entry.getValue() instanceof Boolean)) {
+                throw new BadInputException(at, key + ": '" + entry.getKey() + "' must be true or false (unquoted), not "
+                        + shown(entry.getValue()));
+            }
+        }
+        if (key.equals("contract") && Boolean.TRUE.equals(dict.get("enforced"))) {
+            throw new BadInputException(at, "contract: enforced=true is not supported: an enforced contract checks the"
+                    + " columns declared in a model's .yml file, which mds does not read (set enforced to false, or leave"
+                    + " contract out)");
+        }
+    }
+
+    private static String shown(Object value) {
+        return value instanceof String text ? "'" + text + "'" : String.valueOf(value);
     }
 
     /** The privileges a table or view can be granted (PostgreSQL 17 adds {@code maintain}). */

@@ -286,7 +286,10 @@ public final class Template {
         return tags;
     }
 
-    /** config() keys to values: a String, a Boolean, or a List of Strings or of dicts (Maps of such values). */
+    /**
+     * config() keys to values: a String, a Boolean, a BigDecimal (a number), a List of such values or of dicts, or a
+     * dict (a Map of String to such values).
+     */
     public Map<String, Setting> config() {
         return config;
     }
@@ -2285,8 +2288,8 @@ public final class Template {
 
         /**
          * A config value at {@code t[i[0]]}, {@code i[0]} moved past it: a quoted string, Jinja's {@code true} /
-         * {@code false} (a Boolean), a list {@code [ … ]} of strings, or of dicts {@code {'k': value, …}} (as
-         * dbt-postgres' {@code indexes}).
+         * {@code false} (a Boolean), a number (a BigDecimal, as written), a list {@code [ … ]} of such values or of
+         * dicts {@code {'k': value, …}} (as dbt-postgres' {@code indexes}), or a dict.
          */
         private Object value(List<String> t, int[] i, int line, String tag, String key) {
             String token = i[0] < t.size() ? t.get(i[0]) : "";
@@ -2298,12 +2301,20 @@ public final class Template {
                 i[0]++;
                 return Boolean.valueOf(token.equalsIgnoreCase("true"));      // Jinja's booleans
             }
+            if (isNumber(token)) {
+                if (token.matches("-?0\\d+")) {
+                    throw error(line, "cannot read " + tag + ": " + token + " is not a number (no leading zeros)");
+                }
+                i[0]++;
+                return new java.math.BigDecimal(token);
+            }
             if (token.equals("[")) {
                 List<Object> list = new ArrayList<>();
                 i[0]++;
                 while (i[0] < t.size() && !t.get(i[0]).equals("]")) {
-                    if (!isString(t.get(i[0])) && !t.get(i[0]).equals("{")) {
-                        throw error(line, "cannot read " + tag + ": a list holds only quoted strings (or {…} dicts)");
+                    if (t.get(i[0]).equals("[")) {
+                        throw error(line, "cannot read " + tag + ": a list holds quoted strings, numbers, true / false"
+                                + " or {…} dicts, not lists");
                     }
                     list.add(value(t, i, line, tag, key));
                     if (i[0] < t.size() && t.get(i[0]).equals(",")) {
@@ -2339,7 +2350,7 @@ public final class Template {
                 return Collections.unmodifiableMap(dict);
             }
             throw error(line, "cannot read " + tag + ": the value of " + key
-                    + " must be a quoted string, a list of them, or true / false");
+                    + " must be a quoted string, a number, true / false, a list [ … ] or a dict { … }");
         }
 
         private static boolean isString(String token) {
