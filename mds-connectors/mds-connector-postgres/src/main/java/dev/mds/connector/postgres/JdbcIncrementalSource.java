@@ -140,8 +140,9 @@ public final class JdbcIncrementalSource {
      * The first page's query (later pages, and with {@link Restart#AFTER_LAST_ROW} a first page after a stored position,
      * read after the last row by a {@code (cursor, key) >} condition instead). It asks for one row more than
      * a batch: when that row equals the page's last in cursor and key, the page is read again up to the end of their
-     * group (rows after {@code (cursor, key)} are not reached otherwise). A table with money columns is read by its
-     * columns' names instead of {@code *}, those cast to numeric.
+     * group (rows after {@code (cursor, key)} are not reached otherwise). A table with money columns, or arrays of a
+     * domain over a type the driver reads by its own type, is read by its columns' names instead of {@code *}, those
+     * cast to numeric or to the domain's base type's array.
      */
     public String sql() {
         return "select * from " + table.quoted() + " where " + Identifiers.quote(cursor) + " >= cast(? as <cursor type>)"
@@ -201,7 +202,7 @@ public final class JdbcIncrementalSource {
                 lastKey = finiteKey;
             }
             while (true) {
-                String select = "select " + selectList(types) + " from " + table.quoted();
+                String select = "select " + selectList(types, userTypes) + " from " + table.quoted();
                 String where = "";
                 List<String> params = new ArrayList<>();
                 if (lastCursor != null) {
@@ -501,19 +502,22 @@ public final class JdbcIncrementalSource {
     }
 
     /**
-     * {@code *}, or, for a table with money columns, its columns by name, the money ones cast to numeric (exact, and
-     * free of lc_monetary's currency sign and thousands separators, {@code $1,000.00}, which pgjdbc cannot read as the
-     * double it reads money as).
+     * {@code *}, or, for a table with money columns or arrays of a domain the driver cannot read by the domain
+     * ({@link UserType#baseArray}), its columns by name, the money ones cast to numeric (exact, and free of
+     * lc_monetary's currency sign and thousands separators, {@code $1,000.00}, which pgjdbc cannot read as the double
+     * it reads money as), those arrays to their base type's array.
      */
-    private static String selectList(Map<String, String> types) {
-        if (types.values().stream().noneMatch(JdbcIncrementalSource::money)) {
+    private static String selectList(Map<String, String> types, Map<String, UserType> userTypes) {
+        if (types.values().stream().noneMatch(JdbcIncrementalSource::money)
+                && userTypes.values().stream().allMatch(u -> u.baseArray().isEmpty())) {
             return "*";
         }
         List<String> columns = new ArrayList<>();
         types.forEach((name, type) -> {
             String column = Identifiers.quote(name);
+            Optional<String> baseArray = Optional.ofNullable(userTypes.get(name)).flatMap(UserType::baseArray);
             columns.add(money(type) ? "cast(" + column + " as numeric" + type.substring("money".length()) + ") as " + column
-                    : column);
+                    : baseArray.isPresent() ? "cast(" + column + " as " + baseArray.get() + ") as " + column : column);
         });
         return String.join(", ", columns);
     }
@@ -688,9 +692,29 @@ public final class JdbcIncrementalSource {
      * What the catalog says of a column whose result type is not a built-in type known by its name: the kind
      * ({@code pg_type.typtype}) of its type, domains resolved as the server resolves them in a result ('e' enum, 'c'
      * composite, 'r' range, 'm' multirange, 'p' pseudo-type), or, for an array, of its element, with the element's
-     * base type name and type modifier when the element is a domain over a built-in type.
+     * base type name and type modifier when the element is a domain over a built-in type, and that base type with its
+     * modifier as the source's session spells it ({@code format_type}, schema-qualified where another type of its name
+     * would be found first).
      */
-    private record UserType(char kind, char elementKind, String elementBase, int elementTypmod) {
+    private record UserType(char kind, char elementKind, String elementBase, int elementTypmod, String elementBaseType) {
+
+        /**
+         * The type an array of a domain is selected as, when the driver could not read its elements by the domain:
+         * pgjdbc reads an array's elements by the element's own type, whose OID (a domain's) it does not know, so it
+         * gives no LocalDate, LocalTime, timestamp, UUID or bytes of them; money's text carries lc_monetary's sign and
+         * separators. Cast to the base type's array ({@code numeric[]} for money), the elements are read as a column
+         * of that array type is.
+         */
+        Optional<String> baseArray() {
+            if (kind != 'b' || elementKind != 'b' || elementBase == null) {
+                return Optional.empty();
+            }
+            return switch (elementBase) {
+                case "money" -> Optional.of("numeric[]");
+                case "date", "time", "timestamp", "timestamptz", "uuid", "bytea" -> Optional.of(elementBaseType + "[]");
+                default -> Optional.empty();
+            };
+        }
 
         FieldType fieldType(String typeName) {
             if (kind == 'e') {
@@ -712,12 +736,20 @@ public final class JdbcIncrementalSource {
                 precision = ((elementTypmod - 4) >> 16) & 0xffff;
                 scale = (((elementTypmod - 4) & 0x7ff) ^ 1024) - 1024;
             }
-            FieldType type = builtIn(Types.ARRAY, "_" + elementBase, precision, scale);
+            FieldType type = builtIn(Types.ARRAY, "_" + (elementBase.equals("money") ? "numeric" : elementBase),
+                    precision, scale);
             // the driver reads an element by its own type, the domain, whose values it reads as text only: the types
-            // it reads by their type's OID (dates, times, uuid, bytea) are not read from a domain's element
+            // it reads by their type's OID (dates, times, uuid, bytea) are selected as their base type's array
+            // (baseArray) and read as such
             switch (type.elementType().kind()) {
                 case STRING, JSON, INT, LONG, DECIMAL, DOUBLE, BOOLEAN -> {
                     return type;
+                }
+                case DATE, TIME, TIMESTAMP, TIMESTAMPTZ, BYTES, UUID -> {
+                    if (baseArray().isPresent()) {
+                        return type;
+                    }
+                    throw noLogicalType(typeName, "an array of a domain over " + elementBase);
                 }
                 default -> throw noLogicalType(typeName, "an array of a domain over " + elementBase);
             }
@@ -751,13 +783,14 @@ public final class JdbcIncrementalSource {
                 + " where a.attrelid = " + relation + " and a.attnum > 0 and not a.attisdropped"
                 + " union all select top.attname, b.typtype, b.typbasetype, b.typelem, b.typcategory from top"
                 + " join pg_catalog.pg_type b on b.oid = top.typbasetype where top.typtype = 'd'),"
-                + " elem as (select top.attname, e.typtype, e.typbasetype, e.typname, e.typtypmod as typmod,"
+                + " elem as (select top.attname, e.oid, e.typtype, e.typbasetype, e.typname, e.typtypmod as typmod,"
                 + " e.typtype = 'd' as domain from top join pg_catalog.pg_type e on e.oid = top.typelem"
                 + " where top.typtype <> 'd' and top.typcategory = 'A'"
-                + " union all select elem.attname, b.typtype, b.typbasetype, b.typname,"
+                + " union all select elem.attname, b.oid, b.typtype, b.typbasetype, b.typname,"
                 + " case when elem.typmod <> -1 then elem.typmod else b.typtypmod end, true from elem"
                 + " join pg_catalog.pg_type b on b.oid = elem.typbasetype where elem.typtype = 'd')"
-                + " select top.attname, top.typtype::text, elem.typtype::text, elem.typname, elem.typmod, elem.domain"
+                + " select top.attname, top.typtype::text, elem.typtype::text, elem.typname, elem.typmod, elem.domain,"
+                + " format_type(elem.oid, elem.typmod)"
                 + " from top left join elem on elem.attname = top.attname and elem.typtype <> 'd'"
                 + " where top.typtype <> 'd' and (top.typtype <> 'b' or elem.typtype <> 'b' or elem.domain)";
         Map<String, UserType> types = new HashMap<>();
@@ -765,7 +798,7 @@ public final class JdbcIncrementalSource {
             while (rs.next()) {
                 String element = rs.getString(3);
                 types.put(rs.getString(1), new UserType(rs.getString(2).charAt(0),
-                        element == null ? 'b' : element.charAt(0), rs.getString(4), rs.getInt(5)));
+                        element == null ? 'b' : element.charAt(0), rs.getString(4), rs.getInt(5), rs.getString(7)));
             }
         }
         return types;
