@@ -64,4 +64,30 @@ class CsvByteOrderMarkTest {
         assertThat(Read.batches(CsvSource.builder().path(utf8).encoding(StandardCharsets.ISO_8859_1)
                 .keepByteOrderMark(true)).get(0).schema().names()).containsExactly("\u00EF\u00BB\u00BFid", "name");
     }
+
+    @Test
+    void aUtf8OrUtf32ByteOrderMarkUnderAUtf16EncodingIsRefusedAtLineOneNotReadAsOneColumnOfOtherCharacters()
+            throws Exception {
+        // even lengths, so that every byte decodes: before, each gave one header column of CJK characters, no record
+        Path utf8 = write("utf8_bom.csv", (TEXT + "\n").getBytes(StandardCharsets.UTF_8));
+        refused(utf8, StandardCharsets.UTF_16LE, "UTF-8 byte-order mark (EF BB BF)", "UTF-16LE",
+                "encoding(StandardCharsets.UTF_8)");
+        refused(utf8, StandardCharsets.UTF_16BE, "UTF-8 byte-order mark", "UTF-16BE");
+        refused(utf8, StandardCharsets.UTF_16, "UTF-8 byte-order mark", "UTF-16");
+        Path utf32le = write("utf32le_bom.csv", TEXT.getBytes(Charset.forName("UTF-32LE")));
+        refused(utf32le, StandardCharsets.UTF_16LE, "UTF-32LE byte-order mark (FF FE 00 00)", "UTF-32LE");
+        Path utf32be = write("utf32be_bom.csv", TEXT.getBytes(Charset.forName("UTF-32BE")));
+        refused(utf32be, StandardCharsets.UTF_16, "UTF-32BE byte-order mark (00 00 FE FF)", "UTF-32BE");
+        Path utf16le = write("utf16le_bom.csv", TEXT.getBytes(StandardCharsets.UTF_16LE));
+        refused(utf16le, Charset.forName("UTF-32"), "UTF-16LE byte-order mark (FF FE)", "UTF_16LE");
+
+        // the declared encoding's own marks are read as before
+        List<Record> expected = List.of(Record.of(1L, "Ann"), Record.of(2L, "Bob"));
+        assertThat(Read.records(CsvSource.builder().path(utf32le).encoding(Charset.forName("UTF-32"))))
+                .isEqualTo(expected);
+        assertThat(Read.records(CsvSource.builder().path(utf32be).encoding(Charset.forName("UTF-32BE"))))
+                .isEqualTo(expected);
+        assertThat(Read.records(CsvSource.builder().path(utf16le).encoding(StandardCharsets.UTF_16)))
+                .isEqualTo(expected);
+    }
 }

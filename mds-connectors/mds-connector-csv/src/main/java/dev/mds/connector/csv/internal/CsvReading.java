@@ -16,6 +16,7 @@ import dev.mds.core.SourcePosition;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -306,6 +307,9 @@ public final class CsvReading implements Closeable {
         ReadableByteChannel channel;
         if (transcode) {
             InputStream in = settings.path() != null ? Files.newInputStream(settings.path()) : settings.stream();
+            if (!format.keepByteOrderMark()) {
+                in = refuseOtherUnicodeByteOrderMark(in);
+            }
             RecordScanner s = new RecordScanner(format, display, Channels.newChannel(new Utf8Transcoder(in,
                     settings.format().charset(), display)), 0, 1, 1, capacity(), settings.maxRecordBytes());
             if (offset > 0) {
@@ -384,6 +388,61 @@ public final class CsvReading implements Closeable {
         throw new BadInputException(InputLocation.of(display).withLine(1), "the input starts with a " + mark
                 + " byte-order mark (" + bytes + ") but is read as " + declared.name() + ": read it with " + use
                 + (mark.startsWith("UTF-16") ? " or encoding(StandardCharsets.UTF_16), which follows the mark" : ""));
+    }
+
+    /**
+     * Refuses an input read in an encoding that is not ASCII-compatible (UTF-16, UTF-32, ...) that starts with the
+     * byte-order mark of another Unicode encoding: transcoded, a UTF-8 mark under UTF-16 would make the whole file
+     * one header column of other characters. The other byte order of the declared encoding's own family is left to
+     * {@link #refuseForeignByteOrderMark}, which names it. Looks at the raw bytes, which it gives back.
+     */
+    private InputStream refuseOtherUnicodeByteOrderMark(InputStream raw) throws IOException {
+        PushbackInputStream in = new PushbackInputStream(raw, 4);
+        byte[] head = in.readNBytes(4);
+        in.unread(head);
+        String mark = null;
+        String bytes = null;
+        if (startsWith(head, 0, 0, 0xFE, 0xFF)) {
+            mark = "UTF-32BE";
+            bytes = "00 00 FE FF";
+        } else if (startsWith(head, 0xFF, 0xFE, 0, 0)) {
+            mark = "UTF-32LE";
+            bytes = "FF FE 00 00";
+        } else if (startsWith(head, 0xEF, 0xBB, 0xBF)) {
+            mark = "UTF-8";
+            bytes = "EF BB BF";
+        } else if (startsWith(head, 0xFE, 0xFF)) {
+            mark = "UTF-16BE";
+            bytes = "FE FF";
+        } else if (startsWith(head, 0xFF, 0xFE)) {
+            mark = "UTF-16LE";
+            bytes = "FF FE";
+        }
+        Charset declared = settings.format().charset();
+        String declaredName = declared.name().toUpperCase(java.util.Locale.ROOT);
+        if (mark == null || (!mark.equals("UTF-8") && declaredName.contains(mark.substring(0, 6)))) {
+            return in;
+        }
+        String use = mark.equals("UTF-8") ? "encoding(StandardCharsets.UTF_8)"
+                : mark.startsWith("UTF-16") ? "encoding(StandardCharsets." + mark.replace('-', '_') + ")"
+                : "encoding(Charset.forName(\"" + mark + "\"))";
+        if (settings.path() != null) {
+            in.close();
+        }
+        throw new BadInputException(InputLocation.of(display).withLine(1), "the input starts with a " + mark
+                + " byte-order mark (" + bytes + ") but is read as " + declared.name() + ": read it with " + use);
+    }
+
+    private static boolean startsWith(byte[] head, int... prefix) {
+        if (head.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if ((head[i] & 0xFF) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none or is empty. */
