@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.BadInputException;
 import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TestSql;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +57,31 @@ class DbtConfigKeysTest {
                 "{{ config(persist_docs={'relations': true}) }}\nselect 1").build())
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("model dk.p line 1: persist_docs: unknown key 'relations' (supported: relation, columns)");
+    }
+    @Test
+    void fullRefreshFalseKeepsAnIncrementalModelFromBeingRebuiltAndTrueRebuildsItOnEveryRun(DataSource ds) {
+        // dbt's should_full_refresh(): the model's full_refresh config, when set, wins over --full-refresh
+        TestSql.sql(ds, "create schema rawfr; create table rawfr.s (id int); insert into rawfr.s values (1)");
+        String model = "{{ config(materialized='incremental', unique_key='id', full_refresh=%s) }}\n"
+                + "select id, {%% if is_incremental() %%}'incremental'{%% else %%}'full'{%% endif %%} as built from rawfr.s";
+        TransformProject.Builder never = TransformProject.builder(ds).model("fr.never", model.formatted("false"));
+        TransformProject.Builder always = TransformProject.builder(ds).model("fr.always", model.formatted("True"));
+        never.build().run().assertSucceeded();
+        always.build().run().assertSucceeded();
+        TestSql.sql(ds, "insert into rawfr.s values (2)");
+
+        TransformProject neverRefreshed = never.fullRefresh(true).build();
+        assertThat(neverRefreshed.sql()).noneMatch(sql -> sql.contains("__mds_tmp"));
+        neverRefreshed.run().assertSucceeded();
+        TransformProject alwaysRefreshed = always.build();
+        assertThat(alwaysRefreshed.sql()).anyMatch(sql -> sql.startsWith("create table \"fr\".\"always__mds_tmp\""));
+        alwaysRefreshed.run().assertSucceeded();
+
+        assertThatTable(ds, "fr.never").containsExactlyInAnyOrder(row(1, "incremental"), row(2, "incremental"));
+        assertThatTable(ds, "fr.always").containsExactlyInAnyOrder(row(1, "full"), row(2, "full"));
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("fr.bad", "{{ config(full_refresh='no') }}\nselect 1")
+                .build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model fr.bad line 1: full_refresh must be true or false (unquoted), not 'no'");
     }
 }

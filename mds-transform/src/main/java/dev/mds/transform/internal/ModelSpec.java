@@ -90,6 +90,15 @@ public record ModelSpec(TableName table, String source, Template template, Mater
                 snapshot, preHooks, postHooks, indexes, grants, Map.copyOf(values), parents, ctes, seed, tags, file);
     }
 
+    /**
+     * Whether this run rebuilds it as a full refresh would: its config(full_refresh=...) when set, else the run's
+     * {@code fullRefresh} (dbt's should_full_refresh()). Only an incremental model (and a seed) builds differently.
+     */
+    public boolean fullRefresh(boolean requested) {
+        Template.Setting setting = template.config().get("full_refresh");
+        return setting == null ? requested : (Boolean) setting.value();
+    }
+
     /** Whether it is ephemeral: never built, inlined as a CTE wherever it is referred to. */
     public boolean ephemeral() {
         return materialization == Materialization.EPHEMERAL;

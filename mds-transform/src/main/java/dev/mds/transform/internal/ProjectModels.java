@@ -28,7 +28,7 @@ public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
             "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags",
-            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group");
+            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group", "full_refresh");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "invalidate_hard_deletes", "dbt_valid_to_current");
@@ -565,7 +565,8 @@ public final class ProjectModels {
                 checkDescriptive(at, e.getKey(), value);
                 continue;
             }
-            boolean flag = e.getKey().equals("enabled") || e.getKey().equals("invalidate_hard_deletes");
+            boolean flag = e.getKey().equals("enabled") || e.getKey().equals("invalidate_hard_deletes")
+                    || e.getKey().equals("full_refresh");
             if (flag && !(value instanceof Boolean)) {
                 throw new BadInputException(at, e.getKey() + " must be true or false (unquoted), not "
                         + (value instanceof String ? "'" + value + "'" : value));

@@ -93,11 +93,12 @@ public final class Runner {
                 ModelSpec m = stars(c, selectedModel, true);
                 Optional<Plan.Existing> existing = existing(c, m.table());
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
-                boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
+                boolean refresh = m.fullRefresh(fullRefresh);
+                boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, refresh) : Plan.swaps(m, existing, refresh);
                 boolean cascade = swaps && existing.isPresent() && !dependents(c, m.table()).isEmpty();
                 List<Recreation> kept = List.of();
-                for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
-                        : Plan.steps(m, existing, fullRefresh, cascade)) {
+                for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, refresh, cascade)
+                        : Plan.steps(m, existing, refresh, cascade)) {
                     if (step instanceof Plan.LoadSeed load) {
                         out.add(load.sql());
                     } else if (step instanceof Plan.Exec e) {
@@ -507,7 +508,8 @@ public final class Runner {
         String unchanged = existing.isPresent() ? "the table is unchanged" : "nothing was built";
         Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
         boolean cascade = false;
-        boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, fullRefresh) : Plan.swaps(m, existing, fullRefresh);
+        boolean refresh = m.fullRefresh(fullRefresh);
+        boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, refresh) : Plan.swaps(m, existing, refresh);
         if (swaps && existing.isPresent()) {
             refuseForeignOwner(c, m);
             refuseForeignPublication(c, m);
@@ -519,8 +521,8 @@ public final class Runner {
         long rows = -1;
         List<String> written = null;
         List<String[]> staged = null;
-        for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, fullRefresh, cascade)
-                : Plan.steps(m, existing, fullRefresh, cascade)) {
+        for (Plan.Step step : seed != null ? Plan.seedSteps(m, existing, seed, refresh, cascade)
+                : Plan.steps(m, existing, refresh, cascade)) {
             if (step instanceof Plan.LoadSeed load) {
                 rows = Seeds.load(c, m.seed().file(), load.table(), load.into(), m.seed().columnTypes().keySet());
             } else if (step instanceof Plan.Exec e) {
