@@ -111,6 +111,37 @@ class SoftDeleteCutsTest {
     }
 
     /**
+     * With {@link OnBadRow#FAIL} a value the table refuses, carried by a delete from an earlier event of its key, is
+     * blamed on that event, as the MERGE of the batch cut before the delete blames it: the delete wrote nothing wrong.
+     */
+    @Test
+    void aRefusedCarriedValueNamesTheEventThatWroteItNotTheDelete(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists raw",
+                "create table raw.carried_fail (user_id int primary key, name text check (name <> 'bad'), bio text)");
+        MergeLoader strict = MergeLoader.into(ds, TableName.of("raw", "carried_fail")).mode(SyncMode.CDC)
+                .deleteMode(DeleteMode.SOFT).build();
+        strict.load(batch(STORED.toArray(ChangeEvent[]::new)));
+        List<ChangeEvent> history = List.of(update(3, "L2", "y", 20), update(1, "bad", "j", 21), update(1, Unchanged.VALUE,
+                "k", 22), delete(1, 23));
+        RefusedRowsException cut = catchRefused(() -> strict.load(batch(history.subList(0, 3).toArray(ChangeEvent[]::new))));
+        assertThat(cut.rows()).containsExactly(new RefusedRowsException.RefusedRow(3, java.util.Optional.of("user_id=1")));
+        RefusedRowsException one = catchRefused(() -> strict.load(batch(history.toArray(ChangeEvent[]::new))));
+        assertThat(one.rows()).containsExactly(new RefusedRowsException.RefusedRow(3, java.util.Optional.of("user_id=1")));
+        assertThat(one.getMessage()).contains("record 3 (key user_id=1)").contains("carried_fail_name_check")
+                .contains("the delete of record 4 carried the values record 3 wrote");
+        assertThat(rows(ds, "carried_fail")).containsExactly("1|J|long bio|10|", "3|L|x|11|");
+    }
+
+    private static RefusedRowsException catchRefused(Runnable load) {
+        try {
+            load.run();
+        } catch (RefusedRowsException e) {
+            return e;
+        }
+        throw new AssertionError("the load was not refused");
+    }
+
+    /**
      * With {@link OnBadRow#DEAD_LETTER} a refused re-create after a delete gives way to the delete, which keeps the
      * values the key's create left (as the batch cut before the re-create leaves them).
      */

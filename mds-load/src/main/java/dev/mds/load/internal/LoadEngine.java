@@ -1549,12 +1549,12 @@ public final class LoadEngine {
             } else if (!beside.isEmpty()) {
                 beside.remove(k);
             }
-            boolean withValues = false;
+            long valuesFrom = 0;   // > 0: a SOFT delete carrying the values of this event (Row.withValues)
             if (e.isDelete() && soft && prev != null && (!prev.delete || prev.withValues)) {
                 // SOFT: the row marked deleted holds what the key's earlier events of the batch left it, as it would
                 // when the batch were cut between them and the delete (the marked row holds the last values)
                 folded = prev.values;
-                withValues = true;
+                valuesFrom = prev.delete ? prev.valuesFrom : prev.recordNumber;
             } else if (e.isDelete()) {
                 Object[] values = new Object[width];
                 for (int j = 0; j < keyWidth; j++) {
@@ -1598,7 +1598,7 @@ public final class LoadEngine {
             }
             byKey.put(k, new Row(folded, number, e.isDelete(), e.operation() == ChangeEvent.Operation.READ,
                     e.position().commit(), e.position().change(), e.commitTime(), deadLetter ? prev : null, besideStored,
-                    withValues));
+                    valuesFrom));
         }
         List<ChangeEvent> replacedDeletes = new ArrayList<>();
         List<Object> replacedKeys = new ArrayList<>();

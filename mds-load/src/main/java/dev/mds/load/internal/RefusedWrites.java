@@ -254,7 +254,7 @@ final class RefusedWrites {
         }
         if (!setAside || found.records().isEmpty() || found.together() || ++rejects.rounds > MAX_DEAD_LETTER_ROUNDS
                 || !found.records().stream().allMatch(n -> byNumber.get(n).withValues && byNumber.get(n).before != null)) {
-            return Optional.of(released(c, exception(plan, step, x, found, byNumber)));
+            return Optional.of(released(c, carried(plan, step, x, found, byNumber)));
         }
         String reason = "the table refused it when the MERGE marking deleted rows wrote it (" + found.how() + "): "
                 + serverMessage(x);
@@ -266,14 +266,14 @@ final class RefusedWrites {
             Row earlier = refused.before;   // what the key's events before that one came to
             if (earlier != null && (!earlier.delete || earlier.withValues)) {
                 fallback.add(new Row(earlier.values, d.recordNumber, true, false, d.commit, d.change, d.at, earlier, false,
-                        true));
+                        earlier.delete ? earlier.valuesFrom : earlier.recordNumber));
             } else {
                 Object[] key = new Object[d.values.size()];
                 for (int k : plan.keyIndex) {
                     key[k] = d.values.get(k);
                 }
                 fallback.add(new Row(dev.mds.core.Record.of(key), d.recordNumber, true, false, d.commit, d.change, d.at,
-                        earlier, false, false));
+                        earlier, false, 0));
             }
         }
         String sql = "delete from " + STAGE_TABLE + " s using " + Identifiers.quote("pg_temp", NUMBERS) + " n where "
@@ -297,6 +297,31 @@ final class RefusedWrites {
         }
         LOG.debug("{}: {} record(s) whose values a delete carried set aside; marking again", target, gone.size());
         return Optional.empty();
+    }
+
+    /**
+     * The exception for a refused SOFT delete, naming for each delete that carried its key's last values
+     * ({@link Row#withValues}) the event that wrote them, as the MERGE of the batch cut before the delete names it
+     * (the value the table refuses is that event's), and saying which delete carried them.
+     */
+    private RefusedRowsException carried(Plan plan, String step, SQLException x, Refusals.Found found,
+            Map<Long, Row> byNumber) {
+        if (found.records().stream().noneMatch(n -> byNumber.containsKey(n) && byNumber.get(n).withValues)) {
+            return exception(plan, step, x, found, byNumber);
+        }
+        Map<Long, Row> named = new HashMap<>();
+        StringJoiner how = new StringJoiner("; ", found.how() + "; ", "");
+        for (long n : found.records()) {
+            Row d = byNumber.get(n);
+            if (d != null && d.withValues) {
+                named.put(d.valuesFrom, d);
+                how.add("the delete of record " + n + " carried the values record " + d.valuesFrom + " wrote");
+            } else {
+                named.put(n, d);
+            }
+        }
+        List<Long> records = named.keySet().stream().sorted().toList();
+        return exception(plan, step, x, new Refusals.Found(records, found.together(), how.toString()), named);
     }
 
     /**

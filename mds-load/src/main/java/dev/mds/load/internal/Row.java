@@ -31,6 +31,11 @@ final class Row {
      * batch left it, so that the row marked deleted holds its last values (an unsent value keeps the stored one).
      */
     final boolean withValues;
+    /**
+     * For a delete {@link #withValues}: the number of the key's event that wrote those values (the last upsert before
+     * the delete), which a refusal of them names; else 0.
+     */
+    final long valuesFrom;
 
     Row(Record values, long recordNumber) {
         this(values, recordNumber, null);
@@ -46,11 +51,11 @@ final class Row {
 
     Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before,
             boolean besideStored) {
-        this(values, recordNumber, delete, read, commit, change, at, before, besideStored, false);
+        this(values, recordNumber, delete, read, commit, change, at, before, besideStored, 0);
     }
 
     Row(Record values, long recordNumber, boolean delete, boolean read, long commit, long change, Instant at, Row before,
-            boolean besideStored, boolean withValues) {
+            boolean besideStored, long valuesFrom) {
         this.values = values;
         this.recordNumber = recordNumber;
         this.delete = delete;
@@ -60,18 +65,19 @@ final class Row {
         this.at = at;
         this.before = before;
         this.besideStored = besideStored;
-        this.withValues = withValues;
+        this.withValues = valuesFrom > 0;
+        this.valuesFrom = valuesFrom;
     }
 
     /** This row with another {@link #before}. */
     Row withBefore(Row other) {
         return other == before ? this : new Row(values, recordNumber, delete, read, commit, change, at, other, besideStored,
-                withValues);
+                valuesFrom);
     }
 
     /** This row as of a later event of its key, which left it the key's row. */
     Row asOf(long laterCommit, long laterChange, Instant laterAt, boolean stillBesideStored) {
         return new Row(values, recordNumber, delete, read, laterCommit, laterChange, laterAt, before, stillBesideStored,
-                withValues);
+                valuesFrom);
     }
 }
