@@ -566,6 +566,7 @@ public final class JdbcIncrementalSource {
                 }
                 Schema schema = sb.build();
                 int cursorIndex = schema.require(cursor) + 1;
+                FieldType.Kind cursorKind = types[cursorIndex - 1].kind();
                 // by position: pgjdbc finds a column label ignoring case, so "ID" would read a column id
                 int[] keyIndex = new int[key.size()];
                 for (int k = 0; k < keyIndex.length; k++) {
@@ -594,7 +595,7 @@ public final class JdbcIncrementalSource {
                     }
                     records.add(Record.of(values));
                     last = at;
-                    if (!infinite(at.cursor())) {
+                    if (!infinite(cursorKind, at.cursor())) {
                         lastFinite = at;
                     }
                 }
@@ -620,10 +621,15 @@ public final class JdbcIncrementalSource {
 
     /**
      * Whether a cursor's text is PostgreSQL's infinity (a date or timestamp's, or a float's) or a float's NaN, which
-     * sorts after infinity: from either, no later finite row would be read.
+     * sorts after infinity: from either, no later finite row would be read. A text cursor spelling those words is
+     * text: stored like any other, or each run would read its row and those after it again.
      */
-    private static boolean infinite(String cursorText) {
-        return cursorText.equals("infinity") || cursorText.equals("Infinity") || cursorText.equals("NaN");
+    private static boolean infinite(FieldType.Kind cursorKind, String cursorText) {
+        return switch (cursorKind) {
+            case DATE, TIMESTAMP, TIMESTAMPTZ, DOUBLE, DECIMAL ->
+                    cursorText.equals("infinity") || cursorText.equals("Infinity") || cursorText.equals("NaN");
+            default -> false;
+        };
     }
 
     private RowAt rowAt(ResultSet rs, int cursorIndex, int[] keyIndex) throws SQLException {

@@ -1,0 +1,68 @@
+package dev.mds.connector.postgres;
+
+import static dev.mds.connector.postgres.Cdc.count;
+import static dev.mds.testing.TestSql.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.core.JdbcStateStore;
+import dev.mds.load.MergeLoader;
+import dev.mds.load.SyncMode;
+import dev.mds.testing.MdsPostgres;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** Incremental reads as an Airbyte user runs them ("incremental | append" and "deduped" by a cursor column). */
+@MdsPostgres
+class JdbcIncrementalSourceReviewTest {
+
+    /**
+     * A text cursor holding the words 'NaN', 'Infinity' or 'infinity' is text, not a float's NaN or a date's infinity.
+     * Such a value was taken for one and never stored: the position stayed at the last row before it, so each later
+     * run read that row and every row after it again, and an APPEND load ({@code AFTER_LAST_ROW}, each row once) held
+     * them again at every run (the second run here read 3 rows, none new). Only a cursor of a date, timestamp,
+     * timestamptz or float type can be infinite or NaN.
+     */
+    @Test
+    void aTextCursorSpellingNanOrInfinityIsAppendedOnce(DataSource ds) {
+        sql(ds, "create schema r1", "create table r1.t (id int primary key, code text not null)",
+                "insert into r1.t values (1, 'Apple'), (2, 'Infinity'), (3, 'NaN'), (4, 'infinity')");
+        MergeLoader loader = MergeLoader.into(ds, "raw_r1.t").mode(SyncMode.APPEND).build();
+        JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, "r1.t").cursor("code").key("id").batchRows(2)
+                .restart(JdbcIncrementalSource.Restart.AFTER_LAST_ROW).offsets(JdbcStateStore.create(ds)).build();
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(4);
+        assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).as("nothing new").isZero();
+        assertThat(count(ds, "select count(*) from raw_r1.t")).isEqualTo(4);
+        assertThat(source.storedCursor()).contains(Cdc.text(ds, "select max(code) from r1.t"));
+    }
+
+    /** Cursor ties across batches under every cursor type, each row once with AFTER_LAST_ROW. */
+    @Test
+    void cursorTiesOfEveryTypeAreAppendedOnceAcrossBatchesAndRuns(DataSource ds) {
+        String[][] cursors = {
+            {"timestamptz", "timestamptz '2024-01-01 00:00+00' + (g / 3) * interval '1 hour'"},
+            {"timestamp", "timestamp '2024-03-31 02:00' + (g / 3) * interval '30 min'"},
+            {"date", "date '2024-01-01' + g / 3"},
+            {"numeric", "(g / 3)::numeric / 10 + case when g % 2 = 0 then 0.00 else 0 end"},
+            {"text collate \"C\"", "lpad((g / 3)::text, 2, '0') || case when g % 2 = 0 then 'b' else 'B' end"},
+            {"text", "lpad((g / 3)::text, 2, '0') || case when g % 2 = 0 then 'b' else 'B' end"},
+            {"text collate r2.ci", "lpad((g / 3)::text, 2, '0') || case when g % 2 = 0 then 'b' else 'B' end"},
+            {"double precision", "(g / 3) * 0.1"},
+        };
+        int n = 0;
+        for (String[] cursor : cursors) {
+            n++;
+            String table = "r2.t" + n;
+            sql(ds, "create schema if not exists r2", "create collation if not exists r2.ci (provider = icu,"
+                    + " locale = 'und-u-ks-level2', deterministic = false)", "create table " + table + " (id int primary key, c " + cursor[0]
+                    + " not null)", "insert into " + table + " select g, " + cursor[1] + " from generate_series(1, 17) g");
+            MergeLoader loader = MergeLoader.into(ds, "raw_r2.t" + n).mode(SyncMode.APPEND).build();
+            JdbcIncrementalSource source = JdbcIncrementalSource.builder(ds, table).cursor("c").key("id").batchRows(2)
+                    .restart(JdbcIncrementalSource.Restart.AFTER_LAST_ROW).offsets(JdbcStateStore.create(ds)).build();
+            assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).as(cursor[0]).isEqualTo(17);
+            sql(ds, "insert into " + table + " select g, " + cursor[1] + " from generate_series(18, 20) g");
+            assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).as(cursor[0]).isEqualTo(3);
+            assertThat(count(ds, "select count(*) from raw_r2.t" + n)).as(cursor[0]).isEqualTo(20);
+            assertThat(count(ds, "select count(distinct id) from raw_r2.t" + n)).as(cursor[0]).isEqualTo(20);
+        }
+    }
+}
