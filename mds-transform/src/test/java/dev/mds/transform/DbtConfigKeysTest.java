@@ -84,4 +84,53 @@ class DbtConfigKeysTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("model fr.bad line 1: full_refresh must be true or false (unquoted), not 'no'");
     }
+    @Test
+    void incrementalPredicatesNarrowTheDeleteAndTheMergeAsDbtPostgresWritesThem(DataSource ds) {
+        // dbt's adapter test (BaseIncrementalPredicates): the predicate spares the stored row id 2 from the delete or
+        // the match, so its new version is inserted beside it
+        TestSql.sql(ds, "create schema rawip; create table rawip.s (id int, msg text);"
+                + " insert into rawip.s values (1, 'hello'), (2, 'goodbye'), (3, 'hey')");
+        String deleteInsert = "{{ config(materialized='incremental', unique_key='id', incremental_predicates=['id != 2']) }}\n"
+                + "select id, msg from rawip.s{% if is_incremental() %} where id in (1, 2){% endif %}";
+        String merge = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',\n"
+                + "    incremental_predicates=['DBT_INTERNAL_DEST.id != 2', 'dbt_internal_source.id < 10']) }}\n"
+                + "select id, msg from rawip.s{% if is_incremental() %} where id in (1, 2){% endif %}";
+        TransformProject.Builder builder = TransformProject.builder(ds).model("ip.di", deleteInsert).model("ip.mg", merge);
+        builder.build().run().assertSucceeded();
+        TestSql.sql(ds, "update rawip.s set msg = msg || ' again'");
+
+        TransformProject project = builder.build();
+        assertThat(project.sql()).contains("delete from \"ip\".\"di\"\nwhere (\"id\") in (select \"id\" from"
+                + " \"pg_temp\".\"di__mds_stage\")\nand (id != 2)");
+        assertThat(project.sql()).contains("merge into \"ip\".\"mg\" as DBT_INTERNAL_DEST using \"pg_temp\".\"mg__mds_stage\""
+                + " as DBT_INTERNAL_SOURCE\non (DBT_INTERNAL_DEST.id != 2) and (dbt_internal_source.id < 10)"
+                + " and DBT_INTERNAL_DEST.\"id\" = DBT_INTERNAL_SOURCE.\"id\"\n"
+                + "when matched then update set \"msg\" = DBT_INTERNAL_SOURCE.\"msg\"\n"
+                + "when not matched then insert (\"id\", \"msg\") values (DBT_INTERNAL_SOURCE.\"id\", DBT_INTERNAL_SOURCE.\"msg\")");
+        project.run().assertSucceeded();
+
+        for (String t : new String[] {"ip.di", "ip.mg"}) {
+            assertThatTable(ds, t).containsExactlyInAnyOrder(row(1, "hello again"), row(2, "goodbye"),
+                    row(2, "goodbye again"), row(3, "hey"));
+        }
+    }
+
+    @Test
+    void incrementalPredicatesAreRefusedWhereDbtWouldIgnoreThemOrTheyAreNotOneCondition(DataSource ds) {
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("ip.a", "{{ config(materialized='incremental',"
+                + " incremental_predicates=['id > 2']) }}\nselect 1 as id").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model ip.a line 1: incremental_predicates apply only to incremental_strategy='delete+insert'"
+                        + " or 'merge' (append deletes and matches nothing)");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("ip.b", "{{ config(materialized='incremental',"
+                + " unique_key='id', incremental_predicates='id > 2') }}\nselect 1 as id").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model ip.b line 1: incremental_predicates='id > 2': the value must be a list of SQL"
+                        + " conditions: ['id > 2']");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("ip.c", "{{ config(materialized='incremental',"
+                + " unique_key='id', incremental_predicates=['id > 2; drop table x']) }}\nselect 1 as id").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model ip.c line 1: incremental_predicates: 'id > 2; drop table x' is not one SQL condition"
+                        + " (no ';', no tag, no string, quoted name or comment left open, no -- comment)");
+    }
 }

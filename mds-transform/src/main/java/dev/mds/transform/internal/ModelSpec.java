@@ -99,6 +99,16 @@ public record ModelSpec(TableName table, String source, Template template, Mater
         return setting == null ? requested : (Boolean) setting.value();
     }
 
+    /**
+     * Its config(incremental_predicates=[...]) (checked at build()), each stripped: SQL conditions that narrow an
+     * incremental run's delete or merge, as in dbt; empty when not set.
+     */
+    public List<String> incrementalPredicates() {
+        Template.Setting setting = template.config().get("incremental_predicates");
+        return setting == null ? List.of()
+                : ((List<?>) setting.value()).stream().map(p -> ((String) p).strip()).toList();
+    }
+
     /** Whether it is ephemeral: never built, inlined as a CTE wherever it is referred to. */
     public boolean ephemeral() {
         return materialization == Materialization.EPHEMERAL;

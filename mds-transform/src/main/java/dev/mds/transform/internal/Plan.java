@@ -61,33 +61,50 @@ final class Plan {
     /**
      * Writes the incremental stage into the table by the model's strategy. {@code columns} are the table's columns
      * as the plan reads them; the run writes the columns that {@link CheckStage} settles on (the same ones unless
-     * on_schema_change lets them differ).
+     * on_schema_change lets them differ). {@code predicates} (dbt's incremental_predicates) narrow the delete or the
+     * merge as dbt writes them: the delete becomes dbt's {@code where (key) in (select key from stage) and (p)}, so
+     * a predicate names the table's columns unqualified; the merge names the table {@code DBT_INTERNAL_DEST} and the
+     * new rows {@code DBT_INTERNAL_SOURCE}, its {@code on} the predicates and the key match.
      */
     record Write(TableName target, String stage, List<String> uniqueKey, ModelSpec.Strategy strategy,
-            ModelSpec.MergeColumns mergeColumns, List<String> columns) implements Step {
+            ModelSpec.MergeColumns mergeColumns, List<String> columns, List<String> predicates) implements Step {
+        Write {
+            predicates = List.copyOf(predicates);
+        }
+
         /** The statements writing {@code written}; the last one's row count is the model's. */
         List<String> sql(List<String> written) {
             String t = target.quoted();
             String s = Identifiers.quote("pg_temp", stage);
             String cols = Identifiers.quoteAll(written);
-            String match = keyMatch(uniqueKey);
+            String narrowed = predicates.stream().map(p -> "(" + p + ")").collect(java.util.stream.Collectors.joining(" and "));
             String insert = "insert into " + t + " (" + cols + ")\nselect " + cols + " from " + s;
             switch (strategy) {
                 case APPEND:
                     return List.of(insert);
                 case DELETE_INSERT:
-                    return List.of("delete from " + t + " t using " + s + " s where " + match, insert);
+                    if (!predicates.isEmpty()) {
+                        String key = Identifiers.quoteAll(uniqueKey);
+                        return List.of("delete from " + t + "\nwhere (" + key + ") in (select " + key + " from " + s
+                                + ")\nand " + narrowed, insert);
+                    }
+                    return List.of("delete from " + t + " t using " + s + " s where " + keyMatch(uniqueKey), insert);
                 default:
+                    // dbt's aliases when predicates (written for dbt) name them
+                    String dest = predicates.isEmpty() ? "t" : "DBT_INTERNAL_DEST";
+                    String src = predicates.isEmpty() ? "s" : "DBT_INTERNAL_SOURCE";
                     StringBuilder set = new StringBuilder();
                     StringBuilder values = new StringBuilder();
                     for (String c : written) {
-                        values.append(values.length() == 0 ? "" : ", ").append("s.").append(Identifiers.quote(c));
+                        values.append(values.length() == 0 ? "" : ", ").append(src).append(".").append(Identifiers.quote(c));
                     }
                     for (String c : mergeColumns.updated(written.stream().filter(c -> !uniqueKey.contains(c)).toList())) {
-                        set.append(set.length() == 0 ? "" : ", ").append(Identifiers.quote(c)).append(" = s.")
-                                .append(Identifiers.quote(c));
+                        set.append(set.length() == 0 ? "" : ", ").append(Identifiers.quote(c)).append(" = ").append(src)
+                                .append(".").append(Identifiers.quote(c));
                     }
-                    return List.of("merge into " + t + " t using " + s + " s on " + match
+                    String match = keyMatch(uniqueKey, dest, src);
+                    return List.of("merge into " + t + (predicates.isEmpty() ? " t using " + s + " s on " + match
+                            : " as " + dest + " using " + s + " as " + src + "\non " + narrowed + " and " + match)
                             + "\nwhen matched then " + (set.length() == 0 ? "do nothing" : "update set " + set)
                             + "\nwhen not matched then insert (" + cols + ") values (" + values + ")");
             }
@@ -309,10 +326,15 @@ final class Plan {
 
     /** {@code t."a" = s."a" and t."b" = s."b"}: a target row {@code t} matching a staged row {@code s} by key. */
     private static String keyMatch(List<String> key) {
+        return keyMatch(key, "t", "s");
+    }
+
+    /** {@code dest.k = src.k} for each key column, joined by {@code and}. */
+    private static String keyMatch(List<String> key, String dest, String src) {
         StringBuilder match = new StringBuilder();
         for (String k : key) {
-            match.append(match.length() == 0 ? "" : " and ").append("t.").append(Identifiers.quote(k)).append(" = s.")
-                    .append(Identifiers.quote(k));
+            match.append(match.length() == 0 ? "" : " and ").append(dest).append(".").append(Identifiers.quote(k))
+                    .append(" = ").append(src).append(".").append(Identifiers.quote(k));
         }
         return match.toString();
     }
@@ -503,7 +525,8 @@ final class Plan {
         steps.add(new Exec(head + body.sql(), head.length(), body, false));
         List<String> columns = existing.get().columns();
         steps.add(new CheckStage(stageName(m), columns, existing.get().types()));
-        steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), m.mergeColumns(), columns));
+        steps.add(new Write(t, stageName(m), m.uniqueKey(), m.strategy(), m.mergeColumns(), columns,
+                m.incrementalPredicates()));
         return steps;
     }
 

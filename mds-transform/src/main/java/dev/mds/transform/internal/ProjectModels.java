@@ -28,7 +28,7 @@ public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
             "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags",
-            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group", "full_refresh");
+            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group", "full_refresh", "incremental_predicates");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "invalidate_hard_deletes", "dbt_valid_to_current");
@@ -194,6 +194,7 @@ public final class ProjectModels {
             ModelSpec.Strategy strategy = strategy(s, t, m, key);
             ModelSpec.OnSchemaChange onSchemaChange = onSchemaChange(s, t, m);
             ModelSpec.MergeColumns mergeColumns = mergeColumns(s, t, strategy, key);
+            checkPredicates(s, t, m, strategy);
             ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
             refuseSecondStatement(s, t, values);
             List<String> preHooks = hooks(s, t, "pre_hook");
@@ -885,6 +886,38 @@ public final class ProjectModels {
             throw new BadInputException(at, name + " names the unique_key " + keys + ": a match never changes its key");
         }
         return update != null ? new ModelSpec.MergeColumns(columns, List.of()) : new ModelSpec.MergeColumns(List.of(), columns);
+    }
+
+    /**
+     * Checks config(incremental_predicates=[...]): SQL conditions, each one expression, of an incremental model whose
+     * strategy deletes or matches rows (dbt ignores them under append).
+     */
+    private static void checkPredicates(Source s, Template t, Materialization m, ModelSpec.Strategy strategy) {
+        Template.Setting setting = t.config().get("incremental_predicates");
+        if (setting == null) {
+            return;
+        }
+        InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        if (m != Materialization.INCREMENTAL) {
+            throw new BadInputException(at, "incremental_predicates apply only to materialized='incremental'");
+        }
+        if (!(setting.value() instanceof List<?> list) || list.isEmpty()
+                || !list.stream().allMatch(String.class::isInstance)) {
+            String shown = setting.value() instanceof String one ? "'" + one + "'" : String.valueOf(setting.value());
+            throw new BadInputException(at, "incremental_predicates=" + shown + ": the value must be a list of SQL"
+                    + " conditions: [" + (setting.value() instanceof String one ? "'" + one + "'" : "'id > 2'") + "]");
+        }
+        if (strategy == ModelSpec.Strategy.APPEND) {
+            throw new BadInputException(at, "incremental_predicates apply only to incremental_strategy='delete+insert'"
+                    + " or 'merge' (append deletes and matches nothing)");
+        }
+        for (Object predicate : list) {
+            String p = (String) predicate;
+            if (p.contains("{{") || p.contains("{%") || !Statements.isOneExpression(p)) {
+                throw new BadInputException(at, "incremental_predicates: '" + p + "' is not one SQL condition (no ';',"
+                        + " no tag, no string, quoted name or comment left open, no -- comment)");
+            }
+        }
     }
 
     /** The snapshot configs of a snapshot model (null for the others, which may not set them). */
