@@ -237,7 +237,11 @@ final class Rows {
         return key;
     }
 
-    private static boolean keyed(Object v) {
+    /**
+     * Whether a {@linkplain Values#normalize normalized} value may be looked up by its {@code equals} and
+     * {@code hashCode}: of a {@link #KEYED} class, NULL, or a list of such values.
+     */
+    static boolean keyed(Object v) {
         if (v == null || KEYED.contains(v.getClass())) {
             return true;
         }
