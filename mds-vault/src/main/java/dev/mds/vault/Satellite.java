@@ -31,7 +31,8 @@ import java.util.StringJoiner;
  * order), as a hub's tie-break, so the stored row does not depend on the stage's row order. A stage whose load date (or effective-from) is
  * a {@code date} or {@code timestamp} where the satellite's is a {@code timestamptz} (or the reverse) is read as UTC
  * (a date as its midnight), whatever the session's TimeZone; a stage load date is then taken as the satellite's type
- * stores it (timestamps of one day loaded into a {@code date} column are one row per key and day). Concurrent loads of one satellite take
+ * stores it (timestamps of one day loaded into a {@code date} column are one row per key and day: after the latest
+ * effective-from, the row of the latest stage timestamp, the key's state at the end of the day). Concurrent loads of one satellite take
  * turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not wait for; a role that may only insert and select takes an advisory lock on the table's name instead).
  * A stage view mds did not build (by hand, or AutomateDV's) that holds a NULL hashdiff fails the load, naming the
  * stage and the column.
@@ -289,12 +290,22 @@ public final class Satellite extends Structure {
         // (one row per key and load date) keeps one: the latest, the key's state at the end of the batch (as an
         // effectivity satellite keeps a driving key's latest row), not the smallest hashdiff, which may be any of them
         String latestFirst = effectiveFrom == null ? "" : ", s." + Identifiers.quote(effectiveFrom) + " DESC NULLS LAST";
+        // stage load dates the table stores coarser (timestamps of one day into a date column) are one (key, load
+        // date): then the latest of them, the key's state at the end of that day, not the smallest hashdiff, which
+        // may be an earlier state (and the next batch stored a "change" back to the state the key already had)
+        boolean coarser = !sld.equals("s." + ld);
+        // named apart from the stored columns and the stage's effective-from, which the empty load's subquery also selects
+        String stageLd = intermediate("stage_load_date".equals(effectiveFrom) ? "stage_load_date_" : "stage_load_date");
+        String latestLdFirst = coarser ? ", s." + ld + " DESC NULLS LAST" : "";
         String sat = table.quoted();
         StringJoiner sc = new StringJoiner(", ");
         sc.add("s." + hk).add(shdAs);
         storedPayload.forEach(sc::add);
         if (effectiveFrom != null && !payload.contains(effectiveFrom)) {
             sc.add("s." + Identifiers.quote(effectiveFrom));
+        }
+        if (coarser) {
+            sc.add("s." + ld + " AS " + stageLd);
         }
         sc.add(sldAs).add("s." + rs);
         String stageCols = sc.toString();
@@ -313,7 +324,7 @@ public final class Satellite extends Structure {
                 + "    FROM " + rel + " AS s\n"
                 + "    WHERE s." + hk + " IS NOT NULL\n"
                 + "      AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")\n"
-                + "    ORDER BY s." + hk + ", " + sld + latestFirst + ", s." + shd + ties + "\n"
+                + "    ORDER BY s." + hk + ", " + sld + latestFirst + latestLdFirst + ", s." + shd + ties + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"
                 + "prior AS (\n"
@@ -341,7 +352,8 @@ public final class Satellite extends Structure {
                 + "        SELECT DISTINCT ON (s." + hk + ", s." + ld + ") s." + hk + ", s." + hd + candExtra + ", s." + ld + ", s." + rs + "\n"
                 + "        FROM (SELECT " + stageCols + " FROM " + rel + " AS s OFFSET 0) AS s\n"
                 + "        WHERE s." + hk + " IS NOT NULL\n"
-                + "        ORDER BY s." + hk + ", s." + ld + latestFirst + ", s." + hd + ties + "\n"
+                + "        ORDER BY s." + hk + ", s." + ld + latestFirst + (coarser ? ", s." + stageLd + " DESC NULLS LAST" : "")
+                + ", s." + hd + ties + "\n"
                 + "    ) AS c\n"
                 + ") AS w\n"
                 + "WHERE " + changed;

@@ -1,0 +1,63 @@
+package dev.mds.vault;
+
+import static dev.mds.testing.Row.row;
+import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
+import static dev.mds.vault.VaultFixtures.batch;
+import static dev.mds.vault.VaultFixtures.customers;
+import static dev.mds.vault.VaultFixtures.day;
+import static dev.mds.vault.VaultFixtures.raw;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.MdsPostgres;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A table whose load date is a {@code date} (made by hand, or by AutomateDV) loaded from a stage of timestamps: the
+ * rows of one key and day are one (key, load date), and the one stored is the day's last, its state at the end of the
+ * day, whatever the hashdiffs' byte order.
+ */
+@MdsPostgres
+class CoarseLoadDateTest {
+    /**
+     * Two keys change from A to B and from B to A within one day (09:00, then 23:00): each stores its 23:00 state, into
+     * an empty satellite and into one holding rows, and the next day's batch with those states stores nothing. Before,
+     * the smaller hashdiff was stored: for one of the two keys the 09:00 state, and the next day stored a "change" to
+     * what it had been since the day before.
+     */
+    @Test
+    void aSatelliteOfDatesStoresTheDaysLastRowOfAKey(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        // one email and age: the hashdiff tells the names apart only, so one key goes up in hashdiff order and one down
+        raw(ds, "raw.cl_sat", row("1", "a", "A", 1, day(2).plusHours(9)), row("1", "a", "B", 1, day(2).plusHours(23)),
+                row("2", "a", "B", 1, day(2).plusHours(9)), row("2", "a", "A", 1, day(2).plusHours(23)));
+        sql(ds, "create table raw.cl_sat_day1 as select id, email, name, age, ld - interval '1 day' as ld from raw.cl_sat"
+                + " where ld = '2024-01-02 09:00Z'");
+        Stage stage = customers("raw.cl_sat", "crm");
+        Stage day1 = customers("raw.cl_sat_day1", "crm");
+        vault.createStage(stage);
+        vault.createStage(day1);
+        sql(ds, "create schema if not exists dds");
+        for (String t : List.of("dds.cl_sat_empty", "dds.cl_sat_held")) {
+            sql(ds, "create table " + t + " (customer_hk bytea not null, customer_hashdiff bytea not null, id text, name text,"
+                    + " load_date date not null, record_source text not null, primary key (customer_hk, load_date))");
+        }
+        assertThat(sat(vault, "dds.cl_sat_held", day1).load().rowsInserted()).isEqualTo(2);   // day 1: 1 A, 2 B
+        for (String t : List.of("dds.cl_sat_empty", "dds.cl_sat_held")) {
+            assertThat(sat(vault, t, stage).load().rowsInserted()).as(t).isEqualTo(2);
+            assertThat(strings(ds, "select id || ':' || name from " + t + " where load_date = '2024-01-02' order by id"))
+                    .as(t).containsExactly("1:B", "2:A");
+        }
+        // day 3: each key as it was at the end of day 2
+        batch(ds, "raw.cl_sat", row("1", "a", "B", 1, day(3)), row("2", "a", "A", 1, day(3)));
+        for (String t : List.of("dds.cl_sat_empty", "dds.cl_sat_held")) {
+            assertThat(sat(vault, t, stage).load().rowsInserted()).as(t).isZero();
+        }
+    }
+
+    private static Satellite sat(Vault vault, String table, Stage stage) {
+        return vault.satellite(table).parent("customer_hk").hashDiff("customer_hashdiff").payload("id", "name").from(stage);
+    }
+}
