@@ -301,4 +301,31 @@ class JsonSourceBadRecordTest {
                 "scalars.jsonl line 1 record 1 5", "scalars.jsonl line 2 record 2 {\"id\": 1, ,}\n\"five\"",
                 "scalars.jsonl line 5 record 4 null");
     }
+
+    @Test
+    void aRecordLeftOpenAtTheEndOfATruncatedFileNamesTheFileLineItOpenedOn() {
+        // record 5, pretty-printed over lines 5-6, cut before its '}'; the parser reading it started after the bad
+        // record 2, at line 3: Jackson's message said "(start marker at [Source: REDACTED (`StreamReadFeature.
+        // INCLUDE_SOURCE_IN_LOCATION` disabled); line: 3, column: 1])", its own line, two lines before the record's
+        String text = "{\"id\": 1, \"n\": 1}\n{\"id\": ,}\n{\"id\": 3, \"n\": 3}\n{\"id\": 4, \"n\": 4}\n{\n  \"id\": 5\n";
+        List<RecordBatch> batches = batches(source(text, "cut.jsonl").schema(SCHEMA).onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(batches)).containsExactly(1L, 3L, 4L);
+        assertThat(rejected(batches)).hasSize(2);
+        assertThat(rejected(batches).get(1).describe()).startsWith("cut.jsonl line 5 record 5")
+                .contains("not valid JSON (line 7 character 1): Unexpected end-of-input: expected close marker for"
+                        + " Object (the object opened at line 5 character 1)")
+                .doesNotContain("REDACTED").doesNotContain("StreamReadFeature");
+        // an array cut inside its third record, and a nested array left open: the same, through the fatal path
+        assertThatThrownBy(() -> batches(source("[{\"id\": 1, \"n\": 1},\n{\"id\": 2, \"n\": 2},\n  {\"id\": 3",
+                "cut.json").schema(SCHEMA)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("cut.json line 3: not valid JSON (character 11 of the line), in or after record 3:"
+                        + " Unexpected end-of-input: expected close marker for Object (the object opened at line 3"
+                        + " character 3)");
+        assertThatThrownBy(() -> batches(source("{\"id\": 1, \"n\": 1}\n{\"id\": 2, \"n\": [1\n",
+                "cut.jsonl").type("n", FieldType.JSON)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("expected close marker for Array (the array opened at line 2 character 16)")
+                .hasMessageNotContaining("REDACTED");
+    }
 }

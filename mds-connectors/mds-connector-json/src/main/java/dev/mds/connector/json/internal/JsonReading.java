@@ -76,6 +76,8 @@ public final class JsonReading implements AutoCloseable {
     private static final java.util.regex.Pattern PARSER_FEATURE_ADVICE = java.util.regex.Pattern.compile(
             ":? enable `[A-Za-z]+\\.[A-Z_]+` to allow| \\(not recognized as one since Feature '[A-Z_]+' not enabled for"
                     + " parser\\)");
+    private static final java.util.regex.Pattern START_MARKER = java.util.regex.Pattern.compile(
+            " \\(start marker at \\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]\\)");
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static {
@@ -1387,7 +1389,17 @@ public final class JsonReading implements AutoCloseable {
             }
             int nl = message.indexOf('\n');
             String line = nl < 0 ? message : message.substring(0, nl);
-            return PARSER_FEATURE_ADVICE.matcher(line).replaceAll(": not allowed in JSON");
+            line = PARSER_FEATURE_ADVICE.matcher(line).replaceAll(": not allowed in JSON");
+            // "expected close marker for Object (start marker at [Source: REDACTED (...); line: 3, column: 1])": the
+            // line is the parser's, which starts after the last bad record; say where in the file it opened
+            java.util.regex.Matcher m = START_MARKER.matcher(line);
+            if (m.find()) {
+                String what = line.startsWith("Object", m.start() - 6) ? "the object" : line.startsWith("Array",
+                        m.start() - 5) ? "the array" : "it";
+                line = line.substring(0, m.start()) + " (" + what + " opened at line " + (parserLine
+                        + Long.parseLong(m.group(1)) - 1) + " character " + m.group(2) + ")" + line.substring(m.end());
+            }
+            return line;
         }
 
         void close() {
