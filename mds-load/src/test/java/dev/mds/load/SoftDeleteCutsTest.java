@@ -7,6 +7,7 @@ import static dev.mds.load.CdcApplyTest.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mds.core.BadInputException;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.ChangeEvent;
 import dev.mds.core.TableName;
@@ -130,6 +131,45 @@ class SoftDeleteCutsTest {
         assertThat(one.getMessage()).contains("record 3 (key user_id=1)").contains("carried_fail_name_check")
                 .contains("the delete of record 4 carried the values record 3 wrote");
         assertThat(rows(ds, "carried_fail")).containsExactly("1|J|long bio|10|", "3|L|x|11|");
+    }
+
+    /**
+     * An UPDATE leaving a value unsent for a key the target has no row of, then the key's delete, in one batch: the row
+     * the delete would leave marked has no value to keep for the unsent column, as the update alone has none to insert
+     * (a bad row). So the update is a bad row in one batch as in the batch cut before the delete: with
+     * {@link OnBadRow#FAIL} the batch is refused naming the update, with {@link OnBadRow#DEAD_LETTER} it is set aside
+     * and the delete leaves no row (the key never had one), where a key with a stored row is left marked holding it.
+     */
+    @Test
+    void anUnsentValueForAKeyWithoutRowBeforeItsDeleteIsABadRowAsWhenTheBatchIsCut(DataSource ds) {
+        List<ChangeEvent> history = List.of(update(1, "K", Unchanged.VALUE, 20), update(5, "a", Unchanged.VALUE, 21),
+                delete(5, 22), delete(1, 23));
+        for (int cut = 0; cut < history.size(); cut++) {
+            String table = "unsent_norow_" + cut;
+            MergeLoader loader = MergeLoader.into(ds, TableName.of("raw", table)).mode(SyncMode.CDC)
+                    .deleteMode(DeleteMode.SOFT).onBadRow(OnBadRow.DEAD_LETTER).build();
+            loader.load(batch(STORED.toArray(ChangeEvent[]::new)));
+            long rejected = 0;
+            for (ChangeBatch b : cut == 0 ? List.of(batch(history.toArray(ChangeEvent[]::new)))
+                    : List.of(batch(history.subList(0, cut).toArray(ChangeEvent[]::new)),
+                            batch(history.subList(cut, history.size()).toArray(ChangeEvent[]::new)))) {
+                rejected += loader.load(b).rejected();
+            }
+            String as = cut == 0 ? "one batch" : "cut before event " + (cut + 1);
+            assertThat(rows(ds, table)).as(as).containsExactly("1|K|long bio|23|2026-01-01 00:00:23+00", "3|L|x|11|");
+            assertThat(rejected).as(as).isEqualTo(1);
+            assertThat(TestSql.strings(ds, "select key || ' ' || record from raw." + table + "_rejected"))
+                    .as(as).containsExactly("user_id=5 {\"user_id\": 5, \"name\": \"a\", \"bio\": \"<unchanged>\"}");
+        }
+        MergeLoader strict = MergeLoader.into(ds, TableName.of("raw", "unsent_norow_fail")).mode(SyncMode.CDC)
+                .deleteMode(DeleteMode.SOFT).build();
+        strict.load(batch(STORED.toArray(ChangeEvent[]::new)));
+        assertThatThrownBy(() -> strict.load(batch(history.subList(0, 2).toArray(ChangeEvent[]::new))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("record 2").hasMessageContaining("user_id=5");
+        assertThatThrownBy(() -> strict.load(batch(history.toArray(ChangeEvent[]::new))))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("record 2").hasMessageContaining("user_id=5")
+                .hasMessageContaining("'bio' is unchanged");
+        assertThat(rows(ds, "unsent_norow_fail")).containsExactly("1|J|long bio|10|", "3|L|x|11|");
     }
 
     private static RefusedRowsException catchRefused(Runnable load) {

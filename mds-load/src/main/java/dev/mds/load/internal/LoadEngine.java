@@ -2203,9 +2203,21 @@ public final class LoadEngine {
             flags.add("s." + Identifiers.quote(UNCHANGED_PREFIX + i));
             flagList.add("s." + Identifiers.quote(UNCHANGED_PREFIX + i));
         }
+        String noRow = ") and not exists (select 1 from " + target.quoted() + " t where " + statements.keyJoin(plan, "t", "s") + ")";
         String sql = "select s." + Identifiers.quote(S_NUMBER) + ", " + flagList + " from "
-                + statements.cdcUpsertSource(plan, tombstones, useTombstones, reads) + " s where (" + flags + ") and not exists (select 1 from "
-                + target.quoted() + " t where " + statements.keyJoin(plan, "t", "s") + ") order by 1";
+                + statements.cdcUpsertSource(plan, tombstones, useTombstones, reads) + " s where (" + flags + noRow;
+        if (spec.deleteMode() == DeleteMode.SOFT) {
+            // a SOFT delete carrying such a value from the key's earlier events of the batch (Row.withValues) would
+            // insert the row marked deleted with NULL in its place: the event that wrote it is as bad as its upsert
+            // alone would be (the batch cut before the delete), and the delete, stripped of it, leaves no row
+            sql += " union all select s." + Identifiers.quote(S_NUMBER) + ", " + flagList + " from " + STAGE_TABLE + " s where s."
+                    + Identifiers.quote(LoadStatements.S_DELETE) + " and s." + Identifiers.quote(LoadStatements.S_VALUES)
+                    + (useTombstones ? " and not exists (select 1 from " + tombstones.quoted() + " d where "
+                            + statements.keyJoin(plan, "d", "s") + " and " + LoadStatements.position("d") + " >= "
+                            + LoadStatements.position("s") + ")" : "")
+                    + " and (" + flags + noRow;
+        }
+        sql += " order by 1";
         Map<Long, String> refused = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -2229,14 +2241,37 @@ public final class LoadEngine {
         for (Row r : rows) {
             byNumber.put(r.recordNumber, r);
         }
+        List<Long> upserts = new ArrayList<>();
+        Map<Long, Row> stripped = new HashMap<>();   // carried deletes, by number, as plain deletes
         for (Map.Entry<Long, String> e : refused.entrySet()) {
             Row r = byNumber.get(e.getKey());
-            reject(rejects, r.values, r.recordNumber, plan.keyText(r.values), e.getValue(), "column '" + e.getValue()
+            long number = r.delete ? r.valuesFrom : r.recordNumber;
+            reject(rejects, r.values, number, plan.keyText(r.values), e.getValue(), "column '" + e.getValue()
                     + "' is unchanged (a value the source did not send, such as an untouched TOASTed column) and the target"
-                    + " has no row of this key to keep it from", null);
+                    + " has no row of this key to keep it from" + (r.delete ? " (the key's delete, record " + r.recordNumber
+                    + ", would leave it marked deleted)" : ""), null);
+            if (r.delete) {
+                Object[] key = new Object[r.values.size()];
+                for (int k : plan.keyIndex) {
+                    key[k] = r.values.get(k);
+                }
+                stripped.put(r.recordNumber, new Row(Record.of(key), r.recordNumber, true, false, r.commit, r.change, r.at,
+                        null, false, 0));
+            } else {
+                upserts.add(r.recordNumber);
+            }
+        }
+        if (!stripped.isEmpty()) {
+            Sql.update(c, "update " + STAGE_TABLE + " s set " + Identifiers.quote(LoadStatements.S_VALUES) + " = false where s."
+                    + Identifiers.quote(S_NUMBER) + " in (" + stripped.keySet().stream().map(String::valueOf)
+                    .collect(Collectors.joining(", ")) + ")");
+            rows.replaceAll(r -> stripped.getOrDefault(r.recordNumber, r));
+        }
+        if (upserts.isEmpty()) {
+            return 0;
         }
         return Sql.update(c, "delete from " + STAGE_TABLE + " s where s." + Identifiers.quote(S_NUMBER) + " in ("
-                + refused.keySet().stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")");
+                + upserts.stream().map(String::valueOf).collect(Collectors.joining(", ")) + ")");
     }
 
     /**
