@@ -142,17 +142,23 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
             failWithMessage("Expected %ss in %s to include the given rows, but no row was given and there are %ss.%n%s",
                     kind, scope, kind, found());
         }
+        // the given rows as each table with changes of this kind compares them, read once per table
+        java.util.Map<TableName, Row[]> expected = new java.util.HashMap<>();
+        for (Change c : changes) {
+            if (c.kind() == kind) {
+                expected.computeIfAbsent(c.table(), t -> Rows.expected(actual.dataSource(), typesOf(t), given, t));
+            }
+        }
         List<Row> missing = new ArrayList<>();
-        for (Row e : given) {
+        for (int e = 0; e < given.length; e++) {
             boolean found = false;
             for (Change c : changes) {
                 if (c.kind() == kind) {
-                    Row[] expected = Rows.expected(actual.dataSource(), typesOf(c.table()), new Row[] {e}, c.table());
-                    found |= Rows.sameRow(c.before().or(c::after).orElseThrow(), expected[0]);
+                    found |= Rows.sameRow(c.before().or(c::after).orElseThrow(), expected.get(c.table())[e]);
                 }
             }
             if (!found) {
-                missing.add(e);
+                missing.add(given[e]);
             }
         }
         if (!missing.isEmpty()) {

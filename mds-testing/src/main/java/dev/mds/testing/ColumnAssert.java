@@ -12,10 +12,10 @@ import org.assertj.core.api.AbstractAssert;
 /** Assertions on the values of one column, from {@link TableAssert#column(String)} or {@link QueryAssert#column(String)}. */
 public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object>> {
     private final String name;
-    /** What an expected value is compared as (a jsonb column's JSON text as a {@link Values.Jsonb}). */
-    private final java.util.function.UnaryOperator<Object> expectedAs;
+    /** What expected values are compared as (a jsonb column's JSON text as a {@link Values.Jsonb}), read together. */
+    private final java.util.function.UnaryOperator<Object[]> expectedAs;
 
-    ColumnAssert(String name, List<Object> values, java.util.function.UnaryOperator<Object> expectedAs) {
+    ColumnAssert(String name, List<Object> values, java.util.function.UnaryOperator<Object[]> expectedAs) {
         super(values, ColumnAssert.class);
         this.name = name;
         this.expectedAs = expectedAs;
@@ -28,7 +28,18 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
             values.add(r.get(index));
         }
         List<String> type = List.of(read.types().get(index));
-        return new ColumnAssert(name, values, e -> Rows.expected(dataSource, type, new Row[] {Row.row(e)}, name)[0].get(0));
+        return new ColumnAssert(name, values, given -> {
+            Row[] rows = new Row[given.length];
+            for (int i = 0; i < given.length; i++) {
+                rows[i] = Row.row(given[i]);
+            }
+            rows = Rows.expected(dataSource, type, rows, name);   // one statement for them all
+            Object[] out = new Object[given.length];
+            for (int i = 0; i < given.length; i++) {
+                out[i] = rows[i].get(0);
+            }
+            return out;
+        });
     }
 
     /**
@@ -38,10 +49,7 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
      * each value in turn, by its {@code equals}.
      */
     public ColumnAssert containsOnly(Object... given) {
-        Object[] expected = given.clone();
-        for (int i = 0; i < expected.length; i++) {
-            expected[i] = expectedAs.apply(expected[i]);
-        }
+        Object[] expected = expectedAs.apply(given.clone());
         Set<Object> distinct = new LinkedHashSet<>();
         for (Object v : actual) {
             distinct.add(Values.normalize(v));

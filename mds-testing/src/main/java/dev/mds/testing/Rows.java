@@ -381,50 +381,94 @@ final class Rows {
         if (types.stream().noneMatch(Rows::readAsText)) {
             return expected;
         }
-        Row[] out = expected.clone();
-        java.util.Map<String, PreparedStatement> casts = new java.util.HashMap<>();
+        Object[][] values = new Object[expected.length][];
+        for (int r = 0; r < expected.length; r++) {
+            values[r] = expected[r].size() == types.size() ? expected[r].values().toArray() : null;
+        }
         try (Connection c = dataSource.getConnection()) {
-            for (int r = 0; r < out.length; r++) {
-                if (out[r].size() != types.size()) {
+            for (int i = 0; i < types.size(); i++) {
+                String type = types.get(i);
+                if (!readAsText(type)) {
                     continue;
                 }
-                Object[] values = out[r].values().toArray();
-                for (int i = 0; i < values.length; i++) {
-                    String type = types.get(i);
-                    Object v = values[i] instanceof org.postgresql.util.PGobject p ? p.getValue() : values[i];
-                    if (readAsText(type) && v instanceof String text) {
-                        PreparedStatement ps = casts.get(type);
-                        if (ps == null) {
-                            // the type's output, as pgjdbc reads the column (an inet's ::text keeps a /32 its output drops)
-                            ps = c.prepareStatement("select cast(cast(? as text) as " + dev.mds.core.Identifiers.quote(type) + ")");
-                            casts.put(type, ps);
-                        }
-                        ps.setString(1, text);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            rs.next();
-                            values[i] = type.equals("jsonb") ? new Values.Jsonb(rs.getString(1))
-                                    : isCitext(type) ? new Values.Citext(rs.getString(1), lower(c, List.of(rs.getString(1))).get(0))
-                                    : isNumericRange(type) ? new Values.NumericRange(rs.getString(1))
-                                    : rs.getString(1);
-                        } catch (SQLException notOfTheType) {
-                            // not a value of the type: compared as given, it matches nothing
-                        }
+                // the column's strings (or PGobjects' text), read in one statement
+                List<Integer> at = new ArrayList<>();
+                List<String> texts = new ArrayList<>();
+                for (int r = 0; r < values.length; r++) {
+                    Object v = values[r] == null ? null
+                            : values[r][i] instanceof org.postgresql.util.PGobject p ? p.getValue() : values[r][i];
+                    if (v instanceof String text) {
+                        at.add(r);
+                        texts.add(text);
                     }
                 }
-                out[r] = Row.row(values);
+                if (texts.isEmpty()) {
+                    continue;
+                }
+                List<Object> read = readAs(c, type, texts);
+                for (int k = 0; k < read.size(); k++) {
+                    if (read.get(k) != null) {
+                        values[at.get(k)][i] = read.get(k);
+                    }
+                }
             }
         } catch (SQLException e) {
             throw new AssertionError("cannot read expected values of " + of + ": " + e.getMessage(), e);
-        } finally {
-            for (PreparedStatement ps : casts.values()) {
-                try {
-                    ps.close();
-                } catch (SQLException ignored) {
-                    // closed with its connection
+        }
+        Row[] out = expected.clone();
+        for (int r = 0; r < out.length; r++) {
+            if (values[r] != null) {
+                out[r] = Row.row(values[r]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each of {@code texts} read as a value of {@code type} and compared as {@link #value} reads a column of it (a
+     * {@code jsonb} as a {@link Values.Jsonb}, a {@code citext} as a {@link Values.Citext} ...), null for a text that
+     * is no value of the type; in one statement, with {@code pg_input_is_valid} (PostgreSQL 16 and later). Where that
+     * statement fails (an older server, a type whose input function cannot report an invalid value softly), each text
+     * is read by a statement of its own.
+     */
+    private static List<Object> readAs(Connection c, String type, List<String> texts) throws SQLException {
+        String quoted = dev.mds.core.Identifiers.quote(type);
+        // the type's output, as pgjdbc reads the column (an inet's ::text keeps a /32 its output drops)
+        String sql = "select x, lower(cast(x as text)) from (select case when pg_input_is_valid(v, ?) then cast(v as "
+                + quoted + ") end as x, n from unnest(cast(? as text[])) with ordinality as u(v, n)) s order by n";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, quoted);
+            ps.setArray(2, c.createArrayOf("text", texts.toArray()));
+            List<Object> out = new ArrayList<>(texts.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) == null ? null : comparedAs(type, rs.getString(1), rs.getString(2)));
+                }
+            }
+            return out;
+        } catch (SQLException refused) {
+            // no pg_input_is_valid, or a text the type's input refuses outright: one statement a text
+        }
+        List<Object> out = new ArrayList<>(texts.size());
+        try (PreparedStatement ps = c.prepareStatement("select x, lower(cast(x as text)) from (select cast(cast(? as text) as "
+                + quoted + ") as x) s")) {
+            for (String text : texts) {
+                ps.setString(1, text);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    out.add(comparedAs(type, rs.getString(1), rs.getString(2)));
+                } catch (SQLException notOfTheType) {
+                    out.add(null);   // not a value of the type: compared as given, it matches nothing
                 }
             }
         }
         return out;
+    }
+
+    /** A value of {@code type} PostgreSQL printed as {@code text} (and lowered as {@code lower}), as {@link #value} reads one. */
+    private static Object comparedAs(String type, String text, String lower) {
+        return type.equals("jsonb") ? new Values.Jsonb(text) : isCitext(type) ? new Values.Citext(text, lower)
+                : isNumericRange(type) ? new Values.NumericRange(text) : text;
     }
 
     /**
