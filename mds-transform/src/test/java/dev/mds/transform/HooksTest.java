@@ -73,8 +73,9 @@ class HooksTest {
                         + " one statement: give a list, one statement each");
         assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.x",
                 "{{ config(pre_hook=\"insert into t select * from {{ ref('a') }}\") }}\nselect 1").build())
-                .hasMessage("model hb.x line 1: pre_hook 'insert into t select * from {{ ref('a') }}': the only tag a hook"
-                        + " may hold is {{ this }}");
+                .hasMessage("model hb.x line 1: pre_hook 'insert into t select * from {{ ref('a') }}': the only tags a"
+                        + " hook may hold are {{ this }}, {{ this.schema }} and {{ this.identifier }} (or this.name,"
+                        + " this.table)");
         assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.x", "{{ config(post_hook=[' ; ']) }}\nselect 1").build())
                 .hasMessage("model hb.x line 1: post_hook holds an empty statement");
     }

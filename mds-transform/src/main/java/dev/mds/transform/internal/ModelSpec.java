@@ -76,7 +76,7 @@ public record ModelSpec(TableName table, String source, Template template, Mater
 
     /** Its SQL, rendered with {@code is_incremental()} as given, the ephemeral models it refers to inlined. */
     public Template.Rendered render(boolean incremental) {
-        return template.render(incremental, table.quoted(), tagValues::get).withCtes(ctes);
+        return template.render(incremental, table, tagValues::get).withCtes(ctes);
     }
 
     /** This model with {@code more} tag values (a run's dbt_utils.star() columns) added to its own. */

@@ -29,7 +29,7 @@ public final class ProjectModels {
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
             "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags",
             "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group", "full_refresh", "incremental_predicates");
-    private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this\\s*-?}}");
+    private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this(?:\\.(schema|identifier|name|table))?\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "invalidate_hard_deletes", "dbt_valid_to_current");
 
@@ -373,7 +373,7 @@ public final class ProjectModels {
             List<Template.Cte> ctes = new ArrayList<>();
             for (TableName e : order) {
                 ModelSpec eph = done.get(e);
-                ctes.add(new Template.Cte(cteNames.get(e), eph.template().render(false, eph.table().quoted(),
+                ctes.add(new Template.Cte(cteNames.get(e), eph.template().render(false, eph.table(),
                         eph.tagValues()::get), eph.source()));
             }
             ModelSpec resolved = new ModelSpec(m.table(), m.source(), m.template(), m.materialization(), m.uniqueKey(),
@@ -430,9 +430,10 @@ public final class ProjectModels {
      */
     private static void refuseSecondStatement(Source s, Template t, Map<Template.Tag, String> values) {
         for (boolean incremental : new boolean[] {false, true}) {
-            // a star's columns are read when the model runs; any select list serves the checks here
-            Template.Rendered r = t.render(incremental, s.table().quoted(), tag -> tag instanceof Template.Star ? "*"
-                    : values.get(tag));
+            // a star's columns and this.database are read when the model runs; any select list or name serves the
+            // checks here
+            Template.Rendered r = t.render(incremental, s.table(), tag -> tag instanceof Template.Star ? "*"
+                    : tag instanceof Template.ThisDatabase ? "postgres" : values.get(tag));
             if (Statements.isEmpty(r.sql())) {
                 // before, the build wrapped nothing and failed in PostgreSQL ('syntax error at end of input')
                 throw new BadInputException(InputLocation.of(s.source()), "the model has no SQL"
@@ -457,8 +458,9 @@ public final class ProjectModels {
     }
 
     /**
-     * A hook config's statements, {@code {{ this }}} rendered as the model's table: each one statement, with no other
-     * tag.
+     * A hook config's statements, {@code {{ this }}} rendered as the model's table (and {@code this.schema},
+     * {@code this.identifier}, {@code this.name}, {@code this.table} as its parts, unquoted): each one statement, with
+     * no other tag.
      */
     private static List<String> hooks(Source s, Template t, String configKey) {
         Template.Setting setting = t.config().get(configKey);
@@ -469,7 +471,8 @@ public final class ProjectModels {
         List<String> written = stringOrList(setting.value());
         List<String> hooks = new ArrayList<>();
         for (String hook : written) {
-            String sql = THIS.matcher(hook).replaceAll(Matcher.quoteReplacement(s.table().quoted())).strip();
+            String sql = THIS.matcher(hook).replaceAll(m -> Matcher.quoteReplacement(m.group(1) == null ? s.table().quoted()
+                    : m.group(1).equals("schema") ? s.table().schema() : s.table().name())).strip();
             while (sql.endsWith(";")) {
                 sql = sql.substring(0, sql.length() - 1).strip();
             }
@@ -477,7 +480,8 @@ public final class ProjectModels {
                 throw new BadInputException(at, configKey + " holds an empty statement");
             }
             if (sql.contains("{{") || sql.contains("{%")) {
-                throw new BadInputException(at, configKey + " '" + hook + "': the only tag a hook may hold is {{ this }}");
+                throw new BadInputException(at, configKey + " '" + hook + "': the only tags a hook may hold are {{ this }},"
+                        + " {{ this.schema }} and {{ this.identifier }} (or this.name, this.table)");
             }
             if (Statements.secondStatement(sql) >= 0) {
                 throw new BadInputException(at, configKey + " '" + hook + "' holds more than one statement: give a"

@@ -400,8 +400,8 @@ public final class Runner {
 
     /**
      * {@code m} with the select lists of its {@code dbt_utils.star()} tags, read from the catalog (the relations they
-     * name are built before it, being its parents). For {@code sql()} ({@code shown}), a relation not built yet shows
-     * as {@code *}.
+     * name are built before it, being its parents), and its {@code this.database} tags as {@code current_database()}.
+     * For {@code sql()} ({@code shown}), a relation not built yet shows as {@code *}.
      *
      * @throws Failure naming the model, line and relation when the relation does not exist or has no column left
      */
@@ -432,6 +432,8 @@ public final class Runner {
                             : ": every column is in except " + star.except()) + "; the model is unchanged");
                 }
                 values.put(star, list);
+            } else if (tag instanceof Template.ThisDatabase database) {
+                values.put(database, rows(c, "select current_database()").get(0)[0]);
             }
         }
         return m.withTagValues(values);

@@ -2,6 +2,7 @@ package dev.mds.transform.internal;
 
 import dev.mds.core.BadInputException;
 import dev.mds.core.Identifiers;
+import dev.mds.core.TableName;
 import dev.mds.core.InputLocation;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -45,7 +46,7 @@ public final class Template {
      * A tag replaced by a value that the project resolves ({@link Ref}, {@link SourceRef}, {@link Var}) or, for a
      * {@link Star}, that a run reads from the catalog.
      */
-    public sealed interface Tag extends Node permits Ref, SourceRef, Var, Star {
+    public sealed interface Tag extends Node permits Ref, SourceRef, Var, Star, ThisDatabase {
         /** The line the tag is on. */
         int line();
     }
@@ -106,6 +107,21 @@ public final class Template {
     record This(int line) implements Node {
     }
 
+    /**
+     * {@code this.database}: the database the run is connected to ({@code current_database()}), read when the model
+     * runs, as {@code dbt_utils.star()}'s columns are.
+     */
+    public record ThisDatabase(int line) implements Tag {
+    }
+
+    /**
+     * {@code this.schema}, {@code this.identifier} (also {@code this.name}, {@code this.table}) or
+     * {@code this.database} (then {@code database} is its tag, else null): the part of the model's relation as
+     * written, unquoted, as dbt's Relation gives it.
+     */
+    record ThisAttr(String attribute, ThisDatabase database, int line) implements Expr {
+    }
+
     /** {@code {% if test %} then {% else %} otherwise {% endif %}} ({@code elif} is an If in {@code otherwise}). */
     record If(Expr test, List<Node> then, List<Node> otherwise, int line) implements Node {
     }
@@ -124,7 +140,7 @@ public final class Template {
 
     /** A value in a tag. */
     sealed interface Expr permits Literal, Name, LoopAttr, VarValue, Incremental, Not, Logic, Compare, Choice, Concat,
-            Filter, MacroCall, ListOf {
+            Filter, MacroCall, ListOf, ThisAttr {
     }
 
     /** {@code [a, b ~ 'x', …]}: a list whose items are not all literals. */
@@ -239,6 +255,7 @@ public final class Template {
     }
 
     /** Names a set or for may not take: the tags', Jinja's words and constants, dbt's context. */
+    private static final List<String> THIS_ATTRIBUTES = List.of("database", "schema", "identifier", "name", "table");
     private static final Set<String> RESERVED = Set.of("ref", "source", "var", "config", "this", "loop",
             "is_incremental", "dbt_utils", "dbt", "target", "env_var", "adapter", "execute", "model", "run_query",
             "return", "log", "exceptions", "modules", "graph", "invocation_id", "true", "false", "none", "True",
@@ -415,11 +432,12 @@ public final class Template {
     }
 
     /**
-     * Renders the model: {@code this} as {@code thisQuoted}, every ref(), source() and var() as {@code tags} gives
+     * Renders the model: {@code this} as {@code self} quoted (its attributes as its parts), every ref(), source(),
+     * var() and {@code this.database} as {@code tags} gives
      * it, a trailing {@code ;} removed.
      */
-    public Rendered render(boolean incremental, String thisQuoted, Function<Tag, String> tags) {
-        Renderer r = new Renderer(incremental, thisQuoted, tags);
+    public Rendered render(boolean incremental, TableName self, Function<Tag, String> tags) {
+        Renderer r = new Renderer(incremental, self, tags);
         r.render(nodes);
         StringBuilder out = r.out;
         List<int[]> segs = r.segs;
@@ -471,9 +489,15 @@ public final class Template {
         return Optional.empty();
     }
 
-    /** The line of a {@code {{ this }}} in a macro called in {@code e} (the call's line in the model). */
+    /**
+     * The line of a {@code this.attribute} in {@code e}, or of a {@code {{ this }}} in a macro called in {@code e}
+     * (the call's line in the model).
+     */
     private static Optional<Integer> thisLine(Expr e) {
         List<Expr> inside;
+        if (e instanceof ThisAttr a) {
+            return Optional.of(a.line());
+        }
         if (e instanceof MacroCall m) {
             Optional<Integer> in = thisLine(m.body());
             if (in.isPresent()) {
@@ -504,7 +528,7 @@ public final class Template {
     /** One rendering: the text so far, its segments, the names set and the loops open. */
     private static final class Renderer {
         private final boolean incremental;
-        private final String thisQuoted;
+        private final TableName self;
         private final Function<Tag, String> tags;
         private final StringBuilder out = new StringBuilder();
         private final List<int[]> segs = new ArrayList<>();
@@ -516,9 +540,9 @@ public final class Template {
         private record Loop(String name, Object item, int index0, int length) {
         }
 
-        Renderer(boolean incremental, String thisQuoted, Function<Tag, String> tags) {
+        Renderer(boolean incremental, TableName self, Function<Tag, String> tags) {
             this.incremental = incremental;
-            this.thisQuoted = thisQuoted;
+            this.self = self;
             this.tags = tags;
         }
 
@@ -535,7 +559,7 @@ public final class Template {
                 } else if (n instanceof Tag tag) {
                     append(tags.apply(tag), tag.line(), false);
                 } else if (n instanceof This t) {
-                    append(thisQuoted, t.line(), false);
+                    append(self.quoted(), t.line(), false);
                 } else if (n instanceof Print p) {
                     append(print(eval(p.value())), p.line(), false);
                 } else if (n instanceof If f) {
@@ -562,6 +586,10 @@ public final class Template {
             }
             if (e instanceof VarValue v) {
                 return tags.apply(v.var());
+            }
+            if (e instanceof ThisAttr a) {
+                return a.database() != null ? tags.apply(a.database())
+                        : a.attribute().equals("schema") ? self.schema() : self.name();
             }
             if (e instanceof Name name) {
                 for (int k = loops.size() - 1; k >= 0; k--) {
@@ -602,7 +630,7 @@ public final class Template {
                 return items;
             }
             if (e instanceof MacroCall m) {
-                Renderer call = new Renderer(incremental, thisQuoted, tags);      // sees only its arguments
+                Renderer call = new Renderer(incremental, self, tags);      // sees only its arguments
                 for (int k = 0; k < m.params().size(); k++) {
                     call.globals.put(m.params().get(k), eval(m.args().get(k)));
                 }
@@ -1669,6 +1697,21 @@ public final class Template {
                 c.i += 3;
                 return reference(c.t.subList(from, c.i), c.line, c.tag);
             }
+            if (token.equals("this") && c.peek(1).equals(".") && isIdent(c.peek(2))) {
+                c.i += 3;
+                String attribute = c.t.get(c.i - 1);
+                if (!THIS_ATTRIBUTES.contains(attribute)) {
+                    throw error(c.line, c.tag + ": this has no attribute '" + attribute + "' (it has database, schema,"
+                            + " identifier, name and table)");
+                }
+                ThisDatabase database = null;
+                if (attribute.equals("database")) {
+                    database = new ThisDatabase(tagLine(c.line));
+                    tags.add(database);
+                }
+                return new Typed(new ThisAttr(attribute, database, tagLine(c.line)), Kind.STRING, null, false,
+                        c.text(from));
+            }
             if (isIdent(token) && !RESERVED.contains(token) && !c.peek(1).equals("(")) {
                 c.i++;
                 return reference(List.of(token), c.line, c.tag);
@@ -2027,7 +2070,8 @@ public final class Template {
             } else {
                 Typed value = value(t, line, tag, () -> error(line, "unknown tag " + tag + ": the supported"
                         + " expressions are {{ ref('schema.model') }}, {{ source('source', 'table') }}, {{ var('name') }},"
-                        + " {{ var('name', 'default') }}, {{ this }}, {{ name }} (set or looped over), {{ loop.index }}"
+                        + " {{ var('name', 'default') }}, {{ this }} (and this.database, this.schema, this.identifier,"
+                        + " this.name, this.table), {{ name }} (set or looped over), {{ loop.index }}"
                         + " (and index0, revindex, revindex0, first, last, length), {{ 'a' if test else 'b' }},"
                         + " {{ a ~ b }}, {{ value | " + FILTERS.replace(" and ", ", ") + " }},"
                         + " {{ dbt_utils.generate_surrogate_key(['a', 'b']) }},"
