@@ -786,7 +786,8 @@ public final class TableChecks {
 
     /**
      * Fails when the newest value of the timestamp (or date) {@code column} is older than {@code maxAge}
-     * compared with the database's {@code now()}, or when there are no rows. A {@code timestamp} (without time zone)
+     * compared with the database's clock when the check runs ({@code statement_timestamp()}, not the start of a
+     * caller's transaction), or when there are no rows. A {@code timestamp} (without time zone)
      * column is read as UTC and a {@code date} as midnight UTC, whatever the session's TimeZone (which pgjdbc takes
      * from the JVM). The observed value shows the newest {@code timestamptz} in UTC. Followed by {@link #groupBy}, each
      * group's newest value must be within {@code maxAge} (dbt-utils' recency with {@code group_by_columns}): its failing

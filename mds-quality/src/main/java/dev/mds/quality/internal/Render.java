@@ -245,21 +245,23 @@ public final class Render {
     }
 
     /**
-     * The age of the newest value in seconds. {@code now() - max(col)} would read a {@code timestamp} or {@code date} in the
-     * session's TimeZone (pgjdbc sets it from the JVM's), so the age of one row would depend on the machine that
-     * checks it: those are read as UTC.
+     * The age of the newest value in seconds, at the start of the statement that checks it. {@code now() - max(col)}
+     * would read a {@code timestamp} or {@code date} in the session's TimeZone (pgjdbc sets it from the JVM's), so the
+     * age of one row would depend on the machine that checks it: those are read as UTC. {@code statement_timestamp()},
+     * not {@code now()}: in a caller's transaction ({@code run(connection)}, write-audit-publish) {@code now()} is when
+     * that transaction began, maybe hours of loading before the audit, and data that stale passed.
      */
     private static String ageSeconds(CheckSpec c, Schema schema) {
         FieldType.Kind kind = schema == null ? null : schema.field(c.columns().get(0)).map(f -> f.type().kind()).orElse(null);
         // a difference of epochs (numeric, exact, with ±Infinity), not of timestamps: before PostgreSQL 17 an interval
         // has no infinity, so now() - 'infinity' fails, and with it the table's whole scan
         if (kind == FieldType.Kind.TIMESTAMP) {
-            return "extract(epoch from now() at time zone 'UTC') - extract(epoch from max(" + col(c) + "))";
+            return "extract(epoch from statement_timestamp() at time zone 'UTC') - extract(epoch from max(" + col(c) + "))";
         }
         if (kind == FieldType.Kind.DATE) {
-            return "extract(epoch from now() at time zone 'UTC') - extract(epoch from max(" + col(c) + ")::timestamp)";
+            return "extract(epoch from statement_timestamp() at time zone 'UTC') - extract(epoch from max(" + col(c) + ")::timestamp)";
         }
-        return "extract(epoch from now()) - extract(epoch from max(" + col(c) + "))";
+        return "extract(epoch from statement_timestamp()) - extract(epoch from max(" + col(c) + "))";
     }
 
     /**
