@@ -44,7 +44,9 @@ import java.util.StringJoiner;
  * re-load of a stage with several load dates per key inserts again); the primary key (parent key, child keys, load
  * date) backs this, and an index on (parent key, load date) serves "latest set per key". Two stage rows with the
  * same parent key, child keys and load date are one row: the one with the latest effective-from (when the satellite
- * stores one; a NULL one counts as earliest), then the smallest hashdiff, then record source, then child keys
+ * stores one; a NULL one counts as earliest), then the latest stage load date (where the table stores it coarser:
+ * timestamps of one day into a date column, the child key's state at the end of the day), then the smallest hashdiff,
+ * then record source, then child keys
  * by their text (1.0 and 1.00 are one child key), payload and effective-from (by value, then by text in byte order,
  * as {@link Link} breaks ties) is kept, so the stored row does not depend on the order of the stage's rows (under
  * AUTOMATEDV {@code 'abc'} and {@code 'ABC '} have one hashdiff). Child keys are told apart by the table's column
@@ -360,6 +362,10 @@ public final class MultiActiveSatellite extends Structure {
         Relation.Column tLd = target.require(name(), Stage.LOAD_DATE);
         List<Relation> read = new ArrayList<>();
         StringJoiner union = new StringJoiner("\n        UNION ALL\n        ");
+        // stage load dates the table stores coarser (timestamps of one day into a date column) are one set: of a child
+        // key's rows of that day, the latest stage timestamp's is its state at the end of the day
+        boolean coarser = false;
+        String stageLdCol = intermediate("stage_load_date");
         for (Stage stage : stages) {
             String where = nameFrom(stage);
             String rel = vault.stageRelation(c, stage);
@@ -373,6 +379,9 @@ public final class MultiActiveSatellite extends Structure {
             // stage timestamps of one day are one set of a date column (grouped apart, the insert broke the primary key)
             stageLoadDateType(where, s);
             String sld = storedLoadDate(s.require(where, Stage.LOAD_DATE), tLd);
+            // the stage's own load date, read in UTC as the table's: finer than the table's when it casts
+            String stageLd = inUtc("s." + ld, s.require(where, Stage.LOAD_DATE).baseSqlType(), tLd.baseSqlType());
+            coarser |= !sld.equals(stageLd);
             s.require(where, Stage.RECORD_SOURCE);
             StringJoiner items = new StringJoiner(", ");
             StringJoiner notNull = new StringJoiner(" AND ");
@@ -400,6 +409,7 @@ public final class MultiActiveSatellite extends Structure {
             }
             items.add(sld + " AS " + ld);
             items.add("s." + rs);
+            items.add(stageLd + " AS " + stageLdCol);
             union.add("SELECT " + items + "\n"
                     + "        FROM " + rel + " AS s\n"
                     + "        WHERE " + notNull + "\n"
@@ -423,7 +433,8 @@ public final class MultiActiveSatellite extends Structure {
 
         // rows of one child key and load date with several effective-froms are changes of it within one batch, of which
         // the set keeps one: the latest, as a satellite does (see Satellite), not the smallest hashdiff
-        String latestFirst = effectiveFrom == null ? "" : ", s." + Identifiers.quote(Satellite.EFFECTIVE_FROM) + " DESC NULLS LAST";
+        String latestFirst = (effectiveFrom == null ? "" : ", s." + Identifiers.quote(Satellite.EFFECTIVE_FROM) + " DESC NULLS LAST")
+                + (coarser ? ", s." + stageLdCol + " DESC NULLS LAST" : "");
         String cks = Identifiers.quoteAll(childKeys);
         String sCks = Identifiers.quoteAll("s", childKeys);
         String tCks = Identifiers.quoteAll("t", childKeys);

@@ -60,4 +60,35 @@ class CoarseLoadDateTest {
     private static Satellite sat(Vault vault, String table, Stage stage) {
         return vault.satellite(table).parent("customer_hk").hashDiff("customer_hashdiff").payload("id", "name").from(stage);
     }
+
+    /**
+     * A multi-active satellite of dates: the rows of one key and day are one set (as before), and of a child key's rows
+     * of that day the latest stage timestamp's is stored; the next day's batch with the sets as they were at the end of
+     * the day stores nothing. Before, the smaller hashdiff was stored: for one of two keys the 09:00 phone, and the next
+     * day stored a "changed" set.
+     */
+    @Test
+    void aMultiActiveSatelliteOfDatesStoresAChildKeysLastRowOfTheDay(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "create table raw.cl_ma (email text, phone_type text, phone text, ld timestamptz)",
+                "insert into raw.cl_ma values ('a@x', 'home', '4', '2024-01-02 09:00Z'), ('a@x', 'home', '5', '2024-01-02 23:00Z'),"
+                        + " ('a@x', 'work', '7', '2024-01-02 12:00Z'),"
+                        + " ('b@x', 'home', '5', '2024-01-02 09:00Z'), ('b@x', 'home', '4', '2024-01-02 23:00Z')",
+                "create table dds.cl_ma (user_hk bytea not null, phone_type text not null, phone_hashdiff bytea not null,"
+                        + " phone text, load_date date not null, record_source text not null,"
+                        + " primary key (user_hk, phone_type, load_date))");
+        Stage stage = Stage.of("raw.cl_ma").into("stg.cl_ma").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(stage);
+        MultiActiveSatellite ma = vault.multiActiveSatellite("dds.cl_ma").parent("user_hk").childKeys("phone_type")
+                .hashDiff("phone_hashdiff").payload("phone").from(stage);
+        assertThat(ma.load().rowsInserted()).isEqualTo(3);
+        assertThat(strings(ds, "select string_agg(phone_type || '=' || phone, ',' order by phone_type) from dds.cl_ma"
+                + " group by user_hk order by 1")).containsExactly("home=4", "home=5,work=7");
+        // day 3: the sets as they were at the end of day 2
+        sql(ds, "truncate raw.cl_ma", "insert into raw.cl_ma values ('a@x', 'home', '5', '2024-01-03 00:00Z'),"
+                + " ('a@x', 'work', '7', '2024-01-03 00:00Z'), ('b@x', 'home', '4', '2024-01-03 00:00Z')");
+        assertThat(ma.load().rowsInserted()).isZero();
+    }
 }
