@@ -167,106 +167,139 @@ public final class JdbcIncrementalSource {
     public long run(DataSource warehouse, Handler handler) {
         Objects.requireNonNull(warehouse, "warehouse");
         Objects.requireNonNull(handler, "handler");
-        long total = 0;
+        long total;
         try (Connection src = source.getConnection()) {
-            // each page commits on its own, whatever the pool's default: one transaction over the run would hold its
-            // lock on the table (an ALTER TABLE at the source waiting for the whole run, and every query behind it) and
-            // stay idle in transaction while each batch loads
-            src.setAutoCommit(true);
-            src.setReadOnly(true);
-            Optional<StateStore.State> state = offsets.get(stateKey);
-            // the version each batch's commit expects to find: a run overlapping another must not commit the rows the
-            // other committed (an APPEND target would hold them twice)
-            long version = state.map(StateStore.State::version).orElse(0L);
-            Optional<SourcePosition> stored = state.map(s -> SourcePosition.fromJson(s.json()));
-            SourceIdentity identity = SourceIdentity.of(src);
-            stored.ifPresent(p -> refuseAnotherSource(p, identity));
-            Set<String> nullable = new HashSet<>();
-            Map<String, String> collations = new HashMap<>();
-            Map<String, String> types = columnTypes(src, nullable, collations);
-            Map<String, UserType> userTypes = userTypes(src);
-            boolean keyMayBeNull = key.stream().anyMatch(nullable::contains);
-            String cursorType = types.get(cursor);
-            if (nullable.contains(cursor)) {
-                refuseNullCursors(src);
-            }
-            Optional<String> start = stored.flatMap(p -> p.get("cursor")).map(Object::toString);
-            String finiteCursor = start.orElse(null);
-            List<String> finiteKey = stored.flatMap(JdbcIncrementalSource::storedKey)
-                    .filter(k -> k.size() == key.size()).orElse(null);
-            String lastCursor = null;
-            List<String> lastKey = null;
-            if (restart == Restart.AFTER_LAST_ROW && start.isPresent() && finiteKey != null) {
-                // strictly after the last row committed: each row once
-                lastCursor = start.get();
-                lastKey = finiteKey;
-            }
-            while (true) {
-                String select = "select " + selectList(types, userTypes) + " from " + table.quoted();
-                String where = "";
-                List<String> params = new ArrayList<>();
-                if (lastCursor != null) {
-                    where = " where " + after(types, keyMayBeNull, lastCursor, lastKey, params);
-                } else if (start.isPresent()) {
-                    where = " where " + Identifiers.quote(cursor) + " >= cast(? as " + cursorType + ")";
-                    params.add(start.get());
-                }
-                String order = " order by " + orderBy();
-                // one row more than a batch, whose cursor and key only are read: does the page end inside a group?
-                Page page = read(src, select + where + order + " limit " + ((long) batchRows + 1), params, batchRows, userTypes);
-                if (page.records.isEmpty()) {
-                    break;
-                }
-                boolean more = page.next != null;
-                if (more && !after(src, types, collations, page.next, page.last)) {
-                    // The row after the page equals its last row in cursor and key (a key holding NULL, not unique, or
-                    // equal under a non-deterministic collation): continuing after that last row would skip the rest
-                    // of the group, so this page takes the whole group, however many rows that makes.
-                    List<String> groupParams = new ArrayList<>(params);
-                    String upToGroup = "not coalesce(" + after(types, keyMayBeNull, page.last.cursor(), page.last.key(),
-                            groupParams) + ", false)";
-                    page = read(src, select + (where.isEmpty() ? " where " : where + " and ") + upToGroup + order,
-                            groupParams, Integer.MAX_VALUE, userTypes);
-                    LOG.debug("a page of {} ends inside a group of rows equal in cursor and key: read {} rows", table,
-                            page.records.size());
-                    if (page.records.isEmpty()) {
-                        continue;   // another session deleted the group meanwhile: the page again, from where it started
-                    }
-                }
-                lastCursor = page.last.cursor();
-                lastKey = page.last.key();
-                if (page.lastFinite != null) {
-                    finiteCursor = page.lastFinite.cursor();
-                    finiteKey = page.lastFinite.key();
-                }
-                // a stored cursor of infinity would never move again: no later finite row would ever be read. The
-                // batch stores the last finite cursor instead, so later runs read the rows at infinity again (as the
-                // inclusive cursor re-reads the rows at its value) and still every new row with a finite cursor
-                Map<String, Object> pos = new LinkedHashMap<>();
-                if (finiteCursor != null) {
-                    pos.put("cursor", finiteCursor);
-                    if (restart == Restart.AFTER_LAST_ROW && finiteKey != null) {
-                        for (int i = 0; i < key.size(); i++) {
-                            pos.put("key." + i, finiteKey.get(i));
-                        }
-                    }
-                }
-                // who the cursor belongs to: a later run of another database under this key is refused
-                pos.put(SourceIdentity.DATABASE, identity.database());
-                pos.put(SourceIdentity.CLUSTER, identity.cluster());
-                SourcePosition position = SourcePosition.of(stateKey, pos);
-                version = commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)),
-                        position, version);
-                total += page.records.size();
-                if (!more) {
-                    break;
-                }
+            // the connection goes back to the pool as it was lent: a pool that does not reset it would lend the next
+            // user a read-only connection in auto-commit
+            boolean autoCommit = src.getAutoCommit();
+            boolean readOnly = src.isReadOnly();
+            try {
+                // each page commits on its own, whatever the pool's default: one transaction over the run would hold its
+                // lock on the table (an ALTER TABLE at the source waiting for the whole run, and every query behind it) and
+                // stay idle in transaction while each batch loads
+                src.setAutoCommit(true);
+                src.setReadOnly(true);
+                total = readAll(src, warehouse, handler);
+            } finally {
+                restore(src, autoCommit, readOnly);
             }
         } catch (SQLException e) {
             throw new MdsException("incremental read of " + table + " by " + cursor + " failed: " + e.getMessage(), e);
         }
         LOG.info("read {} rows of {} by cursor {}", total, table, cursor);
         return total;
+    }
+
+    /** The run on the source connection {@code src} (auto-commit, read-only): every page, each batch committed. */
+    private long readAll(Connection src, DataSource warehouse, Handler handler) throws SQLException {
+        long total = 0;
+        Optional<StateStore.State> state = offsets.get(stateKey);
+        // the version each batch's commit expects to find: a run overlapping another must not commit the rows the
+        // other committed (an APPEND target would hold them twice)
+        long version = state.map(StateStore.State::version).orElse(0L);
+        Optional<SourcePosition> stored = state.map(s -> SourcePosition.fromJson(s.json()));
+        SourceIdentity identity = SourceIdentity.of(src);
+        stored.ifPresent(p -> refuseAnotherSource(p, identity));
+        Set<String> nullable = new HashSet<>();
+        Map<String, String> collations = new HashMap<>();
+        Map<String, String> types = columnTypes(src, nullable, collations);
+        Map<String, UserType> userTypes = userTypes(src);
+        boolean keyMayBeNull = key.stream().anyMatch(nullable::contains);
+        String cursorType = types.get(cursor);
+        if (nullable.contains(cursor)) {
+            refuseNullCursors(src);
+        }
+        Optional<String> start = stored.flatMap(p -> p.get("cursor")).map(Object::toString);
+        String finiteCursor = start.orElse(null);
+        List<String> finiteKey = stored.flatMap(JdbcIncrementalSource::storedKey)
+                .filter(k -> k.size() == key.size()).orElse(null);
+        String lastCursor = null;
+        List<String> lastKey = null;
+        if (restart == Restart.AFTER_LAST_ROW && start.isPresent() && finiteKey != null) {
+            // strictly after the last row committed: each row once
+            lastCursor = start.get();
+            lastKey = finiteKey;
+        }
+        while (true) {
+            String select = "select " + selectList(types, userTypes) + " from " + table.quoted();
+            String where = "";
+            List<String> params = new ArrayList<>();
+            if (lastCursor != null) {
+                where = " where " + after(types, keyMayBeNull, lastCursor, lastKey, params);
+            } else if (start.isPresent()) {
+                where = " where " + Identifiers.quote(cursor) + " >= cast(? as " + cursorType + ")";
+                params.add(start.get());
+            }
+            String order = " order by " + orderBy();
+            // one row more than a batch, whose cursor and key only are read: does the page end inside a group?
+            Page page = read(src, select + where + order + " limit " + ((long) batchRows + 1), params, batchRows, userTypes);
+            if (page.records.isEmpty()) {
+                break;
+            }
+            boolean more = page.next != null;
+            if (more && !after(src, types, collations, page.next, page.last)) {
+                // The row after the page equals its last row in cursor and key (a key holding NULL, not unique, or
+                // equal under a non-deterministic collation): continuing after that last row would skip the rest
+                // of the group, so this page takes the whole group, however many rows that makes.
+                List<String> groupParams = new ArrayList<>(params);
+                String upToGroup = "not coalesce(" + after(types, keyMayBeNull, page.last.cursor(), page.last.key(),
+                        groupParams) + ", false)";
+                page = read(src, select + (where.isEmpty() ? " where " : where + " and ") + upToGroup + order,
+                        groupParams, Integer.MAX_VALUE, userTypes);
+                LOG.debug("a page of {} ends inside a group of rows equal in cursor and key: read {} rows", table,
+                        page.records.size());
+                if (page.records.isEmpty()) {
+                    continue;   // another session deleted the group meanwhile: the page again, from where it started
+                }
+            }
+            lastCursor = page.last.cursor();
+            lastKey = page.last.key();
+            if (page.lastFinite != null) {
+                finiteCursor = page.lastFinite.cursor();
+                finiteKey = page.lastFinite.key();
+            }
+            // a stored cursor of infinity would never move again: no later finite row would ever be read. The
+            // batch stores the last finite cursor instead, so later runs read the rows at infinity again (as the
+            // inclusive cursor re-reads the rows at its value) and still every new row with a finite cursor
+            Map<String, Object> pos = new LinkedHashMap<>();
+            if (finiteCursor != null) {
+                pos.put("cursor", finiteCursor);
+                if (restart == Restart.AFTER_LAST_ROW && finiteKey != null) {
+                    for (int i = 0; i < key.size(); i++) {
+                        pos.put("key." + i, finiteKey.get(i));
+                    }
+                }
+            }
+            // who the cursor belongs to: a later run of another database under this key is refused
+            pos.put(SourceIdentity.DATABASE, identity.database());
+            pos.put(SourceIdentity.CLUSTER, identity.cluster());
+            SourcePosition position = SourcePosition.of(stateKey, pos);
+            version = commit(warehouse, handler, new RecordBatch(page.schema, page.records, Optional.of(position)),
+                    position, version);
+            total += page.records.size();
+            if (!more) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    /** Gives {@code src} back the auto-commit and read-only settings it was lent with. */
+    private void restore(Connection src, boolean autoCommit, boolean readOnly) {
+        try {
+            if (src.isClosed()) {
+                return;
+            }
+            if (src.getAutoCommit() != autoCommit) {
+                src.setAutoCommit(autoCommit);
+            }
+            if (src.isReadOnly() != readOnly) {
+                src.setReadOnly(readOnly);
+            }
+        } catch (SQLException e) {
+            // a broken connection: the pool discards it; the run's own outcome stands
+            LOG.debug("cannot give the source connection of {} back its settings: {}", table, e.getMessage());
+        }
     }
 
     /**

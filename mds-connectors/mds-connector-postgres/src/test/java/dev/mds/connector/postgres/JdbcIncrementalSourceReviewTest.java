@@ -65,4 +65,40 @@ class JdbcIncrementalSourceReviewTest {
             assertThat(count(ds, "select count(distinct id) from raw_r2.t" + n)).as(cursor[0]).isEqualTo(20);
         }
     }
+
+    /**
+     * The source's connection goes back to the pool as the pool lent it. The run turned auto-commit and read-only on
+     * and left them so: a pool that does not reset them (pgjdbc's own PGPoolingDataSource resets auto-commit only)
+     * lent the next user a read-only connection, whose writes then failed ("cannot execute INSERT in a read-only
+     * transaction").
+     */
+    @Test
+    void theSourceConnectionGoesBackToThePoolAsItWasLent(dev.mds.testing.TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r4", "create table r4.t (id int primary key, ts int not null)",
+                "insert into r4.t values (1, 1), (2, 2)", "create table r4.app (v int)");
+        @SuppressWarnings("deprecation")
+        org.postgresql.ds.PGPoolingDataSource pool = new org.postgresql.ds.PGPoolingDataSource();
+        pool.setServerName(db.host());
+        pool.setPortNumber(db.port());
+        pool.setDatabaseName(db.name());
+        pool.setUser(db.user());
+        pool.setPassword(db.password());
+        pool.setMaxConnections(1);
+        pool.setDataSourceName("r4-pool");
+        try {
+            JdbcIncrementalSource source = JdbcIncrementalSource.builder(pool, "r4.t").cursor("ts").key("id")
+                    .offsets(JdbcStateStore.create(ds)).build();
+            assertThat(source.run(ds, (batch, c) -> { })).isEqualTo(2);
+            try (java.sql.Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+                c.setAutoCommit(false);   // the next user's transaction
+                st.executeUpdate("insert into r4.app values (1)");
+                c.commit();
+                assertThat(c.isReadOnly()).isFalse();
+            }
+            assertThat(count(ds, "select count(*) from r4.app")).isEqualTo(1);
+        } finally {
+            pool.close();
+        }
+    }
 }
