@@ -171,6 +171,7 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        TestDatabase.RUNNING_TEST_NAME.set("the set-up of " + context.getRequiredTestClass().getName());
         classDatabase(context);
     }
 
@@ -233,6 +234,8 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
         failOnLeftOpenTransactions(context, null, "the set-up of " + context.getRequiredTestClass().getName()
                 + " (its constructor or @BeforeAll), run before " + testName(context) + ",");
         TestDatabase.RUNNING_TEST.set(context.getUniqueId());
+        TestDatabase.RUNNING_TEST_NAME.set(testName(context));
+        TestDatabase.RUNNING_TESTS.add(context.getUniqueId());
     }
 
     /**
@@ -246,6 +249,8 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
             closeConnections(context);
         } finally {
             TestDatabase.RUNNING_TEST.remove();
+            TestDatabase.RUNNING_TEST_NAME.remove();
+            TestDatabase.RUNNING_TESTS.remove(context.getUniqueId());
         }
         failOnLeftOpenTransactions(context, context.getUniqueId(), testName(context));
     }

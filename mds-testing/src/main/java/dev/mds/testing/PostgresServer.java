@@ -184,23 +184,87 @@ public abstract class PostgresServer implements AutoCloseable {
         static final String RESET = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
 
         private final PoolHooks hooks;
+        /** The connections handed out and not given back yet, with who took them. */
+        private final java.util.Map<Returning, Taker> out = new java.util.concurrent.ConcurrentHashMap<>();
 
         Pool(HikariConfig config, PoolHooks hooks) {
             super(config);
             this.hooks = hooks;
         }
 
+        /**
+         * Who took a connection: the test running on the taking thread ({@code test} its unique id, {@code who} its
+         * name; null id when no test ran there), and the first caller outside the pool, JUnit and the JDK.
+         */
+        private record Taker(String test, String who, String at) {
+        }
+
         @Override
         public Connection getConnection() throws SQLException {
-            Connection c = super.getConnection();
+            Connection c;
+            try {
+                c = super.getConnection();
+            } catch (java.sql.SQLTransientConnectionException e) {
+                throw drained(e);
+            }
             try {
                 endLeftOverTransaction(c);
+                Returning r = new Returning(this, c);
+                out.put(r, taker());
                 return (Connection) java.lang.reflect.Proxy.newProxyInstance(Pool.class.getClassLoader(),
-                        new Class<?>[] {Connection.class}, new Returning(this, c));
+                        new Class<?>[] {Connection.class}, r);
             } catch (SQLException | RuntimeException e) {
                 c.close();
                 throw e;
             }
+        }
+
+        private static Taker taker() {
+            String test = TestDatabase.RUNNING_TEST.get();
+            String name = TestDatabase.RUNNING_TEST_NAME.get();
+            String who = name != null ? name : "thread " + Thread.currentThread().getName() + ", in no test";
+            String at = StackWalker.getInstance().walk(frames -> frames
+                    .filter(f -> !f.getClassName().startsWith(PostgresServer.class.getName())
+                            && !f.getClassName().startsWith(PostgresExtension.class.getName())
+                            && !f.getClassName().matches("(java|javax|jdk|sun|com\\.sun|com\\.zaxxer|org\\.junit)\\..*")
+                            && !f.getClassName().contains("$Proxy"))
+                    .findFirst()
+                    .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
+                    .orElse(null));
+            return new Taker(test, who, at);
+        }
+
+        /**
+         * Hikari's timeout ({@code Connection is not available, request timed out after 30000ms ...}), saying who took the
+         * connections that are out and not given back, and whether the test that took them has ended: a test that keeps
+         * its connections drains the pool for the tests after it, which would otherwise not learn which one it was.
+         */
+        private java.sql.SQLTransientConnectionException drained(java.sql.SQLTransientConnectionException e) {
+            java.util.Map<String, Integer> byTaker = new java.util.LinkedHashMap<>();
+            for (Taker t : out.values()) {
+                String key = (t.test() == null ? t.who() : "test " + t.who()
+                        + (TestDatabase.RUNNING_TESTS.contains(t.test()) ? " (running)" : " (ended without giving them back)"))
+                        + (t.at() != null ? " at " + t.at() : "");
+                byTaker.merge(key, 1, Integer::sum);
+            }
+            if (byTaker.isEmpty()) {
+                return e;
+            }
+            StringBuilder s = new StringBuilder(e.getMessage()).append(". ").append(out.size())
+                    .append(out.size() == 1 ? " connection of the pool is" : " connections of the pool are")
+                    .append(" in use, not given back:");
+            byTaker.entrySet().stream().sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .forEach(t -> s.append(' ').append(t.getValue()).append(" taken by ").append(t.getKey()).append(';'));
+            s.setLength(s.length() - 1);
+            java.sql.SQLTransientConnectionException named = new java.sql.SQLTransientConnectionException(s.toString(),
+                    e.getSQLState(), e.getErrorCode(), e.getCause());
+            named.setStackTrace(e.getStackTrace());
+            return named;
+        }
+
+        /** A connection handed out is back (given back or evicted). */
+        void returned(Returning r) {
+            out.remove(r);
         }
 
         @Override
@@ -208,6 +272,7 @@ public abstract class PostgresServer implements AutoCloseable {
             if (java.lang.reflect.Proxy.isProxyClass(connection.getClass())
                     && java.lang.reflect.Proxy.getInvocationHandler(connection) instanceof Returning r) {
                 r.closed = true;
+                returned(r);
                 super.evictConnection(r.hikari);
                 return;
             }
@@ -306,6 +371,7 @@ public abstract class PostgresServer implements AutoCloseable {
                 case "close" -> {
                     if (!closed) {
                         closed = true;
+                        pool.returned(this);
                         pool.giveBack(hikari);
                     }
                     return null;

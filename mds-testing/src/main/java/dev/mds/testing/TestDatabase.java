@@ -46,6 +46,15 @@ public final class TestDatabase implements AutoCloseable {
      */
     static final ThreadLocal<String> RUNNING_TEST = new ThreadLocal<>();
 
+    /**
+     * The name of the test running on this thread ({@code Class#method}), or of the class whose set-up runs there, set
+     * by the extension: a pool that runs out of connections names who took those not given back.
+     */
+    static final ThreadLocal<String> RUNNING_TEST_NAME = new ThreadLocal<>();
+
+    /** The unique ids of the tests running now (between their before-each and after-each callbacks). */
+    static final java.util.Set<String> RUNNING_TESTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** A transaction left open, with the test whose thread gave its connection back (null: none, or not known). */
     private record LeftOpen(String test, String what) {
     }
