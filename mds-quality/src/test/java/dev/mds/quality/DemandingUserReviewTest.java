@@ -4,11 +4,19 @@ import static dev.mds.testing.TestSql.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.testing.MdsPostgres;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /** Findings of a review as a demanding user of dbt tests and Great Expectations, each fixed. */
 @MdsPostgres
@@ -47,5 +55,37 @@ class DemandingUserReviewTest {
             assertThat(grouped.samples()).singleElement().satisfies(s -> assertThat(s).containsEntry("id", 1));
             c.rollback();
         }
+    }
+
+    /**
+     * The HTML page showed a sample value as plain cell text, where a browser collapses white space: {@code 'EUR '}
+     * failed accepted values [EUR, USD] and its sample read "EUR", a line break or tab read as one blank and two
+     * blanks as one, so the very difference that failed the check could not be seen. Now a sample value keeps its
+     * white space ({@code white-space: break-spaces}) on a shaded ground that shows where it starts and ends.
+     */
+    @Test
+    void htmlSampleValuesKeepTheirWhiteSpaceVisible(DataSource ds) throws Exception {
+        List<String> codes = List.of("EUR ", " USD", "E\tUR", "US\nD", "U  SD");
+        sql(ds, "create table fx (id int primary key, code text)",
+                "insert into fx values (1, 'EUR'), (2, 'EUR '), (3, ' USD'), (4, E'E\\tUR'), (5, E'US\\nD'), (6, 'U  SD')");
+        QualityReport r = QualitySuite.on(ds).table("fx", t -> t.acceptedValues("code", "EUR", "USD")).run();
+        assertThat(check(r, "public.fx", "accepted_values_code").samples()).extracting(m -> m.get("code"))
+                .containsExactlyElementsOf(codes);
+
+        String html = r.toHtml();
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(html.getBytes(StandardCharsets.UTF_8)));
+        List<String> shown = new ArrayList<>();
+        NodeList spans = page.getElementsByTagName("span");
+        for (int i = 0; i < spans.getLength(); i++) {
+            Element span = (Element) spans.item(i);
+            if (span.getAttribute("class").equals("v")) {
+                shown.add(span.getTextContent());
+            }
+        }
+        // the ids and the values of the sample rows, each exactly as it is
+        assertThat(shown).containsExactly("2", "EUR ", "3", " USD", "4", "E\tUR", "5", "US\nD", "6", "U  SD");
+        String style = page.getElementsByTagName("style").item(0).getTextContent();
+        assertThat(style).contains(".v{white-space:break-spaces;");
     }
 }

@@ -41,7 +41,7 @@ class FloatSamplesTest {
         }
         assertThat(console).contains("d=10000000000, r=1e+10", "d=100, r=100", "d=5e-324", "d=-0, r=-0", "r=1.234567e+06", "d=9.999999999999999e+22")
                 .doesNotContain("E10", "=100.0", "4.9E-324");
-        assertThat(report.toHtml()).contains("<td>1e+10</td>", "<td>0.30000000000000004</td>", "<td>-Infinity</td>")
+        assertThat(report.toHtml()).contains("<span class=\"v\">1e+10</span>", "<span class=\"v\">0.30000000000000004</span>", "<span class=\"v\">-Infinity</span>")
                 .doesNotContain("E10");
 
         String json = report.toJson();

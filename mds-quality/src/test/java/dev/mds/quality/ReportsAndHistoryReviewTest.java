@@ -101,7 +101,7 @@ class ReportsAndHistoryReviewTest {
         QualityReport r = QualitySuite.on(ds).table("tiny", t -> t.key("id").range("rate", 0.1, 1)).run();
         assertThat(r.toConsoleTable()).contains("{id=1, rate=0.0000001}", "{id=2, rate=0.00000010}",
                 "{id=3, rate=-0.000000000015}").doesNotContain("E-");
-        assertThat(r.toHtml()).contains("<td>0.0000001</td>", "<td>0.00000010</td>").doesNotContain("E-");
+        assertThat(r.toHtml()).contains("<span class=\"v\">0.0000001</span>", "<span class=\"v\">0.00000010</span>").doesNotContain("E-");
         String json = r.toJson();
         assertThat(json).contains("\"rate\" : 0.0000001\n", "\"rate\" : 0.00000010\n", "\"rate\" : -0.000000000015\n");
         com.fasterxml.jackson.databind.JsonNode samples = new com.fasterxml.jackson.databind.ObjectMapper()

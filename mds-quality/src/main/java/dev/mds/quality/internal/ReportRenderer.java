@@ -304,6 +304,7 @@ public final class ReportRenderer {
                 .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
                 .append(".PASS{background:#dff3df}.WARN{background:#fff3cd}.FAIL{background:#f8d7da}.ERROR{background:#e2d4f0}\n")
                 .append("pre{white-space:pre-wrap;margin:0;font-size:12px}\n")
+                .append(".v{white-space:break-spaces;background:#ececec}\n")
                 .append("details{margin:2px 0}\n.summary{font-size:16px;margin-bottom:1em}\n")
                 .append("</style>\n</head>\n<body>\n<h1>Data quality report</h1>\n");
         h.append("<p class=\"summary\">").append(esc(summary(r))).append("</p>\n");
@@ -350,7 +351,10 @@ public final class ReportRenderer {
             t.append("<tr>");
             for (String c : cols) {
                 Object v = m.get(c);
-                t.append("<td>").append(v == null ? "<em>NULL</em>" : esc(text(v))).append("</td>");
+                // a value in a span that keeps its white space on a shaded ground: 'EUR ' is not 'EUR', a line break
+                // is not a blank (plain cell text collapses them all)
+                t.append("<td>").append(v == null ? "<em>NULL</em>" : "<span class=\"v\">" + esc(text(v)) + "</span>")
+                        .append("</td>");
             }
             t.append("</tr>");
         }
