@@ -50,10 +50,12 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
      */
     public ColumnAssert containsOnly(Object... given) {
         Object[] expected = expectedAs.apply(given.clone());
-        Set<Object> distinct = new LinkedHashSet<>();
+        // each distinct value (normalized) with the first value found of it, as a failure shows it (500.00, not 5E+2)
+        java.util.Map<Object, Object> found = new java.util.LinkedHashMap<>();
         for (Object v : actual) {
-            distinct.add(Values.normalize(v));
+            found.putIfAbsent(Values.normalize(v), v);
         }
+        Set<Object> distinct = found.keySet();
         Set<Object> expectedKeyed = new HashSet<>();
         List<Object> expectedUnkeyed = new ArrayList<>();
         for (Object e : expected) {
@@ -67,17 +69,17 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         List<Object> distinctUnkeyed = distinct.stream().filter(v -> !Rows.keyed(v)).toList();
         List<Object> unexpected = new ArrayList<>();
         for (Object v : distinct) {
-            boolean found = Rows.keyed(v) ? expectedKeyed.contains(v) || anySame(v, expectedUnkeyed) : anySame(v, Arrays.asList(expected));
-            if (!found) {
-                unexpected.add(v);
+            boolean present = Rows.keyed(v) ? expectedKeyed.contains(v) || anySame(v, expectedUnkeyed) : anySame(v, Arrays.asList(expected));
+            if (!present) {
+                unexpected.add(found.get(v));
             }
         }
         List<Object> missing = new ArrayList<>();
         for (Object e : expected) {
             Object normalized = Values.normalize(e);
-            boolean found = Rows.keyed(normalized) ? distinct.contains(normalized) || anySame(e, distinctUnkeyed)
+            boolean present = Rows.keyed(normalized) ? distinct.contains(normalized) || anySame(e, distinctUnkeyed)
                     : anySame(e, distinct);
-            if (!found) {
+            if (!present) {
                 missing.add(e);
             }
         }
@@ -108,12 +110,13 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
 
     /** Fails if two rows hold the same value (two NULLs count as the same). */
     public ColumnAssert hasNoDuplicates() {
-        Set<Object> seen = new LinkedHashSet<>();
-        List<Object> dups = new ArrayList<>();
+        Set<Object> seen = new java.util.HashSet<>();
+        Set<Object> repeated = new java.util.HashSet<>();
+        List<Object> dups = new ArrayList<>();   // each repeated value once, as found (500.00, not 5E+2)
         for (Object v : actual) {
             Object normalized = Values.normalize(v);
-            if (!seen.add(normalized)) {
-                dups.add(normalized);
+            if (!seen.add(normalized) && repeated.add(normalized)) {
+                dups.add(v);
             }
         }
         if (!dups.isEmpty()) {

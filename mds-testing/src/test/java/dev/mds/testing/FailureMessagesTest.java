@@ -1,0 +1,31 @@
+package dev.mds.testing;
+
+import static dev.mds.testing.MdsAssertions.assertThatQuery;
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.mds.core.Sql;
+import java.sql.Connection;
+import java.time.OffsetDateTime;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/** What failures show: values as the column holds them, readable, and the row a missing row stands for. */
+@MdsPostgres
+class FailureMessagesTest {
+    @Test
+    void aColumnFailureShowsValuesAsFoundNotInTheirComparedForm(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table amounts (n numeric(10,2), at timestamptz)");
+            Sql.execute(c, "insert into amounts values (500.00, '2024-01-01 00:00+00'), (500.00, '2024-01-01 00:00+00'),"
+                    + " (1.50, '2024-06-01 12:00+02')");
+        }
+        assertThatThrownBy(() -> assertThatTable(ds, "public.amounts").column("n").containsOnly(1.5))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("but has unexpected values [500.00]");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.amounts").column("at")
+                .containsOnly(OffsetDateTime.parse("2024-01-01T00:00Z")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("but has unexpected values [2024-06-01T10:00Z]");
+        assertThatThrownBy(() -> assertThatQuery(ds, "select n from amounts").column("n").hasNoDuplicates())
+                .isInstanceOf(AssertionError.class).hasMessageEndingWith("should have no duplicates but repeats [500.00]");
+    }
+}
