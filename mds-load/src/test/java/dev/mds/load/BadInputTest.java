@@ -447,6 +447,28 @@ class BadInputTest {
     }
 
     @Test
+    void aNulCharacterInTextNamesItsColumnInTextCopyAsInBinaryCopy(DataSource ds) {
+        // PostgreSQL's text cannot hold U+0000. Binary COPY's error names the column; text COPY (taken here for the
+        // inet column) checks the encoding of the whole line, so its error named the line only, and PostgreSQL's
+        // 'invalid byte sequence for encoding "UTF8": 0x00' reads as an encoding problem of the input
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("note", FieldType.STRING).add("v", FieldType.STRING)
+                .add("ip", FieldType.STRING).build();
+        for (String ipType : List.of("text", "inet")) {
+            String table = "raw.nul_" + ipType;
+            dev.mds.testing.TableFixture.on(ds, table).columns("id bigint primary key", "note text", "v text", "ip " + ipType).rows();
+            MergeLoader loader = MergeLoader.into(ds, table).key("id").build();
+            assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a", "ok", "10.0.0.1"),
+                    Record.of(2L, "b", "x\0y", "10.0.0.2")))))
+                    .as(ipType).isInstanceOfSatisfying(BadInputException.class, e -> {
+                        assertThat(e.location().recordNumber()).as(e.getMessage()).hasValue(2);
+                        assertThat(e.location().column()).as(e.getMessage()).hasValue("v");
+                        assertThat(e.getMessage()).contains(table + " record 2 (key id=2), column 'v'", "0x00");
+                    });
+            assertThatTable(ds, table).isEmpty();
+        }
+    }
+
+    @Test
     void badChangeEventCommitsNothing(DataSource ds) {
         TableName src = TableName.of("app", "users");
         MergeLoader loader = MergeLoader.into(ds, "raw.cdc_bad").mode(SyncMode.CDC).build();

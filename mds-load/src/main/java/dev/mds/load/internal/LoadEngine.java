@@ -2658,12 +2658,20 @@ public final class LoadEngine {
                 }
                 Row bad = rest.get(at);
                 String reason = reason(e);
+                String column = copyColumn(e, sql);
                 if (("22007".equals(e.getSQLState()) || "22008".equals(e.getSQLState()))
-                        && PinnedDateStyle.readsText(plan, copyColumn(e, sql))) {
+                        && PinnedDateStyle.readsText(plan, column)) {
                     reason += PinnedDateStyle.hint(spec);
                 }
+                if ("22021".equals(e.getSQLState())) {
+                    Optional<String> nul = nulColumn(plan, bad.values);
+                    if (nul.isPresent() && (column == null || column.equals(nul.get()))) {
+                        column = nul.get();
+                        reason += " (the value holds a NUL character, U+0000, which PostgreSQL's text cannot hold)";
+                    }
+                }
                 if (!deadLetter) {
-                    throw bad(bad.recordNumber, plan.keyText(bad.values), copyColumn(e, sql), reason, e);
+                    throw bad(bad.recordNumber, plan.keyText(bad.values), column, reason, e);
                 }
                 List<Row> before = rest.subList(0, at);
                 if (!before.isEmpty()) {
@@ -2694,6 +2702,30 @@ public final class LoadEngine {
             all.addAll(copied);
         }
         return n;
+    }
+
+    /**
+     * The first column of {@code values} whose text holds a NUL character (U+0000), a string or an element of a list:
+     * PostgreSQL refuses it as 'invalid byte sequence for encoding "UTF8": 0x00', and a text COPY, which checks the
+     * encoding of the whole line, names no column (a binary COPY names it).
+     */
+    private static Optional<String> nulColumn(Plan plan, Record values) {
+        for (int i = 0; i < values.size() && i < plan.schema.size(); i++) {
+            if (holdsNul(values.get(i))) {
+                return Optional.of(plan.schema.field(i).name());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean holdsNul(Object v) {
+        if (v instanceof CharSequence text) {
+            return text.toString().indexOf('\0') >= 0;
+        }
+        if (v instanceof java.util.Collection<?> list) {
+            return list.stream().anyMatch(LoadEngine::holdsNul);
+        }
+        return false;
     }
 
     /** The index of the row the COPY refused (its line minus one), or -1 when the error names no line of it. */
