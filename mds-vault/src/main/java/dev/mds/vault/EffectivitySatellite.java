@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * closing row (a move, or an {@link #endDate} ending the open link) stores the load date of the stage row that closes
  * the link and the record source of the stored row it closes, as AutomateDV's {@code eff_sat} closing row does.
  * A stage whose effective-from or load date is a {@code date} or {@code timestamp} where the stored one is a
- * {@code timestamptz} (or the reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone.
+ * {@code timestamptz} (or the reverse) is read as UTC (a date as its midnight), whatever the session's TimeZone; a
+ * stage load date is then taken as the table stores it (timestamps loaded into a {@code date} column are their day,
+ * so a second batch of a day is one with that day's load date, skipped as above).
  */
 public final class EffectivitySatellite extends Structure {
     private static final Logger LOG = LoggerFactory.getLogger(EffectivitySatellite.class);
@@ -430,7 +432,14 @@ public final class EffectivitySatellite extends Structure {
         // a stage's effective-from or load date of another type than the stored one is converted in UTC (see
         // inUtc): compared with and stored as the satellite's, it would be cast in the session's TimeZone
         String sef = inUtc("s." + ef, s.require(where, effectiveFrom).baseSqlType(), baseType(target, START_DATE));
-        String sld = inUtc("s." + ld, s.require(where, Stage.LOAD_DATE).baseSqlType(), baseType(target, Stage.LOAD_DATE));
+        // the load date as the table stores it: a stage's timestamps loaded into a date column are compared with the
+        // stored load dates as days, so a second batch of a day is that day's, as in a satellite (compared as
+        // timestamps, a move on the day its link was loaded was taken as later, and its row closing that link had the
+        // load date of the row opening it: the load failed on the primary key)
+        String sld = storedLoadDate(s.require(where, Stage.LOAD_DATE), target.require(name(), Stage.LOAD_DATE));
+        String rawLd = inUtc("s." + ld, s.require(where, Stage.LOAD_DATE).baseSqlType(), baseType(target, Stage.LOAD_DATE));
+        // of a driving key's rows of one stored load date, the latest stage load date
+        String laterFirst = sld.equals(rawLd) ? "" : ", " + rawLd + " DESC";
         String storedEnd = target.require(name(), END_DATE).sqlType();
         // a row's end, NULL while open; without an end-date column every row is open
         String stop = "CAST(NULL AS " + storedEnd + ")";
@@ -455,7 +464,7 @@ public final class EffectivitySatellite extends Structure {
                 + (sld.equals("s." + ld) ? sld : sld + " AS " + ld) + ", s." + rs + "\n"
                 + "    FROM " + stage.target().quoted() + " AS s\n"
                 + "    WHERE s." + lk + " IS NOT NULL AND " + dkNotNull("s") + " AND s." + ef + " IS NOT NULL\n"
-                + "    ORDER BY " + dkCols("s") + ", " + sef + " DESC, " + sld + " DESC"
+                + "    ORDER BY " + dkCols("s") + ", " + sef + " DESC, " + sld + " DESC" + laterFirst
                 // rows that tie but for their end store the earliest end, whatever the stage's row order
                 + (endDate == null ? "" : ", " + stop + " IS NULL, " + stop) + ", s." + lk + ", s." + rs + "::text COLLATE \"C\"\n"
                 + "),\n"

@@ -91,4 +91,38 @@ class CoarseLoadDateTest {
                 + " ('a@x', 'work', '7', '2024-01-03 00:00Z'), ('b@x', 'home', '4', '2024-01-03 00:00Z')");
         assertThat(ma.load().rowsInserted()).isZero();
     }
+
+    /**
+     * An effectivity satellite of dates (AutomateDV's tables often have a date load date) from a stage of timestamps:
+     * a driving key that moves on the day its link was loaded is a second batch of that load date, skipped as any
+     * other (the first loaded wins); the next day's move is stored. Before, the stage's timestamp was compared with the
+     * stored day's midnight, taken as later, and the row closing the link had the load date of the row opening it: the
+     * load failed on the primary key (link, load date).
+     */
+    @Test
+    void anEffectivitySatelliteOfDatesTakesASecondBatchOfADayAsThatDays(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "create table raw.cl_eff (customer text, product text, since timestamptz, ld timestamptz)",
+                "insert into raw.cl_eff values ('c1', 'p1', '2024-01-02 01:00Z', '2024-01-02 01:00Z')",
+                "create table dds.cl_eff (assign_hk bytea not null, customer_hk bytea not null, start_date timestamptz,"
+                        + " end_date timestamptz not null, load_date date not null, record_source text not null,"
+                        + " primary key (assign_hk, load_date))");
+        Vault vault = Vault.on(ds);
+        Stage stage = Stage.of("raw.cl_eff").into("stg.cl_eff").loadDate("ld").recordSource("crm")
+                .hashKey("customer_hk", "customer").hashKey("assign_hk", "customer", "product");
+        vault.createStage(stage);
+        EffectivitySatellite eff = vault.effectivitySatellite("dds.cl_eff").link("assign_hk").drivingKey("customer_hk")
+                .effectiveFrom("since").from(stage);
+        assertThat(eff.load().rowsInserted()).isEqualTo(1);
+        sql(ds, "truncate raw.cl_eff", "insert into raw.cl_eff values ('c1', 'p2', '2024-01-02 10:00Z', '2024-01-02 10:00Z')");
+        assertThat(eff.load().rowsInserted()).isZero();
+        sql(ds, "truncate raw.cl_eff", "insert into raw.cl_eff values ('c1', 'p2', '2024-01-03 10:00Z', '2024-01-03 10:00Z')");
+        assertThat(eff.load().rowsInserted()).isEqualTo(2);
+        assertThat(eff.load().rowsInserted()).isZero();
+        assertThat(strings(ds, "select (start_date at time zone 'UTC')::text || ' ' || (end_date at time zone 'UTC')::date"
+                + " || ' ' || load_date from dds.cl_eff order by load_date, start_date")).containsExactly(
+                        "2024-01-02 01:00:00 9999-12-31 2024-01-02",
+                        "2024-01-02 01:00:00 2024-01-03 2024-01-03",
+                        "2024-01-03 10:00:00 9999-12-31 2024-01-03");
+    }
 }
