@@ -71,12 +71,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Defaults: 10,000 rows per batch, state key {@code jdbc-incremental:<schema.table>:<cursor>}. A cursor of
  * {@code infinity} (or a float's {@code NaN}, which sorts after it) is never stored (no later finite row would be read
- * from it): the last finite one is, so each run reads the rows at infinity and NaN again. A cursor that does
+ * from it): the last finite one is, so each run reads the rows at infinity and NaN again ({@link Restart#AFTER_LAST_ROW}
+ * also keeps the last row read at infinity and reads each of them once). A cursor that does
  * not grow with every change (for example a timestamp set at transaction start by a long transaction that commits
  * late) can miss rows; use CDC for such tables.
  */
 public final class JdbcIncrementalSource {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcIncrementalSource.class);
+    /** The prefix of a position's entries for the last row read at infinity ({@link Restart#AFTER_LAST_ROW}). */
+    private static final String INFINITE = "infinite.";
 
     /** Loads one batch on the warehouse connection (auto-commit off); the source commits it with the cursor. */
     @FunctionalInterface
@@ -116,7 +119,8 @@ public final class JdbcIncrementalSource {
          * Strictly after the last row committed, in {@code (cursor, key)} order (its key is stored with the cursor):
          * each row is read once, as an APPEND load needs. A row committed later with the same cursor value and a
          * smaller key is missed, as any row committed late with an older cursor is. Rows at a cursor of infinity
-         * are still read again by every run (the last finite row is stored).
+         * (or NaN) are read once too: the position keeps the last finite row, from which new finite rows are read,
+         * and the last row read at infinity, up to which the rows at infinity are left out.
          */
         AFTER_LAST_ROW
     }
@@ -211,8 +215,18 @@ public final class JdbcIncrementalSource {
         }
         Optional<String> start = stored.flatMap(p -> p.get("cursor")).map(Object::toString);
         String finiteCursor = start.orElse(null);
-        List<String> finiteKey = stored.flatMap(JdbcIncrementalSource::storedKey)
+        List<String> finiteKey = stored.flatMap(p -> storedKey(p, "key."))
                 .filter(k -> k.size() == key.size()).orElse(null);
+        // AFTER_LAST_ROW: the last row read at infinity (or NaN), which the stored cursor never is; the rows at
+        // infinity up to it were loaded and are left out, or each run would append them again
+        String infiniteCursor = null;
+        List<String> infiniteKey = null;
+        if (restart == Restart.AFTER_LAST_ROW) {
+            infiniteKey = stored.flatMap(p -> storedKey(p, INFINITE + "key.")).filter(k -> k.size() == key.size())
+                    .orElse(null);
+            infiniteCursor = infiniteKey == null ? null
+                    : stored.flatMap(p -> p.get(INFINITE + "cursor")).map(Object::toString).orElse(null);
+        }
         String lastCursor = null;
         List<String> lastKey = null;
         if (restart == Restart.AFTER_LAST_ROW && start.isPresent() && finiteKey != null) {
@@ -229,6 +243,13 @@ public final class JdbcIncrementalSource {
             } else if (start.isPresent()) {
                 where = " where " + Identifiers.quote(cursor) + " >= cast(? as " + cursorType + ")";
                 params.add(start.get());
+            }
+            if (infiniteCursor != null) {
+                params.add("infinity");
+                String readBefore = "not (" + Identifiers.quote(cursor) + " >= cast(? as " + cursorType
+                        + ") and not coalesce(" + after(types, keyMayBeNull, infiniteCursor, infiniteKey, params)
+                        + ", false))";
+                where = (where.isEmpty() ? " where " : where + " and ") + readBefore;
             }
             String order = " order by " + orderBy();
             // one row more than a batch, whose cursor and key only are read: does the page end inside a group?
@@ -258,9 +279,14 @@ public final class JdbcIncrementalSource {
                 finiteCursor = page.lastFinite.cursor();
                 finiteKey = page.lastFinite.key();
             }
+            if (page.last != page.lastFinite) {
+                infiniteCursor = page.last.cursor();
+                infiniteKey = page.last.key();
+            }
             // a stored cursor of infinity would never move again: no later finite row would ever be read. The
             // batch stores the last finite cursor instead, so later runs read the rows at infinity again (as the
-            // inclusive cursor re-reads the rows at its value) and still every new row with a finite cursor
+            // inclusive cursor re-reads the rows at its value) and still every new row with a finite cursor; with
+            // AFTER_LAST_ROW, the last infinite row read too, up to which later runs leave the infinite rows out
             Map<String, Object> pos = new LinkedHashMap<>();
             if (finiteCursor != null) {
                 pos.put("cursor", finiteCursor);
@@ -268,6 +294,12 @@ public final class JdbcIncrementalSource {
                     for (int i = 0; i < key.size(); i++) {
                         pos.put("key." + i, finiteKey.get(i));
                     }
+                }
+            }
+            if (restart == Restart.AFTER_LAST_ROW && infiniteCursor != null) {
+                pos.put(INFINITE + "cursor", infiniteCursor);
+                for (int i = 0; i < key.size(); i++) {
+                    pos.put(INFINITE + "key." + i, infiniteKey.get(i));
                 }
             }
             // who the cursor belongs to: a later run of another database under this key is refused
@@ -559,11 +591,14 @@ public final class JdbcIncrementalSource {
         return type.equals("money") || type.equals("money[]");
     }
 
-    /** The key of the last row a position stored ({@link Restart#AFTER_LAST_ROW}), if it holds one for every key column. */
-    private static Optional<List<String>> storedKey(SourcePosition p) {
+    /**
+     * The key a position stored under {@code prefix} ({@link Restart#AFTER_LAST_ROW}: {@code key.} for the last finite
+     * row, {@code infinite.key.} for the last row at infinity), if it holds one for every key column.
+     */
+    private static Optional<List<String>> storedKey(SourcePosition p, String prefix) {
         List<String> values = new ArrayList<>();
-        for (int i = 0; p.values().containsKey("key." + i); i++) {
-            Object v = p.values().get("key." + i);
+        for (int i = 0; p.values().containsKey(prefix + i); i++) {
+            Object v = p.values().get(prefix + i);
             values.add(v == null ? null : v.toString());
         }
         return values.isEmpty() ? Optional.empty() : Optional.of(Collections.unmodifiableList(values));
