@@ -54,6 +54,7 @@ public final class Row {
      * space other than the space, a zero-width or other format character) is shown as PostgreSQL's escaped text,
      * {@code E'a\r\nb'} ({@code \n}, {@code \r}, {@code \t}, {@code \b}, {@code \f}, else <code>&#92;uXXXX</code>;
      * a backslash doubled, a quote as {@code \'}), so that {@code 'a\r\nb'} and {@code 'a\nb'} do not look alike.
+     * A date or timestamp that is PostgreSQL's {@code infinity} or {@code -infinity} is shown so.
      */
     static String show(Object v) {
         if (v != null && v.getClass().isArray() && !(v instanceof byte[])) {
@@ -64,9 +65,22 @@ public final class Row {
             }
             return s.toString();
         }
+        if (v instanceof java.time.temporal.Temporal t && INFINITY.containsKey(t)) {
+            return INFINITY.get(t);
+        }
         return v instanceof String str ? quoted(str) : v instanceof dev.mds.testing.internal.Values.Citext c ? quoted(c.text())
                 : v instanceof byte[] b ? "\\x" + java.util.HexFormat.of().formatHex(b) : String.valueOf(v);
     }
+
+    /**
+     * PostgreSQL's {@code infinity} and {@code -infinity} as pgjdbc reads them (and as an expected value may give them),
+     * shown as PostgreSQL prints them rather than as {@code +999999999-12-31T23:59:59.999999999-18:00}.
+     */
+    private static final java.util.Map<Object, String> INFINITY = java.util.Map.of(
+            java.time.LocalDate.MAX, "infinity", java.time.LocalDate.MIN, "-infinity",
+            java.time.LocalDateTime.MAX, "infinity", java.time.LocalDateTime.MIN, "-infinity",
+            java.time.OffsetDateTime.MAX, "infinity", java.time.OffsetDateTime.MIN, "-infinity",
+            java.time.Instant.MAX, "infinity", java.time.Instant.MIN, "-infinity");
 
     private static String quoted(String str) {
         if (str.chars().noneMatch(Row::invisible)) {

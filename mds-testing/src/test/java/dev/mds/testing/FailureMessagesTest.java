@@ -28,4 +28,17 @@ class FailureMessagesTest {
         assertThatThrownBy(() -> assertThatQuery(ds, "select n from amounts").column("n").hasNoDuplicates())
                 .isInstanceOf(AssertionError.class).hasMessageEndingWith("should have no duplicates but repeats [500.00]");
     }
+
+    @Test
+    void infinityIsShownAsPostgresqlPrintsIt(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table spans (id int, d date, ts timestamp, tz timestamptz)");
+            Sql.execute(c, "insert into spans values (1, 'infinity', '-infinity', 'infinity'), (2, '-infinity', 'infinity', '-infinity')");
+        }
+        assertThatThrownBy(() -> assertThatTable(ds, "public.spans").isEmpty()).isInstanceOf(AssertionError.class)
+                .hasMessageContaining("(1, infinity, -infinity, infinity)")
+                .hasMessageContaining("(2, -infinity, infinity, -infinity)");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.spans").column("tz").containsOnly(java.time.Instant.MAX))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("but has unexpected values [-infinity]");
+    }
 }
