@@ -178,6 +178,35 @@ class JinjaMacrosTest {
                         + " and x is a list (in macro up, called from " + models.resolve("x.sql") + " line 2)");
     }
 
+    @Test
+    void aRuntimeErrorInAMacroNamesTheCallInTheModelAndTheMacrosFileAndLine(DataSource ds, @TempDir Path dir)
+            throws Exception {
+        Path macros = Files.createDirectories(dir.resolve("macros"));
+        Files.writeString(macros.resolve("cents.sql"), "{% macro cents(col) %}\n  round({{ col }} / 100.0, 2)\n"
+                + "  + no_such_column\n{% endmacro %}\n");
+        Path models = Files.createDirectories(dir.resolve("models/mart"));
+        Files.writeString(models.resolve("direct.sql"), "select\n  {{ cents('amount') }} as eur\n"
+                + "from (select 150 as amount) s\n");
+        Files.writeString(models.resolve("nested.sql"), "{% macro wrap(c) %}\ncoalesce({{ cents(c) }}, 0)"
+                + "{% endmacro %}\nselect\n  {{ wrap('amount') }} as eur\nfrom (select 150 as amount) s\n");
+
+        RunResults results = TransformProject.builder(ds).macrosFrom(macros).modelsFrom(dir.resolve("models")).build()
+                .run();
+
+        assertThat(results.model("mart.direct").error()).hasValue("mart.direct (" + models.resolve("direct.sql")
+                + " line 2, in macro cents at " + macros.resolve("cents.sql") + " line 3): ERROR: column"
+                + " \"no_such_column\" does not exist");
+        assertThat(results.model("mart.nested").error()).hasValue("mart.nested (" + models.resolve("nested.sql")
+                + " line 4, in macro wrap at line 2, in macro cents at " + macros.resolve("cents.sql") + " line 3):"
+                + " ERROR: column \"no_such_column\" does not exist");
+        // a second statement from a macro is still refused at build() at the call's line in the model
+        Files.writeString(models.resolve("nested.sql"), "select\n\n  {{ semi() }}\n");
+        Files.writeString(macros.resolve("semi.sql"), "{% macro semi() %}\n1; select 2{% endmacro %}\n");
+        assertThatThrownBy(() -> TransformProject.builder(ds).macrosFrom(macros).modelsFrom(dir.resolve("models")).build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith(models.resolve("nested.sql") + " line 3: a ';' ends the model's statement here");
+    }
+
     private static void refused(DataSource ds, String sql, String message) {
         assertThatThrownBy(() -> TransformProject.builder(ds).model("e.x", sql).build())
                 .as(sql).isInstanceOf(BadInputException.class).hasMessageStartingWith(message);

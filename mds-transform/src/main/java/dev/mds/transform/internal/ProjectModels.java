@@ -445,12 +445,12 @@ public final class ProjectModels {
                 // before, the run failed in the JDBC driver ("Unterminated string literal started at position 50 in SQL
                 // create table ..."), naming neither file nor line
                 String nest = open.what().equals("a block comment") ? " (block comments nest)" : "";
-                throw new BadInputException(InputLocation.of(s.source()).withLine(r.lineAt(open.at())), open.what()
+                throw new BadInputException(InputLocation.of(s.source()).withLine(r.ownLineAt(open.at())), open.what()
                         + " opened here is never closed" + nest + (incremental ? " when is_incremental() is true" : ""));
             }
             int at = Statements.secondStatement(r.sql());
             if (at >= 0) {
-                throw new BadInputException(InputLocation.of(s.source()).withLine(r.lineAt(at)), "a ';' ends the"
+                throw new BadInputException(InputLocation.of(s.source()).withLine(r.ownLineAt(at)), "a ';' ends the"
                         + " model's statement here, but more SQL follows: a model is one SELECT (remove the ';', or"
                         + " move what follows into a model of its own)");
             }

@@ -1014,9 +1014,7 @@ public final class Runner {
                     ? e.sql().offsetByCodePoints(0, points) : Integer.MAX_VALUE;
             int offset = chars == Integer.MAX_VALUE ? -1 : chars - e.body();
             if (offset >= 0 && offset <= e.rendered().sql().length()) {
-                String source = e.rendered().sourceAt(offset, m.source());
-                where = (source.equals(m.source()) ? where : where + ", in the ephemeral model inlined from " + source)
-                        + " line " + e.rendered().lineAt(offset);
+                where = e.rendered().whereAt(offset, m.source());
             }
         }
         return m.name() + " (" + where + "): " + serverMessage(cause);

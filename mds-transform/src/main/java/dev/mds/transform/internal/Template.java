@@ -195,7 +195,7 @@ public final class Template {
      * {@code name(args)}: the macro's body, parsed for this call (with the kinds of these arguments), rendered with
      * {@code params} bound to {@code args} and nothing else of the caller's; its text.
      */
-    record MacroCall(String name, List<String> params, List<Expr> args, List<Node> body) implements Expr {
+    record MacroCall(String name, List<String> params, List<Expr> args, List<Node> body, String source) implements Expr {
     }
 
     /**
@@ -318,9 +318,10 @@ public final class Template {
     /**
      * SQL text and, for every character, the line in its source: segment {@code i} starts at {@code starts[i]},
      * on line {@code lines[i]} (counting on through its newlines when {@code text[i]}), of {@code sources[i]} (null
-     * for the model's own source, else an ephemeral model's inlined in a CTE).
+     * for the model's own source, else an ephemeral model's inlined in a CTE, or a macro's file). {@code calls[i]} is
+     * null, or, for text a macro call printed, that call (then {@code lines[i]} are the macro file's).
      */
-    public record Rendered(String sql, int[] starts, int[] lines, boolean[] text, String[] sources) {
+    public record Rendered(String sql, int[] starts, int[] lines, boolean[] text, String[] sources, Call[] calls) {
         /** The 1-based source line of the 0-based character {@code offset} of {@link #sql()}. */
         public int lineAt(int offset) {
             int seg = segmentAt(offset);
@@ -338,10 +339,28 @@ public final class Template {
             return line;
         }
 
-        /** The source of the character at {@code offset}: {@code own} unless it is in an inlined ephemeral model. */
-        public String sourceAt(int offset, String own) {
+        /**
+         * The 1-based line of the character at {@code offset} in the file rendered (the model's, or the ephemeral
+         * model's it was inlined from): for text a macro printed, the line of the call there.
+         */
+        public int ownLineAt(int offset) {
             int seg = segmentAt(offset);
-            return seg < 0 || sources[seg] == null ? own : sources[seg];
+            return seg >= 0 && calls[seg] != null ? calls[seg].line() : lineAt(offset);
+        }
+
+        /**
+         * Where the character at {@code offset} was written, for a message: {@code own line 4}, {@code own, in the
+         * ephemeral model inlined from models/e.sql line 3}, or {@code own line 2, in macro cents at macros/cents.sql
+         * line 3} (each call of a chain of macros named in turn).
+         */
+        public String whereAt(int offset, String own) {
+            int seg = segmentAt(offset);
+            String line = " line " + lineAt(offset);
+            if (seg >= 0 && calls[seg] != null) {
+                return calls[seg].where() + line;
+            }
+            String source = seg < 0 || sources[seg] == null ? own : sources[seg];
+            return (source.equals(own) ? own : own + ", in the ephemeral model inlined from " + source) + line;
         }
 
         private int segmentAt(int offset) {
@@ -362,7 +381,7 @@ public final class Template {
             }
             Composer c = new Composer();
             int at = Statements.afterLeadingWith(sql);
-            int line = lineAt(Math.max(at, 0));
+            int line = ownLineAt(Math.max(at, 0));
             if (at >= 0) {
                 c.append(this, 0, at, null);
                 c.glue(" ", line);
@@ -382,6 +401,14 @@ public final class Template {
     }
 
     /**
+     * A macro call whose body's text is in a rendering: {@code where} it is ({@code models/x.sql line 2, in macro
+     * cents at macros/cents.sql}, each call of a chain of macros in turn) and the line in the rendered file of the
+     * call made there (the first of the chain).
+     */
+    public record Call(String where, int line) {
+    }
+
+    /**
      * An ephemeral model inlined in a query: its CTE's quoted name, its SQL (rendered, its own CTE references in
      * place) and where it was read from.
      */
@@ -394,6 +421,7 @@ public final class Template {
         private final List<int[]> segs = new ArrayList<>();
         private final List<Boolean> isText = new ArrayList<>();
         private final List<String> sources = new ArrayList<>();
+        private final List<Call> calls = new ArrayList<>();
 
         /** {@code r.sql()[from, to)} with its segments; {@code source} for those that are the model's own. */
         void append(Rendered r, int from, int to, String source) {
@@ -406,6 +434,7 @@ public final class Template {
                 segs.add(new int[] {out.length() + start - from, r.starts()[i] >= from ? r.lines()[i] : r.lineAt(from)});
                 isText.add(r.text()[i]);
                 sources.add(r.sources()[i] != null ? r.sources()[i] : source);
+                calls.add(r.calls()[i]);
             }
             out.append(r.sql(), from, to);
         }
@@ -415,6 +444,7 @@ public final class Template {
             segs.add(new int[] {out.length(), line});
             isText.add(false);
             sources.add(null);
+            calls.add(null);
             out.append(text);
         }
 
@@ -427,7 +457,8 @@ public final class Template {
                 lines[i] = segs.get(i)[1];
                 text[i] = isText.get(i);
             }
-            return new Rendered(out.toString(), starts, lines, text, sources.toArray(new String[0]));
+            return new Rendered(out.toString(), starts, lines, text, sources.toArray(new String[0]),
+                    calls.toArray(new Call[0]));
         }
     }
 
@@ -437,7 +468,7 @@ public final class Template {
      * it, a trailing {@code ;} removed.
      */
     public Rendered render(boolean incremental, TableName self, Function<Tag, String> tags) {
-        Renderer r = new Renderer(incremental, self, tags);
+        Renderer r = new Renderer(incremental, self, tags, source, null);
         r.render(nodes);
         StringBuilder out = r.out;
         List<int[]> segs = r.segs;
@@ -455,7 +486,8 @@ public final class Template {
             lines[i] = segs.get(i)[1];
             text[i] = isText.get(i);
         }
-        return new Rendered(out.toString(), starts, lines, text, new String[segs.size()]);
+        return new Rendered(out.toString(), starts, lines, text, r.sources.toArray(new String[0]),
+                r.calls.toArray(new Call[0]));
     }
 
     /** The line of the first {@code {{ this }}} (in either branch of an {@code if}), when there is one. */
@@ -533,23 +565,45 @@ public final class Template {
         private final StringBuilder out = new StringBuilder();
         private final List<int[]> segs = new ArrayList<>();
         private final List<Boolean> isText = new ArrayList<>();
+        private final List<String> sources = new ArrayList<>();
+        private final List<Call> calls = new ArrayList<>();
         private final Map<String, Object> globals = new HashMap<>();
         private final List<Loop> loops = new ArrayList<>();
+        /** The file its nodes' lines are in. */
+        private final String file;
+        /** Null for a model's text; for a macro's body, the call ({@link Rendered#calls()}). */
+        private final Call call;
 
         /** A for's current item. */
         private record Loop(String name, Object item, int index0, int length) {
         }
 
-        Renderer(boolean incremental, TableName self, Function<Tag, String> tags) {
+        Renderer(boolean incremental, TableName self, Function<Tag, String> tags, String file, Call call) {
             this.incremental = incremental;
             this.self = self;
             this.tags = tags;
+            this.file = file;
+            this.call = call;
         }
 
         private void append(String text, int line, boolean literal) {
             segs.add(new int[] {out.length(), line});
             isText.add(literal);
+            sources.add(call == null ? null : file);
+            calls.add(call);
             out.append(text);
+        }
+
+        /** The body of macro call {@code m}, written on {@code line}, rendered with its arguments. */
+        private Renderer call(MacroCall m, int line) {
+            Call where = new Call((call == null ? file : call.where()) + " line " + line + ", in macro " + m.name()
+                    + " at" + (m.source().equals(file) ? "" : " " + m.source()), call == null ? line : call.line());
+            Renderer body = new Renderer(incremental, self, tags, m.source(), where);      // sees only its arguments
+            for (int k = 0; k < m.params().size(); k++) {
+                body.globals.put(m.params().get(k), eval(m.args().get(k)));
+            }
+            body.render(m.body());
+            return body;
         }
 
         void render(List<Node> nodes) {
@@ -560,6 +614,16 @@ public final class Template {
                     append(tags.apply(tag), tag.line(), false);
                 } else if (n instanceof This t) {
                     append(self.quoted(), t.line(), false);
+                } else if (n instanceof Print p && p.value() instanceof MacroCall m) {
+                    // the body's text keeps its lines in the macro's file, so an error in it names them
+                    Renderer body = call(m, p.line());
+                    for (int k = 0; k < body.segs.size(); k++) {
+                        segs.add(new int[] {out.length() + body.segs.get(k)[0], body.segs.get(k)[1]});
+                        isText.add(body.isText.get(k));
+                        sources.add(body.sources.get(k));
+                        calls.add(body.calls.get(k));
+                    }
+                    out.append(body.out);
                 } else if (n instanceof Print p) {
                     append(print(eval(p.value())), p.line(), false);
                 } else if (n instanceof If f) {
@@ -630,12 +694,7 @@ public final class Template {
                 return items;
             }
             if (e instanceof MacroCall m) {
-                Renderer call = new Renderer(incremental, self, tags);      // sees only its arguments
-                for (int k = 0; k < m.params().size(); k++) {
-                    call.globals.put(m.params().get(k), eval(m.args().get(k)));
-                }
-                call.render(m.body());
-                return call.out.toString();
+                return call(m, -1).out.toString();
             }
             Loop loop = loops.get(loops.size() - 1);
             return switch (((LoopAttr) e).attribute()) {
@@ -1894,7 +1953,7 @@ public final class Template {
             }
             List<Node> nodes = body.nodes();
             return new Typed(new MacroCall(name, List.copyOf(m.params()), Arrays.stream(args).map(Typed::expr).toList(),
-                    List.copyOf(nodes)), Kind.STRING, null, false, text);
+                    List.copyOf(nodes), m.source()), Kind.STRING, null, false, text);
         }
 
         private static Typed typedLiteral(Object value, String text) {
