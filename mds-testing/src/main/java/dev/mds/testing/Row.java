@@ -54,7 +54,8 @@ public final class Row {
      * space other than the space, a zero-width or other format character) is shown as PostgreSQL's escaped text,
      * {@code E'a\r\nb'} ({@code \n}, {@code \r}, {@code \t}, {@code \b}, {@code \f}, else <code>&#92;uXXXX</code>;
      * a backslash doubled, a quote as {@code \'}), so that {@code 'a\r\nb'} and {@code 'a\nb'} do not look alike.
-     * A date or timestamp that is PostgreSQL's {@code infinity} or {@code -infinity} is shown so.
+     * A quote in a string shown plain is doubled, as in a SQL literal ({@code 'it''s'}), so that the string
+     * {@code a', 'b} does not look like two values. A date or timestamp that is PostgreSQL's {@code infinity} or {@code -infinity} is shown so.
      */
     static String show(Object v) {
         if (v != null && v.getClass().isArray() && !(v instanceof byte[])) {
@@ -84,7 +85,7 @@ public final class Row {
 
     private static String quoted(String str) {
         if (str.chars().noneMatch(Row::invisible)) {
-            return "'" + str + "'";
+            return "'" + str.replace("'", "''") + "'";   // as a SQL literal: 'it''s', and "a', 'b" is not two values
         }
         StringBuilder s = new StringBuilder("E'");
         for (int i = 0; i < str.length(); i++) {

@@ -41,4 +41,19 @@ class FailureMessagesTest {
         assertThatThrownBy(() -> assertThatTable(ds, "public.spans").column("tz").containsOnly(java.time.Instant.MAX))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("but has unexpected values [-infinity]");
     }
+
+    @Test
+    void aQuoteInAStringIsDoubledSoThatOneValueDoesNotLookLikeTwo(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table notes (id int, s text)");
+            Sql.execute(c, "insert into notes values (1, 'it''s'), (2, 'a'', ''b')");
+        }
+        assertThatThrownBy(() -> assertThatTable(ds, "public.notes").containsExactlyInAnyOrder(
+                MdsAssertions.row(1, "its"), MdsAssertions.row(2, "a', 'b")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Missing (expected, not found) 1:" + System.lineSeparator() + "  (1, 'its')")
+                .hasMessageContaining("Unexpected (found, not expected) 1:" + System.lineSeparator() + "  (1, 'it''s')");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.notes").columns("s").contains(MdsAssertions.row("a', 'c")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("  ('a'', ''c')");
+    }
 }

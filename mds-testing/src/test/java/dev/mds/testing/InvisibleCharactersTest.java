@@ -29,10 +29,10 @@ class InvisibleCharactersTest {
                         + "  ('no break')" + n + "  ('zerowidth')" + n)
                 .hasMessageContaining("Unexpected (found, not expected) 4:" + n + "  (E'a\\r\\nb')" + n + "  (E'x\\ty')" + n
                         + "  (E'no\\u00a0break')" + n + "  (E'zero\\u200bwidth')");
-        // a string with nothing invisible is shown as before, quotes and backslashes as they are
+        // a string with nothing invisible is shown plain, as a SQL literal: backslashes as they are, a quote doubled
         assertThatThrownBy(() -> assertThatQuery(ds, "select note from notes where id = 5").containsExactly(row("other")))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("found ('back\\slash's')");
+                .hasMessageContaining("found ('back\\slash''s')");
         // an escaped value shows backslashes doubled and quotes escaped, so that it reads back as PostgreSQL's E'' text
         assertThatThrownBy(() -> assertThatQuery(ds, "select E'\\\\n\\n' || 'it''s'").containsExactly(row("x")))
                 .isInstanceOf(AssertionError.class)
