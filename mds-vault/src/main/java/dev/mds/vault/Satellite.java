@@ -211,10 +211,16 @@ public final class Satellite extends Structure {
         String epoch = GHOST_DATE;
         String values = ghost + ", " + ghost + ", " + epoch + ", " + Identifiers.literal(vault.ghostRecordSource())
                 + (effectiveFrom == null ? "" : ", " + epoch);
-        // under AUTOMATEDV, AutomateDV's ghost record (a satellite AutomateDV created) is the satellite's ghost record
-        String rows = vault.standard() != HashStandard.AUTOMATEDV ? "VALUES (" + values + ")"
-                : "SELECT " + values + " WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS g WHERE g."
-                        + Identifiers.quote(parent) + " = " + HashSql.automateDvGhostLiteral(vault.algorithm()) + ")";
+        // not where the table holds it: a table without a primary key (AutomateDV's) has no conflict to skip it on.
+        // The literal compares as the load-date column reads it, as it is inserted
+        String hk = "g." + Identifiers.quote(parent);
+        String rows = "SELECT " + values + " WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS g WHERE " + hk + " = "
+                + ghost + " AND g." + Identifiers.quote(Stage.LOAD_DATE) + " = " + epoch + ")";
+        if (vault.standard() == HashStandard.AUTOMATEDV) {
+            // AutomateDV's ghost record (a satellite AutomateDV created) is the satellite's ghost record
+            rows += " AND NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS g WHERE " + hk + " = "
+                    + HashSql.automateDvGhostLiteral(vault.algorithm()) + ")";
+        }
         return "INSERT INTO " + table.quoted() + " (" + Identifiers.quote(parent) + ", " + Identifiers.quote(hashDiff)
                 + ", " + Identifiers.quote(Stage.LOAD_DATE) + ", " + Identifiers.quote(Stage.RECORD_SOURCE)
                 + (effectiveFrom == null ? "" : ", " + Identifiers.quote(EFFECTIVE_FROM)) + ") " + rows
