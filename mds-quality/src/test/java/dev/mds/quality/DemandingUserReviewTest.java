@@ -88,4 +88,23 @@ class DemandingUserReviewTest {
         String style = page.getElementsByTagName("style").item(0).getTextContent();
         assertThat(style).contains(".v{white-space:break-spaces;");
     }
+
+    /**
+     * Freshness on a table whose rows all have a NULL timestamp observed "no rows", as on an empty table: the report
+     * said the load brought nothing when it brought rows without the column filled in, two different incidents.
+     */
+    @Test
+    void freshnessOfOnlyNullTimestampsSaysTheRowsAreThereNotThatThereAreNone(DataSource ds) {
+        sql(ds, "create table events (id int, seen_at timestamptz)", "insert into events values (1, null), (2, null), (3, null)",
+                "create table nothing (id int, seen_at timestamptz)");
+        QualityReport r = QualitySuite.on(ds)
+                .table("events", t -> t.freshness("seen_at", Duration.ofHours(1)))
+                .table("nothing", t -> t.freshness("seen_at", Duration.ofHours(1)))
+                .run();
+        CheckResult nulls = check(r, "public.events", "freshness_seen_at");
+        assertThat(nulls.status()).isEqualTo(Status.FAIL);
+        assertThat(nulls.checkedRows()).isEqualTo(3);
+        assertThat(nulls.observed()).isEqualTo("3 rows, every seen_at NULL");
+        assertThat(check(r, "public.nothing", "freshness_seen_at").observed()).isEqualTo("no rows");
+    }
 }

@@ -791,7 +791,10 @@ public final class Runner {
                 Object newest = row.get(a.get(0));
                 Object age = row.get(a.get(1));
                 if (newest == null) {
-                    return result(table, check, false, "no rows", 0, n, sql, took,
+                    // an empty table and rows whose column is NULL are two incidents: the observed value tells which
+                    String col = check.columns().get(0);
+                    String none = n == 0 ? "no rows" : n == 1 ? "1 row, its " + col + " NULL" : n + " rows, every " + col + " NULL";
+                    return result(table, check, false, none, 0, n, sql, took,
                             "no rows with a " + check.columns().get(0) + ": cannot tell freshness");
                 }
                 double seconds = number(age).doubleValue();
