@@ -536,6 +536,30 @@ class RefusedRowsTest {
     }
 
     @Test
+    void aValueTooLargeForAnIndexOfTheTableIsARefusedRowOfTheMerge(DataSource ds) {
+        // a long text in an indexed column: PostgreSQL refuses the row when the MERGE writes its index entry
+        // ('index row requires 20016 bytes, maximum size is 8191', SQLSTATE 54000, not a constraint's class 23); a
+        // COPY names its line, the MERGE named nothing, and DEAD_LETTER could not set the row aside
+        java.util.Random random = new java.util.Random(7);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            text.append((char) ('a' + random.nextInt(26)));   // incompressible: too big for the index entry
+        }
+        String huge = text.toString();
+        table(ds, "huge_name", "create index huge_name_name on raw.huge_name (name)");
+        assertRefused(() -> merge(ds, "huge_name").load(batch(r(3, "three", "3"), r(2, huge, "2"), r(4, "four", "4"))),
+                "huge_name", null, 2, "id=2");
+        assertUntouched(ds, "huge_name");
+        LoadResult r = MergeLoader.into(ds, "raw.huge_name").key("id").onBadRow(OnBadRow.DEAD_LETTER).build()
+                .load(batch(r(3, "three", "3"), r(2, huge, "2"), r(4, "four", "4")));
+        assertThat(r.rejected()).isEqualTo(1);
+        assertThatTable(ds, "raw.huge_name").columns("id", "name").containsExactlyInAnyOrder(row(1, "one"), row(2, "two"),
+                row(3, "three"), row(4, "four"));
+        assertThat(strings(ds, "select record_number || ' ' || key || ' ' || (reason like '%index row requires%')"
+                + " from raw.huge_name_rejected")).containsExactly("2 id=2 true");
+    }
+
+    @Test
     void successfulLoadsPlanAndCountAsBefore(DataSource ds) {
         table(ds, "ok", "alter table raw.ok add constraint positive check (amount > 0)");
         MergeLoader loader = merge(ds, "ok");

@@ -69,12 +69,13 @@ final class RefusedWrites {
     /**
      * Whether an error of a write step is the table refusing a row, worth looking for: an integrity constraint (23),
      * a data exception (22, e.g. raised by a trigger's arithmetic), an error raised by a trigger (P0, 09), a
-     * row-level security or check option refusal (42501, 44). Not a timeout, a deadlock or a lost connection.
+     * row-level security or check option refusal (42501, 44), a row beyond a size limit (54000: an index entry
+     * too large, "index row requires 20016 bytes, maximum size is 8191"). Not a timeout, a deadlock or a lost connection.
      */
     static boolean isRefusal(SQLException x) {
         String state = x.getSQLState() == null ? "" : x.getSQLState();
         return state.startsWith("23") || state.startsWith("22") || state.startsWith("P0") || state.startsWith("09")
-                || state.startsWith("44") || state.equals("42501");
+                || state.startsWith("44") || state.equals("42501") || state.equals("54000");
     }
 
     /** Whether PostgreSQL refused a COPY because row-level security applies. */
