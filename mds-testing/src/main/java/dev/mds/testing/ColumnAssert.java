@@ -108,19 +108,22 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
         return this;
     }
 
-    /** Fails if two rows hold the same value (two NULLs count as the same). */
+    /**
+     * Fails if two rows hold the same value (two NULLs count as the same), saying how many values repeat, in how many
+     * rows, and each (the first {@value Rows#SHOWN}) once, as found.
+     */
     public ColumnAssert hasNoDuplicates() {
-        Set<Object> seen = new java.util.HashSet<>();
-        Set<Object> repeated = new java.util.HashSet<>();
+        java.util.Map<Object, Integer> rows = new java.util.HashMap<>();
         List<Object> dups = new ArrayList<>();   // each repeated value once, as found (500.00, not 5E+2)
         for (Object v : actual) {
-            Object normalized = Values.normalize(v);
-            if (!seen.add(normalized) && repeated.add(normalized)) {
+            if (rows.merge(Values.normalize(v), 1, Integer::sum) == 2) {
                 dups.add(v);
             }
         }
         if (!dups.isEmpty()) {
-            failWithMessage("Column %s should have no duplicates but repeats %s", name, first(dups));
+            long inRows = rows.values().stream().filter(n -> n > 1).mapToLong(n -> n).sum();
+            failWithMessage("Column %s should have no duplicates but repeats %s (%s %s, in %s rows)", name, first(dups),
+                    dups.size(), dups.size() == 1 ? "value" : "values", inRows);
         }
         return this;
     }

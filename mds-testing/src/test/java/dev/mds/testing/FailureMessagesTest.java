@@ -26,7 +26,7 @@ class FailureMessagesTest {
                 .containsOnly(OffsetDateTime.parse("2024-01-01T00:00Z")))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("but has unexpected values [2024-06-01T10:00Z]");
         assertThatThrownBy(() -> assertThatQuery(ds, "select n from amounts").column("n").hasNoDuplicates())
-                .isInstanceOf(AssertionError.class).hasMessageEndingWith("should have no duplicates but repeats [500.00]");
+                .isInstanceOf(AssertionError.class).hasMessageEndingWith("should have no duplicates but repeats [500.00] (1 value, in 2 rows)");
     }
 
     @Test
