@@ -80,6 +80,8 @@ public final class JdbcIncrementalSource {
     private static final Logger LOG = LoggerFactory.getLogger(JdbcIncrementalSource.class);
     /** The prefix of a position's entries for the last row read at infinity ({@link Restart#AFTER_LAST_ROW}). */
     private static final String INFINITE = "infinite.";
+    /** The entry of a position naming the cursor column's type when the position was read. */
+    private static final String CURSOR_TYPE = "cursor.type";
 
     /** Loads one batch on the warehouse connection (auto-commit off); the source commits it with the cursor. */
     @FunctionalInterface
@@ -210,6 +212,7 @@ public final class JdbcIncrementalSource {
         Map<String, UserType> userTypes = userTypes(src);
         boolean keyMayBeNull = key.stream().anyMatch(nullable::contains);
         String cursorType = types.get(cursor);
+        stored.ifPresent(p -> refuseAnotherCursorType(p, cursorType));
         if (nullable.contains(cursor)) {
             refuseNullCursors(src);
         }
@@ -302,6 +305,8 @@ public final class JdbcIncrementalSource {
                     pos.put(INFINITE + "key." + i, infiniteKey.get(i));
                 }
             }
+            // the type the cursor was read as: a later run finding the column of another type is refused
+            pos.put(CURSOR_TYPE, cursorType);
             // who the cursor belongs to: a later run of another database under this key is refused
             pos.put(SourceIdentity.DATABASE, identity.database());
             pos.put(SourceIdentity.CLUSTER, identity.cluster());
@@ -332,6 +337,35 @@ public final class JdbcIncrementalSource {
             // a broken connection: the pool discards it; the run's own outcome stands
             LOG.debug("cannot give the source connection of {} back its settings: {}", table, e.getMessage());
         }
+    }
+
+    /**
+     * Refuses a stored position read from a cursor column of another type than the column has now (an
+     * {@code ALTER TABLE ... TYPE} between runs): the stored cursor's text would be cast to the new type, which can
+     * mean another value (a timestamp taken as a timestamptz in this session's time zone, a number compared as text),
+     * and rows would be skipped. A change of precision or length alone ({@code timestamp(0)} to {@code timestamp(6)},
+     * {@code varchar(10)} to {@code varchar(20)}) keeps the meaning and goes on. A position without the type (stored by
+     * an earlier version) is taken as read from the current type.
+     */
+    private void refuseAnotherCursorType(SourcePosition stored, String cursorType) {
+        Object storedType = stored.values().get(CURSOR_TYPE);
+        if (storedType == null || withoutModifiers(storedType.toString()).equals(withoutModifiers(cursorType))) {
+            return;
+        }
+        throw new MdsException(table + ": cursor column " + cursor + " is " + cursorType + ", but the position stored"
+                + " under state key '" + stateKey + "' was read from it as " + storedType + " (the column's type changed"
+                + " since): its cursor " + stored.get("cursor").map(c -> "'" + c + "' ").orElse("") + "would be taken"
+                + " as a value of the new type, which can mean another one (a timestamp read as a timestamptz in this"
+                + " session's time zone, a number compared as text) and skip rows, so nothing is read. Read the table"
+                + " again under a new stateKey(...), or set the stored position's entry " + CURSOR_TYPE + " to "
+                + cursorType + " and its entry cursor to the same value written as one of the new type (an integer"
+                + " to bigint or a varchar to text as it is; a timestamp to timestamptz with the offset it was"
+                + " converted at, '2024-06-01 12:30:00+00')");
+    }
+
+    /** A type as format_type spells it, without its modifiers: {@code timestamp(3) without time zone} without (3). */
+    private static String withoutModifiers(String type) {
+        return type.replaceAll("\\([^)]*\\)", "");
     }
 
     /**

@@ -8,6 +8,8 @@ import dev.mds.core.JdbcStateStore;
 import dev.mds.load.MergeLoader;
 import dev.mds.load.SyncMode;
 import dev.mds.testing.MdsPostgres;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -142,6 +144,44 @@ class JdbcIncrementalSourceReviewTest {
                 assertThat(Cdc.difference(ds, t[0], target, "*")).isZero();
                 sql(ds, "delete from " + t[0] + " where id >= " + (t[0].equals("r5.only") ? 2 : 5));
             }
+        }
+    }
+
+    /**
+     * A cursor column whose type changed between runs: the stored cursor's text was cast to the new type, so a
+     * timestamp cursor altered to timestamptz was read in the reading session's time zone, not the one the ALTER
+     * converted the values in: a source read from New York after an ALTER in UTC took the stored 12:30 as 16:30 UTC
+     * and silently skipped the rows at 12:30 and 13:00 UTC (it read none). A run now refuses a stored cursor of another
+     * type, naming table, column and both types (a change of precision or length alone goes on).
+     */
+    @Test
+    void aCursorWhoseTypeChangedSinceTheStoredPositionIsRefused(dev.mds.testing.TestDatabase db) {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r6", "create table r6.t (id int primary key, at timestamp(0) not null)",
+                "insert into r6.t values (1, '2024-06-01 11:00'), (2, '2024-06-01 12:00')");
+        try (com.zaxxer.hikari.HikariDataSource ny = db.newDataSource(1)) {
+            sql(ny, "set timezone = 'America/New_York'");
+            MergeLoader loader = MergeLoader.into(ds, "raw_r6.t").mode(SyncMode.MERGE).key("id")
+                    .onSchemaChange(dev.mds.load.SchemaChange.ADD_COLUMNS).build();
+            JdbcIncrementalSource source = JdbcIncrementalSource.builder(ny, "r6.t").cursor("at").key("id")
+                    .offsets(JdbcStateStore.create(ds)).build();
+            assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(2);
+            // a precision of its own: the stored text casts to the same values
+            sql(ds, "alter table r6.t alter column at type timestamp(6)", "insert into r6.t values (3, '2024-06-01 12:30')");
+            assertThat(source.run(ds, (batch, c) -> loader.load(batch, c))).isEqualTo(2);
+            sql(ds, "set timezone = 'UTC'", "alter table r6.t alter column at type timestamptz using at at time zone 'UTC'",
+                    "insert into r6.t values (4, '2024-06-01 13:00+00')");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> source.run(ds, (batch, c) -> { }))
+                    .isInstanceOf(dev.mds.core.MdsException.class)
+                    .hasMessageContaining("r6.t: cursor column at is timestamp with time zone, but the position stored"
+                            + " under state key 'jdbc-incremental:r6.t:at' was read from it as timestamp(6) without time zone");
+            assertThat(count(ds, "select count(*) from raw_r6.t")).isEqualTo(3);
+            // the way out the message gives: the stored position written as one read from the new type
+            sql(ds, "update mds.state set value = value || '{\"cursor.type\": \"timestamp with time zone\","
+                    + " \"cursor\": \"2024-06-01 12:30:00+00\"}' where key = 'jdbc-incremental:r6.t:at'");
+            List<Object> ids = new ArrayList<>();
+            assertThat(source.run(ds, (batch, c) -> batch.records().forEach(r -> ids.add(r.get(0))))).isEqualTo(2);
+            assertThat(ids).as("from the stored 12:30 UTC on").containsExactly(3, 4);
         }
     }
 }
