@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NumericNode;
 import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.mds.core.FieldType;
 import dev.mds.core.PostgresDialect;
@@ -171,6 +173,30 @@ public final class JsonTypes {
                 }
             }
             return node;
+        }
+
+        /** {@code -0} as written keeps its sign for a text column (an int node holds no negative zero). */
+        @Override
+        public NumericNode numberNode(int v) {
+            if (v == 0 && parser != null && parser.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+                try {
+                    if (parser.getText().startsWith("-")) {
+                        return new NegativeZero();
+                    }
+                } catch (IOException e) {
+                    return super.numberNode(v);
+                }
+            }
+            return super.numberNode(v);
+        }
+    }
+
+    /** The whole number {@code -0}: zero, written with its sign, which a text column takes as written. */
+    static final class NegativeZero extends IntNode {
+        private static final long serialVersionUID = 1L;
+
+        NegativeZero() {
+            super(0);
         }
     }
 
@@ -398,6 +424,7 @@ public final class JsonTypes {
         if (type.equals(FieldType.STRING)) {
             storable(value);
             return value.isTextual() ? value.textValue() : value instanceof WrittenDecimal d ? d.written
+                    : value instanceof NegativeZero ? "-0"
                     : value.isValueNode() ? value.asText() : value.toString();
         }
         if (value.isContainerNode()) {
