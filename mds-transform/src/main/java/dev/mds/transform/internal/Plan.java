@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** The statements that build one model, given what the catalog holds now. */
 final class Plan {
@@ -77,7 +78,7 @@ final class Plan {
             String t = target.quoted();
             String s = Identifiers.quote("pg_temp", stage);
             String cols = Identifiers.quoteAll(written);
-            String narrowed = predicates.stream().map(p -> "(" + p + ")").collect(java.util.stream.Collectors.joining(" and "));
+            String narrowed = predicates.stream().map(p -> "(" + p + ")").collect(Collectors.joining(" and "));
             String insert = "insert into " + t + " (" + cols + ")\nselect " + cols + " from " + s;
             switch (strategy) {
                 case APPEND:
@@ -96,7 +97,8 @@ final class Plan {
                     StringBuilder set = new StringBuilder();
                     StringBuilder values = new StringBuilder();
                     for (String c : written) {
-                        values.append(values.length() == 0 ? "" : ", ").append(src).append(".").append(Identifiers.quote(c));
+                        values.append(values.length() == 0 ? "" : ", ").append(src).append(".")
+                                .append(Identifiers.quote(c));
                     }
                     for (String c : mergeColumns.updated(written.stream().filter(c -> !uniqueKey.contains(c)).toList())) {
                         set.append(set.length() == 0 ? "" : ", ").append(Identifiers.quote(c)).append(" = ").append(src)
