@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A full refresh of a sheet through {@link MergeLoader#loadAll} in OVERWRITE: a read failing in the middle (the sheet
- * deleted after the first batch was handed on) leaves the table exactly as it was before the run.
+ * deleted after the first batch was handed on, or a bad cell in a later request) leaves the table exactly as it was
+ * before the run.
  */
 @MdsPostgres
 class SheetsFullRefreshTest {
@@ -64,6 +65,16 @@ class SheetsFullRefreshTest {
                     .satisfies(e -> assertThat(((PartialLoadException) e).committedBatches()).isZero())
                     .hasStackTraceContaining("The sheet plans is no longer in spreadsheet " + ID);
             assertThat(handedOn).hasValue(1);
+            assertThat(table(ds)).isEqualTo(before);
+
+            // a bad cell in the third request (a value right of the header): the same, after two batches
+            List<List<String>> bad = plans("v3", 7);
+            bad.set(6, List.of("6", "v3 plan 6", "oops"));
+            google.sheet(ID, "plans", 20, bad);
+            assertThatThrownBy(() -> loader.loadAll(source.batches("plans"), 1, ProgressListener.NONE))
+                    .isInstanceOf(PartialLoadException.class)
+                    .satisfies(e -> assertThat(((PartialLoadException) e).committedBatches()).isZero())
+                    .hasStackTraceContaining("plans!C7, near \"oops\": a value beyond the header");
             assertThat(table(ds)).isEqualTo(before);
         }
     }
