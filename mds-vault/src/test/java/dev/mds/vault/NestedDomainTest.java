@@ -5,6 +5,7 @@ import static dev.mds.testing.TestSql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.testing.MdsPostgres;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -101,5 +102,29 @@ class NestedDomainTest {
                 + " from dds.nd_ma_ghost")).containsExactly(
                         "00000000-0000-0000-0000-000000000000|sad|0.00|1900-01-01 00:00:00|1900-01-01");
         assertThat(sat.insertGhostRecord().rowsInserted()).isZero();
+    }
+
+    /**
+     * An array of a domain (over a domain) over int hashes under CANONICAL as the same array of int does. Before, the
+     * array's element was not resolved through domains: its type was unknown and the stage was refused ('cannot be
+     * hashed').
+     */
+    @Test
+    void anArrayOfADomainHashesAsAnArrayOfItsBaseType(DataSource ds) throws Exception {
+        sql(ds, "create schema if not exists raw",
+                "drop domain if exists raw.nd_i2 cascade", "drop domain if exists raw.nd_i1 cascade",
+                "create domain raw.nd_i1 as int", "create domain raw.nd_i2 as raw.nd_i1",
+                "drop table if exists raw.nd_arr_int, raw.nd_arr_dom cascade",
+                "create table raw.nd_arr_int (vals int[], ld timestamptz)",
+                "create table raw.nd_arr_dom (vals raw.nd_i2[], ld timestamptz)",
+                "insert into raw.nd_arr_int values ('{1,2,NULL}', '2024-01-01Z'), (NULL, '2024-01-01Z')",
+                "insert into raw.nd_arr_dom values ('{1,2,NULL}', '2024-01-01Z'), (NULL, '2024-01-01Z')");
+        Vault vault = Vault.on(ds);
+        for (String t : List.of("int", "dom")) {
+            vault.createStage(Stage.of("raw.nd_arr_" + t).into("stg.nd_arr_" + t).loadDate("ld").recordSource("src")
+                    .hashKey("hk", "vals").hashDiff("hd", "vals"));
+        }
+        String hashes = "select coalesce(encode(hk, 'hex'), '-') || ' ' || encode(hd, 'hex') from stg.nd_arr_%s order by 1";
+        assertThat(strings(ds, hashes.formatted("dom"))).isEqualTo(strings(ds, hashes.formatted("int"))).hasSize(2);
     }
 }

@@ -75,7 +75,7 @@ public final class Relation {
                 + " a.attnotnull and not a.atthasdef and a.attidentity = '' and a.attgenerated = '',"
                 + " format_type(bt.oid, d.basemod), " + keys
                 + " from pg_attribute a join based d on d.attnum = a.attnum join pg_type bt on bt.oid = d.base"
-                + " left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'"
+                + " left join elements el on el.attnum = a.attnum left join pg_type et on et.oid = el.elem"
                 + " where a.attrelid = " + oid
                 + " and a.attnum > 0 and not a.attisdropped order by a.attnum";
         Map<String, Column> cols = new LinkedHashMap<>();
@@ -109,8 +109,10 @@ public final class Relation {
      * expression {@code relationOid}, its {@code attnum}, {@code base}, the OID of its type's base type through every
      * level of domains (a domain over a domain over timestamptz has timestamptz's; the type itself for a column of no
      * domain), and {@code basemod}, the type modifier that applies to that base (the innermost domain's that has one,
-     * else the column's). The one place mds-vault resolves domains: a catalog query joins {@code based} on
-     * {@code attnum}.
+     * else the column's); and {@code elements}: for each column whose base type is an array, its {@code attnum} and
+     * {@code elem}, the OID of the element's base type through every level of domains (an array of a domain over
+     * timestamptz has timestamptz). The one place mds-vault resolves domains: a catalog query joins {@code based} and
+     * {@code elements} on {@code attnum}.
      */
     public static String withBaseTypes(String relationOid) {
         return "with recursive chain as (select a.attnum, y.oid as base, y.typtype, y.typbasetype, y.typtypmod,"
@@ -119,7 +121,13 @@ public final class Relation {
                 + " union all select c.attnum, b.oid, b.typtype, b.typbasetype, b.typtypmod,"
                 + " case when c.typtypmod <> -1 then c.typtypmod else c.basemod end"
                 + " from chain c join pg_type b on b.oid = c.typbasetype where c.typtype = 'd'),"
-                + " based as (select attnum, base, basemod from chain where typtype <> 'd')";
+                + " based as (select attnum, base, basemod from chain where typtype <> 'd'),"
+                // an array's element through every level of domains too (an array of a domain over timestamptz)
+                + " echain as (select d.attnum, y.oid as elem, y.typtype, y.typbasetype from based d"
+                + " join pg_type ar on ar.oid = d.base join pg_type y on y.oid = ar.typelem where ar.typcategory = 'A'"
+                + " union all select e.attnum, b.oid, b.typtype, b.typbasetype from echain e"
+                + " join pg_type b on b.oid = e.typbasetype where e.typtype = 'd'),"
+                + " elements as (select attnum, elem from echain where typtype <> 'd')";
     }
 
     private static Optional<FieldType> logical(String typname, int typmod, String element) {
