@@ -363,9 +363,12 @@ public final class JdbcIncrementalSource {
                 + " converted at, '2024-06-01 12:30:00+00')");
     }
 
-    /** A type as format_type spells it, without its modifiers: {@code timestamp(3) without time zone} without (3). */
+    /**
+     * A type as format_type spells it, without its modifiers ({@code timestamp(3) without time zone} without (3)) and
+     * without the schema it qualifies a type off the search_path with, so that another search_path alone is no change.
+     */
     private static String withoutModifiers(String type) {
-        return type.replaceAll("\\([^)]*\\)", "");
+        return type.replaceAll("\\([^)]*\\)", "").replaceFirst("^(\"(?:[^\"]|\"\")*\"|[^.\"]+)\\.", "");
     }
 
     /**

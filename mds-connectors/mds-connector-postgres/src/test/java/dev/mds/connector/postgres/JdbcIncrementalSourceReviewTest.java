@@ -184,4 +184,23 @@ class JdbcIncrementalSourceReviewTest {
             assertThat(ids).as("from the stored 12:30 UTC on").containsExactly(3, 4);
         }
     }
+
+    /**
+     * The cursor's type is stored as format_type spells it in the reading session, which qualifies a type off the
+     * search_path with its schema: a pool whose search_path changed between runs ({@code stamp}, then
+     * {@code r7.stamp}) is no change of type, and the run goes on.
+     */
+    @Test
+    void anotherSearchPathIsNoChangeOfTheCursorsType(dev.mds.testing.TestDatabase db) {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema r7", "create domain r7.stamp as timestamptz",
+                "create table r7.t (id int primary key, at r7.stamp not null)", "insert into r7.t values (1, '2024-01-01Z')");
+        for (String path : new String[] {"r7, public", "public"}) {
+            try (com.zaxxer.hikari.HikariDataSource pool = db.newDataSource(1)) {
+                sql(pool, "set search_path = " + path);
+                assertThat(JdbcIncrementalSource.builder(pool, "r7.t").cursor("at").key("id")
+                        .offsets(JdbcStateStore.create(ds)).build().run(ds, (batch, c) -> { })).as(path).isEqualTo(1);
+            }
+        }
+    }
 }
