@@ -262,7 +262,7 @@ public final class MergeLoader {
                     Outcome o = outcome(f);
                     if (o.failure() != null) {
                         if (!(o.failure() instanceof StreamOrder.Withdrawn)) {
-                            failure.add(o.index(), "batch " + (o.index() + 1) + " of the stream failed", o.failure());
+                            failure.add(o.index(), "batch " + (o.index() + 1) + " of the stream failed" + o.ending(), o.failure());
                         }
                         continue;
                     }
@@ -326,7 +326,17 @@ public final class MergeLoader {
     }
 
     /** What became of one batch of {@link #loadAll}: its result, or the failure that rolled it back. */
-    private record Outcome(long index, long rows, LoadResult result, Throwable failure) {
+    private record Outcome(long index, long rows, LoadResult result, Throwable failure, String ending) {
+    }
+
+    /**
+     * Where a stream's batch ends in its source, for the failure of a batch (whose records a load error numbers within
+     * the batch): {@code " (its records end at prices.csv record 6)"} from its position's {@code record} entry, else
+     * the whole position; empty for a batch without one.
+     */
+    static String ending(RecordBatch b) {
+        return b.position().map(p -> " (its records end at " + p.getLong("record").map(r -> p.source() + " record " + r)
+                .orElse(p.toString()) + ")").orElse("");
     }
 
     /** Loads batch {@code index} of a stream in its own transaction, writing and committing on its turn. */
@@ -340,10 +350,10 @@ public final class MergeLoader {
                     order.connectTurnDone(index);
                 }
             }, c -> engine.load(c, b, order.turn(index)), () -> order.committed(index, b.size()), c -> engine.load(c, b));
-            return new Outcome(index, b.size(), r, null);
+            return new Outcome(index, b.size(), r, null, "");
         } catch (RuntimeException | Error e) {
             order.failed(index);
-            return new Outcome(index, b.size(), null, e);
+            return new Outcome(index, b.size(), null, e, ending(b));
         }
     }
 

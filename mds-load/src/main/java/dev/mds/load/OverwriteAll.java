@@ -134,7 +134,7 @@ final class OverwriteAll {
                         break;
                     }
                     RecordBatch b = it.next();
-                    step.what = "batch " + (step.batches + 1) + " of the stream failed";
+                    step.what = "batch " + (step.batches + 1) + " of the stream failed" + MergeLoader.ending(b);
                     LoadResult r = sum == null ? first.loadFirstOfStream(x, b) : rest.load(x, b);
                     sum = sum == null ? r : sum.plus(r);
                     step.rows += b.size();

@@ -20,6 +20,7 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestSql;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -465,6 +466,32 @@ class BadInputTest {
                         assertThat(e.getMessage()).contains(table + " record 2 (key id=2), column 'v'", "0x00");
                     });
             assertThatTable(ds, table).isEmpty();
+        }
+    }
+
+    @Test
+    void aBatchOfLoadAllThatFailsIsNamedWithWhereItsRecordsEndInTheSource(DataSource ds) {
+        // the bad record's number is the batch's: with the source position of the batch, a user finds it in the file
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.STRING).build();
+        for (SyncMode mode : List.of(SyncMode.MERGE, SyncMode.OVERWRITE, SyncMode.APPEND)) {
+            String table = "raw.stream_bad_" + mode.name().toLowerCase(java.util.Locale.ROOT);
+            dev.mds.testing.TableFixture.on(ds, table).columns("id bigint", "amount numeric(6,2)").rows();
+            List<RecordBatch> batches = new ArrayList<>();
+            for (long first = 1; first <= 7; first += 3) {
+                long bad = first == 4 ? 5 : -1;
+                List<Record> records = new ArrayList<>();
+                for (long id = first; id < first + 3; id++) {
+                    records.add(Record.of(id, id == bad ? "Two Hundred" : "1.5"));
+                }
+                batches.add(RecordBatch.of(schema, records, dev.mds.core.SourcePosition.of("prices.csv",
+                        java.util.Map.of("offset", 40 * (first + 2), "record", first + 2, "line", first + 4))));
+            }
+            MergeLoader.Builder builder = MergeLoader.into(ds, table).mode(mode);
+            MergeLoader loader = (mode == SyncMode.APPEND ? builder : builder.key("id")).build();
+            assertThatThrownBy(() -> loader.loadAll(batches.stream(), 2, dev.mds.core.ProgressListener.logging()))
+                    .as(mode.name()).isInstanceOf(PartialLoadException.class)
+                    .hasMessageContaining("batch 2 of the stream failed (its records end at prices.csv record 6):")
+                    .hasMessageContaining(table + " record 2");
         }
     }
 
