@@ -766,6 +766,23 @@ class CsvEdgeCasesTest {
     }
 
     /**
+     * A record that is really longer than maxRecordBytes, its quotes closed (a 300 KiB quoted field, a 300 KiB line
+     * without quotes), is refused by the same bound: the message says to raise it, and does not blame only a quote.
+     */
+    @Test
+    void aRecordTrulyLongerThanMaxRecordBytesIsRefusedSayingToRaiseTheBound() throws IOException {
+        for (String field : List.of("\"" + "q".repeat(300_000) + "\"", "u".repeat(300_000))) {
+            Path file = dir.resolve("long.csv");
+            Files.writeString(file, "id,v\n1,ok\n2," + field + "\n3,ok\n");
+            assertThatThrownBy(() -> Read.records(CsvSource.builder().path(file).maxRecordBytes(256 << 10)))
+                    .isInstanceOf(BadInputException.class)
+                    .hasMessageStartingWith("long.csv line 3 record 2: a record starting here is longer than 262144"
+                            + " bytes, the most a record may hold (CsvSource.Builder.maxRecordBytes): either it is"
+                            + " that long (raise maxRecordBytes), or a quote that is never closed,");
+        }
+    }
+
+    /**
      * PostgreSQL text cannot hold a NUL character (COPY refuses the file: invalid byte sequence 0x00), so a text
      * value with one made the whole batch's load fail, not naming the file or line, even under SKIP or DEAD_LETTER.
      * It is a bad row; in a double it was read as if it were not there (Java's parser trims control characters).

@@ -197,7 +197,7 @@ final class RecordScanner implements Closeable {
                         throw new BadInputException(InputLocation.of(source).withLine(nextLine + lines)
                                 .withRecordNumber(nextRecord + records), "a record starting here is longer than "
                                 + buf.length + " bytes, the most a record may hold (CsvSource.Builder.maxRecordBytes):"
-                                + " a quote that is never closed,"
+                                + " either it is that long (raise maxRecordBytes), or a quote that is never closed,"
                                 + " or a quote inside an unquoted field, runs on to the next quote or the end of the"
                                 + " input");
                     }
