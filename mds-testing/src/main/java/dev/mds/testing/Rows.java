@@ -267,9 +267,14 @@ final class Rows {
 
     /** The missing and the unexpected rows of a failed comparison, with {@link #differences}, as a failure shows them. */
     static String missingAndUnexpected(List<String> names, Mismatch m) {
+        return missingAndUnexpected(names, List.of(), m);
+    }
+
+    /** As {@link #missingAndUnexpected(List, Mismatch)}, a found row of a missing row's {@code key} taken as its nearest. */
+    static String missingAndUnexpected(List<String> names, List<Integer> key, Mismatch m) {
         return String.format("Missing (expected, not found) %s:%n%s%nUnexpected (found, not expected) %s:%n%s%s",
                 m.missing().size(), render(m.missing()), m.unexpected().size(), render(m.unexpected()),
-                differences(names, m.missing(), m.unexpected()));
+                differences(names, key, m.missing(), m.unexpected()));
     }
 
     /**
@@ -282,6 +287,17 @@ final class Rows {
      * no found row is near.
      */
     static String differences(List<String> names, List<Row> missing, List<Row> found) {
+        return differences(names, List.of(), missing, found);
+    }
+
+    /**
+     * As {@link #differences(List, List, List)}; but when the rows hold a table's primary key ({@code key}: the
+     * positions of its columns, empty for none), a found row of the missing row's key is its nearest (the one of
+     * them that differs in the fewest columns), said so: {@code (2, '') has the key (id) of found (2, null), which
+     * differs in column s: expected '' (String), found null}. A missing row whose key no found row has is compared as
+     * without a key.
+     */
+    static String differences(List<String> names, List<Integer> key, List<Row> missing, List<Row> found) {
         StringBuilder s = new StringBuilder();
         for (Row e : missing.subList(0, Math.min(SHOWN, missing.size()))) {
             if (e.size() != names.size()) {
@@ -291,16 +307,29 @@ final class Rows {
             }
             Row nearest = null;
             List<Integer> nearestDiffer = null;
+            if (!key.isEmpty()) {
+                for (Row a : found) {
+                    if (a.size() == e.size() && key.stream().allMatch(i -> Values.same(a.get(i), e.get(i)))) {
+                        List<Integer> differ = differing(a, e);
+                        if (nearestDiffer == null || differ.size() < nearestDiffer.size()) {
+                            nearest = a;
+                            nearestDiffer = differ;
+                        }
+                    }
+                }
+                if (nearest != null) {
+                    s.append(System.lineSeparator()).append("  ").append(e).append(" has the key (")
+                            .append(String.join(", ", key.stream().map(names::get).toList())).append(") of found ")
+                            .append(nearest).append(", which differs in");
+                    appendDiffering(s, names, e, nearest, nearestDiffer);
+                    continue;
+                }
+            }
             for (Row a : found) {
                 if (a.size() != e.size()) {
                     continue;
                 }
-                List<Integer> differ = new ArrayList<>();
-                for (int i = 0; i < a.size(); i++) {
-                    if (!Values.same(a.get(i), e.get(i))) {
-                        differ.add(i);
-                    }
-                }
+                List<Integer> differ = differing(a, e);
                 // near: some columns equal; or none, but shown alike (a jsonb 1 and an int 1, a jsonb null and NULL)
                 boolean near = differ.size() < a.size() || (nearestDiffer == null && a.toString().equals(e.toString()));
                 if (near && (nearestDiffer == null || differ.size() < nearestDiffer.size())) {
@@ -311,15 +340,34 @@ final class Rows {
             if (nearest != null) {
                 s.append(System.lineSeparator()).append("  ").append(e).append(" is nearest to found ").append(nearest)
                         .append(", which differs in");
-                for (int i : nearestDiffer) {
-                    s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
-                            .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
-                            .append(';');
-                }
-                s.setLength(s.length() - 1);
+                appendDiffering(s, names, e, nearest, nearestDiffer);
             }
         }
         return s.length() == 0 ? "" : System.lineSeparator() + "Nearest found rows:" + s;
+    }
+
+    /** The columns in which {@code a} and {@code e}, of as many values, differ. */
+    private static List<Integer> differing(Row a, Row e) {
+        List<Integer> differ = new ArrayList<>();
+        for (int i = 0; i < a.size(); i++) {
+            if (!Values.same(a.get(i), e.get(i))) {
+                differ.add(i);
+            }
+        }
+        return differ;
+    }
+
+    private static void appendDiffering(StringBuilder s, List<String> names, Row e, Row nearest, List<Integer> differ) {
+        if (differ.isEmpty()) {
+            s.append(" no column");   // equal rows both missing and unexpected: not from one comparison
+            return;
+        }
+        for (int i : differ) {
+            s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
+                    .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
+                    .append(';');
+        }
+        s.setLength(s.length() - 1);
     }
 
     private static String typed(Object v) {

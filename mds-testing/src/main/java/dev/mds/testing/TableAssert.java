@@ -107,7 +107,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
         if (!mismatch.none()) {
             failWithMessage("Table %s%s does not hold exactly the expected %s rows (it holds %s).%n%s", actual,
                     columns.isEmpty() ? "" : " " + columns, expected.length, read.rows().size(),
-                    Rows.missingAndUnexpected(read.names(), mismatch));
+                    Rows.missingAndUnexpected(read.names(), keyColumns(read.names()), mismatch));
         }
         return this;
     }
@@ -131,7 +131,7 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
             failWithMessage("Table %s%s lacks %s expected rows:%n%s%nIt holds %s rows%s:%n%s%s", actual,
                     columns.isEmpty() ? "" : " " + columns, missing.size(), Rows.render(missing), actualRows.size(),
                     shown.size() < actualRows.size() ? ", the first " + Rows.SHOWN : "", Rows.render(shown),
-                    Rows.differences(read.names(), missing, actualRows));
+                    Rows.differences(read.names(), keyColumns(read.names()), missing, actualRows));
         }
         return this;
     }
@@ -139,6 +139,22 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     /** Assertions on the values of one column. */
     public ColumnAssert column(String name) {
         return ColumnAssert.of(actual + "." + name, dataSource, columns(name).read(Integer.MAX_VALUE), 0);
+    }
+
+    /**
+     * The positions in {@code names} (the columns read) of the table's primary key columns, for a failure to show the
+     * found row of a missing row's key; empty when the table has no primary key or a key column is not read.
+     */
+    private List<Integer> keyColumns(List<String> names) {
+        List<String> key = connected("primary key of " + actual, c -> PostgresDialect.INSTANCE.primaryKey(c, actual));
+        List<Integer> at = new java.util.ArrayList<>();
+        for (String column : key) {
+            if (!names.contains(column)) {
+                return List.of();
+            }
+            at.add(names.indexOf(column));
+        }
+        return at;
     }
 
     /** The {@code pg_class.relkind} of the relation of this name, null when there is none. */

@@ -56,4 +56,31 @@ class FailureMessagesTest {
         assertThatThrownBy(() -> assertThatTable(ds, "public.notes").columns("s").contains(MdsAssertions.row("a', 'c")))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("  ('a'', ''c')");
     }
+
+    @Test
+    void aMissingRowIsShownBesideTheFoundRowOfItsPrimaryKey(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table users (id int primary key, name text, note text)");
+            Sql.execute(c, "insert into users values (1, '', 'x'), (2, null, 'x'), (3, 'a ', 'x')");
+        }
+        String n = System.lineSeparator();
+        // (2, '') differs from (1, '') in the id alone, but the row of key 2 is the one it stands for
+        assertThatThrownBy(() -> assertThatTable(ds, "public.users").containsExactlyInAnyOrder(
+                MdsAssertions.row(1, "", "x"), MdsAssertions.row(2, "", "x"), MdsAssertions.row(3, "a", "x")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Nearest found rows:" + n
+                        + "  (2, '', 'x') has the key (id) of found (2, null, 'x'), which differs in column name: expected ''"
+                        + " (String), found null" + n
+                        + "  (3, 'a', 'x') has the key (id) of found (3, 'a ', 'x'), which differs in column name: expected 'a'"
+                        + " (String), found 'a ' (String)");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.users").columns("id", "name").contains(MdsAssertions.row(2, "")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("  (2, '') has the key (id) of found (2, null), which differs in column name");
+        // a key no row has: the nearest row as before; the key not among the columns read: as before
+        assertThatThrownBy(() -> assertThatTable(ds, "public.users").columns("id", "name").contains(MdsAssertions.row(4, "")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("  (4, '') is nearest to found (1, ''), which differs in column id");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.users").columns("name").contains(MdsAssertions.row("b")))
+                .isInstanceOf(AssertionError.class).hasMessageNotContaining("has the key");
+    }
 }

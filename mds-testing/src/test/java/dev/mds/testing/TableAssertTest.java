@@ -225,7 +225,7 @@ class TableAssertTest {
                 .contains(row(1, "John Doe", LocalDateTime.of(2023, 1, 1, 0, 0))))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("It holds 3 rows:").hasMessageContaining("(2, 'Jane Doe', 2023-02-01)")
-                .hasMessageContaining("(1, 'John Doe', 2023-01-01T00:00) is nearest to found (1, 'John Doe', 2023-01-01),"
+                .hasMessageContaining("(1, 'John Doe', 2023-01-01T00:00) has the key (user_id) of found (1, 'John Doe', 2023-01-01),"
                         + " which differs in column joined: expected 2023-01-01T00:00 (LocalDateTime), found 2023-01-01 (LocalDate)");
         assertThatThrownBy(() -> assertThatTable(ds, "product.users").columns("user_id", "name", "score")
                 .containsExactlyInAnyOrder(row(1, "John Doe", 1.5), row(2, "Jane Doe", null), row("3", "Jonathan Foo", 3)))
