@@ -44,7 +44,7 @@ import java.util.StringJoiner;
  * re-load of a stage with several load dates per key inserts again); the primary key (parent key, child keys, load
  * date) backs this, and an index on (parent key, load date) serves "latest set per key". Two stage rows with the
  * same parent key, child keys and load date are one row: the one with the latest effective-from (when the satellite
- * stores one; a NULL one counts as earliest), then the latest stage load date (where the table stores it coarser:
+ * stores one, as precise as the stage holds it; a NULL one counts as earliest), then the latest stage load date (where the table stores it coarser:
  * timestamps of one day into a date column, the child key's state at the end of the day), then the smallest hashdiff,
  * then record source, then child keys
  * by their text (1.0 and 1.00 are one child key), payload and effective-from (by value, then by text in byte order,
@@ -366,6 +366,7 @@ public final class MultiActiveSatellite extends Structure {
         // key's rows of that day, the latest stage timestamp's is its state at the end of the day
         boolean coarser = false;
         String stageLdCol = intermediate("stage_load_date");
+        String stageEfCol = intermediate("stage_effective_from");
         for (Stage stage : stages) {
             String where = nameFrom(stage);
             String rel = vault.stageRelation(c, stage);
@@ -410,6 +411,12 @@ public final class MultiActiveSatellite extends Structure {
             items.add(sld + " AS " + ld);
             items.add("s." + rs);
             items.add(stageLd + " AS " + stageLdCol);
+            if (effectiveFrom != null) {
+                // the stage's own effective-from, read in UTC as the table's: rows are ordered by it, as finely as the
+                // stage holds it (cast to a date column, two changes of one day tied and the smaller hashdiff won)
+                items.add(inUtc("s." + Identifiers.quote(effectiveFrom), s.require(where, effectiveFrom).baseSqlType(),
+                        target.require(name(), Satellite.EFFECTIVE_FROM).baseSqlType()) + " AS " + stageEfCol);
+            }
             union.add("SELECT " + items + "\n"
                     + "        FROM " + rel + " AS s\n"
                     + "        WHERE " + notNull + "\n"
@@ -433,7 +440,7 @@ public final class MultiActiveSatellite extends Structure {
 
         // rows of one child key and load date with several effective-froms are changes of it within one batch, of which
         // the set keeps one: the latest, as a satellite does (see Satellite), not the smallest hashdiff
-        String latestFirst = (effectiveFrom == null ? "" : ", s." + Identifiers.quote(Satellite.EFFECTIVE_FROM) + " DESC NULLS LAST")
+        String latestFirst = (effectiveFrom == null ? "" : ", s." + stageEfCol + " DESC NULLS LAST")
                 + (coarser ? ", s." + stageLdCol + " DESC NULLS LAST" : "");
         String cks = Identifiers.quoteAll(childKeys);
         String sCks = Identifiers.quoteAll("s", childKeys);

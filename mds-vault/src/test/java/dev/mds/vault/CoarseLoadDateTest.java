@@ -125,4 +125,34 @@ class CoarseLoadDateTest {
                         "2024-01-02 01:00:00 2024-01-03 2024-01-03",
                         "2024-01-03 10:00:00 9999-12-31 2024-01-03");
     }
+
+    /**
+     * A multi-active satellite whose {@code effective_from} is a date, loaded from a stage whose effective-from is a
+     * timestamp: of a child key's rows of one load date, the one with the latest stage effective-from is stored (as a
+     * satellite orders them by the stage's column). Before, they were ordered by the effective-from cast to the table's
+     * date, so two changes of one day tied and the smaller hashdiff was stored: for one of two keys the earlier phone.
+     */
+    @Test
+    void aMultiActiveSatelliteOfDatesKeepsTheLatestStageEffectiveFrom(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "create table raw.cl_ma_ef (email text, phone_type text, phone text, since timestamptz, ld timestamptz)",
+                "insert into raw.cl_ma_ef values ('a@x', 'home', '4', '2024-01-02 09:00Z', '2024-01-03Z'),"
+                        + " ('a@x', 'home', '5', '2024-01-02 23:00Z', '2024-01-03Z'),"
+                        + " ('b@x', 'home', '5', '2024-01-02 09:00Z', '2024-01-03Z'),"
+                        + " ('b@x', 'home', '4', '2024-01-02 23:00Z', '2024-01-03Z')",
+                "create table dds.cl_ma_ef (user_hk bytea not null, phone_type text not null, phone_hashdiff bytea not null,"
+                        + " phone text, effective_from date, load_date timestamptz not null, record_source text not null,"
+                        + " primary key (user_hk, phone_type, load_date))");
+        Stage stage = Stage.of("raw.cl_ma_ef").into("stg.cl_ma_ef").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone");
+        vault.createStage(stage);
+        MultiActiveSatellite ma = vault.multiActiveSatellite("dds.cl_ma_ef").parent("user_hk").childKeys("phone_type")
+                .hashDiff("phone_hashdiff").payload("phone").effectiveFrom("since").from(stage);
+        assertThat(ma.load().rowsInserted()).isEqualTo(2);
+        assertThat(strings(ds, "select phone || ' ' || effective_from from dds.cl_ma_ef order by phone"))
+                .containsExactly("4 2024-01-02", "5 2024-01-02");
+        assertThat(strings(ds, "select count(*) from dds.cl_ma_ef where user_hk = (select user_hk from stg.cl_ma_ef"
+                + " where email = 'a@x' limit 1) and phone = '5'")).containsExactly("1");
+    }
 }
