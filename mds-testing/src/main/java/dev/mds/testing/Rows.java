@@ -365,9 +365,27 @@ final class Rows {
         for (int i : differ) {
             s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
                     .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
-                    .append(';');
+                    .append(zones(e.get(i), nearest.get(i))).append(';');
         }
         s.setLength(s.length() - 1);
+    }
+
+    /**
+     * Why a local date-time and an instant never match, when they are what differs: a {@code timestamptz} is an
+     * instant, a {@code timestamp} a local date-time, and the one is not taken for the other in any zone.
+     */
+    private static String zones(Object expected, Object found) {
+        boolean expectedLocal = expected instanceof java.time.LocalDateTime;
+        boolean foundLocal = found instanceof java.time.LocalDateTime;
+        boolean expectedInstant = Values.normalize(expected) instanceof Instant;
+        boolean foundInstant = Values.normalize(found) instanceof Instant;
+        if (expectedLocal && foundInstant) {
+            return " (a timestamptz holds an instant: expect an OffsetDateTime, an Instant or a ZonedDateTime)";
+        }
+        if (expectedInstant && foundLocal) {
+            return " (a timestamp without time zone holds no instant: expect a LocalDateTime)";
+        }
+        return "";
     }
 
     private static String typed(Object v) {

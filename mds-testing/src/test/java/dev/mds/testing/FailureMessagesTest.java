@@ -83,4 +83,19 @@ class FailureMessagesTest {
         assertThatThrownBy(() -> assertThatTable(ds, "public.users").columns("name").contains(MdsAssertions.row("b")))
                 .isInstanceOf(AssertionError.class).hasMessageNotContaining("has the key");
     }
+
+    @Test
+    void aLocalDateTimeAgainstATimestamptzOrAnInstantAgainstATimestampSaysWhatToExpect(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table events (id int primary key, at timestamptz, local timestamp)");
+            Sql.execute(c, "insert into events values (1, '2024-01-01 00:00+00', '2024-01-01 00:00')");
+        }
+        assertThatThrownBy(() -> assertThatTable(ds, "public.events").contains(MdsAssertions.row(1,
+                java.time.LocalDateTime.of(2024, 1, 1, 0, 0), java.time.Instant.parse("2024-01-01T00:00:00Z"))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("column at: expected 2024-01-01T00:00 (LocalDateTime), found 2024-01-01T00:00Z"
+                        + " (OffsetDateTime) (a timestamptz holds an instant: expect an OffsetDateTime, an Instant or a"
+                        + " ZonedDateTime); column local: expected 2024-01-01T00:00:00Z (Instant), found 2024-01-01T00:00"
+                        + " (LocalDateTime) (a timestamp without time zone holds no instant: expect a LocalDateTime)");
+    }
 }
