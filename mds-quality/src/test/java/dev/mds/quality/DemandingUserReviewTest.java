@@ -107,4 +107,38 @@ class DemandingUserReviewTest {
         assertThat(nulls.observed()).isEqualTo("3 rows, every seen_at NULL");
         assertThat(check(r, "public.nothing", "freshness_seen_at").observed()).isEqualTo("no rows");
     }
+
+    /**
+     * The HTML page let the browser break any cell anywhere, so a report whose message column held samples and SQL
+     * squeezed the short cells: a browser 1400 pixels wide showed "ERRO|R", "FAI|L", "75.|00" and the headers "Tabl|e",
+     * "Sta|tus" over two lines. Headers, kinds, severities, statuses and numbers are words of a fixed set or numbers:
+     * they now keep to one line ({@code white-space: nowrap}); table names, ids, values and messages still break.
+     */
+    @Test
+    void htmlKeepsHeadersKindsSeveritiesStatusesAndNumbersOnOneLine(DataSource ds) throws Exception {
+        sql(ds, "create table fx2 (id int primary key, code text)", "insert into fx2 values (1, 'EUR'), (2, 'GBP')");
+        QualityReport r = QualitySuite.on(ds).table("fx2", t -> t.acceptedValues("code", "EUR").notNull("code")).run();
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(r.toHtml().getBytes(StandardCharsets.UTF_8)));
+        String style = page.getElementsByTagName("style").item(0).getTextContent();
+        assertThat(style).contains("th,td.nw,td.num{white-space:nowrap}");
+        Element report = (Element) page.getElementsByTagName("tbody").item(0);
+        NodeList rows = report.getChildNodes();
+        int seen = 0;
+        for (int i = 0; i < rows.getLength(); i++) {
+            if (!(rows.item(i) instanceof Element row) || !row.getTagName().equals("tr")) {
+                continue;
+            }
+            List<String> classes = new ArrayList<>();
+            for (org.w3c.dom.Node cell = row.getFirstChild(); cell != null; cell = cell.getNextSibling()) {
+                if (cell instanceof Element td && td.getTagName().equals("td")) {
+                    classes.add(td.getAttribute("class"));
+                }
+            }
+            // table, check, kind, columns, severity, status, failing, %, decided by, observed, message, ms
+            assertThat(classes).containsExactly("", "", "nw", "", "nw", "nw", "num", "num", "", "", "", "num");
+            seen++;
+        }
+        assertThat(seen).isEqualTo(2);
+    }
 }

@@ -302,6 +302,8 @@ public final class ReportRenderer {
                 .append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px;overflow-wrap:anywhere}\n")
                 .append("th{background:#f3f3f3}\n")
                 .append("td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
+                // words of a fixed set and numbers: never broken, however much the message column takes
+                .append("th,td.nw,td.num{white-space:nowrap}\n")
                 .append(".PASS{background:#dff3df}.WARN{background:#fff3cd}.FAIL{background:#f8d7da}.ERROR{background:#e2d4f0}\n")
                 .append("pre{white-space:pre-wrap;margin:0;font-size:12px}\n")
                 .append(".v{white-space:break-spaces;background:#ececec}\n")
@@ -314,9 +316,10 @@ public final class ReportRenderer {
                 .append("<th>Status</th><th>Failing</th><th>%</th><th>Decided by</th><th>Observed</th><th>Message</th><th>ms</th></tr></thead>\n<tbody>\n");
         for (CheckResult c : r.checks()) {
             h.append("<tr class=\"").append(c.status().name()).append("\">")
-                    .append(td(c.table())).append(td(c.id())).append(td(c.kind()))
-                    .append(td(String.join(", ", c.columns()))).append(td(c.severity().name()))
-                    .append("<td><strong>").append(c.status().name()).append("</strong></td>")
+                    .append(td(c.table())).append(td(c.id())).append("<td class=\"nw\">").append(esc(c.kind())).append("</td>")
+                    .append(td(String.join(", ", c.columns())))
+                    .append("<td class=\"nw\">").append(c.severity().name()).append("</td>")
+                    .append("<td class=\"nw\"><strong>").append(c.status().name()).append("</strong></td>")
                     .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows())).append("</td>")
                     .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent())).append("</td>")
                     .append(td(c.decidedBy())).append(td(c.observed()))
