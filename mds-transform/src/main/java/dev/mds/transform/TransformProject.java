@@ -319,10 +319,10 @@ public final class TransformProject {
          * Adds every {@code *.csv} file below {@code directory} as a seed (dbt's {@code dbt seed}), named as
          * {@link #modelsFrom} names models: {@code seeds/raw/countries.csv} is the table {@code raw.countries}, which
          * models read with {@code {{ ref('raw.countries') }}}. Its header row names the columns (exactly as written);
-         * their types are inferred from the values as dbt infers them (integer, numeric, date, timestamp, boolean,
-         * else text; an empty field or {@code null} is NULL) unless {@link #seedColumnTypes} sets them. Each run
-         * loads the file with COPY in one transaction, replacing the table's rows (truncate, then copy, when the
-         * columns and types are unchanged; else a new table swapped in, as a table model is). The header is read
+         * their types are inferred from the values as dbt infers them (integer, double precision, date, timestamp,
+         * boolean, else text; an empty field or {@code null} is NULL) unless {@link #seedColumnTypes} sets them.
+         * Each run loads the file with COPY in one transaction, replacing the table's rows (truncate, then copy, when
+         * the columns and types are unchanged; else a new table swapped in, as a table model is). The header is read
          * here; the rows when the seed runs.
          *
          * @throws IllegalArgumentException when it is not a directory

@@ -53,7 +53,7 @@ class SeedsTest {
                 .modelsFrom(dir.resolve("models")).build();
         assertThat(project.models()).containsExactly("ref.countries", "gold.big");
         assertThat(project.sql()).contains("create table \"ref\".\"countries__mds_tmp\" (\"id\" integer, \"code\" text,"
-                        + " \"population\" bigint, \"share\" numeric, \"founded\" date, \"updated\" timestamp, \"active\" boolean,"
+                        + " \"population\" bigint, \"share\" double precision, \"founded\" date, \"updated\" timestamp, \"active\" boolean,"
                         + " \"note\" text, \"nothing\" integer, \"zone_time\" timestamptz)",
                 "copy \"ref\".\"countries__mds_tmp\" (\"id\", \"code\", \"population\", \"share\", \"founded\", \"updated\","
                         + " \"active\", \"note\", \"nothing\", \"zone_time\") from stdin with (format csv)");
@@ -63,7 +63,7 @@ class SeedsTest {
         assertThat(results.model("ref.countries").materialization()).isEqualTo(Materialization.SEED);
         assertThat(results.model("ref.countries").rows()).hasValue(3);
         assertThat(types(ds, "ref", "countries")).containsExactly("id integer", "code text", "population bigint",
-                "share numeric", "founded date", "updated timestamp without time zone", "active boolean", "note text",
+                "share double precision", "founded date", "updated timestamp without time zone", "active boolean", "note text",
                 "nothing integer", "zone_time timestamp with time zone");
         assertThat(TestSql.strings(ds, "select concat_ws('|', id, code, population, share, founded, updated, active,"
                 + " coalesce(note, 'NULL'), coalesce(nothing::text, 'NULL'), (zone_time at time zone 'UTC')) from ref.countries order by id"))
@@ -203,13 +203,32 @@ class SeedsTest {
                 + " loses its leading zeros (the column is inferred integer, as dbt infers it; it loads as 2134): set the"
                 + " column's type with seedColumnTypes(\"raw.places\", Map.of(\"zip\", \"text\")) to keep them");
         assertThat(inferred).contains(csv + " line 4, column 'share': '-00.50' loses its leading zeros (the column is"
-                + " inferred numeric, as dbt infers it; it loads as -0.50)");
+                + " inferred double precision, as dbt infers it; it loads as -0.5)");
         assertThat(inferred).doesNotContain("column 'id'");
 
         String typed = stderrOf(() -> TransformProject.builder(ds).seedsFrom(dir)
                 .seedColumnTypes("raw.places", Map.of("zip", "text", "share", "text")).build().run().assertSucceeded());
         assertThatTable(ds, "raw.places").column("zip").containsOnly("10001", "02134", "-007");
         assertThat(typed).doesNotContain("leading zeros");
+    }
+
+    @Test
+    void numbersAreIntegerWhenEveryValueIsWholeElseDoublePrecisionAsDbtsAgateInfersThem(DataSource ds, @TempDir Path dir)
+            throws Exception {
+        // dbt's agate reads each number as a Decimal; dbt-postgres makes the column integer when no value, normalized,
+        // has decimal places (1.0, 2.00, 1e3 are whole), else float8 (convert_number_type over agate.MaxPrecision)
+        write(dir, "seeds/raw/amounts.csv", "id,qty,price,big\n1,1.0,1.50,1e3\n2,2.00,2,2E1\n3,,0.1,\n");
+        TransformProject project = TransformProject.builder(ds).seedsFrom(dir.resolve("seeds"))
+                .model("mart.halves", "{{ config(materialized='table') }}\nselect id, qty / 2 as half, price::text as price,"
+                        + " big from {{ ref('amounts') }}").build();
+        assertThat(project.sql()).contains("create table \"raw\".\"amounts__mds_tmp\" (\"id\" integer, \"qty\" integer,"
+                + " \"price\" double precision, \"big\" integer)");
+        project.run().assertSucceeded();
+        assertThat(types(ds, "raw", "amounts")).containsExactly("id integer", "qty integer", "price double precision",
+                "big integer");
+        // as in dbt: qty / 2 divides integers, and price prints as a float8 does
+        assertThat(TestSql.strings(ds, "select concat_ws('|', id, half, price, big) from mart.halves order by id"))
+                .containsExactly("1|0|1.5|1000", "2|1|2|20", "3|0.1");
     }
 
     /** What {@code action} writes to System.err (where slf4j-simple logs). */

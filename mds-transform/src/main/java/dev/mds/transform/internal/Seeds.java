@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -49,8 +50,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A seed (dbt's {@code dbt seed}): a CSV file whose header row names the columns, loaded into a table with COPY.
- * Column types are inferred as dbt infers them (its agate type tester, in dbt's order: integer, numeric, date,
- * timestamp, boolean, else text; {@code ""} and {@code null} are NULL), or set with {@code seedColumnTypes}.
+ * Column types are inferred as dbt infers them (its agate type tester, in dbt's order: integer or double precision,
+ * date, timestamp, boolean, else text; {@code ""} and {@code null} are NULL), or set with {@code seedColumnTypes}.
  */
 final class Seeds {
     private static final Logger LOG = LoggerFactory.getLogger(Seeds.class);
@@ -58,6 +59,10 @@ final class Seeds {
     private static final Pattern ZERO_PADDED = Pattern.compile("[+-]?0\\d.*");
     private static final CSVFormat FORMAT = CSVFormat.RFC4180.builder().setIgnoreEmptyLines(true).get();
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
+    private static final BigDecimal INT_MIN = BigDecimal.valueOf(Integer.MIN_VALUE);
+    private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
     /** dbt's date format, {@code %Y-%m-%d}: strptime takes one-digit months and days too. */
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{1,2}-\\d{1,2}");
@@ -220,13 +225,14 @@ final class Seeds {
         for (int i = 0; i < columns.size(); i++) {
             String set = columnTypes.get(columns.get(i));
             types.add(set != null ? normalized(set) : inferred[i].type());
-            if (set == null && inferred[i].zeroPadded != null && List.of("integer", "bigint", "numeric").contains(types.get(i))) {
+            if (set == null && inferred[i].zeroPadded != null
+                    && List.of("integer", "bigint", "numeric", "double precision").contains(types.get(i))) {
                 // dbt drops them silently; say so, with where and how to keep them
                 String v = inferred[i].zeroPadded.strip();
                 LOG.warn("{} line {}, column '{}': '{}' loses its leading zeros (the column is inferred {}, as dbt infers"
                         + " it; it loads as {}): set the column's type with seedColumnTypes(\"{}\", Map.of(\"{}\","
                         + " \"text\")) to keep them", file, inferred[i].zeroPaddedLine, columns.get(i), v, types.get(i),
-                        withoutLeadingZeros(v), seed, columns.get(i));
+                        loaded(withoutLeadingZeros(v), types.get(i)), seed, columns.get(i));
             }
         }
         return new Table(columns, types);
@@ -247,6 +253,12 @@ final class Seeds {
         long[][] lines = {new long[1024]};   // the file line of each row sent, to place the server's "line n"
         int[] sent = {0};
         StringBuilder buffer = new StringBuilder();
+        // an inferred integer column's 1.0 or 1e3 (whole, as dbt reads them) is written as the integer the type takes
+        boolean[] whole = new boolean[table.columns().size()];
+        for (int i = 0; i < whole.length; i++) {
+            whole[i] = !typesSet.contains(table.columns().get(i))
+                    && List.of("integer", "bigint").contains(table.types().get(i));
+        }
         try {
             read(file, table.columns().size(), (values, line) -> {
                 if (sent[0] == lines[0].length) {
@@ -258,7 +270,8 @@ final class Seeds {
                         buffer.append(',');
                     }
                     if (values[i] != null) {   // as written: the types' input functions skip white space around
-                        buffer.append('"').append(values[i].replace("\"", "\"\"")).append('"');
+                        String v = whole[i] ? asInteger(values[i]) : values[i];
+                        buffer.append('"').append(v.replace("\"", "\"\"")).append('"');
                     }
                 }
                 buffer.append('\n');
@@ -379,6 +392,31 @@ final class Seeds {
         }
     }
 
+    /**
+     * A whole number as an integer type's input reads it: {@code 1.0} as 1, {@code 1e3} as 1000; anything else (a
+     * value that changed since the types were inferred) as written, for the server to refuse with its line.
+     */
+    private static String asInteger(String value) {
+        String v = value.strip();
+        if (INTEGER.matcher(v).matches() || !NUMBER.matcher(v).matches()) {
+            return value;
+        }
+        try {
+            return new BigDecimal(v).toBigIntegerExact().toString();
+        } catch (ArithmeticException | NumberFormatException notWhole) {
+            return value;
+        }
+    }
+
+    /** A number as {@code type} prints it back: a double drops a fraction's trailing zeros ({@code -0.50} as -0.5). */
+    private static String loaded(String number, String type) {
+        if (!type.equals("double precision") || !number.contains(".") || number.matches(".*[eE].*")) {
+            return number;
+        }
+        String v = number.replaceAll("0+$", "");
+        return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
+    }
+
     /** {@code 02134} as 2134, {@code -007} as -7, {@code 00.5} as 0.5: a zero-padded number as a number type keeps it. */
     static String withoutLeadingZeros(String number) {
         int start = number.startsWith("-") || number.startsWith("+") ? 1 : 0;
@@ -468,15 +506,19 @@ final class Seeds {
     }
 
     /**
-     * One column's type as dbt infers it: the first of integer, numeric, date, timestamp, boolean that every
-     * non-NULL value is, else text; a column of NULLs only is integer, as in dbt. Beyond dbt: integers beyond
-     * {@code integer}'s range make it {@code bigint}, and timestamps that all carry an offset make it
+     * One column's type as dbt infers it: the first of number, date, timestamp, boolean that every non-NULL value is,
+     * else text; a number is {@code integer} when no value has decimal places once written without trailing zeros
+     * ({@code 1.0} and {@code 1e3} are whole), else {@code double precision} (dbt-postgres' float8); a column of NULLs
+     * only is integer, as in dbt. Beyond dbt: whole numbers beyond {@code integer}'s range make it {@code bigint}
+     * ({@code numeric} beyond bigint's), and timestamps that all carry an offset make it
      * {@code timestamptz} (dbt would drop the offsets), a mix of both text.
      */
     private static final class Inference {
-        private boolean integer = true;
-        private boolean bigint;
         private boolean number = true;
+        /** A number has decimal places, once written without trailing zeros (1.50 has, 1.0 has not). */
+        private boolean fraction;
+        private boolean bigint;
+        private boolean beyondBigint;
         private boolean date = true;
         private boolean timestamp = true;
         private boolean withOffset;
@@ -495,17 +537,22 @@ final class Seeds {
                 zeroPadded = v;
                 zeroPaddedLine = line;
             }
-            if (integer && INTEGER.matcher(v).matches()) {
+            if (number && NUMBER.matcher(v).matches()) {
+                // agate's Decimal, normalized: 1.0, 2.00 and 1e3 have no decimal places, so dbt makes them integer
                 try {
-                    long n = Long.parseLong(v);
-                    bigint |= n < Integer.MIN_VALUE || n > Integer.MAX_VALUE;
-                } catch (NumberFormatException tooLong) {
-                    integer = false;
+                    BigDecimal n = new BigDecimal(v).stripTrailingZeros();
+                    fraction |= n.scale() > 0;
+                    if (n.scale() <= 0 && (n.compareTo(LONG_MIN) < 0 || n.compareTo(LONG_MAX) > 0)) {
+                        beyondBigint = true;
+                    } else if (n.scale() <= 0) {
+                        bigint |= n.compareTo(INT_MIN) < 0 || n.compareTo(INT_MAX) > 0;
+                    }
+                } catch (NumberFormatException | ArithmeticException exponentBeyondInt) {
+                    number = false;
                 }
             } else {
-                integer = false;
+                number = false;
             }
-            number &= NUMBER.matcher(v).matches();
             date &= DATE.matcher(v).matches() && validDate(v);
             if (timestamp) {
                 Matcher m = TIMESTAMP.matcher(v);
@@ -520,11 +567,11 @@ final class Seeds {
         }
 
         String type() {
-            if (integer) {
-                return bigint ? "bigint" : "integer";
+            if (number && !fraction) {
+                return beyondBigint ? "numeric" : bigint ? "bigint" : "integer";
             }
             if (number) {
-                return "numeric";
+                return "double precision";
             }
             if (date) {
                 return "date";
