@@ -149,15 +149,20 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
                 expected.computeIfAbsent(c.table(), t -> Rows.expected(actual.dataSource(), typesOf(t), given, t));
             }
         }
+        // a given row is missing when it is missing from the changes of every table, looked up as Rows.missing does
+        boolean[] present = new boolean[given.length];
+        for (java.util.Map.Entry<TableName, Row[]> table : expected.entrySet()) {
+            List<Row> rows = changes.stream().filter(c -> c.kind() == kind && c.table().equals(table.getKey()))
+                    .map(c -> c.before().or(c::after).orElseThrow()).toList();
+            java.util.Set<Row> missingHere = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            missingHere.addAll(Rows.missing(rows, table.getValue()));
+            for (int e = 0; e < given.length; e++) {
+                present[e] |= !missingHere.contains(table.getValue()[e]);
+            }
+        }
         List<Row> missing = new ArrayList<>();
         for (int e = 0; e < given.length; e++) {
-            boolean found = false;
-            for (Change c : changes) {
-                if (c.kind() == kind) {
-                    found |= Rows.sameRow(c.before().or(c::after).orElseThrow(), expected.get(c.table())[e]);
-                }
-            }
-            if (!found) {
+            if (!present[e]) {
                 missing.add(given[e]);
             }
         }
