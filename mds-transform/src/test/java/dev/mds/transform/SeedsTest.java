@@ -231,6 +231,20 @@ class SeedsTest {
                 .containsExactly("1|0|1.5|1000", "2|1|2|20", "3|0.1");
     }
 
+    @Test
+    void lineBreaksInsideQuotedFieldsLoadAsLineFeedsAsDbtReadsTheFile(DataSource ds, @TempDir Path dir) throws Exception {
+        // dbt opens a seed with Python's universal newlines: CRLF and a lone CR read as LF, inside quotes too
+        Path csv = write(dir, "raw/notes.csv", "id,note\r\n1,\"two\r\nlines\"\r\n2,\"old\rmac\"\r\n3,\"lf\nonly\"\r\n4,x,y\r\n");
+        RunResults results = TransformProject.builder(ds).seedsFrom(dir).build().run();
+        // the ragged row is still placed at its line, counting the quoted line breaks
+        assertThat(results.model("raw.notes").error().orElseThrow()).startsWith("raw.notes: " + csv + " line 8: the row"
+                + " has 3 field(s)");
+        Files.writeString(csv, "id,note\r\n1,\"two\r\nlines\"\r\n2,\"old\rmac\"\r\n3,\"lf\nonly\"\r\n");
+        TransformProject.builder(ds).seedsFrom(dir).build().run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select replace(replace(note, chr(13), '<CR>'), chr(10), '<LF>') from raw.notes"
+                + " order by id")).containsExactly("two<LF>lines", "old<LF>mac", "lf<LF>only");
+    }
+
     /** What {@code action} writes to System.err (where slf4j-simple logs). */
     private static String stderrOf(Runnable action) {
         java.io.PrintStream original = System.err;

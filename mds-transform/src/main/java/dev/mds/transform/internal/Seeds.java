@@ -498,10 +498,51 @@ final class Seeds {
             if (reader.read() != '\uFEFF') {
                 reader.reset();
             }
-            return CSVParser.builder().setReader(reader).setFormat(FORMAT).get();
+            return CSVParser.builder().setReader(new UniversalNewlines(reader)).setFormat(FORMAT).get();
         } catch (IOException | RuntimeException e) {
             reader.close();
             throw e;
+        }
+    }
+
+    /**
+     * Reads CRLF and a lone CR as LF, quoted fields included, as Python's universal newlines do when dbt opens a seed:
+     * a line break inside a quoted value loads as {@code \n} whatever the file's line endings.
+     */
+    private static final class UniversalNewlines extends Reader {
+        private final Reader in;
+        private boolean afterCr;
+
+        UniversalNewlines(Reader in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            while (true) {
+                int n = in.read(buffer, offset, length);
+                if (n <= 0) {
+                    return n;
+                }
+                int w = offset;
+                for (int i = offset; i < offset + n; i++) {
+                    char ch = buffer[i];
+                    if (ch == '\n' && afterCr) {   // the LF of a CRLF whose CR is already an LF
+                        afterCr = false;
+                        continue;
+                    }
+                    afterCr = ch == '\r';
+                    buffer[w++] = afterCr ? '\n' : ch;
+                }
+                if (w > offset) {
+                    return w - offset;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 
