@@ -75,4 +75,21 @@ class ExpectedValuesStatementsTest {
         assertThatThrownBy(() -> assertThatTable(ds, "public.nets").column("ip").containsOnly("10.0.0.1", "10.0.0.300"))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("and lacks ['10.0.0.300']");
     }
+
+    @Test
+    void whenTheOneStatementIsRefusedEachValueIsReadAlone(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table ips (id int, ip inet)");
+            Sql.execute(c, "insert into ips values (1, '10.0.0.1'), (2, '10.0.0.2')");
+        }
+        FaultInjection faults = FaultInjection.on(ds);
+        // a NUL character PostgreSQL refuses in any text: the column's one statement fails, so each string is read alone
+        assertThatThrownBy(() -> assertThatTable(faults.dataSource(), "public.ips")
+                .containsExactlyInAnyOrder(row(1, "10.0.0.1/32"), row(2, "10.0.0.2\u0000")))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Missing (expected, not found) 1:" + System.lineSeparator() + "  (2, E'10.0.0.2\\u0000')");
+        // the refused statement, then one per string (and, the comparison failing, the rows and the table's key)
+        assertThat(faults.statements()).filteredOn(sql -> sql.contains("pg_input_is_valid")).hasSize(1);
+        assertThat(faults.statements()).filteredOn(sql -> sql.contains("cast(cast(? as text) as \"inet\")")).hasSize(2);
+    }
 }
