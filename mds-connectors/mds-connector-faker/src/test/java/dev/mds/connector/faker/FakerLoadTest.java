@@ -2,6 +2,7 @@ package dev.mds.connector.faker;
 
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.Record;
 import dev.mds.core.TableName;
@@ -33,6 +34,43 @@ class FakerLoadTest {
 
         assertThat(inserted).isZero();
         assertThatTable(ds, "empty.purchases").exists().hasRowCount(0);
+    }
+
+    /**
+     * Generation g's users have their updated_at up to g − 1 days after the epoch, so a generation is accepted only
+     * while that day is a timestamptz PostgreSQL can store (up to 294276-12-31): the largest one's latest instant is
+     * stored, a day later is refused by the server. Before, any int was taken: generation(Integer.MAX_VALUE) built,
+     * its users' updated_at lay in the year 5,881,000 or so, and a load failed on the first batch, after 20 s or so
+     * of making each user.
+     */
+    @Test
+    void aGenerationWhoseUpdatesNoPostgresTimestampHoldsIsRefusedNamingTheLargest(DataSource ds) throws Exception {
+        int largest = 106_743_615;
+        assertThatThrownBy(() -> FakerSource.builder().generation(Integer.MAX_VALUE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("generation must be at most " + largest)
+                .hasMessageContaining("294276-12-31")
+                .hasMessageContaining(String.valueOf(Integer.MAX_VALUE));
+        assertThatThrownBy(() -> FakerSource.builder().generation(largest + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most " + largest);
+        assertThat(FakerSource.builder().generation(largest).build()).isNotNull();
+
+        java.time.LocalDate lastDay = java.time.LocalDate.ofInstant(FakerSource.EPOCH, java.time.ZoneOffset.UTC)
+                .plusDays(largest - 1L);
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("select timestamptz '" + pg(lastDay) + " 00:00:00+00'"
+                    + " = '294276-12-31 00:00:00+00'")) {
+                rs.next();
+                assertThat(rs.getBoolean(1)).isTrue();
+            }
+            assertThatThrownBy(() -> st.executeQuery("select timestamptz '" + pg(lastDay.plusDays(1)) + " 00:00:00+00'"))
+                    .hasMessageContaining("out of range");
+        }
+    }
+
+    /** A date as PostgreSQL reads it (Java writes a year past 9999 with a '+'). */
+    private static String pg(java.time.LocalDate day) {
+        return String.format(java.util.Locale.ROOT, "%d-%02d-%02d", day.getYear(), day.getMonthValue(), day.getDayOfMonth());
     }
 
     @Test
