@@ -448,6 +448,23 @@ class BadInputTest {
     }
 
     @Test
+    void aLoneSurrogateInTextNamesItsColumn(DataSource ds) {
+        // UTF-8 cannot carry a lone surrogate: the value goes by text COPY, whose encoding error names no column
+        Schema schema = Schema.builder().required("id", FieldType.LONG).add("note", FieldType.STRING).add("v", FieldType.STRING)
+                .build();
+        dev.mds.testing.TableFixture.on(ds, "raw.surrogate_col").columns("id bigint primary key", "note text", "v text").rows();
+        MergeLoader loader = MergeLoader.into(ds, "raw.surrogate_col").key("id").build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(schema, List.of(Record.of(1L, "a", "ok \uD83D\uDE00"),
+                Record.of(2L, "b", "x\uD83Dy")))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertThat(e.location().recordNumber()).as(e.getMessage()).hasValue(2);
+                    assertThat(e.location().column()).as(e.getMessage()).hasValue("v");
+                    assertThat(e.getMessage()).contains("raw.surrogate_col record 2 (key id=2), column 'v'", "surrogate");
+                });
+        assertThatTable(ds, "raw.surrogate_col").isEmpty();
+    }
+
+    @Test
     void aNulCharacterInTextNamesItsColumnInTextCopyAsInBinaryCopy(DataSource ds) {
         // PostgreSQL's text cannot hold U+0000. Binary COPY's error names the column; text COPY (taken here for the
         // inet column) checks the encoding of the whole line, so its error named the line only, and PostgreSQL's

@@ -2664,10 +2664,10 @@ public final class LoadEngine {
                     reason += PinnedDateStyle.hint(spec);
                 }
                 if ("22021".equals(e.getSQLState())) {
-                    Optional<String> nul = nulColumn(plan, bad.values);
-                    if (nul.isPresent() && (column == null || column.equals(nul.get()))) {
-                        column = nul.get();
-                        reason += " (the value holds a NUL character, U+0000, which PostgreSQL's text cannot hold)";
+                    Optional<String[]> unencodable = unencodableColumn(plan, bad.values);
+                    if (unencodable.isPresent() && (column == null || column.equals(unencodable.get()[0]))) {
+                        column = unencodable.get()[0];
+                        reason += " (the value holds " + unencodable.get()[1] + ")";
                     }
                 }
                 if (!deadLetter) {
@@ -2705,27 +2705,49 @@ public final class LoadEngine {
     }
 
     /**
-     * The first column of {@code values} whose text holds a NUL character (U+0000), a string or an element of a list:
-     * PostgreSQL refuses it as 'invalid byte sequence for encoding "UTF8": 0x00', and a text COPY, which checks the
-     * encoding of the whole line, names no column (a binary COPY names it).
+     * The first column of {@code values} whose text (a string, or an element of a list) PostgreSQL refuses as 'invalid
+     * byte sequence for encoding "UTF8"', and what it holds: a NUL character (U+0000), or a lone surrogate (which UTF-8
+     * cannot carry: such a value goes by text COPY). A text COPY checks the encoding of the whole line, so its error
+     * names no column (a binary COPY names it).
      */
-    private static Optional<String> nulColumn(Plan plan, Record values) {
+    private static Optional<String[]> unencodableColumn(Plan plan, Record values) {
         for (int i = 0; i < values.size() && i < plan.schema.size(); i++) {
-            if (holdsNul(values.get(i))) {
-                return Optional.of(plan.schema.field(i).name());
+            String what = unencodable(values.get(i));
+            if (what != null) {
+                return Optional.of(new String[] {plan.schema.field(i).name(), what});
             }
         }
         return Optional.empty();
     }
 
-    private static boolean holdsNul(Object v) {
+    /** What in {@code v} PostgreSQL's text cannot hold, or null. */
+    private static String unencodable(Object v) {
         if (v instanceof CharSequence text) {
-            return text.toString().indexOf('\0') >= 0;
+            for (int i = 0, n = text.length(); i < n; i++) {
+                char c = text.charAt(i);
+                if (c == 0) {
+                    return "a NUL character, U+0000, which PostgreSQL's text cannot hold";
+                }
+                if (Character.isSurrogate(c)) {
+                    if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                        i++;
+                    } else {
+                        return "a lone surrogate, U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT)
+                                + " at character " + (i + 1) + ", which UTF-8 cannot carry";
+                    }
+                }
+            }
+            return null;
         }
         if (v instanceof java.util.Collection<?> list) {
-            return list.stream().anyMatch(LoadEngine::holdsNul);
+            for (Object o : list) {
+                String what = unencodable(o);
+                if (what != null) {
+                    return what;
+                }
+            }
         }
-        return false;
+        return null;
     }
 
     /** The index of the row the COPY refused (its line minus one), or -1 when the error names no line of it. */
