@@ -365,9 +365,28 @@ final class Rows {
         for (int i : differ) {
             s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
                     .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
-                    .append(zones(e.get(i), nearest.get(i))).append(';');
+                    .append(inExpectedOffset(e.get(i), nearest.get(i))).append(zones(e.get(i), nearest.get(i))).append(';');
         }
         s.setLength(s.length() - 1);
+    }
+
+    /**
+     * A found instant in the offset of the expected one, when they differ, so that the two read alike but for what
+     * differs ({@code 2024-06-01T12:00:00.123+02:00} against {@code 2024-06-01T10:00:00.123456Z}, which is
+     * {@code 12:00:00.123456+02:00}); empty otherwise (infinity has no offset).
+     */
+    private static String inExpectedOffset(Object expected, Object found) {
+        java.time.ZoneOffset offset = expected instanceof java.time.OffsetDateTime o ? o.getOffset()
+                : expected instanceof java.time.ZonedDateTime z ? z.getOffset() : null;
+        if (offset == null || !(found instanceof java.time.OffsetDateTime f) || f.getOffset().equals(offset)
+                || f.equals(java.time.OffsetDateTime.MAX) || f.equals(java.time.OffsetDateTime.MIN)) {
+            return "";
+        }
+        try {
+            return " = " + f.withOffsetSameInstant(offset) + " in the expected offset";
+        } catch (java.time.DateTimeException outOfRange) {
+            return "";
+        }
     }
 
     /**

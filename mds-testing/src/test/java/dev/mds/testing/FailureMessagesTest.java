@@ -98,4 +98,17 @@ class FailureMessagesTest {
                         + " ZonedDateTime); column local: expected 2024-01-01T00:00:00Z (Instant), found 2024-01-01T00:00"
                         + " (LocalDateTime) (a timestamp without time zone holds no instant: expect a LocalDateTime)");
     }
+
+    @Test
+    void aFoundInstantIsAlsoShownInTheOffsetOfTheExpectedOne(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table stamps (id int primary key, at timestamptz)");
+            Sql.execute(c, "insert into stamps values (1, '2024-06-01 12:00:00.123456+02')");
+        }
+        assertThatThrownBy(() -> assertThatTable(ds, "public.stamps").contains(MdsAssertions.row(1,
+                OffsetDateTime.parse("2024-06-01T12:00:00.123+02:00"))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("column at: expected 2024-06-01T12:00:00.123+02:00 (OffsetDateTime), found"
+                        + " 2024-06-01T10:00:00.123456Z (OffsetDateTime) = 2024-06-01T12:00:00.123456+02:00 in the expected offset");
+    }
 }
