@@ -347,7 +347,7 @@ public final class FakerSource {
          * Which state of the users to make: 1 (default) is the first; each later one changes about a quarter of
          * the users and moves their {@code updated_at} forward (see the class doc). Generation g's users' {@code
          * updated_at} lie up to g − 1 days after {@link #EPOCH}, and making a user of generation g takes time in
-         * proportion to g (about 0.2 s for 1,000,000).
+         * proportion to g (0.3 to 0.6 s per user for 1,000,000, on a shared 2-core machine).
          *
          * @throws IllegalArgumentException when below 1, or above 106,743,615, whose users' {@code updated_at} lie up
          *     to 294276-12-31, the last day a PostgreSQL {@code timestamptz} holds
