@@ -196,7 +196,7 @@ class SeedsTest {
     @Test
     void leadingZerosAnIntegerColumnDropsAreLoadedAsDbtDoesButWarnedWithFileLineAndColumn(DataSource ds, @TempDir Path dir)
             throws Exception {
-        Path csv = write(dir, "raw/places.csv", "id,zip,city,share\n1,10001,NYC,0.5\n2,02134,Boston,1\n3,-007,Nowhere,-00.50\n");
+        Path csv = write(dir, "raw/places.csv", "id,zip,city,share,k\n1,10001,NYC,0.5,1\n2,02134,Boston,1,2.0\n3,-007,Nowhere,-00.50,01e1\n");
         String inferred = stderrOf(() -> TransformProject.builder(ds).seedsFrom(dir).build().run().assertSucceeded());
         assertThatTable(ds, "raw.places").column("zip").containsOnly(10001, 2134, -7);   // integer, as dbt infers it
         assertThat(inferred).contains("WARN dev.mds.transform.internal.Seeds - " + csv + " line 3, column 'zip': '02134'"
@@ -204,10 +204,13 @@ class SeedsTest {
                 + " column's type with seedColumnTypes(\"raw.places\", Map.of(\"zip\", \"text\")) to keep them");
         assertThat(inferred).contains(csv + " line 4, column 'share': '-00.50' loses its leading zeros (the column is"
                 + " inferred double precision, as dbt infers it; it loads as -0.5)");
+        assertThat(inferred).contains(csv + " line 4, column 'k': '01e1' loses its leading zeros (the column is inferred"
+                + " integer, as dbt infers it; it loads as 10)");
+        assertThatTable(ds, "raw.places").column("k").containsOnly(1, 2, 10);
         assertThat(inferred).doesNotContain("column 'id'");
 
         String typed = stderrOf(() -> TransformProject.builder(ds).seedsFrom(dir)
-                .seedColumnTypes("raw.places", Map.of("zip", "text", "share", "text")).build().run().assertSucceeded());
+                .seedColumnTypes("raw.places", Map.of("zip", "text", "share", "text", "k", "text")).build().run().assertSucceeded());
         assertThatTable(ds, "raw.places").column("zip").containsOnly("10001", "02134", "-007");
         assertThat(typed).doesNotContain("leading zeros");
     }

@@ -408,8 +408,14 @@ final class Seeds {
         }
     }
 
-    /** A number as {@code type} prints it back: a double drops a fraction's trailing zeros ({@code -0.50} as -0.5). */
+    /**
+     * A number as {@code type} prints it back: an integer as the whole number it is ({@code 1e1} as 10), a double
+     * without a fraction's trailing zeros ({@code -0.50} as -0.5).
+     */
     private static String loaded(String number, String type) {
+        if (type.equals("integer") || type.equals("bigint")) {
+            return asInteger(number);
+        }
         if (!type.equals("double precision") || !number.contains(".") || number.matches(".*[eE].*")) {
             return number;
         }
