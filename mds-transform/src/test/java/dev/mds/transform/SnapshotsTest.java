@@ -349,6 +349,18 @@ class SnapshotsTest {
     }
 
     @Test
+    void aConfigNameDifferingFromTheQuerysColumnOnlyInCaseIsRefusedSayingSoAsForAnIncrementalKey(DataSource ds) {
+        // dbt writes these names unquoted, so ID is id there; mds matches them exactly, and says so
+        customers(ds, "rawcase");
+        assertThat(run(ds, "snapcase.customers", "{{ config(materialized='snapshot', unique_key='ID', strategy='check',"
+                + " check_cols=['Name', 'colour']) }}\nselect * from rawcase.customers").model("snapcase.customers").error())
+                .hasValue("snapcase.customers (model snapcase.customers line 1): the snapshot's config names [ID, Name,"
+                        + " colour], which the query does not return (it returns id, name, updated_at) (column names are"
+                        + " matched exactly, case included: did you mean id, name?)");
+        assertThatTable(ds, "snapcase.customers").doesNotExist();
+    }
+
+    @Test
     void refusesToWriteIntoATableOrViewThatIsNotASnapshot(DataSource ds) {
         TestSql.sql(ds, "create schema raw10; create table raw10.customers (id int, name text, updated_at timestamp);"
                 + " insert into raw10.customers values (1, 'Ann', '2024-01-01');"

@@ -1222,7 +1222,7 @@ public final class Runner {
                     : "check_cols";
             throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent
                     + ", which the query does not return"
-                    + " (it returns " + String.join(", ", columns) + ")");
+                    + " (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns));
         }
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot", unchanged);
         if (config.updatedAt() != null) {
