@@ -707,7 +707,7 @@ public final class RecordMapper {
             case INT8, INT16, INT32 -> v -> ((Number) v).intValue();
             // a real's own digits: 0.1 (PostgreSQL's text of real 0.1, and what JdbcIncrementalSource reads) rather
             // than the float widened to 0.10000000149011612, which the target showed and no longer equalled 0.1
-            case FLOAT32 -> v -> v instanceof Float f ? Double.parseDouble(Float.toString(f)) : ((Number) v).doubleValue();
+            case FLOAT32 -> v -> v instanceof Float f ? realDigits(f) : ((Number) v).doubleValue();
             case FLOAT64 -> v -> ((Number) v).doubleValue();
             case BYTES -> v -> {
                 if (v instanceof ByteBuffer bb) {
@@ -890,5 +890,42 @@ public final class RecordMapper {
     private static LocalDateTime fromMicros(long micros) {
         return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                 (int) (Math.floorMod(micros, 1_000_000L) * NANOS_PER_MICRO), ZoneOffset.UTC);
+    }
+
+    /**
+     * A real as the double of the digits PostgreSQL shows for it: the shortest decimal strictly closer to it than to
+     * either neighbouring real (of those, the closest to it), as PostgreSQL 12+ prints a real (Ryu, a decimal halfway
+     * to a neighbour not taken). Not Java 17's {@code Float.toString}, which gives more digits than that for some
+     * values (the smallest normal real 1.1754944e-38 as 1.17549435E-38, 2.8287938e17 as 2.82879379E17): other
+     * doubles than the source's text. NaN, the infinities and -0 as they are.
+     */
+    static double realDigits(float f) {
+        if (Float.isNaN(f) || Float.isInfinite(f) || f == 0) {
+            return f;
+        }
+        float a = Math.abs(f);
+        java.math.BigDecimal exact = new java.math.BigDecimal(a);
+        java.math.BigDecimal two = java.math.BigDecimal.valueOf(2);
+        java.math.BigDecimal low = exact.add(new java.math.BigDecimal(Math.nextDown(a))).divide(two);
+        java.math.BigDecimal high = a == Float.MAX_VALUE ? exact.add(new java.math.BigDecimal(Math.ulp(a)).divide(two))
+                : exact.add(new java.math.BigDecimal(Math.nextUp(a))).divide(two);
+        for (int digits = 1; digits <= 9; digits++) {
+            java.math.BigDecimal near = exact.round(new java.math.MathContext(digits, java.math.RoundingMode.HALF_EVEN));
+            java.math.BigDecimal step = near.ulp();
+            java.math.BigDecimal best = null;
+            // the nearest value of this many digits, or a neighbour: next to a power of two the reals below lie closer,
+            // and the nearest may fall outside while a neighbour is inside
+            for (java.math.BigDecimal candidate : new java.math.BigDecimal[] {near, near.subtract(step), near.add(step)}) {
+                if (candidate.compareTo(low) > 0 && candidate.compareTo(high) < 0 && (best == null
+                        || candidate.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
+                    best = candidate;
+                }
+            }
+            if (best != null) {
+                double d = Double.parseDouble(best.toString());
+                return f < 0 ? -d : d;
+            }
+        }
+        return Double.parseDouble(Float.toString(f));
     }
 }
