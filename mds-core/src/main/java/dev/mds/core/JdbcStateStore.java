@@ -416,6 +416,23 @@ public final class JdbcStateStore implements StateStore {
             throw new MdsException("state store " + table + ", key '" + shown(key) + "': the " + what
                     + " holds half of a UTF-16 surrogate pair, which UTF-8 cannot encode (it would be stored as '?')");
         }
+        if (text != null && what.equals("value") && escapedNul(text)) {
+            throw new MdsException("state store " + table + ", key '" + shown(key) + "': the value holds \\u0000, JSON's"
+                    + " escape of a NUL character (U+0000), which jsonb cannot hold");
+        }
+    }
+
+    /**
+     * Whether JSON text holds JSON's escape of a NUL character: a backslash, then {@code u0000}. Each backslash
+     * escapes the character after it, so an escaped backslash followed by the text {@code u0000} is none.
+     */
+    private static boolean escapedNul(String json) {
+        for (int i = json.indexOf('\\'); i >= 0 && i + 1 < json.length(); i = json.indexOf('\\', i + 2)) {
+            if (json.charAt(i + 1) == 'u' && json.startsWith("0000", i + 2)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The key as a message shows it, a NUL character as {@code \0}. */

@@ -35,4 +35,30 @@ class StateKeyNulTest {
         }
         assertThat(store.get("kept")).isPresent();
     }
+
+    /**
+     * JSON writes a NUL character as the escape \u0000 (as Jackson or any JSON writer does), which jsonb cannot hold
+     * either: the value is valid JSON, so it reached the server, which refused it ('unsupported Unicode escape
+     * sequence', 22P05) and aborted a caller's transaction, with the rows it had loaded. It is refused before any
+     * statement runs, as a NUL character is; an escaped backslash before u0000 is text, and is stored.
+     */
+    @Test
+    void aValueHoldingTheJsonEscapeOfANulIsRefusedBeforeAnyStatementRuns(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.create(ds);
+        assertThatThrownBy(() -> store.put("csv:ab", "{\"cursor\": \"a\\u0000b\"}")).isInstanceOf(MdsException.class)
+                .hasMessageContaining("key 'csv:ab'").hasMessageContaining("value").hasMessageContaining("\\u0000");
+        assertThatThrownBy(() -> store.update("csv:ab", old -> "[\"\\u0000\"]")).isInstanceOf(MdsException.class)
+                .hasMessageContaining("\\u0000");
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            store.put(c, "kept", "1");
+            assertThatThrownBy(() -> store.compareAndSet(c, "csv:ab", 0, "{\"\\u0000\": 1}"))
+                    .isInstanceOf(MdsException.class).hasMessageContaining("\\u0000");
+            c.commit();   // refused before any statement: the caller's transaction is not aborted
+        }
+        assertThat(store.get("kept")).isPresent();
+        assertThat(store.get("csv:ab")).isEmpty();
+        store.put("csv:ab", "\"a\\\\u0000b\"");   // "a\\u0000b": a backslash, then the text u0000
+        assertThat(store.get("csv:ab").orElseThrow().json()).isEqualTo("\"a\\\\u0000b\"");
+    }
 }
