@@ -395,6 +395,29 @@ public final class CdcSetup {
                 + " pg_partition_ancestors(g.relid) a join pg_class r on r.oid = a.relid where r.relkind = 'p'))", pub);
     }
 
+    /**
+     * How table {@code t} is in publication {@code pub}, as ids that change when it leaves and comes back: the
+     * publication's oid, the table's, and the oids of the catalog rows putting it in ({@code FOR TABLE}: the table's
+     * or an ancestor's {@code pg_publication_rel}; {@code TABLES IN SCHEMA}: {@code pg_publication_namespace}; {@code
+     * FOR ALL TABLES}: none). Taken out and added back, the publication or the table dropped and created again: other
+     * ids, although the table is in the publication again. Empty when the table or the publication does not exist.
+     */
+    static Optional<String> publicationMembership(Connection c, String pub, TableName t) throws SQLException {
+        String oid = PostgresDialect.INSTANCE.relationOid(t);
+        String relids = "(select " + oid + " union all select a.relid from pg_partition_ancestors(" + oid + ") a)";
+        try (PreparedStatement ps = c.prepareStatement("select p.oid || '/' || " + oid + " || '/' || coalesce((select"
+                + " string_agg(r.oid::text, ',' order by r.oid) from pg_publication_rel r where r.prpubid = p.oid and"
+                + " r.prrelid in " + relids + "), '') || '/' || coalesce((select string_agg(n.oid::text, ',' order by"
+                + " n.oid) from pg_publication_namespace n join pg_class k on k.relnamespace = n.pnnspid where"
+                + " n.pnpubid = p.oid and k.oid in " + relids + "), '') from pg_publication p where p.pubname = ? and "
+                + oid + " is not null")) {
+            ps.setString(1, pub);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
     /** Whether publication {@code pub} publishes the changes of partitions under their partitioned table's name. */
     private static boolean viaRoot(Connection c, String pub) throws SQLException {
         return exists(c, "select 1 from pg_publication where pubname = ? and pubviaroot", pub);

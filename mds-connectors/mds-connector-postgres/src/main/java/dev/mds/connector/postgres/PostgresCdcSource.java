@@ -111,6 +111,13 @@ public final class PostgresCdcSource implements AutoCloseable {
     private final String tablesKey;
     /** The state key of the rows whose key-change insert was left out (see {@link BatchConsumer#goneKeys}). */
     private final String goneKey;
+    /**
+     * Where the run keeps how each table was in the publication ({@link CdcSetup#publicationMembership}): a table
+     * taken out and put back since has changes in no stream.
+     */
+    private final String publicationKey;
+    /** Each captured table's membership of the publication when this run started. */
+    private volatile Map<String, String> membership = Map.of();
     private volatile boolean tablesRecorded;
     /** The captured tables' generated columns as {@code schema.table.column}, read by the preflight check. */
     private volatile List<String> generatedColumns = List.of();
@@ -134,6 +141,7 @@ public final class PostgresCdcSource implements AutoCloseable {
         this.offsetKey = b.offsetKey != null ? b.offsetKey : "postgres-cdc:" + b.database + ":" + b.slot;
         this.tablesKey = offsetKey + ":tables";
         this.goneKey = offsetKey + ":gone";
+        this.publicationKey = offsetKey + ":publication";
     }
 
     /** A builder of a CDC source; see the class documentation for what it needs. */
@@ -523,6 +531,58 @@ public final class PostgresCdcSource implements AutoCloseable {
                 + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
     }
 
+    /** Each captured table's membership of the publication ({@link CdcSetup#publicationMembership}), by name. */
+    private Map<String, String> membership(Connection c) throws SQLException {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (TableName t : config.tables) {
+            CdcSetup.publicationMembership(c, config.publication, t).ifPresent(id -> m.put(t.toString(), id));
+        }
+        return Map.copyOf(m);
+    }
+
+    private String membershipJson() {
+        var object = JSON.createObjectNode();
+        new java.util.TreeMap<>(membership).forEach(object::put);
+        return object.toString();
+    }
+
+    /**
+     * Refuses tables that left the publication since the runs that stored the position and are in it again (taken
+     * out and added back, the publication or the table dropped and created again while the source was stopped):
+     * pgoutput decodes a change with the publication as it was when the change was made, so the changes made
+     * meanwhile are in no stream, and the run would go on without them.
+     */
+    private void refuseTablesOutOfThePublicationSinceThePosition() {
+        if (offsets.get(offsetKey).isEmpty()) {
+            return;
+        }
+        Optional<StateStore.State> recorded = offsets.get(publicationKey);
+        if (recorded.isEmpty()) {
+            return;   // a position stored before mds recorded the membership: nothing to compare with
+        }
+        List<String> changed = new ArrayList<>();
+        try {
+            JsonNode before = JSON.readTree(recorded.get().json());
+            for (TableName t : config.tables) {
+                JsonNode id = before.get(t.toString());
+                if (id != null && !id.asText().equals(membership.get(t.toString()))) {
+                    changed.add(t.toString());
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new MdsException("state " + publicationKey + " is not a JSON object of tables: " + e.getMessage(), e);
+        }
+        if (!changed.isEmpty()) {
+            throw new MdsException("CDC slot " + config.slot + ": table(s) " + changed + " left publication "
+                    + config.publication + " after position " + offsetKey + " was stored and are in it again (taken"
+                    + " out and added back, or the publication or the table dropped and created again): pgoutput"
+                    + " sends a change only if the table was in the publication when it was made, so the changes made"
+                    + " in between are in no stream. Capture the tables again with a new slot and offset key (a"
+                    + " snapshot reads their rows); if nothing was written to them in between (the publication got new"
+                    + " ids from a dump and restore or an upgrade), delete state " + publicationKey + " to go on");
+        }
+    }
+
     private String tablesJson() {
         var array = JSON.createArrayNode();
         config.tables.forEach(t -> array.add(t.toString()));
@@ -578,21 +638,24 @@ public final class PostgresCdcSource implements AutoCloseable {
                     LOG.warn("CDC setup of {}: {} (fix: {})", where, item.problem(), item.fix());
                 }
             }
+            boolean publicationExists;
             try (PreparedStatement ps = c.prepareStatement("select 1 from pg_publication where pubname = ?")) {
                 ps.setString(1, config.publication);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return;
-                    }
+                    publicationExists = rs.next();
                 }
             }
-            // Created here rather than by Debezium, whose CREATE PUBLICATION has no publish_via_partition_root: the
-            // changes of a partitioned table then came under its partitions' names and were never captured
-            String create = CdcSetup.createPublicationSql(c, config.publication, config.tables);
-            LOG.info("creating publication {}: {}", config.publication, create);
-            try (java.sql.Statement st = c.createStatement()) {
-                st.execute(create);
+            if (!publicationExists) {
+                // Created here rather than by Debezium, whose CREATE PUBLICATION has no publish_via_partition_root: the
+                // changes of a partitioned table then came under its partitions' names and were never captured
+                String create = CdcSetup.createPublicationSql(c, config.publication, config.tables);
+                LOG.info("creating publication {}: {}", config.publication, create);
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(create);
+                }
             }
+            membership = membership(c);
+            refuseTablesOutOfThePublicationSinceThePosition();
         } catch (SQLException e) {
             throw new MdsException("cannot connect to the CDC source " + where + " as " + config.user + ": "
                     + e.getMessage(), e);
@@ -1229,6 +1292,7 @@ public final class PostgresCdcSource implements AutoCloseable {
                     offsets.put(c, offsetKey, p.position.toJson());
                     if (!tablesRecorded) {
                         offsets.put(c, tablesKey, tablesJson());
+                        offsets.put(c, publicationKey, membershipJson());
                     }
                     if (p.gone != null) {
                         offsets.put(c, goneKey, p.gone);
@@ -1279,8 +1343,10 @@ public final class PostgresCdcSource implements AutoCloseable {
             try {
                 Connection c = sourceSession();
                 for (TableName t : config.tables) {
-                    if (!CdcSetup.inPublication(c, config.publication, t)) {
-                        gone.add(t);
+                    String started = membership.get(t.toString());
+                    if (!CdcSetup.inPublication(c, config.publication, t) || (started != null
+                            && !CdcSetup.publicationMembership(c, config.publication, t).orElse("").equals(started))) {
+                        gone.add(t);   // out of it now, or out and back in since the run started
                     }
                 }
             } catch (SQLException e) {
@@ -1291,8 +1357,9 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (!gone.isEmpty()) {
                 throw new MdsException("table(s) " + gone.stream().map(TableName::toString)
                         .collect(java.util.stream.Collectors.joining(", ")) + " left publication " + config.publication
-                        + " while streaming (dropped, dropped and created again, or removed from it): pgoutput sends"
-                        + " nothing more of them, and the changes made since are in no stream. Add them back"
+                        + " while streaming (dropped, dropped and created again, renamed, or removed from it, perhaps"
+                        + " added back since): pgoutput sends no change made while a table is out of it, and the"
+                        + " changes made since are in no stream. Add them back"
                         + " (ALTER PUBLICATION " + Identifiers.quote(config.publication) + " ADD TABLE ...) and"
                         + " capture them again with a new slot and offset key, so a snapshot reads their rows");
             }
