@@ -11,6 +11,7 @@ import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestDatabase;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
@@ -263,6 +264,31 @@ class CdcAdversarialTest {
         } finally {
             run.source.close();
             Cdc.dropSlot(ds, "a_pub2");
+        }
+    }
+
+    /**
+     * Publications FOR TABLES IN SCHEMA and FOR ALL TABLES, and a table added to a FOR TABLE publication for another
+     * consumer: the source restarts and streams on them (how a table is in the publication is unchanged), and the
+     * periodic check finds nothing to stop for.
+     */
+    @Test
+    void publicationsBySchemaOrOfAllTablesRestartAndStream(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema b1", "create table b1.t (id int primary key, v text)", "create table b1.other (id int primary key)",
+                "insert into b1.t values (1, 'a')", "create publication b_schema for tables in schema b1",
+                "create publication b_all for all tables");
+        for (String pub : List.of("b_schema", "b_all")) {
+            for (int runNo = 0; runNo < 2; runNo++) {
+                try (var run = Cdc.start(Cdc.source(db, ds, pub, "b1.t").publication(pub).build(), Cdc.loadInto(ds, "bw_" + pub))) {
+                    Cdc.awaitSlotActive(ds, pub);
+                    sql(ds, "insert into b1.t values (" + (10 + runNo + (pub.equals("b_all") ? 100 : 0)) + ", 'x')");
+                    awaitSame(ds, "b1.t", "bw_" + pub + ".t", "id, v");
+                    Thread.sleep(2500);   // two periodic checks
+                    assertThat(run.done).isNotDone();
+                }
+            }
+            Cdc.dropSlot(ds, pub);
         }
     }
 
