@@ -416,23 +416,51 @@ public final class JdbcStateStore implements StateStore {
             throw new MdsException("state store " + table + ", key '" + shown(key) + "': the " + what
                     + " holds half of a UTF-16 surrogate pair, which UTF-8 cannot encode (it would be stored as '?')");
         }
-        if (text != null && what.equals("value") && escapedNul(text)) {
-            throw new MdsException("state store " + table + ", key '" + shown(key) + "': the value holds \\u0000, JSON's"
-                    + " escape of a NUL character (U+0000), which jsonb cannot hold");
+        String escape = text != null && what.equals("value") ? escapeJsonbRefuses(text) : null;
+        if (escape != null) {
+            throw new MdsException("state store " + table + ", key '" + shown(key) + "': the value holds " + escape
+                    + ", which jsonb cannot hold");
         }
     }
 
     /**
-     * Whether JSON text holds JSON's escape of a NUL character: a backslash, then {@code u0000}. Each backslash
-     * escapes the character after it, so an escaped backslash followed by the text {@code u0000} is none.
+     * The first escape in JSON text that jsonb refuses, said for a message, or null: the escape of a NUL character
+     * (a backslash, then {@code u0000}), and that of half of a UTF-16 surrogate pair (a high one not followed by the
+     * escape of a low one, or a low one alone). Each backslash escapes the character after it, so an escaped
+     * backslash followed by the text {@code u0000} is none.
      */
-    private static boolean escapedNul(String json) {
-        for (int i = json.indexOf('\\'); i >= 0 && i + 1 < json.length(); i = json.indexOf('\\', i + 2)) {
-            if (json.charAt(i + 1) == 'u' && json.startsWith("0000", i + 2)) {
-                return true;
+    private static String escapeJsonbRefuses(String json) {
+        int n = json.length();
+        for (int i = json.indexOf('\\'); i >= 0 && i + 1 < n; i = json.indexOf('\\', i + 2)) {
+            int unit = json.charAt(i + 1) == 'u' ? hex4(json, i + 2) : -1;
+            if (unit == 0) {
+                return "\\u0000, JSON's escape of a NUL character (U+0000)";
+            }
+            if (unit >= 0 && Character.isSurrogate((char) unit)) {
+                int low = Character.isHighSurrogate((char) unit) && json.startsWith("\\u", i + 6) ? hex4(json, i + 8) : -1;
+                if (low < 0 || !Character.isLowSurrogate((char) low)) {
+                    return "\\u" + json.substring(i + 2, i + 6) + ", JSON's escape of half of a UTF-16 surrogate pair";
+                }
+                i += 6;   // the pair's low half is read: go on after it
             }
         }
-        return false;
+        return null;
+    }
+
+    /** The four hex digits at {@code at} as a number, or -1 when there are not four. */
+    private static int hex4(String s, int at) {
+        if (at + 4 > s.length()) {
+            return -1;
+        }
+        int v = 0;
+        for (int k = at; k < at + 4; k++) {
+            int d = Character.digit(s.charAt(k), 16);
+            if (d < 0 || s.charAt(k) > 'f') {
+                return -1;
+            }
+            v = v * 16 + d;
+        }
+        return v;
     }
 
     /** The key as a message shows it, a NUL character as {@code \0}. */

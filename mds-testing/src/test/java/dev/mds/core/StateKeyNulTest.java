@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.testing.MdsPostgres;
 import java.sql.Connection;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +61,28 @@ class StateKeyNulTest {
         assertThat(store.get("csv:ab")).isEmpty();
         store.put("csv:ab", "\"a\\\\u0000b\"");   // "a\\u0000b": a backslash, then the text u0000
         assertThat(store.get("csv:ab").orElseThrow().json()).isEqualTo("\"a\\\\u0000b\"");
+    }
+
+    /**
+     * A JSON writer that escapes what is not ASCII writes half of a UTF-16 surrogate pair as its escape (backslash,
+     * u, then D800 to DFFF), which jsonb refuses ('Unicode low surrogate must follow a high surrogate'): the value
+     * reached the server and aborted a caller's transaction. It is refused before any statement runs, as the
+     * character itself is; a whole pair, escaped, is stored.
+     */
+    @Test
+    void aValueHoldingTheJsonEscapeOfHalfASurrogatePairIsRefusedBeforeAnyStatementRuns(DataSource ds) throws Exception {
+        StateStore store = JdbcStateStore.create(ds);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            store.put(c, "kept too", "1");
+            for (String half : List.of("\"a\\ud83d\"", "\"\\uDE00b\"", "\"\\ud83d\\u0041\"", "\"\\ud83d\\ud83d\\ude00\"")) {
+                assertThatThrownBy(() -> store.put(c, "csv:cd", half)).as(half).isInstanceOf(MdsException.class)
+                        .hasMessageContaining("key 'csv:cd'").hasMessageContaining("surrogate");
+            }
+            c.commit();   // refused before any statement: the caller's transaction is not aborted
+        }
+        assertThat(store.get("kept too")).isPresent();
+        store.put("csv:cd", "\"\\ud83d\\ude00 \\\\ud83d\"");   // a whole pair, then a backslash and the text ud83d
+        assertThat(store.get("csv:cd").orElseThrow().json()).isEqualTo("\"\ud83d\ude00 \\\\ud83d\"");
     }
 }
