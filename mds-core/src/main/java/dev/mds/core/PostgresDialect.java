@@ -191,9 +191,12 @@ public final class PostgresDialect implements Dialect {
      * PostgreSQL makes it with the first table created in it, and {@code create schema "pg_temp"} is refused (the
      * {@code pg_} prefix is reserved).
      *
+     * @throws IllegalArgumentException when no schema can have the name ({@link Identifiers#check}: empty, a NUL
+     *     character, half of a surrogate pair, over 63 bytes), before any statement runs
      * @throws MdsException naming the query when it fails
      */
     public boolean schemaExists(Connection connection, String schema) {
+        Identifiers.check(schema);
         if (schema.equals("pg_temp")) {
             return true;
         }
@@ -222,6 +225,8 @@ public final class PostgresDialect implements Dialect {
      * against the role's CREATE privilege on the database even when the schema is there. In a REPEATABLE READ or
      * SERIALIZABLE transaction whose snapshot is older than another session's new schema, the create still fails.
      *
+     * @throws IllegalArgumentException when no schema can have the name, before any statement runs (as
+     *     {@link #schemaExists})
      * @throws MdsException naming the statement that failed
      */
     public boolean createSchemaIfMissing(Connection connection, String schema) {

@@ -119,4 +119,25 @@ class CreateSchemaTest {
             throw new AssertionError("no session waited on a lock within 6 s");
         }
     }
+
+    /**
+     * schemaExists took any text: a name with a NUL character failed at the server ('invalid byte sequence for
+     * encoding "UTF8": 0x00'), aborting a caller's transaction, and a name with half of a surrogate pair was sent with
+     * '?' for it, so it found another schema ("a?b"). Such names, and empty or too long ones, are refused as
+     * {@link Identifiers#check} refuses them, before any statement runs, by createSchemaIfMissing too.
+     */
+    @Test
+    void aSchemaNameNoSchemaCanHaveIsRefusedBeforeAnyStatementRuns(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            dialect.createSchemaIfMissing(c, "a?b");
+            c.setAutoCommit(false);
+            for (String bad : new String[] {"a\0b", "a\uD800b", "", "s".repeat(64)}) {
+                assertThatThrownBy(() -> dialect.schemaExists(c, bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> dialect.createSchemaIfMissing(c, bad)).as(bad)
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
+            assertThat(dialect.schemaExists(c, "a?b")).isTrue();   // the transaction goes on
+            c.commit();
+        }
+    }
 }
