@@ -293,6 +293,30 @@ class CdcAdversarialTest {
     }
 
     /**
+     * The slot dropped while the source is stopped, rows written, and a slot of the same name created again by hand:
+     * the stored position's WAL is in no slot. The start is refused, naming the slot and the way on, under
+     * WHEN_NEEDED too (the slot exists, so Debezium would not snapshot), rather than streaming from the new slot and
+     * missing the rows written in between.
+     */
+    @Test
+    void aSlotDroppedAndCreatedAgainWhileStoppedIsRefused(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema b2", "create table b2.t (id int primary key, v text)", "insert into b2.t values (1, 'a')");
+        try (var run = Cdc.start(Cdc.source(db, ds, "b_slot", "b2.t").build(), Cdc.loadInto(ds, "bw2"))) {
+            awaitSame(ds, "b2.t", "bw2.t", "id, v");
+        }
+        Cdc.dropSlot(ds, "b_slot");
+        sql(ds, "insert into b2.t values (2, 'in no slot')", "select pg_create_logical_replication_slot('b_slot', 'pgoutput')");
+        for (SnapshotMode mode : SnapshotMode.values()) {
+            var again = Cdc.start(Cdc.source(db, ds, "b_slot", "b2.t").snapshot(mode).build(), Cdc.loadInto(ds, "bw2"));
+            assertThatThrownBy(() -> again.done.get(60, TimeUnit.SECONDS)).as(mode.toString()).rootCause()
+                    .hasMessageContaining("replication slot b_slot").hasMessageContaining("past the position stored");
+        }
+        assertThat(count(ds, "select count(*) from bw2.t where id = 2")).isZero();
+        Cdc.dropSlot(ds, "b_slot");
+    }
+
+    /**
      * A captured table renamed while streaming leaves the capture (pgoutput sends its changes under the new name): the
      * run stops naming it. Passes: a guard.
      */
