@@ -66,7 +66,9 @@ public final class Pit extends Structure {
     /**
      * The satellites, each giving the columns {@code <table name>_pk} and {@code <table name>_ldts}: two satellites
      * of the same table name (in different schemas) are refused, as their columns would clash, and so is a
-     * satellite whose name is too long for them (over 58 bytes).
+     * satellite whose name is too long for them (over 58 bytes). A satellite one of whose columns would be the hub's
+     * hash key (a table {@code customer} under a hub key {@code customer_pk}) is refused by {@link #createTable()},
+     * {@link #sql()} and {@link #load()}, before any statement runs, naming the PIT, the satellite and the column.
      *
      * @throws IllegalArgumentException naming the PIT and the satellite
      */
@@ -139,6 +141,25 @@ public final class Pit extends Structure {
         }
         if (asOf.isEmpty()) {
             missing.add("asOf");
+        }
+    }
+
+    /**
+     * Refuses a hub hash key named like a satellite's column ({@code <table name>_pk} or {@code _ldts}), naming the
+     * satellite. The names stay: they are the ones AutomateDV's PIT gives with the usual {@code pk: {PK: …}} and
+     * {@code ldts: {LDTS: …}} (which would clash there too), and queries over a PIT use them.
+     */
+    @Override
+    void checkCombinations() {
+        for (TableName s : satellites) {
+            for (String column : List.of(prefix(s) + "_pk", prefix(s) + "_ldts")) {
+                if (column.equals(hashKey)) {
+                    throw new IllegalArgumentException(name() + ": satellite " + s + " gives the column '" + column
+                            + "' (a PIT names each satellite's key and load date <table name>_pk and <table name>_ldts),"
+                            + " which is also the hub's hash key '" + hashKey + "', so the PIT would"
+                            + " have that column twice; rename the satellite's table (or the hub's hash key)");
+                }
+            }
         }
     }
 

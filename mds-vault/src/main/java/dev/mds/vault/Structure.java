@@ -100,6 +100,15 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
     abstract void missingSettings(List<String> missing);
 
     /**
+     * Refuses, once every setting is made, a combination of them a structure cannot hold, with a message naming the
+     * settings (none by default; checked before any statement, and before the generic "stored twice" check).
+     *
+     * @throws IllegalArgumentException naming the structure and the settings
+     */
+    void checkCombinations() {
+    }
+
+    /**
      * Adds the DDL of the columns every table loaded from stages stores after its own: the load date, of the type
      * {@code stage} has (a stage without one is named with {@code where}), and the record source, both NOT NULL.
      */
@@ -412,6 +421,7 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(name() + ": set " + String.join(", ", missing));
         }
+        checkCombinations();
     }
 
     /**
