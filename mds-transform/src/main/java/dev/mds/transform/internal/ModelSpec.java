@@ -91,6 +91,64 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     }
 
     /**
+     * This model with its unique_key, updated_at and check_cols as PostgreSQL resolves them against {@code columns}
+     * (dbt writes them into its SQL unquoted): see {@link #resolveColumn}.
+     */
+    public ModelSpec withNamesResolved(List<String> columns) {
+        return withNames(name -> resolveColumn(name, columns));
+    }
+
+    /** This model with its unique_key, updated_at and check_cols as {@link #foldUnquoted} folds them. */
+    public ModelSpec withNamesFolded() {
+        return withNames(ModelSpec::foldUnquoted);
+    }
+
+    private ModelSpec withNames(java.util.function.UnaryOperator<String> resolve) {
+        List<String> key = uniqueKey.stream().map(resolve).distinct().toList();
+        SnapshotConfig s = snapshot == null ? null : new SnapshotConfig(snapshot.check(),
+                snapshot.updatedAt() == null ? null : resolve.apply(snapshot.updatedAt()),
+                snapshot.checkCols().stream().map(resolve).distinct().toList(), snapshot.hardDeletes(),
+                snapshot.validToCurrent());
+        return new ModelSpec(table, source, template, materialization, key, strategy, onSchemaChange, mergeColumns,
+                s, preHooks, postHooks, indexes, grants, tagValues, parents, ctes, seed, tags, file);
+    }
+
+    /**
+     * The column of {@code columns} that {@code name}, a config name dbt writes into its SQL unquoted (unique_key,
+     * updated_at, check_cols), stands for: {@code name} itself when a column has exactly that name, else its
+     * {@linkplain #foldUnquoted folded} form when a column has that name ({@code ID} is {@code id}), else {@code name}
+     * (which the caller then refuses).
+     */
+    public static String resolveColumn(String name, List<String> columns) {
+        if (columns.contains(name)) {
+            return name;
+        }
+        String folded = foldUnquoted(name);
+        return columns.contains(folded) ? folded : name;
+    }
+
+    /**
+     * {@code name} as PostgreSQL reads it unquoted: when it is a valid unquoted identifier (a letter, {@code _} or a
+     * character beyond ASCII, then those, digits or {@code $}), with its ASCII letters in lower case, as the server
+     * folds them (others stay: {@code Émile} is {@code Émile}); else {@code name} unchanged.
+     */
+    public static String foldUnquoted(String name) {
+        if (name.isEmpty()) {
+            return name;
+        }
+        StringBuilder folded = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            boolean start = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '_' || ch >= 0x80;
+            if (!start && (i == 0 || !(ch >= '0' && ch <= '9' || ch == '$'))) {
+                return name;
+            }
+            folded.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + ('a' - 'A')) : ch);
+        }
+        return folded.toString();
+    }
+
+    /**
      * Whether this run rebuilds it as a full refresh would: its config(full_refresh=...) when set, else the run's
      * {@code fullRefresh} (dbt's should_full_refresh()). Only an incremental model (and a seed) builds differently.
      */

@@ -90,8 +90,10 @@ public final class Runner {
             }
             for (ModelSpec selectedModel : selected) {
                 out.add(Plan.modelLock(selectedModel.table()));
-                ModelSpec m = stars(c, selectedModel, true);
-                Optional<Plan.Existing> existing = existing(c, m.table());
+                Optional<Plan.Existing> existing = existing(c, selectedModel.table());
+                // the names as the run resolves them: against the table's columns, the query's then being unknown
+                ModelSpec m = existing.isPresent() ? stars(c, selectedModel, true).withNamesResolved(existing.get().columns())
+                        : stars(c, selectedModel, true).withNamesFolded();
                 Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
                 boolean refresh = m.fullRefresh(fullRefresh);
                 boolean swaps = seed != null ? Plan.seedSwaps(existing, seed, refresh) : Plan.swaps(m, existing, refresh);
@@ -504,8 +506,11 @@ public final class Runner {
             st.executeQuery(lock).close();
             Sql.logged(lock, start);
         }
-        ModelSpec m = stars(c, model, false);
-        Optional<Plan.Existing> existing = existing(c, m.table());
+        Optional<Plan.Existing> existing = existing(c, model.table());
+        // unique_key, updated_at and check_cols resolved against the table's columns, then, as written, against the
+        // query's once they are known (CheckKey, CheckSnapshot)
+        ModelSpec asWritten = stars(c, model, false);
+        ModelSpec m = existing.isPresent() ? asWritten.withNamesResolved(existing.get().columns()) : asWritten;
         // what a refusal leaves: the relation as it was, or, on a first build, none
         String unchanged = existing.isPresent() ? "the table is unchanged" : "nothing was built";
         Seeds.Table seed = m.seed() == null ? null : Seeds.infer(m.seed().file(), m.name(), m.seed().columnTypes());
@@ -553,7 +558,11 @@ public final class Runner {
                 written = checkStage(c, m, check);
             } else if (step instanceof Plan.CheckKey check) {
                 // a later run's checks, at once: a first (or full) build that passed them only to fail every run after
-                refuseUnknownMergeColumns(m, refuseMissingKey(c, m, check.built()), unchanged);
+                List<String> built = columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where"
+                        + " n.nspname = ? and c.relname = ?", check.built().schema(), check.built().name()).stream()
+                        .map(col -> col[0]).toList();
+                m = asWritten.withNamesResolved(built);
+                refuseUnknownMergeColumns(m, refuseMissingKey(m, built), unchanged);
                 refuseDuplicateOrNullKeys(c, m, check.built().quoted(), "a later " + m.strategy().configName(), unchanged);
             } else if (step instanceof Plan.Write w) {
                 refuseUnknownMergeColumns(m, written, unchanged);
@@ -630,8 +639,14 @@ public final class Runner {
                     update(c, m, new Plan.Exec(sql, -1, null, false));
                 }
             } else if (step instanceof Plan.CheckSnapshot check) {
-                staged = checkSnapshot(c, m, check, unchanged);
-            } else if (step instanceof Plan.WriteSnapshot w) {
+                staged = columnsAndTypes(c, "where c.relnamespace = pg_my_temp_schema() and c.relname = ?",
+                        check.stage(), null);
+                m = asWritten.withNamesResolved(staged.stream().map(col -> col[0]).toList());
+                checkSnapshot(c, m, check, staged, unchanged);
+            } else if (step instanceof Plan.WriteSnapshot planned) {
+                // with the names CheckSnapshot resolved against the query's columns
+                Plan.WriteSnapshot w = new Plan.WriteSnapshot(planned.target(), planned.stage(), m.uniqueKey(),
+                        m.snapshot(), planned.existing());
                 refuseCurrentValueOfAnotherTimeZone(c, m, w);
                 if (w.existing().isPresent()) {
                     widenStrings(c, m, Identifiers.quote("pg_temp", w.stage()), w.existing().get().columns(), w.existing().get().types(),
@@ -652,12 +667,11 @@ public final class Runner {
      * Refuses a first (or full) build of an incremental model whose unique_key names a column the model does not
      * return: the build would succeed and every later run fail.
      *
-     * @return the columns of the built table
+     * @param columns the columns of the built table
+     * @return {@code columns}
      * @throws Failure naming the key's missing columns and the model's
      */
-    private static List<String> refuseMissingKey(Connection c, ModelSpec m, TableName built) throws SQLException {
-        List<String> columns = columnsAndTypes(c, "join pg_namespace n on n.oid = c.relnamespace where n.nspname = ?"
-                + " and c.relname = ?", built.schema(), built.name()).stream().map(col -> col[0]).toList();
+    private static List<String> refuseMissingKey(ModelSpec m, List<String> columns) {
         List<String> absent = m.uniqueKey().stream().filter(k -> !columns.contains(k)).toList();
         if (!absent.isEmpty()) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent + " are not columns of"
@@ -668,15 +682,16 @@ public final class Runner {
     }
 
     /**
-     * {@code " (column names are matched exactly: did you mean id?)"} when a name of {@code absent} differs from one of
-     * {@code columns} only in case (a unique_key is a quoted column name), else nothing.
+     * {@code " (... did you mean Id?)"} when a name of {@code absent} differs from one of {@code columns} only in case
+     * and does not fold to it as SQL folds an unquoted name ({@code ID} for a column {@code Id}), else nothing.
      */
     private static String caseHint(List<String> absent, List<String> columns) {
         List<String> alike = new ArrayList<>();
         for (String a : absent) {
             columns.stream().filter(col -> col.equalsIgnoreCase(a)).findFirst().ifPresent(alike::add);
         }
-        return alike.isEmpty() ? "" : " (column names are matched exactly, case included: did you mean "
+        return alike.isEmpty() ? "" : " (a name is matched exactly, or folded to lower case as SQL folds an unquoted"
+                + " name: did you mean "
                 + String.join(", ", alike) + "?)";
     }
 
@@ -1195,13 +1210,11 @@ public final class Runner {
     }
 
     /**
-     * Checks a snapshot's staged query rows (see {@link Plan.CheckSnapshot}) and returns their columns' names and
-     * types.
+     * Checks a snapshot's staged query rows (see {@link Plan.CheckSnapshot}), whose columns' names and types are
+     * {@code staged}.
      */
-    private List<String[]> checkSnapshot(Connection c, ModelSpec m, Plan.CheckSnapshot check, String unchanged)
-            throws SQLException {
-        List<String[]> staged = columnsAndTypes(c, "where c.relnamespace = pg_my_temp_schema() and c.relname = ?",
-                check.stage(), null);
+    private void checkSnapshot(Connection c, ModelSpec m, Plan.CheckSnapshot check, List<String[]> staged,
+            String unchanged) throws SQLException {
         List<String> columns = staged.stream().map(col -> col[0]).toList();
         String where = m.name() + " (" + m.source() + "): ";
         List<String> reserved = columns.stream().filter(Plan.WriteSnapshot.META::contains).toList();
@@ -1239,7 +1252,6 @@ public final class Runner {
                 }
             }
         }
-        return staged;
     }
 
     /**

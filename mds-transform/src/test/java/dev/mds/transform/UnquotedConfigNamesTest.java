@@ -1,0 +1,92 @@
+package dev.mds.transform;
+
+import static dev.mds.testing.MdsAssertions.assertThatTable;
+import static dev.mds.testing.MdsAssertions.row;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mds.testing.MdsPostgres;
+import dev.mds.testing.TableFixture;
+import dev.mds.testing.TestSql;
+import java.util.List;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * unique_key, updated_at and check_cols as dbt writes them into its SQL, unquoted: {@code 'ID'} is the column
+ * {@code id}, as PostgreSQL folds an unquoted name; a column named exactly as written still wins.
+ */
+@MdsPostgres
+class UnquotedConfigNamesTest {
+
+    private static RunResults run(DataSource ds, String name, String sql) {
+        return TransformProject.builder(ds).model(name, sql).build().run();
+    }
+
+    @Test
+    void incrementalMergeAndDeleteInsertMatchAUniqueKeyWrittenInUpperCaseAsPostgresFoldsIt(DataSource ds) {
+        TableFixture.on(ds, "rawuq.m").columns("id int", "v text").rows(row(1, "a"), row(2, "b"));
+        for (String strategy : List.of("merge", "delete+insert")) {
+            String schema = strategy.equals("merge") ? "uqm" : "uqd";
+            String model = "{{ config(materialized='incremental', unique_key='ID', incremental_strategy='" + strategy
+                    + "') }}\nselect id, v from rawuq.m";
+            run(ds, schema + ".t", model).assertSucceeded();
+            assertThatTable(ds, schema + ".t").containsExactlyInAnyOrder(row(1, "a"), row(2, "b"));
+        }
+        TestSql.sql(ds, "update rawuq.m set v = 'B' where id = 2; insert into rawuq.m values (3, 'c')");
+        for (String strategy : List.of("merge", "delete+insert")) {
+            String schema = strategy.equals("merge") ? "uqm" : "uqd";
+            String model = "{{ config(materialized='incremental', unique_key='ID', incremental_strategy='" + strategy
+                    + "') }}\nselect id, v from rawuq.m";
+            TransformProject project = TransformProject.builder(ds).model(schema + ".t", model).build();
+            assertThat(project.sql()).anySatisfy(s -> assertThat(s).contains(strategy.equals("merge")
+                    ? "merge into \"uqm\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s on t.\"id\" = s.\"id\"\n"
+                            + "when matched then update set \"v\" = s.\"v\""
+                    : "delete from \"uqd\".\"t\" t using \"pg_temp\".\"t__mds_stage\" s where t.\"id\" = s.\"id\""));
+            project.run().assertSucceeded();
+            assertThatTable(ds, schema + ".t").containsExactlyInAnyOrder(row(1, "a"), row(2, "B"), row(3, "c"));
+        }
+    }
+
+    @Test
+    void snapshotConfigNamesInAnotherCaseResolveAsPostgresFoldsThem(DataSource ds) {
+        TestSql.sql(ds, "create schema rawus; create table rawus.customers (id int, name text, updated_at timestamp);"
+                + " insert into rawus.customers values (1, 'Ann', '2024-01-01'), (2, 'Bob', '2024-01-01')");
+        String timestamp = "{{ config(materialized='snapshot', unique_key='ID', strategy='timestamp',"
+                + " updated_at='Updated_At') }}\nselect * from rawus.customers";
+        String check = "{{ config(materialized='snapshot', unique_key='ID', strategy='check', check_cols=['Name']) }}\n"
+                + "select id, name from rawus.customers";
+        TransformProject first = TransformProject.builder(ds).model("uss.ts", timestamp).model("uss.ck", check).build();
+        // a first build's statements: the query's columns are not known yet, so the names are folded as SQL folds them
+        assertThat(first.sql()).anySatisfy(s -> assertThat(s).startsWith("create table \"uss\".\"ts\" as\nselect s.*,"
+                + " md5(coalesce(cast(s.\"id\" as varchar), '') || '|' || coalesce(cast(s.\"updated_at\" as varchar), ''))"));
+        first.run().assertSucceeded();
+
+        TestSql.sql(ds, "update rawus.customers set name = 'Anne', updated_at = '2024-02-01' where id = 1");
+        TransformProject later = TransformProject.builder(ds).model("uss.ts", timestamp).model("uss.ck", check).build();
+        assertThat(later.sql()).anySatisfy(s -> assertThat(s).startsWith("update \"uss\".\"ts\" t set \"dbt_valid_to\""
+                + " = s.\"updated_at\"\nfrom \"pg_temp\".\"ts__mds_stage\" s\nwhere t.\"id\" = s.\"id\""))
+                .anySatisfy(s -> assertThat(s).startsWith("update \"uss\".\"ck\" t set")
+                        .contains("where t.\"id\" = s.\"id\"").contains("(t.\"name\" is distinct from s.\"name\")"));
+        RunResults second = later.run();
+        second.assertSucceeded();
+        assertThat(second.model("uss.ts").rows()).hasValue(1);
+        assertThat(second.model("uss.ck").rows()).hasValue(1);
+        for (String table : List.of("uss.ts", "uss.ck")) {
+            assertThat(TestSql.strings(ds, "select id || ' ' || name || ' ' || (dbt_valid_to is null) from " + table
+                    + " order by id, dbt_valid_from")).containsExactly("1 Ann false", "1 Anne true", "2 Bob true");
+        }
+    }
+
+    @Test
+    void aColumnNamedExactlyAsTheUniqueKeyIsWrittenWinsOverTheFoldedName(DataSource ds) {
+        // a query may return both "ID" (quoted) and id: 'ID' names the first, as a quoted name would
+        String model = "{{ config(materialized='incremental', unique_key='ID', incremental_strategy='merge') }}\n"
+                + "select * from (values (1, 10, 'a'), (2, 10, 'b')) v(\"ID\", id, v)";
+        run(ds, "uqx.t", model).assertSucceeded();
+        TransformProject project = TransformProject.builder(ds).model("uqx.t", model).build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).contains("on t.\"ID\" = s.\"ID\""));
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select \"ID\" || ' ' || id || ' ' || v from uqx.t order by 1"))
+                .containsExactly("1 10 a", "2 10 b");
+    }
+}
