@@ -65,7 +65,7 @@ final class Rows {
                     read.add(values);
                 }
                 for (int i = 0; i < n; i++) {
-                    if (isCitext(types.get(i))) {
+                    if (isCitext(types.get(i)) || isCitext(elementOf(types.get(i)))) {
                         citext(c, read, i);
                     }
                 }
@@ -84,18 +84,37 @@ final class Rows {
 
     /** Whether {@code type} (as pgjdbc names a column's type, schema-qualified when off the search path) is citext. */
     static boolean isCitext(String type) {
-        return type.equals("citext") || type.endsWith(".\"citext\"") || type.endsWith(".citext");
+        return type != null && (type.equals("citext") || type.endsWith(".\"citext\"") || type.endsWith(".citext"));
     }
 
     /**
-     * Column {@code i} of {@code rows}, citext values read as text, as {@link Values.Citext}s folded by PostgreSQL's
-     * {@code lower()} (as citext's {@code =} compares them), in one statement.
+     * The element type of an array type as pgjdbc names it ({@code _inet}, {@code "s"."_mood"} off the search path):
+     * {@code inet}, {@code "s"."mood"}; null for a type that is no array.
+     */
+    static String elementOf(String type) {
+        if (type.startsWith("_")) {
+            return type.substring(1);
+        }
+        int dot = type.lastIndexOf(".\"_");
+        return dot > 0 && type.endsWith("\"") ? type.substring(0, dot + 2) + type.substring(dot + 3) : null;
+    }
+
+    /**
+     * Column {@code i} of {@code rows}, citext values read as text (or a citext array's elements, in an
+     * {@code Object[]}), as {@link Values.Citext}s folded by PostgreSQL's {@code lower()} (as citext's {@code =}
+     * compares them), in one statement.
      */
     private static void citext(Connection c, List<Object[]> rows, int i) throws SQLException {
         List<String> texts = new ArrayList<>();
         for (Object[] values : rows) {
             if (values[i] instanceof String text) {
                 texts.add(text);
+            } else if (values[i] instanceof Object[] elements) {
+                for (Object e : elements) {
+                    if (e instanceof String text) {
+                        texts.add(text);
+                    }
+                }
             }
         }
         if (texts.isEmpty()) {
@@ -106,6 +125,12 @@ final class Rows {
         for (Object[] values : rows) {
             if (values[i] instanceof String text) {
                 values[i] = new Values.Citext(text, folded.get(k++));
+            } else if (values[i] instanceof Object[] elements) {
+                for (int e = 0; e < elements.length; e++) {
+                    if (elements[e] instanceof String text) {
+                        elements[e] = new Values.Citext(text, folded.get(k++));
+                    }
+                }
             }
         }
     }
@@ -444,7 +469,9 @@ final class Rows {
      * compares by meaning (key order and white space do not matter); text that is no JSON stays as it is, and matches
      * nothing. Likewise a string for a column of a type pgjdbc reads as text ({@link #readAsText}: {@code inet},
      * ranges ...) as PostgreSQL prints the value of that type it reads from it (a {@code citext} one as a
-     * {@link Values.Citext}, equal to another PostgreSQL lowers alike). A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
+     * {@link Values.Citext}, equal to another PostgreSQL lowers alike). An array for a column of an array of such a type
+     * ({@code inet[]}, {@code citext[]} ...: a {@code List}, an {@code Object[]} of strings, or an array literal) element
+     * by element likewise ({@link #arrays}). A string for a {@code char(n)} column (or in an array for a {@code char(n)[]} one) without its trailing
      * spaces, as {@link #value} reads the column: PostgreSQL ignores a {@code char(n)}'s padding when it compares.
      * {@code of} names what is read, for the error when the database cannot be asked.
      */
@@ -463,7 +490,7 @@ final class Rows {
                 }
             }
         }
-        if (types.stream().noneMatch(Rows::readAsText)) {
+        if (types.stream().noneMatch(t -> readAsText(t) || readAsTextArray(t))) {
             return expected;
         }
         Object[][] values = new Object[expected.length][];
@@ -473,6 +500,10 @@ final class Rows {
         try (Connection c = dataSource.getConnection()) {
             for (int i = 0; i < types.size(); i++) {
                 String type = types.get(i);
+                if (readAsTextArray(type)) {
+                    arrays(c, type, values, i);
+                    continue;
+                }
                 if (!readAsText(type)) {
                     continue;
                 }
@@ -550,6 +581,127 @@ final class Rows {
         return out;
     }
 
+    /**
+     * Column {@code i} of {@code values} (a row null when it has another number of values), an array of a type read as
+     * text: each expected array ({@code List}, {@code Object[]} of strings, or an array literal such as
+     * {@code "{10.0.0.1/32}"}) as an {@code Object[]} of its elements each read as {@link #readAs} reads a value of the
+     * element type ({@code 10.0.0.1}, a {@link Values.Citext} ...), as {@link #value} reads such a column; in one
+     * statement for the column. A text that is no array of the type, or an array of more than one dimension, stays as
+     * given.
+     */
+    private static void arrays(Connection c, String type, Object[][] values, int i) throws SQLException {
+        List<Integer> at = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (int r = 0; r < values.length; r++) {
+            String literal = values[r] == null ? null : arrayLiteral(values[r][i]);
+            if (literal != null) {
+                at.add(r);
+                texts.add(literal);
+            }
+        }
+        if (texts.isEmpty()) {
+            return;
+        }
+        List<Object[]> read = readArraysAs(c, type, texts);
+        for (int k = 0; k < read.size(); k++) {
+            if (read.get(k) != null) {
+                values[at.get(k)][i] = read.get(k);
+            }
+        }
+    }
+
+    /**
+     * An expected value for an array column as an array literal: a string (or a {@code PGobject}'s text) as it is, a
+     * {@code List} or {@code Object[]} of strings and nulls as {@code {"a","b",NULL}}; null for anything else.
+     */
+    private static String arrayLiteral(Object v) {
+        if (v instanceof org.postgresql.util.PGobject p) {
+            return p.getValue();
+        }
+        if (v instanceof String text) {
+            return text;
+        }
+        List<?> elements = v instanceof Object[] arr ? java.util.Arrays.asList(arr) : v instanceof List<?> list ? list : null;
+        if (elements == null) {
+            return null;
+        }
+        java.util.StringJoiner literal = new java.util.StringJoiner(",", "{", "}");
+        for (Object e : elements) {
+            if (e == null) {
+                literal.add("NULL");
+            } else if (e instanceof String text) {
+                literal.add('"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"');
+            } else {
+                return null;
+            }
+        }
+        return literal.toString();
+    }
+
+    /**
+     * Each of {@code texts} read as an array of {@code type} (an array type read as text) and its elements as
+     * {@link #comparedAs} takes a value of the element type, in an {@code Object[]}; null for a text that is no such
+     * array or one of more than one dimension. In one statement, with {@code pg_input_is_valid}; where that fails, one
+     * statement a text, as {@link #readAs} does.
+     */
+    private static List<Object[]> readArraysAs(Connection c, String type, List<String> texts) throws SQLException {
+        String element = elementOf(type);
+        String quoted = dev.mds.core.Identifiers.quote(type);
+        String sql = "select u.n, e.k, e.x, lower(cast(e.x as text)), case when u.a is null then 0 else coalesce(array_ndims(u.a), 1) end from (select n, %s as a"
+                + " from unnest(cast(? as text[])) with ordinality as v(t, n)) u left join lateral unnest(u.a) with ordinality"
+                + " as e(x, k) on true order by u.n, e.k";
+        try (PreparedStatement ps = c.prepareStatement(String.format(sql,
+                "case when pg_input_is_valid(t, ?) then cast(t as " + quoted + ") end"))) {
+            ps.setString(1, quoted);
+            ps.setArray(2, c.createArrayOf("text", texts.toArray()));
+            return arraysRead(ps, element, texts.size());
+        } catch (SQLException refused) {
+            // no pg_input_is_valid, or a text the type's input refuses outright: one statement a text
+        }
+        List<Object[]> out = new ArrayList<>(texts.size());
+        try (PreparedStatement ps = c.prepareStatement(String.format(sql, "cast(t as " + quoted + ")"))) {
+            for (String text : texts) {
+                ps.setArray(1, c.createArrayOf("text", new Object[] {text}));
+                try {
+                    out.add(arraysRead(ps, element, 1).get(0));
+                } catch (SQLException notOfTheType) {
+                    out.add(null);   // not an array of the type: compared as given, it matches nothing
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The {@code count} arrays {@link #readArraysAs}'s statement reads, in order. */
+    private static List<Object[]> arraysRead(PreparedStatement ps, String element, int count) throws SQLException {
+        List<Object[]> out = new ArrayList<>(count);
+        List<Object> elements = new ArrayList<>();
+        long n = 0;
+        boolean whole = false;
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getLong(1) != n) {
+                    if (n > 0) {
+                        out.add(whole ? elements.toArray() : null);
+                    }
+                    n = rs.getLong(1);
+                    elements.clear();
+                    whole = rs.getInt(5) == 1;
+                }
+                rs.getLong(2);
+                if (!rs.wasNull() && whole) {
+                    // an empty array, or NULL (no array of the type), has no element: its one row has no k
+                    String text = rs.getString(3);
+                    elements.add(text == null ? null : comparedAs(element, text, rs.getString(4)));
+                }
+            }
+        }
+        if (n > 0) {
+            out.add(whole ? elements.toArray() : null);
+        }
+        return out;
+    }
+
     /** A value of {@code type} PostgreSQL printed as {@code text} (and lowered as {@code lower}), as {@link #value} reads one. */
     private static Object comparedAs(String type, String text, String lower) {
         return type.equals("jsonb") ? new Values.Jsonb(text) : isCitext(type) ? new Values.Citext(text, lower)
@@ -560,12 +712,18 @@ final class Rows {
      * Types pgjdbc reads as a string-like object of no Java type of its own ({@code inet}, {@code cidr},
      * {@code macaddr}, ranges, enums, {@code tsvector} ...) and {@code jsonb}: their values compare as PostgreSQL prints
      * them, so an expected string is read by PostgreSQL first ({@code '10.0.0.1/32'} for an {@code inet} is
-     * {@code 10.0.0.1}, {@code '[1,4]'} for an {@code int4range} is {@code [1,5)}). Not arrays, nor types read as a Java
+     * {@code 10.0.0.1}, {@code '[1,4]'} for an {@code int4range} is {@code [1,5)}). Not arrays (an array of such a type is {@link #readAsTextArray}), nor types read as a Java
      * value (numbers, dates, times, {@code uuid}, {@code interval}, geometric types), text or {@code json}, whose text
      * PostgreSQL keeps as given.
      */
     private static boolean readAsText(String type) {
         return !type.startsWith("_") && !NOT_READ_AS_TEXT.contains(type);
+    }
+
+    /** Whether {@code type} is an array of a type {@link #readAsText read as text} ({@code _inet}, {@code _citext} ...). */
+    private static boolean readAsTextArray(String type) {
+        String element = elementOf(type);
+        return element != null && readAsText(element);
     }
 
     private static final java.util.Set<String> NOT_READ_AS_TEXT = java.util.Set.of("text", "varchar", "bpchar", "char", "name",
@@ -603,8 +761,31 @@ final class Rows {
             case "time" -> rs.getObject(i, LocalTime.class);
             case "timetz" -> rs.getObject(i, OffsetTime.class);
             case "_time", "_timetz", "_timestamp", "_timestamptz", "_date" -> temporalArray(rs, i, md.getColumnTypeName(i).substring(1));
-            default -> elements(rs.getObject(i));
+            default -> readAsTextArray(md.getColumnTypeName(i)) ? textArray(rs.getObject(i), elementOf(md.getColumnTypeName(i)))
+                    : elements(rs.getObject(i));
         };
+    }
+
+    /**
+     * An array of a type read as text, of one dimension, as an {@code Object[]} of its elements each as a value of the
+     * element type is read (a {@code jsonb} one as a {@link Values.Jsonb}, a {@code numrange} one as a
+     * {@link Values.NumericRange}, a {@code citext} one as its text, folded by {@link #read}); any other value as
+     * {@link #elements} reads it.
+     */
+    private static Object textArray(Object v, String element) throws SQLException {
+        Object read = elements(v);
+        if (!(read instanceof Object[] arr)) {
+            return read;
+        }
+        Object[] out = new Object[arr.length];
+        for (int k = 0; k < arr.length; k++) {
+            Object e = arr[k] instanceof org.postgresql.util.PGobject p ? p.getValue() : arr[k];
+            if (e != null && !(e instanceof String)) {
+                return read;   // more than one dimension, or an element pgjdbc reads as a Java value: as before
+            }
+            out[k] = e == null ? null : isCitext(element) ? e : comparedAs(element, (String) e, null);
+        }
+        return out;
     }
 
     /**
