@@ -49,7 +49,7 @@ public final class Row {
 
     /**
      * A value as a failure message shows it: a string in quotes (so that {@code ''}, the string {@code 'null'} and
-     * NULL, shown as {@code null}, differ), an array with its elements, bytes as hex, so that the rows of a failed bytea comparison show how they
+     * NULL, shown as {@code null}, differ), an array (or a {@code List}) with its elements, each shown so, bytes as hex, so that the rows of a failed bytea comparison show how they
      * differ. A string holding a character one cannot see (a line break, a tab, another control character, white
      * space other than the space, a zero-width or other format character) is shown as PostgreSQL's escaped text,
      * {@code E'a\r\nb'} ({@code \n}, {@code \r}, {@code \t}, {@code \b}, {@code \f}, else <code>&#92;uXXXX</code>;
@@ -65,6 +65,9 @@ public final class Row {
                 s.add(show(java.lang.reflect.Array.get(v, i)));
             }
             return s.toString();
+        }
+        if (v instanceof java.util.Collection<?> c) {
+            return show(c);   // a List given for an array column, shown as an array is: ['a'', ''b'], not [a', 'b]
         }
         if (v instanceof java.time.temporal.Temporal t && INFINITY.containsKey(t)) {
             return INFINITY.get(t);

@@ -433,7 +433,8 @@ final class Rows {
     }
 
     private static String typed(Object v) {
-        return v == null ? "null" : Row.show(v) + " (" + v.getClass().getSimpleName() + ")";
+        // a List as List, not as the JDK's class of it (List12, ListN, ArrayList ...)
+        return v == null ? "null" : Row.show(v) + " (" + (v instanceof List<?> ? "List" : v.getClass().getSimpleName()) + ")";
     }
 
     static boolean sameRow(Row a, Row e) {

@@ -30,6 +30,24 @@ class FailureMessagesTest {
     }
 
     @Test
+    void aListGivenForAnArrayColumnIsShownWithItsElementsAsAnArrayIs(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table lists (id int primary key, names text[], ips inet[])");
+            Sql.execute(c, "insert into lists values (1, '{\"x, y\"}', '{10.0.0.1}')");
+        }
+        // the one string x', 'y is not shown as [x', 'y], two strings to the eye, beside the found ['x, y']
+        assertThatThrownBy(() -> assertThatTable(ds, "public.lists").containsExactlyInAnyOrder(
+                MdsAssertions.row(1, java.util.List.of("x', 'y"), java.util.List.of("no address"))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("(1, ['x'', ''y'], ['no address']) has the key (id) of found (1, ['x, y'], ['10.0.0.1'])")
+                .hasMessageContaining("column names: expected ['x'', ''y'] (List), found ['x, y'] (String[]);"
+                        + " column ips: expected ['no address'] (List), found ['10.0.0.1'] (Object[])");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.lists").column("names").containsOnly(java.util.List.of("x", "y")))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("should contain only [['x', 'y']]")
+                .hasMessageContaining("lacks [['x', 'y']]");
+    }
+
+    @Test
     void infinityIsShownAsPostgresqlPrintsIt(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table spans (id int, d date, ts timestamp, tz timestamptz)");
