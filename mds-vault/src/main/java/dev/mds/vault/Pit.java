@@ -188,6 +188,7 @@ public final class Pit extends Structure {
         cols.add(Identifiers.quote(AS_OF_DATE) + " " + ldType + " NOT NULL");
         for (TableName s : satellites) {
             Relation sr = Vault.relation(c, name(), s);
+            Vault.checkBytea(name(), sr, hashKey);
             cols.add(Identifiers.quote(prefix(s) + "_pk") + " bytea NOT NULL");
             cols.add(Identifiers.quote(prefix(s) + "_ldts") + " " + stageLoadDateType(name(), sr) + " NOT NULL");
         }
@@ -304,7 +305,8 @@ public final class Pit extends Structure {
         int i = 0;
         for (TableName s : satellites) {
             Relation sr = Vault.relation(c, name(), s);
-            sr.require(name(), hashKey);
+            // a hash, as the hub's: named here, not by PostgreSQL's "operator does not exist: text = bytea" in the load
+            Vault.checkBytea(name(), sr, hashKey);
             String satLd = stageLoadDateType(name(), sr);
             String alias = "s" + (i++);
             String ghostKey = ghost;
