@@ -55,7 +55,9 @@ public final class Row {
      * {@code E'a\r\nb'} ({@code \n}, {@code \r}, {@code \t}, {@code \b}, {@code \f}, else <code>&#92;uXXXX</code>;
      * a backslash doubled, a quote as {@code \'}), so that {@code 'a\r\nb'} and {@code 'a\nb'} do not look alike.
      * A quote in a string shown plain is doubled, as in a SQL literal ({@code 'it''s'}), so that the string
-     * {@code a', 'b} does not look like two values. A date or timestamp that is PostgreSQL's {@code infinity} or {@code -infinity} is shown so.
+     * {@code a', 'b} does not look like two values. A date or timestamp that is PostgreSQL's {@code infinity} or {@code -infinity} is shown so. A value pgjdbc
+     * gives as a plain {@code PGobject} ({@code inet}, {@code int4range}, {@code json} ...) is compared as its text and
+     * shown as a string, as an expected string for it is.
      */
     static String show(Object v) {
         if (v != null && v.getClass().isArray() && !(v instanceof byte[])) {
@@ -68,6 +70,12 @@ public final class Row {
         }
         if (v instanceof java.util.Collection<?> c) {
             return show(c);   // a List given for an array column, shown as an array is: ['a'', ''b'], not [a', 'b]
+        }
+        if (v != null && v.getClass() == org.postgresql.util.PGobject.class) {
+            // pgjdbc's object for a type it reads as text (inet, int4range, json, an enum ...), compared as its text:
+            // quoted as an expected string for it is, and as its elements are in an array of it
+            String text = ((org.postgresql.util.PGobject) v).getValue();
+            return text == null ? "null" : quoted(text);
         }
         if (v instanceof java.time.temporal.Temporal t && INFINITY.containsKey(t)) {
             return INFINITY.get(t);

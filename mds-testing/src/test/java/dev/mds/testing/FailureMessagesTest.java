@@ -48,6 +48,23 @@ class FailureMessagesTest {
     }
 
     @Test
+    void aFoundValueOfATypeReadAsTextIsQuotedAsItsExpectedStringAndItsArraysElementsAre(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table nets (id int primary key, ip inet, ports int4range, ips inet[])");
+            Sql.execute(c, "insert into nets values (1, '10.0.0.1', '[1,4]', '{10.0.0.1}')");
+        }
+        // before, the found inet showed as 10.0.0.1 beside the expected '10.0.0.2' and the inet[]'s ['10.0.0.1']
+        assertThatThrownBy(() -> assertThatTable(ds, "public.nets").containsExactlyInAnyOrder(
+                MdsAssertions.row(1, "10.0.0.2/32", "[1,3)", java.util.List.of("10.0.0.2"))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("(1, '10.0.0.2', '[1,3)', ['10.0.0.2']) has the key (id) of found (1, '10.0.0.1', '[1,5)', ['10.0.0.1'])")
+                .hasMessageContaining("column ip: expected '10.0.0.2' (String), found '10.0.0.1' (PGobject);"
+                        + " column ports: expected '[1,3)' (String), found '[1,5)' (PGobject)");
+        assertThatThrownBy(() -> assertThatTable(ds, "public.nets").column("ip").containsOnly("10.0.0.2"))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("but has unexpected values ['10.0.0.1']");
+    }
+
+    @Test
     void infinityIsShownAsPostgresqlPrintsIt(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table spans (id int, d date, ts timestamp, tz timestamptz)");

@@ -171,11 +171,11 @@ class RowMatchingTest {
                         + "Missing (expected, not found) 1:" + NL
                         + "  (3, null, 0.0, P0D, infinity, null, [], \\x, [], '10.0.0.0/8')" + NL
                         + "Unexpected (found, not expected) 2:" + NL
-                        + "  (1, 'ab', 1.500, 1 days, 2024-03-01T10:00Z, {\"a\": [1.50], \"b\": 1}, [1, 2], \\x0102, ['a', 'bc'], 10.0.0.1)" + NL
-                        + "  (3, '', 0.000, 0 secs, infinity, null, [], \\x, [], 10.0.0.0/8)" + NL
+                        + "  (1, 'ab', 1.500, 1 days, 2024-03-01T10:00Z, {\"a\": [1.50], \"b\": 1}, [1, 2], \\x0102, ['a', 'bc'], '10.0.0.1')" + NL
+                        + "  (3, '', 0.000, 0 secs, infinity, null, [], \\x, [], '10.0.0.0/8')" + NL
                         + "Nearest found rows:" + NL
                         + "  (3, null, 0.0, P0D, infinity, null, [], \\x, [], '10.0.0.0/8') is nearest to found"
-                        + " (3, '', 0.000, 0 secs, infinity, null, [], \\x, [], 10.0.0.0/8),"
+                        + " (3, '', 0.000, 0 secs, infinity, null, [], \\x, [], '10.0.0.0/8'),"
                         + " which differs in column code: expected null, found '' (String)");
     }
 
