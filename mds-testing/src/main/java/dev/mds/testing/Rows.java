@@ -88,6 +88,19 @@ final class Rows {
     }
 
     /**
+     * A column's type as pgjdbc names it, as SQL: a name on the search path ({@code citext}) quoted, one off it, which
+     * pgjdbc gives as {@code "ext"."citext"}, as the schema and the name each quoted (not as one name {@code "ext"."citext"}
+     * with its quotes doubled, which no type has).
+     */
+    static String typeSql(String type) {
+        int dot = type.indexOf("\".\"");
+        if (type.length() > 4 && type.startsWith("\"") && type.endsWith("\"") && dot > 0) {
+            return dev.mds.core.Identifiers.quote(type.substring(1, dot), type.substring(dot + 3, type.length() - 1));
+        }
+        return dev.mds.core.Identifiers.quote(type);
+    }
+
+    /**
      * The element type of an array type as pgjdbc names it ({@code _inet}, {@code "s"."_mood"} off the search path):
      * {@code inet}, {@code "s"."mood"}; null for a type that is no array.
      */
@@ -549,7 +562,7 @@ final class Rows {
      * is read by a statement of its own.
      */
     private static List<Object> readAs(Connection c, String type, List<String> texts) throws SQLException {
-        String quoted = dev.mds.core.Identifiers.quote(type);
+        String quoted = typeSql(type);
         // the type's output, as pgjdbc reads the column (an inet's ::text keeps a /32 its output drops)
         String sql = "select x, lower(cast(x as text)) from (select case when pg_input_is_valid(v, ?) then cast(v as "
                 + quoted + ") end as x, n from unnest(cast(? as text[])) with ordinality as u(v, n)) s order by n";
@@ -647,7 +660,7 @@ final class Rows {
      */
     private static List<Object[]> readArraysAs(Connection c, String type, List<String> texts) throws SQLException {
         String element = elementOf(type);
-        String quoted = dev.mds.core.Identifiers.quote(type);
+        String quoted = typeSql(type);
         String sql = "select u.n, e.k, e.x, lower(cast(e.x as text)), case when u.a is null then 0 else coalesce(array_ndims(u.a), 1) end from (select n, %s as a"
                 + " from unnest(cast(? as text[])) with ordinality as v(t, n)) u left join lateral unnest(u.a) with ordinality"
                 + " as e(x, k) on true order by u.n, e.k";
