@@ -90,7 +90,7 @@ class HooksTest {
         RunResults results = TransformProject.builder(ds)
                 .model("hl.hooked", "-- a table with an audit hook\n\n{{ config(materialized='table',\n"
                         + "    post_hook='insert into hl.missing values (1)') }}\nselect id from hl.src")
-                .model("hl.inc", "\n{{ config(materialized='incremental', unique_key='ID') }}\nselect id from hl.src")
+                .model("hl.inc", "\n{{ config(materialized='incremental', unique_key='key_id') }}\nselect id from hl.src")
                 .model("hl.snap", "{{ config(materialized='snapshot', unique_key='id',\n strategy='timestamp',\n"
                         + " updated_at='changed_at') }}\nselect id from hl.src")
                 .model("hl.merged", "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',\n"
@@ -101,7 +101,7 @@ class HooksTest {
                 + " 'insert into hl.missing values (1)' failed: ERROR: relation \"hl.missing\" does not exist; the model is"
                 + " unchanged");
         assertThat(results.model("hl.inc").error()).hasValueSatisfying(e -> assertThat(e)
-                .startsWith("hl.inc (model hl.inc line 2): unique_key column(s) [ID] are not columns of the model"));
+                .startsWith("hl.inc (model hl.inc line 2): unique_key column(s) [key_id] are not columns of the model"));
         assertThat(results.model("hl.snap").error()).hasValueSatisfying(e -> assertThat(e)
                 .startsWith("hl.snap (model hl.snap line 1): the snapshot's config names [changed_at], which the query"
                         + " does not return"));

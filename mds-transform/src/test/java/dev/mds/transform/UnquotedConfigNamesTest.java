@@ -89,4 +89,19 @@ class UnquotedConfigNamesTest {
         assertThat(TestSql.strings(ds, "select \"ID\" || ' ' || id || ' ' || v from uqx.t order by 1"))
                 .containsExactly("1 10 a", "2 10 b");
     }
+
+    @Test
+    void onlyAsciiLettersAreFoldedAsPostgresFoldsAnUnquotedNameInUtf8(DataSource ds) {
+        // PostgreSQL reads select 1 as ÉID as the column Éid: É stays, ID is folded
+        String model = "{{ config(materialized='incremental', unique_key='ÉID', incremental_strategy='merge') }}\n"
+                + "select 1 as ÉID, 'a' as v";
+        run(ds, "uqu.t", model).assertSucceeded();
+        TransformProject project = TransformProject.builder(ds).model("uqu.t", model).build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).contains("on t.\"Éid\" = s.\"Éid\""));
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select \"Éid\" || ' ' || v from uqu.t")).containsExactly("1 a");
+        // éid is not Éid: refused, as the server would refuse it unquoted
+        assertThat(run(ds, "uqu.u", model.replace("'ÉID'", "'éid'")).model("uqu.u").error())
+                .hasValueSatisfying(e -> assertThat(e).contains("unique_key column(s) [éid] are not columns of the model"));
+    }
 }
