@@ -91,6 +91,21 @@ class UnquotedConfigNamesTest {
     }
 
     @Test
+    void anSqlExpressionAsUniqueKeyIsRefusedSayingToListItsColumns(DataSource ds) {
+        // dbt's older pattern, an expression as unique_key, which dbt writes into its SQL as it is
+        String hint = "(if id || '-' || region is an SQL expression, as dbt allows: mds takes column names only;"
+                + " list the columns it combines, unique_key=[...])";
+        RunResults incremental = run(ds, "uqe.t", "{{ config(materialized='incremental', unique_key=\"id || '-' || region\")"
+                + " }}\nselect 1 as id, 'eu' as region");
+        assertThat(incremental.model("uqe.t").error()).hasValueSatisfying(e -> assertThat(e).contains(hint));
+        RunResults snapshot = run(ds, "uqe.s", "{{ config(materialized='snapshot', unique_key=\"id || '-' || region\","
+                + " strategy='check', check_cols='all') }}\nselect 1 as id, 'eu' as region");
+        assertThat(snapshot.model("uqe.s").error()).hasValueSatisfying(e -> assertThat(e).contains(hint));
+        assertThatTable(ds, "uqe.t").doesNotExist();
+        assertThatTable(ds, "uqe.s").doesNotExist();
+    }
+
+    @Test
     void onlyAsciiLettersAreFoldedAsPostgresFoldsAnUnquotedNameInUtf8(DataSource ds) {
         // PostgreSQL reads select 1 as ÉID as the column Éid: É stays, ID is folded
         String model = "{{ config(materialized='incremental', unique_key='ÉID', incremental_strategy='merge') }}\n"

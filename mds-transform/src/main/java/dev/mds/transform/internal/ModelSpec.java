@@ -128,24 +128,38 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     }
 
     /**
-     * {@code name} as PostgreSQL reads it unquoted: when it is a valid unquoted identifier (a letter, {@code _} or a
-     * character beyond ASCII, then those, digits or {@code $}), with its ASCII letters in lower case, as the server
-     * folds them (others stay: {@code Émile} is {@code Émile}); else {@code name} unchanged.
+     * {@code name} as PostgreSQL reads it unquoted: when it is {@linkplain #isUnquotedIdentifier a valid unquoted
+     * identifier}, with its ASCII letters in lower case, as the server folds them in UTF-8 (others stay as written:
+     * {@code ÉMILE} reads as {@code Émile}); else {@code name} unchanged.
      */
     public static String foldUnquoted(String name) {
-        if (name.isEmpty()) {
+        if (!isUnquotedIdentifier(name)) {
             return name;
         }
         StringBuilder folded = new StringBuilder(name.length());
         for (int i = 0; i < name.length(); i++) {
             char ch = name.charAt(i);
-            boolean start = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '_' || ch >= 0x80;
-            if (!start && (i == 0 || !(ch >= '0' && ch <= '9' || ch == '$'))) {
-                return name;
-            }
             folded.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + ('a' - 'A')) : ch);
         }
         return folded.toString();
+    }
+
+    /**
+     * Whether {@code name} can be written unquoted in SQL: a letter, {@code _} or a character beyond ASCII, then
+     * those, digits or {@code $} (as PostgreSQL's scanner reads an identifier; key words not considered).
+     */
+    public static boolean isUnquotedIdentifier(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            boolean start = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch == '_' || ch >= 0x80;
+            if (!start && (i == 0 || !(ch >= '0' && ch <= '9' || ch == '$'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

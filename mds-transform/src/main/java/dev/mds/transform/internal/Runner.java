@@ -675,8 +675,9 @@ public final class Runner {
         List<String> absent = m.uniqueKey().stream().filter(k -> !columns.contains(k)).toList();
         if (!absent.isEmpty()) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent + " are not columns of"
-                    + " the model (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns) + ", so no"
-                    + " later run could match its new rows with the table's; nothing was built");
+                    + " the model (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns)
+                    + expressionHint(absent) + ", so no later run could match its new rows with the table's; nothing was"
+                    + " built");
         }
         return columns;
     }
@@ -693,6 +694,16 @@ public final class Runner {
         return alike.isEmpty() ? "" : " (a name is matched exactly, or folded to lower case as SQL folds an unquoted"
                 + " name: did you mean "
                 + String.join(", ", alike) + "?)";
+    }
+
+    /**
+     * {@code " (if a + b is an SQL expression ...)"} when a unique_key name of {@code absent} cannot be an unquoted
+     * name (dbt's older unique_key="id || '-' || region", which dbt writes into its SQL as it is), else nothing.
+     */
+    private static String expressionHint(List<String> absentKeys) {
+        return absentKeys.stream().filter(k -> !ModelSpec.isUnquotedIdentifier(k)).findFirst()
+                .map(k -> " (if " + k + " is an SQL expression, as dbt allows: mds takes column names only; list the"
+                        + " columns it combines, unique_key=[...])").orElse("");
     }
 
     /** merge_update_columns and merge_exclude_columns may name only columns the merge writes. */
@@ -1130,7 +1141,7 @@ public final class Runner {
         if (!absent.isEmpty()) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
-                    + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage));
+                    + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage) + expressionHint(absent));
         }
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), m.strategy().configName(),
                 "the table is unchanged");
@@ -1235,7 +1246,8 @@ public final class Runner {
                     : "check_cols";
             throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent
                     + ", which the query does not return"
-                    + " (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns));
+                    + " (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns)
+                    + expressionHint(absent.stream().filter(m.uniqueKey()::contains).toList()));
         }
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot", unchanged);
         if (config.updatedAt() != null) {
