@@ -96,6 +96,27 @@ class ArraysOfTypesReadAsTextTest {
     }
 
     @Test
+    void elementsWithQuotesCommasBracesAndBackslashesAreReadAsGivenAndAModificationOfSuchAnArrayIsFound(DataSource ds)
+            throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create extension if not exists citext");
+            Sql.execute(c, "create table odd (id int primary key, tags citext[])");
+            Sql.execute(c, "insert into odd values (1, array['A\"B\\C', 'x,Y', '{}', 'NULL', ' s ']::citext[])");
+        }
+        assertThatTable(ds, "public.odd").containsExactlyInAnyOrder(
+                row(1, List.of("a\"b\\c", "X,y", "{}", "null", " S ")));
+        assertThatThrownBy(() -> assertThatTable(ds, "public.odd").containsExactlyInAnyOrder(
+                row(1, Arrays.asList("a\"b\\c", "X,y", "{}", null, " S "))))   // the string NULL is not NULL
+                .isInstanceOf(AssertionError.class);
+        TableChanges changes = TableChanges.of(ds, "public.odd");
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "update odd set tags = '{a,B}' where id = 1");
+        }
+        assertThatChanges(changes.end()).hasModification(row(1), "tags",
+                List.of("a\"b\\c", "X,y", "{}", "null", " S "), "{A,b}");
+    }
+
+    @Test
     void changesAndDuplicatesOfSuchArraysAreTakenAsPostgresqlTakesThem(DataSource ds) throws Exception {
         create(ds);
         TableChanges changes = TableChanges.of(ds, "public.hosts");
