@@ -320,8 +320,8 @@ final class Rows {
      * fewest columns, when some columns are equal: the columns that differ, with each value's Java type, which the
      * rows alone do not show ({@code 1} and {@code 1L} match, {@code '1'} and {@code 1} do not, nor a
      * {@code LocalDateTime} and a {@code timestamptz}); or that it has another number of values than the columns
-     * read. A found row that differs in every column is near when it is shown as the missing row is (a {@code jsonb}
-     * {@code 1} and an {@code Integer 1}, a {@code jsonb null} and NULL), so that the types tell them apart. Empty when
+     * read. A found row that differs in every column is near when a column of it is shown as the missing row's is (a
+     * {@code jsonb} {@code 1} and an {@code Integer 1}, a {@code jsonb null} and NULL), so that the types tell them apart. Empty when
      * no found row is near.
      */
     static String differences(List<String> names, List<Row> missing, List<Row> found) {
@@ -368,8 +368,8 @@ final class Rows {
                     continue;
                 }
                 List<Integer> differ = differing(a, e);
-                // near: some columns equal; or none, but shown alike (a jsonb 1 and an int 1, a jsonb null and NULL)
-                boolean near = differ.size() < a.size() || (nearestDiffer == null && a.toString().equals(e.toString()));
+                // near: some columns equal; or none, but some shown alike (a jsonb 1 and an int 1, a jsonb null and NULL)
+                boolean near = differ.size() < a.size() || (nearestDiffer == null && shownAlike(a, e));
                 if (near && (nearestDiffer == null || differ.size() < nearestDiffer.size())) {
                     nearest = a;
                     nearestDiffer = differ;
@@ -382,6 +382,16 @@ final class Rows {
             }
         }
         return s.length() == 0 ? "" : System.lineSeparator() + "Nearest found rows:" + s;
+    }
+
+    /** Whether some column of {@code a} and {@code e}, of as many values, is shown alike (though its values differ). */
+    private static boolean shownAlike(Row a, Row e) {
+        for (int i = 0; i < a.size(); i++) {
+            if (Row.show(a.get(i)).equals(Row.show(e.get(i)))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The columns in which {@code a} and {@code e}, of as many values, differ. */

@@ -19,7 +19,7 @@ class LookalikeValuesTest {
                 .hasMessageContaining("(null) is nearest to found (null), which differs in column v: expected null, found null (Jsonb)");
         assertThatThrownBy(() -> assertThatQuery(ds, "select '1'::jsonb as v, 'null'::json as w").containsExactly(row(1, null)))
                 .isInstanceOf(AssertionError.class)
-                .hasMessageContaining("(1, null) is nearest to found (1, null), which differs in column v: expected 1 (Integer),"
-                        + " found 1 (Jsonb); column w: expected null, found null (PGobject)");
+                .hasMessageContaining("(1, null) is nearest to found (1, 'null'), which differs in column v: expected 1 (Integer),"
+                        + " found 1 (Jsonb); column w: expected null, found 'null' (PGobject)");
     }
 }
