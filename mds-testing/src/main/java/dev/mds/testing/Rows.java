@@ -413,9 +413,34 @@ final class Rows {
         for (int i : differ) {
             s.append(" column ").append(i < names.size() ? names.get(i) : String.valueOf(i + 1))
                     .append(": expected ").append(typed(e.get(i))).append(", found ").append(typed(nearest.get(i)))
-                    .append(inExpectedOffset(e.get(i), nearest.get(i))).append(zones(e.get(i), nearest.get(i))).append(';');
+                    .append(inExpectedOffset(e.get(i), nearest.get(i))).append(zones(e.get(i), nearest.get(i)))
+                    .append(elementShownAlike(e.get(i), nearest.get(i))).append(';');
         }
         s.setLength(s.length() - 1);
+    }
+
+    /**
+     * For two arrays (or lists) of as many elements that are shown alike ({@code [1, null]} of a {@code jsonb[]} holding
+     * a jsonb {@code null} against one holding NULL), the first element that differs, with its types:
+     * {@code , element 2 of which: expected null (Jsonb), found null}; empty otherwise (the arrays show how they differ).
+     */
+    private static String elementShownAlike(Object expected, Object found) {
+        List<?> e = elementsOf(expected);
+        List<?> f = elementsOf(found);
+        if (e == null || f == null || e.size() != f.size() || !Row.show(expected).equals(Row.show(found))) {
+            return "";
+        }
+        for (int k = 0; k < e.size(); k++) {
+            if (!Values.same(e.get(k), f.get(k))) {
+                return ", element " + (k + 1) + " of which: expected " + typed(e.get(k)) + ", found " + typed(f.get(k));
+            }
+        }
+        return "";
+    }
+
+    /** An {@code Object[]}'s or a {@code List}'s elements; null for another value. */
+    private static List<?> elementsOf(Object v) {
+        return v instanceof Object[] arr ? java.util.Arrays.asList(arr) : v instanceof List<?> list ? list : null;
     }
 
     /**

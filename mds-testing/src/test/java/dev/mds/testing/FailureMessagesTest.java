@@ -65,6 +65,21 @@ class FailureMessagesTest {
     }
 
     @Test
+    void arraysShownAlikeNameTheFirstElementThatDiffersWithItsType(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table docs (id int primary key, d jsonb[], n numeric[])");
+            Sql.execute(c, "insert into docs values (1, '{1,NULL}', '{1,2}')");
+        }
+        // a jsonb null and a NULL element, a jsonb 1 and an Integer 1: arrays that read alike
+        assertThatThrownBy(() -> assertThatTable(ds, "public.docs").containsExactlyInAnyOrder(
+                MdsAssertions.row(1, java.util.List.of("1", "null"), java.util.List.of("1", 2))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("column d: expected [1, null] (Object[]), found [1, null] (Object[]),"
+                        + " element 2 of which: expected null (Jsonb), found null;"
+                        + " column n: expected ['1', 2] (List), found [1, 2] (BigDecimal[])");
+    }
+
+    @Test
     void infinityIsShownAsPostgresqlPrintsIt(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table spans (id int, d date, ts timestamp, tz timestamptz)");
