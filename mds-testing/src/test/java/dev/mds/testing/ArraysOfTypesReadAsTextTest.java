@@ -117,6 +117,24 @@ class ArraysOfTypesReadAsTextTest {
     }
 
     @Test
+    void whenTheColumnsOneStatementIsRefusedEachArrayIsReadAlone(DataSource ds) throws Exception {
+        try (Connection c = ds.getConnection()) {
+            Sql.execute(c, "create table nets (id int, ips inet[])");
+            Sql.execute(c, "insert into nets values (1, '{10.0.0.1}'), (2, '{10.0.0.2}')");
+        }
+        FaultInjection faults = FaultInjection.on(ds);
+        // a NUL character PostgreSQL refuses in any text: the column's one statement fails, so each array is read alone
+        assertThatThrownBy(() -> assertThatTable(faults.dataSource(), "public.nets")
+                .containsExactlyInAnyOrder(row(1, List.of("10.0.0.1/32")), row(2, List.of("10.0.0.2\u0000"))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Missing (expected, not found) 1:" + System.lineSeparator() + "  (2, [E'10.0.0.2\\u0000'])");
+        org.assertj.core.api.Assertions.assertThat(faults.statements())
+                .filteredOn(sql -> sql.contains("unnest(u.a)") && sql.contains("pg_input_is_valid")).hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(faults.statements())
+                .filteredOn(sql -> sql.contains("unnest(u.a)") && !sql.contains("pg_input_is_valid")).hasSize(2);
+    }
+
+    @Test
     void changesAndDuplicatesOfSuchArraysAreTakenAsPostgresqlTakesThem(DataSource ds) throws Exception {
         create(ds);
         TableChanges changes = TableChanges.of(ds, "public.hosts");
