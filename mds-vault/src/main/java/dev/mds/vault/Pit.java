@@ -182,6 +182,8 @@ public final class Pit extends Structure {
     @Override
     List<String> tableDdl(Connection c) {
         Relation h = Vault.relation(c, name(), hub);
+        // a hash, as the load needs (statements() refuses it too): named before the PIT is created over it
+        Vault.checkBytea(name(), h, hashKey);
         String ldType = stageLoadDateType(name(), h);
         StringJoiner cols = new StringJoiner(",\n    ");
         cols.add(Identifiers.quote(hashKey) + " bytea NOT NULL");
