@@ -119,4 +119,27 @@ class UnquotedConfigNamesTest {
         assertThat(run(ds, "uqu.u", model.replace("'ÉID'", "'éid'")).model("uqu.u").error())
                 .hasValueSatisfying(e -> assertThat(e).contains("unique_key column(s) [éid] are not columns of the model"));
     }
+
+    @Test
+    void mergeUpdateAndExcludeColumnsInAnotherCaseResolveAsPostgresFoldsThem(DataSource ds) {
+        // dbt writes merge_update_columns into its SQL unquoted, and compares merge_exclude_columns ignoring case
+        TableFixture.on(ds, "rawuc.mu").columns("id int", "v text", "first_seen date", "hits int")
+                .rows(row(1, "a", java.time.LocalDate.of(2024, 1, 1), 1));
+        String update = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                + " merge_update_columns=['V']) }}\nselect * from rawuc.mu";
+        String exclude = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                + " merge_exclude_columns=['First_Seen']) }}\nselect * from rawuc.mu";
+        TransformProject.builder(ds).model("ucm.u", update).model("ucm.e", exclude).build().run().assertSucceeded();
+        TestSql.sql(ds, "update rawuc.mu set v = 'b', first_seen = '2024-06-01', hits = 2");
+        TransformProject project = TransformProject.builder(ds).model("ucm.u", update).model("ucm.e", exclude).build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).contains("merge into \"ucm\".\"u\" t using"
+                + " \"pg_temp\".\"u__mds_stage\" s on t.\"id\" = s.\"id\"\nwhen matched then update set \"v\" = s.\"v\"\n"))
+                .anySatisfy(s -> assertThat(s).contains("merge into \"ucm\".\"e\" t using \"pg_temp\".\"e__mds_stage\" s on"
+                        + " t.\"id\" = s.\"id\"\nwhen matched then update set \"v\" = s.\"v\", \"hits\" = s.\"hits\"\n"));
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select v || ' ' || first_seen || ' ' || hits from ucm.u"))
+                .containsExactly("b 2024-01-01 1");
+        assertThat(TestSql.strings(ds, "select v || ' ' || first_seen || ' ' || hits from ucm.e"))
+                .containsExactly("b 2024-01-01 2");
+    }
 }

@@ -91,14 +91,15 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     }
 
     /**
-     * This model with its unique_key, updated_at and check_cols as PostgreSQL resolves them against {@code columns}
-     * (dbt writes them into its SQL unquoted): see {@link #resolveColumn}.
+     * This model with its unique_key, updated_at, check_cols, merge_update_columns and merge_exclude_columns as
+     * PostgreSQL resolves them against {@code columns} (dbt writes them into its SQL unquoted, or, merge_exclude_columns,
+     * compares them ignoring case): see {@link #resolveColumn}.
      */
     public ModelSpec withNamesResolved(List<String> columns) {
         return withNames(name -> resolveColumn(name, columns));
     }
 
-    /** This model with its unique_key, updated_at and check_cols as {@link #foldUnquoted} folds them. */
+    /** This model with the names {@link #withNamesResolved} resolves as {@link #foldUnquoted} folds them. */
     public ModelSpec withNamesFolded() {
         return withNames(ModelSpec::foldUnquoted);
     }
@@ -109,15 +110,18 @@ public record ModelSpec(TableName table, String source, Template template, Mater
                 snapshot.updatedAt() == null ? null : resolve.apply(snapshot.updatedAt()),
                 snapshot.checkCols().stream().map(resolve).distinct().toList(), snapshot.hardDeletes(),
                 snapshot.validToCurrent());
-        return new ModelSpec(table, source, template, materialization, key, strategy, onSchemaChange, mergeColumns,
+        // merge_update_columns are written into dbt's SQL unquoted; merge_exclude_columns are compared ignoring case
+        MergeColumns merge = new MergeColumns(mergeColumns.update().stream().map(resolve).distinct().toList(),
+                mergeColumns.exclude().stream().map(resolve).distinct().toList());
+        return new ModelSpec(table, source, template, materialization, key, strategy, onSchemaChange, merge,
                 s, preHooks, postHooks, indexes, grants, tagValues, parents, ctes, seed, tags, file);
     }
 
     /**
      * The column of {@code columns} that {@code name}, a config name dbt writes into its SQL unquoted (unique_key,
-     * updated_at, check_cols), stands for: {@code name} itself when a column has exactly that name, else its
-     * {@linkplain #foldUnquoted folded} form when a column has that name ({@code ID} is {@code id}), else {@code name}
-     * (which the caller then refuses).
+     * updated_at, check_cols, merge_update_columns; merge_exclude_columns too), stands for: {@code name} itself when a
+     * column has exactly that name, else its {@linkplain #foldUnquoted folded} form when a column has that name
+     * ({@code ID} is {@code id}), else {@code name} (which the caller then refuses).
      */
     public static String resolveColumn(String name, List<String> columns) {
         if (columns.contains(name)) {
