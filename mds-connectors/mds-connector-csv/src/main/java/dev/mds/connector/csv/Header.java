@@ -12,9 +12,10 @@ import java.util.Objects;
  * CsvSource.builder().path(file).header(Header.names("id", "name", "amount")).build();
  * }</pre>
  *
- * <p>Names read from the file are made unique and non-empty predictably: an empty name at position 5 becomes
- * {@code column_5}, the second {@code name} becomes {@code name_2} (a long name cut so that it keeps within PostgreSQL's
- * 63 bytes with its suffix). Names differing only in case stay distinct columns: mds quotes every identifier.
+ * <p>Names read from the file are made unique and non-empty predictably: an empty name, or one of only white space
+ * (as Commons CSV takes it for a missing name), at position 5 becomes {@code column_5}, the second {@code name} becomes
+ * {@code name_2} (a long name cut so that it keeps within PostgreSQL's 63 bytes with its suffix). Names differing
+ * only in case stay distinct columns: mds quotes every identifier.
  */
 public final class Header {
     /** The first record holds the column names. */

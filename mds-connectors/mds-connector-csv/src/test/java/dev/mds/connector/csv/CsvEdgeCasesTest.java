@@ -365,6 +365,32 @@ class CsvEdgeCasesTest {
     }
 
     /**
+     * A header name of only white space (spaces, a tab, a quoted "  ") is a missing name, as an empty one is: the
+     * column at position 2 is column_2, as Commons CSV takes a blank header name for a missing one (it refuses both
+     * unless missing names are allowed). Before, the names were kept as written, so a spreadsheet export with a stray
+     * space in its header row made a PostgreSQL column named " " (and one named "\t"), which no query names
+     * unquoted and which looked like none in psql's output.
+     */
+    @Test
+    void aHeaderNameOfOnlyWhiteSpaceIsAMissingNameAsAnEmptyOneIs(DataSource ds) throws Exception {
+        Path file = write("blank_names.csv", "id,   ,\t,\"  \",, name ,column_2\r\n1,2,3,4,5,6,7\r\n");
+        List<String> names;
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            names = csv.schema().names();
+        }
+        assertThat(names).containsExactly("id", "column_2", "column_3", "column_4", "column_5", " name ",
+                "column_2_2");
+        String columns = names.stream().map(n -> dev.mds.core.Identifiers.quote(n) + " bigint")
+                .collect(Collectors.joining(", "));
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table blank_names (" + columns + ")");
+        }
+        insert(ds, "blank_names", names.size(), Read.records(CsvSource.builder().path(file)));
+        assertThat(count(ds, "select * from blank_names where id = 1 and column_2 = 2 and column_3 = 3"
+                + " and column_4 = 4 and column_5 = 5 and \" name \" = 6 and column_2_2 = 7")).isEqualTo(1);
+    }
+
+    /**
      * A timestamp column reads a date alone as its midnight, as PostgreSQL's timestamp input does ('2024-01-03' is
      * 2024-01-03 00:00): a spreadsheet or a hand-edited export drops the time of midnight values. Before, such a value
      * was a bad row that COPY loads, and inference made a column mixing dates and timestamps text.

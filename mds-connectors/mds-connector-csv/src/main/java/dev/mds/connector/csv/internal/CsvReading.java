@@ -477,7 +477,8 @@ public final class CsvReading implements Closeable {
         Set<String> used = new HashSet<>();
         for (int i = 0; i < header.size(); i++) {
             String raw = (String) header.get(i);
-            String base = raw == null || raw.isEmpty() ? "column_" + (i + 1) : raw;
+            // a name of only white space is a missing name, as Commons CSV takes it: a column " " is a trap
+            String base = raw == null || raw.isBlank() ? "column_" + (i + 1) : raw;
             String name = base;
             for (int k = 2; used.contains(name); k++) {
                 String suffix = "_" + k;
