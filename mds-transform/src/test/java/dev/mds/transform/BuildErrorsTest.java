@@ -174,7 +174,8 @@ class BuildErrorsTest {
                 .hasMessage("model g.x line 1: unknown config key 'database' (supported: enabled, materialized, unique_key,"
                         + " incremental_strategy, on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at,"
                         + " check_cols, hard_deletes, invalidate_hard_deletes, dbt_valid_to_current, pre_hook, post_hook, indexes, tags, grants, schema, alias,"
-                        + " meta, docs, persist_docs, contract, access, group, full_refresh, incremental_predicates)");
+                        + " meta, docs, persist_docs, contract, access, group, full_refresh, incremental_predicates,"
+                + " predicates)");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized='table', unique_key='id') }} select 1").build())
                 .hasMessage("model g.x line 1: unique_key applies only to materialized='incremental' or 'snapshot'");
         assertThatThrownBy(() -> builder(ds).model("g.x", "{{ config(materialized=table) }} select 1").build())

@@ -133,4 +133,41 @@ class DbtConfigKeysTest {
                 .hasMessage("model ip.c line 1: incremental_predicates: 'id > 2; drop table x' is not one SQL condition"
                         + " (no ';', no tag, no string, quoted name or comment left open, no -- comment)");
     }
+
+    @Test
+    void theLegacyPredicatesConfigNarrowsTheDeleteAndTheMergeAsIncrementalPredicatesDo(DataSource ds) {
+        // dbt's incremental materialization: config.get('predicates', none) or config.get('incremental_predicates', none)
+        TestSql.sql(ds, "create schema rawlp; create table rawlp.s (id int, msg text);"
+                + " insert into rawlp.s values (1, 'hello'), (2, 'goodbye'), (3, 'hey')");
+        String deleteInsert = "{{ config(materialized='incremental', unique_key='id', predicates=['id != 2']) }}\n"
+                + "select id, msg from rawlp.s{% if is_incremental() %} where id in (1, 2){% endif %}";
+        String merge = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',\n"
+                + "    predicates=['DBT_INTERNAL_DEST.id != 2']) }}\n"
+                + "select id, msg from rawlp.s{% if is_incremental() %} where id in (1, 2){% endif %}";
+        TransformProject.Builder builder = TransformProject.builder(ds).model("lp.di", deleteInsert).model("lp.mg", merge);
+        builder.build().run().assertSucceeded();
+        TestSql.sql(ds, "update rawlp.s set msg = msg || ' again'");
+
+        TransformProject project = builder.build();
+        assertThat(project.sql()).anySatisfy(s -> assertThat(s).endsWith("\nand (id != 2)"))
+                .anySatisfy(s -> assertThat(s).contains("\non (DBT_INTERNAL_DEST.id != 2) and"));
+        project.run().assertSucceeded();
+
+        for (String t : new String[] {"lp.di", "lp.mg"}) {
+            assertThatTable(ds, t).containsExactlyInAnyOrder(row(1, "hello again"), row(2, "goodbye"),
+                    row(2, "goodbye again"), row(3, "hey"));
+        }
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("lp.both", "{{ config(materialized='incremental',"
+                + " unique_key='id',\n predicates=['id > 1'], incremental_predicates=['id > 2']) }}\nselect 1 as id")
+                .build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model lp.both line 1: predicates and incremental_predicates cannot both be set (predicates is"
+                        + " dbt's older name of incremental_predicates, and dbt would use it and ignore the other: keep"
+                        + " one)");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("lp.append", "{{ config(materialized='incremental',"
+                + " predicates=['id > 2']) }}\nselect 1 as id").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model lp.append line 1: predicates apply only to incremental_strategy='delete+insert'"
+                        + " or 'merge' (append deletes and matches nothing)");
+    }
 }

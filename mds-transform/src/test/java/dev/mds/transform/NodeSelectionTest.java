@@ -271,7 +271,8 @@ class NodeSelectionTest {
                 + " unknown config key 'colour' (supported: enabled, materialized, unique_key, incremental_strategy,"
                 + " on_schema_change, merge_update_columns, merge_exclude_columns, strategy, updated_at, check_cols,"
                 + " hard_deletes, invalidate_hard_deletes, dbt_valid_to_current, pre_hook, post_hook, indexes, tags, grants, schema, alias,"
-                + " meta, docs, persist_docs, contract, access, group, full_refresh, incremental_predicates)");
+                + " meta, docs, persist_docs, contract, access, group, full_refresh, incremental_predicates,"
+                + " predicates)");
         cases.put("config.materialized:tabel", "cannot read select 'config.materialized:tabel':"
                 + " 'config.materialized:tabel' at character 1: materialized is one of view, table, incremental,"
                 + " snapshot, ephemeral, seed, not 'tabel'");

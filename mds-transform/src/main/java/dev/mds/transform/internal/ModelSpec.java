@@ -176,11 +176,14 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     }
 
     /**
-     * Its config(incremental_predicates=[...]) (checked at build()), each stripped: SQL conditions that narrow an
+     * Its config(incremental_predicates=[...]), or dbt's older name config(predicates=[...]) (checked at build()),
+     * each stripped: SQL conditions that narrow an
      * incremental run's delete or merge, as in dbt; empty when not set.
      */
     public List<String> incrementalPredicates() {
-        Template.Setting setting = template.config().get("incremental_predicates");
+        // dbt: config.get('predicates', none) or config.get('incremental_predicates', none); build() refuses both set
+        Template.Setting setting = template.config().get("predicates");
+        setting = setting != null ? setting : template.config().get("incremental_predicates");
         return setting == null ? List.of()
                 : ((List<?>) setting.value()).stream().map(p -> ((String) p).strip()).toList();
     }

@@ -28,7 +28,8 @@ public final class ProjectModels {
     private static final List<String> CONFIG_KEYS = List.of("enabled", "materialized", "unique_key", "incremental_strategy",
             "on_schema_change", "merge_update_columns", "merge_exclude_columns", "strategy", "updated_at", "check_cols",
             "hard_deletes", "invalidate_hard_deletes", "dbt_valid_to_current", "pre_hook", "post_hook", "indexes", "tags",
-            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group", "full_refresh", "incremental_predicates");
+            "grants", "schema", "alias", "meta", "docs", "persist_docs", "contract", "access", "group", "full_refresh",
+            "incremental_predicates", "predicates");
     private static final Pattern THIS = Pattern.compile("\\{\\{-?\\s*this(?:\\.(schema|identifier|name|table))?\\s*-?}}");
     private static final List<String> SNAPSHOT_KEYS = List.of("strategy", "updated_at", "check_cols", "hard_deletes",
             "invalidate_hard_deletes", "dbt_valid_to_current");
@@ -893,32 +894,40 @@ public final class ProjectModels {
     }
 
     /**
-     * Checks config(incremental_predicates=[...]): SQL conditions, each one expression, of an incremental model whose
+     * Checks config(incremental_predicates=[...]), or its older name predicates (dbt reads either): SQL conditions, each one expression, of an incremental model whose
      * strategy deletes or matches rows (dbt ignores them under append).
      */
     private static void checkPredicates(Source s, Template t, Materialization m, ModelSpec.Strategy strategy) {
-        Template.Setting setting = t.config().get("incremental_predicates");
+        Template.Setting legacy = t.config().get("predicates");
+        Template.Setting current = t.config().get("incremental_predicates");
+        Template.Setting setting = legacy != null ? legacy : current;
         if (setting == null) {
             return;
         }
         InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
+        String name = legacy != null ? "predicates" : "incremental_predicates";
+        if (legacy != null && current != null) {
+            // dbt reads config.get('predicates') or config.get('incremental_predicates'): the second is then ignored
+            throw new BadInputException(at, "predicates and incremental_predicates cannot both be set (predicates is"
+                    + " dbt's older name of incremental_predicates, and dbt would use it and ignore the other: keep one)");
+        }
         if (m != Materialization.INCREMENTAL) {
-            throw new BadInputException(at, "incremental_predicates apply only to materialized='incremental'");
+            throw new BadInputException(at, name + " apply only to materialized='incremental'");
         }
         if (!(setting.value() instanceof List<?> list) || list.isEmpty()
                 || !list.stream().allMatch(String.class::isInstance)) {
             String shown = setting.value() instanceof String one ? "'" + one + "'" : String.valueOf(setting.value());
-            throw new BadInputException(at, "incremental_predicates=" + shown + ": the value must be a list of SQL"
+            throw new BadInputException(at, name + "=" + shown + ": the value must be a list of SQL"
                     + " conditions: [" + (setting.value() instanceof String one ? "'" + one + "'" : "'id > 2'") + "]");
         }
         if (strategy == ModelSpec.Strategy.APPEND) {
-            throw new BadInputException(at, "incremental_predicates apply only to incremental_strategy='delete+insert'"
+            throw new BadInputException(at, name + " apply only to incremental_strategy='delete+insert'"
                     + " or 'merge' (append deletes and matches nothing)");
         }
         for (Object predicate : list) {
             String p = (String) predicate;
             if (p.contains("{{") || p.contains("{%") || !Statements.isOneExpression(p)) {
-                throw new BadInputException(at, "incremental_predicates: '" + p + "' is not one SQL condition (no ';',"
+                throw new BadInputException(at, name + ": '" + p + "' is not one SQL condition (no ';',"
                         + " no tag, no string, quoted name or comment left open, no -- comment)");
             }
         }
