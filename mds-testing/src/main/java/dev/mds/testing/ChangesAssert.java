@@ -174,12 +174,20 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
     }
 
     /**
-     * The one modification of the row of this key in scope (of a key of as many columns); fails when tables in scope
-     * modified rows of this key in more than one table, naming them, as which one the assertion means is unclear.
+     * The one modification of the row of this key in scope (of a key of as many columns), the key read as each table's
+     * key columns are, as {@link TableAssert} reads an expected row (an inet key given as {@code 10.0.0.1/32} is the
+     * row's {@code 10.0.0.1}, a citext one matches in any case); fails when tables in scope modified rows of this key in
+     * more than one table, naming them, as which one the assertion means is unclear.
      */
     private Change modification(Row key) {
+        java.util.Map<TableName, Row> keys = new java.util.HashMap<>();
+        for (Change c : changes) {
+            if (c.kind() == Kind.MODIFICATION) {
+                keys.computeIfAbsent(c.table(), t -> Rows.expected(actual.dataSource(), actual.keyTypes(t), new Row[] {key}, t)[0]);
+            }
+        }
         List<Change> found = changes.stream()
-                .filter(c -> c.kind() == Kind.MODIFICATION && Rows.sameRow(c.key(), key)).toList();
+                .filter(c -> c.kind() == Kind.MODIFICATION && Rows.sameRow(c.key(), keys.get(c.table()))).toList();
         if (found.isEmpty()) {
             failWithMessage("Expected a modification of the row of key %s in %s, but there is none.%n%s", key, scope, found());
         }

@@ -159,6 +159,29 @@ class TableChangesTest {
     }
 
     @Test
+    void aModificationsKeyIsReadAsItsColumnsTypesAsTheOtherComparisonsReadValues(DataSource ds) throws Exception {
+        sql(ds, "create extension if not exists citext");
+        TableFixture.on(ds, "c.hosts").columns("ip inet primary key", "name text").rows(row("10.0.0.1", "a"));
+        TableFixture.on(ds, "c.users").columns("email citext", "n int", "v text").rows(row("Ann@Example.com", 1, "x"));
+        sql(ds, "alter table c.users add primary key (email, n)");
+        TableFixture.on(ds, "c.texts").columns("k text primary key", "v text").rows(row("10.0.0.1/32", "p"));
+        TableChanges changes = TableChanges.of(ds, "c.hosts", "c.users", "c.texts");
+        sql(ds, "update c.hosts set name = 'b'; update c.users set v = 'y'; update c.texts set v = 'q'");
+        changes.end();
+        // the inet key 10.0.0.1 given as 10.0.0.1/32, the citext key in another case: found as containsDeletions finds rows
+        assertThatChanges(changes).onTable("c.hosts").hasModification(row("10.0.0.1/32"), "name", "a", "b")
+                .hasModifiedColumns(row("10.0.0.1/32"), "name");
+        assertThatChanges(changes).onTable("c.users").hasModification(row("ann@example.COM", 1), "v", "x", "y")
+                .hasModifiedColumns(row("ANN@EXAMPLE.COM", 1L), "v");
+        // each table reads the key as its own columns: 10.0.0.1/32 is c.hosts' inet key and c.texts' text one
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row("10.0.0.1/32"), "v", "p", "q"))
+                .hasMessageStartingWith("Rows of key ('10.0.0.1/32') were modified in 2 tables, [c.hosts, c.texts]");
+        assertThatChanges(changes).hasModification(row("10.0.0.1"), "name", "a", "b");   // no text key 10.0.0.1
+        assertThatThrownBy(() -> assertThatChanges(changes).onTable("c.hosts").hasModification(row("10.0.0.2/32"), "name", "a", "b"))
+                .hasMessageStartingWith("Expected a modification of the row of key ('10.0.0.2/32') in [c.hosts], but there is none.");
+    }
+
+    @Test
     void refusesToAssertBeforeTheEndAndAMissingTable(DataSource ds) {
         TableFixture.on(ds, "c.e").columns("id int primary key").rows();
         TableChanges changes = TableChanges.of(ds, "c.e");
