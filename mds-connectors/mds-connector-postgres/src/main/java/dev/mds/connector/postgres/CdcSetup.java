@@ -400,7 +400,11 @@ public final class CdcSetup {
      * publication's oid, the table's, and the oids of the catalog rows putting it in ({@code FOR TABLE}: the table's
      * or an ancestor's {@code pg_publication_rel}; {@code TABLES IN SCHEMA}: {@code pg_publication_namespace}; {@code
      * FOR ALL TABLES}: none). Taken out and added back, the publication or the table dropped and created again: other
-     * ids, although the table is in the publication again. Empty when the table or the publication does not exist.
+     * ids, although the table is in the publication again. Then, after a fifth {@code /}, the version of the
+     * publication's own catalog row (its {@code xmin}), which every {@code ALTER PUBLICATION ... SET (...)} changes:
+     * operations unpublished and published again leave the same options, but pgoutput sent none of those operations
+     * made in between (see {@link #sameTables}, {@link #sameOptions}). Empty when the table or the publication does
+     * not exist.
      */
     static Optional<String> publicationMembership(Connection c, String pub, TableName t) throws SQLException {
         String oid = PostgresDialect.INSTANCE.relationOid(t);
@@ -409,13 +413,42 @@ public final class CdcSetup {
                 + " string_agg(r.oid::text, ',' order by r.oid) from pg_publication_rel r where r.prpubid = p.oid and"
                 + " r.prrelid in " + relids + "), '') || '/' || coalesce((select string_agg(n.oid::text, ',' order by"
                 + " n.oid) from pg_publication_namespace n join pg_class k on k.relnamespace = n.pnnspid where"
-                + " n.pnpubid = p.oid and k.oid in " + relids + "), '') from pg_publication p where p.pubname = ? and "
-                + oid + " is not null")) {
+                + " n.pnpubid = p.oid and k.oid in " + relids + "), '') || '/' || p.xmin from pg_publication p where"
+                + " p.pubname = ? and " + oid + " is not null")) {
             ps.setString(1, pub);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
             }
         }
+    }
+
+    /**
+     * Whether two {@link #publicationMembership} ids put the table in the publication by the same catalog rows (the
+     * publication's options aside).
+     */
+    static boolean sameTables(String before, String now) {
+        return tablePart(before).equals(tablePart(now));
+    }
+
+    /**
+     * Whether the publication's options are as they were in {@code before}: the same version of its catalog row. An
+     * id recorded before mds kept that version (four parts) has nothing to compare with and is taken as the same.
+     */
+    static boolean sameOptions(String before, String now) {
+        int cut = before.lastIndexOf('/');
+        return tablePart(before).equals(before) || before.substring(cut).equals(now.substring(now.lastIndexOf('/')));
+    }
+
+    /** The first four parts of a membership id: publication, table and the catalog rows putting it in. */
+    private static String tablePart(String id) {
+        int slash = -1;
+        for (int i = 0; i < 4; i++) {
+            slash = id.indexOf('/', slash + 1);
+            if (slash < 0) {
+                return id;
+            }
+        }
+        return id.substring(0, slash);
     }
 
     /** Whether publication {@code pub} publishes the changes of partitions under their partitioned table's name. */

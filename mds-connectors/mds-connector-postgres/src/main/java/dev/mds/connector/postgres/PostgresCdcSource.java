@@ -561,12 +561,19 @@ public final class PostgresCdcSource implements AutoCloseable {
             return;   // a position stored before mds recorded the membership: nothing to compare with
         }
         List<String> changed = new ArrayList<>();
+        boolean optionsChanged = false;
         try {
             JsonNode before = JSON.readTree(recorded.get().json());
             for (TableName t : config.tables) {
                 JsonNode id = before.get(t.toString());
-                if (id != null && !id.asText().equals(membership.get(t.toString()))) {
+                String now = membership.get(t.toString());
+                if (id == null) {
+                    continue;
+                }
+                if (now == null || !CdcSetup.sameTables(id.asText(), now)) {
                     changed.add(t.toString());
+                } else if (!CdcSetup.sameOptions(id.asText(), now)) {
+                    optionsChanged = true;
                 }
             }
         } catch (java.io.IOException | RuntimeException e) {
@@ -581,7 +588,18 @@ public final class PostgresCdcSource implements AutoCloseable {
                     + " snapshot reads their rows); if nothing was written to them in between (the publication got new"
                     + " ids from a dump and restore or an upgrade), delete state " + publicationKey + " to go on");
         }
+        if (optionsChanged) {
+            throw new MdsException("CDC slot " + config.slot + ": the options of publication " + config.publication
+                    + " were changed after position " + offsetKey + " was stored (ALTER PUBLICATION ... SET (publish"
+                    + " = ...), perhaps set back since): " + UNPUBLISHED_OPERATIONS + " Capture the tables again with a"
+                    + " new slot and offset key (a snapshot reads their rows); if every operation stayed published"
+                    + " (the same options set again, another owner), delete state " + publicationKey + " to go on");
+        }
     }
+
+    /** Why a change of a publication's options loses changes. */
+    private static final String UNPUBLISHED_OPERATIONS = "pgoutput sends no insert, update, delete or truncate made while"
+            + " the publication did not publish that operation, so such changes made in between are in no stream.";
 
     private String tablesJson() {
         var array = JSON.createArrayNode();
@@ -1340,13 +1358,17 @@ public final class PostgresCdcSource implements AutoCloseable {
             }
             nextPublicationCheck = System.nanoTime() + publicationCheckInterval().toNanos();
             List<TableName> gone = new ArrayList<>();
+            boolean optionsChanged = false;
             try {
                 Connection c = sourceSession();
                 for (TableName t : config.tables) {
                     String started = membership.get(t.toString());
-                    if (!CdcSetup.inPublication(c, config.publication, t) || (started != null
-                            && !CdcSetup.publicationMembership(c, config.publication, t).orElse("").equals(started))) {
+                    String now = CdcSetup.publicationMembership(c, config.publication, t).orElse("");
+                    if (!CdcSetup.inPublication(c, config.publication, t)
+                            || (started != null && !CdcSetup.sameTables(started, now))) {
                         gone.add(t);   // out of it now, or out and back in since the run started
+                    } else if (started != null && !CdcSetup.sameOptions(started, now)) {
+                        optionsChanged = true;
                     }
                 }
             } catch (SQLException e) {
@@ -1362,6 +1384,13 @@ public final class PostgresCdcSource implements AutoCloseable {
                         + " changes made since are in no stream. Add them back"
                         + " (ALTER PUBLICATION " + Identifiers.quote(config.publication) + " ADD TABLE ...) and"
                         + " capture them again with a new slot and offset key, so a snapshot reads their rows");
+            }
+            if (optionsChanged) {
+                throw new MdsException("the options of publication " + config.publication + " were changed while"
+                        + " streaming (ALTER PUBLICATION ... SET (publish = ...), perhaps set back since): "
+                        + UNPUBLISHED_OPERATIONS + " Capture the tables again with a new slot and offset key, so a"
+                        + " snapshot reads their rows; if every operation stayed published (the same options set"
+                        + " again, another owner), delete state " + publicationKey + " and start again");
             }
         }
 
