@@ -142,4 +142,28 @@ class UnquotedConfigNamesTest {
         assertThat(TestSql.strings(ds, "select v || ' ' || first_seen || ' ' || hits from ucm.e"))
                 .containsExactly("b 2024-01-01 2");
     }
+
+    @Test
+    void mergeExcludeColumnsMatchAColumnIgnoringCaseAsDbtComparesThem(DataSource ds) {
+        // default__get_merge_update_columns: column.column | lower not in merge_exclude_columns | map("lower"), so
+        // 'first_seen' (and 'FIRST_SEEN') exclude a column "First_Seen", which PostgreSQL's folding would not reach
+        TestSql.sql(ds, "create schema rawux; create table rawux.s (id int, v text, \"First_Seen\" date);"
+                + " insert into rawux.s values (1, 'a', '2024-01-01')");
+        for (String name : List.of("first_seen", "FIRST_SEEN")) {
+            String table = "ux." + name.charAt(0);
+            String model = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                    + " merge_exclude_columns=['" + name + "']) }}\nselect * from rawux.s";
+            run(ds, table, model).assertSucceeded();
+        }
+        TestSql.sql(ds, "update rawux.s set v = 'b', \"First_Seen\" = '2024-06-01'");
+        for (String name : List.of("first_seen", "FIRST_SEEN")) {
+            String table = "ux." + name.charAt(0);
+            String model = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',"
+                    + " merge_exclude_columns=['" + name + "']) }}\nselect * from rawux.s";
+            TransformProject project = TransformProject.builder(ds).model(table, model).build();
+            assertThat(project.sql()).anySatisfy(s -> assertThat(s).contains("when matched then update set \"v\" = s.\"v\"\n"));
+            project.run().assertSucceeded();
+            assertThat(TestSql.strings(ds, "select v || ' ' || \"First_Seen\" from " + table)).containsExactly("b 2024-01-01");
+        }
+    }
 }

@@ -93,18 +93,31 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     /**
      * This model with its unique_key, updated_at, check_cols, merge_update_columns and merge_exclude_columns as
      * PostgreSQL resolves them against {@code columns} (dbt writes them into its SQL unquoted, or, merge_exclude_columns,
-     * compares them ignoring case): see {@link #resolveColumn}.
+     * compares them ignoring case): see {@link #resolveColumn} and, for merge_exclude_columns, {@link #excludedColumns}.
      */
     public ModelSpec withNamesResolved(List<String> columns) {
-        return withNames(name -> resolveColumn(name, columns));
+        return withNames(name -> resolveColumn(name, columns), name -> excludedColumns(name, columns));
     }
 
     /** This model with the names {@link #withNamesResolved} resolves as {@link #foldUnquoted} folds them. */
     public ModelSpec withNamesFolded() {
-        return withNames(ModelSpec::foldUnquoted);
+        return withNames(ModelSpec::foldUnquoted, name -> List.of(foldUnquoted(name)));
     }
 
-    private ModelSpec withNames(java.util.function.UnaryOperator<String> resolve) {
+    /**
+     * The columns of {@code columns} that {@code name}, of merge_exclude_columns, excludes: as dbt's
+     * default__get_merge_update_columns compares them ({@code column.column | lower not in merge_exclude_columns |
+     * map("lower")}), every column equal to it ignoring case ({@code first_seen} excludes {@code "First_Seen"} too);
+     * {@code name} itself when none is (which the caller then refuses).
+     */
+    static List<String> excludedColumns(String name, List<String> columns) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        List<String> matched = columns.stream().filter(c -> c.toLowerCase(Locale.ROOT).equals(lower)).toList();
+        return matched.isEmpty() ? List.of(name) : matched;
+    }
+
+    private ModelSpec withNames(java.util.function.UnaryOperator<String> resolve,
+            java.util.function.Function<String, List<String>> resolveExcluded) {
         List<String> key = uniqueKey.stream().map(resolve).distinct().toList();
         SnapshotConfig s = snapshot == null ? null : new SnapshotConfig(snapshot.check(),
                 snapshot.updatedAt() == null ? null : resolve.apply(snapshot.updatedAt()),
@@ -112,7 +125,8 @@ public record ModelSpec(TableName table, String source, Template template, Mater
                 snapshot.validToCurrent());
         // merge_update_columns are written into dbt's SQL unquoted; merge_exclude_columns are compared ignoring case
         MergeColumns merge = new MergeColumns(mergeColumns.update().stream().map(resolve).distinct().toList(),
-                mergeColumns.exclude().stream().map(resolve).distinct().toList());
+                mergeColumns.exclude().stream().flatMap(name -> resolveExcluded.apply(name).stream()).distinct()
+                        .toList());
         return new ModelSpec(table, source, template, materialization, key, strategy, onSchemaChange, merge,
                 s, preHooks, postHooks, indexes, grants, tagValues, parents, ctes, seed, tags, file);
     }
