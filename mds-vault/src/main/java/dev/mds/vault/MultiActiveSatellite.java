@@ -44,8 +44,7 @@ import java.util.StringJoiner;
  * re-load of a stage with several load dates per key inserts again); the primary key (parent key, child keys, load
  * date) backs this, and an index on (parent key, load date) serves "latest set per key". Two stage rows with the
  * same parent key, child keys and load date are one row: the one with the latest effective-from (when the satellite
- * stores one, as precise as the stage holds it; a NULL one counts as earliest), then the latest stage load date (where the table stores it coarser:
- * timestamps of one day into a date column, the child key's state at the end of the day), then the smallest hashdiff,
+ * stores one, as precise as the stage holds it; a NULL one counts as earliest), then the smallest hashdiff,
  * then record source, then child keys
  * by their text (1.0 and 1.00 are one child key), payload and effective-from (by value, then by text in byte order,
  * as {@link Link} breaks ties) is kept, so the stored row does not depend on the order of the stage's rows (under
@@ -55,7 +54,10 @@ import java.util.StringJoiner;
  * Concurrent loads of one satellite take turns (a {@code SHARE ROW EXCLUSIVE} table lock, which readers do not
  * wait for; a role that may only insert and select takes an advisory lock on the table's name instead). A stage's load date is taken as the table stores it: a
  * {@code date} or {@code timestamp} where the table's is a {@code timestamptz} (or the reverse) is read as UTC, and
- * then cast to the table's type, so that a stage of timestamps loaded into a table of dates has one set per day. An
+ * then cast to the table's type, so that a stage of timestamps loaded into a table of dates has one set per day: of
+ * a key's sets of that day (one per stage timestamp, as a table of timestamps stores them), the one of the latest
+ * timestamp, the key's set at the end of the day (09:00 {home, work}, 23:00 {home} stores {home}). Rows of one batch
+ * must share their load date, as in a table of timestamps, where each load date is a set. An
  * effective-from of another type than the table's is read the same way, or refused naming it when PostgreSQL cannot
  * assign it (an {@code integer} or {@code text} into a {@code timestamptz}).
  *
@@ -362,8 +364,8 @@ public final class MultiActiveSatellite extends Structure {
         Relation.Column tLd = target.require(name(), Stage.LOAD_DATE);
         List<Relation> read = new ArrayList<>();
         StringJoiner union = new StringJoiner("\n        UNION ALL\n        ");
-        // stage load dates the table stores coarser (timestamps of one day into a date column) are one set: of a child
-        // key's rows of that day, the latest stage timestamp's is its state at the end of the day
+        // stage load dates the table stores coarser (timestamps of one day into a date column) are one stored load
+        // date: of a key's sets of that day, the one of the latest stage timestamp is its set at the end of the day
         boolean coarser = false;
         String stageLdCol = intermediate("stage_load_date");
         String stageEfCol = intermediate("stage_effective_from");
@@ -440,8 +442,7 @@ public final class MultiActiveSatellite extends Structure {
 
         // rows of one child key and load date with several effective-froms are changes of it within one batch, of which
         // the set keeps one: the latest, as a satellite does (see Satellite), not the smallest hashdiff
-        String latestFirst = (effectiveFrom == null ? "" : ", s." + stageEfCol + " DESC NULLS LAST")
-                + (coarser ? ", s." + stageLdCol + " DESC NULLS LAST" : "");
+        String latestFirst = effectiveFrom == null ? "" : ", s." + stageEfCol + " DESC NULLS LAST";
         String cks = Identifiers.quoteAll(childKeys);
         String sCks = Identifiers.quoteAll("s", childKeys);
         String tCks = Identifiers.quoteAll("t", childKeys);
@@ -452,12 +453,27 @@ public final class MultiActiveSatellite extends Structure {
         String isNew = intermediate("is_new");
         String members = intermediate("members");
         String prevMembers = intermediate("prev_members");
-        String sql = "WITH cand AS MATERIALIZED (\n"
-                + "    SELECT DISTINCT ON (s." + hk + ", " + sCks + ", s." + ld + ") s.*\n"
-                + "    FROM (\n"
+        String staged = "(\n"
                 + "        " + union + "\n"
                 + "        OFFSET 0\n"
-                + "    ) AS s\n"
+                + "    ) AS s\n";
+        if (coarser) {
+            // the stage load dates of one stored load date (a day's timestamps) are sets one after the other: the day
+            // stores its last set, the key's set at the end of the day; merged per child key, a set that shrank within
+            // the day was stored as the union, holding child keys no longer there
+            String lastLd = intermediate("last_stage_load_date");
+            staged = "(\n"
+                    + "        SELECT u.*, max(u." + stageLdCol + ") OVER (PARTITION BY u." + hk + ", u." + ld + ") AS " + lastLd + "\n"
+                    + "        FROM (\n"
+                    + "            " + union + "\n"
+                    + "            OFFSET 0\n"
+                    + "        ) AS u\n"
+                    + "    ) AS s\n"
+                    + "    WHERE s." + stageLdCol + " IS NULL OR s." + stageLdCol + " = s." + lastLd + "\n";
+        }
+        String sql = "WITH cand AS MATERIALIZED (\n"
+                + "    SELECT DISTINCT ON (s." + hk + ", " + sCks + ", s." + ld + ") s.*\n"
+                + "    FROM " + staged
                 + "    ORDER BY s." + hk + ", " + sCks + ", s." + ld + latestFirst + ", s." + hd + ", s." + rs + " COLLATE \"C\"" + tieBreak + "\n"
                 + "),\n"
                 + "keys AS (SELECT " + hk + ", min(" + ld + ") AS " + minLd + " FROM cand GROUP BY " + hk + "),\n"

@@ -62,18 +62,18 @@ class CoarseLoadDateTest {
     }
 
     /**
-     * A multi-active satellite of dates: the rows of one key and day are one set (as before), and of a child key's rows
-     * of that day the latest stage timestamp's is stored; the next day's batch with the sets as they were at the end of
-     * the day stores nothing. Before, the smaller hashdiff was stored: for one of two keys the 09:00 phone, and the next
-     * day stored a "changed" set.
+     * A multi-active satellite of dates: of the sets of one key and day, the one of the latest stage timestamp is
+     * stored, the key's set at the end of the day (see {@link #aMultiActiveSetThatShrinksWithinADayStoresTheDaysLastSet});
+     * the next day's batch with the sets as they were at the end of the day stores nothing. Before d5621a3e, the smaller
+     * hashdiff of a child key was stored: for one of two keys the 09:00 phone, and the next day stored a "changed" set.
      */
     @Test
     void aMultiActiveSatelliteOfDatesStoresAChildKeysLastRowOfTheDay(DataSource ds) throws Exception {
         Vault vault = Vault.on(ds);
         sql(ds, "create schema if not exists raw", "create schema if not exists dds",
                 "create table raw.cl_ma (email text, phone_type text, phone text, ld timestamptz)",
-                "insert into raw.cl_ma values ('a@x', 'home', '4', '2024-01-02 09:00Z'), ('a@x', 'home', '5', '2024-01-02 23:00Z'),"
-                        + " ('a@x', 'work', '7', '2024-01-02 12:00Z'),"
+                "insert into raw.cl_ma values ('a@x', 'home', '4', '2024-01-02 09:00Z'), ('a@x', 'work', '6', '2024-01-02 09:00Z'),"
+                        + " ('a@x', 'home', '5', '2024-01-02 23:00Z'), ('a@x', 'work', '7', '2024-01-02 23:00Z'),"
                         + " ('b@x', 'home', '5', '2024-01-02 09:00Z'), ('b@x', 'home', '4', '2024-01-02 23:00Z')",
                 "create table dds.cl_ma (user_hk bytea not null, phone_type text not null, phone_hashdiff bytea not null,"
                         + " phone text, load_date date not null, record_source text not null,"
@@ -90,6 +90,59 @@ class CoarseLoadDateTest {
         sql(ds, "truncate raw.cl_ma", "insert into raw.cl_ma values ('a@x', 'home', '5', '2024-01-03 00:00Z'),"
                 + " ('a@x', 'work', '7', '2024-01-03 00:00Z'), ('b@x', 'home', '4', '2024-01-03 00:00Z')");
         assertThat(ma.load().rowsInserted()).isZero();
+    }
+
+    /**
+     * A multi-active satellite of dates whose set shrinks within one day (09:00 {home, work}, 23:00 {home}) stores the
+     * day's last set, {home}, as a table of timestamps stores two sets of which {home} is the latest; one that grows
+     * stores the grown set. Into a table holding the 09:00 set the day before, the shrink is a change; the next day's
+     * batch with the end-of-day sets, and a re-load, store nothing. Before, the day's rows were merged per child key:
+     * the union {home, work} was stored, a work phone no longer active at the end of the day; into the table holding
+     * {home, work} nothing was stored at all (the union equalled it), so the shrink was lost.
+     */
+    @Test
+    void aMultiActiveSetThatShrinksWithinADayStoresTheDaysLastSet(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "create table raw.cl_shrink (email text, phone_type text, phone text, ld timestamptz)",
+                "insert into raw.cl_shrink values ('a@x', 'home', '1', '2024-01-02 09:00Z'), ('a@x', 'work', '2', '2024-01-02 09:00Z'),"
+                        + " ('a@x', 'home', '1', '2024-01-02 23:00Z'),"
+                        + " ('b@x', 'home', '1', '2024-01-02 09:00Z'),"
+                        + " ('b@x', 'home', '1', '2024-01-02 23:00Z'), ('b@x', 'work', '2', '2024-01-02 23:00Z')",
+                "create table raw.cl_shrink_day1 as select * from raw.cl_shrink where email = 'a@x'"
+                        + " and ld = '2024-01-02 09:00Z'",
+                "update raw.cl_shrink_day1 set ld = ld - interval '1 day'");
+        Stage stage = Stage.of("raw.cl_shrink").into("stg.cl_shrink").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        Stage day1 = Stage.of("raw.cl_shrink_day1").into("stg.cl_shrink_day1").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        vault.createStage(stage);
+        vault.createStage(day1);
+        for (String t : List.of("dds.cl_shrink_empty", "dds.cl_shrink_held")) {
+            sql(ds, "create table " + t + " (user_hk bytea not null, phone_type text not null, phone_hashdiff bytea not null,"
+                    + " phone text, load_date date not null, record_source text not null,"
+                    + " primary key (user_hk, phone_type, load_date))");
+        }
+        assertThat(ma(vault, "dds.cl_shrink_held", day1).load().rowsInserted()).isEqualTo(2);   // day 1: a {home, work}
+        for (String t : List.of("dds.cl_shrink_empty", "dds.cl_shrink_held")) {
+            assertThat(ma(vault, t, stage).load().rowsInserted()).as(t).isEqualTo(3);
+            assertThat(strings(ds, "select s.email || ' ' || string_agg(t.phone_type, ',' order by t.phone_type) from " + t
+                    + " as t join (select distinct email, user_hk from stg.cl_shrink) as s using (user_hk)"
+                    + " where t.load_date = '2024-01-02' group by s.email order by 1"))
+                    .as(t).containsExactly("a@x home", "b@x home,work");
+            assertThat(ma(vault, t, stage).load().rowsInserted()).as(t).isZero();
+        }
+        // day 3: the sets as they were at the end of day 2
+        sql(ds, "truncate raw.cl_shrink", "insert into raw.cl_shrink values ('a@x', 'home', '1', '2024-01-03 08:00Z'),"
+                + " ('b@x', 'home', '1', '2024-01-03 08:00Z'), ('b@x', 'work', '2', '2024-01-03 08:00Z')");
+        for (String t : List.of("dds.cl_shrink_empty", "dds.cl_shrink_held")) {
+            assertThat(ma(vault, t, stage).load().rowsInserted()).as(t).isZero();
+        }
+    }
+
+    private static MultiActiveSatellite ma(Vault vault, String table, Stage stage) {
+        return vault.multiActiveSatellite(table).parent("user_hk").childKeys("phone_type").hashDiff("phone_hashdiff")
+                .payload("phone").from(stage);
     }
 
     /**
