@@ -115,7 +115,8 @@ public final class FakerSource {
      * of an uninterrupted read, batch boundaries aside. Empty when the position is at the end.
      *
      * @throws IllegalArgumentException when the position belongs to another stream, seed or generation (users),
-     *     or another product count (purchases), or lacks its entries; the message names what differs
+     *     or another product count (purchases), is past the end of this source's stream (taken from a source with
+     *     more users or products), or lacks its entries; the message names what differs
      */
     public Stream<RecordBatch> batches(FakerStream stream, SourcePosition position) {
         Objects.requireNonNull(stream, "stream");
@@ -140,6 +141,14 @@ public final class FakerSource {
             throw new IllegalArgumentException("position " + position + ": next_id must be at least 1");
         }
         if (stream != FakerStream.PURCHASES) {
+            long count = stream == FakerStream.USERS ? users : products;
+            if (nextId > count + 1) {
+                throw new IllegalArgumentException("position " + position + " is past the end of this source's "
+                        + stream.streamName() + ": its next_id " + nextId + " was made by a source of at least "
+                        + (nextId - 1) + " " + stream.streamName() + ", this source makes " + stream.streamName()
+                        + " 1.." + count + "; resuming would give nothing and leave the rows after id " + count
+                        + " that this source does not make");
+            }
             return stream(new ById(stream, nextId));
         }
         long theirProducts = entry(position, PRODUCTS);
@@ -152,6 +161,12 @@ public final class FakerSource {
         if (user < 1 || index < 0 || index > Generator.MAX_PURCHASES_PER_USER) {
             throw new IllegalArgumentException("position " + position + ": user must be at least 1 and index within"
                     + " 0.." + Generator.MAX_PURCHASES_PER_USER);
+        }
+        if (user > users + 1 && products > 0) {
+            throw new IllegalArgumentException("position " + position + " is past the end of this source's"
+                    + " purchases: it is at user " + user + ", this source makes the purchases of users 1.." + users
+                    + "; resuming would give nothing and leave the purchases of the users after " + users
+                    + " that this source does not make");
         }
         return stream(new Purchases(nextId, user, (int) index));
     }

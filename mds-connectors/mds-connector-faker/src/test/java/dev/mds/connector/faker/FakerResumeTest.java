@@ -1,6 +1,7 @@
 package dev.mds.connector.faker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
@@ -108,6 +109,46 @@ class FakerResumeTest {
             }
         }
         assertThat(differences).isEmpty();
+    }
+
+    /**
+     * A position past the end of this source's stream (taken from a source with more users or products, whose
+     * settings were lowered since) is refused, naming the stream and both sizes, as a position of another seed,
+     * generation or product count is. Before, the resume gave no batch at all, silently: a table loaded by the
+     * larger source kept its users 11 to 14 beside the 10 users this source makes, and the load looked complete.
+     * The end position of a smaller source still resumes in a larger one, and a position at this source's end
+     * gives nothing.
+     */
+    @Test
+    void aPositionPastTheEndOfASmallerSourceIsRefusedNamingTheStreamAndBothSizes() {
+        FakerSource large = FakerSource.builder().users(20).products(5).batchRows(7).build();
+        FakerSource small = FakerSource.builder().users(10).products(5).batchRows(7).build();
+        SourcePosition users = large.batches(FakerStream.USERS).toList().get(1).position().orElseThrow();
+        assertThat(users.getLong("next_id")).contains(15L);
+        assertThatThrownBy(() -> small.batches(FakerStream.USERS, users))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("next_id 15")
+                .hasMessageContaining("this source makes users 1..10");
+        List<RecordBatch> purchases = large.batches(FakerStream.PURCHASES).toList();
+        SourcePosition late = purchases.get(purchases.size() - 2).position().orElseThrow();
+        assertThat(late.getLong("user").orElseThrow()).isGreaterThan(11L);
+        assertThatThrownBy(() -> small.batches(FakerStream.PURCHASES, late))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("user " + late.getLong("user").orElseThrow())
+                .hasMessageContaining("this source makes the purchases of users 1..10");
+        FakerSource fewerProducts = FakerSource.builder().users(20).products(2).build();
+        SourcePosition products = large.batches(FakerStream.PRODUCTS).toList().get(0).position().orElseThrow();
+        assertThatThrownBy(() -> fewerProducts.batches(FakerStream.PRODUCTS, products))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("this source makes products 1..2");
+        for (FakerStream stream : FakerStream.values()) {
+            List<RecordBatch> all = small.batches(stream).toList();
+            SourcePosition end = all.get(all.size() - 1).position().orElseThrow();
+            assertThat(small.batches(stream, end).toList()).as(stream + " from its end").isEmpty();
+            if (stream != FakerStream.PRODUCTS) {   // both have 5 products
+                assertThat(large.batches(stream, end).toList()).as(stream + " grown").isNotEmpty();
+            }
+        }
     }
 
     private static List<Record> records(List<RecordBatch> batches) {
