@@ -166,4 +166,20 @@ class UnquotedConfigNamesTest {
             assertThat(TestSql.strings(ds, "select v || ' ' || \"First_Seen\" from " + table)).containsExactly("b 2024-01-01");
         }
     }
+
+    @Test
+    void aUniqueKeyColumnInMergeUpdateColumnsIsRefusedAlsoWhenWrittenInAnotherCase(DataSource ds) {
+        // build() refuses merge_update_columns=['id'] with unique_key='id'; 'ID' is the same column once resolved
+        String model = "{{ config(materialized='incremental', unique_key='id', incremental_strategy='merge',\n"
+                + "    merge_update_columns=['ID', 'v']) }}\nselect 1 as id, 'a' as v";
+        RunResults first = run(ds, "uk.t", model);
+        assertThat(first.model("uk.t").error()).hasValue("uk.t (model uk.t line 1): merge_update_columns [ID, v] names"
+                + " the unique_key column(s) [id], a name being resolved as PostgreSQL resolves it unquoted: a match never"
+                + " changes its key (leave it out); nothing was built");
+        assertThatTable(ds, "uk.t").doesNotExist();
+        TestSql.sql(ds, "create table uk.t as select 1 as id, 'a' as v");
+        assertThat(run(ds, "uk.t", model).model("uk.t").error()).hasValueSatisfying(e -> assertThat(e)
+                .contains("names the unique_key column(s) [id]").endsWith("; the table is unchanged"));
+        assertThatTable(ds, "uk.t").containsExactlyInAnyOrder(row(1, "a"));
+    }
 }

@@ -706,8 +706,18 @@ public final class Runner {
                         + " columns it combines, unique_key=[...])").orElse("");
     }
 
-    /** merge_update_columns and merge_exclude_columns may name only columns the merge writes. */
+    /**
+     * merge_update_columns and merge_exclude_columns may name only columns the merge writes, and merge_update_columns
+     * no unique_key column (build() refuses one written as the key is; this, one written in another case).
+     */
     private static void refuseUnknownMergeColumns(ModelSpec m, List<String> written, String unchanged) {
+        List<String> keys = m.mergeColumns().update().stream().filter(m.uniqueKey()::contains).toList();
+        if (!keys.isEmpty()) {
+            throw new Failure(m.name() + " (" + at(m, "merge_update_columns") + "): merge_update_columns "
+                    + m.template().config().get("merge_update_columns").value() + " names the unique_key column(s) "
+                    + keys + ", a name being resolved as PostgreSQL resolves it unquoted: a match never changes its key"
+                    + " (leave it out); " + unchanged);
+        }
         refuseUnwritten(m, "merge_update_columns", m.mergeColumns().update(), written, unchanged);
         refuseUnwritten(m, "merge_exclude_columns", m.mergeColumns().exclude(), written, unchanged);
     }
