@@ -123,26 +123,35 @@ final class Rows {
             if (values[i] instanceof String text) {
                 texts.add(text);
             } else if (values[i] instanceof Object[] elements) {
-                for (Object e : elements) {
-                    if (e instanceof String text) {
-                        texts.add(text);
-                    }
-                }
+                citextElements(elements, texts, null);
             }
         }
         if (texts.isEmpty()) {
             return;
         }
-        List<String> folded = lower(c, texts);
-        int k = 0;
+        java.util.Iterator<String> folded = lower(c, texts).iterator();
         for (Object[] values : rows) {
             if (values[i] instanceof String text) {
-                values[i] = new Values.Citext(text, folded.get(k++));
+                values[i] = new Values.Citext(text, folded.next());
             } else if (values[i] instanceof Object[] elements) {
-                for (int e = 0; e < elements.length; e++) {
-                    if (elements[e] instanceof String text) {
-                        elements[e] = new Values.Citext(text, folded.get(k++));
-                    }
+                citextElements(elements, null, folded);
+            }
+        }
+    }
+
+    /**
+     * The strings of an array of any number of dimensions (its sub-arrays {@code Object[]}s), in order: added to
+     * {@code texts}, or, given {@code folded}, replaced by {@link Values.Citext}s of the next folded texts.
+     */
+    private static void citextElements(Object[] elements, List<String> texts, java.util.Iterator<String> folded) {
+        for (int e = 0; e < elements.length; e++) {
+            if (elements[e] instanceof Object[] sub) {
+                citextElements(sub, texts, folded);
+            } else if (elements[e] instanceof String text) {
+                if (folded == null) {
+                    texts.add(text);
+                } else {
+                    elements[e] = new Values.Citext(text, folded.next());
                 }
             }
         }
@@ -633,10 +642,11 @@ final class Rows {
     /**
      * Column {@code i} of {@code values} (a row null when it has another number of values), an array of a type read as
      * text: each expected array ({@code List}, {@code Object[]} of strings, or an array literal such as
-     * {@code "{10.0.0.1/32}"}) as an {@code Object[]} of its elements each read as {@link #readAs} reads a value of the
-     * element type ({@code 10.0.0.1}, a {@link Values.Citext} ...), as {@link #value} reads such a column; in one
-     * statement for the column. A text that is no array of the type, or an array of more than one dimension, stays as
-     * given.
+     * {@code "{10.0.0.1/32}"}; nested lists or arrays, or {@code "{{a,b},{c,d}}"}, for more than one dimension) as an
+     * {@code Object[]} (of {@code Object[]}s for each further dimension) of its elements each read as {@link #readAs}
+     * reads a value of the element type ({@code 10.0.0.1}, a {@link Values.Citext} ...), as {@link #value} reads such
+     * a column; in one statement for the column. A text that is no array of the type (sub-arrays of uneven lengths
+     * among them) stays as given.
      */
     private static void arrays(Connection c, String type, Object[][] values, int i) throws SQLException {
         List<Integer> at = new ArrayList<>();
@@ -680,6 +690,12 @@ final class Rows {
                 literal.add("NULL");
             } else if (e instanceof String text) {
                 literal.add('"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"');
+            } else if (e instanceof Object[] || e instanceof List<?>) {
+                String sub = arrayLiteral(e);   // a sub-array of an array of more dimensions
+                if (sub == null) {
+                    return null;
+                }
+                literal.add(sub);
             } else {
                 return null;
             }
@@ -689,14 +705,15 @@ final class Rows {
 
     /**
      * Each of {@code texts} read as an array of {@code type} (an array type read as text) and its elements as
-     * {@link #comparedAs} takes a value of the element type, in an {@code Object[]}; null for a text that is no such
-     * array or one of more than one dimension. In one statement, with {@code pg_input_is_valid}; where that fails, one
-     * statement a text, as {@link #readAs} does.
+     * {@link #comparedAs} takes a value of the element type, in an {@code Object[]} (of {@code Object[]}s for each
+     * dimension after the first, as pgjdbc reads an array of more than one); null for a text that is no such array. In
+     * one statement, with {@code pg_input_is_valid}; where that fails, one statement a text, as {@link #readAs} does.
      */
     private static List<Object[]> readArraysAs(Connection c, String type, List<String> texts) throws SQLException {
         String element = elementOf(type);
         String quoted = typeSql(type);
-        String sql = "select u.n, e.k, e.x, lower(cast(e.x as text)), case when u.a is null then 0 else coalesce(array_ndims(u.a), 1) end from (select n, %s as a"
+        String sql = "select u.n, e.k, e.x, lower(cast(e.x as text)), case when u.a is null then 0 else coalesce(array_ndims(u.a), 1) end,"
+                + " array_dims(u.a) from (select n, %s as a"
                 + " from unnest(cast(? as text[])) with ordinality as v(t, n)) u left join lateral unnest(u.a) with ordinality"
                 + " as e(x, k) on true order by u.n, e.k";
         try (PreparedStatement ps = c.prepareStatement(String.format(sql,
@@ -721,24 +738,27 @@ final class Rows {
         return out;
     }
 
-    /** The {@code count} arrays {@link #readArraysAs}'s statement reads, in order. */
+    /**
+     * The {@code count} arrays {@link #readArraysAs}'s statement reads, in order: each array's elements, which
+     * {@code unnest} gives in row-major order, shaped by its dimensions.
+     */
     private static List<Object[]> arraysRead(PreparedStatement ps, String element, int count) throws SQLException {
         List<Object[]> out = new ArrayList<>(count);
         List<Object> elements = new ArrayList<>();
         long n = 0;
-        boolean whole = false;
+        int[] lengths = null;   // null: NULL, no array of the type
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 if (rs.getLong(1) != n) {
                     if (n > 0) {
-                        out.add(whole ? elements.toArray() : null);
+                        out.add(lengths == null ? null : shaped(elements, lengths));
                     }
                     n = rs.getLong(1);
                     elements.clear();
-                    whole = rs.getInt(5) == 1;
+                    lengths = rs.getInt(5) == 0 ? null : lengths(rs.getString(6));
                 }
                 rs.getLong(2);
-                if (!rs.wasNull() && whole) {
+                if (!rs.wasNull() && lengths != null) {
                     // an empty array, or NULL (no array of the type), has no element: its one row has no k
                     String text = rs.getString(3);
                     elements.add(text == null ? null : comparedAs(element, text, rs.getString(4)));
@@ -746,7 +766,39 @@ final class Rows {
             }
         }
         if (n > 0) {
-            out.add(whole ? elements.toArray() : null);
+            out.add(lengths == null ? null : shaped(elements, lengths));
+        }
+        return out;
+    }
+
+    private static final java.util.regex.Pattern DIMENSION = java.util.regex.Pattern.compile("\\[(-?\\d+):(-?\\d+)]");
+
+    /** The length of each dimension {@code array_dims} gives ({@code [1:2][0:2]}: 2 and 3); none for an empty array (NULL). */
+    private static int[] lengths(String dims) {
+        if (dims == null) {
+            return new int[0];
+        }
+        java.util.regex.Matcher m = DIMENSION.matcher(dims);
+        List<Integer> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(Integer.parseInt(m.group(2)) - Integer.parseInt(m.group(1)) + 1);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * {@code elements} in row-major order as an array of these {@code lengths}: an {@code Object[]} of them for one
+     * dimension (or none, empty), of {@code Object[]}s for each further one.
+     */
+    private static Object[] shaped(List<Object> elements, int[] lengths) {
+        if (lengths.length <= 1) {
+            return elements.toArray();
+        }
+        int[] inner = java.util.Arrays.copyOfRange(lengths, 1, lengths.length);
+        int size = elements.size() / lengths[0];
+        Object[] out = new Object[lengths[0]];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = shaped(elements.subList(k * size, (k + 1) * size), inner);
         }
         return out;
     }
@@ -816,8 +868,8 @@ final class Rows {
     }
 
     /**
-     * An array of a type read as text, of one dimension, as an {@code Object[]} of its elements each as a value of the
-     * element type is read (a {@code jsonb} one as a {@link Values.Jsonb}, a {@code numrange} one as a
+     * An array of a type read as text as an {@code Object[]} (of {@code Object[]}s for each dimension after the first)
+     * of its elements each as a value of the element type is read (a {@code jsonb} one as a {@link Values.Jsonb}, a {@code numrange} one as a
      * {@link Values.NumericRange}, a {@code citext} one as its text, folded by {@link #read}); any other value as
      * {@link #elements} reads it.
      */
@@ -829,8 +881,17 @@ final class Rows {
         Object[] out = new Object[arr.length];
         for (int k = 0; k < arr.length; k++) {
             Object e = arr[k] instanceof org.postgresql.util.PGobject p ? p.getValue() : arr[k];
+            if (e instanceof Object[] sub) {
+                // a sub-array of an array of more dimensions: its elements likewise
+                Object subRead = textArray(sub, element);
+                if (subRead == sub) {
+                    return read;
+                }
+                out[k] = subRead;
+                continue;
+            }
             if (e != null && !(e instanceof String)) {
-                return read;   // more than one dimension, or an element pgjdbc reads as a Java value: as before
+                return read;   // an element pgjdbc reads as a Java value: as before
             }
             out[k] = e == null ? null : isCitext(element) ? e : comparedAs(element, (String) e, null);
         }
@@ -883,48 +944,85 @@ final class Rows {
             .appendOffset("+HH:mm:ss", "+00").toFormatter();
 
     /**
-     * An array of a date or time type as a list of {@code java.time} values, read from its text: pgjdbc's arrays hold
-     * the same lossy {@code java.sql} values as its default objects. {@code infinity} and {@code -infinity} are the
-     * element type's MAX and MIN, as pgjdbc reads a scalar. Falls back to pgjdbc's array for what the text form
-     * cannot give back here (more than one dimension, BC, 24:00).
+     * An array of a date or time type as a list of {@code java.time} values (of such lists for each dimension after the
+     * first), read from its text: pgjdbc's arrays hold the same lossy {@code java.sql} values as its default objects
+     * (a {@code timestamptz[][]}'s {@code Timestamp}s in the JVM's zone). {@code infinity} and {@code -infinity} are
+     * the element type's MAX and MIN, as pgjdbc reads a scalar. Falls back to pgjdbc's array for what the text form
+     * cannot give back here (lower bounds other than 1, BC, 24:00).
      */
     private static Object temporalArray(ResultSet rs, int i, String element) throws SQLException {
         String text = rs.getString(i);
         if (text == null) {
             return null;
         }
-        if (!text.startsWith("{") || !text.endsWith("}") || text.indexOf('{', 1) >= 0) {
+        if (!text.startsWith("{") || !text.endsWith("}")) {
+            return elements(rs.getObject(i));   // lower bounds other than 1 ([0:1]={...})
+        }
+        try {
+            int[] at = {0};
+            List<Object> values = temporalElements(text, at, element);
+            return at[0] == text.length() ? values : elements(rs.getObject(i));
+        } catch (DateTimeParseException | IndexOutOfBoundsException ex) {
             return elements(rs.getObject(i));
         }
-        String body = text.substring(1, text.length() - 1);
+    }
+
+    /**
+     * The array (or sub-array, of an array of more dimensions) that starts at {@code at[0]} in a date or time array's
+     * text, its elements as values of {@code element} and its sub-arrays as lists; {@code at[0]} is left after it.
+     * Such elements hold no comma, brace or quote: those holding a space are quoted.
+     */
+    private static List<Object> temporalElements(String text, int[] at, String element) {
+        if (text.charAt(at[0]) != '{') {
+            throw new IndexOutOfBoundsException("no array at " + at[0]);
+        }
+        at[0]++;
         List<Object> values = new ArrayList<>();
-        for (String e : body.isEmpty() ? new String[0] : body.split(",", -1)) {
-            if (e.equals("NULL")) {
-                values.add(null);
-                continue;
+        if (text.charAt(at[0]) == '}') {
+            at[0]++;
+            return values;
+        }
+        while (true) {
+            if (text.charAt(at[0]) == '{') {
+                values.add(temporalElements(text, at, element));
+            } else {
+                int end = at[0];
+                while (text.charAt(end) != ',' && text.charAt(end) != '}') {
+                    end++;
+                }
+                values.add(temporal(text.substring(at[0], end), element));
+                at[0] = end;
             }
-            String v = e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
-            if ((v.equals("infinity") || v.equals("-infinity")) && !element.equals("time") && !element.equals("timetz")) {
-                boolean max = v.equals("infinity");
-                values.add(switch (element) {
-                    case "timestamp" -> max ? LocalDateTime.MAX : LocalDateTime.MIN;
-                    case "timestamptz" -> max ? OffsetDateTime.MAX : OffsetDateTime.MIN;
-                    default -> max ? LocalDate.MAX : LocalDate.MIN;
-                });
-                continue;
+            char c = text.charAt(at[0]++);
+            if (c == '}') {
+                return values;
             }
-            try {
-                values.add(switch (element) {
-                    case "time" -> LocalTime.parse(v);
-                    case "timetz" -> OffsetTime.parse(v, TIMETZ);
-                    case "timestamp" -> LocalDateTime.parse(v, TIMESTAMP);
-                    case "timestamptz" -> OffsetDateTime.parse(v, TIMESTAMPTZ);
-                    default -> LocalDate.parse(v);
-                });
-            } catch (DateTimeParseException ex) {
-                return elements(rs.getObject(i));
+            if (c != ',') {
+                throw new IndexOutOfBoundsException("no array at " + (at[0] - 1));
             }
         }
-        return values;
+    }
+
+    /** One element of a date or time array's text as a value of {@code element}; null for NULL. */
+    private static Object temporal(String e, String element) {
+        if (e.equals("NULL")) {
+            return null;
+        }
+        String v = e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+        if ((v.equals("infinity") || v.equals("-infinity")) && !element.equals("time") && !element.equals("timetz")) {
+            boolean max = v.equals("infinity");
+            return switch (element) {
+                case "timestamp" -> max ? LocalDateTime.MAX : LocalDateTime.MIN;
+                case "timestamptz" -> max ? OffsetDateTime.MAX : OffsetDateTime.MIN;
+                default -> max ? LocalDate.MAX : LocalDate.MIN;
+            };
+        }
+        return switch (element) {
+            case "time" -> LocalTime.parse(v);
+            case "timetz" -> OffsetTime.parse(v, TIMETZ);
+            case "timestamp" -> LocalDateTime.parse(v, TIMESTAMP);
+            case "timestamptz" -> OffsetDateTime.parse(v, TIMESTAMPTZ);
+            default -> LocalDate.parse(v);
+        };
     }
 }
