@@ -61,9 +61,21 @@ import org.slf4j.LoggerFactory;
 public final class JsonReading implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JsonReading.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    /**
+     * The longest number read: the most digits PostgreSQL's numeric holds (131072 before the point, 16383 after it),
+     * a sign and a point, so that a longer one is refused as beyond numeric's range, not as invalid JSON (Jackson's
+     * default is 1,000 characters).
+     */
+    static final int MAX_NUMBER_CHARS = 131_072 + 16_383 + 2;
+    /**
+     * The longest string read, in characters: 256 MiB, the CSV source's default longest record, the most jsonb holds
+     * (Jackson's default, 20,000,000 characters, is far below what a PostgreSQL text or jsonb holds).
+     */
+    static final int MAX_STRING_CHARS = 256 << 20;
     // duplicate keys are found by KeyCheck, which reads the record to its end, so that the record alone is bad
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000).build()).build())
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(1_000)
+                            .maxNumberLength(MAX_NUMBER_CHARS).maxStringLength(MAX_STRING_CHARS).build()).build())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
