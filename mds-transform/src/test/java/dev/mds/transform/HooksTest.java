@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mds.core.BadInputException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TestSql;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -109,5 +110,66 @@ class HooksTest {
                 .startsWith("hl.merged (model hl.merged line 1): merge_update_columns names [w], not written by the merge"));
         assertThat(TestSql.strings(ds, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
                 + " where n.nspname = 'hl' and c.relname <> 'src'")).containsExactly("0");
+    }
+
+    @Test
+    void hookDictsWithTransactionFalseRunOutsideTheModelsTransactionAsDbtRunsThem(DataSource ds) {
+        // dbt's run_hooks(pre_hooks, inside_transaction=False) before BEGIN, (post_hooks, ...False) after COMMIT:
+        // vacuum cannot run in a transaction block, and an outside pre_hook's work stays when the model fails
+        TestSql.sql(ds, "create schema if not exists hd; create table hd.audit (what text)");
+        String model = """
+                {{ config(materialized='table',
+                    pre_hook=[{'sql': "insert into hd.audit values ('before {{ this }}')", 'transaction': false},
+                              "insert into hd.audit values ('inside')"],
+                    post_hook=[{'sql': 'vacuum analyze {{ this }}', 'transaction': False},
+                               {'sql': "insert into hd.audit values ('after')"}]) }}
+                select g as id from generate_series(1, 3) g""";
+        TransformProject project = TransformProject.builder(ds).model("hd.t", model).build();
+        List<String> sql = project.sql();
+        assertThat(sql.get(0)).isEqualTo("insert into hd.audit values ('before \"hd\".\"t\"')");
+        assertThat(sql.get(1)).startsWith("select pg_advisory_xact_lock(");
+        assertThat(sql.get(2)).isEqualTo("insert into hd.audit values ('inside')");
+        assertThat(sql).endsWith("insert into hd.audit values ('after')", "vacuum analyze \"hd\".\"t\"");
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select what from hd.audit")).containsExactly("before \"hd\".\"t\"", "inside",
+                "after");
+        assertThat(TestSql.strings(ds, "select vacuum_count > 0 from pg_stat_user_tables where relid = 'hd.t'::regclass"))
+                .containsExactly("t");
+
+        // the model fails: its transaction (the inside hooks with it) rolls back, the outside pre_hook's insert stays
+        TestSql.sql(ds, "delete from hd.audit");
+        RunResults failed = TransformProject.builder(ds).model("hd.t", model.replace("generate_series(1, 3) g",
+                "generate_series(1, 3) g where g / 0 = 1")).build().run();
+        assertThat(failed.model("hd.t").error()).hasValueSatisfying(e -> assertThat(e).contains("division by zero"));
+        assertThat(TestSql.strings(ds, "select what from hd.audit")).containsExactly("before \"hd\".\"t\"");
+        assertThat(TestSql.strings(ds, "select count(*) from hd.t")).containsExactly("3");
+
+        // an outside post_hook that fails: the model is an error, but it was built and committed before it ran
+        RunResults late = TransformProject.builder(ds).model("hd.t", model.replace("vacuum analyze {{ this }}",
+                "vacuum hd.missing").replace("generate_series(1, 3)", "generate_series(1, 4)")).build().run();
+        assertThat(late.model("hd.t").error()).hasValue("hd.t (model hd.t line 1): post_hook 'vacuum hd.missing'"
+                + " (transaction: false) failed: ERROR: relation \"hd.missing\" does not exist; the model was built and"
+                + " committed before it ran");
+        assertThat(TestSql.strings(ds, "select count(*) from hd.t")).containsExactly("4");
+    }
+
+    @Test
+    void aHookDictThatIsNotDbtsShapeIsRefusedAtBuild(DataSource ds) {
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.d",
+                "{{ config(post_hook={'sql': 'vacuum {{ this }}', 'transaction': 'false'}) }}\nselect 1").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("model hb.d line 1: post_hook: 'transaction' must be true or false (unquoted), not 'false'");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.d",
+                "{{ config(pre_hook=[{'statement': 'select 1'}]) }}\nselect 1").build())
+                .hasMessage("model hb.d line 1: pre_hook: unknown hook key 'statement' (a hook dict takes 'sql' and"
+                        + " 'transaction': {'sql': 'vacuum {{ this }}', 'transaction': false})");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.d",
+                "{{ config(pre_hook={'transaction': false}) }}\nselect 1").build())
+                .hasMessage("model hb.d line 1: pre_hook: a hook dict needs 'sql', a quoted statement ({'sql': 'vacuum"
+                        + " {{ this }}', 'transaction': false})");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.d",
+                "{{ config(pre_hook={'sql': 'select 1; select 2', 'transaction': false}) }}\nselect 1").build())
+                .hasMessage("model hb.d line 1: pre_hook 'select 1; select 2' holds more than one statement: give a"
+                        + " list, one statement each");
     }
 }

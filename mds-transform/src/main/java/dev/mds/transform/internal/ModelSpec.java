@@ -21,8 +21,10 @@ import java.util.Set;
  * @param onSchemaChange config(on_schema_change=...) of an incremental model, fail by default
  * @param mergeColumns config(merge_update_columns=...) or config(merge_exclude_columns=...) of a merge
  * @param snapshot the snapshot configs of a snapshot model, null for every other model
- * @param preHooks config(pre_hook=...): statements run in the model's transaction before it is built
- * @param postHooks config(post_hook=...): statements run in the model's transaction once it is built
+ * @param preHooks config(pre_hook=...): statements run before the model is built, in its transaction unless a hook
+ *     dict says {@code 'transaction': false} (then before the transaction begins)
+ * @param postHooks config(post_hook=...): statements run once the model is built, in its transaction unless a hook
+ *     dict says {@code 'transaction': false} (then after it commits)
  * @param indexes config(indexes=[...]) of a table or incremental model (dbt-postgres): created on the table when
  *     it is built anew
  * @param grants config(grants={...}) merged over the project's {@code grants(...)}: privilege (lower case) to the
@@ -37,11 +39,13 @@ import java.util.Set;
  */
 public record ModelSpec(TableName table, String source, Template template, Materialization materialization,
         List<String> uniqueKey, Strategy strategy, OnSchemaChange onSchemaChange, MergeColumns mergeColumns,
-        SnapshotConfig snapshot, List<String> preHooks, List<String> postHooks, List<Index> indexes,
+        SnapshotConfig snapshot, List<Hook> preHooks, List<Hook> postHooks, List<Index> indexes,
         Map<String, List<String>> grants, Map<Template.Tag, String> tagValues,
         Set<TableName> parents, List<Template.Cte> ctes, SeedSpec seed, List<String> tags, ModelFile file) {
 
     public ModelSpec {
+        preHooks = List.copyOf(preHooks);
+        postHooks = List.copyOf(postHooks);
         ctes = List.copyOf(ctes);
         indexes = List.copyOf(indexes);
         tags = List.copyOf(tags);
@@ -254,6 +258,14 @@ public record ModelSpec(TableName table, String source, Template template, Mater
         public SnapshotConfig {
             checkCols = List.copyOf(checkCols);
         }
+    }
+
+    /**
+     * A statement of config(pre_hook=...) or config(post_hook=...), as dbt's Hook: {@code transaction} false (a hook
+     * dict's {@code 'transaction': false}, dbt's before_begin/after_commit) runs it outside the model's transaction,
+     * before it begins (pre_hook) or after it commits (post_hook), on the model's connection.
+     */
+    public record Hook(String sql, boolean transaction) {
     }
 
     /** What a snapshot does with a key that its query no longer returns (dbt's hard_deletes). */

@@ -460,9 +460,10 @@ final class Plan {
      */
     static List<Step> steps(ModelSpec m, Optional<Existing> existing, boolean fullRefresh, boolean cascade) {
         List<Step> steps = new ArrayList<>();
-        m.preHooks().forEach(h -> steps.add(new Hook("pre_hook", h)));
+        // hooks with transaction false run outside these steps' transaction: Runner runs them before and after it
+        m.preHooks().stream().filter(ModelSpec.Hook::transaction).forEach(h -> steps.add(new Hook("pre_hook", h.sql())));
         steps.addAll(buildSteps(m, existing, fullRefresh, cascade));
-        m.postHooks().forEach(h -> steps.add(new Hook("post_hook", h)));
+        m.postHooks().stream().filter(ModelSpec.Hook::transaction).forEach(h -> steps.add(new Hook("post_hook", h.sql())));
         if (!m.grants().isEmpty()) {
             steps.add(new ApplyGrants(m.table()));
         }

@@ -198,8 +198,8 @@ public final class ProjectModels {
             checkPredicates(s, t, m, strategy);
             ModelSpec.SnapshotConfig snapshot = snapshot(s, t, m, key);
             refuseSecondStatement(s, t, values);
-            List<String> preHooks = hooks(s, t, "pre_hook");
-            List<String> postHooks = hooks(s, t, "post_hook");
+            List<ModelSpec.Hook> preHooks = hooks(s, t, "pre_hook");
+            List<ModelSpec.Hook> postHooks = hooks(s, t, "post_hook");
             if (m == Materialization.EPHEMERAL) {
                 refuseForEphemeral(s, t);
             }
@@ -461,17 +461,45 @@ public final class ProjectModels {
     /**
      * A hook config's statements, {@code {{ this }}} rendered as the model's table (and {@code this.schema},
      * {@code this.identifier}, {@code this.name}, {@code this.table} as its parts, unquoted): each one statement, with
-     * no other tag.
+     * no other tag. Each is a string (run in the model's transaction) or, as dbt takes them, a dict
+     * {@code {'sql': '...', 'transaction': false}} ({@code transaction} true when left out); the value is one of
+     * them or a list of them.
      */
-    private static List<String> hooks(Source s, Template t, String configKey) {
+    private static List<ModelSpec.Hook> hooks(Source s, Template t, String configKey) {
         Template.Setting setting = t.config().get(configKey);
         if (setting == null) {
             return List.of();
         }
         InputLocation at = InputLocation.of(s.source()).withLine(setting.line());
-        List<String> written = stringOrList(setting.value());
-        List<String> hooks = new ArrayList<>();
-        for (String hook : written) {
+        List<?> written = setting.value() instanceof List<?> list ? list : List.of(setting.value());
+        List<ModelSpec.Hook> hooks = new ArrayList<>();
+        for (Object value : written) {
+            boolean transaction = true;
+            String hook;
+            if (value instanceof String text) {
+                hook = text;
+            } else if (value instanceof Map<?, ?> dict) {
+                for (Object key : dict.keySet()) {
+                    if (!"sql".equals(key) && !"transaction".equals(key)) {
+                        throw new BadInputException(at, configKey + ": unknown hook key '" + key + "' (a hook dict"
+                                + " takes 'sql' and 'transaction': {'sql': 'vacuum {{ this }}', 'transaction': false})");
+                    }
+                }
+                if (!(dict.get("sql") instanceof String text)) {
+                    throw new BadInputException(at, configKey + ": a hook dict needs 'sql', a quoted statement"
+                            + " ({'sql': 'vacuum {{ this }}', 'transaction': false})");
+                }
+                hook = text;
+                Object inside = dict.containsKey("transaction") ? dict.get("transaction") : Boolean.TRUE;
+                if (!(inside instanceof Boolean b)) {
+                    throw new BadInputException(at, configKey + ": 'transaction' must be true or false (unquoted), not "
+                            + (inside instanceof String ? "'" + inside + "'" : inside));
+                }
+                transaction = b;
+            } else {
+                throw new BadInputException(at, configKey + "=" + setting.value() + ": a hook is a quoted statement or"
+                        + " a dict {'sql': '...', 'transaction': false}, or a list of them");
+            }
             String sql = THIS.matcher(hook).replaceAll(m -> Matcher.quoteReplacement(m.group(1) == null ? s.table().quoted()
                     : m.group(1).equals("schema") ? s.table().schema() : s.table().name())).strip();
             while (sql.endsWith(";")) {
@@ -492,7 +520,7 @@ public final class ProjectModels {
             if (open != null) {
                 throw new BadInputException(at, configKey + " '" + hook + "': " + open.what() + " in it is never closed");
             }
-            hooks.add(sql);
+            hooks.add(new ModelSpec.Hook(sql, transaction));
         }
         return List.copyOf(hooks);
     }
@@ -582,7 +610,8 @@ public final class ProjectModels {
                 throw new BadInputException(at, "grants=" + value + ": the value must be a dict of privileges to roles:"
                         + " {'select': ['reporter', 'bi']}");
             }
-            if (!flag && !e.getKey().equals("indexes") && !e.getKey().equals("grants") && !strings) {
+            boolean hook = e.getKey().equals("pre_hook") || e.getKey().equals("post_hook");   // checked by hooks()
+            if (!flag && !hook && !e.getKey().equals("indexes") && !e.getKey().equals("grants") && !strings) {
                 throw new BadInputException(at, e.getKey() + "=" + value + ": the value must be a quoted string or a list of them");
             }
         }

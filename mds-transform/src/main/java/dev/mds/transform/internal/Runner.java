@@ -89,6 +89,7 @@ public final class Runner {
                 }
             }
             for (ModelSpec selectedModel : selected) {
+                selectedModel.preHooks().stream().filter(h -> !h.transaction()).forEach(h -> out.add(h.sql()));
                 out.add(Plan.modelLock(selectedModel.table()));
                 Optional<Plan.Existing> existing = existing(c, selectedModel.table());
                 // the names as the run resolves them: against the table's columns, the query's then being unknown
@@ -154,6 +155,7 @@ public final class Runner {
                         w.sql(columns, types).forEach(e -> out.add(e.sql()));
                     }
                 }
+                m.postHooks().stream().filter(h -> !h.transaction()).forEach(h -> out.add(h.sql()));
             }
         } catch (SQLException e) {
             throw new MdsException("cannot read the catalog: " + e.getMessage(), e);
@@ -354,12 +356,14 @@ public final class Runner {
         try (Connection c = dataSource.getConnection()) {
             Map<TableName, Described> droppedHere = new HashMap<>();
             List<TableName> keptHere = new ArrayList<>();
+            runOutsideTransaction(c, m, "pre_hook", m.preHooks(), "the model is unchanged");
             long rows = Sql.transaction(c, conn -> {
                 long n = execute(conn, m, droppedHere, keptHere);
                 audit(conn, m);
                 return n;
             });
             dropped.putAll(droppedHere);
+            runOutsideTransaction(c, m, "post_hook", m.postHooks(), "the model was built and committed before it ran");
             r = new ModelResult(m.table(), m.materialization(), ModelStatus.SUCCESS,
                     rows < 0 ? OptionalLong.empty() : OptionalLong.of(rows), started,
                     Duration.ofNanos(System.nanoTime() - t0), Optional.empty(),
@@ -481,6 +485,34 @@ public final class Runner {
                         throw e.getCause();
                     }
                 });
+    }
+
+    /**
+     * Runs the hooks of {@code hooks} with transaction false, in order, each on its own (auto-commit) outside the
+     * model's transaction, as dbt's run_hooks(..., inside_transaction=False) does before the transaction begins and
+     * after it commits: a statement that cannot run in a transaction block ({@code vacuum}) can, and its work stays
+     * whatever becomes of the model.
+     *
+     * @throws Failure naming the model, the config's line and the hook, and saying {@code state}, when one fails
+     */
+    private static void runOutsideTransaction(Connection c, ModelSpec m, String config, List<ModelSpec.Hook> hooks,
+            String state) throws SQLException {
+        for (ModelSpec.Hook h : hooks) {
+            if (h.transaction()) {
+                continue;
+            }
+            boolean auto = c.getAutoCommit();
+            try {
+                c.setAutoCommit(true);
+                Sql.update(c, h.sql());
+            } catch (MdsException failed) {
+                throw new Failure(m.name() + " (" + at(m, config) + "): " + config + " '" + h.sql() + "' (transaction:"
+                        + " false) failed: " + serverMessage(failed.getCause() != null ? failed.getCause() : failed)
+                        + "; " + state);
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        }
     }
 
     /** A model failure with its finished message. */
