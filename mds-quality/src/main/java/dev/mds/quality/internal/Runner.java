@@ -1003,12 +1003,35 @@ public final class Runner {
         double var = earlier.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (earlier.size() - 1);
         double sd = Math.sqrt(var);
         double dev = Math.abs(n - mean);
-        boolean ok = sd == 0 ? dev == 0 : dev <= check.k() * sd;
+        boolean ok = withinStandardDeviations(n, earlier, check.k());
         String observed = String.format(Locale.ROOT, "%s; last %d runs mean %.1f, stddev %.1f (%s)", Plural.count(n, "row"),
                 earlier.size(), mean, sd, sd == 0 ? "no spread" : String.format(Locale.ROOT, "%.2f sd away", dev / sd));
         return result(table, check, ok, observed, 0, n, scanSql + ";\n" + sql, total,
                 ok ? "" : String.format(Locale.ROOT, "row count %d is more than %s standard deviations from the mean %.1f of the last %d runs",
                         n, fmt(check.k()), mean, earlier.size()));
+    }
+
+    /**
+     * Whether {@code n} lies at most {@code k} sample standard deviations from the mean of {@code earlier} (two or
+     * more counts), decided exactly: with m counts summing to S whose squares sum to Q, |n - S/m| <= k * sd is
+     * (n*m - S)^2 * (m - 1) <= k^2 * m * (m*Q - S^2), in integers but for k, read as the decimal it prints as (0.29,
+     * not the double below it). In doubles a count exactly k standard deviations away could fail: 0.29 * 100 is
+     * 28.999999999999996. A spread of 0 leaves only the mean itself.
+     */
+    static boolean withinStandardDeviations(long n, List<Long> earlier, double k) {
+        BigDecimal m = BigDecimal.valueOf(earlier.size());
+        BigDecimal sum = BigDecimal.ZERO;
+        BigDecimal squares = BigDecimal.ZERO;
+        for (long x : earlier) {
+            BigDecimal v = BigDecimal.valueOf(x);
+            sum = sum.add(v);
+            squares = squares.add(v.multiply(v));
+        }
+        BigDecimal off = BigDecimal.valueOf(n).multiply(m).subtract(sum);
+        BigDecimal left = off.multiply(off).multiply(m.subtract(BigDecimal.ONE));
+        BigDecimal kk = BigDecimal.valueOf(k);
+        BigDecimal right = kk.multiply(kk).multiply(m).multiply(m.multiply(squares).subtract(sum.multiply(sum)));
+        return left.compareTo(right) <= 0;
     }
 
     /**
