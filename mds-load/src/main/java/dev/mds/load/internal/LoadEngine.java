@@ -895,7 +895,7 @@ public final class LoadEngine {
             return ((Comparable) normalize(newer)).compareTo(normalize(older));
         } catch (ClassCastException e) {
             throw bad(recordNumber, plan.keyText(r), spec.cursor().orElse(null),
-                    "cursor values " + newer + " and " + older + " cannot be compared", e);
+                    "cursor values " + Shown.value(newer) + " and " + Shown.value(older) + " cannot be compared", e);
         }
     }
 
@@ -2799,13 +2799,16 @@ public final class LoadEngine {
         return Plan.reserved(column, cdc);
     }
 
-    /** The server's message with its detail in parentheses ({@code Key (id)=(5) is not present ...}), else the driver's. */
+    /**
+     * The server's message with its detail in parentheses ({@code Key (id)=(5) is not present ...}), else the driver's,
+     * with a long value they quote cut ({@link Shown#serverText}).
+     */
     public static String reason(SQLException e) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
             ServerErrorMessage m = p.getServerErrorMessage();
-            return m.getMessage() + (m.getDetail() == null ? "" : " (" + m.getDetail() + ")");
+            return Shown.serverText(m.getMessage()) + (m.getDetail() == null ? "" : " (" + Shown.serverText(m.getDetail()) + ")");
         }
-        return e.getMessage();
+        return Shown.serverText(e.getMessage());
     }
 
     // ------------------------------------------------------------------------------------------ bad rows

@@ -423,7 +423,10 @@ final class Plan {
         return k == Kind.INT || k == Kind.LONG || k == Kind.DECIMAL || k == Kind.DOUBLE;
     }
 
-    /** The key of a record as messages show it ({@code id=7, region=EU}), or null when the plan has no key. */
+    /**
+     * The key of a record as messages (and the dead-letter table's {@code key}) show it ({@code id=7, region=EU}), or
+     * null when the plan has no key.
+     */
     String keyText(Record r) {
         Object[] values = new Object[keyIndex.length];
         for (int i = 0; i < values.length; i++) {
@@ -432,7 +435,10 @@ final class Plan {
         return keyText(values);
     }
 
-    /** Key values as messages show them, or null when the plan has no key. */
+    /**
+     * Key values as messages show them, or null when the plan has no key; a value longer than 200 characters as its
+     * first 200 and its length ({@link Shown}).
+     */
     String keyText(Object[] keyValues) {
         if (key.isEmpty()) {
             return null;
@@ -441,8 +447,8 @@ final class Plan {
         for (int i = 0; i < keyValues.length; i++) {
             // a bytea key as PostgreSQL prints it (\x0102), not as byte[]'s identity ([B@1b6d3586); infinity as infinity
             s.add(key.get(i) + "=" + (keyValues[i] == null ? "NULL"
-                    : keyValues[i] instanceof byte[] b ? CopyText.valueText(b)
-                    : Infinity.sign(keyValues[i]) != 0 ? CopyText.valueText(keyValues[i]) : keyValues[i]));
+                    : keyValues[i] instanceof byte[] b ? Shown.value(CopyText.valueText(b))
+                    : Infinity.sign(keyValues[i]) != 0 ? CopyText.valueText(keyValues[i]) : Shown.value(keyValues[i])));
         }
         return s.toString();
     }

@@ -164,16 +164,22 @@ final class Refusals {
                 for (String col : cols) {
                     same.add("t." + q(col) + " = w." + q(col));
                 }
-                StringJoiner text = new StringJoiner(" || ', ' || ");
-                for (String k : key) {
-                    text.add(Identifiers.literal(k + "=") + " || t." + q(k) + "::text");
+                StringJoiner text = new StringJoiner(", ");
+                for (String k : key) {   // each key value's first characters and length, shown as Shown.value shows it
+                    text.add("left(t." + q(k) + "::text, " + Shown.MAX_CHARS + "), length(t." + q(k) + "::text)");
                 }
                 String sql = "select " + text + " from " + target.quoted() + " t join " + written + " w on " + same
                         + " where t." + q(deletedAt) + " is not null and (" + Identifiers.quoteAll("t", key)
                         + ") is distinct from (" + Identifiers.quoteAll("w", key) + ") limit 1";
                 long t0 = System.nanoTime();
                 try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-                    holder = rs.next() ? java.util.Optional.ofNullable(rs.getString(1)) : holder;
+                    if (rs.next()) {
+                        StringJoiner shown = new StringJoiner(", ");
+                        for (int i = 0; i < key.size(); i++) {
+                            shown.add(key.get(i) + "=" + Shown.cutAt(rs.getString(2 * i + 1), rs.getLong(2 * i + 2)));
+                        }
+                        holder = java.util.Optional.of(shown.toString());
+                    }
                 }
                 Sql.logged(sql, t0);
             }

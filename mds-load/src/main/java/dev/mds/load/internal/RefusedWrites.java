@@ -476,9 +476,9 @@ final class RefusedWrites {
     /** The server's message without its detail (which shows one row's values) or position. */
     static String serverMessage(SQLException e) {
         if (e instanceof PSQLException p && p.getServerErrorMessage() != null) {
-            return p.getServerErrorMessage().getMessage();
+            return Shown.serverText(p.getServerErrorMessage().getMessage());
         }
-        return e.getMessage();
+        return Shown.serverText(e.getMessage());
     }
 
     /**

@@ -386,7 +386,7 @@ record Widening(String column, FieldType batchType, String tableType, String wid
     String describe() {
         String s = "'" + column + "' is " + batchType + " in the batch but " + tableType + " in the table";
         if (check == Check.NEVER_WIDENED) {
-            return s + " (record " + record + "'s value " + (value instanceof BigDecimal d ? d.toPlainString() : value)
+            return s + " (record " + record + "'s value " + Shown.value(value instanceof BigDecimal d ? d.toPlainString() : String.valueOf(value))
                     + " would be stored as " + asDouble(value) + ")";
         }
         return record == 0 ? s : s + " (record " + record + "'s value would be rounded)";
