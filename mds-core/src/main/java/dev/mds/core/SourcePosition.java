@@ -14,7 +14,8 @@ import java.util.Optional;
  * kept by value, as JSON (and jsonb, which keeps a number's value but not its text) gives them back: a {@link Long}
  * for a whole number within a long, a {@link BigDecimal} without trailing zeros after the point otherwise. A double or float NaN or
  * infinity, which JSON cannot hold, is refused when the position is made, and so is a NUL character (U+0000) in the
- * source's name or an entry's name or text, which jsonb cannot hold.
+ * source's name or an entry's name or text, which jsonb cannot hold, and half of a UTF-16 surrogate pair there, which
+ * UTF-8 cannot encode.
  *
  * <pre>{@code
  * SourcePosition p = SourcePosition.of("transactions.csv", Map.of("offset", 1_048_576L, "record", 50_000L));
@@ -34,6 +35,10 @@ public final class SourcePosition {
             throw new IllegalArgumentException("position of " + source.replace("\0", "\\0") + ": the source's name"
                     + " holds a NUL character, which PostgreSQL's jsonb cannot hold, so the position could not be stored");
         }
+        if (Identifiers.unpairedSurrogate(source)) {
+            throw new IllegalArgumentException("position of " + shown(source) + ": the source's name holds half of a UTF-16"
+                    + " surrogate pair (" + unpaired(source) + "), which UTF-8 cannot encode, so the position could not be stored");
+        }
         Map<String, Object> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> {
             Objects.requireNonNull(k, "key");
@@ -42,6 +47,13 @@ public final class SourcePosition {
                 throw new IllegalArgumentException("position of " + source + ": entry '" + k.replace("\0", "\\0")
                         + "' holds a NUL character (U+0000) in its " + (k.indexOf('\0') >= 0 ? "name" : "value")
                         + ", which PostgreSQL's jsonb cannot hold, so the position could not be stored");
+            }
+            boolean inName = Identifiers.unpairedSurrogate(k);
+            if (inName || v instanceof String text && Identifiers.unpairedSurrogate(text)) {
+                // UTF-8 cannot encode it: the state store's put would refuse the position with the batch
+                throw new IllegalArgumentException("position of " + source + ": entry '" + shown(k) + "' holds half of a"
+                        + " UTF-16 surrogate pair (" + unpaired(inName ? k : (String) v) + ") in its "
+                        + (inName ? "name" : "value") + ", which UTF-8 cannot encode, so the position could not be stored");
             }
             if (k.equals(SOURCE)) {
                 // the JSON object holds the source under this name: the entry would replace it, and read back it
@@ -70,13 +82,43 @@ public final class SourcePosition {
         this.values = java.util.Collections.unmodifiableMap(copy);
     }
 
+    /** {@code s} with each half of a surrogate pair that is not in a pair shown as its escape ({@code \ud83d}). */
+    private static String shown(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                out.append(c).append(s.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** The escape of the first half of a surrogate pair in {@code s} that is not in a pair ({@code \ud83d}). */
+    private static String unpaired(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return String.format("\\u%04x", (int) c);
+            }
+        }
+        return "";
+    }
+
     /**
      * A position of {@code source} with these entries (copied, in their order).
      *
      * @throws IllegalArgumentException for a value that is not a string, number, boolean or null, a number JSON
      *     cannot hold (NaN, infinity) or jsonb cannot (more than 131072 digits before the point or 16383 after it,
-     *     as PostgreSQL's numeric), a NUL character jsonb cannot hold, or an entry named {@code source} (the JSON
-     *     form's name for the source), naming the entry
+     *     as PostgreSQL's numeric), a NUL character jsonb cannot hold, half of a UTF-16 surrogate pair (a
+     *     {@code char} in U+D800..U+DFFF not in a pair), which UTF-8 cannot encode, or an entry named {@code source}
+     *     (the JSON form's name for the source), naming the entry
      */
     public static SourcePosition of(String source, Map<String, ?> values) {
         return new SourcePosition(source, new LinkedHashMap<>(values));

@@ -277,6 +277,34 @@ class CoreEdgeCasesTest {
                 .hasMessageContaining("'x'");
     }
 
+    /**
+     * Half of a UTF-16 surrogate pair cannot be encoded in UTF-8: a position holding one was made, and the state
+     * store's put refused it (or the JSON escape of it) only when the batch was written, naming no entry.
+     */
+    @Test
+    void sourcePositionRefusesHalfASurrogatePairWhenMadeNamingWhereItIs() {
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("file", "a\ud83d.csv")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("position of s: entry 'file' holds half of a UTF-16 surrogate pair (\\ud83d) in its value,"
+                        + " which UTF-8 cannot encode, so the position could not be stored");
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("k\ude00", 1L)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("position of s: entry 'k\\ude00' holds half of a UTF-16 surrogate pair (\\ude00) in its name,"
+                        + " which UTF-8 cannot encode, so the position could not be stored");
+        assertThatThrownBy(() -> SourcePosition.of("x\ud83d", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("position of x\\ud83d: the source's name holds half of a UTF-16 surrogate pair (\\ud83d),"
+                        + " which UTF-8 cannot encode, so the position could not be stored");
+        // a low half before its high half is no pair either; read from JSON's escapes as from a string
+        assertThatThrownBy(() -> SourcePosition.of("s", Map.of("v", "\ude00\ud83d")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(\\ude00)");
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"v\":\"\\ud83d\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 'v' holds half");
+        // a whole pair is a character like any other
+        SourcePosition p = SourcePosition.of("s😀", Map.of("k😀", "v😀"));
+        assertThat(SourcePosition.fromJson(p.toJson())).isEqualTo(p);
+    }
+
     @Test
     void sourcePositionRefusesANumberWithMoreWholeDigitsThanPostgresNumericInsteadOfExpandingIt() {
         assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\":\"s\",\"x\":1e1000000000}"))
