@@ -535,8 +535,10 @@ class JdbcStateStoreTest {
                 .hasMessageContaining("halves.state").hasMessageContaining("surrogate");
         assertThatThrownBy(() -> store.put("k", "\"a\uDC00b\"")).isInstanceOf(MdsException.class)
                 .hasMessageContaining("halves.state, key 'k'").hasMessageContaining("surrogate");
-        SourcePosition position = SourcePosition.fromJson("{\"source\": \"f.csv\", \"x\": \"\\ud800\"}");
-        assertThatThrownBy(() -> store.put("p", position.toJson())).isInstanceOf(MdsException.class)
+        // a position holding one is refused when made, since c911cfd; its JSON text is refused by the store
+        assertThatThrownBy(() -> SourcePosition.fromJson("{\"source\": \"f.csv\", \"x\": \"\\ud800\"}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 'x' holds half of a UTF-16 surrogate pair");
+        assertThatThrownBy(() -> store.put("p", "{\"source\": \"f.csv\", \"x\": \"\\ud800\"}")).isInstanceOf(MdsException.class)
                 .hasMessageContaining("surrogate");
         assertThatThrownBy(() -> store.compareAndSet("k", 0, "\"\uD800\"")).isInstanceOf(MdsException.class);
         assertThatThrownBy(() -> store.update("k", old -> "\"\uD800\"")).isInstanceOf(MdsException.class);
