@@ -650,6 +650,9 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
         if (sqlState(e, "22001", "22026")) {
             return new MdsException(prefix + e.getMessage() + tooLong(e), e);
         }
+        if (sqlState(e, "22003")) {
+            return new MdsException(prefix + e.getMessage() + outOfRange(e), e);
+        }
         if (sqlState(e, "22P02")) {
             StringBuilder why = new StringBuilder();
             for (Stage stage : stagesRead()) {
@@ -745,6 +748,55 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                                         .append("' holds a value of ").append(row.get(2)).append(" characters for ")
                                         .append(type).append(" (").append(key).append(" ").append(row.get(0))
                                         .append("): '").append(row.get(1)).append(row.get(1).length() < Integer.parseInt(row.get(2)) ? "…'" : "'"));
+                    }
+                    return found;
+                }));
+            } catch (RuntimeException diagnosis) {
+                e.addSuppressed(diagnosis);
+            }
+        }
+        return why.toString();
+    }
+
+    /** A numeric type, with its modifier if any: a column whose stage values may be out of its range. */
+    private static final Pattern NUMERIC = Pattern.compile("(numeric|smallint|integer|bigint|real|double precision)(\\(\\d+(, ?-?\\d+)?\\))?");
+
+    /**
+     * Where a value out of a numeric column's range (SQLSTATE 22003: {@code numeric} into {@code numeric(5,2)},
+     * {@code bigint} into {@code integer}, which PostgreSQL reports naming no column) comes from: per stage read and
+     * stored numeric column of another type than the stage's, the first stage row whose value the column's type cannot
+     * hold ({@code pg_input_is_valid}), with its key (the table's first column) and value, read after the failure on a
+     * connection of its own; empty when it cannot be found.
+     */
+    private String outOfRange(MdsException e) {
+        StringBuilder why = new StringBuilder();
+        String key = storedColumns().get(0);
+        for (Stage stage : stagesRead()) {
+            try {
+                why.append(Jdbc.<CharSequence>withConnection(vault.dataSource(), c -> {
+                    Relation target = Relation.read(c, table).orElse(null);
+                    Relation staged = Relation.read(c, stage.target()).orElse(null);
+                    StringBuilder found = new StringBuilder();
+                    if (target == null || staged == null || !staged.has(key)) {
+                        return found;
+                    }
+                    for (String column : storedColumns()) {
+                        if (!target.has(column) || !staged.has(column)) {
+                            continue;
+                        }
+                        Relation.Column col = target.require(name(), column);
+                        if (!NUMERIC.matcher(col.baseSqlType()).matches()
+                                || col.sqlType().equals(staged.require(name(), column).sqlType())) {
+                            continue;   // not numeric, or stored as the stage holds it (no cast to overflow)
+                        }
+                        String value = "s." + Identifiers.quote(column) + "::text";
+                        Jdbc.firstRow(c, "SELECT s." + Identifiers.quote(key) + "::text, left(" + value + ", 100) FROM "
+                                + stage.target().quoted() + " AS s WHERE s." + Identifiers.quote(key) + " IS NOT NULL AND "
+                                + value + " IS NOT NULL AND NOT pg_input_is_valid(" + value + ", "
+                                + Identifiers.literal(col.sqlType()) + ") LIMIT 1")
+                                .ifPresent(row -> found.append("\n  ").append(stage).append(" column '").append(column)
+                                        .append("' holds a value ").append(col.sqlType()).append(" cannot hold (").append(key)
+                                        .append(" ").append(row.get(0)).append("): '").append(row.get(1)).append("'"));
                     }
                     return found;
                 }));
