@@ -1,6 +1,9 @@
 package dev.mds.connector.csv;
 
+import dev.mds.core.Identifiers;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -31,17 +34,37 @@ public final class Header {
         this.names = names;
     }
 
-    /** No header line in the file; these are the column names, in file order. */
+    /** No header line in the file; these are the column names, in file order (checked as {@link #names(List)} says). */
     public static Header names(String... names) {
         return names(List.of(names));
     }
 
-    /** No header line in the file; these are the column names, in file order. */
+    /**
+     * No header line in the file; these are the column names, in file order.
+     *
+     * @throws IllegalArgumentException when a name is empty, repeats an earlier one, or cannot name a PostgreSQL
+     *     column (longer than 63 bytes, a NUL), naming its position
+     */
     public static Header names(List<String> names) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("Header.names needs at least one name");
         }
         names.forEach(n -> Objects.requireNonNull(n, "name"));
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            try {
+                Identifiers.check(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Header.names: name " + (i + 1) + " of " + names + ": "
+                        + e.getMessage(), e);
+            }
+            Integer first = seen.putIfAbsent(name, i);
+            if (first != null) {
+                throw new IllegalArgumentException("Header.names: name " + (i + 1) + " of " + names + " repeats name "
+                        + (first + 1) + " '" + name + "': column names must be unique");
+            }
+        }
         return new Header(false, List.copyOf(names));
     }
 

@@ -839,6 +839,27 @@ class CsvSourceTest {
         assertThatThrownBy(csv::batches).isInstanceOf(IllegalStateException.class);
     }
 
+    /**
+     * Header.names refuses names that cannot name the columns when it is called, saying which one (its position) and
+     * why, as the builder's setters validate at once. Before, Header.names("id", "", "id") was taken and the read failed
+     * only at schema() or batches(), with 'an identifier cannot be empty' or "column 'id' appears twice in the
+     * schema", naming neither Header.names nor the position.
+     */
+    @Test
+    void headerNamesRefusesAnEmptyRepeatedOrTooLongNameAtOnceNamingItsPosition() {
+        assertThatThrownBy(() -> Header.names("id", "", "amount"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Header.names: name 2 of [id, , amount]: an identifier cannot be empty");
+        assertThatThrownBy(() -> Header.names("id", "amount", "id"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Header.names: name 3 of [id, amount, id] repeats name 1 'id': column names must be unique");
+        assertThatThrownBy(() -> Header.names(List.of("id", "x".repeat(64))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Header.names: name 2 of [id, " + "x".repeat(64) + "]: identifier")
+                .hasMessageContaining("is 64 bytes long");
+        assertThat(Header.names("Id", "id").names()).containsExactly("Id", "id");   // case apart, as from a file
+    }
+
     private static long liveParseThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("mds-csv-") && t.isAlive()).count();
