@@ -55,4 +55,37 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(past.status()).isEqualTo(Status.FAIL);
         assertThat(past.message()).isEqualTo("row count 130 is more than 0.29 standard deviations from the mean 100.0 of the last 3 runs");
     }
+
+    /**
+     * A mean, median or standard deviation reads as a number a person reads: PostgreSQL's avg of a numeric column
+     * carries 16 to 20 decimals, and the report showed them all ("mean 1.44444444444444444444", "median
+     * 1.5000000000000000", "median 3.0000000000000000"). Now 6 significant digits, without trailing zeros, and more
+     * where fewer would put the value on the other side of a bound, or on it (9.99999999995 is not shown as 10 against
+     * a minimum of 10). The check still compares the exact value.
+     */
+    @Test
+    void computedStatisticsShowSixSignificantDigitsOrAsManyAsTheBoundsNeed(DataSource ds) {
+        sql(ds, "create table stats (id int, n numeric, i int, near numeric, f float8)",
+                "insert into stats values (1, 1.5, 1, 10, 0.1), (2, 2.5, 2, 9.9999999999, 0.2), (3, 1.0/3, null, null, null)");
+        QualityReport r = QualitySuite.on(ds).table("stats", t -> t
+                .statistic(Statistic.MEAN, "n", 10, 20)
+                .statistic(Statistic.MEDIAN, "i", 10, 20)
+                .statistic(Statistic.MEDIAN, "n", 1.5, 1.5)
+                .statistic(Statistic.STDDEV, "n", null, 1)
+                .statistic(Statistic.MEAN, "near", 10, null)
+                .statistic(Statistic.MEAN, "f", 0, 1)
+                .statistic(Statistic.MAX, "n", 0, 1)).run();
+        assertThat(check(r, "public.stats", "mean_n").observed()).isEqualTo("mean 1.44444");
+        assertThat(check(r, "public.stats", "mean_n").message()).isEqualTo("mean of n is 1.44444, expected within [10, 20]");
+        assertThat(check(r, "public.stats", "median_i").observed()).isEqualTo("median 1.5");
+        assertThat(check(r, "public.stats", "median_n").observed()).isEqualTo("median 1.5");
+        assertThat(check(r, "public.stats", "median_n").status()).isEqualTo(Status.PASS);
+        assertThat(check(r, "public.stats", "stddev_n").observed()).isEqualTo("stddev 1.0844");
+        CheckResult near = check(r, "public.stats", "mean_near");
+        assertThat(near.status()).isEqualTo(Status.FAIL);
+        assertThat(near.message()).isEqualTo("mean of near is 9.99999999995, expected within [10, ∞]");
+        assertThat(check(r, "public.stats", "mean_f").observed()).isEqualTo("mean 0.15");
+        // not computed: the column's own value, as PostgreSQL prints it
+        assertThat(check(r, "public.stats", "max_n").observed()).isEqualTo("max 2.5");
+    }
 }

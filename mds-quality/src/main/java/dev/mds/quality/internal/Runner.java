@@ -947,8 +947,38 @@ public final class Runner {
         boolean belowMin = check.min() != null && (v == null ? value.startsWith("-") : v.compareTo((java.math.BigDecimal) check.min()) < 0);
         boolean aboveMax = check.max() != null && (v == null ? !value.startsWith("-") : v.compareTo((java.math.BigDecimal) check.max()) > 0);
         boolean ok = !belowMin && !aboveMax;
-        return result(table, check, ok, name + " " + value, 0, n, sql, took,
-                ok ? "" : name + " of " + column + " is " + value + ", expected within " + range);
+        // a float's text in exponent notation (1e+20) is PostgreSQL's shortest already
+        String shown = v == null || !computed(check) || value.contains("e") ? value : concise(v, check);
+        return result(table, check, ok, name + " " + shown, 0, n, sql, took,
+                ok ? "" : name + " of " + column + " is " + shown + ", expected within " + range);
+    }
+
+    /** Whether the statistic is computed (mean, median, stddev) rather than one of the column's values or their sum. */
+    private static boolean computed(CheckSpec check) {
+        dev.mds.quality.Statistic s = dev.mds.quality.Statistic.valueOf(check.text());
+        return s == dev.mds.quality.Statistic.MEAN || s == dev.mds.quality.Statistic.MEDIAN
+                || s == dev.mds.quality.Statistic.STDDEV;
+    }
+
+    /**
+     * A computed statistic as a reader wants it: 6 significant digits (more when its whole part has more), or as many
+     * more as it takes to stand on the same side of each bound as the exact value (9.99999999995 is not shown as 10
+     * against a minimum of 10), without trailing zeros. PostgreSQL gives an avg of numeric with 16 to 20 decimals
+     * (1.44444444444444444444, a median of 1.5000000000000000), which the check compares exactly.
+     */
+    static String concise(BigDecimal v, CheckSpec check) {
+        int whole = v.precision() - v.scale();
+        for (int p = Math.max(6, whole); p < v.precision(); p++) {
+            BigDecimal r = v.round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+            if (sameSide(r, v, check.min()) && sameSide(r, v, check.max())) {
+                return r.stripTrailingZeros().toPlainString();
+            }
+        }
+        return v.stripTrailingZeros().toPlainString();
+    }
+
+    private static boolean sameSide(BigDecimal shown, BigDecimal exact, Object bound) {
+        return bound == null || Integer.signum(shown.compareTo((BigDecimal) bound)) == Integer.signum(exact.compareTo((BigDecimal) bound));
     }
 
     /**
