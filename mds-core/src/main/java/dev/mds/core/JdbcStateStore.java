@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * one serves it); inside a caller's transaction it is created in that transaction and commits or rolls back with
  * it. Thread-safe. A deleted key keeps a row (a tombstone: value {@code null}, the version negated) so that its
  * versions go on from where they were: a writer who read version 3 before the delete cannot compareAndSet over a
- * value written after it.
+ * value written after it. A new key may be at most 2692 bytes in UTF-8 (what the key's btree index holds on 8 kB
+ * pages); a longer one is refused before anything is written, and a longer key stored before stays usable.
  *
  * <pre>{@code
  * StateStore state = JdbcStateStore.builder(dataSource).schema("mds").build();
@@ -298,6 +299,7 @@ public final class JdbcStateStore implements StateStore {
         checkText(key, key, "key");
         checkText(key, json, "value");
         return run(c, key, () -> {
+            checkNewKeyLength(c, key);
             try (PreparedStatement ps = c.prepareStatement(upsertSql)) {
                 ps.setString(1, key);
                 ps.setString(2, json);
@@ -320,6 +322,7 @@ public final class JdbcStateStore implements StateStore {
         checkText(key, json, "value");
         return run(c, key, () -> {
             if (expectedVersion == 0) {
+                checkNewKeyLength(c, key);
                 try (PreparedStatement ps = c.prepareStatement(insertIfAbsentSql)) {
                     ps.setString(1, key);
                     ps.setString(2, json);
@@ -344,6 +347,7 @@ public final class JdbcStateStore implements StateStore {
     public State update(Connection c, String key, Function<Optional<String>, String> change) {
         checkText(key, key, "key");
         return run(c, key, () -> {
+            checkNewKeyLength(c, key);
             if (!c.getAutoCommit()) {
                 return lockedUpdate(c, key, change);
             }
@@ -399,6 +403,55 @@ public final class JdbcStateStore implements StateStore {
         } catch (SQLException e) {
             throw failed(key, e);
         }
+    }
+
+    /**
+     * The most bytes of a key that always fit in the primary key's btree index on 8 kB pages (PostgreSQL's default):
+     * an index entry holds at most 2704 bytes, 12 of them the entry's and the text's headers. A longer key fits only
+     * when PostgreSQL compresses it enough.
+     */
+    static final int MAX_KEY_BYTES = 2692;
+
+    /**
+     * Refuses, before a write that may add it, a key longer than the key column's btree index can hold
+     * ({@link #MAX_KEY_BYTES} in UTF-8 on 8 kB pages, more on bigger ones), naming its length and the limit, unless a
+     * row of the key is stored already: an earlier version stored a longer key when it compressed, and such state stays
+     * readable and writable. Only a key over the limit costs a statement (whether its row exists, and the page size).
+     * Without this, PostgreSQL refused the insert ('index row size 2712 exceeds btree version 4 maximum 2704'), quoting
+     * the whole key, and aborted a caller's transaction.
+     */
+    private void checkNewKeyLength(Connection c, String key) throws SQLException {
+        if (key.length() * 3L <= MAX_KEY_BYTES) {
+            return;   // a char is at most 3 bytes in UTF-8 (a pair of them 4)
+        }
+        int bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes <= MAX_KEY_BYTES) {
+            return;
+        }
+        int limit;
+        try (PreparedStatement ps = c.prepareStatement("select exists (select 1 from " + table.quoted()
+                + " where key = ?), current_setting('block_size')::int")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+                limit = btreeEntryBytes(rs.getInt(2));
+            }
+        }
+        if (bytes > limit - 12) {
+            throw new MdsException("state store " + table + ", key '" + shown(key.substring(0, Identifiers.cutBefore(key, 40)))
+                    + "…' (" + bytes + " bytes): a new key may be at most " + (limit - 12) + " bytes in UTF-8, as"
+                    + " PostgreSQL's btree index on the key holds at most " + limit + " bytes an entry; shorten the key"
+                    + " (for example, replace a long part of it by a hash of that part)");
+        }
+    }
+
+    /** The most bytes of a btree index entry on pages of {@code blockSize} bytes (PostgreSQL's BTMaxItemSize): 2704 on 8 kB. */
+    private static int btreeEntryBytes(int blockSize) {
+        // a third of the page less its header, three line pointers and the btree's special space, minus a heap TID
+        return (((blockSize - 40 - 16) / 3) & ~7) - 8;
     }
 
     /**
