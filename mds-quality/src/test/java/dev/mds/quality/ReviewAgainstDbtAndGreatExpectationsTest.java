@@ -4,8 +4,16 @@ import static dev.mds.testing.TestSql.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.testing.MdsPostgres;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /**
  * Findings of an adversarial review against what users of dbt tests and Great Expectations expect, each shown on the
@@ -87,5 +95,31 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(check(r, "public.stats", "mean_f").observed()).isEqualTo("mean 0.15");
         // not computed: the column's own value, as PostgreSQL prints it
         assertThat(check(r, "public.stats", "max_n").observed()).isEqualTo("max 2.5");
+    }
+
+    /**
+     * An empty string failing a check is visible on the HTML page. Its sample cell was an empty shaded span, no
+     * wider than nothing, so the row read as if the value were missing; NULL reads as an emphasised NULL and is
+     * told apart, and so is now an empty string, as an emphasised "empty string" beside the shaded values.
+     */
+    @Test
+    void anEmptyStringSampleIsVisibleOnTheHtmlPage(DataSource ds) throws Exception {
+        sql(ds, "create table codes (id int, code text)", "insert into codes values (1, ''), (2, ' '), (3, 'empty string'), (4, null)");
+        QualityReport r = QualitySuite.on(ds).table("codes", t -> t.key("id").acceptedValues("code", "EUR")).run();
+        assertThat(check(r, "public.codes", "accepted_values_code").samples()).extracting(m -> m.get("code"))
+                .containsExactly("", " ", "empty string");
+
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(r.toHtml().getBytes(StandardCharsets.UTF_8)));
+        List<String> cells = new ArrayList<>();
+        NodeList tds = page.getElementsByTagName("td");
+        for (int i = 0; i < tds.getLength(); i++) {
+            Element td = (Element) tds.item(i);
+            if (td.getChildNodes().getLength() == 1 && td.getFirstChild() instanceof Element value
+                    && (value.getTagName().equals("em") || value.getAttribute("class").equals("v"))) {
+                cells.add(value.getTagName() + ":" + value.getTextContent());
+            }
+        }
+        assertThat(cells).containsExactly("span:1", "em:empty string", "span:2", "span: ", "span:3", "span:empty string");
     }
 }

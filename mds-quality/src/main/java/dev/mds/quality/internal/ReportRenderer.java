@@ -355,9 +355,11 @@ public final class ReportRenderer {
             for (String c : cols) {
                 Object v = m.get(c);
                 // a value in a span that keeps its white space on a shaded ground: 'EUR ' is not 'EUR', a line break
-                // is not a blank (plain cell text collapses them all)
-                t.append("<td>").append(v == null ? "<em>NULL</em>" : "<span class=\"v\">" + esc(text(v)) + "</span>")
-                        .append("</td>");
+                // is not a blank (plain cell text collapses them all); an empty string would be an empty span, so it
+                // reads as NULL does, in words set apart from the values
+                String shown = v == null ? null : text(v);
+                t.append("<td>").append(shown == null ? "<em>NULL</em>" : shown.isEmpty() ? "<em>empty string</em>"
+                        : "<span class=\"v\">" + esc(shown) + "</span>").append("</td>");
             }
             t.append("</tr>");
         }
