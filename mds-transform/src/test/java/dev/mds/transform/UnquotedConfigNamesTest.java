@@ -3,7 +3,9 @@ package dev.mds.transform;
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static dev.mds.testing.MdsAssertions.row;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mds.core.BadInputException;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.TableFixture;
 import dev.mds.testing.TestSql;
@@ -91,18 +93,64 @@ class UnquotedConfigNamesTest {
     }
 
     @Test
-    void anSqlExpressionAsUniqueKeyIsRefusedSayingToListItsColumns(DataSource ds) {
-        // dbt's older pattern, an expression as unique_key, which dbt writes into its SQL as it is
-        String hint = "(if id || '-' || region is an SQL expression, as dbt allows: mds takes column names only;"
-                + " list the columns it combines, unique_key=[...])";
-        RunResults incremental = run(ds, "uqe.t", "{{ config(materialized='incremental', unique_key=\"id || '-' || region\")"
-                + " }}\nselect 1 as id, 'eu' as region");
-        assertThat(incremental.model("uqe.t").error()).hasValueSatisfying(e -> assertThat(e).contains(hint));
+    void anSqlExpressionAsUniqueKeyIsRefusedByMergeAndSnapshotsSayingToListItsColumns(DataSource ds) {
+        // dbt's merge writes DBT_INTERNAL_SOURCE.id || '-' || region = DBT_INTERNAL_DEST.id || '-' || region, where
+        // region is ambiguous: an expression works with delete+insert only
+        RunResults merge = run(ds, "uqe.t", "{{ config(materialized='incremental', unique_key=\"id || '-' || region\","
+                + " incremental_strategy='merge') }}\nselect 1 as id, 'eu' as region");
+        assertThat(merge.model("uqe.t").error()).hasValueSatisfying(e -> assertThat(e).contains("(if id || '-' || region"
+                + " is an SQL expression, as dbt allows: mds takes one with incremental_strategy='delete+insert' only, as"
+                + " dbt, whose merge writes DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>, which fails for an"
+                + " expression; list the columns it combines, unique_key=[...])"));
         RunResults snapshot = run(ds, "uqe.s", "{{ config(materialized='snapshot', unique_key=\"id || '-' || region\","
                 + " strategy='check', check_cols='all') }}\nselect 1 as id, 'eu' as region");
-        assertThat(snapshot.model("uqe.s").error()).hasValueSatisfying(e -> assertThat(e).contains(hint));
+        assertThat(snapshot.model("uqe.s").error()).hasValueSatisfying(e -> assertThat(e).contains("(if id || '-' ||"
+                + " region is an SQL expression, as dbt allows: an mds snapshot takes column names only; list the columns"
+                + " it combines, unique_key=[...])"));
         assertThatTable(ds, "uqe.t").doesNotExist();
         assertThatTable(ds, "uqe.s").doesNotExist();
+    }
+
+    @Test
+    void anSqlExpressionAsUniqueKeyMatchesRowsWithDeleteInsertAsDbtWritesIt(DataSource ds) {
+        // dbt-postgres's default strategy with a unique_key: delete from t where (key) in (select distinct key from
+        // stage), the key written as it is, so dbt's older unique_key="id || '-' || day" works, alone or in a list
+        TestSql.sql(ds, "create schema rawxk; create table rawxk.s (id int, day date, region text, v text);"
+                + " insert into rawxk.s values (1, '2024-01-01', 'EU', 'a'), (1, '2024-01-02', 'EU', 'b'),"
+                + " (2, '2024-01-01', 'US', 'c')");
+        String one = "{{ config(materialized='incremental', unique_key=\"id || '-' || day\") }}\n"
+                + "select * from rawxk.s{% if is_incremental() %} where v >= 'b'{% endif %}";
+        String list = "{{ config(materialized='incremental', incremental_strategy='delete+insert',\n"
+                + "    unique_key=['id', 'day', 'lower(region)']) }}\n"
+                + "select * from rawxk.s{% if is_incremental() %} where v >= 'b'{% endif %}";
+        TransformProject.Builder builder = TransformProject.builder(ds).model("xk.one", one).model("xk.list", list);
+        builder.build().run().assertSucceeded();
+        TestSql.sql(ds, "update rawxk.s set v = v || '2' where v <> 'a'; insert into rawxk.s values (3, '2024-01-01', 'EU', 'd')");
+
+        TransformProject project = builder.build();
+        assertThat(project.sql()).contains("delete from \"xk\".\"one\"\nwhere ((id || '-' || day)) in (select"
+                + " (id || '-' || day) from \"pg_temp\".\"one__mds_stage\")")
+                .contains("delete from \"xk\".\"list\"\nwhere (\"id\", \"day\", (lower(region))) in (select \"id\","
+                        + " \"day\", (lower(region)) from \"pg_temp\".\"list__mds_stage\")");
+        RunResults second = project.run();
+        second.assertSucceeded();
+        assertThat(second.model("xk.one").rows()).hasValue(3);
+        for (String t : List.of("xk.one", "xk.list")) {
+            assertThat(TestSql.strings(ds, "select id || ' ' || day || ' ' || v from " + t + " order by 1"))
+                    .containsExactly("1 2024-01-01 a", "1 2024-01-02 b2", "2 2024-01-01 c2", "3 2024-01-01 d");
+        }
+
+        // a key value twice, or an expression the rows cannot evaluate: refused, the table unchanged, as for columns
+        TestSql.sql(ds, "insert into rawxk.s values (3, '2024-01-01', 'US', 'e')");
+        RunResults twice = TransformProject.builder(ds).model("xk.one", one).build().run();
+        assertThat(twice.model("xk.one").error()).hasValueSatisfying(e -> assertThat(e).contains("duplicate unique_key"
+                + " in the new rows: id || '-' || day=3-2024-01-01 appears 2 times; the table is unchanged"));
+        RunResults wrong = TransformProject.builder(ds).model("xk.bad", one.replace("day\"", "dya\"")).build().run();
+        assertThat(wrong.model("xk.bad").error()).hasValueSatisfying(e -> assertThat(e).startsWith("xk.bad (model xk.bad"
+                + " line 1): unique_key id || '-' || dya cannot be evaluated on the model's rows (id, day, region, v):"
+                + " ERROR: column \"dya\" does not exist").endsWith("; nothing was built"));
+        assertThatTable(ds, "xk.bad").doesNotExist();
+        assertThat(TestSql.strings(ds, "select count(*) from xk.one")).containsExactly("4");
     }
 
     @Test
@@ -181,5 +229,29 @@ class UnquotedConfigNamesTest {
         assertThat(run(ds, "uk.t", model).model("uk.t").error()).hasValueSatisfying(e -> assertThat(e)
                 .contains("names the unique_key column(s) [id]").endsWith("; the table is unchanged"));
         assertThatTable(ds, "uk.t").containsExactlyInAnyOrder(row(1, "a"));
+    }
+
+    @Test
+    void anSqlExpressionAsUniqueKeyLongerThanANameIsTakenAndOneThatIsNotOneExpressionIsRefusedAtBuild(DataSource ds) {
+        String key = "coalesce(customer_id::text, '') || '-' || coalesce(order_date::text, '')";   // 70 bytes
+        String model = "{{ config(materialized='incremental', unique_key=\"" + key + "\") }}\n"
+                + "select 1 as customer_id, date '2024-01-01' as order_date, 'a' as v";
+        TransformProject.builder(ds).model("xl.t", model).build().run().assertSucceeded();
+        TransformProject.builder(ds).model("xl.t", model.replace("'a' as v", "'b' as v")).build().run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select v from xl.t")).containsExactly("b");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("xl.u", model.replace("''", "''); drop table x; --"))
+                .build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageStartingWith("model xl.u line 1: unique_key 'coalesce(customer_id::text, ''); drop table x;")
+                .hasMessageEndingWith("' is neither a column name (it is longer than 63 bytes) nor one SQL expression"
+                        + " (no ';', no tag, no string, quoted name or comment left open, no -- comment)");
+        // a shorter one may be a column's name: refused once the model's columns are known, before it is run
+        RunResults shortOne = run(ds, "xl.v", "{{ config(materialized='incremental', unique_key='id; drop table xl.t')"
+                + " }}\nselect 1 as id");
+        assertThat(shortOne.model("xl.v").error()).hasValue("xl.v (model xl.v line 1): unique_key 'id; drop table xl.t'"
+                + " is neither a column nor one SQL expression (no ';', no tag, no string, quoted name or comment left"
+                + " open, no -- comment); nothing was built");
+        assertThatTable(ds, "xl.v").doesNotExist();
+        assertThatTable(ds, "xl.t").exists();
     }
 }

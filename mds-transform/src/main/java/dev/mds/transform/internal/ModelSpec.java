@@ -167,6 +167,23 @@ public record ModelSpec(TableName table, String source, Template template, Mater
     }
 
     /**
+     * Whether {@code key}, a unique_key name resolved against {@code columns}, is an SQL expression (dbt's older
+     * {@code unique_key="id || '-' || region"}, which dbt writes into its SQL as it is): no column has that name and it
+     * cannot be an unquoted one.
+     */
+    public static boolean isKeyExpression(String key, List<String> columns) {
+        return !columns.contains(key) && !isUnquotedIdentifier(key);
+    }
+
+    /**
+     * {@code key} as the SQL evaluating it on a row of {@code columns}: the quoted column, or an
+     * {@linkplain #isKeyExpression expression} in parentheses.
+     */
+    public static String keySql(String key, List<String> columns) {
+        return isKeyExpression(key, columns) ? "(" + key + ")" : dev.mds.core.Identifiers.quote(key);
+    }
+
+    /**
      * Whether {@code name} can be written unquoted in SQL: a letter, {@code _} or a character beyond ASCII, then
      * those, digits or {@code $} (as PostgreSQL's scanner reads an identifier; key words not considered).
      */

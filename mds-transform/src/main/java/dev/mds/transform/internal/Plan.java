@@ -65,7 +65,9 @@ final class Plan {
      * on_schema_change lets them differ). {@code predicates} (dbt's incremental_predicates) narrow the delete or the
      * merge as dbt writes them: the delete becomes dbt's {@code where (key) in (select key from stage) and (p)}, so
      * a predicate names the table's columns unqualified; the merge names the table {@code DBT_INTERNAL_DEST} and the
-     * new rows {@code DBT_INTERNAL_SOURCE}, its {@code on} the predicates and the key match.
+     * new rows {@code DBT_INTERNAL_SOURCE}, its {@code on} the predicates and the key match. A unique_key that is an
+     * SQL expression ({@link ModelSpec#isKeyExpression}, delete+insert only) is written as dbt writes it, as it is, in
+     * that same delete.
      */
     record Write(TableName target, String stage, List<String> uniqueKey, ModelSpec.Strategy strategy,
             ModelSpec.MergeColumns mergeColumns, List<String> columns, List<String> predicates) implements Step {
@@ -84,10 +86,14 @@ final class Plan {
                 case APPEND:
                     return List.of(insert);
                 case DELETE_INSERT:
-                    if (!predicates.isEmpty()) {
-                        String key = Identifiers.quoteAll(uniqueKey);
+                    boolean expression = uniqueKey.stream().anyMatch(k -> ModelSpec.isKeyExpression(k, written));
+                    if (!predicates.isEmpty() || expression) {
+                        // dbt's default__get_delete_insert_merge_sql: an expression evaluated on the table's rows,
+                        // then (the subquery's own columns first) on the new rows'
+                        String key = uniqueKey.stream().map(k -> ModelSpec.keySql(k, written))
+                                .collect(Collectors.joining(", "));
                         return List.of("delete from " + t + "\nwhere (" + key + ") in (select " + key + " from " + s
-                                + ")\nand " + narrowed, insert);
+                                + ")" + (predicates.isEmpty() ? "" : "\nand " + narrowed), insert);
                     }
                     return List.of("delete from " + t + " t using " + s + " s where " + keyMatch(uniqueKey), insert);
                 default:

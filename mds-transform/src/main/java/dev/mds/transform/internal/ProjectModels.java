@@ -868,7 +868,18 @@ public final class ProjectModels {
         if (m != Materialization.INCREMENTAL && m != Materialization.SNAPSHOT) {
             throw new BadInputException(at, "unique_key applies only to materialized='incremental' or 'snapshot'");
         }
-        return columnList(at, "unique_key", setting.value());
+        List<String> keys = stringOrList(setting.value());
+        for (String k : keys) {
+            // longer than any name: an SQL expression (dbt's older unique_key="..."), taken by delete+insert only
+            if (!ModelSpec.isUnquotedIdentifier(k) && k.getBytes(StandardCharsets.UTF_8).length > 63
+                    && (k.indexOf('\0') >= 0 || k.contains("{{") || k.contains("{%") || !Statements.isOneExpression(k))) {
+                throw new BadInputException(at, "unique_key '" + k + "' is neither a column name (it is longer than 63"
+                        + " bytes) nor one SQL expression (no ';', no tag, no string, quoted name or comment left open,"
+                        + " no -- comment)");
+            }
+        }
+        return columnList(at, "unique_key", setting.value(),
+                k -> !ModelSpec.isUnquotedIdentifier(k) && k.getBytes(StandardCharsets.UTF_8).length > 63);
     }
 
     /** A config value as a list: a string is a list of one (config() values are a string or a list of strings). */
@@ -879,6 +890,12 @@ public final class ProjectModels {
 
     /** One or more distinct column names, a single one written as a string or a list. */
     private static List<String> columnList(InputLocation at, String configKey, Object value) {
+        return columnList(at, configKey, value, c -> false);
+    }
+
+    /** {@link #columnList(InputLocation, String, Object)}, but the names {@code expression} accepts are not checked as names. */
+    private static List<String> columnList(InputLocation at, String configKey, Object value,
+            java.util.function.Predicate<String> expression) {
         List<String> columns = stringOrList(value);
         if (columns.isEmpty() || columns.stream().anyMatch(String::isBlank)) {
             throw new BadInputException(at, configKey + " needs one or more column names");
@@ -887,6 +904,9 @@ public final class ProjectModels {
             throw new BadInputException(at, configKey + " names a column twice: " + columns);
         }
         for (String c : columns) {
+            if (expression.test(c)) {
+                continue;
+            }
             try {
                 Identifiers.check(c);
             } catch (IllegalArgumentException e) {

@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
+import java.util.stream.Collectors;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -595,7 +596,8 @@ public final class Runner {
                         .map(col -> col[0]).toList();
                 m = asWritten.withNamesResolved(built);
                 refuseUnknownMergeColumns(m, refuseMissingKey(m, built), unchanged);
-                refuseDuplicateOrNullKeys(c, m, check.built().quoted(), "a later " + m.strategy().configName(), unchanged);
+                refuseDuplicateOrNullKeys(c, m, check.built().quoted(), built, "a later " + m.strategy().configName(),
+                        unchanged);
             } else if (step instanceof Plan.Write w) {
                 refuseUnknownMergeColumns(m, written, unchanged);
                 for (String sql : w.sql(written)) {
@@ -705,13 +707,36 @@ public final class Runner {
      */
     private static List<String> refuseMissingKey(ModelSpec m, List<String> columns) {
         List<String> absent = m.uniqueKey().stream().filter(k -> !columns.contains(k)).toList();
-        if (!absent.isEmpty()) {
+        if (!absent.isEmpty() && !keyExpressionsOnly(m, absent, "nothing was built")) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent + " are not columns of"
                     + " the model (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns)
-                    + expressionHint(absent) + ", so no later run could match its new rows with the table's; nothing was"
+                    + expressionHint(m, absent) + ", so no later run could match its new rows with the table's; nothing was"
                     + " built");
         }
         return columns;
+    }
+
+    /**
+     * Whether every name of {@code absent} (unique_key names no column has) is an SQL expression that the model's
+     * strategy takes: only delete+insert does, as in dbt, whose delete writes it as it is ({@code where (key) in
+     * (select key from ...)}); its merge writes {@code DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>}, which an
+     * expression does not survive, and mds's snapshots take column names only.
+     *
+     * @throws Failure naming the expression when it is not one SQL expression (it would be run as it is)
+     */
+    private static boolean keyExpressionsOnly(ModelSpec m, List<String> absent, String unchanged) {
+        if (m.materialization() != Materialization.INCREMENTAL || m.strategy() != ModelSpec.Strategy.DELETE_INSERT
+                || !absent.stream().allMatch(k -> ModelSpec.isKeyExpression(k, List.of()))) {
+            return false;
+        }
+        for (String k : absent) {
+            if (k.contains("{{") || k.contains("{%") || !Statements.isOneExpression(k)) {
+                throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key '" + k + "' is neither a column"
+                        + " nor one SQL expression (no ';', no tag, no string, quoted name or comment left open, no --"
+                        + " comment); " + unchanged);
+            }
+        }
+        return true;
     }
 
     /**
@@ -732,9 +757,12 @@ public final class Runner {
      * {@code " (if a + b is an SQL expression ...)"} when a unique_key name of {@code absent} cannot be an unquoted
      * name (dbt's older unique_key="id || '-' || region", which dbt writes into its SQL as it is), else nothing.
      */
-    private static String expressionHint(List<String> absentKeys) {
+    private static String expressionHint(ModelSpec m, List<String> absentKeys) {
+        String takes = m.materialization() == Materialization.SNAPSHOT ? "an mds snapshot takes column names only"
+                : "mds takes one with incremental_strategy='delete+insert' only, as dbt, whose merge writes"
+                        + " DBT_INTERNAL_SOURCE.<key> = DBT_INTERNAL_DEST.<key>, which fails for an expression";
         return absentKeys.stream().filter(k -> !ModelSpec.isUnquotedIdentifier(k)).findFirst()
-                .map(k -> " (if " + k + " is an SQL expression, as dbt allows: mds takes column names only; list the"
+                .map(k -> " (if " + k + " is an SQL expression, as dbt allows: " + takes + "; list the"
                         + " columns it combines, unique_key=[...])").orElse("");
     }
 
@@ -1180,12 +1208,12 @@ public final class Runner {
             return written;
         }
         List<String> absent = m.uniqueKey().stream().filter(k -> !written.contains(k)).toList();
-        if (!absent.isEmpty()) {
+        if (!absent.isEmpty() && !keyExpressionsOnly(m, absent, "the table is unchanged")) {
             throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key column(s) " + absent
                     + " are not columns of both the model (" + String.join(", ", stage) + ") and the table ("
-                    + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage) + expressionHint(absent));
+                    + String.join(", ", check.targetColumns()) + ")" + caseHint(absent, stage) + expressionHint(m, absent));
         }
-        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), m.strategy().configName(),
+        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), written, m.strategy().configName(),
                 "the table is unchanged");
         return written;
     }
@@ -1289,11 +1317,11 @@ public final class Runner {
             throw new Failure(m.name() + " (" + at(m, key) + "): the snapshot's config names " + absent
                     + ", which the query does not return"
                     + " (it returns " + String.join(", ", columns) + ")" + caseHint(absent, columns)
-                    + expressionHint(absent.stream().filter(m.uniqueKey()::contains).toList()));
+                    + expressionHint(m, absent.stream().filter(m.uniqueKey()::contains).toList()));
         }
-        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), "a snapshot", unchanged);
+        refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), columns, "a snapshot", unchanged);
         if (config.updatedAt() != null) {
-            String sql = "select " + keyAsText(m) + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
+            String sql = "select " + keyAsText(m, columns) + ", count(*) over () from " + Identifiers.quote("pg_temp", check.stage())
                     + " where " + Identifiers.quote(config.updatedAt()) + " is null limit 1";
             long start = System.nanoTime();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
@@ -1332,7 +1360,8 @@ public final class Runner {
             sameKey.append(" and n.").append(Identifiers.quote(k)).append(" = t.").append(Identifiers.quote(k));
         }
         // both shown in UTC, so that they compare at a glance
-        String sql = "select " + keyAsText(m) + ", (" + validTo + " at time zone 'UTC')::text || '+00', ((" + value
+        // a snapshot's keys are columns
+        String sql = "select " + keyAsText(m, m.uniqueKey()) + ", (" + validTo + " at time zone 'UTC')::text || '+00', ((" + value
                 + ")::timestamptz at time zone 'UTC')::text || '+00',"
                 + " current_setting('TimeZone') from " + w.target().quoted() + " t where " + validTo + " > now() and "
                 + validTo + " <> (" + value + ") and not exists (select from " + w.target().quoted() + " n where n."
@@ -1359,10 +1388,10 @@ public final class Runner {
      *
      * @throws Failure naming the key
      */
-    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String rows, String writer,
-            String unchanged) throws SQLException {
-        String key = Identifiers.quoteAll(m.uniqueKey());
-        String sql = "select " + keyAsText(m) + ", count(*) from " + rows
+    private static void refuseDuplicateOrNullKeys(Connection c, ModelSpec m, String rows, List<String> columns,
+            String writer, String unchanged) throws SQLException {
+        String key = m.uniqueKey().stream().map(k -> ModelSpec.keySql(k, columns)).collect(Collectors.joining(", "));
+        String sql = "select " + keyAsText(m, columns) + ", count(*) from " + rows
                 + " group by " + key
                 + " having count(*) > 1 limit 1";
         long start = System.nanoTime();
@@ -1372,10 +1401,19 @@ public final class Runner {
                 throw new Failure(m.name() + " (" + m.source() + "): duplicate unique_key in the new rows: " + shownKey(m, rs)
                         + " appears " + rs.getLong(m.uniqueKey().size() + 1) + " times; " + unchanged);
             }
+        } catch (SQLException e) {
+            List<String> expressions = m.uniqueKey().stream().filter(k -> ModelSpec.isKeyExpression(k, columns)).toList();
+            if (expressions.isEmpty()) {
+                throw e;
+            }
+            // the first statement evaluating it: an expression naming a column the rows lack, or that is not SQL
+            throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key " + String.join(", ", expressions)
+                    + " cannot be evaluated on the model's rows (" + String.join(", ", columns) + "): "
+                    + serverMessage(e) + "; " + unchanged);
         }
         StringBuilder anyNull = new StringBuilder();
         for (String k : m.uniqueKey()) {
-            anyNull.append(anyNull.length() == 0 ? "" : " or ").append(Identifiers.quote(k)).append(" is null");
+            anyNull.append(anyNull.length() == 0 ? "" : " or ").append(ModelSpec.keySql(k, columns)).append(" is null");
         }
         String nulls = "select count(*) from " + rows + " where " + anyNull;
         start = System.nanoTime();
@@ -1634,11 +1672,14 @@ public final class Runner {
         return existing(c, t).map(Plan.Existing::isView).orElse(false);
     }
 
-    /** The unique_key's columns as text, for {@link #shownKey}: {@code "a"::text, "b"::text}. */
-    private static String keyAsText(ModelSpec m) {
+    /**
+     * The unique_key's columns (of {@code columns}, or expressions) as text, for {@link #shownKey}:
+     * {@code "a"::text, "b"::text}.
+     */
+    private static String keyAsText(ModelSpec m, List<String> columns) {
         StringBuilder select = new StringBuilder();
         for (String k : m.uniqueKey()) {
-            select.append(select.length() == 0 ? "" : ", ").append(Identifiers.quote(k)).append("::text");
+            select.append(select.length() == 0 ? "" : ", ").append(ModelSpec.keySql(k, columns)).append("::text");
         }
         return select.toString();
     }
