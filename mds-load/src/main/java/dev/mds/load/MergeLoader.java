@@ -1,5 +1,6 @@
 package dev.mds.load;
 
+import dev.mds.core.BadInputException;
 import dev.mds.core.ChangeBatch;
 import dev.mds.core.Identifiers;
 import dev.mds.core.MdsException;
@@ -7,6 +8,7 @@ import dev.mds.core.Progress;
 import dev.mds.core.ProgressListener;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
+import dev.mds.core.SourcePosition;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
 import dev.mds.load.internal.LoadEngine;
@@ -117,7 +119,11 @@ public final class MergeLoader {
      */
     public LoadResult load(RecordBatch batch) {
         Objects.requireNonNull(batch, "batch");
-        return inTransaction(c -> engine.load(c, batch));
+        try {
+            return inTransaction(c -> engine.load(c, batch));
+        } catch (BadInputException e) {
+            throw placed(e, batch);
+        }
     }
 
     /**
@@ -128,7 +134,11 @@ public final class MergeLoader {
      */
     public LoadResult load(RecordBatch batch, Connection connection) {
         Objects.requireNonNull(batch, "batch");
-        return joined(connection, c -> engine.load(c, batch));
+        try {
+            return joined(connection, c -> engine.load(c, batch));
+        } catch (BadInputException e) {
+            throw placed(e, batch);
+        }
     }
 
     /**
@@ -139,7 +149,11 @@ public final class MergeLoader {
      */
     public LoadResult load(ChangeBatch batch) {
         Objects.requireNonNull(batch, "batch");
-        return inTransaction(c -> engine.load(c, batch));
+        try {
+            return inTransaction(c -> engine.load(c, batch));
+        } catch (BadInputException e) {
+            throw placed(e, batch);
+        }
     }
 
     /**
@@ -148,7 +162,11 @@ public final class MergeLoader {
      */
     public LoadResult load(ChangeBatch batch, Connection connection) {
         Objects.requireNonNull(batch, "batch");
-        return joined(connection, c -> engine.load(c, batch));
+        try {
+            return joined(connection, c -> engine.load(c, batch));
+        } catch (BadInputException e) {
+            throw placed(e, batch);
+        }
     }
 
     /**
@@ -335,8 +353,52 @@ public final class MergeLoader {
      * the whole position; empty for a batch without one.
      */
     static String ending(RecordBatch b) {
-        return b.position().map(p -> " (its records end at " + p.getLong("record").map(r -> p.source() + " record " + r)
-                .orElse(p.toString()) + ")").orElse("");
+        return b.position().map(p -> " (its records end at " + end(p) + ")").orElse("");
+    }
+
+    /** Where a batch of position {@code p} ends in its source: {@code prices.csv record 6}, else the whole position. */
+    private static String end(SourcePosition p) {
+        return p.getLong("record").map(r -> p.source() + " record " + r).orElse(p.toString());
+    }
+
+    /**
+     * The loader's own bad-input failure of a {@link #load(RecordBatch)} (which numbers records within the batch) with
+     * where the batch ends in its source added ({@code ...; the batch's records end at prices.csv record 60}), when it
+     * has a position.
+     */
+    private BadInputException placed(BadInputException e, RecordBatch batch) {
+        return batch.position().map(p -> placed(e, "the batch's records end at " + end(p))).orElse(e);
+    }
+
+    /**
+     * The loader's own bad-input failure of a change batch with the position of the event its location names added
+     * ({@code ...; record 2 is the event at 7000/7002}), the event number being the record number.
+     */
+    private BadInputException placed(BadInputException e, ChangeBatch batch) {
+        long n = e.location().recordNumber().orElse(0);
+        return n < 1 || n > batch.events().size() ? e
+                : placed(e, "record " + n + " is the event at " + batch.events().get((int) (n - 1)).position());
+    }
+
+    /** {@code e} with {@code where} after its reason, as the same kind of exception, when the loader made it. */
+    private BadInputException placed(BadInputException e, String where) {
+        if (!e.location().source().equals(spec.target().toString())) {
+            return e;   // the source's own location (a file, line and record)
+        }
+        BadInputException placed;
+        if (e.getClass() == BadInputException.class) {
+            placed = new BadInputException(e.location(), e.reason() + "; " + where, e.getCause());
+        } else if (e instanceof RefusedRowsException r) {
+            placed = new RefusedRowsException(r.location(), r.reason() + "; " + where, r.constraint().orElse(null),
+                    r.rows(), r.together(), r.getCause());
+        } else {
+            return e;
+        }
+        placed.setStackTrace(e.getStackTrace());
+        for (Throwable s : e.getSuppressed()) {
+            placed.addSuppressed(s);
+        }
+        return placed;
     }
 
     /** Loads batch {@code index} of a stream in its own transaction, writing and committing on its turn. */
