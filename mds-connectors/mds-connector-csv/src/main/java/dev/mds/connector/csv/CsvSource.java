@@ -111,7 +111,8 @@ public final class CsvSource implements AutoCloseable {
     /**
      * Splits an RFC 4180 CSV file with a header line into files of {@code chunkRows} records each, named
      * {@code <name>_00001.csv}, … in {@code directory} (created if needed), each starting with the header.
-     * Records are copied byte for byte, so quoted newlines stay intact; a UTF-8 byte-order mark is dropped.
+     * Records are copied byte for byte, so quoted newlines stay intact; UTF-8 byte-order marks at the start are
+     * dropped.
      *
      * <p>Safe to run again after a failure: each chunk is written to a hidden temporary file and renamed to its
      * name only once complete, so a crash or a full disk never leaves a partial chunk under a chunk's name. Files
@@ -364,7 +365,10 @@ public final class CsvSource implements AutoCloseable {
             return this;
         }
 
-        /** Keep a leading UTF-8 byte-order mark as data (default false: it is dropped). */
+        /**
+         * Keep a leading UTF-8 byte-order mark as data (default false: it is dropped, and so is a second one right
+         * after it, which a tool that writes a mark before text already starting with one leaves).
+         */
         public Builder keepByteOrderMark(boolean keep) {
             this.keepByteOrderMark = keep;
             return this;

@@ -1013,6 +1013,40 @@ class CsvEdgeCasesTest {
         }
     }
 
+    /**
+     * A file that starts with two UTF-8 byte-order marks (a tool that writes a mark before text that already begins
+     * with one: PowerShell's Out-File -Encoding utf8, a re-save in Notepad of a file read without dropping its mark)
+     * reads as with one: both are dropped, so the first column is 'id', not U+FEFF followed by 'id', a name that looks
+     * like 'id' in every listing and that no query naming id finds. Before, only the first mark was dropped: the
+     * header's first column was named "\uFEFFid", and without a header the first value was "\uFEFF1", which made
+     * column_1 text. Resuming from every batch and split read the same.
+     */
+    @Test
+    void twoByteOrderMarksAtTheStartAreDroppedAsOneIs(DataSource ds) throws Exception {
+        Path file = write("two_marks.csv", "\uFEFF\uFEFFid,name\r\n1,a\r\n2,b\r\n3,c\r\n");
+        List<RecordBatch> all = Read.batches(CsvSource.builder().path(file).chunkRows(1));
+        assertThat(all.get(0).schema().names()).containsExactly("id", "name");
+        assertThat(all.get(0).schema().field(0).type()).isEqualTo(FieldType.LONG);
+        assertThat(all.stream().flatMap(b -> b.records().stream()).toList())
+                .containsExactly(Record.of(1L, "a"), Record.of(2L, "b"), Record.of(3L, "c"));
+        for (int i = 0; i < all.size(); i++) {
+            assertThat(Read.batches(CsvSource.builder().path(file).chunkRows(1)
+                    .resumeFrom(all.get(i).position().orElseThrow()))).as("after batch " + i)
+                    .isEqualTo(all.subList(i + 1, all.size()));
+        }
+        Path noHeader = write("two_marks_no_header.csv", "\uFEFF\uFEFF1,a\n2,b\n");
+        try (CsvSource csv = CsvSource.builder().path(noHeader).header(Header.NONE).build()) {
+            assertThat(csv.schema().toString()).isEqualTo("[column_1 long, column_2 string]");
+        }
+        List<Path> chunks = CsvSource.split(file, dir.resolve("two_marks_chunks"), 2);
+        assertThat(Files.readString(chunks.get(0))).isEqualTo("id,name\r\n1,a\r\n2,b\r\n");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.execute("create table two_marks (id bigint, name text)");
+        }
+        insert(ds, "two_marks", 2, Read.records(CsvSource.builder().path(file)));
+        assertThat(count(ds, "select * from two_marks where id = 1 and name = 'a'")).isEqualTo(1);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // type parsing: only what PostgreSQL would accept
     // ---------------------------------------------------------------------------------------------------------

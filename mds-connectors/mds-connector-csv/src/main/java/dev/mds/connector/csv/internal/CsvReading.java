@@ -445,13 +445,16 @@ public final class CsvReading implements Closeable {
         return true;
     }
 
-    /** Reads the header line when the file has one (dropping a UTF-8 BOM); null when it has none or is empty. */
+    /** Reads the header line when the file has one (dropping UTF-8 BOMs); null when it has none or is empty. */
     private List<String> readHeader(RecordScanner s) throws IOException {
         if (!format.keepByteOrderMark()) {
             refuseForeignByteOrderMark(s);
         }
         if (format.utf8() && !format.keepByteOrderMark()) {
-            s.dropPrefix(UTF8_BOM);
+            // every mark: a tool that writes one before text that already starts with one leaves two
+            while (s.dropPrefix(UTF8_BOM)) {
+                LOG.trace("{}: dropped a byte-order mark", display);
+            }
         }
         if (!settings.header().firstLine()) {
             return null;

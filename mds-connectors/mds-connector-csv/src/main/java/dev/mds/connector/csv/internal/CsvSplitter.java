@@ -45,7 +45,9 @@ public final class CsvSplitter {
                             + " byte-order mark (" + hex(mark) + ")");
                 }
             }
-            scanner.dropPrefix(UTF8_BOM);
+            while (scanner.dropPrefix(UTF8_BOM)) {
+                // every mark, as the reader drops them
+            }
             Chunk header = scanner.next(1, Long.MAX_VALUE);
             if (header != null) {
                 for (int i = header.from(); i < header.to(); i++) {
