@@ -1,6 +1,7 @@
 package dev.mds.quality;
 
 import static dev.mds.testing.TestSql.sql;
+import static dev.mds.testing.TestSql.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mds.testing.MdsPostgres;
@@ -121,5 +122,24 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
             }
         }
         assertThat(cells).containsExactly("span:1", "em:empty string", "span:2", "span: ", "span:3", "span:empty string");
+    }
+
+    /**
+     * Unique first counts distinct hashes of the keys and, only when two keys share a hash, groups the keys
+     * themselves. PostgreSQL's jsonb hash ignores where an array ends, so [["a"],"b"] and [["a","b"]] share one:
+     * the grouping found no duplicate, and the check observed "0 duplicated keys in 0 of 2 rows", where any other two
+     * distinct keys observe "0 duplicated keys in 2 rows". Now both say the latter.
+     */
+    @Test
+    void uniqueOnTwoJsonbKeysSharingAHashObservesAsOnAnyTwoDistinctKeys(DataSource ds) {
+        sql(ds, "create table docs (id int, doc jsonb)", "insert into docs values (1, '[[\"a\"], \"b\"]'), (2, '[[\"a\", \"b\"]]')",
+                "create table other_docs (id int, doc jsonb)", "insert into other_docs values (1, '[\"a\"]'), (2, '[\"b\"]')");
+        assertThat(strings(ds, "select count(distinct hash_record_extended(row(doc), 0))::text from docs")).as("one hash")
+                .containsExactly("1");
+        QualityReport r = QualitySuite.on(ds).table("docs", t -> t.unique("doc")).table("other_docs", t -> t.unique("doc")).run();
+        CheckResult shared = check(r, "public.docs", "unique_doc");
+        assertThat(shared.status()).isEqualTo(Status.PASS);
+        assertThat(shared.observed()).isEqualTo(check(r, "public.other_docs", "unique_doc").observed())
+                .isEqualTo("0 duplicated keys in 2 rows");
     }
 }
