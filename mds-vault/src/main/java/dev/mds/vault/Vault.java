@@ -18,6 +18,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -702,14 +703,16 @@ public final class Vault {
             d.add("COALESCE(pg_collation_for(CASE WHEN false THEN CAST((" + dc.sql() + ") AS VARCHAR) END)::regcollation::oid::bigint, 0)");
         }
         sql = d.toString();
+        Savepoint sp = savepoint(c);
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             for (int i = 0; i < stage.derivedColumns().size(); i++) {
                 out.put(stage.derivedColumns().get(i).name(), rs.getLong(i + 1));
             }
         } catch (SQLException e) {
-            throw new MdsException(what + ": a derived column does not compile: " + e.getMessage() + "\n  in: " + sql, e);
+            throw derivedFailure(c, sp, stage, what, sql, e);
         }
+        release(c, sp);
         return out;
     }
 
@@ -880,6 +883,50 @@ public final class Vault {
         }
     }
 
+    /** A savepoint where {@code c} is in a transaction, to go on after a failed statement; null in autocommit. */
+    private static Savepoint savepoint(Connection c) {
+        try {
+            return c.getAutoCommit() ? null : c.setSavepoint();
+        } catch (SQLException e) {
+            throw new MdsException("cannot set a savepoint: " + e.getMessage(), e);
+        }
+    }
+
+    private static void release(Connection c, Savepoint sp) {
+        if (sp != null) {
+            try {
+                c.releaseSavepoint(sp);
+            } catch (SQLException e) {
+                throw new MdsException("cannot release a savepoint: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * The failure of {@code sql}, a query over every derived column of {@code stage}: naming the first derived column
+     * PostgreSQL refuses alone (each planned alone, reading no row, after rolling back to {@code sp}), with its error
+     * and its expression; as it is when none fails alone or the connection cannot go on.
+     */
+    private static MdsException derivedFailure(Connection c, Savepoint sp, Stage stage, String what, String sql, SQLException e) {
+        try {
+            if (sp != null) {
+                c.rollback(sp);
+            }
+            for (Stage.Derived dc : stage.derivedColumns()) {
+                String alone = "SELECT (" + dc.sql() + ") AS " + Identifiers.quote(dc.name()) + " FROM "
+                        + stage.source().quoted() + " AS s LIMIT 0";
+                Optional<SQLException> refused = Jdbc.refusal(c, alone);
+                if (refused.isPresent()) {
+                    return new MdsException(what + ": derived column '" + dc.name() + "' does not compile: "
+                            + refused.get().getMessage() + "\n  in: " + alone, e);
+                }
+            }
+        } catch (SQLException diagnosis) {
+            e.addSuppressed(diagnosis);
+        }
+        return new MdsException(what + ": a derived column does not compile: " + e.getMessage() + "\n  in: " + sql, e);
+    }
+
     /**
      * The derived columns' types; adds the names of those that are {@code timetz} (or arrays of it) to {@code timeTz},
      * and each column's SQL type name ({@code point}, {@code point[]}) to {@code sqlTypes}, for messages.
@@ -895,6 +942,7 @@ public final class Vault {
             d.add("(" + dc.sql() + ") AS " + Identifiers.quote(dc.name()));
         }
         String sql = d.toString();
+        Savepoint sp = savepoint(c);
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             ResultSetMetaData md = rs.getMetaData();
             for (int i = 1; i <= md.getColumnCount(); i++) {
@@ -918,8 +966,9 @@ public final class Vault {
                 }
             }
         } catch (SQLException e) {
-            throw new MdsException(what + ": a derived column does not compile: " + e.getMessage() + "\n  in: " + sql, e);
+            throw derivedFailure(c, sp, stage, what, sql, e);
         }
+        release(c, sp);
         return out;
     }
 
