@@ -100,8 +100,8 @@ class DbtConfigKeysTest {
         TestSql.sql(ds, "update rawip.s set msg = msg || ' again'");
 
         TransformProject project = builder.build();
-        assertThat(project.sql()).contains("delete from \"ip\".\"di\"\nwhere (\"id\") in (select \"id\" from"
-                + " \"pg_temp\".\"di__mds_stage\")\nand (id != 2)");
+        assertThat(project.sql()).contains("delete from \"ip\".\"di\" as DBT_INTERNAL_DEST\nwhere (\"id\") in (select"
+                + " \"id\" from \"pg_temp\".\"di__mds_stage\" as DBT_INTERNAL_SOURCE)\nand (id != 2)");
         assertThat(project.sql()).contains("merge into \"ip\".\"mg\" as DBT_INTERNAL_DEST using \"pg_temp\".\"mg__mds_stage\""
                 + " as DBT_INTERNAL_SOURCE\non (DBT_INTERNAL_DEST.id != 2) and (dbt_internal_source.id < 10)"
                 + " and DBT_INTERNAL_DEST.\"id\" = DBT_INTERNAL_SOURCE.\"id\"\n"
@@ -113,6 +113,23 @@ class DbtConfigKeysTest {
             assertThatTable(ds, t).containsExactlyInAnyOrder(row(1, "hello again"), row(2, "goodbye"),
                     row(2, "goodbye again"), row(3, "hey"));
         }
+    }
+
+    @Test
+    void aDeleteInsertPredicateMayNameTheTableDbtInternalDestAsDbtPostgresAliasesIt(DataSource ds) {
+        // dbt-adapters 1.14.4 on: delete from t as DBT_INTERNAL_DEST where (key) in (select distinct key from stage
+        // as DBT_INTERNAL_SOURCE) and <predicate>, so predicates written for dbt name the table's columns so
+        TestSql.sql(ds, "create schema rawia; create table rawia.s (id int, msg text);"
+                + " insert into rawia.s values (1, 'hello'), (2, 'goodbye')");
+        String model = "{{ config(materialized='incremental', unique_key='id',\n"
+                + "    incremental_predicates=['DBT_INTERNAL_DEST.id != 2']) }}\nselect id, msg from rawia.s";
+        TransformProject.builder(ds).model("ia.t", model).build().run().assertSucceeded();
+        TestSql.sql(ds, "update rawia.s set msg = msg || ' again'");
+
+        TransformProject.builder(ds).model("ia.t", model).build().run().assertSucceeded();
+
+        assertThatTable(ds, "ia.t").containsExactlyInAnyOrder(row(1, "hello again"), row(2, "goodbye"),
+                row(2, "goodbye again"));
     }
 
     @Test

@@ -128,10 +128,11 @@ class UnquotedConfigNamesTest {
         TestSql.sql(ds, "update rawxk.s set v = v || '2' where v <> 'a'; insert into rawxk.s values (3, '2024-01-01', 'EU', 'd')");
 
         TransformProject project = builder.build();
-        assertThat(project.sql()).contains("delete from \"xk\".\"one\"\nwhere ((id || '-' || day)) in (select"
-                + " (id || '-' || day) from \"pg_temp\".\"one__mds_stage\")")
-                .contains("delete from \"xk\".\"list\"\nwhere (\"id\", \"day\", (lower(region))) in (select \"id\","
-                        + " \"day\", (lower(region)) from \"pg_temp\".\"list__mds_stage\")");
+        assertThat(project.sql()).contains("delete from \"xk\".\"one\" as DBT_INTERNAL_DEST\nwhere ((id || '-' || day))"
+                + " in (select (id || '-' || day) from \"pg_temp\".\"one__mds_stage\" as DBT_INTERNAL_SOURCE)")
+                .contains("delete from \"xk\".\"list\" as DBT_INTERNAL_DEST\nwhere (\"id\", \"day\", (lower(region)))"
+                        + " in (select \"id\", \"day\", (lower(region)) from \"pg_temp\".\"list__mds_stage\" as"
+                        + " DBT_INTERNAL_SOURCE)");
         RunResults second = project.run();
         second.assertSucceeded();
         assertThat(second.model("xk.one").rows()).hasValue(3);

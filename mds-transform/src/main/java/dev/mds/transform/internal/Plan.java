@@ -63,8 +63,9 @@ final class Plan {
      * Writes the incremental stage into the table by the model's strategy. {@code columns} are the table's columns
      * as the plan reads them; the run writes the columns that {@link CheckStage} settles on (the same ones unless
      * on_schema_change lets them differ). {@code predicates} (dbt's incremental_predicates) narrow the delete or the
-     * merge as dbt writes them: the delete becomes dbt's {@code where (key) in (select key from stage) and (p)}, so
-     * a predicate names the table's columns unqualified; the merge names the table {@code DBT_INTERNAL_DEST} and the
+     * merge as dbt writes them: the delete becomes dbt's {@code delete from t as DBT_INTERNAL_DEST where (key) in
+     * (select key from stage as DBT_INTERNAL_SOURCE) and (p)}, so a predicate names the table's columns unqualified
+     * or as {@code DBT_INTERNAL_DEST.c}; the merge names the table {@code DBT_INTERNAL_DEST} and the
      * new rows {@code DBT_INTERNAL_SOURCE}, its {@code on} the predicates and the key match. A unique_key that is an
      * SQL expression ({@link ModelSpec#isKeyExpression}, delete+insert only) is written as dbt writes it, as it is, in
      * that same delete.
@@ -88,12 +89,14 @@ final class Plan {
                 case DELETE_INSERT:
                     boolean expression = uniqueKey.stream().anyMatch(k -> ModelSpec.isKeyExpression(k, written));
                     if (!predicates.isEmpty() || expression) {
-                        // dbt's default__get_delete_insert_merge_sql: an expression evaluated on the table's rows,
-                        // then (the subquery's own columns first) on the new rows'
+                        // dbt's default__get_delete_insert_merge_sql (dbt-adapters 1.14.4 on): an expression
+                        // evaluated on the table's rows, then (the subquery's own columns first) on the new rows', and
+                        // the table aliased DBT_INTERNAL_DEST, as predicates written for dbt may name it
                         String key = uniqueKey.stream().map(k -> ModelSpec.keySql(k, written))
                                 .collect(Collectors.joining(", "));
-                        return List.of("delete from " + t + "\nwhere (" + key + ") in (select " + key + " from " + s
-                                + ")" + (predicates.isEmpty() ? "" : "\nand " + narrowed), insert);
+                        return List.of("delete from " + t + " as DBT_INTERNAL_DEST\nwhere (" + key + ") in (select "
+                                + key + " from " + s + " as DBT_INTERNAL_SOURCE)"
+                                + (predicates.isEmpty() ? "" : "\nand " + narrowed), insert);
                     }
                     return List.of("delete from " + t + " t using " + s + " s where " + keyMatch(uniqueKey), insert);
                 default:
