@@ -46,9 +46,14 @@ public abstract class PostgresServer implements AutoCloseable {
         return "postgres";
     }
 
-    /** The JDBC URL of a database on this server. */
+    /**
+     * The JDBC URL of a database on this server, the name URL-encoded as pgjdbc reads it ({@code my db} as
+     * {@code my+db}; a plain name such as {@code t1_users} as it is): unencoded, pgjdbc would connect to another
+     * database for a name holding {@code ?}, {@code +} or {@code %41} ({@code db} for {@code db?x}), or to none.
+     */
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+        return "jdbc:postgresql://" + host() + ":" + port() + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** An existing server, for example a CI service; the user must be allowed to create databases. */
@@ -428,7 +433,8 @@ public abstract class PostgresServer implements AutoCloseable {
             }
             this.host = colon < 0 ? hostPort : hostPort.substring(0, colon);
             this.port = colon < 0 ? 5432 : Integer.parseInt(hostPort.substring(colon + 1));
-            this.adminDatabase = db.isEmpty() ? "postgres" : db;
+            // the database's name, as pgjdbc decodes it (my%20db is my db): jdbcUrl encodes it again
+            this.adminDatabase = db.isEmpty() ? "postgres" : java.net.URLDecoder.decode(db, java.nio.charset.StandardCharsets.UTF_8);
             this.user = user;
             this.password = password;
         }
