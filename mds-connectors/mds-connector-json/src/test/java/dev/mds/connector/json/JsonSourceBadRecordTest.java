@@ -328,4 +328,33 @@ class JsonSourceBadRecordTest {
                 .hasMessageContaining("expected close marker for Array (the array opened at line 2 character 16)")
                 .hasMessageNotContaining("REDACTED");
     }
+
+    /**
+     * JSON Lines files that each start with a UTF-8 byte-order mark, joined into one ({@code cat day1.jsonl day2.jsonl}),
+     * hold a mark where a record starts: that record is bad, saying so, at its line, and a second mark at the start
+     * of the input (a mark written before text that already had one) likewise. Before, the reason was Jackson's
+     * 'Invalid UTF-8 start byte 0xbb' at character 3, though the bytes are valid UTF-8 (EF BB BF is U+FEFF), which sent
+     * the user looking for an encoding problem.
+     */
+    @Test
+    void aByteOrderMarkWhereARecordStartsIsABadRecordSayingSo() throws IOException {
+        Path joined = dir.resolve("joined.jsonl");
+        Files.writeString(joined, "\uFEFF{\"id\": 1, \"n\": 10}\n{\"id\": 2, \"n\": 20}\n\uFEFF{\"id\": 3, \"n\": 30}\n"
+                + "{\"id\": 4, \"n\": 40}\n", StandardCharsets.UTF_8);
+        List<RecordBatch> read = batches(JsonSource.builder().path(joined).schema(SCHEMA)
+                .onBadRecord(OnBadRecord.DEAD_LETTER));
+        assertThat(ids(read)).containsExactly(1L, 2L, 4L);
+        assertThat(rejected(read)).singleElement().satisfies(b -> {
+            assertThat(b.location().line()).hasValue(3L);
+            assertThat(b.location().recordNumber()).hasValue(3L);
+            assertThat(b.reason()).startsWith("not valid JSON (line 3 character 1): a byte-order mark (U+FEFF, bytes"
+                    + " EF BB BF) where a record starts, as where files that each start with one were joined: remove it");
+        });
+        Path twoMarks = dir.resolve("two_marks.jsonl");
+        Files.writeString(twoMarks, "\uFEFF\uFEFF{\"id\": 1, \"n\": 10}\n", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> batches(JsonSource.builder().path(twoMarks).schema(SCHEMA)))
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("two_marks.jsonl line 1 record 1: not valid JSON (line 1 character 2): a"
+                        + " byte-order mark (U+FEFF, bytes EF BB BF) where a record starts");
+    }
 }

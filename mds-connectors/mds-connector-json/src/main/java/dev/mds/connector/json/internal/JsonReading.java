@@ -1330,8 +1330,16 @@ public final class JsonReading implements AutoCloseable {
             }
             String reason = "not valid JSON" + (at != null && at.getLineNr() > 0 ? " (line " + line(at)
                     + (at.getColumnNr() > 0 ? " character " + at.getColumnNr() : "") + ")" : "") + ": "
-                    + firstLine(e.getOriginalMessage()) + (settings.onBadRecord() == OnBadRecord.FAIL ? ""
-                    : "; reading goes on at the next line that starts with '{'");
+                    + firstLine(e.getOriginalMessage());
+            if (recorder.byteAt(from) == 0xEF && recorder.byteAt(from + 1) == 0xBB && recorder.byteAt(from + 2) == 0xBF) {
+                // Jackson says 'Invalid UTF-8 start byte 0xbb' of these valid bytes, two characters further on
+                long character = characterAt(from);
+                reason = "not valid JSON (line " + line + (character > 0 ? " character " + character : "") + "): a"
+                        + " byte-order mark (U+FEFF, bytes EF BB BF) where a record starts, as where files that each"
+                        + " start with one were joined: remove it";
+            }
+            reason += settings.onBadRecord() == OnBadRecord.FAIL ? ""
+                    : "; reading goes on at the next line that starts with '{'";
             InputLocation where = InputLocation.of(settings.name()).withLine(line).withRecordNumber(number);
             String text = recorder.text(from, to);
             long check = recorder.check(from, to);
@@ -1344,6 +1352,26 @@ public final class JsonReading implements AutoCloseable {
             startParser();
             return new Parsed(null, null, number, line, from, to, new Problem(where, reason, text == null ? "" : text),
                     check);
+        }
+
+        /**
+         * The character (from 1) of the byte {@code offset} in its line, counted in the bytes held since the last
+         * record's end; 0 when its line starts before them.
+         */
+        private long characterAt(long offset) throws IOException {
+            long characters = 1;
+            for (long i = offset - 1; ; i--) {
+                if (i < endOffset) {
+                    return endOffset == 0 ? characters : 0;
+                }
+                int b = recorder.byteAt(i);
+                if (b == '\n' || b == '\r') {
+                    return characters;
+                }
+                if ((b & 0xC0) != 0x80) {
+                    characters++;    // not a UTF-8 continuation byte: a character starts here
+                }
+            }
         }
 
         private static boolean isBlank(int b) {
