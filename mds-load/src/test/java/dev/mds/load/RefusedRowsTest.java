@@ -100,6 +100,25 @@ class RefusedRowsTest {
         assertUntouched(ds, "chk");
     }
 
+    /**
+     * A CHECK over columns the batch carries is checked by the COPY into the stage, which names the record; the
+     * message names the target's constraint, as the table's own refusal does. Before, it named the stage's copy of it,
+     * "_mds_stage_amount_check", which the table has no constraint of, and which a CHECK named otherwise
+     * ("positive_amount") did not even resemble.
+     */
+    @Test
+    void aCheckTheStageCarriesIsNamedAsTheTargetNamesIt(DataSource ds) {
+        table(ds, "stage_chk", "alter table raw.stage_chk add constraint \"Positive Amount\" check (amount >= 0)",
+                "alter table raw.stage_chk add check (name <> '')");
+        assertThatThrownBy(() -> merge(ds, "stage_chk").load(batch(r(3, "three", "3"), r(4, "four", "-4"))))
+                .hasMessageStartingWith("raw.stage_chk record 2 (key id=4)")
+                .hasMessageContaining("violates check constraint \"Positive Amount\"")
+                .hasMessageNotContaining("_mds_stage_");
+        assertThatThrownBy(() -> merge(ds, "stage_chk").load(batch(r(3, "", "3"))))
+                .hasMessageContaining("violates check constraint \"stage_chk_name_check\"");
+        assertUntouched(ds, "stage_chk");
+    }
+
     @Test
     void notNullColumnTheBatchLacksNamesTheInsertedRecords(DataSource ds) {
         table(ds, "nn", "alter table raw.nn add column region text not null default 'eu'",

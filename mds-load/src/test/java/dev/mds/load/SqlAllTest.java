@@ -82,7 +82,7 @@ class SqlAllTest {
                 .sqlAll(SCHEMA);
         assertThat(plan).anySatisfy(s -> assertThat(s).startsWith("truncate table \"raw\".\"planned_existing\""))
                 .anySatisfy(s -> assertThat(s).startsWith("merge into \"raw\".\"planned_existing\""))
-                .anySatisfy(s -> assertThat(s).contains("add CHECK ((length(v) < 10))"));
+                .anySatisfy(s -> assertThat(s).contains("add constraint \"short_v\" CHECK ((length(v) < 10))"));
     }
 
     @Test

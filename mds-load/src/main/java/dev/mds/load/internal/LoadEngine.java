@@ -2165,7 +2165,7 @@ public final class LoadEngine {
             return List.of();
         }
         String sql = "select pg_get_constraintdef(k.oid), array(select a.attname::text from unnest(k.conkey) u(n)"
-                + " join pg_catalog.pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n)"
+                + " join pg_catalog.pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n), k.conname::text"
                 + " from pg_catalog.pg_constraint k where k.conrelid = " + PostgresDialect.INSTANCE.relationOid(target)
                 + " and k.contype = 'c' order by k.conname";
         List<String> out = new ArrayList<>();
@@ -2174,7 +2174,9 @@ public final class LoadEngine {
             while (rs.next()) {
                 List<String> columns = List.of((String[]) rs.getArray(2).getArray());
                 if (!columns.isEmpty() && plan.columns.containsAll(columns)) {
-                    out.add("alter table " + STAGE_TABLE + " add " + rs.getString(1));
+                    // under the target's name, which the COPY's refusal then names (not "_mds_stage_amount_check")
+                    out.add("alter table " + STAGE_TABLE + " add constraint " + Identifiers.quote(rs.getString(3)) + " "
+                            + rs.getString(1));
                 }
             }
         } catch (SQLException e) {
