@@ -135,7 +135,7 @@ public final class Stage {
         Identifiers.check(name);
         Objects.requireNonNull(sqlExpression, "sqlExpression");
         if (sqlExpression.isBlank()) {
-            throw new IllegalArgumentException("derived column '" + name + "' has an empty expression");
+            throw new IllegalArgumentException(this + ": derived column '" + name + "' has an empty expression");
         }
         List<Derived> more = new ArrayList<>(derived);
         more.add(new Derived(name, sqlExpression));
@@ -177,12 +177,12 @@ public final class Stage {
     private Stage withHash(Hash h) {
         Identifiers.check(h.name());
         if (h.columns().isEmpty() && !h.excluding()) {
-            throw new IllegalArgumentException("hash column '" + h.name() + "' needs at least one column");
+            throw new IllegalArgumentException(this + ": hash column '" + h.name() + "' needs at least one column");
         }
         h.columns().forEach(Identifiers::check);
         for (Hash other : hashes) {
             if (other.name().equals(h.name())) {
-                throw new IllegalArgumentException("hash column '" + h.name() + "' is defined twice");
+                throw new IllegalArgumentException(this + ": hash column '" + h.name() + "' is defined twice");
             }
         }
         List<Hash> more = new ArrayList<>(hashes);
