@@ -138,6 +138,20 @@ class BuildErrorsTest {
     }
 
     @Test
+    void aCycleNamesTheFileAndLineOfEachRefInIt(DataSource ds, @TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("silver"));
+        Files.writeString(dir.resolve("silver/a.sql"), "-- a\nselect * from {{ ref('silver.b') }}");
+        Files.writeString(dir.resolve("silver/b.sql"), "select *\nfrom\n{{ ref('silver.c') }}");
+        Files.writeString(dir.resolve("silver/c.sql"), "select * from {{ ref('a') }}");
+        Path silver = dir.resolve("silver");
+        assertThatThrownBy(() -> TransformProject.builder(ds).modelsFrom(dir).build())
+                .isInstanceOf(TransformException.class)
+                .hasMessage("the models form a cycle: silver.a -> silver.c -> silver.b -> silver.a (" + silver.resolve("c.sql")
+                        + " line 1: ref('a'); " + silver.resolve("b.sql") + " line 3: ref('silver.c'); "
+                        + silver.resolve("a.sql") + " line 2: ref('silver.b'))");
+    }
+
+    @Test
     void unknownTagsAreRefusedWithTheirLine(DataSource ds) {
         assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{{ env_var('DAY') }}").build())
                 .isInstanceOf(BadInputException.class)

@@ -199,7 +199,8 @@ class EphemeralTest {
                 .model("m.c", "select * from {{ ref('e.a') }}")
                 .build())
                 .isInstanceOf(TransformException.class)
-                .hasMessage("the models form a cycle: e.a -> m.c -> e.b -> e.a (model e.a)");
+                .hasMessage("the models form a cycle: e.a -> m.c -> e.b -> e.a (model m.c line 1: ref('e.a'); model e.b"
+                        + " line 2: ref('m.c'); model e.a line 2: ref('e.b'))");
     }
 
     @Test

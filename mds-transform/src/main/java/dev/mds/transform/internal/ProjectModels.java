@@ -1266,7 +1266,22 @@ public final class ProjectModels {
         for (int i = 0; i < loop.size(); i++) {
             s.append(i == 0 ? "" : " -> ").append(loop.get(i));
         }
-        s.append(" (").append(specs.get(loop.get(0)).source()).append(')');
+        // each edge where it is written: the child's ref() to its parent
+        List<String> refs = new ArrayList<>();
+        for (int i = 1; i < loop.size(); i++) {
+            refs.add(refAt(specs.get(loop.get(i)), loop.get(i - 1)));
+        }
+        s.append(" (").append(String.join("; ", refs)).append(')');
         return s.toString();
+    }
+
+    /** {@code models/silver/c.sql line 3: ref('a')}: where {@code child} first refers to {@code parent}. */
+    private static String refAt(ModelSpec child, TableName parent) {
+        for (Template.Tag tag : child.template().tags()) {
+            if (tag instanceof Template.Ref r && parent.quoted().equals(child.tagValues().get(r))) {
+                return child.source() + " line " + r.line() + ": ref('" + r.target() + "')";
+            }
+        }
+        return child.source();
     }
 }
