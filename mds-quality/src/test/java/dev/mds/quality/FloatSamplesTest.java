@@ -33,7 +33,7 @@ class FloatSamplesTest {
         }
         QualityReport report = QualitySuite.on(ds).samples(DOUBLES.length)
                 .table("fl", t -> t.key("id", "d", "r").notNull("flag")).run();
-        List<String> expected = strings(ds, "select '{id=' || id || ', d=' || d::text || ', r=' || r::text || ', flag=null}'"
+        List<String> expected = strings(ds, "select '{id=' || id || ', d=' || d::text || ', r=' || r::text || ', flag=NULL}'"
                 + " from fl order by id");
         String console = report.toConsoleTable();
         for (String row : expected) {

@@ -67,7 +67,7 @@ class ReportAndHistoryTest {
 
         String console = r.toConsoleTable();
         assertThat(console.lines().filter(l -> l.startsWith("public.j"))).hasSize(2);
-        assertThat(console).contains("not_null_v", "FAIL", "50.00", "samples of public.j not_null_v", "{id=2, v=null}");
+        assertThat(console).contains("not_null_v", "FAIL", "50.00", "samples of public.j not_null_v", "{id=2, v=NULL}");
     }
 
     @Test

@@ -142,4 +142,40 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(shared.observed()).isEqualTo(check(r, "public.other_docs", "unique_doc").observed())
                 .isEqualTo("0 duplicated keys in 2 rows");
     }
+
+    /**
+     * The console table's samples (what {@code assertPassed} throws in a CI log) tell a NULL from the text 'null', a
+     * jsonb null and an empty string, and show where blanks start and end. They printed a NULL and the string "null"
+     * alike ({@code {id=2, s=null}}), so a load that wrote the word null, failing accepted values, looked like NULLs
+     * the check ignores; an empty string and outer blanks ({@code s=}, {@code s= EUR}) were hard to see. Now NULL
+     * reads NULL, and a value that could be mistaken (empty, with blanks at either end, starting with a quote, or
+     * null in any case) is quoted as SQL quotes it; other values stay bare.
+     */
+    @Test
+    void consoleSamplesTellNullFromTheTextNullAndShowEmptyAndBlankEdgedValues(DataSource ds) {
+        sql(ds, "create table loaded (id int, s text, j jsonb)", "insert into loaded values (1, null, null), (2, 'null', 'null'),"
+                + " (3, '', '1'), (4, ' EUR', '1'), (5, E'EUR\\t', '1'), (6, 'it''s', '1'), (7, 'NULL', '1'), (8, '''q''', '1'),"
+                + " (9, 'EUR', '\"x\"')");
+        QualityReport r = QualitySuite.on(ds).samples(10).table("loaded", t -> t.key("id").acceptedValues("s", "EUR").notNull("s")
+                .acceptedValues("j", "1")).run();
+        assertThat(check(r, "public.loaded", "accepted_values_s").samples()).extracting(m -> m.get("s"))
+                .containsExactly("null", "", " EUR", "EUR\t", "it's", "NULL", "'q'");
+        String console = r.toConsoleTable();
+        assertThat(console.substring(console.indexOf("samples of public.loaded accepted_values_s:"))).startsWith(String.join("\n",
+                "samples of public.loaded accepted_values_s:",
+                "  {id=2, s='null'}",
+                "  {id=3, s=''}",
+                "  {id=4, s=' EUR'}",
+                "  {id=5, s='EUR\\t'}",
+                "  {id=6, s=it's}",
+                "  {id=7, s='NULL'}",
+                "  {id=8, s='''q'''}",
+                "",
+                "samples of public.loaded not_null_s:",
+                "  {id=1, s=NULL}",
+                "",
+                "samples of public.loaded accepted_values_j:",
+                "  {id=2, j='null'}",
+                "  {id=9, j=\"x\"}"));
+    }
 }

@@ -83,12 +83,31 @@ public final class ReportRenderer {
                         .append(":\n");
                 for (Map<String, Object> m : c.samples()) {
                     StringJoiner row = new StringJoiner(", ", "  {", "}\n");
-                    m.forEach((k, v) -> row.add(escaped(k) + "=" + (v == null ? "null" : escaped(text(v)))));
+                    m.forEach((k, v) -> row.add(escaped(k) + "=" + consoleValue(v)));
                     s.append(row);
                 }
             }
         }
         return s.toString();
+    }
+
+    /**
+     * A sample value in the console: NULL as NULL; a value a reader could mistake for another (empty, with white
+     * space at either end, starting with a quote, or the word null in any case: a load's "null", a jsonb null) quoted
+     * as SQL quotes it ('null', '', ' EUR'); any other value bare, as before. Then escaped.
+     */
+    private static String consoleValue(Object v) {
+        if (v == null) {
+            return "NULL";
+        }
+        String t = text(v);
+        boolean mistakable = t.isEmpty() || blank(t.charAt(0)) || blank(t.charAt(t.length() - 1)) || t.startsWith("'")
+                || t.equalsIgnoreCase("null");
+        return escaped(mistakable ? "'" + t.replace("'", "''") + "'" : t);
+    }
+
+    private static boolean blank(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
     /**
