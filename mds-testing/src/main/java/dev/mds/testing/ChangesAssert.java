@@ -23,16 +23,18 @@ import org.assertj.core.api.AbstractAssert;
  */
 public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChanges> {
     private final List<Change> changes;
+    private final List<TableName> tables;
     private final String scope;
 
     ChangesAssert(TableChanges changes) {
-        this(changes, changes.changes(), changes.tables().toString());
+        this(changes, changes.changes(), changes.tables());
     }
 
-    private ChangesAssert(TableChanges changes, List<Change> scoped, String scope) {
+    private ChangesAssert(TableChanges changes, List<Change> scoped, List<TableName> tables) {
         super(changes, ChangesAssert.class);
         this.changes = scoped;
-        this.scope = scope;
+        this.tables = tables;
+        this.scope = tables.toString();
     }
 
     /** The assertions that follow look at the changes of this table only. */
@@ -41,7 +43,7 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         if (!actual.tables().contains(name)) {
             throw new IllegalArgumentException("changes of " + actual.tables() + " do not track " + name);
         }
-        return new ChangesAssert(actual, changes.stream().filter(c -> c.table().equals(name)).toList(), "[" + name + "]");
+        return new ChangesAssert(actual, changes.stream().filter(c -> c.table().equals(name)).toList(), List.of(name));
     }
 
     /** Fails unless there are exactly this many changes. */
@@ -189,13 +191,35 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         List<Change> found = changes.stream()
                 .filter(c -> c.kind() == Kind.MODIFICATION && Rows.sameRow(c.key(), keys.get(c.table()))).toList();
         if (found.isEmpty()) {
-            failWithMessage("Expected a modification of the row of key %s in %s, but there is none.%n%s", key, scope, found());
+            failWithMessage("Expected a modification of the row of key %s in %s, but there is none%s.%n%s", key, scope,
+                    whyNone(key), found());
         }
         if (found.size() > 1) {
             failWithMessage("Rows of key %s were modified in %s tables, %s: name one with onTable(...) first.%n%s", key,
                     found.size(), found.stream().map(c -> c.table().toString()).toList(), found());
         }
         return found.get(0);
+    }
+
+    /**
+     * Why no row of {@code key} can be modified in the tables in scope, when that is so for each: a table without a
+     * primary key has no modifications, and a key of another number of values than the table's primary key has columns
+     * matches no row of it. Empty otherwise (some table might have had such a modification).
+     */
+    private String whyNone(Row key) {
+        List<String> why = new ArrayList<>();
+        for (TableName t : tables) {
+            List<String> columns = actual.keyColumns(t);
+            if (columns.isEmpty()) {
+                why.add(t + " has no primary key, so a changed row there is a deletion and a creation");
+            } else if (columns.size() != key.size()) {
+                why.add("the primary key of " + t + " is (" + String.join(", ", columns) + "), " + columns.size()
+                        + (columns.size() == 1 ? " column" : " columns"));
+            } else {
+                return "";
+            }
+        }
+        return why.isEmpty() ? "" : ": " + String.join("; ", why);
     }
 
     /** A value expected in column {@code i} of the change's table: JSON text for a jsonb column read as jsonb. */

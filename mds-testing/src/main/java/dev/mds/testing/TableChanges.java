@@ -166,6 +166,12 @@ public final class TableChanges {
         return start.get(tables.indexOf(table)).read().types();
     }
 
+    /** The primary key's columns of one of the tables, in key order (empty for none). */
+    List<String> keyColumns(TableName table) {
+        Snapshot s = start.get(tables.indexOf(table));
+        return s.key().stream().map(s.read().names()::get).toList();
+    }
+
     /** The type names of the primary key's columns of one of the tables, in key order (empty for none). */
     List<String> keyTypes(TableName table) {
         Snapshot s = start.get(tables.indexOf(table));

@@ -182,6 +182,34 @@ class TableChangesTest {
     }
 
     @Test
+    void aModificationLookedUpByAKeyOfAnotherLengthOrInATableWithoutAPrimaryKeySaysWhyThereIsNone(DataSource ds)
+            throws Exception {
+        TableFixture.on(ds, "c.pairs").columns("a int", "b int", "v text").rows(row(1, 2, "x"));
+        sql(ds, "alter table c.pairs add primary key (b, a)");
+        TableFixture.on(ds, "c.notes").columns("n int", "v text").rows(row(1, "x"));
+        TableChanges changes = TableChanges.of(ds, "c.pairs", "c.notes");
+        sql(ds, "update c.pairs set v = 'y'; update c.notes set v = 'y'");
+        changes.end();
+        String nl = System.lineSeparator();
+        assertThatThrownBy(() -> assertThatChanges(changes).onTable("c.pairs").hasModification(row(2), "v", "x", "y"))
+                .hasMessage("Expected a modification of the row of key (2) in [c.pairs], but there is none: the primary key"
+                        + " of c.pairs is (b, a), 2 columns." + nl + "Changes found (1):" + nl
+                        + "  modification c.pairs key (2, 1): v 'x' → 'y'");
+        assertThatThrownBy(() -> assertThatChanges(changes).onTable("c.notes").hasModifiedColumns(row(1), "v"))
+                .hasMessageStartingWith("Expected a modification of the row of key (1) in [c.notes], but there is none:"
+                        + " c.notes has no primary key, so a changed row there is a deletion and a creation.");
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "v", "x", "y"))
+                .hasMessageStartingWith("Expected a modification of the row of key (1) in [c.pairs, c.notes], but there is"
+                        + " none: the primary key of c.pairs is (b, a), 2 columns; c.notes has no primary key, so a changed"
+                        + " row there is a deletion and a creation.");
+        // a key of the right length that no modified row has is told as before
+        assertThatThrownBy(() -> assertThatChanges(changes).onTable("c.pairs").hasModification(row(2, 2), "v", "x", "y"))
+                .hasMessageStartingWith("Expected a modification of the row of key (2, 2) in [c.pairs], but there is none."
+                        + nl);
+        assertThatChanges(changes).onTable("c.pairs").hasModification(row(2, 1), "v", "x", "y");
+    }
+
+    @Test
     void refusesToAssertBeforeTheEndAndAMissingTable(DataSource ds) {
         TableFixture.on(ds, "c.e").columns("id int primary key").rows();
         TableChanges changes = TableChanges.of(ds, "c.e");
