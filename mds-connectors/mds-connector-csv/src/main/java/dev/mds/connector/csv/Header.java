@@ -16,9 +16,10 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Names read from the file are made unique and non-empty predictably: an empty name, or one of only white space
- * (as Commons CSV takes it for a missing name), at position 5 becomes {@code column_5}, the second {@code name} becomes
- * {@code name_2} (a long name cut so that it keeps within PostgreSQL's 63 bytes with its suffix). Names differing
- * only in case stay distinct columns: mds quotes every identifier.
+ * (as Commons CSV takes it for a missing name; no-break spaces count, as in a sheet's header), at position 5 becomes
+ * {@code column_5}, the second {@code name} becomes {@code name_2} (a long name cut so that it keeps within
+ * PostgreSQL's 63 bytes with its suffix). Names differing only in case stay distinct columns: mds quotes every
+ * identifier.
  */
 public final class Header {
     /** The first record holds the column names. */

@@ -391,6 +391,21 @@ class CsvEdgeCasesTest {
     }
 
     /**
+     * A header name of only no-break spaces (U+00A0, as a spreadsheet's export writes a cell holding one; U+202F,
+     * U+3000) or of NEXT LINE (U+0085) is a missing name too, as the Sheets source takes such a header cell for blank
+     * (white space as Python's str.isspace() has it, as Airbyte reads a sheet): column_2, column_3. Before, only Java's
+     * white space made a name missing, so a header cell of one no-break space named a column '\u00A0', which looks
+     * like none.
+     */
+    @Test
+    void aHeaderNameOfOnlyNoBreakSpacesIsAMissingNameToo() throws IOException {
+        Path file = write("nbsp_names.csv", "id,\u00A0,\u202F\u3000,\u0085,\u00A0name\n1,2,3,4,5\n");
+        try (CsvSource csv = CsvSource.builder().path(file).build()) {
+            assertThat(csv.schema().names()).containsExactly("id", "column_2", "column_3", "column_4", "\u00A0name");
+        }
+    }
+
+    /**
      * A timestamp column reads a date alone as its midnight, as PostgreSQL's timestamp input does ('2024-01-03' is
      * 2024-01-03 00:00): a spreadsheet or a hand-edited export drops the time of midnight values. Before, such a value
      * was a bad row that COPY loads, and inference made a column mixing dates and timestamps text.

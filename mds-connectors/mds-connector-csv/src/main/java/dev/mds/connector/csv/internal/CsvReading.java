@@ -481,7 +481,7 @@ public final class CsvReading implements Closeable {
         for (int i = 0; i < header.size(); i++) {
             String raw = (String) header.get(i);
             // a name of only white space is a missing name, as Commons CSV takes it: a column " " is a trap
-            String base = raw == null || raw.isBlank() ? "column_" + (i + 1) : raw;
+            String base = raw == null || blank(raw) ? "column_" + (i + 1) : raw;
             String name = base;
             for (int k = 2; used.contains(name); k++) {
                 String suffix = "_" + k;
@@ -498,6 +498,20 @@ public final class CsvReading implements Closeable {
             names.add(name);
         }
         return names;
+    }
+
+    /**
+     * Whether a header name holds only white space as Python's {@code str.isspace()} has it (Java's white space, the
+     * space separators, no-break spaces included, and U+0085), as the Sheets source takes a header cell for blank.
+     */
+    private static boolean blank(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && c != '\u0085') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void settleSchema(long dataStart, long firstLine) throws IOException {
