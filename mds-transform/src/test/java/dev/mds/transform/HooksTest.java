@@ -154,6 +154,29 @@ class HooksTest {
     }
 
     @Test
+    void dbtsBeforeBeginInTransactionAndAfterCommitMakeTheirHooks(DataSource ds) {
+        // dbt's hook macros: make_hook_config(sql, inside_transaction), a hook dict as above
+        TestSql.sql(ds, "create schema if not exists hm; create table hm.audit (what text)");
+        String model = """
+                {{ config(materialized='table',
+                    pre_hook=before_begin("insert into hm.audit values ('before')"),
+                    post_hook=[after_commit('vacuum analyze {{ this }}'), in_transaction("insert into hm.audit values ('in')")]) }}
+                select 1 as id""";
+        TransformProject project = TransformProject.builder(ds).model("hm.t", model).build();
+        assertThat(project.sql().get(0)).isEqualTo("insert into hm.audit values ('before')");
+        assertThat(project.sql()).endsWith("insert into hm.audit values ('in')", "vacuum analyze \"hm\".\"t\"");
+        project.run().assertSucceeded();
+        assertThat(TestSql.strings(ds, "select what from hm.audit")).containsExactly("before", "in");
+        assertThat(TestSql.strings(ds, "select vacuum_count > 0 from pg_stat_user_tables where relid = 'hm.t'::regclass"))
+                .containsExactly("t");
+        assertThatThrownBy(() -> TransformProject.builder(ds).model("hm.x",
+                "{{ config(post_hook=after_commit('vacuum', 'x')) }}\nselect 1").build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessageContaining("line 1: cannot read")
+                .hasMessageEndingWith(": write after_commit(\"<one statement>\"), one quoted string");
+    }
+
+    @Test
     void aHookDictThatIsNotDbtsShapeIsRefusedAtBuild(DataSource ds) {
         assertThatThrownBy(() -> TransformProject.builder(ds).model("hb.d",
                 "{{ config(post_hook={'sql': 'vacuum {{ this }}', 'transaction': 'false'}) }}\nselect 1").build())

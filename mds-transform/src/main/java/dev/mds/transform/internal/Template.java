@@ -2430,6 +2430,20 @@ public final class Template {
                 i[0]++;
                 return List.copyOf(list);
             }
+            if ((key.equals("pre_hook") || key.equals("post_hook")) && HOOK_MACROS.containsKey(token)) {
+                // dbt's before_begin("sql"), in_transaction("sql"), after_commit("sql"): a hook config
+                // {'sql': ..., 'transaction': ...}, as the dict dbt's make_hook_config writes
+                if (i[0] + 3 >= t.size() || !t.get(i[0] + 1).equals("(") || !isString(t.get(i[0] + 2))
+                        || !t.get(i[0] + 3).equals(")")) {
+                    throw error(line, "cannot read " + tag + ": write " + token + "(\"<one statement>\"), one quoted"
+                            + " string");
+                }
+                Map<String, Object> hook = new LinkedHashMap<>();
+                hook.put("sql", unquote(t.get(i[0] + 2)));
+                hook.put("transaction", HOOK_MACROS.get(token));
+                i[0] += 4;
+                return Collections.unmodifiableMap(hook);
+            }
             if (token.equals("{")) {
                 Map<String, Object> dict = new LinkedHashMap<>();
                 i[0]++;
@@ -2455,6 +2469,10 @@ public final class Template {
             throw error(line, "cannot read " + tag + ": the value of " + key
                     + " must be a quoted string, a number, true / false, a list [ … ] or a dict { … }");
         }
+
+        /** dbt's hook macros, to whether the hook they make runs in the model's transaction. */
+        private static final Map<String, Boolean> HOOK_MACROS = Map.of("before_begin", false, "in_transaction", true,
+                "after_commit", false);
 
         private static boolean isString(String token) {
             return token.length() >= 2 && (token.charAt(0) == '\'' || token.charAt(0) == '"');
