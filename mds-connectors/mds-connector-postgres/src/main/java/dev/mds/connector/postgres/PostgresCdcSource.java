@@ -601,6 +601,44 @@ public final class PostgresCdcSource implements AutoCloseable {
     private static final String UNPUBLISHED_OPERATIONS = "pgoutput sends no insert, update, delete or truncate made while"
             + " the publication did not publish that operation, so such changes made in between are in no stream.";
 
+    /**
+     * Refuses a {@code key(...)} naming columns outside the replica identity of a table (or of a partition) that is
+     * not {@code REPLICA IDENTITY FULL}: a delete then logs only the primary key, so it arrived with an empty key and
+     * deleted nothing, and an update of those columns carried no old row, so it came as an update of the new key and
+     * left the row of the old one in the target.
+     */
+    private void refuseKeysTheWalDoesNotCarry(Connection c) throws SQLException {
+        for (Map.Entry<TableName, List<String>> e : config.keys.entrySet()) {
+            String oid = PostgresDialect.INSTANCE.relationOid(e.getKey());
+            // the tables whose WAL holds the rows: the table, or a partitioned table's leaf partitions
+            try (PreparedStatement ps = c.prepareStatement("select n.nspname, r.relname, r.relreplident,"
+                    + " coalesce((select array_agg(a.attname::text order by a.attnum) from pg_index i join pg_attribute a"
+                    + " on a.attrelid = i.indrelid and a.attnum = any(i.indkey) where i.indrelid = r.oid and case"
+                    + " r.relreplident when 'i' then i.indisreplident else i.indisprimary end), '{}') from pg_class r"
+                    + " join pg_namespace n on n.oid = r.relnamespace where r.relkind = 'r' and (r.oid = " + oid
+                    + " or r.oid in (select p.relid from pg_partition_tree(" + oid + ") p where p.isleaf))"
+                    + " order by 1, 2")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        char identity = rs.getString(3).charAt(0);
+                        List<String> carried = List.of((String[]) rs.getArray(4).getArray());
+                        if (identity == 'f' || carried.containsAll(e.getValue())) {
+                            continue;
+                        }
+                        TableName table = TableName.of(rs.getString(1), rs.getString(2));
+                        throw new MdsException("table " + e.getKey() + ": key(...) names " + e.getValue() + ", which"
+                                + " the WAL of " + table + " does not carry for a deleted or re-keyed row: under REPLICA"
+                                + " IDENTITY " + (identity == 'i' ? "USING INDEX" : "DEFAULT") + " a delete logs only "
+                                + carried + ", so its deletes would arrive without their key and be lost, and a change"
+                                + " of " + e.getValue() + " would leave the row of the old key in the target. Fix: ALTER"
+                                + " TABLE " + table.quoted() + " REPLICA IDENTITY FULL; or leave key(...) out to key"
+                                + " the table by its primary key");
+                    }
+                }
+            }
+        }
+    }
+
     private String tablesJson() {
         var array = JSON.createArrayNode();
         config.tables.forEach(t -> array.add(t.toString()));
@@ -651,6 +689,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (!report.ok()) {
                 throw new MdsException("source " + where + " is not ready for CDC:\n" + report);
             }
+            refuseKeysTheWalDoesNotCarry(c);
             for (SetupReport.Item item : report.items()) {
                 if (item.severity() == SetupReport.Severity.WARNING) {
                     LOG.warn("CDC setup of {}: {} (fix: {})", where, item.problem(), item.fix());
@@ -1606,7 +1645,8 @@ public final class PostgresCdcSource implements AutoCloseable {
 
         /**
          * The key columns of a table without a primary key (Debezium's {@code message.key.columns}). Such a table
-         * needs {@code REPLICA IDENTITY FULL} so updates and deletes carry the old row.
+         * needs {@code REPLICA IDENTITY FULL} so updates and deletes carry the old row; so does a table with a
+         * primary key keyed here by other columns (a start is refused otherwise: its deletes would carry no key).
          */
         public Builder key(String qualifiedTable, String... columns) {
             if (columns.length == 0) {
