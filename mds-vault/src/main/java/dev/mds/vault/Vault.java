@@ -593,8 +593,8 @@ public final class Vault {
             throw new MdsException(what + ": record source column '" + stage.recordSource() + "' is not in "
                     + stage.source() + " (it has " + types.keySet() + ")");
         }
-        checkFree(what, types, Stage.LOAD_DATE, ld);
-        checkFree(what, types, Stage.RECORD_SOURCE, stage.recordSourceIsColumn() ? stage.recordSource() : null);
+        checkFree(what, stage, types, Stage.LOAD_DATE, ld);
+        checkFree(what, stage, types, Stage.RECORD_SOURCE, stage.recordSourceIsColumn() ? stage.recordSource() : null);
         HashSql hs = hashSql();
         StringJoiner select = new StringJoiner(",\n    ", "SELECT b.*,\n    ", "");
         if (!ld.equals(Stage.LOAD_DATE)) {
@@ -613,7 +613,8 @@ public final class Vault {
                         + originals.get(h.name()) + "' as it came; name the hash otherwise");
             }
             if (types.containsKey(h.name())) {
-                throw new MdsException(what + ": hash column '" + h.name() + "' is already a column of " + stage.source());
+                throw new MdsException(what + ": hash column '" + h.name() + "' is already "
+                        + (isDerived(stage, h.name()) ? "a derived column of the stage" : "a column of " + stage.source()));
             }
             if (h.name().equals(Stage.LOAD_DATE) || h.name().equals(Stage.RECORD_SOURCE)) {
                 throw new MdsException(what + ": hash column '" + h.name() + "' is a column every stage adds; name the hash otherwise");
@@ -859,7 +860,16 @@ public final class Vault {
         return why.toString();
     }
 
-    private static void checkFree(String what, Map<String, Optional<FieldType>> types, String name, String allowedSource) {
+    private static boolean isDerived(Stage stage, String column) {
+        return stage.derivedColumns().stream().anyMatch(d -> d.name().equals(column));
+    }
+
+    private static void checkFree(String what, Stage stage, Map<String, Optional<FieldType>> types, String name,
+            String allowedSource) {
+        if (isDerived(stage, name) && !name.equals(allowedSource)) {
+            throw new MdsException(what + ": derived column '" + name + "' has the name of the column the stage adds;"
+                    + " name it otherwise");
+        }
         if (types.containsKey(name) && !name.equals(allowedSource)) {
             throw new MdsException(what + ": the source already has a column '" + name
                     + "', which the stage adds; rename it in the source or use it as the stage's " + name);
