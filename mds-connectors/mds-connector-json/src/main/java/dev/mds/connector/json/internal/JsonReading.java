@@ -905,7 +905,23 @@ public final class JsonReading implements AutoCloseable {
         Records(InputStream in) throws IOException {
             this.in = in;
             this.recorder = new Recorder(in);
+            // Jackson drops one UTF-8 byte-order mark; a tool writing one before text that already starts with one
+            // leaves two or more: the parser starts after them all, positions still count the input's bytes
+            long marks = 0;
+            while (utf8Mark(marks) && utf8Mark(marks + 3)) {
+                marks += 3;
+            }
+            if (marks > 0) {
+                marks += 3;
+                recorder.seek(marks);
+                parserOffset = marks;
+                endOffset = marks;
+            }
             startParser();
+        }
+
+        private boolean utf8Mark(long at) throws IOException {
+            return recorder.byteAt(at) == 0xEF && recorder.byteAt(at + 1) == 0xBB && recorder.byteAt(at + 2) == 0xBF;
         }
 
         /**
