@@ -178,4 +178,43 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
                 "  {id=2, j='null'}",
                 "  {id=9, j=\"x\"}"));
     }
+
+    /**
+     * A sample value whose difference is a character no one sees (a byte order mark from a CSV file, a zero-width
+     * space or soft hyphen from copy and paste, a carriage return left by CRLF line ends, a control character) shows
+     * that character, escaped as the console escapes control characters, on the HTML page (set apart from the text)
+     * and in the console. 'EUR' + U+FEFF failing accepted values [EUR] read "EUR" in both; a U+0001 read as U+FFFD on
+     * the page. The JSON keeps the values as they are.
+     */
+    @Test
+    void invisibleCharactersInSampleValuesAreShownEscaped(DataSource ds) throws Exception {
+        sql(ds, "create table cur (id int, code text)", "insert into cur values (1, E'EUR\\uFEFF'), (2, E'EUR\\u200B'),"
+                + " (3, E'EUR\\r'), (4, E'E\\u0001UR'), (5, E'EU\\u00ADR'), (6, E'EUR\\nUSD\\tGBP')");
+        QualityReport r = QualitySuite.on(ds).samples(10).table("cur", t -> t.key("id").acceptedValues("code", "EUR")).run();
+        assertThat(check(r, "public.cur", "accepted_values_code").samples()).extracting(m -> m.get("code"))
+                .containsExactly("EUR\uFEFF", "EUR\u200B", "EUR\r", "E\u0001UR", "EU\u00ADR", "EUR\nUSD\tGBP");
+
+        String console = r.toConsoleTable();
+        assertThat(console).contains("  {id=1, code=EUR\\ufeff}", "  {id=2, code=EUR\\u200b}", "  {id=3, code='EUR\\r'}",
+                "  {id=4, code=E\\u0001UR}", "  {id=5, code=EU\\u00adR}", "  {id=6, code=EUR\\nUSD\\tGBP}");
+
+        Document page = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(r.toHtml().getBytes(StandardCharsets.UTF_8)));
+        List<String> values = new ArrayList<>();
+        List<String> escapes = new ArrayList<>();
+        NodeList spans = page.getElementsByTagName("span");
+        for (int i = 0; i < spans.getLength(); i++) {
+            Element span = (Element) spans.item(i);
+            if (span.getAttribute("class").equals("v") && !span.getTextContent().matches("[0-9]+")) {
+                values.add(span.getTextContent());
+                NodeList ems = span.getElementsByTagName("em");
+                for (int j = 0; j < ems.getLength(); j++) {
+                    escapes.add(ems.item(j).getTextContent());
+                }
+            }
+        }
+        // line breaks and tabs stay as they are: the page shows them (white-space: break-spaces)
+        assertThat(values).containsExactly("EUR\\ufeff", "EUR\\u200b", "EUR\\r", "E\\u0001UR", "EU\\u00adR", "EUR\nUSD\tGBP");
+        assertThat(escapes).containsExactly("\\ufeff", "\\u200b", "\\r", "\\u0001", "\\u00ad");
+    }
 }

@@ -103,7 +103,35 @@ public final class ReportRenderer {
         String t = text(v);
         boolean mistakable = t.isEmpty() || blank(t.charAt(0)) || blank(t.charAt(t.length() - 1)) || t.startsWith("'")
                 || t.equalsIgnoreCase("null");
-        return escaped(mistakable ? "'" + t.replace("'", "''") + "'" : t);
+        return escaped(mistakable ? "'" + t.replace("'", "''") + "'" : t, true);
+    }
+
+    /**
+     * A character that takes no room and shows nothing (Unicode's format characters: a byte order mark U+FEFF, a
+     * zero-width space U+200B, a soft hyphen U+00AD, zero-width joiners): in a sample value it can be the very
+     * difference that failed the check, so samples show it escaped.
+     */
+    private static boolean invisible(char ch) {
+        return Character.getType(ch) == Character.FORMAT;
+    }
+
+    /**
+     * A sample value for the HTML page: escaped for XHTML, with each control character but the line break and the tab
+     * (which the page shows, white-space: break-spaces), each {@link #invisible} character and the line separators
+     * written as the console writes them (\r, \u0001, \ufeff) in an {@code <em>}, set apart from the value's text.
+     * Before, a control character became U+FFFD (XML cannot hold it) and the others showed nothing.
+     */
+    private static String htmlValue(String v) {
+        StringBuilder b = new StringBuilder(v.length() + 16);
+        int from = 0;
+        for (int i = 0; i < v.length(); i++) {
+            char ch = v.charAt(i);
+            if (ch != '\n' && ch != '\t' && (Character.isISOControl(ch) || bidiOrLineSeparator(ch) || invisible(ch))) {
+                b.append(esc(v.substring(from, i))).append("<em>").append(escaped(String.valueOf(ch), true)).append("</em>");
+                from = i + 1;
+            }
+        }
+        return b.append(esc(v.substring(from))).toString();
     }
 
     private static boolean blank(char c) {
@@ -201,10 +229,19 @@ public final class ReportRenderer {
      * obeyed, a right-to-left override reverse the rest of the line).
      */
     private static String escaped(String v) {
+        return escaped(v, false);
+    }
+
+    /**
+     * As {@link #escaped(String)}, and with {@code invisible} a sample value's other invisible characters too
+     * ({@link #invisible}: a byte order mark, a zero-width space, a soft hyphen), which can be all that tells it from
+     * an accepted value.
+     */
+    private static String escaped(String v, boolean invisible) {
         StringBuilder b = null;
         for (int i = 0; i < v.length(); i++) {
             char ch = v.charAt(i);
-            if (!Character.isISOControl(ch) && !bidiOrLineSeparator(ch)) {
+            if (!Character.isISOControl(ch) && !bidiOrLineSeparator(ch) && !(invisible && invisible(ch))) {
                 if (b != null) {
                     b.append(ch);
                 }
@@ -378,7 +415,7 @@ public final class ReportRenderer {
                 // reads as NULL does, in words set apart from the values
                 String shown = v == null ? null : text(v);
                 t.append("<td>").append(shown == null ? "<em>NULL</em>" : shown.isEmpty() ? "<em>empty string</em>"
-                        : "<span class=\"v\">" + esc(shown) + "</span>").append("</td>");
+                        : "<span class=\"v\">" + htmlValue(shown) + "</span>").append("</td>");
             }
             t.append("</tr>");
         }
