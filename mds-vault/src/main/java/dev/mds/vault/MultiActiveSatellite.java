@@ -55,9 +55,10 @@ import java.util.StringJoiner;
  * wait for; a role that may only insert and select takes an advisory lock on the table's name instead). A stage's load date is taken as the table stores it: a
  * {@code date} or {@code timestamp} where the table's is a {@code timestamptz} (or the reverse) is read as UTC, and
  * then cast to the table's type, so that a stage of timestamps loaded into a table of dates has one set per day: of
- * a key's sets of that day (one per stage timestamp, as a table of timestamps stores them), the one of the latest
- * timestamp, the key's set at the end of the day (09:00 {home, work}, 23:00 {home} stores {home}). Rows of one batch
- * must share their load date, as in a table of timestamps, where each load date is a set. An
+ * a key's sets of that day in a stage (one per stage timestamp, as a table of timestamps stores them), the one of the
+ * latest timestamp, the key's set at the end of the day (09:00 {home, work}, 23:00 {home} stores {home}); the last
+ * sets of several stages are unioned, as their sets of one load date are. Rows of one batch of a stage must share
+ * their load date, as in a table of timestamps, where each load date is a set. An
  * effective-from of another type than the table's is read the same way, or refused naming it when PostgreSQL cannot
  * assign it (an {@code integer} or {@code text} into a {@code timestamptz}).
  *
@@ -364,8 +365,9 @@ public final class MultiActiveSatellite extends Structure {
         Relation.Column tLd = target.require(name(), Stage.LOAD_DATE);
         List<Relation> read = new ArrayList<>();
         StringJoiner union = new StringJoiner("\n        UNION ALL\n        ");
+        List<String[]> perStage = new ArrayList<>();   // per stage: its select list, its FROM and WHERE, its last load date
         // stage load dates the table stores coarser (timestamps of one day into a date column) are one stored load
-        // date: of a key's sets of that day, the one of the latest stage timestamp is its set at the end of the day
+        // date: of a key's sets of that day in a stage, the one of its latest timestamp is its set at the end of the day
         boolean coarser = false;
         String stageLdCol = intermediate("stage_load_date");
         String stageEfCol = intermediate("stage_effective_from");
@@ -419,10 +421,18 @@ public final class MultiActiveSatellite extends Structure {
                 items.add(inUtc("s." + Identifiers.quote(effectiveFrom), s.require(where, effectiveFrom).baseSqlType(),
                         target.require(name(), Satellite.EFFECTIVE_FROM).baseSqlType()) + " AS " + stageEfCol);
             }
-            union.add("SELECT " + items + "\n"
-                    + "        FROM " + rel + " AS s\n"
+            perStage.add(new String[] {items.toString(), "        FROM " + rel + " AS s\n"
                     + "        WHERE " + notNull + "\n"
-                    + "          AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")");
+                    + "          AND NOT EXISTS (SELECT 1 FROM " + sat + " AS t WHERE t." + hk + " = s." + hk + " AND t." + ld + " = " + sld + ")",
+                    "max(" + stageLd + ") OVER (PARTITION BY s." + hk + ", " + sld + ")"});
+        }
+        // stage load dates the table stores coarser: a stage's load dates of one stored load date (a day's timestamps)
+        // are its sets one after the other, and it gives the day its last set, the key's set at the end of the day
+        // (merged per child key, a set that shrank within the day was stored as the union, holding child keys no
+        // longer there); the sets several stages give one day are unioned, as the stages' sets of one load date are
+        String lastLd = intermediate("last_stage_load_date");
+        for (String[] m : perStage) {
+            union.add("SELECT " + m[0] + (coarser ? ", " + m[2] + " AS " + lastLd : "") + "\n" + m[1]);
         }
         read.add(target);            // a stage column of another type is cast to the table's: its order counts too
         StringBuilder tieBreak = new StringBuilder();
@@ -442,7 +452,8 @@ public final class MultiActiveSatellite extends Structure {
 
         // rows of one child key and load date with several effective-froms are changes of it within one batch, of which
         // the set keeps one: the latest, as a satellite does (see Satellite), not the smallest hashdiff
-        String latestFirst = effectiveFrom == null ? "" : ", s." + stageEfCol + " DESC NULLS LAST";
+        String latestFirst = (effectiveFrom == null ? "" : ", s." + stageEfCol + " DESC NULLS LAST")
+                + (coarser ? ", s." + stageLdCol + " DESC NULLS LAST" : "");
         String cks = Identifiers.quoteAll(childKeys);
         String sCks = Identifiers.quoteAll("s", childKeys);
         String tCks = Identifiers.quoteAll("t", childKeys);
@@ -458,18 +469,7 @@ public final class MultiActiveSatellite extends Structure {
                 + "        OFFSET 0\n"
                 + "    ) AS s\n";
         if (coarser) {
-            // the stage load dates of one stored load date (a day's timestamps) are sets one after the other: the day
-            // stores its last set, the key's set at the end of the day; merged per child key, a set that shrank within
-            // the day was stored as the union, holding child keys no longer there
-            String lastLd = intermediate("last_stage_load_date");
-            staged = "(\n"
-                    + "        SELECT u.*, max(u." + stageLdCol + ") OVER (PARTITION BY u." + hk + ", u." + ld + ") AS " + lastLd + "\n"
-                    + "        FROM (\n"
-                    + "            " + union + "\n"
-                    + "            OFFSET 0\n"
-                    + "        ) AS u\n"
-                    + "    ) AS s\n"
-                    + "    WHERE s." + stageLdCol + " IS NULL OR s." + stageLdCol + " = s." + lastLd + "\n";
+            staged += "    WHERE s." + stageLdCol + " IS NULL OR s." + stageLdCol + " = s." + lastLd + "\n";
         }
         String sql = "WITH cand AS MATERIALIZED (\n"
                 + "    SELECT DISTINCT ON (s." + hk + ", " + sCks + ", s." + ld + ") s.*\n"

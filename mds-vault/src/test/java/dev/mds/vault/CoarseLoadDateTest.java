@@ -140,6 +140,38 @@ class CoarseLoadDateTest {
         }
     }
 
+    /**
+     * Two stages into one multi-active satellite of dates: each gives the day its last set, and the day's set is
+     * their union (the CRM's home phone at 09:00, the web shop's mobile at 10:00), as the sets two stages give one load
+     * date are; the CRM's set that shrank within the day counts as shrunk. Guards d8762e21's day's last set, which taken
+     * over both stages at once kept the web shop's 10:00 rows only and dropped the CRM's phones.
+     */
+    @Test
+    void aMultiActiveSatelliteOfDatesUnionsTheDaysLastSetOfEachStage(DataSource ds) throws Exception {
+        Vault vault = Vault.on(ds);
+        sql(ds, "create schema if not exists raw", "create schema if not exists dds",
+                "create table raw.cl_crm (email text, phone_type text, phone text, ld timestamptz)",
+                "create table raw.cl_web (email text, phone_type text, phone text, ld timestamptz)",
+                "insert into raw.cl_crm values ('a@x', 'home', '1', '2024-01-02 08:00Z'), ('a@x', 'work', '2', '2024-01-02 08:00Z'),"
+                        + " ('a@x', 'home', '1', '2024-01-02 09:00Z')",
+                "insert into raw.cl_web values ('a@x', 'mobile', '3', '2024-01-02 10:00Z')",
+                "create table dds.cl_two (user_hk bytea not null, phone_type text not null, phone_hashdiff bytea not null,"
+                        + " phone text, load_date date not null, record_source text not null,"
+                        + " primary key (user_hk, phone_type, load_date))");
+        Stage crm = Stage.of("raw.cl_crm").into("stg.cl_crm").loadDate("ld").recordSource("crm")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        Stage web = Stage.of("raw.cl_web").into("stg.cl_web").loadDate("ld").recordSource("web")
+                .hashKey("user_hk", "email").hashDiff("phone_hashdiff", "phone_type", "phone");
+        vault.createStage(crm);
+        vault.createStage(web);
+        MultiActiveSatellite ma = vault.multiActiveSatellite("dds.cl_two").parent("user_hk").childKeys("phone_type")
+                .hashDiff("phone_hashdiff").payload("phone").from(crm, web);
+        assertThat(ma.load().rowsInserted()).isEqualTo(2);
+        assertThat(strings(ds, "select phone_type || ' ' || record_source from dds.cl_two order by 1"))
+                .containsExactly("home crm", "mobile web");
+        assertThat(ma.load().rowsInserted()).isZero();
+    }
+
     private static MultiActiveSatellite ma(Vault vault, String table, Stage stage) {
         return vault.multiActiveSatellite(table).parent("user_hk").childKeys("phone_type").hashDiff("phone_hashdiff")
                 .payload("phone").from(stage);
