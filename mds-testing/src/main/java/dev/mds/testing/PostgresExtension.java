@@ -202,6 +202,7 @@ public final class PostgresExtension implements ExecutionCondition, BeforeAllCal
                     ? server.createOwnedDatabase(name) : server.createDatabase(name);
             db.failOnLeftOpenTransactions(leftOpenTransactions(classContext.getRequiredTestClass())
                     == MdsPostgres.LeftOpenTransactions.FAIL);
+            db.classDatabase();
             return db;
         }, TestDatabase.class);
     }

@@ -170,10 +170,19 @@ public abstract class PostgresServer implements AutoCloseable {
     /**
      * What a test pool does with a connection given back to it ({@code close()}): {@code resetSessions} resets the
      * session's settings and role ({@link Pool#RESET}); {@code leftOpen} is told of a transaction opened with SQL and
-     * left open (with what the session last ran), which the pool rolls back either way.
+     * left open (with what the session last ran), which the pool rolls back either way. A {@code shared} pool (of a test
+     * class's database, used by all its tests) ignores {@code close()}: only {@link #closePool} closes it.
      */
-    record PoolHooks(boolean resetSessions, java.util.function.Consumer<String> leftOpen) {
-        static final PoolHooks DEFAULT = new PoolHooks(false, what -> LOG.warn("{}; rolled it back", what));
+    record PoolHooks(boolean resetSessions, boolean shared, java.util.function.Consumer<String> leftOpen) {
+        static final PoolHooks DEFAULT = new PoolHooks(false, false, what -> LOG.warn("{}; rolled it back", what));
+    }
+
+    /** Closes a pool made here, also a {@linkplain PoolHooks#shared shared} one, whose own {@code close()} does nothing. */
+    static void closePool(HikariDataSource pool) {
+        if (pool instanceof Pool p) {
+            p.closing = true;
+        }
+        pool.close();
     }
 
     /**
@@ -189,12 +198,29 @@ public abstract class PostgresServer implements AutoCloseable {
         static final String RESET = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
 
         private final PoolHooks hooks;
+        /** Set by {@link #closePool}: a shared pool closes only then. */
+        private volatile boolean closing;
         /** The connections handed out and not given back yet, with who took them. */
         private final java.util.Map<Returning, Taker> out = new java.util.concurrent.ConcurrentHashMap<>();
 
         Pool(HikariConfig config, PoolHooks hooks) {
             super(config);
             this.hooks = hooks;
+        }
+
+        /**
+         * Closes the pool, unless it is {@linkplain PoolHooks#shared shared}: a test class's pool serves its later tests
+         * (whose {@code DataSource} is this same object), so a test, or code under test, that closes the pool it was
+         * given (as one closes a pool of one's own, {@code try (HikariDataSource ds = db.dataSource())}) leaves it
+         * open for them; the extension closes it after the class.
+         */
+        @Override
+        public void close() {
+            if (hooks.shared() && !closing) {
+                LOG.debug("pool {}: close() of a test class's shared pool ignored; it is closed after the class", getPoolName());
+                return;
+            }
+            super.close();
         }
 
         /**

@@ -37,6 +37,8 @@ public final class TestDatabase implements AutoCloseable {
     private volatile HikariDataSource dataSource;
     private volatile HikariDataSource adminDataSource;
     private volatile boolean failOnLeftOpenTransactions;
+    /** Whether the shared pools ignore {@code close()}: set for a test class's database (see {@link #dataSource()}). */
+    private volatile boolean classDatabase;
     private final Queue<LeftOpen> leftOpen = new ConcurrentLinkedQueue<>();
 
     /**
@@ -70,7 +72,11 @@ public final class TestDatabase implements AutoCloseable {
         this.ownerPassword = ownerPassword;
     }
 
-    /** The shared pool on this database (created on first use, closed by {@link #close()}). */
+    /**
+     * The shared pool on this database (created on first use, closed by {@link #close()}). In a test class's database
+     * ({@link MdsPostgres}) its own {@code close()} does nothing: the class's tests share it, so a test, or code under
+     * test, that closes the pool it was given does not close it for the tests after it.
+     */
     public synchronized HikariDataSource dataSource() {
         if (dataSource == null) {
             dataSource = server.dataSource(name, user(), password(), 8, java.util.Map.of(), hooks(true));
@@ -106,8 +112,17 @@ public final class TestDatabase implements AutoCloseable {
         return server.dataSource(name, user(), password(), maxPoolSize, properties, hooks(false));
     }
 
-    private PostgresServer.PoolHooks hooks(boolean resetSessions) {
-        return new PostgresServer.PoolHooks(resetSessions, this::leftOpen);
+    /**
+     * {@code shared}: a pool of the database's own, which resets sessions, and, for a test class's database, ignores
+     * {@code close()} (see {@link #dataSource()}).
+     */
+    private PostgresServer.PoolHooks hooks(boolean shared) {
+        return new PostgresServer.PoolHooks(shared, shared && classDatabase, this::leftOpen);
+    }
+
+    /** Marks the database as a test class's, whose shared pools its tests cannot close (set before they are made). */
+    void classDatabase() {
+        this.classDatabase = true;
     }
 
     private void leftOpen(String what) {
@@ -188,11 +203,11 @@ public final class TestDatabase implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (dataSource != null) {
-            dataSource.close();
+            PostgresServer.closePool(dataSource);
             dataSource = null;
         }
         if (adminDataSource != null) {
-            adminDataSource.close();
+            PostgresServer.closePool(adminDataSource);
             adminDataSource = null;
         }
     }
