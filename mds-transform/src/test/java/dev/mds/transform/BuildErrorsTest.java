@@ -152,6 +152,29 @@ class BuildErrorsTest {
     }
 
     @Test
+    void aRefInAMacroIsNamedAtTheCallAndInTheMacrosFile(DataSource ds, @TempDir Path dir) throws Exception {
+        Path models = dir.resolve("models");
+        Path macros = dir.resolve("macros");
+        Files.createDirectories(models.resolve("silver"));
+        Files.createDirectories(macros);
+        Files.writeString(macros.resolve("src.sql"), "{% macro src() %}\nselect 1 as id\nfrom {{ ref('silver.nope') }}\n"
+                + "{% endmacro %}");
+        Files.writeString(models.resolve("silver/a.sql"), "-- a\n{{ src() }}");
+        assertThatThrownBy(() -> TransformProject.builder(ds).modelsFrom(models).macrosFrom(macros).build())
+                .isInstanceOf(BadInputException.class)
+                .hasMessage(models.resolve("silver/a.sql") + " line 2: ref('silver.nope') (in macro src at "
+                        + macros.resolve("src.sql") + " line 3) names no model (did you mean silver.a?)");
+        Files.writeString(macros.resolve("src.sql"), "{% macro src() %}\nselect 1 as id\nfrom {{ ref('silver.b') }}\n"
+                + "{% endmacro %}");
+        Files.writeString(models.resolve("silver/b.sql"), "select * from\n{{ ref('silver.a') }}");
+        assertThatThrownBy(() -> TransformProject.builder(ds).modelsFrom(models).macrosFrom(macros).build())
+                .isInstanceOf(TransformException.class)
+                .hasMessage("the models form a cycle: silver.a -> silver.b -> silver.a (" + models.resolve("silver/b.sql")
+                        + " line 2: ref('silver.a'); " + models.resolve("silver/a.sql") + " line 2: ref('silver.b') (in"
+                        + " macro src at " + macros.resolve("src.sql") + " line 3))");
+    }
+
+    @Test
     void unknownTagsAreRefusedWithTheirLine(DataSource ds) {
         assertThatThrownBy(() -> builder(ds).model("g.x", "select 1\n{{ env_var('DAY') }}").build())
                 .isInstanceOf(BadInputException.class)

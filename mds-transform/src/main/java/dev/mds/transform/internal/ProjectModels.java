@@ -1091,7 +1091,7 @@ public final class ProjectModels {
             TableName off = disabled.isEmpty() ? null : targetOrNull(s, r, all);
             if (off != null && disabled.contains(off)) {
                 throw new BadInputException(InputLocation.of(s.source()).withLine(r.line()), "ref('" + r.target()
-                        + "') names model " + off + ", which is disabled (config enabled=false)");
+                        + "')" + r.macro() + " names model " + off + ", which is disabled (config enabled=false)");
             }
             throw e;
         }
@@ -1108,7 +1108,7 @@ public final class ProjectModels {
 
     private static TableName target(Source s, Template.Ref r, Set<TableName> names) {
         InputLocation at = InputLocation.of(s.source()).withLine(r.line());
-        String written = "ref('" + r.target() + "')";
+        String written = "ref('" + r.target() + "')" + r.macro();
         if (!r.target().contains(".")) {
             List<TableName> matches = names.stream().filter(n -> n.name().equals(r.target())).toList();
             if (matches.size() == 1) {
@@ -1279,7 +1279,7 @@ public final class ProjectModels {
     private static String refAt(ModelSpec child, TableName parent) {
         for (Template.Tag tag : child.template().tags()) {
             if (tag instanceof Template.Ref r && parent.quoted().equals(child.tagValues().get(r))) {
-                return child.source() + " line " + r.line() + ": ref('" + r.target() + "')";
+                return child.source() + " line " + r.line() + ": ref('" + r.target() + "')" + r.macro();
             }
         }
         return child.source();

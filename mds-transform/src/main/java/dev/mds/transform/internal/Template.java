@@ -55,8 +55,11 @@ public final class Template {
     record Text(String text, int line) implements Node {
     }
 
-    /** {@code {{ ref('target') }}} on {@code line}. */
-    public record Ref(String target, int line) implements Tag {
+    /**
+     * {@code {{ ref('target') }}} on {@code line}; {@code macro} is {@code ""}, or, for a ref() in a macro's body,
+     * where it is written: {@code " (in macro src at macros/src.sql line 3)"}.
+     */
+    public record Ref(String target, int line, String macro) implements Tag {
     }
 
     /** {@code {{ source('source', 'table') }}} on {@code line}. */
@@ -1029,6 +1032,12 @@ public final class Template {
 
         BadInputException error(int line, String reason) {
             return new BadInputException(InputLocation.of(source).withLine(line), reason + context);
+        }
+
+        /** {@code ""}, or, in a macro's body, {@code " (in macro m at macros/m.sql line 3)"} for {@code line}. */
+        String inMacro(int line) {
+            return calling.isEmpty() ? "" : " (in macro " + calling.get(calling.size() - 1) + " at " + source + " line "
+                    + line + ")";
         }
 
         /** The line a tag on {@code line} is counted on: in a macro's body, the model's line of the call. */
@@ -2088,7 +2097,7 @@ public final class Template {
                 current.add(new This(tagLine(line)));
             } else if (t.size() == 4 && t.get(0).equals("ref") && t.get(1).equals("(") && isString(t.get(2))
                     && t.get(3).equals(")")) {
-                Ref r = new Ref(unquote(t.get(2)).strip(), tagLine(line));
+                Ref r = new Ref(unquote(t.get(2)).strip(), tagLine(line), inMacro(line));
                 if (r.target().isEmpty()) {
                     throw error(line, tag + ": ref() needs a model name");
                 }
@@ -2175,7 +2184,7 @@ public final class Template {
                     }
                     List<String> call = close == t.size() ? List.of() : t.subList(i, close + 1);
                     if (call(call, "ref", 1)) {
-                        from = new Ref(unquote(call.get(2)).strip(), tagLine(line));
+                        from = new Ref(unquote(call.get(2)).strip(), tagLine(line), inMacro(line));
                     } else if (call(call, "source", 2)) {
                         from = new SourceRef(unquote(call.get(2)).strip(), unquote(call.get(4)).strip(), tagLine(line));
                     } else {
