@@ -217,4 +217,39 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(values).containsExactly("EUR\\ufeff", "EUR\\u200b", "EUR\\r", "E\\u0001UR", "EU\\u00adR", "EUR\nUSD\tGBP");
         assertThat(escapes).containsExactly("\\ufeff", "\\u200b", "\\r", "\\u0001", "\\u00ad");
     }
+
+    /**
+     * A failure message shows the failing share with as many decimals as it takes to read on the threshold's side
+     * of it, and a share of failing rows never as 0. With 2 decimals, 1 failing row of 3 against percent(33.33) read
+     * "1 failing row (33.33%), more than the threshold > 33.33%", 2 of 3 against percent(66.67) "(66.67%), within
+     * the threshold > 66.67%", and 1 of 100,000 against percent(0) "(0.00%), more than the threshold > 0.0%": the
+     * decision was right (exact) and its message contradicted it. Two decimals stay wherever they tell.
+     */
+    @Test
+    void aFailingShareReadsOnItsThresholdsSideOfIt(DataSource ds) {
+        sql(ds, "create table thirds (id int, v int)", "insert into thirds values (1, 1), (2, -1), (3, -1)",
+                "create table third (id int, v int)", "insert into third values (1, 1), (2, -1), (3, 1)",
+                "create table big (id int, v int)", "insert into big select g, case when g = 1 then -1 else g end from generate_series(1, 100000) g");
+        QualityReport r = QualitySuite.on(ds)
+                .table("third", t -> t.range("v", 0, null).where("id <= 2").threshold(Threshold.percent(50)).id("half"))
+                .table("third", t -> t.range("v", 0, null).threshold(Threshold.percent(33.33)).id("third"))
+                .table("thirds", t -> t.range("v", 0, null).threshold(Threshold.percent(66.67)).id("two_thirds"))
+                .table("big", t -> t.range("v", 0, null).threshold(Threshold.percent(0)).id("one_in_100000")
+                        .range("v", 0, null).warnIf(Threshold.percent(0)).errorIf(Threshold.percent(0.002)).id("warned"))
+                .run();
+        // not what this is about: two decimals that tell
+        assertThat(check(r, "public.third", "half").message()).isEqualTo("1 failing row (50.00%), within the threshold > 50.0%");
+        CheckResult third = check(r, "public.third", "third");
+        assertThat(third.status()).isEqualTo(Status.FAIL);
+        assertThat(third.message()).isEqualTo("1 failing row (33.333%), more than the threshold > 33.33%");
+        CheckResult twoThirds = check(r, "public.thirds", "two_thirds");
+        assertThat(twoThirds.status()).isEqualTo(Status.PASS);
+        assertThat(twoThirds.message()).isEqualTo("2 failing rows (66.667%), within the threshold > 66.67%");
+        CheckResult one = check(r, "public.big", "one_in_100000");
+        assertThat(one.status()).isEqualTo(Status.FAIL);
+        assertThat(one.message()).isEqualTo("1 failing row (0.001%), more than the threshold > 0.0%");
+        CheckResult warned = check(r, "public.big", "warned");
+        assertThat(warned.status()).isEqualTo(Status.WARN);
+        assertThat(warned.message()).isEqualTo("1 failing row (0.001%), more than warn_if > 0.0%, within error_if > 0.002%");
+    }
 }

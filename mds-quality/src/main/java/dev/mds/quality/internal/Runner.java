@@ -1554,9 +1554,33 @@ public final class Runner {
      */
     private static String share(CheckSpec check, long failing, long n, long nonNull, Threshold t) {
         if (t.percentOf() == Threshold.PercentOf.NON_NULL_ROWS && t.maxRows() < 0 && check.countsNonNull()) {
-            return String.format(Locale.ROOT, "%.2f%% of %s", percent(failing, nonNull), Plural.count(nonNull, "non-null row"));
+            return shareText(failing, nonNull, t) + "% of " + Plural.count(nonNull, "non-null row");
         }
-        return String.format(Locale.ROOT, "%.2f%%", percent(failing, n));
+        return shareText(failing, n, t) + "%";
+    }
+
+    /**
+     * {@code failing} of {@code of} as a percentage with 2 decimals, or as many more (up to 12) as it takes to stand
+     * on the same side of a percentage threshold {@code t} as the exact share, and to read more than 0 when a row
+     * fails: 33.333 against a threshold of 33.33, 0.001 for 1 row in 100,000, where 2 decimals read 33.33 and 0.00
+     * and contradicted the decision beside them.
+     */
+    static String shareText(long failing, long of, Threshold t) {
+        if (of <= 0) {
+            return "0.00";
+        }
+        BigDecimal hundredfold = BigDecimal.valueOf(failing).movePointRight(2);
+        BigDecimal rows = BigDecimal.valueOf(of);
+        BigDecimal limit = t.maxRows() < 0 ? BigDecimal.valueOf(t.maxPercent()) : null;
+        int side = limit == null ? 0 : hundredfold.compareTo(limit.multiply(rows));
+        BigDecimal shown = null;
+        for (int scale = 2; scale <= 12; scale++) {
+            shown = hundredfold.divide(rows, scale, java.math.RoundingMode.HALF_UP);
+            if ((failing == 0 || shown.signum() > 0) && (limit == null || shown.compareTo(limit) == side)) {
+                break;
+            }
+        }
+        return shown.toPlainString();
     }
 
     /** A threshold as the failure message words it: {@code of 0 rows} for {@link Threshold#NONE}. */
