@@ -311,10 +311,11 @@ public final class JsonTypes {
             i += 3;
             if (i < n && s.charAt(i) == '.') {
                 int start = ++i;
-                while (i < n && Character.isDigit(s.charAt(i)) && i - start < 9) {
+                // ASCII digits only, as PostgreSQL reads them (another script's digit minus '0' is no digit's value)
+                while (i < n && asciiDigit(s.charAt(i)) && i - start < 9) {
                     nanos = nanos * 10 + (s.charAt(i++) - '0');
                 }
-                if (i == start || i < n && Character.isDigit(s.charAt(i))) {
+                if (i == start || i < n && asciiDigit(s.charAt(i))) {
                     return null;
                 }
                 for (int k = i - start; k < 9; k++) {
@@ -355,6 +356,10 @@ public final class JsonTypes {
         } catch (java.time.DateTimeException e) {
             return null;
         }
+    }
+
+    private static boolean asciiDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** The {@code count} decimal digits at {@code from}, or -1 when there are not that many. */
