@@ -94,7 +94,10 @@ public final class TableAssert extends AbstractAssert<TableAssert, TableName> {
     public TableAssert isEmpty() {
         long count = count();
         if (count != 0) {
-            failWithMessage("Expected table %s to be empty but it has %s rows:%n%s", actual, count, Rows.render(rows(Rows.SHOWN)));
+            // the first rows, then how many more, as Rows.render shows a list it has whole
+            failWithMessage("Expected table %s to be empty but it has %s rows:%n%s%s", actual, count,
+                    Rows.render(rows(Rows.SHOWN)), count > Rows.SHOWN
+                            ? System.lineSeparator() + "  ... " + (count - Rows.SHOWN) + " more" : "");
         }
         return this;
     }

@@ -46,6 +46,20 @@ class BigTableFailureTest {
     }
 
     @Test
+    void isEmptyOnABigTableListsTheFirstTwentyRowsAndCountsTheRestAsTheQuerysDoes(DataSource ds) {
+        String n = System.lineSeparator();
+        for (var assertion : java.util.List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                () -> assertThatTable(ds, "public.big").isEmpty(),
+                () -> assertThatQuery(ds, "select * from big").isEmpty())) {
+            assertThatThrownBy(assertion).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining(" 2000")
+                    .hasMessageContaining("  (20, 'name 20')" + n + "  ... 1980 more")
+                    .hasMessageEndingWith(n + "  ... 1980 more")
+                    .hasMessageNotContaining("'name 21'");
+        }
+    }
+
+    @Test
     void aChangesFailureListsTheFirstTwentyChangesAndCountsTheRest(DataSource ds) throws Exception {
         try (Connection c = ds.getConnection()) {
             Sql.execute(c, "create table orders (id int primary key, status text)");
