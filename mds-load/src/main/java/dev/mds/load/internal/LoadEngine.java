@@ -2353,6 +2353,10 @@ public final class LoadEngine {
                 removed += onRefusal.byMerge(c, plan, merge, shape, x, e);   // throws unless DEAD_LETTER took them out
                 continue;
             }
+            if (total > rows) {
+                // more rows written than staged: a staged row matched several target rows of its key
+                throw severalRowsOfAKey(c, plan, total, rows);
+            }
             Map<String, String> restore = hinted ? Map.of("enable_hashjoin", (String) before[2], "enable_mergejoin", (String) before[3])
                     : raised ? Map.of("work_mem", (String) before[2]) : Map.of();
             long[] after = xactCounters(c, restore, RELEASE_APPLY);
@@ -2367,6 +2371,39 @@ public final class LoadEngine {
             }
             return new long[] {inserted, updated, removed};
         }
+    }
+
+    /**
+     * The failure of a MERGE that wrote more rows ({@code total}) than it had staged ({@code rows}): the target (made
+     * beforehand, without a primary key or unique index on the key) holds several rows of a staged key, each of which
+     * the MERGE overwrote with the one record. Names such a key, found by one query (only on this path).
+     */
+    private MdsException severalRowsOfAKey(Connection c, Plan plan, long total, long rows) {
+        StringJoiner cols = new StringJoiner(", ");
+        for (String k : plan.key) {
+            String text = "t." + Identifiers.quote(k) + "::text";
+            cols.add("left(" + text + ", " + Shown.MAX_CHARS + "), length(" + text + ")");
+        }
+        String sql = "select " + cols + ", count(distinct t.ctid) from " + target.quoted() + " t join " + STAGE_TABLE
+                + " s on " + statements.keyJoin(plan, "t", "s") + " group by " + Identifiers.quoteAll("t", plan.key)
+                + " having count(distinct t.ctid) > 1 limit 1";
+        String found = "";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            if (rs.next()) {
+                StringJoiner key = new StringJoiner(", ");
+                for (int i = 0; i < plan.key.size(); i++) {
+                    key.add(plan.key.get(i) + "=" + Shown.cutAt(rs.getString(2 * i + 1), rs.getLong(2 * i + 2)));
+                }
+                found = ": key " + key + " has " + rs.getLong(2 * plan.key.size() + 1) + " rows in the table";
+            }
+        } catch (SQLException e) {
+            LOG.debug("{}: looking for a key of several rows failed: {}", target, e.getMessage());
+        }
+        String on = "(" + String.join(", ", plan.key) + ")";
+        return new MdsException(target + ": the MERGE by key " + on + " wrote " + total + " rows for " + rows
+                + " staged record(s): the table holds several rows of a key of the batch" + found + ", and has no primary"
+                + " key or unique index on " + on + ", so each of them would have been overwritten with the one record;"
+                + " nothing of this batch was loaded: remove the duplicate rows and create a unique index on " + on);
     }
 
     /** Most staged rows for which a MERGE may be steered to probe the target's key index. */
