@@ -252,4 +252,24 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(warned.status()).isEqualTo(Status.WARN);
         assertThat(warned.message()).isEqualTo("1 failing row (0.001%), more than warn_if > 0.0%, within error_if > 0.002%");
     }
+
+    /**
+     * The observed value of a failing row-count anomaly says how many standard deviations away the count lies with
+     * as many decimals as it takes to read past k. After runs of 0, 1 and 1 rows a count of 3 lies 4.0415 sd away,
+     * which failed against k = 4.04 observing "(4.04 sd away)" beside "more than 4.04 standard deviations".
+     */
+    @Test
+    void aFailingAnomalyObservesItsDistanceBeyondK(DataSource ds) {
+        sql(ds, "create table vol (id int)");
+        for (int rows : new int[] {0, 1, 1, 3}) {
+            sql(ds, "truncate vol", "insert into vol select generate_series(1, " + rows + ")");
+            QualityReport r = QualitySuite.on(ds).history("public.vol_runs").table("vol", t -> t.rowCountAnomaly(4.04, 10)).run();
+            if (rows == 3) {
+                CheckResult c = check(r, "public.vol", "row_count_anomaly");
+                assertThat(c.status()).isEqualTo(Status.FAIL);
+                assertThat(c.observed()).isEqualTo("3 rows; last 3 runs mean 0.7, stddev 0.6 (4.041 sd away)");
+                assertThat(c.message()).isEqualTo("row count 3 is more than 4.04 standard deviations from the mean 0.7 of the last 3 runs");
+            }
+        }
+    }
 }

@@ -1033,22 +1033,41 @@ public final class Runner {
         double var = earlier.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / (earlier.size() - 1);
         double sd = Math.sqrt(var);
         double dev = Math.abs(n - mean);
-        boolean ok = withinStandardDeviations(n, earlier, check.k());
+        int side = comparedWithStandardDeviations(n, earlier, check.k());
+        boolean ok = side <= 0;
         String observed = String.format(Locale.ROOT, "%s; last %d runs mean %.1f, stddev %.1f (%s)", Plural.count(n, "row"),
-                earlier.size(), mean, sd, sd == 0 ? "no spread" : String.format(Locale.ROOT, "%.2f sd away", dev / sd));
+                earlier.size(), mean, sd, sd == 0 ? "no spread" : deviations(dev / sd, check.k(), side) + " sd away");
         return result(table, check, ok, observed, 0, n, scanSql + ";\n" + sql, total,
                 ok ? "" : String.format(Locale.ROOT, "row count %d is more than %s standard deviations from the mean %.1f of the last %d runs",
                         n, fmt(check.k()), mean, earlier.size()));
     }
 
     /**
-     * Whether {@code n} lies at most {@code k} sample standard deviations from the mean of {@code earlier} (two or
-     * more counts), decided exactly: with m counts summing to S whose squares sum to Q, |n - S/m| <= k * sd is
-     * (n*m - S)^2 * (m - 1) <= k^2 * m * (m*Q - S^2), in integers but for k, read as the decimal it prints as (0.29,
-     * not the double below it). In doubles a count exactly k standard deviations away could fail: 0.29 * 100 is
-     * 28.999999999999996. A spread of 0 leaves only the mean itself.
+     * The standard deviations a count lies from the mean ({@code away}, in doubles), with 2 decimals or as many more
+     * (up to 12) as it takes to stand on the same side of {@code k} as the exact comparison ({@code side}): 4.041,
+     * not 4.04, for a count failing against k = 4.04.
      */
-    static boolean withinStandardDeviations(long n, List<Long> earlier, double k) {
+    private static String deviations(double away, double k, int side) {
+        BigDecimal exact = new BigDecimal(away);
+        BigDecimal limit = BigDecimal.valueOf(k);
+        BigDecimal shown = null;
+        for (int scale = 2; scale <= 12; scale++) {
+            shown = exact.setScale(scale, java.math.RoundingMode.HALF_UP);
+            if (Integer.signum(shown.compareTo(limit)) == side) {
+                break;
+            }
+        }
+        return shown.toPlainString();
+    }
+
+    /**
+     * The sign of |n - mean| - k * sd: n's distance from the mean of {@code earlier} (two or more counts) against
+     * {@code k} sample standard deviations (at most k away: 0 or less), decided exactly. With m counts summing to S
+     * whose squares sum to Q, |n - S/m| <= k * sd is (n*m - S)^2 * (m - 1) <= k^2 * m * (m*Q - S^2), in integers but
+     * for k, read as the decimal it prints as (0.29, not the double below it). In doubles a count exactly k standard
+     * deviations away could fail: 0.29 * 100 is 28.999999999999996. A spread of 0 leaves only the mean itself.
+     */
+    static int comparedWithStandardDeviations(long n, List<Long> earlier, double k) {
         BigDecimal m = BigDecimal.valueOf(earlier.size());
         BigDecimal sum = BigDecimal.ZERO;
         BigDecimal squares = BigDecimal.ZERO;
@@ -1061,7 +1080,7 @@ public final class Runner {
         BigDecimal left = off.multiply(off).multiply(m.subtract(BigDecimal.ONE));
         BigDecimal kk = BigDecimal.valueOf(k);
         BigDecimal right = kk.multiply(kk).multiply(m).multiply(m.multiply(squares).subtract(sum.multiply(sum)));
-        return left.compareTo(right) <= 0;
+        return Integer.signum(left.compareTo(right));
     }
 
     /**
