@@ -694,6 +694,32 @@ public final class JsonTypes {
         return true;
     }
 
+    /**
+     * A number's text in a string as PostgreSQL's numeric and integer inputs read it: without the ASCII white space
+     * around it (space, tab, LF, CR, VT, FF); null when it holds any other character than ASCII (another script's
+     * digits, which BigDecimal would take, or other white space), which PostgreSQL refuses.
+     */
+    private static String numberText(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && asciiSpace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && asciiSpace(s.charAt(to - 1))) {
+            to--;
+        }
+        for (int i = from; i < to; i++) {
+            if (s.charAt(i) >= 128) {
+                return null;
+            }
+        }
+        return s.substring(from, to);
+    }
+
+    private static boolean asciiSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\u000B' || c == '\f';
+    }
+
     /** A number (or a string holding one) as {@code type}: exact, never rounded or cut. */
     private static Object number(JsonNode value, FieldType type) throws Mismatch {
         if (value.isInt() || value.isLong()) {      // the common case, without a BigDecimal
@@ -716,8 +742,13 @@ public final class JsonTypes {
         if (value.isNumber()) {
             exact = value.decimalValue();
         } else if (value.isTextual()) {
+            String text = numberText(value.textValue());
+            if (text == null) {
+                throw new Mismatch("is not a number (PostgreSQL reads ASCII digits only, with ASCII white space around"
+                        + " them)");
+            }
             try {
-                exact = new BigDecimal(value.textValue().strip());
+                exact = new BigDecimal(text);
             } catch (NumberFormatException e) {
                 throw new Mismatch("is not a number");
             }
@@ -738,7 +769,7 @@ public final class JsonTypes {
                 }
                 // a whole number written without a fraction or exponent is meant exactly (an id, a count), as a
                 // number or in a string
-                if ((value.isIntegralNumber() || value.isTextual() && wholeNumber(value.textValue().strip()))
+                if ((value.isIntegralNumber() || value.isTextual() && wholeNumber(numberText(value.textValue())))
                         && new BigDecimal(d).compareTo(exact) != 0) {
                     throw new Mismatch("cannot be held exactly by a double precision value (it would become " + d
                             + "): use a decimal or bigint column");
