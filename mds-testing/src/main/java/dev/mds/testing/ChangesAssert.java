@@ -153,9 +153,11 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         }
         // a given row is missing when it is missing from the changes of every table, looked up as Rows.missing does
         boolean[] present = new boolean[given.length];
+        java.util.Map<TableName, List<Row>> rowsOf = new java.util.HashMap<>();
         for (java.util.Map.Entry<TableName, Row[]> table : expected.entrySet()) {
             List<Row> rows = changes.stream().filter(c -> c.kind() == kind && c.table().equals(table.getKey()))
                     .map(c -> c.before().or(c::after).orElseThrow()).toList();
+            rowsOf.put(table.getKey(), rows);
             java.util.Set<Row> missingHere = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             missingHere.addAll(Rows.missing(rows, table.getValue()));
             for (int e = 0; e < given.length; e++) {
@@ -163,14 +165,24 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
             }
         }
         List<Row> missing = new ArrayList<>();
+        List<Integer> missingAt = new ArrayList<>();
         for (int e = 0; e < given.length; e++) {
             if (!present[e]) {
                 missing.add(given[e]);
+                missingAt.add(e);
             }
         }
         if (!missing.isEmpty()) {
-            failWithMessage("Expected %ss in %s to include%n%s%nbut no %s matches.%n%s", kind, scope, Rows.render(missing),
-                    kind, found());
+            // with the changes of one table: each missing row beside its nearest one, as assertThatTable shows it
+            String nearest = "";
+            if (expected.size() == 1) {
+                TableName t = expected.keySet().iterator().next();
+                List<String> columns = changes.stream().filter(c -> c.table().equals(t)).findFirst().orElseThrow().columns();
+                List<Integer> key = actual.keyColumns(t).stream().map(columns::indexOf).toList();
+                nearest = Rows.differences(columns, key, missingAt.stream().map(e -> expected.get(t)[e]).toList(), rowsOf.get(t));
+            }
+            failWithMessage("Expected %ss in %s to include%n%s%nbut no %s matches.%s%n%s", kind, scope, Rows.render(missing),
+                    kind, nearest, found());
         }
         return this;
     }

@@ -59,7 +59,10 @@ class TableChangesTest {
                 .hasMessage("Expected no change in [c.accounts] but found 2." + System.lineSeparator() + found);
         assertThatThrownBy(() -> assertThatChanges(changes).containsCreations(row(3, "cy", 1)))
                 .hasMessage("Expected creations in [c.accounts] to include" + System.lineSeparator() + "  (3, 'cy', 1)"
-                        + System.lineSeparator() + "but no creation matches." + System.lineSeparator() + found);
+                        + System.lineSeparator() + "but no creation matches." + System.lineSeparator()
+                        + "Nearest found rows:" + System.lineSeparator() + "  (3, 'cy', 1) has the key (id) of found"
+                        + " (3, 'cy', 0.00), which differs in column balance: expected 1 (Integer), found 0.00 (BigDecimal)"
+                        + System.lineSeparator() + found);
         assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "balance", 10, 12))
                 .hasMessage("Expected c.accounts key (1) to change balance 10 → 12, but it changed it 10.00 → 12.50."
                         + System.lineSeparator() + found);
@@ -207,6 +210,31 @@ class TableChangesTest {
                 .hasMessageStartingWith("Expected a modification of the row of key (2, 2) in [c.pairs], but there is none."
                         + nl);
         assertThatChanges(changes).onTable("c.pairs").hasModification(row(2, 1), "v", "x", "y");
+    }
+
+    @Test
+    void aCreationOrDeletionNotMatchedIsShownBesideTheNearestOneWithTheColumnsThatDifferAsTheTableAssertionsShowIt(
+            DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.events").columns("id int primary key", "at timestamptz", "kind text")
+                .rows(row(1, java.time.Instant.parse("2024-01-01T10:00:00Z"), "old"));
+        TableChanges changes = TableChanges.of(ds, "c.events");
+        sql(ds, "set timezone = 'UTC'; insert into c.events values (2, '2024-06-01 12:00:00+00', 'new');"
+                + " delete from c.events where id = 1");
+        changes.end();
+        String nl = System.lineSeparator();
+        // a LocalDateTime for a timestamptz is told what to expect, as assertThatTable tells it
+        assertThatThrownBy(() -> assertThatChanges(changes).containsCreations(
+                row(2, java.time.LocalDateTime.parse("2024-06-01T12:00:00"), "new")))
+                .hasMessageContaining("but no creation matches." + nl + "Nearest found rows:" + nl
+                        + "  (2, 2024-06-01T12:00, 'new') has the key (id) of found (2, 2024-06-01T12:00Z, 'new'), which differs"
+                        + " in column at: expected 2024-06-01T12:00 (LocalDateTime), found 2024-06-01T12:00Z (OffsetDateTime)"
+                        + " (a timestamptz holds an instant: expect an OffsetDateTime, an Instant or a ZonedDateTime)" + nl
+                        + "Changes found (2):");
+        assertThatThrownBy(() -> assertThatChanges(changes).containsDeletions(
+                row(1, java.time.Instant.parse("2024-01-01T10:00:00Z"), "OLD")))
+                .hasMessageContaining("but no deletion matches." + nl + "Nearest found rows:" + nl
+                        + "  (1, 2024-01-01T10:00:00Z, 'OLD') has the key (id) of found (1, 2024-01-01T10:00Z, 'old'), which"
+                        + " differs in column kind: expected 'OLD' (String), found 'old' (String)" + nl);
     }
 
     @Test
