@@ -79,6 +79,33 @@ class CdcPublicationOptionsTest {
     }
 
     /**
+     * Changes that leave the publication's options alone: another table added to it and removed again (for another
+     * consumer), a comment on it. The run goes on past two periodic checks and the next one starts and streams.
+     */
+    @Test
+    void otherTablesAddedToThePublicationDoNotStopTheRun(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema po3", "create table po3.t (id int primary key, v text)",
+                "create table po3.other (id int primary key)", "insert into po3.t values (1, 'a')");
+        try (var run = Cdc.start(Cdc.source(db, ds, "po_other", "po3.t").build(), Cdc.loadInto(ds, "pow3"))) {
+            awaitSame(ds, "po3.t", "pow3.t", "id, v");
+            Cdc.awaitSlotActive(ds, "po_other");
+            sql(ds, "alter publication po_other add table po3.other", "comment on publication po_other is 'shared'",
+                    "insert into po3.t values (2, 'b')");
+            awaitSame(ds, "po3.t", "pow3.t", "id, v");
+            Thread.sleep(2500);   // two periodic checks
+            assertThat(run.done).isNotDone();
+            sql(ds, "alter publication po_other drop table po3.other");
+        }
+        sql(ds, "insert into po3.t values (3, 'c')");
+        try (var run = Cdc.start(Cdc.source(db, ds, "po_other", "po3.t").build(), Cdc.loadInto(ds, "pow3"))) {
+            awaitSame(ds, "po3.t", "pow3.t", "id, v");
+        } finally {
+            Cdc.dropSlot(ds, "po_other");
+        }
+    }
+
+    /**
      * A membership recorded before the publication's row version was part of it (four parts) is taken as the same
      * options, so a position stored by an earlier version starts; its tables are compared as before.
      */
