@@ -289,13 +289,13 @@ public final class JsonTypes {
 
     /**
      * An ISO 8601 date-time with an offset, {@code yyyy-MM-dd(T| )HH:mm[:ss[.f…]]} then {@code Z}, {@code ±HH},
-     * {@code ±HHMM} or {@code ±HH:MM} ({@code 2021-12-17T11:49:40.461+0100}); null for anything else. By hand: the
-     * formatter took most of a read's time.
+     * {@code ±HHMM} or {@code ±HH:MM} ({@code 2021-12-17T11:49:40.461+0100}), the T and the Z also in lower case as
+     * RFC 3339 allows and PostgreSQL reads; null for anything else. By hand: the formatter took most of a read's time.
      */
     static OffsetDateTime offsetDateTime(String s) {
         int n = s.length();
-        if (n < 17 || s.charAt(4) != '-' || s.charAt(7) != '-' || (s.charAt(10) != 'T' && s.charAt(10) != ' ')
-                || s.charAt(13) != ':') {
+        if (n < 17 || s.charAt(4) != '-' || s.charAt(7) != '-' || (s.charAt(10) != 'T' && s.charAt(10) != 't'
+                && s.charAt(10) != ' ') || s.charAt(13) != ':') {
             return null;
         }
         int year = digits(s, 0, 4);
@@ -328,7 +328,7 @@ public final class JsonTypes {
         }
         ZoneOffset offset;
         char sign = s.charAt(i);
-        if (sign == 'Z' && i + 1 == n) {
+        if ((sign == 'Z' || sign == 'z') && i + 1 == n) {
             offset = ZoneOffset.UTC;
         } else if (sign == '+' || sign == '-') {
             int rest = n - i - 1;
