@@ -272,4 +272,21 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
             }
         }
     }
+
+    /**
+     * A failing proportion of unique values reads outside its bounds: 2 distinct values of 3 against a minimum of
+     * 0.66667 failed saying "is 0.6667 (2 distinct values of 3 non-NULL values), expected within [0.66667, ∞]", a
+     * number inside them. Now it has the decimals that put it below (0.666667); 4 where they tell.
+     */
+    @Test
+    void aFailingProportionOfUniqueValuesReadsOutsideItsBounds(DataSource ds) {
+        sql(ds, "create table cur3 (id int, code text)", "insert into cur3 values (1, 'EUR'), (2, 'EUR'), (3, 'USD')");
+        QualityReport r = QualitySuite.on(ds).table("cur3", t -> t.proportionOfUniqueValues("code", 0.66667, null)
+                .proportionOfUniqueValues("code", 0.7, null).id("plain")).run();
+        CheckResult near = check(r, "public.cur3", "proportion_of_unique_values_code");
+        assertThat(near.status()).isEqualTo(Status.FAIL);
+        assertThat(near.message()).isEqualTo("proportion of unique values of code is 0.666667 (2 distinct values of 3"
+                + " non-NULL values), expected within [0.66667, ∞]");
+        assertThat(check(r, "public.cur3", "plain").observed()).isEqualTo("proportion 0.6667 (2 distinct values of 3 non-NULL values)");
+    }
 }

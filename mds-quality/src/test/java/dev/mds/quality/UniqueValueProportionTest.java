@@ -56,7 +56,7 @@ class UniqueValueProportionTest {
         assertThat(r.checks().get(3).message()).isEqualTo("proportion of unique values of cur is 0.75 (3 distinct values"
                 + " of 4 non-NULL values), expected within [0.76, ∞]");
         assertThat(r.checks().get(4).observed()).isEqualTo("proportion 1 (5 distinct values of 5 non-NULL values)");
-        assertThat(r.checks().get(5).observed()).isEqualTo("proportion 0.8333 (5 distinct values of 6 non-NULL values)");
+        assertThat(r.checks().get(5).observed()).isEqualTo("proportion 0.83333 (5 distinct values of 6 non-NULL values)");
         assertThat(r.checks().get(6).observed()).isEqualTo("proportion 0 (0 distinct values of 0 non-NULL values)");
         assertThat(r.checks().get(8).message()).isEqualTo("unique value count of email is 5, expected within [10, ∞]");
         assertThat(r.checks()).allSatisfy(c -> assertThat(c.samples()).isEmpty());

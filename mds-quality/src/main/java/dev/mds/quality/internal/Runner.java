@@ -885,15 +885,37 @@ public final class Runner {
         // compares it, the quotient as a double (correctly rounded, as Python's division) against the bounds as
         // doubles, so that 2 of 3 values lie within a bound of 2.0 / 3 (exactly, 2 is above 0.666…6 * 3)
         long of1 = values == 0 ? 1 : values;
-        String shown = BigDecimal.valueOf(distinct).divide(BigDecimal.valueOf(of1), 4, java.math.RoundingMode.HALF_EVEN)
-                .stripTrailingZeros().toPlainString();
         double proportion = values == 0 ? 0 : (double) distinct / values;
+        String shown = proportionText(distinct, of1, proportion, check);
         boolean ok = (check.min() == null || proportion >= ((BigDecimal) check.min()).doubleValue())
                 && (check.max() == null || proportion <= ((BigDecimal) check.max()).doubleValue());
         String of = Plural.count(distinct, "distinct value") + " of " + Plural.count(values, "non-NULL value");
         return result(table, check, ok, "proportion " + shown + " (" + of + ")", 0, n, sql, took, ok ? ""
                 : "proportion of unique values of " + check.columns().get(0) + " is " + shown + " (" + of
                         + "), expected within " + bounds(check));
+    }
+
+    /**
+     * A proportion of unique values with 4 decimals, or as many more (up to 17) as it takes to stand on the side of
+     * each bound the check found it on: 2 of 3 against a minimum of 0.66667 is 0.666667, not 0.6667, which read as
+     * within the bound it failed. Without trailing zeros.
+     */
+    private static String proportionText(long distinct, long of, double proportion, CheckSpec check) {
+        BigDecimal exact = BigDecimal.valueOf(distinct);
+        BigDecimal four = exact.divide(BigDecimal.valueOf(of), 4, java.math.RoundingMode.HALF_EVEN);
+        for (int scale = 4; scale <= 17; scale++) {
+            BigDecimal shown = exact.divide(BigDecimal.valueOf(of), scale, java.math.RoundingMode.HALF_EVEN);
+            if (asFound(shown, proportion, check.min()) && asFound(shown, proportion, check.max())) {
+                return shown.stripTrailingZeros().toPlainString();
+            }
+        }
+        return four.stripTrailingZeros().toPlainString();
+    }
+
+    /** Whether {@code shown} stands on the side of {@code bound} (none: null) that {@code found} was compared on. */
+    private static boolean asFound(BigDecimal shown, double found, Object bound) {
+        return bound == null || Integer.signum(shown.compareTo((BigDecimal) bound))
+                == Integer.signum(Double.compare(found, ((BigDecimal) bound).doubleValue()));
     }
 
     /** A range's or statistic's bounds as the messages show them: {@code [1, ∞]}. */
