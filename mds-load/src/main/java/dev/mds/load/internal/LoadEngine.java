@@ -2538,13 +2538,35 @@ public final class LoadEngine {
         return new RowWriter(enc, (out, row) -> {
             Record r = row.values;
             for (int i = 0; i < n; i++) {
-                out.value(convert == null || convert[i] == null ? r.get(i) : convert[i].apply(r.get(i)));
+                Object v = r.get(i);
+                if (v == Unchanged.VALUE) {
+                    throw new UnsentValue(row, i);   // the writers would store NULL in its place
+                }
+                out.value(convert == null || convert[i] == null ? v : convert[i].apply(v));
             }
             if (ts) {
                 out.value(loadTimestamp);
             }
             out.endRow();
         });
+    }
+
+    /**
+     * A record of a record batch holding {@link Unchanged#VALUE} (a value a change event did not send), met by the
+     * record writer: only a CDC load keeps the stored value in its place, so it is a bad record (the COPY is cancelled
+     * at it, and {@link #copy} takes it as a row the COPY refused).
+     */
+    private static final class UnsentValue extends SQLException {
+        private static final long serialVersionUID = 1L;
+        final transient Row row;
+        final int column;
+
+        UnsentValue(Row row, int column) {
+            super("the value was not sent (Unchanged.VALUE, which a change event carries for a value it did not send):"
+                    + " only a CDC load keeps the stored value in its place; this load would store NULL");
+            this.row = row;
+            this.column = column;
+        }
     }
 
     private static Encoding loadTimestampEncoding(Plan plan) {
@@ -2661,7 +2683,7 @@ public final class LoadEngine {
                 copied.addAll(rest);
                 start = rows.size();
             } catch (SQLException e) {
-                int at = badIndex(e, sql, rest.size());
+                int at = e instanceof UnsentValue u ? indexOf(rest, u.row) : badIndex(e, sql, rest.size());
                 if (at < 0 && deadLetter && RefusedWrites.isRefusal(e) && !sql.equals(statements.stageCopySql())) {
                     // refused after the last row (a foreign key, an AFTER trigger): the rows to blame are looked for,
                     // set aside, and the COPY goes on with the others (the part was undone to its savepoint)
@@ -2697,7 +2719,7 @@ public final class LoadEngine {
                 }
                 Row bad = rest.get(at);
                 String reason = reason(e);
-                String column = copyColumn(e, sql);
+                String column = e instanceof UnsentValue u ? plan.schema.field(u.column).name() : copyColumn(e, sql);
                 if (("22007".equals(e.getSQLState()) || "22008".equals(e.getSQLState()))
                         && PinnedDateStyle.readsText(plan, column)) {
                     reason += PinnedDateStyle.hint(spec);
@@ -2787,6 +2809,16 @@ public final class LoadEngine {
             }
         }
         return null;
+    }
+
+    /** The index of {@code row} itself in {@code rows}, or -1. */
+    private static int indexOf(List<Row> rows, Row row) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i) == row) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The index of the row the COPY refused (its line minus one), or -1 when the error names no line of it. */
