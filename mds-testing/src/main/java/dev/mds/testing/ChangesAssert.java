@@ -110,10 +110,22 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
         Object expectedAfter = expected(change, i, after);
         if (!Values.same(was.get(i), expectedBefore) || !Values.same(is.get(i), expectedAfter)
                 || Values.same(was.get(i), is.get(i))) {
-            failWithMessage("Expected %s key %s to change %s %s → %s, but it %s.%n%s", change.table(), key, column,
+            // values that differ but are shown alike (a jsonb 1 and an Integer 1), or a local date-time against an
+            // instant, told apart by their types as assertThatTable's failures tell them
+            List<String> why = new ArrayList<>();
+            String before = Rows.whyDiffer(expectedBefore, was.get(i));
+            String after = Rows.whyDiffer(expectedAfter, is.get(i));
+            if (!before.isEmpty()) {
+                why.add("before: " + before);
+            }
+            if (!after.isEmpty()) {
+                why.add("after: " + after);
+            }
+            failWithMessage("Expected %s key %s to change %s %s → %s, but it %s%s.%n%s", change.table(), key, column,
                     Row.show(expectedBefore), Row.show(expectedAfter),
                     Values.same(was.get(i), is.get(i)) ? "kept " + Row.show(was.get(i))
-                            : "changed it " + Row.show(was.get(i)) + " → " + Row.show(is.get(i)), found());
+                            : "changed it " + Row.show(was.get(i)) + " → " + Row.show(is.get(i)),
+                    why.isEmpty() ? "" : " (" + String.join("; ", why) + ")", found());
         }
         return this;
     }

@@ -489,6 +489,22 @@ final class Rows {
         return "";
     }
 
+    /**
+     * Why {@code expected} and {@code found}, which do not match, do not, when their texts do not show it: for values
+     * shown alike, or a local date-time against an instant, {@code expected 1 (Integer), found 1 (Jsonb)} and the hint
+     * {@link #zones} gives; empty when they match, or are shown differently and need no hint.
+     */
+    static String whyDiffer(Object expected, Object found) {
+        if (Values.same(expected, found)) {
+            return "";
+        }
+        String zone = zones(expected, found);
+        if (zone.isEmpty() && !Row.show(expected).equals(Row.show(found))) {
+            return "";
+        }
+        return "expected " + typed(expected) + ", found " + typed(found) + zone;
+    }
+
     private static String typed(Object v) {
         // a List as List, not as the JDK's class of it (List12, ListN, ArrayList ...)
         return v == null ? "null" : Row.show(v) + " (" + (v instanceof List<?> ? "List" : v.getClass().getSimpleName()) + ")";

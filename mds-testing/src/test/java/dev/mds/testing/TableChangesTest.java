@@ -238,6 +238,29 @@ class TableChangesTest {
     }
 
     @Test
+    void aModificationsValuesShownAlikeButDifferentAreToldApartByTheirTypes(DataSource ds) throws Exception {
+        TableFixture.on(ds, "c.docs").columns("id int primary key", "v jsonb", "at timestamptz")
+                .rows(row(1, "1", java.time.Instant.parse("2024-01-01T10:00:00Z")));
+        TableChanges changes = TableChanges.of(ds, "c.docs");
+        sql(ds, "update c.docs set v = '2', at = '2024-06-01 12:00:00+00'");
+        changes.end();
+        // a jsonb 1 is no Integer 1: before, the failure read 'change v 1 → 2, but it changed it 1 → 2.'
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "v", 1, 2))
+                .hasMessageStartingWith("Expected c.docs key (1) to change v 1 → 2, but it changed it 1 → 2 (before: expected 1"
+                        + " (Integer), found 1 (Jsonb); after: expected 2 (Integer), found 2 (Jsonb)).");
+        assertThatChanges(changes).hasModification(row(1), "v", "1", "2");
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "at",
+                java.time.Instant.parse("2024-01-01T10:00:00Z"), java.time.LocalDateTime.parse("2024-06-01T12:00:00")))
+                .hasMessageStartingWith("Expected c.docs key (1) to change at 2024-01-01T10:00:00Z → 2024-06-01T12:00, but it"
+                        + " changed it 2024-01-01T10:00Z → 2024-06-01T12:00Z (after: expected 2024-06-01T12:00 (LocalDateTime),"
+                        + " found 2024-06-01T12:00Z (OffsetDateTime) (a timestamptz holds an instant: expect an OffsetDateTime,"
+                        + " an Instant or a ZonedDateTime)).");
+        // values that are shown differently show how they differ, as before
+        assertThatThrownBy(() -> assertThatChanges(changes).hasModification(row(1), "v", "1", "3"))
+                .hasMessageStartingWith("Expected c.docs key (1) to change v 1 → 3, but it changed it 1 → 2." + System.lineSeparator());
+    }
+
+    @Test
     void refusesToAssertBeforeTheEndAndAMissingTable(DataSource ds) {
         TableFixture.on(ds, "c.e").columns("id int primary key").rows();
         TableChanges changes = TableChanges.of(ds, "c.e");
