@@ -255,4 +255,25 @@ class UnquotedConfigNamesTest {
         assertThatTable(ds, "xl.v").doesNotExist();
         assertThatTable(ds, "xl.t").exists();
     }
+
+    @Test
+    void anSqlExpressionAsUniqueKeyOverAColumnTheTableGainsIsRefusedAsSuchAKeyColumnIs(DataSource ds) {
+        // append_new_columns adds region NULL in the stored rows: id || '-' || region is NULL there, matches no new
+        // row, and each stored row would stay beside its new version (dbt's outcome), as for a key column added so
+        TestSql.sql(ds, "create schema rawxn; create table rawxn.s (id int, region text, v text);"
+                + " insert into rawxn.s values (1, 'EU', 'a')");
+        TransformProject.builder(ds).model("xn.t", "{{ config(materialized='incremental', unique_key='id') }}\n"
+                + "select id, v from rawxn.s").build().run().assertSucceeded();
+        TestSql.sql(ds, "update rawxn.s set v = 'b'");
+
+        RunResults later = run(ds, "xn.t", "{{ config(materialized='incremental', unique_key=\"id || '-' || region\",\n"
+                + "    on_schema_change='append_new_columns') }}\nselect id, v, region from rawxn.s");
+
+        assertThat(later.model("xn.t").error()).hasValue("xn.t (model xn.t line 1): unique_key id || '-' || region is NULL"
+                + " in 1 stored row(s) once column(s) [region] are added to the table (NULL in its rows): none of them"
+                + " could match a new row, so each would stay beside its new version (rebuild the model with"
+                + " fullRefresh(true)); the table is unchanged");
+        assertThat(Db.columns(ds, "xn", "t")).containsExactly("id", "v");
+        assertThat(TestSql.strings(ds, "select id || ' ' || v from xn.t")).containsExactly("1 a");
+    }
 }

@@ -1215,6 +1215,26 @@ public final class Runner {
         }
         refuseDuplicateOrNullKeys(c, m, Identifiers.quote("pg_temp", check.stage()), written, m.strategy().configName(),
                 "the table is unchanged");
+        List<String> expressions = m.uniqueKey().stream().filter(k -> ModelSpec.isKeyExpression(k, written)).toList();
+        List<String> added = extra.stream().filter(written::contains).toList();
+        if (!expressions.isEmpty() && !added.isEmpty()) {
+            // as for a key column added to a table that holds rows: a stored row whose key expression a new (NULL)
+            // column makes NULL matches no new row, and would stay beside its new version
+            String sql = "select count(*) from " + m.table().quoted() + " where "
+                    + expressions.stream().map(k -> "(" + k + ") is null").collect(Collectors.joining(" or "));
+            long start = System.nanoTime();
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                Sql.logged(sql, start);
+                rs.next();
+                if (rs.getLong(1) > 0) {
+                    throw new Failure(m.name() + " (" + at(m, "unique_key") + "): unique_key " + String.join(", ",
+                            expressions) + " is NULL in " + rs.getLong(1) + " stored row(s) once column(s) " + added
+                            + " are added to the table (NULL in its rows): none of them could match a new row, so each"
+                            + " would stay beside its new version (rebuild the model with fullRefresh(true)); the table"
+                            + " is unchanged");
+                }
+            }
+        }
         return written;
     }
 
