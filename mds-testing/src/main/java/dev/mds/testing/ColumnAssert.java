@@ -84,8 +84,15 @@ public final class ColumnAssert extends AbstractAssert<ColumnAssert, List<Object
             }
         }
         if (!unexpected.isEmpty() || !missing.isEmpty()) {
-            failWithMessage("Column %s should contain only %s%nbut has unexpected values %s%nand lacks %s", name,
-                    first(Arrays.asList(expected)), first(unexpected), first(missing));
+            // a missing value shown as an unexpected one is (a jsonb 1 and an Integer 1): their types tell them apart
+            List<String> alike = new ArrayList<>();
+            for (Object e : missing.subList(0, Math.min(Rows.SHOWN, missing.size()))) {
+                unexpected.stream().filter(u -> Row.show(u).equals(Row.show(e))).findFirst()
+                        .ifPresent(u -> alike.add(Rows.whyDiffer(e, u)));
+            }
+            failWithMessage("Column %s should contain only %s%nbut has unexpected values %s%nand lacks %s%s", name,
+                    first(Arrays.asList(expected)), first(unexpected), first(missing),
+                    alike.isEmpty() ? "" : System.lineSeparator() + "Values shown alike: " + String.join("; ", alike));
         }
         return this;
     }

@@ -22,4 +22,17 @@ class LookalikeValuesTest {
                 .hasMessageContaining("(1, null) is nearest to found (1, 'null'), which differs in column v: expected 1 (Integer),"
                         + " found 1 (Jsonb); column w: expected null, found 'null' (PGobject)");
     }
+
+    @Test
+    void aColumnsValueShownAsAMissingOneIsExplainedByTheirTypes(DataSource ds) {
+        String nl = System.lineSeparator();
+        assertThatThrownBy(() -> assertThatQuery(ds, "select v from (values ('1'::jsonb), ('null'::jsonb), ('\"x\"')) t (v)")
+                .column("v").containsOnly(1, null, "\"x\""))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageEndingWith("but has unexpected values [1, null]" + nl + "and lacks [1, null]" + nl
+                        + "Values shown alike: expected 1 (Integer), found 1 (Jsonb); expected null, found null (Jsonb)");
+        // shown differently: no note
+        assertThatThrownBy(() -> assertThatQuery(ds, "select 2 as v").column("v").containsOnly(3))
+                .isInstanceOf(AssertionError.class).hasMessageEndingWith("and lacks [3]");
+    }
 }
