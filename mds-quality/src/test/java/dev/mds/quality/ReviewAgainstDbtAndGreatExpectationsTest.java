@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.mds.testing.MdsPostgres;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -288,5 +289,25 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(near.message()).isEqualTo("proportion of unique values of code is 0.666667 (2 distinct values of 3"
                 + " non-NULL values), expected within [0.66667, ∞]");
         assertThat(check(r, "public.cur3", "plain").observed()).isEqualTo("proportion 0.6667 (2 distinct values of 3 non-NULL values)");
+    }
+
+    /**
+     * A stale freshness check says how much older than its maximum age the newest value is. The age was shown to
+     * the units of its size (hours and minutes from an hour), so a value 1 hour and 30 seconds old failed a maximum
+     * of 1 hour saying "newest loaded_at is 1h 0m old, more than 1h 0m". Now it reads "1h 0m 30s old"; a fresh value
+     * and an age plainly past the maximum read as before.
+     */
+    @Test
+    void aStaleValueAsOldAsTheMaximumToTheUnitShownSaysHowMuchOlder(DataSource ds) {
+        sql(ds, "create table feed_hour (id int, loaded_at timestamptz)", "insert into feed_hour values (1, now() - interval '1 hour 30 seconds')",
+                "create table feed_day (id int, loaded_at timestamptz)", "insert into feed_day values (1, now() - interval '1 day 2 hours')");
+        QualityReport r = QualitySuite.on(ds)
+                .table("feed_hour", t -> t.freshness("loaded_at", Duration.ofHours(1)))
+                .table("feed_day", t -> t.freshness("loaded_at", Duration.ofHours(1))).run();
+        CheckResult hour = check(r, "public.feed_hour", "freshness_loaded_at");
+        assertThat(hour.status()).isEqualTo(Status.FAIL);
+        assertThat(hour.message()).isEqualTo("newest loaded_at is 1h 0m 30s old, more than 1h 0m");
+        assertThat(hour.observed()).endsWith("(age 1h 0m 30s)");
+        assertThat(check(r, "public.feed_day", "freshness_loaded_at").message()).isEqualTo("newest loaded_at is 1d 2h old, more than 1h 0m");
     }
 }

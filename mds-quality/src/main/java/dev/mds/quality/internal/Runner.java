@@ -802,7 +802,9 @@ public final class Runner {
                 boolean ok = seconds < 0 || ageD.compareTo(check.maxAge()) <= 0;
                 // 'infinity' / '-infinity' give an infinite age; a value in the future counts as fresh, as in dbt
                 String ageText = Double.isInfinite(seconds) ? (seconds > 0 ? "infinite" : "in the infinite future")
-                        : seconds < 0 ? human(ageD.negated()) + " in the future" : human(ageD);
+                        : seconds < 0 ? human(ageD.negated()) + " in the future"
+                        // too old, but as old as the maximum to the unit shown: in full, so the message reads past it
+                        : !ok && human(ageD).equals(human(check.maxAge())) ? precise(ageD) : human(ageD);
                 return result(table, check, ok, "newest " + newest + " (age " + ageText + ")", 0, n, sql, took,
                         ok ? "" : "newest " + check.columns().get(0) + " is " + (Double.isInfinite(seconds)
                                 ? newest + ", older than " : ageText + " old, more than ") + human(check.maxAge()));
@@ -2296,6 +2298,25 @@ public final class Runner {
 
     private static String fmt(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    /**
+     * A duration in every unit from its largest down to seconds ({@code 1h 0m 30s}), with milliseconds under a
+     * minute ({@code 1.5s}): for an age that {@link #human} shows as the maximum age it exceeds.
+     */
+    static String precise(Duration d) {
+        long s = d.getSeconds();
+        if (s < 60) {
+            return BigDecimal.valueOf(d.toMillis()).movePointLeft(3).stripTrailingZeros().toPlainString() + "s";
+        }
+        String secs = (s % 60) + "s";
+        if (s < 3600) {
+            return (s / 60) + "m " + secs;
+        }
+        if (s < 86_400) {
+            return (s / 3600) + "h " + (s % 3600 / 60) + "m " + secs;
+        }
+        return (s / 86_400) + "d " + (s % 86_400 / 3600) + "h " + (s % 3600 / 60) + "m " + secs;
     }
 
     static String human(Duration d) {
