@@ -71,6 +71,16 @@ class LongValuesInMessagesTest {
                     assertThat(e.getMessage()).contains("column 'n': invalid input syntax for type bigint: \"" + VALUE_SHOWN + "\"");
                 });
 
+        // PostgreSQL's detail naming a long key: Key (id)=(…) already exists.
+        MergeLoader append = MergeLoader.into(ds, "raw.long_append").mode(SyncMode.APPEND).key("id").build();
+        Schema keyOnly = Schema.builder().required("id", FieldType.STRING).build();
+        append.load(RecordBatch.of(keyOnly, List.of(Record.of(LONG_KEY))));
+        assertThatThrownBy(() -> append.load(RecordBatch.of(keyOnly, List.of(Record.of(LONG_KEY)))))
+                .isInstanceOfSatisfying(BadInputException.class, e -> {
+                    assertBounded(e);
+                    assertThat(e.getMessage()).contains("(Key (id)=(" + "x".repeat(200) + "… (20000 characters)) already exists.)");
+                });
+
         // a cursor value the database cannot read, of a long key
         TestSql.sql(ds, "create table raw.long_cursor (id text primary key, c timestamptz)");
         Schema cursor = Schema.builder().required("id", FieldType.STRING).add("c", FieldType.STRING).build();

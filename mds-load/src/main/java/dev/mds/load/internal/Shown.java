@@ -31,14 +31,15 @@ final class Shown {
 
     /**
      * A text of the server's (its message or detail, which may quote a value of the batch whole: 'invalid input syntax
-     * for type bigint: "…"'): each double-quoted part longer than {@value #MAX_CHARS} characters is cut as
-     * {@link #value(String)} cuts a value, and what is still longer than {@value #MAX_SERVER_CHARS} characters is cut
-     * there (a value holding quotes itself).
+     * for type bigint: "…"', 'Key (id)=(…) already exists.'): the values of a key and each double-quoted part longer
+     * than {@value #MAX_CHARS} characters are cut as {@link #value(String)} cuts a value, and what is still longer than
+     * {@value #MAX_SERVER_CHARS} characters is cut there (a value holding quotes itself).
      */
     static String serverText(String text) {
         if (text == null || text.length() <= MAX_CHARS) {
             return text;
         }
+        text = keyValues(text);
         StringBuilder s = new StringBuilder();
         int from = 0;
         while (true) {
@@ -52,6 +53,42 @@ final class Shown {
             from = close + 1;
         }
         return cut(s.toString(), MAX_SERVER_CHARS);
+    }
+
+    /** How PostgreSQL's details end the values of {@code Key (id)=(…)}. */
+    private static final String[] KEY_ENDS = {") already exists", ") is not present", ") is still referenced",
+        ") conflicts with existing key"};
+
+    /**
+     * {@code text} with the values of each {@code Key (cols)=(values)} of a detail ({@code Key (id)=(…) already
+     * exists.}, {@code … is not present in table "t".}) cut as {@link #value(String)} cuts a value.
+     */
+    private static String keyValues(String text) {
+        StringBuilder s = new StringBuilder();
+        int from = 0;
+        while (true) {
+            int eq = text.indexOf(")=(", from);
+            if (eq < 0) {
+                break;
+            }
+            int start = eq + 3;
+            int end = -1;
+            for (String e : KEY_ENDS) {
+                int at = text.indexOf(e, start);
+                if (at >= 0 && (end < 0 || at < end)) {
+                    end = at;
+                }
+            }
+            if (end < 0 && text.endsWith(").") && text.length() - 2 >= start) {
+                end = text.length() - 2;   // the last values of a detail (an exclusion's "existing key (r)=(…).")
+            }
+            if (end < 0) {
+                break;
+            }
+            s.append(text, from, start).append(value(text.substring(start, end)));
+            from = end;
+        }
+        return s.append(text, from, text.length()).toString();
     }
 
     /**
