@@ -2,6 +2,7 @@ package dev.mds.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.mds.connector.faker.FakerSource;
 import dev.mds.connector.faker.FakerStream;
@@ -14,6 +15,7 @@ import dev.mds.examples.load.LoadTwiceExample;
 import dev.mds.examples.quality.ForexQualityExample;
 import dev.mds.examples.transform.StreamingExample;
 import dev.mds.examples.vault.FakerVault;
+import dev.mds.quality.QualityException;
 import dev.mds.testing.SeedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -36,15 +38,31 @@ class ExamplesTest {
 
     /** Runs a program with standard output captured (and still shown). */
     static String output(Program program) throws Exception {
-        PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        run(program, captured);
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    /** What a program printed and how it failed: a main that throws exits non-zero. */
+    record Failure(String output, Throwable thrown) {
+    }
+
+    /** Runs a program that must fail, with standard output captured (and still shown). */
+    static Failure failure(Program program) {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        Throwable thrown = catchThrowable(() -> run(program, captured));
+        assertThat(thrown).as("the program's failure").isNotNull();
+        return new Failure(captured.toString(StandardCharsets.UTF_8), thrown);
+    }
+
+    private static void run(Program program, ByteArrayOutputStream captured) throws Exception {
+        PrintStream original = System.out;
         try (PrintStream tee = new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8)) {
             System.setOut(tee);
             program.run();
         } finally {
             System.setOut(original);
         }
-        return captured.toString(StandardCharsets.UTF_8);
     }
 
     /** Runs a program with the seed data read from {@code dir} (as {@code MDS_SEED_DATA} would name it). */
@@ -99,8 +117,19 @@ class ExamplesTest {
     }
 
     @Test
+    void forexQualityExitsNonZeroWhenItsChecksFail() {
+        // the seed data fails four of the example's own checks (dates day first, prices in words, quantities and customer
+        // ids missing): after its reports the run fails naming them, as a pipeline's quality gate stops
+        Failure run = failure(() -> ForexQualityExample.main(new String[0]));
+        assertThat(run.thrown()).isInstanceOf(QualityException.class).hasMessageContaining("4 of 17 quality checks did not pass")
+                .hasMessageContaining("iso_transaction_date").hasMessageContaining("numeric_price")
+                .hasMessageContaining("not_null_quantity").hasMessageContaining("not_null_customer_id");
+        assertThat(run.output()).contains("HTML report: ").contains("2023 | 7     | 3       | 46411.29");
+    }
+
+    @Test
     void forexQualityFindsTheMissingQuantities() throws Exception {
-        String out = output(() -> ForexQualityExample.main(new String[0]));
+        String out = failure(() -> ForexQualityExample.main(new String[0])).output();
         assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 16)")
                 .contains("its failing rows, stored in audit.transactions__not_null_quantity").contains("16   | 5");
         // silver reads what the project's silver model reads (derived/silver_transaction.csv: no date, price or tax
@@ -120,7 +149,7 @@ class ExamplesTest {
         seedFile(seed, "002-forex-transactions/derived/missing_quantity.csv", "1006,506,2023-07-20,101,Product A,,77.61,24.56,"
                 + "David,White,david.white@example.com,+1-234-567-8906,France,Paris\n", "");
         seedFile(seed, "002-forex-transactions/derived/agg_sales_monthly.csv", "46411.29", "46000.00");
-        String out = output(() -> withSeedData(seed, () -> ForexQualityExample.main(new String[0])));
+        String out = failure(() -> withSeedData(seed, () -> ForexQualityExample.main(new String[0]))).output();
         assertThat(out).contains("rows without a quantity: 16 (the project's derived/missing_quantity.csv lists 15)")
                 .contains("its derived/agg_sales_monthly.csv: 2023,7,3,46000.00)")
                 .contains("2023 | 7     | 3       | 46411.29");

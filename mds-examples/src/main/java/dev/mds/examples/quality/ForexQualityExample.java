@@ -32,7 +32,9 @@ import javax.sql.DataSource;
  *
  * <p>The data has real problems, and the checks find them: 16 rows without a quantity (the project's
  * {@code derived/missing_quantity.csv}), customer ids missing, prices written in words ("Two Hundred"), dates
- * in {@code dd-mm-yyyy}, and transaction ids with a {@code T} prefix.
+ * in {@code dd-mm-yyyy}, and transaction ids with a {@code T} prefix. So, after printing all this, the run fails as a
+ * pipeline's quality gate stops: a {@code QualityException} names the four failing checks and the program exits 1
+ * (the project's own tests only warn).
  *
  * <p>Run: {@code ./mvnw -q -DskipTests package && java -cp mds-examples/target/mds-examples.jar
  * dev.mds.examples.quality.ForexQualityExample [report.html]}.
@@ -72,7 +74,8 @@ public final class ForexQualityExample {
 
             System.out.println(report.toConsoleTable());
             System.out.println("the project's own dbt tests (bronze.yml, silver.yml):");
-            System.out.println(projectTests(ds).toConsoleTable());
+            QualityReport projectTests = projectTests(ds);
+            System.out.println(projectTests.toConsoleTable());
             CheckResult quantity = report.check("silver.transactions", "not_null_quantity").orElseThrow();
             System.out.printf("rows without a quantity: %d (the project's derived/missing_quantity.csv lists %d)%n",
                     quantity.failingRows(), projectRows("missing_quantity.csv").size());
@@ -84,6 +87,8 @@ public final class ForexQualityExample {
                     + " transaction_date) as month, extract(quarter from transaction_date) as quarter,"
                     + " round(sum(quantity * price), 2) as monthly_revenue from silver.transactions"
                     + " where transaction_date is not null group by 1, 2, 3 order by 1, 2", System.out);
+            projectTests.assertPassed();
+            report.assertPassed();   // a FAIL or ERROR ends the run with an exception, so the program exits non-zero
         }
     }
 
