@@ -202,7 +202,10 @@ public record Threshold(long maxRows, double maxPercent, PercentOf percentOf) {
 
     @Override
     public String toString() {
+        // Double.toString writes 0.0001 and below with an exponent (1.0E-4): those as the plain decimal
+        String percent = Double.toString(maxPercent).contains("E")
+                ? BigDecimal.valueOf(maxPercent).stripTrailingZeros().toPlainString() : Double.toString(maxPercent);
         return maxRows >= 0 ? "> " + maxRows + (maxRows == 1 ? " row" : " rows")
-                : "> " + maxPercent + "%" + (percentOf == PercentOf.NON_NULL_ROWS ? " of non-null rows" : "");
+                : "> " + percent + "%" + (percentOf == PercentOf.NON_NULL_ROWS ? " of non-null rows" : "");
     }
 }

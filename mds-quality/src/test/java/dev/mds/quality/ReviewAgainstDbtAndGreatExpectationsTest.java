@@ -310,4 +310,21 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(hour.observed()).endsWith("(age 1h 0m 30s)");
         assertThat(check(r, "public.feed_day", "freshness_loaded_at").message()).isEqualTo("newest loaded_at is 1d 2h old, more than 1h 0m");
     }
+
+    /**
+     * A small percentage threshold reads as a decimal, as the share beside it does: percent(0.0001), one row in a
+     * million, was written with Java's exponent, "more than the threshold > 1.0E-4%" (and decided by "error_if >
+     * 1.0E-4%").
+     */
+    @Test
+    void aSmallPercentageThresholdReadsAsADecimal(DataSource ds) {
+        sql(ds, "create table lots (id int, v int)", "insert into lots select g, case when g = 1 then -1 else g end from generate_series(1, 100000) g");
+        QualityReport r = QualitySuite.on(ds).table("lots", t -> t.range("v", 0, null).threshold(Threshold.percent(0.0001))
+                .range("v", 0, null).threshold(Threshold.mostly(0.9999999)).id("mostly")).run();
+        CheckResult c = check(r, "public.lots", "range_v");
+        assertThat(c.message()).isEqualTo("1 failing row (0.001%), more than the threshold > 0.0001%");
+        assertThat(c.decidedBy()).isEqualTo("error_if > 0.0001%");
+        assertThat(check(r, "public.lots", "mostly").decidedBy()).isEqualTo("error_if > 0.00001% of non-null rows");
+        assertThat(Threshold.percent(5).toString()).isEqualTo("> 5.0%");
+    }
 }
