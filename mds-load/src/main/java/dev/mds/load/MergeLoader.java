@@ -8,6 +8,7 @@ import dev.mds.core.Progress;
 import dev.mds.core.ProgressListener;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.SourcePosition;
 import dev.mds.core.Sql;
 import dev.mds.core.TableName;
@@ -123,6 +124,8 @@ public final class MergeLoader {
             return inTransaction(c -> engine.load(c, batch));
         } catch (BadInputException e) {
             throw placed(e, batch);
+        } catch (SchemaMismatchException e) {
+            throw placed(e, batch);
         }
     }
 
@@ -137,6 +140,8 @@ public final class MergeLoader {
         try {
             return joined(connection, c -> engine.load(c, batch));
         } catch (BadInputException e) {
+            throw placed(e, batch);
+        } catch (SchemaMismatchException e) {
             throw placed(e, batch);
         }
     }
@@ -378,6 +383,30 @@ public final class MergeLoader {
         long n = e.location().recordNumber().orElse(0);
         return n < 1 || n > batch.events().size() ? e
                 : placed(e, "record " + n + " is the event at " + batch.events().get((int) (n - 1)).position());
+    }
+
+    /**
+     * A batch's schema refused (a new column under {@link SchemaChange#FAIL}, a column too narrow for its values) with
+     * where the batch ends in its source added, when it has a position: the batch that brought the change is found by
+     * it.
+     */
+    private SchemaMismatchException placed(SchemaMismatchException e, RecordBatch batch) {
+        String prefix = e.table() + ": ";
+        if (batch.position().isEmpty() || e.getClass() != SchemaMismatchException.class
+                || !String.valueOf(e.getMessage()).startsWith(prefix)
+                || e.getMessage().contains("source " + batch.position().get().source())) {
+            return e;   // not the loader's, or naming the source already (a batch of records without fields)
+        }
+        SchemaMismatchException placed = new SchemaMismatchException(e.table(), e.columns(),
+                e.getMessage().substring(prefix.length()) + "; the batch's records end at " + end(batch.position().get()));
+        if (e.getCause() != null) {
+            placed.initCause(e.getCause());
+        }
+        placed.setStackTrace(e.getStackTrace());
+        for (Throwable s : e.getSuppressed()) {
+            placed.addSuppressed(s);
+        }
+        return placed;
     }
 
     /** {@code e} with {@code where} after its reason, as the same kind of exception, when the loader made it. */

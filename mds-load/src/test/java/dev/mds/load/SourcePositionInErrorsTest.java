@@ -14,6 +14,7 @@ import dev.mds.core.ProgressListener;
 import dev.mds.core.Record;
 import dev.mds.core.RecordBatch;
 import dev.mds.core.Schema;
+import dev.mds.core.SchemaMismatchException;
 import dev.mds.core.SourcePosition;
 import dev.mds.core.TableName;
 import dev.mds.testing.MdsPostgres;
@@ -69,6 +70,28 @@ class SourcePositionInErrorsTest {
                 .isInstanceOf(PartialLoadException.class)
                 .satisfies(e -> assertThat(e.getMessage().split("prices.csv record 60", -1)).hasSize(2));
         assertThatTable(ds, "raw.chunked").columns("id", "amount").containsExactlyInAnyOrder(row(1, 1));
+    }
+
+    /**
+     * A batch refused for its schema (a new column under FAIL, a column too narrow for its values) names where it
+     * ends in its source too: a JSON or CSV source whose batch brought the change is found by it.
+     */
+    @Test
+    void aRecordBatchRefusedForItsSchemaNamesWhereItEndsInItsSource(DataSource ds) {
+        TestSql.sql(ds, "create schema if not exists raw", "create table raw.drifted (id bigint primary key, amount numeric(6,2))");
+        MergeLoader loader = MergeLoader.into(ds, "raw.drifted").key("id").build();
+        Schema added = Schema.builder().required("id", FieldType.LONG).add("amount", FieldType.DECIMAL)
+                .add("note", FieldType.STRING).build();
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(added, List.of(Record.of(1L, BigDecimal.ONE, "n")), CHUNK_3)))
+                .isInstanceOfSatisfying(SchemaMismatchException.class, e -> {
+                    assertThat(e.columns()).containsExactly("note");
+                    assertThat(e.getMessage()).startsWith("raw.drifted: ").endsWith("; " + ENDS);
+                });
+        assertThatThrownBy(() -> loader.load(RecordBatch.of(SCHEMA, List.of(Record.of(1L, BigDecimal.ONE),
+                Record.of(2L, new BigDecimal("1.2345"))), CHUNK_3)))
+                .isInstanceOfSatisfying(SchemaMismatchException.class, e -> assertThat(e.getMessage())
+                        .contains("record 2").endsWith("; " + ENDS));
+        assertThat(TestSql.strings(ds, "select count(*) from raw.drifted")).containsExactly("0");
     }
 
     @Test
