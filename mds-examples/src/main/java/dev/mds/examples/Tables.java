@@ -7,11 +7,15 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
-/** Prints a table or a query as an aligned text table, and step headings, for the examples' output. */
+/**
+ * Prints a table or a query as an aligned text table, and step headings, for the examples' output. A timestamptz is
+ * shown as its instant in UTC ({@code 2022-11-29T00:35:07.441Z}), the same on every machine.
+ */
 public final class Tables {
     private Tables() {
     }
@@ -43,7 +47,10 @@ public final class Tables {
             while (rs.next()) {
                 String[] row = new String[n];
                 for (int i = 0; i < n; i++) {
-                    Object v = rs.getObject(i + 1);
+                    // a timestamptz as its instant in UTC (the JDBC default, a Timestamp, shows this JVM's local time
+                    // with no offset, so another machine would print another time for the same value)
+                    Object v = "timestamptz".equals(md.getColumnTypeName(i + 1))
+                            ? rs.getObject(i + 1, OffsetDateTime.class) : rs.getObject(i + 1);
                     row[i] = v == null ? "NULL" : v instanceof byte[] b ? hex(b) : v.toString();
                     width[i] = Math.max(width[i], row[i].length());
                 }

@@ -7,6 +7,7 @@ import dev.mds.examples.vault.FakerVault;
 import dev.mds.testing.MdsPostgres;
 import dev.mds.testing.SeedData;
 import dev.mds.testing.TestSql;
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.TimeZone;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,22 @@ class FakerVaultTest {
         assertThat(TestSql.strings(ds, "select sum(price::numeric) from dds.sat_products")).containsExactly("4494201");
         assertThatTable(ds, "dds.link_purchases").hasRowCount(14);
         assertThatTable(ds, "dds.hub_users").hasRowCount(10);
+    }
+
+    @Test
+    void theTimesItPrintsAreTheSeedsInstantsWhateverTheMachinesTimeZone(DataSource ds) throws Exception {
+        // Airbyte's extraction time of the seed rows, 1669682107441 ms: 2022-11-29 00:35:07.441 UTC, 09:35:07.441 in Tokyo
+        TimeZone zone = TimeZone.getDefault();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            TimeZone.setDefault(TimeZone.getTimeZone("Asia/Tokyo"));
+            FakerVault.build(ds, new PrintStream(out, true, StandardCharsets.UTF_8));
+        } finally {
+            TimeZone.setDefault(zone);
+        }
+        String hub = out.toString(StandardCharsets.UTF_8);
+        hub = hub.substring(hub.indexOf("dds.hub_users ("), hub.indexOf("dds.hub_products ("));
+        assertThat(hub).contains("| 2022-11-29T00:35:07.441Z |").doesNotContain("09:35:07");
     }
 
     @Test
