@@ -113,13 +113,13 @@ public final class ChangesAssert extends AbstractAssert<ChangesAssert, TableChan
             // values that differ but are shown alike (a jsonb 1 and an Integer 1), or a local date-time against an
             // instant, told apart by their types as assertThatTable's failures tell them
             List<String> why = new ArrayList<>();
-            String before = Rows.whyDiffer(expectedBefore, was.get(i));
-            String after = Rows.whyDiffer(expectedAfter, is.get(i));
-            if (!before.isEmpty()) {
-                why.add("before: " + before);
+            String whyBefore = Rows.whyDiffer(expectedBefore, was.get(i));
+            String whyAfter = Rows.whyDiffer(expectedAfter, is.get(i));
+            if (!whyBefore.isEmpty()) {
+                why.add("before: " + whyBefore);
             }
-            if (!after.isEmpty()) {
-                why.add("after: " + after);
+            if (!whyAfter.isEmpty()) {
+                why.add("after: " + whyAfter);
             }
             failWithMessage("Expected %s key %s to change %s %s → %s, but it %s%s.%n%s", change.table(), key, column,
                     Row.show(expectedBefore), Row.show(expectedAfter),
