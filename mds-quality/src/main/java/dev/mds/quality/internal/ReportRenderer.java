@@ -118,8 +118,8 @@ public final class ReportRenderer {
     /**
      * A sample value for the HTML page: escaped for XHTML, with each control character but the line break and the tab
      * (which the page shows, white-space: break-spaces), each {@link #invisible} character and the line separators
-     * written as the console writes them (\r, \u0001, \ufeff) in an {@code <em>}, set apart from the value's text.
-     * Before, a control character became U+FFFD (XML cannot hold it) and the others showed nothing.
+     * written as the console writes them (<code>&#92;r</code>, <code>&#92;u0001</code>, <code>&#92;ufeff</code>) in an
+     * {@code <em>}, set apart from the value's text (XML cannot hold most control characters; the others show nothing).
      */
     private static String htmlValue(String v) {
         StringBuilder b = new StringBuilder(v.length() + 16);
