@@ -250,7 +250,19 @@ class ExamplesTest {
                 .contains("stored cursor: 2023-05-31 12:00:00+00")
                 .contains("read 5 rows in 1 batches: raw.subscriptions MERGE: 1 inserted, 2 updated, 0 deleted, 2 unchanged")
                 .contains("stored cursor: 2023-07-01 09:05:00+00")
-                .contains("17 | 4       | medium       | false");
+                .contains("16 | 3       | medium       | false | 2023-07-01T09:05Z");
+    }
+
+    @Test
+    void incrementalAddsASubscriptionWhateverIdsTheSeedHolds(@TempDir Path seed) throws Exception {
+        // the product has gone on to June: subscriptions 16 and 17 are in the seed
+        seedFile(seed, "000-saas-product/subscriptions.csv", "15,2023-05-01,2023-05-31,3,starter,false\n",
+                "15,2023-05-01,2023-05-31,3,starter,false\n16,2023-06-01,2023-06-30,1,medium,true\n"
+                        + "17,2023-06-01,2023-06-30,2,enterprise,true\n");
+        String out = output(() -> withSeedData(seed, () -> IncrementalExample.main(new String[0])));
+        assertThat(out).contains("read 17 rows in 4 batches: raw.subscriptions MERGE: 17 inserted")
+                .contains("raw.subscriptions MERGE: 1 inserted, 2 updated")
+                .contains("18 | 3       | medium       | false | 2023-07-01T09:05Z");
     }
 
     /** Writes to two streams. */

@@ -60,13 +60,13 @@ public final class IncrementalExample {
             try (Connection c = app.getConnection()) {
                 Sql.execute(c, "update product.subscriptions set paid = true, updated_at = timestamptz '2023-07-01 09:00+00'"
                         + " where not paid and id in (select id from product.subscriptions where not paid order by id limit 2)");
-                Sql.execute(c, "insert into product.subscriptions values (17, '2023-06-01', '2023-06-30', 4, 'medium', false,"
-                        + " timestamptz '2023-07-01 09:05+00')");
+                Sql.execute(c, "insert into product.subscriptions select max(id) + 1, '2023-06-01', '2023-06-30', 3, 'medium',"
+                        + " false, timestamptz '2023-07-01 09:05+00' from product.subscriptions");   // the next id
             }
             Tables.step("second run", System.out);
             run(source, dwh, loader);
             Tables.query(dwh, "raw.subscriptions changed by the second run",
-                    "select id, user_id, subscription, paid, updated_at::text from raw.subscriptions"
+                    "select id, user_id, subscription, paid, updated_at from raw.subscriptions"
                             + " where updated_at >= '2023-07-01' order by id", System.out);
         }
     }
