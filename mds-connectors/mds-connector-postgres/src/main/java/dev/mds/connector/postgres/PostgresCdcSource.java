@@ -607,7 +607,7 @@ public final class PostgresCdcSource implements AutoCloseable {
      * deleted nothing, and an update of those columns carried no old row, so it came as an update of the new key and
      * left the row of the old one in the target.
      */
-    private void refuseKeysTheWalDoesNotCarry(Connection c) throws SQLException {
+    private void refuseKeysTheWalDoesNotCarry(Connection c, boolean streaming) throws SQLException {
         for (Map.Entry<TableName, List<String>> e : config.keys.entrySet()) {
             String oid = PostgresDialect.INSTANCE.relationOid(e.getKey());
             // the tables whose WAL holds the rows: the table, or a partitioned table's leaf partitions
@@ -632,7 +632,9 @@ public final class PostgresCdcSource implements AutoCloseable {
                                 + carried + ", so its deletes would arrive without their key and be lost, and a change"
                                 + " of " + e.getValue() + " would leave the row of the old key in the target. Fix: ALTER"
                                 + " TABLE " + table.quoted() + " REPLICA IDENTITY FULL; or leave key(...) out to key"
-                                + " the table by its primary key");
+                                + " the table by its primary key" + (streaming ? ". It changed while streaming: the"
+                                + " deletes and key changes made since are not in the target; after the fix, capture"
+                                + " the table again with a new slot and offset key" : ""));
                     }
                 }
             }
@@ -689,7 +691,7 @@ public final class PostgresCdcSource implements AutoCloseable {
             if (!report.ok()) {
                 throw new MdsException("source " + where + " is not ready for CDC:\n" + report);
             }
-            refuseKeysTheWalDoesNotCarry(c);
+            refuseKeysTheWalDoesNotCarry(c, false);
             for (SetupReport.Item item : report.items()) {
                 if (item.severity() == SetupReport.Severity.WARNING) {
                     LOG.warn("CDC setup of {}: {} (fix: {})", where, item.problem(), item.fix());
@@ -1422,6 +1424,8 @@ public final class PostgresCdcSource implements AutoCloseable {
                         optionsChanged = true;
                     }
                 }
+                // a key(...) the replica identity stopped carrying (FULL switched to DEFAULT): deletes lose their key
+                refuseKeysTheWalDoesNotCarry(c, true);
             } catch (SQLException e) {
                 LOG.debug("cannot check that publication {} still covers the tables: {}", config.publication,
                         e.getMessage());

@@ -74,4 +74,28 @@ class CdcNamedKeyTest {
         }
         Cdc.dropSlot(ds, "nk_pk");
     }
+
+    /**
+     * The same table keyed by code under REPLICA IDENTITY FULL, switched to DEFAULT while streaming: its later deletes
+     * carry no code. Before, the run went on (the delete of code 'b' deleted nothing). Now the periodic check stops
+     * the run, naming the table and the columns.
+     */
+    @Test
+    void aReplicaIdentityThatStopsCarryingANamedKeyWhileStreamingStopsTheRun(TestDatabase db) throws Exception {
+        DataSource ds = db.dataSource();
+        sql(ds, "create schema nk3", "create table nk3.t (id int primary key, code text not null unique, v text)",
+                "alter table nk3.t replica identity full", "insert into nk3.t values (1, 'a', 'x'), (2, 'b', 'y')");
+        var run = Cdc.start(Cdc.source(db, ds, "nk_switch", "nk3.t").key("nk3.t", "code").build(), Cdc.loadInto(ds, "nkw3"));
+        try {
+            awaitSame(ds, "nk3.t", "nkw3.t", "code, v");
+            Cdc.awaitSlotActive(ds, "nk_switch");
+            sql(ds, "alter table nk3.t replica identity default", "delete from nk3.t where id = 2");
+            Cdc.await("the run to stop", Duration.ofSeconds(30), () -> run.done.isDone());
+            assertThatThrownBy(run.done::join).rootCause().hasMessageContaining("nk3.t").hasMessageContaining("[code]")
+                    .hasMessageContaining("while streaming");
+        } finally {
+            run.source.close();
+            Cdc.dropSlot(ds, "nk_switch");
+        }
+    }
 }
