@@ -327,4 +327,23 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(check(r, "public.lots", "mostly").decidedBy()).isEqualTo("error_if > 0.00001% of non-null rows");
         assertThat(Threshold.percent(5).toString()).isEqualTo("> 5.0%");
     }
+
+    /**
+     * The report's % column tells a failing row from none and all rows from fewer: 1 failing row of 100,000 showed
+     * 0.00 beside FAIL in the console table and on the HTML page, and 99,999 of 100,000 showed 100.00. Now 0.001 and
+     * 99.999; 2 decimals wherever they tell (0.00 for none, 100.00 for all).
+     */
+    @Test
+    void thePercentColumnTellsOneFailingRowFromNoneAndAllFromFewer(DataSource ds) {
+        sql(ds, "create table wide (id int, v int)", "insert into wide select g, case when g = 1 then -1 else g end from generate_series(1, 100000) g");
+        QualityReport r = QualitySuite.on(ds).samples(0).table("wide", t -> t.range("v", 0, null).id("one")
+                .range("v", null, 1).id("all_but_one").range("v", null, 100000).id("none").expression("all", "v < -5")).run();
+        String console = r.toConsoleTable();
+        assertThat(console.lines().filter(l -> l.startsWith("public.wide")).map(l -> l.split("\\|"))
+                .map(cells -> cells[1].trim() + " " + cells[4].trim()))
+                .containsExactly("one 0.001", "all_but_one 99.999", "none 0.00", "all 100.00");
+        String html = r.toHtml();
+        assertThat(html).contains("<td class=\"num\">0.001</td>", "<td class=\"num\">99.999</td>", "<td class=\"num\">0.00</td>",
+                "<td class=\"num\">100.00</td>");
+    }
 }

@@ -41,7 +41,7 @@ public final class ReportRenderer {
         for (CheckResult c : checks) {
             rows.add(new String[] {cell(c.table()), cell(c.id()), c.status().name(),
                 c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows()),
-                c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent()),
+                c.checkedRows() < 0 ? "-" : percentCell(c),
                 c.decidedBy().isEmpty() ? "-" : cell(c.decidedBy()), cell(c.observed()), cell(c.message())});
         }
         int[] w = new int[head.length];
@@ -89,6 +89,27 @@ public final class ReportRenderer {
             }
         }
         return s.toString();
+    }
+
+    /**
+     * A check's failing percentage for the report's % column: 2 decimals, or as many more (up to 12) as it takes not to
+     * read 0.00 when rows fail (1 of 100,000: 0.001) nor 100.00 when some pass (99.999).
+     */
+    private static String percentCell(CheckResult c) {
+        long failing = c.failingRows();
+        long of = c.checkedRows();
+        if (of <= 0 || failing <= 0 || failing > of) {
+            return String.format(Locale.ROOT, "%.2f", c.failingPercent());
+        }
+        BigDecimal hundredfold = BigDecimal.valueOf(failing).movePointRight(2);
+        BigDecimal shown = null;
+        for (int scale = 2; scale <= 12; scale++) {
+            shown = hundredfold.divide(BigDecimal.valueOf(of), scale, java.math.RoundingMode.HALF_UP);
+            if (shown.signum() > 0 && (failing == of || shown.compareTo(BigDecimal.valueOf(100)) < 0)) {
+                break;
+            }
+        }
+        return shown.toPlainString();
     }
 
     /**
@@ -377,7 +398,7 @@ public final class ReportRenderer {
                     .append("<td class=\"nw\">").append(c.severity().name()).append("</td>")
                     .append("<td class=\"nw\"><strong>").append(c.status().name()).append("</strong></td>")
                     .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : Long.toString(c.failingRows())).append("</td>")
-                    .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", c.failingPercent())).append("</td>")
+                    .append("<td class=\"num\">").append(c.checkedRows() < 0 ? "-" : percentCell(c)).append("</td>")
                     .append(td(c.decidedBy())).append(td(c.observed()))
                     .append("<td>").append(esc(c.message()));
             if (!c.failuresTable().isEmpty()) {
