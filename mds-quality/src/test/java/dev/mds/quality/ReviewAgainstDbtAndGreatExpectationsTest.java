@@ -342,6 +342,9 @@ class ReviewAgainstDbtAndGreatExpectationsTest {
         assertThat(console.lines().filter(l -> l.startsWith("public.wide")).map(l -> l.split("\\|"))
                 .map(cells -> cells[1].trim() + " " + cells[4].trim()))
                 .containsExactly("one 0.001", "all_but_one 99.999", "none 0.00", "all 100.00");
+        // and the message beside it
+        assertThat(check(r, "public.wide", "all_but_one").message())
+                .isEqualTo("99999 failing rows (99.999%), more than the threshold of 0 rows");
         String html = r.toHtml();
         assertThat(html).contains("<td class=\"num\">0.001</td>", "<td class=\"num\">99.999</td>", "<td class=\"num\">0.00</td>",
                 "<td class=\"num\">100.00</td>");

@@ -1604,9 +1604,9 @@ public final class Runner {
 
     /**
      * {@code failing} of {@code of} as a percentage with 2 decimals, or as many more (up to 12) as it takes to stand
-     * on the same side of a percentage threshold {@code t} as the exact share, and to read more than 0 when a row
-     * fails: 33.333 against a threshold of 33.33, 0.001 for 1 row in 100,000, where 2 decimals read 33.33 and 0.00
-     * and contradicted the decision beside them.
+     * on the same side of a percentage threshold {@code t} as the exact share, to read more than 0 when a row fails
+     * and less than 100 when one passes: 33.333 against a threshold of 33.33, 0.001 for 1 row in 100,000 (99.999 for
+     * all but one), where 2 decimals read 33.33, 0.00 and 100.00 and contradicted the decision or the count beside them.
      */
     static String shareText(long failing, long of, Threshold t) {
         if (of <= 0) {
@@ -1619,7 +1619,8 @@ public final class Runner {
         BigDecimal shown = null;
         for (int scale = 2; scale <= 12; scale++) {
             shown = hundredfold.divide(rows, scale, java.math.RoundingMode.HALF_UP);
-            if ((failing == 0 || shown.signum() > 0) && (limit == null || shown.compareTo(limit) == side)) {
+            if ((failing == 0 || shown.signum() > 0) && (failing >= of || shown.compareTo(BigDecimal.valueOf(100)) < 0)
+                    && (limit == null || shown.compareTo(limit) == side)) {
                 break;
             }
         }
