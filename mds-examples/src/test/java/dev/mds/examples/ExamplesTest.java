@@ -117,6 +117,19 @@ class ExamplesTest {
     }
 
     @Test
+    void csvChunksReadsAFileWhosePricesAreAllNumbers(@TempDir Path seed) throws Exception {
+        // the forex file without its rows whose price is written in words ("Two Hundred"): nothing to dead-letter
+        String file = "002-forex-transactions/customer_transactions.csv";
+        List<String> lines = Files.readAllLines(SeedData.file(file), StandardCharsets.UTF_8);
+        List<String> numeric = lines.stream().filter(l -> l == lines.get(0) || l.split(",")[6].matches("[0-9.]+")).toList();
+        assertThat(numeric).hasSize(90);
+        Files.createDirectories(seed.resolve(file).getParent());
+        Files.write(seed.resolve(file), numeric, StandardCharsets.UTF_8);
+        String out = output(() -> withSeedData(seed, () -> CsvChunksExample.main(new String[0])));
+        assertThat(out).contains("89 rows read, 0 rows dead-lettered\n").contains("39 more rows");
+    }
+
+    @Test
     void forexQualityExitsNonZeroWhenItsChecksFail() {
         // the seed data fails four of the example's own checks (dates day first, prices in words, quantities and customer
         // ids missing): after its reports the run fails naming them, as a pipeline's quality gate stops

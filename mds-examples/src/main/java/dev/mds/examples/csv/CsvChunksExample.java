@@ -49,8 +49,8 @@ public final class CsvChunksExample {
                 .onBadRow(OnBadRow.DEAD_LETTER, rejected::add).chunkRows(25).build()) {
             loaded = csv.batches().mapToLong(RecordBatch::size).sum();
         }
-        System.out.printf("with price as decimal(10,2): %d rows read, %d rows dead-lettered, the first: %s: %s%n",
-                loaded, rejected.size(), rejected.get(0).location().describe(), rejected.get(0).reason());
+        System.out.printf("with price as decimal(10,2): %d rows read, %d rows dead-lettered%s%n", loaded, rejected.size(),
+                rejected.isEmpty() ? "" : ", the first: " + rejected.get(0).location().describe() + ": " + rejected.get(0).reason());
 
         try (CsvSource csv = CsvSource.builder().path(file).chunkRows(25).resumeFrom(afterSecond).build()) {
             System.out.printf("resumed after %s: %d more rows%n", afterSecond.toJson(),
