@@ -2,6 +2,7 @@ package dev.mds.examples;
 
 import static dev.mds.testing.MdsAssertions.assertThatTable;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mds.examples.vault.FakerVault;
 import dev.mds.testing.MdsPostgres;
@@ -12,6 +13,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.TimeZone;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What the Faker vault holds, compared with the seed files (001-faker-vault: 10 users, 100 products, 14 purchases). */
 @MdsPostgres
@@ -67,6 +70,32 @@ class FakerVaultTest {
         assertThat(vault(ds)).isEqualTo(first);
         assertThatTable(ds, "dds.hub_users").hasRowCount(10);
         assertThatTable(ds, "dds.link_purchases").hasRowCount(14);
+    }
+
+    @Test
+    void aBuildRunAgainAfterOneThatStoppedMidwayGivesTheVaultOfACleanBuild(DataSource ds, @TempDir Path seed)
+            throws Exception {
+        // a first build stops after the hubs and the link are loaded: user 1's updated_at is no time, and the users'
+        // satellite (effective from it) is the first load that reads it
+        Files.createDirectories(seed.resolve("001-faker-vault"));
+        for (String f : List.of("001-faker-vault/faker_products.csv", "001-faker-vault/faker_purchases.csv")) {
+            Files.copy(SeedData.file(f), seed.resolve(f));
+        }
+        ExamplesTest.seedFile(seed, "001-faker-vault/faker_users.csv", "2012-07-02T08:32:31+00:00", "not a time");
+        assertThatThrownBy(() -> ExamplesTest.withSeedData(seed, () -> FakerVault.build(ds, quiet())))
+                .hasMessageContaining("not a time");
+        assertThatTable(ds, "dds.hub_users").hasRowCount(10);
+
+        FakerVault.build(ds, quiet());   // run again, on the real seed
+        List<String> resumed = vault(ds);
+        TestSql.sql(ds, "drop schema dds, stg, raw cascade");
+        FakerVault.build(ds, quiet());
+
+        assertThat(resumed).isEqualTo(vault(ds));
+    }
+
+    private static PrintStream quiet() {
+        return new PrintStream(OutputStream.nullOutputStream());
     }
 
     @Test
