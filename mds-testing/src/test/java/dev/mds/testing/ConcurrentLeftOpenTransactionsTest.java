@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -59,7 +58,7 @@ class ConcurrentLeftOpenTransactionsTest {
 
     @Test
     void theTestThatLeftItFailsAndTheOtherPasses() {
-        Map<String, String> out = new TreeMap<>();
+        Map<String, String> out = new java.util.concurrent.ConcurrentSkipListMap<>();   // told of from both test threads
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(TwoAtOnce.class))
                 .configurationParameters(Map.of("junit.jupiter.execution.parallel.enabled", "true",
                         "junit.jupiter.execution.parallel.config.strategy", "fixed",
