@@ -43,14 +43,19 @@ public final class ProductDatabase {
      *
      * @throws SQLException when PostgreSQL refuses the file, naming it: COPY's message names only the table and the
      *     line (counted from the header, so the file's line)
+     * @throws IllegalStateException when the file holds no rows (empty, or its header only), which COPY accepts
      */
     private static void copy(Connection c, String target, String seedFile) throws SQLException, IOException {
         Path file = SeedData.file(seedFile);
+        long rows;
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + target + " from stdin (format csv, header true)", in);
+            rows = c.unwrap(PGConnection.class).getCopyAPI().copyIn("copy " + target + " from stdin (format csv, header true)", in);
         } catch (SQLException e) {
             throw new SQLException("seed file " + file.toAbsolutePath() + " cannot be loaded into " + target + ": "
                     + e.getMessage(), e.getSQLState(), e);
+        }
+        if (rows == 0) {
+            throw new IllegalStateException("seed file " + file.toAbsolutePath() + " holds no rows for " + target);
         }
     }
 }
