@@ -96,20 +96,7 @@ public final class ReportRenderer {
      * read 0.00 when rows fail (1 of 100,000: 0.001) nor 100.00 when some pass (99.999).
      */
     private static String percentCell(CheckResult c) {
-        long failing = c.failingRows();
-        long of = c.checkedRows();
-        if (of <= 0 || failing <= 0 || failing > of) {
-            return String.format(Locale.ROOT, "%.2f", c.failingPercent());
-        }
-        BigDecimal hundredfold = BigDecimal.valueOf(failing).movePointRight(2);
-        BigDecimal shown = null;
-        for (int scale = 2; scale <= 12; scale++) {
-            shown = hundredfold.divide(BigDecimal.valueOf(of), scale, java.math.RoundingMode.HALF_UP);
-            if (shown.signum() > 0 && (failing == of || shown.compareTo(BigDecimal.valueOf(100)) < 0)) {
-                break;
-            }
-        }
-        return shown.toPlainString();
+        return Runner.shareText(c.failingRows(), c.checkedRows(), (BigDecimal) null);
     }
 
     /**

@@ -1609,12 +1609,19 @@ public final class Runner {
      * all but one), where 2 decimals read 33.33, 0.00 and 100.00 and contradicted the decision or the count beside them.
      */
     static String shareText(long failing, long of, Threshold t) {
+        return shareText(failing, of, t.maxRows() < 0 ? BigDecimal.valueOf(t.maxPercent()) : null);
+    }
+
+    /**
+     * {@link #shareText(long, long, Threshold)} against a percentage bound {@code limit}, or none (null): the report's %
+     * column shows a check's share so, and its messages so against their threshold.
+     */
+    static String shareText(long failing, long of, BigDecimal limit) {
         if (of <= 0) {
             return "0.00";
         }
         BigDecimal hundredfold = BigDecimal.valueOf(failing).movePointRight(2);
         BigDecimal rows = BigDecimal.valueOf(of);
-        BigDecimal limit = t.maxRows() < 0 ? BigDecimal.valueOf(t.maxPercent()) : null;
         int side = limit == null ? 0 : hundredfold.compareTo(limit.multiply(rows));
         BigDecimal shown = null;
         for (int scale = 2; scale <= 12; scale++) {
