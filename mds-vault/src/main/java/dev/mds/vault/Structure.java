@@ -712,50 +712,29 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * Where a value too long for a {@code varchar(n)}, {@code char(n)} or {@code bit(n)} column (SQLSTATE 22001,
      * 22026: the load casts such values without the length, see {@link #unbounded}) comes from: per stage read and
      * bounded column, the first stage row whose value the column cannot hold, with its key (the table's first column)
-     * and value, read after the failure on a connection of its own; empty when it cannot be found.
+     * and value; empty when it cannot be found.
      */
     private String tooLong(MdsException e) {
-        StringBuilder why = new StringBuilder();
-        String key = storedColumns().get(0);
-        for (Stage stage : stagesRead()) {
-            try {
-                why.append(Jdbc.<CharSequence>withConnection(vault.dataSource(), c -> {
-                    Relation target = Relation.read(c, table).orElse(null);
-                    Relation staged = Relation.read(c, stage.target()).orElse(null);
-                    StringBuilder found = new StringBuilder();
-                    if (target == null || staged == null || !staged.has(key)) {
-                        return found;
-                    }
-                    for (String column : storedColumns()) {
-                        if (!target.has(column) || !staged.has(column)) {
-                            continue;
-                        }
-                        String type = target.require(name(), column).sqlType();
-                        Matcher m = BOUNDED.matcher(type);
-                        if (!m.matches() || !m.group(3).isEmpty()) {
-                            continue;   // not bounded, or an array of a bounded type (not looked into)
-                        }
-                        String value = "s." + Identifiers.quote(column) + "::text";
-                        String wrong = switch (m.group(1)) {
-                            case "bit" -> "length(" + value + ") <> " + m.group(2);
-                            case "bit varying" -> "length(" + value + ") > " + m.group(2);
-                            default -> "length(rtrim(" + value + ")) > " + m.group(2);   // blanks beyond n are cut
-                        };
-                        Jdbc.firstRow(c, "SELECT s." + Identifiers.quote(key) + "::text, left(" + value + ", 100), length("
-                                + value + ")::text FROM " + stage.target().quoted() + " AS s WHERE s." + Identifiers.quote(key)
-                                + " IS NOT NULL AND " + wrong + " LIMIT 1")
-                                .ifPresent(row -> found.append("\n  ").append(stage).append(" column '").append(column)
-                                        .append("' holds a value of ").append(row.get(2)).append(" characters for ")
-                                        .append(type).append(" (").append(key).append(" ").append(row.get(0))
-                                        .append("): '").append(row.get(1)).append(row.get(1).length() < Integer.parseInt(row.get(2)) ? "…'" : "'"));
-                    }
-                    return found;
-                }));
-            } catch (RuntimeException diagnosis) {
-                e.addSuppressed(diagnosis);
+        return firstOffendingRows(e, (c, stage, key, column, target, staged, found) -> {
+            String type = target.require(name(), column).sqlType();
+            Matcher m = BOUNDED.matcher(type);
+            if (!m.matches() || !m.group(3).isEmpty()) {
+                return;   // not bounded, or an array of a bounded type (not looked into)
             }
-        }
-        return why.toString();
+            String value = "s." + Identifiers.quote(column) + "::text";
+            String wrong = switch (m.group(1)) {
+                case "bit" -> "length(" + value + ") <> " + m.group(2);
+                case "bit varying" -> "length(" + value + ") > " + m.group(2);
+                default -> "length(rtrim(" + value + ")) > " + m.group(2);   // blanks beyond n are cut
+            };
+            Jdbc.firstRow(c, "SELECT s." + Identifiers.quote(key) + "::text, left(" + value + ", 100), length("
+                    + value + ")::text FROM " + stage.target().quoted() + " AS s WHERE s." + Identifiers.quote(key)
+                    + " IS NOT NULL AND " + wrong + " LIMIT 1")
+                    .ifPresent(row -> found.append("\n  ").append(stage).append(" column '").append(column)
+                            .append("' holds a value of ").append(row.get(2)).append(" characters for ")
+                            .append(type).append(" (").append(key).append(" ").append(row.get(0))
+                            .append("): '").append(row.get(1)).append(row.get(1).length() < Integer.parseInt(row.get(2)) ? "…'" : "'"));
+        });
     }
 
     /** A numeric type, with its modifier if any: a column whose stage values may be out of its range. */
@@ -765,10 +744,39 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
      * Where a value out of a numeric column's range (SQLSTATE 22003: {@code numeric} into {@code numeric(5,2)},
      * {@code bigint} into {@code integer}, which PostgreSQL reports naming no column) comes from: per stage read and
      * stored numeric column of another type than the stage's, the first stage row whose value the column's type cannot
-     * hold ({@code pg_input_is_valid}), with its key (the table's first column) and value, read after the failure on a
-     * connection of its own; empty when it cannot be found.
+     * hold ({@code pg_input_is_valid}), with its key (the table's first column) and value; empty when it cannot be
+     * found.
      */
     private String outOfRange(MdsException e) {
+        return firstOffendingRows(e, (c, stage, key, column, target, staged, found) -> {
+            Relation.Column col = target.require(name(), column);
+            if (!NUMERIC.matcher(col.baseSqlType()).matches()
+                    || col.sqlType().equals(staged.require(name(), column).sqlType())) {
+                return;   // not numeric, or stored as the stage holds it (no cast to overflow)
+            }
+            String value = "s." + Identifiers.quote(column) + "::text";
+            Jdbc.firstRow(c, "SELECT s." + Identifiers.quote(key) + "::text, left(" + value + ", 100) FROM "
+                    + stage.target().quoted() + " AS s WHERE s." + Identifiers.quote(key) + " IS NOT NULL AND "
+                    + value + " IS NOT NULL AND NOT pg_input_is_valid(" + value + ", "
+                    + Identifiers.literal(col.sqlType()) + ") LIMIT 1")
+                    .ifPresent(row -> found.append("\n  ").append(stage).append(" column '").append(column)
+                            .append("' holds a value ").append(col.sqlType()).append(" cannot hold (").append(key)
+                            .append(" ").append(row.get(0)).append("): '").append(row.get(1)).append("'"));
+        });
+    }
+
+    /** Looks, for one stored column both the table and a stage read have, for the stage row that failed the load. */
+    private interface OffendingRowProbe {
+        void probe(Connection c, Stage stage, String key, String column, Relation target, Relation staged,
+                StringBuilder found);
+    }
+
+    /**
+     * What {@code probe} finds for every stage read and stored column the table and the stage both have (the key being
+     * the table's first column, which the stage must have too), read after the failure on a connection of its own; a
+     * failure of the diagnosis itself is added to {@code e} as suppressed.
+     */
+    private String firstOffendingRows(MdsException e, OffendingRowProbe probe) {
         StringBuilder why = new StringBuilder();
         String key = storedColumns().get(0);
         for (Stage stage : stagesRead()) {
@@ -781,22 +789,9 @@ abstract sealed class Structure permits Hub, Link, TransactionalLink, Satellite,
                         return found;
                     }
                     for (String column : storedColumns()) {
-                        if (!target.has(column) || !staged.has(column)) {
-                            continue;
+                        if (target.has(column) && staged.has(column)) {
+                            probe.probe(c, stage, key, column, target, staged, found);
                         }
-                        Relation.Column col = target.require(name(), column);
-                        if (!NUMERIC.matcher(col.baseSqlType()).matches()
-                                || col.sqlType().equals(staged.require(name(), column).sqlType())) {
-                            continue;   // not numeric, or stored as the stage holds it (no cast to overflow)
-                        }
-                        String value = "s." + Identifiers.quote(column) + "::text";
-                        Jdbc.firstRow(c, "SELECT s." + Identifiers.quote(key) + "::text, left(" + value + ", 100) FROM "
-                                + stage.target().quoted() + " AS s WHERE s." + Identifiers.quote(key) + " IS NOT NULL AND "
-                                + value + " IS NOT NULL AND NOT pg_input_is_valid(" + value + ", "
-                                + Identifiers.literal(col.sqlType()) + ") LIMIT 1")
-                                .ifPresent(row -> found.append("\n  ").append(stage).append(" column '").append(column)
-                                        .append("' holds a value ").append(col.sqlType()).append(" cannot hold (").append(key)
-                                        .append(" ").append(row.get(0)).append("): '").append(row.get(1)).append("'"));
                     }
                     return found;
                 }));
