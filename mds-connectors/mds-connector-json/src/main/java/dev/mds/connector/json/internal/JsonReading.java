@@ -1314,7 +1314,7 @@ public final class JsonReading implements AutoCloseable {
         private Parsed resync(JsonProcessingException e, JsonLocation at, boolean counted) throws IOException {
             long from = endOffset;
             long line = endLine;
-            if (from == 0 && recorder.byteAt(0) == 0xEF && recorder.byteAt(1) == 0xBB && recorder.byteAt(2) == 0xBF) {
+            if (from == 0 && utf8Mark(0)) {
                 from = 3;     // a UTF-8 byte-order mark
             }
             // lines end as Jackson ends them (and numbers the lines of the other records): CR, LF or CRLF
@@ -1347,7 +1347,7 @@ public final class JsonReading implements AutoCloseable {
             String reason = "not valid JSON" + (at != null && at.getLineNr() > 0 ? " (line " + line(at)
                     + (at.getColumnNr() > 0 ? " character " + at.getColumnNr() : "") + ")" : "") + ": "
                     + firstLine(e.getOriginalMessage());
-            if (recorder.byteAt(from) == 0xEF && recorder.byteAt(from + 1) == 0xBB && recorder.byteAt(from + 2) == 0xBF) {
+            if (utf8Mark(from)) {
                 // Jackson says 'Invalid UTF-8 start byte 0xbb' of these valid bytes, two characters further on
                 long character = characterAt(from);
                 reason = "not valid JSON (line " + line + (character > 0 ? " character " + character : "") + "): a"
